@@ -1,0 +1,179 @@
+"""`vobs build`: deterministic exports, `--check`, failures that keep previous exports, golden files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sample_project import DASHBOARD_A, DASHBOARD_B, make_project
+from vertice_obs.build import plan_build
+from vertice_obs.cli import cli
+from vertice_obs.project import load_project
+from vertice_obs.render import layout, to_json_text
+
+GOLDEN = Path(__file__).parent / "golden" / "sample"
+
+
+def build(root: Path, *args: str):
+    return CliRunner().invoke(cli, ["-C", str(root), "build", *args])
+
+
+def exported(root: Path) -> dict[str, str]:
+    base = root / "exports"
+    return {p.relative_to(base).as_posix(): p.read_text() for p in sorted(base.rglob("*")) if p.is_file()}
+
+
+def test_sample_project_matches_golden_files(tmp_path):
+    """Pins the renderer's exact output: ids, positions, story panels, links, tags, manifest."""
+    make_project(tmp_path)
+    assert build(tmp_path).exit_code == 0
+    files = exported(tmp_path)
+    if os.environ.get("UPDATE_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for rel, text in files.items():
+            (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / rel).write_text(text)
+    golden = {p.relative_to(GOLDEN).as_posix(): p.read_text() for p in sorted(GOLDEN.rglob("*")) if p.is_file()}
+    assert files == golden, "renderer output changed: review, then refresh with UPDATE_GOLDEN=1"
+
+
+def test_rendered_dashboard_tells_its_chapter(tmp_path):
+    make_project(tmp_path)
+    build(tmp_path)
+    a = json.loads((tmp_path / "exports/sample/sample-a.json").read_text())
+    b = json.loads((tmp_path / "exports/sample/sample-b.json").read_text())
+    story = a["panels"][0]
+    assert story["type"] == "text" and story["gridPos"] == {"h": 6, "w": 24, "x": 0, "y": 0}
+    assert "Notice the **event rate**." in story["options"]["content"]
+    assert story["title"] == "The sample story · 1/2: The beginning"
+    assert [link["url"] for link in a["links"]] == ["/d/sample-b"]  # first chapter: only "next"
+    assert [link["url"] for link in b["links"]] == ["/d/sample-a", "/d/sample-a"]  # previous + back to start
+    assert b["links"][1]["title"] == "⏮ The sample story"
+    assert a["tags"] == ["maximus", "narrative:sample", "sample", "vertice-obs"]
+    assert [p["id"] for p in a["panels"]] == [1, 2, 3, 4]
+    assert a["panels"][3]["panels"][0]["id"] == 5  # inside the collapsed row
+    assert "version" not in a and "id" not in a
+    manifest = json.loads((tmp_path / "exports/manifest.json").read_text())
+    assert manifest["dashboards"]["sample-a"]["folder"] == "Samples/Story"
+    assert manifest["narratives"][0]["chapters"] == ["sample-a", "sample-b"]
+
+
+def test_check_passes_after_build_and_fails_when_code_changes(tmp_path):
+    make_project(tmp_path)
+    assert build(tmp_path, "--check").exit_code == 1  # nothing built yet
+    assert build(tmp_path).exit_code == 0
+    result = build(tmp_path, "--check")
+    assert result.exit_code == 0 and "up to date" in result.output
+    (tmp_path / "dashboards/a.py").write_text(DASHBOARD_A.replace("Events per second.", "Events/s."))
+    before = exported(tmp_path)
+    result = build(tmp_path, "--check")
+    assert result.exit_code == 1
+    assert "changed  exports/sample/sample-a.json" in result.output
+    assert "changed  exports/manifest.json" in result.output
+    assert "sample-b.json" not in result.output
+    assert exported(tmp_path) == before, "--check must write nothing"
+
+
+def test_check_json_lists_changes(tmp_path):
+    make_project(tmp_path)
+    build(tmp_path)
+    (tmp_path / "exports/sample/sample-b.json").unlink()
+    result = build(tmp_path, "--check", "--format", "json")
+    payload = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert payload["changes"] == [{"kind": "missing", "path": "exports/sample/sample-b.json"}]
+
+
+def test_removed_chapter_deletes_its_export(tmp_path):
+    make_project(tmp_path)
+    build(tmp_path)
+    narrative = (tmp_path / "narratives/sample.yaml").read_text()
+    (tmp_path / "narratives/sample.yaml").write_text(narrative.split("  - dashboard: sample-b")[0])
+    result = build(tmp_path, "--check")
+    assert "extra    exports/sample/sample-b.json" in result.output
+    result = build(tmp_path)
+    assert result.exit_code == 0
+    assert not (tmp_path / "exports/sample/sample-b.json").exists()
+    assert "dashboard is in no narrative" in result.stderr  # b.py still exists, unplaced
+
+
+def test_failed_module_keeps_its_previous_export(tmp_path):
+    make_project(tmp_path)
+    build(tmp_path)
+    previous = (tmp_path / "exports/sample/sample-b.json").read_text()
+    manifest = (tmp_path / "exports/manifest.json").read_text()
+    (tmp_path / "dashboards/b.py").write_text("raise RuntimeError('boom')\n")
+    (tmp_path / "dashboards/a.py").write_text(DASHBOARD_A.replace("First sample dashboard.", "Changed."))
+    result = build(tmp_path)
+    assert result.exit_code == 2
+    assert "dashboards/b.py:1: error: RuntimeError: boom [module/load]" in result.stderr
+    assert "Changed." in (tmp_path / "exports/sample/sample-a.json").read_text()
+    assert (tmp_path / "exports/sample/sample-b.json").read_text() == previous
+    assert (tmp_path / "exports/manifest.json").read_text() == manifest
+
+
+def test_writes_leave_no_temporary_files(tmp_path):
+    make_project(tmp_path)
+    build(tmp_path)
+    leftovers = [p.name for p in (tmp_path / "exports").rglob(".*")]
+    assert leftovers == []
+
+
+def test_render_reload_render_is_byte_identical(tmp_path):
+    make_project(tmp_path)
+    plan = plan_build(load_project(tmp_path))
+    for rendered in plan.rendered:
+        reloaded = json.loads(rendered.text)
+        assert to_json_text(reloaded) == rendered.text
+    again = plan_build(load_project(tmp_path))
+    assert again.files == plan.files
+
+
+def test_build_is_identical_across_processes_and_hash_seeds(tmp_path):
+    outputs = []
+    for seed in ("1", "12345"):
+        root = make_project(tmp_path / seed)
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "vertice_obs", "-C", str(root), "build"], check=True, env=env,
+                       capture_output=True)
+        outputs.append(exported(root))
+    assert outputs[0] == outputs[1]
+
+
+def test_print_in_a_module_never_reaches_stdout(tmp_path):
+    make_project(tmp_path, dashboards={"a.py": "print('noise')\n" + DASHBOARD_A, "b.py": DASHBOARD_B})
+    result = build(tmp_path, "--format", "json")
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)  # stdout is pure JSON
+    assert [f["check"] for f in payload["findings"] if f["check"] == "module/stdout"] == ["module/stdout"]
+
+
+@pytest.mark.parametrize("sizes,expected", [
+    ([(12, 8), (12, 8), (12, 8)], [(0, 0), (12, 0), (0, 8)]),
+    ([(6, 4), (6, 4), (6, 4), (6, 4), (6, 4)], [(0, 0), (6, 0), (12, 0), (18, 0), (0, 4)]),
+    ([(24, 3), (8, 5), (16, 2), (12, 1)], [(0, 0), (0, 3), (8, 3), (0, 8)]),
+])
+def test_layout_flows_in_declared_order(sizes, expected):
+    panels = [{"type": "stat", "gridPos": {"w": w, "h": h}} for w, h in sizes]
+    placed = layout(panels)
+    assert [(p["gridPos"]["x"], p["gridPos"]["y"]) for p in placed] == expected
+    assert [p["id"] for p in placed] == list(range(1, len(sizes) + 1))
+
+
+def test_layout_rows_start_new_lines_and_own_their_panels():
+    panels = [{"type": "stat", "gridPos": {"w": 6, "h": 4}},
+              {"type": "row", "collapsed": False, "panels": [{"type": "stat", "gridPos": {"w": 6, "h": 4}}]},
+              {"type": "row", "collapsed": True, "panels": [{"type": "stat", "gridPos": {"w": 24, "h": 8}}]},
+              {"type": "stat", "gridPos": {"w": 6, "h": 4}}]
+    placed = layout(panels)
+    assert [(p["type"], p["gridPos"]["y"]) for p in placed] == [("stat", 0), ("row", 4), ("stat", 5), ("row", 9),
+                                                                ("stat", 10)]
+    assert placed[3]["panels"][0]["gridPos"] == {"h": 8, "w": 24, "x": 0, "y": 10}
+    assert [p["id"] for p in placed] == [1, 2, 3, 4, 6] and placed[3]["panels"][0]["id"] == 5

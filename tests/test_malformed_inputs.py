@@ -1,0 +1,108 @@
+"""Malformed narratives and dashboard modules: each is one error line naming file and line, exit 2."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from sample_project import DASHBOARD_A, DASHBOARD_B, NARRATIVE, make_project
+from vertice_obs.cli import cli
+
+OTHER_NARRATIVE = """
+id: other
+title: Another story
+owner: team-other
+summary: Shares a dashboard.
+folder: Elsewhere
+chapters:
+  - dashboard: sample-a
+    title: Borrowed
+    story: Same dashboard, other folder.
+"""
+
+# (case id, narrative files, expected "file:line", expected message fragment)
+NARRATIVE_CASES = [
+    ("unknown-chapter-key", {"sample.yaml": NARRATIVE.replace("    story: Latency", "    stroy: Latency")},
+     "narratives/sample.yaml:15", "unknown key 'stroy' in chapters[1] (allowed: dashboard, story, title)"),
+    ("unknown-top-key", {"sample.yaml": NARRATIVE.replace("owner: team-sample", "owner: team-sample\ncolour: red")},
+     "narratives/sample.yaml:4", "unknown key 'colour'"),
+    ("missing-title", {"sample.yaml": NARRATIVE.replace("title: The sample story\n", "")},
+     "narratives/sample.yaml:1", "'title' is required"),
+    ("chapter-missing-story", {"sample.yaml": NARRATIVE.replace("    story: Latency tells the rest.\n", "")},
+     "narratives/sample.yaml:13", "'story' is required in chapters[1]"),
+    ("chapters-not-a-list", {"sample.yaml": NARRATIVE.split("chapters:")[0] + "chapters: all of them\n"},
+     "narratives/sample.yaml:8", "is not of type 'array' in chapters"),
+    ("invalid-yaml", {"sample.yaml": NARRATIVE.replace("tags: [sample]", "tags: [sample")},
+     "narratives/sample.yaml:8", "invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence started at line 7)"),
+    ("duplicate-yaml-key", {"sample.yaml": NARRATIVE.replace("owner: team-sample", "owner: team-sample\nowner: again")},
+     "narratives/sample.yaml:4", "duplicate key 'owner'"),
+    ("id-not-file-name", {"sample.yaml": NARRATIVE.replace("id: sample", "id: sampel")},
+     "narratives/sample.yaml:1", "narrative id 'sampel' must match its file name 'sample'"),
+    ("missing-dashboard", {"sample.yaml": NARRATIVE.replace("dashboard: sample-b", "dashboard: sample-c")},
+     "narratives/sample.yaml:13", "no dashboard with uid 'sample-c'"),
+    ("duplicate-chapter-uid", {"sample.yaml": NARRATIVE.replace("dashboard: sample-b", "dashboard: sample-a")},
+     "narratives/sample.yaml:13", "already chapter 1 of this narrative"),
+    ("conflicting-folders", {"sample.yaml": NARRATIVE, "zz-other.yaml": OTHER_NARRATIVE.replace("id: other", "id: zz-other")},
+     "narratives/zz-other.yaml:7", "a dashboard lives in one folder"),
+    ("empty-folder-part", {"sample.yaml": NARRATIVE.replace("folder: Samples/Story", "folder: Samples//Story")},
+     "narratives/sample.yaml:6", "must be a folder path"),
+    ("bad-uid-characters", {"sample.yaml": NARRATIVE.replace("dashboard: sample-b", "dashboard: sample b!")},
+     "narratives/sample.yaml:13", "must be a dashboard uid"),
+    ("id-with-capitals", {"Sample.yaml": NARRATIVE.replace("id: sample", "id: Sample")},
+     "narratives/Sample.yaml:1", "must be lowercase letters, digits and dashes"),
+    ("not-a-mapping", {"sample.yaml": "- just\n- a list\n"},
+     "narratives/sample.yaml:1", "is not of type 'object'"),
+]
+
+
+@pytest.mark.parametrize("case,narratives,where,message", NARRATIVE_CASES, ids=[c[0] for c in NARRATIVE_CASES])
+def test_malformed_narrative_is_one_located_line(tmp_path, case, narratives, where, message):
+    make_project(tmp_path, narratives=narratives)
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"vobs: error: {where}: "), lines[0]
+    assert message in lines[0]
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "exports").exists(), "an invalid narrative must stop the build before any write"
+
+
+BROKEN_MODULE = '''
+from vertice_obs import panels as p
+
+THRESHOLD = 0.5
+dashboard = p.dashboard("sample-b", "B", description="d", environment_metric="m",
+                        panels=[p.stat("S", "m", description="d", unit=undefined_unit)])
+'''
+
+# (case id, contents of dashboards/b.py, expected "file:line", expected message fragment)
+MODULE_CASES = [
+    ("syntax-error", "from vertice_obs import panels as p\ndashboard = p.dashboard(\n  'x',,\n)\n",
+     "dashboards/b.py:3", "SyntaxError"),
+    ("raises-at-import", BROKEN_MODULE, "dashboards/b.py:5", "NameError: name 'undefined_unit' is not defined"),
+    ("no-uid", "from grafanalib.core import Dashboard\n\ndashboard = Dashboard(title='no uid')\n",
+     "dashboards/b.py:3", "the dashboard has no uid"),
+    ("duplicate-uid", DASHBOARD_A, "dashboards/b.py:3", "dashboard uid 'sample-a' is already defined in dashboards/a.py"),
+    ("wrong-type", "dashboard = 42\n", "dashboards/b.py:1", "must be a grafanalib Dashboard or a dict, not int"),
+]
+
+
+@pytest.mark.parametrize("case,module,where,message", MODULE_CASES, ids=[c[0] for c in MODULE_CASES])
+def test_broken_dashboard_module_is_located_and_others_still_render(tmp_path, case, module, where, message):
+    make_project(tmp_path, dashboards={"a.py": DASHBOARD_A, "b.py": module})
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2, result.output
+    located = [line for line in result.stderr.splitlines() if line.startswith(f"{where}: ")]
+    assert len(located) == 1 and message in located[0], result.stderr
+    assert "Traceback" not in result.output
+    # The other dashboard still renders; no manifest is written from an incomplete build.
+    assert (tmp_path / "exports" / "sample" / "sample-a.json").is_file()
+    assert not (tmp_path / "exports" / "manifest.json").exists()
+
+
+def test_module_without_dashboard_names_its_file(tmp_path):
+    make_project(tmp_path, dashboards={"a.py": DASHBOARD_A, "b.py": DASHBOARD_B, "c.py": "x = 1\n"})
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2
+    assert "dashboards/c.py: error: defines no module-level `dashboard` [module/load]" in result.stderr

@@ -1,0 +1,68 @@
+"""The build pipeline: narratives + dashboard modules → the exact files `exports/` should hold.
+
+`plan_build` reads the project and renders in memory; it writes nothing. `ExportsDir` (in
+`exports.py`) compares that plan with the disk (`--check`) or applies it (`vobs build`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import checks
+from .checks import finding
+from .dashboard_modules import DashboardModule, ModuleFailure, discover, load_dashboards
+from .finding import Finding, Location
+from .narrative import Narrative, check_references, load_narratives
+from .project import Project
+from .render import RenderedDashboard, manifest, memberships_by_uid, render_dashboard, to_json_text
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class BuildPlan:
+    narratives: list[Narrative]
+    modules: list[DashboardModule]
+    rendered: list[RenderedDashboard]
+    failures: list[ModuleFailure]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def files(self) -> dict[str, str]:
+        """Relative path under exports/ → file content. The manifest only when the plan is complete:
+        a manifest without a failed module's dashboard would tell publishers it was deleted."""
+        out = {r.path: r.text for r in self.rendered}
+        if self.complete:
+            out[MANIFEST] = to_json_text(manifest(self.rendered, self.narratives))
+        return out
+
+    @property
+    def complete(self) -> bool:
+        """False when a module failed: its previous export is kept and the manifest is not rewritten."""
+        return not self.failures
+
+
+def plan_build(project: Project, progress: Callable[[str], None] | None = None) -> BuildPlan:
+    """Load and render everything; raise `InputError` for invalid narratives (nothing rendered)."""
+    narratives = load_narratives(project.narratives_dir, project.display)
+    modules, failures = load_dashboards(discover(project.dashboards_dir), project.display, progress)
+    check_references(narratives, [m.uid for m in modules], [f.file for f in failures])
+
+    findings = [finding("module/load", f.message, Location(file=f.file, line=f.line)) for f in failures]
+    memberships = memberships_by_uid(narratives)
+    rendered = []
+    for module in modules:
+        where = Location(file=module.file, dashboard=module.uid)
+        if module.printed:
+            first = module.printed.strip().splitlines()[0] if module.printed.strip() else ""
+            findings.append(finding("module/stdout", f"module printed to stdout while loading: {first[:120]!r}", where))
+        if module.uid not in memberships:
+            findings.append(finding("dashboard/no-narrative",
+                                    "dashboard is in no narrative, so it is not rendered: add it as a chapter", where))
+            continue
+        result = render_dashboard(module.model, memberships[module.uid], module.file)
+        rendered.append(result)
+        findings.extend(checks.run_dashboard_checks(result.model, module.file))
+    return BuildPlan(narratives=narratives, modules=modules, rendered=rendered, failures=failures,
+                     findings=findings)

@@ -1,0 +1,95 @@
+"""The metric catalog (`narratives/metrics.yaml`): the MAXIMUS metrics the narratives draw on.
+
+It is the offline source of truth — the embedded default when no Prometheus is configured — and the
+list of `required` metrics the observability team audits before a demo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import schema_check
+from .located_yaml import load_located
+
+# The series a histogram or summary family exposes, as Prometheus stores them.
+_FAMILY_SUFFIXES = {
+    "counter": ("",),
+    "gauge": ("",),
+    "histogram": ("_bucket", "_sum", "_count"),
+    "summary": ("", "_sum", "_count"),
+}
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    type: str
+    unit: str
+    help: str
+    owner: str
+    labels: tuple[str, ...] = ()
+    required: bool = False
+    buckets: tuple[float, ...] = ()
+    value_range: tuple[float, float] | None = None
+    line: int | None = None
+
+    @property
+    def series(self) -> tuple[str, ...]:
+        """The series names Prometheus holds for this metric (`x_bucket`, `x_sum`, `x_count` for a histogram)."""
+        return tuple(self.name + suffix for suffix in _FAMILY_SUFFIXES[self.type])
+
+
+@dataclass(frozen=True)
+class MetricCatalog:
+    file: str
+    metrics: tuple[MetricSpec, ...]
+    common_labels: tuple[str, ...] = ()
+
+    def series_names(self) -> frozenset[str]:
+        """Every series name the catalog promises, histogram series included."""
+        return frozenset(s for m in self.metrics for s in m.series)
+
+    def family_of(self, series: str) -> MetricSpec | None:
+        """The catalog entry a series belongs to (`x_bucket` → histogram `x`), if any."""
+        return self._by_series().get(series)
+
+    def _by_series(self) -> dict[str, MetricSpec]:
+        cached = self.__dict__.get("_index")
+        if cached is None:
+            cached = {s: m for m in self.metrics for s in m.series}
+            object.__setattr__(self, "_index", cached)
+        return cached
+
+    @property
+    def required(self) -> tuple[MetricSpec, ...]:
+        return tuple(m for m in self.metrics if m.required)
+
+
+def load_catalog(path: Path | str, display: str | None = None) -> MetricCatalog:
+    """Load and validate the catalog; raise `InputError` (file:line) on any problem."""
+    doc = load_located(path, display)
+    schema_check.check(doc, "catalog")
+    seen: dict[str, int] = {}
+    metrics = []
+    for index, raw in enumerate(doc.data["metrics"]):
+        spec = MetricSpec(
+            name=raw["name"],
+            type=raw["type"],
+            unit=raw["unit"],
+            help=raw["help"].strip(),
+            owner=raw["owner"],
+            labels=tuple(raw.get("labels", ())),
+            required=raw.get("required", False),
+            buckets=tuple(raw.get("buckets", ())),
+            value_range=tuple(raw["range"]) if "range" in raw else None,
+            line=doc.line(("metrics", index)),
+        )
+        for series in spec.series:
+            if series in seen:
+                raise doc.error(f"metric {series!r} is already defined at line {seen[series]}",
+                                ("metrics", index, "name"))
+            seen[series] = spec.line
+        metrics.append(spec)
+    return MetricCatalog(file=doc.file, metrics=tuple(metrics),
+                         common_labels=tuple(doc.data.get("common_labels", ())))

@@ -1,0 +1,64 @@
+"""The check registry: every check is one small unit with an id, a severity and a docstring.
+
+Organised as pint organises its checks: a check is a function registered with `@check(...)` into
+`CHECKS`; its docstring is what `vobs checks` shows. Dashboard checks receive one rendered dashboard
+model and yield `(message, Location)` pairs; the registry turns them into `Finding`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+from ..finding import Finding, Location, Severity
+
+DashboardCheckFn = Callable[[dict[str, Any], str], Iterable[tuple[str, Location]]]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    severity: Severity
+    fn: Callable[..., Any]
+    scope: str
+
+    @property
+    def doc(self) -> str:
+        return " ".join((self.fn.__doc__ or "").split())
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(id: str, severity: Severity, scope: str = "dashboard"):
+    """Register a check under `id` (ids are unique: registering twice is a programming error)."""
+
+    def register(fn):
+        if id in CHECKS:
+            raise RuntimeError(f"check {id!r} registered twice")
+        CHECKS[id] = Check(id=id, severity=severity, fn=fn, scope=scope)
+        return fn
+
+    return register
+
+
+def run_dashboard_checks(model: dict[str, Any], file: str) -> Iterator[Finding]:
+    """Run every registered dashboard check over one rendered dashboard."""
+    for registered in CHECKS.values():
+        if registered.scope != "dashboard":
+            continue
+        for message, location in registered.fn(model, file):
+            yield Finding(check=registered.id, severity=registered.severity, message=message,
+                          location=location)
+
+
+def finding(check_id: str, message: str, location: Location, **extra: Any) -> Finding:
+    """A finding for a check that is not a dashboard check (e.g. a metric classification)."""
+    registered = CHECKS[check_id]
+    metric = extra.pop("metric", None)
+    return Finding(check=check_id, severity=extra.pop("severity", registered.severity), message=message,
+                   location=location, metric=metric, details=tuple(sorted(extra.items())))
+
+
+# Importing the check modules registers them.
+from . import dashboard_style, modules  # noqa: E402,F401

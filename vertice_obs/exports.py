@@ -1,0 +1,78 @@
+"""`ExportsDir`: the filesystem edge of the build — compare with a plan, or apply it atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from .build import MANIFEST
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # "changed" | "missing" | "extra"
+    path: str  # relative to the exports directory
+
+
+class ExportsDir:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def existing(self) -> set[str]:
+        """Files we own: the manifest and every `<narrative>/<uid>.json`."""
+        if not self.path.is_dir():
+            return set()
+        owned = {p.relative_to(self.path).as_posix() for p in self.path.glob("*/*.json")}
+        if (self.path / MANIFEST).is_file():
+            owned.add(MANIFEST)
+        return owned
+
+    def manifest(self) -> dict:
+        try:
+            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def compare(self, files: Mapping[str, str], complete: bool = True) -> list[Change]:
+        """How the directory differs from `files`; with an incomplete plan, extras are not judged."""
+        changes = []
+        for rel, text in sorted(files.items()):
+            target = self.path / rel
+            if not target.is_file():
+                changes.append(Change("missing", rel))
+            elif target.read_text(encoding="utf-8") != text:
+                changes.append(Change("changed", rel))
+        if complete:
+            changes.extend(Change("extra", rel) for rel in sorted(self.existing() - set(files)))
+        return changes
+
+    def apply(self, files: Mapping[str, str], complete: bool = True) -> list[Change]:
+        """Write what differs (each file atomically) and, for a complete plan, delete extras."""
+        changes = self.compare(files, complete)
+        for change in changes:
+            target = self.path / change.path
+            if change.kind == "extra":
+                target.unlink()
+                if target.parent != self.path and not any(target.parent.iterdir()):
+                    target.parent.rmdir()
+            else:
+                _write_atomic(target, files[change.path])
+        return changes
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    """Write via a temporary file in the same directory and rename: readers never see half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,94 @@
+"""`Finding`: every problem vertice-obs reports, with a precise location and an actionable message.
+
+Findings are plain, immutable data so that the pure core can return them and the CLI edge can
+render them as text, JSON or SARIF without the core knowing about any of those formats.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that `--fail-on warning` means "warning or worse"."""
+
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.name.lower() for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a finding points: file → dashboard → panel → target, each part optional.
+
+    `target` is a query's refId, or `variable <name>`, or `annotation <name>`.
+    """
+
+    file: str | None = None
+    line: int | None = None
+    dashboard: str | None = None
+    panel: str | None = None
+    panel_id: int | None = None
+    target: str | None = None
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            parts.append(f"{self.file}:{self.line}" if self.line else self.file)
+        if self.dashboard:
+            parts.append(f"dashboard {self.dashboard}")
+        if self.panel is not None or self.panel_id is not None:
+            title = f"panel {self.panel!r}" if self.panel is not None else "panel"
+            parts.append(f"{title} (#{self.panel_id})" if self.panel_id is not None else title)
+        if self.target:
+            parts.append(self.target if " " in self.target else f"target {self.target}")
+        return " → ".join(parts) if parts else "<unknown location>"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem (or informational note) produced by a check."""
+
+    check: str
+    severity: Severity
+    message: str
+    location: Location = field(default_factory=Location)
+    metric: str | None = None
+    details: tuple[tuple[str, Any], ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message} [{self.check}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "check": self.check,
+            "severity": str(self.severity),
+            "message": self.message,
+            "location": self.location.to_dict(),
+        }
+        if self.metric is not None:
+            out["metric"] = self.metric
+        if self.details:
+            out["details"] = dict(self.details)
+        return out
+
+
+def worst(findings: "list[Finding] | tuple[Finding, ...]") -> Severity | None:
+    """The highest severity among findings, or None when there are none."""
+    return max((f.severity for f in findings), default=None)

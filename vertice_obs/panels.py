@@ -1,0 +1,351 @@
+"""House style for MAXIMUS dashboards: grafanalib panel factories with modern Grafana defaults.
+
+Every factory takes a title, a `description` (what a reader should look for — required) and a `unit`
+(a Grafana unit id — required where the panel shows numbers), plus `width`/`height` in grid units.
+Positions are not set here: the renderer lays panels out in declared order (see `render.layout`),
+so reordering code reorders the dashboard and nothing else moves by accident.
+
+grafanalib emits some legacy shapes (the old heatmap, bar gauge `fieldOptions`); `extraJson`
+overrides and `_dropping` bring them to the Grafana 10/11 model, so Grafana does not migrate them on load.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from grafanalib import core as g
+
+# Grafana 10.3 – 11.x. Grafana migrates dashboards with an older schemaVersion on every load.
+SCHEMA_VERSION = 39
+
+DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
+ENV_SELECTOR = 'environment=~"$environment"'
+
+_DEFAULT_SIZE = {
+    "timeseries": (12, 8),
+    "stat": (6, 4),
+    "gauge": (6, 6),
+    "bargauge": (12, 6),
+    "heatmap": (12, 8),
+    "table": (24, 8),
+    "text": (24, 3),
+}
+
+
+def prom(expr: str, legend: str = "", ref_id: str | None = None, instant: bool = False) -> g.Target:
+    """A Prometheus query. Ref ids default to A, B, C… in the order targets are given."""
+    return g.Target(
+        expr=expr,
+        legendFormat=legend,
+        refId=ref_id or "",
+        datasource=DATASOURCE,
+        instant=instant,
+        format="time_series" if not instant else "table",
+        intervalFactor=1,
+        step=None,
+    )
+
+
+def _targets(queries: Iterable[g.Target | str]) -> list[g.Target]:
+    out = []
+    for index, query in enumerate(queries):
+        target = prom(query) if isinstance(query, str) else query
+        if not target.refId:
+            target.refId = chr(ord("A") + index)
+        out.append(target)
+    return out
+
+
+def _size(kind: str, width: int | None, height: int | None) -> g.GridPos:
+    w, h = _DEFAULT_SIZE[kind]
+    return g.GridPos(h=height or h, w=width or w, x=0, y=0)
+
+
+# grafanalib's panel defaults that do harm in Grafana 10/11: maxDataPoints=100 coarsens every graph.
+_HOUSE_OVERRIDES = {"maxDataPoints": None, "error": None}
+
+
+def _house(extra: dict) -> dict:
+    return {**_HOUSE_OVERRIDES, **extra}
+
+
+def _dropping(base: type, *paths: str) -> type:
+    """A grafanalib panel class whose JSON omits legacy keys (dotted paths) Grafana 10/11 replaced."""
+
+    class Modern(base):
+        def to_json_data(self):
+            data = super().to_json_data()
+            for path in paths:
+                *parents, leaf = path.split(".")
+                node = data
+                for key in parents:
+                    node = node.get(key, {}) if isinstance(node, dict) else {}
+                if isinstance(node, dict):
+                    node.pop(leaf, None)
+            return data
+
+    Modern.__name__ = Modern.__qualname__ = base.__name__
+    return Modern
+
+
+# The pre-Grafana-9 heatmap model, and bar gauge/gauge keys from the Grafana 6 era.
+_Heatmap = _dropping(g.Heatmap, "cards", "color", "dataFormat", "heatmap", "hideZeroBuckets", "highlightCards",
+                     "legend", "reverseYBuckets", "tooltip", "xAxis", "xBucketNumber", "xBucketSize", "yAxis",
+                     "yBucketBound", "yBucketNumber", "yBucketSize")
+_BarGauge = _dropping(g.BarGauge, "options.fieldOptions", "options.showThresholdLabels",
+                      "options.showThresholdMarkers")
+_Gauge = _dropping(g.GaugePanel, "fieldConfig.defaults.calcs", "fieldConfig.defaults.limit",
+                   "fieldConfig.defaults.override", "fieldConfig.defaults.values", "fieldConfig.defaults.title",
+                   "fieldConfig.defaults.showThresholdLabels", "fieldConfig.defaults.showThresholdMarkers",
+                   "fieldConfig.defaults.links", "fieldConfig.showThresholdLabels", "fieldConfig.showThresholdMarkers")
+
+
+def _thresholds(steps: Sequence[tuple[float | None, str]] | None) -> dict:
+    steps = steps or [(None, "green")]
+    return {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in steps]}
+
+
+def timeseries(
+    title: str,
+    queries: Sequence[g.Target | str],
+    *,
+    description: str,
+    unit: str,
+    width: int | None = None,
+    height: int | None = None,
+    stack: bool = False,
+    thresholds: Sequence[tuple[float | None, str]] | None = None,
+    min: float | None = None,
+    max: float | None = None,
+) -> g.TimeSeries:
+    """A time series; `thresholds` are drawn as dashed lines (e.g. the 500 ms streaming limit)."""
+    defaults: dict = {"unit": unit, "thresholds": _thresholds(thresholds)}
+    if min is not None:
+        defaults["min"] = min
+    if max is not None:
+        defaults["max"] = max
+    custom = {"thresholdsStyle": {"mode": "dashed" if thresholds else "off"}, "fillOpacity": 10}
+    if stack:
+        custom["stacking"] = {"mode": "normal", "group": "A"}
+    return g.TimeSeries(
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_targets(queries),
+        unit=unit,
+        gridPos=_size("timeseries", width, height),
+        tooltipMode="multi",
+        legendDisplayMode="list",
+        extraJson=_house({"fieldConfig": {"defaults": {**defaults, "custom": custom}}}),
+    )
+
+
+def stat(
+    title: str,
+    query: g.Target | str,
+    *,
+    description: str,
+    unit: str,
+    width: int | None = None,
+    height: int | None = None,
+    thresholds: Sequence[tuple[float | None, str]] | None = None,
+    reduce: str = "lastNotNull",
+) -> g.Stat:
+    """A single number, reduced with `reduce` (lastNotNull by default, not grafanalib's mean)."""
+    return g.Stat(
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_targets([query]),
+        format=unit,
+        reduceCalc=reduce,
+        gridPos=_size("stat", width, height),
+        extraJson=_house({"fieldConfig": {"defaults": {"thresholds": _thresholds(thresholds), "color": {"mode": "thresholds"}}}}),
+    )
+
+
+def gauge(
+    title: str,
+    query: g.Target | str,
+    *,
+    description: str,
+    unit: str,
+    min: float = 0,
+    max: float = 1,
+    width: int | None = None,
+    height: int | None = None,
+    thresholds: Sequence[tuple[float | None, str]] | None = None,
+) -> g.GaugePanel:
+    """A gauge between `min` and `max` (0…1 by default: most MAXIMUS gauges are ratios)."""
+    return _Gauge(
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_targets([query]),
+        gridPos=_size("gauge", width, height),
+        extraJson=_house({
+            "fieldConfig": {
+                "defaults": {"unit": unit, "min": min, "max": max, "thresholds": _thresholds(thresholds)},
+            },
+            "options": {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+                        "showThresholdLabels": False, "showThresholdMarkers": True, "orientation": "auto"},
+        }),
+    )
+
+
+def bargauge(
+    title: str,
+    queries: Sequence[g.Target | str],
+    *,
+    description: str,
+    unit: str,
+    min: float | None = None,
+    max: float | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    thresholds: Sequence[tuple[float | None, str]] | None = None,
+) -> g.BarGauge:
+    """Bars per series, e.g. failures by reason."""
+    defaults: dict = {"unit": unit, "thresholds": _thresholds(thresholds)}
+    if min is not None:
+        defaults["min"] = min
+    if max is not None:
+        defaults["max"] = max
+    return _BarGauge(
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_targets(queries),
+        gridPos=_size("bargauge", width, height),
+        extraJson=_house({
+            "fieldConfig": {"defaults": defaults, "overrides": []},
+            "options": {"displayMode": "gradient", "orientation": "horizontal", "showUnfilled": True,
+                        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}},
+        }),
+    )
+
+
+def heatmap(
+    title: str,
+    query: g.Target | str,
+    *,
+    description: str,
+    unit: str,
+    width: int | None = None,
+    height: int | None = None,
+) -> g.Heatmap:
+    """A histogram heatmap: the query should be `sum by (le) (rate(x_bucket[$__rate_interval]))`."""
+    target = _targets([query])[0]
+    target.format = "heatmap"
+    target.legendFormat = target.legendFormat or "{{le}}"
+    return _Heatmap(
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=[target],
+        gridPos=_size("heatmap", width, height),
+        extraJson=_house({
+            "fieldConfig": {"defaults": {"unit": unit, "custom": {"scaleDistribution": {"type": "linear"}}}},
+            "options": {
+                "calculate": False,
+                "cellGap": 1,
+                "color": {"mode": "scheme", "scheme": "Oranges", "steps": 64},
+                "yAxis": {"axisPlacement": "left", "unit": unit},
+                "rowsFrame": {"layout": "auto"},
+                "tooltip": {"mode": "single", "yHistogram": True},
+                "legend": {"show": True},
+            },
+        }),
+    )
+
+
+def table(
+    title: str,
+    queries: Sequence[g.Target | str],
+    *,
+    description: str,
+    unit: str,
+    width: int | None = None,
+    height: int | None = None,
+) -> g.Table:
+    """An instant-query table, one row per series (labels as columns)."""
+    targets = [prom(q, instant=True) if isinstance(q, str) else q for q in queries]
+    return g.Table(
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_targets(targets),
+        unit=unit,
+        gridPos=_size("table", width, height),
+        transformations=[{"id": "labelsToFields", "options": {}}] if len(targets) == 1 else [],
+        extraJson=_house({"columns": None, "fontSize": None, "mappings": None, "color": None}),
+    )
+
+
+def text(title: str, markdown: str, *, description: str = "", width: int | None = None,
+         height: int | None = None) -> g.Text:
+    """Markdown text: the narrative's story panels and explanatory notes."""
+    return g.Text(
+        title=title,
+        description=description,
+        content=markdown,
+        mode="markdown",
+        gridPos=_size("text", width, height),
+        extraJson=_house({}),
+    )
+
+
+def row(title: str, panels: Sequence[g.Panel] = (), collapsed: bool = False) -> g.RowPanel:
+    """A row header; with `collapsed=True` its `panels` live inside it (Grafana's collapsed rows)."""
+    return g.RowPanel(title=title, panels=list(panels), collapsed=collapsed, gridPos=g.GridPos(h=1, w=24, x=0, y=0),
+                      extraJson=_house({}))
+
+
+def datasource_variable() -> g.Template:
+    return g.Template(name="datasource", label="Data source", query="prometheus", type="datasource",
+                      default="Prometheus")
+
+
+def environment_variable(metric: str) -> g.Template:
+    """`$environment`, taken from the `environment` label of a metric the dashboard always shows."""
+    return g.Template(
+        name="environment",
+        label="Environment",
+        query={"query": f"label_values({metric}, environment)", "refId": "environment"},
+        dataSource=DATASOURCE,
+        includeAll=True,
+        multi=True,
+        allValue=".*",
+        default="$__all",
+        refresh=g.REFRESH_ON_TIME_RANGE_CHANGE,
+    )
+
+
+def dashboard(
+    uid: str,
+    title: str,
+    *,
+    description: str,
+    panels: Sequence[g.Panel],
+    environment_metric: str,
+    tags: Sequence[str] = (),
+    variables: Sequence[g.Template] = (),
+    time_from: str = "now-6h",
+    refresh: str = "30s",
+) -> g.Dashboard:
+    """A MAXIMUS dashboard: `$datasource` and `$environment` variables, shared crosshair, UTC."""
+    return g.Dashboard(
+        uid=uid,
+        title=title,
+        description=description,
+        panels=list(panels),
+        tags=sorted(set(["maximus", *tags])),
+        templating=g.Templating(list=[datasource_variable(), environment_variable(environment_metric),
+                                      *variables]),
+        time=g.Time(time_from, "now"),
+        refresh=refresh,
+        schemaVersion=SCHEMA_VERSION,
+        graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
+        timezone="utc",
+        editable=True,
+    )

@@ -1,0 +1,114 @@
+"""Where things are and how to reach the servers: the project layout and its configuration.
+
+Precedence, highest first: command-line flags, environment (`GRAFANA_URL`, `GRAFANA_TOKEN`,
+`PROMETHEUS_URL`, `GRAFANA_ORG_ID`), `vobs.yaml` in the project root, `[tool.vobs]` in its
+`pyproject.toml`. Secrets (the Grafana token) come only from flags or the environment, never
+from a file in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import InputError
+from .located_yaml import load_located
+
+ENVIRONMENT = {
+    "grafana_url": "GRAFANA_URL",
+    "grafana_token": "GRAFANA_TOKEN",
+    "grafana_org_id": "GRAFANA_ORG_ID",
+    "prometheus_url": "PROMETHEUS_URL",
+}
+_FILE_KEYS = {"grafana_url", "grafana_org_id", "prometheus_url", "dashboards_dir", "narratives_dir",
+              "exports_dir", "catalog"}
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    dashboards_dir: Path
+    narratives_dir: Path
+    exports_dir: Path
+    catalog: Path
+    grafana_url: str | None = None
+    grafana_token: str | None = field(default=None, repr=False)
+    grafana_org_id: int | None = None
+    prometheus_url: str | None = None
+
+    def display(self, path: Path) -> str:
+        """A path as the user should see it: relative to the project root when inside it."""
+        try:
+            return str(path.resolve().relative_to(self.root.resolve()))
+        except ValueError:
+            return str(path)
+
+
+def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | None = None,
+                 environ: Mapping[str, str] | None = None) -> Project:
+    """Resolve the configuration for the project at `root` (default: the current directory)."""
+    root = Path(root or Path.cwd())
+    environ = os.environ if environ is None else environ
+    settings: dict[str, Any] = {}
+    settings.update(_from_pyproject(root / "pyproject.toml"))
+    settings.update(_from_vobs_yaml(root / "vobs.yaml"))
+    settings.update({key: environ[var] for key, var in ENVIRONMENT.items() if environ.get(var)})
+    settings.update({k: v for k, v in (overrides or {}).items() if v is not None})
+
+    def path(key: str, default: str) -> Path:
+        value = Path(settings.get(key, default))
+        return value if value.is_absolute() else root / value
+
+    narratives_dir = path("narratives_dir", "narratives")
+    org = settings.get("grafana_org_id")
+    try:
+        org_id = int(org) if org not in (None, "") else None
+    except (TypeError, ValueError):
+        raise InputError(f"grafana_org_id must be a number, not {org!r}") from None
+    return Project(
+        root=root,
+        dashboards_dir=path("dashboards_dir", "dashboards"),
+        narratives_dir=narratives_dir,
+        exports_dir=path("exports_dir", "exports"),
+        catalog=path("catalog", str(narratives_dir / "metrics.yaml")),
+        grafana_url=settings.get("grafana_url") or None,
+        grafana_token=settings.get("grafana_token") or None,
+        grafana_org_id=org_id,
+        prometheus_url=settings.get("prometheus_url") or None,
+    )
+
+
+def _from_vobs_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    doc = load_located(path, path.name)
+    if doc.data is None:
+        return {}
+    if not isinstance(doc.data, dict):
+        raise doc.error("vobs.yaml must be a mapping of settings")
+    return _checked(doc.data, path.name, lambda key: doc.line((key,)))
+
+
+def _from_pyproject(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"invalid TOML: {exc}", path.name) from None
+    section = data.get("tool", {}).get("vobs", {})
+    return _checked(section, f"{path.name} [tool.vobs]", lambda key: None)
+
+
+def _checked(data: Mapping[str, Any], where: str, line_of) -> dict[str, Any]:
+    for key in data:
+        if key == "grafana_token":
+            raise InputError("grafana_token must not be stored in a file: set GRAFANA_TOKEN or --grafana-token",
+                             where, line_of(key))
+        if key not in _FILE_KEYS:
+            raise InputError(f"unknown setting {key!r} (allowed: {', '.join(sorted(_FILE_KEYS))})",
+                             where, line_of(key))
+    return dict(data)

@@ -1,0 +1,211 @@
+"""Rendering: dashboard models + narratives → deterministic Grafana dashboard JSON. Pure functions.
+
+Determinism is the contract `exports/` and `vobs build --check` rely on: the same code renders the
+same bytes on every machine. Panel ids are assigned in document order and grid positions come from
+a flow layout of the declared order, so no id or position depends on anything but the code.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Iterable, Sequence
+
+from .narrative import Chapter, Narrative
+
+MANAGED_TAG = "vertice-obs"
+GRID_WIDTH = 24
+# Server-owned or legacy top-level keys that grafanalib emits and Grafana 10/11 ignores or owns.
+_DROPPED_KEYS = ("id", "version", "__inputs", "rows", "style", "hideControls", "sharedCrosshair", "gnetId")
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A dashboard's place in one narrative: chapter `index` of `narrative`."""
+
+    narrative: Narrative
+    index: int
+
+    @property
+    def chapter(self) -> Chapter:
+        return self.narrative.chapters[self.index]
+
+
+@dataclass(frozen=True)
+class RenderedDashboard:
+    uid: str
+    narrative: str  # the home narrative: exports/<narrative>/<uid>.json
+    folder: str
+    model: dict[str, Any]
+    source: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.narrative}/{self.uid}.json"
+
+    @cached_property
+    def text(self) -> str:
+        return to_json_text(self.model)
+
+
+def to_json_text(model: Any) -> str:
+    """The one serialisation of exports: sorted keys, 2-space indent, UTF-8, trailing newline."""
+    return json.dumps(model, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def memberships_by_uid(narratives: Iterable[Narrative]) -> dict[str, list[Membership]]:
+    """uid → its chapters across narratives, in narrative-id then chapter order."""
+    out: dict[str, list[Membership]] = {}
+    for narrative in sorted(narratives, key=lambda n: n.id):
+        for index, chapter in enumerate(narrative.chapters):
+            out.setdefault(chapter.dashboard, []).append(Membership(narrative, index))
+    return out
+
+
+def render_dashboard(model: dict[str, Any], memberships: Sequence[Membership], source: str) -> RenderedDashboard:
+    """One dashboard as its narratives tell it: story panels, chapter links, narrative tags, layout."""
+    if not memberships:
+        raise ValueError(f"dashboard {model.get('uid')!r} is in no narrative")
+    out = {k: v for k, v in copy.deepcopy(model).items() if k not in _DROPPED_KEYS}
+    story_panels = [_story_panel(m) for m in memberships]
+    out["panels"] = layout(story_panels + list(out.get("panels", [])))
+    out["links"] = list(out.get("links", [])) + [link for m in memberships for link in _chapter_links(m)]
+    tags = set(out.get("tags", [])) | {MANAGED_TAG}
+    for m in memberships:
+        tags |= {f"narrative:{m.narrative.id}", *m.narrative.tags}
+    out["tags"] = sorted(tags)
+    home = memberships[0].narrative
+    return RenderedDashboard(uid=out["uid"], narrative=home.id, folder=home.folder, model=out, source=source)
+
+
+def layout(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flow panels left to right, top to bottom, in declared order; number them 1, 2, 3…
+
+    Each panel keeps its own width and height (`gridPos.w`/`h`); a row starts on a new line and
+    spans the grid. Panels inside a collapsed row are laid out below the row as Grafana expects.
+    """
+    flow = _Flow()
+    next_id = itertools.count(1)
+    placed = []
+    for panel in panels:
+        panel = dict(panel, id=next(next_id))
+        if panel.get("type") != "row":
+            panel["gridPos"] = flow.place(*_size(panel))
+            placed.append(panel)
+            continue
+        panel["gridPos"] = flow.row()
+        children = panel.get("panels") or []
+        if panel.get("collapsed"):
+            # Grafana keeps a collapsed row's panels inside it, positioned as if expanded below it.
+            inner = _Flow(y=panel["gridPos"]["y"] + 1)
+            panel["panels"] = [dict(c, id=next(next_id), gridPos=inner.place(*_size(c))) for c in children]
+            placed.append(panel)
+        else:
+            # An expanded row owns the panels that follow it at the top level.
+            panel["panels"] = []
+            placed.append(panel)
+            placed.extend(dict(c, id=next(next_id), gridPos=flow.place(*_size(c))) for c in children)
+    return placed
+
+
+class _Flow:
+    """A cursor over Grafana's 24-column grid."""
+
+    def __init__(self, y: int = 0):
+        self.x, self.y, self.line_height = 0, y, 0
+
+    def place(self, w: int, h: int) -> dict[str, int]:
+        w = max(1, min(w, GRID_WIDTH))
+        if self.x + w > GRID_WIDTH:
+            self.newline()
+        pos = {"h": h, "w": w, "x": self.x, "y": self.y}
+        self.x += w
+        self.line_height = max(self.line_height, h)
+        return pos
+
+    def row(self) -> dict[str, int]:
+        self.newline()
+        pos = {"h": 1, "w": GRID_WIDTH, "x": 0, "y": self.y}
+        self.y += 1
+        return pos
+
+    def newline(self) -> None:
+        if self.x:
+            self.y += self.line_height
+        self.x, self.line_height = 0, 0
+
+
+def _size(panel: dict[str, Any]) -> tuple[int, int]:
+    grid = panel.get("gridPos") or {}
+    return int(grid.get("w", 12)), int(grid.get("h", 8))
+
+
+def _story_panel(m: Membership) -> dict[str, Any]:
+    chapter, narrative = m.chapter, m.narrative
+    total = len(narrative.chapters)
+    content = (f"{chapter.story}\n\n---\n*{narrative.title}* — chapter {m.index + 1} of {total}. "
+               f"Owner: {narrative.owner}.")
+    lines = sum(1 + len(line) // 160 for line in content.splitlines())
+    return {
+        "type": "text",
+        "title": f"{narrative.title} · {m.index + 1}/{total}: {chapter.title}",
+        "description": f"The story of this chapter, from {narrative.file}.",
+        "gridPos": {"h": max(3, min(12, lines + 2)), "w": GRID_WIDTH},
+        "options": {"mode": "markdown", "content": content},
+        "transparent": True,
+    }
+
+
+def _chapter_links(m: Membership) -> list[dict[str, Any]]:
+    narrative, chapters = m.narrative, m.narrative.chapters
+    links = []
+    if m.index > 0:
+        links.append(_link(f"◀ {chapters[m.index - 1].title}", chapters[m.index - 1].dashboard,
+                           f"Previous chapter of {narrative.title}"))
+    if m.index + 1 < len(chapters):
+        links.append(_link(f"{chapters[m.index + 1].title} ▶", chapters[m.index + 1].dashboard,
+                           f"Next chapter of {narrative.title}"))
+    if m.index > 0:
+        links.append(_link(f"⏮ {narrative.title}", chapters[0].dashboard,
+                           f"Back to the first chapter of {narrative.title}"))
+    return links
+
+
+def _link(title: str, uid: str, tooltip: str) -> dict[str, Any]:
+    return {
+        "title": title,
+        "type": "link",
+        "url": f"/d/{uid}",
+        "tooltip": tooltip,
+        "icon": "dashboard",
+        "keepTime": True,
+        "includeVars": True,
+        "asDropdown": False,
+        "targetBlank": False,
+        "tags": [],
+    }
+
+
+def manifest(rendered: Sequence[RenderedDashboard], narratives: Sequence[Narrative]) -> dict[str, Any]:
+    """What was rendered, for publishing and for `--check`: no timestamps, so it is deterministic."""
+    return {
+        "generator": "vertice-obs",
+        "dashboards": {
+            r.uid: {"file": r.path, "folder": r.folder, "narrative": r.narrative, "source": r.source,
+                    "title": r.model.get("title", ""), "sha256": content_hash(r.text)}
+            for r in sorted(rendered, key=lambda r: r.uid)
+        },
+        "narratives": [
+            {"id": n.id, "title": n.title, "owner": n.owner, "folder": n.folder, "file": n.file,
+             "chapters": [c.dashboard for c in n.chapters]}
+            for n in sorted(narratives, key=lambda n: n.id)
+        ],
+    }
