@@ -177,3 +177,15 @@ def test_layout_rows_start_new_lines_and_own_their_panels():
                                                                 ("stat", 10)]
     assert placed[3]["panels"][0]["gridPos"] == {"h": 8, "w": 24, "x": 0, "y": 10}
     assert [p["id"] for p in placed] == [1, 2, 3, 4, 6] and placed[3]["panels"][0]["id"] == 5
+
+
+def test_render_does_not_mutate_its_input(tmp_path):
+    make_project(tmp_path)
+    project = load_project(tmp_path)
+    plan = plan_build(project)
+    models = [json.dumps(m.model, sort_keys=True) for m in plan.modules]
+    from vertice_obs.render import memberships_by_uid, render_dashboard
+    memberships = memberships_by_uid(plan.narratives)
+    for module in plan.modules:
+        render_dashboard(module.model, memberships[module.uid], module.file)
+    assert [json.dumps(m.model, sort_keys=True) for m in plan.modules] == models

@@ -7,7 +7,6 @@ a flow layout of the declared order, so no id or position depends on anything bu
 
 from __future__ import annotations
 
-import copy
 import itertools
 import hashlib
 import json
@@ -74,7 +73,8 @@ def render_dashboard(model: dict[str, Any], memberships: Sequence[Membership], s
     """One dashboard as its narratives tell it: story panels, chapter links, narrative tags, layout."""
     if not memberships:
         raise ValueError(f"dashboard {model.get('uid')!r} is in no narrative")
-    out = {k: v for k, v in copy.deepcopy(model).items() if k not in _DROPPED_KEYS}
+    # Shallow copies only: layout and the lines below build new lists/dicts and never mutate `model`.
+    out = {k: v for k, v in model.items() if k not in _DROPPED_KEYS}
     story_panels = [_story_panel(m) for m in memberships]
     out["panels"] = layout(story_panels + list(out.get("panels", [])))
     out["links"] = list(out.get("links", [])) + [link for m in memberships for link in _chapter_links(m)]

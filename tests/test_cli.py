@@ -1,0 +1,89 @@
+"""The CLI as users meet it: help that teaches, `list` for people and machines, clean failures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from sample_project import make_project
+from vertice_obs.checks import CHECKS
+from vertice_obs.cli import cli
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_every_command_has_teaching_help():
+    top = invoke("--help")
+    assert top.exit_code == 0 and "Exit codes" in top.output
+    for name, command in cli.commands.items():
+        result = invoke(name, "--help")
+        assert result.exit_code == 0, name
+        assert command.help and len(command.help.split()) >= 8, f"{name} --help does not explain itself"
+    assert "Examples:" in invoke("build", "--help").output
+
+
+def test_list_shows_narratives_chapters_dashboards_panels(tmp_path):
+    make_project(tmp_path)
+    result = invoke("-C", str(tmp_path), "list")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("sample  The sample story  (folder Samples/Story, owner team-sample)")
+    assert "  1. The beginning → sample-a (dashboards/a.py)" in lines
+    assert any(line.split() == ["#2", "timeseries", "Event", "rate"] for line in lines)
+    assert any(line.split() == ["#5", "gauge", "Gauge"] for line in lines)  # inside the collapsed row
+
+
+def test_list_json_is_machine_readable(tmp_path):
+    make_project(tmp_path)
+    result = invoke("-C", str(tmp_path), "list", "--format", "json")
+    tree = json.loads(result.stdout)
+    assert [n["id"] for n in tree] == ["sample"]
+    chapter = tree[0]["chapters"][0]
+    assert chapter["dashboard"]["uid"] == "sample-a"
+    assert chapter["dashboard"]["export"] == "exports/sample/sample-a.json"
+    rate = next(p for p in chapter["dashboard"]["panels"] if p["title"] == "Event rate")
+    assert rate["queries"] == ['sum(rate(sample_events_total{environment=~"$environment"}[$__rate_interval]))']
+
+
+def test_checks_lists_every_registered_check():
+    result = invoke("checks", "--format", "json")
+    rows = json.loads(result.stdout)
+    assert {r["id"] for r in rows} == set(CHECKS)
+    assert all(r["doc"] and r["severity"] in {"info", "warning", "error"} for r in rows)
+
+
+def test_style_findings_name_the_panel(tmp_path):
+    module = '''
+from vertice_obs import panels as p
+dashboard = p.dashboard("sample-a", "A", description="d", environment_metric="m",
+                        panels=[p.stat("Bare", "m", description="", unit="")])
+'''
+    make_project(tmp_path, dashboards={"a.py": module})
+    narrative = (tmp_path / "narratives/sample.yaml").read_text()
+    (tmp_path / "narratives/sample.yaml").write_text(narrative.split("  - dashboard: sample-b")[0])
+    result = invoke("-C", str(tmp_path), "build")
+    assert result.exit_code == 0
+    assert ("dashboards/a.py → dashboard sample-a → panel 'Bare' (#2): warning: panel has no description: "
+            "say what to look for and why it matters [panel/description]") in result.stderr
+    assert "panel 'Bare' (#2): warning: numeric panel has no unit" in result.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["-C", "/nonexistent/project", "build"], "Directory '/nonexistent/project' does not exist"),
+    (["build", "--format", "yaml"], "Invalid value for '--format'"),
+])
+def test_usage_errors_exit_2_without_traceback(args, message):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_narratives_directory_is_one_line(tmp_path):
+    result = invoke("-C", str(tmp_path), "build")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"vobs: error: narratives directory not found: {tmp_path}/narratives"

@@ -1,0 +1,51 @@
+"""Configuration precedence: flags, then environment, then vobs.yaml, then [tool.vobs]."""
+
+from __future__ import annotations
+
+import pytest
+
+from vertice_obs.errors import InputError
+from vertice_obs.project import load_project
+
+
+def write(root, pyproject=None, vobs=None):
+    if pyproject is not None:
+        (root / "pyproject.toml").write_text(pyproject)
+    if vobs is not None:
+        (root / "vobs.yaml").write_text(vobs)
+
+
+def test_defaults_follow_the_layout(tmp_path):
+    project = load_project(tmp_path, environ={})
+    assert project.dashboards_dir == tmp_path / "dashboards"
+    assert project.catalog == tmp_path / "narratives" / "metrics.yaml"
+    assert project.grafana_url is None and project.prometheus_url is None
+
+
+def test_precedence_flag_over_env_over_vobs_yaml_over_pyproject(tmp_path):
+    write(tmp_path, pyproject='[tool.vobs]\nprometheus_url = "http://py:9090"\ngrafana_url = "http://py:3000"\n'
+                              'exports_dir = "out"\n',
+          vobs="prometheus_url: http://yaml:9090\ngrafana_url: http://yaml:3000\n")
+    assert load_project(tmp_path, environ={}).prometheus_url == "http://yaml:9090"
+    assert load_project(tmp_path, environ={}).exports_dir == tmp_path / "out"
+    env = {"PROMETHEUS_URL": "http://env:9090", "GRAFANA_TOKEN": "glsa_secret"}
+    project = load_project(tmp_path, environ=env)
+    assert project.prometheus_url == "http://env:9090" and project.grafana_url == "http://yaml:3000"
+    assert project.grafana_token == "glsa_secret"
+    assert "glsa_secret" not in repr(project)
+    flagged = load_project(tmp_path, {"prometheus_url": "http://flag:9090"}, environ=env)
+    assert flagged.prometheus_url == "http://flag:9090"
+
+
+@pytest.mark.parametrize("pyproject,vobs,message", [
+    (None, "grafana_token: abc\n", "vobs.yaml:1: grafana_token must not be stored in a file"),
+    (None, "url: x\nprometheus: y\n", "vobs.yaml:1: unknown setting 'url'"),
+    ('[tool.vobs]\ncolour = "red"\n', None, "pyproject.toml [tool.vobs]: unknown setting 'colour'"),
+    ("[tool.vobs\n", None, "pyproject.toml: invalid TOML"),
+    (None, "- a\n", "vobs.yaml:1: vobs.yaml must be a mapping of settings"),
+])
+def test_bad_configuration_is_one_located_error(tmp_path, pyproject, vobs, message):
+    write(tmp_path, pyproject, vobs)
+    with pytest.raises(InputError) as info:
+        load_project(tmp_path, environ={})
+    assert str(info.value).startswith(message)
