@@ -19,11 +19,11 @@ dashboard = p.dashboard(
                f"sum(rate({EXECUTIONS}[$__rate_interval]))",
                unit="percentunit", thresholds=[(None, "red"), (0.7, "orange"), (0.9, "green")],
                description="Share of executions that succeeded. It should trend up as skills are learned."),
-        p.stat("Mean reward",
-               f"sum(rate(maximus_skill_reward_sum{{{ENV}}}[$__rate_interval])) / "
-               f"sum(rate(maximus_skill_reward_count{{{ENV}}}[$__rate_interval]))",
+        p.stat("Median reward",
+               f"histogram_quantile(0.5, sum by (le) (rate(maximus_skill_reward_bucket{{{ENV}}}[$__rate_interval])))",
                unit="none", thresholds=[(None, "red"), (0, "orange"), (0.5, "green")],
-               description="Average reward per execution (−1…1). Positive and rising is learning."),
+               description="Median reward per execution (−1…1). Positive and rising is learning. (The reward "
+                           "histogram has negative buckets, so it exposes no _sum: no mean.)"),
         p.stat("Dopamine spikes / execution",
                f"sum(rate(maximus_dopamine_spike_events_total{{{ENV}}}[$__rate_interval])) / "
                f"sum(rate({EXECUTIONS}[$__rate_interval]))",

@@ -37,7 +37,11 @@ class MetricSpec:
     @property
     def series(self) -> tuple[str, ...]:
         """The series names Prometheus holds for this metric (`x_bucket`, `x_sum`, `x_count` for a histogram)."""
-        return tuple(self.name + suffix for suffix in _FAMILY_SUFFIXES[self.type])
+        suffixes = _FAMILY_SUFFIXES[self.type]
+        if self.type == "histogram" and any(b < 0 for b in self.buckets):
+            # OpenMetrics: a histogram that can observe negative values exposes no _sum.
+            suffixes = tuple(s for s in suffixes if s != "_sum")
+        return tuple(self.name + suffix for suffix in suffixes)
 
 
 @dataclass(frozen=True)

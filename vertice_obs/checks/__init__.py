@@ -61,4 +61,4 @@ def finding(check_id: str, message: str, location: Location, **extra: Any) -> Fi
 
 
 # Importing the check modules registers them.
-from . import dashboard_style, modules  # noqa: E402,F401
+from . import dashboard_style, metrics, modules  # noqa: E402,F401

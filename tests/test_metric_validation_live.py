@@ -1,0 +1,168 @@
+"""Metric existence against a real Prometheus scraping the MAXIMUS simulator (see conftest.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import DISAPPEARED, DISAPPEARED_HOURS_AGO
+from prometheus_harness import free_port
+from vertice_obs.cli import cli
+from vertice_obs.sources import PrometheusSource
+from vertice_obs.validation import collect, load_dashboard_files, validate
+
+REPO = Path(__file__).resolve().parent.parent
+SPIKES = "maximus_dopamine_spike_events_total"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["-C", str(REPO), *args])
+
+
+def test_audit_reports_the_spike_metric_missing_with_every_panel_that_needs_it(prometheus):
+    result = run("audit", "--prometheus-url", prometheus.url, "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    by_metric = {m["metric"]: m for m in report["metrics"]}
+    spikes = by_metric[SPIKES]
+    assert spikes["status"] == "missing" and spikes["required"]
+    panels = {(uid, use["panel"]) for ds in spikes["narratives"].values() for uid, uses in ds.items() for use in uses}
+    assert panels == {
+        ("maximus-dopamine-overview", "Spikes (last hour)"),
+        ("maximus-dopamine-overview", "Spike rate"),
+        ("maximus-dopamine-overview", "Dopamine spike rate"),
+        ("maximus-dopamine-overview", "Spikes per execution"),
+        ("maximus-dopamine-arousal", "Spike rate vs arousal"),
+        ("maximus-skill-learning-overview", "Dopamine spikes / execution"),
+    }
+    assert set(spikes["narratives"]) == {"dopamine", "skill-learning"}
+    others = {m: e["status"] for m, e in by_metric.items() if m != SPIKES}
+    assert others and set(others.values()) == {"present"}, others
+    assert {"metric": SPIKES, "status": "missing"} in report["required"]
+
+
+def test_audit_text_headline(prometheus):
+    result = run("audit", "--prometheus-url", prometheus.url)
+    assert "Required metrics: 5 of 6 present" in result.output
+    assert f"❌ {SPIKES} — missing" in result.output
+    assert f"{SPIKES} — MISSING (required)" in result.output
+    assert ("maximus-dopamine-overview: 'Dopamine spike rate' (A), 'Spike rate' (A), 'Spikes (last hour)' (A), "
+            "'Spikes per execution' (A)") in result.output
+    assert "28 metrics queried: 27 present, 1 needs attention" in result.output
+
+
+def test_validate_gates_on_the_missing_required_metric(prometheus):
+    result = run("validate", "--prometheus-url", prometheus.url)
+    assert result.exit_code == 1
+    line = next(l for l in result.output.splitlines() if "panel 'Dopamine spike rate'" in l)
+    assert line.startswith("exports/dopamine/maximus-dopamine-overview.json:")
+    assert (f"error: {SPIKES} is missing: never seen in Prometheus at {prometheus.url} in the last 7d — "
+            f"required by the catalog (narratives/metrics.yaml:") in line
+    assert line.endswith("[metric/missing]")
+
+
+def test_validate_sarif_points_at_the_json_line(prometheus):
+    result = run("validate", "--prometheus-url", prometheus.url, "--format", "sarif")
+    log = json.loads(result.stdout)
+    results = [r for r in log["runs"][0]["results"] if r["ruleId"] == "metric/missing"]
+    assert results and all(r["level"] == "error" for r in results)
+    first = results[0]["locations"][0]
+    uri, line = first["physicalLocation"]["artifactLocation"]["uri"], first["physicalLocation"]["region"]["startLine"]
+    text = (REPO / uri).read_text().splitlines()
+    assert '"expr"' in text[line - 1] and SPIKES in text[line - 1]
+
+
+def dashboard(panels=(), rows=None, templating=(), annotations=()):
+    model = {"uid": "probe", "title": "Probe", "panels": list(panels), "templating": {"list": list(templating)},
+             "annotations": {"list": list(annotations)}, "tags": ["narrative:probe"]}
+    if rows is not None:
+        model["rows"] = rows
+    return model
+
+
+def panel(title, *exprs, ds=None):
+    out = {"type": "timeseries", "title": title, "id": abs(hash(title)) % 1000,
+           "targets": [{"refId": chr(65 + i), "expr": e} for i, e in enumerate(exprs)]}
+    if ds is not None:
+        out["datasource"] = ds
+    return out
+
+
+# (panel title, query, expected status of each metric in it)
+LIVE_CASES = [
+    ("present", 'avg(maximus_dopamine_level{environment=~"$environment"})', {"maximus_dopamine_level": "present"}),
+    ("missing", f"rate({SPIKES}[$__rate_interval])", {SPIKES: "missing"}),
+    ("rename fallback", f"sum(rate({SPIKES}[5m])) or sum(rate(maximus_skill_executions_total[5m]))",
+     {SPIKES: "fallback-only", "maximus_skill_executions_total": "present"}),
+    ("both sides gone", f"rate({SPIKES}[5m]) or rate(maximus_never_existed_total[5m])",
+     {SPIKES: "missing", "maximus_never_existed_total": "missing"}),
+    ("or vector(0)", f"sum(rate({SPIKES}[5m])) or vector(0)", {SPIKES: "intentionally-absent"}),
+    ("unless", f"maximus_dopamine_level unless {SPIKES}",
+     {"maximus_dopamine_level": "present", SPIKES: "intentionally-absent"}),
+    ("absent()", f"absent({SPIKES})", {SPIKES: "intentionally-absent"}),
+    ("recording rule present", "maximus:dopamine_level:avg5m", {"maximus:dopamine_level:avg5m": "present"}),
+    ("recording rule not evaluated", "maximus:dopamine_spikes:rate5m",
+     {"maximus:dopamine_spikes:rate5m": "recording-rule"}),
+    ("disappeared", f"rate({DISAPPEARED}[5m])", {DISAPPEARED: "disappeared"}),
+    ("regex name present", '{__name__=~"maximus_esgt_.*"}', {"maximus_esgt_.*": "present"}),
+    ("regex name missing", '{__name__=~"maximus_nothing_.*"}', {"maximus_nothing_.*": "missing"}),
+    ("variable in name", "rate(maximus_skill_${kind}_total[5m])", {"maximus_skill_.+_total": "present"}),
+    ("histogram series", "histogram_quantile(0.9, sum by (le) (rate(maximus_esgt_duration_seconds_bucket[5m])))",
+     {"maximus_esgt_duration_seconds_bucket": "present"}),
+]
+
+
+@pytest.fixture(scope="module")
+def live_findings(prometheus, tmp_path_factory, catalog):
+    folder = tmp_path_factory.mktemp("probe")
+    panels = [panel(title, expr) for title, expr, _ in LIVE_CASES]
+    (folder / "probe.json").write_text(json.dumps(dashboard(panels, templating=[
+        {"type": "custom", "name": "kind", "current": {}, "options": []}])))
+    dashboards = load_dashboard_files([folder])
+    result = validate(collect(dashboards), PrometheusSource(prometheus.url), catalog, timedelta(days=7))
+    return result
+
+
+@pytest.mark.parametrize("title,query,expected", LIVE_CASES, ids=[c[0] for c in LIVE_CASES])
+def test_each_reason_against_real_prometheus(live_findings, title, query, expected):
+    got = {f.metric: f.check.split("/", 1)[1] for f in live_findings.findings
+           if f.location.panel == title and f.check.startswith("metric/")}
+    assert got == expected
+
+
+def test_disappeared_says_when(live_findings):
+    finding = next(f for f in live_findings.findings if f.metric == DISAPPEARED)
+    assert f"({DISAPPEARED_HOURS_AGO // 24}d ago)" in finding.message or "(1d 23h ago)" in finding.message
+    assert "disappeared: last seen" in finding.message
+
+
+def test_recording_rule_names_the_rule(live_findings):
+    finding = next(f for f in live_findings.findings if f.metric == "maximus:dopamine_spikes:rate5m")
+    assert "recording rule 'maximus:dopamine_spikes:rate5m' in group 'maximus-recording'" in finding.message
+
+
+def test_whole_validation_takes_three_requests(prometheus, catalog):
+    source = PrometheusSource(prometheus.url)
+    dashboards = load_dashboard_files([REPO / "exports"])
+    validate(collect(dashboards), source, catalog, timedelta(days=7))
+    assert source.request_count == 3  # names, rules, one last-seen batch for the absent names
+
+
+def test_prometheus_down_is_unknown_exit_2_never_missing():
+    url = f"http://127.0.0.1:{free_port()}"
+    result = run("validate", "--prometheus-url", url)
+    assert result.exit_code == 2
+    assert "missing" not in result.stdout
+    assert f"cannot tell whether it exists: Prometheus at {url} is unreachable [metric/unknown]" in result.stdout
+    assert result.stderr.strip() == f"vobs: error: Prometheus at {url} is unreachable: metric existence is unknown"
+
+
+def test_credentials_never_appear_in_output():
+    url = f"http://admin:s3cret@127.0.0.1:{free_port()}"
+    result = run("validate", "--prometheus-url", url, "--format", "json")
+    assert "s3cret" not in result.output
+    assert result.exit_code == 2

@@ -1,0 +1,47 @@
+"""Metric-existence checks: one per reason a metric a dashboard queries is (or isn't) in Prometheus.
+
+The classification itself is in `classify.py`; these entries give each outcome its id, default
+severity and the explanation `vobs checks` prints.
+"""
+
+from __future__ import annotations
+
+from ..finding import Severity
+from . import check
+
+
+def _register(check_id: str, severity: Severity, doc: str) -> None:
+    fn = lambda: ()  # noqa: E731 - the registry needs a callable to carry the docstring
+    fn.__doc__ = doc
+    check(check_id, severity, scope="metric")(fn)
+
+
+_register("metric/present", Severity.INFO,
+          "The metric (or a name matching the pattern) is in Prometheus now.")
+_register("metric/missing", Severity.WARNING,
+          "The metric has not been seen in Prometheus in the whole lookback window (default 7 d): "
+          "the exporter does not produce it, or the name is wrong. An error when the catalog marks it required.")
+_register("metric/disappeared", Severity.WARNING,
+          "The metric existed within the lookback window but has no series now: the exporter stopped, "
+          "or it was renamed. Says when it was last seen. An error when the catalog marks it required.")
+_register("metric/recording-rule", Severity.WARNING,
+          "The metric is the output of a recording rule that has not produced series yet: the rule's "
+          "inputs are missing, or it has not been evaluated since it was loaded.")
+_register("metric/fallback-only", Severity.INFO,
+          "The metric is absent but is only one side of an `or` whose other side is present "
+          "(e.g. `old_name or new_name` after a rename): the panel still shows data.")
+_register("metric/intentionally-absent", Severity.INFO,
+          "The query allows the metric to be absent: `x or vector(0)`, the right side of `unless`, "
+          "or the argument of `absent()`/`absent_over_time()`.")
+_register("metric/unknown", Severity.WARNING,
+          "The metric source could not be asked (Prometheus unreachable or answering errors): existence "
+          "is unknown, never reported as missing. `vobs validate` exits 2.")
+_register("promql/parse", Severity.ERROR,
+          "The query does not parse as PromQL (after Grafana variables were interpolated): the panel "
+          "cannot show data. The parser's message says where.")
+_register("inventory/library-panel", Severity.INFO,
+          "A library panel stub: its queries live in Grafana's panel library, not in the dashboard JSON, "
+          "so they are not inspected here. Pull the library panel to check it.")
+_register("inventory/datasource-skipped", Severity.INFO,
+          "A query for a datasource other than Prometheus (Loki, SQL, server-side expressions, "
+          "-- Dashboard --, -- Grafana --): metric existence is not checked for it.")

@@ -1,0 +1,153 @@
+"""Classification: why is (or isn't) each metric a dashboard uses in Prometheus? Pure functions.
+
+One `Finding` per (metric, location), with pint-grade reasons: present; missing (never seen in the
+lookback); disappeared (last seen at T, N ago); produced by a recording rule that has not produced
+it yet; only an `or` fallback of a present alternative; intentionally absent (`or vector(0)`,
+`unless`, `absent()`); and unknown when the source could not answer — never "missing" then.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping
+
+from .catalog import MetricCatalog
+from .checks import finding
+from .finding import Finding, Location, Severity
+
+# Roles a metric reference plays in its query (set by extraction).
+REQUIRED, FALLBACK, OPTIONAL = "required", "fallback", "optional"
+
+
+@dataclass(frozen=True)
+class MetricUse:
+    """One metric referenced at one location."""
+
+    metric: str  # a name, or a regex over names when `is_pattern`
+    location: Location
+    query: str
+    is_pattern: bool = False
+    role: str = REQUIRED
+    alternatives: tuple[str, ...] = ()  # for a fallback: the other names of its `or`
+    reason: str = ""  # for an optional reference: why it may be absent
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a metric source said, gathered once for a whole run (see `sources.py`)."""
+
+    source: str
+    names: frozenset[str] | None  # None: the source could not answer
+    rules: Mapping[str, Any] = field(default_factory=dict)  # recording-rule output → rule info
+    last_seen: Mapping[str, datetime | None] = field(default_factory=dict)
+    error: str = ""
+    lookback: timedelta = timedelta(days=7)
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def available(self) -> bool:
+        return self.names is not None
+
+
+def absent_names(uses: Iterable[MetricUse], evidence: Evidence) -> set[str]:
+    """The exact names to ask `last_seen` about: referenced, and not present now."""
+    if evidence.names is None:
+        return set()
+    return {u.metric for u in uses if not u.is_pattern and u.metric not in evidence.names}
+
+
+def classify(uses: Iterable[MetricUse], evidence: Evidence, catalog: MetricCatalog | None = None) -> list[Finding]:
+    uses = list(uses)
+    present = _presence(uses, evidence)
+    return [_classify_one(u, evidence, present, catalog) for u in uses]
+
+
+def _presence(uses: list[MetricUse], evidence: Evidence) -> dict[str, bool]:
+    """Name or pattern → present now. A pattern is present if any live name matches it fully."""
+    names = evidence.names or frozenset()
+    out: dict[str, bool] = {}
+    for use in uses:
+        if use.metric in out:
+            continue
+        if use.is_pattern:
+            try:
+                regex = re.compile(use.metric)
+            except re.error:
+                out[use.metric] = False
+                continue
+            out[use.metric] = any(regex.fullmatch(n) for n in names)
+        else:
+            out[use.metric] = use.metric in names
+    return out
+
+
+def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
+                  catalog: MetricCatalog | None) -> Finding:
+    name = use.metric
+    shown = f"name pattern {name!r}" if use.is_pattern else name
+    spec = catalog.family_of(name) if catalog and not use.is_pattern else None
+    required = bool(spec and spec.required)
+    extra: dict[str, Any] = {"metric": name, "query": use.query, "required": required}
+
+    if not ev.available:
+        return finding("metric/unknown", f"{shown}: cannot tell whether it exists: {ev.error}", use.location,
+                       **extra)
+    if present[name]:
+        return finding("metric/present", f"{shown} is present in {ev.source}", use.location, **extra)
+    if use.role == OPTIONAL:
+        return finding("metric/intentionally-absent",
+                       f"{shown} is absent, which this query allows ({use.reason})", use.location, **extra)
+    if use.role == FALLBACK:
+        live = [a for a in use.alternatives if present.get(a, a in (ev.names or ()))]
+        if live:
+            return finding("metric/fallback-only",
+                           f"{shown} is absent but only an `or` alternative of {', '.join(live)}, which is present",
+                           use.location, alternatives=tuple(use.alternatives), **extra)
+    rule = ev.rules.get(name)
+    if rule is not None:
+        rule_name = _rule_attr(rule, "name") or name
+        group = _rule_attr(rule, "group")
+        health = _rule_attr(rule, "health")
+        where = f" in group {group!r}" if group else ""
+        state = f", rule health {health}" if health and health != "ok" else ""
+        return finding("metric/recording-rule",
+                       f"{shown} is produced by recording rule {rule_name!r}{where} but has no series yet{state}: "
+                       f"check that the rule's inputs exist", use.location, rule=rule_name, **extra)
+    severity = Severity.ERROR if required else Severity.WARNING
+    hint = _hint(name, spec, catalog)
+    seen = ev.last_seen.get(name)
+    if seen is not None:
+        ago = _human(ev.now - seen)
+        return finding("metric/disappeared",
+                       f"{shown} disappeared: last seen {seen.strftime('%Y-%m-%d %H:%M UTC')} ({ago} ago){hint}",
+                       use.location, severity=severity, last_seen=seen.isoformat(), **extra)
+    window = _human(ev.lookback)
+    return finding("metric/missing",
+                   f"{shown} is missing: never seen in {ev.source} in the last {window}{hint}",
+                   use.location, severity=severity, **extra)
+
+
+def _hint(name: str, spec, catalog: MetricCatalog | None) -> str:
+    if catalog is None:
+        return ""
+    family = next((m for m in catalog.metrics if m.name == name and m.type in ("histogram", "summary")), None)
+    if family is not None and family.type == "histogram":
+        return f" (a histogram is stored as {name}_bucket, {name}_sum and {name}_count: query one of those)"
+    if spec is not None and spec.required:
+        return f" — required by the catalog ({catalog.file}:{spec.line}, owner {spec.owner})"
+    return ""
+
+
+def _rule_attr(rule: Any, key: str) -> Any:
+    return rule.get(key) if isinstance(rule, Mapping) else getattr(rule, key, None)
+
+
+def _human(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            whole, rest = divmod(seconds, size)
+            return f"{whole}{unit}" + (f" {rest // 3600}h" if unit == "d" and rest >= 3600 else "")
+    return f"{seconds}s"

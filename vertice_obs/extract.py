@@ -1,0 +1,191 @@
+"""Metric extraction with promql-parser: which metric names a query needs, and in what role. Pure.
+
+Roles say what absence would mean: `required` (the panel breaks), `fallback` (one side of an `or`
+between metrics — e.g. `old_name or new_name` across a rename), `optional` (the query allows
+absence: `x or vector(0)`, the right side of `unless`, the argument of `absent()`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterable, Mapping
+
+import promql_parser as pp
+
+from .classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
+from .finding import Finding, Location
+from .checks import finding
+from .interpolate import Variable, interpolate
+from .inventory import Query
+
+_ABSENT_FUNCTIONS = {"absent", "absent_over_time"}
+
+
+@dataclass(frozen=True)
+class MetricRef:
+    metric: str  # a name, or a regex over names when `is_pattern`
+    is_pattern: bool = False
+    role: str = REQUIRED
+    alternatives: tuple[str, ...] = ()
+    reason: str = ""
+
+
+class ParseError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=65536)
+def extract(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> tuple[MetricRef, ...]:
+    """The metric references of one (interpolated) PromQL query. Raises `ParseError`.
+
+    Cached by text: dashboards repeat the same queries across panels and environments."""
+    try:
+        ast = pp.parse(text)
+    except (ValueError, RuntimeError) as exc:
+        raise ParseError(str(exc)) from None
+    patterns = dict(name_patterns)
+    refs = _refs(ast, REQUIRED, "", patterns)
+    return tuple(dict.fromkeys(refs))  # stable de-duplication
+
+
+def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> list[MetricRef]:
+    if isinstance(node, pp.VectorSelector):
+        return _selector(node, role, reason, patterns)
+    if isinstance(node, pp.MatrixSelector):
+        return _refs(node.vector_selector, role, reason, patterns)
+    if isinstance(node, (pp.SubqueryExpr, pp.ParenExpr, pp.UnaryExpr)):
+        return _refs(node.expr, role, reason, patterns)
+    if isinstance(node, pp.AggregateExpr):
+        refs = _refs(node.expr, role, reason, patterns)
+        return refs + (_refs(node.param, role, reason, patterns) if node.param is not None else [])
+    if isinstance(node, pp.Call):
+        if node.func.name in _ABSENT_FUNCTIONS:
+            return [r for a in node.args for r in _refs(a, OPTIONAL, f"argument of {node.func.name}()", patterns)]
+        return [r for a in node.args for r in _refs(a, role, reason, patterns)]
+    if isinstance(node, pp.BinaryExpr):
+        op = str(node.op).strip().lower()
+        if op == "or":
+            return _or_chain(node, role, reason, patterns)
+        if op == "unless":
+            return (_refs(node.lhs, role, reason, patterns)
+                    + _refs(node.rhs, OPTIONAL, "right side of `unless`", patterns))
+        return _refs(node.lhs, role, reason, patterns) + _refs(node.rhs, role, reason, patterns)
+    return []  # number and string literals
+
+
+def _or_chain(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> list[MetricRef]:
+    """`a or b or vector(0)`: every operand of the chain, judged together."""
+    operands = []
+
+    def flatten(n):
+        if isinstance(n, pp.BinaryExpr) and str(n.op).strip().lower() == "or":
+            flatten(n.lhs)
+            flatten(n.rhs)
+        else:
+            operands.append(n)
+
+    flatten(node)
+    per_operand = [_refs(o, role, reason, patterns) for o in operands]
+    if role == OPTIONAL:
+        return [r for refs in per_operand for r in refs]
+    constant = [not refs for refs in per_operand]  # vector(0), a number: always has a value
+    if any(constant):
+        return [MetricRef(r.metric, r.is_pattern, OPTIONAL, (), "`or` with a constant fallback such as vector(0)")
+                if r.role == role else r for refs in per_operand for r in refs]
+    out = []
+    for i, refs in enumerate(per_operand):
+        others = tuple(dict.fromkeys(r.metric for j, o in enumerate(per_operand) if j != i for r in o))
+        out.extend(MetricRef(r.metric, r.is_pattern, FALLBACK, others, "") if r.role == role else r for r in refs)
+    return out
+
+
+def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> list[MetricRef]:
+    refs = []
+    if node.name:
+        if node.name in patterns:
+            refs.append(MetricRef(patterns[node.name], True, role, (), reason))
+        else:
+            refs.append(MetricRef(node.name, False, role, (), reason))
+    groups = [node.matchers.matchers] + list(node.matchers.or_matchers or [])
+    for matchers in groups:
+        for m in matchers:
+            if m.name != "__name__":
+                continue
+            op = str(m.op).rsplit(".", 1)[-1].lower()
+            if op == "equal":
+                refs.append(MetricRef(m.value, False, role, (), reason))
+            elif op == "re":
+                refs.append(MetricRef(m.value, True, role, (), reason))
+    return refs
+
+
+# --- queries → uses ----------------------------------------------------------------------------------
+
+def uses_of(query: Query, variables: Mapping[str, Variable]) -> tuple[list[MetricUse], list[Finding]]:
+    """Interpolate, parse and extract one inventoried query: its metric uses, or a parse finding."""
+    expr = query.expr
+    if query.kind == "variable":
+        expr = _variable_promql(expr)
+        if expr is None:
+            return [], []
+        if expr.startswith("\x00metrics:"):
+            regex = expr.split(":", 1)[1]
+            return [MetricUse(regex, query.location, query.expr, is_pattern=True)], []
+    done = interpolate(expr, variables)
+    try:
+        refs = extract(done.text, tuple(sorted(done.name_patterns.items())))
+    except ParseError as exc:
+        shown = query.expr if done.text == query.expr else f"{query.expr} (interpolated: {done.text})"
+        return [], [finding("promql/parse", f"query does not parse: {exc} — in: {shown}", query.location,
+                            query=query.expr)]
+    return [MetricUse(r.metric, query.location, query.expr, r.is_pattern, r.role, r.alternatives, r.reason)
+            for r in refs], []
+
+
+def uses_of_dashboard(dashboard: dict[str, Any], queries: Iterable[Query],
+                      variables: Mapping[str, Variable]) -> tuple[list[MetricUse], list[Finding]]:
+    uses, findings = [], []
+    for q in queries:
+        u, f = uses_of(q, variables)
+        uses.extend(u)
+        findings.extend(f)
+    return uses, findings
+
+
+def _variable_promql(query: str) -> str | None:
+    """The PromQL inside a Grafana Prometheus variable query, or a `metrics(re)` marker, or None.
+
+    label_values(label) and label_names() need no metric; label_values(q, label) and
+    query_result(q) wrap PromQL; metrics(re) is a regex over metric names."""
+    text = query.strip()
+    for fn in ("label_values", "query_result", "metrics", "label_names"):
+        if text.startswith(fn) and text[len(fn):].lstrip().startswith("("):
+            inner = text[text.index("(") + 1:text.rindex(")")] if text.endswith(")") else ""
+            if fn == "metrics":
+                return "\x00metrics:" + inner.strip()
+            if fn == "label_names":
+                return inner.strip() or None
+            if fn == "query_result":
+                return inner.strip() or None
+            # label_values(q, label): the query is everything before the last top-level comma.
+            split = _last_top_level_comma(inner)
+            return (inner[:split].strip() or None) if split >= 0 else None
+    return text  # a bare PromQL query used as a variable query
+
+
+def _last_top_level_comma(text: str) -> int:
+    depth, quote, split = 0, None, -1
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote and text[i - 1] != "\\":
+                quote = None
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            split = i
+    return split

@@ -1,0 +1,259 @@
+"""Grafana variable interpolation by position, so a templated query can be parsed as PromQL. Pure.
+
+A variable's replacement depends on where it stands: a duration inside `[...]` or after `offset`,
+a number where PromQL wants a scalar (`topk($k, …)`, `> $threshold`), a label name in `by (…)`
+and inside `{…}` keys, any text inside a string (label values stay valid), and — when glued to
+identifier characters, like `foo_${x}_total` — part of a metric name, which becomes a regex
+(`foo_.+_total`) to match against the live names. Unknown `$names` are left alone, as Grafana
+does: that is why `$1` in `label_replace` is not a variable.
+
+Only the Grafana variable syntax is tokenised here (`$v`, `${v}`, `${v:fmt}`, `[[v]]`,
+`[[v:fmt]]`) with a scanner that knows strings and brackets; PromQL itself is parsed by
+promql-parser in `extract.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+# Grafana's global variables: value kind and a representative value.
+GLOBALS: dict[str, str] = {
+    "__interval": "1m", "__rate_interval": "1m", "__range": "1h", "__interval_ms": "60000",
+    "__rate_interval_ms": "60000", "__range_ms": "3600000", "__range_s": "3600", "__from": "1700000000000",
+    "__to": "1700003600000", "__dashboard": "dashboard", "__org": "1", "__user": "user", "__name": "name",
+    "interval": "1m",
+}
+PLACEHOLDER = "vobs_placeholder"
+_DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_LABEL_LIST = re.compile(r"^\s*[a-zA-Z_]\w*(\s*,\s*[a-zA-Z_]\w*)*\s*$")
+_IDENT = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:")
+_GROUPING = {"by", "without", "on", "ignoring", "group_left", "group_right"}
+_NUMERIC_FIRST_ARG = {"topk", "bottomk", "quantile", "quantile_over_time", "limitk", "limit_ratio",
+                      "histogram_quantile", "round", "clamp", "clamp_min", "clamp_max", "predict_linear",
+                      "holt_winters", "double_exponential_smoothing"}
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A dashboard variable's usable values (several when multi-valued or "All")."""
+
+    name: str
+    values: tuple[str, ...] = ()
+    all_value: str | None = None
+
+
+@dataclass
+class Interpolated:
+    text: str
+    # Placeholder metric name → regex over real names, for variables inside metric names.
+    name_patterns: dict[str, str] = field(default_factory=dict)
+    variables: tuple[str, ...] = ()  # names that were replaced
+
+
+def variables_from_dashboard(dashboard: Mapping[str, Any]) -> dict[str, Variable]:
+    """Each templating variable's value: its current value, else its first option, else none."""
+    out: dict[str, Variable] = {}
+    for v in (dashboard.get("templating") or {}).get("list") or []:
+        if not isinstance(v, dict) or not v.get("name") or v.get("type") == "datasource":
+            continue
+        current = (v.get("current") or {}).get("value")
+        values = current if isinstance(current, list) else [current] if current not in (None, "") else []
+        if not values:
+            values = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict) and o.get("value")][:1]
+        if not values and v.get("type") in ("constant", "textbox") and isinstance(v.get("query"), str):
+            values = [v["query"]]
+        all_value = v.get("allValue")
+        if "$__all" in values:
+            options = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict)
+                       and o.get("value") not in (None, "$__all")]
+            values = options if not all_value else []
+            all_value = all_value or None
+        out[v["name"]] = Variable(v["name"], tuple(str(x) for x in values), all_value)
+    return out
+
+
+def interpolate(expr: str, variables: Mapping[str, Variable] | None = None) -> Interpolated:
+    return _Interpolator(expr, variables or {}).run()
+
+
+class _Interpolator:
+    def __init__(self, expr: str, variables: Mapping[str, Variable]):
+        self.src = expr
+        self.vars = variables
+        self.out: list[str] = []
+        self.patterns: dict[str, str] = {}
+        self.used: list[str] = []
+
+    def run(self) -> Interpolated:
+        src, i, n = self.src, 0, len(self.src)
+        stack: list[tuple[str, str]] = []  # (bracket, word before it)
+        quote: str | None = None
+        while i < n:
+            ch = src[i]
+            if quote:
+                if ch == "\\" and quote != "`" and i + 1 < n:
+                    self.out.append(src[i:i + 2])
+                    i += 2
+                    continue
+                if ch == quote:
+                    quote = None
+                    self.out.append(ch)
+                    i += 1
+                    continue
+                var = self._variable_at(i)
+                if var:
+                    name, fmt, end = var
+                    self.out.append(self._string_value(name, fmt, quote))
+                    i = end
+                    continue
+                self.out.append(ch)
+                i += 1
+                continue
+            var = self._variable_at(i)  # before brackets: `[[v]]` is a variable, not two brackets
+            if var:
+                name, fmt, end = var
+                i = self._replace(name, fmt, i, end, stack)
+                continue
+            if ch in "\"'`":
+                quote = ch
+            elif ch == "#":  # a PromQL comment runs to the end of the line
+                end = src.find("\n", i)
+                end = n if end < 0 else end
+                self.out.append(src[i:end])
+                i = end
+                continue
+            elif ch in "([{":
+                stack.append((ch, self._word_before(len(self.out))))
+            elif ch in ")]}" and stack:
+                stack.pop()
+            self.out.append(ch)
+            i += 1
+        return Interpolated("".join(self.out), self.patterns, tuple(dict.fromkeys(self.used)))
+
+    # --- scanning ---------------------------------------------------------------------------------
+    def _variable_at(self, i: int) -> tuple[str, str | None, int] | None:
+        """A known variable starting at i: (name, format, end index), else None."""
+        src = self.src
+        if src.startswith("${", i):
+            end = src.find("}", i)
+            if end > 0:
+                body = src[i + 2:end]
+                name, _, fmt = body.partition(":")
+                if self._known(name):
+                    return name, fmt or None, end + 1
+            return None
+        if src.startswith("[[", i):
+            end = src.find("]]", i)
+            if end > 0:
+                name, _, fmt = src[i + 2:end].partition(":")
+                if self._known(name):
+                    return name, fmt or None, end + 2
+            return None
+        if src[i] == "$":
+            j = i + 1
+            while j < len(src) and (src[j].isalnum() or src[j] == "_"):
+                j += 1
+            name = src[i + 1:j]
+            if name and self._known(name):
+                return name, None, j
+        return None
+
+    def _known(self, name: str) -> bool:
+        return name in self.vars or name in GLOBALS
+
+    def _word_before(self, upto: int) -> str:
+        text = "".join(self.out[max(0, upto - 40):upto]).rstrip()
+        m = re.search(r"([A-Za-z_][A-Za-z0-9_]*)$", text)
+        return m.group(1) if m else ""
+
+    # --- replacing --------------------------------------------------------------------------------
+    def _values(self, name: str) -> tuple[str, ...]:
+        if name in self.vars:
+            v = self.vars[name]
+            if v.values:
+                return v.values
+            return (v.all_value,) if v.all_value else ()
+        return (GLOBALS[name],)
+
+    def _string_value(self, name: str, fmt: str | None, quote: str) -> str:
+        self.used.append(name)
+        values = self._values(name) or (PLACEHOLDER,)
+        if fmt in ("regex",) or (len(values) > 1 and fmt is None):
+            text = "(" + "|".join(re.escape(v) if fmt == "regex" else v for v in values) + ")" \
+                if len(values) > 1 else re.escape(values[0])
+        elif fmt == "csv":
+            text = ",".join(values)
+        else:  # pipe, raw, glob, text, or a single value
+            text = "|".join(values)
+        if quote != "`":
+            text = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
+        return text
+
+    def _replace(self, name: str, fmt: str | None, start: int, end: int, stack: list[tuple[str, str]]) -> int:
+        """Emit the replacement for the variable at [start, end); return where scanning resumes."""
+        self.used.append(name)
+        values = self._values(name)
+        first = values[0] if values else None
+        before = self.src[start - 1] if start > 0 else ""
+        after = self.src[end] if end < len(self.src) else ""
+        glued = before in _NAME_CHARS or after in _NAME_CHARS
+        top, word = stack[-1] if stack else ("", "")
+        prev_word = self._word_before(len(self.out))
+
+        if top == "[" or prev_word == "offset":
+            self.out.append(first if first and _DURATION.match(first) else "1m")
+        elif top == "{" or (top == "(" and word in _GROUPING):
+            # A label name (matcher key or grouping); any valid name keeps the query checkable.
+            if top == "(" and first and _LABEL_LIST.match(",".join(values)) and not glued:
+                self.out.append(",".join(values))
+            else:
+                self.out.append(PLACEHOLDER if not glued else "vobs")
+        elif glued:
+            return self._name_part(end)
+        else:
+            self.out.append(self._standalone(first, top, word, prev_word))
+        return end
+
+    def _standalone(self, value: str | None, top: str, word: str, prev_word: str) -> str:
+        if value is not None and (_NUMBER.match(value) or _IDENT.match(value) or _DURATION.match(value)):
+            return value
+        tail = "".join(self.out).rstrip()
+        if tail.endswith(tuple("<>=*/+-^%,")) or (top == "(" and word in _NUMERIC_FIRST_ARG and tail.endswith("(")):
+            return "1"
+        if value:
+            return value
+        # A standalone variable in expression position with no value: a metric we cannot name.
+        placeholder = f"vobs_var_{len(self.patterns)}"
+        self.patterns[placeholder] = ".+"
+        return placeholder
+
+    def _name_part(self, end: int) -> int:
+        """A variable glued to identifier characters: the whole identifier becomes a name pattern."""
+        # Walk back over identifier characters already emitted to find the identifier's start.
+        emitted = "".join(self.out)
+        k = len(emitted)
+        while k > 0 and emitted[k - 1] in _NAME_CHARS:
+            k -= 1
+        prefix = emitted[k:]
+        # Walk forward over the rest of the identifier, which may contain more variables.
+        regex = [re.escape(prefix), ".+"]
+        i = end
+        while i < len(self.src):
+            var = self._variable_at(i)
+            if var:
+                self.used.append(var[0])
+                regex.append(".+")
+                i = var[2]
+            elif self.src[i] in _NAME_CHARS:
+                regex.append(re.escape(self.src[i]))
+                i += 1
+            else:
+                break
+        placeholder = f"vobs_var_{len(self.patterns)}"
+        self.patterns[placeholder] = "".join(regex)
+        self.out[:] = [emitted[:k], placeholder]
+        return i

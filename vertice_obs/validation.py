@@ -1,0 +1,135 @@
+"""Metric validation of dashboard JSON: inventory → interpolate → extract → gather → classify.
+
+`collect` is pure (dashboards in, uses and findings out); `validate` adds the one call to a
+metric source. `load_dashboard_files` is the filesystem edge: any folder of Grafana dashboard
+JSON — exports/, a `vobs pull`, or files saved from Grafana's UI or API.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .build import MANIFEST
+from .catalog import MetricCatalog
+from .classify import Evidence, MetricUse, classify
+from .errors import InputError
+from .extract import uses_of
+from .finding import Finding
+from .interpolate import variables_from_dashboard
+from .inventory import inventory
+from .sources import MetricSource, gather
+
+
+@dataclass(frozen=True)
+class DashboardFile:
+    file: str  # as shown to the user
+    model: dict[str, Any]
+    text: str = field(repr=False, default="")
+
+    @property
+    def uid(self) -> str:
+        return self.model.get("uid") or self.model.get("title") or self.file
+
+    @property
+    def narratives(self) -> tuple[str, ...]:
+        return tuple(t.split(":", 1)[1] for t in self.model.get("tags", []) if isinstance(t, str)
+                     and t.startswith("narrative:"))
+
+
+@dataclass
+class Collected:
+    uses: list[MetricUse]
+    findings: list[Finding]
+    queries: int
+    dashboards: int
+
+
+@dataclass
+class ValidationResult:
+    findings: list[Finding]
+    evidence: Evidence
+    queries: int
+    dashboards: int
+    uses: int
+
+
+def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] = str) -> list[DashboardFile]:
+    """Every dashboard JSON under `paths` (files or folders, recursively; manifests skipped).
+
+    Accepts a bare dashboard model or Grafana's API shape `{"dashboard": …, "meta": …}`."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*.json")) if p.name != MANIFEST)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(f"no such file or directory: {path}")
+    out = []
+    for path in files:
+        shown = display(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text)
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", shown) from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc.msg}", shown, exc.lineno) from None
+        if isinstance(data, dict) and isinstance(data.get("dashboard"), dict):
+            data = data["dashboard"]
+        if not isinstance(data, dict) or not ("panels" in data or "rows" in data or "templating" in data):
+            continue  # not a dashboard (e.g. a rules file next to exports): nothing to check
+        out.append(DashboardFile(shown, data, text))
+    return out
+
+
+def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], None] | None = None) -> Collected:
+    """Inventory every dashboard and extract its metric uses. Pure."""
+    uses: list[MetricUse] = []
+    findings: list[Finding] = []
+    queries = count = 0
+    for dashboard in dashboards:
+        count += 1
+        found, infos = inventory(dashboard.model, dashboard.file)
+        findings.extend(infos)
+        variables = variables_from_dashboard(dashboard.model)
+        for query in found:
+            queries += 1
+            u, f = uses_of(query, variables)
+            uses.extend(u)
+            findings.extend(f)
+        if on_dashboard:
+            on_dashboard(dashboard.file)
+    return Collected(uses, findings, queries, count)
+
+
+def validate(collected: Collected, source: MetricSource, catalog: MetricCatalog | None,
+             lookback: timedelta) -> ValidationResult:
+    referenced = {u.metric for u in collected.uses if not u.is_pattern}
+    evidence = gather(source, referenced, lookback)
+    findings = collected.findings + classify(collected.uses, evidence, catalog)
+    return ValidationResult(findings, evidence, collected.queries, collected.dashboards, len(collected.uses))
+
+
+def with_lines(findings: Iterable[Finding], dashboards: Iterable[DashboardFile]) -> list[Finding]:
+    """Add the line of each finding's query in its JSON file, for editors and SARIF viewers."""
+    texts = {d.file: d.text for d in dashboards}
+    out = []
+    for f in findings:
+        query = dict(f.details).get("query")
+        text = texts.get(f.location.file or "")
+        if query and text and f.location.line is None:
+            offset = text.find(json.dumps(query, ensure_ascii=False)[1:-1])
+            if offset >= 0:
+                f = replace(f, location=replace(f.location, line=text.count("\n", 0, offset) + 1))
+        out.append(f)
+    return out
+
+
+def narratives_of(dashboards: Iterable[DashboardFile]) -> dict[str, tuple[str, ...]]:
+    return {d.uid: d.narratives for d in dashboards}
+
