@@ -75,8 +75,7 @@ class _Walker:
                 kind = self._ds_kind(target.get("datasource"))
             expr = target.get("expr")
             if kind != "prometheus":
-                if expr or target.get("expression") or target.get("rawSql") or target.get("query"):
-                    self._skipped(kind, ds, at)
+                self._skipped(kind, ds, at)
                 continue
             if target.get("hide") is True and not expr:
                 continue
@@ -103,16 +102,14 @@ class _Walker:
     # --- annotations ------------------------------------------------------------------------------
     def _annotation(self, annotation: dict[str, Any]) -> None:
         expr = annotation.get("expr") or (annotation.get("target") or {}).get("expr")
-        if not isinstance(expr, str) or not expr.strip():
-            return
         name = annotation.get("name", "?")
         at = Location(file=self.file, dashboard=self.uid, target=f"annotation {name}")
         ds = annotation.get("datasource")
         kind = self._ds_kind(ds)
         if kind != "prometheus":
             self._skipped(kind, ds, at)
-            return
-        self.queries.append(Query(expr=expr, location=at, kind="annotation"))
+        elif isinstance(expr, str) and expr.strip():
+            self.queries.append(Query(expr=expr, location=at, kind="annotation"))
 
     # --- datasources ------------------------------------------------------------------------------
     def _ds_kind(self, ds: Any) -> str:

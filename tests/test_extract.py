@@ -1,0 +1,85 @@
+"""Extraction with promql-parser: names, patterns and the role each metric plays in its query."""
+
+from __future__ import annotations
+
+import pytest
+
+from vertice_obs.extract import MetricRef, ParseError, extract, uses_of
+from vertice_obs.finding import Location
+from vertice_obs.interpolate import Variable
+from vertice_obs.inventory import Query
+
+R, F, O = "required", "fallback", "optional"
+
+CASES = [
+    ("plain selector", 'sum(rate(x_total{job="a"}[5m]))', [("x_total", False, R, ())]),
+    ("binary operation", "a / b", [("a", False, R, ()), ("b", False, R, ())]),
+    ("rename fallback", "old_name or new_name", [("old_name", False, F, ("new_name",)),
+                                                 ("new_name", False, F, ("old_name",))]),
+    ("three-way fallback", "a or b or c", [("a", False, F, ("b", "c")), ("b", False, F, ("a", "c")),
+                                           ("c", False, F, ("a", "b"))]),
+    ("or vector(0)", "sum(rate(x[5m])) or vector(0)", [("x", False, O, ())]),
+    ("or a number", "x or on() 0 * y", [("x", False, F, ("y",)), ("y", False, F, ("x",))]),
+    ("unless", "a unless b", [("a", False, R, ()), ("b", False, O, ())]),
+    ("absent()", "absent(x)", [("x", False, O, ())]),
+    ("absent_over_time()", "absent_over_time(x[5m])", [("x", False, O, ())]),
+    ("__name__ equality", '{__name__="up", job="x"}', [("up", False, R, ())]),
+    ("__name__ regex", '{__name__=~"maximus_.*"}', [("maximus_.*", True, R, ())]),
+    ("__name__ negative matcher names nothing", '{__name__!="up", job="x"}', []),
+    ("histogram series", "histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))", [("h_bucket", False, R, ())]),
+    ("subquery", "max_over_time(rate(x[1m])[1h:5m])", [("x", False, R, ())]),
+    ("aggregation parameter", "topk(scalar(k), x)", [("x", False, R, ()), ("k", False, R, ())]),
+    ("duplicates collapse", "x + x", [("x", False, R, ())]),
+    ("fallback inside required context", "(a or b) * c", [("a", False, F, ("b",)), ("b", False, F, ("a",)),
+                                                         ("c", False, R, ())]),
+    ("number only", "vector(1)", []),
+]
+
+
+@pytest.mark.parametrize("case,query,expected", CASES, ids=[c[0] for c in CASES])
+def test_extraction_roles(case, query, expected):
+    refs = extract(query)
+    assert [(r.metric, r.is_pattern, r.role, r.alternatives) for r in refs] == expected
+
+
+def test_intentional_absence_says_why():
+    assert extract("x or vector(0)")[0].reason == "`or` with a constant fallback such as vector(0)"
+    assert extract("a unless b")[1].reason == "right side of `unless`"
+    assert extract("absent(x)")[0].reason == "argument of absent()"
+
+
+def test_name_patterns_from_interpolation_become_pattern_refs():
+    refs = extract("rate(vobs_var_0[5m])", (("vobs_var_0", "foo_.+_total"),))
+    assert refs == (MetricRef("foo_.+_total", True, R, (), ""),)
+
+
+@pytest.mark.parametrize("query", ["rate(x[5m]", "sum(x) by", "x{a=}", "rate(x[5m]) +"])
+def test_unparsable_query_raises(query):
+    with pytest.raises(ParseError):
+        extract(query)
+
+
+WHERE = Location(file="d.json", dashboard="d", panel="P", panel_id=1, target="A")
+
+
+def test_unparsable_query_is_a_parse_finding_with_both_texts():
+    uses, findings = uses_of(Query("rate(x[$__rate_interval]", WHERE), {})
+    assert uses == []
+    [f] = findings
+    assert f.check == "promql/parse" and str(f.severity) == "error"
+    assert "query does not parse: unclosed left parenthesis" in f.message
+    assert "rate(x[$__rate_interval] (interpolated: rate(x[1m])" in f.message
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("label_values(maximus_dopamine_level, environment)", [("maximus_dopamine_level", False)]),
+    ('label_values(x{a="1,2"}, job)', [("x", False)]),
+    ("label_values(environment)", []),
+    ("query_result(topk(5, y))", [("y", False)]),
+    ("metrics(maximus_esgt_.*)", [("maximus_esgt_.*", True)]),
+    ("up", [("up", False)]),
+])
+def test_variable_queries(query, expected):
+    uses, findings = uses_of(Query(query, WHERE, kind="variable"), {"v": Variable("v", ("x",))})
+    assert findings == []
+    assert [(u.metric, u.is_pattern) for u in uses] == expected

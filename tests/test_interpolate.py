@@ -1,0 +1,82 @@
+"""Grafana variable interpolation by position: every form, table-driven."""
+
+from __future__ import annotations
+
+import pytest
+
+from vertice_obs.interpolate import Variable, interpolate, variables_from_dashboard
+
+VARS = {
+    "environment": Variable("environment", ("prod",)),
+    "k": Variable("k", ("5",)),
+    "threshold": Variable("threshold", ("0.8",)),
+    "group": Variable("group", ("job",)),
+    "groups": Variable("groups", ("job", "instance")),
+    "multi": Variable("multi", ("a.b", "c")),
+    "empty": Variable("empty", ()),
+    "interval": Variable("interval", ("5m",)),
+    "all": Variable("all", (), all_value=".*"),
+}
+
+CASES = [
+    # (case, query, interpolated text, name patterns)
+    ("label value stays valid", 'up{environment=~"$environment"}', 'up{environment=~"prod"}', {}),
+    ("$__rate_interval duration", "rate(x[$__rate_interval])", "rate(x[1m])", {}),
+    ("$__interval in subquery step", "max_over_time(x[1h:$__interval])", "max_over_time(x[1h:1m])", {}),
+    ("$__range duration", "increase(x[$__range])", "increase(x[1h])", {}),
+    ("$__interval_ms before $__interval", "rate(x[$__interval_ms])", "rate(x[1m])", {}),
+    ("custom interval variable", "rate(x[$interval])", "rate(x[5m])", {}),
+    ("legacy [[interval]] in range", "rate(x[[[interval]]])", "rate(x[5m])", {}),
+    ("braced ${interval}", "rate(x[${interval}])", "rate(x[5m])", {}),
+    ("number: topk($k)", "topk($k, x)", "topk(5, x)", {}),
+    ("number: comparison", "x > $threshold", "x > 0.8", {}),
+    ("number without a value", "x > $empty", "x > 1", {}),
+    ("grouping label", "sum by ($group) (x)", "sum by (job) (x)", {}),
+    ("grouping, multi-valued", "sum by ($groups) (x)", "sum by (job,instance) (x)", {}),
+    ("grouping without a value", "sum without ($empty) (x)", "sum without (vobs_placeholder) (x)", {}),
+    ("${v:regex} escapes", 'x{a=~"${multi:regex}"}', 'x{a=~"(a\\\\.b|c)"}', {}),
+    ("${v:pipe}", 'x{a=~"${multi:pipe}"}', 'x{a=~"a.b|c"}', {}),
+    ("${v:csv}", 'x{a="${multi:csv}"}', 'x{a="a.b,c"}', {}),
+    ("multi-value default is a regex group", 'x{a=~"$multi"}', 'x{a=~"(a.b|c)"}', {}),
+    ("All uses allValue", 'x{a=~"$all"}', 'x{a=~".*"}', {}),
+    ("legacy [[v]] in a string", 'x{env="[[environment]]"}', 'x{env="prod"}', {}),
+    ("variable inside a metric name", "rate(foo_${empty}_total[5m])", "rate(vobs_var_0[5m])",
+     {"vobs_var_0": "foo_.+_total"}),
+    ("legacy variable inside a metric name", "foo_[[empty]]_bar", "vobs_var_0", {"vobs_var_0": "foo_.+_bar"}),
+    ("value inside a name still a pattern", "maximus_${environment}_up", "vobs_var_0", {"vobs_var_0": "maximus_.+_up"}),
+    ("$1 in label_replace is not a variable", 'label_replace(up, "a", "$1", "b", "(.*)")',
+     'label_replace(up, "a", "$1", "b", "(.*)")', {}),
+    ("unknown $names are left alone", 'x{a="$nope"}', 'x{a="$nope"}', {}),
+    ("label name inside braces", 'x{$group="a"}', 'x{vobs_placeholder="a"}', {}),
+    ("offset takes a duration", "x offset $__interval", "x offset 1m", {}),
+    ("a whole-metric variable with no value", "rate($empty[5m])", "rate(vobs_var_0[5m])", {"vobs_var_0": ".+"}),
+    ("quote in a value is escaped", 'x{a="$q"}', 'x{a="say \\"hi\\""}', {}),
+]
+
+
+@pytest.mark.parametrize("case,query,text,patterns", CASES, ids=[c[0] for c in CASES])
+def test_interpolation_by_position(case, query, text, patterns):
+    variables = {**VARS, "q": Variable("q", ('say "hi"',))}
+    result = interpolate(query, variables)
+    assert result.text == text
+    assert result.name_patterns == patterns
+
+
+def test_variables_from_dashboard_current_then_first_option_then_none():
+    model = {"templating": {"list": [
+        {"name": "a", "type": "query", "current": {"value": "x"}, "options": [{"value": "y"}]},
+        {"name": "b", "type": "custom", "current": {}, "options": [{"value": "first"}, {"value": "second"}]},
+        {"name": "c", "type": "query", "current": {}, "options": []},
+        {"name": "d", "type": "query", "current": {"value": ["$__all"]}, "allValue": ".+"},
+        {"name": "e", "type": "constant", "query": "42"},
+        {"name": "ds", "type": "datasource", "query": "prometheus"},
+        {"name": "f", "type": "custom", "current": {"value": ["p", "q"]}},
+    ]}}
+    got = variables_from_dashboard(model)
+    assert got["a"].values == ("x",)
+    assert got["b"].values == ("first",)
+    assert got["c"].values == ()
+    assert got["d"].values == () and got["d"].all_value == ".+"
+    assert got["e"].values == ("42",)
+    assert "ds" not in got
+    assert got["f"].values == ("p", "q")

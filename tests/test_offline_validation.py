@@ -1,0 +1,54 @@
+"""The embedded default: validation against the metric catalog, with no server at all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from vertice_obs.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_repository_exports_pass_against_the_catalog():
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "validate"])
+    assert result.exit_code == 0, result.output
+    assert "against the metric catalog narratives/metrics.yaml" in result.output
+    assert " present" in result.output and "missing" not in result.output
+
+
+def test_catalog_mode_explains_a_histogram_queried_by_family_name(tmp_path):
+    model = {"uid": "h", "title": "H", "panels": [
+        {"type": "timeseries", "title": "Wrong", "id": 1,
+         "targets": [{"refId": "A", "expr": "rate(maximus_esgt_duration_seconds[5m])"}]},
+        {"type": "timeseries", "title": "Broken", "id": 2, "targets": [{"refId": "A", "expr": "rate(x[5m]"}]},
+    ]}
+    (tmp_path / "h.json").write_text(json.dumps(model, indent=2))
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "validate", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 1
+    findings = {f["location"]["panel"]: f for f in json.loads(result.stdout)["findings"]}
+    wrong = findings["Wrong"]
+    assert wrong["check"] == "metric/missing" and wrong["severity"] == "warning"
+    assert "a histogram is stored as maximus_esgt_duration_seconds_bucket" in wrong["message"]
+    assert wrong["location"]["line"] == 12  # the line of the expr in h.json
+    assert findings["Broken"]["check"] == "promql/parse" and findings["Broken"]["severity"] == "error"
+
+
+def test_fail_on_warning_turns_warnings_into_failures(tmp_path):
+    model = {"uid": "w", "title": "W", "panels": [
+        {"type": "stat", "title": "Unknown", "id": 1, "targets": [{"refId": "A", "expr": "not_in_catalog"}]}]}
+    (tmp_path / "w.json").write_text(json.dumps(model))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["-C", str(REPO), "validate", str(tmp_path)]).exit_code == 0
+    assert runner.invoke(cli, ["-C", str(REPO), "validate", str(tmp_path), "--fail-on", "warning"]).exit_code == 1
+
+
+def test_bad_inputs_are_one_line(tmp_path):
+    (tmp_path / "bad.json").write_text('{"panels": [\n  1,\n')
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "validate", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"vobs: error: {tmp_path}/bad.json:3: invalid JSON: Expecting value"
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "validate", "--lookback", "seven days"])
+    assert result.exit_code == 2 and "is not a duration like 7d" in result.output
