@@ -83,3 +83,28 @@ def test_variable_queries(query, expected):
     uses, findings = uses_of(Query(query, WHERE, kind="variable"), {"v": Variable("v", ("x",))})
     assert findings == []
     assert [(u.metric, u.is_pattern) for u in uses] == expected
+
+
+SHAPE_QUERIES = [
+    'sum(rate(x_total{job="a", env=~"$env"}[$__rate_interval]))',
+    'sum(rate(x_total{job="b", env=~"$env"}[$__rate_interval]))',  # same shape, other literal
+    'x{a=~"("}',  # invalid regex: a parse error whatever the shape cache knows
+    'x{a="("}',  # valid: "(" is fine for equality
+    'x{a="\\q"}',  # invalid escape
+    "x{a='single'} or y{b=`raw\\q`}",
+    'label_replace(up, "dst", "$1", "src", "(.*)")',
+    '{__name__=~"maximus_.*", job="x"}',
+    'rate(foo_${env}_total{a="b"}[5m])',
+    'x{a="unterminated}',
+    'x # a comment with "quotes"',
+]
+
+
+@pytest.mark.parametrize("query", SHAPE_QUERIES)
+def test_shape_cache_gives_exactly_the_full_path_answer(query):
+    from vertice_obs.extract import variables_key
+
+    variables = {"env": Variable("env", ("prod",))}
+    full = uses_of(Query(query, WHERE), variables)
+    cached_twice = [uses_of(Query(query, WHERE), variables, variables_key(variables)) for _ in range(2)]
+    assert cached_twice[0] == full and cached_twice[1] == full

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any, Hashable, Iterable, Mapping
 
 import promql_parser as pp
 
@@ -101,12 +101,12 @@ def _or_chain(node: Any, role: str, reason: str, patterns: Mapping[str, str]) ->
 
 
 def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> list[MetricRef]:
-    refs = []
     if node.name:
+        # The parser rejects a name given twice, so with a name there is no __name__ matcher.
         if node.name in patterns:
-            refs.append(MetricRef(patterns[node.name], True, role, (), reason))
-        else:
-            refs.append(MetricRef(node.name, False, role, (), reason))
+            return [MetricRef(patterns[node.name], True, role, (), reason)]
+        return [MetricRef(node.name, False, role, (), reason)]
+    refs = []
     groups = [node.matchers.matchers] + list(node.matchers.or_matchers or [])
     for matchers in groups:
         for m in matchers:
@@ -122,8 +122,14 @@ def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str]) ->
 
 # --- queries → uses ----------------------------------------------------------------------------------
 
-def uses_of(query: Query, variables: Mapping[str, Variable]) -> tuple[list[MetricUse], list[Finding]]:
-    """Interpolate, parse and extract one inventoried query: its metric uses, or a parse finding."""
+def uses_of(query: Query, variables: Mapping[str, Variable],
+            variables_key: Hashable | None = None) -> tuple[list[MetricUse], list[Finding]]:
+    """Interpolate, parse and extract one inventoried query: its metric uses, or a parse finding.
+
+    With `variables_key` (a hashable identity of `variables`, see `variables_key`), queries that
+    differ only inside string literals — per-service dashboards generated from one template —
+    share one interpolation and parse. Exact: string contents never name a metric (queries with
+    `__name__` always take the full path) and each literal is checked by the parser on its own."""
     expr = query.expr
     if query.kind == "variable":
         expr = _variable_promql(expr)
@@ -132,15 +138,99 @@ def uses_of(query: Query, variables: Mapping[str, Variable]) -> tuple[list[Metri
         if expr.startswith("\x00metrics:"):
             regex = expr.split(":", 1)[1]
             return [MetricUse(regex, query.location, query.expr, is_pattern=True)], []
+    if variables_key is not None and "__name__" not in expr:
+        refs = _refs_by_shape(expr, variables, variables_key)
+        if refs is not None:
+            return _to_uses(refs, query), []
     done = interpolate(expr, variables)
     try:
-        refs = extract(done.text, tuple(sorted(done.name_patterns.items())))
+        refs = extract(done.text, tuple(sorted(done.name_patterns.items())) if done.name_patterns else ())
     except ParseError as exc:
         shown = query.expr if done.text == query.expr else f"{query.expr} (interpolated: {done.text})"
         return [], [finding("promql/parse", f"query does not parse: {exc} — in: {shown}", query.location,
                             query=query.expr)]
+    return _to_uses(refs, query), []
+
+
+def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:
     return [MetricUse(r.metric, query.location, query.expr, r.is_pattern, r.role, r.alternatives, r.reason)
-            for r in refs], []
+            for r in refs]
+
+
+def variables_key(variables: Mapping[str, Variable]) -> Hashable:
+    return tuple(sorted(variables.items()))
+
+
+_SHAPES: dict[tuple[str, Hashable], tuple[MetricRef, ...] | None] = {}
+_LITERALS: dict[tuple[str, Hashable], bool] = {}
+_CACHE_LIMIT = 100_000
+
+
+def clear_caches() -> None:
+    """Forget every parsed query and shape (benchmarks measure cold runs)."""
+    _SHAPES.clear()
+    _LITERALS.clear()
+    extract.cache_clear()
+
+
+def _refs_by_shape(expr: str, variables: Mapping[str, Variable], key: Hashable) -> tuple[MetricRef, ...] | None:
+    """The refs of `expr` via its shape (string contents blanked), or None: take the full path."""
+    masked = _mask_strings(expr)
+    if masked is None:
+        return None
+    shape, literals = masked
+    for literal in literals:
+        ok = _LITERALS.get((literal, key))
+        if ok is None:
+            # The parser checks a literal's escapes and, for =~, its regex: check it as a regex
+            # matcher value, the strictest place. A literal valid only elsewhere takes the full path.
+            probe = interpolate(f"vobs_probe{{vobs_probe=~{literal}}}", variables).text
+            try:
+                pp.parse(probe)
+                ok = True
+            except (ValueError, RuntimeError):
+                ok = False
+            if len(_LITERALS) < _CACHE_LIMIT:
+                _LITERALS[(literal, key)] = ok
+        if not ok:
+            return None
+    cache_key = (shape, key)
+    if cache_key not in _SHAPES:
+        done = interpolate(shape, variables)
+        try:
+            refs = extract(done.text, tuple(sorted(done.name_patterns.items())) if done.name_patterns else ())
+        except ParseError:
+            refs = None  # reported by the full path, with the real query in the message
+        if len(_SHAPES) < _CACHE_LIMIT:
+            _SHAPES[cache_key] = refs
+        return refs
+    return _SHAPES[cache_key]
+
+
+def _mask_strings(expr: str) -> tuple[str, list[str]] | None:
+    """`expr` with every string literal's content blanked, and the literals; None if unsure.
+
+    A lexical scan of quotes, escapes and comments — where strings are — not an analysis of
+    PromQL; the parser still sees every query's structure."""
+    out, literals, i, n = [], [], 0, len(expr)
+    while i < n:
+        j = min((k for k in (expr.find('"', i), expr.find("'", i), expr.find("`", i), expr.find("#", i)) if k >= 0),
+                default=-1)
+        if j < 0:
+            out.append(expr[i:])
+            break
+        out.append(expr[i:j])
+        if expr[j] == "#":
+            return None  # comments are rare; not worth reasoning about here
+        quote, k = expr[j], j + 1
+        while k < n and expr[k] != quote:
+            k += 2 if expr[k] == "\\" and quote != "`" else 1
+        if k >= n:
+            return None  # unterminated: the full path reports it
+        literals.append(expr[j:k + 1])
+        out.append(quote + quote)
+        i = k + 1
+    return "".join(out), literals
 
 
 def uses_of_dashboard(dashboard: dict[str, Any], queries: Iterable[Query],

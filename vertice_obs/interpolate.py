@@ -31,6 +31,11 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _LABEL_LIST = re.compile(r"^\s*[a-zA-Z_]\w*(\s*,\s*[a-zA-Z_]\w*)*\s*$")
 _IDENT = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:")
+# Where the scanner must look: variables, brackets, strings, comments. Everything else is copied.
+_INTERESTING = re.compile(r"[$\[\](){}\"'`#]")
+_STRING_STOPS = {q: re.compile("[\\\\$\\[" + re.escape(q) + "]") for q in "\"'`"}
+_VAR_NAME = re.compile(r"\w+")
+_TRAILING_WORD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*$")
 _GROUPING = {"by", "without", "on", "ignoring", "group_left", "group_right"}
 _NUMERIC_FIRST_ARG = {"topk", "bottomk", "quantile", "quantile_over_time", "limitk", "limit_ratio",
                       "histogram_quantile", "round", "clamp", "clamp_min", "clamp_max", "predict_linear",
@@ -90,49 +95,74 @@ class _Interpolator:
 
     def run(self) -> Interpolated:
         src, i, n = self.src, 0, len(self.src)
-        stack: list[tuple[str, str]] = []  # (bracket, word before it)
-        quote: str | None = None
+        if "$" not in src and "[[" not in src:
+            return Interpolated(src)
+        stack: list[tuple[str, int]] = []  # (bracket, its index): the word before it is looked up lazily
         while i < n:
-            ch = src[i]
-            if quote:
-                if ch == "\\" and quote != "`" and i + 1 < n:
-                    self.out.append(src[i:i + 2])
-                    i += 2
-                    continue
-                if ch == quote:
-                    quote = None
-                    self.out.append(ch)
-                    i += 1
-                    continue
-                var = self._variable_at(i)
+            match = _INTERESTING.search(src, i)
+            if match is None:
+                self.out.append(src[i:])
+                break
+            j = match.start()
+            if j > i:
+                self.out.append(src[i:j])
+            ch = src[j]
+            var = self._variable_at(j) if ch in "$[" else None  # `[[v]]` is a variable, not brackets
+            if var:
+                name, fmt, end = var
+                i = self._replace(name, fmt, j, end, stack)
+            elif ch in "\"'`":
+                i = self._string(j, ch)
+            elif ch == "#":  # a PromQL comment runs to the end of the line
+                end = src.find("\n", j)
+                end = n if end < 0 else end
+                self.out.append(src[j:end])
+                i = end
+            else:
+                if ch in "([{":
+                    stack.append((ch, j))
+                elif ch in ")]}" and stack:
+                    stack.pop()
+                self.out.append(ch)
+                i = j + 1
+        return Interpolated("".join(self.out), self.patterns, tuple(dict.fromkeys(self.used)))
+
+    def _string(self, start: int, quote: str) -> int:
+        """Copy a string literal, replacing variables inside it; return the index after it."""
+        src, i = self.src, start + 1
+        end = src.find(quote, i)
+        if end > 0 and src[end - 1] != "\\":
+            body = src[i:end]
+            if "$" not in body and "[[" not in body and "\\" not in body:  # the common case: copy it
+                self.out.append(src[start:end + 1])
+                return end + 1
+        self.out.append(quote)
+        stop = _STRING_STOPS[quote]
+        while i < len(src):
+            match = stop.search(src, i)
+            if match is None:
+                self.out.append(src[i:])
+                return len(src)
+            j = match.start()
+            if j > i:
+                self.out.append(src[i:j])
+            ch = src[j]
+            if ch == "\\" and quote != "`":
+                self.out.append(src[j:j + 2])
+                i = j + 2
+            elif ch == quote:
+                self.out.append(ch)
+                return j + 1
+            else:
+                var = self._variable_at(j)
                 if var:
                     name, fmt, end = var
                     self.out.append(self._string_value(name, fmt, quote))
                     i = end
-                    continue
-                self.out.append(ch)
-                i += 1
-                continue
-            var = self._variable_at(i)  # before brackets: `[[v]]` is a variable, not two brackets
-            if var:
-                name, fmt, end = var
-                i = self._replace(name, fmt, i, end, stack)
-                continue
-            if ch in "\"'`":
-                quote = ch
-            elif ch == "#":  # a PromQL comment runs to the end of the line
-                end = src.find("\n", i)
-                end = n if end < 0 else end
-                self.out.append(src[i:end])
-                i = end
-                continue
-            elif ch in "([{":
-                stack.append((ch, self._word_before(len(self.out))))
-            elif ch in ")]}" and stack:
-                stack.pop()
-            self.out.append(ch)
-            i += 1
-        return Interpolated("".join(self.out), self.patterns, tuple(dict.fromkeys(self.used)))
+                else:
+                    self.out.append(ch)
+                    i = j + 1
+        return i
 
     # --- scanning ---------------------------------------------------------------------------------
     def _variable_at(self, i: int) -> tuple[str, str | None, int] | None:
@@ -154,20 +184,17 @@ class _Interpolator:
                     return name, fmt or None, end + 2
             return None
         if src[i] == "$":
-            j = i + 1
-            while j < len(src) and (src[j].isalnum() or src[j] == "_"):
-                j += 1
-            name = src[i + 1:j]
-            if name and self._known(name):
-                return name, None, j
+            match = _VAR_NAME.match(src, i + 1)
+            if match and self._known(match.group()):
+                return match.group(), None, match.end()
         return None
 
     def _known(self, name: str) -> bool:
         return name in self.vars or name in GLOBALS
 
     def _word_before(self, upto: int) -> str:
-        text = "".join(self.out[max(0, upto - 40):upto]).rstrip()
-        m = re.search(r"([A-Za-z_][A-Za-z0-9_]*)$", text)
+        """The identifier just before source index `upto` (e.g. `by` before its parenthesis)."""
+        m = _TRAILING_WORD.search(self.src, max(0, upto - 40), upto)
         return m.group(1) if m else ""
 
     # --- replacing --------------------------------------------------------------------------------
@@ -193,7 +220,7 @@ class _Interpolator:
             text = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
         return text
 
-    def _replace(self, name: str, fmt: str | None, start: int, end: int, stack: list[tuple[str, str]]) -> int:
+    def _replace(self, name: str, fmt: str | None, start: int, end: int, stack: list[tuple[str, int]]) -> int:
         """Emit the replacement for the variable at [start, end); return where scanning resumes."""
         self.used.append(name)
         values = self._values(name)
@@ -201,8 +228,9 @@ class _Interpolator:
         before = self.src[start - 1] if start > 0 else ""
         after = self.src[end] if end < len(self.src) else ""
         glued = before in _NAME_CHARS or after in _NAME_CHARS
-        top, word = stack[-1] if stack else ("", "")
-        prev_word = self._word_before(len(self.out))
+        top, opened = stack[-1] if stack else ("", 0)
+        word = self._word_before(opened) if top == "(" else ""
+        prev_word = self._word_before(start)
 
         if top == "[" or prev_word == "offset":
             self.out.append(first if first and _DURATION.match(first) else "1m")

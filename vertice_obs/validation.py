@@ -17,7 +17,7 @@ from .build import MANIFEST
 from .catalog import MetricCatalog
 from .classify import Evidence, MetricUse, classify
 from .errors import InputError
-from .extract import uses_of
+from .extract import uses_of, variables_key
 from .finding import Finding
 from .interpolate import variables_from_dashboard
 from .inventory import inventory
@@ -87,8 +87,11 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
     return out
 
 
-def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], None] | None = None) -> Collected:
-    """Inventory every dashboard and extract its metric uses. Pure."""
+def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], None] | None = None,
+            share_shapes: bool = True) -> Collected:
+    """Inventory every dashboard and extract its metric uses. Pure (but for its caches).
+
+    `share_shapes=False` parses every query in full, for benchmarks that want the worst case."""
     uses: list[MetricUse] = []
     findings: list[Finding] = []
     queries = count = 0
@@ -97,9 +100,10 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
         found, infos = inventory(dashboard.model, dashboard.file)
         findings.extend(infos)
         variables = variables_from_dashboard(dashboard.model)
+        key = variables_key(variables) if share_shapes else None
         for query in found:
             queries += 1
-            u, f = uses_of(query, variables)
+            u, f = uses_of(query, variables, key)
             uses.extend(u)
             findings.extend(f)
         if on_dashboard:
