@@ -166,3 +166,13 @@ def test_credentials_never_appear_in_output():
     result = run("validate", "--prometheus-url", url, "--format", "json")
     assert "s3cret" not in result.output
     assert result.exit_code == 2
+
+
+def test_a_server_that_is_not_prometheus_is_unknown_too(simulator):
+    # The simulator speaks HTTP but not Prometheus' API: 404 on /api/v1/… → unknown, exit 2.
+    result = run("validate", "--prometheus-url", simulator.url)
+    assert result.exit_code == 2
+    assert "missing" not in result.stdout
+    assert result.stderr.strip() == (f"vobs: error: Prometheus at {simulator.url} answered an error: "
+                                     "HTTP Status Code 404 (b'not found: the simulator serves /metrics\\n'): "
+                                     "metric existence is unknown")
