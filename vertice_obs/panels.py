@@ -105,6 +105,21 @@ def _thresholds(steps: Sequence[tuple[float | None, str]] | None) -> dict:
     return {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in steps]}
 
 
+def _field_defaults(unit: str, thresholds: Sequence[tuple[float | None, str]] | None,
+                    min: float | None = None, max: float | None = None) -> dict:
+    """`fieldConfig.defaults`: unit, thresholds, and min/max only when given (else Grafana scales)."""
+    defaults: dict = {"unit": unit, "thresholds": _thresholds(thresholds)}
+    if min is not None:
+        defaults["min"] = min
+    if max is not None:
+        defaults["max"] = max
+    return defaults
+
+
+# Single-value panels show the latest value, not grafanalib's default mean over the range.
+_LAST_VALUE = {"calcs": ["lastNotNull"], "fields": "", "values": False}
+
+
 def timeseries(
     title: str,
     queries: Sequence[g.Target | str],
@@ -119,11 +134,7 @@ def timeseries(
     max: float | None = None,
 ) -> g.TimeSeries:
     """A time series; `thresholds` are drawn as dashed lines (e.g. the 500 ms streaming limit)."""
-    defaults: dict = {"unit": unit, "thresholds": _thresholds(thresholds)}
-    if min is not None:
-        defaults["min"] = min
-    if max is not None:
-        defaults["max"] = max
+    defaults = _field_defaults(unit, thresholds, min, max)
     custom = {"thresholdsStyle": {"mode": "dashed" if thresholds else "off"}, "fillOpacity": 10}
     if stack:
         custom["stacking"] = {"mode": "normal", "group": "A"}
@@ -185,9 +196,9 @@ def gauge(
         gridPos=_size("gauge", width, height),
         extraJson=_house({
             "fieldConfig": {
-                "defaults": {"unit": unit, "min": min, "max": max, "thresholds": _thresholds(thresholds)},
+                "defaults": _field_defaults(unit, thresholds, min, max),
             },
-            "options": {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+            "options": {"reduceOptions": _LAST_VALUE,
                         "showThresholdLabels": False, "showThresholdMarkers": True, "orientation": "auto"},
         }),
     )
@@ -206,11 +217,7 @@ def bargauge(
     thresholds: Sequence[tuple[float | None, str]] | None = None,
 ) -> g.BarGauge:
     """Bars per series, e.g. failures by reason."""
-    defaults: dict = {"unit": unit, "thresholds": _thresholds(thresholds)}
-    if min is not None:
-        defaults["min"] = min
-    if max is not None:
-        defaults["max"] = max
+    defaults = _field_defaults(unit, thresholds, min, max)
     return _BarGauge(
         title=title,
         description=description,
@@ -220,7 +227,7 @@ def bargauge(
         extraJson=_house({
             "fieldConfig": {"defaults": defaults, "overrides": []},
             "options": {"displayMode": "gradient", "orientation": "horizontal", "showUnfilled": True,
-                        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}},
+                        "reduceOptions": _LAST_VALUE},
         }),
     )
 
