@@ -1,0 +1,458 @@
+"""A stand-in Grafana (11.4/12 behaviour) for tests: an HTTP server on a free loopback port.
+
+It follows Grafana's official OpenAPI spec (every request is validated, see `spec.py`) and the
+documented behaviours in shared/grafana-api/README.md: ids and versions assigned on save, `412
+version-mismatch`, 404s for unknown uids and folders, 401/403, a dashboard moved to General when
+an update omits `folderUid`, search hits shaped as Grafana's. Faults can be injected (latency,
+5xx, 429 with Retry-After, connection resets, timeouts). Every request is logged, without secrets.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import random
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
+
+from .spec import Spec
+
+VERSION = "11.4.0"
+# Not in the spec, but served by every Grafana (grafana-client reads the version from it).
+_KNOWN_OUTSIDE_SPEC = {("GET", "/api/frontend/settings")}
+_UID = re.compile(r"^[a-zA-Z0-9\-_]*$")
+_SECRET_HEADERS = {"authorization", "cookie"}
+
+
+@dataclass
+class Faults:
+    """What to inject, into requests whose method is in `methods` (None: all but /api/health)."""
+
+    latency_ms: float = 0.0
+    rate: float = 0.0  # probability that a matching request gets a fault
+    kinds: tuple[str, ...] = ("500",)  # "500" "502" "503" "429" "reset" "timeout"
+    methods: frozenset[str] | None = None
+    script: list[str] = field(default_factory=list)  # faults to inject first, in order ("" = none)
+    retry_after: int = 1
+    timeout_seconds: float = 3.0
+    seed: int = 0
+
+
+@dataclass
+class Logged:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: Any
+    headers: dict[str, str]
+    status: int = 0
+
+
+class GrafanaStandIn:
+    def __init__(self, token: str = "glsa_standin_token", basic: tuple[str, str] = ("admin", "admin"),
+                 readonly_token: str = "glsa_viewer_token", org_id: int = 1, strict: bool = True):
+        self.tokens = {token: "Admin", readonly_token: "Viewer"}
+        self.basic = basic
+        self.org_id = org_id
+        self.strict = strict
+        self.spec = Spec()
+        self.faults = Faults()
+        self._rng = random.Random(0)
+        self.requests: list[Logged] = []
+        self.violations: list[str] = []
+        self.dashboards: dict[str, dict[str, Any]] = {}
+        self.folders: dict[str, dict[str, Any]] = {}
+        self.annotations: list[dict[str, Any]] = []
+        self._next_id = 1
+        self._lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+        self.url = ""
+
+    # --- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> "GrafanaStandIn":
+        handler = type("Handler", (_Handler,), {"standin": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "GrafanaStandIn":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- inspection -------------------------------------------------------------------------------
+    def writes(self) -> list[Logged]:
+        return [r for r in self.requests if r.method not in ("GET", "HEAD")]
+
+    def assert_no_violations(self) -> None:
+        assert not self.violations, "requests Grafana would reject:\n" + "\n".join(self.violations)
+
+    def match_exists(self, method: str, path: str) -> bool:
+        return self.spec.match(method, path) is not None
+
+    def set_faults(self, **kwargs: Any) -> None:
+        self.faults = Faults(**kwargs)
+        self._rng = random.Random(self.faults.seed)
+
+    def edit_in_ui(self, uid: str, mutate: Callable[[dict[str, Any]], None], user: str = "alice") -> int:
+        """A person edits and saves the dashboard in Grafana's UI: content changes, version +1."""
+        with self._lock:
+            entry = self.dashboards[uid]
+            model = copy.deepcopy(entry["model"])
+            mutate(model)
+            return self._store(model, entry["folderUid"], f"edited by {user} in the UI", user)["version"]
+
+    # --- state changes ----------------------------------------------------------------------------
+    def _id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
+
+    def _store(self, model: dict[str, Any], folder_uid: str, message: str, user: str = "admin") -> dict[str, Any]:
+        uid = model.get("uid") or f"gen{self._next_id:06d}"
+        now = _now()
+        entry = self.dashboards.get(uid)
+        if entry is None:
+            entry = self.dashboards[uid] = {"id": self._id(), "created": now, "createdBy": user, "versions": []}
+        version = len(entry["versions"]) + 1
+        stored = {**model, "id": entry["id"], "uid": uid, "version": version}
+        entry.update(model=stored, folderUid=folder_uid, updated=now, updatedBy=user)
+        entry["versions"].append({"version": version, "message": message, "created": now, "createdBy": user,
+                                  "data": copy.deepcopy(stored)})
+        return entry | {"uid": uid, "version": version}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    standin: GrafanaStandIn
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):
+        pass
+
+    def do_GET(self):
+        self._handle("GET")
+
+    def do_POST(self):
+        self._handle("POST")
+
+    def do_PUT(self):
+        self._handle("PUT")
+
+    def do_DELETE(self):
+        self._handle("DELETE")
+
+    def do_PATCH(self):
+        self._handle("PATCH")
+
+    # --- plumbing ---------------------------------------------------------------------------------
+    def _handle(self, method: str) -> None:
+        s = self.standin
+        parts = urlsplit(self.path)
+        path, query = parts.path.rstrip("/") or "/", parse_qs(parts.query, keep_blank_values=True)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = "<invalid JSON>"
+        headers = {k: ("<redacted>" if k.lower() in _SECRET_HEADERS else v) for k, v in self.headers.items()}
+        logged = Logged(method, path, query, body, headers)
+        with s._lock:
+            s.requests.append(logged)
+        if (method, path) not in _KNOWN_OUTSIDE_SPEC:
+            problems = s.spec.validate(method, path, query, body)
+            if problems:
+                with s._lock:
+                    s.violations.extend(problems)
+                if s.match_exists(method, path):
+                    return self._reply(logged, 400, {"message": "bad request data", "problems": problems})
+                return self._reply(logged, 404, {"message": "Not found"})
+        if path != "/api/health":
+            fault = self._fault(method)
+            if fault == "reset":
+                self.close_connection = True
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                self.connection.close()
+                logged.status = -1
+                return
+            if fault == "timeout":
+                time.sleep(s.faults.timeout_seconds)
+                return self._reply(logged, 504, {"message": "timeout"})
+            if fault == "429":
+                return self._reply(logged, 429, {"message": "Too many requests"},
+                                   {"Retry-After": str(s.faults.retry_after)})
+            if fault:
+                return self._reply(logged, int(fault), {"message": "injected server error"})
+            denied = self._auth(method)
+            if denied:
+                return self._reply(logged, *denied)
+        with s._lock:
+            status, payload = _route(s, method, path, query, body)
+        self._reply(logged, status, payload)
+
+    def _fault(self, method: str) -> str:
+        s, f = self.standin, self.standin.faults
+        if f.latency_ms:
+            time.sleep(f.latency_ms / 1000)
+        if f.methods is not None and method not in f.methods:
+            return ""
+        with s._lock:
+            if f.script:
+                return f.script.pop(0)
+            if f.rate and s._rng.random() < f.rate:
+                return s._rng.choice(f.kinds)
+        return ""
+
+    def _auth(self, method: str) -> tuple[int, dict] | None:
+        s = self.standin
+        header = self.headers.get("Authorization", "")
+        role = None
+        if header.startswith("Bearer "):
+            role = s.tokens.get(header[7:])
+            if role is None:
+                return 401, {"message": "Invalid API key", "messageId": "api-key.invalid", "statusCode": 401,
+                             "traceID": ""}
+        elif header.startswith("Basic "):
+            try:
+                user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                user = password = ""
+            if (user, password) != s.basic:
+                return 401, {"message": "Invalid username or password", "messageId": "password-auth.failed",
+                             "statusCode": 401, "traceID": ""}
+            role = "Admin"
+        else:
+            return 401, {"message": "Unauthorized", "messageId": "auth.unauthorized", "statusCode": 401, "traceID": ""}
+        org = self.headers.get("X-Grafana-Org-Id")
+        if org is not None and org != str(s.org_id):
+            return 401, {"message": "Access denied to org", "messageId": "auth.unauthorized", "statusCode": 401,
+                         "traceID": ""}
+        if role == "Viewer" and method != "GET":
+            return 403, {"message": "You'll need additional permissions to perform this action. "
+                                    "Permissions needed: dashboards:write", "accessErrorId": "ACE0000000001"}
+        return None
+
+    def _reply(self, logged: Logged, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        logged.status = status
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+# --- the API ------------------------------------------------------------------------------------------
+
+def _route(s: GrafanaStandIn, method: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+    one = {k: v[0] for k, v in query.items()}
+    if path == "/api/health":
+        return 200, {"commit": "standin", "database": "ok", "version": VERSION}
+    if path == "/api/frontend/settings":
+        return 200, {"buildInfo": {"version": VERSION, "commit": "standin", "edition": "Open Source"}}
+    if path == "/api/search" and method == "GET":
+        return _search(s, query)
+    if path == "/api/folders":
+        return _folders_list(s, one) if method == "GET" else _folder_create(s, body)
+    m = re.fullmatch(r"/api/folders/([^/]+)", path)
+    if m and method == "GET":
+        folder = s.folders.get(m.group(1))
+        return (200, _folder_json(s, folder)) if folder else (404, {"message": "folder not found",
+                                                                     "status": "not-found"})
+    if path == "/api/dashboards/db" and method == "POST":
+        return _save(s, body)
+    m = re.fullmatch(r"/api/dashboards/uid/([^/]+)(/versions)?", path)
+    if m:
+        entry = s.dashboards.get(m.group(1))
+        if entry is None:
+            return 404, {"message": "Dashboard not found", "status": "not-found"}
+        if m.group(2):
+            limit = int(one.get("limit", 0) or 0)
+            versions = [_version_meta(entry, v) for v in reversed(entry["versions"])]
+            return 200, versions[:limit] if limit else versions
+        if method == "DELETE":
+            del s.dashboards[m.group(1)]
+            title = entry["model"].get("title", "")
+            return 200, {"title": title, "message": f"Dashboard {title} deleted", "id": entry["id"]}
+        return 200, {"dashboard": entry["model"], "meta": _meta(s, entry)}
+    if path == "/api/annotations":
+        return _annotation_add(s, body) if method == "POST" else _annotations_find(s, query)
+    return 404, {"message": "Not found"}
+
+
+def _save(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
+    model = body.get("dashboard")
+    if not isinstance(model, dict):
+        return 400, {"message": "bad request data"}
+    if not str(model.get("title", "")).strip():
+        return 400, {"message": "Dashboard title cannot be empty", "status": "empty-name"}
+    uid = model.get("uid") or ""
+    if len(uid) > 40:
+        return 400, {"message": "uid too long, max 40 characters", "status": "bad-uid"}
+    if not _UID.match(uid):
+        return 400, {"message": "uid contains illegal characters", "status": "bad-uid"}
+    folder_uid = body.get("folderUid") or ""
+    if folder_uid and folder_uid not in s.folders:
+        return 400, {"message": "folder not found"}  # Grafana 12 (silently saved up to 11.x)
+    existing = s.dashboards.get(uid) if uid else None
+    if existing is not None and not body.get("overwrite"):
+        if model.get("version") != existing["model"]["version"]:
+            return 412, {"status": "version-mismatch", "message": "The dashboard has been changed by someone else"}
+    entry = s._store(model, folder_uid, body.get("message", ""))
+    slug = _slug(model["title"])
+    return 200, {"id": entry["id"], "uid": entry["uid"], "url": f"/d/{entry['uid']}/{slug}", "status": "success",
+                 "version": entry["version"], "slug": slug, "folderUid": folder_uid}
+
+
+def _meta(s: GrafanaStandIn, entry: dict[str, Any]) -> dict[str, Any]:
+    model, folder = entry["model"], s.folders.get(entry["folderUid"])
+    slug = _slug(model.get("title", ""))
+    meta = {"type": "db", "canSave": True, "canEdit": True, "canAdmin": True, "canStar": True, "canDelete": True,
+            "slug": slug, "url": f"/d/{model['uid']}/{slug}", "expires": "0001-01-01T00:00:00Z",
+            "created": entry["created"], "updated": entry["updated"], "updatedBy": entry["updatedBy"],
+            "createdBy": entry["createdBy"], "version": model["version"], "hasAcl": False, "isFolder": False,
+            "folderId": folder["id"] if folder else 0, "folderUid": entry["folderUid"],
+            "folderTitle": folder["title"] if folder else "Dashboards",
+            "folderUrl": f"/dashboards/f/{folder['uid']}/{_slug(folder['title'])}" if folder else "",
+            "provisioned": False, "provisionedExternalId": "", "annotationsPermissions": {}}
+    return meta
+
+
+def _version_meta(entry: dict[str, Any], v: dict[str, Any]) -> dict[str, Any]:
+    return {"id": entry["id"] * 1000 + v["version"], "dashboardId": entry["id"], "uid": entry["model"]["uid"],
+            "parentVersion": v["version"] - 1, "restoredFrom": 0, "version": v["version"], "created": v["created"],
+            "createdBy": v["createdBy"], "message": v["message"]}
+
+
+def _search(s: GrafanaStandIn, query: dict[str, list[str]]) -> tuple[int, Any]:
+    one = {k: v[0] for k, v in query.items()}
+    limit = int(one.get("limit") or 1000)
+    if limit > 5000:
+        return 422, {"message": "Limit is above maximum allowed (5000), use page"}
+    page = max(1, int(one.get("page") or 1))
+    kind = one.get("type")
+    text = one.get("query", "").lower()
+    tags = query.get("tag", [])
+    folder_uids = set(query.get("folderUIDs", []))
+    uids = set(query.get("dashboardUIDs", []))
+    hits = []
+    if kind in (None, "dash-folder") and not tags and not uids:
+        for f in s.folders.values():
+            if text in f["title"].lower() and (not folder_uids or f.get("parentUid", "") in folder_uids):
+                hit = {"id": f["id"], "uid": f["uid"], "title": f["title"], "uri": f"db/{_slug(f['title'])}",
+                       "url": f"/dashboards/f/{f['uid']}/{_slug(f['title'])}", "slug": "", "type": "dash-folder",
+                       "tags": [], "isStarred": False, "sortMeta": 0, "isDeleted": False}
+                hits.append(hit)
+    if kind in (None, "dash-db"):
+        for e in s.dashboards.values():
+            model = e["model"]
+            if text not in model.get("title", "").lower() or not set(tags) <= set(model.get("tags", [])):
+                continue
+            if folder_uids and e["folderUid"] not in folder_uids or uids and model["uid"] not in uids:
+                continue
+            slug = _slug(model.get("title", ""))
+            hit = {"id": e["id"], "uid": model["uid"], "title": model.get("title", ""), "uri": f"db/{slug}",
+                   "url": f"/d/{model['uid']}/{slug}", "slug": "", "type": "dash-db",
+                   "tags": list(model.get("tags", [])), "isStarred": False, "sortMeta": 0, "isDeleted": False}
+            folder = s.folders.get(e["folderUid"])
+            if folder:  # root items omit the folder fields
+                hit.update(folderId=folder["id"], folderUid=folder["uid"], folderTitle=folder["title"],
+                           folderUrl=f"/dashboards/f/{folder['uid']}/{_slug(folder['title'])}")
+            hits.append(hit)
+    hits.sort(key=lambda h: (h["type"] != "dash-folder", h["title"].lower()))
+    return 200, hits[(page - 1) * limit: page * limit]
+
+
+def _folders_list(s: GrafanaStandIn, one: dict[str, str]) -> tuple[int, Any]:
+    parent = one.get("parentUid", "")
+    items = [{"id": f["id"], "uid": f["uid"], "title": f["title"]} for f in s.folders.values()
+             if f.get("parentUid", "") == parent]
+    return 200, sorted(items, key=lambda f: f["title"].lower())
+
+
+def _folder_create(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
+    title = str(body.get("title", "")).strip()
+    if not title:
+        return 400, {"message": "folder title cannot be empty"}
+    uid = body.get("uid") or f"f{s._next_id:08d}"
+    if len(uid) > 40 or not _UID.match(uid):
+        return 400, {"message": "uid contains illegal characters"}
+    if uid in s.folders:
+        return 409, {"message": "a folder with the same uid already exists"}
+    parent = body.get("parentUid") or ""
+    if parent and parent not in s.folders:
+        return 404, {"message": "folder not found", "status": "not-found"}
+    now = _now()
+    s.folders[uid] = {"id": s._id(), "uid": uid, "title": title, "parentUid": parent, "version": 1,
+                      "created": now, "updated": now}
+    return 200, _folder_json(s, s.folders[uid])
+
+
+def _folder_json(s: GrafanaStandIn, f: dict[str, Any]) -> dict[str, Any]:
+    parents, p = [], f.get("parentUid")
+    while p:
+        parents.insert(0, {"uid": p, "title": s.folders[p]["title"]})
+        p = s.folders[p].get("parentUid")
+    out = {"id": f["id"], "uid": f["uid"], "orgId": s.org_id, "title": f["title"],
+           "url": f"/dashboards/f/{f['uid']}/{_slug(f['title'])}", "hasAcl": False, "canSave": True, "canEdit": True,
+           "canAdmin": True, "canDelete": True, "createdBy": "admin", "created": f["created"], "updatedBy": "admin",
+           "updated": f["updated"], "version": f["version"]}
+    if f.get("parentUid"):
+        out["parentUid"] = f["parentUid"]
+        out["parents"] = parents
+    return out
+
+
+def _annotation_add(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
+    if not str(body.get("text", "")).strip():
+        return 400, {"message": "Failed to save annotation: text is required"}
+    now = int(time.time() * 1000)
+    item = {"id": s._id(), "dashboardUID": body.get("dashboardUID", ""), "panelId": body.get("panelId", 0),
+            "time": body.get("time", now), "timeEnd": body.get("timeEnd", body.get("time", now)),
+            "text": body["text"], "tags": list(body.get("tags", [])), "created": now}
+    s.annotations.append(item)
+    return 200, {"message": "Annotation added", "id": item["id"]}
+
+
+def _annotations_find(s: GrafanaStandIn, query: dict[str, list[str]]) -> tuple[int, Any]:
+    one = {k: v[0] for k, v in query.items()}
+    items = s.annotations
+    if "dashboardUID" in one:
+        items = [a for a in items if a["dashboardUID"] == one["dashboardUID"]]
+    if "panelId" in one:
+        items = [a for a in items if a["panelId"] == int(one["panelId"])]
+    if "from" in one:
+        items = [a for a in items if a["timeEnd"] >= int(one["from"])]
+    if "to" in one:
+        items = [a for a in items if a["time"] <= int(one["to"])]
+    tags = query.get("tags", [])
+    if tags:
+        items = [a for a in items if set(tags) <= set(a["tags"])]
+    items = sorted(items, key=lambda a: -a["time"])
+    return 200, items[: int(one.get("limit") or 100)]
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,169 @@
+"""The stand-in Grafana behaves as Grafana does, seen through grafana-client as the product sees it."""
+
+from __future__ import annotations
+
+import pytest
+from grafana_client import GrafanaApi
+from grafana_client.client import GrafanaClientError, GrafanaServerError, GrafanaUnauthorizedError
+
+from grafana_standin import GrafanaStandIn
+
+
+@pytest.fixture()
+def grafana():
+    with GrafanaStandIn() as standin:
+        yield standin
+
+
+def api(standin, credential="glsa_standin_token"):
+    return GrafanaApi.from_url(standin.url, credential=credential, timeout=5)
+
+
+def save(client, model, **extra):
+    return client.dashboard.update_dashboard({"dashboard": model, **extra})
+
+
+def test_save_assigns_id_and_versions(grafana):
+    client = api(grafana)
+    folder = client.folder.create_folder("MAXIMUS", uid="maximus")
+    reply = save(client, {"uid": "d1", "title": "One"}, folderUid=folder["uid"])
+    assert reply["status"] == "success" and reply["version"] == 1 and reply["slug"] == "one"
+    assert set(reply) >= {"id", "uid", "url", "status", "version", "slug"}
+    again = save(client, {"uid": "d1", "title": "One", "version": 1}, folderUid="maximus")
+    assert again["version"] == 2 and again["id"] == reply["id"]  # +1 even when identical
+    got = client.dashboard.get_dashboard("d1")
+    assert got["dashboard"]["version"] == 2 and got["dashboard"]["id"] == reply["id"]
+    assert got["meta"]["folderUid"] == "maximus" and got["meta"]["folderTitle"] == "MAXIMUS"
+    grafana.assert_no_violations()
+
+
+def test_stale_or_missing_version_is_412_unless_overwrite(grafana):
+    client = api(grafana)
+    save(client, {"uid": "d1", "title": "One"})
+    with pytest.raises(GrafanaClientError) as info:
+        save(client, {"uid": "d1", "title": "One"})
+    assert info.value.status_code == 412
+    assert info.value.response == {"status": "version-mismatch",
+                                   "message": "The dashboard has been changed by someone else"}
+    assert save(client, {"uid": "d1", "title": "One"}, overwrite=True)["version"] == 2
+
+
+def test_update_without_folder_uid_moves_to_general(grafana):
+    client = api(grafana)
+    client.folder.create_folder("F", uid="f")
+    save(client, {"uid": "d1", "title": "One"}, folderUid="f")
+    save(client, {"uid": "d1", "title": "One", "version": 1})
+    assert client.dashboard.get_dashboard("d1")["meta"]["folderUid"] == ""
+
+
+@pytest.mark.parametrize("model,extra,status,message", [
+    ({"uid": "x", "title": " "}, {}, 400, "Dashboard title cannot be empty"),
+    ({"uid": "bad uid!", "title": "T"}, {}, 400, "uid contains illegal characters"),
+    ({"uid": "u" * 41, "title": "T"}, {}, 400, "uid too long, max 40 characters"),
+    ({"uid": "x", "title": "T"}, {"folderUid": "nope"}, 400, "folder not found"),
+])
+def test_bad_saves(grafana, model, extra, status, message):
+    with pytest.raises(GrafanaClientError) as info:
+        save(api(grafana), model, **extra)
+    assert info.value.status_code == status and info.value.response["message"] == message
+
+
+def test_unknown_uid_is_404(grafana):
+    with pytest.raises(GrafanaClientError) as info:
+        api(grafana).dashboard.get_dashboard("nope")
+    assert info.value.status_code == 404 and info.value.response["status"] == "not-found"
+
+
+def test_nested_folders_and_errors(grafana):
+    client = api(grafana)
+    client.folder.create_folder("MAXIMUS", uid="maximus")
+    child = client.folder.create_folder("Dopamine", uid="dopamine", parent_uid="maximus")
+    assert child["parentUid"] == "maximus" and child["parents"] == [{"uid": "maximus", "title": "MAXIMUS"}]
+    with pytest.raises(GrafanaClientError) as exists:
+        client.folder.create_folder("Again", uid="maximus")
+    assert exists.value.status_code in (409, 412)
+    with pytest.raises(GrafanaClientError) as missing:
+        client.folder.get_folder("nope")
+    assert missing.value.status_code == 404 and missing.value.response["message"] == "folder not found"
+    assert [f["uid"] for f in client.folder.get_all_folders()] == ["maximus"]
+    assert [f["uid"] for f in client.folder.get_all_folders(parent_uid="maximus")] == ["dopamine"]
+
+
+def test_search_filters_and_shapes(grafana):
+    client = api(grafana)
+    client.folder.create_folder("F", uid="f")
+    save(client, {"uid": "a", "title": "Alpha", "tags": ["x", "y"]}, folderUid="f")
+    save(client, {"uid": "b", "title": "Beta", "tags": ["x"]})
+    hits = client.search.search_dashboards(type_="dash-db", tag=["x", "y"])
+    assert [h["uid"] for h in hits] == ["a"]  # several tags are ANDed
+    assert hits[0]["folderUid"] == "f" and "version" not in hits[0]
+    root = client.search.search_dashboards(type_="dash-db", query="bet")
+    assert [h["uid"] for h in root] == ["b"] and "folderUid" not in root[0]
+    assert [h["uid"] for h in client.search.search_dashboards(folder_uids=["f"], type_="dash-db")] == ["a"]
+    with pytest.raises(GrafanaClientError) as info:
+        client.search.search_dashboards(limit=5001)
+    assert info.value.status_code == 422
+    grafana.assert_no_violations()
+
+
+def test_auth(grafana):
+    with pytest.raises(GrafanaUnauthorizedError) as bad:
+        api(grafana, "glsa_wrong").search.search_dashboards()
+    assert bad.value.response["messageId"] == "api-key.invalid"
+    with pytest.raises(GrafanaClientError) as readonly:
+        save(api(grafana, "glsa_viewer_token"), {"uid": "x", "title": "T"})
+    assert readonly.value.status_code == 403
+    assert api(grafana, ("admin", "admin")).search.search_dashboards() == []
+    assert api(grafana, "glsa_wrong").client.GET("/health")["database"] == "ok"  # served before auth
+    assert all(r.headers.get("Authorization") in (None, "<redacted>") for r in grafana.requests)
+
+
+def test_versions_and_ui_edits(grafana):
+    client = api(grafana)
+    save(client, {"uid": "d", "title": "D"}, message="first")
+    grafana.edit_in_ui("d", lambda m: m.update(title="D (edited)"))
+    versions = client.dashboard_versions.get_dashboard_versions_by_uid("d")
+    assert [v["version"] for v in versions] == [2, 1]
+    assert versions[1]["message"] == "first" and "edited by alice" in versions[0]["message"]
+
+
+def test_annotations(grafana):
+    client = api(grafana)
+    reply = client.annotations.add_annotation(time_from=1000, time_to=2000, tags=["chaos"], text="fault on",
+                                              dashboard_uid="d")
+    assert reply["message"] == "Annotation added"
+    found = client.annotations.find_annotations(tags=["chaos"], dashboard_uid="d")
+    assert [a["text"] for a in found] == ["fault on"]
+
+
+def test_requests_outside_the_spec_are_violations(grafana):
+    client = api(grafana)
+    with pytest.raises(GrafanaClientError):
+        client.client.POST("/dashboards/db", json={"dashboard": "not an object"})
+    with pytest.raises(GrafanaClientError):
+        client.client.GET("/search", params={"limit": "many"})
+    with pytest.raises(GrafanaClientError):
+        client.client.GET("/no/such/endpoint")
+    assert len(grafana.violations) == 3
+    assert "postDashboard: body['dashboard']: 'not an object' is not of type 'object'" in grafana.violations
+    with pytest.raises(AssertionError):
+        grafana.assert_no_violations()
+
+
+def test_fault_injection(grafana):
+    client = api(grafana)
+    grafana.set_faults(script=["503", "429", "reset"], retry_after=2)
+    with pytest.raises(GrafanaServerError):
+        client.search.search_dashboards()
+    with pytest.raises(GrafanaClientError) as limited:
+        client.search.search_dashboards()
+    assert limited.value.status_code == 429
+    assert grafana.requests[-1].status == 429
+    with pytest.raises(Exception):
+        client.search.search_dashboards()
+    assert grafana.requests[-1].status == -1  # the connection was reset
+    assert client.search.search_dashboards() == []
+    grafana.set_faults(methods=frozenset({"POST"}), rate=1.0, kinds=("500",))
+    assert client.search.search_dashboards() == []  # GETs untouched
+    with pytest.raises(GrafanaServerError):
+        save(client, {"uid": "x", "title": "T"})
