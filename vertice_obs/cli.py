@@ -24,14 +24,24 @@ from .checks.dashboard_style import iter_panels
 from .dashboard_modules import discover
 from .audit import audit_json, audit_text, build_audit
 from .catalog import load_catalog
-from .errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError, VobsError
+from .dashboard_diff import ORPHANED, DashboardDiff, diff_dashboard
+from .dashboard_diff import unified as unified_diff
+from .errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_PARTIAL, InputError, VobsError
+from .exports import write_atomic
+from .extract import uses_of
+from .interpolate import variables_from_dashboard
+from .inventory import inventory
+from .normalize import normalize
+from .publish import execute, git_commit, plan_publish, select
+from .render import MANAGED_TAG, to_json_text
+from .targets import DirectoryTarget, GrafanaTarget
 from .exports import ExportsDir
 from .finding import Severity
 from .output import findings_json, findings_sarif, findings_text
 from .project import Project, load_project
 from .simulator import DEFAULT_LEAVE_OUT, Simulator
 from .sources import CatalogSource, PrometheusSource
-from .validation import collect, load_dashboard_files, narratives_of, validate, with_lines
+from .validation import DashboardFile, collect, load_dashboard_files, narratives_of, validate, with_lines
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
                       help="text for people, json for machines (stable keys, sorted).")
@@ -426,3 +436,237 @@ def simulate_(ctx: click.Context, port, host, leave_out, serve_all, seed, enviro
         click.echo("stopping", err=True)
     finally:
         simulator.stop()
+
+
+# --- Grafana: diff, publish, pull --------------------------------------------------------------------
+
+GRAFANA_URL = click.option("--grafana-url", metavar="URL", default=None,
+                           help="Grafana to talk to (else GRAFANA_URL, vobs.yaml; else the provisioning folder).")
+GRAFANA_TOKEN = click.option("--grafana-token", metavar="TOKEN", default=None, envvar="GRAFANA_TOKEN",
+                             show_envvar=True, help="Service-account token (Authorization: Bearer). Never printed.")
+ORG = click.option("--org-id", type=int, default=None, help="Grafana organisation (X-Grafana-Org-Id).")
+NARRATIVE = click.option("--narrative", "narratives", multiple=True, metavar="ID", help="Only this narrative (repeatable).")
+UID = click.option("--uid", "uids", multiple=True, metavar="UID", help="Only this dashboard (repeatable).")
+CONCURRENCY = click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+                           help="Requests in flight at once.")
+
+
+def _grafana(ctx: click.Context, url, token, org_id):
+    project = _project(ctx, grafana_url=url, grafana_token=token, grafana_org_id=org_id)
+    if project.grafana_url:
+        return project, GrafanaTarget(project.grafana_url, project.grafana_token, project.grafana_org_id)
+    target = DirectoryTarget(project.provisioning_dir)
+    target.description = f"provisioning folder {project.display(project.provisioning_dir)}/"
+    return project, target
+
+
+def _desired(project: Project, narratives, uids):
+    plan = plan_build(project)
+    if plan.failures:
+        raise InputError(f"{plan.failures[0]} — nothing is sent to Grafana while a dashboard fails to render")
+    parse_errors = [f for f in collect(DashboardFile(r.source, r.model) for r in plan.rendered).findings
+                    if f.severity >= Severity.ERROR]
+    if parse_errors:
+        raise InputError(f"{parse_errors[0]} — nothing is sent to Grafana while a query does not parse")
+    chosen = select(plan.rendered, narratives, uids)
+    unknown = [u for u in uids if u not in {r.uid for r in plan.rendered}]
+    if unknown or (narratives and not chosen):
+        raise InputError(f"no such dashboard or narrative: {', '.join(unknown or narratives)}")
+    return chosen, plan
+
+
+@cli.command("diff")
+@GRAFANA_URL
+@GRAFANA_TOKEN
+@ORG
+@NARRATIVE
+@UID
+@click.option("--unified", is_flag=True, help="Also show a unified diff of the normalised JSON (coloured on a terminal).")
+@FORMAT
+@CONCURRENCY
+@click.pass_context
+def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fmt, concurrency) -> None:
+    """Preview what publishing would change in Grafana, panel by panel. Sends no write.
+
+    For each dashboard: added, changed, unchanged — and, for a changed one, what changed:
+    panel "Dopamine spike rate": target A expr `old` → `new`; panel added, removed, moved;
+    variable changed; title changed. Dashboards in Grafana with the managed tag `vertice-obs`
+    that are no longer in code are reported as orphaned. Compared after normalisation, so
+    server-owned fields (id, version), key order and Grafana's defaults never show.
+
+    Exit codes, as diff(1): 0 no differences · 1 differences · 2 error.
+
+    \b
+    Examples:
+      vobs diff --grafana-url https://grafana.example.com      # GRAFANA_TOKEN from the environment
+      vobs diff --narrative dopamine --unified
+      vobs diff --format json | jq '.[] | select(.status != "unchanged")'
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    project, target = _grafana(ctx, grafana_url, grafana_token, org_id)
+    chosen, _ = _desired(project, narratives, uids)
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        lives = list(pool.map(lambda r: target.get(r.uid), chosen))
+    diffs = [diff_dashboard(r.uid, r.model, live.model if live else None) for r, live in zip(chosen, lives)]
+    if not narratives and not uids:
+        in_code = {r.uid for r in _desired(project, (), ())[1].rendered}
+        for hit in target.search(tags=(MANAGED_TAG,)):
+            if hit["uid"] not in in_code:
+                diffs.append(DashboardDiff(hit["uid"], hit.get("title", ""), ORPHANED,
+                                           ["in Grafana with the managed tag, but no longer in code"]))
+    if fmt == "json":
+        click.echo(json.dumps([d.to_dict() for d in diffs], indent=2, ensure_ascii=False))
+    else:
+        width = max((len(d.uid) for d in diffs), default=0)
+        for d, live in zip(diffs, lives + [None] * (len(diffs) - len(lives))):
+            mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-"}.get(d.status, " ")
+            click.echo(f"{mark} {d.uid:<{width}}  {d.status:<9}  {d.title}".rstrip())
+            if d.status in ("changed", "orphaned"):
+                for change in d.changes:
+                    click.echo(f"      {change}")
+            if unified and d.status in ("changed", "added"):
+                desired = next((r.model for r in chosen if r.uid == d.uid), None)
+                click.echo(unified_diff(d.uid, desired, live.model if live else None, color=sys.stdout.isatty()),
+                           nl=False)
+        counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
+        click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f" — against {target.description}")
+    ctx.exit(EXIT_FINDINGS if any(d.status != "unchanged" for d in diffs) else EXIT_OK)
+
+
+@cli.command("publish")
+@GRAFANA_URL
+@GRAFANA_TOKEN
+@ORG
+@NARRATIVE
+@UID
+@click.option("--dry-run", is_flag=True, help="Print the plan; send no write request (guaranteed and tested).")
+@click.option("--force", is_flag=True, help="Overwrite dashboards edited in Grafana since vobs published them "
+                                            "(their live JSON is backed up first, as for every update).")
+@CONCURRENCY
+@FORMAT
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@click.pass_context
+def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run, force, concurrency, fmt,
+             progress) -> None:
+    """Publish the narratives' dashboards to Grafana (CI runs this on merge).
+
+    Plans everything first — nothing is written if any dashboard fails to render or a query does
+    not parse — then creates each narrative's folder (nested folders too) before its dashboards,
+    saves only what changed (zero writes when nothing did), with a message carrying the git
+    commit and a content hash. Dashboards edited in Grafana since the last publish are not
+    overwritten without --force; the live JSON of every dashboard replaced is saved under
+    .vobs/backups/ first. 5xx and connection errors are retried with backoff, 429 Retry-After is
+    honoured. With no Grafana configured, publishes to the provisioning folder (provisioning/).
+
+    Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana) · 3 some dashboards
+    were not published (listed; run again to finish).
+
+    \b
+    Examples:
+      vobs publish --dry-run
+      GRAFANA_URL=https://grafana.example.com GRAFANA_TOKEN=… vobs publish
+      vobs publish --narrative dopamine --force
+    """
+    project, target = _grafana(ctx, grafana_url, grafana_token, org_id)
+    chosen, _ = _desired(project, narratives, uids)
+    show = sys.stderr.isatty() if progress is None else progress
+    if show:
+        with click.progressbar(length=len(chosen), label="reading Grafana", file=sys.stderr) as bar:
+            plan = plan_publish(chosen, target, force, concurrency, lambda _u: bar.update(1))
+    else:
+        plan = plan_publish(chosen, target, force, concurrency)
+    if dry_run:
+        rows = [{"uid": a.uid, "action": a.kind, "detail": a.reason} for a in plan.actions]
+        if fmt == "json":
+            click.echo(json.dumps({"dry_run": True, "folders": [f.__dict__ for f in plan.folders],
+                                   "dashboards": rows}, indent=2, ensure_ascii=False))
+        else:
+            for f in plan.folders:
+                click.echo(f"create folder {f.title!r} (uid {f.uid}{', in ' + f.parent_uid if f.parent_uid else ''})")
+            _table([(r["uid"], r["action"], r["detail"]) for r in rows])
+            click.echo(f"dry run: {plan.writes} write(s) planned, none sent — against {target.description}")
+        return
+    commit = git_commit(project.root)
+    if show:
+        with click.progressbar(length=len(plan.actions), label="publishing", file=sys.stderr) as bar:
+            results = execute(plan, target, commit, project.backup_dir, concurrency, lambda _r: bar.update(1))
+    else:
+        results = execute(plan, target, commit, project.backup_dir, concurrency)
+    failed = [r for r in results if r.status in ("failed", "skipped-drift")]
+    if fmt == "json":
+        click.echo(json.dumps([r.__dict__ for r in results], indent=2, ensure_ascii=False))
+    else:
+        _table([(r.uid, r.status, r.detail) for r in results])
+        counts = {}
+        for r in results:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        click.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f" — {target.description}")
+    if failed:
+        click.echo(f"vobs: error: {len(failed)} dashboard(s) not published: "
+                   f"{', '.join(f'{r.uid} ({r.status})' for r in failed)}; run vobs publish again to finish "
+                   "(drifted ones need a review and --force)", err=True)
+        ctx.exit(EXIT_PARTIAL)
+
+
+def _table(rows) -> None:
+    width = max((len(r[0]) for r in rows), default=0)
+    for uid, status, detail in rows:
+        click.echo(f"{uid:<{width}}  {status:<13}  {detail}".rstrip())
+
+
+@cli.command("pull")
+@GRAFANA_URL
+@GRAFANA_TOKEN
+@ORG
+@UID
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only dashboards with this tag (repeatable: all of them).")
+@click.option("--folder", "folders", multiple=True, metavar="UID", help="Only dashboards in this folder (repeatable).")
+@click.option("--all", "pull_all", is_flag=True, help="Every dashboard.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("pulled"),
+              show_default=True, help="Folder to write the JSON and inventory.json to.")
+@click.pass_context
+def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all, output) -> None:
+    """Export live dashboards as normalised JSON, with an inventory of their queries and metrics.
+
+    The curation step before turning an existing dashboard into a narrative chapter, and the way
+    to bring an edit made in Grafana's UI back for review. inventory.json lists dashboard →
+    panels → queries → metrics; `vobs validate OUTPUT` then checks those metrics.
+
+    \b
+    Examples:
+      vobs pull --uid maximus-dopamine-overview -o review/
+      vobs pull --tag maximus -o pulled/
+      vobs pull --all
+    """
+    if not (uids or tags or folders or pull_all):
+        raise click.UsageError("say what to pull: --uid, --tag, --folder or --all")
+    _project_, target = _grafana(ctx, grafana_url, grafana_token, org_id)
+    hits = target.search(tags=tags, folder_uids=folders, uids=uids)
+    inventory_out = []
+    for hit in hits:
+        live = target.get(hit["uid"])
+        if live is None:
+            continue
+        model = normalize(live.model)
+        write_atomic(output / f"{hit['uid']}.json", to_json_text(model))
+        inventory_out.append(_inventory_of(f"{output}/{hit['uid']}.json", model))
+    missing = [u for u in uids if u not in {h["uid"] for h in hits}]
+    write_atomic(output / "inventory.json", to_json_text({"dashboards": inventory_out}))
+    click.echo(f"pulled {_count(len(inventory_out), 'dashboard')} from {target.description} → {output}/")
+    if missing:
+        raise InputError(f"not found in {target.description}: {', '.join(missing)}")
+
+
+def _inventory_of(file: str, model: dict) -> dict:
+    queries, _ = inventory(model, file)
+    variables = variables_from_dashboard(model)
+    panels: dict = {}
+    for q in queries:
+        uses, findings = uses_of(q, variables)
+        key = q.location.panel if q.location.panel is not None else q.location.target
+        panels.setdefault(key, []).append({"target": q.location.target, "expr": q.expr,
+                                           "metrics": sorted({u.metric for u in uses}),
+                                           "errors": [f.message for f in findings]})
+    return {"uid": model.get("uid"), "title": model.get("title"), "file": file,
+            "panels": [{"panel": k, "queries": v} for k, v in panels.items()]}

@@ -60,11 +60,11 @@ class ExportsDir:
                 if target.parent != self.path and not any(target.parent.iterdir()):
                     target.parent.rmdir()
             else:
-                _write_atomic(target, files[change.path])
+                write_atomic(target, files[change.path])
         return changes
 
 
-def _write_atomic(target: Path, text: str) -> None:
+def write_atomic(target: Path, text: str) -> None:
     """Write via a temporary file in the same directory and rename: readers never see half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)

@@ -24,7 +24,7 @@ ENVIRONMENT = {
     "prometheus_url": "PROMETHEUS_URL",
 }
 _FILE_KEYS = {"grafana_url", "grafana_org_id", "prometheus_url", "dashboards_dir", "narratives_dir",
-              "exports_dir", "catalog"}
+              "exports_dir", "catalog", "provisioning_dir", "backup_dir"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Project:
     narratives_dir: Path
     exports_dir: Path
     catalog: Path
+    provisioning_dir: Path
+    backup_dir: Path
     grafana_url: str | None = None
     grafana_token: str | None = field(default=None, repr=False)
     grafana_org_id: int | None = None
@@ -74,6 +76,8 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         narratives_dir=narratives_dir,
         exports_dir=path("exports_dir", "exports"),
         catalog=path("catalog", str(narratives_dir / "metrics.yaml")),
+        provisioning_dir=path("provisioning_dir", "provisioning"),
+        backup_dir=path("backup_dir", ".vobs/backups"),
         grafana_url=settings.get("grafana_url") or None,
         grafana_token=settings.get("grafana_token") or None,
         grafana_org_id=org_id,

@@ -1,0 +1,207 @@
+"""diff, publish and pull against the stand-in Grafana, through grafana-client as against a real one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grafana_standin import GrafanaStandIn
+from prometheus_harness import free_port
+from vertice_obs.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "glsa_standin_token"
+OVERVIEW = "maximus-dopamine-overview"
+ALL_UIDS = {"maximus-dopamine-overview", "maximus-dopamine-arousal", "maximus-esgt-ignition",
+            "maximus-esgt-coherence", "maximus-skill-learning-overview", "maximus-skill-latency"}
+
+
+@pytest.fixture()
+def project(tmp_path):
+    """A copy of the repository's project, so backups and pulls land in a temp dir."""
+    root = tmp_path / "project"
+    for name in ("dashboards", "narratives"):
+        shutil.copytree(REPO / name, root / name)
+    return root
+
+
+@pytest.fixture()
+def grafana():
+    with GrafanaStandIn() as standin:
+        yield standin
+        standin.assert_no_violations()  # every request was one a real Grafana accepts
+
+
+def vobs(project, grafana, *args, token=TOKEN):
+    env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": token}
+    return CliRunner().invoke(cli, ["-C", str(project), *args], env=env)
+
+
+def spike_panel(model):
+    return next(p for p in model["panels"] if p.get("title") == "Dopamine spike rate")
+
+
+def test_push_fetch_diff_is_unchanged_then_one_query_edit_is_exactly_that(project, grafana):
+    first = vobs(project, grafana, "publish", "--format", "json")
+    assert first.exit_code == 0, first.output
+    assert {r["uid"]: r["status"] for r in json.loads(first.stdout)} == {u: "created" for u in ALL_UIDS}
+    folders = {f["uid"]: f for f in grafana.folders.values()}
+    assert folders["vobs-maximus-dopamine"]["parentUid"] == "vobs-maximus"  # nested, parent created first
+    assert grafana.dashboards[OVERVIEW]["folderUid"] == "vobs-maximus-dopamine"
+    message = grafana.dashboards[OVERVIEW]["versions"][-1]["message"]
+    assert message.startswith("vobs publish ") and " sha256:" in message
+
+    same = vobs(project, grafana, "diff", "--format", "json")
+    assert same.exit_code == 0
+    assert {d["status"] for d in json.loads(same.stdout)} == {"unchanged"}
+
+    module = project / "dashboards" / "dopamine_overview.py"
+    module.write_text(module.read_text().replace('"{{instance}}")],\n                     unit="ops"',
+                                                 '"per instance")],\n                     unit="ops"'))
+    changed = vobs(project, grafana, "diff", "--format", "json")
+    assert changed.exit_code == 1
+    diffs = {d["uid"]: d for d in json.loads(changed.stdout)}
+    assert diffs[OVERVIEW]["status"] == "changed"
+    assert diffs[OVERVIEW]["changes"] == [
+        "panel 'Dopamine spike rate': target A: ['legendFormat'] `{{instance}}` → `per instance`"]
+    assert {d["status"] for u, d in diffs.items() if u != OVERVIEW} == {"unchanged"}
+
+
+def test_a_changed_query_reads_as_old_to_new(project, grafana):
+    vobs(project, grafana, "publish")
+    grafana.edit_in_ui(OVERVIEW, lambda m: spike_panel(m)["targets"][0].update(expr="sum(rate(old_metric[5m]))"))
+    result = vobs(project, grafana, "diff", "--uid", OVERVIEW)
+    assert result.exit_code == 1
+    assert ("panel 'Dopamine spike rate': target A expr `sum(rate(old_metric[5m]))` → "
+            "`sum by (instance) (rate(maximus_dopamine_spike_events_total{environment=~\"$environment\"}"
+            "[$__rate_interval]))`") in result.output
+
+
+def test_unchanged_publish_sends_zero_writes(project, grafana):
+    vobs(project, grafana, "publish")
+    writes_before = len(grafana.writes())
+    again = vobs(project, grafana, "publish")
+    assert again.exit_code == 0 and "6 unchanged" in again.output
+    assert len(grafana.writes()) == writes_before
+
+
+def test_dry_run_sends_no_write(project, grafana):
+    result = vobs(project, grafana, "publish", "--dry-run")
+    assert result.exit_code == 0
+    assert "dry run: 10 write(s) planned, none sent" in result.output
+    assert grafana.requests and grafana.writes() == []
+
+
+def test_ui_edit_is_not_overwritten_without_force_and_is_backed_up(project, grafana):
+    vobs(project, grafana, "publish")
+    grafana.edit_in_ui(OVERVIEW, lambda m: m.update(description="curated by hand"))
+    module = project / "dashboards" / "dopamine_overview.py"
+    module.write_text(module.read_text().replace("Tonic dopamine level and phasic spikes",
+                                                 "Tonic level and phasic spikes"))
+    refused = vobs(project, grafana, "publish")
+    assert refused.exit_code == 3
+    row = next(line for line in refused.stdout.splitlines() if line.startswith(OVERVIEW))
+    assert row.split(None, 2)[1:] == ["skipped-drift", "edited in Grafana since vobs last published it (version 2): "
+                                      f"vobs pull --uid {OVERVIEW} to review, --force to overwrite"]
+    assert grafana.dashboards[OVERVIEW]["model"]["description"] == "curated by hand"
+
+    pulled = vobs(project, grafana, "pull", "--uid", OVERVIEW, "-o", str(project / "review"))
+    assert pulled.exit_code == 0
+    review = json.loads((project / "review" / f"{OVERVIEW}.json").read_text())
+    assert review["description"] == "curated by hand" and "version" not in review and "id" not in review
+
+    forced = vobs(project, grafana, "publish", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert grafana.dashboards[OVERVIEW]["model"]["description"].startswith("Tonic level")
+    backups = list((project / ".vobs" / "backups").rglob(f"{OVERVIEW}.json"))
+    assert len(backups) == 1
+    assert json.loads(backups[0].read_text())["description"] == "curated by hand"
+
+
+@pytest.mark.parametrize("rate", [0.2, 0.8])
+def test_faults_then_rerun_finishes_and_loses_nothing(project, grafana, rate):
+    grafana.set_faults(methods=frozenset({"POST"}), rate=rate, kinds=("500", "503", "429", "reset"), seed=11,
+                       retry_after=0)
+    first = vobs(project, grafana, "publish", "--format", "json")
+    statuses = {r["uid"]: r["status"] for r in json.loads(first.stdout)}
+    not_published = {u for u, s in statuses.items() if s == "failed"}
+    assert first.exit_code == (3 if not_published else 0)
+    if rate > 0.5:
+        assert not_published, "at 80 % injected faults some dashboards must fail, and be named"
+        assert all(u in first.stderr for u in not_published)
+    assert set(grafana.dashboards) == ALL_UIDS - not_published  # exactly the ones reported are missing
+    grafana.set_faults()
+    second = vobs(project, grafana, "publish", "--format", "json")
+    assert second.exit_code == 0
+    assert set(grafana.dashboards) == ALL_UIDS
+    assert {r["status"] for r in json.loads(second.stdout)} <= {"created", "unchanged"}
+    assert vobs(project, grafana, "diff").exit_code == 0
+
+
+def test_retries_429_and_5xx(project, grafana):
+    grafana.set_faults(methods=frozenset({"POST"}), script=["429", "503", "reset"], retry_after=1)
+    result = vobs(project, grafana, "publish", "--uid", OVERVIEW, "--concurrency", "1")
+    assert result.exit_code == 0, result.output
+    statuses = [r.status for r in grafana.requests if r.method == "POST"]
+    assert statuses[:3] == [429, 503, -1] and 200 in statuses[3:]
+
+
+def test_orphaned_dashboard_is_reported(project, grafana):
+    vobs(project, grafana, "publish")
+    narrative = project / "narratives" / "skill-learning.yaml"
+    narrative.write_text(narrative.read_text().split("  - dashboard: maximus-skill-latency")[0])
+    (project / "dashboards" / "skill_learning_latency.py").unlink()
+    result = vobs(project, grafana, "diff")
+    assert result.exit_code == 1
+    assert "! maximus-skill-latency" in result.output
+    assert "in Grafana with the managed tag, but no longer in code" in result.output
+
+
+@pytest.mark.parametrize("token,message", [
+    ("glsa_wrong", "refused the credentials (401 Invalid API key): check GRAFANA_TOKEN"),
+])
+def test_bad_token_is_one_line_and_never_printed(project, grafana, token, message):
+    result = vobs(project, grafana, "publish", token=token)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert token not in result.output and "Traceback" not in result.output
+
+
+def test_missing_permission_names_each_dashboard(project, grafana):
+    result = vobs(project, grafana, "publish", token="glsa_viewer_token")
+    assert result.exit_code == 3
+    assert "the token lacks permission (403)" in result.output
+    assert "glsa_viewer_token" not in result.output
+
+
+def test_unreachable_grafana_is_one_line(project):
+    url = f"http://127.0.0.1:{free_port()}"
+    result = CliRunner().invoke(cli, ["-C", str(project), "diff"], env={"GRAFANA_URL": url, "GRAFANA_TOKEN": TOKEN})
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith(f"Grafana at {url} is unreachable")
+
+
+def test_pull_by_tag_with_inventory(project, grafana):
+    vobs(project, grafana, "publish")
+    result = vobs(project, grafana, "pull", "--tag", "narrative:esgt", "-o", str(project / "pulled"))
+    assert result.exit_code == 0
+    inventory = json.loads((project / "pulled" / "inventory.json").read_text())
+    assert {d["uid"] for d in inventory["dashboards"]} == {"maximus-esgt-ignition", "maximus-esgt-coherence"}
+    ignition = next(d for d in inventory["dashboards"] if d["uid"] == "maximus-esgt-ignition")
+    panel = next(p for p in ignition["panels"] if p["panel"] == "Failures by reason")
+    assert panel["queries"][0]["metrics"] == ["maximus_esgt_failure_total"]
+    # The pulled folder is any folder of dashboard JSON: validate reads it.
+    assert vobs(project, grafana, "validate", str(project / "pulled")).exit_code == 0
+
+
+def test_provisioning_folder_is_the_default_target(project):
+    runner = CliRunner()
+    first = runner.invoke(cli, ["-C", str(project), "publish"], env={"GRAFANA_URL": "", "GRAFANA_TOKEN": ""})
+    assert first.exit_code == 0, first.output
+    assert (project / "provisioning" / "MAXIMUS" / "Dopamine" / f"{OVERVIEW}.json").is_file()
+    again = runner.invoke(cli, ["-C", str(project), "diff"], env={"GRAFANA_URL": "", "GRAFANA_TOKEN": ""})
+    assert again.exit_code == 0

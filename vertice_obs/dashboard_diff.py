@@ -1,0 +1,159 @@
+"""What a change does to a live dashboard, said per panel. Pure functions over normalised models.
+
+`panel "Dopamine spike rate": target A expr `old` → `new`` rather than a JSON path: panels are
+matched by id (stable: ids follow document order), then by title; what is left over is added or
+removed. deepdiff finds the remaining differences inside a panel or the dashboard.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from .normalize import canonical_text, normalize
+
+ADDED, REMOVED, CHANGED, UNCHANGED, ORPHANED = "added", "removed", "changed", "unchanged", "orphaned"
+
+
+@dataclass
+class DashboardDiff:
+    uid: str
+    title: str
+    status: str
+    changes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"uid": self.uid, "title": self.title, "status": self.status, "changes": self.changes}
+
+
+def diff_dashboard(uid: str, desired: dict[str, Any] | None, live: dict[str, Any] | None) -> DashboardDiff:
+    """`desired` is what the code renders, `live` what Grafana has (either may be None)."""
+    if live is None:
+        return DashboardDiff(uid, (desired or {}).get("title", ""), ADDED, ["dashboard will be created"])
+    if desired is None:
+        return DashboardDiff(uid, live.get("title", ""), REMOVED, ["dashboard is not in code"])
+    a, b = normalize(live), normalize(desired)
+    if a == b:
+        return DashboardDiff(uid, b.get("title", ""), UNCHANGED)
+    changes: list[str] = []
+    if a.get("title") != b.get("title"):
+        changes.append(f"title changed: {a.get('title')!r} → {b.get('title')!r}")
+    changes += _variables(a, b)
+    changes += _panels(a.get("panels", []), b.get("panels", []))
+    rest_a = {k: v for k, v in a.items() if k not in ("title", "panels", "templating")}
+    rest_b = {k: v for k, v in b.items() if k not in ("title", "panels", "templating")}
+    changes += _generic("dashboard", rest_a, rest_b)
+    return DashboardDiff(uid, b.get("title", ""), CHANGED, changes or ["changed (key order or defaults only)"])
+
+
+def unified(uid: str, desired: dict[str, Any] | None, live: dict[str, Any] | None, color: bool = False) -> str:
+    """A unified diff of the normalised JSON (live → desired), optionally coloured for a terminal."""
+    before = canonical_text(live).splitlines(keepends=True) if live else []
+    after = canonical_text(desired).splitlines(keepends=True) if desired else []
+    lines = difflib.unified_diff(before, after, f"grafana/{uid}.json", f"code/{uid}.json")
+    if not color:
+        return "".join(lines)
+    paint = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
+    return "".join(f"{paint[l[0]]}{l}\x1b[0m" if l[:1] in paint and not l.startswith(("+++", "---")) else l
+                   for l in lines)
+
+
+def _variables(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    va = {v.get("name"): v for v in a.get("templating", {}).get("list", [])}
+    vb = {v.get("name"): v for v in b.get("templating", {}).get("list", [])}
+    out = [f"variable ${name} added" for name in vb if name not in va]
+    out += [f"variable ${name} removed" for name in va if name not in vb]
+    for name in va.keys() & vb.keys():
+        if va[name] != vb[name]:
+            qa, qb = va[name].get("query"), vb[name].get("query")
+            detail = f": query {_short(qa)} → {_short(qb)}" if qa != qb else ""
+            out.append(f"variable ${name} changed{detail}")
+    return sorted(out)
+
+
+def _flat(panels: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for p in panels:
+        if isinstance(p, dict):
+            out.append(p)
+            if p.get("type") == "row":
+                out.extend(c for c in p.get("panels", []) if isinstance(c, dict))
+    return out
+
+
+def _panels(live: list[Any], desired: list[Any]) -> list[str]:
+    old, new = _flat(live), _flat(desired)
+    pairs, unmatched_old = [], list(old)
+    for p in new:
+        match = next((o for o in unmatched_old if o.get("id") is not None and o.get("id") == p.get("id")), None)
+        if match is None:
+            match = next((o for o in unmatched_old if o.get("title") == p.get("title")), None)
+        if match is not None:
+            unmatched_old.remove(match)
+        pairs.append((match, p))
+    out = []
+    for o, p in pairs:
+        name = f"panel {p.get('title', '')!r}"
+        if o is None:
+            out.append(f"{name} added")
+            continue
+        if o == p:
+            continue
+        if o.get("title") != p.get("title"):
+            out.append(f"panel {o.get('title', '')!r} renamed to {p.get('title', '')!r}")
+        if o.get("gridPos") != p.get("gridPos"):
+            out.append(f"{name} moved: {_pos(o)} → {_pos(p)}")
+        out += _targets(name, o.get("targets", []), p.get("targets", []))
+        rest_o = {k: v for k, v in o.items() if k not in ("title", "gridPos", "targets", "panels", "id")}
+        rest_p = {k: v for k, v in p.items() if k not in ("title", "gridPos", "targets", "panels", "id")}
+        out += _generic(name, rest_o, rest_p)
+    out += [f"panel {o.get('title', '')!r} removed" for o in unmatched_old]
+    return out
+
+
+def _targets(name: str, live: list[Any], desired: list[Any]) -> list[str]:
+    ta = {t.get("refId"): t for t in live if isinstance(t, dict)}
+    tb = {t.get("refId"): t for t in desired if isinstance(t, dict)}
+    out = []
+    for ref, t in tb.items():
+        if ref not in ta:
+            out.append(f"{name}: target {ref} added: {_short(t.get('expr'))}")
+        elif ta[ref] != t:
+            if ta[ref].get("expr") != t.get("expr"):
+                out.append(f"{name}: target {ref} expr {_short(ta[ref].get('expr'))} → {_short(t.get('expr'))}")
+            rest = _generic(f"{name}: target {ref}", {k: v for k, v in ta[ref].items() if k != "expr"},
+                            {k: v for k, v in t.items() if k != "expr"})
+            out += rest
+    out += [f"{name}: target {ref} removed" for ref in ta if ref not in tb]
+    return out
+
+
+def _generic(prefix: str, live: dict[str, Any], desired: dict[str, Any]) -> list[str]:
+    if live == desired:
+        return []
+    delta = DeepDiff(live, desired, ignore_order=False, verbose_level=2)
+    out = []
+    for kind, items in sorted(delta.items()):
+        for path, value in sorted(items.items()) if isinstance(items, dict) else []:
+            where = path.removeprefix("root")
+            if kind == "values_changed" or kind == "type_changes":
+                out.append(f"{prefix}: {where} {_short(value.get('old_value'))} → {_short(value.get('new_value'))}")
+            elif kind.endswith("_added"):
+                out.append(f"{prefix}: {where} added")
+            elif kind.endswith("_removed"):
+                out.append(f"{prefix}: {where} removed")
+    return out or [f"{prefix}: changed"]
+
+
+def _pos(p: dict[str, Any]) -> str:
+    g = p.get("gridPos", {})
+    return f"({g.get('x')},{g.get('y')} {g.get('w')}×{g.get('h')})"
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    text = f"`{value}`" if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…`"

@@ -1,0 +1,79 @@
+"""Normalisation: one canonical form of a dashboard for comparing code with Grafana. Pure.
+
+Strips what the server owns (`id`, `version`, `iteration`, the `meta` wrapper) and what Grafana
+adds with a default value on a UI save, ignores key order, and keeps every unknown key — a key we
+do not know is a difference we must show, not hide. A dashboard pushed and fetched back
+normalises to exactly what was pushed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+_SERVER_OWNED = ("id", "version", "iteration")
+# Grafana's defaults, dropped when present with exactly this value (a UI save writes them).
+_DASHBOARD_DEFAULTS: dict[str, Any] = {
+    "gnetId": None, "fiscalYearStartMonth": 0, "liveNow": False, "weekStart": "", "links": [],
+    "graphTooltip": 0, "editable": True, "timepicker": {}, "style": "dark", "hideControls": False,
+    "sharedCrosshair": False, "__inputs": [], "__requires": [], "__elements": {}, "rows": [],
+}
+_PANEL_DEFAULTS: dict[str, Any] = {
+    "transparent": False, "links": [], "transformations": [], "hideTimeOverride": False, "options": {},
+    "editable": True, "error": False, "pluginVersion": None, "targets": [], "interval": None,
+    "maxDataPoints": None, "timeFrom": None, "timeShift": None, "description": "",
+}
+_TARGET_DEFAULTS: dict[str, Any] = {
+    "hide": False, "interval": "", "editorMode": None, "range": None, "instant": False, "exemplar": None,
+    "metric": "", "target": "", "query": None, "step": None, "intervalFactor": None, "legendFormat": "",
+}
+
+
+def unwrap(document: dict[str, Any]) -> dict[str, Any]:
+    """A dashboard model from either a bare model or Grafana's `{"dashboard": …, "meta": …}`."""
+    if isinstance(document.get("dashboard"), dict) and "meta" in document:
+        return document["dashboard"]
+    return document
+
+
+def normalize(document: dict[str, Any]) -> dict[str, Any]:
+    model = unwrap(document)
+    out = {k: _clean(v) for k, v in model.items() if k not in _SERVER_OWNED and not _is_default(_DASHBOARD_DEFAULTS, k, v)}
+    if "panels" in out:
+        out["panels"] = [_panel(p) for p in out["panels"]]
+    return out
+
+
+def canonical_text(document: dict[str, Any]) -> str:
+    return json.dumps(normalize(document), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def content_hash(document: dict[str, Any]) -> str:
+    """The identity of a dashboard's content: what publish records and drift detection compares."""
+    return hashlib.sha256(canonical_text(document).encode()).hexdigest()[:16]
+
+
+def _panel(panel: Any) -> Any:
+    if not isinstance(panel, dict):
+        return panel
+    out = {k: v for k, v in panel.items() if not _is_default(_PANEL_DEFAULTS, k, v)}
+    if isinstance(out.get("targets"), list):
+        out["targets"] = [{k: v for k, v in t.items() if not _is_default(_TARGET_DEFAULTS, k, v)}
+                          if isinstance(t, dict) else t for t in out["targets"]]
+    if isinstance(out.get("panels"), list):
+        out["panels"] = [_panel(p) for p in out["panels"]]
+    return out
+
+
+def _is_default(defaults: dict[str, Any], key: str, value: Any) -> bool:
+    return value is None or (key in defaults and defaults[key] == value)
+
+
+def _clean(value: Any) -> Any:
+    """Drop nulls everywhere: Grafana treats a null and a missing key alike."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value

@@ -1,0 +1,169 @@
+"""Publishing: plan everything first, then write only what changed — and lose nothing.
+
+`plan_publish` reads the target (GETs only) and decides, per dashboard: create, update,
+unchanged, or skipped-drift (edited in Grafana since our last publish; overwritten only with
+`force`). `execute` creates folders parents-first, then saves dashboards with bounded
+concurrency; before any update the live JSON is saved under the backup folder. A dashboard that
+fails does not stop the others; the result says exactly which were not published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .exports import write_atomic
+from .normalize import normalize
+from .render import RenderedDashboard, to_json_text
+from .targets import DashboardTarget, Folder, LiveDashboard, TargetError, publish_message
+
+CREATE, UPDATE, UNCHANGED, DRIFT = "create", "update", "unchanged", "skipped-drift"
+DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: "skipped-drift"}
+
+
+@dataclass
+class Action:
+    uid: str
+    kind: str
+    model: dict[str, Any]
+    folder_uid: str
+    live: LiveDashboard | None
+    reason: str = ""
+
+
+@dataclass
+class PublishPlan:
+    folders: list[Folder]  # to create, parents first
+    actions: list[Action]
+
+    @property
+    def writes(self) -> int:
+        return len(self.folders) + sum(a.kind in (CREATE, UPDATE) for a in self.actions)
+
+
+@dataclass
+class Result:
+    uid: str
+    status: str  # created | updated | unchanged | skipped-drift | failed
+    detail: str = ""
+    version: int | None = None
+
+
+def folder_chain(path: str) -> list[Folder]:
+    """'MAXIMUS/Dopamine' → the folders MAXIMUS and MAXIMUS/Dopamine, with stable uids."""
+    chain, parent, parts = [], "", path.split("/")
+    for depth in range(1, len(parts) + 1):
+        chain.append(Folder(folder_uid("/".join(parts[:depth])), parts[depth - 1], parent))
+        parent = chain[-1].uid
+    return chain
+
+
+def folder_uid(path: str) -> str:
+    """A deterministic, valid Grafana uid (≤ 40 chars of [a-z0-9-]) for a folder path."""
+    slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
+    uid = f"vobs-{slug}"
+    if len(uid) > 40:
+        uid = f"{uid[:31]}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
+    return uid
+
+
+def plan_publish(rendered: Sequence[RenderedDashboard], target: DashboardTarget, force: bool = False,
+                 workers: int = 8, on_fetched: Callable[[str], None] | None = None) -> PublishPlan:
+    existing = target.folders()
+    folders: list[Folder] = []
+    for path in sorted({r.folder for r in rendered}):
+        for folder in folder_chain(path):
+            if folder.uid not in existing and folder not in folders:
+                folders.append(folder)
+
+    def fetch(r: RenderedDashboard) -> LiveDashboard | None:
+        live = target.get(r.uid)
+        if on_fetched:
+            on_fetched(r.uid)
+        return live
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        lives = list(pool.map(fetch, rendered))
+    actions = [_decide(r, live, force) for r, live in zip(rendered, lives)]
+    return PublishPlan(folders, actions)
+
+
+def _decide(r: RenderedDashboard, live: LiveDashboard | None, force: bool) -> Action:
+    folder = folder_chain(r.folder)[-1].uid
+    if live is None:
+        return Action(r.uid, CREATE, r.model, folder, None, "new")
+    same_content = normalize(live.model) == normalize(r.model)
+    if same_content and live.folder_uid == folder:
+        return Action(r.uid, UNCHANGED, r.model, folder, live)
+    if live.drifted and not force:
+        why = ("edited in Grafana since vobs last published it" if live.recorded_hash
+               else "exists in Grafana but was not published by vobs")
+        return Action(r.uid, DRIFT, r.model, folder, live,
+                      f"{why} (version {live.version}): vobs pull --uid {r.uid} to review, --force to overwrite")
+    reason = "content changed" if not same_content else "moved to its narrative's folder"
+    return Action(r.uid, UPDATE, r.model, folder, live, reason + (" (overwriting a drifted edit)" if live.drifted
+                                                                  else ""))
+
+
+def execute(plan: PublishPlan, target: DashboardTarget, commit: str, backup_dir: Path, workers: int = 8,
+            on_done: Callable[[Result], None] | None = None) -> list[Result]:
+    results: dict[str, Result] = {}
+    failed_folders: dict[str, str] = {}
+    for folder in plan.folders:  # parents first, serially: children need their parent
+        if folder.parent_uid in failed_folders:
+            failed_folders[folder.uid] = failed_folders[folder.parent_uid]
+            continue
+        try:
+            target.create_folder(folder)
+        except TargetError as exc:
+            failed_folders[folder.uid] = str(exc)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+    def run(action: Action) -> Result:
+        if action.kind in (UNCHANGED, DRIFT):
+            return Result(action.uid, DONE[action.kind], action.reason)
+        if action.folder_uid in failed_folders:
+            return Result(action.uid, "failed", f"its folder could not be created: {failed_folders[action.folder_uid]}")
+        try:
+            if action.live is not None:
+                # Lose nothing: the JSON we are about to replace is saved first.
+                write_atomic(backup_dir / stamp / f"{action.uid}.json", to_json_text(action.live.model))
+            version = target.save(action.model, action.folder_uid, publish_message(commit, action.model),
+                                  action.live.version if action.live else None)
+            return Result(action.uid, DONE[action.kind], action.reason, version)
+        except TargetError as exc:
+            return Result(action.uid, "failed", str(exc))
+        except OSError as exc:
+            return Result(action.uid, "failed", f"could not write the backup: {exc.strerror}")
+
+    def run_and_report(action: Action) -> Result:
+        result = run(action)
+        if on_done:
+            on_done(result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for result in pool.map(run_and_report, plan.actions):
+            results[result.uid] = result
+    return [results[a.uid] for a in plan.actions]
+
+
+def git_commit(root: Path) -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                             text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+def select(rendered: Iterable[RenderedDashboard], narratives: Sequence[str], uids: Sequence[str]
+           ) -> list[RenderedDashboard]:
+    """Filter by narrative id and/or uid (no filter: everything)."""
+    return [r for r in rendered if (not narratives or r.narrative in narratives) and (not uids or r.uid in uids)]
