@@ -82,25 +82,33 @@ def plan_publish(rendered: Sequence[RenderedDashboard], target: DashboardTarget,
             if folder.uid not in existing and folder not in folders:
                 folders.append(folder)
 
-    def fetch(r: RenderedDashboard) -> LiveDashboard | None:
-        live = target.get(r.uid)
+    existing_uids = target.existing_uids()
+
+    def decide(r: RenderedDashboard) -> Action:
+        # New dashboards need no GET; unchanged ones no history; only changed ones are checked for drift.
+        live = target.get(r.uid, history=False) if r.uid in existing_uids else None
+        if live is not None and not _unchanged(r, live):
+            live = target.with_history(live)
         if on_fetched:
             on_fetched(r.uid)
-        return live
+        return _decide(r, live, force)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        lives = list(pool.map(fetch, rendered))
-    actions = [_decide(r, live, force) for r, live in zip(rendered, lives)]
+        actions = list(pool.map(decide, rendered))
     return PublishPlan(folders, actions)
+
+
+def _unchanged(r: RenderedDashboard, live: LiveDashboard) -> bool:
+    return normalize(live.model) == normalize(r.model) and live.folder_uid == folder_chain(r.folder)[-1].uid
 
 
 def _decide(r: RenderedDashboard, live: LiveDashboard | None, force: bool) -> Action:
     folder = folder_chain(r.folder)[-1].uid
     if live is None:
         return Action(r.uid, CREATE, r.model, folder, None, "new")
-    same_content = normalize(live.model) == normalize(r.model)
-    if same_content and live.folder_uid == folder:
+    if _unchanged(r, live):
         return Action(r.uid, UNCHANGED, r.model, folder, live)
+    same_content = normalize(live.model) == normalize(r.model)
     if live.drifted and not force:
         why = ("edited in Grafana since vobs last published it" if live.recorded_hash
                else "exists in Grafana but was not published by vobs")

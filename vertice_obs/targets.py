@@ -12,7 +12,7 @@ import json
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Protocol, TypeVar
 
@@ -62,7 +62,11 @@ class Folder:
 class DashboardTarget(Protocol):
     description: str
 
-    def get(self, uid: str) -> LiveDashboard | None: ...
+    def get(self, uid: str, history: bool = True) -> LiveDashboard | None: ...
+
+    def with_history(self, live: LiveDashboard) -> LiveDashboard: ...
+
+    def existing_uids(self) -> set[str]: ...
 
     def search(self, tags: tuple[str, ...] = (), folder_uids: tuple[str, ...] = (),
                uids: tuple[str, ...] = ()) -> list[dict[str, Any]]: ...
@@ -109,32 +113,41 @@ class GrafanaTarget:
         return response
 
     # --- the interface ----------------------------------------------------------------------------
-    def get(self, uid: str) -> LiveDashboard | None:
+    def get(self, uid: str, history: bool = True) -> LiveDashboard | None:
+        """The live dashboard; with `history`, also what vobs last published (one more request)."""
         try:
             full = self._call(f"dashboard {uid}", lambda: self.api.dashboard.get_dashboard(uid))
         except TargetError as exc:
             if exc.status == 404:
                 return None
             raise
+        meta = full.get("meta", {})
+        model = full.get("dashboard", {})
+        live = LiveDashboard(uid=uid, model=model, version=model.get("version", meta.get("version")),
+                             folder_uid=meta.get("folderUid", "") or "", recorded_hash=None, latest_is_ours=False)
+        return self.with_history(live) if history else live
+
+    def with_history(self, live: LiveDashboard) -> LiveDashboard:
+        uid = live.uid
         versions = self._call(f"dashboard {uid}", lambda: self.api.dashboard_versions.get_dashboard_versions_by_uid(uid))
         if isinstance(versions, dict):  # Grafana ≥ 11.5: {"continueToken", "versions"}
             versions = versions.get("versions", [])
         recorded = next((h for h in (recorded_hash(v.get("message", "")) for v in versions) if h), None)
         latest_is_ours = bool(versions) and recorded_hash(versions[0].get("message", "")) is not None
-        meta = full.get("meta", {})
-        model = full.get("dashboard", {})
-        return LiveDashboard(uid=uid, model=model, version=model.get("version", meta.get("version")),
-                             folder_uid=meta.get("folderUid", "") or "", recorded_hash=recorded,
-                             latest_is_ours=latest_is_ours)
+        return replace(live, recorded_hash=recorded, latest_is_ours=latest_is_ours)
+
+    def existing_uids(self) -> set[str]:
+        """Every dashboard uid in the organisation: one search, so new dashboards need no GET."""
+        return {hit["uid"] for hit in self.search()}
 
     def search(self, tags=(), folder_uids=(), uids=()) -> list[dict[str, Any]]:
         hits, page = [], 1
         while True:
             batch = self._call("search", lambda: self.api.search.search_dashboards(
                 type_="dash-db", tag=list(tags) or None, folder_uids=list(folder_uids) or None,
-                dashboard_uids=list(uids) or None, limit=1000, page=page))
+                dashboard_uids=list(uids) or None, limit=5000, page=page))
             hits.extend(batch)
-            if len(batch) < 1000:
+            if len(batch) < 5000:
                 return hits
             page += 1
 
@@ -233,7 +246,7 @@ class DirectoryTarget:
         found = [p for p in self.dir.rglob(f"{uid}.json") if not p.name.startswith(".")]
         return found[0] if found else None
 
-    def get(self, uid: str) -> LiveDashboard | None:
+    def get(self, uid: str, history: bool = True) -> LiveDashboard | None:
         path = self._path_of(uid)
         if path is None:
             return None
@@ -244,6 +257,12 @@ class DirectoryTarget:
         entry = self._state()["dashboards"].get(uid, {})
         folder_uid = entry.get("folder", "")
         return LiveDashboard(uid, model, entry.get("version"), folder_uid, entry.get("hash"))
+
+    def with_history(self, live: LiveDashboard) -> LiveDashboard:
+        return live  # the state file gave it already
+
+    def existing_uids(self) -> set[str]:
+        return {hit["uid"] for hit in self.search()}
 
     def search(self, tags=(), folder_uids=(), uids=()) -> list[dict[str, Any]]:
         state = self._state()["dashboards"]

@@ -26,8 +26,9 @@ from urllib.parse import parse_qs, urlsplit
 from .spec import Spec
 
 VERSION = "11.4.0"
-# Not in the spec, but served by every Grafana (grafana-client reads the version from it).
-_KNOWN_OUTSIDE_SPEC = {("GET", "/api/frontend/settings")}
+# Not in the spec, but served by every Grafana (grafana-client reads the version from it), and
+# the stand-in's own statistics for a benchmark that runs it in another process.
+_KNOWN_OUTSIDE_SPEC = {("GET", "/api/frontend/settings"), ("GET", "/_standin/stats")}
 _UID = re.compile(r"^[a-zA-Z0-9\-_]*$")
 _SECRET_HEADERS = {"authorization", "cookie"}
 
@@ -141,6 +142,8 @@ class GrafanaStandIn:
 class _Handler(BaseHTTPRequestHandler):
     standin: GrafanaStandIn
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; with Nagle on, delayed ACKs add ~40 ms to each reply.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):
         pass
@@ -266,6 +269,8 @@ def _route(s: GrafanaStandIn, method: str, path: str, query: dict[str, list[str]
     one = {k: v[0] for k, v in query.items()}
     if path == "/api/health":
         return 200, {"commit": "standin", "database": "ok", "version": VERSION}
+    if path == "/_standin/stats":
+        return 200, {"requests": len(s.requests), "writes": len(s.writes()), "violations": s.violations}
     if path == "/api/frontend/settings":
         return 200, {"buildInfo": {"version": VERSION, "commit": "standin", "edition": "Open Source"}}
     if path == "/api/search" and method == "GET":

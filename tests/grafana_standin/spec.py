@@ -47,6 +47,14 @@ class Spec:
     def _definitions(self) -> dict[str, Any]:
         return self.document.get("definitions", {})
 
+    def _validator(self, op: Operation) -> jsonschema.Draft4Validator:
+        """One compiled validator per operation (compiling against all definitions is the slow part)."""
+        cache = self.__dict__.setdefault("_validators", {})
+        if op.operation_id not in cache:
+            body = next(p for p in op.parameters if p.get("in") == "body")
+            cache[op.operation_id] = jsonschema.Draft4Validator({**body["schema"], "definitions": self._definitions})
+        return cache[op.operation_id]
+
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         if not path.startswith(self.base):
             return None
@@ -73,12 +81,11 @@ class Spec:
             problems.extend(f"{op.operation_id}: query parameter {name!r}: {p}" for p in _check_query(param, values))
         bodies = [p for p in op.parameters if p.get("in") == "body"]
         if bodies:
-            schema = {**bodies[0]["schema"], "definitions": self._definitions}
             if body is None:
                 if bodies[0].get("required"):
                     problems.append(f"{op.operation_id}: a JSON body is required")
             else:
-                validator = jsonschema.Draft4Validator(schema)
+                validator = self._validator(op)
                 problems.extend(f"{op.operation_id}: body{_where(e.absolute_path)}: {e.message}"
                                 for e in validator.iter_errors(_without_nulls(body)))
         elif body is not None and method in ("POST", "PUT", "PATCH"):
