@@ -13,6 +13,8 @@ import json
 from typing import Any
 
 _SERVER_OWNED = ("id", "version", "iteration")
+# Written by Grafana's UI on every save, whatever the panel: not part of what the code says.
+_PANEL_UI_OWNED = ("pluginVersion",)
 # Grafana's defaults, dropped when present with exactly this value (a UI save writes them).
 _DASHBOARD_DEFAULTS: dict[str, Any] = {
     "gnetId": None, "fiscalYearStartMonth": 0, "liveNow": False, "weekStart": "", "links": [],
@@ -21,7 +23,7 @@ _DASHBOARD_DEFAULTS: dict[str, Any] = {
 }
 _PANEL_DEFAULTS: dict[str, Any] = {
     "transparent": False, "links": [], "transformations": [], "hideTimeOverride": False, "options": {},
-    "editable": True, "error": False, "pluginVersion": None, "targets": [], "interval": None,
+    "editable": True, "error": False, "targets": [], "interval": None,
     "maxDataPoints": None, "timeFrom": None, "timeShift": None, "description": "",
 }
 _TARGET_DEFAULTS: dict[str, Any] = {
@@ -57,7 +59,7 @@ def content_hash(document: dict[str, Any]) -> str:
 def _panel(panel: Any) -> Any:
     if not isinstance(panel, dict):
         return panel
-    out = {k: v for k, v in panel.items() if not _is_default(_PANEL_DEFAULTS, k, v)}
+    out = {k: v for k, v in panel.items() if k not in _PANEL_UI_OWNED and not _is_default(_PANEL_DEFAULTS, k, v)}
     if isinstance(out.get("targets"), list):
         out["targets"] = [{k: v for k, v in t.items() if not _is_default(_TARGET_DEFAULTS, k, v)}
                           if isinstance(t, dict) else t for t in out["targets"]]
