@@ -91,3 +91,18 @@ def test_edit_between_plan_and_write_is_a_412_named_failure_and_nothing_is_lost(
         assert "changed in Grafana meanwhile (412 version-mismatch)" in result.detail
         assert grafana.dashboards["maximus-esgt-ignition"]["model"]["description"] == "someone was faster"
         grafana.assert_no_violations()
+
+
+def test_folder_deleted_between_plan_and_write_fails_its_dashboards_by_name(tmp_path):
+    rendered = [RenderedDashboard("maximus-esgt-ignition", "esgt", "MAXIMUS/ESGT", MODEL, "esgt_ignition.py")]
+    with GrafanaStandIn() as grafana:
+        target = GrafanaTarget(grafana.url, "glsa_standin_token")
+        target.create_folder(folder_chain("MAXIMUS")[0])
+        plan = plan_publish(rendered, target)
+        assert [f.uid for f in plan.folders] == ["vobs-maximus-esgt"]  # the parent exists at plan time
+        del grafana.folders["vobs-maximus"]  # someone deletes it before the write
+        [result] = execute(plan, target, "c1", tmp_path)
+        assert result.status == "failed"
+        assert result.detail == ("its folder could not be created: folder 'ESGT': not found (404): "
+                                 "folder not found")
+        assert grafana.dashboards == {}
