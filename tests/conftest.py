@@ -1,4 +1,14 @@
-"""Session fixtures: the MAXIMUS simulator and a real Prometheus scraping it."""
+"""Session fixtures: the MAXIMUS simulator and a real Prometheus scraping it.
+
+- `catalog`: the repository's metric catalog (narratives/metrics.yaml).
+- `simulator`: a running `Simulator` (seed 7, default leave-out: no spike counter) on a free
+  loopback port; `.url`, `.port`, `.registry`.
+- `prometheus`: a running `PrometheusServer` scraping it every second, with RULES loaded (one
+  recording rule that produces a series, one whose input is absent so it never does, one alert
+  that never fires), and the backfilled history of DISAPPEARED, whose last sample is at
+  `.disappeared_at` (epoch seconds, DISAPPEARED_HOURS_AGO ago). Fails — never skips — when
+  Prometheus is not installed: CI installs it.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +17,32 @@ from pathlib import Path
 
 import pytest
 
-from prometheus_harness import PrometheusServer
-from vertice_obs.catalog import load_catalog
-from vertice_obs.simulator import Simulator
+from prometheus_harness import INSTALL_HINT, PrometheusMissing, PrometheusServer, binary
+from vertice_obs.catalog import MetricCatalog, MetricSpec, load_catalog
+from vertice_obs.simulator import Simulator, openmetrics_history
 
 REPO = Path(__file__).resolve().parent.parent
 
-# A rule whose output exists, and one whose input is absent (so it never produces a series).
-RULES = {"groups": [{"name": "maximus-recording", "rules": [
-    {"record": "maximus:dopamine_level:avg5m", "expr": "avg_over_time(maximus_dopamine_level[5m])"},
-    {"record": "maximus:dopamine_spikes:rate5m", "expr": "rate(maximus_dopamine_spike_events_total[5m])"},
-]}]}
+RECORDED = "maximus:dopamine_level:avg5m"  # its input is served: it produces a series
+NEVER_RECORDED = "maximus:dopamine_spikes:rate5m"  # its input is left out: never a series
+RULES = {"groups": [
+    {"name": "maximus-recording", "rules": [
+        {"record": RECORDED, "expr": "avg_over_time(maximus_dopamine_level[5m])"},
+        {"record": NEVER_RECORDED, "expr": "rate(maximus_dopamine_spike_events_total[5m])"},
+    ]},
+    {"name": "maximus-alerts", "rules": [
+        {"alert": "KillSwitchTooSlow", "expr": "maximus_kill_switch_latency_milliseconds > 1e9", "for": "1m"},
+    ]},
+]}
 DISAPPEARED = "maximus_legacy_reward_total"
 DISAPPEARED_HOURS_AGO = 48
+LEGACY_CATALOG = MetricCatalog(file="<legacy>", metrics=(
+    MetricSpec(DISAPPEARED, "counter", "rewards", "Rewards of the retired reward model.", "team-learning"),))
 
 
-def legacy_history(end: float) -> str:
-    """OpenMetrics history of a counter that stopped being exported `DISAPPEARED_HOURS_AGO` ago."""
-    lines = ["# TYPE maximus_legacy_reward counter"]
-    start = end - 6 * 3600
-    t, value = start, 0
-    while t <= end:
-        value += 3
-        lines.append(f'{DISAPPEARED}{{environment="dev"}} {value} {t:.0f}')
-        t += 60
-    lines.append("# EOF")
-    return "\n".join(lines) + "\n"
+def legacy_history(disappeared_at: float, hours: int = 6) -> str:
+    """OpenMetrics history of a counter exported every minute for `hours` until `disappeared_at`."""
+    return openmetrics_history(LEGACY_CATALOG, disappeared_at - hours * 3600, disappeared_at, 60)
 
 
 @pytest.fixture(scope="session")
@@ -43,22 +53,24 @@ def catalog():
 @pytest.fixture(scope="session")
 def simulator(catalog):
     sim = Simulator(catalog, seed=7)
-    port = sim.serve(0)
-    sim.url = f"http://127.0.0.1:{port}"
+    sim.serve(0)
     yield sim
     sim.stop()
 
 
 @pytest.fixture(scope="session")
 def prometheus(simulator):
-    target = simulator.url.removeprefix("http://")
-    server = PrometheusServer([target], rules=RULES)
-    server.disappeared_at = time.time() - DISAPPEARED_HOURS_AGO * 3600
-    server.backfill(legacy_history(server.disappeared_at))
-    server.start()
     try:
+        binary("prometheus"), binary("promtool")
+    except PrometheusMissing:
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    server = PrometheusServer([simulator.url.removeprefix("http://")], rules=RULES)
+    server.disappeared_at = float(int(time.time()) - DISAPPEARED_HOURS_AGO * 3600)
+    try:
+        server.backfill(legacy_history(server.disappeared_at))
+        server.start()
         server.wait_for("maximus_dopamine_level")
-        server.wait_for("maximus:dopamine_level:avg5m")
+        server.wait_for(RECORDED)
         yield server
     finally:
         server.stop()

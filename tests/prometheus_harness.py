@@ -1,7 +1,13 @@
 """A real Prometheus for tests: Debian's binary on a free loopback port, temp config and data dir.
 
-Never a fake of its HTTP API. History for "disappeared" metrics is backfilled with
-`promtool tsdb create-blocks-from openmetrics` before the server starts.
+Never a fake of its HTTP API. History (e.g. a metric that disappeared days ago) is backfilled
+with `promtool tsdb create-blocks-from openmetrics` before the server starts; Prometheus loads
+the blocks at start. What Prometheus 2.42 does with them (checked by tests/test_sources.py):
+  - blocks of any age load, even ones ending minutes ago: with an empty head nothing overlaps, and
+    overlapping blocks are merged anyway since 2.39;
+  - time retention is measured from the newest block, not the wall clock: a lone 20-day-old
+    block survives the default 15d, but is deleted at start once newer blocks exist — so the
+    harness sets a retention (30d) longer than any history a test writes.
 """
 
 from __future__ import annotations
@@ -12,11 +18,17 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterable
 
 import requests
 import yaml
 
-INSTALL_HINT = "Debian's prometheus is not installed: run the README's test command (scripts/test), which installs it"
+INSTALL_HINT = ("Debian's prometheus/promtool are not installed: run the README's test command (scripts/test), "
+                "which installs them — these tests need a real Prometheus")
+
+
+class PrometheusMissing(RuntimeError):
+    """The prometheus or promtool binary is not on PATH."""
 
 
 def free_port() -> int:
@@ -28,17 +40,26 @@ def free_port() -> int:
 def binary(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise RuntimeError(INSTALL_HINT)
+        raise PrometheusMissing(INSTALL_HINT)
     return path
 
 
 class PrometheusServer:
-    def __init__(self, scrape_targets: list[str] = (), rules: dict | None = None, scrape_interval: str = "1s"):
+    """One Prometheus process scraping `scrape_targets` ("host:port") every `scrape_interval`.
+
+    `rules` is a rule-file document ({"groups": [...]}, recording and/or alerting rules).
+    Use: `backfill(...)` (optional) → `start()` → `wait_for(...)` → … → `stop()`; or `with`.
+    """
+
+    def __init__(self, scrape_targets: Iterable[str] = (), rules: dict | None = None, scrape_interval: str = "1s",
+                 retention: str = "30d"):
         self.dir = Path(tempfile.mkdtemp(prefix="vobs-prometheus-"))
         self.data = self.dir / "data"
         self.data.mkdir()
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = self.dir / "prometheus.log"
+        self.retention = retention
+        self.port = 0
+        self.url = ""
         config = {
             "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval},
             "scrape_configs": [{"job_name": "maximus", "static_configs": [{"targets": list(scrape_targets)}]}],
@@ -46,33 +67,64 @@ class PrometheusServer:
         if rules:
             (self.dir / "rules.yml").write_text(yaml.safe_dump(rules))
             config["rule_files"] = [str(self.dir / "rules.yml")]
-        (self.dir / "prometheus.yml").write_text(yaml.safe_dump(config))
+        self.config = self.dir / "prometheus.yml"
+        self.config.write_text(yaml.safe_dump(config))
         self.process: subprocess.Popen | None = None
 
-    def backfill(self, openmetrics: str) -> None:
-        """Import history (must run before `start`): blocks land in the data dir."""
-        source = self.dir / "backfill.om"
-        source.write_text(openmetrics)
-        subprocess.run([binary("promtool"), "tsdb", "create-blocks-from", "openmetrics", str(source), str(self.data)],
-                       check=True, capture_output=True, text=True)
+    def __enter__(self) -> "PrometheusServer":
+        return self if self.running else self.start()
 
-    def start(self, timeout: float = 30) -> "PrometheusServer":
-        self.process = subprocess.Popen(
-            [binary("prometheus"), f"--config.file={self.dir / 'prometheus.yml'}",
-             f"--storage.tsdb.path={self.data}", f"--web.listen-address=127.0.0.1:{self.port}",
-             "--storage.tsdb.retention.time=30d", "--web.enable-lifecycle"],
-            stdout=subprocess.DEVNULL, stderr=open(self.dir / "prometheus.log", "w"))
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def backfill(self, openmetrics: str) -> str:
+        """Import OpenMetrics history into the data dir (before `start`); returns promtool's block table."""
+        if self.process is not None:
+            raise RuntimeError("backfill before start: Prometheus only loads blocks when it starts")
+        source = self.dir / f"backfill-{len(list(self.dir.glob('backfill-*')))}.om"
+        source.write_text(openmetrics)
+        done = subprocess.run([binary("promtool"), "tsdb", "create-blocks-from", "openmetrics", str(source),
+                               str(self.data)], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"promtool backfill failed: {done.stderr.strip()[-2000:]}")
+        return done.stdout
+
+    def start(self, timeout: float = 30, attempts: int = 3) -> "PrometheusServer":
+        """Start and wait for /-/ready. A port taken between `free_port()` and the bind is retried."""
+        if self.running:
+            raise RuntimeError(f"already running at {self.url}")
+        for _ in range(attempts):
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            with open(self.log, "w") as log:  # the child keeps its own descriptor
+                self.process = subprocess.Popen(
+                    [binary("prometheus"), f"--config.file={self.config}", f"--storage.tsdb.path={self.data}",
+                     f"--web.listen-address=127.0.0.1:{self.port}", f"--storage.tsdb.retention.time={self.retention}",
+                     "--web.enable-lifecycle"],
+                    stdout=subprocess.DEVNULL, stderr=log)
+            if self._wait_ready(timeout):
+                return self
+            if "address already in use" not in self.log.read_text():
+                break
+        raise RuntimeError(f"prometheus did not start: {self.log.read_text()[-2000:]}")
+
+    def _wait_ready(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"prometheus exited: {(self.dir / 'prometheus.log').read_text()[-2000:]}")
+                return False
             try:
                 if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return self
+                    return True
             except requests.RequestException:
                 pass
-            time.sleep(0.2)
-        raise RuntimeError("prometheus did not become ready")
+            time.sleep(0.1)
+        self._terminate()
+        return False
 
     def query(self, promql: str) -> list:
         response = requests.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=5)
@@ -86,7 +138,7 @@ class PrometheusServer:
             result = self.query(promql)
             if result:
                 return result
-            time.sleep(0.3)
+            time.sleep(0.2)
         raise TimeoutError(f"no result for {promql!r} within {timeout}s")
 
     def http_requests(self, handler: str) -> float:
@@ -99,6 +151,11 @@ class PrometheusServer:
         return total
 
     def stop(self) -> None:
+        """Terminate (then kill) the process and remove the temp dir; idempotent."""
+        self._terminate()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _terminate(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -106,4 +163,3 @@ class PrometheusServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)

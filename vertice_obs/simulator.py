@@ -1,10 +1,14 @@
 """A MAXIMUS simulator: a Prometheus exporter serving the catalog's metrics with plausible dynamics.
 
-Dopamine spikes that fade as skills are learned, an arousal state machine, ESGT ignitions with
-coherence and failures, skill learning curves (success up, latency down), kill-switch latency.
-Every catalog metric is served (a generic model covers metrics without a specific one), except
-those left out — by default `maximus_dopamine_spike_events_total`, absent as in the kick-off.
+Dopamine that drifts and jumps with spikes (which fade as skills are learned), an arousal state
+machine, ESGT ignitions with coherence and failures, skill learning curves (success and reward up,
+latency down), kill-switch latency, the TIG fabric. Every catalog metric is served — a generic
+model driven by `type` and `range` covers metrics without a specific one — except those left out:
+by default `maximus_dopamine_spike_events_total`, absent as in the kick-off.
 Deterministic for a seed; its own registry, never prometheus_client's global one.
+
+`openmetrics_history` renders the same simulation as timestamped OpenMetrics text, for
+`promtool tsdb create-blocks-from openmetrics` backfills.
 """
 
 from __future__ import annotations
@@ -14,15 +18,22 @@ import math
 import random
 import threading
 import time
-from typing import Callable, Iterable
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from collections import deque
+from datetime import datetime, timedelta
 from socketserver import ThreadingMixIn
+from typing import Any, Callable, Iterable, Mapping
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Summary, disable_created_metrics, make_wsgi_app
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
+from prometheus_client.metrics_core import Metric, SummaryMetricFamily
+from prometheus_client.openmetrics.exposition import generate_latest as openmetrics_text
+from prometheus_client.samples import Sample
 
 from .catalog import MetricCatalog, MetricSpec
 
 DEFAULT_LEAVE_OUT = frozenset({"maximus_dopamine_spike_events_total"})
+DEFAULT_TICK_SECONDS = 1.0
+COMMON_LABELS = ("environment", "service_name")
 SKILLS = ("navigate", "grasp", "summarize", "plan")
 MODES = ("model_free", "model_based", "hybrid")
 AROUSAL_STATES = ("sleep", "drowsy", "relaxed", "alert", "hyperalert")
@@ -34,43 +45,71 @@ LABEL_VALUES = {
     "mode": MODES,
     "status": ("success", "failure"),
     "state": AROUSAL_STATES,
+    "transition": tuple(f"{a}->{b}" for a, b in itertools.chain(zip(AROUSAL_STATES, AROUSAL_STATES[1:]),
+                                                               zip(AROUSAL_STATES[1:], AROUSAL_STATES))),
 }
+_MAX_PRECREATED = 200  # label combinations created at 0 per counter/histogram
+_PHASIC_KICK, _PHASIC_DECAY_SECONDS = 0.04, 3.0  # a spike lifts dopamine by 0.04, gone in ~10 s
 
 
 class Simulator:
-    def __init__(self, catalog: MetricCatalog, leave_out: Iterable[str] = DEFAULT_LEAVE_OUT, seed: int = 0,
-                 environment: str = "dev", service_name: str = "maximus-core"):
+    """The catalog's metrics in an own `CollectorRegistry` (`.registry`), updated by `tick(dt)`.
+
+    `serve()` exposes them over HTTP and keeps ticking in the background; `tick` can also be
+    driven by hand (tests, `openmetrics_history`). Every series carries `environment` and
+    `service_name`, plus any `extra_labels`.
+    """
+
+    def __init__(self, catalog: MetricCatalog, leave_out: Iterable[str] | None = None, seed: int = 0,
+                 environment: str = "dev", service_name: str = "maximus-core",
+                 extra_labels: Mapping[str, str] | None = None, tick_seconds: float = DEFAULT_TICK_SECONDS):
         self.catalog = catalog
+        catalog_names = {m.name for m in catalog.metrics}
+        if leave_out is None:  # the kick-off's default, as far as this catalog has it
+            leave_out = DEFAULT_LEAVE_OUT & catalog_names
         self.leave_out = frozenset(leave_out)
-        unknown = self.leave_out - {m.name for m in catalog.metrics}
+        unknown = self.leave_out - catalog_names
         if unknown:
             raise ValueError(f"not in the catalog, cannot leave out: {', '.join(sorted(unknown))}")
         self.rng = random.Random(seed)
-        # `_created` series are not in the catalog and would read as unknown metrics.
-        disable_created_metrics()
-        self.registry = CollectorRegistry()
-        self.base_labels = {"environment": environment, "service_name": service_name}
-        self.t = 0.0
-        self.arousal_state = "relaxed"
-        self.avg_coherence = 0.75
-        self.metrics: dict[str, Counter | Gauge | Histogram] = {}
+        self.tick_seconds = tick_seconds
+        self.base_labels = {"environment": environment, "service_name": service_name, **(extra_labels or {})}
         self.specs = {m.name: m for m in catalog.metrics if m.name not in self.leave_out}
-        for spec in self.specs.values():
-            self.metrics[spec.name] = _make(spec, self.registry)
-            if spec.type != "gauge":
-                # Counters and histograms exist from the first scrape, at 0, for every known label
-                # value: a failure reason that has not happened yet is still a series.
-                for values in itertools.islice(itertools.product(
-                        *(LABEL_VALUES.get(label, ("default",)) for label in spec.labels)), 200):
-                    self.metrics[spec.name].labels(**self.base_labels, **dict(zip(spec.labels, values)))
+        clash = sorted({label for s in self.specs.values() for label in s.labels} & set(self.base_labels))
+        if clash:
+            raise ValueError(f"extra label(s) {', '.join(clash)} clash with catalog metric labels")
+        self._collectors = CollectorRegistry(auto_describe=True)
+        self.metrics = {spec.name: _make(spec, list(self.base_labels), self._collectors)
+                        for spec in self.specs.values()}
+        self.registry = CollectorRegistry(auto_describe=False)  # what is served: no `_created` series
+        self.registry.register(_WithoutCreated(self._collectors))
+        self._precreate()
+        # Model state.
+        self.t = 0.0
+        self.dopamine_tonic, self.dopamine_phasic = 0.5, 0.0
+        self.arousal_state = "relaxed"
+        self.avg_coherence = 0.8
+        # Serving.
         self._lock = threading.Lock()
+        self._routes: dict[str, Callable] = {}
         self._server: WSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
-        self.tick(1.0)  # every metric has a sample from the first scrape
+        self.tick(1.0)  # every metric has a sample from the first scrape (fixed dt: same seed, same run)
+
+    def _precreate(self) -> None:
+        # Counters and histograms exist from the first scrape, at 0, for every known label value:
+        # a failure reason that has not happened yet is still a series.
+        for spec in self.specs.values():
+            if spec.type == "gauge":
+                continue
+            combos = itertools.product(*(LABEL_VALUES.get(label, ("default",)) for label in spec.labels))
+            for values in itertools.islice(combos, _MAX_PRECREATED):
+                self.metrics[spec.name].labels(**self.base_labels, **dict(zip(spec.labels, values)))
 
     # --- dynamics ---------------------------------------------------------------------------------
     def tick(self, dt: float) -> None:
+        """Advance the simulation by `dt` seconds."""
         with self._lock:
             self.t += dt
             self._neuromodulation(dt)
@@ -85,13 +124,23 @@ class Simulator:
 
     def _neuromodulation(self, dt: float) -> None:
         t, rng = self.t, self.rng
-        self._set("maximus_dopamine_level", 0.5 + 0.15 * math.sin(t / 60) + rng.uniform(-0.03, 0.03))
-        surprise = 1.2 * (1 - 0.7 * self.learning())
-        self._inc("maximus_dopamine_spike_events_total", _poisson(rng, surprise * dt))
-        level = min(1.0, max(0.0, 0.5 + 0.25 * math.sin(t / 90) + rng.uniform(-0.05, 0.05)))
+        # Phasic spikes: reward-prediction errors, rarer as skills are learned (less surprise).
+        spikes = _poisson(rng, 1.2 * (1 - 0.7 * self.learning()) * dt)
+        self._inc("maximus_dopamine_spike_events_total", spikes)
+        # Tonic level: a mean-reverting drift; each spike kicks it up, and the kick decays in seconds.
+        target = 0.5 + 0.1 * math.sin(t / 300)
+        self.dopamine_tonic += (target - self.dopamine_tonic) * (1 - math.exp(-dt / 60))
+        self.dopamine_tonic = _clamp(self.dopamine_tonic + rng.gauss(0, 0.01 * math.sqrt(dt)), 0.05, 0.95)
+        # Spikes land uniformly within the tick: what remains of their kicks at its end (→ 1 for short ticks).
+        decay = math.exp(-dt / _PHASIC_DECAY_SECONDS)
+        remaining = _PHASIC_DECAY_SECONDS / dt * (1 - decay) if dt > 0 else 1.0
+        self.dopamine_phasic = self.dopamine_phasic * decay + _PHASIC_KICK * spikes * remaining
+        self._set("maximus_dopamine_level", _clamp(self.dopamine_tonic + self.dopamine_phasic))
+
+        level = _clamp(0.5 + 0.25 * math.sin(t / 90) + rng.uniform(-0.05, 0.05))
         self._set("maximus_arousal_level", level)
         self._set("maximus_arousal_baseline", 0.45)
-        need = min(1.0, max(0.0, 0.5 + 0.2 * math.sin(t / 45)))
+        need = _clamp(0.5 + 0.2 * math.sin(t / 45))
         self._set("maximus_arousal_component_need_ratio", need)
         self._set("maximus_arousal_component_stress_ratio", 1 - need)
         state = AROUSAL_STATES[min(4, int(level * 5))]
@@ -102,63 +151,65 @@ class Simulator:
 
     def _esgt(self, dt: float) -> None:
         rng = self.rng
-        coherence = min(1.0, max(0.0, 0.76 + 0.08 * math.sin(self.t / 40) + rng.uniform(-0.04, 0.04)))
-        self.avg_coherence = 0.9 * self.avg_coherence + 0.1 * coherence
+        coherence = _clamp(0.8 + 0.06 * math.sin(self.t / 40) + rng.uniform(-0.03, 0.03))
+        self.avg_coherence += (coherence - self.avg_coherence) * (1 - math.exp(-dt / 10))
         self._set("maximus_esgt_coherence", coherence)
         self._set("maximus_esgt_avg_coherence", self.avg_coherence)
-        self._set("maximus_coherence", min(1.0, coherence + 0.05))
-        success = 0.8 if coherence > 0.6 else 0.4
-        self._set("maximus_esgt_success_ratio", success + rng.uniform(-0.03, 0.03))
+        self._set("maximus_coherence", _clamp(coherence + 0.05))
+        success = _clamp(0.3 + 0.6 * coherence)  # ~0.78 at the usual coherence
+        self._set("maximus_esgt_success_ratio", _clamp(success + rng.uniform(-0.03, 0.03)))
         for _ in range(_poisson(rng, 0.4 * dt)):
             roll = rng.random()
             kind = "full_ignition" if roll < success else "partial_ignition" if roll < 0.95 else "failed_ignition"
             self._inc("maximus_esgt_ignition_events_total", 1, type=kind)
             if kind == "failed_ignition":
                 self._inc("maximus_esgt_failure_total", 1, failure_reason=rng.choice(LABEL_VALUES["failure_reason"]))
-            self._observe("maximus_esgt_duration_seconds", rng.lognormvariate(math.log(0.2), 0.4))
+            self._observe("maximus_esgt_duration_seconds",
+                          rng.lognormvariate(math.log(0.2 if kind == "full_ignition" else 0.5), 0.4))
             self._observe("maximus_esgt_salience_component", rng.uniform(0.3, 1.0),
                           component=rng.choice(LABEL_VALUES["component"]))
-        self._set("maximus_phi_proxy", 0.55 + 0.1 * coherence + rng.uniform(-0.02, 0.02))
+        self._set("maximus_phi_proxy", _clamp(0.55 + 0.1 * coherence + rng.uniform(-0.02, 0.02)))
         self._set("maximus_sync_jitter_nanoseconds", rng.uniform(150, 450))
         self._set("maximus_tig_nodes_active", 32 - (1 if rng.random() < 0.1 else 0))
-        self._set("maximus_tig_connectivity_ratio", 0.85 + rng.uniform(-0.03, 0.03))
+        self._set("maximus_tig_connectivity_ratio", _clamp(0.85 + rng.uniform(-0.03, 0.03)))
 
     def _safety(self, dt: float) -> None:
         self._set("maximus_kill_switch_latency_milliseconds", self.rng.uniform(50, 150))
-        self._inc("maximus_kill_switch_activations_total", 0)
+        self._inc("maximus_kill_switch_activations_total", 0)  # never fires by itself
 
     def _skills(self, dt: float) -> None:
         rng, learned = self.rng, self.learning()
         for index, skill in enumerate(SKILLS):
-            rate = min(1.0, 0.35 + 0.6 * learned * (1 - 0.1 * index))
+            rate = _clamp(0.35 + 0.6 * learned * (1 - 0.1 * index))
             self._set("maximus_skill_success_rate", rate, skill_name=skill)
             for _ in range(_poisson(rng, 0.5 * dt)):
                 ok = rng.random() < rate
                 mode = "model_free" if rng.random() < learned else rng.choice(("model_based", "hybrid"))
                 self._inc("maximus_skill_executions_total", 1, skill_name=skill, mode=mode,
                           status="success" if ok else "failure")
-                reward = max(-1.0, min(1.0, (0.8 if ok else -0.6) + rng.uniform(-0.2, 0.2)))
+                reward = _clamp((0.8 if ok else -0.6) + rng.uniform(-0.2, 0.2), -1.0, 1.0)
                 self._observe("maximus_skill_reward", reward, skill_name=skill)
                 latency = rng.lognormvariate(math.log(0.4 - 0.3 * learned + 0.02 * index), 0.3)
                 self._observe("maximus_skill_execution_latency_seconds", latency, skill_name=skill)
 
     def _generic(self, dt: float) -> None:
-        """Catalog metrics without a specific model: within their declared range."""
+        """Catalog metrics without a specific model: gauges and observations within their declared range
+        (a histogram's buckets when it has none), counters at about one event a second."""
         for name, spec in self.specs.items():
             if name in _MODELLED:
                 continue
-            lo, hi = spec.value_range or (0.0, 1.0)
-            labels = {label: LABEL_VALUES.get(label, ("default",))[0] for label in spec.labels}
+            lo, hi = spec.value_range or ((min(spec.buckets), max(spec.buckets)) if spec.buckets else (0.0, 1.0))
             if spec.type == "gauge":
-                self._set(name, self.rng.uniform(lo, hi), **labels)
+                self._set(name, self.rng.uniform(lo, hi))
             elif spec.type == "counter":
-                self._inc(name, _poisson(self.rng, dt), **labels)
+                self._inc(name, _poisson(self.rng, dt))
             else:
-                self._observe(name, self.rng.uniform(lo, hi), **labels)
+                for _ in range(max(1, _poisson(self.rng, dt))):
+                    self._observe(name, self.rng.uniform(lo, hi))
 
     def _child(self, name: str, labels: dict[str, str]):
         metric = self.metrics.get(name)
-        if metric is None:
+        if metric is None:  # left out
             return None
         spec = self.specs[name]
         values = {label: labels.get(label, LABEL_VALUES.get(label, ("default",))[0]) for label in spec.labels}
@@ -180,38 +231,64 @@ class Simulator:
             child.observe(value)
 
     # --- serving ----------------------------------------------------------------------------------
+    def mount(self, path: str, app: Callable) -> None:
+        """Serve a WSGI `app` at `path` next to /metrics (room for fault-injection endpoints)."""
+        self._routes[path] = app
+
     def wsgi_app(self) -> Callable:
-        """`/metrics` (Prometheus text format); other paths 404. Later issues add fault endpoints."""
+        """`/metrics` (and `/`) in Prometheus' text format, mounted apps, else 404."""
         metrics_app = make_wsgi_app(self.registry)
 
+        def metrics(environ, start_response):
+            with self._lock:  # a scrape never sees a half-applied tick
+                return metrics_app(environ, start_response)
+
         def app(environ, start_response):
-            if environ.get("PATH_INFO", "/") in ("/metrics", "/"):
-                with self._lock:
-                    return metrics_app(environ, start_response)
+            path = environ.get("PATH_INFO", "/")
+            handler = self._routes.get(path) or (metrics if path in ("/metrics", "/") else None)
+            if handler is not None:
+                return handler(environ, start_response)
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found: the simulator serves /metrics\n"]
 
         return app
 
-    def serve(self, port: int = 0, host: str = "127.0.0.1", tick_seconds: float = 1.0) -> int:
-        """Serve in background threads and keep ticking; returns the bound port."""
+    def serve(self, port: int = 0, host: str = "127.0.0.1", tick_seconds: float | None = None) -> int:
+        """Serve in background threads and keep ticking every `tick_seconds`; returns the bound port."""
+        if self._server is not None:
+            raise RuntimeError(f"already serving at {self.url}")
+        if tick_seconds is not None:
+            self.tick_seconds = tick_seconds
         self._server = make_server(host, port, self.wsgi_app(), server_class=_ThreadingWSGIServer,
                                    handler_class=_QuietHandler)
         self._stop.clear()
-        self._threads = [threading.Thread(target=self._server.serve_forever, daemon=True),
-                         threading.Thread(target=self._tick_loop, args=(tick_seconds,), daemon=True)]
+        self._threads = [threading.Thread(target=self._server.serve_forever, name="simulator-http", daemon=True),
+                         threading.Thread(target=self._tick_loop, name="simulator-tick", daemon=True)]
         for thread in self._threads:
             thread.start()
-        return self._server.server_port
+        return self.port
 
-    def _tick_loop(self, seconds: float) -> None:
+    @property
+    def port(self) -> int | None:
+        return self._server.server_port if self._server else None
+
+    @property
+    def url(self) -> str | None:
+        """Base URL while serving (`http://host:port`); /metrics is below it."""
+        if self._server is None:
+            return None
+        host = self._server.server_address[0]
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
+
+    def _tick_loop(self) -> None:
         last = time.monotonic()
-        while not self._stop.wait(seconds):
+        while not self._stop.wait(self.tick_seconds):
             now = time.monotonic()
             self.tick(now - last)
             last = now
 
     def stop(self) -> None:
+        """Stop serving and ticking (idempotent)."""
         self._stop.set()
         if self._server is not None:
             self._server.shutdown()
@@ -219,8 +296,52 @@ class Simulator:
             self._server = None
         for thread in self._threads:
             thread.join(timeout=5)
+        self._threads = []
+
+    def family_names(self) -> dict[str, str]:
+        """Exposed family name → catalog name (counters are exposed as families without `_total`)."""
+        return {_family_name(spec): name for name, spec in self.specs.items()}
 
 
+def openmetrics_history(catalog: MetricCatalog, start: datetime | float, end: datetime | float,
+                        step: timedelta | float = 60.0, leave_out: Iterable[str] | None = None,
+                        disappear_at: Mapping[str, datetime | float] | None = None, seed: int = 0,
+                        environment: str = "dev", extra_labels: Mapping[str, str] | None = None) -> str:
+    """The simulation sampled every `step` from `start` to `end`, as timestamped OpenMetrics text.
+
+    Feed it to `promtool tsdb create-blocks-from openmetrics FILE DATA_DIR`. `disappear_at` maps a
+    catalog metric name to the time after which it has no samples (a metric that stopped being
+    exported). Samples are grouped family → series → time, as OpenMetrics requires; ends in `# EOF`.
+    """
+    start_s, end_s, step_s = _seconds(start), _seconds(end), _seconds(step)
+    if step_s <= 0 or end_s < start_s:
+        raise ValueError("need step > 0 and end >= start")
+    sim = Simulator(catalog, leave_out=leave_out, seed=seed, environment=environment, extra_labels=extra_labels)
+    to_catalog = sim.family_names()
+    cutoff = {name: _seconds(at) for name, at in (disappear_at or {}).items()}
+    families: dict[str, Metric] = {}
+    points: dict[str, dict[tuple, list[Sample]]] = {}  # family → series (labels sans le/quantile) → samples
+    for index in range(int((end_s - start_s) // step_s) + 1):
+        t = round(start_s + index * step_s, 3)
+        if index:
+            sim.tick(step_s)
+        for family in sim.registry.collect():
+            if t > cutoff.get(to_catalog.get(family.name, family.name), math.inf):
+                continue
+            families.setdefault(family.name, family)
+            by_series = points.setdefault(family.name, {})
+            for s in family.samples:
+                key = tuple(sorted((k, v) for k, v in s.labels.items() if k not in ("le", "quantile")))
+                by_series.setdefault(key, []).append(Sample(s.name, s.labels, s.value, t))
+    out = []
+    for name, family in families.items():
+        timed = Metric(family.name, family.documentation, family.type, family.unit)
+        timed.samples = [s for series in points[name].values() for s in series]
+        out.append(timed)
+    return openmetrics_text(_Families(out)).decode()
+
+
+# Metrics with a specific model above; every other catalog metric gets the generic one.
 _MODELLED = {
     "maximus_dopamine_level", "maximus_dopamine_spike_events_total", "maximus_arousal_level",
     "maximus_arousal_baseline", "maximus_arousal_state_seconds_total", "maximus_arousal_state_transition_total",
@@ -234,24 +355,94 @@ _MODELLED = {
 }
 
 
-def _make(spec: MetricSpec, registry: CollectorRegistry):
-    labels = ["environment", "service_name", *spec.labels]
-    name = spec.name
+def _family_name(spec: MetricSpec) -> str:
+    # prometheus_client appends _total to counters itself; the catalog names the exposed series.
+    return spec.name.removesuffix("_total") if spec.type == "counter" else spec.name
+
+
+def _make(spec: MetricSpec, common: list[str], registry: CollectorRegistry):
+    labels = [*common, *spec.labels]
+    name = _family_name(spec)
     if spec.type == "counter":
-        # prometheus_client appends _total itself; the catalog names the exposed series.
-        return Counter(name.removesuffix("_total"), spec.help, labels, registry=registry)
+        return Counter(name, spec.help, labels, registry=registry)
     if spec.type == "gauge":
         return Gauge(name, spec.help, labels, registry=registry)
     if spec.type == "summary":
-        return Summary(name, spec.help, labels, registry=registry)
-    buckets = spec.buckets or Histogram.DEFAULT_BUCKETS
-    return Histogram(name, spec.help, labels, registry=registry, buckets=buckets)
+        summary = _QuantileSummary(name, spec.help, labels)
+        registry.register(summary)
+        return summary
+    return Histogram(name, spec.help, labels, registry=registry, buckets=spec.buckets or Histogram.DEFAULT_BUCKETS)
+
+
+class _QuantileSummary:
+    """A summary with quantiles (prometheus_client's has none): the catalog promises the bare series."""
+
+    QUANTILES = (0.5, 0.9, 0.99)
+
+    def __init__(self, name: str, documentation: str, labelnames: list[str], window: int = 500):
+        self.name, self.documentation, self.labelnames, self.window = name, documentation, labelnames, window
+        self._children: dict[tuple[str, ...], _QuantileSummary._Child] = {}
+
+    class _Child:
+        def __init__(self, window: int):
+            self.count, self.sum, self.recent = 0, 0.0, deque(maxlen=window)
+
+        def observe(self, value: float) -> None:
+            self.count += 1
+            self.sum += value
+            self.recent.append(value)
+
+    def labels(self, **labels: str) -> "_QuantileSummary._Child":
+        key = tuple(str(labels[n]) for n in self.labelnames)
+        return self._children.setdefault(key, self._Child(self.window))
+
+    def describe(self) -> list[Metric]:
+        return [SummaryMetricFamily(self.name, self.documentation, labels=self.labelnames)]
+
+    def collect(self) -> list[Metric]:
+        family = SummaryMetricFamily(self.name, self.documentation, labels=self.labelnames)
+        for key, child in self._children.items():
+            ordered = sorted(child.recent)
+            for q in self.QUANTILES:
+                value = ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else math.nan
+                family.samples.append(Sample(self.name, {**dict(zip(self.labelnames, key)), "quantile": str(q)}, value))
+            family.add_metric(list(key), child.count, child.sum)
+        return [family]
+
+
+class _WithoutCreated:
+    """A registry's families minus their `_created` samples: those are not catalog series and would
+    read as unknown metrics. (Unlike `disable_created_metrics()`, this changes nothing process-wide.)"""
+
+    def __init__(self, registry: CollectorRegistry):
+        self.registry = registry
+
+    def collect(self) -> Iterable[Metric]:
+        for family in self.registry.collect():
+            created = family.name + "_created"
+            if family.type in ("counter", "histogram", "summary") and any(s.name == created for s in family.samples):
+                copy = Metric(family.name, family.documentation, family.type, family.unit)
+                copy.samples = [s for s in family.samples if s.name != created]
+                family = copy
+            yield family
+
+
+class _Families:
+    """Just enough of a registry for prometheus_client's exposition functions."""
+
+    def __init__(self, families: list[Metric]):
+        self.families = families
+
+    def collect(self) -> list[Metric]:
+        return self.families
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
-    """Knuth's method: small means only, which is all the simulator uses."""
+    """Knuth's method for small means; a normal approximation for large ones (long ticks)."""
     if mean <= 0:
         return 0
+    if mean > 30:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
     limit, k, p = math.exp(-mean), 0, 1.0
     while True:
         p *= rng.random()
@@ -260,10 +451,22 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
 
 
+def _clamp(value: float, lo: float = 0.0, hi: float = 1.0) -> float:
+    return min(hi, max(lo, value))
+
+
+def _seconds(value: datetime | timedelta | float) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):  # scrapes every second would flood stderr
+    def log_message(self, format: str, *args: Any) -> None:  # scrapes every second would flood stderr
         pass

@@ -4,50 +4,78 @@
 requests — whatever the number of dashboards and queries:
   1. all metric names present now           (one request)
   2. recording rules and their outputs       (one request)
-  3. last-seen times of the absent names     (one request per batch of names; usually one)
+  3. last-seen times of the absent names     (two requests, one if none was seen in the lookback)
 """
 
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
-from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from .catalog import MetricCatalog
 from .classify import Evidence
 from .errors import VobsError
 
-# Names present "now": series within this window. Prometheus answers label queries at block
-# granularity, so this is a lower bound on how recently a "present" metric had samples.
+# "Present now" = had samples in the last PRESENT_WINDOW. Prometheus answers label-value queries at
+# block granularity: the head block (the last ~2–3 h) is listed whole, older persisted blocks only
+# if they overlap the window. So the window cannot make "now" sharper than the head; what it buys
+# is dropping names that vanished before the head. 10 minutes, not less: a slow target (scrape
+# interval up to a few minutes) whose last samples sit in a just-compacted block still counts.
 PRESENT_WINDOW = timedelta(minutes=10)
 DEFAULT_LOOKBACK = timedelta(days=7)
-_MAX_QUERY_CHARS = 6000  # keep each last-seen query comfortably under URL length limits
+# Last-seen subquery step, equal to Prometheus' default lookback delta (5m): a last sample not followed
+# by a staleness marker stays visible until the next step, so its own time is found exactly; one
+# that is (a target went away) is found to within one step, early. 2,016 points a series over 7
+# days keep large disappeared families under Prometheus' --query.max-samples (50M).
+LAST_SEEN_STEP = timedelta(minutes=5)
+# Last-seen requests are POSTed (no URL length limit); this bounds one request body (~2,000 names).
+_MAX_QUERY_CHARS = 100_000
+_T = TypeVar("_T")
 
 
 class SourceUnavailable(VobsError):
     """The source could not answer: metrics are "unknown", never "missing"."""
 
 
+class NameSnapshot(frozenset):
+    """The metric names a source holds now: a frozenset, plus when and over what window it was taken."""
+
+    at: datetime | None
+    window: timedelta | None
+
+    def __new__(cls, names: Iterable[str] = (), at: datetime | None = None, window: timedelta | None = None):
+        snapshot = super().__new__(cls, names)
+        snapshot.at, snapshot.window = at, window
+        return snapshot
+
+    def __reduce__(self):
+        return (NameSnapshot, (frozenset(self), self.at, self.window))
+
+
 @dataclass(frozen=True)
 class RuleInfo:
-    name: str
+    """A recording rule, as `/api/v1/rules` describes it."""
+
+    name: str  # the output metric name
     expr: str
     group: str
     file: str
-    health: str
-    last_evaluation: str
+    health: str  # "ok", "err" or "unknown" (not evaluated yet)
+    last_evaluation: datetime | None = None
+    last_error: str = ""
 
 
 class MetricSource(Protocol):
     description: str
 
-    def names(self) -> frozenset[str]: ...
+    def names(self) -> NameSnapshot: ...
 
     def rules(self) -> dict[str, RuleInfo]: ...
 
@@ -76,14 +104,18 @@ class CatalogSource:
         self.catalog = catalog
         self.description = f"the metric catalog {catalog.file}"
 
-    def names(self) -> frozenset[str]:
-        return self.catalog.series_names()
+    def names(self) -> NameSnapshot:
+        return NameSnapshot(self.catalog.series_names())
 
     def rules(self) -> dict[str, RuleInfo]:
         return {}
 
-    def last_seen(self, names: Iterable[str], lookback: timedelta) -> dict[str, datetime | None]:
+    def last_seen(self, names: Iterable[str], lookback: timedelta = DEFAULT_LOOKBACK) -> dict[str, datetime | None]:
         return {n: None for n in names}
+
+
+class _ErrorAnswer(Exception):
+    """A non-200 answer, described in one line."""
 
 
 class _CountingSession(requests.Session):
@@ -99,14 +131,32 @@ class _CountingSession(requests.Session):
 
 
 class PrometheusSource:
-    def __init__(self, url: str, timeout: float = 10.0, now: datetime | None = None):
-        self.url = url.rstrip("/")
+    """A live Prometheus (or anything speaking its HTTP API), asked in a bounded number of requests.
+
+    Credentials in the URL (`http://user:pass@host`) are sent as basic auth and never shown.
+    `request_count` counts logical requests (a transient 502–504 is retried once underneath).
+    """
+
+    def __init__(self, url: str, timeout: float = 10.0, window: timedelta = PRESENT_WINDOW,
+                 now: datetime | None = None, headers: Mapping[str, str] | None = None):
+        self.url, auth = _split_credentials(url.rstrip("/"))
         self.description = f"Prometheus at {redact(self.url)}"
+        self.timeout = timeout
+        self.window = window
         self._now = now
         self._session = _CountingSession()
+        if auth:
+            self._session.auth = auth
+        if headers:
+            self._session.headers.update(headers)
+        # Plain requests, not prometheus-api-client's PrometheusConnect: its helpers cannot POST a form
+        # (last_seen's long queries) and drop Prometheus' own error message from failed answers.
         # One quick retry for a transient error; an unreachable server must fail fast (→ unknown).
-        retry = Retry(total=1, backoff_factor=0.2, status_forcelist=(502, 503, 504), allowed_methods=None)
-        self._client = PrometheusConnect(url=self.url, session=self._session, retry=retry, timeout=timeout)
+        # raise_on_status=False: a 5xx that persists comes back as a response, reported with its code.
+        # read=False: a read timeout is final (re-sending a slow query would only double the wait).
+        retry = Retry(total=1, read=False, backoff_factor=0.2, status_forcelist=(502, 503, 504),
+                      allowed_methods=None, raise_on_status=False)
+        self._session.mount(self.url, HTTPAdapter(max_retries=retry))
 
     @property
     def request_count(self) -> int:
@@ -115,93 +165,182 @@ class PrometheusSource:
     def now(self) -> datetime:
         return self._now or datetime.now(timezone.utc)
 
-    def names(self) -> frozenset[str]:
+    def names(self) -> NameSnapshot:
+        """ONE request: `/api/v1/label/__name__/values` over [now - window, now] (see PRESENT_WINDOW)."""
         end = self.now()
-        params = {"start": _ts(end - PRESENT_WINDOW), "end": _ts(end)}
-        return frozenset(self._call(lambda: self._client.get_label_values("__name__", params=params)))
+        params = {"start": _ts(end - self.window), "end": _ts(end)}
+        values = self._call(lambda: self._api("GET", "/api/v1/label/__name__/values", params=params))
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise self._not_prometheus("label values are not a list of strings")
+        return NameSnapshot(values, at=end, window=self.window)
 
     def rules(self) -> dict[str, RuleInfo]:
-        def fetch():
-            response = self._session.get(f"{self.url}/api/v1/rules", params={"type": "record"},
-                                         timeout=self._client._timeout)
-            response.raise_for_status()
-            return response.json()
-
-        payload = self._call(fetch)
-        out: dict[str, RuleInfo] = {}
-        for group in payload.get("data", {}).get("groups", []):
-            for rule in group.get("rules", []):
-                if rule.get("type") == "recording":
-                    out[rule["name"]] = RuleInfo(rule["name"], rule.get("query", ""), group.get("name", ""),
-                                                 group.get("file", ""), rule.get("health", ""),
-                                                 rule.get("lastEvaluation", ""))
-        return out
+        """ONE request: `/api/v1/rules?type=record`; recording-rule output name → rule."""
+        payload = self._call(lambda: self._api("GET", "/api/v1/rules", params={"type": "record"}))
+        try:
+            return {rule.name: rule for rule in _recording_rules(payload["groups"])}
+        except (KeyError, TypeError, AttributeError):
+            raise self._not_prometheus("unexpected /api/v1/rules answer") from None
 
     def last_seen(self, names: Iterable[str], lookback: timedelta = DEFAULT_LOOKBACK) -> dict[str, datetime | None]:
-        """When each name last had a sample within `lookback`; None if never. Batched queries.
+        """When each name last had a sample within `lookback` (None: never). Meant for names absent now.
 
-        `timestamp()` of a raw selector is the sample's own time; a subquery evaluates it across the
-        lookback and `max_over_time` keeps the latest. Functions drop `__name__`, so it is copied to
-        a label first. Resolution is the subquery step (lookback / 2000, at least 1 minute)."""
+        Two POSTed requests (one when no name was seen at all — the common "missing" case):
+        1. `/api/v1/series` with `match[]={__name__=~"a|b|…"}` over the lookback: which names had
+           any series then (cheap: an index lookup, precise to the chunk). ~2,000 names a request.
+        2. for those only, one instant query (the two subqueries a name costs ~60 ms of server time, so
+           they are kept off names that never existed), a term per name, `or`-joined, ~200 names a request:
+             exact = max(max_over_time(timestamp({__name__="a"})[7d:5m]))
+             floor = max(max_over_time(timestamp(count_over_time({__name__="a"}[5m]))[7d:5m])) - 300
+             label_replace((exact >= floor) or floor, "vobs_name", "a", "", "")
+           `exact`: `timestamp()` of a bare selector is the sample's own time (of anything else, the
+           evaluation time — hence a term per name rather than one regex: functions drop `__name__`).
+           But an instant selector hides a sample followed by a staleness marker, so a short-lived
+           series can fall between steps. `floor`: the start of the last 5m window holding any raw
+           sample — windows tile the lookback, nothing is missed — at most one step early.
+           Evaluated at the next step boundary so the last, partial window counts too.
+        """
         names = sorted(set(names))
         result: dict[str, datetime | None] = {n: None for n in names}
-        step = max(60, math.ceil(lookback.total_seconds() / 2000))
-        window = f"{int(lookback.total_seconds())}s:{step}s"
-        for batch in _batches(names, _MAX_QUERY_CHARS):
-            regex = "|".join(_regex_escape(n) for n in batch)
-            query = (f'max by (vobs_name) (max_over_time(timestamp(label_replace({{__name__=~"{regex}"}}, '
-                     f'"vobs_name", "$1", "__name__", "(.+)"))[{window}]))')
-            rows = self._call(lambda: self._client.custom_query(query, params={"time": _ts(self.now())}))
-            for row in rows:
-                name = row["metric"].get("vobs_name")
-                if name in result:
-                    result[name] = datetime.fromtimestamp(float(row["value"][1]), tz=timezone.utc)
+        if not names:
+            return result
+        end = self.now()
+        seen_at_all = self._names_with_series(names, end - lookback, end)
+        step = int(LAST_SEEN_STEP.total_seconds())
+        window = f"{max(step, int(lookback.total_seconds()))}s:{step}s"
+        at = (int(end.timestamp()) // step + 1) * step  # the next step boundary, at most a step ahead
+        terms = [_last_seen_term(n, window, step) for n in names if n in seen_at_all]
+        for batch in _batches(terms, " or ", _MAX_QUERY_CHARS):
+            data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": batch, "time": str(at)}))
+            try:
+                for row in data["result"]:
+                    name = row["metric"].get("vobs_name")
+                    if name in result:
+                        result[name] = datetime.fromtimestamp(float(row["value"][1]), tz=timezone.utc)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+                raise self._not_prometheus("unexpected /api/v1/query answer") from None
         return result
 
-    def _call(self, fn):
+    def _names_with_series(self, names: list[str], start: datetime, end: datetime) -> set[str]:
+        """The names among `names` with any series between `start` and `end` (`/api/v1/series`)."""
+        found: set[str] = set()
+        for regex in _batches([re.escape(n) for n in names], "|", _MAX_QUERY_CHARS):
+            form = {"match[]": f'{{__name__=~"{_promql_string(regex)}"}}', "start": _ts(start), "end": _ts(end)}
+            data = self._call(lambda: self._api("POST", "/api/v1/series", data=form))
+            try:
+                found.update(labels["__name__"] for labels in data)
+            except (KeyError, TypeError):
+                raise self._not_prometheus("unexpected /api/v1/series answer") from None
+        return found
+
+    # --- HTTP ---------------------------------------------------------------------------------------
+    def _api(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One request to Prometheus' API; its `data`, or `_ErrorAnswer`."""
+        response = self._session.request(method, f"{self.url}{path}", timeout=self.timeout, **kwargs)
+        if response.status_code != 200:
+            raise _ErrorAnswer(_http_error(response))
+        payload = response.json()
+        if not isinstance(payload, dict) or payload.get("status") != "success" or "data" not in payload:
+            raise ValueError("no successful Prometheus answer")
+        return payload["data"]
+
+    def _call(self, fn: Callable[[], _T]) -> _T:
+        """Run one request, turning every way it can fail into a one-line `SourceUnavailable`."""
         try:
             return fn()
         except requests.exceptions.Timeout:
-            raise SourceUnavailable(f"{self.description} timed out") from None
+            raise SourceUnavailable(f"{self.description} timed out after {self.timeout:g}s") from None
         except requests.exceptions.ConnectionError:
             raise SourceUnavailable(f"{self.description} is unreachable") from None
-        except requests.exceptions.HTTPError as exc:
-            raise SourceUnavailable(f"{self.description} answered HTTP {exc.response.status_code}") from None
-        except PrometheusApiClientException as exc:
-            raise SourceUnavailable(f"{self.description} answered an error: {str(exc)[:160]}") from None
-        except (ValueError, KeyError) as exc:
-            raise SourceUnavailable(f"{self.description} answered something that is not Prometheus' API: "
-                                    f"{type(exc).__name__}") from None
+        except _ErrorAnswer as exc:
+            raise SourceUnavailable(f"{self.description} answered an error: {_one_line(str(exc))}") from None
+        except requests.exceptions.JSONDecodeError:
+            raise self._not_prometheus("invalid JSON") from None
+        except requests.exceptions.RequestException as exc:  # e.g. too many redirects, bad URL
+            raise SourceUnavailable(f"{self.description} could not be asked: {type(exc).__name__}") from None
+        except (ValueError, KeyError, TypeError) as exc:  # invalid JSON, or JSON of another shape
+            raise self._not_prometheus(type(exc).__name__) from None
+
+    def _not_prometheus(self, why: str) -> SourceUnavailable:
+        return SourceUnavailable(f"{self.description} answered something that is not Prometheus' API: {why}")
+
+
+def _recording_rules(groups: list[dict]) -> Iterator[RuleInfo]:
+    for group in groups:
+        for rule in group["rules"]:
+            if rule.get("type") == "recording":  # older servers ignore ?type=record: filter anyway
+                yield RuleInfo(name=rule["name"], expr=rule.get("query", ""), group=group.get("name", ""),
+                               file=group.get("file", ""), health=rule.get("health", ""),
+                               last_evaluation=_rfc3339(rule.get("lastEvaluation")),
+                               last_error=rule.get("lastError", ""))
+
+
+def _last_seen_term(name: str, window: str, step: int) -> str:
+    quoted = f'"{_promql_string(name)}"'
+    selector = f"{{__name__={quoted}}}"
+    exact = f"max(max_over_time(timestamp({selector})[{window}]))"
+    floor = f"(max(max_over_time(timestamp(count_over_time({selector}[{step}s]))[{window}])) - {step})"
+    return f'label_replace(({exact} >= {floor}) or {floor}, "vobs_name", {quoted}, "", "")'
+
+
+def _promql_string(text: str) -> str:
+    """`text` escaped for a double-quoted PromQL string."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _batches(parts: list[str], separator: str, limit: int) -> Iterator[str]:
+    """`parts` joined by `separator` into strings of at most `limit` characters (one part at least)."""
+    batch: list[str] = []
+    size = 0
+    for part in parts:
+        if batch and size + len(separator) + len(part) > limit:
+            yield separator.join(batch)
+            batch, size = [], 0
+        size += len(part) + (len(separator) if batch else 0)
+        batch.append(part)
+    if batch:
+        yield separator.join(batch)
+
+
+def _http_error(response: requests.Response) -> str:
+    """Prometheus' own error (`errorType: error`) when it sent one, else the status and body."""
+    try:
+        body = response.json()
+        if isinstance(body, dict) and body.get("error"):
+            return f"HTTP {response.status_code} {body.get('errorType', 'error')}: {body['error']}"
+    except ValueError:
+        pass
+    return f"HTTP Status Code {response.status_code} ({response.content[:200]!r})"
+
+
+def _one_line(text: str, limit: int = 240) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _rfc3339(text: str | None) -> datetime | None:
+    """Prometheus' timestamps (nanoseconds, `Z`); its zero time means "never evaluated"."""
+    if not text or text.startswith("0001-01-01"):
+        return None
+    try:
+        return datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """The URL without `user:pass@`, and those credentials (for basic auth) if present."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    return redact(url), (unquote(parts.username or ""), unquote(parts.password or ""))
 
 
 def redact(url: str) -> str:
-    """A URL without credentials, for messages."""
+    """A URL fit for messages: no `user:pass@`, no query string or fragment (tokens live there)."""
     parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host += f":{parts.port}"
-        parts = parts._replace(netloc=host)
-    return urlunsplit(parts)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
 
 
 def _ts(moment: datetime) -> str:
     return f"{moment.timestamp():.3f}"
-
-
-def _regex_escape(name: str) -> str:
-    # Metric names are [a-zA-Z_:][a-zA-Z0-9_:]*: nothing in them is special to RE2 but safety is cheap.
-    return "".join("\\\\" + c if not (c.isalnum() or c in "_:") else c for c in name)
-
-
-def _batches(names: list[str], limit: int) -> Iterable[list[str]]:
-    batch: list[str] = []
-    size = 0
-    for name in names:
-        if batch and size + len(name) + 1 > limit:
-            yield batch
-            batch, size = [], 0
-        batch.append(name)
-        size += len(name) + 1
-    if batch:
-        yield batch
