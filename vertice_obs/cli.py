@@ -19,6 +19,8 @@ import click
 
 from . import __version__
 from .build import BuildPlan, plan_build
+from .chaos.preflight import blocking, preflight
+from .chaos.scenario import load_run
 from .checks import CHECKS
 from .checks.dashboard_style import iter_panels
 from .dashboard_modules import discover
@@ -670,3 +672,50 @@ def _inventory_of(file: str, model: dict) -> dict:
                                            "errors": [f.message for f in findings]})
     return {"uid": model.get("uid"), "title": model.get("title"), "file": file,
             "panels": [{"panel": k, "queries": v} for k, v in panels.items()]}
+
+
+# --- Chaos Day ---------------------------------------------------------------------------------------
+
+@cli.group("chaos")
+def chaos_() -> None:
+    """Chaos Day as code: fault scenarios with probes and expectations (chaos/*.yaml)."""
+
+
+@chaos_.command("check")
+@click.argument("run_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@PROMETHEUS
+@FORMAT
+@click.pass_context
+def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt) -> None:
+    """Validate a Chaos Day file and check that every probe's metrics exist — before any fault.
+
+    The file is schema-checked like a narrative (one-line errors with file and line). Then each
+    probe's PromQL goes through the same metric validation as `vobs validate`: a probe on a
+    missing metric would measure nothing, so it is reported and the check fails (exit 1).
+
+    \b
+    Examples:
+      vobs chaos check chaos/chaos-day-1.yaml
+      vobs chaos check chaos/chaos-day-1.yaml --prometheus-url http://localhost:9090
+    """
+    project = _project(ctx, prometheus_url=prometheus_url)
+    run = load_run(run_file, project.display(run_file))
+    catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
+    source = PrometheusSource(project.prometheus_url) if project.prometheus_url else (
+        CatalogSource(catalog) if catalog else None)
+    if source is None:
+        raise InputError("no Prometheus configured and no metric catalog to check the probes against")
+    findings = preflight(run, source, catalog)
+    stops = blocking(findings)
+    if fmt == "json":
+        click.echo(findings_json(findings, run=run.id, ready=not stops))
+    else:
+        if stops:
+            click.echo(findings_text(stops))
+        probes = sum(len(s.probes) for s in run.scenarios)
+        state = "ready" if not stops else f"NOT ready: {_count(len(stops), 'probe metric')} would measure nothing"
+        click.echo(f"{run.id}: {_count(len(run.scenarios), 'scenario')}, {_count(probes, 'probe')} — {state} "
+                   f"(checked against {source.description})")
+    if any(f.check == "metric/unknown" for f in findings):
+        ctx.exit(EXIT_INPUT)
+    ctx.exit(EXIT_FINDINGS if stops else EXIT_OK)

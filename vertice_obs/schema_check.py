@@ -48,6 +48,8 @@ def _explain(doc: LocatedDocument, error: jsonschema.ValidationError) -> InputEr
     if error.validator == "enum":
         options = ", ".join(map(str, error.validator_value))
         return doc.error(f"{error.instance!r} is not one of: {options}{where}", path)
+    if error.validator in ("minProperties", "maxProperties") and "description" in error.schema:
+        return doc.error(f"{error.schema['description']}{where}", path)
     if error.validator == "pattern":
         hint = error.schema.get("description", f"must match {error.validator_value}")
         return doc.error(f"{error.instance!r}{where}: {hint}", path)

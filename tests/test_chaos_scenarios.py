@@ -1,0 +1,76 @@
+"""Chaos Day files: strict loading with located errors, and the pre-flight probe check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vertice_obs.chaos.scenario import load_run
+from vertice_obs.cli import cli
+from vertice_obs.errors import InputError
+
+REPO = Path(__file__).resolve().parent.parent
+RUN = REPO / "chaos" / "chaos-day-1.yaml"
+TEXT = RUN.read_text()
+
+
+def test_chaos_day_1_loads():
+    run = load_run(RUN, "chaos/chaos-day-1.yaml")
+    latency, kill = run.scenarios
+    assert [s.total_seconds() for s in latency.fault.steps] == [0.1, 0.5, 1, 2, 5]
+    assert latency.fault.inject.http["url"] == "${target}/fault/latency"
+    assert kill.fault.kind == "kill-switch" and kill.fault.hold == timedelta(seconds=30)
+    probe = kill.probes[0]
+    assert (probe.id, probe.unit, str(probe.threshold)) == ("kill-switch-latency", "ms", "< 200")
+    assert probe.threshold.holds(150) and not probe.threshold.holds(250)
+    assert [e.probe for e in kill.expectations] == ["kill-switch-latency", "dopamine-spikes"]
+
+
+CASES = [
+    ("unknown key", TEXT.replace("    title: Kill-switch activation", "    title: Kill-switch activation\n    colour: red"),
+     "chaos.yaml:38", "unknown key 'colour'"),
+    ("latency without steps", TEXT.replace("      steps: [100ms, 500ms, 1s, 2s, 5s]\n", ""),
+     "chaos.yaml:16", "a latency fault needs `steps`"),
+    ("kill switch with steps", TEXT.replace("      kind: kill-switch\n", "      kind: kill-switch\n      steps: [1s]\n"),
+     "chaos.yaml:40", "a kill-switch fault has no `steps`"),
+    ("expectation on an unknown probe", TEXT.replace("probe: dopamine-spikes, phase", "probe: dopamine-spike, phase"),
+     "chaos.yaml:56", "expectation names probe 'dopamine-spike', which this scenario does not have"),
+    ("duplicate scenario id", TEXT.replace("  - id: kill-switch", "  - id: streaming-latency"),
+     "chaos.yaml:36", "scenario id 'streaming-latency' is already used at line 14"),
+    ("bad duration", TEXT.replace("hold: 30s", "hold: 30 seconds"), "chaos.yaml:40", "must be a duration like"),
+    ("bad threshold operator", TEXT.replace('{op: "<", value: 200}', '{op: "=", value: 200}'),
+     "chaos.yaml:48", "'=' is not one of: <, <=, >, >="),
+    ("action with both http and command", TEXT.replace(
+        'revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}}',
+        'revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}, command: ["true"]}'),
+     "chaos.yaml:42", "an action is exactly one of `http` or `command` in scenarios[1].fault.revert"),
+]
+
+
+@pytest.mark.parametrize("case,text,where,message", CASES, ids=[c[0] for c in CASES])
+def test_malformed_chaos_files_are_one_located_line(tmp_path, case, text, where, message):
+    path = tmp_path / "chaos.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        load_run(path, "chaos.yaml")
+    assert str(info.value).startswith(f"{where}: ") and message in str(info.value), str(info.value)
+
+
+def test_check_against_the_catalog_is_ready():
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "check", str(RUN)])
+    assert result.exit_code == 0, result.output
+    assert "chaos-day-1: 2 scenarios, 4 probes — ready (checked against the metric catalog" in result.output
+
+
+def test_a_probe_on_a_missing_metric_stops_the_run(prometheus):
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "check", str(RUN), "--prometheus-url", prometheus.url])
+    assert result.exit_code == 1
+    line = next(l for l in result.output.splitlines() if "probe dopamine-spikes" in l)
+    assert line.startswith(f"{RUN}:51 → panel 'scenario kill-switch' → probe dopamine-spikes: error: "
+                           "maximus_dopamine_spike_events_total is missing") or \
+        line.startswith("chaos/chaos-day-1.yaml:51 → panel 'scenario kill-switch' → probe dopamine-spikes: error: "
+                        "maximus_dopamine_spike_events_total is missing")
+    assert "NOT ready: 1 probe metric would measure nothing" in result.output

@@ -1,0 +1,38 @@
+"""Before anything is injected: every probe's metrics must exist. Reuses metric validation.
+
+A probe on a missing metric would measure nothing and its verdict would be meaningless, so the
+run stops with that finding (located at the probe's query in the scenario file).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..catalog import MetricCatalog
+from ..classify import classify
+from ..extract import uses_of
+from ..finding import Finding, Location, Severity
+from ..inventory import Query
+from ..sources import MetricSource, gather
+from .scenario import Run
+
+# Outcomes that leave a probe without data.
+BLOCKING = {"metric/missing", "metric/disappeared", "metric/recording-rule", "metric/unknown", "promql/parse"}
+
+
+def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None,
+              lookback: timedelta = timedelta(days=7)) -> list[Finding]:
+    """Findings for every probe metric; the blocking ones (see `BLOCKING`) stop the run."""
+    uses, findings = [], []
+    for scenario in run.scenarios:
+        for probe in scenario.probes:
+            where = Location(file=run.file, line=probe.line, panel=f"scenario {scenario.id}", target=f"probe {probe.id}")
+            u, f = uses_of(Query(probe.query, where), {})
+            uses.extend(u)
+            findings.extend(f)
+    evidence = gather(source, {u.metric for u in uses if not u.is_pattern}, lookback)
+    return findings + classify(uses, evidence, catalog)
+
+
+def blocking(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.check in BLOCKING and (f.severity >= Severity.WARNING)]
