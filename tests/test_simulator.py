@@ -198,14 +198,14 @@ def test_served_over_http_with_room_for_more_endpoints(catalog):
         time.sleep(0.3)
         second = {f.name: f for f in text_string_to_metric_families(requests.get(f"{sim.url}/metrics", timeout=5).text)}
         assert second["maximus_dopamine_level"].samples[0].value != families["maximus_dopamine_level"].samples[0].value
-        assert requests.get(f"{sim.url}/fault/latency", timeout=5).status_code == 404
+        assert requests.get(f"{sim.url}/debug", timeout=5).status_code == 404
 
-        def fault(environ, start_response):
+        def debug(environ, start_response):
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok\n"]
 
-        sim.mount("/fault/latency", fault)  # where a later issue plugs fault injection in
-        assert requests.get(f"{sim.url}/fault/latency", timeout=5).text == "ok\n"
+        sim.mount("/debug", debug)  # more endpoints plug in beside /metrics and /fault/…
+        assert requests.get(f"{sim.url}/debug", timeout=5).text == "ok\n"
         with pytest.raises(RuntimeError, match="already serving"):
             sim.serve(0)
     finally:
@@ -287,3 +287,32 @@ def test_openmetrics_history_backfills_with_promtool(catalog, tmp_path):
 def test_openmetrics_history_refuses_a_backwards_range(catalog):
     with pytest.raises(ValueError):
         openmetrics_history(catalog, 100, 50, 10)
+
+
+def test_faults_move_the_metrics_chaos_day_watches(catalog):
+    sim = Simulator(catalog, seed=5)
+    sim.serve(0, tick_seconds=0.1)
+    try:
+        def value(name, **labels):
+            text = requests.get(f"{sim.url}/metrics", timeout=5).text
+            return next(s.value for f in text_string_to_metric_families(text) for s in f.samples
+                        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
+
+        calm_clients = value("maximus_cockpit_connected_clients")
+        assert requests.post(f"{sim.url}/fault/latency", json={"ms": 5000}, timeout=5).json()["latency_ms"] == 5000
+        assert requests.post(f"{sim.url}/fault/kill-switch", timeout=5).json()["kill_switch"] is True
+        time.sleep(0.5)
+        assert value("maximus_kill_switch_activations_total") == 1
+        assert value("maximus_esgt_coherence") < 0.6  # lag and a frozen workspace break coherence
+        assert value("maximus_kill_switch_latency_milliseconds") > 200  # 5 s of lag leaks into the check
+        assert value("maximus_cockpit_connected_clients") < calm_clients  # clients leave a lagging stream
+        slow = value("maximus_streaming_latency_seconds_bucket", le="5.0")
+        assert requests.delete(f"{sim.url}/fault/latency", timeout=5).json()["latency_ms"] == 0
+        assert requests.delete(f"{sim.url}/fault/kill-switch", timeout=5).json()["kill_switch"] is False
+        time.sleep(0.5)
+        assert value("maximus_esgt_coherence") > 0.6
+        assert value("maximus_streaming_latency_seconds_bucket", le="5.0") > slow  # fast again
+        bad = requests.post(f"{sim.url}/fault/latency", json={"milliseconds": 1}, timeout=5)
+        assert bad.status_code == 400 and "KeyError" in bad.json()["error"]
+    finally:
+        sim.stop()

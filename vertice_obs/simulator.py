@@ -14,6 +14,7 @@ Deterministic for a seed; its own registry, never prometheus_client's global one
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import random
 import threading
@@ -45,6 +46,7 @@ LABEL_VALUES = {
     "mode": MODES,
     "status": ("success", "failure"),
     "state": AROUSAL_STATES,
+    "direction": ("sent", "received"),
     "transition": tuple(f"{a}->{b}" for a, b in itertools.chain(zip(AROUSAL_STATES, AROUSAL_STATES[1:]),
                                                                zip(AROUSAL_STATES[1:], AROUSAL_STATES))),
 }
@@ -89,9 +91,15 @@ class Simulator:
         self.dopamine_tonic, self.dopamine_phasic = 0.5, 0.0
         self.arousal_state = "relaxed"
         self.avg_coherence = 0.8
+        # Faults injected through /fault/… (Chaos Day): extra stream latency, and the kill switch.
+        self.latency_ms = 0.0
+        self.kill_switch = False
         # Serving.
         self._lock = threading.Lock()
         self._routes: dict[str, Callable] = {}
+        faults = self.fault_app()
+        for path in ("/fault/latency", "/fault/kill-switch"):
+            self._routes[path] = faults
         self._server: WSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
@@ -116,6 +124,7 @@ class Simulator:
             self._esgt(dt)
             self._safety(dt)
             self._skills(dt)
+            self._cockpit(dt)
             self._generic(dt)
 
     def learning(self) -> float:
@@ -125,7 +134,8 @@ class Simulator:
     def _neuromodulation(self, dt: float) -> None:
         t, rng = self.t, self.rng
         # Phasic spikes: reward-prediction errors, rarer as skills are learned (less surprise).
-        spikes = _poisson(rng, 1.2 * (1 - 0.7 * self.learning()) * dt)
+        # The kill switch pauses learning: no prediction errors while it is engaged.
+        spikes = 0 if self.kill_switch else _poisson(rng, 1.2 * (1 - 0.7 * self.learning()) * dt)
         self._inc("maximus_dopamine_spike_events_total", spikes)
         # Tonic level: a mean-reverting drift; each spike kicks it up, and the kick decays in seconds.
         target = 0.5 + 0.1 * math.sin(t / 300)
@@ -151,14 +161,16 @@ class Simulator:
 
     def _esgt(self, dt: float) -> None:
         rng = self.rng
-        coherence = _clamp(0.8 + 0.06 * math.sin(self.t / 40) + rng.uniform(-0.03, 0.03))
+        coherence = _clamp(0.8 + 0.06 * math.sin(self.t / 40) + rng.uniform(-0.03, 0.03)
+                           - min(0.3, self.latency_ms / 15000)  # a lagging fabric loses phase
+                           - (0.4 if self.kill_switch else 0.0))  # a frozen workspace does not cohere
         self.avg_coherence += (coherence - self.avg_coherence) * (1 - math.exp(-dt / 10))
         self._set("maximus_esgt_coherence", coherence)
         self._set("maximus_esgt_avg_coherence", self.avg_coherence)
         self._set("maximus_coherence", _clamp(coherence + 0.05))
         success = _clamp(0.3 + 0.6 * coherence)  # ~0.78 at the usual coherence
         self._set("maximus_esgt_success_ratio", _clamp(success + rng.uniform(-0.03, 0.03)))
-        for _ in range(_poisson(rng, 0.4 * dt)):
+        for _ in range(_poisson(rng, 0 if self.kill_switch else 0.4 * dt)):
             roll = rng.random()
             kind = "full_ignition" if roll < success else "partial_ignition" if roll < 0.95 else "failed_ignition"
             self._inc("maximus_esgt_ignition_events_total", 1, type=kind)
@@ -174,8 +186,55 @@ class Simulator:
         self._set("maximus_tig_connectivity_ratio", _clamp(0.85 + rng.uniform(-0.03, 0.03)))
 
     def _safety(self, dt: float) -> None:
-        self._set("maximus_kill_switch_latency_milliseconds", self.rng.uniform(50, 150))
-        self._inc("maximus_kill_switch_activations_total", 0)  # never fires by itself
+        # The kill switch's check shares the event loop with the stream: injected latency leaks in.
+        self._set("maximus_kill_switch_latency_milliseconds", self.rng.uniform(50, 150) + 0.05 * self.latency_ms)
+        self._inc("maximus_kill_switch_activations_total", 0)  # fires only through /fault/kill-switch
+
+    def _cockpit(self, dt: float) -> None:
+        """The cockpit stream: latency (plus any injected), clients that leave when it lags, messages."""
+        rng, lag = self.rng, self.latency_ms / 1000
+        for _ in range(max(1, _poisson(rng, 5 * dt))):
+            self._observe("maximus_streaming_latency_seconds", rng.lognormvariate(math.log(0.08), 0.4) + lag)
+        clients = 20 + 2 * math.sin(self.t / 120) - min(12.0, 4 * lag)
+        self._set("maximus_cockpit_connected_clients", round(max(0.0, clients + rng.uniform(-1, 1))))
+        rate = max(0.0, clients) * 2 / (1 + lag)
+        self._inc("maximus_websocket_messages_total", _poisson(rng, rate * dt), direction="sent")
+        self._inc("maximus_websocket_messages_total", _poisson(rng, rate * dt / 4), direction="received")
+
+    # --- faults -----------------------------------------------------------------------------------
+    def set_latency(self, ms: float) -> None:
+        with self._lock:
+            self.latency_ms = max(0.0, float(ms))
+
+    def set_kill_switch(self, active: bool) -> None:
+        with self._lock:
+            if active and not self.kill_switch:
+                self._inc("maximus_kill_switch_activations_total", 1)
+            self.kill_switch = active
+
+    def fault_app(self) -> Callable:
+        """`/fault/latency` (POST {"ms": N}, DELETE) and `/fault/kill-switch` (POST, DELETE); GET shows state."""
+
+        def app(environ, start_response):
+            method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                body = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+                if path == "/fault/latency" and method == "POST":
+                    self.set_latency(float(body["ms"]))
+                elif path == "/fault/latency" and method == "DELETE":
+                    self.set_latency(0)
+                elif path == "/fault/kill-switch" and method in ("POST", "DELETE"):
+                    self.set_kill_switch(method == "POST")
+                elif method != "GET":
+                    raise ValueError(f"{method} {path} is not a fault operation")
+            except (ValueError, KeyError, TypeError) as exc:
+                start_response("400 Bad Request", [("Content-Type", "application/json")])
+                return [json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode()]
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps({"latency_ms": self.latency_ms, "kill_switch": self.kill_switch}).encode()]
+
+        return app
 
     def _skills(self, dt: float) -> None:
         rng, learned = self.rng, self.learning()
@@ -343,6 +402,7 @@ def openmetrics_history(catalog: MetricCatalog, start: datetime | float, end: da
 
 # Metrics with a specific model above; every other catalog metric gets the generic one.
 _MODELLED = {
+    "maximus_streaming_latency_seconds", "maximus_cockpit_connected_clients", "maximus_websocket_messages_total",
     "maximus_dopamine_level", "maximus_dopamine_spike_events_total", "maximus_arousal_level",
     "maximus_arousal_baseline", "maximus_arousal_state_seconds_total", "maximus_arousal_state_transition_total",
     "maximus_arousal_component_need_ratio", "maximus_arousal_component_stress_ratio",
