@@ -20,6 +20,7 @@ import click
 from . import __version__
 from .build import BuildPlan, plan_build
 from .chaos.preflight import blocking, preflight
+from .chaos.runner import GrafanaAnnotator, Runner, Sampler
 from .chaos.scenario import load_run
 from .checks import CHECKS
 from .checks.dashboard_style import iter_panels
@@ -719,3 +720,67 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt) -> None
     if any(f.check == "metric/unknown" for f in findings):
         ctx.exit(EXIT_INPUT)
     ctx.exit(EXIT_FINDINGS if stops else EXIT_OK)
+
+
+@chaos_.command("run")
+@click.argument("run_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--target-url", required=True, metavar="URL",
+              help="The system under test: `${target}` in the file's inject/revert actions (e.g. the simulator).")
+@PROMETHEUS
+@GRAFANA_URL
+@GRAFANA_TOKEN
+@ORG
+@click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the JSON journal (default chaos/journals/<run>-<UTC time>.json).")
+@click.option("--time-scale", type=click.FloatRange(0.001, 1.0), default=1.0, show_default=True,
+              help="Multiply every baseline, hold and recover duration (rehearsals and tests run faster).")
+@click.option("--timeout", type=Duration(), default=None, help="Stop (and revert) when the run takes longer.")
+@click.pass_context
+def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_token, org_id, journal, time_scale,
+              timeout) -> None:
+    """Run a Chaos Day: per step baseline, inject, hold, revert, recover — and measure.
+
+    Before anything is injected, every probe's metrics are checked (as `vobs chaos check`); a
+    probe on a missing metric stops the run (exit 1). Faults are annotated in Grafana on the
+    run's narratives' dashboards (tagged with the run id) when a Grafana is configured. Probes are
+    sampled from Prometheus over each step. A run never leaves a fault injected: Ctrl-C, SIGTERM,
+    an error or --timeout revert it first (exit 130, or 2 on error). The journal records
+    everything and `vobs chaos report` turns it into the report.
+
+    \b
+    Examples:
+      vobs simulate --all &
+      vobs chaos run chaos/chaos-day-1.yaml --target-url http://127.0.0.1:9464 \\
+          --prometheus-url http://127.0.0.1:9090 --time-scale 0.1
+    """
+    project = _project(ctx, prometheus_url=prometheus_url, grafana_url=grafana_url, grafana_token=grafana_token,
+                       grafana_org_id=org_id)
+    if not project.prometheus_url:
+        raise InputError("a Chaos Day measures in Prometheus: give --prometheus-url or PROMETHEUS_URL")
+    run = load_run(run_file, project.display(run_file))
+    catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
+    findings = preflight(run, PrometheusSource(project.prometheus_url), catalog)
+    if any(f.check == "metric/unknown" for f in findings):
+        raise InputError(next(f.message for f in findings if f.check == "metric/unknown"))
+    stops = blocking(findings)
+    if stops:
+        click.echo(findings_text(stops))
+        click.echo(f"{run.id}: not started — {_count(len(stops), 'probe metric')} would measure nothing", err=True)
+        ctx.exit(EXIT_FINDINGS)
+    annotator = None
+    if project.grafana_url:
+        manifest = ExportsDir(project.exports_dir).manifest().get("dashboards", {})
+        uids = sorted(uid for uid, d in manifest.items() if d.get("narrative") in run.narratives)
+        annotator = GrafanaAnnotator(GrafanaTarget(project.grafana_url, project.grafana_token,
+                                                   project.grafana_org_id), uids)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"
+    runner = Runner(run, target_url, Sampler(project.prometheus_url), journal_path, annotator, time_scale, timeout,
+                    log=lambda message: click.echo(message, err=True))
+    try:
+        data = runner.execute()
+    finally:
+        click.echo(f"journal: {project.display(journal_path)}", err=True)
+    steps = sum(len(s["steps"]) for s in data["scenarios"])
+    click.echo(f"{run.id}: completed {_count(len(data['scenarios']), 'scenario')}, {_count(steps, 'step')}; "
+               f"no fault left injected. Report: vobs chaos report {project.display(journal_path)}")

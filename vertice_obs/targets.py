@@ -176,6 +176,11 @@ class GrafanaTarget:
         reply = self._call(f"dashboard {model.get('uid')}", lambda: self.api.dashboard.update_dashboard(body))
         return int(reply.get("version", 0))
 
+    def add_annotation(self, text: str, tags: list[str], start_ms: int, end_ms: int | None,
+                       dashboard_uid: str | None) -> None:
+        self._call(f"annotation on {dashboard_uid or 'the organisation'}", lambda: self.api.annotations.add_annotation(
+            time_from=start_ms, time_to=end_ms, tags=tags, text=text, dashboard_uid=dashboard_uid))
+
     # --- errors and retries -----------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         attempt = 0

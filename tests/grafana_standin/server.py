@@ -430,8 +430,9 @@ def _annotation_add(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     if not str(body.get("text", "")).strip():
         return 400, {"message": "Failed to save annotation: text is required"}
     now = int(time.time() * 1000)
-    item = {"id": s._id(), "dashboardUID": body.get("dashboardUID", ""), "panelId": body.get("panelId", 0),
-            "time": body.get("time", now), "timeEnd": body.get("timeEnd", body.get("time", now)),
+    start = body.get("time") or now  # Go decodes null as 0, and Grafana saves 0 as "now"
+    item = {"id": s._id(), "dashboardUID": body.get("dashboardUID") or "", "panelId": body.get("panelId") or 0,
+            "time": start, "timeEnd": body.get("timeEnd") or start,  # a point: it ends where it starts
             "text": body["text"], "tags": list(body.get("tags", [])), "created": now}
     s.annotations.append(item)
     return 200, {"message": "Annotation added", "id": item["id"]}

@@ -1,0 +1,111 @@
+"""A whole Chaos Day on one machine: the simulator, a real Prometheus, the stand-in Grafana."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from grafana_standin import GrafanaStandIn
+from prometheus_harness import PrometheusServer
+from vertice_obs.cli import cli
+from vertice_obs.simulator import Simulator
+
+REPO = Path(__file__).resolve().parent.parent
+RUN = REPO / "chaos" / "chaos-day-1.yaml"
+
+
+@pytest.fixture(scope="module")
+def system(catalog):
+    """A simulator serving every metric (the spike counter too) and a Prometheus scraping it."""
+    sim = Simulator(catalog, leave_out=(), seed=3)
+    sim.serve(0, tick_seconds=0.25)
+    server = PrometheusServer([sim.url.removeprefix("http://")])
+    server.start()
+    try:
+        server.wait_for("maximus_dopamine_spike_events_total")
+        yield sim, server
+    finally:
+        server.stop()
+        sim.stop()
+
+
+def fault_state(sim) -> dict:
+    return requests.get(f"{sim.url}/fault/latency", timeout=5).json()
+
+
+def test_chaos_day_runs_end_to_end_and_leaves_no_fault(system, tmp_path):
+    sim, prometheus = system
+    journal = tmp_path / "journal.json"
+    with GrafanaStandIn() as grafana:
+        result = CliRunner().invoke(cli, [
+            "-C", str(REPO), "chaos", "run", str(RUN), "--target-url", sim.url, "--prometheus-url", prometheus.url,
+            "--grafana-url", grafana.url, "--time-scale", "0.03", "--journal", str(journal)],
+            env={"GRAFANA_TOKEN": "glsa_standin_token"})
+        assert result.exit_code == 0, result.output
+        assert "chaos-day-1: completed 2 scenarios, 6 steps; no fault left injected" in result.output
+        assert fault_state(sim) == {"latency_ms": 0.0, "kill_switch": False}
+        annotations = grafana.annotations
+        grafana.assert_no_violations()
+    data = json.loads(journal.read_text())
+    assert data["status"] == "completed"
+    latency, kill = data["scenarios"]
+    assert [s["label"] for s in latency["steps"]] == ["100ms", "500ms", "1s", "2s", "5s"]
+    assert [s["label"] for s in kill["steps"]] == ["kill-switch"]
+    kinds = [e["kind"] for e in data["events"] if e["kind"] in ("inject", "revert")]
+    assert kinds == ["inject", "revert"] * 6  # every injection reverted, in order
+    for step in latency["steps"] + kill["steps"]:
+        assert set(step["phases"]) == {"baseline", "fault", "recover"}
+        assert all(probe["series"] for probe in step["probes"].values()), step["label"]
+    assert sim.kill_switch is False and sim.latency_ms == 0
+    # Annotated on the run's narratives' dashboards, tagged with the run id: a start and a region per step.
+    tagged = [a for a in annotations if "run:chaos-day-1" in a["tags"]]
+    assert {a["dashboardUID"] for a in tagged} == {"maximus-dopamine-overview", "maximus-dopamine-arousal",
+                                                  "maximus-esgt-ignition", "maximus-esgt-coherence"}
+    regions = [a for a in tagged if a["dashboardUID"] == "maximus-esgt-ignition" and a["timeEnd"] > a["time"]]
+    assert len(regions) == 6
+
+
+def test_a_missing_probe_metric_stops_the_run_before_any_fault(prometheus, simulator, tmp_path):
+    # The session's simulator leaves the spike counter out, as in the kick-off.
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "run", str(RUN), "--target-url", simulator.url,
+                                      "--prometheus-url", prometheus.url, "--journal", str(tmp_path / "j.json")])
+    assert result.exit_code == 1
+    assert "probe dopamine-spikes: error: maximus_dopamine_spike_events_total is missing" in result.output
+    assert "not started — 1 probe metric would measure nothing" in result.stderr
+    assert not (tmp_path / "j.json").exists()
+    assert fault_state(simulator)["latency_ms"] == 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_killing_the_runner_mid_fault_reverts_the_fault(system, tmp_path, sig):
+    sim, prometheus = system
+    journal = tmp_path / "journal.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vertice_obs", "-C", str(REPO), "chaos", "run", str(RUN), "--target-url", sim.url,
+         "--prometheus-url", prometheus.url, "--journal", str(journal), "--time-scale", "0.1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "GRAFANA_URL": ""})
+    try:
+        deadline = time.monotonic() + 30
+        while fault_state(sim)["latency_ms"] == 0:  # wait until the first latency step is injected
+            assert time.monotonic() < deadline and process.poll() is None, process.stderr.read()
+            time.sleep(0.05)
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert "interrupted: the fault in progress was reverted" in err
+    assert fault_state(sim) == {"latency_ms": 0.0, "kill_switch": False}
+    data = json.loads(journal.read_text())
+    assert data["status"] == "aborted"
+    assert [e["kind"] for e in data["events"]][-3:] == ["inject", "revert", "aborted"]

@@ -1,0 +1,233 @@
+"""The Chaos Day runner: per step — baseline, inject, hold, revert, recover — then measure.
+
+A run never leaves a fault injected: the revert runs in a `finally`, on Ctrl-C, SIGTERM, an error
+or the run's deadline. Probes are sampled from Prometheus as range queries over each step
+(prometheus-api-client), faults are annotated in Grafana on the narratives' dashboards, and
+everything lands in a JSON journal that `vobs chaos report` turns into a report later.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+import requests
+from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+
+from ..errors import VobsError
+from ..exports import write_atomic
+from .scenario import Action, Probe, Run, Scenario
+
+PHASES = ("baseline", "fault", "recover")
+
+
+class Aborted(VobsError):
+    """The run was stopped (Ctrl-C, SIGTERM or its deadline); its fault was reverted."""
+
+    exit_code = 130
+
+
+class Annotator(Protocol):
+    def annotate(self, text: str, tags: list[str], start: datetime, end: datetime | None) -> None: ...
+
+
+class Sampler:
+    """Probe series from Prometheus, one range query per probe and step."""
+
+    def __init__(self, url: str):
+        self.client = PrometheusConnect(url=url, disable_ssl=True)
+
+    def series(self, probe: Probe, start: datetime, end: datetime) -> list[tuple[float, float]]:
+        """[(epoch seconds, value)]; where the query returns several series, the worst value at
+        each instant for the probe's threshold (the highest for `<`, the lowest for `>`)."""
+        step = max(1, int((end - start).total_seconds() / 200))
+        try:
+            result = self.client.custom_query_range(probe.query, start, end, f"{step}s")
+        except (PrometheusApiClientException, requests.RequestException) as exc:
+            raise VobsError(f"probe {probe.id}: query failed: {str(exc)[:200]}") from None
+        pick = max if probe.threshold.op.startswith("<") else min
+        points: dict[float, list[float]] = {}
+        for row in result:
+            for ts, value in row.get("values", []):
+                points.setdefault(float(ts), []).append(float(value))
+        return [(ts, pick(values)) for ts, values in sorted(points.items())]
+
+
+@dataclass
+class Journal:
+    """Everything that happened, appended as it happens and written after every step."""
+
+    path: Path
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def event(self, kind: str, **detail: Any) -> None:
+        self.data.setdefault("events", []).append({"t": _iso(_now()), "kind": kind, **detail})
+
+    def save(self) -> None:
+        write_atomic(self.path, json.dumps(self.data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+class Runner:
+    def __init__(self, run: Run, target_url: str, sampler: Sampler, journal_path: Path,
+                 annotator: Annotator | None = None, time_scale: float = 1.0, deadline: timedelta | None = None,
+                 sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None):
+        self.run, self.target_url, self.sampler = run, target_url.rstrip("/"), sampler
+        self.annotator, self.scale, self.sleep, self.log = annotator, time_scale, sleep, log
+        self.deadline = time.monotonic() + deadline.total_seconds() if deadline else None
+        self.journal = Journal(journal_path, {
+            "run": {"id": run.id, "title": run.title, "owner": run.owner, "summary": run.summary, "file": run.file},
+            "target": target_url, "time_scale": time_scale, "status": "running", "started": _iso(_now()),
+            "scenarios": [], "events": []})
+
+    def execute(self) -> dict[str, Any]:
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            for scenario in self.run.scenarios:
+                self._scenario(scenario)
+            self.journal.data["status"] = "completed"
+        except KeyboardInterrupt:
+            self.journal.data["status"] = "aborted"
+            self.journal.event("aborted", reason="interrupted (Ctrl-C or SIGTERM)")
+            raise Aborted("interrupted: the fault in progress was reverted; the journal says how far it got") from None
+        except VobsError as exc:
+            self.journal.data["status"] = "failed"
+            self.journal.event("error", message=str(exc))
+            raise
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            self.journal.data["ended"] = _iso(_now())
+            self.journal.save()
+        return self.journal.data
+
+    # --- one scenario -----------------------------------------------------------------------------
+    def _scenario(self, scenario: Scenario) -> None:
+        record = {"id": scenario.id, "title": scenario.title, "kind": scenario.fault.kind,
+                  "probes": [_probe_json(p) for p in scenario.probes],
+                  "expectations": [e.__dict__ for e in scenario.expectations], "steps": []}
+        self.journal.data["scenarios"].append(record)
+        steps = scenario.fault.steps or (None,)
+        for step in steps:
+            label = _label(step) if step is not None else scenario.fault.kind
+            variables = {"target": self.target_url,
+                         "step_ms": int(step.total_seconds() * 1000) if step is not None else 0}
+            t0 = _now()
+            self._wait(self.run.baseline, f"{scenario.id} {label}: baseline")
+            t1 = _now()
+            try:
+                self.log(f"{scenario.id} {label}: inject")
+                self._act(scenario.fault.inject, variables)
+                self.journal.event("inject", scenario=scenario.id, step=label)
+                self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label} injected", scenario, t1, None)
+                self._wait(scenario.fault.hold, f"{scenario.id} {label}: hold")
+            finally:
+                # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
+                self._revert(scenario, label, variables)
+            t2 = _now()
+            self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
+            self._wait(self.run.recover, f"{scenario.id} {label}: recover")
+            t3 = _now()
+            phases = {"baseline": [_iso(t0), _iso(t1)], "fault": [_iso(t1), _iso(t2)], "recover": [_iso(t2), _iso(t3)]}
+            probes = {p.id: {"series": self.sampler.series(p, t0, t3)} for p in scenario.probes}
+            record["steps"].append({"label": label, "phases": phases, "probes": probes})
+            self.journal.save()
+
+    def _revert(self, scenario: Scenario, label: str, variables: dict[str, Any]) -> None:
+        try:
+            self._act(scenario.fault.revert, variables)
+            self.journal.event("revert", scenario=scenario.id, step=label)
+            self.log(f"{scenario.id} {label}: reverted")
+        except Exception as exc:  # the one failure a person must hear about at once
+            self.journal.event("revert-failed", scenario=scenario.id, step=label, message=str(exc))
+            self.journal.save()
+            raise VobsError(f"could not revert {scenario.id} {label}: {exc} — revert it by hand") from None
+
+    def _wait(self, duration: timedelta, what: str) -> None:
+        seconds = duration.total_seconds() * self.scale
+        if self.deadline is not None and time.monotonic() + seconds > self.deadline:
+            raise Aborted(f"the run's deadline passed during {what}; the fault in progress was reverted")
+        self.sleep(seconds)
+
+    def _act(self, action: Action, variables: dict[str, Any]) -> None:
+        if action.http is not None:
+            url = _fill(action.http["url"], variables)
+            body = _fill(action.http.get("json"), variables)
+            try:
+                response = requests.request(action.http["method"], url, json=body, timeout=10)
+            except requests.RequestException as exc:
+                raise VobsError(f"{action.http['method']} {url}: {type(exc).__name__}") from None
+            if response.status_code >= 400:
+                raise VobsError(f"{action.http['method']} {url}: HTTP {response.status_code} {response.text[:120]}")
+        else:
+            argv = [_fill(a, variables) for a in action.command or ()]
+            try:
+                subprocess.run(argv, check=True, capture_output=True, timeout=60)
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise VobsError(f"command {' '.join(argv)!r} failed: {exc}") from None
+
+    def _annotate(self, text: str, scenario: Scenario, start: datetime, end: datetime | None) -> None:
+        if self.annotator is None:
+            return
+        tags = ["vobs-chaos", f"run:{self.run.id}", f"scenario:{scenario.id}"]
+        try:
+            self.annotator.annotate(text, tags, start, end)
+            self.journal.event("annotate", scenario=scenario.id, text=text)
+        except VobsError as exc:  # an annotation is a courtesy: it never stops a fault from being reverted
+            self.journal.event("annotate-failed", scenario=scenario.id, message=str(exc))
+
+
+class GrafanaAnnotator:
+    """Annotations on every dashboard of the run's narratives (and an org-wide one if none)."""
+
+    def __init__(self, target, dashboard_uids: list[str]):
+        self.target, self.uids = target, dashboard_uids
+
+    def annotate(self, text: str, tags: list[str], start: datetime, end: datetime | None) -> None:
+        for uid in self.uids or [None]:
+            self.target.add_annotation(text, tags, _ms(start), _ms(end) if end else None, uid)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _fill(value: Any, variables: dict[str, Any]) -> Any:
+    """`${name}` placeholders; a value that is exactly one placeholder keeps its type (numbers)."""
+    if isinstance(value, str):
+        for name, v in variables.items():
+            if value == f"${{{name}}}":
+                return v
+            value = value.replace(f"${{{name}}}", str(v))
+        return value
+    if isinstance(value, dict):
+        return {k: _fill(v, variables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, variables) for v in value]
+    return value
+
+
+def _probe_json(p: Probe) -> dict[str, Any]:
+    return {"id": p.id, "title": p.title, "query": p.query, "unit": p.unit,
+            "threshold": {"op": p.threshold.op, "value": p.threshold.value}}
+
+
+def _label(step: timedelta) -> str:
+    ms = int(step.total_seconds() * 1000)
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat(timespec="milliseconds")
+
+
+def _ms(t: datetime) -> int:
+    return int(t.timestamp() * 1000)
