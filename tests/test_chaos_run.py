@@ -42,19 +42,25 @@ def fault_state(sim) -> dict:
     return requests.get(f"{sim.url}/fault/latency", timeout=5).json()
 
 
-def test_chaos_day_runs_end_to_end_and_leaves_no_fault(system, tmp_path):
+@pytest.fixture(scope="module")
+def chaos_day(system, tmp_path_factory):
+    """One whole (time-compressed) Chaos Day against the simulator, annotated in the stand-in."""
     sim, prometheus = system
-    journal = tmp_path / "journal.json"
+    journal = tmp_path_factory.mktemp("chaos") / "journal.json"
     with GrafanaStandIn() as grafana:
         result = CliRunner().invoke(cli, [
             "-C", str(REPO), "chaos", "run", str(RUN), "--target-url", sim.url, "--prometheus-url", prometheus.url,
-            "--grafana-url", grafana.url, "--time-scale", "0.03", "--journal", str(journal)],
+            "--grafana-url", grafana.url, "--time-scale", "0.015", "--journal", str(journal)],
             env={"GRAFANA_TOKEN": "glsa_standin_token"})
-        assert result.exit_code == 0, result.output
-        assert "chaos-day-1: completed 2 scenarios, 6 steps; no fault left injected" in result.output
-        assert fault_state(sim) == {"latency_ms": 0.0, "kill_switch": False}
-        annotations = grafana.annotations
         grafana.assert_no_violations()
+        return result, journal, list(grafana.annotations), fault_state(sim)
+
+
+def test_chaos_day_runs_end_to_end_and_leaves_no_fault(chaos_day):
+    result, journal, annotations, state = chaos_day
+    assert result.exit_code == 0, result.output
+    assert "chaos-day-1: completed 2 scenarios, 6 steps; no fault left injected" in result.output
+    assert state == {"latency_ms": 0.0, "kill_switch": False}
     data = json.loads(journal.read_text())
     assert data["status"] == "completed"
     latency, kill = data["scenarios"]
@@ -65,7 +71,6 @@ def test_chaos_day_runs_end_to_end_and_leaves_no_fault(system, tmp_path):
     for step in latency["steps"] + kill["steps"]:
         assert set(step["phases"]) == {"baseline", "fault", "recover"}
         assert all(probe["series"] for probe in step["probes"].values()), step["label"]
-    assert sim.kill_switch is False and sim.latency_ms == 0
     # Annotated on the run's narratives' dashboards, tagged with the run id: a start and a region per step.
     tagged = [a for a in annotations if "run:chaos-day-1" in a["tags"]]
     assert {a["dashboardUID"] for a in tagged} == {"maximus-dopamine-overview", "maximus-dopamine-arousal",
@@ -91,7 +96,7 @@ def test_killing_the_runner_mid_fault_reverts_the_fault(system, tmp_path, sig):
     journal = tmp_path / "journal.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "vertice_obs", "-C", str(REPO), "chaos", "run", str(RUN), "--target-url", sim.url,
-         "--prometheus-url", prometheus.url, "--journal", str(journal), "--time-scale", "0.1"],
+         "--prometheus-url", prometheus.url, "--journal", str(journal), "--time-scale", "0.02"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "GRAFANA_URL": ""})
     try:
         deadline = time.monotonic() + 30
@@ -109,3 +114,32 @@ def test_killing_the_runner_mid_fault_reverts_the_fault(system, tmp_path, sig):
     data = json.loads(journal.read_text())
     assert data["status"] == "aborted"
     assert [e["kind"] for e in data["events"]][-3:] == ["inject", "revert", "aborted"]
+
+
+def test_report_from_the_journal(chaos_day, tmp_path):
+    """Verdicts, deviations, recommendations and plots, all computed from the journal."""
+    _, journal, _, _ = chaos_day
+    result = CliRunner().invoke(cli, ["chaos", "report", str(journal), "-o", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    assert "and 4 plots" in result.output
+    markdown = (tmp_path / "report" / "report.md").read_text()
+    page = (tmp_path / "report" / "report.html").read_text()
+    # At 5 s of injected latency the simulator's fabric loses phase: ESGT coherence < 0.6, a deviation.
+    row = next(l for l in markdown.splitlines() if "esgt-coherence breached its threshold (> 0.6 ratio) in the "
+                                                   "fault phase of 5s" in l)
+    assert row.startswith("| P") and "| streaming-latency | 5s |" in row
+    assert "ESGT coherence below 0.6 under fault" in markdown  # the recommendation derived from it
+    assert "| 5s | Streaming p95 latency | < 0.5 s |" in markdown and "| kill-switch | Kill-switch latency |" in markdown
+    assert page.count("data:image/png;base64,") == 4 and "<h2>Findings</h2>" in page
+    for png in (tmp_path / "report" / "plots").glob("*.png"):
+        assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_bad_journal_is_one_line(tmp_path):
+    bad = tmp_path / "j.json"
+    bad.write_text('{"run": {}, \n "scenarios": [1]}')
+    result = CliRunner().invoke(cli, ["chaos", "report", str(bad)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"vobs: error: {bad}: malformed journal: ")
+    bad.write_text("{nope")
+    assert CliRunner().invoke(cli, ["chaos", "report", str(bad)]).stderr.startswith(f"vobs: error: {bad}:1: invalid JSON")

@@ -22,7 +22,7 @@ def test_chaos_day_1_loads():
     latency, kill = run.scenarios
     assert [s.total_seconds() for s in latency.fault.steps] == [0.1, 0.5, 1, 2, 5]
     assert latency.fault.inject.http["url"] == "${target}/fault/latency"
-    assert kill.fault.kind == "kill-switch" and kill.fault.hold == timedelta(seconds=30)
+    assert kill.fault.kind == "kill-switch" and kill.fault.hold == timedelta(minutes=1)
     probe = kill.probes[0]
     assert (probe.id, probe.unit, str(probe.threshold)) == ("kill-switch-latency", "ms", "< 200")
     assert probe.threshold.holds(150) and not probe.threshold.holds(250)
@@ -31,22 +31,22 @@ def test_chaos_day_1_loads():
 
 CASES = [
     ("unknown key", TEXT.replace("    title: Kill-switch activation", "    title: Kill-switch activation\n    colour: red"),
-     "chaos.yaml:38", "unknown key 'colour'"),
+     "chaos.yaml:39", "unknown key 'colour'"),
     ("latency without steps", TEXT.replace("      steps: [100ms, 500ms, 1s, 2s, 5s]\n", ""),
-     "chaos.yaml:16", "a latency fault needs `steps`"),
+     "chaos.yaml:17", "a latency fault needs `steps`"),
     ("kill switch with steps", TEXT.replace("      kind: kill-switch\n", "      kind: kill-switch\n      steps: [1s]\n"),
-     "chaos.yaml:40", "a kill-switch fault has no `steps`"),
+     "chaos.yaml:41", "a kill-switch fault has no `steps`"),
     ("expectation on an unknown probe", TEXT.replace("probe: dopamine-spikes, phase", "probe: dopamine-spike, phase"),
-     "chaos.yaml:56", "expectation names probe 'dopamine-spike', which this scenario does not have"),
+     "chaos.yaml:57", "expectation names probe 'dopamine-spike', which this scenario does not have"),
     ("duplicate scenario id", TEXT.replace("  - id: kill-switch", "  - id: streaming-latency"),
-     "chaos.yaml:36", "scenario id 'streaming-latency' is already used at line 14"),
-    ("bad duration", TEXT.replace("hold: 30s", "hold: 30 seconds"), "chaos.yaml:40", "must be a duration like"),
+     "chaos.yaml:37", "scenario id 'streaming-latency' is already used at line 15"),
+    ("bad duration", TEXT.replace("hold: 1m", "hold: 1 minute"), "chaos.yaml:41", "must be a duration like"),
     ("bad threshold operator", TEXT.replace('{op: "<", value: 200}', '{op: "=", value: 200}'),
-     "chaos.yaml:48", "'=' is not one of: <, <=, >, >="),
+     "chaos.yaml:49", "'=' is not one of: <, <=, >, >="),
     ("action with both http and command", TEXT.replace(
         'revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}}',
         'revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}, command: ["true"]}'),
-     "chaos.yaml:42", "an action is exactly one of `http` or `command` in scenarios[1].fault.revert"),
+     "chaos.yaml:43", "an action is exactly one of `http` or `command` in scenarios[1].fault.revert"),
 ]
 
 
@@ -69,8 +69,8 @@ def test_a_probe_on_a_missing_metric_stops_the_run(prometheus):
     result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "check", str(RUN), "--prometheus-url", prometheus.url])
     assert result.exit_code == 1
     line = next(l for l in result.output.splitlines() if "probe dopamine-spikes" in l)
-    assert line.startswith(f"{RUN}:51 → panel 'scenario kill-switch' → probe dopamine-spikes: error: "
+    assert line.startswith(f"{RUN}:52 → panel 'scenario kill-switch' → probe dopamine-spikes: error: "
                            "maximus_dopamine_spike_events_total is missing") or \
-        line.startswith("chaos/chaos-day-1.yaml:51 → panel 'scenario kill-switch' → probe dopamine-spikes: error: "
+        line.startswith("chaos/chaos-day-1.yaml:52 → panel 'scenario kill-switch' → probe dopamine-spikes: error: "
                         "maximus_dopamine_spike_events_total is missing")
     assert "NOT ready: 1 probe metric would measure nothing" in result.output

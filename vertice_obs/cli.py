@@ -20,6 +20,7 @@ import click
 from . import __version__
 from .build import BuildPlan, plan_build
 from .chaos.preflight import blocking, preflight
+from .chaos.report import write_report
 from .chaos.runner import GrafanaAnnotator, Runner, Sampler
 from .chaos.scenario import load_run
 from .checks import CHECKS
@@ -784,3 +785,34 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     steps = sum(len(s["steps"]) for s in data["scenarios"])
     click.echo(f"{run.id}: completed {_count(len(data['scenarios']), 'scenario')}, {_count(steps, 'step')}; "
                f"no fault left injected. Report: vobs chaos report {project.display(journal_path)}")
+
+
+@chaos_.command("report")
+@click.argument("journal", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for report.md, report.html and plots/ (default: next to the journal).")
+def chaos_report(journal: Path, output: Path | None) -> None:
+    """Turn a Chaos Day journal into a report: markdown and a self-contained HTML page.
+
+    Per scenario: expected vs observed, deviations with severity and a priority (P0–P4, from
+    severity × the phase that failed), the probes against their thresholds per phase, a plot of
+    each probe across baseline, fault and recovery with the fault windows shaded, and
+    recommendations derived from the deviations. Every number is computed from the journal.
+
+    \b
+    Examples:
+      vobs chaos report chaos/journals/chaos-day-1-20261124T140000Z.json
+      vobs chaos report journal.json -o report/
+    """
+    try:
+        data = json.loads(journal.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", str(journal), exc.lineno) from None
+    if not isinstance(data, dict) or "scenarios" not in data or "run" not in data:
+        raise InputError("not a Chaos Day journal (no run and scenarios)", str(journal))
+    out = output or journal.with_name(journal.stem + "-report")
+    try:
+        written = write_report(data, out)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"malformed journal: {type(exc).__name__}: {exc}", str(journal)) from None
+    click.echo(f"wrote {out}/report.md, {out}/report.html and {_count(len(written) - 2, 'plot')}")

@@ -83,6 +83,7 @@ class Runner:
         self.journal = Journal(journal_path, {
             "run": {"id": run.id, "title": run.title, "owner": run.owner, "summary": run.summary, "file": run.file},
             "target": target_url, "time_scale": time_scale, "status": "running", "started": _iso(_now()),
+            "settle_seconds": run.settle.total_seconds() * time_scale,
             "scenarios": [], "events": []})
 
     def execute(self) -> dict[str, Any]:

@@ -96,6 +96,8 @@ class Run:
     recover: timedelta
     scenarios: tuple[Scenario, ...]
     file: str
+    # Each phase is judged only after this long: a probe's rate window must leave the last phase.
+    settle: timedelta = timedelta(0)
 
 
 def load_run(path: Path, display: str | None = None) -> Run:
@@ -111,7 +113,8 @@ def load_run(path: Path, display: str | None = None) -> Run:
         scenarios.append(_scenario(doc, raw, where))
     return Run(id=data["id"], title=data["title"], owner=data["owner"], summary=data.get("summary", "").strip(),
                narratives=tuple(data.get("narratives", ())), baseline=parse_duration(data.get("baseline", "30s")),
-               recover=parse_duration(data.get("recover", "30s")), scenarios=tuple(scenarios), file=doc.file)
+               recover=parse_duration(data.get("recover", "30s")), scenarios=tuple(scenarios), file=doc.file,
+               settle=parse_duration(data.get("settle", "0s")))
 
 
 def _scenario(doc: LocatedDocument, raw: dict[str, Any], where: tuple) -> Scenario:
