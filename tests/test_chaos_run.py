@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import shutil
 import requests
 from click.testing import CliRunner
 
@@ -143,3 +144,31 @@ def test_bad_journal_is_one_line(tmp_path):
     assert result.stderr.startswith(f"vobs: error: {bad}: malformed journal: ")
     bad.write_text("{nope")
     assert CliRunner().invoke(cli, ["chaos", "report", str(bad)]).stderr.startswith(f"vobs: error: {bad}:1: invalid JSON")
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def near(pixel, colour, tolerance):
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour))
+
+
+def test_report_page_shows_its_plots_when_rendered(chaos_day, tmp_path):
+    """Looked at as a person would: headless Chromium renders report.html, and the plots are there."""
+    from PIL import Image
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: scripts/test installs it"
+    _, journal, _, _ = chaos_day
+    CliRunner().invoke(cli, ["chaos", "report", str(journal), "-o", str(tmp_path)])
+    shot = tmp_path / "page.png"
+    subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1100,5000",
+                    f"--screenshot={shot}", (tmp_path / "report.html").as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    data = Image.open(shot).convert("RGB").tobytes()
+    pixels = [tuple(data[i:i + 3]) for i in range(0, len(data), 3)]
+    line = sum(near(p, (31, 95, 139), 25) for p in pixels)  # the probes' series (#1f5f8b)
+    shaded = sum(near(p, (251, 230, 224), 4) for p in pixels)  # fault windows (#e4572e at 15 %)
+    assert line > 2000, f"no plotted series visible ({line} pixels)"
+    assert shaded > 20000, f"no shaded fault windows visible ({shaded} pixels)"

@@ -14,6 +14,7 @@ from ..extract import uses_of
 from ..finding import Finding, Location, Severity
 from ..inventory import Query
 from ..sources import MetricSource, gather
+from .runner import probe_query, window_seconds
 from .scenario import Run
 
 # Outcomes that leave a probe without data.
@@ -27,7 +28,7 @@ def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None,
     for scenario in run.scenarios:
         for probe in scenario.probes:
             where = Location(file=run.file, line=probe.line, panel=f"scenario {scenario.id}", target=f"probe {probe.id}")
-            u, f = uses_of(Query(probe.query, where), {})
+            u, f = uses_of(Query(probe_query(probe, window_seconds(run)), where), {})
             uses.extend(u)
             findings.extend(f)
     evidence = gather(source, {u.metric for u in uses if not u.is_pattern}, lookback)

@@ -76,6 +76,7 @@ class ScenarioResult:
     probes: list[dict[str, Any]]
     steps: list[dict[str, Any]]  # label, phases (times), stats: {probe: {phase: PhaseStats}}
     deviations: list[Deviation] = field(default_factory=list)
+    unjudged: list[str] = field(default_factory=list)  # expectations a phase had no samples for
 
 
 @dataclass
@@ -120,7 +121,11 @@ def analyse(journal: dict[str, Any]) -> Report:
             result.steps.append({"label": step["label"], "phases": step["phases"], "stats": stats})
             for e in raw.get("expectations", []):
                 observed = stats[e["probe"]][e["phase"]]
-                if observed.holds is None or observed.holds == e["holds"]:
+                if observed.holds is None:
+                    result.unjudged.append(f"{e['probe']} in the {e['phase']} phase of {step['label']}: no samples "
+                                           f"after the settle time — lengthen the phase or shorten `settle`")
+                    continue
+                if observed.holds == e["holds"]:
                     continue
                 probe = probes[e["probe"]]
                 severity = _severity(observed.worst, probe["threshold"])
@@ -187,16 +192,15 @@ def plot_png(scenario: ScenarioResult, probe: dict[str, Any], journal_scenario: 
         start, end = (datetime.fromisoformat(t).timestamp() for t in step["phases"]["fault"])
         origin = origin if origin is not None else datetime.fromisoformat(step["phases"]["baseline"][0]).timestamp()
         ax.axvspan(start - origin, end - origin, color="#e4572e", alpha=0.15)
-        ax.text((start + end) / 2 - origin, 1.0, step["label"], transform=ax.get_xaxis_transform(), ha="center",
-                va="bottom", fontsize=8, color="#a33")
+        ax.text((start + end) / 2 - origin, 0.97, step["label"], transform=ax.get_xaxis_transform(), ha="center",
+                va="top", fontsize=8, color="#a33")
         if series:
             ax.plot([ts - origin for ts, _ in series], [v for _, v in series], color="#1f5f8b", linewidth=1.4)
-    ax.axhline(probe["threshold"]["value"], color="#555", linestyle="--", linewidth=1,
-               label=f"threshold {_threshold_text(probe)}")
-    ax.set_title(f"{scenario.title}: {probe.get('title', probe['id'])}", fontsize=10)
+    ax.axhline(probe["threshold"]["value"], color="#555", linestyle="--", linewidth=1)
+    ax.set_title(f"{scenario.title}: {probe.get('title', probe['id'])} (threshold {_threshold_text(probe)}, dashed)",
+                 fontsize=10)
     ax.set_xlabel("seconds since the scenario started (fault windows shaded)")
     ax.set_ylabel(probe["unit"])
-    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
@@ -236,6 +240,9 @@ def render_markdown(report: Report) -> str:
         lines += [f"| {d.priority} | {d.severity} | {d.scenario} | {d.step} | {d.summary} |" for d in deviations]
     else:
         lines.append("Every expectation held.")
+    unjudged = [u for s in report.scenarios for u in s.unjudged]
+    if unjudged:
+        lines += ["", "Expectations that could not be judged:", ""] + [f"- {u}" for u in unjudged]
     lines += ["", "## Recommendations", ""]
     recs = report.recommendations
     lines += [f"- **{p}** {advice} ({len(ds)} deviation{'s' if len(ds) != 1 else ''})" for p, advice, ds in recs] \
@@ -252,10 +259,10 @@ def render_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(s: PhaseStats) -> str:
+def _cell(s: PhaseStats, marks: tuple[str, str] = ("✅", "❌")) -> str:
     if s.holds is None:
         return "no data"
-    return f"{'✅' if s.holds else '❌'} worst {_num(s.worst)}"
+    return f"{marks[0] if s.holds else marks[1]} worst {_num(s.worst)}"
 
 
 def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
@@ -265,13 +272,17 @@ def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
         f"<tr class='{d.priority}'><td>{d.priority}</td><td>{d.severity}</td><td>{e(d.scenario)}</td>"
         f"<td>{e(d.step)}</td><td>{e(d.summary)}{(' — ' + e(d.why)) if d.why else ''}</td></tr>"
         for d in report.deviations) or "<tr><td colspan=5>Every expectation held.</td></tr>"
+    unjudged = "".join(f"<li>{e(u)}</li>" for s in report.scenarios for u in s.unjudged)
+    if unjudged:
+        rows += f"<tr><td colspan=5>Could not judge:<ul>{unjudged}</ul></td></tr>"
     recs = "".join(f"<li><b>{p}</b> {e(a)} <span class='muted'>({len(ds)} deviations)</span></li>"
                    for p, a, ds in report.recommendations) or "<li>None: no probe breached an expectation.</li>"
     sections = []
     for scenario in report.scenarios:
         table = "".join(
             f"<tr><td>{e(step['label'])}</td><td>{e(p.get('title', p['id']))}</td><td>{e(_threshold_text(p))}</td>"
-            + "".join(f"<td class='{_css(step['stats'][p['id']][ph])}'>{e(_cell(step['stats'][p['id']][ph]))}</td>"
+            + "".join(f"<td class='{_css(step['stats'][p['id']][ph])}'>"
+                      f"{e(_cell(step['stats'][p['id']][ph], ('holds,', 'BREACHED,')))}</td>"
                       for ph in ("baseline", "fault", "recover")) + "</tr>"
             for step in scenario.steps for p in scenario.probes)
         figures = "".join(

@@ -37,18 +37,24 @@ class Annotator(Protocol):
     def annotate(self, text: str, tags: list[str], start: datetime, end: datetime | None) -> None: ...
 
 
+def probe_query(probe: Probe, window_seconds: float) -> str:
+    """The probe's PromQL with `${window}` (its rate/increase window) filled in."""
+    return _fill(probe.query, {"window": f"{max(2, round(window_seconds))}s"})
+
+
 class Sampler:
     """Probe series from Prometheus, one range query per probe and step."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, window_seconds: float = 60.0):
         self.client = PrometheusConnect(url=url, disable_ssl=True)
+        self.window_seconds = window_seconds
 
     def series(self, probe: Probe, start: datetime, end: datetime) -> list[tuple[float, float]]:
         """[(epoch seconds, value)]; where the query returns several series, the worst value at
         each instant for the probe's threshold (the highest for `<`, the lowest for `>`)."""
         step = max(1, int((end - start).total_seconds() / 200))
         try:
-            result = self.client.custom_query_range(probe.query, start, end, f"{step}s")
+            result = self.client.custom_query_range(probe_query(probe, self.window_seconds), start, end, f"{step}s")
         except (PrometheusApiClientException, requests.RequestException) as exc:
             raise VobsError(f"probe {probe.id}: query failed: {str(exc)[:200]}") from None
         pick = max if probe.threshold.op.startswith("<") else min
@@ -78,12 +84,16 @@ class Runner:
                  annotator: Annotator | None = None, time_scale: float = 1.0, deadline: timedelta | None = None,
                  sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None):
         self.run, self.target_url, self.sampler = run, target_url.rstrip("/"), sampler
+        # Probe windows follow the (scaled) settle time, so a compressed rehearsal judges each phase
+        # on its own samples rather than on a window still full of the previous phase.
+        sampler.window_seconds = window_seconds(run, time_scale)
         self.annotator, self.scale, self.sleep, self.log = annotator, time_scale, sleep, log
         self.deadline = time.monotonic() + deadline.total_seconds() if deadline else None
         self.journal = Journal(journal_path, {
             "run": {"id": run.id, "title": run.title, "owner": run.owner, "summary": run.summary, "file": run.file},
             "target": target_url, "time_scale": time_scale, "status": "running", "started": _iso(_now()),
             "settle_seconds": run.settle.total_seconds() * time_scale,
+            "window_seconds": window_seconds(run, time_scale),
             "scenarios": [], "events": []})
 
     def execute(self) -> dict[str, Any]:
@@ -134,7 +144,8 @@ class Runner:
             self._wait(self.run.recover, f"{scenario.id} {label}: recover")
             t3 = _now()
             phases = {"baseline": [_iso(t0), _iso(t1)], "fault": [_iso(t1), _iso(t2)], "recover": [_iso(t2), _iso(t3)]}
-            probes = {p.id: {"series": self.sampler.series(p, t0, t3)} for p in scenario.probes}
+            probes = {p.id: {"series": self.sampler.series(p, t0, t3),
+                             "query": probe_query(p, self.sampler.window_seconds)} for p in scenario.probes}
             record["steps"].append({"label": label, "phases": phases, "probes": probes})
             self.journal.save()
 
@@ -191,6 +202,11 @@ class GrafanaAnnotator:
     def annotate(self, text: str, tags: list[str], start: datetime, end: datetime | None) -> None:
         for uid in self.uids or [None]:
             self.target.add_annotation(text, tags, _ms(start), _ms(end) if end else None, uid)
+
+
+def window_seconds(run: Run, time_scale: float = 1.0) -> float:
+    """`${window}` in probes: the settle time (scaled), at least 2 s (two scrapes at 1 s)."""
+    return max(2.0, run.settle.total_seconds() * time_scale) if run.settle else max(2.0, 60 * time_scale)
 
 
 def _raise_interrupt(signum, frame):
