@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 TOKEN = "glsa_standin_token"
 OVERVIEW = "maximus-dopamine-overview"
 ALL_UIDS = {"maximus-dopamine-overview", "maximus-dopamine-arousal", "maximus-esgt-ignition",
-            "maximus-esgt-coherence", "maximus-skill-learning-overview", "maximus-skill-latency"}
+            "maximus-esgt-coherence", "maximus-skill-learning-overview", "maximus-skill-latency",
+            "maximus-cockpit-streaming", "maximus-cockpit-safety"}
 
 
 @pytest.fixture()
@@ -85,14 +86,14 @@ def test_unchanged_publish_sends_zero_writes(project, grafana):
     vobs(project, grafana, "publish")
     writes_before = len(grafana.writes())
     again = vobs(project, grafana, "publish")
-    assert again.exit_code == 0 and "6 unchanged" in again.output
+    assert again.exit_code == 0 and f"{len(ALL_UIDS)} unchanged" in again.output
     assert len(grafana.writes()) == writes_before
 
 
 def test_dry_run_sends_no_write(project, grafana):
     result = vobs(project, grafana, "publish", "--dry-run")
     assert result.exit_code == 0
-    assert "dry run: 10 write(s) planned, none sent" in result.output
+    assert "dry run: 13 write(s) planned, none sent" in result.output  # 5 folders, 8 dashboards
     assert grafana.requests and grafana.writes() == []
 
 

@@ -38,8 +38,9 @@ def test_audit_reports_the_spike_metric_missing_with_every_panel_that_needs_it(p
         ("maximus-dopamine-overview", "Spikes per execution"),
         ("maximus-dopamine-arousal", "Spike rate vs arousal"),
         ("maximus-skill-learning-overview", "Dopamine spikes / execution"),
+        ("maximus-cockpit-safety", "Dopamine spikes during the kill switch"),
     }
-    assert set(spikes["narratives"]) == {"dopamine", "skill-learning"}
+    assert set(spikes["narratives"]) == {"cockpit", "dopamine", "skill-learning"}
     others = {m: e["status"] for m, e in by_metric.items() if m != SPIKES}
     assert others and set(others.values()) == {"present"}, others
     assert {"metric": SPIKES, "status": "missing"} in report["required"]
@@ -52,7 +53,7 @@ def test_audit_text_headline(prometheus):
     assert f"{SPIKES} — MISSING (required)" in result.output
     assert ("maximus-dopamine-overview: 'Dopamine spike rate' (A), 'Spike rate' (A), 'Spikes (last hour)' (A), "
             "'Spikes per execution' (A)") in result.output
-    assert "28 metrics queried: 27 present, 1 needs attention" in result.output
+    assert "31 metrics queried: 30 present, 1 needs attention" in result.output
 
 
 def test_validate_gates_on_the_missing_required_metric(prometheus):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import checks
+from .alert_rules import load_rule_files
 from .checks import finding
 from .dashboard_modules import DashboardModule, ModuleFailure, discover, load_dashboards
 from .finding import Finding, Location
@@ -27,12 +28,14 @@ class BuildPlan:
     rendered: list[RenderedDashboard]
     failures: list[ModuleFailure]
     findings: list[Finding] = field(default_factory=list)
+    rule_files: dict[str, str] = field(default_factory=dict)  # rules/<name>.yaml → Prometheus rule file
 
     @property
     def files(self) -> dict[str, str]:
         """Relative path under exports/ → file content. The manifest only when the plan is complete:
         a manifest without a failed module's dashboard would tell publishers it was deleted."""
         out = {r.path: r.text for r in self.rendered}
+        out.update(self.rule_files)
         if self.complete:
             out[MANIFEST] = to_json_text(manifest(self.rendered, self.narratives))
         return out
@@ -47,6 +50,8 @@ def plan_build(project: Project, progress: Callable[[str], None] | None = None) 
     """Load and render everything; raise `InputError` for invalid narratives (nothing rendered)."""
     narratives = load_narratives(project.narratives_dir, project.display)
     modules, failures = load_dashboards(discover(project.dashboards_dir), project.display, progress)
+    rule_files, rule_failures = load_rule_files(project.root / "rules", project.display)
+    failures += rule_failures
     check_references(narratives, [m.uid for m in modules], [f.file for f in failures])
 
     findings = [finding("module/load", f.message, Location(file=f.file, line=f.line)) for f in failures]
@@ -65,4 +70,4 @@ def plan_build(project: Project, progress: Callable[[str], None] | None = None) 
         rendered.append(result)
         findings.extend(checks.run_dashboard_checks(result.model, module.file))
     return BuildPlan(narratives=narratives, modules=modules, rendered=rendered, failures=failures,
-                     findings=findings)
+                     findings=findings, rule_files=rule_files)

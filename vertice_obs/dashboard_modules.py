@@ -63,7 +63,7 @@ def load_dashboards(paths: list[Path], display: Callable[[Path], str] = str,
         if isinstance(result, ModuleFailure):
             failures.append(result)
         elif result.uid in by_uid:
-            failures.append(ModuleFailure(shown, _dashboard_line(path),
+            failures.append(ModuleFailure(shown, _assignment_line(path, "dashboard"),
                                           f"dashboard uid {result.uid!r} is already defined in {by_uid[result.uid]}"))
         else:
             by_uid[result.uid] = shown
@@ -71,8 +71,12 @@ def load_dashboards(paths: list[Path], display: Callable[[Path], str] = str,
     return loaded, failures
 
 
-def load_one(path: Path, shown: str) -> DashboardModule | ModuleFailure:
-    module_name = "vobs_dashboard_" + "".join(c if c.isalnum() else "_" for c in path.stem)
+def import_attribute(path: Path, shown: str, attribute: str, convert: Callable[[Any], Any] = lambda v: v
+                     ) -> tuple[Any, str] | ModuleFailure:
+    """Import a user module and return `convert(module.<attribute>)` and what it printed, or why not.
+
+    Converting inside the guard matters: grafanalib objects may raise only when serialised."""
+    module_name = f"vobs_{attribute}_" + "".join(c if c.isalnum() else "_" for c in path.stem)
     captured = io.StringIO()
     try:
         spec = importlib.util.spec_from_file_location(module_name, path)
@@ -81,24 +85,33 @@ def load_one(path: Path, shown: str) -> DashboardModule | ModuleFailure:
         module = importlib.util.module_from_spec(spec)
         with contextlib.redirect_stdout(captured):
             spec.loader.exec_module(module)
-            obj = getattr(module, "dashboard", None)
-            if obj is None:
-                return ModuleFailure(shown, None, "defines no module-level `dashboard`")
-            model = to_plain(obj)
+            value = getattr(module, attribute, None)
+            if value is None:
+                return ModuleFailure(shown, None, f"defines no module-level `{attribute}`")
+            converted = convert(value)
     except SyntaxError as exc:
         return ModuleFailure(shown, exc.lineno, f"SyntaxError: {exc.msg}")
     except Exception as exc:  # a user module may raise anything; report it, keep going
         return ModuleFailure(shown, _line_in(exc, path), f"{type(exc).__name__}: {exc}")
     finally:
         sys.modules.pop(module_name, None)
+    return converted, captured.getvalue()
+
+
+def load_one(path: Path, shown: str) -> DashboardModule | ModuleFailure:
+    loaded = import_attribute(path, shown, "dashboard", lambda obj: (to_plain(obj), type(obj).__name__))
+    if isinstance(loaded, ModuleFailure):
+        return loaded
+    (model, kind), printed = loaded
     if not isinstance(model, dict):
-        return ModuleFailure(shown, _dashboard_line(path), f"`dashboard` must be a grafanalib Dashboard or a "
-                                                           f"dict, not {type(obj).__name__}")
+        return ModuleFailure(shown, _assignment_line(path, "dashboard"), f"`dashboard` must be a grafanalib "
+                                                                         f"Dashboard or a dict, not {kind}")
     uid = model.get("uid")
     if not isinstance(uid, str) or not uid:
-        return ModuleFailure(shown, _dashboard_line(path), "the dashboard has no uid: give it one (uid=...), "
-                                                           "narratives and Grafana find dashboards by uid")
-    return DashboardModule(file=shown, uid=uid, model=model, printed=captured.getvalue())
+        return ModuleFailure(shown, _assignment_line(path, "dashboard"), "the dashboard has no uid: give it one "
+                                                                         "(uid=...), narratives and Grafana find "
+                                                                         "dashboards by uid")
+    return DashboardModule(file=shown, uid=uid, model=model, printed=printed)
 
 
 def to_plain(obj: Any) -> Any:
@@ -119,15 +132,15 @@ def to_plain(obj: Any) -> Any:
     return obj
 
 
-def _dashboard_line(path: Path) -> int | None:
-    """The line of the module's top-level `dashboard = ...`: where a uid problem is fixed."""
+def _assignment_line(path: Path, name: str) -> int | None:
+    """The line of the module's top-level `<name> = ...`: where a problem with it is fixed."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
         return None
     lines = [node.lineno for node in tree.body
              if isinstance(node, (ast.Assign, ast.AnnAssign))
-             and any(isinstance(t, ast.Name) and t.id == "dashboard"
+             and any(isinstance(t, ast.Name) and t.id == name
                      for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))]
     return lines[-1] if lines else None
 

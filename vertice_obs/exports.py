@@ -23,10 +23,11 @@ class ExportsDir:
         self.path = path
 
     def existing(self) -> set[str]:
-        """Files we own: the manifest and every `<narrative>/<uid>.json`."""
+        """Files we own: the manifest, every `<narrative>/<uid>.json` and `rules/<name>.yaml`."""
         if not self.path.is_dir():
             return set()
         owned = {p.relative_to(self.path).as_posix() for p in self.path.glob("*/*.json")}
+        owned |= {p.relative_to(self.path).as_posix() for p in self.path.glob("rules/*.yaml")}
         if (self.path / MANIFEST).is_file():
             owned.add(MANIFEST)
         return owned
