@@ -172,3 +172,34 @@ def test_report_page_shows_its_plots_when_rendered(chaos_day, tmp_path):
     shaded = sum(near(p, (251, 230, 224), 4) for p in pixels)  # fault windows (#e4572e at 15 %)
     assert line > 2000, f"no plotted series visible ({line} pixels)"
     assert shaded > 20000, f"no shaded fault windows visible ({shaded} pixels)"
+
+
+def test_timeout_reverts_and_aborts(system, tmp_path):
+    sim, prometheus = system
+    journal = tmp_path / "journal.json"
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "run", str(RUN), "--target-url", sim.url,
+                                      "--prometheus-url", prometheus.url, "--time-scale", "0.02", "--timeout", "4s",
+                                      "--journal", str(journal)], env={"GRAFANA_URL": ""})
+    assert result.exit_code == 130
+    assert "the run's deadline passed during streaming-latency" in result.stderr
+    assert "the fault in progress was reverted" in result.stderr
+    assert fault_state(sim) == {"latency_ms": 0.0, "kill_switch": False}
+    data = json.loads(journal.read_text())
+    assert data["status"] == "aborted"
+    kinds = [e["kind"] for e in data["events"] if e["kind"] in ("inject", "revert")]
+    assert kinds and kinds == ["inject", "revert"] * (len(kinds) // 2)
+
+
+def test_an_unreachable_target_fails_before_leaving_anything(system, tmp_path):
+    from prometheus_harness import free_port
+
+    sim, prometheus = system
+    target = f"http://127.0.0.1:{free_port()}"
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "run", str(RUN), "--target-url", target,
+                                      "--prometheus-url", prometheus.url, "--time-scale", "0.01",
+                                      "--journal", str(tmp_path / "j.json")], env={"GRAFANA_URL": ""})
+    assert result.exit_code == 2
+    # The injection failed, and so did the revert in its `finally`: the person is told to check by hand.
+    assert (f"vobs: error: could not revert streaming-latency 100ms: DELETE {target}/fault/latency: "
+            "ConnectionError — revert it by hand") in result.stderr
+    assert json.loads((tmp_path / "j.json").read_text())["status"] == "failed"

@@ -106,6 +106,10 @@ class Runner:
             self.journal.data["status"] = "aborted"
             self.journal.event("aborted", reason="interrupted (Ctrl-C or SIGTERM)")
             raise Aborted("interrupted: the fault in progress was reverted; the journal says how far it got") from None
+        except Aborted as exc:
+            self.journal.data["status"] = "aborted"
+            self.journal.event("aborted", reason=str(exc))
+            raise
         except VobsError as exc:
             self.journal.data["status"] = "failed"
             self.journal.event("error", message=str(exc))
