@@ -291,7 +291,7 @@ class DirectoryTarget:
         with self._lock:
             state = self._state()
             state["folders"][folder.uid] = {"title": folder.title, "parent": folder.parent_uid}
-            self._write(self._state_file, json.dumps(state, indent=2, sort_keys=True) + "\n")
+            self._save_state(state)
 
     def save(self, model: dict[str, Any], folder_uid: str, message: str, version: int | None) -> int:
         with self._lock:
@@ -303,16 +303,15 @@ class DirectoryTarget:
                 uid = folders[uid].get("parent", "")
             old = self._path_of(model["uid"])
             target = self.dir.joinpath(*parts, f"{model['uid']}.json")
-            self._write(target, to_json_text(normalize(model)))
+            write_atomic(target, to_json_text(normalize(model)))
             if old is not None and old != target:
                 old.unlink()
             entry = state["dashboards"].get(model["uid"], {})
             new_version = int(entry.get("version") or 0) + 1
             state["dashboards"][model["uid"]] = {"folder": folder_uid, "hash": content_hash(model),
                                                  "version": new_version, "message": message}
-            self._write(self._state_file, json.dumps(state, indent=2, sort_keys=True) + "\n")
+            self._save_state(state)
             return new_version
 
-    @staticmethod
-    def _write(target: Path, text: str) -> None:
-        write_atomic(target, text)
+    def _save_state(self, state: dict[str, Any]) -> None:
+        write_atomic(self._state_file, json.dumps(state, indent=2, sort_keys=True) + "\n")
