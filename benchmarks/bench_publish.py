@@ -25,10 +25,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_build import generate  # noqa: E402
 from grafana_client import GrafanaApi  # noqa: E402
-from vertice_obs.build import plan_build  # noqa: E402
+
+from vertice_obs.build.plan import plan_build  # noqa: E402
+from vertice_obs.grafana.destinations import GrafanaDestination  # noqa: E402
+from vertice_obs.grafana.publish import execute, folder_chain, plan_publish  # noqa: E402
 from vertice_obs.project import load_project  # noqa: E402
-from vertice_obs.publish import execute, folder_chain, plan_publish  # noqa: E402
-from vertice_obs.targets import GrafanaTarget  # noqa: E402
 
 TOKEN = "glsa_standin_token"
 
@@ -62,7 +63,7 @@ def main() -> None:
         rendered = plan_build(load_project(root, environ={})).rendered
 
         with standin_process(args.latency_ms) as url:
-            target = GrafanaTarget(url, TOKEN)
+            target = GrafanaDestination(url, TOKEN)
             start = time.perf_counter()
             plan = plan_publish(rendered, target, workers=args.concurrency)
             results = execute(plan, target, "bench", root / "backups", workers=args.concurrency)

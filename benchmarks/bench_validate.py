@@ -26,11 +26,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from prometheus_harness import PrometheusServer  # noqa: E402
-from vertice_obs.catalog import load_catalog  # noqa: E402
-from vertice_obs.extract import clear_caches  # noqa: E402
+
+from vertice_obs.metrics.catalog import load_catalog  # noqa: E402
+from vertice_obs.metrics.extract import clear_caches  # noqa: E402
+from vertice_obs.metrics.prometheus import PrometheusSource  # noqa: E402
+from vertice_obs.metrics.validation import DashboardFile, collect, validate  # noqa: E402
 from vertice_obs.simulator import Simulator  # noqa: E402
-from vertice_obs.sources import PrometheusSource  # noqa: E402
-from vertice_obs.validation import DashboardFile, collect, validate  # noqa: E402
 
 SHAPES = [
     'sum by (instance) (rate({m}{{environment=~"$environment", service="svc-{d}"}}[$__rate_interval]))',

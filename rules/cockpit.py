@@ -1,6 +1,6 @@
 """Alerts for what Chaos Day watches: the stream's 500 ms budget, the kill switch's 200 ms, coherence."""
 
-from vertice_obs.alert_rules import AlertRule, RuleGroup
+from vertice_obs.build.rules import AlertRule, RuleGroup
 
 groups = [
     RuleGroup("maximus-cockpit", [

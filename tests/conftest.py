@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from prometheus_harness import INSTALL_HINT, PrometheusMissing, PrometheusServer, binary
-from vertice_obs.catalog import MetricCatalog, MetricSpec, load_catalog
+
+from vertice_obs.metrics.catalog import MetricCatalog, MetricSpec, load_catalog
 from vertice_obs.simulator import Simulator, openmetrics_history
 
 REPO = Path(__file__).resolve().parent.parent

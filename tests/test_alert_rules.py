@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from vertice_obs.alert_rules import AlertRule, RuleGroup, render
+from vertice_obs.build.rules import AlertRule, RuleGroup, render
 from vertice_obs.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ def test_a_broken_rules_module_is_located(tmp_path):
     shutil.copytree(REPO / "dashboards", tmp_path / "dashboards")
     shutil.copytree(REPO / "narratives", tmp_path / "narratives")
     (tmp_path / "rules").mkdir()
-    (tmp_path / "rules" / "bad.py").write_text("from vertice_obs.alert_rules import RuleGroup\n\ngroups = [1]\n")
+    (tmp_path / "rules" / "bad.py").write_text("from vertice_obs.build.rules import RuleGroup\n\ngroups = [1]\n")
     result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
     assert result.exit_code == 2
     assert "rules/bad.py: error: `groups` must be a list of RuleGroup [module/load]" in result.stderr

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from sample_project import DASHBOARD_A, DASHBOARD_B, make_project
-from vertice_obs.build import plan_build
+
+from vertice_obs.build.plan import plan_build
+from vertice_obs.build.render import layout, to_json_text
 from vertice_obs.cli import cli
 from vertice_obs.project import load_project
-from vertice_obs.render import layout, to_json_text
 
 GOLDEN = Path(__file__).parent / "golden" / "sample"
 
@@ -184,7 +184,7 @@ def test_render_does_not_mutate_its_input(tmp_path):
     project = load_project(tmp_path)
     plan = plan_build(project)
     models = [json.dumps(m.model, sort_keys=True) for m in plan.modules]
-    from vertice_obs.render import memberships_by_uid, render_dashboard
+    from vertice_obs.build.render import memberships_by_uid, render_dashboard
     memberships = memberships_by_uid(plan.narratives)
     for module in plan.modules:
         render_dashboard(module.model, memberships[module.uid], module.file)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from vertice_obs.catalog import load_catalog
 from vertice_obs.errors import InputError
+from vertice_obs.metrics.catalog import load_catalog
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,12 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-import shutil
 import requests
 from click.testing import CliRunner
-
 from grafana_standin import GrafanaStandIn
 from prometheus_harness import PrometheusServer
+
 from vertice_obs.cli import cli
 from vertice_obs.simulator import Simulator
 

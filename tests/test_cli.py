@@ -6,8 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from sample_project import make_project
+
 from vertice_obs.checks import CHECKS
 from vertice_obs.cli import cli
 

@@ -9,8 +9,8 @@ import json
 import os
 from pathlib import Path
 
-from vertice_obs.build import plan_build
-from vertice_obs.exports import ExportsDir
+from vertice_obs.build.exports import ExportsDir
+from vertice_obs.build.plan import plan_build
 from vertice_obs.project import load_project
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from vertice_obs.extract import MetricRef, ParseError, extract, uses_of
 from vertice_obs.finding import Location
-from vertice_obs.interpolate import Variable
-from vertice_obs.inventory import Query
+from vertice_obs.metrics.extract import MetricRef, ParseError, extract, uses_of
+from vertice_obs.metrics.interpolate import Variable
+from vertice_obs.metrics.inventory import Query
 
 R, F, O = "required", "fallback", "optional"
 
@@ -102,7 +102,7 @@ SHAPE_QUERIES = [
 
 @pytest.mark.parametrize("query", SHAPE_QUERIES)
 def test_shape_cache_gives_exactly_the_full_path_answer(query):
-    from vertice_obs.extract import variables_key
+    from vertice_obs.metrics.extract import variables_key
 
     variables = {"env": Variable("env", ("prod",))}
     full = uses_of(Query(query, WHERE), variables)

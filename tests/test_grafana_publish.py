@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from grafana_standin import GrafanaStandIn
 from prometheus_harness import free_port
+
 from vertice_obs.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,7 +111,7 @@ def test_ui_edit_is_not_overwritten_without_force_and_is_backed_up(project, graf
     assert grafana.dashboards[OVERVIEW]["model"]["description"] == "curated by hand"
 
     pulled = vobs(project, grafana, "pull", "--uid", OVERVIEW, "-o", str(project / "review"))
-    assert pulled.exit_code == 0
+    assert pulled.exit_code == 0, pulled.output
     review = json.loads((project / "review" / f"{OVERVIEW}.json").read_text())
     assert review["description"] == "curated by hand" and "version" not in review and "id" not in review
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 from grafana_client import GrafanaApi
-from grafana_client.client import GrafanaClientError, GrafanaServerError, GrafanaUnauthorizedError
-
+from grafana_client.client import (
+    GrafanaClientError,
+    GrafanaServerError,
+    GrafanaUnauthorizedError,
+)
 from grafana_standin import GrafanaStandIn
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from vertice_obs.interpolate import Variable, interpolate, variables_from_dashboard
+from vertice_obs.metrics.interpolate import (
+    Variable,
+    interpolate,
+    variables_from_dashboard,
+)
 
 VARS = {
     "environment": Variable("environment", ("prod",)),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vertice_obs.inventory import inventory
+from vertice_obs.metrics.inventory import inventory
 
 LEGACY = Path(__file__).parent / "data" / "legacy-dashboard.json"
 

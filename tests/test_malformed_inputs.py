@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-
 from sample_project import DASHBOARD_A, DASHBOARD_B, NARRATIVE, make_project
+
 from vertice_obs.cli import cli
 
 OTHER_NARRATIVE = """

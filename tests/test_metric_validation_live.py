@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import DISAPPEARED, DISAPPEARED_HOURS_AGO
 from prometheus_harness import free_port
+
 from vertice_obs.cli import cli
-from vertice_obs.sources import PrometheusSource
-from vertice_obs.validation import collect, load_dashboard_files, validate
+from vertice_obs.metrics.prometheus import PrometheusSource
+from vertice_obs.metrics.validation import collect, load_dashboard_files, validate
 
 REPO = Path(__file__).resolve().parent.parent
 SPIKES = "maximus_dopamine_spike_events_total"

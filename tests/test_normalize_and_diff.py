@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-
 from grafana_standin import GrafanaStandIn
-from vertice_obs.dashboard_diff import diff_dashboard, unified
-from vertice_obs.normalize import content_hash, normalize
-from vertice_obs.publish import execute, folder_chain, folder_uid, plan_publish
-from vertice_obs.render import RenderedDashboard
-from vertice_obs.targets import GrafanaTarget
+
+from vertice_obs.build.render import RenderedDashboard
+from vertice_obs.grafana.destinations import GrafanaDestination
+from vertice_obs.grafana.diff import diff_dashboard, unified
+from vertice_obs.grafana.normalize import content_hash, normalize
+from vertice_obs.grafana.publish import execute, folder_chain, folder_uid, plan_publish
 
 REPO = Path(__file__).resolve().parent.parent
 MODEL = json.loads((REPO / "exports" / "esgt" / "maximus-esgt-ignition.json").read_text())
@@ -80,7 +80,7 @@ def test_folder_uids_are_stable_valid_and_nested():
 def test_edit_between_plan_and_write_is_a_412_named_failure_and_nothing_is_lost(tmp_path):
     rendered = [RenderedDashboard("maximus-esgt-ignition", "esgt", "MAXIMUS/ESGT", MODEL, "esgt_ignition.py")]
     with GrafanaStandIn() as grafana:
-        target = GrafanaTarget(grafana.url, "glsa_standin_token")
+        target = GrafanaDestination(grafana.url, "glsa_standin_token")
         execute(plan_publish(rendered, target), target, "c1", tmp_path)
         changed = [RenderedDashboard(r.uid, r.narrative, r.folder, dict(r.model, description="new"), r.source)
                    for r in rendered]
@@ -96,7 +96,7 @@ def test_edit_between_plan_and_write_is_a_412_named_failure_and_nothing_is_lost(
 def test_folder_deleted_between_plan_and_write_fails_its_dashboards_by_name(tmp_path):
     rendered = [RenderedDashboard("maximus-esgt-ignition", "esgt", "MAXIMUS/ESGT", MODEL, "esgt_ignition.py")]
     with GrafanaStandIn() as grafana:
-        target = GrafanaTarget(grafana.url, "glsa_standin_token")
+        target = GrafanaDestination(grafana.url, "glsa_standin_token")
         target.create_folder(folder_chain("MAXIMUS")[0])
         plan = plan_publish(rendered, target)
         assert [f.uid for f in plan.folders] == ["vobs-maximus-esgt"]  # the parent exists at plan time

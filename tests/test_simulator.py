@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import random
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import random
-import shutil
-
 import pytest
 import requests
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, generate_latest
-from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as openmetrics_families,
+)
 from prometheus_client.parser import text_string_to_metric_families
-
 from prometheus_harness import INSTALL_HINT, free_port
-from vertice_obs.catalog import load_catalog
-from vertice_obs.simulator import Simulator, _poisson, openmetrics_history
+
+from vertice_obs.metrics.catalog import load_catalog
+from vertice_obs.simulator import Simulator, openmetrics_history
+from vertice_obs.simulator.processes import poisson as _poisson
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

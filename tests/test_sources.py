@@ -9,14 +9,22 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from conftest import DISAPPEARED, NEVER_RECORDED, RECORDED, legacy_history
 from prometheus_harness import PrometheusServer, free_port
-from vertice_obs.catalog import load_catalog
+
 from vertice_obs.errors import VobsError
+from vertice_obs.metrics.catalog import load_catalog
+from vertice_obs.metrics.prometheus import (
+    LAST_SEEN_STEP,
+    PRESENT_WINDOW,
+    CatalogSource,
+    NameSnapshot,
+    PrometheusSource,
+    SourceUnavailable,
+    gather,
+    redact,
+)
 from vertice_obs.simulator import Simulator
-from vertice_obs.sources import (LAST_SEEN_STEP, PRESENT_WINDOW, CatalogSource, NameSnapshot, PrometheusSource,
-                                 SourceUnavailable, gather, redact)
 
 SPIKES = "maximus_dopamine_spike_events_total"
 NEVER = "maximus_never_existed_total"

@@ -1,3 +1,3 @@
-from .cli import main
+from vertice_obs.cli import main
 
 main()

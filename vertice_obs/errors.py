@@ -2,9 +2,14 @@
 
 `InputError` is raised for bad input (a malformed narrative, an unknown dashboard uid, a bad config):
 the CLI prints it as one line — `file:line: message` — and exits with `EXIT_INPUT`.
+`redact` is the one way a URL reaches a message.
+
+Owns: exit codes, the error types, redaction. Imports nothing from vertice_obs.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # the check ran and found something: stale exports, missing metrics, a diff
@@ -33,3 +38,9 @@ class InputError(VobsError):
         if self.file:
             return f"{self.file}: {self.message}"
         return self.message
+
+
+def redact(url: str) -> str:
+    """A URL fit for messages: no `user:pass@`, no query string or fragment (tokens live there)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))

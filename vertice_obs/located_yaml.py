@@ -1,4 +1,5 @@
-"""YAML loading that remembers where every value came from, so errors can say `file:line`.
+"""YAML loading that remembers where every value came from, so errors can say `file:line`,
+and schema checking of such documents against the JSON Schemas bundled in `vertice_obs/schemas/`.
 
 PyYAML's composed node tree carries marks; we construct plain Python data from it and keep a side
 table mapping each value's path (a tuple of keys and indexes) to its 1-based line. Duplicate keys,
@@ -7,13 +8,16 @@ which PyYAML silently resolves to the last one, are reported as errors here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import InputError
+from vertice_obs.errors import InputError
 
 PathKey = tuple[Any, ...]
 
@@ -95,3 +99,58 @@ def _build(node: yaml.Node, path: PathKey, doc: LocatedDocument, loader: yaml.Sa
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), doc, loader) for i, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
+
+
+# --- schema checking: jsonschema validates; this turns its first error into one actionable line ---
+
+
+@cache
+def _validator(name: str):
+    import jsonschema  # only when a document is schema-checked: keeps `vobs --help` light
+
+    schema = json.loads(resources.files("vertice_obs.schemas").joinpath(f"{name}.schema.json").read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def check_schema(doc: LocatedDocument, schema: str) -> None:
+    """Raise `InputError` for the first (in document order) schema violation in `doc`."""
+    errors = list(_validator(schema).iter_errors(doc.data))
+    if not errors:
+        return
+    # Report the error a reader meets first in the file, the most specific one at that line.
+    error = min(errors, key=lambda e: (doc.line(tuple(e.absolute_path)), -len(e.absolute_path)))
+    raise _explain(doc, error)
+
+
+def _explain(doc: LocatedDocument, error) -> InputError:
+    path = tuple(error.absolute_path)
+    where = _describe(path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        known = set(allowed)
+        unknown = sorted(k for k in error.instance if k not in known)
+        key = unknown[0] if unknown else "?"
+        return doc.error(f"unknown key {key!r}{where} (allowed: {', '.join(allowed)})", path + (key,))
+    if error.validator == "required":
+        return doc.error(f"{error.message.replace(' is a required property', '')} is required{where}", path)
+    if error.validator == "enum":
+        options = ", ".join(map(str, error.validator_value))
+        return doc.error(f"{error.instance!r} is not one of: {options}{where}", path)
+    if error.validator in ("minProperties", "maxProperties") and "description" in error.schema:
+        return doc.error(f"{error.schema['description']}{where}", path)
+    if error.validator == "pattern":
+        hint = error.schema.get("description", f"must match {error.validator_value}")
+        return doc.error(f"{error.instance!r}{where}: {hint}", path)
+    return doc.error(f"{error.message}{where}", path)
+
+
+def _describe(path: tuple) -> str:
+    """`('chapters', 2, 'title')` → " in chapters[2].title"."""
+    if not path:
+        return ""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return f" in {text}"

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import Any, Sequence
 
-from .finding import Finding
+from vertice_obs.finding import Finding
 
 FORMATS = ("text", "json")
 
@@ -35,7 +35,7 @@ _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 def findings_sarif(findings: Sequence[Finding], tool_version: str) -> str:
     """SARIF 2.1.0, for code-scanning UIs: one rule per check id, one result per finding."""
-    from .checks import CHECKS  # the registry documents the rules
+    from vertice_obs.checks import CHECKS  # the registry documents the rules
 
     used = sorted({f.check for f in findings})
     rules = [{"id": cid, "shortDescription": {"text": cid},

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import InputError
-from .located_yaml import load_located
+from vertice_obs.errors import InputError
+from vertice_obs.located_yaml import load_located
 
 ENVIRONMENT = {
     "grafana_url": "GRAFANA_URL",

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..catalog import MetricCatalog
-from ..classify import classify
-from ..extract import uses_of
-from ..finding import Finding, Location, Severity
-from ..inventory import Query
-from ..sources import MetricSource, gather
-from .runner import probe_query, window_seconds
-from .scenario import Run
+from vertice_obs.chaos.runner import probe_query, window_seconds
+from vertice_obs.chaos.scenario import Run
+from vertice_obs.finding import Finding, Location, Severity
+from vertice_obs.metrics.catalog import MetricCatalog
+from vertice_obs.metrics.classify import classify
+from vertice_obs.metrics.extract import uses_of
+from vertice_obs.metrics.inventory import Query
+from vertice_obs.metrics.prometheus import MetricSource, gather
 
 # Outcomes that leave a probe without data.
 BLOCKING = {"metric/missing", "metric/disappeared", "metric/recording-rule", "metric/unknown", "promql/parse"}

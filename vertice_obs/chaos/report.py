@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..exports import write_atomic
+from vertice_obs.files import write_atomic
 
 SEVERITIES = ("critical", "major", "minor")
 # Priority from severity × impact (impact: the phase in which the expectation failed).

@@ -20,9 +20,9 @@ from typing import Any, Callable, Protocol
 import requests
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
 
-from ..errors import VobsError
-from ..exports import write_atomic
-from .scenario import Action, Probe, Run, Scenario
+from vertice_obs.chaos.scenario import Action, Probe, Run, Scenario
+from vertice_obs.errors import VobsError
+from vertice_obs.files import write_atomic
 
 PHASES = ("baseline", "fault", "recover")
 

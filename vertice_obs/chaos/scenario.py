@@ -13,8 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from .. import schema_check
-from ..located_yaml import LocatedDocument, load_located
+from vertice_obs.located_yaml import LocatedDocument, check_schema, load_located
 
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
@@ -102,7 +101,7 @@ class Run:
 
 def load_run(path: Path, display: str | None = None) -> Run:
     doc = load_located(path, display)
-    schema_check.check(doc, "chaos")
+    check_schema(doc, "chaos")
     data = doc.data
     scenarios, seen = [], {}
     for i, raw in enumerate(data["scenarios"]):

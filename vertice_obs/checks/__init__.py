@@ -3,6 +3,10 @@
 Organised as pint organises its checks: a check is a function registered with `@check(...)` into
 `CHECKS`; its docstring is what `vobs checks` shows. Dashboard checks receive one rendered dashboard
 model and yield `(message, Location)` pairs; the registry turns them into `Finding`s.
+
+Owns: the registry (`CHECKS`), the house-style dashboard checks, and the ids and docs of the
+checks other stages report (module loading, metric classification). Part of the shared kernel.
+May import: the rest of the kernel (`finding`, `panels`). Must not import any stage.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from ..finding import Finding, Location, Severity
+from vertice_obs.finding import Finding, Location, Severity
 
 DashboardCheckFn = Callable[[dict[str, Any], str], Iterable[tuple[str, Location]]]
 
@@ -61,4 +65,4 @@ def finding(check_id: str, message: str, location: Location, **extra: Any) -> Fi
 
 
 # Importing the check modules registers them.
-from . import dashboard_style, metrics, modules  # noqa: E402,F401
+from vertice_obs.checks import dashboard_style, metrics, modules  # noqa: E402,F401

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..finding import Location, Severity
-from ..panels import SCHEMA_VERSION
-from . import check
+from vertice_obs.checks import check
+from vertice_obs.finding import Location, Severity
+from vertice_obs.panels import SCHEMA_VERSION
 
 # Panel types that show numbers, and therefore need a unit to be read correctly.
 _NUMERIC = {"timeseries", "stat", "gauge", "bargauge", "heatmap", "table", "graph", "singlestat"}

@@ -6,8 +6,8 @@ severity and the explanation `vobs checks` prints.
 
 from __future__ import annotations
 
-from ..finding import Severity
-from . import check
+from vertice_obs.checks import check
+from vertice_obs.finding import Severity
 
 
 def _register(check_id: str, severity: Severity, doc: str) -> None:

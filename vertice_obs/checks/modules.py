@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..finding import Severity
-from . import check
+from vertice_obs.checks import check
+from vertice_obs.finding import Severity
 
 
 @check("module/load", Severity.ERROR, scope="module")

@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from .catalog import MetricCatalog
-from .finding import Finding
+from vertice_obs.finding import Finding
+from vertice_obs.metrics.catalog import MetricCatalog
 
 # Most actionable first.
 STATUS_ORDER = ("missing", "disappeared", "recording-rule", "unknown", "fallback-only", "intentionally-absent",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from .build import MANIFEST
+from vertice_obs.files import write_atomic
+
+MANIFEST = "manifest.json"  # what was rendered, its folder and content hash
 
 
 @dataclass(frozen=True)
@@ -63,17 +63,3 @@ class ExportsDir:
             else:
                 write_atomic(target, files[change.path])
         return changes
-
-
-def write_atomic(target: Path, text: str) -> None:
-    """Write via a temporary file in the same directory and rename: readers never see half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

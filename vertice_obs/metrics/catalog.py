@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import schema_check
-from .located_yaml import load_located
+from vertice_obs.located_yaml import check_schema, load_located
 
 # The series a histogram or summary family exposes, as Prometheus stores them.
 _FAMILY_SUFFIXES = {
@@ -73,7 +72,7 @@ class MetricCatalog:
 def load_catalog(path: Path | str, display: str | None = None) -> MetricCatalog:
     """Load and validate the catalog; raise `InputError` (file:line) on any problem."""
     doc = load_located(path, display)
-    schema_check.check(doc, "catalog")
+    check_schema(doc, "catalog")
     seen: dict[str, int] = {}
     metrics = []
     for index, raw in enumerate(doc.data["metrics"]):

@@ -18,10 +18,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .exports import write_atomic
-from .normalize import normalize
-from .render import RenderedDashboard, to_json_text
-from .targets import DashboardTarget, Folder, LiveDashboard, TargetError, publish_message
+from vertice_obs.build.render import RenderedDashboard, to_json_text
+from vertice_obs.files import write_atomic
+from vertice_obs.grafana.destinations import (
+    Destination,
+    DestinationError,
+    Folder,
+    LiveDashboard,
+    publish_message,
+)
+from vertice_obs.grafana.normalize import normalize
 
 CREATE, UPDATE, UNCHANGED, DRIFT = "create", "update", "unchanged", "skipped-drift"
 DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: "skipped-drift"}
@@ -73,7 +79,7 @@ def folder_uid(path: str) -> str:
     return uid
 
 
-def plan_publish(rendered: Sequence[RenderedDashboard], target: DashboardTarget, force: bool = False,
+def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, force: bool = False,
                  workers: int = 8, on_fetched: Callable[[str], None] | None = None) -> PublishPlan:
     existing = target.folders()
     folders: list[Folder] = []
@@ -119,7 +125,7 @@ def _decide(r: RenderedDashboard, live: LiveDashboard | None, force: bool) -> Ac
                                                                   else ""))
 
 
-def execute(plan: PublishPlan, target: DashboardTarget, commit: str, backup_dir: Path, workers: int = 8,
+def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Path, workers: int = 8,
             on_done: Callable[[Result], None] | None = None) -> list[Result]:
     results: dict[str, Result] = {}
     failed_folders: dict[str, str] = {}
@@ -129,7 +135,7 @@ def execute(plan: PublishPlan, target: DashboardTarget, commit: str, backup_dir:
             continue
         try:
             target.create_folder(folder)
-        except TargetError as exc:
+        except DestinationError as exc:
             failed_folders[folder.uid] = str(exc)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
@@ -145,7 +151,7 @@ def execute(plan: PublishPlan, target: DashboardTarget, commit: str, backup_dir:
             version = target.save(action.model, action.folder_uid, publish_message(commit, action.model),
                                   action.live.version if action.live else None)
             return Result(action.uid, DONE[action.kind], action.reason, version)
-        except TargetError as exc:
+        except DestinationError as exc:
             return Result(action.uid, "failed", str(exc))
         except OSError as exc:
             return Result(action.uid, "failed", f"could not write the backup: {exc.strerror}")

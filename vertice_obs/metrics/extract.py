@@ -13,11 +13,11 @@ from typing import Any, Hashable, Iterable, Mapping
 
 import promql_parser as pp
 
-from .classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
-from .finding import Finding, Location
-from .checks import finding
-from .interpolate import Variable, interpolate
-from .inventory import Query
+from vertice_obs.checks import finding
+from vertice_obs.finding import Finding
+from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
+from vertice_obs.metrics.interpolate import Variable, interpolate
+from vertice_obs.metrics.inventory import Query
 
 _ABSENT_FUNCTIONS = {"absent", "absent_over_time"}
 

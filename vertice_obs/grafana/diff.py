@@ -14,7 +14,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from .normalize import canonical_text, normalize
+from vertice_obs.grafana.normalize import canonical_text, normalize
 
 ADDED, REMOVED, CHANGED, UNCHANGED, ORPHANED = "added", "removed", "changed", "unchanged", "orphaned"
 

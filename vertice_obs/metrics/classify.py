@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
-from .catalog import MetricCatalog
-from .checks import finding
-from .finding import Finding, Location, Severity
+from vertice_obs.checks import finding
+from vertice_obs.finding import Finding, Location, Severity
+from vertice_obs.metrics.catalog import MetricCatalog
 
 # Roles a metric reference plays in its query (set by extraction).
 REQUIRED, FALLBACK, OPTIONAL = "required", "fallback", "optional"

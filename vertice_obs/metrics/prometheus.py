@@ -13,15 +13,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, TypeVar
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from .catalog import MetricCatalog
-from .classify import Evidence
-from .errors import VobsError
+from vertice_obs.errors import VobsError, redact
+from vertice_obs.metrics.catalog import MetricCatalog
+from vertice_obs.metrics.classify import Evidence
 
 # "Present now" = had samples in the last PRESENT_WINDOW. Prometheus answers label-value queries at
 # block granularity: the head block (the last ~2–3 h) is listed whole, older persisted blocks only
@@ -334,12 +334,6 @@ def _split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     if parts.username is None and parts.password is None:
         return url, None
     return redact(url), (unquote(parts.username or ""), unquote(parts.password or ""))
-
-
-def redact(url: str) -> str:
-    """A URL fit for messages: no `user:pass@`, no query string or fragment (tokens live there)."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
 
 
 def _ts(moment: datetime) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Iterable, Sequence
 
-from .narrative import Chapter, Narrative
+from vertice_obs.build.narrative import Chapter, Narrative
 
 MANAGED_TAG = "vertice-obs"
 GRID_WIDTH = 24

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 import yaml
 
-from .dashboard_modules import ModuleFailure, import_attribute
+from vertice_obs.build.modules import ModuleFailure, import_attribute
 
 
 @dataclass(frozen=True)

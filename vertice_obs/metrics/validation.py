@@ -13,15 +13,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .build import MANIFEST
-from .catalog import MetricCatalog
-from .classify import Evidence, MetricUse, classify
-from .errors import InputError
-from .extract import uses_of, variables_key
-from .finding import Finding
-from .interpolate import variables_from_dashboard
-from .inventory import inventory
-from .sources import MetricSource, gather
+from vertice_obs.build.exports import MANIFEST
+from vertice_obs.errors import InputError
+from vertice_obs.finding import Finding
+from vertice_obs.metrics.catalog import MetricCatalog
+from vertice_obs.metrics.classify import Evidence, MetricUse, classify
+from vertice_obs.metrics.extract import uses_of, variables_key
+from vertice_obs.metrics.interpolate import variables_from_dashboard
+from vertice_obs.metrics.inventory import inventory
+from vertice_obs.metrics.prometheus import MetricSource, gather
 
 
 @dataclass(frozen=True)
@@ -137,3 +137,17 @@ def with_lines(findings: Iterable[Finding], dashboards: Iterable[DashboardFile])
 def narratives_of(dashboards: Iterable[DashboardFile]) -> dict[str, tuple[str, ...]]:
     return {d.uid: d.narratives for d in dashboards}
 
+
+def query_inventory(file: str, model: dict) -> dict:
+    """Dashboard → panels → queries → metrics (and parse errors): the `inventory.json` of `vobs pull`."""
+    queries, _ = inventory(model, file)
+    variables = variables_from_dashboard(model)
+    panels: dict = {}
+    for q in queries:
+        uses, findings = uses_of(q, variables)
+        key = q.location.panel if q.location.panel is not None else q.location.target
+        panels.setdefault(key, []).append({"target": q.location.target, "expr": q.expr,
+                                           "metrics": sorted({u.metric for u in uses}),
+                                           "errors": [f.message for f in findings]})
+    return {"uid": model.get("uid"), "title": model.get("title"), "file": file,
+            "panels": [{"panel": k, "queries": v} for k, v in panels.items()]}

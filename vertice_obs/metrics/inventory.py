@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from .checks import finding
-from .finding import Finding, Location
+from vertice_obs.checks import finding
+from vertice_obs.finding import Finding, Location
 
 MIXED = "-- Mixed --"
 _BUILTIN = {"-- Dashboard --": "dashboard", "-- Grafana --": "grafana", MIXED: "mixed"}

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from . import schema_check
-from .errors import InputError
-from .located_yaml import load_located
+from vertice_obs.located_yaml import check_schema
+from vertice_obs.errors import InputError
+from vertice_obs.located_yaml import load_located
 
 CATALOG_FILE = "metrics.yaml"
 
@@ -45,7 +45,7 @@ class Narrative:
 
 def load_narrative(path: Path, display: str | None = None) -> Narrative:
     doc = load_located(path, display)
-    schema_check.check(doc, "narrative")
+    check_schema(doc, "narrative")
     data = doc.data
     if data["id"] != path.stem:
         raise doc.error(f"narrative id {data['id']!r} must match its file name {path.stem!r}", ("id",))

@@ -1,8 +1,8 @@
 """Where dashboards are published: a live Grafana (through grafana-client) or a provisioning folder.
 
 Both sit behind one small interface so that diff, publish and pull never know which it is.
-Errors become `TargetError` with a one-line message naming the dashboard; tokens never appear in
-messages. `GrafanaTarget` retries 5xx, connection errors and timeouts with exponential backoff,
+Errors become `DestinationError` with a one-line message naming the dashboard; tokens never appear in
+messages. `GrafanaDestination` retries 5xx, connection errors and timeouts with exponential backoff,
 and honours `429 Retry-After`.
 """
 
@@ -20,17 +20,16 @@ import niquests
 from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaException, GrafanaTimeoutError
 
-from .errors import VobsError
-from .exports import write_atomic
-from .normalize import content_hash, normalize, unwrap
-from .render import to_json_text
-from .sources import redact
+from vertice_obs.build.render import to_json_text
+from vertice_obs.errors import VobsError, redact
+from vertice_obs.files import write_atomic
+from vertice_obs.grafana.normalize import content_hash, normalize, unwrap
 
 T = TypeVar("T")
 MESSAGE_PREFIX = "vobs publish"
 
 
-class TargetError(VobsError):
+class DestinationError(VobsError):
     def __init__(self, message: str, status: int = 0, retryable: bool = False):
         super().__init__(message)
         self.status = status
@@ -59,7 +58,7 @@ class Folder:
     parent_uid: str = ""
 
 
-class DashboardTarget(Protocol):
+class Destination(Protocol):
     description: str
 
     def get(self, uid: str, history: bool = True) -> LiveDashboard | None: ...
@@ -88,7 +87,7 @@ def recorded_hash(message: str) -> str | None:
     return None
 
 
-class GrafanaTarget:
+class GrafanaDestination:
     def __init__(self, url: str, token: str | None = None, org_id: int | None = None, timeout: float = 10.0,
                  max_attempts: int = 4, backoff: float = 0.2, max_retry_after: float = 30.0):
         self.url = url.rstrip("/")
@@ -117,7 +116,7 @@ class GrafanaTarget:
         """The live dashboard; with `history`, also what vobs last published (one more request)."""
         try:
             full = self._call(f"dashboard {uid}", lambda: self.api.dashboard.get_dashboard(uid))
-        except TargetError as exc:
+        except DestinationError as exc:
             if exc.status == 404:
                 return None
             raise
@@ -166,7 +165,7 @@ class GrafanaTarget:
         try:
             self._call(f"folder {folder.title!r}", lambda: self.api.folder.create_folder(
                 folder.title, uid=folder.uid, parent_uid=folder.parent_uid or None))
-        except TargetError as exc:
+        except DestinationError as exc:
             if exc.status not in (409, 412):  # 409 or 412 by version: it exists, which is what we want
                 raise
 
@@ -199,37 +198,37 @@ class GrafanaTarget:
                     wait = min(float(header), self.max_retry_after)
             time.sleep(wait)
 
-    def _explain(self, what: str, exc: Exception) -> TargetError:
+    def _explain(self, what: str, exc: Exception) -> DestinationError:
         where = self.description
         if isinstance(exc, GrafanaTimeoutError) or isinstance(exc, niquests.exceptions.Timeout):
-            return TargetError(f"{what}: {where} timed out", retryable=True)
+            return DestinationError(f"{what}: {where} timed out", retryable=True)
         if isinstance(exc, niquests.exceptions.ConnectionError):
-            return TargetError(f"{what}: {where} is unreachable", retryable=True)
+            return DestinationError(f"{what}: {where} is unreachable", retryable=True)
         if isinstance(exc, GrafanaException):
             status = exc.status_code or 0
             body = exc.response if isinstance(exc.response, dict) else {}
             detail = body.get("message") or str(exc)
             if status == 0:
-                return TargetError(f"{what}: {where} is unreachable ({detail})", retryable=True)
+                return DestinationError(f"{what}: {where} is unreachable ({detail})", retryable=True)
             if status == 401:
-                return TargetError(f"{what}: {where} refused the credentials (401 {detail}): check GRAFANA_TOKEN",
+                return DestinationError(f"{what}: {where} refused the credentials (401 {detail}): check GRAFANA_TOKEN",
                                    status)
             if status == 403:
-                return TargetError(f"{what}: the token lacks permission (403): {detail}", status)
+                return DestinationError(f"{what}: the token lacks permission (403): {detail}", status)
             if status == 404:
-                return TargetError(f"{what}: not found (404): {detail}", status)
+                return DestinationError(f"{what}: not found (404): {detail}", status)
             if status == 412:
-                return TargetError(f"{what}: changed in Grafana meanwhile (412 {body.get('status', '')}): "
+                return DestinationError(f"{what}: changed in Grafana meanwhile (412 {body.get('status', '')}): "
                                    f"run vobs diff, then publish again", status)
             if status == 429 or status >= 500:
-                return TargetError(f"{what}: {where} answered {status}: {detail}", status, retryable=True)
-            return TargetError(f"{what}: {where} answered {status}: {detail}", status)
+                return DestinationError(f"{what}: {where} answered {status}: {detail}", status, retryable=True)
+            return DestinationError(f"{what}: {where} answered {status}: {detail}", status)
         if isinstance(exc, niquests.exceptions.RequestException):
-            return TargetError(f"{what}: {where}: {type(exc).__name__}", retryable=True)
+            return DestinationError(f"{what}: {where}: {type(exc).__name__}", retryable=True)
         raise exc
 
 
-class DirectoryTarget:
+class ProvisioningFolder:
     """A Grafana file-provisioning folder: `<dir>/<folder path>/<uid>.json`, the embedded default.
 
     What vobs last wrote is remembered in `<dir>/.vobs-state.json` (uid → content hash), so a file
@@ -258,7 +257,7 @@ class DirectoryTarget:
         try:
             model = unwrap(json.loads(path.read_text(encoding="utf-8")))
         except ValueError as exc:
-            raise TargetError(f"dashboard {uid}: {path} is not valid JSON: {exc}") from None
+            raise DestinationError(f"dashboard {uid}: {path} is not valid JSON: {exc}") from None
         entry = self._state()["dashboards"].get(uid, {})
         folder_uid = entry.get("folder", "")
         return LiveDashboard(uid, model, entry.get("version"), folder_uid, entry.get("hash"))

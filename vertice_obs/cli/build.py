@@ -1,0 +1,168 @@
+"""`vobs build`, `vobs list`, `vobs checks`: render narratives into exports/ and show what was rendered."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from vertice_obs.cli.app import cli
+from vertice_obs.cli.options import FORMAT, count, project_of
+from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
+from vertice_obs.finding import Severity
+from vertice_obs.output import findings_text
+
+if TYPE_CHECKING:
+    from vertice_obs.build.plan import BuildPlan
+    from vertice_obs.project import Project
+
+
+def _plan(project: Project, show_progress: bool) -> BuildPlan:
+    from vertice_obs.build.modules import discover
+    from vertice_obs.build.plan import plan_build
+
+    if not show_progress:
+        return plan_build(project)
+    total = len(discover(project.dashboards_dir))
+    with click.progressbar(length=total, label="loading dashboards", file=sys.stderr, show_pos=True) as bar:
+        return plan_build(project, progress=lambda _file: bar.update(1))
+
+
+def _report_findings(plan: BuildPlan, fmt: str) -> None:
+    shown = [f for f in plan.findings if f.severity >= Severity.WARNING]
+    if shown and fmt == "text":
+        click.echo(findings_text(shown), err=True)
+
+
+@cli.command()
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 and list the stale files if exports/ differs from what the code renders.")
+@FORMAT
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: when stderr is a terminal).")
+@click.pass_context
+def build(ctx: click.Context, check: bool, fmt: str, progress: bool | None) -> None:
+    """Render every narrative's dashboards into exports/<narrative>/<uid>.json.
+
+    Output is deterministic — sorted keys, 2-space indent, stable panel ids and positions — and
+    each file is written atomically, with exports/manifest.json listing what was rendered.
+    A dashboard module that fails to load is reported with its file and line; the others still
+    render and the failed one keeps its previous export (exit 2). An invalid narrative stops the
+    build before anything is written (exit 2).
+
+    \b
+    Examples:
+      vobs build
+      vobs build --check            # in CI, after the tests
+      vobs build --check --format json
+    """
+    from vertice_obs.build.exports import ExportsDir
+
+    project = project_of(ctx)
+    plan = _plan(project, sys.stderr.isatty() if progress is None else progress)
+    exports = ExportsDir(project.exports_dir)
+    shown_root = project.display(project.exports_dir)
+    changes = exports.compare(plan.files, plan.complete) if check else exports.apply(plan.files, plan.complete)
+    _report_findings(plan, fmt)
+    failed = bool(plan.failures)
+
+    if fmt == "json":
+        click.echo(json.dumps({
+            "check": check,
+            "exports": shown_root,
+            "dashboards": len(plan.rendered),
+            "narratives": len(plan.narratives),
+            "changes": [{"kind": c.kind, "path": f"{shown_root}/{c.path}"} for c in changes],
+            "findings": [f.to_dict() for f in plan.findings],
+        }, indent=2, sort_keys=True, ensure_ascii=False))
+    elif check:
+        if changes:
+            click.echo(f"{shown_root}/ is stale: {len(changes)} file(s) differ from what the code renders")
+            for c in changes:
+                click.echo(f"  {c.kind:8} {shown_root}/{c.path}")
+            click.echo("run `vobs build` and commit exports/")
+        else:
+            click.echo(f"{shown_root}/ is up to date ({count(len(plan.rendered), 'dashboard')}, "
+                       f"{count(len(plan.narratives), 'narrative')})")
+    else:
+        written = sum(c.kind != "extra" for c in changes)
+        deleted = sum(c.kind == "extra" for c in changes)
+        click.echo(f"rendered {count(len(plan.rendered), 'dashboard')} in {count(len(plan.narratives), 'narrative')} → "
+                   f"{shown_root}/ ({written} written, {deleted} deleted, "
+                   f"{len(plan.files) - written} unchanged)")
+    if failed:
+        click.echo(f"vobs: error: {len(plan.failures)} dashboard module(s) failed to load; "
+                   "their previous exports are kept", err=True)
+        ctx.exit(EXIT_INPUT)
+    ctx.exit(EXIT_FINDINGS if check and changes else EXIT_OK)
+
+
+@cli.command("list")
+@FORMAT
+@click.option("--panels/--no-panels", default=True, show_default=True, help="Show each dashboard's panels.")
+@click.pass_context
+def list_(ctx: click.Context, fmt: str, panels: bool) -> None:
+    """Show narratives → chapters → dashboards → panels, as rendered.
+
+    \b
+    Examples:
+      vobs list
+      vobs list --no-panels
+      vobs list --format json | jq '.[].chapters[].dashboard.uid'
+    """
+    from vertice_obs.build.plan import plan_build
+    from vertice_obs.checks.dashboard_style import iter_panels
+
+    project = project_of(ctx)
+    plan = plan_build(project)
+    by_uid = {r.uid: r for r in plan.rendered}
+    tree = []
+    for narrative in plan.narratives:
+        chapters = []
+        for index, chapter in enumerate(narrative.chapters, 1):
+            rendered = by_uid.get(chapter.dashboard)
+            dashboard: dict[str, Any] = {"uid": chapter.dashboard}
+            if rendered is not None:
+                dashboard.update(title=rendered.model.get("title", ""), source=rendered.source,
+                                 export=f"{project.display(project.exports_dir)}/{rendered.path}")
+                if panels:
+                    dashboard["panels"] = [_panel_summary(p) for p in iter_panels(rendered.model)]
+            chapters.append({"index": index, "title": chapter.title, "dashboard": dashboard})
+        tree.append({"id": narrative.id, "title": narrative.title, "owner": narrative.owner,
+                     "folder": narrative.folder, "file": narrative.file, "chapters": chapters})
+    if fmt == "json":
+        click.echo(json.dumps(tree, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        for n in tree:
+            click.secho(f"{n['id']}", bold=True, nl=False)
+            click.echo(f"  {n['title']}  (folder {n['folder']}, owner {n['owner']})")
+            for c in n["chapters"]:
+                d = c["dashboard"]
+                click.echo(f"  {c['index']}. {c['title']} → {d['uid']}"
+                           + (f" ({d['source']})" if "source" in d else " (not rendered)"))
+                for p in d.get("panels", []):
+                    click.echo(f"       #{p['id']:<3} {p['type']:<10} {p['title']}")
+    _report_findings(plan, fmt)
+    ctx.exit(EXIT_INPUT if plan.failures else EXIT_OK)
+
+
+def _panel_summary(panel: dict[str, Any]) -> dict[str, Any]:
+    return {"id": panel.get("id"), "type": panel.get("type"), "title": panel.get("title", ""),
+            "queries": [t.get("expr") for t in panel.get("targets", []) if t.get("expr")]}
+
+
+@cli.command("checks")
+@FORMAT
+def checks_(fmt: str) -> None:
+    """List every check vobs runs: its id, severity and what it means."""
+    from vertice_obs.checks import CHECKS
+
+    rows = [{"id": c.id, "severity": str(c.severity), "doc": c.doc} for c in sorted(CHECKS.values(), key=lambda c: c.id)]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.secho(f"{row['id']}", bold=True, nl=False)
+        click.echo(f"  [{row['severity']}]\n    {row['doc']}")

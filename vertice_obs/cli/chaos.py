@@ -1,0 +1,178 @@
+"""`vobs chaos check|run|report`: Chaos Day as code, from pre-flight to the report."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from vertice_obs.cli.app import cli
+from vertice_obs.cli.options import (
+    FORMAT,
+    GRAFANA_TOKEN,
+    GRAFANA_URL,
+    ORG,
+    PROMETHEUS,
+    Duration,
+    count,
+    project_of,
+)
+from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
+from vertice_obs.output import findings_json, findings_text
+
+
+@cli.group("chaos")
+def chaos_() -> None:
+    """Chaos Day as code: fault scenarios with probes and expectations (chaos/*.yaml)."""
+
+
+@chaos_.command("check")
+@click.argument("run_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@PROMETHEUS
+@FORMAT
+@click.pass_context
+def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt) -> None:
+    """Validate a Chaos Day file and check that every probe's metrics exist — before any fault.
+
+    The file is schema-checked like a narrative (one-line errors with file and line). Then each
+    probe's PromQL goes through the same metric validation as `vobs validate`: a probe on a
+    missing metric would measure nothing, so it is reported and the check fails (exit 1).
+
+    \b
+    Examples:
+      vobs chaos check chaos/chaos-day-1.yaml
+      vobs chaos check chaos/chaos-day-1.yaml --prometheus-url http://localhost:9090
+    """
+    from vertice_obs.chaos.preflight import blocking, preflight
+    from vertice_obs.chaos.scenario import load_run
+    from vertice_obs.metrics.catalog import load_catalog
+    from vertice_obs.metrics.prometheus import CatalogSource, PrometheusSource
+
+    project = project_of(ctx, prometheus_url=prometheus_url)
+    run = load_run(run_file, project.display(run_file))
+    catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
+    source = PrometheusSource(project.prometheus_url) if project.prometheus_url else (
+        CatalogSource(catalog) if catalog else None)
+    if source is None:
+        raise InputError("no Prometheus configured and no metric catalog to check the probes against")
+    findings = preflight(run, source, catalog)
+    stops = blocking(findings)
+    if fmt == "json":
+        click.echo(findings_json(findings, run=run.id, ready=not stops))
+    else:
+        if stops:
+            click.echo(findings_text(stops))
+        probes = sum(len(s.probes) for s in run.scenarios)
+        state = "ready" if not stops else f"NOT ready: {count(len(stops), 'probe metric')} would measure nothing"
+        click.echo(f"{run.id}: {count(len(run.scenarios), 'scenario')}, {count(probes, 'probe')} — {state} "
+                   f"(checked against {source.description})")
+    if any(f.check == "metric/unknown" for f in findings):
+        ctx.exit(EXIT_INPUT)
+    ctx.exit(EXIT_FINDINGS if stops else EXIT_OK)
+
+
+@chaos_.command("run")
+@click.argument("run_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--target-url", required=True, metavar="URL",
+              help="The system under test: `${target}` in the file's inject/revert actions (e.g. the simulator).")
+@PROMETHEUS
+@GRAFANA_URL
+@GRAFANA_TOKEN
+@ORG
+@click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the JSON journal (default chaos/journals/<run>-<UTC time>.json).")
+@click.option("--time-scale", type=click.FloatRange(0.001, 1.0), default=1.0, show_default=True,
+              help="Multiply every baseline, hold and recover duration (rehearsals and tests run faster).")
+@click.option("--timeout", type=Duration(), default=None, help="Stop (and revert) when the run takes longer.")
+@click.pass_context
+def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_token, org_id, journal, time_scale,
+              timeout) -> None:
+    """Run a Chaos Day: per step baseline, inject, hold, revert, recover — and measure.
+
+    Before anything is injected, every probe's metrics are checked (as `vobs chaos check`); a
+    probe on a missing metric stops the run (exit 1). Faults are annotated in Grafana on the
+    run's narratives' dashboards (tagged with the run id) when a Grafana is configured. Probes are
+    sampled from Prometheus over each step. A run never leaves a fault injected: Ctrl-C, SIGTERM,
+    an error or --timeout revert it first (exit 130, or 2 on error). The journal records
+    everything and `vobs chaos report` turns it into the report.
+
+    \b
+    Examples:
+      vobs simulate --all &
+      vobs chaos run chaos/chaos-day-1.yaml --target-url http://127.0.0.1:9464 \\
+          --prometheus-url http://127.0.0.1:9090 --time-scale 0.1
+    """
+    from vertice_obs.build.exports import ExportsDir
+    from vertice_obs.chaos.preflight import blocking, preflight
+    from vertice_obs.chaos.runner import GrafanaAnnotator, Runner, Sampler
+    from vertice_obs.chaos.scenario import load_run
+    from vertice_obs.grafana.destinations import GrafanaDestination
+    from vertice_obs.metrics.catalog import load_catalog
+    from vertice_obs.metrics.prometheus import PrometheusSource
+
+    project = project_of(ctx, prometheus_url=prometheus_url, grafana_url=grafana_url, grafana_token=grafana_token,
+                       grafana_org_id=org_id)
+    if not project.prometheus_url:
+        raise InputError("a Chaos Day measures in Prometheus: give --prometheus-url or PROMETHEUS_URL")
+    run = load_run(run_file, project.display(run_file))
+    catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
+    findings = preflight(run, PrometheusSource(project.prometheus_url), catalog)
+    if any(f.check == "metric/unknown" for f in findings):
+        raise InputError(next(f.message for f in findings if f.check == "metric/unknown"))
+    stops = blocking(findings)
+    if stops:
+        click.echo(findings_text(stops))
+        click.echo(f"{run.id}: not started — {count(len(stops), 'probe metric')} would measure nothing", err=True)
+        ctx.exit(EXIT_FINDINGS)
+    annotator = None
+    if project.grafana_url:
+        manifest = ExportsDir(project.exports_dir).manifest().get("dashboards", {})
+        uids = sorted(uid for uid, d in manifest.items() if d.get("narrative") in run.narratives)
+        annotator = GrafanaAnnotator(GrafanaDestination(project.grafana_url, project.grafana_token,
+                                                   project.grafana_org_id), uids)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"
+    runner = Runner(run, target_url, Sampler(project.prometheus_url), journal_path, annotator, time_scale, timeout,
+                    log=lambda message: click.echo(message, err=True))
+    try:
+        data = runner.execute()
+    finally:
+        click.echo(f"journal: {project.display(journal_path)}", err=True)
+    steps = sum(len(s["steps"]) for s in data["scenarios"])
+    click.echo(f"{run.id}: completed {count(len(data['scenarios']), 'scenario')}, {count(steps, 'step')}; "
+               f"no fault left injected. Report: vobs chaos report {project.display(journal_path)}")
+
+
+@chaos_.command("report")
+@click.argument("journal", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for report.md, report.html and plots/ (default: next to the journal).")
+def chaos_report(journal: Path, output: Path | None) -> None:
+    """Turn a Chaos Day journal into a report: markdown and a self-contained HTML page.
+
+    Per scenario: expected vs observed, deviations with severity and a priority (P0–P4, from
+    severity × the phase that failed), the probes against their thresholds per phase, a plot of
+    each probe across baseline, fault and recovery with the fault windows shaded, and
+    recommendations derived from the deviations. Every number is computed from the journal.
+
+    \b
+    Examples:
+      vobs chaos report chaos/journals/chaos-day-1-20261124T140000Z.json
+      vobs chaos report journal.json -o report/
+    """
+    from vertice_obs.chaos.report import write_report
+
+    try:
+        data = json.loads(journal.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", str(journal), exc.lineno) from None
+    if not isinstance(data, dict) or "scenarios" not in data or "run" not in data:
+        raise InputError("not a Chaos Day journal (no run and scenarios)", str(journal))
+    out = output or journal.with_name(journal.stem + "-report")
+    try:
+        written = write_report(data, out)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"malformed journal: {type(exc).__name__}: {exc}", str(journal)) from None
+    click.echo(f"wrote {out}/report.md, {out}/report.html and {count(len(written) - 2, 'plot')}")

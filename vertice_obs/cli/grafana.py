@@ -1,0 +1,241 @@
+"""`vobs diff`, `vobs publish`, `vobs pull`: compare with, write to and read from Grafana."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from vertice_obs.cli.app import cli
+from vertice_obs.cli.options import (
+    CONCURRENCY,
+    FORMAT,
+    GRAFANA_TOKEN,
+    GRAFANA_URL,
+    NARRATIVE,
+    ORG,
+    UID,
+    count,
+    project_of,
+)
+from vertice_obs.errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, InputError
+from vertice_obs.files import write_atomic
+from vertice_obs.finding import Severity
+from vertice_obs.project import Project
+
+
+def _grafana(ctx: click.Context, url, token, org_id):
+    from vertice_obs.grafana.destinations import GrafanaDestination, ProvisioningFolder
+
+    project = project_of(ctx, grafana_url=url, grafana_token=token, grafana_org_id=org_id)
+    if project.grafana_url:
+        return project, GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id)
+    target = ProvisioningFolder(project.provisioning_dir)
+    target.description = f"provisioning folder {project.display(project.provisioning_dir)}/"
+    return project, target
+
+
+def _desired(project: Project, narratives, uids):
+    from vertice_obs.build.plan import plan_build
+    from vertice_obs.grafana.publish import select
+    from vertice_obs.metrics.validation import DashboardFile, collect
+
+    plan = plan_build(project)
+    if plan.failures:
+        raise InputError(f"{plan.failures[0]} — nothing is sent to Grafana while a dashboard fails to render")
+    parse_errors = [f for f in collect(DashboardFile(r.source, r.model) for r in plan.rendered).findings
+                    if f.severity >= Severity.ERROR]
+    if parse_errors:
+        raise InputError(f"{parse_errors[0]} — nothing is sent to Grafana while a query does not parse")
+    chosen = select(plan.rendered, narratives, uids)
+    unknown = [u for u in uids if u not in {r.uid for r in plan.rendered}]
+    if unknown or (narratives and not chosen):
+        raise InputError(f"no such dashboard or narrative: {', '.join(unknown or narratives)}")
+    return chosen, plan
+
+
+@cli.command("diff")
+@GRAFANA_URL
+@GRAFANA_TOKEN
+@ORG
+@NARRATIVE
+@UID
+@click.option("--unified", is_flag=True, help="Also show a unified diff of the normalised JSON (coloured on a terminal).")
+@FORMAT
+@CONCURRENCY
+@click.pass_context
+def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fmt, concurrency) -> None:
+    """Preview what publishing would change in Grafana, panel by panel. Sends no write.
+
+    For each dashboard: added, changed, unchanged — and, for a changed one, what changed:
+    panel "Dopamine spike rate": target A expr `old` → `new`; panel added, removed, moved;
+    variable changed; title changed. Dashboards in Grafana with the managed tag `vertice-obs`
+    that are no longer in code are reported as orphaned. Compared after normalisation, so
+    server-owned fields (id, version), key order and Grafana's defaults never show.
+
+    Exit codes, as diff(1): 0 no differences · 1 differences · 2 error.
+
+    \b
+    Examples:
+      vobs diff --grafana-url https://grafana.example.com      # GRAFANA_TOKEN from the environment
+      vobs diff --narrative dopamine --unified
+      vobs diff --format json | jq '.[] | select(.status != "unchanged")'
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vertice_obs.build.render import MANAGED_TAG
+    from vertice_obs.grafana.diff import ORPHANED, DashboardDiff, diff_dashboard
+    from vertice_obs.grafana.diff import unified as unified_diff
+
+    project, target = _grafana(ctx, grafana_url, grafana_token, org_id)
+    chosen, _ = _desired(project, narratives, uids)
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        lives = list(pool.map(lambda r: target.get(r.uid), chosen))
+    diffs = [diff_dashboard(r.uid, r.model, live.model if live else None) for r, live in zip(chosen, lives)]
+    if not narratives and not uids:
+        in_code = {r.uid for r in _desired(project, (), ())[1].rendered}
+        for hit in target.search(tags=(MANAGED_TAG,)):
+            if hit["uid"] not in in_code:
+                diffs.append(DashboardDiff(hit["uid"], hit.get("title", ""), ORPHANED,
+                                           ["in Grafana with the managed tag, but no longer in code"]))
+    if fmt == "json":
+        click.echo(json.dumps([d.to_dict() for d in diffs], indent=2, ensure_ascii=False))
+    else:
+        width = max((len(d.uid) for d in diffs), default=0)
+        for d, live in zip(diffs, lives + [None] * (len(diffs) - len(lives))):
+            mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-"}.get(d.status, " ")
+            click.echo(f"{mark} {d.uid:<{width}}  {d.status:<9}  {d.title}".rstrip())
+            if d.status in ("changed", "orphaned"):
+                for change in d.changes:
+                    click.echo(f"      {change}")
+            if unified and d.status in ("changed", "added"):
+                desired = next((r.model for r in chosen if r.uid == d.uid), None)
+                click.echo(unified_diff(d.uid, desired, live.model if live else None, color=sys.stdout.isatty()),
+                           nl=False)
+        counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
+        click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f" — against {target.description}")
+    ctx.exit(EXIT_FINDINGS if any(d.status != "unchanged" for d in diffs) else EXIT_OK)
+
+
+@cli.command("publish")
+@GRAFANA_URL
+@GRAFANA_TOKEN
+@ORG
+@NARRATIVE
+@UID
+@click.option("--dry-run", is_flag=True, help="Print the plan; send no write request (guaranteed and tested).")
+@click.option("--force", is_flag=True, help="Overwrite dashboards edited in Grafana since vobs published them "
+                                            "(their live JSON is backed up first, as for every update).")
+@CONCURRENCY
+@FORMAT
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@click.pass_context
+def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run, force, concurrency, fmt,
+             progress) -> None:
+    """Publish the narratives' dashboards to Grafana (CI runs this on merge).
+
+    Plans everything first — nothing is written if any dashboard fails to render or a query does
+    not parse — then creates each narrative's folder (nested folders too) before its dashboards,
+    saves only what changed (zero writes when nothing did), with a message carrying the git
+    commit and a content hash. Dashboards edited in Grafana since the last publish are not
+    overwritten without --force; the live JSON of every dashboard replaced is saved under
+    .vobs/backups/ first. 5xx and connection errors are retried with backoff, 429 Retry-After is
+    honoured. With no Grafana configured, publishes to the provisioning folder (provisioning/).
+
+    Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana) · 3 some dashboards
+    were not published (listed; run again to finish).
+
+    \b
+    Examples:
+      vobs publish --dry-run
+      GRAFANA_URL=https://grafana.example.com GRAFANA_TOKEN=… vobs publish
+      vobs publish --narrative dopamine --force
+    """
+    from vertice_obs.grafana.publish import execute, git_commit, plan_publish
+
+    project, target = _grafana(ctx, grafana_url, grafana_token, org_id)
+    chosen, _ = _desired(project, narratives, uids)
+    show = sys.stderr.isatty() if progress is None else progress
+    if show:
+        with click.progressbar(length=len(chosen), label="reading Grafana", file=sys.stderr) as bar:
+            plan = plan_publish(chosen, target, force, concurrency, lambda _u: bar.update(1))
+    else:
+        plan = plan_publish(chosen, target, force, concurrency)
+    if dry_run:
+        rows = [{"uid": a.uid, "action": a.kind, "detail": a.reason} for a in plan.actions]
+        if fmt == "json":
+            click.echo(json.dumps({"dry_run": True, "folders": [f.__dict__ for f in plan.folders],
+                                   "dashboards": rows}, indent=2, ensure_ascii=False))
+        else:
+            for f in plan.folders:
+                click.echo(f"create folder {f.title!r} (uid {f.uid}{', in ' + f.parent_uid if f.parent_uid else ''})")
+            _table([(r["uid"], r["action"], r["detail"]) for r in rows])
+            click.echo(f"dry run: {plan.writes} write(s) planned, none sent — against {target.description}")
+        return
+    commit = git_commit(project.root)
+    if show:
+        with click.progressbar(length=len(plan.actions), label="publishing", file=sys.stderr) as bar:
+            results = execute(plan, target, commit, project.backup_dir, concurrency, lambda _r: bar.update(1))
+    else:
+        results = execute(plan, target, commit, project.backup_dir, concurrency)
+    failed = [r for r in results if r.status in ("failed", "skipped-drift")]
+    if fmt == "json":
+        click.echo(json.dumps([r.__dict__ for r in results], indent=2, ensure_ascii=False))
+    else:
+        _table([(r.uid, r.status, r.detail) for r in results])
+        counts = {}
+        for r in results:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        click.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f" — {target.description}")
+    if failed:
+        click.echo(f"vobs: error: {len(failed)} dashboard(s) not published: "
+                   f"{', '.join(f'{r.uid} ({r.status})' for r in failed)}; run vobs publish again to finish "
+                   "(drifted ones need a review and --force)", err=True)
+        ctx.exit(EXIT_PARTIAL)
+
+
+def _table(rows) -> None:
+    width = max((len(r[0]) for r in rows), default=0)
+    for uid, status, detail in rows:
+        click.echo(f"{uid:<{width}}  {status:<13}  {detail}".rstrip())
+
+
+@cli.command("pull")
+@GRAFANA_URL
+@GRAFANA_TOKEN
+@ORG
+@UID
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only dashboards with this tag (repeatable: all of them).")
+@click.option("--folder", "folders", multiple=True, metavar="UID", help="Only dashboards in this folder (repeatable).")
+@click.option("--all", "pull_all", is_flag=True, help="Every dashboard.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("pulled"),
+              show_default=True, help="Folder to write the JSON and inventory.json to.")
+@click.pass_context
+def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all, output) -> None:
+    """Export live dashboards as normalised JSON, with an inventory of their queries and metrics.
+
+    The curation step before turning an existing dashboard into a narrative chapter, and the way
+    to bring an edit made in Grafana's UI back for review. inventory.json lists dashboard →
+    panels → queries → metrics; `vobs validate OUTPUT` then checks those metrics.
+
+    \b
+    Examples:
+      vobs pull --uid maximus-dopamine-overview -o review/
+      vobs pull --tag maximus -o pulled/
+      vobs pull --all
+    """
+    from vertice_obs.build.render import to_json_text
+    from vertice_obs.grafana.pull import pull
+    from vertice_obs.metrics.validation import query_inventory
+
+    if not (uids or tags or folders or pull_all):
+        raise click.UsageError("say what to pull: --uid, --tag, --folder or --all")
+    _project_, target = _grafana(ctx, grafana_url, grafana_token, org_id)
+    result = pull(target, output, tags=tags, folder_uids=folders, uids=uids)
+    inventory_out = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
+    write_atomic(output / "inventory.json", to_json_text({"dashboards": inventory_out}))
+    click.echo(f"pulled {count(len(inventory_out), 'dashboard')} from {target.description} → {output}/")
+    if result.missing:
+        raise InputError(f"not found in {target.description}: {', '.join(result.missing)}")

@@ -1,0 +1,11 @@
+"""Metrics: does every panel's query have data in Prometheus, and if not, why?
+
+Owns: the query inventory of any dashboard JSON (`inventory`), Grafana variable interpolation
+(`interpolate`), PromQL extraction with a real parser (`extract`), the metric catalog
+(`catalog`), the Prometheus source and the offline catalog source (`prometheus`), classification
+of each metric use (`classify`), the validation run (`validation`) and the audit report
+(`audit`). Data: dashboard JSON → `Query` → `MetricUse` → `Finding`.
+May import: the kernel and `vertice_obs.build` (the export layout: `MANIFEST`). Must not import
+`grafana` (metrics never talk to Grafana), `chaos`, `simulator` or `cli`. Loading, extraction
+and classification are pure; only `prometheus` does I/O.
+"""
