@@ -9,8 +9,6 @@ Owns: exit codes, the error types, redaction. Imports nothing from vertice_obs.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # the check ran and found something: stale exports, missing metrics, a diff
 EXIT_INPUT = 2  # bad input, bad usage, or a dependency that could not be reached
@@ -41,6 +39,7 @@ class InputError(VobsError):
 
 
 def redact(url: str) -> str:
-    """A URL fit for messages: no `user:pass@`, no query string or fragment (tokens live there)."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
+    """A URL fit for messages (see `vertice_obs.guard.secrets.redact_url`)."""
+    from vertice_obs.guard.secrets import redact_url
+
+    return redact_url(url)

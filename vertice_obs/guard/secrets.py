@@ -1,0 +1,65 @@
+"""The one redaction: nothing vobs prints, journals or reports carries a password or a token.
+
+Every secret vobs is given (tokens, passwords in URLs, basic-auth pairs) is `register`ed where it
+enters; `redact_text` then removes every registered value, anything that looks like credentials in
+a URL (with or without a scheme), and Authorization/Bearer/Basic values and `token=`-style
+parameters that a server echoes back. The CLI's single error path and every writer of journals and
+reports call it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+MASK = "<redacted>"
+_lock = threading.Lock()
+_known: set[str] = set()
+
+# user:pass@host — with or without a scheme (`user:pass@host:9090`).
+_URL_CREDENTIALS = re.compile(r"(?P<pre>(?:[A-Za-z][A-Za-z0-9+.-]*://)?)(?P<user>[^\s/@:'\"<>]+):(?P<pw>[^\s/@'\"<>]*)@"
+                              r"(?=[A-Za-z0-9\[])")
+_AUTH_HEADER = re.compile(r"(?i)\b(authorization|proxy-authorization|x-api-key|api[-_]?key|cookie|set-cookie)"
+                          r"(\s*[:=]\s*)(\"?)([^\s\"',;]+(?:\s+[^\s\"',;]+)?)")
+_BEARER = re.compile(r"(?i)\b(bearer|basic|token)(\s+)([A-Za-z0-9._~+/=-]{6,})")
+_QUERY_SECRET = re.compile(r"(?i)([?&;](?:access_token|token|api_key|apikey|key|password|passwd|secret|auth|sig|signature)=)"
+                           r"([^&#\s'\"]+)")
+_GRAFANA_TOKEN = re.compile(r"\bglsa_[A-Za-z0-9_]{8,}\b|\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}")
+
+
+def register(*values: object) -> None:
+    """Remember secrets (tokens, passwords) so that every later message is scrubbed of them."""
+    with _lock:
+        for value in values:
+            if isinstance(value, str) and len(value) >= 3:
+                _known.add(value)
+                _known.add(quote(value, safe=""))
+                _known.add(unquote(value))
+
+
+def redact_text(text: object) -> str:
+    """`text` with every known secret and every credential-shaped substring masked."""
+    out = str(text)
+    with _lock:
+        known = sorted(_known, key=len, reverse=True)
+    for value in known:
+        if value and value in out:
+            out = out.replace(value, MASK)
+    out = _URL_CREDENTIALS.sub(lambda m: f"{m.group('pre')}{MASK}@", out)
+    out = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{MASK}", out)
+    out = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", out)
+    out = _QUERY_SECRET.sub(lambda m: f"{m.group(1)}{MASK}", out)
+    return _GRAFANA_TOKEN.sub(MASK, out)
+
+
+def redact_url(url: str) -> str:
+    """A URL fit for messages: no `user:pass@`, no query string or fragment (tokens live there).
+    Works without a scheme too (`user:pass@host:9090`)."""
+    text = str(url)
+    if "://" not in text and "@" in text:
+        text = "//" + text
+        parts = urlsplit(text)
+        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))[2:]
+    parts = urlsplit(text)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
