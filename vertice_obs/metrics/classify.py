@@ -8,7 +8,6 @@ it yet; only an `or` fallback of a present alternative; intentionally absent (`o
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
@@ -16,6 +15,7 @@ from typing import Any, Iterable, Mapping
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding, Location, Severity
 from vertice_obs.metrics.catalog import MetricCatalog
+from vertice_obs.metrics.regex import RegexError, matcher
 
 # Roles a metric reference plays in its query (set by extraction).
 REQUIRED, FALLBACK, OPTIONAL = "required", "fallback", "optional"
@@ -36,7 +36,7 @@ class MetricUse:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What a metric source said, gathered once for a whole run (see `sources.py`)."""
+    """What a metric source said, gathered once for a whole run (see `prometheus.py`)."""
 
     source: str
     names: frozenset[str] | None  # None: the source could not answer
@@ -73,11 +73,11 @@ def _presence(uses: list[MetricUse], evidence: Evidence) -> dict[str, bool]:
             continue
         if use.is_pattern:
             try:
-                regex = re.compile(use.metric)
-            except re.error:
+                matches = matcher(use.metric)
+            except RegexError:
                 out[use.metric] = False
                 continue
-            out[use.metric] = any(regex.fullmatch(n) for n in names)
+            out[use.metric] = any(matches(n) for n in names)
         else:
             out[use.metric] = use.metric in names
     return out
