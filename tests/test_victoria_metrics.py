@@ -1,0 +1,74 @@
+"""vobs against the second real backend: Debian's VictoriaMetrics scraping the simulator (issue 18).
+
+VictoriaMetrics speaks Prometheus' query API but not all of it: its `/api/v1/metadata` is empty,
+its `/api/v1/rules` lists nothing without vmalert, and its `timestamp()` and subqueries are its
+own implementation. These tests hold that metric validation gives the same answers as against
+Prometheus: present and missing names, and when a disappeared metric was last seen, to the second.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import DISAPPEARED, legacy_history
+from victoria_harness import INSTALL_HINT, VictoriaMetricsServer
+
+from vertice_obs.cli import cli
+from vertice_obs.metrics.prometheus import PrometheusSource
+
+REPO = Path(__file__).resolve().parent.parent
+SPIKES = "maximus_dopamine_spike_events_total"
+HOURS_AGO = 30
+
+
+@pytest.fixture(scope="module")
+def victoria(simulator):
+    if shutil.which("victoria-metrics") is None:
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    server = VictoriaMetricsServer([simulator.url.removeprefix("http://")])
+    server.disappeared_at = float(int(time.time()) - HOURS_AGO * 3600)
+    try:
+        server.start()
+        server.import_openmetrics(legacy_history(server.disappeared_at))
+        server.wait_for("maximus_dopamine_level")
+        server.wait_for(DISAPPEARED + "[2d]")
+        yield server
+    finally:
+        server.stop()
+
+
+def test_validate_against_victoria_metrics_finds_the_missing_metric(victoria):
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "validate", "--prometheus-url", victoria.url,
+                                      "--format", "json"])
+    assert result.exit_code == 1, result.output  # the required spike counter is missing: an error
+    report = json.loads(result.stdout)
+    assert report["available"] is True
+    by_check: dict[str, set[str]] = {}
+    for finding in report["findings"]:
+        by_check.setdefault(finding["check"], set()).add(finding["metric"])
+    assert by_check["metric/missing"] == {SPIKES}
+    assert "maximus_dopamine_level" in by_check["metric/present"]
+    assert "metric/unknown" not in by_check
+
+
+def test_last_seen_on_victoria_metrics_is_exact(victoria):
+    source = PrometheusSource(victoria.url)
+    seen = source.last_seen([DISAPPEARED, "maximus_never_existed_total"], timedelta(days=7))
+    assert seen["maximus_never_existed_total"] is None
+    assert seen[DISAPPEARED] == datetime.fromtimestamp(victoria.disappeared_at, tz=timezone.utc)
+
+
+def test_disappeared_metric_is_reported_with_its_date(victoria, tmp_path):
+    (tmp_path / "legacy.json").write_text(json.dumps({"uid": "legacy", "title": "Legacy", "panels": [
+        {"id": 1, "type": "timeseries", "title": "Rewards", "datasource": {"type": "prometheus", "uid": "p"},
+         "targets": [{"refId": "A", "expr": f"rate({DISAPPEARED}[5m])"}]}]}))
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", victoria.url])
+    when = datetime.fromtimestamp(victoria.disappeared_at, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    assert f"{DISAPPEARED} disappeared: last seen {when} (1d 6h ago)" in result.stdout, result.output
+    assert result.exit_code == 0
