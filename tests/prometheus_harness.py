@@ -44,7 +44,84 @@ def binary(name: str) -> str:
     return path
 
 
-class PrometheusServer:
+class LoopbackProcess:
+    """A server binary of a Debian package on a free loopback port, with a temp dir it owns.
+
+    Subclasses say how to start it (`command`) and when it is ready (`ready_path`, `is_ready`).
+    `start()` retries when the port was taken between `free_port()` and the bind.
+    """
+
+    name = "server"
+    ready_path = "/-/ready"
+
+    def __init__(self, prefix: str):
+        self.dir = Path(tempfile.mkdtemp(prefix=prefix))
+        self.log = self.dir / f"{self.name}.log"
+        self.port = 0
+        self.url = ""
+        self.process: subprocess.Popen | None = None
+
+    def command(self, port: int) -> list[str]:
+        raise NotImplementedError
+
+    def is_ready(self, response: requests.Response) -> bool:
+        return response.status_code == 200
+
+    def __enter__(self):
+        return self if self.running else self.start()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self, timeout: float = 30, attempts: int = 3):
+        """Start and wait until ready. A port taken between `free_port()` and the bind is retried."""
+        if self.running:
+            raise RuntimeError(f"already running at {self.url}")
+        for _ in range(attempts):
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            with open(self.log, "w") as log:  # the child keeps its own descriptor
+                self.process = subprocess.Popen(self.command(self.port), stdout=subprocess.DEVNULL, stderr=log)
+            if self._wait_ready(timeout):
+                return self
+            if "address already in use" not in self.log.read_text():
+                break
+        raise RuntimeError(f"{self.name} did not start: {self.log.read_text()[-2000:]}")
+
+    def _wait_ready(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                if self.is_ready(requests.get(f"{self.url}{self.ready_path}", timeout=1)):
+                    return True
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        self._terminate()
+        return False
+
+    def stop(self) -> None:
+        """Terminate (then kill) the process and remove the temp dir; idempotent."""
+        self._terminate()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _terminate(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class PrometheusServer(LoopbackProcess):
     """One Prometheus process scraping `scrape_targets` ("host:port") every `scrape_interval`.
 
     `rules` is a rule-file document ({"groups": [...]}, recording and/or alerting rules).
@@ -53,13 +130,10 @@ class PrometheusServer:
 
     def __init__(self, scrape_targets: Iterable[str] = (), rules: dict | None = None, scrape_interval: str = "1s",
                  retention: str = "30d"):
-        self.dir = Path(tempfile.mkdtemp(prefix="vobs-prometheus-"))
+        super().__init__("vobs-prometheus-")
         self.data = self.dir / "data"
         self.data.mkdir()
-        self.log = self.dir / "prometheus.log"
         self.retention = retention
-        self.port = 0
-        self.url = ""
         config = {
             "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval},
             "scrape_configs": [{"job_name": "maximus", "static_configs": [{"targets": list(scrape_targets)}]}],
@@ -69,17 +143,13 @@ class PrometheusServer:
             config["rule_files"] = [str(self.dir / "rules.yml")]
         self.config = self.dir / "prometheus.yml"
         self.config.write_text(yaml.safe_dump(config))
-        self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> "PrometheusServer":
-        return self if self.running else self.start()
+    name = "prometheus"
 
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def command(self, port: int) -> list[str]:
+        return [binary("prometheus"), f"--config.file={self.config}", f"--storage.tsdb.path={self.data}",
+                f"--web.listen-address=127.0.0.1:{port}", f"--storage.tsdb.retention.time={self.retention}",
+                "--web.enable-lifecycle"]
 
     def backfill(self, openmetrics: str) -> str:
         """Import OpenMetrics history into the data dir (before `start`); returns promtool's block table."""
@@ -92,39 +162,6 @@ class PrometheusServer:
         if done.returncode != 0:
             raise RuntimeError(f"promtool backfill failed: {done.stderr.strip()[-2000:]}")
         return done.stdout
-
-    def start(self, timeout: float = 30, attempts: int = 3) -> "PrometheusServer":
-        """Start and wait for /-/ready. A port taken between `free_port()` and the bind is retried."""
-        if self.running:
-            raise RuntimeError(f"already running at {self.url}")
-        for _ in range(attempts):
-            self.port = free_port()
-            self.url = f"http://127.0.0.1:{self.port}"
-            with open(self.log, "w") as log:  # the child keeps its own descriptor
-                self.process = subprocess.Popen(
-                    [binary("prometheus"), f"--config.file={self.config}", f"--storage.tsdb.path={self.data}",
-                     f"--web.listen-address=127.0.0.1:{self.port}", f"--storage.tsdb.retention.time={self.retention}",
-                     "--web.enable-lifecycle"],
-                    stdout=subprocess.DEVNULL, stderr=log)
-            if self._wait_ready(timeout):
-                return self
-            if "address already in use" not in self.log.read_text():
-                break
-        raise RuntimeError(f"prometheus did not start: {self.log.read_text()[-2000:]}")
-
-    def _wait_ready(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return True
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        self._terminate()
-        return False
 
     def query(self, promql: str) -> list:
         response = requests.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=5)
@@ -149,17 +186,3 @@ class PrometheusServer:
             if line.startswith("prometheus_http_requests_total{") and f'handler="{handler}"' in line:
                 total += float(line.rsplit(" ", 1)[1])
         return total
-
-    def stop(self) -> None:
-        """Terminate (then kill) the process and remove the temp dir; idempotent."""
-        self._terminate()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def _terminate(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
