@@ -113,7 +113,7 @@ class VobsGroup(click.Group):
             ctx.exit(EXIT_INPUT)
 
 
-@click.group(cls=VobsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group("vobs", cls=VobsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="vobs")
 @click.option("-C", "--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Project root (holds dashboards/, narratives/, exports/). Default: the current directory.")
