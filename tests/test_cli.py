@@ -90,3 +90,24 @@ def test_missing_narratives_directory_is_one_line(tmp_path):
     result = invoke("-C", str(tmp_path), "build")
     assert result.exit_code == 2
     assert result.stderr.strip() == f"vobs: error: narratives directory not found: {tmp_path}/narratives"
+
+
+@pytest.mark.parametrize("raised, line", [
+    (PermissionError(13, "Permission denied", "/srv/exports/a.json"), "vobs: error: /srv/exports/a.json: permission denied"),
+    (OSError(28, "No space left on device", "/srv/x"), "vobs: error: /srv/x: no space left on device"),
+    (UnicodeDecodeError("utf-8", b"ab\xff", 2, 3, "invalid"),
+     "vobs: error: input is not UTF-8 text (byte 0xff at offset 2)"),
+    (RecursionError("maximum recursion depth exceeded"), "vobs: error: input is nested too deeply to process"),
+    (MemoryError(), "vobs: error: input is too large to process (out of memory)"),
+    (ValueError("a bug \x1b[2J with http://u:hunter2@h"), "vobs: internal error: ValueError: a bug \\x1b[2J with "
+                                                          "http://<redacted>@h (set VOBS_DEBUG=1 for the traceback)"),
+])
+def test_bad_input_exceptions_are_one_line_naming_the_cause(monkeypatch, raised, line):
+    import vertice_obs.cli.build as build_cli
+
+    def boom(*_a, **_k):
+        raise raised
+
+    monkeypatch.setattr(build_cli, "project_of", boom)
+    result = invoke("build")
+    assert result.exit_code == 2 and result.stderr == line + "\n"

@@ -280,6 +280,8 @@ class PrometheusSource:
             payload = json.loads(body)
         except ValueError:
             raise _NotPrometheus("invalid JSON") from None
+        except RecursionError:
+            raise _NotPrometheus("JSON nested too deeply") from None
         if not isinstance(payload, dict) or payload.get("status") != "success" or "data" not in payload:
             raise _NotPrometheus("no successful Prometheus answer")
         return payload["data"]
