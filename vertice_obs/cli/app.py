@@ -1,7 +1,12 @@
 """The `vobs` group: global flags, and the one place where errors become one line and an exit code.
 
 Exit codes (for CI): 0 success · 1 the check found something (stale exports, missing metrics,
-differences) · 2 bad input, bad usage or an unreachable dependency · 3 a write failed part-way.
+differences) · 2 bad input, bad usage or an unreachable dependency · 3 a write failed part-way ·
+141 the reader of stdout went away (`vobs list | head -1`), quietly.
+
+Every message goes through `say_error`: redacted (`guard.secrets`) and escaped on one line
+(`guard.text`). Usage errors, OS errors (`path: reason`), non-UTF-8 input and input too deep or too
+large are one such line with exit 2; "internal error" is left for bugs in vobs.
 """
 
 from __future__ import annotations
