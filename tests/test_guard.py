@@ -138,3 +138,84 @@ def test_read_body_caps_the_size(drip_server):
     response = requests.get(drip_server, timeout=5, stream=True)
     with pytest.raises(ResponseTooLarge):
         read_body(response, time.monotonic() + 30, max_bytes=10)
+
+
+# --- extensions for the CLI's edges (issue 9, items 7, 8, 11) ---------------------------------------
+def test_register_url_masks_passwords_basic_pairs_and_query_tokens():
+    import base64
+
+    from vertice_obs.guard.secrets import register_url
+
+    register_url("ops:pw-no-scheme-1@host:9090")
+    register_url("https://u:pw%2Fquoted@h/x?token=tok-in-query-1&org=main")
+    pair = base64.b64encode(b"u:pw/quoted").decode()
+    text = redact_text(f"echo pw-no-scheme-1 pw/quoted {pair} tok-in-query-1 org main")
+    assert "pw-no-scheme-1" not in text and "pw/quoted" not in text and pair not in text
+    assert "tok-in-query-1" not in text and text.endswith("org main")  # only secret-named parameters
+
+
+def test_json_safe_keeps_json_and_escapes_what_dumps_leaves_raw():
+    import json
+
+    from vertice_obs.guard.text import json_safe
+
+    value = {"t": "a\x1b[2J\x9b31m\u2028\u202e\x07"}
+    text = json_safe(json.dumps(value, ensure_ascii=False))
+    assert json.loads(text) == value
+    assert not any(ch in text for ch in "\x1b\x9b\u2028\u202e\x07")
+
+
+def test_findings_text_and_json_escape_controls():
+    import json
+
+    from vertice_obs.finding import Finding, Location, Severity
+    from vertice_obs.output import findings_json, findings_text
+
+    f = Finding("metric/missing", Severity.WARNING, "x\x1b]0;t\x07\x9b", Location(panel="P\x1b[2J\nsecond"))
+    text = findings_text([f])
+    assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
+    assert len(text.splitlines()) == 2  # the finding on one line, then the count
+    assert "\x9b" not in findings_json([f]) and json.loads(findings_json([f]))["findings"][0]["message"] == f.message
+
+
+@pytest.mark.parametrize("setup, folder, reason", [
+    (lambda p: (p / "f").write_text("x"), False, "f is a file, not a folder"),
+    (lambda p: (p / "f").write_text("x"), True, "f is a file, not a folder"),
+    (lambda p: (p / "out").mkdir(), False, "is a folder, not a file"),
+    (lambda p: (p / "out").write_text("x"), True, "is a file, not a folder"),
+])
+def test_check_writable_names_the_true_cause_and_creates_nothing(tmp_path, setup, folder, reason):
+    from vertice_obs.errors import InputError
+    from vertice_obs.guard.paths import check_writable
+
+    setup(tmp_path)
+    target = tmp_path / "out" if reason.startswith("is a") else tmp_path / "f" / "a" / "out"
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(InputError) as raised:
+        check_writable(target, folder=folder)
+    assert reason in str(raised.value) and str(raised.value).startswith(str(target))
+    assert sorted(tmp_path.rglob("*")) == before
+    check_writable(tmp_path / "new" / "deeper" / "x.json")  # missing folders can be created: fine
+
+
+def test_write_failed_exit_code_says_whether_anything_was_written():
+    from vertice_obs.errors import EXIT_INPUT, EXIT_PARTIAL, WriteFailed
+
+    none = WriteFailed("exports", "permission denied", [], ["exports/a.json"])
+    assert none.exit_code == EXIT_INPUT and str(none) == "exports: permission denied; nothing was written (1 file(s) not written)"
+    part = WriteFailed("exports/b.json", "no space left on device", ["exports/a.json"], ["exports/b.json", "exports/c.json"])
+    assert part.exit_code == EXIT_PARTIAL
+    assert str(part) == ("exports/b.json: no space left on device; wrote exports/a.json, "
+                         "did not write exports/b.json, exports/c.json")
+
+
+def test_os_error_messages_name_the_path_and_the_cause():
+    import errno
+
+    from vertice_obs.errors import os_error_message
+
+    assert os_error_message(PermissionError(errno.EACCES, "Permission denied", "/x/y")) == "/x/y: permission denied"
+    assert os_error_message(OSError(errno.ENOSPC, "No space left on device", "/x")) == "/x: no space left on device"
+    assert os_error_message(OSError(errno.EROFS, "Read-only file system", "/x")) == "/x: read-only file system"
+    assert os_error_message(NotADirectoryError(errno.ENOTDIR, "Not a directory", "/f/x")) == (
+        "/f/x: a part of the path is a file, not a folder")

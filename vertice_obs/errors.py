@@ -43,3 +43,60 @@ def redact(url: str) -> str:
     from vertice_obs.guard.secrets import redact_url
 
     return redact_url(url)
+
+
+class WriteFailed(VobsError):
+    """A write failed: exit 2 when nothing was written, 3 (`EXIT_PARTIAL`) when some files were,
+    naming what was and was not written."""
+
+    def __init__(self, path: str, reason: str, written: list[str] | None = None, not_written: list[str] | None = None):
+        self.path, self.reason = path, reason
+        self.written, self.not_written = list(written or ()), list(not_written or ())
+        self.exit_code = EXIT_PARTIAL if self.written else EXIT_INPUT
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.path}: {self.reason}"
+        if self.written:
+            text += (f"; wrote {_listing(self.written)}, did not write {_listing(self.not_written) or 'nothing else'}")
+        elif self.not_written:
+            text += f"; nothing was written ({len(self.not_written)} file(s) not written)"
+        return text
+
+
+def _listing(paths: list[str], shown: int = 3) -> str:
+    if not paths:
+        return ""
+    head = ", ".join(paths[:shown])
+    return head if len(paths) <= shown else f"{head} and {len(paths) - shown} more"
+
+
+_REASONS = {
+    "EACCES": "permission denied",
+    "EPERM": "operation not permitted",
+    "ENOTDIR": "a part of the path is a file, not a folder",
+    "EISDIR": "is a folder, not a file",
+    "EEXIST": "already exists (a file where a folder is needed?)",
+    "ENOSPC": "no space left on device",
+    "EDQUOT": "disk quota exceeded",
+    "EROFS": "read-only file system",
+    "ENOENT": "no such file or folder",
+    "ENAMETOOLONG": "file name too long",
+    "ELOOP": "too many levels of symbolic links",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """The true cause of a filesystem error, in words (not "internal error")."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return _REASONS.get(name) or (exc.strerror or type(exc).__name__).lower()
+
+
+def os_error_message(exc: OSError) -> str:
+    """`path: reason` for an `OSError` (both paths for a rename)."""
+    where = exc.filename if exc.filename is not None else None
+    if exc.filename2 is not None:
+        where = f"{exc.filename} → {exc.filename2}"
+    return f"{where}: {os_reason(exc)}" if where is not None else os_reason(exc)

@@ -1,4 +1,7 @@
-"""Rendering findings for people (text) and machines (JSON). Pure: returns strings."""
+"""Rendering findings for people (text) and machines (JSON). Pure: returns strings.
+
+Findings carry titles, queries and server messages: text output escapes their control characters
+(one finding, one line), JSON output escapes the ones `json.dumps` leaves raw (C1, bidi)."""
 
 from __future__ import annotations
 
@@ -7,12 +10,13 @@ from collections import Counter
 from typing import Any, Sequence
 
 from vertice_obs.finding import Finding
+from vertice_obs.guard.text import escape, json_safe
 
 FORMATS = ("text", "json")
 
 
 def findings_text(findings: Sequence[Finding]) -> str:
-    lines = [str(f) for f in sorted(findings, key=_order)]
+    lines = [escape(f, one_line=True) for f in sorted(findings, key=_order)]
     if findings:
         counts = Counter(str(f.severity) for f in findings)
         lines.append(", ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in sorted(counts.items())))
@@ -21,7 +25,7 @@ def findings_text(findings: Sequence[Finding]) -> str:
 
 def findings_json(findings: Sequence[Finding], **extra: Any) -> str:
     payload = {**extra, "findings": [f.to_dict() for f in sorted(findings, key=_order)]}
-    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)
+    return json_safe(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
 
 
 def _order(f: Finding):
@@ -65,4 +69,4 @@ def findings_sarif(findings: Sequence[Finding], tool_version: str) -> str:
         "runs": [{"tool": {"driver": {"name": "vobs", "version": tool_version, "rules": rules}},
                   "results": results}],
     }
-    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False)
+    return json_safe(json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from vertice_obs.errors import InputError
+from vertice_obs.guard.secrets import redact_url, register, register_url
 from vertice_obs.located_yaml import load_located
 
 ENVIRONMENT = {
@@ -23,6 +24,7 @@ ENVIRONMENT = {
     "grafana_org_id": "GRAFANA_ORG_ID",
     "prometheus_url": "PROMETHEUS_URL",
 }
+_URL_KEYS = ("grafana_url", "prometheus_url")
 _FILE_KEYS = {"grafana_url", "grafana_org_id", "prometheus_url", "dashboards_dir", "narratives_dir",
               "exports_dir", "catalog", "provisioning_dir", "backup_dir"}
 
@@ -55,10 +57,18 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
     root = Path(root or Path.cwd())
     environ = os.environ if environ is None else environ
     settings: dict[str, Any] = {}
-    settings.update(_from_pyproject(root / "pyproject.toml"))
-    settings.update(_from_vobs_yaml(root / "vobs.yaml"))
-    settings.update({key: environ[var] for key, var in ENVIRONMENT.items() if environ.get(var)})
-    settings.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    origin: dict[str, str] = {}
+    for where, layer in (("pyproject.toml [tool.vobs]", _from_pyproject(root / "pyproject.toml")),
+                         ("vobs.yaml", _from_vobs_yaml(root / "vobs.yaml")),
+                         ("the environment", {key: environ[var] for key, var in ENVIRONMENT.items() if environ.get(var)}),
+                         ("the command line", {k: v for k, v in (overrides or {}).items() if v is not None})):
+        settings.update(layer)
+        origin.update(dict.fromkeys(layer, where))
+    # Secrets are registered where they enter, so every later message, journal and report is scrubbed.
+    register(settings.get("grafana_token"))
+    for key in _URL_KEYS:
+        register_url(settings.get(key))
+        _check_url(key, settings.get(key), origin.get(key, ""))
 
     def path(key: str, default: str) -> Path:
         value = Path(settings.get(key, default))
@@ -103,7 +113,12 @@ def _from_pyproject(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"invalid TOML: {exc}", path.name) from None
-    section = data.get("tool", {}).get("vobs", {})
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte offset {exc.start})", path.name) from None
+    tool = data.get("tool", {})
+    section = tool.get("vobs", {}) if isinstance(tool, dict) else {}
+    if not isinstance(section, dict):
+        raise InputError("[tool.vobs] must be a table of settings", path.name)
     return _checked(section, f"{path.name} [tool.vobs]", lambda key: None)
 
 
@@ -115,4 +130,21 @@ def _checked(data: Mapping[str, Any], where: str, line_of) -> dict[str, Any]:
         if key not in _FILE_KEYS:
             raise InputError(f"unknown setting {key!r} (allowed: {', '.join(sorted(_FILE_KEYS))})",
                              where, line_of(key))
+        expected = (int, str) if key == "grafana_org_id" else (str,)
+        if data[key] is not None and (not isinstance(data[key], expected) or isinstance(data[key], bool)):
+            raise InputError(f"{key} must be {'a number' if key == 'grafana_org_id' else 'a string'}, "
+                             f"not {type(data[key]).__name__}", where, line_of(key))
     return dict(data)
+
+
+def _check_url(key: str, value: Any, where: str) -> None:
+    """A server URL must be http(s)://…: `user:pass@host:9090` without a scheme would otherwise be
+    taken for a scheme `user` — and its password shown in the error."""
+    if value in (None, ""):
+        return
+    shown = f"{ENVIRONMENT[key]} ({where})" if where == "the environment" else f"{key} ({where})"
+    if not isinstance(value, str):
+        raise InputError(f"{shown} must be a URL string, not {type(value).__name__}")
+    if not value.lower().startswith(("http://", "https://")):
+        raise InputError(f"{shown}: {redact_url(value)!r} is not an http:// or https:// URL "
+                         "(add the scheme, e.g. http://host:9090)")

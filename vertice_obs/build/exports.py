@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from vertice_obs.errors import WriteFailed, os_reason
 from vertice_obs.files import write_atomic
 
 MANIFEST = "manifest.json"  # what was rendered, its folder and content hash
@@ -19,8 +20,9 @@ class Change:
 
 
 class ExportsDir:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, shown: str | None = None):
         self.path = path
+        self.shown = shown or str(path)  # how messages name it (relative to the project)
 
     def existing(self) -> set[str]:
         """Files we own: the manifest, every `<narrative>/<uid>.json` and `rules/<name>.yaml`."""
@@ -45,7 +47,7 @@ class ExportsDir:
             target = self.path / rel
             if not target.is_file():
                 changes.append(Change("missing", rel))
-            elif target.read_text(encoding="utf-8") != text:
+            elif _read(target) != text:
                 changes.append(Change("changed", rel))
         if complete:
             changes.extend(Change("extra", rel) for rel in sorted(self.existing() - set(files)))
@@ -54,12 +56,27 @@ class ExportsDir:
     def apply(self, files: Mapping[str, str], complete: bool = True) -> list[Change]:
         """Write what differs (each file atomically) and, for a complete plan, delete extras."""
         changes = self.compare(files, complete)
-        for change in changes:
+        done: list[str] = []
+        for index, change in enumerate(changes):
             target = self.path / change.path
-            if change.kind == "extra":
-                target.unlink()
-                if target.parent != self.path and not any(target.parent.iterdir()):
-                    target.parent.rmdir()
-            else:
-                write_atomic(target, files[change.path])
+            try:
+                if change.kind == "extra":
+                    target.unlink()
+                    if target.parent != self.path and not any(target.parent.iterdir()):
+                        target.parent.rmdir()
+                else:
+                    write_atomic(target, files[change.path])
+            except OSError as exc:  # `path: reason`, and what was and was not written (exit 3 if anything was)
+                failed = exc.filename if isinstance(exc.filename, str) else str(target)
+                shown = self.shown + failed[len(str(self.path)):] if failed.startswith(str(self.path)) else failed
+                raise WriteFailed(shown, os_reason(exc), done, [f"{self.shown}/{c.path}" for c in changes[index:]]) from None
+            done.append(f"{self.shown}/{change.path}")
         return changes
+
+
+def _read(path: Path) -> str | None:
+    """A file's text, or None when it is not UTF-8 (then it differs from any rendering)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None

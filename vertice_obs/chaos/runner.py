@@ -2,7 +2,7 @@
 
 A run never leaves a fault injected: the revert runs in a `finally`, on Ctrl-C, SIGTERM, an error
 or the run's deadline. Probes are sampled from Prometheus as range queries over each step
-(prometheus-api-client), faults are annotated in Grafana on the narratives' dashboards, and
+(through `PrometheusSource`: TLS verified, one deadline and a size cap per request), faults are annotated in Grafana on the narratives' dashboards, and
 everything lands in a JSON journal that `vobs chaos report` turns into a report later.
 """
 
@@ -18,13 +18,23 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 import requests
-from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
 
 from vertice_obs.chaos.scenario import Action, Probe, Run, Scenario
 from vertice_obs.errors import VobsError
 from vertice_obs.files import write_atomic
+from vertice_obs.guard.http import (
+    DEFAULT_TIMEOUT,
+    DeadlineExceeded,
+    ResponseTooLarge,
+    read_body,
+    within,
+)
+from vertice_obs.guard.secrets import redact_text, redact_url
+from vertice_obs.guard.text import json_safe
+from vertice_obs.metrics.prometheus import PrometheusSource, SourceUnavailable
 
 PHASES = ("baseline", "fault", "recover")
+TARGET_MAX_BYTES = 1024 * 1024  # an inject/revert answer is a status, not a payload
 
 
 class Aborted(VobsError):
@@ -43,10 +53,12 @@ def probe_query(probe: Probe, window_seconds: float) -> str:
 
 
 class Sampler:
-    """Probe series from Prometheus, one range query per probe and step."""
+    """Probe series from Prometheus, one range query per probe and step — through the same
+    `PrometheusSource` as validation: TLS verified, credentials as basic auth and never shown, one
+    total deadline (`timeout`) and a size cap per request."""
 
-    def __init__(self, url: str, window_seconds: float = 60.0):
-        self.client = PrometheusConnect(url=url, disable_ssl=True)
+    def __init__(self, url: str, window_seconds: float = 60.0, timeout: float = DEFAULT_TIMEOUT):
+        self.source = PrometheusSource(url, timeout=timeout)
         self.window_seconds = window_seconds
 
     def series(self, probe: Probe, start: datetime, end: datetime) -> list[tuple[float, float]]:
@@ -54,14 +66,17 @@ class Sampler:
         each instant for the probe's threshold (the highest for `<`, the lowest for `>`)."""
         step = max(1, int((end - start).total_seconds() / 200))
         try:
-            result = self.client.custom_query_range(probe_query(probe, self.window_seconds), start, end, f"{step}s")
-        except (PrometheusApiClientException, requests.RequestException) as exc:
-            raise VobsError(f"probe {probe.id}: query failed: {str(exc)[:200]}") from None
+            result = self.source.query_range(probe_query(probe, self.window_seconds), start, end, f"{step}s")
+        except SourceUnavailable as exc:
+            raise VobsError(f"probe {probe.id}: query failed: {exc}") from None
         pick = max if probe.threshold.op.startswith("<") else min
         points: dict[float, list[float]] = {}
-        for row in result:
-            for ts, value in row.get("values", []):
-                points.setdefault(float(ts), []).append(float(value))
+        try:
+            for row in result:
+                for ts, value in row.get("values", []):
+                    points.setdefault(float(ts), []).append(float(value))
+        except (AttributeError, TypeError, ValueError):
+            raise VobsError(f"probe {probe.id}: {self.source.description} answered a malformed matrix") from None
         return [(ts, pick(values)) for ts, values in sorted(points.items())]
 
 
@@ -76,14 +91,28 @@ class Journal:
         self.data.setdefault("events", []).append({"t": _iso(_now()), "kind": kind, **detail})
 
     def save(self) -> None:
-        write_atomic(self.path, json.dumps(self.data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        """Written redacted: no password or token (the target's, or one a server echoed) is recorded."""
+        text = json.dumps(_scrubbed(self.data), indent=2, sort_keys=True, ensure_ascii=False)
+        write_atomic(self.path, json_safe(text) + "\n")
+
+
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    return value
 
 
 class Runner:
     def __init__(self, run: Run, target_url: str, sampler: Sampler, journal_path: Path,
                  annotator: Annotator | None = None, time_scale: float = 1.0, deadline: timedelta | None = None,
-                 sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None):
+                 sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None,
+                 http_timeout: float = DEFAULT_TIMEOUT):
         self.run, self.target_url, self.sampler = run, target_url.rstrip("/"), sampler
+        self.http_timeout = http_timeout
         # Probe windows follow the (scaled) settle time, so a compressed rehearsal judges each phase
         # on its own samples rather than on a window still full of the previous phase.
         sampler.window_seconds = window_seconds(run, time_scale)
@@ -91,13 +120,14 @@ class Runner:
         self.deadline = time.monotonic() + deadline.total_seconds() if deadline else None
         self.journal = Journal(journal_path, {
             "run": {"id": run.id, "title": run.title, "owner": run.owner, "summary": run.summary, "file": run.file},
-            "target": target_url, "time_scale": time_scale, "status": "running", "started": _iso(_now()),
+            "target": redact_url(target_url), "time_scale": time_scale, "status": "running", "started": _iso(_now()),
             "settle_seconds": run.settle.total_seconds() * time_scale,
             "window_seconds": window_seconds(run, time_scale),
             "scenarios": [], "events": []})
 
     def execute(self) -> dict[str, Any]:
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        self.journal.save()  # before any fault: a journal that cannot be written stops the run here
         try:
             for scenario in self.run.scenarios:
                 self._scenario(scenario)
@@ -173,12 +203,25 @@ class Runner:
         if action.http is not None:
             url = _fill(action.http["url"], variables)
             body = _fill(action.http.get("json"), variables)
+            what = f"{action.http['method']} {redact_url(url)}"
+            deadline = time.monotonic() + self.http_timeout
+
+            def exchange() -> tuple[int, bytes]:
+                response = requests.request(action.http["method"], url, json=body, timeout=self.http_timeout,
+                                            stream=True)
+                return response.status_code, read_body(response, deadline, TARGET_MAX_BYTES, what="its answer")
+
             try:
-                response = requests.request(action.http["method"], url, json=body, timeout=10)
+                status, answer = within(self.http_timeout, exchange, what="target")
+            except DeadlineExceeded:
+                raise VobsError(f"{what}: no answer within {self.http_timeout:g}s (--http-timeout)") from None
+            except ResponseTooLarge:
+                raise VobsError(f"{what}: answered more than {TARGET_MAX_BYTES:,} bytes") from None
             except requests.RequestException as exc:
-                raise VobsError(f"{action.http['method']} {url}: {type(exc).__name__}") from None
-            if response.status_code >= 400:
-                raise VobsError(f"{action.http['method']} {url}: HTTP {response.status_code} {response.text[:120]}")
+                raise VobsError(f"{what}: {type(exc).__name__}") from None
+            if status >= 400:
+                text = " ".join(answer[:120].decode("utf-8", "replace").split())
+                raise VobsError(redact_text(f"{what}: HTTP {status} {text}"))
         else:
             argv = [_fill(a, variables) for a in action.command or ()]
             try:

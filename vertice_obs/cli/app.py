@@ -1,12 +1,18 @@
 """The `vobs` group: global flags, and the one place where errors become one line and an exit code.
 
 Exit codes (for CI): 0 success · 1 the check found something (stale exports, missing metrics,
-differences) · 2 bad input, bad usage or an unreachable dependency · 3 a write failed part-way.
+differences) · 2 bad input, bad usage or an unreachable dependency · 3 a write failed part-way ·
+141 the reader of stdout went away (`vobs list | head -1`), quietly.
+
+Every message goes through `say_error`: redacted (`guard.secrets`) and escaped on one line
+(`guard.text`). Usage errors, OS errors (`path: reason`), non-UTF-8 input and input too deep or too
+large are one such line with exit 2; "internal error" is left for bugs in vobs.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from pathlib import Path
 from typing import Any
@@ -14,32 +20,105 @@ from typing import Any
 import click
 
 from vertice_obs import __version__
-from vertice_obs.errors import EXIT_INPUT, VobsError
+from vertice_obs.errors import EXIT_INPUT, VobsError, os_error_message
+from vertice_obs.guard.secrets import redact_text
+from vertice_obs.guard.text import escape
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away
+
+
+def error_message(message: object) -> str:
+    """The one form of every error vobs prints: redacted (no password or token, even one a server
+    echoed back) and escaped (no control sequence from a title, a query or a server), on one line."""
+    return f"vobs: error: {escape(redact_text(message), one_line=True)}"
+
+
+def say_error(message: object) -> None:
+    click.echo(error_message(message), err=True)
+
+
+def say(text: object = "", err: bool = False, nl: bool = True) -> None:
+    """Print output that carries titles, queries, paths or server text: control characters escaped
+    (newlines kept — callers print one line per item)."""
+    click.echo(escape(text), err=err, nl=nl)
+
+
+def _bad_input_message(exc: BaseException) -> str | None:
+    """The true cause of an exception that bad input (not a bug) can raise, else None."""
+    if isinstance(exc, OSError):
+        return os_error_message(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"input is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+                if exc.start < len(exc.object) else "input is not UTF-8 text")
+    if isinstance(exc, RecursionError):
+        return "input is nested too deeply to process"
+    if isinstance(exc, MemoryError):
+        return "input is too large to process (out of memory)"
+    return None
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader went away (`vobs list | head -1`): stop quietly, as a shell tool does."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_BROKEN_PIPE)
 
 
 class VobsGroup(click.Group):
-    """Turns every `VobsError` into one line on stderr and its exit code — never a traceback."""
+    """The one error path: every `VobsError`, usage error and bad-input exception becomes one
+    redacted, escaped line on stderr and its exit code — never a traceback."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx is not None else (prog_name or "vobs")
+            say_error(f"{exc.format_message().rstrip('.')} (see '{command} --help')")
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            say_error(exc.format_message())
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("vobs: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except VobsError as exc:
-            click.echo(f"vobs: error: {exc}", err=True)
+            say_error(exc)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except KeyboardInterrupt:
             click.echo("vobs: interrupted", err=True)
             ctx.exit(130)
-        except Exception as exc:  # a bug in vobs: one line, the traceback only on request
-            if os.environ.get("VOBS_DEBUG"):
+        except Exception as exc:
+            cause = _bad_input_message(exc)
+            if cause is not None:  # bad input or a hostile environment, not a bug
+                if os.environ.get("VOBS_DEBUG"):
+                    traceback.print_exc()
+                say_error(cause)
+                ctx.exit(EXIT_INPUT)
+            if os.environ.get("VOBS_DEBUG"):  # a bug in vobs: one line, the traceback only on request
                 traceback.print_exc()
-            click.echo(f"vobs: internal error: {type(exc).__name__}: {exc} (set VOBS_DEBUG=1 for the traceback)",
-                       err=True)
+            click.echo("vobs: internal error: " + escape(redact_text(f"{type(exc).__name__}: {exc}"), one_line=True)
+                       + " (set VOBS_DEBUG=1 for the traceback)", err=True)
             ctx.exit(EXIT_INPUT)
 
 
-@click.group(cls=VobsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group("vobs", cls=VobsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="vobs")
 @click.option("-C", "--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Project root (holds dashboards/, narratives/, exports/). Default: the current directory.")

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from vertice_obs.cli.app import cli
+from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.options import FORMAT, count, project_of
 from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
 from vertice_obs.finding import Severity
+from vertice_obs.guard.paths import check_writable
+from vertice_obs.guard.text import escape, json_safe
 from vertice_obs.output import findings_text
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ def _plan(project: Project, show_progress: bool) -> BuildPlan:
 def _report_findings(plan: BuildPlan, fmt: str) -> None:
     shown = [f for f in plan.findings if f.severity >= Severity.WARNING]
     if shown and fmt == "text":
-        click.echo(findings_text(shown), err=True)
+        say(findings_text(shown), err=True)
 
 
 @cli.command()
@@ -61,40 +63,41 @@ def build(ctx: click.Context, check: bool, fmt: str, progress: bool | None) -> N
     from vertice_obs.build.exports import ExportsDir
 
     project = project_of(ctx)
-    plan = _plan(project, sys.stderr.isatty() if progress is None else progress)
-    exports = ExportsDir(project.exports_dir)
     shown_root = project.display(project.exports_dir)
+    if not check:  # before rendering anything: a file where exports/ should be, or no permission
+        check_writable(project.exports_dir, folder=True, shown=shown_root)
+    plan = _plan(project, sys.stderr.isatty() if progress is None else progress)
+    exports = ExportsDir(project.exports_dir, shown_root)
     changes = exports.compare(plan.files, plan.complete) if check else exports.apply(plan.files, plan.complete)
     _report_findings(plan, fmt)
     failed = bool(plan.failures)
 
     if fmt == "json":
-        click.echo(json.dumps({
+        click.echo(json_safe(json.dumps({
             "check": check,
             "exports": shown_root,
             "dashboards": len(plan.rendered),
             "narratives": len(plan.narratives),
             "changes": [{"kind": c.kind, "path": f"{shown_root}/{c.path}"} for c in changes],
             "findings": [f.to_dict() for f in plan.findings],
-        }, indent=2, sort_keys=True, ensure_ascii=False))
+        }, indent=2, sort_keys=True, ensure_ascii=False)))
     elif check:
         if changes:
-            click.echo(f"{shown_root}/ is stale: {len(changes)} file(s) differ from what the code renders")
+            say(f"{shown_root}/ is stale: {len(changes)} file(s) differ from what the code renders")
             for c in changes:
-                click.echo(f"  {c.kind:8} {shown_root}/{c.path}")
+                say(f"  {c.kind:8} {shown_root}/{c.path}")
             click.echo("run `vobs build` and commit exports/")
         else:
-            click.echo(f"{shown_root}/ is up to date ({count(len(plan.rendered), 'dashboard')}, "
+            say(f"{shown_root}/ is up to date ({count(len(plan.rendered), 'dashboard')}, "
                        f"{count(len(plan.narratives), 'narrative')})")
     else:
         written = sum(c.kind != "extra" for c in changes)
         deleted = sum(c.kind == "extra" for c in changes)
-        click.echo(f"rendered {count(len(plan.rendered), 'dashboard')} in {count(len(plan.narratives), 'narrative')} → "
+        say(f"rendered {count(len(plan.rendered), 'dashboard')} in {count(len(plan.narratives), 'narrative')} → "
                    f"{shown_root}/ ({written} written, {deleted} deleted, "
                    f"{len(plan.files) - written} unchanged)")
     if failed:
-        click.echo(f"vobs: error: {len(plan.failures)} dashboard module(s) failed to load; "
-                   "their previous exports are kept", err=True)
+        say_error(f"{len(plan.failures)} dashboard module(s) failed to load; their previous exports are kept")
         ctx.exit(EXIT_INPUT)
     ctx.exit(EXIT_FINDINGS if check and changes else EXIT_OK)
 
@@ -133,17 +136,19 @@ def list_(ctx: click.Context, fmt: str, panels: bool) -> None:
         tree.append({"id": narrative.id, "title": narrative.title, "owner": narrative.owner,
                      "folder": narrative.folder, "file": narrative.file, "chapters": chapters})
     if fmt == "json":
-        click.echo(json.dumps(tree, indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(json_safe(json.dumps(tree, indent=2, sort_keys=True, ensure_ascii=False)))
     else:
         for n in tree:
-            click.secho(f"{n['id']}", bold=True, nl=False)
-            click.echo(f"  {n['title']}  (folder {n['folder']}, owner {n['owner']})")
+            click.secho(escape(n["id"], one_line=True), bold=True, nl=False)
+            say(f"  {escape(n['title'], one_line=True)}  (folder {escape(n['folder'], one_line=True)}, "
+                f"owner {escape(n['owner'], one_line=True)})")
             for c in n["chapters"]:
                 d = c["dashboard"]
-                click.echo(f"  {c['index']}. {c['title']} → {d['uid']}"
-                           + (f" ({d['source']})" if "source" in d else " (not rendered)"))
+                say(f"  {c['index']}. {escape(c['title'], one_line=True)} → {escape(d['uid'], one_line=True)}"
+                    + (f" ({escape(d['source'], one_line=True)})" if "source" in d else " (not rendered)"))
                 for p in d.get("panels", []):
-                    click.echo(f"       #{p['id']:<3} {p['type']:<10} {p['title']}")
+                    say(f"       #{p['id']!s:<3} {escape(p['type'], one_line=True):<10} "
+                        f"{escape(p['title'], one_line=True)}")
     _report_findings(plan, fmt)
     ctx.exit(EXIT_INPUT if plan.failures else EXIT_OK)
 

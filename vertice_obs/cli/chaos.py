@@ -8,18 +8,22 @@ from pathlib import Path
 
 import click
 
-from vertice_obs.cli.app import cli
+from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.options import (
     FORMAT,
     GRAFANA_TOKEN,
     GRAFANA_URL,
     ORG,
     PROMETHEUS,
+    TIMEOUT,
     Duration,
     count,
     project_of,
+    timeout_option,
 )
 from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
+from vertice_obs.guard.paths import check_writable
+from vertice_obs.guard.secrets import redact_text, register_url
 from vertice_obs.output import findings_json, findings_text
 
 
@@ -32,8 +36,9 @@ def chaos_() -> None:
 @click.argument("run_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @PROMETHEUS
 @FORMAT
+@TIMEOUT
 @click.pass_context
-def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt) -> None:
+def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout) -> None:
     """Validate a Chaos Day file and check that every probe's metrics exist — before any fault.
 
     The file is schema-checked like a narrative (one-line errors with file and line). Then each
@@ -53,22 +58,26 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt) -> None
     project = project_of(ctx, prometheus_url=prometheus_url)
     run = load_run(run_file, project.display(run_file))
     catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
-    source = PrometheusSource(project.prometheus_url) if project.prometheus_url else (
+    source = PrometheusSource(project.prometheus_url, timeout=timeout) if project.prometheus_url else (
         CatalogSource(catalog) if catalog else None)
     if source is None:
         raise InputError("no Prometheus configured and no metric catalog to check the probes against")
     findings = preflight(run, source, catalog)
+    unknown = next((f for f in findings if f.check == "metric/unknown"), None)
+    if unknown is not None:  # a server-wide failure: said once, before any per-probe output
+        say_error(_server_failure(unknown.message))
     stops = blocking(findings)
     if fmt == "json":
         click.echo(findings_json(findings, run=run.id, ready=not stops))
     else:
-        if stops:
-            click.echo(findings_text(stops))
+        shown = [f for f in stops if f.check != "metric/unknown"]
+        if shown:
+            say(findings_text(shown))
         probes = sum(len(s.probes) for s in run.scenarios)
         state = "ready" if not stops else f"NOT ready: {count(len(stops), 'probe metric')} would measure nothing"
-        click.echo(f"{run.id}: {count(len(run.scenarios), 'scenario')}, {count(probes, 'probe')} — {state} "
-                   f"(checked against {source.description})")
-    if any(f.check == "metric/unknown" for f in findings):
+        say(f"{run.id}: {count(len(run.scenarios), 'scenario')}, {count(probes, 'probe')} — {state} "
+            f"(checked against {source.description})")
+    if unknown is not None:
         ctx.exit(EXIT_INPUT)
     ctx.exit(EXIT_FINDINGS if stops else EXIT_OK)
 
@@ -85,10 +94,12 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt) -> None
               help="Where to write the JSON journal (default chaos/journals/<run>-<UTC time>.json).")
 @click.option("--time-scale", type=click.FloatRange(0.001, 1.0), default=1.0, show_default=True,
               help="Multiply every baseline, hold and recover duration (rehearsals and tests run faster).")
-@click.option("--timeout", type=Duration(), default=None, help="Stop (and revert) when the run takes longer.")
+@click.option("--timeout", type=Duration(), default=None,
+              help="Stop (and revert) when the whole run takes longer (a duration: 30m, 2h).")
+@timeout_option("--http-timeout", "http_timeout")
 @click.pass_context
 def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_token, org_id, journal, time_scale,
-              timeout) -> None:
+              timeout, http_timeout) -> None:
     """Run a Chaos Day: per step baseline, inject, hold, revert, recover — and measure.
 
     Before anything is injected, every probe's metrics are checked (as `vobs chaos check`); a
@@ -112,19 +123,25 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.prometheus import PrometheusSource
 
+    register_url(target_url)  # the target's credentials never reach a message or the journal
+    if not target_url.lower().startswith(("http://", "https://")):
+        raise InputError(f"--target-url {redact_text(target_url)!r} is not an http:// or https:// URL")
     project = project_of(ctx, prometheus_url=prometheus_url, grafana_url=grafana_url, grafana_token=grafana_token,
                        grafana_org_id=org_id)
     if not project.prometheus_url:
         raise InputError("a Chaos Day measures in Prometheus: give --prometheus-url or PROMETHEUS_URL")
     run = load_run(run_file, project.display(run_file))
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"
+    check_writable(journal_path, shown=project.display(journal_path))  # before any fault is injected
     catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
-    findings = preflight(run, PrometheusSource(project.prometheus_url), catalog)
+    findings = preflight(run, PrometheusSource(project.prometheus_url, timeout=http_timeout), catalog)
     if any(f.check == "metric/unknown" for f in findings):
-        raise InputError(next(f.message for f in findings if f.check == "metric/unknown"))
+        raise InputError(_server_failure(next(f.message for f in findings if f.check == "metric/unknown")))
     stops = blocking(findings)
     if stops:
-        click.echo(findings_text(stops))
-        click.echo(f"{run.id}: not started — {count(len(stops), 'probe metric')} would measure nothing", err=True)
+        say(findings_text(stops))
+        say(f"{run.id}: not started — {count(len(stops), 'probe metric')} would measure nothing", err=True)
         ctx.exit(EXIT_FINDINGS)
     annotator = None
     if project.grafana_url:
@@ -132,16 +149,16 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         uids = sorted(uid for uid, d in manifest.items() if d.get("narrative") in run.narratives)
         annotator = GrafanaAnnotator(GrafanaDestination(project.grafana_url, project.grafana_token,
                                                    project.grafana_org_id), uids)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"
-    runner = Runner(run, target_url, Sampler(project.prometheus_url), journal_path, annotator, time_scale, timeout,
-                    log=lambda message: click.echo(message, err=True))
+    runner = Runner(run, target_url, Sampler(project.prometheus_url, timeout=http_timeout), journal_path, annotator,
+                    time_scale, timeout, log=lambda message: say(redact_text(message), err=True),
+                    http_timeout=http_timeout)
     try:
         data = runner.execute()
     finally:
-        click.echo(f"journal: {project.display(journal_path)}", err=True)
+        if journal_path.is_file():
+            say(f"journal: {project.display(journal_path)}", err=True)
     steps = sum(len(s["steps"]) for s in data["scenarios"])
-    click.echo(f"{run.id}: completed {count(len(data['scenarios']), 'scenario')}, {count(steps, 'step')}; "
+    say(f"{run.id}: completed {count(len(data['scenarios']), 'scenario')}, {count(steps, 'step')}; "
                f"no fault left injected. Report: vobs chaos report {project.display(journal_path)}")
 
 
@@ -164,15 +181,25 @@ def chaos_report(journal: Path, output: Path | None) -> None:
     """
     from vertice_obs.chaos.report import write_report
 
+    out = output or journal.with_name(journal.stem + "-report")
+    check_writable(out, folder=True)  # before reading or writing anything
     try:
         data = json.loads(journal.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", str(journal), exc.lineno) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte offset {exc.start})", str(journal)) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply", str(journal)) from None
     if not isinstance(data, dict) or "scenarios" not in data or "run" not in data:
         raise InputError("not a Chaos Day journal (no run and scenarios)", str(journal))
-    out = output or journal.with_name(journal.stem + "-report")
     try:
         written = write_report(data, out)
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"malformed journal: {type(exc).__name__}: {exc}", str(journal)) from None
-    click.echo(f"wrote {out}/report.md, {out}/report.html and {count(len(written) - 2, 'plot')}")
+    say(f"wrote {out}/report.md, {out}/report.html and {count(len(written) - 2, 'plot')}")
+
+
+def _server_failure(message: str) -> str:
+    """A `metric/unknown` finding's message without its metric: the server's failure, once."""
+    return message.split(": cannot tell whether it exists: ", 1)[-1]

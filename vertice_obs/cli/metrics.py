@@ -10,15 +10,31 @@ from pathlib import Path
 import click
 
 from vertice_obs import __version__
-from vertice_obs.cli.app import cli
-from vertice_obs.cli.options import LOOKBACK, PATHS, PROMETHEUS, count, project_of
-from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
+from vertice_obs.cli.app import cli, say, say_error
+from vertice_obs.cli.options import (
+    LOOKBACK,
+    PATHS,
+    PROMETHEUS,
+    TIMEOUT,
+    count,
+    project_of,
+)
+from vertice_obs.errors import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_OK,
+    InputError,
+    WriteFailed,
+    os_reason,
+)
 from vertice_obs.finding import Severity
+from vertice_obs.guard.paths import check_writable
+from vertice_obs.guard.text import escape, json_safe
 from vertice_obs.output import findings_json, findings_sarif, findings_text
 
 
 def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str | None, lookback: timedelta,
-                show_progress: bool | None):
+                show_progress: bool | None, timeout: float):
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.prometheus import CatalogSource, PrometheusSource
     from vertice_obs.metrics.validation import (
@@ -34,7 +50,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     if not dashboards:
         raise InputError(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}")
     if project.prometheus_url:
-        source = PrometheusSource(project.prometheus_url)
+        source = PrometheusSource(project.prometheus_url, timeout=timeout)
     elif catalog is not None:
         source = CatalogSource(catalog)
     else:
@@ -61,8 +77,9 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
               help="text for people, json for machines, sarif for code-scanning UIs.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show info findings (present metrics, skipped queries).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@TIMEOUT
 @click.pass_context
-def validate_(ctx: click.Context, paths, prometheus_url, lookback, fail_on, fmt, verbose, progress) -> None:
+def validate_(ctx: click.Context, paths, prometheus_url, lookback, fail_on, fmt, verbose, progress, timeout) -> None:
     """Check that every metric the dashboards query exists — the CI gate.
 
     Reads every PromQL query in PATHS (default: exports/; any folder of Grafana dashboard JSON
@@ -82,20 +99,22 @@ def validate_(ctx: click.Context, paths, prometheus_url, lookback, fail_on, fmt,
       vobs validate dashboards-from-grafana/ --format sarif > vobs.sarif
       vobs validate --fail-on warning --lookback 30d
     """
-    result, _dashboards, _catalog = _metric_run(ctx, paths, prometheus_url, lookback, progress)
+    result, _dashboards, _catalog = _metric_run(ctx, paths, prometheus_url, lookback, progress, timeout)
     threshold = Severity.parse(fail_on)
+    if not result.evidence.available:  # a server-wide failure: said once, before any per-dashboard output
+        say_error(f"{result.evidence.error}: metric existence is unknown")
     if fmt == "sarif":
         click.echo(findings_sarif(result.findings, __version__))
     elif fmt == "json":
         click.echo(findings_json(result.findings, source=result.evidence.source, dashboards=result.dashboards,
                                  queries=result.queries, available=result.evidence.available))
     else:
-        shown = [f for f in result.findings if verbose or f.severity >= Severity.WARNING]
+        shown = [f for f in result.findings if (verbose or f.severity >= Severity.WARNING)
+                 and f.check != "metric/unknown"]  # "unknown" everywhere is the one error line above
         if shown:
-            click.echo(findings_text(shown))
-        click.echo(_validation_summary(result))
+            say(findings_text(shown))
+        say(_validation_summary(result))
     if not result.evidence.available:
-        click.echo(f"vobs: error: {result.evidence.error}: metric existence is unknown", err=True)
         ctx.exit(EXIT_INPUT)
     ctx.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK)
 
@@ -120,8 +139,9 @@ def _validation_summary(result) -> str:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to a file instead of stdout.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@TIMEOUT
 @click.pass_context
-def audit_(ctx: click.Context, paths, prometheus_url, lookback, fmt, output, progress) -> None:
+def audit_(ctx: click.Context, paths, prometheus_url, lookback, fmt, output, progress, timeout) -> None:
     """Report which metrics the dashboards need that Prometheus does not have, and why.
 
     Grouped by metric → narratives → dashboards → panels, most actionable first, with the reason
@@ -134,20 +154,25 @@ def audit_(ctx: click.Context, paths, prometheus_url, lookback, fmt, output, pro
       vobs audit --prometheus-url http://localhost:9090
       vobs audit --format markdown -o metric-audit.md
     """
+    from vertice_obs.files import write_atomic
     from vertice_obs.metrics.audit import audit_json, audit_text, build_audit
     from vertice_obs.metrics.validation import narratives_of
 
-    result, dashboards, catalog = _metric_run(ctx, paths, prometheus_url, lookback, progress)
+    if output:  # before asking anything: a report that cannot be written is said first
+        check_writable(output)
+    result, dashboards, catalog = _metric_run(ctx, paths, prometheus_url, lookback, progress, timeout)
+    if not result.evidence.available:  # a report of "unknown" everywhere is no report: one line, nothing written
+        raise InputError(f"{result.evidence.error}: metric existence is unknown")
     report = build_audit(result.findings, narratives_of(dashboards), catalog, result.evidence.source)
-    text = audit_json(report) if fmt == "json" else audit_text(report, markdown=fmt == "markdown")
+    text = json_safe(audit_json(report)) if fmt == "json" else escape(audit_text(report, markdown=fmt == "markdown"))
     if output:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            raise WriteFailed(str(output), os_reason(exc)) from None
+        say(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
-    if not result.evidence.available:
-        click.echo(f"vobs: error: {result.evidence.error}: metric existence is unknown", err=True)
-        ctx.exit(EXIT_INPUT)
 
 
 @cli.command("simulate")

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from vertice_obs.guard.http import DEFAULT_TIMEOUT
 from vertice_obs.project import Project, load_project
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -45,6 +46,16 @@ GRAFANA_TOKEN = click.option("--grafana-token", metavar="TOKEN", default=None, e
 ORG = click.option("--org-id", type=int, default=None, help="Grafana organisation (X-Grafana-Org-Id).")
 NARRATIVE = click.option("--narrative", "narratives", multiple=True, metavar="ID", help="Only this narrative (repeatable).")
 UID = click.option("--uid", "uids", multiple=True, metavar="UID", help="Only this dashboard (repeatable).")
+
+
+def timeout_option(flag: str = "--timeout", dest: str = "timeout"):
+    """The total deadline of each HTTP exchange (connect, headers and the whole body), in seconds."""
+    return click.option(flag, dest, type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
+                        metavar="SECONDS",
+                        help="Deadline for each HTTP exchange with a server: connect, headers and the whole body.")
+
+
+TIMEOUT = timeout_option()
 CONCURRENCY = click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
                            help="Requests in flight at once.")
 

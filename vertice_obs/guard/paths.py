@@ -41,3 +41,29 @@ def check_uid(uid: object, what: str = "uid") -> str:
     if not isinstance(uid, str) or not UID_RE.fullmatch(uid):
         raise InputError(f"{what} {uid!r} is not a Grafana uid (at most 40 of A-Z a-z 0-9 _ -)")
     return uid
+
+
+def check_writable(path: Path, *, folder: bool = False, shown: str | None = None) -> None:
+    """Before anything is written (or a fault injected): `path` — a file, or a folder with
+    `folder=True` — can be written. Its nearest existing ancestor must be a folder (not a file),
+    writable and not on a read-only file system; missing folders below it can be created. Raises
+    `InputError` as `path: reason`, naming the true cause. Checks only; creates nothing."""
+    label = shown or str(path)
+    target = Path(os.path.abspath(path))
+    if target.is_dir() and not folder:
+        raise InputError("is a folder, not a file", label)
+    if target.exists() and not target.is_dir() and folder:
+        raise InputError("is a file, not a folder", label)
+    nearest = target if (folder and target.is_dir()) else target.parent
+    while not os.path.lexists(nearest) and nearest != nearest.parent:
+        nearest = nearest.parent
+    if not nearest.is_dir():
+        raise InputError(f"{nearest} is a file, not a folder", label)
+    if not os.access(nearest, os.W_OK | os.X_OK) or (target.is_file() and not os.access(target, os.W_OK)):
+        raise InputError(f"permission denied (cannot write in {nearest})", label)
+    try:
+        read_only = bool(os.statvfs(nearest).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        read_only = False
+    if read_only:
+        raise InputError(f"read-only file system ({nearest})", label)

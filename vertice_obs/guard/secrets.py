@@ -63,3 +63,28 @@ def redact_url(url: str) -> str:
         return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))[2:]
     parts = urlsplit(text)
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
+
+
+_SECRET_KEYS = re.compile(r"(?i)^(access_token|token|api_key|apikey|key|password|passwd|secret|auth|sig|signature)$")
+
+
+def register_url(url: object) -> None:
+    """Register the secrets a configured URL carries where it enters vobs: the password of
+    `user:pass@` (with or without a scheme), the basic-auth pair as sent on the wire, and the
+    values of `token=`-style query parameters."""
+    import base64
+    from urllib.parse import parse_qsl
+
+    text = str(url or "")
+    parts = urlsplit(text if "://" in text else "//" + text)
+    try:
+        password, user = parts.password, parts.username
+    except ValueError:
+        password, user = None, None
+    if password:
+        register(password, unquote(password))
+        pair = f"{unquote(user or '')}:{unquote(password)}".encode()
+        register(base64.b64encode(pair).decode())
+    for key, value in parse_qsl(parts.query, keep_blank_values=False):
+        if _SECRET_KEYS.match(key):
+            register(value)

@@ -21,3 +21,13 @@ def _visible(match: re.Match[str]) -> str:
 def escape(text: object, *, one_line: bool = False) -> str:
     """`text` with control characters made visible; with `one_line`, newlines and tabs too."""
     return (_CONTROL_AND_NEWLINES if one_line else _CONTROL).sub(_visible, str(text))
+
+
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from `json.dumps(..., ensure_ascii=False)`) with the controls json leaves raw
+    (DEL, C1, line separators, bidi overrides) written as `\\uXXXX` escapes: still the same JSON,
+    but nothing in it can drive a terminal."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

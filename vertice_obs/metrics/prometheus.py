@@ -9,7 +9,9 @@ requests — whatever the number of dashboards and queries:
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, TypeVar
@@ -20,6 +22,15 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from vertice_obs.errors import VobsError, redact
+from vertice_obs.guard.http import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    DeadlineExceeded,
+    ResponseTooLarge,
+    read_body,
+    within,
+)
+from vertice_obs.guard.secrets import redact_text, register, register_url
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence
 
@@ -118,6 +129,10 @@ class _ErrorAnswer(Exception):
     """A non-200 answer, described in one line."""
 
 
+class _NotPrometheus(Exception):
+    """A 200 answer that is not Prometheus' API (HTML, invalid JSON, another shape)."""
+
+
 class _CountingSession(requests.Session):
     """Counts the HTTP requests sent, so benchmarks and tests can hold the request budget."""
 
@@ -135,13 +150,19 @@ class PrometheusSource:
 
     Credentials in the URL (`http://user:pass@host`) are sent as basic auth and never shown.
     `request_count` counts logical requests (a transient 502–504 is retried once underneath).
+    Each exchange — connect, headers and the whole body — has one total deadline (`timeout`) and
+    a size cap (`max_bytes`): a server that drips or floods ends in one line, never a hang.
     """
 
-    def __init__(self, url: str, timeout: float = 10.0, window: timedelta = PRESENT_WINDOW,
-                 now: datetime | None = None, headers: Mapping[str, str] | None = None):
+    def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT, window: timedelta = PRESENT_WINDOW,
+                 now: datetime | None = None, headers: Mapping[str, str] | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES):
+        register_url(url)  # its password and token= values never reach a message
+        register(*(headers or {}).values())
         self.url, auth = _split_credentials(url.rstrip("/"))
         self.description = f"Prometheus at {redact(self.url)}"
         self.timeout = timeout
+        self.max_bytes = max_bytes
         self.window = window
         self._now = now
         self._session = _CountingSession()
@@ -233,32 +254,61 @@ class PrometheusSource:
                 raise self._not_prometheus("unexpected /api/v1/series answer") from None
         return found
 
+    def query_range(self, query: str, start: datetime, end: datetime, step: str) -> list[dict[str, Any]]:
+        """ONE request: `/api/v1/query_range`; the matrix rows (`metric`, `values`)."""
+        params = {"query": query, "start": _ts(start), "end": _ts(end), "step": step}
+        data = self._call(lambda: self._api("GET", "/api/v1/query_range", params=params))
+        if not isinstance(data, dict) or data.get("resultType") != "matrix" or not isinstance(data.get("result"), list):
+            raise self._not_prometheus("/api/v1/query_range did not answer a matrix")
+        return data["result"]
+
     # --- HTTP ---------------------------------------------------------------------------------------
     def _api(self, method: str, path: str, **kwargs: Any) -> Any:
-        """One request to Prometheus' API; its `data`, or `_ErrorAnswer`."""
-        response = self._session.request(method, f"{self.url}{path}", timeout=self.timeout, **kwargs)
-        if response.status_code != 200:
-            raise _ErrorAnswer(_http_error(response))
-        payload = response.json()
+        """One request to Prometheus' API, whole body read by one deadline; its `data`, or `_ErrorAnswer`."""
+        deadline = time.monotonic() + self.timeout
+
+        def exchange() -> tuple[int, bytes]:
+            response = self._session.request(method, f"{self.url}{path}", timeout=self.timeout, stream=True, **kwargs)
+            return response.status_code, read_body(response, deadline, self.max_bytes, what="its answer")
+
+        status, body = within(self.timeout, exchange, what=path)
+        if status != 200:
+            raise _ErrorAnswer(_http_error(status, body))
+        if _looks_like_html(body):
+            raise _NotPrometheus("an HTML page (a login page or a proxy?)")
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise _NotPrometheus("invalid JSON") from None
+        except RecursionError:
+            raise _NotPrometheus("JSON nested too deeply") from None
         if not isinstance(payload, dict) or payload.get("status") != "success" or "data" not in payload:
-            raise ValueError("no successful Prometheus answer")
+            raise _NotPrometheus("no successful Prometheus answer")
         return payload["data"]
 
     def _call(self, fn: Callable[[], _T]) -> _T:
         """Run one request, turning every way it can fail into a one-line `SourceUnavailable`."""
         try:
             return fn()
-        except requests.exceptions.Timeout:
-            raise SourceUnavailable(f"{self.description} timed out after {self.timeout:g}s") from None
+        except (requests.exceptions.Timeout, DeadlineExceeded):
+            raise SourceUnavailable(f"{self.description} did not answer within {self.timeout:g}s "
+                                    "(--timeout)") from None
+        except ResponseTooLarge:
+            raise SourceUnavailable(f"{self.description} answered more than {self.max_bytes:,} bytes") from None
+        except requests.exceptions.SSLError:
+            raise SourceUnavailable(f"{self.description}: TLS verification failed") from None
         except requests.exceptions.ConnectionError:
             raise SourceUnavailable(f"{self.description} is unreachable") from None
         except _ErrorAnswer as exc:
-            raise SourceUnavailable(f"{self.description} answered an error: {_one_line(str(exc))}") from None
-        except requests.exceptions.JSONDecodeError:
-            raise self._not_prometheus("invalid JSON") from None
-        except requests.exceptions.RequestException as exc:  # e.g. too many redirects, bad URL
+            raise SourceUnavailable(f"{self.description} answered an error: "
+                                    f"{redact_text(_one_line(str(exc)))}") from None
+        except _NotPrometheus as exc:
+            raise self._not_prometheus(str(exc)) from None
+        except requests.exceptions.TooManyRedirects:
+            raise SourceUnavailable(f"{self.description} redirects too many times (a redirect loop?)") from None
+        except requests.exceptions.RequestException as exc:  # e.g. a bad URL
             raise SourceUnavailable(f"{self.description} could not be asked: {type(exc).__name__}") from None
-        except (ValueError, KeyError, TypeError) as exc:  # invalid JSON, or JSON of another shape
+        except (ValueError, KeyError, TypeError) as exc:  # JSON of another shape
             raise self._not_prometheus(type(exc).__name__) from None
 
     def _not_prometheus(self, why: str) -> SourceUnavailable:
@@ -302,15 +352,25 @@ def _batches(parts: list[str], separator: str, limit: int) -> Iterator[str]:
         yield separator.join(batch)
 
 
-def _http_error(response: requests.Response) -> str:
-    """Prometheus' own error (`errorType: error`) when it sent one, else the status and body."""
+def _http_error(status: int, body: bytes) -> str:
+    """Prometheus' own error (`errorType: error`) when it sent one, else the status and the start
+    of the body (an HTML page is named, not printed). Redacted: a server may echo credentials."""
+    refused = " (the credentials were refused)" if status in (401, 403) else ""
     try:
-        body = response.json()
-        if isinstance(body, dict) and body.get("error"):
-            return f"HTTP {response.status_code} {body.get('errorType', 'error')}: {body['error']}"
+        payload = json.loads(body)
+        if isinstance(payload, dict) and payload.get("error"):
+            return redact_text(f"HTTP {status}{refused} {payload.get('errorType', 'error')}: {payload['error']}")
     except ValueError:
         pass
-    return f"HTTP Status Code {response.status_code} ({response.content[:200]!r})"
+    if _looks_like_html(body):
+        return f"HTTP {status}{refused} (an HTML page)"
+    text = " ".join(body[:200].decode("utf-8", "replace").split())
+    return redact_text(f"HTTP {status}{refused}" + (f" ({text})" if text else ""))
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<"))
 
 
 def _one_line(text: str, limit: int = 240) -> str:
