@@ -36,6 +36,12 @@ def _report_findings(plan: BuildPlan, fmt: str) -> None:
         click.echo(findings_text(shown), err=True)
 
 
+def _failures_line(plan: BuildPlan) -> str:
+    """One error line, located at the first module that failed (the findings list the others)."""
+    return (f"vobs: error: {plan.failures[0]} ({len(plan.failures)} module(s) failed to load; "
+            "their previous exports are kept)")
+
+
 @cli.command()
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 and list the stale files if exports/ differs from what the code renders.")
@@ -93,8 +99,7 @@ def build(ctx: click.Context, check: bool, fmt: str, progress: bool | None) -> N
                    f"{shown_root}/ ({written} written, {deleted} deleted, "
                    f"{len(plan.files) - written} unchanged)")
     if failed:
-        click.echo(f"vobs: error: {len(plan.failures)} dashboard module(s) failed to load; "
-                   "their previous exports are kept", err=True)
+        click.echo(_failures_line(plan), err=True)
         ctx.exit(EXIT_INPUT)
     ctx.exit(EXIT_FINDINGS if check and changes else EXIT_OK)
 
@@ -145,6 +150,8 @@ def list_(ctx: click.Context, fmt: str, panels: bool) -> None:
                 for p in d.get("panels", []):
                     click.echo(f"       #{p['id']:<3} {p['type']:<10} {p['title']}")
     _report_findings(plan, fmt)
+    if plan.failures:
+        click.echo(_failures_line(plan), err=True)
     ctx.exit(EXIT_INPUT if plan.failures else EXIT_OK)
 
 
