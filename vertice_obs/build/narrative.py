@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from vertice_obs.located_yaml import check_schema
 from vertice_obs.errors import InputError
-from vertice_obs.located_yaml import load_located
+from vertice_obs.located_yaml import check_schema, load_located
 
 CATALOG_FILE = "metrics.yaml"
 # Characters that read as a path separator without being `/`: backslash, fraction slash, division

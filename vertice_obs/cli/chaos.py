@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -162,17 +161,9 @@ def chaos_report(journal: Path, output: Path | None) -> None:
       vobs chaos report chaos/journals/chaos-day-1-20261124T140000Z.json
       vobs chaos report journal.json -o report/
     """
-    from vertice_obs.chaos.report import write_report
+    from vertice_obs.chaos.report import read_journal, write_report
 
-    try:
-        data = json.loads(journal.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", str(journal), exc.lineno) from None
-    if not isinstance(data, dict) or "scenarios" not in data or "run" not in data:
-        raise InputError("not a Chaos Day journal (no run and scenarios)", str(journal))
+    data = read_journal(journal, str(journal))
     out = output or journal.with_name(journal.stem + "-report")
-    try:
-        written = write_report(data, out)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"malformed journal: {type(exc).__name__}: {exc}", str(journal)) from None
+    written = write_report(data, out, str(journal))
     click.echo(f"wrote {out}/report.md, {out}/report.html and {count(len(written) - 2, 'plot')}")
