@@ -17,6 +17,7 @@ import ast
 import contextlib
 import importlib.util
 import io
+import math
 import os
 import signal
 import sys
@@ -233,7 +234,26 @@ def load_one(path: Path, shown: str) -> DashboardModule | ModuleFailure:
         return ModuleFailure(shown, _assignment_line(path, "dashboard"), "the dashboard has no uid: give it one "
                                                                          "(uid=...), narratives and Grafana find "
                                                                          "dashboards by uid")
+    bad = _non_finite(model)
+    if bad is not None:
+        return ModuleFailure(shown, _assignment_line(path, "dashboard"),
+                             f"{bad}: NaN and infinity are not JSON numbers (Grafana cannot load them); "
+                             f"use a finite number")
     return DashboardModule(file=shown, uid=uid, model=model, printed=printed)
+
+
+def _non_finite(model: Any) -> str | None:
+    """The path of the first NaN or infinite number in a plain JSON model, or None."""
+    stack: list[tuple[str, Any]] = [("dashboard", model)]
+    while stack:
+        at, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{at} is {value!r}"
+        if isinstance(value, dict):
+            stack.extend((f"{at}.{k}", v) for k, v in reversed(list(value.items())))
+        elif isinstance(value, list):
+            stack.extend((f"{at}[{i}]", v) for i, v in reversed(list(enumerate(value))))
+    return None
 
 
 def to_plain(obj: Any) -> Any:
