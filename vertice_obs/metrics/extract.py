@@ -15,6 +15,7 @@ import promql_parser as pp
 
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding
+from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
 from vertice_obs.metrics.interpolate import Variable, interpolate
 from vertice_obs.metrics.inventory import Query
@@ -224,6 +225,7 @@ def _parse_finding(query: Query, exc: ParseError, text: str) -> Finding:
         return q if len(q) <= _SHOWN_QUERY else f"{q[:_SHOWN_QUERY]}… ({len(q):,} characters)"
 
     shown = clip(query.expr) if text == query.expr else f"{clip(query.expr)} (interpolated: {clip(text)})"
+    shown = escape(shown, one_line=True)  # a query may carry control characters; messages reach terminals
     return finding("promql/parse", f"query does not parse: {exc} — in: {shown}", query.location, query=query.expr)
 
 
