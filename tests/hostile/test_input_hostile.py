@@ -197,6 +197,8 @@ NARRATIVE_CASES = [
                    line_of(NARRATIVE, "owner:"), "cannot be read"),
     narrative_case("impossible-date", NARRATIVE.replace("owner: team-sample", "owner: 2024-13-45"),
                    line_of(NARRATIVE, "owner:"), "cannot be read"),
+    narrative_case("empty-int-tag", NARRATIVE.replace("owner: team-sample", "owner: !!int "),
+                   line_of(NARRATIVE, "owner:"), "cannot be read"),  # found by tests/test_fuzz_parsers.py
     narrative_case("raw-escape-byte", NARRATIVE.replace("A story", "A \x1b[2J story"),
                    line_of(NARRATIVE, "A story"), "not allowed"),
     narrative_case("merge-key", NARRATIVE + "base: &b {x: 1}\nother:\n  <<: *b\n", None, "merge"),
@@ -441,3 +443,34 @@ def test_hostile_file_input(case: Case, tmp_path: Path) -> None:
 
 def test_table_is_large_enough() -> None:
     assert len(CASES) >= 60 and len({c.id for c in CASES}) == len(CASES)
+
+
+def test_a_real_ctrl_c_while_a_module_loads_still_stops_the_run(tmp_path: Path) -> None:
+    """A module that raises KeyboardInterrupt itself is a module/load error (above); a real SIGINT
+    while a module runs is the user stopping vobs: "interrupted", exit 130, nothing rendered."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = tmp_path / "loading"
+    make_project(tmp_path)
+    _write(tmp_path, {"dashboards/slow.py": f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\n"
+                                             "time.sleep(60)\n"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAFANA_", "PROMETHEUS_", "VOBS_"))}
+    proc = subprocess.Popen([sys.executable, "-m", "vertice_obs", "build"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the module never started loading"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "vobs: interrupted" in stderr and "Traceback" not in stderr
+    assert not (tmp_path / "exports").exists()
