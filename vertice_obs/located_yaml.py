@@ -4,6 +4,12 @@ and schema checking of such documents against the JSON Schemas bundled in `verti
 PyYAML's composed node tree carries marks; we construct plain Python data from it and keep a side
 table mapping each value's path (a tuple of keys and indexes) to its 1-based line. Duplicate keys,
 which PyYAML silently resolves to the last one, are reported as errors here.
+
+Hostile input stays bounded: aliases are expanded by our own walk, which counts every value it
+builds and refuses a document past `MAX_VALUES` (a "billion laughs" alias bomb fails in
+milliseconds, at the alias that crossed the limit) or nested deeper than `MAX_DEPTH`. Bytes that
+are not UTF-8, and scalars Python cannot construct (a 10,000-digit integer, a 13th month), are
+errors with file and line like any other.
 """
 
 from __future__ import annotations
@@ -18,8 +24,11 @@ from typing import Any
 import yaml
 
 from vertice_obs.errors import InputError
+from vertice_obs.guard.text import escape
 
 PathKey = tuple[Any, ...]
+MAX_VALUES = 100_000  # values in one document once aliases are expanded; ours hold a few hundred
+MAX_DEPTH = 64  # nesting of mappings and sequences
 
 
 @dataclass
@@ -44,17 +53,39 @@ class LocatedDocument:
 
 
 class _Constructor(yaml.SafeLoader):
-    pass
+    """PyYAML's safe loader, whose (recursive) composer refuses nesting deeper than `MAX_DEPTH`."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep",
+                                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def load_located(path: Path | str, display: str | None = None) -> LocatedDocument:
     """Load one YAML document from `path`; raise `InputError` with file and line on any problem."""
     shown = display or str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", shown) from None
-    return parse_located(text, shown)
+    return parse_located(decode_text(raw, shown), shown)
+
+
+def decode_text(raw: bytes, file: str) -> str:
+    """UTF-8 text (a leading byte-order mark dropped), or `InputError` at the first bad byte's line."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}): save the file "
+                         f"as UTF-8", file, line) from None
 
 
 def parse_located(text: str, file: str) -> LocatedDocument:
@@ -66,39 +97,73 @@ def parse_located(text: str, file: str) -> LocatedDocument:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
             problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
-        raise InputError(f"invalid YAML: {problem}", file, line) from None
+        raise InputError(f"invalid YAML: {escape(problem, one_line=True)}", file, line) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control character)
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise InputError(f"invalid YAML: character U+{code:04X} is not allowed", file, line) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", file) from None
+        raise InputError(f"invalid YAML: {escape(exc, one_line=True)}", file) from None
+    except RecursionError:
+        raise InputError(f"invalid YAML: nested more than {MAX_DEPTH} levels deep", file) from None
     doc = LocatedDocument(file=file, data=None)
     if node is None:
         doc.lines[()] = 1
         return doc
     loader = _Constructor("")
-    doc.data = _build(node, (), doc, loader)
+    doc.data = _Builder(doc, loader).build(node, (), 0)
     return doc
 
 
-def _build(node: yaml.Node, path: PathKey, doc: LocatedDocument, loader: yaml.SafeLoader) -> Any:
-    doc.lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise InputError("YAML merge keys (<<) are not supported", doc.file,
-                                 key_node.start_mark.line + 1)
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)):
-                raise InputError("mapping keys must be scalars", doc.file, key_node.start_mark.line + 1)
-            if key in out:
-                raise InputError(f"duplicate key {key!r}", doc.file, key_node.start_mark.line + 1)
-            child = path + (key,)
-            out[key] = _build(value_node, child, doc, loader)
-            # A key's line is where the key is written, which is what a reader looks for.
-            doc.lines[child] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), doc, loader) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+class _Builder:
+    """Plain data from a composed node graph, expanding aliases under a budget (see `MAX_VALUES`)."""
+
+    def __init__(self, doc: LocatedDocument, loader: yaml.SafeLoader):
+        self.doc = doc
+        self.loader = loader
+        self.values = 0
+
+    def error(self, message: str, node: yaml.Node) -> InputError:
+        return InputError(message, self.doc.file, node.start_mark.line + 1)
+
+    def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise self.error(f"document expands to more than {MAX_VALUES:,} values (an alias bomb?): "
+                             f"refused", node)
+        if depth > MAX_DEPTH:
+            raise self.error(f"nested more than {MAX_DEPTH} levels deep", node)
+        self.doc.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self.error("YAML merge keys (<<) are not supported", key_node)
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self.error("mapping keys must be scalars", key_node)
+                key = self.scalar(key_node)
+                if not isinstance(key, (str, int, float, bool)):
+                    raise self.error("mapping keys must be scalars", key_node)
+                if key in out:
+                    raise self.error(f"duplicate key {escape(repr(key), one_line=True)}", key_node)
+                child = path + (key,)
+                out[key] = self.build(value_node, child, depth + 1)
+                # A key's line is where the key is written, which is what a reader looks for.
+                self.doc.lines[child] = key_node.start_mark.line + 1
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.MarkedYAMLError as exc:
+            raise self.error(f"invalid YAML: {escape(exc.problem or exc, one_line=True)}", node) from None
+        except Exception as exc:  # noqa: BLE001 - PyYAML's constructors fail on input in many ways:
+            # int('9' * 10_000), 2024-13-45, an empty `!!int` (IndexError); each is this value's fault
+            raise self.error(f"value {escape(str(node.value)[:40], one_line=True)!s} cannot be read: "
+                             f"{escape(exc, one_line=True)[:200]}", node) from None
 
 
 # --- schema checking: jsonschema validates; this turns its first error into one actionable line ---

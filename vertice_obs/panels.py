@@ -11,6 +11,7 @@ overrides and `_dropping` bring them to the Grafana 10/11 model, so Grafana does
 
 from __future__ import annotations
 
+import math
 from typing import Iterable, Sequence
 
 from grafanalib import core as g
@@ -100,9 +101,20 @@ _Gauge = _dropping(g.GaugePanel, "fieldConfig.defaults.calcs", "fieldConfig.defa
                    "fieldConfig.defaults.links", "fieldConfig.showThresholdLabels", "fieldConfig.showThresholdMarkers")
 
 
+def _finite(value: float | None, what: str) -> float | None:
+    """`value` if it is a finite number (or None). NaN or infinity in a threshold, min or max is
+    not valid JSON for Grafana and would make every comparison meaningless: refused at import,
+    where the traceback points at the dashboard line that wrote it."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, not {value!r}")
+    return value
+
+
 def _thresholds(steps: Sequence[tuple[float | None, str]] | None) -> dict:
     steps = steps or [(None, "green")]
-    return {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in steps]}
+    return {"mode": "absolute", "steps": [{"color": c, "value": _finite(v, "a threshold value")} for v, c in steps]}
 
 
 def _field_defaults(unit: str, thresholds: Sequence[tuple[float | None, str]] | None,
@@ -110,9 +122,9 @@ def _field_defaults(unit: str, thresholds: Sequence[tuple[float | None, str]] | 
     """`fieldConfig.defaults`: unit, thresholds, and min/max only when given (else Grafana scales)."""
     defaults: dict = {"unit": unit, "thresholds": _thresholds(thresholds)}
     if min is not None:
-        defaults["min"] = min
+        defaults["min"] = _finite(min, "min")
     if max is not None:
-        defaults["max"] = max
+        defaults["max"] = _finite(max, "max")
     return defaults
 
 

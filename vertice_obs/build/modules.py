@@ -1,8 +1,14 @@
 """Load dashboards-as-code modules from `dashboards/`: each module exposes a `dashboard`.
 
 A module that fails to import, raises, prints, or defines no usable `dashboard` is reported as a
-`ModuleFailure` with its file and line; the other modules still load. Anything a module writes to
-stdout is captured (stdout belongs to the CLI's own output, e.g. `--format json`).
+`ModuleFailure` with its file and line; the other modules still load. "Raises" means anything:
+`SystemExit` (`sys.exit(0)` too — it must never end a `build --check` with success),
+`GeneratorExit`, custom `BaseException`s, and a `KeyboardInterrupt` the module raised itself. Only
+a real Ctrl-C (SIGINT while the module runs) stops the run.
+
+Anything a module writes to stdout is captured — `print`, `sys.stdout.buffer`, and `os.write(1, …)`
+or a child process, by pointing file descriptor 1 at a pipe while the module runs — because stdout
+belongs to the CLI's own output (e.g. `--format json`).
 """
 
 from __future__ import annotations
@@ -11,13 +17,21 @@ import ast
 import contextlib
 import importlib.util
 import io
+import math
+import os
+import signal
 import sys
+import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from grafanalib import core as grafanalib_core
+
+from vertice_obs.guard.text import escape
+
+PRINTED_LIMIT = 64 * 1024  # bytes of a module's stdout kept for the warning; the rest is drained
 
 
 @dataclass(frozen=True)
@@ -77,25 +91,134 @@ def import_attribute(path: Path, shown: str, attribute: str, convert: Callable[[
 
     Converting inside the guard matters: grafanalib objects may raise only when serialised."""
     module_name = f"vobs_{attribute}_" + "".join(c if c.isalnum() else "_" for c in path.stem)
-    captured = io.StringIO()
+    cwd = os.getcwd()
     try:
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        if spec is None or spec.loader is None:
-            return ModuleFailure(shown, None, "not a loadable Python module")
-        module = importlib.util.module_from_spec(spec)
-        with contextlib.redirect_stdout(captured):
-            spec.loader.exec_module(module)
-            value = getattr(module, attribute, None)
-            if value is None:
-                return ModuleFailure(shown, None, f"defines no module-level `{attribute}`")
-            converted = convert(value)
-    except SyntaxError as exc:
-        return ModuleFailure(shown, exc.lineno, f"SyntaxError: {exc.msg}")
-    except Exception as exc:  # a user module may raise anything; report it, keep going
-        return ModuleFailure(shown, _line_in(exc, path), f"{type(exc).__name__}: {exc}")
+        with _real_interrupts() as interrupt, _stdout_captured() as printed:
+            try:
+                spec = importlib.util.spec_from_file_location(module_name, path)
+                if spec is None or spec.loader is None:
+                    return ModuleFailure(shown, None, "not a loadable Python module")
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                value = getattr(module, attribute, None)
+                if value is None:
+                    return ModuleFailure(shown, None, f"defines no module-level `{attribute}`")
+                converted = convert(value)
+            except SyntaxError as exc:
+                return ModuleFailure(shown, exc.lineno if exc.filename == str(path) else _line_in(exc, path),
+                                     f"SyntaxError: {_text(exc.msg)}")
+            except KeyboardInterrupt as exc:
+                if interrupt.real:
+                    raise  # a real Ctrl-C: stop the run (the CLI says "interrupted", exit 130)
+                return ModuleFailure(shown, _line_in(exc, path), "raised KeyboardInterrupt while loading "
+                                                                 "(not a Ctrl-C): a module must not stop the build")
+            except BaseException as exc:  # a user module may raise anything; report it, keep going
+                return ModuleFailure(shown, _line_in(exc, path), _describe(exc))
     finally:
         sys.modules.pop(module_name, None)
-    return converted, captured.getvalue()
+        with contextlib.suppress(OSError):
+            os.chdir(cwd)  # a module that changed directory must not move the rest of the build
+    return converted, printed.text
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return (f"called sys.exit({_text(repr(exc.code))}) while loading: a module must define its "
+                f"object, not end the build")
+    message = _text(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _text(value: object, limit: int = 300) -> str:
+    """A user value fit for a one-line message: printable, bounded, never raising."""
+    try:
+        text = str(value) if not isinstance(value, (int, type(None))) else repr(value)
+    except BaseException:  # an exception whose __str__ raises is still reported
+        text = f"<unprintable {type(value).__name__}>"
+    text = escape(text, one_line=True)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+@dataclass
+class _Interrupt:
+    real: bool = False
+
+
+@contextlib.contextmanager
+def _real_interrupts() -> Iterator[_Interrupt]:
+    """Tell a real Ctrl-C (SIGINT) from a `KeyboardInterrupt` a module raises itself."""
+    state = _Interrupt()
+    if threading.current_thread() is not threading.main_thread():
+        state.real = True  # signals cannot be watched here: treat every interrupt as real
+        yield state
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum, frame):
+        state.real = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+
+
+class _Printed:
+    """What a module wrote to stdout: the first `PRINTED_LIMIT` bytes, decoded."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.python = io.StringIO()
+
+    def keep(self, chunk: bytes) -> None:
+        if self.size < PRINTED_LIMIT:
+            self.chunks.append(chunk[:PRINTED_LIMIT - self.size])
+        self.size += len(chunk)
+
+    @property
+    def text(self) -> str:
+        return self.python.getvalue()[:PRINTED_LIMIT] + b"".join(self.chunks).decode("utf-8", "replace")
+
+
+@contextlib.contextmanager
+def _stdout_captured() -> Iterator[_Printed]:
+    """Point file descriptor 1 at a drained pipe (and `sys.stdout` at it) while a module runs."""
+    printed = _Printed()
+    for stream in (sys.stdout, sys.__stdout__):
+        with contextlib.suppress(Exception):
+            stream.flush()  # the CLI's own pending output goes where it belongs, before the switch
+    try:
+        saved = os.dup(1)
+    except OSError:  # no fd 1 at all: capture what Python writes, the rest goes nowhere anyway
+        with contextlib.redirect_stdout(printed.python):
+            yield printed
+        return
+    read_end, write_end = os.pipe()
+    drain = threading.Thread(target=_drain, args=(read_end, printed), name="vobs-module-stdout", daemon=True)
+    drain.start()
+    os.dup2(write_end, 1)
+    os.close(write_end)
+    stream = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="replace",
+                              line_buffering=True)
+    try:
+        with contextlib.redirect_stdout(stream):
+            yield printed
+    finally:
+        for flushed in (stream, sys.__stdout__):
+            with contextlib.suppress(Exception):
+                flushed.flush()
+        os.dup2(saved, 1)  # closes the pipe's write end: the drain sees end of file
+        os.close(saved)
+        drain.join(timeout=2.0)  # a child process still holding the pipe: leave the drain behind
+
+
+def _drain(fd: int, printed: _Printed) -> None:
+    with open(fd, "rb", buffering=0) as pipe:
+        while chunk := pipe.read(65536):
+            printed.keep(chunk)
 
 
 def load_one(path: Path, shown: str) -> DashboardModule | ModuleFailure:
@@ -111,7 +234,26 @@ def load_one(path: Path, shown: str) -> DashboardModule | ModuleFailure:
         return ModuleFailure(shown, _assignment_line(path, "dashboard"), "the dashboard has no uid: give it one "
                                                                          "(uid=...), narratives and Grafana find "
                                                                          "dashboards by uid")
+    bad = _non_finite(model)
+    if bad is not None:
+        return ModuleFailure(shown, _assignment_line(path, "dashboard"),
+                             f"{bad}: NaN and infinity are not JSON numbers (Grafana cannot load them); "
+                             f"use a finite number")
     return DashboardModule(file=shown, uid=uid, model=model, printed=printed)
+
+
+def _non_finite(model: Any) -> str | None:
+    """The path of the first NaN or infinite number in a plain JSON model, or None."""
+    stack: list[tuple[str, Any]] = [("dashboard", model)]
+    while stack:
+        at, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{at} is {value!r}"
+        if isinstance(value, dict):
+            stack.extend((f"{at}.{k}", v) for k, v in reversed(list(value.items())))
+        elif isinstance(value, list):
+            stack.extend((f"{at}[{i}]", v) for i, v in reversed(list(enumerate(value))))
+    return None
 
 
 def to_plain(obj: Any) -> Any:

@@ -8,15 +8,20 @@ is one line with file and line. Cross-file rules (missing dashboards, folder con
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from vertice_obs.located_yaml import check_schema
 from vertice_obs.errors import InputError
-from vertice_obs.located_yaml import load_located
+from vertice_obs.located_yaml import check_schema, load_located
 
 CATALOG_FILE = "metrics.yaml"
+# Characters that read as a path separator without being `/`: backslash, fraction slash, division
+# slash, fullwidth solidus, big solidus, and the reverse forms.
+_SLASH_LIKE = re.compile("[\\\\\u2044\u2215\uff0f\u29f8\u29f9\u29f5\ufe68\uff3c]")
+MAX_FOLDER_SEGMENT = 120
 
 
 @dataclass(frozen=True)
@@ -59,16 +64,47 @@ def load_narrative(path: Path, display: str | None = None) -> Narrative:
                              doc.file, line)
         seen[uid] = index
         chapters.append(Chapter(dashboard=uid, title=raw["title"].strip(), story=raw["story"].strip(), line=line))
+    if "folder" in data:
+        folder = data["folder"]
+        problem = folder_problem(folder)
+        if problem:
+            raise doc.error(f"folder {folder!r}: {problem}", ("folder",))
+    else:
+        folder = data["title"].strip().replace("/", "-")
+        problem = folder_problem(folder)
+        if problem:
+            raise doc.error(f"the title {folder!r} is the default folder, but {problem}: give a `folder`", ("title",))
     return Narrative(
         id=data["id"],
         title=data["title"].strip(),
         owner=data["owner"],
         summary=data["summary"].strip(),
-        folder=data.get("folder", data["title"].strip().replace("/", "-")),
+        folder=folder,
         tags=tuple(data.get("tags", ())),
         chapters=tuple(chapters),
         file=doc.file,
     )
+
+
+def folder_problem(folder: str) -> str | None:
+    """Why `folder` (a `/`-separated Grafana folder path) is unusable, or None.
+
+    Each segment becomes a Grafana folder and, for provisioning, a directory: an empty, `.` or
+    `..` segment would name the parent (or leave `provisioning/`), a control character would
+    reach terminals and file names, and a slash look-alike would read as nesting that is not."""
+    for segment in folder.split("/"):
+        shown = repr(segment)
+        if not segment.strip():
+            return "a folder path has no empty segments (write 'A/B', not 'A//B' or 'A/ ')"
+        if segment.strip() in (".", ".."):
+            return f"segment {shown} is not a folder name ('.' and '..' name other folders)"
+        if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in segment):
+            return f"segment {shown} contains a control or invisible formatting character"
+        if _SLASH_LIKE.search(segment):
+            return f"segment {shown} contains a character that looks like a slash; use '/' to nest folders"
+        if len(segment) > MAX_FOLDER_SEGMENT:
+            return f"segment is {len(segment)} characters long (at most {MAX_FOLDER_SEGMENT})"
+    return None
 
 
 def load_narratives(directory: Path, display: Callable[[Path], str] = str) -> list[Narrative]:

@@ -10,15 +10,25 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from vertice_obs import checks
+from vertice_obs.build.exports import MANIFEST
+from vertice_obs.build.modules import (
+    DashboardModule,
+    ModuleFailure,
+    discover,
+    load_dashboards,
+)
+from vertice_obs.build.narrative import Narrative, check_references, load_narratives
+from vertice_obs.build.render import (
+    RenderedDashboard,
+    manifest,
+    memberships_by_uid,
+    render_dashboard,
+    to_json_text,
+)
 from vertice_obs.build.rules import load_rule_files
 from vertice_obs.checks import finding
-from vertice_obs.build.modules import DashboardModule, ModuleFailure, discover, load_dashboards
 from vertice_obs.finding import Finding, Location
-from vertice_obs.build.narrative import Narrative, check_references, load_narratives
 from vertice_obs.project import Project
-from vertice_obs.build.exports import MANIFEST
-from vertice_obs.build.render import RenderedDashboard, manifest, memberships_by_uid, render_dashboard, to_json_text
-
 
 
 @dataclass

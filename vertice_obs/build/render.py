@@ -7,8 +7,8 @@ a flow layout of the declared order, so no id or position depends on anything bu
 
 from __future__ import annotations
 
-import itertools
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass
 from functools import cached_property

@@ -9,12 +9,16 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from vertice_obs.chaos.journal_check import MalformedJournal, check_journal
+from vertice_obs.errors import InputError
 from vertice_obs.files import write_atomic
+from vertice_obs.guard.paths import safe_join
 
 SEVERITIES = ("critical", "major", "minor")
 # Priority from severity × impact (impact: the phase in which the expectation failed).
@@ -208,20 +212,52 @@ def plot_png(scenario: ScenarioResult, probe: dict[str, Any], journal_scenario: 
     return buffer.getvalue()
 
 
-def write_report(journal: dict[str, Any], out: Path) -> list[Path]:
-    report = analyse(journal)
-    plots: dict[tuple[str, str], bytes] = {}
-    for scenario, raw in zip(report.scenarios, journal.get("scenarios", [])):
-        for probe in scenario.probes:
-            plots[(scenario.id, probe["id"])] = plot_png(scenario, probe, raw)
+def read_journal(path: Path, shown: str) -> dict[str, Any]:
+    """The journal at `path` as JSON, or one `InputError` naming it (unreadable, not UTF-8, not
+    JSON, nested or numbered beyond what can be read, or not a journal at all)."""
+    from vertice_obs.located_yaml import decode_text
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read journal: {exc.strerror}", shown) from None
+    text = decode_text(raw, shown)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", shown, exc.lineno) from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number; 100,000 nested brackets
+        raise InputError(f"invalid JSON: {type(exc).__name__}: {str(exc)[:120]}", shown) from None
+    if not isinstance(data, dict) or "scenarios" not in data or "run" not in data:
+        raise InputError("not a Chaos Day journal (no run and scenarios)", shown)
+    return data
+
+
+def write_report(journal: dict[str, Any], out: Path, source: str = "journal") -> list[Path]:
+    """Write report.md, report.html and plots/ under `out`; a journal the report cannot read is
+    one `InputError` naming `source` (the journal file) and the field, before anything is written."""
+    try:
+        check_journal(journal)
+        report = analyse(journal)
+        plots: dict[tuple[str, str], bytes] = {}
+        for scenario, raw in zip(report.scenarios, journal.get("scenarios", [])):
+            for probe in scenario.probes:
+                plots[(scenario.id, probe["id"])] = plot_png(scenario, probe, raw)
+        markdown, page = render_markdown(report), render_html(report, plots)
+    except MalformedJournal as exc:
+        raise InputError(f"malformed journal: {exc}", source) from None
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError, IndexError) as exc:
+        raise InputError(f"malformed journal: {type(exc).__name__}: {exc}", source) from None
+    # Scenario and probe ids come from the journal: they become file names only through the guard.
+    targets = {key: safe_join(out, "plots", f"{key[0]}-{key[1]}.png", what="plot for scenario/probe")
+               for key in plots}
     written = []
-    for (sid, pid), png in plots.items():
-        path = out / "plots" / f"{sid}-{pid}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(png)
-        written.append(path)
-    write_atomic(out / "report.md", render_markdown(report))
-    write_atomic(out / "report.html", render_html(report, plots))
+    for key, png in plots.items():
+        targets[key].parent.mkdir(parents=True, exist_ok=True)
+        targets[key].write_bytes(png)
+        written.append(targets[key])
+    write_atomic(out / "report.md", markdown)
+    write_atomic(out / "report.html", page)
     return [out / "report.md", out / "report.html", *written]
 
 

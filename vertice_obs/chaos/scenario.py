@@ -2,11 +2,14 @@
 
 Validated like narratives — JSON Schema, then the rules a schema cannot say (a latency fault has
 steps, an expectation names a probe of its scenario, ids are unique) — every error one line with
-file and line.
+file and line. Ids become file names (journals, plots), so they are checked here as well as by
+the schema; thresholds must be finite numbers; probe queries pass the same PromQL shape guard as
+dashboards (`vertice_obs.metrics.extract.check_query_shape`) before anything parses them.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,16 +17,36 @@ from pathlib import Path
 from typing import Any
 
 from vertice_obs.located_yaml import LocatedDocument, check_schema, load_located
+from vertice_obs.metrics.extract import ParseError, check_query_shape
 
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # run, scenario and probe ids: they name files
+MAX_DURATION = timedelta(days=7)
 
 
 def parse_duration(text: str) -> timedelta:
-    m = _DURATION.match(text)
-    if not m:
+    m = _DURATION.match(text) if isinstance(text, str) else None
+    if not m or len(m.group(1)) > 9:
         raise ValueError(f"not a duration: {text!r}")
-    return timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[m.group(2)])
+    value = timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[m.group(2)])
+    if value > MAX_DURATION:
+        raise ValueError(f"{text!r} is longer than {MAX_DURATION.days} days")
+    return value
+
+
+def _duration(doc: LocatedDocument, text: str, path: tuple) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise doc.error(str(exc), path) from None
+
+
+def _id(doc: LocatedDocument, value: Any, path: tuple, what: str) -> str:
+    if not isinstance(value, str) or not ID.fullmatch(value):
+        raise doc.error(f"{what} id {value!r} must be 1–64 lowercase letters, digits and dashes (it names files)",
+                        path)
+    return value
 
 
 @dataclass(frozen=True)
@@ -103,36 +126,47 @@ def load_run(path: Path, display: str | None = None) -> Run:
     doc = load_located(path, display)
     check_schema(doc, "chaos")
     data = doc.data
+    _id(doc, data["id"], ("id",), "run")
     scenarios, seen = [], {}
     for i, raw in enumerate(data["scenarios"]):
         where = ("scenarios", i)
+        _id(doc, raw["id"], where + ("id",), "scenario")
         if raw["id"] in seen:
             raise doc.error(f"scenario id {raw['id']!r} is already used at line {seen[raw['id']]}", where + ("id",))
         seen[raw["id"]] = doc.line(where)
         scenarios.append(_scenario(doc, raw, where))
     return Run(id=data["id"], title=data["title"], owner=data["owner"], summary=data.get("summary", "").strip(),
-               narratives=tuple(data.get("narratives", ())), baseline=parse_duration(data.get("baseline", "30s")),
-               recover=parse_duration(data.get("recover", "30s")), scenarios=tuple(scenarios), file=doc.file,
-               settle=parse_duration(data.get("settle", "0s")))
+               narratives=tuple(data.get("narratives", ())),
+               baseline=_duration(doc, data.get("baseline", "30s"), ("baseline",)),
+               recover=_duration(doc, data.get("recover", "30s"), ("recover",)), scenarios=tuple(scenarios),
+               file=doc.file, settle=_duration(doc, data.get("settle", "0s"), ("settle",)))
 
 
 def _scenario(doc: LocatedDocument, raw: dict[str, Any], where: tuple) -> Scenario:
     fault_raw = raw["fault"]
-    steps = tuple(parse_duration(s) for s in fault_raw.get("steps", ()))
+    steps = tuple(_duration(doc, s, where + ("fault", "steps", k)) for k, s in enumerate(fault_raw.get("steps", ())))
     if fault_raw["kind"] == "latency" and not steps:
         raise doc.error("a latency fault needs `steps` (e.g. [100ms, 500ms, 1s, 2s, 5s])", where + ("fault",))
     if fault_raw["kind"] != "latency" and steps:
         raise doc.error(f"a {fault_raw['kind']} fault has no `steps`", where + ("fault", "steps"))
-    fault = Fault(kind=fault_raw["kind"], hold=parse_duration(fault_raw["hold"]),
+    fault = Fault(kind=fault_raw["kind"], hold=_duration(doc, fault_raw["hold"], where + ("fault", "hold")),
                   inject=_action(fault_raw["inject"]), revert=_action(fault_raw["revert"]), steps=steps)
     probes, ids = [], {}
     for j, p in enumerate(raw["probes"]):
+        at = where + ("probes", j)
+        _id(doc, p["id"], at + ("id",), "probe")
         if p["id"] in ids:
-            raise doc.error(f"probe id {p['id']!r} is already used at line {ids[p['id']]}", where + ("probes", j, "id"))
-        ids[p["id"]] = doc.line(where + ("probes", j))
-        probes.append(Probe(p["id"], p.get("title", p["id"]), p["query"].strip(), p["unit"],
-                            Threshold(p["threshold"]["op"], float(p["threshold"]["value"])),
-                            doc.line(where + ("probes", j, "query"))))
+            raise doc.error(f"probe id {p['id']!r} is already used at line {ids[p['id']]}", at + ("id",))
+        ids[p["id"]] = doc.line(at)
+        query = p["query"].strip()
+        try:
+            check_query_shape(query)
+        except ParseError as exc:
+            raise doc.error(f"probe {p['id']!r}: {exc}", at + ("query",)) from None
+        probes.append(Probe(p["id"], p.get("title", p["id"]), query, p["unit"],
+                            Threshold(p["threshold"]["op"], _finite(doc, p["threshold"]["value"],
+                                                                    at + ("threshold", "value"))),
+                            doc.line(at + ("query",))))
     expectations = []
     for k, e in enumerate(raw.get("expectations", ())):
         if e["probe"] not in ids:
@@ -140,6 +174,17 @@ def _scenario(doc: LocatedDocument, raw: dict[str, Any], where: tuple) -> Scenar
                             f"(probes: {', '.join(ids)})", where + ("expectations", k, "probe"))
         expectations.append(Expectation(e["probe"], e["phase"], e["holds"], e.get("why", "")))
     return Scenario(raw["id"], raw["title"], fault, tuple(probes), tuple(expectations), doc.line(where))
+
+
+def _finite(doc: LocatedDocument, value: Any, path: tuple) -> float:
+    """A threshold: a finite number (`.nan` would make every comparison false, `.inf` every one true)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise doc.error(f"threshold value {value!r} must be a finite number", path)
+    return number
 
 
 def _action(raw: dict[str, Any]) -> Action:

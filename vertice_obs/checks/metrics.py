@@ -45,3 +45,7 @@ _register("inventory/library-panel", Severity.INFO,
 _register("inventory/datasource-skipped", Severity.INFO,
           "A query for a datasource other than Prometheus (Loki, SQL, server-side expressions, "
           "-- Dashboard --, -- Grafana --): metric existence is not checked for it.")
+_register("inventory/invalid", Severity.ERROR,
+          "A part of the dashboard JSON has the wrong type (`panels` an object, a panel a number, `targets` "
+          "null, `expr` a number, …). Grafana cannot use it either; its queries are not checked, so this is "
+          "an error rather than a silent \"nothing to check\". The finding names the JSON path and its line.")

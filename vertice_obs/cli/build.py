@@ -38,6 +38,12 @@ def _report_findings(plan: BuildPlan, fmt: str) -> None:
         say(findings_text(shown), err=True)
 
 
+def _failures_line(plan: BuildPlan) -> str:
+    """One error line, located at the first module that failed (the findings list the others)."""
+    return (f"{plan.failures[0]} ({len(plan.failures)} module(s) failed to load; "
+            "their previous exports are kept)")
+
+
 @cli.command()
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 and list the stale files if exports/ differs from what the code renders.")
@@ -97,7 +103,7 @@ def build(ctx: click.Context, check: bool, fmt: str, progress: bool | None) -> N
                    f"{shown_root}/ ({written} written, {deleted} deleted, "
                    f"{len(plan.files) - written} unchanged)")
     if failed:
-        say_error(f"{len(plan.failures)} dashboard module(s) failed to load; their previous exports are kept")
+        say_error(_failures_line(plan))
         ctx.exit(EXIT_INPUT)
     ctx.exit(EXIT_FINDINGS if check and changes else EXIT_OK)
 
@@ -150,6 +156,8 @@ def list_(ctx: click.Context, fmt: str, panels: bool) -> None:
                     say(f"       #{p['id']!s:<3} {escape(p['type'], one_line=True):<10} "
                         f"{escape(p['title'], one_line=True)}")
     _report_findings(plan, fmt)
+    if plan.failures:
+        say_error(_failures_line(plan))
     ctx.exit(EXIT_INPUT if plan.failures else EXIT_OK)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -179,24 +178,12 @@ def chaos_report(journal: Path, output: Path | None) -> None:
       vobs chaos report chaos/journals/chaos-day-1-20261124T140000Z.json
       vobs chaos report journal.json -o report/
     """
-    from vertice_obs.chaos.report import write_report
+    from vertice_obs.chaos.report import read_journal, write_report
 
     out = output or journal.with_name(journal.stem + "-report")
     check_writable(out, folder=True)  # before reading or writing anything
-    try:
-        data = json.loads(journal.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", str(journal), exc.lineno) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte offset {exc.start})", str(journal)) from None
-    except RecursionError:
-        raise InputError("JSON nested too deeply", str(journal)) from None
-    if not isinstance(data, dict) or "scenarios" not in data or "run" not in data:
-        raise InputError("not a Chaos Day journal (no run and scenarios)", str(journal))
-    try:
-        written = write_report(data, out)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"malformed journal: {type(exc).__name__}: {exc}", str(journal)) from None
+    data = read_journal(journal, str(journal))
+    written = write_report(data, out, str(journal))
     say(f"wrote {out}/report.md, {out}/report.html and {count(len(written) - 2, 'plot')}")
 
 

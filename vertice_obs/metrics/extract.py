@@ -15,6 +15,7 @@ import promql_parser as pp
 
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding
+from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
 from vertice_obs.metrics.interpolate import Variable, interpolate
 from vertice_obs.metrics.inventory import Query
@@ -35,17 +36,79 @@ class ParseError(ValueError):
     pass
 
 
+# The parser is a Rust extension: ~10,000 nested levels overflow its stack and kill the process
+# (no exception to catch), and ~1,000 levels exhaust Python's recursion on the way back. Real
+# queries stay far below these limits; anything beyond is refused before the parser sees it.
+MAX_QUERY_CHARS = 64 * 1024
+MAX_NESTING = 128  # ( [ { open at once
+MAX_OPERATORS = 256  # operator characters and words (each operator is a level of the syntax tree)
+_OPERATOR_WORDS = frozenset({"and", "or", "unless", "atan2"})
+_OPERATOR_CHARS = frozenset("+-*/%^<>=!")
+
+
+def check_query_shape(text: str) -> None:
+    """Raise `ParseError` when `text` is too long, too deeply nested or has too many operators to
+    be parsed safely. Cheap (one lexical pass) and used by every path that parses PromQL:
+    dashboards here, Chaos Day probes in `vertice_obs.chaos`."""
+    if not isinstance(text, str):
+        raise ParseError(f"a query must be text, not {type(text).__name__}")
+    if len(text) > MAX_QUERY_CHARS:
+        raise ParseError(f"query is {len(text):,} characters long, more than the {MAX_QUERY_CHARS:,} vobs parses")
+    depth = deepest = operators = 0
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "\"'`":
+            i = _skip_string(text, i)
+            continue
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth -= 1
+        elif ch in _OPERATOR_CHARS:
+            operators += 1  # `<=` counts twice: an over-count, never an under-count
+        elif ch.isalpha() and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:")):
+            j = i
+            while j < n and (text[j].isalnum() or text[j] in "_:"):
+                j += 1
+            operators += text[i:j].lower() in _OPERATOR_WORDS
+            i = j
+            continue
+        i += 1
+    if deepest > MAX_NESTING:
+        raise ParseError(f"query nests brackets {deepest} deep, more than the {MAX_NESTING} vobs parses")
+    if operators > MAX_OPERATORS:
+        raise ParseError(f"query has {operators} operators, more than the {MAX_OPERATORS} vobs parses")
+
+
+def _skip_string(text: str, start: int) -> int:
+    """The index just past the string literal opening at `start` (or the end of `text`)."""
+    quote, k, n = text[start], start + 1, len(text)
+    while k < n and text[k] != quote:
+        k += 2 if text[k] == "\\" and quote != "`" else 1
+    return k + 1
+
+
 @lru_cache(maxsize=65536)
 def extract(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> tuple[MetricRef, ...]:
     """The metric references of one (interpolated) PromQL query. Raises `ParseError`.
 
     Cached by text: dashboards repeat the same queries across panels and environments."""
+    check_query_shape(text)
     try:
         ast = pp.parse(text)
     except (ValueError, RuntimeError) as exc:
         raise ParseError(str(exc)) from None
     patterns = dict(name_patterns)
-    refs = _refs(ast, REQUIRED, "", patterns)
+    try:
+        refs = _refs(ast, REQUIRED, "", patterns)
+    except RecursionError:  # the shape check should make this unreachable; never a crash regardless
+        raise ParseError("query is nested too deeply to inspect") from None
     return tuple(dict.fromkeys(refs))  # stable de-duplication
 
 
@@ -138,6 +201,10 @@ def uses_of(query: Query, variables: Mapping[str, Variable],
         if expr.startswith("\x00metrics:"):
             regex = expr.split(":", 1)[1]
             return [MetricUse(regex, query.location, query.expr, is_pattern=True)], []
+    try:
+        check_query_shape(expr)  # before interpolation, which walks the text too
+    except ParseError as exc:
+        return [], [_parse_finding(query, exc, expr)]
     if variables_key is not None and "__name__" not in expr:
         refs = _refs_by_shape(expr, variables, variables_key)
         if refs is not None:
@@ -146,10 +213,20 @@ def uses_of(query: Query, variables: Mapping[str, Variable],
     try:
         refs = extract(done.text, tuple(sorted(done.name_patterns.items())) if done.name_patterns else ())
     except ParseError as exc:
-        shown = query.expr if done.text == query.expr else f"{query.expr} (interpolated: {done.text})"
-        return [], [finding("promql/parse", f"query does not parse: {exc} — in: {shown}", query.location,
-                            query=query.expr)]
+        return [], [_parse_finding(query, exc, done.text)]
     return _to_uses(refs, query), []
+
+
+_SHOWN_QUERY = 300  # characters of a query quoted in a message; the finding's details keep it whole
+
+
+def _parse_finding(query: Query, exc: ParseError, text: str) -> Finding:
+    def clip(q: str) -> str:
+        return q if len(q) <= _SHOWN_QUERY else f"{q[:_SHOWN_QUERY]}… ({len(q):,} characters)"
+
+    shown = clip(query.expr) if text == query.expr else f"{clip(query.expr)} (interpolated: {clip(text)})"
+    shown = escape(shown, one_line=True)  # a query may carry control characters; messages reach terminals
+    return finding("promql/parse", f"query does not parse: {exc} — in: {shown}", query.location, query=query.expr)
 
 
 def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:
@@ -186,9 +263,10 @@ def _refs_by_shape(expr: str, variables: Mapping[str, Variable], key: Hashable) 
             # matcher value, the strictest place. A literal valid only elsewhere takes the full path.
             probe = interpolate(f"vobs_probe{{vobs_probe=~{literal}}}", variables).text
             try:
+                check_query_shape(probe)
                 pp.parse(probe)
                 ok = True
-            except (ValueError, RuntimeError):
+            except (ValueError, RuntimeError):  # ParseError is a ValueError
                 ok = False
             if len(_LITERALS) < _CACHE_LIMIT:
                 _LITERALS[(literal, key)] = ok

@@ -4,6 +4,12 @@ Works on any dashboard JSON — ours from exports/, or an old one pulled from Gr
 collapsed rows, legacy `rows[]`, every panel type with `targets`, template-variable queries
 (`label_values`, `query_result`, `metrics`, the object form) and annotation queries. Only
 Prometheus queries are returned; everything else is an info finding, never silently skipped.
+
+Dashboard JSON from outside may have any shape: `sanitize` first checks the type of every part
+the inventory reads (`panels` a list, a panel an object, `expr` text, …). A part of the wrong type
+is an `inventory/invalid` finding — its queries cannot be checked, which must never look like
+"nothing to check" — and is left out of the model the rest of the pipeline sees. Findings carry
+the part's JSON pointer (`details.json_path`) so the file's line can be found.
 """
 
 from __future__ import annotations
@@ -29,16 +35,175 @@ class Query:
 
 
 def inventory(dashboard: dict[str, Any], file: str | None = None) -> tuple[list[Query], list[Finding]]:
-    """All Prometheus queries of one dashboard, and info findings for what was not inspected."""
-    walker = _Walker(dashboard, file)
+    """All Prometheus queries of one dashboard, and findings for what was not inspected."""
+    clean, invalid = sanitize(dashboard, file)
+    walker = _Walker(clean, file)
     walker.walk()
-    return walker.queries, walker.findings
+    return walker.queries, invalid + walker.findings
+
+
+# --- shapes ------------------------------------------------------------------------------------------
+
+_TYPE_NAMES = {dict: "an object", list: "a list", str: "text", int: "a number", type(None): "null"}
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def pointer(path: tuple) -> str:
+    """A JSON pointer (RFC 6901) for a path of keys and indexes."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+class _Shape:
+    """Checks the types the inventory relies on; returns a copy without the parts of the wrong type."""
+
+    def __init__(self, file: str | None, uid: str):
+        self.file = file
+        self.uid = uid
+        self.findings: list[Finding] = []
+
+    def bad(self, path: tuple, what: str, expected: str, value: Any, panel: dict | None = None) -> None:
+        title = panel.get("title") if isinstance(panel, dict) and isinstance(panel.get("title"), str) else None
+        panel_id = panel.get("id") if isinstance(panel, dict) and _is_int(panel.get("id")) else None
+        where = Location(file=self.file, dashboard=self.uid, panel=title, panel_id=panel_id)
+        self.findings.append(finding("inventory/invalid",
+                                     f"{what} must be {expected}, not {_kind(value)}: its queries are not checked",
+                                     where, json_path=pointer(path)))
+
+    def typed(self, obj: dict, key: str, types: tuple, path: tuple, what: str, panel: dict | None = None) -> Any:
+        """obj[key] if absent/None-allowed or of `types`; otherwise report it and return None."""
+        value = obj.get(key)
+        if value is None or isinstance(value, types) and not isinstance(value, bool):
+            return value
+        if isinstance(value, (list, dict, str)) and not value:
+            return None  # an empty `[]` for `{}`: nothing in it to check, nothing lost
+        expected = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+        self.bad(path + (key,), what, expected, value, panel)
+        return None
+
+    def items(self, value: Any, path: tuple, what: str, panel: dict | None = None) -> list[tuple[tuple, dict]]:
+        """The object items of a list (each with its path); other items are reported."""
+        out = []
+        for i, item in enumerate(value or []):
+            if isinstance(item, dict):
+                out.append((path + (i,), item))
+            else:
+                self.bad(path + (i,), what, "an object", item, panel)
+        return out
+
+    def panels(self, owner: dict, path: tuple) -> list:
+        """owner["panels"], cleaned; nested panels (rows, panels in panels) without recursion."""
+        clean_top: list = []
+        work = [(owner, path, clean_top)]
+        while work:
+            holder, at, into = work.pop()
+            panels = self.typed(holder, "panels", (list,), at, "`panels`", holder if at != path else None)
+            for item_path, panel in self.items(panels, at + ("panels",), "a panel"):
+                clean = self.panel(panel, item_path)
+                if panel.get("panels") is not None:
+                    clean["panels"] = []
+                    work.append((panel, item_path, clean["panels"]))
+                into.append(clean)
+        return clean_top
+
+    def panel(self, panel: dict, at: tuple) -> dict:
+        clean = {k: v for k, v in panel.items() if k != "panels"}
+        for key, types in (("title", (str,)), ("type", (str,)), ("datasource", (str, dict)),
+                           ("libraryPanel", (dict,))):
+            if self.typed(panel, key, types, at, f"`{key}`", panel) is None:
+                clean.pop(key, None)
+        if "id" in panel and not _is_int(panel["id"]) and panel["id"] is not None:
+            clean.pop("id")  # an id is only a label in messages: not worth a finding
+        if "targets" in panel:
+            targets = panel["targets"]
+            if not isinstance(targets, list):
+                self.bad(at + ("targets",), "`targets`", "a list", targets, panel)
+                clean.pop("targets")
+            else:
+                clean["targets"] = [self.target(t, p, panel) for p, t in self.items(targets, at + ("targets",),
+                                                                                   "a target", panel)]
+        return clean
+
+    def target(self, target: dict, at: tuple, panel: dict) -> dict:
+        clean = dict(target)
+        for key, types in (("expr", (str,)), ("datasource", (str, dict))):
+            if self.typed(target, key, types, at, f"`{key}`", panel) is None:
+                clean.pop(key, None)
+        if "refId" in clean and not isinstance(clean["refId"], str):
+            clean["refId"] = str(clean["refId"])[:40]
+        return clean
+
+    def listing(self, dashboard: dict, key: str, what: str) -> list[tuple[tuple, dict]]:
+        """`templating.list` / `annotations.list`: an object holding a list of objects."""
+        holder = self.typed(dashboard, key, (dict,), (), f"`{key}`")
+        if holder is None:
+            return []
+        entries = self.typed(holder, "list", (list,), (key,), f"`{key}.list`")
+        return self.items(entries, (key, "list"), what)
+
+    def variable(self, variable: dict, at: tuple) -> dict:
+        clean = dict(variable)
+        for key, types in (("name", (str,)), ("type", (str,)), ("query", (str, dict)), ("datasource", (str, dict)),
+                           ("current", (dict,)), ("options", (list,)), ("allValue", (str,))):
+            if self.typed(variable, key, types, at, f"variable `{key}`") is None:
+                clean.pop(key, None)
+        if isinstance(clean.get("query"), dict) and not isinstance(clean["query"].get("query", ""), str):
+            self.bad(at + ("query", "query"), "variable `query.query`", "text", clean["query"]["query"])
+            clean.pop("query")
+        return clean
+
+    def annotation(self, annotation: dict, at: tuple) -> dict:
+        clean = dict(annotation)
+        for key, types in (("expr", (str,)), ("name", (str,)), ("datasource", (str, dict)), ("target", (dict,))):
+            if self.typed(annotation, key, types, at, f"annotation `{key}`") is None:
+                clean.pop(key, None)
+        if isinstance(clean.get("target"), dict) and self.typed(clean["target"], "expr", (str,), at + ("target",),
+                                                                 "annotation `target.expr`") is None:
+            clean["target"] = {k: v for k, v in clean["target"].items() if k != "expr"}
+        return clean
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def dashboard_uid(dashboard: dict[str, Any]) -> str:
+    """The uid (else title) to name a dashboard by in findings — always text."""
+    for key in ("uid", "title"):
+        value = dashboard.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return "?"
+
+
+def sanitize(dashboard: Any, file: str | None = None) -> tuple[dict[str, Any], list[Finding]]:
+    """`dashboard` without the parts of the wrong type, and an `inventory/invalid` finding for each."""
+    if not isinstance(dashboard, dict):
+        shape = _Shape(file, "?")
+        shape.bad((), "a dashboard", "an object", dashboard)
+        return {}, shape.findings
+    shape = _Shape(file, dashboard_uid(dashboard))
+    clean = dict(dashboard)
+    clean["panels"] = shape.panels(dashboard, ())
+    rows = shape.typed(dashboard, "rows", (list,), (), "`rows`")
+    clean["rows"] = [{**row, "panels": shape.panels(row, at)} for at, row in shape.items(rows, ("rows",), "a row")]
+    clean["templating"] = {"list": [shape.variable(v, at) for at, v in shape.listing(dashboard, "templating",
+                                                                                     "a variable")]}
+    clean["annotations"] = {"list": [shape.annotation(a, at) for at, a in shape.listing(dashboard, "annotations",
+                                                                                        "an annotation")]}
+    return clean, shape.findings
 
 
 class _Walker:
     def __init__(self, dashboard: dict[str, Any], file: str | None):
         self.dashboard = dashboard
-        self.uid = dashboard.get("uid") or dashboard.get("title") or "?"
+        self.uid = dashboard_uid(dashboard)
         self.file = file
         self.queries: list[Query] = []
         self.findings: list[Finding] = []
@@ -118,7 +283,8 @@ class _Walker:
         if ds is None or ds == "" or ds == "default":
             return "prometheus"
         if isinstance(ds, dict):
-            uid, kind = ds.get("uid"), (ds.get("type") or "").lower()
+            uid = ds.get("uid") if isinstance(ds.get("uid"), str) else None
+            kind = ds["type"].lower() if isinstance(ds.get("type"), str) else ""
             if uid in _BUILTIN:
                 return _BUILTIN[uid]
             if kind in ("datasource", "grafana"):  # `{type: datasource, uid: -- Dashboard --}` style
@@ -150,20 +316,24 @@ def _templating(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
     return [v for v in (dashboard.get("templating") or {}).get("list") or [] if isinstance(v, dict)]
 
 
-def _panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every panel: top level, inside rows (expanded or collapsed), and legacy `rows[].panels`."""
+_END = object()
 
-    def nested(panels):
-        for panel in panels or []:
+
+def _panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every panel: top level, inside rows (expanded or collapsed), and legacy `rows[].panels`.
+    Iterative: nesting depth comes from the file and must not reach Python's recursion limit."""
+    roots = [dashboard.get("panels")] + [row.get("panels") for row in dashboard.get("rows") or []
+                                         if isinstance(row, dict)]
+    for root in roots:
+        stack = [iter(root or [])]
+        while stack:
+            panel = next(stack[-1], _END)
+            if panel is _END:
+                stack.pop()
+                continue
             if not isinstance(panel, dict):
                 continue
-            if panel.get("type") == "row":
-                yield from nested(panel.get("panels"))
-            else:
+            if panel.get("type") != "row":
                 yield panel
-                yield from nested(panel.get("panels")) if panel.get("panels") else ()
-
-    yield from nested(dashboard.get("panels"))
-    for row in dashboard.get("rows") or []:
-        if isinstance(row, dict):
-            yield from nested(row.get("panels"))
+            if isinstance(panel.get("panels"), list) and panel["panels"]:
+                stack.append(iter(panel["panels"]))

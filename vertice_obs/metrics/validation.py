@@ -8,6 +8,7 @@ JSON — exports/, a `vobs pull`, or files saved from Grafana's UI or API.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -16,11 +17,12 @@ from typing import Any, Callable, Iterable, Sequence
 from vertice_obs.build.exports import MANIFEST
 from vertice_obs.errors import InputError
 from vertice_obs.finding import Finding
+from vertice_obs.located_yaml import decode_text
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify
 from vertice_obs.metrics.extract import uses_of, variables_key
 from vertice_obs.metrics.interpolate import variables_from_dashboard
-from vertice_obs.metrics.inventory import inventory
+from vertice_obs.metrics.inventory import dashboard_uid, inventory, sanitize
 from vertice_obs.metrics.prometheus import MetricSource, gather
 
 
@@ -32,11 +34,13 @@ class DashboardFile:
 
     @property
     def uid(self) -> str:
-        return self.model.get("uid") or self.model.get("title") or self.file
+        uid = dashboard_uid(self.model)
+        return self.file if uid == "?" else uid
 
     @property
     def narratives(self) -> tuple[str, ...]:
-        return tuple(t.split(":", 1)[1] for t in self.model.get("tags", []) if isinstance(t, str)
+        tags = self.model.get("tags")
+        return tuple(t.split(":", 1)[1] for t in (tags if isinstance(tags, list) else []) if isinstance(t, str)
                      and t.startswith("narrative:"))
 
 
@@ -73,12 +77,18 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
     for path in files:
         shown = display(path)
         try:
-            text = path.read_text(encoding="utf-8")
-            data = json.loads(text)
+            raw = path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror}", shown) from None
+        text = decode_text(raw, shown)  # not UTF-8: one error at the line of the first bad byte
+        try:
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc.msg}", shown, exc.lineno) from None
+        except RecursionError:
+            raise InputError("invalid JSON: nested too deeply to read", shown) from None
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            raise InputError(f"invalid JSON: {str(exc)[:120]}", shown) from None
         if isinstance(data, dict) and isinstance(data.get("dashboard"), dict):
             data = data["dashboard"]
         if not isinstance(data, dict) or not ("panels" in data or "rows" in data or "templating" in data):
@@ -99,7 +109,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
         count += 1
         found, infos = inventory(dashboard.model, dashboard.file)
         findings.extend(infos)
-        variables = variables_from_dashboard(dashboard.model)
+        variables = variables_from_dashboard(sanitize(dashboard.model)[0])
         key = variables_key(variables) if share_shapes else None
         for query in found:
             queries += 1
@@ -120,18 +130,80 @@ def validate(collected: Collected, source: MetricSource, catalog: MetricCatalog 
 
 
 def with_lines(findings: Iterable[Finding], dashboards: Iterable[DashboardFile]) -> list[Finding]:
-    """Add the line of each finding's query in its JSON file, for editors and SARIF viewers."""
+    """Add the line of each finding's query (or, for a part of the wrong type, of that part) in its
+    JSON file, for editors and SARIF viewers."""
     texts = {d.file: d.text for d in dashboards}
     out = []
     for f in findings:
-        query = dict(f.details).get("query")
+        details = dict(f.details)
+        query, json_path = details.get("query"), details.get("json_path")
         text = texts.get(f.location.file or "")
-        if query and text and f.location.line is None:
+        if text and f.location.line is None and isinstance(json_path, str):
+            line = json_line(text, _unpointer(json_path))
+            if line is None:  # Grafana's API shape: {"dashboard": {…}, "meta": {…}}
+                line = json_line(text, ("dashboard",) + _unpointer(json_path))
+            if line is not None:
+                f = replace(f, location=replace(f.location, line=line))
+        elif query and text and f.location.line is None:
             offset = text.find(json.dumps(query, ensure_ascii=False)[1:-1])
             if offset >= 0:
                 f = replace(f, location=replace(f.location, line=text.count("\n", 0, offset) + 1))
         out.append(f)
     return out
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+
+
+def json_line(text: str, path: tuple) -> int | None:
+    """The 1-based line where the value at `path` (keys and indexes) is written in JSON `text` — the
+    line of its key inside an object. One pass, no recursion; None when the path is not there."""
+    target = tuple(path)
+    if not target:
+        return 1
+    stack: list[list[Any]] = []  # [container kind, current key or index]
+    line, last = 1, 0
+
+    def at(position: int) -> int:
+        nonlocal line, last
+        line += text.count("\n", last, position)
+        last = position
+        return line
+
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        top = stack[-1] if stack else None
+        if token in ",:":
+            if token == "," and top is not None:
+                if top[0] == "a":
+                    top[1] += 1
+                else:
+                    top[1] = None
+            continue
+        if token in "}]":
+            if stack:
+                stack.pop()
+            continue
+        if top is not None and top[0] == "o" and top[1] is None and token.startswith('"'):
+            try:
+                top[1] = json.loads(token)
+            except ValueError:
+                return None
+            if tuple(frame[1] for frame in stack) == target:
+                return at(match.start())
+            continue
+        if tuple(frame[1] for frame in stack) == target:
+            return at(match.start())
+        if token == "{":
+            stack.append(["o", None])
+        elif token == "[":
+            stack.append(["a", 0])
+    return None
+
+
+def _unpointer(text: str) -> tuple:
+    parts = text.split("/")[1:]
+    return tuple(int(p) if p.isdigit() else p.replace("~1", "/").replace("~0", "~") for p in parts)
 
 
 def narratives_of(dashboards: Iterable[DashboardFile]) -> dict[str, tuple[str, ...]]:
@@ -141,7 +213,7 @@ def narratives_of(dashboards: Iterable[DashboardFile]) -> dict[str, tuple[str, .
 def query_inventory(file: str, model: dict) -> dict:
     """Dashboard → panels → queries → metrics (and parse errors): the `inventory.json` of `vobs pull`."""
     queries, _ = inventory(model, file)
-    variables = variables_from_dashboard(model)
+    variables = variables_from_dashboard(sanitize(model)[0])
     panels: dict = {}
     for q in queries:
         uses, findings = uses_of(q, variables)

@@ -1,0 +1,132 @@
+"""Property-based fuzzing of the file-input entry points (issue 9): whatever the bytes, the YAML
+loader, the dashboard JSON inventory and the PromQL guard + extraction end in a result, a finding
+or one of vobs' own errors — never another exception, never a crash or a hang.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vertice_obs.errors import InputError
+from vertice_obs.finding import Location
+from vertice_obs.located_yaml import parse_located
+from vertice_obs.metrics.extract import (
+    MAX_NESTING,
+    ParseError,
+    check_query_shape,
+    extract,
+    uses_of,
+)
+from vertice_obs.metrics.inventory import Query, inventory, sanitize
+from vertice_obs.metrics.validation import DashboardFile, collect, json_line
+
+FAST = settings(max_examples=300, deadline=None, database=None,  # writes nothing into the repository
+                suppress_health_check=[HealthCheck.too_slow])
+
+# --- YAML -----------------------------------------------------------------------------------------
+
+YAML_PIECES = st.sampled_from(["a", ": ", "- ", "&x ", "*x", "[", "]", "{", "}", ",", "\n", "  ", "<<: ", "!!int ",
+                               "!!python/object ", "'", '"', "#", "? ", "|", ">", "9" * 50, ".nan", "2024-13-45",
+                               "\t", "\x1b", "\ufeff", "---\n", "..."])
+
+
+@FAST
+@given(st.one_of(st.text(max_size=300), st.lists(YAML_PIECES, max_size=60).map("".join)))
+def test_yaml_loader_raises_only_input_error(text):
+    try:
+        doc = parse_located(text, "f.yaml")
+    except InputError as exc:
+        assert exc.file == "f.yaml"
+        return
+    assert doc.line(()) >= 1
+
+
+@pytest.mark.parametrize("depth", [9, 12])
+def test_an_alias_bomb_is_refused_quickly_with_a_location(depth):
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, depth)]
+    started = time.monotonic()
+    with pytest.raises(InputError) as error:
+        parse_located("\n".join(lines) + "\n", "bomb.yaml")
+    assert time.monotonic() - started < 1.0
+    assert str(error.value).startswith("bomb.yaml:") and "alias bomb" in str(error.value)
+
+
+# --- dashboard JSON ---------------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+    | st.sampled_from(["up", "sum(rate(x[5m]))", "$datasource", "-- Mixed --", "row", "query", "prometheus"]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        st.sampled_from(["panels", "targets", "expr", "rows", "templating", "list", "annotations", "type", "uid",
+                         "title", "id", "datasource", "refId", "query", "name", "current", "options", "value",
+                         "libraryPanel", "target", "hide", "allValue", "tags"]) | st.text(max_size=5),
+        children, max_size=6),
+    max_leaves=40)
+
+
+@FAST
+@given(st.dictionaries(st.sampled_from(["uid", "title", "panels", "rows", "templating", "annotations", "tags"]),
+                       JSON_VALUES, max_size=6))
+def test_inventory_and_collect_never_raise_on_any_shape(model):
+    queries, findings = inventory(model, "x.json")
+    assert all(isinstance(q.expr, str) for q in queries)
+    clean, invalid = sanitize(model, "x.json")
+    assert all(f.check == "inventory/invalid" for f in invalid)
+    text = json.dumps(model)
+    collected = collect([DashboardFile("x.json", model, text)])
+    for f in collected.findings:  # every finding names its file, and a JSON path that exists in it
+        assert f.location.file == "x.json"
+        path = dict(f.details).get("json_path")
+        if path:
+            parts = tuple(int(p) if p.isdigit() else p for p in path.split("/")[1:])
+            assert json_line(text, parts) is not None, path
+
+
+@FAST
+@given(JSON_VALUES)
+def test_sanitize_takes_any_json_value(value):
+    clean, invalid = sanitize(value, "x.json")
+    assert isinstance(clean, dict)
+    if not isinstance(value, dict):
+        assert [f.check for f in invalid] == ["inventory/invalid"]
+
+
+# --- PromQL ---------------------------------------------------------------------------------------
+
+PROMQL_PIECES = st.sampled_from(["(", ")", "[", "]", "{", "}", "sum", "rate", "x", "up", " or ", " and ", " unless ",
+                                 "+", "-", "*", "/", "^", "==", "!=", "=~", '"', "'", "`", "\\", "5m", ":", "by",
+                                 "offset", "@", "#", "\n", "1e308", "$var", "${a:regex}", "[[x]]", ",", "__name__"])
+
+
+@FAST
+@given(st.one_of(st.text(max_size=200), st.lists(PROMQL_PIECES, max_size=80).map("".join)))
+def test_promql_guard_and_extract_raise_only_parse_error(text):
+    try:
+        check_query_shape(text)
+        extract(text)
+    except ParseError:
+        pass
+    uses, findings = uses_of(Query(text, Location(file="x.json")), {})
+    assert all(f.check == "promql/parse" for f in findings)
+
+
+@FAST
+@given(st.integers(1, 20_000), st.sampled_from(["(", "sum(", "-", "x or ", "{", "["]))
+def test_deep_or_long_queries_are_refused_before_the_parser(n, piece):
+    closing = {"(": ")", "sum(": ")", "{": "}", "[": "]"}.get(piece, "")
+    text = piece * n + "x" + closing * n
+    try:
+        check_query_shape(text)
+    except ParseError:
+        return
+    assert n <= 256 or (closing and n <= MAX_NESTING)
+    try:
+        extract(text)  # within the limits the parser and the walk over its tree are safe
+    except ParseError:
+        pass

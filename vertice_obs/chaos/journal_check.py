@@ -1,0 +1,138 @@
+"""Is this JSON a Chaos Day journal the report can read? One precise reason when it is not.
+
+A journal is written by `vobs chaos run`, but a report may be asked of any file: hand-edited,
+truncated, from another version, or hostile. Every field the report reads is checked here first,
+so that a bad journal is one line naming the field (`scenarios[0].steps[1].phases.fault: …`),
+never a `KeyError` from deep inside the arithmetic or a plot library failing on `inf`. Ids are
+checked too because they name plot files (and are joined through `guard.paths.safe_join` anyway).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from typing import Any
+
+PHASES = ("baseline", "fault", "recover")
+OPS = ("<", "<=", ">", ">=")
+MAX_ABS = 1e15  # larger values are not measurements; they would only break the plots
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+class MalformedJournal(ValueError):
+    """The journal lacks a field the report needs, or has one of the wrong type."""
+
+
+def check_journal(journal: Any) -> None:
+    """Raise `MalformedJournal` naming the first field the report could not use."""
+    _dict(journal, "the journal")
+    _dict(journal.get("run"), "run")
+    for key in ("status", "started", "ended"):
+        if key in journal:
+            _str(journal[key], key)
+    if "settle_seconds" in journal:
+        _number(journal["settle_seconds"], "settle_seconds", minimum=0.0)
+    for i, scenario in enumerate(_list(journal.get("scenarios"), "scenarios")):
+        _scenario(scenario, f"scenarios[{i}]")
+
+
+def _scenario(raw: Any, at: str) -> None:
+    _dict(raw, at)
+    _id(raw.get("id"), f"{at}.id")
+    _str(raw.get("title"), f"{at}.title")
+    _str(raw.get("kind"), f"{at}.kind")
+    probes = []
+    for j, probe in enumerate(_list(raw.get("probes"), f"{at}.probes")):
+        where = f"{at}.probes[{j}]"
+        _dict(probe, where)
+        _id(probe.get("id"), f"{where}.id")
+        for key in ("query", "unit"):
+            _str(probe.get(key), f"{where}.{key}")
+        if "title" in probe:
+            _str(probe["title"], f"{where}.title")
+        threshold = _dict(probe.get("threshold"), f"{where}.threshold")
+        if threshold.get("op") not in OPS:
+            raise MalformedJournal(f"{where}.threshold.op: expected one of {', '.join(OPS)}, "
+                                   f"not {_shown(threshold.get('op'))}")
+        _number(threshold.get("value"), f"{where}.threshold.value")
+        probes.append(probe["id"])
+    for k, e in enumerate(_list(raw.get("expectations", []), f"{at}.expectations")):
+        where = f"{at}.expectations[{k}]"
+        _dict(e, where)
+        if e.get("probe") not in probes:
+            raise MalformedJournal(f"{where}.probe: {_shown(e.get('probe'))} is not a probe of this scenario")
+        if e.get("phase") not in PHASES:
+            raise MalformedJournal(f"{where}.phase: expected one of {', '.join(PHASES)}")
+        if not isinstance(e.get("holds"), bool):
+            raise MalformedJournal(f"{where}.holds: expected true or false, not {_shown(e.get('holds'))}")
+        if "why" in e:
+            _str(e["why"], f"{where}.why")
+    for t, step in enumerate(_list(raw.get("steps"), f"{at}.steps")):
+        _step(step, f"{at}.steps[{t}]", probes)
+
+
+def _step(step: Any, at: str, probes: list[str]) -> None:
+    _dict(step, at)
+    _str(step.get("label"), f"{at}.label")
+    phases = _dict(step.get("phases"), f"{at}.phases")
+    for phase in PHASES:
+        window = phases.get(phase)
+        if not (isinstance(window, list) and len(window) == 2):
+            raise MalformedJournal(f"{at}.phases.{phase}: expected [start, end] as ISO times")
+        for moment in window:
+            try:
+                datetime.fromisoformat(moment)
+            except (TypeError, ValueError):
+                raise MalformedJournal(f"{at}.phases.{phase}: {_shown(moment)} is not an ISO time") from None
+    measured = _dict(step.get("probes"), f"{at}.probes")
+    for pid in probes:
+        series = _list(_dict(measured.get(pid), f"{at}.probes.{pid}").get("series"), f"{at}.probes.{pid}.series")
+        for n, sample in enumerate(series):
+            if not (isinstance(sample, list) and len(sample) == 2):
+                raise MalformedJournal(f"{at}.probes.{pid}.series[{n}]: expected [time, value]")
+            _number(sample[0], f"{at}.probes.{pid}.series[{n}] time", minimum=0.0)
+            _number(sample[1], f"{at}.probes.{pid}.series[{n}] value", nan_ok=True)
+
+
+def _shown(value: Any) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to print
+        return f"<{type(value).__name__} too large to show>"
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def _dict(value: Any, at: str) -> dict:
+    if not isinstance(value, dict):
+        raise MalformedJournal(f"{at}: expected an object, not {type(value).__name__}")
+    return value
+
+
+def _list(value: Any, at: str) -> list:
+    if not isinstance(value, list):
+        raise MalformedJournal(f"{at}: expected a list, not {type(value).__name__}")
+    return value
+
+
+def _str(value: Any, at: str) -> None:
+    if not isinstance(value, str):
+        raise MalformedJournal(f"{at}: expected text, not {type(value).__name__}")
+
+
+def _id(value: Any, at: str) -> None:
+    if not isinstance(value, str) or not _ID.fullmatch(value) or ".." in value:
+        raise MalformedJournal(f"{at}: {_shown(value)} is not an id (letters, digits, '-', '_', '.'; it names files)")
+
+
+def _number(value: Any, at: str, minimum: float = -MAX_ABS, nan_ok: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise MalformedJournal(f"{at}: expected a number, not {type(value).__name__}")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if math.isnan(number) and nan_ok:
+        return  # a quantile of nothing: no data, which the report already handles
+    if not (minimum <= number <= MAX_ABS):
+        raise MalformedJournal(f"{at}: {_shown(value)} is not a finite number in [{minimum:g}, {MAX_ABS:g}]")
