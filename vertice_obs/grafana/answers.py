@@ -42,17 +42,26 @@ def server_text(text: object, limit: int = 160) -> str:
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
+def subject(what: str, where: str) -> str:
+    """Who answered: `Grafana at URL/api/health` for an endpoint, `dashboard x: Grafana at URL` else."""
+    return f"{where}{what}" if what.startswith("/") else f"{what}: {where}"
+
+
 def looks_like_html(text: str) -> bool:
     head = text.lstrip()[:200].lower()
     return head.startswith(("<!doctype", "<html", "<head", "<body", "<?xml")) or "<html" in head
 
 
-def expect(value: Any, kind: type | tuple[type, ...], what: str, where: str, keys: tuple[str, ...] = ()) -> Any:
-    """`value` if it is a `kind` (and, for a dict, has `keys`); else a one-line `DestinationError`."""
+def expect(value: Any, kind: type | tuple[type, ...], what: str, where: str, keys: tuple[str, ...] = (),
+           part: str = "") -> Any:
+    """`value` (the whole answer, or its `part`) if it is a `kind` (and, for a dict, has `keys`);
+    else a one-line `DestinationError`."""
     ok = isinstance(value, kind) and not (isinstance(value, dict) and any(k not in value for k in keys))
     if ok:
         return value
-    if isinstance(value, str) and looks_like_html(value):
+    if part:
+        found = f"JSON of the wrong shape ({part!r} is a {type(value).__name__})"
+    elif isinstance(value, str) and looks_like_html(value):
         found = "an HTML page, not Grafana's JSON API (a login page or a proxy in front of Grafana?)"
     elif isinstance(value, str):
         found = f"text, not JSON: {server_text(value, 60)}"
@@ -60,7 +69,7 @@ def expect(value: Any, kind: type | tuple[type, ...], what: str, where: str, key
         need = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         extra = f" with {', '.join(map(repr, keys))}" if keys else ""
         found = f"JSON of the wrong shape (a {type(value).__name__}, expected a {need}{extra})"
-    return _raise(f"{what}: {where} answered {found}")
+    return _raise(f"{subject(what, where)} answered {found}")
 
 
 def _raise(message: str) -> Any:
@@ -70,10 +79,13 @@ def _raise(message: str) -> Any:
 def items(value: Any, what: str, where: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
     """A JSON list of objects, each with `keys` whose values are strings or numbers."""
     for item in expect(value, list, what, where):
-        expect(item, dict, what, where, keys)
+        if not isinstance(item, dict) or any(k not in item for k in keys):
+            need = f"objects with {', '.join(map(repr, keys))}" if keys else "objects"
+            _raise(f"{subject(what, where)} answered JSON of the wrong shape (a list of "
+                   f"{type(item).__name__ if not isinstance(item, dict) else 'objects without them'}, expected {need})")
         for key in keys:
             if not isinstance(item[key], (str, int)) or isinstance(item[key], bool):
-                _raise(f"{what}: {where} answered JSON of the wrong shape ({key!r} is a "
+                _raise(f"{subject(what, where)} answered JSON of the wrong shape ({key!r} is a "
                        f"{type(item[key]).__name__})")
     return value
 

@@ -13,6 +13,7 @@ Every request goes through `_call`: uids are checked and quoted before it, one t
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ from vertice_obs.grafana.answers import (
     items,
     server_info,
     server_text,
+    subject,
 )
 from vertice_obs.grafana.folders import Folder
 from vertice_obs.grafana.normalize import content_hash
@@ -134,7 +136,7 @@ class GrafanaDestination:
         declared = response.headers.get("Content-Length") or ""
         if declared.isdigit() and int(declared) > self.max_bytes:
             response.close()
-            raise ResponseTooLarge(f"an answer of {int(declared):,} bytes is more than the {self.max_bytes:,}-byte cap")
+            raise ResponseTooLarge(f"an answer of {int(declared):,} bytes, more than the {self.max_bytes:,}-byte cap")
         return response
 
     # --- which Grafana ----------------------------------------------------------------------------
@@ -165,7 +167,7 @@ class GrafanaDestination:
             if exc.status == 404:
                 return None
             raise
-        model = expect(full.get("dashboard"), dict, f"dashboard {uid}", self.description)
+        model = expect(full.get("dashboard"), dict, f"dashboard {uid}", self.description, part="dashboard")
         meta = full.get("meta") if isinstance(full.get("meta"), dict) else {}
         version = model.get("version", meta.get("version"))
         folder = meta.get("folderUid")
@@ -269,7 +271,8 @@ class GrafanaDestination:
                 raise
             return applied
         saved = reply.get("version")
-        return saved if isinstance(saved, int) else expect(saved, int, f"dashboard {uid}", self.description)
+        return saved if isinstance(saved, int) else expect(saved, int, f"dashboard {uid}", self.description,
+                                                           part="version")
 
     def _applied(self, uid: str, model: dict[str, Any], message: str, version: int | None) -> int | None:
         """After a 412: was it our own save, applied while its reply was lost (and retried)? Ours when
@@ -318,28 +321,29 @@ class GrafanaDestination:
             time.sleep(min(wait, self.max_retry_after, self.timeout))
 
     def _explain(self, what: str, exc: Exception) -> DestinationError:
-        where = self.description
+        where, who = self.description, subject(what, self.description)
         if isinstance(exc, DeadlineExceeded):
-            return DestinationError(f"{what}: {where} did not answer within {self.timeout:g}s (--timeout)")
+            return DestinationError(f"{who} did not answer within {self.timeout:g}s (--timeout)")
         if isinstance(exc, ResponseTooLarge):
-            return DestinationError(f"{what}: {where} sent {exc}", server_wide=True)
+            return DestinationError(f"{who} sent {exc}", server_wide=True)
         if isinstance(exc, ValueError):  # JSON that does not parse, under a JSON content type
-            return DestinationError(f"{what}: {where} answered something that is not JSON", server_wide=True)
-        if isinstance(exc, niquests.exceptions.SSLError) or "CERTIFICATE" in str(exc).upper() \
-                or "SSL" in str(exc).upper():
-            return DestinationError(f"{where}: TLS failed ({server_text(exc, 100)})", server_wide=True)
+            return DestinationError(f"{who} answered something that is not JSON", server_wide=True)
+        if isinstance(exc, niquests.exceptions.SSLError):
+            reason = re.search(r"\[SSL: [A-Z_]+\][^'\"()]*|certificate verify failed[^'\"()]*", str(exc))
+            return DestinationError(f"{where}: TLS failed ({server_text(reason.group(0).strip() if reason else 'handshake', 100)})",
+                                    server_wide=True)
         if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.Timeout)):
-            return DestinationError(f"{what}: {where} timed out", retryable=True)
+            return DestinationError(f"{who} timed out", retryable=True)
         if isinstance(exc, niquests.exceptions.ConnectionError):
             return DestinationError(f"{where} is unreachable", retryable=True, server_wide=True)
         if isinstance(exc, GrafanaException):
             return self._explain_status(what, exc)
         if isinstance(exc, niquests.exceptions.RequestException):
-            return DestinationError(f"{what}: {where}: {type(exc).__name__}", retryable=True)
+            return DestinationError(f"{who}: {type(exc).__name__}", retryable=True)
         raise exc
 
     def _explain_status(self, what: str, exc: GrafanaException) -> DestinationError:
-        where, status = self.description, exc.status_code or 0
+        where, who, status = self.description, subject(what, self.description), exc.status_code or 0
         body = exc.response
         detail = server_text(body.get("message", "") if isinstance(body, dict) else (body or exc.message or ""))
         if status == 0:
@@ -355,5 +359,5 @@ class GrafanaDestination:
             kind = server_text(body.get("status", ""), 40) if isinstance(body, dict) else ""
             return DestinationError(f"{what}: changed in Grafana meanwhile (412 {kind}): "
                                     f"run vobs diff, then publish again", status)
-        return DestinationError(f"{what}: {where} answered {status}: {detail}", status,
+        return DestinationError(f"{who} answered {status}: {detail}", status,
                                 retryable=status == 429 or status >= 500)

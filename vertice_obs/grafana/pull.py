@@ -40,7 +40,7 @@ def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), fo
         except InputError:
             result.refused.append(uid)
             continue
-        live = destination.get(uid)
+        live = destination.get(uid, history=False)
         if live is None:
             continue
         model = normalize(live.model)
