@@ -51,6 +51,7 @@ class Faults:
     rate: float = 0.0  # probability that a matching request gets a fault
     kinds: tuple[str, ...] = ("500",)  # "500" "502" "503" "429" "reset" "timeout"
     methods: frozenset[str] | None = None
+    paths: tuple[str, ...] = ()  # only requests whose path starts with one of these (empty: all)
     script: list[str] = field(default_factory=list)  # faults to inject first, in order ("" = none)
     retry_after: int = 1
     timeout_seconds: float = 3.0
@@ -202,7 +203,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._reply(logged, 400, {"message": "bad request data", "problems": problems})
                 return self._reply(logged, 404, {"message": "Not found"})
         if path != "/api/health":
-            fault = self._fault(method)
+            fault = self._fault(method, path)
             if fault == "drop-reply":  # the write is applied, then its reply is lost
                 with s._lock:
                     _route(s, method, path, query, body)
@@ -228,11 +229,11 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = _route(s, method, path, query, body)
         self._reply(logged, status, payload)
 
-    def _fault(self, method: str) -> str:
+    def _fault(self, method: str, path: str) -> str:
         s, f = self.standin, self.standin.faults
         if f.latency_ms:
             time.sleep(f.latency_ms / 1000)
-        if f.methods is not None and method not in f.methods:
+        if f.methods is not None and method not in f.methods or f.paths and not path.startswith(f.paths):
             return ""
         with s._lock:
             if f.script:

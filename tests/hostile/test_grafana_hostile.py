@@ -23,8 +23,9 @@ import pytest
 from click.testing import CliRunner
 from grafana_standin import GrafanaStandIn
 from grafana_standin.server import VERSIONS
-from hostile.harness import Case, cases_param, check
 from sample_project import make_project
+
+from hostile.harness import Case, cases_param, check
 
 TOKEN = "glsa_hostileSECRETtoken0123456789"
 PASSWORD = "pw-s3cret-in-url"
@@ -462,7 +463,8 @@ VERSION_CASES = [
     *[Case(f"diff-after-publish-{v}", on_standin(v, ("publish",), ("diff",)), 0, error_line=False,
            env=STANDIN_ENV) for v in VERSIONS],
     *[Case(f"lost-reply-is-ours-{v}", on_standin(v, (), ("publish", "--concurrency", "1"), dict(
-        script=["drop-reply"], methods=frozenset({"POST"}))), 0, error_line=False, env=STANDIN_ENV)
+        script=["drop-reply"], methods=frozenset({"POST"}), paths=("/api/dashboards/db",))), 0, error_line=False,
+        env=STANDIN_ENV)
       for v in VERSIONS],
 ]
 
@@ -478,6 +480,7 @@ def test_version_matrix(case, tmp_path):
         if case.id.startswith("lost-reply"):
             assert "failed" not in out.stdout and "412" not in out.stdout + out.stderr
             assert {e["model"]["version"] for e in standin.dashboards.values()} == {1}
+            assert [r.status for r in standin.requests if r.path == "/api/dashboards/db"][:2] == [-1, 412]
     finally:
         while _STANDINS:
             _STANDINS.pop().stop()
