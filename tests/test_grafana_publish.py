@@ -1,4 +1,5 @@
-"""diff, publish and pull against the stand-in Grafana, through grafana-client as against a real one."""
+"""diff, publish and pull against the stand-in Grafana, through grafana-client as against a real one —
+over the whole version matrix vobs supports (9.5 and 10.4 with flat folders, 11 and 12 nested)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from grafana_standin import GrafanaStandIn
+from grafana_standin.server import VERSIONS
 from prometheus_harness import free_port
 
 from vertice_obs.cli import cli
@@ -30,9 +32,9 @@ def project(tmp_path):
     return root
 
 
-@pytest.fixture()
-def grafana():
-    with GrafanaStandIn() as standin:
+@pytest.fixture(params=VERSIONS)
+def grafana(request):
+    with GrafanaStandIn(version=request.param) as standin:
         yield standin
         standin.assert_no_violations()  # every request was one a real Grafana accepts
 
@@ -51,7 +53,12 @@ def test_push_fetch_diff_is_unchanged_then_one_query_edit_is_exactly_that(projec
     assert first.exit_code == 0, first.output
     assert {r["uid"]: r["status"] for r in json.loads(first.stdout)} == {u: "created" for u in ALL_UIDS}
     folders = {f["uid"]: f for f in grafana.folders.values()}
-    assert folders["vobs-maximus-dopamine"]["parentUid"] == "vobs-maximus"  # nested, parent created first
+    if grafana.nested:
+        assert folders["vobs-maximus-dopamine"]["parentUid"] == "vobs-maximus"  # nested, parent created first
+    else:  # flat: one root folder per narrative path, same uid
+        assert (folders["vobs-maximus-dopamine"]["title"], folders["vobs-maximus-dopamine"]["parentUid"]) == \
+            ("MAXIMUS / Dopamine", "")
+        assert "vobs-maximus" not in folders
     assert grafana.dashboards[OVERVIEW]["folderUid"] == "vobs-maximus-dopamine"
     message = grafana.dashboards[OVERVIEW]["versions"][-1]["message"]
     assert message.startswith("vobs publish ") and " sha256:" in message
@@ -93,7 +100,8 @@ def test_unchanged_publish_sends_zero_writes(project, grafana):
 def test_dry_run_sends_no_write(project, grafana):
     result = vobs(project, grafana, "publish", "--dry-run")
     assert result.exit_code == 0
-    assert "dry run: 13 write(s) planned, none sent" in result.output  # 5 folders, 8 dashboards
+    folders = 5 if grafana.nested else 4  # MAXIMUS and its 4 children, or 4 flat folders
+    assert f"dry run: {folders + 8} write(s) planned, none sent" in result.output
     assert grafana.requests and grafana.writes() == []
 
 

@@ -1,4 +1,5 @@
-"""The stand-in Grafana behaves as Grafana does, seen through grafana-client as the product sees it."""
+"""The stand-in Grafana behaves as Grafana does, seen through grafana-client as the product sees it —
+in each version mode of the matrix vobs supports (9.5, 10.4, 11.4, 12)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from grafana_client.client import (
     GrafanaUnauthorizedError,
 )
 from grafana_standin import GrafanaStandIn
+from grafana_standin.server import VERSIONS
 
 
-@pytest.fixture()
-def grafana():
-    with GrafanaStandIn() as standin:
+@pytest.fixture(params=VERSIONS)
+def grafana(request):
+    with GrafanaStandIn(version=request.param) as standin:
         yield standin
 
 
@@ -63,12 +65,30 @@ def test_update_without_folder_uid_moves_to_general(grafana):
     ({"uid": "x", "title": " "}, {}, 400, "Dashboard title cannot be empty"),
     ({"uid": "bad uid!", "title": "T"}, {}, 400, "uid contains illegal characters"),
     ({"uid": "u" * 41, "title": "T"}, {}, 400, "uid too long, max 40 characters"),
-    ({"uid": "x", "title": "T"}, {"folderUid": "nope"}, 400, "folder not found"),
 ])
 def test_bad_saves(grafana, model, extra, status, message):
     with pytest.raises(GrafanaClientError) as info:
         save(api(grafana), model, **extra)
     assert info.value.status_code == status and info.value.response["message"] == message
+
+
+def test_unknown_folder_is_400_from_12_and_silently_saved_before(grafana):
+    if grafana.major_minor >= (12, 0):
+        with pytest.raises(GrafanaClientError) as info:
+            save(api(grafana), {"uid": "x", "title": "T"}, folderUid="nope")
+        assert info.value.status_code == 400 and info.value.response["message"] == "folder not found"
+    else:
+        assert save(api(grafana), {"uid": "x", "title": "T"}, folderUid="nope")["status"] == "success"
+
+
+def test_version_and_nested_folders_are_reported(grafana):
+    client = api(grafana)
+    assert client.client.GET("/health")["version"] == grafana.version
+    settings = client.client.GET("/frontend/settings")
+    assert settings["buildInfo"]["version"] == grafana.version
+    toggle = settings["featureToggles"].get("nestedFolders")
+    assert toggle is (None if grafana.major_minor >= (12, 0) else grafana.nested)
+    assert grafana.nested is (grafana.major_minor >= (11, 0))
 
 
 def test_unknown_uid_is_404(grafana):
@@ -81,15 +101,20 @@ def test_nested_folders_and_errors(grafana):
     client = api(grafana)
     client.folder.create_folder("MAXIMUS", uid="maximus")
     child = client.folder.create_folder("Dopamine", uid="dopamine", parent_uid="maximus")
-    assert child["parentUid"] == "maximus" and child["parents"] == [{"uid": "maximus", "title": "MAXIMUS"}]
     with pytest.raises(GrafanaClientError) as exists:
         client.folder.create_folder("Again", uid="maximus")
-    assert exists.value.status_code in (409, 412)
+    assert exists.value.status_code == (409 if grafana.major_minor >= (11, 0) else 412)
     with pytest.raises(GrafanaClientError) as missing:
         client.folder.get_folder("nope")
     assert missing.value.status_code == 404 and missing.value.response["message"] == "folder not found"
-    assert [f["uid"] for f in client.folder.get_all_folders()] == ["maximus"]
-    assert [f["uid"] for f in client.folder.get_all_folders(parent_uid="maximus")] == ["dopamine"]
+    if grafana.nested:
+        assert child["parentUid"] == "maximus" and child["parents"] == [{"uid": "maximus", "title": "MAXIMUS"}]
+        assert [f["uid"] for f in client.folder.get_all_folders()] == ["maximus"]
+        assert [f["uid"] for f in client.folder.get_all_folders(parent_uid="maximus")] == ["dopamine"]
+    else:  # 9.5 / 10.x without nestedFolders: parentUid is ignored, folders have no parent
+        assert "parentUid" not in child and "parents" not in child
+        assert [f["uid"] for f in client.folder.get_all_folders()] == ["dopamine", "maximus"]
+        assert [f["uid"] for f in client.folder.get_all_folders(parent_uid="maximus")] == ["dopamine", "maximus"]
 
 
 def test_search_filters_and_shapes(grafana):
@@ -126,6 +151,9 @@ def test_versions_and_ui_edits(grafana):
     save(client, {"uid": "d", "title": "D"}, message="first")
     grafana.edit_in_ui("d", lambda m: m.update(title="D (edited)"))
     versions = client.dashboard_versions.get_dashboard_versions_by_uid("d")
+    if grafana.major_minor >= (11, 5):  # {continueToken, versions} from 11.5
+        assert versions["continueToken"] == ""
+        versions = versions["versions"]
     assert [v["version"] for v in versions] == [2, 1]
     assert versions[1]["message"] == "first" and "edited by alice" in versions[0]["message"]
 
@@ -170,3 +198,19 @@ def test_fault_injection(grafana):
     assert client.search.search_dashboards() == []  # GETs untouched
     with pytest.raises(GrafanaServerError):
         save(client, {"uid": "x", "title": "T"})
+
+
+def test_a_lost_reply_is_applied_then_the_connection_drops(grafana):
+    client = api(grafana)
+    grafana.set_faults(script=["drop-reply"], methods=frozenset({"POST"}))
+    with pytest.raises(Exception):
+        save(client, {"uid": "d", "title": "D"})
+    assert grafana.dashboards["d"]["model"]["version"] == 1  # saved, though the client never heard
+
+
+def test_the_spec_is_read_from_the_repository():
+    from grafana_standin.spec import SUBSET
+
+    tests = SUBSET.parents[1]
+    assert SUBSET.is_file() and SUBSET.parent == tests / "grafana_standin"
+    assert "11.4.0" in (SUBSET.parent / "SOURCE.md").read_text()

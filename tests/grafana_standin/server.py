@@ -1,10 +1,18 @@
-"""A stand-in Grafana (11.4/12 behaviour) for tests: an HTTP server on a free loopback port.
+"""A stand-in Grafana for tests: an HTTP server on a free loopback port.
 
-It follows Grafana's official OpenAPI spec (every request is validated, see `spec.py`) and the
-documented behaviours in shared/grafana-api/README.md: ids and versions assigned on save, `412
-version-mismatch`, 404s for unknown uids and folders, 401/403, a dashboard moved to General when
-an update omits `folderUid`, search hits shaped as Grafana's. Faults can be injected (latency,
-5xx, 429 with Retry-After, connection resets, timeouts). Every request is logged, without secrets.
+It follows Grafana's official OpenAPI spec (every request is validated, see `spec.py`; the spec is
+in this folder, see SOURCE.md) and Grafana's documented behaviours: ids and versions assigned on
+save, `412 version-mismatch`, 404s for unknown uids and folders, 401/403, a dashboard moved to
+General when an update omits `folderUid`, search hits shaped as Grafana's. Faults can be injected
+(latency, 5xx, 429 with Retry-After, connection resets, timeouts, a reply lost after the write was
+applied). Every request is logged, without secrets.
+
+Version mode (`GrafanaStandIn(version=…)`, see `VERSIONS`) models what differs between the
+Grafanas vobs supports: 9.5 and 10.4 without the `nestedFolders` toggle ignore `parentUid` on
+`GET /api/folders` (every folder is listed) and on folder create (folders have no parent); 11
+and 12 nest. An existing folder uid answers 412 before 11 and 409 from 11 (both mean "exists").
+The versions list is a bare array up to 11.4 and `{continueToken, versions}` from 11.5. Saving
+into an unknown `folderUid` is silently accepted up to 11.x and a 400 from 12.
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ from urllib.parse import parse_qs, urlsplit
 from .spec import Spec
 
 VERSION = "11.4.0"
+# The version matrix the Grafana tests run over (tests/conftest.py `grafana_version`).
+VERSIONS = ("9.5.21", "10.4.19", "11.4.0", "12.0.2")
 # Not in the spec, but served by every Grafana (grafana-client reads the version from it), and
 # the stand-in's own statistics for a benchmark that runs it in another process.
 _KNOWN_OUTSIDE_SPEC = {("GET", "/api/frontend/settings"), ("GET", "/_standin/stats")}
@@ -41,6 +51,7 @@ class Faults:
     rate: float = 0.0  # probability that a matching request gets a fault
     kinds: tuple[str, ...] = ("500",)  # "500" "502" "503" "429" "reset" "timeout"
     methods: frozenset[str] | None = None
+    paths: tuple[str, ...] = ()  # only requests whose path starts with one of these (empty: all)
     script: list[str] = field(default_factory=list)  # faults to inject first, in order ("" = none)
     retry_after: int = 1
     timeout_seconds: float = 3.0
@@ -59,11 +70,16 @@ class Logged:
 
 class GrafanaStandIn:
     def __init__(self, token: str = "glsa_standin_token", basic: tuple[str, str] = ("admin", "admin"),
-                 readonly_token: str = "glsa_viewer_token", org_id: int = 1, strict: bool = True):
+                 readonly_token: str = "glsa_viewer_token", org_id: int = 1, strict: bool = True,
+                 version: str = VERSION, nested_folders: bool | None = None):
         self.tokens = {token: "Admin", readonly_token: "Viewer"}
         self.basic = basic
         self.org_id = org_id
         self.strict = strict
+        self.version = version
+        self.major_minor = tuple(int(x) for x in version.split(".")[:2])
+        # nested folders: GA from 11; behind the nestedFolders toggle (off by default) before.
+        self.nested = self.major_minor >= (11, 0) if nested_folders is None else nested_folders
         self.spec = Spec()
         self.faults = Faults()
         self._rng = random.Random(0)
@@ -187,7 +203,11 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._reply(logged, 400, {"message": "bad request data", "problems": problems})
                 return self._reply(logged, 404, {"message": "Not found"})
         if path != "/api/health":
-            fault = self._fault(method)
+            fault = self._fault(method, path)
+            if fault == "drop-reply":  # the write is applied, then its reply is lost
+                with s._lock:
+                    _route(s, method, path, query, body)
+                fault = "reset"
             if fault == "reset":
                 self.close_connection = True
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
@@ -209,11 +229,11 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = _route(s, method, path, query, body)
         self._reply(logged, status, payload)
 
-    def _fault(self, method: str) -> str:
+    def _fault(self, method: str, path: str) -> str:
         s, f = self.standin, self.standin.faults
         if f.latency_ms:
             time.sleep(f.latency_ms / 1000)
-        if f.methods is not None and method not in f.methods:
+        if f.methods is not None and method not in f.methods or f.paths and not path.startswith(f.paths):
             return ""
         with s._lock:
             if f.script:
@@ -268,11 +288,13 @@ class _Handler(BaseHTTPRequestHandler):
 def _route(s: GrafanaStandIn, method: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
     one = {k: v[0] for k, v in query.items()}
     if path == "/api/health":
-        return 200, {"commit": "standin", "database": "ok", "version": VERSION}
+        return 200, {"commit": "standin", "database": "ok", "version": s.version}
     if path == "/_standin/stats":
         return 200, {"requests": len(s.requests), "writes": len(s.writes()), "violations": s.violations}
     if path == "/api/frontend/settings":
-        return 200, {"buildInfo": {"version": VERSION, "commit": "standin", "edition": "Open Source"}}
+        return 200, {"buildInfo": {"version": s.version, "commit": "standin", "edition": "Open Source"},
+                     # 12 no longer lists the GA toggle: vobs then goes by the version.
+                     "featureToggles": {} if s.nested and s.major_minor >= (12, 0) else {"nestedFolders": s.nested}}
     if path == "/api/search" and method == "GET":
         return _search(s, query)
     if path == "/api/folders":
@@ -292,7 +314,8 @@ def _route(s: GrafanaStandIn, method: str, path: str, query: dict[str, list[str]
         if m.group(2):
             limit = int(one.get("limit", 0) or 0)
             versions = [_version_meta(entry, v) for v in reversed(entry["versions"])]
-            return 200, versions[:limit] if limit else versions
+            versions = versions[:limit] if limit else versions
+            return 200, {"continueToken": "", "versions": versions} if s.major_minor >= (11, 5) else versions
         if method == "DELETE":
             del s.dashboards[m.group(1)]
             title = entry["model"].get("title", "")
@@ -315,7 +338,7 @@ def _save(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     if not _UID.match(uid):
         return 400, {"message": "uid contains illegal characters", "status": "bad-uid"}
     folder_uid = body.get("folderUid") or ""
-    if folder_uid and folder_uid not in s.folders:
+    if folder_uid and folder_uid not in s.folders and s.major_minor >= (12, 0):
         return 400, {"message": "folder not found"}  # Grafana 12 (silently saved up to 11.x)
     existing = s.dashboards.get(uid) if uid else None
     if existing is not None and not body.get("overwrite"):
@@ -387,10 +410,13 @@ def _search(s: GrafanaStandIn, query: dict[str, list[str]]) -> tuple[int, Any]:
 
 
 def _folders_list(s: GrafanaStandIn, one: dict[str, str]) -> tuple[int, Any]:
-    parent = one.get("parentUid", "")
-    items = [{"id": f["id"], "uid": f["uid"], "title": f["title"]} for f in s.folders.values()
-             if f.get("parentUid", "") == parent]
-    return 200, sorted(items, key=lambda f: f["title"].lower())
+    parent = one.get("parentUid", "") if s.nested else None  # without nested folders: ignored
+    items = [{"id": f["id"], "uid": f["uid"], "title": f["title"]} | ({"parentUid": f["parentUid"]}
+                                                                      if f.get("parentUid") else {})
+             for f in s.folders.values() if parent is None or f.get("parentUid", "") == parent]
+    items.sort(key=lambda f: (f["title"].lower(), f["uid"]))
+    limit, page = int(one.get("limit") or 1000), max(1, int(one.get("page") or 1))
+    return 200, items[(page - 1) * limit: page * limit]
 
 
 def _folder_create(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
@@ -401,8 +427,8 @@ def _folder_create(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     if len(uid) > 40 or not _UID.match(uid):
         return 400, {"message": "uid contains illegal characters"}
     if uid in s.folders:
-        return 409, {"message": "a folder with the same uid already exists"}
-    parent = body.get("parentUid") or ""
+        return (409 if s.major_minor >= (11, 0) else 412), {"message": "a folder with the same uid already exists"}
+    parent = (body.get("parentUid") or "") if s.nested else ""  # without nested folders: ignored
     if parent and parent not in s.folders:
         return 404, {"message": "folder not found", "status": "not-found"}
     now = _now()
@@ -413,7 +439,7 @@ def _folder_create(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
 
 def _folder_json(s: GrafanaStandIn, f: dict[str, Any]) -> dict[str, Any]:
     parents, p = [], f.get("parentUid")
-    while p:
+    while p and p in s.folders and all(x["uid"] != p for x in parents):  # a test may corrupt the tree
         parents.insert(0, {"uid": p, "title": s.folders[p]["title"]})
         p = s.folders[p].get("parentUid")
     out = {"id": f["id"], "uid": f["uid"], "orgId": s.org_id, "title": f["title"],

@@ -17,8 +17,8 @@ from typing import Any
 
 import jsonschema
 
-SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "grafana-api"
-SUBSET = SPEC_DIR / "openapi-subset.json"
+# In the repository (see SOURCE.md): a fresh clone needs nothing beside it.
+SUBSET = Path(__file__).resolve().parent / "openapi-subset.json"
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Operation:
 class Spec:
     def __init__(self, path: Path = SUBSET):
         if not path.is_file():
-            raise FileNotFoundError(f"Grafana's OpenAPI spec not found at {path} (shared/grafana-api/)")
+            raise FileNotFoundError(f"Grafana's OpenAPI spec not found at {path} (see SOURCE.md)")
         self.document = json.loads(path.read_text())
         self.base = self.document.get("basePath", "/api")
         self.routes: list[tuple[re.Pattern, Operation]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -20,21 +21,56 @@ from vertice_obs.cli.options import (
     count,
     project_of,
 )
-from vertice_obs.errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, InputError
+from vertice_obs.errors import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    InputError,
+    VobsError,
+)
 from vertice_obs.files import write_atomic
 from vertice_obs.finding import Severity
+from vertice_obs.guard.http import DEFAULT_TIMEOUT
+from vertice_obs.guard.paths import check_uid
+from vertice_obs.guard.text import escape
 from vertice_obs.project import Project
 
+TIMEOUT = click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
+                       metavar="SECONDS", help="Total deadline of each request to Grafana: connect, headers and "
+                                               "the whole body (a server that drips never hangs vobs).")
+# Terminal controls JSON does not escape by itself (C1, line separators, bidi overrides).
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
-def _grafana(ctx: click.Context, url, token, org_id):
-    from vertice_obs.grafana.destinations import GrafanaDestination, ProvisioningFolder
+
+def _grafana(ctx: click.Context, url, token, org_id, timeout: float = DEFAULT_TIMEOUT):
+    """The destination, and — for a Grafana — which Grafana it is, asked once before anything else:
+    an unreachable server, refused credentials, TLS or a login page are one line, before any
+    dashboard is named."""
+    from vertice_obs.grafana.destinations import GrafanaDestination
+    from vertice_obs.grafana.provisioning import ProvisioningFolder
 
     project = project_of(ctx, grafana_url=url, grafana_token=token, grafana_org_id=org_id)
     if project.grafana_url:
-        return project, GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id)
-    target = ProvisioningFolder(project.provisioning_dir)
-    target.description = f"provisioning folder {project.display(project.provisioning_dir)}/"
+        return project, GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id,
+                                           timeout=timeout)
+    target = ProvisioningFolder(project.provisioning_dir, f"{project.display(project.provisioning_dir)}/")
     return project, target
+
+
+def _connect(target) -> None:
+    info = getattr(target, "info", None)
+    if info is not None:
+        info()
+
+
+def _show(text: object) -> str:
+    """Untrusted text (titles, uids, server messages) fit for one line of a terminal."""
+    return escape(text, one_line=True)
+
+
+def _json(data: object) -> str:
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def _desired(project: Project, narratives, uids):
@@ -65,8 +101,9 @@ def _desired(project: Project, narratives, uids):
 @click.option("--unified", is_flag=True, help="Also show a unified diff of the normalised JSON (coloured on a terminal).")
 @FORMAT
 @CONCURRENCY
+@TIMEOUT
 @click.pass_context
-def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fmt, concurrency) -> None:
+def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fmt, concurrency, timeout) -> None:
     """Preview what publishing would change in Grafana, panel by panel. Sends no write.
 
     For each dashboard: added, changed, unchanged — and, for a changed one, what changed:
@@ -89,8 +126,9 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
     from vertice_obs.grafana.diff import ORPHANED, DashboardDiff, diff_dashboard
     from vertice_obs.grafana.diff import unified as unified_diff
 
-    project, target = _grafana(ctx, grafana_url, grafana_token, org_id)
+    project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
     chosen, _ = _desired(project, narratives, uids)
+    _connect(target)
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         lives = list(pool.map(lambda r: target.get(r.uid), chosen))
     diffs = [diff_dashboard(r.uid, r.model, live.model if live else None) for r, live in zip(chosen, lives)]
@@ -98,18 +136,18 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
         in_code = {r.uid for r in _desired(project, (), ())[1].rendered}
         for hit in target.search(tags=(MANAGED_TAG,)):
             if hit["uid"] not in in_code:
-                diffs.append(DashboardDiff(hit["uid"], hit.get("title", ""), ORPHANED,
+                diffs.append(DashboardDiff(str(hit["uid"]), str(hit.get("title", "")), ORPHANED,
                                            ["in Grafana with the managed tag, but no longer in code"]))
     if fmt == "json":
-        click.echo(json.dumps([d.to_dict() for d in diffs], indent=2, ensure_ascii=False))
+        click.echo(_json([d.to_dict() for d in diffs]))
     else:
-        width = max((len(d.uid) for d in diffs), default=0)
+        width = max((len(_show(d.uid)) for d in diffs), default=0)
         for d, live in zip(diffs, lives + [None] * (len(diffs) - len(lives))):
             mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-"}.get(d.status, " ")
-            click.echo(f"{mark} {d.uid:<{width}}  {d.status:<9}  {d.title}".rstrip())
+            click.echo(f"{mark} {_show(d.uid):<{width}}  {d.status:<9}  {_show(d.title)}".rstrip())
             if d.status in ("changed", "orphaned"):
                 for change in d.changes:
-                    click.echo(f"      {change}")
+                    click.echo(f"      {_show(change)}")
             if unified and d.status in ("changed", "added"):
                 desired = next((r.model for r in chosen if r.uid == d.uid), None)
                 click.echo(unified_diff(d.uid, desired, live.model if live else None, color=sys.stdout.isatty()),
@@ -131,9 +169,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
 @CONCURRENCY
 @FORMAT
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@TIMEOUT
 @click.pass_context
 def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run, force, concurrency, fmt,
-             progress) -> None:
+             progress, timeout) -> None:
     """Publish the narratives' dashboards to Grafana (CI runs this on merge).
 
     Plans everything first — nothing is written if any dashboard fails to render or a query does
@@ -155,8 +194,9 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
     """
     from vertice_obs.grafana.publish import execute, git_commit, plan_publish
 
-    project, target = _grafana(ctx, grafana_url, grafana_token, org_id)
+    project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
     chosen, _ = _desired(project, narratives, uids)
+    _connect(target)
     show = sys.stderr.isatty() if progress is None else progress
     if show:
         with click.progressbar(length=len(chosen), label="reading Grafana", file=sys.stderr) as bar:
@@ -166,11 +206,11 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
     if dry_run:
         rows = [{"uid": a.uid, "action": a.kind, "detail": a.reason} for a in plan.actions]
         if fmt == "json":
-            click.echo(json.dumps({"dry_run": True, "folders": [f.__dict__ for f in plan.folders],
-                                   "dashboards": rows}, indent=2, ensure_ascii=False))
+            click.echo(_json({"dry_run": True, "folders": [f.__dict__ for f in plan.folders], "dashboards": rows}))
         else:
             for f in plan.folders:
-                click.echo(f"create folder {f.title!r} (uid {f.uid}{', in ' + f.parent_uid if f.parent_uid else ''})")
+                click.echo(f"create folder {_show(repr(f.title))} "
+                           f"(uid {f.uid}{', in ' + f.parent_uid if f.parent_uid else ''})")
             _table([(r["uid"], r["action"], r["detail"]) for r in rows])
             click.echo(f"dry run: {plan.writes} write(s) planned, none sent — against {target.description}")
         return
@@ -182,7 +222,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
         results = execute(plan, target, commit, project.backup_dir, concurrency)
     failed = [r for r in results if r.status in ("failed", "skipped-drift")]
     if fmt == "json":
-        click.echo(json.dumps([r.__dict__ for r in results], indent=2, ensure_ascii=False))
+        click.echo(_json([r.__dict__ for r in results]))
     else:
         _table([(r.uid, r.status, r.detail) for r in results])
         counts = {}
@@ -191,15 +231,15 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
         click.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f" — {target.description}")
     if failed:
         click.echo(f"vobs: error: {len(failed)} dashboard(s) not published: "
-                   f"{', '.join(f'{r.uid} ({r.status})' for r in failed)}; run vobs publish again to finish "
+                   f"{', '.join(f'{_show(r.uid)} ({r.status})' for r in failed)}; run vobs publish again to finish "
                    "(drifted ones need a review and --force)", err=True)
         ctx.exit(EXIT_PARTIAL)
 
 
 def _table(rows) -> None:
-    width = max((len(r[0]) for r in rows), default=0)
+    width = max((len(_show(r[0])) for r in rows), default=0)
     for uid, status, detail in rows:
-        click.echo(f"{uid:<{width}}  {status:<13}  {detail}".rstrip())
+        click.echo(f"{_show(uid):<{width}}  {status:<13}  {_show(detail)}".rstrip())
 
 
 @cli.command("pull")
@@ -212,8 +252,9 @@ def _table(rows) -> None:
 @click.option("--all", "pull_all", is_flag=True, help="Every dashboard.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("pulled"),
               show_default=True, help="Folder to write the JSON and inventory.json to.")
+@TIMEOUT
 @click.pass_context
-def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all, output) -> None:
+def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all, output, timeout) -> None:
     """Export live dashboards as normalised JSON, with an inventory of their queries and metrics.
 
     The curation step before turning an existing dashboard into a narrative chapter, and the way
@@ -232,10 +273,27 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
 
     if not (uids or tags or folders or pull_all):
         raise click.UsageError("say what to pull: --uid, --tag, --folder or --all")
-    _project_, target = _grafana(ctx, grafana_url, grafana_token, org_id)
+    for option, values in (("--uid", uids), ("--folder", folders)):
+        for value in values:  # before any request: a non-uid could address another resource
+            check_uid(value, option)
+    _project_, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
+    _connect(target)
     result = pull(target, output, tags=tags, folder_uids=folders, uids=uids)
+    shown = _show(output)
+    if result.refused:
+        refused = ", ".join(_show(repr(u)) for u in result.refused[:5]) + (", …" if len(result.refused) > 5 else "")
+        problem = (f"{target.description} returned {count(len(result.refused), 'dashboard uid')} that "
+                   f"{'is' if len(result.refused) == 1 else 'are'} not Grafana uids, not written: {refused}")
+        if not result.pulled:
+            raise InputError(f"{problem}; nothing pulled")
     inventory_out = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
     write_atomic(output / "inventory.json", to_json_text({"dashboards": inventory_out}))
-    click.echo(f"pulled {count(len(inventory_out), 'dashboard')} from {target.description} → {output}/")
+    click.echo(f"pulled {count(len(inventory_out), 'dashboard')} from {target.description} → {shown}/")
+    if result.refused:
+        raise _Partial(f"{problem}; pulled {len(result.pulled)} into {shown}/")
     if result.missing:
-        raise InputError(f"not found in {target.description}: {', '.join(result.missing)}")
+        raise InputError(f"not found in {target.description}: {', '.join(_show(u) for u in result.missing)}")
+
+
+class _Partial(VobsError):
+    exit_code = EXIT_PARTIAL

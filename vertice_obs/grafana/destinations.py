@@ -1,39 +1,58 @@
 """Where dashboards are published: a live Grafana (through grafana-client) or a provisioning folder.
 
 Both sit behind one small interface so that diff, publish and pull never know which it is.
-Errors become `DestinationError` with a one-line message naming the dashboard; tokens never appear in
-messages. `GrafanaDestination` retries 5xx, connection errors and timeouts with exponential backoff,
-and honours `429 Retry-After`.
+Errors become `DestinationError` with a one-line message; tokens never appear in messages, and
+server text is escaped. `GrafanaDestination` learns once per run which Grafana it talks to
+(`info`: version, nested folders — the first request, so that an unreachable server, refused
+credentials, TLS or a login page in front of Grafana are reported once, before any dashboard).
+Every request goes through `_call`: uids are checked and quoted before it, one total deadline
+(`--timeout`) bounds it, 5xx, connection errors and timeouts are retried with exponential backoff,
+`429 Retry-After` is honoured up to the deadline, and the answer's shape is checked after it.
 """
 
 from __future__ import annotations
 
-import json
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Callable, Protocol, TypeVar
+from urllib.parse import quote
 
 import niquests
 from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaException, GrafanaTimeoutError
 
-from vertice_obs.build.render import to_json_text
-from vertice_obs.errors import VobsError, redact
-from vertice_obs.files import write_atomic
-from vertice_obs.grafana.normalize import content_hash, normalize, unwrap
+from vertice_obs.errors import redact
+from vertice_obs.grafana.answers import (
+    DestinationError,
+    ServerInfo,
+    expect,
+    items,
+    server_info,
+    server_text,
+    subject,
+)
+from vertice_obs.grafana.folders import Folder
+from vertice_obs.grafana.normalize import content_hash
+from vertice_obs.guard.http import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    DeadlineExceeded,
+    ResponseTooLarge,
+    within,
+)
+from vertice_obs.guard.paths import check_uid
+from vertice_obs.guard.secrets import register
+from vertice_obs.guard.text import escape
 
+__all__ = ["Destination", "DestinationError", "Folder", "GrafanaDestination", "LiveDashboard", "publish_message",
+           "recorded_hash"]
 T = TypeVar("T")
 MESSAGE_PREFIX = "vobs publish"
-
-
-class DestinationError(VobsError):
-    def __init__(self, message: str, status: int = 0, retryable: bool = False):
-        super().__init__(message)
-        self.status = status
-        self.retryable = retryable
+PAGE = 1000  # folders per page (Grafana's default limit)
+SEARCH_PAGE = 5000  # search hits per page (Grafana's maximum)
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,7 @@ class LiveDashboard:
     folder_uid: str
     recorded_hash: str | None  # the content hash our last publish wrote, from its version message
     latest_is_ours: bool = True  # the newest version was saved by vobs
+    latest_message: str = ""
 
     @property
     def drifted(self) -> bool:
@@ -51,15 +71,9 @@ class LiveDashboard:
         return not self.latest_is_ours or self.recorded_hash != content_hash(self.model)
 
 
-@dataclass(frozen=True)
-class Folder:
-    uid: str
-    title: str
-    parent_uid: str = ""
-
-
 class Destination(Protocol):
     description: str
+    nested_folders: bool
 
     def get(self, uid: str, history: bool = True) -> LiveDashboard | None: ...
 
@@ -81,236 +95,269 @@ def publish_message(commit: str, model: dict[str, Any]) -> str:
     return f"{MESSAGE_PREFIX} {commit} sha256:{content_hash(model)}"
 
 
-def recorded_hash(message: str) -> str | None:
-    if message.startswith(MESSAGE_PREFIX) and "sha256:" in message:
+def recorded_hash(message: object) -> str | None:
+    if isinstance(message, str) and message.startswith(MESSAGE_PREFIX) and "sha256:" in message:
         return message.rsplit("sha256:", 1)[1].strip()
     return None
 
 
+def _q(uid: object, what: str = "uid") -> str:
+    """A uid fit for an API path: checked against Grafana's rule first (a non-uid such as
+    `alpha?x=1` or `../x` is refused before any request), then quoted all the same."""
+    return quote(check_uid(uid, what), safe="")
+
+
 class GrafanaDestination:
-    def __init__(self, url: str, token: str | None = None, org_id: int | None = None, timeout: float = 10.0,
-                 max_attempts: int = 4, backoff: float = 0.2, max_retry_after: float = 30.0):
+    def __init__(self, url: str, token: str | None = None, org_id: int | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, max_attempts: int = 4, backoff: float = 0.2,
+                 max_retry_after: float = 30.0, max_bytes: int = DEFAULT_MAX_BYTES):
         self.url = url.rstrip("/")
-        self.description = f"Grafana at {redact(self.url)}"
+        self.description = f"Grafana at {escape(redact(self.url), one_line=True)}"
         credential: Any = token
+        parts = niquests.utils.urlparse(self.url)
         if token is None:
-            parts = niquests.utils.urlparse(self.url)
             credential = (parts.username, parts.password) if parts.username else None
+        register(token, parts.password)
+        self.timeout, self.max_bytes = timeout, max_bytes
         self.api = GrafanaApi.from_url(self.url, credential=credential, timeout=timeout)
         if org_id:
             self.api.client.s.headers["X-Grafana-Org-Id"] = str(org_id)
         self.max_attempts, self.backoff, self.max_retry_after = max_attempts, backoff, max_retry_after
         self._local = threading.local()
-        self.api.client.s.hooks["response"].append(self._remember_retry_after)
+        self.api.client.s.hooks["response"].append(self._on_response)
         self.requests = 0
-        self._count_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._info: ServerInfo | None = None
 
-    def _remember_retry_after(self, response, *args, **kwargs):
-        with self._count_lock:
+    def _on_response(self, response, *args, **kwargs):
+        with self._lock:
             self.requests += 1
         self._local.retry_after = response.headers.get("Retry-After")
+        declared = response.headers.get("Content-Length") or ""
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            response.close()
+            raise ResponseTooLarge(f"an answer of {int(declared):,} bytes, more than the {self.max_bytes:,}-byte cap")
         return response
+
+    # --- which Grafana ----------------------------------------------------------------------------
+    def info(self) -> ServerInfo:
+        """Version and nested folders, asked once per run: `/api/health` (no credentials needed:
+        reachability, TLS, is it Grafana) then `/api/frontend/settings` (the credentials)."""
+        with self._lock:
+            if self._info is not None:
+                return self._info
+        health = self._call("/api/health", lambda: self.api.client.GET("/health"), dict)
+        settings = self._call("/api/frontend/settings", lambda: self.api.client.GET("/frontend/settings"), dict)
+        info = server_info(health, settings, self.description)
+        with self._lock:
+            self._info = info
+        return info
+
+    @property
+    def nested_folders(self) -> bool:
+        return self.info().nested_folders
 
     # --- the interface ----------------------------------------------------------------------------
     def get(self, uid: str, history: bool = True) -> LiveDashboard | None:
         """The live dashboard; with `history`, also what vobs last published (one more request)."""
+        quoted = _q(uid, "dashboard uid")
         try:
-            full = self._call(f"dashboard {uid}", lambda: self.api.dashboard.get_dashboard(uid))
+            full = self._call(f"dashboard {uid}", lambda: self.api.dashboard.get_dashboard(quoted), dict)
         except DestinationError as exc:
             if exc.status == 404:
                 return None
             raise
-        meta = full.get("meta", {})
-        model = full.get("dashboard", {})
-        live = LiveDashboard(uid=uid, model=model, version=model.get("version", meta.get("version")),
-                             folder_uid=meta.get("folderUid", "") or "", recorded_hash=None, latest_is_ours=False)
+        model = expect(full.get("dashboard"), dict, f"dashboard {uid}", self.description, part="dashboard")
+        meta = full.get("meta") if isinstance(full.get("meta"), dict) else {}
+        version = model.get("version", meta.get("version"))
+        folder = meta.get("folderUid")
+        live = LiveDashboard(uid=uid, model=model, version=version if isinstance(version, int) else None,
+                             folder_uid=folder if isinstance(folder, str) else "", recorded_hash=None,
+                             latest_is_ours=False)
         return self.with_history(live) if history else live
 
     def with_history(self, live: LiveDashboard) -> LiveDashboard:
-        uid = live.uid
-        versions = self._call(f"dashboard {uid}", lambda: self.api.dashboard_versions.get_dashboard_versions_by_uid(uid))
+        quoted = _q(live.uid, "dashboard uid")
+        versions = self._call(f"dashboard {live.uid}",
+                              lambda: self.api.dashboard_versions.get_dashboard_versions_by_uid(quoted), (list, dict))
         if isinstance(versions, dict):  # Grafana ≥ 11.5: {"continueToken", "versions"}
-            versions = versions.get("versions", [])
-        recorded = next((h for h in (recorded_hash(v.get("message", "")) for v in versions) if h), None)
-        latest_is_ours = bool(versions) and recorded_hash(versions[0].get("message", "")) is not None
-        return replace(live, recorded_hash=recorded, latest_is_ours=latest_is_ours)
+            versions = versions.get("versions")
+        versions = items(versions, f"dashboard {live.uid} versions", self.description, ())
+        messages = [v.get("message") for v in versions]
+        recorded = next((h for h in map(recorded_hash, messages) if h), None)
+        latest = messages[0] if messages and isinstance(messages[0], str) else ""
+        return replace(live, recorded_hash=recorded, latest_is_ours=recorded_hash(latest) is not None,
+                       latest_message=latest)
 
     def existing_uids(self) -> set[str]:
         """Every dashboard uid in the organisation: one search, so new dashboards need no GET."""
-        return {hit["uid"] for hit in self.search()}
+        return {str(hit["uid"]) for hit in self.search()}
 
     def search(self, tags=(), folder_uids=(), uids=()) -> list[dict[str, Any]]:
-        hits, page = [], 1
+        """Every matching dashboard, page by page; a server that ignores `page` (the same hits
+        again) ends the walk instead of looping."""
+        for uid in (*folder_uids, *uids):
+            check_uid(uid)
+        hits: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        page = 1
         while True:
-            batch = self._call("search", lambda: self.api.search.search_dashboards(
+            batch = items(self._call("search", lambda: self.api.search.search_dashboards(
                 type_="dash-db", tag=list(tags) or None, folder_uids=list(folder_uids) or None,
-                dashboard_uids=list(uids) or None, limit=5000, page=page))
-            hits.extend(batch)
-            if len(batch) < 5000:
+                dashboard_uids=list(uids) or None, limit=SEARCH_PAGE, page=page), list), "search", self.description,
+                ("uid",))
+            new = [h for h in batch if str(h["uid"]) not in seen]
+            seen.update(str(h["uid"]) for h in new)
+            hits.extend(new)
+            if len(batch) < SEARCH_PAGE or not new:
                 return hits
             page += 1
 
     def folders(self) -> dict[str, Folder]:
+        """Every folder. Nested: walked from the root with a visited set (a folder listed twice is
+        a cycle, or a server ignoring `parentUid`: one error, never an endless walk). Flat: one list."""
+        if not self.nested_folders:
+            return {f["uid"]: Folder(f["uid"], f["title"]) for f in self._folder_page_walk(None)}
         out: dict[str, Folder] = {}
         queue = [""]
-        while queue:  # walk nested folders breadth-first
+        while queue:  # breadth-first
             parent = queue.pop(0)
-            listed = self._call("folders", lambda: self.api.folder.get_all_folders(parent_uid=parent or None))
-            for f in listed:
+            for f in self._folder_page_walk(parent):
+                if f["uid"] in out or f["uid"] == parent:
+                    raise DestinationError(f"{self.description} lists folder "
+                                           f"{escape(f['uid'], one_line=True)!r} again under "
+                                           f"{escape(parent, one_line=True)!r}: its folders are not a tree "
+                                           "(a cycle, or nested folders reported on but parentUid ignored)",
+                                           server_wide=True)
                 out[f["uid"]] = Folder(f["uid"], f["title"], parent)
                 queue.append(f["uid"])
         return out
 
+    def _folder_page_walk(self, parent: str | None) -> list[dict[str, Any]]:
+        listed: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for page in range(1, 10_000):
+            params: dict[str, Any] = {"limit": PAGE, "page": page}
+            if parent:
+                params["parentUid"] = _q(parent, "folder uid")
+            batch = items(self._call("folders", lambda: self.api.client.GET("/folders", params=params), list),
+                          "folders", self.description, ("uid", "title"))
+            new = [{"uid": str(f["uid"]), "title": str(f["title"])} for f in batch if str(f["uid"]) not in seen]
+            seen.update(f["uid"] for f in new)
+            listed.extend(new)
+            if len(batch) < PAGE or not new:
+                break
+        return listed
+
     def create_folder(self, folder: Folder) -> None:
+        _q(folder.uid, "folder uid")
+        parent = _q(folder.parent_uid, "folder uid") if folder.parent_uid and self.nested_folders else None
         try:
             self._call(f"folder {folder.title!r}", lambda: self.api.folder.create_folder(
-                folder.title, uid=folder.uid, parent_uid=folder.parent_uid or None))
+                folder.title, uid=folder.uid, parent_uid=parent), dict)
         except DestinationError as exc:
             if exc.status not in (409, 412):  # 409 or 412 by version: it exists, which is what we want
                 raise
 
     def save(self, model: dict[str, Any], folder_uid: str, message: str, version: int | None) -> int:
+        uid = check_uid(model.get("uid"), "dashboard uid")
         body = {"dashboard": {**model, "id": None, "version": version}, "folderUid": folder_uid,
                 "message": message, "overwrite": False}
-        reply = self._call(f"dashboard {model.get('uid')}", lambda: self.api.dashboard.update_dashboard(body))
-        return int(reply.get("version", 0))
+        try:
+            reply = self._call(f"dashboard {uid}", lambda: self.api.dashboard.update_dashboard(body), dict)
+        except DestinationError as exc:
+            applied = self._applied(uid, model, message, version) if exc.status == 412 else None
+            if applied is None:
+                raise
+            return applied
+        saved = reply.get("version")
+        return saved if isinstance(saved, int) else expect(saved, int, f"dashboard {uid}", self.description,
+                                                           part="version")
+
+    def _applied(self, uid: str, model: dict[str, Any], message: str, version: int | None) -> int | None:
+        """After a 412: was it our own save, applied while its reply was lost (and retried)? Ours when
+        the live dashboard's newest version carries exactly our message (commit and content hash),
+        its content hashes the same, and its version is the one after the version we sent."""
+        live = self.get(uid)
+        if live is None or live.version != (version or 0) + 1:
+            return None
+        if live.latest_message == message and content_hash(live.model) == content_hash(model):
+            return live.version
+        return None
 
     def add_annotation(self, text: str, tags: list[str], start_ms: int, end_ms: int | None,
                        dashboard_uid: str | None) -> None:
         self._call(f"annotation on {dashboard_uid or 'the organisation'}", lambda: self.api.annotations.add_annotation(
-            time_from=start_ms, time_to=end_ms, tags=tags, text=text, dashboard_uid=dashboard_uid))
+            time_from=start_ms, time_to=end_ms, tags=tags, text=text, dashboard_uid=dashboard_uid), (dict, str))
 
-    # --- errors and retries -----------------------------------------------------------------------
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
+    # --- errors, retries and the deadline ---------------------------------------------------------
+    def _call(self, what: str, fn: Callable[[], T], shape: type | tuple[type, ...] | None = None) -> T:
+        """The one way a request is made: within the total deadline, retried when that can help,
+        and its answer checked for `shape`."""
         attempt = 0
         while True:
             attempt += 1
+            seen: dict[str, Any] = {}
+
+            def one() -> T:
+                try:
+                    return fn()
+                finally:
+                    seen["retry_after"] = getattr(self._local, "retry_after", None)
+
             try:
-                return fn()
+                answer = within(self.timeout, one, what)
+                return expect(answer, shape, what, self.description) if shape else answer
+            except DestinationError:
+                raise
             except Exception as exc:  # grafana-client and niquests raise several families
                 error = self._explain(what, exc)
             if not error.retryable or attempt >= self.max_attempts:
                 raise error
             wait = self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 2)
-            if error.status == 429:
-                header = getattr(self._local, "retry_after", None)
-                if header and header.isdigit():
-                    wait = min(float(header), self.max_retry_after)
-            time.sleep(wait)
+            header = seen.get("retry_after") or ""
+            if error.status == 429 and header.isdigit():
+                wait = float(header)
+            time.sleep(min(wait, self.max_retry_after, self.timeout))
 
     def _explain(self, what: str, exc: Exception) -> DestinationError:
-        where = self.description
-        if isinstance(exc, GrafanaTimeoutError) or isinstance(exc, niquests.exceptions.Timeout):
-            return DestinationError(f"{what}: {where} timed out", retryable=True)
+        where, who = self.description, subject(what, self.description)
+        if isinstance(exc, DeadlineExceeded):
+            return DestinationError(f"{who} did not answer within {self.timeout:g}s (--timeout)")
+        if isinstance(exc, ResponseTooLarge):
+            return DestinationError(f"{who} sent {exc}", server_wide=True)
+        if isinstance(exc, ValueError):  # JSON that does not parse, under a JSON content type
+            return DestinationError(f"{who} answered something that is not JSON", server_wide=True)
+        if isinstance(exc, niquests.exceptions.SSLError):
+            reason = re.search(r"\[SSL: [A-Z_]+\][^'\"()]*|certificate verify failed[^'\"()]*", str(exc))
+            return DestinationError(f"{where}: TLS failed ({server_text(reason.group(0).strip() if reason else 'handshake', 100)})",
+                                    server_wide=True)
+        if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.Timeout)):
+            return DestinationError(f"{who} timed out", retryable=True)
         if isinstance(exc, niquests.exceptions.ConnectionError):
-            return DestinationError(f"{what}: {where} is unreachable", retryable=True)
+            return DestinationError(f"{where} is unreachable", retryable=True, server_wide=True)
         if isinstance(exc, GrafanaException):
-            status = exc.status_code or 0
-            body = exc.response if isinstance(exc.response, dict) else {}
-            detail = body.get("message") or str(exc)
-            if status == 0:
-                return DestinationError(f"{what}: {where} is unreachable ({detail})", retryable=True)
-            if status == 401:
-                return DestinationError(f"{what}: {where} refused the credentials (401 {detail}): check GRAFANA_TOKEN",
-                                   status)
-            if status == 403:
-                return DestinationError(f"{what}: the token lacks permission (403): {detail}", status)
-            if status == 404:
-                return DestinationError(f"{what}: not found (404): {detail}", status)
-            if status == 412:
-                return DestinationError(f"{what}: changed in Grafana meanwhile (412 {body.get('status', '')}): "
-                                   f"run vobs diff, then publish again", status)
-            if status == 429 or status >= 500:
-                return DestinationError(f"{what}: {where} answered {status}: {detail}", status, retryable=True)
-            return DestinationError(f"{what}: {where} answered {status}: {detail}", status)
+            return self._explain_status(what, exc)
         if isinstance(exc, niquests.exceptions.RequestException):
-            return DestinationError(f"{what}: {where}: {type(exc).__name__}", retryable=True)
+            return DestinationError(f"{who}: {type(exc).__name__}", retryable=True)
         raise exc
 
-
-class ProvisioningFolder:
-    """A Grafana file-provisioning folder: `<dir>/<folder path>/<uid>.json`, the embedded default.
-
-    What vobs last wrote is remembered in `<dir>/.vobs-state.json` (uid → content hash), so a file
-    edited by hand is drift exactly as a dashboard edited in Grafana's UI is."""
-
-    def __init__(self, directory: Path):
-        self.dir = directory
-        self.description = f"provisioning folder {directory}"
-        self._state_file = directory / ".vobs-state.json"
-        self._lock = threading.Lock()
-
-    def _state(self) -> dict[str, Any]:
-        try:
-            return json.loads(self._state_file.read_text())
-        except (OSError, ValueError):
-            return {"dashboards": {}, "folders": {}}
-
-    def _path_of(self, uid: str) -> Path | None:
-        found = [p for p in self.dir.rglob(f"{uid}.json") if not p.name.startswith(".")]
-        return found[0] if found else None
-
-    def get(self, uid: str, history: bool = True) -> LiveDashboard | None:
-        path = self._path_of(uid)
-        if path is None:
-            return None
-        try:
-            model = unwrap(json.loads(path.read_text(encoding="utf-8")))
-        except ValueError as exc:
-            raise DestinationError(f"dashboard {uid}: {path} is not valid JSON: {exc}") from None
-        entry = self._state()["dashboards"].get(uid, {})
-        folder_uid = entry.get("folder", "")
-        return LiveDashboard(uid, model, entry.get("version"), folder_uid, entry.get("hash"))
-
-    def with_history(self, live: LiveDashboard) -> LiveDashboard:
-        return live  # the state file gave it already
-
-    def existing_uids(self) -> set[str]:
-        return {hit["uid"] for hit in self.search()}
-
-    def search(self, tags=(), folder_uids=(), uids=()) -> list[dict[str, Any]]:
-        state = self._state()["dashboards"]
-        hits = []
-        for path in sorted(self.dir.rglob("*.json")):
-            if path.name.startswith("."):
-                continue
-            model = unwrap(json.loads(path.read_text(encoding="utf-8")))
-            uid = model.get("uid", path.stem)
-            folder = state.get(uid, {}).get("folder", "")
-            if set(tags) <= set(model.get("tags", [])) and (not uids or uid in uids) and \
-                    (not folder_uids or folder in folder_uids):
-                hits.append({"uid": uid, "title": model.get("title", ""), "tags": model.get("tags", []),
-                             "folderUid": folder, "type": "dash-db"})
-        return hits
-
-    def folders(self) -> dict[str, Folder]:
-        return {uid: Folder(uid, f["title"], f.get("parent", "")) for uid, f in self._state()["folders"].items()}
-
-    def create_folder(self, folder: Folder) -> None:
-        with self._lock:
-            state = self._state()
-            state["folders"][folder.uid] = {"title": folder.title, "parent": folder.parent_uid}
-            self._save_state(state)
-
-    def save(self, model: dict[str, Any], folder_uid: str, message: str, version: int | None) -> int:
-        with self._lock:
-            state = self._state()
-            folders = state["folders"]
-            parts, uid = [], folder_uid
-            while uid:
-                parts.insert(0, folders[uid]["title"])
-                uid = folders[uid].get("parent", "")
-            old = self._path_of(model["uid"])
-            target = self.dir.joinpath(*parts, f"{model['uid']}.json")
-            write_atomic(target, to_json_text(normalize(model)))
-            if old is not None and old != target:
-                old.unlink()
-            entry = state["dashboards"].get(model["uid"], {})
-            new_version = int(entry.get("version") or 0) + 1
-            state["dashboards"][model["uid"]] = {"folder": folder_uid, "hash": content_hash(model),
-                                                 "version": new_version, "message": message}
-            self._save_state(state)
-            return new_version
-
-    def _save_state(self, state: dict[str, Any]) -> None:
-        write_atomic(self._state_file, json.dumps(state, indent=2, sort_keys=True) + "\n")
+    def _explain_status(self, what: str, exc: GrafanaException) -> DestinationError:
+        where, who, status = self.description, subject(what, self.description), exc.status_code or 0
+        body = exc.response
+        detail = server_text(body.get("message", "") if isinstance(body, dict) else (body or exc.message or ""))
+        if status == 0:
+            return DestinationError(f"{where} is unreachable ({detail})", retryable=True, server_wide=True)
+        if status == 401:
+            return DestinationError(f"{where} refused the credentials (401 {detail}): check GRAFANA_TOKEN", status,
+                                    server_wide=True)
+        if status == 403:
+            return DestinationError(f"{what}: the token lacks permission (403): {detail}", status)
+        if status == 404:
+            return DestinationError(f"{what}: not found (404): {detail}", status)
+        if status == 412:
+            kind = server_text(body.get("status", ""), 40) if isinstance(body, dict) else ""
+            return DestinationError(f"{what}: changed in Grafana meanwhile (412 {kind}): "
+                                    f"run vobs diff, then publish again", status)
+        return DestinationError(f"{who} answered {status}: {detail}", status,
+                                retryable=status == 429 or status >= 500)

@@ -15,6 +15,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from vertice_obs.grafana.normalize import canonical_text, normalize
+from vertice_obs.guard.text import escape
 
 ADDED, REMOVED, CHANGED, UNCHANGED, ORPHANED = "added", "removed", "changed", "unchanged", "orphaned"
 
@@ -43,7 +44,7 @@ def diff_dashboard(uid: str, desired: dict[str, Any] | None, live: dict[str, Any
     if a.get("title") != b.get("title"):
         changes.append(f"title changed: {a.get('title')!r} → {b.get('title')!r}")
     changes += _variables(a, b)
-    changes += _panels(a.get("panels", []), b.get("panels", []))
+    changes += _panels(a.get("panels"), b.get("panels"))
     rest_a = {k: v for k, v in a.items() if k not in ("title", "panels", "templating")}
     rest_b = {k: v for k, v in b.items() if k not in ("title", "panels", "templating")}
     changes += _generic("dashboard", rest_a, rest_b)
@@ -54,7 +55,8 @@ def unified(uid: str, desired: dict[str, Any] | None, live: dict[str, Any] | Non
     """A unified diff of the normalised JSON (live → desired), optionally coloured for a terminal."""
     before = canonical_text(live).splitlines(keepends=True) if live else []
     after = canonical_text(desired).splitlines(keepends=True) if desired else []
-    lines = difflib.unified_diff(before, after, f"grafana/{uid}.json", f"code/{uid}.json")
+    # Control characters in the live JSON (JSON escapes C0 but not C1) are made visible first.
+    lines = [escape(line) for line in difflib.unified_diff(before, after, f"grafana/{uid}.json", f"code/{uid}.json")]
     if not color:
         return "".join(lines)
     paint = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
@@ -62,9 +64,18 @@ def unified(uid: str, desired: dict[str, Any] | None, live: dict[str, Any] | Non
                    for l in lines)
 
 
+def _list(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON list; anything else (a server's JSON may have any shape) holds none."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _variables(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    va = {v.get("name"): v for v in a.get("templating", {}).get("list", [])}
-    vb = {v.get("name"): v for v in b.get("templating", {}).get("list", [])}
+    va = {str(v.get("name")): v for v in _list(_dict(a.get("templating")).get("list"))}
+    vb = {str(v.get("name")): v for v in _list(_dict(b.get("templating")).get("list"))}
     out = [f"variable ${name} added" for name in vb if name not in va]
     out += [f"variable ${name} removed" for name in va if name not in vb]
     for name in va.keys() & vb.keys():
@@ -77,11 +88,10 @@ def _variables(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
 
 def _flat(panels: list[Any]) -> list[dict[str, Any]]:
     out = []
-    for p in panels:
-        if isinstance(p, dict):
-            out.append(p)
-            if p.get("type") == "row":
-                out.extend(c for c in p.get("panels", []) if isinstance(c, dict))
+    for p in _list(panels):
+        out.append(p)
+        if p.get("type") == "row":
+            out.extend(_list(p.get("panels")))
     return out
 
 
@@ -107,7 +117,7 @@ def _panels(live: list[Any], desired: list[Any]) -> list[str]:
             out.append(f"panel {o.get('title', '')!r} renamed to {p.get('title', '')!r}")
         if o.get("gridPos") != p.get("gridPos"):
             out.append(f"{name} moved: {_pos(o)} → {_pos(p)}")
-        out += _targets(name, o.get("targets", []), p.get("targets", []))
+        out += _targets(name, _list(o.get("targets")), _list(p.get("targets")))
         rest_o = {k: v for k, v in o.items() if k not in ("title", "gridPos", "targets", "panels", "id")}
         rest_p = {k: v for k, v in p.items() if k not in ("title", "gridPos", "targets", "panels", "id")}
         out += _generic(name, rest_o, rest_p)
@@ -116,8 +126,8 @@ def _panels(live: list[Any], desired: list[Any]) -> list[str]:
 
 
 def _targets(name: str, live: list[Any], desired: list[Any]) -> list[str]:
-    ta = {t.get("refId"): t for t in live if isinstance(t, dict)}
-    tb = {t.get("refId"): t for t in desired if isinstance(t, dict)}
+    ta = {str(t.get("refId")): t for t in live if isinstance(t, dict)}
+    tb = {str(t.get("refId")): t for t in desired if isinstance(t, dict)}
     out = []
     for ref, t in tb.items():
         if ref not in ta:
@@ -150,7 +160,7 @@ def _generic(prefix: str, live: dict[str, Any], desired: dict[str, Any]) -> list
 
 
 def _pos(p: dict[str, Any]) -> str:
-    g = p.get("gridPos", {})
+    g = _dict(p.get("gridPos"))
     return f"({g.get('x')},{g.get('y')} {g.get('w')}×{g.get('h')})"
 
 

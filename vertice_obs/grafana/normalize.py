@@ -34,7 +34,7 @@ _TARGET_DEFAULTS: dict[str, Any] = {
 
 def unwrap(document: dict[str, Any]) -> dict[str, Any]:
     """A dashboard model from either a bare model or Grafana's `{"dashboard": …, "meta": …}`."""
-    if isinstance(document.get("dashboard"), dict) and "meta" in document:
+    if isinstance(document, dict) and isinstance(document.get("dashboard"), dict) and "meta" in document:
         return document["dashboard"]
     return document
 
@@ -42,7 +42,7 @@ def unwrap(document: dict[str, Any]) -> dict[str, Any]:
 def normalize(document: dict[str, Any]) -> dict[str, Any]:
     model = unwrap(document)
     out = {k: _clean(v) for k, v in model.items() if k not in _SERVER_OWNED and not _is_default(_DASHBOARD_DEFAULTS, k, v)}
-    if "panels" in out:
+    if isinstance(out.get("panels"), list):  # a server's JSON may have any shape: keep what is not a list
         out["panels"] = [_panel(p) for p in out["panels"]]
     return out
 

@@ -9,8 +9,6 @@ fails does not stop the others; the result says exactly which were not published
 
 from __future__ import annotations
 
-import hashlib
-import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,10 +21,10 @@ from vertice_obs.files import write_atomic
 from vertice_obs.grafana.destinations import (
     Destination,
     DestinationError,
-    Folder,
     LiveDashboard,
     publish_message,
 )
+from vertice_obs.grafana.folders import Folder, check_unique, folder_chain, folder_uid
 from vertice_obs.grafana.normalize import normalize
 
 CREATE, UPDATE, UNCHANGED, DRIFT = "create", "update", "unchanged", "skipped-drift"
@@ -61,30 +59,21 @@ class Result:
     version: int | None = None
 
 
-def folder_chain(path: str) -> list[Folder]:
-    """'MAXIMUS/Dopamine' → the folders MAXIMUS and MAXIMUS/Dopamine, with stable uids."""
-    chain, parent, parts = [], "", path.split("/")
-    for depth in range(1, len(parts) + 1):
-        chain.append(Folder(folder_uid("/".join(parts[:depth])), parts[depth - 1], parent))
-        parent = chain[-1].uid
-    return chain
-
-
-def folder_uid(path: str) -> str:
-    """A deterministic, valid Grafana uid (≤ 40 chars of [a-z0-9-]) for a folder path."""
-    slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
-    uid = f"vobs-{slug}"
-    if len(uid) > 40:
-        uid = f"{uid[:31]}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
-    return uid
+__all__ = ["Action", "PublishPlan", "Result", "execute", "folder_chain", "folder_uid", "git_commit",
+           "plan_publish", "select"]
 
 
 def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, force: bool = False,
                  workers: int = 8, on_fetched: Callable[[str], None] | None = None) -> PublishPlan:
+    """With nested folders each narrative path is a chain of folders; without (Grafana 9.5/10.x)
+    one root folder per path (see `folders`). Either way a dashboard's folder uid is the same."""
+    paths = sorted({r.folder for r in rendered})
+    check_unique(paths)  # before any request: two paths sharing a folder is a project error
+    nested = target.nested_folders
     existing = target.folders()
     folders: list[Folder] = []
-    for path in sorted({r.folder for r in rendered}):
-        for folder in folder_chain(path):
+    for path in paths:
+        for folder in folder_chain(path, nested):
             if folder.uid not in existing and folder not in folders:
                 folders.append(folder)
 
@@ -105,11 +94,11 @@ def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, for
 
 
 def _unchanged(r: RenderedDashboard, live: LiveDashboard) -> bool:
-    return normalize(live.model) == normalize(r.model) and live.folder_uid == folder_chain(r.folder)[-1].uid
+    return normalize(live.model) == normalize(r.model) and live.folder_uid == folder_uid(r.folder)
 
 
 def _decide(r: RenderedDashboard, live: LiveDashboard | None, force: bool) -> Action:
-    folder = folder_chain(r.folder)[-1].uid
+    folder = folder_uid(r.folder)
     if live is None:
         return Action(r.uid, CREATE, r.model, folder, None, "new")
     if _unchanged(r, live):

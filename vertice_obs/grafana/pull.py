@@ -1,4 +1,9 @@
-"""`vobs pull`: live dashboards out of Grafana as normalised JSON files, one per uid."""
+"""`vobs pull`: live dashboards out of Grafana as normalised JSON files, one per uid.
+
+A uid comes from the server: it becomes a file name only when it is a Grafana uid (at most 40 of
+[A-Za-z0-9_-]) and only through `guard.paths.safe_join`. Any other (`../../x`, `/abs/x`, …) is
+refused and reported, never written.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +12,40 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from vertice_obs.build.render import to_json_text
+from vertice_obs.errors import InputError
 from vertice_obs.files import write_atomic
 from vertice_obs.grafana.destinations import Destination
 from vertice_obs.grafana.normalize import normalize
+from vertice_obs.guard.paths import check_uid, safe_join
 
 
 @dataclass
 class PullResult:
     pulled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (uid, normalised model)
     missing: list[str] = field(default_factory=list)  # uids asked for by name and not found
+    refused: list[object] = field(default_factory=list)  # uids from the server that are not Grafana uids
 
 
 def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), folder_uids: Sequence[str] = (),
          uids: Sequence[str] = ()) -> PullResult:
     """Search, fetch and write `output/<uid>.json` (normalised) for every dashboard that matches."""
+    for uid in (*uids, *folder_uids):
+        check_uid(uid)  # before any request: a non-uid could address another resource
     result = PullResult()
     hits = destination.search(tags=tags, folder_uids=folder_uids, uids=uids)
     for hit in hits:
-        live = destination.get(hit["uid"])
+        uid = hit.get("uid")
+        try:
+            target = safe_join(output, f"{check_uid(uid)}.json", what="dashboard uid")
+        except InputError:
+            result.refused.append(uid)
+            continue
+        live = destination.get(uid, history=False)
         if live is None:
             continue
         model = normalize(live.model)
-        write_atomic(output / f"{hit['uid']}.json", to_json_text(model))
-        result.pulled.append((hit["uid"], model))
-    found = {h["uid"] for h in hits}
+        write_atomic(target, to_json_text(model))
+        result.pulled.append((uid, model))
+    found = {h.get("uid") for h in hits}
     result.missing = [u for u in uids if u not in found]
     return result

@@ -1,0 +1,121 @@
+"""What a Grafana answered, checked before it is used; what Grafana it is, detected once. Pure.
+
+A login page, a proxy or another service on Grafana's port answers 200 with HTML, or JSON of
+another shape. Each answer is checked for the shape the caller needs (`expect`) and a misfit is
+one `DestinationError` naming the server — never an `AttributeError` deep in a caller. Text from
+the server is escaped and redacted before it enters a message, and cut to one short line.
+
+`server_info` reads the version and whether nested folders are on from `/api/health` and
+`/api/frontend/settings` (see `folders` for what "flat" means).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from vertice_obs.errors import VobsError
+from vertice_obs.guard.secrets import redact_text
+from vertice_obs.guard.text import escape
+
+SUPPORTED = "9.5, 10.4, 11.x and 12.x"
+
+
+class DestinationError(VobsError):
+    def __init__(self, message: str, status: int = 0, retryable: bool = False, server_wide: bool = False):
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+        self.server_wide = server_wide  # unreachable, credentials, TLS, not Grafana: not one dashboard's fault
+
+
+def server_text(text: object, limit: int = 160) -> str:
+    """Text a server sent, fit for a one-line message: HTML tags dropped, whitespace folded,
+    secrets redacted, control characters escaped, cut to `limit` characters."""
+    raw = str(text)
+    if looks_like_html(raw):
+        title = re.search(r"(?is)<title[^>]*>(.*?)</title>", raw)
+        raw = f"an HTML page{' titled ' + repr(title.group(1).strip()[:60]) if title else ''}"
+    raw = " ".join(redact_text(raw).split())
+    out = escape(raw, one_line=True)
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def subject(what: str, where: str) -> str:
+    """Who answered: `Grafana at URL/api/health` for an endpoint, `dashboard x: Grafana at URL` else."""
+    return f"{where}{what}" if what.startswith("/") else f"{what}: {where}"
+
+
+def looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return head.startswith(("<!doctype", "<html", "<head", "<body", "<?xml")) or "<html" in head
+
+
+def expect(value: Any, kind: type | tuple[type, ...], what: str, where: str, keys: tuple[str, ...] = (),
+           part: str = "") -> Any:
+    """`value` (the whole answer, or its `part`) if it is a `kind` (and, for a dict, has `keys`);
+    else a one-line `DestinationError`."""
+    ok = isinstance(value, kind) and not (isinstance(value, dict) and any(k not in value for k in keys))
+    if ok:
+        return value
+    if part:
+        found = f"JSON of the wrong shape ({part!r} is a {type(value).__name__})"
+    elif isinstance(value, str) and looks_like_html(value):
+        found = "an HTML page, not Grafana's JSON API (a login page or a proxy in front of Grafana?)"
+    elif isinstance(value, str):
+        found = f"text, not JSON: {server_text(value, 60)}"
+    else:
+        need = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        extra = f" with {', '.join(map(repr, keys))}" if keys else ""
+        found = f"JSON of the wrong shape (a {type(value).__name__}, expected a {need}{extra})"
+    return _raise(f"{subject(what, where)} answered {found}")
+
+
+def _raise(message: str) -> Any:
+    raise DestinationError(message, server_wide=True)
+
+
+def items(value: Any, what: str, where: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A JSON list of objects, each with `keys` whose values are strings or numbers."""
+    for item in expect(value, list, what, where):
+        if not isinstance(item, dict) or any(k not in item for k in keys):
+            need = f"objects with {', '.join(map(repr, keys))}" if keys else "objects"
+            _raise(f"{subject(what, where)} answered JSON of the wrong shape (a list of "
+                   f"{type(item).__name__ if not isinstance(item, dict) else 'objects without them'}, expected {need})")
+        for key in keys:
+            if not isinstance(item[key], (str, int)) or isinstance(item[key], bool):
+                _raise(f"{subject(what, where)} answered JSON of the wrong shape ({key!r} is a "
+                       f"{type(item[key]).__name__})")
+    return value
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    version: str
+    major_minor: tuple[int, int]
+    nested_folders: bool
+
+    def describe(self) -> str:
+        return f"Grafana {self.version} ({'nested' if self.nested_folders else 'flat'} folders)"
+
+
+def server_info(health: Any, settings: Any, where: str) -> ServerInfo:
+    """The version (frontend settings' `buildInfo.version`, else health's `version`) and whether
+    nested folders are on: the `nestedFolders` toggle when the server lists it, else on from 11."""
+    expect(health, dict, "/api/health", where)
+    expect(settings, dict, "/api/frontend/settings", where)
+    build = settings.get("buildInfo")
+    version = build.get("version") if isinstance(build, dict) else None
+    version = version if isinstance(version, str) and version else health.get("version")
+    match = re.match(r"v?(\d+)\.(\d+)", version) if isinstance(version, str) else None
+    if match is None:
+        return _raise(f"{where} does not say which Grafana it is (no version in /api/health or "
+                      f"/api/frontend/settings): is it Grafana? vobs supports {SUPPORTED}")
+    major_minor = (int(match.group(1)), int(match.group(2)))
+    if major_minor < (9, 5):
+        return _raise(f"{where} is Grafana {server_text(version, 40)}: vobs supports {SUPPORTED}")
+    toggles = settings.get("featureToggles")
+    toggle = toggles.get("nestedFolders") if isinstance(toggles, dict) else None
+    nested = toggle if isinstance(toggle, bool) else major_minor >= (11, 0)
+    return ServerInfo(server_text(version, 40), major_minor, nested)

@@ -1,0 +1,113 @@
+"""Narrative folder paths → Grafana folders: stable, unique uids; nested or flat; walks that end. Pure.
+
+A narrative's `folder: MAXIMUS/Dopamine` is a path. With nested folders (Grafana 11+, or 10 with
+the `nestedFolders` toggle) it becomes a chain — `MAXIMUS`, then `Dopamine` inside it. Without
+them (9.5, 10.x by default) it becomes ONE folder at the root titled `MAXIMUS / Dopamine`. In both
+modes the folder a dashboard lands in has the same uid (`folder_uid(path)`), so a dashboard's
+place does not depend on the server's version.
+
+Uids are `vobs-<slug of the path>`; when a segment slugs to nothing (`ドーパミン`) or the slug is
+too long, a short sha256 of the full path is appended, so a child never takes its parent's uid.
+`check_unique` refuses two paths of one project that would share a uid, before anything is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+from vertice_obs.errors import InputError
+
+FLAT_SEPARATOR = " / "
+
+
+@dataclass(frozen=True)
+class Folder:
+    uid: str
+    title: str
+    parent_uid: str = ""
+
+
+class FolderCycle(InputError):
+    """A walk over folder data (a server's answers or a state file) came back to where it had been."""
+
+
+def segments(path: str) -> list[str]:
+    """The segments of a folder path; empty, `.` and `..` segments are refused (a path from a
+    narrative is validated with file:line when it is loaded; this is the last line of defence)."""
+    parts = str(path).split("/")
+    for part in parts:
+        if not part.strip() or part.strip() in (".", ".."):
+            raise InputError(f"folder path {path!r}: empty, '.' and '..' segments are not folder names")
+    return parts
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def folder_uid(path: str) -> str:
+    """A deterministic, valid Grafana uid (≤ 40 of [a-z0-9-]) for a folder path."""
+    parts = segments(path)
+    slugs = [_slug(p) for p in parts]
+    uid = "vobs-" + "-".join(s for s in slugs if s)
+    if all(slugs) and len(uid) <= 40:
+        return uid
+    digest = hashlib.sha256(path.encode()).hexdigest()
+    if not all(slugs):  # a segment with no ASCII letter or digit: the hash tells it from its parent
+        return f"{uid[:29].rstrip('-')}-{digest[:10]}" if uid != "vobs-" else f"vobs-{digest[:12]}"
+    return f"{uid[:31]}-{digest[:8]}"
+
+
+def folder_chain(path: str, nested: bool = True) -> list[Folder]:
+    """'MAXIMUS/Dopamine' → nested: the folders MAXIMUS and MAXIMUS/Dopamine (parents first);
+    flat: one root folder 'MAXIMUS / Dopamine'. The last folder is where the dashboards go."""
+    parts = segments(path)
+    if not nested:
+        return [Folder(folder_uid(path), FLAT_SEPARATOR.join(p.strip() for p in parts), "")]
+    chain: list[Folder] = []
+    parent = ""
+    for depth in range(1, len(parts) + 1):
+        uid = folder_uid("/".join(parts[:depth]))
+        if uid == parent:
+            raise InputError(f"folder path {path!r}: {uid} would be its own parent")
+        chain.append(Folder(uid, parts[depth - 1].strip(), parent))
+        parent = uid
+    return chain
+
+
+def check_unique(paths: Iterable[str]) -> None:
+    """Distinct folder paths (and their parents) must have distinct uids: else one folder would
+    silently take the dashboards of another."""
+    seen: dict[str, str] = {}
+    for path in sorted(set(paths)):
+        parts = segments(path)
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            uid = folder_uid(prefix)
+            other = seen.setdefault(uid, prefix)
+            if other != prefix:
+                raise InputError(f"folder paths {other!r} and {prefix!r} would share the Grafana folder uid "
+                                 f"{uid}: rename one of them")
+
+
+def walk_up(start: str, parent_of: Callable[[str], str], where: str) -> list[str]:
+    """`start` and its ancestors, nearest first, following `parent_of` until it answers "".
+    Server and state data are not trusted to be a tree: a cycle is a `FolderCycle` naming `where`."""
+    chain, uid = [], start
+    while uid:
+        if uid in chain:
+            loop = " → ".join([*chain[chain.index(uid):], uid])
+            raise FolderCycle(f"{where}: folder {uid!r} is its own ancestor ({loop})")
+        chain.append(uid)
+        uid = parent_of(uid)
+    return chain
+
+
+def check_tree(folders: Mapping[str, Folder], where: str) -> None:
+    """Every folder's parent chain ends at the root (a folder that is its own parent, or any
+    cycle, is a `FolderCycle`); unknown parents end a chain."""
+    for uid in sorted(folders):
+        walk_up(uid, lambda u: folders[u].parent_uid if u in folders else "", where)

@@ -1,0 +1,170 @@
+"""A Grafana file-provisioning folder as a destination: `<dir>/<folder path>/<uid>.json`.
+
+What vobs last wrote is remembered in `<dir>/.vobs-state.json` (uid → content hash; folder uid →
+title and parent), so a file edited by hand is drift exactly as a dashboard edited in Grafana's
+UI is. The state file is data from disk, not trusted: it is checked when read (shape, folder
+names, no folder its own ancestor) and a poisoned one is reported as `file: reason`, never looped
+on. Every file is written through `guard.paths.safe_join`: no folder title leaves `<dir>`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from vertice_obs.build.render import to_json_text
+from vertice_obs.errors import InputError
+from vertice_obs.files import write_atomic
+from vertice_obs.grafana.answers import DestinationError
+from vertice_obs.grafana.destinations import LiveDashboard
+from vertice_obs.grafana.folders import Folder, check_tree, walk_up
+from vertice_obs.grafana.normalize import content_hash, normalize, unwrap
+from vertice_obs.guard.paths import check_uid, safe_join
+from vertice_obs.guard.text import escape
+
+STATE_FILE = ".vobs-state.json"
+
+
+class ProvisioningFolder:
+    nested_folders = True  # directories nest
+
+    def __init__(self, directory: Path, display: str | None = None):
+        self.dir = directory
+        shown = display or str(directory)
+        self.description = f"provisioning folder {shown}"
+        self._state_file = directory / STATE_FILE
+        self._state_name = f"{shown.rstrip('/')}/{STATE_FILE}"
+        self._lock = threading.Lock()
+
+    # --- the state file ---------------------------------------------------------------------------
+    def _state(self) -> dict[str, Any]:
+        try:
+            raw = self._state_file.read_bytes()
+        except FileNotFoundError:
+            return {"dashboards": {}, "folders": {}}
+        except OSError as exc:
+            raise DestinationError(f"{self._state_name}: {exc.strerror}") from None
+        try:
+            state = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise DestinationError(f"{self._state_name}: not UTF-8") from None
+        except ValueError as exc:
+            raise DestinationError(f"{self._state_name}:{getattr(exc, 'lineno', 1)}: not valid JSON") from None
+        self._check(state)
+        return state
+
+    def _check(self, state: Any) -> None:
+        """Shape, folder names and a tree: a state file edited by hand or by a bug is reported."""
+        def bad(reason: str) -> DestinationError:
+            return DestinationError(f"{self._state_name}: {escape(reason, one_line=True)} "
+                                    f"(fix or delete it; it is rebuilt by the next publish)")
+
+        if not isinstance(state, dict) or not isinstance(state.get("dashboards", {}), dict) \
+                or not isinstance(state.get("folders", {}), dict):
+            raise bad("not an object with 'dashboards' and 'folders' objects")
+        state.setdefault("dashboards", {})
+        state.setdefault("folders", {})
+        for uid, entry in state["dashboards"].items():
+            if not isinstance(entry, dict) or not isinstance(entry.get("folder", ""), str):
+                raise bad(f"dashboard {uid!r} is not an object with a 'folder' uid")
+        folders: dict[str, Folder] = {}
+        for uid, entry in state["folders"].items():
+            title = entry.get("title") if isinstance(entry, dict) else None
+            parent = entry.get("parent", "") if isinstance(entry, dict) else None
+            if not isinstance(title, str) or not isinstance(parent, str):
+                raise bad(f"folder {uid!r} is not an object with a 'title' and a 'parent'")
+            if title.strip() in ("", ".", "..") or any(c in title for c in "/\\\x00"):
+                raise bad(f"folder {uid!r} has the title {title!r}, which is not a folder name")
+            folders[uid] = Folder(uid, title, parent)
+        try:
+            check_tree(folders, self._state_name)
+        except InputError as exc:
+            raise DestinationError(str(exc)) from None
+
+    def _save_state(self, state: dict[str, Any]) -> None:
+        write_atomic(self._state_file, json.dumps(state, indent=2, sort_keys=True) + "\n")
+
+    # --- the interface ----------------------------------------------------------------------------
+    def _path_of(self, uid: str) -> Path | None:
+        check_uid(uid, "dashboard uid")
+        found = sorted(p for p in self.dir.rglob(f"{uid}.json") if not p.name.startswith("."))
+        return found[0] if found else None
+
+    def _read(self, path: Path) -> dict[str, Any]:
+        try:
+            model = unwrap(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise DestinationError(f"{path}: not valid JSON: {escape(exc, one_line=True)}") from None
+        except OSError as exc:
+            raise DestinationError(f"{path}: {exc.strerror}") from None
+        if not isinstance(model, dict):
+            raise DestinationError(f"{path}: not a dashboard (a JSON {type(model).__name__})")
+        return model
+
+    def get(self, uid: str, history: bool = True) -> LiveDashboard | None:
+        path = self._path_of(uid)
+        if path is None:
+            return None
+        model = self._read(path)
+        entry = self._state()["dashboards"].get(uid, {})
+        version = entry.get("version")
+        return LiveDashboard(uid, model, version if isinstance(version, int) else None, entry.get("folder", ""),
+                             entry.get("hash") if isinstance(entry.get("hash"), str) else None)
+
+    def with_history(self, live: LiveDashboard) -> LiveDashboard:
+        return live  # the state file gave it already
+
+    def existing_uids(self) -> set[str]:
+        return {str(hit["uid"]) for hit in self.search()}
+
+    def search(self, tags=(), folder_uids=(), uids=()) -> list[dict[str, Any]]:
+        state = self._state()["dashboards"]
+        hits = []
+        for path in sorted(self.dir.rglob("*.json")):
+            if path.name.startswith("."):
+                continue
+            model = self._read(path)
+            uid = model.get("uid", path.stem)
+            model_tags = model.get("tags") if isinstance(model.get("tags"), list) else []
+            folder = state.get(uid, {}).get("folder", "") if isinstance(uid, str) else ""
+            if set(tags) <= set(map(str, model_tags)) and (not uids or uid in uids) and \
+                    (not folder_uids or folder in folder_uids):
+                hits.append({"uid": uid, "title": model.get("title", ""), "tags": model_tags,
+                             "folderUid": folder, "type": "dash-db"})
+        return hits
+
+    def folders(self) -> dict[str, Folder]:
+        return {uid: Folder(uid, f["title"], f.get("parent", "")) for uid, f in self._state()["folders"].items()}
+
+    def create_folder(self, folder: Folder) -> None:
+        with self._lock:
+            state = self._state()
+            state["folders"][folder.uid] = {"title": folder.title, "parent": folder.parent_uid}
+            self._check(state)
+            self._save_state(state)
+
+    def save(self, model: dict[str, Any], folder_uid: str, message: str, version: int | None) -> int:
+        uid = check_uid(model.get("uid"), "dashboard uid")
+        with self._lock:
+            state = self._state()
+            folders = state["folders"]
+            chain = walk_up(folder_uid, lambda u: folders[u].get("parent", "") if u in folders else "",
+                            self._state_name)
+            titles = [folders[u]["title"] for u in reversed(chain) if u in folders]
+            try:
+                target = safe_join(self.dir, *titles, f"{uid}.json", what="folder path")
+            except InputError as exc:
+                raise DestinationError(f"dashboard {uid}: {exc}") from None
+            old = self._path_of(uid)
+            write_atomic(target, to_json_text(normalize(model)))
+            if old is not None and old != target:
+                old.unlink()
+            entry = state["dashboards"].get(uid, {})
+            previous = entry.get("version")
+            new_version = (previous if isinstance(previous, int) else 0) + 1
+            state["dashboards"][uid] = {"folder": folder_uid, "hash": content_hash(model),
+                                        "version": new_version, "message": message}
+            self._save_state(state)
+            return new_version
