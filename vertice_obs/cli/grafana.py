@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
 import click
 
-from vertice_obs.cli.app import cli
+from vertice_obs.cli.app import cli, say_error
 from vertice_obs.cli.options import (
     CONCURRENCY,
     FORMAT,
@@ -17,6 +16,7 @@ from vertice_obs.cli.options import (
     GRAFANA_URL,
     NARRATIVE,
     ORG,
+    TIMEOUT,
     UID,
     count,
     project_of,
@@ -32,14 +32,8 @@ from vertice_obs.files import write_atomic
 from vertice_obs.finding import Severity
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
 from vertice_obs.guard.paths import check_uid
-from vertice_obs.guard.text import escape
+from vertice_obs.guard.text import escape, json_safe
 from vertice_obs.project import Project
-
-TIMEOUT = click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
-                       metavar="SECONDS", help="Total deadline of each request to Grafana: connect, headers and "
-                                               "the whole body (a server that drips never hangs vobs).")
-# Terminal controls JSON does not escape by itself (C1, line separators, bidi overrides).
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _grafana(ctx: click.Context, url, token, org_id, timeout: float = DEFAULT_TIMEOUT):
@@ -69,8 +63,7 @@ def _show(text: object) -> str:
 
 
 def _json(data: object) -> str:
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return json_safe(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _desired(project: Project, narratives, uids):
@@ -230,9 +223,9 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
             counts[r.status] = counts.get(r.status, 0) + 1
         click.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f" — {target.description}")
     if failed:
-        click.echo(f"vobs: error: {len(failed)} dashboard(s) not published: "
-                   f"{', '.join(f'{_show(r.uid)} ({r.status})' for r in failed)}; run vobs publish again to finish "
-                   "(drifted ones need a review and --force)", err=True)
+        say_error(f"{len(failed)} dashboard(s) not published: "
+                  f"{', '.join(f'{r.uid} ({r.status})' for r in failed)}; run vobs publish again to finish "
+                  "(drifted ones need a review and --force)")
         ctx.exit(EXIT_PARTIAL)
 
 
