@@ -3,6 +3,9 @@
 - `catalog`: the repository's metric catalog (narratives/metrics.yaml).
 - `simulator`: a running `Simulator` (seed 7, default leave-out: no spike counter) on a free
   loopback port; `.url`, `.port`, `.registry`.
+- `victoria`: a running VictoriaMetrics (Debian's, the second real backend) scraping the same
+  simulator, with the same RULES evaluated by Debian's vmalert and the same DISAPPEARED history
+  imported; `.url`, `.disappeared_at`.
 - `prometheus`: a running `PrometheusServer` scraping it every second, with RULES loaded (one
   recording rule that produces a series, one whose input is absent so it never does, one alert
   that never fires), and the backfilled history of DISAPPEARED, whose last sample is at
@@ -17,6 +20,8 @@ from pathlib import Path
 
 import pytest
 from prometheus_harness import INSTALL_HINT, PrometheusMissing, PrometheusServer, binary
+from victoria_harness import INSTALL_HINT as VM_INSTALL_HINT
+from victoria_harness import VictoriaMetricsServer
 
 from vertice_obs.metrics.catalog import MetricCatalog, MetricSpec, load_catalog
 from vertice_obs.simulator import Simulator, openmetrics_history
@@ -71,6 +76,26 @@ def prometheus(simulator):
         server.start()
         server.wait_for("maximus_dopamine_level")
         server.wait_for(RECORDED)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def victoria(simulator):
+    import copy
+    import shutil
+
+    if shutil.which("victoria-metrics") is None or shutil.which("vmalert") is None:
+        pytest.fail(VM_INSTALL_HINT, pytrace=False)
+    server = VictoriaMetricsServer([simulator.url.removeprefix("http://")], rules=copy.deepcopy(RULES))
+    server.disappeared_at = float(int(time.time()) - DISAPPEARED_HOURS_AGO * 3600)
+    try:
+        server.start()
+        server.import_openmetrics(legacy_history(server.disappeared_at))
+        server.wait_for("maximus_dopamine_level")
+        server.wait_for(RECORDED)
+        server.wait_for(DISAPPEARED + "[3d]")
         yield server
     finally:
         server.stop()

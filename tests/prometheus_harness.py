@@ -58,6 +58,7 @@ class LoopbackProcess:
         self.dir = Path(tempfile.mkdtemp(prefix=prefix))
         self.log = self.dir / f"{self.name}.log"
         self.port = 0
+        self.fixed_port = 0  # a port chosen in advance (another process must know it first)
         self.url = ""
         self.process: subprocess.Popen | None = None
 
@@ -82,7 +83,7 @@ class LoopbackProcess:
         if self.running:
             raise RuntimeError(f"already running at {self.url}")
         for _ in range(attempts):
-            self.port = free_port()
+            self.port = self.fixed_port or free_port()
             self.url = f"http://127.0.0.1:{self.port}"
             with open(self.log, "w") as log:  # the child keeps its own descriptor
                 self.process = subprocess.Popen(self.command(self.port), stdout=subprocess.DEVNULL, stderr=log)

@@ -117,14 +117,16 @@ LIVE_CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def live_findings(prometheus, tmp_path_factory, catalog):
+@pytest.fixture(scope="module", params=["prometheus", "victoria"])
+def live_findings(request, tmp_path_factory, catalog):
+    """The same table of reasons against both real backends: Prometheus, and VictoriaMetrics with vmalert."""
+    backend = request.getfixturevalue(request.param)
     folder = tmp_path_factory.mktemp("probe")
     panels = [panel(title, expr) for title, expr, _ in LIVE_CASES]
     (folder / "probe.json").write_text(json.dumps(dashboard(panels, templating=[
         {"type": "custom", "name": "kind", "current": {}, "options": []}])))
     dashboards = load_dashboard_files([folder])
-    result = validate(collect(dashboards), PrometheusSource(prometheus.url), catalog, timedelta(days=7))
+    result = validate(collect(dashboards), PrometheusSource(backend.url), catalog, timedelta(days=7))
     return result
 
 

@@ -36,6 +36,10 @@ _register("metric/intentionally-absent", Severity.INFO,
 _register("metric/unknown", Severity.WARNING,
           "The metric source could not be asked (Prometheus unreachable or answering errors): existence "
           "is unknown, never reported as missing. `vobs validate` exits 2.")
+_register("source/degraded", Severity.INFO,
+          "The metric source lacks a capability some checks need (a Prometheus-compatible backend that "
+          "serves part of the API: no /api/v1/rules, no series history). Only those checks are degraded — "
+          "e.g. without rules, recording-rule outputs are judged like other metrics — and this says so once.")
 _register("promql/parse", Severity.ERROR,
           "The query does not parse as PromQL (after Grafana variables were interpolated): the panel "
           "cannot show data. The parser's message says where.")

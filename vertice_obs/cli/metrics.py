@@ -125,9 +125,10 @@ def _validation_summary(result) -> str:
         counts[f.check] = counts.get(f.check, 0) + 1
     parts = [f"{n} {check.split('/', 1)[1]}" for check, n in sorted(counts.items()) if check.startswith(("metric/",
                                                                                                         "promql/"))]
+    degraded = "".join(f"; {capability} not checked: {why}" for capability, why in result.evidence.degraded)
     return (f"checked {count(result.queries, 'query', 'queries')} ({count(result.uses, 'metric use')}) in "
             f"{count(result.dashboards, 'dashboard')} against {result.evidence.source}: "
-            + (", ".join(parts) or "nothing to check"))
+            + (", ".join(parts) or "nothing to check") + degraded)
 
 
 @cli.command("audit")

@@ -17,6 +17,9 @@ from vertice_obs.finding import Finding, Location, Severity
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.regex import RegexError, matcher
 
+# Capabilities of a metric source that can be missing without making every metric unknown.
+RULES, LAST_SEEN = "recording rules", "last-seen history"
+
 # Roles a metric reference plays in its query (set by extraction).
 REQUIRED, FALLBACK, OPTIONAL = "required", "fallback", "optional"
 
@@ -44,6 +47,9 @@ class Evidence:
     last_seen: Mapping[str, datetime | None] = field(default_factory=dict)
     error: str = ""
     lookback: timedelta = timedelta(days=7)
+    # Capabilities the source lacks (a Prometheus-compatible backend serving part of the API):
+    # (capability, why). Only the checks that need one are degraded; each is said once.
+    degraded: tuple[tuple[str, str], ...] = ()
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
@@ -60,12 +66,20 @@ def absent_names(uses: Iterable[MetricUse], evidence: Evidence) -> set[str]:
 
 def classify(uses: Iterable[MetricUse], evidence: Evidence, catalog: MetricCatalog | None = None) -> list[Finding]:
     uses = list(uses)
-    present = _presence(uses, evidence)
-    return [_classify_one(u, evidence, present, catalog) for u in uses]
+    invalid: dict[str, str] = {}
+    present = _presence(uses, evidence, invalid)
+    said = [finding("source/degraded", f"{evidence.source}: {capability} could not be checked: {why}",
+                    Location(file=None), capability=capability)
+            for capability, why in evidence.degraded]
+    return said + [finding("promql/parse", f"name pattern {u.metric!r} is not a regex Prometheus accepts (RE2): "
+                                           f"{invalid[u.metric]}", u.location, query=u.query, metric=u.metric)
+                   if u.metric in invalid else _classify_one(u, evidence, present, catalog) for u in uses]
 
 
-def _presence(uses: list[MetricUse], evidence: Evidence) -> dict[str, bool]:
-    """Name or pattern → present now. A pattern is present if any live name matches it fully."""
+def _presence(uses: list[MetricUse], evidence: Evidence,
+              invalid: dict[str, str]) -> dict[str, bool]:
+    """Name or pattern → present now. A pattern is present if any live name matches it fully;
+    a pattern RE2 rejects (as Prometheus would) goes into `invalid` with the reason."""
     names = evidence.names or frozenset()
     out: dict[str, bool] = {}
     for use in uses:
@@ -74,8 +88,9 @@ def _presence(uses: list[MetricUse], evidence: Evidence) -> dict[str, bool]:
         if use.is_pattern:
             try:
                 matches = matcher(use.metric)
-            except RegexError:
+            except RegexError as exc:
                 out[use.metric] = False
+                invalid[use.metric] = str(exc)
                 continue
             out[use.metric] = any(matches(n) for n in names)
         else:
@@ -124,6 +139,10 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
                        f"{shown} disappeared: last seen {seen.strftime('%Y-%m-%d %H:%M UTC')} ({ago} ago){hint}",
                        use.location, severity=severity, last_seen=seen.isoformat(), **extra)
     window = _human(ev.lookback)
+    if LAST_SEEN in dict(ev.degraded):
+        return finding("metric/missing",
+                       f"{shown} is missing: not in {ev.source} now (whether it was seen in the last {window} "
+                       f"could not be checked){hint}", use.location, severity=severity, **extra)
     return finding("metric/missing",
                    f"{shown} is missing: never seen in {ev.source} in the last {window}{hint}",
                    use.location, severity=severity, **extra)

@@ -32,7 +32,7 @@ from vertice_obs.guard.http import (
 )
 from vertice_obs.guard.secrets import redact_text, register, register_url
 from vertice_obs.metrics.catalog import MetricCatalog
-from vertice_obs.metrics.classify import Evidence
+from vertice_obs.metrics.classify import LAST_SEEN, RULES, Evidence
 
 # "Present now" = had samples in the last PRESENT_WINDOW. Prometheus answers label-value queries at
 # block granularity: the head block (the last ~2–3 h) is listed whole, older persisted blocks only
@@ -95,17 +95,41 @@ class MetricSource(Protocol):
 
 def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta = DEFAULT_LOOKBACK,
            now: datetime | None = None) -> Evidence:
-    """Everything classification needs from `source`, or an `Evidence` saying why it is unknown."""
+    """Everything classification needs from `source`, each capability asked once.
+
+    Metric names are required: without them every metric is unknown. Recording rules and the
+    last-seen history are not: a Prometheus-compatible backend may lack them (Thanos or Mimir
+    without a ruler, a proxy that forwards only queries), and then only the checks that need them
+    are degraded, with the reason said once."""
     now = now or datetime.now(timezone.utc)
     try:
         names = source.names()
-        rules = source.rules()
-        absent = sorted(set(referenced) - names)
-        seen = source.last_seen(absent, lookback) if absent else {}
     except SourceUnavailable as exc:
         return Evidence(source=source.description, names=None, error=str(exc), lookback=lookback, now=now)
+    degraded: list[tuple[str, str]] = []
+    try:
+        rules = source.rules()
+    except SourceUnavailable as exc:
+        rules = {}
+        degraded.append((RULES, f"{_reason(exc, source)}; metrics produced by recording rules are judged "
+                                "like any other"))
+    absent = sorted(set(referenced) - names)
+    seen: dict[str, datetime | None] = {}
+    if absent:
+        try:
+            seen = source.last_seen(absent, lookback)
+        except SourceUnavailable as exc:
+            degraded.append((LAST_SEEN, f"{_reason(exc, source)}; absent metrics cannot be told apart into "
+                                        "missing and disappeared"))
     return Evidence(source=source.description, names=frozenset(names), rules=rules, last_seen=seen,
-                    lookback=lookback, now=now)
+                    lookback=lookback, now=now, degraded=tuple(degraded))
+
+
+def _reason(exc: SourceUnavailable, source: MetricSource) -> str:
+    """A capability's failure without the source's name (the finding names the source once)."""
+    text = str(exc)
+    prefix = getattr(source, "description", "")
+    return text[len(prefix):].lstrip(" :") if prefix and text.startswith(prefix) else text
 
 
 class CatalogSource:

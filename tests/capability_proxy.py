@@ -1,0 +1,64 @@
+"""A reverse proxy in front of a REAL metric backend that withholds some of its API (issue 18).
+
+Prometheus-compatible stores serve part of Prometheus' API: no `/api/v1/rules` without a ruler, no
+series endpoint behind some query frontends. This proxy forwards everything to the real server
+except the paths it is told to withhold, which answer 404 — the behaviour being tested is still the
+real backend's for every request that reaches it.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import urllib.error
+import urllib.request
+from typing import Iterable
+
+
+class CapabilityProxy:
+    def __init__(self, upstream: str, withhold: Iterable[str] = ()):
+        self.upstream = upstream.rstrip("/")
+        self.withhold = tuple(withhold)
+        self.seen: list[str] = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _forward(self) -> None:
+                path = self.path
+                proxy.seen.append(path.split("?", 1)[0])
+                if path.split("?", 1)[0] in proxy.withhold:
+                    self._answer(404, b"404 page not found\n", "text/plain")
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                request = urllib.request.Request(proxy.upstream + path, data=body, method=self.command)
+                if self.headers.get("Content-Type"):
+                    request.add_header("Content-Type", self.headers["Content-Type"])
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:
+                        self._answer(answer.status, answer.read(), answer.headers.get("Content-Type", ""))
+                except urllib.error.HTTPError as err:
+                    self._answer(err.code, err.read(), err.headers.get("Content-Type", ""))
+
+            do_GET = do_POST = _forward
+
+            def _answer(self, status: int, body: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type or "application/octet-stream")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def __enter__(self) -> "CapabilityProxy":
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

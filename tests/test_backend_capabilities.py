@@ -1,0 +1,84 @@
+"""Backends by capability (issue 18): a missing piece of the API degrades only the checks that need it.
+
+The backends are real (Debian's Prometheus, and VictoriaMetrics with vmalert); `CapabilityProxy`
+forwards to them and withholds the endpoints a Prometheus-compatible store may not serve.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from capability_proxy import CapabilityProxy
+from click.testing import CliRunner
+from conftest import DISAPPEARED, NEVER_RECORDED
+
+from vertice_obs.cli import cli
+
+SPIKES = "maximus_dopamine_spike_events_total"
+
+
+@pytest.fixture
+def probe(tmp_path: Path) -> Path:
+    exprs = [f"rate({SPIKES}[5m])", f"rate({DISAPPEARED}[5m])", NEVER_RECORDED, "maximus_dopamine_level"]
+    (tmp_path / "probe.json").write_text(json.dumps({"uid": "probe", "title": "Probe", "panels": [
+        {"id": i, "type": "timeseries", "title": f"p{i}", "datasource": {"type": "prometheus", "uid": "p"},
+         "targets": [{"refId": "A", "expr": e}]} for i, e in enumerate(exprs, 1)]}))
+    return tmp_path
+
+
+def _validate(url: str, folder: Path) -> tuple[int, dict, str]:
+    result = CliRunner().invoke(cli, ["validate", str(folder), "--prometheus-url", url, "--format", "json"])
+    text = CliRunner().invoke(cli, ["validate", str(folder), "--prometheus-url", url]).output
+    return result.exit_code, json.loads(result.stdout), text
+
+
+def _reasons(report: dict) -> dict[str, str]:
+    return {f["metric"]: f["check"] for f in report["findings"] if f.get("metric")}
+
+
+@pytest.mark.parametrize("backend", ["prometheus", "victoria"])
+def test_without_rules_only_recording_rules_are_degraded(request, backend, probe):
+    server = request.getfixturevalue(backend)
+    with CapabilityProxy(server.url, withhold=["/api/v1/rules"]) as proxy:
+        code, report, text = _validate(proxy.url, probe)
+    assert code == 1, text  # the required spike counter is still found missing: not "unknown", not exit 2
+    assert report["available"] is True
+    reasons = _reasons(report)
+    assert reasons[SPIKES] == "metric/missing" and reasons[DISAPPEARED] == "metric/disappeared"
+    assert reasons["maximus_dopamine_level"] == "metric/present"
+    assert reasons[NEVER_RECORDED] == "metric/missing"  # judged like any other metric, and said so:
+    degraded = [f for f in report["findings"] if f["check"] == "source/degraded"]
+    assert len(degraded) == 1 and "recording rules could not be checked" in degraded[0]["message"]
+    assert "404" in degraded[0]["message"]
+    assert "recording rules not checked" in text.splitlines()[-1]
+
+
+@pytest.mark.parametrize("backend", ["prometheus", "victoria"])
+def test_without_series_history_absent_metrics_are_not_called_never_seen(request, backend, probe):
+    server = request.getfixturevalue(backend)
+    with CapabilityProxy(server.url, withhold=["/api/v1/series"]) as proxy:
+        code, report, _ = _validate(proxy.url, probe)
+    reasons = _reasons(report)
+    assert reasons["maximus_dopamine_level"] == "metric/present"
+    assert reasons[DISAPPEARED] == "metric/missing"
+    message = next(f["message"] for f in report["findings"] if f.get("metric") == DISAPPEARED)
+    assert "could not be checked" in message and "never seen" not in message
+    assert [f["check"] for f in report["findings"]].count("source/degraded") == 1
+
+
+def test_without_names_everything_is_unknown_exit_2(prometheus, probe):
+    with CapabilityProxy(prometheus.url, withhold=["/api/v1/label/__name__/values"]) as proxy:
+        code, report, _ = _validate(proxy.url, probe)
+    assert code == 2
+    assert {f["check"] for f in report["findings"] if f.get("metric")} == {"metric/unknown"}
+
+
+def test_a_whole_backend_answers_once_per_capability(prometheus, probe):
+    with CapabilityProxy(prometheus.url) as proxy:
+        _validate(proxy.url, probe)
+        seen = list(proxy.seen)
+    # two runs (json and text): names, rules, series, one last-seen query each — nothing asked twice
+    assert seen.count("/api/v1/label/__name__/values") == 2 and seen.count("/api/v1/rules") == 2
+    assert len(seen) == 8, seen
