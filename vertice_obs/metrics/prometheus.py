@@ -55,6 +55,11 @@ class SourceUnavailable(VobsError):
     """The source could not answer: metrics are "unknown", never "missing"."""
 
 
+class CapabilityMissing(SourceUnavailable):
+    """The source answered that it does not serve this endpoint (404, 405, 501): a backend that
+    implements part of Prometheus' API. Only the checks that need it are degraded."""
+
+
 class NameSnapshot(frozenset):
     """The metric names a source holds now: a frozenset, plus when and over what window it was taken."""
 
@@ -99,8 +104,9 @@ def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta 
 
     Metric names are required: without them every metric is unknown. Recording rules and the
     last-seen history are not: a Prometheus-compatible backend may lack them (Thanos or Mimir
-    without a ruler, a proxy that forwards only queries), and then only the checks that need them
-    are degraded, with the reason said once."""
+    without a ruler, a proxy that forwards only queries) — it answers 404, 405 or 501 — and then only
+    the checks that need them are degraded, with the reason said once. Any other failure (a 5xx,
+    a timeout, an answer of the wrong shape) still makes every metric unknown: never a guess."""
     now = now or datetime.now(timezone.utc)
     try:
         names = source.names()
@@ -109,7 +115,7 @@ def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta 
     degraded: list[tuple[str, str]] = []
     try:
         rules = source.rules()
-    except SourceUnavailable as exc:
+    except CapabilityMissing as exc:
         rules = {}
         degraded.append((RULES, f"{_reason(exc, source)}; metrics produced by recording rules are judged "
                                 "like any other"))
@@ -118,7 +124,7 @@ def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta 
     if absent:
         try:
             seen = source.last_seen(absent, lookback)
-        except SourceUnavailable as exc:
+        except CapabilityMissing as exc:
             degraded.append((LAST_SEEN, f"{_reason(exc, source)}; absent metrics cannot be told apart into "
                                         "missing and disappeared"))
     return Evidence(source=source.description, names=frozenset(names), rules=rules, last_seen=seen,
@@ -150,7 +156,11 @@ class CatalogSource:
 
 
 class _ErrorAnswer(Exception):
-    """A non-200 answer, described in one line."""
+    """A non-200 answer, described in one line, with its status."""
+
+    def __init__(self, message: str, status: int = 0):
+        super().__init__(message)
+        self.status = status
 
 
 class _NotPrometheus(Exception):
@@ -297,7 +307,7 @@ class PrometheusSource:
 
         status, body = within(self.timeout, exchange, what=path)
         if status != 200:
-            raise _ErrorAnswer(_http_error(status, body))
+            raise _ErrorAnswer(_http_error(status, body), status)
         if _looks_like_html(body):
             raise _NotPrometheus("an HTML page (a login page or a proxy?)")
         try:
@@ -324,8 +334,8 @@ class PrometheusSource:
         except requests.exceptions.ConnectionError:
             raise SourceUnavailable(f"{self.description} is unreachable") from None
         except _ErrorAnswer as exc:
-            raise SourceUnavailable(f"{self.description} answered an error: "
-                                    f"{redact_text(_one_line(str(exc)))}") from None
+            error = CapabilityMissing if exc.status in (404, 405, 501) else SourceUnavailable
+            raise error(f"{self.description} answered an error: {redact_text(_one_line(str(exc)))}") from None
         except _NotPrometheus as exc:
             raise self._not_prometheus(str(exc)) from None
         except requests.exceptions.TooManyRedirects:
