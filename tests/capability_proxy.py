@@ -16,9 +16,10 @@ from typing import Iterable
 
 
 class CapabilityProxy:
-    def __init__(self, upstream: str, withhold: Iterable[str] = ()):
+    def __init__(self, upstream: str, withhold: Iterable[str] = (), status: int = 404):
         self.upstream = upstream.rstrip("/")
         self.withhold = tuple(withhold)
+        self.status = status
         self.seen: list[str] = []
         proxy = self
 
@@ -27,7 +28,7 @@ class CapabilityProxy:
                 path = self.path
                 proxy.seen.append(path.split("?", 1)[0])
                 if path.split("?", 1)[0] in proxy.withhold:
-                    self._answer(404, b"404 page not found\n", "text/plain")
+                    self._answer(proxy.status, b"withheld by the test proxy\n", "text/plain")
                     return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None

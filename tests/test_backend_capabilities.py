@@ -82,3 +82,13 @@ def test_a_whole_backend_answers_once_per_capability(prometheus, probe):
     # two runs (json and text): names, rules, series, one last-seen query each — nothing asked twice
     assert seen.count("/api/v1/label/__name__/values") == 2 and seen.count("/api/v1/rules") == 2
     assert len(seen) == 8, seen
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_failing_rules_endpoint_is_not_a_missing_capability(prometheus, probe, status):
+    """Only 'not served here' (404, 405, 501) degrades; a server error still means unknown: never a guess."""
+    with CapabilityProxy(prometheus.url, withhold=["/api/v1/rules"], status=status) as proxy:
+        result = CliRunner().invoke(cli, ["validate", str(probe), "--prometheus-url", proxy.url])
+    assert result.exit_code == 2, result.output
+    assert f"answered an error: HTTP {status}" in result.stderr
+    assert "missing" not in result.stdout
