@@ -92,6 +92,9 @@ class Destination(Protocol):
 
     def save(self, model: dict[str, Any], folder_uid: str, message: str, version: int | None) -> int: ...
 
+    def recover(self) -> None:
+        """Finish what an interrupted publish left half-written, before a publish writes."""
+
 
 def publish_message(commit: str, model: dict[str, Any]) -> str:
     return f"{MESSAGE_PREFIX} {commit} sha256:{content_hash(model)}"
@@ -269,6 +272,11 @@ class GrafanaDestination:
         except DestinationError as exc:
             if exc.status not in (409, 412):  # 409 or 412 by version: it exists, which is what we want
                 raise
+
+    def recover(self) -> None:
+        """Nothing to finish: each Grafana write is one request, applied whole or not at all. A folder
+        created by an interrupted run exists (and is not created again), a dashboard it saved carries
+        our message and content hash (so it is ours, unchanged — not drift)."""
 
     def save(self, model: dict[str, Any], folder_uid: str, message: str, version: int | None) -> int:
         uid = check_uid(model.get("uid"), "dashboard uid")
