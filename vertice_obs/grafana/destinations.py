@@ -370,6 +370,9 @@ class GrafanaDestination:
         if status == 401:
             return DestinationError(f"{where} refused the credentials (401 {detail}): check GRAFANA_TOKEN", status,
                                     server_wide=True)
+        if what == "/api/health" and status == 403 or what.startswith("/") and status == 404:  # a proxy
+            return DestinationError(f"{who} answered {status}: {detail} (a proxy in front of Grafana, or "
+                                    "the wrong URL?)", status, server_wide=True)
         if status == 403:
             return DestinationError(f"{what}: the token lacks permission (403): {detail}", status)
         if status == 404:

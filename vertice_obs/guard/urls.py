@@ -66,11 +66,14 @@ def parse(url: object, what: str = "URL") -> ServerURL:
     """A server URL as a user writes it, or `InputError` naming `what` (the URL shown redacted).
     Registers its password and `token=`-style values as secrets first."""
     text = str(url or "").strip()
-    register_url(text)
-    shown = redact_url(text)
-    parts = urlsplit(text)
+    try:
+        register_url(text)
+        shown = redact_url(text)
+        parts = urlsplit(text)
+    except ValueError as exc:  # an IPv6 literal without its closing bracket
+        raise InputError(f"{what} is not a valid URL: {exc}") from None
     scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.netloc:
+    if scheme not in ("http", "https"):
         raise InputError(f"{what} {shown!r} is not an http:// or https:// URL (e.g. http://host:9090)")
     try:
         port = parts.port
