@@ -356,12 +356,13 @@ CASES = [
                                                               headers={"Retry-After": "3600"})), timeout="1"), 2,
          message="answered 429", env=ENV, timeout=30),
     Case("search-ignores-page", command("publish", on("/api/search", Answer(body=[
-        {"uid": f"h{i}", "title": "x", "type": "dash-db"} for i in range(5000)]))), 0, error_line=False, env=ENV),
+        {"uid": f"h{i}", "title": "x", "type": "dash-db"} for i in range(5000)]))), 2, where=SERVER,
+         message="answered page 2 of search with only items of earlier pages: it ignores `page`", env=ENV),
     Case("folders-ignore-page-flat", command("publish", routes(
         on("/api/frontend/settings", Answer(body={"buildInfo": {"version": "10.4.3"},
                                                   "featureToggles": {"nestedFolders": False}})),
-        on("/api/folders", Answer(body=[{"uid": f"f{i}", "title": f"F{i}"} for i in range(1000)])))), 0,
-         error_line=False, env=ENV),
+        on("/api/folders", Answer(body=[{"uid": f"f{i}", "title": f"F{i}"} for i in range(1000)])))), 2,
+         where=SERVER, message="page 2 of folders with only items of earlier pages", env=ENV),
     # 6. folder trees that are not trees
     Case("folder-its-own-parent", command("publish", on("/api/folders", lambda q, h: Answer(
         body=[{"uid": "a", "title": "A"}])), "--dry-run"), 2, where=SERVER, message="lists folder 'a' again",

@@ -31,6 +31,8 @@ from vertice_obs.guard.http import (
 )
 from vertice_obs.guard.secrets import redact_text, redact_url
 from vertice_obs.guard.text import json_safe
+from vertice_obs.guard.urls import ServerURL
+from vertice_obs.guard.urls import parse as parse_url
 from vertice_obs.metrics.prometheus import PrometheusSource, SourceUnavailable
 
 PHASES = ("baseline", "fault", "recover")
@@ -112,6 +114,7 @@ class Runner:
                  sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None,
                  http_timeout: float = DEFAULT_TIMEOUT):
         self.run, self.target_url, self.sampler = run, target_url.rstrip("/"), sampler
+        self.target = parse_url(target_url, "--target-url")  # `${target}/path` URLs are joined onto it
         self.http_timeout = http_timeout
         # Probe windows follow the (scaled) settle time, so a compressed rehearsal judges each phase
         # on its own samples rather than on a window still full of the previous phase.
@@ -201,14 +204,14 @@ class Runner:
 
     def _act(self, action: Action, variables: dict[str, Any]) -> None:
         if action.http is not None:
-            url = _fill(action.http["url"], variables)
+            url, auth = _target_url(action.http["url"], variables, self.target)
             body = _fill(action.http.get("json"), variables)
             what = f"{action.http['method']} {redact_url(url)}"
             deadline = time.monotonic() + self.http_timeout
 
             def exchange() -> tuple[int, bytes]:
                 response = requests.request(action.http["method"], url, json=body, timeout=self.http_timeout,
-                                            stream=True)
+                                            stream=True, auth=auth)
                 return response.status_code, read_body(response, deadline, TARGET_MAX_BYTES, what="its answer")
 
             try:
@@ -273,6 +276,15 @@ def _fill(value: Any, variables: dict[str, Any]) -> Any:
     if isinstance(value, list):
         return [_fill(v, variables) for v in value]
     return value
+
+
+def _target_url(template: str, variables: dict[str, Any], target: ServerURL) -> tuple[str, Any]:
+    """An action's URL. `${target}/fault/x` is joined onto the target (its sub-path kept, its query
+    string kept and first, its `user:pass@` sent as basic auth) — never glued on as text, which
+    would put the path after a `?token=`. Any other URL is filled in as written."""
+    if isinstance(template, str) and template.startswith("${target}"):
+        return target.join(_fill(template[len("${target}"):], variables)), target.auth
+    return _fill(template, variables), None
 
 
 def _probe_json(p: Probe) -> dict[str, Any]:

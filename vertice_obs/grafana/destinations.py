@@ -8,6 +8,8 @@ credentials, TLS or a login page in front of Grafana are reported once, before a
 Every request goes through `_call`: uids are checked and quoted before it, one total deadline
 (`--timeout`) bounds it, 5xx, connection errors and timeouts are retried with exponential backoff,
 `429 Retry-After` is honoured up to the deadline, and the answer's shape is checked after it.
+Every request URL is built by `guard.urls` (sub-paths, `?token=`, IPv6 — see `GrafanaDestination`),
+and every paginated read stops on a page of nothing new or after `MAX_PAGES` (`_paged`).
 """
 
 from __future__ import annotations
@@ -18,13 +20,11 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol, TypeVar
-from urllib.parse import quote
 
 import niquests
 from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaException, GrafanaTimeoutError
 
-from vertice_obs.errors import redact
 from vertice_obs.grafana.answers import (
     DestinationError,
     ServerInfo,
@@ -46,6 +46,7 @@ from vertice_obs.guard.http import (
 from vertice_obs.guard.paths import check_uid
 from vertice_obs.guard.secrets import register
 from vertice_obs.guard.text import escape
+from vertice_obs.guard.urls import parse, segment
 
 __all__ = ["Destination", "DestinationError", "Folder", "GrafanaDestination", "LiveDashboard", "publish_message",
            "recorded_hash"]
@@ -53,6 +54,7 @@ T = TypeVar("T")
 MESSAGE_PREFIX = "vobs publish"
 PAGE = 1000  # folders per page (Grafana's default limit)
 SEARCH_PAGE = 5000  # search hits per page (Grafana's maximum)
+MAX_PAGES = 1000  # a paginated read that is still going after this many pages is stopped
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ class Destination(Protocol):
 
     def save(self, model: dict[str, Any], folder_uid: str, message: str, version: int | None) -> int: ...
 
+    def recover(self) -> None:
+        """Finish what an interrupted publish left half-written, before a publish writes."""
+
 
 def publish_message(commit: str, model: dict[str, Any]) -> str:
     return f"{MESSAGE_PREFIX} {commit} sha256:{content_hash(model)}"
@@ -103,23 +108,26 @@ def recorded_hash(message: object) -> str | None:
 
 def _q(uid: object, what: str = "uid") -> str:
     """A uid fit for an API path: checked against Grafana's rule first (a non-uid such as
-    `alpha?x=1` or `../x` is refused before any request), then quoted all the same."""
-    return quote(check_uid(uid, what), safe="")
+    `alpha?x=1` or `../x` is refused before any request), then encoded by the one encoder all the same."""
+    return segment(check_uid(uid, what))
 
 
 class GrafanaDestination:
     def __init__(self, url: str, token: str | None = None, org_id: int | None = None,
                  timeout: float = DEFAULT_TIMEOUT, max_attempts: int = 4, backoff: float = 0.2,
                  max_retry_after: float = 30.0, max_bytes: int = DEFAULT_MAX_BYTES):
-        self.url = url.rstrip("/")
-        self.description = f"Grafana at {escape(redact(self.url), one_line=True)}"
-        credential: Any = token
-        parts = niquests.utils.urlparse(self.url)
-        if token is None:
-            credential = (parts.username, parts.password) if parts.username else None
-        register(token, parts.password)
+        self.server = parse(url, "the Grafana URL")  # registers its password and token= values
+        self.url = self.server.base
+        self.description = f"Grafana at {escape(self.url, one_line=True)}"
+        register(token)
+        credential: Any = token if token is not None else self.server.auth
         self.timeout, self.max_bytes = timeout, max_bytes
-        self.api = GrafanaApi.from_url(self.url, credential=credential, timeout=timeout)
+        query = f"?{self.server.query}" if self.server.query else ""  # grafana-client reads ?verify=false
+        self.api = GrafanaApi.from_url(self.url + query, credential=credential, timeout=timeout)
+        # grafana-client builds `{scheme}://{hostname}:{port}/{path without its leading /}api` + path as
+        # text: `https://host/grafana` becomes `/grafanaapi/…`, the query string is dropped and an IPv6
+        # host loses its brackets. Its one URL builder is replaced by ours: joined, query string kept.
+        self.api.client._make_url = lambda path: self.server.join(f"/api/{path.lstrip('/')}")
         if org_id:
             self.api.client.s.headers["X-Grafana-Org-Id"] = str(org_id)
         self.max_attempts, self.backoff, self.max_retry_after = max_attempts, backoff, max_retry_after
@@ -195,23 +203,14 @@ class GrafanaDestination:
 
     def search(self, tags=(), folder_uids=(), uids=()) -> list[dict[str, Any]]:
         """Every matching dashboard, page by page; a server that ignores `page` (the same hits
-        again) ends the walk instead of looping."""
+        again) is one error instead of a loop (`_paged`)."""
         for uid in (*folder_uids, *uids):
             check_uid(uid)
-        hits: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        page = 1
-        while True:
-            batch = items(self._call("search", lambda: self.api.search.search_dashboards(
+        return self._paged("search", SEARCH_PAGE, lambda page: items(self._call(
+            "search", lambda: self.api.search.search_dashboards(
                 type_="dash-db", tag=list(tags) or None, folder_uids=list(folder_uids) or None,
                 dashboard_uids=list(uids) or None, limit=SEARCH_PAGE, page=page), list), "search", self.description,
-                ("uid",))
-            new = [h for h in batch if str(h["uid"]) not in seen]
-            seen.update(str(h["uid"]) for h in new)
-            hits.extend(new)
-            if len(batch) < SEARCH_PAGE or not new:
-                return hits
-            page += 1
+            ("uid",)))
 
     def folders(self) -> dict[str, Folder]:
         """Every folder. Nested: walked from the root with a visited set (a folder listed twice is
@@ -234,30 +233,50 @@ class GrafanaDestination:
         return out
 
     def _folder_page_walk(self, parent: str | None) -> list[dict[str, Any]]:
+        base: dict[str, Any] = {"parentUid": check_uid(parent, "folder uid")} if parent else {}  # a query value:
+        # the HTTP client encodes it
+
+        def page_of(page: int) -> list[dict[str, Any]]:
+            params = {**base, "limit": PAGE, "page": page}
+            return items(self._call("folders", lambda: self.api.client.GET("/folders", params=params), list),
+                         "folders", self.description, ("uid", "title"))
+
+        return [{"uid": str(f["uid"]), "title": str(f["title"])} for f in self._paged("folders", PAGE, page_of)]
+
+    def _paged(self, what: str, size: int, page_of: Callable[[int], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Every item of a paginated read, each uid once. A full page that brings nothing new (a
+        server that ignores `page` answers the same page again) or more than `MAX_PAGES` pages is one
+        server-wide error naming the server — never an endless walk or memory filling up."""
         listed: list[dict[str, Any]] = []
         seen: set[str] = set()
-        for page in range(1, 10_000):
-            params: dict[str, Any] = {"limit": PAGE, "page": page}
-            if parent:
-                params["parentUid"] = _q(parent, "folder uid")
-            batch = items(self._call("folders", lambda: self.api.client.GET("/folders", params=params), list),
-                          "folders", self.description, ("uid", "title"))
-            new = [{"uid": str(f["uid"]), "title": str(f["title"])} for f in batch if str(f["uid"]) not in seen]
-            seen.update(f["uid"] for f in new)
+        for page in range(1, MAX_PAGES + 1):
+            batch = page_of(page)
+            new = [item for item in batch if str(item["uid"]) not in seen]
+            if batch and not new:
+                raise DestinationError(f"{self.description} answered page {page} of {what} with only items of "
+                                       "earlier pages: it ignores `page`, so vobs stopped instead of asking again",
+                                       server_wide=True)
+            seen.update(str(item["uid"]) for item in new)
             listed.extend(new)
-            if len(batch) < PAGE or not new:
-                break
-        return listed
+            if len(batch) < size:
+                return listed
+        raise DestinationError(f"{self.description} still had more {what} after {MAX_PAGES:,} pages of {size:,}: "
+                               "vobs stopped there", server_wide=True)
 
     def create_folder(self, folder: Folder) -> None:
-        _q(folder.uid, "folder uid")
-        parent = _q(folder.parent_uid, "folder uid") if folder.parent_uid and self.nested_folders else None
+        check_uid(folder.uid, "folder uid")  # uids in a JSON body: checked, not URL-encoded
+        parent = check_uid(folder.parent_uid, "folder uid") if folder.parent_uid and self.nested_folders else None
         try:
             self._call(f"folder {folder.title!r}", lambda: self.api.folder.create_folder(
                 folder.title, uid=folder.uid, parent_uid=parent), dict)
         except DestinationError as exc:
             if exc.status not in (409, 412):  # 409 or 412 by version: it exists, which is what we want
                 raise
+
+    def recover(self) -> None:
+        """Nothing to finish: each Grafana write is one request, applied whole or not at all. A folder
+        created by an interrupted run exists (and is not created again), a dashboard it saved carries
+        our message and content hash (so it is ours, unchanged — not drift)."""
 
     def save(self, model: dict[str, Any], folder_uid: str, message: str, version: int | None) -> int:
         uid = check_uid(model.get("uid"), "dashboard uid")
@@ -351,6 +370,9 @@ class GrafanaDestination:
         if status == 401:
             return DestinationError(f"{where} refused the credentials (401 {detail}): check GRAFANA_TOKEN", status,
                                     server_wide=True)
+        if what == "/api/health" and status == 403 or what.startswith("/") and status == 404:  # a proxy
+            return DestinationError(f"{who} answered {status}: {detail} (a proxy in front of Grafana, or "
+                                    "the wrong URL?)", status, server_wide=True)
         if status == 403:
             return DestinationError(f"{what}: the token lacks permission (403): {detail}", status)
         if status == 404:

@@ -5,6 +5,13 @@ title and parent), so a file edited by hand is drift exactly as a dashboard edit
 UI is. The state file is data from disk, not trusted: it is checked when read (shape, folder
 names, no folder its own ancestor) and a poisoned one is reported as `file: reason`, never looped
 on. Every file is written through `guard.paths.safe_join`: no folder title leaves `<dir>`.
+
+A save is three writes — the state file records the intent (`pending`), the dashboard file is
+written, the state file records it done — so a publish killed between any two of them is finished
+by the next one, never taken for drift: a pending entry whose file holds exactly the intended
+content was written (it counts as done); any other pending entry never happened (the old file and
+entry stand, as `write_atomic` left them). Readers see the settled state; `recover` (called by
+publish before it writes) makes it so on disk and removes the copy a move left behind.
 """
 
 from __future__ import annotations
@@ -40,10 +47,14 @@ class ProvisioningFolder:
 
     # --- the state file ---------------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
+        """The state as it stands after any interrupted save is settled (see the module doc)."""
+        return self._settled(self._raw_state())[0]
+
+    def _raw_state(self) -> dict[str, Any]:
         try:
             raw = self._state_file.read_bytes()
         except FileNotFoundError:
-            return {"dashboards": {}, "folders": {}}
+            return {"dashboards": {}, "folders": {}, "pending": {}}
         except OSError as exc:
             raise DestinationError(f"{self._state_name}: {exc.strerror}") from None
         try:
@@ -61,14 +72,17 @@ class ProvisioningFolder:
             return DestinationError(f"{self._state_name}: {escape(reason, one_line=True)} "
                                     f"(fix or delete it; it is rebuilt by the next publish)")
 
-        if not isinstance(state, dict) or not isinstance(state.get("dashboards", {}), dict) \
-                or not isinstance(state.get("folders", {}), dict):
+        if not isinstance(state, dict) or any(not isinstance(state.get(key, {}), dict)
+                                              for key in ("dashboards", "folders", "pending")):
             raise bad("not an object with 'dashboards' and 'folders' objects")
-        state.setdefault("dashboards", {})
-        state.setdefault("folders", {})
-        for uid, entry in state["dashboards"].items():
+        for key in ("dashboards", "folders", "pending"):
+            state.setdefault(key, {})
+        for uid, entry in (*state["dashboards"].items(), *state["pending"].items()):
             if not isinstance(entry, dict) or not isinstance(entry.get("folder", ""), str):
                 raise bad(f"dashboard {uid!r} is not an object with a 'folder' uid")
+        for uid, entry in state["pending"].items():
+            if not isinstance(uid, str) or not isinstance(entry.get("hash"), str):
+                raise bad(f"pending dashboard {uid!r} is not an object with a 'hash'")
         folders: dict[str, Folder] = {}
         for uid, entry in state["folders"].items():
             title = entry.get("title") if isinstance(entry, dict) else None
@@ -84,13 +98,60 @@ class ProvisioningFolder:
             raise DestinationError(str(exc)) from None
 
     def _save_state(self, state: dict[str, Any]) -> None:
+        if not state.get("pending"):
+            state = {k: v for k, v in state.items() if k != "pending"}  # as an uninterrupted publish leaves it
         write_atomic(self._state_file, json.dumps(state, indent=2, sort_keys=True) + "\n")
 
+    def _settled(self, state: dict[str, Any]) -> tuple[dict[str, Any], list[Path]]:
+        """`state` with each pending save decided, and the files a finished move left behind. Pure
+        but for reading the pending dashboards' files."""
+        stale: list[Path] = []
+        for uid, entry in list(state["pending"].items()):
+            del state["pending"][uid]
+            path = self._target(uid, entry["folder"], state["folders"])
+            if path is None or not path.is_file():
+                continue  # the dashboard file was never written: the old entry stands
+            try:
+                written = content_hash(self._read(path)) == entry["hash"]
+            except DestinationError:
+                written = False
+            if written:
+                state["dashboards"][uid] = entry
+                stale += [p for p in self._all_paths(uid) if p != path]
+        return state, stale
+
+    def recover(self) -> None:
+        """Finish what an interrupted publish left: the settled state on disk, stale copies removed."""
+        with self._lock:
+            raw = self._raw_state()
+            if not raw.get("pending"):
+                return
+            state, stale = self._settled(raw)
+            for path in stale:
+                path.unlink(missing_ok=True)
+            self._save_state(state)
+
+    def _target(self, uid: str, folder_uid: str, folders: dict[str, Any]) -> Path | None:
+        """Where dashboard `uid` in folder `folder_uid` is written: `<dir>/<folder titles…>/<uid>.json`."""
+        chain = walk_up(folder_uid, lambda u: folders[u].get("parent", "") if u in folders else "",
+                        self._state_name)
+        titles = [folders[u]["title"] for u in reversed(chain) if u in folders]
+        try:
+            return safe_join(self.dir, *titles, f"{check_uid(uid, 'dashboard uid')}.json", what="folder path")
+        except InputError:
+            return None
+
     # --- the interface ----------------------------------------------------------------------------
-    def _path_of(self, uid: str) -> Path | None:
+    def _all_paths(self, uid: str) -> list[Path]:
         check_uid(uid, "dashboard uid")
-        found = sorted(p for p in self.dir.rglob(f"{uid}.json") if not p.name.startswith("."))
-        return found[0] if found else None
+        return sorted(p for p in self.dir.rglob(f"{uid}.json") if not p.name.startswith("."))
+
+    def _path_of(self, uid: str, state: dict[str, Any] | None = None) -> Path | None:
+        """The file of `uid`: where the state says it is, when it is there; else the first found."""
+        found = self._all_paths(uid)
+        entry = (state or {}).get("dashboards", {}).get(uid)
+        expected = self._target(uid, entry.get("folder", ""), state["folders"]) if state and entry else None
+        return expected if expected in found else (found[0] if found else None)
 
     def _read(self, path: Path) -> dict[str, Any]:
         try:
@@ -104,11 +165,12 @@ class ProvisioningFolder:
         return model
 
     def get(self, uid: str, history: bool = True) -> LiveDashboard | None:
-        path = self._path_of(uid)
+        state = self._state()
+        path = self._path_of(uid, state)
         if path is None:
             return None
         model = self._read(path)
-        entry = self._state()["dashboards"].get(uid, {})
+        entry = state["dashboards"].get(uid, {})
         version = entry.get("version")
         return LiveDashboard(uid, model, version if isinstance(version, int) else None, entry.get("folder", ""),
                              entry.get("hash") if isinstance(entry.get("hash"), str) else None)
@@ -157,14 +219,16 @@ class ProvisioningFolder:
                 target = safe_join(self.dir, *titles, f"{uid}.json", what="folder path")
             except InputError as exc:
                 raise DestinationError(f"dashboard {uid}: {exc}") from None
-            old = self._path_of(uid)
-            write_atomic(target, to_json_text(normalize(model)))
+            old = self._path_of(uid, state)
+            previous = state["dashboards"].get(uid, {}).get("version")
+            new_version = (previous if isinstance(previous, int) else 0) + 1
+            entry = {"folder": folder_uid, "hash": content_hash(model), "version": new_version, "message": message}
+            state["pending"][uid] = entry  # 1. the intent (see the module doc)
+            self._save_state(state)
+            write_atomic(target, to_json_text(normalize(model)))  # 2. the dashboard
             if old is not None and old != target:
                 old.unlink()
-            entry = state["dashboards"].get(uid, {})
-            previous = entry.get("version")
-            new_version = (previous if isinstance(previous, int) else 0) + 1
-            state["dashboards"][uid] = {"folder": folder_uid, "hash": content_hash(model),
-                                        "version": new_version, "message": message}
+            del state["pending"][uid]
+            state["dashboards"][uid] = entry  # 3. done
             self._save_state(state)
             return new_version

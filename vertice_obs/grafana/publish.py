@@ -4,7 +4,9 @@
 unchanged, or skipped-drift (edited in Grafana since our last publish; overwritten only with
 `force`). `execute` creates folders parents-first, then saves dashboards with bounded
 concurrency; before any update the live JSON is saved under the backup folder. A dashboard that
-fails does not stop the others; the result says exactly which were not published.
+fails does not stop the others; the result says exactly which were not published. A publish
+killed between any two writes is finished by the next one, without `--force` and without drift
+(`Destination.recover`, and the provisioning folder's intent entries).
 """
 
 from __future__ import annotations
@@ -118,6 +120,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             on_done: Callable[[Result], None] | None = None) -> list[Result]:
     results: dict[str, Result] = {}
     failed_folders: dict[str, str] = {}
+    target.recover()  # what an interrupted publish left half-written is finished first
     for folder in plan.folders:  # parents first, serially: children need their parent
         if folder.parent_uid in failed_folders:
             failed_folders[folder.uid] = failed_folders[folder.parent_uid]

@@ -55,8 +55,16 @@ def redact_text(text: object) -> str:
 
 def redact_url(url: str) -> str:
     """A URL fit for messages: no `user:pass@`, no query string or fragment (tokens live there).
-    Works without a scheme too (`user:pass@host:9090`)."""
+    Works without a scheme too (`user:pass@host:9090`), and on URLs too broken to parse."""
     text = str(url)
+    try:
+        return _redact_url(text)
+    except ValueError:  # e.g. an IPv6 literal without its closing bracket
+        text = re.sub(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/@?#]*@", r"\1", text)
+        return re.split(r"[?#]", text, maxsplit=1)[0]
+
+
+def _redact_url(text: str) -> str:
     if "://" not in text and "@" in text:
         text = "//" + text
         parts = urlsplit(text)
@@ -76,15 +84,18 @@ def register_url(url: object) -> None:
     from urllib.parse import parse_qsl
 
     text = str(url or "")
-    parts = urlsplit(text if "://" in text else "//" + text)
     try:
+        parts = urlsplit(text if "://" in text else "//" + text)
         password, user = parts.password, parts.username
-    except ValueError:
-        password, user = None, None
+        query = parts.query
+    except ValueError:  # e.g. an IPv6 literal without its closing bracket: read it by hand
+        userinfo = re.match(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/@?#]*)@", text if "://" in text else "//" + text)
+        user, _, password = (userinfo.group(1) if userinfo else "").partition(":")
+        query = text.partition("?")[2].partition("#")[0]
     if password:
         register(password, unquote(password))
         pair = f"{unquote(user or '')}:{unquote(password)}".encode()
         register(base64.b64encode(pair).decode())
-    for key, value in parse_qsl(parts.query, keep_blank_values=False):
+    for key, value in parse_qsl(query, keep_blank_values=False):
         if _SECRET_KEYS.match(key):
             register(value)

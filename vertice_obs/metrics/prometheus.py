@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, TypeVar
-from urllib.parse import unquote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -31,6 +30,7 @@ from vertice_obs.guard.http import (
     within,
 )
 from vertice_obs.guard.secrets import redact_text, register, register_url
+from vertice_obs.guard.urls import parse as parse_url
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import LAST_SEEN, RULES, Evidence
 
@@ -193,7 +193,9 @@ class PrometheusSource:
                  max_bytes: int = DEFAULT_MAX_BYTES):
         register_url(url)  # its password and token= values never reach a message
         register(*(headers or {}).values())
-        self.url, auth = _split_credentials(url.rstrip("/"))
+        # One parse (guard.urls): sub-path, ?token= (sent on every request), IPv6, user:pass@ → basic auth.
+        self._server = parse_url(url, "the Prometheus URL")
+        self.url, auth = self._server.base, self._server.auth
         self.description = f"Prometheus at {redact(self.url)}"
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -302,7 +304,7 @@ class PrometheusSource:
         deadline = time.monotonic() + self.timeout
 
         def exchange() -> tuple[int, bytes]:
-            response = self._session.request(method, f"{self.url}{path}", timeout=self.timeout, stream=True, **kwargs)
+            response = self._session.request(method, self._server.join(path), timeout=self.timeout, stream=True, **kwargs)
             return response.status_code, read_body(response, deadline, self.max_bytes, what="its answer")
 
         status, body = within(self.timeout, exchange, what=path)
@@ -420,14 +422,6 @@ def _rfc3339(text: str | None) -> datetime | None:
         return datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00"))
     except ValueError:
         return None
-
-
-def _split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
-    """The URL without `user:pass@`, and those credentials (for basic auth) if present."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url, None
-    return redact(url), (unquote(parts.username or ""), unquote(parts.password or ""))
 
 
 def _ts(moment: datetime) -> str:
