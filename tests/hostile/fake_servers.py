@@ -43,14 +43,19 @@ class Fake:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.server.handle_error = lambda *a: None
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def posts(self) -> list[str]:
         return [path for method, path in self.requests if method == "POST"]
 
     def stop(self) -> None:
-        self.server.shutdown()
+        """Stop serving, bounded: `shutdown()` waits for `serve_forever` without a deadline, and a
+        teardown that hangs on it (seen once on a loaded machine) hangs the whole suite."""
+        if self.thread.is_alive():
+            threading.Thread(target=self.server.shutdown, daemon=True).start()
+            self.thread.join(timeout=5)
         self.server.server_close()
 
 
