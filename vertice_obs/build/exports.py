@@ -140,8 +140,9 @@ class ExportsDir:
 
     def _planned_state(self, rel: str, text: str, owned: Mapping[str, str]) -> str | LeftAlone | None:
         """None when the file is as planned; "missing" or "changed" when vobs may write it; else why not."""
-        try:
-            target = safe_join(self.path, rel, what="export")
+        parent, _, name = rel.rpartition("/")
+        try:  # the folders on the way must stay inside; the file itself is looked at, not followed
+            target = (safe_join(self.path, parent, what="export folder") if parent else self.path) / name
         except PathEscape:
             return LeftAlone(rel, "a symlink on its path leads out of the exports folder: not followed", True)
         try:

@@ -76,7 +76,7 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
     from vertice_obs.checks import finding
 
     project = project_of(ctx)
-    shown_root = project.display(project.exports_dir)
+    shown_root = _shown(project)
     if not check:  # before rendering anything: outside the project, a file there, or no permission
         _check_inside(project, allow_outside)
         check_writable(project.exports_dir, folder=True, shown=shown_root)
@@ -128,6 +128,14 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
     ctx.exit(EXIT_FINDINGS if check and stale else EXIT_OK)
 
 
+def _shown(project: Project) -> str:
+    """The exports folder as configured: relative to the project (`../shared-exports`) when given
+    so, else absolute."""
+    path, root = str(project.exports_dir), str(project.root)
+    shown = project.display(project.exports_dir)
+    return os.path.relpath(path, root) if shown == path and path.startswith(root + os.sep) else shown
+
+
 def _check_inside(project: Project, allow_outside: bool) -> None:
     """The exports folder must be inside the project (symlinks resolved), unless the user says
     otherwise: a folder shared with other teams is written only on purpose."""
@@ -136,9 +144,7 @@ def _check_inside(project: Project, allow_outside: bool) -> None:
     if allow_outside or target == root or root in target.parents:
         return
     origin = project.origins.get("exports_dir", "the default")
-    path, root_text = str(project.exports_dir), str(project.root)
-    configured = os.path.relpath(path, root_text) if path.startswith(root_text + os.sep) else path
-    raise InputError(f"exports_dir {escape(configured, one_line=True)!r} (from {origin}) is outside the "
+    raise InputError(f"exports_dir {escape(_shown(project), one_line=True)!r} (from {origin}) is outside the "
                      f"project (it resolves to {target}): pass --allow-outside to let vobs build write there")
 
 
