@@ -129,7 +129,7 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
 
 
 def _shown(project: Project) -> str:
-    """The exports folder as configured: relative to the project (`../shared-exports`) when given
+    """The exports folder as configured: relative to the project (`../team-exports`) when given
     so, else absolute."""
     path, root = str(project.exports_dir), str(project.root)
     shown = project.display(project.exports_dir)
