@@ -1,13 +1,52 @@
-"""The filesystem edge shared by every stage: atomic writes.
+"""The filesystem edge shared by every stage: atomic writes, and reads that cannot hang.
 
-Owns: how vobs writes a file (never half a file). Imports nothing from vertice_obs.
+Owns: how vobs writes a file (never half a file) and how it reads one it was pointed at (only a
+regular file: a FIFO, socket or device is refused before a byte is read, so a FIFO cannot block
+the run). Imports only `vertice_obs.errors`.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+from vertice_obs.errors import InputError
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symlink"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+class NotAFile(InputError):
+    """A path vobs was to read is a folder, FIFO, socket or device: callers that walk a folder skip it."""
+
+
+def kind_of(mode: int) -> str:
+    """What a `st_mode` names, in words: "a file", "a folder", "a symlink", "a FIFO", …"""
+    if stat.S_ISREG(mode):
+        return "a file"
+    return next((word for test, word in _KINDS if test(mode)), "a special file")
+
+
+def read_regular(path: Path, shown: str | None = None) -> bytes:
+    """The bytes of the regular file at `path` (symlinks followed), else `InputError` naming what
+    it is. Opened non-blocking and checked on the open descriptor: a FIFO is refused at once, even
+    one swapped in after a check, instead of waiting for a writer that never comes."""
+    label = shown or str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise InputError(f"cannot read: {(exc.strerror or type(exc).__name__).lower()}", label) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotAFile(f"is {kind_of(mode)}, not a regular file", label)
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            return stream.read()
+    finally:
+        os.close(fd)
 
 
 def write_atomic(target: Path, text: str) -> None:

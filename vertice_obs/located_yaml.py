@@ -10,20 +10,28 @@ builds and refuses a document past `MAX_VALUES` (a "billion laughs" alias bomb f
 milliseconds, at the alias that crossed the limit) or nested deeper than `MAX_DEPTH`. Bytes that
 are not UTF-8, and scalars Python cannot construct (a 10,000-digit integer, a 13th month), are
 errors with file and line like any other.
+
+`parse_json` is the JSON counterpart for files vobs reads (dashboard JSON, journals, the
+manifest): what Python's `json` accepts but strict readers (Grafana's Go) do not — `NaN`,
+`Infinity`, numbers no 64-bit float holds, lone surrogates — is an error at its `file:line`, not
+an internal error later. Messages quote at most a short, escaped excerpt of any file.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 from vertice_obs.errors import InputError
+from vertice_obs.files import read_regular
 from vertice_obs.guard.text import escape
 
 PathKey = tuple[Any, ...]
@@ -72,7 +80,7 @@ def load_located(path: Path | str, display: str | None = None) -> LocatedDocumen
     """Load one YAML document from `path`; raise `InputError` with file and line on any problem."""
     shown = display or str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = read_regular(Path(path), shown)  # a FIFO is refused, not waited on
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", shown) from None
     return parse_located(decode_text(raw, shown), shown)
@@ -86,6 +94,112 @@ def decode_text(raw: bytes, file: str) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise InputError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}): save the file "
                          f"as UTF-8", file, line) from None
+
+
+def excerpt(value: Any, limit: int = 40) -> str:
+    """A short, escaped, one-line quotation of a value read from a file — never a whole file (a
+    narrative that is a symlink to a key file must not print the key)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to print
+        return f"<{type(value).__name__} too large to show>"
+    text = escape(text, one_line=True)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class _NotStrict(Exception):
+    """A value Python's json reads but strict JSON readers refuse; `token` is how it is written."""
+
+    def __init__(self, token: str, why: str):
+        super().__init__(why)
+        self.token, self.why = token, why
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[^\s{}\[\]:,"]+')
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_NOTES = 5  # per file: the first few are enough to find and fix them
+
+
+def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None = None) -> Any:
+    """`text` as JSON, or `InputError` at `file:line`. Python's json also reads what strict readers
+    (Grafana's Go, `jq`) refuse: `NaN`/`Infinity`, numbers no 64-bit float holds, lone surrogates
+    (`"\\ud800"`). Without `notes` each of those is an error at its line; with `notes`, the file is
+    read as Python reads it — but a lone surrogate becomes U+FFFD, so the text can be printed and
+    written — and each such value is appended to `notes` as `(line, message)`. An integer of more
+    than 4,300 digits is always an error."""
+    found: list[_NotStrict] = []
+
+    def flag(token: str, why: str) -> None:
+        bad = _NotStrict(token, why)
+        if notes is None:
+            raise bad
+        found.append(bad)
+
+    def constant(name: str) -> float:
+        flag(name, f"{name} is not JSON (Grafana and other strict readers refuse it)")
+        return float(name)
+
+    def number(token: str) -> float:
+        value = float(token)
+        if not math.isfinite(value):
+            flag(token, f"number {_short(token)} is too large for a 64-bit float")
+        return value
+
+    def integer(token: str) -> int:
+        if len(token.lstrip("-")) > 4300:
+            raise _NotStrict(token, f"number {_short(token)} has more than 4,300 digits")
+        value = int(token)
+        if value.bit_length() > 1024:
+            flag(token, f"number {_short(token)} is too large for a 64-bit float")
+        return value
+
+    text = text[1:] if text.startswith("\ufeff") else text  # a byte-order mark, as decode_text drops it
+    try:
+        data = json.loads(text, parse_constant=constant, parse_float=number, parse_int=integer)
+    except _NotStrict as bad:
+        raise InputError(f"invalid JSON: {bad.why}", file, _line_of(text, lambda t: t == bad.token)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", file, exc.lineno) from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply to read", file) from None
+    seen: set[str] = set()
+    for bad in found:
+        if bad.token not in seen and len(seen) < MAX_NOTES:
+            seen.add(bad.token)
+            notes.append((_line_of(text, lambda t, token=bad.token: t == token), bad.why))  # type: ignore[union-attr]
+    if _SURROGATE_ESCAPE.search(text):
+        line = _line_of(text, lambda t: t.startswith('"') and bool(_SURROGATE_ESCAPE.search(t))
+                        and bool(_SURROGATE.search(json.loads(t))))
+        if line is not None:
+            why = "a string holds a lone surrogate (an escape like \\ud800), which is not Unicode text"
+            if notes is None:
+                raise InputError(f"invalid JSON: {why}", file, line)
+            notes.append((line, f"{why}: read as U+FFFD"))
+            data = _without_surrogates(data)
+    return data
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
+
+
+def _short(token: str) -> str:
+    return token if len(token) <= 24 else f"{token[:12]}…({len(token)} characters)"
+
+
+def _line_of(text: str, wanted: Callable[[str], bool]) -> int | None:
+    """The line of the first JSON token (a string with its quotes, or a bare word) `wanted` accepts."""
+    for match in _JSON_TOKEN.finditer(text):
+        if wanted(match.group()):
+            return text.count("\n", 0, match.start()) + 1
+    return None
 
 
 def parse_located(text: str, file: str) -> LocatedDocument:
@@ -145,7 +259,7 @@ class _Builder:
                 if not isinstance(key, (str, int, float, bool)):
                     raise self.error("mapping keys must be scalars", key_node)
                 if key in out:
-                    raise self.error(f"duplicate key {escape(repr(key), one_line=True)}", key_node)
+                    raise self.error(f"duplicate key {excerpt(key)}", key_node)
                 child = path + (key,)
                 out[key] = self.build(value_node, child, depth + 1)
                 # A key's line is where the key is written, which is what a reader looks for.
@@ -202,13 +316,29 @@ def _explain(doc: LocatedDocument, error) -> InputError:
         return doc.error(f"{error.message.replace(' is a required property', '')} is required{where}", path)
     if error.validator == "enum":
         options = ", ".join(map(str, error.validator_value))
-        return doc.error(f"{error.instance!r} is not one of: {options}{where}", path)
+        return doc.error(f"{excerpt(error.instance)} is not one of: {options}{where}", path)
     if error.validator in ("minProperties", "maxProperties") and "description" in error.schema:
         return doc.error(f"{error.schema['description']}{where}", path)
     if error.validator == "pattern":
         hint = error.schema.get("description", f"must match {error.validator_value}")
-        return doc.error(f"{error.instance!r}{where}: {hint}", path)
-    return doc.error(f"{error.message}{where}", path)
+        return doc.error(f"{excerpt(error.instance)}{where}: {hint}", path)
+    if not path and error.validator == "type":  # the whole file: name its type, quote none of it
+        return doc.error(f"the document is {_json_type(error.instance)}, which is not of type {error.validator_value!r}", path)
+    # jsonschema's messages quote the whole value: quote a short excerpt instead.
+    message = error.message.replace(_safe_repr(error.instance), excerpt(error.instance))
+    return doc.error(f"{escape(message, one_line=True)[:300]}{where}", path)
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except ValueError:
+        return "<too large to show>"
+
+
+def _json_type(value: Any) -> str:
+    names = {str: "text", list: "a list", dict: "a mapping", bool: "true or false", type(None): "empty"}
+    return names.get(type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
 
 
 def _describe(path: tuple) -> str:

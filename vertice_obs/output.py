@@ -5,12 +5,11 @@ Findings carry titles, queries and server messages: text output escapes their co
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any, Sequence
 
 from vertice_obs.finding import Finding
-from vertice_obs.guard.text import escape, json_safe
+from vertice_obs.guard.text import escape, strict_json
 
 FORMATS = ("text", "json")
 
@@ -25,7 +24,7 @@ def findings_text(findings: Sequence[Finding]) -> str:
 
 def findings_json(findings: Sequence[Finding], **extra: Any) -> str:
     payload = {**extra, "findings": [f.to_dict() for f in sorted(findings, key=_order)]}
-    return json_safe(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
+    return strict_json(payload, notes_key="notes")
 
 
 def _order(f: Finding):
@@ -69,4 +68,4 @@ def findings_sarif(findings: Sequence[Finding], tool_version: str) -> str:
         "runs": [{"tool": {"driver": {"name": "vobs", "version": tool_version, "rules": rules}},
                   "results": results}],
     }
-    return json_safe(json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False))
+    return strict_json(log)

@@ -42,6 +42,7 @@ class Project:
     grafana_token: str | None = field(default=None, repr=False)
     grafana_org_id: int | None = None
     prometheus_url: str | None = None
+    origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # setting → where it came from
 
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the project root when inside it."""
@@ -92,6 +93,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         grafana_token=settings.get("grafana_token") or None,
         grafana_org_id=org_id,
         prometheus_url=settings.get("prometheus_url") or None,
+        origins=dict(origin),
     )
 
 

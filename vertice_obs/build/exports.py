@@ -1,16 +1,30 @@
-"""`ExportsDir`: the filesystem edge of the build — compare with a plan, or apply it atomically."""
+"""`ExportsDir`: the filesystem edge of the build — compare with a plan, or apply it atomically.
+
+Ownership: vobs deletes or overwrites only files it wrote. `exports/manifest.json` records every
+file a build wrote with its content hash (`files`); a file is vobs' when the manifest lists it and
+its bytes still have that hash. Anything else in the folder — a file another team put there, a
+hand-edited export, a symlink, a FIFO — is left alone and reported (`LeftAlone`), never deleted,
+never read through, never followed: the folder is walked without following symlinks, and every
+path is joined through `guard.paths.safe_join` and checked with `lstat` before it is touched.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+import os
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from vertice_obs.errors import WriteFailed, os_reason
-from vertice_obs.files import write_atomic
+from vertice_obs.errors import InputError, WriteFailed, os_reason
+from vertice_obs.files import kind_of, read_regular, write_atomic
+from vertice_obs.guard.paths import PathEscape, safe_join
+from vertice_obs.guard.text import strict_json
 
-MANIFEST = "manifest.json"  # what was rendered, its folder and content hash
+MANIFEST = "manifest.json"  # what was rendered, its folder, and every file written with its hash
+GENERATOR = "vertice-obs"  # the manifest's mark (as `build.render.GENERATOR`)
 
 
 @dataclass(frozen=True)
@@ -19,51 +33,164 @@ class Change:
     path: str  # relative to the exports directory
 
 
+@dataclass(frozen=True)
+class LeftAlone:
+    """A path vobs did not touch because it is not vobs' to touch."""
+
+    path: str  # relative to the exports directory
+    reason: str
+    planned: bool  # vobs meant to write here: the exports are not what the code renders
+
+
+@dataclass
+class Survey:
+    changes: list[Change] = field(default_factory=list)
+    left: list[LeftAlone] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> list[LeftAlone]:
+        return [item for item in self.left if item.planned]
+
+
 class ExportsDir:
     def __init__(self, path: Path, shown: str | None = None):
         self.path = path
         self.shown = shown or str(path)  # how messages name it (relative to the project)
 
-    def existing(self) -> set[str]:
-        """Files we own: the manifest, every `<narrative>/<uid>.json` and `rules/<name>.yaml`."""
-        if not self.path.is_dir():
-            return set()
-        owned = {p.relative_to(self.path).as_posix() for p in self.path.glob("*/*.json")}
-        owned |= {p.relative_to(self.path).as_posix() for p in self.path.glob("rules/*.yaml")}
-        if (self.path / MANIFEST).is_file():
-            owned.add(MANIFEST)
-        return owned
-
+    # --- what vobs owns -------------------------------------------------------------------------
     def manifest(self) -> dict:
+        """The manifest as vobs wrote it, or {} (missing, a symlink, a FIFO, not JSON, not vobs')."""
+        data = self._manifest_data()
+        return data if isinstance(data, dict) else {}
+
+    def _manifest_data(self) -> object:
+        target = self.path / MANIFEST
         try:
-            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
+            if not stat.S_ISREG(os.lstat(target).st_mode):
+                return None
+            data = json.loads(read_regular(target).decode("utf-8-sig"))
+        except (OSError, InputError, ValueError, RecursionError):
+            return None
+        return data if isinstance(data, dict) and data.get("generator") == GENERATOR else None
+
+    def owned(self) -> dict[str, str]:
+        """Path under exports/ → the hash vobs wrote it with. Manifests before `files` existed list
+        each dashboard's file and hash under `dashboards`; those count too."""
+        manifest = self.manifest()
+        out: dict[str, str] = {}
+        dashboards = manifest.get("dashboards")
+        for entry in (dashboards.values() if isinstance(dashboards, dict) else ()):
+            if isinstance(entry, dict) and isinstance(entry.get("file"), str) and isinstance(entry.get("sha256"), str):
+                out[entry["file"]] = entry["sha256"]
+        files = manifest.get("files")
+        for rel, digest in (files.items() if isinstance(files, dict) else ()):
+            if isinstance(rel, str) and isinstance(digest, str):
+                out[rel] = digest
+        return out
+
+    def entries(self) -> dict[str, int]:
+        """Every non-folder entry below the exports folder (path → `st_mode` from `lstat`), walked
+        without following symlinks: a symlinked folder is one entry, never entered."""
+        out: dict[str, int] = {}
+        if not os.path.isdir(self.path):
+            return out
+        for dirpath, dirnames, filenames in os.walk(self.path, followlinks=False):
+            for name in list(dirnames):
+                full = os.path.join(dirpath, name)
+                if os.path.islink(full):
+                    dirnames.remove(name)
+                    filenames.append(name)
+            for name in filenames:
+                full = os.path.join(dirpath, name)
+                try:
+                    out[Path(os.path.relpath(full, self.path)).as_posix()] = os.lstat(full).st_mode
+                except OSError:
+                    continue  # gone meanwhile
+        return out
+
+    # --- compare and apply ----------------------------------------------------------------------
+    def survey(self, files: Mapping[str, str], complete: bool = True) -> Survey:
+        """How the folder differs from `files`, and what vobs will not touch. With an incomplete
+        plan, extras are not judged (a failed module's previous export is kept)."""
+        owned = self.owned()
+        survey = Survey()
+        for rel, text in sorted(files.items()):
+            state = self._planned_state(rel, text, owned)
+            if isinstance(state, LeftAlone):
+                survey.left.append(state)
+            elif state is not None:
+                survey.changes.append(Change(state, rel))
+        if complete:
+            for rel, mode in sorted(self.entries().items()):
+                if rel in files:
+                    continue
+                if not stat.S_ISREG(mode):
+                    survey.left.append(LeftAlone(rel, f"is {kind_of(mode)}: skipped, not followed", False))
+                elif rel not in owned:
+                    survey.left.append(LeftAlone(rel, "not written by vobs (not in the manifest): left alone", False))
+                elif self._hash(rel) != owned[rel]:
+                    survey.left.append(LeftAlone(rel, "changed since vobs wrote it (hand-edited?): left alone", False))
+                else:
+                    survey.changes.append(Change("extra", rel))
+        return survey
 
     def compare(self, files: Mapping[str, str], complete: bool = True) -> list[Change]:
-        """How the directory differs from `files`; with an incomplete plan, extras are not judged."""
-        changes = []
-        for rel, text in sorted(files.items()):
-            target = self.path / rel
-            if not target.is_file():
-                changes.append(Change("missing", rel))
-            elif _read(target) != text:
-                changes.append(Change("changed", rel))
-        if complete:
-            changes.extend(Change("extra", rel) for rel in sorted(self.existing() - set(files)))
-        return changes
+        """How the directory differs from `files` (what a build would change)."""
+        return self.survey(files, complete).changes
 
-    def apply(self, files: Mapping[str, str], complete: bool = True) -> list[Change]:
-        """Write what differs (each file atomically) and, for a complete plan, delete extras."""
-        changes = self.compare(files, complete)
+    def _planned_state(self, rel: str, text: str, owned: Mapping[str, str]) -> str | LeftAlone | None:
+        """None when the file is as planned; "missing" or "changed" when vobs may write it; else why not."""
+        parent, _, name = rel.rpartition("/")
+        try:  # the folders on the way must stay inside; the file itself is looked at, not followed
+            target = (safe_join(self.path, parent, what="export folder") if parent else self.path) / name
+        except PathEscape:
+            return LeftAlone(rel, "a symlink on its path leads out of the exports folder: not followed", True)
+        try:
+            mode = os.lstat(target).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return "missing"  # (under a file: writing it fails, naming the file)
+        except OSError as exc:
+            return LeftAlone(rel, f"cannot be checked: {os_reason(exc)}", True)
+        if not stat.S_ISREG(mode):
+            return LeftAlone(rel, f"is {kind_of(mode)}, which vobs did not write: left alone", True)
+        current = self._bytes(rel)
+        if current == text.encode("utf-8"):
+            return None
+        digest = hashlib.sha256(current).hexdigest() if current is not None else None
+        if rel == MANIFEST:
+            if self._manifest_data() is None:
+                return LeftAlone(rel, "is not a manifest vobs wrote: left alone", True)
+            return "changed"
+        if rel not in owned:
+            return LeftAlone(rel, "differs and was not written by vobs (not in the manifest): left alone", True)
+        if digest != owned[rel]:
+            return LeftAlone(rel, "changed since vobs wrote it (hand-edited?): left alone", True)
+        return "changed"
+
+    def _bytes(self, rel: str) -> bytes | None:
+        try:
+            return read_regular(self.path / rel)
+        except (OSError, InputError):
+            return None
+
+    def _hash(self, rel: str) -> str | None:
+        data = self._bytes(rel)
+        return hashlib.sha256(data).hexdigest() if data is not None else None
+
+    def apply(self, files: Mapping[str, str], complete: bool = True) -> Survey:
+        """Write what differs (each file atomically) and, for a complete plan, delete the extras
+        vobs owns. An incomplete plan keeps the manifest's story but records what it wrote."""
+        survey = self.survey(files, complete)
+        changes = survey.changes
         done: list[str] = []
         for index, change in enumerate(changes):
             target = self.path / change.path
             try:
                 if change.kind == "extra":
                     target.unlink()
-                    if target.parent != self.path and not any(target.parent.iterdir()):
-                        target.parent.rmdir()
+                    parent = target.parent
+                    if parent != self.path and not os.path.islink(parent) and not any(parent.iterdir()):
+                        parent.rmdir()
                 else:
                     write_atomic(target, files[change.path])
             except OSError as exc:  # `path: reason`, and what was and was not written (exit 3 if anything was)
@@ -71,12 +198,18 @@ class ExportsDir:
                 shown = self.shown + failed[len(str(self.path)):] if failed.startswith(str(self.path)) else failed
                 raise WriteFailed(shown, os_reason(exc), done, [f"{self.shown}/{c.path}" for c in changes[index:]]) from None
             done.append(f"{self.shown}/{change.path}")
-        return changes
+        if not complete and any(c.kind != "extra" for c in changes):
+            self._record(files, [c.path for c in changes if c.kind != "extra"])
+        return survey
 
-
-def _read(path: Path) -> str | None:
-    """A file's text, or None when it is not UTF-8 (then it differs from any rendering)."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return None
+    def _record(self, files: Mapping[str, str], written: list[str]) -> None:
+        """After an incomplete build: add what it wrote to the manifest's `files`, so a later build
+        still knows those files are vobs'. Nothing else in the manifest changes."""
+        data = self._manifest_data()
+        if not isinstance(data, dict):
+            return  # no manifest yet (none is written from an incomplete build), or not vobs'
+        manifest = dict(data)
+        recorded = dict(manifest.get("files") or {}) if isinstance(manifest.get("files"), dict) else {}
+        recorded.update({rel: hashlib.sha256(files[rel].encode("utf-8")).hexdigest() for rel in written})
+        manifest["files"] = dict(sorted(recorded.items()))
+        write_atomic(self.path / MANIFEST, strict_json(manifest) + "\n")

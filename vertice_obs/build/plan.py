@@ -47,7 +47,7 @@ class BuildPlan:
         out = {r.path: r.text for r in self.rendered}
         out.update(self.rule_files)
         if self.complete:
-            out[MANIFEST] = to_json_text(manifest(self.rendered, self.narratives))
+            out[MANIFEST] = to_json_text(manifest(self.rendered, self.narratives, files=dict(out)))
         return out
 
     @property
@@ -78,6 +78,7 @@ def plan_build(project: Project, progress: Callable[[str], None] | None = None) 
             continue
         result = render_dashboard(module.model, memberships[module.uid], module.file)
         rendered.append(result)
+        findings.extend(finding("export/non-finite", note, where) for note in result.notes)
         findings.extend(checks.run_dashboard_checks(result.model, module.file))
     return BuildPlan(narratives=narratives, modules=modules, rendered=rendered, failures=failures,
                      findings=findings, rule_files=rule_files)

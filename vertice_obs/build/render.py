@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.build.narrative import Chapter, Narrative
+from vertice_obs.guard.text import strict_json
 
 MANAGED_TAG = "vertice-obs"
+GENERATOR = "vertice-obs"  # the manifest's mark: a manifest.json without it is not vobs'
 GRID_WIDTH = 24
 # Server-owned or legacy top-level keys that grafanalib emits and Grafana 10/11 ignores or owns.
 _DROPPED_KEYS = ("id", "version", "__inputs", "rows", "style", "hideControls", "sharedCrosshair", "gnetId")
@@ -46,14 +47,26 @@ class RenderedDashboard:
     def path(self) -> str:
         return f"{self.narrative}/{self.uid}.json"
 
-    @cached_property
+    @property
     def text(self) -> str:
-        return to_json_text(self.model)
+        return self._serialised[0]
+
+    @property
+    def notes(self) -> list[str]:
+        """What the strict serialisation changed (a NaN written as null, …): reported as findings."""
+        return self._serialised[1]
+
+    @cached_property
+    def _serialised(self) -> tuple[str, list[str]]:
+        notes: list[str] = []
+        return to_json_text(self.model, notes), notes
 
 
-def to_json_text(model: Any) -> str:
-    """The one serialisation of exports: sorted keys, 2-space indent, UTF-8, trailing newline."""
-    return json.dumps(model, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+def to_json_text(model: Any, notes: list[str] | None = None) -> str:
+    """The one serialisation of exports (and of pulled dashboards, inventories, provisioning):
+    sorted keys, 2-space indent, UTF-8, trailing newline, and strict (`guard.text.strict_json`:
+    NaN and ±Infinity become null, each noted in `notes`)."""
+    return strict_json(model, notes=notes) + "\n"
 
 
 def content_hash(text: str) -> str:
@@ -194,10 +207,14 @@ def _link(title: str, uid: str, tooltip: str) -> dict[str, Any]:
     }
 
 
-def manifest(rendered: Sequence[RenderedDashboard], narratives: Sequence[Narrative]) -> dict[str, Any]:
-    """What was rendered, for publishing and for `--check`: no timestamps, so it is deterministic."""
+def manifest(rendered: Sequence[RenderedDashboard], narratives: Sequence[Narrative],
+             files: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What was rendered, for publishing and for `--check`: no timestamps, so it is deterministic.
+    `files` maps every file vobs writes beside the manifest (path under exports/ → its content
+    hash): the record of what vobs owns there, so a build deletes or overwrites nothing else."""
     return {
-        "generator": "vertice-obs",
+        "files": {path: content_hash(text) for path, text in sorted((files or {}).items())},
+        "generator": GENERATOR,
         "dashboards": {
             r.uid: {"file": r.path, "folder": r.folder, "narrative": r.narrative, "source": r.source,
                     "title": r.model.get("title", ""), "sha256": content_hash(r.text)}

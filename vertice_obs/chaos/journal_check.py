@@ -92,7 +92,8 @@ def _step(step: Any, at: str, probes: list[str]) -> None:
             if not (isinstance(sample, list) and len(sample) == 2):
                 raise MalformedJournal(f"{at}.probes.{pid}.series[{n}]: expected [time, value]")
             _number(sample[0], f"{at}.probes.{pid}.series[{n}] time", minimum=0.0)
-            _number(sample[1], f"{at}.probes.{pid}.series[{n}] value", nan_ok=True)
+            if sample[1] is not None:  # null: Prometheus answered NaN or ±Inf (JSON has neither)
+                _number(sample[1], f"{at}.probes.{pid}.series[{n}] value", nan_ok=True)
 
 
 def _shown(value: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -147,7 +147,7 @@ def _stats(phase: str, window: list[str], series: list[list[float]], probe: dict
     """The probe's worst value in a phase, after the settle time, against its threshold."""
     start, end = (datetime.fromisoformat(t).timestamp() for t in window)
     start = min(start + settle, end)
-    values = [v for ts, v in series if start <= ts <= end and v == v]  # NaN (a quantile of nothing) is no data
+    values = [v for ts, v in series if start <= ts <= end and v is not None and v == v]  # null, NaN: no data
     if not values:
         return PhaseStats(phase, None, None, 0, None)
     op, limit = probe["threshold"]["op"], probe["threshold"]["value"]
@@ -199,7 +199,7 @@ def plot_png(scenario: ScenarioResult, probe: dict[str, Any], journal_scenario: 
         ax.text((start + end) / 2 - origin, 0.97, step["label"], transform=ax.get_xaxis_transform(), ha="center",
                 va="top", fontsize=8, color="#a33")
         if series:
-            ax.plot([ts - origin for ts, _ in series], [v for _, v in series], color="#1f5f8b", linewidth=1.4)
+            ax.plot([ts - origin for ts, _ in series], [math.nan if v is None else v for _, v in series], color="#1f5f8b", linewidth=1.4)
     ax.axhline(probe["threshold"]["value"], color="#555", linestyle="--", linewidth=1)
     ax.set_title(f"{scenario.title}: {probe.get('title', probe['id'])} (threshold {_threshold_text(probe)}, dashed)",
                  fontsize=10)
@@ -213,21 +213,17 @@ def plot_png(scenario: ScenarioResult, probe: dict[str, Any], journal_scenario: 
 
 
 def read_journal(path: Path, shown: str) -> dict[str, Any]:
-    """The journal at `path` as JSON, or one `InputError` naming it (unreadable, not UTF-8, not
-    JSON, nested or numbered beyond what can be read, or not a journal at all)."""
-    from vertice_obs.located_yaml import decode_text
+    """The journal at `path` as JSON, or one `InputError` naming it (unreadable, a FIFO, not UTF-8,
+    not JSON, or not a journal at all). What older versions wrote for samples Prometheus answered
+    NaN is read as NaN (no data, as the `null` written now); a lone surrogate becomes U+FFFD."""
+    from vertice_obs.files import read_regular
+    from vertice_obs.located_yaml import decode_text, parse_json
 
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, shown)
     except OSError as exc:
         raise InputError(f"cannot read journal: {exc.strerror}", shown) from None
-    text = decode_text(raw, shown)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", shown, exc.lineno) from None
-    except (ValueError, RecursionError) as exc:  # a 5,000-digit number; 100,000 nested brackets
-        raise InputError(f"invalid JSON: {type(exc).__name__}: {str(exc)[:120]}", shown) from None
+    data = parse_json(decode_text(raw, shown), shown, notes=[])  # NaN: no data; ±Inf: refused by check_journal
     if not isinstance(data, dict) or "scenarios" not in data or "run" not in data:
         raise InputError("not a Chaos Day journal (no run and scenarios)", shown)
     return data

@@ -8,7 +8,6 @@ everything lands in a JSON journal that `vobs chaos report` turns into a report 
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import time
@@ -30,7 +29,7 @@ from vertice_obs.guard.http import (
     within,
 )
 from vertice_obs.guard.secrets import redact_text, redact_url
-from vertice_obs.guard.text import json_safe
+from vertice_obs.guard.text import strict_json
 from vertice_obs.guard.urls import ServerURL
 from vertice_obs.guard.urls import parse as parse_url
 from vertice_obs.metrics.prometheus import PrometheusSource, SourceUnavailable
@@ -93,9 +92,9 @@ class Journal:
         self.data.setdefault("events", []).append({"t": _iso(_now()), "kind": kind, **detail})
 
     def save(self) -> None:
-        """Written redacted: no password or token (the target's, or one a server echoed) is recorded."""
-        text = json.dumps(_scrubbed(self.data), indent=2, sort_keys=True, ensure_ascii=False)
-        write_atomic(self.path, json_safe(text) + "\n")
+        """Written redacted (no password or token, the target's or one a server echoed) and strict:
+        a NaN or ±Inf sample from Prometheus is written as null, with a note under `notes`."""
+        write_atomic(self.path, strict_json(_scrubbed(self.data), notes_key="notes") + "\n")
 
 
 def _scrubbed(value: Any) -> Any:

@@ -25,3 +25,34 @@ def no_narrative():
     """A dashboard is in no narrative, so it has no folder and is not rendered. Add it as a chapter
     of a narrative, or delete the module."""
     return ()
+
+
+@check("input/skipped", Severity.WARNING, scope="module")
+def input_skipped():
+    """A path vobs was to read is a FIFO, socket or device, not a file. It is skipped, never opened
+    for reading: a FIFO would block the run until something writes to it."""
+    return ()
+
+
+@check("input/json", Severity.WARNING, scope="module")
+def input_json():
+    """A JSON file holds what Python reads but strict JSON readers such as Grafana refuse: NaN or
+    Infinity, a number no 64-bit float holds, or a lone surrogate escape (`\\ud800`). vobs reads
+    it (a lone surrogate as U+FFFD) and reports the first few at their lines."""
+    return ()
+
+
+@check("exports/left-alone", Severity.WARNING, scope="module")
+def exports_left_alone():
+    """A file in the exports folder that vobs did not write (not in exports/manifest.json), that
+    changed since vobs wrote it (its hash differs), a symlink, or a special file. vobs never
+    deletes or overwrites it; move it away (or delete it) if vobs should manage that path."""
+    return ()
+
+
+@check("export/non-finite", Severity.WARNING, scope="module")
+def export_non_finite():
+    """A rendered dashboard holds NaN or Infinity (or an integer no 64-bit float can hold, or a lone
+    surrogate). JSON has no such values and Grafana refuses them: the export has null (or U+FFFD)
+    there. Fix the dashboard module."""
+    return ()

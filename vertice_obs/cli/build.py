@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.options import FORMAT, count, project_of
-from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
-from vertice_obs.finding import Severity
+from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
+from vertice_obs.finding import Location, Severity
 from vertice_obs.guard.paths import check_writable
-from vertice_obs.guard.text import escape, json_safe
+from vertice_obs.guard.text import escape, strict_json
 from vertice_obs.output import findings_text
 
 if TYPE_CHECKING:
@@ -47,15 +48,20 @@ def _failures_line(plan: BuildPlan) -> str:
 @cli.command()
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 and list the stale files if exports/ differs from what the code renders.")
+@click.option("--allow-outside", is_flag=True,
+              help="Let the build write into an exports_dir outside the project (it still deletes and "
+                   "overwrites only files it wrote).")
 @FORMAT
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
 @click.pass_context
-def build(ctx: click.Context, check: bool, fmt: str, progress: bool | None) -> None:
+def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progress: bool | None) -> None:
     """Render every narrative's dashboards into exports/<narrative>/<uid>.json.
 
     Output is deterministic — sorted keys, 2-space indent, stable panel ids and positions — and
-    each file is written atomically, with exports/manifest.json listing what was rendered.
+    each file is written atomically, with exports/manifest.json listing every file written and its
+    hash. A build deletes or overwrites only files it wrote: anything else in exports/ (a file
+    vobs did not write, a hand-edited export, a symlink, a FIFO) is a warning and left alone.
     A dashboard module that fails to load is reported with its file and line; the others still
     render and the failed one keeps its previous export (exit 2). An invalid narrative stops the
     build before anything is written (exit 2).
@@ -67,31 +73,39 @@ def build(ctx: click.Context, check: bool, fmt: str, progress: bool | None) -> N
       vobs build --check --format json
     """
     from vertice_obs.build.exports import ExportsDir
+    from vertice_obs.checks import finding
 
     project = project_of(ctx)
-    shown_root = project.display(project.exports_dir)
-    if not check:  # before rendering anything: a file where exports/ should be, or no permission
+    shown_root = _shown(project)
+    if not check:  # before rendering anything: outside the project, a file there, or no permission
+        _check_inside(project, allow_outside)
         check_writable(project.exports_dir, folder=True, shown=shown_root)
     plan = _plan(project, sys.stderr.isatty() if progress is None else progress)
     exports = ExportsDir(project.exports_dir, shown_root)
-    changes = exports.compare(plan.files, plan.complete) if check else exports.apply(plan.files, plan.complete)
+    survey = exports.survey(plan.files, plan.complete) if check else exports.apply(plan.files, plan.complete)
+    changes = survey.changes
+    plan.findings.extend(finding("exports/left-alone", f"{item.reason}", Location(file=f"{shown_root}/{item.path}"))
+                         for item in survey.left)
     _report_findings(plan, fmt)
     failed = bool(plan.failures)
+    stale = [(c.kind, c.path) for c in changes] + [("left", item.path) for item in survey.blocked]
 
     if fmt == "json":
-        click.echo(json_safe(json.dumps({
+        click.echo(strict_json({
             "check": check,
             "exports": shown_root,
             "dashboards": len(plan.rendered),
             "narratives": len(plan.narratives),
             "changes": [{"kind": c.kind, "path": f"{shown_root}/{c.path}"} for c in changes],
+            "left_alone": [{"path": f"{shown_root}/{item.path}", "reason": item.reason, "planned": item.planned}
+                           for item in survey.left],
             "findings": [f.to_dict() for f in plan.findings],
-        }, indent=2, sort_keys=True, ensure_ascii=False)))
+        }, notes_key="notes"))
     elif check:
-        if changes:
-            say(f"{shown_root}/ is stale: {len(changes)} file(s) differ from what the code renders")
-            for c in changes:
-                say(f"  {c.kind:8} {shown_root}/{c.path}")
+        if stale:
+            say(f"{shown_root}/ is stale: {len(stale)} file(s) differ from what the code renders")
+            for kind, path in stale:
+                say(f"  {kind:8} {shown_root}/{path}")
             click.echo("run `vobs build` and commit exports/")
         else:
             say(f"{shown_root}/ is up to date ({count(len(plan.rendered), 'dashboard')}, "
@@ -99,13 +113,39 @@ def build(ctx: click.Context, check: bool, fmt: str, progress: bool | None) -> N
     else:
         written = sum(c.kind != "extra" for c in changes)
         deleted = sum(c.kind == "extra" for c in changes)
+        kept = f", {len(survey.left)} left alone" if survey.left else ""
         say(f"rendered {count(len(plan.rendered), 'dashboard')} in {count(len(plan.narratives), 'narrative')} → "
                    f"{shown_root}/ ({written} written, {deleted} deleted, "
-                   f"{len(plan.files) - written} unchanged)")
+                   f"{len(plan.files) - written - len(survey.blocked)} unchanged{kept})")
     if failed:
         say_error(_failures_line(plan))
         ctx.exit(EXIT_INPUT)
-    ctx.exit(EXIT_FINDINGS if check and changes else EXIT_OK)
+    if survey.blocked and not check:
+        first = survey.blocked[0]
+        say_error(f"{shown_root}/{first.path}: {first.reason}; {len(survey.blocked)} file(s) vobs should write "
+                  "are not its own, so exports/ is not what the code renders (move them away and rerun)")
+        ctx.exit(EXIT_INPUT)
+    ctx.exit(EXIT_FINDINGS if check and stale else EXIT_OK)
+
+
+def _shown(project: Project) -> str:
+    """The exports folder as configured: relative to the project (`../team-exports`) when given
+    so, else absolute."""
+    path, root = str(project.exports_dir), str(project.root)
+    shown = project.display(project.exports_dir)
+    return os.path.relpath(path, root) if shown == path and path.startswith(root + os.sep) else shown
+
+
+def _check_inside(project: Project, allow_outside: bool) -> None:
+    """The exports folder must be inside the project (symlinks resolved), unless the user says
+    otherwise: a folder shared with other teams is written only on purpose."""
+    root = Path(os.path.realpath(project.root))
+    target = Path(os.path.realpath(project.exports_dir))
+    if allow_outside or target == root or root in target.parents:
+        return
+    origin = project.origins.get("exports_dir", "the default")
+    raise InputError(f"exports_dir {escape(_shown(project), one_line=True)!r} (from {origin}) is outside the "
+                     f"project (it resolves to {target}): pass --allow-outside to let vobs build write there")
 
 
 @cli.command("list")
@@ -142,7 +182,7 @@ def list_(ctx: click.Context, fmt: str, panels: bool) -> None:
         tree.append({"id": narrative.id, "title": narrative.title, "owner": narrative.owner,
                      "folder": narrative.folder, "file": narrative.file, "chapters": chapters})
     if fmt == "json":
-        click.echo(json_safe(json.dumps(tree, indent=2, sort_keys=True, ensure_ascii=False)))
+        click.echo(strict_json(tree))
     else:
         for n in tree:
             click.secho(escape(n["id"], one_line=True), bold=True, nl=False)
@@ -174,7 +214,7 @@ def checks_(fmt: str) -> None:
 
     rows = [{"id": c.id, "severity": str(c.severity), "doc": c.doc} for c in sorted(CHECKS.values(), key=lambda c: c.id)]
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(strict_json(rows, sort_keys=False))
         return
     for row in rows:
         click.secho(f"{row['id']}", bold=True, nl=False)

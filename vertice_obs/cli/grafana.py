@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from vertice_obs.files import write_atomic
 from vertice_obs.finding import Severity
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
 from vertice_obs.guard.paths import check_uid
-from vertice_obs.guard.text import escape, json_safe
+from vertice_obs.guard.text import escape, strict_json
 from vertice_obs.project import Project
 
 
@@ -63,7 +62,7 @@ def _show(text: object) -> str:
 
 
 def _json(data: object) -> str:
-    return json_safe(json.dumps(data, indent=2, ensure_ascii=False))
+    return strict_json(data)  # sorted keys, no NaN, controls escaped: one shape for machines
 
 
 def _desired(project: Project, narratives, uids):

@@ -46,7 +46,8 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
 
     project = project_of(ctx, prometheus_url=prometheus_url)
     catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
-    dashboards = load_dashboard_files(list(paths) or [project.exports_dir], project.display)
+    skipped: list = []  # FIFOs never read, JSON Grafana would refuse: warnings at file:line
+    dashboards = load_dashboard_files(list(paths) or [project.exports_dir], project.display, skipped)
     if not dashboards:
         raise InputError(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}")
     if project.prometheus_url:
@@ -61,6 +62,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
             collected = collect(dashboards, lambda _f: bar.update(1))
     else:
         collected = collect(dashboards)
+    collected.findings.extend(skipped)
     result = validate(collected, source, catalog, lookback)
     result.findings = with_lines(result.findings, dashboards)
     return result, dashboards, catalog

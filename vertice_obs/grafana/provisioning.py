@@ -29,7 +29,7 @@ from vertice_obs.grafana.destinations import LiveDashboard
 from vertice_obs.grafana.folders import Folder, check_tree, walk_up
 from vertice_obs.grafana.normalize import content_hash, normalize, unwrap
 from vertice_obs.guard.paths import check_uid, safe_join
-from vertice_obs.guard.text import escape
+from vertice_obs.guard.text import escape, strict_json
 
 STATE_FILE = ".vobs-state.json"
 
@@ -100,7 +100,7 @@ class ProvisioningFolder:
     def _save_state(self, state: dict[str, Any]) -> None:
         if not state.get("pending"):
             state = {k: v for k, v in state.items() if k != "pending"}  # as an uninterrupted publish leaves it
-        write_atomic(self._state_file, json.dumps(state, indent=2, sort_keys=True) + "\n")
+        write_atomic(self._state_file, strict_json(state) + "\n")
 
     def _settled(self, state: dict[str, Any]) -> tuple[dict[str, Any], list[Path]]:
         """`state` with each pending save decided, and the files a finished move left behind. Pure

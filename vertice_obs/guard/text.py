@@ -7,6 +7,8 @@ are shown as visible escapes instead (`\\x1b`); newlines become `\\n` in one-lin
 
 from __future__ import annotations
 
+import json
+import math
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -31,3 +33,56 @@ def json_safe(text: str) -> str:
     (DEL, C1, line separators, bidi overrides) written as `\\uXXXX` escapes: still the same JSON,
     but nothing in it can drive a terminal."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_FLOAT64_BITS = 1024  # an integer this long has no float64 (Grafana's, JavaScript's) value
+
+
+def strict_json(value: object, *, indent: int | None = 2, sort_keys: bool = True,
+                notes: list[str] | None = None, notes_key: str | None = None) -> str:
+    """The one serialisation of every JSON vobs writes or prints: JSON any strict parser (Go's,
+    Grafana's, `jq`) reads. Python's `json` would write `NaN`/`Infinity`, which no such parser
+    accepts, and lone surrogates, which cannot even be encoded as UTF-8. Here a non-finite number
+    (or an integer no 64-bit float can hold) becomes `null` and a lone surrogate U+FFFD, each
+    with a note (`/json/pointer: NaN written as null`) appended to `notes`, and also — with
+    `notes_key`, for documents vobs owns (journals, reports) — stored in the document under that
+    key. `allow_nan=False` underneath proves no such number got through; `json_safe` escapes the
+    controls json leaves raw."""
+    found: list[str] = []
+    clean = _strict(value, "", found)
+    if found and notes_key is not None and isinstance(clean, dict):
+        clean = {**clean, notes_key: list(clean.get(notes_key) or []) + found}
+    if notes is not None:
+        notes.extend(found)
+    return json_safe(json.dumps(clean, indent=indent, sort_keys=sort_keys, ensure_ascii=False, allow_nan=False))
+
+
+def _strict(value: object, at: str, notes: list[str]) -> object:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        word = "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+        notes.append(f"{at or '/'}: {word} written as null (JSON has no NaN or Infinity)")
+        return None
+    if isinstance(value, int):
+        if value.bit_length() <= _FLOAT64_BITS:
+            return value
+        notes.append(f"{at or '/'}: an integer of {value.bit_length()} bits written as null (too large for JSON readers)")
+        return None
+    if isinstance(value, str):
+        if not _SURROGATE.search(value):
+            return value
+        notes.append(f"{at or '/'}: a lone surrogate written as U+FFFD (not Unicode text)")
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            name = _strict(key, at, notes) if isinstance(key, str) else key
+            out[name] = _strict(item, f"{at}/{str(name).replace('~', '~0').replace('/', '~1')}", notes)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_strict(item, f"{at}/{index}", notes) for index, item in enumerate(value)]
+    return value

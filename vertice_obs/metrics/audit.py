@@ -6,11 +6,11 @@ metrics, then every metric that is not simply present, each with the panels that
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from vertice_obs.finding import Finding
+from vertice_obs.guard.text import strict_json
 from vertice_obs.metrics.catalog import MetricCatalog
 
 # Most actionable first.
@@ -129,7 +129,7 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
 
 
 def audit_json(audit: Audit) -> str:
-    return json.dumps(audit.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return strict_json(audit.to_dict(), notes_key="notes") + "\n"
 
 
 def _code(text: str, markdown: bool) -> str:

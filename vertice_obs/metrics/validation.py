@@ -8,6 +8,7 @@ JSON — exports/, a `vobs pull`, or files saved from Grafana's UI or API.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -15,9 +16,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from vertice_obs.build.exports import MANIFEST
+from vertice_obs.checks import finding
 from vertice_obs.errors import InputError
-from vertice_obs.finding import Finding
-from vertice_obs.located_yaml import decode_text
+from vertice_obs.files import NotAFile, read_regular
+from vertice_obs.finding import Finding, Location
+from vertice_obs.located_yaml import decode_text, parse_json
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify
 from vertice_obs.metrics.extract import uses_of, variables_key
@@ -61,15 +64,21 @@ class ValidationResult:
     uses: int
 
 
-def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] = str) -> list[DashboardFile]:
+def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] = str,
+                         findings: list[Finding] | None = None) -> list[DashboardFile]:
     """Every dashboard JSON under `paths` (files or folders, recursively; manifests skipped).
 
-    Accepts a bare dashboard model or Grafana's API shape `{"dashboard": …, "meta": …}`."""
+    Accepts a bare dashboard model or Grafana's API shape `{"dashboard": …, "meta": …}`. A FIFO,
+    socket or device (named, or met in a folder) is never opened — it would hang the run — but
+    skipped (`input/skipped`). JSON that Grafana would refuse (NaN, 1e999, a lone surrogate) is
+    read anyway and reported at its line (`input/json`). Both go to `findings`. Folders are walked
+    without following symlinked folders."""
+    findings = findings if findings is not None else []
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*.json")) if p.name != MANIFEST)
-        elif path.is_file():
+            files.extend(_json_files(path))
+        elif os.path.lexists(path):
             files.append(path)
         else:
             raise InputError(f"no such file or directory: {path}")
@@ -77,24 +86,29 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
     for path in files:
         shown = display(path)
         try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror}", shown) from None
+            raw = read_regular(path, shown)
+        except NotAFile as exc:
+            findings.append(finding("input/skipped", f"{exc.message}: skipped", Location(file=shown)))
+            continue
         text = decode_text(raw, shown)  # not UTF-8: one error at the line of the first bad byte
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", shown, exc.lineno) from None
-        except RecursionError:
-            raise InputError("invalid JSON: nested too deeply to read", shown) from None
-        except ValueError as exc:  # an integer of more than 4,300 digits
-            raise InputError(f"invalid JSON: {str(exc)[:120]}", shown) from None
+        notes: list[tuple[int | None, str]] = []
+        data = parse_json(text, shown, notes)
+        findings.extend(finding("input/json", message, Location(file=shown, line=line)) for line, message in notes)
         if isinstance(data, dict) and isinstance(data.get("dashboard"), dict):
             data = data["dashboard"]
         if not isinstance(data, dict) or not ("panels" in data or "rows" in data or "templating" in data):
             continue  # not a dashboard (e.g. a rules file next to exports): nothing to check
         out.append(DashboardFile(shown, data, text))
     return out
+
+
+def _json_files(folder: Path) -> list[Path]:
+    """`*.json` under `folder`, sorted, the manifest left out; symlinked folders are not entered."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames.sort()
+        found.extend(Path(dirpath) / name for name in filenames if name.endswith(".json") and name != MANIFEST)
+    return sorted(found)
 
 
 def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], None] | None = None,
