@@ -1,6 +1,8 @@
 """Session fixtures: the MAXIMUS simulator and a real Prometheus scraping it.
 
 - `catalog`: the repository's metric catalog (narratives/metrics.yaml).
+- `staging_simulator`: a second one (seed 8, environment `staging`, service `maximus-edge`), scraped
+  by both backends too, so that label sets differ between targets.
 - `simulator`: a running `Simulator` (seed 7, default leave-out: no spike counter) on a free
   loopback port; `.url`, `.port`, `.registry`.
 - `victoria`: a running VictoriaMetrics (Debian's, the second real backend) scraping the same
@@ -64,37 +66,54 @@ def simulator(catalog):
 
 
 @pytest.fixture(scope="session")
-def prometheus(simulator):
+def staging_simulator(catalog):
+    """A second MAXIMUS, another environment and service: label sets that differ between targets."""
+    sim = Simulator(catalog, seed=8, environment="staging", service_name="maximus-edge")
+    sim.serve(0)
+    yield sim
+    sim.stop()
+
+
+def _targets(*simulators) -> list[str]:
+    return [s.url.removeprefix("http://") for s in simulators]
+
+
+@pytest.fixture(scope="session")
+def prometheus(simulator, staging_simulator):
     try:
         binary("prometheus"), binary("promtool")
     except PrometheusMissing:
         pytest.fail(INSTALL_HINT, pytrace=False)
-    server = PrometheusServer([simulator.url.removeprefix("http://")], rules=RULES)
+    server = PrometheusServer(_targets(simulator, staging_simulator), rules=RULES)
     server.disappeared_at = float(int(time.time()) - DISAPPEARED_HOURS_AGO * 3600)
     try:
         server.backfill(legacy_history(server.disappeared_at))
         server.start()
-        server.wait_for("maximus_dopamine_level")
-        server.wait_for(RECORDED)
+        server.wait_for('maximus_dopamine_level{environment="staging"}')
+        server.wait_for('maximus_dopamine_level{environment="dev"}')
+        server.wait_for(RECORDED + '{environment="staging"}')
+        server.wait_for(RECORDED + '{environment="dev"}')
         yield server
     finally:
         server.stop()
 
 
 @pytest.fixture(scope="session")
-def victoria(simulator):
+def victoria(simulator, staging_simulator):
     import copy
     import shutil
 
     if shutil.which("victoria-metrics") is None or shutil.which("vmalert") is None:
         pytest.fail(VM_INSTALL_HINT, pytrace=False)
-    server = VictoriaMetricsServer([simulator.url.removeprefix("http://")], rules=copy.deepcopy(RULES))
+    server = VictoriaMetricsServer(_targets(simulator, staging_simulator), rules=copy.deepcopy(RULES))
     server.disappeared_at = float(int(time.time()) - DISAPPEARED_HOURS_AGO * 3600)
     try:
         server.start()
         server.import_openmetrics(legacy_history(server.disappeared_at))
-        server.wait_for("maximus_dopamine_level")
-        server.wait_for(RECORDED)
+        server.wait_for('maximus_dopamine_level{environment="staging"}')
+        server.wait_for('maximus_dopamine_level{environment="dev"}')
+        server.wait_for(RECORDED + '{environment="staging"}')
+        server.wait_for(RECORDED + '{environment="dev"}')
         server.wait_for(DISAPPEARED + "[3d]")
         yield server
     finally:

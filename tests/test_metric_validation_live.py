@@ -148,11 +148,17 @@ def test_recording_rule_names_the_rule(live_findings):
     assert "recording rule 'maximus:dopamine_spikes:rate5m' in group 'maximus-recording'" in finding.message
 
 
-def test_whole_validation_takes_three_requests(prometheus, catalog):
+def test_whole_validation_takes_eight_requests(prometheus, catalog):
+    """The repository's 79 queries: names, rules, one last-seen batch for the absent names, the
+    metadata (metric types), and one grouped label query per distinct set of matched labels — 76
+    selectors over 4 sets: (environment), (direction, environment), (environment, status),
+    (environment, type)."""
     source = PrometheusSource(prometheus.url)
     dashboards = load_dashboard_files([REPO / "exports"])
-    validate(collect(dashboards), source, catalog, timedelta(days=7))
-    assert source.request_count == 3  # names, rules, one last-seen batch for the absent names
+    result = validate(collect(dashboards), source, catalog, timedelta(days=7))
+    assert source.request_count == 8
+    assert not [f for f in result.findings if f.check in ("metric/no-matching-series", "metric/label-missing",
+                                                          "metric/rate-on-gauge", "metric/counter-without-rate")]
 
 
 def test_prometheus_down_is_unknown_exit_2_never_missing():

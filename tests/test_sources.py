@@ -14,14 +14,16 @@ from prometheus_harness import PrometheusServer, free_port
 
 from vertice_obs.errors import VobsError
 from vertice_obs.metrics.catalog import load_catalog
+from vertice_obs.metrics.evidence import (
+    CatalogSource,
+    NameSnapshot,
+    SourceUnavailable,
+    gather,
+)
 from vertice_obs.metrics.prometheus import (
     LAST_SEEN_STEP,
     PRESENT_WINDOW,
-    CatalogSource,
-    NameSnapshot,
     PrometheusSource,
-    SourceUnavailable,
-    gather,
     redact,
 )
 from vertice_obs.simulator import Simulator

@@ -13,9 +13,9 @@ from vertice_obs.chaos.scenario import Run
 from vertice_obs.finding import Finding, Location, Severity
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import classify
+from vertice_obs.metrics.evidence import MetricSource, gather
 from vertice_obs.metrics.extract import uses_of
 from vertice_obs.metrics.inventory import Query
-from vertice_obs.metrics.prometheus import MetricSource, gather
 
 # Outcomes that leave a probe without data.
 BLOCKING = {"metric/missing", "metric/disappeared", "metric/recording-rule", "metric/unknown", "promql/parse"}

@@ -32,7 +32,8 @@ from vertice_obs.guard.secrets import redact_text, redact_url
 from vertice_obs.guard.text import strict_json
 from vertice_obs.guard.urls import ServerURL
 from vertice_obs.guard.urls import parse as parse_url
-from vertice_obs.metrics.prometheus import PrometheusSource, SourceUnavailable
+from vertice_obs.metrics.evidence import SourceUnavailable
+from vertice_obs.metrics.prometheus import PrometheusSource
 
 PHASES = ("baseline", "fault", "recover")
 TARGET_MAX_BYTES = 1024 * 1024  # an inject/revert answer is a status, not a payload

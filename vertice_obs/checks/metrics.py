@@ -36,6 +36,27 @@ _register("metric/intentionally-absent", Severity.INFO,
 _register("metric/unknown", Severity.WARNING,
           "The metric source could not be asked (Prometheus unreachable or answering errors): existence "
           "is unknown, never reported as missing. `vobs validate` exits 2.")
+_register("metric/label-missing", Severity.WARNING,
+          "A selector matches on a label that no series of the metric carries (`environment` on a metric "
+          "that never had it), so the panel shows No data. Says which labels the metric has. A matcher "
+          "that matches the empty string (`x=\"\"`, `x=~\".*\"`, `x!=\"v\"`) also matches series without "
+          "the label, as in PromQL, and is not reported.")
+_register("metric/no-matching-series", Severity.WARNING,
+          "A selector's matcher matches no value the metric's series carry (`environment=\"prod\"` where "
+          "only dev and staging exist), or each matcher matches some series but no series matches all: "
+          "the panel shows No data. Names the values that exist. Judged after variable interpolation "
+          "with the variables' current values; a value a variable leaves unknown is not judged.")
+_register("variable/option-no-data", Severity.WARNING,
+          "One option of a custom or query variable (as saved in the dashboard) leaves panels empty: a "
+          "reader who picks it sees No data. One finding per option, naming how many panels it empties.")
+_register("metric/rate-on-gauge", Severity.WARNING,
+          "rate(), irate() or increase() over a gauge: they assume a counter (monotonic, with resets), so "
+          "the panel shows noise. The type comes from the source's /api/v1/metadata, else the catalog's "
+          "`type`, and the message says which.")
+_register("metric/counter-without-rate", Severity.WARNING,
+          "A counter shown or aggregated without rate() or increase(): the panel draws an ever-growing "
+          "total that resets on restarts. Counting series (count, group), timestamps, resets() and "
+          "changes() are fine. Type from metadata, else the catalog, else naming (_total).")
 _register("source/degraded", Severity.INFO,
           "The metric source lacks a capability some checks need (a Prometheus-compatible backend that "
           "serves part of the API: no /api/v1/rules, no series history). Only those checks are degraded — "

@@ -52,7 +52,8 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
     from vertice_obs.chaos.preflight import blocking, preflight
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.metrics.catalog import load_catalog
-    from vertice_obs.metrics.prometheus import CatalogSource, PrometheusSource
+    from vertice_obs.metrics.evidence import CatalogSource
+    from vertice_obs.metrics.prometheus import PrometheusSource
 
     project = project_of(ctx, prometheus_url=prometheus_url)
     run = load_run(run_file, project.display(run_file))

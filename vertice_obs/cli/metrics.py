@@ -36,7 +36,8 @@ from vertice_obs.output import findings_json, findings_sarif, findings_text
 def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str | None, lookback: timedelta,
                 show_progress: bool | None, timeout: float):
     from vertice_obs.metrics.catalog import load_catalog
-    from vertice_obs.metrics.prometheus import CatalogSource, PrometheusSource
+    from vertice_obs.metrics.evidence import CatalogSource
+    from vertice_obs.metrics.prometheus import PrometheusSource
     from vertice_obs.metrics.validation import (
         collect,
         load_dashboard_files,

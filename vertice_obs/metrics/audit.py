@@ -14,8 +14,8 @@ from vertice_obs.guard.text import strict_json
 from vertice_obs.metrics.catalog import MetricCatalog
 
 # Most actionable first.
-STATUS_ORDER = ("missing", "disappeared", "recording-rule", "unknown", "fallback-only", "intentionally-absent",
-                "present")
+STATUS_ORDER = ("missing", "disappeared", "recording-rule", "label-missing", "no-matching-series", "unknown",
+                "fallback-only", "intentionally-absent", "present")
 
 
 def status_of(f: Finding) -> str:

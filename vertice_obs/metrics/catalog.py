@@ -32,6 +32,7 @@ class MetricSpec:
     buckets: tuple[float, ...] = ()
     value_range: tuple[float, float] | None = None
     line: int | None = None
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()  # label → the values its series may carry
 
     @property
     def series(self) -> tuple[str, ...]:
@@ -48,6 +49,14 @@ class MetricCatalog:
     file: str
     metrics: tuple[MetricSpec, ...]
     common_labels: tuple[str, ...] = ()
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()  # for every metric, unless it says otherwise
+
+    def label_values(self, spec: MetricSpec) -> dict[str, tuple[str, ...]]:
+        """The values each label of `spec` may carry, as far as the catalog lists them."""
+        return {**dict(self.values), **dict(spec.values)}
+
+    def carried_labels(self, spec: MetricSpec) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.common_labels, *spec.labels)))
 
     def series_names(self) -> frozenset[str]:
         """Every series name the catalog promises, histogram series included."""
@@ -87,6 +96,7 @@ def load_catalog(path: Path | str, display: str | None = None) -> MetricCatalog:
             buckets=tuple(raw.get("buckets", ())),
             value_range=tuple(raw["range"]) if "range" in raw else None,
             line=doc.line(("metrics", index)),
+            values=_values(raw.get("values")),
         )
         for series in spec.series:
             if series in seen:
@@ -95,4 +105,8 @@ def load_catalog(path: Path | str, display: str | None = None) -> MetricCatalog:
             seen[series] = spec.line
         metrics.append(spec)
     return MetricCatalog(file=doc.file, metrics=tuple(metrics),
-                         common_labels=tuple(doc.data.get("common_labels", ())))
+                         common_labels=tuple(doc.data.get("common_labels", ())), values=_values(doc.data.get("values")))
+
+
+def _values(raw: dict | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(sorted((label, tuple(str(v) for v in values)) for label, values in (raw or {}).items()))

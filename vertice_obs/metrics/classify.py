@@ -8,6 +8,7 @@ it yet; only an `or` fallback of a present alternative; intentionally absent (`o
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
@@ -18,7 +19,7 @@ from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.regex import RegexError, matcher
 
 # Capabilities of a metric source that can be missing without making every metric unknown.
-RULES, LAST_SEEN = "recording rules", "last-seen history"
+RULES, LAST_SEEN, TYPES = "recording rules", "last-seen history", "metric types"
 
 # Roles a metric reference plays in its query (set by extraction).
 REQUIRED, FALLBACK, OPTIONAL = "required", "fallback", "optional"
@@ -35,6 +36,8 @@ class MetricUse:
     role: str = REQUIRED
     alternatives: tuple[str, ...] = ()  # for a fallback: the other names of its `or`
     reason: str = ""  # for an optional reference: why it may be absent
+    under: str = ""  # the innermost function or aggregation around it ("rate", "sum", "")
+    ranged: bool = False  # a range selector (`x[5m]`)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Evidence:
     # Capabilities the source lacks (a Prometheus-compatible backend serving part of the API):
     # (capability, why). Only the checks that need one are degraded; each is said once.
     degraded: tuple[tuple[str, str], ...] = ()
+    metadata: Mapping[str, str] = field(default_factory=dict)  # metric family → type, from the source
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
@@ -71,7 +75,7 @@ def classify(uses: Iterable[MetricUse], evidence: Evidence, catalog: MetricCatal
     said = [finding("source/degraded", f"{evidence.source}: {capability} could not be checked: {why}",
                     Location(file=None), capability=capability)
             for capability, why in evidence.degraded]
-    return said + [finding("promql/parse", f"name pattern {u.metric!r} is not a regex Prometheus accepts (RE2): "
+    return said + _type_findings(uses, evidence, present, catalog) + [finding("promql/parse", f"name pattern {u.metric!r} is not a regex Prometheus accepts (RE2): "
                                            f"{invalid[u.metric]}", u.location, query=u.query, metric=u.metric)
                    if u.metric in invalid else _classify_one(u, evidence, present, catalog) for u in uses]
 
@@ -131,7 +135,7 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
                        f"{shown} is produced by recording rule {rule_name!r}{where} but has no series yet{state}: "
                        f"check that the rule's inputs exist", use.location, rule=rule_name, **extra)
     severity = Severity.ERROR if required else Severity.WARNING
-    hint = _hint(name, spec, catalog)
+    hint = _hint(name, spec, catalog) + _did_you_mean(name, ev.names or frozenset())
     seen = ev.last_seen.get(name)
     if seen is not None:
         ago = _human(ev.now - seen)
@@ -157,6 +161,72 @@ def _hint(name: str, spec, catalog: MetricCatalog | None) -> str:
     if spec is not None and spec.required:
         return f" — required by the catalog ({catalog.file}:{spec.line}, owner {spec.owner})"
     return ""
+
+
+_RATE_FUNCTIONS = {"rate", "irate", "increase"}
+# Where a raw counter is fine: counting series, timestamps, resets, presence.
+_RAW_COUNTER_OK = {"count", "group", "count_values", "timestamp", "changes", "resets", "absent", "absent_over_time",
+                   "present_over_time", "count_over_time", "last_over_time"}
+_SERIES_SUFFIXES = ("_total", "_bucket", "_count", "_sum")
+
+
+def metric_type(name: str, metadata: Mapping[str, str], catalog: MetricCatalog | None) -> tuple[str, str] | None:
+    """(type, where it came from) for a series name: the source's metadata, else the catalog, else
+    naming conventions. A histogram's or summary's `_bucket`/`_count`/`_sum` series are counters."""
+    base = next((name.removesuffix(s) for s in _SERIES_SUFFIXES if name.endswith(s)), None)
+    known = metadata.get(name) or (metadata.get(base) if base else None)
+    if known:
+        return ("counter" if known in ("histogram", "summary") and base else known), "Prometheus' metadata"
+    spec = catalog.family_of(name) if catalog else None
+    if spec is not None:
+        series_of_family = spec.type in ("histogram", "summary") and name != spec.name
+        return ("counter" if series_of_family else spec.type), f"the catalog ({catalog.file}:{spec.line})"
+    if name.endswith(_SERIES_SUFFIXES):
+        return "counter", f"naming convention ({next(s for s in _SERIES_SUFFIXES if name.endswith(s))})"
+    return None
+
+
+def _type_findings(uses: list[MetricUse], ev: Evidence, present: Mapping[str, bool],
+                   catalog: MetricCatalog | None) -> list[Finding]:
+    """rate()/irate()/increase() over a gauge, and a counter shown or aggregated without them."""
+    out, said = [], set()
+    for use in uses:
+        if use.is_pattern or use.role == OPTIONAL or not present.get(use.metric) or (use.metric, use.location) in said:
+            continue
+        typed = metric_type(use.metric, ev.metadata, catalog)
+        if typed is None:
+            continue
+        kind, source = typed
+        if use.under in _RATE_FUNCTIONS and kind == "gauge":
+            out.append(finding("metric/rate-on-gauge", f"{use.under}() over {use.metric}, a gauge (type from "
+                               f"{source}): {use.under} is for counters; a gauge is shown as it is, or with deriv()"
+                               " or delta() for its change", use.location, metric=use.metric, query=use.query))
+        elif kind == "counter" and not use.ranged and use.under not in _RAW_COUNTER_OK:
+            shown = f"{use.under}() of " if use.under else ""
+            out.append(finding("metric/counter-without-rate", f"{shown}{use.metric}, a counter (type from {source}), "
+                               f"without rate() or increase(): the panel draws an ever-growing total; did you mean "
+                               f"rate({use.metric}[$__rate_interval])?", use.location, metric=use.metric,
+                               query=use.query))
+        else:
+            continue
+        said.add((use.metric, use.location))
+    return out
+
+
+def _did_you_mean(name: str, names: frozenset[str]) -> str:
+    """A hint from the names that do exist: the usual slips first, then a close name."""
+    if not names:
+        return ""
+    if f"{name}_total" in names:
+        return f"; did you mean {name}_total? (counters are exposed with _total)"
+    if name.endswith("_total") and name.removesuffix("_total") in names:
+        return f"; did you mean {name.removesuffix('_total')}? (it is exposed without _total)"
+    if f"{name}_bucket" in names:
+        return f"; {name} is a histogram: did you mean {name}_bucket (for histogram_quantile), _sum or _count?"
+    prefix = name.split("_", 1)[0] + "_"
+    candidates = [n for n in names if n.startswith(prefix)] if "_" in name else list(names)
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.85)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _rule_attr(rule: Any, key: str) -> Any:

@@ -7,7 +7,7 @@ absence: `x or vector(0)`, the right side of `unless`, the argument of `absent()
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Hashable, Iterable, Mapping
 
@@ -17,8 +17,9 @@ from vertice_obs.checks import finding
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
-from vertice_obs.metrics.interpolate import Variable, interpolate
+from vertice_obs.metrics.interpolate import PLACEHOLDER, Variable, interpolate
 from vertice_obs.metrics.inventory import Query
+from vertice_obs.metrics.series import LabelMatcher, Selector, SelectorUse
 
 _ABSENT_FUNCTIONS = {"absent", "absent_over_time"}
 
@@ -30,6 +31,14 @@ class MetricRef:
     role: str = REQUIRED
     alternatives: tuple[str, ...] = ()
     reason: str = ""
+    # The selector's label matchers (not `__name__`), for series-level checks; not part of the
+    # name-level identity, so `extract` still de-duplicates by name and role.
+    matchers: tuple[LabelMatcher, ...] = field(default=(), compare=False)
+    # The innermost function or aggregation around the selector ("rate", "sum", "" at the top or
+    # under an operator) and whether it is a range selector: for the type checks (rate over a
+    # gauge, a counter shown raw).
+    under: str = field(default="", compare=False)
+    ranged: bool = field(default=False, compare=False)
 
 
 class ParseError(ValueError):
@@ -116,16 +125,17 @@ def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> lis
     if isinstance(node, pp.VectorSelector):
         return _selector(node, role, reason, patterns)
     if isinstance(node, pp.MatrixSelector):
-        return _refs(node.vector_selector, role, reason, patterns)
+        return [replace(r, ranged=True) for r in _refs(node.vector_selector, role, reason, patterns)]
     if isinstance(node, (pp.SubqueryExpr, pp.ParenExpr, pp.UnaryExpr)):
         return _refs(node.expr, role, reason, patterns)
     if isinstance(node, pp.AggregateExpr):
         refs = _refs(node.expr, role, reason, patterns)
-        return refs + (_refs(node.param, role, reason, patterns) if node.param is not None else [])
+        refs += _refs(node.param, role, reason, patterns) if node.param is not None else []
+        return _inside(refs, str(node.op))
     if isinstance(node, pp.Call):
         if node.func.name in _ABSENT_FUNCTIONS:
             return [r for a in node.args for r in _refs(a, OPTIONAL, f"argument of {node.func.name}()", patterns)]
-        return [r for a in node.args for r in _refs(a, role, reason, patterns)]
+        return _inside([r for a in node.args for r in _refs(a, role, reason, patterns)], node.func.name)
     if isinstance(node, pp.BinaryExpr):
         op = str(node.op).strip().lower()
         if op == "or":
@@ -135,6 +145,11 @@ def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> lis
                     + _refs(node.rhs, OPTIONAL, "right side of `unless`", patterns))
         return _refs(node.lhs, role, reason, patterns) + _refs(node.rhs, role, reason, patterns)
     return []  # number and string literals
+
+
+def _inside(refs: list[MetricRef], name: str) -> list[MetricRef]:
+    """Record `name` as the innermost function around refs that have none yet."""
+    return [r if r.under else replace(r, under=name) for r in refs]
 
 
 def _or_chain(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> list[MetricRef]:
@@ -163,12 +178,27 @@ def _or_chain(node: Any, role: str, reason: str, patterns: Mapping[str, str]) ->
     return out
 
 
+_OPS = {"equal": "=", "notequal": "!=", "re": "=~", "notre": "!~"}
+
+
+def _label_matchers(node: Any) -> tuple[LabelMatcher, ...]:
+    """The selector's label matchers, unless it uses `or` between matcher groups (not judged)."""
+    if node.matchers.or_matchers:
+        return ()
+    out = []
+    for m in node.matchers.matchers:
+        op = _OPS.get(str(m.op).rsplit(".", 1)[-1].lower())
+        if m.name != "__name__" and op:
+            out.append(LabelMatcher(m.name, op, m.value))
+    return tuple(out)
+
+
 def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> list[MetricRef]:
     if node.name:
         # The parser rejects a name given twice, so with a name there is no __name__ matcher.
         if node.name in patterns:
             return [MetricRef(patterns[node.name], True, role, (), reason)]
-        return [MetricRef(node.name, False, role, (), reason)]
+        return [MetricRef(node.name, False, role, (), reason, _label_matchers(node))]
     refs = []
     groups = [node.matchers.matchers] + list(node.matchers.or_matchers or [])
     for matchers in groups:
@@ -177,10 +207,26 @@ def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str]) ->
                 continue
             op = str(m.op).rsplit(".", 1)[-1].lower()
             if op == "equal":
-                refs.append(MetricRef(m.value, False, role, (), reason))
+                refs.append(MetricRef(m.value, False, role, (), reason, _label_matchers(node)))
             elif op == "re":
                 refs.append(MetricRef(m.value, True, role, (), reason))
     return refs
+
+
+@lru_cache(maxsize=65536)
+def selectors(text: str) -> tuple[Selector, ...]:
+    """The vector selectors of one interpolated query that must select something for the panel to
+    show data: required (not an `or` fallback, not allowed to be absent), a plain metric name, and
+    at least one label matcher. Raises `ParseError` like `extract`."""
+    check_query_shape(text)
+    try:
+        refs = _refs(pp.parse(text), REQUIRED, "", {})
+    except (ValueError, RuntimeError) as exc:
+        raise ParseError(str(exc)) from None
+    except RecursionError:
+        raise ParseError("query is nested too deeply to inspect") from None
+    judged = (Selector(r.metric, r.matchers) for r in refs if r.role == REQUIRED and not r.is_pattern and r.matchers)
+    return tuple(dict.fromkeys(judged))
 
 
 # --- queries → uses ----------------------------------------------------------------------------------
@@ -230,8 +276,8 @@ def _parse_finding(query: Query, exc: ParseError, text: str) -> Finding:
 
 
 def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:
-    return [MetricUse(r.metric, query.location, query.expr, r.is_pattern, r.role, r.alternatives, r.reason)
-            for r in refs]
+    return [MetricUse(r.metric, query.location, query.expr, r.is_pattern, r.role, r.alternatives, r.reason,
+                      r.under, r.ranged) for r in refs]
 
 
 def variables_key(variables: Mapping[str, Variable]) -> Hashable:
@@ -311,14 +357,34 @@ def _mask_strings(expr: str) -> tuple[str, list[str]] | None:
     return "".join(out), literals
 
 
-def uses_of_dashboard(dashboard: dict[str, Any], queries: Iterable[Query],
-                      variables: Mapping[str, Variable]) -> tuple[list[MetricUse], list[Finding]]:
-    uses, findings = [], []
-    for q in queries:
-        u, f = uses_of(q, variables)
-        uses.extend(u)
-        findings.extend(f)
-    return uses, findings
+def selector_uses(query: Query, variables: Mapping[str, Variable],
+                  option: tuple[str, str] | None = None) -> list[SelectorUse]:
+    """The selectors of one inventoried query that series-level checks judge (see `selectors`).
+
+    Matchers whose value a variable left unknown (a placeholder) are not judged: nothing is known
+    about them, so nothing is said. A query that does not parse has its finding from `uses_of`."""
+    expr = query.expr
+    if query.kind == "variable":
+        expr = _variable_promql(expr)
+        if expr is None or expr.startswith("\x00"):
+            return []
+    try:
+        check_query_shape(expr)
+        found = selectors(interpolate(expr, variables).text)
+    except ParseError:
+        return []
+    out = []
+    for selector in found:
+        known = tuple(m for m in selector.matchers if not _unknown_value(m.value))
+        if known:
+            out.append(SelectorUse(Selector(selector.metric, known), query.location, query.expr, option))
+    return out
+
+
+def _unknown_value(value: str) -> bool:
+    """A placeholder for a variable with no known value, or a variable never defined (left as `$x`,
+    as Grafana leaves it — the undefined-variable lint's finding, not this one's)."""
+    return PLACEHOLDER in value or "vobs_var_" in value or "$" in value or "[[" in value
 
 
 def _variable_promql(query: str) -> str | None:

@@ -81,6 +81,20 @@ def variables_from_dashboard(dashboard: Mapping[str, Any]) -> dict[str, Variable
     return out
 
 
+def variable_options(dashboard: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The options a reader can pick for each custom or query variable, as saved in the dashboard
+    (not "All"): each is checked on its own, since any of them can be the one on screen."""
+    out: dict[str, tuple[str, ...]] = {}
+    for v in (dashboard.get("templating") or {}).get("list") or []:
+        if not isinstance(v, dict) or v.get("type") not in ("custom", "query") or not isinstance(v.get("name"), str):
+            continue
+        values = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict)]
+        values = [str(x) for x in values if isinstance(x, (str, int, float)) and x not in ("$__all", "")]
+        if values:
+            out[v["name"]] = tuple(dict.fromkeys(values))
+    return out
+
+
 def interpolate(expr: str, variables: Mapping[str, Variable] | None = None) -> Interpolated:
     return _Interpolator(expr, variables or {}).run()
 

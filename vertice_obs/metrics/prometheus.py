@@ -1,10 +1,11 @@
-"""Metric sources: where "does this metric exist?" is answered. One small interface, two sources.
+"""`PrometheusSource`: a live Prometheus, or anything speaking its HTTP API, as a metric source.
 
-`gather` asks a source for everything a validation run needs, in a fixed, small number of
+`evidence.gather` asks it for everything a validation run needs, in a fixed, small number of
 requests — whatever the number of dashboards and queries:
   1. all metric names present now           (one request)
   2. recording rules and their outputs       (one request)
   3. last-seen times of the absent names     (two requests, one if none was seen in the lookback)
+  4. the label values selectors match on     (one request per distinct set of matched labels)
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from vertice_obs.errors import VobsError, redact
+from vertice_obs.errors import redact
 from vertice_obs.guard.http import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
@@ -31,8 +31,14 @@ from vertice_obs.guard.http import (
 )
 from vertice_obs.guard.secrets import redact_text, register, register_url
 from vertice_obs.guard.urls import parse as parse_url
-from vertice_obs.metrics.catalog import MetricCatalog
-from vertice_obs.metrics.classify import LAST_SEEN, RULES, Evidence
+from vertice_obs.metrics.evidence import (
+    DEFAULT_LOOKBACK,
+    CapabilityMissing,
+    NameSnapshot,
+    RuleInfo,
+    SourceUnavailable,
+)
+from vertice_obs.metrics.series import LabelTable, table_from_series
 
 # "Present now" = had samples in the last PRESENT_WINDOW. Prometheus answers label-value queries at
 # block granularity: the head block (the last ~2–3 h) is listed whole, older persisted blocks only
@@ -40,7 +46,6 @@ from vertice_obs.metrics.classify import LAST_SEEN, RULES, Evidence
 # is dropping names that vanished before the head. 10 minutes, not less: a slow target (scrape
 # interval up to a few minutes) whose last samples sit in a just-compacted block still counts.
 PRESENT_WINDOW = timedelta(minutes=10)
-DEFAULT_LOOKBACK = timedelta(days=7)
 # Last-seen subquery step, equal to Prometheus' default lookback delta (5m): a last sample not followed
 # by a staleness marker stays visible until the next step, so its own time is found exactly; one
 # that is (a target went away) is found to within one step, early. 2,016 points a series over 7
@@ -49,110 +54,6 @@ LAST_SEEN_STEP = timedelta(minutes=5)
 # Last-seen requests are POSTed (no URL length limit); this bounds one request body (~2,000 names).
 _MAX_QUERY_CHARS = 100_000
 _T = TypeVar("_T")
-
-
-class SourceUnavailable(VobsError):
-    """The source could not answer: metrics are "unknown", never "missing"."""
-
-
-class CapabilityMissing(SourceUnavailable):
-    """The source answered that it does not serve this endpoint (404, 405, 501): a backend that
-    implements part of Prometheus' API. Only the checks that need it are degraded."""
-
-
-class NameSnapshot(frozenset):
-    """The metric names a source holds now: a frozenset, plus when and over what window it was taken."""
-
-    at: datetime | None
-    window: timedelta | None
-
-    def __new__(cls, names: Iterable[str] = (), at: datetime | None = None, window: timedelta | None = None):
-        snapshot = super().__new__(cls, names)
-        snapshot.at, snapshot.window = at, window
-        return snapshot
-
-    def __reduce__(self):
-        return (NameSnapshot, (frozenset(self), self.at, self.window))
-
-
-@dataclass(frozen=True)
-class RuleInfo:
-    """A recording rule, as `/api/v1/rules` describes it."""
-
-    name: str  # the output metric name
-    expr: str
-    group: str
-    file: str
-    health: str  # "ok", "err" or "unknown" (not evaluated yet)
-    last_evaluation: datetime | None = None
-    last_error: str = ""
-
-
-class MetricSource(Protocol):
-    description: str
-
-    def names(self) -> NameSnapshot: ...
-
-    def rules(self) -> dict[str, RuleInfo]: ...
-
-    def last_seen(self, names: Iterable[str], lookback: timedelta) -> dict[str, datetime | None]: ...
-
-
-def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta = DEFAULT_LOOKBACK,
-           now: datetime | None = None) -> Evidence:
-    """Everything classification needs from `source`, each capability asked once.
-
-    Metric names are required: without them every metric is unknown. Recording rules and the
-    last-seen history are not: a Prometheus-compatible backend may lack them (Thanos or Mimir
-    without a ruler, a proxy that forwards only queries) — it answers 404, 405 or 501 — and then only
-    the checks that need them are degraded, with the reason said once. Any other failure (a 5xx,
-    a timeout, an answer of the wrong shape) still makes every metric unknown: never a guess."""
-    now = now or datetime.now(timezone.utc)
-    try:
-        names = source.names()
-    except SourceUnavailable as exc:
-        return Evidence(source=source.description, names=None, error=str(exc), lookback=lookback, now=now)
-    degraded: list[tuple[str, str]] = []
-    try:
-        rules = source.rules()
-    except CapabilityMissing as exc:
-        rules = {}
-        degraded.append((RULES, f"{_reason(exc, source)}; metrics produced by recording rules are judged "
-                                "like any other"))
-    absent = sorted(set(referenced) - names)
-    seen: dict[str, datetime | None] = {}
-    if absent:
-        try:
-            seen = source.last_seen(absent, lookback)
-        except CapabilityMissing as exc:
-            degraded.append((LAST_SEEN, f"{_reason(exc, source)}; absent metrics cannot be told apart into "
-                                        "missing and disappeared"))
-    return Evidence(source=source.description, names=frozenset(names), rules=rules, last_seen=seen,
-                    lookback=lookback, now=now, degraded=tuple(degraded))
-
-
-def _reason(exc: SourceUnavailable, source: MetricSource) -> str:
-    """A capability's failure without the source's name (the finding names the source once)."""
-    text = str(exc)
-    prefix = getattr(source, "description", "")
-    return text[len(prefix):].lstrip(" :") if prefix and text.startswith(prefix) else text
-
-
-class CatalogSource:
-    """The offline source: the catalog's promise of which series exist (histograms expanded)."""
-
-    def __init__(self, catalog: MetricCatalog):
-        self.catalog = catalog
-        self.description = f"the metric catalog {catalog.file}"
-
-    def names(self) -> NameSnapshot:
-        return NameSnapshot(self.catalog.series_names())
-
-    def rules(self) -> dict[str, RuleInfo]:
-        return {}
-
-    def last_seen(self, names: Iterable[str], lookback: timedelta = DEFAULT_LOOKBACK) -> dict[str, datetime | None]:
-        return {n: None for n in names}
 
 
 class _ErrorAnswer(Exception):
@@ -289,6 +190,39 @@ class PrometheusSource:
             except (KeyError, TypeError):
                 raise self._not_prometheus("unexpected /api/v1/series answer") from None
         return found
+
+    def label_tables(self, labels: tuple[str, ...], names: Iterable[str]) -> dict[str, LabelTable]:
+        """For each name, the distinct values of `labels` its series carry now — ONE instant query per
+        ~2,000 names: `count by (__name__, l1, …) ({__name__=~"a|b|…"})`. A series without a label is
+        grouped under "", exactly as PromQL reads a missing label. Names without series are absent."""
+        by = ", ".join(["__name__", *labels])
+        rows: dict[str, list[dict[str, str]]] = {}
+        for regex in _batches([re.escape(n) for n in sorted(set(names))], "|", _MAX_QUERY_CHARS):
+            query = f'count by ({by}) ({{__name__=~"{_promql_string(regex)}"}})'
+            data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": query}))
+            try:
+                for row in data["result"]:
+                    rows.setdefault(row["metric"]["__name__"], []).append(row["metric"])
+            except (KeyError, TypeError, AttributeError):
+                raise self._not_prometheus("unexpected /api/v1/query answer") from None
+        return {name: table_from_series(name, labels, series) for name, series in rows.items()}
+
+    def metadata(self) -> dict[str, str]:
+        """ONE request: `/api/v1/metadata`; metric family → its type ("counter", "gauge", …)."""
+        data = self._call(lambda: self._api("GET", "/api/v1/metadata"))
+        if not isinstance(data, dict):
+            raise self._not_prometheus("metadata is not an object")
+        return {name: str(entries[0].get("type", "")) for name, entries in data.items()
+                if isinstance(entries, list) and entries and isinstance(entries[0], dict)}
+
+    def label_names(self, name: str) -> list[str]:
+        """ONE request: the label names the series of `name` carry now (`/api/v1/labels?match[]=…`)."""
+        end = self.now()
+        params = {"match[]": f'{{__name__="{_promql_string(name)}"}}', "start": _ts(end - self.window), "end": _ts(end)}
+        values = self._call(lambda: self._api("GET", "/api/v1/labels", params=params))
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise self._not_prometheus("label names are not a list of strings")
+        return sorted(v for v in values if v != "__name__")
 
     def query_range(self, query: str, start: datetime, end: datetime, step: str) -> list[dict[str, Any]]:
         """ONE request: `/api/v1/query_range`; the matrix rows (`metric`, `values`)."""

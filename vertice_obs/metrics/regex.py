@@ -39,3 +39,4 @@ def matcher(pattern: str) -> Callable[[str], bool]:
         raise RegexError(f"pattern is {len(pattern):,} characters (at most {MAX_PATTERN:,})")
     compiled = _compiled(pattern)
     return lambda value: compiled.search(value) is not None
+

@@ -23,10 +23,15 @@ from vertice_obs.finding import Finding, Location
 from vertice_obs.located_yaml import decode_text, parse_json
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify
-from vertice_obs.metrics.extract import uses_of, variables_key
-from vertice_obs.metrics.interpolate import variables_from_dashboard
+from vertice_obs.metrics.evidence import MetricSource, gather, judge_selectors
+from vertice_obs.metrics.extract import selector_uses, uses_of, variables_key
+from vertice_obs.metrics.interpolate import (
+    Variable,
+    variable_options,
+    variables_from_dashboard,
+)
 from vertice_obs.metrics.inventory import dashboard_uid, inventory, sanitize
-from vertice_obs.metrics.prometheus import MetricSource, gather
+from vertice_obs.metrics.series import SelectorUse
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Collected:
     findings: list[Finding]
     queries: int
     dashboards: int
+    selectors: list[SelectorUse] = field(default_factory=list)  # for series-level checks
 
 
 @dataclass
@@ -118,28 +124,50 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     `share_shapes=False` parses every query in full, for benchmarks that want the worst case."""
     uses: list[MetricUse] = []
     findings: list[Finding] = []
+    selectors: list[SelectorUse] = []
     queries = count = 0
     for dashboard in dashboards:
         count += 1
         found, infos = inventory(dashboard.model, dashboard.file)
         findings.extend(infos)
-        variables = variables_from_dashboard(sanitize(dashboard.model)[0])
+        model = sanitize(dashboard.model)[0]
+        variables = variables_from_dashboard(model)
+        options = variable_options(model)
         key = variables_key(variables) if share_shapes else None
         for query in found:
             queries += 1
             u, f = uses_of(query, variables, key)
             uses.extend(u)
             findings.extend(f)
+            if not f:
+                selectors.extend(selector_uses(query, variables))
+                selectors.extend(_option_uses(query, variables, options))
         if on_dashboard:
             on_dashboard(dashboard.file)
-    return Collected(uses, findings, queries, count)
+    return Collected(uses, findings, queries, count, selectors)
+
+
+def _option_uses(query, variables: dict[str, Variable], options: dict[str, tuple[str, ...]]) -> list[SelectorUse]:
+    """The query's selectors under each option of each variable it uses (other than the current one)."""
+    out = []
+    for name, values in options.items():
+        if f"${name}" not in query.expr and f"${{{name}" not in query.expr and f"[[{name}" not in query.expr:
+            continue
+        current = variables.get(name)
+        for value in values:
+            if current is not None and current.values == (value,):
+                continue  # judged already, as the current value
+            chosen = {**variables, name: Variable(name, (value,))}
+            out.extend(selector_uses(query, chosen, (name, value)))
+    return out
 
 
 def validate(collected: Collected, source: MetricSource, catalog: MetricCatalog | None,
              lookback: timedelta) -> ValidationResult:
     referenced = {u.metric for u in collected.uses if not u.is_pattern}
     evidence = gather(source, referenced, lookback)
-    findings = collected.findings + classify(collected.uses, evidence, catalog)
+    findings = (collected.findings + classify(collected.uses, evidence, catalog)
+                + judge_selectors(source, collected.selectors, evidence))
     return ValidationResult(findings, evidence, collected.queries, collected.dashboards, len(collected.uses))
 
 

@@ -1,0 +1,72 @@
+"""Series-level judgement follows PromQL's matcher semantics (issue 10). Pure, table-driven."""
+
+from __future__ import annotations
+
+import pytest
+
+from vertice_obs.metrics.series import LabelMatcher, Selector, judge, table_from_series
+
+SERIES = [
+    {"environment": "dev", "service_name": "core", "skill_name": "grasp"},
+    {"environment": "staging", "service_name": "core", "skill_name": "plan"},
+    {"environment": "dev", "service_name": "edge"},  # no skill_name
+]
+TABLE_LABELS = ("environment", "service_name", "skill_name", "region")
+
+
+def sel(*matchers: tuple[str, str, str]) -> Selector:
+    return Selector("m", tuple(LabelMatcher(*m) for m in matchers))
+
+
+@pytest.mark.parametrize("matchers, expected", [
+    ([("environment", "=", "dev")], []),
+    ([("environment", "=", "prod")], ["metric/no-matching-series"]),
+    ([("environment", "!=", "dev")], []),
+    ([("environment", "=~", "dev|prod")], []),
+    ([("environment", "=~", "pro.*")], ["metric/no-matching-series"]),
+    ([("environment", "!~", "dev|staging")], ["metric/no-matching-series"]),
+    ([("region", "=", "eu")], ["metric/label-missing"]),
+    ([("region", "=", "")], []),  # matches the empty string: series without the label match
+    ([("region", "=~", ".*")], []),
+    ([("region", "!=", "eu")], []),  # "" != "eu": every series passes
+    ([("region", "=~", ".+")], ["metric/label-missing"]),
+    ([("skill_name", "=", "")], []),  # the edge series has no skill_name
+    ([("environment", "=", "staging"), ("service_name", "=", "edge")], ["metric/no-matching-series"]),
+    ([("environment", "=", "dev"), ("service_name", "=", "edge")], []),
+    ([("environment", "=", "prod"), ("region", "=", "eu")], ["metric/no-matching-series", "metric/label-missing"]),
+])
+def test_judge(matchers, expected):
+    selector = sel(*matchers)
+    table = table_from_series("m", selector.labels, SERIES)
+    assert [v.check for v in judge(selector, table)] == expected
+
+
+def test_the_message_names_the_values_that_exist():
+    selector = sel(("environment", "=", "prod"))
+    (verdict,) = judge(selector, table_from_series("m", selector.labels, SERIES))
+    assert verdict.message == 'environment="prod" matches no series of m: environment has dev, staging'
+
+
+def test_a_combination_that_no_single_series_has_says_so():
+    selector = sel(("environment", "=", "staging"), ("service_name", "=", "edge"))
+    (verdict,) = judge(selector, table_from_series("m", selector.labels, SERIES))
+    assert "no series matches all of them" in verdict.message
+
+
+def test_a_metric_without_series_is_not_judged_here():
+    selector = sel(("environment", "=", "prod"))
+    assert judge(selector, table_from_series("m", selector.labels, [])) == []
+
+
+def test_offline_tables_judge_only_what_the_catalog_lists():
+    from vertice_obs.metrics.series import catalog_table
+
+    env = sel(("environment", "=", "prod"))
+    listed = catalog_table("m", env.labels, ["environment"], {"environment": ["dev", "staging"]})
+    assert [v.check for v in judge(env, listed)] == ["metric/no-matching-series"]
+    unlisted = catalog_table("m", env.labels, ["environment"], {})
+    assert judge(env, unlisted) == []  # carried, values unknown: nothing can be said
+    region = sel(("region", "=", "eu"))
+    assert [v.check for v in judge(region, catalog_table("m", region.labels, ["environment"], {}))] == [
+        "metric/label-missing"]
+

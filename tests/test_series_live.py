@@ -1,0 +1,193 @@
+"""Series-level validation on the real backends (issue 10): which panels would show "No data", and why.
+
+Table-driven, the same cases against Debian's Prometheus and VictoriaMetrics (with vmalert), both
+scraping two simulators: `dev`/`maximus-core` and `staging`/`maximus-edge` (see conftest.py).
+False-positive cases — correct selectors, fallbacks, `unless`, `absent()`, `label_replace`,
+aggregation labels, recording rules with their own labels — must stay clean.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from conftest import RECORDED
+
+from vertice_obs.metrics.catalog import MetricCatalog, MetricSpec
+from vertice_obs.metrics.evidence import CatalogSource
+from vertice_obs.metrics.prometheus import PrometheusSource
+from vertice_obs.metrics.validation import collect, load_dashboard_files, validate
+
+LEVEL = "maximus_dopamine_level"
+SKILL = "maximus_skill_success_rate"
+NO_MATCH, LABEL_MISSING = "no-matching-series", "label-missing"
+
+# (case, query, variables (name → current value), the series-level checks expected, in order)
+CASES = [
+    ("correct selector", f'{LEVEL}{{environment="dev"}}', {}, []),
+    ("other correct selector", f'{LEVEL}{{environment="staging", service_name="maximus-edge"}}', {}, []),
+    ("value that does not exist", f'{LEVEL}{{environment="prod"}}', {}, [NO_MATCH]),
+    ("regex matching nothing", f'{LEVEL}{{environment=~"pro.*"}}', {}, [NO_MATCH]),
+    ("negative regex excluding all", f'{LEVEL}{{environment!~"dev|staging"}}', {}, [NO_MATCH]),
+    ("label never carried", 'rate(maximus_skill_executions_total{region="eu"}[5m])', {}, [LABEL_MISSING]),
+    ("empty matcher matches series without the label", f'{LEVEL}{{region=""}}', {}, []),
+    ("not-equal on a label never carried", f'{LEVEL}{{region!="eu"}}', {}, []),
+    ("dot-star on a label never carried", f'{LEVEL}{{region=~".*"}}', {}, []),
+    ("no series has both", f'{LEVEL}{{environment="staging", service_name="maximus-core"}}', {}, [NO_MATCH]),
+    ("unknown skill", f'{SKILL}{{skill_name="fly"}}', {}, [NO_MATCH]),
+    ("or fallback", f'{LEVEL}{{environment="prod"}} or {LEVEL}{{environment="dev"}}', {}, []),
+    ("or vector(0)", f'sum({LEVEL}{{environment="prod"}}) or vector(0)', {}, []),
+    ("unless", f'{LEVEL}{{environment="dev"}} unless {LEVEL}{{environment="prod"}}', {}, []),
+    ("absent()", f'absent({LEVEL}{{environment="prod"}})', {}, []),
+    ("label_replace", f'label_replace({LEVEL}{{environment="dev"}}, "region", "eu", "", "")', {}, []),
+    ("aggregation label", f'sum by (region) ({LEVEL}{{environment="dev"}})', {}, []),
+    ("recording rule, its own labels", f'{RECORDED}{{environment="staging"}}', {}, []),  # avg_over_time keeps them
+    ("recording rule, a value it lacks", f'{RECORDED}{{environment="prod"}}', {}, [NO_MATCH]),
+    ("variable: current value", f'{LEVEL}{{environment="$environment"}}', {"environment": "prod"}, [NO_MATCH]),
+    ("variable: current value exists", f'{LEVEL}{{environment="$environment"}}', {"environment": "dev"}, []),
+    ("variable: All", f'{LEVEL}{{environment=~"$environment"}}', {"environment": "$__all"}, []),
+    ("variable: multi-value", f'{LEVEL}{{environment=~"$environment"}}', {"environment": ["dev", "prod"]}, []),
+    ("variable: nothing known", f'{LEVEL}{{environment="$unknown"}}', {"unknown": None}, []),
+    ("variable: not defined", f'{LEVEL}{{environment="$undefined"}}', {}, []),  # a lint's business (#11)
+]
+
+
+def _dashboard(cases) -> dict:
+    templating = []
+    for name in sorted({n for _, _, variables, _ in cases for n in variables}):
+        templating.append({"type": "custom", "name": name, "current": {}, "options": [
+            {"value": "dev"}, {"value": "staging"}, {"value": "prod"}]})
+    panels = []
+    for i, (title, expr, variables, _) in enumerate(cases, 1):
+        panels.append({"id": i, "type": "timeseries", "title": title, "targets": [{"refId": "A", "expr": expr}]})
+    return {"uid": "series", "title": "Series", "panels": panels, "templating": {"list": templating}}
+
+
+def _one_dashboard_per_case(folder) -> None:
+    for i, case in enumerate(CASES):
+        model = _dashboard([case])
+        for variable in model["templating"]["list"]:
+            value = case[2][variable["name"]]
+            variable["current"] = {"value": value} if value is not None else {}
+            if value is None:
+                variable["options"] = []
+        model["uid"] = f"series-{i}"
+        (folder / f"case-{i}.json").write_text(json.dumps(model))
+
+
+@pytest.fixture(scope="module", params=["prometheus", "victoria"])
+def series_findings(request, tmp_path_factory, catalog):
+    backend = request.getfixturevalue(request.param)
+    folder = tmp_path_factory.mktemp("series")
+    _one_dashboard_per_case(folder)
+    source = PrometheusSource(backend.url)
+    result = validate(collect(load_dashboard_files([folder])), source, catalog, timedelta(days=7))
+    return result, source
+
+
+@pytest.mark.parametrize("title,query,variables,expected", CASES, ids=[c[0] for c in CASES])
+def test_series_level_checks(series_findings, title, query, variables, expected):
+    result, _ = series_findings
+    got = [f.check.split("/", 1)[1] for f in result.findings
+           if f.location.panel == title and f.check in ("metric/no-matching-series", "metric/label-missing")]
+    assert got == expected, [f.message for f in result.findings if f.location.panel == title]
+
+
+def test_messages_say_what_exists(series_findings):
+    result, _ = series_findings
+    by_panel = {f.location.panel: f.message for f in result.findings if f.check.startswith("metric/no-")
+                or f.check == "metric/label-missing"}
+    assert by_panel["value that does not exist"] == (
+        f'environment="prod" matches no series of {LEVEL}: environment has dev, staging')
+    assert "(its labels: environment, instance, job, mode, service_name, skill_name, status)" in by_panel[
+        "label never carried"]
+    assert "no series matches all of them" in by_panel["no series has both"]
+
+
+def test_requests_do_not_grow_with_queries(series_findings):
+    """names, rules, last seen (nothing absent here: none), metadata, one grouped query per distinct
+    label set, one label-name lookup for the one metric with a label-missing finding."""
+    result, source = series_findings
+    label_sets = {("environment",), ("region",), ("environment", "service_name"), ("skill_name",)}
+    assert source.request_count == 3 + len(label_sets) + 1
+
+
+def test_offline_the_catalog_values_drive_the_same_checks(tmp_path):
+    catalog = MetricCatalog("c.yaml", (MetricSpec(LEVEL, "gauge", "ratio", "h", "team"),),
+                            common_labels=("environment", "service_name"), values=(("environment", ("dev", "staging")),))
+    cases = [c for c in CASES[:7] if not c[2]]
+    (tmp_path / "d.json").write_text(json.dumps(_dashboard(cases)))
+    result = validate(collect(load_dashboard_files([tmp_path])), CatalogSource(catalog), catalog, timedelta(days=7))
+    got = {f.location.panel: f.check for f in result.findings if f.check.startswith(("metric/no-", "metric/label"))}
+    assert got == {"value that does not exist": "metric/no-matching-series",
+                   "regex matching nothing": "metric/no-matching-series",
+                   "negative regex excluding all": "metric/no-matching-series"}
+
+
+def test_each_option_of_a_variable_is_checked(tmp_path, prometheus):
+    """A reader can pick any option: the one that empties panels is named, once, with a count."""
+    panels = [{"id": i, "type": "timeseries", "title": f"Level {i}",
+               "targets": [{"refId": "A", "expr": f'{LEVEL}{{environment="$environment"}} * {i}'}]} for i in (1, 2)]
+    panels.append({"id": 3, "type": "stat", "title": "Unrelated", "targets": [{"refId": "A", "expr": LEVEL}]})
+    model = {"uid": "options", "title": "Options", "panels": panels, "templating": {"list": [
+        {"type": "custom", "name": "environment", "current": {"value": "dev"},
+         "options": [{"value": "dev"}, {"value": "staging"}, {"value": "prod"}, {"value": "$__all"}]}]}}
+    (tmp_path / "options.json").write_text(json.dumps(model))
+    result = validate(collect(load_dashboard_files([tmp_path])), PrometheusSource(prometheus.url), None,
+                      timedelta(days=7))
+    options = [f for f in result.findings if f.check == "variable/option-no-data"]
+    assert [f.message for f in options] == [
+        "the 'prod' option of $environment shows No data on 2 panels: 'Level 1', 'Level 2' "
+        f'(e.g. {LEVEL}{{environment="prod"}})']
+    assert str(options[0].location).startswith(f"{tmp_path}/options.json → dashboard options")
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_audit_reports_series_level_findings(tmp_path, prometheus, fmt):
+    from click.testing import CliRunner
+
+    from vertice_obs.cli import cli
+
+    (tmp_path / "d.json").write_text(json.dumps(_dashboard([c for c in CASES if not c[2]][:6])))
+    result = CliRunner().invoke(cli, ["audit", str(tmp_path), "--prometheus-url", prometheus.url, "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert "no-matching-series" in result.stdout and "label-missing" in result.stdout
+    assert "environment has dev, staging" in result.stdout
+
+
+EXEC = "maximus_skill_executions_total"
+TYPE_CASES = [
+    ("rate over a gauge", f"rate({LEVEL}[5m])", ["rate-on-gauge"]),
+    ("increase over a gauge", f"sum(increase({LEVEL}[1h]))", ["rate-on-gauge"]),
+    ("raw counter", EXEC, ["counter-without-rate"]),
+    ("summed raw counter", f"sum by (skill_name) ({EXEC})", ["counter-without-rate"]),
+    ("counted series", f"count({EXEC})", []),
+    ("rate of a counter", f"sum(rate({EXEC}[5m]))", []),
+    ("resets of a counter", f"resets({EXEC}[1h])", []),
+    ("a gauge as it is", f"avg({LEVEL})", []),
+    ("histogram buckets under rate", "histogram_quantile(0.9, sum by (le) "
+                                     "(rate(maximus_esgt_duration_seconds_bucket[5m])))", []),
+    ("absent counter", f"absent({EXEC})", []),
+]
+
+
+@pytest.fixture(scope="module", params=["prometheus", "victoria"])
+def type_findings(request, tmp_path_factory, catalog):
+    backend = request.getfixturevalue(request.param)
+    folder = tmp_path_factory.mktemp("types")
+    (folder / "types.json").write_text(json.dumps(_dashboard([(t, q, {}, []) for t, q, _ in TYPE_CASES])))
+    result = validate(collect(load_dashboard_files([folder])), PrometheusSource(backend.url), catalog,
+                      timedelta(days=7))
+    return request.param, result
+
+
+@pytest.mark.parametrize("title,query,expected", TYPE_CASES, ids=[c[0] for c in TYPE_CASES])
+def test_type_checks(type_findings, title, query, expected):
+    backend, result = type_findings
+    found = [f for f in result.findings if f.location.panel == title
+             and f.check in ("metric/rate-on-gauge", "metric/counter-without-rate")]
+    assert [f.check.split("/", 1)[1] for f in found] == expected
+    # Prometheus says the type in its metadata; VictoriaMetrics' metadata is empty: the catalog does
+    source = "Prometheus' metadata" if backend == "prometheus" else "the catalog"
+    assert all(f"type from {source}" in f.message for f in found)

@@ -1,0 +1,152 @@
+"""Series-level judgement: would this selector select anything, and if not, why? Pure.
+
+A name can exist while a panel still shows "No data": a label no series carries, a value no
+series has, or a combination no single series has. For each vector selector (after
+interpolation) this module judges the matchers against a `LabelTable` — for one metric and the
+labels a selector names, the distinct value tuples its series carry now ("" for a series without
+the label, as PromQL reads it). Semantics follow PromQL: `=`, `!=`, `=~`, `!~` (regexes RE2,
+fully anchored), and a matcher that matches the empty string also matches series without the label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from vertice_obs.finding import Location
+from vertice_obs.metrics.regex import RegexError, matcher
+
+OPS = ("=", "!=", "=~", "!~")
+_SHOWN_VALUES = 8
+
+
+@dataclass(frozen=True)
+class LabelMatcher:
+    label: str
+    op: str  # one of OPS
+    value: str
+
+    def __str__(self) -> str:
+        return f'{self.label}{self.op}"{self.value}"'
+
+    def accepts(self, value: str) -> bool:
+        """Does a series whose `label` is `value` ("" when it has none) pass this matcher?"""
+        if self.op == "=":
+            return value == self.value
+        if self.op == "!=":
+            return value != self.value
+        hit = matcher(self.value)(value)
+        return hit if self.op == "=~" else not hit
+
+    @property
+    def matches_empty(self) -> bool:
+        return self.accepts("")
+
+
+@dataclass(frozen=True)
+class Selector:
+    """One vector selector of a query: a metric name and its label matchers (not `__name__`)."""
+
+    metric: str
+    matchers: tuple[LabelMatcher, ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(sorted({m.label for m in self.matchers}))
+
+    def __str__(self) -> str:
+        return f"{self.metric}{{{', '.join(map(str, self.matchers))}}}"
+
+
+@dataclass(frozen=True)
+class SelectorUse:
+    """One judged selector at one location (a panel's target, a variable, an annotation)."""
+
+    selector: Selector
+    location: Location
+    query: str
+    option: tuple[str, str] | None = None  # (variable, value) when judged for one option of a variable
+
+
+@dataclass(frozen=True)
+class LabelTable:
+    """For one metric: the distinct values its series carry for `labels` ("" where a series has none)."""
+
+    metric: str
+    labels: tuple[str, ...]
+    rows: frozenset[tuple[str, ...]]
+    unknown: frozenset[str] = frozenset()  # labels carried with values nobody listed (offline catalog)
+
+    def values(self, label: str) -> set[str]:
+        i = self.labels.index(label)
+        return {row[i] for row in self.rows}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    check: str  # "metric/label-missing" | "metric/no-matching-series" | "metric/selector-empty"
+    message: str
+    label: str | None = None
+
+
+def judge(selector: Selector, table: LabelTable) -> list[Verdict]:
+    """Why `selector` selects no series of `table` (empty: it selects some, or there is nothing to judge).
+
+    Matchers on `table.unknown` labels are not judged (offline, a carried label whose values the
+    catalog does not list): only what is known can be said."""
+    if table.unknown:
+        selector = Selector(selector.metric, tuple(m for m in selector.matchers if m.label not in table.unknown))
+    if not selector.matchers or not table.rows:
+        return []
+    try:
+        if any(_row_passes(selector, table, row) for row in table.rows):
+            return []
+    except RegexError:
+        return []  # an invalid regex is the parser's finding, not a data problem
+    verdicts = []
+    for m in selector.matchers:
+        values = table.values(m.label)
+        carried = sorted(v for v in values if v)
+        if not carried and not m.matches_empty:
+            verdicts.append(Verdict("metric/label-missing",
+                                    f"no series of {selector.metric} carries the label {m.label!r}, so {m} "
+                                    "selects nothing", m.label))
+        elif not any(m.accepts(v) for v in values):
+            verdicts.append(Verdict("metric/no-matching-series",
+                                    f"{m} matches no series of {selector.metric}: {m.label} has "
+                                    f"{_list(carried)}", m.label))
+    if not verdicts:  # each matcher alone matches something; together they do not
+        verdicts.append(Verdict("metric/no-matching-series",
+                                f"{selector} matches no series: each matcher matches some series of "
+                                f"{selector.metric}, but no series matches all of them"))
+    return verdicts
+
+
+def _row_passes(selector: Selector, table: LabelTable, row: Sequence[str]) -> bool:
+    index = {label: i for i, label in enumerate(table.labels)}
+    return all(m.accepts(row[index[m.label]]) for m in selector.matchers)
+
+
+def _list(values: Iterable[str]) -> str:
+    values = list(values)
+    shown = ", ".join(values[:_SHOWN_VALUES])
+    return shown + (f" and {len(values) - _SHOWN_VALUES} more" if len(values) > _SHOWN_VALUES else "")
+
+
+def table_from_series(metric: str, labels: Sequence[str], series: Iterable[Mapping[str, str]]) -> LabelTable:
+    """A `LabelTable` from series label sets (e.g. `/api/v1/series`, or a `count by (…)` result)."""
+    labels = tuple(sorted(labels))
+    return LabelTable(metric, labels, frozenset(tuple(s.get(label, "") for label in labels) for s in series))
+
+
+def catalog_table(metric: str, labels: Sequence[str], carried: Iterable[str],
+                  values: Mapping[str, Sequence[str]]) -> LabelTable:
+    """Offline: the rows a catalog promises — every combination of the listed values of carried labels
+    ("" for labels the metric does not carry); carried labels without listed values are `unknown`."""
+    import itertools
+
+    labels = tuple(sorted(labels))
+    carried = set(carried)
+    unknown = frozenset(label for label in labels if label in carried and not values.get(label))
+    columns = [("",) if label not in carried else tuple(values.get(label) or ("",)) for label in labels]
+    return LabelTable(metric, labels, frozenset(itertools.product(*columns)), unknown)
