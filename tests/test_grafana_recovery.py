@@ -57,6 +57,9 @@ def publish(project: Path, *extra: str, exit_after: int | None = None) -> subpro
     else:
         argv = [sys.executable, "-c", HOOK]
         env["VOBS_TEST_EXIT_AFTER"] = str(exit_after)
+        # One write at a time, so the kill falls between two writes, never inside a request still in
+        # flight (a half-sent body is the server's to reject, and the stand-in flags it).
+        extra = ("--concurrency", "1", *extra)
     return subprocess.run([*argv, "-C", str(project), "publish", *extra], capture_output=True, text=True,
                           env=env, timeout=120)
 

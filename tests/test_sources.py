@@ -30,7 +30,7 @@ from vertice_obs.simulator import Simulator
 
 SPIKES = "maximus_dopamine_spike_events_total"
 NEVER = "maximus_never_existed_total"
-HANDLERS = ("/api/v1/label/:name/values", "/api/v1/rules", "/api/v1/query", "/api/v1/series")
+HANDLERS = ("/api/v1/label/:name/values", "/api/v1/rules", "/api/v1/query", "/api/v1/series", "/api/v1/metadata")
 
 
 def received(prometheus, before: float, expected: float, timeout: float = 3) -> float:
@@ -158,8 +158,8 @@ def test_backfill_quirks_of_prometheus_2_42():
 
 # --- a whole validation's budget -----------------------------------------------------------------
 @pytest.mark.parametrize("referenced,requests", [
-    (["maximus_dopamine_level", SPIKES, RECORDED, NEVER_RECORDED, NEVER], 3),  # names, rules, series
-    (["maximus_dopamine_level", SPIKES, DISAPPEARED, RECORDED, NEVER_RECORDED, NEVER], 4),  # + one query
+    (["maximus_dopamine_level", SPIKES, RECORDED, NEVER_RECORDED, NEVER], 4),  # names, rules, series, metadata
+    (["maximus_dopamine_level", SPIKES, DISAPPEARED, RECORDED, NEVER_RECORDED, NEVER], 5),  # + one query
 ])
 def test_a_whole_gather_stays_within_five_requests_counted_by_both_sides(source, prometheus, referenced, requests):
     before = sum(prometheus.http_requests(h) for h in HANDLERS)

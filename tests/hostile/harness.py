@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -136,3 +137,40 @@ def cases_param(cases: Sequence[Case]):
     import pytest
 
     return pytest.mark.parametrize("case", cases, ids=[c.id for c in cases])
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    """Write `files` (relative path → text, dedented, or bytes as they are) under `root`."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip(), encoding="utf-8")
+
+
+def chaos_run_file(query: str, threshold: float = 0.1) -> str:
+    """A one-scenario Chaos Day file against `${target}`'s latency fault, with one probe on `query`."""
+    return f"""
+id: day
+title: Day
+owner: team
+baseline: 1s
+recover: 1s
+scenarios:
+  - id: lat
+    title: Latency
+    fault:
+      kind: latency
+      steps: [100ms]
+      hold: 1s
+      inject: {{http: {{method: POST, url: "${{target}}/fault/latency", json: {{ms: "${{step_ms}}"}}}}}}
+      revert: {{http: {{method: DELETE, url: "${{target}}/fault/latency"}}}}
+    probes:
+      - id: lvl
+        title: Level
+        query: {query}
+        unit: ratio
+        threshold: {{op: ">", value: {threshold:g}}}
+"""

@@ -20,7 +20,7 @@ import pytest
 from sample_project import make_project
 
 from hostile import fake_servers as fs
-from hostile.harness import REPO, Case, Sandbox, cases_param, check
+from hostile.harness import REPO, Case, Sandbox, cases_param, chaos_run_file, check
 
 PASSWORD = "hunter2-pw"
 BASIC = base64.b64encode(f"admin:{PASSWORD}".encode()).decode()
@@ -30,28 +30,7 @@ TOKEN = "qs-t0ken-abc"
 GRAFANA = "grafana-sa-9f8e7d6c5b"  # not glsa_-shaped: only its registration can mask it
 ESC = "\x1b]0;pwned\x07\x1b[2J\x9b31m"  # OSC (window title) + BEL, clear screen, C1 CSI
 
-RUN_FILE = """
-id: day
-title: Day
-owner: team
-baseline: 1s
-recover: 1s
-scenarios:
-  - id: lat
-    title: Latency
-    fault:
-      kind: latency
-      steps: [100ms]
-      hold: 1s
-      inject: {http: {method: POST, url: "${target}/fault/latency", json: {ms: "${step_ms}"}}}
-      revert: {http: {method: DELETE, url: "${target}/fault/latency"}}
-    probes:
-      - id: lvl
-        title: Level
-        query: QUERY
-        unit: ratio
-        threshold: {op: ">", value: 0.1}
-"""
+RUN_FILE = chaos_run_file("QUERY", 0.1)
 
 
 @pytest.fixture(scope="module", autouse=True)

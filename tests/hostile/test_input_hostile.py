@@ -14,7 +14,7 @@ from typing import Callable
 
 from sample_project import DASHBOARD_A, NARRATIVE, make_project
 
-from hostile.harness import Case, Outcome, Sandbox, cases_param, check
+from hostile.harness import Case, Outcome, Sandbox, cases_param, check, write_files
 
 EXPORTS = ("project/exports",)
 BOMB = "".join(f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]\n"
@@ -59,23 +59,13 @@ scenarios:
 """
 
 
-def _write(root: Path, files: dict[str, str | bytes]) -> None:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content).lstrip(), encoding="utf-8")
-
-
 # --- dashboard modules -------------------------------------------------------------------------------
 
 def module(source: str, *args: str, rules: bool = False) -> Callable[[Sandbox], list[str]]:
     """The sample project plus `dashboards/bad.py` (or `rules/bad.py`) holding `source`."""
     def setup(box: Sandbox) -> list[str]:
         make_project(box.project)
-        _write(box.project, {("rules/bad.py" if rules else "dashboards/bad.py"): source})
+        write_files(box.project, {("rules/bad.py" if rules else "dashboards/bad.py"): source})
         return list(args) or ["build"]
     return setup
 
@@ -149,7 +139,7 @@ MODULE_CASES = [
 def narrative(text: str | bytes, *args: str, extra: dict | None = None) -> Callable[[Sandbox], list[str]]:
     def setup(box: Sandbox) -> list[str]:
         make_project(box.project, narratives={})
-        _write(box.project, {"narratives/sample.yaml": text, **(extra or {})})
+        write_files(box.project, {"narratives/sample.yaml": text, **(extra or {})})
         return list(args) or ["build"]
     return setup
 
@@ -225,7 +215,7 @@ NARRATIVE_CASES = [
 def dashboard_json(content: str | bytes | dict, *more: str) -> Callable[[Sandbox], list[str]]:
     def setup(box: Sandbox) -> list[str]:
         text = json.dumps(content, indent=2) if isinstance(content, dict) else content
-        _write(box.project, {"narratives/metrics.yaml": CATALOG, "d/x.json": text})
+        write_files(box.project, {"narratives/metrics.yaml": CATALOG, "d/x.json": text})
         return ["validate", "d/x.json", *more]
     return setup
 
@@ -313,7 +303,7 @@ JSON_FILES = [
 def chaos(text: str | bytes, query: str = "sample_level", value: str = "0.5") -> Callable[[Sandbox], list[str]]:
     def setup(box: Sandbox) -> list[str]:
         body = text if isinstance(text, bytes) else text.replace("QUERY", query).replace("VALUE", value)
-        _write(box.project, {"narratives/metrics.yaml": CATALOG, "chaos/day.yaml": body})
+        write_files(box.project, {"narratives/metrics.yaml": CATALOG, "chaos/day.yaml": body})
         return ["chaos", "check", "chaos/day.yaml"]
     return setup
 
@@ -367,7 +357,7 @@ def journal(content: dict | str | bytes | Callable[[dict], object]) -> Callable[
             text: str | bytes = json.dumps(data)
         else:
             text = json.dumps(content) if isinstance(content, dict) else content
-        _write(box.project, {"j.json": text})
+        write_files(box.project, {"j.json": text})
         return ["chaos", "report", "j.json", "-o", "out"]
     return setup
 
@@ -456,7 +446,7 @@ def test_a_real_ctrl_c_while_a_module_loads_still_stops_the_run(tmp_path: Path) 
 
     marker = tmp_path / "loading"
     make_project(tmp_path)
-    _write(tmp_path, {"dashboards/slow.py": f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\n"
+    write_files(tmp_path, {"dashboards/slow.py": f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\n"
                                              "time.sleep(60)\n"})
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAFANA_", "PROMETHEUS_", "VOBS_"))}
     proc = subprocess.Popen([sys.executable, "-m", "vertice_obs", "build"], cwd=tmp_path, env=env,

@@ -14,7 +14,15 @@ from typing import Callable
 
 from sample_project import NARRATIVE, make_project
 
-from hostile.harness import Case, Outcome, Sandbox, cases_param, check, run_vobs
+from hostile.harness import (
+    Case,
+    Outcome,
+    Sandbox,
+    cases_param,
+    check,
+    run_vobs,
+    write_files,
+)
 
 EXPORTS = ("project/exports/",)
 SECRET_KEY = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUSECRETKEYMATERIAL0123456789"
@@ -27,16 +35,6 @@ metrics:
     help: Level.
     owner: team-sample
 """
-
-
-def _write(root: Path, files: dict[str, str | bytes]) -> None:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content).lstrip(), encoding="utf-8")
 
 
 def built(box: Sandbox) -> None:
@@ -76,7 +74,7 @@ def fifo(path: Path) -> None:
 def settings(text: str, *args: str, first_build: bool = False):
     def setup(box: Sandbox) -> list[str]:
         make_project(box.project)
-        _write(box.project, {"vobs.yaml": text.replace("OUTSIDE", str(box.outside))})
+        write_files(box.project, {"vobs.yaml": text.replace("OUTSIDE", str(box.outside))})
         return ["build", *args]
     return setup
 
@@ -125,7 +123,7 @@ SYMLINKS = [
 
 
 def foreign_in_outside(box: Sandbox) -> None:
-    _write(box.outside, {"exports/theirs.json": '{"team": "other"}\n', "exports/sample/stale.json": "{}\n"})
+    write_files(box.outside, {"exports/theirs.json": '{"team": "other"}\n', "exports/sample/stale.json": "{}\n"})
 
 
 OUTSIDE = [
@@ -163,13 +161,13 @@ FOREIGN = [
         lambda box: (hand_edit("sample/sample-a.json")(box), drop_chapter_b(box))),
          2, "exports/sample/sample-a.json", "changed since vobs wrote it", writes=EXPORTS),
     Case("foreign-file-in-exports-is-kept", build_after(
-        lambda box: _write(box.project, {"exports/notes/todo.json": '{"mine": 1}\n', "exports/README.md": "hi\n"})),
+        lambda box: write_files(box.project, {"exports/notes/todo.json": '{"mine": 1}\n', "exports/README.md": "hi\n"})),
          0, error_line=False, writes=EXPORTS),
     Case("foreign-file-at-a-planned-path-without-manifest", build_after(
-        lambda box: _write(box.project, {"exports/sample/sample-a.json": '{"someone": "else"}\n'}), first_build=False),
+        lambda box: write_files(box.project, {"exports/sample/sample-a.json": '{"someone": "else"}\n'}), first_build=False),
          2, "exports/sample/sample-a.json", "not written by vobs", writes=EXPORTS),
     Case("foreign-manifest-is-not-overwritten", build_after(
-        lambda box: _write(box.project, {"exports/manifest.json": '{"owner": "another tool"}\n'}), first_build=False),
+        lambda box: write_files(box.project, {"exports/manifest.json": '{"owner": "another tool"}\n'}), first_build=False),
          2, "exports/manifest.json", "not a manifest vobs wrote", writes=EXPORTS),
 ]
 
@@ -178,7 +176,7 @@ FOREIGN = [
 
 def validate_folder(prepare: Callable[[Sandbox], object], *args: str):
     def setup(box: Sandbox) -> list[str]:
-        _write(box.project, {"narratives/metrics.yaml": CATALOG,
+        write_files(box.project, {"narratives/metrics.yaml": CATALOG,
                              "d/good.json": json.dumps({"uid": "g", "panels": [{"targets": [{"expr": "sample_level"}]}]})})
         prepare(box)
         return ["validate", *args] if args else ["validate", "d"]
@@ -235,7 +233,7 @@ SECRET_FILES = [
 
 def dashboard_text(text: str | bytes, *args: str) -> Callable[[Sandbox], list[str]]:
     def setup(box: Sandbox) -> list[str]:
-        _write(box.project, {"narratives/metrics.yaml": CATALOG, "d/x.json": text})
+        write_files(box.project, {"narratives/metrics.yaml": CATALOG, "d/x.json": text})
         return ["validate", "d/x.json", *args]
     return setup
 
@@ -280,7 +278,7 @@ JOURNAL = {"run": {"id": "day", "title": "Day", "file": "chaos/day.yaml", "owner
 def journal_text(title: str = "Latency", value: str = "0.2") -> Callable[[Sandbox], list[str]]:
     def setup(box: Sandbox) -> list[str]:
         text = json.dumps(JOURNAL).replace('"TITLE"', json.dumps(title) if title[:1] != "\\" else f'"{title}"')
-        _write(box.project, {"j.json": text.replace('"V"', value)})
+        write_files(box.project, {"j.json": text.replace('"V"', value)})
         return ["chaos", "report", "j.json", "-o", "out"]
     return setup
 

@@ -22,7 +22,7 @@ from sample_project import make_project
 from subpath_proxy import SubPathProxy, ipv6_loopback_works
 
 from hostile import fake_servers as fs
-from hostile.harness import Case, Sandbox, cases_param, check
+from hostile.harness import Case, Sandbox, cases_param, chaos_run_file, check
 from hostile.test_grafana_hostile import _RUNNING as FAKE_GRAFANAS
 from hostile.test_grafana_hostile import Answer, FakeGrafana, on
 
@@ -35,28 +35,7 @@ LIVE: dict[str, Any] = {}
 _STARTED: list[Any] = []
 IPV6 = ipv6_loopback_works()
 
-RUN_FILE = """
-id: day
-title: Day
-owner: team
-baseline: 1s
-recover: 1s
-scenarios:
-  - id: lat
-    title: Latency
-    fault:
-      kind: latency
-      steps: [100ms]
-      hold: 1s
-      inject: {http: {method: POST, url: "${target}/fault/latency", json: {ms: "${step_ms}"}}}
-      revert: {http: {method: DELETE, url: "${target}/fault/latency"}}
-    probes:
-      - id: lvl
-        title: Level
-        query: maximus_dopamine_level
-        unit: ratio
-        threshold: {op: ">", value: -1}
-"""
+RUN_FILE = chaos_run_file("maximus_dopamine_level", -1)
 
 
 @pytest.fixture(autouse=True)
