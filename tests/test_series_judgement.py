@@ -70,3 +70,26 @@ def test_offline_tables_judge_only_what_the_catalog_lists():
     assert [v.check for v in judge(region, catalog_table("m", region.labels, ["environment"], {}))] == [
         "metric/label-missing"]
 
+
+
+@pytest.mark.parametrize("expr", [
+    'sum(rate(m_total{service="svc-1", env="dev"}[5m]))',
+    'm{a="x"} / on(a) n{b=~"y|z", c!="w"}',
+    "m{a='single'} + n{b=`raw`}",
+    'topk($k, max_over_time(m{service="svc-2"}[$__range]))',
+    'm{a="x"} or n{b="y"}',
+    'm{a="with \\"escape\\""}',
+    'm{a="$environment"}',
+    'label_replace(m{a="x"}, "dst", "$1", "src", "(.*)")',
+])
+def test_selectors_through_the_shape_equal_the_full_parse(expr):
+    """Per-service dashboards share one parse per template; the answers must be the full path's."""
+    from vertice_obs.metrics.interpolate import Variable, interpolate
+    from vertice_obs.metrics.selectors import _selectors_by_shape, selectors
+
+    variables = {"k": Variable("k", ("5",)), "environment": Variable("environment", ("dev",))}
+    text = interpolate(expr, variables).text
+    by_shape = _selectors_by_shape(text)
+    assert by_shape is None or by_shape == selectors(text)
+    if "\\" not in expr:
+        assert by_shape is not None  # the fast path is taken where it can be

@@ -217,7 +217,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
 
 
 LABEL_MISSING = "metric/label-missing"
-_MAX_LABEL_LOOKUPS = 20  # one request each, only for metrics with a label-missing finding
+_MAX_LABEL_LOOKUPS = 3  # one request each, only for metrics with a label-missing finding (a bound, not a budget per query)
 
 
 def _carried_labels(source: MetricSource, metrics: list[str]) -> dict[str, list[str]]:

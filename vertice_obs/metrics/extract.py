@@ -7,6 +7,7 @@ absence: `x or vector(0)`, the right side of `unless`, the argument of `absent()
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Hashable, Iterable, Mapping
@@ -17,11 +18,12 @@ from vertice_obs.checks import finding
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
-from vertice_obs.metrics.interpolate import PLACEHOLDER, Variable, interpolate
+from vertice_obs.metrics.interpolate import Variable, interpolate
 from vertice_obs.metrics.inventory import Query
-from vertice_obs.metrics.series import LabelMatcher, Selector, SelectorUse
+from vertice_obs.metrics.series import LabelMatcher
 
 _ABSENT_FUNCTIONS = {"absent", "absent_over_time"}
+_LITERAL = "vobs_lit_"  # numbered stand-ins for string literals in indexed shapes (see selectors.py)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ MAX_NESTING = 128  # ( [ { open at once
 MAX_OPERATORS = 256  # operator characters and words (each operator is a level of the syntax tree)
 _OPERATOR_WORDS = frozenset({"and", "or", "unless", "atan2"})
 _OPERATOR_CHARS = frozenset("+-*/%^<>=!")
+_OPERATOR_WORD_RE = re.compile(r"(?i)and|or|unless|atan2")  # substrings too: an over-count, as a bound
 
 
 def check_query_shape(text: str) -> None:
@@ -63,6 +66,12 @@ def check_query_shape(text: str) -> None:
         raise ParseError(f"a query must be text, not {type(text).__name__}")
     if len(text) > MAX_QUERY_CHARS:
         raise ParseError(f"query is {len(text):,} characters long, more than the {MAX_QUERY_CHARS:,} vobs parses")
+    # Upper bounds counted in C: when even they are within the limits, the exact scan cannot find
+    # more (every query a dashboard really has ends here).
+    opening = text.count("(") + text.count("[") + text.count("{")
+    operator_bound = sum(text.count(c) for c in _OPERATOR_CHARS) + len(_OPERATOR_WORD_RE.findall(text))
+    if opening <= MAX_NESTING and operator_bound <= MAX_OPERATORS:
+        return
     depth = deepest = operators = 0
     i, n = 0, len(text)
     while i < n:
@@ -213,22 +222,6 @@ def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str]) ->
     return refs
 
 
-@lru_cache(maxsize=65536)
-def selectors(text: str) -> tuple[Selector, ...]:
-    """The vector selectors of one interpolated query that must select something for the panel to
-    show data: required (not an `or` fallback, not allowed to be absent), a plain metric name, and
-    at least one label matcher. Raises `ParseError` like `extract`."""
-    check_query_shape(text)
-    try:
-        refs = _refs(pp.parse(text), REQUIRED, "", {})
-    except (ValueError, RuntimeError) as exc:
-        raise ParseError(str(exc)) from None
-    except RecursionError:
-        raise ParseError("query is nested too deeply to inspect") from None
-    judged = (Selector(r.metric, r.matchers) for r in refs if r.role == REQUIRED and not r.is_pattern and r.matchers)
-    return tuple(dict.fromkeys(judged))
-
-
 # --- queries → uses ----------------------------------------------------------------------------------
 
 def uses_of(query: Query, variables: Mapping[str, Variable],
@@ -294,6 +287,9 @@ def clear_caches() -> None:
     _SHAPES.clear()
     _LITERALS.clear()
     extract.cache_clear()
+    from vertice_obs.metrics.selectors import clear_selector_caches
+
+    clear_selector_caches()
 
 
 def _refs_by_shape(expr: str, variables: Mapping[str, Variable], key: Hashable) -> tuple[MetricRef, ...] | None:
@@ -331,7 +327,7 @@ def _refs_by_shape(expr: str, variables: Mapping[str, Variable], key: Hashable) 
     return _SHAPES[cache_key]
 
 
-def _mask_strings(expr: str) -> tuple[str, list[str]] | None:
+def _mask_strings(expr: str, indexed: bool = False) -> tuple[str, list[str]] | None:
     """`expr` with every string literal's content blanked, and the literals; None if unsure.
 
     A lexical scan of quotes, escapes and comments — where strings are — not an analysis of
@@ -352,39 +348,9 @@ def _mask_strings(expr: str) -> tuple[str, list[str]] | None:
         if k >= n:
             return None  # unterminated: the full path reports it
         literals.append(expr[j:k + 1])
-        out.append(quote + quote)
+        out.append(f"{quote}{_LITERAL}{len(literals) - 1}{quote}" if indexed else quote + quote)
         i = k + 1
     return "".join(out), literals
-
-
-def selector_uses(query: Query, variables: Mapping[str, Variable],
-                  option: tuple[str, str] | None = None) -> list[SelectorUse]:
-    """The selectors of one inventoried query that series-level checks judge (see `selectors`).
-
-    Matchers whose value a variable left unknown (a placeholder) are not judged: nothing is known
-    about them, so nothing is said. A query that does not parse has its finding from `uses_of`."""
-    expr = query.expr
-    if query.kind == "variable":
-        expr = _variable_promql(expr)
-        if expr is None or expr.startswith("\x00"):
-            return []
-    try:
-        check_query_shape(expr)
-        found = selectors(interpolate(expr, variables).text)
-    except ParseError:
-        return []
-    out = []
-    for selector in found:
-        known = tuple(m for m in selector.matchers if not _unknown_value(m.value))
-        if known:
-            out.append(SelectorUse(Selector(selector.metric, known), query.location, query.expr, option))
-    return out
-
-
-def _unknown_value(value: str) -> bool:
-    """A placeholder for a variable with no known value, or a variable never defined (left as `$x`,
-    as Grafana leaves it — the undefined-variable lint's finding, not this one's)."""
-    return PLACEHOLDER in value or "vobs_var_" in value or "$" in value or "[[" in value
 
 
 def _variable_promql(query: str) -> str | None:

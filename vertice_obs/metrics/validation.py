@@ -24,13 +24,14 @@ from vertice_obs.located_yaml import decode_text, parse_json
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify
 from vertice_obs.metrics.evidence import MetricSource, gather, judge_selectors
-from vertice_obs.metrics.extract import selector_uses, uses_of, variables_key
+from vertice_obs.metrics.extract import uses_of, variables_key
 from vertice_obs.metrics.interpolate import (
     Variable,
     variable_options,
     variables_from_dashboard,
 )
 from vertice_obs.metrics.inventory import dashboard_uid, inventory, sanitize
+from vertice_obs.metrics.selectors import selector_uses
 from vertice_obs.metrics.series import SelectorUse
 
 

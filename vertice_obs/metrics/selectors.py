@@ -1,0 +1,120 @@
+"""The selectors series-level checks judge, per query: which must select something, with what matchers.
+
+Kept apart from `extract` (names and roles) but built on its walk, so that roles — fallback,
+optional, required — mean the same in both. Per-service dashboards differ only inside strings, so
+selectors are found once per template and the literals filled back in (`_selectors_by_shape`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Mapping
+
+import promql_parser as pp
+
+from vertice_obs.metrics.classify import REQUIRED
+from vertice_obs.metrics.extract import (
+    _CACHE_LIMIT,
+    _LITERAL,
+    ParseError,
+    _mask_strings,
+    _refs,
+    _variable_promql,
+    check_query_shape,
+)
+from vertice_obs.metrics.interpolate import PLACEHOLDER, Variable, interpolate
+from vertice_obs.metrics.inventory import Query
+from vertice_obs.metrics.series import LabelMatcher, Selector, SelectorUse
+
+
+@lru_cache(maxsize=65536)
+def selectors(text: str) -> tuple[Selector, ...]:
+    """The vector selectors of one interpolated query that must select something for the panel to
+    show data: required (not an `or` fallback, not allowed to be absent), a plain metric name, and
+    at least one label matcher. Raises `ParseError` like `extract`."""
+    check_query_shape(text)
+    try:
+        refs = _refs(pp.parse(text), REQUIRED, "", {})
+    except (ValueError, RuntimeError) as exc:
+        raise ParseError(str(exc)) from None
+    except RecursionError:
+        raise ParseError("query is nested too deeply to inspect") from None
+    judged = (Selector(r.metric, r.matchers) for r in refs if r.role == REQUIRED and not r.is_pattern and r.matchers)
+    return tuple(dict.fromkeys(judged))
+
+
+def selector_uses(query: Query, variables: Mapping[str, Variable],
+                  option: tuple[str, str] | None = None) -> list[SelectorUse]:
+    """The selectors of one inventoried query that series-level checks judge (see `selectors`).
+
+    Matchers whose value a variable left unknown (a placeholder) are not judged: nothing is known
+    about them, so nothing is said. A query that does not parse has its finding from `uses_of`."""
+    expr = query.expr
+    if query.kind == "variable":
+        expr = _variable_promql(expr)
+        if expr is None or expr.startswith("\x00"):
+            return []
+    try:
+        check_query_shape(expr)
+        text = interpolate(expr, variables).text
+        found = _selectors_by_shape(text)
+        if found is None:
+            found = selectors(text)
+    except ParseError:
+        return []
+    out = []
+    for selector in found:
+        known = tuple(m for m in selector.matchers if not _unknown_value(m.value))
+        if known:
+            out.append(SelectorUse(Selector(selector.metric, known), query.location, query.expr, option))
+    return out
+
+
+_SELECTOR_SHAPES: dict[str, tuple[Selector, ...] | None] = {}
+
+
+def _selectors_by_shape(text: str) -> tuple[Selector, ...] | None:
+    """`selectors(text)` of an interpolated query via its shape: string literals replaced by numbered
+    stand-ins, parsed once per template (per-service dashboards differ only inside strings), then
+    each matcher's stand-in replaced by its literal's text. None — take the full path — when a
+    literal has escapes or a stand-in is not a whole matcher value."""
+    masked = _mask_strings(text, indexed=True)
+    if masked is None or "__name__" in text:
+        return None
+    shape, literals = masked
+    if any("\\" in lit for lit in literals):
+        return None
+    if shape not in _SELECTOR_SHAPES:
+        try:
+            found: tuple[Selector, ...] | None = selectors(shape)
+        except ParseError:
+            found = None
+        if len(_SELECTOR_SHAPES) < _CACHE_LIMIT:
+            _SELECTOR_SHAPES[shape] = found
+    else:
+        found = _SELECTOR_SHAPES[shape]
+    if found is None:
+        return None
+    out = []
+    for selector in found:
+        matchers = []
+        for m in selector.matchers:
+            value, index = m.value, m.value.removeprefix(_LITERAL)
+            if value.startswith(_LITERAL) and index.isdigit() and int(index) < len(literals):
+                value = literals[int(index)][1:-1]  # the literal's text, without its quotes
+            elif _LITERAL in value:
+                return None
+            matchers.append(LabelMatcher(m.label, m.op, value))
+        out.append(Selector(selector.metric, tuple(matchers)))
+    return tuple(out)
+
+
+def _unknown_value(value: str) -> bool:
+    """A placeholder for a variable with no known value, or a variable never defined (left as `$x`,
+    as Grafana leaves it — the undefined-variable lint's finding, not this one's)."""
+    return PLACEHOLDER in value or "vobs_var_" in value or "$" in value or "[[" in value
+
+
+def clear_selector_caches() -> None:
+    _SELECTOR_SHAPES.clear()
+    selectors.cache_clear()
