@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -50,6 +51,15 @@ LEGACY_CATALOG = MetricCatalog(file="<legacy>", metrics=(
 def legacy_history(disappeared_at: float, hours: int = 6) -> str:
     """OpenMetrics history of a counter exported every minute for `hours` until `disappeared_at`."""
     return openmetrics_history(LEGACY_CATALOG, disappeared_at - hours * 3600, disappeared_at, 60)
+
+
+@pytest.fixture()
+def project(tmp_path):
+    """A copy of the repository's project, so backups and pulls land in a temp dir."""
+    root = tmp_path / "project"
+    for name in ("dashboards", "narratives"):
+        shutil.copytree(REPO / name, root / name)
+    return root
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +111,6 @@ def prometheus(simulator, staging_simulator):
 @pytest.fixture(scope="session")
 def victoria(simulator, staging_simulator):
     import copy
-    import shutil
 
     if shutil.which("victoria-metrics") is None or shutil.which("vmalert") is None:
         pytest.fail(VM_INSTALL_HINT, pytrace=False)

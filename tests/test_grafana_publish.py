@@ -4,7 +4,6 @@ over the whole version matrix vobs supports (9.5 and 10.4 with flat folders, 11 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,15 +20,6 @@ OVERVIEW = "maximus-dopamine-overview"
 ALL_UIDS = {"maximus-dopamine-overview", "maximus-dopamine-arousal", "maximus-esgt-ignition",
             "maximus-esgt-coherence", "maximus-skill-learning-overview", "maximus-skill-latency",
             "maximus-cockpit-streaming", "maximus-cockpit-safety"}
-
-
-@pytest.fixture()
-def project(tmp_path):
-    """A copy of the repository's project, so backups and pulls land in a temp dir."""
-    root = tmp_path / "project"
-    for name in ("dashboards", "narratives"):
-        shutil.copytree(REPO / name, root / name)
-    return root
 
 
 @pytest.fixture(params=VERSIONS)

@@ -13,6 +13,7 @@ from conftest import DISAPPEARED, NEVER_RECORDED, RECORDED, legacy_history
 from prometheus_harness import PrometheusServer, free_port
 
 from vertice_obs.errors import VobsError
+from vertice_obs.guard.secrets import redact_url
 from vertice_obs.metrics.catalog import load_catalog
 from vertice_obs.metrics.evidence import (
     CatalogSource,
@@ -24,7 +25,6 @@ from vertice_obs.metrics.prometheus import (
     LAST_SEEN_STEP,
     PRESENT_WINDOW,
     PrometheusSource,
-    redact,
 )
 from vertice_obs.simulator import Simulator
 
@@ -193,7 +193,7 @@ def test_credentials_never_appear_in_messages_and_still_work(prometheus):
     with pytest.raises(SourceUnavailable) as raised:
         PrometheusSource(f"http://admin:s3cret@127.0.0.1:{port}/?token=t0ken").names()
     assert str(raised.value) == f"Prometheus at http://127.0.0.1:{port} is unreachable"  # trailing / normalised
-    assert redact("https://u:p@prom.example:9090/x?token=abc#f") == "https://prom.example:9090/x"
+    assert redact_url("https://u:p@prom.example:9090/x?token=abc#f") == "https://prom.example:9090/x"
     # Sent as basic auth; this Prometheus has no auth configured and ignores it.
     authed = PrometheusSource(prometheus.url.replace("http://", "http://admin:s3cret@"))
     assert "s3cret" not in authed.description and "maximus_dopamine_level" in authed.names()

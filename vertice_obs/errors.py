@@ -2,9 +2,9 @@
 
 `InputError` is raised for bad input (a malformed narrative, an unknown dashboard uid, a bad config):
 the CLI prints it as one line — `file:line: message` — and exits with `EXIT_INPUT`.
-`redact` is the one way a URL reaches a message.
 
-Owns: exit codes, the error types, redaction. Imports nothing from vertice_obs.
+Owns: exit codes and the error types (redaction is `vertice_obs.guard.secrets`). Imports nothing
+from vertice_obs.
 """
 
 from __future__ import annotations
@@ -36,13 +36,6 @@ class InputError(VobsError):
         if self.file:
             return f"{self.file}: {self.message}"
         return self.message
-
-
-def redact(url: str) -> str:
-    """A URL fit for messages (see `vertice_obs.guard.secrets.redact_url`)."""
-    from vertice_obs.guard.secrets import redact_url
-
-    return redact_url(url)
 
 
 class WriteFailed(VobsError):

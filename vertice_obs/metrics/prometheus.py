@@ -20,7 +20,6 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from vertice_obs.errors import redact
 from vertice_obs.guard.http import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
@@ -29,7 +28,7 @@ from vertice_obs.guard.http import (
     read_body,
     within,
 )
-from vertice_obs.guard.secrets import redact_text, register, register_url
+from vertice_obs.guard.secrets import redact_text, redact_url, register, register_url
 from vertice_obs.guard.urls import parse as parse_url
 from vertice_obs.metrics.evidence import (
     DEFAULT_LOOKBACK,
@@ -97,7 +96,7 @@ class PrometheusSource:
         # One parse (guard.urls): sub-path, ?token= (sent on every request), IPv6, user:pass@ → basic auth.
         self._server = parse_url(url, "the Prometheus URL")
         self.url, auth = self._server.base, self._server.auth
-        self.description = f"Prometheus at {redact(self.url)}"
+        self.description = f"Prometheus at {redact_url(self.url)}"
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.window = window

@@ -48,15 +48,15 @@ def selector_uses(query: Query, variables: Mapping[str, Variable],
     """The selectors of one inventoried query that series-level checks judge (see `selectors`).
 
     Matchers whose value a variable left unknown (a placeholder) are not judged: nothing is known
-    about them, so nothing is said. A query that does not parse has its finding from `uses_of`."""
+    about them, so nothing is said. Called after `uses_of` accepted the query (which guards its
+    shape before interpolating); a query that does not parse has its finding from there."""
     expr = query.expr
     if query.kind == "variable":
         expr = _variable_promql(expr)
         if expr is None or expr.startswith("\x00"):
             return []
     try:
-        check_query_shape(expr)
-        text = interpolate(expr, variables).text
+        text = interpolate(expr, variables).text  # selectors() guards the text before parsing it
         found = _selectors_by_shape(text)
         if found is None:
             found = selectors(text)
