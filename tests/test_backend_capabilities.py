@@ -80,10 +80,11 @@ def test_a_whole_backend_answers_once_per_capability(prometheus, probe):
     with CapabilityProxy(prometheus.url) as proxy:
         _validate(proxy.url, probe)
         seen = list(proxy.seen)
-    # two runs (json and text): names, rules, series, one last-seen query, metadata each — nothing twice
-    assert seen.count("/api/v1/label/__name__/values") == 2 and seen.count("/api/v1/rules") == 2
-    assert seen.count("/api/v1/metadata") == 2
-    assert len(seen) == 10, seen
+    # two runs (json and text), each: names, rules, series, one last-seen query, metadata, and how much
+    # data it holds (names over the lookback's start, then its own lowest timestamp) — nothing else twice
+    assert seen.count("/api/v1/label/__name__/values") == 4 and seen.count("/api/v1/rules") == 2
+    assert seen.count("/api/v1/metadata") == 2 and seen.count("/api/v1/series") == 2
+    assert len(seen) == 14, seen
 
 
 @pytest.mark.parametrize("status", [500, 503])

@@ -21,7 +21,7 @@ from vertice_obs.metrics.validation import collect, load_dashboard_files, valida
 
 LEVEL = "maximus_dopamine_level"
 SKILL = "maximus_skill_success_rate"
-NO_MATCH, LABEL_MISSING = "no-matching-series", "label-missing"
+NO_MATCH, LABEL_MISSING, GROUP = "no-matching-series", "label-missing", "group-label-missing"
 
 # (case, query, variables (name → current value), the series-level checks expected, in order)
 CASES = [
@@ -41,7 +41,14 @@ CASES = [
     ("unless", f'{LEVEL}{{environment="dev"}} unless {LEVEL}{{environment="prod"}}', {}, []),
     ("absent()", f'absent({LEVEL}{{environment="prod"}})', {}, []),
     ("label_replace", f'label_replace({LEVEL}{{environment="dev"}}, "region", "eu", "", "")', {}, []),
-    ("aggregation label", f'sum by (region) ({LEVEL}{{environment="dev"}})', {}, []),
+    ("aggregation label no series carries", f'sum by (region) ({LEVEL}{{environment="dev"}})', {}, [GROUP]),
+    ("aggregation label carried", f'sum by (environment) (rate({LEVEL}[5m]))', {}, []),
+    ("aggregation label carried by one side", f'sum by (skill_name) ({SKILL} * on (environment) '
+     f'group_left {LEVEL})', {}, []),
+    ("aggregation label made by label_replace",
+     f'sum by (region) (label_replace({LEVEL}, "region", "eu", "", ""))', {}, []),
+    ("aggregation label made by count_values", f'count_values("region", {LEVEL})', {}, []),
+    ("without a label no series carries", f'sum without (region) ({LEVEL})', {}, []),
     ("recording rule, its own labels", f'{RECORDED}{{environment="staging"}}', {}, []),  # avg_over_time keeps them
     ("recording rule, a value it lacks", f'{RECORDED}{{environment="prod"}}', {}, [NO_MATCH]),
     ("variable: current value", f'{LEVEL}{{environment="$environment"}}', {"environment": "prod"}, [NO_MATCH]),
@@ -90,7 +97,7 @@ def series_findings(request, tmp_path_factory, catalog):
 def test_series_level_checks(series_findings, title, query, variables, expected):
     result, _ = series_findings
     got = [f.check.split("/", 1)[1] for f in result.findings
-           if f.location.panel == title and f.check in ("metric/no-matching-series", "metric/label-missing")]
+           if f.location.panel == title and f.check.split("/", 1)[1] in (NO_MATCH, LABEL_MISSING, GROUP)]
     assert got == expected, [f.message for f in result.findings if f.location.panel == title]
 
 
@@ -99,18 +106,24 @@ def test_messages_say_what_exists(series_findings):
     by_panel = {f.location.panel: f.message for f in result.findings if f.check.startswith("metric/no-")
                 or f.check == "metric/label-missing"}
     assert by_panel["value that does not exist"] == (
-        f'environment="prod" matches no series of {LEVEL}: environment has dev, staging')
+        f'environment="prod" matches no series of {LEVEL}: environment has dev, staging; no series matched it '
+        "in the data it holds (less than the 7d lookback)")  # the backend holds 54 h: see conftest
     assert "(its labels: environment, instance, job, mode, service_name, skill_name, status)" in by_panel[
         "label never carried"]
     assert "no series matches all of them" in by_panel["no series has both"]
+    (group,) = [f for f in result.findings if f.check == "metric/group-label-missing"]
+    assert group.message == (f"by (region): no series of {LEVEL} carries the label 'region', so grouping by it "
+                             "does nothing")
+    assert group.severity.name == "INFO" and group.location.panel == "aggregation label no series carries"
 
 
 def test_requests_do_not_grow_with_queries(series_findings):
-    """names, rules, last seen (nothing absent here: none), metadata, one grouped query per distinct
-    label set, one label-name lookup for the one metric with a label-missing finding."""
+    """names, rules, metadata (nothing absent by name: no last seen); all label tables in one query;
+    one label-name lookup for the one metric with a label-missing finding; one series lookup of the
+    empty selectors (none matched in the history: no timing query); how much data it holds (2: it
+    holds less than the lookback and does not scrape itself). The by-label checks add nothing."""
     result, source = series_findings
-    label_sets = {("environment",), ("region",), ("environment", "service_name"), ("skill_name",)}
-    assert source.request_count == 3 + len(label_sets) + 1
+    assert source.request_count == 3 + 1 + 1 + 1 + 2
 
 
 def test_offline_the_catalog_values_drive_the_same_checks(tmp_path):
@@ -123,6 +136,19 @@ def test_offline_the_catalog_values_drive_the_same_checks(tmp_path):
     assert got == {"value that does not exist": "metric/no-matching-series",
                    "regex matching nothing": "metric/no-matching-series",
                    "negative regex excluding all": "metric/no-matching-series"}
+
+
+def test_offline_by_labels_are_judged_against_the_catalog_labels(tmp_path):
+    catalog = MetricCatalog("c.yaml", (MetricSpec(LEVEL, "gauge", "ratio", "h", "team", labels=("mode",)),),
+                            common_labels=("environment",))
+    queries = {"typo": f"sum by (enviroment) ({LEVEL})", "common label": f"sum by (environment) ({LEVEL})",
+               "own label": f"max by (mode) ({LEVEL})"}
+    panels = [{"id": i, "type": "stat", "title": t, "targets": [{"refId": "A", "expr": q}]}
+              for i, (t, q) in enumerate(queries.items(), 1)]
+    (tmp_path / "d.json").write_text(json.dumps({"uid": "g", "title": "G", "panels": panels}))
+    result = validate(collect(load_dashboard_files([tmp_path])), CatalogSource(catalog), catalog, timedelta(days=7))
+    got = {f.location.panel for f in result.findings if f.check == "metric/group-label-missing"}
+    assert got == {"typo"}
 
 
 def test_each_option_of_a_variable_is_checked(tmp_path, prometheus):

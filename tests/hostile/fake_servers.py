@@ -177,7 +177,7 @@ def prometheus_like(names: list[str], query_value: str = "1") -> Behaviour:
         elif path == "/api/v1/series":
             data = [{"__name__": n} for n in names] + [{"__name__": "absent_metric"}]
         elif path == "/api/v1/query":
-            data = {"resultType": "vector", "result": [{"metric": {"vobs_name": "absent_metric"},
+            data = {"resultType": "vector", "result": [{"metric": {"vobs_tag": "absent_metric"},
                                                         "value": [0, query_value]}]}
         elif path == "/api/v1/query_range":
             data = {"resultType": "matrix", "result": []}

@@ -40,12 +40,21 @@ _register("metric/label-missing", Severity.WARNING,
           "A selector matches on a label that no series of the metric carries (`environment` on a metric "
           "that never had it), so the panel shows No data. Says which labels the metric has. A matcher "
           "that matches the empty string (`x=\"\"`, `x=~\".*\"`, `x!=\"v\"`) also matches series without "
-          "the label, as in PromQL, and is not reported.")
+          "the label, as in PromQL, and is not reported. Against Prometheus, also says whether the selector "
+          "matched series within the lookback, and when last.")
 _register("metric/no-matching-series", Severity.WARNING,
           "A selector's matcher matches no value the metric's series carry (`environment=\"prod\"` where "
           "only dev and staging exist), or each matcher matches some series but no series matches all: "
           "the panel shows No data. Names the values that exist. Judged after variable interpolation "
-          "with the variables' current values; a value a variable leaves unknown is not judged.")
+          "with the variables' current values; a value a variable leaves unknown is not judged. Against "
+          "Prometheus, also says when the selector last matched a series within the lookback, or that none "
+          "did in the data it holds.")
+_register("metric/group-label-missing", Severity.INFO,
+          "An aggregation groups `by` a label that no series of the metrics under it carries (`sum by "
+          "(region) (x)` where x has no region): every result has it empty, so grouping by it does nothing — "
+          "a typo, or a label the exporter does not set. Labels in `by`/`without`/`on`/`ignoring` are not "
+          "selector matchers and never empty a panel; this is information. Not judged under functions that "
+          "make labels (label_replace, label_join, absent, count_values).")
 _register("variable/option-no-data", Severity.WARNING,
           "One option of a custom or query variable (as saved in the dashboard) leaves panels empty: a "
           "reader who picks it sees No data. One finding per option, naming how many panels it empties.")

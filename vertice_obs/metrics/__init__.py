@@ -2,9 +2,11 @@
 
 Owns: the query inventory of any dashboard JSON (`inventory`), Grafana variable interpolation
 (`interpolate`), PromQL extraction with a real parser (`extract`), the metric catalog
-(`catalog`), the Prometheus source and the offline catalog source (`prometheus`), classification
-of each metric use (`classify`), the validation run (`validation`) and the audit report
-(`audit`). Data: dashboard JSON → `Query` → `MetricUse` → `Finding`.
+(`catalog`), what a source says and the offline catalog source (`evidence`), the Prometheus
+source (`prometheus`, its wire format in `promql_wire`), classification of each metric use
+(`classify`), series-level judgement (`series`, `selectors`, `regex`) and the run-wide "which
+panels show No data" pass (`nodata`), the validation run (`validation`) and the audit report
+(`audit`). Data: dashboard JSON → `Query` → `MetricUse`/`SelectorUse` → `Finding`.
 May import: the kernel and `vertice_obs.build` (the export layout: `MANIFEST`). Must not import
 `grafana` (metrics never talk to Grafana), `chaos`, `simulator` or `cli`. Loading, extraction
 and classification are pure; only `prometheus` does I/O.

@@ -55,8 +55,15 @@ class MetricCatalog:
         """The values each label of `spec` may carry, as far as the catalog lists them."""
         return {**dict(self.values), **dict(spec.values)}
 
-    def carried_labels(self, spec: MetricSpec) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*self.common_labels, *spec.labels)))
+    def carried_labels(self, spec: MetricSpec, series: str | None = None) -> tuple[str, ...]:
+        """The labels the catalog promises on `spec`'s series — on `series` when given: a histogram's
+        `_bucket` series also carry `le`, a summary's quantile series `quantile` (values not listed)."""
+        implied = ()
+        if series is not None and spec.type == "histogram" and series == f"{spec.name}_bucket":
+            implied = ("le",)
+        elif series is not None and spec.type == "summary" and series == spec.name:
+            implied = ("quantile",)
+        return tuple(dict.fromkeys((*self.common_labels, *spec.labels, *implied)))
 
     def series_names(self) -> frozenset[str]:
         """Every series name the catalog promises, histogram series included."""

@@ -41,6 +41,14 @@ class MetricUse:
 
 
 @dataclass(frozen=True)
+class History:
+    """How much of the lookback a source holds: all of it, or less — since `since` when known."""
+
+    covers: bool
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Evidence:
     """What a metric source said, gathered once for a whole run (see `prometheus.py`)."""
 
@@ -55,10 +63,22 @@ class Evidence:
     degraded: tuple[tuple[str, str], ...] = ()
     metadata: Mapping[str, str] = field(default_factory=dict)  # metric family → type, from the source
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    history: History | None = None  # None: not asked (nothing was absent) or the source could not tell
 
     @property
     def available(self) -> bool:
         return self.names is not None
+
+    def never_seen_in(self, history: History | None = None) -> str:
+        """The honest window of a "never seen": the lookback only when the source holds that much.
+        "in the last 7d"; "in the 2h of data it holds (less than the 7d lookback)"."""
+        history = history or self.history
+        window = human_span(self.lookback)
+        if history is None or history.covers:
+            return f"in the last {window}"
+        if history.since is not None and history.since < self.now:
+            return f"in the {human_span(self.now - history.since)} of data it holds (less than the {window} lookback)"
+        return f"in the data it holds (less than the {window} lookback)"
 
 
 def absent_names(uses: Iterable[MetricUse], evidence: Evidence) -> set[str]:
@@ -138,17 +158,17 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
     hint = _hint(name, spec, catalog) + _did_you_mean(name, ev.names or frozenset())
     seen = ev.last_seen.get(name)
     if seen is not None:
-        ago = _human(ev.now - seen)
+        ago = human_span(ev.now - seen)
         return finding("metric/disappeared",
                        f"{shown} disappeared: last seen {seen.strftime('%Y-%m-%d %H:%M UTC')} ({ago} ago){hint}",
                        use.location, severity=severity, last_seen=seen.isoformat(), **extra)
-    window = _human(ev.lookback)
+    window = human_span(ev.lookback)
     if LAST_SEEN in dict(ev.degraded):
         return finding("metric/missing",
                        f"{shown} is missing: not in {ev.source} now (whether it was seen in the last {window} "
                        f"could not be checked){hint}", use.location, severity=severity, **extra)
     return finding("metric/missing",
-                   f"{shown} is missing: never seen in {ev.source} in the last {window}{hint}",
+                   f"{shown} is missing: never seen in {ev.source} {ev.never_seen_in()}{hint}",
                    use.location, severity=severity, **extra)
 
 
@@ -233,7 +253,7 @@ def _rule_attr(rule: Any, key: str) -> Any:
     return rule.get(key) if isinstance(rule, Mapping) else getattr(rule, key, None)
 
 
-def _human(delta: timedelta) -> str:
+def human_span(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:

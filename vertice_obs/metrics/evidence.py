@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Protocol, Sequence
+from typing import Iterable, Mapping, Protocol, Sequence
 
-from vertice_obs.checks import finding
 from vertice_obs.errors import VobsError
-from vertice_obs.finding import Finding, Location
 from vertice_obs.metrics.catalog import MetricCatalog
-from vertice_obs.metrics.classify import LAST_SEEN, RULES, TYPES, Evidence
-from vertice_obs.metrics.series import LabelTable, SelectorUse, catalog_table, judge
+from vertice_obs.metrics.classify import LAST_SEEN, RULES, TYPES, Evidence, History
+from vertice_obs.metrics.series import LabelTable, Selector, catalog_table
+
+# Label tables wanted: for each set of matched labels, the metric names whose values are needed.
+Wanted = Mapping[tuple[str, ...], Iterable[str]]
 
 DEFAULT_LOOKBACK = timedelta(days=7)
+# `selector_history`: matched series within the lookback, when not looked up (beyond the request bound).
+SEEN_UNTIMED = datetime.min.replace(tzinfo=timezone.utc)
 
 
 class SourceUnavailable(VobsError):
@@ -67,11 +70,15 @@ class MetricSource(Protocol):
 
     def last_seen(self, names: Iterable[str], lookback: timedelta) -> dict[str, datetime | None]: ...
 
-    def label_tables(self, labels: tuple[str, ...], names: Iterable[str]) -> dict[str, LabelTable]: ...
+    def label_tables(self, wanted: Wanted) -> dict[tuple[str, tuple[str, ...]], LabelTable]: ...
 
     def label_names(self, name: str) -> list[str]: ...
 
     def metadata(self) -> dict[str, str]: ...
+
+    def history(self, lookback: timedelta) -> History | None: ...
+
+    def selector_history(self, selectors: Sequence[Selector], lookback: timedelta) -> dict[Selector, datetime | None]: ...
 
 
 def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta = DEFAULT_LOOKBACK,
@@ -93,7 +100,7 @@ def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta 
         rules = source.rules()
     except CapabilityMissing as exc:
         rules = {}
-        degraded.append((RULES, f"{_reason(exc, source)}; metrics produced by recording rules are judged "
+        degraded.append((RULES, f"{source_reason(exc, source)}; metrics produced by recording rules are judged "
                                 "like any other"))
     absent = sorted(set(referenced) - names)
     seen: dict[str, datetime | None] = {}
@@ -101,25 +108,36 @@ def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta 
         try:
             seen = source.last_seen(absent, lookback)
         except CapabilityMissing as exc:
-            degraded.append((LAST_SEEN, f"{_reason(exc, source)}; absent metrics cannot be told apart into "
+            degraded.append((LAST_SEEN, f"{source_reason(exc, source)}; absent metrics cannot be told apart into "
                                         "missing and disappeared"))
+    history = None
+    if any(seen.get(name) is None for name in absent) and LAST_SEEN not in dict(degraded):
+        history = held(source, lookback)  # a "never seen" is only as long as the data it holds
     metadata: dict[str, str] = {}
     if not isinstance(source, CatalogSource):
         try:
             metadata = source.metadata()
         except CapabilityMissing as exc:
-            degraded.append((TYPES, f"{_reason(exc, source)}; {_TYPES_FROM}"))
+            degraded.append((TYPES, f"{source_reason(exc, source)}; {_TYPES_FROM}"))
         else:
             if not metadata:
                 degraded.append((TYPES, f"its metadata is empty; {_TYPES_FROM}"))
     return Evidence(source=source.description, names=frozenset(names), rules=rules, last_seen=seen,
-                    lookback=lookback, now=now, degraded=tuple(degraded), metadata=metadata)
+                    lookback=lookback, now=now, degraded=tuple(degraded), metadata=metadata, history=history)
+
+
+def held(source: MetricSource, lookback: timedelta) -> History | None:
+    """How much of the lookback `source` holds; None when it cannot tell (never a guess)."""
+    try:
+        return source.history(lookback)
+    except SourceUnavailable:
+        return None
 
 
 _TYPES_FROM = "types come from the catalog, then from naming conventions (_total: counter)"
 
 
-def _reason(exc: SourceUnavailable, source: MetricSource) -> str:
+def source_reason(exc: SourceUnavailable, source: MetricSource) -> str:
     """A capability's failure without the source's name (the finding names the source once)."""
     text = str(exc)
     prefix = getattr(source, "description", "")
@@ -142,94 +160,28 @@ class CatalogSource:
     def last_seen(self, names: Iterable[str], lookback: timedelta = DEFAULT_LOOKBACK) -> dict[str, datetime | None]:
         return {n: None for n in names}
 
-    def label_tables(self, labels: tuple[str, ...], names: Iterable[str]) -> dict[str, LabelTable]:
+    def label_tables(self, wanted: Wanted) -> dict[tuple[str, tuple[str, ...]], LabelTable]:
         """What the catalog promises: its labels (and common labels) and the values it lists."""
         out = {}
-        for name in names:
-            spec = self.catalog.family_of(name)
-            if spec is not None:
-                out[name] = catalog_table(name, labels, self.catalog.carried_labels(spec),
-                                          self.catalog.label_values(spec))
+        for labels, names in wanted.items():
+            for name in names:
+                spec = self.catalog.family_of(name)
+                if spec is not None:
+                    out[(name, labels)] = catalog_table(name, labels, self.catalog.carried_labels(spec, name),
+                                                        self.catalog.label_values(spec))
         return out
+
+    def history(self, lookback: timedelta) -> History | None:
+        return None  # a catalog has no history: "never seen" is not said offline
+
+    def selector_history(self, selectors: Sequence[Selector], lookback: timedelta) -> dict[Selector, datetime | None]:
+        return {}
 
     def metadata(self) -> dict[str, str]:
         return {}  # the catalog's own types are used directly (classify.metric_type)
 
     def label_names(self, name: str) -> list[str]:
         spec = self.catalog.family_of(name)
-        return sorted(self.catalog.carried_labels(spec)) if spec else []
+        return sorted(self.catalog.carried_labels(spec, name)) if spec else []
 
 
-
-
-LABELS = "label values"
-
-
-def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence: Evidence) -> list[Finding]:
-    """Series-level findings: selectors of present metrics that select no series, and why.
-
-    One request per distinct set of matched labels (not per query): the label values every
-    selector needs are fetched grouped. Names absent altogether are left to the name-level
-    findings. A source that cannot answer degrades this check alone, said once."""
-    if not evidence.available:
-        return []
-    names = evidence.names or frozenset()
-    wanted: dict[tuple[str, ...], set[str]] = {}
-    for use in uses:
-        if use.selector.metric in names:
-            wanted.setdefault(use.selector.labels, set()).add(use.selector.metric)
-    tables: dict[tuple[str, tuple[str, ...]], LabelTable] = {}
-    try:
-        for labels, metrics in sorted(wanted.items()):
-            for name, table in source.label_tables(labels, sorted(metrics)).items():
-                tables[(name, labels)] = table
-    except SourceUnavailable as exc:
-        return [finding("source/degraded", f"{evidence.source}: {LABELS} could not be checked: "
-                        f"{_reason(exc, source)}; selectors are judged by metric name only", _nowhere(),
-                        capability=LABELS)]
-    verdicts, options = [], {}
-    for use in uses:
-        table = tables.get((use.selector.metric, use.selector.labels))
-        if table is None:
-            continue
-        found = judge(use.selector, table)
-        if use.option is None:
-            verdicts.extend((use, verdict) for verdict in found)
-        elif found:  # aggregated: one finding per option, naming how many panels it empties
-            options.setdefault((use.location.file, use.location.dashboard, use.option), []).append(use)
-    carried = _carried_labels(source, sorted({u.selector.metric for u, v in verdicts if v.check == LABEL_MISSING}))
-    out = []
-    for use, verdict in verdicts:
-        message = verdict.message
-        if verdict.check == LABEL_MISSING and use.selector.metric in carried:
-            message += f" (its labels: {', '.join(carried[use.selector.metric]) or 'none'})"
-        out.append(finding(verdict.check, message, use.location, metric=use.selector.metric, query=use.query,
-                           selector=str(use.selector)))
-    for (file, dashboard, (variable, value)), emptied in sorted(options.items()):
-        panels = list(dict.fromkeys(u.location.panel or u.location.target or "?" for u in emptied))
-        shown = ", ".join(repr(p) for p in panels[:3]) + (f" and {len(panels) - 3} more" if len(panels) > 3 else "")
-        out.append(finding("variable/option-no-data",
-                           f"the {value!r} option of ${variable} shows No data on {len(panels)} "
-                           f"panel{'s' if len(panels) != 1 else ''}: {shown} (e.g. {emptied[0].selector})",
-                           Location(file=file, dashboard=dashboard, target=f"variable {variable}"),
-                           variable=variable, option=value, panels=len(panels)))
-    return out
-
-
-LABEL_MISSING = "metric/label-missing"
-_MAX_LABEL_LOOKUPS = 3  # one request each, only for metrics with a label-missing finding (a bound, not a budget per query)
-
-
-def _carried_labels(source: MetricSource, metrics: list[str]) -> dict[str, list[str]]:
-    """The labels each metric does carry, for the label-missing message (best effort, bounded)."""
-    out = {}
-    for name in metrics[:_MAX_LABEL_LOOKUPS]:
-        try:
-            out[name] = source.label_names(name)
-        except SourceUnavailable:
-            break
-    return out
-
-
-def _nowhere() -> Location:
-    return Location(file=None)

@@ -5,7 +5,10 @@ requests — whatever the number of dashboards and queries:
   1. all metric names present now           (one request)
   2. recording rules and their outputs       (one request)
   3. last-seen times of the absent names     (two requests, one if none was seen in the lookback)
-  4. the label values selectors match on     (one request per distinct set of matched labels)
+  4. metric types                            (one request)
+  5. the label values selectors match on     (one request, all label sets `or`-joined)
+  6. when empty selectors last matched       (two requests, only when some selector is empty)
+  7. how much of the lookback it holds       (one or two requests, only for a "never seen")
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import json
 import re
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -30,14 +33,28 @@ from vertice_obs.guard.http import (
 )
 from vertice_obs.guard.secrets import redact_text, redact_url, register, register_url
 from vertice_obs.guard.urls import parse as parse_url
+from vertice_obs.metrics.classify import History
 from vertice_obs.metrics.evidence import (
     DEFAULT_LOOKBACK,
+    SEEN_UNTIMED,
     CapabilityMissing,
     NameSnapshot,
     RuleInfo,
     SourceUnavailable,
+    Wanted,
 )
-from vertice_obs.metrics.series import LabelTable, table_from_series
+from vertice_obs.metrics.promql_wire import (
+    TAG,
+    batches,
+    chunks,
+    http_error,
+    last_seen_term,
+    looks_like_html,
+    one_line,
+    promql_string,
+    selector_text,
+)
+from vertice_obs.metrics.series import LabelTable, Selector, table_from_series
 
 # "Present now" = had samples in the last PRESENT_WINDOW. Prometheus answers label-value queries at
 # block granularity: the head block (the last ~2–3 h) is listed whole, older persisted blocks only
@@ -52,6 +69,7 @@ PRESENT_WINDOW = timedelta(minutes=10)
 LAST_SEEN_STEP = timedelta(minutes=5)
 # Last-seen requests are POSTed (no URL length limit); this bounds one request body (~2,000 names).
 _MAX_QUERY_CHARS = 100_000
+_MAX_HISTORY_CHARS = 4 * _MAX_QUERY_CHARS  # the one series lookup of empty selectors (~4,000 selectors)
 _T = TypeVar("_T")
 
 
@@ -149,7 +167,7 @@ class PrometheusSource:
            they are kept off names that never existed), a term per name, `or`-joined, ~200 names a request:
              exact = max(max_over_time(timestamp({__name__="a"})[7d:5m]))
              floor = max(max_over_time(timestamp(count_over_time({__name__="a"}[5m]))[7d:5m])) - 300
-             label_replace((exact >= floor) or floor, "vobs_name", "a", "", "")
+             label_replace((exact >= floor) or floor, "vobs_tag", "a", "", "")
            `exact`: `timestamp()` of a bare selector is the sample's own time (of anything else, the
            evaluation time — hence a term per name rather than one regex: functions drop `__name__`).
            But an instant selector hides a sample followed by a staleness marker, so a short-lived
@@ -163,26 +181,42 @@ class PrometheusSource:
             return result
         end = self.now()
         seen_at_all = self._names_with_series(names, end - lookback, end)
+        found, _ = self._when_last({n: f'{{__name__="{promql_string(n)}"}}' for n in names if n in seen_at_all},
+                                   lookback, end)
+        result.update((name, at) for name, at in found.items() if name in result)
+        return result
+
+    def _when_last(self, selectors: Mapping[str, str], lookback: timedelta, end: datetime,
+                   max_requests: int | None = None) -> tuple[dict[str, datetime], set[str]]:
+        """tag → PromQL selector: when each last had a sample within `lookback` (see `last_seen`), a
+        term per selector, `or`-joined, ~200 a request (at most `max_requests`: the rest left out);
+        and the tags asked (an asked tag without a time had no sample in the lookback)."""
         step = int(LAST_SEEN_STEP.total_seconds())
         window = f"{max(step, int(lookback.total_seconds()))}s:{step}s"
         at = (int(end.timestamp()) // step + 1) * step  # the next step boundary, at most a step ahead
-        terms = [_last_seen_term(n, window, step) for n in names if n in seen_at_all]
-        for batch in _batches(terms, " or ", _MAX_QUERY_CHARS):
+        terms = [last_seen_term(tag, selector, window, step) for tag, selector in selectors.items()]
+        found: dict[str, datetime] = {}
+        asked: set[str] = set()
+        for n, chunk in enumerate(chunks(terms, len(" or "), _MAX_QUERY_CHARS)):
+            if max_requests is not None and n >= max_requests:
+                break
+            batch = " or ".join(chunk)
+            asked.update(list(selectors)[len(asked): len(asked) + len(chunk)])
             data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": batch, "time": str(at)}))
             try:
                 for row in data["result"]:
-                    name = row["metric"].get("vobs_name")
-                    if name in result:
-                        result[name] = datetime.fromtimestamp(float(row["value"][1]), tz=timezone.utc)
+                    tag = row["metric"].get(TAG)
+                    if tag in selectors:
+                        found[tag] = datetime.fromtimestamp(float(row["value"][1]), tz=timezone.utc)
             except (KeyError, TypeError, ValueError, IndexError, AttributeError):
                 raise self._not_prometheus("unexpected /api/v1/query answer") from None
-        return result
+        return found, asked
 
     def _names_with_series(self, names: list[str], start: datetime, end: datetime) -> set[str]:
         """The names among `names` with any series between `start` and `end` (`/api/v1/series`)."""
         found: set[str] = set()
-        for regex in _batches([re.escape(n) for n in names], "|", _MAX_QUERY_CHARS):
-            form = {"match[]": f'{{__name__=~"{_promql_string(regex)}"}}', "start": _ts(start), "end": _ts(end)}
+        for regex in batches([re.escape(n) for n in names], "|", _MAX_QUERY_CHARS):
+            form = {"match[]": f'{{__name__=~"{promql_string(regex)}"}}', "start": _ts(start), "end": _ts(end)}
             data = self._call(lambda: self._api("POST", "/api/v1/series", data=form))
             try:
                 found.update(labels["__name__"] for labels in data)
@@ -190,21 +224,83 @@ class PrometheusSource:
                 raise self._not_prometheus("unexpected /api/v1/series answer") from None
         return found
 
-    def label_tables(self, labels: tuple[str, ...], names: Iterable[str]) -> dict[str, LabelTable]:
-        """For each name, the distinct values of `labels` its series carry now — ONE instant query per
-        ~2,000 names: `count by (__name__, l1, …) ({__name__=~"a|b|…"})`. A series without a label is
-        grouped under "", exactly as PromQL reads a missing label. Names without series are absent."""
-        by = ", ".join(["__name__", *labels])
-        rows: dict[str, list[dict[str, str]]] = {}
-        for regex in _batches([re.escape(n) for n in sorted(set(names))], "|", _MAX_QUERY_CHARS):
-            query = f'count by ({by}) ({{__name__=~"{_promql_string(regex)}"}})'
-            data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": query}))
+    def label_tables(self, wanted: Wanted) -> dict[tuple[str, tuple[str, ...]], LabelTable]:
+        """For each (name, label set) wanted, the distinct values of the labels its series carry now —
+        ALL label sets in ONE instant query (per ~100,000 characters of PromQL), a term per set:
+          label_replace(count by (__name__, l1, …) ({__name__=~"a|b|…"}), "vobs_tag", "<set>", "", "")
+        `or`-joined (the tag keeps the sets' rows apart). A series without a label is grouped under
+        "", exactly as PromQL reads a missing label. Names without series are left out."""
+        groups = [(tuple(labels), sorted(set(names))) for labels, names in wanted.items()]
+        terms = []
+        for i, (labels, names) in enumerate(groups):
+            by = ", ".join(["__name__", *labels])
+            for regex in batches([re.escape(n) for n in names], "|", _MAX_QUERY_CHARS // 2):
+                terms.append(f'label_replace(count by ({by}) ({{__name__=~"{promql_string(regex)}"}}), '
+                             f'"{TAG}", "{i}", "", "")')
+        rows: dict[tuple[str, int], list[dict[str, str]]] = {}
+        for batch in batches(terms, " or ", _MAX_QUERY_CHARS):
+            data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": batch}))
             try:
                 for row in data["result"]:
-                    rows.setdefault(row["metric"]["__name__"], []).append(row["metric"])
-            except (KeyError, TypeError, AttributeError):
+                    rows.setdefault((row["metric"]["__name__"], int(row["metric"][TAG])), []).append(row["metric"])
+            except (KeyError, TypeError, AttributeError, ValueError):
                 raise self._not_prometheus("unexpected /api/v1/query answer") from None
-        return {name: table_from_series(name, labels, series) for name, series in rows.items()}
+        return {(name, groups[i][0]): table_from_series(name, groups[i][0], series)
+                for (name, i), series in rows.items() if i < len(groups)}
+
+    def history(self, lookback: timedelta) -> History:
+        """How much of `lookback` this Prometheus holds — one request, two when it holds less:
+        1. `/api/v1/label/__name__/values` over the lookback's first `window`: any name means some
+           block (or the head) reaches back that far — the whole lookback is held.
+        2. else its own `prometheus_tsdb_lowest_timestamp_seconds` (when it scrapes itself) says
+           since when; without it, "less than the lookback" is all that is said."""
+        end = self.now()
+        start = end - lookback
+        params = {"start": _ts(start), "end": _ts(start + self.window)}
+        values = self._call(lambda: self._api("GET", "/api/v1/label/__name__/values", params=params))
+        if isinstance(values, list) and values:
+            return History(covers=True)
+        query = {"query": "min(prometheus_tsdb_lowest_timestamp_seconds)", "time": _ts(end)}
+        data = self._call(lambda: self._api("POST", "/api/v1/query", data=query))
+        try:
+            lowest = float(data["result"][0]["value"][1]) if data["result"] else None
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise self._not_prometheus("unexpected /api/v1/query answer") from None
+        if lowest is None or lowest != lowest:  # NaN: no sample yet
+            return History(covers=False)
+        since = datetime.fromtimestamp(lowest, tz=timezone.utc)
+        return History(covers=since <= start, since=None if since <= start else since)
+
+    def selector_history(self, selectors: Sequence[Selector], lookback: timedelta) -> dict[Selector, datetime | None]:
+        """When each selector (empty now) last matched a series within `lookback`; None: never.
+        Two POSTed requests at most, whatever their number:
+        1. `/api/v1/series` with one `match[]` per selector over the lookback (an index lookup); the
+           series it answers are judged here against each selector's matchers.
+        2. for the selectors that matched some, when they last did (the terms of `last_seen`).
+        Selectors beyond one request's size are left out (nothing is said of them); so are those
+        whose time beyond the second request's size (`SEEN_UNTIMED`)."""
+        end = self.now()
+        texts = {s: selector_text(s) for s in dict.fromkeys(selectors)}
+        asked = next(chunks(list(texts.values()), 1, _MAX_HISTORY_CHARS), [])
+        if not asked:
+            return {}
+        form = [("match[]", text) for text in asked] + [("start", _ts(end - lookback)), ("end", _ts(end))]
+        data = self._call(lambda: self._api("POST", "/api/v1/series", data=form))
+        by_name: dict[str, list[dict[str, str]]] = {}
+        try:
+            for labels in data:
+                by_name.setdefault(labels["__name__"], []).append(labels)
+        except (KeyError, TypeError):
+            raise self._not_prometheus("unexpected /api/v1/series answer") from None
+        judged = list(texts)[: len(asked)]
+        seen = [s for s in judged if any(all(m.accepts(series.get(m.label, "")) for m in s.matchers)
+                                         for series in by_name.get(s.metric, ()))]
+        # `/api/v1/series` is exact to the chunk (Prometheus) or the day (VictoriaMetrics): the
+        # timed query decides; a selector it had no room for is said to be seen, untimed.
+        when, timed = self._when_last({str(i): texts[s] for i, s in enumerate(seen)}, lookback, end, max_requests=1)
+        out: dict[Selector, datetime | None] = {s: None for s in judged}
+        out.update((s, when.get(str(i)) if str(i) in timed else SEEN_UNTIMED) for i, s in enumerate(seen))
+        return out
 
     def metadata(self) -> dict[str, str]:
         """ONE request: `/api/v1/metadata`; metric family → its type ("counter", "gauge", …)."""
@@ -217,7 +313,7 @@ class PrometheusSource:
     def label_names(self, name: str) -> list[str]:
         """ONE request: the label names the series of `name` carry now (`/api/v1/labels?match[]=…`)."""
         end = self.now()
-        params = {"match[]": f'{{__name__="{_promql_string(name)}"}}', "start": _ts(end - self.window), "end": _ts(end)}
+        params = {"match[]": f'{{__name__="{promql_string(name)}"}}', "start": _ts(end - self.window), "end": _ts(end)}
         values = self._call(lambda: self._api("GET", "/api/v1/labels", params=params))
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise self._not_prometheus("label names are not a list of strings")
@@ -242,8 +338,8 @@ class PrometheusSource:
 
         status, body = within(self.timeout, exchange, what=path)
         if status != 200:
-            raise _ErrorAnswer(_http_error(status, body), status)
-        if _looks_like_html(body):
+            raise _ErrorAnswer(http_error(status, body), status)
+        if looks_like_html(body):
             raise _NotPrometheus("an HTML page (a login page or a proxy?)")
         try:
             payload = json.loads(body)
@@ -270,7 +366,7 @@ class PrometheusSource:
             raise SourceUnavailable(f"{self.description} is unreachable") from None
         except _ErrorAnswer as exc:
             error = CapabilityMissing if exc.status in (404, 405, 501) else SourceUnavailable
-            raise error(f"{self.description} answered an error: {redact_text(_one_line(str(exc)))}") from None
+            raise error(f"{self.description} answered an error: {redact_text(one_line(str(exc)))}") from None
         except _NotPrometheus as exc:
             raise self._not_prometheus(str(exc)) from None
         except requests.exceptions.TooManyRedirects:
@@ -292,59 +388,6 @@ def _recording_rules(groups: list[dict]) -> Iterator[RuleInfo]:
                                file=group.get("file", ""), health=rule.get("health", ""),
                                last_evaluation=_rfc3339(rule.get("lastEvaluation")),
                                last_error=rule.get("lastError", ""))
-
-
-def _last_seen_term(name: str, window: str, step: int) -> str:
-    quoted = f'"{_promql_string(name)}"'
-    selector = f"{{__name__={quoted}}}"
-    exact = f"max(max_over_time(timestamp({selector})[{window}]))"
-    floor = f"(max(max_over_time(timestamp(count_over_time({selector}[{step}s]))[{window}])) - {step})"
-    return f'label_replace(({exact} >= {floor}) or {floor}, "vobs_name", {quoted}, "", "")'
-
-
-def _promql_string(text: str) -> str:
-    """`text` escaped for a double-quoted PromQL string."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _batches(parts: list[str], separator: str, limit: int) -> Iterator[str]:
-    """`parts` joined by `separator` into strings of at most `limit` characters (one part at least)."""
-    batch: list[str] = []
-    size = 0
-    for part in parts:
-        if batch and size + len(separator) + len(part) > limit:
-            yield separator.join(batch)
-            batch, size = [], 0
-        size += len(part) + (len(separator) if batch else 0)
-        batch.append(part)
-    if batch:
-        yield separator.join(batch)
-
-
-def _http_error(status: int, body: bytes) -> str:
-    """Prometheus' own error (`errorType: error`) when it sent one, else the status and the start
-    of the body (an HTML page is named, not printed). Redacted: a server may echo credentials."""
-    refused = " (the credentials were refused)" if status in (401, 403) else ""
-    try:
-        payload = json.loads(body)
-        if isinstance(payload, dict) and payload.get("error"):
-            return redact_text(f"HTTP {status}{refused} {payload.get('errorType', 'error')}: {payload['error']}")
-    except ValueError:
-        pass
-    if _looks_like_html(body):
-        return f"HTTP {status}{refused} (an HTML page)"
-    text = " ".join(body[:200].decode("utf-8", "replace").split())
-    return redact_text(f"HTTP {status}{refused}" + (f" ({text})" if text else ""))
-
-
-def _looks_like_html(body: bytes) -> bool:
-    head = body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<"))
-
-
-def _one_line(text: str, limit: int = 240) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _rfc3339(text: str | None) -> datetime | None:

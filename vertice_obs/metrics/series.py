@@ -69,6 +69,21 @@ class SelectorUse:
 
 
 @dataclass(frozen=True)
+class Grouping:
+    """`agg by (label) (…)` over the series of `metrics`: only they can carry the label there."""
+
+    label: str
+    metrics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GroupingUse:
+    grouping: Grouping
+    location: Location
+    query: str
+
+
+@dataclass(frozen=True)
 class LabelTable:
     """For one metric: the distinct values its series carry for `labels` ("" where a series has none)."""
 
@@ -120,6 +135,24 @@ def judge(selector: Selector, table: LabelTable) -> list[Verdict]:
                                 f"{selector} matches no series: each matcher matches some series of "
                                 f"{selector.metric}, but no series matches all of them"))
     return verdicts
+
+
+def judge_grouping(grouping: Grouping, tables: Mapping[str, LabelTable]) -> Verdict | None:
+    """A `by` label that no series of any metric under the aggregation carries: every result series
+    has it empty, so grouping by it does nothing — a typo, or a label the exporter does not set.
+    Judged only when every metric has a table (present, known); offline, a carried label whose
+    values the catalog does not list counts as carried."""
+    label = grouping.label
+    if not grouping.metrics or any(m not in tables for m in grouping.metrics):
+        return None
+    for metric in grouping.metrics:
+        table = tables[metric]
+        if label in table.unknown or label not in table.labels or any(table.values(label) - {""}):
+            return None
+    names = " or ".join(grouping.metrics)
+    return Verdict("metric/group-label-missing",
+                   f"by ({label}): no series of {names} carries the label {label!r}, so grouping by it "
+                   "does nothing", label)
 
 
 def _row_passes(selector: Selector, table: LabelTable, row: Sequence[str]) -> bool:

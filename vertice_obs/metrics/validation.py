@@ -23,7 +23,7 @@ from vertice_obs.finding import Finding, Location
 from vertice_obs.located_yaml import decode_text, parse_json
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify
-from vertice_obs.metrics.evidence import MetricSource, gather, judge_selectors
+from vertice_obs.metrics.evidence import MetricSource, gather
 from vertice_obs.metrics.extract import uses_of, variables_key
 from vertice_obs.metrics.interpolate import (
     Variable,
@@ -31,8 +31,9 @@ from vertice_obs.metrics.interpolate import (
     variables_from_dashboard,
 )
 from vertice_obs.metrics.inventory import dashboard_uid, inventory, sanitize
-from vertice_obs.metrics.selectors import selector_uses
-from vertice_obs.metrics.series import SelectorUse
+from vertice_obs.metrics.nodata import judge_selectors
+from vertice_obs.metrics.selectors import selector_uses, series_uses
+from vertice_obs.metrics.series import GroupingUse, SelectorUse
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Collected:
     queries: int
     dashboards: int
     selectors: list[SelectorUse] = field(default_factory=list)  # for series-level checks
+    groupings: list[GroupingUse] = field(default_factory=list)  # `by (x)` labels, for series-level checks
 
 
 @dataclass
@@ -126,6 +128,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     uses: list[MetricUse] = []
     findings: list[Finding] = []
     selectors: list[SelectorUse] = []
+    groupings: list[GroupingUse] = []
     queries = count = 0
     for dashboard in dashboards:
         count += 1
@@ -141,11 +144,13 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
             uses.extend(u)
             findings.extend(f)
             if not f:
-                selectors.extend(selector_uses(query, variables))
+                judged, grouped = series_uses(query, variables)
+                selectors.extend(judged)
+                groupings.extend(grouped)
                 selectors.extend(_option_uses(query, variables, options))
         if on_dashboard:
             on_dashboard(dashboard.file)
-    return Collected(uses, findings, queries, count, selectors)
+    return Collected(uses, findings, queries, count, selectors, groupings)
 
 
 def _option_uses(query, variables: dict[str, Variable], options: dict[str, tuple[str, ...]]) -> list[SelectorUse]:
@@ -168,7 +173,7 @@ def validate(collected: Collected, source: MetricSource, catalog: MetricCatalog 
     referenced = {u.metric for u in collected.uses if not u.is_pattern}
     evidence = gather(source, referenced, lookback)
     findings = (collected.findings + classify(collected.uses, evidence, catalog)
-                + judge_selectors(source, collected.selectors, evidence))
+                + judge_selectors(source, collected.selectors, evidence, collected.groupings))
     return ValidationResult(findings, evidence, collected.queries, collected.dashboards, len(collected.uses))
 
 

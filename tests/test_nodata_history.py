@@ -1,0 +1,103 @@
+"""An empty selector says when it last matched; a "never seen" is only as long as the data held (issue 10).
+
+Real backends with history: Debian's Prometheus (scraping the simulator and itself, so it knows its
+own oldest sample) and VictoriaMetrics (which does not export one), each holding a backfilled
+`environment="prod"` history of the dopamine level from 3 h to 2 h ago, and the simulator's
+`environment="dev"` series now.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from prometheus_harness import PrometheusServer, free_port
+from victoria_harness import VictoriaMetricsServer
+
+from vertice_obs.metrics.catalog import MetricCatalog
+from vertice_obs.metrics.prometheus import PrometheusSource
+from vertice_obs.metrics.validation import collect, load_dashboard_files, validate
+from vertice_obs.simulator.history import openmetrics_history
+
+LEVEL = "maximus_dopamine_level"
+HOURS_HELD = 3
+
+
+@pytest.fixture(scope="module", params=["prometheus", "victoria"])
+def backend(request, simulator, catalog):
+    now = float(int(time.time()))
+    spec = next(m for m in catalog.metrics if m.name == LEVEL)
+    history = openmetrics_history(MetricCatalog("<prod>", (spec,)), now - HOURS_HELD * 3600, now - 2 * 3600, 60,
+                                  environment="prod")
+    target = simulator.url.removeprefix("http://")
+    if request.param == "prometheus":
+        port = free_port()
+        server = PrometheusServer([target, f"127.0.0.1:{port}"])  # and itself: its lowest timestamp
+        server.fixed_port = port
+        server.backfill(history)
+        server.start()
+        server.wait_for("prometheus_tsdb_lowest_timestamp_seconds")
+    else:
+        server = VictoriaMetricsServer([target]).start()
+        server.import_openmetrics(history)
+        server.wait_for(f'{LEVEL}{{environment="prod"}}[4h]')
+    try:
+        server.wait_for(f'{LEVEL}{{environment="dev"}}')
+        server.prod_until = datetime.fromtimestamp(now - 2 * 3600, tz=timezone.utc)
+        server.kind = request.param
+        yield server
+    finally:
+        server.stop()
+
+
+def _validate(backend, tmp_path, queries: list[str], lookback=timedelta(days=7)):
+    panels = [{"id": i, "type": "timeseries", "title": f"P{i}", "targets": [{"refId": "A", "expr": q}]}
+              for i, q in enumerate(queries, 1)]
+    (tmp_path / "d.json").write_text(json.dumps({"uid": "h", "title": "H", "panels": panels}))
+    source = PrometheusSource(backend.url)
+    result = validate(collect(load_dashboard_files([tmp_path])), source, None, lookback)
+    return {f.location.panel: f for f in result.findings if f.check in (
+        "metric/no-matching-series", "metric/missing", "metric/label-missing")}, source
+
+
+def _held(backend) -> str:
+    """Prometheus knows its oldest sample (it scrapes itself); VictoriaMetrics only that it holds less."""
+    if backend.kind == "prometheus":
+        return f"in the {HOURS_HELD}h of data it holds (less than the 7d lookback)"
+    return "in the data it holds (less than the 7d lookback)"
+
+
+def test_an_empty_selector_says_when_it_last_matched(backend, tmp_path):
+    found, _ = _validate(backend, tmp_path, [f'{LEVEL}{{environment="prod"}}'])
+    message = found["P1"].message
+    assert re.search(r"; it last matched a series at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(2h( \d+m)? ago\)$", message), message
+    last = datetime.fromisoformat(dict(found["P1"].details)["last_seen"])
+    # exact to the sample, or at most one 5m step early (a series ended by a staleness marker)
+    assert backend.prod_until - timedelta(minutes=5, seconds=1) <= last <= backend.prod_until + timedelta(seconds=1)
+
+
+def test_a_selector_that_never_matched_says_how_much_data_was_looked_at(backend, tmp_path):
+    found, _ = _validate(backend, tmp_path, [f'{LEVEL}{{environment="qa"}}', "vobs_never_exported_total"])
+    assert found["P1"].message.endswith(f"; no series matched it {_held(backend)}"), found["P1"].message
+    assert found["P2"].message.endswith(f"never seen in Prometheus at {backend.url} {_held(backend)}"), \
+        found["P2"].message
+
+
+def test_a_lookback_the_data_covers_is_said_plainly(backend, tmp_path):
+    """1 h back is held in full; the prod history ended 2 h ago, outside it."""
+    found, _ = _validate(backend, tmp_path, [f'{LEVEL}{{environment="prod"}}', "vobs_never_exported_total"],
+                         lookback=timedelta(hours=1))
+    assert found["P1"].message.endswith("; no series matched it in the last 1h"), found["P1"].message
+    assert found["P2"].message.endswith("never seen in Prometheus at " + backend.url + " in the last 1h")
+
+
+def test_the_history_lookups_are_bounded_whatever_the_number_of_selectors(backend, tmp_path):
+    """300 distinct empty selectors (some seen in the history, most never) cost the same requests
+    as one: names, rules, metadata, label tables, selector history (series + when), data held (2)."""
+    queries = [f'{LEVEL}{{environment="{env}", service_name="s{i}"}}' for i in range(150) for env in ("prod", "qa")]
+    found, source = _validate(backend, tmp_path, queries + ["vobs_never_exported_total"])
+    assert len(found) == len(queries) + 1
+    assert source.request_count == 3 + 1 + 2 + 2

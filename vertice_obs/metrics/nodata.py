@@ -1,0 +1,163 @@
+"""Which panels would show "No data", and why: series-level findings over a whole run.
+
+Judges every selector of a present metric against the label values its series carry now
+(`series.judge`), every `by (x)` label against the labels the metrics under it carry
+(`series.judge_grouping`), each option of a variable, and — for a selector that selects nothing
+now — when it last did within the lookback. Asks the source in a bounded number of requests,
+whatever the number of queries: all label tables at once, one history lookup for the empty
+selectors, and at most `_MAX_LABEL_LOOKUPS` label-name lookups for messages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Sequence
+
+from vertice_obs.checks import finding
+from vertice_obs.finding import Finding, Location
+from vertice_obs.metrics.classify import Evidence, human_span
+from vertice_obs.metrics.evidence import (
+    SEEN_UNTIMED,
+    MetricSource,
+    SourceUnavailable,
+    held,
+    source_reason,
+)
+from vertice_obs.metrics.series import (
+    GroupingUse,
+    LabelTable,
+    Selector,
+    SelectorUse,
+    Verdict,
+    judge,
+    judge_grouping,
+)
+
+LABELS, HISTORY = "label values", "selector history"
+LABEL_MISSING = "metric/label-missing"
+_MAX_LABEL_LOOKUPS = 3  # one request each, only for metrics with a label-missing finding (a bound, not a budget per query)
+
+
+def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence: Evidence,
+                    groupings: Sequence[GroupingUse] = ()) -> list[Finding]:
+    """Series-level findings: selectors of present metrics that select no series, and why; `by`
+    labels no series carries; options of variables that empty panels.
+
+    Names absent altogether are left to the name-level findings. A source that cannot answer
+    degrades these checks alone, said once."""
+    if not evidence.available:
+        return []
+    names = evidence.names or frozenset()
+    wanted: dict[tuple[str, ...], set[str]] = {}
+    for use in uses:
+        if use.selector.metric in names:
+            wanted.setdefault(use.selector.labels, set()).add(use.selector.metric)
+    groupings = [g for g in groupings if all(m in names for m in g.grouping.metrics)]
+    for g in groupings:
+        wanted.setdefault((g.grouping.label,), set()).update(g.grouping.metrics)
+    try:
+        tables = source.label_tables({labels: sorted(metrics) for labels, metrics in sorted(wanted.items())})
+    except SourceUnavailable as exc:
+        return [_degraded(evidence, source, LABELS, exc, "selectors are judged by metric name only")]
+    verdicts: list[tuple[SelectorUse, Verdict]] = []
+    options: dict[tuple, list[SelectorUse]] = {}
+    for use in uses:
+        table = tables.get((use.selector.metric, use.selector.labels))
+        if table is None:
+            continue
+        found = judge(use.selector, table)
+        if use.option is None:
+            verdicts.extend((use, verdict) for verdict in found)
+        elif found:  # aggregated: one finding per option, naming how many panels it empties
+            options.setdefault((use.location.file, use.location.dashboard, use.option), []).append(use)
+    out: list[Finding] = []
+    history, said = _history(source, evidence, sorted({u.selector for u, _ in verdicts}, key=str))
+    out.extend(said)
+    carried = _carried_labels(source, sorted({u.selector.metric for u, v in verdicts if v.check == LABEL_MISSING}))
+    for use, verdict in verdicts:
+        message, extra = verdict.message, {}
+        if verdict.check == LABEL_MISSING and use.selector.metric in carried:
+            message += f" (its labels: {', '.join(carried[use.selector.metric]) or 'none'})"
+        if use.selector in history.seen:
+            message += history.say(use.selector)
+            if history.seen[use.selector] is not None:
+                extra["last_seen"] = history.seen[use.selector].isoformat()
+        out.append(finding(verdict.check, message, use.location, metric=use.selector.metric, query=use.query,
+                           selector=str(use.selector), **extra))
+    out.extend(_option_findings(options))
+    out.extend(_grouping_findings(groupings, tables))
+    return out
+
+
+class _History:
+    """When each empty selector last matched a series: a time, `SEEN_UNTIMED` (within the lookback,
+    time not looked up), or None (never in the data the source holds)."""
+
+    def __init__(self, evidence: Evidence, seen: dict[Selector, datetime | None], phrase: str):
+        self.evidence, self.seen, self.phrase = evidence, seen, phrase
+
+    def say(self, selector: Selector) -> str:
+        at = self.seen[selector]
+        if at is None:
+            return f"; no series matched it {self.phrase}"
+        if at == SEEN_UNTIMED:
+            return f"; it matched series within the last {human_span(self.evidence.lookback)}"
+        return f"; it last matched a series at {at.strftime('%Y-%m-%d %H:%M UTC')} ({human_span(self.evidence.now - at)} ago)"
+
+
+def _history(source: MetricSource, evidence: Evidence, empty: list[Selector]) -> tuple[_History, list[Finding]]:
+    """Ask once when the empty selectors last matched; the honest window for those that never did."""
+    if not empty:
+        return _History(evidence, {}, ""), []
+    try:
+        seen = source.selector_history(empty, evidence.lookback)
+    except SourceUnavailable as exc:
+        return _History(evidence, {}, ""), [_degraded(evidence, source, HISTORY, exc,
+                                                      "empty selectors do not say when they last matched")]
+    phrase = ""
+    if any(at is None for at in seen.values()):
+        phrase = evidence.never_seen_in(evidence.history or held(source, evidence.lookback))
+    return _History(evidence, seen, phrase), []
+
+
+def _option_findings(options: dict[tuple, list[SelectorUse]]) -> list[Finding]:
+    out = []
+    for (file, dashboard, (variable, value)), emptied in sorted(options.items()):
+        panels = list(dict.fromkeys(u.location.panel or u.location.target or "?" for u in emptied))
+        shown = ", ".join(repr(p) for p in panels[:3]) + (f" and {len(panels) - 3} more" if len(panels) > 3 else "")
+        out.append(finding("variable/option-no-data",
+                           f"the {value!r} option of ${variable} shows No data on {len(panels)} "
+                           f"panel{'s' if len(panels) != 1 else ''}: {shown} (e.g. {emptied[0].selector})",
+                           Location(file=file, dashboard=dashboard, target=f"variable {variable}"),
+                           variable=variable, option=value, panels=len(panels)))
+    return out
+
+
+def _grouping_findings(groupings: Sequence[GroupingUse], tables: dict[tuple[str, tuple[str, ...]], LabelTable]) -> list[Finding]:
+    out, said = [], set()
+    for use in groupings:
+        label = use.grouping.label
+        verdict = judge_grouping(use.grouping, {m: tables[(m, (label,))] for m in use.grouping.metrics
+                                                if (m, (label,)) in tables})
+        key = (use.location, use.grouping)
+        if verdict is not None and key not in said:
+            said.add(key)
+            out.append(finding(verdict.check, verdict.message, use.location, metric=use.grouping.metrics[0],
+                               query=use.query, label=label))
+    return out
+
+
+def _carried_labels(source: MetricSource, metrics: list[str]) -> dict[str, list[str]]:
+    """The labels each metric does carry, for the label-missing message (best effort, bounded)."""
+    out = {}
+    for name in metrics[:_MAX_LABEL_LOOKUPS]:
+        try:
+            out[name] = source.label_names(name)
+        except SourceUnavailable:
+            break
+    return out
+
+
+def _degraded(evidence: Evidence, source: MetricSource, capability: str, exc: SourceUnavailable, so: str) -> Finding:
+    return finding("source/degraded", f"{evidence.source}: {capability} could not be checked: "
+                   f"{source_reason(exc, source)}; {so}", Location(file=None), capability=capability)

@@ -1,0 +1,81 @@
+"""Prometheus' HTTP API on the wire: the PromQL vobs writes and how answers are read. Pure.
+
+Escaping for double-quoted PromQL strings, selectors written from `Selector`s, the tagged
+last-seen terms (`or`-joined, told apart by `TAG`), batching of long lists into bounded request
+bodies, and the one-line reading of an error answer (redacted: a server may echo credentials).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Iterator
+
+from vertice_obs.guard.secrets import redact_text
+from vertice_obs.metrics.series import Selector
+
+TAG = "vobs_tag"  # the label that tells the rows of `or`-joined terms apart
+
+
+def selector_text(selector: Selector) -> str:
+    matchers = [f'__name__="{promql_string(selector.metric)}"']
+    matchers += [f'{m.label}{m.op}"{promql_string(m.value)}"' for m in selector.matchers]
+    return "{" + ", ".join(matchers) + "}"
+
+
+def last_seen_term(tag: str, selector: str, window: str, step: int) -> str:
+    exact = f"max(max_over_time(timestamp({selector})[{window}]))"
+    floor = f"(max(max_over_time(timestamp(count_over_time({selector}[{step}s]))[{window}])) - {step})"
+    return f'label_replace(({exact} >= {floor}) or {floor}, "{TAG}", "{promql_string(tag)}", "", "")'
+
+
+def promql_string(text: str) -> str:
+    """`text` escaped for a double-quoted PromQL string."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def batches(parts: list[str], separator: str, limit: int) -> Iterator[str]:
+    """`parts` joined by `separator` into strings of at most `limit` characters (one part at least)."""
+    return (separator.join(chunk) for chunk in chunks(parts, len(separator), limit))
+
+
+def chunks(parts: list[str], overhead: int, limit: int) -> Iterator[list[str]]:
+    """`parts` in order, in lists of at most `limit` characters, counting `overhead` between parts."""
+    batch: list[str] = []
+    size = 0
+    for part in parts:
+        if batch and size + overhead + len(part) > limit:
+            yield batch
+            batch, size = [], 0
+        size += len(part) + (overhead if batch else 0)
+        batch.append(part)
+    if batch:
+        yield batch
+
+
+def http_error(status: int, body: bytes) -> str:
+    """Prometheus' own error (`errorType: error`) when it sent one, else the status and the start
+    of the body (an HTML page is named, not printed). Redacted: a server may echo credentials."""
+    refused = " (the credentials were refused)" if status in (401, 403) else ""
+    try:
+        payload = json.loads(body)
+        if isinstance(payload, dict) and payload.get("error"):
+            return redact_text(f"HTTP {status}{refused} {payload.get('errorType', 'error')}: {payload['error']}")
+    except ValueError:
+        pass
+    if looks_like_html(body):
+        return f"HTTP {status}{refused} (an HTML page)"
+    text = " ".join(body[:200].decode("utf-8", "replace").split())
+    return redact_text(f"HTTP {status}{refused}" + (f" ({text})" if text else ""))
+
+
+def looks_like_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<"))
+
+
+def one_line(text: str, limit: int = 240) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
