@@ -93,3 +93,35 @@ def test_selectors_through_the_shape_equal_the_full_parse(expr):
     assert by_shape is None or by_shape == selectors(text)
     if "\\" not in expr:
         assert by_shape is not None  # the fast path is taken where it can be
+
+
+def test_every_metric_check_has_a_place_in_the_audit():
+    """The audit ranks a metric by its worst finding: a `metric/…` check without a rank would crash it."""
+    from vertice_obs.checks import CHECKS
+    from vertice_obs.finding import Location
+    from vertice_obs.metrics.audit import STATUS_ORDER, audit_text, build_audit
+
+    metric_checks = sorted(c for c in CHECKS if c.startswith("metric/"))
+    assert {c.split("/", 1)[1] for c in metric_checks} <= set(STATUS_ORDER)
+    from vertice_obs.checks import finding
+
+    findings = [finding(c, f"{c} said", Location(file="d.json", dashboard="d", panel="p"), metric="m")
+                for c in metric_checks]
+    audit = build_audit(findings, {}, None, "src")
+    assert audit.metrics[0].status == "missing" and "m" in audit_text(audit)
+
+
+def test_the_audit_cli_reports_a_by_label_nobody_carries(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from vertice_obs.cli import cli
+
+    (tmp_path / "d.json").write_text(json.dumps({"uid": "a", "title": "A", "panels": [
+        {"id": 1, "type": "stat", "title": "T", "targets": [
+            {"refId": "A", "expr": "sum by (enviroment) (maximus_dopamine_level)"}]}]}))
+    result = CliRunner().invoke(cli, ["audit", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.stdout)["metrics"]
+    assert entry["status"] == "group-label-missing" and "enviroment" in entry["reason"]

@@ -117,6 +117,13 @@ def test_messages_say_what_exists(series_findings):
     assert group.severity.name == "INFO" and group.location.panel == "aggregation label no series carries"
 
 
+def test_a_variable_without_a_value_is_information_never_an_error(series_findings):
+    result, _ = series_findings
+    said = [f for f in result.findings if f.location.panel == "variable: nothing known" and f.check != "metric/present"]
+    assert [(f.check, f.severity.name) for f in said] == [("variable/value-unknown", "INFO")], said
+    assert said[0].message.startswith("$unknown has no value saved in the dashboard")
+
+
 def test_requests_do_not_grow_with_queries(series_findings):
     """names, rules, metadata (nothing absent by name: no last seen); all label tables in one query;
     one label-name lookup for the one metric with a label-missing finding; one series lookup of the

@@ -55,6 +55,11 @@ _register("metric/group-label-missing", Severity.INFO,
           "a typo, or a label the exporter does not set. Labels in `by`/`without`/`on`/`ignoring` are not "
           "selector matchers and never empty a panel; this is information. Not judged under functions that "
           "make labels (label_replace, label_join, absent, count_values).")
+_register("variable/value-unknown", Severity.INFO,
+          "A variable a query uses has no value saved in the dashboard (no current value, no options, no "
+          "allValue — typical of query variables saved without a refresh): nothing is known about the "
+          "matchers it fills, so they are not judged. Information, never an error: a false \"No data\" would be "
+          "worse than saying nothing.")
 _register("variable/option-no-data", Severity.WARNING,
           "One option of a custom or query variable (as saved in the dashboard) leaves panels empty: a "
           "reader who picks it sees No data. One finding per option, naming how many panels it empties.")

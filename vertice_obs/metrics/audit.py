@@ -13,9 +13,10 @@ from vertice_obs.finding import Finding
 from vertice_obs.guard.text import strict_json
 from vertice_obs.metrics.catalog import MetricCatalog
 
-# Most actionable first.
+# Most actionable first: every `metric/…` check has its place (a test holds it).
 STATUS_ORDER = ("missing", "disappeared", "recording-rule", "label-missing", "no-matching-series", "unknown",
-                "fallback-only", "intentionally-absent", "present")
+                "rate-on-gauge", "counter-without-rate", "fallback-only", "intentionally-absent",
+                "group-label-missing", "present")
 
 
 def status_of(f: Finding) -> str:

@@ -148,16 +148,33 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
                 selectors.extend(judged)
                 groupings.extend(grouped)
                 selectors.extend(_option_uses(query, variables, options))
+                findings.extend(_unknown_values(query, variables))
         if on_dashboard:
             on_dashboard(dashboard.file)
     return Collected(uses, findings, queries, count, selectors, groupings)
+
+
+def _mentions(expr: str, name: str) -> bool:
+    """Does `expr` use the variable `name` (`$name`, `${name…}`, `[[name…]]`)? A prefix match over-counts
+    (`$env` in `$environment`), which only ever means one more judgement, never a missed one."""
+    return f"${name}" in expr or f"${{{name}" in expr or f"[[{name}" in expr
+
+
+def _unknown_values(query, variables: dict[str, Variable]) -> list[Finding]:
+    """Info, never an error: a variable the query uses has no value saved (no current value, no
+    option, no allValue), so the matchers it fills are not judged."""
+    unknown = [name for name, v in variables.items() if not v.values and not v.all_value
+               and _mentions(query.expr, name)]
+    return [finding("variable/value-unknown", f"${name} has no value saved in the dashboard (no current value, "
+                    "no options): the matchers it fills are not checked for series", query.location,
+                    variable=name, query=query.expr) for name in unknown]
 
 
 def _option_uses(query, variables: dict[str, Variable], options: dict[str, tuple[str, ...]]) -> list[SelectorUse]:
     """The query's selectors under each option of each variable it uses (other than the current one)."""
     out = []
     for name, values in options.items():
-        if f"${name}" not in query.expr and f"${{{name}" not in query.expr and f"[[{name}" not in query.expr:
+        if not _mentions(query.expr, name):
             continue
         current = variables.get(name)
         for value in values:
