@@ -48,7 +48,8 @@ def test_fail_on_warning_turns_warnings_into_failures(tmp_path):
 def test_bad_inputs_are_one_line(tmp_path):
     (tmp_path / "bad.json").write_text('{"panels": [\n  1,\n')
     result = CliRunner().invoke(cli, ["-C", str(REPO), "validate", str(tmp_path)])
-    assert result.exit_code == 2
-    assert result.stderr.strip() == f"vobs: error: {tmp_path}/bad.json:3: invalid JSON: Expecting value"
+    assert result.exit_code == 1  # a file/invalid error finding, at line:column
+    assert result.stdout.splitlines()[0] == (f"{tmp_path}/bad.json:3:1: error: invalid JSON: Expecting value "
+                                             "[file/invalid]")
     result = CliRunner().invoke(cli, ["-C", str(REPO), "validate", "--lookback", "seven days"])
     assert result.exit_code == 2 and "is not a duration like 7d" in result.output

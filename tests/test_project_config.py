@@ -49,3 +49,16 @@ def test_bad_configuration_is_one_located_error(tmp_path, pyproject, vobs, messa
     with pytest.raises(InputError) as info:
         load_project(tmp_path, environ={})
     assert str(info.value).startswith(message)
+
+
+def test_a_relative_root_joins_the_default_catalog_once(tmp_path, monkeypatch):
+    """`vobs -C relative/path …` once looked for relative/path/relative/path/narratives/metrics.yaml."""
+    from pathlib import Path
+
+    from vertice_obs.project import load_project
+
+    monkeypatch.chdir(tmp_path)
+    project = load_project("rel/obs", environ={})
+    assert project.catalog == Path("rel/obs/narratives/metrics.yaml")
+    assert load_project("rel/obs", {"narratives_dir": "stories"}, environ={}).catalog == Path(
+        "rel/obs/stories/metrics.yaml")

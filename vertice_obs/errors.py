@@ -24,13 +24,16 @@ class VobsError(Exception):
 class InputError(VobsError):
     """Bad user input, located at `file:line` when known."""
 
-    def __init__(self, message: str, file: str | None = None, line: int | None = None):
+    def __init__(self, message: str, file: str | None = None, line: int | None = None, column: int | None = None):
         self.message = message
         self.file = file
         self.line = line
+        self.column = column if line else None
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        if self.file and self.line and self.column:
+            return f"{self.file}:{self.line}:{self.column}: {self.message}"
         if self.file and self.line:
             return f"{self.file}:{self.line}: {self.message}"
         if self.file:

@@ -43,11 +43,13 @@ class Location:
     panel: str | None = None
     panel_id: int | None = None
     target: str | None = None
+    column: int | None = None  # 1-based, with `line`
 
     def __str__(self) -> str:
         parts: list[str] = []
         if self.file:
-            parts.append(f"{self.file}:{self.line}" if self.line else self.file)
+            where = f"{self.file}:{self.line}" if self.line else self.file
+            parts.append(f"{where}:{self.column}" if self.line and self.column else where)
         if self.dashboard:
             parts.append(f"dashboard {self.dashboard}")
         if self.panel is not None or self.panel_id is not None:

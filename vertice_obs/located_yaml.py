@@ -92,8 +92,9 @@ def decode_text(raw: bytes, file: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1  # in bytes: the line is not text
         raise InputError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}): save the file "
-                         f"as UTF-8", file, line) from None
+                         f"as UTF-8", file, line, column) from None
 
 
 def excerpt(value: Any, limit: int = 40) -> str:
@@ -160,7 +161,7 @@ def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None 
     except _NotStrict as bad:
         raise InputError(f"invalid JSON: {bad.why}", file, _line_of(text, lambda t: t == bad.token)) from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", file, exc.lineno) from None
+        raise InputError(f"invalid JSON: {exc.msg}", file, exc.lineno, exc.colno) from None
     except RecursionError:
         raise InputError("invalid JSON: nested too deeply to read", file) from None
     seen: set[str] = set()

@@ -86,7 +86,8 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         dashboards_dir=path("dashboards_dir", "dashboards"),
         narratives_dir=narratives_dir,
         exports_dir=path("exports_dir", "exports"),
-        catalog=path("catalog", str(narratives_dir / "metrics.yaml")),
+        # the default is relative to the narratives setting, joined to the root once (not twice: `-C x`)
+        catalog=path("catalog", str(Path(settings.get("narratives_dir", "narratives")) / "metrics.yaml")),
         provisioning_dir=path("provisioning_dir", "provisioning"),
         backup_dir=path("backup_dir", ".vobs/backups"),
         grafana_url=settings.get("grafana_url") or None,

@@ -79,6 +79,7 @@ class Case:
     stdin: str | None = None
     timeout: float = 60.0
     error_line: bool = True  # False for cases whose correct answer is a finding, not an error
+    finding: str | None = None  # a check id: exactly one finding line of it, holding `where` and `message`
 
 
 @dataclass
@@ -117,7 +118,12 @@ def check(case: Case, root: Path) -> Outcome:
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, context
     assert not CONTROL.search(done.stdout.replace("\n", "").replace("\t", "")), f"raw control characters\n{context}"
     assert not CONTROL.search(done.stderr.replace("\n", "").replace("\t", "")), f"raw control characters\n{context}"
-    if case.error_line:
+    if case.finding:
+        found = [line for line in done.stdout.splitlines() if line.endswith(f"[{case.finding}]")]
+        assert len(found) == 1, f"expected one {case.finding} finding\n{context}"
+        assert not case.where or case.where in found[0], f"finding lacks {case.where!r}\n{context}"
+        assert not case.message or case.message in found[0], f"finding lacks {case.message!r}\n{context}"
+    if case.error_line and not case.finding:
         errors = [line for line in done.stderr.splitlines() if line.startswith("vobs: error:")]
         assert len(errors) == 1, f"expected one error line\n{context}"
         if case.where:

@@ -140,7 +140,7 @@ def cli(ctx: click.Context, root: Path | None) -> None:
     server, 3 partial failure of a write.
     """
     ctx.ensure_object(dict)
-    ctx.obj["root"] = root
+    ctx.obj["root"] = root.resolve() if root is not None else None  # resolved once, for every command
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ import click
 from vertice_obs import __version__
 from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.options import (
+    CATALOG,
     LOOKBACK,
     PATHS,
     PROMETHEUS,
@@ -33,10 +34,14 @@ from vertice_obs.guard.text import escape, json_safe
 from vertice_obs.output import findings_json, findings_sarif, findings_text
 
 
-def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str | None, lookback: timedelta,
-                show_progress: bool | None, timeout: float):
+def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str | None, catalog_file: Path | None,
+                lookback: timedelta, show_progress: bool | None, timeout: float, fail_fast: bool = False):
+    """Load, collect and validate. Works anywhere: inside a project its catalog is the default source;
+    outside one (or with neither a Prometheus nor a catalog) every check that needs no source runs.
+    A server-wide failure is said once, first — before reading any dashboard — and the run goes on
+    with the checks that need no server. Returns (result, dashboards, catalog, failure)."""
     from vertice_obs.metrics.catalog import load_catalog
-    from vertice_obs.metrics.evidence import CatalogSource
+    from vertice_obs.metrics.evidence import CatalogSource, SourceUnavailable
     from vertice_obs.metrics.prometheus import PrometheusSource
     from vertice_obs.metrics.validation import (
         collect,
@@ -45,33 +50,44 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         with_lines,
     )
 
-    project = project_of(ctx, prometheus_url=prometheus_url)
+    project = project_of(ctx, prometheus_url=prometheus_url,
+                         catalog=catalog_file.resolve() if catalog_file is not None else None)
+    if catalog_file is not None and not project.catalog.is_file():
+        raise InputError(f"no metric catalog at {catalog_file} (--catalog)")
     catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
-    skipped: list = []  # FIFOs never read, JSON Grafana would refuse: warnings at file:line
-    dashboards = load_dashboard_files(list(paths) or [project.exports_dir], project.display, skipped)
-    if not dashboards:
-        raise InputError(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}")
+    source = None
     if project.prometheus_url:
         source = PrometheusSource(project.prometheus_url, timeout=timeout)
     elif catalog is not None:
         source = CatalogSource(catalog)
-    else:
-        raise InputError("no Prometheus configured (--prometheus-url or PROMETHEUS_URL) and no metric catalog "
-                         f"at {project.display(project.catalog)} to check against")
+    failure = None
+    if isinstance(source, PrometheusSource):
+        try:
+            source.names()  # remembered: the run asks once, and fails fast when the server cannot answer
+        except SourceUnavailable as exc:
+            failure = f"{exc}: metric existence is unknown"
+            if fail_fast:
+                raise InputError(failure) from None
+            say_error(failure)
+    found: list = []  # unreadable files, FIFOs never read, JSON Grafana would refuse: at file:line:col
+    dashboards = load_dashboard_files(list(paths) or [project.exports_dir], project.display, found)
+    if not dashboards and not found:
+        raise InputError(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}")
     if show_progress if show_progress is not None else sys.stderr.isatty():
         with click.progressbar(length=len(dashboards), label="reading queries", file=sys.stderr) as bar:
             collected = collect(dashboards, lambda _f: bar.update(1))
     else:
         collected = collect(dashboards)
-    collected.findings.extend(skipped)
+    collected.findings.extend(found)
     result = validate(collected, source, catalog, lookback)
     result.findings = with_lines(result.findings, dashboards)
-    return result, dashboards, catalog
+    return result, dashboards, catalog, failure
 
 
 @cli.command("validate")
 @PATHS
 @PROMETHEUS
+@CATALOG
 @LOOKBACK
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
               help="Exit 1 when a finding is at least this severe. Missing required metrics and "
@@ -82,7 +98,8 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
 @click.pass_context
-def validate_(ctx: click.Context, paths, prometheus_url, lookback, fail_on, fmt, verbose, progress, timeout) -> None:
+def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fail_on, fmt, verbose, progress,
+              timeout) -> None:
     """Check that every metric the dashboards query exists — the CI gate.
 
     Reads every PromQL query in PATHS (default: exports/; any folder of Grafana dashboard JSON
@@ -90,10 +107,12 @@ def validate_(ctx: click.Context, paths, prometheus_url, lookback, fail_on, fmt,
     Prometheus — in at most a handful of requests — which metrics exist. Each (metric, panel) gets
     a reason: present, missing, disappeared (last seen …), produced by a recording rule, only an
     `or` fallback, intentionally absent. With no Prometheus configured it checks against the
-    metric catalog (narratives/metrics.yaml).
+    metric catalog (narratives/metrics.yaml, or --catalog FILE); with neither — say, a folder of
+    someone else's dashboards outside any project — every check that needs no metric source runs.
+    A file that is not JSON is one file/invalid error; the other files are still checked.
 
-    Exit codes: 0 nothing at --fail-on or worse · 1 findings · 2 Prometheus unreachable (metrics
-    are then "unknown", never "missing") or bad input.
+    Exit codes: 0 nothing at --fail-on or worse · 1 findings · 2 Prometheus unreachable (said
+    once, first; metrics are then "unknown", never "missing") or bad input.
 
     \b
     Examples:
@@ -101,42 +120,56 @@ def validate_(ctx: click.Context, paths, prometheus_url, lookback, fail_on, fmt,
       vobs validate --prometheus-url http://localhost:9090
       vobs validate dashboards-from-grafana/ --format sarif > vobs.sarif
       vobs validate --fail-on warning --lookback 30d
+      vobs validate ~/Downloads/ceph-dashboards/ --catalog team-metrics.yaml
     """
-    result, _dashboards, _catalog = _metric_run(ctx, paths, prometheus_url, lookback, progress, timeout)
+    result, _dashboards, _catalog, failure = _metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
+                                                         timeout)
     threshold = Severity.parse(fail_on)
-    if not result.evidence.available:  # a server-wide failure: said once, before any per-dashboard output
+    unavailable = result.checked and not result.evidence.available
+    if unavailable and failure is None:  # a server-wide failure after the first answer: said once
         say_error(f"{result.evidence.error}: metric existence is unknown")
     if fmt == "sarif":
         click.echo(findings_sarif(result.findings, __version__))
     elif fmt == "json":
-        click.echo(findings_json(result.findings, source=result.evidence.source, dashboards=result.dashboards,
-                                 queries=result.queries, available=result.evidence.available))
+        click.echo(findings_json(result.findings, schema=VALIDATE_SCHEMA, source=result.evidence.source,
+                                 dashboards=result.dashboards, queries=result.queries,
+                                 unreadable=result.unreadable, checked=result.checked,
+                                 available=result.evidence.available))
     else:
         shown = [f for f in result.findings if (verbose or f.severity >= Severity.WARNING)
                  and f.check != "metric/unknown"]  # "unknown" everywhere is the one error line above
         if shown:
             say(findings_text(shown))
         say(_validation_summary(result))
-    if not result.evidence.available:
+    if unavailable:
         ctx.exit(EXIT_INPUT)
     ctx.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK)
+
+
+VALIDATE_SCHEMA = "vobs.validate/1"  # the JSON shape of `vobs validate --format json` (README: Machine output)
 
 
 def _validation_summary(result) -> str:
     counts: dict[str, int] = {}
     for f in result.findings:
         counts[f.check] = counts.get(f.check, 0) + 1
-    parts = [f"{n} {check.split('/', 1)[1]}" for check, n in sorted(counts.items()) if check.startswith(("metric/",
-                                                                                                        "promql/"))]
+    parts = [f"{n} {check.split('/', 1)[1]}" for check, n in sorted(counts.items())
+             if check.startswith(("metric/", "promql/"))]
     degraded = "".join(f"; {capability} not checked: {why}" for capability, why in result.evidence.degraded)
-    return (f"checked {count(result.queries, 'query', 'queries')} ({count(result.uses, 'metric use')}) in "
-            f"{count(result.dashboards, 'dashboard')} against {result.evidence.source}: "
-            + (", ".join(parts) or "nothing to check") + degraded)
+    unreadable = f" ({count(result.unreadable, 'file')} unreadable)" if result.unreadable else ""
+    checked = (f"{count(result.queries, 'query', 'queries')} ({count(result.uses, 'metric use')}) in "
+               f"{count(result.dashboards, 'dashboard')}{unreadable}")
+    if not result.checked:
+        return (f"checked {checked}: " + (", ".join(parts) + "; " if parts else "")
+                + "metric existence not checked: no Prometheus (--prometheus-url, PROMETHEUS_URL) and no "
+                  "metric catalog (--catalog)")
+    return f"checked {checked} against {result.evidence.source}: " + (", ".join(parts) or "nothing to check") + degraded
 
 
 @cli.command("audit")
 @PATHS
 @PROMETHEUS
+@CATALOG
 @LOOKBACK
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True, help="The report's format.")
@@ -145,7 +178,7 @@ def _validation_summary(result) -> str:
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
 @click.pass_context
-def audit_(ctx: click.Context, paths, prometheus_url, lookback, fmt, output, progress, timeout) -> None:
+def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fmt, output, progress, timeout) -> None:
     """Report which metrics the dashboards need that Prometheus does not have, and why.
 
     Grouped by metric → narratives → dashboards → panels, most actionable first, with the reason
@@ -164,8 +197,9 @@ def audit_(ctx: click.Context, paths, prometheus_url, lookback, fmt, output, pro
 
     if output:  # before asking anything: a report that cannot be written is said first
         check_writable(output)
-    result, dashboards, catalog = _metric_run(ctx, paths, prometheus_url, lookback, progress, timeout)
-    if not result.evidence.available:  # a report of "unknown" everywhere is no report: one line, nothing written
+    result, dashboards, catalog, _ = _metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
+                                                 timeout, fail_fast=True)  # a report of "unknown" is no report
+    if result.checked and not result.evidence.available:  # one line, nothing written
         raise InputError(f"{result.evidence.error}: metric existence is unknown")
     report = build_audit(result.findings, narratives_of(dashboards), catalog, result.evidence.source)
     text = json_safe(audit_json(report)) if fmt == "json" else escape(audit_text(report, markdown=fmt == "markdown"))

@@ -35,6 +35,10 @@ PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type
 PROMETHEUS = click.option("--prometheus-url", metavar="URL", default=None,
                           help="Prometheus to check against (else PROMETHEUS_URL, vobs.yaml; "
                                "else the offline metric catalog).")
+CATALOG = click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                       metavar="FILE", help="The metric catalog (default: narratives/metrics.yaml in the project, "
+                                            "if any). Without one and without a Prometheus, only the checks that "
+                                            "need no metric source run.")
 LOOKBACK = click.option("--lookback", type=Duration(), default="7d", show_default=True,
                         help="How far back to look for metrics that are absent now (missing vs disappeared).")
 

@@ -119,6 +119,7 @@ class PrometheusSource:
         self.max_bytes = max_bytes
         self.window = window
         self._now = now
+        self._names: NameSnapshot | SourceUnavailable | None = None
         self._session = _CountingSession()
         if auth:
             self._session.auth = auth
@@ -141,7 +142,18 @@ class PrometheusSource:
         return self._now or datetime.now(timezone.utc)
 
     def names(self) -> NameSnapshot:
-        """ONE request: `/api/v1/label/__name__/values` over [now - window, now] (see PRESENT_WINDOW)."""
+        """ONE request: `/api/v1/label/__name__/values` over [now - window, now] (see PRESENT_WINDOW).
+        Remembered, answer or failure: a run probes the server with it first, then gathers."""
+        if self._names is None:
+            try:
+                self._names = self._ask_names()
+            except SourceUnavailable as exc:
+                self._names = exc
+        if isinstance(self._names, SourceUnavailable):
+            raise self._names
+        return self._names
+
+    def _ask_names(self) -> NameSnapshot:
         end = self.now()
         params = {"start": _ts(end - self.window), "end": _ts(end)}
         values = self._call(lambda: self._api("GET", "/api/v1/label/__name__/values", params=params))

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from vertice_obs.build.exports import MANIFEST
 from vertice_obs.checks import finding
-from vertice_obs.errors import InputError
+from vertice_obs.errors import InputError, os_reason
 from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
 from vertice_obs.located_yaml import decode_text, parse_json
@@ -71,6 +71,11 @@ class ValidationResult:
     queries: int
     dashboards: int
     uses: int
+    checked: bool = True  # False: no metric source at all — existence was not checked (said once)
+
+    @property
+    def unreadable(self) -> int:
+        return sum(f.check == "file/invalid" for f in self.findings)
 
 
 def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] = str,
@@ -80,8 +85,9 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
     Accepts a bare dashboard model or Grafana's API shape `{"dashboard": …, "meta": …}`. A FIFO,
     socket or device (named, or met in a folder) is never opened — it would hang the run — but
     skipped (`input/skipped`). JSON that Grafana would refuse (NaN, 1e999, a lone surrogate) is
-    read anyway and reported at its line (`input/json`). Both go to `findings`. Folders are walked
-    without following symlinked folders."""
+    read anyway and reported at its line (`input/json`). A file that cannot be read or is not JSON
+    is one `file/invalid` error at its line and column, and every other file is still read. All go
+    to `findings`. Folders are walked without following symlinked folders."""
     findings = findings if findings is not None else []
     files: list[Path] = []
     for path in paths:
@@ -96,12 +102,19 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
         shown = display(path)
         try:
             raw = read_regular(path, shown)
+            text = decode_text(raw, shown)  # not UTF-8: one error at the line of the first bad byte
+            notes: list[tuple[int | None, str]] = []
+            data = parse_json(text, shown, notes)
         except NotAFile as exc:
             findings.append(finding("input/skipped", f"{exc.message}: skipped", Location(file=shown)))
             continue
-        text = decode_text(raw, shown)  # not UTF-8: one error at the line of the first bad byte
-        notes: list[tuple[int | None, str]] = []
-        data = parse_json(text, shown, notes)
+        except InputError as exc:  # this file alone: every other file is still checked
+            findings.append(finding("file/invalid", exc.message, Location(file=shown, line=exc.line,
+                                                                          column=exc.column)))
+            continue
+        except OSError as exc:  # unreadable (permissions, vanished, a directory loop): this file alone
+            findings.append(finding("file/invalid", f"cannot be read: {os_reason(exc)}", Location(file=shown)))
+            continue
         findings.extend(finding("input/json", message, Location(file=shown, line=line)) for line, message in notes)
         if isinstance(data, dict) and isinstance(data.get("dashboard"), dict):
             data = data["dashboard"]
@@ -185,8 +198,14 @@ def _option_uses(query, variables: dict[str, Variable], options: dict[str, tuple
     return out
 
 
-def validate(collected: Collected, source: MetricSource, catalog: MetricCatalog | None,
+def validate(collected: Collected, source: MetricSource | None, catalog: MetricCatalog | None,
              lookback: timedelta) -> ValidationResult:
+    """Judge the collected uses against `source`. Without a source (no Prometheus, no catalog) the
+    findings that need none — parse errors, unreadable files, lints — are the result."""
+    if source is None:
+        evidence = Evidence(source="no metric source", names=None)
+        return ValidationResult(list(collected.findings), evidence, collected.queries, collected.dashboards,
+                                len(collected.uses), checked=False)
     referenced = {u.metric for u in collected.uses if not u.is_pattern}
     evidence = gather(source, referenced, lookback)
     findings = (collected.findings + classify(collected.uses, evidence, catalog)

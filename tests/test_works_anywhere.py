@@ -1,0 +1,134 @@
+"""Works anywhere, on folders nobody here wrote (issue 11): outside a project, with or without a
+catalog; one bad file does not stop the run; a server that cannot answer is said once, first."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CATALOG = REPO / "narratives" / "metrics.yaml"
+
+
+def vobs(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The CLI as a user runs it, in `cwd` (no project there unless the test makes one)."""
+    return subprocess.run([sys.executable, "-m", "vertice_obs", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def dashboard(uid: str, *exprs: str) -> str:
+    return json.dumps({"uid": uid, "title": uid.title(), "panels": [
+        {"id": i, "type": "timeseries", "title": f"P{i}", "targets": [{"refId": "A", "expr": e}]}
+        for i, e in enumerate(exprs, 1)]}, indent=2)
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    """Someone else's dashboards: two good files (one querying a metric no catalog has), one broken."""
+    dash = tmp_path / "work" / "dash"
+    dash.mkdir(parents=True)
+    (dash / "a.json").write_text(dashboard("a", "rate(maximus_dopamine_spike_events_total[5m])"))
+    (dash / "b.json").write_text(dashboard("b", "sum(rate(x[5m]", "maximus_dopamine_level"))
+    (dash / "c.json").write_text('{"uid": "c",\n  "panels": [,]}\n')
+    return tmp_path / "work"
+
+
+def test_outside_a_project_without_a_catalog_the_source_free_checks_run(folder):
+    done = vobs("validate", "dash", cwd=folder)
+    assert done.returncode == 1, done.stderr  # the parse error and the broken file are errors
+    lines = done.stdout.splitlines()
+    assert [line.rsplit("[", 1)[1] for line in lines if line.endswith("]")] == ["promql/parse]", "file/invalid]"]
+    assert "dash/c.json:2:14: error: invalid JSON" in done.stdout
+    assert lines[-1].endswith("metric existence not checked: no Prometheus (--prometheus-url, PROMETHEUS_URL) "
+                              "and no metric catalog (--catalog)")
+    assert "(1 file unreadable)" in lines[-1] and done.stdout.count("not checked") == 1
+    assert done.stderr == ""
+
+
+def test_one_bad_file_does_not_hide_the_findings_of_the_others(folder):
+    done = vobs("validate", "dash", "--catalog", str(CATALOG), "--format", "json", cwd=folder)
+    report = json.loads(done.stdout)
+    by_file = {}
+    for f in report["findings"]:
+        by_file.setdefault(f["location"]["file"], []).append(f["check"])
+    assert by_file["dash/a.json"] == ["metric/present"]
+    assert sorted(by_file["dash/b.json"]) == ["metric/present", "promql/parse"]
+    assert by_file["dash/c.json"] == ["file/invalid"]
+    assert report["dashboards"] == 2 and report["unreadable"] == 1 and report["checked"] is True
+    assert done.returncode == 1  # the worst finding is an error
+
+
+def test_a_clean_folder_outside_a_project_exits_0(tmp_path):
+    (tmp_path / "d.json").write_text(dashboard("d", "up"))
+    done = vobs("validate", ".", cwd=tmp_path)
+    assert done.returncode == 0 and "metric existence not checked" in done.stdout
+
+
+def test_a_catalog_that_is_not_there_is_one_line(folder):
+    done = vobs("validate", "dash", "--catalog", "nope.yaml", cwd=folder)
+    assert done.returncode == 2 and done.stderr == "vobs: error: no metric catalog at nope.yaml (--catalog)\n"
+    assert done.stdout == ""
+
+
+def test_dash_c_with_a_relative_path_finds_the_project_catalog(tmp_path):
+    project = tmp_path / "projects" / "obs"
+    (project / "narratives").mkdir(parents=True)
+    (project / "narratives" / "metrics.yaml").write_text(CATALOG.read_text())
+    (project / "exports").mkdir()
+    (project / "exports" / "d.json").write_text(dashboard("d", "maximus_dopamine_level"))
+    for args in (["-C", "projects/obs", "validate"], ["-C", "projects/obs", "validate", "projects/obs/exports"]):
+        done = vobs(*args, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().endswith("against the metric catalog narratives/metrics.yaml: 1 present")
+
+
+def test_an_unreachable_prometheus_is_said_once_before_anything_else(folder):
+    from prometheus_harness import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    done = subprocess.run(f"{sys.executable} -m vertice_obs validate dash --prometheus-url {url} 2>&1", shell=True,
+                          cwd=folder, capture_output=True, text=True, timeout=120)
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"vobs: error: Prometheus at {url} is unreachable: metric existence is unknown"
+    assert sum("unreachable" in line for line in lines) == 1 and "metric/unknown" not in done.stdout
+    assert "[promql/parse]" in done.stdout and "[file/invalid]" in done.stdout  # the source-free checks ran
+    assert done.returncode == 2
+
+
+def test_audit_fails_fast_when_prometheus_is_unreachable(folder):
+    from prometheus_harness import free_port
+
+    done = vobs("audit", "dash", "--prometheus-url", f"http://127.0.0.1:{free_port()}", cwd=folder)
+    assert done.returncode == 2 and done.stdout == "" and len(done.stderr.splitlines()) == 1
+
+
+VALIDATE_SCHEMA = {
+    "type": "object",
+    "required": ["schema", "source", "dashboards", "queries", "unreadable", "checked", "available", "findings"],
+    "properties": {
+        "schema": {"const": "vobs.validate/1"},
+        "source": {"type": "string"}, "dashboards": {"type": "integer"}, "queries": {"type": "integer"},
+        "unreadable": {"type": "integer"}, "checked": {"type": "boolean"}, "available": {"type": "boolean"},
+        "findings": {"type": "array", "items": {
+            "type": "object", "required": ["check", "severity", "message", "location"],
+            "properties": {
+                "check": {"type": "string", "pattern": "^[a-z]+/[a-z-]+$"},
+                "severity": {"enum": ["error", "warning", "info"]},
+                "message": {"type": "string"},
+                "location": {"type": "object", "properties": {
+                    "file": {"type": "string"}, "line": {"type": "integer", "minimum": 1},
+                    "column": {"type": "integer", "minimum": 1}}},
+            }}},
+    },
+}
+
+
+@pytest.mark.parametrize("extra", [[], ["--catalog", str(CATALOG)]])
+def test_the_json_output_keeps_its_versioned_shape(folder, extra):
+    done = vobs("validate", "dash", "--format", "json", *extra, cwd=folder)
+    jsonschema.validate(json.loads(done.stdout), VALIDATE_SCHEMA)
