@@ -143,7 +143,7 @@ def test_bad_journal_is_one_line(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"vobs: error: {bad}: malformed journal: ")
     bad.write_text("{nope")
-    assert CliRunner().invoke(cli, ["chaos", "report", str(bad)]).stderr.startswith(f"vobs: error: {bad}:1: invalid JSON")
+    assert CliRunner().invoke(cli, ["chaos", "report", str(bad)]).stderr.startswith(f"vobs: error: {bad}:1:2: invalid JSON")
 
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -71,7 +71,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
             say_error(failure)
     found: list = []  # unreadable files, FIFOs never read, JSON Grafana would refuse: at file:line:col
     dashboards = load_dashboard_files(list(paths) or [project.exports_dir], project.display, found)
-    if not dashboards and not found:
+    if not dashboards and not any(f.check == "file/invalid" for f in found):  # skipped FIFOs are not files
         raise InputError(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}")
     if show_progress if show_progress is not None else sys.stderr.isatty():
         with click.progressbar(length=len(dashboards), label="reading queries", file=sys.stderr) as bar:
