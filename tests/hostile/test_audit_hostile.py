@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 
-from hostile.harness import REPO, CONTROL, Case, Sandbox, cases_param, check
+from hostile.harness import CONTROL, REPO, Case, Sandbox, cases_param, check
 
 ESC = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202e"
 MARKUP = "</table><script>alert(1)</script><img src=x onerror=alert(2)>*em* [link](http://x)"

@@ -162,7 +162,12 @@ def audit_(ctx: click.Context, paths, prometheus_url, lookback, fmt, output, pro
       vobs audit grafana-dump/ --format html -o audit.html
     """
     from vertice_obs.files import write_atomic
-    from vertice_obs.metrics.audit import audit_html, audit_json, audit_text, build_audit
+    from vertice_obs.metrics.audit import (
+        audit_html,
+        audit_json,
+        audit_text,
+        build_audit,
+    )
     from vertice_obs.metrics.evidence import CatalogSource
     from vertice_obs.metrics.validation import narratives_of
 

@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 from vertice_obs.finding import Finding, Severity
-from vertice_obs.metrics.audit.families import advice, exporter_of, family_of, live_with_prefix
+from vertice_obs.metrics.audit.families import (
+    advice,
+    exporter_of,
+    family_of,
+    live_with_prefix,
+)
 from vertice_obs.metrics.catalog import MetricCatalog
 
 # Most actionable first: every `metric/…` check has its place (a test holds it).

@@ -14,8 +14,14 @@ import hashlib
 import html
 
 from vertice_obs.guard.text import escape
-from vertice_obs.metrics.audit.model import Audit, Impact, MetricAudit
-from vertice_obs.metrics.audit.text import SCHEMA, VERSION, action_text, impact_text, plural
+from vertice_obs.metrics.audit.model import Audit, Impact, MetricAudit, Use
+from vertice_obs.metrics.audit.text import (
+    SCHEMA,
+    VERSION,
+    action_text,
+    impact_text,
+    plural,
+)
 
 SORT_JS = """\
 document.querySelectorAll("table.sortable").forEach(function (table) {
@@ -117,7 +123,7 @@ def audit_html(audit: Audit) -> str:
 """
 
 
-def _use_row(m: MetricAudit, audit: Audit, u) -> str:
+def _use_row(m: MetricAudit, audit: Audit, u: Use) -> str:
     title = audit.titles.get(u.dashboard)
     dashboard = _e(u.dashboard) + (f" <span class=muted>{_e(title)}</span>" if title and title != u.dashboard else "")
     panel = _e(u.panel) if u.panel is not None else f"<span class=muted>{_e(u.target)}</span>"

@@ -11,7 +11,14 @@ import re
 from typing import Any
 
 from vertice_obs.guard.text import strict_json
-from vertice_obs.metrics.audit.model import Action, Audit, Family, Impact, MetricAudit, Use
+from vertice_obs.metrics.audit.model import (
+    Action,
+    Audit,
+    Family,
+    Impact,
+    MetricAudit,
+    Use,
+)
 
 SCHEMA, VERSION = "vobs-audit", 1
 MARK = {"present": "✅", "not queried": "➖"}
@@ -25,7 +32,7 @@ def impact_text(impact: Impact) -> str:
     """"3 panels in 2 dashboards"; variables and annotations counted apart."""
     parts = [plural(impact.panels, "panel")] if impact.panels or not impact.others else []
     if impact.others:
-        parts.append(plural(impact.others, "variable or annotation") if impact.others == 1
+        parts.append(f"{impact.others} variable or annotation" if impact.others == 1
                      else f"{impact.others} variables or annotations")
     return f"{' and '.join(parts)} in {plural(impact.dashboards, 'dashboard')}"
 
@@ -50,7 +57,7 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
     md = markdown
     h1, h2, h3 = ("# ", "## ", "### ") if md else ("", "", "")
     bullet, sub = ("- ", "  - ") if md else ("  ", "    ")
-    code = (lambda s: _code(s)) if md else (lambda s: s)
+    code = _code if md else (lambda s: s)
     text = _md_text if md else (lambda s: s)
     out = [f"{h1}Metric audit against {text(audit.source)}"]
 
