@@ -242,3 +242,16 @@ def test_an_unknown_severity_check_still_sorts():
     lint = Finding("dashboard/some-new-lint", Severity.WARNING, "x", Location(file="d.json"))
     audit = build_audit([lint, use("a_x", "missing", "d/p")], {}, None, "src", names=set())
     assert audit.other_findings == [lint] and audit.problems == []
+
+
+def test_notes_are_counted_by_check_and_warnings_listed():
+    """Hundreds of "not a Prometheus query" notes on foreign dashboards are one line, not hundreds."""
+    notes = [finding("inventory/datasource-skipped", f"a Loki query {i}", Location(file="l.json", dashboard="l"))
+             for i in range(40)]
+    warning = finding("variable/option-no-data", "option prod empties 3 panels", Location(file="v.json"))
+    audit = build_audit([*notes, warning, use("a_x", "missing", "d/p")], {}, None, "src", names=set())
+    text = audit_text(audit)
+    assert "  40 × inventory/datasource-skipped (info, listed in --format json and --format html)\n" in text
+    assert "option prod empties 3 panels" in text and "a Loki query 7" not in text
+    assert len(json.loads(audit_json(audit))["other_findings"]) == 41
+    assert audit_html(audit).count("a Loki query") == 40

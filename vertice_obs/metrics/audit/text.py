@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from vertice_obs.finding import Severity
 from vertice_obs.guard.text import strict_json
 from vertice_obs.metrics.audit.model import (
     Action,
@@ -93,8 +94,14 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
                 [f"{bullet}{code(m.metric)} — {m.status}: {text(m.reason)} ({impact_text(m.impact)})"
                  for m in audit.information])
     if audit.other_findings:
+        notes: dict[str, int] = {}
+        for f in audit.other_findings:
+            if f.severity == Severity.INFO:
+                notes[f.check] = notes.get(f.check, 0) + 1
         section(f"Other findings ({len(audit.other_findings)})",
-                [f"{bullet}{text(str(f))}" for f in audit.other_findings])
+                [f"{bullet}{text(str(f))}" for f in audit.other_findings if f.severity > Severity.INFO]
+                + [f"{bullet}{n} × {code(check)} (info, listed in --format json and --format html)"
+                   for check, n in sorted(notes.items())])
     queried = len(audit.present) + len(audit.metrics)
     section(f"Present: {len(audit.present)} of {plural(queried, 'metric')} queried",
             [f"{bullet}listed in --format json and --format html"] if audit.present else [])
