@@ -32,13 +32,13 @@ def test_import_contracts_catch_a_violation(tmp_path):
     """The contracts are not vacuous: a metrics module importing grafana breaks them."""
     copy = tmp_path / "vertice_obs"
     subprocess.run(["cp", "-r", str(PACKAGE), str(copy)], check=True)
-    offender = copy / "metrics" / "audit.py"
+    offender = copy / "metrics" / "audit" / "model.py"
     offender.write_text(offender.read_text() + "\nfrom vertice_obs.grafana import normalize  # noqa\n")
     (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
     done = subprocess.run([LINT_IMPORTS, "--config", str(tmp_path / "pyproject.toml")], cwd=tmp_path,
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "BROKEN" in done.stdout and "vertice_obs.metrics.audit -> vertice_obs.grafana" in done.stdout
+    assert "BROKEN" in done.stdout and "vertice_obs.metrics.audit.model -> vertice_obs.grafana" in done.stdout
 
 
 @pytest.mark.parametrize("module", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,10 +28,9 @@ def test_audit_reports_the_spike_metric_missing_with_every_panel_that_needs_it(p
     result = run("audit", "--prometheus-url", prometheus.url, "--format", "json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    by_metric = {m["metric"]: m for m in report["metrics"]}
-    spikes = by_metric[SPIKES]
-    assert spikes["status"] == "missing" and spikes["required"]
-    panels = {(uid, use["panel"]) for ds in spikes["narratives"].values() for uid, uses in ds.items() for use in uses}
+    (spikes,) = report["metrics"]  # every other metric is present: counted, not detailed
+    assert spikes["metric"] == SPIKES and spikes["status"] == "missing" and spikes["required"]
+    panels = {(use["dashboard"], use["panel"]) for use in spikes["uses"]}
     assert panels == {
         ("maximus-dopamine-overview", "Spikes (last hour)"),
         ("maximus-dopamine-overview", "Spike rate"),
@@ -40,20 +40,27 @@ def test_audit_reports_the_spike_metric_missing_with_every_panel_that_needs_it(p
         ("maximus-skill-learning-overview", "Dopamine spikes / execution"),
         ("maximus-cockpit-safety", "Dopamine spikes during the kill switch"),
     }
-    assert set(spikes["narratives"]) == {"cockpit", "dopamine", "skill-learning"}
-    others = {m: e["status"] for m, e in by_metric.items() if m != SPIKES}
-    assert others and set(others.values()) == {"present"}, others
+    assert (spikes["panels"], spikes["dashboards"]) == (7, 4)
+    assert {n for use in spikes["uses"] for n in use["narratives"]} == {"cockpit", "dopamine", "skill-learning"}
+    assert report["present"]["count"] == 30 and SPIKES not in report["present"]["metrics"]
     assert {"metric": SPIKES, "status": "missing"} in report["required"]
+    assert [a["subject"] for a in report["actions"]] == [SPIKES]
 
 
 def test_audit_text_headline(prometheus):
     result = run("audit", "--prometheus-url", prometheus.url)
+    lines = result.output.splitlines()
+    assert lines[2] == "What to do, by impact (1)"
+    assert re.fullmatch(rf"  1\. {SPIKES} missing — 7 panels in 4 dashboards \(required\): \d+ other names with this "
+                        r"prefix are present \(the exporter of the `maximus_` metrics is scraped\): renamed, or not "
+                        r"exported by this version or configuration\?", lines[3]), lines[3]
     assert "Required metrics: 5 of 6 present" in result.output
     assert f"❌ {SPIKES} — missing" in result.output
-    assert f"{SPIKES} — MISSING (required)" in result.output
-    assert ("maximus-dopamine-overview: 'Dopamine spike rate' (A), 'Spike rate' (A), 'Spikes (last hour)' (A), "
-            "'Spikes per execution' (A)") in result.output
-    assert "31 metrics queried: 30 present, 1 needs attention" in result.output
+    assert f"{SPIKES} — MISSING (required) — 7 panels in 4 dashboards" in result.output
+    assert ("    maximus-dopamine-overview (MAXIMUS · Dopamine — overview): 'Dopamine spike rate' (A), 'Spike rate' (A), "
+            "'Spikes (last hour)' (A), 'Spikes per execution' (A)") in result.output
+    assert "  narrative dopamine:\n" in result.output
+    assert result.output.endswith("Present: 30 of 31 metrics queried\n  listed in --format json and --format html\n")
 
 
 def test_validate_gates_on_the_missing_required_metric(prometheus):

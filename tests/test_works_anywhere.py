@@ -132,3 +132,11 @@ VALIDATE_SCHEMA = {
 def test_the_json_output_keeps_its_versioned_shape(folder, extra):
     done = vobs("validate", "dash", "--format", "json", *extra, cwd=folder)
     jsonschema.validate(json.loads(done.stdout), VALIDATE_SCHEMA)
+
+
+def test_audit_outside_a_project_without_a_source_says_existence_was_not_checked(folder):
+    done = vobs("audit", "dash", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == ("Metric audit against no metric source (metric existence not checked: "
+                                           "no --prometheus-url, no --catalog)")
+    assert "dash/c.json:2:14: error: invalid JSON" in done.stdout and "promql/parse" in done.stdout

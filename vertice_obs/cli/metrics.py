@@ -146,6 +146,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     ctx.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK)
 
 
+NOT_CHECKED = "no metric source (metric existence not checked: no --prometheus-url, no --catalog)"
 VALIDATE_SCHEMA = "vobs.validate/1"  # the JSON shape of `vobs validate --format json` (README: Machine output)
 
 
@@ -171,28 +172,37 @@ def _validation_summary(result) -> str:
 @PROMETHEUS
 @CATALOG
 @LOOKBACK
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="The report's format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text",
+              show_default=True, help="The report's format (html: one self-contained page, sortable tables).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to a file instead of stdout.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
 @click.pass_context
 def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fmt, output, progress, timeout) -> None:
-    """Report which metrics the dashboards need that Prometheus does not have, and why.
+    """Report what to fix so that the dashboards show data, most impact first.
 
-    Grouped by metric → narratives → dashboards → panels, most actionable first, with the reason
-    and the last-seen time of metrics that disappeared; headed by the catalog's required metrics.
-    It is a report, not a gate: exit 0 unless Prometheus is unreachable (2). Use `vobs validate`
-    in CI.
+    Opens with what could not be checked (unreadable files, parse errors, server problems), then
+    what to do, ranked by the panels and dashboards affected; then the catalog's required metrics
+    (when the dashboards query them), missing metrics grouped by family and likely exporter
+    ("redis_* — 14 metrics, 31 panels: is the Redis exporter scraped?"), each metric's dashboards
+    and panels, and a count of present metrics. It is a report, not a gate: exit 0 unless
+    Prometheus is unreachable (2). Use `vobs validate` in CI.
 
     \b
     Examples:
       vobs audit --prometheus-url http://localhost:9090
       vobs audit --format markdown -o metric-audit.md
+      vobs audit grafana-dump/ --format html -o audit.html
     """
     from vertice_obs.files import write_atomic
-    from vertice_obs.metrics.audit import audit_json, audit_text, build_audit
+    from vertice_obs.metrics.audit import (
+        audit_html,
+        audit_json,
+        audit_text,
+        build_audit,
+    )
+    from vertice_obs.metrics.evidence import CatalogSource
     from vertice_obs.metrics.validation import narratives_of
 
     if output:  # before asking anything: a report that cannot be written is said first
@@ -201,8 +211,13 @@ def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fm
                                                  timeout, fail_fast=True)  # a report of "unknown" is no report
     if result.checked and not result.evidence.available:  # one line, nothing written
         raise InputError(f"{result.evidence.error}: metric existence is unknown")
-    report = build_audit(result.findings, narratives_of(dashboards), catalog, result.evidence.source)
-    text = json_safe(audit_json(report)) if fmt == "json" else escape(audit_text(report, markdown=fmt == "markdown"))
+    offline = not result.checked or (catalog is not None and result.evidence.source == CatalogSource(catalog).description)
+    titles = {d.uid: d.model["title"] for d in dashboards if isinstance(d.model.get("title"), str)}
+    source = result.evidence.source if result.checked else NOT_CHECKED
+    report = build_audit(result.findings, narratives_of(dashboards), catalog, source,
+                         names=result.evidence.names, titles=titles, offline=offline)
+    text = (json_safe(audit_json(report)) if fmt == "json" else escape(audit_html(report)) if fmt == "html"
+            else escape(audit_text(report, markdown=fmt == "markdown")))
     if output:
         try:
             write_atomic(output, text)

@@ -6,7 +6,8 @@ Owns: the query inventory of any dashboard JSON (`inventory`), Grafana variable 
 source (`prometheus`, its wire format in `promql_wire`), classification of each metric use
 (`classify`), series-level judgement (`series`, `selectors`, `regex`) and the run-wide "which
 panels show No data" pass (`nodata`), the validation run (`validation`) and the audit report
-(`audit`). Data: dashboard JSON → `Query` → `MetricUse`/`SelectorUse` → `Finding`.
+(`audit/`: ranking and grouping in `model` and `families`, text/Markdown/JSON in `text`, the HTML
+page in `page`). Data: dashboard JSON → `Query` → `MetricUse`/`SelectorUse` → `Finding` → `Audit`.
 May import: the kernel and `vertice_obs.build` (the export layout: `MANIFEST`). Must not import
 `grafana` (metrics never talk to Grafana), `chaos`, `simulator` or `cli`. Loading, extraction
 and classification are pure; only `prometheus` does I/O.

@@ -1,0 +1,257 @@
+"""The audit's ranking, grouping and rendering, as pure functions over findings and the source's names.
+
+Table-driven: each row is a small run (metric findings at dashboards and panels, the live names)
+and what a team should read first. The live Prometheus and Chromium tests are in test_audit_live.py.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from vertice_obs.checks import finding
+from vertice_obs.finding import Location, Severity
+from vertice_obs.metrics.audit import audit_html, audit_json, audit_text, build_audit
+from vertice_obs.metrics.audit.families import advice, family_of
+from vertice_obs.metrics.catalog import MetricCatalog, MetricSpec
+from vertice_obs.metrics.evidence import CatalogSource
+
+
+def use(metric: str, status: str, where: str, required: bool = False, target: str = "A") -> object:
+    """`where` is "dashboard/panel" (or "dashboard/$var" for a variable's query)."""
+    dashboard, panel = where.split("/", 1)
+    if panel.startswith("$"):
+        loc = Location(file=f"{dashboard}.json", dashboard=dashboard, target=f"variable {panel[1:]}")
+    else:
+        loc = Location(file=f"{dashboard}.json", line=7, dashboard=dashboard, panel=panel, panel_id=hash(panel) % 97,
+                       target=target)
+    return finding(f"metric/{status}", f"{metric} is {status}: because", loc, metric=metric, required=required,
+                   query=f"sum({metric})")
+
+
+RANKING = [
+    ("more panels first",
+     [use("a_x", "missing", "d1/p1"), use("b_x", "missing", "d1/p2"), use("b_x", "missing", "d1/p3")],
+     {"a_other", "b_other"}, ["b_x", "a_x"]),
+    ("more dashboards break a tie",
+     [use("a_x", "missing", "d1/p1"), use("a_x", "missing", "d1/p2"),
+      use("b_x", "missing", "d1/p3"), use("b_x", "missing", "d2/p1")],
+     {"a_other", "b_other"}, ["b_x", "a_x"]),
+    ("required before more panels",
+     [use("a_x", "missing", "d1/p1", required=True)] + [use("b_x", "missing", f"d1/p{i}") for i in range(2, 7)],
+     {"a_other", "b_other"}, ["a_x", "b_x"]),
+    ("No data before a wrong picture",
+     [use("a_x", "rate-on-gauge", f"d1/p{i}") for i in range(5)] + [use("b_x", "label-missing", "d2/p1")],
+     {"a_x", "b_x"}, ["b_x", "a_x"]),
+    ("an exporter not scraped is one action, its panels counted once",
+     [use("redis_up", "missing", "r/Up"), use("redis_db_keys", "missing", "r/Keys"),
+      use("redis_db_keys", "missing", "r/Up", target="B"), use("maximus_x", "missing", "m/p1")],
+     {"maximus_y"}, ["redis_*", "maximus_x"]),
+    ("a scraped family stays one action per metric",
+     [use("node_a", "missing", "n/p1"), use("node_b", "missing", "n/p2"), use("node_b", "missing", "n/p3")],
+     {"node_cpu_seconds_total"}, ["node_b", "node_a"]),
+    ("information is not an action",
+     [use("a_x", "fallback-only", "d1/p1"), use("b_x", "group-label-missing", "d1/p2"), use("c_x", "present", "d/p")],
+     {"c_x"}, []),
+    ("present uses of a metric do not count toward its impact",
+     [use("a_x", "present", "d1/p1"), use("a_x", "present", "d1/p2"), use("a_x", "present", "d1/p3"),
+      use("a_x", "label-missing", "d1/p3"), use("b_x", "missing", "d1/p4"), use("b_x", "missing", "d2/p4")],
+     {"a_x", "b_other"}, ["b_x", "a_x"]),
+    ("a variable's query counts apart from panels",
+     [use("a_x", "missing", "d1/$instance"), use("b_x", "missing", "d1/p1")],
+     {"a_other", "b_other"}, ["b_x", "a_x"]),
+]
+
+
+@pytest.mark.parametrize("title,findings,names,expected", RANKING, ids=[r[0] for r in RANKING])
+def test_actions_are_ranked_by_impact(title, findings, names, expected):
+    audit = build_audit(findings, {}, None, "src", names=names)
+    assert [a.subject for a in audit.actions] == expected
+    assert [a.rank for a in audit.actions] == list(range(1, len(expected) + 1))
+
+
+def test_impact_counts_distinct_panels_and_dashboards():
+    findings = [use("redis_up", "missing", "r/Up"), use("redis_db_keys", "missing", "r/Keys"),
+                use("redis_db_keys", "missing", "r/Up", target="B"), use("redis_up", "missing", "k/Up"),
+                use("redis_up", "missing", "k/$instance")]
+    (action,) = build_audit(findings, {}, None, "src", names=set()).actions
+    assert (action.impact.panels, action.impact.dashboards, action.impact.others) == (3, 2, 1)
+    assert action.metrics == ("redis_up", "redis_db_keys")  # the metric on more panels first
+    text = audit_text(build_audit(findings, {}, None, "src", names=set()))
+    assert ("1. redis_* — 2 metrics missing, 3 panels and 1 variable or annotation in 2 dashboards: "
+            "no series with this prefix; is the Redis exporter scraped?") in text
+
+
+FAMILIES = [
+    ("redis_connected_clients", "redis_"),
+    ("nginx_ingress_controller_requests", "nginx_ingress_controller_"),
+    ("nginx_http_requests_total", "nginx_"),
+    ("kube_pod_info", "kube_"),
+    ("kubelet_running_pods", "kubelet_"),
+    ("container_cpu_usage_seconds_total", "container_"),
+    ("ceph_osd_up", "ceph_"),
+    ("go_goroutines", "go_"),
+    ("gogo_things", "gogo_"),
+    ("maximus_dopamine_level", "maximus_"),
+    ("job:node_cpu:rate5m", "job:"),
+    ("up", "up"),
+]
+
+
+@pytest.mark.parametrize("name,prefix", FAMILIES, ids=[f[0] for f in FAMILIES])
+def test_family_is_the_longest_known_prefix_else_the_first_word(name, prefix):
+    assert family_of(name) == prefix
+
+
+ADVICE = [
+    ("redis_", 0, False, "missing", "no series with this prefix; is the Redis exporter scraped?"),
+    ("foo_", 0, False, "missing", "no series with this prefix; is the exporter of the `foo_` metrics scraped?"),
+    ("node_", 212, False, "missing", "212 other names with this prefix are present (node_exporter is scraped): "
+                                     "renamed, or not exported by this version or configuration?"),
+    ("node_", 3, False, "disappeared", "(node_exporter is scraped): stopped, or renamed?"),
+    ("redis_", 0, True, "missing", "no metric with this prefix in the catalog (checked offline"),
+    ("maximus_", 12, True, "missing", "12 other catalog metrics have this prefix, not these"),
+    ("redis_", None, False, "missing", "the source could not list its names"),
+]
+
+
+@pytest.mark.parametrize("prefix,live,offline,status,expected", ADVICE, ids=[f"{a[0]}{a[1]}{a[2]}" for a in ADVICE])
+def test_family_advice_tells_not_scraped_from_renamed(prefix, live, offline, status, expected):
+    assert expected in advice(prefix, live, offline, status)
+
+
+def test_families_group_absent_metrics_and_say_whether_the_prefix_is_live():
+    findings = [use("redis_up", "missing", "r/Up"), use("redis_db_keys", "disappeared", "r/Keys"),
+                use("maximus_typo", "missing", "m/p"), use("maximus_level", "present", "m/q"),
+                use("maximus_level", "label-missing", "m/r")]
+    audit = build_audit(findings, {}, None, "src", names={"maximus_level", "maximus_other"})
+    by_prefix = {f.prefix: f for f in audit.families}
+    assert set(by_prefix) == {"redis_", "maximus_"}  # label-missing is not an absent name
+    assert (by_prefix["redis_"].live, by_prefix["redis_"].exporter) == (0, "the Redis exporter")
+    assert by_prefix["maximus_"].live == 2 and by_prefix["maximus_"].exporter is None
+    assert [m.metric for m in by_prefix["maximus_"].metrics] == ["maximus_typo"]
+
+
+def test_problems_come_first_server_then_errors_and_lints_after():
+    findings = [
+        use("a_x", "missing", "d/p"),
+        finding("promql/parse", "query does not parse", Location(file="b.json", line=9, dashboard="b")),
+        finding("input/json", "NaN is not JSON", Location(file="a.json", line=3)),
+        finding("source/degraded", "Prometheus: recording rules could not be checked", Location()),
+        finding("inventory/datasource-skipped", "a Loki query", Location(file="c.json", dashboard="c")),
+    ]
+    audit = build_audit(findings, {}, None, "src", names=set())
+    # the server first (it concerns every file), then errors before warnings
+    assert [f.check for f in audit.problems] == ["source/degraded", "promql/parse", "input/json"]
+    assert [f.check for f in audit.other_findings] == ["inventory/datasource-skipped"]
+    text = audit_text(audit)
+    order = [text.index(s) for s in ("Could not be checked (3)", "What to do, by impact", "Other findings (1)")]
+    assert order == sorted(order)
+    assert text.index("recording rules could not be checked") < text.index("does not parse") < text.index("NaN")
+
+
+CATALOG = MetricCatalog("narratives/metrics.yaml", (
+    MetricSpec("maximus_level", "gauge", "1", "h", "team", required=True),
+    MetricSpec("maximus_spikes_total", "counter", "1", "h", "team", required=True),
+))
+HEADLINE = [
+    ("foreign dashboards: no headline", ["redis_up", "node_load1"], False),
+    ("one catalog metric queried: headline", ["redis_up", "maximus_level"], True),
+]
+
+
+@pytest.mark.parametrize("title,queried,shown", HEADLINE, ids=[h[0] for h in HEADLINE])
+def test_the_catalog_headline_only_when_its_metrics_are_queried(title, queried, shown):
+    findings = [use(m, "missing", f"d/{m}") for m in queried]
+    audit = build_audit(findings, {}, CATALOG, "src", names={"maximus_level"})
+    assert bool(audit.required) is shown
+    assert ("Required metrics:" in audit_text(audit)) is shown
+    assert (json.loads(audit_json(audit))["required"] is not None) is shown
+    if shown:
+        assert audit.required == [("maximus_level", "missing"), ("maximus_spikes_total", "not queried")]
+
+
+def test_foreign_dashboards_are_grouped_by_dashboard_not_by_an_empty_narrative():
+    findings = [use("redis_up", "missing", "r/Up"), use("redis_up", "missing", "k/Up2")]
+    text = audit_text(build_audit(findings, {}, None, "src", names=set(), titles={"r": "Redis"}))
+    assert "narrative" not in text
+    assert "  r (Redis): 'Up' (A)\n" in text and "  k: 'Up2' (A)\n" in text
+
+
+def test_narratives_head_the_dashboards_when_there_are_some():
+    findings = [use("m_x", "missing", "d1/p"), use("m_x", "missing", "d2/q")]
+    text = audit_text(build_audit(findings, {"d1": ("dopamine",)}, None, "src", names={"m_y"}))
+    assert "  narrative dopamine:\n    d1: 'p' (A)\n  outside any narrative:\n    d2: 'q' (A)\n" in text
+
+
+def test_present_metrics_are_counted_at_the_end_and_listed_only_in_json_and_html():
+    findings = [use("a_x", "missing", "d/p"), use("zz_present", "present", "d/q"), use("yy_present", "present", "d/r")]
+    audit = build_audit(findings, {}, None, "src", names={"zz_present", "yy_present"})
+    text = audit_text(audit)
+    assert "zz_present" not in text and text.rstrip().endswith("listed in --format json and --format html")
+    assert "Present: 2 of 3 metrics queried" in text
+    assert json.loads(audit_json(audit))["present"] == {"count": 2, "metrics": ["yy_present", "zz_present"]}
+    page = audit_html(audit)
+    assert page.index("<details id=present>") > page.index("a_x") and "<code>zz_present</code>" in page
+
+
+def test_markdown_escapes_titles_and_fences_names():
+    findings = [use("a_x", "missing", "d/<img src=x onerror=alert(1)> `x`")]
+    md = audit_text(build_audit(findings, {}, None, "src", names=set(),
+                                titles={"d": "*bold* <script>alert(2)</script>"}), markdown=True)
+    assert "<img" not in md and "<script>" not in md
+    assert r"\*bold\* &lt;script&gt;alert\(2\)&lt;/script&gt;" in md
+    assert "1. `a_x` missing — 1 panel in 1 dashboard" in md
+
+
+def test_every_status_and_problem_in_one_json_report_matches_the_schema():
+    from vertice_obs.metrics.audit import STATUS_ORDER
+
+    findings = [use(f"m_{s}", s, f"d/{s}", required=s == "missing") for s in STATUS_ORDER]
+    findings += [use("m_v", "missing", "d/$instance"),
+                 finding("promql/parse", "bad", Location(file="d.json", line=2)),
+                 finding("inventory/library-panel", "a stub", Location(file="d.json", dashboard="d"))]
+    audit = build_audit(findings, {"d": ("n",)}, CATALOG, "src", names={"m_present"}, titles={"d": "D"})
+    report = json.loads(audit_json(audit))
+    schema = json.loads(resources.files("vertice_obs.schemas").joinpath("audit.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(report, schema)
+    assert (report["schema"], report["version"]) == ("vobs-audit", 1)
+    assert [m["metric"] for m in report["metrics"]][-3:] == ["m_fallback-only", "m_intentionally-absent",
+                                                              "m_group-label-missing"]
+    report["actions"][0]["panels"] = -1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(report, schema)
+
+
+def test_offline_is_the_catalog_source_exactly(tmp_path):
+    """The CLI calls a run offline when its source is the catalog's: the description ties them."""
+    assert CatalogSource(CATALOG).description == "the metric catalog narratives/metrics.yaml"
+    audit = build_audit([use("redis_up", "missing", "r/Up")], {}, CATALOG, "x", names=CATALOG.series_names(),
+                        offline=True)
+    assert "checked offline" in audit.actions[0].advice
+
+
+def test_an_unknown_severity_check_still_sorts():
+    """Findings of checks this module has never heard of (another pass's lints) land after the metrics."""
+    from vertice_obs.finding import Finding
+
+    lint = Finding("dashboard/some-new-lint", Severity.WARNING, "x", Location(file="d.json"))
+    audit = build_audit([lint, use("a_x", "missing", "d/p")], {}, None, "src", names=set())
+    assert audit.other_findings == [lint] and audit.problems == []
+
+
+def test_notes_are_counted_by_check_and_warnings_listed():
+    """Hundreds of "not a Prometheus query" notes on foreign dashboards are one line, not hundreds."""
+    notes = [finding("inventory/datasource-skipped", f"a Loki query {i}", Location(file="l.json", dashboard="l"))
+             for i in range(40)]
+    warning = finding("variable/option-no-data", "option prod empties 3 panels", Location(file="v.json"))
+    audit = build_audit([*notes, warning, use("a_x", "missing", "d/p")], {}, None, "src", names=set())
+    text = audit_text(audit)
+    assert "  40 × inventory/datasource-skipped (info, listed in --format json and --format html)\n" in text
+    assert "option prod empties 3 panels" in text and "a Loki query 7" not in text
+    assert len(json.loads(audit_json(audit))["other_findings"]) == 41
+    assert audit_html(audit).count("a Loki query") == 40

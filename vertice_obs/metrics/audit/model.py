@@ -1,0 +1,273 @@
+"""The audit's model and its ranking: findings + the source's names in, what to do first out. Pure.
+
+Order of the report, most actionable first: what could not be read or asked (parse errors,
+unreadable files, a degraded server); what to do, ranked by impact; the catalog's required metrics
+(only when the dashboards query the catalog's metrics); absent metrics by family and exporter;
+each metric that needs attention with its dashboards and panels; information; present metrics,
+counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+from vertice_obs.finding import Finding, Severity
+from vertice_obs.metrics.audit.families import (
+    advice,
+    exporter_of,
+    family_of,
+    live_with_prefix,
+)
+from vertice_obs.metrics.catalog import MetricCatalog
+
+# Most actionable first: every `metric/…` check has its place (a test holds it).
+STATUS_ORDER = ("missing", "disappeared", "recording-rule", "label-missing", "no-matching-series", "unknown",
+                "rate-on-gauge", "counter-without-rate", "fallback-only", "intentionally-absent",
+                "group-label-missing", "present")
+NO_DATA = frozenset({"missing", "disappeared", "recording-rule", "label-missing", "no-matching-series"})
+MISLEADING = frozenset({"unknown", "rate-on-gauge", "counter-without-rate"})  # the panel shows something wrong
+INFO = frozenset({"fallback-only", "intentionally-absent", "group-label-missing"})  # nothing to fix
+ABSENT = frozenset({"missing", "disappeared"})  # the name itself is absent: grouped by family
+
+
+def status_of(f: Finding) -> str:
+    return f.check.split("/", 1)[1]
+
+
+def tier(status: str) -> int:
+    """0: panels show No data; 1: panels show something wrong; 2: information; 3: present."""
+    return 0 if status in NO_DATA else 1 if status in MISLEADING else 3 if status == "present" else 2
+
+
+@dataclass(frozen=True)
+class Use:
+    """One place a metric is queried, and what was found there."""
+
+    dashboard: str
+    panel: str | None  # None: a variable's or an annotation's query (`target` says which)
+    panel_id: int | None
+    target: str
+    file: str
+    line: int | None
+    narratives: tuple[str, ...]
+    status: str
+    query: str = ""
+
+    @property
+    def place(self) -> tuple:
+        if self.panel is None:
+            return (self.dashboard, self.target)
+        return (self.dashboard, "#", self.panel_id if self.panel_id is not None else self.panel)
+
+
+@dataclass(frozen=True)
+class Impact:
+    panels: int
+    dashboards: int
+    others: int = 0  # variables and annotations
+
+    @classmethod
+    def of(cls, uses: Iterable[Use]) -> "Impact":
+        uses = list(uses)
+        places = {u.place for u in uses}
+        panels = sum(1 for p in places if p[1] == "#")
+        return cls(panels, len({u.dashboard for u in uses}), len(places) - panels)
+
+
+@dataclass
+class MetricAudit:
+    metric: str
+    status: str  # the worst status among its uses
+    required: bool
+    reason: str
+    last_seen: str | None = None
+    family: str = ""
+    uses: list[Use] = field(default_factory=list)
+
+    @property
+    def affected(self) -> list[Use]:
+        """The uses that need work (all of them for an informational metric)."""
+        bad = [u for u in self.uses if tier(u.status) < 2]
+        return bad or [u for u in self.uses if u.status != "present"] or list(self.uses)
+
+    @property
+    def impact(self) -> Impact:
+        return Impact.of(self.affected)
+
+    @property
+    def panels(self) -> int:
+        return self.impact.panels
+
+
+@dataclass
+class Family:
+    """Absent metrics sharing a name prefix, and what that says about their exporter."""
+
+    prefix: str
+    exporter: str | None
+    metrics: list[MetricAudit]
+    live: int | None  # names the source holds with this prefix; None: it could not say
+    advice: str
+
+    @property
+    def impact(self) -> Impact:
+        return Impact.of(u for m in self.metrics for u in m.affected)
+
+    @property
+    def required(self) -> bool:
+        return any(m.required for m in self.metrics)
+
+
+@dataclass
+class Action:
+    """One line of "what to do": a whole family (its exporter is not scraped) or one metric."""
+
+    rank: int
+    subject: str  # a metric name, or `prefix*`
+    status: str
+    required: bool
+    impact: Impact
+    metrics: tuple[str, ...]
+    advice: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "family" if self.subject.endswith("*") else "metric"
+
+
+@dataclass
+class Audit:
+    source: str
+    offline: bool
+    problems: list[Finding]  # unreadable files, parse errors, server problems: first
+    actions: list[Action]
+    required: list[tuple[str, str]]  # (metric, status); empty unless the catalog's metrics are queried
+    families: list[Family]
+    metrics: list[MetricAudit]  # not present, in the order of the actions (information last)
+    present: list[str]
+    other_findings: list[Finding]  # lints and notes: after the metrics
+    titles: Mapping[str, str] = field(default_factory=dict)  # dashboard uid → title
+
+    @property
+    def attention(self) -> list[MetricAudit]:
+        return [m for m in self.metrics if tier(m.status) < 2]
+
+    @property
+    def information(self) -> list[MetricAudit]:
+        return [m for m in self.metrics if tier(m.status) == 2]
+
+
+def is_problem(f: Finding) -> bool:
+    """Findings that say part of the input or the source could not be checked at all."""
+    return (f.check.startswith(("input/", "file/", "source/")) or f.check in ("promql/parse", "inventory/invalid")
+            or (f.severity >= Severity.ERROR and not f.check.startswith("metric/")))
+
+
+def build_audit(findings: Sequence[Finding], narratives_of: Mapping[str, Sequence[str]],
+                catalog: MetricCatalog | None, source: str, names: Iterable[str] | None = None,
+                titles: Mapping[str, str] | None = None, offline: bool = False) -> Audit:
+    """The audit of one validation run. `narratives_of` maps a dashboard uid to its narratives;
+    `names` are the names the source holds (`Evidence.names`; None: not known); `offline` when the
+    source is the catalog rather than a Prometheus."""
+    names = frozenset(names) if names is not None else None
+    by_metric = group_metrics(findings, narratives_of)
+    problems = sorted((f for f in findings if not _about_metric(f) and is_problem(f)), key=_problem_order)
+    others = sorted((f for f in findings if not _about_metric(f) and not is_problem(f)),
+                    key=lambda f: (-f.severity, f.check, str(f.location)))
+    families = group_families(by_metric.values(), names, offline)
+    actions = rank_actions(by_metric.values(), families)
+    order = {m: i for i, a in enumerate(actions) for m in a.metrics}
+    metrics = sorted((m for m in by_metric.values() if m.status != "present"),
+                     key=lambda m: (order.get(m.metric, len(order)), tier(m.status), STATUS_ORDER.index(m.status),
+                                    -m.panels, m.metric))
+    present = sorted(m.metric for m in by_metric.values() if m.status == "present")
+    return Audit(source, offline, problems, actions, required_headline(by_metric, catalog), families, metrics,
+                 present, others, dict(titles or {}))
+
+
+def _about_metric(f: Finding) -> bool:
+    return f.check.startswith("metric/") and f.metric is not None
+
+
+def _problem_order(f: Finding) -> tuple:
+    server = f.location.file is None  # a server-wide problem is said before any file's
+    return (not server, -f.severity, f.location.file or "", f.location.line or 0, f.check, f.message)
+
+
+def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Sequence[str]]) -> dict[str, MetricAudit]:
+    """metric → its audit entry: the worst status, its reason, and every use with its own status."""
+    by_metric: dict[str, MetricAudit] = {}
+    for f in findings:
+        if not _about_metric(f):
+            continue
+        status = status_of(f)
+        details = dict(f.details)
+        entry = by_metric.get(f.metric)
+        if entry is None or STATUS_ORDER.index(status) < STATUS_ORDER.index(entry.status):
+            fresh = MetricAudit(f.metric, status, bool(details.get("required")),
+                                f.message.split(": ", 1)[-1] if status != "present" else "present",
+                                details.get("last_seen"), family_of(f.metric))
+            if entry is not None:
+                fresh.uses = entry.uses
+                fresh.required = fresh.required or entry.required
+            entry = by_metric[f.metric] = fresh
+        loc = f.location
+        dashboard = loc.dashboard or loc.file or "?"
+        use = Use(dashboard, loc.panel, loc.panel_id, loc.target or "", loc.file or "", loc.line,
+                  tuple(narratives_of.get(loc.dashboard or "", ())), status, str(details.get("query") or ""))
+        if use not in entry.uses:
+            entry.uses.append(use)
+    return by_metric
+
+
+def group_families(metrics: Iterable[MetricAudit], names: frozenset[str] | None, offline: bool) -> list[Family]:
+    """Absent metrics (missing, disappeared) by name prefix, largest impact first."""
+    grouped: dict[str, list[MetricAudit]] = {}
+    for m in metrics:
+        if m.status in ABSENT:
+            grouped.setdefault(m.family, []).append(m)
+    out = []
+    for prefix, members in grouped.items():
+        live = live_with_prefix(prefix, names)
+        worst = min((m.status for m in members), key=STATUS_ORDER.index)
+        members.sort(key=lambda m: (-m.impact.panels, -m.impact.dashboards, -m.impact.others, m.metric))
+        out.append(Family(prefix, exporter_of(prefix), members, live, advice(prefix, live, offline, worst)))
+    return sorted(out, key=lambda f: (not f.required, -f.impact.panels, -f.impact.dashboards, -len(f.metrics),
+                                      f.prefix))
+
+
+def rank_actions(metrics: Iterable[MetricAudit], families: Sequence[Family]) -> list[Action]:
+    """What to do, most impact first: required before the rest, No data before a wrong picture, then
+    by panels and dashboards affected. A family with no live name at all is one action (scrape its
+    exporter); any other absent metric carries its family's advice."""
+    items: list[Action] = []
+    covered: set[str] = set()
+    for family in families:
+        if family.live == 0 and len(family.metrics) > 1:
+            worst = min((m.status for m in family.metrics), key=STATUS_ORDER.index)
+            items.append(Action(0, family.prefix + "*", worst, family.required, family.impact,
+                                tuple(m.metric for m in family.metrics), family.advice))
+            covered.update(m.metric for m in family.metrics)
+    advice_of = {m.metric: f.advice for f in families for m in f.metrics}
+    for m in metrics:
+        if m.metric not in covered and tier(m.status) < 2:
+            items.append(Action(0, m.metric, m.status, m.required, m.impact, (m.metric,),
+                                advice_of.get(m.metric, "")))
+    items.sort(key=lambda a: (tier(a.status), not a.required, -a.impact.panels, -a.impact.dashboards,
+                              -a.impact.others, STATUS_ORDER.index(a.status), a.subject))
+    for rank, action in enumerate(items, 1):
+        action.rank = rank
+    return items
+
+
+def required_headline(by_metric: Mapping[str, MetricAudit], catalog: MetricCatalog | None) -> list[tuple[str, str]]:
+    """(metric, status) for each catalog-required metric — only when the dashboards query at least
+    one of the catalog's metrics: a headline about MAXIMUS means nothing to foreign dashboards."""
+    if catalog is None or not catalog.required or not (set(by_metric) & catalog.series_names()):
+        return []
+    out = []
+    for spec in catalog.required:
+        statuses = [by_metric[s].status for s in spec.series if s in by_metric]
+        out.append((spec.name, min(statuses, key=STATUS_ORDER.index) if statuses else "not queried"))
+    return out

@@ -1,0 +1,197 @@
+"""The audit as text, Markdown and versioned JSON. Pure: an `Audit` in, a string out.
+
+Text and Markdown are for people (the CLI passes them through `guard.text.escape`); in Markdown,
+titles are escaped as text and names and queries go in code spans, so a dashboard title cannot
+inject markup. The JSON shape is documented in the README and held by `schemas/audit.schema.json`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from vertice_obs.finding import Severity
+from vertice_obs.guard.text import strict_json
+from vertice_obs.metrics.audit.model import (
+    Action,
+    Audit,
+    Family,
+    Impact,
+    MetricAudit,
+    Use,
+)
+
+SCHEMA, VERSION = "vobs-audit", 1
+MARK = {"present": "✅", "not queried": "➖"}
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def impact_text(impact: Impact) -> str:
+    """"3 panels in 2 dashboards"; variables and annotations counted apart."""
+    parts = [plural(impact.panels, "panel")] if impact.panels or not impact.others else []
+    if impact.others:
+        parts.append(f"{impact.others} variable or annotation" if impact.others == 1
+                     else f"{impact.others} variables or annotations")
+    return f"{' and '.join(parts)} in {plural(impact.dashboards, 'dashboard')}"
+
+
+def action_text(action: Action, code=lambda s: s) -> str:
+    req = " (required)" if action.required else ""
+    if action.kind == "family":
+        head = f"{code(action.subject)} — {plural(len(action.metrics), 'metric')} {action.status}, "
+    else:
+        head = f"{code(action.subject)} {action.status} — "
+    tail = f": {action.advice}" if action.advice else ""
+    return f"{head}{impact_text(action.impact)}{req}{tail}"
+
+
+def family_text(family: Family, code=lambda s: s) -> str:
+    impact = family.impact
+    return (f"{code(family.prefix + '*')} — {plural(len(family.metrics), 'metric')}, "
+            f"{plural(impact.panels, 'panel')}: {family.advice}")
+
+
+def audit_text(audit: Audit, markdown: bool = False) -> str:
+    md = markdown
+    h1, h2, h3 = ("# ", "## ", "### ") if md else ("", "", "")
+    bullet, sub = ("- ", "  - ") if md else ("  ", "    ")
+    code = _code if md else (lambda s: s)
+    text = _md_text if md else (lambda s: s)
+    out = [f"{h1}Metric audit against {text(audit.source)}"]
+
+    def section(title: str, lines: list[str]) -> None:
+        out.extend(["", f"{h2}{title}", *([""] if md else []), *lines])
+
+    if audit.problems:
+        section(f"Could not be checked ({len(audit.problems)})", [f"{bullet}{text(str(f))}" for f in audit.problems])
+    if audit.actions:
+        section(f"What to do, by impact ({len(audit.actions)})",
+                [f"{a.rank}. {action_text(a, code)}" if md else f"{a.rank:>3}. {action_text(a, code)}"
+                 for a in audit.actions])
+    elif audit.metrics or audit.present:
+        section("What to do", [f"{bullet}nothing: every queried metric is there"])
+    if audit.required:
+        ok = sum(s == "present" for _, s in audit.required)
+        section(f"Required metrics: {ok} of {len(audit.required)} present",
+                [f"{bullet}{MARK.get(s, '❌')} {code(m)} — {s}" for m, s in audit.required])
+    if audit.families:
+        lines = []
+        for family in audit.families:
+            lines.append(f"{bullet}{family_text(family, code)}")
+            lines.append(f"{sub}{', '.join(code(m.metric) for m in family.metrics)}")
+        section("Missing metrics by family", lines)
+    if audit.attention:
+        out.extend(["", f"{h2}{plural(len(audit.attention), 'metric')} to fix, in the order above"])
+        family_action = {m: a for a in audit.actions if a.kind == "family" for m in a.metrics}
+        for m in audit.attention:
+            out.append("")
+            out.extend(_metric_block(m, audit, family_action.get(m.metric), md, h3, bullet, sub))
+    if audit.information:
+        section("For information (nothing to fix)",
+                [f"{bullet}{code(m.metric)} — {m.status}: {text(m.reason)} ({impact_text(m.impact)})"
+                 for m in audit.information])
+    if audit.other_findings:
+        notes: dict[str, int] = {}
+        for f in audit.other_findings:
+            if f.severity == Severity.INFO:
+                notes[f.check] = notes.get(f.check, 0) + 1
+        section(f"Other findings ({len(audit.other_findings)})",
+                [f"{bullet}{text(str(f))}" for f in audit.other_findings if f.severity > Severity.INFO]
+                + [f"{bullet}{n} × {code(check)} (info, listed in --format json and --format html)"
+                   for check, n in sorted(notes.items())])
+    queried = len(audit.present) + len(audit.metrics)
+    section(f"Present: {len(audit.present)} of {plural(queried, 'metric')} queried",
+            [f"{bullet}listed in --format json and --format html"] if audit.present else [])
+    return "\n".join(out) + "\n"
+
+
+def _metric_block(m: MetricAudit, audit: Audit, family: Action | None, md: bool, h3: str, bullet: str,
+                  sub: str) -> list[str]:
+    """A metric's dashboards and panels; the reason, unless its family's action already says it."""
+    code = _code if md else (lambda s: s)
+    text = _md_text if md else (lambda s: s)
+    req = " (required)" if m.required else ""
+    lines = [f"{h3}{code(m.metric)} — {m.status.upper()}{req} — {impact_text(m.impact)}"]
+    if family is not None and m.status == "missing":
+        lines.append(f"{bullet}see {family.rank}. {code(family.subject)} above")
+    else:
+        lines.append(f"{bullet}{text(m.reason)}")
+    by_dashboard: dict[str, list[Use]] = {}
+    for use in m.affected:
+        by_dashboard.setdefault(use.dashboard, []).append(use)
+    narrated = any(u.narratives for u in m.affected)
+    groups: dict[str, list[str]] = {}
+    for uid, uses in sorted(by_dashboard.items()):
+        title = audit.titles.get(uid)
+        name = f"{code(uid)} ({text(title)})" if title and title != uid else code(uid)
+        line = f"{name}: {', '.join(sorted({_place(u, text) for u in uses}))}"
+        for narrative in (uses[0].narratives or ("",)) if narrated else ("",):
+            groups.setdefault(narrative, []).append(line)
+    for narrative, dashboard_lines in sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0])):
+        if narrated:
+            lines.append(f"{bullet}{'narrative ' + text(narrative) if narrative else 'outside any narrative'}:")
+            lines.extend(f"{sub}{d}" for d in dashboard_lines)
+        else:
+            lines.extend(f"{bullet}{d}" for d in dashboard_lines)
+    return lines
+
+
+def _place(use: Use, text) -> str:
+    if use.panel is None:
+        return text(use.target or "(dashboard)")
+    return f"{text(repr(use.panel))} ({text(use.target)})" if use.target else text(repr(use.panel))
+
+
+def _code(s: str) -> str:
+    """A Markdown code span that no backtick in `s` can close early."""
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", s)), default=0) + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>()#+!|~])")
+
+
+def _md_text(s: str) -> str:
+    """Text Markdown shows as written: markup characters escaped, `&` and `<` never an HTML tag."""
+    return _MD_SPECIAL.sub(r"\\\1", s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def to_dict(audit: Audit) -> dict[str, Any]:
+    """The versioned JSON shape (README, "vobs audit"; `schemas/audit.schema.json`)."""
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "source": audit.source,
+        "offline": audit.offline,
+        "problems": [f.to_dict() for f in audit.problems],
+        "actions": [{"rank": a.rank, "kind": a.kind, "subject": a.subject, "status": a.status,
+                     "required": a.required, "metrics": list(a.metrics), **_impact(a.impact), "advice": a.advice,
+                     "text": action_text(a)} for a in audit.actions],
+        "required": [{"metric": m, "status": s} for m, s in audit.required] if audit.required else None,
+        "families": [{"prefix": f.prefix, "exporter": f.exporter, "live_names": f.live, "advice": f.advice,
+                      "metrics": [m.metric for m in f.metrics], **_impact(f.impact)} for f in audit.families],
+        "metrics": [_metric(m, audit) for m in audit.metrics],
+        "present": {"count": len(audit.present), "metrics": audit.present},
+        "other_findings": [f.to_dict() for f in audit.other_findings],
+    }
+
+
+def _impact(impact: Impact) -> dict[str, int]:
+    return {"panels": impact.panels, "dashboards": impact.dashboards, "variables_or_annotations": impact.others}
+
+
+def _metric(m: MetricAudit, audit: Audit) -> dict[str, Any]:
+    return {"metric": m.metric, "status": m.status, "required": m.required, "reason": m.reason,
+            "last_seen": m.last_seen, "family": m.family, **_impact(m.impact),
+            "uses": [{"dashboard": u.dashboard, "dashboard_title": audit.titles.get(u.dashboard),
+                      "narratives": list(u.narratives), "panel": u.panel, "panel_id": u.panel_id,
+                      "target": u.target, "query": u.query, "file": u.file, "line": u.line, "status": u.status}
+                     for u in m.uses]}
+
+
+def audit_json(audit: Audit) -> str:
+    return strict_json(to_dict(audit), notes_key="notes") + "\n"
