@@ -34,11 +34,14 @@ class Severity(enum.IntEnum):
 class Location:
     """Where a finding points: file → dashboard → panel → target, each part optional.
 
-    `target` is a query's refId, or `variable <name>`, or `annotation <name>`.
+    `target` is a query's refId, or `variable <name>`, or `annotation <name>`. `line` and `column`
+    (both from 1; columns in Unicode code points) are where the part is written in `file`: a
+    query's text, a panel's, variable's or annotation's object.
     """
 
     file: str | None = None
     line: int | None = None
+    column: int | None = None
     dashboard: str | None = None
     panel: str | None = None
     panel_id: int | None = None
@@ -47,7 +50,8 @@ class Location:
     def __str__(self) -> str:
         parts: list[str] = []
         if self.file:
-            parts.append(f"{self.file}:{self.line}" if self.line else self.file)
+            where = f"{self.file}:{self.line}" if self.line else self.file
+            parts.append(f"{where}:{self.column}" if self.line and self.column else where)
         if self.dashboard:
             parts.append(f"dashboard {self.dashboard}")
         if self.panel is not None or self.panel_id is not None:

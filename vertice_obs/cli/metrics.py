@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import timedelta
@@ -42,7 +43,6 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         collect,
         load_dashboard_files,
         validate,
-        with_lines,
     )
 
     project = project_of(ctx, prometheus_url=prometheus_url)
@@ -65,7 +65,6 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         collected = collect(dashboards)
     collected.findings.extend(skipped)
     result = validate(collected, source, catalog, lookback)
-    result.findings = with_lines(result.findings, dashboards)
     return result, dashboards, catalog
 
 
@@ -107,7 +106,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, lookback, fail_on, fmt,
     if not result.evidence.available:  # a server-wide failure: said once, before any per-dashboard output
         say_error(f"{result.evidence.error}: metric existence is unknown")
     if fmt == "sarif":
-        click.echo(findings_sarif(result.findings, __version__))
+        click.echo(findings_sarif(result.findings, __version__, *_sarif_places(ctx)))
     elif fmt == "json":
         click.echo(findings_json(result.findings, source=result.evidence.source, dashboards=result.dashboards,
                                  queries=result.queries, available=result.evidence.available))
@@ -120,6 +119,23 @@ def validate_(ctx: click.Context, paths, prometheus_url, lookback, fail_on, fmt,
     if not result.evidence.available:
         ctx.exit(EXIT_INPUT)
     ctx.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK)
+
+
+def _sarif_places(ctx: click.Context):
+    """%SRCROOT% — the git top level, else the current directory — and the absolute path of a file
+    as findings show it (relative to the project root when inside it, else as given)."""
+    from vertice_obs.files import repository_root
+
+    project = project_of(ctx)
+
+    def where(file: str) -> Path:
+        path = Path(file)
+        if not path.is_absolute():
+            inside = project.root / path
+            path = inside if os.path.lexists(inside) else Path.cwd() / path
+        return Path(os.path.abspath(path))
+
+    return repository_root(Path.cwd()), where
 
 
 def _validation_summary(result) -> str:
