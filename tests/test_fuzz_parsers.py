@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from vertice_obs.errors import InputError
 from vertice_obs.finding import Location
+from vertice_obs.jsonpos import Positions
 from vertice_obs.located_yaml import parse_located
 from vertice_obs.metrics.extract import (
     MAX_NESTING,
@@ -23,7 +24,6 @@ from vertice_obs.metrics.extract import (
     uses_of,
 )
 from vertice_obs.metrics.inventory import Query, inventory, sanitize
-from vertice_obs.jsonpos import Positions
 from vertice_obs.metrics.validation import DashboardFile, collect
 
 FAST = settings(max_examples=300, deadline=None, database=None,  # writes nothing into the repository
