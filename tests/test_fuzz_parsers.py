@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from vertice_obs.errors import InputError
 from vertice_obs.finding import Location
+from vertice_obs.jsonpos import Positions
 from vertice_obs.located_yaml import parse_located
 from vertice_obs.metrics.extract import (
     MAX_NESTING,
@@ -23,7 +24,7 @@ from vertice_obs.metrics.extract import (
     uses_of,
 )
 from vertice_obs.metrics.inventory import Query, inventory, sanitize
-from vertice_obs.metrics.validation import DashboardFile, collect, json_line
+from vertice_obs.metrics.validation import DashboardFile, collect
 
 FAST = settings(max_examples=300, deadline=None, database=None,  # writes nothing into the repository
                 suppress_health_check=[HealthCheck.too_slow])
@@ -80,12 +81,13 @@ def test_inventory_and_collect_never_raise_on_any_shape(model):
     assert all(f.check == "inventory/invalid" for f in invalid)
     text = json.dumps(model)
     collected = collect([DashboardFile("x.json", model, text)])
-    for f in collected.findings:  # every finding names its file, and a JSON path that exists in it
+    positions = Positions(text)
+    for f in collected.findings:  # every finding names its file, a JSON path that exists in it, and its place
         assert f.location.file == "x.json"
         path = dict(f.details).get("json_path")
         if path:
-            parts = tuple(int(p) if p.isdigit() else p for p in path.split("/")[1:])
-            assert json_line(text, parts) is not None, path
+            assert positions.value(path) is not None, path
+            assert (f.location.line, f.location.column) == positions.value(path), (path, f.location)
 
 
 @FAST

@@ -61,3 +61,13 @@ def write_atomic(target: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def repository_root(start: Path) -> Path:
+    """The top level of the git work tree holding `start` (the nearest folder with a `.git` folder
+    or file, as in a linked worktree), else `start` itself: what SARIF URIs are relative to."""
+    start = Path(os.path.abspath(start))
+    for folder in (start, *start.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return start

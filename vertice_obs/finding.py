@@ -34,16 +34,18 @@ class Severity(enum.IntEnum):
 class Location:
     """Where a finding points: file → dashboard → panel → target, each part optional.
 
-    `target` is a query's refId, or `variable <name>`, or `annotation <name>`.
+    `target` is a query's refId, or `variable <name>`, or `annotation <name>`. `line` and `column`
+    (both from 1; columns in Unicode code points) are where the part is written in `file`: a
+    query's text, a panel's, variable's or annotation's object.
     """
 
     file: str | None = None
     line: int | None = None
+    column: int | None = None
     dashboard: str | None = None
     panel: str | None = None
     panel_id: int | None = None
     target: str | None = None
-    column: int | None = None  # 1-based, with `line`
 
     def __str__(self) -> str:
         parts: list[str] = []

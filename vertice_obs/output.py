@@ -6,7 +6,9 @@ Findings carry titles, queries and server messages: text output escapes their co
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Sequence
+from urllib.parse import quote
 
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape, strict_json
@@ -29,15 +31,33 @@ def findings_json(findings: Sequence[Finding], **extra: Any) -> str:
 
 def _order(f: Finding):
     loc = f.location
-    return (loc.file or "", loc.line or 0, loc.dashboard or "", loc.panel_id or 0, loc.target or "",
+    return (loc.file or "", loc.line or 0, loc.column or 0, loc.dashboard or "", loc.panel_id or 0, loc.target or "",
             -f.severity, f.check, f.message)
 
 
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def findings_sarif(findings: Sequence[Finding], tool_version: str) -> str:
-    """SARIF 2.1.0, for code-scanning UIs: one rule per check id, one result per finding."""
+SRCROOT = "%SRCROOT%"
+
+
+def artifact_location(file: str, absolute: Path | None, root: Path | None) -> dict[str, str]:
+    """SARIF `artifactLocation` of a finding's file: relative to `root` (with `uriBaseId` %SRCROOT%)
+    when the file is under it, else an absolute `file:` URI; the path as given when not known."""
+    if absolute is not None and root is not None and absolute.is_relative_to(root):
+        return {"uri": quote(PurePosixPath(*absolute.relative_to(root).parts).as_posix()), "uriBaseId": SRCROOT}
+    if absolute is not None and absolute.is_absolute():
+        return {"uri": absolute.as_uri()}
+    return {"uri": quote(Path(file).as_posix())}
+
+
+def findings_sarif(findings: Sequence[Finding], tool_version: str, root: Path | None = None,
+                   where: Callable[[str], Path | None] | None = None) -> str:
+    """SARIF 2.1.0, for code-scanning UIs: one rule per check id, one result per finding.
+
+    `root` (absolute: the repository's top level) is %SRCROOT%, and `where` gives the absolute
+    path of a finding's file as shown: each result's URI is then relative to the repository, as
+    code-scanning services expect. Regions carry line and column (Unicode code points)."""
     from vertice_obs.checks import CHECKS  # the registry documents the rules
 
     used = sorted({f.check for f in findings})
@@ -50,9 +70,10 @@ def findings_sarif(findings: Sequence[Finding], tool_version: str) -> str:
         loc = f.location
         location: dict[str, Any] = {}
         if loc.file:
-            physical: dict[str, Any] = {"artifactLocation": {"uri": loc.file}}
+            physical: dict[str, Any] = {"artifactLocation": artifact_location(loc.file, where(loc.file) if where
+                                                                              else None, root)}
             if loc.line:
-                physical["region"] = {"startLine": loc.line}
+                physical["region"] = {"startLine": loc.line, **({"startColumn": loc.column} if loc.column else {})}
             location["physicalLocation"] = physical
         logical = "/".join(str(p) for p in (loc.dashboard, loc.panel, loc.target) if p not in (None, ""))
         if logical:
@@ -62,10 +83,11 @@ def findings_sarif(findings: Sequence[Finding], tool_version: str) -> str:
         if location:
             result["locations"] = [location]
         results.append(result)
-    log = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "vobs", "version": tool_version, "rules": rules}},
-                  "results": results}],
-    }
+    run: dict[str, Any] = {"tool": {"driver": {"name": "vobs", "version": tool_version, "rules": rules}}}
+    if root is not None:
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/",
+                                               "description": {"text": "The repository's top level."}}}
+    run["columnKind"] = "unicodeCodePoints"
+    run["results"] = results
+    log = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
     return strict_json(log)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import timedelta
@@ -47,7 +48,6 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         collect,
         load_dashboard_files,
         validate,
-        with_lines,
     )
 
     project = project_of(ctx, prometheus_url=prometheus_url,
@@ -80,7 +80,6 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         collected = collect(dashboards)
     collected.findings.extend(found)
     result = validate(collected, source, catalog, lookback)
-    result.findings = with_lines(result.findings, dashboards)
     return result, dashboards, catalog, failure
 
 
@@ -129,7 +128,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     if unavailable and failure is None:  # a server-wide failure after the first answer: said once
         say_error(f"{result.evidence.error}: metric existence is unknown")
     if fmt == "sarif":
-        click.echo(findings_sarif(result.findings, __version__))
+        click.echo(findings_sarif(result.findings, __version__, *_sarif_places(ctx)))
     elif fmt == "json":
         click.echo(findings_json(result.findings, schema=VALIDATE_SCHEMA, source=result.evidence.source,
                                  dashboards=result.dashboards, queries=result.queries,
@@ -148,6 +147,23 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
 
 NOT_CHECKED = "no metric source (metric existence not checked: no --prometheus-url, no --catalog)"
 VALIDATE_SCHEMA = "vobs.validate/1"  # the JSON shape of `vobs validate --format json` (README: Machine output)
+
+
+def _sarif_places(ctx: click.Context):
+    """%SRCROOT% — the git top level, else the current directory — and the absolute path of a file
+    as findings show it (relative to the project root when inside it, else as given)."""
+    from vertice_obs.files import repository_root
+
+    project = project_of(ctx)
+
+    def where(file: str) -> Path:
+        path = Path(file)
+        if not path.is_absolute():
+            inside = project.root / path
+            path = inside if os.path.lexists(inside) else Path.cwd() / path
+        return Path(os.path.abspath(path))
+
+    return repository_root(Path.cwd()), where
 
 
 def _validation_summary(result) -> str:

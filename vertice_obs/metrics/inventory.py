@@ -9,16 +9,22 @@ Dashboard JSON from outside may have any shape: `sanitize` first checks the type
 the inventory reads (`panels` a list, a panel an object, `expr` text, …). A part of the wrong type
 is an `inventory/invalid` finding — its queries cannot be checked, which must never look like
 "nothing to check" — and is left out of the model the rest of the pipeline sees. Findings carry
-the part's JSON pointer (`details.json_path`) so the file's line can be found.
+the part's JSON pointer (`details.json_path`).
+
+Positions come in as data (`jsonpos.Positions`, read from the file by the caller): every query's
+location is its text's own line:column, every panel's, variable's and annotation's that object's —
+found by the JSON path the walk knows, never by searching the file for the text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterator
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterator
 
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding, Location
+from vertice_obs.jsonpos import Positions
+from vertice_obs.jsonpos.positions import pointer
 
 MIXED = "-- Mixed --"
 _BUILTIN = {"-- Dashboard --": "dashboard", "-- Grafana --": "grafana", MIXED: "mixed"}
@@ -34,12 +40,14 @@ class Query:
     datasource: str = "prometheus"
 
 
-def inventory(dashboard: dict[str, Any], file: str | None = None) -> tuple[list[Query], list[Finding]]:
-    """All Prometheus queries of one dashboard, and findings for what was not inspected."""
-    clean, invalid = sanitize(dashboard, file)
-    walker = _Walker(clean, file)
+def inventory(dashboard: dict[str, Any], file: str | None = None,
+              positions: Positions | None = None) -> tuple[list[Query], list[Finding]]:
+    """All Prometheus queries of one dashboard, and findings for what was not inspected; with
+    `positions` (of the dashboard's JSON text), each located at its line:column."""
+    clean, shape = _sanitize(dashboard, file, positions)
+    walker = _Walker(clean, file, shape.located)
     walker.walk()
-    return walker.queries, invalid + walker.findings
+    return walker.queries, shape.findings + walker.findings
 
 
 # --- shapes ------------------------------------------------------------------------------------------
@@ -55,23 +63,33 @@ def _kind(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
-def pointer(path: tuple) -> str:
-    """A JSON pointer (RFC 6901) for a path of keys and indexes."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
-
-
 class _Shape:
     """Checks the types the inventory relies on; returns a copy without the parts of the wrong type."""
 
-    def __init__(self, file: str | None, uid: str):
+    def __init__(self, file: str | None, uid: str, positions: Positions | None = None):
         self.file = file
         self.uid = uid
+        self.positions = positions
         self.findings: list[Finding] = []
+        self.paths: dict[int, tuple] = {}  # id(clean panel, target, variable, annotation) → its path in the file
+
+    def keep(self, clean: dict, path: tuple) -> dict:
+        """Remember where a part of the cleaned model is in the file (its list index may differ)."""
+        self.paths[id(clean)] = path
+        return clean
+
+    def located(self, part: dict, *inside: str) -> tuple[int | None, int | None]:
+        """(line, column) of `part` of the cleaned model (or of the value at `inside` it) in the file."""
+        path = self.paths.get(id(part))
+        if self.positions is None or path is None:
+            return None, None
+        return self.positions.near(pointer(path + inside))
 
     def bad(self, path: tuple, what: str, expected: str, value: Any, panel: dict | None = None) -> None:
         title = panel.get("title") if isinstance(panel, dict) and isinstance(panel.get("title"), str) else None
         panel_id = panel.get("id") if isinstance(panel, dict) and _is_int(panel.get("id")) else None
-        where = Location(file=self.file, dashboard=self.uid, panel=title, panel_id=panel_id)
+        line, column = self.positions.near(pointer(path)) if self.positions is not None else (None, None)
+        where = Location(file=self.file, line=line, column=column, dashboard=self.uid, panel=title, panel_id=panel_id)
         self.findings.append(finding("inventory/invalid",
                                      f"{what} must be {expected}, not {_kind(value)}: its queries are not checked",
                                      where, json_path=pointer(path)))
@@ -113,7 +131,7 @@ class _Shape:
         return clean_top
 
     def panel(self, panel: dict, at: tuple) -> dict:
-        clean = {k: v for k, v in panel.items() if k != "panels"}
+        clean = self.keep({k: v for k, v in panel.items() if k != "panels"}, at)
         for key, types in (("title", (str,)), ("type", (str,)), ("datasource", (str, dict)),
                            ("libraryPanel", (dict,))):
             if self.typed(panel, key, types, at, f"`{key}`", panel) is None:
@@ -131,7 +149,7 @@ class _Shape:
         return clean
 
     def target(self, target: dict, at: tuple, panel: dict) -> dict:
-        clean = dict(target)
+        clean = self.keep(dict(target), at)
         for key, types in (("expr", (str,)), ("datasource", (str, dict))):
             if self.typed(target, key, types, at, f"`{key}`", panel) is None:
                 clean.pop(key, None)
@@ -148,7 +166,7 @@ class _Shape:
         return self.items(entries, (key, "list"), what)
 
     def variable(self, variable: dict, at: tuple) -> dict:
-        clean = dict(variable)
+        clean = self.keep(dict(variable), at)
         for key, types in (("name", (str,)), ("type", (str,)), ("query", (str, dict)), ("datasource", (str, dict)),
                            ("current", (dict,)), ("options", (list,)), ("allValue", (str,))):
             if self.typed(variable, key, types, at, f"variable `{key}`") is None:
@@ -159,7 +177,7 @@ class _Shape:
         return clean
 
     def annotation(self, annotation: dict, at: tuple) -> dict:
-        clean = dict(annotation)
+        clean = self.keep(dict(annotation), at)
         for key, types in (("expr", (str,)), ("name", (str,)), ("datasource", (str, dict)), ("target", (dict,))):
             if self.typed(annotation, key, types, at, f"annotation `{key}`") is None:
                 clean.pop(key, None)
@@ -182,13 +200,19 @@ def dashboard_uid(dashboard: dict[str, Any]) -> str:
     return "?"
 
 
-def sanitize(dashboard: Any, file: str | None = None) -> tuple[dict[str, Any], list[Finding]]:
+def sanitize(dashboard: Any, file: str | None = None,
+             positions: Positions | None = None) -> tuple[dict[str, Any], list[Finding]]:
     """`dashboard` without the parts of the wrong type, and an `inventory/invalid` finding for each."""
+    clean, shape = _sanitize(dashboard, file, positions)
+    return clean, shape.findings
+
+
+def _sanitize(dashboard: Any, file: str | None, positions: Positions | None) -> tuple[dict[str, Any], _Shape]:
     if not isinstance(dashboard, dict):
-        shape = _Shape(file, "?")
+        shape = _Shape(file, "?", positions)
         shape.bad((), "a dashboard", "an object", dashboard)
-        return {}, shape.findings
-    shape = _Shape(file, dashboard_uid(dashboard))
+        return {}, shape
+    shape = _Shape(file, dashboard_uid(dashboard), positions)
     clean = dict(dashboard)
     clean["panels"] = shape.panels(dashboard, ())
     rows = shape.typed(dashboard, "rows", (list,), (), "`rows`")
@@ -197,14 +221,15 @@ def sanitize(dashboard: Any, file: str | None = None) -> tuple[dict[str, Any], l
                                                                                      "a variable")]}
     clean["annotations"] = {"list": [shape.annotation(a, at) for at, a in shape.listing(dashboard, "annotations",
                                                                                         "an annotation")]}
-    return clean, shape.findings
+    return clean, shape
 
 
 class _Walker:
-    def __init__(self, dashboard: dict[str, Any], file: str | None):
+    def __init__(self, dashboard: dict[str, Any], file: str | None, located: Callable[..., tuple]):
         self.dashboard = dashboard
         self.uid = dashboard_uid(dashboard)
         self.file = file
+        self.located = located  # (a part of `dashboard`, *keys inside it) → (line, column) in the file
         self.queries: list[Query] = []
         self.findings: list[Finding] = []
         self.ds_variables = {v.get("name"): (v.get("query") or "").lower()
@@ -220,7 +245,9 @@ class _Walker:
 
     # --- panels -----------------------------------------------------------------------------------
     def _panel(self, panel: dict[str, Any]) -> None:
-        where = Location(file=self.file, dashboard=self.uid, panel=panel.get("title", ""), panel_id=panel.get("id"))
+        line, column = self.located(panel)
+        where = Location(file=self.file, line=line, column=column, dashboard=self.uid, panel=panel.get("title", ""),
+                         panel_id=panel.get("id"))
         if panel.get("libraryPanel") and not panel.get("targets"):
             name = panel["libraryPanel"].get("name") or panel["libraryPanel"].get("uid", "?")
             self.findings.append(finding("inventory/library-panel",
@@ -232,7 +259,9 @@ class _Walker:
             if not isinstance(target, dict):
                 continue
             ref = target.get("refId") or "?"
-            at = Location(file=self.file, dashboard=self.uid, panel=where.panel, panel_id=where.panel_id, target=ref)
+            line, column = self.located(target)
+            at = Location(file=self.file, line=line, column=column, dashboard=self.uid, panel=where.panel,
+                          panel_id=where.panel_id, target=ref)
             # A target's own datasource wins; a Mixed panel has one per target.
             ds = target.get("datasource") or panel_ds
             kind = self._ds_kind(ds)
@@ -245,36 +274,44 @@ class _Walker:
             if target.get("hide") is True and not expr:
                 continue
             if isinstance(expr, str) and expr.strip():
-                self.queries.append(Query(expr=expr, location=at))
+                line, column = self.located(target, "expr")
+                self.queries.append(Query(expr=expr, location=replace(at, line=line, column=column)))
 
     # --- variables --------------------------------------------------------------------------------
     def _variable(self, variable: dict[str, Any]) -> None:
         if variable.get("type") != "query":
             return
         name = variable.get("name", "?")
-        at = Location(file=self.file, dashboard=self.uid, target=f"variable {name}")
+        line, column = self.located(variable)
+        at = Location(file=self.file, line=line, column=column, dashboard=self.uid, target=f"variable {name}")
         kind = self._ds_kind(variable.get("datasource"))
         query = variable.get("query")
+        inside = ("query",)
         if isinstance(query, dict):  # Grafana ≥ 7.4 object form
-            query = query.get("query", "")
+            query, inside = query.get("query", ""), ("query", "query")
         if not isinstance(query, str) or not query.strip():
             return
         if kind != "prometheus":
             self._skipped(kind, variable.get("datasource"), at)
             return
-        self.queries.append(Query(expr=query.strip(), location=at, kind="variable"))
+        line, column = self.located(variable, *inside)
+        self.queries.append(Query(expr=query.strip(), location=replace(at, line=line, column=column), kind="variable"))
 
     # --- annotations ------------------------------------------------------------------------------
     def _annotation(self, annotation: dict[str, Any]) -> None:
-        expr = annotation.get("expr") or (annotation.get("target") or {}).get("expr")
+        expr, inside = annotation.get("expr"), ("expr",)
+        if not expr:
+            expr, inside = (annotation.get("target") or {}).get("expr"), ("target", "expr")
         name = annotation.get("name", "?")
-        at = Location(file=self.file, dashboard=self.uid, target=f"annotation {name}")
+        line, column = self.located(annotation)
+        at = Location(file=self.file, line=line, column=column, dashboard=self.uid, target=f"annotation {name}")
         ds = annotation.get("datasource")
         kind = self._ds_kind(ds)
         if kind != "prometheus":
             self._skipped(kind, ds, at)
         elif isinstance(expr, str) and expr.strip():
-            self.queries.append(Query(expr=expr, location=at, kind="annotation"))
+            line, column = self.located(annotation, *inside)
+            self.queries.append(Query(expr=expr, location=replace(at, line=line, column=column), kind="annotation"))
 
     # --- datasources ------------------------------------------------------------------------------
     def _ds_kind(self, ds: Any) -> str:
