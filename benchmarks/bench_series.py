@@ -519,28 +519,38 @@ def api_requests(url: str) -> int:
     return round(total)
 
 
+# Spawns the command, waits for it, writes "<seconds> <peak RSS KiB> <exit code>" to argv[1]. A small
+# process of its own: a child's peak RSS (wait4's ru_maxrss) starts at its parent's when it is spawned,
+# so spawning from this benchmark's own, growing, process would overstate it.
+_TIMER = ("import os, sys, time\n"
+          "start = time.perf_counter()\n"
+          "pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)\n"
+          "_, status, usage = os.wait4(pid, 0)\n"
+          "seconds = time.perf_counter() - start\n"
+          "open(sys.argv[1], 'w').write(f'{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}')\n")
+
+
 def timed(command: list[str], cwd: Path, url: str) -> Run:
     """Run `command` to completion: wall time from spawn to exit, its peak RSS, requests Prometheus got."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     before = api_requests(url)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".timer") as timer:
+        subprocess.run([sys.executable, "-I", "-S", "-c", _TIMER, timer.name, shutil.which(command[0]) or command[0],
+                        *command[1:]], cwd=cwd, env=env, stdout=out, stderr=err, check=False)
+        seconds, rss_kib, code = timer.read().split()
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-    if process.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command[:3])} … exited {process.returncode}: {stderr.strip()[-2000:]}")
+    if int(code) not in (0, 1):
+        raise SystemExit(f"{' '.join(command[:3])} … exited {code}: {stderr.strip()[-2000:]}")
     received = api_requests(url)
     for _ in range(20):  # Prometheus counts a request after writing its response: let the count settle
         again = api_requests(url)
         if again == received:
             break
         received = again
-    return Run(seconds, usage.ru_maxrss / 1024, received - before, json.loads(stdout))
+    return Run(float(seconds), int(rss_kib) / 1024, received - before, json.loads(stdout))
 
 
 def vobs_counts(output: dict) -> dict[str, int]:
@@ -558,6 +568,15 @@ def vobs_command() -> list[str]:
 
 def spread(values: list[float], fmt: str = "{:.2f}") -> str:
     return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
+def profile(vobs_args: list[str], cwd: Path, url: str, stats: Path) -> None:
+    """One more vobs run under cProfile (slower than the timed ones): the top of its cumulative times."""
+    import pstats
+
+    run = timed([sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "vertice_obs", *vobs_args], cwd, url)
+    print(f"\nprofile of one vobs run ({run.seconds:.2f} s under cProfile), saved to {stats}:")
+    pstats.Stats(str(stats)).sort_stats("cumulative").print_stats(30)
 
 
 def wait_for_series(url: str, wanted: int, timeout: float) -> int:
@@ -581,6 +600,9 @@ def main() -> None:
     parser.add_argument("--broken", type=float, default=0.07, help="share of queries given an empty selector")
     parser.add_argument("--scrape-interval", default="30s")
     parser.add_argument("--quick", action="store_true", help="smoke run: 50 dashboards, 10,000 series, 1 round")
+    parser.add_argument("--profile", metavar="FILE", type=Path,
+                        help="after the rounds, run vobs once more under cProfile, save the stats to FILE and "
+                             "print where the time goes")
     parser.add_argument("--peer", choices=("pint", "dedup"), help=argparse.SUPPRESS)
     parser.add_argument("peer_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -627,6 +649,8 @@ def main() -> None:
                 runs[name].append(run)
                 print(f"  round {r + 1} {name:<10} {run.seconds:7.2f} s  {run.rss_mb:6.0f} MB  "
                       f"{run.received:6,} requests at Prometheus", flush=True)
+        if args.profile:
+            profile(sides["vobs"][1:], cwd, server.url, args.profile.resolve())
     finally:
         server.stop()
         exporter.stop()
