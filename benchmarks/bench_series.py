@@ -215,10 +215,6 @@ class Exporter:
 
 # --- the dashboards -------------------------------------------------------------------------------
 
-def _q(value: str) -> str:
-    return json.dumps(value)
-
-
 class QueryMaker:
     """Realistic queries of distinct shapes for one dashboard (its service and $environment values)."""
 
@@ -579,15 +575,19 @@ def profile(vobs_args: list[str], cwd: Path, url: str, stats: Path) -> None:
     pstats.Stats(str(stats)).sort_stats("cumulative").print_stats(30)
 
 
-def wait_for_series(url: str, wanted: int, timeout: float) -> int:
+def wait_for_series(url: str, wanted: int, timeout: float) -> tuple[int, int]:
+    """Poll until an instant query sees `wanted` series (the head counts series before their first
+    scrape is committed, so its count alone comes too early): (queried count, head count)."""
     deadline = time.monotonic() + timeout
     while True:
-        status = requests.get(f"{url}/api/v1/status/tsdb", timeout=10).json()["data"]
-        if status["headStats"]["numSeries"] >= wanted:
-            return status["headStats"]["numSeries"]
+        result = requests.get(f"{url}/api/v1/query", params={"query": 'count({__name__=~".+"})'},
+                              timeout=30).json()["data"]["result"]
+        seen = int(float(result[0]["value"][1])) if result else 0
+        if seen >= wanted:
+            head = requests.get(f"{url}/api/v1/status/tsdb", timeout=30).json()["data"]["headStats"]["numSeries"]
+            return seen, head
         if time.monotonic() > deadline:
-            raise SystemExit(f"Prometheus holds {status['headStats']['numSeries']} series, not {wanted}, "
-                             f"after {timeout:.0f} s")
+            raise SystemExit(f"Prometheus shows {seen:,} series, not {wanted:,}, after {timeout:.0f} s")
         time.sleep(0.5)
 
 
@@ -621,8 +621,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="vobs-bench-series-"))
     try:
         server.start()
-        head = wait_for_series(server.url, exposed, timeout=180)
-        series = int(float(server.query('count({__name__=~".+"})')[0]["value"][1]))
+        series, head = wait_for_series(server.url, exposed, timeout=180)
         models, broken = dashboards(args.dashboards, args.queries_per_dashboard, args.broken)
         folder = work / "dashboards"
         folder.mkdir()
