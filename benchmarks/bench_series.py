@@ -15,7 +15,8 @@ has, or two matchers that each match but never together.
 Three sides do the same label checks — for every vector selector: does the metric exist, does
 each matched label exist on it, does each matcher match some value, does the whole selector
 match some series — and run alternately, `--rounds` times, each as a child process timed from
-start to exit (peak RSS from `wait4`):
+spawn to exit, with its peak RSS (`wait4`, spawned by a small timer process whose own ~8 MB is
+the floor). The 1-minute load average is printed per run: on a shared machine it explains outliers.
   - vobs: `vobs validate <folder> --prometheus-url URL --format json`, run as a user runs it
     from an empty directory (no project file needed). It does more than the peers: lookback
     history of missing names, recording rules, metric types, one finding per variable option
@@ -630,6 +631,7 @@ def main() -> None:
         queries = sum(len(p["targets"]) for m in models for p in m["panels"])
         cwd = work / "run"  # an empty directory: no vobs.yaml, no catalog
         cwd.mkdir()
+        print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
         print(f"Prometheus: {series:,} series (count({{__name__=~\".+\"}})), head {head:,}; exporter "
               f"{exposed:,} series in {len(FAMILIES)} families, {len(body) / 1e6:.1f} MB per scrape")
         print(f"dashboards: {len(models):,}, queries: {queries:,} (+{len(models):,} variable queries), "
@@ -647,7 +649,7 @@ def main() -> None:
                 run = timed(command, cwd, server.url)
                 runs[name].append(run)
                 print(f"  round {r + 1} {name:<10} {run.seconds:7.2f} s  {run.rss_mb:6.0f} MB  "
-                      f"{run.received:6,} requests at Prometheus", flush=True)
+                      f"{run.received:6,} requests at Prometheus  (load {os.getloadavg()[0]:.1f})", flush=True)
         if args.profile:
             profile(sides["vobs"][1:], cwd, server.url, args.profile.resolve())
     finally:
