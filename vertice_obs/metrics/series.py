@@ -92,9 +92,13 @@ class LabelTable:
     rows: frozenset[tuple[str, ...]]
     unknown: frozenset[str] = frozenset()  # labels carried with values nobody listed (offline catalog)
 
-    def values(self, label: str) -> set[str]:
-        i = self.labels.index(label)
-        return {row[i] for row in self.rows}
+    def values(self, label: str) -> frozenset[str]:
+        """The distinct values of one column (computed once per table and label)."""
+        cache = self.__dict__.setdefault("_columns", {})
+        if label not in cache:
+            i = self.labels.index(label)
+            cache[label] = frozenset(row[i] for row in self.rows)
+        return cache[label]
 
 
 @dataclass(frozen=True)
@@ -108,25 +112,27 @@ def judge(selector: Selector, table: LabelTable) -> list[Verdict]:
     """Why `selector` selects no series of `table` (empty: it selects some, or there is nothing to judge).
 
     Matchers on `table.unknown` labels are not judged (offline, a carried label whose values the
-    catalog does not list): only what is known can be said."""
+    catalog does not list): only what is known can be said. Each matcher is evaluated once per
+    distinct value of its column (not once per row), then rows are tested by set membership."""
     if table.unknown:
         selector = Selector(selector.metric, tuple(m for m in selector.matchers if m.label not in table.unknown))
     if not selector.matchers or not table.rows:
         return []
     try:
-        if any(_row_passes(selector, table, row) for row in table.rows):
-            return []
+        accepted = [(table.labels.index(m.label), m, {v for v in table.values(m.label) if m.accepts(v)})
+                    for m in selector.matchers]
     except RegexError:
         return []  # an invalid regex is the parser's finding, not a data problem
+    if all(ok for _, _, ok in accepted) and any(all(row[i] in ok for i, _, ok in accepted) for row in table.rows):
+        return []
     verdicts = []
-    for m in selector.matchers:
-        values = table.values(m.label)
-        carried = sorted(v for v in values if v)
+    for _, m, ok in accepted:
+        carried = sorted(v for v in table.values(m.label) if v)
         if not carried and not m.matches_empty:
             verdicts.append(Verdict("metric/label-missing",
                                     f"no series of {selector.metric} carries the label {m.label!r}, so {m} "
                                     "selects nothing", m.label))
-        elif not any(m.accepts(v) for v in values):
+        elif not ok:
             verdicts.append(Verdict("metric/no-matching-series",
                                     f"{m} matches no series of {selector.metric}: {m.label} has "
                                     f"{_list(carried)}", m.label))
@@ -153,11 +159,6 @@ def judge_grouping(grouping: Grouping, tables: Mapping[str, LabelTable]) -> Verd
     return Verdict("metric/group-label-missing",
                    f"by ({label}): no series of {names} carries the label {label!r}, so grouping by it "
                    "does nothing", label)
-
-
-def _row_passes(selector: Selector, table: LabelTable, row: Sequence[str]) -> bool:
-    index = {label: i for i, label in enumerate(table.labels)}
-    return all(m.accepts(row[index[m.label]]) for m in selector.matchers)
 
 
 def _list(values: Iterable[str]) -> str:
