@@ -45,6 +45,7 @@ from vertice_obs.metrics.evidence import (
 )
 from vertice_obs.metrics.promql_wire import (
     TAG,
+    balanced_or,
     batches,
     chunks,
     http_error,
@@ -214,10 +215,10 @@ class PrometheusSource:
         terms = [last_seen_term(tag, selector, window, step) for tag, selector in selectors.items()]
         found: dict[str, datetime] = {}
         asked: set[str] = set()
-        for n, chunk in enumerate(chunks(terms, len(" or "), _MAX_QUERY_CHARS)):
+        for n, chunk in enumerate(chunks(terms, len(" or ") + 4, _MAX_QUERY_CHARS)):
             if max_requests is not None and n >= max_requests:
                 break
-            batch = " or ".join(chunk)
+            batch = balanced_or(chunk)
             asked.update(list(selectors)[len(asked): len(asked) + len(chunk)])
             data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": batch, "time": str(at)}))
             try:
@@ -258,7 +259,8 @@ class PrometheusSource:
             terms.append(f'label_replace(min(prometheus_tsdb_lowest_timestamp_seconds), "{TAG}", "{_HELD}", "", "")')
         rows: dict[tuple[str, int], list[dict[str, str]]] = {}
         lowest: float | None = None
-        for batch in batches(terms, " or ", _MAX_LABEL_QUERY_CHARS):
+        for chunk in chunks(terms, len(" or ") + 4, _MAX_LABEL_QUERY_CHARS):
+            batch = balanced_or(chunk)
             data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": batch}))
             try:
                 for row in data["result"]:

@@ -10,6 +10,7 @@ fully anchored), and a matcher that matches the empty string also matches series
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -92,6 +93,22 @@ class LabelTable:
     rows: frozenset[tuple[str, ...]]
     unknown: frozenset[str] = frozenset()  # labels carried with values nobody listed (offline catalog)
 
+    def accepted(self, m: LabelMatcher) -> frozenset[str]:
+        """The values of `m.label`'s column that `m` accepts — by set operations for `=`, `!=` and a
+        regex that is only an alternation of literals (`dev|prod`, what a multi-value variable
+        becomes), else one RE2 match per distinct value; remembered per matcher."""
+        cache = self.__dict__.setdefault("_accepted", {})
+        if m not in cache:
+            values = self.values(m.label)
+            literals = _literal_alternation(m.value) if m.op in ("=~", "!~") else None
+            if m.op == "=" or (m.op == "=~" and literals is not None):
+                cache[m] = values & (literals if literals is not None else {m.value})
+            elif m.op == "!=" or literals is not None:
+                cache[m] = values - (literals if literals is not None else {m.value})
+            else:
+                cache[m] = frozenset(v for v in values if m.accepts(v))
+        return cache[m]
+
     def values(self, label: str) -> frozenset[str]:
         """The distinct values of one column (computed once per table and label)."""
         cache = self.__dict__.setdefault("_columns", {})
@@ -119,8 +136,7 @@ def judge(selector: Selector, table: LabelTable) -> list[Verdict]:
     if not selector.matchers or not table.rows:
         return []
     try:
-        accepted = [(table.labels.index(m.label), m, {v for v in table.values(m.label) if m.accepts(v)})
-                    for m in selector.matchers]
+        accepted = [(table.labels.index(m.label), m, table.accepted(m)) for m in selector.matchers]
     except RegexError:
         return []  # an invalid regex is the parser's finding, not a data problem
     if all(ok for _, _, ok in accepted) and any(all(row[i] in ok for i, _, ok in accepted) for row in table.rows):
@@ -159,6 +175,14 @@ def judge_grouping(grouping: Grouping, tables: Mapping[str, LabelTable]) -> Verd
     return Verdict("metric/group-label-missing",
                    f"by ({label}): no series of {names} carries the label {label!r}, so grouping by it "
                    "does nothing", label)
+
+
+_LITERALS = re.compile(r"[A-Za-z0-9_:/ ,@=-]*(?:\|[A-Za-z0-9_:/ ,@=-]*)*")
+
+
+def _literal_alternation(pattern: str) -> frozenset[str] | None:
+    """`a|b|c` with no regex syntax in it (so, fully anchored, it accepts exactly those strings), else None."""
+    return frozenset(pattern.split("|")) if _LITERALS.fullmatch(pattern) else None
 
 
 def _list(values: Iterable[str]) -> str:
