@@ -125,3 +125,46 @@ def test_the_audit_cli_reports_a_by_label_nobody_carries(tmp_path):
     assert result.exit_code == 0, result.output
     (entry,) = json.loads(result.stdout)["metrics"]
     assert entry["status"] == "group-label-missing" and "enviroment" in entry["reason"]
+
+
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_VALUE = st.text(alphabet="ab-_ ", max_size=3)  # small: values and patterns collide often
+_PATTERN = st.one_of(_VALUE, st.text(alphabet="ab+.*|?()[]^$\\- ", max_size=5))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(values=st.frozensets(_VALUE, max_size=8), op=st.sampled_from(["=", "!=", "=~", "!~"]), value=_PATTERN)
+@example(values=frozenset({"a", "aa", "a+"}), op="=~", value="a+")  # a quantifier is not a literal
+@example(values=frozenset({"a", "ab", ""}), op="!~", value="a|")  # an empty alternative matches ""
+@example(values=frozenset({"a-b", "ab"}), op="=~", value="a-b|b")
+def test_the_set_fast_paths_accept_exactly_what_the_matcher_accepts(values, op, value):
+    """`LabelTable.accepted` (set operations for =, != and literal alternations) agrees with the
+    matcher evaluated value by value — PromQL's semantics, RE2, fully anchored."""
+    from vertice_obs.metrics.regex import RegexError
+
+    matcher = LabelMatcher("l", op, value)
+    table = table_from_series("m", ("l",), [{"l": v} for v in values])
+    try:
+        expected = {v for v in table.values("l") if matcher.accepts(v)}
+    except RegexError:
+        return
+    assert table.accepted(matcher) == expected
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 8, 13])
+def test_balanced_or_keeps_every_term_once_and_stays_shallow(n):
+    import promql_parser as pp
+
+    from vertice_obs.metrics.promql_wire import balanced_or
+
+    terms = [f"m{i}" for i in range(n)]
+    text = balanced_or(terms)
+    assert [t for t in text.replace("(", " ").replace(")", " ").split() if t != "or"] == terms
+    assert text.count("(") <= 2 * n and pp.parse(text) is not None
+    depth = deepest = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        deepest = max(deepest, depth)
+    assert deepest <= max(1, (n - 1).bit_length())

@@ -72,7 +72,7 @@ class MetricSource(Protocol):
 
     def label_tables(self, wanted: Wanted) -> dict[tuple[str, tuple[str, ...]], LabelTable]: ...
 
-    def label_names(self, name: str) -> list[str]: ...
+    def label_names(self, names: Sequence[str]) -> dict[str, list[str]]: ...
 
     def metadata(self) -> dict[str, str]: ...
 
@@ -110,9 +110,6 @@ def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta 
         except CapabilityMissing as exc:
             degraded.append((LAST_SEEN, f"{source_reason(exc, source)}; absent metrics cannot be told apart into "
                                         "missing and disappeared"))
-    history = None
-    if any(seen.get(name) is None for name in absent) and LAST_SEEN not in dict(degraded):
-        history = held(source, lookback)  # a "never seen" is only as long as the data it holds
     metadata: dict[str, str] = {}
     if not isinstance(source, CatalogSource):
         try:
@@ -123,11 +120,18 @@ def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta 
             if not metadata:
                 degraded.append((TYPES, f"its metadata is empty; {_TYPES_FROM}"))
     return Evidence(source=source.description, names=frozenset(names), rules=rules, last_seen=seen,
-                    lookback=lookback, now=now, degraded=tuple(degraded), metadata=metadata, history=history)
+                    lookback=lookback, now=now, degraded=tuple(degraded), metadata=metadata)
+
+
+def needs_history(evidence: Evidence) -> bool:
+    """Will a name-level finding say "never seen"? Then how much data the source holds matters."""
+    return (evidence.available and LAST_SEEN not in dict(evidence.degraded)
+            and any(at is None for at in evidence.last_seen.values()))
 
 
 def held(source: MetricSource, lookback: timedelta) -> History | None:
-    """How much of the lookback `source` holds; None when it cannot tell (never a guess)."""
+    """How much of the lookback `source` holds; None when it cannot tell (never a guess). Sources
+    remember the answer: asked for names and for selectors, it costs its requests once."""
     try:
         return source.history(lookback)
     except SourceUnavailable:
@@ -180,8 +184,8 @@ class CatalogSource:
     def metadata(self) -> dict[str, str]:
         return {}  # the catalog's own types are used directly (classify.metric_type)
 
-    def label_names(self, name: str) -> list[str]:
-        spec = self.catalog.family_of(name)
-        return sorted(self.catalog.carried_labels(spec, name)) if spec else []
+    def label_names(self, names: Sequence[str]) -> dict[str, list[str]]:
+        specs = {name: self.catalog.family_of(name) for name in names}
+        return {name: sorted(self.catalog.carried_labels(spec, name)) for name, spec in specs.items() if spec}
 
 

@@ -5,7 +5,7 @@ Judges every selector of a present metric against the label values its series ca
 (`series.judge_grouping`), each option of a variable, and — for a selector that selects nothing
 now — when it last did within the lookback. Asks the source in a bounded number of requests,
 whatever the number of queries: all label tables at once, one history lookup for the empty
-selectors, and at most `_MAX_LABEL_LOOKUPS` label-name lookups for messages.
+selectors, and one label-names lookup for the messages of label-missing findings.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from vertice_obs.metrics.series import (
 
 LABELS, HISTORY = "label values", "selector history"
 LABEL_MISSING = "metric/label-missing"
-_MAX_LABEL_LOOKUPS = 3  # one request each, only for metrics with a label-missing finding (a bound, not a budget per query)
+_MAX_LABEL_LOOKUPS = 50  # metrics named in one label-names request, for label-missing messages
 
 
 def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence: Evidence,
@@ -61,11 +61,14 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
         return [_degraded(evidence, source, LABELS, exc, "selectors are judged by metric name only")]
     verdicts: list[tuple[SelectorUse, Verdict]] = []
     options: dict[tuple, list[SelectorUse]] = {}
+    judged: dict[Selector, list[Verdict]] = {}  # a selector repeated across panels and options is judged once
     for use in uses:
         table = tables.get((use.selector.metric, use.selector.labels))
         if table is None:
             continue
-        found = judge(use.selector, table)
+        found = judged.get(use.selector)
+        if found is None:
+            found = judged[use.selector] = judge(use.selector, table)
         if use.option is None:
             verdicts.extend((use, verdict) for verdict in found)
         elif found:  # aggregated: one finding per option, naming how many panels it empties
@@ -148,14 +151,11 @@ def _grouping_findings(groupings: Sequence[GroupingUse], tables: dict[tuple[str,
 
 
 def _carried_labels(source: MetricSource, metrics: list[str]) -> dict[str, list[str]]:
-    """The labels each metric does carry, for the label-missing message (best effort, bounded)."""
-    out = {}
-    for name in metrics[:_MAX_LABEL_LOOKUPS]:
-        try:
-            out[name] = source.label_names(name)
-        except SourceUnavailable:
-            break
-    return out
+    """The labels each metric's series carry, for the label-missing message (one request, bounded)."""
+    try:
+        return source.label_names(metrics[:_MAX_LABEL_LOOKUPS])
+    except SourceUnavailable:
+        return {}
 
 
 def _degraded(evidence: Evidence, source: MetricSource, capability: str, exc: SourceUnavailable, so: str) -> Finding:

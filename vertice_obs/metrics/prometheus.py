@@ -45,6 +45,7 @@ from vertice_obs.metrics.evidence import (
 )
 from vertice_obs.metrics.promql_wire import (
     TAG,
+    balanced_or,
     batches,
     chunks,
     http_error,
@@ -69,7 +70,10 @@ PRESENT_WINDOW = timedelta(minutes=10)
 LAST_SEEN_STEP = timedelta(minutes=5)
 # Last-seen requests are POSTed (no URL length limit); this bounds one request body (~2,000 names).
 _MAX_QUERY_CHARS = 100_000
+_MAX_LABEL_QUERY_CHARS = 20 * _MAX_QUERY_CHARS  # all label tables in one POSTed query (~20,000 label sets)
 _MAX_HISTORY_CHARS = 4 * _MAX_QUERY_CHARS  # the one series lookup of empty selectors (~4,000 selectors)
+_HELD = "held"  # the tag of the lowest-timestamp term riding along with the label tables
+_LABEL_SAMPLE = 10  # series per metric whose label names are read for a label-missing message
 _T = TypeVar("_T")
 
 
@@ -120,6 +124,8 @@ class PrometheusSource:
         self.window = window
         self._now = now
         self._names: NameSnapshot | SourceUnavailable | None = None
+        self._lowest: tuple[float | None] | None = None  # its own lowest timestamp, once asked
+        self._history: dict[timedelta, History] = {}
         self._session = _CountingSession()
         if auth:
             self._session.auth = auth
@@ -209,10 +215,10 @@ class PrometheusSource:
         terms = [last_seen_term(tag, selector, window, step) for tag, selector in selectors.items()]
         found: dict[str, datetime] = {}
         asked: set[str] = set()
-        for n, chunk in enumerate(chunks(terms, len(" or "), _MAX_QUERY_CHARS)):
+        for n, chunk in enumerate(chunks(terms, len(" or ") + 4, _MAX_QUERY_CHARS)):
             if max_requests is not None and n >= max_requests:
                 break
-            batch = " or ".join(chunk)
+            batch = balanced_or(chunk)
             asked.update(list(selectors)[len(asked): len(asked) + len(chunk)])
             data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": batch, "time": str(at)}))
             try:
@@ -238,7 +244,7 @@ class PrometheusSource:
 
     def label_tables(self, wanted: Wanted) -> dict[tuple[str, tuple[str, ...]], LabelTable]:
         """For each (name, label set) wanted, the distinct values of the labels its series carry now —
-        ALL label sets in ONE instant query (per ~100,000 characters of PromQL), a term per set:
+        ALL label sets in ONE instant query (per ~2,000,000 characters of PromQL), a term per set:
           label_replace(count by (__name__, l1, …) ({__name__=~"a|b|…"}), "vobs_tag", "<set>", "", "")
         `or`-joined (the tag keeps the sets' rows apart). A series without a label is grouped under
         "", exactly as PromQL reads a missing label. Names without series are left out."""
@@ -249,39 +255,54 @@ class PrometheusSource:
             for regex in batches([re.escape(n) for n in names], "|", _MAX_QUERY_CHARS // 2):
                 terms.append(f'label_replace(count by ({by}) ({{__name__=~"{promql_string(regex)}"}}), '
                              f'"{TAG}", "{i}", "", "")')
+        if self._lowest is None:  # and, on the way, since when it holds data (see `history`)
+            terms.append(f'label_replace(min(prometheus_tsdb_lowest_timestamp_seconds), "{TAG}", "{_HELD}", "", "")')
         rows: dict[tuple[str, int], list[dict[str, str]]] = {}
-        for batch in batches(terms, " or ", _MAX_QUERY_CHARS):
+        lowest: float | None = None
+        for chunk in chunks(terms, len(" or ") + 4, _MAX_LABEL_QUERY_CHARS):
+            batch = balanced_or(chunk)
             data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": batch}))
             try:
                 for row in data["result"]:
+                    if row["metric"].get(TAG) == _HELD:
+                        lowest = float(row["value"][1])
+                        continue
                     rows.setdefault((row["metric"]["__name__"], int(row["metric"][TAG])), []).append(row["metric"])
-            except (KeyError, TypeError, AttributeError, ValueError):
+            except (KeyError, TypeError, AttributeError, ValueError, IndexError):
                 raise self._not_prometheus("unexpected /api/v1/query answer") from None
+        if self._lowest is None:
+            self._lowest = (lowest,)
         return {(name, groups[i][0]): table_from_series(name, groups[i][0], series)
                 for (name, i), series in rows.items() if i < len(groups)}
 
     def history(self, lookback: timedelta) -> History:
-        """How much of `lookback` this Prometheus holds — one request, two when it holds less:
-        1. `/api/v1/label/__name__/values` over the lookback's first `window`: any name means some
-           block (or the head) reaches back that far — the whole lookback is held.
-        2. else its own `prometheus_tsdb_lowest_timestamp_seconds` (when it scrapes itself) says
-           since when; without it, "less than the lookback" is all that is said."""
+        """How much of `lookback` this Prometheus holds — remembered, and at most two requests:
+        1. its own `prometheus_tsdb_lowest_timestamp_seconds` (when it scrapes itself) says since
+           when — often known already, asked on the way by `label_tables`;
+        2. without it, `/api/v1/label/__name__/values` over the lookback's first `window`: any name
+           means some block (or the head) reaches back that far — the whole lookback is held;
+           otherwise "less than the lookback" is all that is said."""
+        if lookback in self._history:
+            return self._history[lookback]
         end = self.now()
         start = end - lookback
-        params = {"start": _ts(start), "end": _ts(start + self.window)}
-        values = self._call(lambda: self._api("GET", "/api/v1/label/__name__/values", params=params))
-        if isinstance(values, list) and values:
-            return History(covers=True)
-        query = {"query": "min(prometheus_tsdb_lowest_timestamp_seconds)", "time": _ts(end)}
-        data = self._call(lambda: self._api("POST", "/api/v1/query", data=query))
-        try:
-            lowest = float(data["result"][0]["value"][1]) if data["result"] else None
-        except (KeyError, TypeError, ValueError, IndexError):
-            raise self._not_prometheus("unexpected /api/v1/query answer") from None
-        if lowest is None or lowest != lowest:  # NaN: no sample yet
-            return History(covers=False)
-        since = datetime.fromtimestamp(lowest, tz=timezone.utc)
-        return History(covers=since <= start, since=None if since <= start else since)
+        if self._lowest is None:
+            query = {"query": "min(prometheus_tsdb_lowest_timestamp_seconds)", "time": _ts(end)}
+            data = self._call(lambda: self._api("POST", "/api/v1/query", data=query))
+            try:
+                self._lowest = (float(data["result"][0]["value"][1]) if data["result"] else None,)
+            except (KeyError, TypeError, ValueError, IndexError):
+                raise self._not_prometheus("unexpected /api/v1/query answer") from None
+        lowest = self._lowest[0]
+        if lowest is not None and lowest == lowest:  # not NaN
+            since = datetime.fromtimestamp(lowest, tz=timezone.utc)
+            answer = History(covers=True) if since <= start else History(covers=False, since=since)
+        else:
+            params = {"start": _ts(start), "end": _ts(start + self.window)}
+            values = self._call(lambda: self._api("GET", "/api/v1/label/__name__/values", params=params))
+            answer = History(covers=isinstance(values, list) and bool(values))
+        self._history[lookback] = answer
+        return answer
 
     def selector_history(self, selectors: Sequence[Selector], lookback: timedelta) -> dict[Selector, datetime | None]:
         """When each selector (empty now) last matched a series within `lookback`; None: never.
@@ -322,14 +343,23 @@ class PrometheusSource:
         return {name: str(entries[0].get("type", "")) for name, entries in data.items()
                 if isinstance(entries, list) and entries and isinstance(entries[0], dict)}
 
-    def label_names(self, name: str) -> list[str]:
-        """ONE request: the label names the series of `name` carry now (`/api/v1/labels?match[]=…`)."""
-        end = self.now()
-        params = {"match[]": f'{{__name__="{promql_string(name)}"}}', "start": _ts(end - self.window), "end": _ts(end)}
-        values = self._call(lambda: self._api("GET", "/api/v1/labels", params=params))
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise self._not_prometheus("label names are not a list of strings")
-        return sorted(v for v in values if v != "__name__")
+    def label_names(self, names: Sequence[str]) -> dict[str, list[str]]:
+        """ONE instant query: the label names that up to `_LABEL_SAMPLE` series of each name carry now,
+        `topk by (__name__) (10, {__name__=~"a|b|…"})` — small whatever the cardinality (an exporter
+        gives a family's series the same labels; a label only rare series carry may be left out)."""
+        if not names:
+            return {}
+        regex = "|".join(re.escape(n) for n in sorted(set(names)))
+        query = f'topk by (__name__) ({_LABEL_SAMPLE}, {{__name__=~"{promql_string(regex)}"}})'
+        data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": query}))
+        found: dict[str, set[str]] = {}
+        try:
+            for row in data["result"]:
+                labels = row["metric"]
+                found.setdefault(labels["__name__"], set()).update(k for k in labels if k != "__name__")
+        except (KeyError, TypeError, AttributeError):
+            raise self._not_prometheus("unexpected /api/v1/query answer") from None
+        return {name: sorted(labels) for name, labels in found.items()}
 
     def query_range(self, query: str, start: datetime, end: datetime, step: str) -> list[dict[str, Any]]:
         """ONE request: `/api/v1/query_range`; the matrix rows (`metric`, `values`)."""

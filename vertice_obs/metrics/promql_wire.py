@@ -79,3 +79,16 @@ def one_line(text: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+
+
+def balanced_or(terms: list[str]) -> str:
+    """`terms` joined by `or` as a balanced tree: `(a or b) or (c or d)`. Prometheus evaluates a
+    binary `or` by hashing its left side's label sets, so a left-deep chain of n terms re-hashes
+    every earlier row n times; a balanced tree hashes each row log2(n) times."""
+    if not terms:
+        raise ValueError("no terms")
+    level = list(terms)
+    while len(level) > 1:
+        level = [f"({level[i]}) or ({level[i + 1]})" if i + 1 < len(level) else level[i]
+                 for i in range(0, len(level), 2)]
+    return level[0]

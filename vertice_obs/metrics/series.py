@@ -10,6 +10,7 @@ fully anchored), and a matcher that matches the empty string also matches series
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -92,9 +93,29 @@ class LabelTable:
     rows: frozenset[tuple[str, ...]]
     unknown: frozenset[str] = frozenset()  # labels carried with values nobody listed (offline catalog)
 
-    def values(self, label: str) -> set[str]:
-        i = self.labels.index(label)
-        return {row[i] for row in self.rows}
+    def accepted(self, m: LabelMatcher) -> frozenset[str]:
+        """The values of `m.label`'s column that `m` accepts — by set operations for `=`, `!=` and a
+        regex that is only an alternation of literals (`dev|prod`, what a multi-value variable
+        becomes), else one RE2 match per distinct value; remembered per matcher."""
+        cache = self.__dict__.setdefault("_accepted", {})
+        if m not in cache:
+            values = self.values(m.label)
+            literals = _literal_alternation(m.value) if m.op in ("=~", "!~") else None
+            if m.op == "=" or (m.op == "=~" and literals is not None):
+                cache[m] = values & (literals if literals is not None else {m.value})
+            elif m.op == "!=" or literals is not None:
+                cache[m] = values - (literals if literals is not None else {m.value})
+            else:
+                cache[m] = frozenset(v for v in values if m.accepts(v))
+        return cache[m]
+
+    def values(self, label: str) -> frozenset[str]:
+        """The distinct values of one column (computed once per table and label)."""
+        cache = self.__dict__.setdefault("_columns", {})
+        if label not in cache:
+            i = self.labels.index(label)
+            cache[label] = frozenset(row[i] for row in self.rows)
+        return cache[label]
 
 
 @dataclass(frozen=True)
@@ -108,25 +129,26 @@ def judge(selector: Selector, table: LabelTable) -> list[Verdict]:
     """Why `selector` selects no series of `table` (empty: it selects some, or there is nothing to judge).
 
     Matchers on `table.unknown` labels are not judged (offline, a carried label whose values the
-    catalog does not list): only what is known can be said."""
+    catalog does not list): only what is known can be said. Each matcher is evaluated once per
+    distinct value of its column (not once per row), then rows are tested by set membership."""
     if table.unknown:
         selector = Selector(selector.metric, tuple(m for m in selector.matchers if m.label not in table.unknown))
     if not selector.matchers or not table.rows:
         return []
     try:
-        if any(_row_passes(selector, table, row) for row in table.rows):
-            return []
+        accepted = [(table.labels.index(m.label), m, table.accepted(m)) for m in selector.matchers]
     except RegexError:
         return []  # an invalid regex is the parser's finding, not a data problem
+    if all(ok for _, _, ok in accepted) and any(all(row[i] in ok for i, _, ok in accepted) for row in table.rows):
+        return []
     verdicts = []
-    for m in selector.matchers:
-        values = table.values(m.label)
-        carried = sorted(v for v in values if v)
+    for _, m, ok in accepted:
+        carried = sorted(v for v in table.values(m.label) if v)
         if not carried and not m.matches_empty:
             verdicts.append(Verdict("metric/label-missing",
                                     f"no series of {selector.metric} carries the label {m.label!r}, so {m} "
                                     "selects nothing", m.label))
-        elif not any(m.accepts(v) for v in values):
+        elif not ok:
             verdicts.append(Verdict("metric/no-matching-series",
                                     f"{m} matches no series of {selector.metric}: {m.label} has "
                                     f"{_list(carried)}", m.label))
@@ -155,9 +177,12 @@ def judge_grouping(grouping: Grouping, tables: Mapping[str, LabelTable]) -> Verd
                    "does nothing", label)
 
 
-def _row_passes(selector: Selector, table: LabelTable, row: Sequence[str]) -> bool:
-    index = {label: i for i, label in enumerate(table.labels)}
-    return all(m.accepts(row[index[m.label]]) for m in selector.matchers)
+_LITERALS = re.compile(r"[A-Za-z0-9_:/ ,@=-]*(?:\|[A-Za-z0-9_:/ ,@=-]*)*")
+
+
+def _literal_alternation(pattern: str) -> frozenset[str] | None:
+    """`a|b|c` with no regex syntax in it (so, fully anchored, it accepts exactly those strings), else None."""
+    return frozenset(pattern.split("|")) if _LITERALS.fullmatch(pattern) else None
 
 
 def _list(values: Iterable[str]) -> str:

@@ -22,7 +22,7 @@ from vertice_obs.jsonpos import Positions
 from vertice_obs.located_yaml import decode_text, parse_json
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify
-from vertice_obs.metrics.evidence import MetricSource, gather
+from vertice_obs.metrics.evidence import MetricSource, gather, held, needs_history
 from vertice_obs.metrics.extract import uses_of, variables_key
 from vertice_obs.metrics.interpolate import (
     Variable,
@@ -214,8 +214,10 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
                                 len(collected.uses), checked=False)
     referenced = {u.metric for u in collected.uses if not u.is_pattern}
     evidence = gather(source, referenced, lookback)
-    findings = (collected.findings + classify(collected.uses, evidence, catalog)
-                + judge_selectors(source, collected.selectors, evidence, collected.groupings))
+    series = judge_selectors(source, collected.selectors, evidence, collected.groupings)
+    if needs_history(evidence):  # after the label tables: a source may have learnt it on the way
+        evidence = replace(evidence, history=held(source, lookback))
+    findings = collected.findings + classify(collected.uses, evidence, catalog) + series
     return ValidationResult(findings, evidence, collected.queries, collected.dashboards, len(collected.uses))
 
 
