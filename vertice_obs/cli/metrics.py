@@ -33,8 +33,13 @@ from vertice_obs.guard.text import escape, json_safe
 from vertice_obs.output import findings_json, findings_sarif, findings_text
 
 
+DISABLE = click.option("--disable", multiple=True, metavar="CHECK",
+                       help="Switch a check off for this run (repeatable; `vobs checks` lists the ids). Per dashboard "
+                            "and per panel: .vobs-lint.yaml.")
+
+
 def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str | None, lookback: timedelta,
-                show_progress: bool | None, timeout: float):
+                show_progress: bool | None, timeout: float, disable: tuple[str, ...] = ()):
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource
     from vertice_obs.metrics.prometheus import PrometheusSource
@@ -45,7 +50,11 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         with_lines,
     )
 
+    from vertice_obs.metrics.lint_config import load_policy
+    from vertice_obs.metrics.lints import lint, under
+
     project = project_of(ctx, prometheus_url=prometheus_url)
+    policy = load_policy(list(paths) or [project.exports_dir], project.root, project.display, disable)
     catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
     skipped: list = []  # FIFOs never read, JSON Grafana would refuse: warnings at file:line
     dashboards = load_dashboard_files(list(paths) or [project.exports_dir], project.display, skipped)
@@ -64,8 +73,9 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     else:
         collected = collect(dashboards)
     collected.findings.extend(skipped)
+    collected.findings.extend(lint(dashboards, under(project.display(project.exports_dir)), policy.disabled))
     result = validate(collected, source, catalog, lookback)
-    result.findings = with_lines(result.findings, dashboards)
+    result.findings = with_lines(policy.apply(result.findings, dashboards), dashboards)
     return result, dashboards, catalog
 
 
@@ -81,8 +91,10 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
 @click.option("-v", "--verbose", is_flag=True, help="Also show info findings (present metrics, skipped queries).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
+@DISABLE
 @click.pass_context
-def validate_(ctx: click.Context, paths, prometheus_url, lookback, fail_on, fmt, verbose, progress, timeout) -> None:
+def validate_(ctx: click.Context, paths, prometheus_url, lookback, fail_on, fmt, verbose, progress, timeout,
+              disable) -> None:
     """Check that every metric the dashboards query exists — the CI gate.
 
     Reads every PromQL query in PATHS (default: exports/; any folder of Grafana dashboard JSON
@@ -102,7 +114,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, lookback, fail_on, fmt,
       vobs validate dashboards-from-grafana/ --format sarif > vobs.sarif
       vobs validate --fail-on warning --lookback 30d
     """
-    result, _dashboards, _catalog = _metric_run(ctx, paths, prometheus_url, lookback, progress, timeout)
+    result, _dashboards, _catalog = _metric_run(ctx, paths, prometheus_url, lookback, progress, timeout, disable)
     threshold = Severity.parse(fail_on)
     if not result.evidence.available:  # a server-wide failure: said once, before any per-dashboard output
         say_error(f"{result.evidence.error}: metric existence is unknown")
@@ -126,12 +138,16 @@ def _validation_summary(result) -> str:
     counts: dict[str, int] = {}
     for f in result.findings:
         counts[f.check] = counts.get(f.check, 0) + 1
+    from vertice_obs.metrics.lints import is_lint, lint_summary
+
+    lints = {f.check for f in result.findings if is_lint(f)}
     parts = [f"{n} {check.split('/', 1)[1]}" for check, n in sorted(counts.items()) if check.startswith(("metric/",
-                                                                                                        "promql/"))]
+                                                                                                        "promql/"))
+             and check not in lints]
     degraded = "".join(f"; {capability} not checked: {why}" for capability, why in result.evidence.degraded)
     return (f"checked {count(result.queries, 'query', 'queries')} ({count(result.uses, 'metric use')}) in "
             f"{count(result.dashboards, 'dashboard')} against {result.evidence.source}: "
-            + (", ".join(parts) or "nothing to check") + degraded)
+            + (", ".join(parts) or "nothing to check") + lint_summary(result.findings) + degraded)
 
 
 @cli.command("audit")
@@ -144,8 +160,9 @@ def _validation_summary(result) -> str:
               help="Write the report to a file instead of stdout.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
+@DISABLE
 @click.pass_context
-def audit_(ctx: click.Context, paths, prometheus_url, lookback, fmt, output, progress, timeout) -> None:
+def audit_(ctx: click.Context, paths, prometheus_url, lookback, fmt, output, progress, timeout, disable) -> None:
     """Report which metrics the dashboards need that Prometheus does not have, and why.
 
     Grouped by metric → narratives → dashboards → panels, most actionable first, with the reason
@@ -164,10 +181,14 @@ def audit_(ctx: click.Context, paths, prometheus_url, lookback, fmt, output, pro
 
     if output:  # before asking anything: a report that cannot be written is said first
         check_writable(output)
-    result, dashboards, catalog = _metric_run(ctx, paths, prometheus_url, lookback, progress, timeout)
+    result, dashboards, catalog = _metric_run(ctx, paths, prometheus_url, lookback, progress, timeout, disable)
     if not result.evidence.available:  # a report of "unknown" everywhere is no report: one line, nothing written
         raise InputError(f"{result.evidence.error}: metric existence is unknown")
-    report = build_audit(result.findings, narratives_of(dashboards), catalog, result.evidence.source)
+    from vertice_obs.metrics.lints import is_lint
+
+    # Info-level lints (a job matcher missing on every query) would bury the report; `vobs validate -v` has them.
+    findings = [f for f in result.findings if not (is_lint(f) and f.severity < Severity.WARNING)]
+    report = build_audit(findings, narratives_of(dashboards), catalog, result.evidence.source)
     text = json_safe(audit_json(report)) if fmt == "json" else escape(audit_text(report, markdown=fmt == "markdown"))
     if output:
         try:
