@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from vertice_obs.checks import check
-from vertice_obs.checks.walk import as_dict, as_list, panel_id, pointer, text, walk_panels
+from vertice_obs.checks.walk import (
+    as_dict,
+    as_list,
+    panel_id,
+    pointer,
+    text,
+    walk_panels,
+)
 from vertice_obs.finding import Location, Severity
 from vertice_obs.panels import SCHEMA_VERSION
 

@@ -32,7 +32,6 @@ from vertice_obs.guard.paths import check_writable
 from vertice_obs.guard.text import escape, json_safe
 from vertice_obs.output import findings_json, findings_sarif, findings_text
 
-
 DISABLE = click.option("--disable", multiple=True, metavar="CHECK",
                        help="Switch a check off for this run (repeatable; `vobs checks` lists the ids). Per dashboard "
                             "and per panel: .vobs-lint.yaml.")
@@ -42,6 +41,8 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
                 show_progress: bool | None, timeout: float, disable: tuple[str, ...] = ()):
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource
+    from vertice_obs.metrics.lint_config import load_policy
+    from vertice_obs.metrics.lints import lint, under
     from vertice_obs.metrics.prometheus import PrometheusSource
     from vertice_obs.metrics.validation import (
         collect,
@@ -49,9 +50,6 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         validate,
         with_lines,
     )
-
-    from vertice_obs.metrics.lint_config import load_policy
-    from vertice_obs.metrics.lints import lint, under
 
     project = project_of(ctx, prometheus_url=prometheus_url)
     policy = load_policy(list(paths) or [project.exports_dir], project.root, project.display, disable)

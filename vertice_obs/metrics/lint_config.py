@@ -35,6 +35,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from vertice_obs.checks import CHECKS
 from vertice_obs.errors import InputError
 from vertice_obs.finding import Finding
+from vertice_obs.guard.text import escape
 from vertice_obs.located_yaml import LocatedDocument, check_schema, load_located
 
 CONFIG_NAME = ".vobs-lint.yaml"
@@ -108,12 +109,14 @@ def parse_config(doc: LocatedDocument, scope: str) -> list[Exclusion]:
     """The exclusions of one `.vobs-lint.yaml` (its folder shown as `scope`). Raises `InputError` at file:line."""
     if doc.data is None:
         return []  # an empty file switches nothing off
+    exclusions = doc.data.get("exclusions") if isinstance(doc.data, dict) else None
+    for check_id in exclusions if isinstance(exclusions, dict) else ():
+        problem = known_check(str(check_id))  # first: at the key's own line, with the closest ids
+        if problem:
+            raise doc.error(escape(problem, one_line=True), ("exclusions", check_id))
     check_schema(doc, "lint")
     out = []
     for check_id, rule in (doc.data.get("exclusions") or {}).items():
-        problem = known_check(check_id)
-        if problem:
-            raise doc.error(problem, ("exclusions", check_id))
         entries = (rule or {}).get("entries") or [{}]
         for i, entry in enumerate(entries):
             if rule and rule.get("entries") and not any(k in entry for k in _SELECTORS):
