@@ -42,7 +42,9 @@ def test_outside_a_project_without_a_catalog_the_source_free_checks_run(folder):
     done = vobs("validate", "dash", cwd=folder)
     assert done.returncode == 1, done.stderr  # the parse error and the broken file are errors
     lines = done.stdout.splitlines()
-    assert [line.rsplit("[", 1)[1] for line in lines if line.endswith("]")] == ["promql/parse]", "file/invalid]"]
+    found = [line.rsplit("[", 1)[1] for line in lines if line.endswith("]")]
+    assert [c for c in found if c.startswith(("promql/parse", "file/", "metric/"))] == ["promql/parse]",
+                                                                                      "file/invalid]"]
     assert "dash/c.json:2:14: error: invalid JSON" in done.stdout
     assert lines[-1].endswith("metric existence not checked: no Prometheus (--prometheus-url, PROMETHEUS_URL) "
                               "and no metric catalog (--catalog)")
@@ -55,6 +57,8 @@ def test_one_bad_file_does_not_hide_the_findings_of_the_others(folder):
     report = json.loads(done.stdout)
     by_file = {}
     for f in report["findings"]:
+        if not f["check"].startswith(("metric/", "promql/parse", "file/")):
+            continue  # the lints have their own tests
         by_file.setdefault(f["location"]["file"], []).append(f["check"])
     assert by_file["dash/a.json"] == ["metric/present"]
     assert sorted(by_file["dash/b.json"]) == ["metric/present", "promql/parse"]
@@ -84,7 +88,7 @@ def test_dash_c_with_a_relative_path_finds_the_project_catalog(tmp_path):
     for args in (["-C", "projects/obs", "validate"], ["-C", "projects/obs", "validate", "projects/obs/exports"]):
         done = vobs(*args, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
-        assert done.stdout.strip().endswith("against the metric catalog narratives/metrics.yaml: 1 present")
+        assert "against the metric catalog narratives/metrics.yaml: 1 present" in done.stdout.splitlines()[-1]
 
 
 def test_an_unreachable_prometheus_is_said_once_before_anything_else(folder):

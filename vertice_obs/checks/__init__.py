@@ -2,7 +2,11 @@
 
 Organised as pint organises its checks: a check is a function registered with `@check(...)` into
 `CHECKS`; its docstring is what `vobs checks` shows. Dashboard checks receive one rendered dashboard
-model and yield `(message, Location)` pairs; the registry turns them into `Finding`s.
+model and yield `(message, Location)` pairs, or `(message, Location, details)` where details name
+the part (`json_path`); the registry turns them into `Finding`s. Scopes: `dashboard` (house style,
+run by `vobs build` on our dashboards), `lint` (dashboard lints over any dashboard JSON, run by
+`vobs validate`/`vobs audit` through `vertice_obs.metrics.lints`), `run` (lints over all the
+dashboards of a run at once), `metric` (ids and docs of checks another stage reports).
 
 Owns: the registry (`CHECKS`), the house-style dashboard checks, and the ids and docs of the
 checks other stages report (module loading, metric classification). Part of the shared kernel.
@@ -49,11 +53,16 @@ def check(id: str, severity: Severity, scope: str = "dashboard"):
 def run_dashboard_checks(model: dict[str, Any], file: str) -> Iterator[Finding]:
     """Run every registered dashboard check over one rendered dashboard."""
     for registered in CHECKS.values():
-        if registered.scope != "dashboard":
-            continue
-        for message, location in registered.fn(model, file):
-            yield Finding(check=registered.id, severity=registered.severity, message=message,
-                          location=location)
+        if registered.scope == "dashboard":
+            yield from hits(registered, registered.fn(model, file))
+
+
+def hits(registered: Check, found: Iterable[tuple], severity: Severity | None = None) -> Iterator[Finding]:
+    """Findings from a check function's `(message, Location[, details])` tuples."""
+    for message, location, *rest in found:
+        details = tuple(sorted(rest[0].items())) if rest else ()
+        yield Finding(check=registered.id, severity=registered.severity if severity is None else severity,
+                      message=message, location=location, details=details)
 
 
 def finding(check_id: str, message: str, location: Location, **extra: Any) -> Finding:
@@ -65,4 +74,4 @@ def finding(check_id: str, message: str, location: Location, **extra: Any) -> Fi
 
 
 # Importing the check modules registers them.
-from vertice_obs.checks import dashboard_style, metrics, modules  # noqa: E402,F401
+from vertice_obs.checks import dashboard_style, lints, metrics, modules, variables  # noqa: E402,F401

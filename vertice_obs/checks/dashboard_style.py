@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from vertice_obs.checks import check
+from vertice_obs.checks.walk import (
+    as_dict,
+    as_list,
+    panel_id,
+    pointer,
+    text,
+    walk_panels,
+)
 from vertice_obs.finding import Location, Severity
 from vertice_obs.panels import SCHEMA_VERSION
 
@@ -43,22 +51,65 @@ def environment_variable(model: dict[str, Any], file: str):
         yield "no `environment` template variable: add panels.environment_variable(metric)", _where(file, model)
 
 
+def _at(file: str, model: dict[str, Any], path: tuple, panel: dict[str, Any]) -> tuple[Location, dict]:
+    title = panel.get("title") if isinstance(panel.get("title"), str) else ""
+    where = Location(file=file, dashboard=dashboard_name(model), panel=title, panel_id=panel_id(panel))
+    return where, {"json_path": pointer(path)}
+
+
+@check("panel/title", Severity.WARNING)
+def panel_title(model: dict[str, Any], file: str):
+    """A panel without a title: readers cannot tell what it shows, and links, alerts and findings
+    cannot name it. Text panels and rows are exempt. dashboard-linter: `panel-title-description-rule`
+    (the title half). For dashboards outside the project's exports, `vobs validate` reports it as info."""
+    for path, panel in walk_panels(model):
+        if panel.get("type") not in ("row", "text") and not text(panel.get("title")).strip():
+            yield ("panel has no title: say what it shows", *_at(file, model, path, panel))
+
+
 @check("panel/description", Severity.WARNING)
 def panel_description(model: dict[str, Any], file: str):
-    """A panel without a description does not tell its reader what to look for."""
-    for panel in iter_panels(model):
-        if panel.get("type") != "row" and not str(panel.get("description", "")).strip():
-            yield "panel has no description: say what to look for and why it matters", _where(file, model, panel)
+    """A panel without a description does not tell its reader what to look for. dashboard-linter:
+    `panel-title-description-rule` (the description half). For dashboards outside the project's
+    exports, `vobs validate` reports it as info."""
+    for path, panel in walk_panels(model):
+        if panel.get("type") != "row" and not str(panel.get("description") or "").strip():
+            yield ("panel has no description: say what to look for and why it matters",
+                   *_at(file, model, path, panel))
 
 
 @check("panel/unit", Severity.WARNING)
 def panel_unit(model: dict[str, Any], file: str):
-    """A numeric panel without a unit shows bare numbers: 0.2 of what — seconds, ratio, events?"""
-    for panel in iter_panels(model):
-        if panel.get("type") in _NUMERIC and not _unit(panel):
-            yield "numeric panel has no unit: set unit= (e.g. s, ms, percentunit, ops)", _where(file, model, panel)
+    """A numeric panel without a unit shows bare numbers: 0.2 of what — seconds, ratio, events?
+    The unit may be the field default, an override, or a legacy graph's y-axis `format`; panels with
+    value mappings show words, not numbers, and are exempt. dashboard-linter: `panel-units-rule`
+    (which also checks the unit's name). For dashboards outside the project's exports, `vobs
+    validate` reports it as info."""
+    for path, panel in walk_panels(model):
+        if panel.get("type") in _NUMERIC and not _unit(panel) and not _mappings(panel):
+            yield ("numeric panel has no unit: set unit= (e.g. s, ms, percentunit, ops)",
+                   *_at(file, model, path, panel))
 
 
 def _unit(panel: dict[str, Any]) -> str:
-    defaults = panel.get("fieldConfig", {}).get("defaults", {})
-    return defaults.get("unit") or panel.get("options", {}).get("yAxis", {}).get("unit") or ""
+    field_config = as_dict(panel.get("fieldConfig"))
+    defaults = as_dict(field_config.get("defaults"))
+    overrides = [p.get("value") for o in as_list(field_config.get("overrides")) if isinstance(o, dict)
+                 for p in as_list(o.get("properties")) if isinstance(p, dict) and p.get("id") == "unit"]
+    legacy = [as_dict(axis).get("format") for axis in as_list(panel.get("yaxes"))[:1]]
+    candidates = [defaults.get("unit"), *overrides, as_dict(as_dict(panel.get("options")).get("yAxis")).get("unit"),
+                  *legacy, panel.get("format")]
+    return next((c for c in candidates if isinstance(c, str) and c), "")
+
+
+def _mappings(panel: dict[str, Any]) -> bool:
+    defaults = as_dict(as_dict(panel.get("fieldConfig")).get("defaults"))
+    return bool(as_list(defaults.get("mappings")) or as_list(panel.get("valueMaps")))
+
+
+def dashboard_name(model: dict[str, Any]) -> str:
+    """The uid (else title) findings name a dashboard by."""
+    for key in ("uid", "title"):
+        if isinstance(model.get(key), str) and model[key]:
+            return model[key]
+    return "?"

@@ -34,17 +34,25 @@ from vertice_obs.guard.paths import check_writable
 from vertice_obs.guard.text import escape, json_safe
 from vertice_obs.output import findings_json, findings_sarif, findings_text
 
+DISABLE = click.option("--disable", multiple=True, metavar="CHECK",
+                       help="Switch a check off for this run (repeatable; `vobs checks` lists the ids). Per dashboard "
+                            "and per panel: .vobs-lint.yaml.")
+
 
 def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str | None, catalog_file: Path | None,
-                lookback: timedelta, show_progress: bool | None, timeout: float, fail_fast: bool = False):
+                lookback: timedelta, show_progress: bool | None, timeout: float, fail_fast: bool = False,
+                disable: tuple[str, ...] = ()):
     """Load, collect and validate. Works anywhere: inside a project its catalog is the default source;
     outside one (or with neither a Prometheus nor a catalog) every check that needs no source runs.
     A server-wide failure is said once, first — before reading any dashboard — and the run goes on
     with the checks that need no server. Returns (result, dashboards, catalog, failure)."""
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource, SourceUnavailable
+    from vertice_obs.metrics.lint_config import load_policy
+    from vertice_obs.metrics.lints import lint, under
     from vertice_obs.metrics.prometheus import PrometheusSource
     from vertice_obs.metrics.validation import (
+        at_json_paths,
         collect,
         load_dashboard_files,
         validate,
@@ -54,6 +62,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
                          catalog=catalog_file.resolve() if catalog_file is not None else None)
     if catalog_file is not None and not project.catalog.is_file():
         raise InputError(f"no metric catalog at {catalog_file} (--catalog)")
+    policy = load_policy(list(paths) or [project.exports_dir], project.root, project.display, disable)
     catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
     source = None
     if project.prometheus_url:
@@ -79,7 +88,9 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     else:
         collected = collect(dashboards)
     collected.findings.extend(found)
+    collected.findings.extend(lint(dashboards, under(project.display(project.exports_dir)), policy.disabled))
     result = validate(collected, source, catalog, lookback)
+    result.findings = at_json_paths(policy.apply(result.findings, dashboards), dashboards)
     return result, dashboards, catalog, failure
 
 
@@ -96,9 +107,10 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
 @click.option("-v", "--verbose", is_flag=True, help="Also show info findings (present metrics, skipped queries).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
+@DISABLE
 @click.pass_context
 def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fail_on, fmt, verbose, progress,
-              timeout) -> None:
+              timeout, disable) -> None:
     """Check that every metric the dashboards query exists — the CI gate.
 
     Reads every PromQL query in PATHS (default: exports/; any folder of Grafana dashboard JSON
@@ -122,7 +134,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
       vobs validate ~/Downloads/ceph-dashboards/ --catalog team-metrics.yaml
     """
     result, _dashboards, _catalog, failure = _metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
-                                                         timeout)
+                                                         timeout, disable=disable)
     threshold = Severity.parse(fail_on)
     unavailable = result.checked and not result.evidence.available
     if unavailable and failure is None:  # a server-wide failure after the first answer: said once
@@ -170,17 +182,22 @@ def _validation_summary(result) -> str:
     counts: dict[str, int] = {}
     for f in result.findings:
         counts[f.check] = counts.get(f.check, 0) + 1
+    from vertice_obs.metrics.lints import is_lint, lint_summary
+
+    lints = {f.check for f in result.findings if is_lint(f)}
     parts = [f"{n} {check.split('/', 1)[1]}" for check, n in sorted(counts.items())
-             if check.startswith(("metric/", "promql/"))]
+             if check.startswith(("metric/", "promql/")) and check not in lints]
     degraded = "".join(f"; {capability} not checked: {why}" for capability, why in result.evidence.degraded)
     unreadable = f" ({count(result.unreadable, 'file')} unreadable)" if result.unreadable else ""
     checked = (f"{count(result.queries, 'query', 'queries')} ({count(result.uses, 'metric use')}) in "
                f"{count(result.dashboards, 'dashboard')}{unreadable}")
+    linted = lint_summary(result.findings)
     if not result.checked:
-        return (f"checked {checked}: " + (", ".join(parts) + "; " if parts else "")
+        return (f"checked {checked}: " + (", ".join(parts) + "; " if parts else "") + (linted[2:] + "; " if linted else "")
                 + "metric existence not checked: no Prometheus (--prometheus-url, PROMETHEUS_URL) and no "
                   "metric catalog (--catalog)")
-    return f"checked {checked} against {result.evidence.source}: " + (", ".join(parts) or "nothing to check") + degraded
+    return (f"checked {checked} against {result.evidence.source}: " + (", ".join(parts) or "nothing to check")
+            + linted + degraded)
 
 
 @cli.command("audit")
@@ -194,8 +211,10 @@ def _validation_summary(result) -> str:
               help="Write the report to a file instead of stdout.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
+@DISABLE
 @click.pass_context
-def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fmt, output, progress, timeout) -> None:
+def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fmt, output, progress, timeout,
+           disable) -> None:
     """Report what to fix so that the dashboards show data, most impact first.
 
     Opens with what could not be checked (unreadable files, parse errors, server problems), then
@@ -224,13 +243,17 @@ def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fm
     if output:  # before asking anything: a report that cannot be written is said first
         check_writable(output)
     result, dashboards, catalog, _ = _metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
-                                                 timeout, fail_fast=True)  # a report of "unknown" is no report
+                                                 timeout, fail_fast=True, disable=disable)  # "unknown": no report
     if result.checked and not result.evidence.available:  # one line, nothing written
         raise InputError(f"{result.evidence.error}: metric existence is unknown")
     offline = not result.checked or (catalog is not None and result.evidence.source == CatalogSource(catalog).description)
     titles = {d.uid: d.model["title"] for d in dashboards if isinstance(d.model.get("title"), str)}
     source = result.evidence.source if result.checked else NOT_CHECKED
-    report = build_audit(result.findings, narratives_of(dashboards), catalog, source,
+    from vertice_obs.metrics.lints import is_lint
+
+    # Info-level lints (a job matcher missing on every query) would bury the report; `vobs validate -v` has them.
+    findings = [f for f in result.findings if not (is_lint(f) and f.severity < Severity.WARNING)]
+    report = build_audit(findings, narratives_of(dashboards), catalog, source,
                          names=result.evidence.names, titles=titles, offline=offline)
     text = (json_safe(audit_json(report)) if fmt == "json" else escape(audit_html(report)) if fmt == "html"
             else escape(audit_text(report, markdown=fmt == "markdown")))

@@ -238,3 +238,21 @@ def query_inventory(file: str, model: dict) -> dict:
                                            "errors": [f.message for f in findings]})
     return {"uid": model.get("uid"), "title": model.get("title"), "file": file,
             "panels": [{"panel": k, "queries": v} for k, v in panels.items()]}
+
+
+def at_json_paths(findings: Iterable[Finding], dashboards: Iterable[DashboardFile]) -> list[Finding]:
+    """Give a line and column to findings that name a JSON path (`details.json_path`, e.g. the
+    structural lints) but no line yet — from the same position reader as every query's place."""
+    findings = list(findings)
+    wanted = {f.location.file for f in findings if f.location.line is None and "json_path" in dict(f.details)}
+    positions = {d.file: d.positions() for d in dashboards if d.file in wanted}
+    out = []
+    for f in findings:
+        where = positions.get(f.location.file or "") if f.location.line is None else None
+        path = dict(f.details).get("json_path") if where is not None else None
+        if isinstance(path, str):
+            line, column = where.near(path)
+            f = replace(f, location=replace(f.location, line=line, column=column))
+        out.append(f)
+    return out
+

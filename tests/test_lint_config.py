@@ -1,0 +1,194 @@
+"""Switching checks off (issue 11): per run (`--disable`), per dashboard and per panel (`.vobs-lint.yaml`),
+and the lints wired into `vobs validate` (text, JSON, SARIF) and `vobs audit`. Hostile config files
+are rows of `tests/hostile/test_lint_hostile.py`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vertice_obs.cli import cli
+from vertice_obs.finding import Finding, Location, Severity
+from vertice_obs.metrics.lint_config import Exclusion, LintPolicy, load_policy
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def panel(title, id, expr="sum(up)", **extra):
+    return {"type": "timeseries", "title": title, "id": id, "datasource": "$datasource", "description": "d",
+            "fieldConfig": {"defaults": {"unit": "s"}}, "targets": [{"refId": "A", "expr": expr}], **extra}
+
+
+def model(uid, title, *panels, variables=()):
+    listing = [{"name": "datasource", "type": "datasource", "query": "prometheus"}, *variables]
+    return {"uid": uid, "title": title, "panels": list(panels), "templating": {"list": listing}}
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # PATHS are relative to the working directory, -C names the project
+
+
+def project(tmp_path: Path, files: dict[str, object]) -> Path:
+    (tmp_path / "narratives").mkdir()
+    shutil.copy(REPO / "tests/data/mini-catalog.yaml", tmp_path / "narratives/metrics.yaml")
+    for rel, content in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
+    return tmp_path
+
+
+def findings(root: Path, *args: str) -> tuple[int, list[dict]]:
+    result = CliRunner().invoke(cli, ["-C", str(root), "validate", *args, "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, [f for f in json.loads(result.stdout)["findings"] if not f["check"].startswith("metric/")]
+
+
+def lint_ids(found: list[dict]) -> list[tuple]:
+    return sorted((f["check"], f["location"].get("file"), f["location"].get("panel")) for f in found)
+
+
+FOREIGN = {
+    "dash/a.json": model("a", "Alpha", panel("Rate", 1, "rate(x_total[5m])"), panel("Twin", 1)),
+    "dash/b.json": model("a", "Beta", panel("Rate", 1, "rate(x_total[5m])")),
+    "dash/sub/c.json": model("c", "Gamma", panel("Rate", 1, "rate(x_total[5m])"),
+                             variables=[{"name": "idle", "type": "custom", "query": "a"}]),
+}
+
+
+def test_lints_are_reported_by_validate_with_their_lines_and_fail_on_errors(tmp_path):
+    root = project(tmp_path, FOREIGN)
+    code, found = findings(root, "dash")
+    assert code == 1  # the duplicate uid is an error
+    by_check = {}
+    for f in found:
+        by_check.setdefault(f["check"], []).append(f)
+    dup = by_check["dashboard/duplicate-uid"]
+    assert [(f["location"]["file"], f["location"]["line"]) for f in dup] == [("dash/b.json", 2)]
+    twin = by_check["panel/duplicate-id"][0]
+    lines = (root / "dash/a.json").read_text().splitlines()
+    assert twin["location"]["panel"] == "Twin" and '"id": 1' in lines[twin["location"]["line"] - 1]
+    assert {f["location"]["file"] for f in by_check["promql/rate-interval"]} == {"dash/a.json", "dash/b.json",
+                                                                                   "dash/sub/c.json"}
+    assert by_check["variable/unused"][0]["location"]["target"] == "variable idle"
+    assert by_check["promql/job-matcher"][0]["severity"] == "info"
+
+
+def test_sarif_and_text_carry_the_lints(tmp_path):
+    root = project(tmp_path, FOREIGN)
+    result = CliRunner().invoke(cli, ["-C", str(root), "validate", "dash", "--format", "sarif"])
+    run = json.loads(result.stdout)["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert "dashboard-linter" in rules["promql/rate-interval"]["fullDescription"]["text"]
+    dup = next(r for r in run["results"] if r["ruleId"] == "dashboard/duplicate-uid")
+    assert dup["level"] == "error" and dup["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+    text = CliRunner().invoke(cli, ["-C", str(root), "validate", "dash"]).output
+    assert "dash/b.json:2:10 → dashboard a: error: uid 'a' is also the uid of dash/a.json" in text
+    assert "dashboard lints: 1 error, 5 warnings, 8 info" in text.splitlines()[-1]
+
+
+def test_disable_switches_a_check_off_for_the_run(tmp_path):
+    root = project(tmp_path, FOREIGN)
+    code, found = findings(root, "dash", "--disable", "dashboard/duplicate-uid", "--disable", "promql/rate-interval")
+    assert code == 0
+    assert not {"dashboard/duplicate-uid", "promql/rate-interval"} & {f["check"] for f in found}
+    assert "panel/duplicate-id" in {f["check"] for f in found}
+
+
+def test_disable_of_an_unknown_check_is_a_usage_error_naming_close_ids(tmp_path):
+    root = project(tmp_path, FOREIGN)
+    result = CliRunner().invoke(cli, ["-C", str(root), "validate", "dash", "--disable", "variable/unsued"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("vobs: error: --disable: unknown check 'variable/unsued' "
+                                     "(did you mean variable/unused, variable/undefined?)")
+    result = CliRunner().invoke(cli, ["-C", str(root), "audit", "dash", "--disable", "zzz"])
+    assert result.exit_code == 2 and "did you mean" not in result.stderr and "`vobs checks` lists them" in result.stderr
+
+
+CONFIGS = [
+    # (id, config file → text, what stays of (check, file, panel) among the rate-interval findings)
+    ("everywhere", {".vobs-lint.yaml": "exclusions:\n  promql/rate-interval:\n"}, []),
+    ("by-uid", {".vobs-lint.yaml": "exclusions:\n  promql/rate-interval:\n    entries:\n      - dashboard: c\n"},
+     ["dash/a.json", "dash/b.json"]),
+    ("by-title", {".vobs-lint.yaml": "exclusions:\n  promql/rate-interval:\n    reason: r\n    entries:\n"
+                                     "      - dashboard: Beta\n        reason: why\n"},
+     ["dash/a.json", "dash/sub/c.json"]),
+    ("by-file-glob", {".vobs-lint.yaml": "exclusions:\n  promql/rate-interval:\n    entries:\n"
+                                         "      - file: 'dash/[ab].json'\n"}, ["dash/sub/c.json"]),
+    ("by-panel-title", {".vobs-lint.yaml": "exclusions:\n  promql/rate-interval:\n    entries:\n      - panel: Rate\n"},
+     []),
+    ("by-panel-id-and-target", {".vobs-lint.yaml": "exclusions:\n  promql/rate-interval:\n    entries:\n"
+                                                   "      - {panel: 1, target: A, dashboard: a}\n"},
+     ["dash/sub/c.json"]),
+    ("other-panel", {".vobs-lint.yaml": "exclusions:\n  promql/rate-interval:\n    entries:\n      - panel: 2\n"},
+     ["dash/a.json", "dash/b.json", "dash/sub/c.json"]),
+    ("folder-file-governs-its-folder", {"dash/sub/.vobs-lint.yaml": "exclusions:\n  promql/rate-interval:\n"},
+     ["dash/a.json", "dash/b.json"]),
+    ("folder-glob-is-relative", {"dash/.vobs-lint.yaml": "exclusions:\n  promql/rate-interval:\n    entries:\n"
+                                                         "      - file: 'sub/*'\n"}, ["dash/a.json", "dash/b.json"]),
+    ("empty-file", {".vobs-lint.yaml": ""}, ["dash/a.json", "dash/b.json", "dash/sub/c.json"]),
+]
+
+
+@pytest.mark.parametrize("id,files,left", CONFIGS, ids=[c[0] for c in CONFIGS])
+def test_config_file_switches_checks_off_per_dashboard_and_panel(tmp_path, id, files, left):
+    root = project(tmp_path, {**FOREIGN, **files})
+    _, found = findings(root, "dash")
+    assert sorted(f["location"]["file"] for f in found if f["check"] == "promql/rate-interval") == left
+    assert "panel/duplicate-id" in {f["check"] for f in found}  # other checks stay on
+
+
+def test_a_config_file_in_a_parent_of_the_paths_governs_them(tmp_path):
+    root = project(tmp_path, {**FOREIGN, "dash/.vobs-lint.yaml": "exclusions:\n  promql/rate-interval:\n"})
+    _, found = findings(root, "dash/sub")
+    assert "promql/rate-interval" not in {f["check"] for f in found}
+
+
+def test_policy_matches_findings_by_location():
+    f = Finding("variable/unused", Severity.WARNING, "m", Location(file="x/y/d.json", dashboard="u", panel="P",
+                                                                   panel_id=3, target="A"))
+    titles = {"x/y/d.json": "Title"}
+    keeps = lambda *exclusions: LintPolicy(exclusions=exclusions).keeps(f, titles)  # noqa: E731
+    assert not keeps(Exclusion("variable/unused", "x", file="y/*.json", dashboard="Title", panel=3, target="A"))
+    assert keeps(Exclusion("variable/unused", "x/z"))
+    assert keeps(Exclusion("variable/unused", "", panel="3"))  # a title "3" is not the id 3
+    assert keeps(Exclusion("panel/unit", ""))
+    assert not LintPolicy(disabled=frozenset({"variable/unused"})).keeps(f, titles)
+
+
+def test_audit_reports_lint_warnings_but_not_information(tmp_path):
+    root = project(tmp_path, FOREIGN)
+    result = CliRunner().invoke(cli, ["-C", str(root), "audit", "dash", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    checks = {f["check"] for f in json.loads(result.stdout)["other_findings"]}
+    assert {"dashboard/duplicate-uid", "promql/rate-interval", "variable/unused"} <= checks
+    assert not {"promql/job-matcher", "panel/description"} & checks
+
+
+def test_vobs_checks_lists_every_lint():
+    out = CliRunner().invoke(cli, ["checks", "--format", "json"]).stdout
+    ids = {row["id"] for row in json.loads(out)}
+    assert {"dashboard/duplicate-uid", "panel/duplicate-id", "variable/unused", "variable/undefined",
+            "datasource/not-variable", "promql/rate-interval", "panel/no-targets", "panel/title",
+            "promql/job-matcher", "promql/instance-matcher", "metric/counter-without-rate"} <= ids
+
+
+def test_the_repository_exports_have_no_lint_warnings():
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "validate", "--format", "json"])
+    assert result.exit_code == 0
+    assert not [f for f in json.loads(result.stdout)["findings"] if f["severity"] != "info"]
+
+
+def test_load_policy_finds_no_file_and_switches_nothing_off(tmp_path):
+    assert load_policy([tmp_path], tmp_path, str) == LintPolicy()
+
+
+def test_disable_suggests_a_check_by_its_last_part(tmp_path):
+    root = project(tmp_path, FOREIGN)
+    result = CliRunner().invoke(cli, ["-C", str(root), "validate", "dash", "--disable", "unused"])
+    assert result.exit_code == 2 and "(did you mean variable/unused?)" in result.stderr

@@ -1,0 +1,318 @@
+"""Dashboard lints (issue 11): each check, table-driven — where it fires, and where it must stay quiet.
+
+Every case is a dashboard model (or several, for the cross-file check) and the findings one check
+gives on it: their JSON paths (the part of the file the finding names) or a fragment of the
+message. Foreign shapes are in the tables: legacy `rows[]`, collapsed rows, library panels, Mixed
+datasources, `__inputs` of shared dashboards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from vertice_obs.checks import CHECKS
+from vertice_obs.finding import Severity
+from vertice_obs.metrics.lints import lint
+from vertice_obs.metrics.validation import DashboardFile
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    check: str
+    model: Any  # a dashboard model, or a list of them (one file each)
+    paths: tuple = ()  # the json_path of every finding expected, in order; () = stays quiet
+    says: str = ""  # a fragment the first finding's message must hold
+
+
+def ts(title="P", expr="sum(up)", id=1, **extra):
+    return {"type": "timeseries", "title": title, "id": id, "datasource": "$datasource",
+            "targets": [{"refId": "A", "expr": expr}], **extra}
+
+
+def dash(*panels, variables=(), **extra):
+    listing = [{"name": "datasource", "type": "datasource", "query": "prometheus"}, *variables]
+    return {"uid": "u", "title": "T", "panels": list(panels), "templating": {"list": listing}, **extra}
+
+
+def var(name, query="label_values(up, job)", type="query", **extra):
+    return {"name": name, "type": type, "query": query, "datasource": "$datasource", **extra}
+
+
+def run(model, check, ours=False):
+    models = model if isinstance(model, list) else [model]
+    files = [DashboardFile(f"d{i}.json", m) for i, m in enumerate(models)]
+    skip = [c for c in CHECKS if c != check]
+    return [f for f in lint(files, (lambda file: ours), skip) if f.check == check]
+
+
+def assert_case(case: Case):
+    found = run(case.model, case.check)
+    assert [dict(f.details).get("json_path") for f in found] == list(case.paths), [str(f) for f in found]
+    if case.says:
+        assert case.says in found[0].message
+
+
+def params(cases):
+    return pytest.mark.parametrize("case", cases, ids=[f"{c.check}:{c.id}" for c in cases])
+
+
+# --- duplicate dashboard uid (across files) --------------------------------------------------------
+
+UID = [
+    Case("two-files-one-uid", "dashboard/duplicate-uid", [dash(), dash()], ("/uid",), "also the uid of d0.json"),
+    Case("three-files", "dashboard/duplicate-uid", [dash(), dash(), dash()], ("/uid", "/uid")),
+    Case("different-uids", "dashboard/duplicate-uid", [dash(), {**dash(), "uid": "v"}]),
+    Case("no-uids", "dashboard/duplicate-uid", [{"title": "A", "panels": []}, {"title": "A", "panels": []}]),
+    Case("uid-not-text", "dashboard/duplicate-uid", [{"uid": 3, "panels": []}, {"uid": 3, "panels": []}]),
+]
+
+# --- duplicate panel ids -----------------------------------------------------------------------------
+
+ROW = {"type": "row", "title": "R", "id": 10, "collapsed": True, "panels": [ts(id=1)]}
+PANEL_IDS = [
+    Case("top-level", "panel/duplicate-id", dash(ts(id=1), ts(id=1)), ("/panels/1/id",), "also the id of panel 'P'"),
+    Case("inside-collapsed-row", "panel/duplicate-id", dash(ts(id=1), ROW), ("/panels/1/panels/0/id",)),
+    Case("row-and-panel", "panel/duplicate-id", dash(ts(id=10), ROW), ("/panels/1/id",)),
+    Case("legacy-rows", "panel/duplicate-id",
+         {"uid": "u", "rows": [{"panels": [ts(id=2)]}, {"panels": [ts(id=2)]}]}, ("/rows/1/panels/0/id",)),
+    Case("unique", "panel/duplicate-id", dash(ts(id=1), ts(id=2), {**ROW, "panels": [ts(id=3)]})),
+    Case("no-ids", "panel/duplicate-id", dash({"type": "text"}, {"type": "text"})),
+    Case("junk-between", "panel/duplicate-id", {"uid": "u", "panels": [ts(id=1), 7, None, ts(id=1)]},
+         ("/panels/3/id",)),
+]
+
+# --- variables defined and never used ---------------------------------------------------------------
+
+UNUSED = [
+    Case("never-used", "variable/unused", dash(ts(), variables=[var("job")]), ("/templating/list/1",),
+         "$job is defined but never used"),
+    Case("datasource-variable-unused", "variable/unused",
+         {**dash(), "panels": [{**ts(), "datasource": "Prom"}]}, ("/templating/list/0",)),
+    Case("prefix-is-not-a-use", "variable/unused",
+         dash(ts(expr='up{x="$environment"}'), variables=[var("env"), var("environment")]), ("/templating/list/1",)),
+    Case("chain-of-unused", "variable/unused",
+         dash(ts(), variables=[var("region"), var("cluster", 'label_values(up{region="$region"}, cluster)')]),
+         ("/templating/list/1", "/templating/list/2"), "$region is used only by $cluster, which is unused too"),
+    Case("all-is-not-a-use", "variable/unused",
+         dash(ts(), variables=[var("job", current={"text": "All", "value": "$__all"})]), ("/templating/list/1",)),
+    Case("in-expr", "variable/unused", dash(ts(expr='up{job="$job"}'), variables=[var("job")])),
+    Case("braces-and-format", "variable/unused", dash(ts(expr='up{job=~"${job:regex}"}'), variables=[var("job")])),
+    Case("legacy-brackets", "variable/unused", dash(ts(expr='up{job=~"[[job]]"}'), variables=[var("job")])),
+    Case("in-title", "variable/unused", dash(ts(title="Jobs of $job"), variables=[var("job")])),
+    Case("in-repeat", "variable/unused", dash(ts(repeat="job"), variables=[var("job")])),
+    Case("in-legacy-row-repeat", "variable/unused",
+         {**dash(variables=[var("job")]), "rows": [{"repeat": "job", "panels": []}]}),
+    Case("used-by-a-used-variable", "variable/unused",
+         dash(ts(expr='up{cluster="$cluster"}'),
+              variables=[var("region"), var("cluster", 'label_values(up{region="$region"}, cluster)')])),
+    Case("in-link", "variable/unused", {**dash(variables=[var("job")]), "links": [{"url": "/d/x?var-job=$job"}]}),
+    Case("in-annotation", "variable/unused",
+         {**dash(variables=[var("job")]), "annotations": {"list": [{"name": "a", "expr": 'up{job="$job"}'}]}}),
+    Case("in-collapsed-row", "variable/unused", dash({**ROW, "panels": [ts(expr="x{a=\"$job\"}")]},
+                                                     variables=[var("job")])),
+    Case("adhoc-filters", "variable/unused", dash(ts(), variables=[var("filters", type="adhoc")])),
+    Case("library-panel-stub", "variable/unused",
+         dash({"id": 1, "libraryPanel": {"uid": "lib", "name": "Lib"}}, variables=[var("job")])),
+]
+
+# --- variables used and never defined ---------------------------------------------------------------
+
+UNDEFINED = [
+    Case("in-expr", "variable/undefined", dash(ts(expr='up{job="$job"}')), ("/panels/0/targets/0/expr",),
+         "$job is used but not defined"),
+    Case("suggests-a-close-name", "variable/undefined",
+         dash(ts(expr='up{e="$enviroment"}'), variables=[var("environment")]), ("/panels/0/targets/0/expr",),
+         "did you mean $environment?"),
+    Case("braces-format", "variable/undefined", dash(ts(expr='up{job=~"${job:regex}"}')), ("/panels/0/targets/0/expr",)),
+    Case("legacy-brackets", "variable/undefined", dash(ts(expr='up{job=~"[[job]]"}')), ("/panels/0/targets/0/expr",)),
+    Case("in-title", "variable/undefined", dash(ts(title="Node $node")), ("/panels/0/title",)),
+    Case("repeat", "variable/undefined", dash(ts(repeat="node")), ("/panels/0/repeat",)),
+    Case("datasource", "variable/undefined", dash({**ts(), "datasource": {"uid": "${prom}"}}),
+         ("/panels/0/datasource/uid",)),
+    Case("variable-query", "variable/undefined", dash(variables=[var("c", 'label_values(up{r="$region"}, c)')]),
+         ("/templating/list/1/query",)),
+    Case("once-per-target", "variable/undefined",
+         dash({**ts(expr='up{a="$x"} + up{b="$x"}'), "targets": [{"refId": "A", "expr": 'up{a="$x"}', "query": "$x"}]}),
+         ("/panels/0/targets/0/expr",)),
+    Case("legacy-rows", "variable/undefined", {**dash(), "rows": [{"panels": [ts(expr="up{a=\"$x\"}")]}]},
+         ("/rows/0/panels/0/targets/0/expr",)),
+    Case("globals", "variable/undefined", dash(ts(
+        expr='rate(up[$__rate_interval]) + rate(up[$__interval]) + rate(up[${__range}]) + up offset $__range_s'
+             ' + timestamp(up) > ${__from:date:seconds} + $__to + $interval'))),
+    Case("sql-macros-and-data-links", "variable/undefined", dash(ts(
+        expr="SELECT $__timeGroup(t, 1m) FROM x WHERE $__timeFilter(t) AND $timeFilter",
+        links=[{"url": "/d/x?${__url_time_range}&var-a=${__field.labels.a}"}]))),
+    Case("label-replace-groups", "variable/undefined",
+         dash(ts(expr='label_replace(up, "host", "$1", "instance", "(.*):.*")'
+                      ' + label_replace(up, "h", "${name}-$2", "instance", "(?P<name>.*):(.*)")'))),
+    Case("import-inputs", "variable/undefined",
+         {**dash({**ts(), "datasource": "${DS_PROMETHEUS}"}), "__inputs": [{"name": "DS_PROMETHEUS"}]}),
+    Case("text-panel-prose", "variable/undefined",
+         dash({"type": "text", "title": "Help", "options": {"content": "export PATH=$HOME/bin costs $5"}},
+              {**ts(), "description": "the $ value"})),
+]
+
+# --- datasources that are not a variable -------------------------------------------------------------
+
+MIXED = "-- Mixed --"
+DATASOURCES = [
+    Case("fixed-name", "datasource/not-variable", dash({**ts(), "datasource": "Prometheus"}),
+         ("/panels/0/datasource",), "uses the fixed datasource 'Prometheus'"),
+    Case("fixed-uid", "datasource/not-variable", dash({**ts(), "datasource": {"type": "prometheus", "uid": "P1"}}),
+         ("/panels/0/datasource",)),
+    Case("default", "datasource/not-variable", dash({**ts(), "datasource": None}), ("/panels/0",),
+         "uses the default datasource"),
+    Case("type-only", "datasource/not-variable", dash({**ts(), "datasource": {"type": "prometheus"}}),
+         ("/panels/0/datasource",)),
+    Case("import-input", "datasource/not-variable",
+         {**dash({**ts(), "datasource": "${DS_PROMETHEUS}"}), "__inputs": [{"name": "DS_PROMETHEUS"}]},
+         ("/panels/0/datasource",), "an import input"),
+    Case("mixed-one-fixed", "datasource/not-variable",
+         dash({**ts(), "datasource": MIXED, "targets": [{"refId": "A", "datasource": "$datasource", "expr": "up"},
+                                                        {"refId": "B", "datasource": {"uid": "loki1"}, "expr": "x"}]}),
+         ("/panels/0/targets/1/datasource",)),
+    Case("variable-query", "datasource/not-variable", dash(variables=[var("job", datasource="Prometheus")]),
+         ("/templating/list/1/datasource",)),
+    Case("variable", "datasource/not-variable", dash(ts(), {**ts(id=2), "datasource": {"uid": "${datasource}"}},
+                                                     {**ts(id=3), "datasource": "[[datasource]]"})),
+    Case("mixed-all-variables", "datasource/not-variable",
+         dash({**ts(), "datasource": {"uid": MIXED}, "targets": [{"refId": "A", "datasource": "$a", "expr": "up"}]})),
+    Case("grafana-builtins", "datasource/not-variable", dash(
+        {**ts(), "datasource": "-- Grafana --"}, {**ts(id=2), "datasource": {"type": "datasource", "uid": "grafana"}},
+        {**ts(id=3), "datasource": {"type": "datasource", "uid": "-- Dashboard --"}},
+        {**ts(id=4), "targets": [{"refId": "B", "datasource": {"type": "__expr__", "uid": "__expr__"}}]})),
+    Case("no-targets-no-datasource", "datasource/not-variable", dash({"type": "text", "title": "x"},
+                                                                     {"type": "row", "title": "r"})),
+    Case("library-panel", "datasource/not-variable", dash({"id": 1, "libraryPanel": {"uid": "l"},
+                                                           "targets": [{"expr": "up"}]})),
+]
+
+# --- rate() without $__rate_interval -----------------------------------------------------------------
+
+RATES = [
+    Case("fixed-range", "promql/rate-interval", dash(ts(expr="sum(rate(x_total[5m]))")), (None,),
+         "rate() over [5m]"),
+    Case("irate", "promql/rate-interval", dash(ts(expr="irate(x_total[1m])")), (None,), "irate() over [1m]"),
+    Case("interval", "promql/rate-interval", dash(ts(expr="rate(x_total[$__interval])")), (None,),
+         "rate() over [$__interval]"),
+    Case("increase-over-interval", "promql/rate-interval", dash(ts(expr="increase(x_total[${__interval}])")),
+         (None,), "increase() over [$__interval]"),
+    Case("legacy-interval", "promql/rate-interval", dash(ts(expr="rate(x_total[$interval])")), (None,)),
+    Case("interval-variable", "promql/rate-interval",
+         dash(ts(expr="rate(x_total[$iv])"), variables=[{"name": "iv", "type": "interval", "query": "1m,5m"}]),
+         (None,)),
+    Case("one-per-range", "promql/rate-interval",
+         dash(ts(expr="rate(a_total[5m]) / rate(b_total[5m]) + rate(c_total[1h])")), (None, None)),
+    Case("with-template-variables", "promql/rate-interval",
+         dash(ts(expr='sum by ($g) (rate(x_total{job=~"$job"}[5m]))'), variables=[var("job"), var("g")]), (None,)),
+    Case("rate-interval", "promql/rate-interval", dash(ts(expr="rate(x_total[$__rate_interval])"),
+                                                       ts(id=2, expr="rate(x_total[${__rate_interval}])"))),
+    Case("whole-range", "promql/rate-interval", dash(ts(expr="rate(x_total[$__range])"))),
+    Case("increase-fixed", "promql/rate-interval", dash(ts(expr="increase(x_total[1h])"))),
+    Case("chosen-window", "promql/rate-interval",
+         dash(ts(expr="rate(x_total[$window])"), variables=[var("window", "1m,5m", type="custom")])),
+    Case("other-range-functions", "promql/rate-interval", dash(ts(expr="avg_over_time(x[5m]) + deriv(x[5m])"))),
+    Case("variable-query", "promql/rate-interval",
+         dash(variables=[var("j", "query_result(topk(5, rate(x_total[5m])))")])),
+    Case("unparsable", "promql/rate-interval", dash(ts(expr="rate(x_total[5m]"))),
+    Case("loki", "promql/rate-interval", dash({**ts(expr='rate({app="a"}[5m])'), "datasource": {"type": "loki"}})),
+]
+
+# --- panels without queries --------------------------------------------------------------------------
+
+NO_TARGETS = [
+    Case("missing", "panel/no-targets", dash({"type": "timeseries", "title": "A", "id": 1}), ("/panels/0",),
+         "timeseries panel has no query"),
+    Case("empty", "panel/no-targets", dash({"type": "stat", "title": "A", "targets": []}), ("/panels/0",)),
+    Case("in-collapsed-row", "panel/no-targets", dash({**ROW, "panels": [{"type": "graph", "title": "G"}]}),
+         ("/panels/0/panels/0",)),
+    Case("legacy-rows", "panel/no-targets", {"uid": "u", "rows": [{"panels": [{"type": "singlestat"}]}]},
+         ("/rows/0/panels/0",)),
+    Case("needs-none", "panel/no-targets", dash(*({"type": t, "title": t} for t in (
+        "text", "row", "news", "dashlist", "alertlist", "annolist", "welcome", "grafana-clock-panel")))),
+    Case("library-panel", "panel/no-targets", dash({"type": "timeseries", "libraryPanel": {"uid": "l"}})),
+    Case("has-targets", "panel/no-targets", dash(ts())),
+]
+
+# --- job / instance matchers (info) -----------------------------------------------------------------
+
+MATCHERS = [
+    Case("no-job", "promql/job-matcher", dash(ts(expr="sum(rate(http_total[5m])) / up")), (None,),
+         "no job matcher on http_total, up"),
+    Case("job-in-one-branch-only", "promql/job-matcher", dash(ts(expr='a{job="x"} / b')), (None,), "on b"),
+    Case("has-job", "promql/job-matcher", dash(ts(expr='sum(rate(http_total{job=~"$job"}[5m]))'),
+                                               variables=[var("job")])),
+    Case("recording-rule", "promql/job-matcher", dash(ts(expr="job:http_total:rate5m"))),
+    Case("name-matcher", "promql/job-matcher", dash(ts(expr='{__name__="up", job="a"}'))),
+    Case("no-instance", "promql/instance-matcher", dash(ts(expr='up{job="a"}')), (None,), "no instance matcher on up"),
+    Case("has-instance", "promql/instance-matcher", dash(ts(expr='up{instance=~"$i"}'), variables=[var("i")])),
+]
+
+
+@params(UID + PANEL_IDS + UNUSED + UNDEFINED + DATASOURCES + RATES + NO_TARGETS + MATCHERS)
+def test_lint(case):
+    assert_case(case)
+
+
+def test_job_and_instance_matchers_are_information():
+    assert {f.severity for f in run(dash(ts(expr="up")), "promql/job-matcher")} == {Severity.INFO}
+    assert {f.severity for f in run(dash(ts(expr="up")), "promql/instance-matcher")} == {Severity.INFO}
+
+
+# --- house checks: a missing title, description or unit ----------------------------------------------
+
+BARE = {"type": "stat", "id": 4, "targets": [{"refId": "A", "expr": "up"}]}
+HOUSE = [
+    Case("no-title", "panel/title", dash(BARE), ("/panels/0",), "no title"),
+    Case("text-needs-no-title", "panel/title", dash({"type": "text"}, {"type": "row"})),
+    Case("no-description", "panel/description", dash(BARE), ("/panels/0",)),
+    Case("description-in-legacy-row", "panel/description", {"uid": "u", "rows": [{"panels": [BARE]}]},
+         ("/rows/0/panels/0",)),
+    Case("no-unit", "panel/unit", dash(BARE), ("/panels/0",)),
+    Case("unit-default", "panel/unit", dash({**BARE, "fieldConfig": {"defaults": {"unit": "s"}}})),
+    Case("unit-override", "panel/unit", dash({**BARE, "fieldConfig": {"overrides": [
+        {"matcher": {}, "properties": [{"id": "unit", "value": "bytes"}]}]}})),
+    Case("legacy-graph-axis", "panel/unit", dash({**BARE, "type": "graph", "yaxes": [{"format": "bytes"}, {}]})),
+    Case("singlestat-format", "panel/unit", dash({**BARE, "type": "singlestat", "format": "percent"})),
+    Case("value-mappings", "panel/unit", dash({**BARE, "fieldConfig": {"defaults": {"mappings": [{"type": "value"}]}}})),
+    Case("field-config-junk", "panel/unit", dash({**BARE, "fieldConfig": [1], "yaxes": {"a": 1}, "options": "x"}),
+         ("/panels/0",)),
+]
+
+
+@params(HOUSE)
+def test_house_check(case):
+    assert_case(case)
+
+
+@pytest.mark.parametrize("check", ["panel/title", "panel/description", "panel/unit"])
+def test_house_checks_are_information_on_dashboards_that_are_not_ours(check):
+    assert {f.severity for f in run(dash(BARE), check, ours=False)} == {Severity.INFO}
+    assert {f.severity for f in run(dash(BARE), check, ours=True)} == {CHECKS[check].severity} == {Severity.WARNING}
+
+
+JUNK = [
+    {"panels": {"a": 1}}, {"panels": [1, "x", None, [], {"panels": 3}]}, {"rows": [1, {"panels": {"x": 1}}]},
+    {"templating": {"list": [1, {"name": 3}, {"name": "v", "query": {"query": 5}}]}, "panels": []},
+    {"templating": [], "annotations": {"list": [3, {"expr": 5, "target": []}]}, "panels": []},
+    {"panels": [{"type": "timeseries", "targets": {"a": 1}, "datasource": 5, "title": ["x"], "repeat": 1,
+                 "fieldConfig": {"defaults": [], "overrides": [1, {"properties": 2}]}, "links": 3}]},
+    {"uid": ["x"], "title": 4, "links": [1, {"url": 3}], "__inputs": 5, "panels": [{"id": True}, {"id": True}]},
+]
+
+
+@pytest.mark.parametrize("model", JUNK, ids=[f"junk-{i}" for i in range(len(JUNK))])
+def test_lints_take_any_shape_without_crashing(model):
+    lint([DashboardFile("j.json", model), DashboardFile("k.json", model)])
+
+
+def test_every_lint_is_documented_with_its_dashboard_linter_counterpart():
+    lints = [c for c in CHECKS.values() if c.scope in ("lint", "run", "query-lint")]
+    lints += [CHECKS[c] for c in ("panel/title", "panel/description", "panel/unit")]
+    assert len(lints) == 12
+    for registered in lints:
+        assert "dashboard-linter" in registered.doc, registered.id

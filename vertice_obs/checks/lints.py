@@ -1,0 +1,169 @@
+"""Dashboard lints over any dashboard JSON: uids, panel ids, datasources, panels without queries. Pure.
+
+`vobs validate` and `vobs audit` run them (through `vertice_obs.metrics.lints`) on every dashboard
+they read — ours or anyone's — next to the metric checks. Each says which grafana/dashboard-linter
+rule it corresponds to, if any: the facts carry over, the code does not. The variable lints are in
+`checks/variables.py`; the PromQL lints are registered here (id, severity, documentation) and
+implemented in `vertice_obs.metrics.lints`, which parses queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from vertice_obs.checks import check
+from vertice_obs.checks.dashboard_style import dashboard_name
+from vertice_obs.checks.walk import (
+    as_dict,
+    as_list,
+    is_builtin_datasource,
+    panel_id,
+    pointer,
+    text,
+    variable_name,
+    variables,
+    walk_panels,
+)
+from vertice_obs.finding import Location, Severity
+
+# Panel types that show query results and are useless without a query. Unknown (plugin) types are
+# not judged: a clock or a news feed needs no query.
+DATA_PANELS = frozenset({
+    "timeseries", "graph", "stat", "singlestat", "gauge", "bargauge", "table", "table-old", "heatmap",
+    "piechart", "barchart", "histogram", "state-timeline", "status-history", "trend", "xychart",
+    "candlestick", "geomap", "logs", "nodeGraph", "traces", "flamegraph", "grafana-piechart-panel",
+})
+
+
+def _panel_at(file: str, model: dict, panel: dict, target: str | None = None) -> Location:
+    title = panel.get("title") if isinstance(panel.get("title"), str) else ""
+    return Location(file=file, dashboard=dashboard_name(model), panel=title, panel_id=panel_id(panel), target=target)
+
+
+@check("dashboard/duplicate-uid", Severity.ERROR, scope="run")
+def duplicate_uid(dashboards: Sequence[tuple[str, dict[str, Any]]]):
+    """Two dashboard files of one run have the same uid. Grafana keeps one dashboard per uid: publishing
+    or provisioning both silently replaces one with the other. Reported at every file after the first
+    (in path order), naming the first. No grafana/dashboard-linter equivalent (it reads one file)."""
+    first: dict[str, tuple[str, str]] = {}
+    for file, model in sorted(dashboards, key=lambda d: d[0]):
+        uid = as_dict(model).get("uid")
+        if not isinstance(uid, str) or not uid:
+            continue
+        title = text(model.get("title"))
+        if uid not in first:
+            first[uid] = (file, title)
+            continue
+        other, other_title = first[uid]
+        yield (f"uid {uid!r} is also the uid of {other} ({other_title!r}): Grafana keeps one dashboard per uid, "
+               "so one silently replaces the other — give each its own uid",
+               Location(file=file, dashboard=uid), {"json_path": "/uid", "other_file": other})
+
+
+@check("panel/duplicate-id", Severity.WARNING, scope="lint")
+def duplicate_panel_id(model: dict[str, Any], file: str):
+    """Two panels of one dashboard (rows and panels inside rows included) have the same id. Grafana
+    renumbers one on load, so `viewPanel=`/`editPanel=` links, alert rules and library references
+    that name the id reach the wrong panel, and the saved dashboard differs from the file. No
+    grafana/dashboard-linter equivalent."""
+    seen: dict[int, dict] = {}
+    for path, panel in walk_panels(model):
+        pid = panel_id(panel)
+        if pid is None:
+            continue
+        if pid in seen:
+            other = seen[pid]
+            yield (f"panel id {pid} is also the id of panel {text(other.get('title'))!r}: Grafana renumbers one on "
+                   "load, and links to this id reach the wrong panel", _panel_at(file, model, panel),
+                   {"json_path": pointer(path + ("id",))})
+        else:
+            seen[pid] = panel
+
+
+@check("panel/no-targets", Severity.WARNING, scope="lint")
+def no_targets(model: dict[str, Any], file: str):
+    """A data panel (time series, graph, stat, gauge, table, …) with no query: it always shows No data.
+    Panels that need no query (text, row, news, dashboard lists, alert lists, plugins vobs does not
+    know) and library panel stubs (their queries live in the library) are exempt.
+    grafana/dashboard-linter: `panel-no-targets-rule` (for fewer panel types)."""
+    for path, panel in walk_panels(model):
+        if panel.get("type") in DATA_PANELS and not panel.get("libraryPanel") and not as_list(panel.get("targets")):
+            yield (f"{panel['type']} panel has no query: it always shows No data", _panel_at(file, model, panel),
+                   {"json_path": pointer(path)})
+
+
+@check("datasource/not-variable", Severity.WARNING, scope="lint")
+def datasource_not_variable(model: dict[str, Any], file: str):
+    """A panel or query variable uses a fixed datasource (a uid, a name, or none at all, which is the
+    default) instead of a datasource variable such as `${datasource}`: readers cannot point the
+    dashboard at another Prometheus, and it breaks on a Grafana where that uid does not exist.
+    `${DS_X}` from a shared dashboard's `__inputs` is replaced by a fixed uid on import, so it is
+    reported too. Grafana's own pseudo-datasources (-- Grafana --, -- Dashboard --, Mixed,
+    expressions) are exempt. grafana/dashboard-linter: `panel-datasource-rule` and
+    `template-datasource-rule` (which also wants the variable to exist)."""
+    inputs = {text(i.get("name")) for i in as_list(model.get("__inputs")) if isinstance(i, dict)}
+    for path, panel in walk_panels(model):
+        targets = [(i, t) for i, t in enumerate(as_list(panel.get("targets"))) if isinstance(t, dict)]
+        if panel.get("type") == "row" or panel.get("libraryPanel") or not targets:
+            continue
+        used = [(path + ("datasource",), panel.get("datasource"))] if panel.get("datasource") is not None else []
+        used += [(path + ("targets", i, "datasource"), t["datasource"]) for i, t in targets
+                 if t.get("datasource") is not None]
+        problem = _fixed(used or [(path, None)], inputs)
+        if problem:
+            at, why = problem
+            yield (f"{why}, not a datasource variable: readers cannot switch it — use ${{datasource}}",
+                   _panel_at(file, model, panel), {"json_path": pointer(at)})
+    for path, variable in variables(model):
+        if variable.get("type") != "query":
+            continue
+        problem = _fixed([(path + ("datasource",), variable.get("datasource"))], inputs)
+        if problem:
+            at, why = problem
+            where = Location(file=file, dashboard=dashboard_name(model), target=f"variable {variable['name']}")
+            yield (f"variable ${variable['name']} {why}, not a datasource variable: use ${{datasource}}", where,
+                   {"json_path": pointer(at if variable.get("datasource") is not None else path)})
+
+
+def _fixed(used: Iterable[tuple[tuple, Any]], inputs: set[str]) -> tuple[tuple, str] | None:
+    """The first datasource reference in `used` that is not a variable, and why, else None."""
+    for at, ds in used:
+        if is_builtin_datasource(ds):
+            continue
+        name = variable_name(ds)
+        if name is not None and name not in inputs:
+            continue
+        if name is not None:
+            return at, f"uses ${{{name}}}, an import input that becomes a fixed uid when the dashboard is imported"
+        if ds in (None, "", "default") or isinstance(ds, dict) and not ds.get("uid"):
+            return at, "uses the default datasource"
+        shown = as_dict(ds).get("uid") if isinstance(ds, dict) else ds
+        return at, f"uses the fixed datasource {str(shown)[:80]!r}"
+    return None
+
+
+def _register(check_id: str, severity: Severity, doc: str) -> None:
+    fn = lambda: ()  # noqa: E731 - the registry needs a callable to carry the docstring
+    fn.__doc__ = doc
+    check(check_id, severity, scope="query-lint")(fn)
+
+
+# Implemented in vertice_obs.metrics.lints (they parse PromQL, which the kernel does not).
+_register("promql/rate-interval", Severity.WARNING,
+          "rate() or irate() over a fixed range (`[5m]`) or over `$__interval` (or an `interval` variable), "
+          "or increase() over `$__interval`: use `$__rate_interval`, which Grafana sizes to the scrape "
+          "interval and the panel's step — a fixed range hides or smears spikes as the reader zooms, and "
+          "`$__interval` shorter than four scrape intervals leaves gaps. `$__range` (a rate over the whole "
+          "shown range) and a range from a dashboard variable are deliberate and left alone; so is "
+          "increase() over a fixed range (`increase(x[1h])` means \"per hour\"). Panel queries only. "
+          "grafana/dashboard-linter: `target-rate-interval-rule` (which does not look at increase()).")
+_register("promql/job-matcher", Severity.INFO,
+          "A panel query selects a metric without a `job` matcher: on a Prometheus that scrapes several "
+          "jobs exposing the same metric, the panel mixes them. Recording-rule outputs (names with `:`) "
+          "are exempt. Information: many dashboards are meant for one job. grafana/dashboard-linter: "
+          "`target-job-rule` (which wants exactly job=~\"$job\").")
+_register("promql/instance-matcher", Severity.INFO,
+          "A panel query selects a metric without an `instance` matcher: the panel sums or overlays every "
+          "instance, and readers cannot look at one. Recording-rule outputs (names with `:`) are exempt. "
+          "Information. grafana/dashboard-linter: `target-instance-rule` (which wants exactly "
+          "instance=~\"$instance\").")

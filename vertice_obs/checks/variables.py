@@ -1,0 +1,210 @@
+"""Variable lints: a template variable defined and never used, or used and never defined. Pure.
+
+References are found the way Grafana finds them (its `variableRegex`: `$v`, `${v}`, `${v:fmt}`,
+`${v.field}`, `[[v]]`, `[[v:fmt]]`), plus the bare names of `repeat`. grafana/dashboard-linter
+has no rule for either; its `template-*` rules check how the job/instance/datasource variables
+are configured, not whether they are used.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Iterator
+
+from vertice_obs.checks import check
+from vertice_obs.checks.dashboard_style import dashboard_name
+from vertice_obs.checks.walk import (
+    VARIABLE_REF,
+    as_dict,
+    as_list,
+    panel_id,
+    pointer,
+    references,
+    strings,
+    text,
+    variables,
+    walk_panels,
+)
+from vertice_obs.finding import Location, Severity
+
+# Applied by Grafana to every query of their datasource, never referenced by name.
+AUTO_APPLIED = frozenset({"adhoc", "groupby"})
+# Grafana's global variables and datasource macros all start with `__` ($__interval,
+# $__rate_interval, $__range, $__from, $__to, $__dashboard, $__user, $__org, $__name,
+# $__timeFilter, $__all, ${__field.name}, ${__data.fields…}, …); these are the older ones that do not.
+LEGACY_GLOBALS = frozenset({"interval", "interval_ms", "timeFilter", "timeFilterMs"})
+# The parts of a variable that hold its values, not references to other variables.
+_VALUES = frozenset({"current", "options", "name", "label", "description"})
+_LABEL_REPLACE = re.compile(r"\blabel_replace\s*\(")
+
+
+def _variable_at(file: str, model: dict, name: str) -> Location:
+    return Location(file=file, dashboard=dashboard_name(model), target=f"variable {name}")
+
+
+def _repeats(model: dict) -> Iterator[tuple[tuple, str]]:
+    """The variables that panels and legacy rows repeat over (`repeat` holds a bare name)."""
+    for path, panel in walk_panels(model):
+        if text(panel.get("repeat")):
+            yield path + ("repeat",), panel["repeat"]
+    for i, row in enumerate(as_list(model.get("rows"))):
+        if isinstance(row, dict) and text(row.get("repeat")):
+            yield ("rows", i, "repeat"), row["repeat"]
+
+
+def _bare(name: str) -> str:
+    refs = references(name)
+    return refs[0] if refs else name
+
+
+@check("variable/unused", Severity.WARNING, scope="lint")
+def unused(model: dict[str, Any], file: str):
+    """A template variable that nothing uses: no panel query, title, link, repeat, datasource reference,
+    annotation or other (used) variable refers to it. Readers see a dropdown whose choice changes
+    nothing. Chained variables count as used only through a variable that is itself used (`$region`
+    used only by an unused `$cluster` is reported, naming it). Ad hoc filters and group-by variables
+    (applied to every query without a reference) are exempt, and so is every variable of a dashboard
+    with library panel stubs, whose queries are not in the file. An `includeVars` link passing every
+    variable on is not a use on this dashboard (as in Grafana's own "not referenced" marker). No
+    grafana/dashboard-linter equivalent."""
+    defined = variables(model)
+    if not defined or any(p.get("libraryPanel") and not as_list(p.get("targets")) for _, p in walk_panels(model)):
+        return
+    names = {v["name"] for _, v in defined}
+    outside = {name for _, s in strings(model, skip=frozenset({"templating"})) for name in references(s)}
+    outside |= {_bare(name) for _, name in _repeats(model)}
+    inside = {v["name"]: {r for _, s in strings(v, skip=_VALUES) for r in references(s)} - {v["name"]}
+              for _, v in defined}
+    live = outside & names
+    frontier = list(live)
+    while frontier:
+        for name in inside.get(frontier.pop(), ()):
+            if name in names and name not in live:
+                live.add(name)
+                frontier.append(name)
+    for path, variable in defined:
+        name = variable["name"]
+        if name in live or variable.get("type") in AUTO_APPLIED:
+            continue
+        users = sorted(other for other, refs in inside.items() if name in refs and other != name)
+        why = (f"used only by {', '.join('$' + u for u in users)}, which {'is' if len(users) == 1 else 'are'} "
+               "unused too" if users else "defined but never used: no query, title, link or repeat refers to it")
+        yield (f"variable ${name} is {why} — remove it, or use it (a choice in it changes nothing)",
+               _variable_at(file, model, name), {"json_path": pointer(path)})
+
+
+@check("variable/undefined", Severity.WARNING, scope="lint")
+def undefined(model: dict[str, Any], file: str):
+    """A query, panel title, datasource, repeat, link or annotation refers to a variable the dashboard does
+    not define: Grafana leaves `$name` in the text as it is, so the query asks for the literal "$name" (or
+    does not parse) and the panel shows No data or an error. Grafana's globals and macros (`$__interval`,
+    `$__rate_interval`, `$__range`, `$__from`, `$__to`, `$__dashboard`, `$__user`, `$__org`, `$__name`,
+    `$__timeFilter`, `$__all`, `${__field…}`, any `$__…`; legacy `$interval`, `$timeFilter`), import inputs
+    declared in `__inputs` (`${DS_PROMETHEUS}`), numbered references (`$1`) and anything in the replacement
+    argument of `label_replace()` (capture groups, `$name` included) are not variables. Text panels' content,
+    descriptions, field config and transformations are not read (they hold `$` in prose and regex
+    replacements). No grafana/dashboard-linter equivalent (its PromQL rule fails on such queries)."""
+    defined = {v["name"] for _, v in variables(model)}
+    defined |= {text(i.get("name")) for i in as_list(model.get("__inputs")) if isinstance(i, dict)}
+    seen: set[tuple[Location, str]] = set()
+    for path, value, where in _places(model, file):
+        for name in _undefined_refs(value, defined):
+            if (where, name) in seen:
+                continue
+            seen.add((where, name))
+            close = difflib.get_close_matches(name, sorted(defined), n=1, cutoff=0.6)
+            hint = f"did you mean ${close[0]}?" if close else (
+                f"defined: {', '.join('$' + d for d in sorted(defined)[:8])}" if defined else "it defines no variables")
+            yield (f"${name} is used but not defined: Grafana leaves it in the text as it is ({hint})", where,
+                   {"json_path": pointer(path), "variable": name})
+
+
+def _undefined_refs(value: str, defined: set[str]) -> list[str]:
+    if "$" not in value and "[[" not in value:
+        return []
+    skip = _replacement_spans(value) if "label_replace" in value else []
+    out = []
+    for match in VARIABLE_REF.finditer(value):
+        name = match.group(1) or match.group(2) or match.group(4)
+        if (name in defined or name.startswith("__") or name in LEGACY_GLOBALS or name.isdigit()
+                or any(start <= match.start() < end for start, end in skip)):
+            continue
+        out.append(name)
+    return out
+
+
+def _places(model: dict, file: str) -> Iterator[tuple[tuple, str, Location]]:
+    """(JSON path, text, location) of every text Grafana interpolates variables into and that holds
+    references rather than prose: panel titles, datasources, repeats, min intervals, links and
+    targets; variable queries and datasources; annotation queries; dashboard links."""
+    uid = dashboard_name(model)
+    for path, panel in walk_panels(model):
+        title = panel.get("title") if isinstance(panel.get("title"), str) else ""
+        where = Location(file=file, dashboard=uid, panel=title, panel_id=panel_id(panel))
+        for key in ("title", "datasource", "interval", "links"):
+            for at, value in strings(panel.get(key), path + (key,)):
+                yield at, value, where
+        if text(panel.get("repeat")):
+            yield path + ("repeat",), "$" + _bare(panel["repeat"]), where
+        for i, target in enumerate(as_list(panel.get("targets"))):
+            if isinstance(target, dict):
+                ref = text(target.get("refId")) or "?"
+                at_target = Location(file=file, dashboard=uid, panel=title, panel_id=panel_id(panel), target=ref)
+                for at, value in strings(target, path + ("targets", i)):
+                    yield at, value, at_target
+    for path, variable in variables(model):
+        where = Location(file=file, dashboard=uid, target=f"variable {variable['name']}")
+        for key in ("query", "datasource"):
+            for at, value in strings(variable.get(key), path + (key,)):
+                yield at, value, where
+    for i, annotation in enumerate(as_list(as_dict(model.get("annotations")).get("list"))):
+        if isinstance(annotation, dict):
+            where = Location(file=file, dashboard=uid, target=f"annotation {text(annotation.get('name')) or '?'}")
+            for key in ("expr", "target", "datasource", "query"):
+                for at, value in strings(annotation.get(key), ("annotations", "list", i, key)):
+                    yield at, value, where
+    for i, link in enumerate(as_list(model.get("links"))):
+        if isinstance(link, dict):
+            for at, value in strings(link.get("url"), ("links", i, "url")):
+                yield at, value, Location(file=file, dashboard=uid)
+    for i, row in enumerate(as_list(model.get("rows"))):
+        if isinstance(row, dict):
+            for key in ("title", "repeat"):
+                if text(row.get(key)):
+                    value = row[key] if key == "title" else "$" + _bare(row[key])
+                    yield ("rows", i, key), value, Location(file=file, dashboard=uid, panel=text(row.get("title")))
+
+
+def _replacement_spans(value: str) -> list[tuple[int, int]]:
+    """Where the replacement (third) argument of each `label_replace(` call is written: its `$1`,
+    `${1}`, `$name` are the regex's capture groups, not variables."""
+    spans = []
+    for call in _LABEL_REPLACE.finditer(value):
+        i, depth, arg = call.end(), 0, 0
+        while i < len(value):
+            ch = value[i]
+            if ch in "\"'`":
+                end = _string_end(value, i)
+                if depth == 0 and arg == 2:
+                    spans.append((i, end))
+                    break
+                i = end
+                continue
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif ch == "," and depth == 0:
+                arg += 1
+            i += 1
+    return spans
+
+
+def _string_end(value: str, start: int) -> int:
+    quote, k = value[start], start + 1
+    while k < len(value) and value[k] != quote:
+        k += 2 if value[k] == "\\" and quote != "`" else 1
+    return k + 1

@@ -1,0 +1,173 @@
+"""Which checks are off, and where: `--disable CHECK` for a run, `.vobs-lint.yaml` for dashboards and panels.
+
+The file follows grafana/dashboard-linter's `.lint` file — check id → optional reason and entries,
+each entry naming where the check is off (a dashboard, a panel, a query) — with vobs' check ids:
+
+    exclusions:
+      promql/job-matcher:                    # off for every dashboard this file governs
+      promql/rate-interval:
+        reason: Top 10s are meant for the shown range.
+        entries:
+          - dashboard: ceph-cluster          # uid or title
+            panel: Top 10 slowest OSDs       # title, or the panel id (a number)
+          - file: "rgw-*.json"               # a glob over the path from this file's folder
+            target: B                        # a query's refId, `variable x` or `annotation y`
+
+An entry matches a finding when every field it names matches; `reason` is for readers. A file
+governs the dashboards in its folder and below (`.lint` only its own folder); the one in the
+project root governs every dashboard of the run. Per panel, the file names the panel — an in-JSON
+marker would be lost on the next save from Grafana's UI, and cannot be added to dashboards one does
+not own. dashboard-linter's `warnings:` (downgrade instead of exclude) is not supported.
+
+The file is input from anyone who can commit to the repository: it is schema-checked, every check
+id is checked against the registry, and each problem is one error at `file:line`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from vertice_obs.checks import CHECKS
+from vertice_obs.errors import InputError
+from vertice_obs.finding import Finding
+from vertice_obs.guard.text import escape
+from vertice_obs.located_yaml import LocatedDocument, check_schema, load_located
+
+CONFIG_NAME = ".vobs-lint.yaml"
+_SELECTORS = ("file", "dashboard", "panel", "target")
+
+
+def known_check(check_id: str) -> str | None:
+    """None when `check_id` is registered, else why not (with the closest ids)."""
+    if check_id in CHECKS:
+        return None
+    if len(check_id) > 80:  # from a file or a flag: quote a little, compare nothing
+        return f"unknown check {check_id[:40]!r}… ({len(check_id):,} characters; `vobs checks` lists them)"
+    close = difflib.get_close_matches(check_id, sorted(CHECKS), n=3, cutoff=0.6)
+    tail = check_id.rsplit("/", 1)[-1]
+    close += [c for c in sorted(CHECKS) if c.endswith("/" + tail) and c not in close][:3 - len(close)]
+    hint = f"did you mean {', '.join(close)}?" if close else "`vobs checks` lists them"
+    return f"unknown check {check_id!r} ({hint})"
+
+
+def resolve_disabled(ids: Iterable[str]) -> frozenset[str]:
+    """The `--disable` ids, each checked against the registry: an unknown one is a usage error."""
+    for check_id in ids:
+        problem = known_check(check_id)
+        if problem:
+            raise InputError(f"--disable: {problem}")
+    return frozenset(ids)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    check: str
+    scope: str  # the folder of the file, as shown ("" for the project root: everywhere)
+    file: str | None = None
+    dashboard: str | None = None
+    panel: str | int | None = None
+    target: str | None = None
+
+    def matches(self, f: Finding, titles: Mapping[str, str]) -> bool:
+        loc = f.location
+        shown = loc.file or ""
+        if self.scope and not shown.startswith(self.scope + "/"):
+            return False
+        if self.file is not None and not fnmatch.fnmatchcase(shown[len(self.scope) + 1:] if self.scope else shown,
+                                                             self.file):
+            return False
+        if self.dashboard is not None and self.dashboard not in (loc.dashboard, titles.get(shown)):
+            return False
+        if isinstance(self.panel, int) and not isinstance(self.panel, bool):
+            if loc.panel_id != self.panel:
+                return False
+        elif self.panel is not None and loc.panel != self.panel:
+            return False
+        return self.target is None or loc.target == self.target
+
+
+@dataclass(frozen=True)
+class LintPolicy:
+    disabled: frozenset[str] = frozenset()
+    exclusions: tuple[Exclusion, ...] = ()
+
+    def keeps(self, f: Finding, titles: Mapping[str, str]) -> bool:
+        return f.check not in self.disabled and not any(
+            e.check == f.check and e.matches(f, titles) for e in self.exclusions)
+
+    def apply(self, findings: Iterable[Finding], dashboards: Sequence[Any] = ()) -> list[Finding]:
+        """`findings` without those switched off. `dashboards` (with `file` and `model`) give titles."""
+        titles = {d.file: d.model.get("title") for d in dashboards if isinstance(d.model, dict)
+                  and isinstance(d.model.get("title"), str)}
+        return [f for f in findings if self.keeps(f, titles)]
+
+
+def parse_config(doc: LocatedDocument, scope: str) -> list[Exclusion]:
+    """The exclusions of one `.vobs-lint.yaml` (its folder shown as `scope`). Raises `InputError` at file:line."""
+    if doc.data is None:
+        return []  # an empty file switches nothing off
+    exclusions = doc.data.get("exclusions") if isinstance(doc.data, dict) else None
+    for check_id in exclusions if isinstance(exclusions, dict) else ():
+        problem = known_check(str(check_id))  # first: at the key's own line, with the closest ids
+        if problem:
+            raise doc.error(escape(problem, one_line=True), ("exclusions", check_id))
+    check_schema(doc, "lint")
+    out = []
+    for check_id, rule in (doc.data.get("exclusions") or {}).items():
+        entries = (rule or {}).get("entries") or [{}]
+        for i, entry in enumerate(entries):
+            if rule and rule.get("entries") and not any(k in entry for k in _SELECTORS):
+                raise doc.error(f"entry names none of: {', '.join(_SELECTORS)} (say where the check is off, or drop "
+                                "`entries` to switch it off everywhere)", ("exclusions", check_id, "entries", i))
+            out.append(Exclusion(check_id, scope, **{k: entry[k] for k in _SELECTORS if k in entry}))
+    return out
+
+
+def config_folders(paths: Sequence[Path], root: Path) -> list[Path]:
+    """Where `.vobs-lint.yaml` files are looked for: the project root; each PATH's folder (a file's
+    parent) and its parents up to the root when it is inside; every folder under a PATH (symlinked
+    folders not entered, as when dashboards are read)."""
+    found: dict[str, Path] = {}
+
+    def add(folder: Path) -> None:
+        found.setdefault(str(folder.resolve()), folder)
+
+    add(root)
+    real_root = root.resolve()
+    for path in paths:
+        folder = path if path.is_dir() else path.parent
+        add(folder)
+        try:
+            inside = folder.resolve().relative_to(real_root)
+        except ValueError:
+            inside = None
+        if inside is not None:
+            for depth in range(len(inside.parts)):
+                add(root.joinpath(*inside.parts[:depth]))
+        if path.is_dir():
+            for dirpath, dirnames, _ in os.walk(path, followlinks=False):
+                dirnames.sort()
+                for name in dirnames:
+                    if not os.path.islink(os.path.join(dirpath, name)):
+                        add(Path(dirpath) / name)
+    return list(found.values())
+
+
+def load_policy(paths: Sequence[Path], root: Path, display: Callable[[Path], str],
+                disable: Iterable[str] = ()) -> LintPolicy:
+    """The policy of a run: `--disable` ids, and every `.vobs-lint.yaml` governing its PATHS."""
+    disabled = resolve_disabled(disable)
+    exclusions: list[Exclusion] = []
+    for folder in config_folders(paths, root):
+        config = folder / CONFIG_NAME
+        if not os.path.lexists(config):
+            continue
+        scope = display(folder)
+        scope = "" if scope in (".", "") else scope.rstrip("/")
+        exclusions.extend(parse_config(load_located(config, display(config)), scope))
+    return LintPolicy(disabled, tuple(exclusions))

@@ -1,0 +1,209 @@
+"""The lint pass of `vobs validate`/`vobs audit`: every dashboard lint over the dashboards of a run. Pure.
+
+The lints themselves are registered checks (`vobs checks` lists them): the structural ones are in
+`vertice_obs/checks/` (`lints`, `variables`, and the house checks of `dashboard_style` for a
+missing title, description or unit — at info for dashboards that are not ours); the PromQL ones
+are here, because they parse queries: `promql/rate-interval` and the job/instance matcher checks.
+A counter shown without rate() is `metric/counter-without-rate`, judged with the metric's type by
+`classify`. Which lints are off — per run, per dashboard, per panel — is `lint_config`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any, Callable, Collection, Iterator, Mapping, Sequence
+
+import promql_parser as pp
+
+from vertice_obs.checks import CHECKS, finding, hits
+from vertice_obs.checks.walk import VARIABLE_REF, variables
+from vertice_obs.finding import Finding, Severity
+from vertice_obs.metrics.extract import ParseError, check_query_shape
+from vertice_obs.metrics.interpolate import interpolate, variables_from_dashboard
+from vertice_obs.metrics.inventory import Query, inventory, sanitize
+
+HOUSE = ("panel/title", "panel/description", "panel/unit")  # house checks, also lints for any dashboard
+RATE_FUNCTIONS = ("rate", "irate", "increase")
+
+# Ranges are marked before interpolation with durations no one writes, so the parsed query still
+# says where each range came from (grafana/dashboard-linter does the same with $__rate_interval).
+_RATE_INTERVAL, _RANGE, _INTERVAL, _CHOSEN = "1111111ms", "2222222ms", "3333333ms", "4444444ms"
+_MARKS = {timedelta(milliseconds=int(m[:-2])): m for m in (_RATE_INTERVAL, _RANGE, _INTERVAL, _CHOSEN)}
+_GLOBAL_MARKS = {"__rate_interval": _RATE_INTERVAL, "__range": _RANGE, "__interval": _INTERVAL, "interval": _INTERVAL}
+
+
+def lint(dashboards: Sequence[Any], ours: Callable[[str], bool] = lambda file: False,
+         skip: Collection[str] = ()) -> list[Finding]:
+    """Every dashboard lint over the `DashboardFile`s of one run (checks in `skip` are not run).
+    House checks are at their own severity for `ours` (the project's exports), info for the rest."""
+    out: list[Finding] = []
+    run = [(d.file, d.model if isinstance(d.model, dict) else {}) for d in dashboards]
+    places = {d.file: d.positions for d in dashboards if hasattr(d, "positions")}
+    for registered in CHECKS.values():
+        if registered.scope == "run" and registered.id not in skip:
+            out.extend(hits(registered, registered.fn(run)))
+    for file, model in run:
+        for registered in CHECKS.values():
+            if registered.id in skip:
+                continue
+            if registered.scope == "lint":
+                out.extend(hits(registered, registered.fn(model, file)))
+            elif registered.id in HOUSE:
+                out.extend(hits(registered, registered.fn(model, file), None if ours(file) else Severity.INFO))
+        out.extend(query_lints(model, file, skip, places))
+    return out
+
+
+LINT_SCOPES = ("lint", "run", "query-lint")
+
+
+def is_lint(f: Finding) -> bool:
+    registered = CHECKS.get(f.check)
+    return registered is not None and (registered.scope in LINT_SCOPES or f.check in HOUSE)
+
+
+def lint_summary(findings: Sequence[Finding]) -> str:
+    """"; dashboard lints: 2 errors, 5 warnings, 40 info" — the lint clause of a run's summary line."""
+    counts = {s: 0 for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
+    for f in findings:
+        if is_lint(f):
+            counts[f.severity] += 1
+    parts = [f"{n} {s}{'s' if n != 1 and s != Severity.INFO else ''}" for s, n in counts.items() if n]
+    return f"; dashboard lints: {', '.join(parts)}" if parts else "; dashboard lints: clean"
+
+
+def under(folder: str) -> Callable[[str], bool]:
+    """Is a file (as shown) inside `folder` (as shown)?"""
+    if folder in (".", ""):
+        return lambda file: not file.startswith(("/", ".."))
+    prefix = folder.rstrip("/") + "/"
+    return lambda file: file.startswith(prefix)
+
+
+def query_lints(model: dict[str, Any], file: str, skip: Collection[str] = (),
+                places: Mapping[str, Callable[[], Any]] | None = None) -> list[Finding]:
+    """`promql/rate-interval`, `promql/job-matcher` and `promql/instance-matcher` over the panel queries,
+    each at its query's line:column (`places`: file → its positions, read only when needed)."""
+    wanted = [c for c in ("promql/rate-interval", "promql/job-matcher", "promql/instance-matcher") if c not in skip]
+    if not wanted:
+        return []
+    where = (places or {}).get(file)
+    queries, _ = inventory(model, file, where() if where is not None else None)
+    panel_queries = [q for q in queries if q.kind == "panel"]
+    if not panel_queries:
+        return []
+    values = variables_from_dashboard(sanitize(model)[0])
+    defined = {v["name"]: v for _, v in variables(model)}
+    interval_variables = {name for name, v in defined.items() if v.get("type") == "interval"}
+    out: list[Finding] = []
+    for query in panel_queries:
+        if "promql/rate-interval" in wanted:
+            marked = _mark_ranges(query.expr, set(defined), interval_variables)
+            out.extend(_rate_findings(query, _parse(interpolate(marked, values).text)))
+        if "promql/job-matcher" in wanted or "promql/instance-matcher" in wanted:
+            tree = _parse(interpolate(query.expr, values).text)
+            for label in ("job", "instance"):
+                if f"promql/{label}-matcher" in wanted:
+                    out.extend(_matcher_findings(query, tree, label))
+    return out
+
+
+@lru_cache(maxsize=16384)
+def _parse(text: str) -> Any:
+    """The syntax tree, or None when the query does not parse (`promql/parse` reports that)."""
+    try:
+        check_query_shape(text)
+        return pp.parse(text)
+    except (ParseError, ValueError, RuntimeError):
+        return None
+
+
+def _nodes(tree: Any) -> Iterator[Any]:
+    """Every node of a syntax tree, parents first. Iterative (depth is bounded by the shape check anyway)."""
+    stack = [tree] if tree is not None else []
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, pp.BinaryExpr):
+            stack += [node.rhs, node.lhs]
+        elif isinstance(node, pp.AggregateExpr):
+            stack += [n for n in (node.param, node.expr) if n is not None]
+        elif isinstance(node, pp.Call):
+            stack += [a for a in reversed(list(node.args)) if a is not None]
+        elif isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
+            stack.append(node.expr)
+        elif isinstance(node, pp.MatrixSelector):
+            stack.append(node.vector_selector)
+
+
+def _mark_ranges(expr: str, defined: set[str], interval_variables: set[str]) -> str:
+    """`expr` with Grafana's interval variables, and any variable written as a whole range, replaced by
+    marker durations."""
+    if "$" not in expr and "[[" not in expr:
+        return expr
+
+    def mark(match) -> str:
+        name = match.group(1) or match.group(2) or match.group(4)
+        if name in interval_variables:
+            return _INTERVAL
+        if name in _GLOBAL_MARKS and (name.startswith("__") or name not in defined):
+            return _GLOBAL_MARKS[name]
+        if expr[:match.start()].rstrip().endswith("["):
+            return _CHOSEN
+        return match.group(0)
+
+    return VARIABLE_REF.sub(mark, expr)
+
+
+def _rate_findings(query: Query, tree: Any) -> list[Finding]:
+    out, said = [], set()
+    for node in _nodes(tree):
+        if not isinstance(node, pp.Call) or node.func.name not in RATE_FUNCTIONS or not node.args:
+            continue
+        selector = node.args[0]
+        if not isinstance(selector, pp.MatrixSelector):
+            continue
+        mark = _MARKS.get(selector.range)
+        name = node.func.name
+        if mark in (_RATE_INTERVAL, _RANGE, _CHOSEN) or (name == "increase" and mark != _INTERVAL):
+            continue
+        shown = "$__interval" if mark == _INTERVAL else _duration(selector.range)
+        if (name, shown) in said:
+            continue
+        said.add((name, shown))
+        why = ("leaves gaps when the step is shorter than four scrape intervals" if mark == _INTERVAL
+               else "is fixed: it hides or smears spikes as the reader zooms")
+        out.append(finding("promql/rate-interval", f"{name}() over [{shown}]: the range {why} — use "
+                           "[$__rate_interval], which Grafana sizes to the scrape interval and the step",
+                           query.location, query=query.expr))
+    return out
+
+
+def _duration(value: timedelta) -> str:
+    ms = round(value.total_seconds() * 1000)
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if ms and ms % size == 0:
+            return f"{ms // size}{unit}"
+    return f"{ms}ms"
+
+
+def _matcher_findings(query: Query, tree: Any, label: str) -> list[Finding]:
+    lacking = []
+    for node in _nodes(tree):
+        if not isinstance(node, pp.VectorSelector):
+            continue
+        groups = [list(node.matchers.matchers)] + [list(g) for g in node.matchers.or_matchers or []]
+        names = [m.value for g in groups for m in g if m.name == "__name__"
+                 and str(m.op).rsplit(".", 1)[-1].lower() == "equal"]
+        name = node.name or (names[0] if names else "")
+        if not name or ":" in name or name.startswith("vobs_"):
+            continue  # no single metric, a recording rule's output, or a name built from a variable
+        if not all(any(m.name == label for m in g) for g in groups):
+            lacking.append(name)
+    if not lacking:
+        return []
+    shown = ", ".join(dict.fromkeys(lacking))
+    return [finding(f"promql/{label}-matcher", f"no {label} matcher on {shown}: the panel "
+                    + ("mixes every job that exposes it" if label == "job" else "sums or overlays every instance")
+                    + f" — add {label}=~\"${label}\" if the dashboard is for one", query.location, query=query.expr)]
