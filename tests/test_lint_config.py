@@ -165,7 +165,8 @@ def test_audit_reports_lint_warnings_but_not_information(tmp_path):
     root = project(tmp_path, FOREIGN)
     result = CliRunner().invoke(cli, ["-C", str(root), "audit", "dash", "--format", "json"])
     assert result.exit_code == 0, result.output
-    checks = {f["check"] for f in json.loads(result.stdout)["other_findings"]}
+    report = json.loads(result.stdout)  # errors open the audit ("problems"), warnings are other findings
+    checks = {f["check"] for f in report["problems"] + report["other_findings"]}
     assert {"dashboard/duplicate-uid", "promql/rate-interval", "variable/unused"} <= checks
     assert not {"promql/job-matcher", "panel/description"} & checks
 

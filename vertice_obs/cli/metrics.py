@@ -49,7 +49,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource, SourceUnavailable
     from vertice_obs.metrics.lint_config import load_policy
-    from vertice_obs.metrics.lints import lint, under
+    from vertice_obs.metrics.lints import lint_dashboard, lint_run, under
     from vertice_obs.metrics.prometheus import PrometheusSource
     from vertice_obs.metrics.validation import (
         at_json_paths,
@@ -82,13 +82,15 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     dashboards = load_dashboard_files(list(paths) or [project.exports_dir], project.display, found)
     if not dashboards and not any(f.check == "file/invalid" for f in found):  # skipped FIFOs are not files
         raise InputError(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}")
+    ours = under(project.display(project.exports_dir))
+    lints = lambda d, queries: lint_dashboard(d, queries, ours, policy.disabled)  # noqa: E731
     if show_progress if show_progress is not None else sys.stderr.isatty():
         with click.progressbar(length=len(dashboards), label="reading queries", file=sys.stderr) as bar:
-            collected = collect(dashboards, lambda _f: bar.update(1))
+            collected = collect(dashboards, lambda _f: bar.update(1), per_dashboard=lints)
     else:
-        collected = collect(dashboards)
+        collected = collect(dashboards, per_dashboard=lints)
     collected.findings.extend(found)
-    collected.findings.extend(lint(dashboards, under(project.display(project.exports_dir)), policy.disabled))
+    collected.findings.extend(lint_run(dashboards, policy.disabled))
     result = validate(collected, source, catalog, lookback)
     result.findings = at_json_paths(policy.apply(result.findings, dashboards), dashboards)
     return result, dashboards, catalog, failure

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any, Callable, Collection, Iterator, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterator, Sequence
 
 import promql_parser as pp
 
@@ -37,21 +37,34 @@ def lint(dashboards: Sequence[Any], ours: Callable[[str], bool] = lambda file: F
          skip: Collection[str] = ()) -> list[Finding]:
     """Every dashboard lint over the `DashboardFile`s of one run (checks in `skip` are not run).
     House checks are at their own severity for `ours` (the project's exports), info for the rest."""
-    out: list[Finding] = []
+    out = lint_run(dashboards, skip)
+    for d in dashboards:
+        model = d.model if isinstance(d.model, dict) else {}
+        positions = d.positions() if hasattr(d, "positions") else None
+        out.extend(lint_dashboard(d, inventory(model, d.file, positions)[0], ours, skip))
+    return out
+
+
+def lint_run(dashboards: Sequence[Any], skip: Collection[str] = ()) -> list[Finding]:
+    """The lints over the whole run (a uid two files share)."""
     run = [(d.file, d.model if isinstance(d.model, dict) else {}) for d in dashboards]
-    places = {d.file: d.positions for d in dashboards if hasattr(d, "positions")}
+    return [f for registered in CHECKS.values() if registered.scope == "run" and registered.id not in skip
+            for f in hits(registered, registered.fn(run))]
+
+
+def lint_dashboard(d: Any, queries: Sequence[Query], ours: Callable[[str], bool] = lambda file: False,
+                   skip: Collection[str] = ()) -> list[Finding]:
+    """The lints of one dashboard, given its located queries (as `collect` has them)."""
+    file, model = d.file, d.model if isinstance(d.model, dict) else {}
+    out: list[Finding] = []
     for registered in CHECKS.values():
-        if registered.scope == "run" and registered.id not in skip:
-            out.extend(hits(registered, registered.fn(run)))
-    for file, model in run:
-        for registered in CHECKS.values():
-            if registered.id in skip:
-                continue
-            if registered.scope == "lint":
-                out.extend(hits(registered, registered.fn(model, file)))
-            elif registered.id in HOUSE:
-                out.extend(hits(registered, registered.fn(model, file), None if ours(file) else Severity.INFO))
-        out.extend(query_lints(model, file, skip, places))
+        if registered.id in skip:
+            continue
+        if registered.scope == "lint":
+            out.extend(hits(registered, registered.fn(model, file)))
+        elif registered.id in HOUSE:
+            out.extend(hits(registered, registered.fn(model, file), None if ours(file) else Severity.INFO))
+    out.extend(query_lints(model, queries, skip))
     return out
 
 
@@ -81,31 +94,26 @@ def under(folder: str) -> Callable[[str], bool]:
     return lambda file: file.startswith(prefix)
 
 
-def query_lints(model: dict[str, Any], file: str, skip: Collection[str] = (),
-                places: Mapping[str, Callable[[], Any]] | None = None) -> list[Finding]:
-    """`promql/rate-interval`, `promql/job-matcher` and `promql/instance-matcher` over the panel queries,
-    each at its query's line:column (`places`: file → its positions, read only when needed)."""
+def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collection[str] = ()) -> list[Finding]:
+    """`promql/rate-interval`, `promql/job-matcher` and `promql/instance-matcher` over the panel
+    queries, each at its query's place. One parse per query serves all three: the range marks only
+    change durations, never matchers."""
     wanted = [c for c in ("promql/rate-interval", "promql/job-matcher", "promql/instance-matcher") if c not in skip]
-    if not wanted:
-        return []
-    where = (places or {}).get(file)
-    queries, _ = inventory(model, file, where() if where is not None else None)
     panel_queries = [q for q in queries if q.kind == "panel"]
-    if not panel_queries:
+    if not wanted or not panel_queries:
         return []
     values = variables_from_dashboard(sanitize(model)[0])
     defined = {v["name"]: v for _, v in variables(model)}
     interval_variables = {name for name, v in defined.items() if v.get("type") == "interval"}
     out: list[Finding] = []
     for query in panel_queries:
+        marked = _mark_ranges(query.expr, set(defined), interval_variables)
+        tree = _parse(interpolate(marked, values).text)
         if "promql/rate-interval" in wanted:
-            marked = _mark_ranges(query.expr, set(defined), interval_variables)
-            out.extend(_rate_findings(query, _parse(interpolate(marked, values).text)))
-        if "promql/job-matcher" in wanted or "promql/instance-matcher" in wanted:
-            tree = _parse(interpolate(query.expr, values).text)
-            for label in ("job", "instance"):
-                if f"promql/{label}-matcher" in wanted:
-                    out.extend(_matcher_findings(query, tree, label))
+            out.extend(_rate_findings(query, tree))
+        for label in ("job", "instance"):
+            if f"promql/{label}-matcher" in wanted:
+                out.extend(_matcher_findings(query, tree, label))
     return out
 
 

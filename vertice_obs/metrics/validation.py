@@ -29,7 +29,7 @@ from vertice_obs.metrics.interpolate import (
     variable_options,
     variables_from_dashboard,
 )
-from vertice_obs.metrics.inventory import dashboard_uid, inventory, sanitize
+from vertice_obs.metrics.inventory import Query, dashboard_uid, inventory, sanitize
 from vertice_obs.metrics.nodata import judge_selectors
 from vertice_obs.metrics.selectors import selector_uses, series_uses
 from vertice_obs.metrics.series import GroupingUse, SelectorUse
@@ -140,10 +140,13 @@ def _json_files(folder: Path) -> list[Path]:
 
 
 def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], None] | None = None,
-            share_shapes: bool = True) -> Collected:
+            share_shapes: bool = True,
+            per_dashboard: Callable[[DashboardFile, list[Query]], list[Finding]] | None = None) -> Collected:
     """Inventory every dashboard and extract its metric uses. Pure (but for its caches).
 
-    `share_shapes=False` parses every query in full, for benchmarks that want the worst case."""
+    `share_shapes=False` parses every query in full, for benchmarks that want the worst case.
+    `per_dashboard` (e.g. the lint pass) sees each dashboard with its located queries: one read of
+    the positions and one inventory per dashboard, whoever needs them."""
     uses: list[MetricUse] = []
     findings: list[Finding] = []
     selectors: list[SelectorUse] = []
@@ -168,6 +171,8 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
                 groupings.extend(grouped)
                 selectors.extend(_option_uses(query, variables, options))
                 findings.extend(_unknown_values(query, variables))
+        if per_dashboard is not None:
+            findings.extend(per_dashboard(dashboard, found))
         if on_dashboard:
             on_dashboard(dashboard.file)
     return Collected(uses, findings, queries, count, selectors, groupings)
