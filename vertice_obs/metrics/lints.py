@@ -11,7 +11,6 @@ A counter shown without rate() is `metric/counter-without-rate`, judged with the
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any, Callable, Collection, Iterator, Sequence
 
 import promql_parser as pp
@@ -117,9 +116,9 @@ def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collectio
     return out
 
 
-@lru_cache(maxsize=16384)
 def _parse(text: str) -> Any:
-    """The syntax tree, or None when the query does not parse (`promql/parse` reports that)."""
+    """The syntax tree, or None when the query does not parse (`promql/parse` reports that). Not
+    cached: each query is parsed once here, and keeping 16,384 syntax trees cost ~500 MB."""
     try:
         check_query_shape(text)
         return pp.parse(text)
