@@ -193,3 +193,17 @@ def test_render_does_not_mutate_its_input(tmp_path):
     for module in plan.modules:
         render_dashboard(module.model, memberships[module.uid], module.file)
     assert [json.dumps(m.model, sort_keys=True) for m in plan.modules] == models
+
+
+def test_the_files_of_a_plan_are_rendered_and_hashed_once(tmp_path, monkeypatch):
+    """`vobs build` reads `plan.files` twice (apply, then the summary): the manifest hashes every
+    file, so the second read must not redo it (issue 12 measured it rehashing every file)."""
+    import vertice_obs.build.plan as plan_module
+
+    make_project(tmp_path)
+    plan = plan_build(load_project(tmp_path))
+    calls = []
+    real = plan_module.manifest
+    monkeypatch.setattr(plan_module, "manifest", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first, second = plan.files, plan.files
+    assert first is second and len(calls) == 1 and "manifest.json" in first

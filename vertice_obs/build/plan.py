@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 from vertice_obs import checks
@@ -40,10 +41,11 @@ class BuildPlan:
     findings: list[Finding] = field(default_factory=list)
     rule_files: dict[str, str] = field(default_factory=dict)  # rules/<name>.yaml → Prometheus rule file
 
-    @property
+    @cached_property
     def files(self) -> dict[str, str]:
         """Relative path under exports/ → file content. The manifest only when the plan is complete:
-        a manifest without a failed module's dashboard would tell publishers it was deleted."""
+        a manifest without a failed module's dashboard would tell publishers it was deleted.
+        Computed once: the manifest hashes every file, and the CLI reads `files` twice."""
         out = {r.path: r.text for r in self.rendered}
         out.update(self.rule_files)
         if self.complete:
