@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 from urllib.parse import quote
 
 from vertice_obs.finding import Finding
-from vertice_obs.guard.text import escape, strict_json
+from vertice_obs.guard.text import escape, strict_json, strict_json_stream
 
 FORMATS = ("text", "json")
 
@@ -27,6 +27,25 @@ def findings_text(findings: Sequence[Finding]) -> str:
 def findings_json(findings: Sequence[Finding], **extra: Any) -> str:
     payload = {**extra, "findings": [f.to_dict() for f in sorted(findings, key=_order)]}
     return strict_json(payload, notes_key="notes")
+
+
+def write_findings_json(write: Callable[[str], None], findings: Sequence[Finding], **extra: Any) -> None:
+    """`findings_json`, the same text, written in pieces (one finding's dict at a time), buffered
+    into writes of about 1 MB."""
+    buffer: list[str] = []
+    size = 0
+
+    def piece(text: str) -> None:
+        nonlocal size
+        buffer.append(text)
+        size += len(text)
+        if size >= 1 << 20:
+            write("".join(buffer))
+            buffer.clear()
+            size = 0
+
+    strict_json_stream(extra, "findings", (f.to_dict() for f in sorted(findings, key=_order)), piece)
+    write("".join(buffer))
 
 
 def _order(f: Finding):

@@ -32,7 +32,7 @@ from vertice_obs.errors import (
 from vertice_obs.finding import Severity
 from vertice_obs.guard.paths import check_writable
 from vertice_obs.guard.text import escape, json_safe
-from vertice_obs.output import findings_json, findings_sarif, findings_text
+from vertice_obs.output import findings_sarif, findings_text, write_findings_json
 
 DISABLE = click.option("--disable", multiple=True, metavar="CHECK",
                        help="Switch a check off for this run (repeatable; `vobs checks` lists the ids). Per dashboard "
@@ -144,10 +144,11 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     if fmt == "sarif":
         click.echo(findings_sarif(result.findings, __version__, *_sarif_places(ctx)))
     elif fmt == "json":
-        click.echo(findings_json(result.findings, schema=VALIDATE_SCHEMA, source=result.evidence.source,
-                                 dashboards=result.dashboards, queries=result.queries,
-                                 unreadable=result.unreadable, checked=result.checked,
-                                 available=result.evidence.available))
+        write_findings_json(lambda text: click.echo(text, nl=False), result.findings, schema=VALIDATE_SCHEMA,
+                            source=result.evidence.source, dashboards=result.dashboards, queries=result.queries,
+                            unreadable=result.unreadable, checked=result.checked,
+                            available=result.evidence.available)
+        click.echo()
     else:
         shown = [f for f in result.findings if (verbose or f.severity >= Severity.WARNING)
                  and f.check != "metric/unknown"]  # "unknown" everywhere is the one error line above
