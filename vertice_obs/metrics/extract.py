@@ -156,6 +156,21 @@ def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> lis
     return []  # number and string literals
 
 
+def children(node: Any) -> list[Any]:
+    """The operands of one syntax-tree node, in source order (none for selectors and literals)."""
+    if isinstance(node, pp.MatrixSelector):
+        return [node.vector_selector]
+    if isinstance(node, (pp.SubqueryExpr, pp.ParenExpr, pp.UnaryExpr)):
+        return [node.expr]
+    if isinstance(node, pp.AggregateExpr):
+        return [node.expr] + ([node.param] if node.param is not None else [])
+    if isinstance(node, pp.Call):
+        return [a for a in node.args if a is not None]
+    if isinstance(node, pp.BinaryExpr):
+        return [node.lhs, node.rhs]
+    return []
+
+
 def _inside(refs: list[MetricRef], name: str) -> list[MetricRef]:
     """Record `name` as the innermost function around refs that have none yet."""
     return [r if r.under else replace(r, under=name) for r in refs]

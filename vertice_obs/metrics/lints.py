@@ -18,7 +18,7 @@ import promql_parser as pp
 from vertice_obs.checks import CHECKS, finding, hits
 from vertice_obs.checks.walk import VARIABLE_REF, variables
 from vertice_obs.finding import Finding, Severity
-from vertice_obs.metrics.extract import ParseError, check_query_shape
+from vertice_obs.metrics.extract import ParseError, check_query_shape, children
 from vertice_obs.metrics.interpolate import interpolate, variables_from_dashboard
 from vertice_obs.metrics.inventory import Query, inventory, sanitize
 
@@ -127,21 +127,13 @@ def _parse(text: str) -> Any:
 
 
 def _nodes(tree: Any) -> Iterator[Any]:
-    """Every node of a syntax tree, parents first. Iterative (depth is bounded by the shape check anyway)."""
+    """Every node of a syntax tree, parents first, operands in source order. Iterative (depth is
+    bounded by the shape check anyway)."""
     stack = [tree] if tree is not None else []
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, pp.BinaryExpr):
-            stack += [node.rhs, node.lhs]
-        elif isinstance(node, pp.AggregateExpr):
-            stack += [n for n in (node.param, node.expr) if n is not None]
-        elif isinstance(node, pp.Call):
-            stack += [a for a in reversed(list(node.args)) if a is not None]
-        elif isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
-            stack.append(node.expr)
-        elif isinstance(node, pp.MatrixSelector):
-            stack.append(node.vector_selector)
+        stack.extend(reversed(children(node)))
 
 
 def _mark_ranges(expr: str, defined: set[str], interval_variables: set[str]) -> str:

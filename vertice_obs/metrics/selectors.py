@@ -21,6 +21,7 @@ from vertice_obs.metrics.extract import (
     _refs,
     _variable_promql,
     check_query_shape,
+    children,
 )
 from vertice_obs.metrics.interpolate import PLACEHOLDER, Variable, interpolate
 from vertice_obs.metrics.inventory import Query
@@ -72,7 +73,7 @@ def _groupings(node: Any) -> list[Grouping]:
     harmless), `count_values` (it makes its label), anything under a label-making function, a
     selector without a plain name, a label a variable left unknown."""
     out: list[Grouping] = []
-    for child in _children(node):
+    for child in children(node):
         out.extend(_groupings(child))
     modifier = getattr(node, "modifier", None) if isinstance(node, pp.AggregateExpr) else None
     if modifier is None or str(modifier.type).rsplit(".", 1)[-1].lower() != "by" or str(node.op) == "count_values":
@@ -93,26 +94,12 @@ def _plain_sources(node: Any) -> tuple[str, ...] | None:
     if isinstance(node, pp.AggregateExpr) and str(node.op) == "count_values":
         return None
     names: list[str] = []
-    for child in _children(node):
+    for child in children(node):
         found = _plain_sources(child)
         if found is None:
             return None
         names.extend(found)
     return tuple(dict.fromkeys(names))
-
-
-def _children(node: Any) -> list[Any]:
-    if isinstance(node, pp.MatrixSelector):
-        return [node.vector_selector]
-    if isinstance(node, (pp.SubqueryExpr, pp.ParenExpr, pp.UnaryExpr)):
-        return [node.expr]
-    if isinstance(node, pp.AggregateExpr):
-        return [node.expr] + ([node.param] if node.param is not None else [])
-    if isinstance(node, pp.Call):
-        return list(node.args)
-    if isinstance(node, pp.BinaryExpr):
-        return [node.lhs, node.rhs]
-    return []
 
 
 def selector_uses(query: Query, variables: Mapping[str, Variable],
