@@ -81,6 +81,12 @@ class Evidence:
         return f"in the data it holds (less than the {window} lookback)"
 
 
+def degraded(evidence: Evidence, capability: str, why: str) -> Finding:
+    """The one `source/degraded` finding: a capability the source lacks, said once for the run."""
+    return finding("source/degraded", f"{evidence.source}: {capability} could not be checked: {why}",
+                   Location(file=None), capability=capability)
+
+
 def absent_names(uses: Iterable[MetricUse], evidence: Evidence) -> set[str]:
     """The exact names to ask `last_seen` about: referenced, and not present now."""
     if evidence.names is None:
@@ -92,9 +98,7 @@ def classify(uses: Iterable[MetricUse], evidence: Evidence, catalog: MetricCatal
     uses = list(uses)
     invalid: dict[str, str] = {}
     present = _presence(uses, evidence, invalid)
-    said = [finding("source/degraded", f"{evidence.source}: {capability} could not be checked: {why}",
-                    Location(file=None), capability=capability)
-            for capability, why in evidence.degraded]
+    said = [degraded(evidence, capability, why) for capability, why in evidence.degraded]
     return said + _type_findings(uses, evidence, present, catalog) + [finding("promql/parse", f"name pattern {u.metric!r} is not a regex Prometheus accepts (RE2): "
                                            f"{invalid[u.metric]}", u.location, query=u.query, metric=u.metric)
                    if u.metric in invalid else _classify_one(u, evidence, present, catalog) for u in uses]

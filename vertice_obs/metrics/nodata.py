@@ -15,7 +15,7 @@ from typing import Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding, Location
-from vertice_obs.metrics.classify import Evidence, human_span
+from vertice_obs.metrics.classify import Evidence, degraded, human_span
 from vertice_obs.metrics.evidence import (
     SEEN_UNTIMED,
     MetricSource,
@@ -159,5 +159,4 @@ def _carried_labels(source: MetricSource, metrics: list[str]) -> dict[str, list[
 
 
 def _degraded(evidence: Evidence, source: MetricSource, capability: str, exc: SourceUnavailable, so: str) -> Finding:
-    return finding("source/degraded", f"{evidence.source}: {capability} could not be checked: "
-                   f"{source_reason(exc, source)}; {so}", Location(file=None), capability=capability)
+    return degraded(evidence, capability, f"{source_reason(exc, source)}; {so}")
