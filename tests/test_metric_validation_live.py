@@ -157,16 +157,16 @@ def test_recording_rule_names_the_rule(live_findings):
     assert "recording rule 'maximus:dopamine_spikes:rate5m' in group 'maximus-recording'" in finding.message
 
 
-def test_whole_validation_takes_six_requests(prometheus, catalog):
+def test_whole_validation_takes_seven_requests(prometheus, catalog):
     """The repository's 79 queries: names, rules, one last-seen batch for the absent names, the
     metadata (metric types), one query for the label values of all 76 selectors and the `by`
-    labels (every label set `or`-joined; Prometheus' own lowest timestamp rides along, absent
-    here), and one label-values look at the lookback's start (some absent name was never seen:
-    does it hold the whole lookback?)."""
+    labels (grouped by every label any of them names), then how much data it holds: Prometheus'
+    own lowest timestamp (absent here: it does not scrape itself) and one label-values look at
+    the lookback's start (some absent name was never seen: does it hold the whole lookback?)."""
     source = PrometheusSource(prometheus.url)
     dashboards = load_dashboard_files([REPO / "exports"])
     result = validate(collect(dashboards), source, catalog, timedelta(days=7))
-    assert source.request_count == 6
+    assert source.request_count == 7
     assert not [f for f in result.findings if f.check in ("metric/no-matching-series", "metric/label-missing",
                                                           "metric/rate-on-gauge", "metric/counter-without-rate")]
 

@@ -96,11 +96,10 @@ def test_a_lookback_the_data_covers_is_said_plainly(backend, tmp_path):
 
 def test_the_history_lookups_are_bounded_whatever_the_number_of_selectors(backend, tmp_path):
     """300 distinct empty selectors (none seen in the history: no timed query) cost what one would:
-    names, rules, metadata; which absent names had series; the label tables (with the server's own
-    lowest timestamp riding along); one series lookup of the empty selectors; and, where the
-    server does not export its lowest timestamp (VictoriaMetrics), one label-values look at the
-    lookback's start."""
+    names, rules, metadata; which absent names had series; the label tables; one series lookup of
+    the empty selectors; the server's own lowest timestamp (how much it holds) and, where the
+    server does not export it (VictoriaMetrics), one label-values look at the lookback's start."""
     queries = [f'{LEVEL}{{environment="{env}", service_name="s{i}"}}' for i in range(150) for env in ("prod", "qa")]
     found, source = _validate(backend, tmp_path, queries + ["vobs_never_exported_total"])
     assert len(found) == len(queries) + 1
-    assert source.request_count == 3 + 1 + 1 + 1 + (0 if backend.kind == "prometheus" else 1)
+    assert source.request_count == 3 + 1 + 1 + 1 + 1 + (0 if backend.kind == "prometheus" else 1)

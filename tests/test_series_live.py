@@ -125,13 +125,13 @@ def test_a_variable_without_a_value_is_information_never_an_error(series_finding
 
 
 def test_requests_do_not_grow_with_queries(series_findings):
-    """names, rules, metadata (nothing absent by name: no last seen); all label tables in one query
-    (the server's own lowest timestamp rides along: these test servers do not scrape themselves);
+    """names, rules, metadata (nothing absent by name: no last seen); all label tables in one query;
     one label-names lookup for the label-missing message; one series lookup of the empty selectors
-    (none matched in the history: no timed query); one label-values look at the lookback's start
-    (how much data it holds). The by-label checks add nothing."""
+    (none matched in the history: no timed query); how much data it holds: the server's own lowest
+    timestamp (absent: these test servers do not scrape themselves), then one label-values look at
+    the lookback's start. The by-label checks add nothing."""
     result, source = series_findings
-    assert source.request_count == 3 + 1 + 1 + 1 + 1
+    assert source.request_count == 3 + 1 + 1 + 1 + 1 + 1
 
 
 def test_offline_the_catalog_values_drive_the_same_checks(tmp_path):

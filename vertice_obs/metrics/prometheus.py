@@ -70,9 +70,8 @@ PRESENT_WINDOW = timedelta(minutes=10)
 LAST_SEEN_STEP = timedelta(minutes=5)
 # Last-seen requests are POSTed (no URL length limit); this bounds one request body (~2,000 names).
 _MAX_QUERY_CHARS = 100_000
-_MAX_LABEL_QUERY_CHARS = 20 * _MAX_QUERY_CHARS  # all label tables in one POSTed query (~20,000 label sets)
+_MAX_LABEL_QUERY_CHARS = 10 * _MAX_QUERY_CHARS  # names in one label-tables query (~20,000 names)
 _MAX_HISTORY_CHARS = 4 * _MAX_QUERY_CHARS  # the one series lookup of empty selectors (~4,000 selectors)
-_HELD = "held"  # the tag of the lowest-timestamp term riding along with the label tables
 _LABEL_SAMPLE = 10  # series per metric whose label names are read for a label-missing message
 _T = TypeVar("_T")
 
@@ -244,41 +243,41 @@ class PrometheusSource:
 
     def label_tables(self, wanted: Wanted) -> dict[tuple[str, tuple[str, ...]], LabelTable]:
         """For each (name, label set) wanted, the distinct values of the labels its series carry now —
-        ALL label sets in ONE instant query (per ~2,000,000 characters of PromQL), a term per set:
-          label_replace(count by (__name__, l1, …) ({__name__=~"a|b|…"}), "vobs_tag", "<set>", "", "")
-        `or`-joined (the tag keeps the sets' rows apart). A series without a label is grouped under
-        "", exactly as PromQL reads a missing label. Names without series are left out."""
-        groups = [(tuple(labels), sorted(set(names))) for labels, names in wanted.items()]
-        terms = []
-        for i, (labels, names) in enumerate(groups):
-            by = ", ".join(["__name__", *labels])
-            for regex in batches([re.escape(n) for n in names], "|", _MAX_QUERY_CHARS // 2):
-                terms.append(f'label_replace(count by ({by}) ({{__name__=~"{promql_string(regex)}"}}), '
-                             f'"{TAG}", "{i}", "", "")')
-        if self._lowest is None:  # and, on the way, since when it holds data (see `history`)
-            terms.append(f'label_replace(min(prometheus_tsdb_lowest_timestamp_seconds), "{TAG}", "{_HELD}", "", "")')
-        rows: dict[tuple[str, int], list[dict[str, str]]] = {}
-        lowest: float | None = None
-        for chunk in chunks(terms, len(" or ") + 4, _MAX_LABEL_QUERY_CHARS):
-            batch = balanced_or(chunk)
-            data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": batch}))
+        ONE instant query per ~1,000,000 characters of names, whatever the number of label sets:
+          count by (__name__, <every label any set names>) ({__name__=~"a|b|…"})
+        One row per distinct combination, so never more rows than those names have series; each
+        (name, label set) table is a projection of its name's rows, made here. (Measured at 100,000
+        series: one such query answers in ~1 s, where an `or`-joined, tagged term per label set took
+        ~10 s — Prometheus' `or` hashes every row of both sides at each level.) A series without a
+        label is grouped under "", exactly as PromQL reads a missing label. Names without series are
+        left out."""
+        sets: dict[str, list[tuple[str, ...]]] = {}
+        for labels, names in wanted.items():
+            for name in names:
+                sets.setdefault(name, []).append(tuple(sorted(labels)))
+        if not sets:
+            return {}
+        by = ", ".join(["__name__", *sorted({label for labels in wanted for label in labels})])
+        tables: dict[tuple[str, tuple[str, ...]], LabelTable] = {}
+        for regex in batches([re.escape(n) for n in sorted(sets)], "|", _MAX_LABEL_QUERY_CHARS):
+            query = f'count by ({by}) ({{__name__=~"{promql_string(regex)}"}})'
+            data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": query}))
             try:
+                rows: dict[str, list[dict[str, str]]] = {}
                 for row in data["result"]:
-                    if row["metric"].get(TAG) == _HELD:
-                        lowest = float(row["value"][1])
-                        continue
-                    rows.setdefault((row["metric"]["__name__"], int(row["metric"][TAG])), []).append(row["metric"])
-            except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+                    rows.setdefault(row["metric"]["__name__"], []).append(row["metric"])
+            except (KeyError, TypeError, AttributeError):
                 raise self._not_prometheus("unexpected /api/v1/query answer") from None
-        if self._lowest is None:
-            self._lowest = (lowest,)
-        return {(name, groups[i][0]): table_from_series(name, groups[i][0], series)
-                for (name, i), series in rows.items() if i < len(groups)}
+            for name, series in rows.items():
+                for labels in sets.get(name, ()):
+                    tables[(name, labels)] = table_from_series(name, labels, series)
+            del data, rows  # one batch's rows at a time
+        return tables
 
     def history(self, lookback: timedelta) -> History:
         """How much of `lookback` this Prometheus holds — remembered, and at most two requests:
         1. its own `prometheus_tsdb_lowest_timestamp_seconds` (when it scrapes itself) says since
-           when — often known already, asked on the way by `label_tables`;
+           when;
         2. without it, `/api/v1/label/__name__/values` over the lookback's first `window`: any name
            means some block (or the head) reaches back that far — the whole lookback is held;
            otherwise "less than the lookback" is all that is said."""

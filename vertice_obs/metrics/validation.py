@@ -220,7 +220,7 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
     referenced = {u.metric for u in collected.uses if not u.is_pattern}
     evidence = gather(source, referenced, lookback)
     series = judge_selectors(source, collected.selectors, evidence, collected.groupings)
-    if needs_history(evidence):  # after the label tables: a source may have learnt it on the way
+    if needs_history(evidence):
         evidence = replace(evidence, history=held(source, lookback))
     findings = collected.findings + classify(collected.uses, evidence, catalog) + series
     return ValidationResult(findings, evidence, collected.queries, collected.dashboards, len(collected.uses))
