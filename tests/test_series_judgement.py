@@ -130,8 +130,10 @@ def test_the_audit_cli_reports_a_by_label_nobody_carries(tmp_path):
 from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_VALUE = st.text(alphabet="ab-_ ", max_size=3)  # small: values and patterns collide often
-_PATTERN = st.one_of(_VALUE, st.text(alphabet="ab+.*|?()[]^$\\- ", max_size=5))
+_VALUE = st.text(alphabet="ab-_ \n", max_size=3)  # small: values and patterns collide often
+_AFFIXED = st.builds(lambda a, lit, b: a + lit + b, st.sampled_from(["", ".*", ".+"]), st.text(alphabet="ab-", max_size=2),
+                     st.sampled_from(["", ".*", ".+"]))
+_PATTERN = st.one_of(_VALUE, _AFFIXED, st.text(alphabet="ab+.*|?()[]^$\\- ", max_size=5))
 
 
 @settings(max_examples=1000, deadline=None)
@@ -139,18 +141,24 @@ _PATTERN = st.one_of(_VALUE, st.text(alphabet="ab+.*|?()[]^$\\- ", max_size=5))
 @example(values=frozenset({"a", "aa", "a+"}), op="=~", value="a+")  # a quantifier is not a literal
 @example(values=frozenset({"a", "ab", ""}), op="!~", value="a|")  # an empty alternative matches ""
 @example(values=frozenset({"a-b", "ab"}), op="=~", value="a-b|b")
+@example(values=frozenset({"a", "ab", "a\nb", "ba"}), op="=~", value="a.+")  # `.+` needs one more character
+@example(values=frozenset({"a", "aba", "ab", "b"}), op="!~", value=".+b.*")  # `.+` before: not at the start
+@example(values=frozenset({"ab", "b", "\nb"}), op="=~", value=".*b")
 def test_the_set_fast_paths_accept_exactly_what_the_matcher_accepts(values, op, value):
-    """`LabelTable.accepted` (set operations for =, != and literal alternations) agrees with the
-    matcher evaluated value by value — PromQL's semantics, RE2, fully anchored."""
+    """`LabelTable.accepted` (set operations for =, != and literal alternations; string tests for
+    `lit.*`-like affixes) agrees with the matcher evaluated value by value — PromQL's semantics,
+    RE2, fully anchored, `.` matching newlines."""
     from vertice_obs.metrics.regex import RegexError
 
     matcher = LabelMatcher("l", op, value)
     table = table_from_series("m", ("l",), [{"l": v} for v in values])
     try:
-        expected = {v for v in table.values("l") if matcher.accepts(v)}
+        matcher.accepts("")  # compiles the regex: one RE2 rejects is an error wherever it is used
     except RegexError:
+        with pytest.raises(RegexError):
+            table.accepted(matcher)
         return
-    assert table.accepted(matcher) == expected
+    assert table.accepted(matcher) == {v for v in table.values("l") if matcher.accepts(v)}
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 8, 13])

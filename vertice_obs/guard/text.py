@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from json.encoder import (
+    encode_basestring as _json_string,  # C, when built (as json.dumps uses it)
+)
 from typing import Callable, Iterable, Mapping
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -94,7 +97,7 @@ def strict_json_stream(head: Mapping[str, object], list_key: str, items: Iterabl
             continue
         count = 0
         for index, item in enumerate(items):
-            text = _dump(_strict(item, f"{pointer}/{index}", found)).replace("\n", "\n    ")
+            text = _item_text(item, f"{pointer}/{index}", found)
             if count == 0:
                 field(key, "[\n    " + text)
             else:
@@ -106,6 +109,54 @@ def strict_json_stream(head: Mapping[str, object], list_key: str, items: Iterabl
             write("\n  ]")
     notes_now()
     write("\n}" if written else "{}")
+
+
+class _Unusual(Exception):
+    """A value `_indented` leaves to json (a non-string key, a type json may refuse)."""
+
+
+def _item_text(item: object, at: str, notes: list[str]) -> str:
+    """One list item of a streamed document, as `_dump(_strict(item))` at depth 2 writes it."""
+    mark = len(notes)
+    try:
+        return _indented(item, at, notes, "\n    ")
+    except (_Unusual, TypeError):
+        del notes[mark:]
+        return _dump(_strict(item, at, notes)).replace("\n", "\n    ")
+
+
+def _indented(value: object, at: str, notes: list[str], newline: str) -> str:
+    """`json.dumps(_strict(value), indent=2, sort_keys=True, ensure_ascii=False)` in one walk, for
+    the plain data findings are (str keys; str, int, float, bool, None, list, dict), the same text
+    (a test holds it): json's indenting encoder is pure Python, and this is what 100,000 findings
+    cost most. `newline` is a newline and the current indentation. Anything else: `_Unusual`."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            value = _strict(value, at, notes)
+        return _json_string(value)
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else ("true" if value else "false")
+    if isinstance(value, (int, float)):
+        value = _strict(value, at, notes)
+        return "null" if value is None else (int.__repr__(value) if isinstance(value, int) else float.__repr__(value))
+    inner = newline + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        fields = []
+        for key, item in value.items():  # in insertion order, as `_strict` notes them
+            if not isinstance(key, str) or _SURROGATE.search(key):
+                raise _Unusual
+            pointer = f"{at}/{key.replace('~', '~0').replace('/', '~1')}"
+            fields.append((key, _json_string(key) + ": " + _indented(item, pointer, notes, inner)))
+        fields.sort(key=lambda field: field[0])
+        return "{" + inner + ("," + inner).join(text for _, text in fields) + newline + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        items = [_indented(item, f"{at}/{index}", notes, inner) for index, item in enumerate(value)]
+        return "[" + inner + ("," + inner).join(items) + newline + "]"
+    raise _Unusual
 
 
 def _dump(value: object) -> str:
