@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from vertice_obs.metrics.series import LabelMatcher, Selector, judge, table_from_series
+from vertice_obs.metrics.series import (
+    LabelMatcher,
+    LabelTable,
+    Selector,
+    judge,
+    table_from_series,
+)
 
 SERIES = [
     {"environment": "dev", "service_name": "core", "skill_name": "grasp"},
@@ -176,3 +182,20 @@ def test_balanced_or_keeps_every_term_once_and_stays_shallow(n):
         depth += (ch == "(") - (ch == ")")
         deepest = max(deepest, depth)
     assert deepest <= max(1, (n - 1).bit_length())
+
+
+_ROW = st.tuples(st.sampled_from(["", "a", "b", "ab"]), st.sampled_from(["", "x", "y"]))
+_MATCHER = st.builds(LabelMatcher, st.sampled_from(["l", "k"]), st.sampled_from(["=", "!=", "=~", "!~"]),
+                     st.sampled_from(["", "a", "b", "a.*", ".+", "x|y", "x", "y.*", "ab|x"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(rows=st.frozensets(_ROW, min_size=1, max_size=6), matchers=st.lists(_MATCHER, min_size=1, max_size=3))
+def test_a_selector_is_judged_empty_exactly_when_no_row_passes_every_matcher(rows, matchers):
+    """The indexed search (`LabelTable.any_row`, from the narrowest matcher's rows) agrees with
+    testing every row against every matcher."""
+    table = LabelTable("m", ("k", "l"), frozenset(rows))
+    selector = Selector("m", tuple(matchers))
+    column = {"k": 0, "l": 1}
+    some = any(all(m.accepts(row[column[m.label]]) for m in matchers) for row in rows)
+    assert (judge(selector, table) == []) == some
