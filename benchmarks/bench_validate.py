@@ -28,8 +28,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from prometheus_harness import PrometheusServer  # noqa: E402
 
+from vertice_obs.metrics.analysis import clear_caches  # noqa: E402
 from vertice_obs.metrics.catalog import load_catalog  # noqa: E402
-from vertice_obs.metrics.extract import clear_caches  # noqa: E402
 from vertice_obs.metrics.prometheus import PrometheusSource  # noqa: E402
 from vertice_obs.metrics.validation import DashboardFile, collect, validate  # noqa: E402
 from vertice_obs.simulator import Simulator  # noqa: E402

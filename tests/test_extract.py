@@ -102,9 +102,9 @@ SHAPE_QUERIES = [
 
 @pytest.mark.parametrize("query", SHAPE_QUERIES)
 def test_shape_cache_gives_exactly_the_full_path_answer(query):
-    from vertice_obs.metrics.extract import variables_key
+    from vertice_obs.metrics.analysis import uses_through_shapes
 
     variables = {"env": Variable("env", ("prod",))}
     full = uses_of(Query(query, WHERE), variables)
-    cached_twice = [uses_of(Query(query, WHERE), variables, variables_key(variables)) for _ in range(2)]
+    cached_twice = [uses_through_shapes(Query(query, WHERE), variables) for _ in range(2)]
     assert cached_twice[0] == full and cached_twice[1] == full

@@ -132,3 +132,36 @@ def test_deep_or_long_queries_are_refused_before_the_parser(n, piece):
         extract(text)  # within the limits the parser and the walk over its tree are safe
     except ParseError:
         pass
+
+
+_VALUES = st.sampled_from(["prod", "dev|prod", "api-.*", "", "$env", "${env:regex}", "a\\\"b", "(", "x.+", "é", "$__interval"])
+_MATCHER = st.builds(lambda label, op, value: f'{label}{op}"{value}"', st.sampled_from(["env", "job", "service"]),
+                     st.sampled_from(["=", "!=", "=~", "!~"]), _VALUES)
+_SELECTOR = st.builds(lambda name, ms: f"{name}{{{', '.join(ms)}}}", st.sampled_from(["up", "http_total", "m_${env}"]),
+                      st.lists(_MATCHER, max_size=3))
+
+
+def _wrap(inner):
+    return st.one_of(
+        st.builds(lambda q: f"rate({q}[5m])", inner),
+        st.builds(lambda by, q: f"sum by ({by}) ({q})", st.sampled_from(["env", "job, service", "pod"]), inner),
+        st.builds(lambda a, b: f"{a} or {b}", inner, inner),
+        st.builds(lambda a, b: f"{a} unless {b}", inner, inner),
+        st.builds(lambda q: f'label_replace({q}, "dst", "$1", "env", "(.*)")', inner),
+        st.builds(lambda q: f"absent({q})", inner),
+        st.builds(lambda q, v: f"{q} or vector({v})", inner, st.sampled_from(["0", "1"])),
+    )
+
+
+@FAST
+@given(st.one_of(st.recursive(_SELECTOR, _wrap, max_leaves=4), st.lists(PROMQL_PIECES, max_size=30).map("".join)))
+def test_the_shape_path_answers_exactly_what_parsing_each_query_answers(text):
+    """Names, roles, parse findings, selectors and groupings through the shared shape (one parse
+    per template) equal those of parsing the interpolated query itself."""
+    from vertice_obs.metrics.analysis import query_facts
+    from vertice_obs.metrics.interpolate import Variable
+
+    variables = {"env": Variable("env", ("prod", "dev"))}
+    query = Query(text, Location(file="x.json"))
+    assert query_facts(query, variables) == query_facts(query, variables, shapes=False)
+    assert query_facts(query, variables).uses == uses_of(query, variables)[0]

@@ -90,13 +90,16 @@ def test_offline_tables_judge_only_what_the_catalog_lists():
 ])
 def test_selectors_through_the_shape_equal_the_full_parse(expr):
     """Per-service dashboards share one parse per template; the answers must be the full path's."""
+    from vertice_obs.metrics.analysis import _by_shape
     from vertice_obs.metrics.interpolate import Variable, interpolate
-    from vertice_obs.metrics.selectors import _selectors_by_shape, selectors
+    from vertice_obs.metrics.selectors import analyse
 
     variables = {"k": Variable("k", ("5",)), "environment": Variable("environment", ("dev",))}
     text = interpolate(expr, variables).text
-    by_shape = _selectors_by_shape(text)
-    assert by_shape is None or by_shape == selectors(text)
+    by_shape = _by_shape(text, ())
+    full = analyse(text)
+    assert by_shape is None or (by_shape.selectors, by_shape.groupings, by_shape.refs) == (full.selectors,
+                                                                                       full.groupings, full.refs)
     if "\\" not in expr:
         assert by_shape is not None  # the fast path is taken where it can be
 

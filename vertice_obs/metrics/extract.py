@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Hashable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import promql_parser as pp
 
@@ -23,7 +23,7 @@ from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.series import LabelMatcher
 
 _ABSENT_FUNCTIONS = {"absent", "absent_over_time"}
-_LITERAL = "vobs_lit_"  # numbered stand-ins for string literals in indexed shapes (see selectors.py)
+_LITERAL = "vobs_lit_"  # numbered stand-ins for string literals in indexed shapes (see analysis.py)
 
 
 @dataclass(frozen=True)
@@ -239,14 +239,10 @@ def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str]) ->
 
 # --- queries → uses ----------------------------------------------------------------------------------
 
-def uses_of(query: Query, variables: Mapping[str, Variable],
-            variables_key: Hashable | None = None) -> tuple[list[MetricUse], list[Finding]]:
+def uses_of(query: Query, variables: Mapping[str, Variable]) -> tuple[list[MetricUse], list[Finding]]:
     """Interpolate, parse and extract one inventoried query: its metric uses, or a parse finding.
-
-    With `variables_key` (a hashable identity of `variables`, see `variables_key`), queries that
-    differ only inside string literals — per-service dashboards generated from one template —
-    share one interpolation and parse. Exact: string contents never name a metric (queries with
-    `__name__` always take the full path) and each literal is checked by the parser on its own."""
+    The reference path, one query at a time; a whole run goes through `analysis.query_facts`,
+    which shares one parse per query shape and must give the same answer."""
     expr = query.expr
     if query.kind == "variable":
         expr = _variable_promql(expr)
@@ -259,10 +255,6 @@ def uses_of(query: Query, variables: Mapping[str, Variable],
         check_query_shape(expr)  # before interpolation, which walks the text too
     except ParseError as exc:
         return [], [_parse_finding(query, exc, expr)]
-    if variables_key is not None and "__name__" not in expr:
-        refs = _refs_by_shape(expr, variables, variables_key)
-        if refs is not None:
-            return _to_uses(refs, query), []
     done = interpolate(expr, variables)
     try:
         refs = extract(done.text, tuple(sorted(done.name_patterns.items())) if done.name_patterns else ())
@@ -288,61 +280,7 @@ def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:
                       r.under, r.ranged) for r in refs]
 
 
-def variables_key(variables: Mapping[str, Variable]) -> Hashable:
-    return tuple(sorted(variables.items()))
-
-
-_SHAPES: dict[tuple[str, Hashable], tuple[MetricRef, ...] | None] = {}
-_LITERALS: dict[tuple[str, Hashable], bool] = {}
-_CACHE_LIMIT = 100_000
-
-
-def clear_caches() -> None:
-    """Forget every parsed query and shape (benchmarks measure cold runs)."""
-    _SHAPES.clear()
-    _LITERALS.clear()
-    extract.cache_clear()
-    from vertice_obs.metrics.selectors import clear_selector_caches
-
-    clear_selector_caches()
-
-
-def _refs_by_shape(expr: str, variables: Mapping[str, Variable], key: Hashable) -> tuple[MetricRef, ...] | None:
-    """The refs of `expr` via its shape (string contents blanked), or None: take the full path."""
-    masked = _mask_strings(expr)
-    if masked is None:
-        return None
-    shape, literals = masked
-    for literal in literals:
-        ok = _LITERALS.get((literal, key))
-        if ok is None:
-            # The parser checks a literal's escapes and, for =~, its regex: check it as a regex
-            # matcher value, the strictest place. A literal valid only elsewhere takes the full path.
-            probe = interpolate(f"vobs_probe{{vobs_probe=~{literal}}}", variables).text
-            try:
-                check_query_shape(probe)
-                pp.parse(probe)
-                ok = True
-            except (ValueError, RuntimeError):  # ParseError is a ValueError
-                ok = False
-            if len(_LITERALS) < _CACHE_LIMIT:
-                _LITERALS[(literal, key)] = ok
-        if not ok:
-            return None
-    cache_key = (shape, key)
-    if cache_key not in _SHAPES:
-        done = interpolate(shape, variables)
-        try:
-            refs = extract(done.text, tuple(sorted(done.name_patterns.items())) if done.name_patterns else ())
-        except ParseError:
-            refs = None  # reported by the full path, with the real query in the message
-        if len(_SHAPES) < _CACHE_LIMIT:
-            _SHAPES[cache_key] = refs
-        return refs
-    return _SHAPES[cache_key]
-
-
-def _mask_strings(expr: str, indexed: bool = False) -> tuple[str, list[str]] | None:
+def _mask_strings(expr: str) -> tuple[str, list[str]] | None:
     """`expr` with every string literal's content blanked, and the literals; None if unsure.
 
     A lexical scan of quotes, escapes and comments — where strings are — not an analysis of
@@ -363,7 +301,7 @@ def _mask_strings(expr: str, indexed: bool = False) -> tuple[str, list[str]] | N
         if k >= n:
             return None  # unterminated: the full path reports it
         literals.append(expr[j:k + 1])
-        out.append(f"{quote}{_LITERAL}{len(literals) - 1}{quote}" if indexed else quote + quote)
+        out.append(f"{quote}{_LITERAL}{len(literals) - 1}{quote}")
         i = k + 1
     return "".join(out), literals
 

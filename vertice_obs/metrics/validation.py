@@ -20,10 +20,11 @@ from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
 from vertice_obs.jsonpos import Positions
 from vertice_obs.located_yaml import decode_text, parse_json
+from vertice_obs.metrics.analysis import query_facts
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify
 from vertice_obs.metrics.evidence import MetricSource, gather, held, needs_history
-from vertice_obs.metrics.extract import uses_of, variables_key
+from vertice_obs.metrics.extract import uses_of
 from vertice_obs.metrics.interpolate import (
     Variable,
     variable_options,
@@ -31,7 +32,6 @@ from vertice_obs.metrics.interpolate import (
 )
 from vertice_obs.metrics.inventory import Query, dashboard_uid, inventory, sanitize
 from vertice_obs.metrics.nodata import judge_selectors
-from vertice_obs.metrics.selectors import selector_uses, series_uses
 from vertice_obs.metrics.series import GroupingUse, SelectorUse
 
 
@@ -159,16 +159,14 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
         model = sanitize(dashboard.model)[0]
         variables = variables_from_dashboard(model)
         options = variable_options(model)
-        key = variables_key(variables) if share_shapes else None
         for query in found:
             queries += 1
-            u, f = uses_of(query, variables, key)
-            uses.extend(u)
-            findings.extend(f)
-            if not f:
-                judged, grouped = series_uses(query, variables)
-                selectors.extend(judged)
-                groupings.extend(grouped)
+            facts = query_facts(query, variables, shapes=share_shapes)
+            uses.extend(facts.uses)
+            findings.extend(facts.findings)
+            if not facts.findings:
+                selectors.extend(facts.selectors)
+                groupings.extend(facts.groupings)
                 selectors.extend(_option_uses(query, variables, options))
                 findings.extend(_unknown_values(query, variables))
         if per_dashboard is not None:
@@ -205,7 +203,7 @@ def _option_uses(query, variables: dict[str, Variable], options: dict[str, tuple
             if current is not None and current.values == (value,):
                 continue  # judged already, as the current value
             chosen = {**variables, name: Variable(name, (value,))}
-            out.extend(selector_uses(query, chosen, (name, value)))
+            out.extend(query_facts(query, chosen, (name, value)).selectors)
     return out
 
 

@@ -1,0 +1,143 @@
+"""One interpolation and one parse per query shape, shared by every pass over a query. Pure.
+
+Names and roles (`extract`), the selectors series-level checks judge and the `by` groupings
+(`selectors`) all come from one syntax tree. Per-service dashboards differ only inside string
+literals, so the tree is of the query's *shape* — its literals replaced by numbered stand-ins —
+parsed once per template, and the literals are filled back into the matchers. Exact: string
+contents never name a metric (queries with `__name__` take the full path), a literal with
+escapes takes the full path, and each literal is checked by the parser on its own, as a regex
+(the strictest place it can sit). `extract.uses_of` is the reference this path must equal (a
+test holds it on every query shape it knows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import promql_parser as pp
+
+from vertice_obs.finding import Finding
+from vertice_obs.metrics.classify import MetricUse
+from vertice_obs.metrics.extract import (
+    _LITERAL,
+    ParseError,
+    _mask_strings,
+    _parse_finding,
+    _to_uses,
+    _variable_promql,
+    check_query_shape,
+    extract,
+)
+from vertice_obs.metrics.interpolate import Variable, interpolate
+from vertice_obs.metrics.inventory import Query
+from vertice_obs.metrics.selectors import Analysis, analyse, unknown_value
+from vertice_obs.metrics.series import GroupingUse, LabelMatcher, Selector, SelectorUse
+
+_LITERALS: dict[str, bool] = {}  # literal text → does it parse as a regex matcher's value
+_CACHE_LIMIT = 100_000
+
+
+@dataclass
+class QueryFacts:
+    """What one inventoried query needs, uses and would be judged on."""
+
+    uses: list[MetricUse] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # a parse error: nothing else is judged
+    selectors: list[SelectorUse] = field(default_factory=list)
+    groupings: list[GroupingUse] = field(default_factory=list)
+
+
+def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[str, str] | None = None,
+                shapes: bool = True) -> QueryFacts:
+    """Interpolate `query` once and analyse it: its metric uses (or a parse finding), the selectors
+    that must select something and its `by` groupings. With `option` (the query judged for one
+    option of a variable) only its selectors: options change values, not names or label names.
+    `shapes=False` parses the query itself, for benchmarks that want the worst case.
+
+    Matchers whose value a variable left unknown (a placeholder) are not judged: nothing is known
+    about them, so nothing is said."""
+    expr = query.expr
+    if query.kind == "variable":
+        expr = _variable_promql(expr)
+        if expr is None:
+            return QueryFacts()
+        if expr.startswith("\x00metrics:"):
+            regex = expr.split(":", 1)[1]
+            return QueryFacts([MetricUse(regex, query.location, query.expr, is_pattern=True)] if option is None else [])
+    try:
+        check_query_shape(expr)  # before interpolation, which walks the text too
+    except ParseError as exc:
+        return QueryFacts(findings=[_parse_finding(query, exc, expr)] if option is None else [])
+    done = interpolate(expr, variables)
+    patterns = tuple(sorted(done.name_patterns.items())) if done.name_patterns else ()
+    try:
+        facts = (_by_shape(done.text, patterns) if shapes else None) or analyse(done.text, patterns)
+    except ParseError as exc:
+        return QueryFacts(findings=[_parse_finding(query, exc, done.text)] if option is None else [])
+    out = QueryFacts()
+    if option is None:
+        out.uses = _to_uses(facts.refs, query)
+        out.groupings = [GroupingUse(g, query.location, query.expr) for g in facts.groupings]
+    for selector in facts.selectors:
+        known = tuple(m for m in selector.matchers if not unknown_value(m.value))
+        if known:
+            out.selectors.append(SelectorUse(Selector(selector.metric, known), query.location, query.expr, option))
+    return out
+
+
+def uses_through_shapes(query: Query, variables: Mapping[str, Variable]) -> tuple[list[MetricUse], list[Finding]]:
+    """`extract.uses_of`'s answer, through the shape path (for the tests that hold them equal)."""
+    facts = query_facts(query, variables)
+    return facts.uses, facts.findings
+
+
+def _by_shape(text: str, patterns: tuple[tuple[str, str], ...]) -> Analysis | None:
+    """`analyse(text)` through its shape, or None: take the full path."""
+    if "__name__" in text:
+        return None
+    masked = _mask_strings(text)
+    if masked is None:
+        return None
+    shape, literals = masked
+    if any("\\" in lit or not _parses(lit) for lit in literals):
+        return None
+    try:
+        facts = analyse(shape, patterns)
+    except ParseError:
+        return None  # reported by the full path, with the real query in the message
+    selectors = []
+    for selector in facts.selectors:
+        matchers = []
+        for m in selector.matchers:
+            value, index = m.value, m.value.removeprefix(_LITERAL)
+            if value.startswith(_LITERAL) and index.isdigit() and int(index) < len(literals):
+                value = literals[int(index)][1:-1]  # the literal's text, without its quotes
+            elif _LITERAL in value:
+                return None  # a stand-in inside a longer value: not a whole literal
+            matchers.append(LabelMatcher(m.label, m.op, value))
+        selectors.append(Selector(selector.metric, tuple(matchers)))
+    return Analysis(facts.refs, tuple(selectors), facts.groupings)
+
+
+def _parses(literal: str) -> bool:
+    """Does the parser accept `literal` as a regex matcher's value (escapes, RE2 syntax)? Remembered."""
+    ok = _LITERALS.get(literal)
+    if ok is None:
+        probe = f"vobs_probe{{vobs_probe=~{literal}}}"
+        try:
+            check_query_shape(probe)
+            pp.parse(probe)
+            ok = True
+        except (ValueError, RuntimeError):  # ParseError is a ValueError
+            ok = False
+        if len(_LITERALS) < _CACHE_LIMIT:
+            _LITERALS[literal] = ok
+    return ok
+
+
+def clear_caches() -> None:
+    """Forget every parsed query, shape and literal (benchmarks measure cold runs)."""
+    _LITERALS.clear()
+    analyse.cache_clear()
+    extract.cache_clear()
