@@ -154,7 +154,8 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     queries = count = 0
     for dashboard in dashboards:
         count += 1
-        found, infos = inventory(dashboard.model, dashboard.file, dashboard.positions())
+        positions = dashboard.positions()
+        found, infos = inventory(dashboard.model, dashboard.file, positions)
         findings.extend(infos)
         model = sanitize(dashboard.model)[0]
         variables = variables_from_dashboard(model)
@@ -169,8 +170,8 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
                 groupings.extend(facts.groupings)
                 selectors.extend(_option_uses(query, variables, options))
                 findings.extend(_unknown_values(query, variables))
-        if per_dashboard is not None:
-            findings.extend(per_dashboard(dashboard, found))
+        if per_dashboard is not None:  # placed while this file's positions are at hand
+            findings.extend(_placed(f, positions) for f in per_dashboard(dashboard, found))
         if on_dashboard:
             on_dashboard(dashboard.file)
     return Collected(uses, findings, queries, count, selectors, groupings)
@@ -249,13 +250,17 @@ def at_json_paths(findings: Iterable[Finding], dashboards: Iterable[DashboardFil
     findings = list(findings)
     wanted = {f.location.file for f in findings if f.location.line is None and "json_path" in dict(f.details)}
     positions = {d.file: d.positions() for d in dashboards if d.file in wanted}
-    out = []
-    for f in findings:
-        where = positions.get(f.location.file or "") if f.location.line is None else None
-        path = dict(f.details).get("json_path") if where is not None else None
-        if isinstance(path, str):
-            line, column = where.near(path)
-            f = replace(f, location=replace(f.location, line=line, column=column))
-        out.append(f)
-    return out
+    return [_placed(f, positions.get(f.location.file or "")) for f in findings]
+
+
+def _placed(f: Finding, where: Positions | None) -> Finding:
+    """`f` at the line and column of its `json_path` in `where` (the positions of its file), if it
+    names one and has no line yet."""
+    if where is None or f.location.line is not None:
+        return f
+    path = dict(f.details).get("json_path")
+    if not isinstance(path, str):
+        return f
+    line, column = where.near(path)
+    return replace(f, location=replace(f.location, line=line, column=column))
 
