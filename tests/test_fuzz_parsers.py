@@ -165,3 +165,37 @@ def test_the_shape_path_answers_exactly_what_parsing_each_query_answers(text):
     query = Query(text, Location(file="x.json"))
     assert query_facts(query, variables) == query_facts(query, variables, shapes=False)
     assert query_facts(query, variables).uses == uses_of(query, variables)[0]
+
+
+# --- Prometheus answers ----------------------------------------------------------------------------
+
+_LABELS = st.dictionaries(st.sampled_from(["__name__", "env", "pod", "le", "é"]), st.text(max_size=5), max_size=4)
+
+
+@FAST
+@given(rows=st.lists(_LABELS, max_size=6), spaced=st.booleans(), extra=st.booleans())
+def test_vector_answers_are_read_row_by_row_as_json_reads_them(rows, spaced, extra):
+    """The row-by-row reading of a label-tables answer gives each row's labels exactly as decoding
+    the whole document does — Prometheus' compact layout, an indented one, extra fields."""
+    from vertice_obs.metrics.promql_wire import vector_metrics
+
+    payload = {"status": "success", "data": {"resultType": "vector",
+                                             "result": [{"metric": r, "value": [1.5, "1"]} for r in rows]}}
+    if extra:
+        payload = {"warnings": ["w"], **payload, "stats": {"seriesFetched": "3"}}
+    text = json.dumps(payload, indent=1 if spaced else None, separators=None if spaced else (",", ":"),
+                      ensure_ascii=bool(spaced))
+    assert list(vector_metrics(text.encode())) == rows
+
+
+@FAST
+@given(st.one_of(st.binary(max_size=200),
+                 st.text(max_size=120).map(lambda t: ('{"status":"success","data":{"resultType":"vector","result":['
+                                                      + t).encode())))
+def test_vector_answers_of_any_bytes_raise_only_value_errors(body):
+    from vertice_obs.metrics.promql_wire import vector_metrics
+
+    try:
+        list(vector_metrics(body))
+    except (ValueError, KeyError, TypeError, RecursionError):  # what the source turns into "not Prometheus"
+        pass

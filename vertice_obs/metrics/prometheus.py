@@ -54,8 +54,9 @@ from vertice_obs.metrics.promql_wire import (
     one_line,
     promql_string,
     selector_text,
+    vector_metrics,
 )
-from vertice_obs.metrics.series import LabelTable, Selector, table_from_series
+from vertice_obs.metrics.series import LabelTable, Selector
 
 # "Present now" = had samples in the last PRESENT_WINDOW. Prometheus answers label-value queries at
 # block granularity: the head block (the last ~2–3 h) is listed whole, older persisted blocks only
@@ -258,21 +259,19 @@ class PrometheusSource:
         if not sets:
             return {}
         by = ", ".join(["__name__", *sorted({label for labels in wanted for label in labels})])
-        tables: dict[tuple[str, tuple[str, ...]], LabelTable] = {}
+        rows: dict[tuple[str, tuple[str, ...]], set[tuple[str, ...]]] = {}
         for regex in batches([re.escape(n) for n in sorted(sets)], "|", _MAX_LABEL_QUERY_CHARS):
             query = f'count by ({by}) ({{__name__=~"{promql_string(regex)}"}})'
-            data = self._call(lambda: self._api("POST", "/api/v1/query", data={"query": query}))
-            try:
-                rows: dict[str, list[dict[str, str]]] = {}
-                for row in data["result"]:
-                    rows.setdefault(row["metric"]["__name__"], []).append(row["metric"])
-            except (KeyError, TypeError, AttributeError):
+            body = self._call(lambda: self._body("POST", "/api/v1/query", data={"query": query}))
+            try:  # row by row, each projected at once: the decoded answer is never held whole
+                for series in vector_metrics(body):
+                    name = series["__name__"]
+                    for labels in sets.get(name, ()):
+                        rows.setdefault((name, labels), set()).add(tuple(series.get(label, "") for label in labels))
+            except (KeyError, TypeError, AttributeError, ValueError, RecursionError):
                 raise self._not_prometheus("unexpected /api/v1/query answer") from None
-            for name, series in rows.items():
-                for labels in sets.get(name, ()):
-                    tables[(name, labels)] = table_from_series(name, labels, series)
-            del data, rows  # one batch's rows at a time
-        return tables
+            del body
+        return {(name, labels): LabelTable(name, labels, frozenset(found)) for (name, labels), found in rows.items()}
 
     def history(self, lookback: timedelta) -> History:
         """How much of `lookback` this Prometheus holds — remembered, and at most two requests:
@@ -371,6 +370,19 @@ class PrometheusSource:
     # --- HTTP ---------------------------------------------------------------------------------------
     def _api(self, method: str, path: str, **kwargs: Any) -> Any:
         """One request to Prometheus' API, whole body read by one deadline; its `data`, or `_ErrorAnswer`."""
+        body = self._body(method, path, **kwargs)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise _NotPrometheus("invalid JSON") from None
+        except RecursionError:
+            raise _NotPrometheus("JSON nested too deeply") from None
+        if not isinstance(payload, dict) or payload.get("status") != "success" or "data" not in payload:
+            raise _NotPrometheus("no successful Prometheus answer")
+        return payload["data"]
+
+    def _body(self, method: str, path: str, **kwargs: Any) -> bytes:
+        """One request's whole body, read by one deadline, from a 200 answer that is not an HTML page."""
         deadline = time.monotonic() + self.timeout
 
         def exchange() -> tuple[int, bytes]:
@@ -382,15 +394,7 @@ class PrometheusSource:
             raise _ErrorAnswer(http_error(status, body), status)
         if looks_like_html(body):
             raise _NotPrometheus("an HTML page (a login page or a proxy?)")
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            raise _NotPrometheus("invalid JSON") from None
-        except RecursionError:
-            raise _NotPrometheus("JSON nested too deeply") from None
-        if not isinstance(payload, dict) or payload.get("status") != "success" or "data" not in payload:
-            raise _NotPrometheus("no successful Prometheus answer")
-        return payload["data"]
+        return body
 
     def _call(self, fn: Callable[[], _T]) -> _T:
         """Run one request, turning every way it can fail into a one-line `SourceUnavailable`."""
