@@ -185,7 +185,7 @@ def test_vector_answers_are_read_row_by_row_as_json_reads_them(rows, spaced, ext
         payload = {"warnings": ["w"], **payload, "stats": {"seriesFetched": "3"}}
     text = json.dumps(payload, indent=1 if spaced else None, separators=None if spaced else (",", ":"),
                       ensure_ascii=bool(spaced))
-    assert list(vector_metrics(text.encode())) == rows
+    assert list(vector_metrics([text.encode()])) == rows
 
 
 @FAST
@@ -196,6 +196,6 @@ def test_vector_answers_of_any_bytes_raise_only_value_errors(body):
     from vertice_obs.metrics.promql_wire import vector_metrics
 
     try:
-        list(vector_metrics(body))
+        list(vector_metrics([body]))
     except (ValueError, KeyError, TypeError, RecursionError):  # what the source turns into "not Prometheus"
         pass

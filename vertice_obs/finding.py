@@ -7,7 +7,7 @@ render them as text, JSON or SARIF without the core knowing about any of those f
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -30,7 +30,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """Where a finding points: file → dashboard → panel → target, each part optional.
 
@@ -62,10 +62,13 @@ class Location:
         return " → ".join(parts) if parts else "<unknown location>"
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {k: v for k in _LOCATION_FIELDS if (v := getattr(self, k)) is not None}
 
 
-@dataclass(frozen=True)
+_LOCATION_FIELDS = tuple(f.name for f in fields(Location))  # slots: no __dict__ to read
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem (or informational note) produced by a check."""
 

@@ -83,7 +83,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     if not dashboards and not any(f.check == "file/invalid" for f in found):  # skipped FIFOs are not files
         raise InputError(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}")
     ours = under(project.display(project.exports_dir))
-    lints = lambda d, queries: lint_dashboard(d, queries, ours, policy.disabled)  # noqa: E731
+    lints = lambda d, queries, known: lint_dashboard(d, queries, ours, policy.disabled, known)  # noqa: E731
     if show_progress if show_progress is not None else sys.stderr.isatty():
         with click.progressbar(length=len(dashboards), label="reading queries", file=sys.stderr) as bar:
             collected = collect(dashboards, lambda _f: bar.update(1), per_dashboard=lints)

@@ -31,6 +31,7 @@ from vertice_obs.metrics.extract import (
 )
 from vertice_obs.metrics.interpolate import Variable, interpolate
 from vertice_obs.metrics.inventory import Query
+from vertice_obs.metrics.lints import LintFacts
 from vertice_obs.metrics.selectors import Analysis, analyse, unknown_value
 from vertice_obs.metrics.series import GroupingUse, LabelMatcher, Selector, SelectorUse
 
@@ -46,6 +47,7 @@ class QueryFacts:
     findings: list[Finding] = field(default_factory=list)  # a parse error: nothing else is judged
     selectors: list[SelectorUse] = field(default_factory=list)
     groupings: list[GroupingUse] = field(default_factory=list)
+    lint: LintFacts | None = None  # from the same parse, for the PromQL lints
 
 
 def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[str, str] | None = None,
@@ -79,6 +81,7 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
     if option is None:
         out.uses = _to_uses(facts.refs, query)
         out.groupings = [GroupingUse(g, query.location, query.expr) for g in facts.groupings]
+        out.lint = facts.lint
     for selector in facts.selectors:
         known = tuple(m for m in selector.matchers if not unknown_value(m.value))
         if known:
@@ -117,7 +120,7 @@ def _by_shape(text: str, patterns: tuple[tuple[str, str], ...]) -> Analysis | No
                 return None  # a stand-in inside a longer value: not a whole literal
             matchers.append(LabelMatcher(m.label, m.op, value))
         selectors.append(Selector(selector.metric, tuple(matchers)))
-    return Analysis(facts.refs, tuple(selectors), facts.groupings)
+    return Analysis(facts.refs, tuple(selectors), facts.groupings, facts.lint)
 
 
 def _parses(literal: str) -> bool:

@@ -25,7 +25,7 @@ RULES, LAST_SEEN, TYPES = "recording rules", "last-seen history", "metric types"
 REQUIRED, FALLBACK, OPTIONAL = "required", "fallback", "optional"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MetricUse:
     """One metric referenced at one location."""
 

@@ -26,7 +26,7 @@ _ABSENT_FUNCTIONS = {"absent", "absent_over_time"}
 _LITERAL = "vobs_lit_"  # numbered stand-ins for string literals in indexed shapes (see analysis.py)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MetricRef:
     metric: str  # a name, or a regex over names when `is_pattern`
     is_pattern: bool = False

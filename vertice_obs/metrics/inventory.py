@@ -30,7 +30,7 @@ MIXED = "-- Mixed --"
 _BUILTIN = {"-- Dashboard --": "dashboard", "-- Grafana --": "grafana", MIXED: "mixed"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Query:
     """One PromQL query and its location. `expr` is as written (Grafana variables not yet applied)."""
 

@@ -10,6 +10,7 @@ A counter shown without rate() is `metric/counter-without-rate`, judged with the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, Collection, Iterator, Sequence
 
@@ -52,8 +53,9 @@ def lint_run(dashboards: Sequence[Any], skip: Collection[str] = ()) -> list[Find
 
 
 def lint_dashboard(d: Any, queries: Sequence[Query], ours: Callable[[str], bool] = lambda file: False,
-                   skip: Collection[str] = ()) -> list[Finding]:
-    """The lints of one dashboard, given its located queries (as `collect` has them)."""
+                   skip: Collection[str] = (), known: Sequence[LintFacts | None] = ()) -> list[Finding]:
+    """The lints of one dashboard, given its located queries (as `collect` has them) and, where
+    `collect` parsed them already, what their syntax trees say (`known`, one per query, or None)."""
     file, model = d.file, d.model if isinstance(d.model, dict) else {}
     out: list[Finding] = []
     for registered in CHECKS.values():
@@ -63,7 +65,7 @@ def lint_dashboard(d: Any, queries: Sequence[Query], ours: Callable[[str], bool]
             out.extend(hits(registered, registered.fn(model, file)))
         elif registered.id in HOUSE:
             out.extend(hits(registered, registered.fn(model, file), None if ours(file) else Severity.INFO))
-    out.extend(query_lints(model, queries, skip))
+    out.extend(query_lints(model, queries, skip, known))
     return out
 
 
@@ -93,26 +95,60 @@ def under(folder: str) -> Callable[[str], bool]:
     return lambda file: file.startswith(prefix)
 
 
-def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collection[str] = ()) -> list[Finding]:
+@dataclass(frozen=True)
+class LintFacts:
+    """What the PromQL lints need from one parsed query, none of it inside a string literal (so a
+    query shape's tree gives it too): each rate()/irate()/increase() over a range selector with
+    its range, in source order, and the metric names lacking a `job` / an `instance` matcher."""
+
+    rates: tuple[tuple[str, timedelta], ...] = ()
+    lacking: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ("job", names), ("instance", names)
+
+
+def lint_facts(tree: Any) -> LintFacts:
+    """The `LintFacts` of a syntax tree (None: a query that does not parse — nothing to lint)."""
+    rates, lacking = [], {"job": [], "instance": []}
+    for node in _nodes(tree):
+        if isinstance(node, pp.Call) and node.func.name in RATE_FUNCTIONS and node.args \
+                and isinstance(node.args[0], pp.MatrixSelector):
+            rates.append((node.func.name, node.args[0].range))
+        elif isinstance(node, pp.VectorSelector):
+            groups = [list(node.matchers.matchers)] + [list(g) for g in node.matchers.or_matchers or []]
+            names = [m.value for g in groups for m in g if m.name == "__name__"
+                     and str(m.op).rsplit(".", 1)[-1].lower() == "equal"]
+            name = node.name or (names[0] if names else "")
+            if not name or ":" in name or name.startswith("vobs_"):
+                continue  # no single metric, a recording rule's output, or a name built from a variable
+            for label, names_lacking in lacking.items():
+                if not all(any(m.name == label for m in g) for g in groups):
+                    names_lacking.append(name)
+    return LintFacts(tuple(rates), tuple((label, tuple(n)) for label, n in lacking.items() if n))
+
+
+def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collection[str] = (),
+                known: Sequence[LintFacts | None] = ()) -> list[Finding]:
     """`promql/rate-interval`, `promql/job-matcher` and `promql/instance-matcher` over the panel
     queries, each at its query's place. One parse per query serves all three: the range marks only
-    change durations, never matchers."""
+    change durations, never matchers. A query without range variables reads the same marked as
+    interpolated: its `known` facts (from `collect`'s parse of its shape) are used, not a parse."""
     wanted = [c for c in ("promql/rate-interval", "promql/job-matcher", "promql/instance-matcher") if c not in skip]
-    panel_queries = [q for q in queries if q.kind == "panel"]
+    panel_queries = [(q, k) for q, k in zip(queries, [*known, *[None] * (len(queries) - len(known))])
+                     if q.kind == "panel"]
     if not wanted or not panel_queries:
         return []
     values = variables_from_dashboard(sanitize(model)[0])
     defined = {v["name"]: v for _, v in variables(model)}
     interval_variables = {name for name, v in defined.items() if v.get("type") == "interval"}
     out: list[Finding] = []
-    for query in panel_queries:
+    for query, facts in panel_queries:
         marked = _mark_ranges(query.expr, set(defined), interval_variables)
-        tree = _parse(interpolate(marked, values).text)
+        if facts is None or marked != query.expr:
+            facts = lint_facts(_parse(interpolate(marked, values).text))
         if "promql/rate-interval" in wanted:
-            out.extend(_rate_findings(query, tree))
+            out.extend(_rate_findings(query, facts))
         for label in ("job", "instance"):
             if f"promql/{label}-matcher" in wanted:
-                out.extend(_matcher_findings(query, tree, label))
+                out.extend(_matcher_findings(query, facts, label))
     return out
 
 
@@ -155,19 +191,13 @@ def _mark_ranges(expr: str, defined: set[str], interval_variables: set[str]) -> 
     return VARIABLE_REF.sub(mark, expr)
 
 
-def _rate_findings(query: Query, tree: Any) -> list[Finding]:
+def _rate_findings(query: Query, facts: LintFacts) -> list[Finding]:
     out, said = [], set()
-    for node in _nodes(tree):
-        if not isinstance(node, pp.Call) or node.func.name not in RATE_FUNCTIONS or not node.args:
-            continue
-        selector = node.args[0]
-        if not isinstance(selector, pp.MatrixSelector):
-            continue
-        mark = _MARKS.get(selector.range)
-        name = node.func.name
+    for name, span in facts.rates:
+        mark = _MARKS.get(span)
         if mark in (_RATE_INTERVAL, _RANGE, _CHOSEN) or (name == "increase" and mark != _INTERVAL):
             continue
-        shown = "$__interval" if mark == _INTERVAL else _duration(selector.range)
+        shown = "$__interval" if mark == _INTERVAL else _duration(span)
         if (name, shown) in said:
             continue
         said.add((name, shown))
@@ -187,19 +217,8 @@ def _duration(value: timedelta) -> str:
     return f"{ms}ms"
 
 
-def _matcher_findings(query: Query, tree: Any, label: str) -> list[Finding]:
-    lacking = []
-    for node in _nodes(tree):
-        if not isinstance(node, pp.VectorSelector):
-            continue
-        groups = [list(node.matchers.matchers)] + [list(g) for g in node.matchers.or_matchers or []]
-        names = [m.value for g in groups for m in g if m.name == "__name__"
-                 and str(m.op).rsplit(".", 1)[-1].lower() == "equal"]
-        name = node.name or (names[0] if names else "")
-        if not name or ":" in name or name.startswith("vobs_"):
-            continue  # no single metric, a recording rule's output, or a name built from a variable
-        if not all(any(m.name == label for m in g) for g in groups):
-            lacking.append(name)
+def _matcher_findings(query: Query, facts: LintFacts, label: str) -> list[Finding]:
+    lacking = dict(facts.lacking).get(label)
     if not lacking:
         return []
     shown = ", ".join(dict.fromkeys(lacking))

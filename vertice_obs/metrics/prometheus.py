@@ -260,17 +260,18 @@ class PrometheusSource:
             return {}
         by = ", ".join(["__name__", *sorted({label for labels in wanted for label in labels})])
         rows: dict[tuple[str, tuple[str, ...]], set[tuple[str, ...]]] = {}
+        same: dict[str, str] = {}  # one string object per distinct value: rows share them
         for regex in batches([re.escape(n) for n in sorted(sets)], "|", _MAX_LABEL_QUERY_CHARS):
             query = f'count by ({by}) ({{__name__=~"{promql_string(regex)}"}})'
-            body = self._call(lambda: self._body("POST", "/api/v1/query", data={"query": query}))
+            answer = [self._call(lambda: self._body("POST", "/api/v1/query", data={"query": query}))]
             try:  # row by row, each projected at once: the decoded answer is never held whole
-                for series in vector_metrics(body):
+                for series in vector_metrics(answer):
                     name = series["__name__"]
                     for labels in sets.get(name, ()):
-                        rows.setdefault((name, labels), set()).add(tuple(series.get(label, "") for label in labels))
+                        row = tuple(same.setdefault(v, v) for v in (series.get(label, "") for label in labels))
+                        rows.setdefault((name, labels), set()).add(row)
             except (KeyError, TypeError, AttributeError, ValueError, RecursionError):
                 raise self._not_prometheus("unexpected /api/v1/query answer") from None
-            del body
         return {(name, labels): LabelTable(name, labels, frozenset(found)) for (name, labels), found in rows.items()}
 
     def history(self, lookback: timedelta) -> History:

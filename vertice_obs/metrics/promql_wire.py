@@ -101,11 +101,12 @@ _VECTOR_HEAD = re.compile(r'\s*\{\s*"status"\s*:\s*"success"\s*,\s*"data"\s*:\s*
 _SPACE = re.compile(r"\s*")
 
 
-def vector_metrics(body: bytes) -> Iterator[dict[str, str]]:
+def vector_metrics(answer: list[bytes]) -> Iterator[dict[str, str]]:
     """The label set (`metric`) of each row of an instant query's vector answer, decoded one row at a
     time: the label tables of 100,000 series are a 17 MB answer whose whole decoded document held
-    ~90 MB at once. Raises ValueError (or KeyError/TypeError) on an answer of another shape."""
-    text = body.decode("utf-8")
+    ~90 MB at once. `answer` holds the body, taken out once it is decoded to text (not held twice).
+    Raises ValueError (or KeyError/TypeError) on an answer of another shape."""
+    text = answer.pop().decode("utf-8")
     head = _VECTOR_HEAD.match(text)
     if head is None:  # another layout (a proxy's extra fields first, an error): the whole document
         payload = json.loads(text)

@@ -22,17 +22,19 @@ from vertice_obs.metrics.extract import (
     children,
 )
 from vertice_obs.metrics.interpolate import PLACEHOLDER
+from vertice_obs.metrics.lints import LintFacts, lint_facts
 from vertice_obs.metrics.series import Grouping, Selector
 
 
 @dataclass(frozen=True)
 class Analysis:
     """One parse of one query text: its metric references (`extract`'s answer), the selectors
-    that must select something, and its `by` groupings."""
+    that must select something, its `by` groupings and its lint facts."""
 
     refs: tuple[MetricRef, ...]
     selectors: tuple[Selector, ...]
     groupings: tuple[Grouping, ...]
+    lint: LintFacts = LintFacts()  # what the PromQL lints need from the same tree
 
 
 def selectors(text: str) -> tuple[Selector, ...]:
@@ -50,18 +52,19 @@ def groupings(text: str) -> tuple[Grouping, ...]:
 
 @lru_cache(maxsize=65536)
 def analyse(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> Analysis:
-    """One parse for all three; refs exactly as `extract(text, name_patterns)` gives them."""
+    """One parse for all four; refs exactly as `extract(text, name_patterns)` gives them."""
     check_query_shape(text)
     try:
         tree = pp.parse(text)
         refs = tuple(dict.fromkeys(_refs(tree, REQUIRED, "", dict(name_patterns))))
         grouped = tuple(dict.fromkeys(_groupings(tree)))
+        lint = lint_facts(tree)
     except (ValueError, RuntimeError) as exc:
         raise ParseError(str(exc)) from None
     except RecursionError:  # the shape check should make this unreachable; never a crash regardless
         raise ParseError("query is nested too deeply to inspect") from None
     judged = (Selector(r.metric, r.matchers) for r in refs if r.role == REQUIRED and not r.is_pattern and r.matchers)
-    return Analysis(refs, tuple(dict.fromkeys(judged)), grouped)
+    return Analysis(refs, tuple(dict.fromkeys(judged)), grouped, lint)
 
 
 # Functions that give a series labels its inputs did not carry: a `by` label under them may be theirs.

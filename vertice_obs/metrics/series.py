@@ -21,7 +21,7 @@ OPS = ("=", "!=", "=~", "!~")
 _SHOWN_VALUES = 8
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LabelMatcher:
     label: str
     op: str  # one of OPS
@@ -44,7 +44,7 @@ class LabelMatcher:
         return self.accepts("")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Selector:
     """One vector selector of a query: a metric name and its label matchers (not `__name__`)."""
 
@@ -59,7 +59,7 @@ class Selector:
         return f"{self.metric}{{{', '.join(map(str, self.matchers))}}}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SelectorUse:
     """One judged selector at one location (a panel's target, a variable, an annotation)."""
 
@@ -69,7 +69,7 @@ class SelectorUse:
     option: tuple[str, str] | None = None  # (variable, value) when judged for one option of a variable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Grouping:
     """`agg by (label) (…)` over the series of `metrics`: only they can carry the label there."""
 
@@ -77,7 +77,7 @@ class Grouping:
     metrics: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupingUse:
     grouping: Grouping
     location: Location

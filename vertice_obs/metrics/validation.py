@@ -20,7 +20,7 @@ from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
 from vertice_obs.jsonpos import Positions
 from vertice_obs.located_yaml import decode_text, parse_json
-from vertice_obs.metrics.analysis import query_facts
+from vertice_obs.metrics.analysis import clear_caches, query_facts
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify
 from vertice_obs.metrics.evidence import MetricSource, gather, held, needs_history
@@ -31,6 +31,7 @@ from vertice_obs.metrics.interpolate import (
     variables_from_dashboard,
 )
 from vertice_obs.metrics.inventory import Query, dashboard_uid, inventory, sanitize
+from vertice_obs.metrics.lints import LintFacts
 from vertice_obs.metrics.nodata import judge_selectors
 from vertice_obs.metrics.series import GroupingUse, SelectorUse
 
@@ -141,12 +142,14 @@ def _json_files(folder: Path) -> list[Path]:
 
 def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], None] | None = None,
             share_shapes: bool = True,
-            per_dashboard: Callable[[DashboardFile, list[Query]], list[Finding]] | None = None) -> Collected:
+            per_dashboard: Callable[[DashboardFile, list[Query], list[LintFacts | None]], list[Finding]] | None = None,
+            ) -> Collected:
     """Inventory every dashboard and extract its metric uses. Pure (but for its caches).
 
     `share_shapes=False` parses every query in full, for benchmarks that want the worst case.
-    `per_dashboard` (e.g. the lint pass) sees each dashboard with its located queries: one read of
-    the positions and one inventory per dashboard, whoever needs them."""
+    `per_dashboard` (e.g. the lint pass) sees each dashboard with its located queries and what their
+    parse said for the lints: one read of the positions, one inventory and one parse per query,
+    whoever needs them."""
     uses: list[MetricUse] = []
     findings: list[Finding] = []
     selectors: list[SelectorUse] = []
@@ -160,9 +163,11 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
         model = sanitize(dashboard.model)[0]
         variables = variables_from_dashboard(model)
         options = variable_options(model)
+        known: list[LintFacts | None] = []
         for query in found:
             queries += 1
             facts = query_facts(query, variables, shapes=share_shapes)
+            known.append(facts.lint)
             uses.extend(facts.uses)
             findings.extend(facts.findings)
             if not facts.findings:
@@ -171,9 +176,10 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
                 selectors.extend(_option_uses(query, variables, options))
                 findings.extend(_unknown_values(query, variables))
         if per_dashboard is not None:  # placed while this file's positions are at hand
-            findings.extend(_placed(f, positions) for f in per_dashboard(dashboard, found))
+            findings.extend(_placed(f, positions) for f in per_dashboard(dashboard, found, known))
         if on_dashboard:
             on_dashboard(dashboard.file)
+    clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries, not needed past here
     return Collected(uses, findings, queries, count, selectors, groupings)
 
 
