@@ -316,3 +316,28 @@ def test_every_lint_is_documented_with_its_dashboard_linter_counterpart():
     assert len(lints) == 12
     for registered in lints:
         assert "dashboard-linter" in registered.doc, registered.id
+
+
+def test_the_lints_of_a_run_are_those_of_each_dashboard_alone():
+    """`vobs validate` lints with the parse `collect` made of each query (a query without range
+    variables reads the same marked as interpolated); the result is what linting each dashboard on
+    its own gives — every range form, variables, matchers, a query that does not parse."""
+    from vertice_obs.metrics.lints import lint_dashboard
+    from vertice_obs.metrics.validation import collect
+
+    exprs = ['rate(x_total{job="a"}[5m])', "rate(x_total[$__rate_interval])", "rate(x_total[$__interval])",
+             "increase(x_total[$__range])", "sum(rate(x_total{instance=\"i\"}[$window]))", "rate(x_total[$step])",
+             'irate(y_total{job="$job"}[1m]) / rate(y_total[$__interval])', "increase(z_total[1h])", "rate(x_total[5m"]
+    templating = {"list": [{"name": "window", "type": "custom", "current": {"value": "10m"}, "options": []},
+                           {"name": "step", "type": "interval", "current": {"value": "1m"}, "query": "1m,5m"},
+                           {"name": "job", "type": "custom", "current": {"value": "api"}, "options": []}]}
+    model = {"uid": "u", "title": "T", "templating": templating,
+             "panels": [{"id": i, "type": "timeseries", "title": f"P{i}", "targets": [{"refId": "A", "expr": e}]}
+                        for i, e in enumerate(exprs, 1)]}
+    d = DashboardFile("d.json", model)
+    alone = [f for f in lint([d]) if f.check.startswith("promql/")]
+    collected = collect([d], per_dashboard=lambda dash, queries, known: lint_dashboard(dash, queries, known=known))
+    in_run = [f for f in collected.findings if f.check.startswith("promql/") and f.check != "promql/parse"]
+    assert sorted(map(str, in_run)) == sorted(map(str, alone))
+    assert {f.check for f in alone} == {"promql/rate-interval", "promql/job-matcher", "promql/instance-matcher"}
+    assert sum("$__interval" in f.message for f in alone) == 3  # $__interval twice, and the interval variable
