@@ -199,3 +199,11 @@ def test_vector_answers_of_any_bytes_raise_only_value_errors(body):
         list(vector_metrics([body]))
     except (ValueError, KeyError, TypeError, RecursionError):  # what the source turns into "not Prometheus"
         pass
+
+
+@FAST
+@given(st.lists(st.one_of(st.integers(0, 99), st.text(alphabet="a/~0", max_size=4)), max_size=5))
+def test_json_pointers_escape_exactly_as_rfc_6901_says(path):
+    from vertice_obs.checks.walk import pointer
+
+    assert pointer(tuple(path)) == "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)

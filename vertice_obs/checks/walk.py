@@ -37,6 +37,9 @@ def text(value: Any) -> str:
 
 def pointer(path: JsonPath) -> str:
     """A JSON pointer (RFC 6901) for a path of keys and indexes."""
+    joined = "/".join(map(str, path))
+    if "~" not in joined and joined.count("/") == len(path) - 1:  # nothing to escape (nearly always)
+        return "/" + joined if path else ""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
