@@ -11,6 +11,7 @@ large are one such line with exit 2; "internal error" is left for bugs in vobs.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -144,6 +145,13 @@ def cli(ctx: click.Context, root: Path | None) -> None:
 
 
 def main() -> None:
+    # A run allocates hundreds of thousands of objects that live to its end (queries, selectors,
+    # findings). At Python's default thresholds the collector walks them, and every imported
+    # module's objects, ever more often as they pile up: 12% of a 20,000-query validate.
+    # Collections stay on (a cycle is still freed), ~14 times less often, and what the imports
+    # made is left out of them (`freeze`); the peak memory measured the same.
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 1_000)
     cli(prog_name="vobs")
 
 
