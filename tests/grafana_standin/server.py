@@ -1,7 +1,7 @@
 """A stand-in Grafana for tests: an HTTP server on a free loopback port.
 
 It follows Grafana's official OpenAPI spec (every request is validated, see `spec.py`; the spec is
-in this folder, see SOURCE.md) and Grafana's documented behaviours: ids and versions assigned on
+in this folder, see SOURCE.md — only a benchmark switches that off, `validate=False`) and Grafana's documented behaviours: ids and versions assigned on
 save, `412 version-mismatch`, 404s for unknown uids and folders, 401/403, a dashboard moved to
 General when an update omits `folderUid`, search hits shaped as Grafana's. Faults can be injected
 (latency, 5xx, 429 with Retry-After, connection resets, timeouts, a reply lost after the write was
