@@ -158,6 +158,30 @@ def test_versions_and_ui_edits(grafana):
     assert versions[1]["message"] == "first" and "edited by alice" in versions[0]["message"]
 
 
+def test_newest_version_only_and_search_pages(grafana):
+    """What vobs reads to decide "unchanged" (`versions?limit=1`: newest first) and how it lists
+    everything (search `limit`, default 1000 and at most 5000, and `page` from 1), as Grafana's
+    spec and docs say (openapi-subset.json: getDashboardVersionsByUID, search)."""
+    client = api(grafana)
+    for n in range(5):
+        save(client, {"uid": f"d{n}", "title": f"D{n}"}, message="first")
+    grafana.edit_in_ui("d0", lambda m: m.update(title="D0 (edited)"))
+    newest = client.client.GET("/dashboards/uid/d0/versions", params={"limit": 1})
+    newest = newest["versions"] if grafana.major_minor >= (11, 5) else newest
+    assert [(v["version"], v["message"][:9]) for v in newest] == [(2, "edited by")]
+    pages = [client.search.search_dashboards(type_="dash-db", limit=2, page=p) for p in (1, 2, 3, 4)]
+    assert [[h["uid"] for h in page] for page in pages] == [["d0", "d1"], ["d2", "d3"], ["d4"], []]
+    assert len(client.search.search_dashboards(type_="dash-db")) == 5  # default limit 1000
+    grafana.assert_no_violations()
+
+
+def test_validation_can_be_switched_off_for_benchmarks():
+    with GrafanaStandIn(validate=False) as standin:
+        with pytest.raises(GrafanaClientError):
+            api(standin).client.GET("/no/such/endpoint")
+        assert standin.violations == []  # not checked: the benchmark measures vobs, not the validator
+
+
 def test_annotations(grafana):
     client = api(grafana)
     reply = client.annotations.add_annotation(time_from=1000, time_to=2000, tags=["chaos"], text="fault on",

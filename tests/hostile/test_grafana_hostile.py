@@ -196,8 +196,11 @@ def search_hits(*uids: Any) -> Route:
 
 
 def live(uid: str, versions: Answer | None = None, **model: Any) -> Route:
-    """Grafana holds dashboard `uid` (with `model` overrides), its version list answered `versions`."""
-    return routes(on(f"/api/dashboards/uid/{uid}", Answer(body=dashboard(uid, **model))),
+    """Grafana holds dashboard `uid` (with `model` overrides) in the sample's folder — listed by the
+    search, as a Grafana lists what it holds — its version list answered `versions`."""
+    hit = {"uid": uid, "title": "T", "type": "dash-db", "tags": [], "folderUid": "vobs-samples-story"}
+    return routes(on("/api/search", Answer(body=[hit])),
+                  on(f"/api/dashboards/uid/{uid}", Answer(body=dashboard(uid, **model))),
                   on(f"/api/dashboards/uid/{uid}/versions", versions or Answer(body=[{"version": 3, "message": "ui"}])))
 
 

@@ -35,7 +35,7 @@ from vertice_obs.guard.text import escape, strict_json
 from vertice_obs.project import Project
 
 
-def _grafana(ctx: click.Context, url, token, org_id, timeout: float = DEFAULT_TIMEOUT):
+def _grafana(ctx: click.Context, url, token, org_id, timeout: float = DEFAULT_TIMEOUT, concurrency: int = 16):
     """The destination, and — for a Grafana — which Grafana it is, asked once before anything else:
     an unreachable server, refused credentials, TLS or a login page are one line, before any
     dashboard is named."""
@@ -45,7 +45,7 @@ def _grafana(ctx: click.Context, url, token, org_id, timeout: float = DEFAULT_TI
     project = project_of(ctx, grafana_url=url, grafana_token=token, grafana_org_id=org_id)
     if project.grafana_url:
         return project, GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id,
-                                           timeout=timeout)
+                                           timeout=timeout, connections=concurrency)
     target = ProvisioningFolder(project.provisioning_dir, f"{project.display(project.provisioning_dir)}/")
     return project, target
 
@@ -112,22 +112,29 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
       vobs diff --narrative dopamine --unified
       vobs diff --format json | jq '.[] | select(.status != "unchanged")'
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     from vertice_obs.build.render import MANAGED_TAG
-    from vertice_obs.grafana.diff import ORPHANED, DashboardDiff, diff_dashboard
+    from vertice_obs.grafana.diff import (
+        ORPHANED,
+        UNCHANGED,
+        DashboardDiff,
+        diff_dashboard,
+    )
     from vertice_obs.grafana.diff import unified as unified_diff
+    from vertice_obs.grafana.survey import survey
 
-    project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
-    chosen, _ = _desired(project, narratives, uids)
+    project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
+    chosen, plan = _desired(project, narratives, uids)  # one build: its dashboards also tell orphans apart
     _connect(target)
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        lives = list(pool.map(lambda r: target.get(r.uid), chosen))
-    diffs = [diff_dashboard(r.uid, r.model, live.model if live else None) for r, live in zip(chosen, lives)]
+    hits = target.search()  # every dashboard: which exist (no request for a new one), and the orphans
+    seen = survey(chosen, target, concurrency, history=False, hits=hits)
+    lives = [s.live for s in seen]
+    diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
+             else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
     if not narratives and not uids:
-        in_code = {r.uid for r in _desired(project, (), ())[1].rendered}
-        for hit in target.search(tags=(MANAGED_TAG,)):
-            if hit["uid"] not in in_code:
+        in_code = {r.uid for r in plan.rendered}
+        for hit in hits:
+            tags = hit.get("tags") if isinstance(hit.get("tags"), list) else []
+            if MANAGED_TAG in tags and hit["uid"] not in in_code:
                 diffs.append(DashboardDiff(str(hit["uid"]), str(hit.get("title", "")), ORPHANED,
                                            ["in Grafana with the managed tag, but no longer in code"]))
     if fmt == "json":
@@ -186,7 +193,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
     """
     from vertice_obs.grafana.publish import execute, git_commit, plan_publish
 
-    project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
+    project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
     chosen, _ = _desired(project, narratives, uids)
     _connect(target)
     show = sys.stderr.isatty() if progress is None else progress

@@ -48,13 +48,21 @@ from vertice_obs.guard.secrets import register
 from vertice_obs.guard.text import escape
 from vertice_obs.guard.urls import parse, segment
 
-__all__ = ["Destination", "DestinationError", "Folder", "GrafanaDestination", "LiveDashboard", "publish_message",
-           "recorded_hash"]
+__all__ = ["Destination", "DestinationError", "Folder", "GrafanaDestination", "LiveDashboard", "Newest",
+           "publish_message", "recorded_hash"]
 T = TypeVar("T")
 MESSAGE_PREFIX = "vobs publish"
 PAGE = 1000  # folders per page (Grafana's default limit)
 SEARCH_PAGE = 5000  # search hits per page (Grafana's maximum)
 MAX_PAGES = 1000  # a paginated read that is still going after this many pages is stopped
+
+
+@dataclass(frozen=True)
+class Newest:
+    """A dashboard's newest saved version, without its model: enough to know it is still ours."""
+
+    version: int | None
+    message: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,10 @@ class Destination(Protocol):
 
     def with_history(self, live: LiveDashboard) -> LiveDashboard: ...
 
+    def newest_version(self, uid: str) -> Newest | None:
+        """The newest version's number and message, read cheaply — or None: gone, or this
+        destination cannot tell without reading the dashboard itself (then `get` decides)."""
+
     def existing_uids(self) -> set[str]: ...
 
     def search(self, tags: tuple[str, ...] = (), folder_uids: tuple[str, ...] = (),
@@ -96,8 +108,9 @@ class Destination(Protocol):
         """Finish what an interrupted publish left half-written, before a publish writes."""
 
 
-def publish_message(commit: str, model: dict[str, Any]) -> str:
-    return f"{MESSAGE_PREFIX} {commit} sha256:{content_hash(model)}"
+def publish_message(commit: str, model: dict[str, Any], digest: str | None = None) -> str:
+    """`digest`: the model's `content_hash`, when the caller has it already (it is not cheap)."""
+    return f"{MESSAGE_PREFIX} {commit} sha256:{digest or content_hash(model)}"
 
 
 def recorded_hash(message: object) -> str | None:
@@ -115,7 +128,7 @@ def _q(uid: object, what: str = "uid") -> str:
 class GrafanaDestination:
     def __init__(self, url: str, token: str | None = None, org_id: int | None = None,
                  timeout: float = DEFAULT_TIMEOUT, max_attempts: int = 4, backoff: float = 0.2,
-                 max_retry_after: float = 30.0, max_bytes: int = DEFAULT_MAX_BYTES):
+                 max_retry_after: float = 30.0, max_bytes: int = DEFAULT_MAX_BYTES, connections: int = 16):
         self.server = parse(url, "the Grafana URL")  # registers its password and token= values
         self.url = self.server.base
         self.description = f"Grafana at {escape(self.url, one_line=True)}"
@@ -124,6 +137,11 @@ class GrafanaDestination:
         self.timeout, self.max_bytes = timeout, max_bytes
         query = f"?{self.server.query}" if self.server.query else ""  # grafana-client reads ?verify=false
         self.api = GrafanaApi.from_url(self.url + query, credential=credential, timeout=timeout)
+        # One kept-alive connection per request in flight: grafana-client's pool holds 10, so with
+        # more threads every request past the tenth opened (and then dropped) a connection of its own.
+        session = niquests.Session(pool_maxsize=max(10, connections))
+        session.headers.update(self.api.client.s.headers)
+        self.api.client.s = session
         # grafana-client builds `{scheme}://{hostname}:{port}/{path without its leading /}api` + path as
         # text: `https://host/grafana` becomes `/grafanaapi/…`, the query string is dropped and an IPv6
         # host loses its brackets. Its one URL builder is replaced by ours: joined, query string kept.
@@ -196,6 +214,25 @@ class GrafanaDestination:
         latest = messages[0] if messages and isinstance(messages[0], str) else ""
         return replace(live, recorded_hash=recorded, latest_is_ours=recorded_hash(latest) is not None,
                        latest_message=latest)
+
+    def newest_version(self, uid: str) -> Newest | None:
+        """`GET …/versions?limit=1`: a few hundred bytes instead of the whole model. Grafana lists
+        versions newest first; a bare list up to 11.4, `{continueToken, versions}` from 11.5."""
+        quoted = _q(uid, "dashboard uid")
+        try:
+            answer = self._call(f"dashboard {uid}", lambda: self.api.client.GET(
+                f"/dashboards/uid/{quoted}/versions", params={"limit": 1}), (list, dict))
+        except DestinationError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        versions = items(answer.get("versions") if isinstance(answer, dict) else answer,
+                         f"dashboard {uid} versions", self.description, ())
+        if not versions:
+            return None
+        version, message = versions[0].get("version"), versions[0].get("message")
+        return Newest(version if isinstance(version, int) and not isinstance(version, bool) else None,
+                      message if isinstance(message, str) else "")
 
     def existing_uids(self) -> set[str]:
         """Every dashboard uid in the organisation: one search, so new dashboards need no GET."""

@@ -178,6 +178,10 @@ class ProvisioningFolder:
     def with_history(self, live: LiveDashboard) -> LiveDashboard:
         return live  # the state file gave it already
 
+    def newest_version(self, uid: str) -> None:
+        """The state file cannot tell a file edited by hand: `get` reads the file (it is local)."""
+        return None
+
     def existing_uids(self) -> set[str]:
         return {str(hit["uid"]) for hit in self.search()}
 

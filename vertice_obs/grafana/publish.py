@@ -1,8 +1,8 @@
 """Publishing: plan everything first, then write only what changed — and lose nothing.
 
-`plan_publish` reads the target (GETs only) and decides, per dashboard: create, update,
-unchanged, or skipped-drift (edited in Grafana since our last publish; overwritten only with
-`force`). `execute` creates folders parents-first, then saves dashboards with bounded
+`plan_publish` reads the target (GETs only, as few as `survey` can: one search, then one small
+read per unchanged dashboard) and decides, per dashboard: create, update, unchanged, or
+skipped-drift (edited in Grafana since our last publish; overwritten only with `force`). `execute` creates folders parents-first, then saves dashboards with bounded
 concurrency; before any update the live JSON is saved under the backup folder. A dashboard that
 fails does not stop the others; the result says exactly which were not published. A publish
 killed between any two writes is finished by the next one, without `--force` and without drift
@@ -28,6 +28,7 @@ from vertice_obs.grafana.destinations import (
 )
 from vertice_obs.grafana.folders import Folder, check_unique, folder_chain, folder_uid
 from vertice_obs.grafana.normalize import normalize
+from vertice_obs.grafana.survey import Seen, survey
 
 CREATE, UPDATE, UNCHANGED, DRIFT = "create", "update", "unchanged", "skipped-drift"
 DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: "skipped-drift"}
@@ -41,6 +42,7 @@ class Action:
     folder_uid: str
     live: LiveDashboard | None
     reason: str = ""
+    digest: str = ""  # the model's content hash, computed once by the survey
 
 
 @dataclass
@@ -79,41 +81,26 @@ def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, for
             if folder.uid not in existing and folder not in folders:
                 folders.append(folder)
 
-    existing_uids = target.existing_uids()
-
-    def decide(r: RenderedDashboard) -> Action:
-        # New dashboards need no GET; unchanged ones no history; only changed ones are checked for drift.
-        live = target.get(r.uid, history=False) if r.uid in existing_uids else None
-        if live is not None and not _unchanged(r, live):
-            live = target.with_history(live)
-        if on_fetched:
-            on_fetched(r.uid)
-        return _decide(r, live, force)
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        actions = list(pool.map(decide, rendered))
-    return PublishPlan(folders, actions)
+    seen = survey(rendered, target, workers, history=True, on_fetched=on_fetched)
+    return PublishPlan(folders, [_decide(one, force) for one in seen])
 
 
-def _unchanged(r: RenderedDashboard, live: LiveDashboard) -> bool:
-    return normalize(live.model) == normalize(r.model) and live.folder_uid == folder_uid(r.folder)
-
-
-def _decide(r: RenderedDashboard, live: LiveDashboard | None, force: bool) -> Action:
-    folder = folder_uid(r.folder)
+def _decide(seen: Seen, force: bool) -> Action:
+    r, live, folder = seen.rendered, seen.live, seen.folder_uid
+    if seen.unchanged:
+        return Action(r.uid, UNCHANGED, r.model, folder, live, digest=seen.digest)
     if live is None:
-        return Action(r.uid, CREATE, r.model, folder, None, "new")
-    if _unchanged(r, live):
-        return Action(r.uid, UNCHANGED, r.model, folder, live)
+        return Action(r.uid, CREATE, r.model, folder, None, "new", seen.digest)
     same_content = normalize(live.model) == normalize(r.model)
     if live.drifted and not force:
         why = ("edited in Grafana since vobs last published it" if live.recorded_hash
                else "exists in Grafana but was not published by vobs")
         return Action(r.uid, DRIFT, r.model, folder, live,
-                      f"{why} (version {live.version}): vobs pull --uid {r.uid} to review, --force to overwrite")
+                      f"{why} (version {live.version}): vobs pull --uid {r.uid} to review, --force to overwrite",
+                      seen.digest)
     reason = "content changed" if not same_content else "moved to its narrative's folder"
     return Action(r.uid, UPDATE, r.model, folder, live, reason + (" (overwriting a drifted edit)" if live.drifted
-                                                                  else ""))
+                                                                  else ""), seen.digest)
 
 
 def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Path, workers: int = 8,
@@ -140,7 +127,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             if action.live is not None:
                 # Lose nothing: the JSON we are about to replace is saved first.
                 write_atomic(backup_dir / stamp / f"{action.uid}.json", to_json_text(action.live.model))
-            version = target.save(action.model, action.folder_uid, publish_message(commit, action.model),
+            version = target.save(action.model, action.folder_uid, publish_message(commit, action.model, action.digest),
                                   action.live.version if action.live else None)
             return Result(action.uid, DONE[action.kind], action.reason, version)
         except DestinationError as exc:

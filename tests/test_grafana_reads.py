@@ -1,0 +1,149 @@
+"""How few requests publish and diff make, and that reading less never hides a change (`grafana/survey.py`).
+
+Counted on the stand-in's request log, over the version matrix: an unchanged dashboard costs one
+small `versions?limit=1` read and never its whole model; a hand edit in Grafana (a new version) is
+still read whole and refused as drift; a folder move is still published; diff builds once and
+reads no version history; the one search is followed page by page.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from grafana_standin import GrafanaStandIn
+from grafana_standin.server import VERSIONS
+
+from vertice_obs.cli import cli
+from vertice_obs.grafana import destinations
+
+TOKEN = "glsa_standin_token"
+OVERVIEW = "maximus-dopamine-overview"
+DASHBOARDS = 8
+
+
+@pytest.fixture(params=VERSIONS)
+def grafana(request):
+    with GrafanaStandIn(version=request.param) as standin:
+        yield standin
+        standin.assert_no_violations()
+
+
+def vobs(project, grafana, *args):
+    return CliRunner().invoke(cli, ["-C", str(project), *args], env={"GRAFANA_URL": grafana.url,
+                                                                     "GRAFANA_TOKEN": TOKEN})
+
+
+def requests_after(grafana, mark):
+    """(method, path, query) of every request since `mark` (an index into the log)."""
+    return [(r.method, r.path, {k: v[0] for k, v in r.query.items()}) for r in grafana.requests[mark:]]
+
+
+def per_dashboard(requests, uid):
+    return [r for r in requests if r[1].startswith(f"/api/dashboards/uid/{uid}")]
+
+
+def test_an_unchanged_dashboard_costs_one_small_read_and_no_model(project, grafana):
+    assert vobs(project, grafana, "publish").exit_code == 0
+    mark = len(grafana.requests)
+    again = vobs(project, grafana, "publish", "--format", "json")
+    assert again.exit_code == 0
+    assert {r["status"] for r in json.loads(again.stdout)} == {"unchanged"}
+    sent = requests_after(grafana, mark)
+    dashboard_reads = [r for r in sent if r[1].startswith("/api/dashboards/")]
+    assert len(dashboard_reads) == DASHBOARDS  # one per dashboard …
+    assert all(r[1].endswith("/versions") and r[2] == {"limit": "1"} for r in dashboard_reads)  # … the newest only
+    assert [r for r in sent if r[1] == "/api/search"] == [("GET", "/api/search",
+                                                          {"type": "dash-db", "limit": "5000", "page": "1"})]
+    assert all(r[0] == "GET" for r in sent)
+
+
+def test_a_fresh_publish_reads_no_dashboard(project, grafana):
+    assert vobs(project, grafana, "publish").exit_code == 0
+    reads = [r for r in requests_after(grafana, 0) if r[0] == "GET" and r[1].startswith("/api/dashboards/")]
+    assert reads == []  # the search said none exists: one POST each, nothing else
+
+
+def test_a_hand_edit_with_a_new_version_is_still_drift(project, grafana):
+    """The code did not change; Grafana did (version 2, saved by a person): not 'unchanged', not
+    overwritten — the full model and the history are read and the edit is refused as drift."""
+    assert vobs(project, grafana, "publish").exit_code == 0
+    grafana.edit_in_ui(OVERVIEW, lambda m: m.update(description="curated by hand"))
+    mark = len(grafana.requests)
+    result = vobs(project, grafana, "publish", "--format", "json")
+    assert result.exit_code == 3
+    statuses = {r["uid"]: r["status"] for r in json.loads(result.stdout)}
+    assert statuses[OVERVIEW] == "skipped-drift"
+    assert {s for u, s in statuses.items() if u != OVERVIEW} == {"unchanged"}
+    assert grafana.dashboards[OVERVIEW]["model"]["description"] == "curated by hand"
+    reads = per_dashboard(requests_after(grafana, mark), OVERVIEW)
+    assert [(r[1].rsplit("/", 1)[-1], r[2]) for r in reads] == [("versions", {"limit": "1"}), (OVERVIEW, {}),
+                                                                ("versions", {})]
+    diff = vobs(project, grafana, "diff", "--uid", OVERVIEW)
+    assert diff.exit_code == 1 and "dashboard: ['description'] `curated by hand` → " in diff.output
+
+
+def test_a_forged_message_with_another_hash_is_read_whole(project, grafana):
+    """A save whose message looks like ours but records other content is not taken as unchanged."""
+    assert vobs(project, grafana, "publish").exit_code == 0
+    entry = grafana.dashboards[OVERVIEW]
+    entry["versions"][-1]["message"] = "vobs publish deadbeef sha256:0000000000000000"
+    mark = len(grafana.requests)
+    result = vobs(project, grafana, "publish", "--format", "json")
+    assert {r["uid"]: r["status"] for r in json.loads(result.stdout)}[OVERVIEW] == "unchanged"  # same content
+    assert (("GET", f"/api/dashboards/uid/{OVERVIEW}", {}) in per_dashboard(requests_after(grafana, mark), OVERVIEW))
+
+
+@pytest.mark.parametrize("how", ["moved in Grafana", "moved in code"])
+def test_a_folder_move_is_still_published(project, grafana, how):
+    assert vobs(project, grafana, "publish").exit_code == 0
+    if how == "moved in Grafana":  # a move that adds no version (the folder is changed directly)
+        api = __import__("grafana_client").GrafanaApi.from_url(grafana.url, credential=TOKEN)
+        api.folder.create_folder("Elsewhere", uid="elsewhere")
+        grafana.dashboards[OVERVIEW]["folderUid"] = "elsewhere"
+        expected = "vobs-maximus-dopamine"
+    else:
+        narrative = project / "narratives" / "dopamine.yaml"
+        narrative.write_text(narrative.read_text().replace("folder: MAXIMUS/Dopamine", "folder: MAXIMUS/Reward"))
+        expected = "vobs-maximus-reward"
+    result = vobs(project, grafana, "publish", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {r["uid"]: r for r in json.loads(result.stdout)}
+    assert (rows[OVERVIEW]["status"], rows[OVERVIEW]["detail"]) == ("updated", "moved to its narrative's folder")
+    assert grafana.dashboards[OVERVIEW]["folderUid"] == expected
+
+
+def test_diff_builds_once_and_reads_no_history(project, grafana, monkeypatch):
+    import vertice_obs.build.plan as plan_module
+
+    assert vobs(project, grafana, "publish").exit_code == 0
+    builds = []
+    real = plan_module.plan_build
+    monkeypatch.setattr(plan_module, "plan_build", lambda *a, **k: builds.append(1) or real(*a, **k))
+    mark = len(grafana.requests)
+    result = vobs(project, grafana, "diff")
+    assert result.exit_code == 0, result.output
+    assert len(builds) == 1  # orphans are told from the same build
+    sent = requests_after(grafana, mark)
+    assert len([r for r in sent if r[1] == "/api/search"]) == 1  # existing and orphaned from one search
+    reads = [r for r in sent if r[1].startswith("/api/dashboards/")]
+    assert len(reads) == DASHBOARDS and all(r[2] == {"limit": "1"} for r in reads)
+
+
+def test_diff_of_a_new_dashboard_sends_no_read_for_it(project, grafana):
+    mark = len(grafana.requests)
+    result = vobs(project, grafana, "diff", "--format", "json")
+    assert result.exit_code == 1
+    assert {d["status"] for d in json.loads(result.stdout)} == {"added"}
+    assert [r for r in requests_after(grafana, mark) if r[1].startswith("/api/dashboards/")] == []
+
+
+def test_the_search_is_followed_page_by_page(project, grafana, monkeypatch):
+    monkeypatch.setattr(destinations, "SEARCH_PAGE", 3)  # 8 dashboards: pages of 3, 3 and 2
+    assert vobs(project, grafana, "publish").exit_code == 0
+    mark = len(grafana.requests)
+    again = vobs(project, grafana, "publish", "--format", "json")
+    assert {r["status"] for r in json.loads(again.stdout)} == {"unchanged"}  # none taken for new
+    pages = [r[2] for r in requests_after(grafana, mark) if r[1] == "/api/search"]
+    assert [(p["limit"], p["page"]) for p in pages] == [("3", "1"), ("3", "2"), ("3", "3")]

@@ -1,0 +1,80 @@
+"""What the target holds for each rendered dashboard, with the fewest reads: shared by publish and diff.
+
+One search lists every dashboard with its folder (page by page), so a new dashboard costs no
+request at all. For one that exists, its newest version is read first — number and message, a
+few hundred bytes: when that message is vobs' own and carries the content hash of the code's
+dashboard, and the search puts it in the narrative's folder, it is **unchanged** and nothing
+more is read. This is exact, not a guess: every save in Grafana (a UI edit, an API save by
+another tool, a restore) adds a newer version with its own message, so a hand edit after our
+publish always fails the check and the full model is read, compared and — for publish — judged
+for drift as before. Only what is not decided that way is read whole (`get`); its version history
+is read only when publish needs it, i.e. when the content or folder differs and the newest
+version already read does not say who saved it.
+
+Requests per dashboard against a Grafana: new 0 · unchanged 1 (small) · changed since our own
+publish 2 · edited in Grafana 2 (diff) or 3 (publish: the history names our last publish).
+A provisioning folder cannot tell a hand-edited file from its state alone: it is always read.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Sequence
+
+from vertice_obs.build.render import RenderedDashboard
+from vertice_obs.grafana.destinations import Destination, LiveDashboard, recorded_hash
+from vertice_obs.grafana.folders import folder_uid
+from vertice_obs.grafana.normalize import content_hash, normalize
+
+
+@dataclass(frozen=True)
+class Seen:
+    rendered: RenderedDashboard
+    digest: str  # content_hash of the code's model, computed once
+    folder_uid: str
+    unchanged: bool  # the same content in the same folder, saved by vobs, untouched since
+    live: LiveDashboard | None  # read when `unchanged` could not be decided from the newest version
+
+
+def survey(rendered: Sequence[RenderedDashboard], target: Destination, workers: int = 8, history: bool = True,
+           hits: Sequence[dict[str, Any]] | None = None,
+           on_fetched: Callable[[str], None] | None = None) -> list[Seen]:
+    """One `Seen` per rendered dashboard, in order. `hits`: the search of every dashboard, when the
+    caller has it already (diff uses it for orphans too)."""
+    listed = {str(h["uid"]): h for h in (target.search() if hits is None else hits)}
+
+    def look(r: RenderedDashboard) -> Seen:
+        seen = _look(r, listed.get(r.uid), target, history)
+        if on_fetched:
+            on_fetched(r.uid)
+        return seen
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(look, rendered))
+
+
+def same_place(r: RenderedDashboard, live: LiveDashboard) -> bool:
+    return normalize(live.model) == normalize(r.model) and live.folder_uid == folder_uid(r.folder)
+
+
+def _look(r: RenderedDashboard, hit: dict[str, Any] | None, target: Destination, history: bool) -> Seen:
+    digest, folder = content_hash(r.model), folder_uid(r.folder)
+    if hit is None:
+        return Seen(r, digest, folder, False, None)
+    newest = target.newest_version(r.uid) if str(hit.get("folderUid") or "") == folder else None
+    if newest is not None and recorded_hash(newest.message) == digest:
+        return Seen(r, digest, folder, True, None)
+    live = target.get(r.uid, history=False)
+    if live is None:  # deleted since the search
+        return Seen(r, digest, folder, False, None)
+    if same_place(r, live):
+        return Seen(r, digest, folder, True, live)
+    if history:
+        if newest is not None and newest.version == live.version and recorded_hash(newest.message):
+            # The newest version is ours: its message is the last publish's record, no history needed.
+            live = replace(live, recorded_hash=recorded_hash(newest.message), latest_is_ours=True,
+                           latest_message=newest.message)
+        else:
+            live = target.with_history(live)
+    return Seen(r, digest, folder, False, live)
