@@ -66,11 +66,20 @@ def strict_json(value: object, *, indent: int | None = 2, sort_keys: bool = True
 
 _ORJSON_OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
                    | orjson.OPT_PASSTHROUGH_DATETIME)
-# A number token (a value after `": "` or alone on a list line, so never inside a string) that
-# orjson writes otherwise than Python's repr: exponents (`1e16` for `1e+16`) and small decimals
-# (`0.00001` for `1e-05`). And a `null`, which may be a NaN orjson wrote without a word.
-_ODD_NUMBER = re.compile(rb'(?:^|": |^ +)-?(?:[0-9.]+[eE][-+]?[0-9]+|0\.0000[0-9]*),?$', re.M)
-_NULL = re.compile(rb'(?:^|": |^ +)null,?$', re.M)
+# A number orjson writes otherwise than Python's repr: exponents (`1e16` for `1e+16`) and small
+# decimals (`0.00001` for `1e-05`). Searched for cheaply, then confirmed on its line: a number token
+# is a line's last value (after `": ` or alone in a list), which text inside a string never is.
+_ODD_CANDIDATE = re.compile(rb"[0-9][eE][-+]?[0-9]|0\.0000")
+_ODD_LINE = re.compile(rb' *(?:".*": )?-?(?:[0-9.]+[eE][-+]?[0-9]+|0\.0000[0-9]*),?')
+
+
+def _odd_number(out: bytes) -> bool:
+    for match in _ODD_CANDIDATE.finditer(out):
+        start = out.rfind(b"\n", 0, match.start()) + 1
+        end = out.find(b"\n", match.end())
+        if _ODD_LINE.fullmatch(out, start, len(out) if end < 0 else end):
+            return True
+    return False
 
 
 def _fast_json(value: object, indent: int | None, sort_keys: bool) -> str | None:
@@ -78,18 +87,18 @@ def _fast_json(value: object, indent: int | None, sort_keys: bool) -> str | None
     Rust; Python's pure-Python indenting encoder was a third of a build), or None when orjson's
     text could differ from it or `_strict` has something to clean: orjson refuses lone
     surrogates, integers beyond 64 bits, subclasses and non-string keys (None: the careful path
-    handles them); numbers it writes differently are found in its output, and a `null` there is
-    checked by the C encoder for a NaN or infinity (`allow_nan=False`). Byte-identical to the
-    careful path: a property test holds it."""
+    handles them); numbers it writes differently are found in its output; with a `null` there,
+    the C encoder checks the value for a NaN or infinity (`allow_nan=False`). Byte-identical to
+    the careful path: a property test holds it."""
     if indent != 2:
         return None
     try:
         out = orjson.dumps(value, option=_ORJSON_OPTIONS | (orjson.OPT_SORT_KEYS if sort_keys else 0))
     except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
         return None
-    if _ODD_NUMBER.search(out):
+    if _odd_number(out):
         return None
-    if _NULL.search(out):
+    if b"null" in out:  # perhaps a NaN orjson wrote as null without a word
         try:
             json.dumps(value, allow_nan=False, check_circular=False)
         except (ValueError, TypeError, RecursionError):
