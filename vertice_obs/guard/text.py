@@ -69,14 +69,19 @@ _ORJSON_OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_SUBCLASS | orjso
 # A number orjson writes otherwise than Python's repr: exponents (`1e16` for `1e+16`) and small
 # decimals (`0.00001` for `1e-05`). Searched for cheaply, then confirmed on its line: a number token
 # is a line's last value (after `": ` or alone in a list), which text inside a string never is.
-_ODD_CANDIDATE = re.compile(rb"[0-9][eE][-+]?[0-9]|0\.0000")
-_ODD_LINE = re.compile(rb' *(?:".*": )?-?(?:[0-9.]+[eE][-+]?[0-9]+|0\.0000[0-9]*),?')
+_EXPONENT = re.compile(rb"e[-+]?[0-9]")  # orjson writes a lower-case e; a literal first: a fast scan
+_ODD_LINE = re.compile(rb' *(?:".*": )?-?(?:[0-9.]+e[-+]?[0-9]+|0\.0000[0-9]*),?')
 
 
 def _odd_number(out: bytes) -> bool:
-    for match in _ODD_CANDIDATE.finditer(out):
-        start = out.rfind(b"\n", 0, match.start()) + 1
-        end = out.find(b"\n", match.end())
+    starts = [m.start() for m in _EXPONENT.finditer(out) if m.start() and out[m.start() - 1] in b"0123456789."]
+    at = out.find(b"0.0000")
+    while at >= 0:
+        starts.append(at)
+        at = out.find(b"0.0000", at + 1)
+    for at in starts:
+        start = out.rfind(b"\n", 0, at) + 1
+        end = out.find(b"\n", at)
         if _ODD_LINE.fullmatch(out, start, len(out) if end < 0 else end):
             return True
     return False
