@@ -42,3 +42,36 @@ def test_to_plain_keeps_shapes_and_drops_none():
     assert to_plain({"k": Obj(), "n": None, "l": [Obj()]}, found) == {
         "k": {"b": [1, "x", [2.5, None]], "3": True}, "l": [{"b": [1, "x", [2.5, None]], "3": True}]}
     assert found == []
+
+
+def _dashboard(uid: str, before: str = "") -> str:
+    return before + f'\ndashboard = {{"uid": "{uid}", "title": "{uid}", "panels": []}}\n'
+
+
+def _narrative(*uids: str) -> dict[str, str]:
+    chapters = "".join(f"  - dashboard: {u}\n    title: {u}\n    story: s\n" for u in uids)
+    return {"n.yaml": f"id: n\ntitle: N\nowner: o\nsummary: s\nchapters:\n{chapters}"}
+
+
+def test_each_module_s_stdout_is_told_apart_on_one_pipe(tmp_path):
+    """One capture serves the build; each module's output is its own, whatever wrote it, and a
+    module that closes or replaces fd 1 costs the next one nothing."""
+    import json
+
+    modules = {
+        "a.py": _dashboard("a", "print('from a')"),
+        "b.py": _dashboard("b"),
+        "c.py": _dashboard("c", "import os, subprocess\nos.write(1, b'from c')\nsubprocess.run(['echo', 'child of c'])"),
+        "d.py": _dashboard("d", "import os\nos.close(1)"),
+        "e.py": _dashboard("e", "import sys\nsys.stdout.buffer.write(b'from e' * 30000)"),
+        "f.py": _dashboard("f", "import os\nos.dup2(os.open(os.devnull, os.O_WRONLY), 1)\nprint('lost')"),
+        "g.py": _dashboard("g", "print('from g')"),
+    }
+    make_project(tmp_path, dashboards=modules, narratives=_narrative(*"abcdefg"))
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build", "--format", "json"])
+    payload = json.loads(result.stdout)  # stdout is the one JSON document
+    printed = {f["location"]["file"]: f["message"] for f in payload["findings"] if f["check"] == "module/stdout"}
+    assert sorted(printed) == ["dashboards/a.py", "dashboards/c.py", "dashboards/e.py", "dashboards/g.py"], printed
+    assert "'from a'" in printed["dashboards/a.py"] and "'from g'" in printed["dashboards/g.py"]
+    assert "from c" in printed["dashboards/c.py"]
+    assert result.exit_code == 0 and payload["dashboards"] == 7
