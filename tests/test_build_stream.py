@@ -75,3 +75,45 @@ def test_each_module_s_stdout_is_told_apart_on_one_pipe(tmp_path):
     assert "'from a'" in printed["dashboards/a.py"] and "'from g'" in printed["dashboards/g.py"]
     assert "from c" in printed["dashboards/c.py"]
     assert result.exit_code == 0 and payload["dashboards"] == 7
+
+
+def test_a_build_holds_one_dashboard_at_a_time(tmp_path, monkeypatch):
+    """Render, write, hash and drop: when a dashboard is rendered, at most the previous one is alive."""
+    import gc
+    import weakref
+
+    import vertice_obs.build.plan as plan_module
+
+    uids = [f"d{i}" for i in range(6)]
+    make_project(tmp_path, dashboards={f"{u}.py": _dashboard(u) for u in uids}, narratives=_narrative(*uids))
+    alive: list[weakref.ref] = []
+    most = []
+    real = plan_module.render_dashboard
+
+    def render(*args):
+        gc.collect()
+        most.append(sum(ref() is not None for ref in alive))
+        result = real(*args)
+        alive.append(weakref.ref(result))
+        return result
+
+    monkeypatch.setattr(plan_module, "render_dashboard", render)
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 0, result.output
+    assert len(most) == 6 and max(most) <= 1, most  # at most the one just written, until the loop moves on
+    assert sorted(p.name for p in (tmp_path / "exports" / "n").iterdir()) == [f"{u}.json" for u in uids]
+
+
+def test_a_chapter_naming_no_dashboard_writes_nothing_though_dashboards_streamed_first(tmp_path):
+    """The unknown chapter is found after every module has been rendered and staged: nothing is
+    put in place, no staging folder is left, and exports/ is not even created."""
+    make_project(tmp_path, dashboards={"a.py": _dashboard("a"), "b.py": _dashboard("b")},
+                 narratives=_narrative("a", "b", "ghost"))
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2 and "no dashboard with uid 'ghost'" in result.stderr
+    assert not (tmp_path / "exports").exists()
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "keep.txt").write_text("mine")
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2
+    assert [p.name for p in (tmp_path / "exports").iterdir()] == ["keep.txt"]
