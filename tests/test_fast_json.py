@@ -16,7 +16,7 @@ _SCALAR = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**70, max_
                     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
                     st.sampled_from([1e16, -1e-05, 2.5e-07, 1e22, 0.0001, 123456789012345678.0, 5e-324, -0.0,
                                      "\ud800", "a\u2028b", "\x7f", "\u202e", "x\": 1e5,", "\U0001F600", "\uffff",
-                                     "null", "1e16"]))
+                                     "null", "1e16", "\x85", "\u2067", "— ◀ é"]))
 _VALUE = st.recursive(_SCALAR, lambda inner: st.one_of(
     st.lists(inner, max_size=4),
     st.dictionaries(st.one_of(st.text(max_size=4), st.sampled_from(["\U0001F600", "\ue000", "é", "a\": 1e5,"])),
