@@ -23,6 +23,8 @@ them into Grafana JSON (sorted keys, 2-space indent) and writes one file per das
     Needs `pip install grafana-foundation-sdk` (the `bench` extra); without it the side is skipped
     and says so.
 
+vobs' own modules are byte-compiled first, as an installed package's are (see bench_startup.py);
+the 1,000 dashboard modules are compiled on every run, by every side.
 Runs alternate between the sides, `--rounds` times, each a fresh child process timed from spawn
 to exit, with its peak RSS (`wait4`'s ru_maxrss, spawned by a small timer process whose own ~8 MB
 is the floor, as in bench_series.py). The output dirs are emptied before every run. Reported:
@@ -216,6 +218,7 @@ def foundation_installed() -> bool:
 
 def compare(dashboards: int, panels: int, rounds: int) -> None:
     foundation = foundation_installed()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "vertice_obs")], check=True)
     with tempfile.TemporaryDirectory(prefix="vobs-bench-") as tmp:
         root = Path(tmp)
         paths = generate(root, dashboards, panels, foundation)
