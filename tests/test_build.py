@@ -196,14 +196,15 @@ def test_render_does_not_mutate_its_input(tmp_path):
 
 
 def test_the_files_of_a_plan_are_rendered_and_hashed_once(tmp_path, monkeypatch):
-    """`vobs build` reads `plan.files` twice (apply, then the summary): the manifest hashes every
-    file, so the second read must not redo it (issue 12 measured it rehashing every file)."""
+    """A build hashes each file once, for the manifest and the writer alike (issue 12 measured
+    `vobs build` rehashing every file), and `plan.files` is computed once."""
     import vertice_obs.build.plan as plan_module
 
     make_project(tmp_path)
+    hashed = []
+    real = plan_module.content_hash
+    monkeypatch.setattr(plan_module, "content_hash", lambda text: hashed.append(text) or real(text))
     plan = plan_build(load_project(tmp_path))
-    calls = []
-    real = plan_module.manifest
-    monkeypatch.setattr(plan_module, "manifest", lambda *a, **k: calls.append(1) or real(*a, **k))
     first, second = plan.files, plan.files
-    assert first is second and len(calls) == 1 and "manifest.json" in first
+    assert first is second and "manifest.json" in first
+    assert sorted(hashed) == sorted(t for p, t in first.items() if p != "manifest.json")

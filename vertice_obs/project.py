@@ -9,14 +9,12 @@ from a file in the repository.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from vertice_obs.errors import InputError
 from vertice_obs.guard.secrets import redact_url, register, register_url
-from vertice_obs.located_yaml import load_located
 
 ENVIRONMENT = {
     "grafana_url": "GRAFANA_URL",
@@ -101,6 +99,9 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
 def _from_vobs_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
+    # PyYAML only when there is a vobs.yaml: `vobs --help` must not pay for it.
+    from vertice_obs.located_yaml import load_located
+
     doc = load_located(path, path.name)
     if doc.data is None:
         return {}
@@ -112,6 +113,8 @@ def _from_vobs_yaml(path: Path) -> dict[str, Any]:
 def _from_pyproject(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -1,7 +1,8 @@
 """Build: dashboard modules and narratives → the exact files `exports/` should hold.
 
-Owns: loading dashboard modules (`modules`), narratives (`narrative`), rendering a dashboard as a
-narrative chapter (`render`), alert rules as code (`rules`), the build plan (`plan`) and the
+Owns: loading dashboard modules (`modules`, their stdout captured by `capture`), narratives
+(`narrative`), rendering a dashboard as a narrative chapter (`render`), alert rules as code
+(`rules`), the build pipeline (`plan`: streamed one dashboard at a time, or kept whole) and the
 `exports/` directory (`exports`). Data out: `RenderedDashboard` (uid, folder, model, JSON text).
 May import: the kernel (`errors`, `finding`, `files`, `located_yaml`, `project`, `checks`,
 `panels`) and grafanalib. Must not import `metrics`, `grafana`, `chaos`, `simulator` or `cli`:

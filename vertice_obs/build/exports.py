@@ -10,10 +10,13 @@ path is joined through `guard.paths.safe_join` and checked with `lstat` before i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import stat
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -109,36 +112,52 @@ class ExportsDir:
         return out
 
     # --- compare and apply ----------------------------------------------------------------------
+    def writer(self, write: bool = True) -> ExportsWriter:
+        """Judge planned files one at a time (`put`), then `finish`: a build streams its dashboards
+        through it and holds none of them. With `write`, files that differ are staged on the way
+        and put in place at `finish` (nothing is in place before: `abort` leaves the folder as it was)."""
+        return ExportsWriter(self, write)
+
     def survey(self, files: Mapping[str, str], complete: bool = True) -> Survey:
         """How the folder differs from `files`, and what vobs will not touch. With an incomplete
         plan, extras are not judged (a failed module's previous export is kept)."""
-        owned = self.owned()
-        survey = Survey()
-        for rel, text in sorted(files.items()):
-            state = self._planned_state(rel, text, owned)
-            if isinstance(state, LeftAlone):
-                survey.left.append(state)
-            elif state is not None:
-                survey.changes.append(Change(state, rel))
-        if complete:
-            for rel, mode in sorted(self.entries().items()):
-                if rel in files:
-                    continue
-                if not stat.S_ISREG(mode):
-                    survey.left.append(LeftAlone(rel, f"is {kind_of(mode)}: skipped, not followed", False))
-                elif rel not in owned:
-                    survey.left.append(LeftAlone(rel, "not written by vobs (not in the manifest): left alone", False))
-                elif self._hash(rel) != owned[rel]:
-                    survey.left.append(LeftAlone(rel, "changed since vobs wrote it (hand-edited?): left alone", False))
-                else:
-                    survey.changes.append(Change("extra", rel))
-        return survey
+        return self._through(self.writer(write=False), files, complete)
 
     def compare(self, files: Mapping[str, str], complete: bool = True) -> list[Change]:
         """How the directory differs from `files` (what a build would change)."""
         return self.survey(files, complete).changes
 
-    def _planned_state(self, rel: str, text: str, owned: Mapping[str, str]) -> str | LeftAlone | None:
+    def apply(self, files: Mapping[str, str], complete: bool = True) -> Survey:
+        """Write what differs (each file atomically) and, for a complete plan, delete the extras
+        vobs owns. An incomplete plan keeps the manifest's story but records what it wrote."""
+        return self._through(self.writer(write=True), files, complete)
+
+    @staticmethod
+    def _through(writer: ExportsWriter, files: Mapping[str, str], complete: bool) -> Survey:
+        try:
+            for rel, text in files.items():
+                writer.put(rel, text)
+        except BaseException:
+            writer.abort()
+            raise
+        return writer.finish(complete)
+
+    def _extras(self, planned: Mapping[str, str], owned: Mapping[str, str], survey: Survey,
+                skip: str | None = None) -> None:
+        """What is in the folder but not planned: vobs' own files to delete, the rest left alone."""
+        for rel, mode in sorted(self.entries().items()):
+            if rel in planned or (skip is not None and (rel == skip or rel.startswith(skip + "/"))):
+                continue
+            if not stat.S_ISREG(mode):
+                survey.left.append(LeftAlone(rel, f"is {kind_of(mode)}: skipped, not followed", False))
+            elif rel not in owned:
+                survey.left.append(LeftAlone(rel, "not written by vobs (not in the manifest): left alone", False))
+            elif self._hash(rel) != owned[rel]:
+                survey.left.append(LeftAlone(rel, "changed since vobs wrote it (hand-edited?): left alone", False))
+            else:
+                survey.changes.append(Change("extra", rel))
+
+    def _planned_state(self, rel: str, data: bytes, owned: Mapping[str, str]) -> str | LeftAlone | None:
         """None when the file is as planned; "missing" or "changed" when vobs may write it; else why not."""
         parent, _, name = rel.rpartition("/")
         try:  # the folders on the way must stay inside; the file itself is looked at, not followed
@@ -154,7 +173,7 @@ class ExportsDir:
         if not stat.S_ISREG(mode):
             return LeftAlone(rel, f"is {kind_of(mode)}, which vobs did not write: left alone", True)
         current = self._bytes(rel)
-        if current == text.encode("utf-8"):
+        if current == data:
             return None
         digest = hashlib.sha256(current).hexdigest() if current is not None else None
         if rel == MANIFEST:
@@ -177,32 +196,7 @@ class ExportsDir:
         data = self._bytes(rel)
         return hashlib.sha256(data).hexdigest() if data is not None else None
 
-    def apply(self, files: Mapping[str, str], complete: bool = True) -> Survey:
-        """Write what differs (each file atomically) and, for a complete plan, delete the extras
-        vobs owns. An incomplete plan keeps the manifest's story but records what it wrote."""
-        survey = self.survey(files, complete)
-        changes = survey.changes
-        done: list[str] = []
-        for index, change in enumerate(changes):
-            target = self.path / change.path
-            try:
-                if change.kind == "extra":
-                    target.unlink()
-                    parent = target.parent
-                    if parent != self.path and not os.path.islink(parent) and not any(parent.iterdir()):
-                        parent.rmdir()
-                else:
-                    write_atomic(target, files[change.path])
-            except OSError as exc:  # `path: reason`, and what was and was not written (exit 3 if anything was)
-                failed = exc.filename if isinstance(exc.filename, str) else str(target)
-                shown = self.shown + failed[len(str(self.path)):] if failed.startswith(str(self.path)) else failed
-                raise WriteFailed(shown, os_reason(exc), done, [f"{self.shown}/{c.path}" for c in changes[index:]]) from None
-            done.append(f"{self.shown}/{change.path}")
-        if not complete and any(c.kind != "extra" for c in changes):
-            self._record(files, [c.path for c in changes if c.kind != "extra"])
-        return survey
-
-    def _record(self, files: Mapping[str, str], written: list[str]) -> None:
+    def _record(self, hashes: Mapping[str, str], written: list[str]) -> None:
         """After an incomplete build: add what it wrote to the manifest's `files`, so a later build
         still knows those files are vobs'. Nothing else in the manifest changes."""
         data = self._manifest_data()
@@ -210,6 +204,111 @@ class ExportsDir:
             return  # no manifest yet (none is written from an incomplete build), or not vobs'
         manifest = dict(data)
         recorded = dict(manifest.get("files") or {}) if isinstance(manifest.get("files"), dict) else {}
-        recorded.update({rel: hashlib.sha256(files[rel].encode("utf-8")).hexdigest() for rel in written})
+        recorded.update({rel: hashes[rel] for rel in written})
         manifest["files"] = dict(sorted(recorded.items()))
         write_atomic(self.path / MANIFEST, strict_json(manifest) + "\n")
+
+    def _shown(self, path: str) -> str:
+        return self.shown + path[len(str(self.path)):] if path.startswith(str(self.path)) else path
+
+
+class ExportsWriter:
+    """One build's pass over the exports folder, a file at a time (`ExportsDir.writer`).
+
+    `put` hashes a planned file, compares it with the disk and, when writing, stages it in a
+    hidden folder inside exports/ (same file system: putting it in place is a rename); the text
+    is not kept. `finish` judges the extras and puts the staged files in place in path order, as
+    `apply` always did; `abort` removes the staging folder. Memory stays flat in the number of
+    dashboards: a path and a hash each."""
+
+    def __init__(self, exports: ExportsDir, write: bool):
+        self.exports, self.write = exports, write
+        self.owned = exports.owned()
+        self.hashes: dict[str, str] = {}  # every planned path → sha256 of its content
+        self._survey = Survey()
+        self._staged: dict[str, str] = {}  # planned path → its staged copy
+        self._staging: str | None = None
+        self._made_root = False
+
+    def put(self, rel: str, text: str, digest: str | None = None) -> None:
+        data = text.encode("utf-8")
+        self.hashes[rel] = digest or hashlib.sha256(data).hexdigest()
+        state = self.exports._planned_state(rel, data, self.owned)
+        if isinstance(state, LeftAlone):
+            self._survey.left.append(state)
+        elif state is not None:
+            self._survey.changes.append(Change(state, rel))
+            if self.write:
+                self._stage(rel, data)
+
+    def _stage(self, rel: str, data: bytes) -> None:
+        root = self.exports.path
+        try:
+            if self._staging is None:
+                self._made_root = not os.path.isdir(root)
+                os.makedirs(root, exist_ok=True)
+                self._staging = tempfile.mkdtemp(prefix=".vobs-build-", dir=root)
+            fd, staged = tempfile.mkstemp(dir=self._staging)
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(data)
+            os.chmod(staged, 0o644)
+        except OSError as exc:
+            failed = exc.filename if isinstance(exc.filename, str) and not self._in_staging(exc.filename) \
+                else str(root / rel)
+            raise WriteFailed(self.exports._shown(failed), os_reason(exc), [],
+                              [f"{self.exports.shown}/{rel}"]) from None
+        self._staged[rel] = staged
+
+    def _in_staging(self, path: str) -> bool:
+        return self._staging is not None and (path == self._staging or path.startswith(self._staging + os.sep))
+
+    def abort(self) -> None:
+        """Leave the folder as it was: drop the staged files (and exports/ if this build made it)."""
+        if self._staging is not None:
+            self._drop_staging()
+            if self._made_root:
+                with contextlib.suppress(OSError):
+                    os.rmdir(self.exports.path)
+
+    def _drop_staging(self) -> None:
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+
+    def finish(self, complete: bool = True) -> Survey:
+        """The survey; when writing, the staged files put in place and vobs' extras deleted (for a
+        complete plan). A failure names what was and was not written (`WriteFailed`)."""
+        survey = Survey(sorted(self._survey.changes, key=lambda c: c.path),
+                        sorted(self._survey.left, key=lambda item: item.path))
+        if complete:
+            skip = os.path.relpath(self._staging, self.exports.path) if self._staging else None
+            self.exports._extras(self.hashes, self.owned, survey, skip)
+        if self.write:
+            try:
+                self._commit(survey.changes)
+            finally:
+                self._drop_staging()
+            if not complete and any(c.kind != "extra" for c in survey.changes):
+                self.exports._record(self.hashes, [c.path for c in survey.changes if c.kind != "extra"])
+        return survey
+
+    def _commit(self, changes: list[Change]) -> None:
+        root, shown = self.exports.path, self.exports.shown
+        done: list[str] = []
+        for index, change in enumerate(changes):
+            target = root / change.path
+            try:
+                if change.kind == "extra":
+                    target.unlink()
+                    parent = target.parent
+                    if parent != root and not os.path.islink(parent) and not any(parent.iterdir()):
+                        parent.rmdir()
+                else:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(self._staged[change.path], target)
+            except OSError as exc:  # `path: reason`, and what was and was not written (exit 3 if anything was)
+                failed = exc.filename if isinstance(exc.filename, str) and not self._in_staging(exc.filename) \
+                    else str(target)
+                raise WriteFailed(self.exports._shown(failed), os_reason(exc), done,
+                                  [f"{shown}/{c.path}" for c in changes[index:]]) from None
+            done.append(f"{shown}/{change.path}")

@@ -207,19 +207,22 @@ def _link(title: str, uid: str, tooltip: str) -> dict[str, Any]:
     }
 
 
-def manifest(rendered: Sequence[RenderedDashboard], narratives: Sequence[Narrative],
+def manifest_entry(r: RenderedDashboard, digest: str) -> dict[str, Any]:
+    """A dashboard's line in the manifest (`digest`: the sha256 of `r.text`)."""
+    return {"file": r.path, "folder": r.folder, "narrative": r.narrative, "source": r.source,
+            "title": r.model.get("title", ""), "sha256": digest}
+
+
+def manifest(dashboards: Mapping[str, Mapping[str, Any]], narratives: Sequence[Narrative],
              files: Mapping[str, str] | None = None) -> dict[str, Any]:
     """What was rendered, for publishing and for `--check`: no timestamps, so it is deterministic.
-    `files` maps every file vobs writes beside the manifest (path under exports/ → its content
-    hash): the record of what vobs owns there, so a build deletes or overwrites nothing else."""
+    `dashboards` maps each uid to its `manifest_entry`; `files` maps every file vobs writes beside
+    the manifest (path under exports/) to its content hash: the record of what vobs owns there,
+    so a build deletes or overwrites nothing else."""
     return {
-        "files": {path: content_hash(text) for path, text in sorted((files or {}).items())},
+        "files": dict(sorted((files or {}).items())),
         "generator": GENERATOR,
-        "dashboards": {
-            r.uid: {"file": r.path, "folder": r.folder, "narrative": r.narrative, "source": r.source,
-                    "title": r.model.get("title", ""), "sha256": content_hash(r.text)}
-            for r in sorted(rendered, key=lambda r: r.uid)
-        },
+        "dashboards": {uid: dict(entry) for uid, entry in sorted(dashboards.items())},
         "narratives": [
             {"id": n.id, "title": n.title, "owner": n.owner, "folder": n.folder, "file": n.file,
              "chapters": [c.dashboard for c in n.chapters]}

@@ -18,28 +18,28 @@ from vertice_obs.guard.text import escape, strict_json
 from vertice_obs.output import findings_text
 
 if TYPE_CHECKING:
-    from vertice_obs.build.plan import BuildPlan
+    from vertice_obs.build.plan import BuildPlan, BuildResult, Put
     from vertice_obs.project import Project
 
 
-def _plan(project: Project, show_progress: bool) -> BuildPlan:
+def _stream(project: Project, put: Put, show_progress: bool) -> BuildResult:
     from vertice_obs.build.modules import discover
-    from vertice_obs.build.plan import plan_build
+    from vertice_obs.build.plan import stream_build
 
     if not show_progress:
-        return plan_build(project)
+        return stream_build(project, put)
     total = len(discover(project.dashboards_dir))
     with click.progressbar(length=total, label="loading dashboards", file=sys.stderr, show_pos=True) as bar:
-        return plan_build(project, progress=lambda _file: bar.update(1))
+        return stream_build(project, put, progress=lambda _file: bar.update(1))
 
 
-def _report_findings(plan: BuildPlan, fmt: str) -> None:
+def _report_findings(plan: BuildPlan | BuildResult, fmt: str) -> None:
     shown = [f for f in plan.findings if f.severity >= Severity.WARNING]
     if shown and fmt == "text":
         say(findings_text(shown), err=True)
 
 
-def _failures_line(plan: BuildPlan) -> str:
+def _failures_line(plan: BuildPlan | BuildResult) -> str:
     """One error line, located at the first module that failed (the findings list the others)."""
     return (f"{plan.failures[0]} ({len(plan.failures)} module(s) failed to load; "
             "their previous exports are kept)")
@@ -80,9 +80,15 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
     if not check:  # before rendering anything: outside the project, a file there, or no permission
         _check_inside(project, allow_outside)
         check_writable(project.exports_dir, folder=True, shown=shown_root)
-    plan = _plan(project, sys.stderr.isatty() if progress is None else progress)
-    exports = ExportsDir(project.exports_dir, shown_root)
-    survey = exports.survey(plan.files, plan.complete) if check else exports.apply(plan.files, plan.complete)
+    # Streamed: each dashboard is rendered, compared (and staged) and dropped; nothing is in place
+    # until the whole build has passed (an invalid narrative found at the end writes nothing).
+    writer = ExportsDir(project.exports_dir, shown_root).writer(write=not check)
+    try:
+        plan = _stream(project, writer.put, sys.stderr.isatty() if progress is None else progress)
+    except BaseException:
+        writer.abort()
+        raise
+    survey = writer.finish(plan.complete)
     changes = survey.changes
     plan.findings.extend(finding("exports/left-alone", f"{item.reason}", Location(file=f"{shown_root}/{item.path}"))
                          for item in survey.left)
@@ -94,7 +100,7 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
         click.echo(strict_json({
             "check": check,
             "exports": shown_root,
-            "dashboards": len(plan.rendered),
+            "dashboards": plan.dashboards,
             "narratives": len(plan.narratives),
             "changes": [{"kind": c.kind, "path": f"{shown_root}/{c.path}"} for c in changes],
             "left_alone": [{"path": f"{shown_root}/{item.path}", "reason": item.reason, "planned": item.planned}
@@ -108,15 +114,15 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
                 say(f"  {kind:8} {shown_root}/{path}")
             click.echo("run `vobs build` and commit exports/")
         else:
-            say(f"{shown_root}/ is up to date ({count(len(plan.rendered), 'dashboard')}, "
+            say(f"{shown_root}/ is up to date ({count(plan.dashboards, 'dashboard')}, "
                        f"{count(len(plan.narratives), 'narrative')})")
     else:
         written = sum(c.kind != "extra" for c in changes)
         deleted = sum(c.kind == "extra" for c in changes)
         kept = f", {len(survey.left)} left alone" if survey.left else ""
-        say(f"rendered {count(len(plan.rendered), 'dashboard')} in {count(len(plan.narratives), 'narrative')} → "
+        say(f"rendered {count(plan.dashboards, 'dashboard')} in {count(len(plan.narratives), 'narrative')} → "
                    f"{shown_root}/ ({written} written, {deleted} deleted, "
-                   f"{len(plan.files) - written - len(survey.blocked)} unchanged{kept})")
+                   f"{plan.files - written - len(survey.blocked)} unchanged{kept})")
     if failed:
         say_error(_failures_line(plan))
         ctx.exit(EXIT_INPUT)

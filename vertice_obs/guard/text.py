@@ -15,6 +15,8 @@ from json.encoder import (
 )
 from typing import Callable, Iterable, Mapping
 
+import orjson
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _CONTROL_AND_NEWLINES = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -53,6 +55,9 @@ def strict_json(value: object, *, indent: int | None = 2, sort_keys: bool = True
     `notes_key`, for documents vobs owns (journals, reports) — stored in the document under that
     key. `allow_nan=False` underneath proves no such number got through; `json_safe` escapes the
     controls json leaves raw."""
+    fast = _fast_json(value, indent, sort_keys)
+    if fast is not None:  # nothing to clean, so nothing to note
+        return fast
     found: list[str] = []
     clean = _strict(value, "", found)
     if found and notes_key is not None and isinstance(clean, dict):
@@ -60,6 +65,60 @@ def strict_json(value: object, *, indent: int | None = 2, sort_keys: bool = True
     if notes is not None:
         notes.extend(found)
     return json_safe(json.dumps(clean, indent=indent, sort_keys=sort_keys, ensure_ascii=False, allow_nan=False))
+
+
+_ORJSON_OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+                   | orjson.OPT_PASSTHROUGH_DATETIME)
+# A number orjson writes otherwise than Python's repr: exponents (`1e16` for `1e+16`) and small
+# decimals (`0.00001` for `1e-05`). Searched for cheaply, then confirmed on its line: a number token
+# is a line's last value (after `": ` or alone in a list), which text inside a string never is.
+_EXPONENT = re.compile(rb"e[-+]?[0-9]")  # orjson writes a lower-case e; a literal first: a fast scan
+_ODD_LINE = re.compile(rb' *(?:".*": )?-?(?:[0-9.]+e[-+]?[0-9]+|0\.0000[0-9]*),?')
+
+
+def _odd_number(out: bytes) -> bool:
+    starts = [m.start() for m in _EXPONENT.finditer(out) if m.start() and out[m.start() - 1] in b"0123456789."]
+    at = out.find(b"0.0000")
+    while at >= 0:
+        starts.append(at)
+        at = out.find(b"0.0000", at + 1)
+    for at in starts:
+        start = out.rfind(b"\n", 0, at) + 1
+        end = out.find(b"\n", at)
+        if _ODD_LINE.fullmatch(out, start, len(out) if end < 0 else end):
+            return True
+    return False
+
+
+# `_JSON_UNSAFE`'s characters as UTF-8, each pattern starting with a literal byte (a fast scan; one
+# character class over the text cost 0.25 ms per dashboard): `json_safe` runs only when one is there.
+_UNSAFE_UTF8 = (re.compile(b"\x7f"), re.compile(b"\xc2[\x80-\x9f]"), re.compile(b"\xe2\x80[\xa8-\xae]"),
+                re.compile(b"\xe2\x81[\xa6-\xa9]"))
+
+
+def _fast_json(value: object, indent: int | None, sort_keys: bool) -> str | None:
+    """`json.dumps(value, indent=2, sort_keys=…, ensure_ascii=False)` by orjson (its encoder is in
+    Rust; Python's pure-Python indenting encoder was a third of a build), or None when orjson's
+    text could differ from it or `_strict` has something to clean: orjson refuses lone
+    surrogates, integers beyond 64 bits, subclasses and non-string keys (None: the careful path
+    handles them); numbers it writes differently are found in its output; with a `null` there,
+    the C encoder checks the value for a NaN or infinity (`allow_nan=False`). Byte-identical to
+    the careful path: a property test holds it."""
+    if indent != 2:
+        return None
+    try:
+        out = orjson.dumps(value, option=_ORJSON_OPTIONS | (orjson.OPT_SORT_KEYS if sort_keys else 0))
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        return None
+    if _odd_number(out):
+        return None
+    if b"null" in out:  # perhaps a NaN orjson wrote as null without a word
+        try:
+            json.dumps(value, allow_nan=False, check_circular=False)
+        except (ValueError, TypeError, RecursionError):
+            return None
+    text = out.decode("utf-8")
+    return json_safe(text) if any(p.search(out) for p in _UNSAFE_UTF8) else text
 
 
 def strict_json_stream(head: Mapping[str, object], list_key: str, items: Iterable[object],

@@ -1,0 +1,45 @@
+"""Start-up stays lazy (issue 12): `vobs --help` imports no heavy library, and `vobs build` none
+that only other commands need. Each run is a fresh interpreter that reports, on exit, which of the
+watched modules it imported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+HEAVY = ["numpy", "deepdiff", "requests", "niquests", "urllib3", "grafana_client", "matplotlib", "grafanalib",
+         "jsonschema", "yaml", "promql_parser", "prometheus_client", "re2", "tomllib"]
+# Runs `vobs <args>` as the console script does, then prints which HEAVY modules were imported.
+_RUN = ("import atexit, json, sys\n"
+        "atexit.register(lambda: print('\\nIMPORTED ' + json.dumps([m for m in HEAVY if m in sys.modules])))\n"
+        "sys.argv = ['vobs', *ARGS]\n"
+        "from vertice_obs.cli import main\n"
+        "main()\n")
+
+
+def imported(args: list[str], cwd: Path) -> list[str]:
+    code = _RUN.replace("HEAVY", repr(HEAVY)).replace("ARGS", repr(args))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    line = [x for x in done.stdout.splitlines() if x.startswith("IMPORTED ")]
+    assert line, done.stdout + done.stderr
+    return json.loads(line[-1][len("IMPORTED "):])
+
+
+@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["validate", "--help"], ["publish", "--help"],
+                                  ["--version"]])
+def test_help_imports_no_heavy_library(args, tmp_path):
+    assert imported(args, tmp_path) == []
+
+
+def test_build_check_imports_only_what_a_build_needs():
+    """grafanalib (the dashboards are grafanalib), PyYAML and jsonschema (narratives), tomllib
+    (the project's pyproject.toml): nothing for
+    Prometheus, Grafana, diffs or charts."""
+    assert set(imported(["build", "--check"], REPO)) <= {"grafanalib", "yaml", "jsonschema", "tomllib"}
