@@ -176,6 +176,9 @@ class _Unusual(Exception):
 
 def _item_text(item: object, at: str, notes: list[str]) -> str:
     """One list item of a streamed document, as `_dump(_strict(item))` at depth 2 writes it."""
+    fast = _fast_json(item, 2, True)
+    if fast is not None:  # nothing to clean, so nothing to note
+        return fast.replace("\n", "\n    ")
     mark = len(notes)
     try:
         return _indented(item, at, notes, "\n    ")
