@@ -252,27 +252,27 @@ class PrometheusSource:
         ~10 s — Prometheus' `or` hashes every row of both sides at each level.) A series without a
         label is grouped under "", exactly as PromQL reads a missing label. Names without series are
         left out."""
-        sets: dict[str, list[tuple[str, ...]]] = {}
+        sets: dict[str, list[tuple[tuple[str, ...], set[tuple[str, ...]]]]] = {}  # name → (labels, rows)
         for labels, names in wanted.items():
             for name in names:
-                sets.setdefault(name, []).append(tuple(sorted(labels)))
+                sets.setdefault(name, []).append((tuple(sorted(labels)), set()))
         if not sets:
             return {}
         by = ", ".join(["__name__", *sorted({label for labels in wanted for label in labels})])
-        rows: dict[tuple[str, tuple[str, ...]], set[tuple[str, ...]]] = {}
-        same: dict[str, str] = {}  # one string object per distinct value: rows share them
         for regex in batches([re.escape(n) for n in sorted(sets)], "|", _MAX_LABEL_QUERY_CHARS):
             query = f'count by ({by}) ({{__name__=~"{promql_string(regex)}"}})'
             answer = [self._call(lambda: self._body("POST", "/api/v1/query", data={"query": query}))]
             try:  # row by row, each projected at once: the decoded answer is never held whole
                 for series in vector_metrics(answer):
-                    name = series["__name__"]
-                    for labels in sets.get(name, ()):
-                        row = tuple(same.setdefault(v, v) for v in (series.get(label, "") for label in labels))
-                        rows.setdefault((name, labels), set()).add(row)
+                    get = series.get
+                    for labels, rows in sets.get(series["__name__"], ()):
+                        rows.add(tuple([get(label, "") for label in labels]))
             except (KeyError, TypeError, AttributeError, ValueError, RecursionError):
                 raise self._not_prometheus("unexpected /api/v1/query answer") from None
-        return {(name, labels): LabelTable(name, labels, frozenset(found)) for (name, labels), found in rows.items()}
+        same: dict[str, str] = {}  # one string object per distinct value, shared by the rows kept
+        return {(name, labels): LabelTable(name, labels, frozenset(tuple([same.setdefault(v, v) for v in row])
+                                                                   for row in rows))
+                for name, tables in sets.items() for labels, rows in tables if rows}
 
     def history(self, lookback: timedelta) -> History:
         """How much of `lookback` this Prometheus holds — remembered, and at most two requests:
