@@ -35,7 +35,7 @@ the floor). The 1-minute load average is printed per run: on a shared machine it
 Targets (issue 10): ≤ 10 requests, < 3 s whole CLI, < 300 MB peak RSS, faster than both peers.
 
 Usage: python benchmarks/bench_series.py [--dashboards 1000] [--queries-per-dashboard 20]
-       [--series 100000] [--rounds 5] [--quick]
+       [--series 100000] [--rounds 5] [--quick] [--scaling]
 Run from the repository root; the child processes get PYTHONPATH=<repo> so this checkout's
 vertice_obs is the one timed.
 """
@@ -527,7 +527,7 @@ _TIMER = ("import os, sys, time\n"
           "open(sys.argv[1], 'w').write(f'{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}')\n")
 
 
-def timed(command: list[str], cwd: Path, url: str, ok: tuple[int, ...] = (0,)) -> Run:
+def timed(command: list[str], cwd: Path, url: str, ok: tuple[int, ...] = (0,), read_output: bool = True) -> Run:
     """Run `command` to completion: wall time from spawn to exit, its peak RSS, requests Prometheus got.
     An exit code outside `ok` stops the benchmark with the command's stderr."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -548,7 +548,7 @@ def timed(command: list[str], cwd: Path, url: str, ok: tuple[int, ...] = (0,)) -
         if again == received:
             break
         received = again
-    return Run(float(seconds), int(rss_kib) / 1024, received - before, json.loads(stdout))
+    return Run(float(seconds), int(rss_kib) / 1024, received - before, json.loads(stdout) if read_output else {})
 
 
 def vobs_counts(output: dict) -> dict[str, int]:
@@ -576,6 +576,23 @@ def profile(vobs_args: list[str], cwd: Path, url: str, stats: Path) -> None:
                 ok=(0, 1))
     print(f"\nprofile of one vobs run ({run.seconds:.2f} s under cProfile), saved to {stats}:")
     pstats.Stats(str(stats)).sort_stats("cumulative").print_stats(30)
+
+
+def scaling(work: Path, cwd: Path, url: str, per: int, broken_share: float) -> None:
+    """vobs alone (the peers would take minutes at 5,000) at 100, 1,000 and 5,000 dashboards of the
+    same generator, one run each: how time and peak RSS grow with the run (issue 12: linear)."""
+    print("\nscaling (vobs alone, one run each):")
+    print(f"{'dashboards':>10} {'queries':>8} {'seconds':>8} {'peak RSS MB':>12} {'requests':>9}")
+    for count in (100, 1000, 5000):
+        folder = work / f"scaling-{count}"
+        folder.mkdir()
+        models, _ = dashboards(count, per, broken_share)
+        for model in models:
+            (folder / f"{model['uid']}.json").write_text(json.dumps(model, indent=2))
+        run = timed(vobs_command() + ["validate", str(folder), "--prometheus-url", url, "--format", "json"], cwd, url,
+                    ok=(0, 1), read_output=False)
+        print(f"{count:>10,} {count * per:>8,} {run.seconds:>8.2f} {run.rss_mb:>12.0f} {run.received:>9,}", flush=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def wait_for_series(url: str, wanted: int, timeout: float) -> tuple[int, int]:
@@ -606,6 +623,8 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", type=Path,
                         help="after the rounds, run vobs once more under cProfile, save the stats to FILE and "
                              "print where the time goes")
+    parser.add_argument("--scaling", action="store_true",
+                        help="after the rounds, time vobs alone at 100, 1,000 and 5,000 dashboards (issue 12's table)")
     parser.add_argument("--peer", choices=("pint", "dedup"), help=argparse.SUPPRESS)
     parser.add_argument("peer_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -654,6 +673,8 @@ def main() -> None:
                       f"{run.received:6,} requests at Prometheus  (load {os.getloadavg()[0]:.1f})", flush=True)
         if args.profile:
             profile(sides["vobs"][1:], cwd, server.url, args.profile.resolve())
+        if args.scaling:
+            scaling(work, cwd, server.url, args.queries_per_dashboard, args.broken)
     finally:
         server.stop()
         exporter.stop()
