@@ -49,6 +49,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from timing import TIMER  # benchmarks/: each benchmark runs as a script from there
+
 REPO = Path(__file__).resolve().parent.parent
 
 MODULE = '''from vertice_obs import panels as p
@@ -123,14 +125,6 @@ for path in sys.argv[1:]:
         out.write(text + "\\n")
 '''
 
-# Spawns the command, waits for it, writes "<seconds> <peak RSS KiB> <exit code>" to argv[1]. A small
-# process of its own: a child's peak RSS (wait4's ru_maxrss) starts at its parent's when it is spawned.
-_TIMER = ("import os, sys, time\n"
-          "start = time.perf_counter()\n"
-          "pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)\n"
-          "_, status, usage = os.wait4(pid, 0)\n"
-          "seconds = time.perf_counter() - start\n"
-          "open(sys.argv[1], 'w').write(f'{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}')\n")
 
 
 @dataclass
@@ -166,7 +160,7 @@ def generate(root: Path, dashboards: int, panels: int, foundation: bool) -> dict
 def timed(command: list[str], cwd: Path) -> Run:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r", suffix=".timer") as timer:
-        subprocess.run([sys.executable, "-I", "-S", "-c", _TIMER, timer.name, shutil.which(command[0]) or command[0],
+        subprocess.run([sys.executable, "-I", "-S", "-c", TIMER, timer.name, shutil.which(command[0]) or command[0],
                         *command[1:]], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err, check=False)
         seconds, rss_kib, code = timer.read().split()
         err.seek(0)

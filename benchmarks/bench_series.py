@@ -61,6 +61,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
+from timing import TIMER  # benchmarks/: each benchmark runs as a script from there
 
 REPO = Path(__file__).resolve().parent.parent
 ENVS = ("dev", "staging", "prod")
@@ -516,15 +517,6 @@ def api_requests(url: str) -> int:
     return round(total)
 
 
-# Spawns the command, waits for it, writes "<seconds> <peak RSS KiB> <exit code>" to argv[1]. A small
-# process of its own: a child's peak RSS (wait4's ru_maxrss) starts at its parent's when it is spawned,
-# so spawning from this benchmark's own, growing, process would overstate it.
-_TIMER = ("import os, sys, time\n"
-          "start = time.perf_counter()\n"
-          "pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)\n"
-          "_, status, usage = os.wait4(pid, 0)\n"
-          "seconds = time.perf_counter() - start\n"
-          "open(sys.argv[1], 'w').write(f'{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}')\n")
 
 
 def timed(command: list[str], cwd: Path, url: str, ok: tuple[int, ...] = (0,), read_output: bool = True) -> Run:
@@ -534,7 +526,7 @@ def timed(command: list[str], cwd: Path, url: str, ok: tuple[int, ...] = (0,), r
     before = api_requests(url)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.NamedTemporaryFile("r", suffix=".timer") as timer:
-        subprocess.run([sys.executable, "-I", "-S", "-c", _TIMER, timer.name, shutil.which(command[0]) or command[0],
+        subprocess.run([sys.executable, "-I", "-S", "-c", TIMER, timer.name, shutil.which(command[0]) or command[0],
                         *command[1:]], cwd=cwd, env=env, stdout=out, stderr=err, check=False)
         seconds, rss_kib, code = timer.read().split()
         out.seek(0)
