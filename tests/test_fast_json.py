@@ -56,3 +56,27 @@ def test_exports_take_the_fast_path():
                                    {"s": "\ud800"}, {1: "a"}])
 def test_what_orjson_would_write_otherwise_takes_the_careful_path(value):
     assert text._fast_json(value, 2, True) is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=_VALUE, sort_keys=st.booleans())
+@example(value={"max": float("nan"), "n": None}, sort_keys=True)
+def test_json_bytes_are_jsons_bytes_or_none(value, sort_keys):
+    """What publish hashes and diff compares (`canonical_text`): json's text exactly, never orjson's
+    own spelling — a changed byte would make every published dashboard read as drifted."""
+    out = text.json_bytes(value, sort_keys)
+    if out is not None:
+        assert out.decode() == json.dumps(value, indent=2, sort_keys=sort_keys, ensure_ascii=False)
+
+
+def test_the_content_hash_is_the_one_json_gives():
+    """Dashboards published before the orjson path keep their hash (no false drift)."""
+    import hashlib
+
+    from vertice_obs.grafana.normalize import canonical_text, content_hash, normalize
+
+    model = {"uid": "u", "title": "Überblick", "panels": [{"id": 1, "type": "stat", "title": "x",
+                                                          "fieldConfig": {"defaults": {"max": 1e-05}}}]}
+    old = json.dumps(normalize(model), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert canonical_text(model) == old
+    assert content_hash(model) == hashlib.sha256(old.encode()).hexdigest()[:16]

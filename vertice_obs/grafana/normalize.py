@@ -12,6 +12,8 @@ import hashlib
 import json
 from typing import Any
 
+from vertice_obs.guard.text import json_bytes
+
 _SERVER_OWNED = ("id", "version", "iteration")
 # Written by Grafana's UI on every save, whatever the panel: not part of what the code says.
 _PANEL_UI_OWNED = ("pluginVersion",)
@@ -48,7 +50,13 @@ def normalize(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def canonical_text(document: dict[str, Any]) -> str:
-    return json.dumps(normalize(document), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """The normalised model as json writes it (sorted, indented): by orjson where its bytes are
+    json's (`json_bytes`; publish hashes every dashboard, diff every pair), else by json."""
+    model = normalize(document)
+    fast = json_bytes(model)
+    if fast is not None:
+        return fast.decode("utf-8") + "\n"
+    return json.dumps(model, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def content_hash(document: dict[str, Any]) -> str:

@@ -97,15 +97,25 @@ _UNSAFE_UTF8 = (re.compile(b"\x7f"), re.compile(b"\xc2[\x80-\x9f]"), re.compile(
 
 
 def _fast_json(value: object, indent: int | None, sort_keys: bool) -> str | None:
-    """`json.dumps(value, indent=2, sort_keys=…, ensure_ascii=False)` by orjson (its encoder is in
-    Rust; Python's pure-Python indenting encoder was a third of a build), or None when orjson's
-    text could differ from it or `_strict` has something to clean: orjson refuses lone
-    surrogates, integers beyond 64 bits, subclasses and non-string keys (None: the careful path
-    handles them); numbers it writes differently are found in its output; with a `null` there,
-    the C encoder checks the value for a NaN or infinity (`allow_nan=False`). Byte-identical to
-    the careful path: a property test holds it."""
+    """`json_safe(json.dumps(value, indent=2, sort_keys=…, ensure_ascii=False))` by orjson, or None
+    (see `json_bytes`)."""
     if indent != 2:
         return None
+    out = json_bytes(value, sort_keys)
+    if out is None:
+        return None
+    text = out.decode("utf-8")
+    return json_safe(text) if any(p.search(out) for p in _UNSAFE_UTF8) else text
+
+
+def json_bytes(value: object, sort_keys: bool = True) -> bytes | None:
+    """`json.dumps(value, indent=2, sort_keys=…, ensure_ascii=False)` as UTF-8, by orjson (its
+    encoder is in Rust; Python's pure-Python indenting encoder was a third of a build), or None
+    when orjson's text could differ from it or `_strict` has something to clean: orjson refuses
+    lone surrogates, integers beyond 64 bits, subclasses and non-string keys (None: the careful
+    path handles them); numbers it writes differently are found in its output; with a `null`
+    there, the C encoder checks the value for a NaN or infinity (`allow_nan=False`). Byte-identical
+    to json: a property test holds it."""
     try:
         out = orjson.dumps(value, option=_ORJSON_OPTIONS | (orjson.OPT_SORT_KEYS if sort_keys else 0))
     except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
@@ -117,8 +127,7 @@ def _fast_json(value: object, indent: int | None, sort_keys: bool) -> str | None
             json.dumps(value, allow_nan=False, check_circular=False)
         except (ValueError, TypeError, RecursionError):
             return None
-    text = out.decode("utf-8")
-    return json_safe(text) if any(p.search(out) for p in _UNSAFE_UTF8) else text
+    return out
 
 
 def strict_json_stream(head: Mapping[str, object], list_key: str, items: Iterable[object],
