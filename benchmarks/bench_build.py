@@ -133,7 +133,7 @@ class Run:
     rss_mb: float
 
 
-def generate(root: Path, dashboards: int, panels: int, foundation: bool) -> dict[str, list[Path]]:
+def generate(root: Path, dashboards: int, panels: int, foundation: bool = False) -> dict[str, list[Path]]:
     """The vobs/grafanalib project (modules + one narrative telling them all) and, with
     `foundation`, the same dashboards as grafana-foundation-sdk modules in foundation/."""
     (root / "dashboards").mkdir(parents=True)
