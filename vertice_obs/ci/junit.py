@@ -3,8 +3,9 @@
 The shape is the one Jenkins' xunit plugin checks (`junit-10.xsd`, jenkinsci/xunit-plugin):
 `<testsuites>` → one `<testsuite>` per dashboard file (findings without a file: a suite named
 `vobs`) → one `<testcase>` per query (or dashboard, panel, variable) and check. Error and warning
-findings are `<failure>`s — the same severities `--fail-on` gates on — with the check as type,
-the first message as the attribute and every message with its place in the text; info findings
+findings are `<failure>`s (what a reviewer should look at; the exit code is `--fail-on`'s), with
+the check as type, the first message as the attribute and every message with its place in the
+text; info findings
 (a present metric, a skipped query) are passing testcases with their messages in `<system-out>`,
 so that a report shows what was checked. A dashboard with no finding at all is one passing
 testcase, `no findings`.
