@@ -41,11 +41,12 @@ DISABLE = click.option("--disable", multiple=True, metavar="CHECK",
 
 def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str | None, catalog_file: Path | None,
                 lookback: timedelta, show_progress: bool | None, timeout: float, fail_fast: bool = False,
-                disable: tuple[str, ...] = ()):
+                disable: tuple[str, ...] = (), offline: bool = False):
     """Load, collect and validate. Works anywhere: inside a project its catalog is the default source;
     outside one (or with neither a Prometheus nor a catalog) every check that needs no source runs.
     A server-wide failure is said once, first — before reading any dashboard — and the run goes on
-    with the checks that need no server. Returns (result, dashboards, catalog, failure)."""
+    with the checks that need no server. `offline`: no Prometheus, whatever the configuration says.
+    Returns (result, dashboards, catalog, failure)."""
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource, SourceUnavailable
     from vertice_obs.metrics.lint_config import load_policy
@@ -65,7 +66,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     policy = load_policy(list(paths) or [project.exports_dir], project.root, project.display, disable)
     catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
     source = None
-    if project.prometheus_url:
+    if project.prometheus_url and not offline:
         source = PrometheusSource(project.prometheus_url, timeout=timeout)
     elif catalog is not None:
         source = CatalogSource(catalog)
@@ -104,15 +105,18 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
               help="Exit 1 when a finding is at least this severe. Missing required metrics and "
                    "unparsable queries are errors; other missing metrics are warnings.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
-              help="text for people, json for machines, sarif for code-scanning UIs.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "junit"]), default="text",
+              show_default=True, help="text for people, json for machines, sarif for code-scanning UIs, github for "
+                                      "pull-request annotations, junit for GitLab and Jenkins test reports.")
+@click.option("--offline", is_flag=True, help="Ask no Prometheus (PROMETHEUS_URL and vobs.yaml ignored): check "
+                                              "against the metric catalog, if any. What the pre-commit hook runs.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show info findings (present metrics, skipped queries).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
 @DISABLE
 @click.pass_context
-def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fail_on, fmt, verbose, progress,
-              timeout, disable) -> None:
+def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fail_on, fmt, offline, verbose,
+              progress, timeout, disable) -> None:
     """Check that every metric the dashboards query exists — the CI gate.
 
     Reads every PromQL query in PATHS (default: exports/; any folder of Grafana dashboard JSON
@@ -132,17 +136,25 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
       vobs validate                                   # exports/ against the catalog
       vobs validate --prometheus-url http://localhost:9090
       vobs validate dashboards-from-grafana/ --format sarif > vobs.sarif
+      vobs validate --format github                   # annotations on the pull request
+      vobs validate --format junit > vobs-junit.xml   # GitLab / Jenkins test report
       vobs validate --fail-on warning --lookback 30d
       vobs validate ~/Downloads/ceph-dashboards/ --catalog team-metrics.yaml
     """
-    result, _dashboards, _catalog, failure = _metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
-                                                         timeout, disable=disable)
+    if offline and prometheus_url:
+        raise click.UsageError("--offline and --prometheus-url contradict each other")
+    result, dashboards, _catalog, failure = _metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
+                                                        timeout, disable=disable, offline=offline)
     threshold = Severity.parse(fail_on)
     unavailable = result.checked and not result.evidence.available
     if unavailable and failure is None:  # a server-wide failure after the first answer: said once
         say_error(f"{result.evidence.error}: metric existence is unknown")
     if fmt == "sarif":
         click.echo(findings_sarif(result.findings, __version__, *_sarif_places(ctx)))
+    elif fmt == "junit":
+        from vertice_obs.ci import findings_junit
+
+        click.echo(findings_junit(result.findings, [d.file for d in dashboards]), nl=False)
     elif fmt == "json":
         write_findings_json(lambda text: click.echo(text, nl=False), result.findings, schema=VALIDATE_SCHEMA,
                             source=result.evidence.source, dashboards=result.dashboards, queries=result.queries,
@@ -152,7 +164,11 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     else:
         shown = [f for f in result.findings if (verbose or f.severity >= Severity.WARNING)
                  and f.check != "metric/unknown"]  # "unknown" everywhere is the one error line above
-        if shown:
+        if shown and fmt == "github":
+            from vertice_obs.ci import findings_github
+
+            click.echo(findings_github(shown, _workspace_relative(ctx)))
+        elif shown:
             say(findings_text(shown))
         say(_validation_summary(result))
     if unavailable:
@@ -179,6 +195,19 @@ def _sarif_places(ctx: click.Context):
         return Path(os.path.abspath(path))
 
     return repository_root(Path.cwd()), where
+
+
+def _workspace_relative(ctx: click.Context):
+    """A finding's file relative to the workspace GitHub resolves `file=` against
+    (GITHUB_WORKSPACE, else the git top level, else the current directory); as shown when outside."""
+    git_root, where = _sarif_places(ctx)
+    root = Path(os.path.abspath(os.environ.get("GITHUB_WORKSPACE") or git_root))
+
+    def relative(file: str) -> str:
+        path = where(file)
+        return path.relative_to(root).as_posix() if path.is_relative_to(root) else file
+
+    return relative
 
 
 def _validation_summary(result) -> str:

@@ -1,0 +1,207 @@
+"""`vobs validate --format github` and `--format junit` (issue 13): the shapes CI systems read.
+
+GitHub annotations are parsed back the way the runner parses them (actions/runner
+`ActionCommand.cs`: `::command key=value,key=value::data`, then unescaping), so that a test fails
+when one finding could become two commands, lose a property or read back differently. JUnit XML
+is parsed with ElementTree and checked against the constraints of Jenkins' `junit-10.xsd`
+(jenkinsci/xunit-plugin): element nesting, required attributes, counts that add up."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from vertice_obs.ci import findings_github, findings_junit
+from vertice_obs.ci.github import escape_data, escape_property
+from vertice_obs.finding import Finding, Location, Severity
+from vertice_obs.guard.text import escape
+
+REPO = Path(__file__).resolve().parent.parent
+CATALOG = (REPO / "narratives" / "metrics.yaml").read_text()
+HOSTILE = ["a::b", "x,y:z", "100%", "%0A literal", "line1\nline2", "cr\rlf", "<tag> & ]]> \"'", "\x1b[2J\x07",
+           "\x00\x0b\x0c", "\u202eevil", "\ud800 lone", "\ufffe"]
+
+_COMMAND = re.compile(r"^::(error|warning|notice)(?: ([^:]*))?::(.*)$")
+
+
+def unescape_data(text: str) -> str:
+    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+
+
+def unescape_property(text: str) -> str:
+    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
+
+
+def parse_annotation(line: str) -> tuple[str, dict[str, str], str]:
+    """As the runner reads a workflow command: one line, properties split at `,` then the first `=`."""
+    match = _COMMAND.match(line)
+    assert match, f"not a workflow command: {line!r}"
+    props = {}
+    for pair in (match.group(2) or "").split(","):
+        key, _, value = pair.partition("=")
+        props[key] = unescape_property(value)
+    return match.group(1), props, unescape_data(match.group(3))
+
+
+def test_escaping_follows_github_rules():
+    assert escape_data("50% done\r\n::x,y") == "50%25 done%0D%0A::x,y"
+    assert escape_property("50% done\r\n::x,y") == "50%25 done%0D%0A%3A%3Ax%2Cy"
+    assert escape_data("%0A") == "%250A"  # a literal "%0A" is not a newline once read back
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_is_one_annotation_that_reads_back(text):
+    f = Finding("metric/missing", Severity.ERROR, f"msg {text} end",
+                Location(f"exports/{text}.json", 3, 7, dashboard=f"d{text}", panel=f"P{text}", panel_id=2, target="A"))
+    out = findings_github([f])
+    assert len(out.splitlines()) == 1 and "\r" not in out
+    kind, props, message = parse_annotation(out)
+    assert kind == "error" and set(props) == {"file", "line", "col", "title"}
+    assert message == escape(f"msg {text} end")
+    assert props["file"] == escape(f"exports/{text}.json") and props["line"] == "3" and props["col"] == "7"
+    assert props["title"] == escape(f"vobs metric/missing (d{text} → P{text} → A)")
+
+
+def test_severities_map_to_commands_and_place_is_optional():
+    fs = [Finding("a/b", Severity.WARNING, "w", Location("f.json", 2)), Finding("c/d", Severity.INFO, "i"),
+          Finding("e/f", Severity.ERROR, "e", Location("f.json"))]
+    parsed = [parse_annotation(line) for line in findings_github(fs, lambda file: "sub/" + file).splitlines()]
+    assert [(k, p) for k, p, _ in parsed] == [("notice", {"title": "vobs c/d"}),
+                                               ("error", {"file": "sub/f.json", "title": "vobs e/f"}),
+                                               ("warning", {"file": "sub/f.json", "line": "2", "title": "vobs a/b"})]
+
+
+def check_junit_shape(text: str) -> ET.Element:
+    """The constraints of junit-10.xsd (jenkinsci/xunit-plugin) that a report can break, and
+    counts that add up. Returns the root."""
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    root = ET.fromstring(text.encode("utf-8"))
+    assert root.tag == "testsuites"
+    tests = failures = 0
+    for suite in root:
+        assert suite.tag == "testsuite"
+        assert {"name", "tests", "failures", "errors"} <= set(suite.attrib)
+        cases = list(suite)
+        assert all(c.tag == "testcase" and "name" in c.attrib for c in cases)
+        for case in cases:
+            assert all(child.tag in {"failure", "error", "skipped", "system-out", "system-err"} for child in case)
+        failed = sum(1 for c in cases if c.find("failure") is not None)
+        assert int(suite.get("tests")) == len(cases) and int(suite.get("failures")) == failed
+        tests += len(cases)
+        failures += failed
+    assert int(root.get("tests")) == tests and int(root.get("failures")) == failures
+    return root
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_survives_junit(text):
+    f = Finding("metric/missing", Severity.ERROR, f"msg {text} end",
+                Location(f"exports/{text}.json", 3, 7, dashboard="d", panel=f"P{text}", panel_id=2, target="A"))
+    root = check_junit_shape(findings_junit([f]))
+    (suite,) = root
+    failure = suite.find("testcase/failure")
+    clean = escape(f"msg {text} end").replace("\ud800", "\ufffd").replace("\ufffe", "\ufffd")
+    assert failure.get("message") == clean and failure.text.endswith(clean)
+    assert failure.get("type") == "metric/missing"
+
+
+def test_junit_suites_cases_failures_and_passes():
+    loc = Location("a.json", 5, 3, dashboard="dash", panel="P", panel_id=1, target="A")
+    fs = [Finding("metric/missing", Severity.ERROR, "m1 missing", loc, metric="m1"),
+          Finding("metric/missing", Severity.ERROR, "m2 missing", loc, metric="m2"),
+          Finding("metric/present", Severity.INFO, "m3 present", loc),
+          Finding("panel/unit", Severity.WARNING, "no unit", Location("b.json", 2, dashboard="other", panel="Q",
+                                                                      panel_id=4)),
+          Finding("run/thing", Severity.ERROR, "no file")]
+    root = check_junit_shape(findings_junit(fs, files=["a.json", "b.json", "clean.json"]))
+    suites = {s.get("name"): s for s in root}
+    assert list(suites) == ["a.json", "b.json", "clean.json", "vobs"]
+    missing, present = suites["a.json"]
+    assert missing.get("name") == "metric/missing: dashboard dash → panel 'P' (#1) → target A"
+    assert missing.get("classname") == "dash"
+    failure = missing.find("failure")
+    assert failure.get("message") == "m1 missing" and "m2 missing" in failure.text  # one case per query and check
+    assert present.find("failure") is None and "m3 present" in present.find("system-out").text
+    assert suites["b.json"].find("testcase/failure").get("type") == "panel/unit"  # warnings fail too
+    assert [c.get("name") for c in suites["clean.json"]] == ["no findings"]
+    assert suites["vobs"].find("testcase").get("name") == "run/thing"
+    assert root.get("tests") == "5" and root.get("failures") == "3"
+
+
+MISSING_DASHBOARD = {"uid": "m", "title": "M", "panels": [
+    {"id": 1, "title": "Gone", "type": "timeseries", "description": "d", "fieldConfig": {"defaults": {"unit": "s"}},
+     "datasource": {"type": "prometheus", "uid": "${datasource}"},
+     "targets": [{"refId": "A", "expr": "sum(rate(definitely_not_a_metric_total[5m]))"}]}]}
+
+
+def run_vobs(args, cwd, **env):
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("GRAFANA_", "PROMETHEUS_", "GITHUB_"))}
+    full.update(env)
+    return subprocess.run([sys.executable, "-m", "vertice_obs", *args], cwd=cwd, env=full, capture_output=True,
+                          text=True, timeout=60)
+
+
+@pytest.fixture()
+def repo(tmp_path):
+    """A git work tree whose project lives in `obs/`: annotation paths are relative to the top level."""
+    (tmp_path / ".git").mkdir()
+    project = tmp_path / "obs"
+    (project / "narratives").mkdir(parents=True)
+    (project / "narratives" / "metrics.yaml").write_text(CATALOG)
+    (project / "d").mkdir()
+    (project / "d" / "x.json").write_text(json.dumps(MISSING_DASHBOARD, indent=2))
+    return tmp_path
+
+
+def test_cli_github_annotations_relative_to_the_repository(repo):
+    done = run_vobs(["validate", "d", "--format", "github", "--fail-on", "warning"], repo / "obs")
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    errors = [parse_annotation(line) for line in lines if "metric/missing" in line]
+    assert errors, done.stdout
+    kind, props, message = errors[0]
+    text = (repo / "obs" / "d" / "x.json").read_text().splitlines()
+    line = next(n for n, row in enumerate(text, 1) if "definitely_not" in row)
+    column = text[line - 1].index('"sum(') + 1  # the query's string, as in every other format
+    assert props["file"] == "obs/d/x.json" and props["line"] == str(line) and props["col"] == str(column)
+    assert "definitely_not_a_metric_total" in message and props["title"].startswith("vobs metric/")
+    assert lines[-1].startswith("checked 1 query")  # the summary, a plain log line
+    assert all(line.startswith("::") for line in lines[:-1])
+    # GITHUB_WORKSPACE wins over the git top level
+    done = run_vobs(["validate", "d", "--format", "github"], repo / "obs", GITHUB_WORKSPACE=str(repo / "obs"))
+    assert parse_annotation(done.stdout.splitlines()[0])[1]["file"] == "d/x.json"
+    done = run_vobs(["validate", "d", "--format", "github", "--fail-on", "error"], repo / "obs",
+                    GITHUB_WORKSPACE=str(repo / "elsewhere"))  # outside the workspace: as shown
+    assert parse_annotation(done.stdout.splitlines()[0])[1]["file"] == "d/x.json"
+
+
+def test_cli_junit_report_and_exit_codes(repo):
+    done = run_vobs(["validate", "d", "--format", "junit", "--fail-on", "warning"], repo / "obs")
+    assert done.returncode == 1, done.stderr
+    root = check_junit_shape(done.stdout)
+    (suite,) = root
+    assert suite.get("name") == "d/x.json"
+    failed = [c for c in suite if c.find("failure") is not None]
+    assert any("definitely_not_a_metric_total" in c.find("failure").get("message") for c in failed)
+    (repo / "obs" / "d" / "x.json").write_text(json.dumps({"uid": "e", "title": "E", "panels": []}))
+    done = run_vobs(["validate", "d", "--format", "junit"], repo / "obs")
+    assert done.returncode == 0 and [c.get("name") for c in check_junit_shape(done.stdout)[0]] == ["no findings"]
+
+
+def test_offline_asks_no_prometheus(repo):
+    """PROMETHEUS_URL points at nothing: with --offline it is never asked (no 'unreachable', exit 1
+    from the catalog's verdict, not 2); without, the run says so and exits 2."""
+    dead = "http://127.0.0.1:9"
+    done = run_vobs(["validate", "d", "--offline", "--fail-on", "warning"], repo / "obs", PROMETHEUS_URL=dead)
+    assert done.returncode == 1 and "error" not in done.stderr and "metric catalog" in done.stdout, done.stderr
+    done = run_vobs(["validate", "d"], repo / "obs", PROMETHEUS_URL=dead)
+    assert done.returncode == 2
+    done = run_vobs(["validate", "d", "--offline", "--prometheus-url", dead], repo / "obs")
+    assert done.returncode == 2 and "contradict" in done.stderr
