@@ -9,6 +9,8 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from grafana_standin import GrafanaStandIn
 from markdown_check import check_markdown
 from sample_project import DASHBOARD_A, NARRATIVE, make_project
@@ -196,6 +198,14 @@ def test_md_makes_every_markdown_and_html_character_inert():
     assert md("&lt;b&gt;") == "&#38;lt;b&#38;gt;"  # an entity in a title shows as typed
     assert md("x" * 1_000, 10) == "x" * 9 + "…"
     assert md("&" * 50, 10) == "&#38;" * 9 + "…"  # cut before escaping: no reference split
+
+
+@given(st.text())
+def test_md_leaves_no_markup_character_and_no_mention_for_any_text(text):
+    out = md(text, 10_000)
+    assert not re.search(r"[|<>`\\*_~\[\]!$\n\r\x00-\x1f\x7f-\x9f]", out)
+    assert not re.search(r"&(?!#[0-9]+;)", out)  # every & starts a numeric reference
+    assert not re.search(r"@(?!&#8288;)", out)
 
 
 def test_hostile_titles_keep_the_tables_and_details_whole():
