@@ -9,9 +9,9 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from grafana_standin import GrafanaStandIn
 from hypothesis import given
 from hypothesis import strategies as st
-from grafana_standin import GrafanaStandIn
 from markdown_check import check_markdown
 from sample_project import DASHBOARD_A, NARRATIVE, make_project
 
