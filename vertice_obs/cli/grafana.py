@@ -10,7 +10,6 @@ import click
 from vertice_obs.cli.app import cli, say_error
 from vertice_obs.cli.options import (
     CONCURRENCY,
-    FORMAT,
     GRAFANA_TOKEN,
     GRAFANA_URL,
     NARRATIVE,
@@ -33,6 +32,11 @@ from vertice_obs.guard.http import DEFAULT_TIMEOUT
 from vertice_obs.guard.paths import check_uid
 from vertice_obs.guard.text import escape, strict_json
 from vertice_obs.project import Project
+
+# diff and publish also speak Markdown: a pull-request comment, a job's step summary (grafana/markdown.py)
+FORMAT_MD = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+                         show_default=True, help="text for people, json for machines (stable keys, sorted), "
+                                                 "markdown for a pull-request comment or a step summary.")
 
 
 def _grafana(ctx: click.Context, url, token, org_id, timeout: float = DEFAULT_TIMEOUT, concurrency: int = 16):
@@ -91,7 +95,7 @@ def _desired(project: Project, narratives, uids):
 @NARRATIVE
 @UID
 @click.option("--unified", is_flag=True, help="Also show a unified diff of the normalised JSON (coloured on a terminal).")
-@FORMAT
+@FORMAT_MD
 @CONCURRENCY
 @TIMEOUT
 @click.pass_context
@@ -111,6 +115,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
       vobs diff --grafana-url https://grafana.example.com      # GRAFANA_TOKEN from the environment
       vobs diff --narrative dopamine --unified
       vobs diff --format json | jq '.[] | select(.status != "unchanged")'
+      vobs diff --format markdown > comment.md     # a pull-request comment, under GitHub's limit
     """
     from vertice_obs.build.render import MANAGED_TAG
     from vertice_obs.grafana.diff import (
@@ -126,7 +131,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
     chosen, plan = _desired(project, narratives, uids)  # one build: its dashboards also tell orphans apart
     _connect(target)
     hits = target.search()  # every dashboard: which exist (no request for a new one), and the orphans
-    seen = survey(chosen, target, concurrency, history=False, hits=hits)
+    # Markdown names drifted dashboards too: their version history is read, as publish reads it.
+    seen = survey(chosen, target, concurrency, history=fmt == "markdown", hits=hits)
     lives = [s.live for s in seen]
     diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
@@ -139,6 +145,14 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
                                            ["in Grafana with the managed tag, but no longer in code"]))
     if fmt == "json":
         click.echo(_json([d.to_dict() for d in diffs]))
+    elif fmt == "markdown":
+        from vertice_obs.grafana.markdown import DiffEntry, diff_comment
+
+        folders = {str(h.get("uid")): str(h.get("folderTitle") or "") for h in hits}
+        entries = [DiffEntry(d, s.rendered.folder, bool(s.live and not s.unchanged and s.live.drifted))
+                   for d, s in zip(diffs, seen)]
+        entries += [DiffEntry(d, folders.get(d.uid, "")) for d in diffs[len(seen):]]
+        click.echo(diff_comment(entries, target.description), nl=False)
     else:
         width = max((len(_show(d.uid)) for d in diffs), default=0)
         for d, live in zip(diffs, lives + [None] * (len(diffs) - len(lives))):
@@ -166,7 +180,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
 @click.option("--force", is_flag=True, help="Overwrite dashboards edited in Grafana since vobs published them "
                                             "(their live JSON is backed up first, as for every update).")
 @CONCURRENCY
-@FORMAT
+@FORMAT_MD
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
 @click.pass_context
@@ -190,6 +204,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
       vobs publish --dry-run
       GRAFANA_URL=https://grafana.example.com GRAFANA_TOKEN=… vobs publish
       vobs publish --narrative dopamine --force
+      vobs publish --format markdown >> "$GITHUB_STEP_SUMMARY"
     """
     from vertice_obs.grafana.publish import execute, git_commit, plan_publish
 
@@ -204,7 +219,9 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
         plan = plan_publish(chosen, target, force, concurrency)
     if dry_run:
         rows = [{"uid": a.uid, "action": a.kind, "detail": a.reason} for a in plan.actions]
-        if fmt == "json":
+        if fmt == "markdown":
+            click.echo(_summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True), nl=False)
+        elif fmt == "json":
             click.echo(_json({"dry_run": True, "folders": [f.__dict__ for f in plan.folders], "dashboards": rows}))
         else:
             for f in plan.folders:
@@ -222,6 +239,8 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
     failed = [r for r in results if r.status in ("failed", "skipped-drift")]
     if fmt == "json":
         click.echo(_json([r.__dict__ for r in results]))
+    elif fmt == "markdown":
+        click.echo(_summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit), nl=False)
     else:
         _table([(r.uid, r.status, r.detail) for r in results])
         counts = {}
@@ -233,6 +252,15 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
                   f"{', '.join(f'{r.uid} ({r.status})' for r in failed)}; run vobs publish again to finish "
                   "(drifted ones need a review and --force)")
         ctx.exit(EXIT_PARTIAL)
+
+
+def _summary(chosen, rows, target, dry_run: bool, commit: str = "") -> str:
+    from vertice_obs.grafana.markdown import PublishEntry, publish_summary
+
+    by_uid = {r.uid: r for r in chosen}
+    entries = [PublishEntry(uid, str(by_uid[uid].model.get("title", "")), by_uid[uid].folder, status, detail)
+               for uid, status, detail in rows]
+    return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit)
 
 
 def _table(rows) -> None:

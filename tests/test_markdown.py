@@ -1,0 +1,298 @@
+"""`vobs diff --format markdown` (a pull-request comment) and `vobs publish --format markdown` (a step
+summary): the whole text for a small project against the stand-in Grafana, GitHub's 65,536-character
+limit on big generated projects (rendered directly, to stay fast), and the one Markdown escape.
+Every document is also parsed (`markdown_check`): tables keep their columns, `<details>` close."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+from grafana_standin import GrafanaStandIn
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_check import check_markdown
+from sample_project import DASHBOARD_A, NARRATIVE, make_project
+
+from vertice_obs.cli import cli
+from vertice_obs.grafana.diff import DashboardDiff
+from vertice_obs.grafana.markdown import (
+    COMMENT_LIMIT,
+    DiffEntry,
+    PublishEntry,
+    diff_comment,
+    publish_summary,
+)
+from vertice_obs.guard.markdown import md
+
+TOKEN = "glsa_standin_token"
+
+
+def dashboard(uid: str, title: str) -> str:
+    return DASHBOARD_A.replace('"sample-a", "Sample A"', f'"{uid}", "{title}"')
+
+
+def narrative(*uids: str) -> str:
+    head = NARRATIVE.split("chapters:")[0]
+    return head + "chapters:\n" + "".join(f"  - dashboard: {u}\n    title: {u}\n    story: About {u}.\n" for u in uids)
+
+
+@pytest.fixture()
+def grafana():
+    with GrafanaStandIn(version="12.0.2") as standin:
+        yield standin
+        standin.assert_no_violations()
+
+
+def vobs(root, grafana, *args):
+    env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN} if grafana else {}
+    return CliRunner().invoke(cli, ["-C", str(root), *args], env=env)
+
+
+def test_small_project_comment_and_summary_against_the_standin(tmp_path, grafana):
+    names = {"alpha": "Alpha", "bravo": "Bravo", "charlie": "Charlie", "echo": "Echo"}
+    other = narrative("foxtrot").replace("id: sample", "id: other").replace("folder: Samples/Story", "folder: Other")
+    root = make_project(tmp_path / "p", {f"{u}.py": dashboard(u, t) for u, t in {**names, "foxtrot": "Fox"}.items()},
+                        {"sample.yaml": narrative(*names), "other.yaml": other})
+    first = vobs(root, grafana, "publish", "--format", "markdown")
+    assert first.exit_code == 0, first.output
+    url = grafana.url
+    assert first.output == PUBLISH_FIRST.replace("<base>", url)
+    check_markdown(first.output)
+
+    # alpha edited in Grafana's UI (drifted), bravo changed in code, charlie removed from code
+    # (orphan), delta new in its place (so echo's narrative links change), foxtrot untouched
+    grafana.edit_in_ui("alpha", lambda m: next(p for p in m["panels"] if p.get("title") == "Event rate")
+                       ["targets"][0].update(expr="sum(old_metric) | x"))
+    (root / "dashboards" / "bravo.py").write_text(dashboard("bravo", "Bravo").replace(
+        '"Level", \'sample_level', '"Level now", \'sample_level'))
+    (root / "dashboards" / "charlie.py").unlink()
+    (root / "dashboards" / "delta.py").write_text(dashboard("delta", "Delta"))
+    (root / "narratives" / "sample.yaml").write_text(narrative("alpha", "bravo", "delta", "echo"))
+
+    comment = vobs(root, grafana, "diff", "--format", "markdown")
+    assert comment.exit_code == 1, comment.output  # differences, as diff(1)
+    assert comment.output == DIFF_COMMENT.replace("<base>", url)
+    parsed = check_markdown(comment.output)
+    assert [row[2] for row in parsed.tables[0][1:]] == ["⚠️ drifted", "changed", "changed", "new", "orphan"]
+    assert parsed.tables[1][1:] == [["Fox foxtrot", "Other", "unchanged", "—"]]
+    assert len(parsed.details) == 4  # alpha, bravo, echo, and the folded unchanged table
+    assert "expr `sum(old_metric) | x` →" in parsed.text  # the diff's own words, decoded as GitHub shows them
+
+    writes = len(grafana.writes())
+    assert vobs(root, grafana, "diff", "--format", "markdown").exit_code == 1
+    assert len(grafana.writes()) == writes  # a preview sends no write
+
+    summary = vobs(root, grafana, "publish", "--format", "markdown")
+    assert summary.exit_code == 3  # alpha is not overwritten without --force
+    assert summary.stdout == PUBLISH_SECOND.replace("<base>", url)
+    parsed = check_markdown(summary.stdout)
+    assert parsed.links == [f"{url}/d/{u}" for u in ("alpha", "delta", "bravo", "echo", "foxtrot")]
+
+
+def test_dry_run_and_provisioning_folder_summaries(tmp_path):
+    root = make_project(tmp_path / "p")
+    dry = vobs(root, None, "publish", "--dry-run", "--format", "markdown")
+    assert dry.exit_code == 0, dry.output
+    assert dry.output.splitlines()[1:4] == ["### vobs publish --dry-run: 2 create", "",
+                                            "Planned against provisioning folder provisioning/."]
+    check_markdown(dry.output)
+    assert not (root / "provisioning").exists()
+    done = vobs(root, None, "publish", "--format", "markdown")
+    assert done.exit_code == 0, done.output
+    rows = check_markdown(done.output).tables[0]
+    assert rows[0] == ["Dashboard", "Folder", "Result", "URL", "Detail"]
+    assert rows[1:] == [["Sample A sample-a", "Samples/Story", "created", "—", "new"],
+                        ["Sample B sample-b", "Samples/Story", "created", "—", "new"]]
+    same = vobs(root, None, "diff", "--format", "markdown")
+    assert same.exit_code == 0
+    assert "### vobs diff: 2 unchanged" in same.output and "Publishing would change nothing." in same.output
+
+
+# --- GitHub's limit ------------------------------------------------------------------------------
+
+
+def changed(i: int, changes: int = 30, kind: str = "changed") -> DiffEntry:
+    lines = [f"panel 'Panel {j}': target A expr `rate(metric_{i}_{j}_total[5m])` → `sum(rate(metric_{i}_{j}[5m]))`"
+             for j in range(changes)]
+    return DiffEntry(DashboardDiff(f"dash-{i:05d}", f"Dashboard {i}", kind, lines if kind == "changed" else []),
+                     f"Team {i % 7}/Area")
+
+
+def kept_details(text: str) -> list[str]:
+    return re.findall(r"<details><summary><b>Dashboard \d+</b> <code>(dash-\d+)</code>", text)
+
+
+def test_later_details_are_dropped_with_a_note_to_stay_under_the_limit():
+    entries = [changed(i) for i in range(400)]
+    text = diff_comment(entries, "Grafana at https://grafana.example.com")
+    parsed = check_markdown(text, COMMENT_LIMIT)
+    assert len(parsed.tables[0]) == 401  # every changed dashboard keeps its row
+    kept = kept_details(text)
+    assert 0 < len(kept) < 400 and kept == [f"dash-{i:05d}" for i in range(len(kept))]  # a prefix, in order
+    assert (f"Cut to fit GitHub's 65,536-character comment limit: the changes of {400 - len(kept)} dashboards "
+            "left out. Run `vobs diff` locally to see every change.") in text
+    assert COMMENT_LIMIT - len(text.encode()) < 6_000  # filled, not cut far too early
+
+
+def test_a_huge_project_keeps_the_rows_it_can_and_says_how_many_are_not_listed():
+    entries = [changed(i, 2) for i in range(3_000)] + [changed(i, kind="unchanged") for i in range(3_000, 8_000)]
+    text = diff_comment(entries, "Grafana at https://grafana.example.com")
+    parsed = check_markdown(text, COMMENT_LIMIT)
+    rows = len(parsed.tables[0]) - 1
+    assert 0 < rows < 3_000 and not kept_details(text) and len(parsed.tables) == 1
+    assert (f"{3_000 - rows:,} changed dashboards left out of the table; the changes of 3,000 dashboards left out; "
+            "5,000 unchanged dashboards not listed") in text
+
+
+def test_unchanged_dashboards_are_folded_away_and_dropped_before_any_change():
+    entries = [changed(i, 3) for i in range(20)] + [changed(i, kind="unchanged") for i in range(20, 5_000)]
+    text = diff_comment(entries, "Grafana at https://grafana.example.com")
+    parsed = check_markdown(text, COMMENT_LIMIT)
+    assert len(kept_details(text)) == 20
+    listed = len(parsed.tables[1]) - 1
+    assert 0 < listed < 4_980 and f"{4_980 - listed:,} unchanged dashboards not listed" in text
+    assert "<details><summary>4,980 unchanged dashboards</summary>" in text
+
+
+@pytest.mark.parametrize("limit", [1_500, 4_000, 20_000, 65_536])
+def test_any_limit_is_held(limit):
+    text = diff_comment([changed(i) for i in range(60)] + [changed(60, kind="unchanged")], "Grafana", limit=limit)
+    check_markdown(text, limit)
+
+
+def test_one_rewritten_dashboard_shows_its_first_hundred_changes():
+    text = diff_comment([changed(1, 250)], "Grafana")
+    body = text.split("<details>")[1]
+    assert body.count("\n- ") == 101 and "- … and 150 more: <code>vobs diff --uid dash-00001</code>" in body
+
+
+def test_publish_summary_lists_failures_first_and_is_cut_with_a_note():
+    entries = [PublishEntry(f"d{i}", f"D{i}", "F", "unchanged") for i in range(3)]
+    entries.insert(1, PublishEntry("bad", "Bad", "F", "failed", "Grafana answered 400: nope"))
+    text = publish_summary(entries, "Grafana at https://g.example.com/grafana", "https://g.example.com/grafana",
+                           commit="0123456789ab")
+    assert text.splitlines()[1:6] == [
+        "### vobs publish: 0 created, 0 updated, 3 unchanged, 1 failed", "",
+        "To Grafana at https://g.example.com/grafana at commit <code>0123456789ab</code>.", "",
+        "**1 dashboard not published.** Run `vobs publish` again to finish; drifted ones need a review and "
+        "`--force`."]
+    parsed = check_markdown(text)
+    assert [r[2] for r in parsed.tables[0][1:]] == ["failed", "unchanged", "unchanged", "unchanged"]
+    assert parsed.links[0] == "https://g.example.com/grafana/d/bad"
+    many = [PublishEntry(f"d{i}", f"D{i}", "F", "created", "new") for i in range(5_000)]
+    cut = publish_summary(many, "Grafana", "https://g.example.com", limit=50_000)
+    rows = len(check_markdown(cut, 50_000).tables[0]) - 1
+    assert 0 < rows < 5_000 and f"{5_000 - rows:,} dashboards left out" in cut
+
+
+# --- the one escape --------------------------------------------------------------------------------
+
+
+def test_md_makes_every_markdown_and_html_character_inert():
+    assert md("a|b`c<d>e&f*g_h~i[j]k!l$m\\n") == (
+        "a&#124;b&#96;c&#60;d&#62;e&#38;f&#42;g&#95;h&#126;i&#91;j&#93;k&#33;l&#36;m&#92;n")
+    assert md("ping @octo-org/team") == "ping @&#8288;octo-org/team"
+    assert md("two\nlines\x1b[2J") == "two&#92;nlines&#92;x1b&#91;2J"
+    assert md("&lt;b&gt;") == "&#38;lt;b&#38;gt;"  # an entity in a title shows as typed
+    assert md("x" * 1_000, 10) == "x" * 9 + "…"
+    assert md("&" * 50, 10) == "&#38;" * 9 + "…"  # cut before escaping: no reference split
+
+
+@given(st.text())
+def test_md_leaves_no_markup_character_and_no_mention_for_any_text(text):
+    out = md(text, 10_000)
+    assert not re.search(r"[|<>`\\*_~\[\]!$\n\r\x00-\x1f\x7f-\x9f]", out)
+    assert not re.search(r"&(?!#[0-9]+;)", out)  # every & starts a numeric reference
+    assert not re.search(r"@(?!&#8288;)", out)
+
+
+def test_hostile_titles_keep_the_tables_and_details_whole():
+    evil = "a|b</details><img src=x onerror=alert(1)>`x`@octo-org/team [link](javascript:alert(1))\n| c |"
+    entries = [DiffEntry(DashboardDiff(evil, evil, "changed", [f"panel {evil!r} removed", evil]), evil, True),
+               DiffEntry(DashboardDiff(evil, evil, "orphaned", ["x"]), evil)]
+    parsed = check_markdown(diff_comment(entries, evil))
+    assert [len(r) for r in parsed.tables[0]] == [4, 4, 4]
+    assert parsed.tables[0][1][0].startswith("a|b</details><img src=x onerror=alert(1)>`x`@\u2060octo-org/team")
+    summary = publish_summary([PublishEntry(evil, evil, evil, "failed", evil)], evil, "javascript:alert(1)//")
+    parsed = check_markdown(summary)
+    assert [len(r) for r in parsed.tables[0]] == [5, 5] and parsed.links == []
+
+
+PUBLISH_FIRST = """\
+<!-- vobs publish -->
+### vobs publish: 5 created, 0 updated, 0 unchanged, 0 failed
+
+To Grafana at <base>.
+
+| Dashboard | Folder | Result | URL | Detail |
+|---|---|---|---|---|
+| Alpha <code>alpha</code> | Samples/Story | created | [/d/alpha](<base>/d/alpha) | new |
+| Bravo <code>bravo</code> | Samples/Story | created | [/d/bravo](<base>/d/bravo) | new |
+| Charlie <code>charlie</code> | Samples/Story | created | [/d/charlie](<base>/d/charlie) | new |
+| Echo <code>echo</code> | Samples/Story | created | [/d/echo](<base>/d/echo) | new |
+| Fox <code>foxtrot</code> | Other | created | [/d/foxtrot](<base>/d/foxtrot) | new |
+"""
+
+DIFF_COMMENT = """\
+<!-- vobs diff -->
+### vobs diff: 1 drifted, 2 changed, 1 new, 1 orphan, 1 unchanged
+
+Against Grafana at <base>. Publishing would apply what follows; drifted dashboards need a review and `--force`.
+
+| Dashboard | Folder | Change | Changes |
+|---|---|---|--:|
+| Alpha <code>alpha</code> | Samples/Story | ⚠️ drifted | 1 |
+| Bravo <code>bravo</code> | Samples/Story | changed | 3 |
+| Echo <code>echo</code> | Samples/Story | changed | 2 |
+| Delta <code>delta</code> | Samples/Story | new | — |
+| Charlie <code>charlie</code> | Story | orphan | — |
+
+<details><summary><b>Alpha</b> <code>alpha</code>: ⚠️ drifted, 1 change</summary>
+
+Edited in Grafana since vobs last published it (or never published by vobs): `vobs publish` skips it without `--force`; <code>vobs pull --uid alpha</code> brings the edit back for review.
+
+- panel 'Event rate': target A expr &#96;sum(old&#95;metric) &#124; x&#96; → &#96;sum(rate(sample&#95;events&#95;total{environment=&#126;"&#36;environment"}&#91;&#36;&#95;&#95;rate&#95;interval&#93;))&#96;
+
+</details>
+
+<details><summary><b>Bravo</b> <code>bravo</code>: changed, 3 changes</summary>
+
+- panel 'Level' renamed to 'Level now'
+- dashboard: &#91;'links'&#93;&#91;1&#93;&#91;'title'&#93; &#96;charlie ▶&#96; → &#96;delta ▶&#96;
+- dashboard: &#91;'links'&#93;&#91;1&#93;&#91;'url'&#93; &#96;/d/charlie&#96; → &#96;/d/delta&#96;
+
+</details>
+
+<details><summary><b>Echo</b> <code>echo</code>: changed, 2 changes</summary>
+
+- dashboard: &#91;'links'&#93;&#91;0&#93;&#91;'title'&#93; &#96;◀ charlie&#96; → &#96;◀ delta&#96;
+- dashboard: &#91;'links'&#93;&#91;0&#93;&#91;'url'&#93; &#96;/d/charlie&#96; → &#96;/d/delta&#96;
+
+</details>
+
+<details><summary>1 unchanged dashboard</summary>
+
+| Dashboard | Folder | Change | Changes |
+|---|---|---|--:|
+| Fox <code>foxtrot</code> | Other | unchanged | — |
+
+</details>
+"""
+PUBLISH_SECOND = """\
+<!-- vobs publish -->
+### vobs publish: 1 created, 2 updated, 1 unchanged, 0 failed, 1 skipped-drift
+
+To Grafana at <base>.
+
+**1 dashboard not published.** Run `vobs publish` again to finish; drifted ones need a review and `--force`.
+
+| Dashboard | Folder | Result | URL | Detail |
+|---|---|---|---|---|
+| Alpha <code>alpha</code> | Samples/Story | skipped-drift | [/d/alpha](<base>/d/alpha) | edited in Grafana since vobs last published it (version 2): vobs pull --uid alpha to review, --force to overwrite |
+| Delta <code>delta</code> | Samples/Story | created | [/d/delta](<base>/d/delta) | new |
+| Bravo <code>bravo</code> | Samples/Story | updated | [/d/bravo](<base>/d/bravo) | content changed |
+| Echo <code>echo</code> | Samples/Story | updated | [/d/echo](<base>/d/echo) | content changed |
+| Fox <code>foxtrot</code> | Other | unchanged | [/d/foxtrot](<base>/d/foxtrot) |  |
+"""

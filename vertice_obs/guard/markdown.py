@@ -1,0 +1,34 @@
+"""The one escape for untrusted text in Markdown that GitHub renders: pull-request comments and
+step summaries. Titles, queries, uids and server messages come from code under review or from a
+Grafana; in a comment they must stay text.
+
+What could go wrong, and what `md` does about it, character by character (one pass, so nothing
+is escaped twice):
+- `|` would end a table cell and shift the columns; `<`, `>` would open HTML — `</details>`
+  would close our block early, `<img>` would load a tracker; `&` would start an entity:
+  all become numeric character references, which CommonMark treats as literal text, never as
+  markup (the same in a table cell, in a list and inside an HTML block such as `<details>`).
+- `` ` `` (code spans), `\\` (escapes), `*`, `_`, `~` (emphasis, strike-through), `[`, `]`, `!`
+  (links, images), `$` (GitHub's math) likewise.
+- `@team` would notify people: a word joiner after `@` keeps the text as it reads and stops the
+  mention.
+- Control characters, newlines and bidi overrides are made visible first by `guard.text.escape`
+  (one line: a newline would end the table row or the list item).
+Text is also cut to `limit` characters (before escaping, so no reference is split): one huge title
+must not take a comment's whole budget.
+"""
+
+from __future__ import annotations
+
+from vertice_obs.guard.text import escape
+
+_REFERENCES = {ord(c): f"&#{ord(c)};" for c in "&<>|`\\*_~[]!$"}
+_REFERENCES[ord("@")] = "@&#8288;"  # WORD JOINER: invisible, and no longer a mention
+
+
+def md(text: object, limit: int = 300) -> str:
+    """`text` as inert Markdown on one line, at most `limit` characters of it (then `…`)."""
+    shown = escape(text, one_line=True)
+    if len(shown) > limit:
+        shown = shown[: max(0, limit - 1)] + "…"
+    return shown.translate(_REFERENCES)
