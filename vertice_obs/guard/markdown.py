@@ -26,9 +26,9 @@ _REFERENCES = {ord(c): f"&#{ord(c)};" for c in "&<>|`\\*_~[]!$"}
 _REFERENCES[ord("@")] = "@&#8288;"  # WORD JOINER: invisible, and no longer a mention
 
 
-def md(text: object, limit: int = 300) -> str:
-    """`text` as inert Markdown on one line, at most `limit` characters of it (then `…`)."""
+def md(text: object, limit: int | None = 300) -> str:
+    """`text` as inert Markdown on one line, at most `limit` characters of it (then `…`; None: all)."""
     shown = escape(text, one_line=True)
-    if len(shown) > limit:
+    if limit is not None and len(shown) > limit:
         shown = shown[: max(0, limit - 1)] + "…"
     return shown.translate(_REFERENCES)

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from vertice_obs.finding import Severity
+from vertice_obs.guard.markdown import md
 from vertice_obs.guard.text import strict_json
 from vertice_obs.metrics.audit.model import (
     Action,
@@ -152,12 +153,12 @@ def _code(s: str) -> str:
     return f"{fence}{pad}{s}{pad}{fence}"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>()#+!|~])")
 
 
 def _md_text(s: str) -> str:
-    """Text Markdown shows as written: markup characters escaped, `&` and `<` never an HTML tag."""
-    return _MD_SPECIAL.sub(r"\\\1", s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    """Text Markdown shows as written, on one line: the one Markdown escape (`guard.markdown.md`:
+    markup characters as character references, no @mention, controls made visible), uncut."""
+    return md(s, limit=None)
 
 
 def to_dict(audit: Audit) -> dict[str, Any]:
