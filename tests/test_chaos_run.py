@@ -91,14 +91,22 @@ def test_a_missing_probe_metric_stops_the_run_before_any_fault(prometheus, simul
     assert fault_state(simulator)["latency_ms"] == 0
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_killing_the_runner_mid_fault_reverts_the_fault(system, tmp_path, sig):
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("sig, started", [(signal.SIGINT, "foreground"), (signal.SIGTERM, "foreground"),
+                                          (signal.SIGINT, "background")])
+def test_killing_the_runner_mid_fault_reverts_the_fault(system, tmp_path, sig, started):
+    """Also when started as a shell starts a background job (`vobs chaos run … &`, a CI step):
+    with SIGINT ignored, which Python keeps unless told otherwise."""
     sim, prometheus = system
     journal = tmp_path / "journal.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "vertice_obs", "-C", str(REPO), "chaos", "run", str(RUN), "--target-url", sim.url,
          "--prometheus-url", prometheus.url, "--journal", str(journal), "--time-scale", "0.02"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "GRAFANA_URL": ""})
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "GRAFANA_URL": ""},
+        preexec_fn=_ignore_sigint if started == "background" else None)
     try:
         deadline = time.monotonic() + 30
         while fault_state(sim)["latency_ms"] == 0:  # wait until the first latency step is injected

@@ -129,7 +129,11 @@ class Runner:
             "scenarios": [], "events": []})
 
     def execute(self) -> dict[str, Any]:
+        # Ctrl-C and SIGTERM both interrupt the run, so the fault in progress is reverted. SIGINT is
+        # set explicitly: a shell starts background jobs (`vobs chaos run … &`, a CI step) with it
+        # ignored, and Python then leaves it ignored — `kill -INT` would leave the fault in place.
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
         self.journal.save()  # before any fault: a journal that cannot be written stops the run here
         try:
             for scenario in self.run.scenarios:
@@ -149,6 +153,7 @@ class Runner:
             raise
         finally:
             signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous_int)
             self.journal.data["ended"] = _iso(_now())
             self.journal.save()
         return self.journal.data
