@@ -53,6 +53,13 @@ def test_unknown_keys_are_kept():
       "\"environment\"} → {\"query\": \"label_values(maximus_esgt_success_ratio, environment)\", "
       "\"refId\": \"environment\"}"]),
     (lambda m: m["panels"].append({"type": "stat", "title": "Hand-made", "id": 99}), ["panel 'Hand-made' removed"]),
+    # a changed query is said once, though grafanalib writes it twice (`expr` and `query`)
+    (lambda m: m["panels"][1]["targets"][0].update(expr="up", query="up"),
+     [f"panel {MODEL['panels'][1]['title']!r}: target A expr `up` → `{MODEL['panels'][1]['targets'][0]['expr']}`"]),
+    # a `query` that is not the expr is a change of its own
+    (lambda m: m["panels"][1]["targets"][0].update(query="other"),
+     [f"panel {MODEL['panels'][1]['title']!r}: target A: ['query'] `other` → "
+      f"`{MODEL['panels'][1]['targets'][0]['expr']}`"]),
 ])
 def test_each_change_is_said_in_words(mutate, expected):
     live = copy.deepcopy(MODEL)

@@ -135,9 +135,12 @@ def _targets(name: str, live: list[Any], desired: list[Any]) -> list[str]:
         elif ta[ref] != t:
             if ta[ref].get("expr") != t.get("expr"):
                 out.append(f"{name}: target {ref} expr {_short(ta[ref].get('expr'))} → {_short(t.get('expr'))}")
-            rest = _generic(f"{name}: target {ref}", {k: v for k, v in ta[ref].items() if k != "expr"},
-                            {k: v for k, v in t.items() if k != "expr"})
-            out += rest
+            # `query` where both sides only repeat their `expr` (grafanalib writes both): else a
+            # changed query was said twice, doubling a pull-request comment
+            mirror = all(x.get("query") == x.get("expr") for x in (ta[ref], t))
+            skip = ("expr", "query") if mirror else ("expr",)
+            out += _generic(f"{name}: target {ref}", {k: v for k, v in ta[ref].items() if k not in skip},
+                            {k: v for k, v in t.items() if k not in skip})
     out += [f"{name}: target {ref} removed" for ref in ta if ref not in tb]
     return out
 
