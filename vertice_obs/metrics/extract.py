@@ -281,7 +281,8 @@ def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:
 
 
 def _mask_strings(expr: str) -> tuple[str, list[str]] | None:
-    """`expr` with every string literal's content blanked, and the literals; None if unsure.
+    """`expr` with every string literal replaced by a numbered stand-in (`"vobs_lit_0"`), and the
+    literals; None if unsure.
 
     A lexical scan of quotes, escapes and comments — where strings are — not an analysis of
     PromQL; the parser still sees every query's structure."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import zip_longest
 from typing import Any, Callable, Collection, Iterator, Sequence
 
 import promql_parser as pp
@@ -132,8 +133,7 @@ def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collectio
     change durations, never matchers. A query without range variables reads the same marked as
     interpolated: its `known` facts (from `collect`'s parse of its shape) are used, not a parse."""
     wanted = [c for c in ("promql/rate-interval", "promql/job-matcher", "promql/instance-matcher") if c not in skip]
-    panel_queries = [(q, k) for q, k in zip(queries, [*known, *[None] * (len(queries) - len(known))])
-                     if q.kind == "panel"]
+    panel_queries = [(q, k) for q, k in zip_longest(queries, known) if q is not None and q.kind == "panel"]
     if not wanted or not panel_queries:
         return []
     values = variables_from_dashboard(sanitize(model)[0])

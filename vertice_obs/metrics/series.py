@@ -139,11 +139,10 @@ class LabelTable:
         return cache[label]
 
     def values(self, label: str) -> frozenset[str]:
-        """The distinct values of one column (computed once per table and label)."""
+        """The distinct values of one column (the keys of its index, made once per table and label)."""
         cache = self.__dict__.setdefault("_columns", {})
         if label not in cache:
-            i = self.labels.index(label)
-            cache[label] = frozenset(row[i] for row in self.rows)
+            cache[label] = frozenset(self._index(label))
         return cache[label]
 
 

@@ -153,8 +153,6 @@ def _code(s: str) -> str:
     return f"{fence}{pad}{s}{pad}{fence}"
 
 
-
-
 def _md_text(s: str) -> str:
     """Text Markdown shows as written, on one line: the one Markdown escape (`guard.markdown.md`:
     markup characters as character references, no @mention, controls made visible), uncut."""
