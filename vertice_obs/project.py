@@ -1,14 +1,19 @@
 """Where things are and how to reach the servers: the project layout and its configuration.
 
-Precedence, highest first: command-line flags, environment (`GRAFANA_URL`, `GRAFANA_TOKEN`,
-`PROMETHEUS_URL`, `GRAFANA_ORG_ID`), `vobs.yaml` in the project root, `[tool.vobs]` in its
-`pyproject.toml`. Secrets (the Grafana token) come only from flags or the environment, never
-from a file in the repository.
+Precedence, highest first: command-line flags, the environment chosen with `--env NAME` (its
+`environments.NAME` section of `vobs.yaml`), environment variables (`GRAFANA_URL`,
+`GRAFANA_TOKEN`, `PROMETHEUS_URL`, `GRAFANA_ORG_ID`), `vobs.yaml` in the project root,
+`[tool.vobs]` in its `pyproject.toml`. A chosen environment beats the variables on purpose: a
+`GRAFANA_URL` left in a shell for staging must not send `vobs publish --env prod` to staging.
+
+Secrets (the Grafana token) come only from flags or the environment, never from a file in the
+repository; with `--env prod` the token is `GRAFANA_TOKEN_PROD`, else `GRAFANA_TOKEN`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -24,7 +29,11 @@ ENVIRONMENT = {
 }
 _URL_KEYS = ("grafana_url", "prometheus_url")
 _FILE_KEYS = {"grafana_url", "grafana_org_id", "prometheus_url", "dashboards_dir", "narratives_dir",
-              "exports_dir", "catalog", "provisioning_dir", "backup_dir"}
+              "exports_dir", "catalog", "provisioning_dir", "backup_dir", "environments"}
+# What an environment may say: which servers it is. Paths stay the project's, whatever the server.
+_ENVIRONMENT_KEYS = {"grafana_url": "grafana_url", "grafana_org_id": "grafana_org_id", "org_id": "grafana_org_id",
+                     "prometheus_url": "prometheus_url"}
+_ENVIRONMENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}")
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,8 @@ class Project:
     grafana_org_id: int | None = None
     prometheus_url: str | None = None
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # setting → where it came from
+    env: str | None = None  # the environment chosen with --env, if any
+    environments: tuple[str, ...] = ()  # every environment the configuration declares
 
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the project root when inside it."""
@@ -51,15 +62,22 @@ class Project:
 
 
 def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | None = None,
-                 environ: Mapping[str, str] | None = None) -> Project:
-    """Resolve the configuration for the project at `root` (default: the current directory)."""
+                 environ: Mapping[str, str] | None = None, env: str | None = None) -> Project:
+    """Resolve the configuration for the project at `root` (default: the current directory), as
+    the environment `env` (a name under `environments:`) when one is chosen."""
     root = Path(root or Path.cwd())
     environ = os.environ if environ is None else environ
     settings: dict[str, Any] = {}
     origin: dict[str, str] = {}
+    declared: dict[str, tuple[str, dict[str, Any]]] = {}  # name → (where, its settings)
+    variables = {key: environ[var] for key, var in ENVIRONMENT.items() if environ.get(var)}
     for where, layer in (("pyproject.toml [tool.vobs]", _from_pyproject(root / "pyproject.toml")),
-                         ("vobs.yaml", _from_vobs_yaml(root / "vobs.yaml")),
-                         ("the environment", {key: environ[var] for key, var in ENVIRONMENT.items() if environ.get(var)}),
+                         ("vobs.yaml", _from_vobs_yaml(root / "vobs.yaml"))):
+        declared.update({name: (where, section) for name, section in layer.pop("environments", {}).items()})
+        settings.update(layer)
+        origin.update(dict.fromkeys(layer, where))
+    chosen = _chosen(env, declared, environ)
+    for where, layer in (("the environment", variables), *chosen,
                          ("the command line", {k: v for k, v in (overrides or {}).items() if v is not None})):
         settings.update(layer)
         origin.update(dict.fromkeys(layer, where))
@@ -78,7 +96,9 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
     try:
         org_id = int(org) if org not in (None, "") else None
     except (TypeError, ValueError):
-        raise InputError(f"grafana_org_id must be a number, not {org!r}") from None
+        where = origin.get("grafana_org_id", "")
+        shown = "GRAFANA_ORG_ID" if where == "the environment" else "grafana_org_id"
+        raise InputError(f"{shown} ({where}) must be a number, not {org!r}") from None
     return Project(
         root=root,
         dashboards_dir=path("dashboards_dir", "dashboards"),
@@ -93,7 +113,62 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         grafana_org_id=org_id,
         prometheus_url=settings.get("prometheus_url") or None,
         origins=dict(origin),
+        env=env or None,
+        environments=tuple(sorted(declared)),
     )
+
+
+def token_variable(env: str) -> str:
+    """The variable holding an environment's token: `GRAFANA_TOKEN_PROD` for `prod`,
+    `GRAFANA_TOKEN_EU_WEST` for `eu-west`."""
+    return "GRAFANA_TOKEN_" + env.upper().replace("-", "_")
+
+
+def _chosen(env: str | None, declared: Mapping[str, tuple[str, dict[str, Any]]],
+            environ: Mapping[str, str]) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The layers `--env NAME` adds: its declared servers, then its own token (else GRAFANA_TOKEN
+    stays, from the variables layer)."""
+    if not env:
+        return ()
+    if env not in declared:
+        if not declared:
+            raise InputError(f"--env {env!r}: no environments are declared (add to vobs.yaml: "
+                             f"environments: {{{env}: {{grafana_url: https://…, prometheus_url: https://…}}}})")
+        raise InputError(f"--env {env!r} is not a declared environment (declared: {', '.join(sorted(declared))})")
+    where, section = declared[env]
+    token = environ.get(token_variable(env))
+    return ((f"{where} environments.{env}", section),
+            (f"the environment ({token_variable(env)})", {"grafana_token": token} if token else {}))
+
+
+def _environments(value: Any, where: str, line_of) -> dict[str, dict[str, Any]]:
+    """`environments: {staging: {grafana_url, org_id, prometheus_url}, prod: {…}}`, checked whole
+    before any is chosen: a typo in prod fails a staging run too, not the night of the release."""
+    if not isinstance(value, dict):
+        raise InputError("environments must be a mapping of names to server settings "
+                         "(environments: {staging: {grafana_url: …}})", where, line_of(("environments",)))
+    out: dict[str, dict[str, Any]] = {}
+    for name, section in value.items():
+        line = line_of(("environments", name))
+        if not isinstance(name, str) or not _ENVIRONMENT_NAME.fullmatch(name):
+            raise InputError(f"environment name {str(name)!r} must be a letter then letters, digits, _ or - "
+                             "(it names the token variable, GRAFANA_TOKEN_<NAME>)", where, line)
+        if not isinstance(section, dict):
+            raise InputError(f"environments.{name} must be a mapping (grafana_url, org_id, prometheus_url)",
+                             where, line)
+        settings: dict[str, Any] = {}
+        for key, item in section.items():
+            key_line = line_of(("environments", name, key))
+            if key == "grafana_token":
+                raise InputError(f"environments.{name}.grafana_token must not be stored in a file: "
+                                 f"set {token_variable(name)} or GRAFANA_TOKEN", where, key_line)
+            if key not in _ENVIRONMENT_KEYS:
+                raise InputError(f"environments.{name}: unknown setting {str(key)!r} "
+                                 f"(allowed: grafana_url, org_id, prometheus_url)", where, key_line)
+            _typed(_ENVIRONMENT_KEYS[key], item, f"environments.{name}.{key}", where, key_line)
+            settings[_ENVIRONMENT_KEYS[key]] = item
+        out[name] = settings
+    return out
 
 
 def _from_vobs_yaml(path: Path) -> dict[str, Any]:
@@ -107,7 +182,7 @@ def _from_vobs_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(doc.data, dict):
         raise doc.error("vobs.yaml must be a mapping of settings")
-    return _checked(doc.data, path.name, lambda key: doc.line((key,)))
+    return _checked(doc.data, path.name, lambda key: doc.line(key if isinstance(key, tuple) else (key,)))
 
 
 def _from_pyproject(path: Path) -> dict[str, Any]:
@@ -136,11 +211,19 @@ def _checked(data: Mapping[str, Any], where: str, line_of) -> dict[str, Any]:
         if key not in _FILE_KEYS:
             raise InputError(f"unknown setting {key!r} (allowed: {', '.join(sorted(_FILE_KEYS))})",
                              where, line_of(key))
-        expected = (int, str) if key == "grafana_org_id" else (str,)
-        if data[key] is not None and (not isinstance(data[key], expected) or isinstance(data[key], bool)):
-            raise InputError(f"{key} must be {'a number' if key == 'grafana_org_id' else 'a string'}, "
-                             f"not {type(data[key]).__name__}", where, line_of(key))
-    return dict(data)
+        if key != "environments":
+            _typed(key, data[key], key, where, line_of(key))
+    out = dict(data)
+    if "environments" in out:
+        out["environments"] = _environments(out["environments"], where, line_of)
+    return out
+
+
+def _typed(key: str, value: Any, shown: str, where: str, line: int | None) -> None:
+    expected = (int, str) if key == "grafana_org_id" else (str,)
+    if value is not None and (not isinstance(value, expected) or isinstance(value, bool)):
+        raise InputError(f"{shown} must be {'a number' if key == 'grafana_org_id' else 'a string'}, "
+                         f"not {type(value).__name__}", where, line)
 
 
 def _check_url(key: str, value: Any, where: str) -> None:

@@ -9,6 +9,7 @@ import click
 
 from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.options import (
+    ENV,
     FORMAT,
     GRAFANA_TOKEN,
     GRAFANA_URL,
@@ -32,6 +33,7 @@ def chaos_() -> None:
 
 
 @chaos_.command("check")
+@ENV
 @click.argument("run_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @PROMETHEUS
 @FORMAT
@@ -83,6 +85,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
 
 
 @chaos_.command("run")
+@ENV
 @click.argument("run_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--target-url", required=True, metavar="URL",
               help="The system under test: `${target}` in the file's inject/revert actions (e.g. the simulator).")

@@ -10,6 +10,7 @@ import click
 from vertice_obs.cli.app import cli, say_error
 from vertice_obs.cli.options import (
     CONCURRENCY,
+    ENV,
     GRAFANA_TOKEN,
     GRAFANA_URL,
     NARRATIVE,
@@ -49,7 +50,9 @@ def _grafana(ctx: click.Context, url, token, org_id, timeout: float = DEFAULT_TI
     project = project_of(ctx, grafana_url=url, grafana_token=token, grafana_org_id=org_id)
     if project.grafana_url:
         return project, GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id,
-                                           timeout=timeout, connections=concurrency)
+                                           timeout=timeout, connections=concurrency, env=project.env)
+    if project.env:  # never the provisioning folder when a Grafana was asked for by name
+        raise InputError(f"--env {project.env}: the environment declares no grafana_url")
     target = ProvisioningFolder(project.provisioning_dir, f"{project.display(project.provisioning_dir)}/")
     return project, target
 
@@ -89,6 +92,7 @@ def _desired(project: Project, narratives, uids):
 
 
 @cli.command("diff")
+@ENV
 @GRAFANA_URL
 @GRAFANA_TOKEN
 @ORG
@@ -171,6 +175,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
 
 
 @cli.command("publish")
+@ENV
 @GRAFANA_URL
 @GRAFANA_TOKEN
 @ORG
@@ -270,6 +275,7 @@ def _table(rows) -> None:
 
 
 @cli.command("pull")
+@ENV
 @GRAFANA_URL
 @GRAFANA_TOKEN
 @ORG

@@ -14,6 +14,7 @@ from vertice_obs import __version__
 from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.options import (
     CATALOG,
+    ENV,
     LOOKBACK,
     PATHS,
     PROMETHEUS,
@@ -98,6 +99,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
 
 
 @cli.command("validate")
+@ENV
 @PATHS
 @PROMETHEUS
 @CATALOG
@@ -233,6 +235,7 @@ def _validation_summary(result) -> str:
 
 
 @cli.command("audit")
+@ENV
 @PATHS
 @PROMETHEUS
 @CATALOG

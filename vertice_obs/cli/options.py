@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
 from vertice_obs.project import Project, load_project
@@ -32,7 +33,7 @@ class Duration(click.ParamType):
 
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-PROMETHEUS = click.option("--prometheus-url", metavar="URL", default=None,
+PROMETHEUS = click.option("--prometheus-url", metavar="URL", default=None, envvar="PROMETHEUS_URL", show_envvar=True,
                           help="Prometheus to check against (else PROMETHEUS_URL, vobs.yaml; "
                                "else the offline metric catalog).")
 CATALOG = click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -43,11 +44,24 @@ LOOKBACK = click.option("--lookback", type=Duration(), default="7d", show_defaul
                         help="How far back to look for metrics that are absent now (missing vs disappeared).")
 
 
-GRAFANA_URL = click.option("--grafana-url", metavar="URL", default=None,
+GRAFANA_URL = click.option("--grafana-url", metavar="URL", default=None, envvar="GRAFANA_URL", show_envvar=True,
                            help="Grafana to talk to (else GRAFANA_URL, vobs.yaml; else the provisioning folder).")
 GRAFANA_TOKEN = click.option("--grafana-token", metavar="TOKEN", default=None, envvar="GRAFANA_TOKEN",
-                             show_envvar=True, help="Service-account token (Authorization: Bearer). Never printed.")
-ORG = click.option("--org-id", type=int, default=None, help="Grafana organisation (X-Grafana-Org-Id).")
+                             show_envvar=True, help="Service-account token (Authorization: Bearer); with --env NAME, "
+                                  "GRAFANA_TOKEN_<NAME> first. Never printed.")
+ORG = click.option("--org-id", type=int, default=None, envvar="GRAFANA_ORG_ID", show_envvar=True,
+                   help="Grafana organisation (X-Grafana-Org-Id).")
+
+
+def _remember_env(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    ctx.meta["vobs.env"] = value or None
+
+
+# Every command that talks to a server takes it; project_of reads it, so no command passes it on.
+ENV = click.option("--env", metavar="NAME", default=None, envvar="VOBS_ENV", show_envvar=True, expose_value=False,
+                   callback=_remember_env, is_eager=True,
+                   help="Use the servers of environment NAME, declared under environments: in vobs.yaml "
+                        "(its token: GRAFANA_TOKEN_<NAME>, else GRAFANA_TOKEN).")
 NARRATIVE = click.option("--narrative", "narratives", multiple=True, metavar="ID", help="Only this narrative (repeatable).")
 UID = click.option("--uid", "uids", multiple=True, metavar="UID", help="Only this dashboard (repeatable).")
 
@@ -66,9 +80,20 @@ CONCURRENCY = click.option("--concurrency", type=click.IntRange(1, 64), default=
 
 
 
+# A flag's parameter when its name is not the setting's
+_PARAMETER_OF = {"grafana_org_id": "org_id"}
+
+
 def project_of(ctx: click.Context, **overrides: Any) -> Project:
-    """The project at `-C` (else the current directory), with flags overriding its configuration."""
-    return load_project(ctx.find_root().obj.get("root"), overrides)
+    """The project at `-C` (else the current directory), with flags overriding its configuration.
+
+    Options declare their environment variables (so `--help` shows them), but a value click
+    read from the environment is not a flag: load_project layers the variables itself, below an
+    environment chosen with `--env`."""
+    flags = {key: value for key, value in overrides.items()
+             if ctx.get_parameter_source(_PARAMETER_OF.get(key, key)) not in (ParameterSource.ENVIRONMENT,
+                                                                              ParameterSource.DEFAULT)}
+    return load_project(ctx.find_root().obj.get("root"), flags, env=ctx.meta.get("vobs.env"))
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:

@@ -128,10 +128,12 @@ def _q(uid: object, what: str = "uid") -> str:
 class GrafanaDestination:
     def __init__(self, url: str, token: str | None = None, org_id: int | None = None,
                  timeout: float = DEFAULT_TIMEOUT, max_attempts: int = 4, backoff: float = 0.2,
-                 max_retry_after: float = 30.0, max_bytes: int = DEFAULT_MAX_BYTES, connections: int = 16):
+                 max_retry_after: float = 30.0, max_bytes: int = DEFAULT_MAX_BYTES, connections: int = 16,
+                 env: str | None = None):
         self.server = parse(url, "the Grafana URL")  # registers its password and token= values
         self.url = self.server.base
-        self.description = f"Grafana at {escape(self.url, one_line=True)}"
+        named = f" {escape(env, one_line=True)}" if env else ""  # the --env it is: "Grafana prod at …"
+        self.description = f"Grafana{named} at {escape(self.url, one_line=True)}"
         register(token)
         credential: Any = token if token is not None else self.server.auth
         self.timeout, self.max_bytes = timeout, max_bytes

@@ -1,0 +1,140 @@
+"""Environments: `vobs.yaml` declares staging and prod, `--env NAME` picks one, its token comes
+from GRAFANA_TOKEN_<NAME> else GRAFANA_TOKEN — against two stand-in Grafanas with different
+tokens and organisations, as a laptop would reach staging and prod."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from grafana_standin import GrafanaStandIn
+from sample_project import make_project
+
+from vertice_obs.cli import cli
+from vertice_obs.errors import InputError
+from vertice_obs.project import load_project, token_variable
+
+STAGING_TOKEN, PROD_TOKEN = "glsa_staging_token_aaaa", "glsa_prod_token_bbbbbbbb"
+
+
+def vobs_yaml(staging_url: str, prod_url: str) -> str:
+    return (f"prometheus_url: http://top:9090\n"
+            f"environments:\n"
+            f"  staging:\n    grafana_url: {staging_url}\n    prometheus_url: http://staging-prom:9090\n"
+            f"  prod:\n    grafana_url: {prod_url}\n    org_id: 2\n")
+
+
+@pytest.fixture()
+def two_grafanas():
+    with GrafanaStandIn(token=STAGING_TOKEN) as staging, GrafanaStandIn(token=PROD_TOKEN, org_id=2) as prod:
+        yield staging, prod
+        staging.assert_no_violations()
+        prod.assert_no_violations()
+
+
+def run(root, *args, env=None):
+    base = {"GRAFANA_URL": "", "GRAFANA_TOKEN": "", "PROMETHEUS_URL": "", "GRAFANA_ORG_ID": "", "VOBS_ENV": ""}
+    return CliRunner().invoke(cli, ["-C", str(root), *args], env={**base, **(env or {})})
+
+
+def test_env_chooses_servers_over_variables_and_flags_win_over_both(tmp_path):
+    (tmp_path / "vobs.yaml").write_text(vobs_yaml("http://staging:3000", "http://prod:3000"))
+    variables = {"GRAFANA_URL": "http://left-in-the-shell:3000", "GRAFANA_TOKEN": "glsa_generic_token",
+                 "GRAFANA_TOKEN_PROD": PROD_TOKEN, "PROMETHEUS_URL": "http://shell-prom:9090"}
+    plain = load_project(tmp_path, environ=variables)
+    assert (plain.grafana_url, plain.prometheus_url, plain.env) == ("http://left-in-the-shell:3000",
+                                                                   "http://shell-prom:9090", None)
+    assert plain.grafana_token == "glsa_generic_token" and plain.environments == ("prod", "staging")
+    prod = load_project(tmp_path, environ=variables, env="prod")
+    # the chosen environment beats a GRAFANA_URL left in the shell; what it does not say falls through
+    assert (prod.grafana_url, prod.grafana_org_id, prod.prometheus_url) == ("http://prod:3000", 2,
+                                                                            "http://shell-prom:9090")
+    assert prod.grafana_token == PROD_TOKEN and prod.env == "prod"
+    assert prod.origins["grafana_url"] == "vobs.yaml environments.prod"
+    staging = load_project(tmp_path, environ=variables, env="staging")
+    assert staging.grafana_token == "glsa_generic_token"  # no GRAFANA_TOKEN_STAGING: the generic one
+    assert staging.prometheus_url == "http://staging-prom:9090"
+    flagged = load_project(tmp_path, {"grafana_url": "http://flag:3000"}, environ=variables, env="prod")
+    assert flagged.grafana_url == "http://flag:3000"
+
+
+def test_token_variable_names():
+    assert token_variable("prod") == "GRAFANA_TOKEN_PROD"
+    assert token_variable("eu-west") == "GRAFANA_TOKEN_EU_WEST"
+
+
+@pytest.mark.parametrize("text,env,message", [
+    ("environments:\n  prod:\n    grafana_url: http://p:3000\n", "prd",
+     "--env 'prd' is not a declared environment (declared: prod)"),
+    ("grafana_url: http://g:3000\n", "prod", "--env 'prod': no environments are declared"),
+    ("environments:\n  prod:\n    grafana_token: glsa_in_a_file_xx\n", None,
+     "vobs.yaml:3: environments.prod.grafana_token must not be stored in a file: set GRAFANA_TOKEN_PROD"),
+    ("environments:\n  prod:\n    grafana: http://p:3000\n", None,
+     "vobs.yaml:3: environments.prod: unknown setting 'grafana'"),
+    ("environments:\n  prod:\n    org_id: [1]\n", None, "vobs.yaml:3: environments.prod.org_id must be a number"),
+    ("environments:\n  prod:\n    grafana_url: p:3000\n", "prod",
+     "grafana_url (vobs.yaml environments.prod): 'p:3000' is not an http:// or https:// URL"),
+    ("environments:\n  '../x':\n    grafana_url: http://p:3000\n", None,
+     "vobs.yaml:2: environment name '../x' must be a letter then letters"),
+    ("environments: [prod]\n", None, "vobs.yaml:1: environments must be a mapping"),
+    ("environments:\n  prod: http://p:3000\n", None, "vobs.yaml:2: environments.prod must be a mapping"),
+])
+def test_bad_environments_are_one_located_error(tmp_path, text, env, message):
+    (tmp_path / "vobs.yaml").write_text(text)
+    with pytest.raises(InputError) as info:
+        load_project(tmp_path, environ={}, env=env)
+    assert str(info.value).startswith(message), str(info.value)
+
+
+def test_a_typo_in_prod_fails_a_staging_run_too(tmp_path):
+    (tmp_path / "vobs.yaml").write_text("environments:\n  staging:\n    grafana_url: http://s:3000\n"
+                                        "  prod:\n    grafan_url: http://p:3000\n")
+    with pytest.raises(InputError, match="environments.prod: unknown setting 'grafan_url'"):
+        load_project(tmp_path, environ={}, env="staging")
+
+
+def test_diff_and_publish_reach_the_chosen_grafana_with_its_own_token(tmp_path, two_grafanas):
+    staging, prod = two_grafanas
+    root = make_project(tmp_path / "p")
+    (root / "vobs.yaml").write_text(vobs_yaml(staging.url, prod.url))
+    tokens = {"GRAFANA_TOKEN_STAGING": STAGING_TOKEN, "GRAFANA_TOKEN_PROD": PROD_TOKEN}
+    published = run(root, "publish", "--env", "staging", "--format", "json", env=tokens)
+    assert published.exit_code == 0, published.output
+    assert staging.dashboards and not prod.dashboards  # staging only
+    # a laptop previews prod: everything is new there; VOBS_ENV picks it as --env would
+    preview = run(root, "diff", "--format", "json", env={**tokens, "VOBS_ENV": "prod"})
+    assert preview.exit_code == 1, preview.output  # changes pending, as diff says
+    assert {d["status"] for d in json.loads(preview.stdout)} == {"added"}
+    # a GRAFANA_URL left in the shell for staging does not send an explicit --env prod there
+    before = len(staging.requests)
+    shell = run(root, "diff", "--env", "prod", "--format", "json", env={**tokens, "GRAFANA_URL": staging.url})
+    assert shell.exit_code == 1 and {d["status"] for d in json.loads(shell.stdout)} == {"added"}
+    assert len(staging.requests) == before
+    same = run(root, "diff", "--env", "staging", "--format", "json", env=tokens)
+    assert {d["status"] for d in json.loads(same.stdout)} == {"unchanged"}
+    assert any(r.headers.get("X-Grafana-Org-Id") == "2" for r in prod.requests)  # org_id from the environment
+    # the wrong environment's token is refused by that Grafana, named, and never shown
+    crossed = run(root, "diff", "--env", "prod", env={"GRAFANA_TOKEN_PROD": STAGING_TOKEN})
+    assert crossed.exit_code == 2
+    assert f"Grafana prod at {prod.url}" in crossed.output and "check GRAFANA_TOKEN" in crossed.output
+    assert STAGING_TOKEN not in crossed.output and len(crossed.output.strip().splitlines()) == 1
+
+
+def test_an_environment_without_grafana_never_falls_back_to_the_provisioning_folder(tmp_path):
+    root = make_project(tmp_path / "p")
+    (root / "vobs.yaml").write_text("environments:\n  metrics-only:\n    prometheus_url: http://p:9090\n")
+    result = run(root, "publish", "--env", "metrics-only")
+    assert result.exit_code == 2
+    assert result.output.strip() == "vobs: error: --env metrics-only: the environment declares no grafana_url"
+    assert not (root / "provisioning").exists()
+
+
+def test_help_shows_env_and_the_variables_each_option_reads():
+    for command in (["diff"], ["publish"], ["validate"], ["pull"], ["audit"], ["chaos", "run"], ["chaos", "check"]):
+        text = CliRunner().invoke(cli, [*command, "--help"]).output
+        assert "--env NAME" in text and "VOBS_ENV" in text, command
+    diff_help = CliRunner().invoke(cli, ["diff", "--help"]).output
+    for variable in ("GRAFANA_URL", "GRAFANA_TOKEN", "GRAFANA_ORG_ID", "GRAFANA_TOKEN_<NAME>"):
+        assert variable in diff_help
+    assert "PROMETHEUS_URL" in CliRunner().invoke(cli, ["validate", "--help"]).output
