@@ -197,6 +197,33 @@ def test_pull_by_tag_with_inventory(project, grafana):
     assert vobs(project, grafana, "validate", str(project / "pulled")).exit_code == 0
 
 
+def test_a_hand_edited_provisioning_file_is_drift_refused_without_force(project):
+    """The provisioning folder is a destination like a Grafana: a file someone edited by hand since
+    vobs wrote it is kept (and said) unless --force, then overwritten."""
+    runner = CliRunner()
+    env = {"GRAFANA_URL": "", "GRAFANA_TOKEN": ""}
+    assert runner.invoke(cli, ["-C", str(project), "publish"], env=env).exit_code == 0
+    target = project / "provisioning" / "MAXIMUS" / "Dopamine" / f"{OVERVIEW}.json"
+    edited = json.loads(target.read_text())
+    edited["title"] = "Edited by hand on the server"
+    target.write_text(json.dumps(edited))
+    module = project / "dashboards" / "dopamine_overview.py"  # and the code changes too
+    module.write_text(module.read_text().replace('"Dopamine spike rate"', '"Spike rate per instance"'))
+
+    kept = runner.invoke(cli, ["-C", str(project), "publish", "--format", "json"], env=env)
+    assert kept.exit_code == 3, kept.output  # a partial publish: not everything was applied
+    status = {r["uid"]: r for r in json.loads(kept.stdout)}[OVERVIEW]
+    assert status["status"] == "skipped-drift" and "--force" in status["detail"], status
+    assert json.loads(target.read_text())["title"] == "Edited by hand on the server"  # not overwritten
+
+    forced = runner.invoke(cli, ["-C", str(project), "publish", "--force", "--format", "json"], env=env)
+    assert forced.exit_code == 0, forced.output
+    assert {r["uid"]: r["status"] for r in json.loads(forced.stdout)}[OVERVIEW] == "updated"
+    written = json.loads(target.read_text())
+    assert written["title"] != "Edited by hand on the server"
+    assert any(p.get("title") == "Spike rate per instance" for p in written["panels"])
+
+
 def test_provisioning_folder_is_the_default_target(project):
     runner = CliRunner()
     first = runner.invoke(cli, ["-C", str(project), "publish"], env={"GRAFANA_URL": "", "GRAFANA_TOKEN": ""})
