@@ -15,7 +15,15 @@ from pathlib import Path
 
 from hostile import fake_servers as fs
 from hostile.harness import Case, Sandbox, cases_param, check
-from hostile.test_grafana_hostile import Answer, closed_port, command, html, normal, on, pull
+from hostile.test_grafana_hostile import (
+    Answer,
+    closed_port,
+    command,
+    html,
+    normal,
+    on,
+    pull,
+)
 
 TOKEN = "glsa_pathSECRETtoken0123456789"      # the Grafana service-account token (GRAFANA_TOKEN)
 PASSWORD = "pw-on-every-path-7c1d"              # a password in a server URL
