@@ -69,7 +69,7 @@ def _json(data: object) -> str:
     return strict_json(data)  # sorted keys, no NaN, controls escaped: one shape for machines
 
 
-def _playlists(target, plan, narratives, uids, force: bool, concurrency: int):
+def _playlists(target, plan, narratives, uids, force: bool, concurrency: int, markdown: bool = False):
     """The narratives' playlists (grafana/playlists.py), planned with GETs only: (store, actions). A
     provisioning folder cannot hold playlists: said once, on stderr, and nothing fails."""
     from vertice_obs.grafana.playlists import (
@@ -80,9 +80,11 @@ def _playlists(target, plan, narratives, uids, force: bool, concurrency: int):
 
     desired, store = desired_playlists(plan.narratives, narratives, uids), store_of(target)
     if store is None:
-        if desired:
-            click.echo(f"vobs: note: {target.description} cannot hold playlists (Grafana keeps them in its "
-                       f"database): {count(len(desired), 'narrative playlist')} not published", err=True)
+        if desired:  # after the command's own output, which stays whole
+            note = (f"vobs: note: {target.description} cannot hold playlists (Grafana keeps them in its "
+                    f"database): {count(len(desired), 'narrative playlist')} not published")
+            lead = "\n" if markdown else ""  # where stderr follows the document (a terminal, a log), not in a table
+            click.get_current_context().call_on_close(lambda: click.echo(lead + note, err=True))
         return None, []
     return store, plan_playlists(desired, store, force, concurrency)
 
@@ -151,7 +153,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
     hits = target.search()  # every dashboard: which exist (no request for a new one), and the orphans
     # Markdown names drifted dashboards too: their version history is read, as publish reads it.
     seen = survey(chosen, target, concurrency, history=fmt == "markdown", hits=hits)
-    _store, playlists = _playlists(target, plan, narratives, uids, False, concurrency)
+    _store, playlists = _playlists(target, plan, narratives, uids, False, concurrency, fmt == "markdown")
     lives = [s.live for s in seen]
     diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
@@ -180,7 +182,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
                    for d, s in zip(diffs, seen)]
         entries += [DiffEntry(d, folders.get(d.uid, "")) for d in diffs[len(seen):]]
         section = markdown([(p["narrative"], p["title"], p["status"], "; ".join(p["changes"])) for p in playlist_rows])
-        click.echo(diff_comment(entries, target.description, COMMENT_LIMIT - size(section)) + section, nl=False)
+        comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section))
+        if section:  # the dashboards' part does not know of playlists
+            comment = comment.replace("Publishing would change nothing.", "Publishing would change playlists only.", 1)
+        click.echo(comment + section, nl=False)
     else:
         width = max((len(_show(d.uid)) for d in diffs), default=0)
         for d, live in zip(diffs, lives + [None] * (len(diffs) - len(lives))):
@@ -252,7 +257,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
             plan = plan_publish(chosen, target, force, concurrency, lambda _u: bar.update(1))
     else:
         plan = plan_publish(chosen, target, force, concurrency)
-    store, playlists = _playlists(target, built, narratives, uids, force, concurrency)
+    store, playlists = _playlists(target, built, narratives, uids, force, concurrency, fmt == "markdown")
     if dry_run:
         rows = [{"uid": a.uid, "action": a.kind, "detail": a.reason} for a in plan.actions]
         planned = [{"narrative": a.desired.narrative, "title": a.desired.name, "uid": a.uid, "action": a.kind,

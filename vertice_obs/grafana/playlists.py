@@ -118,11 +118,15 @@ class Store(Protocol):
 def desired_playlists(narratives: Iterable[Narrative], narrative_ids: Sequence[str] = (),
                       uids: Sequence[str] = ()) -> list[Desired]:
     """The playlists a run keeps: every narrative's, or those of `--narrative`; none with `--uid`
-    (a selection of dashboards, not of stories)."""
+    (a selection of dashboards, not of stories). Named after the narrative's title — with its id
+    when another narrative has the same title, so that no two playlists share a name."""
     if uids:
         return []
-    return [Desired(n.id, n.title, n.playlist_interval, tuple(c.dashboard for c in n.chapters))
-            for n in narratives if not narrative_ids or n.id in narrative_ids]
+    every = list(narratives)
+    shared = {n.title for n in every if sum(m.title == n.title for m in every) > 1}
+    return [Desired(n.id, f"{n.title} ({n.id})" if n.title in shared else n.title, n.playlist_interval,
+                    tuple(c.dashboard for c in n.chapters))
+            for n in every if not narrative_ids or n.id in narrative_ids]
 
 
 def content_of(answer: dict[str, Any]) -> dict[str, Any]:
@@ -321,7 +325,7 @@ def markdown(rows: Sequence[tuple[str, str, str, str]], publish: bool = False) -
     if not shown:
         return ""
     quiet = len(rows) - len(shown)
-    lines = [f"#### Playlists: {_tally([r[2] for r in rows])}", "",
+    lines = ["", f"**Playlists:** {_tally([r[2] for r in rows])}", "",
              "| Playlist | Narrative | " + ("Result" if publish else "Change") + " | Detail |", "|---|---|---|---|"]
     lines += [f"| {md(name, 150) or '(untitled)'} | <code>{md(narrative, 60)}</code> | {md(status, 40)} | "
               f"{md(detail, 500)} |" for narrative, name, status, detail in shown]
@@ -330,5 +334,9 @@ def markdown(rows: Sequence[tuple[str, str, str, str]], publish: bool = False) -
     return "\n".join(lines + ["", ""])
 
 
+_ORDER = ("failed", "skipped-drift", "added", "changed", "create", "update", "created", "updated", "unchanged")
+
+
 def _tally(statuses: Sequence[str]) -> str:
-    return ", ".join(f"{statuses.count(s)} {s}" for s in dict.fromkeys(statuses))
+    known = [s for s in _ORDER if s in statuses] + sorted(set(statuses) - set(_ORDER))
+    return ", ".join(f"{statuses.count(s)} {s}" for s in known)
