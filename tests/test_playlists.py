@@ -242,3 +242,39 @@ def test_the_provisioning_folder_says_once_that_it_holds_no_playlists(tmp_path):
     assert notes == ["vobs: note: provisioning folder provisioning/ cannot hold playlists (Grafana keeps them in "
                      "its database): 1 narrative playlist not published"]
     assert "playlist" not in done.stdout
+
+
+# --- the stand-in's playlists, as Grafana's spec and handlers have them ---------------------------------
+
+
+def test_the_standin_serves_playlists_by_uid_and_assigns_the_uid(one_version):
+    grafana = one_version
+    api = __import__("grafana_client").GrafanaApi.from_url(grafana.url, credential=TOKEN)
+    body = {"name": "Story", "interval": "5m", "items": [{"type": ITEM, "value": "a"}], "uid": "mine"}
+    created = api.client.POST("/playlists", json=body)
+    assert set(created) == {"id", "uid", "name", "interval"} and created["uid"] != "mine"  # uid is Grafana's
+    uid = created["uid"]
+    assert api.client.GET(f"/playlists/{uid}") == {"uid": uid, "name": "Story", "interval": "5m",
+                                                   "items": [{"type": ITEM, "value": "a"}]}
+    assert api.client.GET("/playlists", params={"query": "sto"}) == [{k: created[k] for k in created}]
+    assert api.client.GET(f"/playlists/{uid}/items") == [{"type": ITEM, "value": "a"}]
+    api.client.PUT(f"/playlists/{uid}", json={"name": "Story 2", "interval": "1m", "items": []})
+    assert grafana.playlists[uid]["name"] == "Story 2" and grafana.playlists[uid]["items"] == []
+    for call, status in ((lambda: api.client.GET("/playlists/nope"), 404),
+                         (lambda: api.client.POST("/playlists", json={"name": " ", "interval": "5m"}), 400)):
+        with pytest.raises(Exception) as caught:
+            call()
+        assert getattr(caught.value, "status_code", None) == status
+    api.client.DELETE(f"/playlists/{uid}")
+    assert grafana.playlists == {}
+
+
+def test_a_server_playlist_uid_that_is_not_a_uid_is_one_line_and_nothing_is_written(project, one_version):
+    grafana = one_version
+    grafana.playlists["a/../b"] = {"id": 1, "uid": "a/../b", "name": "Dopamine: how MAXIMUS learns what matters",
+                                   "interval": "5m", "items": []}
+    result = vobs(project, grafana, "publish")
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("vobs: error:")]
+    assert len(errors) == 1 and "answered a playlist uid that is not a Grafana uid: 'a/../b'" in errors[0]
+    assert grafana.writes() == []  # playlists are planned before any write
