@@ -302,15 +302,12 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
         for r in results:
             counts[r.status] = counts.get(r.status, 0) + 1
         click.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f" — {target.description}")
-    if failed:
-        say_error(f"{len(failed)} dashboard(s) not published: "
-                  f"{', '.join(f'{r.uid} ({r.status})' for r in failed)}; run vobs publish again to finish "
-                  "(drifted ones need a review and --force)")
-    if unplayed:
-        say_error(f"{count(len(unplayed), 'playlist')} not published: "
-                  f"{', '.join(f'{p.narrative} ({p.status})' for p in unplayed)}; run vobs publish again to finish "
-                  "(drifted ones need a review and --force)")
-    if failed or unplayed:
+    if failed or unplayed:  # one line, dashboards then playlists
+        lost = ([f"{len(failed)} dashboard(s) not published: {', '.join(f'{r.uid} ({r.status})' for r in failed)}"]
+                if failed else [])
+        lost += [f"{count(len(unplayed), 'playlist')} not published: "
+                 f"{', '.join(f'{p.narrative} ({p.status})' for p in unplayed)}"] if unplayed else []
+        say_error(f"{'; '.join(lost)}; run vobs publish again to finish (drifted ones need a review and --force)")
         ctx.exit(EXIT_PARTIAL)
 
 
