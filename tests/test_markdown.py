@@ -233,6 +233,14 @@ To Grafana at <base>.
 | Charlie <code>charlie</code> | Samples/Story | created | [/d/charlie](<base>/d/charlie) | new |
 | Echo <code>echo</code> | Samples/Story | created | [/d/echo](<base>/d/echo) | new |
 | Fox <code>foxtrot</code> | Other | created | [/d/foxtrot](<base>/d/foxtrot) | new |
+
+**Playlists:** 2 created
+
+| Playlist | Narrative | Result | Detail |
+|---|---|---|---|
+| The sample story (other) | <code>other</code> | created | new |
+| The sample story (sample) | <code>sample</code> | created | new |
+
 """
 
 DIFF_COMMENT = """\
@@ -279,6 +287,15 @@ Edited in Grafana since vobs last published it (or never published by vobs): `vo
 | Fox <code>foxtrot</code> | Other | unchanged | — |
 
 </details>
+
+**Playlists:** 1 changed, 1 unchanged
+
+| Playlist | Narrative | Change | Detail |
+|---|---|---|---|
+| The sample story (sample) | <code>sample</code> | changed | chapter 3 &#96;delta&#96; added; &#96;charlie&#96; removed |
+
+1 unchanged playlist(s) not listed.
+
 """
 PUBLISH_SECOND = """\
 <!-- vobs publish -->
@@ -295,4 +312,12 @@ To Grafana at <base>.
 | Bravo <code>bravo</code> | Samples/Story | updated | [/d/bravo](<base>/d/bravo) | content changed |
 | Echo <code>echo</code> | Samples/Story | updated | [/d/echo](<base>/d/echo) | content changed |
 | Fox <code>foxtrot</code> | Other | unchanged | [/d/foxtrot](<base>/d/foxtrot) |  |
+
+**Playlists:** 1 updated, 1 unchanged
+
+| Playlist | Narrative | Result | Detail |
+|---|---|---|---|
+| The sample story (other) | <code>other</code> | unchanged |  |
+| The sample story (sample) | <code>sample</code> | updated | content changed |
+
 """

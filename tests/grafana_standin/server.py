@@ -13,6 +13,12 @@ Grafanas vobs supports: 9.5 and 10.4 without the `nestedFolders` toggle ignore `
 and 12 nest. An existing folder uid answers 412 before 11 and 409 from 11 (both mean "exists").
 The versions list is a bare array up to 11.4 and `{continueToken, versions}` from 11.5. Saving
 into an unknown `folderUid` is silently accepted up to 11.x and a 400 from 12.
+
+Playlists (`/api/playlists`, spec operations searchPlaylists, createPlaylist, getPlaylist,
+updatePlaylist, deletePlaylist, getPlaylistItems) are kept by uid in every version served: Grafana
+9.0 replaced their numeric ids by uids in the API (grafana/grafana#49609, issue #48336), and vobs
+supports 9.5 on. Create assigns the uid (`CreatePlaylistCommand` has no `uid`: one sent is ignored,
+as Grafana's `json:"-"` field does); a name is required; there is no version and no history.
 """
 
 from __future__ import annotations
@@ -91,6 +97,7 @@ class GrafanaStandIn:
         self.dashboards: dict[str, dict[str, Any]] = {}
         self.folders: dict[str, dict[str, Any]] = {}
         self.annotations: list[dict[str, Any]] = []
+        self.playlists: dict[str, dict[str, Any]] = {}
         self._next_id = 1
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -138,6 +145,11 @@ class GrafanaStandIn:
             model = copy.deepcopy(entry["model"])
             mutate(model)
             return self._store(model, entry["folderUid"], f"edited by {user} in the UI", user)["version"]
+
+    def edit_playlist_in_ui(self, uid: str, mutate: Callable[[dict[str, Any]], None]) -> None:
+        """A person edits and saves the playlist in Grafana's UI (name, interval, items)."""
+        with self._lock:
+            mutate(self.playlists[uid])
 
     # --- state changes ----------------------------------------------------------------------------
     def _id(self) -> int:
@@ -326,6 +338,11 @@ def _route(s: GrafanaStandIn, method: str, path: str, query: dict[str, list[str]
         return 200, {"dashboard": entry["model"], "meta": _meta(s, entry)}
     if path == "/api/annotations":
         return _annotation_add(s, body) if method == "POST" else _annotations_find(s, query)
+    if path == "/api/playlists":
+        return _playlist_create(s, body) if method == "POST" else _playlists_search(s, one)
+    m = re.fullmatch(r"/api/playlists/([^/]+)(/items)?", path)
+    if m:
+        return _playlist(s, method, m.group(1), bool(m.group(2)), body)
     return 404, {"message": "Not found"}
 
 
@@ -483,6 +500,45 @@ def _annotations_find(s: GrafanaStandIn, query: dict[str, list[str]]) -> tuple[i
         items = [a for a in items if set(tags) <= set(a["tags"])]
     items = sorted(items, key=lambda a: -a["time"])
     return 200, items[: int(one.get("limit") or 100)]
+
+
+def _playlists_search(s: GrafanaStandIn, one: dict[str, str]) -> tuple[int, Any]:
+    """`query` matches names containing it (case-insensitive), `limit` caps the list."""
+    text = one.get("query", "").lower()
+    found = [{"id": p["id"], "uid": p["uid"], "name": p["name"], "interval": p["interval"]}
+             for p in s.playlists.values() if text in p["name"].lower()]
+    limit = int(one.get("limit") or 0)
+    return 200, found[:limit] if limit > 0 else found
+
+
+def _playlist_items(body: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"type": str(i.get("type", "")), "value": str(i.get("value", ""))} for i in body.get("items") or []]
+
+
+def _playlist_create(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
+    if not str(body.get("name", "")).strip():
+        return 400, {"message": "bad request data"}  # `binding:"Required"` on the name
+    uid = f"p{s._next_id:08d}x"  # assigned by Grafana: a `uid` in the body is not read
+    s.playlists[uid] = {"id": s._id(), "uid": uid, "name": body["name"], "interval": str(body.get("interval", "")),
+                        "items": _playlist_items(body)}
+    p = s.playlists[uid]
+    return 200, {"id": p["id"], "uid": uid, "name": p["name"], "interval": p["interval"]}
+
+
+def _playlist(s: GrafanaStandIn, method: str, uid: str, items_only: bool, body: Any) -> tuple[int, Any]:
+    p = s.playlists.get(uid)
+    if p is None:
+        return 404, {"message": "Playlist not found"}
+    if method == "DELETE":
+        del s.playlists[uid]
+        return 200, {"message": "Playlist deleted"}
+    if method == "PUT":
+        if not str(body.get("name", "")).strip():
+            return 400, {"message": "bad request data"}
+        p.update(name=body["name"], interval=str(body.get("interval", "")), items=_playlist_items(body))
+    if items_only:
+        return 200, [dict(i) for i in p["items"]]
+    return 200, {"uid": uid, "name": p["name"], "interval": p["interval"], "items": [dict(i) for i in p["items"]]}
 
 
 def _slug(title: str) -> str:

@@ -79,6 +79,9 @@ def normal(method: str, path: str, query: dict[str, list[str]], headers: dict[st
         return Answer(body={"id": 1, "uid": "x", "status": "success", "version": 1, "slug": "x", "url": "/d/x"})
     if path.startswith("/api/dashboards/uid/") and path.endswith("/versions"):
         return Answer(body=[])
+    if path in ("/api/annotations", "/api/playlists"):  # vobs' playlist records, and the playlists
+        return Answer(body=[] if method == "GET" else {"message": "Annotation added", "id": 1, "uid": "p1",
+                                                       "name": "N", "interval": "5m"})
     return Answer(404, {"message": "Dashboard not found", "status": "not-found"})
 
 

@@ -15,13 +15,18 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from vertice_obs.errors import InputError
-from vertice_obs.located_yaml import check_schema, load_located
+from vertice_obs.located_yaml import check_schema, excerpt, load_located
 
 CATALOG_FILE = "metrics.yaml"
 # Characters that read as a path separator without being `/`: backslash, fraction slash, division
 # slash, fullwidth solidus, big solidus, and the reverse forms.
 _SLASH_LIKE = re.compile("[\\\\\u2044\u2215\uff0f\u29f8\u29f9\u29f5\ufe68\uff3c]")
 MAX_FOLDER_SEGMENT = 120
+# The narrative's playlist (`playlist: {interval: 5m}`): how long Grafana shows each chapter.
+DEFAULT_PLAYLIST_INTERVAL = "5m"
+_INTERVAL = re.compile(r"([1-9][0-9]{0,5})([smh])")
+_SECONDS = {"s": 1, "m": 60, "h": 3600}
+MIN_INTERVAL, MAX_INTERVAL = 10, 24 * 3600  # seconds: faster than a dashboard loads, slower than a day
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Narrative:
     tags: tuple[str, ...]
     chapters: tuple[Chapter, ...]
     file: str
+    playlist_interval: str = DEFAULT_PLAYLIST_INTERVAL
 
     @property
     def folder_path(self) -> tuple[str, ...]:
@@ -83,7 +89,22 @@ def load_narrative(path: Path, display: str | None = None) -> Narrative:
         tags=tuple(data.get("tags", ())),
         chapters=tuple(chapters),
         file=doc.file,
+        playlist_interval=_interval(doc, data.get("playlist", {}).get("interval", DEFAULT_PLAYLIST_INTERVAL)),
     )
+
+
+def _interval(doc, value: str) -> str:
+    """A playlist interval Grafana plays as meant: a whole number of s, m or h (as its UI writes
+    them), from 10 s (a chapter must load before the next) to 24 h."""
+    match = _INTERVAL.fullmatch(value)
+    where = ("playlist", "interval")
+    if match is None:
+        raise doc.error(f"playlist interval {excerpt(value)}: write a whole number and a unit, s, m or h "
+                        "(e.g. '30s', '5m', '1h')", where)
+    seconds = int(match.group(1)) * _SECONDS[match.group(2)]
+    if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+        raise doc.error(f"playlist interval {excerpt(value)} is {seconds:,}s: it must be from {MIN_INTERVAL}s to 24h", where)
+    return value
 
 
 def folder_problem(folder: str) -> str | None:

@@ -72,6 +72,26 @@ def _json(data: object) -> str:
     return strict_json(data)  # sorted keys, no NaN, controls escaped: one shape for machines
 
 
+def _playlists(target, plan, narratives, uids, force: bool, concurrency: int, markdown: bool = False):
+    """The narratives' playlists (grafana/playlists.py), planned with GETs only: (store, actions). A
+    provisioning folder cannot hold playlists: said once, on stderr, and nothing fails."""
+    from vertice_obs.grafana.playlists import (
+        desired_playlists,
+        plan_playlists,
+        store_of,
+    )
+
+    desired, store = desired_playlists(plan.narratives, narratives, uids), store_of(target)
+    if store is None:
+        if desired:  # after the command's own output, which stays whole
+            note = (f"vobs: note: {target.description} cannot hold playlists (Grafana keeps them in its "
+                    f"database): {count(len(desired), 'narrative playlist')} not published")
+            lead = "\n" if markdown else ""  # where stderr follows the document (a terminal, a log), not in a table
+            click.get_current_context().call_on_close(lambda: click.echo(lead + note, err=True))
+        return None, []
+    return store, plan_playlists(desired, store, force, concurrency)
+
+
 def _desired(project: Project, narratives, uids):
     from vertice_obs.build.plan import plan_build
     from vertice_obs.grafana.publish import select
@@ -137,6 +157,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
     hits = target.search()  # every dashboard: which exist (no request for a new one), and the orphans
     # Markdown names drifted dashboards too: their version history is read, as publish reads it.
     seen = survey(chosen, target, concurrency, history=fmt == "markdown", hits=hits)
+    _store, playlists = _playlists(target, plan, narratives, uids, False, concurrency, fmt == "markdown")
     lives = [s.live for s in seen]
     diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
@@ -147,16 +168,28 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
             if MANAGED_TAG in tags and hit["uid"] not in in_code:
                 diffs.append(DashboardDiff(str(hit["uid"]), str(hit.get("title", "")), ORPHANED,
                                            ["in Grafana with the managed tag, but no longer in code"]))
+    from vertice_obs.grafana.playlists import diff_entry, markdown
+
+    playlist_rows = [diff_entry(a) for a in playlists]
     if fmt == "json":
-        click.echo(_json([d.to_dict() for d in diffs]))
+        click.echo(_json([d.to_dict() for d in diffs] + playlist_rows))
     elif fmt == "markdown":
-        from vertice_obs.grafana.markdown import DiffEntry, diff_comment
+        from vertice_obs.grafana.markdown import (
+            COMMENT_LIMIT,
+            DiffEntry,
+            diff_comment,
+            size,
+        )
 
         folders = {str(h.get("uid")): str(h.get("folderTitle") or "") for h in hits}
         entries = [DiffEntry(d, s.rendered.folder, bool(s.live and not s.unchanged and s.live.drifted))
                    for d, s in zip(diffs, seen)]
         entries += [DiffEntry(d, folders.get(d.uid, "")) for d in diffs[len(seen):]]
-        click.echo(diff_comment(entries, target.description), nl=False)
+        section = markdown([(p["narrative"], p["title"], p["status"], "; ".join(p["changes"])) for p in playlist_rows])
+        comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section))
+        if section:  # the dashboards' part does not know of playlists
+            comment = comment.replace("Publishing would change nothing.", "Publishing would change playlists only.", 1)
+        click.echo(comment + section, nl=False)
     else:
         width = max((len(_show(d.uid)) for d in diffs), default=0)
         for d, live in zip(diffs, lives + [None] * (len(diffs) - len(lives))):
@@ -169,9 +202,16 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
                 desired = next((r.model for r in chosen if r.uid == d.uid), None)
                 click.echo(unified_diff(d.uid, desired, live.model if live else None, color=sys.stdout.isatty()),
                            nl=False)
+        for p in playlist_rows:
+            mark = {"added": "+", "changed": "~"}.get(p["status"], " ")
+            label = f"playlist:{_show(p['narrative'])}"
+            click.echo(f"{mark} {label:<{width}}  {p['status']:<9}  {_show(p['title'])}".rstrip())
+            for change in p["changes"]:
+                click.echo(f"      {_show(change)}")
         counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
         click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f" — against {target.description}")
-    ctx.exit(EXIT_FINDINGS if any(d.status != "unchanged" for d in diffs) else EXIT_OK)
+    changed = any(d.status != "unchanged" for d in diffs) or any(p["status"] != "unchanged" for p in playlist_rows)
+    ctx.exit(EXIT_FINDINGS if changed else EXIT_OK)
 
 
 @cli.command("publish")
@@ -214,7 +254,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
     from vertice_obs.grafana.publish import execute, git_commit, plan_publish
 
     project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
-    chosen, _ = _desired(project, narratives, uids)
+    chosen, built = _desired(project, narratives, uids)
     _connect(target)
     show = sys.stderr.isatty() if progress is None else progress
     if show:
@@ -222,18 +262,26 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
             plan = plan_publish(chosen, target, force, concurrency, lambda _u: bar.update(1))
     else:
         plan = plan_publish(chosen, target, force, concurrency)
+    store, playlists = _playlists(target, built, narratives, uids, force, concurrency, fmt == "markdown")
     if dry_run:
         rows = [{"uid": a.uid, "action": a.kind, "detail": a.reason} for a in plan.actions]
+        planned = [{"narrative": a.desired.narrative, "title": a.desired.name, "uid": a.uid, "action": a.kind,
+                    "detail": a.reason, "changes": a.changes} for a in playlists]
         if fmt == "markdown":
-            click.echo(_summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True), nl=False)
+            click.echo(_summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True)
+                       + _playlist_md([(p["narrative"], p["title"], p["action"], p["detail"]) for p in planned]),
+                       nl=False)
         elif fmt == "json":
-            click.echo(_json({"dry_run": True, "folders": [f.__dict__ for f in plan.folders], "dashboards": rows}))
+            click.echo(_json({"dry_run": True, "folders": [f.__dict__ for f in plan.folders], "dashboards": rows,
+                              "playlists": planned}))
         else:
             for f in plan.folders:
                 click.echo(f"create folder {_show(repr(f.title))} "
                            f"(uid {f.uid}{', in ' + f.parent_uid if f.parent_uid else ''})")
-            _table([(r["uid"], r["action"], r["detail"]) for r in rows])
-            click.echo(f"dry run: {plan.writes} write(s) planned, none sent — against {target.description}")
+            _table([(r["uid"], r["action"], r["detail"]) for r in rows]
+                   + [(f"playlist:{p['narrative']}", p["action"], p["detail"]) for p in planned])
+            writes = plan.writes + 2 * sum(p["action"] in ("create", "update") for p in planned)  # the playlist, its record
+            click.echo(f"dry run: {writes} write(s) planned, none sent — against {target.description}")
         return
     commit = git_commit(project.root)
     if show:
@@ -241,21 +289,30 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
             results = execute(plan, target, commit, project.backup_dir, concurrency, lambda _r: bar.update(1))
     else:
         results = execute(plan, target, commit, project.backup_dir, concurrency)
+    from vertice_obs.grafana.playlists import execute_playlists
+
+    missing = {r.uid for r, a in zip(results, plan.actions) if r.status == "failed" and a.live is None}
+    played = execute_playlists(playlists, store, commit, missing) if store is not None else []
     failed = [r for r in results if r.status in ("failed", "skipped-drift")]
+    unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
     if fmt == "json":
-        click.echo(_json([r.__dict__ for r in results]))
+        click.echo(_json([r.__dict__ for r in results] + [p.to_dict() for p in played]))
     elif fmt == "markdown":
-        click.echo(_summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit), nl=False)
+        click.echo(_summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit)
+                   + _playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
     else:
-        _table([(r.uid, r.status, r.detail) for r in results])
+        _table([(r.uid, r.status, r.detail) for r in results]
+               + [(f"playlist:{p.narrative}", p.status, p.detail) for p in played])
         counts = {}
         for r in results:
             counts[r.status] = counts.get(r.status, 0) + 1
         click.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f" — {target.description}")
-    if failed:
-        say_error(f"{len(failed)} dashboard(s) not published: "
-                  f"{', '.join(f'{r.uid} ({r.status})' for r in failed)}; run vobs publish again to finish "
-                  "(drifted ones need a review and --force)")
+    if failed or unplayed:  # one line, dashboards then playlists
+        lost = ([f"{len(failed)} dashboard(s) not published: {', '.join(f'{r.uid} ({r.status})' for r in failed)}"]
+                if failed else [])
+        lost += [f"{count(len(unplayed), 'playlist')} not published: "
+                 f"{', '.join(f'{p.narrative} ({p.status})' for p in unplayed)}"] if unplayed else []
+        say_error(f"{'; '.join(lost)}; run vobs publish again to finish (drifted ones need a review and --force)")
         ctx.exit(EXIT_PARTIAL)
 
 
@@ -266,6 +323,12 @@ def _summary(chosen, rows, target, dry_run: bool, commit: str = "") -> str:
     entries = [PublishEntry(uid, str(by_uid[uid].model.get("title", "")), by_uid[uid].folder, status, detail)
                for uid, status, detail in rows]
     return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit)
+
+
+def _playlist_md(rows, publish: bool = False) -> str:
+    from vertice_obs.grafana.playlists import markdown
+
+    return markdown(rows, publish)
 
 
 def _table(rows) -> None:

@@ -4,7 +4,8 @@ Owns: the destinations — a Grafana server through grafana-client, or a provisi
 (`destinations`), normalisation of dashboard JSON so that only real changes show (`normalize`),
 the per-panel diff (`diff`), what the target holds read with the fewest requests (`survey`, shared
 by publish and diff), the plan-first publish with drift protection (`publish`), `vobs pull` (`pull`) and
-diff and publish results as Markdown for GitHub, a PR comment and a step summary (`markdown`). Data:
+diff and publish results as Markdown for GitHub, a PR comment and a step summary (`markdown`), and
+each narrative's playlist, planned, drift-checked and written after its dashboards (`playlists`). Data:
 `RenderedDashboard` → `PublishPlan` → results.
 May import: the kernel and `vertice_obs.build` (what is rendered). Must not import `metrics`
 (independent of Prometheus), `chaos`, `simulator` or `cli`. Normalisation, diffing and the

@@ -348,6 +348,13 @@ class GrafanaDestination:
         self._call(f"annotation on {dashboard_uid or 'the organisation'}", lambda: self.api.annotations.add_annotation(
             time_from=start_ms, time_to=end_ms, tags=tags, text=text, dashboard_uid=dashboard_uid), (dict, str))
 
+    def request(self, what: str, method: str, path: str, shape: type | tuple[type, ...] | None = None,
+                **kwargs: Any) -> Any:
+        """A request by grafana-client's generic client (`GET`, `POST`, `PUT` of a path under /api),
+        for what it has no method for (playlists): through `_call`, as every other request."""
+        send = getattr(self.api.client, method)
+        return self._call(what, lambda: send(path, **kwargs), shape)
+
     # --- errors, retries and the deadline ---------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], T], shape: type | tuple[type, ...] | None = None) -> T:
         """The one way a request is made: within the total deadline, retried when that can help,

@@ -1,0 +1,280 @@
+"""Narrative playlists (issue 13) against the spec-checked stand-in, over every Grafana vobs supports:
+one playlist per narrative, its chapters in order with the narrative's interval; unchanged ones not
+rewritten; drift refused without --force; dry runs send nothing; the provisioning folder says once
+that it holds none. Every request is checked against Grafana's OpenAPI spec (the fixture)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from grafana_standin import GrafanaStandIn
+from grafana_standin.server import VERSIONS
+from sample_project import NARRATIVE, make_project
+
+from vertice_obs.build.narrative import DEFAULT_PLAYLIST_INTERVAL, load_narrative
+from vertice_obs.cli import cli
+from vertice_obs.grafana.playlists import (
+    ITEM,
+    RECORD_TAG,
+    changes,
+    content_of,
+    parse_record,
+)
+
+TOKEN = "glsa_standin_token"
+DOPAMINE = ["maximus-dopamine-overview", "maximus-dopamine-arousal"]
+
+
+@pytest.fixture(params=VERSIONS)
+def grafana(request):
+    with GrafanaStandIn(version=request.param) as standin:
+        yield standin
+        standin.assert_no_violations()
+
+
+@pytest.fixture()
+def one_version():
+    with GrafanaStandIn(version="11.4.0") as standin:
+        yield standin
+        standin.assert_no_violations()
+
+
+def vobs(project, grafana, *args):
+    env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN} if grafana else {}
+    return CliRunner().invoke(cli, ["-C", str(project), *args], env=env)
+
+
+def by_name(grafana, name):
+    return next(p for p in grafana.playlists.values() if p["name"] == name)
+
+
+def playlist_writes(grafana, mark=0):
+    return [(w.method, w.path) for w in grafana.writes()[mark:] if w.path.startswith("/api/playlists")]
+
+
+def rows(result, kind="playlist"):
+    return {r["narrative"]: r for r in json.loads(result.stdout) if r.get("kind") == kind}
+
+
+def set_interval(project: Path, narrative: str, value: str) -> None:
+    path = project / "narratives" / f"{narrative}.yaml"
+    path.write_text(path.read_text().replace("chapters:", f"playlist:\n  interval: {value}\nchapters:", 1))
+
+
+# --- the narrative's playlist block -------------------------------------------------------------
+
+
+def test_the_interval_defaults_to_5m_and_is_read_from_the_narrative(tmp_path):
+    root = make_project(tmp_path / "p")
+    assert load_narrative(root / "narratives" / "sample.yaml").playlist_interval == DEFAULT_PLAYLIST_INTERVAL == "5m"
+    (root / "narratives" / "sample.yaml").write_text(NARRATIVE.replace("chapters:", "playlist: {interval: 90s}\nchapters:"))
+    assert load_narrative(root / "narratives" / "sample.yaml").playlist_interval == "90s"
+
+
+def test_what_is_compared_ignores_the_keys_grafana_adds_and_says_changes_in_words():
+    live = content_of({"uid": "x", "name": "N", "interval": "5m", "items": [
+        {"id": 1, "playlistUid": "x", "order": 1, "title": "", "type": ITEM, "value": "a"},
+        {"type": ITEM, "value": "b"}, "junk"]})
+    assert live == {"name": "N", "interval": "5m", "items": [{"type": ITEM, "value": "a"}, {"type": ITEM, "value": "b"}]}
+    desired = {"name": "M", "interval": "1m", "items": [{"type": ITEM, "value": v} for v in ("b", "a", "c")]}
+    assert changes(live, desired) == ["name `N` → `M`", "interval `5m` → `1m`", "chapter 3 `c` added",
+                                      "chapters reordered: `a`, `b` → `b`, `a`"]
+    tagged = {**live, "items": [{"type": "dashboard_by_tag", "value": "x"}]}
+    assert changes(tagged, live)[-1] == "`dashboard_by_tag` `x` removed"
+    assert parse_record("vobs publish abc playlist p1 sha256:" + "0" * 64) == ("p1", "0" * 64)
+    assert parse_record("vobs publish abc playlist ../x sha256:" + "0" * 64) is None
+
+
+# --- publish, over the version matrix -----------------------------------------------------------
+
+
+def test_one_playlist_per_narrative_chapters_in_order_then_unchanged_is_not_rewritten(project, grafana):
+    set_interval(project, "dopamine", "2m")
+    first = vobs(project, grafana, "publish", "--format", "json")
+    assert first.exit_code == 0, first.output
+    created = rows(first)
+    assert {n: r["status"] for n, r in created.items()} == {n: "created" for n in
+                                                           ("cockpit", "dopamine", "esgt", "skill-learning")}
+    dopamine = by_name(grafana, "Dopamine: how MAXIMUS learns what matters")
+    assert dopamine["uid"] == created["dopamine"]["uid"]
+    assert dopamine["interval"] == "2m"
+    assert dopamine["items"] == [{"type": "dashboard_by_uid", "value": uid} for uid in DOPAMINE]
+    assert by_name(grafana, "ESGT: the moments MAXIMUS becomes aware")["interval"] == "5m"  # the default
+    # after its dashboards: every playlist write comes after the last dashboard save
+    paths = [w.path for w in grafana.writes()]
+    assert max(i for i, p in enumerate(paths) if p == "/api/dashboards/db") < paths.index("/api/playlists")
+    records = [a for a in grafana.annotations if RECORD_TAG in a["tags"]]
+    assert {a["tags"][1] for a in records} == {f"{RECORD_TAG}-{n}" for n in created}
+
+    mark = len(grafana.writes())
+    again = vobs(project, grafana, "publish", "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert {r["status"] for r in rows(again).values()} == {"unchanged"}
+    assert grafana.writes()[mark:] == []  # no PUT, no POST, no record
+
+
+def test_a_change_in_code_updates_the_same_playlist_and_diff_says_what(project, grafana):
+    assert vobs(project, grafana, "publish").exit_code == 0
+    uid = by_name(grafana, "Dopamine: how MAXIMUS learns what matters")["uid"]
+    narrative = project / "narratives" / "dopamine.yaml"
+    text = narrative.read_text()
+    first, second = text.index("  - dashboard: maximus-dopamine-overview"), text.index("  - dashboard: maximus-dopamine-arousal")
+    narrative.write_text(text[:first] + text[second:] + text[first:second])  # chapters swapped
+    set_interval(project, "dopamine", "1h")
+
+    diff = vobs(project, grafana, "diff", "--format", "json")
+    assert diff.exit_code == 1
+    assert rows(diff)["dopamine"] == {
+        "kind": "playlist", "narrative": "dopamine", "uid": uid, "title": "Dopamine: how MAXIMUS learns what matters",
+        "status": "changed", "changes": ["interval `5m` → `1h`", "chapters reordered: `maximus-dopamine-overview`, "
+                                         "`maximus-dopamine-arousal` → `maximus-dopamine-arousal`, `maximus-dopamine-overview`"]}
+    assert {r["status"] for n, r in rows(diff).items() if n != "dopamine"} == {"unchanged"}
+    text_diff = vobs(project, grafana, "diff")
+    assert "~ playlist:dopamine" in text_diff.output and "interval `5m` → `1h`" in text_diff.output
+
+    mark = len(grafana.writes())
+    done = vobs(project, grafana, "publish", "--format", "json")
+    assert done.exit_code == 0, done.output
+    assert rows(done)["dopamine"]["status"] == "updated"
+    assert playlist_writes(grafana, mark) == [("PUT", f"/api/playlists/{uid}")]
+    assert grafana.playlists[uid]["items"] == [{"type": ITEM, "value": u} for u in reversed(DOPAMINE)]
+    assert grafana.playlists[uid]["interval"] == "1h" and len(grafana.playlists) == 4
+
+
+def test_an_edit_in_grafana_is_drift_refused_without_force_and_overwritten_with_it(project, grafana):
+    assert vobs(project, grafana, "publish").exit_code == 0
+    uid = by_name(grafana, "Dopamine: how MAXIMUS learns what matters")["uid"]
+    grafana.edit_playlist_in_ui(uid, lambda p: p.update(interval="30s"))
+
+    diff = vobs(project, grafana, "diff", "--format", "json")
+    assert diff.exit_code == 1
+    assert rows(diff)["dopamine"]["changes"][0].startswith("edited in Grafana since vobs last published it")
+
+    mark = len(grafana.writes())
+    refused = vobs(project, grafana, "publish", "--format", "json")
+    assert refused.exit_code == 3
+    assert rows(refused)["dopamine"]["status"] == "skipped-drift"
+    assert "1 playlist not published: dopamine (skipped-drift)" in refused.stderr
+    assert grafana.writes()[mark:] == [] and grafana.playlists[uid]["interval"] == "30s"
+
+    forced = vobs(project, grafana, "publish", "--force", "--format", "json")
+    assert forced.exit_code == 0, forced.output
+    assert (rows(forced)["dopamine"]["status"], rows(forced)["dopamine"]["detail"]) == \
+        ("updated", "content changed (overwriting a drifted edit)")
+    assert grafana.playlists[uid]["interval"] == "5m"
+    assert vobs(project, grafana, "publish").exit_code == 0  # ours again: no drift after --force
+
+
+def test_a_dry_run_writes_nothing_and_says_what_would_happen(project, grafana):
+    dry = vobs(project, grafana, "publish", "--dry-run", "--format", "json")
+    assert dry.exit_code == 0, dry.output
+    assert {p["narrative"]: p["action"] for p in json.loads(dry.stdout)["playlists"]} == {
+        n: "create" for n in ("cockpit", "dopamine", "esgt", "skill-learning")}
+    assert grafana.writes() == [] and grafana.playlists == {}
+    assert vobs(project, grafana, "publish").exit_code == 0
+    set_interval(project, "esgt", "10m")
+    mark = len(grafana.requests)
+    text = vobs(project, grafana, "publish", "--dry-run")
+    assert "playlist:esgt" in text.output and "update" in text.output
+    assert "dry run: 2 write(s) planned, none sent" in text.output  # the playlist and its record
+    assert all(r.method == "GET" for r in grafana.requests[mark:])
+
+
+# --- identity, and where playlists cannot go -------------------------------------------------------
+
+
+def test_identity_is_vobs_record_then_the_name(project, one_version):
+    grafana = one_version
+    # a playlist of the narrative's title made by hand, before vobs ever published: found by name, not vobs'
+    api = __import__("grafana_client").GrafanaApi.from_url(grafana.url, credential=TOKEN)
+    api.client.POST("/playlists", json={"name": "Dopamine: how MAXIMUS learns what matters", "interval": "1m",
+                                        "items": [{"type": "dashboard_by_tag", "value": "dopamine"}]})
+    first = vobs(project, grafana, "publish", "--format", "json")
+    assert first.exit_code == 3
+    assert rows(first)["dopamine"]["detail"].startswith("exists in Grafana (found by its name) but was not published")
+    assert vobs(project, grafana, "publish", "--force").exit_code == 0
+    uid = by_name(grafana, "Dopamine: how MAXIMUS learns what matters")["uid"]
+
+    # retitled in code: the record names the playlist, so the same one is renamed (no second playlist)
+    narrative = project / "narratives" / "dopamine.yaml"
+    narrative.write_text(narrative.read_text().replace('title: "Dopamine: how MAXIMUS learns what matters"',
+                                                       'title: "Dopamine, retold"'))
+    renamed = vobs(project, grafana, "publish", "--format", "json")
+    assert renamed.exit_code == 0, renamed.output
+    assert grafana.playlists[uid]["name"] == "Dopamine, retold" and len(grafana.playlists) == 4
+
+    # deleted in Grafana: created again
+    del grafana.playlists[uid]
+    again = vobs(project, grafana, "publish", "--format", "json")
+    assert rows(again)["dopamine"]["status"] == "created" and len(grafana.playlists) == 4
+
+
+def test_a_chapter_that_failed_to_publish_holds_its_playlist_back(project, one_version):
+    grafana = one_version
+    grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/dashboards/db",), script=["500"] * 4)
+    result = vobs(project, grafana, "publish", "--concurrency", "1", "--format", "json")
+    assert result.exit_code == 3
+    failed = {r["uid"] for r in json.loads(result.stdout) if r["status"] == "failed" and "kind" not in r}
+    assert len(failed) == 1
+    (lost,) = failed
+    held = [r for r in rows(result).values() if r["status"] == "failed"]
+    assert len(held) == 1 and held[0]["detail"] == f"chapter dashboard {lost} is not in Grafana (its publish failed)"
+    assert vobs(project, grafana, "publish").exit_code == 0  # the next run finishes it
+    assert len(grafana.playlists) == 4
+
+
+def test_uid_selection_leaves_playlists_alone_and_narrative_selection_keeps_its_own(project, one_version):
+    grafana = one_version
+    assert vobs(project, grafana, "publish", "--uid", DOPAMINE[0]).exit_code == 0
+    assert not [r for r in grafana.requests if r.path.startswith("/api/playlists")] and grafana.playlists == {}
+    assert vobs(project, grafana, "publish", "--narrative", "dopamine").exit_code == 0
+    assert [p["name"] for p in grafana.playlists.values()] == ["Dopamine: how MAXIMUS learns what matters"]
+
+
+def test_the_provisioning_folder_says_once_that_it_holds_no_playlists(tmp_path):
+    root = make_project(tmp_path / "p")
+    done = CliRunner().invoke(cli, ["-C", str(root), "publish"], env={})
+    assert done.exit_code == 0, done.output
+    notes = [line for line in done.stderr.splitlines() if "playlist" in line]
+    assert notes == ["vobs: note: provisioning folder provisioning/ cannot hold playlists (Grafana keeps them in "
+                     "its database): 1 narrative playlist not published"]
+    assert "playlist" not in done.stdout
+
+
+# --- the stand-in's playlists, as Grafana's spec and handlers have them ---------------------------------
+
+
+def test_the_standin_serves_playlists_by_uid_and_assigns_the_uid(one_version):
+    grafana = one_version
+    api = __import__("grafana_client").GrafanaApi.from_url(grafana.url, credential=TOKEN)
+    body = {"name": "Story", "interval": "5m", "items": [{"type": ITEM, "value": "a"}], "uid": "mine"}
+    created = api.client.POST("/playlists", json=body)
+    assert set(created) == {"id", "uid", "name", "interval"} and created["uid"] != "mine"  # uid is Grafana's
+    uid = created["uid"]
+    assert api.client.GET(f"/playlists/{uid}") == {"uid": uid, "name": "Story", "interval": "5m",
+                                                   "items": [{"type": ITEM, "value": "a"}]}
+    assert api.client.GET("/playlists", params={"query": "sto"}) == [{k: created[k] for k in created}]
+    assert api.client.GET(f"/playlists/{uid}/items") == [{"type": ITEM, "value": "a"}]
+    api.client.PUT(f"/playlists/{uid}", json={"name": "Story 2", "interval": "1m", "items": []})
+    assert grafana.playlists[uid]["name"] == "Story 2" and grafana.playlists[uid]["items"] == []
+    for call, status in ((lambda: api.client.GET("/playlists/nope"), 404),
+                         (lambda: api.client.POST("/playlists", json={"name": " ", "interval": "5m"}), 400)):
+        with pytest.raises(Exception) as caught:
+            call()
+        assert getattr(caught.value, "status_code", None) == status
+    api.client.DELETE(f"/playlists/{uid}")
+    assert grafana.playlists == {}
+
+
+def test_a_server_playlist_uid_that_is_not_a_uid_is_one_line_and_nothing_is_written(project, one_version):
+    grafana = one_version
+    grafana.playlists["a/../b"] = {"id": 1, "uid": "a/../b", "name": "Dopamine: how MAXIMUS learns what matters",
+                                   "interval": "5m", "items": []}
+    result = vobs(project, grafana, "publish")
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("vobs: error:")]
+    assert len(errors) == 1 and "answered a playlist uid that is not a Grafana uid: 'a/../b'" in errors[0]
+    assert grafana.writes() == []  # playlists are planned before any write

@@ -1,0 +1,342 @@
+"""Narrative playlists: one Grafana playlist per narrative, its chapters in order (issue 13).
+
+A narrative is a story to walk through in order, so `vobs publish` also keeps a playlist of its
+chapters' dashboards (`dashboard_by_uid` items, in chapter order), named after the narrative's
+title, each shown for the narrative's `playlist: {interval: …}` (default 5m). Planned, diffed,
+drift-checked and dry-run like dashboards, and written after them.
+
+Identity and drift. Grafana assigns a playlist's uid (its create command takes none: the spec's
+`CreatePlaylistCommand`) and keeps no version history, so vobs records each playlist it writes as
+an organisation annotation tagged `vobs-playlist` and `vobs-playlist-<narrative id>`, with the text
+`vobs publish <commit> playlist <uid> sha256:<content hash>` — the way a dashboard's version
+message records its publish. The newest record names the narrative's playlist (so a retitled
+narrative keeps it); with no record, a playlist named as the narrative is looked up by name. A live
+playlist is vobs' when its content hashes as one of its recent records; else it was edited in
+Grafana since (drift: not overwritten without `--force`), or was never published by vobs. An update
+is recorded just before it is sent (a write that then fails leaves content an older record holds:
+no false drift), a create just after (its uid is known then; if that record is lost, the next run
+finds the playlist by name, the same content, unchanged). A provisioning folder has no playlists.
+
+Grafana 9.0 moved playlists from numeric ids to uids (grafana/grafana#49609); vobs supports 9.5 on,
+so every Grafana it talks to keeps them by uid. Items of other types (`dashboard_by_tag`, the
+deprecated `dashboard_by_id`) in a live playlist are compared as they are: a difference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Protocol, Sequence
+
+from vertice_obs.build.narrative import Narrative
+from vertice_obs.grafana.answers import DestinationError
+from vertice_obs.grafana.destinations import MESSAGE_PREFIX
+from vertice_obs.guard.paths import UID_RE, check_uid
+from vertice_obs.guard.text import escape
+from vertice_obs.guard.urls import segment
+
+CREATE, UPDATE, UNCHANGED, DRIFT = "create", "update", "unchanged", "skipped-drift"
+DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: "skipped-drift"}
+DIFF_STATUS = {CREATE: "added", UPDATE: "changed", DRIFT: "changed", UNCHANGED: "unchanged"}
+ITEM = "dashboard_by_uid"
+RECORD_TAG = "vobs-playlist"
+RECORDS = 100  # the newest records read per narrative: its last publishes
+_RECORD = re.compile(rf"{re.escape(MESSAGE_PREFIX)} \S+ playlist ([A-Za-z0-9_-]{{1,40}}) sha256:([0-9a-f]{{64}})")
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The playlist the code wants for one narrative."""
+
+    narrative: str
+    name: str
+    interval: str
+    dashboards: tuple[str, ...]
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return {"name": self.name, "interval": self.interval,
+                "items": [{"type": ITEM, "value": uid} for uid in self.dashboards]}
+
+
+@dataclass(frozen=True)
+class Live:
+    uid: str
+    content: dict[str, Any]
+    recorded: bool  # found through vobs' record (else by name)
+    ours: bool  # its content hashes as one of vobs' records of this playlist
+
+
+@dataclass
+class PlaylistAction:
+    desired: Desired
+    kind: str
+    live: Live | None
+    reason: str = ""
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def uid(self) -> str:
+        return self.live.uid if self.live else ""
+
+
+@dataclass
+class PlaylistResult:
+    narrative: str
+    name: str
+    uid: str
+    status: str  # created | updated | unchanged | skipped-drift | failed, or a dry run's action
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """One element of `vobs publish --format json`: the dashboards' keys, plus `kind` and `narrative`."""
+        return {"kind": "playlist", "narrative": self.narrative, "title": self.name, "uid": self.uid,
+                "status": self.status, "detail": self.detail, "version": None}
+
+
+class Store(Protocol):
+    def records(self, narrative: str) -> list[tuple[str, str]]: ...
+
+    def find(self, name: str) -> str | None: ...
+
+    def get(self, uid: str) -> dict[str, Any] | None: ...
+
+    def create(self, content: dict[str, Any]) -> str: ...
+
+    def update(self, uid: str, content: dict[str, Any]) -> None: ...
+
+    def record(self, narrative: str, uid: str, digest: str, commit: str) -> None: ...
+
+
+# --- pure --------------------------------------------------------------------------------------------
+
+
+def desired_playlists(narratives: Iterable[Narrative], narrative_ids: Sequence[str] = (),
+                      uids: Sequence[str] = ()) -> list[Desired]:
+    """The playlists a run keeps: every narrative's, or those of `--narrative`; none with `--uid`
+    (a selection of dashboards, not of stories). Named after the narrative's title — with its id
+    when another narrative has the same title, so that no two playlists share a name."""
+    if uids:
+        return []
+    every = list(narratives)
+    shared = {n.title for n in every if sum(m.title == n.title for m in every) > 1}
+    return [Desired(n.id, f"{n.title} ({n.id})" if n.title in shared else n.title, n.playlist_interval,
+                    tuple(c.dashboard for c in n.chapters))
+            for n in every if not narrative_ids or n.id in narrative_ids]
+
+
+def content_of(answer: dict[str, Any]) -> dict[str, Any]:
+    """What is compared of a playlist Grafana returned: name, interval, and each item's type and
+    value in order (other keys — ids, order, title, which some versions add — are Grafana's)."""
+    items = answer.get("items") if isinstance(answer.get("items"), list) else []
+    return {"name": str(answer.get("name", "")), "interval": str(answer.get("interval", "")),
+            "items": [{"type": str(i.get("type", "")), "value": str(i.get("value", ""))}
+                      for i in items if isinstance(i, dict)]}
+
+
+def digest(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def record_text(commit: str, uid: str, content_digest: str) -> str:
+    return f"{MESSAGE_PREFIX} {commit} playlist {uid} sha256:{content_digest}"
+
+
+def parse_record(text: object) -> tuple[str, str] | None:
+    """(uid, content hash) of one of vobs' records, or None for any other text."""
+    match = _RECORD.fullmatch(text) if isinstance(text, str) else None
+    return (match.group(1), match.group(2)) if match else None
+
+
+def changes(live: dict[str, Any], desired: dict[str, Any]) -> list[str]:
+    """What an update would change, one line each: name, interval, chapters added, removed, reordered."""
+    out = []
+    if live["name"] != desired["name"]:
+        out.append(f"name {_short(live['name'])} → {_short(desired['name'])}")
+    if live["interval"] != desired["interval"]:
+        out.append(f"interval {_short(live['interval'])} → {_short(desired['interval'])}")
+    old, new = [_item(i) for i in live["items"]], [_item(i) for i in desired["items"]]
+    out += [f"chapter {new.index(i) + 1} {i} added" for i in new if i not in old]
+    out += [f"{i} removed" for i in old if i not in new]
+    kept_old, kept_new = [i for i in old if i in new], [i for i in new if i in old]
+    if kept_old != kept_new:
+        out.append(f"chapters reordered: {', '.join(kept_old)} → {', '.join(kept_new)}")
+    return out or ["changed"]
+
+
+def _item(item: dict[str, str]) -> str:
+    shown = _short(item["value"], 60)
+    return shown if item["type"] == ITEM else f"{_short(item['type'], 30)} {shown}"
+
+
+def _short(value: str, limit: int = 120) -> str:
+    text = escape(value, one_line=True)
+    return f"`{text if len(text) <= limit else text[:limit - 1] + '…'}`"
+
+
+def decide(desired: Desired, live: Live | None, force: bool) -> PlaylistAction:
+    if live is None:
+        return PlaylistAction(desired, CREATE, None, "new", [f"playlist will be created: {len(desired.dashboards)} "
+                                                             f"chapter(s), every {desired.interval}"])
+    if live.content == desired.content:
+        return PlaylistAction(desired, UNCHANGED, live)
+    lines = changes(live.content, desired.content)
+    if not live.ours and not force:
+        why = ("edited in Grafana since vobs last published it" if live.recorded
+               else "exists in Grafana (found by its name) but was not published by vobs")
+        return PlaylistAction(desired, DRIFT, live, f"{why}: review it in Grafana, --force to overwrite", lines)
+    return PlaylistAction(desired, UPDATE, live, "content changed" + ("" if live.ours else " (overwriting a drifted edit)"),
+                          lines)
+
+
+# --- against a Grafana -------------------------------------------------------------------------------
+
+
+def look(desired: Desired, store: Store) -> Live | None:
+    """The narrative's live playlist: by its newest record, else by name."""
+    records = store.records(desired.narrative)
+    uid = records[0][0] if records else None
+    answer = store.get(uid) if uid else None
+    recorded = answer is not None
+    if answer is None:  # never published by vobs, or deleted in Grafana since
+        uid = store.find(desired.name)
+        answer = store.get(uid) if uid else None
+    if answer is None or uid is None:
+        return None
+    content = content_of(answer)
+    ours = digest(content) in {h for u, h in records if u == uid}
+    return Live(uid, content, recorded, ours)
+
+
+def plan_playlists(desired: Sequence[Desired], store: Store, force: bool = False, workers: int = 8
+                   ) -> list[PlaylistAction]:
+    """Reads only (GETs): one record query and one or two playlist reads per narrative."""
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(desired) or 1))) as pool:
+        return list(pool.map(lambda d: decide(d, look(d, store), force), desired))
+
+
+def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: str,
+                      missing: Iterable[str] = ()) -> list[PlaylistResult]:
+    """Writes what the plan says, after the dashboards: `missing` are chapter dashboards whose
+    create failed — their narrative's playlist waits for the next run rather than point at nothing."""
+    absent = set(missing)
+    out = []
+    for a in actions:
+        d = a.desired
+        if a.kind in (UNCHANGED, DRIFT):
+            out.append(PlaylistResult(d.narrative, d.name, a.uid, DONE[a.kind], a.reason))
+            continue
+        lacking = [uid for uid in d.dashboards if uid in absent]
+        if lacking:
+            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed",
+                                      f"chapter dashboard {lacking[0]} is not in Grafana (its publish failed)"))
+            continue
+        content, content_digest = d.content, digest(d.content)
+        try:
+            if a.live is not None:
+                store.record(d.narrative, a.live.uid, content_digest, commit)  # the intent, first
+                store.update(a.live.uid, content)
+                uid = a.live.uid
+            else:
+                uid = store.create(content)
+                store.record(d.narrative, uid, content_digest, commit)
+        except DestinationError as exc:
+            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", str(exc)))
+            continue
+        out.append(PlaylistResult(d.narrative, d.name, uid, DONE[a.kind], a.reason))
+    return out
+
+
+class GrafanaPlaylists:
+    """`Store` over a `GrafanaDestination`: every request through its `request` (deadline, retries,
+    answer shapes), every uid checked before it enters a path."""
+
+    def __init__(self, destination: Any):
+        self.d = destination
+
+    def records(self, narrative: str) -> list[tuple[str, str]]:
+        """vobs' records of this narrative's playlist, newest first (Grafana lists annotations so)."""
+        answer = self.d.request(f"playlist records of narrative {narrative}", "GET", "/annotations", list, params={
+            "tags": [RECORD_TAG, f"{RECORD_TAG}-{narrative}"], "type": "annotation", "limit": RECORDS})
+        return [r for r in (parse_record(a.get("text")) for a in answer if isinstance(a, dict)) if r]
+
+    def find(self, name: str) -> str | None:
+        answer = self.d.request("playlists", "GET", "/playlists", list, params={"query": name})
+        for hit in answer:
+            if isinstance(hit, dict) and hit.get("name") == name:
+                return self._uid(hit.get("uid"))
+        return None
+
+    def get(self, uid: str) -> dict[str, Any] | None:
+        try:
+            return self.d.request(f"playlist {uid}", "GET", f"/playlists/{segment(check_uid(uid, 'playlist uid'))}",
+                                  dict)
+        except DestinationError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def create(self, content: dict[str, Any]) -> str:
+        reply = self.d.request(f"playlist {content['name']!r}", "POST", "/playlists", dict, json=content)
+        return self._uid(reply.get("uid"))
+
+    def update(self, uid: str, content: dict[str, Any]) -> None:
+        self.d.request(f"playlist {uid}", "PUT", f"/playlists/{segment(check_uid(uid, 'playlist uid'))}", dict,
+                       json=content)
+
+    def _uid(self, value: object) -> str:
+        """A uid the server sent, before it enters a path or a record."""
+        if isinstance(value, str) and UID_RE.fullmatch(value):
+            return value
+        raise DestinationError(f"{self.d.description} answered a playlist uid that is not a Grafana uid: "
+                               f"{escape(repr(value), one_line=True)[:60]}", server_wide=True)
+
+    def record(self, narrative: str, uid: str, content_digest: str, commit: str) -> None:
+        self.d.add_annotation(record_text(commit, uid, content_digest), [RECORD_TAG, f"{RECORD_TAG}-{narrative}"],
+                              int(time.time() * 1000), None, None)
+
+
+def store_of(target: Any) -> Store | None:
+    """The playlists of a destination, or None when it cannot hold any (a provisioning folder)."""
+    return GrafanaPlaylists(target) if hasattr(target, "request") else None
+
+
+# --- what diff and publish print ---------------------------------------------------------------------
+
+
+def diff_entry(a: PlaylistAction) -> dict[str, Any]:
+    """One element of `vobs diff --format json`: the dashboards' keys (uid, title, status, changes),
+    plus `kind` and `narrative` — a dashboard element has no `kind`."""
+    lines = ([a.reason] if a.kind == DRIFT else []) + (a.changes if a.kind != UNCHANGED else [])
+    return {"kind": "playlist", "narrative": a.desired.narrative, "uid": a.uid, "title": a.desired.name,
+            "status": DIFF_STATUS[a.kind], "changes": lines}
+
+
+def markdown(rows: Sequence[tuple[str, str, str, str]], publish: bool = False) -> str:
+    """A `Playlists` section for the pull-request comment (only what changes) or the publish summary
+    (every playlist): rows of (narrative, name, status, detail). Empty when there is nothing to say."""
+    from vertice_obs.guard.markdown import md
+
+    shown = [r for r in rows if publish or r[2] != "unchanged"]
+    if not shown:
+        return ""
+    quiet = len(rows) - len(shown)
+    lines = ["", f"**Playlists:** {_tally([r[2] for r in rows])}", "",
+             "| Playlist | Narrative | " + ("Result" if publish else "Change") + " | Detail |", "|---|---|---|---|"]
+    lines += [f"| {md(name, 150) or '(untitled)'} | <code>{md(narrative, 60)}</code> | {md(status, 40)} | "
+              f"{md(detail, 500)} |" for narrative, name, status, detail in shown]
+    if quiet:
+        lines += ["", f"{quiet} unchanged playlist(s) not listed."]
+    return "\n".join(lines + ["", ""])
+
+
+_ORDER = ("failed", "skipped-drift", "added", "changed", "create", "update", "created", "updated", "unchanged")
+
+
+def _tally(statuses: Sequence[str]) -> str:
+    known = [s for s in _ORDER if s in statuses] + sorted(set(statuses) - set(_ORDER))
+    return ", ".join(f"{statuses.count(s)} {s}" for s in known)
