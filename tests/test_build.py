@@ -126,6 +126,10 @@ def test_failed_module_keeps_its_previous_export(tmp_path):
 def test_writes_leave_no_temporary_files(tmp_path):
     make_project(tmp_path)
     build(tmp_path)
+    # the build wrote what it should (an empty exports/ would have no leftovers either) …
+    written = sorted(str(p.relative_to(tmp_path / "exports")) for p in (tmp_path / "exports").rglob("*") if p.is_file())
+    assert written == ["manifest.json", "sample/sample-a.json", "sample/sample-b.json"]
+    # … and nothing else: no `.name.tmp…` beside them
     leftovers = [p.name for p in (tmp_path / "exports").rglob(".*")]
     assert leftovers == []
 
