@@ -1,0 +1,188 @@
+"""Classification as the pure function it is: hand-built Evidence in, exact findings out.
+
+The live tests (test_metric_validation_live.py) show each reason against a real Prometheus and
+VictoriaMetrics; these pin every branch, message and severity without one, so a slip in the
+arithmetic of a date, a severity or a hint fails here at once (and mutation testing can run them
+in milliseconds: scripts/mutation)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from vertice_obs.finding import Location, Severity
+from vertice_obs.metrics.catalog import MetricCatalog, MetricSpec
+from vertice_obs.metrics.classify import (
+    FALLBACK,
+    LAST_SEEN,
+    OPTIONAL,
+    Evidence,
+    History,
+    MetricUse,
+    absent_names,
+    classify,
+    human_span,
+    metric_type,
+)
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+AT = Location(file="d.json", line=3, column=5, dashboard="d", panel="P", target="A")
+NAMES = frozenset({"up", "spikes_total", "level", "latency_seconds_bucket", "maximus_dopamine_level",
+                   "requests", "queue_depth"})
+CATALOG = MetricCatalog("narratives/metrics.yaml", (
+    MetricSpec("must_have_total", "counter", "", "", "team-core", required=True, line=12),
+    MetricSpec("latency_seconds", "histogram", "seconds", "", "team-io", line=20),
+    MetricSpec("level", "gauge", "", "", "team-core", line=30),
+))
+
+
+def evidence(**changes) -> Evidence:
+    base = dict(source="Prometheus at http://p:9090", names=NAMES, now=NOW, lookback=timedelta(days=7))
+    return Evidence(**{**base, **changes})
+
+
+def one(use: MetricUse, ev: Evidence | None = None, catalog=None):
+    found = [f for f in classify([use], ev or evidence(), catalog) if f.check != "source/degraded"]
+    kinds = [f for f in found if f.check.startswith("metric/") and f.check not in (
+        "metric/rate-on-gauge", "metric/counter-without-rate")]
+    assert len(kinds) == 1, found
+    return kinds[0]
+
+
+def use(metric: str, **kw) -> MetricUse:
+    return MetricUse(metric, AT, kw.pop("query", metric), **kw)
+
+
+@pytest.mark.parametrize("metric_use,ev,catalog,check,severity,message", [
+    (use("up"), None, None, "metric/present", Severity.INFO, "up is present in Prometheus at http://p:9090"),
+    (use("up"), evidence(names=None, error="connection refused"), None, "metric/unknown", Severity.WARNING,
+     "up: cannot tell whether it exists: connection refused"),
+    (use("sp.*_total", is_pattern=True), None, None, "metric/present", Severity.INFO,
+     "name pattern 'sp.*_total' is present in Prometheus at http://p:9090"),
+    (use("nothing_.*", is_pattern=True), None, None, "metric/missing", Severity.WARNING,
+     "name pattern 'nothing_.*' is missing: never seen in Prometheus at http://p:9090 in the last 7d"),
+    (use("gone", role=OPTIONAL, reason="or vector(0)"), None, None, "metric/intentionally-absent", Severity.INFO,
+     "gone is absent, which this query allows (or vector(0))"),
+    (use("old", role=FALLBACK, alternatives=("up", "other")), None, None, "metric/fallback-only", Severity.INFO,
+     "old is absent but only an `or` alternative of up, which is present"),
+    (use("old", role=FALLBACK, alternatives=("other",)), None, None, "metric/missing", Severity.WARNING,
+     "old is missing: never seen in Prometheus at http://p:9090 in the last 7d"),
+    (use("job:up:sum"), evidence(rules={"job:up:sum": {"name": "job:up:sum", "group": "g1", "health": "err"}}), None,
+     "metric/recording-rule", Severity.WARNING,
+     "job:up:sum is produced by recording rule 'job:up:sum' in group 'g1' but has no series yet, rule health err: "
+     "check that the rule's inputs exist"),
+    (use("job:up:sum"), evidence(rules={"job:up:sum": {"health": "ok"}}), None, "metric/recording-rule",
+     Severity.WARNING, "job:up:sum is produced by recording rule 'job:up:sum' but has no series yet: check that "
+                       "the rule's inputs exist"),
+    (use("gone_total"), evidence(last_seen={"gone_total": NOW - timedelta(days=2, hours=3, minutes=4)}), None,
+     "metric/disappeared", Severity.WARNING, "gone_total disappeared: last seen 2026-11-24 08:56 UTC (2d 3h ago)"),
+    (use("must_have_total"), evidence(last_seen={"must_have_total": NOW - timedelta(minutes=90)}), CATALOG,
+     "metric/disappeared", Severity.ERROR, "must_have_total disappeared: last seen 2026-11-26 10:30 UTC (1h ago) — "
+                                           "required by the catalog (narratives/metrics.yaml:12, owner team-core)"),
+    (use("never_total"), evidence(degraded=((LAST_SEEN, "no range queries"),)), None, "metric/missing",
+     Severity.WARNING, "never_total is missing: not in Prometheus at http://p:9090 now (whether it was seen in the "
+                       "last 7d could not be checked)"),
+    (use("never_total"), evidence(history=History(False, NOW - timedelta(hours=2))), None, "metric/missing",
+     Severity.WARNING, "never_total is missing: never seen in Prometheus at http://p:9090 in the 2h of data it "
+                       "holds (less than the 7d lookback)"),
+    (use("never_total"), evidence(history=History(False, None)), None, "metric/missing", Severity.WARNING,
+     "never_total is missing: never seen in Prometheus at http://p:9090 in the data it holds (less than the 7d "
+     "lookback)"),
+    (use("never_total"), evidence(history=History(True)), None, "metric/missing", Severity.WARNING,
+     "never_total is missing: never seen in Prometheus at http://p:9090 in the last 7d"),
+    (use("latency_seconds"), None, CATALOG, "metric/missing", Severity.WARNING,
+     "latency_seconds is missing: never seen in Prometheus at http://p:9090 in the last 7d (a histogram is stored "
+     "as latency_seconds_bucket, latency_seconds_sum and latency_seconds_count: query one of those); "
+     "latency_seconds is a histogram: did you mean latency_seconds_bucket (for histogram_quantile), _sum or _count?"),
+    (use("spikes"), None, None, "metric/missing", Severity.WARNING, "spikes is missing: never seen in Prometheus at "
+     "http://p:9090 in the last 7d; did you mean spikes_total? (counters are exposed with _total)"),
+    (use("requests_total"), None, None, "metric/missing", Severity.WARNING, "requests_total is missing: never seen "
+     "in Prometheus at http://p:9090 in the last 7d; did you mean requests? (it is exposed without _total)"),
+    (use("maximus_dopamine_levle"), None, None, "metric/missing", Severity.WARNING, "maximus_dopamine_levle is "
+     "missing: never seen in Prometheus at http://p:9090 in the last 7d; did you mean maximus_dopamine_level?"),
+    (use("zzz_unrelated"), None, None, "metric/missing", Severity.WARNING,
+     "zzz_unrelated is missing: never seen in Prometheus at http://p:9090 in the last 7d"),
+])
+def test_each_reason_its_severity_and_exact_message(metric_use, ev, catalog, check, severity, message):
+    found = one(metric_use, ev, catalog)
+    assert (found.check, found.severity, found.message) == (check, severity, message)
+    assert found.location == AT and found.metric == metric_use.metric
+
+
+def test_an_invalid_name_pattern_is_a_parse_finding_not_a_missing_metric():
+    found = classify([use("a(b", is_pattern=True)], evidence())
+    assert [f.check for f in found] == ["promql/parse"]
+    assert found[0].message.startswith("name pattern 'a(b' is not a regex Prometheus accepts (RE2): ")
+
+
+def test_degraded_capabilities_are_said_once_each_before_the_uses():
+    ev = evidence(degraded=((LAST_SEEN, "no range queries"), ("recording rules", "no /api/v1/rules")))
+    found = classify([use("up"), use("level")], ev)
+    assert [f.check for f in found] == ["source/degraded", "source/degraded", "metric/present", "metric/present"]
+    assert found[0].message == "Prometheus at http://p:9090: last-seen history could not be checked: no range queries"
+    assert found[0].location == Location(file=None)
+
+
+def test_no_hint_without_names_and_no_close_name_under_the_cutoff():
+    found = one(use("spikes"), evidence(names=frozenset()))
+    assert found.message == "spikes is missing: never seen in Prometheus at http://p:9090 in the last 7d"
+
+
+@pytest.mark.parametrize("name,metadata,catalog,expected", [
+    ("level", {"level": "gauge"}, None, ("gauge", "Prometheus' metadata")),
+    ("latency_seconds_bucket", {"latency_seconds": "histogram"}, None, ("counter", "Prometheus' metadata")),
+    ("latency_seconds", {"latency_seconds": "histogram"}, None, ("histogram", "Prometheus' metadata")),
+    ("level", {}, CATALOG, ("gauge", "the catalog (narratives/metrics.yaml:30)")),
+    ("latency_seconds_sum", {}, CATALOG, ("counter", "the catalog (narratives/metrics.yaml:20)")),
+    ("x_total", {}, None, ("counter", "naming convention (_total)")),
+    ("x_bucket", {}, None, ("counter", "naming convention (_bucket)")),
+    ("x", {}, None, None),
+])
+def test_metric_type_prefers_metadata_then_catalog_then_names(name, metadata, catalog, expected):
+    assert metric_type(name, metadata, catalog) == expected
+
+
+@pytest.mark.parametrize("metric_use,expected", [
+    (use("level", under="rate", ranged=True), ["metric/rate-on-gauge"]),
+    (use("spikes_total", under="sum"), ["metric/counter-without-rate"]),
+    (use("spikes_total"), ["metric/counter-without-rate"]),
+    (use("spikes_total", under="rate", ranged=True), []),
+    (use("spikes_total", under="count"), []),
+    (use("spikes_total", under="sum", ranged=True), []),
+    (use("level"), []),
+    (use("spikes_total", role=OPTIONAL, under="sum"), []),
+    (use("sp.*", is_pattern=True, under="sum"), []),
+    (use("absent_total", under="sum"), []),  # not present: nothing to say about its type
+])
+def test_type_findings(metric_use, expected):
+    found = classify([metric_use], evidence(metadata={"level": "gauge"}))
+    assert [f.check for f in found if f.check in ("metric/rate-on-gauge", "metric/counter-without-rate")] == expected
+
+
+def test_type_messages_and_one_per_place():
+    gauge = use("level", under="rate", ranged=True)
+    counter = use("spikes_total", under="sum")
+    found = classify([gauge, gauge, counter], evidence(metadata={"level": "gauge"}))
+    typed = [f.message for f in found if f.check in ("metric/rate-on-gauge", "metric/counter-without-rate")]
+    assert typed == [
+        "rate() over level, a gauge (type from Prometheus' metadata): rate is for counters; a gauge is shown as it "
+        "is, or with deriv() or delta() for its change",
+        "sum() of spikes_total, a counter (type from naming convention (_total)), without rate() or increase(): the "
+        "panel draws an ever-growing total; did you mean rate(spikes_total[$__rate_interval])?"]
+
+
+@pytest.mark.parametrize("delta,text", [
+    (timedelta(seconds=0), "0s"), (timedelta(seconds=59), "59s"), (timedelta(seconds=60), "1m"),
+    (timedelta(minutes=59, seconds=59), "59m"), (timedelta(hours=1), "1h"), (timedelta(hours=23, minutes=59), "23h"),
+    (timedelta(days=1), "1d"), (timedelta(days=1, minutes=59), "1d"), (timedelta(days=1, hours=1), "1d 1h"),
+    (timedelta(days=7), "7d"), (timedelta(days=2, hours=23, minutes=59), "2d 23h"),
+])
+def test_human_span(delta, text):
+    assert human_span(delta) == text
+
+
+def test_absent_names_are_the_exact_names_not_present_now():
+    uses = [use("up"), use("gone_total"), use("x.*", is_pattern=True), use("gone_total")]
+    assert absent_names(uses, evidence()) == {"gone_total"}
+    assert absent_names(uses, evidence(names=None)) == set()
