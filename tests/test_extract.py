@@ -108,3 +108,42 @@ def test_shape_cache_gives_exactly_the_full_path_answer(query):
     full = uses_of(Query(query, WHERE), variables)
     cached_twice = [uses_through_shapes(Query(query, WHERE), variables) for _ in range(2)]
     assert cached_twice[0] == full and cached_twice[1] == full
+
+
+# --- pinned by mutation testing (scripts/mutation): each of these once had a mutant survive ------------
+
+def _roles(expr: str) -> list[tuple[str, str, tuple[str, ...], str]]:
+    uses, _ = uses_of(Query(expr, WHERE), {})
+    return [(u.metric, u.role, u.alternatives, u.reason) for u in uses]
+
+
+@pytest.mark.parametrize("expr,expected", [
+    # an absent() operand keeps its own role and reason inside an `or` chain
+    ("a or absent(b)", [("a", "fallback", ("b",), ""), ("b", "optional", (), "argument of absent()")]),
+    ("a or absent(b) or vector(0)", [("a", "optional", (), "`or` with a constant fallback such as vector(0)"),
+                                     ("b", "optional", (), "argument of absent()")]),
+    ("a or b", [("a", "fallback", ("b",), ""), ("b", "fallback", ("a",), "")]),
+    ("absent(a or b)", [("a", "optional", (), "argument of absent()"), ("b", "optional", (), "argument of absent()")]),
+])
+def test_or_chains_judge_each_operand_by_its_own_role(expr, expected):
+    assert _roles(expr) == expected
+
+
+def test_a_parse_error_shows_the_query_clipped_at_300_characters_and_on_one_line():
+    fits = "x{a=\"" + "y" * 289 + "\"} + ("   # exactly 300 characters: shown whole
+    assert len(fits) == 300
+    _, errors = uses_of(Query(fits, WHERE), {})
+    assert errors[0].message == f"query does not parse: unclosed left parenthesis — in: {fits}"
+    longer = fits.replace("x{", "xx{")
+    _, errors = uses_of(Query(longer, WHERE), {})
+    assert errors[0].message == f"query does not parse: unclosed left parenthesis — in: {longer[:300]}… (301 characters)"
+    _, errors = uses_of(Query("x + (\n", WHERE), {})
+    assert errors[0].message == "query does not parse: unclosed left parenthesis — in: x + (\\n"
+    assert errors[0].location == WHERE and dict(errors[0].details) == {"query": "x + (\n"}
+
+
+def test_a_parse_error_after_interpolation_shows_both_texts():
+    env = {"env": Variable("env", ("prod",))}
+    _, errors = uses_of(Query('x{e="$env"} + (', WHERE), env)
+    assert errors[0].message == ('query does not parse: unclosed left parenthesis — in: x{e="$env"} + ( '
+                                 '(interpolated: x{e="prod"} + ()')
