@@ -51,7 +51,7 @@ def chaos_day(system, tmp_path_factory):
     with GrafanaStandIn() as grafana:
         result = CliRunner().invoke(cli, [
             "-C", str(REPO), "chaos", "run", str(RUN), "--target-url", sim.url, "--prometheus-url", prometheus.url,
-            "--grafana-url", grafana.url, "--time-scale", "0.015", "--journal", str(journal)],
+            "--grafana-url", grafana.url, "--time-scale", "0.05", "--journal", str(journal)],
             env={"GRAFANA_TOKEN": "glsa_standin_token"})
         grafana.assert_no_violations()
         return result, journal, list(grafana.annotations), fault_state(sim)
@@ -104,7 +104,7 @@ def test_killing_the_runner_mid_fault_reverts_the_fault(system, tmp_path, sig, s
     journal = tmp_path / "journal.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "vertice_obs", "-C", str(REPO), "chaos", "run", str(RUN), "--target-url", sim.url,
-         "--prometheus-url", prometheus.url, "--journal", str(journal), "--time-scale", "0.02"],
+         "--prometheus-url", prometheus.url, "--journal", str(journal), "--time-scale", "0.05"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "GRAFANA_URL": ""},
         preexec_fn=_ignore_sigint if started == "background" else None)
     try:
@@ -186,7 +186,7 @@ def test_timeout_reverts_and_aborts(system, tmp_path):
     sim, prometheus = system
     journal = tmp_path / "journal.json"
     result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "run", str(RUN), "--target-url", sim.url,
-                                      "--prometheus-url", prometheus.url, "--time-scale", "0.02", "--timeout", "4s",
+                                      "--prometheus-url", prometheus.url, "--time-scale", "0.05", "--timeout", "10s",
                                       "--journal", str(journal)], env={"GRAFANA_URL": ""})
     assert result.exit_code == 130
     assert "the run's deadline passed during streaming-latency" in result.stderr
@@ -204,7 +204,7 @@ def test_an_unreachable_target_fails_before_leaving_anything(system, tmp_path):
     sim, prometheus = system
     target = f"http://127.0.0.1:{free_port()}"
     result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "run", str(RUN), "--target-url", target,
-                                      "--prometheus-url", prometheus.url, "--time-scale", "0.01",
+                                      "--prometheus-url", prometheus.url, "--time-scale", "0.05",
                                       "--journal", str(tmp_path / "j.json")], env={"GRAFANA_URL": ""})
     assert result.exit_code == 2
     # The injection failed, and so did the revert in its `finally`: the person is told to check by hand.

@@ -18,7 +18,9 @@ from typing import Any, Callable, Protocol
 
 import requests
 
-from vertice_obs.chaos.scenario import Action, Probe, Run, Scenario
+from vertice_obs.chaos.journal_check import SCHEMA_VERSION
+from vertice_obs.chaos.scenario import Action, Expectation, Probe, Run, Scenario
+from vertice_obs.chaos.scrape import Scrape, longest, probe_query, window_seconds
 from vertice_obs.errors import VobsError
 from vertice_obs.files import write_atomic
 from vertice_obs.guard.http import (
@@ -47,11 +49,6 @@ class Aborted(VobsError):
 
 class Annotator(Protocol):
     def annotate(self, text: str, tags: list[str], start: datetime, end: datetime | None) -> None: ...
-
-
-def probe_query(probe: Probe, window_seconds: float) -> str:
-    """The probe's PromQL with `${window}` (its rate/increase window) filled in."""
-    return _fill(probe.query, {"window": f"{max(2, round(window_seconds))}s"})
 
 
 class Sampler:
@@ -112,20 +109,21 @@ class Runner:
     def __init__(self, run: Run, target_url: str, sampler: Sampler, journal_path: Path,
                  annotator: Annotator | None = None, time_scale: float = 1.0, deadline: timedelta | None = None,
                  sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None,
-                 http_timeout: float = DEFAULT_TIMEOUT):
+                 http_timeout: float = DEFAULT_TIMEOUT, scrape: dict[str, Scrape] | None = None):
         self.run, self.target_url, self.sampler = run, target_url.rstrip("/"), sampler
         self.target = parse_url(target_url, "--target-url")  # `${target}/path` URLs are joined onto it
         self.http_timeout = http_timeout
         # Probe windows follow the (scaled) settle time, so a compressed rehearsal judges each phase
         # on its own samples rather than on a window still full of the previous phase.
-        sampler.window_seconds = window_seconds(run, time_scale)
+        self.scrape = scrape or {}
+        sampler.window_seconds = window_seconds(run, time_scale, longest(self.scrape))
         self.annotator, self.scale, self.sleep, self.log = annotator, time_scale, sleep, log
         self.deadline = time.monotonic() + deadline.total_seconds() if deadline else None
         self.journal = Journal(journal_path, {
-            "run": {"id": run.id, "title": run.title, "owner": run.owner, "summary": run.summary, "file": run.file},
+            "schema_version": SCHEMA_VERSION, "run": {"id": run.id, "title": run.title, "owner": run.owner, "summary": run.summary, "file": run.file},
             "target": redact_url(target_url), "time_scale": time_scale, "status": "running", "started": _iso(_now()),
             "settle_seconds": run.settle.total_seconds() * time_scale,
-            "window_seconds": window_seconds(run, time_scale),
+            "window_seconds": sampler.window_seconds,
             "scenarios": [], "events": []})
 
     def execute(self) -> dict[str, Any]:
@@ -161,8 +159,8 @@ class Runner:
     # --- one scenario -----------------------------------------------------------------------------
     def _scenario(self, scenario: Scenario) -> None:
         record = {"id": scenario.id, "title": scenario.title, "kind": scenario.fault.kind,
-                  "probes": [_probe_json(p) for p in scenario.probes],
-                  "expectations": [e.__dict__ for e in scenario.expectations], "steps": []}
+                  "probes": [_probe_json(p, self.scrape.get(f"{scenario.id}/{p.id}")) for p in scenario.probes],
+                  "expectations": [_expectation_json(e) for e in scenario.expectations], "steps": []}
         self.journal.data["scenarios"].append(record)
         steps = scenario.fault.steps or (None,)
         for step in steps:
@@ -259,11 +257,6 @@ class GrafanaAnnotator:
             self.target.add_annotation(text, tags, _ms(start), _ms(end) if end else None, uid)
 
 
-def window_seconds(run: Run, time_scale: float = 1.0) -> float:
-    """`${window}` in probes: the settle time (scaled), at least 2 s (two scrapes at 1 s)."""
-    return max(2.0, run.settle.total_seconds() * time_scale) if run.settle else max(2.0, 60 * time_scale)
-
-
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -292,9 +285,19 @@ def _target_url(template: str, variables: dict[str, Any], target: ServerURL) -> 
     return _fill(template, variables), None
 
 
-def _probe_json(p: Probe) -> dict[str, Any]:
-    return {"id": p.id, "title": p.title, "query": p.query, "unit": p.unit,
-            "threshold": {"op": p.threshold.op, "value": p.threshold.value}}
+def _probe_json(p: Probe, scrape: Scrape | None) -> dict[str, Any]:
+    out = {"id": p.id, "title": p.title, "query": p.query, "unit": p.unit,
+           "threshold": {"op": p.threshold.op, "value": p.threshold.value}}
+    if p.recover_within is not None:
+        out["recover_within_seconds"] = p.recover_within.total_seconds()
+    if scrape is not None and scrape.seconds:
+        out["scrape_interval_seconds"] = scrape.seconds
+    return out
+
+
+def _expectation_json(e: Expectation) -> dict[str, Any]:
+    said = {"breaks": True} if e.breaks else {"holds": e.holds}
+    return {"probe": e.probe, "phase": e.phase, **said, "why": e.why}
 
 
 def _label(step: timedelta) -> str:
