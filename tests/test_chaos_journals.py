@@ -20,4 +20,15 @@ def test_an_unversioned_journal_still_renders(tmp_path):
     assert result.exit_code == 0, result.output
     markdown = (tmp_path / "r" / "report.md").read_text()
     assert "| 5s | Streaming p95 latency | < 0.5 s |" in markdown
-    assert len(list((tmp_path / "r" / "plots").glob("*.png"))) == 4
+    assert len(list((tmp_path / "r" / "plots").glob("*.png"))) == 6  # 4 probes, 2 degradation curves
+
+
+def test_a_journal_from_a_newer_vobs_is_one_line(tmp_path):
+    newer = json.loads(OLD.read_text()) | {"schema_version": 3}
+    path = tmp_path / "j.json"
+    path.write_text(json.dumps(newer))
+    result = CliRunner().invoke(cli, ["chaos", "report", str(path), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert result.stderr == (f"vobs: error: {path}: malformed journal: schema_version: 3 is not one this vobs reads "
+                             "(1 to 2); a newer vobs wrote it?\n")
+    assert not (tmp_path / "r").exists()

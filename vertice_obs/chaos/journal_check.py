@@ -87,6 +87,8 @@ def _scenario(raw: Any, at: str) -> None:
 def _step(step: Any, at: str, probes: list[str]) -> None:
     _dict(step, at)
     _str(step.get("label"), f"{at}.label")
+    if "level_seconds" in step:
+        _number(step["level_seconds"], f"{at}.level_seconds", minimum=0.0)
     phases = _dict(step.get("phases"), f"{at}.phases")
     for phase in PHASES:
         window = phases.get(phase)
