@@ -20,6 +20,7 @@ from vertice_obs.chaos.analysis import (
     analyse_scenario,
     num,
 )
+from vertice_obs.chaos.compare import compare, compare_fragment, compare_markdown
 from vertice_obs.chaos.curve import curve_png, curves, step_levels
 from vertice_obs.chaos.journal_check import MalformedJournal, check_journal
 from vertice_obs.chaos.plots import plot_png
@@ -132,9 +133,29 @@ def read_journal(path: Path, shown: str) -> dict[str, Any]:
     return data
 
 
-def write_report(journal: dict[str, Any], out: Path, source: str = "journal") -> list[Path]:
+def previous_journal(path: Path, journal: dict[str, Any]) -> tuple[Path, dict[str, Any]] | None:
+    """The latest journal of the same run beside `path` that started before it, if any (a journal
+    that does not read is passed over: this is a courtesy, never a reason to fail)."""
+    found = []
+    for other in path.parent.glob("*.json"):
+        if other.resolve() == path.resolve():
+            continue
+        try:
+            data = read_journal(other, other.name)
+            check_journal(data)
+        except (InputError, MalformedJournal):
+            continue
+        if data["run"].get("id") == journal["run"].get("id") and str(data.get("started", "")) < str(
+                journal.get("started", "")):
+            found.append((str(data.get("started", "")), other, data))
+    return max(found, key=lambda f: f[0])[1:] if found else None
+
+
+def write_report(journal: dict[str, Any], out: Path, source: str = "journal",
+                 previous: dict[str, Any] | None = None) -> list[Path]:
     """Write report.md, report.html and plots/ under `out`; a journal the report cannot read is
-    one `InputError` naming `source` (the journal file) and the field, before anything is written."""
+    one `InputError` naming `source` (the journal file) and the field, before anything is written.
+    With the `previous` run's journal, the report ends with what improved and what regressed."""
     try:
         check_journal(journal)
         report = analyse(journal)
@@ -145,6 +166,11 @@ def write_report(journal: dict[str, Any], out: Path, source: str = "journal") ->
             for curve in scenario.curves:
                 plots[(scenario.id, f"curve-{curve.probe['id']}")] = curve_png(scenario.title, curve)
         markdown, page = render_markdown(report), render_html(report, plots)
+        if previous is not None:
+            before = analyse(previous)
+            changes = compare(before, report)
+            markdown += "\n" + compare_markdown(before, report, changes).replace("# ", "## ", 1)
+            page = page.replace("</body>", compare_fragment(before, report, changes) + "</body>", 1)
     except MalformedJournal as exc:
         raise InputError(f"malformed journal: {exc}", source) from None
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError, IndexError) as exc:

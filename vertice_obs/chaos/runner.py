@@ -19,6 +19,7 @@ from typing import Any, Callable, Protocol
 import requests
 
 from vertice_obs.chaos.journal_check import SCHEMA_VERSION
+from vertice_obs.chaos.progress import Progress
 from vertice_obs.chaos.scenario import Action, Expectation, Probe, Run, Scenario
 from vertice_obs.chaos.scrape import Scrape, longest, probe_query, window_seconds
 from vertice_obs.errors import VobsError
@@ -109,7 +110,8 @@ class Runner:
     def __init__(self, run: Run, target_url: str, sampler: Sampler, journal_path: Path,
                  annotator: Annotator | None = None, time_scale: float = 1.0, deadline: timedelta | None = None,
                  sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None,
-                 http_timeout: float = DEFAULT_TIMEOUT, scrape: dict[str, Scrape] | None = None):
+                 http_timeout: float = DEFAULT_TIMEOUT, scrape: dict[str, Scrape] | None = None,
+                 progress: Callable[[float], Progress] | None = None):
         self.run, self.target_url, self.sampler = run, target_url.rstrip("/"), sampler
         self.target = parse_url(target_url, "--target-url")  # `${target}/path` URLs are joined onto it
         self.http_timeout = http_timeout
@@ -117,7 +119,11 @@ class Runner:
         # on its own samples rather than on a window still full of the previous phase.
         self.scrape = scrape or {}
         sampler.window_seconds = window_seconds(run, time_scale, longest(self.scrape))
-        self.annotator, self.scale, self.sleep, self.log = annotator, time_scale, sleep, log
+        self.annotator, self.scale, self.sleep = annotator, time_scale, sleep
+        # `progress` makes the Progress from the planned total (default: silent).
+        self.progress = (progress or (lambda planned: Progress(planned, lambda _text: None)))(
+            planned_seconds(run, time_scale))
+        self.log = lambda message: (self.progress.interrupt(), log(message))
         self.deadline = time.monotonic() + deadline.total_seconds() if deadline else None
         self.journal = Journal(journal_path, {
             "schema_version": SCHEMA_VERSION, "run": {"id": run.id, "title": run.title, "owner": run.owner, "summary": run.summary, "file": run.file},
@@ -150,6 +156,7 @@ class Runner:
             self.journal.event("error", message=str(exc))
             raise
         finally:
+            self.progress.interrupt()
             signal.signal(signal.SIGTERM, previous)
             signal.signal(signal.SIGINT, previous_int)
             self.journal.data["ended"] = _iso(_now())
@@ -163,30 +170,34 @@ class Runner:
                   "expectations": [_expectation_json(e) for e in scenario.expectations], "steps": []}
         self.journal.data["scenarios"].append(record)
         steps = scenario.fault.steps or (None,)
-        for step in steps:
+        for index, step in enumerate(steps, 1):
             label = _label(step) if step is not None else scenario.fault.kind
+            at = f"{scenario.id} {label}" + (f" (step {index}/{len(steps)})" if len(steps) > 1 else "")
             variables = {"target": self.target_url,
                          "step_ms": int(step.total_seconds() * 1000) if step is not None else 0}
             t0 = _now()
-            self._wait(self.run.baseline, f"{scenario.id} {label}: baseline")
+            self._wait(self.run.baseline, f"{at}: baseline")
             t1 = _now()
             try:
                 self.log(f"{scenario.id} {label}: inject")
-                self._act(scenario.fault.inject, variables)
+                # Recorded before the request: the fault may be in place as soon as it is sent, and
+                # a Ctrl-C while its answer is read must still leave "inject" before "revert".
                 self.journal.event("inject", scenario=scenario.id, step=label)
+                self._act(scenario.fault.inject, variables)
                 self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label} injected", scenario, t1, None)
-                self._wait(scenario.fault.hold, f"{scenario.id} {label}: hold")
+                self._wait(scenario.fault.hold, f"{at}: hold")
             finally:
                 # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
                 self._revert(scenario, label, variables)
             t2 = _now()
             self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
-            self._wait(self.run.recover, f"{scenario.id} {label}: recover")
+            self._wait(self.run.recover, f"{at}: recover")
             t3 = _now()
             phases = {"baseline": [_iso(t0), _iso(t1)], "fault": [_iso(t1), _iso(t2)], "recover": [_iso(t2), _iso(t3)]}
             probes = {p.id: {"series": self.sampler.series(p, t0, t3),
                              "query": probe_query(p, self.sampler.window_seconds)} for p in scenario.probes}
-            record["steps"].append({"label": label, "phases": phases, "probes": probes})
+            record["steps"].append({"label": label, "phases": phases, "probes": probes,
+                                    **({"level_seconds": step.total_seconds()} if step is not None else {})})
             self.journal.save()
 
     def _revert(self, scenario: Scenario, label: str, variables: dict[str, Any]) -> None:
@@ -203,7 +214,17 @@ class Runner:
         seconds = duration.total_seconds() * self.scale
         if self.deadline is not None and time.monotonic() + seconds > self.deadline:
             raise Aborted(f"the run's deadline passed during {what}; the fault in progress was reverted")
-        self.sleep(seconds)
+        self.progress.phase(what, seconds)
+        if self.progress.tty:  # redraw the bar about twice a second
+            waited = 0.0
+            while waited < seconds:
+                chunk = min(0.5, seconds - waited)
+                self.sleep(chunk)
+                waited += chunk
+                self.progress.tick(waited)
+        else:
+            self.sleep(seconds)
+        self.progress.end_phase()
 
     def _act(self, action: Action, variables: dict[str, Any]) -> None:
         if action.http is not None:
@@ -244,6 +265,13 @@ class Runner:
             self.journal.event("annotate", scenario=scenario.id, text=text)
         except VobsError as exc:  # an annotation is a courtesy: it never stops a fault from being reverted
             self.journal.event("annotate-failed", scenario=scenario.id, message=str(exc))
+
+
+def planned_seconds(run: Run, time_scale: float = 1.0) -> float:
+    """How long the run waits in all (baselines, holds, recoveries), scaled: the progress' total."""
+    per_step = (run.baseline + run.recover).total_seconds()
+    return time_scale * sum(len(s.fault.steps or (None,)) * (per_step + s.fault.hold.total_seconds())
+                            for s in run.scenarios)
 
 
 class GrafanaAnnotator:

@@ -123,6 +123,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     """
     from vertice_obs.build.exports import ExportsDir
     from vertice_obs.chaos.preflight import blocking, not_ready, preflight, scrape_check
+    from vertice_obs.chaos.progress import stderr_progress
     from vertice_obs.chaos.runner import GrafanaAnnotator, Runner, Sampler
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.chaos.scrape import ScrapeSource
@@ -154,14 +155,16 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     for unknown in (f for f in windows if f.check == "chaos/scrape-unknown"):
         say(redact_text(str(unknown)), err=True)
     annotator = None
-    if project.grafana_url:
+    if not project.grafana_url:
+        say("no Grafana configured (--grafana-url or GRAFANA_URL): the faults will not be annotated", err=True)
+    else:
         manifest = ExportsDir(project.exports_dir).manifest().get("dashboards", {})
         uids = sorted(uid for uid, d in manifest.items() if d.get("narrative") in run.narratives)
         annotator = GrafanaAnnotator(GrafanaDestination(project.grafana_url, project.grafana_token,
                                                    project.grafana_org_id), uids)
     runner = Runner(run, target_url, Sampler(project.prometheus_url, timeout=http_timeout), journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),
-                    http_timeout=http_timeout, scrape=scrape)
+                    http_timeout=http_timeout, scrape=scrape, progress=stderr_progress)
     try:
         data = runner.execute()
     finally:
@@ -189,13 +192,35 @@ def chaos_report(journal: Path, output: Path | None) -> None:
       vobs chaos report chaos/journals/chaos-day-1-20261124T140000Z.json
       vobs chaos report journal.json -o report/
     """
-    from vertice_obs.chaos.report import read_journal, write_report
+    from vertice_obs.chaos.report import previous_journal, read_journal, write_report
 
     out = output or journal.with_name(journal.stem + "-report")
     check_writable(out, folder=True)  # before reading or writing anything
     data = read_journal(journal, str(journal))
-    written = write_report(data, out, str(journal))
-    say(f"wrote {out}/report.md, {out}/report.html and {count(len(written) - 2, 'plot')}")
+    previous = previous_journal(journal, data) if isinstance(data.get("run"), dict) else None
+    written = write_report(data, out, str(journal), previous[1] if previous else None)
+    say(f"wrote {out}/report.md, {out}/report.html and {count(len(written) - 2, 'plot')}"
+        + (f", compared with {previous[0].name}" if previous else ""))
+
+
+@chaos_.command("compare")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for compare.md and compare.html (default: beside NEW).")
+def chaos_compare(old: Path, new: Path, output: Path | None) -> None:
+    """What improved and what regressed between two Chaos Days, per probe and step.
+
+    \b
+    Examples:
+      vobs chaos compare chaos/journals/day-1-old.json chaos/journals/day-1-new.json
+    """
+    from vertice_obs.chaos.compare import compare_files
+
+    out = output or new.with_name(new.stem + "-compared")
+    check_writable(out, folder=True)
+    improved, regressed = compare_files(old, new, out)
+    say(f"wrote {out}/compare.md and {out}/compare.html: {improved} improved, {regressed} regressed")
 
 
 def _server_failure(message: str) -> str:
