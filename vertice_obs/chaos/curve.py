@@ -83,14 +83,14 @@ def curve_markdown(curve: Curve) -> list[str]:
     return lines
 
 
-def curve_png(title: str, curve: Curve) -> bytes:
+def curve_png(curve: Curve) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
     probe = curve.probe
-    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(8, 3.4), dpi=100)
     xs = [p.level for p in curve.points]
     ax.plot(xs, [float("nan") if p.worst is None else p.worst for p in curve.points], "o-", color="#1f5f8b",
             label="worst")
@@ -105,7 +105,7 @@ def curve_png(title: str, curve: Curve) -> bytes:
     ax.set_xticks(xs, [p.step for p in curve.points])
     ax.set_xlabel("injected latency (fault phase)")
     ax.set_ylabel(probe["unit"])
-    ax.set_title(f"{title}: {probe.get('title', probe['id'])} per step (budget dashed)", fontsize=10, pad=16)
+    ax.set_title(f"{probe.get('title', probe['id'])} under fault, per step (budget dashed)", fontsize=10, pad=16)
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     buffer = io.BytesIO()

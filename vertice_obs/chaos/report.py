@@ -164,7 +164,7 @@ def write_report(journal: dict[str, Any], out: Path, source: str = "journal",
             for probe in scenario.probes:
                 plots[(scenario.id, probe["id"])] = plot_png(scenario, probe, raw, journal.get("window_seconds"))
             for curve in scenario.curves:
-                plots[(scenario.id, f"curve-{curve.probe['id']}")] = curve_png(scenario.title, curve)
+                plots[(scenario.id, f"curve-{curve.probe['id']}")] = curve_png(curve)
         markdown, page = render_markdown(report), render_html(report, plots)
         if previous is not None:
             before = analyse(previous)
