@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 PHASES = ("baseline", "fault", "recover")
+SCHEMA_VERSION = 2  # the newest journal format this reads; 1 (no `schema_version`) is before scrape intervals
 OPS = ("<", "<=", ">", ">=")
 MAX_ABS = 1e15  # larger values are not measurements; they would only break the plots
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -28,11 +29,16 @@ def check_journal(journal: Any) -> None:
     """Raise `MalformedJournal` naming the first field the report could not use."""
     _dict(journal, "the journal")
     _dict(journal.get("run"), "run")
+    version = journal.get("schema_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
+        raise MalformedJournal(f"schema_version: {_shown(version)} is not one this vobs reads (1 to {SCHEMA_VERSION}); "
+                               "a newer vobs wrote it?")
     for key in ("status", "started", "ended"):
         if key in journal:
             _str(journal[key], key)
-    if "settle_seconds" in journal:
-        _number(journal["settle_seconds"], "settle_seconds", minimum=0.0)
+    for key in ("settle_seconds", "window_seconds"):
+        if key in journal:
+            _number(journal[key], key, minimum=0.0)
     for i, scenario in enumerate(_list(journal.get("scenarios"), "scenarios")):
         _scenario(scenario, f"scenarios[{i}]")
 
@@ -56,6 +62,9 @@ def _scenario(raw: Any, at: str) -> None:
             raise MalformedJournal(f"{where}.threshold.op: expected one of {', '.join(OPS)}, "
                                    f"not {_shown(threshold.get('op'))}")
         _number(threshold.get("value"), f"{where}.threshold.value")
+        for key in ("recover_within_seconds", "scrape_interval_seconds"):
+            if key in probe:
+                _number(probe[key], f"{where}.{key}", minimum=0.0)
         probes.append(probe["id"])
     for k, e in enumerate(_list(raw.get("expectations", []), f"{at}.expectations")):
         where = f"{at}.expectations[{k}]"
@@ -64,7 +73,10 @@ def _scenario(raw: Any, at: str) -> None:
             raise MalformedJournal(f"{where}.probe: {_shown(e.get('probe'))} is not a probe of this scenario")
         if e.get("phase") not in PHASES:
             raise MalformedJournal(f"{where}.phase: expected one of {', '.join(PHASES)}")
-        if not isinstance(e.get("holds"), bool):
+        if "breaks" in e:
+            if e["breaks"] is not True or "holds" in e:
+                raise MalformedJournal(f"{where}.breaks: expected true (and no `holds`), not {_shown(e['breaks'])}")
+        elif not isinstance(e.get("holds"), bool):
             raise MalformedJournal(f"{where}.holds: expected true or false, not {_shown(e.get('holds'))}")
         if "why" in e:
             _str(e["why"], f"{where}.why")
@@ -75,6 +87,8 @@ def _scenario(raw: Any, at: str) -> None:
 def _step(step: Any, at: str, probes: list[str]) -> None:
     _dict(step, at)
     _str(step.get("label"), f"{at}.label")
+    if "level_seconds" in step:
+        _number(step["level_seconds"], f"{at}.level_seconds", minimum=0.0)
     phases = _dict(step.get("phases"), f"{at}.phases")
     for phase in PHASES:
         window = phases.get(phase)

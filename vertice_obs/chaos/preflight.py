@@ -1,15 +1,23 @@
 """Before anything is injected: every probe's metrics must exist. Reuses metric validation.
 
 A probe on a missing metric would measure nothing and its verdict would be meaningless, so the
-run stops with that finding (located at the probe's query in the scenario file).
+run stops with that finding (located at the probe's query in the scenario file). So does a probe
+whose window is shorter than two scrape intervals of its targets at the chosen time scale (`scrape`).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from vertice_obs.chaos.runner import probe_query, window_seconds
 from vertice_obs.chaos.scenario import Run
+from vertice_obs.chaos.scrape import (
+    Scrape,
+    ScrapeSource,
+    probe_query,
+    scrape_intervals,
+    window_findings,
+    window_seconds,
+)
 from vertice_obs.finding import Finding, Location, Severity
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import classify
@@ -18,7 +26,8 @@ from vertice_obs.metrics.extract import uses_of
 from vertice_obs.metrics.inventory import Query
 
 # Outcomes that leave a probe without data.
-BLOCKING = {"metric/missing", "metric/disappeared", "metric/recording-rule", "metric/unknown", "promql/parse"}
+BLOCKING = {"metric/missing", "metric/disappeared", "metric/recording-rule", "metric/unknown", "promql/parse",
+            "chaos/window-too-short"}
 
 
 def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None,
@@ -37,3 +46,18 @@ def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None,
 
 def blocking(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.check in BLOCKING and (f.severity >= Severity.WARNING)]
+
+
+def scrape_check(run: Run, source: ScrapeSource, time_scale: float) -> tuple[dict[str, Scrape], list[Finding]]:
+    """The scrape interval of each probe's targets, and a finding per probe whose windows are
+    shorter than two of them at `time_scale` (blocking) or whose interval could not be read."""
+    intervals = scrape_intervals(run, source, window_seconds(run, time_scale))
+    return intervals, window_findings(run, intervals, time_scale)
+
+
+def not_ready(stops: list[Finding]) -> str:
+    """Why a run cannot start, counted by kind: metrics that are missing, windows that are too short."""
+    short = sum(f.check == "chaos/window-too-short" for f in stops)
+    parts = [f"{len(stops) - short} probe metric{'s' if len(stops) - short != 1 else ''}"] if len(stops) > short else []
+    parts += [f"{short} probe window{'s' if short != 1 else ''}"] if short else []
+    return f"{' and '.join(parts)} would measure nothing"

@@ -18,7 +18,10 @@ from typing import Any, Callable, Protocol
 
 import requests
 
-from vertice_obs.chaos.scenario import Action, Probe, Run, Scenario
+from vertice_obs.chaos.journal_check import SCHEMA_VERSION
+from vertice_obs.chaos.progress import Progress
+from vertice_obs.chaos.scenario import Action, Expectation, Probe, Run, Scenario
+from vertice_obs.chaos.scrape import Scrape, longest, probe_query, window_seconds
 from vertice_obs.errors import VobsError
 from vertice_obs.files import write_atomic
 from vertice_obs.guard.http import (
@@ -47,11 +50,6 @@ class Aborted(VobsError):
 
 class Annotator(Protocol):
     def annotate(self, text: str, tags: list[str], start: datetime, end: datetime | None) -> None: ...
-
-
-def probe_query(probe: Probe, window_seconds: float) -> str:
-    """The probe's PromQL with `${window}` (its rate/increase window) filled in."""
-    return _fill(probe.query, {"window": f"{max(2, round(window_seconds))}s"})
 
 
 class Sampler:
@@ -112,20 +110,26 @@ class Runner:
     def __init__(self, run: Run, target_url: str, sampler: Sampler, journal_path: Path,
                  annotator: Annotator | None = None, time_scale: float = 1.0, deadline: timedelta | None = None,
                  sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None,
-                 http_timeout: float = DEFAULT_TIMEOUT):
+                 http_timeout: float = DEFAULT_TIMEOUT, scrape: dict[str, Scrape] | None = None,
+                 progress: Callable[[float], Progress] | None = None):
         self.run, self.target_url, self.sampler = run, target_url.rstrip("/"), sampler
         self.target = parse_url(target_url, "--target-url")  # `${target}/path` URLs are joined onto it
         self.http_timeout = http_timeout
         # Probe windows follow the (scaled) settle time, so a compressed rehearsal judges each phase
         # on its own samples rather than on a window still full of the previous phase.
-        sampler.window_seconds = window_seconds(run, time_scale)
-        self.annotator, self.scale, self.sleep, self.log = annotator, time_scale, sleep, log
+        self.scrape = scrape or {}
+        sampler.window_seconds = window_seconds(run, time_scale, longest(self.scrape))
+        self.annotator, self.scale, self.sleep = annotator, time_scale, sleep
+        # `progress` makes the Progress from the planned total (default: silent).
+        self.progress = (progress or (lambda planned: Progress(planned, lambda _text: None)))(
+            planned_seconds(run, time_scale))
+        self.log = lambda message: (self.progress.interrupt(), log(message))
         self.deadline = time.monotonic() + deadline.total_seconds() if deadline else None
         self.journal = Journal(journal_path, {
-            "run": {"id": run.id, "title": run.title, "owner": run.owner, "summary": run.summary, "file": run.file},
+            "schema_version": SCHEMA_VERSION, "run": {"id": run.id, "title": run.title, "owner": run.owner, "summary": run.summary, "file": run.file},
             "target": redact_url(target_url), "time_scale": time_scale, "status": "running", "started": _iso(_now()),
             "settle_seconds": run.settle.total_seconds() * time_scale,
-            "window_seconds": window_seconds(run, time_scale),
+            "window_seconds": sampler.window_seconds,
             "scenarios": [], "events": []})
 
     def execute(self) -> dict[str, Any]:
@@ -152,6 +156,7 @@ class Runner:
             self.journal.event("error", message=str(exc))
             raise
         finally:
+            self.progress.interrupt()
             signal.signal(signal.SIGTERM, previous)
             signal.signal(signal.SIGINT, previous_int)
             self.journal.data["ended"] = _iso(_now())
@@ -161,34 +166,38 @@ class Runner:
     # --- one scenario -----------------------------------------------------------------------------
     def _scenario(self, scenario: Scenario) -> None:
         record = {"id": scenario.id, "title": scenario.title, "kind": scenario.fault.kind,
-                  "probes": [_probe_json(p) for p in scenario.probes],
-                  "expectations": [e.__dict__ for e in scenario.expectations], "steps": []}
+                  "probes": [_probe_json(p, self.scrape.get(f"{scenario.id}/{p.id}")) for p in scenario.probes],
+                  "expectations": [_expectation_json(e) for e in scenario.expectations], "steps": []}
         self.journal.data["scenarios"].append(record)
         steps = scenario.fault.steps or (None,)
-        for step in steps:
+        for index, step in enumerate(steps, 1):
             label = _label(step) if step is not None else scenario.fault.kind
+            at = f"{scenario.id} {label}" + (f" (step {index}/{len(steps)})" if len(steps) > 1 else "")
             variables = {"target": self.target_url,
                          "step_ms": int(step.total_seconds() * 1000) if step is not None else 0}
             t0 = _now()
-            self._wait(self.run.baseline, f"{scenario.id} {label}: baseline")
+            self._wait(self.run.baseline, f"{at}: baseline")
             t1 = _now()
             try:
                 self.log(f"{scenario.id} {label}: inject")
-                self._act(scenario.fault.inject, variables)
+                # Recorded before the request: the fault may be in place as soon as it is sent, and
+                # a Ctrl-C while its answer is read must still leave "inject" before "revert".
                 self.journal.event("inject", scenario=scenario.id, step=label)
+                self._act(scenario.fault.inject, variables)
                 self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label} injected", scenario, t1, None)
-                self._wait(scenario.fault.hold, f"{scenario.id} {label}: hold")
+                self._wait(scenario.fault.hold, f"{at}: hold")
             finally:
                 # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
                 self._revert(scenario, label, variables)
             t2 = _now()
             self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
-            self._wait(self.run.recover, f"{scenario.id} {label}: recover")
+            self._wait(self.run.recover, f"{at}: recover")
             t3 = _now()
             phases = {"baseline": [_iso(t0), _iso(t1)], "fault": [_iso(t1), _iso(t2)], "recover": [_iso(t2), _iso(t3)]}
             probes = {p.id: {"series": self.sampler.series(p, t0, t3),
                              "query": probe_query(p, self.sampler.window_seconds)} for p in scenario.probes}
-            record["steps"].append({"label": label, "phases": phases, "probes": probes})
+            record["steps"].append({"label": label, "phases": phases, "probes": probes,
+                                    **({"level_seconds": step.total_seconds()} if step is not None else {})})
             self.journal.save()
 
     def _revert(self, scenario: Scenario, label: str, variables: dict[str, Any]) -> None:
@@ -205,7 +214,17 @@ class Runner:
         seconds = duration.total_seconds() * self.scale
         if self.deadline is not None and time.monotonic() + seconds > self.deadline:
             raise Aborted(f"the run's deadline passed during {what}; the fault in progress was reverted")
-        self.sleep(seconds)
+        self.progress.phase(what, seconds)
+        if self.progress.tty:  # redraw the bar about twice a second
+            waited = 0.0
+            while waited < seconds:
+                chunk = min(0.5, seconds - waited)
+                self.sleep(chunk)
+                waited += chunk
+                self.progress.tick(waited)
+        else:
+            self.sleep(seconds)
+        self.progress.end_phase()
 
     def _act(self, action: Action, variables: dict[str, Any]) -> None:
         if action.http is not None:
@@ -248,6 +267,13 @@ class Runner:
             self.journal.event("annotate-failed", scenario=scenario.id, message=str(exc))
 
 
+def planned_seconds(run: Run, time_scale: float = 1.0) -> float:
+    """How long the run waits in all (baselines, holds, recoveries), scaled: the progress' total."""
+    per_step = (run.baseline + run.recover).total_seconds()
+    return time_scale * sum(len(s.fault.steps or (None,)) * (per_step + s.fault.hold.total_seconds())
+                            for s in run.scenarios)
+
+
 class GrafanaAnnotator:
     """Annotations on every dashboard of the run's narratives (and an org-wide one if none)."""
 
@@ -257,11 +283,6 @@ class GrafanaAnnotator:
     def annotate(self, text: str, tags: list[str], start: datetime, end: datetime | None) -> None:
         for uid in self.uids or [None]:
             self.target.add_annotation(text, tags, _ms(start), _ms(end) if end else None, uid)
-
-
-def window_seconds(run: Run, time_scale: float = 1.0) -> float:
-    """`${window}` in probes: the settle time (scaled), at least 2 s (two scrapes at 1 s)."""
-    return max(2.0, run.settle.total_seconds() * time_scale) if run.settle else max(2.0, 60 * time_scale)
 
 
 def _raise_interrupt(signum, frame):
@@ -292,9 +313,19 @@ def _target_url(template: str, variables: dict[str, Any], target: ServerURL) -> 
     return _fill(template, variables), None
 
 
-def _probe_json(p: Probe) -> dict[str, Any]:
-    return {"id": p.id, "title": p.title, "query": p.query, "unit": p.unit,
-            "threshold": {"op": p.threshold.op, "value": p.threshold.value}}
+def _probe_json(p: Probe, scrape: Scrape | None) -> dict[str, Any]:
+    out = {"id": p.id, "title": p.title, "query": p.query, "unit": p.unit,
+           "threshold": {"op": p.threshold.op, "value": p.threshold.value}}
+    if p.recover_within is not None:
+        out["recover_within_seconds"] = p.recover_within.total_seconds()
+    if scrape is not None and scrape.seconds:
+        out["scrape_interval_seconds"] = scrape.seconds
+    return out
+
+
+def _expectation_json(e: Expectation) -> dict[str, Any]:
+    said = {"breaks": True} if e.breaks else {"holds": e.holds}
+    return {"probe": e.probe, "phase": e.phase, **said, "why": e.why}
 
 
 def _label(step: timedelta) -> str:

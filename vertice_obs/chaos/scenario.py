@@ -87,6 +87,7 @@ class Probe:
     unit: str
     threshold: Threshold
     line: int
+    recover_within: timedelta | None = None  # budget for getting back under the threshold after a revert
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Expectation:
     phase: str  # "baseline" | "fault" | "recover"
     holds: bool  # whether the threshold is expected to hold in that phase
     why: str = ""
+    breaks: bool = False  # a breach in that phase is accepted degradation: reported "as expected"
 
 
 @dataclass(frozen=True)
@@ -166,13 +168,19 @@ def _scenario(doc: LocatedDocument, raw: dict[str, Any], where: tuple) -> Scenar
         probes.append(Probe(p["id"], p.get("title", p["id"]), query, p["unit"],
                             Threshold(p["threshold"]["op"], _finite(doc, p["threshold"]["value"],
                                                                     at + ("threshold", "value"))),
-                            doc.line(at + ("query",))))
+                            doc.line(at + ("query",)),
+                            _duration(doc, p["recover_within"], at + ("recover_within",)) if "recover_within" in p
+                            else None))
     expectations = []
     for k, e in enumerate(raw.get("expectations", ())):
         if e["probe"] not in ids:
             raise doc.error(f"expectation names probe {e['probe']!r}, which this scenario does not have "
                             f"(probes: {', '.join(ids)})", where + ("expectations", k, "probe"))
-        expectations.append(Expectation(e["probe"], e["phase"], e["holds"], e.get("why", "")))
+        if ("holds" in e) == ("breaks" in e):
+            raise doc.error("an expectation says exactly one of `holds: true|false` or `breaks: true`",
+                            where + ("expectations", k))
+        expectations.append(Expectation(e["probe"], e["phase"], e.get("holds", False), e.get("why", ""),
+                                        e.get("breaks", False)))
     return Scenario(raw["id"], raw["title"], fault, tuple(probes), tuple(expectations), doc.line(where))
 
 

@@ -88,3 +88,10 @@ _register("inventory/invalid", Severity.ERROR,
           "A part of the dashboard JSON has the wrong type (`panels` an object, a panel a number, `targets` "
           "null, `expr` a number, …). Grafana cannot use it either; its queries are not checked, so this is "
           "an error rather than a silent \"nothing to check\". The finding names the JSON path and its line.")
+_register("chaos/window-too-short", Severity.ERROR,
+          "A Chaos Day probe's window (`${window}`, the settle time scaled by --time-scale, or a literal "
+          "range) is shorter than 2 scrape intervals of the targets its series come from: rate and "
+          "increase would return nothing. The run does not start.")
+_register("chaos/scrape-unknown", Severity.WARNING,
+          "The scrape interval of a Chaos Day probe's targets could not be read from /api/v1/targets "
+          "(no active target carries its series' job and instance): its windows are not checked.")

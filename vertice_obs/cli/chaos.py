@@ -38,24 +38,28 @@ def chaos_() -> None:
 @PROMETHEUS
 @FORMAT
 @TIMEOUT
+@click.option("--time-scale", type=click.FloatRange(0.001, 1.0), default=1.0, show_default=True,
+              help="The time scale the run will use: probe windows shrink with it and must span 2 scrapes.")
 @click.pass_context
-def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout) -> None:
+def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout, time_scale) -> None:
     """Validate a Chaos Day file and check that every probe's metrics exist — before any fault.
 
     The file is schema-checked like a narrative (one-line errors with file and line). Then each
     probe's PromQL goes through the same metric validation as `vobs validate`: a probe on a
-    missing metric would measure nothing, so it is reported and the check fails (exit 1).
+    missing metric would measure nothing, so it is reported and the check fails (exit 1). So is a
+    probe whose window at --time-scale is shorter than 2 scrape intervals of its targets (read
+    from Prometheus' /api/v1/targets): rate and increase would return nothing.
 
     \b
     Examples:
       vobs chaos check chaos/chaos-day-1.yaml
-      vobs chaos check chaos/chaos-day-1.yaml --prometheus-url http://localhost:9090
+      vobs chaos check chaos/chaos-day-1.yaml --prometheus-url http://localhost:9090 --time-scale 0.1
     """
-    from vertice_obs.chaos.preflight import blocking, preflight
+    from vertice_obs.chaos.preflight import blocking, not_ready, preflight, scrape_check
     from vertice_obs.chaos.scenario import load_run
+    from vertice_obs.chaos.scrape import ScrapeSource as PrometheusSource
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource
-    from vertice_obs.metrics.prometheus import PrometheusSource
 
     project = project_of(ctx, prometheus_url=prometheus_url)
     run = load_run(run_file, project.display(run_file))
@@ -68,15 +72,17 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
     unknown = next((f for f in findings if f.check == "metric/unknown"), None)
     if unknown is not None:  # a server-wide failure: said once, before any per-probe output
         say_error(_server_failure(unknown.message))
+    if not blocking(findings) and isinstance(source, PrometheusSource):
+        findings += scrape_check(run, source, time_scale)[1]
     stops = blocking(findings)
     if fmt == "json":
         click.echo(findings_json(findings, run=run.id, ready=not stops))
     else:
-        shown = [f for f in stops if f.check != "metric/unknown"]
+        shown = [f for f in findings if f in stops and f.check != "metric/unknown" or f.check == "chaos/scrape-unknown"]
         if shown:
             say(findings_text(shown))
         probes = sum(len(s.probes) for s in run.scenarios)
-        state = "ready" if not stops else f"NOT ready: {count(len(stops), 'probe metric')} would measure nothing"
+        state = "ready" if not stops else f"NOT ready: {not_ready(stops)}"
         say(f"{run.id}: {count(len(run.scenarios), 'scenario')}, {count(probes, 'probe')} — {state} "
             f"(checked against {source.description})")
     if unknown is not None:
@@ -119,12 +125,13 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
           --prometheus-url http://127.0.0.1:9090 --time-scale 0.1
     """
     from vertice_obs.build.exports import ExportsDir
-    from vertice_obs.chaos.preflight import blocking, preflight
+    from vertice_obs.chaos.preflight import blocking, not_ready, preflight, scrape_check
+    from vertice_obs.chaos.progress import stderr_progress
     from vertice_obs.chaos.runner import GrafanaAnnotator, Runner, Sampler
     from vertice_obs.chaos.scenario import load_run
+    from vertice_obs.chaos.scrape import ScrapeSource
     from vertice_obs.grafana.destinations import GrafanaDestination
     from vertice_obs.metrics.catalog import load_catalog
-    from vertice_obs.metrics.prometheus import PrometheusSource
 
     register_url(target_url)  # the target's credentials never reach a message or the journal
     if not target_url.lower().startswith(("http://", "https://")):
@@ -138,23 +145,29 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"
     check_writable(journal_path, shown=project.display(journal_path))  # before any fault is injected
     catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
-    findings = preflight(run, PrometheusSource(project.prometheus_url, timeout=http_timeout), catalog)
+    source = ScrapeSource(project.prometheus_url, timeout=http_timeout)
+    findings = preflight(run, source, catalog)
     if any(f.check == "metric/unknown" for f in findings):
         raise InputError(_server_failure(next(f.message for f in findings if f.check == "metric/unknown")))
-    stops = blocking(findings)
+    scrape, windows = scrape_check(run, source, time_scale) if not blocking(findings) else ({}, [])
+    stops = blocking(findings + windows)
     if stops:
         say(findings_text(stops))
-        say(f"{run.id}: not started — {count(len(stops), 'probe metric')} would measure nothing", err=True)
+        say(f"{run.id}: not started — {not_ready(stops)}", err=True)
         ctx.exit(EXIT_FINDINGS)
+    for unknown in (f for f in windows if f.check == "chaos/scrape-unknown"):
+        say(redact_text(str(unknown)), err=True)
     annotator = None
-    if project.grafana_url:
+    if not project.grafana_url:
+        say("no Grafana configured (--grafana-url or GRAFANA_URL): the faults will not be annotated", err=True)
+    else:
         manifest = ExportsDir(project.exports_dir).manifest().get("dashboards", {})
         uids = sorted(uid for uid, d in manifest.items() if d.get("narrative") in run.narratives)
         annotator = GrafanaAnnotator(GrafanaDestination(project.grafana_url, project.grafana_token,
                                                    project.grafana_org_id), uids)
     runner = Runner(run, target_url, Sampler(project.prometheus_url, timeout=http_timeout), journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),
-                    http_timeout=http_timeout)
+                    http_timeout=http_timeout, scrape=scrape, progress=stderr_progress)
     try:
         data = runner.execute()
     finally:
@@ -182,13 +195,35 @@ def chaos_report(journal: Path, output: Path | None) -> None:
       vobs chaos report chaos/journals/chaos-day-1-20261124T140000Z.json
       vobs chaos report journal.json -o report/
     """
-    from vertice_obs.chaos.report import read_journal, write_report
+    from vertice_obs.chaos.report import previous_journal, read_journal, write_report
 
     out = output or journal.with_name(journal.stem + "-report")
     check_writable(out, folder=True)  # before reading or writing anything
     data = read_journal(journal, str(journal))
-    written = write_report(data, out, str(journal))
-    say(f"wrote {out}/report.md, {out}/report.html and {count(len(written) - 2, 'plot')}")
+    previous = previous_journal(journal, data) if isinstance(data.get("run"), dict) else None
+    written = write_report(data, out, str(journal), previous[1] if previous else None)
+    say(f"wrote {out}/report.md, {out}/report.html and {count(len(written) - 2, 'plot')}"
+        + (f", compared with {previous[0].name}" if previous else ""))
+
+
+@chaos_.command("compare")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for compare.md and compare.html (default: beside NEW).")
+def chaos_compare(old: Path, new: Path, output: Path | None) -> None:
+    """What improved and what regressed between two Chaos Days, per probe and step.
+
+    \b
+    Examples:
+      vobs chaos compare chaos/journals/day-1-old.json chaos/journals/day-1-new.json
+    """
+    from vertice_obs.chaos.compare import compare_files
+
+    out = output or new.with_name(new.stem + "-compared")
+    check_writable(out, folder=True)
+    improved, regressed = compare_files(old, new, out)
+    say(f"wrote {out}/compare.md and {out}/compare.html: {improved} improved, {regressed} regressed")
 
 
 def _server_failure(message: str) -> str:

@@ -1,0 +1,57 @@
+"""`vobs chaos compare OLD NEW` and the report's comparison with the previous run, on journals
+whose numbers are known."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from test_chaos_curve import stepped
+
+from vertice_obs.chaos.compare import compare
+from vertice_obs.chaos.report import analyse
+from vertice_obs.cli import cli
+
+OLD = stepped({"100ms": [0.2], "1s": [1.5], "5s": [9.75]}) | {"started": "2026-11-01T10:00:00+00:00"}
+NEW = stepped({"100ms": [0.21], "1s": [0.3], "5s": [12.0]}) | {"started": "2026-11-08T10:00:00+00:00"}
+
+
+def test_improved_and_regressed_per_probe_and_step():
+    changes = {(c.step, c.probe, c.measure): c for c in compare(analyse(OLD), analyse(NEW))}
+    assert changes[("1s", "p95", "worst under fault")].verdict == "improved"  # 1.5 s breached, 0.3 s holds
+    assert changes[("5s", "p95", "worst under fault")].verdict == "regressed"  # 9.75 → 12 s, past the budget
+    assert changes[("100ms", "p95", "worst under fault")].verdict == "unchanged"  # 0.01 s: under 10 % of 0.5 s
+
+
+def test_compare_writes_markdown_and_html(tmp_path):
+    (tmp_path / "old.json").write_text(json.dumps(OLD))
+    (tmp_path / "new.json").write_text(json.dumps(NEW))
+    result = CliRunner().invoke(cli, ["chaos", "compare", str(tmp_path / "old.json"), str(tmp_path / "new.json"),
+                                      "-o", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert "1 improved, 1 regressed" in result.stdout
+    markdown = (tmp_path / "c" / "compare.md").read_text()
+    assert "| regressed | lat | 5s | p95 | worst under fault | 9.75 | 12 |" in markdown
+    assert "<tr class='improved'><td>improved</td><td>lat</td><td>1s</td>" in (tmp_path / "c" / "compare.html").read_text()
+
+
+def test_the_report_compares_with_the_previous_run_beside_it(tmp_path):
+    (tmp_path / "r-1.json").write_text(json.dumps(OLD))
+    (tmp_path / "r-2.json").write_text(json.dumps(NEW))
+    result = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "r-2.json"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().endswith(", compared with r-1.json")
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert "## Chaos Day compared: r 2026-11-01T10:00:00+00:00 → r 2026-11-08T10:00:00+00:00" in markdown
+    # The older run has no previous one: no comparison.
+    result = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "r-1.json"), "-o", str(tmp_path / "out1")])
+    assert "compared" not in result.stdout and "compared" not in (tmp_path / "out1" / "report.md").read_text()
+
+
+def test_a_bad_journal_is_one_line_naming_it(tmp_path):
+    (tmp_path / "old.json").write_text(json.dumps(OLD))
+    (tmp_path / "new.json").write_text('{"run": {}, "scenarios": [1]}')
+    result = CliRunner().invoke(cli, ["chaos", "compare", str(tmp_path / "old.json"), str(tmp_path / "new.json")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"vobs: error: {tmp_path / 'new.json'}: malformed journal: ")
+    assert result.stderr.count("\n") == 1

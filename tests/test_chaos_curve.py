@@ -1,0 +1,54 @@
+"""The degradation curve of a stepped scenario, on a journal whose numbers are known: worst and
+median under fault per injected level, the knee, and the amplification (observed p95 ÷ injected)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from test_chaos_report import P95, SPIKES, T0, iso
+
+from vertice_obs.chaos.report import analyse, render_markdown, write_report
+
+OLD = Path(__file__).resolve().parent / "data" / "chaos-journal-unversioned.json"
+
+
+def stepped(levels: dict[str, list[float]]) -> dict:
+    steps = []
+    for i, (label, fault_values) in enumerate(levels.items()):
+        base = 30 * i
+        series = [[T0 + base + 1, 0.1], [T0 + base + 5, 2]] + [[T0 + base + 11 + k, v] for k, v in
+                                                                 enumerate(fault_values)]
+        steps.append({"label": label, "phases": {"baseline": [iso(base), iso(base + 10)],
+                                                 "fault": [iso(base + 10), iso(base + 20)],
+                                                 "recover": [iso(base + 20), iso(base + 30)]},
+                      "probes": {"p95": {"series": series}, "spikes": {"series": [[T0 + base + 12, 3]]}}})
+    return {"run": {"id": "r", "title": "R"}, "schema_version": 2, "settle_seconds": 0, "window_seconds": 2,
+            "scenarios": [{"id": "lat", "title": "Latency", "kind": "latency", "probes": [P95, SPIKES],
+                           "expectations": [], "steps": steps}]}
+
+
+def test_knee_median_and_amplification_per_step():
+    report = analyse(stepped({"100ms": [0.1, 0.2, 0.15], "1s": [0.4, 1.5, 1.0], "5s": [9.75, 8, 9]}))
+    p95, spikes = report.scenarios[0].curves
+    assert [(p.step, p.level, p.worst, p.median) for p in p95.points] == [
+        ("100ms", 0.1, 0.2, 0.15), ("1s", 1.0, 1.5, 1.0), ("5s", 5.0, 9.75, 9)]
+    assert p95.knee.step == "1s"  # the first step past the 0.5 s budget
+    assert [round(p.amplification, 3) for p in p95.points] == [2.0, 1.5, 1.95]
+    assert spikes.knee is None and all(p.amplification is None for p in spikes.points)  # not a latency
+    markdown = render_markdown(report)
+    assert "**Stream p95** — budget < 0.5 s; knee: 1s (the first step that breaks it)" in markdown
+    assert "| 1s | 1.5 | 1 | **breaks** ← knee | 1.5× |" in markdown
+    assert "| 5s | 9.75 | 9 | **breaks** | 1.95× |" in markdown
+
+
+def test_a_scenario_with_one_step_has_no_curve():
+    report = analyse(stepped({"1s": [0.4]}))
+    assert report.scenarios[0].curves == []
+
+
+def test_an_old_journal_gets_its_curve_from_the_step_labels(tmp_path):
+    written = write_report(json.loads(OLD.read_text()), tmp_path)
+    assert {p.name for p in written if "curve" in p.name} == {"streaming-latency-curve-esgt-coherence.png",
+                                                              "streaming-latency-curve-stream-p95.png"}
+    assert "### Degradation curve: Streaming latency at stepped levels" in (tmp_path / "report.md").read_text()

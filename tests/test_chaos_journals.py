@@ -1,0 +1,34 @@
+"""Journals from earlier versions still render: one written by the code before journals carried a
+schema version (`tests/data/chaos-journal-unversioned.json`, written by `vobs chaos run` at commit
+ca16d45 against the simulator and a real Prometheus, steps cut to 100ms and 5s)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from vertice_obs.cli import cli
+
+OLD = Path(__file__).resolve().parent / "data" / "chaos-journal-unversioned.json"
+
+
+def test_an_unversioned_journal_still_renders(tmp_path):
+    assert "schema_version" not in json.loads(OLD.read_text())
+    result = CliRunner().invoke(cli, ["chaos", "report", str(OLD), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    markdown = (tmp_path / "r" / "report.md").read_text()
+    assert "| 5s | Streaming p95 latency | < 0.5 s |" in markdown
+    assert len(list((tmp_path / "r" / "plots").glob("*.png"))) == 6  # 4 probes, 2 degradation curves
+
+
+def test_a_journal_from_a_newer_vobs_is_one_line(tmp_path):
+    newer = json.loads(OLD.read_text()) | {"schema_version": 3}
+    path = tmp_path / "j.json"
+    path.write_text(json.dumps(newer))
+    result = CliRunner().invoke(cli, ["chaos", "report", str(path), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert result.stderr == (f"vobs: error: {path}: malformed journal: schema_version: 3 is not one this vobs reads "
+                             "(1 to 2); a newer vobs wrote it?\n")
+    assert not (tmp_path / "r").exists()

@@ -1,0 +1,91 @@
+"""Scrape-aware probes, against a real Prometheus scraping the simulator every 5 s (the README's
+demo config): a window shorter than 2 scrape intervals at the chosen time scale is refused, one
+line per probe naming the interval; `chaos run` refuses before anything is injected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+from prometheus_harness import PrometheusServer
+
+from vertice_obs.chaos.scrape import prometheus_seconds, ranges, window_text
+from vertice_obs.cli import cli
+from vertice_obs.simulator import Simulator
+
+REPO = Path(__file__).resolve().parent.parent
+RUN = REPO / "chaos" / "chaos-day-1.yaml"
+
+
+@pytest.fixture(scope="module")
+def slow_scrape(catalog):
+    sim = Simulator(catalog, leave_out=(), seed=5)
+    sim.serve(0)
+    server = PrometheusServer([sim.url.removeprefix("http://")], scrape_interval="5s")
+    server.start()
+    try:
+        server.wait_for("maximus_dopamine_spike_events_total")
+        server.wait_for("maximus_streaming_latency_seconds_bucket")
+        yield sim, server
+    finally:
+        server.stop()
+        sim.stop()
+
+
+def check(server, *args, run=RUN):
+    return CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "check", str(run), "--prometheus-url", server.url,
+                                    *args])
+
+
+def test_windows_shorter_than_two_scrapes_are_refused_one_line_per_probe(slow_scrape):
+    _, server = slow_scrape
+    result = check(server, "--time-scale", "0.1")
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.stdout.splitlines() if "chaos/window-too-short" in line]
+    # ${window} is settle (45 s) × 0.1 = 4.5 s; two scrapes at 5 s need 10 s (time scale ≥ 0.222).
+    assert len(lines) == 2, result.stdout
+    assert lines[0].startswith("chaos/chaos-day-1.yaml:32 → panel 'scenario streaming-latency' → probe stream-p95: "
+                               "error: window 4500ms is shorter than 2 scrape intervals of 5s (maximus 127.0.0.1:")
+    assert lines[1].startswith("chaos/chaos-day-1.yaml:53 → panel 'scenario kill-switch' → probe dopamine-spikes: ")
+    for line in lines:
+        assert "window 4500ms is shorter than 2 scrape intervals of 5s (maximus 127.0.0.1:" in line
+        assert "at --time-scale 0.1" in line and "use --time-scale 0.222 or more" in line
+    assert "NOT ready: 2 probe windows would measure nothing" in result.stdout
+
+
+def test_the_same_probes_are_ready_at_a_time_scale_that_spans_two_scrapes(slow_scrape):
+    _, server = slow_scrape
+    result = check(server, "--time-scale", "0.25")  # 11.25 s ≥ 10 s
+    assert result.exit_code == 0, result.output
+    assert "4 probes — ready" in result.stdout
+
+
+def test_a_literal_window_is_checked_too(slow_scrape, tmp_path):
+    _, server = slow_scrape
+    run = tmp_path / "day.yaml"
+    run.write_text(RUN.read_text().replace("events_total[${window}]", "events_total[8s]"))
+    result = check(server, run=run)
+    assert result.exit_code == 1
+    [line] = [line for line in result.stdout.splitlines() if "chaos/window-too-short" in line]
+    assert "probe dopamine-spikes" in line and "window 8s is shorter than 2 scrape intervals of 5s" in line
+    assert "lengthen the window, or scrape more often" in line
+
+
+def test_run_refuses_before_anything_is_injected(slow_scrape, tmp_path):
+    sim, server = slow_scrape
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "run", str(RUN), "--target-url", sim.url,
+                                      "--prometheus-url", server.url, "--time-scale", "0.1",
+                                      "--journal", str(tmp_path / "j.json")], env={"GRAFANA_URL": ""})
+    assert result.exit_code == 1
+    assert "not started — 2 probe windows would measure nothing" in result.stderr
+    assert result.stdout.count("is shorter than 2 scrape intervals of 5s") == 2
+    assert not (tmp_path / "j.json").exists()
+    assert requests.get(f"{sim.url}/fault/latency", timeout=5).json() == {"latency_ms": 0.0, "kill_switch": False}
+
+
+def test_durations_and_windows_read_as_prometheus_reads_them():
+    assert [prometheus_seconds(t) for t in ("5s", "1m30s", "250ms", "nope", "")] == [5, 90, 0.25, None, None]
+    assert [window_text(s) for s in (4.5, 2, 0.0004)] == ["4500ms", "2s", "1ms"]
+    assert sorted(ranges("max_over_time(rate(x[1m])[5m:10s]) + increase(y[4s])")) == [4, 60]

@@ -1,0 +1,240 @@
+"""The Chaos Day verdicts, computed from a journal alone (pure): every breach, and every recovery.
+
+A probe's threshold is a budget, so a breach in any phase is a finding — not only where an
+expectation happened to look. Severity is how far past the budget it went; priority is the
+phase (a failed recovery is worse than a failure under fault, which is worse than one before it)
+and whether an expectation covered it: one that said the probe `holds` and was contradicted
+keeps the priority of its severity and phase, a breach nobody expected is one level lower, and a
+breach an expectation accepted (`breaks: true`) is reported "as expected", not as a deviation.
+
+Recovery is measured, not assumed: after each revert, the time until the probe is back under its
+threshold, against the probe's optional `recover_within` budget. A recover phase too short to see
+that (shorter than the probe's window plus its budget) is "unjudged", with the reason.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+PHASES = ("baseline", "fault", "recover")
+SEVERITIES = ("critical", "major", "minor")
+_PHASE_WEIGHT = {"recover": 0, "fault": 1, "baseline": 2}
+_SEVERITY_WEIGHT = {"critical": 0, "major": 1, "minor": 2}
+
+
+@dataclass
+class PhaseStats:
+    phase: str
+    worst: float | None
+    mean: float | None
+    samples: int
+    holds: bool | None  # None: no samples
+    median: float | None = None
+
+
+@dataclass
+class Recovery:
+    """After one revert: `seconds` until the probe was back under its threshold (None: not seen)."""
+
+    state: str  # "held" (never breached), "recovered", "slow" (over budget), "not recovered", "unjudged"
+    seconds: float | None = None
+    budget: float | None = None
+    why: str = ""  # for "unjudged"
+
+    @property
+    def text(self) -> str:
+        budget = f", budget {_secs(self.budget)}" if self.budget is not None else ""
+        if self.state in ("recovered", "slow"):
+            return f"back under its threshold {_secs(self.seconds)} after the revert{budget}"
+        if self.state == "not recovered":
+            return f"not back under its threshold within the recover phase ({_secs(self.seconds)}){budget}"
+        if self.state == "unjudged":
+            return f"recovery unjudged: {self.why}"
+        return "held through the fault"
+
+
+@dataclass
+class Deviation:
+    """One finding: a breach of a probe's budget (or an expected breach that did not come, or a
+    recovery slower than its budget), with what the expectations said about it."""
+
+    order: tuple[int, int]  # (scenario, step) positions in the run: findings read in run order
+    scenario: str
+    step: str
+    probe: str
+    phase: str
+    expected: bool | None  # what an expectation said (holds?); None: no expectation covered it
+    observed: PhaseStats
+    threshold: str
+    severity: str
+    priority: str  # P0–P4; "—" for a breach an expectation accepted
+    why: str
+    coverage: str = "violated"  # "violated", "unexpected", "as expected", "recovery"
+    recovery: Recovery | None = None
+
+    @property
+    def summary(self) -> str:
+        if self.coverage == "recovery" and self.recovery is not None:
+            return f"{self.probe} after the revert of {self.step}: {self.recovery.text}"
+        verb = "held" if self.observed.holds else "breached"
+        text = (f"{self.probe} {verb} its threshold ({self.threshold}) in the {self.phase} phase of {self.step}: "
+                f"worst {num(self.observed.worst)}")
+        if self.coverage == "as expected":
+            text += ", as expected (accepted degradation)"
+        elif self.coverage == "unexpected":
+            text += ", no expectation covers it"
+        else:
+            text += f", expected it to {'hold' if self.expected else 'breach'}"
+        if self.recovery is not None and self.recovery.state in ("recovered", "slow", "not recovered"):
+            text += f"; {self.recovery.text}"
+        return text
+
+
+def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: float) -> tuple[list, list, list]:
+    """(steps, findings, unjudged) of one journal scenario. Each step: label, phases, stats
+    {probe: {phase: PhaseStats}}, recovery {probe: Recovery}."""
+    probes = {p["id"]: p for p in raw["probes"]}
+    steps, findings, unjudged = [], [], []
+    expectations: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in raw.get("expectations", []):
+        expectations.setdefault((e["probe"], e["phase"]), e)
+    for t_index, step in enumerate(raw["steps"]):
+        stats = {pid: {phase: phase_stats(phase, step["phases"][phase], step["probes"][pid]["series"], probes[pid],
+                                          settle) for phase in PHASES} for pid in probes}
+        recovery = {pid: recovery_of(step, probes[pid], window) for pid in probes}
+        steps.append({"label": step["label"], "phases": step["phases"], "stats": stats, "recovery": recovery})
+        for pid, probe in probes.items():
+            for phase in PHASES:
+                observed, e = stats[pid][phase], expectations.get((pid, phase))
+                if observed.holds is None:
+                    if e is not None:
+                        unjudged.append(f"{pid} in the {phase} phase of {step['label']}: "
+                                        f"{_no_data_reason(step['probes'][pid]['series'], settle)}")
+                    continue
+                found = _judge(observed, e, probe)
+                if found is None:
+                    continue
+                coverage, expected, severity, rank = found
+                findings.append(Deviation((s_index, t_index), raw["id"], step["label"], pid, phase, expected,
+                                          observed, threshold_text(probe), severity, rank,
+                                          (e or {}).get("why", ""), coverage,
+                                          recovery[pid] if phase == "recover" else None))
+            r = recovery[pid]
+            if r.state == "unjudged":
+                unjudged.append(f"{pid} after the revert of {step['label']}: {r.why}")
+            elif r.state == "slow" and stats[pid]["recover"].holds is not False:
+                severity = _ratio_severity(r.seconds / r.budget if r.budget else 1.0)
+                findings.append(Deviation((s_index, t_index), raw["id"], step["label"], pid, "recover", True,
+                                          stats[pid]["recover"], threshold_text(probe), severity,
+                                          priority(severity, "recover"), "", "recovery", r))
+    return steps, findings, unjudged
+
+
+def _judge(observed: PhaseStats, e: dict[str, Any] | None, probe: dict[str, Any]):
+    """(coverage, expected, severity, priority) of one phase, or None when there is nothing to say."""
+    accepted = e is not None and (e.get("breaks") is True or e.get("holds") is False)
+    severity = severity_of(observed.worst, probe["threshold"])
+    if observed.holds:
+        if e is not None and e.get("holds") is False:  # a breach was demanded and did not come
+            return "violated", False, severity, priority(severity, observed.phase)
+        return None
+    if accepted:
+        return "as expected", False, severity, "—"
+    if e is None:
+        return "unexpected", None, severity, priority(severity, observed.phase, 1)
+    return "violated", True, severity, priority(severity, observed.phase)
+
+
+def priority(severity: str, phase: str, lower: int = 0) -> str:
+    """P0 (critical, recover) … P4 (minor, baseline); `lower` levels less urgent, at most P4."""
+    return f"P{min(4, _SEVERITY_WEIGHT[severity] + _PHASE_WEIGHT[phase] + lower)}"
+
+
+def phase_stats(phase: str, window: list[str], series: list[list[float]], probe: dict[str, Any],
+                settle: float = 0.0) -> PhaseStats:
+    """The probe's worst value in a phase, after the settle time, against its threshold."""
+    start, end = (datetime.fromisoformat(t).timestamp() for t in window)
+    start = min(start + settle, end)
+    values = [v for ts, v in series if start <= ts <= end and v is not None and v == v]  # null, NaN: no data
+    if not values:
+        return PhaseStats(phase, None, None, 0, None)
+    op, limit = probe["threshold"]["op"], probe["threshold"]["value"]
+    worst = max(values) if op.startswith("<") else min(values)
+    return PhaseStats(phase, worst, sum(values) / len(values), len(values), holds(op, worst, limit),
+                      statistics.median(values))
+
+
+def recovery_of(step: dict[str, Any], probe: dict[str, Any], window: float) -> Recovery:
+    """Time from the revert until the first sample back under the threshold."""
+    revert, end = (datetime.fromisoformat(t).timestamp() for t in step["phases"]["recover"])
+    fault_start = datetime.fromisoformat(step["phases"]["fault"][0]).timestamp()
+    op, limit = probe["threshold"]["op"], probe["threshold"]["value"]
+    budget = probe.get("recover_within_seconds")
+    series = [(ts, v) for ts, v in step["probes"][probe["id"]]["series"] if v is not None and v == v]
+    during = [v for ts, v in series if fault_start <= ts <= revert]
+    after = [(ts, v) for ts, v in series if revert < ts <= end]
+    if not any(not holds(op, v, limit) for v in during) and all(holds(op, v, limit) for _, v in after[:1]):
+        return Recovery("held", budget=budget)
+    back = next((ts - revert for ts, v in after if holds(op, v, limit)), None)
+    if back is not None:
+        return Recovery("slow" if budget is not None and back > budget else "recovered", back, budget)
+    length, needed = end - revert, window + (budget or 0.0)
+    if not after or length < needed:
+        what = "its window" + (" plus its recover_within budget" if budget is not None else "")
+        return Recovery("unjudged", budget=budget,
+                        why=(f"the recover phase ({_secs(length)}) is shorter than {what} ({_secs(needed)}): "
+                             f"lengthen `recover` or use a larger --time-scale"))
+    return Recovery("not recovered", length, budget)
+
+
+def holds(op: str, value: float, limit: float) -> bool:
+    return {"<": value < limit, "<=": value <= limit, ">": value > limit, ">=": value >= limit}[op]
+
+
+def severity_of(worst: float | None, threshold: dict[str, Any]) -> str:
+    """How far past the threshold: 2× or more is critical, 25 % or more major, else minor."""
+    limit = threshold["value"]
+    if worst is None or limit == 0:
+        return "major"
+    return _ratio_severity(worst / limit if threshold["op"].startswith("<")
+                           else (limit / worst if worst > 0 else float("inf")))
+
+
+def _ratio_severity(ratio: float) -> str:
+    return "critical" if ratio >= 2 else "major" if ratio >= 1.25 else "minor"
+
+
+def _no_data_reason(series: list[list[float]], settle: float) -> str:
+    if not any(v is not None and v == v for _, v in series):
+        return ("the probe returned no data at all in this step — is its window shorter than 2 scrape "
+                "intervals? (`vobs chaos check --time-scale …` says)")
+    return f"no samples after the settle time of {_secs(settle)} — lengthen the phase or shorten `settle`"
+
+
+def threshold_text(probe: dict[str, Any]) -> str:
+    return f"{probe['threshold']['op']} {num(probe['threshold']['value'])} {probe['unit']}"
+
+
+def num(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def _secs(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g} s"
+
+
+@dataclass
+class ScenarioResult:
+    id: str
+    title: str
+    kind: str
+    probes: list[dict[str, Any]]
+    steps: list[dict[str, Any]]  # label, phases (times), stats: {probe: {phase: PhaseStats}}, recovery
+    deviations: list[Deviation] = field(default_factory=list)  # every finding, "as expected" ones too
+    unjudged: list[str] = field(default_factory=list)  # what a phase had no samples for, and why
+    curves: list[Any] = field(default_factory=list)  # `curve.Curve` per probe, for a stepped scenario

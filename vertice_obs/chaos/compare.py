@@ -1,0 +1,137 @@
+"""Two Chaos Days side by side: what improved and what regressed, per scenario, probe and step.
+
+Compared per (scenario, step, probe) present in both: the worst value under fault against the
+probe's budget, and the recovery after the revert. A change counts when the budget's verdict
+flips (held ↔ breached, recovered ↔ not) or the value moves by at least `MIN_CHANGE` of the
+budget (recovery: of the `recover_within` budget, else of a second) in either direction; the
+direction follows the threshold (`<`: lower is better). Pure; `compare_markdown`/`compare_html`
+render it.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vertice_obs.chaos.analysis import num
+from vertice_obs.errors import InputError
+from vertice_obs.files import write_atomic
+
+if TYPE_CHECKING:
+    from vertice_obs.chaos.report import Report
+
+MIN_CHANGE = 0.10
+
+
+@dataclass
+class Change:
+    scenario: str
+    step: str
+    probe: str
+    measure: str  # "worst under fault" | "recovery (s)"
+    old: float | None
+    new: float | None
+    verdict: str  # "improved" | "regressed" | "unchanged" | "only in OLD" | "only in NEW"
+
+
+def compare(old: Report, new: Report) -> list[Change]:
+    def index(report: Report) -> dict:
+        return {(s.id, step["label"], p["id"]): (p, step) for s in report.scenarios for step in s.steps
+                for p in s.probes}
+
+    before, after = index(old), index(new)
+    changes = []
+    for key in list(before) + [k for k in after if k not in before]:
+        if key not in after or key not in before:
+            changes.append(Change(*key, "worst under fault", None, None, "only in OLD" if key in before else "only in NEW"))
+            continue
+        (probe, step_old), (_, step_new) = before[key], after[key]
+        lower = probe["threshold"]["op"].startswith("<")
+        a, b = step_old["stats"][key[2]]["fault"], step_new["stats"][key[2]]["fault"]
+        changes.append(Change(*key, "worst under fault", a.worst, b.worst,
+                              _verdict(a.worst, b.worst, a.holds, b.holds, lower, abs(probe["threshold"]["value"]))))
+        ra, rb = step_old["recovery"][key[2]], step_new["recovery"][key[2]]
+        if "unjudged" in (ra.state, rb.state):
+            continue
+        sa, sb = _recovery_seconds(ra), _recovery_seconds(rb)
+        changes.append(Change(*key, "recovery (s)", sa, sb, _verdict(
+            sa, sb, ra.state in ("held", "recovered"), rb.state in ("held", "recovered"), True,
+            rb.budget or ra.budget or 1.0)))
+    return changes
+
+
+def _recovery_seconds(r) -> float | None:
+    """Seconds back under the threshold after the revert: 0 when it held, inf when it never came back."""
+    return {"held": 0.0, "not recovered": float("inf")}.get(r.state, r.seconds)
+
+
+def _verdict(a: float | None, b: float | None, held_a: bool | None, held_b: bool | None, lower: bool,
+             scale: float) -> str:
+    if a is None or b is None:
+        return "unchanged"
+    if held_a is not None and held_b is not None and held_a != held_b:
+        return "improved" if held_b else "regressed"
+    if a == b or abs(b - a) < MIN_CHANGE * (scale or 1.0):
+        return "unchanged"
+    return "improved" if (b < a) == lower else "regressed"
+
+
+def compare_markdown(old: Report, new: Report, changes: list[Change]) -> str:
+    counts = {v: sum(c.verdict == v for c in changes) for v in ("improved", "regressed")}
+    lines = [f"# Chaos Day compared: {old.run.get('id', '?')} {old.started} → {new.run.get('id', '?')} {new.started}",
+             "", f"{counts['improved']} improved, {counts['regressed']} regressed "
+             f"(a change counts when a budget's verdict flips or the value moves by ≥ {MIN_CHANGE:.0%} of it).", "",
+             "| verdict | scenario | step | probe | measure | OLD | NEW |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    order = {"regressed": 0, "improved": 1, "only in OLD": 2, "only in NEW": 3, "unchanged": 4}
+    for c in sorted(changes, key=lambda c: order[c.verdict]):
+        lines.append(f"| {c.verdict} | {c.scenario} | {c.step} | {c.probe} | {c.measure} | {_v(c.old)} | {_v(c.new)} |")
+    return "\n".join(lines) + "\n"
+
+
+def compare_html(old: Report, new: Report, changes: list[Change]) -> str:
+    title = compare_markdown(old, new, changes).splitlines()[0].removeprefix("# ")
+    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            "<style>body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 980px; } "
+            "td, th { border: 1px solid #ddd; padding: 4px 8px; } table { border-collapse: collapse; } "
+            ".regressed { background: #fbeaea; } .improved { background: #eaf7ea; }</style></head><body>"
+            f"{compare_fragment(old, new, changes, 'h1')}</body></html>\n")
+
+
+def compare_fragment(old: Report, new: Report, changes: list[Change], heading: str = "h2") -> str:
+    """The comparison as HTML to embed: heading, summary and table."""
+    rows = compare_markdown(old, new, changes).splitlines()
+    title, summary, table = rows[0].removeprefix("# "), rows[2], rows[4:]
+    e = html.escape
+    cells = lambda row, tag: "".join(f"<{tag}>{e(c.strip())}</{tag}>" for c in row.strip("|").split("|"))  # noqa: E731
+    body = f"<tr>{cells(table[0], 'th')}</tr>" + "".join(
+        f"<tr class='{e(r.split('|')[1].strip().replace(' ', '-'))}'>{cells(r, 'td')}</tr>" for r in table[2:])
+    return f"<{heading}>{e(title)}</{heading}><p>{e(summary)}</p><table>{body}</table>"
+
+
+def _v(value: float | None) -> str:
+    return "—" if value is None else ("never" if value == float("inf") else num(value))
+
+
+def compare_files(old_path: Path, new_path: Path, out: Path) -> tuple[int, int]:
+    """Read both journals (one `InputError` naming the bad one), write compare.md and compare.html
+    under `out`; (improved, regressed)."""
+    from vertice_obs.chaos.journal_check import MalformedJournal, check_journal
+    from vertice_obs.chaos.report import analyse, read_journal
+
+    reports = []
+    for path in (old_path, new_path):
+        data = read_journal(path, str(path))
+        try:
+            check_journal(data)
+            reports.append(analyse(data))
+        except MalformedJournal as exc:
+            raise InputError(f"malformed journal: {exc}", str(path)) from None
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError, IndexError) as exc:
+            raise InputError(f"malformed journal: {type(exc).__name__}: {exc}", str(path)) from None
+    changes = compare(*reports)
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "compare.md", compare_markdown(*reports, changes))
+    write_atomic(out / "compare.html", compare_html(*reports, changes))
+    return sum(c.verdict == "improved" for c in changes), sum(c.verdict == "regressed" for c in changes)

@@ -1,0 +1,114 @@
+"""The degradation curve of a stepped scenario: each probe's worst and median under fault, per
+injected level; the knee (the first step where the budget breaks) and, for latency probes, the
+amplification (observed ÷ injected latency). Pure, from the analysed steps; `curve_png` draws it
+(matplotlib imported there only)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from vertice_obs.chaos.analysis import ScenarioResult, num
+from vertice_obs.chaos.scenario import parse_duration
+
+_TO_SECONDS = {"s": 1.0, "ms": 0.001}  # probe units that are latencies
+
+
+@dataclass
+class Point:
+    step: str
+    level: float  # injected, seconds
+    worst: float | None
+    median: float | None
+    holds: bool | None
+    amplification: float | None  # observed worst ÷ injected latency (latency probes only)
+
+
+@dataclass
+class Curve:
+    probe: dict[str, Any]
+    points: list[Point]
+
+    @property
+    def knee(self) -> Point | None:
+        """The first step whose fault phase breaks the budget."""
+        return next((p for p in self.points if p.holds is False), None)
+
+
+def curves(scenario: ScenarioResult, levels: list[float | None]) -> list[Curve]:
+    """One curve per probe; empty when the scenario is not stepped (fewer than 2 known levels)."""
+    known = [(step, level) for step, level in zip(scenario.steps, levels) if level is not None]
+    if len(known) < 2:
+        return []
+    found = []
+    for probe in scenario.probes:
+        scale = _TO_SECONDS.get(probe["unit"])
+        points = []
+        for step, level in known:
+            fault = step["stats"][probe["id"]]["fault"]
+            amp = fault.worst * scale / level if scale and fault.worst is not None and level > 0 else None
+            points.append(Point(step["label"], level, fault.worst, fault.median, fault.holds, amp))
+        found.append(Curve(probe, points))
+    return found
+
+
+def step_levels(raw_scenario: dict[str, Any]) -> list[float | None]:
+    """Each step's injected level in seconds: `level_seconds` where the journal has it, else read
+    from the step's label (journals before schema version 2; `1s`, `500ms`) by the scenario parser."""
+    levels = []
+    for step in raw_scenario["steps"]:
+        level = step.get("level_seconds")
+        if level is None:
+            try:
+                level = parse_duration(step["label"]).total_seconds()
+            except ValueError:
+                level = None
+        levels.append(level)
+    return levels
+
+
+def curve_markdown(curve: Curve) -> list[str]:
+    probe = curve.probe
+    lines = [f"**{probe.get('title', probe['id'])}** — budget {probe['threshold']['op']} "
+             f"{num(probe['threshold']['value'])} {probe['unit']}; knee: "
+             + (f"{curve.knee.step} (the first step that breaks it)" if curve.knee else "none (every step held)"), "",
+             "| injected | worst under fault | median under fault | budget | amplification |",
+             "| --- | --- | --- | --- | --- |"]
+    for p in curve.points:
+        verdict = "no data" if p.holds is None else ("holds" if p.holds else "**breaks**")
+        knee = " ← knee" if p is curve.knee else ""
+        amp = f"{p.amplification:.3g}×" if p.amplification is not None else "—"
+        lines.append(f"| {p.step} | {num(p.worst)} | {num(p.median)} | {verdict}{knee} | {amp} |")
+    return lines
+
+
+def curve_png(curve: Curve) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    probe = curve.probe
+    fig, ax = plt.subplots(figsize=(8, 3.4), dpi=100)
+    xs = [p.level for p in curve.points]
+    ax.plot(xs, [float("nan") if p.worst is None else p.worst for p in curve.points], "o-", color="#1f5f8b",
+            label="worst")
+    ax.plot(xs, [float("nan") if p.median is None else p.median for p in curve.points], "s--", color="#6a9fc4",
+            label="median")
+    ax.axhline(probe["threshold"]["value"], color="#555", linestyle="--", linewidth=1)
+    if curve.knee is not None:
+        ax.axvline(curve.knee.level, color="#e4572e", linewidth=1)
+        ax.text(curve.knee.level, 1.02, f"knee: {curve.knee.step}", transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=8, color="#a33", clip_on=False)
+    ax.set_xscale("log")
+    ax.set_xticks(xs, [p.step for p in curve.points])
+    ax.set_xlabel("injected latency (fault phase)")
+    ax.set_ylabel(probe["unit"])
+    ax.set_title(f"{probe.get('title', probe['id'])} under fault, per step (budget dashed)", fontsize=10, pad=16)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()

@@ -1,0 +1,66 @@
+"""What a Chaos Day run is doing while it waits: phase, step, elapsed and remaining time.
+
+A run is mostly waiting (a 35-minute day is 35 minutes of baseline, hold and recover), and a
+silent terminal looks hung. On a terminal this is one bar redrawn in place; otherwise (a CI log, a
+file) one line per phase. Remaining time is the planned durations still ahead, not an estimate
+from the clock; elapsed is the clock's. Pure apart from `write` and `clock`, which a test passes.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Callable
+
+
+class Progress:
+    def __init__(self, planned: float, write: Callable[[str], None], tty: bool = False,
+                 clock: Callable[[], float] = time.monotonic, width: int = 24):
+        self.planned, self.write, self.tty, self.clock, self.width = planned, write, tty, clock, width
+        self.started = clock()
+        self.done = 0.0  # planned seconds of the phases already finished
+        self.current = ("", 0.0)  # (what, planned seconds) of the phase under way
+        self.drawn = False
+
+    def phase(self, what: str, seconds: float) -> None:
+        """A phase starts: `what` says scenario, step (i/n) and phase."""
+        self.current = (what, seconds)
+        if self.tty:
+            self.tick(0.0)
+        else:
+            self.write(f"{what} for {_clock(seconds)} — elapsed {_clock(self.clock() - self.started)}, "
+                       f"{_clock(self.planned - self.done)} left\n")
+
+    def tick(self, into: float) -> None:
+        """On a terminal: redraw the bar `into` seconds into the current phase."""
+        if not self.tty:
+            return
+        what, seconds = self.current
+        at = self.done + min(into, seconds)
+        filled = round(self.width * at / self.planned) if self.planned else self.width
+        bar = "#" * filled + "." * (self.width - filled)
+        self.write(f"\r[{bar}] {what} {_clock(min(into, seconds))}/{_clock(seconds)} — elapsed "
+                   f"{_clock(self.clock() - self.started)}, {_clock(max(0.0, self.planned - at))} left\x1b[K")
+        self.drawn = True
+
+    def end_phase(self) -> None:
+        self.done += self.current[1]
+
+    def interrupt(self) -> None:
+        """Before any other line on a terminal: end the bar's line so the next one starts clean."""
+        if self.tty and self.drawn:
+            self.write("\n")
+            self.drawn = False
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def stderr_progress(planned: float) -> Progress:
+    """On stderr: a bar when it is a terminal, one line per phase otherwise."""
+    def write(text: str) -> None:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    return Progress(planned, write, tty=sys.stderr.isatty())

@@ -1,0 +1,143 @@
+"""The Chaos Day report as markdown and as one self-contained HTML page (plots embedded).
+
+Every breach is listed (accepted ones "as expected"), with the recovery after each revert; what
+could not be judged is said with its reason. Pure: text in, text out.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from typing import TYPE_CHECKING
+
+from vertice_obs.chaos.analysis import PhaseStats, num, threshold_text
+from vertice_obs.chaos.curve import curve_markdown
+
+if TYPE_CHECKING:
+    from vertice_obs.chaos.report import Report
+
+
+def _headline(findings: list, deviations: list) -> str:
+    accepted = len(findings) - len(deviations)
+    text = f"{len(deviations)} deviation{'s' if len(deviations) != 1 else ''}"
+    return text + (f", {accepted} breach{'es' if accepted != 1 else ''} as expected" if accepted else "")
+
+
+def render_markdown(report: Report) -> str:
+    run = report.run
+    lines = [f"# {run.get('title', run.get('id', 'Chaos Day'))}", "",
+             f"Run `{run.get('id')}` from `{run.get('file')}` — status **{report.status}**, "
+             f"{report.started} → {report.ended}. Owner: {run.get('owner', '?')}. Each phase is judged "
+             f"after a settle time of {num(report.settle)} s.", ""]
+    if run.get("summary"):
+        lines += [run["summary"], ""]
+    findings, deviations = report.findings, report.deviations
+    lines += [f"## Findings: {_headline(findings, deviations)}", "",
+              "Every probe's threshold is a budget: a breach in any phase is a finding.", ""]
+    if findings:
+        lines += ["| priority | severity | scenario | step | finding |", "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {d.priority} | {d.severity} | {d.scenario} | {d.step} | {d.summary} |" for d in findings]
+    else:
+        lines.append("No probe breached its budget, and every expectation held.")
+    unjudged = [u for s in report.scenarios for u in s.unjudged]
+    if unjudged:
+        lines += ["", "Could not be judged (never counted as a failure):", ""] + [f"- {u}" for u in unjudged]
+    lines += ["", "## Recommendations", ""]
+    recs = report.recommendations
+    lines += [f"- **{p}** {advice} ({len(ds)} deviation{'s' if len(ds) != 1 else ''})" for p, advice, ds in recs] \
+        or ["- None: no probe breached an expectation."]
+    for scenario in report.scenarios:
+        lines += ["", f"## {scenario.title} (`{scenario.id}`, {scenario.kind})", "",
+                  "| step | probe | threshold | baseline | fault | recover | after the revert |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for step in scenario.steps:
+            for probe in scenario.probes:
+                cells = [_cell(step["stats"][probe["id"]][ph]) for ph in ("baseline", "fault", "recover")]
+                lines.append(f"| {step['label']} | {probe.get('title', probe['id'])} | {threshold_text(probe)} | "
+                             + " | ".join(cells) + f" | {step['recovery'][probe['id']].text} |")
+        lines += [""] + [f"![{p['id']}](plots/{scenario.id}-{p['id']}.png)" for p in scenario.probes]
+        if scenario.curves:
+            lines += ["", f"### Degradation curve: {scenario.title}", ""]
+            for curve in scenario.curves:
+                lines += curve_markdown(curve) + ["", f"![curve {curve.probe['id']}](plots/{scenario.id}-curve-"
+                                                      f"{curve.probe['id']}.png)", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(s: PhaseStats, marks: tuple[str, str] = ("✅", "❌")) -> str:
+    if s.holds is None:
+        return "no data"
+    return f"{marks[0] if s.holds else marks[1]} worst {num(s.worst)}"
+
+
+def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
+    e = html.escape
+    run = report.run
+    rows = "".join(
+        f"<tr class='{d.priority}'><td>{d.priority}</td><td>{d.severity}</td><td>{e(d.scenario)}</td>"
+        f"<td>{e(d.step)}</td><td>{e(d.summary)}{(' — ' + e(d.why)) if d.why else ''}</td></tr>"
+        for d in report.findings) or "<tr><td colspan=5>No probe breached its budget.</td></tr>"
+    unjudged = "".join(f"<li>{e(u)}</li>" for s in report.scenarios for u in s.unjudged)
+    if unjudged:
+        rows += f"<tr><td colspan=5>Could not judge:<ul>{unjudged}</ul></td></tr>"
+    recs = "".join(f"<li><b>{p}</b> {e(a)} <span class='muted'>({len(ds)} findings)</span></li>"
+                   for p, a, ds in report.recommendations) or "<li>None: no probe breached its budget unexpectedly.</li>"
+    sections = []
+    for scenario in report.scenarios:
+        table = "".join(
+            f"<tr><td>{e(step['label'])}</td><td>{e(p.get('title', p['id']))}</td><td>{e(threshold_text(p))}</td>"
+            + "".join(f"<td class='{_css(step['stats'][p['id']][ph])}'>"
+                      f"{e(_cell(step['stats'][p['id']][ph], ('holds,', 'BREACHED,')))}</td>"
+                      for ph in ("baseline", "fault", "recover"))
+            + f"<td>{e(step['recovery'][p['id']].text)}</td></tr>"
+            for step in scenario.steps for p in scenario.probes)
+        figures = "".join(
+            f"<figure><img alt='{e(p['id'])}' src='data:image/png;base64,"
+            f"{base64.b64encode(plots[(scenario.id, p['id'])]).decode()}'><figcaption>{e(p.get('title', p['id']))}"
+            f"</figcaption></figure>" for p in scenario.probes)
+        figures += _curves_html(scenario, plots)
+        sections.append(f"<h2>{e(scenario.title)} <code>{e(scenario.id)}</code></h2><table><tr><th>step</th>"
+                        f"<th>probe</th><th>threshold</th><th>baseline</th><th>fault</th><th>recover</th>"
+                        f"<th>after the revert</th></tr>{table}"
+                        f"</table>{figures}")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(run.get('title', 'Chaos Day'))}</title>
+<style>
+body {{ font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 980px; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }}
+td, th {{ border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }}
+th {{ background: #f4f4f4; }} .ok {{ background: #eaf7ea; }} .bad {{ background: #fbeaea; }}
+.P0, .P1 {{ background: #fbeaea; }} .muted {{ color: #777; }} figure {{ margin: 1rem 0; }} img {{ max-width: 100%; }}
+</style></head><body>
+<h1>{e(run.get('title', run.get('id', 'Chaos Day')))}</h1>
+<p>Run <code>{e(str(run.get('id')))}</code> from <code>{e(str(run.get('file')))}</code> — status
+<b>{e(report.status)}</b>, {e(report.started)} → {e(report.ended)}. Owner: {e(str(run.get('owner', '?')))}.</p>
+<p>{e(run.get('summary', ''))}</p>
+<h2>Findings: {e(_headline(report.findings, report.deviations))}</h2><table><tr><th>priority</th><th>severity</th><th>scenario</th><th>step</th><th>finding</th></tr>
+{rows}</table>
+<h2>Recommendations</h2><ul>{recs}</ul>
+{''.join(sections)}
+</body></html>
+"""
+
+
+def _css(s: PhaseStats) -> str:
+    return "" if s.holds is None else ("ok" if s.holds else "bad")
+
+
+def _curves_html(scenario, plots: dict[tuple[str, str], bytes]) -> str:
+    """The degradation curve: per probe, its table (from the markdown rows) and its plot."""
+    if not scenario.curves:
+        return ""
+    e = html.escape
+    parts = [f"<h3>Degradation curve: {e(scenario.title)}</h3>"]
+    for curve in scenario.curves:
+        head, _, header, _, *rows = curve_markdown(curve)
+        cells = lambda row, tag: "".join(f"<{tag}>{e(c.strip().strip('*'))}</{tag}>"  # noqa: E731
+                                         for c in row.strip("|").split("|"))
+        png = base64.b64encode(plots[(scenario.id, f"curve-{curve.probe['id']}")]).decode()
+        parts.append(f"<p>{e(head.replace('**', ''))}</p><table><tr>{cells(header, 'th')}</tr>"
+                     + "".join(f"<tr>{cells(r, 'td')}</tr>" for r in rows)
+                     + f"</table><figure><img alt='curve {e(curve.probe['id'])}' src='data:image/png;base64,{png}'>"
+                     f"</figure>")
+    return "".join(parts)

@@ -1,0 +1,154 @@
+"""How often each probe's series are scraped, and whether the probe's windows can see two scrapes.
+
+A `rate` or `increase` over a window holding fewer than two samples returns nothing, so a probe
+whose `${window}` (the scaled settle time) or literal `[4s]` is shorter than two scrape intervals
+measures nothing at all — and a report on it would blame the phase length. The interval is read,
+not assumed: the targets each probe's series come from (their `job` and `instance`, asked of
+Prometheus) are looked up in `/api/v1/targets`, and the longest `scrapeInterval` among them is the
+probe's. Without `settle`, `${window}` is derived from it (`WINDOW_SCRAPES` intervals).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import promql_parser as pp
+
+from vertice_obs.chaos.scenario import Probe, Run
+from vertice_obs.finding import Finding, Location, Severity
+from vertice_obs.metrics.evidence import SourceUnavailable
+from vertice_obs.metrics.extract import ParseError, children, uses_of
+from vertice_obs.metrics.inventory import Query
+from vertice_obs.metrics.prometheus import PrometheusSource
+
+MIN_SCRAPES = 2  # a window must span this many scrape intervals for rate/increase to answer
+WINDOW_SCRAPES = 4  # `${window}` without `settle`: Prometheus' rule of thumb for rate windows
+_LABELS = ("instance", "job")  # sorted, as `label_tables` keys its columns
+
+
+class ScrapeSource(PrometheusSource):
+    """A `PrometheusSource` that can also read the scrape targets (one request)."""
+
+    def active_targets(self) -> list[dict[str, Any]]:
+        """`/api/v1/targets?state=active`: each target's labels and `scrapeInterval`."""
+        data = self._call(lambda: self._api("GET", "/api/v1/targets", params={"state": "active"}))
+        if not isinstance(data, dict) or not isinstance(data.get("activeTargets"), list):
+            raise self._not_prometheus("/api/v1/targets did not answer activeTargets")
+        return [t for t in data["activeTargets"] if isinstance(t, dict)]
+
+
+@dataclass(frozen=True)
+class Scrape:
+    """The scrape interval of one probe's series: the longest among its targets; None: unknown."""
+
+    seconds: float | None
+    targets: tuple[str, ...] = ()  # "job instance", the targets it was read from
+    why: str = ""  # why it is unknown
+
+
+def prometheus_seconds(text: str) -> float | None:
+    """A Prometheus duration (`5s`, `1m30s`) in seconds, read by Prometheus' own grammar (the PromQL
+    parser's range syntax); None when it is not one."""
+    try:
+        node = pp.parse(f"x[{text}]")
+    except (ValueError, RuntimeError):
+        return None
+    return node.range.total_seconds() if isinstance(node, pp.MatrixSelector) else None
+
+
+def window_seconds(run: Run, time_scale: float = 1.0, scrape_seconds: float | None = None) -> float:
+    """`${window}` in probes: the settle time, scaled (each phase is judged once the window has left
+    the previous one); without `settle`, `WINDOW_SCRAPES` scrape intervals (60 s scaled if unknown)."""
+    if run.settle:
+        return run.settle.total_seconds() * time_scale
+    return WINDOW_SCRAPES * scrape_seconds if scrape_seconds else 60 * time_scale
+
+
+def window_text(seconds: float) -> str:
+    """A window as PromQL writes it, to the millisecond: 4.5 → `4500ms`, 2 → `2s`."""
+    ms = max(1, round(seconds * 1000))
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def probe_query(probe: Probe, window: float) -> str:
+    """The probe's PromQL with `${window}` (its rate/increase window) filled in."""
+    return probe.query.replace("${window}", window_text(window))
+
+
+def ranges(query: str) -> list[float]:
+    """The range of every `[…]` selector in `query`, in seconds (subquery ranges are not windows of
+    raw samples and are left out)."""
+    try:
+        stack, found = [pp.parse(query)], []
+    except (ValueError, RuntimeError):
+        return []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pp.MatrixSelector):
+            found.append(node.range.total_seconds())
+        stack.extend(children(node))
+    return found
+
+
+def scrape_intervals(run: Run, source: ScrapeSource, window: float) -> dict[str, Scrape]:
+    """Per probe (`scenario/probe`), the scrape interval of the targets its series come from."""
+    names: dict[str, set[str]] = {}
+    for scenario in run.scenarios:
+        for probe in scenario.probes:
+            try:
+                uses, _ = uses_of(Query(probe_query(probe, window), Location(file=run.file)), {})
+            except ParseError:
+                uses = []
+            names[f"{scenario.id}/{probe.id}"] = {u.metric for u in uses if not u.is_pattern}
+    try:
+        tables = source.label_tables({_LABELS: sorted(set().union(*names.values()))})
+        targets = source.active_targets()
+    except SourceUnavailable as exc:
+        return {key: Scrape(None, why=f"cannot read the scrape targets: {exc}") for key in names}
+    intervals = {(str(t.get("labels", {}).get("job", "")), str(t.get("labels", {}).get("instance", ""))):
+                 prometheus_seconds(str(t.get("scrapeInterval", ""))) for t in targets
+                 if isinstance(t.get("labels"), dict)}
+    found = {}
+    for key, metrics in names.items():
+        rows = {(job, instance) for m in metrics for instance, job in
+                getattr(tables.get((m, _LABELS)), "rows", ())}
+        known = {row: intervals[row] for row in rows if intervals.get(row)}
+        if not known:
+            why = "its series come from no active scrape target" if rows else "it has no series now"
+            found[key] = Scrape(None, why=why)
+        else:
+            found[key] = Scrape(max(known.values()), tuple(sorted(f"{j} {i}" for j, i in known)))
+    return found
+
+
+def longest(intervals: dict[str, Scrape]) -> float | None:
+    known = [s.seconds for s in intervals.values() if s.seconds]
+    return max(known) if known else None
+
+
+def window_findings(run: Run, intervals: dict[str, Scrape], time_scale: float) -> list[Finding]:
+    """One finding per probe: an error when a window is shorter than `MIN_SCRAPES` scrape intervals
+    (the probe would measure nothing), a warning when the interval could not be read."""
+    findings = []
+    window = window_seconds(run, time_scale, longest(intervals))
+    for scenario in run.scenarios:
+        for probe in scenario.probes:
+            scrape = intervals.get(f"{scenario.id}/{probe.id}", Scrape(None, why="not asked"))
+            where = Location(file=run.file, line=probe.line, panel=f"scenario {scenario.id}", target=f"probe {probe.id}")
+            if scrape.seconds is None:
+                findings.append(Finding("chaos/scrape-unknown", Severity.WARNING,
+                                        f"scrape interval unknown ({scrape.why}): its windows are not checked", where))
+                continue
+            need = MIN_SCRAPES * scrape.seconds
+            short = [r for r in ranges(probe_query(probe, window)) if r < need]
+            if not short:
+                continue
+            fix = (f"use --time-scale {need / run.settle.total_seconds():.3g} or more, or scrape more often"
+                   if "${window}" in probe.query and run.settle else "lengthen the window, or scrape more often")
+            findings.append(Finding(
+                "chaos/window-too-short", Severity.ERROR,
+                f"window {window_text(min(short))} is shorter than {MIN_SCRAPES} scrape intervals of "
+                f"{window_text(scrape.seconds)} ({', '.join(scrape.targets)}) at --time-scale {time_scale:g}: "
+                f"rate and increase would return nothing; {fix}", where))
+    return findings
