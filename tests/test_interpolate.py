@@ -84,3 +84,32 @@ def test_variables_from_dashboard_current_then_first_option_then_none():
     assert got["e"].values == ("42",)
     assert "ds" not in got
     assert got["f"].values == ("p", "q")
+
+
+# --- pinned by mutation testing (scripts/mutation): each row once let a mutant survive ----------------
+
+_PINNED_VARS = {"env": Variable("env", ("prod",)), "n": Variable("n", ("5",)), "d": Variable("d", ("5m",)),
+                "e": Variable("e", ()), "s": Variable("s", ("a b",)), "pre": Variable("pre", ("x",))}
+
+
+@pytest.mark.parametrize("expr,text,patterns,used", [
+    # variables glued into a metric name: the whole identifier becomes one name pattern, every variable used
+    ('x_${env}_y_${pre}_z{a="b"}', 'vobs_var_0{a="b"}', {"vobs_var_0": "x_.+_y_.+_z"}, ("env", "pre")),
+    ("sum(ab_${env})", "sum(vobs_var_0)", {"vobs_var_0": "ab_.+"}, ("env",)),
+    # a standalone value is kept when PromQL can read it there: identifier, number, duration
+    ("x > $env", "x > prod", {}, ("env",)),
+    ("x * $n", "x * 5", {}, ("n",)),
+    ("x offset $d", "x offset 5m", {}, ("d",)),
+    ("rate(x[$d])", "rate(x[5m])", {}, ("d",)),
+    # … else a number where a number must stand (after an operator, a comma, a numeric first argument)
+    ('x{a="1"} + $e', 'x{a="1"} + 1', {}, ("e",)),
+    ("x / $s", "x / 1", {}, ("s",)),
+    ("x, $e", "x, 1", {}, ("e",)),
+    ("quantile_over_time($e, x[5m])", "quantile_over_time(1, x[5m])", {}, ("e",)),
+    # … else, in expression position, a metric that cannot be named: any name
+    ("sum($e)", "sum(vobs_var_0)", {"vobs_var_0": ".+"}, ("e",)),
+    ("x + sum($e)", "x + sum(vobs_var_0)", {"vobs_var_0": ".+"}, ("e",)),
+])
+def test_standalone_and_glued_variables(expr, text, patterns, used):
+    got = interpolate(expr, _PINNED_VARS)
+    assert (got.text, got.name_patterns, got.variables) == (text, patterns, used)
