@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from vertice_obs import __version__
+import vertice_obs
 from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.options import (
     CATALOG,
@@ -150,7 +150,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     if unavailable and failure is None:  # a server-wide failure after the first answer: said once
         say_error(f"{result.evidence.error}: metric existence is unknown")
     if fmt == "sarif":
-        click.echo(findings_sarif(result.findings, __version__, *_sarif_places(ctx)))
+        click.echo(findings_sarif(result.findings, vertice_obs.__version__, *_sarif_places(ctx)))
     elif fmt == "junit":
         from vertice_obs.ci import findings_junit
 
