@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-import requests
+import niquests
 
 from vertice_obs.chaos.scenario import Action, Probe, Run, Scenario
 from vertice_obs.errors import VobsError
@@ -215,7 +215,7 @@ class Runner:
             deadline = time.monotonic() + self.http_timeout
 
             def exchange() -> tuple[int, bytes]:
-                response = requests.request(action.http["method"], url, json=body, timeout=self.http_timeout,
+                response = niquests.request(action.http["method"], url, json=body, timeout=self.http_timeout,
                                             stream=True, auth=auth)
                 return response.status_code, read_body(response, deadline, TARGET_MAX_BYTES, what="its answer")
 
@@ -225,7 +225,7 @@ class Runner:
                 raise VobsError(f"{what}: no answer within {self.http_timeout:g}s (--http-timeout)") from None
             except ResponseTooLarge:
                 raise VobsError(f"{what}: answered more than {TARGET_MAX_BYTES:,} bytes") from None
-            except requests.RequestException as exc:
+            except niquests.RequestException as exc:
                 raise VobsError(f"{what}: {type(exc).__name__}") from None
             if status >= 400:
                 text = " ".join(answer[:120].decode("utf-8", "replace").split())
