@@ -84,3 +84,44 @@ def test_one_http_stack():
     assert not {"requests", "urllib3", "httpx", "aiohttp"} & set(modules), sorted(modules)
     assert not {"requests", "urllib3"} & set(declared())
 
+
+def test_matplotlib_is_the_chaos_extra_not_a_core_dependency():
+    """Three quarters of a full install draws the plots of one command: it is `vertice-obs[chaos]`."""
+    core = {requirement_name(r) for r in PROJECT["dependencies"]}
+    assert "matplotlib" not in core
+    assert "matplotlib" in {requirement_name(r) for r in PROJECT["optional-dependencies"]["chaos"]}
+    # the report draws; the CLI only checks it is there, to name the extra
+    assert third_party_imports()["matplotlib"] == {"vertice_obs/chaos/report.py", "vertice_obs/cli/chaos.py"}
+
+
+def test_chaos_report_without_the_extra_is_one_line_naming_it(tmp_path):
+    """matplotlib made unimportable (a None entry in sys.modules is what Python treats as "not
+    installed"): one error line naming the extra, exit 2, nothing written."""
+    import json
+    import os
+    import subprocess
+
+    from test_chaos_report import SERIES, journal
+
+    path = tmp_path / "journal.json"
+    path.write_text(json.dumps(journal(SERIES)), encoding="utf-8")
+    code = ("import sys\nsys.modules['matplotlib'] = None\n"
+            "sys.argv = ['vobs', 'chaos', 'report', 'journal.json', '-o', 'out']\n"
+            "from vertice_obs.cli import main\nmain()\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.splitlines() == ["vobs: error: vobs chaos report draws its plots with matplotlib, which is "
+                                        "not installed: pip install 'vertice-obs[chaos]'"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["journal.json"]
+
+
+def test_the_set_up_commands_install_what_the_demos_need():
+    """The README's set-up command installs the `chaos` extra (its Chaos Day demo ends in a report);
+    scripts/test installs `test`, which includes `chaos` (the Chaos Day tests render one)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    setup = readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    installs = re.findall(r"^pip install -e '\.\[([a-z,]+)\]'", setup, flags=re.M)
+    assert installs and "chaos" in installs[0].split(","), setup
+    assert "-e '.[test]'" in (REPO / "scripts" / "test").read_text(encoding="utf-8")
+    assert "vertice-obs[chaos]" in PROJECT["optional-dependencies"]["test"]

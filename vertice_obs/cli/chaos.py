@@ -20,7 +20,7 @@ from vertice_obs.cli.options import (
     project_of,
     timeout_option,
 )
-from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
+from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError, VobsError
 from vertice_obs.guard.paths import check_writable
 from vertice_obs.guard.secrets import redact_text, register_url
 from vertice_obs.output import findings_json, findings_text
@@ -181,11 +181,22 @@ def chaos_report(journal: Path, output: Path | None) -> None:
     """
     from vertice_obs.chaos.report import read_journal, write_report
 
+    _require_matplotlib()
     out = output or journal.with_name(journal.stem + "-report")
     check_writable(out, folder=True)  # before reading or writing anything
     data = read_journal(journal, str(journal))
     written = write_report(data, out, str(journal))
     say(f"wrote {out}/report.md, {out}/report.html and {count(len(written) - 2, 'plot')}")
+
+
+def _require_matplotlib() -> None:
+    """The report's plots need matplotlib, which is the `chaos` extra (three quarters of the whole
+    install, for one command): without it, one line naming the extra, before anything is written."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise VobsError("vobs chaos report draws its plots with matplotlib, which is not installed: "
+                        "pip install 'vertice-obs[chaos]'") from None
 
 
 def _server_failure(message: str) -> str:
