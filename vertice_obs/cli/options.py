@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from vertice_obs.guard.durations import parse_duration
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
 from vertice_obs.project import Project, load_project
 
@@ -17,18 +18,17 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
 
 
 class Duration(click.ParamType):
-    """`7d`, `12h`, `30m`, `90s` → timedelta."""
+    """`7d`, `1h30m`, `90s` → timedelta: PromQL's grammar (guard.durations, as chaos files)."""
 
     name = "duration"
-    _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
     def convert(self, value, param, ctx):
         if isinstance(value, timedelta):
             return value
-        text = str(value).strip()
-        if len(text) >= 2 and text[:-1].isdigit() and text[-1] in self._UNITS:
-            return timedelta(seconds=int(text[:-1]) * self._UNITS[text[-1]])
-        self.fail(f"{value!r} is not a duration like 7d, 12h, 30m or 90s", param, ctx)
+        try:
+            return parse_duration(str(value).strip())
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
