@@ -26,6 +26,7 @@ from vertice_obs.guard.http import (
     DeadlineExceeded,
     ResponseTooLarge,
     read_body,
+    tls_verify,
     within,
 )
 from vertice_obs.guard.secrets import redact_text, redact_url
@@ -216,7 +217,7 @@ class Runner:
 
             def exchange() -> tuple[int, bytes]:
                 response = niquests.request(action.http["method"], url, json=body, timeout=self.http_timeout,
-                                            stream=True, auth=auth)
+                                            stream=True, auth=auth, verify=tls_verify())
                 return response.status_code, read_body(response, deadline, TARGET_MAX_BYTES, what="its answer")
 
             try:

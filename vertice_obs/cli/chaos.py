@@ -15,6 +15,7 @@ from vertice_obs.cli.options import (
     ORG,
     PROMETHEUS,
     TIMEOUT,
+    TLS,
     Duration,
     count,
     project_of,
@@ -36,6 +37,7 @@ def chaos_() -> None:
 @PROMETHEUS
 @FORMAT
 @TIMEOUT
+@TLS
 @click.pass_context
 def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout) -> None:
     """Validate a Chaos Day file and check that every probe's metrics exist — before any fault.
@@ -97,6 +99,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
 @click.option("--timeout", type=Duration(), default=None,
               help="Stop (and revert) when the whole run takes longer (a duration: 30m, 2h).")
 @timeout_option("--http-timeout", "http_timeout")
+@TLS
 @click.pass_context
 def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_token, org_id, journal, time_scale,
               timeout, http_timeout) -> None:

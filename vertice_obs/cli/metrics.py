@@ -18,6 +18,7 @@ from vertice_obs.cli.options import (
     PATHS,
     PROMETHEUS,
     TIMEOUT,
+    TLS,
     count,
     project_of,
 )
@@ -113,6 +114,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
 @click.option("-v", "--verbose", is_flag=True, help="Also show info findings (present metrics, skipped queries).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
+@TLS
 @DISABLE
 @click.pass_context
 def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fail_on, fmt, offline, verbose,
@@ -243,6 +245,7 @@ def _validation_summary(result) -> str:
               help="Write the report to a file instead of stdout.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
+@TLS
 @DISABLE
 @click.pass_context
 def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fmt, output, progress, timeout,

@@ -29,6 +29,7 @@ from vertice_obs.guard.http import (
     DeadlineExceeded,
     ResponseTooLarge,
     read_body,
+    tls_verify,
     within,
 )
 from vertice_obs.guard.secrets import redact_text, redact_url, register, register_url
@@ -98,7 +99,7 @@ class _CountingSession(niquests.Session):
 
     def request(self, *args: Any, **kwargs: Any) -> niquests.Response:  # type: ignore[override]
         self.count += 1
-        return super().request(*args, **kwargs)
+        return super().request(*args, **kwargs, verify=tls_verify())  # per request: niquests ignores a Session's CA
 
 
 class PrometheusSource:
@@ -131,11 +132,10 @@ class PrometheusSource:
             self._session.auth = auth
         if headers:
             self._session.headers.update(headers)
-        # Plain niquests (README 'One HTTP stack'), not prometheus-api-client's PrometheusConnect: its helpers cannot POST a form
-        # (last_seen's long queries) and drop Prometheus' own error message from failed answers.
-        # One quick retry for a transient error; an unreachable server must fail fast (→ unknown).
-        # raise_on_status=False: a 5xx that persists comes back as a response, reported with its code.
-        # read=False: a read timeout is final (re-sending a slow query would only double the wait).
+        # Plain niquests (README 'One HTTP stack'), not prometheus-api-client: it cannot POST a form
+        # (last_seen's long queries) and drops Prometheus' error messages. One quick retry for a
+        # transient error; an unreachable server fails fast (→ unknown). raise_on_status=False: a
+        # persisting 5xx is reported with its code; read=False: a read timeout is final.
         retry = Retry(total=1, read=False, backoff_factor=0.2, status_forcelist=(502, 503, 504),
                       allowed_methods=None, raise_on_status=False)
         self._session.mount(self.url, HTTPAdapter(max_retries=retry))
