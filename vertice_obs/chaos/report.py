@@ -18,6 +18,7 @@ from typing import Any
 from vertice_obs.chaos.journal_check import MalformedJournal, check_journal
 from vertice_obs.errors import InputError
 from vertice_obs.files import write_atomic
+from vertice_obs.guard.markdown import md
 from vertice_obs.guard.paths import safe_join
 
 SEVERITIES = ("critical", "major", "minor")
@@ -259,7 +260,7 @@ def write_report(journal: dict[str, Any], out: Path, source: str = "journal") ->
 
 def render_markdown(report: Report) -> str:
     run = report.run
-    lines = [f"# {run.get('title', run.get('id', 'Chaos Day'))}", "",
+    lines = [f"# {md(run.get('title', run.get('id', 'Chaos Day')), None)}", "",
              f"Run `{run.get('id')}` from `{run.get('file')}` — status **{report.status}**, "
              f"{report.started} → {report.ended}. Owner: {run.get('owner', '?')}. Each phase is judged "
              f"after a settle time of {_num(report.settle)} s.", ""]
@@ -269,7 +270,8 @@ def render_markdown(report: Report) -> str:
     lines += [f"## Findings: {len(deviations)} deviation{'s' if len(deviations) != 1 else ''} from expectations", ""]
     if deviations:
         lines += ["| priority | severity | scenario | step | finding |", "| --- | --- | --- | --- | --- |"]
-        lines += [f"| {d.priority} | {d.severity} | {d.scenario} | {d.step} | {d.summary} |" for d in deviations]
+        lines += [f"| {d.priority} | {d.severity} | {md(d.scenario)} | {md(d.step)} | {md(d.summary, None)} |"
+                  for d in deviations]  # cells through guard.markdown.md: a `|` in a title stays in its cell
     else:
         lines.append("Every expectation held.")
     unjudged = [u for s in report.scenarios for u in s.unjudged]
@@ -285,7 +287,7 @@ def render_markdown(report: Report) -> str:
         for step in scenario.steps:
             for probe in scenario.probes:
                 cells = [_cell(step["stats"][probe["id"]][ph]) for ph in ("baseline", "fault", "recover")]
-                lines.append(f"| {step['label']} | {probe.get('title', probe['id'])} | {_threshold_text(probe)} | "
+                lines.append(f"| {md(step['label'])} | {md(probe.get('title', probe['id']))} | {md(_threshold_text(probe))} | "
                              + " | ".join(cells) + " |")
         lines += [""] + [f"![{p['id']}](plots/{scenario.id}-{p['id']}.png)" for p in scenario.probes]
     return "\n".join(lines) + "\n"
