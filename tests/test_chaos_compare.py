@@ -3,6 +3,7 @@ whose numbers are known."""
 
 from __future__ import annotations
 
+import html
 import json
 
 from click.testing import CliRunner
@@ -41,7 +42,7 @@ def test_the_report_compares_with_the_previous_run_beside_it(tmp_path):
     result = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "r-2.json"), "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert result.stdout.rstrip().endswith(", compared with r-1.json")
-    markdown = (tmp_path / "out" / "report.md").read_text()
+    markdown = html.unescape((tmp_path / "out" / "report.md").read_text())  # as a reader sees it
     assert "## Chaos Day compared: r 2026-11-01T10:00:00+00:00 → r 2026-11-08T10:00:00+00:00" in markdown
     # The older run has no previous one: no comparison.
     result = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "r-1.json"), "-o", str(tmp_path / "out1")])

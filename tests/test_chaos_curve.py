@@ -3,6 +3,7 @@ median under fault per injected level, the knee, and the amplification (observed
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def test_knee_median_and_amplification_per_step():
     assert p95.knee.step == "1s"  # the first step past the 0.5 s budget
     assert [round(p.amplification, 3) for p in p95.points] == [2.0, 1.5, 1.95]
     assert spikes.knee is None and all(p.amplification is None for p in spikes.points)  # not a latency
-    markdown = render_markdown(report)
+    markdown = html.unescape(render_markdown(report))  # as a reader sees it
     assert "**Stream p95** — budget < 0.5 s; knee: 1s (the first step that breaks it)" in markdown
     assert "| 1s | 1.5 | 1 | **breaks** ← knee | 1.5× |" in markdown
     assert "| 5s | 9.75 | 9 | **breaks** | 1.95× |" in markdown
@@ -51,4 +52,4 @@ def test_an_old_journal_gets_its_curve_from_the_step_labels(tmp_path):
     written = write_report(json.loads(OLD.read_text()), tmp_path)
     assert {p.name for p in written if "curve" in p.name} == {"streaming-latency-curve-esgt-coherence.png",
                                                               "streaming-latency-curve-stream-p95.png"}
-    assert "### Degradation curve: Streaming latency at stepped levels" in (tmp_path / "report.md").read_text()
+    assert "### Degradation curve: Streaming latency at stepped levels" in html.unescape((tmp_path / "report.md").read_text())

@@ -4,6 +4,7 @@ ca16d45 against the simulator and a real Prometheus, steps cut to 100ms and 5s).
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -18,7 +19,7 @@ def test_an_unversioned_journal_still_renders(tmp_path):
     assert "schema_version" not in json.loads(OLD.read_text())
     result = CliRunner().invoke(cli, ["chaos", "report", str(OLD), "-o", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
-    markdown = (tmp_path / "r" / "report.md").read_text()
+    markdown = html.unescape((tmp_path / "r" / "report.md").read_text())  # as a reader sees it
     assert "| 5s | Streaming p95 latency | < 0.5 s |" in markdown
     assert len(list((tmp_path / "r" / "plots").glob("*.png"))) == 6  # 4 probes, 2 degradation curves
 

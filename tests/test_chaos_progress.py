@@ -49,7 +49,11 @@ def test_on_a_terminal_it_is_one_bar_redrawn_in_place():
     progress.phase("s 1s (step 1/2): baseline", 50)
     clock.now += 30
     progress.tick(30)
-    assert out[-1] == "\r[###.......] s 1s (step 1/2): baseline 0:30/0:50 — elapsed 0:30, 1:10 left\x1b[K"
+    assert out[-1] == "\r[###.......] s 1s (step 1/2): baseline 0:30/0:50 — elapsed 0:30, 1:10 left"
+    progress.end_phase()
+    progress.phase("s 1s (step 1/2): hold", 20)  # a shorter line: spaces cover what the longer one left
+    assert out[-1] == "\r[#####.....] s 1s (step 1/2): hold 0:00/0:20 — elapsed 0:30, 0:50 left" + " " * 4
+    assert "\x1b" not in "".join(out)  # plain text: no terminal escape codes
     progress.interrupt()  # a log line is coming: end the bar's line first
     assert out[-1] == "\n"
     progress.interrupt()

@@ -3,6 +3,9 @@ a finding, priorities, accepted degradation, recovery after the revert and its b
 
 from __future__ import annotations
 
+import copy
+import html
+
 from vertice_obs.chaos.report import analyse, render_markdown
 
 T0 = 1_700_000_000.0
@@ -28,7 +31,9 @@ def journal(series, settle=0.0, phase="recover", holds=True, probe=P95, expectat
         "run": {"id": "r", "title": "R", "file": "chaos/r.yaml", "owner": "me"}, "status": "completed",
         "started": iso(0), "ended": iso(recover_end), "settle_seconds": settle, "window_seconds": window or settle,
         "scenarios": [{
-            "id": "lat", "title": "Latency", "kind": "latency", "probes": [probe], "expectations": expectations,
+            # a copy: a test that edits its journal's probe must not edit P95 for the tests after it
+            "id": "lat", "title": "Latency", "kind": "latency", "probes": [copy.deepcopy(probe)],
+            "expectations": expectations,
             "steps": [{"label": "1s", "phases": {"baseline": [iso(0), iso(10)], "fault": [iso(10), iso(20)],
                                                  "recover": [iso(20), iso(recover_end)]},
                        "probes": {probe["id"]: {"series": [[T0 + t, v] for t, v in series]}}}],
@@ -77,7 +82,7 @@ def test_an_accepted_breach_is_reported_as_expected_not_as_a_deviation():
     assert (finding.coverage, finding.priority) == ("as expected", "—")
     assert finding.summary.endswith("worst 1.6, as expected (accepted degradation)")
     assert report.deviations == [] and report.recommendations == []
-    markdown = render_markdown(report)
+    markdown = html.unescape(render_markdown(report))  # as a reader sees it: md() writes < > | as references
     assert "## Findings: 0 deviations, 1 breach as expected" in markdown
     assert "| — | critical | lat | 1s | p95 breached its threshold (< 0.5 s) in the fault phase of 1s" in markdown
 

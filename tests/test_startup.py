@@ -35,7 +35,9 @@ def imported(args: list[str], cwd: Path) -> list[str]:
 @pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["validate", "--help"], ["publish", "--help"],
                                   ["--version"]])
 def test_help_imports_no_heavy_library(args, tmp_path):
-    assert imported(args, tmp_path) == []
+    # From a source checkout, --version reads the checkout's pyproject.toml (vertice_obs._version).
+    allowed = {"tomllib"} if args == ["--version"] else set()
+    assert set(imported(args, tmp_path)) <= allowed
 
 
 def test_build_check_imports_only_what_a_build_needs():

@@ -12,7 +12,7 @@ overrides and `_dropping` bring them to the Grafana 10/11 model, so Grafana does
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from grafanalib import core as g
 
@@ -66,15 +66,15 @@ def _size(kind: str, width: int | None, height: int | None) -> g.GridPos:
 _HOUSE_OVERRIDES = {"maxDataPoints": None, "error": None}
 
 
-def _house(extra: dict) -> dict:
+def _house(extra: dict[str, Any]) -> dict[str, Any]:
     return {**_HOUSE_OVERRIDES, **extra}
 
 
 def _dropping(base: type, *paths: str) -> type:
     """A grafanalib panel class whose JSON omits legacy keys (dotted paths) Grafana 10/11 replaced."""
 
-    class Modern(base):
-        def to_json_data(self):
+    class Modern(base):  # type: ignore[misc]  # grafanalib is untyped
+        def to_json_data(self) -> Any:
             data = super().to_json_data()
             for path in paths:
                 *parents, leaf = path.split(".")
@@ -112,15 +112,15 @@ def _finite(value: float | None, what: str) -> float | None:
     return value
 
 
-def _thresholds(steps: Sequence[tuple[float | None, str]] | None) -> dict:
+def _thresholds(steps: Sequence[tuple[float | None, str]] | None) -> dict[str, Any]:
     steps = steps or [(None, "green")]
     return {"mode": "absolute", "steps": [{"color": c, "value": _finite(v, "a threshold value")} for v, c in steps]}
 
 
 def _field_defaults(unit: str, thresholds: Sequence[tuple[float | None, str]] | None,
-                    min: float | None = None, max: float | None = None) -> dict:
+                    min: float | None = None, max: float | None = None) -> dict[str, Any]:
     """`fieldConfig.defaults`: unit, thresholds, and min/max only when given (else Grafana scales)."""
-    defaults: dict = {"unit": unit, "thresholds": _thresholds(thresholds)}
+    defaults: dict[str, Any] = {"unit": unit, "thresholds": _thresholds(thresholds)}
     if min is not None:
         defaults["min"] = _finite(min, "min")
     if max is not None:

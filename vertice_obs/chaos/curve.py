@@ -11,6 +11,7 @@ from typing import Any
 
 from vertice_obs.chaos.analysis import ScenarioResult, num
 from vertice_obs.chaos.scenario import parse_duration
+from vertice_obs.guard.markdown import md
 
 _TO_SECONDS = {"s": 1.0, "ms": 0.001}  # probe units that are latencies
 
@@ -70,16 +71,17 @@ def step_levels(raw_scenario: dict[str, Any]) -> list[float | None]:
 
 def curve_markdown(curve: Curve) -> list[str]:
     probe = curve.probe
-    lines = [f"**{probe.get('title', probe['id'])}** — budget {probe['threshold']['op']} "
-             f"{num(probe['threshold']['value'])} {probe['unit']}; knee: "
-             + (f"{curve.knee.step} (the first step that breaks it)" if curve.knee else "none (every step held)"), "",
+    lines = [f"**{md(probe.get('title', probe['id']))}** — budget {md(probe['threshold']['op'])} "
+             f"{num(probe['threshold']['value'])} {md(probe['unit'])}; knee: "
+             + (f"{md(curve.knee.step)} (the first step that breaks it)" if curve.knee else "none (every step held)"),
+             "",
              "| injected | worst under fault | median under fault | budget | amplification |",
              "| --- | --- | --- | --- | --- |"]
     for p in curve.points:
         verdict = "no data" if p.holds is None else ("holds" if p.holds else "**breaks**")
         knee = " ← knee" if p is curve.knee else ""
         amp = f"{p.amplification:.3g}×" if p.amplification is not None else "—"
-        lines.append(f"| {p.step} | {num(p.worst)} | {num(p.median)} | {verdict}{knee} | {amp} |")
+        lines.append(f"| {md(p.step)} | {num(p.worst)} | {num(p.median)} | {verdict}{knee} | {amp} |")
     return lines
 
 

@@ -21,6 +21,7 @@ class Progress:
         self.done = 0.0  # planned seconds of the phases already finished
         self.current = ("", 0.0)  # (what, planned seconds) of the phase under way
         self.drawn = False
+        self.shown = 0  # the length of the bar's line on screen
 
     def phase(self, what: str, seconds: float) -> None:
         """A phase starts: `what` says scenario, step (i/n) and phase."""
@@ -39,8 +40,11 @@ class Progress:
         at = self.done + min(into, seconds)
         filled = round(self.width * at / self.planned) if self.planned else self.width
         bar = "#" * filled + "." * (self.width - filled)
-        self.write(f"\r[{bar}] {what} {_clock(min(into, seconds))}/{_clock(seconds)} — elapsed "
-                   f"{_clock(self.clock() - self.started)}, {_clock(max(0.0, self.planned - at))} left\x1b[K")
+        line = (f"[{bar}] {what} {_clock(min(into, seconds))}/{_clock(seconds)} — elapsed "
+                f"{_clock(self.clock() - self.started)}, {_clock(max(0.0, self.planned - at))} left")
+        # Spaces over what a longer previous line left, rather than an ANSI erase: plain text only.
+        self.write("\r" + line + " " * max(0, self.shown - len(line)))
+        self.shown = len(line)
         self.drawn = True
 
     def end_phase(self) -> None:

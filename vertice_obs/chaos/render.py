@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from vertice_obs.chaos.analysis import PhaseStats, num, threshold_text
 from vertice_obs.chaos.curve import curve_markdown
+from vertice_obs.guard.markdown import md
 
 if TYPE_CHECKING:
     from vertice_obs.chaos.report import Report
@@ -25,7 +26,7 @@ def _headline(findings: list, deviations: list) -> str:
 
 def render_markdown(report: Report) -> str:
     run = report.run
-    lines = [f"# {run.get('title', run.get('id', 'Chaos Day'))}", "",
+    lines = [f"# {md(run.get('title', run.get('id', 'Chaos Day')), None)}", "",
              f"Run `{run.get('id')}` from `{run.get('file')}` — status **{report.status}**, "
              f"{report.started} → {report.ended}. Owner: {run.get('owner', '?')}. Each phase is judged "
              f"after a settle time of {num(report.settle)} s.", ""]
@@ -36,7 +37,8 @@ def render_markdown(report: Report) -> str:
               "Every probe's threshold is a budget: a breach in any phase is a finding.", ""]
     if findings:
         lines += ["| priority | severity | scenario | step | finding |", "| --- | --- | --- | --- | --- |"]
-        lines += [f"| {d.priority} | {d.severity} | {d.scenario} | {d.step} | {d.summary} |" for d in findings]
+        lines += [f"| {d.priority} | {d.severity} | {md(d.scenario)} | {md(d.step)} | {md(d.summary, None)} |"
+                  for d in findings]  # cells through guard.markdown.md: a `|` in a title stays in its cell
     else:
         lines.append("No probe breached its budget, and every expectation held.")
     unjudged = [u for s in report.scenarios for u in s.unjudged]
@@ -53,7 +55,7 @@ def render_markdown(report: Report) -> str:
         for step in scenario.steps:
             for probe in scenario.probes:
                 cells = [_cell(step["stats"][probe["id"]][ph]) for ph in ("baseline", "fault", "recover")]
-                lines.append(f"| {step['label']} | {probe.get('title', probe['id'])} | {threshold_text(probe)} | "
+                lines.append(f"| {md(step['label'])} | {md(probe.get('title', probe['id']))} | {md(threshold_text(probe))} | "
                              + " | ".join(cells) + f" | {step['recovery'][probe['id']].text} |")
         lines += [""] + [f"![{p['id']}](plots/{scenario.id}-{p['id']}.png)" for p in scenario.probes]
         if scenario.curves:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-import requests
+import niquests
 
 from vertice_obs.chaos.journal_check import SCHEMA_VERSION
 from vertice_obs.chaos.progress import Progress
@@ -29,6 +29,7 @@ from vertice_obs.guard.http import (
     DeadlineExceeded,
     ResponseTooLarge,
     read_body,
+    tls_verify,
     within,
 )
 from vertice_obs.guard.secrets import redact_text, redact_url
@@ -234,8 +235,8 @@ class Runner:
             deadline = time.monotonic() + self.http_timeout
 
             def exchange() -> tuple[int, bytes]:
-                response = requests.request(action.http["method"], url, json=body, timeout=self.http_timeout,
-                                            stream=True, auth=auth)
+                response = niquests.request(action.http["method"], url, json=body, timeout=self.http_timeout,
+                                            stream=True, auth=auth, verify=tls_verify())
                 return response.status_code, read_body(response, deadline, TARGET_MAX_BYTES, what="its answer")
 
             try:
@@ -244,7 +245,7 @@ class Runner:
                 raise VobsError(f"{what}: no answer within {self.http_timeout:g}s (--http-timeout)") from None
             except ResponseTooLarge:
                 raise VobsError(f"{what}: answered more than {TARGET_MAX_BYTES:,} bytes") from None
-            except requests.RequestException as exc:
+            except niquests.RequestException as exc:
                 raise VobsError(f"{what}: {type(exc).__name__}") from None
             if status >= 400:
                 text = " ".join(answer[:120].decode("utf-8", "replace").split())

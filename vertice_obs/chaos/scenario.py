@@ -16,28 +16,22 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from vertice_obs.guard.durations import parse_duration
 from vertice_obs.located_yaml import LocatedDocument, check_schema, load_located
 from vertice_obs.metrics.extract import ParseError, check_query_shape
 
-_DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
 ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # run, scenario and probe ids: they name files
 MAX_DURATION = timedelta(days=7)
 
 
-def parse_duration(text: str) -> timedelta:
-    m = _DURATION.match(text) if isinstance(text, str) else None
-    if not m or len(m.group(1)) > 9:
-        raise ValueError(f"not a duration: {text!r}")
-    value = timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[m.group(2)])
-    if value > MAX_DURATION:
-        raise ValueError(f"{text!r} is longer than {MAX_DURATION.days} days")
-    return value
-
-
-def _duration(doc: LocatedDocument, text: str, path: tuple) -> timedelta:
+def _duration(doc: LocatedDocument, text: str, path: tuple, zero: bool = False) -> timedelta:
+    """PromQL's duration grammar (guard.durations: the CLI's and the interpolator's too), at most
+    MAX_DURATION; `zero` where none is meaningful (no settle time, a latency step of none)."""
     try:
-        return parse_duration(text)
+        value = parse_duration(text, zero=zero)
+        if value > MAX_DURATION:
+            raise ValueError(f"{text!r} is longer than {MAX_DURATION.days} days")
+        return value
     except ValueError as exc:
         raise doc.error(str(exc), path) from None
 
@@ -141,12 +135,12 @@ def load_run(path: Path, display: str | None = None) -> Run:
                narratives=tuple(data.get("narratives", ())),
                baseline=_duration(doc, data.get("baseline", "30s"), ("baseline",)),
                recover=_duration(doc, data.get("recover", "30s"), ("recover",)), scenarios=tuple(scenarios),
-               file=doc.file, settle=_duration(doc, data.get("settle", "0s"), ("settle",)))
+               file=doc.file, settle=_duration(doc, data.get("settle", "0s"), ("settle",), zero=True))
 
 
 def _scenario(doc: LocatedDocument, raw: dict[str, Any], where: tuple) -> Scenario:
     fault_raw = raw["fault"]
-    steps = tuple(_duration(doc, s, where + ("fault", "steps", k)) for k, s in enumerate(fault_raw.get("steps", ())))
+    steps = tuple(_duration(doc, s, where + ("fault", "steps", k), zero=True) for k, s in enumerate(fault_raw.get("steps", ())))
     if fault_raw["kind"] == "latency" and not steps:
         raise doc.error("a latency fault needs `steps` (e.g. [100ms, 500ms, 1s, 2s, 5s])", where + ("fault",))
     if fault_raw["kind"] != "latency" and steps:

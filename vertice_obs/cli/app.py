@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from vertice_obs import __version__
+import vertice_obs
 from vertice_obs.errors import EXIT_INPUT, VobsError, os_error_message
 from vertice_obs.guard.secrets import redact_text
 from vertice_obs.guard.text import escape
@@ -119,8 +119,16 @@ class VobsGroup(click.Group):
             ctx.exit(EXIT_INPUT)
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, on: bool) -> None:
+    """`--version`, read only when asked (vertice_obs._version: one version source, pyproject.toml)."""
+    if on and not ctx.resilient_parsing:
+        click.echo(f"vobs, version {vertice_obs.__version__}")
+        ctx.exit()
+
+
 @click.group("vobs", cls=VobsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="vobs")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and exit.")
 @click.option("-C", "--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Project root (holds dashboards/, narratives/, exports/). Default: the current directory.")
 @click.pass_context

@@ -16,12 +16,13 @@ from vertice_obs.cli.options import (
     ORG,
     PROMETHEUS,
     TIMEOUT,
+    TLS,
     Duration,
     count,
     project_of,
     timeout_option,
 )
-from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
+from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError, VobsError
 from vertice_obs.guard.paths import check_writable
 from vertice_obs.guard.secrets import redact_text, register_url
 from vertice_obs.output import findings_json, findings_text
@@ -40,6 +41,7 @@ def chaos_() -> None:
 @TIMEOUT
 @click.option("--time-scale", type=click.FloatRange(0.001, 1.0), default=1.0, show_default=True,
               help="The time scale the run will use: probe windows shrink with it and must span 2 scrapes.")
+@TLS
 @click.pass_context
 def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout, time_scale) -> None:
     """Validate a Chaos Day file and check that every probe's metrics exist — before any fault.
@@ -106,6 +108,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
 @click.option("--timeout", type=Duration(), default=None,
               help="Stop (and revert) when the whole run takes longer (a duration: 30m, 2h).")
 @timeout_option("--http-timeout", "http_timeout")
+@TLS
 @click.pass_context
 def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_token, org_id, journal, time_scale,
               timeout, http_timeout) -> None:
@@ -197,6 +200,7 @@ def chaos_report(journal: Path, output: Path | None) -> None:
     """
     from vertice_obs.chaos.report import previous_journal, read_journal, write_report
 
+    _require_matplotlib()
     out = output or journal.with_name(journal.stem + "-report")
     check_writable(out, folder=True)  # before reading or writing anything
     data = read_journal(journal, str(journal))
@@ -224,6 +228,16 @@ def chaos_compare(old: Path, new: Path, output: Path | None) -> None:
     check_writable(out, folder=True)
     improved, regressed = compare_files(old, new, out)
     say(f"wrote {out}/compare.md and {out}/compare.html: {improved} improved, {regressed} regressed")
+
+
+def _require_matplotlib() -> None:
+    """The report's plots need matplotlib, which is the `chaos` extra (three quarters of the whole
+    install, for one command): without it, one line naming the extra, before anything is written."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise VobsError("vobs chaos report draws its plots with matplotlib, which is not installed: "
+                        "pip install 'vertice-obs[chaos]'") from None
 
 
 def _server_failure(message: str) -> str:

@@ -11,11 +11,12 @@ from vertice_obs.cli.app import cli, say_error
 from vertice_obs.cli.options import (
     CONCURRENCY,
     ENV,
+    GRAFANA_TIMEOUT,
     GRAFANA_TOKEN,
     GRAFANA_URL,
     NARRATIVE,
     ORG,
-    TIMEOUT,
+    TLS,
     UID,
     count,
     project_of,
@@ -121,7 +122,8 @@ def _desired(project: Project, narratives, uids):
 @click.option("--unified", is_flag=True, help="Also show a unified diff of the normalised JSON (coloured on a terminal).")
 @FORMAT_MD
 @CONCURRENCY
-@TIMEOUT
+@GRAFANA_TIMEOUT
+@TLS
 @click.pass_context
 def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fmt, concurrency, timeout) -> None:
     """Preview what publishing would change in Grafana, panel by panel. Sends no write.
@@ -227,7 +229,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
 @CONCURRENCY
 @FORMAT_MD
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
-@TIMEOUT
+@GRAFANA_TIMEOUT
+@TLS
 @click.pass_context
 def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run, force, concurrency, fmt,
              progress, timeout) -> None:
@@ -348,7 +351,8 @@ def _table(rows) -> None:
 @click.option("--all", "pull_all", is_flag=True, help="Every dashboard.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("pulled"),
               show_default=True, help="Folder to write the JSON and inventory.json to.")
-@TIMEOUT
+@GRAFANA_TIMEOUT
+@TLS
 @click.pass_context
 def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all, output, timeout) -> None:
     """Export live dashboards as normalised JSON, with an inventory of their queries and metrics.

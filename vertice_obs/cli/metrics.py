@@ -9,8 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from vertice_obs import __version__
+import vertice_obs
 from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.options import (
     CATALOG,
@@ -19,6 +20,7 @@ from vertice_obs.cli.options import (
     PATHS,
     PROMETHEUS,
     TIMEOUT,
+    TLS,
     count,
     project_of,
 )
@@ -115,6 +117,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
 @click.option("-v", "--verbose", is_flag=True, help="Also show info findings (present metrics, skipped queries).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
+@TLS
 @DISABLE
 @click.pass_context
 def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fail_on, fmt, offline, verbose,
@@ -143,7 +146,8 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
       vobs validate --fail-on warning --lookback 30d
       vobs validate ~/Downloads/ceph-dashboards/ --catalog team-metrics.yaml
     """
-    if offline and prometheus_url:
+    if offline and prometheus_url and ctx.get_parameter_source("prometheus_url") is ParameterSource.COMMANDLINE:
+        # only the flag contradicts it: PROMETHEUS_URL in the environment is what --offline ignores
         raise click.UsageError("--offline and --prometheus-url contradict each other")
     result, dashboards, _catalog, failure = _metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
                                                         timeout, disable=disable, offline=offline)
@@ -152,7 +156,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     if unavailable and failure is None:  # a server-wide failure after the first answer: said once
         say_error(f"{result.evidence.error}: metric existence is unknown")
     if fmt == "sarif":
-        click.echo(findings_sarif(result.findings, __version__, *_sarif_places(ctx)))
+        click.echo(findings_sarif(result.findings, vertice_obs.__version__, *_sarif_places(ctx)))
     elif fmt == "junit":
         from vertice_obs.ci import findings_junit
 
@@ -246,6 +250,7 @@ def _validation_summary(result) -> str:
               help="Write the report to a file instead of stdout.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
+@TLS
 @DISABLE
 @click.pass_context
 def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fmt, output, progress, timeout,

@@ -10,7 +10,8 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from vertice_obs.guard.http import DEFAULT_TIMEOUT
+from vertice_obs.guard.durations import parse_duration
+from vertice_obs.guard.http import DEFAULT_TIMEOUT, configure_tls
 from vertice_obs.project import Project, load_project
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -18,18 +19,17 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
 
 
 class Duration(click.ParamType):
-    """`7d`, `12h`, `30m`, `90s` → timedelta."""
+    """`7d`, `1h30m`, `90s` → timedelta: PromQL's grammar (guard.durations, as chaos files)."""
 
     name = "duration"
-    _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
     def convert(self, value, param, ctx):
         if isinstance(value, timedelta):
             return value
-        text = str(value).strip()
-        if len(text) >= 2 and text[:-1].isdigit() and text[-1] in self._UNITS:
-            return timedelta(seconds=int(text[:-1]) * self._UNITS[text[-1]])
-        self.fail(f"{value!r} is not a duration like 7d, 12h, 30m or 90s", param, ctx)
+        try:
+            return parse_duration(str(value).strip())
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
@@ -66,14 +66,37 @@ NARRATIVE = click.option("--narrative", "narratives", multiple=True, metavar="ID
 UID = click.option("--uid", "uids", multiple=True, metavar="UID", help="Only this dashboard (repeatable).")
 
 
-def timeout_option(flag: str = "--timeout", dest: str = "timeout"):
+def timeout_option(flag: str = "--timeout", dest: str = "timeout", envvar: str | None = None):
     """The total deadline of each HTTP exchange (connect, headers and the whole body), in seconds."""
     return click.option(flag, dest, type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
-                        metavar="SECONDS",
+                        metavar="SECONDS", envvar=envvar, show_envvar=envvar is not None,
                         help="Deadline for each HTTP exchange with a server: connect, headers and the whole body.")
 
 
 TIMEOUT = timeout_option()
+GRAFANA_TIMEOUT = timeout_option(envvar="GRAFANA_TIMEOUT")  # grafana-client's variable, honoured
+
+
+def _tls(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """--ca-cert / --insecure → `guard.http.configure_tls` for this run (callbacks run for every
+    invocation, so one run's choice never outlives it). --insecure says what it gives up, on stderr."""
+    chosen = ctx.meta.setdefault("vobs.tls", {})
+    chosen[param.name] = value
+    if chosen.get("ca_cert") and chosen.get("insecure"):
+        raise click.UsageError("--ca-cert and --insecure contradict each other: pick one", ctx)
+    if param.name == "insecure" and value:
+        click.echo("vobs: warning: --insecure: TLS certificates are not verified; anyone on the path can "
+                   "read the credentials sent and change the answers", err=True)
+    configure_tls(chosen.get("ca_cert"), bool(chosen.get("insecure")))
+
+
+def TLS(command):  # noqa: N802  (a decorator, named like the other option constants)
+    """TLS is verified by default; `--ca-cert FILE` trusts a private CA, `--insecure` nothing."""
+    command = click.option("--insecure", is_flag=True, expose_value=False, callback=_tls,
+                           help="Do not verify TLS certificates (warned; prefer --ca-cert).")(command)
+    return click.option("--ca-cert", type=click.Path(exists=True, dir_okay=False), expose_value=False,
+                        callback=_tls, metavar="FILE",
+                        help="Verify TLS against this CA bundle (PEM) instead of the system's.")(command)
 CONCURRENCY = click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
                            help="Requests in flight at once.")
 

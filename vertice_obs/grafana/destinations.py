@@ -41,6 +41,8 @@ from vertice_obs.guard.http import (
     DEFAULT_TIMEOUT,
     DeadlineExceeded,
     ResponseTooLarge,
+    retry_after,
+    tls_verify,
     within,
 )
 from vertice_obs.guard.paths import check_uid
@@ -139,6 +141,7 @@ class GrafanaDestination:
         self.timeout, self.max_bytes = timeout, max_bytes
         query = f"?{self.server.query}" if self.server.query else ""  # grafana-client reads ?verify=false
         self.api = GrafanaApi.from_url(self.url + query, credential=credential, timeout=timeout)
+        self.api.client.verify = tls_verify()  # --ca-cert / --insecure, never a URL's ?verify=false
         # One kept-alive connection per request in flight: grafana-client's pool holds 10, so with
         # more threads every request past the tenth opened (and then dropped) a connection of its own.
         session = niquests.Session(pool_maxsize=max(10, connections))
@@ -380,9 +383,9 @@ class GrafanaDestination:
             if not error.retryable or attempt >= self.max_attempts:
                 raise error
             wait = self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 2)
-            header = seen.get("retry_after") or ""
-            if error.status == 429 and header.isdigit():
-                wait = float(header)
+            asked = retry_after(seen.get("retry_after")) if error.status in (429, 503) else None
+            if asked is not None:  # delta-seconds or an HTTP-date; capped below like any wait
+                wait = asked
             time.sleep(min(wait, self.max_retry_after, self.timeout))
 
     def _explain(self, what: str, exc: Exception) -> DestinationError:

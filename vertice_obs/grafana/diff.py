@@ -59,9 +59,11 @@ def unified(uid: str, desired: dict[str, Any] | None, live: dict[str, Any] | Non
     lines = [escape(line) for line in difflib.unified_diff(before, after, f"grafana/{uid}.json", f"code/{uid}.json")]
     if not color:
         return "".join(lines)
-    paint = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
-    return "".join(f"{paint[l[0]]}{l}\x1b[0m" if l[:1] in paint and not l.startswith(("+++", "---")) else l
-                   for l in lines)
+    import click  # the CLI's styling, one mechanism for colour (click.echo strips it when not a terminal)
+
+    paint = {"+": "green", "-": "red", "@": "cyan"}
+    return "".join(click.style(l.rstrip("\n"), fg=paint[l[0]]) + "\n" * l.endswith("\n")
+                   if l[:1] in paint and not l.startswith(("+++", "---")) else l for l in lines)
 
 
 def _list(value: Any) -> list[dict[str, Any]]:

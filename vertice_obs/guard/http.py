@@ -1,4 +1,5 @@
-"""One total deadline and one size cap for every HTTP exchange vobs makes.
+"""One total deadline and one size cap for every HTTP exchange vobs makes; how long a server
+asks to wait (`retry_after`); and whether TLS certificates are verified (`tls_verify`).
 
 Per-socket timeouts do not bound a server that drips a byte every few seconds: each read
 succeeds in time and the body never ends. `within` runs one whole exchange — connect, headers and
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Callable, TypeVar
 
 from vertice_obs.errors import VobsError
@@ -68,3 +72,40 @@ def read_body(response: Any, deadline: float, max_bytes: int = DEFAULT_MAX_BYTES
         response.close()
         raise
     return b"".join(chunks)
+
+
+def retry_after(header: str | None, now: float | None = None) -> float | None:
+    """Seconds a `Retry-After` header asks to wait (RFC 9110 §10.2.3), in either of its forms:
+    delta-seconds (`120`) or an HTTP-date (`Wed, 21 Oct 2026 07:28:00 GMT`; a date already past
+    is 0). None when there is none or it is neither: the caller keeps its own backoff. `now` is
+    epoch seconds (default: the clock). Callers cap the wait by their deadline."""
+    text = (header or "").strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        return float(text)  # a float: no digit limit, and a thousand-digit delay is merely infinite
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # "-0000": UTC, by RFC 5322
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+# TLS: verified by default, against the system's trust store; `--ca-cert FILE` trusts a private CA
+# instead, `--insecure` (warned) verifies nothing. Set once per run by the CLI's options
+# (cli/options.py `TLS`); every HTTP client vobs makes passes `tls_verify()` as its `verify`.
+_verify: bool | str = True
+
+
+def configure_tls(ca_cert: str | None = None, insecure: bool = False) -> None:
+    global _verify
+    _verify = False if insecure else (str(ca_cert) if ca_cert else True)
+    if insecure:  # said once by the CLI; urllib3's InsecureRequestWarning would repeat it per request
+        warnings.filterwarnings("ignore", message="Unverified HTTPS request")
+
+
+def tls_verify() -> bool | str:
+    """True (verify against the system's CAs), a CA bundle's path (--ca-cert) or False (--insecure)."""
+    return _verify

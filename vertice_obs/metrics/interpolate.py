@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from vertice_obs.guard.durations import is_duration
+
 # Grafana's global variables: value kind and a representative value.
 GLOBALS: dict[str, str] = {
     "__interval": "1m", "__rate_interval": "1m", "__range": "1h", "__interval_ms": "60000",
@@ -26,7 +28,6 @@ GLOBALS: dict[str, str] = {
     "interval": "1m",
 }
 PLACEHOLDER = "vobs_placeholder"
-_DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _LABEL_LIST = re.compile(r"^\s*[a-zA-Z_]\w*(\s*,\s*[a-zA-Z_]\w*)*\s*$")
 _IDENT = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
@@ -247,7 +248,7 @@ class _Interpolator:
         prev_word = self._word_before(start)
 
         if top == "[" or prev_word == "offset":
-            self.out.append(first if first and _DURATION.match(first) else "1m")
+            self.out.append(first if first and is_duration(first) else "1m")
         elif top == "{" or (top == "(" and word in _GROUPING):
             # A label name (matcher key or grouping); any valid name keeps the query checkable.
             if top == "(" and first and _LABEL_LIST.match(",".join(values)) and not glued:
@@ -261,7 +262,7 @@ class _Interpolator:
         return end
 
     def _standalone(self, value: str | None, top: str, word: str, prev_word: str) -> str:
-        if value is not None and (_NUMBER.match(value) or _IDENT.match(value) or _DURATION.match(value)):
+        if value is not None and (_NUMBER.match(value) or _IDENT.match(value) or is_duration(value)):
             return value
         tail = "".join(self.out).rstrip()
         if tail.endswith(tuple("<>=*/+-^%,")) or (top == "(" and word in _NUMERIC_FIRST_ARG and tail.endswith("(")):

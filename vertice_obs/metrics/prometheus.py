@@ -19,9 +19,9 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+import niquests
+from niquests.adapters import HTTPAdapter
+from niquests.packages.urllib3.util.retry import Retry
 
 from vertice_obs.guard.http import (
     DEFAULT_MAX_BYTES,
@@ -29,6 +29,7 @@ from vertice_obs.guard.http import (
     DeadlineExceeded,
     ResponseTooLarge,
     read_body,
+    tls_verify,
     within,
 )
 from vertice_obs.guard.secrets import redact_text, redact_url, register, register_url
@@ -89,16 +90,16 @@ class _NotPrometheus(Exception):
     """A 200 answer that is not Prometheus' API (HTML, invalid JSON, another shape)."""
 
 
-class _CountingSession(requests.Session):
+class _CountingSession(niquests.Session):
     """Counts the HTTP requests sent, so benchmarks and tests can hold the request budget."""
 
     def __init__(self) -> None:
         super().__init__()
         self.count = 0
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, *args: Any, **kwargs: Any) -> niquests.Response:  # type: ignore[override]
         self.count += 1
-        return super().request(*args, **kwargs)
+        return super().request(*args, **kwargs, verify=tls_verify())  # per request: niquests ignores a Session's CA
 
 
 class PrometheusSource:
@@ -131,11 +132,10 @@ class PrometheusSource:
             self._session.auth = auth
         if headers:
             self._session.headers.update(headers)
-        # Plain requests, not prometheus-api-client's PrometheusConnect: its helpers cannot POST a form
-        # (last_seen's long queries) and drop Prometheus' own error message from failed answers.
-        # One quick retry for a transient error; an unreachable server must fail fast (→ unknown).
-        # raise_on_status=False: a 5xx that persists comes back as a response, reported with its code.
-        # read=False: a read timeout is final (re-sending a slow query would only double the wait).
+        # Plain niquests (README 'One HTTP stack'), not prometheus-api-client: it cannot POST a form
+        # (last_seen's long queries) and drops Prometheus' error messages. One quick retry for a
+        # transient error; an unreachable server fails fast (→ unknown). raise_on_status=False: a
+        # persisting 5xx is reported with its code; read=False: a read timeout is final.
         retry = Retry(total=1, read=False, backoff_factor=0.2, status_forcelist=(502, 503, 504),
                       allowed_methods=None, raise_on_status=False)
         self._session.mount(self.url, HTTPAdapter(max_retries=retry))
@@ -401,23 +401,23 @@ class PrometheusSource:
         """Run one request, turning every way it can fail into a one-line `SourceUnavailable`."""
         try:
             return fn()
-        except (requests.exceptions.Timeout, DeadlineExceeded):
+        except (niquests.exceptions.Timeout, DeadlineExceeded):
             raise SourceUnavailable(f"{self.description} did not answer within {self.timeout:g}s "
                                     "(--timeout)") from None
         except ResponseTooLarge:
             raise SourceUnavailable(f"{self.description} answered more than {self.max_bytes:,} bytes") from None
-        except requests.exceptions.SSLError:
+        except niquests.exceptions.SSLError:
             raise SourceUnavailable(f"{self.description}: TLS verification failed") from None
-        except requests.exceptions.ConnectionError:
+        except niquests.exceptions.ConnectionError:
             raise SourceUnavailable(f"{self.description} is unreachable") from None
         except _ErrorAnswer as exc:
             error = CapabilityMissing if exc.status in (404, 405, 501) else SourceUnavailable
             raise error(f"{self.description} answered an error: {redact_text(one_line(str(exc)))}") from None
         except _NotPrometheus as exc:
             raise self._not_prometheus(str(exc)) from None
-        except requests.exceptions.TooManyRedirects:
+        except niquests.exceptions.TooManyRedirects:
             raise SourceUnavailable(f"{self.description} redirects too many times (a redirect loop?)") from None
-        except requests.exceptions.RequestException as exc:  # e.g. a bad URL
+        except niquests.exceptions.RequestException as exc:  # e.g. a bad URL
             raise SourceUnavailable(f"{self.description} could not be asked: {type(exc).__name__}") from None
         except (ValueError, KeyError, TypeError) as exc:  # JSON of another shape
             raise self._not_prometheus(type(exc).__name__) from None
