@@ -10,12 +10,13 @@ What selects what, and why:
   (the manifest changes whenever an export does, and is no dashboard);
 - a narrative YAML → its chapters (a narrative's story and links live in its chapters' dashboards);
 - anything every dashboard depends on → every dashboard, said with the path that caused it:
-  another file under `dashboards/` (a `_helper.py`, data a module reads, a deleted or new module
-  the layout does not know), any other Python file outside tests (vobs itself, `vertice_obs/
+  another file under `dashboards/` (a `_helper.py`, data a module reads, a new module the layout
+  does not know yet), any other Python file outside tests (vobs itself, `vertice_obs/
   panels.py` in its own repository, a package the modules import), `vobs.yaml`, `pyproject.toml`
   and the lock/requirements files (a grafanalib upgrade re-renders everything), the metric
   catalog and `.vobs-lint.yaml` (they judge every dashboard), an unknown narrative YAML;
-- a deleted export whose uid the layout no longer has → `removed`: a dashboard taken out of code.
+- a deleted export whose uid the layout no longer has → `removed`: a dashboard taken out of code
+  (a deleted module selects nothing itself: its export, deleted by `vobs build`, names the uid).
   `vobs diff --since` reports it as orphaned when Grafana still has it; `vobs publish` never
   deletes, with or without `--since`;
 - anything else (README, tests, chaos/, rules/, .github/) → nothing.
@@ -170,7 +171,12 @@ def _shared(path: str, deleted: bool, layout: Layout) -> bool:
     if parts[-1].startswith("requirements") and parts[-1].endswith((".txt", ".in")):
         return True
     if _under(path, layout.dashboards_dir):
-        return True  # a helper, data a module reads, or a module the layout does not know
+        # Every `dashboards/*.py` but `_private.py` is a dashboard module (`modules.discover`): a
+        # deleted one took its dashboard with it, which leaves by its export (`removed`). Anything
+        # else there — a helper, data a module reads, a module the layout does not know — is shared.
+        name = PurePosixPath(path)
+        module = name.parent.as_posix() == layout.dashboards_dir and name.suffix == ".py" and name.name[0] != "_"
+        return not (deleted and module)
     if _under(path, layout.narratives_dir) and path.endswith((".yaml", ".yml")):
         return not deleted  # a deleted narrative's chapters leave by their exports
     if path.endswith(".py"):
