@@ -73,7 +73,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         source = PrometheusSource(project.prometheus_url, timeout=timeout)
     elif catalog is not None:
         source = CatalogSource(catalog)
-    keep = _since_filter(project, since) if since else None
+    keep = _since_filter(project, since) if since is not None else None
     if keep is not None and keep.nothing:
         return _nothing_checked(source), [], catalog, None
     failure = None
