@@ -32,13 +32,15 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping
 
 from vertice_obs.build.exports import MANIFEST
-from vertice_obs.build.plan import BuildPlan
 from vertice_obs.errors import InputError
 from vertice_obs.guard.text import escape
 from vertice_obs.project import Project
+
+if TYPE_CHECKING:  # the build (and grafanalib) only for the commands that build: validate reads exports
+    from vertice_obs.build.plan import BuildPlan
 
 # Files at the project root that every dashboard depends on: configuration and the dependencies
 # that render (a new grafanalib changes every export).
