@@ -352,3 +352,31 @@ def test_git_missing_is_one_line(repo, monkeypatch, tmp_path):
     done = run_vobs(["diff", "--since", "main"], repo, {"PATH": str(empty)})
     assert (done.returncode, done.stderr) == (2, "vobs: error: --since needs git, and git is not on PATH\n")
     assert shutil.which("git")  # the other tests do run git
+
+
+def test_validate_since_asks_nothing_when_only_the_manifest_and_a_removed_export_changed(repo):
+    """A deleted export and the manifest that no longer lists it: no JSON left to read, so a
+    Prometheus that cannot answer is not asked (exit 0), and the removal is said."""
+    (repo / "exports" / "sample" / "sample-b.json").unlink()
+    manifest = json.loads((repo / "exports" / "manifest.json").read_text())
+    del manifest["dashboards"]["sample-b"]
+    manifest["narratives"][0]["chapters"].remove("sample-b")
+    (repo / "exports" / "manifest.json").write_text(json.dumps(manifest))
+    done = vobs(repo, "validate", "--since", "HEAD", "--prometheus-url", "http://127.0.0.1:9", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["dashboards"] == 0
+    assert done.stderr == "--since HEAD: no dashboard changed (2 files changed, none a dashboard's code, export or " \
+                          "narrative); 1 removed (sample-b)\n"
+
+
+def test_validate_since_on_a_folder_of_json_outside_exports_checks_the_changed_files(tmp_path):
+    root = make_project(tmp_path / "project")
+    assert vobs(root, "build").returncode == 0
+    shutil.copytree(root / "exports" / "sample", root / "grafana")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "one")
+    edit(root / "grafana" / "sample-b.json", '"Latency"', '"Latency now"')
+    done = vobs(root, "validate", "grafana", "--since", "main", "--offline", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["dashboards"] == 1

@@ -96,7 +96,7 @@ def _since(project: Project, plan, chosen, ref: str | None):
         return chosen, None
     from vertice_obs.build.changes import layout_of_plan
 
-    selection, _paths = changed_since(project, ref, layout_of_plan(plan, project))
+    selection, _changes = changed_since(project, ref, layout_of_plan(plan, project))
     return [r for r in chosen if selection.everything or r.uid in selection.uids], selection
 
 

@@ -73,7 +73,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         source = PrometheusSource(project.prometheus_url, timeout=timeout)
     elif catalog is not None:
         source = CatalogSource(catalog)
-    keep = _since_filter(project, since) if since is not None else None
+    keep = _since_filter(project, since, paths) if since is not None else None
     if keep is not None and keep.nothing:
         return _nothing_checked(source), [], catalog, None
     failure = None
@@ -189,20 +189,24 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
 
 class _Since:
     """`--since REF` for validate: keeps a dashboard file whose uid the change selected, or that
-    the change touched itself (a folder of JSON outside `exports/`)."""
+    the change touched itself (a folder of JSON outside `exports/`). `nothing`: neither can be,
+    so nothing is read or asked about."""
 
-    def __init__(self, selection, paths):
-        self.selection, self.paths = selection, frozenset(paths)
-        self.nothing = not (selection.everything or selection.uids or any(p.endswith(".json") for p in self.paths))
+    def __init__(self, selection, changes, roots: list[str]):
+        self.selection, self.paths = selection, frozenset(changes.paths)
+        touched = [p for p in self.paths - changes.deleted if p.endswith(".json") and not p.endswith("/manifest.json")
+                   and any(r in (".", "", p) or p.startswith(r.rstrip("/") + "/") for r in roots)]
+        self.nothing = not (selection.everything or selection.uids or touched)
 
     def __call__(self, dashboard) -> bool:
         return self.selection.everything or dashboard.uid in self.selection.uids or dashboard.file in self.paths
 
 
-def _since_filter(project, ref: str) -> _Since:
+def _since_filter(project, ref: str, paths) -> _Since:
     from vertice_obs.build.changes import layout_of_exports
 
-    return _Since(*changed_since(project, ref, layout_of_exports(project)))
+    roots = [project.display(p).replace(os.sep, "/") for p in (list(paths) or [project.exports_dir])]
+    return _Since(*changed_since(project, ref, layout_of_exports(project)), roots)
 
 
 def _nothing_checked(source):

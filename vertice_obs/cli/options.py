@@ -68,15 +68,15 @@ SINCE = click.option("--since", metavar="REF", default=None,
                           "A change to shared code or configuration selects every dashboard.")
 
 
-def changed_since(project: Project, ref: str, layout) -> tuple[Any, tuple[str, ...]]:
+def changed_since(project: Project, ref: str, layout) -> tuple[Any, Any]:
     """`--since REF`: the `Selection` of dashboards the change touched, said on stderr, and the
-    paths it changed (build/changes.py)."""
+    `ChangedFiles` (build/changes.py)."""
     from vertice_obs.build.changes import GitChanges, select_changed
 
     changes = GitChanges(project.root).since(ref)
     selection = select_changed(changes.paths, changes.deleted, layout)
     click.echo(selection.describe(ref, len(layout.uids)), err=True)
-    return selection, changes.paths
+    return selection, changes
 
 
 
