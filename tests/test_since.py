@@ -88,7 +88,7 @@ def test_a_change_every_dashboard_depends_on_selects_everything_saying_why(path)
 
 @pytest.mark.parametrize("path", [
     "README.md", "tests/test_x.py", "test/conftest.py", "scripts/test_thing.py", "chaos/day.yaml",
-    "rules/alerts.yaml", "exports/manifest.json", "exports/rules/alerts.yaml", ".github/workflows/vobs.yml",
+    "rules/alerts.yaml", "rules/latency.py", "exports/manifest.json", "exports/rules/alerts.yaml", ".github/workflows/vobs.yml",
 ])
 def test_a_change_no_dashboard_depends_on_selects_nothing(path):
     selection = pick(path)

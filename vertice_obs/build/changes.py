@@ -11,7 +11,7 @@ What selects what, and why:
 - a narrative YAML → its chapters (a narrative's story and links live in its chapters' dashboards);
 - anything every dashboard depends on → every dashboard, said with the path that caused it:
   another file under `dashboards/` (a `_helper.py`, data a module reads, a new module the layout
-  does not know yet), any other Python file outside tests (vobs itself, `vertice_obs/
+  does not know yet), any other Python file outside tests and `rules/` (vobs itself, `vertice_obs/
   panels.py` in its own repository, a package the modules import), `vobs.yaml`, `pyproject.toml`
   and the lock/requirements files (a grafanalib upgrade re-renders everything), the metric
   catalog and `.vobs-lint.yaml` (they judge every dashboard), an unknown narrative YAML;
@@ -19,7 +19,7 @@ What selects what, and why:
   (a deleted module selects nothing itself: its export, deleted by `vobs build`, names the uid).
   `vobs diff --since` reports it as orphaned when Grafana still has it; `vobs publish` never
   deletes, with or without `--since`;
-- anything else (README, tests, chaos/, rules/, .github/) → nothing.
+- anything else (README, tests, chaos/, rules/ — alert rules are no dashboard —, .github/) → nothing.
 
 Paths outside the project folder are not seen at all (`git diff --relative`): a project in a
 sub-folder of a monorepo is not re-checked for a change elsewhere.
@@ -46,7 +46,8 @@ if TYPE_CHECKING:  # the build (and grafanalib) only for the commands that build
 # that render (a new grafanalib changes every export).
 SHARED_FILES = ("vobs.yaml", "pyproject.toml", "setup.cfg", "setup.py", "poetry.lock", "uv.lock", "Pipfile.lock")
 LINT_CONFIG = ".vobs-lint.yaml"
-TEST_FOLDERS = ("tests", "test")
+# Python that no dashboard imports: tests, and alert rules as code (`rules/*.py`, not dashboards).
+NOT_DASHBOARD_CODE = ("tests", "test", "rules")
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def _shared(path: str, deleted: bool, layout: Layout) -> bool:
     if _under(path, layout.narratives_dir) and path.endswith((".yaml", ".yml")):
         return not deleted  # a deleted narrative's chapters leave by their exports
     if path.endswith(".py"):
-        return not (parts[0] in TEST_FOLDERS or parts[-1].startswith("test_") or parts[-1] == "conftest.py")
+        return not (parts[0] in NOT_DASHBOARD_CODE or parts[-1].startswith("test_") or parts[-1] == "conftest.py")
     return False
 
 
