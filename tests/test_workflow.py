@@ -82,12 +82,15 @@ def test_least_permissions_one_publish_at_a_time_and_secrets_only_through_env():
     assert "github/codeql-action/upload-sarif@v3" in uses and "marocchino/sticky-pull-request-comment@v2" in uses
 
 
-def run_job(job: dict, cwd: Path, variables: dict[str, str], bin_dir: Path, summary: Path) -> list[tuple[str, int, str]]:
-    """Run the job's `vobs` scripts in order, as the runner would; returns (script, exit code, stderr)."""
+def run_job(job: dict, cwd: Path, variables: dict[str, str], bin_dir: Path, summary: Path,
+            base_ref: str = "") -> list[tuple[str, int, str]]:
+    """Run the job's `vobs` scripts in order, as the runner would; returns (script, exit code, stderr).
+    `base_ref`: GITHUB_BASE_REF, which the runner sets (to the base branch) for pull requests only."""
     ran = []
     for step in vobs_steps(job):
         env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "GITHUB_WORKSPACE": str(cwd),
-               "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTIONS": "true", "CI": "true"}
+               "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTIONS": "true", "CI": "true",
+               "GITHUB_BASE_REF": base_ref}
         for name in ("GRAFANA_URL", "GRAFANA_TOKEN", "PROMETHEUS_URL"):
             env.pop(name, None)
         for name, value in step.get("env", {}).items():
@@ -96,6 +99,21 @@ def run_job(job: dict, cwd: Path, variables: dict[str, str], bin_dir: Path, summ
                                 env=env, capture_output=True, text=True, timeout=300)
         ran.append((step["run"].strip(), result.returncode, result.stdout + result.stderr))
     return ran
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "-c", "commit.gpgsign=false",
+                    *args], cwd=root, check=True, capture_output=True)
+
+
+def as_checked_out(root: Path) -> None:
+    """`root` as actions/checkout (fetch-depth: 0) leaves it for a pull request: main is also the
+    remote branch origin/main, and HEAD a branch that commits the pull request's change on top."""
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "main")
+    git(root, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(root, "checkout", "-qb", "pull-request")
 
 
 def test_every_vobs_command_in_the_workflow_runs_against_the_standin(tmp_path):
@@ -108,6 +126,7 @@ def test_every_vobs_command_in_the_workflow_runs_against_the_standin(tmp_path):
     root = make_project(tmp_path / "obs")
     built = subprocess.run([str(shim), "build"], cwd=root, capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stdout + built.stderr
+    as_checked_out(root)
     summary = tmp_path / "step-summary.md"
 
     with GrafanaStandIn(version="12.0.2", token=TOKEN) as grafana:
@@ -126,14 +145,15 @@ def test_every_vobs_command_in_the_workflow_runs_against_the_standin(tmp_path):
         (root / "dashboards" / "a.py").write_text(DASHBOARD_A.replace('"Level", ', '"Level now", '))
         built = subprocess.run([str(shim), "build"], cwd=root, capture_output=True, text=True, timeout=300)
         assert built.returncode == 0, built.stdout + built.stderr
-        ran = run_job(flow["jobs"]["check"], root, variables, bin_dir, summary)
+        git(root, "commit", "-qam", "a panel renamed")
+        ran = run_job(flow["jobs"]["check"], root, variables, bin_dir, summary, base_ref="main")
         grafana.assert_no_violations()
 
     assert [(script, code) for script, code, _ in ran] == [
         ("vobs build --check", 0),
         ("vobs validate --format sarif > vobs.sarif || [ $? -eq 1 ]", 0),
         ("vobs validate --format github", 0),
-        ("vobs diff --format markdown > vobs-diff.md || [ $? -eq 1 ]", 0),
+        ('vobs diff --since "origin/$GITHUB_BASE_REF" --format markdown > vobs-diff.md || [ $? -eq 1 ]', 0),
     ], ran
     sarif = json.loads((root / "vobs.sarif").read_text(encoding="utf-8"))  # what upload-sarif reads
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["tool"]["driver"]["name"] == "vobs"
@@ -141,6 +161,8 @@ def test_every_vobs_command_in_the_workflow_runs_against_the_standin(tmp_path):
     assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in annotations[:-1]), annotations
     comment = (root / "vobs-diff.md").read_text(encoding="utf-8")  # what the sticky comment posts
     assert comment.startswith(MARKER + "\n") and "1 changed" in comment and "Level now" in comment
+    assert "sample-b" not in comment  # --since: the dashboard the pull request did not touch is not in it
+    assert "--since origin/main: 1 of 2 dashboards changed (dashboards/a.py" in ran[3][2]
     for _, _, output in ran:
         assert TOKEN not in output
     assert TOKEN not in comment + published + json.dumps(sarif)
@@ -159,7 +181,12 @@ def test_the_diff_step_fails_when_staging_is_unreachable_so_no_comment_is_posted
     (bin_dir / "vobs").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m vertice_obs "$@"\n')
     (bin_dir / "vobs").chmod(0o755)
     root = make_project(tmp_path / "obs")
+    as_checked_out(root)
+    (root / "dashboards" / "b.py").write_text((root / "dashboards" / "b.py").read_text().replace("Latency", "Lag"))
+    git(root, "commit", "-qam", "a change to diff")
     ran = run_job({"steps": [diff]}, root, {"vars.STAGING_GRAFANA_URL": "http://127.0.0.1:9",
-                                             "secrets.STAGING_GRAFANA_TOKEN": TOKEN}, bin_dir, tmp_path / "s.md")
+                                             "secrets.STAGING_GRAFANA_TOKEN": TOKEN}, bin_dir, tmp_path / "s.md",
+                  base_ref="main")
     assert ran[0][1] != 0, ran  # the step fails (bash's `[ 2 -eq 1 ]` is 1)
     assert "vobs: error:" in ran[0][2] and TOKEN not in ran[0][2]
+    assert "127.0.0.1:9" in ran[0][2], ran  # for the unreachable Grafana, not for git

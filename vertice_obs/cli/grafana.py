@@ -16,8 +16,10 @@ from vertice_obs.cli.options import (
     GRAFANA_URL,
     NARRATIVE,
     ORG,
+    SINCE,
     TLS,
     UID,
+    changed_since,
     count,
     project_of,
 )
@@ -93,6 +95,17 @@ def _playlists(target, plan, narratives, uids, force: bool, concurrency: int, ma
     return store, plan_playlists(desired, store, force, concurrency)
 
 
+def _playlist_scope(plan, narratives, chosen, selection):
+    """The narratives whose playlists a run keeps: those asked for — and under `--since`, only the
+    ones holding a dashboard the change touched (None: no playlist at all, nothing asked)."""
+    if selection is None or selection.everything:
+        return narratives
+    touched = {r.uid for r in chosen}
+    ids = tuple(n.id for n in plan.narratives if (not narratives or n.id in narratives)
+                and any(c.dashboard in touched for c in n.chapters))
+    return ids or None
+
+
 def _desired(project: Project, narratives, uids):
     from vertice_obs.build.plan import plan_build
     from vertice_obs.grafana.publish import select
@@ -112,6 +125,16 @@ def _desired(project: Project, narratives, uids):
     return chosen, plan
 
 
+def _since(project: Project, plan, chosen, ref: str | None):
+    """`--since REF`: only the chosen dashboards the change touched; the `Selection`, else None."""
+    if ref is None:
+        return chosen, None
+    from vertice_obs.build.changes import layout_of_plan
+
+    selection, _changes = changed_since(project, ref, layout_of_plan(plan, project))
+    return [r for r in chosen if selection.everything or r.uid in selection.uids], selection
+
+
 @cli.command("diff")
 @ENV
 @GRAFANA_URL
@@ -119,13 +142,15 @@ def _desired(project: Project, narratives, uids):
 @ORG
 @NARRATIVE
 @UID
+@SINCE
 @click.option("--unified", is_flag=True, help="Also show a unified diff of the normalised JSON (coloured on a terminal).")
 @FORMAT_MD
 @CONCURRENCY
 @GRAFANA_TIMEOUT
 @TLS
 @click.pass_context
-def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fmt, concurrency, timeout) -> None:
+def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unified, fmt, concurrency,
+          timeout) -> None:
     """Preview what publishing would change in Grafana, panel by panel. Sends no write.
 
     For each dashboard: added, changed, unchanged — and, for a changed one, what changed:
@@ -142,6 +167,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
       vobs diff --narrative dopamine --unified
       vobs diff --format json | jq '.[] | select(.status != "unchanged")'
       vobs diff --format markdown > comment.md     # a pull-request comment, under GitHub's limit
+      vobs diff --since origin/main                # only what this branch changed (and removed)
     """
     from vertice_obs.build.render import MANAGED_TAG
     from vertice_obs.grafana.diff import (
@@ -155,19 +181,26 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
 
     project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
     chosen, plan = _desired(project, narratives, uids)  # one build: its dashboards also tell orphans apart
-    _connect(target)
-    hits = target.search()  # every dashboard: which exist (no request for a new one), and the orphans
+    chosen, selection = _since(project, plan, chosen, since)
+    # --since: orphans only among the dashboards the change removed; nothing to ask, nothing asked
+    removed = None if selection is None or selection.everything else selection.removed
+    orphans = not narratives and not uids and removed != frozenset()
+    if chosen or orphans:
+        _connect(target)
+    hits = target.search() if chosen or orphans else []  # which exist (no request for a new one), orphans
     # Markdown names drifted dashboards too: their version history is read, as publish reads it.
     seen = survey(chosen, target, concurrency, history=fmt == "markdown", hits=hits)
-    _store, playlists = _playlists(target, plan, narratives, uids, False, concurrency, fmt == "markdown")
+    scope = _playlist_scope(plan, narratives, chosen, selection)
+    playlists = [] if scope is None else _playlists(target, plan, scope, uids, False, concurrency,
+                                                    fmt == "markdown")[1]
     lives = [s.live for s in seen]
     diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
-    if not narratives and not uids:
+    if orphans:
         in_code = {r.uid for r in plan.rendered}
         for hit in hits:
             tags = hit.get("tags") if isinstance(hit.get("tags"), list) else []
-            if MANAGED_TAG in tags and hit["uid"] not in in_code:
+            if MANAGED_TAG in tags and hit["uid"] not in in_code and (removed is None or hit["uid"] in removed):
                 diffs.append(DashboardDiff(str(hit["uid"]), str(hit.get("title", "")), ORPHANED,
                                            ["in Grafana with the managed tag, but no longer in code"]))
     from vertice_obs.grafana.playlists import diff_entry, markdown
@@ -223,6 +256,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
 @ORG
 @NARRATIVE
 @UID
+@SINCE
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write request (guaranteed and tested).")
 @click.option("--force", is_flag=True, help="Overwrite dashboards edited in Grafana since vobs published them "
                                             "(their live JSON is backed up first, as for every update).")
@@ -232,7 +266,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, unified, fm
 @GRAFANA_TIMEOUT
 @TLS
 @click.pass_context
-def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run, force, concurrency, fmt,
+def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, dry_run, force, concurrency, fmt,
              progress, timeout) -> None:
     """Publish the narratives' dashboards to Grafana (CI runs this on merge).
 
@@ -253,19 +287,32 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
       GRAFANA_URL=https://grafana.example.com GRAFANA_TOKEN=… vobs publish
       vobs publish --narrative dopamine --force
       vobs publish --format markdown >> "$GITHUB_STEP_SUMMARY"
+      vobs publish --since HEAD~1                  # only what the merged commit changed
     """
-    from vertice_obs.grafana.publish import execute, git_commit, plan_publish
+    from vertice_obs.grafana.publish import (
+        PublishPlan,
+        execute,
+        git_commit,
+        plan_publish,
+    )
 
     project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
     chosen, built = _desired(project, narratives, uids)
-    _connect(target)
+    chosen, selection = _since(project, built, chosen, since)
     show = sys.stderr.isatty() if progress is None else progress
-    if show:
+    nothing = selection is not None and not chosen
+    if nothing:
+        plan = PublishPlan([], [])  # --since: nothing changed, nothing asked or sent (a deletion is never published)
+    elif show:
+        _connect(target)
         with click.progressbar(length=len(chosen), label="reading Grafana", file=sys.stderr) as bar:
             plan = plan_publish(chosen, target, force, concurrency, lambda _u: bar.update(1))
     else:
+        _connect(target)
         plan = plan_publish(chosen, target, force, concurrency)
-    store, playlists = _playlists(target, built, narratives, uids, force, concurrency, fmt == "markdown")
+    scope = _playlist_scope(built, narratives, chosen, selection)
+    store, playlists = (None, []) if scope is None else _playlists(target, built, scope, uids, force, concurrency,
+                                                                   fmt == "markdown")
     if dry_run:
         rows = [{"uid": a.uid, "action": a.kind, "detail": a.reason} for a in plan.actions]
         planned = [{"narrative": a.desired.narrative, "title": a.desired.name, "uid": a.uid, "action": a.kind,
@@ -287,7 +334,9 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
             click.echo(f"dry run: {writes} write(s) planned, none sent — against {target.description}")
         return
     commit = git_commit(project.root)
-    if show:
+    if nothing:
+        results = []
+    elif show:
         with click.progressbar(length=len(plan.actions), label="publishing", file=sys.stderr) as bar:
             results = execute(plan, target, commit, project.backup_dir, concurrency, lambda _r: bar.update(1))
     else:
@@ -309,7 +358,8 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, dry_run,
         counts = {}
         for r in results:
             counts[r.status] = counts.get(r.status, 0) + 1
-        click.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f" — {target.description}")
+        click.echo((", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing published")
+                   + f" — {target.description}")
     if failed or unplayed:  # one line, dashboards then playlists
         lost = ([f"{len(failed)} dashboard(s) not published: {', '.join(f'{r.uid} ({r.status})' for r in failed)}"]
                 if failed else [])

@@ -19,8 +19,10 @@ from vertice_obs.cli.options import (
     LOOKBACK,
     PATHS,
     PROMETHEUS,
+    SINCE,
     TIMEOUT,
     TLS,
+    changed_since,
     count,
     project_of,
 )
@@ -44,11 +46,12 @@ DISABLE = click.option("--disable", multiple=True, metavar="CHECK",
 
 def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str | None, catalog_file: Path | None,
                 lookback: timedelta, show_progress: bool | None, timeout: float, fail_fast: bool = False,
-                disable: tuple[str, ...] = (), offline: bool = False):
+                disable: tuple[str, ...] = (), offline: bool = False, since: str | None = None):
     """Load, collect and validate. Works anywhere: inside a project its catalog is the default source;
     outside one (or with neither a Prometheus nor a catalog) every check that needs no source runs.
     A server-wide failure is said once, first — before reading any dashboard — and the run goes on
     with the checks that need no server. `offline`: no Prometheus, whatever the configuration says.
+    `since`: only the dashboards changed since that git ref (nothing changed: nothing asked).
     Returns (result, dashboards, catalog, failure)."""
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource, SourceUnavailable
@@ -73,6 +76,9 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         source = PrometheusSource(project.prometheus_url, timeout=timeout)
     elif catalog is not None:
         source = CatalogSource(catalog)
+    keep = _since_filter(project, since, paths) if since is not None else None
+    if keep is not None and keep.nothing:
+        return _nothing_checked(source), [], catalog, None
     failure = None
     if isinstance(source, PrometheusSource):
         try:
@@ -86,6 +92,9 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     dashboards = load_dashboard_files(list(paths) or [project.exports_dir], project.display, found)
     if not dashboards and not any(f.check == "file/invalid" for f in found):  # skipped FIFOs are not files
         raise InputError(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}")
+    if keep is not None:  # before any query is read or asked about: the work itself is limited
+        dashboards = [d for d in dashboards if keep(d)]
+        found = [f for f in found if keep.selection.everything or f.location.file in keep.paths]
     ours = under(project.display(project.exports_dir))
     lints = lambda d, queries, known: lint_dashboard(d, queries, ours, policy.disabled, known)  # noqa: E731
     if show_progress if show_progress is not None else sys.stderr.isatty():
@@ -114,14 +123,15 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
                                       "pull-request annotations, junit for GitLab and Jenkins test reports.")
 @click.option("--offline", is_flag=True, help="Ask no Prometheus (PROMETHEUS_URL and vobs.yaml ignored): check "
                                               "against the metric catalog, if any. What the pre-commit hook runs.")
+@SINCE
 @click.option("-v", "--verbose", is_flag=True, help="Also show info findings (present metrics, skipped queries).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
 @TLS
 @DISABLE
 @click.pass_context
-def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fail_on, fmt, offline, verbose,
-              progress, timeout, disable) -> None:
+def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fail_on, fmt, offline, since,
+              verbose, progress, timeout, disable) -> None:
     """Check that every metric the dashboards query exists — the CI gate.
 
     Reads every PromQL query in PATHS (default: exports/; any folder of Grafana dashboard JSON
@@ -143,6 +153,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
       vobs validate dashboards-from-grafana/ --format sarif > vobs.sarif
       vobs validate --format github                   # annotations on the pull request
       vobs validate --format junit > vobs-junit.xml   # GitLab / Jenkins test report
+      vobs validate --since origin/main --offline     # only what this branch changed
       vobs validate --fail-on warning --lookback 30d
       vobs validate ~/Downloads/ceph-dashboards/ --catalog team-metrics.yaml
     """
@@ -150,7 +161,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
         # only the flag contradicts it: PROMETHEUS_URL in the environment is what --offline ignores
         raise click.UsageError("--offline and --prometheus-url contradict each other")
     result, dashboards, _catalog, failure = _metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
-                                                        timeout, disable=disable, offline=offline)
+                                                        timeout, disable=disable, offline=offline, since=since)
     threshold = Severity.parse(fail_on)
     unavailable = result.checked and not result.evidence.available
     if unavailable and failure is None:  # a server-wide failure after the first answer: said once
@@ -180,6 +191,38 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     if unavailable:
         ctx.exit(EXIT_INPUT)
     ctx.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK)
+
+
+class _Since:
+    """`--since REF` for validate: keeps a dashboard file whose uid the change selected, or that
+    the change touched itself (a folder of JSON outside `exports/`). `nothing`: neither can be,
+    so nothing is read or asked about."""
+
+    def __init__(self, selection, changes, roots: list[str]):
+        self.selection, self.paths = selection, frozenset(changes.paths)
+        touched = [p for p in self.paths - changes.deleted if p.endswith(".json") and not p.endswith("/manifest.json")
+                   and any(r in (".", "", p) or p.startswith(r.rstrip("/") + "/") for r in roots)]
+        self.nothing = not (selection.everything or selection.uids or touched)
+
+    def __call__(self, dashboard) -> bool:
+        return self.selection.everything or dashboard.uid in self.selection.uids or dashboard.file in self.paths
+
+
+def _since_filter(project, ref: str, paths) -> _Since:
+    from vertice_obs.build.changes import layout_of_exports
+
+    roots = [project.display(p).replace(os.sep, "/") for p in (list(paths) or [project.exports_dir])]
+    return _Since(*changed_since(project, ref, layout_of_exports(project)), roots)
+
+
+def _nothing_checked(source):
+    """The result of checking no dashboard: the same shape, nothing asked of the source."""
+    from vertice_obs.metrics.classify import Evidence
+    from vertice_obs.metrics.validation import ValidationResult
+
+    if source is None:
+        return ValidationResult([], Evidence(source="no metric source", names=None), 0, 0, 0, checked=False)
+    return ValidationResult([], Evidence(source=source.description, names=frozenset()), 0, 0, 0)
 
 
 NOT_CHECKED = "no metric source (metric existence not checked: no --prometheus-url, no --catalog)"

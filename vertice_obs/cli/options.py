@@ -99,6 +99,21 @@ def TLS(command):  # noqa: N802  (a decorator, named like the other option const
                         help="Verify TLS against this CA bundle (PEM) instead of the system's.")(command)
 CONCURRENCY = click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
                            help="Requests in flight at once.")
+SINCE = click.option("--since", metavar="REF", default=None,
+                     help="Only the dashboards whose module, export or narrative changed since the git REF "
+                          "(from the merge base, as a pull request; uncommitted changes too), e.g. origin/main. "
+                          "A change to shared code or configuration selects every dashboard.")
+
+
+def changed_since(project: Project, ref: str, layout) -> tuple[Any, Any]:
+    """`--since REF`: the `Selection` of dashboards the change touched, said on stderr, and the
+    `ChangedFiles` (build/changes.py)."""
+    from vertice_obs.build.changes import GitChanges, select_changed
+
+    changes = GitChanges(project.root).since(ref)
+    selection = select_changed(changes.paths, changes.deleted, layout)
+    click.echo(selection.describe(ref, len(layout.uids)), err=True)
+    return selection, changes
 
 
 
