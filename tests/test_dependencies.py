@@ -91,7 +91,7 @@ def test_matplotlib_is_the_chaos_extra_not_a_core_dependency():
     assert "matplotlib" not in core
     assert "matplotlib" in {requirement_name(r) for r in PROJECT["optional-dependencies"]["chaos"]}
     # the report's plots and curves draw (inside their functions); the CLI only checks it is there, to name the extra
-    assert third_party_imports()["matplotlib"] == {"vertice_obs/chaos/plots.py", "vertice_obs/chaos/curve.py",
+    assert third_party_imports()["matplotlib"] == {"vertice_obs/chaos/plots.py",
                                                    "vertice_obs/cli/chaos.py"}
 
 

@@ -1,11 +1,10 @@
 """The degradation curve of a stepped scenario: each probe's worst and median under fault, per
 injected level; the knee (the first step where the budget breaks) and, for latency probes, the
-amplification (observed ÷ injected latency). Pure, from the analysed steps; `curve_png` draws it
-(matplotlib imported there only)."""
+amplification (observed ÷ injected latency). Pure arithmetic over the analysed steps;
+`plots.curve_png` draws it."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,34 +82,3 @@ def curve_markdown(curve: Curve) -> list[str]:
         amp = f"{p.amplification:.3g}×" if p.amplification is not None else "—"
         lines.append(f"| {md(p.step)} | {num(p.worst)} | {num(p.median)} | {verdict}{knee} | {amp} |")
     return lines
-
-
-def curve_png(curve: Curve) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    probe = curve.probe
-    fig, ax = plt.subplots(figsize=(8, 3.4), dpi=100)
-    xs = [p.level for p in curve.points]
-    ax.plot(xs, [float("nan") if p.worst is None else p.worst for p in curve.points], "o-", color="#1f5f8b",
-            label="worst")
-    ax.plot(xs, [float("nan") if p.median is None else p.median for p in curve.points], "s--", color="#6a9fc4",
-            label="median")
-    ax.axhline(probe["threshold"]["value"], color="#555", linestyle="--", linewidth=1)
-    if curve.knee is not None:
-        ax.axvline(curve.knee.level, color="#e4572e", linewidth=1)
-        ax.text(curve.knee.level, 1.02, f"knee: {curve.knee.step}", transform=ax.get_xaxis_transform(),
-                ha="center", va="bottom", fontsize=8, color="#a33", clip_on=False)
-    ax.set_xscale("log")
-    ax.set_xticks(xs, [p.step for p in curve.points])
-    ax.set_xlabel("injected latency (fault phase)")
-    ax.set_ylabel(probe["unit"])
-    ax.set_title(f"{probe.get('title', probe['id'])} under fault, per step (budget dashed)", fontsize=10, pad=16)
-    ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()

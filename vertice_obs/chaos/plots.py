@@ -1,4 +1,5 @@
-"""Plots of the Chaos Day report: one PNG per probe across every step of a scenario.
+"""Plots of the Chaos Day report: one PNG per probe across every step of a scenario, and one per
+degradation curve (`curve.py` computes it; this draws it).
 
 The x axis covers every phase of every step (not just where samples are); step labels sit above
 the plotting area, so no threshold value can put one on the dashed threshold line; a probe with
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from vertice_obs.chaos.analysis import ScenarioResult, threshold_text
+from vertice_obs.chaos.curve import Curve
 from vertice_obs.chaos.scrape import window_text
 
 
@@ -76,3 +78,34 @@ def no_data_reason(probe: dict[str, Any], window: float | None) -> str:
     if "${window}" in probe.get("query", "") and window:
         return f"Prometheus returned no samples for its query (window {window_text(window)}) in any step"
     return "Prometheus returned no samples for its query in any step"
+
+
+def curve_png(curve: Curve) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    probe = curve.probe
+    fig, ax = plt.subplots(figsize=(8, 3.4), dpi=100)
+    xs = [p.level for p in curve.points]
+    ax.plot(xs, [float("nan") if p.worst is None else p.worst for p in curve.points], "o-", color="#1f5f8b",
+            label="worst")
+    ax.plot(xs, [float("nan") if p.median is None else p.median for p in curve.points], "s--", color="#6a9fc4",
+            label="median")
+    ax.axhline(probe["threshold"]["value"], color="#555", linestyle="--", linewidth=1)
+    if curve.knee is not None:
+        ax.axvline(curve.knee.level, color="#e4572e", linewidth=1)
+        ax.text(curve.knee.level, 1.02, f"knee: {curve.knee.step}", transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=8, color="#a33", clip_on=False)
+    ax.set_xscale("log")
+    ax.set_xticks(xs, [p.step for p in curve.points])
+    ax.set_xlabel("injected latency (fault phase)")
+    ax.set_ylabel(probe["unit"])
+    ax.set_title(f"{probe.get('title', probe['id'])} under fault, per step (budget dashed)", fontsize=10, pad=16)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()

@@ -21,9 +21,9 @@ from vertice_obs.chaos.analysis import (
     num,
 )
 from vertice_obs.chaos.compare import compare, compare_fragment, compare_markdown
-from vertice_obs.chaos.curve import curve_png, curves, step_levels
+from vertice_obs.chaos.curve import curves, step_levels
 from vertice_obs.chaos.journal_check import MalformedJournal, check_journal
-from vertice_obs.chaos.plots import plot_png
+from vertice_obs.chaos.plots import curve_png, plot_png
 from vertice_obs.chaos.render import render_html, render_markdown
 from vertice_obs.errors import InputError
 from vertice_obs.files import write_atomic
