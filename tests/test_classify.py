@@ -186,3 +186,80 @@ def test_absent_names_are_the_exact_names_not_present_now():
     uses = [use("up"), use("gone_total"), use("x.*", is_pattern=True), use("gone_total")]
     assert absent_names(uses, evidence()) == {"gone_total"}
     assert absent_names(uses, evidence(names=None)) == set()
+
+
+# --- the rest of each finding: details, locations, and the branches the messages above do not reach ----
+
+def test_every_finding_carries_its_query_metric_and_details():
+    details = {f.check: dict(f.details) for f in classify([
+        use("up", query="sum(up)"),
+        use("old", role=FALLBACK, alternatives=("up", "other"), query="old or up"),
+        use("job:up:sum", query="job:up:sum"),
+        use("gone_total", query="rate(gone_total[5m])"),
+        use("must_have_total", query="must_have_total"),
+    ], evidence(rules={"job:up:sum": {"name": "rule-a"}}, last_seen={"gone_total": NOW - timedelta(days=1)}),
+        CATALOG)}
+    assert details["metric/present"] == {"query": "sum(up)", "required": False}
+    assert details["metric/fallback-only"] == {"query": "old or up", "required": False, "alternatives": ("up", "other")}
+    assert details["metric/recording-rule"] == {"query": "job:up:sum", "required": False, "rule": "rule-a"}
+    assert details["metric/disappeared"] == {"query": "rate(gone_total[5m])", "required": False,
+                                             "last_seen": "2026-11-25T12:00:00+00:00"}
+    assert details["metric/missing"] == {"query": "must_have_total", "required": True}
+
+
+def test_a_parse_finding_and_a_degraded_one_are_placed_and_detailed():
+    parse, = classify([use("a(b", is_pattern=True, query="{__name__=~'a(b'}")], evidence())
+    assert (parse.location, parse.metric, dict(parse.details)) == (AT, "a(b", {"query": "{__name__=~'a(b'}"})
+    said = classify([], evidence(degraded=((LAST_SEEN, "no range queries"),)))
+    assert [dict(f.details) for f in said] == [{"capability": LAST_SEEN}]
+
+
+def test_severity_follows_the_catalog_in_every_absent_reason():
+    ev = evidence(degraded=((LAST_SEEN, "no range queries"),))
+    assert one(use("must_have_total"), ev, CATALOG).severity == Severity.ERROR
+    assert one(use("other_total"), ev, CATALOG).severity == Severity.WARNING
+    assert one(use("must_have_total"), evidence(), CATALOG).severity == Severity.ERROR
+
+
+def test_a_rule_given_as_an_object_is_read_by_attribute():
+    from types import SimpleNamespace
+
+    rule = SimpleNamespace(name="rule-b", group="g2", health="ok")
+    found = one(use("job:x:sum"), evidence(rules={"job:x:sum": rule}))
+    assert found.message == ("job:x:sum is produced by recording rule 'rule-b' in group 'g2' but has no series yet: "
+                             "check that the rule's inputs exist")
+    assert dict(found.details)["rule"] == "rule-b"
+
+
+@pytest.mark.parametrize("name,names,hint", [
+    ("maxinus_dopamine_level", NAMES, ""),  # a close name under another prefix is not offered
+    ("requestz", NAMES, "; did you mean requests?"),  # without `_`, every name is a candidate
+    ("other_missing", NAMES, ""),
+])
+def test_close_names(name, names, hint):
+    found = one(use(name), evidence(names=names), CATALOG)
+    assert found.message == f"{name} is missing: never seen in Prometheus at http://p:9090 in the last 7d{hint}"
+
+
+def test_never_seen_in_data_that_starts_now_is_said_without_a_span():
+    found = one(use("never_total"), evidence(history=History(False, NOW)))
+    assert found.message.endswith("never seen in Prometheus at http://p:9090 in the data it holds (less than the 7d "
+                                  "lookback)")
+
+
+def test_metric_types_of_summaries_and_family_names():
+    assert metric_type("rpc_seconds_count", {"rpc_seconds": "summary"}, None) == ("counter", "Prometheus' metadata")
+    assert metric_type("latency_seconds_count", {}, CATALOG) == ("counter", "the catalog (narratives/metrics.yaml:20)")
+
+
+def test_type_findings_use_the_catalog_and_go_on_past_untyped_uses():
+    found = classify([use("unknown_kind", under="rate", ranged=True), use("level", under="rate", ranged=True),
+                      use("spikes_total", query="spikes_total")], evidence(names=NAMES | {"unknown_kind"}), CATALOG)
+    typed = [f for f in found if f.check in ("metric/rate-on-gauge", "metric/counter-without-rate")]
+    assert [f.message for f in typed] == [
+        "rate() over level, a gauge (type from the catalog (narratives/metrics.yaml:30)): rate is for counters; a "
+        "gauge is shown as it is, or with deriv() or delta() for its change",
+        "spikes_total, a counter (type from naming convention (_total)), without rate() or increase(): the panel "
+        "draws an ever-growing total; did you mean rate(spikes_total[$__rate_interval])?"]
+    assert [(f.location, f.metric, dict(f.details)) for f in typed] == [
+        (AT, "level", {"query": "level"}), (AT, "spikes_total", {"query": "spikes_total"})]

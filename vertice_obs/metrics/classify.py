@@ -179,8 +179,8 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
 def _hint(name: str, spec, catalog: MetricCatalog | None) -> str:
     if catalog is None:
         return ""
-    family = next((m for m in catalog.metrics if m.name == name and m.type in ("histogram", "summary")), None)
-    if family is not None and family.type == "histogram":
+    family = next((m for m in catalog.metrics if m.name == name and m.type == "histogram"), None)
+    if family is not None:
         return f" (a histogram is stored as {name}_bucket, {name}_sum and {name}_count: query one of those)"
     if spec is not None and spec.required:
         return f" — required by the catalog ({catalog.file}:{spec.line}, owner {spec.owner})"
@@ -198,7 +198,7 @@ def metric_type(name: str, metadata: Mapping[str, str], catalog: MetricCatalog |
     """(type, where it came from) for a series name: the source's metadata, else the catalog, else
     naming conventions. A histogram's or summary's `_bucket`/`_count`/`_sum` series are counters."""
     base = next((name.removesuffix(s) for s in _SERIES_SUFFIXES if name.endswith(s)), None)
-    known = metadata.get(name) or (metadata.get(base) if base else None)
+    known = metadata.get(name) or metadata.get(base)  # (a None base is never a key)
     if known:
         return ("counter" if known in ("histogram", "summary") and base else known), "Prometheus' metadata"
     spec = catalog.family_of(name) if catalog else None
