@@ -169,3 +169,39 @@ def test_generated_modules_are_ruff_clean(tmp_path: Path):
     done = subprocess.run([ruff, "check", "--isolated", "--select", "F,E9,I,W", "--line-length", "120",
                            str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _flat_panels(panels: list) -> list[dict]:
+    out = []
+    for panel in panels:
+        out.append(panel)
+        out.extend(_flat_panels(panel.get("panels") or []) if panel.get("type") == "row" else [])
+    return out
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+def test_every_panel_of_the_original_survives_field_by_field(path: Path, tmp_path: Path):
+    """Against the original itself, not its migration: each panel's title, every target's expr,
+    legendFormat, refId and interval, its datasource, links, unit and repeat — legacy ones included."""
+    original = json.loads(path.read_text(encoding="utf-8"))
+    legacy = [p for row in original.get("rows") or [] for p in row["panels"]]
+    before = legacy or sorted(_flat_panels(original.get("panels") or []),
+                              key=lambda p: (p["gridPos"]["y"], p["gridPos"]["x"]))
+    model, notes = migrate(original, "fallback-uid")
+    built = without_narrative(build_imported(module_text(model, "corpus", notes), model["uid"], tmp_path))
+    after = [p for p in _flat_panels(built["panels"]) if p["type"] != "row" or not legacy]
+    assert len(after) == len(before)
+
+    def unit(p: dict) -> object:
+        legacy_unit = p.get("format") or ((p.get("yaxes") or [{}])[0].get("format"))
+        return legacy_unit or p.get("fieldConfig", {}).get("defaults", {}).get("unit")
+
+    migrated = {"graph": "timeseries", "singlestat": "stat"}
+    for old, new in zip(before, after):
+        assert new["title"] == old["title"] and new["type"] == migrated.get(old["type"], old["type"])
+        keys = ("expr", "legendFormat", "refId", "interval")
+        assert [[t.get(k) for k in keys] for t in new.get("targets", [])] == \
+               [[t.get(k) for k in keys] for t in old.get("targets", [])]
+        for key in ("datasource", "links", "repeat", "transformations", "description"):
+            assert new.get(key) == old.get(key), key
+        assert new.get("fieldConfig", {}).get("defaults", {}).get("unit") == unit(old)
