@@ -52,8 +52,9 @@ def append_chapters(text: str, file: str, chapters: Sequence[tuple[str, str]]) -
     lines = text.splitlines()
     top = [i for i, line in enumerate(lines) if line[:1].strip() and not line.startswith(("#", "-", "..."))]
     if not top or not lines[top[-1]].startswith("chapters:"):
+        at = next((i for i in top if lines[i].startswith("chapters:")), 0)
         raise InputError("`chapters:` must be the last top-level key to append imported chapters after it",
-                         file, (top[-1] + 1) if top else 1)
+                         file, at + 1)
     if lines[top[-1]].strip() != "chapters:":
         raise InputError("write `chapters:` as a block list (one `- dashboard:` per line) to append to it",
                          file, top[-1] + 1)
