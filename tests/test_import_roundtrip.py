@@ -77,7 +77,10 @@ def kitchen_sink() -> dict:
                 "targets": [{"expr": f'sum(rate(x_total{{title="{title}"}}[5m]))', "legendFormat": "{{job}}",
                              "refId": "A", "interval": "1m", "hide": False, "exemplar": True},
                             {"expr": "up", "refId": "B", "interval": "30s", "instant": True,
-                             "datasource": {"type": "prometheus", "uid": "other"}}],
+                             "datasource": {"type": "prometheus", "uid": "other"}},
+                            {"expr": 'environment=~"$environment"', "refId": "C"},
+                            {"expr": 'sum(y{environment=~"$environment", t="' + title + '"}) / '
+                                     'environment=~"$environment"{environment=~"$environment"}', "refId": "D"}],
                 "fieldConfig": {"defaults": {"unit": "reqps", "min": 0, "max": 1.5, "decimals": 2,
                                              "thresholds": {"mode": "absolute", "steps": [
                                                  {"color": "green", "value": None}, {"color": "red", "value": 80}]},
@@ -143,7 +146,7 @@ def test_hostile_strings_are_data_never_code(tmp_path: Path):
              for node in ast.walk(tree) if isinstance(node, ast.Call)}
     assert calls == {"dashboard", "panel", "prom", "row"}
     names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    assert names == {"h", "dashboard"}
+    assert names == {"h", "dashboard", "DATASOURCE", "ENV"}
     strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
     assert set(HOSTILE_TITLES) <= strings
     assert not (tmp_path / "pwned").exists()
@@ -205,3 +208,24 @@ def test_every_panel_of_the_original_survives_field_by_field(path: Path, tmp_pat
         for key in ("datasource", "links", "repeat", "transformations", "description"):
             assert new.get(key) == old.get(key), key
         assert new.get("fieldConfig", {}).get("defaults", {}).get("unit") == unit(old)
+
+
+GOLDEN = REPO / "tests" / "golden" / "import"
+PUBLIC = sorted((REPO / "tests" / "data" / "public").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", PUBLIC, ids=lambda p: p.name)
+def test_generated_python_is_pinned_by_golden_files(path: Path):
+    """The generated module for each public dashboard, byte for byte: a change to the generator
+    shows up as a reviewed diff of readable code. `UPDATE_GOLDEN=1` rewrites them."""
+    import os
+    import re
+
+    model, notes = migrate(json.loads(path.read_text(encoding="utf-8")),
+                           re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-"))
+    text = module_text(model, f"tests/data/public/{path.name}", notes)
+    golden = GOLDEN / (re.sub(r"[^a-z0-9]+", "_", path.stem.lower()) + ".py")
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8"), "generated code changed: review, then UPDATE_GOLDEN=1"

@@ -52,6 +52,33 @@ def _flat(value: Any, depth: int) -> str:
     raise InputError(f"a {type(value).__name__} is not JSON data")
 
 
+ENV_SELECTOR = 'environment=~"$environment"'  # as `vertice_obs.panels.ENV_SELECTOR`
+
+
+class _Shared:
+    """Module constants the calls refer to: the datasource most panels and queries name (when two
+    or more do) as `DATASOURCE`, and the environment selector as `ENV` when a query uses it."""
+
+    def __init__(self, datasource: Any = None):
+        self.datasource = datasource
+        self.env_used = False
+
+    def datasource_code(self, value: Any, indent: int, depth: int) -> str:
+        return "DATASOURCE" if self.datasource is not None and value == self.datasource else literal(value, indent,
+                                                                                                   depth)
+
+    def expr_code(self, expr: str) -> str:
+        """The query, with the environment selector written as `ENV` (each other piece a literal)."""
+        if ENV_SELECTOR not in expr:
+            return repr(expr)
+        self.env_used = True
+        pieces = expr.split(ENV_SELECTOR)
+        code = " + ENV + ".join(repr(p) for p in pieces)
+        if code.startswith("'' + "):
+            code = code[len("'' + "):]
+        return code[:-len(" + ''")] if code.endswith(" + ''") else code
+
+
 class _Call:
     """`name(positional…, keyword=value…)`, laid out on one line or one argument per line."""
 
@@ -98,39 +125,43 @@ def _steps(thresholds: Any) -> list[tuple[Any, str]] | None:
     return out
 
 
-def _target(target: Any, indent: int, depth: int) -> str:
+def _target(target: Any, indent: int, depth: int, shared: _Shared) -> str:
     if not isinstance(target, dict) or not isinstance(target.get("expr"), str):
         return literal(target, indent, depth)
     rest = dict(target)
-    call = _Call("h.prom").arg(repr(rest.pop("expr")))
+    call = _Call("h.prom").arg(shared.expr_code(rest.pop("expr")))
     legend = rest.pop("legendFormat", None)
     if legend is not None and not isinstance(legend, str):
         rest["legendFormat"] = legend
         legend = None
     call.arg(repr(legend) if legend is not None else None)
-    for key, name in (("refId", "ref_id"), ("interval", "interval"), ("datasource", "datasource")):
+    for key, name in (("refId", "ref_id"), ("interval", "interval")):
         _kw(call, name, rest.pop(key, None), indent, depth + 1)
+    if rest.get("datasource") is not None:
+        call.arg("datasource=" + shared.datasource_code(rest.pop("datasource"), indent + 4, depth + 1))
     _kw(call, "overrides", rest or None, indent, depth + 1)
     return call.text(indent)
 
 
-def panel_code(panel: dict[str, Any], indent: int, depth: int = 1) -> str:
+def panel_code(panel: dict[str, Any], indent: int, depth: int = 1, shared: _Shared | None = None) -> str:
     """One panel as one `h.panel(...)` (or `h.row(...)` with its panels) call."""
+    shared = shared or _Shared()
     if panel.get("type") == "row":
-        return _row(panel, [], indent, depth)
+        return _row(panel, [], indent, depth, shared)
     rest = {k: v for k, v in panel.items() if k not in _PANEL_FIELDS}
     call = _Call("h.panel").arg(repr(panel.get("type"))).arg(repr(panel.get("title")))
     targets = panel.get("targets")
     if isinstance(targets, list):
         inner = " " * (indent + 8)
-        items = [_target(t, indent + 8, depth + 2) for t in targets]
+        items = [_target(t, indent + 8, depth + 2, shared) for t in targets]
         one = "[" + ", ".join(items) + "]"
         call.arg(one if len(one) + indent + 4 <= LINE and "\n" not in one else
                  "[\n" + "".join(f"{inner}{i},\n" for i in items) + " " * (indent + 4) + "]")
     elif targets is not None:
         rest["targets"] = targets
-    for key, name in (("description", "description"), ("datasource", "datasource")):
-        _kw(call, name, panel.get(key), indent, depth)
+    _kw(call, "description", panel.get("description"), indent, depth)
+    if panel.get("datasource") is not None:
+        call.arg("datasource=" + shared.datasource_code(panel["datasource"], indent + 4, depth))
     config = panel.get("fieldConfig")
     if isinstance(config, dict):
         config = dict(config)
@@ -167,14 +198,14 @@ def panel_code(panel: dict[str, Any], indent: int, depth: int = 1) -> str:
     return call.text(indent)
 
 
-def _row(panel: dict[str, Any], children: list[dict[str, Any]], indent: int, depth: int) -> str:
+def _row(panel: dict[str, Any], children: list[dict[str, Any]], indent: int, depth: int, shared: _Shared) -> str:
     rest = {k: v for k, v in panel.items() if k not in ("type", "title", "collapsed", "panels", "gridPos", "id",
                                                          "repeat")}
     collapsed = panel.get("collapsed") is True
     inner = [p for p in panel.get("panels") or [] if isinstance(p, dict)] if collapsed else children
     call = _Call("h.row").arg(repr(panel.get("title")))
     pad = " " * (indent + 8)
-    call.arg("[\n" + "".join(f"{pad}{panel_code(p, indent + 8, depth + 2)},\n" for p in inner)
+    call.arg("[\n" + "".join(f"{pad}{panel_code(p, indent + 8, depth + 2, shared)},\n" for p in inner)
              + " " * (indent + 4) + "]" if inner else "[]")
     if collapsed:
         call.arg("collapsed=True")
@@ -203,11 +234,18 @@ def module_text(model: dict[str, Any], source: str, notes: list[str]) -> str:
         _kw(call, "schema_version", version, indent, 1)
     _kw(call, "overrides", rest or None, indent, 1)
     panels = [p for p in model.get("panels") or [] if isinstance(p, dict)]
-    call.arg("panels=[\n" + "".join(f"        {code},\n" for code in _panels_code(panels, 8)) + "    ]")
+    shared = _Shared(_common_datasource(panels))
+    call.arg("panels=[\n" + "".join(f"        {code},\n" for code in _panels_code(panels, 8, shared)) + "    ]")
     doc = repr(f"{model.get('title') or model['uid']}: imported by `vobs import` from {source}.")
     lines = [doc, "", "# House-style migrations applied on import (`vobs import --explain`):"]
     lines += [f"# - {_comment(n)}" for n in notes] or ["# - none"]
-    lines += ["", "from vertice_obs.importer import house as h", "", f"dashboard = {call.text(0)}", ""]
+    lines += ["", "from vertice_obs.importer import house as h", ""]
+    if shared.datasource is not None:
+        lines += [f"DATASOURCE = {literal(shared.datasource, 0, 1)}"]
+    if shared.env_used:
+        lines += [f"ENV = {ENV_SELECTOR!r}"]
+    lines += [""] if shared.datasource is not None or shared.env_used else []
+    lines += [f"dashboard = {call.text(0)}", ""]
     return "\n".join(lines)
 
 
@@ -216,7 +254,30 @@ def _comment(text: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)
 
 
-def _panels_code(panels: list[dict[str, Any]], indent: int) -> list[str]:
+def _common_datasource(panels: list[dict[str, Any]]) -> Any:
+    """The datasource named most often by panels and queries, if at least twice (else None)."""
+    counts: dict[str, int] = {}
+    values: dict[str, Any] = {}
+
+    def visit(panel: dict[str, Any]) -> None:
+        found = [panel.get("datasource")] + [t.get("datasource") for t in panel.get("targets") or []
+                                             if isinstance(t, dict)]
+        for value in found:
+            if value is not None:
+                key = repr(value)
+                counts[key] = counts.get(key, 0) + 1
+                values[key] = value
+        for child in panel.get("panels") or []:
+            if isinstance(child, dict):
+                visit(child)
+
+    for panel in panels:
+        visit(panel)
+    best = max(sorted(counts), key=lambda k: counts[k], default=None)
+    return values[best] if best is not None and counts[best] >= 2 else None
+
+
+def _panels_code(panels: list[dict[str, Any]], indent: int, shared: _Shared) -> list[str]:
     """Top-level panels; an expanded row takes the panels that follow it up to the next row."""
     out: list[str] = []
     index = 0
@@ -224,12 +285,12 @@ def _panels_code(panels: list[dict[str, Any]], indent: int) -> list[str]:
         panel = panels[index]
         index += 1
         if panel.get("type") != "row":
-            out.append(panel_code(panel, indent))
+            out.append(panel_code(panel, indent, 1, shared))
             continue
         children: list[dict[str, Any]] = []
         if panel.get("collapsed") is not True:
             while index < len(panels) and panels[index].get("type") != "row":
                 children.append(panels[index])
                 index += 1
-        out.append(_row(panel, children, indent, 1))
+        out.append(_row(panel, children, indent, 1, shared))
     return out
