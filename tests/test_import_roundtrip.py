@@ -125,7 +125,8 @@ def test_every_named_field_survives_on_a_dashboard_using_all_of_them(tmp_path: P
     assert json.dumps(actual, sort_keys=True, indent=1) == json.dumps(wanted, sort_keys=True, indent=1)
     # And migrate kept everything of this modern dashboard but positions and ids.
     migrated, notes = migrate(original)
-    assert notes == ["positions reflowed by the house layout (reading order and sizes kept)"]
+    assert notes == ["library panel 'L' (uid 'lib-1') kept as a reference: its model lives in Grafana's library, "
+                     "not in this module", "positions reflowed by the house layout (reading order and sizes kept)"]
     strip = lambda ps: [{k: v for k, v in p.items() if k not in ("gridPos", "id", "panels")}
                         | {"size": (p["gridPos"]["w"], p["gridPos"]["h"])} for p in ps]
     assert strip(migrated["panels"]) == strip(sorted(original["panels"], key=lambda p: p["gridPos"]["y"]))

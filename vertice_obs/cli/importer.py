@@ -129,7 +129,8 @@ def _convert(shown: str, model: dict, dashboards_dir: Path) -> _Imported:
 @click.option("--chapter-title", "chapter_titles", multiple=True, metavar="TITLE",
               help="The chapter titles, in the order of the dashboards (default: each dashboard's title).")
 @click.option("--explain", is_flag=True, help="List the house-style migrations applied to each dashboard.")
-@click.option("--force", is_flag=True, help="Overwrite an existing module (and replace the uid it defines).")
+@click.option("--force", "--replace", "force", is_flag=True,
+              help="Overwrite an existing module, or import a uid another module defines (then remove one).")
 @FORMAT
 @ENV
 @GRAFANA_URL

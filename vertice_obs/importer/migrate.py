@@ -10,6 +10,7 @@
 - `schemaVersion` raised to the house version;
 - keys Grafana 10/11 ignores or owns (`id`, `version`, `__inputs`, `__requires`, `rows`, `style`, …)
   dropped, as `vobs build` drops them;
+- a library panel stays a reference (`libraryPanel`), with a note: its model is Grafana's;
 - positions: panels in reading order (y, then x), reflowed by the house layout — sizes and order
   kept, x/y recomputed, ids renumbered; empty `fieldConfig` parts dropped.
 """
@@ -66,6 +67,12 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
     panels = [p for p in out.get("panels") or [] if isinstance(p, dict)]
     changed: dict[str, int] = {}
     panels = [_panel(p, changed) for p in _reading_order(panels)]
+    for panel in panels:
+        for each in [panel, *(c for c in panel.get("panels") or [] if isinstance(c, dict))]:
+            library = each.get("libraryPanel")
+            if isinstance(library, dict):
+                notes.append(f"library panel {library.get('name')!r} (uid {library.get('uid')!r}) kept as a reference: "
+                             "its model lives in Grafana's library, not in this module")
     for change, count in sorted(changed.items()):
         notes.append(f"{change} ({count} panel{'s' if count != 1 else ''})")
     before = [(p.get("gridPos") or {}) for p in panels]
