@@ -12,7 +12,10 @@
   dropped, as `vobs build` drops them;
 - a library panel stays a reference (`libraryPanel`), with a note: its model is Grafana's;
 - positions: panels in reading order (y, then x), reflowed by the house layout — sizes and order
-  kept, x/y recomputed, ids renumbered; empty `fieldConfig` parts dropped.
+  kept, x/y recomputed, ids renumbered;
+- Grafana's defaults, which `grafana.normalize` ignores too, dropped for readable code: nulls, a
+  panel's `pluginVersion` (the UI's), empty `links`/`transformations`/`description`, empty
+  `fieldConfig` parts, and a target's empty `legendFormat`/`interval` and `hide: false`.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
         notes.append(f"uid: the dashboard had none; it is now {out['uid']!r}")
     if isinstance(out.get("rows"), list) and out["rows"]:
         out["panels"] = list(out.get("panels") or []) + _rows_to_panels(out["rows"], notes)
+    out = {k: v for k, v in out.items() if v is not None}
     dropped = [k for k in _DROPPED_TOP if k in out]
     for key in dropped:
         del out[key]
@@ -140,8 +144,20 @@ def _px(value: Any, default: float = 250) -> float:
     return _number(value, default)
 
 
+_PANEL_DEFAULTS = {"links": [], "transformations": [], "description": ""}
+_TARGET_DEFAULTS = {"legendFormat": "", "interval": "", "hide": False}
+
+
+def _without_defaults(node: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in node.items() if v is not None and not (k in defaults and defaults[k] == v)}
+
+
 def _panel(panel: dict[str, Any], changed: dict[str, int]) -> dict[str, Any]:
-    panel = dict(panel)
+    panel = _without_defaults(panel, _PANEL_DEFAULTS)
+    panel.pop("pluginVersion", None)
+    if isinstance(panel.get("targets"), list):
+        panel["targets"] = [_without_defaults(t, _TARGET_DEFAULTS) if isinstance(t, dict) else t
+                            for t in panel["targets"]]
     kind = panel.get("type")
     if kind == "graph":
         panel = _graph(panel)
@@ -229,6 +245,8 @@ def _trim_field_config(panel: dict[str, Any]) -> None:
     if not isinstance(config, dict):
         return
     config = dict(config)
+    if isinstance(config.get("defaults"), dict) and config["defaults"].get("custom") == {}:
+        config["defaults"] = {k: v for k, v in config["defaults"].items() if k != "custom"}
     for key in ("defaults", "overrides"):
         if config.get(key) in ({}, []):
             del config[key]

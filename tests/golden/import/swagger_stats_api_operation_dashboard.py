@@ -3,7 +3,7 @@
 # House-style migrations applied on import (`vobs import --explain`):
 # - uid: the dashboard had none; it is now 'swagger-stats-api-operation-dashboard'
 # - legacy rows[] → row panels (3 rows)
-# - dropped keys Grafana 10/11 ignores or owns: id, version, __inputs, __requires, rows, style, hideControls, gnetId
+# - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, rows, style, hideControls
 # - schemaVersion 14 → 39
 # - graph → timeseries (2 panels)
 # - singlestat → stat (6 panels)
@@ -88,7 +88,6 @@ dashboard = h.dashboard(
             thresholds=[(None, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
-            links=[],
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
@@ -109,7 +108,6 @@ dashboard = h.dashboard(
             thresholds=[(None, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
-            links=[],
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
@@ -121,7 +119,6 @@ dashboard = h.dashboard(
             [
                 h.prom(
                     '( sum(api_request_total{method="[[Method]]",path="[[Path]]",code=~"^4..$|^5..$"}) / sum(api_request_total{method="[[Method]]",path="[[Path]]"}) ) * 100',
-                    '',
                     ref_id='A',
                     overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 4},
                 ),
@@ -131,7 +128,6 @@ dashboard = h.dashboard(
             thresholds=[(None, 'rgba(50, 172, 45, 0.97)'), (10, 'rgba(237, 129, 40, 0.89)'), (30, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
-            links=[],
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
@@ -152,7 +148,6 @@ dashboard = h.dashboard(
             thresholds=[(None, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
-            links=[],
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
@@ -173,7 +168,6 @@ dashboard = h.dashboard(
             thresholds=[(None, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
-            links=[],
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
@@ -189,13 +183,11 @@ dashboard = h.dashboard(
                     overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 4},
                 ),
             ],
-            description='',
             datasource=DATASOURCE,
             unit='none',
             thresholds=[(None, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
-            links=[],
             overrides={
                 'maxDataPoints': 100,
                 'transparent': False,
@@ -218,8 +210,7 @@ dashboard = h.dashboard(
             width=24,
             height=8,
             repeat='path',
-            links=[],
-            overrides={'minSpan': 12, 'timeFrom': None, 'timeShift': None},
+            overrides={'minSpan': 12},
         ),
         h.panel(
             'timeseries',
@@ -235,7 +226,6 @@ dashboard = h.dashboard(
             unit='short',
             width=24,
             height=7,
-            overrides={'timeFrom': None, 'timeShift': None},
         ),
     ],
 )

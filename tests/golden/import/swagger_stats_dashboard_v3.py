@@ -1,7 +1,7 @@
 'swagger-stats dashboard v3: imported by `vobs import` from tests/data/public/swagger-stats dashboard v3.json.'
 
 # House-style migrations applied on import (`vobs import --explain`):
-# - dropped keys Grafana 10/11 ignores or owns: id, version, __inputs, __requires, style, gnetId
+# - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, style, gnetId
 # - schemaVersion 26 → 39
 # - graph → timeseries (6 panels)
 # - singlestat → stat (6 panels)
@@ -55,11 +55,9 @@ dashboard = h.dashboard(
             thresholds=[(None, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
-            links=[],
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
-                'fieldConfig': {'defaults': {'custom': {}}},
             },
         ),
         h.panel(
@@ -68,9 +66,7 @@ dashboard = h.dashboard(
             [
                 h.prom(
                     '(\n  sum(rate(api_request_duration_milliseconds_bucket{le="25",code=~"^2..$"}[1m]))\n+\n  sum(rate(api_request_duration_milliseconds_bucket{le="100",code=~"^2..$"}[1m]))\n) / 2 / sum(rate(api_request_duration_milliseconds_count[1m]))',
-                    '',
                     ref_id='A',
-                    interval='',
                     overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 20},
                 ),
             ],
@@ -79,11 +75,9 @@ dashboard = h.dashboard(
             thresholds=[(None, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
-            links=[],
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
-                'fieldConfig': {'defaults': {'custom': {}}},
             },
         ),
         h.panel(
@@ -92,7 +86,6 @@ dashboard = h.dashboard(
             [
                 h.prom(
                     '( api_all_errors_total / api_all_request_total ) * 100',
-                    '',
                     ref_id='A',
                     overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 20},
                 ),
@@ -101,11 +94,9 @@ dashboard = h.dashboard(
             unit='none',
             width=4,
             height=5,
-            links=[],
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
-                'fieldConfig': {'defaults': {'custom': {}}},
             },
         ),
         h.panel(
@@ -123,11 +114,9 @@ dashboard = h.dashboard(
             thresholds=[(None, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
-            links=[],
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
-                'fieldConfig': {'defaults': {'custom': {}}},
             },
         ),
         h.panel(
@@ -144,11 +133,9 @@ dashboard = h.dashboard(
             unit='none',
             width=4,
             height=5,
-            links=[],
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
-                'fieldConfig': {'defaults': {'custom': {}}},
             },
         ),
         h.panel(
@@ -161,17 +148,14 @@ dashboard = h.dashboard(
                     overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 20},
                 ),
             ],
-            description='',
             datasource=DATASOURCE,
             unit='none',
             thresholds=[(None, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
-            links=[],
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
-                'fieldConfig': {'defaults': {'custom': {}}},
             },
         ),
         h.panel(
@@ -188,7 +172,6 @@ dashboard = h.dashboard(
                     'sum (irate(api_request_total{code=~"^5..$"}[1m]))',
                     '5XX Errors Rate',
                     ref_id='B',
-                    interval='',
                     overrides={'format': 'time_series', 'intervalFactor': 4, 'step': 4},
                 ),
                 h.prom(
@@ -208,13 +191,6 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
-            links=[],
-            overrides={
-                'pluginVersion': '7.2.0',
-                'timeFrom': None,
-                'timeShift': None,
-                'fieldConfig': {'defaults': {'custom': {}}},
-            },
         ),
         h.panel(
             'timeseries',
@@ -230,13 +206,6 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
-            links=[],
-            overrides={
-                'pluginVersion': '7.2.0',
-                'timeFrom': None,
-                'timeShift': None,
-                'fieldConfig': {'defaults': {'custom': {}}},
-            },
         ),
         h.panel(
             'timeseries',
@@ -244,7 +213,6 @@ dashboard = h.dashboard(
             [
                 h.prom(
                     '(\n  sum(irate(api_request_duration_milliseconds_bucket{le="25",code=~"^2..$"}[1m]))\n+\n  (sum(irate(api_request_duration_milliseconds_bucket{le="100",code=~"^2..$"}[1m]))/2)\n) / sum(irate(api_request_duration_milliseconds_count[1m]))',
-                    '',
                     ref_id='A',
                     overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 2},
                 ),
@@ -253,13 +221,6 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
-            links=[],
-            overrides={
-                'pluginVersion': '7.2.0',
-                'timeFrom': None,
-                'timeShift': None,
-                'fieldConfig': {'defaults': {'custom': {}}},
-            },
         ),
         h.panel(
             'timeseries',
@@ -294,13 +255,6 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
-            links=[],
-            overrides={
-                'pluginVersion': '7.2.0',
-                'timeFrom': None,
-                'timeShift': None,
-                'fieldConfig': {'defaults': {'custom': {}}},
-            },
         ),
         h.panel(
             'timeseries',
@@ -308,7 +262,6 @@ dashboard = h.dashboard(
             [
                 h.prom(
                     'topk(3, sum(irate(api_request_total[1m])) by (path))',
-                    '',
                     ref_id='A',
                     overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 2},
                 ),
@@ -317,14 +270,7 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
-            links=[],
-            overrides={
-                'pluginVersion': '7.2.0',
-                'timeFrom': None,
-                'timeShift': None,
-                'transparent': True,
-                'fieldConfig': {'defaults': {'custom': {}}},
-            },
+            overrides={'transparent': True},
         ),
         h.panel(
             'timeseries',
@@ -332,7 +278,6 @@ dashboard = h.dashboard(
             [
                 h.prom(
                     'topk(3, sum(irate(api_request_total{code=~"^5..$"}[1m])) by (path))',
-                    '',
                     ref_id='A',
                     overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 2},
                 ),
@@ -341,14 +286,7 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
-            links=[],
-            overrides={
-                'pluginVersion': '7.2.0',
-                'timeFrom': None,
-                'timeShift': None,
-                'transparent': True,
-                'fieldConfig': {'defaults': {'custom': {}}},
-            },
+            overrides={'transparent': True},
         ),
     ],
 )
