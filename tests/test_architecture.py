@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "vertice_obs"
 # import-linter's command, next to this interpreter (installed with the test extra)
 LINT_IMPORTS = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
-STAGES = ("build", "metrics", "grafana", "chaos", "simulator", "cli", "checks", "guard")
+STAGES = ("build", "metrics", "grafana", "chaos", "simulator", "cli", "checks", "guard", "importer")
 
 
 def test_import_contracts_hold():

@@ -86,6 +86,9 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
     entries: dict[str, dict[str, Any]] = {}  # uid → its manifest entry
     hashes: dict[str, str] = {}  # every file handed over → its sha256, for the manifest
     uids: list[str] = []
+    findings.extend(finding("narrative/story-todo", f"chapter {c.title!r}: the story is still a TODO",
+                            Location(file=n.file, line=c.line, dashboard=c.dashboard))
+                    for n in narratives for c in n.chapters if c.story.startswith("TODO"))
 
     def hand_over(path: str, text: str) -> str:
         digest = content_hash(text)

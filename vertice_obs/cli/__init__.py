@@ -8,7 +8,7 @@ requests, grafana-client, deepdiff, matplotlib) are imported inside the command 
 so `vobs --help` stays fast.
 """
 
-from vertice_obs.cli import build, chaos, grafana, metrics  # noqa: F401  (registers the commands)
+from vertice_obs.cli import build, chaos, grafana, importer, metrics  # noqa: F401  (registers the commands)
 from vertice_obs.cli.app import cli, main
 
 __all__ = ["cli", "main"]

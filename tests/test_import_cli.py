@@ -1,0 +1,129 @@
+"""`vobs import` as a user runs it (issue 17): public dashboards in, modules and a narrative out,
+`vobs build` green with the TODO stories reported; --explain, --format json, --force, appending to
+an existing narrative without losing its comments, and --uid from the spec-checked Grafana stand-in."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+PUBLIC = REPO / "tests" / "data" / "public"
+V3 = PUBLIC / "swagger-stats dashboard v3.json"
+OPERATION = PUBLIC / "swagger-stats API Operation dashboard.json"
+
+
+def vobs(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("GRAFANA_", "PROMETHEUS_", "VOBS_"))}
+    full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    full.update(env or {})
+    return subprocess.run([sys.executable, "-m", "vertice_obs", *args], cwd=cwd, env=full, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    for folder in ("dashboards", "narratives"):
+        (tmp_path / folder).mkdir()
+    shutil.copy(V3, tmp_path / "v3.json")
+    shutil.copy(OPERATION, tmp_path / "operation.json")
+    return tmp_path
+
+
+def test_import_then_build_renders_the_dashboards_with_todo_stories(project: Path):
+    done = vobs(project, "import", "v3.json", "operation.json", "--narrative", "services", "--explain",
+                "--chapter-title", "The API at a glance")
+    assert done.returncode == 0, done.stderr
+    assert "v3.json → dashboards/icqsumcgz.py (uid IcqsUmcGz)" in done.stdout
+    assert "  - graph → timeseries (6 panels)" in done.stdout and "  - legacy rows[] → row panels (3 rows)" in done.stdout
+    narrative = (project / "narratives" / "services.yaml").read_text()
+    assert 'title: "The API at a glance"' in narrative and narrative.count("story: |\n      TODO") == 2
+    built = vobs(project, "build")
+    assert built.returncode == 0, built.stderr
+    todo = [line for line in (built.stdout + built.stderr).splitlines() if line.endswith("[narrative/story-todo]")]
+    assert [line.split(" → ")[0] for line in todo] == ["narratives/services.yaml:7", "narratives/services.yaml:11"]
+    exported = json.loads((project / "exports" / "services" / "IcqsUmcGz.json").read_text())
+    original = json.loads(V3.read_text())
+    assert [p["title"] for p in exported["panels"][1:]] == [p["title"] for p in original["panels"]]
+    # Writing the story ends the warning.
+    (project / "narratives" / "services.yaml").write_text(narrative.replace("TODO: tell", "Tell"))
+    rebuilt = vobs(project, "build")
+    assert "[narrative/story-todo]" not in rebuilt.stdout + rebuilt.stderr
+
+
+def test_an_existing_module_is_refused_without_force_and_replaced_with_it(project: Path):
+    assert vobs(project, "import", "v3.json").returncode == 0
+    module = project / "dashboards" / "icqsumcgz.py"
+    module.write_text(module.read_text() + "# edited\n")
+    again = vobs(project, "import", "v3.json")
+    assert again.returncode == 2 and again.stderr.strip() == (
+        "vobs: error: v3.json: dashboards/icqsumcgz.py exists already: pass --force to overwrite it")
+    assert module.read_text().endswith("# edited\n")
+    assert vobs(project, "import", "v3.json", "--force").returncode == 0
+    assert not module.read_text().endswith("# edited\n")
+
+
+def test_a_uid_defined_by_another_module_is_a_collision(project: Path):
+    (project / "dashboards" / "mine.py").write_text(
+        "from vertice_obs import panels as p\n\ndashboard = p.dashboard('IcqsUmcGz', 'Mine', description='d', "
+        "environment_metric='up', panels=[])\n")
+    done = vobs(project, "import", "v3.json")
+    assert done.returncode == 2 and "dashboard uid 'IcqsUmcGz' is already defined in dashboards/mine.py" in done.stderr
+    assert not (project / "dashboards" / "icqsumcgz.py").exists()
+    assert vobs(project, "import", "v3.json", "--replace").returncode == 0  # the issue's name for --force
+    assert (project / "dashboards" / "icqsumcgz.py").exists()
+
+
+def test_json_output_and_a_pulled_folder(project: Path):
+    pulled = project / "pulled"
+    pulled.mkdir()
+    shutil.copy(V3, pulled / "IcqsUmcGz.json")
+    (pulled / "inventory.json").write_text('{"dashboards": []}')
+    done = vobs(project, "import", "pulled", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["imported"][0]["uid"] == "IcqsUmcGz" and out["imported"][0]["module"] == "dashboards/icqsumcgz.py"
+    assert "schemaVersion 26 → 39" in out["imported"][0]["migrations"] and out["narrative"] is None
+
+
+def test_chapters_are_appended_to_an_existing_narrative_keeping_its_comments(project: Path):
+    existing = ("# who reads this: the API team\nid: services\ntitle: Services\nowner: team-api\n"
+                "summary: APIs.\nchapters:\n    - dashboard: other\n      title: Other  # kept\n"
+                "      story: Already written.\n")
+    (project / "narratives" / "services.yaml").write_text(existing)
+    done = vobs(project, "import", "v3.json", "--narrative", "services")
+    assert done.returncode == 0, done.stderr
+    text = (project / "narratives" / "services.yaml").read_text()
+    assert text.startswith(existing) and '    - dashboard: "IcqsUmcGz"\n      title: "swagger-stats dashboard v3"' in text
+    # A second import of the same uid (with --force) adds no second chapter.
+    assert vobs(project, "import", "v3.json", "--narrative", "services", "--force").returncode == 0
+    assert (project / "narratives" / "services.yaml").read_text() == text
+
+
+def test_import_by_uid_from_grafana(project: Path):
+    from grafana_standin import GrafanaStandIn
+
+    model = json.loads(V3.read_text())
+    model.pop("id")
+    with GrafanaStandIn() as grafana:
+        saved = requests.post(f"{grafana.url}/api/dashboards/db", json={"dashboard": model, "overwrite": True},
+                              headers={"Authorization": "Bearer glsa_standin_token"}, timeout=10)
+        assert saved.status_code == 200, saved.text
+        done = vobs(project, "import", "--uid", "IcqsUmcGz", env={"GRAFANA_URL": grafana.url,
+                                                                  "GRAFANA_TOKEN": "glsa_standin_token"})
+        grafana.assert_no_violations()
+    assert done.returncode == 0, done.stderr
+    assert "grafana:IcqsUmcGz → dashboards/icqsumcgz.py" in done.stdout
+    direct = project / "direct"
+    (direct / "dashboards").mkdir(parents=True)
+    assert vobs(direct, "import", str(V3)).returncode == 0
+    body = lambda text: text.split("from vertice_obs.importer", 1)[1]  # noqa: E731 (the docstring names the source)
+    assert body((project / "dashboards" / "icqsumcgz.py").read_text()) == \
+           body((direct / "dashboards" / "icqsumcgz.py").read_text())

@@ -1,0 +1,233 @@
+"""`vobs import`: existing dashboards (files, folders, `vobs pull` output, or Grafana by uid) →
+house-style modules under `dashboards/`, optionally as chapters of a narrative.
+
+Everything is read, migrated and generated first; only then is anything written (atomically, each
+path through `guard.paths.safe_join`): a bad source or a collision writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from vertice_obs.cli.app import cli
+from vertice_obs.cli.options import (
+    ENV,
+    FORMAT,
+    GRAFANA_TOKEN,
+    GRAFANA_URL,
+    ORG,
+    TIMEOUT,
+    count,
+    project_of,
+)
+from vertice_obs.errors import InputError
+from vertice_obs.files import NotAFile, read_regular, write_atomic
+from vertice_obs.guard.paths import check_uid, safe_join
+from vertice_obs.guard.text import escape, strict_json
+
+# What `vobs pull` writes beside the dashboards: not a dashboard.
+_NOT_DASHBOARDS = ("inventory.json",)
+
+
+@dataclass
+class _Imported:
+    source: str
+    uid: str
+    title: str
+    module: Path
+    text: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _module_name(uid: str) -> str:
+    """A module file name from a uid (already a Grafana uid): lowercase, `_` for the rest."""
+    name = re.sub(r"[^a-z0-9]+", "_", uid.lower()).strip("_") or "imported"
+    if name[0].isdigit() or keyword.iskeyword(name):
+        name = "d_" + name
+    return name
+
+
+def _read(path: Path, shown: str) -> dict:
+    from vertice_obs.grafana.normalize import unwrap
+    from vertice_obs.located_yaml import parse_json
+
+    text = read_regular(path, shown).decode("utf-8")
+    data = unwrap(parse_json(text, shown))
+    if not isinstance(data, dict):
+        raise InputError(f"is a JSON {type(data).__name__.replace('dict', 'object')}, not a Grafana dashboard "
+                         "(an object with panels)", shown, 1)
+    if not isinstance(data.get("panels", []), list) or not isinstance(data.get("rows", []), list) or not (
+            "panels" in data or "rows" in data or "title" in data):
+        raise InputError("is not a Grafana dashboard (no `panels`, `rows` or `title`)", shown, 1)
+    return data
+
+
+def _sources(sources: tuple[Path, ...], display) -> list[tuple[str, dict]]:
+    out = []
+    for source in sources:
+        if source.is_dir():
+            files = sorted(p for p in source.glob("*.json") if p.name not in _NOT_DASHBOARDS)
+            if not files:
+                raise InputError("holds no dashboard JSON file", display(source))
+            for path in files:
+                try:
+                    out.append((display(path), _read(path, display(path))))
+                except NotAFile:
+                    continue  # a FIFO or a folder named *.json in a folder: skipped, never opened
+        else:
+            out.append((display(source), _read(source, display(source))))
+    return out
+
+
+def _defined_uids(directory: Path) -> dict[str, Path]:
+    """uid → module, for the modules whose `dashboard(...)` call names its uid as a literal — read,
+    never run (importing runs code; a collision check must not)."""
+    found: dict[str, Path] = {}
+    for path in sorted(directory.glob("*.py")) if directory.is_dir() else []:
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "dashboard" \
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                found.setdefault(node.args[0].value, path)
+    return found
+
+
+def _convert(shown: str, model: dict, dashboards_dir: Path) -> _Imported:
+    from vertice_obs.importer.codegen import module_text
+    from vertice_obs.importer.migrate import fallback_uid, migrate
+
+    uid = model.get("uid")
+    if uid is not None and uid != "":
+        try:
+            check_uid(uid, "dashboard uid")
+        except InputError as exc:
+            raise InputError(exc.message, shown) from None
+    migrated, notes = migrate(model, fallback_uid(str(model.get("title") or Path(shown).stem)))
+    try:
+        text = module_text(migrated, shown, notes)
+    except InputError as exc:
+        raise InputError(exc.message, shown) from None
+    module = safe_join(dashboards_dir, _module_name(migrated["uid"]) + ".py", what="module name")
+    title = migrated.get("title") if isinstance(migrated.get("title"), str) else migrated["uid"]
+    return _Imported(shown, migrated["uid"], title, module, text, notes)
+
+
+@cli.command("import")
+@click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--uid", "uids", multiple=True, metavar="UID", help="A dashboard from Grafana, by uid (repeatable).")
+@click.option("--narrative", "narrative_id", metavar="ID",
+              help="Append the dashboards as chapters of narratives/ID.yaml (created if missing).")
+@click.option("--chapter-title", "chapter_titles", multiple=True, metavar="TITLE",
+              help="The chapter titles, in the order of the dashboards (default: each dashboard's title).")
+@click.option("--explain", is_flag=True, help="List the house-style migrations applied to each dashboard.")
+@click.option("--force", "--replace", "force", is_flag=True,
+              help="Overwrite an existing module, or import a uid another module defines (then remove one).")
+@FORMAT
+@ENV
+@GRAFANA_URL
+@GRAFANA_TOKEN
+@ORG
+@TIMEOUT
+@click.pass_context
+def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fmt, grafana_url, grafana_token,
+            org_id, timeout) -> None:
+    """Turn existing dashboards into house-style modules under dashboards/, one per dashboard.
+
+    SOURCE is a dashboard JSON file, or a folder of them (a `vobs pull` output folder too);
+    --uid fetches from Grafana. `vobs build` of the module renders the same dashboard, but for
+    the migrations `--explain` lists (graph → timeseries, singlestat → stat, rows → row panels,
+    schemaVersion, reflowed positions) and the narrative's story panel, links and tags.
+
+    \b
+    Examples:
+      vobs import pulled/ --narrative services --explain
+      vobs import "swagger-stats dashboard v3.json"
+      vobs import --uid abc123 --narrative services --chapter-title "The API at a glance"
+    """
+    from vertice_obs.importer.chapters import append_chapters, new_narrative
+
+    if not sources and not uids:
+        raise click.UsageError("say what to import: a JSON file, a folder, or --uid")
+    for uid in uids:
+        check_uid(uid, "--uid")
+    if narrative_id is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", narrative_id):
+        raise InputError(f"--narrative {narrative_id!r}: a narrative id is lowercase letters, digits and dashes "
+                         "(at most 40)")
+    project = project_of(ctx, grafana_url=grafana_url, grafana_token=grafana_token, grafana_org_id=org_id)
+    loaded = _sources(sources, project.display)
+    if uids:
+        from vertice_obs.cli.grafana import _connect, _grafana
+
+        _project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
+        _connect(target)
+        for uid in uids:
+            live = target.get(uid, history=False)
+            if live is None:
+                raise InputError(f"dashboard {uid!r} not found in {target.description}")
+            loaded.append((f"grafana:{uid}", dict(live.model)))
+    imported = [_convert(shown, model, project.dashboards_dir) for shown, model in loaded]
+    if len(chapter_titles) > len(imported):
+        raise click.UsageError(f"{len(chapter_titles)} --chapter-title for {count(len(imported), 'dashboard')}")
+    _check_collisions(imported, project, force)
+
+    narrative_text = skipped = None
+    if narrative_id is not None:
+        path = safe_join(project.narratives_dir, f"{narrative_id}.yaml", what="narrative id")
+        chapters = [(d.uid, chapter_titles[i] if i < len(chapter_titles) else d.title) for i, d in enumerate(imported)]
+        if path.exists():
+            narrative_text, skipped = append_chapters(read_regular(path, project.display(path)).decode("utf-8"),
+                                                      project.display(path), chapters)
+        else:
+            narrative_text, skipped = new_narrative(narrative_id, chapters), []
+    for item in imported:
+        write_atomic(item.module, item.text)
+    if narrative_text is not None:
+        write_atomic(path, narrative_text)
+    _report(imported, project, fmt, explain, narrative_id and project.display(path), skipped or [])
+
+
+def _check_collisions(imported: list[_Imported], project, force: bool) -> None:
+    seen: dict[str, str] = {}
+    for item in imported:
+        if item.uid in seen:
+            raise InputError(f"dashboard uid {item.uid!r} is also in {seen[item.uid]}: import one of them", item.source)
+        seen[item.uid] = item.source
+    defined = _defined_uids(project.dashboards_dir)
+    for item in imported:
+        shown = project.display(item.module)
+        other = defined.get(item.uid)
+        if not force and item.module.exists():
+            raise InputError(f"{shown} exists already: pass --force to overwrite it", item.source)
+        if not force and other is not None and other != item.module:
+            raise InputError(f"dashboard uid {item.uid!r} is already defined in {project.display(other)}: "
+                             "pass --force to import it anyway (then remove one of them)", item.source)
+
+
+def _report(imported: list[_Imported], project, fmt: str, explain: bool, narrative: str | None,
+            skipped: list[str]) -> None:
+    if fmt == "json":
+        click.echo(strict_json({
+            "imported": [{"source": d.source, "uid": d.uid, "module": project.display(d.module),
+                          "migrations": d.notes} for d in imported],
+            "narrative": narrative, "already_chapters": skipped}))
+        return
+    for d in imported:
+        click.echo(f"{escape(d.source, one_line=True)} → {escape(project.display(d.module), one_line=True)} "
+                   f"(uid {escape(d.uid, one_line=True)})")
+        if explain:
+            for note in d.notes or ["no migration: the dashboard is already in the house model"]:
+                click.echo(f"  - {escape(note, one_line=True)}")
+    if narrative:
+        added = len(imported) - len(skipped)
+        click.echo(f"{count(added, 'chapter')} appended to {escape(narrative, one_line=True)}: write each story "
+                   f"(`vobs build` warns until the TODOs are gone)")
+    click.echo(f"imported {count(len(imported), 'dashboard')}")

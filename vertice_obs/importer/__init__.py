@@ -1,0 +1,13 @@
+"""`vobs import`: existing Grafana dashboards (plain JSON) → readable dashboard modules.
+
+Owns: the house-style migrations of legacy dashboards (`migrate`), the generation of Python module
+text from a migrated model (`codegen`), and the small runtime kit the generated modules call
+(`house`: one call per panel, queries as strings, rows as rows, what the kit cannot name in a
+small `overrides` dict). The round-trip contract: `vobs build` of a generated module renders, after
+the narrative's additions are set aside, a dashboard whose normalised JSON equals
+`normalize(migrate(original))`.
+
+A stage, beside grafana and metrics. May import: `vertice_obs.build` and the kernel. Must not
+import `grafana` or `metrics` (the CLI fetches dashboards from Grafana and hands them over as plain
+data), nor chaos, simulator or cli. Pure: no I/O here; `house` imports nothing of vobs at all.
+"""

@@ -1,0 +1,70 @@
+"""Chapters for imported dashboards, appended to a narrative's YAML text. Pure: text in, text out.
+
+The text is appended, not re-dumped, so the author's comments and layout stay. The story is a
+TODO that `vobs build` reports (`narrative/story-todo`) until someone writes it: an imported
+dashboard has panels but no story yet, and the build says so rather than pretending.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+import yaml
+
+from vertice_obs.errors import InputError
+
+TODO = "TODO: tell the story of this chapter: what should a reader notice here, and why does it matter?"
+
+
+def is_todo(story: str) -> bool:
+    return story.lstrip().startswith("TODO")
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted scalar: JSON's escaping is valid YAML (control characters escaped)."""
+    return json.dumps(text, ensure_ascii=True)
+
+
+def chapter_text(uid: str, title: str, indent: str = "  ") -> str:
+    return (f"{indent}- dashboard: {_quoted(uid)}\n{indent}  title: {_quoted(title)}\n"
+            f"{indent}  story: |\n{indent}    {TODO}\n")
+
+
+def new_narrative(narrative_id: str, chapters: Sequence[tuple[str, str]]) -> str:
+    head = (f"id: {narrative_id}\ntitle: {_quoted(narrative_id)}\nowner: {_quoted('TODO')}\n"
+            f"summary: |\n  TODO: who is this narrative for, and what should they learn from it?\n"
+            f"chapters:\n")
+    return head + "".join(chapter_text(uid, title) for uid, title in chapters)
+
+
+def append_chapters(text: str, file: str, chapters: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
+    """`text` with `chapters` (uid, title) appended, and the uids already chapters (left alone).
+    `chapters:` must be the file's last top-level key: the new items are written after it."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", file,
+                         mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict) or not isinstance(data.get("chapters"), list):
+        raise InputError("not a narrative (no `chapters:` list) to append chapters to", file, 1)
+    lines = text.splitlines()
+    top = [i for i, line in enumerate(lines) if line[:1].strip() and not line.startswith(("#", "-", "..."))]
+    if not top or not lines[top[-1]].startswith("chapters:"):
+        at = next((i for i in top if lines[i].startswith("chapters:")), 0)
+        raise InputError("`chapters:` must be the last top-level key to append imported chapters after it",
+                         file, at + 1)
+    if lines[top[-1]].strip() != "chapters:":
+        raise InputError("write `chapters:` as a block list (one `- dashboard:` per line) to append to it",
+                         file, top[-1] + 1)
+    items = [line for line in lines[top[-1] + 1:] if line.lstrip().startswith("- ")]
+    indent = items[0][:len(items[0]) - len(items[0].lstrip())] if items else "  "
+    known = {c.get("dashboard") for c in data["chapters"] if isinstance(c, dict)}
+    kept = [(uid, title) for uid, title in chapters if uid not in known]
+    out = text if text.endswith("\n") or not text else text + "\n"
+    out += "".join(chapter_text(uid, title, indent) for uid, title in kept)
+    check = yaml.safe_load(out)
+    if len(check["chapters"]) != len(data["chapters"]) + len(kept):
+        raise InputError("could not append chapters without changing the file's meaning", file)
+    return out, [uid for uid, _ in chapters if uid in known]

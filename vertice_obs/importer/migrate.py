@@ -1,0 +1,256 @@
+"""House-style migrations: what `vobs import` changes in a dashboard on purpose, and says so.
+
+`migrate(model)` returns the dashboard as the imported module renders it, and one note per change
+(`vobs import --explain` lists them). Everything not named here passes through unchanged:
+
+- legacy `rows[]` → row panels (a row's `span`/`height` → `gridPos` w/h; a row panel only for a
+  row that showed its title or was collapsed, as Grafana migrates them);
+- `graph` → `timeseries` and `singlestat` → `stat` (unit, min/max, thresholds, decimals and the
+  reducer carried over; the legacy display keys, listed per dashboard, dropped);
+- `schemaVersion` raised to the house version;
+- keys Grafana 10/11 ignores or owns (`id`, `version`, `__inputs`, `__requires`, `rows`, `style`, …)
+  dropped, as `vobs build` drops them;
+- a library panel stays a reference (`libraryPanel`), with a note: its model is Grafana's;
+- positions: panels in reading order (y, then x), reflowed by the house layout — sizes and order
+  kept, x/y recomputed, ids renumbered;
+- Grafana's defaults, which `grafana.normalize` ignores too, dropped for readable code: nulls, a
+  panel's `pluginVersion` (the UI's), empty `links`/`transformations`/`description`, empty
+  `fieldConfig` parts, and a target's empty `legendFormat`/`interval` and `hide: false`.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from typing import Any
+
+from vertice_obs.build.render import layout
+from vertice_obs.importer.house import SCHEMA_VERSION
+
+_DROPPED_TOP = ("id", "version", "__inputs", "__requires", "__elements", "rows", "style", "hideControls",
+                "sharedCrosshair", "gnetId", "iteration")
+_GRAPH_LEGACY = ("aliasColors", "bars", "dashLength", "dashes", "fill", "fillGradient", "hiddenSeries", "legend",
+                 "lines", "linewidth", "nullPointMode", "percentage", "pointradius", "points", "renderer",
+                 "seriesOverrides", "spaceLength", "stack", "steppedLine", "thresholds", "timeRegions", "tooltip",
+                 "xaxis", "yaxes", "yaxis", "decimals", "options")
+_STAT_LEGACY = ("cacheTimeout", "colorBackground", "colorPostfix", "colorPrefix", "colorValue", "colors", "format",
+                "gauge", "mappingType", "mappingTypes", "nullPointMode", "nullText", "postfix", "postfixFontSize",
+                "prefix", "prefixFontSize", "rangeMaps", "sparkline", "tableColumn", "thresholds", "valueFontSize",
+                "valueMaps", "valueName", "decimals", "options")
+_REDUCERS = {"avg": "mean", "current": "lastNotNull", "max": "max", "min": "min", "total": "sum",
+             "first": "firstNotNull", "delta": "delta", "diff": "diff", "range": "range", "name": "lastNotNull"}
+_GRID_CELL = 38  # Grafana's row-height migration: 30 px cells plus an 8 px margin
+
+
+def fallback_uid(text: str) -> str:
+    """A Grafana uid for a dashboard that has none, from its title or file name."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
+    return slug or "imported"
+
+
+def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The migrated dashboard and the notes saying what changed. `model` is not modified."""
+    out = copy.deepcopy(model)
+    notes: list[str] = []
+    if not out.get("uid"):
+        out["uid"] = uid or fallback_uid(str(out.get("title") or "imported"))
+        notes.append(f"uid: the dashboard had none; it is now {out['uid']!r}")
+    if isinstance(out.get("rows"), list) and out["rows"]:
+        out["panels"] = list(out.get("panels") or []) + _rows_to_panels(out["rows"], notes)
+    out = {k: v for k, v in out.items() if v is not None}
+    dropped = [k for k in _DROPPED_TOP if k in out]
+    for key in dropped:
+        del out[key]
+    if dropped:
+        notes.append("dropped keys Grafana 10/11 ignores or owns: " + ", ".join(dropped))
+    version = out.get("schemaVersion")
+    if not isinstance(version, int) or isinstance(version, bool) or version < SCHEMA_VERSION:
+        out["schemaVersion"] = SCHEMA_VERSION
+        notes.append(f"schemaVersion {version!r} → {SCHEMA_VERSION}")
+    panels = [p for p in out.get("panels") or [] if isinstance(p, dict)]
+    changed: dict[str, int] = {}
+    panels = [_panel(p, changed) for p in _reading_order(panels)]
+    for panel in panels:
+        for each in [panel, *(c for c in panel.get("panels") or [] if isinstance(c, dict))]:
+            library = each.get("libraryPanel")
+            if isinstance(library, dict):
+                notes.append(f"library panel {library.get('name')!r} (uid {library.get('uid')!r}) kept as a reference: "
+                             "its model lives in Grafana's library, not in this module")
+    for change, count in sorted(changed.items()):
+        notes.append(f"{change} ({count} panel{'s' if count != 1 else ''})")
+    before = [(p.get("gridPos") or {}) for p in panels]
+    out["panels"] = layout(panels)
+    if [(g.get("x"), g.get("y")) for g in before] != [(p["gridPos"]["x"], p["gridPos"]["y"]) for p in out["panels"]]:
+        notes.append("positions reflowed by the house layout (reading order and sizes kept)")
+    return out, notes
+
+
+def _reading_order(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def key(panel: dict[str, Any]) -> tuple[float, float]:
+        grid = panel.get("gridPos") if isinstance(panel.get("gridPos"), dict) else {}
+        return (_number(grid.get("y"), 0), _number(grid.get("x"), 0))
+    return sorted(panels, key=key)
+
+
+def _number(value: Any, default: float) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return default
+
+
+def _rows_to_panels(rows: list[Any], notes: list[str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    y = 0
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        height = _px(row.get("height"))
+        h = max(1, math.ceil(height / _GRID_CELL))
+        children = []
+        x = 0
+        for panel in row.get("panels") or []:
+            if not isinstance(panel, dict):
+                continue
+            panel = dict(panel)
+            span = _number(panel.pop("span", None), 12)
+            w = max(1, min(24, round(span * 2)))
+            own = _px(panel.pop("height", None), 0)
+            panel.pop("id", None)
+            if x + w > 24:
+                x, y = 0, y + h
+            panel["gridPos"] = {"h": max(1, math.ceil(own / _GRID_CELL)) if own else h, "w": w, "x": x, "y": y + 1}
+            x += w
+            children.append(panel)
+        if row.get("showTitle") or row.get("collapse"):
+            header: dict[str, Any] = {"type": "row", "title": row.get("title") or "", "collapsed": bool(row.get("collapse")),
+                                      "gridPos": {"h": 1, "w": 24, "x": 0, "y": y}, "panels": []}
+            if row.get("repeat"):
+                header["repeat"] = row["repeat"]
+            if header["collapsed"]:
+                header["panels"] = children
+                children = []
+            out.append(header)
+        out.extend(children)
+        y += h + 1
+    notes.append(f"legacy rows[] → row panels ({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return out
+
+
+def _px(value: Any, default: float = 250) -> float:
+    if isinstance(value, str):
+        match = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)", value)
+        return float(match.group(1)) if match else default
+    return _number(value, default)
+
+
+_PANEL_DEFAULTS = {"links": [], "transformations": [], "description": ""}
+_TARGET_DEFAULTS = {"legendFormat": "", "interval": "", "hide": False}
+
+
+def _without_defaults(node: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in node.items() if v is not None and not (k in defaults and defaults[k] == v)}
+
+
+def _panel(panel: dict[str, Any], changed: dict[str, int]) -> dict[str, Any]:
+    panel = _without_defaults(panel, _PANEL_DEFAULTS)
+    panel.pop("pluginVersion", None)
+    if isinstance(panel.get("targets"), list):
+        panel["targets"] = [_without_defaults(t, _TARGET_DEFAULTS) if isinstance(t, dict) else t
+                            for t in panel["targets"]]
+    kind = panel.get("type")
+    if kind == "graph":
+        panel = _graph(panel)
+        changed["graph → timeseries"] = changed.get("graph → timeseries", 0) + 1
+    elif kind == "singlestat":
+        panel = _singlestat(panel)
+        changed["singlestat → stat"] = changed.get("singlestat → stat", 0) + 1
+    if kind == "row" or panel.get("type") == "row":
+        panel["collapsed"] = bool(panel.get("collapsed"))
+        panel["panels"] = [_panel(p, changed) for p in _reading_order(
+            [p for p in panel.get("panels") or [] if isinstance(p, dict)])]
+    _trim_field_config(panel)
+    return panel
+
+
+def _defaults(panel: dict[str, Any]) -> dict[str, Any]:
+    config = panel.get("fieldConfig") if isinstance(panel.get("fieldConfig"), dict) else {}
+    panel["fieldConfig"] = config = dict(config)
+    config["defaults"] = dict(config.get("defaults") or {})
+    return config["defaults"]
+
+
+def _graph(panel: dict[str, Any]) -> dict[str, Any]:
+    defaults = _defaults(panel)
+    axes = panel.get("yaxes") if isinstance(panel.get("yaxes"), list) else []
+    left = axes[0] if axes and isinstance(axes[0], dict) else {}
+    if isinstance(left.get("format"), str) and "unit" not in defaults:
+        defaults["unit"] = left["format"]
+    for bound in ("min", "max"):
+        value = _to_number(left.get(bound))
+        if value is not None and bound not in defaults:
+            defaults[bound] = value
+    steps = [(None, "green")]
+    for t in panel.get("thresholds") if isinstance(panel.get("thresholds"), list) else []:
+        value = _to_number(t.get("value")) if isinstance(t, dict) else None
+        if value is not None:
+            mode = t.get("colorMode")
+            steps.append((value, "red" if mode == "critical" else "orange" if mode == "warning"
+                          else str(t.get("fillColor") or "red")))
+    if len(steps) > 1 and "thresholds" not in defaults:
+        defaults["thresholds"] = {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in steps]}
+    if _to_number(panel.get("decimals")) is not None:
+        defaults.setdefault("decimals", panel["decimals"])
+    for key in _GRAPH_LEGACY:
+        panel.pop(key, None)
+    panel["type"] = "timeseries"
+    return panel
+
+
+def _singlestat(panel: dict[str, Any]) -> dict[str, Any]:
+    defaults = _defaults(panel)
+    if isinstance(panel.get("format"), str):
+        defaults.setdefault("unit", panel["format"])
+    colors = panel.get("colors") if isinstance(panel.get("colors"), list) else []
+    bounds = [_to_number(v) for v in str(panel.get("thresholds") or "").split(",") if v.strip()]
+    if colors and all(b is not None for b in bounds) and len(colors) >= len(bounds) + 1:
+        steps = [(None, colors[0])] + [(b, colors[i + 1]) for i, b in enumerate(bounds)]
+        defaults.setdefault("thresholds", {"mode": "absolute",
+                                           "steps": [{"color": c, "value": v} for v, c in steps]})
+    if _to_number(panel.get("decimals")) is not None:
+        defaults.setdefault("decimals", panel["decimals"])
+    calc = _REDUCERS.get(str(panel.get("valueName") or "avg"), "mean")
+    for key in _STAT_LEGACY:
+        panel.pop(key, None)
+    panel["options"] = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False}}
+    panel["type"] = "stat"
+    return panel
+
+
+def _to_number(value: Any) -> float | int | None:
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() else number if math.isfinite(number) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return None
+
+
+def _trim_field_config(panel: dict[str, Any]) -> None:
+    """Drop empty `fieldConfig` parts: Grafana reads `{}`/`[]` and a missing key alike."""
+    config = panel.get("fieldConfig")
+    if not isinstance(config, dict):
+        return
+    config = dict(config)
+    if isinstance(config.get("defaults"), dict) and config["defaults"].get("custom") == {}:
+        config["defaults"] = {k: v for k, v in config["defaults"].items() if k != "custom"}
+    for key in ("defaults", "overrides"):
+        if config.get(key) in ({}, []):
+            del config[key]
+    if config:
+        panel["fieldConfig"] = config
+    else:
+        del panel["fieldConfig"]
