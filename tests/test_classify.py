@@ -263,3 +263,34 @@ def test_type_findings_use_the_catalog_and_go_on_past_untyped_uses():
         "draws an ever-growing total; did you mean rate(spikes_total[$__rate_interval])?"]
     assert [(f.location, f.metric, dict(f.details)) for f in typed] == [
         (AT, "level", {"query": "level"}), (AT, "spikes_total", {"query": "spikes_total"})]
+
+
+def test_an_invalid_pattern_says_why_and_the_uses_after_it_are_still_judged():
+    found = classify([use("a(b", is_pattern=True), use("sp.*_total", is_pattern=True), use("up")], evidence())
+    assert [f.check for f in found] == ["promql/parse", "metric/present", "metric/present"]
+    assert found[0].message == "name pattern 'a(b' is not a regex Prometheus accepts (RE2): missing ): ^(?:a(b)$"
+
+
+def test_fallbacks_name_every_live_alternative_and_count_a_present_pattern_as_live():
+    two = one(use("old", role=FALLBACK, alternatives=("up", "level", "gone")))
+    assert two.message == "old is absent but only an `or` alternative of up, level, which is present"
+    found = classify([use("old", role=FALLBACK, alternatives=("sp.*_total",)), use("sp.*_total", is_pattern=True)],
+                     evidence())
+    assert [f.check for f in found] == ["metric/fallback-only", "metric/present"]
+
+
+def test_a_use_without_a_type_finding_does_not_end_the_search():
+    found = classify([use("level"), use("spikes_total", under="sum")], evidence(metadata={"level": "gauge"}))
+    assert [f.metric for f in found if f.check == "metric/counter-without-rate"] == ["spikes_total"]
+
+
+def test_a_summary_family_in_the_catalog_types_its_series():
+    summary = MetricCatalog("m.yaml", (MetricSpec("rpc_seconds", "summary", "seconds", "", "team", line=4),))
+    assert metric_type("rpc_seconds_count", {}, summary) == ("counter", "the catalog (m.yaml:4)")
+
+
+def test_a_rule_object_without_a_group_or_health():
+    from types import SimpleNamespace
+
+    found = one(use("job:x:sum"), evidence(rules={"job:x:sum": SimpleNamespace(name="rule-c")}))
+    assert found.message.startswith("job:x:sum is produced by recording rule 'rule-c' but has no series yet:")
