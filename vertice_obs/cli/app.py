@@ -144,9 +144,10 @@ def cli(ctx: click.Context, root: Path | None) -> None:
       vobs build --check    CI: fail if exports/ is not what the code renders
       vobs list             narratives → chapters → dashboards → panels
 
-    Configuration: flags, then GRAFANA_URL / GRAFANA_TOKEN / PROMETHEUS_URL, then vobs.yaml or
-    [tool.vobs] in pyproject.toml. Exit codes: 0 ok, 1 findings, 2 bad input or unreachable
-    server, 3 partial failure of a write.
+    Configuration: flags, then the environment chosen with --env NAME (vobs.yaml environments:),
+    then GRAFANA_URL / GRAFANA_TOKEN / PROMETHEUS_URL, then vobs.yaml or [tool.vobs] in
+    pyproject.toml. Exit codes: 0 ok, 1 findings, 2 bad input or unreachable server, 3 partial
+    failure of a write.
     """
     ctx.ensure_object(dict)
     ctx.obj["root"] = root.resolve() if root is not None else None  # resolved once, for every command
