@@ -7,6 +7,7 @@ and what a team should read first. The live Prometheus and Chromium tests are in
 from __future__ import annotations
 
 import json
+import zlib
 from importlib import resources
 
 import jsonschema
@@ -26,7 +27,7 @@ def use(metric: str, status: str, where: str, required: bool = False, target: st
     if panel.startswith("$"):
         loc = Location(file=f"{dashboard}.json", dashboard=dashboard, target=f"variable {panel[1:]}")
     else:
-        loc = Location(file=f"{dashboard}.json", line=7, dashboard=dashboard, panel=panel, panel_id=hash(panel) % 97,
+        loc = Location(file=f"{dashboard}.json", line=7, dashboard=dashboard, panel=panel, panel_id=zlib.crc32(panel.encode()),
                        target=target)
     return finding(f"metric/{status}", f"{metric} is {status}: because", loc, metric=metric, required=required,
                    query=f"sum({metric})")

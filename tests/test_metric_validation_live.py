@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -96,7 +97,7 @@ def dashboard(panels=(), rows=None, templating=(), annotations=()):
 
 
 def panel(title, *exprs, ds=None):
-    out = {"type": "timeseries", "title": title, "id": abs(hash(title)) % 1000,
+    out = {"type": "timeseries", "title": title, "id": zlib.crc32(title.encode()) % 100_000,
            "targets": [{"refId": chr(65 + i), "expr": e} for i, e in enumerate(exprs)]}
     if ds is not None:
         out["datasource"] = ds
