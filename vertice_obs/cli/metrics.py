@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-from click.core import ParameterSource
 
 import vertice_obs
 from vertice_obs.cli.app import cli, say, say_error
@@ -24,6 +23,7 @@ from vertice_obs.cli.options import (
     TLS,
     changed_since,
     count,
+    on_command_line,
     project_of,
 )
 from vertice_obs.errors import (
@@ -157,7 +157,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
       vobs validate --fail-on warning --lookback 30d
       vobs validate ~/Downloads/ceph-dashboards/ --catalog team-metrics.yaml
     """
-    if offline and prometheus_url and ctx.get_parameter_source("prometheus_url") is ParameterSource.COMMANDLINE:
+    if offline and prometheus_url and on_command_line(ctx, "prometheus_url"):
         # only the flag contradicts it: PROMETHEUS_URL in the environment is what --offline ignores
         raise click.UsageError("--offline and --prometheus-url contradict each other")
     result, dashboards, _catalog, failure = _metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,

@@ -116,10 +116,14 @@ def changed_since(project: Project, ref: str, layout) -> tuple[Any, Any]:
     return selection, changes
 
 
-
-
 # A flag's parameter when its name is not the setting's
-_PARAMETER_OF = {"grafana_org_id": "org_id"}
+_PARAMETER_OF = {"grafana_org_id": "org_id", "catalog": "catalog_file"}
+
+
+def on_command_line(ctx: click.Context, parameter: str) -> bool:
+    """Whether `parameter` was given as a flag — not read by click from its environment variable,
+    not its default."""
+    return ctx.get_parameter_source(parameter) is ParameterSource.COMMANDLINE
 
 
 def project_of(ctx: click.Context, **overrides: Any) -> Project:
@@ -128,9 +132,7 @@ def project_of(ctx: click.Context, **overrides: Any) -> Project:
     Options declare their environment variables (so `--help` shows them), but a value click
     read from the environment is not a flag: load_project layers the variables itself, below an
     environment chosen with `--env`."""
-    flags = {key: value for key, value in overrides.items()
-             if ctx.get_parameter_source(_PARAMETER_OF.get(key, key)) not in (ParameterSource.ENVIRONMENT,
-                                                                              ParameterSource.DEFAULT)}
+    flags = {key: value for key, value in overrides.items() if on_command_line(ctx, _PARAMETER_OF.get(key, key))}
     return load_project(ctx.find_root().obj.get("root"), flags, env=ctx.meta.get("vobs.env"))
 
 
