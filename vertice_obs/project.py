@@ -96,9 +96,8 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
     try:
         org_id = int(org) if org not in (None, "") else None
     except (TypeError, ValueError):
-        where = origin.get("grafana_org_id", "")
-        shown = "GRAFANA_ORG_ID" if where == "the environment" else "grafana_org_id"
-        raise InputError(f"{shown} ({where}) must be a number, not {org!r}") from None
+        raise InputError(f"{_shown('grafana_org_id', origin.get('grafana_org_id', ''))} must be a number, "
+                         f"not {org!r}") from None
     return Project(
         root=root,
         dashboards_dir=path("dashboards_dir", "dashboards"),
@@ -231,9 +230,14 @@ def _check_url(key: str, value: Any, where: str) -> None:
     taken for a scheme `user` — and its password shown in the error."""
     if value in (None, ""):
         return
-    shown = f"{ENVIRONMENT[key]} ({where})" if where == "the environment" else f"{key} ({where})"
+    shown = _shown(key, where)
     if not isinstance(value, str):
         raise InputError(f"{shown} must be a URL string, not {type(value).__name__}")
     if not value.lower().startswith(("http://", "https://")):
         raise InputError(f"{shown}: {redact_url(value)!r} is not an http:// or https:// URL "
                          "(add the scheme, e.g. http://host:9090)")
+
+
+def _shown(key: str, where: str) -> str:
+    """A setting as its user wrote it: `PROMETHEUS_URL (the environment)`, `grafana_url (vobs.yaml)`."""
+    return f"{ENVIRONMENT[key]} ({where})" if where == "the environment" else f"{key} ({where})"
