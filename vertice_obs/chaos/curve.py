@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vertice_obs.chaos.analysis import ScenarioResult, num
-from vertice_obs.chaos.scenario import parse_duration
+from vertice_obs.guard.durations import parse_duration
 from vertice_obs.guard.markdown import md
 
 _TO_SECONDS = {"s": 1.0, "ms": 0.001}  # probe units that are latencies
@@ -55,7 +55,7 @@ def curves(scenario: ScenarioResult, levels: list[float | None]) -> list[Curve]:
 
 def step_levels(raw_scenario: dict[str, Any]) -> list[float | None]:
     """Each step's injected level in seconds: `level_seconds` where the journal has it, else read
-    from the step's label (journals before schema version 2; `1s`, `500ms`) by the scenario parser."""
+    from the step's label (journals before schema version 2; `1s`, `500ms`) by the one duration grammar."""
     levels = []
     for step in raw_scenario["steps"]:
         level = step.get("level_seconds")
