@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -221,6 +223,27 @@ def test_an_update_whose_backup_cannot_be_written_is_not_saved(tmp_path):
     [result] = execute(PublishPlan([], [action("up", "update", "vobs-c", old)]), target, "c", tmp_path / "file")
     assert result == Result("up", "failed", "could not write the backup: Not a directory")
     assert [c for c in target.calls if c[0] == "save"] == []
+
+
+def test_backups_are_stamped_in_utc_whatever_the_local_zone(tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "Etc/GMT-14")  # UTC+14: a local stamp would be 14 hours off
+    time.tzset()
+    try:
+        old = LiveDashboard("up", MODEL, 4, "vobs-c", None)
+        before = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        execute(PublishPlan([], [action("up", "update", "vobs-c", old)]), Recorder(), "c", tmp_path)
+        after = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    [stamp] = [p.name for p in tmp_path.iterdir()]
+    assert before <= stamp <= after
+
+
+def test_the_message_records_the_content_hash_also_when_the_plan_did_not_compute_it(tmp_path):
+    target = Recorder()
+    execute(PublishPlan([], [Action("u", "create", MODEL, "vobs-c", None)]), target, "c1", tmp_path)
+    assert target.calls[-1] == ("save", "u", "vobs-c", f"vobs publish c1 sha256:{content_hash(MODEL)}", None)
 
 
 # --- select, git_commit ---------------------------------------------------------------------------
