@@ -1,0 +1,198 @@
+"""The per-panel diff, pinned word for word on small hand-made dashboards (pure, in-process).
+
+Written from mutmut's survivors of `grafana/diff.py` (issue 16): each test fixes the exact text a
+reader of `vobs diff` or a pull-request comment sees, so a changed matching rule, message or
+fallback fails here rather than passing unnoticed. The exported ESGT dashboard's cases stay in
+`test_normalize_and_diff.py`.
+"""
+
+from __future__ import annotations
+
+from vertice_obs.grafana.diff import DashboardDiff, diff_dashboard, unified
+
+
+def changes(live, desired):
+    result = diff_dashboard("u", desired, live)
+    assert result.status == "changed", result
+    return result.changes
+
+
+def test_created_removed_and_unchanged_say_so_with_the_title():
+    added = diff_dashboard("u", {"title": "T", "panels": []}, None)
+    assert added == DashboardDiff("u", "T", "added", ["dashboard will be created"])
+    assert added.to_dict() == {"uid": "u", "title": "T", "status": "added", "changes": ["dashboard will be created"]}
+    assert diff_dashboard("u", None, None) == DashboardDiff("u", "", "added", ["dashboard will be created"])
+    assert diff_dashboard("v", None, {"title": "L"}) == DashboardDiff("v", "L", "removed", ["dashboard is not in code"])
+    assert diff_dashboard("v", None, {}) == DashboardDiff("v", "", "removed", ["dashboard is not in code"])
+    # the server's fields do not count; the title is the code's
+    assert diff_dashboard("w", {"title": "T", "version": 1}, {"title": "T", "version": 9, "id": 3}) == \
+        DashboardDiff("w", "T", "unchanged", [])
+    assert diff_dashboard("w", {"uid": "w"}, {"uid": "w", "id": 3}) == DashboardDiff("w", "", "unchanged", [])
+
+
+def test_a_change_nothing_names_still_says_changed():
+    # `templating` other than its list is neither a variable nor a dashboard key the diff walks
+    desired = {"title": "T", "templating": {"list": [], "enable": True}}
+    assert diff_dashboard("u", desired, {"title": "T"}) == \
+        DashboardDiff("u", "T", "changed", ["changed (key order or defaults only)"])
+    assert diff_dashboard("u", {"templating": {"x": 1}}, {}) == \
+        DashboardDiff("u", "", "changed", ["changed (key order or defaults only)"])
+
+
+def test_title_and_dashboard_keys():
+    live = {"title": "Old", "refresh": "1m", "tags": ["a"], "timezone": "utc"}
+    desired = {"title": "New", "refresh": 60, "tags": ["a", "b"], "graphTooltip": 1}
+    assert changes(live, desired) == [
+        "title changed: 'Old' → 'New'",
+        "dashboard: ['graphTooltip'] added",
+        "dashboard: ['timezone'] removed",
+        "dashboard: ['tags'][1] added",
+        "dashboard: ['refresh'] `1m` → 60",
+    ]
+    assert changes({"tags": ["a", "b"]}, {"tags": ["a"]}) == ["dashboard: ['tags'][1] removed"]
+    # order in a list is a change (a panel's or a dashboard's list order is what Grafana shows)
+    assert changes({"tags": ["a", "b"]}, {"tags": ["b", "a"]}) == [
+        "dashboard: ['tags'][0] `a` → `b`", "dashboard: ['tags'][1] `b` → `a`"]
+
+
+def variables(*entries, templating=None):
+    return {"title": "T", "templating": templating if templating is not None else {"list": list(entries)}}
+
+
+def test_variables_added_removed_and_changed_sorted():
+    live = variables({"name": "a", "query": "q1"}, {"name": "b", "query": "same", "hide": 0}, {"name": "c"}, "junk")
+    desired = variables({"name": "b", "query": "same", "hide": 2}, {"name": "a", "query": "q2"}, {"name": "d"})
+    assert changes(live, desired) == [
+        "variable $a changed: query `q1` → `q2`",
+        "variable $b changed",
+        "variable $c removed",
+        "variable $d added",
+    ]
+
+
+def test_variables_from_any_shape_of_templating():
+    desired = variables({"name": "x"})
+    assert changes({"title": "T", "templating": "junk"}, desired) == ["variable $x added"]
+    assert changes(variables(templating={"list": 5}), desired) == ["variable $x added"]
+    assert changes({"title": "T"}, desired) == ["variable $x added"]
+    assert changes(desired, {"title": "T"}) == ["variable $x removed"]
+
+
+def test_long_values_are_shortened_to_200_characters():
+    short, exact, long = "y" * 197, "y" * 198, "y" * 199  # `…` with its backquotes: 199, 200, 201
+    assert changes(variables({"name": "v", "query": short}), variables({"name": "v", "query": exact})) == [
+        f"variable $v changed: query `{short}` → `{exact}`"]
+    assert changes(variables({"name": "v", "query": exact}), variables({"name": "v", "query": long})) == [
+        f"variable $v changed: query `{exact}` → `{'y' * 198}…`"]
+    # not a string: JSON with sorted keys, non-ASCII as it is
+    assert changes(variables({"name": "v", "query": {"b": 1, "a": "é"}}), variables({"name": "v", "query": None})) \
+        == ['variable $v changed: query {"a": "é", "b": 1} → null']
+    big = list(range(100))
+    assert changes(variables({"name": "v", "query": big}), variables({"name": "v", "query": 1})) == [
+        f"variable $v changed: query {str(big)[:199]}…` → 1"]
+
+
+def panels(*ps):
+    return {"title": "T", "panels": list(ps)}
+
+
+def test_panels_matched_by_id_then_title_rows_included():
+    live = panels(
+        {"id": 9, "title": "Same", "type": "stat"},
+        {"type": "row", "title": "Row", "id": 1, "panels": [{"id": 2, "title": "Inner", "type": "stat"}]},
+        {"id": 3, "title": "Old name", "type": "graph", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}},
+        {"id": 4, "title": "Gone", "type": "stat"},
+        {"title": "Other", "type": "stat"},
+        {"title": "NoId", "type": "stat", "description": "d1"},
+        {"id": 7, "type": "text"},
+        {"id": 11, "title": "Eleven", "type": "text"},
+        {"id": 10, "type": "text"},
+        "junk",
+    )
+    desired = panels(
+        {"id": 9, "title": "Same", "type": "stat"},
+        {"type": "row", "title": "Row", "id": 1, "panels": [{"id": 2, "title": "Inner", "type": "stat",
+                                                            "description": "x"}]},
+        {"id": 3, "title": "New name", "type": "graph", "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8}},
+        {"title": "NoId", "type": "stat", "description": "d2"},
+        {"id": 8, "title": "Fresh", "type": "stat"},
+        {"id": 7, "title": "Seven", "type": "text"},
+        {"id": 11, "type": "text", "mode": "markdown"},
+    )
+    assert changes(live, desired) == [
+        "panel 'Inner': ['description'] added",
+        "panel 'Old name' renamed to 'New name'",
+        "panel 'New name' moved: (0,0 12×8) → (12,0 12×8)",
+        "panel 'NoId': ['description'] `d1` → `d2`",
+        "panel 'Fresh' added",
+        "panel '' renamed to 'Seven'",
+        "panel 'Eleven' renamed to ''",
+        "panel '': ['mode'] added",
+        "panel 'Gone' removed",
+        "panel 'Other' removed",
+        "panel '' removed",
+    ]
+
+
+def test_an_id_match_wins_over_a_title_match():
+    live = panels({"id": 6, "title": "A"}, {"id": 5, "title": "B"})
+    assert changes(live, panels({"id": 5, "title": "A"})) == ["panel 'B' renamed to 'A'", "panel 'A' removed"]
+
+
+def test_a_row_alone_is_not_a_change_its_panels_are():
+    live = panels({"type": "row", "title": "R", "id": 1, "panels": [{"id": 2, "title": "P"}]})
+    desired = panels({"type": "row", "title": "R", "id": 1, "panels": []})
+    assert changes(live, desired) == ["panel 'P' removed"]
+    assert changes(panels({"type": "row", "title": "R", "panels": "junk"}),
+                   panels({"type": "row", "title": "R", "panels": [{"title": "P"}]})) == ["panel 'P' added"]
+
+
+def test_a_panel_position_missing_on_one_side():
+    assert changes(panels({"id": 1, "title": "P", "gridPos": "junk"}),
+                   panels({"id": 1, "title": "P", "gridPos": {"x": 1, "y": 2, "w": 3, "h": 4}})) == [
+        "panel 'P' moved: (None,None None×None) → (1,2 3×4)"]
+
+
+def test_targets_said_per_ref_id():
+    live = panels({"id": 20, "title": "Q", "targets": [
+        {"refId": "A", "expr": "up", "query": "up"},
+        {"refId": "B", "expr": "x", "legendFormat": "l1"},
+        {"refId": "C", "expr": "gone"},
+        {"refId": "F", "expr": "a", "query": "z"},
+        "junk",
+    ]})
+    desired = panels({"id": 20, "title": "Q", "targets": [
+        {"refId": "A", "expr": "up2", "query": "up2"},
+        {"refId": "B", "expr": "x", "legendFormat": "l2", "query": "qq"},
+        {"refId": "D", "expr": "new"},
+        {"refId": "E"},
+        {"refId": "F", "expr": "b", "query": "z"},
+    ]})
+    assert changes(live, desired) == [
+        "panel 'Q': target A expr `up` → `up2`",
+        "panel 'Q': target B: ['query'] added",
+        "panel 'Q': target B: ['legendFormat'] `l1` → `l2`",
+        "panel 'Q': target D added: `new`",
+        "panel 'Q': target E added: null",
+        "panel 'Q': target F expr `a` → `b`",
+        "panel 'Q': target C removed",
+    ]
+
+
+def test_unified_diff_exact_lines_and_colours():
+    assert unified("u", {"title": "T"}, None) == (
+        "--- grafana/u.json\n+++ code/u.json\n@@ -0,0 +1,3 @@\n+{\n+  \"title\": \"T\"\n+}\n")
+    assert unified("u", None, {"title": "L"}) == (
+        "--- grafana/u.json\n+++ code/u.json\n@@ -1,3 +0,0 @@\n-{\n-  \"title\": \"L\"\n-}\n")
+    assert unified("u", {}, {}) == ""  # an empty model on either side is no JSON at all
+    assert unified("u", {"title": "T"}, {"title": "T", "version": 4}) == ""
+    text = unified("u", {"title": "New"}, {"title": "Old"}, color=True)
+    assert text == (
+        "--- grafana/u.json\n+++ code/u.json\n"
+        "\x1b[36m@@ -1,3 +1,3 @@\x1b[0m\n"
+        " {\n"
+        "\x1b[31m-  \"title\": \"Old\"\x1b[0m\n"
+        "\x1b[32m+  \"title\": \"New\"\x1b[0m\n"
+        " }\n")
+    assert unified("u", {"title": "New"}, {"title": "Old"}) == (
+        "--- grafana/u.json\n+++ code/u.json\n@@ -1,3 +1,3 @@\n {\n-  \"title\": \"Old\"\n+  \"title\": \"New\"\n }\n")

@@ -1,0 +1,106 @@
+"""Normalisation pinned on small hand-made dashboards (pure, in-process).
+
+Written from mutmut's survivors of `grafana/normalize.py` (issue 16). What a UI save adds is
+listed here literally — each key with the exact value Grafana writes — so a default dropped with
+the wrong value (a real change hidden) or a default kept (a false "changed") fails here.
+"""
+
+from __future__ import annotations
+
+from vertice_obs.grafana.normalize import (
+    canonical_text,
+    content_hash,
+    normalize,
+    unwrap,
+)
+
+# What Grafana writes on a UI save with its default values: none of it is what the code says.
+UI_DASHBOARD_DEFAULTS = {
+    "gnetId": None, "fiscalYearStartMonth": 0, "liveNow": False, "weekStart": "", "links": [],
+    "graphTooltip": 0, "editable": True, "timepicker": {}, "style": "dark", "hideControls": False,
+    "sharedCrosshair": False, "__inputs": [], "__requires": [], "__elements": {}, "rows": [],
+}
+UI_PANEL_DEFAULTS = {
+    "transparent": False, "links": [], "transformations": [], "hideTimeOverride": False, "options": {},
+    "editable": True, "error": False, "targets": [], "interval": None, "maxDataPoints": None,
+    "timeFrom": None, "timeShift": None, "description": "", "pluginVersion": "11.4.0",
+}
+UI_TARGET_DEFAULTS = {
+    "hide": False, "interval": "", "editorMode": None, "range": None, "instant": False, "exemplar": None,
+    "metric": "", "target": "", "query": None, "step": None, "intervalFactor": None, "legendFormat": "",
+}
+# The same keys with a value that is not the default: each one is a real difference, kept.
+NOT_DASHBOARD_DEFAULTS = {
+    "fiscalYearStartMonth": 3, "liveNow": True, "weekStart": "monday", "links": [{"title": "l"}],
+    "graphTooltip": 1, "editable": False, "timepicker": {"hidden": True}, "style": "light",
+    "hideControls": True, "sharedCrosshair": True, "__inputs": [{"name": "DS"}], "__requires": [{"id": "x"}],
+    "__elements": {"e": {}}, "rows": [{"title": "r"}], "gnetId": 1860,
+}
+NOT_PANEL_DEFAULTS = {
+    "transparent": True, "links": [{"url": "u"}], "transformations": [{"id": "merge"}],
+    "hideTimeOverride": True, "options": {"legend": {}}, "editable": False, "error": True,
+    "targets": [{"refId": "A"}], "interval": "1m", "maxDataPoints": 100, "timeFrom": "1h", "timeShift": "1d",
+    "description": "d",
+}
+NOT_TARGET_DEFAULTS = {
+    "hide": True, "interval": "30s", "editorMode": "code", "range": True, "instant": True, "exemplar": True,
+    "metric": "m", "target": "t", "query": "q", "step": 15, "intervalFactor": 2, "legendFormat": "{{job}}",
+}
+
+
+def test_server_fields_and_ui_defaults_are_dropped_everywhere():
+    saved = {"uid": "u", "title": "T", "id": 42, "version": 7, "iteration": 1700000000, **UI_DASHBOARD_DEFAULTS,
+             "panels": [{"id": 1, "title": "P", **UI_PANEL_DEFAULTS,
+                         "targets": [{"refId": "A", "expr": "up", **UI_TARGET_DEFAULTS}]},
+                        {"type": "row", "id": 2, "title": "R",
+                         "panels": [{"id": 3, "title": "In", **UI_PANEL_DEFAULTS}]}]}
+    assert normalize({"dashboard": saved, "meta": {"version": 7}}) == {
+        "uid": "u", "title": "T",
+        "panels": [{"id": 1, "title": "P", "targets": [{"refId": "A", "expr": "up"}]},
+                   {"type": "row", "id": 2, "title": "R", "panels": [{"id": 3, "title": "In"}]}]}
+
+
+def test_values_that_are_not_the_default_are_kept():
+    model = {"title": "T", **NOT_DASHBOARD_DEFAULTS,
+             "panels": [{"id": 1, **NOT_PANEL_DEFAULTS, "targets": [{"refId": "A", **NOT_TARGET_DEFAULTS}]}]}
+    assert normalize(model) == model
+
+
+def test_a_key_is_a_default_only_where_it_is_one():
+    # `style: dark` is a dashboard default, not a panel's; `hide: false` a target's, not a panel's
+    model = {"title": "T", "panels": [{"style": "dark", "hide": False, "weekStart": "",
+                                       "targets": [{"refId": "A", "transparent": False, "style": "dark"}]}],
+             "hide": False, "transparent": False}
+    assert normalize(model) == model
+
+
+def test_nulls_are_dropped_in_objects_kept_in_lists_and_unknown_keys_kept():
+    model = {"title": "T", "someFutureKey": {"a": None, "b": [None, {"c": None, "d": 1}]}, "gone": None,
+             "panels": [{"id": 1, "fieldConfig": {"defaults": {"unit": None, "min": 0}}}]}
+    assert normalize(model) == {"title": "T", "someFutureKey": {"b": [None, {"d": 1}]},
+                                "panels": [{"id": 1, "fieldConfig": {"defaults": {"min": 0}}}]}
+
+
+def test_any_shape_of_json_is_kept_not_crashed_on():
+    assert normalize({"title": "T", "panels": "junk"}) == {"title": "T", "panels": "junk"}
+    assert normalize({"panels": ["junk", {"id": 1, "targets": "junk", "panels": "junk"},
+                                 {"targets": ["junk", {"hide": False}]}]}) == {
+        "panels": ["junk", {"id": 1, "targets": "junk", "panels": "junk"}, {"targets": ["junk", {}]}]}
+
+
+def test_unwrap_takes_the_model_only_from_a_server_answer():
+    model = {"title": "T"}
+    assert unwrap({"dashboard": model, "meta": {}}) is model
+    assert unwrap({"dashboard": model}) == {"dashboard": model}  # no `meta`: a model with a key
+    assert unwrap({"dashboard": "x", "meta": {}}) == {"dashboard": "x", "meta": {}}
+    assert unwrap("junk") == "junk"
+
+
+def test_canonical_text_and_hash_are_fixed():
+    doc = {"title": "é", "version": 3, "list": [3, 1]}
+    text = '{\n  "list": [\n    3,\n    1\n  ],\n  "title": "é"\n}\n'
+    assert canonical_text(doc) == text
+    assert content_hash(doc) == "20832cce837f2a3b"
+    # a number orjson writes otherwise than json: json's text, the same layout
+    assert canonical_text({"title": "é", "n": 1e16, "list": [3, 1]}) == (
+        '{\n  "list": [\n    3,\n    1\n  ],\n  "n": 1e+16,\n  "title": "é"\n}\n')
