@@ -280,3 +280,59 @@ def test_the_cases_cover_legacy_and_modern_dashboards(user_run: dict):
     assert any(any(n.startswith("graph → timeseries") for n in ns) for ns in notes.values())
     assert any(any(n.startswith("singlestat → stat") for n in ns) for ns in notes.values())
     assert any(not any(LEGACY_TYPES[k] in n for k in LEGACY_TYPES for n in ns) for ns in notes.values())
+
+
+# --- the diff's own behaviour that the guarantee rests on (pure, on one of the repository's exports) ---
+
+MODEL = json.loads((REPO / "exports" / "esgt" / "maximus-esgt-ignition.json").read_text(encoding="utf-8"))
+
+
+def _copy() -> dict:
+    return json.loads(json.dumps(MODEL))
+
+
+def test_a_panel_added_above_is_said_once_though_every_id_after_it_shifts():
+    """Ids follow document order: pairing by id would call every panel after it renamed. The two
+    'Kill switch latency' panels (a stat and a time series) keep their own partners."""
+    desired = _copy()
+    for panel in [p for top in desired["panels"] for p in [top, *top.get("panels", [])]]:
+        panel["id"] += 1
+    desired["panels"].insert(0, {"type": "text", "title": "A new story", "id": 1,
+                                 "gridPos": {"h": 3, "w": 24, "x": 0, "y": 0}})
+    assert diff_dashboard("x", desired, MODEL).changes == ["panel 'A new story' added"]
+
+
+def test_a_rename_keeps_its_id_and_is_still_said_as_a_rename():
+    live = _copy()
+    live["panels"][2]["title"] = "Old name"
+    assert diff_dashboard("x", MODEL, live).changes == ["panel 'Old name' renamed to 'Success ratio'"]
+
+
+def test_each_changed_key_of_a_panel_is_named_never_the_whole_panel():
+    """A legacy panel differs from its migration in most of its keys: deepdiff's default then calls
+    the whole panel one changed value, which shows nothing of what changed."""
+    live = _copy()
+    legacy = ("colorBackground", "colorValue", "colors", "format", "gauge", "mappingType", "nullPointMode",
+              "postfix", "prefix", "rangeMaps", "sparkline", "tableColumn", "valueFontSize", "valueMaps")
+    live["panels"][1].update({key: "legacy" for key in legacy}, type="singlestat")
+    name = "panel 'Full ignitions / min'"
+    assert diff_dashboard("x", MODEL, live).changes == [f"{name}: ['{key}'] removed" for key in sorted(legacy)] + [
+        f"{name}: ['type'] `singlestat` → `stat`"]
+
+
+def test_export_only_keys_are_shown_and_empty_field_config_parts_are_not():
+    live = _copy()
+    live["__inputs"] = [{"name": "DS_PROMETHEUS", "type": "datasource"}]
+    for panel in live["panels"]:
+        config = panel.setdefault("fieldConfig", {})
+        config.setdefault("defaults", {}).setdefault("custom", {})
+        config.setdefault("overrides", [])
+    assert diff_dashboard("x", MODEL, live).changes == ["dashboard: ['__inputs'] removed"]
+
+
+def test_legacy_row_panels_are_compared_with_their_migrations():
+    live = _copy()
+    live["rows"] = [{"title": "", "panels": [dict(p, span=6) for p in live.pop("panels")]}]
+    changes = diff_dashboard("x", MODEL, live).changes
+    assert not [c for c in changes if c.endswith((" added", "renamed"))], changes
+    assert changes[-1] == "dashboard: ['rows'] removed"
