@@ -328,6 +328,11 @@ def test_export_only_keys_are_shown_and_empty_field_config_parts_are_not():
         config.setdefault("defaults", {}).setdefault("custom", {})
         config.setdefault("overrides", [])
     assert diff_dashboard("x", MODEL, live).changes == ["dashboard: ['__inputs'] removed"]
+    # Empty parts alone: still a change, as publish sees it (its content hash must not move).
+    del live["__inputs"]
+    assert normalize(live) != normalize(MODEL)
+    result = diff_dashboard("x", MODEL, live)
+    assert (result.status, result.changes) == ("changed", ["changed (key order or defaults only)"])
 
 
 def test_legacy_row_panels_are_compared_with_their_migrations():

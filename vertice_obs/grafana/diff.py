@@ -105,7 +105,7 @@ def _flat(panels: list[Any]) -> list[dict[str, Any]]:
 
 
 def _panels(live: list[Any], desired: list[Any]) -> list[str]:
-    old, new = _flat(live), _flat(desired)
+    old, new = [_shown(p) for p in _flat(live)], [_shown(p) for p in _flat(desired)]
     pairs, unmatched_old = _pairs(old, new)
     out = []
     for o, p in pairs:
@@ -125,6 +125,23 @@ def _panels(live: list[Any], desired: list[Any]) -> list[str]:
         out += _generic(name, rest_o, rest_p)
     out += [f"panel {o.get('title', '')!r} removed" for o in unmatched_old]
     return out
+
+
+def _shown(panel: dict[str, Any]) -> dict[str, Any]:
+    """The panel as the diff words it: without empty `fieldConfig` parts (`defaults.custom: {}`,
+    `defaults: {}`, `overrides: []`), which Grafana's UI writes on a save and reads as absent. Only
+    here, not in `normalize`: the content hash publish records must stay what it was, or every
+    dashboard published before would look edited in Grafana. Such a difference alone is still a
+    change (publish would save it): "changed (key order or defaults only)"."""
+    config = panel.get("fieldConfig")
+    if not isinstance(config, dict):
+        return panel
+    config = dict(config)
+    if isinstance(config.get("defaults"), dict) and config["defaults"].get("custom") == {}:
+        config["defaults"] = {k: v for k, v in config["defaults"].items() if k != "custom"}
+    config = {k: v for k, v in config.items() if not (k in ("defaults", "overrides") and v in ({}, []))}
+    out = {k: v for k, v in panel.items() if k != "fieldConfig"}
+    return dict(out, fieldConfig=config) if config else out
 
 
 def _pairs(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> tuple[list[tuple[Any, dict[str, Any]]], list[Any]]:

@@ -73,20 +73,7 @@ def _panel(panel: Any) -> Any:
                           if isinstance(t, dict) else t for t in out["targets"]]
     if isinstance(out.get("panels"), list):
         out["panels"] = [_panel(p) for p in out["panels"]]
-    if isinstance(out.get("fieldConfig"), dict):
-        out["fieldConfig"] = _field_config(out["fieldConfig"])
-        if not out["fieldConfig"]:
-            del out["fieldConfig"]
     return out
-
-
-def _field_config(config: dict[str, Any]) -> dict[str, Any]:
-    """Without its empty parts (`defaults.custom: {}`, `defaults: {}`, `overrides: []`), which the
-    UI writes on a legacy panel's save and Grafana reads as absent."""
-    out = dict(config)
-    if isinstance(out.get("defaults"), dict) and out["defaults"].get("custom") == {}:
-        out["defaults"] = {k: v for k, v in out["defaults"].items() if k != "custom"}
-    return {k: v for k, v in out.items() if not (k in ("defaults", "overrides") and v in ({}, []))}
 
 
 def _is_default(defaults: dict[str, Any], key: str, value: Any) -> bool:

@@ -15,9 +15,9 @@
 - a library panel stays a reference (`libraryPanel`), with a note: its model is Grafana's;
 - positions: panels in reading order (y, then x), reflowed by the house layout — sizes and order
   kept, x/y recomputed, ids renumbered;
-- Grafana's defaults, which `grafana.normalize` ignores too, dropped for readable code: nulls, a
-  panel's `pluginVersion` (the UI's), empty `links`/`transformations`/`description`, empty
-  `fieldConfig` parts, and a target's empty `legendFormat`/`interval` and `hide: false`.
+- Grafana's defaults, which `vobs diff` ignores too, dropped for readable code: nulls, a panel's
+  `pluginVersion` (the UI's), empty `links`/`transformations`/`description`, empty `fieldConfig`
+  parts, and a target's empty `legendFormat`/`interval` and `hide: false`.
 """
 
 from __future__ import annotations
