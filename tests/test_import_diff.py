@@ -48,7 +48,7 @@ LEGACY_TYPES = {"graph": "graph → timeseries", "singlestat": "singlestat → s
 
 # --- what the diff says, reduced to where -------------------------------------------------------
 
-_PANEL = re.compile(r"panel ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")(.*)", re.S)
+_PANEL = re.compile(r"panel ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")(.*)", re.DOTALL)
 _PATH = re.compile(r"((?:\[[^\]]*\])+)")
 
 
@@ -140,7 +140,10 @@ def predict(notes: list[str], live: dict, built: dict, story_title: str, narrati
     built_panels: dict[str, list[dict]] = {}
     for panel, _ in _live_panels(built):
         built_panels.setdefault(panel.get("title"), []).append(panel)
-    reading = lambda item: (item[1], (item[0].get("gridPos") or {}).get("y", 0), (item[0].get("gridPos") or {}).get("x", 0))  # noqa: E731
+    def reading(item: tuple[dict, bool]) -> tuple[bool, int, int]:
+        grid = item[0].get("gridPos") or {}
+        return item[1], grid.get("y", 0), grid.get("x", 0)
+
     for panel, from_rows in sorted(_live_panels(live), key=reading):
         title, kind = panel.get("title"), panel.get("type")
         mine = normalize({"panels": [panel]})["panels"][0]
