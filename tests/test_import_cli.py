@@ -42,7 +42,7 @@ def test_import_then_build_renders_the_dashboards_with_todo_stories(project: Pat
                 "--chapter-title", "The API at a glance")
     assert done.returncode == 0, done.stderr
     assert "v3.json → dashboards/icqsumcgz.py (uid IcqsUmcGz)" in done.stdout
-    assert "  - graph → timeseries (6 panels)" in done.stdout and "  - legacy rows[] → row panels (3 rows)" in done.stdout
+    assert "  - graph → timeseries (6 panels)" in done.stdout and "  - legacy rows[] → row panels (3 rows, 0 shown as a row panel" in done.stdout
     narrative = (project / "narratives" / "services.yaml").read_text()
     assert 'title: "The API at a glance"' in narrative and narrative.count("story: |\n      TODO") == 2
     built = vobs(project, "build")

@@ -44,7 +44,7 @@ def diff_dashboard(uid: str, desired: dict[str, Any] | None, live: dict[str, Any
     if a.get("title") != b.get("title"):
         changes.append(f"title changed: {a.get('title')!r} → {b.get('title')!r}")
     changes += _variables(a, b)
-    changes += _panels(a.get("panels"), b.get("panels"))
+    changes += _panels(_with_legacy_rows(a), b.get("panels"))
     rest_a = {k: v for k, v in a.items() if k not in ("title", "panels", "templating")}
     rest_b = {k: v for k, v in b.items() if k not in ("title", "panels", "templating")}
     changes += _generic("dashboard", rest_a, rest_b)
@@ -88,6 +88,13 @@ def _variables(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     return sorted(out)
 
 
+def _with_legacy_rows(model: dict[str, Any]) -> list[Any]:
+    """A dashboard's panels, and those of its legacy `rows[]` (schema < 16): so that the panels of a
+    migrated dashboard are compared with their originals, not all said removed and added."""
+    rows = [p for row in _list(model.get("rows")) for p in _list(row.get("panels"))]
+    return _list(model.get("panels")) + _list(normalize({"panels": rows})["panels"])
+
+
 def _flat(panels: list[Any]) -> list[dict[str, Any]]:
     out = []
     for p in _list(panels):
@@ -98,15 +105,8 @@ def _flat(panels: list[Any]) -> list[dict[str, Any]]:
 
 
 def _panels(live: list[Any], desired: list[Any]) -> list[str]:
-    old, new = _flat(live), _flat(desired)
-    pairs, unmatched_old = [], list(old)
-    for p in new:
-        match = next((o for o in unmatched_old if o.get("id") is not None and o.get("id") == p.get("id")), None)
-        if match is None:
-            match = next((o for o in unmatched_old if o.get("title") == p.get("title")), None)
-        if match is not None:
-            unmatched_old.remove(match)
-        pairs.append((match, p))
+    old, new = [_shown(p) for p in _flat(live)], [_shown(p) for p in _flat(desired)]
+    pairs, unmatched_old = _pairs(old, new)
     out = []
     for o, p in pairs:
         name = f"panel {p.get('title', '')!r}"
@@ -125,6 +125,68 @@ def _panels(live: list[Any], desired: list[Any]) -> list[str]:
         out += _generic(name, rest_o, rest_p)
     out += [f"panel {o.get('title', '')!r} removed" for o in unmatched_old]
     return out
+
+
+def _shown(panel: dict[str, Any]) -> dict[str, Any]:
+    """The panel as the diff words it: without empty `fieldConfig` parts (`defaults.custom: {}`,
+    `defaults: {}`, `overrides: []`), which Grafana's UI writes on a save and reads as absent. Only
+    here, not in `normalize`: the content hash publish records must stay what it was, or every
+    dashboard published before would look edited in Grafana. Such a difference alone is still a
+    change (publish would save it): "changed (key order or defaults only)"."""
+    config = panel.get("fieldConfig")
+    if not isinstance(config, dict):
+        return panel
+    config = dict(config)
+    if isinstance(config.get("defaults"), dict) and config["defaults"].get("custom") == {}:
+        config["defaults"] = {k: v for k, v in config["defaults"].items() if k != "custom"}
+    config = {k: v for k, v in config.items() if not (k in ("defaults", "overrides") and v in ({}, []))}
+    out = {k: v for k, v in panel.items() if k != "fieldConfig"}
+    return dict(out, fieldConfig=config) if config else out
+
+
+def _pairs(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> tuple[list[tuple[Any, dict[str, Any]]], list[Any]]:
+    """Each desired panel with its live counterpart (None: added), and the live panels left over
+    (removed). By title first, the n-th of a title with the n-th in reading order: ids follow
+    document order, so a panel added above (a story panel, an import's renumbering) shifts every id
+    after it. Where a title's count differs, the panels keeping their id pair first; a panel left
+    over pairs by id (a rename)."""
+    left = list(range(len(old)))
+    matched: dict[int, int] = {}
+
+    def take(index: int, at: int) -> None:
+        left.remove(at)
+        matched[index] = at
+
+    titles: dict[Any, list[int]] = {}
+    for index, p in enumerate(new):
+        titles.setdefault(repr(p.get("title")), []).append(index)
+    for title, indices in titles.items():
+        olds = sorted((at for at in left if repr(old[at].get("title")) == title), key=lambda at: _reading(old[at]))
+        if len(olds) != len(indices):
+            for index in indices:
+                at = next((at for at in olds if _same_id(old[at], new[index])), None)
+                if at is not None:
+                    olds.remove(at)
+                    take(index, at)
+        for index, at in zip([i for i in indices if i not in matched], olds):
+            take(index, at)
+    for index, p in enumerate(new):
+        at = None if index in matched else next((at for at in left if _same_id(old[at], p)), None)
+        if at is not None:
+            take(index, at)
+    pairs = [(old[matched[index]] if index in matched else None, p) for index, p in enumerate(new)]
+    return pairs, [old[at] for at in left]
+
+
+def _same_id(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a.get("id") is not None and a.get("id") == b.get("id")
+
+
+def _reading(panel: dict[str, Any]) -> tuple[float, float]:
+    grid = _dict(panel.get("gridPos"))
+    y, x = grid.get("y"), grid.get("x")
+    return (y if isinstance(y, (int, float)) and not isinstance(y, bool) else 0,
+            x if isinstance(x, (int, float)) and not isinstance(x, bool) else 0)
 
 
 def _targets(name: str, live: list[Any], desired: list[Any]) -> list[str]:
@@ -150,7 +212,10 @@ def _targets(name: str, live: list[Any], desired: list[Any]) -> list[str]:
 def _generic(prefix: str, live: dict[str, Any], desired: dict[str, Any]) -> list[str]:
     if live == desired:
         return []
-    delta = DeepDiff(live, desired, ignore_order=False, verbose_level=2)
+    # Each key that changed, never the whole object (deepdiff's default beyond a third changed), and
+    # `__inputs`/`__requires` too (deepdiff skips `__` keys by default; normalisation keeps them).
+    delta = DeepDiff(live, desired, ignore_order=False, verbose_level=2, threshold_to_diff_deeper=0,
+                     ignore_private_variables=False)
     out = []
     for kind, items in sorted(delta.items()):
         for path, value in sorted(items.items()) if isinstance(items, dict) else []:

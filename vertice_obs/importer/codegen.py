@@ -9,6 +9,7 @@ the kit's own. Numbers are written as `repr` of finite ints and floats; NaN and 
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
 from vertice_obs.errors import InputError
@@ -238,7 +239,9 @@ def module_text(model: dict[str, Any], source: str, notes: list[str]) -> str:
     call.arg("panels=[\n" + "".join(f"        {code},\n" for code in _panels_code(panels, 8, shared)) + "    ]")
     doc = repr(f"{model.get('title') or model['uid']}: imported by `vobs import` from {source}.")
     lines = [doc, "", "# House-style migrations applied on import (`vobs import --explain`):"]
-    lines += [f"# - {_comment(n)}" for n in notes] or ["# - none"]
+    lines += [line for n in notes for line in textwrap.wrap(_comment(n), LINE, initial_indent="# - ",
+                                                            subsequent_indent="#   ", break_on_hyphens=False)]
+    lines += [] if notes else ["# - none"]
     lines += ["", "from vertice_obs.importer import house as h", ""]
     if shared.datasource is not None:
         lines += [f"DATASOURCE = {literal(shared.datasource, 0, 1)}"]

@@ -6,16 +6,18 @@
 - legacy `rows[]` → row panels (a row's `span`/`height` → `gridPos` w/h; a row panel only for a
   row that showed its title or was collapsed, as Grafana migrates them);
 - `graph` → `timeseries` and `singlestat` → `stat` (unit, min/max, thresholds, decimals and the
-  reducer carried over; the legacy display keys, listed per dashboard, dropped);
+  reducer carried over; the legacy display keys dropped). The note names, per dashboard, the keys
+  it dropped and those it carried into `fieldConfig.defaults`: with the narrative's additions it
+  is everything `vobs diff` against the original shows (`tests/test_import_diff.py` holds that);
 - `schemaVersion` raised to the house version;
 - keys Grafana 10/11 ignores or owns (`id`, `version`, `__inputs`, `__requires`, `rows`, `style`, …)
   dropped, as `vobs build` drops them;
 - a library panel stays a reference (`libraryPanel`), with a note: its model is Grafana's;
 - positions: panels in reading order (y, then x), reflowed by the house layout — sizes and order
   kept, x/y recomputed, ids renumbered;
-- Grafana's defaults, which `grafana.normalize` ignores too, dropped for readable code: nulls, a
-  panel's `pluginVersion` (the UI's), empty `links`/`transformations`/`description`, empty
-  `fieldConfig` parts, and a target's empty `legendFormat`/`interval` and `hide: false`.
+- Grafana's defaults, which `vobs diff` ignores too, dropped for readable code: nulls, a panel's
+  `pluginVersion` (the UI's), empty `links`/`transformations`/`description`, empty `fieldConfig`
+  parts, and a target's empty `legendFormat`/`interval` and `hide: false`.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
         out["schemaVersion"] = SCHEMA_VERSION
         notes.append(f"schemaVersion {version!r} → {SCHEMA_VERSION}")
     panels = [p for p in out.get("panels") or [] if isinstance(p, dict)]
-    changed: dict[str, int] = {}
+    changed: dict[str, _Change] = {}
     panels = [_panel(p, changed) for p in _reading_order(panels)]
     for panel in panels:
         for each in [panel, *(c for c in panel.get("panels") or [] if isinstance(c, dict))]:
@@ -77,8 +79,8 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
             if isinstance(library, dict):
                 notes.append(f"library panel {library.get('name')!r} (uid {library.get('uid')!r}) kept as a reference: "
                              "its model lives in Grafana's library, not in this module")
-    for change, count in sorted(changed.items()):
-        notes.append(f"{change} ({count} panel{'s' if count != 1 else ''})")
+    for kind, change in sorted(changed.items()):
+        notes.append(change.note(kind))
     before = [(p.get("gridPos") or {}) for p in panels]
     out["panels"] = layout(panels)
     if [(g.get("x"), g.get("y")) for g in before] != [(p["gridPos"]["x"], p["gridPos"]["y"]) for p in out["panels"]]:
@@ -133,7 +135,9 @@ def _rows_to_panels(rows: list[Any], notes: list[str]) -> list[dict[str, Any]]:
             out.append(header)
         out.extend(children)
         y += h + 1
-    notes.append(f"legacy rows[] → row panels ({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    shown = sum(1 for row in rows if isinstance(row, dict) and (row.get("showTitle") or row.get("collapse")))
+    notes.append(f"legacy rows[] → row panels ({len(rows)} row{'s' if len(rows) != 1 else ''}, {shown} shown as "
+                 "a row panel; each panel's span/height → gridPos)")
     return out
 
 
@@ -152,7 +156,38 @@ def _without_defaults(node: dict[str, Any], defaults: dict[str, Any]) -> dict[st
     return {k: v for k, v in node.items() if v is not None and not (k in defaults and defaults[k] == v)}
 
 
-def _panel(panel: dict[str, Any], changed: dict[str, int]) -> dict[str, Any]:
+class _Change:
+    """One legacy panel type's migration over a dashboard: how many panels, which legacy keys they
+    lost, which `fieldConfig.defaults` keys and options they gained — what `vobs diff` will show."""
+
+    def __init__(self) -> None:
+        self.count, self.dropped, self.carried, self.options = 0, set(), set(), False
+
+    def note(self, kind: str) -> str:
+        text = f"{kind} ({self.count} panel{'s' if self.count != 1 else ''})"
+        parts = [f"legacy keys dropped: {', '.join(sorted(self.dropped))}"] if self.dropped else []
+        parts += [f"carried into fieldConfig.defaults: {', '.join(sorted(self.carried))}"] if self.carried else []
+        parts += ["options.reduceOptions set from valueName"] if self.options else []
+        return text + (": " + "; ".join(parts) if parts else "")
+
+
+def _migrated(panel: dict[str, Any], changed: dict[str, _Change], kind: str, convert) -> dict[str, Any]:
+    before = _defaults_of(panel)
+    change = changed.setdefault(kind, _Change())
+    change.count += 1
+    change.dropped |= {k for k in panel if k in (_GRAPH_LEGACY if panel.get("type") == "graph" else _STAT_LEGACY)}
+    panel = convert(panel)
+    change.carried |= {k for k, v in _defaults_of(panel).items() if before.get(k) != v}
+    change.options |= "reduceOptions" in (panel.get("options") or {})
+    return panel
+
+
+def _defaults_of(panel: dict[str, Any]) -> dict[str, Any]:
+    config = panel.get("fieldConfig") if isinstance(panel.get("fieldConfig"), dict) else {}
+    return dict(config.get("defaults")) if isinstance(config.get("defaults"), dict) else {}
+
+
+def _panel(panel: dict[str, Any], changed: dict[str, _Change]) -> dict[str, Any]:
     panel = _without_defaults(panel, _PANEL_DEFAULTS)
     panel.pop("pluginVersion", None)
     if isinstance(panel.get("targets"), list):
@@ -160,11 +195,9 @@ def _panel(panel: dict[str, Any], changed: dict[str, int]) -> dict[str, Any]:
                             for t in panel["targets"]]
     kind = panel.get("type")
     if kind == "graph":
-        panel = _graph(panel)
-        changed["graph → timeseries"] = changed.get("graph → timeseries", 0) + 1
+        panel = _migrated(panel, changed, "graph → timeseries", _graph)
     elif kind == "singlestat":
-        panel = _singlestat(panel)
-        changed["singlestat → stat"] = changed.get("singlestat → stat", 0) + 1
+        panel = _migrated(panel, changed, "singlestat → stat", _singlestat)
     if kind == "row" or panel.get("type") == "row":
         panel["collapsed"] = bool(panel.get("collapsed"))
         panel["panels"] = [_panel(p, changed) for p in _reading_order(

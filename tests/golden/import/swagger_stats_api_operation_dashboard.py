@@ -2,11 +2,16 @@
 
 # House-style migrations applied on import (`vobs import --explain`):
 # - uid: the dashboard had none; it is now 'swagger-stats-api-operation-dashboard'
-# - legacy rows[] → row panels (3 rows)
+# - legacy rows[] → row panels (3 rows, 0 shown as a row panel; each panel's span/height → gridPos)
 # - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, rows, style, hideControls
 # - schemaVersion 14 → 39
-# - graph → timeseries (2 panels)
-# - singlestat → stat (6 panels)
+# - graph → timeseries (2 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill, legend,
+#   lines, linewidth, nullPointMode, percentage, pointradius, points, renderer, seriesOverrides, spaceLength,
+#   stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into fieldConfig.defaults: unit
+# - singlestat → stat (6 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
+#   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
+#   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
+#   fieldConfig.defaults: thresholds, unit; options.reduceOptions set from valueName
 # - positions reflowed by the house layout (reading order and sizes kept)
 
 from vertice_obs.importer import house as h

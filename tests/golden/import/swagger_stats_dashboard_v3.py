@@ -3,8 +3,14 @@
 # House-style migrations applied on import (`vobs import --explain`):
 # - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, style, gnetId
 # - schemaVersion 26 → 39
-# - graph → timeseries (6 panels)
-# - singlestat → stat (6 panels)
+# - graph → timeseries (6 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
+#   fillGradient, hiddenSeries, legend, lines, linewidth, nullPointMode, options, percentage, pointradius,
+#   points, renderer, seriesOverrides, spaceLength, stack, steppedLine, thresholds, timeRegions, tooltip,
+#   xaxis, yaxes, yaxis; carried into fieldConfig.defaults: unit
+# - singlestat → stat (6 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
+#   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
+#   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
+#   fieldConfig.defaults: thresholds, unit; options.reduceOptions set from valueName
 
 from vertice_obs.importer import house as h
 
