@@ -162,7 +162,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     Examples:
       vobs diff --grafana-url https://grafana.example.com      # GRAFANA_TOKEN from the environment
       vobs diff --narrative dopamine --unified
-      vobs diff --format json | jq '.[] | select(.status != "unchanged")'
+      vobs diff --format json | jq '.dashboards[] | select(.status != "unchanged")'
       vobs diff --format markdown > comment.md     # a pull-request comment, under GitHub's limit
       vobs diff --since origin/main                # only what this branch changed (and removed)
     """
