@@ -217,7 +217,7 @@ def test_every_status_and_problem_in_one_json_report_matches_the_schema():
                  finding("inventory/library-panel", "a stub", Location(file="d.json", dashboard="d"))]
     audit = build_audit(findings, {"d": ("n",)}, CATALOG, "src", names={"m_present"}, titles={"d": "D"})
     report = json.loads(audit_json(audit))
-    schema = json.loads(resources.files("vertice_obs.schemas").joinpath("audit.schema.json").read_text())
+    schema = json.loads(resources.files("vertice_obs.schemas").joinpath("output", "audit.schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(report, schema)
     assert (report["schema"], report["version"]) == ("vobs-audit", 1)

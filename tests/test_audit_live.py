@@ -86,7 +86,7 @@ def test_the_catalog_headline_needs_the_catalogs_metrics(prometheus, tmp_path):
 
 def test_json_report_is_versioned_and_matches_its_schema(prometheus, foreign):
     report = json.loads(audit(prometheus, foreign, "--format", "json"))
-    schema = json.loads(resources.files("vertice_obs.schemas").joinpath("audit.schema.json").read_text())
+    schema = json.loads(resources.files("vertice_obs.schemas").joinpath("output", "audit.schema.json").read_text())
     jsonschema.validate(report, schema)
     assert (report["schema"], report["version"]) == ("vobs-audit", 1)
     assert [a["subject"] for a in report["actions"]] == [SPIKES, "node_*", "redis_*",

@@ -111,6 +111,17 @@ def test_build_and_offline_validate_the_repositorys_dashboards(venv, project):
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+def test_the_wheel_ships_every_json_schema(venv, tmp_path):
+    """The machine-output schemas (schemas/output/) and the input schemas are package data."""
+    code = ("import pathlib, vertice_obs.schemas as s; base = pathlib.Path(s.__file__).parent; "
+            "print('\\n'.join(sorted(p.relative_to(base).as_posix() for p in base.rglob('*.json'))))")
+    done = run([venv / "bin" / "python", "-c", code], tmp_path)
+    assert done.returncode == 0, done.stderr
+    base = REPO / "vertice_obs" / "schemas"
+    shipped = sorted(p.relative_to(base).as_posix() for p in base.rglob("*.json"))
+    assert "output/publish.schema.json" in shipped and done.stdout.split() == shipped
+
+
 def test_chaos_report_without_the_extra_names_it(venv, tmp_path):
     journal = tmp_path / "journal.json"
     journal.write_text("{}", encoding="utf-8")

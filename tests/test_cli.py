@@ -40,7 +40,7 @@ def test_list_shows_narratives_chapters_dashboards_panels(tmp_path):
 def test_list_json_is_machine_readable(tmp_path):
     make_project(tmp_path)
     result = invoke("-C", str(tmp_path), "list", "--format", "json")
-    tree = json.loads(result.stdout)
+    tree = json.loads(result.stdout)["narratives"]
     assert [n["id"] for n in tree] == ["sample"]
     chapter = tree[0]["chapters"][0]
     assert chapter["dashboard"]["uid"] == "sample-a"
@@ -51,7 +51,7 @@ def test_list_json_is_machine_readable(tmp_path):
 
 def test_checks_lists_every_registered_check():
     result = invoke("checks", "--format", "json")
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout)["checks"]
     assert {r["id"] for r in rows} == set(CHECKS)
     assert all(r["doc"] and r["severity"] in {"info", "warning", "error"} for r in rows)
 

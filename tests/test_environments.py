@@ -105,14 +105,14 @@ def test_diff_and_publish_reach_the_chosen_grafana_with_its_own_token(tmp_path, 
     # a laptop previews prod: everything is new there; VOBS_ENV picks it as --env would
     preview = run(root, "diff", "--format", "json", env={**tokens, "VOBS_ENV": "prod"})
     assert preview.exit_code == 1, preview.output  # changes pending, as diff says
-    assert {d["status"] for d in json.loads(preview.stdout)} == {"added"}
+    assert {d["status"] for d in json.loads(preview.stdout)["dashboards"]} == {"added"}
     # a GRAFANA_URL left in the shell for staging does not send an explicit --env prod there
     before = len(staging.requests)
     shell = run(root, "diff", "--env", "prod", "--format", "json", env={**tokens, "GRAFANA_URL": staging.url})
-    assert shell.exit_code == 1 and {d["status"] for d in json.loads(shell.stdout)} == {"added"}
+    assert shell.exit_code == 1 and {d["status"] for d in json.loads(shell.stdout)["dashboards"]} == {"added"}
     assert len(staging.requests) == before
     same = run(root, "diff", "--env", "staging", "--format", "json", env=tokens)
-    assert {d["status"] for d in json.loads(same.stdout)} == {"unchanged"}
+    assert {d["status"] for d in json.loads(same.stdout)["dashboards"]} == {"unchanged"}
     assert any(r.headers.get("X-Grafana-Org-Id") == "2" for r in prod.requests)  # org_id from the environment
     # the wrong environment's token is refused by that Grafana, named, and never shown
     crossed = run(root, "diff", "--env", "prod", env={"GRAFANA_TOKEN_PROD": STAGING_TOKEN})

@@ -41,8 +41,8 @@ def spike_panel(model):
 def test_push_fetch_diff_is_unchanged_then_one_query_edit_is_exactly_that(project, grafana):
     first = vobs(project, grafana, "publish", "--format", "json")
     assert first.exit_code == 0, first.output
-    assert {r["uid"]: r["status"] for r in json.loads(first.stdout) if "kind" not in r} == \
-        {u: "created" for u in ALL_UIDS}  # then the narratives' playlists (kind "playlist", test_playlists.py)
+    assert {r["uid"]: r["status"] for r in json.loads(first.stdout)["dashboards"]} == \
+        {u: "created" for u in ALL_UIDS}  # the narratives' playlists are under "playlists" (test_playlists.py)
     folders = {f["uid"]: f for f in grafana.folders.values()}
     if grafana.nested:
         assert folders["vobs-maximus-dopamine"]["parentUid"] == "vobs-maximus"  # nested, parent created first
@@ -56,14 +56,14 @@ def test_push_fetch_diff_is_unchanged_then_one_query_edit_is_exactly_that(projec
 
     same = vobs(project, grafana, "diff", "--format", "json")
     assert same.exit_code == 0
-    assert {d["status"] for d in json.loads(same.stdout)} == {"unchanged"}
+    assert {d["status"] for d in json.loads(same.stdout)["dashboards"]} == {"unchanged"}
 
     module = project / "dashboards" / "dopamine_overview.py"
     module.write_text(module.read_text().replace('"{{instance}}")],\n                     unit="ops"',
                                                  '"per instance")],\n                     unit="ops"'))
     changed = vobs(project, grafana, "diff", "--format", "json")
     assert changed.exit_code == 1
-    diffs = {d["uid"]: d for d in json.loads(changed.stdout)}
+    diffs = {d["uid"]: d for d in json.loads(changed.stdout)["dashboards"]}
     assert diffs[OVERVIEW]["status"] == "changed"
     assert diffs[OVERVIEW]["changes"] == [
         "panel 'Dopamine spike rate': target A: ['legendFormat'] `{{instance}}` → `per instance`"]
@@ -128,7 +128,7 @@ def test_faults_then_rerun_finishes_and_loses_nothing(project, grafana, rate):
     grafana.set_faults(methods=frozenset({"POST"}), rate=rate, kinds=("500", "503", "429", "reset"), seed=11,
                        retry_after=0)
     first = vobs(project, grafana, "publish", "--format", "json")
-    statuses = {r["uid"]: r["status"] for r in json.loads(first.stdout)}
+    statuses = {r["uid"]: r["status"] for r in json.loads(first.stdout)["dashboards"]}
     not_published = {u for u, s in statuses.items() if s == "failed"}
     assert first.exit_code == (3 if not_published else 0)
     if rate > 0.5:
@@ -139,7 +139,7 @@ def test_faults_then_rerun_finishes_and_loses_nothing(project, grafana, rate):
     second = vobs(project, grafana, "publish", "--format", "json")
     assert second.exit_code == 0
     assert set(grafana.dashboards) == ALL_UIDS
-    assert {r["status"] for r in json.loads(second.stdout)} <= {"created", "unchanged"}
+    assert {r["status"] for r in json.loads(second.stdout)["dashboards"]} <= {"created", "unchanged"}
     assert vobs(project, grafana, "diff").exit_code == 0
 
 
@@ -214,13 +214,13 @@ def test_a_hand_edited_provisioning_file_is_drift_refused_without_force(project)
 
     kept = runner.invoke(cli, ["-C", str(project), "publish", "--format", "json"], env=env)
     assert kept.exit_code == 3, kept.output  # a partial publish: not everything was applied
-    status = {r["uid"]: r for r in json.loads(kept.stdout)}[OVERVIEW]
+    status = {r["uid"]: r for r in json.loads(kept.stdout)["dashboards"]}[OVERVIEW]
     assert status["status"] == "skipped-drift" and "--force" in status["detail"], status
     assert json.loads(target.read_text())["title"] == "Edited by hand on the server"  # not overwritten
 
     forced = runner.invoke(cli, ["-C", str(project), "publish", "--force", "--format", "json"], env=env)
     assert forced.exit_code == 0, forced.output
-    assert {r["uid"]: r["status"] for r in json.loads(forced.stdout)}[OVERVIEW] == "updated"
+    assert {r["uid"]: r["status"] for r in json.loads(forced.stdout)["dashboards"]}[OVERVIEW] == "updated"
     written = json.loads(target.read_text())
     assert written["title"] != "Edited by hand on the server"
     assert any(p.get("title") == "Spike rate per instance" for p in written["panels"])

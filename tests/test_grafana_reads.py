@@ -49,7 +49,7 @@ def test_an_unchanged_dashboard_costs_one_small_read_and_no_model(project, grafa
     mark = len(grafana.requests)
     again = vobs(project, grafana, "publish", "--format", "json")
     assert again.exit_code == 0
-    assert {r["status"] for r in json.loads(again.stdout)} == {"unchanged"}
+    assert {r["status"] for r in json.loads(again.stdout)["dashboards"]} == {"unchanged"}
     sent = requests_after(grafana, mark)
     dashboard_reads = [r for r in sent if r[1].startswith("/api/dashboards/")]
     assert len(dashboard_reads) == DASHBOARDS  # one per dashboard …
@@ -73,7 +73,7 @@ def test_a_hand_edit_with_a_new_version_is_still_drift(project, grafana):
     mark = len(grafana.requests)
     result = vobs(project, grafana, "publish", "--format", "json")
     assert result.exit_code == 3
-    statuses = {r["uid"]: r["status"] for r in json.loads(result.stdout)}
+    statuses = {r["uid"]: r["status"] for r in json.loads(result.stdout)["dashboards"]}
     assert statuses[OVERVIEW] == "skipped-drift"
     assert {s for u, s in statuses.items() if u != OVERVIEW} == {"unchanged"}
     assert grafana.dashboards[OVERVIEW]["model"]["description"] == "curated by hand"
@@ -91,7 +91,7 @@ def test_a_forged_message_with_another_hash_is_read_whole(project, grafana):
     entry["versions"][-1]["message"] = "vobs publish deadbeef sha256:0000000000000000"
     mark = len(grafana.requests)
     result = vobs(project, grafana, "publish", "--format", "json")
-    assert {r["uid"]: r["status"] for r in json.loads(result.stdout)}[OVERVIEW] == "unchanged"  # same content
+    assert {r["uid"]: r["status"] for r in json.loads(result.stdout)["dashboards"]}[OVERVIEW] == "unchanged"  # same content
     assert (("GET", f"/api/dashboards/uid/{OVERVIEW}", {}) in per_dashboard(requests_after(grafana, mark), OVERVIEW))
 
 
@@ -109,7 +109,7 @@ def test_a_folder_move_is_still_published(project, grafana, how):
         expected = "vobs-maximus-reward"
     result = vobs(project, grafana, "publish", "--format", "json")
     assert result.exit_code == 0, result.output
-    rows = {r["uid"]: r for r in json.loads(result.stdout)}
+    rows = {r["uid"]: r for r in json.loads(result.stdout)["dashboards"]}
     assert (rows[OVERVIEW]["status"], rows[OVERVIEW]["detail"]) == ("updated", "moved to its narrative's folder")
     assert grafana.dashboards[OVERVIEW]["folderUid"] == expected
 
@@ -135,7 +135,7 @@ def test_diff_of_a_new_dashboard_sends_no_read_for_it(project, grafana):
     mark = len(grafana.requests)
     result = vobs(project, grafana, "diff", "--format", "json")
     assert result.exit_code == 1
-    assert {d["status"] for d in json.loads(result.stdout)} == {"added"}
+    assert {d["status"] for d in json.loads(result.stdout)["dashboards"]} == {"added"}
     assert [r for r in requests_after(grafana, mark) if r[1].startswith("/api/dashboards/")] == []
 
 
@@ -144,6 +144,6 @@ def test_the_search_is_followed_page_by_page(project, grafana, monkeypatch):
     assert vobs(project, grafana, "publish").exit_code == 0
     mark = len(grafana.requests)
     again = vobs(project, grafana, "publish", "--format", "json")
-    assert {r["status"] for r in json.loads(again.stdout)} == {"unchanged"}  # none taken for new
+    assert {r["status"] for r in json.loads(again.stdout)["dashboards"]} == {"unchanged"}  # none taken for new
     pages = [r[2] for r in requests_after(grafana, mark) if r[1] == "/api/search"]
     assert [(p["limit"], p["page"]) for p in pages] == [("3", "1"), ("3", "2"), ("3", "3")]

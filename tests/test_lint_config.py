@@ -173,7 +173,7 @@ def test_audit_reports_lint_warnings_but_not_information(tmp_path):
 
 def test_vobs_checks_lists_every_lint():
     out = CliRunner().invoke(cli, ["checks", "--format", "json"]).stdout
-    ids = {row["id"] for row in json.loads(out)}
+    ids = {row["id"] for row in json.loads(out)["checks"]}
     assert {"dashboard/duplicate-uid", "panel/duplicate-id", "variable/unused", "variable/undefined",
             "datasource/not-variable", "promql/rate-interval", "panel/no-targets", "panel/title",
             "promql/job-matcher", "promql/instance-matcher", "metric/counter-without-rate"} <= ids

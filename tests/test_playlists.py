@@ -55,8 +55,9 @@ def playlist_writes(grafana, mark=0):
     return [(w.method, w.path) for w in grafana.writes()[mark:] if w.path.startswith("/api/playlists")]
 
 
-def rows(result, kind="playlist"):
-    return {r["narrative"]: r for r in json.loads(result.stdout) if r.get("kind") == kind}
+def rows(result):
+    """The playlists of `diff` or `publish --format json`, by narrative."""
+    return {r["narrative"]: r for r in json.loads(result.stdout)["playlists"]}
 
 
 def set_interval(project: Path, narrative: str, value: str) -> None:
@@ -128,7 +129,7 @@ def test_a_change_in_code_updates_the_same_playlist_and_diff_says_what(project, 
     diff = vobs(project, grafana, "diff", "--format", "json")
     assert diff.exit_code == 1
     assert rows(diff)["dopamine"] == {
-        "kind": "playlist", "narrative": "dopamine", "uid": uid, "title": "Dopamine: how MAXIMUS learns what matters",
+        "narrative": "dopamine", "uid": uid, "title": "Dopamine: how MAXIMUS learns what matters",
         "status": "changed", "changes": ["interval `5m` → `1h`", "chapters reordered: `maximus-dopamine-overview`, "
                                          "`maximus-dopamine-arousal` → `maximus-dopamine-arousal`, `maximus-dopamine-overview`"]}
     assert {r["status"] for n, r in rows(diff).items() if n != "dopamine"} == {"unchanged"}
@@ -171,7 +172,7 @@ def test_an_edit_in_grafana_is_drift_refused_without_force_and_overwritten_with_
 def test_a_dry_run_writes_nothing_and_says_what_would_happen(project, grafana):
     dry = vobs(project, grafana, "publish", "--dry-run", "--format", "json")
     assert dry.exit_code == 0, dry.output
-    assert {p["narrative"]: p["action"] for p in json.loads(dry.stdout)["playlists"]} == {
+    assert {p["narrative"]: p["status"] for p in json.loads(dry.stdout)["playlists"]} == {
         n: "create" for n in ("cockpit", "dopamine", "esgt", "skill-learning")}
     assert grafana.writes() == [] and grafana.playlists == {}
     assert vobs(project, grafana, "publish").exit_code == 0
@@ -217,7 +218,7 @@ def test_a_chapter_that_failed_to_publish_holds_its_playlist_back(project, one_v
     grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/dashboards/db",), script=["500"] * 4)
     result = vobs(project, grafana, "publish", "--concurrency", "1", "--format", "json")
     assert result.exit_code == 3
-    failed = {r["uid"] for r in json.loads(result.stdout) if r["status"] == "failed" and "kind" not in r}
+    failed = {r["uid"] for r in json.loads(result.stdout)["dashboards"] if r["status"] == "failed"}
     assert len(failed) == 1
     (lost,) = failed
     held = [r for r in rows(result).values() if r["status"] == "failed"]

@@ -278,8 +278,8 @@ def published_from_main(repo: Path, grafana: GrafanaStandIn) -> None:
 
 
 def dashboards_in(stdout: str) -> list[dict]:
-    """The dashboard elements of diff's or publish's JSON (playlists are elements with kind=playlist)."""
-    return [d for d in json.loads(stdout) if d.get("kind") != "playlist"]
+    """The dashboards of diff's or publish's JSON (the playlists are under their own key)."""
+    return json.loads(stdout)["dashboards"]
 
 
 def test_diff_since_asks_grafana_about_the_changed_dashboard_only(repo, grafana):
@@ -290,7 +290,7 @@ def test_diff_since_asks_grafana_about_the_changed_dashboard_only(repo, grafana)
     assert asked_about(grafana, "sample-a") and not asked_about(grafana, "sample-b")
     assert "1 of 2 dashboards changed (dashboards/a.py" in done.stderr
     # the playlist of the narrative holding it is checked too (and only that one)
-    assert [d["narrative"] for d in json.loads(done.stdout) if d.get("kind") == "playlist"] == ["sample"]
+    assert [d["narrative"] for d in json.loads(done.stdout)["playlists"]] == ["sample"]
     without = vobs(repo, "diff", "--format", "json", grafana=grafana)  # the same run without --since
     assert {d["uid"] for d in dashboards_in(without.stdout)} == {"sample-a", "sample-b"}
 
@@ -308,9 +308,12 @@ def test_publish_since_writes_and_reads_only_the_changed_dashboard(repo, grafana
 
 def test_diff_and_publish_since_with_nothing_changed_send_no_request(repo, grafana):
     published_from_main(repo, grafana)
-    for args, stdout in ((("diff", "--format", "json"), []), (("publish", "--format", "json"), []),
+    empty = {"dashboards": [], "playlists": []}
+    for args, stdout in ((("diff", "--format", "json"), {"command": "diff", "schema_version": 1, **empty}),
+                         (("publish", "--format", "json"),
+                          {"command": "publish", "schema_version": 1, "dry_run": False, "folders": [], **empty}),
                          (("publish", "--dry-run", "--format", "json"),
-                          {"dashboards": [], "dry_run": True, "folders": [], "playlists": []}),
+                          {"command": "publish", "schema_version": 1, "dry_run": True, "folders": [], **empty}),
                          (("diff",), "0 added, 0 changed, 0 unchanged, 0 orphaned")):
         done = vobs(repo, *args, "--since", "HEAD", grafana=grafana)
         assert done.returncode == 0, done.stderr

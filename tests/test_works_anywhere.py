@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -111,25 +112,8 @@ def test_audit_fails_fast_when_prometheus_is_unreachable(folder):
     assert done.returncode == 2 and done.stdout == "" and len(done.stderr.splitlines()) == 1
 
 
-VALIDATE_SCHEMA = {
-    "type": "object",
-    "required": ["schema", "source", "dashboards", "queries", "unreadable", "checked", "available", "findings"],
-    "properties": {
-        "schema": {"const": "vobs.validate/1"},
-        "source": {"type": "string"}, "dashboards": {"type": "integer"}, "queries": {"type": "integer"},
-        "unreadable": {"type": "integer"}, "checked": {"type": "boolean"}, "available": {"type": "boolean"},
-        "findings": {"type": "array", "items": {
-            "type": "object", "required": ["check", "severity", "message", "location"],
-            "properties": {
-                "check": {"type": "string", "pattern": "^[a-z]+/[a-z-]+$"},
-                "severity": {"enum": ["error", "warning", "info"]},
-                "message": {"type": "string"},
-                "location": {"type": "object", "properties": {
-                    "file": {"type": "string"}, "line": {"type": "integer", "minimum": 1},
-                    "column": {"type": "integer", "minimum": 1}}},
-            }}},
-    },
-}
+VALIDATE_SCHEMA = json.loads(resources.files("vertice_obs.schemas").joinpath("output", "validate.schema.json")
+                             .read_text(encoding="utf-8"))  # the shipped shape (tests/test_machine_output.py)
 
 
 @pytest.mark.parametrize("extra", [[], ["--catalog", str(CATALOG)]])

@@ -15,6 +15,24 @@ from vertice_obs.guard.text import escape, strict_json, strict_json_stream
 
 FORMATS = ("text", "json")
 
+# `--format json` is a contract (README "Machine output"): every command prints ONE object, whatever
+# its flags, opening with the same envelope — `command` and `schema_version` — and held by the JSON
+# Schema `vertice_obs/schemas/output/<command, spaces as dashes>.schema.json`. An added key keeps the
+# version; a key removed, renamed or changed in meaning raises it (the old shape goes in CHANGELOG).
+OUTPUT_VERSIONS = {"audit": 1, "build": 1, "chaos check": 1, "checks": 1, "diff": 1, "import": 1, "list": 1,
+                   "publish": 1, "validate": 1}
+
+
+def envelope(command: str, **body: Any) -> dict[str, Any]:
+    """`body` under the envelope every `--format json` object opens with."""
+    return {"command": command, "schema_version": OUTPUT_VERSIONS[command], **body}
+
+
+def machine_json(command: str, **body: Any) -> str:
+    """A command's `--format json` text: its envelope and `body`, keys sorted, strict JSON (a value
+    written differently to stay strict is said in `notes`)."""
+    return strict_json(envelope(command, **body), notes_key="notes")
+
 
 def findings_text(findings: Sequence[Finding]) -> str:
     lines = [escape(f, one_line=True) for f in sorted(findings, key=_order)]

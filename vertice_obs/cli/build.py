@@ -14,8 +14,8 @@ from vertice_obs.cli.options import FORMAT, count, project_of
 from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
 from vertice_obs.finding import Location, Severity
 from vertice_obs.guard.paths import check_writable
-from vertice_obs.guard.text import escape, strict_json
-from vertice_obs.output import findings_text
+from vertice_obs.guard.text import escape
+from vertice_obs.output import findings_text, machine_json
 
 if TYPE_CHECKING:
     from vertice_obs.build.plan import BuildPlan, BuildResult, Put
@@ -97,16 +97,17 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
     stale = [(c.kind, c.path) for c in changes] + [("left", item.path) for item in survey.blocked]
 
     if fmt == "json":
-        click.echo(strict_json({
-            "check": check,
-            "exports": shown_root,
-            "dashboards": plan.dashboards,
-            "narratives": len(plan.narratives),
-            "changes": [{"kind": c.kind, "path": f"{shown_root}/{c.path}"} for c in changes],
-            "left_alone": [{"path": f"{shown_root}/{item.path}", "reason": item.reason, "planned": item.planned}
-                           for item in survey.left],
-            "findings": [f.to_dict() for f in plan.findings],
-        }, notes_key="notes"))
+        click.echo(machine_json(
+            "build",
+            check=check,
+            exports=shown_root,
+            dashboards=plan.dashboards,
+            narratives=len(plan.narratives),
+            changes=[{"kind": c.kind, "path": f"{shown_root}/{c.path}"} for c in changes],
+            left_alone=[{"path": f"{shown_root}/{item.path}", "reason": item.reason, "planned": item.planned}
+                        for item in survey.left],
+            findings=[f.to_dict() for f in plan.findings],
+        ))
     elif check:
         if stale:
             say(f"{shown_root}/ is stale: {len(stale)} file(s) differ from what the code renders")
@@ -165,7 +166,7 @@ def list_(ctx: click.Context, fmt: str, panels: bool) -> None:
     Examples:
       vobs list
       vobs list --no-panels
-      vobs list --format json | jq '.[].chapters[].dashboard.uid'
+      vobs list --format json | jq '.narratives[].chapters[].dashboard.uid'
     """
     from vertice_obs.build.plan import plan_build
     from vertice_obs.checks.dashboard_style import iter_panels
@@ -188,7 +189,7 @@ def list_(ctx: click.Context, fmt: str, panels: bool) -> None:
         tree.append({"id": narrative.id, "title": narrative.title, "owner": narrative.owner,
                      "folder": narrative.folder, "file": narrative.file, "chapters": chapters})
     if fmt == "json":
-        click.echo(strict_json(tree))
+        click.echo(machine_json("list", narratives=tree))
     else:
         for n in tree:
             click.secho(escape(n["id"], one_line=True), bold=True, nl=False)
@@ -220,7 +221,7 @@ def checks_(fmt: str) -> None:
 
     rows = [{"id": c.id, "severity": str(c.severity), "doc": c.doc} for c in sorted(CHECKS.values(), key=lambda c: c.id)]
     if fmt == "json":
-        click.echo(strict_json(rows, sort_keys=False))
+        click.echo(machine_json("checks", checks=rows))
         return
     for row in rows:
         click.secho(f"{row['id']}", bold=True, nl=False)

@@ -25,7 +25,7 @@ from vertice_obs.cli.options import (
 from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError, VobsError
 from vertice_obs.guard.paths import check_writable
 from vertice_obs.guard.secrets import redact_text, register_url
-from vertice_obs.output import findings_json, findings_text
+from vertice_obs.output import envelope, findings_json, findings_text
 
 
 @cli.group("chaos")
@@ -78,7 +78,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
         findings += scrape_check(run, source, time_scale)[1]
     stops = blocking(findings)
     if fmt == "json":
-        click.echo(findings_json(findings, run=run.id, ready=not stops))
+        click.echo(findings_json(findings, **envelope("chaos check", run=run.id, ready=not stops)))
     else:
         shown = [f for f in findings if f in stops and f.check != "metric/unknown" or f.check == "chaos/scrape-unknown"]
         if shown:

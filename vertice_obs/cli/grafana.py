@@ -34,7 +34,8 @@ from vertice_obs.files import write_atomic
 from vertice_obs.finding import Severity
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
 from vertice_obs.guard.paths import check_uid
-from vertice_obs.guard.text import escape, strict_json
+from vertice_obs.guard.text import escape
+from vertice_obs.output import machine_json
 from vertice_obs.project import Project
 
 # diff and publish also speak Markdown: a pull-request comment, a job's step summary (grafana/markdown.py)
@@ -69,10 +70,6 @@ def _connect(target) -> None:
 def _show(text: object) -> str:
     """Untrusted text (titles, uids, server messages) fit for one line of a terminal."""
     return escape(text, one_line=True)
-
-
-def _json(data: object) -> str:
-    return strict_json(data)  # sorted keys, no NaN, controls escaped: one shape for machines
 
 
 def _playlists(target, plan, narratives, uids, force: bool, concurrency: int, markdown: bool = False):
@@ -165,7 +162,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     Examples:
       vobs diff --grafana-url https://grafana.example.com      # GRAFANA_TOKEN from the environment
       vobs diff --narrative dopamine --unified
-      vobs diff --format json | jq '.[] | select(.status != "unchanged")'
+      vobs diff --format json | jq '.dashboards[] | select(.status != "unchanged")'
       vobs diff --format markdown > comment.md     # a pull-request comment, under GitHub's limit
       vobs diff --since origin/main                # only what this branch changed (and removed)
     """
@@ -207,7 +204,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
 
     playlist_rows = [diff_entry(a) for a in playlists]
     if fmt == "json":
-        click.echo(_json([d.to_dict() for d in diffs] + playlist_rows))
+        click.echo(machine_json("diff", dashboards=[d.to_dict() for d in diffs], playlists=playlist_rows))
     elif fmt == "markdown":
         from vertice_obs.grafana.markdown import (
             COMMENT_LIMIT,
@@ -314,23 +311,22 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     store, playlists = (None, []) if scope is None else _playlists(target, built, scope, uids, force, concurrency,
                                                                    fmt == "markdown")
     if dry_run:
-        rows = [{"uid": a.uid, "action": a.kind, "detail": a.reason} for a in plan.actions]
-        planned = [{"narrative": a.desired.narrative, "title": a.desired.name, "uid": a.uid, "action": a.kind,
+        rows = [{"uid": a.uid, "status": a.kind, "detail": a.reason, "version": None} for a in plan.actions]
+        planned = [{"narrative": a.desired.narrative, "title": a.desired.name, "uid": a.uid, "status": a.kind,
                     "detail": a.reason, "changes": a.changes} for a in playlists]
         if fmt == "markdown":
             click.echo(_summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True)
-                       + _playlist_md([(p["narrative"], p["title"], p["action"], p["detail"]) for p in planned]),
+                       + _playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
                        nl=False)
         elif fmt == "json":
-            click.echo(_json({"dry_run": True, "folders": [f.__dict__ for f in plan.folders], "dashboards": rows,
-                              "playlists": planned}))
+            click.echo(machine_json("publish", dry_run=True, folders=_folders(plan), dashboards=rows, playlists=planned))
         else:
             for f in plan.folders:
                 click.echo(f"create folder {_show(repr(f.title))} "
                            f"(uid {f.uid}{', in ' + f.parent_uid if f.parent_uid else ''})")
-            _table([(r["uid"], r["action"], r["detail"]) for r in rows]
-                   + [(f"playlist:{p['narrative']}", p["action"], p["detail"]) for p in planned])
-            writes = plan.writes + 2 * sum(p["action"] in ("create", "update") for p in planned)  # the playlist, its record
+            _table([(r["uid"], r["status"], r["detail"]) for r in rows]
+                   + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned])
+            writes = plan.writes + 2 * sum(p["status"] in ("create", "update") for p in planned)  # the playlist, its record
             click.echo(f"dry run: {writes} write(s) planned, none sent — against {target.description}")
         return
     commit = git_commit(project.root)
@@ -348,7 +344,8 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     failed = [r for r in results if r.status in ("failed", "skipped-drift")]
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
     if fmt == "json":
-        click.echo(_json([r.__dict__ for r in results] + [p.to_dict() for p in played]))
+        click.echo(machine_json("publish", dry_run=False, folders=_folders(plan), dashboards=[r.to_dict() for r in results],
+                                playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)]))
     elif fmt == "markdown":
         click.echo(_summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit)
                    + _playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
@@ -367,6 +364,10 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                  f"{', '.join(f'{p.narrative} ({p.status})' for p in unplayed)}"] if unplayed else []
         say_error(f"{'; '.join(lost)}; run vobs publish again to finish (drifted ones need a review and --force)")
         ctx.exit(EXIT_PARTIAL)
+
+
+def _folders(plan) -> list[dict[str, object]]:  # the folders a publish creates, parents first
+    return [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None} for f in plan.folders]
 
 
 def _summary(chosen, rows, target, dry_run: bool, commit: str = "") -> str:

@@ -29,7 +29,8 @@ from vertice_obs.cli.options import (
 from vertice_obs.errors import InputError
 from vertice_obs.files import NotAFile, read_regular, write_atomic
 from vertice_obs.guard.paths import check_uid, safe_join
-from vertice_obs.guard.text import escape, strict_json
+from vertice_obs.guard.text import escape
+from vertice_obs.output import machine_json
 
 # What `vobs pull` writes beside the dashboards: not a dashboard.
 _NOT_DASHBOARDS = ("inventory.json",)
@@ -215,10 +216,8 @@ def _check_collisions(imported: list[_Imported], project, force: bool) -> None:
 def _report(imported: list[_Imported], project, fmt: str, explain: bool, narrative: str | None,
             skipped: list[str]) -> None:
     if fmt == "json":
-        click.echo(strict_json({
-            "imported": [{"source": d.source, "uid": d.uid, "module": project.display(d.module),
-                          "migrations": d.notes} for d in imported],
-            "narrative": narrative, "already_chapters": skipped}))
+        click.echo(machine_json("import", imported=[{"source": d.source, "uid": d.uid, "module": project.display(
+            d.module), "migrations": d.notes} for d in imported], narrative=narrative, already_chapters=skipped))
         return
     for d in imported:
         click.echo(f"{escape(d.source, one_line=True)} → {escape(project.display(d.module), one_line=True)} "

@@ -37,7 +37,12 @@ from vertice_obs.errors import (
 from vertice_obs.finding import Severity
 from vertice_obs.guard.paths import check_writable
 from vertice_obs.guard.text import escape, json_safe
-from vertice_obs.output import findings_sarif, findings_text, write_findings_json
+from vertice_obs.output import (
+    envelope,
+    findings_sarif,
+    findings_text,
+    write_findings_json,
+)
 
 DISABLE = click.option("--disable", multiple=True, metavar="CHECK",
                        help="Switch a check off for this run (repeatable; `vobs checks` lists the ids). Per dashboard "
@@ -173,10 +178,10 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
 
         click.echo(findings_junit(result.findings, [d.file for d in dashboards]), nl=False)
     elif fmt == "json":
-        write_findings_json(lambda text: click.echo(text, nl=False), result.findings, schema=VALIDATE_SCHEMA,
-                            source=result.evidence.source, dashboards=result.dashboards, queries=result.queries,
-                            unreadable=result.unreadable, checked=result.checked,
-                            available=result.evidence.available)
+        write_findings_json(lambda text: click.echo(text, nl=False), result.findings, **envelope(
+            "validate", schema=VALIDATE_SCHEMA, source=result.evidence.source, dashboards=result.dashboards,
+            queries=result.queries, unreadable=result.unreadable, checked=result.checked,
+            available=result.evidence.available))
         click.echo()
     else:
         shown = [f for f in result.findings if (verbose or f.severity >= Severity.WARNING)
@@ -226,7 +231,7 @@ def _nothing_checked(source):
 
 
 NOT_CHECKED = "no metric source (metric existence not checked: no --prometheus-url, no --catalog)"
-VALIDATE_SCHEMA = "vobs.validate/1"  # the JSON shape of `vobs validate --format json` (README: Machine output)
+VALIDATE_SCHEMA = "vobs.validate/1"  # kept beside `schema_version` for the consumers of 0.1 (README: Machine output)
 
 
 def _sarif_places(ctx: click.Context):

@@ -93,9 +93,9 @@ class PlaylistResult:
     detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """One element of `vobs publish --format json`: the dashboards' keys, plus `kind` and `narrative`."""
-        return {"kind": "playlist", "narrative": self.narrative, "title": self.name, "uid": self.uid,
-                "status": self.status, "detail": self.detail, "version": None}
+        """One of `vobs publish --format json`'s `playlists` (with the action's `changes`)."""
+        return {"narrative": self.narrative, "title": self.name, "uid": self.uid, "status": self.status,
+                "detail": self.detail}
 
 
 class Store(Protocol):
@@ -309,10 +309,10 @@ def store_of(target: Any) -> Store | None:
 
 
 def diff_entry(a: PlaylistAction) -> dict[str, Any]:
-    """One element of `vobs diff --format json`: the dashboards' keys (uid, title, status, changes),
-    plus `kind` and `narrative` — a dashboard element has no `kind`."""
+    """One of `vobs diff --format json`'s `playlists`: the dashboards' keys (uid, title, status,
+    changes) and the `narrative`."""
     lines = ([a.reason] if a.kind == DRIFT else []) + (a.changes if a.kind != UNCHANGED else [])
-    return {"kind": "playlist", "narrative": a.desired.narrative, "uid": a.uid, "title": a.desired.name,
+    return {"narrative": a.desired.narrative, "uid": a.uid, "title": a.desired.name,
             "status": DIFF_STATUS[a.kind], "changes": lines}
 
 

@@ -62,6 +62,10 @@ class Result:
     detail: str = ""
     version: int | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """One of `vobs publish --format json`'s `dashboards` (schemas/output/publish.schema.json)."""
+        return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
+
 
 __all__ = ["Action", "PublishPlan", "Result", "execute", "folder_chain", "folder_uid", "git_commit",
            "plan_publish", "select"]

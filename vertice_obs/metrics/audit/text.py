@@ -2,7 +2,7 @@
 
 Text and Markdown are for people (the CLI passes them through `guard.text.escape`); in Markdown,
 titles are escaped as text and names and queries go in code spans, so a dashboard title cannot
-inject markup. The JSON shape is documented in the README and held by `schemas/audit.schema.json`.
+inject markup. The JSON shape is documented in the README and held by `schemas/output/audit.schema.json`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from vertice_obs.metrics.audit.model import (
     MetricAudit,
     Use,
 )
+from vertice_obs.output import OUTPUT_VERSIONS, envelope
 
-SCHEMA, VERSION = "vobs-audit", 1
+SCHEMA, VERSION = "vobs-audit", OUTPUT_VERSIONS["audit"]  # `schema`, `version`: kept for the consumers of 0.1
 MARK = {"present": "✅", "not queried": "➖"}
 
 
@@ -160,8 +161,9 @@ def _md_text(s: str) -> str:
 
 
 def to_dict(audit: Audit) -> dict[str, Any]:
-    """The versioned JSON shape (README, "vobs audit"; `schemas/audit.schema.json`)."""
+    """The versioned JSON shape (README, "vobs audit"; `schemas/output/audit.schema.json`)."""
     return {
+        **envelope("audit"),
         "schema": SCHEMA,
         "version": VERSION,
         "source": audit.source,
