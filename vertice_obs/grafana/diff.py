@@ -1,8 +1,10 @@
 """What a change does to a live dashboard, said per panel. Pure functions over normalised models.
 
 `panel "Dopamine spike rate": target A expr `old` → `new`` rather than a JSON path: panels are
-matched by id (stable: ids follow document order), then by title; what is left over is added or
-removed. deepdiff finds the remaining differences inside a panel or the dashboard.
+matched by title first, the n-th of a title with the n-th in reading order (ids follow document
+order, so a panel added above — a story panel, an import's renumbering — shifts every id after
+it), then by id where a title's count differs or for a rename; what is left over is added or
+removed. deepdiff finds the remaining differences inside a panel or the dashboard, key by key.
 """
 
 from __future__ import annotations
