@@ -22,7 +22,8 @@ from vertice_obs.importer.codegen import module_text
 from vertice_obs.importer.migrate import migrate
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = sorted([*REPO.glob("exports/*/*.json"), *(REPO / "tests" / "data" / "public").glob("*.json")])
+# tests/data/public/ and its subfolders (ceph/: Debian's ceph-grafana-dashboards); see SOURCES.md there
+CORPUS = sorted([*REPO.glob("exports/*/*.json"), *(REPO / "tests" / "data" / "public").rglob("*.json")])
 NARRATIVE_TAGS = ("vertice-obs", "narrative:imported", "imported-tag")
 
 
@@ -210,6 +211,77 @@ def test_every_panel_of_the_original_survives_field_by_field(path: Path, tmp_pat
         for key in ("datasource", "links", "repeat", "transformations", "description"):
             assert (new.get(key) or None) == (old.get(key) or None), key
         assert new.get("fieldConfig", {}).get("defaults", {}).get("unit") == unit(old)
+        assert_legacy_meaning_survives(old, new, sized=not legacy)
+
+
+def _number(value: object) -> object:
+    try:
+        number = float(value)  # legacy dashboards write bounds as strings too ("0", ".75")
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def _whole(panel: dict) -> dict:
+    """A panel but its place and what migrate documents as Grafana's defaults (nulls, empty values,
+    `pluginVersion`, a target's `hide: false`, empty `fieldConfig` parts)."""
+    def plain(value):  # nulls dropped at every depth, as normalisation reads them
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if v not in (None, "", [], {})}
+        return [plain(v) for v in value] if isinstance(value, list) else value
+    out = {k: v for k, v in plain(panel).items() if k not in ("id", "gridPos", "panels", "pluginVersion")}
+    if "targets" in out:
+        out["targets"] = [{k: v for k, v in plain(t).items() if (k, v) != ("hide", False)} for t in out["targets"]]
+    if "fieldConfig" in out:
+        config = plain(out.pop("fieldConfig"))
+        defaults = {k: v for k, v in plain(config.get("defaults") or {}).items() if v != {}}
+        config = plain(dict(config, defaults=defaults))
+        out.update({"fieldConfig": config} if config else {})
+    return out
+
+
+def assert_legacy_meaning_survives(old: dict, new: dict, sized: bool) -> None:
+    """What a reader sees, read from the ORIGINAL panel the way Grafana reads it (written out here,
+    not with the importer's code): size, min/max, threshold values, per-series overrides and value
+    maps; a panel type the house style has no call for (old `table`, `heatmap`, a plugin) whole."""
+    title, defaults = old["title"], new.get("fieldConfig", {}).get("defaults", {})
+    rules = new.get("fieldConfig", {}).get("overrides", [])
+    if sized and old["type"] != "row":
+        assert (new["gridPos"]["w"], new["gridPos"]["h"]) == (old["gridPos"]["w"], old["gridPos"]["h"]), title
+    old_defaults = (old.get("fieldConfig") or {}).get("defaults") or {}
+    if old["type"] == "graph":
+        axis = (old.get("yaxes") or [{}])[0]
+        bounds = {k: _number(axis.get(k)) for k in ("min", "max")}
+        steps = sorted(_number(t["value"]) for t in old.get("thresholds") or [] if _number(t.get("value")) is not None)
+        aliases = [o["alias"] for o in old.get("seriesOverrides") or [] if isinstance(o, dict) and len(o) > 1]
+        aliases += [a for a in old.get("aliasColors") or {} if a not in aliases]
+        negative = {o["alias"] for o in old.get("seriesOverrides") or []
+                    if isinstance(o, dict) and o.get("transform") == "negative-Y"}
+        assert [r["matcher"]["options"] for r in rules] == aliases, title
+        assert {r["matcher"]["options"] for r in rules if {"id": "custom.transform", "value": "negative-Y"}
+                in r["properties"]} == negative, title
+        assert (defaults.get("custom", {}).get("stacking", {}).get("mode") == "normal") == (old.get("stack") is True)
+    elif old["type"] == "singlestat":
+        gauge = old.get("gauge") or {}
+        bounds = {"min": gauge.get("minValue"), "max": gauge.get("maxValue")} if gauge.get("show") else {}
+        levels = [_number(v) for v in str(old.get("thresholds") or "").split(",") if v.strip()]
+        # Grafana's migration: one step per color; a level that is not a number carries none
+        steps = sorted(levels[:len(old.get("colors") or []) - 1]) if None not in levels else []
+        kind = old.get("mappingType") or (1 if old.get("valueMaps") else 2)
+        maps = old.get("valueMaps") if kind == 1 else old.get("rangeMaps")
+        texts = sorted(str(m["text"]) for m in maps or [])
+        shown = sorted(r["text"] for m in defaults.get("mappings", [])
+                       for r in ([m["options"]["result"]] if "result" in m["options"] else m["options"].values()))
+        assert shown == texts, title
+    else:
+        assert _whole(new) == _whole(old), title
+        bounds = {k: old_defaults.get(k) for k in ("min", "max")}
+        steps = sorted(s["value"] for s in (old_defaults.get("thresholds") or {}).get("steps", [])
+                       if s.get("value") is not None)
+        assert rules == ((old.get("fieldConfig") or {}).get("overrides") or []), title
+    assert {k: defaults.get(k) for k in bounds} == {k: v for k, v in bounds.items()}, title
+    assert sorted(s["value"] for s in defaults.get("thresholds", {}).get("steps", [])
+                  if s.get("value") is not None) == steps, title
 
 
 GOLDEN = REPO / "tests" / "golden" / "import"
