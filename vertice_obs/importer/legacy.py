@@ -147,3 +147,27 @@ def gauge_bounds(panel: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
             out[bound] = value
     return out
+
+
+_PLUGINS = ("grafana-piechart-panel", "grafana-worldmap-panel", "grafana-singlestat-panel", "grafana-polystat-panel",
+            "natel-discrete-panel", "grafana-clock-panel")
+
+
+def _kept_kind(panel: dict[str, Any]) -> str | None:
+    """The name of a legacy panel type the import keeps as it is, or None for a current one."""
+    kind = panel.get("type")
+    if kind == "table" and "styles" in panel:
+        return "table (angular, with `styles`)"
+    if kind == "heatmap" and "cards" in panel:
+        return "heatmap (legacy, with `cards`)"
+    return kind if kind in _PLUGINS else None
+
+
+def kept_types(panels: list[dict[str, Any]]) -> str:
+    """`table (angular, with `styles`) (2 panels), grafana-piechart-panel (1 panel)`, or ''."""
+    counts: dict[str, int] = {}
+    for panel in panels:
+        kind = _kept_kind(panel)
+        if kind is not None:
+            counts[kind] = counts.get(kind, 0) + 1
+    return ", ".join(f"{kind} ({n} panel{'s' if n != 1 else ''})" for kind, n in sorted(counts.items()))

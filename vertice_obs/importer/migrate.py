@@ -15,6 +15,9 @@
 - keys Grafana 10/11 ignores or owns (`id`, `version`, `__inputs`, `__requires`, `rows`, `style`, …)
   dropped, as `vobs build` drops them;
 - a library panel stays a reference (`libraryPanel`), with a note: its model is Grafana's;
+- a panel type the house style has no call for and this import does not migrate (an angular
+  `table` with `styles`, a legacy `heatmap` with `cards`, `grafana-piechart-panel`, …) is kept
+  whole, its settings in the call's `overrides`, with a note naming the types;
 - positions: panels in reading order (y, then x), reflowed by the house layout — sizes and order
   kept, x/y recomputed, ids renumbered; a row panel is 24×1 whatever its `gridPos` said, as Grafana
   draws every row (noted when the original said otherwise);
@@ -85,6 +88,11 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
                              "its model lives in Grafana's library, not in this module")
     for kind, change in sorted(changed.items()):
         notes.append(change.note(kind))
+    kept = legacy.kept_types([each for panel in panels
+                              for each in [panel, *(c for c in panel.get("panels") or [] if isinstance(c, dict))]])
+    if kept:
+        notes.append("kept as they are, every setting in the call's `overrides` (no house-style call, and no "
+                     "migration here: Grafana migrates these itself or needs their plugin): " + kept)
     before = [(p.get("gridPos") or {}) for p in panels]
     resized = [f"{p.get('title')!r} was {g.get('w')}×{g.get('h')}" for p, g in zip(panels, before)
                if p.get("type") == "row" and g and (g.get("w"), g.get("h")) != (24, 1)]
