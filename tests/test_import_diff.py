@@ -294,6 +294,12 @@ def test_the_cases_cover_legacy_and_modern_dashboards(user_run: dict):
     assert any(any(n.startswith("graph → timeseries") for n in ns) for ns in notes.values())
     assert any(any(n.startswith("singlestat → stat") for n in ns) for ns in notes.values())
     assert any(not any(LEGACY_TYPES[k] in n for k in LEGACY_TYPES for n in ns) for ns in notes.values())
+    # What the Ceph dashboards add: series overrides, value maps, a resized row, types kept whole.
+    every = [n for ns in notes.values() for n in ns]
+    assert any("carried into fieldConfig.overrides" in n for n in every)
+    assert any(n.startswith("singlestat → stat") and "mappings" in n for n in every)
+    assert any(n.startswith(ROWS_RESIZED) for n in every)
+    assert any(n.startswith("kept as they are") for n in every)
 
 
 # --- the diff's own behaviour that the guarantee rests on (pure, on one of the repository's exports) ---

@@ -91,6 +91,11 @@ def test_singlestat_thresholds_are_paired_with_colors_as_grafana_does():
     assert panel["fieldConfig"]["defaults"]["thresholds"]["steps"] == [
         {"color": "green", "value": None}, {"color": "orange", "value": 10}, {"color": "red", "value": 40}]
     assert "not carried: singlestat thresholds beyond its colors" in _note(notes, "singlestat → stat")
+    # pool-detail.json 'Time till full': `"thresholds": "current"` is no level at all, and is said
+    panel, notes = _one({"type": "singlestat", "title": "Time till full", "thresholds": "current",
+                         "colors": ["green", "orange", "red"]})
+    assert "thresholds" not in panel.get("fieldConfig", {}).get("defaults", {})
+    assert "not carried: singlestat thresholds that are not numbers" in _note(notes, "singlestat → stat")
 
 
 def test_a_row_drawn_as_grafana_draws_it_is_said():

@@ -290,20 +290,23 @@ def assert_legacy_meaning_survives(old: dict, new: dict, sized: bool) -> None:
 
 
 GOLDEN = REPO / "tests" / "golden" / "import"
-PUBLIC = sorted((REPO / "tests" / "data" / "public").glob("*.json"))
+PUBLIC_DIR = REPO / "tests" / "data" / "public"
+PUBLIC = sorted(PUBLIC_DIR.rglob("*.json"))
 
 
-@pytest.mark.parametrize("path", PUBLIC, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PUBLIC, ids=lambda p: p.relative_to(PUBLIC_DIR).as_posix())
 def test_generated_python_is_pinned_by_golden_files(path: Path):
-    """The generated module for each public dashboard, byte for byte: a change to the generator
-    shows up as a reviewed diff of readable code. `UPDATE_GOLDEN=1` rewrites them."""
+    """The generated module for each public dashboard (Ceph's as `ceph_<name>.py`), byte for byte:
+    a change to the generator shows up as a reviewed diff of readable code. `UPDATE_GOLDEN=1`
+    rewrites them."""
     import os
     import re
 
+    relative = path.relative_to(PUBLIC_DIR)
     model, notes = migrate(json.loads(path.read_text(encoding="utf-8")),
                            re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-"))
-    text = module_text(model, f"tests/data/public/{path.name}", notes)
-    golden = GOLDEN / (re.sub(r"[^a-z0-9]+", "_", path.stem.lower()) + ".py")
+    text = module_text(model, f"tests/data/public/{relative.as_posix()}", notes)
+    golden = GOLDEN / (re.sub(r"[^a-z0-9]+", "_", relative.with_suffix("").as_posix().lower()) + ".py")
     if os.environ.get("UPDATE_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(text, encoding="utf-8")

@@ -290,6 +290,8 @@ def _singlestat(panel: dict[str, Any], lost: set[str]) -> dict[str, Any]:
         steps = [(None, colors[0])] + [(b, colors[i + 1]) for i, b in enumerate(bounds[:len(colors) - 1])]
         defaults.setdefault("thresholds", {"mode": "absolute",
                                            "steps": [{"color": c, "value": v} for v, c in steps]})
+    elif None in bounds:
+        lost.add("singlestat thresholds that are not numbers")
     if _to_number(panel.get("decimals")) is not None:
         defaults.setdefault("decimals", panel["decimals"])
     calc = _REDUCERS.get(str(panel.get("valueName") or "avg"), "mean")
