@@ -44,6 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 PUBLIC = REPO / "tests" / "data" / "public"
 TOKEN = "glsa_standin_token"
 LEGACY_TYPES = {"graph": "graph → timeseries", "singlestat": "singlestat → stat"}
+ROWS_RESIZED = "row panels drawn full-width and one cell high"
 
 
 # --- what the diff says, reduced to where -------------------------------------------------------
@@ -154,7 +155,10 @@ def predict(notes: list[str], live: dict, built: dict, story_title: str, narrati
             out.optional.add(("panel", title, "moved"))  # span/height → gridPos, as the note says
         elif reflowed:
             out.optional.add(("panel", title, "moved"))
-            assert (after["gridPos"]["w"], after["gridPos"]["h"]) == (panel["gridPos"]["w"], panel["gridPos"]["h"])
+            size = (panel["gridPos"]["w"], panel["gridPos"]["h"])
+            if kind == "row" and f"{title!r} was {size[0]}×{size[1]}" in (_note(notes, ROWS_RESIZED) or ""):
+                size = (24, 1)  # the note says so: Grafana draws every row full-width, one cell high
+            assert (after["gridPos"]["w"], after["gridPos"]["h"]) == size
         else:  # only the story panel above moved it
             out.required.add(("panel", title, "moved"))
             assert after["gridPos"] == dict(panel["gridPos"], y=panel["gridPos"]["y"] + story["gridPos"]["h"])
@@ -168,6 +172,11 @@ def predict(notes: list[str], live: dict, built: dict, story_title: str, narrati
             out.optional |= {("panel", title, f"['fieldConfig']['defaults']['{k}']") for k in carried}
             before = (mine.get("fieldConfig") or {}).get("defaults") or {}
             assert set((after.get("fieldConfig") or {}).get("defaults") or {}) <= set(carried) | set(before)
+            rules = (after.get("fieldConfig") or {}).get("overrides") or []
+            if "carried into fieldConfig.overrides" in change:
+                out.optional.add(("panel", title, "['fieldConfig']['overrides']"))
+            else:  # no rule gained that no note names
+                assert rules == ((mine.get("fieldConfig") or {}).get("overrides") or []), title
             if "options.reduceOptions set" in change:
                 out.optional |= {("panel", title, "['options']"), ("panel", title, "['options']['reduceOptions']")}
                 assert set(after["options"]) == {"reduceOptions"}
@@ -195,6 +204,8 @@ CASES = [
     (PUBLIC / "swagger-stats API Operation dashboard.json", "uid"),
     (REPO / "exports" / "esgt" / "maximus-esgt-ignition.json", "file"),
     (REPO / "exports" / "dopamine" / "maximus-dopamine-overview.json", "file"),
+    # Debian's ceph-grafana-dashboards (grafonnet, schemaVersion 16/22): ceph-cluster has no uid either
+    *((path, "uid" if path.name == "ceph-cluster.json" else "file") for path in sorted((PUBLIC / "ceph").glob("*.json"))),
 ]
 
 
@@ -283,6 +294,12 @@ def test_the_cases_cover_legacy_and_modern_dashboards(user_run: dict):
     assert any(any(n.startswith("graph → timeseries") for n in ns) for ns in notes.values())
     assert any(any(n.startswith("singlestat → stat") for n in ns) for ns in notes.values())
     assert any(not any(LEGACY_TYPES[k] in n for k in LEGACY_TYPES for n in ns) for ns in notes.values())
+    # What the Ceph dashboards add: series overrides, value maps, a resized row, types kept whole.
+    every = [n for ns in notes.values() for n in ns]
+    assert any("carried into fieldConfig.overrides" in n for n in every)
+    assert any(n.startswith("singlestat → stat") and "mappings" in n for n in every)
+    assert any(n.startswith(ROWS_RESIZED) for n in every)
+    assert any(n.startswith("kept as they are") for n in every)
 
 
 # --- the diff's own behaviour that the guarantee rests on (pure, on one of the repository's exports) ---

@@ -1,7 +1,9 @@
 """`vobs import`: existing Grafana dashboards (plain JSON) → readable dashboard modules.
 
-Owns: the house-style migrations of legacy dashboards (`migrate`), the generation of Python module
-text from a migrated model (`codegen`), and the small runtime kit the generated modules call
+Owns: the house-style migrations of legacy dashboards (`migrate`; what Grafana's own migration of
+angular panels carries — series overrides, value maps, a gauge's scale — in `legacy`), the
+generation of Python module text from a migrated model (`codegen`), and the small runtime kit the
+generated modules call
 (`house`: one call per panel, queries as strings, rows as rows, what the kit cannot name in a
 small `overrides` dict). The round-trip contract: `vobs build` of a generated module renders, after
 the narrative's additions are set aside, a dashboard whose normalised JSON equals

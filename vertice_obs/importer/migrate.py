@@ -6,15 +6,21 @@
 - legacy `rows[]` → row panels (a row's `span`/`height` → `gridPos` w/h; a row panel only for a
   row that showed its title or was collapsed, as Grafana migrates them);
 - `graph` → `timeseries` and `singlestat` → `stat` (unit, min/max, thresholds, decimals and the
-  reducer carried over; the legacy display keys dropped). The note names, per dashboard, the keys
+  reducer carried over, and as Grafana's own migration does (`legacy`): `seriesOverrides` and
+  `aliasColors` → `fieldConfig.overrides`, stacking, value/range maps → `mappings`, a shown gauge's
+  bounds → min/max; the legacy display keys dropped). The note names, per dashboard, the keys
   it dropped and those it carried into `fieldConfig.defaults`: with the narrative's additions it
   is everything `vobs diff` against the original shows (`tests/test_import_diff.py` holds that);
 - `schemaVersion` raised to the house version;
 - keys Grafana 10/11 ignores or owns (`id`, `version`, `__inputs`, `__requires`, `rows`, `style`, …)
   dropped, as `vobs build` drops them;
 - a library panel stays a reference (`libraryPanel`), with a note: its model is Grafana's;
+- a panel type the house style has no call for and this import does not migrate (an angular
+  `table` with `styles`, a legacy `heatmap` with `cards`, `grafana-piechart-panel`, …) is kept
+  whole, its settings in the call's `overrides`, with a note naming the types;
 - positions: panels in reading order (y, then x), reflowed by the house layout — sizes and order
-  kept, x/y recomputed, ids renumbered;
+  kept, x/y recomputed, ids renumbered; a row panel is 24×1 whatever its `gridPos` said, as Grafana
+  draws every row (noted when the original said otherwise);
 - Grafana's defaults, which `vobs diff` ignores too, dropped for readable code: nulls, a panel's
   `pluginVersion` (the UI's), empty `links`/`transformations`/`description`, empty `fieldConfig`
   parts, and a target's empty `legendFormat`/`interval` and `hide: false`.
@@ -28,6 +34,7 @@ import re
 from typing import Any
 
 from vertice_obs.build.render import layout
+from vertice_obs.importer import legacy
 from vertice_obs.importer.house import SCHEMA_VERSION
 
 _DROPPED_TOP = ("id", "version", "__inputs", "__requires", "__elements", "rows", "style", "hideControls",
@@ -81,7 +88,16 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
                              "its model lives in Grafana's library, not in this module")
     for kind, change in sorted(changed.items()):
         notes.append(change.note(kind))
+    kept = legacy.kept_types([each for panel in panels
+                              for each in [panel, *(c for c in panel.get("panels") or [] if isinstance(c, dict))]])
+    if kept:
+        notes.append("kept as they are, every setting in the call's `overrides` (no house-style call, and no "
+                     "migration here: Grafana migrates these itself or needs their plugin): " + kept)
     before = [(p.get("gridPos") or {}) for p in panels]
+    resized = [f"{p.get('title')!r} was {g.get('w')}×{g.get('h')}" for p, g in zip(panels, before)
+               if p.get("type") == "row" and g and (g.get("w"), g.get("h")) != (24, 1)]
+    if resized:
+        notes.append("row panels drawn full-width and one cell high, as Grafana draws every row: " + ", ".join(resized))
     out["panels"] = layout(panels)
     if [(g.get("x"), g.get("y")) for g in before] != [(p["gridPos"]["x"], p["gridPos"]["y"]) for p in out["panels"]]:
         notes.append("positions reflowed by the house layout (reading order and sizes kept)")
@@ -162,21 +178,27 @@ class _Change:
 
     def __init__(self) -> None:
         self.count, self.dropped, self.carried, self.options = 0, set(), set(), False
+        self.overrides, self.lost = 0, set()
 
     def note(self, kind: str) -> str:
         text = f"{kind} ({self.count} panel{'s' if self.count != 1 else ''})"
         parts = [f"legacy keys dropped: {', '.join(sorted(self.dropped))}"] if self.dropped else []
         parts += [f"carried into fieldConfig.defaults: {', '.join(sorted(self.carried))}"] if self.carried else []
+        parts += [f"carried into fieldConfig.overrides: {self.overrides} rule{'s' if self.overrides != 1 else ''} "
+                  "(seriesOverrides, aliasColors)"] if self.overrides else []
+        parts += [f"not carried: {', '.join(sorted(self.lost))}"] if self.lost else []
         parts += ["options.reduceOptions set from valueName"] if self.options else []
         return text + (": " + "; ".join(parts) if parts else "")
 
 
 def _migrated(panel: dict[str, Any], changed: dict[str, _Change], kind: str, convert) -> dict[str, Any]:
     before = _defaults_of(panel)
+    rules = len(panel["fieldConfig"].get("overrides") or []) if isinstance(panel.get("fieldConfig"), dict) else 0
     change = changed.setdefault(kind, _Change())
     change.count += 1
     change.dropped |= {k for k in panel if k in (_GRAPH_LEGACY if panel.get("type") == "graph" else _STAT_LEGACY)}
-    panel = convert(panel)
+    panel = convert(panel, change.lost)
+    change.overrides += len(panel["fieldConfig"].get("overrides") or []) - rules
     change.carried |= {k for k, v in _defaults_of(panel).items() if before.get(k) != v}
     change.options |= "reduceOptions" in (panel.get("options") or {})
     return panel
@@ -213,8 +235,18 @@ def _defaults(panel: dict[str, Any]) -> dict[str, Any]:
     return config["defaults"]
 
 
-def _graph(panel: dict[str, Any]) -> dict[str, Any]:
+def _graph(panel: dict[str, Any], lost: set[str]) -> dict[str, Any]:
     defaults = _defaults(panel)
+    rules, missed = legacy.graph_overrides(panel)
+    lost.update(missed)
+    if rules:
+        config = panel["fieldConfig"]
+        config["overrides"] = [*(config.get("overrides") if isinstance(config.get("overrides"), list) else []),
+                               *rules]
+    stacking = legacy.graph_stacking(panel)
+    if stacking is not None:
+        custom = defaults.get("custom") if isinstance(defaults.get("custom"), dict) else {}
+        defaults["custom"] = {**custom, "stacking": custom.get("stacking", stacking)}
     axes = panel.get("yaxes") if isinstance(panel.get("yaxes"), list) else []
     left = axes[0] if axes and isinstance(axes[0], dict) else {}
     if isinstance(left.get("format"), str) and "unit" not in defaults:
@@ -240,16 +272,26 @@ def _graph(panel: dict[str, Any]) -> dict[str, Any]:
     return panel
 
 
-def _singlestat(panel: dict[str, Any]) -> dict[str, Any]:
+def _singlestat(panel: dict[str, Any], lost: set[str]) -> dict[str, Any]:
     defaults = _defaults(panel)
     if isinstance(panel.get("format"), str):
         defaults.setdefault("unit", panel["format"])
+    for bound, value in legacy.gauge_bounds(panel).items():
+        defaults.setdefault(bound, value)
+    mappings = legacy.stat_mappings(panel)
+    if mappings:
+        defaults.setdefault("mappings", mappings)
     colors = panel.get("colors") if isinstance(panel.get("colors"), list) else []
     bounds = [_to_number(v) for v in str(panel.get("thresholds") or "").split(",") if v.strip()]
-    if colors and all(b is not None for b in bounds) and len(colors) >= len(bounds) + 1:
-        steps = [(None, colors[0])] + [(b, colors[i + 1]) for i, b in enumerate(bounds)]
+    if colors and all(b is not None for b in bounds):
+        # As Grafana migrates it: one step per color, so a level beyond the last color is not carried.
+        if len(bounds) >= len(colors):
+            lost.add("singlestat thresholds beyond its colors")
+        steps = [(None, colors[0])] + [(b, colors[i + 1]) for i, b in enumerate(bounds[:len(colors) - 1])]
         defaults.setdefault("thresholds", {"mode": "absolute",
                                            "steps": [{"color": c, "value": v} for v, c in steps]})
+    elif None in bounds:
+        lost.add("singlestat thresholds that are not numbers")
     if _to_number(panel.get("decimals")) is not None:
         defaults.setdefault("decimals", panel["decimals"])
     calc = _REDUCERS.get(str(panel.get("valueName") or "avg"), "mean")

@@ -11,7 +11,7 @@
 # - singlestat → stat (6 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
 #   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
 #   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: thresholds, unit; options.reduceOptions set from valueName
+#   fieldConfig.defaults: mappings, max, min, thresholds, unit; options.reduceOptions set from valueName
 # - positions reflowed by the house layout (reading order and sizes kept)
 
 from vertice_obs.importer import house as h
@@ -96,6 +96,16 @@ dashboard = h.dashboard(
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'fieldConfig': {
+                    'defaults': {
+                        'mappings': [
+                            {
+                                'type': 'special',
+                                'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
+                            },
+                        ],
+                    },
+                },
             },
         ),
         h.panel(
@@ -116,6 +126,16 @@ dashboard = h.dashboard(
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'fieldConfig': {
+                    'defaults': {
+                        'mappings': [
+                            {
+                                'type': 'special',
+                                'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
+                            },
+                        ],
+                    },
+                },
             },
         ),
         h.panel(
@@ -130,12 +150,24 @@ dashboard = h.dashboard(
             ],
             datasource=DATASOURCE,
             unit='none',
+            min=0,
+            max=100,
             thresholds=[(None, 'rgba(50, 172, 45, 0.97)'), (10, 'rgba(237, 129, 40, 0.89)'), (30, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'fieldConfig': {
+                    'defaults': {
+                        'mappings': [
+                            {
+                                'type': 'special',
+                                'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
+                            },
+                        ],
+                    },
+                },
             },
         ),
         h.panel(
@@ -156,6 +188,16 @@ dashboard = h.dashboard(
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'fieldConfig': {
+                    'defaults': {
+                        'mappings': [
+                            {
+                                'type': 'special',
+                                'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
+                            },
+                        ],
+                    },
+                },
             },
         ),
         h.panel(
@@ -170,12 +212,24 @@ dashboard = h.dashboard(
             ],
             datasource=DATASOURCE,
             unit='none',
+            min=0,
+            max=100,
             thresholds=[(None, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'fieldConfig': {
+                    'defaults': {
+                        'mappings': [
+                            {
+                                'type': 'special',
+                                'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
+                            },
+                        ],
+                    },
+                },
             },
         ),
         h.panel(
@@ -197,6 +251,16 @@ dashboard = h.dashboard(
                 'maxDataPoints': 100,
                 'transparent': False,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'fieldConfig': {
+                    'defaults': {
+                        'mappings': [
+                            {
+                                'type': 'special',
+                                'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
+                            },
+                        ],
+                    },
+                },
             },
         ),
         h.panel(

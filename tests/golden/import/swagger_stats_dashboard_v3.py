@@ -6,11 +6,12 @@
 # - graph → timeseries (6 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, hiddenSeries, legend, lines, linewidth, nullPointMode, options, percentage, pointradius,
 #   points, renderer, seriesOverrides, spaceLength, stack, steppedLine, thresholds, timeRegions, tooltip,
-#   xaxis, yaxes, yaxis; carried into fieldConfig.defaults: unit
+#   xaxis, yaxes, yaxis; carried into fieldConfig.defaults: custom, unit
 # - singlestat → stat (6 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
 #   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
 #   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: thresholds, unit; options.reduceOptions set from valueName
+#   fieldConfig.defaults: mappings, max, min, thresholds, unit; not carried: singlestat thresholds beyond its
+#   colors; options.reduceOptions set from valueName
 
 from vertice_obs.importer import house as h
 
@@ -64,6 +65,16 @@ dashboard = h.dashboard(
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'fieldConfig': {
+                    'defaults': {
+                        'mappings': [
+                            {
+                                'type': 'special',
+                                'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
+                            },
+                        ],
+                    },
+                },
             },
         ),
         h.panel(
@@ -84,6 +95,16 @@ dashboard = h.dashboard(
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'fieldConfig': {
+                    'defaults': {
+                        'mappings': [
+                            {
+                                'type': 'special',
+                                'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
+                            },
+                        ],
+                    },
+                },
             },
         ),
         h.panel(
@@ -98,11 +119,24 @@ dashboard = h.dashboard(
             ],
             datasource=DATASOURCE,
             unit='none',
+            min=0,
+            max=100,
+            thresholds=[(None, 'rgba(50, 172, 45, 0.97)'), (10, 'rgba(237, 129, 40, 0.89)'), (40, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'fieldConfig': {
+                    'defaults': {
+                        'mappings': [
+                            {
+                                'type': 'special',
+                                'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
+                            },
+                        ],
+                    },
+                },
             },
         ),
         h.panel(
@@ -123,6 +157,16 @@ dashboard = h.dashboard(
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'fieldConfig': {
+                    'defaults': {
+                        'mappings': [
+                            {
+                                'type': 'special',
+                                'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
+                            },
+                        ],
+                    },
+                },
             },
         ),
         h.panel(
@@ -137,11 +181,24 @@ dashboard = h.dashboard(
             ],
             datasource=DATASOURCE,
             unit='none',
+            min=0,
+            max=100,
+            thresholds=[(None, 'rgba(50, 172, 45, 0.97)'), (5, 'rgba(237, 129, 40, 0.89)'), (10, 'rgba(245, 54, 54, 0.9)')],
             width=4,
             height=5,
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'fieldConfig': {
+                    'defaults': {
+                        'mappings': [
+                            {
+                                'type': 'special',
+                                'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
+                            },
+                        ],
+                    },
+                },
             },
         ),
         h.panel(
@@ -162,6 +219,16 @@ dashboard = h.dashboard(
             overrides={
                 'maxDataPoints': 100,
                 'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'fieldConfig': {
+                    'defaults': {
+                        'mappings': [
+                            {
+                                'type': 'special',
+                                'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
+                            },
+                        ],
+                    },
+                },
             },
         ),
         h.panel(
@@ -212,6 +279,7 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
+            overrides={'fieldConfig': {'defaults': {'custom': {'stacking': {'mode': 'normal', 'group': 'A'}}}}},
         ),
         h.panel(
             'timeseries',
@@ -292,7 +360,10 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
-            overrides={'transparent': True},
+            overrides={
+                'transparent': True,
+                'fieldConfig': {'defaults': {'custom': {'stacking': {'mode': 'normal', 'group': 'A'}}}},
+            },
         ),
     ],
 )
