@@ -150,7 +150,7 @@ def test_hostile_strings_are_data_never_code(tmp_path: Path):
              for node in ast.walk(tree) if isinstance(node, ast.Call)}
     assert calls == {"dashboard", "panel", "prom", "row"}
     names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    assert names == {"h", "dashboard", "DATASOURCE", "ENV"}
+    assert names == {"h", "dashboard", "DATASOURCE", "ENV", "QUERY_OVERRIDES"}
     strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
     assert set(HOSTILE_TITLES) <= strings
     assert not (tmp_path / "pwned").exists()
@@ -320,3 +320,27 @@ def test_generated_python_is_pinned_by_golden_files(path: Path):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8"), "generated code changed: review, then UPDATE_GOLDEN=1"
+
+
+def test_query_keys_repeated_on_many_queries_are_written_once(tmp_path: Path):
+    """grafonnet writes `format` and `intervalFactor` on every query: the module says them once, as
+    `QUERY_OVERRIDES`; a query carrying other keys keeps its own literal, and one occurrence is
+    not worth a constant. The built dashboard is the same either way."""
+    common = {"format": "time_series", "intervalFactor": 1}
+    original = {"uid": "q", "title": "Q", "schemaVersion": 39, "panels": [
+        {"id": 1, "type": "timeseries", "title": "A", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}, "targets": [
+            {"expr": "up", "refId": "A", **common}, {"expr": "down", "refId": "B", **common}]},
+        {"id": 2, "type": "timeseries", "title": "B", "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8}, "targets": [
+            {"expr": "up", "refId": "A", "format": "table"}, {"expr": "x", "refId": "B"}]}]}
+    model, notes = migrate(original, "q")
+    text = module_text(model, "corpus", notes)
+    assert "QUERY_OVERRIDES = {'format': 'time_series', 'intervalFactor': 1}" in text
+    assert text.count("overrides=QUERY_OVERRIDES") == 2
+    assert "overrides={'format': 'table'}" in text
+    built, wanted = roundtrip(original, tmp_path)
+    assert built == wanted
+
+    once = json.loads(json.dumps(original))
+    once["panels"][0]["targets"][1] = {"expr": "down", "refId": "B"}
+    text = module_text(*migrate(once, "q")[:1], "corpus", [])
+    assert "QUERY_OVERRIDES" not in text and text.count("overrides={'format': 'time_series'") == 1

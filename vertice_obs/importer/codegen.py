@@ -58,11 +58,17 @@ ENV_SELECTOR = 'environment=~"$environment"'  # as `vertice_obs.panels.ENV_SELEC
 
 class _Shared:
     """Module constants the calls refer to: the datasource most panels and queries name (when two
-    or more do) as `DATASOURCE`, and the environment selector as `ENV` when a query uses it."""
+    or more do) as `DATASOURCE`, the target keys the house call has no argument for when two or
+    more queries carry the same ones (grafonnet writes `format` and `intervalFactor` on every
+    query) as `QUERY_OVERRIDES`, and the environment selector as `ENV` when a query uses it."""
 
-    def __init__(self, datasource: Any = None):
+    def __init__(self, datasource: Any = None, query_overrides: dict[str, Any] | None = None):
         self.datasource = datasource
+        self.query_overrides = query_overrides
         self.env_used = False
+
+    def overrides_code(self, rest: dict[str, Any], indent: int, depth: int) -> str:
+        return "QUERY_OVERRIDES" if rest == self.query_overrides else literal(rest, indent, depth)
 
     def datasource_code(self, value: Any, indent: int, depth: int) -> str:
         return "DATASOURCE" if self.datasource is not None and value == self.datasource else literal(value, indent,
@@ -129,19 +135,27 @@ def _steps(thresholds: Any) -> list[tuple[Any, str]] | None:
 def _target(target: Any, indent: int, depth: int, shared: _Shared) -> str:
     if not isinstance(target, dict) or not isinstance(target.get("expr"), str):
         return literal(target, indent, depth)
-    rest = dict(target)
-    call = _Call("h.prom").arg(shared.expr_code(rest.pop("expr")))
-    legend = rest.pop("legendFormat", None)
-    if legend is not None and not isinstance(legend, str):
-        rest["legendFormat"] = legend
-        legend = None
-    call.arg(repr(legend) if legend is not None else None)
+    rest = _query_rest(target)
+    call = _Call("h.prom").arg(shared.expr_code(target["expr"]))
+    legend = target.get("legendFormat")
+    call.arg(repr(legend) if isinstance(legend, str) else None)
     for key, name in (("refId", "ref_id"), ("interval", "interval")):
-        _kw(call, name, rest.pop(key, None), indent, depth + 1)
-    if rest.get("datasource") is not None:
-        call.arg("datasource=" + shared.datasource_code(rest.pop("datasource"), indent + 4, depth + 1))
-    _kw(call, "overrides", rest or None, indent, depth + 1)
+        _kw(call, name, target.get(key), indent, depth + 1)
+    if target.get("datasource") is not None:
+        call.arg("datasource=" + shared.datasource_code(target["datasource"], indent + 4, depth + 1))
+    if rest:
+        call.arg("overrides=" + shared.overrides_code(rest, indent + 4, depth + 1))
     return call.text(indent)
+
+
+def _query_rest(target: dict[str, Any]) -> dict[str, Any]:
+    """A query's keys that `h.prom` has no argument for (its `overrides`)."""
+    rest = {k: v for k, v in target.items() if k not in ("expr", "refId", "interval")}
+    if rest.get("legendFormat", "") is None or isinstance(rest.get("legendFormat"), str):
+        rest.pop("legendFormat", None)
+    if rest.get("datasource") is not None:
+        rest.pop("datasource")
+    return rest
 
 
 def panel_code(panel: dict[str, Any], indent: int, depth: int = 1, shared: _Shared | None = None) -> str:
@@ -235,7 +249,7 @@ def module_text(model: dict[str, Any], source: str, notes: list[str]) -> str:
         _kw(call, "schema_version", version, indent, 1)
     _kw(call, "overrides", rest or None, indent, 1)
     panels = [p for p in model.get("panels") or [] if isinstance(p, dict)]
-    shared = _Shared(_common_datasource(panels))
+    shared = _shared_of(panels)
     call.arg("panels=[\n" + "".join(f"        {code},\n" for code in _panels_code(panels, 8, shared)) + "    ]")
     doc = repr(f"{model.get('title') or model['uid']}: imported by `vobs import` from {source}.")
     lines = [doc, "", "# House-style migrations applied on import (`vobs import --explain`):"]
@@ -245,9 +259,11 @@ def module_text(model: dict[str, Any], source: str, notes: list[str]) -> str:
     lines += ["", "from vertice_obs.importer import house as h", ""]
     if shared.datasource is not None:
         lines += [f"DATASOURCE = {literal(shared.datasource, 0, 1)}"]
+    if shared.query_overrides is not None:
+        lines += [f"QUERY_OVERRIDES = {literal(shared.query_overrides, 0, 1)}"]
     if shared.env_used:
         lines += [f"ENV = {ENV_SELECTOR!r}"]
-    lines += [""] if shared.datasource is not None or shared.env_used else []
+    lines += [""] if shared.datasource is not None or shared.query_overrides is not None or shared.env_used else []
     lines += [f"dashboard = {call.text(0)}", ""]
     return "\n".join(lines)
 
@@ -257,27 +273,39 @@ def _comment(text: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)
 
 
-def _common_datasource(panels: list[dict[str, Any]]) -> Any:
-    """The datasource named most often by panels and queries, if at least twice (else None)."""
-    counts: dict[str, int] = {}
-    values: dict[str, Any] = {}
+def _shared_of(panels: list[dict[str, Any]]) -> _Shared:
+    """The module constants: the datasource named most often by panels and queries, and the
+    leftover query keys carried most often, each if at least twice."""
+    datasources: list[Any] = []
+    rests: list[Any] = []
 
     def visit(panel: dict[str, Any]) -> None:
-        found = [panel.get("datasource")] + [t.get("datasource") for t in panel.get("targets") or []
-                                             if isinstance(t, dict)]
-        for value in found:
-            if value is not None:
-                key = repr(value)
-                counts[key] = counts.get(key, 0) + 1
-                values[key] = value
+        datasources.append(panel.get("datasource"))
+        for target in panel.get("targets") or []:
+            if isinstance(target, dict):
+                datasources.append(target.get("datasource"))
+                rests.append(_query_rest(target) if isinstance(target.get("expr"), str) else None)
         for child in panel.get("panels") or []:
             if isinstance(child, dict):
                 visit(child)
 
     for panel in panels:
         visit(panel)
+    return _Shared(_most_common(datasources), _most_common(rests))
+
+
+def _most_common(values: list[Any]) -> Any:
+    """The value (not None, not empty) found most often, if at least twice; ties go to the first
+    in repr order, so the module is the same whatever dict order the JSON had."""
+    counts: dict[str, int] = {}
+    found: dict[str, Any] = {}
+    for value in values:
+        if value is not None and value != {}:
+            key = repr(value)
+            counts[key] = counts.get(key, 0) + 1
+            found[key] = value
     best = max(sorted(counts), key=lambda k: counts[k], default=None)
-    return values[best] if best is not None and counts[best] >= 2 else None
+    return found[best] if best is not None and counts[best] >= 2 else None
 
 
 def _panels_code(panels: list[dict[str, Any]], indent: int, shared: _Shared) -> list[str]:

@@ -20,6 +20,7 @@
 from vertice_obs.importer import house as h
 
 DATASOURCE = '$datasource'
+QUERY_OVERRIDES = {'format': 'time_series', 'intervalFactor': 1}
 
 dashboard = h.dashboard(
     'ceph-cluster',
@@ -411,7 +412,7 @@ dashboard = h.dashboard(
                     'sum(ceph_osd_stat_bytes_used)/sum(ceph_osd_stat_bytes)',
                     'Used',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -441,48 +442,18 @@ dashboard = h.dashboard(
             'timeseries',
             'PG States',
             [
-                h.prom(
-                    'sum(ceph_pg_total)',
-                    'Total',
-                    ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
-                ),
-                h.prom(
-                    'sum(ceph_pg_active)',
-                    'Active',
-                    ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
-                ),
+                h.prom('sum(ceph_pg_total)', 'Total', ref_id='A', overrides=QUERY_OVERRIDES),
+                h.prom('sum(ceph_pg_active)', 'Active', ref_id='B', overrides=QUERY_OVERRIDES),
                 h.prom(
                     'sum(ceph_pg_total - ceph_pg_active)',
                     'Inactive',
                     ref_id='G',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
-                h.prom(
-                    'sum(ceph_pg_undersized)',
-                    'Undersized',
-                    ref_id='F',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
-                ),
-                h.prom(
-                    'sum(ceph_pg_degraded)',
-                    'Degraded',
-                    ref_id='C',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
-                ),
-                h.prom(
-                    'sum(ceph_pg_inconsistent)',
-                    'Inconsistent',
-                    ref_id='D',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
-                ),
-                h.prom(
-                    'sum(ceph_pg_down)',
-                    'Down',
-                    ref_id='E',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
-                ),
+                h.prom('sum(ceph_pg_undersized)', 'Undersized', ref_id='F', overrides=QUERY_OVERRIDES),
+                h.prom('sum(ceph_pg_degraded)', 'Degraded', ref_id='C', overrides=QUERY_OVERRIDES),
+                h.prom('sum(ceph_pg_inconsistent)', 'Inconsistent', ref_id='D', overrides=QUERY_OVERRIDES),
+                h.prom('sum(ceph_pg_down)', 'Down', ref_id='E', overrides=QUERY_OVERRIDES),
             ],
             datasource=DATASOURCE,
             unit='short',
@@ -537,25 +508,25 @@ dashboard = h.dashboard(
                     'quantile(0.95, ceph_osd_apply_latency_ms)',
                     'Apply Latency P_95',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'quantile(0.95, ceph_osd_commit_latency_ms)',
                     'Commit Latency P_95',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'avg(ceph_osd_apply_latency_ms)',
                     'Avg Apply Latency',
                     ref_id='C',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'avg(ceph_osd_commit_latency_ms)',
                     'Avg Commit Latency',
                     ref_id='D',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -577,13 +548,13 @@ dashboard = h.dashboard(
                     'sum(irate(ceph_osd_op_w_in_bytes[1m]))',
                     'Writes',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'sum(irate(ceph_osd_op_r_out_bytes[1m]))',
                     'Reads',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -600,13 +571,7 @@ dashboard = h.dashboard(
         h.panel(
             'timeseries',
             'In-/Egress',
-            [
-                h.prom(
-                    'sum(deriv(ceph_pool_stored[1m]))',
-                    ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
-                ),
-            ],
+            [h.prom('sum(deriv(ceph_pool_stored[1m]))', ref_id='A', overrides=QUERY_OVERRIDES)],
             datasource=DATASOURCE,
             unit='Bps',
             width=12,
@@ -659,14 +624,7 @@ dashboard = h.dashboard(
         h.panel(
             'heatmap',
             'PGs per OSD',
-            [
-                h.prom(
-                    'ceph_osd_numpg',
-                    '#PGs',
-                    ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
-                ),
-            ],
+            [h.prom('ceph_osd_numpg', '#PGs', ref_id='A', overrides=QUERY_OVERRIDES)],
             datasource=DATASOURCE,
             width=6,
             height=9,
@@ -700,14 +658,7 @@ dashboard = h.dashboard(
         h.panel(
             'timeseries',
             'Recovery Rate',
-            [
-                h.prom(
-                    'sum(irate(ceph_osd_recovery_ops[1m]))',
-                    'Op/s',
-                    ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
-                ),
-            ],
+            [h.prom('sum(irate(ceph_osd_recovery_ops[1m]))', 'Op/s', ref_id='A', overrides=QUERY_OVERRIDES)],
             datasource=DATASOURCE,
             unit='ops',
             width=12,

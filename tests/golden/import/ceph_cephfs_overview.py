@@ -11,6 +11,7 @@
 from vertice_obs.importer import house as h
 
 DATASOURCE = '$datasource'
+QUERY_OVERRIDES = {'format': 'time_series', 'intervalFactor': 1}
 
 dashboard = h.dashboard(
     'tbO9LAiZz',
@@ -127,13 +128,13 @@ dashboard = h.dashboard(
                             'sum(rate(ceph_objecter_op_r{job=~"$job", ceph_daemon=~"($mds_servers).*"}[$__rate_interval]))',
                             'Read Ops',
                             ref_id='A',
-                            overrides={'format': 'time_series', 'intervalFactor': 1},
+                            overrides=QUERY_OVERRIDES,
                         ),
                         h.prom(
                             'sum(rate(ceph_objecter_op_w{job=~"$job", ceph_daemon=~"($mds_servers).*"}[$__rate_interval]))',
                             'Write Ops',
                             ref_id='B',
-                            overrides={'format': 'time_series', 'intervalFactor': 1},
+                            overrides=QUERY_OVERRIDES,
                         ),
                     ],
                     datasource=DATASOURCE,
@@ -156,7 +157,7 @@ dashboard = h.dashboard(
                             'ceph_mds_server_handle_client_request{job=~"$job", ceph_daemon=~"($mds_servers).*"}',
                             '{{ceph_daemon}}',
                             ref_id='A',
-                            overrides={'format': 'time_series', 'intervalFactor': 1},
+                            overrides=QUERY_OVERRIDES,
                         ),
                     ],
                     datasource=DATASOURCE,

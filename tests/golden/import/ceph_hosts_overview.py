@@ -15,6 +15,7 @@
 from vertice_obs.importer import house as h
 
 DATASOURCE = '$datasource'
+QUERY_OVERRIDES = {'format': 'time_series', 'instant': True, 'intervalFactor': 1}
 
 dashboard = h.dashboard(
     'y0KGL0iZz',
@@ -187,7 +188,7 @@ dashboard = h.dashboard(
                 h.prom(
                     'count(sum by (hostname) (ceph_osd_metadata{job=~"$job"}))',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -217,7 +218,7 @@ dashboard = h.dashboard(
                 h.prom(
                     'avg(1 - (\n  avg by(instance) (\n    rate(node_cpu_seconds_total{mode=\'idle\',instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"}[$__rate_interval]) or\n    rate(node_cpu{mode=\'idle\',instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"}[$__rate_interval])\n  )\n))\n',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             description='Average CPU busy across all hosts (OSD, RGW, MON etc) within the cluster',
@@ -248,7 +249,7 @@ dashboard = h.dashboard(
                 h.prom(
                     'avg ((\n  (\n    node_memory_MemTotal{instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"} or\n    node_memory_MemTotal_bytes{instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"}\n  ) - ((\n    node_memory_MemFree{instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"} or\n    node_memory_MemFree_bytes{instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"}) +\n    (\n      node_memory_Cached{instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"} or\n      node_memory_Cached_bytes{instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"}\n    ) + (\n      node_memory_Buffers{instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"} or\n      node_memory_Buffers_bytes{instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"}\n    ) + (\n      node_memory_Slab{instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"} or\n      node_memory_Slab_bytes{instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"}\n    )\n  )\n) / (\n  node_memory_MemTotal{instance=~"($osd_hosts|$mon_hosts|$mds_hosts|$rgw_hosts).*"} or\n   node_memory_MemTotal_bytes{instance=~"($osd_hosts|$rgw_hosts|$mon_hosts|$mds_hosts).*"}\n))\n',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             description='Average Memory Usage across all hosts in the cluster (excludes buffer/cache usage)',
@@ -279,7 +280,7 @@ dashboard = h.dashboard(
                 h.prom(
                     'sum ((\n  rate(node_disk_reads_completed{instance=~"($osd_hosts).*"}[$__rate_interval]) or\n  rate(node_disk_reads_completed_total{instance=~"($osd_hosts).*"}[$__rate_interval])\n) + (\n  rate(node_disk_writes_completed{instance=~"($osd_hosts).*"}[$__rate_interval]) or\n  rate(node_disk_writes_completed_total{instance=~"($osd_hosts).*"}[$__rate_interval])\n))\n',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             description='IOPS Load at the device as reported by the OS on all OSD hosts',
@@ -310,7 +311,7 @@ dashboard = h.dashboard(
                 h.prom(
                     'avg (\n  label_replace(\n    (rate(node_disk_io_time_ms[$__rate_interval]) / 10 ) or\n      (rate(node_disk_io_time_seconds_total[$__rate_interval]) * 100),\n    "instance", "$1", "instance", "([^.:]*).*"\n  ) * on(instance, device) group_left(ceph_daemon) label_replace(\n    label_replace(\n      ceph_disk_occupation_human{job=~"$job", instance=~"($osd_hosts).*"},\n      "device", "$1", "device", "/dev/(.*)"\n    ), "instance", "$1", "instance", "([^.:]*).*"\n  )\n)\n',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             description='Average Disk utilization for all OSD data devices (i.e. excludes journal/WAL)',
@@ -341,7 +342,7 @@ dashboard = h.dashboard(
                 h.prom(
                     'sum (\n  (\n    rate(node_network_receive_bytes{instance=~"($osd_hosts|mon_hosts|mds_hosts|rgw_hosts).*",device!="lo"}[$__rate_interval]) or\n    rate(node_network_receive_bytes_total{instance=~"($osd_hosts|mon_hosts|mds_hosts|rgw_hosts).*",device!="lo"}[$__rate_interval])\n  ) unless on (device, instance)\n  label_replace((bonding_slaves > 0), "device", "$1", "master", "(.+)")\n) +\nsum (\n  (\n    rate(node_network_transmit_bytes{instance=~"($osd_hosts|mon_hosts|mds_hosts|rgw_hosts).*",device!="lo"}[$__rate_interval]) or\n    rate(node_network_transmit_bytes_total{instance=~"($osd_hosts|mon_hosts|mds_hosts|rgw_hosts).*",device!="lo"}[$__rate_interval])\n  ) unless on (device, instance)\n  label_replace((bonding_slaves > 0), "device", "$1", "master", "(.+)")\n)\n',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             description='Total send/receive network load across all hosts in the ceph cluster',

@@ -20,6 +20,7 @@
 from vertice_obs.importer import house as h
 
 DATASOURCE = '$datasource'
+QUERY_OVERRIDES = {'format': 'time_series', 'intervalFactor': 2}
 
 dashboard = h.dashboard(
     'lo02I1Aiz',
@@ -327,13 +328,13 @@ dashboard = h.dashboard(
                     'count(ceph_bluefs_wal_total_bytes{job=~"$job"})',
                     'bluestore',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'absent(ceph_bluefs_wal_total_bytes{job=~"$job"}) * count(ceph_osd_metadata{job=~"$job"})',
                     'filestore',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -355,55 +356,55 @@ dashboard = h.dashboard(
                     'count(ceph_osd_stat_bytes{job=~"$job"} < 1099511627776)',
                     '<1TB',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'count(ceph_osd_stat_bytes{job=~"$job"} >= 1099511627776 < 2199023255552)',
                     '<2TB',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'count(ceph_osd_stat_bytes{job=~"$job"} >= 2199023255552 < 3298534883328)',
                     '<3TB',
                     ref_id='C',
-                    overrides={'format': 'time_series', 'intervalFactor': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'count(ceph_osd_stat_bytes{job=~"$job"} >= 3298534883328 < 4398046511104)',
                     '<4TB',
                     ref_id='D',
-                    overrides={'format': 'time_series', 'intervalFactor': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'count(ceph_osd_stat_bytes{job=~"$job"} >= 4398046511104 < 6597069766656)',
                     '<6TB',
                     ref_id='E',
-                    overrides={'format': 'time_series', 'intervalFactor': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'count(ceph_osd_stat_bytes{job=~"$job"} >= 6597069766656 < 8796093022208)',
                     '<8TB',
                     ref_id='F',
-                    overrides={'format': 'time_series', 'intervalFactor': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'count(ceph_osd_stat_bytes{job=~"$job"} >= 8796093022208 < 10995116277760)',
                     '<10TB',
                     ref_id='G',
-                    overrides={'format': 'time_series', 'intervalFactor': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'count(ceph_osd_stat_bytes{job=~"$job"} >= 10995116277760 < 13194139533312)',
                     '<12TB',
                     ref_id='H',
-                    overrides={'format': 'time_series', 'intervalFactor': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'count(ceph_osd_stat_bytes{job=~"$job"} >= 13194139533312)',
                     '<12TB+',
                     ref_id='I',
-                    overrides={'format': 'time_series', 'intervalFactor': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             description='The pie chart shows the various OSD sizes used within the cluster',

@@ -16,6 +16,7 @@
 from vertice_obs.importer import house as h
 
 DATASOURCE = '$datasource'
+QUERY_OVERRIDES = {'format': 'time_series', 'intervalFactor': 1}
 
 dashboard = h.dashboard(
     '-xyV8KCiz',
@@ -128,7 +129,7 @@ dashboard = h.dashboard(
                 h.prom(
                     '(ceph_pool_stored{job=~"$job"} / (ceph_pool_stored{job=~"$job"} + ceph_pool_max_avail{job=~"$job"})) *\n  on(pool_id) group_left(instance, name) ceph_pool_metadata{job=~"$job", name=~"$pool_name"}\n',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -160,7 +161,7 @@ dashboard = h.dashboard(
                 h.prom(
                     '(ceph_pool_max_avail{job=~"$job"} / deriv(ceph_pool_stored{job=~"$job"}[6h])) *\n  on(pool_id) group_left(instance, name) ceph_pool_metadata{job=~"$job", name=~"$pool_name"} > 0\n',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             description='Time till pool is full assuming the average fill rate of the last 6 hours',
@@ -191,7 +192,7 @@ dashboard = h.dashboard(
                     'deriv(ceph_pool_objects{job=~"$job"}[1m]) *\n  on(pool_id) group_left(instance, name) ceph_pool_metadata{job=~"$job", name=~"$pool_name"}\n',
                     'Objects per second',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -217,13 +218,13 @@ dashboard = h.dashboard(
                     'rate(ceph_pool_rd{job=~"$job"}[$__rate_interval]) *\n  on(pool_id) group_left(instance,name) ceph_pool_metadata{job=~"$job", name=~"$pool_name"}\n',
                     'reads',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'rate(ceph_pool_wr{job=~"$job"}[$__rate_interval]) *\n  on(pool_id) group_left(instance, name) ceph_pool_metadata{job=~"$job", name=~"$pool_name"}\n',
                     'writes',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -253,13 +254,13 @@ dashboard = h.dashboard(
                     'rate(ceph_pool_rd_bytes{job=~"$job"}[$__rate_interval]) +\n  on(pool_id) group_left(instance, name) ceph_pool_metadata{job=~"$job", name=~"$pool_name"}\n',
                     'reads',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'rate(ceph_pool_wr_bytes{job=~"$job"}[$__rate_interval]) +\n  on(pool_id) group_left(instance,name) ceph_pool_metadata{job=~"$job", name=~"$pool_name"}\n',
                     'writes',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -289,7 +290,7 @@ dashboard = h.dashboard(
                     'ceph_pool_objects{job=~"$job"} *\n  on(pool_id) group_left(instance,name) ceph_pool_metadata{job=~"$job", name=~"$pool_name"}\n',
                     'Number of Objects',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,

@@ -17,6 +17,7 @@
 from vertice_obs.importer import house as h
 
 DATASOURCE = '$datasource'
+QUERY_OVERRIDES = {'format': 'table', 'instant': True, 'intervalFactor': 1}
 
 dashboard = h.dashboard(
     'z99hzWtmk',
@@ -118,13 +119,7 @@ dashboard = h.dashboard(
         h.panel(
             'stat',
             'Pools',
-            [
-                h.prom(
-                    'count(ceph_pool_metadata{job=~"$job"})',
-                    ref_id='A',
-                    overrides={'format': 'table', 'instant': True, 'intervalFactor': 1},
-                ),
-            ],
+            [h.prom('count(ceph_pool_metadata{job=~"$job"})', ref_id='A', overrides=QUERY_OVERRIDES)],
             datasource=DATASOURCE,
             unit='none',
             thresholds=[(None, '#299c46')],
@@ -370,67 +365,57 @@ dashboard = h.dashboard(
                     '(\n  ceph_pool_compress_under_bytes{job=~"$job"} /\n    ceph_pool_compress_bytes_used{job=~"$job"} > 0\n) and on(pool_id) (\n  (\n    (ceph_pool_compress_under_bytes{job=~"$job"} > 0) /\n      ceph_pool_stored_raw{job=~"$job"}\n  ) * 100 > 0.5\n)\n',
                     'A',
                     ref_id='A',
-                    overrides={'format': 'table', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'ceph_pool_max_avail{job=~"$job"} *\n  on(pool_id) group_left(name) ceph_pool_metadata{job=~"$job"}\n',
                     'B',
                     ref_id='B',
-                    overrides={'format': 'table', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     '(\n  (ceph_pool_compress_under_bytes{job=~"$job"} > 0) /\n    ceph_pool_stored_raw{job=~"$job"}\n) * 100\n',
                     'C',
                     ref_id='C',
-                    overrides={'format': 'table', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'ceph_pool_percent_used{job=~"$job"} *\n  on(pool_id) group_left(name) ceph_pool_metadata{job=~"$job"}\n',
                     'D',
                     ref_id='D',
-                    overrides={'format': 'table', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'ceph_pool_compress_under_bytes{job=~"$job"} -\n  ceph_pool_compress_bytes_used{job=~"$job"} > 0\n',
                     'E',
                     ref_id='E',
-                    overrides={'format': 'table', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
-                h.prom(
-                    'delta(ceph_pool_stored{job=~"$job"}[5d])',
-                    'F',
-                    ref_id='F',
-                    overrides={'format': 'table', 'instant': True, 'intervalFactor': 1},
-                ),
+                h.prom('delta(ceph_pool_stored{job=~"$job"}[5d])', 'F', ref_id='F', overrides=QUERY_OVERRIDES),
                 h.prom(
                     'rate(ceph_pool_rd{job=~"$job"}[$__rate_interval])\n  + rate(ceph_pool_wr{job=~"$job"}[$__rate_interval])\n',
                     'G',
                     ref_id='G',
-                    overrides={'format': 'table', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'rate(ceph_pool_rd_bytes{job=~"$job"}[$__rate_interval]) +\n  rate(ceph_pool_wr_bytes{job=~"$job"}[$__rate_interval])\n',
                     'H',
                     ref_id='H',
-                    overrides={'format': 'table', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
-                h.prom(
-                    'ceph_pool_metadata{job=~"$job"}',
-                    'I',
-                    ref_id='I',
-                    overrides={'format': 'table', 'instant': True, 'intervalFactor': 1},
-                ),
+                h.prom('ceph_pool_metadata{job=~"$job"}', 'I', ref_id='I', overrides=QUERY_OVERRIDES),
                 h.prom(
                     'ceph_pool_stored{job=~"$job"} * on(pool_id) group_left ceph_pool_metadata{job=~"$job"}',
                     'J',
                     ref_id='J',
-                    overrides={'format': 'table', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'ceph_pool_metadata{job=~"$job", compression_mode!="none"}',
                     'K',
                     ref_id='K',
-                    overrides={'format': 'table', 'instant': True, 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom('', 'L', ref_id='L', overrides={'format': '', 'intervalFactor': ''}),
             ],

@@ -11,6 +11,7 @@
 from vertice_obs.importer import house as h
 
 DATASOURCE = '$datasource'
+QUERY_OVERRIDES = {'format': 'time_series', 'intervalFactor': 1}
 
 dashboard = h.dashboard(
     'rgw-sync-overview',
@@ -124,7 +125,7 @@ dashboard = h.dashboard(
                     'sum by (source_zone) (rate(ceph_data_sync_from_zone_fetch_bytes_sum{job=~"$job"}[$__rate_interval]))',
                     '{{source_zone}}',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -142,7 +143,7 @@ dashboard = h.dashboard(
                     'sum by (source_zone) (rate(ceph_data_sync_from_zone_fetch_bytes_count{job=~"$job"}[$__rate_interval]))',
                     '{{source_zone}}',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -160,7 +161,7 @@ dashboard = h.dashboard(
                     'sum by (source_zone) (rate(ceph_data_sync_from_zone_poll_latency_sum{job=~"$job"}[$__rate_interval]))',
                     '{{source_zone}}',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -178,7 +179,7 @@ dashboard = h.dashboard(
                     'sum by (source_zone) (rate(ceph_data_sync_from_zone_fetch_errors{job=~"$job"}[$__rate_interval]))',
                     '{{source_zone}}',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,

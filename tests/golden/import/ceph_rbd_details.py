@@ -11,6 +11,7 @@
 from vertice_obs.importer import house as h
 
 DATASOURCE = '$datasource'
+QUERY_OVERRIDES = {'format': 'time_series', 'intervalFactor': 1}
 
 dashboard = h.dashboard(
     'YhCYGcuZz',
@@ -144,13 +145,13 @@ dashboard = h.dashboard(
                     'rate(ceph_rbd_write_ops{job=~"$job", pool="$pool", image="$image"}[$__rate_interval])',
                     '{{pool}} Write',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'rate(ceph_rbd_read_ops{job=~"$job", pool="$pool", image="$image"}[$__rate_interval])',
                     '{{pool}} Read',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -167,13 +168,13 @@ dashboard = h.dashboard(
                     'rate(ceph_rbd_write_bytes{job=~"$job", pool="$pool", image="$image"}[$__rate_interval])',
                     '{{pool}} Write',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'rate(ceph_rbd_read_bytes{job=~"$job", pool="$pool", image="$image"}[$__rate_interval])',
                     '{{pool}} Read',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -190,13 +191,13 @@ dashboard = h.dashboard(
                     'rate(ceph_rbd_write_latency_sum{job=~"$job", pool="$pool", image="$image"}[$__rate_interval]) /\n  rate(ceph_rbd_write_latency_count{job=~"$job", pool="$pool", image="$image"}[$__rate_interval])\n',
                     '{{pool}} Write',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'rate(ceph_rbd_read_latency_sum{job=~"$job", pool="$pool", image="$image"}[$__rate_interval]) /\n  rate(ceph_rbd_read_latency_count{job=~"$job", pool="$pool", image="$image"}[$__rate_interval])\n',
                     '{{pool}} Read',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,

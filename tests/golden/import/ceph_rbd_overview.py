@@ -13,6 +13,7 @@
 from vertice_obs.importer import house as h
 
 DATASOURCE = '$datasource'
+QUERY_OVERRIDES = {'format': 'time_series', 'intervalFactor': 1}
 
 dashboard = h.dashboard(
     '41FrpeUiz',
@@ -106,13 +107,13 @@ dashboard = h.dashboard(
                     'round(sum(rate(ceph_rbd_write_ops{job=~"$job"}[$__rate_interval])))',
                     'Writes',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'round(sum(rate(ceph_rbd_read_ops{job=~"$job"}[$__rate_interval])))',
                     'Reads',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -129,13 +130,13 @@ dashboard = h.dashboard(
                     'round(sum(rate(ceph_rbd_write_bytes{job=~"$job"}[$__rate_interval])))',
                     'Write',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'round(sum(rate(ceph_rbd_read_bytes{job=~"$job"}[$__rate_interval])))',
                     'Read',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -152,13 +153,13 @@ dashboard = h.dashboard(
                     'round(\n  sum(rate(ceph_rbd_write_latency_sum{job=~"$job"}[$__rate_interval])) /\n    sum(rate(ceph_rbd_write_latency_count{job=~"$job"}[$__rate_interval]))\n)\n',
                     'Write',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'round(\n  sum(rate(ceph_rbd_read_latency_sum{job=~"$job"}[$__rate_interval])) /\n    sum(rate(ceph_rbd_read_latency_count{job=~"$job"}[$__rate_interval]))\n)\n',
                     'Read',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 1},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,

@@ -17,6 +17,7 @@
 from vertice_obs.importer import house as h
 
 DATASOURCE = '${DS_PROMETHEUS}'
+QUERY_OVERRIDES = {'format': 'time_series', 'intervalFactor': 2, 'step': 4}
 
 dashboard = h.dashboard(
     'swagger-stats-api-operation-dashboard',
@@ -85,7 +86,7 @@ dashboard = h.dashboard(
                 h.prom(
                     'sum (api_request_total{method="[[Method]]",path="[[Path]]"})',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 4},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -115,7 +116,7 @@ dashboard = h.dashboard(
                 h.prom(
                     'sum (api_request_total{method="[[Method]]",path="[[Path]]",code=~"^4..$|^5..$"})',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 4},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -145,7 +146,7 @@ dashboard = h.dashboard(
                 h.prom(
                     '( sum(api_request_total{method="[[Method]]",path="[[Path]]",code=~"^4..$|^5..$"}) / sum(api_request_total{method="[[Method]]",path="[[Path]]"}) ) * 100',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 4},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -177,7 +178,7 @@ dashboard = h.dashboard(
                 h.prom(
                     'api_all_request_in_processing_total{job="sws-spectest"}',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 4},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -207,7 +208,7 @@ dashboard = h.dashboard(
                 h.prom(
                     'api_sys_node_cpu_usage_percentage{job="sws-spectest"}',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 4},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -239,7 +240,7 @@ dashboard = h.dashboard(
                 h.prom(
                     '(api_sys_node_memory_heapUsed_bytes{job="sws-spectest"})/1048576',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 4},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,

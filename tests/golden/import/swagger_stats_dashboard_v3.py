@@ -16,6 +16,7 @@
 from vertice_obs.importer import house as h
 
 DATASOURCE = '${DS_PROMETHEUS}'
+QUERY_OVERRIDES = {'format': 'time_series', 'intervalFactor': 2, 'step': 2}
 
 dashboard = h.dashboard(
     'IcqsUmcGz',
@@ -251,13 +252,13 @@ dashboard = h.dashboard(
                     'sum (irate(api_request_total{code=~"^4..$"}[1m]))',
                     '4XX Errors Rate',
                     ref_id='C',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     'sum (irate(api_request_total{code=~"^2..$"}[1m]))',
                     '2XX Success Rate',
                     ref_id='D',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -288,7 +289,7 @@ dashboard = h.dashboard(
                 h.prom(
                     '(\n  sum(irate(api_request_duration_milliseconds_bucket{le="25",code=~"^2..$"}[1m]))\n+\n  (sum(irate(api_request_duration_milliseconds_bucket{le="100",code=~"^2..$"}[1m]))/2)\n) / sum(irate(api_request_duration_milliseconds_count[1m]))',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -304,25 +305,25 @@ dashboard = h.dashboard(
                     '( sum(irate(api_request_duration_milliseconds_bucket{le="5"}[1m])) /  sum(irate(api_request_duration_milliseconds_count[1m])) ) * 100',
                     'Duration < 5ms (%)',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     '( sum(irate(api_request_duration_milliseconds_bucket{le="10"}[1m])) /  sum(irate(api_request_duration_milliseconds_count[1m])) ) * 100',
                     'Duration < 10ms (%)',
                     ref_id='B',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     '( sum(irate(api_request_duration_milliseconds_bucket{le="50"}[1m])) /  sum(irate(api_request_duration_milliseconds_count[1m])) ) * 100',
                     'Duration < 50ms (%)',
                     ref_id='C',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
                 h.prom(
                     '( sum(irate(api_request_duration_milliseconds_bucket{le="100"}[1m])) /  sum(irate(api_request_duration_milliseconds_count[1m])) ) * 100',
                     'Duration < 100ms (%)',
                     ref_id='D',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -337,7 +338,7 @@ dashboard = h.dashboard(
                 h.prom(
                     'topk(3, sum(irate(api_request_total[1m])) by (path))',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
@@ -353,7 +354,7 @@ dashboard = h.dashboard(
                 h.prom(
                     'topk(3, sum(irate(api_request_total{code=~"^5..$"}[1m])) by (path))',
                     ref_id='A',
-                    overrides={'format': 'time_series', 'intervalFactor': 2, 'step': 2},
+                    overrides=QUERY_OVERRIDES,
                 ),
             ],
             datasource=DATASOURCE,
