@@ -71,6 +71,11 @@ def test_check_against_the_catalog_is_ready():
     result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "check", str(RUN)])
     assert result.exit_code == 0, result.output
     assert "chaos-day-1: 2 scenarios, 4 probes — ready (checked against the metric catalog" in result.output
+    # ready as far as a catalog can tell: it knows no scrape interval, so each probe says its
+    # windows went unchecked (the new-user review found "ready" at --time-scale 0.001, unwarned)
+    warned = [line for line in result.output.splitlines() if "[chaos/scrape-unknown]" in line]
+    assert len(warned) == 4 and all("checked offline against the metric catalog" in line for line in warned)
+    assert "4 warnings" in result.output
 
 
 def test_a_probe_on_a_missing_metric_stops_the_run(prometheus):

@@ -55,6 +55,14 @@ def scrape_check(run: Run, source: ScrapeSource, time_scale: float) -> tuple[dic
     return intervals, window_findings(run, intervals, time_scale)
 
 
+def offline_scrape_check(run: Run, time_scale: float) -> list[Finding]:
+    """Checked against the metric catalog, no window can be checked: a catalog knows no scrape
+    interval. One warning per probe says so, rather than a bare "ready" that checked nothing."""
+    why = "checked offline against the metric catalog, which has no scrape intervals"
+    intervals = {f"{s.id}/{p.id}": Scrape(None, why=why) for s in run.scenarios for p in s.probes}
+    return window_findings(run, intervals, time_scale)
+
+
 def not_ready(stops: list[Finding]) -> str:
     """Why a run cannot start, counted by kind: metrics that are missing, windows that are too short."""
     short = sum(f.check == "chaos/window-too-short" for f in stops)
