@@ -11,6 +11,16 @@ from vertice_obs.metrics.inventory import Query
 
 R, F, O = "required", "fallback", "optional"
 
+
+@pytest.fixture(autouse=True)
+def _cold_caches():
+    """Each test parses afresh: `extract` and the shape cache are memoised per process, so a query
+    another test (or mutmut's stats run, in the process it forks from) already parsed would be
+    answered from the cache and never reach the code under test."""
+    from vertice_obs.metrics.analysis import clear_caches
+
+    clear_caches()
+
 CASES = [
     ("plain selector", 'sum(rate(x_total{job="a"}[5m]))', [("x_total", False, R, ())]),
     ("binary operation", "a / b", [("a", False, R, ()), ("b", False, R, ())]),

@@ -7,6 +7,7 @@ import pytest
 from vertice_obs.metrics.interpolate import (
     Variable,
     interpolate,
+    variable_options,
     variables_from_dashboard,
 )
 
@@ -113,3 +114,24 @@ _PINNED_VARS = {"env": Variable("env", ("prod",)), "n": Variable("n", ("5",)), "
 def test_standalone_and_glued_variables(expr, text, patterns, used):
     got = interpolate(expr, _PINNED_VARS)
     assert (got.text, got.name_patterns, got.variables) == (text, patterns, used)
+
+
+def test_variable_options_lists_each_pickable_value_of_custom_and_query_variables_once():
+    model = {"templating": {"list": [
+        "not a variable",
+        {"name": "c", "type": "custom", "options": [
+            {"value": "a"}, {"value": "$__all"}, {"value": ""}, {"value": 5}, {"value": 1.5}, {"value": None},
+            {"value": ["x"]}, "junk", {"value": "a"}, {"text": "no value"}, {"value": "b"}]},
+        {"name": "q", "type": "query", "options": [{"value": "only"}]},
+        {"name": "k", "type": "constant", "options": [{"value": "constants are not picked"}]},
+        {"name": "t", "type": "textbox", "options": [{"value": "nor typed"}]},
+        {"name": 3, "type": "custom", "options": [{"value": "a name must be text"}]},
+        {"type": "custom", "options": [{"value": "no name"}]},
+        {"name": "all_only", "type": "custom", "options": [{"value": "$__all"}, {"value": ""}]},
+        {"name": "no_options", "type": "query"},
+        {"name": "null_options", "type": "query", "options": None},
+    ]}}
+    assert variable_options(model) == {"c": ("a", "5", "1.5", "b"), "q": ("only",)}
+    assert variable_options({}) == {}
+    assert variable_options({"templating": None}) == {}
+    assert variable_options({"templating": {"list": None}}) == {}
