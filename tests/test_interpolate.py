@@ -142,7 +142,8 @@ def test_variable_options_lists_each_pickable_value_of_custom_and_query_variable
 _MORE_VARS = {"env": Variable("env", ("prod",)), "k": Variable("k", ("5",)), "d": Variable("d", ("5m",)),
               "e": Variable("e", ()), "multi": Variable("multi", ("a.b", "c")),
               "groups": Variable("groups", ("job", "instance")), "group": Variable("group", ("job",)),
-              "dot": Variable("dot", ("a.b",)), "bs": Variable("bs", ("a\\b",))}
+              "dot": Variable("dot", ("a.b",)), "bs": Variable("bs", ("a\\b",)),
+              "bad": Variable("bad", ("job", "1x"))}
 
 
 @pytest.mark.parametrize("expr,text,patterns,used", [
@@ -182,6 +183,9 @@ _MORE_VARS = {"env": Variable("env", ("prod",)), "k": Variable("k", ("5",)), "d"
     ('x{a_$group="b"}', 'x{a_vobs="b"}', {}, ("group",)),
     ("x > $d", "x > 5m", {}, ("d",)),  # a duration stands as it is
     ("X $e", "X vobs_var_0", {"vobs_var_0": ".+"}, ("e",)),  # after a name, no number is expected
+    ("topk( $e, x)", "topk( 1, x)", {}, ("e",)),  # spaces after the parenthesis
+    ("x # c\n$k\n", "x # c\n5\n", {}, ("k",)),  # the comment ends at the first line end
+    ("sum by ($bad) (x)", "sum by (vobs_placeholder) (x)", {}, ("bad",)),  # "1x" is no label name
 ])
 def test_scanner_edges(expr, text, patterns, used):
     got = interpolate(expr, _MORE_VARS)
