@@ -324,6 +324,7 @@ def _shape_error(text) -> str | None:
     ("()" * 129 + "X" * 129, None),
     # a comment ends at its own line's end; an escape skips one character; an open string runs to the end
     ("x # c\n" + "(" * 129 + "\n", "query nests brackets 129 deep, more than the 128 vobs parses"),
+    ("x\n# c\n" + "(" * 129, "query nests brackets 129 deep, more than the 128 vobs parses"),  # line after line
     ('x{a="\\b"}' + "(" * 129, "query nests brackets 129 deep, more than the 128 vobs parses"),
     ('x{a="' + "(" * 200, None),
     # a word right after `_` or `:` is part of a name, not an operator
@@ -348,6 +349,7 @@ def test_the_shape_guard_counts_exactly_outside_strings_and_comments(text, error
     ('"p"', ('"vobs_lit_0"', ['"p"'])),  # a string at the very start
     ('x{a="#"} + y', ('x{a="vobs_lit_0"} + y', ['"#"'])),  # `#` inside a string is no comment
     ("x # a # b", None),  # a comment gives up, whatever follows it
+    ('x # "a#"', None),  # even when a later `#` sits in a string
     ('x{a="\\b"}', ('x{a="vobs_lit_0"}', ['"\\b"'])),  # an escape is two characters, not more
 ])
 def test_string_masking_for_shapes(expr, expected):
