@@ -215,3 +215,24 @@ def test_variables_from_dashboard_pinned():
         "all": Variable("all", ("a", "b"), None),
         "all_re": Variable("all_re", (), ".+"),
     }
+
+
+def _interpolated_aside(expr: str, variables) -> str:
+    """Interpolate in a daemon thread joined with a deadline: a scanner that steps back loops forever,
+    and the test must fail, not hang. The deadline bounds a broken run; a working one takes microseconds."""
+    import threading
+
+    result: list[str] = []
+    worker = threading.Thread(target=lambda: result.append(interpolate(expr, variables).text), daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    assert result, f"interpolating {expr!r} did not finish within 5 s"
+    return result[0]
+
+
+@pytest.mark.parametrize("expr,text", [
+    ("$k\n# c", "5\n# c"),  # a comment on a later line ends at its own line end, not an earlier one
+    ('$k + x{a="op', '$k + x{a="op'.replace("$k", "5")),  # an unterminated string runs to the end
+])
+def test_the_scanner_always_moves_forward(expr, text):
+    assert _interpolated_aside(expr, {"k": Variable("k", ("5",))}) == text
