@@ -7,6 +7,7 @@ import pytest
 from vertice_obs.metrics.interpolate import (
     Variable,
     interpolate,
+    variable_options,
     variables_from_dashboard,
 )
 
@@ -113,3 +114,125 @@ _PINNED_VARS = {"env": Variable("env", ("prod",)), "n": Variable("n", ("5",)), "
 def test_standalone_and_glued_variables(expr, text, patterns, used):
     got = interpolate(expr, _PINNED_VARS)
     assert (got.text, got.name_patterns, got.variables) == (text, patterns, used)
+
+
+def test_variable_options_lists_each_pickable_value_of_custom_and_query_variables_once():
+    model = {"templating": {"list": [
+        "not a variable",
+        {"name": "c", "type": "custom", "options": [
+            {"value": "a"}, {"value": "$__all"}, {"value": ""}, {"value": 5}, {"value": 1.5}, {"value": None},
+            {"value": ["x"]}, "junk", {"value": "a"}, {"text": "no value"}, {"value": "b"}]},
+        {"name": "q", "type": "query", "options": [{"value": "only"}]},
+        {"name": "k", "type": "constant", "options": [{"value": "constants are not picked"}]},
+        {"name": "t", "type": "textbox", "options": [{"value": "nor typed"}]},
+        {"name": 3, "type": "custom", "options": [{"value": "a name must be text"}]},
+        {"type": "custom", "options": [{"value": "no name"}]},
+        {"name": "all_only", "type": "custom", "options": [{"value": "$__all"}, {"value": ""}]},
+        {"name": "no_options", "type": "query"},
+        {"name": "null_options", "type": "query", "options": None},
+    ]}}
+    assert variable_options(model) == {"c": ("a", "5", "1.5", "b"), "q": ("only",)}
+    assert variable_options({}) == {}
+    assert variable_options({"templating": None}) == {}
+    assert variable_options({"templating": {"list": None}}) == {}
+
+
+# --- pinned by mutation testing, second pass ----------------------------------------------------------
+
+_MORE_VARS = {"env": Variable("env", ("prod",)), "k": Variable("k", ("5",)), "d": Variable("d", ("5m",)),
+              "e": Variable("e", ()), "multi": Variable("multi", ("a.b", "c")),
+              "groups": Variable("groups", ("job", "instance")), "group": Variable("group", ("job",)),
+              "dot": Variable("dot", ("a.b",)), "bs": Variable("bs", ("a\\b",)),
+              "bad": Variable("bad", ("job", "1x"))}
+
+
+@pytest.mark.parametrize("expr,text,patterns,used", [
+    ("$k * x", "5 * x", {}, ("k",)),  # plain text after the last variable is copied
+    ("$k > x", "5 > x", {}, ("k",)),  # a variable at the very start is not glued to the query's last character
+    ("a$env", "vobs_var_0", {"vobs_var_0": "a.+"}, ("env",)),  # glued to a one-character prefix
+    ("${env}_total", "vobs_var_0", {"vobs_var_0": ".+_total"}, ("env",)),  # glued to what follows
+    # comments are copied as they are, variables and quotes in them included, up to the end of the line
+    ('x # $k "a', 'x # $k "a', {}, ()),
+    ("x # c\n> $k", "x # c\n> 5", {}, ("k",)),
+    # an unknown `$name` inside a grouping does not close it
+    ("sum by ($nope,$groups) (x)", "sum by ($nope,job,instance) (x)", {}, ("groups",)),
+    # brackets between two strings still count (the first string ends at its own quote)
+    ('f("p") + sum by (g("q"), $groups) (x)', 'f("p") + sum by (g("q"), job,instance) (x)', {}, ("groups",)),
+    # strings: unterminated, ending the query, with escapes, raw
+    ('x{a="op', 'x{a="op', {}, ()),
+    ('x{a="$k abc', 'x{a="5 abc', {}, ("k",)),
+    ('$k > "p"', '5 > "p"', {}, ("k",)),
+    ('x{a="a\\"$k"}', 'x{a="a\\"5"}', {}, ("k",)),
+    ("x{a=~`\\`} + $multi", "x{a=~`\\`} + 1", {}, ("multi",)),  # no escapes in a raw string
+    # legacy [[v]] and [[v:fmt]]
+    ("[[k]] + [[d]]", "5 + 5m", {}, ("k", "d")),
+    ('x{a="[[multi:csv]]"}', 'x{a="a.b,c"}', {}, ("multi",)),
+    ('x{a=~"[[multi:regex]]"}', 'x{a=~"(a\\\\.b|c)"}', {}, ("multi",)),
+    # string values: a missing value, the regex format of one value, raw strings keep backslashes single
+    ('x{a="$e"}', 'x{a="vobs_placeholder"}', {}, ("e",)),
+    ('x{a="$env"}', 'x{a="prod"}', {}, ("env",)),
+    ('x{a=~"${dot:regex}"}', 'x{a=~"a\\\\.b"}', {}, ("dot",)),
+    ("x{a=~`${multi:regex}`}", "x{a=~`(a\\.b|c)`}", {}, ("multi",)),
+    ("x{a=~`${bs}`}", "x{a=~`a\\b`}", {}, ("bs",)),
+    ('x{a=~"${bs}"}', 'x{a=~"a\\\\b"}', {}, ("bs",)),
+    # `offset` takes a duration; it is looked for within the 40 characters before the variable
+    ("x offset $k", "x offset 1m", {}, ("k",)),
+    ("x offset" + " " * 34 + "$k", "x offset" + " " * 34 + "1m", {}, ("k",)),
+    ("x offset" + " " * 35 + "$k", "x offset" + " " * 35 + "5", {}, ("k",)),
+    # a label name glued to a prefix stays a valid name
+    ('x{a_$group="b"}', 'x{a_vobs="b"}', {}, ("group",)),
+    ("x > $d", "x > 5m", {}, ("d",)),  # a duration stands as it is
+    ("X $e", "X vobs_var_0", {"vobs_var_0": ".+"}, ("e",)),  # after a name, no number is expected
+    ("topk( $e, x)", "topk( 1, x)", {}, ("e",)),  # spaces after the parenthesis
+    ("x # c\n$k\n", "x # c\n5\n", {}, ("k",)),  # the comment ends at the first line end
+    ("sum by ($bad) (x)", "sum by (vobs_placeholder) (x)", {}, ("bad",)),  # "1x" is no label name
+])
+def test_scanner_edges(expr, text, patterns, used):
+    got = interpolate(expr, _MORE_VARS)
+    assert (got.text, got.name_patterns, got.variables) == (text, patterns, used)
+
+
+def test_variables_from_dashboard_pinned():
+    model = {"templating": {"list": [
+        "not a variable",
+        {"type": "query", "current": {"value": "nameless"}},
+        {"name": "cur", "type": "query", "current": {"value": "prod"}},
+        {"name": "blank", "type": "custom", "current": {"value": ""}, "options": [{"value": "first"}]},
+        {"name": "skip_falsy", "type": "custom", "current": {}, "options": [{"value": ""}, {"value": "second"}]},
+        {"name": "q", "type": "query", "current": {}, "options": [], "query": "up"},
+        {"name": "tb", "type": "textbox", "query": "hello"},
+        {"name": "all", "type": "custom", "current": {"value": "$__all"},
+         "options": [{"value": "$__all"}, {"value": "a"}, {"value": None}, "junk", {"value": "b"}]},
+        {"name": "all_re", "type": "custom", "current": {"value": ["$__all"]}, "allValue": ".+",
+         "options": [{"value": "$__all"}, {"value": "a"}]},
+    ]}}
+    assert variables_from_dashboard(model) == {
+        "cur": Variable("cur", ("prod",)),
+        "blank": Variable("blank", ("first",)),
+        "skip_falsy": Variable("skip_falsy", ("second",)),
+        "q": Variable("q", ()),
+        "tb": Variable("tb", ("hello",)),
+        "all": Variable("all", ("a", "b"), None),
+        "all_re": Variable("all_re", (), ".+"),
+    }
+
+
+def _interpolated_aside(expr: str, variables) -> str:
+    """Interpolate in a daemon thread joined with a deadline: a scanner that steps back loops forever,
+    and the test must fail, not hang. The deadline bounds a broken run; a working one takes microseconds."""
+    import threading
+
+    result: list[str] = []
+    worker = threading.Thread(target=lambda: result.append(interpolate(expr, variables).text), daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    assert result, f"interpolating {expr!r} did not finish within 5 s"
+    return result[0]
+
+
+@pytest.mark.parametrize("expr,text", [
+    ("$k\n# c", "5\n# c"),  # a comment on a later line ends at its own line end, not an earlier one
+    ('$k + x{a="op', '$k + x{a="op'.replace("$k", "5")),  # an unterminated string runs to the end
+])
+def test_the_scanner_always_moves_forward(expr, text):
+    assert _interpolated_aside(expr, {"k": Variable("k", ("5",))}) == text

@@ -124,8 +124,8 @@ class _Interpolator:
             ch = src[j]
             var = self._variable_at(j) if ch in "$[" else None  # `[[v]]` is a variable, not brackets
             if var:
-                name, fmt, end = var
-                i = self._replace(name, fmt, j, end, stack)
+                name, _, end = var  # the format matters only inside strings
+                i = self._replace(name, j, end, stack)
             elif ch in "\"'`":
                 i = self._string(j, ch)
             elif ch == "#":  # a PromQL comment runs to the end of the line
@@ -235,7 +235,7 @@ class _Interpolator:
             text = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
         return text
 
-    def _replace(self, name: str, fmt: str | None, start: int, end: int, stack: list[tuple[str, int]]) -> int:
+    def _replace(self, name: str, start: int, end: int, stack: list[tuple[str, int]]) -> int:
         """Emit the replacement for the variable at [start, end); return where scanning resumes."""
         self.used.append(name)
         values = self._values(name)
@@ -258,10 +258,10 @@ class _Interpolator:
         elif glued:
             return self._name_part(end)
         else:
-            self.out.append(self._standalone(first, top, word, prev_word))
+            self.out.append(self._standalone(first, top, word))
         return end
 
-    def _standalone(self, value: str | None, top: str, word: str, prev_word: str) -> str:
+    def _standalone(self, value: str | None, top: str, word: str) -> str:
         if value is not None and (_NUMBER.match(value) or _IDENT.match(value) or is_duration(value)):
             return value
         tail = "".join(self.out).rstrip()
