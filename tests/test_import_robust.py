@@ -71,3 +71,21 @@ def test_force_never_replaces_a_module_of_another_uid(project: Path):
     # Its own module, found by its uid, is what --force replaces from now on.
     assert vobs(project, "import", "c.json", "--force").returncode == 0
     assert sorted((project / "dashboards").glob("*.py")) == sorted([project / "dashboards" / "newuid1.py", *others])
+
+
+def test_datasource_inputs_become_datasource_variables_and_validate_finds_them_defined(project: Path):
+    """Both swagger-stats exports query `${DS_PROMETHEUS}` and declare it only in `__inputs`."""
+    shutil.copy(V3, project / "v3.json")
+    shutil.copy(OPERATION, project / "operation.json")
+    done = vobs(project, "import", "v3.json", "operation.json", "--narrative", "s", "--explain")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("  - __inputs DS_PROMETHEUS → datasource variable (type prometheus)") == 2
+    assert vobs(project, "build").returncode == 0
+    for path in (project / "exports" / "s").glob("*.json"):
+        variables = json.loads(path.read_text())["templating"]["list"]
+        assert variables[0] == {"type": "datasource", "name": "DS_PROMETHEUS", "query": "prometheus",
+                                "label": "Prometheus"}
+    checked = vobs(project, "validate", "exports")
+    assert "DS_PROMETHEUS" in (project / "exports" / "s" / "IcqsUmcGz.json").read_text()
+    assert "$DS_PROMETHEUS is used but not defined" not in checked.stdout + checked.stderr
+    assert "[variable/undefined]" in checked.stdout  # the check ran: `$path` vs `$Path` is still found

@@ -13,7 +13,9 @@
   is everything `vobs diff` against the original shows (`tests/test_import_diff.py` holds that);
 - `schemaVersion` raised to the house version;
 - keys Grafana 10/11 ignores or owns (`id`, `version`, `__inputs`, `__requires`, `rows`, `style`, …)
-  dropped, as `vobs build` drops them;
+  dropped, as `vobs build` drops them — but each datasource `__inputs` entry of a Grafana.com export
+  (`DS_PROMETHEUS`, used as `${DS_PROMETHEUS}`) first becomes a datasource variable of its plugin
+  type, as the import UI would have bound it, unless a variable of that name exists;
 - a library panel stays a reference (`libraryPanel`), with a note: its model is Grafana's;
 - a panel type the house style has no call for and this import does not migrate (an angular
   `table` with `styles`, a legacy `heatmap` with `cards`, `grafana-piechart-panel`, …) is kept
@@ -67,6 +69,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
         notes.append(f"uid: the dashboard had none; it is now {out['uid']!r}")
     if isinstance(out.get("rows"), list) and out["rows"]:
         out["panels"] = list(out.get("panels") or []) + _rows_to_panels(out["rows"], notes)
+    _datasource_inputs(out, notes)
     out = {k: v for k, v in out.items() if v is not None}
     dropped = [k for k in _DROPPED_TOP if k in out]
     for key in dropped:
@@ -102,6 +105,33 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
     if [(g.get("x"), g.get("y")) for g in before] != [(p["gridPos"]["x"], p["gridPos"]["y"]) for p in out["panels"]]:
         notes.append("positions reflowed by the house layout (reading order and sizes kept)")
     return out, notes
+
+
+def _datasource_inputs(out: dict[str, Any], notes: list[str]) -> None:
+    """A Grafana.com export names its datasource `${DS_X}` and declares DS_X in `__inputs`, which
+    Grafana's import UI replaces by a chosen datasource. `vobs build` drops `__inputs` and publishes
+    through the API, which replaces nothing: so each datasource input becomes a datasource variable
+    of its plugin type (unless a variable of that name exists), and `${DS_X}` resolves."""
+    inputs = out.get("__inputs") if isinstance(out.get("__inputs"), list) else []
+    templating = out.get("templating") if isinstance(out.get("templating"), dict) else {}
+    variables = templating.get("list") if isinstance(templating.get("list"), list) else []
+    names = {v.get("name") for v in variables if isinstance(v, dict)}
+    added = []
+    for entry in inputs:
+        if not (isinstance(entry, dict) and entry.get("type") == "datasource" and isinstance(entry.get("name"), str)
+                and re.fullmatch(r"\w+", entry["name"]) and isinstance(entry.get("pluginId"), str)):
+            continue
+        if entry["name"] in names:
+            continue
+        variable = {"type": "datasource", "name": entry["name"], "query": entry["pluginId"]}
+        if isinstance(entry.get("label"), str) and entry["label"]:
+            variable["label"] = entry["label"]
+        added.append(variable)
+        names.add(entry["name"])
+        notes.append(f"__inputs {entry['name']} → datasource variable (type {entry['pluginId']}): the "
+                     f"exported dashboard's ${{{entry['name']}}} resolves to a datasource of that type")
+    if added:
+        out["templating"] = {**templating, "list": [*added, *variables]}
 
 
 def _reading_order(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
