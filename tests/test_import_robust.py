@@ -89,3 +89,22 @@ def test_datasource_inputs_become_datasource_variables_and_validate_finds_them_d
     assert "DS_PROMETHEUS" in (project / "exports" / "s" / "IcqsUmcGz.json").read_text()
     assert "$DS_PROMETHEUS is used but not defined" not in checked.stdout + checked.stderr
     assert "[variable/undefined]" in checked.stdout  # the check ran: `$path` vs `$Path` is still found
+
+
+def test_uids_made_from_titles_are_distinct_and_never_empty(project: Path):
+    from vertice_obs.guard.paths import check_uid
+    from vertice_obs.importer.migrate import fallback_uid
+
+    titles = ["ドーパミン", "Ärger", "Ørger", "Arger", "A b", "a-b", "", "x" * 200, "\ud800 lone"]
+    uids = [fallback_uid(t) for t in titles]
+    assert len(set(uids)) == len(titles) and [check_uid(u, "uid") for u in uids] == uids
+    assert all(len(u) <= 40 and u.strip("-") == u and u for u in uids)
+    assert uids[1].startswith("arger-") and uids[0].startswith("d-") and fallback_uid("Ärger") == uids[1]
+    for name, title in (("a.json", "Ärger"), ("b.json", "Ørger"), ("c.json", "ドーパミン")):
+        panel = {"type": "text", "title": "t", "gridPos": {"h": 2, "w": 24, "x": 0, "y": 0}}
+        (project / name).write_text(json.dumps({"title": title, "panels": [panel]}))
+    done = vobs(project, "import", "a.json", "b.json", "c.json", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    got = [d["uid"] for d in json.loads(done.stdout)["imported"]]
+    assert got == [fallback_uid("Ärger"), fallback_uid("Ørger"), fallback_uid("ドーパミン")]
+    assert len({d["module"] for d in json.loads(done.stdout)["imported"]}) == 3

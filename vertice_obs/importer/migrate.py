@@ -31,8 +31,10 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import re
+import unicodedata
 from typing import Any
 
 from vertice_obs.build.render import layout
@@ -55,9 +57,13 @@ _GRID_CELL = 38  # Grafana's row-height migration: 30 px cells plus an 8 px marg
 
 
 def fallback_uid(text: str) -> str:
-    """A Grafana uid for a dashboard that has none, from its title or file name."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
-    return slug or "imported"
+    """A Grafana uid for a dashboard that has none, from its title or file name: a readable ASCII
+    slug (accents dropped) and a short hash of the exact text, so that distinct titles never share
+    a uid ("Ärger" and "Ørger", "A b" and "a-b") and none is empty ("ドーパミン" → `d-<hash>`)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:31].strip("-")
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{slug or 'd'}-{digest}"
 
 
 def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, Any], list[str]]:
