@@ -57,9 +57,9 @@ def _module_name(uid: str) -> str:
 
 def _read(path: Path, shown: str) -> dict:
     from vertice_obs.grafana.normalize import unwrap
-    from vertice_obs.located_yaml import parse_json
+    from vertice_obs.located_yaml import decode_text, parse_json
 
-    text = read_regular(path, shown).decode("utf-8")
+    text = decode_text(read_regular(path, shown), shown)  # not UTF-8: named, at the first bad byte
     data = unwrap(parse_json(text, shown))
     if not isinstance(data, dict):
         raise InputError(f"is a JSON {type(data).__name__.replace('dict', 'object')}, not a Grafana dashboard "
