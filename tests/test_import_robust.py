@@ -108,3 +108,16 @@ def test_uids_made_from_titles_are_distinct_and_never_empty(project: Path):
     got = [d["uid"] for d in json.loads(done.stdout)["imported"]]
     assert got == [fallback_uid("Ärger"), fallback_uid("Ørger"), fallback_uid("ドーパミン")]
     assert len({d["module"] for d in json.loads(done.stdout)["imported"]}) == 3
+
+
+def test_notes_never_quote_python_none():
+    from vertice_obs.importer.migrate import migrate
+
+    model = {"uid": "u", "title": "t", "panels": [
+        {"type": "row", "gridPos": {"h": 2, "y": 0}, "panels": []},
+        {"type": "stat", "title": "s", "libraryPanel": {"uid": "lib"}, "gridPos": {"h": 2, "w": 4, "x": 0, "y": 3}}]}
+    _, notes = migrate(model)
+    assert "schemaVersion (none) → 39" in notes
+    assert any(n.startswith("library panel (none) (uid 'lib')") for n in notes)
+    assert any("(none) was (none)×2" in n for n in notes), notes
+    assert not [n for n in notes if "None" in n]

@@ -57,15 +57,21 @@ def _module_name(uid: str) -> str:
 
 def _read(path: Path, shown: str) -> dict:
     from vertice_obs.grafana.normalize import unwrap
+    from vertice_obs.importer.shape import json_kind, shape_problem
+    from vertice_obs.jsonpos import Positions
+    from vertice_obs.jsonpos.positions import pointer
     from vertice_obs.located_yaml import decode_text, parse_json
 
     text = decode_text(read_regular(path, shown), shown)  # not UTF-8: named, at the first bad byte
-    data = unwrap(parse_json(text, shown))
+    document = parse_json(text, shown)
+    data = unwrap(document)
     if not isinstance(data, dict):
-        raise InputError(f"is a JSON {type(data).__name__.replace('dict', 'object')}, not a Grafana dashboard "
-                         "(an object with panels)", shown, 1)
-    if not isinstance(data.get("panels", []), list) or not isinstance(data.get("rows", []), list) or not (
-            "panels" in data or "rows" in data or "title" in data):
+        raise InputError(f"is {json_kind(data)}, not a Grafana dashboard (an object with panels)", shown, 1)
+    problem = shape_problem(data)
+    if problem is not None:
+        at = Positions(text).within("/dashboard" if data is not document else "").value(pointer(problem[0]))
+        raise InputError(problem[1], shown, *(at or (None,)))
+    if not ("panels" in data or "rows" in data or "title" in data):
         raise InputError("is not a Grafana dashboard (no `panels`, `rows` or `title`)", shown, 1)
     return data
 
@@ -167,6 +173,7 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
     loaded = _sources(sources, project.display)
     if uids:
         from vertice_obs.cli.grafana import _connect, _grafana
+        from vertice_obs.importer.shape import shape_problem
 
         _project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
         _connect(target)
@@ -174,6 +181,9 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
             live = target.get(uid, history=False)
             if live is None:
                 raise InputError(f"dashboard {uid!r} not found in {target.description}")
+            problem = shape_problem(live.model)
+            if problem is not None:
+                raise InputError(problem[1], f"grafana:{uid}")
             loaded.append((f"grafana:{uid}", dict(live.model)))
     imported = [_convert(shown, model) for shown, model in loaded]
     if len(chapter_titles) > len(imported):

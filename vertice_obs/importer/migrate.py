@@ -85,7 +85,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
     version = out.get("schemaVersion")
     if not isinstance(version, int) or isinstance(version, bool) or version < SCHEMA_VERSION:
         out["schemaVersion"] = SCHEMA_VERSION
-        notes.append(f"schemaVersion {version!r} → {SCHEMA_VERSION}")
+        notes.append(f"schemaVersion {_said(version)} → {SCHEMA_VERSION}")
     panels = [p for p in out.get("panels") or [] if isinstance(p, dict)]
     changed: dict[str, _Change] = {}
     panels = [_panel(p, changed) for p in _reading_order(panels)]
@@ -93,7 +93,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
         for each in [panel, *(c for c in panel.get("panels") or [] if isinstance(c, dict))]:
             library = each.get("libraryPanel")
             if isinstance(library, dict):
-                notes.append(f"library panel {library.get('name')!r} (uid {library.get('uid')!r}) kept as a reference: "
+                notes.append(f"library panel {_said(library.get('name'))} (uid {_said(library.get('uid'))}) kept as a reference: "
                              "its model lives in Grafana's library, not in this module")
     for kind, change in sorted(changed.items()):
         notes.append(change.note(kind))
@@ -103,7 +103,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
         notes.append("kept as they are, every setting in the call's `overrides` (no house-style call, and no "
                      "migration here: Grafana migrates these itself or needs their plugin): " + kept)
     before = [(p.get("gridPos") or {}) for p in panels]
-    resized = [f"{p.get('title')!r} was {g.get('w')}×{g.get('h')}" for p, g in zip(panels, before)
+    resized = [f"{_said(p.get('title'))} was {_said(g.get('w'))}×{_said(g.get('h'))}" for p, g in zip(panels, before)
                if p.get("type") == "row" and g and (g.get("w"), g.get("h")) != (24, 1)]
     if resized:
         notes.append("row panels drawn full-width and one cell high, as Grafana draws every row: " + ", ".join(resized))
@@ -138,6 +138,13 @@ def _datasource_inputs(out: dict[str, Any], notes: list[str]) -> None:
                      f"exported dashboard's ${{{entry['name']}}} resolves to a datasource of that type")
     if added:
         out["templating"] = {**templating, "list": [*added, *variables]}
+
+
+def _said(value: Any) -> str:
+    """A value of the original as a note quotes it: `'CPU'`, `26`, or `(none)` — never Python's `None`."""
+    if value is None:
+        return "(none)"
+    return repr(value) if isinstance(value, str) else str(value) if isinstance(value, (int, float)) else repr(value)
 
 
 def _reading_order(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
