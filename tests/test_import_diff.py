@@ -142,7 +142,9 @@ def predict(notes: list[str], live: dict, built: dict, story_title: str, narrati
     if _note(notes, "uid: the dashboard had none"):
         out.required.add(("dashboard", "['uid']"))
     rows_note = _note(notes, "legacy rows[] → row panels")
-    if rows_note:
+    if rows_note:  # rows[] gone, and not among the dropped keys: they became the row panels
+        assert "rows" not in _listed(_note(notes, "dropped keys"), "dropped keys Grafana 10/11 ignores or owns")
+        out.required.add(("dashboard", "['rows']"))
         shown = [r for r in live["rows"] if r.get("showTitle") or r.get("collapse")]
         assert f", {len(shown)} shown as a row panel" in rows_note
         out.required |= {("panel", r.get("title") or "", "added") for r in shown}

@@ -121,3 +121,56 @@ def test_notes_never_quote_python_none():
     assert any(n.startswith("library panel (none) (uid 'lib')") for n in notes)
     assert any("(none) was (none)×2" in n for n in notes), notes
     assert not [n for n in notes if "None" in n]
+
+
+def test_chapter_title_without_narrative_is_a_usage_error(project: Path):
+    shutil.copy(V3, project / "v3.json")
+    done = vobs(project, "import", "v3.json", "--chapter-title", "T")
+    assert done.returncode == 2 and "--chapter-title" in done.stderr and "--narrative" in done.stderr
+    assert not list((project / "dashboards").iterdir())
+
+
+def test_the_same_file_twice_is_one_dashboard(project: Path):
+    shutil.copy(V3, project / "v3.json")
+    (project / "pulled").mkdir()
+    shutil.copy(V3, project / "pulled" / "v3.json")
+    done = vobs(project, "import", "v3.json", "./v3.json", "--narrative", "n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("imported 1 dashboard\n") and done.stdout.count("→ dashboards/") == 1
+    # A copy elsewhere is another file with the same uid: that is still a collision.
+    again = vobs(project, "import", "v3.json", "pulled", "--force")
+    assert again.returncode == 2 and "is also in v3.json" in again.stderr
+
+
+def test_a_folder_is_read_recursively_skipping_what_is_not_a_dashboard(project: Path):
+    pulled = project / "pulled"
+    (pulled / "team-a" / "deeper").mkdir(parents=True)
+    shutil.copy(V3, pulled / "team-a" / "v3.json")
+    shutil.copy(OPERATION, pulled / "team-a" / "deeper" / "operation.json")
+    (pulled / "inventory.json").write_text('{"dashboards": []}')
+    (pulled / "team-a" / "manifest.json").write_text('{"dashboards": [], "files": {}}')
+    (pulled / "team-a" / "rules.json").write_text('{"groups": []}')
+    (pulled / "team-a" / "list.json").write_text('[1]')
+    done = vobs(project, "import", "pulled", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert sorted(d["source"] for d in json.loads(done.stdout)["imported"]) == [
+        "pulled/team-a/deeper/operation.json", "pulled/team-a/v3.json"]
+    assert done.stderr.splitlines() == [
+        "vobs: note: pulled/team-a/list.json: is a JSON array, not a Grafana dashboard (an object with panels): skipped",
+        "vobs: note: pulled/team-a/rules.json: is not a Grafana dashboard (no `panels`, `rows` or `title`): skipped"]
+    # Named on the command line, the same file is an error.
+    named = vobs(project, "import", "pulled/team-a/rules.json")
+    assert named.returncode == 2 and "rules.json:1: is not a Grafana dashboard" in named.stderr
+    # A folder of nothing but non-dashboards is an error, not "imported 0 dashboards".
+    (project / "empty").mkdir()
+    (project / "empty" / "rules.json").write_text('{"groups": []}')
+    empty = vobs(project, "import", "empty")
+    assert empty.returncode == 2 and "empty: holds no dashboard JSON file (1 JSON file, none a dashboard)" in empty.stderr
+
+
+def test_explain_does_not_list_rows_as_dropped_when_they_became_row_panels(project: Path):
+    shutil.copy(OPERATION, project / "operation.json")
+    done = vobs(project, "import", "operation.json", "--explain")
+    assert done.returncode == 0, done.stderr
+    dropped = next(line for line in done.stdout.splitlines() if "dropped keys" in line)
+    assert "legacy rows[] → row panels" in done.stdout and "rows" not in dropped.split(":", 1)[1].split(", ")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import keyword
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,12 @@ from vertice_obs.guard.paths import check_uid, safe_join
 from vertice_obs.guard.text import escape
 from vertice_obs.output import machine_json
 
-# What `vobs pull` writes beside the dashboards: not a dashboard.
-_NOT_DASHBOARDS = ("inventory.json",)
+# What `vobs pull` and `vobs build` write beside the dashboards: not dashboards, skipped without a note.
+_NOT_DASHBOARDS = ("inventory.json", "manifest.json")
+
+
+class _NotADashboard(InputError):
+    """JSON that is no dashboard: an error for a file named on the command line, a note in a folder."""
 
 
 @dataclass
@@ -66,31 +71,60 @@ def _read(path: Path, shown: str) -> dict:
     document = parse_json(text, shown)
     data = unwrap(document)
     if not isinstance(data, dict):
-        raise InputError(f"is {json_kind(data)}, not a Grafana dashboard (an object with panels)", shown, 1)
+        raise _NotADashboard(f"is {json_kind(data)}, not a Grafana dashboard (an object with panels)", shown, 1)
+    if not ("panels" in data or "rows" in data or "title" in data):
+        raise _NotADashboard("is not a Grafana dashboard (no `panels`, `rows` or `title`)", shown, 1)
     problem = shape_problem(data)
     if problem is not None:
         at = Positions(text).within("/dashboard" if data is not document else "").value(pointer(problem[0]))
         raise InputError(problem[1], shown, *(at or (None,)))
-    if not ("panels" in data or "rows" in data or "title" in data):
-        raise InputError("is not a Grafana dashboard (no `panels`, `rows` or `title`)", shown, 1)
     return data
 
 
-def _sources(sources: tuple[Path, ...], display) -> list[tuple[str, dict]]:
-    out = []
+def _sources(sources: tuple[Path, ...], display) -> tuple[list[tuple[str, dict]], list[str]]:
+    """(shown name, model) per dashboard, and a note per file skipped. A folder is read as `vobs
+    validate` reads one: every `*.json` under it, symlinked folders not entered; in a folder, JSON
+    that is no dashboard is skipped with a note, while a file named on the command line must be one.
+    The same file named twice (or also inside a folder given) is read once."""
+    out: list[tuple[str, dict]] = []
+    skipped: list[str] = []
+    seen: set[Path] = set()
     for source in sources:
-        if source.is_dir():
-            files = sorted(p for p in source.glob("*.json") if p.name not in _NOT_DASHBOARDS)
-            if not files:
-                raise InputError("holds no dashboard JSON file", display(source))
-            for path in files:
-                try:
-                    out.append((display(path), _read(path, display(path))))
-                except NotAFile:
-                    continue  # a FIFO or a folder named *.json in a folder: skipped, never opened
-        else:
-            out.append((display(source), _read(source, display(source))))
-    return out
+        if not source.is_dir():
+            if source.resolve() not in seen:
+                seen.add(source.resolve())
+                out.append((display(source), _read(source, display(source))))
+            continue
+        files = _json_files(source)
+        found = 0
+        for path in files:
+            shown = display(path)
+            if path.resolve() in seen:
+                found += 1
+                continue
+            try:
+                out.append((shown, _read(path, shown)))
+            except NotAFile as exc:  # a FIFO or a folder named *.json: skipped, never opened
+                skipped.append(f"{shown}: {exc.message}: skipped")
+                continue
+            except _NotADashboard as exc:
+                skipped.append(f"{shown}: {exc.message}: skipped")
+                continue
+            seen.add(path.resolve())
+            found += 1
+        if not found:
+            raise InputError("holds no dashboard JSON file" + (
+                f" ({count(len(files), 'JSON file')}, none a dashboard)" if files else ""), display(source))
+    return out, skipped
+
+
+def _json_files(folder: Path) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames.sort()
+        found.extend(Path(dirpath) / name for name in filenames
+                     if name.endswith(".json") and name not in _NOT_DASHBOARDS)
+    return sorted(found)
 
 
 def _defined_uids(directory: Path) -> dict[str, Path]:
@@ -170,7 +204,11 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
         raise InputError(f"--narrative {narrative_id!r}: a narrative id is lowercase letters, digits and dashes "
                          "(at most 40)")
     project = project_of(ctx, grafana_url=grafana_url, grafana_token=grafana_token, grafana_org_id=org_id)
-    loaded = _sources(sources, project.display)
+    if chapter_titles and narrative_id is None:
+        raise click.UsageError("--chapter-title names a chapter: it needs --narrative ID")
+    loaded, skipped_files = _sources(sources, project.display)
+    for note in skipped_files:
+        click.echo(f"vobs: note: {escape(note, one_line=True)}", err=True)
     if uids:
         from vertice_obs.cli.grafana import _connect, _grafana
         from vertice_obs.importer.shape import shape_problem

@@ -74,7 +74,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
         out["uid"] = uid or fallback_uid(str(out.get("title") or "imported"))
         notes.append(f"uid: the dashboard had none; it is now {out['uid']!r}")
     if isinstance(out.get("rows"), list) and out["rows"]:
-        out["panels"] = list(out.get("panels") or []) + _rows_to_panels(out["rows"], notes)
+        out["panels"] = list(out.get("panels") or []) + _rows_to_panels(out.pop("rows"), notes)  # its own note
     _datasource_inputs(out, notes)
     out = {k: v for k, v in out.items() if v is not None}
     dropped = [k for k in _DROPPED_TOP if k in out]

@@ -5,7 +5,7 @@
 # - legacy rows[] → row panels (3 rows, 0 shown as a row panel; each panel's span/height → gridPos)
 # - __inputs DS_PROMETHEUS → datasource variable (type prometheus): the exported dashboard's ${DS_PROMETHEUS}
 #   resolves to a datasource of that type
-# - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, rows, style, hideControls
+# - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, style, hideControls
 # - schemaVersion 14 → 39
 # - graph → timeseries (2 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill, legend,
 #   lines, linewidth, nullPointMode, percentage, pointradius, points, renderer, seriesOverrides, spaceLength,
