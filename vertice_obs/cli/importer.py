@@ -30,7 +30,7 @@ from vertice_obs.cli.options import (
 )
 from vertice_obs.errors import InputError
 from vertice_obs.files import NotAFile, read_regular, write_atomic
-from vertice_obs.guard.paths import check_uid, safe_join
+from vertice_obs.guard.paths import check_uid, check_writable, safe_join
 from vertice_obs.guard.text import escape
 from vertice_obs.output import machine_json
 
@@ -237,6 +237,10 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
                                                       project.display(path), chapters)
         else:
             narrative_text, skipped = new_narrative(narrative_id, chapters), []
+    # Every target writable before the first write: a narrative that cannot be written must not
+    # leave the modules half-imported.
+    for target in [item.module for item in imported] + ([path] if narrative_text is not None else []):
+        check_writable(target, shown=project.display(target))
     for item in imported:
         write_atomic(item.module, item.text)
     if narrative_text is not None:
