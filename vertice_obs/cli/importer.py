@@ -171,7 +171,7 @@ def _convert(shown: str, model: dict) -> _Imported:
               help="The chapter titles, in the order of the dashboards (default: each dashboard's title).")
 @click.option("--explain", is_flag=True, help="List the house-style migrations applied to each dashboard.")
 @click.option("--force", "--replace", "force", is_flag=True,
-              help="Overwrite an existing module, or import a uid another module defines (then remove one).")
+              help="Replace the module that already defines a dashboard's uid (never a module of another uid).")
 @FORMAT
 @ENV
 @GRAFANA_URL
@@ -183,10 +183,12 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
             org_id, timeout) -> None:
     """Turn existing dashboards into house-style modules under dashboards/, one per dashboard.
 
-    SOURCE is a dashboard JSON file, or a folder of them (a `vobs pull` output folder too);
-    --uid fetches from Grafana. `vobs build` of the module renders the same dashboard, but for
-    the migrations `--explain` lists (graph → timeseries, singlestat → stat, rows → row panels,
-    schemaVersion, reflowed positions) and the narrative's story panel, links and tags.
+    SOURCE is a dashboard JSON file, or a folder of them, read recursively (a `vobs pull` output
+    folder too; JSON in it that is no dashboard is skipped with a note); --uid fetches from Grafana.
+    Uids that would share a module name get a short hash of the uid appended. `vobs build` of the
+    module renders the same dashboard, but for the migrations `--explain` lists (graph → timeseries,
+    singlestat → stat, rows → row panels, __inputs → datasource variables, schemaVersion, reflowed
+    positions) and the narrative's story panel, links and tags.
 
     \b
     Examples:
