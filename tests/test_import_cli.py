@@ -77,8 +77,11 @@ def test_a_uid_defined_by_another_module_is_a_collision(project: Path):
     done = vobs(project, "import", "v3.json")
     assert done.returncode == 2 and "dashboard uid 'IcqsUmcGz' is already defined in dashboards/mine.py" in done.stderr
     assert not (project / "dashboards" / "icqsumcgz.py").exists()
-    assert vobs(project, "import", "v3.json", "--replace").returncode == 0  # the name for --force
-    assert (project / "dashboards" / "icqsumcgz.py").exists()
+    # --replace (the name for --force) replaces THAT module: one module per uid, never two.
+    assert vobs(project, "import", "v3.json", "--replace").returncode == 0
+    assert not (project / "dashboards" / "icqsumcgz.py").exists()
+    assert "'IcqsUmcGz'" in (project / "dashboards" / "mine.py").read_text()
+    assert "'Mine'" not in (project / "dashboards" / "mine.py").read_text()
 
 
 def test_json_output_and_a_pulled_folder(project: Path):

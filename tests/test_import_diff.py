@@ -6,7 +6,8 @@ import` (from the file, or `--uid` from Grafana) into a fresh project as chapter
 JSON path, or a dashboard path), and that set must equal what is predicted from two documented
 sources only, never per dashboard by hand:
 
-- the `vobs import --explain` notes: dropped top-level keys, the schemaVersion upgrade, each legacy
+- the `vobs import --explain` notes: dropped top-level keys, each datasource `__inputs` entry made a
+  datasource variable, the schemaVersion upgrade, each legacy
   panel type's migration (the legacy keys it dropped, the `fieldConfig.defaults` keys it carried,
   the stat reducer), legacy rows[] → row panels (span/height → gridPos), reflowed positions;
 - the narrative's additions: its story panel (which moves every panel down by its height), its
@@ -60,6 +61,9 @@ def where(change: str) -> tuple[str, ...]:
         path = _PATH.match(change[len("dashboard: "):])
         assert path, change
         return ("dashboard", re.sub(r"^(\['(?:tags|links)'\])\[\d+\].*", r"\1", path.group(1)))
+    variable = re.fullmatch(r"variable \$(\w+) added", change)
+    if variable:
+        return ("variable", variable.group(1), "added")
     found = _PANEL.fullmatch(change)
     if not found:
         return ("unexplained", change)
@@ -127,12 +131,20 @@ def predict(notes: list[str], live: dict, built: dict, story_title: str, narrati
     for key in _listed(_note(notes, "dropped keys"), "dropped keys Grafana 10/11 ignores or owns"):
         if key in normal:  # else normalisation already ignores it (`version`, a default value)
             out.required.add(("dashboard", f"['{key}']"))
+    for note in (n for n in notes if n.startswith("__inputs ")):
+        name = re.match(r"__inputs (\w+) → datasource variable", note).group(1)
+        declared = next(i for i in live["__inputs"] if i.get("name") == name)
+        variable = next(v for v in built["templating"]["list"] if v.get("name") == name)
+        assert (variable["type"], variable["query"]) == ("datasource", declared["pluginId"]), variable
+        out.required.add(("variable", name, "added"))
     if _note(notes, "schemaVersion "):
         out.required.add(("dashboard", "['schemaVersion']"))
     if _note(notes, "uid: the dashboard had none"):
         out.required.add(("dashboard", "['uid']"))
     rows_note = _note(notes, "legacy rows[] → row panels")
-    if rows_note:
+    if rows_note:  # rows[] gone, and not among the dropped keys: they became the row panels
+        assert "rows" not in _listed(_note(notes, "dropped keys"), "dropped keys Grafana 10/11 ignores or owns")
+        out.required.add(("dashboard", "['rows']"))
         shown = [r for r in live["rows"] if r.get("showTitle") or r.get("collapse")]
         assert f", {len(shown)} shown as a row panel" in rows_note
         out.required |= {("panel", r.get("title") or "", "added") for r in shown}

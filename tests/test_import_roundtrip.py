@@ -199,6 +199,12 @@ def test_every_panel_of_the_original_survives_field_by_field(path: Path, tmp_pat
     after = [p for p in _flat_panels(built["panels"]) if p["type"] != "row" or not legacy]
     assert len(after) == len(before)
     # The dashboard's own parts, whole (a one-chapter narrative adds no dashboard links).
+    # Variables: the original's, after one datasource variable per `__inputs` datasource it declared
+    # (the documented migration: `${DS_X}` must resolve once `__inputs` is gone).
+    inputs = [i["name"] for i in original.get("__inputs") or [] if i.get("type") == "datasource"]
+    variables = (built.get("templating") or {}).get("list") or []
+    assert [(v["name"], v["type"]) for v in variables[:len(inputs)]] == [(n, "datasource") for n in inputs]
+    built = {**built, "templating": {**built["templating"], "list": variables[len(inputs):]}} if inputs else built
     for key in ("title", "description", "templating", "annotations", "links", "time", "refresh", "timezone"):
         assert _plain(built.get(key) or None) == _plain(original.get(key) or None), key
 

@@ -8,7 +8,9 @@ path through `guard.paths.safe_join`): a bad source or a collision writes nothin
 from __future__ import annotations
 
 import ast
+import hashlib
 import keyword
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +30,16 @@ from vertice_obs.cli.options import (
 )
 from vertice_obs.errors import InputError
 from vertice_obs.files import NotAFile, read_regular, write_atomic
-from vertice_obs.guard.paths import check_uid, safe_join
+from vertice_obs.guard.paths import check_uid, check_writable, safe_join
 from vertice_obs.guard.text import escape
 from vertice_obs.output import machine_json
 
-# What `vobs pull` writes beside the dashboards: not a dashboard.
-_NOT_DASHBOARDS = ("inventory.json",)
+# What `vobs pull` and `vobs build` write beside the dashboards: not dashboards, skipped without a note.
+_NOT_DASHBOARDS = ("inventory.json", "manifest.json")
+
+
+class _NotADashboard(InputError):
+    """JSON that is no dashboard: an error for a file named on the command line, a note in a folder."""
 
 
 @dataclass
@@ -41,7 +47,7 @@ class _Imported:
     source: str
     uid: str
     title: str
-    module: Path
+    module: Path | None
     text: str
     notes: list[str] = field(default_factory=list)
 
@@ -56,34 +62,69 @@ def _module_name(uid: str) -> str:
 
 def _read(path: Path, shown: str) -> dict:
     from vertice_obs.grafana.normalize import unwrap
-    from vertice_obs.located_yaml import parse_json
+    from vertice_obs.importer.shape import json_kind, shape_problem
+    from vertice_obs.jsonpos import Positions
+    from vertice_obs.jsonpos.positions import pointer
+    from vertice_obs.located_yaml import decode_text, parse_json
 
-    text = read_regular(path, shown).decode("utf-8")
-    data = unwrap(parse_json(text, shown))
+    text = decode_text(read_regular(path, shown), shown)  # not UTF-8: named, at the first bad byte
+    document = parse_json(text, shown)
+    data = unwrap(document)
     if not isinstance(data, dict):
-        raise InputError(f"is a JSON {type(data).__name__.replace('dict', 'object')}, not a Grafana dashboard "
-                         "(an object with panels)", shown, 1)
-    if not isinstance(data.get("panels", []), list) or not isinstance(data.get("rows", []), list) or not (
-            "panels" in data or "rows" in data or "title" in data):
-        raise InputError("is not a Grafana dashboard (no `panels`, `rows` or `title`)", shown, 1)
+        raise _NotADashboard(f"is {json_kind(data)}, not a Grafana dashboard (an object with panels)", shown, 1)
+    if not ("panels" in data or "rows" in data or "title" in data):
+        raise _NotADashboard("is not a Grafana dashboard (no `panels`, `rows` or `title`)", shown, 1)
+    problem = shape_problem(data)
+    if problem is not None:
+        at = Positions(text).within("/dashboard" if data is not document else "").value(pointer(problem[0]))
+        raise InputError(problem[1], shown, *(at or (None,)))
     return data
 
 
-def _sources(sources: tuple[Path, ...], display) -> list[tuple[str, dict]]:
-    out = []
+def _sources(sources: tuple[Path, ...], display) -> tuple[list[tuple[str, dict]], list[str]]:
+    """(shown name, model) per dashboard, and a note per file skipped. A folder is read as `vobs
+    validate` reads one: every `*.json` under it, symlinked folders not entered; in a folder, JSON
+    that is no dashboard is skipped with a note, while a file named on the command line must be one.
+    The same file named twice (or also inside a folder given) is read once."""
+    out: list[tuple[str, dict]] = []
+    skipped: list[str] = []
+    seen: set[Path] = set()
     for source in sources:
-        if source.is_dir():
-            files = sorted(p for p in source.glob("*.json") if p.name not in _NOT_DASHBOARDS)
-            if not files:
-                raise InputError("holds no dashboard JSON file", display(source))
-            for path in files:
-                try:
-                    out.append((display(path), _read(path, display(path))))
-                except NotAFile:
-                    continue  # a FIFO or a folder named *.json in a folder: skipped, never opened
-        else:
-            out.append((display(source), _read(source, display(source))))
-    return out
+        if not source.is_dir():
+            if source.resolve() not in seen:
+                seen.add(source.resolve())
+                out.append((display(source), _read(source, display(source))))
+            continue
+        files = _json_files(source)
+        found = 0
+        for path in files:
+            shown = display(path)
+            if path.resolve() in seen:
+                found += 1
+                continue
+            try:
+                out.append((shown, _read(path, shown)))
+            except NotAFile as exc:  # a FIFO or a folder named *.json: skipped, never opened
+                skipped.append(f"{shown}: {exc.message}: skipped")
+                continue
+            except _NotADashboard as exc:
+                skipped.append(f"{shown}: {exc.message}: skipped")
+                continue
+            seen.add(path.resolve())
+            found += 1
+        if not found:
+            raise InputError("holds no dashboard JSON file" + (
+                f" ({count(len(files), 'JSON file')}, none a dashboard)" if files else ""), display(source))
+    return out, skipped
+
+
+def _json_files(folder: Path) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames.sort()
+        found.extend(Path(dirpath) / name for name in filenames
+                     if name.endswith(".json") and name not in _NOT_DASHBOARDS)
+    return sorted(found)
 
 
 def _defined_uids(directory: Path) -> dict[str, Path]:
@@ -102,7 +143,7 @@ def _defined_uids(directory: Path) -> dict[str, Path]:
     return found
 
 
-def _convert(shown: str, model: dict, dashboards_dir: Path) -> _Imported:
+def _convert(shown: str, model: dict) -> _Imported:
     from vertice_obs.importer.codegen import module_text
     from vertice_obs.importer.migrate import fallback_uid, migrate
 
@@ -117,9 +158,8 @@ def _convert(shown: str, model: dict, dashboards_dir: Path) -> _Imported:
         text = module_text(migrated, shown, notes)
     except InputError as exc:
         raise InputError(exc.message, shown) from None
-    module = safe_join(dashboards_dir, _module_name(migrated["uid"]) + ".py", what="module name")
     title = migrated.get("title") if isinstance(migrated.get("title"), str) else migrated["uid"]
-    return _Imported(shown, migrated["uid"], title, module, text, notes)
+    return _Imported(shown, migrated["uid"], title, None, text, notes)
 
 
 @cli.command("import")
@@ -131,7 +171,7 @@ def _convert(shown: str, model: dict, dashboards_dir: Path) -> _Imported:
               help="The chapter titles, in the order of the dashboards (default: each dashboard's title).")
 @click.option("--explain", is_flag=True, help="List the house-style migrations applied to each dashboard.")
 @click.option("--force", "--replace", "force", is_flag=True,
-              help="Overwrite an existing module, or import a uid another module defines (then remove one).")
+              help="Replace the module that already defines a dashboard's uid (never a module of another uid).")
 @FORMAT
 @ENV
 @GRAFANA_URL
@@ -143,10 +183,12 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
             org_id, timeout) -> None:
     """Turn existing dashboards into house-style modules under dashboards/, one per dashboard.
 
-    SOURCE is a dashboard JSON file, or a folder of them (a `vobs pull` output folder too);
-    --uid fetches from Grafana. `vobs build` of the module renders the same dashboard, but for
-    the migrations `--explain` lists (graph → timeseries, singlestat → stat, rows → row panels,
-    schemaVersion, reflowed positions) and the narrative's story panel, links and tags.
+    SOURCE is a dashboard JSON file, or a folder of them, read recursively (a `vobs pull` output
+    folder too; JSON in it that is no dashboard is skipped with a note); --uid fetches from Grafana.
+    Uids that would share a module name get a short hash of the uid appended. `vobs build` of the
+    module renders the same dashboard, but for the migrations `--explain` lists (graph → timeseries,
+    singlestat → stat, rows → row panels, __inputs → datasource variables, schemaVersion, reflowed
+    positions) and the narrative's story panel, links and tags.
 
     \b
     Examples:
@@ -164,9 +206,14 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
         raise InputError(f"--narrative {narrative_id!r}: a narrative id is lowercase letters, digits and dashes "
                          "(at most 40)")
     project = project_of(ctx, grafana_url=grafana_url, grafana_token=grafana_token, grafana_org_id=org_id)
-    loaded = _sources(sources, project.display)
+    if chapter_titles and narrative_id is None:
+        raise click.UsageError("--chapter-title names a chapter: it needs --narrative ID")
+    loaded, skipped_files = _sources(sources, project.display)
+    for note in skipped_files:
+        click.echo(f"vobs: note: {escape(note, one_line=True)}", err=True)
     if uids:
         from vertice_obs.cli.grafana import _connect, _grafana
+        from vertice_obs.importer.shape import shape_problem
 
         _project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
         _connect(target)
@@ -174,11 +221,14 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
             live = target.get(uid, history=False)
             if live is None:
                 raise InputError(f"dashboard {uid!r} not found in {target.description}")
+            problem = shape_problem(live.model)
+            if problem is not None:
+                raise InputError(problem[1], f"grafana:{uid}")
             loaded.append((f"grafana:{uid}", dict(live.model)))
-    imported = [_convert(shown, model, project.dashboards_dir) for shown, model in loaded]
+    imported = [_convert(shown, model) for shown, model in loaded]
     if len(chapter_titles) > len(imported):
         raise click.UsageError(f"{len(chapter_titles)} --chapter-title for {count(len(imported), 'dashboard')}")
-    _check_collisions(imported, project, force)
+    _place(imported, project, force)
 
     narrative_text = skipped = None
     if narrative_id is not None:
@@ -189,6 +239,10 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
                                                       project.display(path), chapters)
         else:
             narrative_text, skipped = new_narrative(narrative_id, chapters), []
+    # Every target writable before the first write: a narrative that cannot be written must not
+    # leave the modules half-imported.
+    for target in [item.module for item in imported] + ([path] if narrative_text is not None else []):
+        check_writable(target, shown=project.display(target))
     for item in imported:
         write_atomic(item.module, item.text)
     if narrative_text is not None:
@@ -196,21 +250,40 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
     _report(imported, project, fmt, explain, narrative_id and project.display(path), skipped or [])
 
 
-def _check_collisions(imported: list[_Imported], project, force: bool) -> None:
+def _place(imported: list[_Imported], project, force: bool) -> None:
+    """Decide every module path before anything is written. A uid some module already defines goes
+    to THAT module, and only with --force: --force never replaces a module of another uid. Two
+    dashboards whose uids make the same module name (`newuid1`, `NEWUID1`, `-newuid1`), or a name an
+    existing module of another dashboard holds, compared case-insensitively as macOS and Windows
+    file systems compare them, get a short stable hash of the exact uid appended instead."""
     seen: dict[str, str] = {}
     for item in imported:
         if item.uid in seen:
             raise InputError(f"dashboard uid {item.uid!r} is also in {seen[item.uid]}: import one of them", item.source)
         seen[item.uid] = item.source
-    defined = _defined_uids(project.dashboards_dir)
-    for item in imported:
-        shown = project.display(item.module)
-        other = defined.get(item.uid)
-        if not force and item.module.exists():
-            raise InputError(f"{shown} exists already: pass --force to overwrite it", item.source)
-        if not force and other is not None and other != item.module:
-            raise InputError(f"dashboard uid {item.uid!r} is already defined in {project.display(other)}: "
-                             "pass --force to import it anyway (then remove one of them)", item.source)
+    directory = project.dashboards_dir
+    defined = _defined_uids(directory)
+    existing = {p.name.casefold() for p in directory.glob("*.py")} if directory.is_dir() else set()
+    taken: set[str] = set()
+    for item in (i for i in imported if i.uid in defined):
+        own = defined[item.uid]
+        if not force and own.name == _module_name(item.uid) + ".py":
+            raise InputError(f"{project.display(own)} exists already: pass --force to overwrite it", item.source)
+        if not force:
+            raise InputError(f"dashboard uid {item.uid!r} is already defined in {project.display(own)}: "
+                             "pass --force to replace that module", item.source)
+        item.module = own
+        taken.add(own.name.casefold())
+    for item in (i for i in imported if i.module is None):
+        base = _module_name(item.uid)
+        digest = hashlib.sha256(item.uid.encode("utf-8", "surrogatepass")).hexdigest()
+        name = next(n for n in [base, *(f"{base}_{digest[:k]}" for k in (6, 12, 64))]
+                    if (n + ".py").casefold() not in taken | existing)
+        item.module = safe_join(directory, name + ".py", what="module name")
+        taken.add(item.module.name.casefold())
+        if name != base:
+            item.notes.append(f"module name: {base}.py is another dashboard's, so this one is {name}.py "
+                              "(a stable hash of its uid appended)")
 
 
 def _report(imported: list[_Imported], project, fmt: str, explain: bool, narrative: str | None,

@@ -1,7 +1,8 @@
 """`vobs import`: existing Grafana dashboards (plain JSON) → readable dashboard modules.
 
 Owns: the house-style migrations of legacy dashboards (`migrate`; what Grafana's own migration of
-angular panels carries — series overrides, value maps, a gauge's scale — in `legacy`), the
+angular panels carries — series overrides, value maps, a gauge's scale — in `legacy`), what a
+dashboard's shape must be to be imported (`shape`: every panel and row an object), the
 generation of Python module text from a migrated model (`codegen`), and the small runtime kit the
 generated modules call
 (`house`: one call per panel, queries as strings, rows as rows, what the kit cannot name in a

@@ -13,7 +13,9 @@
   is everything `vobs diff` against the original shows (`tests/test_import_diff.py` holds that);
 - `schemaVersion` raised to the house version;
 - keys Grafana 10/11 ignores or owns (`id`, `version`, `__inputs`, `__requires`, `rows`, `style`, …)
-  dropped, as `vobs build` drops them;
+  dropped, as `vobs build` drops them — but each datasource `__inputs` entry of a Grafana.com export
+  (`DS_PROMETHEUS`, used as `${DS_PROMETHEUS}`) first becomes a datasource variable of its plugin
+  type, as the import UI would have bound it, unless a variable of that name exists;
 - a library panel stays a reference (`libraryPanel`), with a note: its model is Grafana's;
 - a panel type the house style has no call for and this import does not migrate (an angular
   `table` with `styles`, a legacy `heatmap` with `cards`, `grafana-piechart-panel`, …) is kept
@@ -29,8 +31,10 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import re
+import unicodedata
 from typing import Any
 
 from vertice_obs.build.render import layout
@@ -53,9 +57,13 @@ _GRID_CELL = 38  # Grafana's row-height migration: 30 px cells plus an 8 px marg
 
 
 def fallback_uid(text: str) -> str:
-    """A Grafana uid for a dashboard that has none, from its title or file name."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
-    return slug or "imported"
+    """A Grafana uid for a dashboard that has none, from its title or file name: a readable ASCII
+    slug (accents dropped) and a short hash of the exact text, so that distinct titles never share
+    a uid ("Ärger" and "Ørger", "A b" and "a-b") and none is empty ("ドーパミン" → `d-<hash>`)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:31].strip("-")
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{slug or 'd'}-{digest}"
 
 
 def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, Any], list[str]]:
@@ -66,7 +74,8 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
         out["uid"] = uid or fallback_uid(str(out.get("title") or "imported"))
         notes.append(f"uid: the dashboard had none; it is now {out['uid']!r}")
     if isinstance(out.get("rows"), list) and out["rows"]:
-        out["panels"] = list(out.get("panels") or []) + _rows_to_panels(out["rows"], notes)
+        out["panels"] = list(out.get("panels") or []) + _rows_to_panels(out.pop("rows"), notes)  # its own note
+    _datasource_inputs(out, notes)
     out = {k: v for k, v in out.items() if v is not None}
     dropped = [k for k in _DROPPED_TOP if k in out]
     for key in dropped:
@@ -76,7 +85,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
     version = out.get("schemaVersion")
     if not isinstance(version, int) or isinstance(version, bool) or version < SCHEMA_VERSION:
         out["schemaVersion"] = SCHEMA_VERSION
-        notes.append(f"schemaVersion {version!r} → {SCHEMA_VERSION}")
+        notes.append(f"schemaVersion {_said(version)} → {SCHEMA_VERSION}")
     panels = [p for p in out.get("panels") or [] if isinstance(p, dict)]
     changed: dict[str, _Change] = {}
     panels = [_panel(p, changed) for p in _reading_order(panels)]
@@ -84,7 +93,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
         for each in [panel, *(c for c in panel.get("panels") or [] if isinstance(c, dict))]:
             library = each.get("libraryPanel")
             if isinstance(library, dict):
-                notes.append(f"library panel {library.get('name')!r} (uid {library.get('uid')!r}) kept as a reference: "
+                notes.append(f"library panel {_said(library.get('name'))} (uid {_said(library.get('uid'))}) kept as a reference: "
                              "its model lives in Grafana's library, not in this module")
     for kind, change in sorted(changed.items()):
         notes.append(change.note(kind))
@@ -94,7 +103,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
         notes.append("kept as they are, every setting in the call's `overrides` (no house-style call, and no "
                      "migration here: Grafana migrates these itself or needs their plugin): " + kept)
     before = [(p.get("gridPos") or {}) for p in panels]
-    resized = [f"{p.get('title')!r} was {g.get('w')}×{g.get('h')}" for p, g in zip(panels, before)
+    resized = [f"{_said(p.get('title'))} was {_said(g.get('w'))}×{_said(g.get('h'))}" for p, g in zip(panels, before)
                if p.get("type") == "row" and g and (g.get("w"), g.get("h")) != (24, 1)]
     if resized:
         notes.append("row panels drawn full-width and one cell high, as Grafana draws every row: " + ", ".join(resized))
@@ -102,6 +111,40 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
     if [(g.get("x"), g.get("y")) for g in before] != [(p["gridPos"]["x"], p["gridPos"]["y"]) for p in out["panels"]]:
         notes.append("positions reflowed by the house layout (reading order and sizes kept)")
     return out, notes
+
+
+def _datasource_inputs(out: dict[str, Any], notes: list[str]) -> None:
+    """A Grafana.com export names its datasource `${DS_X}` and declares DS_X in `__inputs`, which
+    Grafana's import UI replaces by a chosen datasource. `vobs build` drops `__inputs` and publishes
+    through the API, which replaces nothing: so each datasource input becomes a datasource variable
+    of its plugin type (unless a variable of that name exists), and `${DS_X}` resolves."""
+    inputs = out.get("__inputs") if isinstance(out.get("__inputs"), list) else []
+    templating = out.get("templating") if isinstance(out.get("templating"), dict) else {}
+    variables = templating.get("list") if isinstance(templating.get("list"), list) else []
+    names = {v.get("name") for v in variables if isinstance(v, dict)}
+    added = []
+    for entry in inputs:
+        if not (isinstance(entry, dict) and entry.get("type") == "datasource" and isinstance(entry.get("name"), str)
+                and re.fullmatch(r"\w+", entry["name"]) and isinstance(entry.get("pluginId"), str)):
+            continue
+        if entry["name"] in names:
+            continue
+        variable = {"type": "datasource", "name": entry["name"], "query": entry["pluginId"]}
+        if isinstance(entry.get("label"), str) and entry["label"]:
+            variable["label"] = entry["label"]
+        added.append(variable)
+        names.add(entry["name"])
+        notes.append(f"__inputs {entry['name']} → datasource variable (type {entry['pluginId']}): the "
+                     f"exported dashboard's ${{{entry['name']}}} resolves to a datasource of that type")
+    if added:
+        out["templating"] = {**templating, "list": [*added, *variables]}
+
+
+def _said(value: Any) -> str:
+    """A value of the original as a note quotes it: `'CPU'`, `26`, or `(none)` — never Python's `None`."""
+    if value is None:
+        return "(none)"
+    return repr(value) if isinstance(value, str) else str(value) if isinstance(value, (int, float)) else repr(value)
 
 
 def _reading_order(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:

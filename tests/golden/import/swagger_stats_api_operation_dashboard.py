@@ -3,7 +3,9 @@
 # House-style migrations applied on import (`vobs import --explain`):
 # - uid: the dashboard had none; it is now 'swagger-stats-api-operation-dashboard'
 # - legacy rows[] → row panels (3 rows, 0 shown as a row panel; each panel's span/height → gridPos)
-# - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, rows, style, hideControls
+# - __inputs DS_PROMETHEUS → datasource variable (type prometheus): the exported dashboard's ${DS_PROMETHEUS}
+#   resolves to a datasource of that type
+# - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, style, hideControls
 # - schemaVersion 14 → 39
 # - graph → timeseries (2 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill, legend,
 #   lines, linewidth, nullPointMode, percentage, pointradius, points, renderer, seriesOverrides, spaceLength,
@@ -24,6 +26,7 @@ dashboard = h.dashboard(
     'swagger-stats API Operation Dashboard',
     tags=[],
     variables=[
+        {'type': 'datasource', 'name': 'DS_PROMETHEUS', 'query': 'prometheus', 'label': 'Prometheus'},
         {
             'allValue': None,
             'current': {},

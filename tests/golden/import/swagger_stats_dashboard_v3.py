@@ -1,6 +1,8 @@
 'swagger-stats dashboard v3: imported by `vobs import` from tests/data/public/swagger-stats dashboard v3.json.'
 
 # House-style migrations applied on import (`vobs import --explain`):
+# - __inputs DS_PROMETHEUS → datasource variable (type prometheus): the exported dashboard's ${DS_PROMETHEUS}
+#   resolves to a datasource of that type
 # - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, style, gnetId
 # - schemaVersion 26 → 39
 # - graph → timeseries (6 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
@@ -23,7 +25,7 @@ dashboard = h.dashboard(
     'swagger-stats dashboard v3',
     description='Swagger-Stats Main Dashboard Revision  3',
     tags=[],
-    variables=[],
+    variables=[{'type': 'datasource', 'name': 'DS_PROMETHEUS', 'query': 'prometheus', 'label': 'Prometheus'}],
     annotations=[
         {
             'builtIn': 1,

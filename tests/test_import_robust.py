@@ -1,0 +1,176 @@
+"""`vobs import` under a new user's review (issue 17, follow-up): module names that collide, the
+`__inputs` of Grafana.com exports, uids from non-ASCII titles, and the small CLI rough edges.
+Each test here failed before its fix."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from test_import_cli import OPERATION, V3, vobs
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    for folder in ("dashboards", "narratives"):
+        (tmp_path / folder).mkdir()
+    return tmp_path
+
+
+def _write(project: Path, name: str, uid: str, title: str) -> None:
+    panel = {"type": "timeseries", "title": f"{title} panel", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+             "targets": [{"expr": "up", "refId": "A"}]}
+    (project / name).write_text(json.dumps({"uid": uid, "title": title, "panels": [panel]}))
+
+
+def _uid_in(module: Path) -> str:
+    text = module.read_text()
+    return text.split("h.dashboard(\n", 1)[1].split(",", 1)[0].strip().strip("'\"")
+
+
+@pytest.mark.parametrize("other", ["NEWUID1", "-newuid1"])
+def test_uids_that_make_the_same_module_name_get_distinct_modules(project: Path, other: str):
+    _write(project, "a.json", "newuid1", "A")
+    _write(project, "c.json", other, "C")
+    done = vobs(project, "import", "a.json", "c.json", "--narrative", "n")
+    assert done.returncode == 0, done.stderr
+    modules = sorted((project / "dashboards").glob("*.py"))
+    assert len(modules) == 2 and {_uid_in(m) for m in modules} == {"newuid1", other}
+    assert (project / "dashboards" / "newuid1.py").exists()
+    built = vobs(project, "build")
+    assert built.returncode == 0, built.stdout + built.stderr
+    # Stable: the same import again (with --force) writes the same two modules, nothing more.
+    again = vobs(project, "import", "a.json", "c.json", "--force")
+    assert again.returncode == 0, again.stderr
+    assert sorted((project / "dashboards").glob("*.py")) == modules
+
+
+def test_a_module_name_differing_only_in_case_is_taken(project: Path):
+    """macOS and Windows file systems: `NewUid1.py` and `newuid1.py` are one file."""
+    _write(project, "a.json", "newuid1", "A")
+    (project / "dashboards" / "NewUid1.py").write_text("# someone else's dashboard\n")
+    done = vobs(project, "import", "a.json")
+    assert done.returncode == 0, done.stderr
+    assert (project / "dashboards" / "NewUid1.py").read_text() == "# someone else's dashboard\n"
+    assert [_uid_in(m) for m in (project / "dashboards").glob("newuid1_*.py")] == ["newuid1"]
+
+
+def test_force_never_replaces_a_module_of_another_uid(project: Path):
+    _write(project, "a.json", "newuid1", "A")
+    _write(project, "c.json", "NEWUID1", "C")
+    assert vobs(project, "import", "a.json").returncode == 0, "setup"
+    first = (project / "dashboards" / "newuid1.py").read_text()
+    done = vobs(project, "import", "c.json", "--force", "--explain")
+    assert done.returncode == 0, done.stderr
+    assert "newuid1.py is another dashboard's, so this one is newuid1_" in done.stdout
+    assert (project / "dashboards" / "newuid1.py").read_text() == first
+    others = list((project / "dashboards").glob("newuid1_*.py"))
+    assert [_uid_in(m) for m in others] == ["NEWUID1"]
+    # Its own module, found by its uid, is what --force replaces from now on.
+    assert vobs(project, "import", "c.json", "--force").returncode == 0
+    assert sorted((project / "dashboards").glob("*.py")) == sorted([project / "dashboards" / "newuid1.py", *others])
+
+
+def test_datasource_inputs_become_datasource_variables_and_validate_finds_them_defined(project: Path):
+    """Both swagger-stats exports query `${DS_PROMETHEUS}` and declare it only in `__inputs`."""
+    shutil.copy(V3, project / "v3.json")
+    shutil.copy(OPERATION, project / "operation.json")
+    done = vobs(project, "import", "v3.json", "operation.json", "--narrative", "s", "--explain")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("  - __inputs DS_PROMETHEUS → datasource variable (type prometheus)") == 2
+    assert vobs(project, "build").returncode == 0
+    for path in (project / "exports" / "s").glob("*.json"):
+        variables = json.loads(path.read_text())["templating"]["list"]
+        assert variables[0] == {"type": "datasource", "name": "DS_PROMETHEUS", "query": "prometheus",
+                                "label": "Prometheus"}
+    checked = vobs(project, "validate", "exports")
+    assert "DS_PROMETHEUS" in (project / "exports" / "s" / "IcqsUmcGz.json").read_text()
+    assert "$DS_PROMETHEUS is used but not defined" not in checked.stdout + checked.stderr
+    assert "[variable/undefined]" in checked.stdout  # the check ran: `$path` vs `$Path` is still found
+
+
+def test_uids_made_from_titles_are_distinct_and_never_empty(project: Path):
+    from vertice_obs.guard.paths import check_uid
+    from vertice_obs.importer.migrate import fallback_uid
+
+    titles = ["ドーパミン", "Ärger", "Ørger", "Arger", "A b", "a-b", "", "x" * 200, "\ud800 lone"]
+    uids = [fallback_uid(t) for t in titles]
+    assert len(set(uids)) == len(titles) and [check_uid(u, "uid") for u in uids] == uids
+    assert all(len(u) <= 40 and u.strip("-") == u and u for u in uids)
+    assert uids[1].startswith("arger-") and uids[0].startswith("d-") and fallback_uid("Ärger") == uids[1]
+    for name, title in (("a.json", "Ärger"), ("b.json", "Ørger"), ("c.json", "ドーパミン")):
+        panel = {"type": "text", "title": "t", "gridPos": {"h": 2, "w": 24, "x": 0, "y": 0}}
+        (project / name).write_text(json.dumps({"title": title, "panels": [panel]}))
+    done = vobs(project, "import", "a.json", "b.json", "c.json", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    got = [d["uid"] for d in json.loads(done.stdout)["imported"]]
+    assert got == [fallback_uid("Ärger"), fallback_uid("Ørger"), fallback_uid("ドーパミン")]
+    assert len({d["module"] for d in json.loads(done.stdout)["imported"]}) == 3
+
+
+def test_notes_never_quote_python_none():
+    from vertice_obs.importer.migrate import migrate
+
+    model = {"uid": "u", "title": "t", "panels": [
+        {"type": "row", "gridPos": {"h": 2, "y": 0}, "panels": []},
+        {"type": "stat", "title": "s", "libraryPanel": {"uid": "lib"}, "gridPos": {"h": 2, "w": 4, "x": 0, "y": 3}}]}
+    _, notes = migrate(model)
+    assert "schemaVersion (none) → 39" in notes
+    assert any(n.startswith("library panel (none) (uid 'lib')") for n in notes)
+    assert any("(none) was (none)×2" in n for n in notes), notes
+    assert not [n for n in notes if "None" in n]
+
+
+def test_chapter_title_without_narrative_is_a_usage_error(project: Path):
+    shutil.copy(V3, project / "v3.json")
+    done = vobs(project, "import", "v3.json", "--chapter-title", "T")
+    assert done.returncode == 2 and "--chapter-title" in done.stderr and "--narrative" in done.stderr
+    assert not list((project / "dashboards").iterdir())
+
+
+def test_the_same_file_twice_is_one_dashboard(project: Path):
+    shutil.copy(V3, project / "v3.json")
+    (project / "pulled").mkdir()
+    shutil.copy(V3, project / "pulled" / "v3.json")
+    done = vobs(project, "import", "v3.json", "./v3.json", "--narrative", "n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("imported 1 dashboard\n") and done.stdout.count("→ dashboards/") == 1
+    # A copy elsewhere is another file with the same uid: that is still a collision.
+    again = vobs(project, "import", "v3.json", "pulled", "--force")
+    assert again.returncode == 2 and "is also in v3.json" in again.stderr
+
+
+def test_a_folder_is_read_recursively_skipping_what_is_not_a_dashboard(project: Path):
+    pulled = project / "pulled"
+    (pulled / "team-a" / "deeper").mkdir(parents=True)
+    shutil.copy(V3, pulled / "team-a" / "v3.json")
+    shutil.copy(OPERATION, pulled / "team-a" / "deeper" / "operation.json")
+    (pulled / "inventory.json").write_text('{"dashboards": []}')
+    (pulled / "team-a" / "manifest.json").write_text('{"dashboards": [], "files": {}}')
+    (pulled / "team-a" / "rules.json").write_text('{"groups": []}')
+    (pulled / "team-a" / "list.json").write_text('[1]')
+    done = vobs(project, "import", "pulled", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert sorted(d["source"] for d in json.loads(done.stdout)["imported"]) == [
+        "pulled/team-a/deeper/operation.json", "pulled/team-a/v3.json"]
+    assert done.stderr.splitlines() == [
+        "vobs: note: pulled/team-a/list.json: is a JSON array, not a Grafana dashboard (an object with panels): skipped",
+        "vobs: note: pulled/team-a/rules.json: is not a Grafana dashboard (no `panels`, `rows` or `title`): skipped"]
+    # Named on the command line, the same file is an error.
+    named = vobs(project, "import", "pulled/team-a/rules.json")
+    assert named.returncode == 2 and "rules.json:1: is not a Grafana dashboard" in named.stderr
+    # A folder of nothing but non-dashboards is an error, not "imported 0 dashboards".
+    (project / "empty").mkdir()
+    (project / "empty" / "rules.json").write_text('{"groups": []}')
+    empty = vobs(project, "import", "empty")
+    assert empty.returncode == 2 and "empty: holds no dashboard JSON file (1 JSON file, none a dashboard)" in empty.stderr
+
+
+def test_explain_does_not_list_rows_as_dropped_when_they_became_row_panels(project: Path):
+    shutil.copy(OPERATION, project / "operation.json")
+    done = vobs(project, "import", "operation.json", "--explain")
+    assert done.returncode == 0, done.stderr
+    dropped = next(line for line in done.stdout.splitlines() if "dropped keys" in line)
+    assert "legacy rows[] → row panels" in done.stdout and "rows" not in dropped.split(":", 1)[1].split(", ")
