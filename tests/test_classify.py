@@ -294,3 +294,20 @@ def test_a_rule_object_without_a_group_or_health():
 
     found = one(use("job:x:sum"), evidence(rules={"job:x:sum": SimpleNamespace(name="rule-c")}))
     assert found.message.startswith("job:x:sum is produced by recording rule 'rule-c' but has no series yet:")
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("sum(rate(spikes_total[5m])) or vector(0)", []),  # a counter under rate(): not shown raw
+    ("sum(rate(spikes_total[5m])) or sum(rate(up[5m]))", []),
+    ("rate(level[5m]) or rate(up[5m])", ["metric/rate-on-gauge"]),  # rate() over a gauge in a fallback chain
+    ("sum(level) or sum(spikes_total)", ["metric/counter-without-rate"]),
+])
+def test_type_findings_see_through_an_or_chain(query, expected):
+    """Extraction and classification together: an `or` operand keeps the function around it."""
+    from vertice_obs.metrics.extract import uses_of
+    from vertice_obs.metrics.inventory import Query
+
+    uses, problems = uses_of(Query(query, AT), {})
+    assert problems == []
+    found = classify(uses, evidence(metadata={"level": "gauge"}))
+    assert [f.check for f in found if f.check in ("metric/rate-on-gauge", "metric/counter-without-rate")] == expected
