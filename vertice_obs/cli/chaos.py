@@ -57,7 +57,13 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
       vobs chaos check chaos/chaos-day-1.yaml
       vobs chaos check chaos/chaos-day-1.yaml --prometheus-url http://localhost:9090 --time-scale 0.1
     """
-    from vertice_obs.chaos.preflight import blocking, not_ready, offline_scrape_check, preflight, scrape_check
+    from vertice_obs.chaos.preflight import (
+        blocking,
+        not_ready,
+        offline_scrape_check,
+        preflight,
+        scrape_check,
+    )
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.chaos.scrape import ScrapeSource as PrometheusSource
     from vertice_obs.metrics.catalog import load_catalog
@@ -129,7 +135,12 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
           --prometheus-url http://127.0.0.1:9090 --time-scale 0.1
     """
     from vertice_obs.build.exports import ExportsDir
-    from vertice_obs.chaos.preflight import blocking, not_ready, offline_scrape_check, preflight, scrape_check
+    from vertice_obs.chaos.preflight import (
+        blocking,
+        not_ready,
+        preflight,
+        scrape_check,
+    )
     from vertice_obs.chaos.progress import stderr_progress
     from vertice_obs.chaos.runner import GrafanaAnnotator, Runner, Sampler
     from vertice_obs.chaos.scenario import load_run
