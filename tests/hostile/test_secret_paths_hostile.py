@@ -61,14 +61,14 @@ def p_echo(status: int, retry_after: str | None = None):
 
 
 def prometheus(behaviour, name: str, *extra: str):
-    """`vobs validate --prometheus-url http://admin:<pw>@<fake>/?token=<t> --timeout 2` on one dashboard."""
+    """`vobs validate --prometheus-url http://admin:<pw>@<fake>/?token=<t> --timeout 2s` on one dashboard."""
     def setup(box: Sandbox):
         folder = box.project / "dash"
         folder.mkdir()
         (folder / "d.json").write_text(json.dumps({"uid": "d1", "title": "D", "panels": [
             {"id": 1, "title": "P", "type": "timeseries", "targets": [{"refId": "A", "expr": "sample_level"}]}]}))
         url = with_query_token(with_password(fs.server(name, behaviour).url))
-        return ["validate", "--prometheus-url", url, "--timeout", "2", *extra, "dash"]
+        return ["validate", "--prometheus-url", url, "--timeout", "2s", *extra, "dash"]
     return setup
 
 
