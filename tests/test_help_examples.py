@@ -46,3 +46,18 @@ def test_every_command_help_has_an_example_of_itself(path, command):
     own = " ".join(path)
     assert any(line == own or line.startswith(own + " ") for line in examples), \
         f"{own} --help: no example runs {own}: {examples}"
+
+
+def test_readme_names_every_option_of_every_command():
+    """README "Commands" is where a reader looks for an option (`-C`, `-v`, `--progress`,
+    `chaos run --http-timeout` were missing): each option click knows is named there, by one of
+    its spellings."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [f"{' '.join(path)} {option.opts[0]}" for path, command in COMMANDS for option in command.params
+               if isinstance(option, click.Option) and option.name != "help"
+               and not any(re.search(re.escape(name) + r"(?![\w-])", readme)
+                           for name in option.opts + option.secondary_opts)]
+    assert missing == []
