@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 import pytest
+
 from hostile.harness import Case, cases_param, chaos_run_file, check, run_vobs
 from hostile.test_edges_hostile import dashboards, static
 
