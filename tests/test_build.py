@@ -212,3 +212,18 @@ def test_the_files_of_a_plan_are_rendered_and_hashed_once(tmp_path, monkeypatch)
     first, second = plan.files, plan.files
     assert first is second and "manifest.json" in first
     assert sorted(hashed) == sorted(t for p, t in first.items() if p != "manifest.json")
+
+
+def test_what_a_failing_module_printed_is_reported_with_its_failure(tmp_path):
+    """README: anything a module prints is reported — also when the module then raises, where the
+    print is often the clue (a debug line before the error)."""
+    make_project(tmp_path, dashboards={"a.py": "print('hello')\nraise RuntimeError('boom')\n", "b.py": DASHBOARD_B})
+    result = build(tmp_path, "--format", "json")
+    assert result.exit_code == 2
+    payload = json.loads(result.stdout)  # stdout is still pure JSON
+    by_check = {f["check"]: f for f in payload["findings"] if f["location"]["file"] == "dashboards/a.py"}
+    assert sorted(by_check) == ["module/load", "module/stdout"], by_check
+    assert "'hello'" in by_check["module/stdout"]["message"] and by_check["module/stdout"]["location"]["line"] == 2
+    assert "RuntimeError: boom" in by_check["module/load"]["message"]
+    text = build(tmp_path)
+    assert "module printed to stdout while loading: 'hello'" in text.stderr and "hello" not in text.stdout

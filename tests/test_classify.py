@@ -311,3 +311,16 @@ def test_type_findings_see_through_an_or_chain(query, expected):
     assert problems == []
     found = classify(uses, evidence(metadata={"level": "gauge"}))
     assert [f.check for f in found if f.check in ("metric/rate-on-gauge", "metric/counter-without-rate")] == expected
+
+
+def test_offline_missing_names_no_window_a_catalog_does_not_have():
+    """A catalog lists what exists; it has no history, so "never seen … in the last 7d" would be
+    false. Through `gather`, as `vobs validate` offline does; the live wording is pinned above."""
+    from vertice_obs.metrics.evidence import CatalogSource, gather
+
+    source = CatalogSource(CATALOG)
+    found = one(use("levle"), gather(source, ["levle"], now=NOW), CATALOG)
+    assert (found.check, found.message) == (
+        "metric/missing", "levle is missing: not in the metric catalog narratives/metrics.yaml")
+    pattern = one(use("nothing_.*", is_pattern=True), gather(source, [], now=NOW), CATALOG)
+    assert pattern.message == "name pattern 'nothing_.*' is missing: not in the metric catalog narratives/metrics.yaml"

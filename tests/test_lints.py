@@ -341,3 +341,37 @@ def test_the_lints_of_a_run_are_those_of_each_dashboard_alone():
     assert sorted(map(str, in_run)) == sorted(map(str, alone))
     assert {f.check for f in alone} == {"promql/rate-interval", "promql/job-matcher", "promql/instance-matcher"}
     assert sum("$__interval" in f.message for f in alone) == 3  # $__interval twice, and the interval variable
+
+
+HOUSE_MODULE = '''
+import vertice_obs.importer.house as h
+{extra}
+dashboard = h.dashboard("sample-a", "Sample A", description="House style.", {variables}
+                        panels=[h.panel("stat", "Level", [h.prom("sample_level")], description="Level.")])
+'''
+
+
+def _environment_findings(tmp_path, module: str) -> list[str]:
+    import json
+
+    from click.testing import CliRunner
+    from sample_project import DASHBOARD_B, make_project
+
+    from vertice_obs.cli import cli
+
+    make_project(tmp_path, dashboards={"a.py": module, "b.py": DASHBOARD_B})
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return [f["message"] for f in json.loads(result.stdout)["findings"]
+            if f["check"] == "dashboard/environment-variable"]
+
+
+def test_environment_variable_hint_fits_a_house_style_module(tmp_path):
+    """The hint names the function by its import path (a house-style module imports only `h`), and
+    following it in that module — as `h.dashboard(variables=[...])` — silences the check."""
+    (message,) = _environment_findings(tmp_path / "before", HOUSE_MODULE.format(extra="", variables=""))
+    assert "vertice_obs.panels.environment_variable(metric)" in message
+    assert "add panels." not in message  # no bare `panels`: the module has no such name
+    followed = HOUSE_MODULE.format(extra="from vertice_obs.panels import environment_variable",
+                                   variables='variables=[environment_variable("sample_level")],')
+    assert _environment_findings(tmp_path / "after", followed) == []

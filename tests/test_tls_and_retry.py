@@ -159,7 +159,7 @@ def tls_prometheus(prometheus, pki):
 
 @pytest.mark.prometheus
 def test_prometheus_over_tls_is_verified_by_default(tls_prometheus, pki):
-    refused = vobs("validate", "--prometheus-url", tls_prometheus.url, "--timeout", "10")
+    refused = vobs("validate", "--prometheus-url", tls_prometheus.url, "--timeout", "10s")
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert "TLS verification failed" in refused.stdout + refused.stderr
     trusted = vobs("validate", "--prometheus-url", tls_prometheus.url, "--ca-cert", str(pki / "ca.pem"),

@@ -48,7 +48,7 @@ def targets(interval: str, job: str = "j", instance: str = "i") -> str:
 def check_args(name: str, behaviour: fs.Behaviour, *extra: str):
     def setup(box: Sandbox):
         (box.project / "day.yaml").write_text(RUN_FILE, encoding="utf-8")
-        return ["chaos", "check", "day.yaml", "--prometheus-url", fs.server(name, behaviour).url, "--timeout", "3",
+        return ["chaos", "check", "day.yaml", "--prometheus-url", fs.server(name, behaviour).url, "--timeout", "3s",
                 *extra]
     return setup
 

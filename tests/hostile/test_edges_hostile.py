@@ -93,9 +93,9 @@ def dashboards(box: Sandbox, title: str = "D", panel: str = "P", query: str = "s
 
 
 def metric(command: str, name: str, *extra: str, creds: str = ""):
-    """`vobs validate|audit --prometheus-url <fake> --timeout 2 dash`."""
+    """`vobs validate|audit --prometheus-url <fake> --timeout 2s dash`."""
     def setup(box):
-        return [command, "--prometheus-url", prom(name, creds), "--timeout", "2", *extra, dashboards(box)]
+        return [command, "--prometheus-url", prom(name, creds), "--timeout", "2s", *extra, dashboards(box)]
     return setup
 
 
@@ -105,7 +105,7 @@ def run_file(box: Sandbox, query: str = "sample_level") -> str:
 
 
 def chaos_check(name: str):
-    return lambda box: ["chaos", "check", run_file(box), "--prometheus-url", prom(name), "--timeout", "2"]
+    return lambda box: ["chaos", "check", run_file(box), "--prometheus-url", prom(name), "--timeout", "2s"]
 
 
 def chaos_run(case_id: str, target_behaviour, *, target_creds: str = "", prometheus=None, journal="j.json",
@@ -119,7 +119,7 @@ def chaos_run(case_id: str, target_behaviour, *, target_creds: str = "", prometh
             target = target.replace("http://", f"http://{target_creds}@")
         return ["chaos", "run", run_file(box), "--target-url", target,
                 "--prometheus-url", prometheus(box) if prometheus else prom("good"),
-                "--time-scale", "0.001", "--http-timeout", "3", "--journal", journal]
+                "--time-scale", "0.001", "--http-timeout", "3s", "--journal", journal]
     return setup
 
 

@@ -173,7 +173,7 @@ def routes(*many: Route) -> Route:
 
 # --- what each case runs -------------------------------------------------------------------------
 
-def pull(route: Route, *extra: str, timeout: str = "3", url: Callable[[str], str] = lambda u: u):
+def pull(route: Route, *extra: str, timeout: str = "3s", url: Callable[[str], str] = lambda u: u):
     def setup(box):
         fake = FakeGrafana(route)
         _RUNNING.append(fake)
@@ -182,7 +182,7 @@ def pull(route: Route, *extra: str, timeout: str = "3", url: Callable[[str], str
     return setup
 
 
-def command(name: str, route: Route, *extra: str, timeout: str = "3"):
+def command(name: str, route: Route, *extra: str, timeout: str = "3s"):
     """`vobs diff|publish` on the sample project (two dashboards, folder Samples/Story)."""
     def setup(box):
         make_project(box.project)
@@ -350,17 +350,17 @@ CASES = [
     Case("publish-400-message-with-esc", command("publish", on("/api/dashboards/db", Answer(
         400, {"message": f"bad{ESC}{OSC}"}), method="POST")), 3, message="not published", env=ENV),
     # 5. nothing hangs
-    Case("drip-health", pull(on("/api/health", Answer(body=b"{" + b" " * 100 + b"}", drip=0.5)), timeout="2"), 2,
+    Case("drip-health", pull(on("/api/health", Answer(body=b"{" + b" " * 100 + b"}", drip=0.5)), timeout="2s"), 2,
          message="did not answer within 2s", env=ENV, timeout=30),
-    Case("drip-search", pull(on("/api/search", Answer(body=b"[" + b" " * 100 + b"]", drip=0.5)), timeout="2"), 2,
+    Case("drip-search", pull(on("/api/search", Answer(body=b"[" + b" " * 100 + b"]", drip=0.5)), timeout="2s"), 2,
          message="did not answer within 2s", env=ENV, timeout=30),
-    Case("hang-settings", pull(on("/api/frontend/settings", Answer(hang=True)), timeout="1.5"), 2,
+    Case("hang-settings", pull(on("/api/frontend/settings", Answer(hang=True)), timeout="1500ms"), 2,
          message="did not answer within 1.5s", env=ENV, timeout=30),
     Case("drip-save", command("publish", on("/api/dashboards/db", Answer(body=b"{" + b" " * 100 + b"}", drip=0.5),
-                                            method="POST"), timeout="1.5"), 3, message="not published", env=ENV,
+                                            method="POST"), timeout="1500ms"), 3, message="not published", env=ENV,
          timeout=60),
     Case("retry-after-an-hour", pull(on("/api/search", Answer(429, {"message": "slow down"},
-                                                              headers={"Retry-After": "3600"})), timeout="1"), 2,
+                                                              headers={"Retry-After": "3600"})), timeout="1s"), 2,
          message="answered 429", env=ENV, timeout=30),
     Case("search-ignores-page", command("publish", on("/api/search", Answer(body=[
         {"uid": f"h{i}", "title": "x", "type": "dash-db"} for i in range(5000)]))), 2, where=SERVER,

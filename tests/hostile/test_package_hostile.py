@@ -42,7 +42,7 @@ CASES = [
          message="Invalid value for '--timeout' (env var: 'GRAFANA_TIMEOUT'): 'soon'",
          env={**ENV, "GRAFANA_TIMEOUT": "soon"}),
     Case("grafana-timeout-zero", pull_env(on("/api/search", Answer(body=[]))), 2,
-         message="(env var: 'GRAFANA_TIMEOUT'): 0.0 is not in the range x>=0.1", env={**ENV, "GRAFANA_TIMEOUT": "0"}),
+         message="(env var: 'GRAFANA_TIMEOUT'): '0' is not a deadline", env={**ENV, "GRAFANA_TIMEOUT": "0"}),
     Case("retry-after-date-an-hour-ahead", pull_env(on("/api/search", an_hour_ahead)), 2,
          message="answered 429", env={**ENV, "GRAFANA_TIMEOUT": "1"}, timeout=30),
     Case("retry-after-garbage", pull_env(on("/api/search", Answer(429, LIMITED, headers={"Retry-After": "soon\x1b[2J"}))),

@@ -61,14 +61,14 @@ def p_echo(status: int, retry_after: str | None = None):
 
 
 def prometheus(behaviour, name: str, *extra: str):
-    """`vobs validate --prometheus-url http://admin:<pw>@<fake>/?token=<t> --timeout 2` on one dashboard."""
+    """`vobs validate --prometheus-url http://admin:<pw>@<fake>/?token=<t> --timeout 2s` on one dashboard."""
     def setup(box: Sandbox):
         folder = box.project / "dash"
         folder.mkdir()
         (folder / "d.json").write_text(json.dumps({"uid": "d1", "title": "D", "panels": [
             {"id": 1, "title": "P", "type": "timeseries", "targets": [{"refId": "A", "expr": "sample_level"}]}]}))
         url = with_query_token(with_password(fs.server(name, behaviour).url))
-        return ["validate", "--prometheus-url", url, "--timeout", "2", *extra, "dash"]
+        return ["validate", "--prometheus-url", url, "--timeout", "2s", *extra, "dash"]
     return setup
 
 
@@ -88,14 +88,14 @@ CASES = [
          message="not published", env=ENV, secrets=SECRETS, timeout=60),
     Case("g-504-on-folder-create", command("publish", on("/api/folders", g_echo(504), method="POST")), 3,
          env=ENV, secrets=SECRETS, timeout=60),
-    Case("g-hang-with-query-token", pull(on("/api/frontend/settings", Answer(hang=True)), timeout="1",
+    Case("g-hang-with-query-token", pull(on("/api/frontend/settings", Answer(hang=True)), timeout="1s",
                                          url=with_query_token), 2, message="did not answer within 1s", env=ENV,
          secrets=SECRETS, timeout=30),
     Case("g-drip-on-save", command("publish", on("/api/dashboards/db", Answer(body=b"{" + b" " * 100 + b"}",
                                                                               drip=0.5), method="POST"),
-                                   timeout="1.5"), 3, message="not published", env=ENV, secrets=SECRETS, timeout=60),
+                                   timeout="1500ms"), 3, message="not published", env=ENV, secrets=SECRETS, timeout=60),
     Case("g-unreachable-with-password", pull(normal, url=lambda u: with_query_token(with_password(
-        f"http://127.0.0.1:{closed_port()}")), timeout="1"), 2, message="unreachable", env=ENV, secrets=SECRETS),
+        f"http://127.0.0.1:{closed_port()}")), timeout="1s"), 2, message="unreachable", env=ENV, secrets=SECRETS),
     # --- Prometheus ------------------------------------------------------------------------------------------
     Case("p-429-echoes-everything", prometheus(p_echo(429, "0"), "secret-429"), 2, AT, secrets=SECRETS,
          env=ENV),

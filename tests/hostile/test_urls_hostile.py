@@ -203,7 +203,7 @@ def fake(command: tuple[str, ...], route, behind_proxy: bool = False):
         server = FakeGrafana(route)
         FAKE_GRAFANAS.append(server)
         url = proxy(server.url, "/grafana").url if behind_proxy else server.url
-        return ["-C", str(box.project), *command, "--grafana-url", url, "--timeout", "5"]
+        return ["-C", str(box.project), *command, "--grafana-url", url, "--timeout", "5s"]
     return setup
 
 
@@ -234,7 +234,7 @@ def chaos(form: Callable[[SubPathProxy], str] = lambda p: p.url, host: str = "12
         p = proxy(target.url, "/sim", PROXY_TOKEN, host)
         (box.project / "day.yaml").write_text(RUN_FILE, encoding="utf-8")
         return ["chaos", "run", "day.yaml", "--target-url", form(p), "--prometheus-url", LIVE["prometheus"],
-                "--time-scale", "0.001", "--http-timeout", "5", "--journal", "j.json"]
+                "--time-scale", "0.001", "--http-timeout", "5s", "--journal", "j.json"]
     return setup
 
 

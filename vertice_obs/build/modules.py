@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import importlib.util
 import io
 import math
@@ -48,6 +49,7 @@ class ModuleFailure:
     file: str
     line: int | None
     message: str
+    printed: str = ""  # what the module wrote to stdout before it failed: often the clue to why
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -86,7 +88,8 @@ def iter_dashboards(paths: list[Path], display: Callable[[Path], str] = str,
             if isinstance(result, DashboardModule):
                 if result.uid in by_uid:
                     result = ModuleFailure(shown, _assignment_line(path, "dashboard"),
-                                           f"dashboard uid {result.uid!r} is already defined in {by_uid[result.uid]}")
+                                           f"dashboard uid {result.uid!r} is already defined in {by_uid[result.uid]}",
+                                           result.printed)
                 else:
                     by_uid[result.uid] = shown
             yield result
@@ -105,31 +108,39 @@ def import_attribute(path: Path, shown: str, attribute: str, convert: Callable[[
     cwd = os.getcwd()
     try:
         with _real_interrupts() as interrupt, capture.module() as printed:
-            try:
-                spec = importlib.util.spec_from_file_location(module_name, path)
-                if spec is None or spec.loader is None:
-                    return ModuleFailure(shown, None, "not a loadable Python module")
-                module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
-                value = getattr(module, attribute, None)
-                if value is None:
-                    return ModuleFailure(shown, None, f"defines no module-level `{attribute}`")
-                converted = convert(value)
-            except SyntaxError as exc:
-                return ModuleFailure(shown, exc.lineno if exc.filename == str(path) else _line_in(exc, path),
-                                     f"SyntaxError: {_text(exc.msg)}")
-            except KeyboardInterrupt as exc:
-                if interrupt.real:
-                    raise  # a real Ctrl-C: stop the run (the CLI says "interrupted", exit 130)
-                return ModuleFailure(shown, _line_in(exc, path), "raised KeyboardInterrupt while loading "
-                                                                 "(not a Ctrl-C): a module must not stop the build")
-            except BaseException as exc:  # a user module may raise anything; report it, keep going
-                return ModuleFailure(shown, _line_in(exc, path), _describe(exc))
+            outcome = _execute(path, shown, module_name, attribute, convert, interrupt)
     finally:
         sys.modules.pop(module_name, None)
         with contextlib.suppress(OSError):
             os.chdir(cwd)  # a module that changed directory must not move the rest of the build
-    return converted, printed.text
+    if isinstance(outcome, ModuleFailure):  # the capture is complete only once its block has ended
+        return dataclasses.replace(outcome, printed=printed.text)
+    return outcome[0], printed.text
+
+
+def _execute(path: Path, shown: str, module_name: str, attribute: str, convert: Callable[[Any], Any],
+             interrupt: _Interrupt) -> tuple[Any] | ModuleFailure:
+    """Run the module and convert its attribute (in a 1-tuple: any value is a value), or why not."""
+    try:
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            return ModuleFailure(shown, None, "not a loadable Python module")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        value = getattr(module, attribute, None)
+        if value is None:
+            return ModuleFailure(shown, None, f"defines no module-level `{attribute}`")
+        return (convert(value),)
+    except SyntaxError as exc:
+        return ModuleFailure(shown, exc.lineno if exc.filename == str(path) else _line_in(exc, path),
+                             f"SyntaxError: {_text(exc.msg)}")
+    except KeyboardInterrupt as exc:
+        if interrupt.real:
+            raise  # a real Ctrl-C: stop the run (the CLI says "interrupted", exit 130)
+        return ModuleFailure(shown, _line_in(exc, path), "raised KeyboardInterrupt while loading "
+                                                         "(not a Ctrl-C): a module must not stop the build")
+    except BaseException as exc:  # a user module may raise anything; report it, keep going
+        return ModuleFailure(shown, _line_in(exc, path), _describe(exc))
 
 
 def _describe(exc: BaseException) -> str:
@@ -185,17 +196,17 @@ def load_one(path: Path, shown: str, capture: StdoutCapture | None = None) -> Da
     (model, kind), printed = loaded
     if not isinstance(model, dict):
         return ModuleFailure(shown, _assignment_line(path, "dashboard"), f"`dashboard` must be a grafanalib "
-                                                                         f"Dashboard or a dict, not {kind}")
+                                                                         f"Dashboard or a dict, not {kind}", printed)
     uid = model.get("uid")
     if not isinstance(uid, str) or not uid:
         return ModuleFailure(shown, _assignment_line(path, "dashboard"), "the dashboard has no uid: give it one "
                                                                          "(uid=...), narratives and Grafana find "
-                                                                         "dashboards by uid")
+                                                                         "dashboards by uid", printed)
     bad = _non_finite(model) if non_finite else None  # the walk only to say where
     if bad is not None:
         return ModuleFailure(shown, _assignment_line(path, "dashboard"),
                              f"{bad}: NaN and infinity are not JSON numbers (Grafana cannot load them); "
-                             f"use a finite number")
+                             f"use a finite number", printed)
     return DashboardModule(file=shown, uid=uid, model=model, printed=printed)
 
 

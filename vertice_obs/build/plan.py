@@ -72,6 +72,12 @@ class BuildPlan:
         return not self.failures
 
 
+def _printed(text: str, where: Location) -> Finding:
+    """`module/stdout`: what a module printed while loading, its first line (stdout is the CLI's)."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return finding("module/stdout", f"module printed to stdout while loading: {first[:120]!r}", where)
+
+
 def stream_build(project: Project, put: Put, progress: Callable[[str], None] | None = None,
                  keep: Callable[[DashboardModule, RenderedDashboard | None], None] | None = None) -> BuildResult:
     """Load, render and hand over each dashboard, then the rule files and (for a complete build)
@@ -99,12 +105,13 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
     for module in iter_dashboards(discover(project.dashboards_dir), project.display, progress):
         if isinstance(module, ModuleFailure):
             failures.append(module)
+            if module.printed:  # what it printed before failing is often why: reported as for any module
+                findings.append(_printed(module.printed, Location(file=module.file, line=module.line)))
             continue
         uids.append(module.uid)
         where = Location(file=module.file, dashboard=module.uid)
         if module.printed:
-            first = module.printed.strip().splitlines()[0] if module.printed.strip() else ""
-            findings.append(finding("module/stdout", f"module printed to stdout while loading: {first[:120]!r}", where))
+            findings.append(_printed(module.printed, where))
         if module.uid not in memberships:
             findings.append(finding("dashboard/no-narrative",
                                     "dashboard is in no narrative, so it is not rendered: add it as a chapter", where))

@@ -48,7 +48,10 @@ def environment_variable(model: dict[str, Any], file: str):
     """The dashboard has no `environment` variable, so readers cannot switch between environments."""
     names = {v.get("name") for v in model.get("templating", {}).get("list", [])}
     if "environment" not in names:
-        yield "no `environment` template variable: add panels.environment_variable(metric)", _where(file, model)
+        # Named with its import path: the module may be grafanalib, house-style (`importer.house as h`)
+        # or JSON, and `panels` is imported in none of those; the Template it returns fits any of them.
+        yield ("no `environment` template variable: add one to the dashboard's variables, e.g. "
+               "vertice_obs.panels.environment_variable(metric)", _where(file, model))
 
 
 def _at(file: str, model: dict[str, Any], path: tuple, panel: dict[str, Any]) -> tuple[Location, dict]:

@@ -139,7 +139,7 @@ def cli(ctx: click.Context, root: Path | None) -> None:
     rendered deterministically into exports/ and checked before they reach Grafana.
 
     \b
-    Typical loop:
+    Examples (the typical loop):
       vobs build            render every narrative into exports/
       vobs build --check    CI: fail if exports/ is not what the code renders
       vobs list             narratives → chapters → dashboards → panels

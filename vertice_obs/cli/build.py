@@ -216,7 +216,13 @@ def _panel_summary(panel: dict[str, Any]) -> dict[str, Any]:
 @cli.command("checks")
 @FORMAT
 def checks_(fmt: str) -> None:
-    """List every check vobs runs: its id, severity and what it means."""
+    """List every check vobs runs: its id, severity and what it means.
+
+    \b
+    Examples:
+      vobs checks
+      vobs checks --format json | jq -r '.checks[] | select(.severity == "error") | .id'
+    """
     from vertice_obs.checks import CHECKS
 
     rows = [{"id": c.id, "severity": str(c.severity), "doc": c.doc} for c in sorted(CHECKS.values(), key=lambda c: c.id)]

@@ -30,7 +30,13 @@ from vertice_obs.output import envelope, findings_json, findings_text
 
 @cli.group("chaos")
 def chaos_() -> None:
-    """Chaos Day as code: fault scenarios with probes and expectations (chaos/*.yaml)."""
+    """Chaos Day as code: fault scenarios with probes and expectations (chaos/*.yaml).
+
+    \b
+    Examples:
+      vobs chaos check chaos/chaos-day-1.yaml
+      vobs chaos run --help
+    """
 
 
 @chaos_.command("check")

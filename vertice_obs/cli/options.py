@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -66,11 +67,45 @@ NARRATIVE = click.option("--narrative", "narratives", multiple=True, metavar="ID
 UID = click.option("--uid", "uids", multiple=True, metavar="UID", help="Only this dashboard (repeatable).")
 
 
+class Seconds(Duration):
+    """A deadline flag (`--timeout 30s`, `1m30s`, `500ms`) → float seconds: the one duration grammar,
+    so a bare `5` is refused (seconds or minutes?) as `--lookback 5` is. Its environment variable,
+    if any, also takes a bare number of seconds: GRAFANA_TIMEOUT is grafana-client's, which reads
+    it as float seconds, and one value must work for both tools."""
+
+    name = "duration"
+    SHORTEST = 0.1  # below this no server can answer: a typo, not a deadline
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        from_env = (ctx is not None and param is not None and param.name is not None
+                    and ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT)
+        try:
+            seconds = float(value) if from_env else None
+        except ValueError:
+            seconds = None
+        if seconds is None:
+            if _BARE_NUMBER.fullmatch(str(value).strip()) and float(value) != 0:  # `0` is zero, said so
+                self.fail(f"{value!r} has no unit: write a duration, e.g. {value}s (30s, 1m30s, 500ms)", param, ctx)
+            seconds = super().convert(value, param, ctx).total_seconds()
+        if not 0 < seconds < float("inf"):  # also NaN
+            self.fail(f"{value!r} is not a deadline: a duration like 30s, 1m30s or 500ms", param, ctx)
+        if seconds < self.SHORTEST:
+            self.fail(f"{value!r} is too short a deadline: at least 100ms", param, ctx)
+        return seconds
+
+
+_BARE_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)")
+
+
 def timeout_option(flag: str = "--timeout", dest: str = "timeout", envvar: str | None = None):
-    """The total deadline of each HTTP exchange (connect, headers and the whole body), in seconds."""
-    return click.option(flag, dest, type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
-                        metavar="SECONDS", envvar=envvar, show_envvar=envvar is not None,
-                        help="Deadline for each HTTP exchange with a server: connect, headers and the whole body.")
+    """The total deadline of each HTTP exchange (connect, headers and the whole body)."""
+    also = f" {envvar} may also be a number of seconds, as grafana-client reads it." if envvar else ""
+    return click.option(flag, dest, type=Seconds(), default=f"{DEFAULT_TIMEOUT:g}s", show_default=True,
+                        metavar="DURATION", envvar=envvar, show_envvar=envvar is not None,
+                        help="Deadline for each HTTP exchange with a server: connect, headers and the whole body "
+                             f"(a duration: 30s, 1m30s, 500ms).{also}")
 
 
 TIMEOUT = timeout_option()

@@ -64,6 +64,7 @@ class Evidence:
     metadata: Mapping[str, str] = field(default_factory=dict)  # metric family → type, from the source
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     history: History | None = None  # None: not asked (nothing was absent) or the source could not tell
+    timeless: bool = False  # the source has no history (a catalog): an absent name is "not in" it, no window
 
     @property
     def available(self) -> bool:
@@ -171,6 +172,9 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
         return finding("metric/missing",
                        f"{shown} is missing: not in {ev.source} now (whether it was seen in the last {window} "
                        f"could not be checked){hint}", use.location, severity=severity, **extra)
+    if ev.timeless:  # a catalog lists what exists; it has no "last 7d" to have seen a metric in
+        return finding("metric/missing", f"{shown} is missing: not in {ev.source}{hint}",
+                       use.location, severity=severity, **extra)
     return finding("metric/missing",
                    f"{shown} is missing: never seen in {ev.source} {ev.never_seen_in()}{hint}",
                    use.location, severity=severity, **extra)

@@ -120,7 +120,8 @@ def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta 
             if not metadata:
                 degraded.append((TYPES, f"its metadata is empty; {_TYPES_FROM}"))
     return Evidence(source=source.description, names=frozenset(names), rules=rules, last_seen=seen,
-                    lookback=lookback, now=now, degraded=tuple(degraded), metadata=metadata)
+                    lookback=lookback, now=now, degraded=tuple(degraded), metadata=metadata,
+                    timeless=isinstance(source, CatalogSource))
 
 
 def needs_history(evidence: Evidence) -> bool:
