@@ -31,7 +31,7 @@ def _bash_offers(words: str) -> list[str]:
     parts = words.split(" ")
     done = _run({"_VOBS_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(parts) - 1)})
     assert done.returncode == 0, done.stderr
-    return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
+    return [line.split(",", 1)[1] for line in done.stdout.splitlines() if line]
 
 
 def test_commands_complete():
@@ -42,3 +42,18 @@ def test_commands_complete():
 def test_options_and_their_choices_complete():
     assert _bash_offers("vobs validate --format ") == ["text", "json", "sarif", "github", "junit"]
     assert "--offline" in _bash_offers("vobs validate --of")
+
+
+def test_env_completes_the_environments_the_project_declares(tmp_path):
+    (tmp_path / "vobs.yaml").write_text(
+        "environments:\n  staging: {grafana_url: http://s:3000}\n  prod: {grafana_url: http://p:3000}\n"
+        "  perf: {grafana_url: http://q:3000}\n", encoding="utf-8")
+    assert _bash_offers(f"vobs -C {tmp_path} diff --env ") == ["perf", "prod", "staging"]
+    assert _bash_offers(f"vobs -C {tmp_path} publish --env p") == ["perf", "prod"]
+    (tmp_path / "vobs.yaml").write_text("environments: [not, a, mapping]\n", encoding="utf-8")
+    assert _bash_offers(f"vobs -C {tmp_path} diff --env ") == []  # a broken file completes nothing, quietly
+
+
+def test_disable_completes_check_ids():
+    offered = _bash_offers("vobs validate --disable metric/")
+    assert "metric/missing" in offered and all(o.startswith("metric/") for o in offered)

@@ -44,7 +44,13 @@ from vertice_obs.output import (
     write_findings_json,
 )
 
-DISABLE = click.option("--disable", multiple=True, metavar="CHECK",
+def _complete_check(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from vertice_obs.checks import CHECKS
+
+    return sorted(check for check in CHECKS if check.startswith(incomplete))
+
+
+DISABLE = click.option("--disable", multiple=True, metavar="CHECK", shell_complete=_complete_check,
                        help="Switch a check off for this run (repeatable; `vobs checks` lists the ids). Per dashboard "
                             "and per panel: .vobs-lint.yaml.")
 

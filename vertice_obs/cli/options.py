@@ -58,9 +58,19 @@ def _remember_env(ctx: click.Context, param: click.Parameter, value: str | None)
     ctx.meta["vobs.env"] = value or None
 
 
+def _complete_env(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of --env: the environments the project at -C (else here) declares. A
+    configuration that cannot be read completes nothing: completion never prints an error."""
+    try:
+        names = load_project(ctx.find_root().params.get("root")).environments
+    except Exception:  # noqa: BLE001 - whatever is wrong is said when the command runs
+        return []
+    return [name for name in names if name.startswith(incomplete)]
+
+
 # Every command that talks to a server takes it; project_of reads it, so no command passes it on.
 ENV = click.option("--env", metavar="NAME", default=None, envvar="VOBS_ENV", show_envvar=True, expose_value=False,
-                   callback=_remember_env, is_eager=True,
+                   callback=_remember_env, is_eager=True, shell_complete=_complete_env,
                    help="Use the servers of environment NAME, declared under environments: in vobs.yaml "
                         "(its token: GRAFANA_TOKEN_<NAME>, else GRAFANA_TOKEN).")
 NARRATIVE = click.option("--narrative", "narratives", multiple=True, metavar="ID", help="Only this narrative (repeatable).")
