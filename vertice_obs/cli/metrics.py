@@ -44,6 +44,7 @@ from vertice_obs.output import (
     write_findings_json,
 )
 
+
 def _complete_check(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     from vertice_obs.checks import CHECKS
 
