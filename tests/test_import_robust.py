@@ -174,3 +174,23 @@ def test_explain_does_not_list_rows_as_dropped_when_they_became_row_panels(proje
     assert done.returncode == 0, done.stderr
     dropped = next(line for line in done.stdout.splitlines() if "dropped keys" in line)
     assert "legacy rows[] → row panels" in done.stdout and "rows" not in dropped.split(":", 1)[1].split(", ")
+
+
+def test_constant_inputs_become_hidden_constant_variables(project: Path):
+    """A Grafana.com export asks for a constant at import (`${VAR_JOB}`, default in `value`): the
+    module defines it as a hidden constant variable holding that default, so the query resolves."""
+    (project / "c.json").write_text(json.dumps({
+        "__inputs": [{"name": "VAR_JOB", "type": "constant", "label": "Job", "value": "node"},
+                     {"name": "VAR_BAD", "type": "constant"}],  # no default: nothing to hold
+        "uid": "const", "title": "Const",
+        "panels": [{"type": "timeseries", "title": "Up", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+                    "targets": [{"expr": 'up{job="${VAR_JOB}"}', "refId": "A"}]}]}))
+    done = vobs(project, "import", "c.json", "--narrative", "s", "--explain")
+    assert done.returncode == 0, done.stderr
+    assert "  - __inputs VAR_JOB → hidden constant variable 'node' (the input's default)" in done.stdout
+    assert "VAR_BAD" not in done.stdout
+    assert vobs(project, "build").returncode == 0
+    variables = json.loads((project / "exports" / "s" / "const.json").read_text())["templating"]["list"]
+    assert {"type": "constant", "name": "VAR_JOB", "query": "node", "hide": 2, "label": "Job"} in variables
+    checked = vobs(project, "validate", "exports", "--offline")
+    assert "VAR_JOB" not in checked.stdout + checked.stderr

@@ -117,25 +117,33 @@ def _datasource_inputs(out: dict[str, Any], notes: list[str]) -> None:
     """A Grafana.com export names its datasource `${DS_X}` and declares DS_X in `__inputs`, which
     Grafana's import UI replaces by a chosen datasource. `vobs build` drops `__inputs` and publishes
     through the API, which replaces nothing: so each datasource input becomes a datasource variable
-    of its plugin type (unless a variable of that name exists), and `${DS_X}` resolves."""
+    of its plugin type (unless a variable of that name exists), and `${DS_X}` resolves. A
+    `constant` input (`${VAR_X}`, a value the importer is asked for, its default in `value`) becomes
+    a hidden constant variable holding that default, as Grafana's import would substitute it."""
     inputs = out.get("__inputs") if isinstance(out.get("__inputs"), list) else []
     templating = out.get("templating") if isinstance(out.get("templating"), dict) else {}
     variables = templating.get("list") if isinstance(templating.get("list"), list) else []
     names = {v.get("name") for v in variables if isinstance(v, dict)}
     added = []
     for entry in inputs:
-        if not (isinstance(entry, dict) and entry.get("type") == "datasource" and isinstance(entry.get("name"), str)
-                and re.fullmatch(r"\w+", entry["name"]) and isinstance(entry.get("pluginId"), str)):
+        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and re.fullmatch(r"\w+", entry["name"])
+                and entry["name"] not in names):
             continue
-        if entry["name"] in names:
+        if entry.get("type") == "datasource" and isinstance(entry.get("pluginId"), str):
+            variable = {"type": "datasource", "name": entry["name"], "query": entry["pluginId"]}
+            note = (f"__inputs {entry['name']} → datasource variable (type {entry['pluginId']}): the "
+                    f"exported dashboard's ${{{entry['name']}}} resolves to a datasource of that type")
+        elif entry.get("type") == "constant" and isinstance(entry.get("value"), str):
+            variable = {"type": "constant", "name": entry["name"], "query": entry["value"], "hide": 2}
+            note = (f"__inputs {entry['name']} → hidden constant variable {_said(entry['value'])} (the input's "
+                    f"default): change it in the module if this Grafana needs another value")
+        else:
             continue
-        variable = {"type": "datasource", "name": entry["name"], "query": entry["pluginId"]}
         if isinstance(entry.get("label"), str) and entry["label"]:
             variable["label"] = entry["label"]
         added.append(variable)
         names.add(entry["name"])
-        notes.append(f"__inputs {entry['name']} → datasource variable (type {entry['pluginId']}): the "
-                     f"exported dashboard's ${{{entry['name']}}} resolves to a datasource of that type")
+        notes.append(note)
     if added:
         out["templating"] = {**templating, "list": [*added, *variables]}
 
