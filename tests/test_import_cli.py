@@ -49,13 +49,21 @@ def test_import_then_build_renders_the_dashboards_with_todo_stories(project: Pat
     assert built.returncode == 0, built.stderr
     todo = [line for line in (built.stdout + built.stderr).splitlines() if line.endswith("[narrative/story-todo]")]
     assert [line.split(" → ")[0] for line in todo] == ["narratives/services.yaml:7", "narratives/services.yaml:11"]
+    own = [line for line in (built.stdout + built.stderr).splitlines() if line.endswith("[narrative/todo]")]
+    assert own == ["narratives/services.yaml:3: warning: narrative 'services': its owner is still a TODO [narrative/todo]",
+                   "narratives/services.yaml:4: warning: narrative 'services': its summary is still a TODO "
+                   "[narrative/todo]"]
     exported = json.loads((project / "exports" / "services" / "IcqsUmcGz.json").read_text())
     original = json.loads(V3.read_text())
     assert [p["title"] for p in exported["panels"][1:]] == [p["title"] for p in original["panels"]]
     # Writing the story ends the warning.
-    (project / "narratives" / "services.yaml").write_text(narrative.replace("TODO: tell", "Tell"))
+    (project / "narratives" / "services.yaml").write_text(
+        narrative.replace("TODO: tell", "Tell").replace('owner: "TODO"', "owner: team-api")
+        .replace("TODO: who is", "Who is"))
     rebuilt = vobs(project, "build")
+    assert rebuilt.returncode == 0, rebuilt.stderr
     assert "[narrative/story-todo]" not in rebuilt.stdout + rebuilt.stderr
+    assert "[narrative/todo]" not in rebuilt.stdout + rebuilt.stderr
 
 
 def test_an_existing_module_is_refused_without_force_and_replaced_with_it(project: Path):

@@ -48,6 +48,8 @@ class Narrative:
     chapters: tuple[Chapter, ...]
     file: str
     playlist_interval: str = DEFAULT_PLAYLIST_INTERVAL
+    # the narrative's own fields still holding the TODO `vobs import` wrote, with their lines
+    todos: tuple[tuple[str, int | None], ...] = ()
 
     @property
     def folder_path(self) -> tuple[str, ...]:
@@ -90,6 +92,8 @@ def load_narrative(path: Path, display: str | None = None) -> Narrative:
         chapters=tuple(chapters),
         file=doc.file,
         playlist_interval=_interval(doc, data.get("playlist", {}).get("interval", DEFAULT_PLAYLIST_INTERVAL)),
+        todos=tuple((key, doc.line((key,))) for key in ("owner", "summary")
+                    if str(data[key]).strip().startswith("TODO")),
     )
 
 

@@ -95,6 +95,8 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
     findings.extend(finding("narrative/story-todo", f"chapter {c.title!r}: the story is still a TODO",
                             Location(file=n.file, line=c.line, dashboard=c.dashboard))
                     for n in narratives for c in n.chapters if c.story.startswith("TODO"))
+    findings.extend(finding("narrative/todo", f"narrative {n.id!r}: its {key} is still a TODO",
+                            Location(file=n.file, line=line)) for n in narratives for key, line in n.todos)
 
     def hand_over(path: str, text: str) -> str:
         digest = content_hash(text)

@@ -67,6 +67,14 @@ def export_non_finite():
     return ()
 
 
+@check("narrative/todo", Severity.WARNING, scope="module")
+def narrative_todo():
+    """A narrative's owner or summary is still the TODO `vobs import` wrote. Its readers see who to
+    ask and what the story is about in Grafana's folder and playlist: name the owning team, and say
+    who the narrative is for and what they should learn from it."""
+    return ()
+
+
 @check("narrative/story-todo", Severity.WARNING, scope="module")
 def story_todo():
     """A chapter's story is still the TODO `vobs import` wrote. The dashboard renders, but its story
