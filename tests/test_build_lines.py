@@ -129,3 +129,20 @@ def test_the_house_kit_still_runs_on_its_own_without_vobs(tmp_path):
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == json.dumps(h.panel("stat", "x", [h.prom("up")], unit="s"), sort_keys=True) + "\n"
+
+
+def test_panels_under_an_expanded_row_are_placed_as_layout_numbers_them(tmp_path):
+    """`layout` lifts an expanded row's panels to the top level; ids (and so places) still follow
+    the module's order: the row, then its panels, then what comes after."""
+    module = '''\
+from vertice_obs import panels as p
+
+dashboard = p.dashboard("rows", "Rows", description="d", environment_metric="m", panels=[
+    p.row("Open", [p.stat("Inside", "m", description="d", unit="")]),
+    p.stat("After", "m", description="d", unit=""),
+])
+'''
+    make_project(tmp_path, dashboards={"rows.py": module}, narratives={"n.yaml": NARRATIVE.format(uid="rows")})
+    units = [(f["location"]["panel"], f["location"]["panel_id"], f["location"]["line"], f["location"]["column"])
+             for f in _build(tmp_path) if f["check"] == "panel/unit"]
+    assert units == [("Inside", 3, 4, 20), ("After", 4, 5, 5)]
