@@ -67,7 +67,7 @@ dashboard = p.dashboard("sample-a", "A", description="d", environment_metric="m"
     (tmp_path / "narratives/sample.yaml").write_text(narrative.split("  - dashboard: sample-b")[0])
     result = invoke("-C", str(tmp_path), "build")
     assert result.exit_code == 0
-    assert ("dashboards/a.py → dashboard sample-a → panel 'Bare' (#2): warning: panel has no description: "
+    assert ("dashboards/a.py:3:33 → dashboard sample-a → panel 'Bare' (#2): warning: panel has no description: "
             "say what to look for and why it matters [panel/description]") in result.stderr
     assert "panel 'Bare' (#2): warning: numeric panel has no unit" in result.stderr
 

@@ -16,6 +16,8 @@ from typing import Any, Iterable, Sequence
 
 from grafanalib import core as g
 
+from vertice_obs.callsite import record
+
 # Grafana 10.3 – 11.x. Grafana migrates dashboards with an older schemaVersion on every load.
 SCHEMA_VERSION = 39
 
@@ -35,7 +37,7 @@ _DEFAULT_SIZE = {
 
 def prom(expr: str, legend: str = "", ref_id: str | None = None, instant: bool = False) -> g.Target:
     """A Prometheus query. Ref ids default to A, B, C… in the order targets are given."""
-    return g.Target(
+    return record(g.Target(
         expr=expr,
         legendFormat=legend,
         refId=ref_id or "",
@@ -44,7 +46,7 @@ def prom(expr: str, legend: str = "", ref_id: str | None = None, instant: bool =
         format="time_series" if not instant else "table",
         intervalFactor=1,
         step=None,
-    )
+    ))
 
 
 def _targets(queries: Iterable[g.Target | str]) -> list[g.Target]:
@@ -150,7 +152,7 @@ def timeseries(
     custom = {"thresholdsStyle": {"mode": "dashed" if thresholds else "off"}, "fillOpacity": 10}
     if stack:
         custom["stacking"] = {"mode": "normal", "group": "A"}
-    return g.TimeSeries(
+    return record(g.TimeSeries(
         title=title,
         description=description,
         dataSource=DATASOURCE,
@@ -160,7 +162,7 @@ def timeseries(
         tooltipMode="multi",
         legendDisplayMode="list",
         extraJson=_house({"fieldConfig": {"defaults": {**defaults, "custom": custom}}}),
-    )
+    ))
 
 
 def stat(
@@ -175,7 +177,7 @@ def stat(
     reduce: str = "lastNotNull",
 ) -> g.Stat:
     """A single number, reduced with `reduce` (lastNotNull by default, not grafanalib's mean)."""
-    return g.Stat(
+    return record(g.Stat(
         title=title,
         description=description,
         dataSource=DATASOURCE,
@@ -184,7 +186,7 @@ def stat(
         reduceCalc=reduce,
         gridPos=_size("stat", width, height),
         extraJson=_house({"fieldConfig": {"defaults": {"thresholds": _thresholds(thresholds), "color": {"mode": "thresholds"}}}}),
-    )
+    ))
 
 
 def gauge(
@@ -200,7 +202,7 @@ def gauge(
     thresholds: Sequence[tuple[float | None, str]] | None = None,
 ) -> g.GaugePanel:
     """A gauge between `min` and `max` (0…1 by default: most MAXIMUS gauges are ratios)."""
-    return _Gauge(
+    return record(_Gauge(
         title=title,
         description=description,
         dataSource=DATASOURCE,
@@ -213,7 +215,7 @@ def gauge(
             "options": {"reduceOptions": _LAST_VALUE,
                         "showThresholdLabels": False, "showThresholdMarkers": True, "orientation": "auto"},
         }),
-    )
+    ))
 
 
 def bargauge(
@@ -230,7 +232,7 @@ def bargauge(
 ) -> g.BarGauge:
     """Bars per series, e.g. failures by reason."""
     defaults = _field_defaults(unit, thresholds, min, max)
-    return _BarGauge(
+    return record(_BarGauge(
         title=title,
         description=description,
         dataSource=DATASOURCE,
@@ -241,7 +243,7 @@ def bargauge(
             "options": {"displayMode": "gradient", "orientation": "horizontal", "showUnfilled": True,
                         "reduceOptions": _LAST_VALUE},
         }),
-    )
+    ))
 
 
 def heatmap(
@@ -257,7 +259,7 @@ def heatmap(
     target = _targets([query])[0]
     target.format = "heatmap"
     target.legendFormat = target.legendFormat or "{{le}}"
-    return _Heatmap(
+    return record(_Heatmap(
         title=title,
         description=description,
         dataSource=DATASOURCE,
@@ -275,7 +277,7 @@ def heatmap(
                 "legend": {"show": True},
             },
         }),
-    )
+    ))
 
 
 def table(
@@ -289,7 +291,7 @@ def table(
 ) -> g.Table:
     """An instant-query table, one row per series (labels as columns)."""
     targets = [prom(q, instant=True) if isinstance(q, str) else q for q in queries]
-    return g.Table(
+    return record(g.Table(
         title=title,
         description=description,
         dataSource=DATASOURCE,
@@ -298,26 +300,26 @@ def table(
         gridPos=_size("table", width, height),
         transformations=[{"id": "labelsToFields", "options": {}}] if len(targets) == 1 else [],
         extraJson=_house({"columns": None, "fontSize": None, "mappings": None, "color": None}),
-    )
+    ))
 
 
 def text(title: str, markdown: str, *, description: str = "", width: int | None = None,
          height: int | None = None) -> g.Text:
     """Markdown text: the narrative's story panels and explanatory notes."""
-    return g.Text(
+    return record(g.Text(
         title=title,
         description=description,
         content=markdown,
         mode="markdown",
         gridPos=_size("text", width, height),
         extraJson=_house({}),
-    )
+    ))
 
 
 def row(title: str, panels: Sequence[g.Panel] = (), collapsed: bool = False) -> g.RowPanel:
     """A row header; with `collapsed=True` its `panels` live inside it (Grafana's collapsed rows)."""
-    return g.RowPanel(title=title, panels=list(panels), collapsed=collapsed, gridPos=g.GridPos(h=1, w=24, x=0, y=0),
-                      extraJson=_house({}))
+    return record(g.RowPanel(title=title, panels=list(panels), collapsed=collapsed,
+                             gridPos=g.GridPos(h=1, w=24, x=0, y=0), extraJson=_house({})))
 
 
 def datasource_variable() -> g.Template:
@@ -353,7 +355,7 @@ def dashboard(
     refresh: str = "30s",
 ) -> g.Dashboard:
     """A MAXIMUS dashboard: `$datasource` and `$environment` variables, shared crosshair, UTC."""
-    return g.Dashboard(
+    return record(g.Dashboard(
         uid=uid,
         title=title,
         description=description,
@@ -367,4 +369,4 @@ def dashboard(
         graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
         timezone="utc",
         editable=True,
-    )
+    ))

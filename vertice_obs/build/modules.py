@@ -31,7 +31,21 @@ from typing import Any, Callable, Iterator
 from grafanalib import core as grafanalib_core
 
 from vertice_obs.build.capture import StdoutCapture
+from vertice_obs.callsite import Place, Table, recording
 from vertice_obs.guard.text import escape
+
+Placed = dict[int, tuple[Any, Place]]  # id(plain JSON object) → (the object, where the module made its source)
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where the module's code made its dashboard and its panels (for findings at `file:line:col`).
+
+    `panels` is in the order `render.numbered` gives the module's panels their ids; each is the
+    panel's place (None: not made by a house call) and its queries' places by refId."""
+
+    dashboard: Place | None = None
+    panels: tuple[tuple[Place | None, tuple[tuple[str, Place], ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,7 @@ class DashboardModule:
     uid: str
     model: dict[str, Any]
     printed: str = ""
+    places: Places = Places()
 
 
 @dataclass(frozen=True)
@@ -189,8 +204,11 @@ def _real_interrupts() -> Iterator[_Interrupt]:
 
 def load_one(path: Path, shown: str, capture: StdoutCapture | None = None) -> DashboardModule | ModuleFailure:
     non_finite: list[float] = []
-    loaded = import_attribute(path, shown, "dashboard", lambda obj: (to_plain(obj, non_finite), type(obj).__name__),
-                              capture)
+    placed: Placed = {}
+    with recording(str(path)) as table:  # the path as the module's code objects name their file
+        loaded = import_attribute(path, shown, "dashboard",
+                                  lambda obj: (to_plain(obj, non_finite, (table, placed) if table.made else None),
+                                               type(obj).__name__), capture)
     if isinstance(loaded, ModuleFailure):
         return loaded
     (model, kind), printed = loaded
@@ -207,7 +225,36 @@ def load_one(path: Path, shown: str, capture: StdoutCapture | None = None) -> Da
         return ModuleFailure(shown, _assignment_line(path, "dashboard"),
                              f"{bad}: NaN and infinity are not JSON numbers (Grafana cannot load them); "
                              f"use a finite number", printed)
-    return DashboardModule(file=shown, uid=uid, model=model, printed=printed)
+    return DashboardModule(file=shown, uid=uid, model=model, printed=printed, places=_places(model, placed))
+
+
+def _places(model: dict[str, Any], placed: Placed) -> Places:
+    """The module's places in panel order (the side table's identities end with this load)."""
+    if not placed:
+        return Places()
+
+    def at(obj: Any) -> Place | None:
+        hit = placed.get(id(obj))
+        return hit[1] if hit is not None and hit[0] is obj else None
+
+    def queries(panel: Any) -> tuple[tuple[str, Place], ...]:
+        targets = panel.get("targets") if isinstance(panel, dict) else None
+        return tuple((t["refId"], place) for t in targets if isinstance(t, dict) and isinstance(t.get("refId"), str)
+                     and (place := at(t)) is not None) if isinstance(targets, list) else ()
+
+    panels = tuple((at(p), queries(p)) for p in module_panels(model))
+    return Places(dashboard=at(model), panels=panels)
+
+
+def module_panels(model: dict[str, Any]) -> Iterator[Any]:
+    """The module's panels in the order `render.layout` numbers them: each top-level panel, and
+    right after a row the panels it holds (collapsed or not)."""
+    panels = model.get("panels")
+    for panel in panels if isinstance(panels, list) else ():
+        yield panel
+        if isinstance(panel, dict) and panel.get("type") == "row":
+            children = panel.get("panels") or []
+            yield from children if isinstance(children, list) else ()
 
 
 def _non_finite(model: Any) -> str | None:
@@ -227,18 +274,29 @@ def _non_finite(model: Any) -> str | None:
 _SCALARS = frozenset({str, int, bool})  # exact types: returned as they are, without a call
 
 
-def to_plain(obj: Any, non_finite: list[float] | None = None) -> Any:
+def to_plain(obj: Any, non_finite: list[float] | None = None, places: tuple[Table, Placed] | None = None) -> Any:
     """grafanalib objects → JSON-ready dicts and lists, dropping None (Grafana's "use the default").
     A NaN or infinity met on the way is appended to `non_finite` (the load check needs no second walk).
+    With `places` (the module's call-site table and a map to fill), each plain dict made from a
+    recorded object is entered in the map with the object's place.
 
     The common shapes (exact dicts, lists and scalars) are handled inline: a 20-panel dashboard
     has ~1,800 nodes, and a call per leaf was a quarter of a build."""
+    if places is not None and id(obj) in places[0].made and (place := places[0].place_of(obj)) is not None:
+        made = places[0].made
+        entry = made.pop(id(obj))  # out while its own conversion runs, back for another use of it
+        try:
+            plain = to_plain(obj, non_finite, places)
+        finally:
+            made[id(obj)] = entry
+        places[1][id(plain)] = (plain, place)
+        return plain
     kind = type(obj)
     if kind is dict:
-        return {(k if type(k) is str else str(k)): (v if type(v) in _SCALARS else to_plain(v, non_finite))
+        return {(k if type(k) is str else str(k)): (v if type(v) in _SCALARS else to_plain(v, non_finite, places))
                 for k, v in obj.items() if v is not None}
     if kind is list or kind is tuple:
-        return [v if type(v) in _SCALARS else to_plain(v, non_finite) for v in obj]
+        return [v if type(v) in _SCALARS else to_plain(v, non_finite, places) for v in obj]
     if kind is float:
         if non_finite is not None and obj - obj != 0.0:  # inf - inf and nan - nan are nan
             non_finite.append(obj)
@@ -253,11 +311,11 @@ def to_plain(obj: Any, non_finite: list[float] | None = None) -> Any:
                 obj = to_json()
         else:
             obj = to_json()
-        return to_plain(obj, non_finite)
+        return to_plain(obj, non_finite, places)
     if isinstance(obj, dict):
-        return {str(k): to_plain(v, non_finite) for k, v in obj.items() if v is not None}
+        return {str(k): to_plain(v, non_finite, places) for k, v in obj.items() if v is not None}
     if isinstance(obj, (list, tuple)):
-        return [to_plain(v, non_finite) for v in obj]
+        return [to_plain(v, non_finite, places) for v in obj]
     if isinstance(obj, float) and non_finite is not None and not math.isfinite(obj):  # a float subclass
         non_finite.append(obj)
     return obj

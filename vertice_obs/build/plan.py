@@ -10,14 +10,15 @@ pipeline and keeps everything, for the commands that need the models (`list`, `d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Iterator
 
 from vertice_obs import checks
 from vertice_obs.build.exports import MANIFEST
 from vertice_obs.build.modules import (
     DashboardModule,
     ModuleFailure,
+    Places,
     discover,
     iter_dashboards,
 )
@@ -25,6 +26,7 @@ from vertice_obs.build.narrative import Narrative, check_references, load_narrat
 from vertice_obs.build.render import (
     RenderedDashboard,
     content_hash,
+    first_panel_id,
     manifest,
     manifest_entry,
     memberships_by_uid,
@@ -78,6 +80,22 @@ def _printed(text: str, where: Location) -> Finding:
     return finding("module/stdout", f"module printed to stdout while loading: {first[:120]!r}", where)
 
 
+def in_module(findings: Iterable[Finding], file: str, places: Places, first_id: int) -> Iterator[Finding]:
+    """Findings about the rendered dashboard of the module `file`, at the line and column of the call
+    that made their target, panel or dashboard (the rendered JSON keeps no trace of the code: the
+    loader's `places` do). `first_id` is the id `layout` gives the module's first panel."""
+    for f in findings:
+        where = f.location
+        place = None
+        if where.file == file and where.line is None:
+            if where.panel_id is None:
+                place = places.dashboard if where.panel is None else None
+            elif 0 <= where.panel_id - first_id < len(places.panels):
+                panel, queries = places.panels[where.panel_id - first_id]
+                place = dict(queries).get(where.target, panel) if where.target else panel
+        yield f if place is None else replace(f, location=replace(where, line=place.line, column=place.column))
+
+
 def stream_build(project: Project, put: Put, progress: Callable[[str], None] | None = None,
                  keep: Callable[[DashboardModule, RenderedDashboard | None], None] | None = None) -> BuildResult:
     """Load, render and hand over each dashboard, then the rule files and (for a complete build)
@@ -123,7 +141,8 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
         result = render_dashboard(module.model, memberships[module.uid], module.file)
         entries[result.uid] = manifest_entry(result, hand_over(result.path, result.text))
         findings.extend(finding("export/non-finite", note, where) for note in result.notes)
-        findings.extend(checks.run_dashboard_checks(result.model, module.file))
+        findings.extend(in_module(checks.run_dashboard_checks(result.model, module.file), module.file,
+                                  module.places, first_panel_id(memberships[module.uid])))
         if keep is not None:
             keep(module, result)
 

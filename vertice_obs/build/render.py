@@ -99,6 +99,12 @@ def render_dashboard(model: dict[str, Any], memberships: Sequence[Membership], s
     return RenderedDashboard(uid=out["uid"], narrative=home.id, folder=home.folder, model=out, source=source)
 
 
+def first_panel_id(memberships: Sequence[Membership]) -> int:
+    """The id `layout` gives a module's first panel: its story panels, one per chapter, come first.
+    The module's panels follow in `modules.module_panels` order (a row, then the panels it holds)."""
+    return len(memberships) + 1
+
+
 def layout(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Flow panels left to right, top to bottom, in declared order; number them 1, 2, 3…
 

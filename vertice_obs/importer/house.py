@@ -3,8 +3,9 @@
 Each factory names what a reader cares about (title, queries, unit, thresholds, min/max, size,
 repeat, links, datasource, transformations, field overrides) and takes everything else a panel
 or dashboard had as `overrides`, a dict of the remaining keys, merged underneath. A value left
-`None` is absent, as Grafana reads a null. Imports nothing of vobs: a generated module needs only
-this file and the standard library.
+`None` is absent, as Grafana reads a null. Imports nothing of vobs but, if present, the kernel's
+`callsite.record` (where a module made each panel, for findings at `file:line:col`): a generated
+module needs only this file and the standard library.
 """
 
 from __future__ import annotations
@@ -12,6 +13,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from typing import Any
+
+try:
+    from vertice_obs.callsite import record
+except ImportError:  # this file on its own, beside a generated module: nothing to record for
+    def record(obj):  # type: ignore[no-redef]
+        return obj
 
 SCHEMA_VERSION = 39  # as `vertice_obs.panels.SCHEMA_VERSION`: Grafana 10.3 – 11.x
 
@@ -31,7 +38,7 @@ def prom(expr: str, legend: str | None = None, *, ref_id: str | None = None, int
     _put(target, "refId", ref_id)
     _put(target, "interval", interval)
     _put(target, "datasource", datasource)
-    return target
+    return record(target)
 
 
 def thresholds(steps: Sequence[tuple[float | None, str]], mode: str = "absolute") -> dict[str, Any]:
@@ -73,7 +80,7 @@ def panel(kind: str, title: str | None, queries: Sequence[dict[str, Any]] | None
         grid = out.setdefault("gridPos", {})
         _put(grid, "w", width)
         _put(grid, "h", height)
-    return out
+    return record(out)
 
 
 def row(title: str | None, panels: Sequence[dict[str, Any]] = (), *, collapsed: bool = False,
@@ -83,7 +90,7 @@ def row(title: str | None, panels: Sequence[dict[str, Any]] = (), *, collapsed: 
     out.update(type="row", collapsed=collapsed, panels=list(panels), gridPos={"h": 1, "w": 24})
     _put(out, "title", title)
     _put(out, "repeat", repeat)
-    return out
+    return record(out)
 
 
 def dashboard(uid: str, title: str | None, *, panels: Sequence[dict[str, Any]], description: str | None = None,
@@ -107,4 +114,4 @@ def dashboard(uid: str, title: str | None, *, panels: Sequence[dict[str, Any]], 
     _put(out, "timezone", timezone)
     out["schemaVersion"] = schema_version
     out["panels"] = list(panels)
-    return out
+    return record(out)
