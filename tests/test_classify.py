@@ -324,3 +324,11 @@ def test_offline_missing_names_no_window_a_catalog_does_not_have():
         "metric/missing", "levle is missing: not in the metric catalog narratives/metrics.yaml")
     pattern = one(use("nothing_.*", is_pattern=True), gather(source, [], now=NOW), CATALOG)
     assert pattern.message == "name pattern 'nothing_.*' is missing: not in the metric catalog narratives/metrics.yaml"
+    # the rest of the finding as the live one carries it: place, severity (an error when the
+    # catalog requires the metric) and the metric, query and required flag for machines
+    assert (found.location, found.severity, found.metric, dict(found.details)) == (
+        AT, Severity.WARNING, "levle", {"query": "levle", "required": False})
+    catalog = MetricCatalog(CATALOG.file, (*CATALOG.metrics, MetricSpec("gone_total", "counter", "", "", "t",
+                                                                      required=True, line=40)))
+    gone = one(use("gone_total"), gather(source, ["gone_total"], now=NOW), catalog)  # required, not listed
+    assert (gone.severity, dict(gone.details)["required"]) == (Severity.ERROR, True)

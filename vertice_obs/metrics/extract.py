@@ -193,14 +193,14 @@ def _or_chain(node: Any, role: str, reason: str, patterns: Mapping[str, str]) ->
         return [r for refs in per_operand for r in refs]
     constant = [not refs for refs in per_operand]  # vector(0), a number: always has a value
     if any(constant):
-        return [replace(r, role=OPTIONAL, alternatives=(), reason="`or` with a constant fallback such as vector(0)")
+        return [replace(r, role=OPTIONAL, reason="`or` with a constant fallback such as vector(0)")
                 if r.role == role else r for refs in per_operand for r in refs]
     out = []
     for i, refs in enumerate(per_operand):
         others = tuple(dict.fromkeys(r.metric for j, o in enumerate(per_operand) if j != i for r in o))
-        # only the role changes: the matchers, the function around it and the range stay, for the
-        # series-level and type checks (a counter under rate() in `… or vector(0)` is not shown raw)
-        out.extend(replace(r, role=FALLBACK, alternatives=others, reason="") if r.role == role else r for r in refs)
+        # only the role changes (a ref of `role` has no alternatives and no reason to replace): the
+        # matchers, the function around it and the range stay, for the series-level and type checks
+        out.extend(replace(r, role=FALLBACK, alternatives=others) if r.role == role else r for r in refs)
     return out
 
 
