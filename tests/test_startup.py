@@ -23,9 +23,9 @@ _RUN = ("import atexit, json, sys\n"
         "main()\n")
 
 
-def imported(args: list[str], cwd: Path) -> list[str]:
+def imported(args: list[str], cwd: Path, environ: dict[str, str] | None = None) -> list[str]:
     code = _RUN.replace("HEAVY", repr(HEAVY)).replace("ARGS", repr(args))
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**(os.environ if environ is None else environ), "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
     line = [x for x in done.stdout.splitlines() if x.startswith("IMPORTED ")]
     assert line, done.stdout + done.stderr
@@ -45,3 +45,24 @@ def test_build_check_imports_only_what_a_build_needs():
     (the project's pyproject.toml): nothing for
     Prometheus, Grafana, diffs or charts."""
     assert set(imported(["build", "--check"], REPO)) <= {"grafanalib", "yaml", "jsonschema", "tomllib"}
+
+
+def test_diff_of_unchanged_dashboards_imports_no_deepdiff(tmp_path):
+    """deepdiff (and numpy under it) is paid only when a dashboard differs: `vobs diff` where every
+    dashboard is unchanged — against a provisioning folder just published — imports neither; one
+    changed dashboard imports it (so the check can fail)."""
+    import shutil
+
+    for folder in ("dashboards", "narratives"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAFANA_", "VOBS_", "PROMETHEUS_"))}
+    done = subprocess.run([sys.executable, "-m", "vertice_obs", "publish"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, env={**env, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not {"deepdiff", "numpy"} & set(imported(["diff"], tmp_path, env))
+    published = next(p for p in (tmp_path / "provisioning").rglob("*.json") if not p.name.startswith("."))
+    model = json.loads(published.read_text())
+    panel = next(p for p in model["panels"] if p.get("type") != "row")
+    panel.setdefault("fieldConfig", {}).setdefault("defaults", {})["unit"] = "edited"  # a key inside a panel
+    published.write_text(json.dumps(model))
+    assert "deepdiff" in imported(["diff"], tmp_path, env)

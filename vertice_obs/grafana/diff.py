@@ -14,8 +14,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from vertice_obs.grafana.normalize import canonical_text, normalize
 from vertice_obs.guard.text import escape
 
@@ -216,6 +214,9 @@ def _generic(prefix: str, live: dict[str, Any], desired: dict[str, Any]) -> list
         return []
     # Each key that changed, never the whole object (deepdiff's default beyond a third changed), and
     # `__inputs`/`__requires` too (deepdiff skips `__` keys by default; normalisation keeps them).
+    # Imported here: deepdiff brings numpy (~150 ms), paid only when a dashboard differs.
+    from deepdiff import DeepDiff
+
     delta = DeepDiff(live, desired, ignore_order=False, verbose_level=2, threshold_to_diff_deeper=0,
                      ignore_private_variables=False)
     out = []
