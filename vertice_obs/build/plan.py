@@ -22,7 +22,12 @@ from vertice_obs.build.modules import (
     discover,
     iter_dashboards,
 )
-from vertice_obs.build.narrative import Narrative, check_references, load_narratives
+from vertice_obs.build.narrative import (
+    Narrative,
+    check_references,
+    is_todo,
+    load_narratives,
+)
 from vertice_obs.build.render import (
     RenderedDashboard,
     content_hash,
@@ -112,7 +117,7 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
     uids: list[str] = []
     findings.extend(finding("narrative/story-todo", f"chapter {c.title!r}: the story is still a TODO",
                             Location(file=n.file, line=c.line, dashboard=c.dashboard))
-                    for n in narratives for c in n.chapters if c.story.startswith("TODO"))
+                    for n in narratives for c in n.chapters if is_todo(c.story))
     findings.extend(finding("narrative/todo", f"narrative {n.id!r}: its {key} is still a TODO",
                             Location(file=n.file, line=line)) for n in narratives for key, line in n.todos)
 

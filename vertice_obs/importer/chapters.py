@@ -17,10 +17,6 @@ from vertice_obs.errors import InputError
 TODO = "TODO: tell the story of this chapter: what should a reader notice here, and why does it matter?"
 
 
-def is_todo(story: str) -> bool:
-    return story.lstrip().startswith("TODO")
-
-
 def _quoted(text: str) -> str:
     """A YAML double-quoted scalar: JSON's escaping is valid YAML (control characters escaped)."""
     return json.dumps(text, ensure_ascii=True)
