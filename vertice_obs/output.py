@@ -16,7 +16,7 @@ from vertice_obs.guard.text import escape, strict_json, strict_json_stream
 FORMATS = ("text", "json")
 
 # `--format json` is a contract (README "Machine output"): every command prints ONE object, whatever
-# its flags, opening with the same envelope — `command` and `schema_version` — and held by the JSON
+# its flags, carrying the same envelope — `command` and `schema_version`, among keys sorted — held by the JSON
 # Schema `vertice_obs/schemas/output/<command, spaces as dashes>.schema.json`. An added key keeps the
 # version; a key removed, renamed or changed in meaning raises it (the old shape goes in CHANGELOG).
 OUTPUT_VERSIONS = {"audit": 1, "build": 1, "chaos check": 1, "checks": 1, "diff": 1, "import": 1, "list": 1,
@@ -24,7 +24,7 @@ OUTPUT_VERSIONS = {"audit": 1, "build": 1, "chaos check": 1, "checks": 1, "diff"
 
 
 def envelope(command: str, **body: Any) -> dict[str, Any]:
-    """`body` under the envelope every `--format json` object opens with."""
+    """`body` with the envelope every `--format json` object carries."""
     return {"command": command, "schema_version": OUTPUT_VERSIONS[command], **body}
 
 
