@@ -134,6 +134,41 @@ def test_a_dripping_server_hits_the_total_deadline(drip_server):
         read_body(response, time.monotonic() + 1.0)
 
 
+def test_within_reuses_its_threads_and_a_hung_call_blocks_no_other():
+    """Threads are kept for the next call (one per request cost ~5 % of a publish's CPU), but a
+    call that never ends keeps its thread: the next call gets another and meets its own deadline."""
+    first = within(1.0, threading.get_ident)
+    assert within(1.0, threading.get_ident) == first  # the idle thread was reused
+
+    release, holding = threading.Event(), threading.Event()
+
+    def hang():
+        holding.set()
+        release.wait(30)
+        return threading.get_ident()
+
+    with pytest.raises(DeadlineExceeded):
+        within(0.2, hang, "hung")
+    assert holding.is_set()
+    other = within(1.0, threading.get_ident)  # not queued behind the hung call
+    assert other != first  # the hung call still holds the first thread
+    results = []
+    waiter = threading.Thread(target=lambda: results.append(within(5.0, threading.get_ident)))
+    release.set()  # the hung call ends; its thread goes back to the idle ones
+    waiter.start()
+    waiter.join(10)
+    assert results and results[0] in {first, other}
+
+
+def test_within_reraises_the_calls_own_error_and_keeps_working():
+    def boom():
+        raise KeyError("from the call")
+
+    with pytest.raises(KeyError, match="from the call"):
+        within(1.0, boom)
+    assert within(1.0, lambda: 42) == 42
+
+
 def test_read_body_caps_the_size(drip_server):
     response = requests.get(drip_server, timeout=5, stream=True)
     with pytest.raises(ResponseTooLarge):

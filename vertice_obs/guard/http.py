@@ -33,7 +33,9 @@ class ResponseTooLarge(VobsError):
 
 def within(seconds: float, fn: Callable[[], T], what: str = "request") -> T:
     """`fn()` if it finishes within `seconds`, else `DeadlineExceeded`. The call runs in a daemon
-    thread: a server that never finishes cannot keep vobs from exiting."""
+    thread — one of those kept for reuse (starting a thread per request cost ~10 % of a publish's
+    client CPU) — so a server that never finishes cannot keep vobs from exiting; a late call keeps
+    its thread until it ends, and the next call gets another."""
     box: dict[str, Any] = {}
     done = threading.Event()
 
@@ -45,12 +47,57 @@ def within(seconds: float, fn: Callable[[], T], what: str = "request") -> T:
         finally:
             done.set()
 
-    threading.Thread(target=run, name=f"vobs-http-{what}", daemon=True).start()
+    _RUNNERS.run(run, what)
     if not done.wait(seconds):
         raise DeadlineExceeded(f"{what} did not finish within {seconds:g}s")
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+class _Runners:
+    """Daemon threads that each run one call at a time, then wait for the next: a call goes to an
+    idle one, or to a new one when none is idle (so a hung call never delays another)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[_Runner] = []
+
+    def run(self, fn: Callable[[], None], what: str) -> None:
+        with self._lock:
+            runner = self._idle.pop() if self._idle else None
+        if runner is None:
+            runner = _Runner(self, what)
+        runner.give(fn)
+
+    def rest(self, runner: _Runner) -> None:
+        with self._lock:
+            self._idle.append(runner)
+
+
+class _Runner:
+    def __init__(self, pool: _Runners, what: str) -> None:
+        self._pool, self._ready = pool, threading.Semaphore(0)
+        self._fn: Callable[[], None] = _nothing
+        threading.Thread(target=self._loop, name=f"vobs-http-{what}", daemon=True).start()
+
+    def give(self, fn: Callable[[], None]) -> None:
+        self._fn = fn
+        self._ready.release()
+
+    def _loop(self) -> None:
+        while True:
+            self._ready.acquire()
+            fn, self._fn = self._fn, _nothing
+            fn()  # `within`'s run: never raises
+            self._pool.rest(self)
+
+
+def _nothing() -> None:
+    pass
+
+
+_RUNNERS = _Runners()
 
 
 def read_body(response: Any, deadline: float, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "answer") -> bytes:
