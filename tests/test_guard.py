@@ -160,6 +160,26 @@ def test_within_reuses_its_threads_and_a_hung_call_blocks_no_other():
     assert results and results[0] in {first, other}
 
 
+def test_meanwhile_runs_while_the_exchange_is_under_way():
+    """validate makes the variables' option selectors while Prometheus computes the label tables."""
+    started, proceed = threading.Event(), threading.Event()
+
+    def exchange():
+        started.set()
+        assert proceed.wait(5), "meanwhile ran after the exchange, not during it"
+        return "answer"
+
+    def meanwhile():
+        assert started.wait(5)
+        proceed.set()
+
+    assert within(10.0, exchange, meanwhile=meanwhile) == "answer"
+    # work longer than the deadline is no timeout when the exchange itself finished in time
+    assert within(0.1, lambda: "quick", meanwhile=lambda: threading.Event().wait(0.3)) == "quick"
+    with pytest.raises(DeadlineExceeded):  # the deadline counts from the start, not from meanwhile's end
+        within(0.3, lambda: threading.Event().wait(5), meanwhile=lambda: threading.Event().wait(0.2))
+
+
 def test_within_reraises_the_calls_own_error_and_keeps_working():
     def boom():
         raise KeyError("from the call")

@@ -177,6 +177,31 @@ def test_each_option_of_a_variable_is_checked(tmp_path, prometheus):
     assert str(options[0].location).startswith(f"{tmp_path}/options.json → dashboard options")
 
 
+def test_an_option_naming_another_metric_gets_its_own_label_table(tmp_path, prometheus):
+    """Options are judged while the label tables are fetched, from the tables the current values
+    need; a variable that names the metric needs one more table, asked for in one more request."""
+    def run(options: list[str]):
+        panels = [{"id": 1, "type": "timeseries", "title": "Chosen",
+                   "targets": [{"refId": "A", "expr": '$metric{skill_name="fly"}'}]}]
+        model = {"uid": "names", "title": "Names", "panels": panels, "templating": {"list": [
+            {"type": "custom", "name": "metric", "current": {"value": LEVEL},
+             "options": [{"value": o} for o in options]}]}}
+        folder = tmp_path / str(len(options))
+        folder.mkdir()
+        (folder / "names.json").write_text(json.dumps(model))
+        source = PrometheusSource(prometheus.url)
+        result = validate(collect(load_dashboard_files([folder])), source, None, timedelta(days=7))
+        return {f.check: f.message for f in result.findings if f.check in (
+            "metric/label-missing", "variable/option-no-data")}, source.request_count
+
+    alone, asked_alone = run([LEVEL])
+    assert list(alone) == ["metric/label-missing"]  # skill_name: the current metric does not carry it
+    said, asked = run([LEVEL, SKILL])
+    assert said["variable/option-no-data"] == (
+        f"the '{SKILL}' option of $metric shows No data on 1 panel: 'Chosen' (e.g. {SKILL}{{skill_name=\"fly\"}})")
+    assert asked == asked_alone + 1
+
+
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
 def test_audit_reports_series_level_findings(tmp_path, prometheus, fmt):
     from click.testing import CliRunner

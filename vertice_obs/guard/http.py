@@ -31,11 +31,14 @@ class ResponseTooLarge(VobsError):
     """An answer was larger than the size cap."""
 
 
-def within(seconds: float, fn: Callable[[], T], what: str = "request") -> T:
+def within(seconds: float, fn: Callable[[], T], what: str = "request",
+           meanwhile: Callable[[], object] | None = None) -> T:
     """`fn()` if it finishes within `seconds`, else `DeadlineExceeded`. The call runs in a daemon
     thread — one of those kept for reuse (starting a thread per request cost ~10 % of a publish's
     client CPU) — so a server that never finishes cannot keep vobs from exiting; a late call keeps
-    its thread until it ends, and the next call gets another."""
+    its thread until it ends, and the next call gets another. `meanwhile()`, if given, runs in the
+    caller's thread while the exchange is under way (its own errors are raised); the deadline
+    counts from the start."""
     box: dict[str, Any] = {}
     done = threading.Event()
 
@@ -47,8 +50,11 @@ def within(seconds: float, fn: Callable[[], T], what: str = "request") -> T:
         finally:
             done.set()
 
+    deadline = time.monotonic() + seconds
     _RUNNERS.run(run, what)
-    if not done.wait(seconds):
+    if meanwhile is not None:
+        meanwhile()
+    if not done.wait(max(0.0, deadline - time.monotonic())):
         raise DeadlineExceeded(f"{what} did not finish within {seconds:g}s")
     if "error" in box:
         raise box["error"]

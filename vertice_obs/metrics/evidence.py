@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Mapping, Protocol, Sequence
+from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 from vertice_obs.errors import VobsError
 from vertice_obs.metrics.catalog import MetricCatalog
@@ -18,6 +18,8 @@ from vertice_obs.metrics.series import LabelTable, Selector, catalog_table
 
 # Label tables wanted: for each set of matched labels, the metric names whose values are needed.
 Wanted = Mapping[tuple[str, ...], Iterable[str]]
+Tables = dict[tuple[str, tuple[str, ...]], LabelTable]  # (metric, label set) → its table
+Meanwhile = Callable[[], object] | None  # work to do while a source answers
 
 DEFAULT_LOOKBACK = timedelta(days=7)
 # `selector_history`: matched series within the lookback, when not looked up (beyond the request bound).
@@ -70,7 +72,7 @@ class MetricSource(Protocol):
 
     def last_seen(self, names: Iterable[str], lookback: timedelta) -> dict[str, datetime | None]: ...
 
-    def label_tables(self, wanted: Wanted) -> dict[tuple[str, tuple[str, ...]], LabelTable]: ...
+    def label_tables(self, wanted: Wanted, meanwhile: Meanwhile = None) -> Tables: ...
 
     def label_names(self, names: Sequence[str]) -> dict[str, list[str]]: ...
 
@@ -165,8 +167,9 @@ class CatalogSource:
     def last_seen(self, names: Iterable[str], lookback: timedelta = DEFAULT_LOOKBACK) -> dict[str, datetime | None]:
         return {n: None for n in names}
 
-    def label_tables(self, wanted: Wanted) -> dict[tuple[str, tuple[str, ...]], LabelTable]:
-        """What the catalog promises: its labels (and common labels) and the values it lists."""
+    def label_tables(self, wanted: Wanted, meanwhile: Meanwhile = None) -> Tables:
+        """What the catalog promises: its labels (and common labels) and the values it lists.
+        Nothing to wait for: `meanwhile` is left to the caller."""
         out = {}
         for labels, names in wanted.items():
             for name in names:

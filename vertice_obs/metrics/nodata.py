@@ -11,7 +11,7 @@ selectors, and one label-names lookup for the messages of label-missing findings
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Sequence
+from typing import Callable, Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding, Location
@@ -39,26 +39,43 @@ _MAX_LABEL_LOOKUPS = 50  # metrics named in one label-names request, for label-m
 
 
 def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence: Evidence,
-                    groupings: Sequence[GroupingUse] = ()) -> list[Finding]:
+                    groupings: Sequence[GroupingUse] = (),
+                    option_uses: Callable[[], Sequence[SelectorUse]] = tuple) -> list[Finding]:
     """Series-level findings: selectors of present metrics that select no series, and why; `by`
     labels no series carries; options of variables that empty panels.
 
-    Names absent altogether are left to the name-level findings. A source that cannot answer
-    degrades these checks alone, said once."""
+    `option_uses()` makes the selectors of the variables' other options. Options change values,
+    not names or labels, so the label tables `uses` need are asked for first, and `option_uses()`
+    runs (once, whatever the source does) while the source works on them; a table only an option
+    needs (a variable that names a metric) is asked for afterwards, in one more request. Names
+    absent altogether are left to the name-level findings. A source that cannot answer degrades
+    these checks alone, said once."""
     if not evidence.available:
         return []
     names = evidence.names or frozenset()
-    wanted: dict[tuple[str, ...], set[str]] = {}
-    for use in uses:
-        if use.selector.metric in names:
-            wanted.setdefault(use.selector.labels, set()).add(use.selector.metric)
     groupings = [g for g in groupings if all(m in names for m in g.grouping.metrics)]
+    wanted = _wanted(uses, names)
     for g in groupings:
         wanted.setdefault((g.grouping.label,), set()).update(g.grouping.metrics)
+    more: list[SelectorUse] = []
+    made = False
+
+    def make() -> None:  # once, whichever of the source and this function gets to it
+        nonlocal made
+        if not made:
+            made = True
+            more.extend(option_uses())
+
     try:
-        tables = source.label_tables({labels: sorted(metrics) for labels, metrics in sorted(wanted.items())})
+        tables = source.label_tables(_sorted(wanted), meanwhile=make)
+        make()
+        unasked = {labels: metrics - wanted.get(labels, set()) for labels, metrics in _wanted(more, names).items()}
+        unasked = {labels: metrics for labels, metrics in unasked.items() if metrics}
+        if unasked:
+            tables.update(source.label_tables(_sorted(unasked)))
     except SourceUnavailable as exc:
         return [_degraded(evidence, source, LABELS, exc, "selectors are judged by metric name only")]
+    uses = [*uses, *more]
     verdicts: list[tuple[SelectorUse, Verdict]] = []
     options: dict[tuple, list[SelectorUse]] = {}
     judged: dict[Selector, list[Verdict]] = {}  # a selector repeated across panels and options is judged once
@@ -90,6 +107,19 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     out.extend(_option_findings(options))
     out.extend(_grouping_findings(groupings, tables))
     return out
+
+
+def _wanted(uses: Sequence[SelectorUse], names: frozenset[str]) -> dict[tuple[str, ...], set[str]]:
+    """Label set → the present metrics selected with matchers on exactly those labels."""
+    wanted: dict[tuple[str, ...], set[str]] = {}
+    for use in uses:
+        if use.selector.metric in names:
+            wanted.setdefault(use.selector.labels, set()).add(use.selector.metric)
+    return wanted
+
+
+def _sorted(wanted: dict[tuple[str, ...], set[str]]) -> dict[tuple[str, ...], list[str]]:
+    return {labels: sorted(metrics) for labels, metrics in sorted(wanted.items())}
 
 
 class _History:

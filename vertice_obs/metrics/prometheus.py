@@ -6,7 +6,7 @@ requests — whatever the number of dashboards and queries:
   2. recording rules and their outputs       (one request)
   3. last-seen times of the absent names     (two requests, one if none was seen in the lookback)
   4. metric types                            (one request)
-  5. the label values selectors match on     (one request, all label sets `or`-joined)
+  5. the label values selectors match on     (one request grouping by every label they name)
   6. when empty selectors last matched       (two requests, only when some selector is empty)
   7. how much of the lookback it holds       (one or two requests, only for a "never seen")
 """
@@ -39,9 +39,11 @@ from vertice_obs.metrics.evidence import (
     DEFAULT_LOOKBACK,
     SEEN_UNTIMED,
     CapabilityMissing,
+    Meanwhile,
     NameSnapshot,
     RuleInfo,
     SourceUnavailable,
+    Tables,
     Wanted,
 )
 from vertice_obs.metrics.promql_wire import (
@@ -242,7 +244,7 @@ class PrometheusSource:
                 raise self._not_prometheus("unexpected /api/v1/series answer") from None
         return found
 
-    def label_tables(self, wanted: Wanted) -> dict[tuple[str, tuple[str, ...]], LabelTable]:
+    def label_tables(self, wanted: Wanted, meanwhile: Meanwhile = None) -> Tables:
         """For each (name, label set) wanted, the distinct values of the labels its series carry now —
         ONE instant query per ~1,000,000 characters of names, whatever the number of label sets:
           count by (__name__, <every label any set names>) ({__name__=~"a|b|…"})
@@ -251,17 +253,15 @@ class PrometheusSource:
         series: one such query answers in ~1 s, where an `or`-joined, tagged term per label set took
         ~10 s — Prometheus' `or` hashes every row of both sides at each level.) A series without a
         label is grouped under "", exactly as PromQL reads a missing label. Names without series are
-        left out."""
+        left out. `meanwhile()` runs while Prometheus works on the first query (`within`)."""
         sets: dict[str, list[tuple[tuple[str, ...], set[tuple[str, ...]]]]] = {}  # name → (labels, rows)
-        for labels, names in wanted.items():
-            for name in names:
-                sets.setdefault(name, []).append((tuple(sorted(labels)), set()))
-        if not sets:
-            return {}
+        for labels, name in [(labels, name) for labels, names in wanted.items() for name in names]:
+            sets.setdefault(name, []).append((tuple(sorted(labels)), set()))
         by = ", ".join(["__name__", *sorted({label for labels in wanted for label in labels})])
         for regex in batches([re.escape(n) for n in sorted(sets)], "|", _MAX_LABEL_QUERY_CHARS):
             query = f'count by ({by}) ({{__name__=~"{promql_string(regex)}"}})'
-            answer = [self._call(lambda: self._body("POST", "/api/v1/query", data={"query": query}))]
+            answer = [self._call(lambda: self._body("POST", "/api/v1/query", meanwhile, data={"query": query}))]
+            meanwhile = None  # the first query's wait only
             try:  # row by row, each projected at once: the decoded answer is never held whole
                 for series in vector_metrics(answer):
                     get = series.get
@@ -382,7 +382,7 @@ class PrometheusSource:
             raise _NotPrometheus("no successful Prometheus answer")
         return payload["data"]
 
-    def _body(self, method: str, path: str, **kwargs: Any) -> bytes:
+    def _body(self, method: str, path: str, meanwhile: Meanwhile = None, **kwargs: Any) -> bytes:
         """One request's whole body, read by one deadline, from a 200 answer that is not an HTML page."""
         deadline = time.monotonic() + self.timeout
 
@@ -390,7 +390,7 @@ class PrometheusSource:
             response = self._session.request(method, self._server.join(path), timeout=self.timeout, stream=True, **kwargs)
             return response.status_code, read_body(response, deadline, self.max_bytes, what="its answer")
 
-        status, body = within(self.timeout, exchange, what=path)
+        status, body = within(self.timeout, exchange, path, meanwhile)
         if status != 200:
             raise _ErrorAnswer(http_error(status, body), status)
         if looks_like_html(body):

@@ -68,6 +68,19 @@ class Collected:
     dashboards: int
     selectors: list[SelectorUse] = field(default_factory=list)  # for series-level checks
     groupings: list[GroupingUse] = field(default_factory=list)  # `by (x)` labels, for series-level checks
+    # The queries to judge again under each option of a variable they use: made only when a source
+    # judges selectors (`option_selectors`), while the label tables are being fetched.
+    pending: list[tuple[Query, dict[str, Variable], dict[str, tuple[str, ...]]]] = field(default_factory=list)
+
+    def option_selectors(self) -> list[SelectorUse]:
+        """The pending queries' selectors under each option (other than the current value) of each
+        variable they use — in query order — then the run's shape caches are dropped."""
+        out: list[SelectorUse] = []
+        for query, variables, options in self.pending:
+            out.extend(_option_uses(query, variables, options))
+        self.pending = []
+        clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries, not needed past here
+        return out
 
 
 @dataclass
@@ -154,6 +167,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     findings: list[Finding] = []
     selectors: list[SelectorUse] = []
     groupings: list[GroupingUse] = []
+    pending: list[tuple[Query, dict[str, Variable], dict[str, tuple[str, ...]]]] = []
     queries = count = 0
     for dashboard in dashboards:
         count += 1
@@ -173,14 +187,16 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
             if not facts.findings:
                 selectors.extend(facts.selectors)
                 groupings.extend(facts.groupings)
-                selectors.extend(_option_uses(query, variables, options))
+                if any(_mentions(query.expr, name) for name in options):
+                    pending.append((query, variables, options))
                 findings.extend(_unknown_values(query, variables))
         if per_dashboard is not None:  # placed while this file's positions are at hand
             findings.extend(_placed(f, positions) for f in per_dashboard(dashboard, found, known))
         if on_dashboard:
             on_dashboard(dashboard.file)
-    clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries, not needed past here
-    return Collected(uses, findings, queries, count, selectors, groupings)
+    if not pending:
+        clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries, not needed past here
+    return Collected(uses, findings, queries, count, selectors, groupings, pending)
 
 
 def _mentions(expr: str, name: str) -> bool:
@@ -219,12 +235,15 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
     """Judge the collected uses against `source`. Without a source (no Prometheus, no catalog) the
     findings that need none — parse errors, unreadable files, lints — are the result."""
     if source is None:
+        collected.pending = []  # no options to judge: nothing judges selectors
+        clear_caches()
         evidence = Evidence(source="no metric source", names=None)
         return ValidationResult(list(collected.findings), evidence, collected.queries, collected.dashboards,
                                 len(collected.uses), checked=False)
     referenced = {u.metric for u in collected.uses if not u.is_pattern}
     evidence = gather(source, referenced, lookback)
-    series = judge_selectors(source, collected.selectors, evidence, collected.groupings)
+    series = judge_selectors(source, collected.selectors, evidence, collected.groupings,
+                             option_uses=collected.option_selectors)
     if needs_history(evidence):
         evidence = replace(evidence, history=held(source, lookback))
     findings = collected.findings + classify(collected.uses, evidence, catalog) + series
