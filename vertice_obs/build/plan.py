@@ -10,7 +10,7 @@ pipeline and keeps everything, for the commands that need the models (`list`, `d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from vertice_obs import checks
@@ -98,7 +98,7 @@ def in_module(findings: Iterable[Finding], file: str, places: Places, first_id: 
             elif 0 <= where.panel_id - first_id < len(places.panels):
                 panel, queries = places.panels[where.panel_id - first_id]
                 place = dict(queries).get(where.target, panel) if where.target else panel
-        yield f if place is None else replace(f, location=replace(where, line=place.line, column=place.column))
+        yield f if place is None else f.at(place.line, place.column)
 
 
 def stream_build(project: Project, put: Put, progress: Callable[[str], None] | None = None,

@@ -18,7 +18,7 @@ found by the JSON path the walk knows, never by searching the file for the text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from vertice_obs.checks import finding
@@ -275,7 +275,7 @@ class _Walker:
                 continue
             if isinstance(expr, str) and expr.strip():
                 line, column = self.located(target, "expr")
-                self.queries.append(Query(expr=expr, location=replace(at, line=line, column=column)))
+                self.queries.append(Query(expr=expr, location=at.at(line, column)))
 
     # --- variables --------------------------------------------------------------------------------
     def _variable(self, variable: dict[str, Any]) -> None:
@@ -295,7 +295,7 @@ class _Walker:
             self._skipped(kind, variable.get("datasource"), at)
             return
         line, column = self.located(variable, *inside)
-        self.queries.append(Query(expr=query.strip(), location=replace(at, line=line, column=column), kind="variable"))
+        self.queries.append(Query(expr=query.strip(), location=at.at(line, column), kind="variable"))
 
     # --- annotations ------------------------------------------------------------------------------
     def _annotation(self, annotation: dict[str, Any]) -> None:
@@ -311,7 +311,7 @@ class _Walker:
             self._skipped(kind, ds, at)
         elif isinstance(expr, str) and expr.strip():
             line, column = self.located(annotation, *inside)
-            self.queries.append(Query(expr=expr, location=replace(at, line=line, column=column), kind="annotation"))
+            self.queries.append(Query(expr=expr, location=at.at(line, column), kind="annotation"))
 
     # --- datasources ------------------------------------------------------------------------------
     def _ds_kind(self, ds: Any) -> str:

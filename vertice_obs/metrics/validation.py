@@ -287,5 +287,5 @@ def _placed(f: Finding, where: Positions | None) -> Finding:
     if not isinstance(path, str):
         return f
     line, column = where.near(path)
-    return replace(f, location=replace(f.location, line=line, column=column))
+    return f.at(line, column)
 

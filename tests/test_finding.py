@@ -1,0 +1,28 @@
+"""`Finding.at` / `Location.at`: the fast `dataclasses.replace` every located query and finding goes through."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vertice_obs.finding import Finding, Location, Severity
+
+_TEXT = st.one_of(st.none(), st.text(max_size=5))
+_INT = st.one_of(st.none(), st.integers(min_value=0, max_value=10**6))
+
+
+@given(loc=st.builds(Location, _TEXT, _INT, _INT, _TEXT, _TEXT, _INT, _TEXT), line=_INT, column=_INT,
+       metric=_TEXT, severity=st.sampled_from(list(Severity)))
+def test_at_is_replace_of_line_and_column(loc, line, column, metric, severity):
+    f = Finding("c/x", severity, "m", loc, metric, (("k", 1),))
+    assert loc.at(line, column) == replace(loc, line=line, column=column)
+    assert f.at(line, column) == replace(f, location=replace(loc, line=line, column=column))
+
+
+def test_at_knows_every_field():
+    """A field added to Location or Finding must be carried by `at` too: this fails until it is."""
+    assert [f.name for f in fields(Location)] == ["file", "line", "column", "dashboard", "panel", "panel_id",
+                                                  "target"]
+    assert [f.name for f in fields(Finding)] == ["check", "severity", "message", "location", "metric", "details"]
