@@ -104,3 +104,38 @@ def test_canonical_text_and_hash_are_fixed():
     # a number orjson writes otherwise than json: json's text, the same layout
     assert canonical_text({"title": "é", "n": 1e16, "list": [3, 1]}) == (
         '{\n  "list": [\n    3,\n    1\n  ],\n  "n": 1e+16,\n  "title": "é"\n}\n')
+
+
+# --- the null check in front of `_clean` (a speed path): it must never change the answer ---------
+from unittest import mock  # noqa: E402
+
+from hypothesis import example, given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import vertice_obs.grafana.normalize as _normalize  # noqa: E402
+
+_LEAF = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70), st.text(max_size=5),
+                  st.sampled_from(["null", "a null b", "\ud800"]), st.floats(allow_nan=True))
+_JSON = st.recursive(_LEAF, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                    st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+                     max_leaves=12)
+_KEY = st.sampled_from(["title", "panels", "templating", "links", "id", "x"])
+
+
+@given(model=st.dictionaries(_KEY, _JSON, max_size=4),
+       panels=st.lists(st.dictionaries(st.sampled_from(["targets", "options", "panels", "type", "id"]), _JSON,
+                                       max_size=3), max_size=3))
+@example(model={"title": "t"}, panels=[{"options": {"a": {"b": None}}}])  # a null deep down
+@example(model={"title": "null"}, panels=[{"options": {"a": 1}}])  # text that reads null: the walk
+def test_skipping_the_null_walk_never_changes_normal_form_or_hash(model, panels):
+    document = {**model, "panels": panels}
+    fast = (_normalize.normalize(document), _normalize.canonical_text(document))
+    with mock.patch.object(_normalize, "_may_hold_null", lambda _m: True):  # always walk: the reference
+        slow = (_normalize.normalize(document), _normalize.canonical_text(document))
+    assert repr(fast) == repr(slow)  # repr: NaN compares unequal to itself
+
+
+def test_a_null_anywhere_is_seen():
+    assert _normalize._may_hold_null({"a": [{"b": None}]})
+    assert not _normalize._may_hold_null({"a": [{"b": "n"}], "c": 1.5})
+    assert _normalize._may_hold_null({1: "non-string key orjson refuses"})

@@ -12,6 +12,8 @@ import hashlib
 import json
 from typing import Any
 
+import orjson
+
 from vertice_obs.guard.text import json_bytes
 
 _SERVER_OWNED = ("id", "version", "iteration")
@@ -42,8 +44,11 @@ def unwrap(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def normalize(document: dict[str, Any]) -> dict[str, Any]:
+    """The canonical form (a new top-level dict and panel list; values without a null are shared
+    with `document`, not copied)."""
     model = unwrap(document)
-    out = {k: _clean(v) for k, v in model.items() if k not in _SERVER_OWNED and not _is_default(_DASHBOARD_DEFAULTS, k, v)}
+    clean = _clean if _may_hold_null(model) else _as_is
+    out = {k: clean(v) for k, v in model.items() if k not in _SERVER_OWNED and not _is_default(_DASHBOARD_DEFAULTS, k, v)}
     if isinstance(out.get("panels"), list):  # a server's JSON may have any shape: keep what is not a list
         out["panels"] = [_panel(p) for p in out["panels"]]
     return out
@@ -56,12 +61,34 @@ def canonical_text(document: dict[str, Any]) -> str:
     fast = json_bytes(model)
     if fast is not None:
         return fast.decode("utf-8") + "\n"
-    return json.dumps(model, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return _json_text(model)
 
 
 def content_hash(document: dict[str, Any]) -> str:
-    """The identity of a dashboard's content: what publish records and drift detection compares."""
-    return hashlib.sha256(canonical_text(document).encode()).hexdigest()[:16]
+    """The identity of a dashboard's content: what publish records and drift detection compares —
+    the SHA-256 of `canonical_text`'s UTF-8 (hashed from orjson's bytes directly when it wrote them)."""
+    model = normalize(document)
+    fast = json_bytes(model)
+    data = fast + b"\n" if fast is not None else _json_text(model).encode()
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _json_text(model: dict[str, Any]) -> str:
+    return json.dumps(model, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def _may_hold_null(model: Any) -> bool:
+    """Is there a null anywhere in `model`? No means `_clean` has nothing to drop (a dashboard vobs
+    renders has none): one orjson pass, ~20 µs, instead of the ~90 µs walk. Text that merely reads
+    `null`, or a value orjson refuses, takes the walk."""
+    try:
+        return b"null" in orjson.dumps(model)
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        return True
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _panel(panel: Any) -> Any:
