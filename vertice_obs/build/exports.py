@@ -59,6 +59,7 @@ class ExportsDir:
     def __init__(self, path: Path, shown: str | None = None):
         self.path = path
         self.shown = shown or str(path)  # how messages name it (relative to the project)
+        self._folders: dict[str, Path] = {}  # export folder → safely joined (`_folder`)
 
     # --- what vobs owns -------------------------------------------------------------------------
     def manifest(self) -> dict:
@@ -157,11 +158,21 @@ class ExportsDir:
             else:
                 survey.changes.append(Change("extra", rel))
 
+    def _folder(self, parent: str) -> Path:
+        """The export folder `parent` (a narrative's), joined safely once per folder and run: each
+        join resolves both paths, a dozen system calls, for every one of a build's files."""
+        if not parent:
+            return self.path
+        joined = self._folders.get(parent)
+        if joined is None:
+            joined = self._folders[parent] = safe_join(self.path, parent, what="export folder")
+        return joined
+
     def _planned_state(self, rel: str, data: bytes, owned: Mapping[str, str]) -> str | LeftAlone | None:
         """None when the file is as planned; "missing" or "changed" when vobs may write it; else why not."""
         parent, _, name = rel.rpartition("/")
         try:  # the folders on the way must stay inside; the file itself is looked at, not followed
-            target = (safe_join(self.path, parent, what="export folder") if parent else self.path) / name
+            target = self._folder(parent) / name
         except PathEscape:
             return LeftAlone(rel, "a symlink on its path leads out of the exports folder: not followed", True)
         try:
@@ -228,6 +239,7 @@ class ExportsWriter:
         self._survey = Survey()
         self._staged: dict[str, str] = {}  # planned path → its staged copy
         self._staging: str | None = None
+        self._count = 0  # files staged so far: the next one's name
         self._made_root = False
 
     def put(self, rel: str, text: str, digest: str | None = None) -> None:
@@ -248,10 +260,14 @@ class ExportsWriter:
                 self._made_root = not os.path.isdir(root)
                 os.makedirs(root, exist_ok=True)
                 self._staging = tempfile.mkdtemp(prefix=".vobs-build-", dir=root)
-            fd, staged = tempfile.mkstemp(dir=self._staging)
+            # Our own fresh folder: numbered names, each created exclusively (mkstemp's random
+            # names cost more than the write).
+            self._count += 1
+            staged = os.path.join(self._staging, str(self._count))
+            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
             with os.fdopen(fd, "wb") as stream:
+                os.fchmod(stream.fileno(), 0o644)
                 stream.write(data)
-            os.chmod(staged, 0o644)
         except OSError as exc:
             failed = exc.filename if isinstance(exc.filename, str) and not self._in_staging(exc.filename) \
                 else str(root / rel)
