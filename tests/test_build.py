@@ -227,3 +227,19 @@ def test_what_a_failing_module_printed_is_reported_with_its_failure(tmp_path):
     assert "RuntimeError: boom" in by_check["module/load"]["message"]
     text = build(tmp_path)
     assert "module printed to stdout while loading: 'hello'" in text.stderr and "hello" not in text.stdout
+
+
+def test_a_narrative_export_folder_symlinked_out_is_never_written_through(tmp_path):
+    """exports/sample → a folder outside: the build writes nothing there and says so (the folder's
+    safe join is made once per run and folder, so every file of it must still be refused)."""
+    make_project(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "exports").mkdir(exist_ok=True)
+    os.symlink(outside, tmp_path / "exports" / "sample")
+    result = build(tmp_path)
+    assert list(outside.iterdir()) == []
+    assert result.exit_code == 2, result.output
+    for name in ("sample-a", "sample-b"):  # each file said, not only the first of the folder
+        assert f"exports/sample/{name}.json: warning: a symlink on its path leads out of the exports folder" \
+            in result.output, result.output
