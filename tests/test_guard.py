@@ -180,6 +180,20 @@ def test_meanwhile_runs_while_the_exchange_is_under_way():
         within(0.3, lambda: threading.Event().wait(5), meanwhile=lambda: threading.Event().wait(0.2))
 
 
+def test_within_works_in_a_forked_child():
+    """A fork keeps the idle-thread list but not the threads: the child must start its own."""
+    assert within(1.0, lambda: 1) == 1  # the parent now has an idle runner
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if within answered
+        code = 1
+        try:
+            code = 0 if within(2.0, lambda: 2) == 2 else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_within_reraises_the_calls_own_error_and_keeps_working():
     def boom():
         raise KeyError("from the call")

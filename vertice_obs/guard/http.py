@@ -9,6 +9,7 @@ memory up to `max_bytes`, checking the same deadline between chunks.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import warnings
@@ -80,6 +81,11 @@ class _Runners:
         with self._lock:
             self._idle.append(runner)
 
+    def forget(self) -> None:
+        """In a forked child: the parent's threads do not exist there (nor may its lock be free)."""
+        self._lock = threading.Lock()
+        self._idle = []
+
 
 class _Runner:
     def __init__(self, pool: _Runners, what: str) -> None:
@@ -104,6 +110,7 @@ def _nothing() -> None:
 
 
 _RUNNERS = _Runners()
+os.register_at_fork(after_in_child=_RUNNERS.forget)
 
 
 def read_body(response: Any, deadline: float, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "answer") -> bytes:
