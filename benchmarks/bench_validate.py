@@ -81,12 +81,13 @@ def main() -> None:
 
         clear_caches()
         start = time.perf_counter()
-        collect(models, share_shapes=False)
+        collect(models, share_shapes=False).option_selectors()  # options as before they moved into validate
         every_query = time.perf_counter() - start
 
         clear_caches()
         start = time.perf_counter()
         collected = collect(models)
+        collected.option_selectors()  # the variables' options, made during validate since they overlap a request
         extraction = time.perf_counter() - start
 
         handlers = ("/api/v1/label/:name/values", "/api/v1/rules", "/api/v1/query", "/api/v1/series",

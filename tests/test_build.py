@@ -243,3 +243,20 @@ def test_a_narrative_export_folder_symlinked_out_is_never_written_through(tmp_pa
     for name in ("sample-a", "sample-b"):  # each file said, not only the first of the folder
         assert f"exports/sample/{name}.json: warning: a symlink on its path leads out of the exports folder" \
             in result.output, result.output
+
+
+def test_a_folder_turned_into_a_symlink_between_two_passes_is_refused(tmp_path):
+    """The safe join of a narrative folder is remembered for one pass only: a folder swapped for a
+    symlink out of exports/ after a survey is refused when the files are written."""
+    from vertice_obs.build.exports import ExportsDir
+
+    exports, outside = tmp_path / "exports", tmp_path / "outside"
+    (exports / "sample").mkdir(parents=True)
+    outside.mkdir()
+    folder = ExportsDir(exports)
+    assert [c.path for c in folder.survey({"sample/a.json": "{}\n"}).changes] == ["sample/a.json"]
+    (exports / "sample").rmdir()
+    os.symlink(outside, exports / "sample")
+    survey = folder.apply({"sample/a.json": "{}\n"})
+    assert list(outside.iterdir()) == []
+    assert "sample/a.json" in [item.path for item in survey.left]

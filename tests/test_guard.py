@@ -194,6 +194,21 @@ def test_within_works_in_a_forked_child():
     assert os.waitstatus_to_exitcode(status) == 0
 
 
+def test_an_idle_thread_holds_no_answer():
+    """A kept thread must not keep its last call's answer (a label table's body) alive."""
+    import gc
+    import weakref
+
+    class Answer:
+        pass
+
+    answer = within(1.0, Answer)
+    gone = weakref.ref(answer)
+    del answer
+    gc.collect()
+    assert gone() is None
+
+
 def test_within_reraises_the_calls_own_error_and_keeps_working():
     def boom():
         raise KeyError("from the call")

@@ -202,6 +202,55 @@ def test_an_option_naming_another_metric_gets_its_own_label_table(tmp_path, prom
     assert asked == asked_alone + 1
 
 
+def test_a_bug_while_options_are_made_is_raised_not_taken_for_prometheus_failing(prometheus):
+    """Option selectors are made while Prometheus answers: an error of their own (a bug) must come
+    out as it is, never as "Prometheus answered something that is not its API"."""
+    from vertice_obs.finding import Location
+    from vertice_obs.metrics.classify import Evidence
+    from vertice_obs.metrics.nodata import judge_selectors
+    from vertice_obs.metrics.series import LabelMatcher, Selector, SelectorUse
+
+    use = SelectorUse(Selector(LEVEL, (LabelMatcher("environment", "=", "dev"),)), Location(file="d.json"), LEVEL)
+    evidence = Evidence(source="test", names=frozenset({LEVEL}))
+
+    def broken():
+        raise KeyError("a bug in making option selectors")
+
+    with pytest.raises(KeyError, match="a bug in making option selectors"):
+        judge_selectors(PrometheusSource(prometheus.url), [use], evidence, option_uses=broken)
+
+
+def test_the_same_collection_validated_twice_says_the_same(tmp_path):
+    """Option selectors are made once and kept: a second validation of one collection is not poorer."""
+    catalog = MetricCatalog("c.yaml", (MetricSpec(LEVEL, "gauge", "ratio", "h", "team"),),
+                            common_labels=("environment",), values=(("environment", ("dev", "staging")),))
+    panels = [{"id": 1, "type": "stat", "title": "L", "targets": [{"refId": "A",
+                                                                   "expr": f'{LEVEL}{{environment="$environment"}}'}]}]
+    model = {"uid": "twice", "title": "Twice", "panels": panels, "templating": {"list": [
+        {"type": "custom", "name": "environment", "current": {"value": "dev"},
+         "options": [{"value": "dev"}, {"value": "prod"}]}]}}
+    (tmp_path / "twice.json").write_text(json.dumps(model))
+    collected = collect(load_dashboard_files([tmp_path]))
+    runs = [[f.message for f in validate(collected, CatalogSource(catalog), catalog, timedelta(days=7)).findings
+             if f.check == "variable/option-no-data"] for _ in range(2)]
+    assert runs[0] == runs[1] and len(runs[0]) == 1, runs
+
+
+def test_the_parse_caches_are_dropped_whatever_the_path(tmp_path):
+    """~50 MB at 20,000 queries: dropped after the options are made, and also when nothing makes
+    them (no source; collecting for the findings alone, as publish and diff do)."""
+    from vertice_obs.metrics import analysis
+
+    (tmp_path / "d.json").write_text(json.dumps(_dashboard([c for c in CASES if c[2]][:3])))
+    dashboards = load_dashboard_files([tmp_path])
+    collect(dashboards, options=False)
+    assert analysis.analyse.cache_info().currsize == 0
+    collected = collect(dashboards)
+    assert collected.pending and analysis.analyse.cache_info().currsize > 0  # kept for the options
+    validate(collected, None, None, timedelta(days=7))
+    assert analysis.analyse.cache_info().currsize == 0
+
+
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
 def test_audit_reports_series_level_findings(tmp_path, prometheus, fmt):
     from click.testing import CliRunner

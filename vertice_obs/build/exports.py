@@ -117,6 +117,7 @@ class ExportsDir:
         """Judge planned files one at a time (`put`), then `finish`: a build streams its dashboards
         through it and holds none of them. With `write`, files that differ are staged on the way
         and put in place at `finish` (nothing is in place before: `abort` leaves the folder as it was)."""
+        self._folders.clear()  # each pass joins its folders afresh: a folder may have changed since
         return ExportsWriter(self, write)
 
     def survey(self, files: Mapping[str, str], complete: bool = True) -> Survey:

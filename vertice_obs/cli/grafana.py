@@ -111,8 +111,8 @@ def _desired(project: Project, narratives, uids):
     plan = plan_build(project)
     if plan.failures:
         raise InputError(f"{plan.failures[0]} — nothing is sent to Grafana while a dashboard fails to render")
-    parse_errors = [f for f in collect(DashboardFile(r.source, r.model) for r in plan.rendered).findings
-                    if f.severity >= Severity.ERROR]
+    parse_errors = [f for f in collect((DashboardFile(r.source, r.model) for r in plan.rendered), options=False)
+                    .findings if f.severity >= Severity.ERROR]
     if parse_errors:
         raise InputError(f"{parse_errors[0]} — nothing is sent to Grafana while a query does not parse")
     chosen = select(plan.rendered, narratives, uids)

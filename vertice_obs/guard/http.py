@@ -48,11 +48,9 @@ def within(seconds: float, fn: Callable[[], T], what: str = "request",
             box["value"] = fn()
         except BaseException as exc:  # re-raised in the caller's thread
             box["error"] = exc
-        finally:
-            done.set()
 
     deadline = time.monotonic() + seconds
-    _RUNNERS.run(run, what)
+    _RUNNERS.run(run, done, what)
     if meanwhile is not None:
         meanwhile()
     if not done.wait(max(0.0, deadline - time.monotonic())):
@@ -70,12 +68,14 @@ class _Runners:
         self._lock = threading.Lock()
         self._idle: list[_Runner] = []
 
-    def run(self, fn: Callable[[], None], what: str) -> None:
+    def run(self, fn: Callable[[], None], done: threading.Event, what: str) -> None:
+        """`fn()` in an idle thread (or a new one), then `done` set — after the thread is idle
+        again, so the caller's next call finds it."""
         with self._lock:
             runner = self._idle.pop() if self._idle else None
         if runner is None:
             runner = _Runner(self, what)
-        runner.give(fn)
+        runner.give(fn, done)
 
     def rest(self, runner: _Runner) -> None:
         with self._lock:
@@ -90,23 +90,25 @@ class _Runners:
 class _Runner:
     def __init__(self, pool: _Runners, what: str) -> None:
         self._pool, self._ready = pool, threading.Semaphore(0)
-        self._fn: Callable[[], None] = _nothing
+        self._work: tuple[Callable[[], None], threading.Event] | None = None
         threading.Thread(target=self._loop, name=f"vobs-http-{what}", daemon=True).start()
 
-    def give(self, fn: Callable[[], None]) -> None:
-        self._fn = fn
+    def give(self, fn: Callable[[], None], done: threading.Event) -> None:
+        self._work = (fn, done)
         self._ready.release()
 
     def _loop(self) -> None:
         while True:
             self._ready.acquire()
-            fn, self._fn = self._fn, _nothing
+            work, self._work = self._work, None
+            if work is None:
+                continue
+            fn, done = work
+            del work
             fn()  # `within`'s run: never raises
+            del fn  # an idle thread holds no answer (nor an error and its frames) until its next call
             self._pool.rest(self)
-
-
-def _nothing() -> None:
-    pass
+            done.set()
 
 
 _RUNNERS = _Runners()

@@ -58,19 +58,27 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     for g in groupings:
         wanted.setdefault((g.grouping.label,), set()).update(g.grouping.metrics)
     more: list[SelectorUse] = []
-    made = False
+    made: list[BaseException | None] = []  # once made: its error, if it raised (a bug, never the source's)
 
     def make() -> None:  # once, whichever of the source and this function gets to it
-        nonlocal made
         if not made:
-            made = True
-            more.extend(option_uses())
+            try:
+                more.extend(option_uses())
+                made.append(None)
+            except BaseException as exc:  # raised below as it is, not taken for the source failing
+                made.append(exc)
 
     try:
         tables = source.label_tables(_sorted(wanted), meanwhile=make)
+    except SourceUnavailable as exc:
         make()
-        unasked = {labels: metrics - wanted.get(labels, set()) for labels, metrics in _wanted(more, names).items()}
-        unasked = {labels: metrics for labels, metrics in unasked.items() if metrics}
+        _raise_any(made)
+        return [_degraded(evidence, source, LABELS, exc, "selectors are judged by metric name only")]
+    make()
+    _raise_any(made)
+    unasked = {labels: metrics - wanted.get(labels, set()) for labels, metrics in _wanted(more, names).items()}
+    unasked = {labels: metrics for labels, metrics in unasked.items() if metrics}
+    try:
         if unasked:
             tables.update(source.label_tables(_sorted(unasked)))
     except SourceUnavailable as exc:
@@ -107,6 +115,11 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     out.extend(_option_findings(options))
     out.extend(_grouping_findings(groupings, tables))
     return out
+
+
+def _raise_any(made: list[BaseException | None]) -> None:
+    if made and made[0] is not None:
+        raise made[0]
 
 
 def _wanted(uses: Sequence[SelectorUse], names: frozenset[str]) -> dict[tuple[str, ...], set[str]]:

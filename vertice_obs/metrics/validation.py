@@ -71,16 +71,23 @@ class Collected:
     # The queries to judge again under each option of a variable they use: made only when a source
     # judges selectors (`option_selectors`), while the label tables are being fetched.
     pending: list[tuple[Query, dict[str, Variable], dict[str, tuple[str, ...]]]] = field(default_factory=list)
+    options: list[SelectorUse] | None = None  # made from `pending`, once
 
     def option_selectors(self) -> list[SelectorUse]:
         """The pending queries' selectors under each option (other than the current value) of each
-        variable they use — in query order — then the run's shape caches are dropped."""
-        out: list[SelectorUse] = []
-        for query, variables, options in self.pending:
-            out.extend(_option_uses(query, variables, options))
-        self.pending = []
-        clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries, not needed past here
-        return out
+        variable they use, in query order — made once (a second validation gets the same), then the
+        run's shape caches are dropped."""
+        if self.options is None:
+            self.options = [use for query, variables, options in self.pending
+                            for use in _option_uses(query, variables, options)]
+            self.pending = []
+            self.release()
+        return self.options
+
+    def release(self) -> None:
+        """Drop the run's shape caches (~50 MB at 20,000 distinct queries); options not made yet
+        can still be made, parsing afresh."""
+        clear_caches()
 
 
 @dataclass
@@ -156,10 +163,12 @@ def _json_files(folder: Path) -> list[Path]:
 def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], None] | None = None,
             share_shapes: bool = True,
             per_dashboard: Callable[[DashboardFile, list[Query], list[LintFacts | None]], list[Finding]] | None = None,
-            ) -> Collected:
+            options: bool = True) -> Collected:
     """Inventory every dashboard and extract its metric uses. Pure (but for its caches).
 
     `share_shapes=False` parses every query in full, for benchmarks that want the worst case.
+    `options=False`: nothing will judge the variables' options (only the findings are wanted), so
+    no query is kept for them and the caches are dropped at once.
     `per_dashboard` (e.g. the lint pass) sees each dashboard with its located queries and what their
     parse said for the lints: one read of the positions, one inventory and one parse per query,
     whoever needs them."""
@@ -176,7 +185,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
         findings.extend(infos)
         model = sanitize(dashboard.model)[0]
         variables = variables_from_dashboard(model)
-        options = variable_options(model)
+        choices = variable_options(model)
         known: list[LintFacts | None] = []
         for query in found:
             queries += 1
@@ -187,8 +196,8 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
             if not facts.findings:
                 selectors.extend(facts.selectors)
                 groupings.extend(facts.groupings)
-                if any(_mentions(query.expr, name) for name in options):
-                    pending.append((query, variables, options))
+                if options and any(_mentions(query.expr, name) for name in choices):
+                    pending.append((query, variables, choices))
                 findings.extend(_unknown_values(query, variables))
         if per_dashboard is not None:  # placed while this file's positions are at hand
             findings.extend(_placed(f, positions) for f in per_dashboard(dashboard, found, known))
@@ -235,8 +244,7 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
     """Judge the collected uses against `source`. Without a source (no Prometheus, no catalog) the
     findings that need none — parse errors, unreadable files, lints — are the result."""
     if source is None:
-        collected.pending = []  # no options to judge: nothing judges selectors
-        clear_caches()
+        collected.release()  # no options to judge: nothing judges selectors
         evidence = Evidence(source="no metric source", names=None)
         return ValidationResult(list(collected.findings), evidence, collected.queries, collected.dashboards,
                                 len(collected.uses), checked=False)
@@ -244,6 +252,7 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
     evidence = gather(source, referenced, lookback)
     series = judge_selectors(source, collected.selectors, evidence, collected.groupings,
                              option_uses=collected.option_selectors)
+    collected.release()  # when the source could not judge selectors, the options were never made
     if needs_history(evidence):
         evidence = replace(evidence, history=held(source, lookback))
     findings = collected.findings + classify(collected.uses, evidence, catalog) + series
