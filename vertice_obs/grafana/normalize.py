@@ -57,23 +57,24 @@ def normalize(document: dict[str, Any]) -> dict[str, Any]:
 def canonical_text(document: dict[str, Any]) -> str:
     """The normalised model as json writes it (sorted, indented): by orjson where its bytes are
     json's (`json_bytes`; publish hashes every dashboard, diff every pair), else by json."""
-    model = normalize(document)
-    fast = json_bytes(model)
-    if fast is not None:
-        return fast.decode("utf-8") + "\n"
-    return _json_text(model)
+    text = _canonical(document)
+    return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
 def content_hash(document: dict[str, Any]) -> str:
     """The identity of a dashboard's content: what publish records and drift detection compares —
     the SHA-256 of `canonical_text`'s UTF-8 (hashed from orjson's bytes directly when it wrote them)."""
+    text = _canonical(document)
+    return hashlib.sha256(text if isinstance(text, bytes) else text.encode()).hexdigest()[:16]
+
+
+def _canonical(document: dict[str, Any]) -> bytes | str:
+    """`canonical_text` as orjson's UTF-8 bytes, or as json's text where orjson cannot write it (a
+    lone surrogate: text that cannot even be encoded, which only the hash refuses)."""
     model = normalize(document)
     fast = json_bytes(model)
-    data = fast + b"\n" if fast is not None else _json_text(model).encode()
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
-def _json_text(model: dict[str, Any]) -> str:
+    if fast is not None:
+        return fast + b"\n"
     return json.dumps(model, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 

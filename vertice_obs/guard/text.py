@@ -194,13 +194,8 @@ class _Unusual(Exception):
 def _batch_text(items: list[object]) -> str | None:
     """The items of one batch as they stand in the streamed list, each at depth 2, joined by
     `,\n    ` — one orjson call — or None when orjson's bytes could differ from json's (`json_bytes`)."""
-    out = json_bytes(items)
-    if out is None:
-        return None
-    text = out.decode("utf-8")[2:-2]  # the items of `[\n  …\n]`, each line indented by 2
-    if any(p.search(out) for p in _UNSAFE_UTF8):
-        text = json_safe(text)
-    return text[2:].replace("\n", "\n  ")
+    text = _fast_json(items, 2, True)
+    return None if text is None else text[4:-2].replace("\n", "\n  ")  # the items of `[\n  …\n]`
 
 
 def _item_text(item: object, at: str, notes: list[str]) -> str:

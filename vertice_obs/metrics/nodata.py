@@ -69,16 +69,14 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
                 made.append(exc)
 
     try:
-        tables = source.label_tables(_sorted(wanted), meanwhile=make)
-    except SourceUnavailable as exc:
-        make()
-        _raise_any(made)
-        return [_degraded(evidence, source, LABELS, exc, "selectors are judged by metric name only")]
-    make()
-    _raise_any(made)
-    unasked = {labels: metrics - wanted.get(labels, set()) for labels, metrics in _wanted(more, names).items()}
-    unasked = {labels: metrics for labels, metrics in unasked.items() if metrics}
-    try:
+        try:
+            tables = source.label_tables(_sorted(wanted), meanwhile=make)
+        finally:  # made even when the source failed: an error of its own is raised as it is
+            make()
+            if made[0] is not None:
+                raise made[0]
+        unasked = {labels: metrics - wanted.get(labels, set()) for labels, metrics in _wanted(more, names).items()}
+        unasked = {labels: metrics for labels, metrics in unasked.items() if metrics}
         if unasked:
             tables.update(source.label_tables(_sorted(unasked)))
     except SourceUnavailable as exc:
@@ -115,11 +113,6 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     out.extend(_option_findings(options))
     out.extend(_grouping_findings(groupings, tables))
     return out
-
-
-def _raise_any(made: list[BaseException | None]) -> None:
-    if made and made[0] is not None:
-        raise made[0]
 
 
 def _wanted(uses: Sequence[SelectorUse], names: frozenset[str]) -> dict[tuple[str, ...], set[str]]:

@@ -60,6 +60,11 @@ class DashboardFile:
                      and t.startswith("narrative:"))
 
 
+# A query to judge again under each option of the variables it uses: (query, the dashboard's
+# variables, each variable's options).
+Pending = tuple[Query, dict[str, Variable], dict[str, tuple[str, ...]]]
+
+
 @dataclass
 class Collected:
     uses: list[MetricUse]
@@ -70,7 +75,7 @@ class Collected:
     groupings: list[GroupingUse] = field(default_factory=list)  # `by (x)` labels, for series-level checks
     # The queries to judge again under each option of a variable they use: made only when a source
     # judges selectors (`option_selectors`), while the label tables are being fetched.
-    pending: list[tuple[Query, dict[str, Variable], dict[str, tuple[str, ...]]]] = field(default_factory=list)
+    pending: list[Pending] = field(default_factory=list)
     options: list[SelectorUse] | None = None  # made from `pending`, once
 
     def option_selectors(self) -> list[SelectorUse]:
@@ -81,13 +86,8 @@ class Collected:
             self.options = [use for query, variables, options in self.pending
                             for use in _option_uses(query, variables, options)]
             self.pending = []
-            self.release()
+            clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries
         return self.options
-
-    def release(self) -> None:
-        """Drop the run's shape caches (~50 MB at 20,000 distinct queries); options not made yet
-        can still be made, parsing afresh."""
-        clear_caches()
 
 
 @dataclass
@@ -176,7 +176,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     findings: list[Finding] = []
     selectors: list[SelectorUse] = []
     groupings: list[GroupingUse] = []
-    pending: list[tuple[Query, dict[str, Variable], dict[str, tuple[str, ...]]]] = []
+    pending: list[Pending] = []
     queries = count = 0
     for dashboard in dashboards:
         count += 1
@@ -244,7 +244,7 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
     """Judge the collected uses against `source`. Without a source (no Prometheus, no catalog) the
     findings that need none — parse errors, unreadable files, lints — are the result."""
     if source is None:
-        collected.release()  # no options to judge: nothing judges selectors
+        clear_caches()  # no options to judge: nothing judges selectors
         evidence = Evidence(source="no metric source", names=None)
         return ValidationResult(list(collected.findings), evidence, collected.queries, collected.dashboards,
                                 len(collected.uses), checked=False)
@@ -252,7 +252,7 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
     evidence = gather(source, referenced, lookback)
     series = judge_selectors(source, collected.selectors, evidence, collected.groupings,
                              option_uses=collected.option_selectors)
-    collected.release()  # when the source could not judge selectors, the options were never made
+    clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
     if needs_history(evidence):
         evidence = replace(evidence, history=held(source, lookback))
     findings = collected.findings + classify(collected.uses, evidence, catalog) + series
