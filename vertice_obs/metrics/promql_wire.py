@@ -2,16 +2,19 @@
 
 Escaping for double-quoted PromQL strings, selectors written from `Selector`s, the tagged
 last-seen terms (`or`-joined, told apart by `TAG`), batching of long lists into bounded request
-bodies, and the one-line reading of an error answer (redacted: a server may echo credentials).
+bodies, the one-line reading of an error answer (redacted: a server may echo credentials) and the
+rows of the rules and vector answers.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Iterator
 
 from vertice_obs.guard.secrets import redact_text
+from vertice_obs.metrics.evidence import RuleInfo
 from vertice_obs.metrics.series import Selector
 
 TAG = "vobs_tag"  # the label that tells the rows of `or`-joined terms apart
@@ -128,3 +131,25 @@ def vector_metrics(answer: list[bytes]) -> Iterator[dict[str, str]]:
         if not text.startswith(",", at):
             raise ValueError("unexpected text between rows")
         at = _SPACE.match(text, at + 1).end()
+
+
+def recording_rules(groups: list[dict]) -> Iterator[RuleInfo]:
+    """The recording rules of `/api/v1/rules`' groups (raises KeyError/TypeError on another shape)."""
+    for group in groups:
+        for rule in group["rules"]:
+            if rule.get("type") == "recording":  # older servers ignore ?type=record: filter anyway
+                yield RuleInfo(name=rule["name"], expr=rule.get("query", ""), group=group.get("name", ""),
+                               file=group.get("file", ""), health=rule.get("health", ""),
+                               last_evaluation=rfc3339(rule.get("lastEvaluation")),
+                               last_error=rule.get("lastError", ""))
+
+
+def rfc3339(text: str | None) -> datetime | None:
+    """Prometheus' timestamps (nanoseconds, `Z`); its zero time means "never evaluated"."""
+    if not text or text.startswith("0001-01-01"):
+        return None
+    try:
+        return datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
