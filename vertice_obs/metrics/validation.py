@@ -20,7 +20,12 @@ from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
 from vertice_obs.jsonpos import Positions
 from vertice_obs.located_yaml import decode_text, parse_json
-from vertice_obs.metrics.analysis import clear_caches, query_facts
+from vertice_obs.metrics.analysis import (
+    clear_caches,
+    mentions,
+    option_selectors,
+    query_facts,
+)
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify
 from vertice_obs.metrics.evidence import MetricSource, gather, held, needs_history
@@ -196,7 +201,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
             if not facts.findings:
                 selectors.extend(facts.selectors)
                 groupings.extend(facts.groupings)
-                if options and any(_mentions(query.expr, name) for name in choices):
+                if options and any(mentions(query.expr, name) for name in choices):
                     pending.append((query, variables, choices))
                 findings.extend(_unknown_values(query, variables))
         if per_dashboard is not None:  # placed while this file's positions are at hand
@@ -208,17 +213,11 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     return Collected(uses, findings, queries, count, selectors, groupings, pending)
 
 
-def _mentions(expr: str, name: str) -> bool:
-    """Does `expr` use the variable `name` (`$name`, `${name…}`, `[[name…]]`)? A prefix match over-counts
-    (`$env` in `$environment`), which only ever means one more judgement, never a missed one."""
-    return f"${name}" in expr or f"${{{name}" in expr or f"[[{name}" in expr
-
-
 def _unknown_values(query, variables: dict[str, Variable]) -> list[Finding]:
     """Info, never an error: a variable the query uses has no value saved (no current value, no
     option, no allValue), so the matchers it fills are not judged."""
     unknown = [name for name, v in variables.items() if not v.values and not v.all_value
-               and _mentions(query.expr, name)]
+               and mentions(query.expr, name)]
     return [finding("variable/value-unknown", f"${name} has no value saved in the dashboard (no current value, "
                     "no options): the matchers it fills are not checked for series", query.location,
                     variable=name, query=query.expr) for name in unknown]
@@ -228,14 +227,10 @@ def _option_uses(query, variables: dict[str, Variable], options: dict[str, tuple
     """The query's selectors under each option of each variable it uses (other than the current one)."""
     out = []
     for name, values in options.items():
-        if not _mentions(query.expr, name):
-            continue
-        current = variables.get(name)
-        for value in values:
-            if current is not None and current.values == (value,):
-                continue  # judged already, as the current value
-            chosen = {**variables, name: Variable(name, (value,))}
-            out.extend(query_facts(query, chosen, (name, value)).selectors)
+        if mentions(query.expr, name):
+            current = variables.get(name)
+            out.extend(option_selectors(query, variables, name,  # not the current value: judged already
+                                        [v for v in values if current is None or current.values != (v,)]))
     return out
 
 

@@ -1,0 +1,82 @@
+"""`analysis.option_selectors` — a query's selectors under each option of a variable, through one
+analysed shape — must give exactly what `query_facts` gives for each option on its own (the
+reference), whatever the query and the option values: quotes, escapes, regex syntax, `__name__`,
+other variables, the variable outside a string."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vertice_obs.finding import Location
+from vertice_obs.metrics import analysis
+from vertice_obs.metrics.analysis import option_selectors, query_facts
+from vertice_obs.metrics.interpolate import Variable
+from vertice_obs.metrics.inventory import Query
+
+WHERE = Location(file="d.json", dashboard="d", panel="P", panel_id=1, target="A")
+VARIABLES = {"env": Variable("env", ("dev",)), "svc": Variable("svc", ("api",)),
+             "win": Variable("win", ("5m",)), "k": Variable("k", ("5",)),
+             "q": Variable("q", ('"lbl", y{env="',)),  # values that bring quotes where they stand
+             "m": Variable("m", ('y{a="vobs_lit_0"}',))}
+
+
+def reference(query: Query, name: str, values: list[str]) -> list:
+    return [use for value in values
+            for use in query_facts(query, {**VARIABLES, name: Variable(name, (value,))}, (name, value)).selectors]
+
+
+QUERIES = [
+    'sum(rate(x_total{job="a", env=~"$env"}[$__rate_interval]))',
+    'x{env="$env", svc=~"$svc-.*"} / y{env!="${env}"}',
+    "x{env=~'[[env]]'} or y{b=`raw-$env`}",
+    'x{env=~"$env"}[$win] offset $win',  # other variables outside strings
+    'topk($k, x{env="$env"})',
+    'label_replace(x{env="$env"}, "dst", "$1", "src", "(.*)")',
+    'x{env="$env"} + $env',  # the variable outside a string too: the reference path
+    'rate(foo_${env}_total{a="b"}[5m])',  # inside a metric name
+    '{__name__=~"x_.*", env="$env"}',
+    'x{env="$env", a="\\q"}',  # an escape elsewhere
+    'x{env="$env"} # a comment',
+    'sum by ($env) (x{env="$env"})',
+    'x{env="$environment"}',  # a longer name with the variable as prefix
+    'count_values($q, x{env="$env"})',  # another variable brings quotes: the literals are not the written ones
+    'count_values($q, x{env="$env"}"})',
+    'sum($m) / x{env="$env"}',  # a literal from outside that looks like the template's own stand-in
+    'absent(x{env="$env"}) or vector(0)',
+]
+VALUES = ["prod", "dev", "", "a|b", "(", 'quo"te', "back\\slash", "__name__", "$svc", ".*", "vobs_lit_0",
+          "vobs_placeholder", "x'y", "#", "ünï"]
+
+
+@pytest.mark.parametrize("expr", QUERIES)
+def test_each_option_gives_what_query_facts_gives_for_it(expr):
+    query = Query(expr, WHERE)
+    assert option_selectors(query, VARIABLES, "env", VALUES) == reference(query, "env", VALUES)
+
+
+def test_the_template_is_taken_where_the_variable_stands_only_in_strings(monkeypatch):
+    """The speed is the point: the usual query must not fall back to the reference per option."""
+    calls = []
+    real = analysis.query_facts
+    monkeypatch.setattr(analysis, "query_facts", lambda *a, **k: calls.append(a) or real(*a, **k))
+    query = Query('sum(rate(x_total{job="a", env=~"$env"}[$__rate_interval]))', WHERE)
+    uses = option_selectors(query, VARIABLES, "env", ["prod", "staging"])
+    assert [u.selector.matchers[1].value for u in uses] == ["prod", "staging"] and calls == []
+    option_selectors(Query('x{env="$env"} + $env', WHERE), VARIABLES, "env", ["prod"])
+    assert len(calls) == 1  # outside a string: the reference path
+
+
+PIECES = st.sampled_from(['x{env="$env"}', "y{env=~'$env.*'}", 'z{a="$svc", env!~"${env}|q"}', "sum(w)",
+                          'rate(v{env="[[env]]"}[$win])', "$env", '"$env"', "1", 'u{a="\\\\d"}', "by (env)",
+                          "(", ")", "{", "}", ",", " or ", " + ", "#", "'", "`$env`", "count_values($q, ",
+                          "count_values(\"c\", "])
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(PIECES, min_size=1, max_size=6).map("".join),
+       st.lists(st.text(alphabet=st.sampled_from(list("ab|.*()[]\\\"'`$#_:é -")), max_size=6), max_size=4))
+def test_any_query_and_any_values_give_the_reference_answer(expr, values):
+    query = Query(expr, WHERE)
+    assert option_selectors(query, VARIABLES, "env", values) == reference(query, "env", values)
