@@ -5,6 +5,11 @@ PyYAML's composed node tree carries marks; we construct plain Python data from i
 table mapping each value's path (a tuple of keys and indexes) to its 1-based line. Duplicate keys,
 which PyYAML silently resolves to the last one, are reported as errors here.
 
+Documents are read by libyaml's scanner and parser (C) under PyYAML's composer (Python, with the
+depth guard): libyaml's own composer recurses in C and a deeply nested document kills the process.
+What libyaml refuses is read again by PyYAML's Python reader, whose messages say what was found;
+what libyaml reads and that reader refused (a tab after a value) is valid YAML and loads.
+
 Hostile input stays bounded: aliases are expanded by our own walk, which counts every value it
 builds and refuses a document past `MAX_VALUES` (a "billion laughs" alias bomb fails in
 milliseconds, at the alias that crossed the limit) or nested deeper than `MAX_DEPTH`. Bytes that
@@ -29,6 +34,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
+
+try:
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # PyYAML without libyaml: every document is read in Python
+    _CParser = None
 
 from vertice_obs.errors import InputError
 from vertice_obs.files import read_regular
@@ -60,8 +70,8 @@ class LocatedDocument:
         return InputError(message, self.file, self.line(path))
 
 
-class _Constructor(yaml.SafeLoader):
-    """PyYAML's safe loader, whose (recursive) composer refuses nesting deeper than `MAX_DEPTH`."""
+class _DepthGuard:
+    """A composer (PyYAML's, recursive) that refuses nesting deeper than `MAX_DEPTH`."""
 
     _depth = 0
 
@@ -74,6 +84,27 @@ class _Constructor(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+class _Constructor(_DepthGuard, yaml.SafeLoader):
+    """PyYAML's safe loader, all in Python, with the depth guard."""
+
+
+if _CParser is not None:
+    class _Composer(_DepthGuard, yaml.composer.Composer, _CParser, yaml.constructor.SafeConstructor,
+                    yaml.resolver.Resolver):
+        """libyaml's scanner and parser (C, iterative: no nesting reaches the C stack) under PyYAML's
+        composer with the depth guard — the composer is the only recursive step, and it stays ours.
+        Ten times faster than the Python scanner: a 1,000-dashboard project's narratives were ~7 %
+        of its build."""
+
+        def __init__(self, stream: str):
+            _CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+else:  # PyYAML built without libyaml
+    _Composer = _Constructor
 
 
 def load_located(path: Path | str, display: str | None = None) -> LocatedDocument:
@@ -203,9 +234,20 @@ def _line_of(text: str, wanted: Callable[[str], bool]) -> int | None:
     return None
 
 
+def _compose(text: str) -> yaml.Node | None:
+    """The node graph of `text`: through libyaml when it reads it; a document it refuses is read
+    again in Python, whose messages name what was found (libyaml's: "did not find expected ','")."""
+    if _Composer is not _Constructor:
+        try:
+            return yaml.compose(text, Loader=_Composer)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=_Constructor)
+
+
 def parse_located(text: str, file: str) -> LocatedDocument:
     try:
-        node = yaml.compose(text, Loader=_Constructor)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
