@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vertice_obs.finding import Location
 from vertice_obs.metrics.extract import MetricRef, ParseError, extract, uses_of
@@ -356,3 +358,20 @@ def test_string_masking_for_shapes(expr, expected):
     from vertice_obs.metrics.extract import _mask_strings
 
     assert _mask_strings(expr) == expected
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.sampled_from(['"', "'", "`", "\\", "#", "x", "{a=", "}", "\n", "é", "$v", " "]), max_size=30).map("".join))
+def test_string_masking_puts_back_exactly_what_it_took(expr):
+    """Every literal is one whole quoted token, and the stand-ins filled back give the query again."""
+    from vertice_obs.metrics.extract import _LITERAL, _mask_strings
+
+    masked = _mask_strings(expr)
+    if masked is None:
+        return
+    shape, literals = masked
+    for i, literal in enumerate(literals):
+        quote = literal[0]
+        assert quote in "\"'`" and literal.endswith(quote) and len(literal) >= 2
+        shape = shape.replace(f"{quote}{_LITERAL}{i}{quote}", literal, 1)
+    assert shape == expr

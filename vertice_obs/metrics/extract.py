@@ -67,7 +67,10 @@ def check_query_shape(text: str) -> None:
     if len(text) > MAX_QUERY_CHARS:
         raise ParseError(f"query is {len(text):,} characters long, more than the {MAX_QUERY_CHARS:,} vobs parses")
     # Upper bounds counted in C: when even they are within the limits, the exact scan cannot find
-    # more (every query a dashboard really has ends here).
+    # more (every query a dashboard really has ends here). A text no longer than the nesting limit
+    # cannot pass either: each bracket or operator is at least one character.
+    if len(text) <= min(MAX_NESTING, MAX_OPERATORS):
+        return
     opening = text.count("(") + text.count("[") + text.count("{")
     operator_bound = sum(text.count(c) for c in _OPERATOR_CHARS) + len(_OPERATOR_WORD_RE.findall(text))
     if opening <= MAX_NESTING and operator_bound <= MAX_OPERATORS:
@@ -282,30 +285,33 @@ def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:
                       r.under, r.ranged) for r in refs]
 
 
+# A string literal from its opening quote: PromQL's three kinds (backslash escapes in the quoted two,
+# none in backquotes), each up to its closing quote.
+_STRING_START = re.compile(r"[\"'`#]")
+_STRING_AT = {'"': re.compile(r'"(?:[^"\\]|\\.)*"', re.S), "'": re.compile(r"'(?:[^'\\]|\\.)*'", re.S),
+              "`": re.compile(r"`[^`]*`")}
+
+
 def _mask_strings(expr: str) -> tuple[str, list[str]] | None:
     """`expr` with every string literal replaced by a numbered stand-in (`"vobs_lit_0"`), and the
     literals; None if unsure.
 
     A lexical scan of quotes, escapes and comments — where strings are — not an analysis of
     PromQL; the parser still sees every query's structure."""
-    out, literals, i, n = [], [], 0, len(expr)
-    while i < n:
-        j = min((k for k in (expr.find('"', i), expr.find("'", i), expr.find("`", i), expr.find("#", i)) if k >= 0),
-                default=-1)
-        if j < 0:
-            out.append(expr[i:])
-            break
-        out.append(expr[i:j])
-        if expr[j] == "#":
+    out, literals, i = [], [], 0
+    while (start := _STRING_START.search(expr, i)) is not None:
+        j = start.start()
+        quote = expr[j]
+        if quote == "#":
             return None  # comments are rare; not worth reasoning about here
-        quote, k = expr[j], j + 1
-        while k < n and expr[k] != quote:
-            k += 2 if expr[k] == "\\" and quote != "`" else 1
-        if k >= n:
+        literal = _STRING_AT[quote].match(expr, j)
+        if literal is None:
             return None  # unterminated: the full path reports it
-        literals.append(expr[j:k + 1])
+        out.append(expr[i:j])
+        literals.append(literal.group())
         out.append(f"{quote}{_LITERAL}{len(literals) - 1}{quote}")
-        i = k + 1
+        i = literal.end()
+    out.append(expr[i:])
     return "".join(out), literals
 
 
