@@ -213,6 +213,35 @@ def test_identity_is_vobs_record_then_the_name(project, one_version):
     assert rows(again)["dopamine"]["status"] == "created" and len(grafana.playlists) == 4
 
 
+def test_a_narrative_deleted_from_code_leaves_its_playlist_reported_orphaned_never_deleted(project, grafana):
+    assert vobs(project, grafana, "publish").exit_code == 0
+    uid = by_name(grafana, "ESGT: the moments MAXIMUS becomes aware")["uid"]
+    (project / "narratives" / "esgt.yaml").unlink()
+    for module in project.glob("dashboards/esgt_*.py"):
+        module.unlink()
+    mark = len(grafana.writes())
+
+    diff = vobs(project, grafana, "diff", "--format", "json")
+    assert diff.exit_code == 1, diff.output
+    assert rows(diff)["esgt"] == {
+        "narrative": "esgt", "uid": uid, "title": "ESGT: the moments MAXIMUS becomes aware", "status": "orphaned",
+        "changes": ["its narrative is no longer in code; vobs deletes nothing: delete the playlist in Grafana, "
+                    "or restore the narrative"]}
+    assert {r["status"] for n, r in rows(diff).items() if n != "esgt"} == {"unchanged"}
+    text = vobs(project, grafana, "diff")
+    assert [line.split()[:2] for line in text.output.splitlines() if "playlist:esgt" in line] == [
+        ["!", "playlist:esgt"]]
+    assert "| ESGT: the moments MAXIMUS becomes aware | <code>esgt</code> | orphaned |" in \
+        vobs(project, grafana, "diff", "--format", "markdown").output
+    # a selection diffs only what it names: nothing is said of other narratives' playlists
+    assert "esgt" not in rows(vobs(project, grafana, "diff", "--narrative", "dopamine", "--format", "json"))
+    assert vobs(project, grafana, "publish").exit_code == 0
+    assert grafana.writes()[mark:] == []  # diff sends no write; publish has nothing to write
+    assert uid in grafana.playlists  # reported, never deleted
+    del grafana.playlists[uid]  # deleted in Grafana: nothing left to report
+    assert "esgt" not in rows(vobs(project, grafana, "diff", "--format", "json"))
+
+
 def test_a_chapter_that_failed_to_publish_holds_its_playlist_back(project, one_version):
     grafana = one_version
     grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/dashboards/db",), script=["500"] * 4)

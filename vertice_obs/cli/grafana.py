@@ -153,7 +153,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     For each dashboard: added, changed, unchanged — and, for a changed one, what changed:
     panel "Dopamine spike rate": target A expr `old` → `new`; panel added, removed, moved;
     variable changed; title changed. Dashboards in Grafana with the managed tag `vertice-obs`
-    that are no longer in code are reported as orphaned. Compared after normalisation, so
+    that are no longer in code are reported as orphaned, and so are the playlists of narratives
+    no longer in code (a whole-project diff). Compared after normalisation, so
     server-owned fields (id, version), key order and Grafana's defaults never show.
 
     Exit codes, as diff(1): 0 no differences · 1 differences · 2 error.
@@ -188,8 +189,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     # Markdown names drifted dashboards too: their version history is read, as publish reads it.
     seen = survey(chosen, target, concurrency, history=fmt == "markdown", hits=hits)
     scope = _playlist_scope(plan, narratives, chosen, selection)
-    playlists = [] if scope is None else _playlists(target, plan, scope, uids, False, concurrency,
-                                                    fmt == "markdown")[1]
+    store, playlists = (None, []) if scope is None else _playlists(target, plan, scope, uids, False, concurrency,
+                                                                   fmt == "markdown")
     lives = [s.live for s in seen]
     diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
@@ -200,9 +201,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
             if MANAGED_TAG in tags and hit["uid"] not in in_code and (removed is None or hit["uid"] in removed):
                 diffs.append(DashboardDiff(str(hit["uid"]), str(hit.get("title", "")), ORPHANED,
                                            ["in Grafana with the managed tag, but no longer in code"]))
-    from vertice_obs.grafana.playlists import diff_entry, markdown
+    from vertice_obs.grafana.playlists import diff_entry, markdown, orphaned, text_lines
 
-    playlist_rows = [diff_entry(a) for a in playlists]
+    playlist_rows = [diff_entry(a) for a in playlists] + (  # a narrative's orphan: only when all are diffed
+        orphaned(store, (n.id for n in plan.narratives)) if orphans and removed is None and store else [])
     if fmt == "json":
         click.echo(machine_json("diff", dashboards=[d.to_dict() for d in diffs], playlists=playlist_rows))
     elif fmt == "markdown":
@@ -234,12 +236,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
                 desired = next((r.model for r in chosen if r.uid == d.uid), None)
                 click.echo(unified_diff(d.uid, desired, live.model if live else None, color=sys.stdout.isatty()),
                            nl=False)
-        for p in playlist_rows:
-            mark = {"added": "+", "changed": "~"}.get(p["status"], " ")
-            label = f"playlist:{_show(p['narrative'])}"
-            click.echo(f"{mark} {label:<{width}}  {p['status']:<9}  {_show(p['title'])}".rstrip())
-            for change in p["changes"]:
-                click.echo(f"      {_show(change)}")
+        for line in text_lines(playlist_rows, width, _show):
+            click.echo(line)
         counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
         click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f" — against {target.description}")
     changed = any(d.status != "unchanged" for d in diffs) or any(p["status"] != "unchanged" for p in playlist_rows)

@@ -45,6 +45,8 @@ DIFF_STATUS = {CREATE: "added", UPDATE: "changed", DRIFT: "changed", UNCHANGED: 
 ITEM = "dashboard_by_uid"
 RECORD_TAG = "vobs-playlist"
 RECORDS = 100  # the newest records read per narrative: its last publishes
+ALL_RECORDS = 5000  # the newest records of every narrative, read once by a whole-project diff for orphans
+ORPHANED = "orphaned"
 _RECORD = re.compile(rf"{re.escape(MESSAGE_PREFIX)} \S+ playlist ([A-Za-z0-9_-]{{1,40}}) sha256:([0-9a-f]{{64}})")
 
 
@@ -110,6 +112,8 @@ class Store(Protocol):
     def update(self, uid: str, content: dict[str, Any]) -> None: ...
 
     def record(self, narrative: str, uid: str, digest: str, commit: str) -> None: ...
+
+    def recorded(self) -> dict[str, str]: ...
 
 
 # --- pure --------------------------------------------------------------------------------------------
@@ -300,6 +304,45 @@ class GrafanaPlaylists:
                               int(time.time() * 1000), None, None)
 
 
+    def recorded(self) -> dict[str, str]:
+        """Every narrative vobs recorded a playlist for → the uid its newest record names (one request:
+        the newest `ALL_RECORDS` records; a narrative recorded only before them is not seen)."""
+        answer = self.d.request("playlist records", "GET", "/annotations", list,
+                                params={"tags": RECORD_TAG, "type": "annotation", "limit": ALL_RECORDS})
+        out: dict[str, str] = {}
+        for a in (a for a in answer if isinstance(a, dict) and isinstance(a.get("tags"), list)):
+            record = parse_record(a.get("text"))
+            names = [t[len(RECORD_TAG) + 1:] for t in a["tags"] if isinstance(t, str) and t.startswith(RECORD_TAG + "-")]
+            if record and names:
+                out.setdefault(names[0], record[0])  # newest first: the first record of a narrative names it
+        return out
+
+
+def orphaned(store: Store, in_code: Iterable[str]) -> list[dict[str, Any]]:
+    """Diff rows (`diff_entry`'s keys, status `orphaned`) for the playlists vobs published for
+    narratives no longer in code that Grafana still holds: one read of the records, one GET per
+    candidate. Reported, never deleted — as orphaned dashboards are."""
+    known, rows = set(in_code), []
+    for narrative, uid in sorted(store.recorded().items()):
+        live = store.get(uid) if narrative not in known else None
+        if live is not None:
+            rows.append({"narrative": narrative, "uid": uid, "title": str(live.get("name", "")), "status": ORPHANED,
+                         "changes": ["its narrative is no longer in code; vobs deletes nothing: delete the playlist "
+                                     "in Grafana, or restore the narrative"]})
+    return rows
+
+
+def text_lines(rows: Sequence[dict[str, Any]], width: int, show: Any) -> list[str]:
+    """`vobs diff`'s text lines for playlist rows, aligned with the dashboards' (`show` escapes)."""
+    out = []
+    for p in rows:
+        mark = {"added": "+", "changed": "~", ORPHANED: "!"}.get(p["status"], " ")
+        label = f"playlist:{show(p['narrative'])}"
+        out.append(f"{mark} {label:<{width}}  {p['status']:<9}  {show(p['title'])}".rstrip())
+        out += [f"      {show(change)}" for change in p["changes"]]
+    return out
+
+
 def store_of(target: Any) -> Store | None:
     """The playlists of a destination, or None when it cannot hold any (a provisioning folder)."""
     return GrafanaPlaylists(target) if hasattr(target, "request") else None
@@ -334,7 +377,8 @@ def markdown(rows: Sequence[tuple[str, str, str, str]], publish: bool = False) -
     return "\n".join(lines + ["", ""])
 
 
-_ORDER = ("failed", "skipped-drift", "added", "changed", "create", "update", "created", "updated", "unchanged")
+_ORDER = ("failed", "skipped-drift", "added", "changed", ORPHANED, "create", "update", "created", "updated",
+          "unchanged")
 
 
 def _tally(statuses: Sequence[str]) -> str:
