@@ -146,7 +146,6 @@ class _OptionTemplate:
     mention the variable (interpolated per value) or already interpolated (the same for every value)."""
 
     query: Query
-    name: str
     raw: list[str]  # the query's literals, as written
     fixed: dict[int, str | None]  # literal index → its text (None: it mentions the variable)
     shape: list[tuple[str, tuple[tuple[str, str, int], ...]]]  # selectors: metric, (label, op, literal index)
@@ -162,8 +161,8 @@ class _OptionTemplate:
         try:
             check_query_shape(expr)
             done = interpolate(shape, variables)  # the other variables outside strings
-            if any(done.text.count(c) != shape.count(c) for c in "\"'`#"):
-                return None  # a value outside the strings brought a quote: another shape
+            if any(done.text.count(c) != shape.count(c) for c in "\"'`#") or "__name__" in done.text:
+                return None  # a value outside the strings brought a quote (another shape) or a name
             facts = analyse(done.text, tuple(sorted(done.name_patterns.items())))
         except ParseError:
             return None
@@ -182,7 +181,7 @@ class _OptionTemplate:
             if text is not None and not _fills_shape(text):
                 return None
             fixed[i] = text
-        return cls(query, name, raw, fixed, selectors)
+        return cls(query, raw, fixed, selectors)
 
     def selectors(self, chosen: Mapping[str, Variable], option: tuple[str, str]) -> list[SelectorUse] | None:
         """The selectors under `chosen`, or None: this value needs the full path."""

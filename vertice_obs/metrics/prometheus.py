@@ -250,9 +250,9 @@ class PrometheusSource:
         """For each (name, label set) wanted, the distinct values of the labels its series carry now —
         ONE instant query per ~1,000,000 characters of names, whatever the number of label sets:
           count by (__name__, <every label any set names>) ({__name__=~"a|b|…"})
-        One row per distinct combination, so never more rows than those names have series; a name's
-        rows are kept over every label its tables need (`carried`, one string object per distinct
-        value) and each table is projected from them. (At 100,000 series one such query answers in
+        One row per distinct combination, so never more rows than those names have series; each row is
+        read once, over every label its name's tables need (`carried`), and projected into each of
+        those tables by `itemgetter` (in C). (At 100,000 series one such query answers in
         ~1 s; an `or`-joined, tagged term per label set took ~10 s: Prometheus' `or` hashes every row
         of both sides at each level.) A series without a label is grouped under "", as PromQL reads a
         missing label. Names without series are left out. `meanwhile()` runs while Prometheus works on
