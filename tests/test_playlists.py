@@ -231,6 +231,7 @@ def test_a_narrative_deleted_from_code_leaves_its_playlist_reported_orphaned_nev
     text = vobs(project, grafana, "diff")
     assert [line.split()[:2] for line in text.output.splitlines() if "playlist:esgt" in line] == [
         ["!", "playlist:esgt"]]
+    assert "; playlists: 1 orphaned, 3 unchanged — against" in text.output.splitlines()[-1]  # the summary counts it
     assert "| ESGT: the moments MAXIMUS becomes aware | <code>esgt</code> | orphaned |" in \
         vobs(project, grafana, "diff", "--format", "markdown").output
     # a selection diffs only what it names: nothing is said of other narratives' playlists
@@ -240,6 +241,21 @@ def test_a_narrative_deleted_from_code_leaves_its_playlist_reported_orphaned_nev
     assert uid in grafana.playlists  # reported, never deleted
     del grafana.playlists[uid]  # deleted in Grafana: nothing left to report
     assert "esgt" not in rows(vobs(project, grafana, "diff", "--format", "json"))
+
+
+def test_a_renamed_narrative_keeps_its_playlist_and_the_old_id_is_no_orphan(project, one_version):
+    """The renamed narrative finds its playlist by name (no record under the new id yet): the old
+    id's record still names that uid, which is in use — not an orphan to delete."""
+    grafana = one_version
+    assert vobs(project, grafana, "publish").exit_code == 0
+    uid = by_name(grafana, "ESGT: the moments MAXIMUS becomes aware")["uid"]
+    old = project / "narratives" / "esgt.yaml"
+    (project / "narratives" / "esgt-moments.yaml").write_text(old.read_text().replace("id: esgt", "id: esgt-moments"))
+    old.unlink()
+    assert vobs(project, grafana, "publish").exit_code == 0
+    diff = vobs(project, grafana, "diff", "--format", "json")
+    assert diff.exit_code == 0, diff.output
+    assert rows(diff)["esgt-moments"]["uid"] == uid and "esgt" not in rows(diff)
 
 
 def test_a_chapter_that_failed_to_publish_holds_its_playlist_back(project, one_version):
@@ -272,6 +288,10 @@ def test_the_provisioning_folder_says_once_that_it_holds_no_playlists(tmp_path):
     assert notes == ["vobs: note: provisioning folder provisioning/ cannot hold playlists (Grafana keeps them in "
                      "its database): 1 narrative playlist not published"]
     assert "playlist" not in done.stdout
+    diff = CliRunner().invoke(cli, ["-C", str(root), "diff"], env={})
+    assert [line for line in diff.stderr.splitlines() if "playlist" in line] == [
+        "vobs: note: provisioning folder provisioning/ cannot hold playlists (Grafana keeps them in its database): "
+        "1 narrative playlist not compared"]  # diff publishes nothing
 
 
 # --- the stand-in's playlists, as Grafana's spec and handlers have them ---------------------------------

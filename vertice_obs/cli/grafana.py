@@ -72,7 +72,8 @@ def _show(text: object) -> str:
     return escape(text, one_line=True)
 
 
-def _playlists(target, plan, narratives, uids, force: bool, concurrency: int, markdown: bool = False):
+def _playlists(target, plan, narratives, uids, force: bool, concurrency: int, markdown: bool = False,
+               verb: str = "published"):
     """The narratives' playlists (grafana/playlists.py), planned with GETs only: (store, actions). A
     provisioning folder cannot hold playlists: said once, on stderr, and nothing fails."""
     from vertice_obs.grafana.playlists import (
@@ -85,7 +86,7 @@ def _playlists(target, plan, narratives, uids, force: bool, concurrency: int, ma
     if store is None:
         if desired:  # after the command's own output, which stays whole
             note = (f"vobs: note: {target.description} cannot hold playlists (Grafana keeps them in its "
-                    f"database): {count(len(desired), 'narrative playlist')} not published")
+                    f"database): {count(len(desired), 'narrative playlist')} not {verb}")
             lead = "\n" if markdown else ""  # where stderr follows the document (a terminal, a log), not in a table
             click.get_current_context().call_on_close(lambda: click.echo(lead + note, err=True))
         return None, []
@@ -190,7 +191,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     seen = survey(chosen, target, concurrency, history=fmt == "markdown", hits=hits)
     scope = _playlist_scope(plan, narratives, chosen, selection)
     store, playlists = (None, []) if scope is None else _playlists(target, plan, scope, uids, False, concurrency,
-                                                                   fmt == "markdown")
+                                                                   fmt == "markdown", "compared")
     lives = [s.live for s in seen]
     diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
@@ -201,10 +202,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
             if MANAGED_TAG in tags and hit["uid"] not in in_code and (removed is None or hit["uid"] in removed):
                 diffs.append(DashboardDiff(str(hit["uid"]), str(hit.get("title", "")), ORPHANED,
                                            ["in Grafana with the managed tag, but no longer in code"]))
-    from vertice_obs.grafana.playlists import diff_entry, markdown, orphaned, text_lines
+    from vertice_obs.grafana.playlists import diff_entry, markdown, orphaned, tally_of, text_lines
 
     playlist_rows = [diff_entry(a) for a in playlists] + (  # a narrative's orphan: only when all are diffed
-        orphaned(store, (n.id for n in plan.narratives)) if orphans and removed is None and store else [])
+        orphaned(store, (n.id for n in plan.narratives), playlists) if orphans and removed is None and store else [])
     if fmt == "json":
         click.echo(machine_json("diff", dashboards=[d.to_dict() for d in diffs], playlists=playlist_rows))
     elif fmt == "markdown":
@@ -239,7 +240,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         for line in text_lines(playlist_rows, width, _show):
             click.echo(line)
         counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
-        click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f" — against {target.description}")
+        tally = f"; playlists: {tally_of([p['status'] for p in playlist_rows])}" if playlist_rows else ""
+        click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f"{tally} — against {target.description}")
     changed = any(d.status != "unchanged" for d in diffs) or any(p["status"] != "unchanged" for p in playlist_rows)
     ctx.exit(EXIT_FINDINGS if changed else EXIT_OK)
 

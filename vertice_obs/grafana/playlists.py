@@ -318,13 +318,15 @@ class GrafanaPlaylists:
         return out
 
 
-def orphaned(store: Store, in_code: Iterable[str]) -> list[dict[str, Any]]:
+def orphaned(store: Store, in_code: Iterable[str], actions: Sequence[PlaylistAction]) -> list[dict[str, Any]]:
     """Diff rows (`diff_entry`'s keys, status `orphaned`) for the playlists vobs published for
     narratives no longer in code that Grafana still holds: one read of the records, one GET per
-    candidate. Reported, never deleted — as orphaned dashboards are."""
-    known, rows = set(in_code), []
+    candidate. A playlist a narrative in code uses (`actions`: e.g. a renamed narrative found its
+    playlist by name) is that narrative's, never an orphan. Reported, never deleted — as orphaned
+    dashboards are."""
+    known, used, rows = set(in_code), {a.uid for a in actions if a.uid}, []
     for narrative, uid in sorted(store.recorded().items()):
-        live = store.get(uid) if narrative not in known else None
+        live = store.get(uid) if narrative not in known and uid not in used else None
         if live is not None:
             rows.append({"narrative": narrative, "uid": uid, "title": str(live.get("name", "")), "status": ORPHANED,
                          "changes": ["its narrative is no longer in code; vobs deletes nothing: delete the playlist "
@@ -368,7 +370,7 @@ def markdown(rows: Sequence[tuple[str, str, str, str]], publish: bool = False) -
     if not shown:
         return ""
     quiet = len(rows) - len(shown)
-    lines = ["", f"**Playlists:** {_tally([r[2] for r in rows])}", "",
+    lines = ["", f"**Playlists:** {tally_of([r[2] for r in rows])}", "",
              "| Playlist | Narrative | " + ("Result" if publish else "Change") + " | Detail |", "|---|---|---|---|"]
     lines += [f"| {md(name, 150) or '(untitled)'} | <code>{md(narrative, 60)}</code> | {md(status, 40)} | "
               f"{md(detail, 500)} |" for narrative, name, status, detail in shown]
@@ -381,6 +383,7 @@ _ORDER = ("failed", "skipped-drift", "added", "changed", ORPHANED, "create", "up
           "unchanged")
 
 
-def _tally(statuses: Sequence[str]) -> str:
+def tally_of(statuses: Sequence[str]) -> str:
+    """`2 changed, 1 orphaned, 5 unchanged`: each status counted, the ones to act on first."""
     known = [s for s in _ORDER if s in statuses] + sorted(set(statuses) - set(_ORDER))
     return ", ".join(f"{statuses.count(s)} {s}" for s in known)
