@@ -202,10 +202,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
             if MANAGED_TAG in tags and hit["uid"] not in in_code and (removed is None or hit["uid"] in removed):
                 diffs.append(DashboardDiff(str(hit["uid"]), str(hit.get("title", "")), ORPHANED,
                                            ["in Grafana with the managed tag, but no longer in code"]))
-    from vertice_obs.grafana.playlists import diff_entry, markdown, orphaned, tally_of, text_lines
+    from vertice_obs.grafana import playlists as pl
 
-    playlist_rows = [diff_entry(a) for a in playlists] + (  # a narrative's orphan: only when all are diffed
-        orphaned(store, (n.id for n in plan.narratives), playlists) if orphans and removed is None and store else [])
+    playlist_rows = [pl.diff_entry(a) for a in playlists] + (  # a narrative's orphan: only when all are diffed
+        pl.orphaned(store, (n.id for n in plan.narratives), playlists) if orphans and removed is None and store else [])
     if fmt == "json":
         click.echo(machine_json("diff", dashboards=[d.to_dict() for d in diffs], playlists=playlist_rows))
     elif fmt == "markdown":
@@ -220,7 +220,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         entries = [DiffEntry(d, s.rendered.folder, bool(s.live and not s.unchanged and s.live.drifted))
                    for d, s in zip(diffs, seen)]
         entries += [DiffEntry(d, folders.get(d.uid, "")) for d in diffs[len(seen):]]
-        section = markdown([(p["narrative"], p["title"], p["status"], "; ".join(p["changes"])) for p in playlist_rows])
+        section = pl.markdown([(p["narrative"], p["title"], p["status"], "; ".join(p["changes"])) for p in playlist_rows])
         comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section))
         if section:  # the dashboards' part does not know of playlists
             comment = comment.replace("Publishing would change nothing.", "Publishing would change playlists only.", 1)
@@ -237,10 +237,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
                 desired = next((r.model for r in chosen if r.uid == d.uid), None)
                 click.echo(unified_diff(d.uid, desired, live.model if live else None, color=sys.stdout.isatty()),
                            nl=False)
-        for line in text_lines(playlist_rows, width, _show):
+        for line in pl.text_lines(playlist_rows, width, _show):
             click.echo(line)
         counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
-        tally = f"; playlists: {tally_of([p['status'] for p in playlist_rows])}" if playlist_rows else ""
+        tally = f"; playlists: {pl.tally_of([p['status'] for p in playlist_rows])}" if playlist_rows else ""
         click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f"{tally} — against {target.description}")
     changed = any(d.status != "unchanged" for d in diffs) or any(p["status"] != "unchanged" for p in playlist_rows)
     ctx.exit(EXIT_FINDINGS if changed else EXIT_OK)
