@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vertice_obs.finding import Location
@@ -362,6 +362,7 @@ def test_string_masking_for_shapes(expr, expected):
 
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.lists(st.sampled_from(['"', "'", "`", "\\", "#", "x", "{a=", "}", "\n", "é", "$v", " "]), max_size=30).map("".join))
+@example('x{a="\\"", b="\\""}')  # escaped quotes
 def test_string_masking_puts_back_exactly_what_it_took(expr):
     """Every literal is one whole quoted token, and the stand-ins filled back give the query again."""
     from vertice_obs.metrics.extract import _LITERAL, _mask_strings
@@ -373,5 +374,10 @@ def test_string_masking_puts_back_exactly_what_it_took(expr):
     for i, literal in enumerate(literals):
         quote = literal[0]
         assert quote in "\"'`" and literal.endswith(quote) and len(literal) >= 2
+        k = 1  # the literal ends at its first closing quote: none inside, a backslash escaping one
+        while k < len(literal) - 1:
+            assert literal[k] != quote, literal
+            k += 2 if literal[k] == "\\" and quote != "`" else 1
+        assert k == len(literal) - 1, literal
         shape = shape.replace(f"{quote}{_LITERAL}{i}{quote}", literal, 1)
     assert shape == expr

@@ -44,6 +44,11 @@ QUERIES = [
     'count_values($q, x{env="$env"})',  # another variable brings quotes: the literals are not the written ones
     'count_values($q, x{env="$env"}"})',
     'sum($m) / x{env="$env"}',  # a literal from outside that looks like the template's own stand-in
+    'm{a=~"${env:x", b="y}"}',  # `${` closes in a later string: Grafana reads across the literal's end
+    'm{a="${svc:x", b="$env}"}',
+    'm{a="$env", b="${svc:x"} + n{c="y}"}',
+    'm{a="[[env", b="]]"}',
+
     'absent(x{env="$env"}) or vector(0)',
 ]
 VALUES = ["prod", "dev", "", "a|b", "(", 'quo"te', "back\\slash", "__name__", "$svc", ".*", "vobs_lit_0",

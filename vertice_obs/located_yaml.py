@@ -236,11 +236,13 @@ def _line_of(text: str, wanted: Callable[[str], bool]) -> int | None:
 
 def _compose(text: str) -> yaml.Node | None:
     """The node graph of `text`: through libyaml when it reads it; a document it refuses is read
-    again in Python, whose messages name what was found (libyaml's: "did not find expected ','")."""
-    if _Composer is not _Constructor:
+    again in Python, whose messages name what was found (libyaml's: "did not find expected ','").
+    A byte-order mark past the start is read in Python too: libyaml skips one at any line's start,
+    PyYAML reads it as a character (`[a,\n\ufeffb]`), and the two must give the same values."""
+    if _Composer is not _Constructor and "\ufeff" not in text:  # libyaml skips a BOM on any line
         try:
             return yaml.compose(text, Loader=_Composer)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, UnicodeError):  # UnicodeError: a lone surrogate, which it cannot encode
             pass
     return yaml.compose(text, Loader=_Constructor)
 

@@ -175,6 +175,8 @@ class _OptionTemplate:
                     return None  # a value that is not one whole literal
                 matchers.append((m.label, m.op, int(index)))
             selectors.append((selector.metric, tuple(matchers)))
+        if any(not _closed(lit) for lit in raw):
+            return None  # `${x` whose `}` stands in a later string: the reference reads across literals
         fixed: dict[int, str | None] = {}
         for i, lit in enumerate(raw):
             text = None if mentions(lit, name) else interpolate(lit, variables).text
@@ -198,6 +200,18 @@ class _OptionTemplate:
             if known:
                 out.append(SelectorUse(Selector(metric, known), self.query.location, self.query.expr, option))
         return out
+
+
+def _closed(literal: str) -> bool:
+    """Does every `${` and `[[` in the literal close inside it? Grafana's syntax reads on to the next
+    `}` or `]]` wherever it is, so one that does not is interpolated across the literal's end."""
+    for opening, close in (("${", "}"), ("[[", "]]")):
+        at = literal.find(opening)
+        while at >= 0:
+            if literal.find(close, at) < 0:
+                return False
+            at = literal.find(opening, at + 1)
+    return True
 
 
 def _fills_shape(literal: str) -> bool:
