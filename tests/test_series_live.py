@@ -17,7 +17,7 @@ from conftest import RECORDED
 from vertice_obs.metrics.catalog import MetricCatalog, MetricSpec
 from vertice_obs.metrics.evidence import CatalogSource
 from vertice_obs.metrics.prometheus import PrometheusSource
-from vertice_obs.metrics.validation import collect, load_dashboard_files, validate
+from vertice_obs.metrics.validation import at_json_paths, collect, load_dashboard_files, validate
 
 LEVEL = "maximus_dopamine_level"
 SKILL = "maximus_skill_success_rate"
@@ -175,6 +175,31 @@ def test_each_option_of_a_variable_is_checked(tmp_path, prometheus):
         "the 'prod' option of $environment shows No data on 2 panels: 'Level 1', 'Level 2' "
         f'(e.g. {LEVEL}{{environment="prod"}})']
     assert str(options[0].location).startswith(f"{tmp_path}/options.json → dashboard options")
+
+
+def test_an_option_finding_counts_panels_apart_and_stands_at_the_variable(tmp_path, prometheus):
+    """An annotation's query is no panel; the finding is written where the variable is defined."""
+    panels = [{"id": 1, "type": "timeseries", "title": "Level",
+               "targets": [{"refId": "A", "expr": f'{LEVEL}{{environment="$environment"}}'}]}]
+    annotations = {"list": [{"name": "Spikes", "datasource": {"type": "prometheus", "uid": "p"},
+                             "expr": f'{LEVEL}{{environment="$environment"}} > 0.9'}]}
+    model = {"uid": "o", "title": "O", "panels": panels, "annotations": annotations, "templating": {"list": [
+        {"type": "custom", "name": "other", "current": {"value": "x"}, "options": [{"value": "x"}]},
+        {"type": "custom", "name": "environment", "current": {"value": "dev"},
+         "options": [{"value": "dev"}, {"value": "prod"}]}]}}
+    text = json.dumps(model, indent=2)
+    (tmp_path / "o.json").write_text(text)
+    result = validate(collect(load_dashboard_files([tmp_path])), PrometheusSource(prometheus.url), None,
+                      timedelta(days=7))
+    [option] = [f for f in result.findings if f.check == "variable/option-no-data"]
+    assert option.message == ("the 'prod' option of $environment shows No data on 1 panel and 1 other query: "
+                              f"'Level', annotation Spikes (e.g. {LEVEL}{{environment=\"prod\"}})")
+    assert dict(option.details)["panels"] == 1 and dict(option.details)["others"] == 1
+    placed = at_json_paths(result.findings, load_dashboard_files([tmp_path]))
+    [option] = [f for f in placed if f.check == "variable/option-no-data"]
+    lines = text.splitlines()
+    line = option.location.line  # the variable's opening brace, its members just below
+    assert lines[line - 1].strip() == "{" and '"name": "environment"' in "\n".join(lines[line:line + 3])
 
 
 def test_an_option_naming_another_metric_gets_its_own_label_table(tmp_path, prometheus):

@@ -62,7 +62,8 @@ _register("variable/value-unknown", Severity.INFO,
           "worse than saying nothing.")
 _register("variable/option-no-data", Severity.WARNING,
           "One option of a custom or query variable (as saved in the dashboard) leaves panels empty: a "
-          "reader who picks it sees No data. One finding per option, naming how many panels it empties.")
+          "reader who picks it sees No data. One finding per option, at the variable's definition, naming "
+          "how many panels it empties — and, apart, the annotations and variables whose queries it empties.")
 _register("metric/rate-on-gauge", Severity.WARNING,
           "rate(), irate() or increase() over a gauge: they assume a counter (monotonic, with resets), so "
           "the panel shows noise. The type comes from the source's /api/v1/metadata, else the catalog's "

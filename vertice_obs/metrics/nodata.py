@@ -11,7 +11,7 @@ selectors, and one label-names lookup for the messages of label-missing findings
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding, Location
@@ -40,7 +40,8 @@ _MAX_LABEL_LOOKUPS = 50  # metrics named in one label-names request, for label-m
 
 def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence: Evidence,
                     groupings: Sequence[GroupingUse] = (),
-                    option_uses: Callable[[], Sequence[SelectorUse]] = tuple) -> list[Finding]:
+                    option_uses: Callable[[], Sequence[SelectorUse]] = tuple,
+                    variable_paths: Mapping[tuple[str, str], str] | None = None) -> list[Finding]:
     """Series-level findings: selectors of present metrics that select no series, and why; `by`
     labels no series carries; options of variables that empty panels.
 
@@ -110,7 +111,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
                 extra["last_seen"] = history.seen[use.selector].isoformat()
         out.append(finding(verdict.check, message, use.location, metric=use.selector.metric, query=use.query,
                            selector=str(use.selector), **extra))
-    out.extend(_option_findings(options))
+    out.extend(_option_findings(options, variable_paths or {}))
     out.extend(_grouping_findings(groupings, tables))
     return out
 
@@ -159,16 +160,25 @@ def _history(source: MetricSource, evidence: Evidence, empty: list[Selector]) ->
     return _History(evidence, seen, phrase), []
 
 
-def _option_findings(options: dict[tuple, list[SelectorUse]]) -> list[Finding]:
+def _option_findings(options: dict[tuple, list[SelectorUse]], paths: Mapping[tuple[str, str], str]) -> list[Finding]:
+    """One finding per option that empties something, at the variable (`paths`: (file, variable) →
+    its JSON path), counting panels apart from the annotations and variables whose queries it empties."""
     out = []
     for (file, dashboard, (variable, value)), emptied in sorted(options.items()):
-        panels = list(dict.fromkeys(u.location.panel or u.location.target or "?" for u in emptied))
-        shown = ", ".join(repr(p) for p in panels[:3]) + (f" and {len(panels) - 3} more" if len(panels) > 3 else "")
+        panels = list(dict.fromkeys(u.location.panel for u in emptied if u.location.panel is not None))
+        others = list(dict.fromkeys(u.location.target or "?" for u in emptied if u.location.panel is None))
+        names = [repr(p) for p in panels] + others
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        what = " and ".join(([f"{len(panels)} panel{'s' if len(panels) != 1 else ''}"] if panels else [])
+                            + ([f"{len(others)} other quer{'ies' if len(others) != 1 else 'y'}"] if others else []))
+        extra = {"others": len(others)} if others else {}
+        if (file, variable) in paths:
+            extra["json_path"] = paths[file, variable]  # placed at its line and column by the caller
         out.append(finding("variable/option-no-data",
-                           f"the {value!r} option of ${variable} shows No data on {len(panels)} "
-                           f"panel{'s' if len(panels) != 1 else ''}: {shown} (e.g. {emptied[0].selector})",
+                           f"the {value!r} option of ${variable} shows No data on {what}: {shown} "
+                           f"(e.g. {emptied[0].selector})",
                            Location(file=file, dashboard=dashboard, target=f"variable {variable}"),
-                           variable=variable, option=value, panels=len(panels)))
+                           variable=variable, option=value, panels=len(panels), **extra))
     return out
 
 

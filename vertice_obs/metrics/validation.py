@@ -82,6 +82,7 @@ class Collected:
     # judges selectors (`option_selectors`), while the label tables are being fetched.
     pending: list[Pending] = field(default_factory=list)
     options: list[SelectorUse] | None = None  # made from `pending`, once
+    variable_paths: dict[tuple[str, str], str] = field(default_factory=dict)  # (file, variable) → JSON path
 
     def option_selectors(self) -> list[SelectorUse]:
         """The pending queries' selectors under each option (other than the current value) of each
@@ -182,6 +183,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     selectors: list[SelectorUse] = []
     groupings: list[GroupingUse] = []
     pending: list[Pending] = []
+    paths: dict[tuple[str, str], str] = {}
     queries = count = 0
     for dashboard in dashboards:
         count += 1
@@ -192,6 +194,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
         variables = variables_from_dashboard(model)
         choices = variable_options(model)
         known: list[LintFacts | None] = []
+        located = False
         for query in found:
             queries += 1
             facts = query_facts(query, variables, shapes=share_shapes)
@@ -203,6 +206,9 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
                 groupings.extend(facts.groupings)
                 if options and any(mentions(query.expr, name) for name in choices):
                     pending.append((query, variables, choices))
+                    if not located:  # the variables' places, once a dashboard
+                        paths.update(_variable_paths(dashboard, choices))
+                        located = True
                 findings.extend(_unknown_values(query, variables))
         if per_dashboard is not None:  # placed while this file's positions are at hand
             findings.extend(_placed(f, positions) for f in per_dashboard(dashboard, found, known))
@@ -210,7 +216,17 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
             on_dashboard(dashboard.file)
     if not pending:
         clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries, not needed past here
-    return Collected(uses, findings, queries, count, selectors, groupings, pending)
+    return Collected(uses, findings, queries, count, selectors, groupings, pending, variable_paths=paths)
+
+
+def _variable_paths(dashboard: DashboardFile, names: Iterable[str]) -> dict[tuple[str, str], str]:
+    """(file, variable) → the JSON path of each named variable's definition in the file."""
+    listed = (dashboard.model.get("templating") or {}).get("list") if isinstance(dashboard.model, dict) else None
+    wanted, out = set(names), {}
+    for i, v in enumerate(listed if isinstance(listed, list) else []):
+        if isinstance(v, dict) and v.get("name") in wanted:
+            out.setdefault((dashboard.file, v["name"]), f"/templating/list/{i}")  # as the lints' paths: in the model
+    return out
 
 
 def _unknown_values(query, variables: dict[str, Variable]) -> list[Finding]:
@@ -246,7 +262,7 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
     referenced = {u.metric for u in collected.uses if not u.is_pattern}
     evidence = gather(source, referenced, lookback)
     series = judge_selectors(source, collected.selectors, evidence, collected.groupings,
-                             option_uses=collected.option_selectors)
+                             option_uses=collected.option_selectors, variable_paths=collected.variable_paths)
     clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
     if needs_history(evidence):
         evidence = replace(evidence, history=held(source, lookback))
