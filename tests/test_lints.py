@@ -201,10 +201,11 @@ RATES = [
          "rate() over [$__interval]"),
     Case("increase-over-interval", "promql/rate-interval", dash(ts(expr="increase(x_total[${__interval}])")),
          (None,), "increase() over [$__interval]"),
-    Case("legacy-interval", "promql/rate-interval", dash(ts(expr="rate(x_total[$interval])")), (None,)),
+    Case("legacy-interval", "promql/rate-interval", dash(ts(expr="rate(x_total[$interval])")), (None,),
+         "rate() over [$interval]"),
     Case("interval-variable", "promql/rate-interval",
          dash(ts(expr="rate(x_total[$iv])"), variables=[{"name": "iv", "type": "interval", "query": "1m,5m"}]),
-         (None,)),
+         (None,), "rate() over [$iv]: the range leaves gaps"),
     Case("one-per-range", "promql/rate-interval",
          dash(ts(expr="rate(a_total[5m]) / rate(b_total[5m]) + rate(c_total[1h])")), (None, None)),
     Case("with-template-variables", "promql/rate-interval",
@@ -340,7 +341,8 @@ def test_the_lints_of_a_run_are_those_of_each_dashboard_alone():
     in_run = [f for f in collected.findings if f.check.startswith("promql/") and f.check != "promql/parse"]
     assert sorted(map(str, in_run)) == sorted(map(str, alone))
     assert {f.check for f in alone} == {"promql/rate-interval", "promql/job-matcher", "promql/instance-matcher"}
-    assert sum("$__interval" in f.message for f in alone) == 3  # $__interval twice, and the interval variable
+    assert sum("over [$__interval]" in f.message for f in alone) == 2  # $__interval twice
+    assert sum("over [$step]" in f.message for f in alone) == 1  # the interval variable, named as written
 
 
 HOUSE_MODULE = '''

@@ -145,7 +145,7 @@ def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collectio
         if facts is None or marked != query.expr:
             facts = lint_facts(_parse(interpolate(marked, values).text))
         if "promql/rate-interval" in wanted:
-            out.extend(_rate_findings(query, facts))
+            out.extend(_rate_findings(query, facts, interval_variables))
         for label in ("job", "instance"):
             if f"promql/{label}-matcher" in wanted:
                 out.extend(_matcher_findings(query, facts, label))
@@ -191,13 +191,17 @@ def _mark_ranges(expr: str, defined: set[str], interval_variables: set[str]) -> 
     return VARIABLE_REF.sub(mark, expr)
 
 
-def _rate_findings(query: Query, facts: LintFacts) -> list[Finding]:
+def _rate_findings(query: Query, facts: LintFacts, interval_variables: Collection[str] = ()) -> list[Finding]:
     out, said = [], set()
+    # What the query wrote for an interval range: `$__interval`, or the interval variable it used.
+    written = [f"${n}" for n in dict.fromkeys(m.group(1) or m.group(2) or m.group(4)
+                                             for m in VARIABLE_REF.finditer(query.expr))
+               if n in interval_variables or n in ("__interval", "interval")]
     for name, span in facts.rates:
         mark = _MARKS.get(span)
         if mark in (_RATE_INTERVAL, _RANGE, _CHOSEN) or (name == "increase" and mark != _INTERVAL):
             continue
-        shown = "$__interval" if mark == _INTERVAL else _duration(span)
+        shown = " or ".join(written) or "$__interval" if mark == _INTERVAL else _duration(span)
         if (name, shown) in said:
             continue
         said.add((name, shown))
