@@ -110,6 +110,9 @@ def test_one_playlist_per_narrative_chapters_in_order_then_unchanged_is_not_rewr
     records = [a for a in grafana.annotations if RECORD_TAG in a["tags"]]
     assert {a["tags"][1] for a in records} == {f"{RECORD_TAG}-{n}" for n in created}
 
+    text = vobs(project, grafana, "publish")
+    assert text.output.splitlines()[-1].startswith("8 unchanged; playlists: 4 unchanged — ")  # both counted
+
     mark = len(grafana.writes())
     again = vobs(project, grafana, "publish", "--format", "json")
     assert again.exit_code == 0, again.output

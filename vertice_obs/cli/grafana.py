@@ -337,7 +337,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
             results = execute(plan, target, commit, project.backup_dir, concurrency, lambda _r: bar.update(1))
     else:
         results = execute(plan, target, commit, project.backup_dir, concurrency)
-    from vertice_obs.grafana.playlists import execute_playlists
+    from vertice_obs.grafana.playlists import execute_playlists, tally_of
 
     missing = {r.uid for r, a in zip(results, plan.actions) if r.status == "failed" and a.live is None}
     played = execute_playlists(playlists, store, commit, missing) if store is not None else []
@@ -352,11 +352,10 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     else:
         _table([(r.uid, r.status, r.detail) for r in results]
                + [(f"playlist:{p.narrative}", p.status, p.detail) for p in played])
-        counts = {}
-        for r in results:
-            counts[r.status] = counts.get(r.status, 0) + 1
-        click.echo((", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing published")
-                   + f" — {target.description}")
+        statuses = [r.status for r in results]
+        tally = f"; playlists: {tally_of([p.status for p in played])}" if played else ""
+        click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
+                   + f"{tally} — {target.description}")
     if failed or unplayed:  # one line, dashboards then playlists
         lost = ([f"{len(failed)} dashboard(s) not published: {', '.join(f'{r.uid} ({r.status})' for r in failed)}"]
                 if failed else [])
