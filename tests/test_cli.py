@@ -111,3 +111,17 @@ def test_bad_input_exceptions_are_one_line_naming_the_cause(monkeypatch, raised,
     monkeypatch.setattr(build_cli, "project_of", boom)
     result = invoke("build")
     assert result.exit_code == 2 and result.stderr == line + "\n"
+
+
+def test_a_dangling_symlink_is_shown_where_it_stands_not_by_its_target(tmp_path):
+    """Paths are shown relative to the project, a symlink by its own name: an absolute argument
+    once showed every file relative but a dangling link absolute (it has no target to resolve)."""
+    root = make_project(tmp_path / "p")
+    folder = root / "handed-over"
+    folder.mkdir()
+    (folder / "gone.json").symlink_to(tmp_path / "nowhere.json")
+    (folder / "bad.json").write_text("{")
+    result = CliRunner().invoke(cli, ["-C", str(root), "validate", str(folder)])
+    assert result.exit_code == 1, result.output
+    shown = [line.split(":")[0] for line in result.output.splitlines() if "file/invalid" in line]
+    assert shown == ["handed-over/bad.json", "handed-over/gone.json"]

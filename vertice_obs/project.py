@@ -54,9 +54,10 @@ class Project:
     environments: tuple[str, ...] = ()  # every environment the configuration declares
 
     def display(self, path: Path) -> str:
-        """A path as the user should see it: relative to the project root when inside it."""
+        """A path as the user should see it: relative to the project root when inside it. A symlink is
+        shown by its own name, where it stands — not by its target (a dangling one has none)."""
         try:
-            return str(path.resolve().relative_to(self.root.resolve()))
+            return str((path.parent.resolve() / path.name).relative_to(self.root.resolve()))
         except ValueError:
             return str(path)
 
