@@ -83,6 +83,6 @@ def test_a_probe_on_a_missing_metric_stops_the_run(prometheus):
     assert result.exit_code == 1
     line = next(l for l in result.output.splitlines() if "probe dopamine-spikes" in l)
     query_line = line_of(TEXT, "        query: sum(increase(maximus_dopamine_spike_events_total")
-    assert line.startswith(f"chaos/chaos-day-1.yaml:{query_line} → panel 'scenario kill-switch' → probe "
+    assert line.startswith(f"chaos/chaos-day-1.yaml:{query_line} → scenario kill-switch → probe "
                            "dopamine-spikes: error: maximus_dopamine_spike_events_total is missing")
     assert "NOT ready: 1 probe metric would measure nothing" in result.output

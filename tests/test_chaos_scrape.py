@@ -46,9 +46,9 @@ def test_windows_shorter_than_two_scrapes_are_refused_one_line_per_probe(slow_sc
     lines = [line for line in result.stdout.splitlines() if "chaos/window-too-short" in line]
     # ${window} is settle (45 s) × 0.1 = 4.5 s; two scrapes at 5 s need 10 s (time scale ≥ 0.222).
     assert len(lines) == 2, result.stdout
-    assert lines[0].startswith("chaos/chaos-day-1.yaml:32 → panel 'scenario streaming-latency' → probe stream-p95: "
+    assert lines[0].startswith("chaos/chaos-day-1.yaml:32 → scenario streaming-latency → probe stream-p95: "
                                "error: window 4500ms is shorter than 2 scrape intervals of 5s (maximus 127.0.0.1:")
-    assert lines[1].startswith("chaos/chaos-day-1.yaml:53 → panel 'scenario kill-switch' → probe dopamine-spikes: ")
+    assert lines[1].startswith("chaos/chaos-day-1.yaml:53 → scenario kill-switch → probe dopamine-spikes: ")
     for line in lines:
         assert "window 4500ms is shorter than 2 scrape intervals of 5s (maximus 127.0.0.1:" in line
         assert "at --time-scale 0.1" in line and "use --time-scale 0.222 or more" in line

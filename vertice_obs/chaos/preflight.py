@@ -18,7 +18,7 @@ from vertice_obs.chaos.scrape import (
     window_findings,
     window_seconds,
 )
-from vertice_obs.finding import Finding, Location, Severity
+from vertice_obs.finding import Finding, Severity
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import classify
 from vertice_obs.metrics.evidence import MetricSource, gather
@@ -36,7 +36,7 @@ def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None,
     uses, findings = [], []
     for scenario in run.scenarios:
         for probe in scenario.probes:
-            where = Location(file=run.file, line=probe.line, panel=f"scenario {scenario.id}", target=f"probe {probe.id}")
+            where = run.where(scenario, probe)
             u, f = uses_of(Query(probe_query(probe, window_seconds(run)), where), {})
             uses.extend(u)
             findings.extend(f)

@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from vertice_obs.finding import Location
 from vertice_obs.guard.durations import parse_duration
 from vertice_obs.located_yaml import LocatedDocument, check_schema, load_located
 from vertice_obs.metrics.extract import ParseError, check_query_shape
@@ -116,6 +117,11 @@ class Run:
     file: str
     # Each phase is judged only after this long: a probe's rate window must leave the last phase.
     settle: timedelta = timedelta(0)
+
+    def where(self, scenario: Scenario, probe: Probe) -> Location:
+        """A probe's place: the file at the probe's line, then `scenario <id> → probe <id>` (a
+        scenario is no panel: the whole path is the location's last part)."""
+        return Location(file=self.file, line=probe.line, target=f"scenario {scenario.id} → probe {probe.id}")
 
 
 def load_run(path: Path, display: str | None = None) -> Run:

@@ -135,7 +135,7 @@ def window_findings(run: Run, intervals: dict[str, Scrape], time_scale: float) -
     for scenario in run.scenarios:
         for probe in scenario.probes:
             scrape = intervals.get(f"{scenario.id}/{probe.id}", Scrape(None, why="not asked"))
-            where = Location(file=run.file, line=probe.line, panel=f"scenario {scenario.id}", target=f"probe {probe.id}")
+            where = run.where(scenario, probe)
             if scrape.seconds is None:
                 findings.append(Finding("chaos/scrape-unknown", Severity.WARNING,
                                         f"scrape interval unknown ({scrape.why}): its windows are not checked", where))
