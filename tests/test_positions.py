@@ -317,7 +317,11 @@ def test_findings_are_placed_one_files_positions_at_a_time(tmp_path, monkeypatch
     from vertice_obs.checks import finding
     from vertice_obs.finding import Location
     from vertice_obs.jsonpos import Positions
-    from vertice_obs.metrics.validation import DashboardFile, at_json_paths, load_dashboard_files
+    from vertice_obs.metrics.validation import (
+        DashboardFile,
+        at_json_paths,
+        load_dashboard_files,
+    )
 
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.json").write_text(json.dumps({"uid": name, "panels": [{"id": 1, "title": "P"}]}, indent=2))
