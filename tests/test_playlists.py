@@ -255,10 +255,24 @@ def test_a_renamed_narrative_keeps_its_playlist_and_the_old_id_is_no_orphan(proj
     old = project / "narratives" / "esgt.yaml"
     (project / "narratives" / "esgt-moments.yaml").write_text(old.read_text().replace("id: esgt", "id: esgt-moments"))
     old.unlink()
+    mark = len(grafana.writes())
     assert vobs(project, grafana, "publish").exit_code == 0
+    # adopted: one record under the new id, the playlist itself not written; the next publish writes nothing
+    assert playlist_writes(grafana, mark) == []
+    assert [a["tags"] for a in grafana.annotations if f"{RECORD_TAG}-esgt-moments" in a["tags"]] == [
+        [RECORD_TAG, f"{RECORD_TAG}-esgt-moments"]]
+    mark = len(grafana.writes())
+    assert vobs(project, grafana, "publish").exit_code == 0 and grafana.writes()[mark:] == []
     diff = vobs(project, grafana, "diff", "--format", "json")
     assert diff.exit_code == 0, diff.output
     assert rows(diff)["esgt-moments"]["uid"] == uid and "esgt" not in rows(diff)
+    # retitled afterwards: the same playlist is renamed, no second one is made
+    renamed = project / "narratives" / "esgt-moments.yaml"
+    renamed.write_text(renamed.read_text().replace('title: "ESGT: the moments MAXIMUS becomes aware"',
+                                                   'title: "ESGT moments"', 1))
+    count = len(grafana.playlists)
+    assert vobs(project, grafana, "publish").exit_code == 0
+    assert len(grafana.playlists) == count and grafana.playlists[uid]["name"] == "ESGT moments"
 
 
 def test_a_chapter_that_failed_to_publish_holds_its_playlist_back(project, one_version):

@@ -231,6 +231,12 @@ def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: s
     out = []
     for a in actions:
         d = a.desired
+        if a.kind == UNCHANGED and a.live is not None and not a.live.recorded:
+            try:  # found by its name (e.g. the narrative's id was renamed): recorded as this narrative's
+                store.record(d.narrative, a.live.uid, digest(d.content), commit)
+            except DestinationError as exc:  # unchanged all the same; the next run records it
+                out.append(PlaylistResult(d.narrative, d.name, a.uid, DONE[a.kind], f"not recorded: {exc}"))
+                continue
         if a.kind in (UNCHANGED, DRIFT):
             out.append(PlaylistResult(d.narrative, d.name, a.uid, DONE[a.kind], a.reason))
             continue
