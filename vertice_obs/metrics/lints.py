@@ -18,7 +18,7 @@ from typing import Any, Callable, Collection, Iterator, Sequence
 import promql_parser as pp
 
 from vertice_obs.checks import CHECKS, finding, hits
-from vertice_obs.checks.walk import VARIABLE_REF, variables
+from vertice_obs.checks.walk import VARIABLE_REF, references, variables
 from vertice_obs.finding import Finding, Severity
 from vertice_obs.metrics.extract import ParseError, check_query_shape, children
 from vertice_obs.metrics.interpolate import interpolate, variables_from_dashboard
@@ -193,15 +193,11 @@ def _mark_ranges(expr: str, defined: set[str], interval_variables: set[str]) -> 
 
 def _rate_findings(query: Query, facts: LintFacts, interval_variables: Collection[str] = ()) -> list[Finding]:
     out, said = [], set()
-    # What the query wrote for an interval range: `$__interval`, or the interval variable it used.
-    written = [f"${n}" for n in dict.fromkeys(m.group(1) or m.group(2) or m.group(4)
-                                             for m in VARIABLE_REF.finditer(query.expr))
-               if n in interval_variables or n in ("__interval", "interval")]
     for name, span in facts.rates:
         mark = _MARKS.get(span)
         if mark in (_RATE_INTERVAL, _RANGE, _CHOSEN) or (name == "increase" and mark != _INTERVAL):
             continue
-        shown = " or ".join(written) or "$__interval" if mark == _INTERVAL else _duration(span)
+        shown = _interval_written(query.expr, interval_variables) if mark == _INTERVAL else _duration(span)
         if (name, shown) in said:
             continue
         said.add((name, shown))
@@ -211,6 +207,13 @@ def _rate_findings(query: Query, facts: LintFacts, interval_variables: Collectio
                            "[$__rate_interval], which Grafana sizes to the scrape interval and the step",
                            query.location, query=query.expr))
     return out
+
+
+def _interval_written(expr: str, interval_variables: Collection[str]) -> str:
+    """How `expr` wrote its interval range: `$__interval`, or the interval variable(s) it used."""
+    written = [f"${n}" for n in dict.fromkeys(references(expr))
+               if n in interval_variables or n in ("__interval", "interval")]
+    return " or ".join(written) or "$__interval"
 
 
 def _duration(value: timedelta) -> str:

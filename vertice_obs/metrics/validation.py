@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from vertice_obs.build.exports import MANIFEST
 from vertice_obs.checks import finding
+from vertice_obs.checks.walk import pointer, variables
 from vertice_obs.errors import InputError, os_reason
 from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
@@ -221,11 +222,10 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
 
 def _variable_paths(dashboard: DashboardFile, names: Iterable[str]) -> dict[tuple[str, str], str]:
     """(file, variable) → the JSON path of each named variable's definition in the file."""
-    listed = (dashboard.model.get("templating") or {}).get("list") if isinstance(dashboard.model, dict) else None
     wanted, out = set(names), {}
-    for i, v in enumerate(listed if isinstance(listed, list) else []):
-        if isinstance(v, dict) and v.get("name") in wanted:
-            out.setdefault((dashboard.file, v["name"]), f"/templating/list/{i}")  # as the lints' paths: in the model
+    for path, v in variables(dashboard.model):  # the lints' walk: paths in the model, as theirs are
+        if v["name"] in wanted:
+            out.setdefault((dashboard.file, v["name"]), pointer(path))
     return out
 
 
