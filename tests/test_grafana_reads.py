@@ -2,8 +2,9 @@
 
 Counted on the stand-in's request log, over the version matrix: an unchanged dashboard costs one
 small `versions?limit=1` read and never its whole model; a hand edit in Grafana (a new version) is
-still read whole and refused as drift; a folder move is still published; diff builds once and
-reads no version history; the one search is followed page by page.
+still read whole and refused as drift (and diff names it, reading that dashboard's history alone); a
+folder move is still published (and diff shows it); diff builds once and reads no version history
+of unchanged dashboards; the one search is followed page by page.
 """
 
 from __future__ import annotations
@@ -84,6 +85,30 @@ def test_a_hand_edit_with_a_new_version_is_still_drift(project, grafana):
     assert diff.exit_code == 1 and "dashboard: ['description'] `curated by hand` → " in diff.output
 
 
+def test_diff_names_the_drifted_dashboard_in_text_and_json(project, grafana):
+    """What publish would refuse, diff says in every format — reading the version history of the
+    edited dashboard only (an unchanged one still costs its one small read)."""
+    assert vobs(project, grafana, "publish").exit_code == 0
+    original = grafana.dashboards[OVERVIEW]["model"].get("description")
+    grafana.edit_in_ui(OVERVIEW, lambda m: m.update(description="curated by hand"))
+    mark = len(grafana.requests)
+    machine = vobs(project, grafana, "diff", "--format", "json")
+    assert machine.exit_code == 1
+    rows = {r["uid"]: r for r in json.loads(machine.stdout)["dashboards"]}
+    assert (rows[OVERVIEW]["status"], rows[OVERVIEW]["drifted"]) == ("changed", True)
+    assert {(r["status"], r["drifted"]) for u, r in rows.items() if u != OVERVIEW} == {("unchanged", False)}
+    histories = [r for r in requests_after(grafana, mark) if r[1].endswith("/versions") and r[2] == {}]
+    assert histories == [("GET", f"/api/dashboards/uid/{OVERVIEW}/versions", {})]
+    text = vobs(project, grafana, "diff").output.splitlines()
+    line = next(i for i, t in enumerate(text) if OVERVIEW in t)
+    assert text[line].split()[:3] == ["~", OVERVIEW, "drifted"]
+    assert text[line + 1].strip().startswith("edited in Grafana since vobs published it: publish skips it without "
+                                             f"--force (vobs pull --uid {OVERVIEW} to review)")
+    assert text[-1].startswith(f"0 added, 1 changed (1 drifted), {DASHBOARDS - 1} unchanged, 0 orphaned")
+    grafana.edit_in_ui(OVERVIEW, lambda m: m.update(description=original))  # back to the code's content, by hand
+    assert vobs(project, grafana, "diff").exit_code == 0  # the same content is no change, whoever saved it
+
+
 def test_a_forged_message_with_another_hash_is_read_whole(project, grafana):
     """A save whose message looks like ours but records other content is not taken as unchanged."""
     assert vobs(project, grafana, "publish").exit_code == 0
@@ -107,11 +132,18 @@ def test_a_folder_move_is_still_published(project, grafana, how):
         narrative = project / "narratives" / "dopamine.yaml"
         narrative.write_text(narrative.read_text().replace("folder: MAXIMUS/Dopamine", "folder: MAXIMUS/Reward"))
         expected = "vobs-maximus-reward"
+    preview = vobs(project, grafana, "diff", "--format", "json")  # diff says what publish will do
+    assert preview.exit_code == 1, preview.output
+    rows = {r["uid"]: r for r in json.loads(preview.stdout)["dashboards"]}
+    assert rows[OVERVIEW]["status"] == "changed" and not rows[OVERVIEW]["drifted"]
+    assert rows[OVERVIEW]["changes"][-1].startswith("moved from folder ") and rows[OVERVIEW]["changes"][-1].endswith(
+        "to its narrative's folder 'MAXIMUS/" + ("Reward'" if how == "moved in code" else "Dopamine'"))
     result = vobs(project, grafana, "publish", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = {r["uid"]: r for r in json.loads(result.stdout)["dashboards"]}
     assert (rows[OVERVIEW]["status"], rows[OVERVIEW]["detail"]) == ("updated", "moved to its narrative's folder")
     assert grafana.dashboards[OVERVIEW]["folderUid"] == expected
+    assert vobs(project, grafana, "diff").exit_code == 0
 
 
 def test_diff_builds_once_and_reads_no_history(project, grafana, monkeypatch):

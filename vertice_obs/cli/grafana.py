@@ -1,9 +1,8 @@
-"""`vobs diff`, `vobs publish`, `vobs pull`: compare with, write to and read from Grafana."""
+"""`vobs diff`, `vobs publish`: compare with and write to Grafana (`vobs pull` reads: `cli/pull.py`)."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -28,15 +27,15 @@ from vertice_obs.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
     InputError,
-    VobsError,
 )
-from vertice_obs.files import write_atomic
 from vertice_obs.finding import Severity
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
-from vertice_obs.guard.paths import check_uid
 from vertice_obs.guard.text import escape
 from vertice_obs.output import machine_json
 from vertice_obs.project import Project
+
+# What `vobs diff` says under a dashboard edited in Grafana since vobs last published it.
+DRIFT_NOTE = "edited in Grafana since vobs published it: publish skips it without --force (vobs pull --uid {uid} to review)"
 
 # diff and publish also speak Markdown: a pull-request comment, a job's step summary (grafana/markdown.py)
 FORMAT_MD = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
@@ -174,6 +173,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         UNCHANGED,
         DashboardDiff,
         diff_dashboard,
+        moved,
     )
     from vertice_obs.grafana.diff import unified as unified_diff
     from vertice_obs.grafana.survey import survey
@@ -187,14 +187,19 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     if chosen or orphans:
         _connect(target)
     hits = target.search() if chosen or orphans else []  # which exist (no request for a new one), orphans
-    # Markdown names drifted dashboards too: their version history is read, as publish reads it.
-    seen = survey(chosen, target, concurrency, history=fmt == "markdown", hits=hits)
+    # Drifted dashboards are named in every format: the version history of one that differs is read
+    # (as publish reads it) — never for a new or unchanged one.
+    seen = survey(chosen, target, concurrency, history=True, hits=hits)
     scope = _playlist_scope(plan, narratives, chosen, selection)
     store, playlists = (None, []) if scope is None else _playlists(target, plan, scope, uids, False, concurrency,
                                                                    fmt == "markdown", "compared")
     lives = [s.live for s in seen]
+    folders = {str(h.get("uid")): str(h.get("folderTitle") or "") for h in hits}
     diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
+    diffs = [moved(d, folders.get(d.uid) or s.live.folder_uid or "General", s.rendered.folder)
+             if s.live and not s.unchanged and s.live.folder_uid != s.folder_uid else d for d, s in zip(diffs, seen)]
+    drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]
     if orphans:
         in_code = {r.uid for r in plan.rendered}
         for hit in hits:
@@ -207,7 +212,9 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     playlist_rows = [pl.diff_entry(a) for a in playlists] + (  # a narrative's orphan: only when all are diffed
         pl.orphaned(store, (n.id for n in plan.narratives), playlists) if orphans and removed is None and store else [])
     if fmt == "json":
-        click.echo(machine_json("diff", dashboards=[d.to_dict() for d in diffs], playlists=playlist_rows))
+        flags = drifted + [False] * (len(diffs) - len(seen))
+        click.echo(machine_json("diff", dashboards=[{**d.to_dict(), "drifted": flag} for d, flag in zip(diffs, flags)],
+                                playlists=playlist_rows))
     elif fmt == "markdown":
         from vertice_obs.grafana.markdown import (
             COMMENT_LIMIT,
@@ -216,9 +223,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
             size,
         )
 
-        folders = {str(h.get("uid")): str(h.get("folderTitle") or "") for h in hits}
-        entries = [DiffEntry(d, s.rendered.folder, bool(s.live and not s.unchanged and s.live.drifted))
-                   for d, s in zip(diffs, seen)]
+        entries = [DiffEntry(d, s.rendered.folder, flag) for d, s, flag in zip(diffs, seen, drifted)]
         entries += [DiffEntry(d, folders.get(d.uid, "")) for d in diffs[len(seen):]]
         section = pl.markdown([(p["narrative"], p["title"], p["status"], "; ".join(p["changes"])) for p in playlist_rows])
         comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section))
@@ -227,9 +232,13 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         click.echo(comment + section, nl=False)
     else:
         width = max((len(_show(d.uid)) for d in diffs), default=0)
-        for d, live in zip(diffs, lives + [None] * (len(diffs) - len(lives))):
+        extra = [None] * (len(diffs) - len(lives))
+        for d, live, drift in zip(diffs, lives + extra, drifted + [False] * len(extra)):
             mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-"}.get(d.status, " ")
-            click.echo(f"{mark} {_show(d.uid):<{width}}  {d.status:<9}  {_show(d.title)}".rstrip())
+            status = "drifted" if drift else d.status
+            click.echo(f"{mark} {_show(d.uid):<{width}}  {status:<9}  {_show(d.title)}".rstrip())
+            if drift:
+                click.echo(f"      {DRIFT_NOTE.format(uid=_show(d.uid))}")
             if d.status in ("changed", "orphaned"):
                 for change in d.changes:
                     click.echo(f"      {_show(change)}")
@@ -240,8 +249,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         for line in pl.text_lines(playlist_rows, width, _show):
             click.echo(line)
         counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
+        said = [f"{n} {s}" + (f" ({sum(drifted)} drifted)" if s == "changed" and any(drifted) else "")
+                for s, n in counts.items()]
         tally = f"; playlists: {pl.tally_of([p['status'] for p in playlist_rows])}" if playlist_rows else ""
-        click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) + f"{tally} — against {target.description}")
+        click.echo(", ".join(said) + f"{tally} — against {target.description}")
     changed = any(d.status != "unchanged" for d in diffs) or any(p["status"] != "unchanged" for p in playlist_rows)
     ctx.exit(EXIT_FINDINGS if changed else EXIT_OK)
 
@@ -388,62 +399,3 @@ def _table(rows) -> None:
     width = max((len(_show(r[0])) for r in rows), default=0)
     for uid, status, detail in rows:
         click.echo(f"{_show(uid):<{width}}  {status:<13}  {_show(detail)}".rstrip())
-
-
-@cli.command("pull")
-@ENV
-@GRAFANA_URL
-@GRAFANA_TOKEN
-@ORG
-@UID
-@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only dashboards with this tag (repeatable: all of them).")
-@click.option("--folder", "folders", multiple=True, metavar="UID", help="Only dashboards in this folder (repeatable).")
-@click.option("--all", "pull_all", is_flag=True, help="Every dashboard.")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("pulled"),
-              show_default=True, help="Folder to write the JSON and inventory.json to.")
-@GRAFANA_TIMEOUT
-@TLS
-@click.pass_context
-def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all, output, timeout) -> None:
-    """Export live dashboards as normalised JSON, with an inventory of their queries and metrics.
-
-    The curation step before turning an existing dashboard into a narrative chapter, and the way
-    to bring an edit made in Grafana's UI back for review. inventory.json lists dashboard →
-    panels → queries → metrics; `vobs validate OUTPUT` then checks those metrics.
-
-    \b
-    Examples:
-      vobs pull --uid maximus-dopamine-overview -o review/
-      vobs pull --tag maximus -o pulled/
-      vobs pull --all
-    """
-    from vertice_obs.build.render import to_json_text
-    from vertice_obs.grafana.pull import pull
-    from vertice_obs.metrics.validation import query_inventory
-
-    if not (uids or tags or folders or pull_all):
-        raise click.UsageError("say what to pull: --uid, --tag, --folder or --all")
-    for option, values in (("--uid", uids), ("--folder", folders)):
-        for value in values:  # before any request: a non-uid could address another resource
-            check_uid(value, option)
-    _project_, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
-    _connect(target)
-    result = pull(target, output, tags=tags, folder_uids=folders, uids=uids)
-    shown = _show(output)
-    if result.refused:
-        refused = ", ".join(_show(repr(u)) for u in result.refused[:5]) + (", …" if len(result.refused) > 5 else "")
-        problem = (f"{target.description} returned {count(len(result.refused), 'dashboard uid')} that "
-                   f"{'is' if len(result.refused) == 1 else 'are'} not Grafana uids, not written: {refused}")
-        if not result.pulled:
-            raise InputError(f"{problem}; nothing pulled")
-    inventory_out = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
-    write_atomic(output / "inventory.json", to_json_text({"dashboards": inventory_out}))
-    click.echo(f"pulled {count(len(inventory_out), 'dashboard')} from {target.description} → {shown}/")
-    if result.refused:
-        raise _Partial(f"{problem}; pulled {len(result.pulled)} into {shown}/")
-    if result.missing:
-        raise InputError(f"not found in {target.description}: {', '.join(_show(u) for u in result.missing)}")
-
-
-class _Partial(VobsError):
-    exit_code = EXIT_PARTIAL

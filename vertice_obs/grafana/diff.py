@@ -51,6 +51,13 @@ def diff_dashboard(uid: str, desired: dict[str, Any] | None, live: dict[str, Any
     return DashboardDiff(uid, b.get("title", ""), CHANGED, changes or ["changed (key order or defaults only)"])
 
 
+def moved(d: DashboardDiff, live_folder: str, folder: str) -> DashboardDiff:
+    """`d` plus the move a publish makes when the live dashboard sits in another folder than its
+    narrative's (a renamed or re-parented folder): a change, whatever the content says."""
+    change = f"moved from folder {live_folder!r} to its narrative's folder {folder!r}"
+    return DashboardDiff(d.uid, d.title, CHANGED if d.status == UNCHANGED else d.status, [*d.changes, change])
+
+
 def unified(uid: str, desired: dict[str, Any] | None, live: dict[str, Any] | None, color: bool = False) -> str:
     """A unified diff of the normalised JSON (live → desired), optionally coloured for a terminal."""
     before = canonical_text(live).splitlines(keepends=True) if live else []

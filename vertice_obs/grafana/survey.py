@@ -12,7 +12,7 @@ is read only when publish needs it, i.e. when the content or folder differs and 
 version already read does not say who saved it.
 
 Requests per dashboard against a Grafana: new 0 · unchanged 1 (small) · changed since our own
-publish 2 · edited in Grafana 2 (diff) or 3 (publish: the history names our last publish).
+publish 2 · edited in Grafana 3 (the history names our last publish: drift, for publish and diff).
 A provisioning folder cannot tell a hand-edited file from its state alone: it is always read.
 """
 

@@ -1,0 +1,82 @@
+"""`vobs pull`: export live dashboards as normalised JSON, with an inventory of their queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from vertice_obs.cli.app import cli
+from vertice_obs.cli.grafana import _connect, _grafana, _show
+from vertice_obs.cli.options import (
+    ENV,
+    GRAFANA_TIMEOUT,
+    GRAFANA_TOKEN,
+    GRAFANA_URL,
+    ORG,
+    TLS,
+    UID,
+    count,
+)
+from vertice_obs.errors import EXIT_PARTIAL, InputError, VobsError
+from vertice_obs.files import write_atomic
+from vertice_obs.guard.paths import check_uid
+
+
+@cli.command("pull")
+@ENV
+@GRAFANA_URL
+@GRAFANA_TOKEN
+@ORG
+@UID
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only dashboards with this tag (repeatable: all of them).")
+@click.option("--folder", "folders", multiple=True, metavar="UID", help="Only dashboards in this folder (repeatable).")
+@click.option("--all", "pull_all", is_flag=True, help="Every dashboard.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("pulled"),
+              show_default=True, help="Folder to write the JSON and inventory.json to.")
+@GRAFANA_TIMEOUT
+@TLS
+@click.pass_context
+def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all, output, timeout) -> None:
+    """Export live dashboards as normalised JSON, with an inventory of their queries and metrics.
+
+    The curation step before turning an existing dashboard into a narrative chapter, and the way
+    to bring an edit made in Grafana's UI back for review. inventory.json lists dashboard →
+    panels → queries → metrics; `vobs validate OUTPUT` then checks those metrics.
+
+    \b
+    Examples:
+      vobs pull --uid maximus-dopamine-overview -o review/
+      vobs pull --tag maximus -o pulled/
+      vobs pull --all
+    """
+    from vertice_obs.build.render import to_json_text
+    from vertice_obs.grafana.pull import pull
+    from vertice_obs.metrics.validation import query_inventory
+
+    if not (uids or tags or folders or pull_all):
+        raise click.UsageError("say what to pull: --uid, --tag, --folder or --all")
+    for option, values in (("--uid", uids), ("--folder", folders)):
+        for value in values:  # before any request: a non-uid could address another resource
+            check_uid(value, option)
+    _project_, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
+    _connect(target)
+    result = pull(target, output, tags=tags, folder_uids=folders, uids=uids)
+    shown = _show(output)
+    if result.refused:
+        refused = ", ".join(_show(repr(u)) for u in result.refused[:5]) + (", …" if len(result.refused) > 5 else "")
+        problem = (f"{target.description} returned {count(len(result.refused), 'dashboard uid')} that "
+                   f"{'is' if len(result.refused) == 1 else 'are'} not Grafana uids, not written: {refused}")
+        if not result.pulled:
+            raise InputError(f"{problem}; nothing pulled")
+    inventory_out = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
+    write_atomic(output / "inventory.json", to_json_text({"dashboards": inventory_out}))
+    click.echo(f"pulled {count(len(inventory_out), 'dashboard')} from {target.description} → {shown}/")
+    if result.refused:
+        raise _Partial(f"{problem}; pulled {len(result.pulled)} into {shown}/")
+    if result.missing:
+        raise InputError(f"not found in {target.description}: {', '.join(_show(u) for u in result.missing)}")
+
+
+class _Partial(VobsError):
+    exit_code = EXIT_PARTIAL
