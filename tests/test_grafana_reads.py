@@ -102,7 +102,7 @@ def test_diff_names_the_drifted_dashboard_in_text_and_json(project, grafana):
     text = vobs(project, grafana, "diff").output.splitlines()
     line = next(i for i, t in enumerate(text) if OVERVIEW in t)
     assert text[line].split()[:3] == ["~", OVERVIEW, "drifted"]
-    assert text[line + 1].strip().startswith("edited in Grafana since vobs published it: publish skips it without "
+    assert text[line + 1].strip().startswith("edited in Grafana since vobs last published it: publish skips it without "
                                              f"--force (vobs pull --uid {OVERVIEW} to review)")
     assert text[-1].startswith(f"0 added, 1 changed (1 drifted), {DASHBOARDS - 1} unchanged, 0 orphaned")
     grafana.edit_in_ui(OVERVIEW, lambda m: m.update(description=original))  # back to the code's content, by hand

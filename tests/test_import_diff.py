@@ -36,8 +36,11 @@ from test_import_cli import vobs
 from test_import_roundtrip import CORPUS, NARRATIVE_TAGS, build_imported
 
 from vertice_obs.build.render import MANAGED_TAG
-from vertice_obs.grafana.diff import diff_dashboard
+from vertice_obs.grafana.diff import diff_dashboard, moved
 from vertice_obs.grafana.normalize import normalize
+
+# What diff says first under a dashboard that exists in Grafana but was not published by vobs.
+DRIFT_NOTE = "exists in Grafana but was not published by vobs: publish skips it without --force"
 from vertice_obs.importer.codegen import module_text
 from vertice_obs.importer.migrate import migrate
 
@@ -236,12 +239,14 @@ def _explained(stdout: str) -> dict[str, list[str]]:
 
 
 def _diff_text(stdout: str) -> dict[str, list[str]]:
-    """uid → the change lines under it in `vobs diff`'s text."""
+    """uid → the change lines under it in `vobs diff`'s text (not the drift note: an adopted
+    dashboard was not published by vobs, and diff says so first)."""
     out: dict[str, list[str]] = {}
     uid = None
     for line in stdout.splitlines():
         if line.startswith("      ") and uid is not None:
-            out[uid].append(line[6:])
+            if not line[6:].startswith(DRIFT_NOTE):
+                out[uid].append(line[6:])
         else:
             head = re.match(r"[~+ !-] (\S+)\s", line)
             uid = head.group(1) if head and not head.group(1).startswith("playlist:") else None
@@ -295,8 +300,13 @@ def test_vobs_diff_against_the_original_shows_exactly_the_documented_changes(use
     built = json.loads((project / "exports" / "adopted" / f"{uid}.json").read_text(encoding="utf-8"))
     tags = {MANAGED_TAG, "narrative:adopted", *(narrative.get("tags") or [])}
     changes = user_run["diff"][uid]
-    # What the CLI printed is what the pure diff says of the same pair (Grafana's copy → the export).
-    assert changes == diff_dashboard(uid, built, live).changes
+    # What the CLI printed is what the pure diff says of the same pair (Grafana's copy → the export),
+    # and the move publish makes out of Grafana's root folder into the narrative's.
+    folder = narrative.get("folder") or narrative["title"].strip().replace("/", "-")  # the default: its title
+    assert changes == moved(diff_dashboard(uid, built, live), "General", folder).changes
+    changes = changes[:-1]
+    head = next(i for i, line in enumerate(user_run["stdout"].splitlines()) if line.split()[1:3] == [uid, "drifted"])
+    assert user_run["stdout"].splitlines()[head + 1].strip().startswith(DRIFT_NOTE)  # publish needs --force
     predict(user_run["notes"][uid], live, built, story, tags, links).check(changes)
 
 

@@ -34,9 +34,6 @@ from vertice_obs.guard.text import escape
 from vertice_obs.output import machine_json
 from vertice_obs.project import Project
 
-# What `vobs diff` says under a dashboard edited in Grafana since vobs last published it.
-DRIFT_NOTE = "edited in Grafana since vobs published it: publish skips it without --force (vobs pull --uid {uid} to review)"
-
 # diff and publish also speak Markdown: a pull-request comment, a job's step summary (grafana/markdown.py)
 FORMAT_MD = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
                          show_default=True, help="text for people, json for machines (stable keys, sorted), "
@@ -237,8 +234,9 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
             mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-"}.get(d.status, " ")
             status = "drifted" if drift else d.status
             click.echo(f"{mark} {_show(d.uid):<{width}}  {status:<9}  {_show(d.title)}".rstrip())
-            if drift:
-                click.echo(f"      {DRIFT_NOTE.format(uid=_show(d.uid))}")
+            if drift:  # what publish will say, and do
+                click.echo(f"      {live.drift}: publish skips it without --force (vobs pull --uid {_show(d.uid)} "
+                           "to review)")
             if d.status in ("changed", "orphaned"):
                 for change in d.changes:
                     click.echo(f"      {_show(change)}")

@@ -82,6 +82,12 @@ class LiveDashboard:
         """Edited outside vobs since our last publish (or never published by vobs)."""
         return not self.latest_is_ours or self.recorded_hash != content_hash(self.model)
 
+    @property
+    def drift(self) -> str:
+        """Why a drifted dashboard is not vobs' to overwrite, in the words publish and diff use."""
+        return ("edited in Grafana since vobs last published it" if self.recorded_hash
+                else "exists in Grafana but was not published by vobs")
+
 
 class Destination(Protocol):
     description: str

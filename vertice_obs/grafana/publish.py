@@ -97,10 +97,8 @@ def _decide(seen: Seen, force: bool) -> Action:
         return Action(r.uid, CREATE, r.model, folder, None, "new", seen.digest)
     same_content = normalize(live.model) == normalize(r.model)
     if live.drifted and not force:
-        why = ("edited in Grafana since vobs last published it" if live.recorded_hash
-               else "exists in Grafana but was not published by vobs")
         return Action(r.uid, DRIFT, r.model, folder, live,
-                      f"{why} (version {live.version}): vobs pull --uid {r.uid} to review, --force to overwrite",
+                      f"{live.drift} (version {live.version}): vobs pull --uid {r.uid} to review, --force to overwrite",
                       seen.digest)
     reason = "content changed" if not same_content else "moved to its narrative's folder"
     return Action(r.uid, UPDATE, r.model, folder, live, reason + (" (overwriting a drifted edit)" if live.drifted
