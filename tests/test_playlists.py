@@ -345,3 +345,14 @@ def test_a_server_playlist_uid_that_is_not_a_uid_is_one_line_and_nothing_is_writ
     errors = [line for line in result.stderr.splitlines() if line.startswith("vobs: error:")]
     assert len(errors) == 1 and "answered a playlist uid that is not a Grafana uid: 'a/../b'" in errors[0]
     assert grafana.writes() == []  # playlists are planned before any write
+
+
+def test_text_diff_lines_up_playlists_with_dashboards(tmp_path, one_version):
+    """`playlist:sample` is longer than every dashboard uid of the sample project: the status column
+    still starts at the same place on every row."""
+    root = make_project(tmp_path / "p")
+    diff = vobs(root, one_version, "diff")
+    assert diff.exit_code == 1, diff.output
+    heads = [line for line in diff.output.splitlines()[:-1] if not line.startswith("      ")]
+    assert [line.split()[1] for line in heads] == ["sample-a", "sample-b", "playlist:sample"]
+    assert len({line.index("  added  ") for line in heads}) == 1, heads

@@ -228,7 +228,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
             comment = comment.replace("Publishing would change nothing.", "Publishing would change playlists only.", 1)
         click.echo(comment + section, nl=False)
     else:
-        width = max((len(_show(d.uid)) for d in diffs), default=0)
+        width = max([len(_show(d.uid)) for d in diffs]  # the playlists' rows line up with the dashboards'
+                    + [len(f"playlist:{_show(p['narrative'])}") for p in playlist_rows], default=0)
         extra = [None] * (len(diffs) - len(lives))
         for d, live, drift in zip(diffs, lives + extra, drifted + [False] * len(extra)):
             mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-"}.get(d.status, " ")
