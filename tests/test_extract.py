@@ -179,7 +179,7 @@ ABSENT = "argument of absent()"
     ("sum(x)", (), [("x", False, R, (), "", (), "sum", False)]),
     ("topk(scalar(k), x)", (), [("x", False, R, (), "", (), "topk", False),
                                 ("k", False, R, (), "", (), "scalar", False)]),
-    ("-max_over_time(x[5m:1m])", (), [("x", False, R, (), "", (), "max_over_time", False)]),
+    ("-max_over_time(x[5m:1m])", (), [("x", False, R, (), "", (), "max_over_time", True)]),  # a subquery is a range
     # `__name__` given as a matcher: found after other matchers too, and not kept as a label matcher
     ('{job="x", __name__="up"}', (), [("up", False, R, (), "", ('job="x"',), "", False)]),
     ('{__name__=~"up|down", job="x"}', (), [("up|down", True, R, (), "", (), "", False)]),

@@ -302,6 +302,9 @@ TYPE_CASES = [
     ("histogram buckets under rate", "histogram_quantile(0.9, sum by (le) "
                                      "(rate(maximus_esgt_duration_seconds_bucket[5m])))", []),
     ("absent counter", f"absent({EXEC})", []),
+    ("rate over a subquery", f"rate({EXEC}[5m:1m])", []),  # a rate all the same (seen on public dashboards)
+    ("increase over a subquery of a sum", f"increase(sum({EXEC})[1h:5m])", []),
+    ("rate over a subquery of a gauge", f"rate({LEVEL}[5m:1m])", ["rate-on-gauge"]),
 ]
 
 

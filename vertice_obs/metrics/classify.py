@@ -37,7 +37,7 @@ class MetricUse:
     alternatives: tuple[str, ...] = ()  # for a fallback: the other names of its `or`
     reason: str = ""  # for an optional reference: why it may be absent
     under: str = ""  # the innermost function or aggregation around it ("rate", "sum", "")
-    ranged: bool = False  # a range selector (`x[5m]`)
+    ranged: bool = False  # in a range selector (`x[5m]`) or a subquery (`x[5m:1m]`)
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ class MetricRef:
     # name-level identity, so `extract` still de-duplicates by name and role.
     matchers: tuple[LabelMatcher, ...] = field(default=(), compare=False)
     # The innermost function or aggregation around the selector ("rate", "sum", "" at the top or
-    # under an operator) and whether it is a range selector: for the type checks (rate over a
-    # gauge, a counter shown raw).
+    # under an operator) and whether it is in a range — a range selector or a subquery, what
+    # rate() takes: for the type checks (rate over a gauge, a counter shown raw).
     under: str = field(default="", compare=False)
     ranged: bool = field(default=False, compare=False)
 
@@ -136,9 +136,10 @@ def extract(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> tuple
 def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> list[MetricRef]:
     if isinstance(node, pp.VectorSelector):
         return _selector(node, role, reason, patterns)
-    if isinstance(node, pp.MatrixSelector):
-        return [replace(r, ranged=True) for r in _refs(node.vector_selector, role, reason, patterns)]
-    if isinstance(node, (pp.SubqueryExpr, pp.ParenExpr, pp.UnaryExpr)):
+    if isinstance(node, (pp.MatrixSelector, pp.SubqueryExpr)):  # `x[5m]`, `x[5m:1m]`: what rate() takes
+        inner = node.vector_selector if isinstance(node, pp.MatrixSelector) else node.expr
+        return [replace(r, ranged=True) for r in _refs(inner, role, reason, patterns)]
+    if isinstance(node, (pp.ParenExpr, pp.UnaryExpr)):
         return _refs(node.expr, role, reason, patterns)
     if isinstance(node, pp.AggregateExpr):
         refs = _refs(node.expr, role, reason, patterns)
