@@ -21,7 +21,7 @@ from vertice_obs.chaos.scrape import (
 from vertice_obs.finding import Finding, Severity
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import classify
-from vertice_obs.metrics.evidence import MetricSource, gather
+from vertice_obs.metrics.evidence import MetricSource, gather, with_history
 from vertice_obs.metrics.extract import uses_of
 from vertice_obs.metrics.inventory import Query
 
@@ -40,7 +40,7 @@ def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None,
             u, f = uses_of(Query(probe_query(probe, window_seconds(run)), where), {})
             uses.extend(u)
             findings.extend(f)
-    evidence = gather(source, {u.metric for u in uses if not u.is_pattern}, lookback)
+    evidence = with_history(gather(source, {u.metric for u in uses if not u.is_pattern}, lookback), source, lookback)
     return findings + classify(uses, evidence, catalog)
 
 

@@ -7,7 +7,7 @@ capability a Prometheus-compatible backend lacks degrades only the checks that n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
@@ -139,6 +139,13 @@ def held(source: MetricSource, lookback: timedelta) -> History | None:
         return source.history(lookback)
     except SourceUnavailable:
         return None
+
+
+def with_history(evidence: Evidence, source: MetricSource, lookback: timedelta) -> Evidence:
+    """`evidence`, with how much of the lookback the source holds when a finding will say "never
+    seen" — so that it says "in the last 7d" only when the source holds 7 days (every caller of
+    `classify` over a live source goes through here: validate, audit, chaos check)."""
+    return replace(evidence, history=held(source, lookback)) if needs_history(evidence) else evidence
 
 
 _TYPES_FROM = "types come from the catalog, then from naming conventions (_total: counter)"

@@ -8,7 +8,7 @@ JSON — exports/, a `vobs pull`, or files saved from Grafana's UI or API.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -29,7 +29,7 @@ from vertice_obs.metrics.analysis import (
 )
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify
-from vertice_obs.metrics.evidence import MetricSource, gather, held, needs_history
+from vertice_obs.metrics.evidence import MetricSource, gather, with_history
 from vertice_obs.metrics.extract import uses_of
 from vertice_obs.metrics.interpolate import (
     Variable,
@@ -264,8 +264,7 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
     series = judge_selectors(source, collected.selectors, evidence, collected.groupings,
                              option_uses=collected.option_selectors, variable_paths=collected.variable_paths)
     clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
-    if needs_history(evidence):
-        evidence = replace(evidence, history=held(source, lookback))
+    evidence = with_history(evidence, source, lookback)
     findings = collected.findings + classify(collected.uses, evidence, catalog) + series
     return ValidationResult(findings, evidence, collected.queries, collected.dashboards, len(collected.uses))
 
