@@ -125,3 +125,40 @@ def test_a_dangling_symlink_is_shown_where_it_stands_not_by_its_target(tmp_path)
     assert result.exit_code == 1, result.output
     shown = [line.split(":")[0] for line in result.output.splitlines() if "file/invalid" in line]
     assert shown == ["handed-over/bad.json", "handed-over/gone.json"]
+
+
+def test_one_file_under_two_names_is_one_dashboard(tmp_path):
+    """A file named twice, a folder and a file in it, `a/../a/x.json`, a symlink beside its
+    target: read once — its uid is not a duplicate of itself (found by a new-user trial)."""
+    root = make_project(tmp_path / "p")
+    assert CliRunner().invoke(cli, ["-C", str(root), "build"]).exit_code == 0
+    exports = root / "exports" / "sample"
+    one = exports / "sample-a.json"
+    (exports / "alias.json").symlink_to(one)
+    for names in ([one, one], [exports, one], [one, exports / ".." / "sample" / "sample-a.json"], [exports]):
+        result = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", "--format", "json",
+                                          *map(str, names)])
+        document = json.loads(result.stdout)
+        assert not [f for f in document["findings"] if f["check"] == "dashboard/duplicate-uid"], names
+        assert document["dashboards"] == (1 if exports not in names else 2), names
+        assert result.exit_code == 0, result.output
+
+
+def test_a_symlinked_folder_is_said_not_followed(tmp_path):
+    """A folder reached through a symlink is not entered (a link out of the tree, or a loop) — and
+    the run says so, rather than pass green over dashboards it never read."""
+    root = make_project(tmp_path / "p")
+    assert CliRunner().invoke(cli, ["-C", str(root), "build"]).exit_code == 0
+    handed = root / "handed-over"
+    handed.mkdir()
+    (handed / "shared").symlink_to(root / "exports" / "sample", target_is_directory=True)
+    alone = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(handed)])
+    assert alone.exit_code == 2 and alone.stderr.endswith(
+        "handed-over (handed-over/shared: a symlinked folder: not followed (name it to check it))\n"), alone.stderr
+    (handed / "own.json").write_text((root / "exports" / "sample" / "sample-b.json").read_text())
+    result = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(handed)])
+    assert result.exit_code == 0, result.output
+    assert ("handed-over/shared: warning: a symlinked folder: not followed (name it to check it) [input/skipped]"
+            in result.output)
+    named = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(handed / "shared")])
+    assert named.exit_code == 0 and "2 dashboards" in named.output, named.output

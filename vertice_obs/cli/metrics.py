@@ -103,7 +103,9 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     found: list = []  # unreadable files, FIFOs never read, JSON Grafana would refuse: at file:line:col
     dashboards = load_dashboard_files(list(paths) or [project.exports_dir], project.display, found)
     if not dashboards and not any(f.check == "file/invalid" for f in found):  # skipped FIFOs are not files
-        raise InputError(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}")
+        skipped = "; ".join(f"{f.location.file}: {f.message}" for f in found if f.check == "input/skipped")
+        raise InputError(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}"
+                         + (f" ({skipped})" if skipped else ""))
     if keep is not None:  # before any query is read or asked about: the work itself is limited
         dashboards = [d for d in dashboards if keep(d)]
         found = [f for f in found if keep.selection.everything or f.location.file in keep.paths]

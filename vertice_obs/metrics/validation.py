@@ -125,13 +125,16 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(_json_files(path))
+            found, linked = _json_files(path)
+            files.extend(found)
+            findings.extend(finding("input/skipped", "a symlinked folder: not followed (name it to check it)",
+                                    Location(file=display(link))) for link in linked)
         elif os.path.lexists(path):
             files.append(path)
         else:
             raise InputError(f"no such file or directory: {path}")
     out = []
-    for path in files:
+    for path in _once(files):
         shown = display(path)
         try:
             raw = read_regular(path, shown)
@@ -158,13 +161,32 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
     return out
 
 
-def _json_files(folder: Path) -> list[Path]:
-    """`*.json` under `folder`, sorted, the manifest left out; symlinked folders are not entered."""
-    found = []
+def _json_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """`*.json` under `folder`, sorted, the manifest left out — and the symlinked folders met, which
+    are not entered (a link out of the tree, or a loop)."""
+    found, linked = [], []
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         dirnames.sort()
+        linked.extend(Path(dirpath) / name for name in dirnames if os.path.islink(os.path.join(dirpath, name)))
         found.extend(Path(dirpath) / name for name in filenames if name.endswith(".json") and name != MANIFEST)
-    return sorted(found)
+    return sorted(found), sorted(linked)
+
+
+def _once(files: list[Path]) -> list[Path]:
+    """`files` without a second name for a file already listed (named twice, a folder and a file in
+    it, `a/../a/x.json`, a symlink beside its target): one file is one dashboard, read once —
+    two of its names would report its uid as duplicated by itself."""
+    seen: set[str] = set()
+    out = []
+    for path in files:
+        try:
+            key = os.path.realpath(path)
+        except (OSError, ValueError):  # unresolvable: read as named, its own error follows
+            key = f"\0{path}"
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+    return out
 
 
 def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], None] | None = None,
