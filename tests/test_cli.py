@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -10,6 +15,8 @@ from sample_project import make_project
 
 from vertice_obs.checks import CHECKS
 from vertice_obs.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def invoke(*args: str):
@@ -162,3 +169,20 @@ def test_a_symlinked_folder_is_said_not_followed(tmp_path):
             in result.output)
     named = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(handed / "shared")])
     assert named.exit_code == 0 and "2 dashboards" in named.output, named.output
+
+
+@pytest.mark.parametrize("no_color", ["", "1"])
+def test_no_color_is_obeyed_on_a_terminal(tmp_path, no_color):
+    """https://no-color.org: with NO_COLOR set, `vobs diff --unified` on a terminal writes no escape
+    sequence; without it, the hunks are coloured (run under a pseudo-terminal by script(1))."""
+    root = make_project(tmp_path / "p")
+    assert CliRunner().invoke(cli, ["-C", str(root), "publish"]).exit_code == 0  # the provisioning folder
+    module = root / "dashboards" / "a.py"
+    module.write_text(module.read_text().replace('"Event rate"', '"Event rate now"'))
+    command = f"{shlex.quote(sys.executable)} -m vertice_obs -C {shlex.quote(str(root))} diff --unified"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": no_color, "TERM": "xterm"}
+    done = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr  # differences
+    assert "+++ code/sample-a.json" in done.stdout
+    assert ("\x1b[" in done.stdout) == (not no_color), done.stdout

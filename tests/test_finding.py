@@ -26,3 +26,13 @@ def test_at_knows_every_field():
     assert [f.name for f in fields(Location)] == ["file", "line", "column", "dashboard", "panel", "panel_id",
                                                   "target"]
     assert [f.name for f in fields(Finding)] == ["check", "severity", "message", "location", "metric", "details"]
+
+
+def test_a_panel_refid_with_a_space_is_still_a_target():
+    """"variable job" outside any panel is the variable; a panel query whose refId is "CPU Limit - PXC"
+    (seen on a public dashboard) or even "variable job" is that panel's target, said as such."""
+    assert str(Location(file="d.json", dashboard="x", target="variable job")) == "d.json → dashboard x → variable job"
+    assert str(Location(file="d.json", dashboard="x", target="annotation Deploys")).endswith("→ annotation Deploys")
+    assert str(Location(panel="CPU Usage", panel_id=80, target="CPU Limit - PXC")) == \
+        "panel 'CPU Usage' (#80) → target CPU Limit - PXC"
+    assert str(Location(panel_id=3, target="variable job")) == "panel (#3) → target variable job"

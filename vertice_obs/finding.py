@@ -57,8 +57,9 @@ class Location:
         if self.panel is not None or self.panel_id is not None:
             title = f"panel {self.panel!r}" if self.panel is not None else "panel"
             parts.append(f"{title} (#{self.panel_id})" if self.panel_id is not None else title)
-        if self.target:
-            parts.append(self.target if " " in self.target else f"target {self.target}")
+        if self.target:  # "variable x" and "annotation y" stand outside panels; a panel's refId may hold a space
+            outside = self.panel is None and self.panel_id is None and " " in self.target
+            parts.append(self.target if outside else f"target {self.target}")
         return " → ".join(parts) if parts else "<unknown location>"
 
     def to_dict(self) -> dict[str, Any]:

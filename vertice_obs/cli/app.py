@@ -151,6 +151,8 @@ def cli(ctx: click.Context, root: Path | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["root"] = root.resolve() if root is not None else None  # resolved once, for every command
+    if os.environ.get("NO_COLOR"):  # https://no-color.org: every echo of every command strips its styles
+        ctx.color = False
 
 
 def main() -> None:
