@@ -166,6 +166,8 @@ def test_chaos_day_runs_end_to_end_and_leaves_no_fault(chaos_day):
     result = results["run"]
     assert result.exit_code == 0, result.output
     assert "chaos-day-1: completed 2 scenarios, 6 steps; no fault left injected" in result.output
+    hint = result.output.split("Report: ", 1)[1].splitlines()[0]
+    assert shlex.split(hint) == ["vobs", "chaos", "report", str(journal.relative_to(journal.parents[2]))]
     assert state == {"latency_ms": 0.0, "kill_switch": False}
     data = json.loads(journal.read_text())
     assert data["status"] == "completed"
@@ -328,3 +330,10 @@ def test_an_unreachable_target_fails_before_leaving_anything(system, tmp_path):
     assert (f"vobs: error: could not revert streaming-latency 100ms: DELETE {target}/fault/latency: "
             "ConnectionError — revert it by hand") in result.stderr
     assert json.loads((tmp_path / "j.json").read_text())["status"] == "failed"
+
+
+def test_the_report_hint_runs_as_printed_whatever_the_path():
+    from vertice_obs.cli.chaos import report_command
+
+    for path in ("chaos/journals/j.json", "my journal/j 1.json", "it's/$HOME;rm -rf x.json"):
+        assert shlex.split(report_command(path)) == ["vobs", "chaos", "report", path]

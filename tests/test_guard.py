@@ -303,3 +303,13 @@ def test_os_error_messages_name_the_path_and_the_cause():
     assert os_error_message(OSError(errno.EROFS, "Read-only file system", "/x")) == "/x: read-only file system"
     assert os_error_message(NotADirectoryError(errno.ENOTDIR, "Not a directory", "/f/x")) == (
         "/f/x: a part of the path is a file, not a folder")
+
+
+def test_findings_text_counts_say_info_as_the_totals_do():
+    """"3 info", as the totals line and the README say it — never "3 infos"."""
+    from vertice_obs.finding import Finding, Location, Severity
+    from vertice_obs.output import findings_text
+
+    found = [Finding("c/x", s, "m", Location(file="d.json")) for s in
+             (Severity.INFO, Severity.INFO, Severity.INFO, Severity.WARNING, Severity.WARNING, Severity.ERROR)]
+    assert findings_text(found).splitlines()[-1] == "1 error, 3 info, 2 warnings"

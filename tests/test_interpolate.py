@@ -212,8 +212,8 @@ def test_variables_from_dashboard_pinned():
         "skip_falsy": Variable("skip_falsy", ("second",)),
         "q": Variable("q", ()),
         "tb": Variable("tb", ("hello",)),
-        "all": Variable("all", ("a", "b"), None),
-        "all_re": Variable("all_re", (), ".+"),
+        "all": Variable("all", ("a", "b"), None, chosen_all=True),
+        "all_re": Variable("all_re", (), ".+", chosen_all=True),
     }
 
 

@@ -54,3 +54,23 @@ def test_bad_inputs_are_one_line(tmp_path):
                                              "[file/invalid]")
     result = CliRunner().invoke(cli, ["-C", str(REPO), "validate", "--lookback", "seven days"])
     assert result.exit_code == 2 and "is not a duration like 7d" in result.output
+
+
+def test_a_variable_on_all_with_nothing_known_says_so(tmp_path):
+    """"All" with no allValue and no options saved (a query variable refreshed on load) is not "no
+    current value": the info says what is missing (found on a public dashboard by a new-user trial)."""
+    def variable(name, current):
+        return {"name": name, "type": "query", "query": "label_values(up, job)", "includeAll": True,
+                "options": [], "current": current}
+    model = {"uid": "v", "title": "V", "panels": [{"id": 1, "type": "stat", "title": "t", "targets": [
+        {"refId": "A", "expr": 'up{job=~"$job", instance=~"$instance"}'}]}],
+        "templating": {"list": [variable("job", {"text": ["All"], "value": ["$__all"]}), variable("instance", {})]}}
+    (tmp_path / "v.json").write_text(json.dumps(model))
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path), "--format", "json"])
+    said = {f["details"]["variable"]: f["message"] for f in json.loads(result.stdout)["findings"]
+            if f["check"] == "variable/value-unknown"}
+    assert said == {
+        "job": "$job is All, with no allValue and no options saved in the dashboard: the matchers it fills are not "
+               "checked for series",
+        "instance": "$instance has no value saved in the dashboard (no current value, no options): the matchers it "
+                    "fills are not checked for series"}

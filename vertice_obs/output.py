@@ -38,7 +38,7 @@ def findings_text(findings: Sequence[Finding]) -> str:
     lines = [escape(f, one_line=True) for f in sorted(findings, key=_order)]
     if findings:
         counts = Counter(str(f.severity) for f in findings)
-        lines.append(", ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in sorted(counts.items())))
+        lines.append(", ".join(f"{n} {sev}{'s' if n != 1 and sev != 'info' else ''}" for sev, n in sorted(counts.items())))
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import time
 from pathlib import Path
 
@@ -196,7 +197,12 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
             say(f"journal: {project.display(journal_path)}", err=True)
     steps = sum(len(s["steps"]) for s in data["scenarios"])
     say(f"{run.id}: completed {count(len(data['scenarios']), 'scenario')}, {count(steps, 'step')}; "
-               f"no fault left injected. Report: vobs chaos report {project.display(journal_path)}")
+               f"no fault left injected. Report: {report_command(project.display(journal_path))}")
+
+
+def report_command(journal: str) -> str:
+    """The command that reports on `journal`, quoted for a shell: copied as printed, it runs."""
+    return f"vobs chaos report {shlex.quote(journal)}"
 
 
 @chaos_.command("report")

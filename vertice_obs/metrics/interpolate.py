@@ -50,6 +50,7 @@ class Variable:
     name: str
     values: tuple[str, ...] = ()
     all_value: str | None = None
+    chosen_all: bool = False  # "All" is its current value (what it stands for: `values` or `all_value`)
 
 
 @dataclass
@@ -73,12 +74,13 @@ def variables_from_dashboard(dashboard: Mapping[str, Any]) -> dict[str, Variable
         if not values and v.get("type") in ("constant", "textbox") and isinstance(v.get("query"), str):
             values = [v["query"]]
         all_value = v.get("allValue")
-        if "$__all" in values:
+        chosen_all = "$__all" in values
+        if chosen_all:
             options = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict)
                        and o.get("value") not in (None, "$__all")]
             values = options if not all_value else []
             all_value = all_value or None
-        out[v["name"]] = Variable(v["name"], tuple(str(x) for x in values), all_value)
+        out[v["name"]] = Variable(v["name"], tuple(str(x) for x in values), all_value, chosen_all)
     return out
 
 

@@ -254,11 +254,13 @@ def _variable_paths(dashboard: DashboardFile, names: Iterable[str]) -> dict[tupl
 def _unknown_values(query, variables: dict[str, Variable]) -> list[Finding]:
     """Info, never an error: a variable the query uses has no value saved (no current value, no
     option, no allValue), so the matchers it fills are not judged."""
-    unknown = [name for name, v in variables.items() if not v.values and not v.all_value
+    unknown = [v for name, v in variables.items() if not v.values and not v.all_value
                and mentions(query.expr, name)]
-    return [finding("variable/value-unknown", f"${name} has no value saved in the dashboard (no current value, "
-                    "no options): the matchers it fills are not checked for series", query.location,
-                    variable=name, query=query.expr) for name in unknown]
+    return [finding("variable/value-unknown", (f"${v.name} is All, with no allValue and no options saved in the "
+                                               "dashboard" if v.chosen_all else f"${v.name} has no value saved in "
+                                               "the dashboard (no current value, no options)")
+                    + ": the matchers it fills are not checked for series", query.location,
+                    variable=v.name, query=query.expr) for v in unknown]
 
 
 def _option_uses(query, variables: dict[str, Variable], options: dict[str, tuple[str, ...]]) -> list[SelectorUse]:
