@@ -96,7 +96,16 @@ def test_usage_errors_are_one_line_exit_2(args, line):
 def test_missing_narratives_directory_is_one_line(tmp_path):
     result = invoke("-C", str(tmp_path), "build")
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"vobs: error: narratives directory not found: {tmp_path}/narratives"
+    assert result.stderr.strip() == (f"vobs: error: narratives directory not found: {tmp_path}/narratives — run "
+                                     "vobs from the project's root (it holds narratives/ and dashboards/), or give -C ROOT")
+
+
+def test_run_from_a_subfolder_names_the_project_above(tmp_path):
+    root = make_project(tmp_path / "p")
+    result = invoke("-C", str(root / "dashboards"), "build")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"vobs: error: narratives directory not found: {root}/dashboards/narratives — "
+                                     f"the project looks to be {root}: run vobs there, or give -C {root}")
 
 
 @pytest.mark.parametrize("raised, line", [
@@ -186,3 +195,22 @@ def test_no_color_is_obeyed_on_a_terminal(tmp_path, no_color):
     assert done.returncode == 1, done.stdout + done.stderr  # differences
     assert "+++ code/sample-a.json" in done.stdout
     assert ("\x1b[" in done.stdout) == (not no_color), done.stdout
+
+
+def test_a_named_file_that_is_no_dashboard_is_said(tmp_path):
+    """Named on the command line, a JSON file that is no dashboard is a warning, not silence; met in a
+    folder (a rules file beside the exports) it is passed over quietly."""
+    root = make_project(tmp_path / "p")
+    assert CliRunner().invoke(cli, ["-C", str(root), "build"]).exit_code == 0
+    (root / "other.json").write_text('{"groups": []}')
+    dashboard = root / "exports" / "sample" / "sample-a.json"
+    both = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(root / "other.json"), str(dashboard)])
+    assert both.exit_code == 0, both.output
+    assert ("other.json: warning: not a Grafana dashboard (no panels, rows or templating): skipped [input/skipped]"
+            in both.output)
+    alone = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(root / "other.json")])
+    assert alone.exit_code == 2 and alone.stderr.endswith(
+        "(other.json: not a Grafana dashboard (no panels, rows or templating): skipped)\n"), alone.stderr
+    (root / "exports" / "sample" / "rules.json").write_text('{"groups": []}')
+    folder = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(root / "exports")])
+    assert folder.exit_code == 0 and "input/skipped" not in folder.output, folder.output

@@ -141,7 +141,10 @@ def folder_problem(folder: str) -> str | None:
 def load_narratives(directory: Path, display: Callable[[Path], str] = str) -> list[Narrative]:
     """Every `*.yaml` in `directory` except the metric catalog, ordered by id."""
     if not directory.is_dir():
-        raise InputError(f"narratives directory not found: {directory}")
+        above = next((d for d in directory.parent.parents if (d / directory.name).is_dir()), None)
+        hint = (f" — the project looks to be {above}: run vobs there, or give -C {above}" if above is not None
+                else " — run vobs from the project's root (it holds narratives/ and dashboards/), or give -C ROOT")
+        raise InputError(f"narratives directory not found: {directory}{hint}")
     narratives = []
     for path in sorted(directory.glob("*.yaml")):
         if path.name == CATALOG_FILE:

@@ -123,6 +123,7 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
     to `findings`. Folders are walked without following symlinked folders."""
     findings = findings if findings is not None else []
     files: list[Path] = []
+    named: set[Path] = set()  # files named themselves, not met in a folder
     for path in paths:
         if path.is_dir():
             found, linked = _json_files(path)
@@ -131,6 +132,7 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
                                     Location(file=display(link))) for link in linked)
         elif os.path.lexists(path):
             files.append(path)
+            named.add(path)
         else:
             raise InputError(f"no such file or directory: {path}")
     out = []
@@ -156,7 +158,10 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
         if isinstance(data, dict) and isinstance(data.get("dashboard"), dict):
             data, root = data["dashboard"], "/dashboard"
         if not isinstance(data, dict) or not ("panels" in data or "rows" in data or "templating" in data):
-            continue  # not a dashboard (e.g. a rules file next to exports): nothing to check
+            if path in named:  # asked for by name: say why nothing was checked (in a folder: a rules file, say)
+                findings.append(finding("input/skipped", "not a Grafana dashboard (no panels, rows or templating): "
+                                        "skipped", Location(file=shown)))
+            continue
         out.append(DashboardFile(shown, data, text, root))
     return out
 
