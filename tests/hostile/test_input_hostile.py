@@ -296,6 +296,17 @@ JSON_FILES = [
     Case("json-uid-a-list", dashboard_json({"uid": ["a"], "title": {"t": 1}, "tags": 5, "panels": [
         {"id": "x", "title": ["t"], "targets": [{"refId": 5, "expr": "sample_level"}]}]}),
          exit_code=1, error_line=False),
+    # wrongly typed fields the checks compare against sets of names: one crashed the whole run (a trial)
+    Case("json-panel-type-a-list", dashboard_json(panel(type=[], targets=[{"expr": "sample_level"}])),
+         exit_code=0, error_line=False),
+    Case("json-variable-type-an-object", dashboard_json({"uid": "x", "title": "X", "panels": [],
+                                                         "templating": {"list": [{"name": "v", "type": {}}]}}),
+         exit_code=0, error_line=False),
+    Case("json-datasource-query-an-object", dashboard_json({"uid": "x", "title": "X", "panels": [], "templating": {
+        "list": [{"name": "ds", "type": "datasource", "query": {"a": 1}}]}}), exit_code=0, error_line=False),
+    Case("json-variable-name-a-list", dashboard_json({"uid": "x", "title": "X", "templating": {"list": [
+        {"name": ["a"], "type": "query", "query": "up"}]}, "panels": [
+        {"id": 1, "type": "stat", "targets": [{"expr": 'sample_level{a="$a"}'}]}]}), exit_code=1, error_line=False),
     Case("json-deep-rows", dashboard_json('{"uid": "x", "panels": ' + '[{"type": "row", "panels": ' * 300
                                           + '[{"targets": [{"expr": "sample_level"}]}]' + "}]" * 300 + "}"),
          exit_code=0, error_line=False),

@@ -89,7 +89,7 @@ def panel_unit(model: dict[str, Any], file: str):
     (which also checks the unit's name). For dashboards outside the project's exports, `vobs
     validate` reports it as info."""
     for path, panel in walk_panels(model):
-        if panel.get("type") in _NUMERIC and not _unit(panel) and not _mappings(panel):
+        if text(panel.get("type")) in _NUMERIC and not _unit(panel) and not _mappings(panel):
             yield ("numeric panel has no unit: set unit= (e.g. s, ms, percentunit, ops)",
                    *_at(file, model, path, panel))
 

@@ -87,7 +87,7 @@ def no_targets(model: dict[str, Any], file: str):
     know) and library panel stubs (their queries live in the library) are exempt.
     grafana/dashboard-linter: `panel-no-targets-rule` (for fewer panel types)."""
     for path, panel in walk_panels(model):
-        if panel.get("type") in DATA_PANELS and not panel.get("libraryPanel") and not as_list(panel.get("targets")):
+        if text(panel.get("type")) in DATA_PANELS and not panel.get("libraryPanel") and not as_list(panel.get("targets")):
             yield (f"{panel['type']} panel has no query: it always shows No data", _panel_at(file, model, panel),
                    {"json_path": pointer(path)})
 

@@ -85,7 +85,7 @@ def unused(model: dict[str, Any], file: str):
                 frontier.append(name)
     for path, variable in defined:
         name = variable["name"]
-        if name in live or variable.get("type") in AUTO_APPLIED:
+        if name in live or text(variable.get("type")) in AUTO_APPLIED:
             continue
         users = sorted(other for other, refs in inside.items() if name in refs and other != name)
         why = (f"used only by {', '.join('$' + u for u in users)}, which {'is' if len(users) == 1 else 'are'} "

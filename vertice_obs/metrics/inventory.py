@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from vertice_obs.checks import finding
+from vertice_obs.checks.walk import text
 from vertice_obs.finding import Finding, Location
 from vertice_obs.jsonpos import Positions
 from vertice_obs.jsonpos.positions import pointer
@@ -232,7 +233,7 @@ class _Walker:
         self.located = located  # (a part of `dashboard`, *keys inside it) → (line, column) in the file
         self.queries: list[Query] = []
         self.findings: list[Finding] = []
-        self.ds_variables = {v.get("name"): (v.get("query") or "").lower()
+        self.ds_variables = {text(v.get("name")): text(v.get("query")).lower()
                              for v in _templating(dashboard) if v.get("type") == "datasource"}
 
     def walk(self) -> None:
