@@ -42,6 +42,12 @@ CASES = [
     Case("timeout-wrong-order", static("validate", "--timeout", "30s1m"), 2, "'--timeout'", "largest first"),
     Case("timeout-too-short", static("validate", "--timeout", "10ms"), 2, "'--timeout'", "at least 100ms"),
     Case("timeout-zero", static("validate", "--timeout", "0s"), 2, "'--timeout'", "is zero"),
+    # 300y passed the duration grammar, then overflowed the wait (found by a hostile-input probe)
+    Case("timeout-300-years", static("validate", "--timeout", "300y"), 2, "'--timeout'", "at most 1d"),
+    Case("timeout-a-day-and-a-second", static("validate", "--timeout", "1d1s"), 2, "'--timeout'", "at most 1d"),
+    Case("http-timeout-999-years", chaos_run("999y"), 2, "'--http-timeout'", "at most 1d"),
+    Case("grafana-timeout-env-huge", pull_with(), 2, "(env var: 'GRAFANA_TIMEOUT')", "'1e308' is too long a deadline",
+         env={"GRAFANA_TIMEOUT": "1e308"}),
     Case("http-timeout-bare", chaos_run("3"), 2, "'--http-timeout'", f"'3' {NO_UNIT}"),
     Case("grafana-timeout-flag-bare", pull_with("--timeout", "30"), 2, "'--timeout'", f"'30' {NO_UNIT}"),
     Case("grafana-timeout-env-junk", pull_with(), 2, "(env var: 'GRAFANA_TIMEOUT')", "'5 s' is not a duration",

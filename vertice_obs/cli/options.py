@@ -85,6 +85,7 @@ class Seconds(Duration):
 
     name = "duration"
     SHORTEST = 0.1  # below this no server can answer: a typo, not a deadline
+    LONGEST = 86_400.0  # a request not answered in a day will not be: a typo too (and 300y overflowed a wait)
 
     def convert(self, value, param, ctx):
         if isinstance(value, float):
@@ -103,6 +104,8 @@ class Seconds(Duration):
             self.fail(f"{value!r} is not a deadline: a duration like 30s, 1m30s or 500ms", param, ctx)
         if seconds < self.SHORTEST:
             self.fail(f"{value!r} is too short a deadline: at least 100ms", param, ctx)
+        if seconds > self.LONGEST:
+            self.fail(f"{value!r} is too long a deadline: at most 1d (24h)", param, ctx)
         return seconds
 
 

@@ -53,7 +53,7 @@ def within(seconds: float, fn: Callable[[], T], what: str = "request",
     _RUNNERS.run(run, done, what)
     if meanwhile is not None:
         meanwhile()
-    if not done.wait(max(0.0, deadline - time.monotonic())):
+    if not done.wait(min(max(0.0, deadline - time.monotonic()), threading.TIMEOUT_MAX)):
         raise DeadlineExceeded(f"{what} did not finish within {seconds:g}s")
     if "error" in box:
         raise box["error"]
