@@ -25,6 +25,7 @@ import niquests
 from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaException, GrafanaTimeoutError
 
+from vertice_obs.errors import InputError
 from vertice_obs.grafana.answers import (
     DestinationError,
     ServerInfo,
@@ -143,6 +144,9 @@ class GrafanaDestination:
         named = f" {escape(env, one_line=True)}" if env else ""  # the --env it is: "Grafana prod at …"
         self.description = f"Grafana{named} at {escape(self.url, one_line=True)}"
         register(token)
+        if token is not None and re.search(r"[\x00-\x1f\x7f]", token):  # no header could carry it
+            raise InputError("the Grafana token holds a newline or another control character (read with its line "
+                             "end?): give the token alone")
         credential: Any = token if token is not None else self.server.auth
         self.timeout, self.max_bytes = timeout, max_bytes
         query = f"?{self.server.query}" if self.server.query else ""  # grafana-client reads ?verify=false
