@@ -233,3 +233,22 @@ def test_provisioning_folder_is_the_default_target(project):
     assert (project / "provisioning" / "MAXIMUS" / "Dopamine" / f"{OVERVIEW}.json").is_file()
     again = runner.invoke(cli, ["-C", str(project), "diff"], env={"GRAFANA_URL": "", "GRAFANA_TOKEN": ""})
     assert again.exit_code == 0
+
+
+def test_a_dashboard_no_grafana_stores_fails_alone_and_is_named(project, grafana, tmp_path):
+    """A gridPos of 1e300 (imported from a hostile file) renders to an integer no JSON encoder for
+    Grafana takes: that dashboard fails, named, before its request — every other is published, and
+    the exit is 3, not an internal error (found by a hostile-input probe)."""
+    source = tmp_path / "big.json"
+    source.write_text('{"uid": "big-h", "title": "Big", "panels": [{"id": 1, "type": "stat", "title": "s", '
+                      '"gridPos": {"h": 1e300, "w": 6, "x": 0, "y": 0}, "targets": [{"expr": "up"}]}]}')
+    assert vobs(project, grafana, "import", str(source), "--narrative", "dopamine").exit_code == 0
+    assert vobs(project, grafana, "build").exit_code == 0
+    result = vobs(project, grafana, "publish", "--format", "json")
+    assert result.exit_code == 3, result.output
+    rows = {r["uid"]: r for r in json.loads(result.stdout)["dashboards"]}
+    assert rows["big-h"]["status"] == "failed"
+    assert rows["big-h"]["detail"].startswith("dashboard big-h cannot be sent to Grafana: integer exceeds 64-bit "
+                                              "range (a number no Grafana stores")
+    assert {r["status"] for u, r in rows.items() if u != "big-h"} == {"created"}
+    assert "big-h" not in grafana.dashboards and ALL_UIDS <= set(grafana.dashboards)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol, TypeVar
 
 import niquests
+import orjson
 from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaException, GrafanaTimeoutError
 
@@ -334,6 +335,11 @@ class GrafanaDestination:
         uid = check_uid(model.get("uid"), "dashboard uid")
         body = {"dashboard": {**model, "id": None, "version": version}, "folderUid": folder_uid,
                 "message": message, "overwrite": False}
+        try:  # what the client would fail to encode mid-publish (an integer beyond 64 bits): this one fails
+            orjson.dumps(body)
+        except (TypeError, ValueError) as exc:
+            raise DestinationError(f"dashboard {uid} cannot be sent to Grafana: {str(exc).lower()} (a number no "
+                                   "Grafana stores, such as a gridPos of 1e300: fix it in its module)") from None
         try:
             reply = self._call(f"dashboard {uid}", lambda: self.api.dashboard.update_dashboard(body), dict)
         except DestinationError as exc:
