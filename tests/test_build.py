@@ -260,3 +260,25 @@ def test_a_folder_turned_into_a_symlink_between_two_passes_is_refused(tmp_path):
     survey = folder.apply({"sample/a.json": "{}\n"})
     assert list(outside.iterdir()) == []
     assert "sample/a.json" in [item.path for item in survey.left]
+
+
+def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(tmp_path):
+    """A build killed with SIGKILL leaves its staging folder in exports/ (found by a hostile-input
+    probe): the next build neither lists its files as left alone nor keeps it; a live build's
+    staging folder is never touched, and `--check` writes (and removes) nothing."""
+    root = make_project(tmp_path / "p")
+    assert CliRunner().invoke(cli, ["-C", str(root), "build"]).exit_code == 0
+    exports = root / "exports"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = {exports / f".vobs-build-{gone.pid}-k1ll3d": "1", exports / ".vobs-build-y5ffdwuu": "7"}  # old: no pid
+    live = exports / f".vobs-build-{os.getpid()}-running"
+    for folder in [*stale, live]:
+        folder.mkdir()
+        (folder / "1").write_text('{"uid": "staged"}')
+    check = CliRunner().invoke(cli, ["-C", str(root), "build", "--check"])
+    assert check.exit_code == 0 and ".vobs-build" not in check.output, check.output
+    assert all(folder.is_dir() for folder in [*stale, live])
+    again = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    assert again.exit_code == 0 and ".vobs-build" not in again.output, again.output
+    assert not any(folder.exists() for folder in stale) and (live / "1").is_file()

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -26,6 +27,9 @@ from vertice_obs.files import kind_of, read_regular, write_atomic
 from vertice_obs.guard.paths import PathEscape, safe_join
 from vertice_obs.guard.text import strict_json
 
+# A build's staging folder in exports/: `.vobs-build-<pid>-<random>` (before 0.2: no pid). Never
+# listed as a file of the folder; a dead build's is removed by the next writing build.
+_STAGING = re.compile(r"\.vobs-build-(?:(\d+)-)?[A-Za-z0-9_]+")
 MANIFEST = "manifest.json"  # what was rendered, its folder, and every file written with its hash
 GENERATOR = "vertice-obs"  # the manifest's mark (as `build.render.GENERATOR`)
 
@@ -99,6 +103,9 @@ class ExportsDir:
         if not os.path.isdir(self.path):
             return out
         for dirpath, dirnames, filenames in os.walk(self.path, followlinks=False):
+            if dirpath == str(self.path):  # builds' staging folders are not the folder's files
+                dirnames[:] = [d for d in dirnames if not (_STAGING.fullmatch(d) and not os.path.islink(
+                    os.path.join(dirpath, d)))]
             for name in list(dirnames):
                 full = os.path.join(dirpath, name)
                 if os.path.islink(full):
@@ -260,7 +267,7 @@ class ExportsWriter:
             if self._staging is None:
                 self._made_root = not os.path.isdir(root)
                 os.makedirs(root, exist_ok=True)
-                self._staging = tempfile.mkdtemp(prefix=".vobs-build-", dir=root)
+                self._staging = tempfile.mkdtemp(prefix=f".vobs-build-{os.getpid()}-", dir=root)
             # Our own fresh folder: numbered names, each created exclusively (mkstemp's random
             # names cost more than the write).
             self._count += 1
@@ -292,6 +299,16 @@ class ExportsWriter:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
 
+    def _sweep(self) -> None:
+        """Remove the staging folders of builds that were killed (their process is gone): a
+        build stopped by SIGKILL cannot clean up after itself. A live build's is left alone."""
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.exports.path):
+                found = _STAGING.fullmatch(entry.name)
+                if found and entry.is_dir(follow_symlinks=False) and entry.path != self._staging \
+                        and not (found.group(1) and _alive(int(found.group(1)))):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+
     def finish(self, complete: bool = True) -> Survey:
         """The survey; when writing, the staged files put in place and vobs' extras deleted (for a
         complete plan). A failure names what was and was not written (`WriteFailed`)."""
@@ -305,6 +322,7 @@ class ExportsWriter:
                 self._commit(survey.changes)
             finally:
                 self._drop_staging()
+                self._sweep()
             if not complete and any(c.kind != "extra" for c in survey.changes):
                 self.exports._record(self.hashes, [c.path for c in survey.changes if c.kind != "extra"])
         return survey
@@ -329,3 +347,14 @@ class ExportsWriter:
                 raise WriteFailed(self.exports._shown(failed), os_reason(exc), done,
                                   [f"{shown}/{c.path}" for c in changes[index:]]) from None
             done.append(f"{shown}/{change.path}")
+
+
+def _alive(pid: int) -> bool:
+    """Is process `pid` running (on this machine)? Signal 0 asks without sending anything."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's process, or a number no process has: not ours to judge
+    return True
