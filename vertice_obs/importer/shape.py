@@ -21,12 +21,21 @@ def json_kind(value: Any) -> str:
     return "a JSON " + next((name.split(" ", 1)[1] for kind, name in _KINDS if isinstance(value, kind)), "value")
 
 
-def shape_problem(model: dict[str, Any]) -> tuple[tuple[Any, ...], str] | None:
-    """The first part of `model` that cannot be imported as a panel or a row: (its path, why)."""
+Problem = tuple[tuple[Any, ...], str] | None
+_GRID_LIMIT = 10_000  # grid units; Grafana's grid is 24 wide, and no dashboard is 10,000 rows tall
+
+
+def shape_problem(model: dict[str, Any]) -> Problem:
+    """The first part of `model` that cannot be imported as a panel or a row, or that the module
+    written from it could not render (tags, variables, a panel's place and targets): (its path, why)."""
     for key in ("panels", "rows"):
         value = model.get(key)
         if value is not None and not isinstance(value, list):
             return (key,), f"`{key}` must be a list of {key}, not {json_kind(value)}"
+    problem = (_listed(("tags",), model.get("tags"), str, "a string", "tags")
+               or _listed(("links",), model.get("links"), dict, "a link (an object)", "links") or _variables(model))
+    if problem:
+        return problem
     for i, panel in enumerate(model.get("panels") or []):
         problem = _object(("panels", i), panel, "a panel") or _children(("panels", i), panel)
         if problem:
@@ -38,13 +47,56 @@ def shape_problem(model: dict[str, Any]) -> tuple[tuple[Any, ...], str] | None:
     return None
 
 
-def _object(path: tuple[Any, ...], value: Any, what: str) -> tuple[tuple[Any, ...], str] | None:
-    if isinstance(value, dict):
+def _listed(path: tuple[Any, ...], value: Any, kind: type, what: str, plural: str) -> Problem:
+    """`value` absent, or a list whose every item is a `kind`."""
+    if value is None:
         return None
+    if not isinstance(value, list):
+        return path, f"{_shown(path)} must be a list of {plural}, not {json_kind(value)}"
+    for i, item in enumerate(value):
+        if not isinstance(item, kind) or isinstance(item, bool) != (kind is bool):
+            return (*path, i), f"{_shown((*path, i))} is {json_kind(item)}, not {what}"
+    return None
+
+
+def _variables(model: dict[str, Any]) -> Problem:
+    templating = model.get("templating")
+    if templating is None:
+        return None
+    if not isinstance(templating, dict):
+        return ("templating",), f"templating is {json_kind(templating)}, not an object"
+    problem = _listed(("templating", "list"), templating.get("list"), dict, "a variable (an object)", "variables")
+    for i, variable in enumerate(templating.get("list") or [] if problem is None else []):
+        if not isinstance(variable.get("name", ""), str):
+            return ("templating", "list", i, "name"), (f"{_shown(('templating', 'list', i, 'name'))} is "
+                                                       f"{json_kind(variable['name'])}, not a name (a string)")
+    return problem
+
+
+def _panel(path: tuple[Any, ...], panel: dict[str, Any]) -> Problem:
+    """A panel's place (`gridPos`: numbers on Grafana's grid) and its `targets` (objects)."""
+    grid = panel.get("gridPos")
+    if grid is not None:
+        if not isinstance(grid, dict):
+            return (*path, "gridPos"), f"{_shown((*path, 'gridPos'))} is {json_kind(grid)}, not an object"
+        for key in ("h", "w", "x", "y"):
+            value = grid.get(key)
+            if key in grid and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                or not 0 <= value <= _GRID_LIMIT):
+                shown = f"{value!r}" if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    else json_kind(value)
+                return (*path, "gridPos", key), (f"{_shown((*path, 'gridPos', key))} is {shown}, not a number of "
+                                                 f"grid units from 0 to {_GRID_LIMIT:,}")
+    return _listed((*path, "targets"), panel.get("targets"), dict, "a target (an object)", "targets")
+
+
+def _object(path: tuple[Any, ...], value: Any, what: str) -> Problem:
+    if isinstance(value, dict):
+        return _panel(path, value) if what == "a panel" else None
     return path, f"{_shown(path)} is {json_kind(value)}, not {what} (an object)"
 
 
-def _children(path: tuple[Any, ...], parent: dict[str, Any]) -> tuple[tuple[Any, ...], str] | None:
+def _children(path: tuple[Any, ...], parent: dict[str, Any]) -> Problem:
     """A row's (or a legacy row's) own `panels`."""
     value = parent.get("panels")
     if value is None:
