@@ -151,11 +151,10 @@ class ExportsDir:
             raise
         return writer.finish(complete)
 
-    def _extras(self, planned: Mapping[str, str], owned: Mapping[str, str], survey: Survey,
-                skip: str | None = None) -> None:
+    def _extras(self, planned: Mapping[str, str], owned: Mapping[str, str], survey: Survey) -> None:
         """What is in the folder but not planned: vobs' own files to delete, the rest left alone."""
         for rel, mode in sorted(self.entries().items()):
-            if rel in planned or (skip is not None and (rel == skip or rel.startswith(skip + "/"))):
+            if rel in planned:  # builds' staging folders, this one's too, are not among the entries
                 continue
             if not stat.S_ISREG(mode):
                 survey.left.append(LeftAlone(rel, f"is {kind_of(mode)}: skipped, not followed", False))
@@ -315,8 +314,7 @@ class ExportsWriter:
         survey = Survey(sorted(self._survey.changes, key=lambda c: c.path),
                         sorted(self._survey.left, key=lambda item: item.path))
         if complete:
-            skip = os.path.relpath(self._staging, self.exports.path) if self._staging else None
-            self.exports._extras(self.hashes, self.owned, survey, skip)
+            self.exports._extras(self.hashes, self.owned, survey)
         if self.write:
             try:
                 self._commit(survey.changes)
@@ -355,6 +353,6 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OverflowError, OSError):
+    except (OSError, OverflowError):
         return True  # another user's process, or a number no process has: not ours to judge
     return True

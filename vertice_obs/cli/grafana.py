@@ -204,14 +204,14 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
             if MANAGED_TAG in tags and hit["uid"] not in in_code and (removed is None or hit["uid"] in removed):
                 diffs.append(DashboardDiff(str(hit["uid"]), str(hit.get("title", "")), ORPHANED,
                                            ["in Grafana with the managed tag, but no longer in code"]))
+    drifted += [False] * (len(diffs) - len(drifted))  # orphans: nothing of theirs is published
     from vertice_obs.grafana import playlists as pl
 
     playlist_rows = [pl.diff_entry(a) for a in playlists] + (  # a narrative's orphan: only when all are diffed
         pl.orphaned(store, (n.id for n in plan.narratives), playlists) if orphans and removed is None and store else [])
     if fmt == "json":
-        flags = drifted + [False] * (len(diffs) - len(seen))
-        click.echo(machine_json("diff", dashboards=[{**d.to_dict(), "drifted": flag} for d, flag in zip(diffs, flags)],
-                                playlists=playlist_rows))
+        rows = [{**d.to_dict(), "drifted": flag} for d, flag in zip(diffs, drifted)]
+        click.echo(machine_json("diff", dashboards=rows, playlists=playlist_rows))
     elif fmt == "markdown":
         from vertice_obs.grafana.markdown import (
             COMMENT_LIMIT,
@@ -230,8 +230,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     else:
         width = max([len(_show(d.uid)) for d in diffs]  # the playlists' rows line up with the dashboards'
                     + [len(f"playlist:{_show(p['narrative'])}") for p in playlist_rows], default=0)
-        extra = [None] * (len(diffs) - len(lives))
-        for d, live, drift in zip(diffs, lives + extra, drifted + [False] * len(extra)):
+        for d, live, drift in zip(diffs, lives + [None] * (len(diffs) - len(lives)), drifted):
             mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-"}.get(d.status, " ")
             status = "drifted" if drift else d.status
             click.echo(f"{mark} {_show(d.uid):<{width}}  {status:<9}  {_show(d.title)}".rstrip())

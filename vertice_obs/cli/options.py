@@ -132,7 +132,7 @@ def _tls(ctx: click.Context, param: click.Parameter, value: Any) -> None:
     chosen[param.name] = value
     if chosen.get("ca_cert") and chosen.get("insecure"):
         raise click.UsageError("--ca-cert and --insecure contradict each other: pick one", ctx)
-    if len(chosen) == 2 and chosen.get("insecure"):  # both read (in the order typed): a contradiction is said alone
+    if {"ca_cert", "insecure"} <= chosen.keys() and chosen["insecure"]:  # both read: a contradiction is said alone
         click.echo("vobs: warning: --insecure: TLS certificates are not verified; anyone on the path can "
                    "read the credentials sent and change the answers", err=True)
     configure_tls(chosen.get("ca_cert"), bool(chosen.get("insecure")))

@@ -37,7 +37,8 @@ def shape_problem(model: dict[str, Any]) -> Problem:
     if problem:
         return problem
     for i, panel in enumerate(model.get("panels") or []):
-        problem = _object(("panels", i), panel, "a panel") or _children(("panels", i), panel)
+        problem = _object(("panels", i), panel, "a panel") or _panel(("panels", i), panel) \
+            or _children(("panels", i), panel)
         if problem:
             return problem
     for i, row in enumerate(model.get("rows") or []):
@@ -54,7 +55,7 @@ def _listed(path: tuple[Any, ...], value: Any, kind: type, what: str, plural: st
     if not isinstance(value, list):
         return path, f"{_shown(path)} must be a list of {plural}, not {json_kind(value)}"
     for i, item in enumerate(value):
-        if not isinstance(item, kind) or isinstance(item, bool) != (kind is bool):
+        if not isinstance(item, kind):
             return (*path, i), f"{_shown((*path, i))} is {json_kind(item)}, not {what}"
     return None
 
@@ -66,11 +67,13 @@ def _variables(model: dict[str, Any]) -> Problem:
     if not isinstance(templating, dict):
         return ("templating",), f"templating is {json_kind(templating)}, not an object"
     problem = _listed(("templating", "list"), templating.get("list"), dict, "a variable (an object)", "variables")
-    for i, variable in enumerate(templating.get("list") or [] if problem is None else []):
+    if problem:
+        return problem
+    for i, variable in enumerate(templating.get("list") or []):
         if not isinstance(variable.get("name", ""), str):
             return ("templating", "list", i, "name"), (f"{_shown(('templating', 'list', i, 'name'))} is "
                                                        f"{json_kind(variable['name'])}, not a name (a string)")
-    return problem
+    return None
 
 
 def _panel(path: tuple[Any, ...], panel: dict[str, Any]) -> Problem:
@@ -81,10 +84,9 @@ def _panel(path: tuple[Any, ...], panel: dict[str, Any]) -> Problem:
             return (*path, "gridPos"), f"{_shown((*path, 'gridPos'))} is {json_kind(grid)}, not an object"
         for key in ("h", "w", "x", "y"):
             value = grid.get(key)
-            if key in grid and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                or not 0 <= value <= _GRID_LIMIT):
-                shown = f"{value!r}" if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                    else json_kind(value)
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if key in grid and not (number and 0 <= value <= _GRID_LIMIT):
+                shown = repr(value) if number else json_kind(value)
                 return (*path, "gridPos", key), (f"{_shown((*path, 'gridPos', key))} is {shown}, not a number of "
                                                  f"grid units from 0 to {_GRID_LIMIT:,}")
     return _listed((*path, "targets"), panel.get("targets"), dict, "a target (an object)", "targets")
@@ -92,7 +94,7 @@ def _panel(path: tuple[Any, ...], panel: dict[str, Any]) -> Problem:
 
 def _object(path: tuple[Any, ...], value: Any, what: str) -> Problem:
     if isinstance(value, dict):
-        return _panel(path, value) if what == "a panel" else None
+        return None
     return path, f"{_shown(path)} is {json_kind(value)}, not {what} (an object)"
 
 
@@ -104,7 +106,7 @@ def _children(path: tuple[Any, ...], parent: dict[str, Any]) -> Problem:
     if not isinstance(value, list):
         return (*path, "panels"), f"{_shown((*path, 'panels'))} must be a list of panels, not {json_kind(value)}"
     for j, child in enumerate(value):
-        problem = _object((*path, "panels", j), child, "a panel")
+        problem = _object((*path, "panels", j), child, "a panel") or _panel((*path, "panels", j), child)
         if problem:
             return problem
     return None

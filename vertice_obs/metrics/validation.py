@@ -261,11 +261,13 @@ def _unknown_values(query, variables: dict[str, Variable]) -> list[Finding]:
     option, no allValue), so the matchers it fills are not judged."""
     unknown = [v for name, v in variables.items() if not v.values and not v.all_value
                and mentions(query.expr, name)]
-    return [finding("variable/value-unknown", (f"${v.name} is All, with no allValue and no options saved in the "
-                                               "dashboard" if v.chosen_all else f"${v.name} has no value saved in "
-                                               "the dashboard (no current value, no options)")
-                    + ": the matchers it fills are not checked for series", query.location,
-                    variable=v.name, query=query.expr) for v in unknown]
+    out = []
+    for v in unknown:
+        why = (f"${v.name} is All, with no allValue and no options saved in the dashboard" if v.chosen_all
+               else f"${v.name} has no value saved in the dashboard (no current value, no options)")
+        out.append(finding("variable/value-unknown", f"{why}: the matchers it fills are not checked for series",
+                           query.location, variable=v.name, query=query.expr))
+    return out
 
 
 def _option_uses(query, variables: dict[str, Variable], options: dict[str, tuple[str, ...]]) -> list[SelectorUse]:
