@@ -167,16 +167,16 @@ def test_a_symlinked_folder_is_said_not_followed(tmp_path):
     assert CliRunner().invoke(cli, ["-C", str(root), "build"]).exit_code == 0
     handed = root / "handed-over"
     handed.mkdir()
-    (handed / "shared").symlink_to(root / "exports" / "sample", target_is_directory=True)
+    (handed / "common").symlink_to(root / "exports" / "sample", target_is_directory=True)
     alone = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(handed)])
     assert alone.exit_code == 2 and alone.stderr.endswith(
-        "handed-over (handed-over/shared: a symlinked folder: not followed (name it to check it))\n"), alone.stderr
+        "handed-over (handed-over/common: a symlinked folder: not followed (name it to check it))\n"), alone.stderr
     (handed / "own.json").write_text((root / "exports" / "sample" / "sample-b.json").read_text())
     result = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(handed)])
     assert result.exit_code == 0, result.output
-    assert ("handed-over/shared: warning: a symlinked folder: not followed (name it to check it) [input/skipped]"
+    assert ("handed-over/common: warning: a symlinked folder: not followed (name it to check it) [input/skipped]"
             in result.output)
-    named = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(handed / "shared")])
+    named = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(handed / "common")])
     assert named.exit_code == 0 and "2 dashboards" in named.output, named.output
 
 
