@@ -103,5 +103,5 @@ def expected_place(model: dict, location: dict[str, Any], check: str, base: tupl
                        if x.get("id") == location.get("panel_id") and x.get("title", "") == location.get("panel")]
     if not target or check == "inventory/library-panel":
         return path
-    [i] = [i for i, t in enumerate(panel["targets"]) if (t.get("refId") or "?") == target]
+    [i] = [i for i, t in enumerate(panel["targets"]) if (t.get("refId") or f"#{i + 1}") == target]
     return path + ("targets", i) if about_part else path + ("targets", i, "expr")

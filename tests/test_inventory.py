@@ -106,3 +106,18 @@ def test_legacy_rows_dashboard():
         ("Errors", 'sum(rate(http_requests_total{job="api", code=~"5.."}[5m]))'),
         ("Latency", "histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket[5m])) by (le))"),
     ]
+
+
+def test_a_query_without_ref_id_is_named_by_its_place_in_the_panel():
+    """Grafana saves targets without a refId from some provisioning tools; a finding must still say
+    which query it means (it printed `target ?` for every one of them). The same name is used by
+    the inventory and by the variable checks."""
+    from vertice_obs.checks.variables import undefined
+
+    model = {"uid": "u", "panels": [{"id": 1, "title": "CPU", "type": "timeseries", "targets": [
+        {"refId": "A", "expr": "up"}, {"expr": "up{job=\"$nope\"}"}, {"refId": "", "expr": "up"}]}]}
+    queries, _ = inventory(model, "d.json")
+    assert [q.location.target for q in queries] == ["A", "#2", "#3"]
+    assert "→ target #2" in str(queries[1].location)
+    [(_, where, details)] = undefined(model, "d.json")
+    assert where.target == "#2" and details["variable"] == "nope"

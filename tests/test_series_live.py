@@ -17,7 +17,12 @@ from conftest import RECORDED
 from vertice_obs.metrics.catalog import MetricCatalog, MetricSpec
 from vertice_obs.metrics.evidence import CatalogSource
 from vertice_obs.metrics.prometheus import PrometheusSource
-from vertice_obs.metrics.validation import at_json_paths, collect, load_dashboard_files, validate
+from vertice_obs.metrics.validation import (
+    at_json_paths,
+    collect,
+    load_dashboard_files,
+    validate,
+)
 
 LEVEL = "maximus_dopamine_level"
 SKILL = "maximus_skill_success_rate"

@@ -22,6 +22,7 @@ from vertice_obs.checks.walk import (
     pointer,
     references,
     strings,
+    target_ref,
     text,
     variables,
     walk_panels,
@@ -149,7 +150,7 @@ def _places(model: dict, file: str) -> Iterator[tuple[tuple, str, Location]]:
             yield path + ("repeat",), "$" + _bare(panel["repeat"]), where
         for i, target in enumerate(as_list(panel.get("targets"))):
             if isinstance(target, dict):
-                ref = text(target.get("refId")) or "?"
+                ref = target_ref(target, i)
                 at_target = Location(file=file, dashboard=uid, panel=title, panel_id=panel_id(panel), target=ref)
                 for at, value in strings(target, path + ("targets", i)):
                     yield at, value, at_target

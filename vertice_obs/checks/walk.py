@@ -48,6 +48,12 @@ def panel_id(panel: dict) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def target_ref(target: dict, index: int) -> str:
+    """How a finding names a panel's query: its refId, else its place among the panel's targets
+    (`#2`, counted from 1) — a query without a refId is still one a person can find."""
+    return text(target.get("refId")) or f"#{index + 1}"
+
+
 def walk_panels(model: Any) -> Iterator[tuple[JsonPath, dict]]:
     """(JSON path, panel) for every panel object, rows included, in document order: top-level
     `panels`, panels nested in rows at any depth, and legacy `rows[].panels`. Iterative: nesting

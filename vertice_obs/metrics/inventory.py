@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from vertice_obs.checks import finding
-from vertice_obs.checks.walk import text
+from vertice_obs.checks.walk import target_ref, text
 from vertice_obs.finding import Finding, Location
 from vertice_obs.jsonpos import Positions
 from vertice_obs.jsonpos.positions import pointer
@@ -256,10 +256,10 @@ class _Walker:
                                          f"dashboard, and are not inspected", where))
             return
         panel_ds = panel.get("datasource")
-        for target in panel.get("targets") or []:
+        for i, target in enumerate(panel.get("targets") or []):
             if not isinstance(target, dict):
                 continue
-            ref = target.get("refId") or "?"
+            ref = target_ref(target, i)
             line, column = self.located(target)
             at = Location(file=self.file, line=line, column=column, dashboard=self.uid, panel=where.panel,
                           panel_id=where.panel_id, target=ref)
