@@ -20,6 +20,7 @@ from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
 from vertice_obs.metrics.interpolate import Variable, interpolate
 from vertice_obs.metrics.inventory import Query
+from vertice_obs.metrics.metricsql import metricsql_hint
 from vertice_obs.metrics.series import LabelMatcher
 
 _ABSENT_FUNCTIONS = {"absent", "absent_over_time"}
@@ -278,7 +279,8 @@ def _parse_finding(query: Query, exc: ParseError, text: str) -> Finding:
 
     shown = clip(query.expr) if text == query.expr else f"{clip(query.expr)} (interpolated: {clip(text)})"
     shown = escape(shown, one_line=True)  # a query may carry control characters; messages reach terminals
-    return finding("promql/parse", f"query does not parse: {exc} — in: {shown}", query.location, query=query.expr)
+    hint = escape(metricsql_hint(text, str(exc)), one_line=True)
+    return finding("promql/parse", f"query does not parse: {exc}{hint} — in: {shown}", query.location, query=query.expr)
 
 
 def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:

@@ -1,0 +1,64 @@
+"""MetricsQL, VictoriaMetrics' superset of PromQL: name what a query that does not parse as PromQL
+took from it. Pure.
+
+Prometheus rejects these queries, so they stay `promql/parse` findings (a Prometheus-type
+datasource may be a Prometheus). But the parser's own message for most of them is the bare
+"invalid promql query", which names nothing; for a team whose datasource is VictoriaMetrics the
+finding must say why, and what to do. Recognised, outside string literals: the `WITH` templates,
+the `if`, `ifnot` and `default` operators, `keep_metric_names`, `limit N` after an aggregation,
+`[Ni]` step-count ranges, and MetricsQL's functions (a curated list and its families). Source:
+the MetricsQL reference, docs.victoriametrics.com/metricsql/.
+"""
+
+from __future__ import annotations
+
+import re
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`', re.S)
+_SYNTAX = (
+    (re.compile(r"^\s*WITH\s*\(", re.I), "WITH templates"),
+    (re.compile(r"[\w)\]}]\s+(ifnot|if|default)\s", re.I), "the `{}` operator"),
+    (re.compile(r"\bkeep_metric_names\b"), "`keep_metric_names`"),
+    (re.compile(r"\)\s*limit\s+\d", re.I), "`limit N` after an aggregation"),
+    (re.compile(r"\[\s*\d+i\s*[]:]"), "step-count ranges (`[10i]`)"),
+)
+_FAMILIES = ("rollup", "range_", "running_", "label_", "topk_", "bottomk_", "hoeffding_bound_")
+_FUNCTIONS = frozenset({
+    "aggr_over_time", "alias", "any", "ascent_over_time", "bitmap_and", "bitmap_or", "bitmap_xor",
+    "buckets_limit", "count_eq_over_time", "count_gt_over_time", "count_le_over_time", "count_ne_over_time",
+    "count_values_over_time", "decreases_over_time", "descent_over_time", "distinct", "distinct_over_time",
+    "drop_common_labels", "duration_over_time", "end", "geomean", "geomean_over_time",
+    "increase_prometheus", "increase_pure", "increases_over_time", "integrate", "interpolate",
+    "histogram_over_time", "histogram_share", "keep_last_value", "keep_next_value", "lag", "lifetime",
+    "mad", "median",
+    "median_over_time", "mode", "mode_over_time", "now", "outlier_iqr_over_time", "outliers_iqr",
+    "outliers_mad", "outliersk", "prometheus_buckets", "quantiles", "quantiles_over_time", "rand",
+    "rand_exponential", "rand_normal", "rate_over_sum", "remove_resets", "ru", "scrape_interval", "share",
+    "share_eq_over_time", "share_gt_over_time", "share_le_over_time", "smooth_exponential",
+    "sort_by_label_numeric", "sort_by_label_numeric_desc", "start", "step", "sum2", "sum2_over_time",
+    "tfirst_over_time", "tlast_change_over_time", "tmax_over_time", "tmin_over_time", "ttf", "union",
+    "zscore", "zscore_over_time",
+})
+_UNKNOWN_FUNCTION = re.compile(r"unknown function with name '([A-Za-z_:][\w:]*)'")
+
+
+def metricsql_hint(text: str, error: str) -> str:
+    """A clause naming the MetricsQL in `text` that PromQL rejects ("" when none is recognised).
+    `error` is the parser's message for `text`."""
+    unknown = _UNKNOWN_FUNCTION.search(error)
+    if unknown:
+        name = unknown.group(1)
+        if name in _FUNCTIONS or name.startswith(_FAMILIES):
+            return _say(f"`{name}()`")
+        return ""
+    bare = _STRINGS.sub('""', text)
+    for pattern, what in _SYNTAX:
+        found = pattern.search(bare)
+        if found:
+            return _say(what.format(*(g.lower() for g in found.groups())))
+    return ""
+
+
+def _say(what: str) -> str:
+    return (f"; {what}: MetricsQL (VictoriaMetrics) syntax, which Prometheus rejects — if this datasource "
+            "is VictoriaMetrics, switch promql/parse off for these dashboards in .vobs-lint.yaml")
