@@ -121,6 +121,9 @@ def test_failed_module_keeps_its_previous_export(tmp_path):
     assert {k: v for k, v in after.items() if k != "files"} == {k: v for k, v in before.items() if k != "files"}
     assert after["files"]["sample/sample-a.json"] != before["files"]["sample/sample-a.json"]
     assert after["files"]["sample/sample-b.json"] == before["files"]["sample/sample-b.json"]
+    # --check cannot know what the failed module would render: it fails without calling exports/ up to date
+    checked = build(tmp_path, "--check")
+    assert checked.exit_code == 2 and "up to date" not in checked.output, checked.output
 
 
 def test_writes_leave_no_temporary_files(tmp_path):

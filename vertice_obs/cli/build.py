@@ -114,7 +114,7 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
             for kind, path in stale:
                 say(f"  {kind:8} {shown_root}/{path}")
             click.echo("run `vobs build` and commit exports/")
-        else:
+        elif not failed:  # with a module that did not load, what it would render is unknown
             say(f"{shown_root}/ is up to date ({count(plan.dashboards, 'dashboard')}, "
                        f"{count(len(plan.narratives), 'narrative')})")
     else:
