@@ -134,7 +134,8 @@ def test_a_change_in_code_updates_the_same_playlist_and_diff_says_what(project, 
     assert rows(diff)["dopamine"] == {
         "narrative": "dopamine", "uid": uid, "title": "Dopamine: how MAXIMUS learns what matters",
         "status": "changed", "changes": ["interval `5m` → `1h`", "chapters reordered: `maximus-dopamine-overview`, "
-                                         "`maximus-dopamine-arousal` → `maximus-dopamine-arousal`, `maximus-dopamine-overview`"]}
+                                         "`maximus-dopamine-arousal` → `maximus-dopamine-arousal`, `maximus-dopamine-overview`"],
+        "drifted": False}
     assert {r["status"] for n, r in rows(diff).items() if n != "dopamine"} == {"unchanged"}
     text_diff = vobs(project, grafana, "diff")
     assert "~ playlist:dopamine" in text_diff.output and "interval `5m` → `1h`" in text_diff.output
@@ -156,6 +157,12 @@ def test_an_edit_in_grafana_is_drift_refused_without_force_and_overwritten_with_
     diff = vobs(project, grafana, "diff", "--format", "json")
     assert diff.exit_code == 1
     assert rows(diff)["dopamine"]["changes"][0].startswith("edited in Grafana since vobs last published it")
+    # diff says in every format what publish will do: skip it (a CI job reading .drifted sees it)
+    assert rows(diff)["dopamine"]["drifted"] is True and rows(diff)["esgt"]["drifted"] is False
+    text = vobs(project, grafana, "diff")
+    assert "~ playlist:dopamine" in text.output and " drifted " in text.output.split("playlist:dopamine")[1]
+    assert "playlists: 1 changed (1 drifted), 3 unchanged" in text.output
+    assert "| ⚠️ drifted |" in vobs(project, grafana, "diff", "--format", "markdown").output
 
     mark = len(grafana.writes())
     refused = vobs(project, grafana, "publish", "--format", "json")
@@ -229,7 +236,7 @@ def test_a_narrative_deleted_from_code_leaves_its_playlist_reported_orphaned_nev
     assert rows(diff)["esgt"] == {
         "narrative": "esgt", "uid": uid, "title": "ESGT: the moments MAXIMUS becomes aware", "status": "orphaned",
         "changes": ["its narrative is no longer in code; vobs deletes nothing: delete the playlist in Grafana, "
-                    "or restore the narrative"]}
+                    "or restore the narrative"], "drifted": False}
     assert {r["status"] for n, r in rows(diff).items() if n != "esgt"} == {"unchanged"}
     text = vobs(project, grafana, "diff")
     assert [line.split()[:2] for line in text.output.splitlines() if "playlist:esgt" in line] == [

@@ -222,7 +222,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
 
         entries = [DiffEntry(d, s.rendered.folder, flag) for d, s, flag in zip(diffs, seen, drifted)]
         entries += [DiffEntry(d, folders.get(d.uid, "")) for d in diffs[len(seen):]]
-        section = pl.markdown([(p["narrative"], p["title"], p["status"], "; ".join(p["changes"])) for p in playlist_rows])
+        section = pl.markdown([(p["narrative"], p["title"], "⚠️ drifted" if p["drifted"] else p["status"],
+                                "; ".join(p["changes"])) for p in playlist_rows])
         comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section))
         if section:  # the dashboards' part does not know of playlists
             comment = comment.replace("Publishing would change nothing.", "Publishing would change playlists only.", 1)
@@ -249,7 +250,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
         said = [f"{n} {s}" + (f" ({sum(drifted)} drifted)" if s == "changed" and any(drifted) else "")
                 for s, n in counts.items()]
-        tally = f"; playlists: {pl.tally_of([p['status'] for p in playlist_rows])}" if playlist_rows else ""
+        tally = f"; playlists: {pl.diff_tally(playlist_rows)}" if playlist_rows else ""
         click.echo(", ".join(said) + f"{tally} — against {target.description}")
     changed = any(d.status != "unchanged" for d in diffs) or any(p["status"] != "unchanged" for p in playlist_rows)
     ctx.exit(EXIT_FINDINGS if changed else EXIT_OK)

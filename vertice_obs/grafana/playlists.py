@@ -336,7 +336,7 @@ def orphaned(store: Store, in_code: Iterable[str], actions: Sequence[PlaylistAct
         if live is not None:
             rows.append({"narrative": narrative, "uid": uid, "title": str(live.get("name", "")), "status": ORPHANED,
                          "changes": ["its narrative is no longer in code; vobs deletes nothing: delete the playlist "
-                                     "in Grafana, or restore the narrative"]})
+                                     "in Grafana, or restore the narrative"], "drifted": False})
     return rows
 
 
@@ -346,9 +346,20 @@ def text_lines(rows: Sequence[dict[str, Any]], width: int, show: Any) -> list[st
     for p in rows:
         mark = {"added": "+", "changed": "~", ORPHANED: "!"}.get(p["status"], " ")
         label = f"playlist:{show(p['narrative'])}"
-        out.append(f"{mark} {label:<{width}}  {p['status']:<9}  {show(p['title'])}".rstrip())
+        out.append(f"{mark} {label:<{width}}  {shown_status(p):<9}  {show(p['title'])}".rstrip())
         out += [f"      {show(change)}" for change in p["changes"]]
     return out
+
+
+def shown_status(row: dict[str, Any]) -> str:
+    """A diff row's status for people: `drifted` for a changed playlist publish will skip."""
+    return "drifted" if row.get("drifted") else row["status"]
+
+
+def diff_tally(rows: Sequence[dict[str, Any]]) -> str:
+    """`vobs diff`'s playlist tally: `2 changed (1 drifted), 3 unchanged`, as the dashboards' reads."""
+    tally, drifted = tally_of([p["status"] for p in rows]), sum(bool(p.get("drifted")) for p in rows)
+    return tally.replace(" changed", f" changed ({drifted} drifted)", 1) if drifted else tally
 
 
 def store_of(target: Any) -> Store | None:
@@ -361,10 +372,10 @@ def store_of(target: Any) -> Store | None:
 
 def diff_entry(a: PlaylistAction) -> dict[str, Any]:
     """One of `vobs diff --format json`'s `playlists`: the dashboards' keys (uid, title, status,
-    changes) and the `narrative`."""
+    changes, drifted) and the `narrative`."""
     lines = ([a.reason] if a.kind == DRIFT else []) + (a.changes if a.kind != UNCHANGED else [])
     return {"narrative": a.desired.narrative, "uid": a.uid, "title": a.desired.name,
-            "status": DIFF_STATUS[a.kind], "changes": lines}
+            "status": DIFF_STATUS[a.kind], "changes": lines, "drifted": a.kind == DRIFT}
 
 
 def markdown(rows: Sequence[tuple[str, str, str, str]], publish: bool = False) -> str:
