@@ -85,6 +85,9 @@ MODULE_CASES = [
      "dashboards/b.py:3", "the dashboard has no uid"),
     ("duplicate-uid", DASHBOARD_A, "dashboards/b.py:3", "dashboard uid 'sample-a' is already defined in dashboards/a.py"),
     ("wrong-type", "dashboard = 42\n", "dashboards/b.py:1", "must be a grafanalib Dashboard or a dict, not int"),
+    ("not-a-grafana-uid", "from grafanalib.core import Dashboard\n\ndashboard = Dashboard(title='t', uid='latência ü')\n",
+     "dashboards/b.py:3", "dashboard uid 'latência ü' is not a Grafana uid"),
+    ("uid-too-long", f"dashboard = {{'uid': '{'u' * 41}', 'title': 't'}}\n", "dashboards/b.py:1", "is not a Grafana uid"),
 ]
 
 

@@ -32,6 +32,7 @@ from grafanalib import core as grafanalib_core
 
 from vertice_obs.build.capture import StdoutCapture
 from vertice_obs.callsite import Place, Table, recording
+from vertice_obs.guard.paths import UID_RE
 from vertice_obs.guard.text import escape
 
 Placed = dict[int, tuple[Any, Place]]  # id(plain JSON object) → (the object, where the module made its source)
@@ -220,6 +221,10 @@ def load_one(path: Path, shown: str, capture: StdoutCapture | None = None) -> Da
         return ModuleFailure(shown, _assignment_line(path, "dashboard"), "the dashboard has no uid: give it one "
                                                                          "(uid=...), narratives and Grafana find "
                                                                          "dashboards by uid", printed)
+    if not UID_RE.fullmatch(uid):  # found now, at its module, not at the narrative or the publish
+        return ModuleFailure(shown, _assignment_line(path, "dashboard"),
+                             f"dashboard uid {_text(repr(uid), 80)} is not a Grafana uid (at most 40 of A-Z a-z 0-9 _ -): "
+                             "Grafana refuses it, and narratives cannot name it", printed)
     bad = _non_finite(model) if non_finite else None  # the walk only to say where
     if bad is not None:
         return ModuleFailure(shown, _assignment_line(path, "dashboard"),
