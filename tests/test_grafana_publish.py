@@ -256,3 +256,23 @@ def test_a_dashboard_no_grafana_stores_fails_alone_and_is_named(project, grafana
                                               "range (a number no Grafana stores")
     assert {r["status"] for u, r in rows.items() if u != "big-h"} == {"created"}
     assert "big-h" not in grafana.dashboards and ALL_UIDS <= set(grafana.dashboards)
+
+
+@pytest.mark.parametrize("command", ["diff", "publish"])
+def test_a_query_that_does_not_parse_stops_diff_and_publish_at_its_call_in_the_module(tmp_path, command):
+    """Nothing is sent while a query does not parse; the one error line points at the `p.stat` call that
+    made the query (the module's line and column), not at the module alone, and says `error` once."""
+    from sample_project import DASHBOARD_A, DASHBOARD_B, make_project
+
+    broken = DASHBOARD_A.replace("""'sample_level{environment=~"$environment"}'""", "'sum(rate(sample_level[5m])'")
+    assert broken != DASHBOARD_A
+    make_project(tmp_path, dashboards={"a.py": broken, "b.py": DASHBOARD_B})
+    line = next(i for i, text in enumerate(broken.lstrip().splitlines(), 1) if "sum(rate(sample_level[5m])" in text)
+    with GrafanaStandIn(version=VERSIONS[-1]) as standin:
+        result = vobs(tmp_path, standin, command)
+        assert standin.writes() == []
+    assert result.exit_code == 2, result.output
+    [error] = [x for x in result.stderr.splitlines() if x.startswith("vobs: error:")]
+    assert error.startswith(f"vobs: error: dashboards/a.py:{line}:9 → dashboard sample-a → panel 'Level'"), error
+    assert "query does not parse: unclosed left parenthesis" in error and error.count("error:") == 1
+    assert error.endswith("— nothing is sent to Grafana while a query does not parse")

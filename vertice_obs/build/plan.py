@@ -78,6 +78,18 @@ class BuildPlan:
         """False when a module failed: its previous export is kept and the manifest is not rewritten."""
         return not self.failures
 
+    def in_modules(self, findings: Iterable[Finding]) -> list[Finding]:
+        """Findings about rendered dashboards (located by file, dashboard, panel and target — a
+        query check's, say) at the call sites in their modules, as the build's own findings are."""
+        memberships = memberships_by_uid(self.narratives)
+        by_file = {m.file: m for m in self.modules if m.uid in memberships}
+        out: list[Finding] = []
+        for f in findings:
+            module = by_file.get(f.location.file)
+            out.extend([f] if module is None else
+                       in_module([f], module.file, module.places, first_panel_id(memberships[module.uid])))
+        return out
+
 
 def _printed(text: str, where: Location) -> Finding:
     """`module/stdout`: what a module printed while loading, its first line (stdout is the CLI's)."""

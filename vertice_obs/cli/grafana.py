@@ -111,7 +111,9 @@ def _desired(project: Project, narratives, uids):
     parse_errors = [f for f in collect((DashboardFile(r.source, r.model) for r in plan.rendered), options=False)
                     .findings if f.severity >= Severity.ERROR]
     if parse_errors:
-        raise InputError(f"{parse_errors[0]} — nothing is sent to Grafana while a query does not parse")
+        first = plan.in_modules(parse_errors[:1])[0]  # at the call that made the query
+        raise InputError(f"{first.location}: {first.message} [{first.check}] — nothing is sent to Grafana while a "
+                         "query does not parse")
     chosen = select(plan.rendered, narratives, uids)
     unknown = [u for u in uids if u not in {r.uid for r in plan.rendered}]
     if unknown or (narratives and not chosen):
