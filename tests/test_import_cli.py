@@ -138,3 +138,23 @@ def test_import_by_uid_from_grafana(project: Path):
     body = lambda text: text.split("from vertice_obs.importer", 1)[1]  # noqa: E731 (the docstring names the source)
     assert body((project / "dashboards" / "icqsumcgz.py").read_text()) == \
            body((direct / "dashboards" / "icqsumcgz.py").read_text())
+
+
+def test_a_dashboard_vobs_published_joins_its_new_narrative_without_its_old_one(project: Path):
+    """`vobs pull` then `vobs import` moves a dashboard between projects: what its old narrative added
+    (story panel, chapter links to dashboards of that project, `narrative:` tag, the managed tag) is
+    set aside, said in --explain, and the new narrative adds its own — one story, no stale links."""
+    export = REPO / "exports" / "esgt" / "maximus-esgt-coherence.json"  # chapter 2 of 2: two chapter links
+    original = json.loads(export.read_text())
+    shutil.copy(export, project / "pulled.json")
+    done = vobs(project, "import", "pulled.json", "--narrative", "team", "--explain")
+    assert done.returncode == 0, done.stderr
+    assert ("  - a dashboard vobs rendered: set aside what its narrative added (1 story panel; 2 chapter links; "
+            "tags narrative:esgt, vertice-obs); the narrative it joins here adds its own") in done.stdout, done.stdout
+    assert vobs(project, "build").returncode == 0
+    built = json.loads((project / "exports" / "team" / "maximus-esgt-coherence.json").read_text())
+    stories = [p["title"] for p in built["panels"] if p.get("description", "").startswith("The story of this chapter")]
+    assert stories == [f"team · 1/1: {original['title']}"], stories
+    assert [p["title"] for p in built["panels"][1:]] == [p["title"] for p in original["panels"][1:]]
+    assert not [link for link in built.get("links", []) if "chapter" in link.get("tooltip", "")]
+    assert "narrative:esgt" not in built["tags"] and "narrative:team" in built["tags"]

@@ -167,6 +167,43 @@ def _size(panel: dict[str, Any]) -> tuple[int, int]:
     return int(grid.get("w", 12)), int(grid.get("h", 8))
 
 
+_STORY_DESCRIPTION = "The story of this chapter, from "
+_CHAPTER_TOOLTIPS = ("Previous chapter of ", "Next chapter of ", "Back to the first chapter of ")
+
+
+def without_narrative(model: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A dashboard `render_dashboard` made (it carries the managed tag), without what its narratives
+    added — its leading story panels, its chapter links, its `narrative:` tags and the managed tag —
+    and what was set aside, in words (empty: nothing; any other dashboard is returned as it is).
+    Tags a narrative declared cannot be told from the dashboard's own, and stay. For `vobs import`
+    of a vobs dashboard (a `vobs pull`): another project's narrative adds its own."""
+    tags = model.get("tags")
+    if not isinstance(tags, list) or MANAGED_TAG not in tags:
+        return model, []
+    panels = model.get("panels") if isinstance(model.get("panels"), list) else []
+    stories = 0
+    while stories < len(panels) and _is_story(panels[stories]):
+        stories += 1
+    links = model.get("links") if isinstance(model.get("links"), list) else []
+    kept_links = [link for link in links if not _is_chapter_link(link)]
+    dropped_tags = [t for t in tags if t == MANAGED_TAG or (isinstance(t, str) and t.startswith("narrative:"))]
+    out = dict(model, panels=panels[stories:], links=kept_links, tags=[t for t in tags if t not in dropped_tags])
+    said = ([f"{stories} story panel{'s' if stories != 1 else ''}"] if stories else []) + (
+        [f"{len(links) - len(kept_links)} chapter link{'s' if len(links) - len(kept_links) != 1 else ''}"]
+        if len(kept_links) < len(links) else []) + [f"tags {', '.join(map(str, dropped_tags))}"]
+    return out, said
+
+
+def _is_story(panel: Any) -> bool:
+    return (isinstance(panel, dict) and panel.get("type") == "text" and panel.get("transparent") is True
+            and isinstance(panel.get("description"), str) and panel["description"].startswith(_STORY_DESCRIPTION))
+
+
+def _is_chapter_link(link: Any) -> bool:
+    return (isinstance(link, dict) and isinstance(link.get("tooltip"), str) and isinstance(link.get("url"), str)
+            and link["url"].startswith("/d/") and link["tooltip"].startswith(_CHAPTER_TOOLTIPS))
+
+
 def _story_panel(m: Membership) -> dict[str, Any]:
     chapter, narrative = m.chapter, m.narrative
     total = len(narrative.chapters)
@@ -176,7 +213,7 @@ def _story_panel(m: Membership) -> dict[str, Any]:
     return {
         "type": "text",
         "title": f"{narrative.title} · {m.index + 1}/{total}: {chapter.title}",
-        "description": f"The story of this chapter, from {narrative.file}.",
+        "description": f"{_STORY_DESCRIPTION}{narrative.file}.",
         "gridPos": {"h": max(3, min(12, lines + 2)), "w": GRID_WIDTH},
         "options": {"mode": "markdown", "content": content},
         "transparent": True,
@@ -188,13 +225,13 @@ def _chapter_links(m: Membership) -> list[dict[str, Any]]:
     links = []
     if m.index > 0:
         links.append(_link(f"◀ {chapters[m.index - 1].title}", chapters[m.index - 1].dashboard,
-                           f"Previous chapter of {narrative.title}"))
+                           f"{_CHAPTER_TOOLTIPS[0]}{narrative.title}"))
     if m.index + 1 < len(chapters):
         links.append(_link(f"{chapters[m.index + 1].title} ▶", chapters[m.index + 1].dashboard,
-                           f"Next chapter of {narrative.title}"))
+                           f"{_CHAPTER_TOOLTIPS[1]}{narrative.title}"))
     if m.index > 0:
         links.append(_link(f"⏮ {narrative.title}", chapters[0].dashboard,
-                           f"Back to the first chapter of {narrative.title}"))
+                           f"{_CHAPTER_TOOLTIPS[2]}{narrative.title}"))
     return links
 
 

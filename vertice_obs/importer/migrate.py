@@ -37,7 +37,7 @@ import re
 import unicodedata
 from typing import Any
 
-from vertice_obs.build.render import layout
+from vertice_obs.build.render import layout, without_narrative
 from vertice_obs.importer import legacy
 from vertice_obs.importer.house import SCHEMA_VERSION
 
@@ -68,8 +68,11 @@ def fallback_uid(text: str) -> str:
 
 def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, Any], list[str]]:
     """The migrated dashboard and the notes saying what changed. `model` is not modified."""
-    out = copy.deepcopy(model)
+    out, set_aside = without_narrative(copy.deepcopy(model))
     notes: list[str] = []
+    if set_aside:
+        notes.append("a dashboard vobs rendered: set aside what its narrative added (" + "; ".join(set_aside)
+                     + "); the narrative it joins here adds its own")
     if not out.get("uid"):
         out["uid"] = uid or fallback_uid(str(out.get("title") or "imported"))
         notes.append(f"uid: the dashboard had none; it is now {out['uid']!r}")
