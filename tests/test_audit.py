@@ -256,3 +256,18 @@ def test_notes_are_counted_by_check_and_warnings_listed():
     assert "option prod empties 3 panels" in text and "a Loki query 7" not in text
     assert len(json.loads(audit_json(audit))["other_findings"]) == 41
     assert audit_html(audit).count("a Loki query") == 40
+
+
+@pytest.mark.parametrize(("check", "message", "reason"), [
+    ("metric/missing", "m_x is missing: never seen in Prometheus", "never seen in Prometheus"),
+    ("metric/unknown", "m_x: cannot tell whether it exists: timeout", "cannot tell whether it exists: timeout"),
+    # series-level messages name a label or a selector first: kept whole, never cut at their first colon
+    ("metric/label-missing", "no series of m_x carries the label 'region', so region=\"eu\" selects nothing "
+     "(its labels: environment, job)", None),
+    ("metric/no-matching-series", 'environment="prod" matches no series of m_x: environment has dev; it matched '
+     "series within the last 7d", None),
+])
+def test_an_entry_gives_the_whole_reason_of_each_kind_of_message(check, message, reason):
+    found = finding(check, message, Location(file="d.json", line=3, dashboard="d", panel="p", target="A"), metric="m_x")
+    [entry] = build_audit([found], {}, None, "src", names=set()).metrics
+    assert entry.reason == (reason or message)

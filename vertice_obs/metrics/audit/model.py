@@ -186,6 +186,14 @@ def build_audit(findings: Sequence[Finding], narratives_of: Mapping[str, Sequenc
                  present, others, dict(titles or {}))
 
 
+def _reason(f: Finding) -> str:
+    """Why, without the metric the entry already names: a name-level message ("X is missing: not in
+    …", "X: cannot tell …") after its head; any other message (a series-level one names a selector
+    or a label first: "no series of X carries the label …") whole."""
+    heads = (f"{f.metric} is ", f"{f.metric}: ", f"name pattern {f.metric!r}")
+    return f.message.split(": ", 1)[-1] if f.message.startswith(heads) and ": " in f.message else f.message
+
+
 def _about_metric(f: Finding) -> bool:
     return f.check.startswith("metric/") and f.metric is not None
 
@@ -206,7 +214,7 @@ def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Seque
         entry = by_metric.get(f.metric)
         if entry is None or STATUS_ORDER.index(status) < STATUS_ORDER.index(entry.status):
             fresh = MetricAudit(f.metric, status, bool(details.get("required")),
-                                f.message.split(": ", 1)[-1] if status != "present" else "present",
+                                _reason(f) if status != "present" else "present",
                                 details.get("last_seen"), family_of(f.metric))
             if entry is not None:
                 fresh.uses = entry.uses
