@@ -158,3 +158,16 @@ def test_a_dashboard_vobs_published_joins_its_new_narrative_without_its_old_one(
     assert [p["title"] for p in built["panels"][1:]] == [p["title"] for p in original["panels"][1:]]
     assert not [link for link in built.get("links", []) if "chapter" in link.get("tooltip", "")]
     assert "narrative:esgt" not in built["tags"] and "narrative:team" in built["tags"]
+
+
+def test_a_save_api_body_is_imported_as_validate_reads_it(project: Path):
+    """Many projects ship dashboards as Grafana's save body, `{"dashboard": …, "folderId": 0,
+    "overwrite": true}` (no `meta`): validate read them and import refused them as no dashboard."""
+    body = {"dashboard": json.loads(V3.read_text()), "folderId": 0, "overwrite": True}
+    (project / "shipped").mkdir()
+    (project / "shipped" / "body.json").write_text(json.dumps(body))
+    done = vobs(project, "import", "shipped", "--narrative", "services")
+    assert done.returncode == 0, done.stderr
+    assert "shipped/body.json → dashboards/icqsumcgz.py (uid IcqsUmcGz)" in done.stdout, done.stdout
+    checked = vobs(project, "validate", "shipped", "--offline", "--format", "json")
+    assert json.loads(checked.stdout)["dashboards"] == 1

@@ -88,10 +88,13 @@ def test_any_shape_of_json_is_kept_not_crashed_on():
         "panels": ["junk", {"id": 1, "targets": "junk", "panels": "junk"}, {"targets": ["junk", {}]}]}
 
 
-def test_unwrap_takes_the_model_only_from_a_server_answer():
+def test_unwrap_takes_the_model_from_a_server_answer_or_a_save_body_only():
     model = {"title": "T"}
     assert unwrap({"dashboard": model, "meta": {}}) is model
-    assert unwrap({"dashboard": model}) == {"dashboard": model}  # no `meta`: a model with a key
+    assert unwrap({"dashboard": model, "folderId": 0, "overwrite": True}) is model  # a save body
+    assert unwrap({"dashboard": model}) is model
+    own = {"dashboard": model, "title": "Outer", "panels": []}  # a dashboard with a key of that name
+    assert unwrap(own) is own
     assert unwrap({"dashboard": "x", "meta": {}}) == {"dashboard": "x", "meta": {}}
     assert unwrap("junk") == "junk"
 

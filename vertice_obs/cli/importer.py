@@ -61,22 +61,21 @@ def _module_name(uid: str) -> str:
 
 
 def _read(path: Path, shown: str) -> dict:
-    from vertice_obs.grafana.normalize import unwrap
     from vertice_obs.importer.shape import json_kind, shape_problem
-    from vertice_obs.jsonpos import Positions
+    from vertice_obs.jsonpos import Positions, dashboard_in
     from vertice_obs.jsonpos.positions import pointer
     from vertice_obs.located_yaml import decode_text, parse_json
 
     text = decode_text(read_regular(path, shown), shown)  # not UTF-8: named, at the first bad byte
     document = parse_json(text, shown)
-    data = unwrap(document)
+    data, root = dashboard_in(document)
     if not isinstance(data, dict):
         raise _NotADashboard(f"is {json_kind(data)}, not a Grafana dashboard (an object with panels)", shown, 1)
     if not ("panels" in data or "rows" in data or "title" in data):
         raise _NotADashboard("is not a Grafana dashboard (no `panels`, `rows` or `title`)", shown, 1)
     problem = shape_problem(data)
     if problem is not None:
-        at = Positions(text).within("/dashboard" if data is not document else "").value(pointer(problem[0]))
+        at = Positions(text).within(root).value(pointer(problem[0]))
         raise InputError(problem[1], shown, *(at or (None,)))
     return data
 

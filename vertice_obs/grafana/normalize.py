@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from vertice_obs.guard.text import json_bytes
+from vertice_obs.jsonpos import dashboard_in
 
 _SERVER_OWNED = ("id", "version", "iteration")
 # Written by Grafana's UI on every save, whatever the panel: not part of what the code says.
@@ -37,10 +38,9 @@ _TARGET_DEFAULTS: dict[str, Any] = {
 
 
 def unwrap(document: dict[str, Any]) -> dict[str, Any]:
-    """A dashboard model from either a bare model or Grafana's `{"dashboard": …, "meta": …}`."""
-    if isinstance(document, dict) and isinstance(document.get("dashboard"), dict) and "meta" in document:
-        return document["dashboard"]
-    return document
+    """A dashboard model from a bare model, Grafana's `{"dashboard": …, "meta": …}` or a save body
+    (`jsonpos.dashboard_in`)."""
+    return dashboard_in(document)[0]
 
 
 def normalize(document: dict[str, Any]) -> dict[str, Any]:

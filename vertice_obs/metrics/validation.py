@@ -19,7 +19,7 @@ from vertice_obs.checks.walk import pointer, variables
 from vertice_obs.errors import InputError, os_reason
 from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
-from vertice_obs.jsonpos import Positions
+from vertice_obs.jsonpos import Positions, dashboard_in
 from vertice_obs.located_yaml import decode_text, parse_json
 from vertice_obs.metrics.analysis import (
     clear_caches,
@@ -115,7 +115,8 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
                          findings: list[Finding] | None = None) -> list[DashboardFile]:
     """Every dashboard JSON under `paths` (files or folders, recursively; manifests skipped).
 
-    Accepts a bare dashboard model or Grafana's API shape `{"dashboard": …, "meta": …}`. A FIFO,
+    Accepts a bare dashboard model, Grafana's API shape `{"dashboard": …, "meta": …}` or a save body
+    (`dashboard_in`). A FIFO,
     socket or device (named, or met in a folder) is never opened — it would hang the run — but
     skipped (`input/skipped`). JSON that Grafana would refuse (NaN, 1e999, a lone surrogate) is
     read anyway and reported at its line (`input/json`). A file that cannot be read or is not JSON
@@ -154,9 +155,7 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
             findings.append(finding("file/invalid", f"cannot be read: {os_reason(exc)}", Location(file=shown)))
             continue
         findings.extend(finding("input/json", message, Location(file=shown, line=line)) for line, message in notes)
-        root = ""
-        if isinstance(data, dict) and isinstance(data.get("dashboard"), dict):
-            data, root = data["dashboard"], "/dashboard"
+        data, root = dashboard_in(data)
         if not isinstance(data, dict) or not ("panels" in data or "rows" in data or "templating" in data):
             if path in named:  # asked for by name: say why nothing was checked (in a folder: a rules file, say)
                 findings.append(finding("input/skipped", "not a Grafana dashboard (no panels, rows or templating): "
