@@ -53,3 +53,17 @@ def test_an_old_journal_gets_its_curve_from_the_step_labels(tmp_path):
     assert {p.name for p in written if "curve" in p.name} == {"streaming-latency-curve-esgt-coherence.png",
                                                               "streaming-latency-curve-stream-p95.png"}
     assert "### Degradation curve: Streaming latency at stepped levels" in html.unescape((tmp_path / "report.md").read_text())
+
+
+def test_a_completed_run_whose_probe_has_no_samples_at_any_step_still_reports(tmp_path):
+    """A real run against VictoriaMetrics (it hides the newest 30 s by default) completed with every
+    probe empty; its report failed as a 'malformed journal' (the curve's log axis had no data to
+    scale). The report is written, and the curve says "no data" as every other plot does."""
+    journal = stepped({"100ms": [0.1], "1s": [0.4], "5s": [9.0]})
+    for step in journal["scenarios"][0]["steps"]:
+        step["probes"] = {"p95": {"series": []}, "spikes": {"series": []}}
+    written = write_report(journal, tmp_path)
+    curves = [p for p in written if "curve" in p.name]
+    assert len(curves) == 2, written  # one per probe of the stepped scenario
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in curves)
+    assert (tmp_path / "report.md").is_file()

@@ -98,7 +98,12 @@ def curve_png(curve: Curve) -> bytes:
         ax.axvline(curve.knee.level, color="#e4572e", linewidth=1)
         ax.text(curve.knee.level, 1.02, f"knee: {curve.knee.step}", transform=ax.get_xaxis_transform(),
                 ha="center", va="bottom", fontsize=8, color="#a33", clip_on=False)
-    ax.set_xscale("log")
+    if all(x > 0 for x in xs):  # limits from the levels, not the data: a probe may have none at any step
+        ax.set_xscale("log")
+        ax.set_xlim(min(xs) / 1.5, max(xs) * 1.5)
+    if all(p.worst is None and p.median is None for p in curve.points):
+        ax.text(0.5, 0.5, "no data: the probe returned no samples under fault at any step", transform=ax.transAxes,
+                ha="center", va="center", fontsize=9, color="#a33", wrap=True)
     ax.set_xticks(xs, [p.step for p in curve.points])
     ax.set_xlabel("injected latency (fault phase)")
     ax.set_ylabel(probe["unit"])

@@ -156,25 +156,26 @@ def write_report(journal: dict[str, Any], out: Path, source: str = "journal",
     """Write report.md, report.html and plots/ under `out`; a journal the report cannot read is
     one `InputError` naming `source` (the journal file) and the field, before anything is written.
     With the `previous` run's journal, the report ends with what improved and what regressed."""
-    try:
+    try:  # reading the journals: what goes wrong here is the file's
         check_journal(journal)
         report = analyse(journal)
-        plots: dict[tuple[str, str], bytes] = {}
-        for scenario, raw in zip(report.scenarios, journal.get("scenarios", [])):
-            for probe in scenario.probes:
-                plots[(scenario.id, probe["id"])] = plot_png(scenario, probe, raw, journal.get("window_seconds"))
-            for curve in scenario.curves:
-                plots[(scenario.id, f"curve-{curve.probe['id']}")] = curve_png(curve)
-        markdown, page = render_markdown(report), render_html(report, plots)
-        if previous is not None:
-            before = analyse(previous)
-            changes = compare(before, report)
-            markdown += "\n" + compare_markdown(before, report, changes).replace("# ", "## ", 1)
-            page = page.replace("</body>", compare_fragment(before, report, changes) + "</body>", 1)
+        before = analyse(previous) if previous is not None else None
     except MalformedJournal as exc:
         raise InputError(f"malformed journal: {exc}", source) from None
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError, IndexError) as exc:
         raise InputError(f"malformed journal: {type(exc).__name__}: {exc}", source) from None
+    # Drawing and writing what was read: an error here is vobs', never blamed on the journal.
+    plots: dict[tuple[str, str], bytes] = {}
+    for scenario, raw in zip(report.scenarios, journal.get("scenarios", [])):
+        for probe in scenario.probes:
+            plots[(scenario.id, probe["id"])] = plot_png(scenario, probe, raw, journal.get("window_seconds"))
+        for curve in scenario.curves:
+            plots[(scenario.id, f"curve-{curve.probe['id']}")] = curve_png(curve)
+    markdown, page = render_markdown(report), render_html(report, plots)
+    if before is not None:
+        changes = compare(before, report)
+        markdown += "\n" + compare_markdown(before, report, changes).replace("# ", "## ", 1)
+        page = page.replace("</body>", compare_fragment(before, report, changes) + "</body>", 1)
     # Scenario and probe ids come from the journal: they become file names only through the guard.
     targets = {key: safe_join(out, "plots", f"{key[0]}-{key[1]}.png", what="plot for scenario/probe")
                for key in plots}
