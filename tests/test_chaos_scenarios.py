@@ -49,6 +49,19 @@ CASES = [
         'revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}, command: ["true"]}'),
      '      revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}, command',
      "an action is exactly one of `http` or `command` in scenarios[1].fault.revert"),
+    # a misspelt placeholder was sent as written (`{"ms": "${stepms}"}`: a fault never injected, and
+    # a report of levels never tried) or failed mid-run as `MissingSchema`; it is refused at its line
+    ("misspelt step placeholder", TEXT.replace('json: {ms: "${step_ms}"}', 'json: {ms: "${stepms}"}'),
+     '      inject: {http: {method: POST, url: "${target}/fault/latency", json: {ms: "${stepms}"}',
+     "unknown placeholder ${stepms}: did you mean ${step_ms}? here vobs fills in ${target}, ${step_ms}"),
+    ("misspelt target placeholder", TEXT.replace('revert: {http: {method: DELETE, url: "${target}/fault/latency"}',
+                                                 'revert: {http: {method: DELETE, url: "${targte}/fault/latency"}'),
+     '      revert: {http: {method: DELETE, url: "${targte}', "unknown placeholder ${targte}: did you mean ${target}?"),
+    ("probe placeholder of an action", TEXT.replace("[${window}])))", "[${step_ms}])))"),
+     "        query: histogram_quantile(0.95", "unknown placeholder ${step_ms}: here vobs fills in ${window}"),
+    ("url that is no url", TEXT.replace('revert: {http: {method: DELETE, url: "${target}/fault/latency"}',
+                                        'revert: {http: {method: DELETE, url: "localhost:9464/fault/latency"}'),
+     '      revert: {http: {method: DELETE, url: "localhost', "is neither `${target}/…` nor an http(s) URL"),
 ]
 
 

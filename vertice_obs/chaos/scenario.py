@@ -9,6 +9,7 @@ dashboards (`vertice_obs.metrics.extract.check_query_shape`) before anything par
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -22,6 +23,11 @@ from vertice_obs.located_yaml import LocatedDocument, check_schema, load_located
 from vertice_obs.metrics.extract import ParseError, check_query_shape
 
 ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # run, scenario and probe ids: they name files
+# `${name}`s the runner fills in: an action's (the target URL, a latency step in ms) and a probe's
+# (its rate window). Any other is a typo that would be sent as it is written.
+ACTION_PLACEHOLDERS = ("target", "step_ms")
+PROBE_PLACEHOLDERS = ("window",)
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 MAX_DURATION = timedelta(days=7)
 
 
@@ -152,7 +158,8 @@ def _scenario(doc: LocatedDocument, raw: dict[str, Any], where: tuple) -> Scenar
     if fault_raw["kind"] != "latency" and steps:
         raise doc.error(f"a {fault_raw['kind']} fault has no `steps`", where + ("fault", "steps"))
     fault = Fault(kind=fault_raw["kind"], hold=_duration(doc, fault_raw["hold"], where + ("fault", "hold")),
-                  inject=_action(fault_raw["inject"]), revert=_action(fault_raw["revert"]), steps=steps)
+                  inject=_action(doc, fault_raw["inject"], where + ("fault", "inject")),
+                  revert=_action(doc, fault_raw["revert"], where + ("fault", "revert")), steps=steps)
     probes, ids = [], {}
     for j, p in enumerate(raw["probes"]):
         at = where + ("probes", j)
@@ -161,6 +168,7 @@ def _scenario(doc: LocatedDocument, raw: dict[str, Any], where: tuple) -> Scenar
             raise doc.error(f"probe id {p['id']!r} is already used at line {ids[p['id']]}", at + ("id",))
         ids[p["id"]] = doc.line(at)
         query = p["query"].strip()
+        _placeholders(doc, p["query"], at + ("query",), PROBE_PLACEHOLDERS)
         try:
             check_query_shape(query)
         except ParseError as exc:
@@ -195,7 +203,28 @@ def _finite(doc: LocatedDocument, value: Any, path: tuple) -> float:
     return number
 
 
-def _action(raw: dict[str, Any]) -> Action:
+def _action(doc: LocatedDocument, raw: dict[str, Any], path: tuple) -> Action:
+    _placeholders(doc, raw, path, ACTION_PLACEHOLDERS)
     if "http" in raw:
+        url = raw["http"]["url"]
+        if not url.startswith("${target}") and not re.match(r"https?://[^/?#\s]", _PLACEHOLDER.sub("x", url)):
+            raise doc.error(f"url {url!r} is neither `${{target}}/…` nor an http(s) URL", path + ("http", "url"))
         return Action(http=dict(raw["http"]))
     return Action(command=tuple(raw["command"]))
+
+
+def _placeholders(doc: LocatedDocument, value: Any, path: tuple, known: tuple[str, ...]) -> None:
+    """Every `${name}` in `value` (strings, in lists and mappings) is one the runner fills in here."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _placeholders(doc, item, path + (key,), known)
+    elif isinstance(value, list):
+        for k, item in enumerate(value):
+            _placeholders(doc, item, path + (k,), known)
+    elif isinstance(value, str):
+        for name in _PLACEHOLDER.findall(value):
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+                hint = f"did you mean ${{{close[0]}}}? " if close else ""
+                raise doc.error(f"unknown placeholder ${{{name}}}: {hint}here vobs fills in "
+                                f"{', '.join(f'${{{k}}}' for k in known)}", path)
