@@ -10,6 +10,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from prometheus_harness import PrometheusServer
+from victoria_harness import VictoriaMetricsServer
 
 from vertice_obs.chaos.scrape import prometheus_seconds, ranges, window_text
 from vertice_obs.cli import cli
@@ -19,11 +20,14 @@ REPO = Path(__file__).resolve().parent.parent
 RUN = REPO / "chaos" / "chaos-day-1.yaml"
 
 
-@pytest.fixture(scope="module")
-def slow_scrape(catalog):
+@pytest.fixture(scope="module", params=["prometheus", "victoria-metrics"])
+def slow_scrape(catalog, request):
+    """Both real backends: VictoriaMetrics' /api/v1/targets has no `scrapeInterval` (it keeps the
+    interval in the discovered labels), and the windows went unchecked against it."""
     sim = Simulator(catalog, leave_out=(), seed=5)
     sim.serve(0)
-    server = PrometheusServer([sim.url.removeprefix("http://")], scrape_interval="5s")
+    backend = PrometheusServer if request.param == "prometheus" else VictoriaMetricsServer
+    server = backend([sim.url.removeprefix("http://")], scrape_interval="5s")
     server.start()
     try:
         server.wait_for("maximus_dopamine_spike_events_total")

@@ -107,8 +107,7 @@ def scrape_intervals(run: Run, source: ScrapeSource, window: float) -> dict[str,
     except SourceUnavailable as exc:
         return {key: Scrape(None, why=f"cannot read the scrape targets: {exc}") for key in names}
     intervals = {(str(t.get("labels", {}).get("job", "")), str(t.get("labels", {}).get("instance", ""))):
-                 prometheus_seconds(str(t.get("scrapeInterval", ""))) for t in targets
-                 if isinstance(t.get("labels"), dict)}
+                 prometheus_seconds(_interval_of(t)) for t in targets if isinstance(t.get("labels"), dict)}
     found = {}
     for key, metrics in names.items():
         rows = {(job, instance) for m in metrics for instance, job in
@@ -120,6 +119,14 @@ def scrape_intervals(run: Run, source: ScrapeSource, window: float) -> dict[str,
         else:
             found[key] = Scrape(max(known.values()), tuple(sorted(f"{j} {i}" for j, i in known)))
     return found
+
+
+def _interval_of(target: dict) -> str:
+    """A target's scrape interval as written: Prometheus says `scrapeInterval`; VictoriaMetrics
+    leaves it out and keeps it in the target's discovered labels (`__scrape_interval__`)."""
+    discovered = target.get("discoveredLabels")
+    fallback = discovered.get("__scrape_interval__", "") if isinstance(discovered, dict) else ""
+    return str(target.get("scrapeInterval") or fallback)
 
 
 def longest(intervals: dict[str, Scrape]) -> float | None:
