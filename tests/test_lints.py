@@ -203,9 +203,13 @@ RATES = [
          (None,), "increase() over [$__interval]"),
     Case("legacy-interval", "promql/rate-interval", dash(ts(expr="rate(x_total[$interval])")), (None,),
          "rate() over [$interval]"),
-    Case("interval-variable", "promql/rate-interval",
-         dash(ts(expr="rate(x_total[$iv])"), variables=[{"name": "iv", "type": "interval", "query": "1m,5m"}]),
+    Case("interval-variable", "promql/rate-interval",  # `auto`: sized to the time range, as $__interval
+         dash(ts(expr="rate(x_total[$iv])"), variables=[{"name": "iv", "type": "interval", "query": "1m,5m",
+                                                         "auto": True}]),
          (None,), "rate() over [$iv]: the range leaves gaps"),
+    Case("interval-variable-chosen", "promql/rate-interval",  # no `auto`: ranges the reader picks from (Ray's $window)
+         dash(ts(expr="rate(x_total[$iv])"), variables=[{"name": "iv", "type": "interval", "query": "30s,1m,5m",
+                                                         "auto": False}])),
     Case("one-per-range", "promql/rate-interval",
          dash(ts(expr="rate(a_total[5m]) / rate(b_total[5m]) + rate(c_total[1h])")), (None, None)),
     Case("with-template-variables", "promql/rate-interval",
@@ -330,7 +334,8 @@ def test_the_lints_of_a_run_are_those_of_each_dashboard_alone():
              "increase(x_total[$__range])", "sum(rate(x_total{instance=\"i\"}[$window]))", "rate(x_total[$step])",
              'irate(y_total{job="$job"}[1m]) / rate(y_total[$__interval])', "increase(z_total[1h])", "rate(x_total[5m"]
     templating = {"list": [{"name": "window", "type": "custom", "current": {"value": "10m"}, "options": []},
-                           {"name": "step", "type": "interval", "current": {"value": "1m"}, "query": "1m,5m"},
+                           {"name": "step", "type": "interval", "current": {"value": "1m"}, "query": "1m,5m",
+                            "auto": True},
                            {"name": "job", "type": "custom", "current": {"value": "api"}, "options": []}]}
     model = {"uid": "u", "title": "T", "templating": templating,
              "panels": [{"id": i, "type": "timeseries", "title": f"P{i}", "targets": [{"refId": "A", "expr": e}]}

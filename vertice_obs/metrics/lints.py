@@ -138,7 +138,9 @@ def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collectio
         return []
     values = variables_from_dashboard(sanitize(model)[0])
     defined = {v["name"]: v for _, v in variables(model)}
-    interval_variables = {name for name, v in defined.items() if v.get("type") == "interval"}
+    # An interval variable with `auto` sizes itself to the time range, as $__interval does; without it,
+    # it is a list of ranges the reader picks from — a deliberate range, like any variable written as one.
+    interval_variables = {name for name, v in defined.items() if v.get("type") == "interval" and v.get("auto") is True}
     out: list[Finding] = []
     for query, facts in panel_queries:
         marked = _mark_ranges(query.expr, set(defined), interval_variables)
