@@ -238,6 +238,33 @@ def test_register_url_masks_passwords_basic_pairs_and_query_tokens():
     assert "tok-in-query-1" not in text and text.endswith("org main")  # only secret-named parameters
 
 
+@pytest.mark.parametrize("name", ["auth_token", "private_token", "jwt", "client_secret", "subscription-key",
+                                  "X-Amz-Signature", "X-Goog-Signature", "id_token", "refresh_token", "pwd",
+                                  "pass", "session", "k"])
+def test_a_configured_urls_credentials_are_secret_whatever_their_parameter_is_called(name):
+    """A hostile-input probe printed `?auth_token=…` on stderr and in a chaos journal: only eleven
+    parameter names were known. Any credential-like name is, and any value of 8+ characters (`?k=…`);
+    a short value of another name (`orgId=1`) stays readable."""
+    from vertice_obs.guard.secrets import register_url
+
+    value = f"v4lue-{name}-0"
+    register_url(f"https://grafana.example/?{name}={value}&orgId=1&tz=utc")
+    said = redact_text(f"POST /api?{name}={value}&orgId=1 failed; argv: curl https://t/?{name}={value}")
+    assert value not in said and "orgId=1" in said, said
+    if name != "k":  # a server echoing such a parameter, never configured, is masked by its name alone
+        echoed = redact_text(f"answered 500: GET /api/health?{name}=S3CR3Tx&orgId=1")
+        assert "S3CR3Tx" not in echoed and "orgId=1" in echoed, echoed
+
+
+@given(st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,15}", fullmatch=True),
+       st.from_regex(r"[A-Za-z0-9._~-]{8,40}", fullmatch=True))
+def test_every_long_query_value_of_a_configured_url_is_redacted(name, value):
+    from vertice_obs.guard.secrets import register_url
+
+    register_url(f"http://prometheus.example:9090/?{name}={value}")
+    assert value not in redact_text(f"error at http://prometheus.example:9090/api/v1/query?{name}={value}")
+
+
 def test_json_safe_keeps_json_and_escapes_what_dumps_leaves_raw():
     import json
 

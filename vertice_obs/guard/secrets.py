@@ -23,8 +23,11 @@ _URL_CREDENTIALS = re.compile(r"(?P<pre>(?:[A-Za-z][A-Za-z0-9+.-]*://)?)(?P<user
 _AUTH_HEADER = re.compile(r"(?i)\b(authorization|proxy-authorization|x-api-key|api[-_]?key|cookie|set-cookie)"
                           r"(\s*[:=]\s*)(\"?)([^\s\"',;]+(?:\s+[^\s\"',;]+)?)")
 _BEARER = re.compile(r"(?i)\b(bearer|basic|token)(\s+)([A-Za-z0-9._~+/=-]{6,})")
-_QUERY_SECRET = re.compile(r"(?i)([?&;](?:access_token|token|api_key|apikey|key|password|passwd|secret|auth|sig|signature)=)"
-                           r"([^&#\s'\"]+)")
+# A parameter name that says "credential" anywhere in it: auth_token, private_token, client_secret,
+# X-Amz-Signature, subscription-key, id_token, jwt, pwd, session… (echoed back by a server, or in a
+# configured URL).
+_SECRET_NAME = r"[\w.-]*(?:token|secret|key|pass|pwd|auth|sig|session|jwt|credential|cookie)[\w.-]*"
+_QUERY_SECRET = re.compile(rf"(?i)([?&;]{_SECRET_NAME}=)([^&#\s'\"]+)")
 _GRAFANA_TOKEN = re.compile(r"\bglsa_[A-Za-z0-9_]{8,}\b|\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}")
 
 
@@ -73,13 +76,16 @@ def _redact_url(text: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
 
 
-_SECRET_KEYS = re.compile(r"(?i)^(access_token|token|api_key|apikey|key|password|passwd|secret|auth|sig|signature)$")
+_SECRET_KEY = re.compile(rf"(?i){_SECRET_NAME}")
+_LONG_VALUE = 8  # any query value this long is taken for a secret, whatever its parameter's name
 
 
 def register_url(url: object) -> None:
     """Register the secrets a configured URL carries where it enters vobs: the password of
-    `user:pass@` (with or without a scheme), the basic-auth pair as sent on the wire, and the
-    values of `token=`-style query parameters."""
+    `user:pass@` (with or without a scheme), the basic-auth pair as sent on the wire, the values
+    of query parameters named like credentials (`token`, `auth_token`, `client_secret`, …) and
+    every other query value of 8 or more characters (a gateway's `?k=…` is named anyhow; short
+    values such as `orgId=1` stay readable)."""
     import base64
     from urllib.parse import parse_qsl
 
@@ -97,5 +103,5 @@ def register_url(url: object) -> None:
         pair = f"{unquote(user or '')}:{unquote(password)}".encode()
         register(base64.b64encode(pair).decode())
     for key, value in parse_qsl(query, keep_blank_values=False):
-        if _SECRET_KEYS.match(key):
+        if _SECRET_KEY.fullmatch(key) or len(value) >= _LONG_VALUE:
             register(value)
