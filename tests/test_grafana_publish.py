@@ -276,3 +276,32 @@ def test_a_query_that_does_not_parse_stops_diff_and_publish_at_its_call_in_the_m
     assert error.startswith(f"vobs: error: dashboards/a.py:{line}:9 → dashboard sample-a → panel 'Level'"), error
     assert "query does not parse: unclosed left parenthesis" in error and error.count("error:") == 1
     assert error.endswith("— nothing is sent to Grafana while a query does not parse")
+
+
+def test_pull_says_what_it_wrote_when_grafana_fails_part_way_and_names_dashboards_gone_meanwhile(project, monkeypatch):
+    """A 500 on the second dashboard's read exited 2 — "nothing written" — with the first already written
+    and no inventory; a dashboard the search listed but the read no longer found was dropped without a word
+    (and `--uid` of it said nothing was wrong). A hostile-input probe found both."""
+    from vertice_obs.grafana.destinations import GrafanaDestination
+
+    with GrafanaStandIn(version=VERSIONS[-1]) as standin:
+        assert vobs(project, standin, "publish").exit_code == 0
+        out = project / "pulled"
+        standin.set_faults(methods=frozenset({"GET"}), paths=("/api/dashboards/uid/",),
+                           script=["", "500", "500", "500", "500", "500", "500"])
+        partial = vobs(project, standin, "pull", "--all", "-o", str(out))
+        assert partial.exit_code == 3, partial.output
+        [first] = [p.name for p in out.glob("*.json") if p.name != "inventory.json"]
+        assert [d["uid"] + ".json" for d in json.loads((out / "inventory.json").read_text())["dashboards"]] == [first]
+        assert "pulled 1 into" in partial.stderr and "run vobs pull again for the rest" in partial.stderr
+
+        standin.set_faults()
+        search = GrafanaDestination.search
+        monkeypatch.setattr(GrafanaDestination, "search", lambda self, **kw: [
+            *search(self, **kw), {"uid": "gone-meanwhile", "title": "Gone", "type": "dash-db"}])
+        listed = vobs(project, standin, "pull", "--all", "-o", str(project / "all"))
+        assert listed.exit_code == 0, listed.output
+        assert ("vobs: warning: 1 dashboard listed by the search but gone when read (deleted meanwhile, or not "
+                "readable with this token): gone-meanwhile") in listed.stderr
+        asked = vobs(project, standin, "pull", "--uid", "gone-meanwhile", "-o", str(project / "one"))
+        assert asked.exit_code == 2 and "not found in" in asked.stderr and "gone-meanwhile" in asked.stderr

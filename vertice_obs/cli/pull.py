@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from vertice_obs.cli.app import cli
+from vertice_obs.cli.app import cli, say
 from vertice_obs.cli.grafana import _connect, _grafana, _show
 from vertice_obs.cli.options import (
     ENV,
@@ -72,6 +72,14 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     inventory_out = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
     write_atomic(output / "inventory.json", to_json_text({"dashboards": inventory_out}))
     click.echo(f"pulled {count(len(inventory_out), 'dashboard')} from {target.description} → {shown}/")
+    gone = [u for u in result.vanished if u not in uids]  # asked-for ones are `missing`, below
+    if gone:
+        say(f"vobs: warning: {count(len(gone), 'dashboard')} listed by the search but gone when read (deleted "
+            f"meanwhile, or not readable with this token): {', '.join(gone[:5])}{', …' if len(gone) > 5 else ''}",
+            err=True)
+    if result.stopped is not None:
+        raise _Partial(f"{result.stopped}; pulled {len(result.pulled)} into {shown}/ before it (inventory.json lists "
+                       "them): run vobs pull again for the rest")
     if result.refused:
         raise _Partial(f"{problem}; pulled {len(result.pulled)} into {shown}/")
     if result.missing:

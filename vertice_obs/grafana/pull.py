@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from vertice_obs.build.render import to_json_text
-from vertice_obs.errors import InputError
+from vertice_obs.errors import InputError, VobsError
 from vertice_obs.files import write_atomic
 from vertice_obs.grafana.destinations import Destination
 from vertice_obs.grafana.normalize import normalize
@@ -24,6 +24,8 @@ class PullResult:
     pulled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (uid, normalised model)
     missing: list[str] = field(default_factory=list)  # uids asked for by name and not found
     refused: list[object] = field(default_factory=list)  # uids from the server that are not Grafana uids
+    vanished: list[str] = field(default_factory=list)  # listed by the search, gone when read (deleted, no access)
+    stopped: VobsError | None = None  # the error that ended the run after some files were written
 
 
 def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), folder_uids: Sequence[str] = (),
@@ -40,12 +42,19 @@ def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), fo
         except InputError:
             result.refused.append(uid)
             continue
-        live = destination.get(uid, history=False)
+        try:
+            live = destination.get(uid, history=False)
+        except VobsError as exc:
+            if not result.pulled:
+                raise  # nothing written yet: the error alone
+            result.stopped = exc  # said with what was written before it
+            break
         if live is None:
+            result.vanished.append(uid)
             continue
         model = normalize(live.model)
         write_atomic(target, to_json_text(model))
         result.pulled.append((uid, model))
-    found = {h.get("uid") for h in hits}
+    found = {h.get("uid") for h in hits} - set(result.vanished)
     result.missing = [u for u in uids if u not in found]
     return result
