@@ -174,6 +174,11 @@ NARRATIVE_CASES = [
     narrative_case("folder-division-slash", folder('"A\u2215B"'), FOLDER_LINE, "slash"),
     narrative_case("folder-fullwidth-slash", folder('"A\uff0fB"'), FOLDER_LINE, "slash"),
     narrative_case("folder-backslash", folder('"A\\\\..\\\\B"'), FOLDER_LINE, "slash"),
+    # 100 × "ド" is 100 characters but 300 bytes: past a file system's 255 per name, it wedged the
+    # provisioning folder; and Grafana refuses a 5th level after creating the first four
+    narrative_case("folder-too-many-bytes", folder('"Samples/' + "\u30c9" * 100 + '"'), FOLDER_LINE,
+                   "segment is 300 bytes in UTF-8 (at most 200"),
+    narrative_case("folder-too-deep", folder("A/B/C/D/E"), FOLDER_LINE, "5 levels deep; Grafana nests folders 4 deep"),
     narrative_case("title-dotdot-default-folder",
                    NARRATIVE.replace("folder: Samples/Story\n", "").replace("title: The sample story", 'title: ".."'),
                    line_of(NARRATIVE, "title:"), "give a `folder`"),

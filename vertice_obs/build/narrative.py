@@ -22,6 +22,11 @@ CATALOG_FILE = "metrics.yaml"
 # slash, fullwidth solidus, big solidus, and the reverse forms.
 _SLASH_LIKE = re.compile("[\\\\\u2044\u2215\uff0f\u29f8\u29f9\u29f5\ufe68\uff3c]")
 MAX_FOLDER_SEGMENT = 120
+# A segment is also a directory of a provisioning folder: file systems allow 255 bytes per name, and
+# non-ASCII letters take 2–4 each (100 × "ド" is 300 bytes). Grafana nests folders 4 deep at most
+# (MaxNestedFolderDepth): a 5th would be refused after the first four were created.
+MAX_FOLDER_SEGMENT_BYTES = 200
+MAX_FOLDER_DEPTH = 4
 # The narrative's playlist (`playlist: {interval: 5m}`): how long Grafana shows each chapter.
 DEFAULT_PLAYLIST_INTERVAL = "5m"
 _INTERVAL = re.compile(r"([1-9][0-9]{0,5})([smh])")
@@ -123,6 +128,9 @@ def folder_problem(folder: str) -> str | None:
     Each segment becomes a Grafana folder and, for provisioning, a directory: an empty, `.` or
     `..` segment would name the parent (or leave `provisioning/`), a control character would
     reach terminals and file names, and a slash look-alike would read as nesting that is not."""
+    if folder.count("/") >= MAX_FOLDER_DEPTH:
+        return (f"{folder.count('/') + 1} levels deep; Grafana nests folders {MAX_FOLDER_DEPTH} deep at most "
+                "(it would refuse the rest after creating the first ones)")
     for segment in folder.split("/"):
         shown = repr(segment)
         if not segment.strip():
@@ -135,6 +143,9 @@ def folder_problem(folder: str) -> str | None:
             return f"segment {shown} contains a character that looks like a slash; use '/' to nest folders"
         if len(segment) > MAX_FOLDER_SEGMENT:
             return f"segment is {len(segment)} characters long (at most {MAX_FOLDER_SEGMENT})"
+        if len(segment.encode()) > MAX_FOLDER_SEGMENT_BYTES:
+            return (f"segment is {len(segment.encode())} bytes in UTF-8 (at most {MAX_FOLDER_SEGMENT_BYTES}: it is "
+                    "also a directory name of a provisioning folder)")
     return None
 
 
