@@ -363,3 +363,18 @@ def test_text_diff_lines_up_playlists_with_dashboards(tmp_path, one_version):
     heads = [line for line in diff.output.splitlines()[:-1] if not line.startswith("      ")]
     assert [line.split()[1] for line in heads] == ["sample-a", "sample-b", "playlist:sample"]
     assert len({line.index("  added  ") for line in heads}) == 1, heads
+
+
+def test_a_create_whose_answer_is_lost_makes_one_playlist_not_two(project, grafana):
+    """A create is not idempotent: retried blindly after its reply was lost, it left two playlists
+    of one name (and every later run called the first unchanged, the second never shown). Found
+    by a hostile-input probe with the stand-in's own fault: the write is applied, its reply lost."""
+    grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/playlists",), script=["drop-reply"])
+    done = vobs(project, grafana, "publish", "--format", "json")
+    assert done.exit_code == 0, done.output
+    names = [p["name"] for p in grafana.playlists.values()]
+    assert len(names) == len(set(names)) == 4, names
+    assert {r["status"] for r in rows(done).values()} == {"created"}
+    grafana.set_faults()
+    again = vobs(project, grafana, "diff", "--format", "json")
+    assert again.exit_code == 0 and {r["status"] for r in rows(again).values()} == {"unchanged"}, again.output

@@ -368,16 +368,16 @@ class GrafanaDestination:
             time_from=start_ms, time_to=end_ms, tags=tags, text=text, dashboard_uid=dashboard_uid), (dict, str))
 
     def request(self, what: str, method: str, path: str, shape: type | tuple[type, ...] | None = None,
-                **kwargs: Any) -> Any:
-        """A request by grafana-client's generic client (`GET`, `POST`, `PUT` of a path under /api),
-        for what it has no method for (playlists): through `_call`, as every other request."""
+                retry: bool = True, **kwargs: Any) -> Any:
+        """A request by grafana-client's generic client (`GET`, `POST`, `PUT` of a path under /api), for
+        what it has no method for (playlists), through `_call`; `retry=False`: not sent twice blindly."""
         send = getattr(self.api.client, method)
-        return self._call(what, lambda: send(path, **kwargs), shape)
+        return self._call(what, lambda: send(path, **kwargs), shape, retry)
 
     # --- errors, retries and the deadline ---------------------------------------------------------
-    def _call(self, what: str, fn: Callable[[], T], shape: type | tuple[type, ...] | None = None) -> T:
-        """The one way a request is made: within the total deadline, retried when that can help,
-        and its answer checked for `shape`."""
+    def _call(self, what: str, fn: Callable[[], T], shape: type | tuple[type, ...] | None = None, retry: bool = True) -> T:
+        """The one way a request is made: within the total deadline, retried when that can help
+        (and `retry`), and its answer checked for `shape`."""
         attempt = 0
         while True:
             attempt += 1
@@ -396,7 +396,7 @@ class GrafanaDestination:
                 raise
             except Exception as exc:  # grafana-client and niquests raise several families
                 error = self._explain(what, exc)
-            if not error.retryable or attempt >= self.max_attempts:
+            if not error.retryable or not retry or attempt >= self.max_attempts:
                 raise error
             wait = self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 2)
             asked = retry_after(seen.get("retry_after")) if error.status in (429, 503) else None

@@ -291,7 +291,19 @@ class GrafanaPlaylists:
             raise
 
     def create(self, content: dict[str, Any]) -> str:
-        reply = self.d.request(f"playlist {content['name']!r}", "POST", "/playlists", dict, json=content)
+        """A create is not idempotent: a lost answer (a reset, a 5xx from a proxy) may hide a playlist
+        that was made. Only when no playlist of its name exists is it sent again (a create is
+        decided when none was found by name, so one found now is this one)."""
+        what = f"playlist {content['name']!r}"
+        try:
+            reply = self.d.request(what, "POST", "/playlists", dict, retry=False, json=content)
+        except DestinationError as exc:
+            if not exc.retryable:
+                raise
+            made = self.find(content["name"])
+            if made is not None:
+                return made
+            reply = self.d.request(what, "POST", "/playlists", dict, json=content)
         return self._uid(reply.get("uid"))
 
     def update(self, uid: str, content: dict[str, Any]) -> None:
