@@ -126,3 +126,25 @@ def test_a_probe_that_never_comes_back_says_so():
     assert report.scenarios[0].steps[0]["recovery"]["spikes"].state == "not recovered"
     assert any("do not resume within the recover phase (10 s after the revert)" in a
                for _, a, _ in report.recommendations)
+
+
+def test_a_run_that_did_not_complete_never_reads_as_a_clean_one(tmp_path):
+    """A failed run's report said "0 deviations … every expectation held" and "Recommendations: None",
+    never naming the error that stopped it (found by a new-user trial). It now says first that the
+    run did not complete and why, claims nothing of what never ran, and recommends finishing it."""
+    from vertice_obs.chaos.report import write_report
+
+    failed = journal([(0, 0.1), (5, 0.1)])
+    failed["scenarios"][0]["steps"] = []  # stopped before its first step
+    failed.update(status="failed", events=[{"kind": "error", "message": "POST http://t/fault/latency: HTTP 400 no"}])
+    report = analyse(failed)
+    markdown = html.unescape(render_markdown(report))
+    assert ("> **The run did not complete (status failed): POST http://t/fault/latency: HTTP 400 no. What follows "
+            "covers only what ran before it stopped") in markdown
+    assert "every expectation held" not in markdown and "- None:" not in markdown
+    assert "- **Finish the run**: fix what stopped it" in markdown
+    write_report(failed, tmp_path)
+    page = (tmp_path / "report.html").read_text()
+    assert "The run did not complete (status failed)" in html.unescape(page) and "None: no probe" not in page
+    completed = html.unescape(render_markdown(analyse(journal([(0, 0.1), (5, 0.1), (15, 0.1), (25, 0.1)]))))
+    assert "did not complete" not in completed and "every expectation held" in completed

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from vertice_obs.chaos.report import Report
 
 
+_RERUN = "fix what stopped it and run the scenarios again; until then, what did not run is unknown, not fine."
+
+
 def _headline(findings: list, deviations: list) -> str:
     accepted = len(findings) - len(deviations)
     text = f"{len(deviations)} deviation{'s' if len(deviations) != 1 else ''}"
@@ -30,6 +33,8 @@ def render_markdown(report: Report) -> str:
              f"Run `{run.get('id')}` from `{run.get('file')}` — status **{report.status}**, "
              f"{report.started} → {report.ended}. Owner: {run.get('owner', '?')}. Each phase is judged "
              f"after a settle time of {num(report.settle)} s.", ""]
+    if report.incomplete:
+        lines += [f"> **{md(report.incomplete, None)}**", ""]
     if run.get("summary"):
         lines += [run["summary"], ""]
     findings, deviations = report.findings, report.deviations
@@ -39,6 +44,8 @@ def render_markdown(report: Report) -> str:
         lines += ["| priority | severity | scenario | step | finding |", "| --- | --- | --- | --- | --- |"]
         lines += [f"| {d.priority} | {d.severity} | {md(d.scenario)} | {md(d.step)} | {md(d.summary, None)} |"
                   for d in findings]  # cells through guard.markdown.md: a `|` in a title stays in its cell
+    elif report.incomplete:
+        lines.append("No probe breached its budget in what ran; the expectations of what did not run were not judged.")
     else:
         lines.append("No probe breached its budget, and every expectation held.")
     unjudged = [u for s in report.scenarios for u in s.unjudged]
@@ -46,8 +53,9 @@ def render_markdown(report: Report) -> str:
         lines += ["", "Could not be judged (never counted as a failure):", ""] + [f"- {u}" for u in unjudged]
     lines += ["", "## Recommendations", ""]
     recs = report.recommendations
-    lines += [f"- **{p}** {advice} ({len(ds)} deviation{'s' if len(ds) != 1 else ''})" for p, advice, ds in recs] \
-        or ["- None: no probe breached an expectation."]
+    lines += ([f"- **Finish the run**: {_RERUN}"] if report.incomplete else []) + (
+        [f"- **{p}** {advice} ({len(ds)} deviation{'s' if len(ds) != 1 else ''})" for p, advice, ds in recs]
+        or ([] if report.incomplete else ["- None: no probe breached an expectation."]))
     for scenario in report.scenarios:
         lines += ["", f"## {scenario.title} (`{scenario.id}`, {scenario.kind})", "",
                   "| step | probe | threshold | baseline | fault | recover | after the revert |",
@@ -82,8 +90,9 @@ def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
     unjudged = "".join(f"<li>{e(u)}</li>" for s in report.scenarios for u in s.unjudged)
     if unjudged:
         rows += f"<tr><td colspan=5>Could not judge:<ul>{unjudged}</ul></td></tr>"
-    recs = "".join(f"<li><b>{p}</b> {e(a)} <span class='muted'>({len(ds)} findings)</span></li>"
-                   for p, a, ds in report.recommendations) or "<li>None: no probe breached its budget unexpectedly.</li>"
+    recs = (f"<li><b>Finish the run</b>: {e(_RERUN)}</li>" if report.incomplete else "") + ("".join(
+        f"<li><b>{p}</b> {e(a)} <span class='muted'>({len(ds)} findings)</span></li>" for p, a, ds in report.recommendations)
+        or ("" if report.incomplete else "<li>None: no probe breached its budget unexpectedly.</li>"))
     sections = []
     for scenario in report.scenarios:
         table = "".join(
@@ -114,6 +123,7 @@ th {{ background: #f4f4f4; }} .ok {{ background: #eaf7ea; }} .bad {{ background:
 <h1>{e(run.get('title', run.get('id', 'Chaos Day')))}</h1>
 <p>Run <code>{e(str(run.get('id')))}</code> from <code>{e(str(run.get('file')))}</code> — status
 <b>{e(report.status)}</b>, {e(report.started)} → {e(report.ended)}. Owner: {e(str(run.get('owner', '?')))}.</p>
+{f'<p class="bad"><b>{e(report.incomplete)}</b></p>' if report.incomplete else ''}
 <p>{e(run.get('summary', ''))}</p>
 <h2>Findings: {e(_headline(report.findings, report.deviations))}</h2><table><tr><th>priority</th><th>severity</th><th>scenario</th><th>step</th><th>finding</th></tr>
 {rows}</table>

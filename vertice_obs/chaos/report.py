@@ -58,6 +58,16 @@ class Report:
     scenarios: list[ScenarioResult]
     settle: float = 0.0
     schema_version: int = 1
+    errors: tuple[str, ...] = ()  # what ended a run that did not complete (its journal's error events)
+
+    @property
+    def incomplete(self) -> str | None:
+        """Why the findings are not the whole story: a run that did not complete, and what stopped it."""
+        if self.status == "completed":
+            return None
+        why = f": {'; '.join(self.errors)}" if self.errors else ""
+        return (f"The run did not complete (status {self.status}){why}. What follows covers only what ran "
+                "before it stopped; phases that never ran were not judged.")
 
     @property
     def findings(self) -> list[Deviation]:
@@ -112,8 +122,10 @@ def analyse(journal: dict[str, Any]) -> Report:
         result.steps, result.deviations, result.unjudged = analyse_scenario(s_index, raw, settle, window)
         result.curves = curves(result, step_levels(raw))
         scenarios.append(result)
+    errors = tuple(str(e.get("message", "")) for e in journal.get("events", [])
+                   if isinstance(e, dict) and e.get("kind") == "error")
     return Report(journal.get("run", {}), journal.get("status", "?"), journal.get("started", ""),
-                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)))
+                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), errors)
 
 
 def read_journal(path: Path, shown: str) -> dict[str, Any]:
