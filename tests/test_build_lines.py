@@ -111,7 +111,9 @@ def test_a_target_finding_is_at_its_query_s_call_and_export_findings_keep_theirs
               Finding("x", Severity.WARNING, "m", Location(file="m.py", line=40, dashboard="d", panel="p",
                                                            panel_id=2))]
     placed = [(f.location.line, f.location.column) for f in in_module(found, "m.py", places, first_id=2)]
-    assert placed == [(5, 9), (6, 13), (5, 9), (None, None), (None, None), (3, 1), (40, None)]
+    # a panel no house call made (raw grafanalib, `q`) is at its dashboard's call: a line to go to,
+    # not the file alone (a new-user trial); another file's finding and one already placed keep theirs
+    assert placed == [(5, 9), (6, 13), (5, 9), (3, 1), (None, None), (3, 1), (40, None)]
 
 
 def test_the_house_kit_still_runs_on_its_own_without_vobs(tmp_path):
@@ -146,3 +148,14 @@ dashboard = p.dashboard("rows", "Rows", description="d", environment_metric="m",
     units = [(f["location"]["panel"], f["location"]["panel_id"], f["location"]["line"], f["location"]["column"])
              for f in _build(tmp_path) if f["check"] == "panel/unit"]
     assert units == [("Inside", 3, 4, 20), ("After", 4, 5, 5)]
+
+
+def test_a_dashboard_in_no_narrative_is_at_its_dashboard_call(tmp_path):
+    make_project(tmp_path, dashboards={"lines.py": HAND_WRITTEN},
+                 narratives={"n.yaml": NARRATIVE.format(uid="other")})
+    (tmp_path / "dashboards" / "other.py").write_text(HAND_WRITTEN.replace('"lines", "Lines"', '"other", "Other"'))
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build", "--format", "json"])
+    [alone] = [f for f in json.loads(result.stdout)["findings"] if f["check"] == "dashboard/no-narrative"]
+    line = HAND_WRITTEN.splitlines().index("dashboard = p.dashboard(") + 1
+    assert (alone["location"]["file"], alone["location"]["line"], alone["location"]["column"]) == \
+        ("dashboards/lines.py", line, 13), alone

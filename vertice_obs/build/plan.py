@@ -110,6 +110,7 @@ def in_module(findings: Iterable[Finding], file: str, places: Places, first_id: 
             elif 0 <= where.panel_id - first_id < len(places.panels):
                 panel, queries = places.panels[where.panel_id - first_id]
                 place = dict(queries).get(where.target, panel) if where.target else panel
+            place = place or places.dashboard  # a panel no house call made (raw grafanalib): its dashboard's call
         yield f if place is None else f.at(place.line, place.column)
 
 
@@ -150,8 +151,8 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
         if module.printed:
             findings.append(_printed(module.printed, where))
         if module.uid not in memberships:
-            findings.append(finding("dashboard/no-narrative",
-                                    "dashboard is in no narrative, so it is not rendered: add it as a chapter", where))
+            findings.extend(in_module([finding("dashboard/no-narrative", "dashboard is in no narrative, so it is not "
+                                               "rendered: add it as a chapter", where)], module.file, module.places, 1))
             if keep is not None:
                 keep(module, None)
             continue
