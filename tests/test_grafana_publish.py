@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 from grafana_standin import GrafanaStandIn
 from grafana_standin.server import VERSIONS
@@ -305,3 +306,21 @@ def test_pull_says_what_it_wrote_when_grafana_fails_part_way_and_names_dashboard
                 "readable with this token): gone-meanwhile") in listed.stderr
         asked = vobs(project, standin, "pull", "--uid", "gone-meanwhile", "-o", str(project / "one"))
         assert asked.exit_code == 2 and "not found in" in asked.stderr and "gone-meanwhile" in asked.stderr
+
+
+def test_a_dashboard_whose_uid_is_inventory_is_not_overwritten_by_the_inventory(project):
+    """`inventory` is a valid uid: its file was written, then overwritten by inventory.json, and pull
+    counted it as pulled and exited 0 (a hostile-input probe). It is named and not written, exit 3."""
+    with GrafanaStandIn(version=VERSIONS[-1]) as standin:
+        assert vobs(project, standin, "publish").exit_code == 0
+        model = json.loads(json.dumps(standin.dashboards[OVERVIEW]["model"]))
+        model.update(uid="inventory", title="A dashboard called inventory", id=None, version=None)
+        model = {k: v for k, v in model.items() if v is not None}
+        assert requests.post(f"{standin.url}/api/dashboards/db", json={"dashboard": model, "overwrite": True},
+                             headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10).ok
+        out = project / "pulled"
+        done = vobs(project, standin, "pull", "--all", "-o", str(out))
+    assert done.exit_code == 3, done.output
+    assert "dashboard uid inventory is not written: its file would be" in done.stderr
+    inventory = json.loads((out / "inventory.json").read_text())
+    assert "inventory" not in [d["uid"] for d in inventory["dashboards"]] and len(inventory["dashboards"]) == 8

@@ -51,7 +51,7 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
       vobs pull --all
     """
     from vertice_obs.build.render import to_json_text
-    from vertice_obs.grafana.pull import pull
+    from vertice_obs.grafana.pull import INVENTORY, pull
     from vertice_obs.metrics.validation import query_inventory
 
     if not (uids or tags or folders or pull_all):
@@ -70,13 +70,17 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
         if not result.pulled:
             raise InputError(f"{problem}; nothing pulled")
     inventory_out = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
-    write_atomic(output / "inventory.json", to_json_text({"dashboards": inventory_out}))
+    write_atomic(output / INVENTORY, to_json_text({"dashboards": inventory_out}))
     click.echo(f"pulled {count(len(inventory_out), 'dashboard')} from {target.description} → {shown}/")
     gone = [u for u in result.vanished if u not in uids]  # asked-for ones are `missing`, below
     if gone:
         say(f"vobs: warning: {count(len(gone), 'dashboard')} listed by the search but gone when read (deleted "
             f"meanwhile, or not readable with this token): {', '.join(gone[:5])}{', …' if len(gone) > 5 else ''}",
             err=True)
+    if result.clashing:
+        raise _Partial(f"dashboard uid {', '.join(result.clashing)} is not written: its file would be {shown}/"
+                       f"{INVENTORY}, the inventory vobs pull writes beside the dashboards (export it from Grafana, "
+                       f"or give it another uid); pulled {len(result.pulled)} into {shown}/")
     if result.stopped is not None:
         raise _Partial(f"{result.stopped}; pulled {len(result.pulled)} into {shown}/ before it (inventory.json lists "
                        "them): run vobs pull again for the rest")

@@ -25,7 +25,11 @@ class PullResult:
     missing: list[str] = field(default_factory=list)  # uids asked for by name and not found
     refused: list[object] = field(default_factory=list)  # uids from the server that are not Grafana uids
     vanished: list[str] = field(default_factory=list)  # listed by the search, gone when read (deleted, no access)
+    clashing: list[str] = field(default_factory=list)  # uids whose file would be the inventory's
     stopped: VobsError | None = None  # the error that ended the run after some files were written
+
+
+INVENTORY = "inventory.json"  # written beside the dashboards: what was pulled, its queries and metrics
 
 
 def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), folder_uids: Sequence[str] = (),
@@ -41,6 +45,9 @@ def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), fo
             target = safe_join(output, f"{check_uid(uid)}.json", what="dashboard uid")
         except InputError:
             result.refused.append(uid)
+            continue
+        if target.name.lower() == INVENTORY:  # a valid uid, but the inventory would overwrite it
+            result.clashing.append(uid)
             continue
         try:
             live = destination.get(uid, history=False)
