@@ -165,3 +165,27 @@ def test_findings_and_playlists_reach_the_schema_checked_output(tmp_path, reques
     added, unchanged = (json.loads(t) for t in RUNS["diff"](tmp_path / "d", request))
     assert {d["status"] for d in added["dashboards"] + added["playlists"]} == {"added"}
     assert {d["status"] for d in unchanged["dashboards"] + unchanged["playlists"]} == {"unchanged"}
+
+
+@pytest.mark.parametrize("case", ["build-invalid-narrative", "validate-unreachable", "chaos-check-invalid-file"])
+def test_a_command_stopped_before_its_result_prints_nothing_on_stdout_and_one_line_on_stderr(tmp_path, case):
+    """README "Machine output": exit 2 with no result is no JSON at all, never a half object."""
+    make_project(tmp_path)
+    if case == "build-invalid-narrative":
+        (tmp_path / "narratives" / "sample.yaml").write_text("id: sample\ntitle: T\nstroy: x\n")
+        args = ["build", "--format", "json"]
+    elif case == "validate-unreachable":
+        args = ["validate", "--prometheus-url", "http://127.0.0.1:9", "--format", "json"]
+    else:
+        (tmp_path / "chaos.yaml").write_text("id: x\nscenarios: 3\n")
+        args = ["chaos", "check", str(tmp_path / "chaos.yaml"), "--format", "json"]
+    if case != "build-invalid-narrative":
+        assert CliRunner().invoke(cli, ["-C", str(tmp_path), "build"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), *args])
+    assert result.exit_code == 2, result.output
+    if case == "validate-unreachable":  # a result all the same: nothing was available, and it says so
+        assert json.loads(result.stdout)["available"] is False
+        return
+    assert result.stdout == ""
+    assert [line for line in result.stderr.splitlines() if line.startswith("vobs: error:")] == \
+        result.stderr.splitlines()[-1:] and len(result.stderr.splitlines()) == 1, result.stderr
