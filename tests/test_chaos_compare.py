@@ -56,3 +56,13 @@ def test_a_bad_journal_is_one_line_naming_it(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"vobs: error: {tmp_path / 'new.json'}: malformed journal: ")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_step_only_one_run_has_keeps_that_runs_value():
+    """"only in OLD" rows showed "— | —" although OLD had a value there (a new-user trial)."""
+    shorter = stepped({"100ms": [0.21], "1s": [0.3]}) | {"started": "2026-11-08T10:00:00+00:00"}
+    changes = {(c.step, c.probe): c for c in compare(analyse(OLD), analyse(shorter)) if c.measure == "worst under fault"}
+    gone = changes[("5s", "p95")]
+    assert (gone.verdict, gone.old, gone.new) == ("only in OLD", 9.75, None)
+    added = {(c.step, c.probe): c for c in compare(analyse(shorter), analyse(OLD))}[("5s", "p95")]
+    assert (added.verdict, added.old, added.new) == ("only in NEW", None, 9.75)

@@ -44,8 +44,11 @@ def compare(old: Report, new: Report) -> list[Change]:
     before, after = index(old), index(new)
     changes = []
     for key in list(before) + [k for k in after if k not in before]:
-        if key not in after or key not in before:
-            changes.append(Change(*key, "worst under fault", None, None, "only in OLD" if key in before else "only in NEW"))
+        if key not in after or key not in before:  # the side that has it keeps its value
+            _, step = before.get(key) or after[key]
+            worst = step["stats"][key[2]]["fault"].worst
+            changes.append(Change(*key, "worst under fault", *((worst, None) if key in before else (None, worst)),
+                                  "only in OLD" if key in before else "only in NEW"))
             continue
         (probe, step_old), (_, step_new) = before[key], after[key]
         lower = probe["threshold"]["op"].startswith("<")
