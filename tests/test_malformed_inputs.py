@@ -23,7 +23,7 @@ chapters:
 # (case id, narrative files, expected "file:line", expected message fragment)
 NARRATIVE_CASES = [
     ("unknown-chapter-key", {"sample.yaml": NARRATIVE.replace("    story: Latency", "    stroy: Latency")},
-     "narratives/sample.yaml:15", "unknown key 'stroy' in chapters[1] (allowed: dashboard, story, title)"),
+     "narratives/sample.yaml:15", "unknown key 'stroy' in chapters[1] (did you mean 'story'? allowed: dashboard, story, title)"),
     ("unknown-top-key", {"sample.yaml": NARRATIVE.replace("owner: team-sample", "owner: team-sample\ncolour: red")},
      "narratives/sample.yaml:4", "unknown key 'colour'"),
     ("missing-title", {"sample.yaml": NARRATIVE.replace("title: The sample story\n", "")},
@@ -109,3 +109,22 @@ def test_module_without_dashboard_names_its_file(tmp_path):
     result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
     assert result.exit_code == 2
     assert "dashboards/c.py: error: defines no module-level `dashboard` [module/load]" in result.stderr
+
+
+def test_every_narrative_problem_is_listed_in_one_run(tmp_path):
+    """A new-user trial fixed a narrative with four mistakes in four runs, one error each. Each file's
+    schema problems, and every file's, are one line each in one run; a misspelt key is said once (not
+    again as the key it leaves missing), with the key it probably meant."""
+    broken = NARRATIVE.replace("owner: team-sample", "owner: team-sample\ntgas: [x]").replace(
+        "    story: Latency", "    stroy: Latency")
+    other = NARRATIVE.replace("id: sample", "id: other").replace("folder: Samples/Story", 'folder: "A//B"')
+    make_project(tmp_path, narratives={"sample.yaml": broken, "other.yaml": other})
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert all(line.startswith("vobs: error: narratives/") for line in lines), lines
+    assert [line.removeprefix("vobs: error: ").split(":")[0] for line in lines] == [
+        "narratives/other.yaml", "narratives/sample.yaml", "narratives/sample.yaml"], lines
+    assert "unknown key 'tgas' (did you mean 'tags'?" in lines[1]
+    assert "unknown key 'stroy' in chapters[1] (did you mean 'story'?" in lines[2]
+    assert not (tmp_path / "exports").exists()

@@ -16,9 +16,18 @@ EXIT_PARTIAL = 3  # a write operation failed part-way (publish)
 
 
 class VobsError(Exception):
-    """Base class for errors the CLI reports as one line."""
+    """Base class for errors the CLI reports as one line (and one more line per error in `also`:
+    the other problems found in the same pass, so a file with four mistakes takes one run, not four)."""
 
     exit_code = EXIT_INPUT
+    also: tuple[VobsError, ...] = ()
+
+    @staticmethod
+    def together(errors: list[VobsError]) -> VobsError:
+        """The first of `errors`, carrying the rest (raise it)."""
+        first = errors[0]
+        first.also = tuple(errors[1:])
+        return first
 
 
 class InputError(VobsError):

@@ -24,6 +24,7 @@ an internal error later. Messages quote at most a short, escaped excerpt of any 
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -339,13 +340,22 @@ def _validator(name: str):
 
 
 def check_schema(doc: LocatedDocument, schema: str) -> None:
-    """Raise `InputError` for the first (in document order) schema violation in `doc`."""
+    """Raise `InputError` for the schema violations in `doc`, in document order (the others ride
+    along in its `also`): per line, the most specific one, as a reader meets them."""
     errors = list(_validator(schema).iter_errors(doc.data))
     if not errors:
         return
-    # Report the error a reader meets first in the file, the most specific one at that line.
-    error = min(errors, key=lambda e: (doc.line(tuple(e.absolute_path)), -len(e.absolute_path)))
-    raise _explain(doc, error)
+    # An object with an unknown key and a missing one is, nearly always, one misspelt key: said once.
+    misspelt = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
+    errors = [e for e in errors if not (e.validator == "required" and tuple(e.absolute_path) in misspelt)]
+    said: dict[int | None, InputError] = {}
+    explained = [(_explain(doc, e), len(e.absolute_path)) for e in errors]
+    for error, _depth in sorted(explained, key=lambda pair: (pair[0].line or 0, -pair[1])):
+        said.setdefault(error.line, error)
+    raise InputError.together(list(said.values())[:_MAX_SAID])
+
+
+_MAX_SAID = 20  # schema errors said at once: a file of the wrong kind altogether would list hundreds
 
 
 def _explain(doc: LocatedDocument, error) -> InputError:
@@ -356,7 +366,9 @@ def _explain(doc: LocatedDocument, error) -> InputError:
         known = set(allowed)
         unknown = sorted(k for k in error.instance if k not in known)
         key = unknown[0] if unknown else "?"
-        return doc.error(f"unknown key {key!r}{where} (allowed: {', '.join(allowed)})", path + (key,))
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return doc.error(f"unknown key {key!r}{where} ({hint}allowed: {', '.join(allowed)})", path + (key,))
     if error.validator == "required":
         return doc.error(f"{error.message.replace(' is a required property', '')} is required{where}", path)
     if error.validator == "enum":

@@ -156,11 +156,16 @@ def load_narratives(directory: Path, display: Callable[[Path], str] = str) -> li
         hint = (f" — the project looks to be {above}: run vobs there, or give -C {above}" if above is not None
                 else " — run vobs from the project's root (it holds narratives/ and dashboards/), or give -C ROOT")
         raise InputError(f"narratives directory not found: {directory}{hint}")
-    narratives = []
+    narratives, errors = [], []
     for path in sorted(directory.glob("*.yaml")):
         if path.name == CATALOG_FILE:
             continue
-        narratives.append(load_narrative(path, display(path)))
+        try:
+            narratives.append(load_narrative(path, display(path)))
+        except InputError as exc:  # every file's problems in one run, not one file per run
+            errors += [exc, *exc.also]
+    if errors:
+        raise InputError.together(errors)
     return narratives
 
 

@@ -96,7 +96,8 @@ class VobsGroup(click.Group):
         try:
             return super().invoke(ctx)
         except VobsError as exc:
-            say_error(exc)
+            for each in (exc, *exc.also):
+                say_error(each)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
