@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from vertice_obs.checks.walk import strings
 from vertice_obs.finding import Location
 from vertice_obs.guard.durations import parse_duration
 from vertice_obs.located_yaml import LocatedDocument, check_schema, load_located
@@ -214,17 +215,13 @@ def _action(doc: LocatedDocument, raw: dict[str, Any], path: tuple) -> Action:
 
 
 def _placeholders(doc: LocatedDocument, value: Any, path: tuple, known: tuple[str, ...]) -> None:
-    """Every `${name}` in `value` (strings, in lists and mappings) is one the runner fills in here."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _placeholders(doc, item, path + (key,), known)
-    elif isinstance(value, list):
-        for k, item in enumerate(value):
-            _placeholders(doc, item, path + (k,), known)
-    elif isinstance(value, str):
-        for name in _PLACEHOLDER.findall(value):
-            if name not in known:
-                close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-                hint = f"did you mean ${{{close[0]}}}? " if close else ""
-                raise doc.error(f"unknown placeholder ${{{name}}}: {hint}here vobs fills in "
-                                f"{', '.join(f'${{{k}}}' for k in known)}", path)
+    """Every `${name}` in `value` (strings, in lists and mappings) is one the runner fills in here; the
+    first that is not, in the file's order, is the error."""
+    unknown = [(at, name) for at, text in strings(value, path) for name in _PLACEHOLDER.findall(text)
+               if name not in known]
+    if unknown:
+        at, name = min(unknown, key=lambda hit: doc.line(hit[0]) or 0)
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+        hint = f"did you mean ${{{close[0]}}}? " if close else ""
+        raise doc.error(f"unknown placeholder ${{{name}}}: {hint}here vobs fills in "
+                        f"{', '.join(f'${{{k}}}' for k in known)}", at)
