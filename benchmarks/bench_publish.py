@@ -4,20 +4,25 @@ The stand-in runs in its own process, as a real Grafana would, with `--latency-m
 every request and spec validation switched off (`--no-validate`: the stand-in's CPU is not what is
 measured; the test suite keeps validation on). Each side runs in a fresh worker process that loads
 the same pre-built dashboards, then is timed around its publish only (interpreter start-up,
-loading and imports are not timed); its peak RSS is that of the whole worker. Rounds alternate the order.
+loading and imports are not timed); its peak RSS is that of the whole worker. Both workers set the
+garbage collector as the `vobs` CLI does (`cli.app.collect_less`). Rounds alternate the order.
 
   - vobs: `plan_publish` + `execute`, as `vobs publish` runs them: one search lists what exists,
     folders are listed and created parents first, then with `--concurrency` requests in flight a
     new dashboard is one POST and an existing one one small `versions?limit=1` read (unchanged
-    when its newest message is vobs' own with the code's content hash); a changed one is read
-    whole and checked for drift, its live JSON backed up, and saved with Grafana's version check.
+    when its newest message is vobs' own with the code's content hash) — or, on Grafana 12
+    (`--grafana-version`, the default), one list of every dashboard whole through the resource
+    API, 500 a page (unchanged when its listed content and folder are the code's); a changed one
+    is read whole and checked for drift, its live JSON backed up, and saved with Grafana's
+    version check.
   - peer: the strongest plain grafana-client loop, at the SAME concurrency (a thread pool of
     `--concurrency`, a connection pool as large): create the folders (409 = exists), then per
     dashboard GET it — 404: POST it; found: compare (minus id/version, and its folder) and POST
     with `overwrite` only when different. It leaves out what vobs guarantees: no drift
     detection (it overwrites hand edits), no backup, no plan before the first write (a failure
     half-way leaves a half-applied publish), no retries, no total deadline, no answer-shape
-    checks, no normalisation of what a UI save adds.
+    checks, no normalisation of what a UI save adds. It reads each dashboard alone on every
+    Grafana version: grafana-client has no method for the resource API's list.
   - fresh: an empty Grafana. unchanged: the same dashboards again, nothing to write.
   - diff vs an unchanged publish: the whole CLI, `vobs diff` and `vobs publish` (each builds the
     project once; nothing is written), alternating.
@@ -25,6 +30,7 @@ loading and imports are not timed); its peak RSS is that of the whole worker. Ro
 Goals (issue 12): publish ≥ 1.5× faster than the peer; unchanged ≤ 0.5× fresh; diff ≤ 1.0× an
 unchanged publish.
 Usage: python benchmarks/bench_publish.py [--dashboards N] [--rounds R] [--scaling 100,1000,5000]
+       [--grafana-version 12.0.2]  (11.4.0: the legacy API alone, a small read per unchanged dashboard)
 """
 
 from __future__ import annotations
@@ -58,6 +64,10 @@ def worker(side: str, url: str, data: Path, concurrency: int, scratch: Path) -> 
         import grafana_client  # noqa: F401
 
         import vertice_obs.grafana.folders  # noqa: F401
+    # Both sides run with the garbage collector as `vobs` sets it (`collect_less`), as the CLI would.
+    from vertice_obs.cli.app import collect_less
+
+    collect_less()
     start = time.perf_counter()
     if side == "vobs":
         counts = vobs_publish(url, dashboards, concurrency, scratch)
@@ -132,10 +142,11 @@ def peer_publish(url: str, dashboards: list, concurrency: int) -> dict:
 # --- the parent: stand-ins, rounds, figures ------------------------------------------------------
 
 @contextlib.contextmanager
-def standin(latency_ms: float):
-    """The stand-in in its own process, without spec validation (benchmark mode)."""
+def standin(latency_ms: float, version: str):
+    """The stand-in in its own process, playing Grafana `version`, without spec validation (benchmark mode)."""
     process = subprocess.Popen([sys.executable, "-m", "grafana_standin", "--latency-ms", str(latency_ms),
-                                "--no-validate"], cwd=REPO / "tests", stdout=subprocess.PIPE, text=True)
+                                "--no-validate", "--version", version], cwd=REPO / "tests", stdout=subprocess.PIPE,
+                               text=True)
     try:
         yield process.stdout.readline().strip()
     finally:
@@ -204,6 +215,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--scaling", default="100,1000,5000", help="dashboard counts ('' to skip)")
+    parser.add_argument("--grafana-version", default="12.0.2", help="the Grafana the stand-in plays")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
@@ -220,14 +232,14 @@ def main() -> None:
         data = build(root, n, args.panels)
         for round_ in range(args.rounds):
             for side in (("vobs", "peer") if round_ % 2 == 0 else ("peer", "vobs")):
-                with standin(args.latency_ms) as url:
+                with standin(args.latency_ms, args.grafana_version) as url:
                     fresh = run_worker(side, url, data, c, root)
                     again = run_worker(side, url, data, c, root)
                     assert fresh["counts"] == {"created": n}, fresh
                     assert again["counts"] == {"unchanged": n}, again
                     runs[f"{side} fresh"].append(fresh)
                     runs[f"{side} unchanged"].append(again)
-        with standin(args.latency_ms) as url:
+        with standin(args.latency_ms, args.grafana_version) as url:
             # published by the CLI, so the narratives' playlists exist too: a diff then has nothing to
             # say (exit 0) and an unchanged publish nothing to write
             run_cli(["publish", "--concurrency", str(c), "--no-progress"], root, url)
@@ -240,10 +252,11 @@ def main() -> None:
         for size in [int(s) for s in args.scaling.split(",") if s]:
             with tempfile.TemporaryDirectory(prefix="vobs-bench-scale-") as sub:
                 sub_data = build(Path(sub), size, args.panels)
-                with standin(args.latency_ms) as url:
+                with standin(args.latency_ms, args.grafana_version) as url:
                     scaling.append((size, run_worker("vobs", url, sub_data, c, Path(sub))))
 
-    print(f"dashboards: {n} × {args.panels} panels, stand-in in its own process without spec validation, "
+    print(f"dashboards: {n} × {args.panels} panels, stand-in playing Grafana {args.grafana_version} in its own "
+          "process without spec validation, "
           f"{args.latency_ms:.0f} ms per request, concurrency {c} on both sides, {args.rounds} rounds alternating")
     print(f"{'side':<26}{'seconds, median (min–max)':<28}{'peak RSS MB':<22}requests")
     for key, values in runs.items():

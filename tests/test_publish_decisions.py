@@ -18,8 +18,9 @@ import pytest
 
 from vertice_obs.build.render import RenderedDashboard, to_json_text
 from vertice_obs.errors import InputError
-from vertice_obs.grafana.destinations import DestinationError, LiveDashboard
+from vertice_obs.grafana.answers import DestinationError
 from vertice_obs.grafana.folders import Folder
+from vertice_obs.grafana.live import LiveDashboard
 from vertice_obs.grafana.normalize import content_hash
 from vertice_obs.grafana.publish import (
     Action,
@@ -127,6 +128,9 @@ class Recorder:
         return [{"uid": d.uid, "folderUid": d.folder_uid} for d in self.live.values()]
 
     def newest_version(self, uid):
+        return None
+
+    def listed(self):
         return None
 
     def get(self, uid, history=True):

@@ -1,9 +1,13 @@
-"""Grafana's official OpenAPI (swagger 2.0) spec as a request validator for the stand-in.
+"""Grafana's official OpenAPI specs as a request validator for the stand-in.
 
 Every request the stand-in receives is matched to a path and method of the spec, its query
 parameters are checked against their declared types and enums, and its JSON body against the
 referenced schema (swagger definitions are JSON Schema draft 4 with extra `x-` keys, which
 jsonschema ignores). A mismatch is a violation: a request a real Grafana would reject.
+
+Two documents (see SOURCE.md): the legacy HTTP API (swagger 2.0, paths under its `basePath`
+`/api`) and the dashboard resource API's list (OpenAPI 3.0, absolute `/apis/…` paths,
+parameters declared on the path as well as on the operation, their types under `schema`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import jsonschema
 
 # In the repository (see SOURCE.md): a fresh clone needs nothing beside it.
 SUBSET = Path(__file__).resolve().parent / "openapi-subset.json"
+RESOURCES = Path(__file__).resolve().parent / "dashboard-v0alpha1-subset.json"
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 @dataclass(frozen=True)
@@ -34,14 +40,16 @@ class Spec:
         if not path.is_file():
             raise FileNotFoundError(f"Grafana's OpenAPI spec not found at {path} (see SOURCE.md)")
         self.document = json.loads(path.read_text())
-        self.base = self.document.get("basePath", "/api")
+        self.base = self.document.get("basePath", "/api" if "swagger" in self.document else "")
         self.routes: list[tuple[re.Pattern, Operation]] = []
         for template, methods in self.document["paths"].items():
             regex = re.compile("^" + re.sub(r"\{[^}]+\}", r"(?P<\g<0>>[^/]+)", template)
                                .replace("(?P<{", "(?P<").replace("}>", ">") + "$")
+            shared = tuple(methods.get("parameters", ()))  # declared once for every method of the path
             for method, op in methods.items():
-                self.routes.append((regex, Operation(method.upper(), template, op.get("operationId", ""),
-                                                     tuple(op.get("parameters", ())))))
+                if method in _METHODS:
+                    self.routes.append((regex, Operation(method.upper(), template, op.get("operationId", ""),
+                                                         shared + tuple(op.get("parameters", ())))))
 
     @cached_property
     def _definitions(self) -> dict[str, Any]:
@@ -94,6 +102,7 @@ class Spec:
 
 
 def _check_query(param: dict[str, Any], values: list[str]) -> list[str]:
+    param = param.get("schema", param)  # OpenAPI 3 declares the type under `schema`
     kind = param.get("type")
     if kind != "array" and len(values) > 1:
         return [f"given {len(values)} times, declared once"]

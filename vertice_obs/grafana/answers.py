@@ -95,6 +95,7 @@ class ServerInfo:
     version: str
     major_minor: tuple[int, int]
     nested_folders: bool
+    namespace: str = ""  # the organisation's in /apis/…, when the frontend settings say it
 
     def describe(self) -> str:
         return f"Grafana {self.version} ({'nested' if self.nested_folders else 'flat'} folders)"
@@ -118,4 +119,5 @@ def server_info(health: Any, settings: Any, where: str) -> ServerInfo:
     toggles = settings.get("featureToggles")
     toggle = toggles.get("nestedFolders") if isinstance(toggles, dict) else None
     nested = toggle if isinstance(toggle, bool) else major_minor >= (11, 0)
-    return ServerInfo(server_text(version, 40), major_minor, nested)
+    said = settings.get("namespace")
+    return ServerInfo(server_text(version, 40), major_minor, nested, said if isinstance(said, str) else "")

@@ -18,8 +18,8 @@ import random
 import re
 import threading
 import time
-from dataclasses import dataclass, replace
-from typing import Any, Callable, Protocol, TypeVar
+from dataclasses import replace
+from typing import Any, Callable, TypeVar
 
 import niquests
 import orjson
@@ -37,7 +37,15 @@ from vertice_obs.grafana.answers import (
     subject,
 )
 from vertice_obs.grafana.folders import Folder
+from vertice_obs.grafana.live import LiveDashboard, Newest, recorded_hash
 from vertice_obs.grafana.normalize import content_hash
+from vertice_obs.grafana.resources import (
+    LIST_PATH,
+    SERVED_FROM,
+    Listed,
+    listing,
+    namespace,
+)
 from vertice_obs.guard.http import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
@@ -52,81 +60,11 @@ from vertice_obs.guard.secrets import register
 from vertice_obs.guard.text import escape
 from vertice_obs.guard.urls import parse, segment
 
-__all__ = ["Destination", "DestinationError", "Folder", "GrafanaDestination", "LiveDashboard", "Newest",
-           "publish_message", "recorded_hash"]
+__all__ = ["DestinationError", "GrafanaDestination"]
 T = TypeVar("T")
-MESSAGE_PREFIX = "vobs publish"
 PAGE = 1000  # folders per page (Grafana's default limit)
 SEARCH_PAGE = 5000  # search hits per page (Grafana's maximum)
 MAX_PAGES = 1000  # a paginated read that is still going after this many pages is stopped
-
-
-@dataclass(frozen=True)
-class Newest:
-    """A dashboard's newest saved version, without its model: enough to know it is still ours."""
-
-    version: int | None
-    message: str
-
-
-@dataclass(frozen=True)
-class LiveDashboard:
-    uid: str
-    model: dict[str, Any]
-    version: int | None
-    folder_uid: str
-    recorded_hash: str | None  # the content hash our last publish wrote, from its version message
-    latest_is_ours: bool = True  # the newest version was saved by vobs
-    latest_message: str = ""
-
-    @property
-    def drifted(self) -> bool:
-        """Edited outside vobs since our last publish (or never published by vobs)."""
-        return not self.latest_is_ours or self.recorded_hash != content_hash(self.model)
-
-    @property
-    def drift(self) -> str:
-        """Why a drifted dashboard is not vobs' to overwrite, in the words publish and diff use."""
-        return ("edited in Grafana since vobs last published it" if self.recorded_hash
-                else "exists in Grafana but was not published by vobs")
-
-
-class Destination(Protocol):
-    description: str
-    nested_folders: bool
-
-    def get(self, uid: str, history: bool = True) -> LiveDashboard | None: ...
-
-    def with_history(self, live: LiveDashboard) -> LiveDashboard: ...
-
-    def newest_version(self, uid: str) -> Newest | None:
-        """The newest version's number and message, read cheaply — or None: gone, or this
-        destination cannot tell without reading the dashboard itself (then `get` decides)."""
-
-    def existing_uids(self) -> set[str]: ...
-
-    def search(self, tags: tuple[str, ...] = (), folder_uids: tuple[str, ...] = (),
-               uids: tuple[str, ...] = ()) -> list[dict[str, Any]]: ...
-
-    def folders(self) -> dict[str, Folder]: ...
-
-    def create_folder(self, folder: Folder) -> None: ...
-
-    def save(self, model: dict[str, Any], folder_uid: str, message: str, version: int | None) -> int: ...
-
-    def recover(self) -> None:
-        """Finish what an interrupted publish left half-written, before a publish writes."""
-
-
-def publish_message(commit: str, model: dict[str, Any], digest: str | None = None) -> str:
-    """`digest`: the model's `content_hash`, when the caller has it already (it is not cheap)."""
-    return f"{MESSAGE_PREFIX} {commit} sha256:{digest or content_hash(model)}"
-
-
-def recorded_hash(message: object) -> str | None:
-    if isinstance(message, str) and message.startswith(MESSAGE_PREFIX) and "sha256:" in message:
-        return message.rsplit("sha256:", 1)[1].strip()
-    return None
 
 
 def _q(uid: object, what: str = "uid") -> str:
@@ -161,7 +99,10 @@ class GrafanaDestination:
         # grafana-client builds `{scheme}://{hostname}:{port}/{path without its leading /}api` + path as
         # text: `https://host/grafana` becomes `/grafanaapi/…`, the query string is dropped and an IPv6
         # host loses its brackets. Its one URL builder is replaced by ours: joined, query string kept.
-        self.api.client._make_url = lambda path: self.server.join(f"/api/{path.lstrip('/')}")
+        # Paths under /apis/ (the resource APIs, `resources`) are joined as they are.
+        self.api.client._make_url = lambda path: self.server.join(
+            path if path.startswith("/apis/") else f"/api/{path.lstrip('/')}")
+        self.org_id = org_id
         if org_id:
             self.api.client.s.headers["X-Grafana-Org-Id"] = str(org_id)
         self.max_attempts, self.backoff, self.max_retry_after = max_attempts, backoff, max_retry_after
@@ -249,6 +190,20 @@ class GrafanaDestination:
         version, message = versions[0].get("version"), versions[0].get("message")
         return Newest(version if isinstance(version, int) and not isinstance(version, bool) else None,
                       message if isinstance(message, str) else "")
+
+    def listed(self) -> dict[str, Listed] | None:
+        """Every dashboard whole, through the resource API's list (`resources`), sent once: None
+        before Grafana 12, or when it fails or answers an unexpected shape — then each dashboard
+        is read alone, as before."""
+        info = self.info()
+        if info.major_minor < SERVED_FROM:
+            return None
+        path = LIST_PATH.format(namespace=segment(namespace(self.org_id, info.namespace)))
+        try:
+            return listing(lambda params: self._call("dashboard list", lambda: self.api.client.GET(path, params=params),
+                                                     dict, retry=False))
+        except DestinationError:
+            return None
 
     def existing_uids(self) -> set[str]:
         """Every dashboard uid in the organisation: one search, so new dashboards need no GET."""

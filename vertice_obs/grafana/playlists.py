@@ -34,7 +34,7 @@ from typing import Any, Iterable, Protocol, Sequence
 
 from vertice_obs.build.narrative import Narrative
 from vertice_obs.grafana.answers import DestinationError
-from vertice_obs.grafana.destinations import MESSAGE_PREFIX
+from vertice_obs.grafana.live import MESSAGE_PREFIX
 from vertice_obs.guard.paths import UID_RE, check_uid
 from vertice_obs.guard.text import escape
 from vertice_obs.guard.urls import segment

@@ -25,8 +25,8 @@ from vertice_obs.build.render import to_json_text
 from vertice_obs.errors import InputError
 from vertice_obs.files import write_atomic
 from vertice_obs.grafana.answers import DestinationError
-from vertice_obs.grafana.destinations import LiveDashboard
 from vertice_obs.grafana.folders import Folder, check_tree, walk_up
+from vertice_obs.grafana.live import LiveDashboard
 from vertice_obs.grafana.normalize import content_hash, normalize, unwrap
 from vertice_obs.guard.paths import check_uid, safe_join
 from vertice_obs.guard.text import escape, strict_json
@@ -180,6 +180,10 @@ class ProvisioningFolder:
 
     def newest_version(self, uid: str) -> None:
         """The state file cannot tell a file edited by hand: `get` reads the file (it is local)."""
+        return None
+
+    def listed(self) -> None:
+        """Each file is read alone (`get`): it is local, and only the file shows a hand edit."""
         return None
 
     def existing_uids(self) -> set[str]:

@@ -20,13 +20,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 from vertice_obs.build.render import RenderedDashboard, to_json_text
 from vertice_obs.files import write_atomic
-from vertice_obs.grafana.destinations import (
-    Destination,
-    DestinationError,
-    LiveDashboard,
-    publish_message,
-)
+from vertice_obs.grafana.answers import DestinationError
 from vertice_obs.grafana.folders import Folder, check_unique, folder_chain, folder_uid
+from vertice_obs.grafana.live import Destination, LiveDashboard, publish_message
 from vertice_obs.grafana.normalize import normalize
 from vertice_obs.grafana.survey import Seen, survey
 

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from vertice_obs.build.render import to_json_text
 from vertice_obs.errors import InputError, VobsError
 from vertice_obs.files import write_atomic
-from vertice_obs.grafana.destinations import Destination
+from vertice_obs.grafana.live import Destination
 from vertice_obs.grafana.normalize import normalize
 from vertice_obs.guard.paths import check_uid, safe_join
 

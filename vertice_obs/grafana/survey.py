@@ -14,24 +14,34 @@ version already read does not say who saved it.
 Requests per dashboard against a Grafana: new 0 · unchanged 1 (small) · changed since our own
 publish 2 · edited in Grafana 3 (the history names our last publish: drift, for publish and diff).
 A provisioning folder cannot tell a hand-edited file from its state alone: it is always read.
+
+From Grafana 12, when at least `LIST_WORTH` of the code's dashboards exist and they are at least
+half of what the search lists, one list of every dashboard whole (`Destination.listed`, a page
+per 500) replaces those small reads: a dashboard whose listed content and folder are the code's
+is **unchanged**, as it is when its full read shows the same (`same_place`), so an unchanged
+publish costs a few requests in all. Every other dashboard takes the reads above, as before:
+the list only ever says "unchanged", never what to write or whether it drifted.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 from vertice_obs.build.render import RenderedDashboard
-from vertice_obs.grafana.destinations import Destination, LiveDashboard, recorded_hash
 from vertice_obs.grafana.folders import folder_uid
+from vertice_obs.grafana.live import Destination, LiveDashboard, recorded_hash
 from vertice_obs.grafana.normalize import content_hash, normalize
+from vertice_obs.grafana.resources import Listed
+
+LIST_WORTH = 16  # fewer existing dashboards: their small reads go out in one concurrent wave anyway
 
 
 @dataclass(frozen=True)
 class Seen:
     rendered: RenderedDashboard
-    digest: str  # content_hash of the code's model, computed once
+    digest: str  # content_hash of the code's model, computed once ("" when the list shows it unchanged)
     folder_uid: str
     unchanged: bool  # the same content in the same folder, saved by vobs, untouched since
     live: LiveDashboard | None  # read when `unchanged` could not be decided from the newest version
@@ -43,14 +53,18 @@ def survey(rendered: Sequence[RenderedDashboard], target: Destination, workers: 
     """One `Seen` per rendered dashboard, in order. `hits`: the search of every dashboard, when the
     caller has it already (diff uses it for orphans too)."""
     listed = {str(h["uid"]): h for h in (target.search() if hits is None else hits)}
+    existing = sum(r.uid in listed for r in rendered)
+    worth = existing >= LIST_WORTH and 2 * existing >= len(listed)
 
     def look(r: RenderedDashboard) -> Seen:
-        seen = _look(r, listed.get(r.uid), target, history)
+        seen = _look(r, listed.get(r.uid), target, history, whole)
         if on_fetched:
             on_fetched(r.uid)
         return seen
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    # The list downloads in a thread of its own while the others hash the code's dashboards.
+    with ThreadPoolExecutor(max_workers=max(1, workers) + worth) as pool:
+        whole = pool.submit(target.listed) if worth else None
         return list(pool.map(look, rendered))
 
 
@@ -58,10 +72,17 @@ def same_place(r: RenderedDashboard, live: LiveDashboard) -> bool:
     return normalize(live.model) == normalize(r.model) and live.folder_uid == folder_uid(r.folder)
 
 
-def _look(r: RenderedDashboard, hit: dict[str, Any] | None, target: Destination, history: bool) -> Seen:
-    digest, folder = content_hash(r.model), folder_uid(r.folder)
+def _look(r: RenderedDashboard, hit: dict[str, Any] | None, target: Destination, history: bool,
+          whole: Future[dict[str, Listed] | None] | None) -> Seen:
+    folder = folder_uid(r.folder)
     if hit is None:
-        return Seen(r, digest, folder, False, None)
+        return Seen(r, content_hash(r.model), folder, False, None)
+    one = (whole.result() or {}).get(r.uid) if whole is not None else None
+    if one is not None and one.folder_uid == folder and one.holds(r.model):
+        return Seen(r, "", folder, True, None)  # no hash: an unchanged dashboard writes no message
+    digest = content_hash(r.model)
+    if one is not None and one.folder_uid == folder and one.digest() == digest:
+        return Seen(r, digest, folder, True, None)
     newest = target.newest_version(r.uid) if str(hit.get("folderUid") or "") == folder else None
     if newest is not None and recorded_hash(newest.message) == digest:
         return Seen(r, digest, folder, True, None)

@@ -1,0 +1,91 @@
+"""What a destination holds for a dashboard, and what every destination offers.
+
+`LiveDashboard` (a dashboard as the target holds it, with what our last publish recorded),
+`Newest` (its newest version, without the model), the `Destination` interface that a Grafana
+(`destinations`) and a provisioning folder (`provisioning`) both implement, and the version
+message every vobs publish writes (`publish_message`, read back by `recorded_hash`). Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from vertice_obs.grafana.folders import Folder
+from vertice_obs.grafana.normalize import content_hash
+from vertice_obs.grafana.resources import Listed
+
+__all__ = ["MESSAGE_PREFIX", "Destination", "LiveDashboard", "Newest", "publish_message", "recorded_hash"]
+MESSAGE_PREFIX = "vobs publish"
+
+
+@dataclass(frozen=True)
+class Newest:
+    """A dashboard's newest saved version, without its model: enough to know it is still ours."""
+
+    version: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class LiveDashboard:
+    uid: str
+    model: dict[str, Any]
+    version: int | None
+    folder_uid: str
+    recorded_hash: str | None  # the content hash our last publish wrote, from its version message
+    latest_is_ours: bool = True  # the newest version was saved by vobs
+    latest_message: str = ""
+
+    @property
+    def drifted(self) -> bool:
+        """Edited outside vobs since our last publish (or never published by vobs)."""
+        return not self.latest_is_ours or self.recorded_hash != content_hash(self.model)
+
+    @property
+    def drift(self) -> str:
+        """Why a drifted dashboard is not vobs' to overwrite, in the words publish and diff use."""
+        return ("edited in Grafana since vobs last published it" if self.recorded_hash
+                else "exists in Grafana but was not published by vobs")
+
+
+class Destination(Protocol):
+    description: str
+    nested_folders: bool
+
+    def get(self, uid: str, history: bool = True) -> LiveDashboard | None: ...
+
+    def with_history(self, live: LiveDashboard) -> LiveDashboard: ...
+
+    def newest_version(self, uid: str) -> Newest | None:
+        """The newest version's number and message, read cheaply — or None: gone, or this
+        destination cannot tell without reading the dashboard itself (then `get` decides)."""
+
+    def existing_uids(self) -> set[str]: ...
+
+    def listed(self) -> dict[str, Listed] | None:
+        """Every dashboard whole, by uid, when the destination lists them in a few requests; None
+        when it cannot (then `survey` reads each alone)."""
+
+    def search(self, tags: tuple[str, ...] = (), folder_uids: tuple[str, ...] = (),
+               uids: tuple[str, ...] = ()) -> list[dict[str, Any]]: ...
+
+    def folders(self) -> dict[str, Folder]: ...
+
+    def create_folder(self, folder: Folder) -> None: ...
+
+    def save(self, model: dict[str, Any], folder_uid: str, message: str, version: int | None) -> int: ...
+
+    def recover(self) -> None:
+        """Finish what an interrupted publish left half-written, before a publish writes."""
+
+
+def publish_message(commit: str, model: dict[str, Any], digest: str | None = None) -> str:
+    """`digest`: the model's `content_hash`, when the caller has it already (it is not cheap)."""
+    return f"{MESSAGE_PREFIX} {commit} sha256:{digest or content_hash(model)}"
+
+
+def recorded_hash(message: object) -> str | None:
+    if isinstance(message, str) and message.startswith(MESSAGE_PREFIX) and "sha256:" in message:
+        return message.rsplit("sha256:", 1)[1].strip()
+    return None

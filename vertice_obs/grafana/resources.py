@@ -1,0 +1,116 @@
+"""Grafana's resource API for dashboards: every dashboard of an organisation, whole, in a few pages.
+
+Beside the legacy HTTP API, Grafana 12 serves its dashboards as Kubernetes-style resources:
+`GET /apis/dashboard.grafana.app/v0alpha1/namespaces/<namespace>/dashboards?limit=N` answers a
+`DashboardList` (operation `listDashboard` of Grafana's OpenAPI snapshot for that group and
+version; its subset is in tests/grafana_standin/): each item's `metadata.name` is the dashboard
+uid, `metadata.generation` its version, `metadata.annotations["grafana.app/folder"]` its folder
+uid (absent at the root) and `spec` its model as saved, without `id`, `uid` and `version`;
+`metadata.continue` names the next page. v0alpha1, not v1beta1: v1beta1 runs the schema
+migrations on a classic dashboard before answering, so its `spec` is not what was saved.
+One such list tells publish and diff which dashboards are unchanged, by content and folder,
+without reading each alone (`survey`).
+
+It is only ever a shortcut. `None` means "read them one by one, as before": a Grafana that does
+not serve the API (before 12: 404), a token it refuses, or any answer not shaped as the spec's
+`DashboardList`. A dashboard it lists that differs from the code is read through the legacy API
+as before, so what publish writes, backs up and calls drift never depends on this reading.
+Pure: the destination makes the requests (`GrafanaDestination.listed`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from vertice_obs.grafana.normalize import content_hash
+
+LIST_PATH = "/apis/dashboard.grafana.app/v0alpha1/namespaces/{namespace}/dashboards"
+SERVED_FROM = (12, 0)  # 11.4 and older do not serve the group (11.5/11.6 may: not relied on)
+FOLDER_ANNOTATION = "grafana.app/folder"
+LIST_PAGE = 500  # dashboards per page: whole models, so far fewer than a search page
+MAX_LIST_PAGES = 1000
+SERVER_OWNED = ("id", "uid", "version")  # kept by the list in metadata, not in spec
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One dashboard as the list shows it: its model as saved, without `id`, `uid` and `version`."""
+
+    uid: str
+    spec: dict[str, Any]
+    version: int | None
+    folder_uid: str
+
+    def holds(self, model: dict[str, Any]) -> bool:
+        """Is this exactly `model`, but for what the server owns? Grafana keeps a saved model as it
+        was sent, so this is the common answer for an untouched dashboard, found at C speed."""
+        return self.spec == {k: v for k, v in model.items() if k not in SERVER_OWNED}
+
+    def digest(self) -> str | None:
+        """`content_hash` of the model, its uid given back (what a UI save reformats compares
+        equal here); None for text no encoding holds (a lone surrogate) or nesting past any limit."""
+        try:
+            return content_hash({**self.spec, "uid": self.uid})
+        except (ValueError, RecursionError):
+            return None
+
+
+def namespace(org_id: int | None, said: str) -> str:
+    """The organisation's namespace: what the server says (frontend settings' `namespace`), else
+    Grafana's own rule for an on-premise server: `default` for org 1, `org-<id>` for the others."""
+    if said:
+        return said
+    return "default" if not org_id or org_id == 1 else f"org-{org_id}"
+
+
+def page(answer: Any) -> tuple[list[Listed], str] | None:
+    """One list answer's dashboards and its continue token ("" on the last page); None when the
+    answer is not a `DashboardList` this reading can trust whole."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("items"), list):
+        return None
+    meta = answer.get("metadata")
+    token = meta.get("continue", "") if isinstance(meta, dict) else ""
+    if not isinstance(token, str):
+        return None
+    out = []
+    for item in answer["items"]:
+        listed = _listed(item)
+        if listed is None:
+            return None
+        out.append(listed)
+    return out, token
+
+
+def listing(get: Callable[[dict[str, Any]], Any]) -> dict[str, Listed] | None:
+    """Every page (`get` sends the query parameters given), followed by its continue token; None
+    at the first answer `page` cannot trust, or a token seen before (a server that loops)."""
+    out: dict[str, Listed] = {}
+    token, seen = "", set()
+    for _ in range(MAX_LIST_PAGES):
+        one = page(get({"limit": LIST_PAGE, **({"continue": token} if token else {})}))
+        if one is None:
+            return None
+        dashboards, token = one
+        out.update((d.uid, d) for d in dashboards)
+        if not token:
+            return out
+        if token in seen:
+            return None
+        seen.add(token)
+    return None
+
+
+def _listed(item: Any) -> Listed | None:
+    if not isinstance(item, dict):
+        return None
+    meta, spec = item.get("metadata"), item.get("spec")
+    if not isinstance(meta, dict) or not isinstance(spec, dict):
+        return None
+    uid, generation = meta.get("name"), meta.get("generation")
+    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    folder = annotations.get(FOLDER_ANNOTATION, "")
+    if not isinstance(uid, str) or not uid or not isinstance(folder, str):
+        return None
+    version = generation if isinstance(generation, int) and not isinstance(generation, bool) else None
+    return Listed(uid, spec, version, folder)
