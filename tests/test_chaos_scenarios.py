@@ -33,6 +33,8 @@ def test_chaos_day_1_loads():
 CASES = [
     ("unknown key", TEXT.replace("    title: Kill-switch activation", "    title: Kill-switch activation\n    colour: red"),
      "    colour: red", "unknown key 'colour'"),
+    ("a step given twice", TEXT.replace("steps: [100ms, 500ms, 1s, 2s, 5s]", "steps: [100ms, 500ms, 1000ms, 1s, 5s]"),
+     "      steps: [100ms, 500ms, 1000ms, 1s, 5s]", "step '1s' is the same duration as step 3"),
     ("latency without steps", TEXT.replace("      steps: [100ms, 500ms, 1s, 2s, 5s]\n", ""),
      "    fault:", "a latency fault needs `steps`"),
     ("kill switch with steps", TEXT.replace("      kind: kill-switch\n", "      kind: kill-switch\n      steps: [1s]\n"),

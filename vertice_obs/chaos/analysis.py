@@ -37,20 +37,22 @@ class PhaseStats:
 
 @dataclass
 class Recovery:
-    """After one revert: `seconds` until the probe was back under its threshold (None: not seen)."""
+    """After one revert: `seconds` until the probe was back within its threshold (None: not seen)."""
 
     state: str  # "held" (never breached), "recovered", "slow" (over budget), "not recovered", "unjudged"
     seconds: float | None = None
     budget: float | None = None
     why: str = ""  # for "unjudged"
+    op: str = "<"  # the threshold's comparison: a `> 100` probe comes back *above* it
 
     @property
     def text(self) -> str:
         budget = f", budget {_secs(self.budget)}" if self.budget is not None else ""
+        side = "under" if self.op.startswith("<") else "above"
         if self.state in ("recovered", "slow"):
-            return f"back under its threshold {_secs(self.seconds)} after the revert{budget}"
+            return f"back {side} its threshold {_secs(self.seconds)} after the revert{budget}"
         if self.state == "not recovered":
-            return f"not back under its threshold within the recover phase ({_secs(self.seconds)}){budget}"
+            return f"not back {side} its threshold within the recover phase ({_secs(self.seconds)}){budget}"
         if self.state == "unjudged":
             return f"recovery unjudged: {self.why}"
         return "held through the fault"
@@ -168,7 +170,7 @@ def phase_stats(phase: str, window: list[str], series: list[list[float]], probe:
 
 
 def recovery_of(step: dict[str, Any], probe: dict[str, Any], window: float) -> Recovery:
-    """Time from the revert until the first sample back under the threshold."""
+    """Time from the revert until the first sample back within the threshold."""
     revert, end = (datetime.fromisoformat(t).timestamp() for t in step["phases"]["recover"])
     fault_start = datetime.fromisoformat(step["phases"]["fault"][0]).timestamp()
     op, limit = probe["threshold"]["op"], probe["threshold"]["value"]
@@ -177,17 +179,17 @@ def recovery_of(step: dict[str, Any], probe: dict[str, Any], window: float) -> R
     during = [v for ts, v in series if fault_start <= ts <= revert]
     after = [(ts, v) for ts, v in series if revert < ts <= end]
     if not any(not holds(op, v, limit) for v in during) and all(holds(op, v, limit) for _, v in after[:1]):
-        return Recovery("held", budget=budget)
+        return Recovery("held", budget=budget, op=op)
     back = next((ts - revert for ts, v in after if holds(op, v, limit)), None)
     if back is not None:
-        return Recovery("slow" if budget is not None and back > budget else "recovered", back, budget)
+        return Recovery("slow" if budget is not None and back > budget else "recovered", back, budget, op=op)
     length, needed = end - revert, window + (budget or 0.0)
     if not after or length < needed:
         what = "its window" + (" plus its recover_within budget" if budget is not None else "")
-        return Recovery("unjudged", budget=budget,
+        return Recovery("unjudged", budget=budget, op=op,
                         why=(f"the recover phase ({_secs(length)}) is shorter than {what} ({_secs(needed)}): "
                              f"lengthen `recover` or use a larger --time-scale"))
-    return Recovery("not recovered", length, budget)
+    return Recovery("not recovered", length, budget, op=op)
 
 
 def holds(op: str, value: float, limit: float) -> bool:

@@ -66,7 +66,7 @@ def compare(old: Report, new: Report) -> list[Change]:
 
 
 def _recovery_seconds(r) -> float | None:
-    """Seconds back under the threshold after the revert: 0 when it held, inf when it never came back."""
+    """Seconds back within the threshold after the revert: 0 when it held, inf when it never came back."""
     return {"held": 0.0, "not recovered": float("inf")}.get(r.state, r.seconds)
 
 

@@ -89,7 +89,7 @@ class Probe:
     unit: str
     threshold: Threshold
     line: int
-    recover_within: timedelta | None = None  # budget for getting back under the threshold after a revert
+    recover_within: timedelta | None = None  # budget for getting back within the threshold after a revert
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,10 @@ def load_run(path: Path, display: str | None = None) -> Run:
 def _scenario(doc: LocatedDocument, raw: dict[str, Any], where: tuple) -> Scenario:
     fault_raw = raw["fault"]
     steps = tuple(_duration(doc, s, where + ("fault", "steps", k), zero=True) for k, s in enumerate(fault_raw.get("steps", ())))
+    for k, step in enumerate(steps):  # a step is named by its duration in the journal and the report
+        if step in steps[:k]:
+            raise doc.error(f"step {fault_raw['steps'][k]!r} is the same duration as step {steps.index(step) + 1}: "
+                            "give each step once", where + ("fault", "steps", k))
     if fault_raw["kind"] == "latency" and not steps:
         raise doc.error("a latency fault needs `steps` (e.g. [100ms, 500ms, 1s, 2s, 5s])", where + ("fault",))
     if fault_raw["kind"] != "latency" and steps:
