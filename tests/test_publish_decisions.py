@@ -229,6 +229,30 @@ def test_an_update_whose_backup_cannot_be_written_is_not_saved(tmp_path):
     assert [c for c in target.calls if c[0] == "save"] == []
 
 
+def test_a_provisioning_write_that_fails_is_that_dashboard_failing_not_its_backup(tmp_path, monkeypatch):
+    """A full disk under the provisioning folder fails the dashboard with what happened, not as a
+    backup that could not be written (there was none to write); the next one is still tried."""
+    import errno
+
+    import vertice_obs.grafana.provisioning as provisioning
+
+    real = provisioning.write_atomic
+
+    def full_disk(path, text):
+        if path.name == "full.json":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path.parent / ".full.json.tmp"))
+        real(path, text)
+
+    monkeypatch.setattr(provisioning, "write_atomic", full_disk)
+    target = provisioning.ProvisioningFolder(tmp_path / "provisioning")
+    plan = PublishPlan([], [action("full", "create", ""), action("fine", "create", "")])
+    results = execute(plan, target, "c", tmp_path / "backups")
+    assert results == [Result("full", "failed", f"dashboard full: could not write it into the provisioning folder "
+                                                f"{tmp_path / 'provisioning'}: No space left on device"),
+                       Result("fine", "created", "", 1)]
+    assert not (tmp_path / "backups").exists()
+
+
 def test_backups_are_stamped_in_utc_whatever_the_local_zone(tmp_path, monkeypatch):
     monkeypatch.setenv("TZ", "Etc/GMT-14")  # UTC+14: a local stamp would be 14 hours off
     time.tzset()

@@ -231,12 +231,16 @@ class ProvisioningFolder:
             previous = state["dashboards"].get(uid, {}).get("version")
             new_version = (previous if isinstance(previous, int) else 0) + 1
             entry = {"folder": folder_uid, "hash": content_hash(model), "version": new_version, "message": message}
-            state["pending"][uid] = entry  # 1. the intent (see the module doc)
-            self._save_state(state)
-            write_atomic(target, to_json_text(normalize(model)))  # 2. the dashboard
-            if old is not None and old != target:
-                old.unlink()
-            del state["pending"][uid]
-            state["dashboards"][uid] = entry  # 3. done
-            self._save_state(state)
+            try:
+                state["pending"][uid] = entry  # 1. the intent (see the module doc)
+                self._save_state(state)
+                write_atomic(target, to_json_text(normalize(model)))  # 2. the dashboard
+                if old is not None and old != target:
+                    old.unlink()
+                del state["pending"][uid]
+                state["dashboards"][uid] = entry  # 3. done
+                self._save_state(state)
+            except OSError as exc:  # a full disk, a read-only folder: what the next publish's recover settles
+                raise DestinationError(f"dashboard {uid}: could not write it into the {self.description}: "
+                                       f"{exc.strerror}") from None
             return new_version

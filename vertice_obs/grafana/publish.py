@@ -121,17 +121,19 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             return Result(action.uid, DONE[action.kind], action.reason)
         if action.folder_uid in failed_folders:
             return Result(action.uid, "failed", f"its folder could not be created: {failed_folders[action.folder_uid]}")
-        try:
-            if action.live is not None:
-                # Lose nothing: the JSON we are about to replace is saved first.
+        if action.live is not None:
+            try:  # lose nothing: the JSON we are about to replace is saved first
                 write_atomic(backup_dir / stamp / f"{action.uid}.json", to_json_text(action.live.model))
+            except OSError as exc:
+                return Result(action.uid, "failed", f"could not write the backup: {exc.strerror}")
+        try:
             version = target.save(action.model, action.folder_uid, publish_message(commit, action.model, action.digest),
                                   action.live.version if action.live else None)
             return Result(action.uid, DONE[action.kind], action.reason, version)
         except DestinationError as exc:
             return Result(action.uid, "failed", str(exc))
-        except OSError as exc:
-            return Result(action.uid, "failed", f"could not write the backup: {exc.strerror}")
+        except OSError as exc:  # a destination that let one through: this dashboard failed, not the run
+            return Result(action.uid, "failed", f"could not write it: {exc.strerror}")
 
     def run_and_report(action: Action) -> Result:
         result = run(action)
