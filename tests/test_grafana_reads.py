@@ -179,3 +179,20 @@ def test_the_search_is_followed_page_by_page(project, grafana, monkeypatch):
     assert {r["status"] for r in json.loads(again.stdout)["dashboards"]} == {"unchanged"}  # none taken for new
     pages = [r[2] for r in requests_after(grafana, mark) if r[1] == "/api/search"]
     assert [(p["limit"], p["page"]) for p in pages] == [("3", "1"), ("3", "2"), ("3", "3")]
+
+
+def test_a_dashboard_listed_twice_on_one_page_is_read_once(project, grafana, monkeypatch):
+    """A search page holding the same hit twice (a server bug, a dashboard moved mid-walk) gives
+    one dashboard, not two: pull would fetch and count it twice, publish survey it twice."""
+    from grafana_standin import server
+
+    assert vobs(project, grafana, "publish").exit_code == 0
+    real = server._search
+
+    def doubled(s, query):
+        status, hits = real(s, query)
+        return status, hits + hits[:1] if query.get("page", ["1"])[0] == "1" else hits
+
+    monkeypatch.setattr(server, "_search", doubled)
+    uids = [h["uid"] for h in destinations.GrafanaDestination(grafana.url, TOKEN).search()]
+    assert sorted(uids) == sorted(set(uids)) and len(uids) == DASHBOARDS

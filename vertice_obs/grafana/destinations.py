@@ -259,12 +259,15 @@ class GrafanaDestination:
         seen: set[str] = set()
         for page in range(1, MAX_PAGES + 1):
             batch = page_of(page)
-            new = [item for item in batch if str(item["uid"]) not in seen]
+            new = []
+            for item in batch:  # each uid once, within a page as across pages
+                if str(item["uid"]) not in seen:
+                    seen.add(str(item["uid"]))
+                    new.append(item)
             if batch and not new:
                 raise DestinationError(f"{self.description} answered page {page} of {what} with only items of "
                                        "earlier pages: it ignores `page`, so vobs stopped instead of asking again",
                                        server_wide=True)
-            seen.update(str(item["uid"]) for item in new)
             listed.extend(new)
             if len(batch) < size:
                 return listed
