@@ -22,7 +22,10 @@ garbage collector as the `vobs` CLI does (`cli.app.collect_less`). Rounds altern
     detection (it overwrites hand edits), no backup, no plan before the first write (a failure
     half-way leaves a half-applied publish), no retries, no total deadline, no answer-shape
     checks, no normalisation of what a UI save adds. It reads each dashboard alone on every
-    Grafana version: grafana-client has no method for the resource API's list.
+    Grafana version, as a grafana-client loop does: grafana-client has no method for the
+    resource API's list. A peer could GET it by path, as vobs does; that peer is not measured,
+    so the unchanged row on Grafana 12 compares designs, not clients. The unchanged run is the
+    best case for the list (every model stored as sent, so no content hash is needed).
   - fresh: an empty Grafana. unchanged: the same dashboards again, nothing to write.
   - diff vs an unchanged publish: the whole CLI, `vobs diff` and `vobs publish` (each builds the
     project once; nothing is written), alternating.

@@ -82,6 +82,46 @@ def test_the_list_is_followed_page_by_page(project, grafana12, listing_on, monke
     assert [r for r in sent_after(grafana12, mark) if r[1].startswith("/api/dashboards/")] == []
 
 
+def test_what_a_ui_save_adds_is_unchanged_by_content_without_a_read(project, grafana12, listing_on):
+    """Not the saved model byte for byte (a UI save wrote a default), the same content: unchanged."""
+    assert vobs(project, grafana12, "publish").exit_code == 0
+    grafana12.dashboards[OVERVIEW]["model"]["liveNow"] = False  # a default, as a UI save writes it
+    mark = len(grafana12.requests)
+    again = vobs(project, grafana12, "publish", "--format", "json")
+    assert again.exit_code == 0 and set(statuses(again).values()) == {"unchanged"}
+    assert [r for r in sent_after(grafana12, mark) if r[1].startswith("/api/dashboards/")] == []
+
+
+def test_a_dashboard_the_list_leaves_out_is_read_alone(project, grafana12, listing_on, monkeypatch):
+    assert vobs(project, grafana12, "publish").exit_code == 0
+    real = server.resource_list
+
+    def without_overview(s, namespace, one):
+        status, answer = real(s, namespace, one)
+        answer["items"] = [i for i in answer["items"] if i["metadata"]["name"] != OVERVIEW]
+        return status, answer
+
+    monkeypatch.setattr(server, "resource_list", without_overview)
+    mark = len(grafana12.requests)
+    again = vobs(project, grafana12, "publish", "--format", "json")
+    assert again.exit_code == 0 and set(statuses(again).values()) == {"unchanged"}
+    reads = [r for r in sent_after(grafana12, mark) if r[1].startswith("/api/dashboards/")]
+    assert reads == [("GET", f"/api/dashboards/uid/{OVERVIEW}/versions", {"limit": "1"})]
+
+
+def test_another_organisation_is_listed_in_its_namespace(project, listing_on):
+    with GrafanaStandIn(version="12.0.2", org_id=2) as grafana:
+        env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN, "GRAFANA_ORG_ID": "2"}
+        assert CliRunner().invoke(cli, ["-C", str(project), "publish"], env=env).exit_code == 0
+        mark = len(grafana.requests)
+        again = CliRunner().invoke(cli, ["-C", str(project), "publish", "--format", "json"], env=env)
+        assert set(statuses(again).values()) == {"unchanged"}
+        assert {r[1] for r in sent_after(grafana, mark) if r[1].startswith("/apis/")} == {
+            LIST.replace("/default/", "/org-2/")}
+        assert [r for r in sent_after(grafana, mark) if r[1].startswith("/api/dashboards/")] == []
+        grafana.assert_no_violations()
+
+
 def test_a_hand_edit_is_still_read_whole_and_refused_as_drift(project, grafana12, listing_on):
     assert vobs(project, grafana12, "publish").exit_code == 0
     grafana12.edit_in_ui(OVERVIEW, lambda model: model.update(title="Edited by hand"))
@@ -125,7 +165,7 @@ def test_a_list_that_fails_costs_one_request_and_changes_nothing(project, grafan
     assert len(reads) == DASHBOARDS and all(r[2] == {"limit": "1"} for r in reads)  # each read alone
 
 
-@pytest.mark.parametrize("version", [v for v in VERSIONS if v < "12"])
+@pytest.mark.parametrize("version", [v for v in VERSIONS if tuple(map(int, v.split("."))) < (12, 0)])
 def test_a_grafana_before_12_is_never_asked(project, listing_on, version):
     with GrafanaStandIn(version=version) as grafana:
         assert vobs(project, grafana, "publish").exit_code == 0
@@ -164,11 +204,15 @@ def item(uid, folder="f", **spec):
             "spec": {"title": uid, **spec}}
 
 
+def pages(*answers):
+    it = iter(answers)
+    return lambda params: next(it)
+
+
 def test_a_page_gives_each_dashboard_its_uid_back_and_its_folder():
     listed, token = page({"metadata": {"continue": "next"}, "items": [item("a"), item("b", folder="")]})
     assert token == "next"
-    assert [(d.uid, d.spec, d.version, d.folder_uid) for d in listed] == [("a", {"title": "a"}, 3, "f"),
-                                                                          ("b", {"title": "b"}, 3, "")]
+    assert [(d.uid, d.spec, d.folder_uid) for d in listed] == [("a", {"title": "a"}, "f"), ("b", {"title": "b"}, "")]
     assert listed[0].holds({"title": "a", "uid": "a", "id": 7, "version": 2})  # what the server owns aside
     assert not listed[0].holds({"title": "a", "uid": "a", "tags": []})
     assert listed[0].digest() == content_hash({"title": "a", "uid": "a", "version": 9})  # reformatted: equal
@@ -188,15 +232,30 @@ def test_text_no_encoding_holds_has_no_digest():
     assert listed[0].digest() is None and not listed[0].holds({"title": "b"})
 
 
-def test_a_server_that_repeats_its_token_is_not_followed_forever():
-    answers = iter([{"metadata": {"continue": "t"}, "items": [item("a")]}] * 3)
-    assert listing(lambda params: next(answers)) is None
+def test_a_server_that_loops_is_not_followed_forever():
+    again = {"metadata": {"continue": "t"}, "items": [item("a")]}
+    assert listing(pages(again, again, again), budget=60) is None  # the same page again
+    empty = [{"metadata": {"continue": f"t{i}"}, "items": []} for i in range(3)]
+    assert listing(pages(*empty), budget=60) is None  # fresh tokens, nothing new
+
+
+def test_a_list_past_its_time_is_given_up(monkeypatch):
+    clock = iter([0.0, 5.0, 11.0])  # the start, then after each page
+    monkeypatch.setattr(resources.time, "monotonic", lambda: next(clock))
+    answers = [{"metadata": {"continue": f"t{i}"}, "items": [item(f"d{i}")]} for i in range(3)]
+    assert listing(pages(*answers), budget=10) is None
+
+
+def test_pages_are_followed_to_the_last():
+    answers = [{"metadata": {"continue": "t"}, "items": [item("a")]}, {"metadata": {}, "items": [item("b")]}]
+    assert sorted(listing(pages(*answers), budget=60)) == ["a", "b"]
 
 
 def test_the_namespace_is_the_servers_else_grafanas_rule():
     assert namespace(None, "") == namespace(1, "") == "default"
     assert namespace(4, "") == "org-4"
     assert namespace(4, "stacks-12") == "stacks-12"
+    assert namespace(1, "..") == namespace(1, "a/b") == namespace(1, "Default") == "default"  # not a namespace
 
 
 @settings(max_examples=300, deadline=None)

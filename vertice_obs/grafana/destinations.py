@@ -26,7 +26,7 @@ import orjson
 from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaException, GrafanaTimeoutError
 
-from vertice_obs.errors import InputError
+from vertice_obs.errors import InputError, VobsError
 from vertice_obs.grafana.answers import (
     DestinationError,
     ServerInfo,
@@ -192,17 +192,17 @@ class GrafanaDestination:
                       message if isinstance(message, str) else "")
 
     def listed(self) -> dict[str, Listed] | None:
-        """Every dashboard whole, through the resource API's list (`resources`), sent once: None
-        before Grafana 12, or when it fails or answers an unexpected shape — then each dashboard
-        is read alone, as before."""
+        """Every dashboard whole, through the resource API's list (`resources`), each page sent
+        once, all of it within `--timeout`: None before Grafana 12, or when it fails or answers an
+        unexpected shape — then each dashboard is read alone, as before."""
         info = self.info()
         if info.major_minor < SERVED_FROM:
             return None
-        path = LIST_PATH.format(namespace=segment(namespace(self.org_id, info.namespace)))
         try:
+            path = LIST_PATH.format(namespace=segment(namespace(self.org_id, info.namespace)))
             return listing(lambda params: self._call("dashboard list", lambda: self.api.client.GET(path, params=params),
-                                                     dict, retry=False))
-        except DestinationError:
+                                                     dict, retry=False), budget=self.timeout)
+        except VobsError:
             return None
 
     def existing_uids(self) -> set[str]:

@@ -16,8 +16,8 @@ publish 2 · edited in Grafana 3 (the history names our last publish: drift, for
 A provisioning folder cannot tell a hand-edited file from its state alone: it is always read.
 
 From Grafana 12, when at least `LIST_WORTH` of the code's dashboards exist and they are at least
-half of what the search lists, one list of every dashboard whole (`Destination.listed`, a page
-per 500) replaces those small reads: a dashboard whose listed content and folder are the code's
+half of what the search lists, one list of every dashboard whole (`Destination.listed`, pages of
+~2 MiB) replaces those small reads: a dashboard whose listed content and folder are the code's
 is **unchanged**, as it is when its full read shows the same (`same_place`), so an unchanged
 publish costs a few requests in all. Every other dashboard takes the reads above, as before:
 the list only ever says "unchanged", never what to write or whether it drifted.
@@ -25,7 +25,7 @@ the list only ever says "unchanged", never what to write or whether it drifted.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
@@ -43,7 +43,7 @@ class Seen:
     rendered: RenderedDashboard
     digest: str  # content_hash of the code's model, computed once ("" when the list shows it unchanged)
     folder_uid: str
-    unchanged: bool  # the same content in the same folder, saved by vobs, untouched since
+    unchanged: bool  # the same content in the same folder: nothing to write
     live: LiveDashboard | None  # read when `unchanged` could not be decided from the newest version
 
 
@@ -52,19 +52,17 @@ def survey(rendered: Sequence[RenderedDashboard], target: Destination, workers: 
            on_fetched: Callable[[str], None] | None = None) -> list[Seen]:
     """One `Seen` per rendered dashboard, in order. `hits`: the search of every dashboard, when the
     caller has it already (diff uses it for orphans too)."""
-    listed = {str(h["uid"]): h for h in (target.search() if hits is None else hits)}
-    existing = sum(r.uid in listed for r in rendered)
-    worth = existing >= LIST_WORTH and 2 * existing >= len(listed)
+    found = {str(h["uid"]): h for h in (target.search() if hits is None else hits)}
+    existing = sum(r.uid in found for r in rendered)
+    whole = (target.listed() if existing >= LIST_WORTH and 2 * existing >= len(found) else None) or {}
 
     def look(r: RenderedDashboard) -> Seen:
-        seen = _look(r, listed.get(r.uid), target, history, whole)
+        seen = _look(r, found.get(r.uid), target, history, whole.get(r.uid))
         if on_fetched:
             on_fetched(r.uid)
         return seen
 
-    # The list downloads in a thread of its own while the others hash the code's dashboards.
-    with ThreadPoolExecutor(max_workers=max(1, workers) + worth) as pool:
-        whole = pool.submit(target.listed) if worth else None
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         return list(pool.map(look, rendered))
 
 
@@ -73,15 +71,15 @@ def same_place(r: RenderedDashboard, live: LiveDashboard) -> bool:
 
 
 def _look(r: RenderedDashboard, hit: dict[str, Any] | None, target: Destination, history: bool,
-          whole: Future[dict[str, Listed] | None] | None) -> Seen:
+          listed: Listed | None) -> Seen:
     folder = folder_uid(r.folder)
     if hit is None:
         return Seen(r, content_hash(r.model), folder, False, None)
-    one = (whole.result() or {}).get(r.uid) if whole is not None else None
-    if one is not None and one.folder_uid == folder and one.holds(r.model):
+    in_place = listed is not None and listed.folder_uid == folder
+    if in_place and listed.holds(r.model):
         return Seen(r, "", folder, True, None)  # no hash: an unchanged dashboard writes no message
     digest = content_hash(r.model)
-    if one is not None and one.folder_uid == folder and one.digest() == digest:
+    if in_place and listed.digest() == digest:
         return Seen(r, digest, folder, True, None)
     newest = target.newest_version(r.uid) if str(hit.get("folderUid") or "") == folder else None
     if newest is not None and recorded_hash(newest.message) == digest:
