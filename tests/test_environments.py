@@ -47,9 +47,9 @@ def test_env_chooses_servers_over_variables_and_flags_win_over_both(tmp_path):
                                                                    "http://shell-prom:9090", None)
     assert plain.grafana_token == "glsa_generic_token" and plain.environments == ("prod", "staging")
     prod = load_project(tmp_path, environ=variables, env="prod")
-    # the chosen environment beats a GRAFANA_URL left in the shell; what it does not say falls through
-    assert (prod.grafana_url, prod.grafana_org_id, prod.prometheus_url) == ("http://prod:3000", 2,
-                                                                            "http://shell-prom:9090")
+    # the chosen environment beats a GRAFANA_URL left in the shell; a server it does not declare is
+    # none — not the shell's PROMETHEUS_URL, not the file's top-level one
+    assert (prod.grafana_url, prod.grafana_org_id, prod.prometheus_url) == ("http://prod:3000", 2, None)
     assert prod.grafana_token == PROD_TOKEN and prod.env == "prod"
     assert prod.origins["grafana_url"] == "vobs.yaml environments.prod"
     staging = load_project(tmp_path, environ=variables, env="staging")
@@ -74,7 +74,19 @@ def test_token_variable_names():
      "vobs.yaml:3: environments.prod: unknown setting 'grafana'"),
     ("environments:\n  prod:\n    org_id: [1]\n", None, "vobs.yaml:3: environments.prod.org_id must be a number"),
     ("environments:\n  prod:\n    grafana_url: p:3000\n", "prod",
-     "grafana_url (vobs.yaml environments.prod): 'p:3000' is not an http:// or https:// URL"),
+     "vobs.yaml:3: environments.prod.grafana_url: 'p:3000' is not an http:// or https:// URL"),
+    # every environment's URLs and organisation are checked whichever is chosen (here: none)
+    ("environments:\n  staging: {grafana_url: 'http://s:3000'}\n  prod:\n    org_id: two\n", "staging",
+     "vobs.yaml:4: environments.prod.org_id must be a number, not 'two'"),
+    ("environments:\n  prod:\n    prometheus_url: ftp://p\n", None,
+     "vobs.yaml:3: environments.prod.prometheus_url: 'ftp://p' is not an http:// or https:// URL"),
+    ("environments:\n  prod:\n    grafana_url: 'http://admin:hunter2@g:3000'\n", None,
+     "vobs.yaml:3: environments.prod.grafana_url carries a password (user:password@): a file in the repository "
+     "must hold no secret"),
+    ("prometheus_url: 'http://p:9090/?token=abc'\n", None,
+     "vobs.yaml:1: prometheus_url carries a credential in its query string (token=…)"),
+    ("catalog:\n", None, "vobs.yaml:1: catalog must be a path, not null"),
+    ("exports_dir: ''\n", None, "vobs.yaml:1: exports_dir must be a path, not empty"),
     ("environments:\n  '../x':\n    grafana_url: http://p:3000\n", None,
      "vobs.yaml:2: environment name '../x' must be a letter then letters"),
     ("environments: [prod]\n", None, "vobs.yaml:1: environments must be a mapping"),
@@ -128,6 +140,37 @@ def test_an_environment_without_grafana_never_falls_back_to_the_provisioning_fol
     assert result.exit_code == 2
     assert result.output.strip() == "vobs: error: --env metrics-only: the environment declares no grafana_url"
     assert not (root / "provisioning").exists()
+
+
+@pytest.mark.parametrize("command", [["publish"], ["diff"], ["validate"], ["chaos", "check", "RUN"]])
+def test_a_server_the_environment_does_not_declare_is_never_the_shells_or_the_files(tmp_path, command):
+    """prod declares neither Grafana nor Prometheus here; the shell and the file's top level name
+    both (staging's, say). `--env prod` reaches neither — and sends prod's token nowhere."""
+    root = make_project(tmp_path / "p")
+    (root / "vobs.yaml").write_text("grafana_url: http://top-level:3000\nprometheus_url: http://top-level:9090\n"
+                                    "environments:\n  prod:\n    org_id: 2\n  staging:\n"
+                                    "    grafana_url: http://staging:3000\n")
+    (root / "RUN").write_text("")
+    shell = {"GRAFANA_URL": "http://staging-left-in-shell:3000", "PROMETHEUS_URL": "http://staging-prom:9090",
+             "GRAFANA_TOKEN_PROD": PROD_TOKEN}
+    result = run(root, *[c if c != "RUN" else str(root / "RUN") for c in command], "--env", "prod", env=shell)
+    assert result.exit_code == 2
+    needed = "grafana_url" if command[0] in ("publish", "diff") else "prometheus_url"
+    assert result.output.strip().startswith(f"vobs: error: --env prod: the environment declares no {needed}")
+    assert PROD_TOKEN not in result.output
+
+
+def test_a_configured_catalog_that_is_not_there_is_an_error_not_a_silent_pass(tmp_path):
+    root = make_project(tmp_path / "p")
+    (root / "vobs.yaml").write_text("catalog: narratives/metric.yaml\n")  # metrics.yaml, misspelt
+    result = run(root, "validate")
+    assert result.exit_code == 2
+    assert result.output.strip() == ("vobs: error: catalog (vobs.yaml): no metric catalog at narratives/metric.yaml "
+                                     "(a file of metrics: fix the setting, or leave it out for narratives/metrics.yaml)")
+    (root / "vobs.yaml").write_text("catalog: narratives\n")  # a folder
+    assert run(root, "audit").exit_code == 2
+    (root / "vobs.yaml").unlink()
+    assert run(root, "validate", "--catalog", "nowhere.yaml").output.strip().endswith("(--catalog)")
 
 
 def test_help_shows_env_and_the_variables_each_option_reads():

@@ -4,7 +4,10 @@ Precedence, highest first: command-line flags, the environment chosen with `--en
 `environments.NAME` section of `vobs.yaml`), environment variables (`GRAFANA_URL`,
 `GRAFANA_TOKEN`, `PROMETHEUS_URL`, `GRAFANA_ORG_ID`), `vobs.yaml` in the project root,
 `[tool.vobs]` in its `pyproject.toml`. A chosen environment beats the variables on purpose: a
-`GRAFANA_URL` left in a shell for staging must not send `vobs publish --env prod` to staging.
+`GRAFANA_URL` left in a shell for staging must not send `vobs publish --env prod` to staging. So
+with `--env NAME` the servers (`grafana_url`, `prometheus_url`, the organisation) come from its
+section or a flag only — never from a variable or the file's top level: a server prod does not
+declare is not prod's (commands that need it say so).
 
 Secrets (the Grafana token) come only from flags or the environment, never from a file in the
 repository; with `--env prod` the token is `GRAFANA_TOKEN_PROD`, else `GRAFANA_TOKEN`.
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from vertice_obs.errors import InputError
-from vertice_obs.guard.secrets import redact_url, register, register_url
+from vertice_obs.guard.secrets import redact_url, register, register_url, url_secret
 
 ENVIRONMENT = {
     "grafana_url": "GRAFANA_URL",
@@ -28,6 +31,8 @@ ENVIRONMENT = {
     "prometheus_url": "PROMETHEUS_URL",
 }
 _URL_KEYS = ("grafana_url", "prometheus_url")
+_SERVER_KEYS = (*_URL_KEYS, "grafana_org_id")  # which servers: with --env, its section's alone
+_PATH_KEYS = ("dashboards_dir", "narratives_dir", "exports_dir", "catalog", "provisioning_dir", "backup_dir")
 _FILE_KEYS = {"grafana_url", "grafana_org_id", "prometheus_url", "dashboards_dir", "narratives_dir",
               "exports_dir", "catalog", "provisioning_dir", "backup_dir", "environments"}
 # What an environment may say: which servers it is. Paths stay the project's, whatever the server.
@@ -52,6 +57,20 @@ class Project:
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # setting → where it came from
     env: str | None = None  # the environment chosen with --env, if any
     environments: tuple[str, ...] = ()  # every environment the configuration declares
+
+    def metric_catalog(self) -> Path | None:
+        """The metric catalog, when there is one. The default (`narratives/metrics.yaml`) may be
+        absent; a configured one must be a file: a typo in `catalog:` must not switch every metric
+        check off and pass."""
+        if self.catalog.is_file():
+            return self.catalog
+        where = self.origins.get("catalog")
+        if where == "the command line":
+            raise InputError(f"no metric catalog at {self.display(self.catalog)} (--catalog)")
+        if where:
+            raise InputError(f"{_shown('catalog', where)}: no metric catalog at {self.display(self.catalog)} "
+                             "(a file of metrics: fix the setting, or leave it out for narratives/metrics.yaml)")
+        return None
 
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the project root when inside it. A symlink is
@@ -78,6 +97,11 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         settings.update(layer)
         origin.update(dict.fromkeys(layer, where))
     chosen = _chosen(env, declared, environ)
+    if env:  # a server the chosen environment does not declare is not its server
+        variables = {k: v for k, v in variables.items() if k not in _SERVER_KEYS}
+        for key in _SERVER_KEYS:
+            settings.pop(key, None)
+            origin.pop(key, None)
     for where, layer in (("the environment", variables), *chosen,
                          ("the command line", {k: v for k, v in (overrides or {}).items() if v is not None})):
         settings.update(layer)
@@ -93,12 +117,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         return value if value.is_absolute() else root / value
 
     narratives_dir = path("narratives_dir", "narratives")
-    org = settings.get("grafana_org_id")
-    try:
-        org_id = int(org) if org not in (None, "") else None
-    except (TypeError, ValueError):
-        raise InputError(f"{_shown('grafana_org_id', origin.get('grafana_org_id', ''))} must be a number, "
-                         f"not {org!r}") from None
+    org_id = _org_id(settings.get("grafana_org_id"), origin.get("grafana_org_id", ""))
     return Project(
         root=root,
         dashboards_dir=path("dashboards_dir", "dashboards"),
@@ -220,23 +239,46 @@ def _checked(data: Mapping[str, Any], where: str, line_of) -> dict[str, Any]:
 
 
 def _typed(key: str, value: Any, shown: str, where: str, line: int | None) -> None:
+    """A file's setting of the right type; a path that is a path (not null, not empty: `exports_dir:
+    ""` would write into the project root); a server URL (its scheme) and organisation that are
+    usable, without a secret in it — each checked on every run, whatever environment is chosen."""
     expected = (int, str) if key == "grafana_org_id" else (str,)
     if value is not None and (not isinstance(value, expected) or isinstance(value, bool)):
         raise InputError(f"{shown} must be {'a number' if key == 'grafana_org_id' else 'a string'}, "
                          f"not {type(value).__name__}", where, line)
+    if key in _PATH_KEYS and (value is None or not value.strip()):
+        raise InputError(f"{shown} must be a path, not {'null' if value is None else 'empty'} (leave the setting "
+                         "out for its default)", where, line)
+    if key in _URL_KEYS:
+        secret = url_secret(value)
+        if secret:
+            raise InputError(f"{shown} carries {secret}: a file in the repository must hold no secret — give the "
+                             f"URL with {ENVIRONMENT[key]} or a flag, the token with GRAFANA_TOKEN", where, line)
+        _check_url(key, value, where, (where, line), shown)
+    if key == "grafana_org_id":
+        _org_id(value, where, (where, line), shown)
 
 
-def _check_url(key: str, value: Any, where: str) -> None:
+def _org_id(value: Any, where: str, at: tuple[str, int | None] | tuple[()] = (), shown: str | None = None
+            ) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        raise InputError(f"{shown or _shown('grafana_org_id', where)} must be a number, not {value!r}", *at) from None
+
+
+def _check_url(key: str, value: Any, where: str, at: tuple[str, int | None] | tuple[()] = (),
+               shown: str | None = None) -> None:
     """A server URL must be http(s)://…: `user:pass@host:9090` without a scheme would otherwise be
     taken for a scheme `user` — and its password shown in the error."""
     if value in (None, ""):
         return
-    shown = _shown(key, where)
+    shown = shown or _shown(key, where)
     if not isinstance(value, str):
-        raise InputError(f"{shown} must be a URL string, not {type(value).__name__}")
+        raise InputError(f"{shown} must be a URL string, not {type(value).__name__}", *at)
     if not value.lower().startswith(("http://", "https://")):
         raise InputError(f"{shown}: {redact_url(value)!r} is not an http:// or https:// URL "
-                         "(add the scheme, e.g. http://host:9090)")
+                         "(add the scheme, e.g. http://host:9090)", *at)
 
 
 def _shown(key: str, where: str) -> str:

@@ -216,7 +216,7 @@ CASES = [
          "not an http:// or https:// URL", secrets=[PASSWORD], env={"PROMETHEUS_URL": f"admin:{PASSWORD}@prom:9090"}),
     Case("secret-no-scheme-vobs-yaml", lambda box: (box.project / "vobs.yaml").write_text(
         f"prometheus_url: admin:{PASSWORD}@prom:9090\n") and ["validate", dashboards(box)], 2, "vobs.yaml",
-         "not an http", secrets=[PASSWORD]),
+         "carries a password (user:password@): a file in the repository must hold no secret", secrets=[PASSWORD]),
     Case("secret-unreachable-with-password", lambda box: ["validate", "--prometheus-url", free_url().replace(
         "http://", f"http://admin:{PASSWORD}@"), dashboards(box)], 2, AT, "unreachable", secrets=[PASSWORD]),
     Case("secret-query-token", lambda box: ["validate", "--prometheus-url", free_url() + f"/?token={TOKEN}",

@@ -77,8 +77,11 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
     from vertice_obs.metrics.evidence import CatalogSource
 
     project = project_of(ctx, prometheus_url=prometheus_url)
+    if project.env and not project.prometheus_url:
+        raise InputError(f"--env {project.env}: the environment declares no prometheus_url")
     run = load_run(run_file, project.display(run_file))
-    catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
+    catalog_path = project.metric_catalog()
+    catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = PrometheusSource(project.prometheus_url, timeout=timeout) if project.prometheus_url else (
         CatalogSource(catalog) if catalog else None)
     if source is None:
@@ -161,12 +164,15 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     project = project_of(ctx, prometheus_url=prometheus_url, grafana_url=grafana_url, grafana_token=grafana_token,
                        grafana_org_id=org_id)
     if not project.prometheus_url:
-        raise InputError("a Chaos Day measures in Prometheus: give --prometheus-url or PROMETHEUS_URL")
+        raise InputError(f"--env {project.env}: the environment declares no prometheus_url, and a Chaos Day "
+                         "measures in Prometheus" if project.env else
+                         "a Chaos Day measures in Prometheus: give --prometheus-url or PROMETHEUS_URL")
     run = load_run(run_file, project.display(run_file))
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"
     check_writable(journal_path, shown=project.display(journal_path))  # before any fault is injected
-    catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
+    catalog_path = project.metric_catalog()
+    catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = ScrapeSource(project.prometheus_url, timeout=http_timeout)
     findings = preflight(run, source, catalog)
     if any(f.check == "metric/unknown" for f in findings):

@@ -79,10 +79,12 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
 
     project = project_of(ctx, prometheus_url=prometheus_url,
                          catalog=catalog_file.resolve() if catalog_file is not None else None)
-    if catalog_file is not None and not project.catalog.is_file():
-        raise InputError(f"no metric catalog at {catalog_file} (--catalog)")
+    if project.env and not project.prometheus_url and not offline:
+        raise InputError(f"--env {project.env}: the environment declares no prometheus_url "
+                         "(add it to the environment, or give --offline to check against the catalog)")
+    catalog_path = project.metric_catalog()
     policy = load_policy(list(paths) or [project.exports_dir], project.root, project.display, disable)
-    catalog = load_catalog(project.catalog, project.display(project.catalog)) if project.catalog.is_file() else None
+    catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = None
     if project.prometheus_url and not offline:
         source = PrometheusSource(project.prometheus_url, timeout=timeout)

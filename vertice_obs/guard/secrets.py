@@ -89,15 +89,7 @@ def register_url(url: object) -> None:
     import base64
     from urllib.parse import parse_qsl
 
-    text = str(url or "")
-    try:
-        parts = urlsplit(text if "://" in text else "//" + text)
-        password, user = parts.password, parts.username
-        query = parts.query
-    except ValueError:  # e.g. an IPv6 literal without its closing bracket: read it by hand
-        userinfo = re.match(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/@?#]*)@", text if "://" in text else "//" + text)
-        user, _, password = (userinfo.group(1) if userinfo else "").partition(":")
-        query = text.partition("?")[2].partition("#")[0]
+    user, password, query = _url_parts(str(url or ""))
     if password:
         register(password, unquote(password))
         pair = f"{unquote(user or '')}:{unquote(password)}".encode()
@@ -105,3 +97,26 @@ def register_url(url: object) -> None:
     for key, value in parse_qsl(query, keep_blank_values=False):
         if _SECRET_KEY.fullmatch(key) or len(value) >= _LONG_VALUE:
             register(value)
+
+
+def url_secret(url: object) -> str | None:
+    """The secret a URL carries in plain text, said for a file that must hold none: its password
+    (`user:pass@`) or a query parameter named like a credential (`?token=…`); None when it has neither."""
+    from urllib.parse import parse_qsl
+
+    _, password, query = _url_parts(str(url or ""))
+    if password:
+        return "a password (user:password@)"
+    named = next((key for key, value in parse_qsl(query) if value and _SECRET_KEY.fullmatch(key)), None)
+    return f"a credential in its query string ({named}=…)" if named else None
+
+
+def _url_parts(text: str) -> tuple[str | None, str | None, str]:
+    """(user, password, query) of a URL, with or without a scheme, even one too broken to parse."""
+    try:
+        parts = urlsplit(text if "://" in text else "//" + text)
+        return parts.username, parts.password, parts.query
+    except ValueError:  # e.g. an IPv6 literal without its closing bracket: read it by hand
+        userinfo = re.match(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/@?#]*)@", text if "://" in text else "//" + text)
+        user, _, password = (userinfo.group(1) if userinfo else "").partition(":")
+        return user, password, text.partition("?")[2].partition("#")[0]
