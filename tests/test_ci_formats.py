@@ -205,3 +205,54 @@ def test_offline_asks_no_prometheus(repo):
     assert done.returncode == 2
     done = run_vobs(["validate", "d", "--offline", "--prometheus-url", dead], repo / "obs")
     assert done.returncode == 2 and "contradict" in done.stderr
+
+
+SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+
+
+def check_sarif(text: str) -> dict:
+    """Valid SARIF 2.1.0, and what GitHub's upload-sarif further demands: every result has a
+    location in a file (one result without is the whole upload refused, github/codeql-action#1738)."""
+    import jsonschema
+
+    log = json.loads(text)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+    for result in log["runs"][0]["results"]:
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], result
+    return log
+
+
+def test_sarif_results_follow_verbose_as_every_other_report(repo):
+    """A SARIF note is an open code-scanning alert: info findings ('… is present') only with -v."""
+    quiet = check_sarif(run_vobs(["validate", "d", "--format", "sarif"], repo / "obs").stdout)["runs"][0]
+    loud = check_sarif(run_vobs(["validate", "d", "--format", "sarif", "-v"], repo / "obs").stdout)["runs"][0]
+    assert quiet["results"] and {r["level"] for r in quiet["results"]} <= {"warning", "error"}
+    assert "note" in {r["level"] for r in loud["results"]} and len(loud["results"]) > len(quiet["results"])
+
+
+def test_a_finding_in_no_file_is_a_notification_of_the_run_not_a_result():
+    from vertice_obs.output import findings_sarif
+
+    degraded = Finding("source/degraded", Severity.INFO, "VictoriaMetrics: metric types could not be checked")
+    missing = Finding("metric/missing", Severity.ERROR, "gone", Location("d/x.json", 3, 5, dashboard="m"))
+    run = check_sarif(findings_sarif([degraded, missing], "0"))["runs"][0]
+    assert [r["ruleId"] for r in run["results"]] == ["metric/missing"]
+    [note] = run["invocations"][0]["toolExecutionNotifications"]
+    assert note == {"level": "note", "message": {"text": degraded.message}, "descriptor": {"id": "source/degraded"}}
+
+
+def test_an_unreachable_source_is_one_failure_not_one_per_metric(repo):
+    """Prometheus unreachable: text says it once; SARIF and JUnit no longer report every query as
+    failed (a test report then read as that many broken panels) — one notification, one failure."""
+    dead = {"PROMETHEUS_URL": "http://127.0.0.1:9"}
+    (repo / "obs" / "d" / "y.json").write_text(json.dumps({**MISSING_DASHBOARD, "uid": "y"}, indent=2))
+    sarif = run_vobs(["validate", "d", "--format", "sarif"], repo / "obs", **dead)
+    assert sarif.returncode == 2
+    run = check_sarif(sarif.stdout)["runs"][0]
+    assert not [r for r in run["results"] if r["ruleId"] == "metric/unknown"]
+    [note] = [n for n in run["invocations"][0]["toolExecutionNotifications"] if n["descriptor"]["id"] == "metric/unknown"]
+    assert "unreachable" in note["message"]["text"] and "2 metric uses" in note["message"]["text"]
+    junit = check_junit_shape(run_vobs(["validate", "d", "--format", "junit"], repo / "obs", **dead).stdout)
+    unknown = [c for c in junit.iter("testcase") if (c.find("failure") is not None
+                                                      and c.find("failure").get("type") == "metric/unknown")]
+    assert len(unknown) == 1

@@ -90,11 +90,14 @@ def artifact_location(file: str, absolute: Path | None, root: Path | None) -> di
 
 def findings_sarif(findings: Sequence[Finding], tool_version: str, root: Path | None = None,
                    where: Callable[[str], Path | None] | None = None) -> str:
-    """SARIF 2.1.0, for code-scanning UIs: one rule per check id, one result per finding.
+    """SARIF 2.1.0, for code-scanning UIs: one rule per check id, one result per finding in a file.
 
     `root` (absolute: the repository's top level) is %SRCROOT%, and `where` gives the absolute
     path of a finding's file as shown: each result's URI is then relative to the repository, as
-    code-scanning services expect. Regions carry line and column (Unicode code points)."""
+    code-scanning services expect. Regions carry line and column (Unicode code points). A finding
+    in no file (a metric source that could not check something) is not a result — GitHub refuses
+    a whole upload holding a result without a location — but a tool execution notification of
+    the run's invocation, where SARIF puts what the tool has to say about its own run."""
     from vertice_obs.checks import CHECKS  # the registry documents the rules
 
     used = sorted({f.check for f in findings})
@@ -102,9 +105,13 @@ def findings_sarif(findings: Sequence[Finding], tool_version: str, root: Path | 
               "fullDescription": {"text": CHECKS[cid].doc if cid in CHECKS else cid},
               "defaultConfiguration": {"level": _SARIF_LEVEL[str(CHECKS[cid].severity)] if cid in CHECKS else "warning"}}
              for cid in used]
-    results = []
+    results, notes = [], []
     for f in sorted(findings, key=_order):
         loc = f.location
+        if not loc.file:
+            notes.append({"level": _SARIF_LEVEL[str(f.severity)], "message": {"text": f.message},
+                          "descriptor": {"id": f.check}})
+            continue
         location: dict[str, Any] = {}
         if loc.file:
             physical: dict[str, Any] = {"artifactLocation": artifact_location(loc.file, where(loc.file) if where
@@ -125,6 +132,8 @@ def findings_sarif(findings: Sequence[Finding], tool_version: str, root: Path | 
         run["originalUriBaseIds"] = {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/",
                                                "description": {"text": "The repository's top level."}}}
     run["columnKind"] = "unicodeCodePoints"
+    if notes:
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notes}]
     run["results"] = results
     log = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
     return strict_json(log)

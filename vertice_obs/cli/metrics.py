@@ -183,11 +183,11 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     if unavailable and failure is None:  # a server-wide failure after the first answer: said once
         say_error(f"{result.evidence.error}: metric existence is unknown")
     if fmt == "sarif":
-        click.echo(findings_sarif(result.findings, vertice_obs.__version__, *_sarif_places(ctx)))
+        click.echo(findings_sarif(_reported(result, verbose), vertice_obs.__version__, *_sarif_places(ctx)))
     elif fmt == "junit":
         from vertice_obs.ci import findings_junit
 
-        click.echo(findings_junit(result.findings, [d.file for d in dashboards]), nl=False)
+        click.echo(findings_junit(_reported(result, verbose), [d.file for d in dashboards]), nl=False)
     elif fmt == "json":
         write_findings_json(lambda text: click.echo(text, nl=False), result.findings, **envelope(
             "validate", schema=VALIDATE_SCHEMA, source=result.evidence.source, dashboards=result.dashboards,
@@ -195,8 +195,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
             available=result.evidence.available))
         click.echo()
     else:
-        shown = [f for f in result.findings if (verbose or f.severity >= Severity.WARNING)
-                 and f.check != "metric/unknown"]  # "unknown" everywhere is the one error line above
+        shown = [f for f in _reported(result, verbose) if f.check != "metric/unknown"]  # said above, once
         if shown and fmt == "github":
             from vertice_obs.ci import findings_github
 
@@ -207,6 +206,22 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     if unavailable:
         ctx.exit(EXIT_INPUT)
     ctx.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK)
+
+
+def _reported(result, verbose: bool) -> list:
+    """What every report for people and CI shows (text, GitHub annotations, SARIF, JUnit; JSON
+    keeps all): warnings and worse, info too with -v — a SARIF note is an open code-scanning
+    alert — and, when the metric source could not answer, one finding for it in place of a
+    `metric/unknown` per metric (it would read as that many broken panels)."""
+    from vertice_obs.finding import Finding, Location
+
+    shown = [f for f in result.findings if (verbose or f.severity >= Severity.WARNING)]
+    unknown = [f for f in shown if f.check == "metric/unknown"]
+    if not unknown or result.evidence.available:
+        return shown
+    about = Finding("metric/unknown", unknown[0].severity, f"{result.evidence.error}: whether {len(unknown)} "
+                    f"metric use{'s' if len(unknown) != 1 else ''} exist is unknown", Location())
+    return [f for f in shown if f.check != "metric/unknown"] + [about]
 
 
 class _Since:
