@@ -171,3 +171,16 @@ def test_a_save_api_body_is_imported_as_validate_reads_it(project: Path):
     assert "shipped/body.json → dashboards/icqsumcgz.py (uid IcqsUmcGz)" in done.stdout, done.stdout
     checked = vobs(project, "validate", "shipped", "--offline", "--format", "json")
     assert json.loads(checked.stdout)["dashboards"] == 1
+
+
+def test_import_from_inside_a_project_names_the_project_and_writes_nothing(project: Path):
+    """Every other command refuses a subfolder of the project; import made a second project there."""
+    inside = project / "narratives"
+    shutil.copy(project / "v3.json", inside / "v3.json")
+    done = vobs(inside, "import", "v3.json", "--narrative", "services")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"vobs: error: the project looks to be {project.resolve()}: run vobs import there, "
+                                   f"or give -C {project.resolve()} (-C . starts a new project in this folder)")
+    assert sorted(p.name for p in inside.iterdir()) == ["v3.json"]
+    assert vobs(inside, "-C", ".", "import", "v3.json", "--narrative", "services").returncode == 0  # meant: done
+    assert (inside / "dashboards").is_dir() and (inside / "narratives" / "services.yaml").is_file()

@@ -161,6 +161,19 @@ def _convert(shown: str, model: dict) -> _Imported:
     return _Imported(shown, migrated["uid"], title, None, text, notes)
 
 
+def _not_inside_another(ctx: click.Context, project) -> None:
+    """Run from a folder inside a project (its `narratives/`, say), import would start a second
+    project there that the real one never sees, where every other command says where the project
+    is. So does import; `-C DIR` says the folder is meant (an empty one starts a new project)."""
+    if ctx.find_root().obj.get("root") is not None or project.dashboards_dir.is_dir() or project.narratives_dir.is_dir():
+        return
+    above = next((d for d in project.root.resolve().parents
+                  if (d / "dashboards").is_dir() and (d / "narratives").is_dir()), None)
+    if above is not None:
+        raise InputError(f"the project looks to be {above}: run vobs import there, or give -C {above} "
+                         "(-C . starts a new project in this folder)")
+
+
 @cli.command("import")
 @click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--uid", "uids", multiple=True, metavar="UID", help="A dashboard from Grafana, by uid (repeatable).")
@@ -205,6 +218,7 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
         raise InputError(f"--narrative {narrative_id!r}: a narrative id is lowercase letters, digits and dashes "
                          "(at most 40)")
     project = project_of(ctx, grafana_url=grafana_url, grafana_token=grafana_token, grafana_org_id=org_id)
+    _not_inside_another(ctx, project)
     if chapter_titles and narrative_id is None:
         raise click.UsageError("--chapter-title names a chapter: it needs --narrative ID")
     loaded, skipped_files = _sources(sources, project.display)
