@@ -86,6 +86,8 @@ def test_token_variable_names():
     ("prometheus_url: 'http://p:9090/?token=abc'\n", None,
      "vobs.yaml:1: prometheus_url carries a credential in its query string (token=…)"),
     ("catalog:\n", None, "vobs.yaml:1: catalog must be a path, not null"),
+    ("environments:\n  eu-west: {grafana_url: 'http://a:3000'}\n  eu_west: {grafana_url: 'http://b:3000'}\n", None,
+     "vobs.yaml:3: environments 'eu-west' and 'eu_west' would both read GRAFANA_TOKEN_EU_WEST: rename one"),
     ("exports_dir: ''\n", None, "vobs.yaml:1: exports_dir must be a path, not empty"),
     ("environments:\n  '../x':\n    grafana_url: http://p:3000\n", None,
      "vobs.yaml:2: environment name '../x' must be a letter then letters"),
@@ -129,7 +131,8 @@ def test_diff_and_publish_reach_the_chosen_grafana_with_its_own_token(tmp_path, 
     # the wrong environment's token is refused by that Grafana, named, and never shown
     crossed = run(root, "diff", "--env", "prod", env={"GRAFANA_TOKEN_PROD": STAGING_TOKEN})
     assert crossed.exit_code == 2
-    assert f"Grafana prod at {prod.url}" in crossed.output and "check GRAFANA_TOKEN" in crossed.output
+    assert f"Grafana prod at {prod.url}" in crossed.output
+    assert "check GRAFANA_TOKEN_PROD (else GRAFANA_TOKEN)" in crossed.output  # the variable prod reads
     assert STAGING_TOKEN not in crossed.output and len(crossed.output.strip().splitlines()) == 1
 
 

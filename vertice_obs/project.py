@@ -167,11 +167,16 @@ def _environments(value: Any, where: str, line_of) -> dict[str, dict[str, Any]]:
         raise InputError("environments must be a mapping of names to server settings "
                          "(environments: {staging: {grafana_url: …}})", where, line_of(("environments",)))
     out: dict[str, dict[str, Any]] = {}
+    tokens: dict[str, str] = {}  # token variable → the environment that reads it
     for name, section in value.items():
         line = line_of(("environments", name))
         if not isinstance(name, str) or not _ENVIRONMENT_NAME.fullmatch(name):
             raise InputError(f"environment name {str(name)!r} must be a letter then letters, digits, _ or - "
                              "(it names the token variable, GRAFANA_TOKEN_<NAME>)", where, line)
+        other = tokens.setdefault(token_variable(name), name)
+        if other != name:  # eu-west and eu_west, Prod and prod: one variable, one token for two Grafanas
+            raise InputError(f"environments {other!r} and {name!r} would both read {token_variable(name)}: "
+                             "rename one", where, line)
         if not isinstance(section, dict):
             raise InputError(f"environments.{name} must be a mapping (grafana_url, org_id, prometheus_url)",
                              where, line)

@@ -59,6 +59,7 @@ from vertice_obs.guard.paths import check_uid
 from vertice_obs.guard.secrets import register
 from vertice_obs.guard.text import escape
 from vertice_obs.guard.urls import parse, segment
+from vertice_obs.project import token_variable
 
 __all__ = ["DestinationError", "GrafanaDestination"]
 T = TypeVar("T")
@@ -81,6 +82,8 @@ class GrafanaDestination:
         self.server = parse(url, "the Grafana URL")  # registers its password and token= values
         self.url = self.server.base
         named = f" {escape(env, one_line=True)}" if env else ""  # the --env it is: "Grafana prod at …"
+        # what to check when the token is refused: the variable that environment reads first
+        self.token_hint = f"{token_variable(env)} (else GRAFANA_TOKEN)" if env else "GRAFANA_TOKEN"
         self.description = f"Grafana{named} at {escape(self.url, one_line=True)}"
         register(token)
         if token is not None and re.search(r"[\x00-\x1f\x7f]", token):  # no header could carry it
@@ -391,7 +394,7 @@ class GrafanaDestination:
         if status == 0:
             return DestinationError(f"{where} is unreachable ({detail})", retryable=True, server_wide=True)
         if status == 401:
-            return DestinationError(f"{where} refused the credentials (401 {detail}): check GRAFANA_TOKEN", status,
+            return DestinationError(f"{where} refused the credentials (401 {detail}): check {self.token_hint}", status,
                                     server_wide=True)
         if what == "/api/health" and status == 403 or what.startswith("/") and status == 404:  # a proxy
             return DestinationError(f"{who} answered {status}: {detail} (a proxy in front of Grafana, or "
