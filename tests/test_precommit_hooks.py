@@ -105,3 +105,31 @@ def test_hooks_through_a_config_fail_and_filter_as_documented(setup, tmp_path):
     package = _edit(project, "package.json", "{not json")  # not under exports/: never passed to vobs
     done = pre_commit(project, env, "run", "vobs-validate", "--files", package)
     assert done.returncode == 0 and "(no files to check)Skipped" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_project_in_a_subfolder_overrides_entry_and_files(setup, tmp_path):
+    """A monorepo: the project is obs/. pre-commit appends its arguments after the command, where
+    -C is not read, so the README's recipe overrides `entry` (`vobs -C obs …`) and `files`: the
+    build check and the catalog are obs/'s, and a misspelt metric is caught, not passed."""
+    _hooks, base, env = setup
+    repo = tmp_path / "repo"
+    shutil.copytree(base, repo / "obs", symlinks=True, ignore=shutil.ignore_patterns(".git", ".pre-commit-config.yaml"))
+    config = (base / ".pre-commit-config.yaml").read_text().replace(
+        "  - id: vobs-build-check\n", "  - id: vobs-build-check\n    entry: vobs -C obs build --check\n"
+        "    files: ^obs/(dashboards|narratives|exports)/\n").replace(
+        "  - id: vobs-validate\n", "  - id: vobs-validate\n    entry: vobs -C obs validate --offline\n"
+        "    args: [--fail-on, warning]\n    files: ^obs/exports/.*\\.json$\n")
+    (repo / ".pre-commit-config.yaml").write_text(config)
+    (repo / "obs" / "narratives" / "metrics.yaml").write_text(  # obs/'s catalog: found through -C obs
+        "metrics:\n  - {name: sample_level, type: gauge, unit: ratio, help: h, owner: o}\n"
+        "  - {name: sample_events_total, type: counter, unit: events, help: h, owner: o}\n")
+    _git(repo, "init", "--quiet")
+    _git(repo, "add", "-A")
+    export = "obs/exports/sample/sample-a.json"
+    done = pre_commit(repo, env, "run", "--files", export)
+    assert done.returncode == 0 and done.stdout.count("Passed") == 2, done.stdout + done.stderr
+    _edit(repo, export, old="sample_level", new="sample_levle")  # a typo the catalog does not hold
+    done = pre_commit(repo, env, "run", "vobs-validate", "--files", export)
+    assert done.returncode == 1 and "sample_levle" in done.stdout and "metric/missing" in done.stdout, done.stdout
+    done = pre_commit(repo, env, "run", "vobs-build-check", "--files", export)
+    assert done.returncode == 1 and export.removeprefix("obs/") in done.stdout, done.stdout + done.stderr
