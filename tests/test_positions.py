@@ -203,6 +203,24 @@ def test_sarif_regions_and_repository_relative_uris(tmp_path):
     assert _sarif(project, "dash boards") == log  # deterministic
 
 
+def test_sarif_with_c_is_relative_to_the_projects_repository_not_the_current_folder(tmp_path):
+    """`vobs -C ../repo/ops validate …` run from elsewhere: the URIs are the project's repository's,
+    as code scanning resolves them, not absolute `file:` URIs from the current folder."""
+    repo = tmp_path / "repo"
+    project = repo / "ops"
+    (project / "narratives").mkdir(parents=True)
+    (project / "narratives" / "metrics.yaml").write_text(CATALOG)
+    (project / "d").mkdir()
+    (project / "d" / "r.json").write_text(json.dumps(REPEATED, indent=2))
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (tmp_path / "elsewhere").mkdir()
+    done = subprocess.run([sys.executable, "-m", "vertice_obs", "-C", str(project), "validate", str(project / "d"),
+                           "--format", "sarif"], cwd=tmp_path / "elsewhere", capture_output=True, text=True, timeout=120)
+    run = json.loads(done.stdout)["runs"][0]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]} == {"ops/d/r.json"}
+
+
 def test_sarif_outside_a_git_work_tree_is_relative_to_the_current_folder(tmp_path):
     (tmp_path / "narratives").mkdir()
     (tmp_path / "narratives" / "metrics.yaml").write_text(CATALOG)

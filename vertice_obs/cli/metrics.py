@@ -261,8 +261,9 @@ VALIDATE_SCHEMA = "vobs.validate/1"  # kept beside `schema_version` for the cons
 
 
 def _sarif_places(ctx: click.Context):
-    """%SRCROOT% — the git top level, else the current directory — and the absolute path of a file
-    as findings show it (relative to the project root when inside it, else as given)."""
+    """%SRCROOT% — the git top level of the project (`-C`), else the current directory — and the
+    absolute path of a file as findings show it (relative to the project root when inside it, else
+    as given)."""
     from vertice_obs.files import repository_root
 
     project = project_of(ctx)
@@ -274,7 +275,8 @@ def _sarif_places(ctx: click.Context):
             path = inside if os.path.lexists(inside) else Path.cwd() / path
         return Path(os.path.abspath(path))
 
-    return repository_root(Path.cwd()), where
+    top = repository_root(project.root)
+    return (top if os.path.lexists(top / ".git") else Path(os.path.abspath(Path.cwd()))), where
 
 
 def _workspace_relative(ctx: click.Context):
