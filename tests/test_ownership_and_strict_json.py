@@ -131,6 +131,11 @@ def test_check_lists_a_file_build_would_leave_alone_as_stale(tmp_path):
     assert result.exit_code == 1
     assert payload["left_alone"] == [{"path": "exports/sample/sample-a.json", "planned": True,
                                       "reason": "changed since vobs wrote it (hand-edited?): left alone"}]
+    # the advice is what works: `vobs build` alone would leave that file and stop
+    text = CliRunner().invoke(cli, ["-C", str(tmp_path), "build", "--check"])
+    assert text.exit_code == 1 and "  left     exports/sample/sample-a.json" in text.output
+    assert text.stdout.strip().splitlines()[-1] == ("move away (or restore) the 1 file marked `left` — not what vobs "
+                                                    "wrote there —, then run `vobs build` and commit exports/")
 
 
 def test_manifests_before_the_files_record_still_own_their_dashboards(tmp_path):
