@@ -62,3 +62,20 @@ def test_a_relative_root_joins_the_default_catalog_once(tmp_path, monkeypatch):
     assert project.catalog == Path("rel/obs/narratives/metrics.yaml")
     assert load_project("rel/obs", {"narratives_dir": "stories"}, environ={}).catalog == Path(
         "rel/obs/stories/metrics.yaml")
+
+
+def test_a_dashboards_dir_that_is_not_there_is_named_not_blamed_on_the_narratives(tmp_path):
+    """`dashboards_dir: dashbaords` read as no modules, so every chapter named an unknown uid."""
+    from click.testing import CliRunner
+    from sample_project import make_project
+
+    from vertice_obs.cli import cli
+
+    root = make_project(tmp_path / "p")
+    (root / "vobs.yaml").write_text("dashboards_dir: dashbaords\n")
+    for command in (["build"], ["build", "--check"], ["list"]):
+        result = CliRunner().invoke(cli, ["-C", str(root), *command])
+        assert result.exit_code == 2, (command, result.output)
+        assert result.output.strip() == (f"vobs: error: dashboards directory not found: {root / 'dashbaords'} (the "
+                                         "dashboards_dir setting, else dashboards/ in the project root: run vobs "
+                                         "there, or give -C ROOT)")

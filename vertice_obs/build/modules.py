@@ -32,6 +32,7 @@ from grafanalib import core as grafanalib_core
 
 from vertice_obs.build.capture import StdoutCapture
 from vertice_obs.callsite import Place, Table, recording
+from vertice_obs.errors import InputError
 from vertice_obs.guard.paths import UID_RE
 from vertice_obs.guard.text import escape
 
@@ -73,7 +74,12 @@ class ModuleFailure:
 
 
 def discover(directory: Path) -> list[Path]:
-    """Dashboard modules in `directory`, in a stable order; `_private.py` helpers are skipped."""
+    """Dashboard modules in `directory`, in a stable order; `_private.py` helpers are skipped. A
+    directory that is not there is an error, not no dashboards: `dashboards_dir: dashbaords` would
+    otherwise read as every chapter naming an unknown uid."""
+    if not directory.is_dir():
+        raise InputError(f"dashboards directory not found: {directory} (the dashboards_dir setting, else "
+                         "dashboards/ in the project root: run vobs there, or give -C ROOT)")
     return sorted(p for p in directory.glob("*.py") if not p.name.startswith("_"))
 
 
