@@ -86,6 +86,10 @@ def test_token_variable_names():
     ("prometheus_url: 'http://p:9090/?token=abc'\n", None,
      "vobs.yaml:1: prometheus_url carries a credential in its query string (token=…)"),
     ("catalog:\n", None, "vobs.yaml:1: catalog must be a path, not null"),
+    ("dashboard_dir: d\n", None, "vobs.yaml:1: unknown setting 'dashboard_dir', did you mean 'dashboards_dir'? "
+                                  "(allowed: "),
+    ("environments:\n  prod:\n    grafana_urll: http://p:3000\n", None,
+     "vobs.yaml:3: environments.prod: unknown setting 'grafana_urll', did you mean 'grafana_url'?"),
     ("environments:\n  eu-west: {grafana_url: 'http://a:3000'}\n  eu_west: {grafana_url: 'http://b:3000'}\n", None,
      "vobs.yaml:3: environments 'eu-west' and 'eu_west' would both read GRAFANA_TOKEN_EU_WEST: rename one"),
     ("exports_dir: ''\n", None, "vobs.yaml:1: exports_dir must be a path, not empty"),

@@ -187,7 +187,8 @@ def _environments(value: Any, where: str, line_of) -> dict[str, dict[str, Any]]:
                 raise InputError(f"environments.{name}.grafana_token must not be stored in a file: "
                                  f"set {token_variable(name)} or GRAFANA_TOKEN", where, key_line)
             if key not in _ENVIRONMENT_KEYS:
-                raise InputError(f"environments.{name}: unknown setting {str(key)!r} "
+                raise InputError(f"environments.{name}: unknown setting {str(key)!r}"
+                                 f"{_did_you_mean(str(key), _ENVIRONMENT_KEYS)} "
                                  f"(allowed: grafana_url, org_id, prometheus_url)", where, key_line)
             _typed(_ENVIRONMENT_KEYS[key], item, f"environments.{name}.{key}", where, key_line)
             settings[_ENVIRONMENT_KEYS[key]] = item
@@ -233,14 +234,21 @@ def _checked(data: Mapping[str, Any], where: str, line_of) -> dict[str, Any]:
             raise InputError("grafana_token must not be stored in a file: set GRAFANA_TOKEN or --grafana-token",
                              where, line_of(key))
         if key not in _FILE_KEYS:
-            raise InputError(f"unknown setting {key!r} (allowed: {', '.join(sorted(_FILE_KEYS))})",
-                             where, line_of(key))
+            raise InputError(f"unknown setting {key!r}{_did_you_mean(key, _FILE_KEYS)} "
+                             f"(allowed: {', '.join(sorted(_FILE_KEYS))})", where, line_of(key))
         if key != "environments":
             _typed(key, data[key], key, where, line_of(key))
     out = dict(data)
     if "environments" in out:
         out["environments"] = _environments(out["environments"], where, line_of)
     return out
+
+
+def _did_you_mean(key: str, known) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+    return f", did you mean {close[0]!r}?" if close else ""
 
 
 def _typed(key: str, value: Any, shown: str, where: str, line: int | None) -> None:
