@@ -198,3 +198,17 @@ def test_unified_diff_exact_lines_and_colours():
         " }\n")
     assert unified("u", {"title": "New"}, {"title": "Old"}) == (
         "--- grafana/u.json\n+++ code/u.json\n@@ -1,3 +1,3 @@\n {\n-  \"title\": \"Old\"\n+  \"title\": \"New\"\n }\n")
+
+
+def test_two_long_values_that_differ_late_are_cut_around_the_difference():
+    """A story panel's footer changed ("chapter 1 of 2" → "1 of 1") 400 characters in: cut at their
+    start, both sides read the same. Around the first difference, the change is what shows."""
+    story = "A **full ignition** " + "words " * 70
+    live = {"panels": [{"id": 1, "title": "Story", "type": "text", "options": {"content": story + "chapter 1 of 2"}}]}
+    desired = {"panels": [{"id": 1, "title": "Story", "type": "text", "options": {"content": story + "chapter 1 of 1"}}]}
+    [line] = changes(live, desired)
+    old, new = line.split(" → ")
+    assert "chapter 1 of 2" in old and "chapter 1 of 1" in new and old.count("…") == 1
+    assert len(new) < 240  # still cut: about 200 characters a side
+    short = changes({"title": "T", "description": "old"}, {"title": "T", "description": "new"})
+    assert short == ["dashboard: ['description'] `old` → `new`"]  # short values whole, as before

@@ -90,7 +90,7 @@ def _variables(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     for name in va.keys() & vb.keys():
         if va[name] != vb[name]:
             qa, qb = va[name].get("query"), vb[name].get("query")
-            detail = f": query {_short(qa)} → {_short(qb)}" if qa != qb else ""
+            detail = f": query {_change(qa, qb)}" if qa != qb else ""
             out.append(f"variable ${name} changed{detail}")
     return sorted(out)
 
@@ -205,7 +205,7 @@ def _targets(name: str, live: list[Any], desired: list[Any]) -> list[str]:
             out.append(f"{name}: target {ref} added: {_short(t.get('expr'))}")
         elif ta[ref] != t:
             if ta[ref].get("expr") != t.get("expr"):
-                out.append(f"{name}: target {ref} expr {_short(ta[ref].get('expr'))} → {_short(t.get('expr'))}")
+                out.append(f"{name}: target {ref} expr {_change(ta[ref].get('expr'), t.get('expr'))}")
             # `query` where both sides only repeat their `expr` (grafanalib writes both): else a
             # changed query was said twice, doubling a pull-request comment
             mirror = all(x.get("query") == x.get("expr") for x in (ta[ref], t))
@@ -231,7 +231,7 @@ def _generic(prefix: str, live: dict[str, Any], desired: dict[str, Any]) -> list
         for path, value in sorted(items.items()) if isinstance(items, dict) else []:
             where = path.removeprefix("root")
             if kind == "values_changed" or kind == "type_changes":
-                out.append(f"{prefix}: {where} {_short(value.get('old_value'))} → {_short(value.get('new_value'))}")
+                out.append(f"{prefix}: {where} {_change(value.get('old_value'), value.get('new_value'))}")
             elif kind.endswith("_added"):
                 out.append(f"{prefix}: {where} added")
             elif kind.endswith("_removed"):
@@ -244,6 +244,28 @@ def _pos(p: dict[str, Any]) -> str:
     return f"({g.get('x')},{g.get('y')} {g.get('w')}×{g.get('h')})"
 
 
+def _as_text(value: Any) -> str:
+    return f"`{value}`" if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
 def _short(value: Any, limit: int = 200) -> str:
-    text = f"`{value}`" if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = _as_text(value)
     return text if len(text) <= limit else text[: limit - 1] + "…`"
+
+
+def _change(old: Any, new: Any, limit: int = 200) -> str:
+    """`old → new`, each cut to `limit` characters. Two long values that differ only past that
+    would read alike ("chapter 1 of 2 …" → the same): those are cut around their first difference
+    instead, so the change is what shows."""
+    a, b = _short(old, limit), _short(new, limit)
+    if a != b:
+        return f"{a} → {b}"
+    a, b = _as_text(old), _as_text(new)
+    first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    start = max(0, first - limit // 4)
+    return f"{_window(a, start, limit)} → {_window(b, start, limit)}"
+
+
+def _window(text: str, start: int, limit: int) -> str:
+    piece = text[start:start + limit]
+    return ("…" if start else "") + piece + ("…" if start + limit < len(text) else "")
