@@ -190,7 +190,8 @@ def test_a_dry_run_writes_nothing_and_says_what_would_happen(project, grafana):
     mark = len(grafana.requests)
     text = vobs(project, grafana, "publish", "--dry-run")
     assert "playlist:esgt" in text.output and "update" in text.output
-    assert "dry run: 2 write(s) planned, none sent" in text.output  # the playlist and its record
+    assert ("dry run: 2 write(s) planned (a playlist is two: it, and vobs' record of it, an annotation), none "
+            "sent" in text.output)  # the playlist and its record: both counted, the one not listed said
     assert all(r.method == "GET" for r in grafana.requests[mark:])
 
 

@@ -338,8 +338,10 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                            f"(uid {f.uid}{', in ' + f.parent_uid if f.parent_uid else ''})")
             _table([(r["uid"], r["status"], r["detail"]) for r in rows]
                    + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned])
-            writes = plan.writes + 2 * sum(p["status"] in ("create", "update") for p in planned)  # the playlist, its record
-            click.echo(f"dry run: {writes} write(s) planned, none sent — against {target.description}")
+            lists = sum(p["status"] in ("create", "update") for p in planned)
+            writes = plan.writes + 2 * lists  # a playlist is two writes: it, then vobs' record of it
+            record = " (a playlist is two: it, and vobs' record of it, an annotation)" if lists else ""
+            click.echo(f"dry run: {writes} write(s) planned{record}, none sent — against {target.description}")
         return
     commit = git_commit(project.root)
     if nothing:
