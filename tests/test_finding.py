@@ -36,3 +36,12 @@ def test_a_panel_refid_with_a_space_is_still_a_target():
     assert str(Location(panel="CPU Usage", panel_id=80, target="CPU Limit - PXC")) == \
         "panel 'CPU Usage' (#80) → target CPU Limit - PXC"
     assert str(Location(panel_id=3, target="variable job")) == "panel (#3) → target variable job"
+
+
+def test_a_finding_about_the_run_itself_names_no_place():
+    from vertice_obs.finding import Finding, Location, Severity
+
+    run = Finding("source/degraded", Severity.INFO, "metric types could not be checked")
+    assert str(run) == "info: metric types could not be checked [source/degraded]"
+    placed = Finding("metric/missing", Severity.WARNING, "gone", Location("d.json", 3))
+    assert str(placed).startswith("d.json:3") and str(placed).endswith(": warning: gone [metric/missing]")

@@ -86,7 +86,11 @@ class Finding:
     details: tuple[tuple[str, Any], ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity}: {self.message} [{self.check}]"
+        """`file:line → dashboard → panel: severity: message [check]`; a finding about the run itself
+        (a metric source that could not check something) has no place, and says none."""
+        where = str(self.location)
+        place = "" if where == "<unknown location>" else f"{where}: "
+        return f"{place}{self.severity}: {self.message} [{self.check}]"
 
     def at(self, line: int | None, column: int | None) -> Finding:
         """This finding at `line`:`column` of its file (see `Location.at`)."""
