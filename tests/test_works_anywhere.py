@@ -128,3 +128,23 @@ def test_audit_outside_a_project_without_a_source_says_existence_was_not_checked
     assert done.stdout.splitlines()[0] == ("Metric audit against no metric source (metric existence not checked: "
                                            "no --prometheus-url, no --catalog)")
     assert "dash/c.json:2:14: error: invalid JSON" in done.stdout and "promql/parse" in done.stdout
+
+
+def test_validate_audit_and_chaos_check_from_a_project_subfolder_name_the_project(tmp_path, monkeypatch):
+    """Run in dashboards/, build and diff said where the project is; validate said only that
+    dashboards/exports does not exist, and chaos check that there was no catalog."""
+    from click.testing import CliRunner
+    from sample_project import make_project
+
+    from vertice_obs.cli import cli
+
+    root = make_project(tmp_path / "p")
+    monkeypatch.chdir(root / "dashboards")
+    env = {"PROMETHEUS_URL": "", "GRAFANA_URL": "", "VOBS_ENV": ""}
+    hint = f" — the project looks to be {root.resolve()}: run vobs there, or give -C {root.resolve()}"
+    for command in (["validate"], ["audit"]):
+        result = CliRunner().invoke(cli, command, env=env)
+        assert result.exit_code == 2 and result.output.strip().endswith(hint), (command, result.output)
+    run = Path(__file__).resolve().parent.parent / "chaos" / "chaos-day-1.yaml"  # the repository's Chaos Day
+    result = CliRunner().invoke(cli, ["chaos", "check", str(run)], env=env)
+    assert result.exit_code == 2 and result.output.strip().endswith(hint), result.output

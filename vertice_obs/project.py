@@ -72,6 +72,19 @@ class Project:
                              "(a file of metrics: fix the setting, or leave it out for narratives/metrics.yaml)")
         return None
 
+    def enclosing(self) -> Path | None:
+        """The project this root is inside of, when the root is no project itself (no dashboards/,
+        no narratives/) and a folder above it is one (both): vobs run from a project's subfolder."""
+        if self.dashboards_dir.is_dir() or self.narratives_dir.is_dir():
+            return None
+        return next((d for d in self.root.resolve().parents if (d / "dashboards").is_dir()
+                     and (d / "narratives").is_dir()), None)
+
+    def elsewhere(self) -> str:
+        """`enclosing`, said as the end of an error: ' — the project looks to be …' (else '')."""
+        above = self.enclosing()
+        return f" — the project looks to be {above}: run vobs there, or give -C {above}" if above else ""
+
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the project root when inside it. A symlink is
         shown by its own name, where it stands — not by its target (a dangling one has none)."""

@@ -85,7 +85,8 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
     source = PrometheusSource(project.prometheus_url, timeout=timeout) if project.prometheus_url else (
         CatalogSource(catalog) if catalog else None)
     if source is None:
-        raise InputError("no Prometheus configured and no metric catalog to check the probes against")
+        raise InputError("no Prometheus configured and no metric catalog to check the probes against"
+                         + project.elsewhere())
     findings = preflight(run, source, catalog)
     unknown = next((f for f in findings if f.check == "metric/unknown"), None)
     if unknown is not None:  # a server-wide failure: said once, before any per-probe output

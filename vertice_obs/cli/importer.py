@@ -165,10 +165,9 @@ def _not_inside_another(ctx: click.Context, project) -> None:
     """Run from a folder inside a project (its `narratives/`, say), import would start a second
     project there that the real one never sees, where every other command says where the project
     is. So does import; `-C DIR` says the folder is meant (an empty one starts a new project)."""
-    if ctx.find_root().obj.get("root") is not None or project.dashboards_dir.is_dir() or project.narratives_dir.is_dir():
+    if ctx.find_root().obj.get("root") is not None:
         return
-    above = next((d for d in project.root.resolve().parents
-                  if (d / "dashboards").is_dir() and (d / "narratives").is_dir()), None)
+    above = project.enclosing()
     if above is not None:
         raise InputError(f"the project looks to be {above}: run vobs import there, or give -C {above} "
                          "(-C . starts a new project in this folder)")

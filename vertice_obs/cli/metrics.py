@@ -83,6 +83,8 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         raise InputError(f"--env {project.env}: the environment declares no prometheus_url "
                          "(add it to the environment, or give --offline to check against the catalog)")
     catalog_path = project.metric_catalog()
+    if not paths and not project.exports_dir.exists() and project.elsewhere():  # run from a project's subfolder
+        raise InputError(f"no such file or directory: {project.exports_dir}{project.elsewhere()}")
     policy = load_policy(list(paths) or [project.exports_dir], project.root, project.display, disable)
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = None
