@@ -390,3 +390,13 @@ def test_validate_since_on_a_folder_of_json_outside_exports_checks_the_changed_f
     done = vobs(root, "validate", "grafana", "--since", "main", "--offline", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["dashboards"] == 1
+    # what it says is what it checks (it said "no dashboard changed … none a dashboard's … export")
+    assert done.stderr.strip() == "--since main: 1 dashboard file changed (grafana/sample-b.json)"
+
+
+def test_everything_without_a_manifest_is_not_counted_as_all_0_dashboards():
+    from vertice_obs.build.changes import Selection
+
+    said = Selection(frozenset(), True, ("vobs.yaml",)).describe("main", 0)
+    assert said == "--since main: every dashboard, because vobs.yaml changed and every dashboard depends on it"
+    assert Selection(frozenset(), True, ("vobs.yaml",)).describe("main", 8).startswith("--since main: all 8 dashboards")

@@ -32,7 +32,7 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
 from vertice_obs.build.exports import MANIFEST
 from vertice_obs.errors import InputError
@@ -125,13 +125,17 @@ class Selection:
     removed: frozenset[str] = frozenset()  # uids whose export was deleted: taken out of code
     changed: int = 0  # paths the change touched in the project
 
-    def describe(self, ref: str, total: int) -> str:
-        """One line for stderr: `--since origin/main: 1 of 8 dashboards changed (dashboards/a.py)`."""
+    def describe(self, ref: str, total: int, files: Sequence[str] = ()) -> str:
+        """One line for stderr: `--since origin/main: 1 of 8 dashboards changed (dashboards/a.py)`.
+        `files`: dashboard JSON the change touched outside the project's layout (validate's PATHS),
+        which are checked too."""
         head = f"--since {escape(ref, one_line=True)}"
         if self.everything:
-            return f"{head}: all {total} dashboards, because {_listed(self.because)} changed and every dashboard " \
-                   "depends on it"
+            every = f"all {total} dashboards" if total else "every dashboard"  # no manifest yet: not counted
+            return f"{head}: {every}, because {_listed(self.because)} changed and every dashboard depends on it"
         gone = f"; {len(self.removed)} removed ({_listed(sorted(self.removed))})" if self.removed else ""
+        if files and not self.uids:
+            return f"{head}: {len(files)} dashboard file{'s' if len(files) != 1 else ''} changed ({_listed(files)}){gone}"
         if not self.uids:
             touched = f"{self.changed} file{'s' if self.changed != 1 else ''} changed, none a dashboard's code, " \
                       "export or narrative"

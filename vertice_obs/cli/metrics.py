@@ -233,9 +233,14 @@ class _Since:
 
     def __init__(self, selection, changes, roots: list[str]):
         self.selection, self.paths = selection, frozenset(changes.paths)
-        touched = [p for p in self.paths - changes.deleted if p.endswith(".json") and not p.endswith("/manifest.json")
-                   and any(r in (".", "", p) or p.startswith(r.rstrip("/") + "/") for r in roots)]
-        self.nothing = not (selection.everything or selection.uids or touched)
+        self.nothing = not (selection.everything or selection.uids or self.touched(changes, roots))
+
+    @staticmethod
+    def touched(changes, roots: list[str]) -> list[str]:
+        """The dashboard JSON files under `roots` the change touched itself (deleted ones aside)."""
+        return sorted(p for p in frozenset(changes.paths) - changes.deleted if p.endswith(".json")
+                      and not p.endswith("/manifest.json")
+                      and any(r in (".", "", p) or p.startswith(r.rstrip("/") + "/") for r in roots))
 
     def __call__(self, dashboard) -> bool:
         return self.selection.everything or dashboard.uid in self.selection.uids or dashboard.file in self.paths
@@ -245,7 +250,11 @@ def _since_filter(project, ref: str, paths) -> _Since:
     from vertice_obs.build.changes import layout_of_exports
 
     roots = [project.display(p).replace(os.sep, "/") for p in (list(paths) or [project.exports_dir])]
-    return _Since(*changed_since(project, ref, layout_of_exports(project)), roots)
+    layout = layout_of_exports(project)
+
+    def outside(changes) -> list[str]:  # said with the selection: files it cannot name a dashboard of
+        return [p for p in _Since.touched(changes, roots) if p not in layout.exports]
+    return _Since(*changed_since(project, ref, layout, outside), roots)
 
 
 def _nothing_checked(source):

@@ -6,7 +6,7 @@ import re
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import click
 from click.core import ParameterSource
@@ -153,14 +153,16 @@ SINCE = click.option("--since", metavar="REF", default=None,
                           "A change to shared code or configuration selects every dashboard.")
 
 
-def changed_since(project: Project, ref: str, layout) -> tuple[Any, Any]:
+def changed_since(project: Project, ref: str, layout, touched: Callable[[Any], Sequence[str]] | None = None
+                  ) -> tuple[Any, Any]:
     """`--since REF`: the `Selection` of dashboards the change touched, said on stderr, and the
-    `ChangedFiles` (build/changes.py)."""
+    `ChangedFiles` (build/changes.py). `touched(changes)`: dashboard files outside the layout the
+    command checks too (validate's PATHS), said with them."""
     from vertice_obs.build.changes import GitChanges, select_changed
 
     changes = GitChanges(project.root).since(ref)
     selection = select_changed(changes.paths, changes.deleted, layout)
-    click.echo(selection.describe(ref, len(layout.uids)), err=True)
+    click.echo(selection.describe(ref, len(layout.uids), touched(changes) if touched else ()), err=True)
     return selection, changes
 
 
