@@ -124,8 +124,29 @@ def parse_config(doc: LocatedDocument, scope: str) -> list[Exclusion]:
             if rule and rule.get("entries") and not any(k in entry for k in _SELECTORS):
                 raise doc.error(f"entry names none of: {', '.join(_SELECTORS)} (say where the check is off, or drop "
                                 "`entries` to switch it off everywhere)", ("exclusions", check_id, "entries", i))
+            problem = _glob_problem(entry.get("file"))
+            if problem:
+                raise doc.error(problem, ("exclusions", check_id, "entries", i, "file"))
             out.append(Exclusion(check_id, scope, **{k: entry[k] for k in _SELECTORS if k in entry}))
     return out
+
+
+def _glob_problem(glob: Any) -> str | None:
+    """Why a `file:` glob can match no dashboard this file governs (None when it can): a `[` that
+    fnmatch would read as itself, a path out of the file's folder, or an absolute one. Such an
+    entry would leave its check on, with nothing to say why."""
+    if not isinstance(glob, str):
+        return None
+    if glob.startswith(("/", "\\")) or (len(glob) > 1 and glob[1] == ":"):
+        return f"file {glob!r} is absolute: a file glob is a path from this file's folder"
+    if ".." in glob.replace("\\", "/").split("/"):
+        return f"file {glob!r} leaves this file's folder: it governs that folder and below only"
+    depth = 0
+    for c in glob:
+        depth = depth + 1 if c == "[" and depth == 0 else (0 if c == "]" else depth)
+    if depth:
+        return f"file {glob!r} has a '[' that is never closed (write [[] for a literal '[')"
+    return None
 
 
 def config_folders(paths: Sequence[Path], root: Path) -> list[Path]:
