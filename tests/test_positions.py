@@ -179,14 +179,20 @@ def _sarif(cwd: Path, *paths: str) -> dict:
     return log
 
 
-def test_sarif_regions_and_repository_relative_uris(tmp_path):
-    repo = tmp_path / "my repo"
+def _repository_with_project(repo: Path, folder: str) -> Path:
+    """A git work tree `repo` whose project is `ops/`, with a catalog and `folder`/r.json."""
     project = repo / "ops"
     (project / "narratives").mkdir(parents=True)
     (project / "narratives" / "metrics.yaml").write_text(CATALOG)
-    (project / "dash boards").mkdir()
-    (project / "dash boards" / "r.json").write_text(json.dumps(REPEATED, indent=2))
+    (project / folder).mkdir()
+    (project / folder / "r.json").write_text(json.dumps(REPEATED, indent=2))
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return project
+
+
+def test_sarif_regions_and_repository_relative_uris(tmp_path):
+    repo = tmp_path / "my repo"
+    project = _repository_with_project(repo, "dash boards")
     log = _sarif(project, "dash boards")
     run = log["runs"][0]
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"
@@ -207,12 +213,7 @@ def test_sarif_with_c_is_relative_to_the_projects_repository_not_the_current_fol
     """`vobs -C ../repo/ops validate …` run from elsewhere: the URIs are the project's repository's,
     as code scanning resolves them, not absolute `file:` URIs from the current folder."""
     repo = tmp_path / "repo"
-    project = repo / "ops"
-    (project / "narratives").mkdir(parents=True)
-    (project / "narratives" / "metrics.yaml").write_text(CATALOG)
-    (project / "d").mkdir()
-    (project / "d" / "r.json").write_text(json.dumps(REPEATED, indent=2))
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    project = _repository_with_project(repo, "d")
     (tmp_path / "elsewhere").mkdir()
     done = subprocess.run([sys.executable, "-m", "vertice_obs", "-C", str(project), "validate", str(project / "d"),
                            "--format", "sarif"], cwd=tmp_path / "elsewhere", capture_output=True, text=True, timeout=120)
