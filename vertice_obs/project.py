@@ -33,8 +33,7 @@ ENVIRONMENT = {
 _URL_KEYS = ("grafana_url", "prometheus_url")
 _SERVER_KEYS = (*_URL_KEYS, "grafana_org_id")  # which servers: with --env, its section's alone
 _PATH_KEYS = ("dashboards_dir", "narratives_dir", "exports_dir", "catalog", "provisioning_dir", "backup_dir")
-_FILE_KEYS = {"grafana_url", "grafana_org_id", "prometheus_url", "dashboards_dir", "narratives_dir",
-              "exports_dir", "catalog", "provisioning_dir", "backup_dir", "environments"}
+_FILE_KEYS = {*_SERVER_KEYS, *_PATH_KEYS, "environments"}
 # What an environment may say: which servers it is. Paths stay the project's, whatever the server.
 _ENVIRONMENT_KEYS = {"grafana_url": "grafana_url", "grafana_org_id": "grafana_org_id", "org_id": "grafana_org_id",
                      "prometheus_url": "prometheus_url"}
@@ -57,6 +56,12 @@ class Project:
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # setting → where it came from
     env: str | None = None  # the environment chosen with --env, if any
     environments: tuple[str, ...] = ()  # every environment the configuration declares
+
+    def require_declared(self, key: str, why: str = "") -> None:
+        """With `--env`, a server (`grafana_url`, `prometheus_url`) a command needs must be the
+        environment's: none declared is an error (`why` ends it), never another server."""
+        if self.env and not getattr(self, key):
+            raise InputError(f"--env {self.env}: the environment declares no {key}{why}")
 
     def metric_catalog(self) -> Path | None:
         """The metric catalog, when there is one. The default (`narratives/metrics.yaml`) may be

@@ -77,8 +77,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
     from vertice_obs.metrics.evidence import CatalogSource
 
     project = project_of(ctx, prometheus_url=prometheus_url)
-    if project.env and not project.prometheus_url:
-        raise InputError(f"--env {project.env}: the environment declares no prometheus_url")
+    project.require_declared("prometheus_url")
     run = load_run(run_file, project.display(run_file))
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
@@ -164,10 +163,9 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         raise InputError(f"--target-url {redact_text(target_url)!r} is not an http:// or https:// URL")
     project = project_of(ctx, prometheus_url=prometheus_url, grafana_url=grafana_url, grafana_token=grafana_token,
                        grafana_org_id=org_id)
+    project.require_declared("prometheus_url", ", and a Chaos Day measures in Prometheus")
     if not project.prometheus_url:
-        raise InputError(f"--env {project.env}: the environment declares no prometheus_url, and a Chaos Day "
-                         "measures in Prometheus" if project.env else
-                         "a Chaos Day measures in Prometheus: give --prometheus-url or PROMETHEUS_URL")
+        raise InputError("a Chaos Day measures in Prometheus: give --prometheus-url or PROMETHEUS_URL")
     run = load_run(run_file, project.display(run_file))
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"

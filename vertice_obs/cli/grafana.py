@@ -51,8 +51,7 @@ def _grafana(ctx: click.Context, url, token, org_id, timeout: float = DEFAULT_TI
     if project.grafana_url:
         return project, GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id,
                                            timeout=timeout, connections=concurrency, env=project.env)
-    if project.env:  # never the provisioning folder when a Grafana was asked for by name
-        raise InputError(f"--env {project.env}: the environment declares no grafana_url")
+    project.require_declared("grafana_url")  # never the provisioning folder when a Grafana was asked for by name
     target = ProvisioningFolder(project.provisioning_dir, f"{project.display(project.provisioning_dir)}/")
     return project, target
 

@@ -79,12 +79,13 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
 
     project = project_of(ctx, prometheus_url=prometheus_url,
                          catalog=catalog_file.resolve() if catalog_file is not None else None)
-    if project.env and not project.prometheus_url and not offline:
-        raise InputError(f"--env {project.env}: the environment declares no prometheus_url "
-                         "(add it to the environment, or give --offline to check against the catalog)")
+    if not offline:
+        project.require_declared("prometheus_url", " (add it to the environment, or give --offline to check "
+                                                    "against the catalog)")
     catalog_path = project.metric_catalog()
-    if not paths and not project.exports_dir.exists() and project.elsewhere():  # run from a project's subfolder
-        raise InputError(f"no such file or directory: {project.exports_dir}{project.elsewhere()}")
+    hint = project.elsewhere() if not paths and not project.exports_dir.exists() else ""
+    if hint:  # run from a project's subfolder
+        raise InputError(f"no such file or directory: {project.exports_dir}{hint}")
     policy = load_policy(list(paths) or [project.exports_dir], project.root, project.display, disable)
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = None
