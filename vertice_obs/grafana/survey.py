@@ -41,7 +41,7 @@ LIST_WORTH = 16  # fewer existing dashboards: their small reads go out in one co
 @dataclass(frozen=True)
 class Seen:
     rendered: RenderedDashboard
-    digest: str  # content_hash of the code's model, computed once ("" when the list shows it unchanged)
+    digest: str  # content_hash of the code's model when the survey needed it ("": computed when it is written)
     folder_uid: str
     unchanged: bool  # the same content in the same folder: nothing to write
     live: LiveDashboard | None  # read when `unchanged` could not be decided from the newest version
@@ -73,8 +73,8 @@ def same_place(r: RenderedDashboard, live: LiveDashboard) -> bool:
 def _look(r: RenderedDashboard, hit: dict[str, Any] | None, target: Destination, history: bool,
           listed: Listed | None) -> Seen:
     folder = folder_uid(r.folder)
-    if hit is None:
-        return Seen(r, content_hash(r.model), folder, False, None)
+    if hit is None:  # new: its hash is computed when it is written, among the concurrent saves
+        return Seen(r, "", folder, False, None)
     in_place = listed is not None and listed.folder_uid == folder
     if in_place and listed.holds(r.model):
         return Seen(r, "", folder, True, None)  # no hash: an unchanged dashboard writes no message
