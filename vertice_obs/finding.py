@@ -7,8 +7,27 @@ render them as text, JSON or SARIF without the core knowing about any of those f
 from __future__ import annotations
 
 import enum
+import operator
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, TypeVar
+
+C = TypeVar("C", bound=type)
+
+
+def pickled_by_fields(cls: C) -> C:
+    """Pickle instances of a dataclass as its class and its field values, in order. A slotted
+    dataclass otherwise pickles through a `__getstate__` call per object: 100,000 findings crossing
+    from a worker process (`metrics.parallel`) took twice as long to write and read that way.
+    Every field must be an `__init__` argument (a test holds the round trip per class)."""
+    values = operator.attrgetter(*(f.name for f in fields(cls)))
+    if len(fields(cls)) == 1:
+        def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
+            return cls, (values(self),)
+    else:
+        def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
+            return cls, values(self)
+    cls.__reduce__ = __reduce__  # type: ignore[assignment]
+    return cls
 
 
 class Severity(enum.IntEnum):
@@ -30,6 +49,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, order=True, slots=True)
 class Location:
     """Where a finding points: file → dashboard → panel → target, each part optional.
@@ -74,6 +94,7 @@ class Location:
 _LOCATION_FIELDS = tuple(f.name for f in fields(Location))  # slots: no __dict__ to read
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem (or informational note) produced by a check."""

@@ -102,13 +102,14 @@ def _playlist_scope(plan, narratives, chosen, selection):
 def _desired(project: Project, narratives, uids):
     from vertice_obs.build.plan import plan_build
     from vertice_obs.grafana.publish import select
-    from vertice_obs.metrics.validation import DashboardFile, collect
+    from vertice_obs.metrics.parallel import collect_parallel
+    from vertice_obs.metrics.validation import DashboardFile
 
     plan = plan_build(project)
     if plan.failures:
         raise InputError(f"{plan.failures[0]} — nothing is sent to Grafana while a dashboard fails to render")
-    parse_errors = [f for f in collect((DashboardFile(r.source, r.model) for r in plan.rendered), options=False)
-                    .findings if f.severity >= Severity.ERROR]
+    parse_errors = [f for f in collect_parallel([DashboardFile(r.source, r.model) for r in plan.rendered],
+                                                options=False).findings if f.severity >= Severity.ERROR]
     if parse_errors:
         first = plan.in_modules(parse_errors[:1])[0]  # at the call that made the query
         raise InputError(f"{first.location}: {first.message} [{first.check}] — nothing is sent to Grafana while a "

@@ -69,10 +69,10 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     from vertice_obs.metrics.evidence import CatalogSource, SourceUnavailable
     from vertice_obs.metrics.lint_config import load_policy
     from vertice_obs.metrics.lints import lint_dashboard, lint_run, under
+    from vertice_obs.metrics.parallel import collect_parallel, jobs_wanted
     from vertice_obs.metrics.prometheus import PrometheusSource
     from vertice_obs.metrics.validation import (
         at_json_paths,
-        collect,
         load_dashboard_files,
         validate,
     )
@@ -86,6 +86,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     hint = project.elsewhere() if not paths and not project.exports_dir.exists() else ""
     if hint:  # run from a project's subfolder
         raise InputError(f"no such file or directory: {project.exports_dir}{hint}")
+    jobs = jobs_wanted()  # a bad VOBS_JOBS is said before any work
     policy = load_policy(list(paths) or [project.exports_dir], project.root, project.display, disable)
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = None
@@ -116,11 +117,13 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         found = [f for f in found if keep.selection.everything or f.location.file in keep.paths]
     ours = under(project.display(project.exports_dir))
     lints = lambda d, queries, known: lint_dashboard(d, queries, ours, policy.disabled, known)  # noqa: E731
+    judged = source is not None and failure is None  # selectors will be judged: options are made as parts are read
     if show_progress if show_progress is not None else sys.stderr.isatty():
         with click.progressbar(length=len(dashboards), label="reading queries", file=sys.stderr) as bar:
-            collected = collect(dashboards, lambda _f: bar.update(1), per_dashboard=lints)
+            collected = collect_parallel(dashboards, jobs, lambda _f: bar.update(1), judged=judged,
+                                         per_dashboard=lints)
     else:
-        collected = collect(dashboards, per_dashboard=lints)
+        collected = collect_parallel(dashboards, jobs, judged=judged, per_dashboard=lints)
     collected.findings.extend(found)
     collected.findings.extend(lint_run(dashboards, policy.disabled))
     result = validate(collected, source, catalog, lookback)

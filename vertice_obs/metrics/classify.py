@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
 from vertice_obs.checks import finding
-from vertice_obs.finding import Finding, Location, Severity
+from vertice_obs.finding import Finding, Location, Severity, pickled_by_fields
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.regex import RegexError, matcher
 
@@ -25,6 +25,7 @@ RULES, LAST_SEEN, TYPES = "recording rules", "last-seen history", "metric types"
 REQUIRED, FALLBACK, OPTIONAL = "required", "fallback", "optional"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class MetricUse:
     """One metric referenced at one location."""

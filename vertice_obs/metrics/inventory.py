@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 
 from vertice_obs.checks import finding
 from vertice_obs.checks.walk import target_ref, text
-from vertice_obs.finding import Finding, Location
+from vertice_obs.finding import Finding, Location, pickled_by_fields
 from vertice_obs.jsonpos import Positions
 from vertice_obs.jsonpos.positions import pointer
 
@@ -31,6 +31,7 @@ MIXED = "-- Mixed --"
 _BUILTIN = {"-- Dashboard --": "dashboard", "-- Grafana --": "grafana", MIXED: "mixed"}
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Query:
     """One PromQL query and its location. `expr` is as written (Grafana variables not yet applied)."""

@@ -14,13 +14,14 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
-from vertice_obs.finding import Location
+from vertice_obs.finding import Location, pickled_by_fields
 from vertice_obs.metrics.regex import RegexError, matcher
 
 OPS = ("=", "!=", "=~", "!~")
 _SHOWN_VALUES = 8
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class LabelMatcher:
     label: str
@@ -44,6 +45,7 @@ class LabelMatcher:
         return self.accepts("")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Selector:
     """One vector selector of a query: a metric name and its label matchers (not `__name__`)."""
@@ -59,6 +61,7 @@ class Selector:
         return f"{self.metric}{{{', '.join(map(str, self.matchers))}}}"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SelectorUse:
     """One judged selector at one location (a panel's target, a variable, an annotation)."""
@@ -69,6 +72,7 @@ class SelectorUse:
     option: tuple[str, str] | None = None  # (variable, value) when judged for one option of a variable
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Grouping:
     """`agg by (label) (…)` over the series of `metrics`: only they can carry the label there."""
@@ -77,6 +81,7 @@ class Grouping:
     metrics: tuple[str, ...]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class GroupingUse:
     grouping: Grouping

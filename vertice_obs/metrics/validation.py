@@ -84,17 +84,25 @@ class Collected:
     pending: list[Pending] = field(default_factory=list)
     options: list[SelectorUse] | None = None  # made from `pending`, once
     variable_paths: dict[tuple[str, str], str] = field(default_factory=dict)  # (file, variable) → JSON path
+    # Option selectors made already, for the queries after those of `pending` (`metrics.parallel`:
+    # a worker makes its part's while its shape caches are warm)
+    ready: list[SelectorUse] = field(default_factory=list)
 
     def option_selectors(self) -> list[SelectorUse]:
         """The pending queries' selectors under each option (other than the current value) of each
-        variable they use, in query order — made once (a second validation gets the same), then the
-        run's shape caches are dropped."""
+        variable they use, then those `ready`, in query order — made once (a second validation gets
+        the same), then the run's shape caches are dropped."""
         if self.options is None:
             self.options = [use for query, variables, options in self.pending
-                            for use in _option_uses(query, variables, options)]
-            self.pending = []
+                            for use in _option_uses(query, variables, options)] + self.ready
+            self.pending, self.ready = [], []
             clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries
         return self.options
+
+    def with_options_made(self) -> Collected:
+        """This, its option selectors made now and kept as `ready` (for a part collected elsewhere)."""
+        self.ready, self.options = self.option_selectors(), None
+        return self
 
 
 @dataclass
