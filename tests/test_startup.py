@@ -47,6 +47,15 @@ def test_build_check_imports_only_what_a_build_needs():
     assert set(imported(["build", "--check"], REPO)) <= {"grafanalib", "yaml", "jsonschema", "tomllib"}
 
 
+def test_validate_imports_only_what_reading_queries_needs(tmp_path):
+    """The PromQL parser, PyYAML (the lint policy) and niquests (with urllib3) for Prometheus, even
+    offline, as the command's module imports them; never grafanalib, Grafana's client, diffs or charts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAFANA_", "VOBS_", "PROMETHEUS_"))}
+    got = set(imported(["validate", str(REPO / "tests" / "data" / "public" / "ceph")], tmp_path, env))
+    assert "promql_parser" in got  # it did read the queries
+    assert not got & {"grafanalib", "grafana_client", "deepdiff", "numpy", "matplotlib", "requests"}
+
+
 def test_diff_of_unchanged_dashboards_imports_no_deepdiff(tmp_path):
     """deepdiff (and numpy under it) is paid only when a dashboard differs: `vobs diff` where every
     dashboard is unchanged — against a provisioning folder just published — imports neither; one

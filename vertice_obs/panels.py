@@ -17,9 +17,9 @@ from typing import Any, Iterable, Sequence
 from grafanalib import core as g
 
 from vertice_obs.callsite import record
-
-# Grafana 10.3 – 11.x. Grafana migrates dashboards with an older schemaVersion on every load.
-SCHEMA_VERSION = 39
+from vertice_obs.checks.dashboard_style import (
+    SCHEMA_VERSION,  # the version the house style requires
+)
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 ENV_SELECTOR = 'environment=~"$environment"'

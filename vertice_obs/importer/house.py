@@ -20,7 +20,7 @@ except ImportError:  # this file on its own, beside a generated module: nothing 
     def record(obj):  # type: ignore[no-redef]
         return obj
 
-SCHEMA_VERSION = 39  # as `vertice_obs.panels.SCHEMA_VERSION`: Grafana 10.3 – 11.x
+SCHEMA_VERSION = 39  # as `vertice_obs.checks.dashboard_style.SCHEMA_VERSION`: Grafana 10.3 – 11.x
 
 
 def _put(target: dict[str, Any], key: str, value: Any) -> None:
