@@ -18,7 +18,10 @@ match some series — and run alternately, `--rounds` times, each as a child pro
 spawn to exit, with its peak RSS (`wait4`, spawned by a small timer process whose own ~8 MB is
 the floor). The 1-minute load average is printed per run: on a shared machine it explains outliers.
   - vobs: `vobs validate <folder> --prometheus-url URL --format json`, run as a user runs it
-    from an empty directory (no project file needed). It does more than the peers: lookback
+    from an empty directory (no project file needed). It reads the queries on both cores (a
+    forked child reads part of the dashboards: `metrics/parallel.py`); its peak RSS is that of the
+    largest of its processes (the parent: wait4 reports the most any of them held, not the sum).
+    "vobs 1 proc" is the same CLI with `VOBS_JOBS=1`, to show what the second core brings. It does more than the peers: lookback
     history of missing names, recording rules, metric types, one finding per variable option
     that empties panels, hints; its JSON output is the full findings list (info included).
   - pint-style (pint's series check, `--peer pint`): reads the same JSON files, interpolates the
@@ -519,10 +522,11 @@ def api_requests(url: str) -> int:
 
 
 
-def timed(command: list[str], cwd: Path, url: str, ok: tuple[int, ...] = (0,), read_output: bool = True) -> Run:
+def timed(command: list[str], cwd: Path, url: str, ok: tuple[int, ...] = (0,), read_output: bool = True,
+          environ: dict[str, str] | None = None) -> Run:
     """Run `command` to completion: wall time from spawn to exit, its peak RSS, requests Prometheus got.
     An exit code outside `ok` stops the benchmark with the command's stderr."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(environ or {})}
     before = api_requests(url)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.NamedTemporaryFile("r", suffix=".timer") as timer:
@@ -656,10 +660,12 @@ def main() -> None:
             "pint-style": [sys.executable, str(Path(__file__).resolve()), "--peer", "pint", str(folder), server.url],
             "dedup": [sys.executable, str(Path(__file__).resolve()), "--peer", "dedup", str(folder), server.url],
         }
+        sides["vobs 1 proc"] = sides["vobs"]  # the same CLI kept to one process (VOBS_JOBS=1)
         runs: dict[str, list[Run]] = {name: [] for name in sides}
         for r in range(args.rounds):
             for name, command in sides.items():
-                run = timed(command, cwd, server.url, ok=(0, 1) if name == "vobs" else (0,))
+                run = timed(command, cwd, server.url, ok=(0, 1) if name.startswith("vobs") else (0,),
+                            environ={"VOBS_JOBS": "1"} if name == "vobs 1 proc" else None)
                 runs[name].append(run)
                 print(f"  round {r + 1} {name:<10} {run.seconds:7.2f} s  {run.rss_mb:6.0f} MB  "
                       f"{run.received:6,} requests at Prometheus  (load {os.getloadavg()[0]:.1f})", flush=True)
@@ -672,13 +678,14 @@ def main() -> None:
         exporter.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    vobs, pint, dedup = runs["vobs"], runs["pint-style"], runs["dedup"]
+    vobs, pint, dedup, single = runs["vobs"], runs["pint-style"], runs["dedup"], runs["vobs 1 proc"]
     found = vobs_counts(vobs[-1].output)
     empty_checks = ("metric/missing", "metric/label-missing", "metric/no-matching-series")
     print()
     print(f"{'side':<11} {'seconds, median (min–max)':<27} {'peak RSS MB':<18} requests (Prometheus / client)")
     for name, side in runs.items():
-        client = "not reported" if name == "vobs" else f"{statistics.median(r.output['requests'] for r in side):,.0f}"
+        client = "not reported" if name.startswith("vobs") else \
+            f"{statistics.median(r.output['requests'] for r in side):,.0f}"
         print(f"{name:<11} {spread([r.seconds for r in side]):<27} {spread([r.rss_mb for r in side], '{:.0f}'):<18} "
               f"{statistics.median(r.received for r in side):,.0f} / {client}")
     peer = pint[-1].output
@@ -695,6 +702,7 @@ def main() -> None:
     for name, side in (("pint-style", pint), ("dedup", dedup)):
         t = statistics.median(r.seconds for r in side)
         print(f"         faster than {name}: {t / t_vobs:.1f}× ({verdict(t > t_vobs)})")
+    print(f"vobs on one process (VOBS_JOBS=1) ÷ vobs: {statistics.median(r.seconds for r in single) / t_vobs:.2f}×")
 
 
 if __name__ == "__main__":

@@ -179,7 +179,7 @@ def test_each_option_of_a_variable_is_checked(tmp_path, prometheus):
     assert [f.message for f in options] == [
         "the 'prod' option of $environment shows No data on 2 panels: 'Level 1', 'Level 2' "
         f'(e.g. {LEVEL}{{environment="prod"}})']
-    assert str(options[0].location).startswith(f"{tmp_path}/options.json → dashboard options")
+    assert str(options[0].location).startswith(f"{tmp_path}/options.json:1:")  # at the variable, placed already
 
 
 def test_an_option_finding_counts_panels_apart_and_stands_at_the_variable(tmp_path, prometheus):
@@ -200,11 +200,13 @@ def test_an_option_finding_counts_panels_apart_and_stands_at_the_variable(tmp_pa
     assert option.message == ("the 'prod' option of $environment shows No data on 1 panel and 1 other query: "
                               f"'Level', annotation Spikes (e.g. {LEVEL}{{environment=\"prod\"}})")
     assert dict(option.details)["panels"] == 1 and dict(option.details)["others"] == 1
+    found_at = option.location.line  # placed while collect read the file's positions: not read again
     placed = at_json_paths(result.findings, load_dashboard_files([tmp_path]))
     [option] = [f for f in placed if f.check == "variable/option-no-data"]
     lines = text.splitlines()
     line = option.location.line  # the variable's opening brace, its members just below
     assert lines[line - 1].strip() == "{" and '"name": "environment"' in "\n".join(lines[line:line + 3])
+    assert found_at == line
 
 
 def test_an_option_naming_another_metric_gets_its_own_label_table(tmp_path, prometheus):

@@ -34,6 +34,7 @@ from vertice_obs.metrics.series import (
 )
 
 LABELS, HISTORY = "label values", "selector history"
+VariableAt = tuple[str, "int | None", "int | None"]  # a variable's JSON path, line and column in its file
 LABEL_MISSING = "metric/label-missing"
 _MAX_LABEL_LOOKUPS = 50  # metrics named in one label-names request, for label-missing messages
 
@@ -41,7 +42,7 @@ _MAX_LABEL_LOOKUPS = 50  # metrics named in one label-names request, for label-m
 def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence: Evidence,
                     groupings: Sequence[GroupingUse] = (),
                     option_uses: Callable[[], Sequence[SelectorUse]] = tuple,
-                    variable_paths: Mapping[tuple[str, str], str] | None = None) -> list[Finding]:
+                    variable_paths: Mapping[tuple[str, str], VariableAt] | None = None) -> list[Finding]:
     """Series-level findings: selectors of present metrics that select no series, and why; `by`
     labels no series carries; options of variables that empty panels.
 
@@ -160,9 +161,10 @@ def _history(source: MetricSource, evidence: Evidence, empty: list[Selector]) ->
     return _History(evidence, seen, phrase), []
 
 
-def _option_findings(options: dict[tuple, list[SelectorUse]], paths: Mapping[tuple[str, str], str]) -> list[Finding]:
+def _option_findings(options: dict[tuple, list[SelectorUse]], paths: Mapping[tuple[str, str], VariableAt]) -> list[Finding]:
     """One finding per option that empties something, at the variable (`paths`: (file, variable) →
-    its JSON path), counting panels apart from the annotations and variables whose queries it empties."""
+    its JSON path, line and column), counting panels apart from the annotations and variables whose
+    queries it empties."""
     out = []
     for (file, dashboard, (variable, value)), emptied in sorted(options.items()):
         panels = list(dict.fromkeys(u.location.panel for u in emptied if u.location.panel is not None))
@@ -172,12 +174,14 @@ def _option_findings(options: dict[tuple, list[SelectorUse]], paths: Mapping[tup
         what = " and ".join(([f"{len(panels)} panel{'s' if len(panels) != 1 else ''}"] if panels else [])
                             + ([f"{len(others)} other quer{'ies' if len(others) != 1 else 'y'}"] if others else []))
         extra = {"others": len(others)} if others else {}
-        if (file, variable) in paths:
-            extra["json_path"] = paths[file, variable]  # placed at its line and column by the caller
+        line = column = None
+        if (file, variable) in paths:  # without a line, placed at its json_path by the caller
+            extra["json_path"], line, column = paths[file, variable]
         out.append(finding("variable/option-no-data",
                            f"the {value!r} option of ${variable} shows No data on {what}: {shown} "
                            f"(e.g. {emptied[0].selector})",
-                           Location(file=file, dashboard=dashboard, target=f"variable {variable}"),
+                           Location(file=file, line=line, column=column, dashboard=dashboard,
+                                    target=f"variable {variable}"),
                            variable=variable, option=value, panels=len(panels), **extra))
     return out
 
