@@ -127,6 +127,26 @@ def test_a_child_that_fails_loses_nothing(corpus, how):
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
+@pytest.mark.parametrize("what", ["fork", "pipe"])
+def test_no_process_to_be_had_loses_nothing(corpus, what, monkeypatch):
+    """A process limit (EAGAIN) or no file descriptor left (EMFILE): the parent reads every part."""
+    calls = []
+
+    def refused(*args):
+        calls.append(what)
+        raise OSError(11 if what == "fork" else 24, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel.os, what, refused)
+    seen: list[str] = []
+    open_before = len(os.listdir("/proc/self/fd"))
+    split = collect_parallel(corpus, 3, seen.append, min_part=10, judged=True, per_dashboard=lints)
+    assert calls == [what, what]
+    assert len(os.listdir("/proc/self/fd")) == open_before  # no pipe left open
+    assert answer(split) == answer(collect(corpus, per_dashboard=lints))
+    assert sorted(seen) == sorted(d.file for d in corpus)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
 def test_progress_counts_every_dashboard_once(corpus):
     seen: list[str] = []
     collect_parallel(corpus, 3, seen.append, min_part=10, per_dashboard=lints)

@@ -83,34 +83,39 @@ def collect_parallel(dashboards: Sequence[DashboardFile], jobs: int | None = Non
     if len(parts) < 2 or sys.platform != "linux" or not hasattr(os, "fork"):
         return collect(dashboards, on_dashboard, **kwargs)
     chunks = [dashboards[p.start:p.stop] for p in parts]
-    children: list[_Child] = []
+    children: list[_Child | None] = []
     try:
         for chunk in chunks[1:]:
-            children.append(_Child.start(chunk, kwargs, judged))
+            try:
+                children.append(_Child.start(chunk, kwargs, judged))
+            except OSError:  # no process or pipe to be had (a limit): the parent reads that part itself
+                children.append(None)
         progress = None
         if on_dashboard is not None:
             def progress(file: str) -> None:
                 on_dashboard(file)
                 for child in children:
-                    child.poll(on_dashboard)
+                    if child is not None:
+                        child.poll(on_dashboard)
         results = [collect(chunks[0], progress, **kwargs)]
         for child, chunk in zip(children, chunks[1:]):
-            answer = child.answer(on_dashboard)
-            if answer is None:  # the child gave none: this part is collected here, as it would have been there
+            answer = child.answer(on_dashboard) if child is not None else None
+            if answer is None:  # no child, or it gave no answer: this part is collected here, as there
                 answer = collect(chunk, _rest(on_dashboard, child), **kwargs)
                 answer = answer.with_options_made() if judged else answer
             results.append(answer)
     finally:
         for child in children:
-            child.stop()
+            if child is not None:
+                child.stop()
     return _joined(results)
 
 
-def _rest(on_dashboard: Callable[[str], None] | None, child: _Child) -> Callable[[str], None] | None:
-    """Progress for a part collected again by the parent: only the dashboards the child had not said."""
+def _rest(on_dashboard: Callable[[str], None] | None, child: _Child | None) -> Callable[[str], None] | None:
+    """Progress for a part the parent collects: only the dashboards its child (if any) had not said."""
     if on_dashboard is None:
         return None
-    said = child.said
+    said = child.said if child is not None else 0
 
     def tick(file: str) -> None:
         nonlocal said
@@ -151,7 +156,12 @@ class _Child:
     @classmethod
     def start(cls, chunk: list[DashboardFile], kwargs: dict[str, Any], judged: bool = False) -> _Child:
         read, write = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            raise
         if pid == 0:  # the child: collect, answer, and leave without running anything of the parent's
             code = 1
             try:
