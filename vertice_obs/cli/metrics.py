@@ -120,10 +120,10 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     judged = source is not None and failure is None  # selectors will be judged: options are made as parts are read
     if show_progress if show_progress is not None else sys.stderr.isatty():
         with click.progressbar(length=len(dashboards), label="reading queries", file=sys.stderr) as bar:
-            collected = collect_parallel(dashboards, jobs, lambda _f: bar.update(1), judged=judged,
+            collected = collect_parallel(dashboards, jobs, lambda _f: bar.update(1), judged=judged, options=judged,
                                          per_dashboard=lints)
     else:
-        collected = collect_parallel(dashboards, jobs, judged=judged, per_dashboard=lints)
+        collected = collect_parallel(dashboards, jobs, judged=judged, options=judged, per_dashboard=lints)
     collected.findings.extend(found)
     collected.findings.extend(lint_run(dashboards, policy.disabled))
     result = validate(collected, source, catalog, lookback)

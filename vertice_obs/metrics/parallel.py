@@ -9,10 +9,12 @@ the result is exactly serial `collect`'s, in the same order (a test holds them e
 - **Forked, not spawned:** a child starts with the dashboards, the check policy and the caches
   already in memory (copy-on-write), so only its answer crosses back: pickled, through a pipe
   (the answer's classes pickle by their fields: `finding.pickled_by_fields`).
-- **Nothing is lost:** a child that fails, dies or is killed gives no answer, and the parent
-  collects that part itself. An interrupt (Ctrl-C) or error in the parent kills and reaps every
-  child before it goes on. A child never runs the parent's exit handlers or flushes its output
-  (`os._exit`), and never makes a request: it only runs `collect`.
+- **Nothing is lost:** a child that fails, dies, is killed or cannot be forked gives no answer,
+  and the parent collects that part itself. An interrupt (Ctrl-C) or error in the parent kills and
+  reaps every child before it goes on; Ctrl-C is held while the children are forked, so none is
+  left unknown. A child never runs the parent's exit handlers or flushes its output (`os._exit`),
+  closes its siblings' pipes, and never makes a request: it only runs `collect`. A parent that
+  inherited SIGCHLD ignored (children reap themselves) takes an answer by its announced length.
 - **Only where it pays:** Linux (fork is safe there with the idle HTTP threads vobs may hold; not
   macOS or Windows), at least two usable cores, and at least `MIN_PART` dashboards a part —
   below that the fork and the answer's crossing cost more than they save. `VOBS_JOBS=1` (or
@@ -23,12 +25,14 @@ the result is exactly serial `collect`'s, in the same order (a test holds them e
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
 import signal
 import sys
-from typing import Any, Callable, Sequence
+import threading
+from typing import Any, Callable, Iterator, Sequence
 
 from vertice_obs.errors import InputError
 from vertice_obs.metrics.validation import Collected, DashboardFile, collect
@@ -43,15 +47,15 @@ _DONE, _ANSWER = b".", b"!"
 
 
 def jobs_wanted(environ: dict[str, str] | None = None) -> int:
-    """How many processes: `VOBS_JOBS` if set (1 or more), else the cores this process may run on,
-    at most `MAX_JOBS`. A `VOBS_JOBS` that is not a positive count is an `InputError`."""
+    """How many processes: `VOBS_JOBS` if set (1 or more, at most the cores this process may run
+    on), else those cores, at most `MAX_JOBS`. A `VOBS_JOBS` that is not a positive count is an `InputError`."""
     environ = os.environ if environ is None else environ
     said = environ.get("VOBS_JOBS", "").strip()
-    if said:
-        if not said.isdigit() or int(said) < 1:
-            raise InputError(f"VOBS_JOBS={said!r}: expected a number of processes, 1 or more")
-        return int(said)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if said:
+        if not (said.isascii() and said.isdigit()) or int(said) < 1:
+            raise InputError(f"VOBS_JOBS={said!r}: expected a number of processes, 1 or more")
+        return max(1, min(int(said), cores))  # more processes than cores only add crossings
     return max(1, min(cores, MAX_JOBS))
 
 
@@ -85,11 +89,12 @@ def collect_parallel(dashboards: Sequence[DashboardFile], jobs: int | None = Non
     chunks = [dashboards[p.start:p.stop] for p in parts]
     children: list[_Child | None] = []
     try:
-        for chunk in chunks[1:]:
-            try:
-                children.append(_Child.start(chunk, kwargs, judged))
-            except OSError:  # no process or pipe to be had (a limit): the parent reads that part itself
-                children.append(None)
+        with _interrupt_deferred():  # each child is registered (to be killed and reaped) before Ctrl-C acts
+            for chunk in chunks[1:]:
+                try:
+                    _Child.start(chunk, kwargs, judged, on_dashboard is not None, children)
+                except OSError:  # no process or pipe to be had (a limit): the parent reads that part itself
+                    children.append(None)
         progress = None
         if on_dashboard is not None:
             def progress(file: str) -> None:
@@ -154,30 +159,40 @@ class _Child:
         self._reaped = False
 
     @classmethod
-    def start(cls, chunk: list[DashboardFile], kwargs: dict[str, Any], judged: bool = False) -> _Child:
+    def start(cls, chunk: list[DashboardFile], kwargs: dict[str, Any], judged: bool, progress: bool,
+              siblings: list[_Child | None]) -> None:
+        """Fork a child for `chunk` and append it to `siblings` (those forked before it)."""
         read, write = os.pipe()
+        parent = os.getpid()
         try:
             pid = os.fork()
-        except OSError:
+            if pid == 0:  # the child: collect, answer, and leave without running anything of the parent's
+                code = 1
+                try:
+                    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it; the parent reaps it
+                    os.close(read)
+                    for sibling in siblings:  # their pipes are the parent's to read, not this child's
+                        if sibling is not None:
+                            os.close(sibling.fd)
+                    gc.freeze()  # what it inherited is never scanned (nor its pages copied by the scan)
+                    done = (lambda _file: os.write(write, _DONE)) if progress else None
+                    result = collect(chunk, done, **kwargs)
+                    result = result.with_options_made() if judged else result
+                    clear = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                    _write_all(write, _ANSWER + len(clear).to_bytes(8, "big"))
+                    _write_all(write, clear)
+                    code = 0
+                finally:
+                    os._exit(code)
+        except BaseException:
+            if os.getpid() != parent:  # raised in the child before its own `try`: it still leaves at once
+                os._exit(1)
             os.close(read)
             os.close(write)
             raise
-        if pid == 0:  # the child: collect, answer, and leave without running anything of the parent's
-            code = 1
-            try:
-                os.close(read)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it; the parent reaps it
-                gc.freeze()  # what it inherited is never scanned (nor its pages copied by the scan)
-                result = collect(chunk, lambda _file: os.write(write, _DONE), **kwargs)
-                result = result.with_options_made() if judged else result
-                clear = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-                _write_all(write, _ANSWER + len(clear).to_bytes(8, "big") + clear)
-                code = 0
-            finally:
-                os._exit(code)
         os.close(write)
+        siblings.append(cls(pid, read, [d.file for d in chunk]))
         os.set_blocking(read, False)
-        return cls(pid, read, [d.file for d in chunk])
 
     def poll(self, on_dashboard: Callable[[str], None] | None) -> None:
         """Read what the child has written so far, without waiting."""
@@ -195,10 +210,14 @@ class _Child:
             if not data:
                 break
             self._take(data, on_dashboard)
-        _, status = os.waitpid(self.pid, 0)
+        try:
+            _, status = os.waitpid(self.pid, 0)
+            failed = os.waitstatus_to_exitcode(status) != 0
+        except ChildProcessError:  # SIGCHLD inherited as ignored: reaped already; its answer tells
+            failed = False
         self._reaped = True
         whole = self._answer is not None and self._filled == len(self._answer)
-        if os.waitstatus_to_exitcode(status) != 0 or not whole:
+        if failed or not whole:
             return None
         try:
             result = pickle.loads(self._answer)
@@ -250,6 +269,29 @@ class _Child:
             os.close(self.fd)
         except OSError:
             pass
+
+
+@contextlib.contextmanager
+def _interrupt_deferred() -> Iterator[None]:
+    """Ctrl-C (SIGINT) held back, then delivered as the handler before it would have: between a
+    fork and the child's registration an interrupt would leave the child unknown (never killed nor
+    reaped), and in the child, before its own handling, run the parent's code. Only in the main
+    thread, where Python runs signal handlers, and only over a Python-level handler."""
+    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+    if previous is None:
+        yield
+        return
+    held: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        if callable(previous):
+            previous(signal.SIGINT, None)
+        elif previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
 
 
 def _write_all(fd: int, data: bytes) -> None:
