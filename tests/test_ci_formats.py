@@ -230,6 +230,19 @@ def test_sarif_results_follow_verbose_as_every_other_report(repo):
     assert "note" in {r["level"] for r in loud["results"]} and len(loud["results"]) > len(quiet["results"])
 
 
+def test_what_fails_the_run_is_shown_fail_on_info_shows_info(repo):
+    """--fail-on info exits 1 on an info finding: every report shows the info findings then, as -v
+    would (a red CI job with nothing to show for it was a new user's finding)."""
+    quiet = run_vobs(["validate", "d", "--format", "sarif"], repo / "obs")
+    failing = run_vobs(["validate", "d", "--format", "sarif", "--fail-on", "info"], repo / "obs")
+    loud = run_vobs(["validate", "d", "--format", "sarif", "-v"], repo / "obs")
+    assert failing.returncode == 1
+    assert check_sarif(failing.stdout)["runs"][0]["results"] == check_sarif(loud.stdout)["runs"][0]["results"]
+    assert len(check_sarif(failing.stdout)["runs"][0]["results"]) > len(check_sarif(quiet.stdout)["runs"][0]["results"])
+    text = run_vobs(["validate", "d", "--fail-on", "info"], repo / "obs")
+    assert text.returncode == 1 and "info:" in text.stdout
+
+
 def test_a_finding_in_no_file_is_a_notification_of_the_run_not_a_result():
     from vertice_obs.output import findings_sarif
 

@@ -146,7 +146,8 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
 @click.option("--offline", is_flag=True, help="Ask no Prometheus (PROMETHEUS_URL and vobs.yaml ignored): check "
                                               "against the metric catalog, if any. What the pre-commit hook runs.")
 @SINCE
-@click.option("-v", "--verbose", is_flag=True, help="Also show info findings (present metrics, skipped queries).")
+@click.option("-v", "--verbose", is_flag=True, help="Also show info findings (present metrics, skipped queries); "
+                                                   "--fail-on info shows them too.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
 @TLS
@@ -185,6 +186,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     result, dashboards, _catalog, failure = _metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
                                                         timeout, disable=disable, offline=offline, since=since)
     threshold = Severity.parse(fail_on)
+    verbose = verbose or threshold <= Severity.INFO  # what fails the run is shown: --fail-on info shows info
     unavailable = result.checked and not result.evidence.available
     if unavailable and failure is None:  # a server-wide failure after the first answer: said once
         say_error(f"{result.evidence.error}: metric existence is unknown")
