@@ -299,3 +299,51 @@ def test_ctrl_c_while_forking_is_held_until_every_child_is_known():
             for _ in range(1000):  # Python would run the handler at any of these steps
                 reached.append(1)
     assert len(reached) == 1000 and signal.getsignal(signal.SIGINT) is before
+
+
+_ORPHAN = """
+import os, sys, time
+from pathlib import Path
+from vertice_obs.metrics.parallel import collect_parallel
+from vertice_obs.metrics.validation import load_dashboard_files
+
+parent, mark = os.getpid(), Path(sys.argv[1])
+
+def slow(dashboard, queries, known):
+    if os.getpid() != parent:
+        mark.write_text(str(os.getpid()))
+        time.sleep(0.5)  # a long part: the child outlives the parent by far, unless it dies with it
+    return []
+
+dashboards = load_dashboard_files([Path(sys.argv[2])], str) * 20
+collect_parallel(dashboards, 2, min_part=10, per_dashboard=slow)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
+def test_a_child_dies_with_its_parent(tmp_path):
+    """SIGTERM to vobs (a cancelled CI job) leaves no child reading for nobody."""
+    import time
+
+    mark = tmp_path / "child.pid"
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN, str(mark), str(PUBLIC / "ceph")],
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 60
+    while not (mark.exists() and mark.read_text()) and time.monotonic() < deadline:
+        assert parent.poll() is None, "the parent ended before its child started"
+        time.sleep(0.01)
+    child = int(mark.read_text())
+    parent.terminate()
+    parent.wait(timeout=30)
+
+    def alive(pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return False
+        return state != "Z"  # a zombie has ended (whoever adopted it may not reap it at once)
+
+    deadline = time.monotonic() + 5
+    while alive(child) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not alive(child)

@@ -13,7 +13,8 @@ the result is exactly serial `collect`'s, in the same order (a test holds them e
   and the parent collects that part itself. An interrupt (Ctrl-C) or error in the parent kills and
   reaps every child before it goes on; Ctrl-C is held while the children are forked, so none is
   left unknown. A child never runs the parent's exit handlers or flushes its output (`os._exit`),
-  closes its siblings' pipes, and never makes a request: it only runs `collect`. A parent that
+  closes its siblings' pipes, and never makes a request: it only runs `collect`. A child dies
+  with its parent (SIGTERM, a cancelled CI job): Linux's parent-death signal. A parent that
   inherited SIGCHLD ignored (children reap themselves) takes an answer by its announced length.
 - **Only where it pays:** Linux (fork is safe there with the idle HTTP threads vobs may hold; not
   macOS or Windows), at least two usable cores, and at least `MIN_PART` dashboards a part —
@@ -170,6 +171,7 @@ class _Child:
                 code = 1
                 try:
                     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it; the parent reaps it
+                    _die_with(parent)
                     os.close(read)
                     for sibling in siblings:  # their pipes are the parent's to read, not this child's
                         if sibling is not None:
@@ -269,6 +271,23 @@ class _Child:
             os.close(self.fd)
         except OSError:
             pass
+
+
+def _die_with(parent: int) -> None:
+    """In a child: ask Linux to kill it when the parent dies (SIGTERM to vobs, a cancelled CI job,
+    the OOM killer) — it would otherwise read its part for nobody, for seconds. Without prctl (not
+    Linux's libc) it only ends when its part is done."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request: nobody will read the answer
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @contextlib.contextmanager
