@@ -27,6 +27,9 @@ def _compiled(pattern: str):
     options.log_errors = False  # RE2 would print its own parse errors to stderr
     options.dot_nl = True
     try:
+        # The pattern alone first, as Prometheus parses it before anchoring: `a)|(b` (or `)\\`) is only
+        # valid once wrapped — and wrapped, `a)|(b` would match unanchored.
+        re2.compile(pattern, options=options)
         return re2.compile(f"^(?:{pattern})$", options=options)
     except re2.error as exc:
         message = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
