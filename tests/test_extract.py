@@ -381,3 +381,27 @@ def test_string_masking_puts_back_exactly_what_it_took(expr):
         assert k == len(literal) - 1, literal
         shape = shape.replace(f"{quote}{_LITERAL}{i}{quote}", literal, 1)
     assert shape == expr
+
+
+@pytest.mark.parametrize("expr,expected", [
+    ("x{a=`\\d+`}", 'x{a="\\\\d+"}'),  # a raw string's backslash is a backslash
+    ('x{a=`say "hi"`}', 'x{a="say \\"hi\\""}'),
+    ("x{a=`two\nlines`}", 'x{a="two\\nlines"}'),
+    ('x{a="`"} + y{b=\'`\'}', 'x{a="`"} + y{b=\'`\'}'),  # a backquote inside another string stays
+    ("x # `not a string`\n+ y{a=`v`}", 'x # `not a string`\n+ y{a="v"}'),  # nor in a comment
+    ("x{a=`open}", "x{a=`open}"),  # unterminated: the parser reports it
+])
+def test_raw_strings_reach_the_parser_double_quoted(expr, expected):
+    from vertice_obs.metrics.extract import _raw_strings_quoted
+
+    assert _raw_strings_quoted(expr) == expected
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(alphabet="ab\\\"'.*+|$\n é", max_size=12))
+def test_a_raw_string_means_what_its_double_quoted_form_means(value):
+    """Whatever a backquoted string holds (no backquote), the parser reads exactly it as the value."""
+    from vertice_obs.metrics.extract import parse_promql
+
+    (matcher,) = [m for m in parse_promql(f"x{{a=`{value}`}}").matchers.matchers if m.name == "a"]
+    assert matcher.value == value

@@ -18,7 +18,7 @@ import promql_parser as pp
 from vertice_obs.chaos.scenario import Probe, Run
 from vertice_obs.finding import Finding, Location, Severity
 from vertice_obs.metrics.evidence import SourceUnavailable
-from vertice_obs.metrics.extract import ParseError, children, uses_of
+from vertice_obs.metrics.extract import ParseError, children, parse_promql, uses_of
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.prometheus import PrometheusSource
 
@@ -51,7 +51,7 @@ def prometheus_seconds(text: str) -> float | None:
     """A Prometheus duration (`5s`, `1m30s`) in seconds, read by Prometheus' own grammar (the PromQL
     parser's range syntax); None when it is not one."""
     try:
-        node = pp.parse(f"x[{text}]")
+        node = parse_promql(f"x[{text}]")
     except (ValueError, RuntimeError):
         return None
     return node.range.total_seconds() if isinstance(node, pp.MatrixSelector) else None
@@ -80,7 +80,7 @@ def ranges(query: str) -> list[float]:
     """The range of every `[…]` selector in `query`, in seconds (subquery ranges are not windows of
     raw samples and are left out)."""
     try:
-        stack, found = [pp.parse(query)], []
+        stack, found = [parse_promql(query)], []
     except (ValueError, RuntimeError):
         return []
     while stack:

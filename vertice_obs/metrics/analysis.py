@@ -15,8 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-import promql_parser as pp
-
 from vertice_obs.finding import Finding
 from vertice_obs.metrics.classify import MetricUse
 from vertice_obs.metrics.extract import (
@@ -28,6 +26,7 @@ from vertice_obs.metrics.extract import (
     _variable_promql,
     check_query_shape,
     extract,
+    parse_promql,
 )
 from vertice_obs.metrics.interpolate import Variable, interpolate
 from vertice_obs.metrics.inventory import Query
@@ -232,7 +231,7 @@ def _parses(literal: str) -> bool:
         probe = f"vobs_probe{{vobs_probe=~{literal}}}"
         try:
             check_query_shape(probe)
-            pp.parse(probe)
+            parse_promql(probe)
             ok = True
         except (ValueError, RuntimeError):  # ParseError is a ValueError
             ok = False

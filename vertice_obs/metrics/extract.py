@@ -116,6 +116,40 @@ def _skip_string(text: str, start: int) -> int:
     return k + 1
 
 
+def parse_promql(text: str) -> Any:
+    """`promql_parser.parse(text)`: the one way vobs parses PromQL. Raw strings are handed to it
+    double-quoted: promql-parser (0.12) reads escapes inside a backquoted string and refuses
+    `` {code=~`5\\d\\d`} ``, which Prometheus parses — PromQL reads no escape there (a test holds
+    the parse check against Prometheus' own: `tests/test_parse_differential.py`)."""
+    return pp.parse(_raw_strings_quoted(text) if "`" in text else text)
+
+
+def _raw_strings_quoted(text: str) -> str:
+    """`text` with each backquoted string written as the same string double-quoted (`\\` and `"`
+    escaped, a newline as `\\n`); text outside strings, comments included, unchanged. An
+    unterminated string is left as it is, for the parser to report."""
+    out, i = [], 0
+    while (start := _STRING_START.search(text, i)) is not None:
+        j = start.start()
+        if text[j] == "#":  # a comment runs to the end of the line; quotes in it are not strings
+            end = text.find("\n", j)
+            end = len(text) if end < 0 else end
+            out.append(text[i:end])
+            i = end
+            continue
+        literal = _STRING_AT[text[j]].match(text, j)
+        if literal is None:
+            break
+        body = literal.group()
+        if text[j] == "`":
+            body = '"' + body[1:-1].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        out.append(text[i:j])
+        out.append(body)
+        i = literal.end()
+    out.append(text[i:])
+    return "".join(out)
+
+
 @lru_cache(maxsize=65536)
 def extract(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> tuple[MetricRef, ...]:
     """The metric references of one (interpolated) PromQL query. Raises `ParseError`.
@@ -123,7 +157,7 @@ def extract(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> tuple
     Cached by text: dashboards repeat the same queries across panels and environments."""
     check_query_shape(text)
     try:
-        ast = pp.parse(text)
+        ast = parse_promql(text)
     except (ValueError, RuntimeError) as exc:
         raise ParseError(str(exc)) from None
     patterns = dict(name_patterns)

@@ -20,7 +20,12 @@ import promql_parser as pp
 from vertice_obs.checks import CHECKS, finding, hits
 from vertice_obs.checks.walk import VARIABLE_REF, references, variables
 from vertice_obs.finding import Finding, Severity
-from vertice_obs.metrics.extract import ParseError, check_query_shape, children
+from vertice_obs.metrics.extract import (
+    ParseError,
+    check_query_shape,
+    children,
+    parse_promql,
+)
 from vertice_obs.metrics.interpolate import interpolate, variables_from_dashboard
 from vertice_obs.metrics.inventory import Query, inventory, sanitize
 
@@ -159,7 +164,7 @@ def _parse(text: str) -> Any:
     cached: each query is parsed once here, and keeping 16,384 syntax trees cost ~500 MB."""
     try:
         check_query_shape(text)
-        return pp.parse(text)
+        return parse_promql(text)
     except (ParseError, ValueError, RuntimeError):
         return None
 

@@ -20,6 +20,7 @@ from vertice_obs.metrics.extract import (
     _refs,
     check_query_shape,
     children,
+    parse_promql,
 )
 from vertice_obs.metrics.interpolate import PLACEHOLDER
 from vertice_obs.metrics.lints import LintFacts, lint_facts
@@ -55,7 +56,7 @@ def analyse(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> Analy
     """One parse for all four; refs exactly as `extract(text, name_patterns)` gives them."""
     check_query_shape(text)
     try:
-        tree = pp.parse(text)
+        tree = parse_promql(text)
         refs = tuple(dict.fromkeys(_refs(tree, REQUIRED, "", dict(name_patterns))))
         grouped = tuple(dict.fromkeys(_groupings(tree)))
         lint = lint_facts(tree)

@@ -1,0 +1,141 @@
+"""vobs' PromQL parse check agrees with Prometheus' own parser: no false `promql/parse` errors.
+
+A query vobs refuses is an error finding that fails CI; if Prometheus accepts that query, the
+finding is false and the gate is wrong. Generated queries — selectors with every matcher kind,
+functions, aggregations with `by`/`without` and parameters, binary operators with `bool`,
+`on`/`ignoring` and `group_left`, offsets, `@`, ranges and subqueries, number and string
+literals in their several spellings, comments — are sent to Debian's Prometheus (2.42) as
+instant queries and parsed by vobs (`extract`). Prometheus answers a query it cannot parse with
+400 `bad_data`; anything else (an answer, an execution error) means it parsed.
+
+Checked both ways. Nothing Prometheus parses may be refused by vobs: that direction found
+promql-parser reading escapes inside backquoted strings (`` {code=~`5\\d\\d`} `` was a false
+error; `extract.parse_promql` now hands it raw strings double-quoted). The other way, vobs passes
+two kinds of query Prometheus 2.42 refuses, listed in `NOT_CAUGHT` by Prometheus' own message and
+in the README: a duration without a unit (`x[5]`, `offset 5`), and a scalar where a function
+takes an instant vector (`ln(1)`). The panel then shows Prometheus' error; any other query that
+Prometheus refuses and vobs passes fails this test.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from prometheus_harness import PrometheusServer
+
+from vertice_obs.metrics.extract import ParseError, extract
+
+
+@pytest.fixture(scope="module")
+def server():
+    prometheus = PrometheusServer()
+    try:
+        prometheus.start()
+        yield prometheus
+    finally:
+        prometheus.stop()
+
+
+def prometheus_refuses(url: str, query: str) -> str | None:
+    """Prometheus' parse error for `query`, or None when it parses."""
+    # a short evaluation timeout: `x[1y:1ms]` parses, then would be evaluated for minutes (503: parsed)
+    answer = requests.post(f"{url}/api/v1/query", data={"query": query, "time": "1700000000", "timeout": "1s"},
+                           timeout=30)
+    if answer.status_code == 400:
+        body = answer.json()
+        assert body.get("errorType") == "bad_data", body
+        return body["error"]
+    assert answer.status_code in (200, 422, 503), (answer.status_code, answer.text[:300])
+    return None
+
+
+def vobs_parses(query: str) -> bool:
+    try:
+        extract(query)
+    except ParseError:
+        return False
+    return True
+
+
+_NAME = st.sampled_from(["up", "http_requests_total", "node_cpu_seconds_total", "job:rate5m", "a_b", "x"])
+_LABEL = st.sampled_from(["job", "env", "le", "instance", "_x", "code"])
+_STRING = st.one_of(
+    st.sampled_from(['"a"', "'a'", "`a`", '""', '"a\\"b"', "'it\\'s'", '"\\x41"', '"\\u00e9"', '"é"', '"\\n"',
+                     '"a.*"', '"a|b"', '"\\\\d+"', "`\\d+`", '"\\q"', '"$x"', '"(?i)a"']),
+)
+_MATCHER = st.builds(lambda label, op, value: f"{label}{op}{value}", _LABEL, st.sampled_from(["=", "!=", "=~", "!~"]),
+                     _STRING)
+_SELECTOR = st.one_of(
+    _NAME,
+    st.builds(lambda name, ms, comma: f"{name}{{{', '.join(ms)}{',' if comma and ms else ''}}}", _NAME,
+              st.lists(_MATCHER, max_size=3), st.booleans()),
+    st.builds(lambda ms: "{" + ", ".join(ms) + "}", st.lists(_MATCHER, min_size=1, max_size=2)),
+    st.builds(lambda name: f'{{__name__="{name}"}}', _NAME),
+)
+_DURATION = st.sampled_from(["5m", "1h", "30s", "1h30m", "2d", "1w", "1y", "500ms", "0s", "1.5h", "5", "-5m", "5M"])
+_NUMBER = st.sampled_from(["1", "0.5", "1e3", "0x1F", "Inf", "-Inf", "NaN", ".5", "5.", "1_000", "+1"])
+_RANGE_FN = st.sampled_from(["rate", "irate", "increase", "delta", "avg_over_time", "max_over_time", "changes",
+                             "resets", "deriv", "last_over_time", "present_over_time"])
+_INSTANT_FN = st.sampled_from(["abs", "ceil", "floor", "exp", "ln", "sqrt", "absent", "sort", "sort_desc", "timestamp",
+                               "scalar", "vector"])
+_AGG = st.sampled_from(["sum", "avg", "min", "max", "count", "stddev", "group"])
+
+
+def _modifier(inner: str, offset: str | None, at: str | None) -> str:
+    return inner + (f" offset {offset}" if offset else "") + (f" @ {at}" if at else "")
+
+
+def _expr(children):
+    return st.one_of(
+        st.builds(lambda fn, sel, d, sub: f"{fn}({sel}[{d}{':' + sub if sub else ''}])", _RANGE_FN, _SELECTOR,
+                  _DURATION, st.one_of(st.none(), st.just(""), _DURATION)),
+        st.builds(lambda fn, e: f"{fn}({e})", _INSTANT_FN, children),
+        st.builds(lambda agg, how, labels, e, before: (f"{agg} {how} ({', '.join(labels)}) ({e})" if before
+                                                       else f"{agg}({e}) {how} ({', '.join(labels)})"),
+                  _AGG, st.sampled_from(["by", "without"]), st.lists(_LABEL, max_size=2), children, st.booleans()),
+        st.builds(lambda agg, n, e: f"{agg}({n}, {e})", st.sampled_from(["topk", "bottomk", "quantile"]), _NUMBER,
+                  children),
+        st.builds(lambda q, e: f"histogram_quantile({q}, sum by (le) (rate({e}[5m])))", _NUMBER, _SELECTOR),
+        st.builds(lambda e, src: f'label_replace({e}, "dst", "$1", "{src}", "(.*)")', children, _LABEL),
+        st.builds(lambda a, op, mod, b: f"{a} {op}{mod} {b}", children,
+                  st.sampled_from(["+", "-", "*", "/", "%", "^", "==", "!=", ">", "<", ">=", "<=", "and", "or",
+                                   "unless", "atan2"]),
+                  st.sampled_from(["", " bool", " on (job)", " ignoring (env)", " on (job) group_left",
+                                   " ignoring (env) group_right (code)", " on ()"]), children),
+        st.builds(lambda e: f"({e})", children),
+        st.builds(lambda e: f"-{e}", children),
+        st.builds(lambda e, c: f"{e} # {c}\n", children, st.sampled_from(["a comment", "with \"quotes\"", ""])),
+        st.builds(lambda e, d: f"({e})[{d}:]", children, _DURATION),
+    )
+
+
+_QUERY = st.recursive(
+    st.one_of(_SELECTOR, _NUMBER, _STRING,
+              st.builds(_modifier, _SELECTOR, st.one_of(st.none(), _DURATION),
+                        st.one_of(st.none(), st.sampled_from(["1700000000", "start()", "end()", "1e9"])))),
+    _expr, max_leaves=6)
+
+# What vobs' parser passes and Prometheus 2.42 refuses, by Prometheus' message (README "Parse check").
+NOT_CAUGHT = re.compile(r"missing unit character in duration|unexpected number .* expected duration"
+                        r"|expected type instant vector in call to function .*, got scalar")
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(query=_QUERY)
+@example(query='sum by (job) (rate(http_requests_total{job="api"}[5m]))')
+@example(query="up offset 5m @ 1700000000")
+@example(query='x{a=~"("}')  # an invalid regex: both refuse
+@example(query='x{a="\\q"}')  # an invalid escape: both refuse
+@example(query='sum(rate(http_requests_total{code=~`5\\d\\d`}[5m]))')  # a raw string: no escapes in it
+@example(query="up{job=`a\\`} # `b`\n")
+def test_vobs_refuses_what_prometheus_refuses_and_nothing_it_parses(server, query):
+    error, ours = prometheus_refuses(server.url, query), vobs_parses(query)
+    if error is None:
+        assert ours, f"Prometheus parses {query!r}; vobs would report a false promql/parse error"
+    elif ours:
+        assert NOT_CAUGHT.search(error), f"Prometheus refuses {query!r} ({error}); vobs passes it"
