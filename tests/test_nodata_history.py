@@ -103,3 +103,46 @@ def test_the_history_lookups_are_bounded_whatever_the_number_of_selectors(backen
     found, source = _validate(backend, tmp_path, queries + ["vobs_never_exported_total"])
     assert len(found) == len(queries) + 1
     assert source.request_count == 3 + 1 + 1 + 1 + 1 + (0 if backend.kind == "prometheus" else 1)
+
+
+def test_the_data_held_is_the_servers_own_not_a_scraped_prometheus(tmp_path):
+    """A Prometheus that also scrapes other Prometheus servers holds their
+    `prometheus_tsdb_lowest_timestamp_seconds` too: one that holds 10 days of its own (the oldest)
+    and an empty one (its 9.2e15 sentinel, which once crashed the run as a year 292 million). The
+    data held is the latest of those — this server's own here, never more than it holds — and the
+    sentinel is no time."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    old = time.time() - 10 * 86400
+    body = ("# TYPE prometheus_tsdb_lowest_timestamp_seconds gauge\n"
+            f'prometheus_tsdb_lowest_timestamp_seconds{{peer="old"}} {old:.3f}\n'
+            'prometheus_tsdb_lowest_timestamp_seconds{peer="empty"} 9.223372036854776e+15\n').encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    peers = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=peers.serve_forever, daemon=True).start()
+    port = free_port()
+    server = PrometheusServer([f"127.0.0.1:{peers.server_address[1]}", f"127.0.0.1:{port}"])
+    server.fixed_port = port
+    # a block of its own from an hour ago (a fresh Prometheus reports the sentinel itself for a while)
+    server.backfill(f"# TYPE vobs_backfilled gauge\nvobs_backfilled 1 {time.time() - 3600:.0f}\n# EOF\n")
+    try:
+        server.start()
+        server.wait_for('count(prometheus_tsdb_lowest_timestamp_seconds) == 3')
+        own = float(server.query('prometheus_tsdb_lowest_timestamp_seconds{peer=""}')[0]["value"][1])
+        held = PrometheusSource(server.url).history(timedelta(days=7))
+        assert not held.covers and held.since == datetime.fromtimestamp(own, tz=timezone.utc), held
+    finally:
+        server.stop()
+        peers.shutdown()
+        peers.server_close()

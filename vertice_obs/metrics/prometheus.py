@@ -288,7 +288,9 @@ class PrometheusSource:
     def history(self, lookback: timedelta) -> History:
         """How much of `lookback` this Prometheus holds — remembered, and at most two requests:
         1. its own `prometheus_tsdb_lowest_timestamp_seconds` (when it scrapes itself) says since
-           when;
+           when — the latest of those it holds: a Prometheus that also scrapes others (or
+           federates) holds theirs too, and the oldest of them need not be its own. A value that
+           is no time (an empty TSDB's 9.2e15 sentinel, anything after now) says nothing;
         2. without it, `/api/v1/label/__name__/values` over the lookback's first `window`: any name
            means some block (or the head) reaches back that far — the whole lookback is held;
            otherwise "less than the lookback" is all that is said."""
@@ -297,14 +299,15 @@ class PrometheusSource:
         end = self.now()
         start = end - lookback
         if self._lowest is None:
-            query = {"query": "min(prometheus_tsdb_lowest_timestamp_seconds)", "time": _ts(end)}
+            query = {"query": f"max(prometheus_tsdb_lowest_timestamp_seconds <= {end.timestamp():.3f})",
+                     "time": _ts(end)}
             data = self._call(lambda: self._api("POST", "/api/v1/query", data=query))
             try:
                 self._lowest = (float(data["result"][0]["value"][1]) if data["result"] else None,)
             except (KeyError, TypeError, ValueError, IndexError):
                 raise self._not_prometheus("unexpected /api/v1/query answer") from None
         lowest = self._lowest[0]
-        if lowest is not None and lowest == lowest:  # not NaN
+        if lowest is not None and 0 < lowest <= end.timestamp():  # a time (not NaN, not a sentinel)
             since = datetime.fromtimestamp(lowest, tz=timezone.utc)
             answer = History(covers=True) if since <= start else History(covers=False, since=since)
         else:
