@@ -236,3 +236,32 @@ def _interpolated_aside(expr: str, variables) -> str:
 ])
 def test_the_scanner_always_moves_forward(expr, text):
     assert _interpolated_aside(expr, {"k": Variable("k", ("5",))}) == text
+
+
+@pytest.mark.parametrize("variable, expected", [
+    # multi-value or include-All: Grafana's Prometheus datasource regex-escapes each value
+    ({"multi": True, "current": {"value": ["/static/*filepath"]}}, 'x{h=~"/static/\\\\*filepath"}'),
+    ({"includeAll": True, "current": {"value": "a.b"}}, 'x{h=~"a\\\\.b"}'),
+    ({"multi": True, "current": {"value": ["a.b", "c|d"]}}, 'x{h=~"(a\\\\.b|c\\\\|d)"}'),
+    ({"includeAll": True, "current": {"value": "$__all"}, "options": [{"value": "$__all"}, {"value": "a+"}]},
+     'x{h=~"a\\\\+"}'),
+    ({"includeAll": True, "allValue": ".*", "current": {"value": "$__all"}}, 'x{h=~".*"}'),  # allValue: as it is
+    ({"current": {"value": "a.b"}}, 'x{h=~"a.b"}'),  # neither: the value as it is
+])
+def test_values_are_regex_escaped_as_grafanas_prometheus_datasource_does(variable, expected):
+    """`prometheusSpecialRegexEscape` (`$^*{}[]'+?.()|` and the backslash) for a multi-value or
+    include-All variable, one value or several as a group — a value like `/static/*filepath` is
+    then matched literally, as in Grafana."""
+    dashboard = {"templating": {"list": [{"name": "h", "type": "custom", **variable}]}}
+    assert interpolate('x{h=~"$h"}', variables_from_dashboard(dashboard)).text == expected
+
+
+def test_a_picked_option_is_escaped_as_the_variable_is():
+    from vertice_obs.finding import Location
+    from vertice_obs.metrics.analysis import option_selectors
+    from vertice_obs.metrics.inventory import Query
+
+    dashboard = {"templating": {"list": [{"name": "h", "type": "custom", "multi": True,
+                                          "current": {"value": ["a"]}, "options": [{"value": "a"}, {"value": "b.c"}]}]}}
+    [use] = option_selectors(Query('x{h=~"$h"}', Location("f.json")), variables_from_dashboard(dashboard), "h", ["b.c"])
+    assert use.selector.matchers[0].value == "b\\.c"

@@ -182,6 +182,33 @@ def test_each_option_of_a_variable_is_checked(tmp_path, prometheus):
     assert str(options[0].location).startswith(f"{tmp_path}/options.json:1:")  # at the variable, placed already
 
 
+@pytest.mark.parametrize("refresh, judged", [(1, False), (2, False), ("1", False), (0, True), (None, True)])
+def test_a_query_variable_grafana_reruns_is_not_judged_by_its_saved_value(tmp_path, prometheus, refresh, judged):
+    """A query variable refreshed on load (1) or on time range change (2) is re-run by Grafana: the
+    saved `prod` (a snapshot of another server) is not what readers see, and its saved options are
+    not what they get — info, never a false No data. Never refreshed (0, or no `refresh`), the saved
+    value and options are Grafana's, and judged."""
+    variable = {"type": "query", "name": "environment", "query": f"label_values({LEVEL}, environment)",
+                "current": {"value": "prod"}, "options": [{"value": "prod"}, {"value": "qa"}]}
+    if refresh is not None:
+        variable["refresh"] = refresh
+    panels = [{"id": 1, "type": "timeseries", "title": "Level",
+               "targets": [{"refId": "A", "expr": f'{LEVEL}{{environment="$environment"}}'}]}]
+    (tmp_path / "q.json").write_text(json.dumps({"uid": "q", "title": "Q", "panels": panels,
+                                                 "templating": {"list": [variable]}}))
+    result = validate(collect(load_dashboard_files([tmp_path])), PrometheusSource(prometheus.url), None,
+                      timedelta(days=7))
+    checks = sorted(f.check for f in result.findings if f.check.startswith(("variable/", "metric/no-")))
+    if judged:
+        assert checks == ["metric/no-matching-series", "variable/option-no-data"], checks
+    else:
+        [info] = [f for f in result.findings if f.check == "variable/value-unknown"]
+        assert checks == ["variable/value-unknown"] and info.severity.name == "INFO", checks
+        when = "on load" if str(refresh) == "1" else "on time range change"
+        assert info.message.startswith(f"$environment is a query variable Grafana re-runs {when}, so its saved "
+                                       "value need not be the one shown"), info.message
+
+
 def test_an_option_finding_counts_panels_apart_and_stands_at_the_variable(tmp_path, prometheus):
     """An annotation's query is no panel; the finding is written where the variable is defined."""
     panels = [{"id": 1, "type": "timeseries", "title": "Level",

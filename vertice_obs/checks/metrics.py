@@ -57,8 +57,9 @@ _register("metric/group-label-missing", Severity.INFO,
           "make labels (label_replace, label_join, absent, count_values).")
 _register("variable/value-unknown", Severity.INFO,
           "A variable a query uses has no value saved in the dashboard (no current value, no options, no "
-          "allValue — typical of query variables saved without a refresh): nothing is known about the "
-          "matchers it fills, so they are not judged. Information, never an error: a false \"No data\" would be "
+          "allValue — typical of query variables saved without a refresh), or is a query variable Grafana "
+          "re-runs on load or on time range change (its saved value and options are a snapshot, not what "
+          "readers get): nothing is known about the matchers it fills, so they are not judged. Information, never an error: a false \"No data\" would be "
           "worse than saying nothing.")
 _register("variable/option-no-data", Severity.WARNING,
           "One option of a custom or query variable (as saved in the dashboard) leaves panels empty: a "
@@ -71,7 +72,8 @@ _register("metric/rate-on-gauge", Severity.WARNING,
 _register("metric/counter-without-rate", Severity.WARNING,
           "A counter shown or aggregated without rate() or increase(): the panel draws an ever-growing "
           "total that resets on restarts. Counting series (count, group), timestamps, resets() and "
-          "changes() are fine. Type from metadata, else the catalog, else naming (_total).")
+          "changes() are fine. Type from metadata, else the catalog, else naming (_total) — a guess, so "
+          "then information, not a warning.")
 _register("source/degraded", Severity.INFO,
           "The metric source lacks a capability some checks need (a Prometheus-compatible backend that "
           "serves part of the API: no /api/v1/rules, no series history). Only those checks are degraded — "

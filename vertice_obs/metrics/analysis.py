@@ -133,7 +133,7 @@ def option_selectors(query: Query, variables: Mapping[str, Variable], name: str,
     template = _OptionTemplate.of(query, variables, name)
     out: list[SelectorUse] = []
     for value in values:
-        chosen = {**variables, name: Variable(name, (value,))}
+        chosen = {**variables, name: variables[name].picked(value) if name in variables else Variable(name, (value,))}
         selectors = template.selectors(chosen, (name, value)) if template is not None else None
         out.extend(query_facts(query, chosen, (name, value)).selectors if selectors is None else selectors)
     return out

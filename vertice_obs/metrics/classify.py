@@ -232,10 +232,14 @@ def _type_findings(uses: list[MetricUse], ev: Evidence, present: Mapping[str, bo
                                " or delta() for its change", use.location, metric=use.metric, query=use.query))
         elif kind == "counter" and not use.ranged and use.under not in _RAW_COUNTER_OK:
             shown = f"{use.under}() of " if use.under else ""
-            out.append(finding("metric/counter-without-rate", f"{shown}{use.metric}, a counter (type from {source}), "
+            # a name is a guess (gauges named `…_count` or `…_total` exist; a source without metadata,
+            # such as VictoriaMetrics, says nothing else): information, not a warning
+            guessed = source.startswith("naming convention")
+            out.append(finding("metric/counter-without-rate", f"{shown}{use.metric}, "
+                               f"{'probably ' if guessed else ''}a counter (type from {source}), "
                                f"without rate() or increase(): the panel draws an ever-growing total; did you mean "
                                f"rate({use.metric}[$__rate_interval])?", use.location, metric=use.metric,
-                               query=use.query))
+                               query=use.query, **({"severity": Severity.INFO} if guessed else {})))
         else:
             continue
         said.add((use.metric, use.location))

@@ -38,6 +38,12 @@ _STRING_STOPS = {q: re.compile("[\\\\$\\[" + re.escape(q) + "]") for q in "\"'`"
 _VAR_NAME = re.compile(r"\w+")
 _TRAILING_WORD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*$")
 _GROUPING = {"by", "without", "on", "ignoring", "group_left", "group_right"}
+# What Grafana escapes with a backslash (the regex's, before the string's own escaping): its
+# Prometheus datasource's `prometheusSpecialRegexEscape` for multi-value and include-All variables,
+# and the `${v:regex}` format's `regexEscape` (Python's `re.escape` escapes more: the same match,
+# another text in messages).
+_PROMETHEUS_SPECIAL = re.compile(r"[\\$^*{}\[\]'+?.()|]")
+_REGEX_FORMAT_SPECIAL = re.compile(r"[\\^$*+?.()|\[\]{}/]")
 _NUMERIC_FIRST_ARG = {"topk", "bottomk", "quantile", "quantile_over_time", "limitk", "limit_ratio",
                       "histogram_quantile", "round", "clamp", "clamp_min", "clamp_max", "predict_linear",
                       "holt_winters", "double_exponential_smoothing"}
@@ -51,6 +57,28 @@ class Variable:
     values: tuple[str, ...] = ()
     all_value: str | None = None
     chosen_all: bool = False  # "All" is its current value (what it stands for: `values` or `all_value`)
+    refreshed: str = ""  # "on load" / "on time range change": a query variable Grafana re-runs (see `refreshed`)
+    escaped: bool = False  # multi-value or include-All: Grafana's Prometheus datasource regex-escapes its values
+
+    def picked(self, value: str) -> Variable:
+        """This variable with one option picked (as a reader picks it: escaped as before)."""
+        return Variable(self.name, (value,), escaped=self.escaped)
+
+
+def refreshed(v: Mapping[str, Any]) -> str:
+    """When Grafana re-runs a query variable's query — "on load" (`refresh: 1`), "on time range
+    change" (2) — else "" (0, "never": the saved options are what readers get). Re-run, the saved
+    current value and options are a snapshot of another server and another day: Grafana keeps the
+    saved value only if the new options hold it, else shows the first, and offers the new options."""
+    if v.get("type") != "query":
+        return ""
+    return {1: "on load", 2: "on time range change"}.get(_whole(v.get("refresh")), "")
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    return int(value) if isinstance(value, int) or value.strip().isdigit() else None
 
 
 @dataclass
@@ -75,21 +103,28 @@ def variables_from_dashboard(dashboard: Mapping[str, Any]) -> dict[str, Variable
             values = [v["query"]]
         all_value = v.get("allValue")
         chosen_all = "$__all" in values
+        when = refreshed(v)
         if chosen_all:
             options = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict)
                        and o.get("value") not in (None, "$__all")]
-            values = options if not all_value else []
+            values = options if not all_value and not when else []  # re-run: other options
             all_value = all_value or None
-        out[v["name"]] = Variable(v["name"], tuple(str(x) for x in values), all_value, chosen_all)
+        elif when:
+            values = []  # the saved value need not be among the options the query gives now
+        out[v["name"]] = Variable(v["name"], tuple(str(x) for x in values), all_value, chosen_all, when,
+                                  bool(v.get("multi") or v.get("includeAll")))
     return out
 
 
 def variable_options(dashboard: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     """The options a reader can pick for each custom or query variable, as saved in the dashboard
-    (not "All"): each is checked on its own, since any of them can be the one on screen."""
+    (not "All"): each is checked on its own, since any of them can be the one on screen. A query
+    variable Grafana re-runs (`refreshed`) has none: its saved options are not what it offers."""
     out: dict[str, tuple[str, ...]] = {}
     for v in (dashboard.get("templating") or {}).get("list") or []:
         if not isinstance(v, dict) or v.get("type") not in ("custom", "query") or not isinstance(v.get("name"), str):
+            continue
+        if refreshed(v):  # the saved options are not what Grafana offers: it re-runs the query
             continue
         values = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict)]
         values = [str(x) for x in values if isinstance(x, (str, int, float)) and x not in ("$__all", "")]
@@ -226,9 +261,15 @@ class _Interpolator:
     def _string_value(self, name: str, fmt: str | None, quote: str) -> str:
         self.used.append(name)
         values = self._values(name) or (PLACEHOLDER,)
-        if fmt in ("regex",) or (len(values) > 1 and fmt is None):
-            text = "(" + "|".join(re.escape(v) if fmt == "regex" else v for v in values) + ")" \
-                if len(values) > 1 else re.escape(values[0])
+        v = self.vars.get(name)
+        if fmt is None and v is not None and v.escaped and v.values:  # not an allValue: Grafana leaves it as it is
+            # Grafana's Prometheus datasource (`interpolateQueryExpr`) for a multi-value or
+            # include-All variable: each value regex-escaped, several as a group
+            values = tuple(_PROMETHEUS_SPECIAL.sub(r"\\\g<0>", x) for x in values)
+            text = "(" + "|".join(values) + ")" if len(values) > 1 else values[0]
+        elif fmt in ("regex",) or (len(values) > 1 and fmt is None):
+            values = tuple(_REGEX_FORMAT_SPECIAL.sub(r"\\\g<0>", x) for x in values) if fmt == "regex" else values
+            text = "(" + "|".join(values) + ")" if len(values) > 1 else values[0]
         elif fmt == "csv":
             text = ",".join(values)
         else:  # pipe, raw, glob, text, or a single value

@@ -270,13 +270,16 @@ def _variable_paths(dashboard: DashboardFile, names: Iterable[str],
 
 
 def _unknown_values(query, variables: dict[str, Variable]) -> list[Finding]:
-    """Info, never an error: a variable the query uses has no value saved (no current value, no
-    option, no allValue), so the matchers it fills are not judged."""
+    """Info, never an error: a variable the query uses has no value known (none saved — no current
+    value, no option, no allValue — or a query variable Grafana re-runs), so the matchers it fills
+    are not judged."""
     unknown = [v for name, v in variables.items() if not v.values and not v.all_value
                and mentions(query.expr, name)]
     out = []
     for v in unknown:
-        why = (f"${v.name} is All, with no allValue and no options saved in the dashboard" if v.chosen_all
+        why = (f"${v.name} is a query variable Grafana re-runs {v.refreshed}, so its saved value need not be "
+               "the one shown" if v.refreshed
+               else f"${v.name} is All, with no allValue and no options saved in the dashboard" if v.chosen_all
                else f"${v.name} has no value saved in the dashboard (no current value, no options)")
         out.append(finding("variable/value-unknown", f"{why}: the matchers it fills are not checked for series",
                            query.location, variable=v.name, query=query.expr))
