@@ -284,6 +284,13 @@ def test_a_use_without_a_type_finding_does_not_end_the_search():
     assert [f.metric for f in found if f.check == "metric/counter-without-rate"] == ["spikes_total"]
 
 
+@pytest.mark.parametrize("name", ["ALERTS", "ALERTS_FOR_STATE"])
+def test_alert_series_absent_while_nothing_fires_are_not_missing(name):
+    found = one(use(name), evidence(names=NAMES))
+    assert (found.check, found.severity) == ("metric/intentionally-absent", Severity.INFO)
+    assert "while no alert is pending or firing" in found.message
+
+
 def test_a_counter_known_only_by_its_name_is_information_not_a_warning():
     """Gauges named like counters exist (`pg_stat_activity_count`), and a source without metadata
     (VictoriaMetrics) says nothing more: a guess is not a warning. Known from metadata, it is."""

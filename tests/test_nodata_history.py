@@ -146,3 +146,18 @@ def test_the_data_held_is_the_servers_own_not_a_scraped_prometheus(tmp_path):
         server.stop()
         peers.shutdown()
         peers.server_close()
+
+
+@pytest.mark.parametrize("query, flagged", [
+    (f'max_over_time({LEVEL}{{environment="prod"}}[3h])', False),  # its window holds the last match (2h ago)
+    (f'{LEVEL}{{environment="prod"}} offset 150m', False),
+    (f'sum(max_over_time({LEVEL}{{environment="prod"}}[1h:5m] offset 90m))', False),  # a subquery's reach
+    (f'{LEVEL}{{environment="prod"}} @ start()', False),  # `@`: any time the panel shows
+    (f'{LEVEL}{{environment="prod"}} offset 30m', True),  # reaches back 30m: the panel is empty
+    (f'rate({LEVEL}{{environment="prod"}}[5m])', True),
+])
+def test_a_window_reaching_back_to_the_last_match_is_drawn(backend, tmp_path, query, flagged):
+    """An empty selector whose range, offset, subquery or `@` reaches back to when it last matched
+    shows data: a trial flagged `… offset 2h` of a series gone an hour ago."""
+    found, _ = _validate(backend, tmp_path, [query])
+    assert ("P1" in found) is flagged, found

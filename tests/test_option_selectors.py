@@ -50,6 +50,7 @@ QUERIES = [
     'm{a="[[env", b="]]"}',
 
     'absent(x{env="$env"}) or vector(0)',
+    'x{env="$env"} offset 1h - x{env="prod"}',  # one value makes them one selector: the farther reach
 ]
 VALUES = ["prod", "dev", "", "a|b", "(", 'quo"te', "back\\slash", "__name__", "$svc", ".*", "vobs_lit_0",
           "vobs_placeholder", "x'y", "#", "ünï"]
@@ -58,7 +59,9 @@ VALUES = ["prod", "dev", "", "a|b", "(", 'quo"te', "back\\slash", "__name__", "$
 @pytest.mark.parametrize("expr", QUERIES)
 def test_each_option_gives_what_query_facts_gives_for_it(expr):
     query = Query(expr, WHERE)
-    assert option_selectors(query, VARIABLES, "env", VALUES) == reference(query, "env", VALUES)
+    got, expected = option_selectors(query, VARIABLES, "env", VALUES), reference(query, "env", VALUES)
+    assert got == expected
+    assert [u.selector.reach for u in got] == [u.selector.reach for u in expected]  # not part of ==, compared apart
 
 
 def test_the_template_is_taken_where_the_variable_stands_only_in_strings(monkeypatch):

@@ -87,6 +87,8 @@ def test_offline_tables_judge_only_what_the_catalog_lists():
     'm{a="with \\"escape\\""}',
     'm{a="$environment"}',
     'label_replace(m{a="x"}, "dst", "$1", "src", "(.*)")',
+    'm{a="x"} offset 1h - m{a="x"} @ start() + max_over_time(n{b="y"}[1h:5m] offset 30m)',
+    'm{a="x"} / m{a="y"}',
 ])
 def test_selectors_through_the_shape_equal_the_full_parse(expr):
     """Per-service dashboards share one parse per template; the answers must be the full path's."""
@@ -100,8 +102,23 @@ def test_selectors_through_the_shape_equal_the_full_parse(expr):
     full = analyse(text)
     assert by_shape is None or (by_shape.selectors, by_shape.groupings, by_shape.refs) == (full.selectors,
                                                                                        full.groupings, full.refs)
+    assert by_shape is None or [s.reach for s in by_shape.selectors] == [s.reach for s in full.selectors]
     if "\\" not in expr:
         assert by_shape is not None  # the fast path is taken where it can be
+
+
+@pytest.mark.parametrize("expr, judged", [
+    ('m{a="x"} / m{a="y"}', [('m{a="x"}', 0.0), ('m{a="y"}', 0.0)]),  # the same name twice: both judged
+    ('m{a="x"} - m{a="x"} offset 1d', [('m{a="x"}', 86400.0)]),  # the same selector: its farther reach
+    ('rate(m{a="x"}[5m] offset 1h)', [('m{a="x"}', 3900.0)]),
+    ('max_over_time(m{a="x"}[1h:1m] offset 30m)', [('m{a="x"}', 5400.0)]),
+    ('m{a="x"} offset -5m', [('m{a="x"}', 0.0)]),  # forward: nothing before now
+    ('m{a="x"} @ 100', [('m{a="x"}', float("inf"))]),
+])
+def test_each_selector_is_judged_with_how_far_back_it_reaches(expr, judged):
+    from vertice_obs.metrics.selectors import analyse
+
+    assert [(str(s), s.reach) for s in analyse(expr).selectors] == judged
 
 
 def test_every_metric_check_has_a_place_in_the_audit():

@@ -361,3 +361,24 @@ def test_type_checks(type_findings, title, query, expected):
     # Prometheus says the type in its metadata; VictoriaMetrics' metadata is empty: the catalog does
     source = "Prometheus' metadata" if backend == "prometheus" else "the catalog"
     assert all(f"type from {source}" in f.message for f in found)
+
+
+def test_alert_series_are_neither_missing_nor_judged_by_their_labels(tmp_path):
+    """`ALERTS` and `ALERTS_FOR_STATE` exist only while an alert is pending or firing: a panel of
+    another alert's series is empty when all is well (and either name is absent while nothing fires:
+    `test_classify.py`)."""
+    from prometheus_harness import PrometheusServer
+
+    rules = {"groups": [{"name": "always", "rules": [{"alert": "AlwaysFiring", "expr": "vector(1)"}]}]}
+    panels = [{"id": i, "type": "timeseries", "title": title, "targets": [{"refId": "A", "expr": expr}]}
+              for i, (title, expr) in enumerate([("another alert", 'ALERTS{alertname="DiskFull", alertstate="firing"}'),
+                                                 ("its state", 'ALERTS_FOR_STATE{alertname="DiskFull"}'),
+                                                 ("a real typo", 'up{job="nosuchjob"}')], 1)]
+    (tmp_path / "a.json").write_text(json.dumps({"uid": "a", "title": "A", "panels": panels}))
+    with PrometheusServer(rules=rules) as server:
+        server.wait_for('ALERTS{alertname="AlwaysFiring"}')
+        result = validate(collect(load_dashboard_files([tmp_path])), PrometheusSource(server.url), None,
+                          timedelta(days=7))
+    said = {(f.location.panel, f.check) for f in result.findings if f.check.startswith(("metric/", "variable/"))
+            and f.check != "metric/present"}
+    assert said == {("a real typo", "metric/missing")}, said

@@ -31,7 +31,7 @@ from vertice_obs.metrics.extract import (
 from vertice_obs.metrics.interpolate import Variable, interpolate
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.lints import LintFacts
-from vertice_obs.metrics.selectors import Analysis, analyse, unknown_value
+from vertice_obs.metrics.selectors import Analysis, analyse, farthest, unknown_value
 from vertice_obs.metrics.series import GroupingUse, LabelMatcher, Selector, SelectorUse
 
 _LITERALS: dict[str, bool] = {}  # literal text → does it parse as a regex matcher's value
@@ -84,7 +84,8 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
     for selector in facts.selectors:
         known = tuple(m for m in selector.matchers if not unknown_value(m.value))
         if known:
-            out.selectors.append(SelectorUse(Selector(selector.metric, known), query.location, query.expr, option))
+            out.selectors.append(SelectorUse(Selector(selector.metric, known, selector.reach), query.location,
+                                             query.expr, option))
     return out
 
 
@@ -118,8 +119,8 @@ def _by_shape(text: str, patterns: tuple[tuple[str, str], ...]) -> Analysis | No
             elif _LITERAL in value:
                 return None  # a stand-in inside a longer value: not a whole literal
             matchers.append(LabelMatcher(m.label, m.op, value))
-        selectors.append(Selector(selector.metric, tuple(matchers)))
-    return Analysis(facts.refs, tuple(selectors), facts.groupings, facts.lint)
+        selectors.append(Selector(selector.metric, tuple(matchers), selector.reach))
+    return Analysis(facts.refs, farthest(selectors), facts.groupings, facts.lint)
 
 
 def option_selectors(query: Query, variables: Mapping[str, Variable], name: str,
@@ -147,7 +148,7 @@ class _OptionTemplate:
     query: Query
     raw: list[str]  # the query's literals, as written
     fixed: dict[int, str | None]  # literal index → its text (None: it mentions the variable)
-    shape: list[tuple[str, tuple[tuple[str, str, int], ...]]]  # selectors: metric, (label, op, literal index)
+    shape: list[tuple[str, tuple[tuple[str, str, int], ...], float]]  # selectors: metric, (label, op, literal index), reach
 
     @classmethod
     def of(cls, query: Query, variables: Mapping[str, Variable], name: str) -> _OptionTemplate | None:
@@ -173,7 +174,7 @@ class _OptionTemplate:
                 if not (m.value.startswith(_LITERAL) and index.isdigit() and int(index) < len(raw)):
                     return None  # a value that is not one whole literal
                 matchers.append((m.label, m.op, int(index)))
-            selectors.append((selector.metric, tuple(matchers)))
+            selectors.append((selector.metric, tuple(matchers), selector.reach))
         if any(not _closed(lit) for lit in raw):
             return None  # `${x` whose `}` stands in a later string: the reference reads across literals
         fixed: dict[int, str | None] = {}
@@ -192,13 +193,14 @@ class _OptionTemplate:
                 text = texts[i] = interpolate(self.raw[i], chosen).text
                 if not _fills_shape(text):
                     return None
-        out = []
-        for metric, matchers in self.shape:
+        selectors = []
+        for metric, matchers, reach in self.shape:
             known = tuple(LabelMatcher(label, op, value) for label, op, i in matchers
                           if not unknown_value(value := texts[i][1:-1]))
             if known:
-                out.append(SelectorUse(Selector(metric, known), self.query.location, self.query.expr, option))
-        return out
+                selectors.append(Selector(metric, known, reach))
+        # two literals may hold one value: the same selector once, as the full path has it
+        return [SelectorUse(s, self.query.location, self.query.expr, option) for s in farthest(selectors)]
 
 
 def _closed(literal: str) -> bool:

@@ -144,6 +144,10 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
     if use.role == OPTIONAL:
         return finding("metric/intentionally-absent",
                        f"{shown} is absent, which this query allows ({use.reason})", use.location, **extra)
+    if name in WHILE_FIRING:
+        return finding("metric/intentionally-absent",
+                       f"{shown} is absent, as it is while no alert is pending or firing (Prometheus writes it only "
+                       "for active alerts)", use.location, **extra)
     if use.role == FALLBACK:
         live = [a for a in use.alternatives if present.get(a, a in (ev.names or ()))]
         if live:
@@ -193,6 +197,9 @@ def _hint(name: str, spec, catalog: MetricCatalog | None) -> str:
 
 
 _RATE_FUNCTIONS = {"rate", "irate", "increase"}
+# Series Prometheus writes only while an alert is pending or firing: absent, or without a given
+# alert's labels, when all is well — neither missing nor a selector that matches nothing.
+WHILE_FIRING = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
 # Where a raw counter is fine: counting series, timestamps, resets, presence.
 _RAW_COUNTER_OK = {"count", "group", "count_values", "timestamp", "changes", "resets", "absent", "absent_over_time",
                    "present_over_time", "count_over_time", "last_over_time"}

@@ -42,6 +42,10 @@ class MetricRef:
     # rate() takes: for the type checks (rate over a gauge, a counter shown raw).
     under: str = field(default="", compare=False)
     ranged: bool = field(default=False, compare=False)
+    # How far before now, in seconds, the selector's samples may come from beyond the instant
+    # lookback: its range, its offset, an enclosing subquery's; infinite with `@`. A series gone
+    # since is still drawn, so an empty selector is judged against when it last matched.
+    reach: float = field(default=0.0, compare=False)
 
 
 class ParseError(ValueError):
@@ -173,7 +177,8 @@ def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> lis
         return _selector(node, role, reason, patterns)
     if isinstance(node, (pp.MatrixSelector, pp.SubqueryExpr)):  # `x[5m]`, `x[5m:1m]`: what rate() takes
         inner = node.vector_selector if isinstance(node, pp.MatrixSelector) else node.expr
-        return [replace(r, ranged=True) for r in _refs(inner, role, reason, patterns)]
+        back = node.range.total_seconds() + (0.0 if isinstance(node, pp.MatrixSelector) else _back(node))
+        return [replace(r, ranged=True, reach=r.reach + back) for r in _refs(inner, role, reason, patterns)]
     if isinstance(node, (pp.ParenExpr, pp.UnaryExpr)):
         return _refs(node.expr, role, reason, patterns)
     if isinstance(node, pp.AggregateExpr):
@@ -193,6 +198,14 @@ def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> lis
                     + _refs(node.rhs, OPTIONAL, "right side of `unless`", patterns))
         return _refs(node.lhs, role, reason, patterns) + _refs(node.rhs, role, reason, patterns)
     return []  # number and string literals
+
+
+def _back(node: Any) -> float:
+    """Seconds before now that `node`'s `offset` and `@` move its evaluation (a selector's or a
+    subquery's): a negative offset looks forward (nothing); `@` pins it anywhere (infinite)."""
+    if node.at is not None:
+        return float("inf")
+    return max(0.0, node.offset.total_seconds()) if node.offset is not None else 0.0
 
 
 def children(node: Any) -> list[Any]:
@@ -263,7 +276,7 @@ def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str]) ->
         # The parser rejects a name given twice, so with a name there is no __name__ matcher.
         if node.name in patterns:
             return [MetricRef(patterns[node.name], True, role, (), reason)]
-        return [MetricRef(node.name, False, role, (), reason, _label_matchers(node))]
+        return [MetricRef(node.name, False, role, (), reason, _label_matchers(node), reach=_back(node))]
     refs = []
     groups = [node.matchers.matchers] + list(node.matchers.or_matchers or [])
     for matchers in groups:

@@ -15,7 +15,7 @@ from typing import Callable, Mapping, Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding, Location
-from vertice_obs.metrics.classify import Evidence, degraded, human_span
+from vertice_obs.metrics.classify import WHILE_FIRING, Evidence, degraded, human_span
 from vertice_obs.metrics.evidence import (
     SEEN_UNTIMED,
     MetricSource,
@@ -34,6 +34,7 @@ from vertice_obs.metrics.series import (
 )
 
 LABELS, HISTORY = "label values", "selector history"
+LOOKBACK_DELTA = 300  # seconds: how far back Prometheus looks for an instant vector's latest sample (its default)
 VariableAt = tuple[str, "int | None", "int | None"]  # a variable's JSON path, line and column in its file
 LABEL_MISSING = "metric/label-missing"
 _MAX_LABEL_LOOKUPS = 50  # metrics named in one label-names request, for label-missing messages
@@ -103,6 +104,8 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     out.extend(said)
     carried = _carried_labels(source, sorted({u.selector.metric for u, v in verdicts if v.check == LABEL_MISSING}))
     for use, verdict in verdicts:
+        if history.drawn(use.selector):
+            continue
         message, extra = verdict.message, {}
         if verdict.check == LABEL_MISSING and use.selector.metric in carried:
             message += f" (its labels: {', '.join(carried[use.selector.metric]) or 'none'})"
@@ -121,7 +124,7 @@ def _wanted(uses: Sequence[SelectorUse], names: frozenset[str]) -> dict[tuple[st
     """Label set → the present metrics selected with matchers on exactly those labels."""
     wanted: dict[tuple[str, ...], set[str]] = {}
     for use in uses:
-        if use.selector.metric in names:
+        if use.selector.metric in names and use.selector.metric not in WHILE_FIRING:
             wanted.setdefault(use.selector.labels, set()).add(use.selector.metric)
     return wanted
 
@@ -136,6 +139,16 @@ class _History:
 
     def __init__(self, evidence: Evidence, seen: dict[Selector, datetime | None], phrase: str):
         self.evidence, self.seen, self.phrase = evidence, seen, phrase
+
+    def drawn(self, selector: Selector) -> bool:
+        """Is the selector empty now yet drawn — its window (range, offset, `@`) reaching back to
+        when it last matched? `max_over_time(x[3h])` of a series gone an hour ago shows it."""
+        at = self.seen.get(selector)
+        if at is None or not selector.reach:
+            return False
+        if at == SEEN_UNTIMED:  # within the lookback, time unknown
+            return selector.reach >= self.evidence.lookback.total_seconds()
+        return (self.evidence.now - at).total_seconds() <= selector.reach + LOOKBACK_DELTA
 
     def say(self, selector: Selector) -> str:
         at = self.seen[selector]

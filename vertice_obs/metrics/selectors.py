@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 import promql_parser as pp
 
@@ -57,15 +57,27 @@ def analyse(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> Analy
     check_query_shape(text)
     try:
         tree = parse_promql(text)
-        refs = tuple(dict.fromkeys(_refs(tree, REQUIRED, "", dict(name_patterns))))
+        raw = _refs(tree, REQUIRED, "", dict(name_patterns))
+        refs = tuple(dict.fromkeys(raw))
         grouped = tuple(dict.fromkeys(_groupings(tree)))
         lint = lint_facts(tree)
     except (ValueError, RuntimeError) as exc:
         raise ParseError(str(exc)) from None
     except RecursionError:  # the shape check should make this unreachable; never a crash regardless
         raise ParseError("query is nested too deeply to inspect") from None
-    judged = (Selector(r.metric, r.matchers) for r in refs if r.role == REQUIRED and not r.is_pattern and r.matchers)
-    return Analysis(refs, tuple(dict.fromkeys(judged)), grouped, lint)
+    judged = (Selector(r.metric, r.matchers, r.reach) for r in raw
+              if r.role == REQUIRED and not r.is_pattern and r.matchers)
+    return Analysis(refs, farthest(judged), grouped, lint)
+
+
+def farthest(selectors: Iterable[Selector]) -> tuple[Selector, ...]:
+    """Each selector once, in order of first place, with the farthest reach it is written with
+    (`x{…} - x{…} offset 1d` reaches a day back: if it matched within that day, it is drawn)."""
+    out: dict[Selector, Selector] = {}
+    for selector in selectors:
+        if selector.reach > out.setdefault(selector, selector).reach:
+            out[selector] = selector
+    return tuple(out.values())
 
 
 # Functions that give a series labels its inputs did not carry: a `by` label under them may be theirs.

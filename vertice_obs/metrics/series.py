@@ -11,7 +11,7 @@ fully anchored), and a matcher that matches the empty string also matches series
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
 from vertice_obs.finding import Location, pickled_by_fields
@@ -52,6 +52,8 @@ class Selector:
 
     metric: str
     matchers: tuple[LabelMatcher, ...]
+    # seconds before now its samples may come from (`extract.MetricRef.reach`); not part of what it selects
+    reach: float = field(default=0.0, compare=False)
 
     @property
     def labels(self) -> tuple[str, ...]:
