@@ -265,3 +265,15 @@ def test_a_picked_option_is_escaped_as_the_variable_is():
                                           "current": {"value": ["a"]}, "options": [{"value": "a"}, {"value": "b.c"}]}]}}
     [use] = option_selectors(Query('x{h=~"$h"}', Location("f.json")), variables_from_dashboard(dashboard), "h", ["b.c"])
     assert use.selector.matchers[0].value == "b\\.c"
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("pipe", "Paris|Berlin"), ("csv", "Paris,Berlin"), ("raw", "Paris,Berlin"), ("glob", "{Paris,Berlin}"),
+    ("text", "Paris + Berlin"), ("json", '[\\"Paris\\",\\"Berlin\\"]'), ("doublequote", '\\"Paris\\",\\"Berlin\\"'),
+    ("singlequote", "'Paris','Berlin'"), ("sqlstring", "'Paris','Berlin'"), ("regex", "(Paris|Berlin)"),
+])
+def test_each_format_joins_several_values_as_grafana_does(fmt, expected):
+    """Grafana's format registry: `raw` is the array's String() (commas), `glob` braces, `text` the
+    texts joined with ` + ` — most of them make a matcher that matches nothing, as in Grafana."""
+    variables = {"v": Variable("v", ("Paris", "Berlin"))}
+    assert interpolate(f'x{{a=~"${{v:{fmt}}}"}}', variables).text == f'x{{a=~"{expected}"}}'

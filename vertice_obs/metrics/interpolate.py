@@ -14,6 +14,7 @@ promql-parser in `extract.py`.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -131,6 +132,28 @@ def variable_options(dashboard: Mapping[str, Any]) -> dict[str, tuple[str, ...]]
         if values:
             out[v["name"]] = tuple(dict.fromkeys(values))
     return out
+
+
+def _formatted(fmt: str | None, values: tuple[str, ...]) -> str:
+    """`${v:fmt}` as Grafana's format registry writes it (`regex` aside): one value as it is (but
+    quoted by the quoting formats), several joined as each format joins them. An unknown format
+    (or none) joins with `|`."""
+    if fmt == "sqlstring":  # a quote paired, a double quote escaped
+        return ",".join("'" + x.replace("'", "''").replace('"', '\\"') + "'" for x in values)
+    if fmt in _QUOTING:
+        quote = _QUOTING[fmt]
+        return ",".join(quote + x.replace(quote, "\\" + quote) + quote for x in values)
+    if len(values) == 1:
+        return values[0]
+    if fmt == "glob":
+        return "{" + ",".join(values) + "}"
+    if fmt == "json":
+        return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+    return _JOINED.get(fmt or "", "|").join(values)
+
+
+_JOINED = {"csv": ",", "raw": ",", "join": ",", "text": " + ", "pipe": "|"}  # raw: a JS array's String()
+_QUOTING = {"singlequote": "'", "doublequote": '"'}
 
 
 def interpolate(expr: str, variables: Mapping[str, Variable] | None = None) -> Interpolated:
@@ -270,10 +293,8 @@ class _Interpolator:
         elif fmt in ("regex",) or (len(values) > 1 and fmt is None):
             values = tuple(_REGEX_FORMAT_SPECIAL.sub(r"\\\g<0>", x) for x in values) if fmt == "regex" else values
             text = "(" + "|".join(values) + ")" if len(values) > 1 else values[0]
-        elif fmt == "csv":
-            text = ",".join(values)
-        else:  # pipe, raw, glob, text, or a single value
-            text = "|".join(values)
+        else:
+            text = _formatted(fmt, values)
         if quote != "`":
             text = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
         return text
