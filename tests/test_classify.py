@@ -235,6 +235,10 @@ def test_a_rule_given_as_an_object_is_read_by_attribute():
     ("maxinus_dopamine_level", NAMES, ""),  # a close name under another prefix is not offered
     ("requestz", NAMES, "; did you mean requests?"),  # without `_`, every name is a candidate
     ("other_missing", NAMES, ""),
+    # another word is another metric, not a slip (a trial was offered `read` for `fsync`)
+    ("vm_filestream_fsync_duration_seconds_total", NAMES | {"vm_filestream_read_duration_seconds_total"}, ""),
+    ("app_reqests_total", NAMES | {"app_requests_total"}, "; did you mean app_requests_total?"),
+    ("node_cpu_second_total", NAMES | {"node_cpu_seconds_total"}, "; did you mean node_cpu_seconds_total?"),
 ])
 def test_close_names(name, names, hint):
     found = one(use(name), evidence(names=names), CATALOG)

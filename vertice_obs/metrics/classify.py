@@ -265,8 +265,19 @@ def _did_you_mean(name: str, names: frozenset[str]) -> str:
         return f"; {name} is a histogram: did you mean {name}_bucket (for histogram_quantile), _sum or _count?"
     prefix = name.split("_", 1)[0] + "_"
     candidates = [n for n in names if n.startswith(prefix)] if "_" in name else list(names)
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.85)
+    close = [n for n in difflib.get_close_matches(name, candidates, n=5, cutoff=0.85) if _a_slip(name, n)]
     return f"; did you mean {close[0]}?" if close else ""
+
+
+def _a_slip(name: str, other: str) -> bool:
+    """Could `other` be what `name` meant — a slip of the keys, not another word? The words (split at
+    `_`) may differ by one word added or dropped, or by words each close to the other
+    (`request`/`requests`); `fsync`/`read` are other metrics, not a typo."""
+    a, b = name.split("_"), other.split("_")
+    if len(a) != len(b):
+        longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+        return len(longer) - len(shorter) == 1 and any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+    return all(x == y or difflib.SequenceMatcher(None, x, y).ratio() >= 0.6 for x, y in zip(a, b))
 
 
 def _rule_attr(rule: Any, key: str) -> Any:
