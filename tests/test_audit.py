@@ -193,7 +193,7 @@ def test_present_metrics_are_counted_at_the_end_and_listed_only_in_json_and_html
     audit = build_audit(findings, {}, None, "src", names={"zz_present", "yy_present"})
     text = audit_text(audit)
     assert "zz_present" not in text and text.rstrip().endswith("listed in --format json and --format html")
-    assert "Present: 2 of 3 metrics queried" in text
+    assert "Present, nothing to fix: 2 of 3 metrics queried" in text
     assert json.loads(audit_json(audit))["present"] == {"count": 2, "metrics": ["yy_present", "zz_present"]}
     page = audit_html(audit)
     assert page.index("<details id=present>") > page.index("a_x") and "<code>zz_present</code>" in page

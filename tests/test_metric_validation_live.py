@@ -62,7 +62,7 @@ def test_audit_text_headline(prometheus):
     assert ("    maximus-dopamine-overview (MAXIMUS · Dopamine — overview): 'Dopamine spike rate' (A), 'Spike rate' (A), "
             "'Spikes (last hour)' (A), 'Spikes per execution' (A)") in result.output
     assert "  narrative dopamine:\n" in result.output
-    assert result.output.endswith("Present: 30 of 31 metrics queried\n  listed in --format json and --format html\n")
+    assert result.output.endswith("Present, nothing to fix: 30 of 31 metrics queried\n  listed in --format json and --format html\n")
 
 
 def test_validate_gates_on_the_missing_required_metric(prometheus):

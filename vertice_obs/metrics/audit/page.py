@@ -109,7 +109,7 @@ def audit_html(audit: Audit) -> str:
                      + _table("other", ["severity", "check", "where", "what"], rows))
     queried = len(audit.present) + len(audit.metrics)
     items = "".join(f"<li><code>{_e(m)}</code></li>" for m in audit.present)
-    parts.append(f"<details id=present><summary>Present: {len(audit.present)} of {plural(queried, 'metric')} "
+    parts.append(f"<details id=present><summary>Present, nothing to fix: {len(audit.present)} of {plural(queried, 'metric')} "
                  f"queried</summary><ul>{items}</ul></details>")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

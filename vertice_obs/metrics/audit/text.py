@@ -105,7 +105,7 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
                 + [f"{bullet}{n} × {code(check)} (info, listed in --format json and --format html)"
                    for check, n in sorted(notes.items())])
     queried = len(audit.present) + len(audit.metrics)
-    section(f"Present: {len(audit.present)} of {plural(queried, 'metric')} queried",
+    section(f"Present, nothing to fix: {len(audit.present)} of {plural(queried, 'metric')} queried",
             [f"{bullet}listed in --format json and --format html"] if audit.present else [])
     return "\n".join(out) + "\n"
 
