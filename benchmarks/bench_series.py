@@ -60,7 +60,6 @@ import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
@@ -195,30 +194,6 @@ def pods_for(series: int) -> int:
     """The fewest pods per (service, environment) that make at least `series` exposed series."""
     per_pod = exposition(1)[1] - exposition(0)[1]
     return max(1, -(-(series - exposition(0)[1]) // per_pod))
-
-
-class Exporter:
-    """Serves one pre-rendered /metrics body from a thread (values constant: labels are what count)."""
-
-    def __init__(self, body: bytes):
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.target = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 # --- the dashboards -------------------------------------------------------------------------------
@@ -635,10 +610,10 @@ def main() -> None:
         args.dashboards, args.series, args.rounds = 50, 10_000, 1
 
     sys.path.insert(0, str(REPO / "tests"))
-    from prometheus_harness import PrometheusServer
+    from prometheus_harness import PrometheusServer, StaticExporter
 
     body, exposed = exposition(pods_for(args.series))
-    exporter = Exporter(body)
+    exporter = StaticExporter(body)
     server = PrometheusServer([exporter.target], scrape_interval=args.scrape_interval)
     work = Path(tempfile.mkdtemp(prefix="vobs-bench-series-"))
     try:

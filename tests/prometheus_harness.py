@@ -16,7 +16,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterable
 
@@ -25,6 +27,31 @@ import yaml
 
 INSTALL_HINT = ("Debian's prometheus/promtool are not installed: run the README's test command (scripts/test), "
                 "which installs them — these tests need a real Prometheus")
+
+
+class StaticExporter:
+    """Serves one fixed /metrics body from a thread, for a Prometheus to scrape (`.target`):
+    series whose labels are what a test or benchmark is about. Stop it with `stop()`."""
+
+    def __init__(self, body: bytes):
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.target = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class PrometheusMissing(RuntimeError):

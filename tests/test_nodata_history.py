@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from prometheus_harness import PrometheusServer, free_port
+from prometheus_harness import PrometheusServer, StaticExporter, free_port
 from victoria_harness import VictoriaMetricsServer
 
 from vertice_obs.metrics.catalog import MetricCatalog
@@ -111,28 +111,14 @@ def test_the_data_held_is_the_servers_own_not_a_scraped_prometheus(tmp_path):
     and an empty one (its 9.2e15 sentinel, which once crashed the run as a year 292 million). The
     data held is the latest of those — this server's own here, never more than it holds — and the
     sentinel is no time."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     old = time.time() - 10 * 86400
     body = ("# TYPE prometheus_tsdb_lowest_timestamp_seconds gauge\n"
             f'prometheus_tsdb_lowest_timestamp_seconds{{peer="old"}} {old:.3f}\n'
             'prometheus_tsdb_lowest_timestamp_seconds{peer="empty"} 9.223372036854776e+15\n').encode()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    peers = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=peers.serve_forever, daemon=True).start()
+    peers = StaticExporter(body)
     port = free_port()
-    server = PrometheusServer([f"127.0.0.1:{peers.server_address[1]}", f"127.0.0.1:{port}"])
+    server = PrometheusServer([peers.target, f"127.0.0.1:{port}"])
     server.fixed_port = port
     # a block of its own from an hour ago (a fresh Prometheus reports the sentinel itself for a while)
     server.backfill(f"# TYPE vobs_backfilled gauge\nvobs_backfilled 1 {time.time() - 3600:.0f}\n# EOF\n")
@@ -144,8 +130,7 @@ def test_the_data_held_is_the_servers_own_not_a_scraped_prometheus(tmp_path):
         assert not held.covers and held.since == datetime.fromtimestamp(own, tz=timezone.utc), held
     finally:
         server.stop()
-        peers.shutdown()
-        peers.server_close()
+        peers.stop()
 
 
 @pytest.mark.parametrize("query, flagged", [

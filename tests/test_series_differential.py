@@ -15,14 +15,11 @@ newline, while Prometheus 3 and vobs read it as matching one (README "Series-lev
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from prometheus_harness import PrometheusServer
+from prometheus_harness import PrometheusServer, StaticExporter
 from victoria_harness import VictoriaMetricsServer
 
 from vertice_obs.metrics.prometheus import PrometheusSource
@@ -43,31 +40,9 @@ def exposition() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-class _Exporter:
-    def __init__(self, body: bytes):
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.target = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="module")
 def exporter():
-    served = _Exporter(exposition())
+    served = StaticExporter(exposition())
     yield served
     served.stop()
 
