@@ -239,6 +239,9 @@ def test_a_rule_given_as_an_object_is_read_by_attribute():
     ("vm_filestream_fsync_duration_seconds_total", NAMES | {"vm_filestream_read_duration_seconds_total"}, ""),
     ("app_reqests_total", NAMES | {"app_requests_total"}, "; did you mean app_requests_total?"),
     ("node_cpu_second_total", NAMES | {"node_cpu_seconds_total"}, "; did you mean node_cpu_seconds_total?"),
+    ("node_cpu_secondstotal", NAMES | {"node_cpu_seconds_total"}, "; did you mean node_cpu_seconds_total?"),
+    ("node_file_system_avail_bytes", NAMES | {"node_filesystem_avail_bytes"},
+     "; did you mean node_filesystem_avail_bytes?"),
 ])
 def test_close_names(name, names, hint):
     found = one(use(name), evidence(names=names), CATALOG)

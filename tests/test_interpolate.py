@@ -277,3 +277,23 @@ def test_each_format_joins_several_values_as_grafana_does(fmt, expected):
     texts joined with ` + ` — most of them make a matcher that matches nothing, as in Grafana."""
     variables = {"v": Variable("v", ("Paris", "Berlin"))}
     assert interpolate(f'x{{a=~"${{v:{fmt}}}"}}', variables).text == f'x{{a=~"{expected}"}}'
+
+
+@pytest.mark.parametrize("refresh, when", [
+    (1, "on load"), (1.0, "on load"), ("1", "on load"), (2, "on time range change"), (" 2 ", "on time range change"),
+    (0, ""), (None, ""), (True, ""), (1.5, ""), ("²", ""), ("9" * 5000, ""), ([1], ""), ({"a": 1}, ""),
+])
+def test_refresh_is_read_as_grafana_compares_it_and_never_crashes(refresh, when):
+    """Grafana compares `refresh` with `===` against 1 and 2 (a JSON number: 1.0 is 1). Anything
+    else — a digit `isdigit()` accepts and `int()` refuses, 5,000 digits — is "never", not a crash."""
+    from vertice_obs.metrics.interpolate import refreshed
+
+    assert refreshed({"type": "query", "name": "v", "refresh": refresh}) == when
+
+
+@pytest.mark.parametrize("fmt", ["", ":regex", ":pipe", ":singlequote", ":csv"])
+def test_a_custom_all_value_is_written_as_it_is_whatever_the_format(fmt):
+    """Grafana's templateSrv formats a custom allValue for no format but `text` and `percentencode`."""
+    dashboard = {"templating": {"list": [{"name": "v", "type": "custom", "includeAll": True, "allValue": ".*",
+                                          "current": {"value": "$__all"}}]}}
+    assert interpolate(f'x{{a=~"${{v{fmt}}}"}}', variables_from_dashboard(dashboard)).text == 'x{a=~".*"}'

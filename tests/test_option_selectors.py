@@ -22,9 +22,10 @@ VARIABLES = {"env": Variable("env", ("dev",)), "svc": Variable("svc", ("api",)),
              "m": Variable("m", ('y{a="vobs_lit_0"}',))}
 
 
-def reference(query: Query, name: str, values: list[str]) -> list:
+def reference(query: Query, name: str, values: list[str], variables=VARIABLES) -> list:
+    picked = variables[name].picked if name in variables else lambda value: Variable(name, (value,))
     return [use for value in values
-            for use in query_facts(query, {**VARIABLES, name: Variable(name, (value,))}, (name, value)).selectors]
+            for use in query_facts(query, {**variables, name: picked(value)}, (name, value)).selectors]
 
 
 QUERIES = [
@@ -51,15 +52,19 @@ QUERIES = [
 
     'absent(x{env="$env"}) or vector(0)',
     'x{env="$env"} offset 1h - x{env="prod"}',  # one value makes them one selector: the farther reach
+    'x{env="$env", b="$nope"} offset 1h - x{env="$env"}',  # one once the unknown matcher is dropped
 ]
+# $env multi-value: each option regex-escaped, as Grafana's Prometheus datasource writes it
+ESCAPED = {**VARIABLES, "env": Variable("env", ("dev",), escaped=True)}
 VALUES = ["prod", "dev", "", "a|b", "(", 'quo"te', "back\\slash", "__name__", "$svc", ".*", "vobs_lit_0",
           "vobs_placeholder", "x'y", "#", "ünï"]
 
 
+@pytest.mark.parametrize("variables", [VARIABLES, ESCAPED], ids=["plain", "escaped"])
 @pytest.mark.parametrize("expr", QUERIES)
-def test_each_option_gives_what_query_facts_gives_for_it(expr):
+def test_each_option_gives_what_query_facts_gives_for_it(expr, variables):
     query = Query(expr, WHERE)
-    got, expected = option_selectors(query, VARIABLES, "env", VALUES), reference(query, "env", VALUES)
+    got, expected = option_selectors(query, variables, "env", VALUES), reference(query, "env", VALUES, variables)
     assert got == expected
     assert [u.selector.reach for u in got] == [u.selector.reach for u in expected]  # not part of ==, compared apart
 

@@ -114,6 +114,11 @@ def test_selectors_through_the_shape_equal_the_full_parse(expr):
     ('max_over_time(m{a="x"}[1h:1m] offset 30m)', [('m{a="x"}', 5400.0)]),
     ('m{a="x"} offset -5m', [('m{a="x"}', 0.0)]),  # forward: nothing before now
     ('m{a="x"} @ 100', [('m{a="x"}', float("inf"))]),
+    ('m{a="x"} @ start()', [('m{a="x"}', float("inf"))]),  # the dashboard's range: anywhere in it
+    ('m{a="x"} offset 1h @ end()', [('m{a="x"}', 3600.0)]),  # end(): now
+    ('max_over_time(m{a="x"}[1h] offset -1h)', [('m{a="x"}', 0.0)]),  # a window wholly ahead
+    ('max_over_time(m{a="x"}[1h] offset -30m)', [('m{a="x"}', 1800.0)]),
+    ('{__name__="m", a="x"} offset 1d', [('m{a="x"}', 86400.0)]),
 ])
 def test_each_selector_is_judged_with_how_far_back_it_reaches(expr, judged):
     from vertice_obs.metrics.selectors import analyse

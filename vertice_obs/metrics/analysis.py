@@ -81,11 +81,13 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
         out.uses = _to_uses(facts.refs, query)
         out.groupings = [GroupingUse(g, query.location, query.expr) for g in facts.groupings]
         out.lint = facts.lint
+    judged = []
     for selector in facts.selectors:
         known = tuple(m for m in selector.matchers if not unknown_value(m.value))
         if known:
-            out.selectors.append(SelectorUse(Selector(selector.metric, known, selector.reach), query.location,
-                                             query.expr, option))
+            judged.append(Selector(selector.metric, known, selector.reach))
+    # the unknown matchers dropped, two selectors may be one: once, as the option template has it
+    out.selectors = [SelectorUse(s, query.location, query.expr, option) for s in farthest(judged)]
     return out
 
 

@@ -270,9 +270,11 @@ def _did_you_mean(name: str, names: frozenset[str]) -> str:
 
 
 def _a_slip(name: str, other: str) -> bool:
-    """Could `other` be what `name` meant — a slip of the keys, not another word? The words (split at
-    `_`) may differ by one word added or dropped, or by words each close to the other
-    (`request`/`requests`); `fsync`/`read` are other metrics, not a typo."""
+    """Could `other` be what `name` meant — a slip of the keys, not another word? An underscore
+    missed or added, or words (split at `_`) that differ by one word added or dropped, or by words
+    each close to the other (`request`/`requests`); `fsync`/`read` are other metrics, not a typo."""
+    if name.replace("_", "") == other.replace("_", ""):
+        return True  # an underscore missed or doubled: `process_cpu_secondstotal`
     a, b = name.split("_"), other.split("_")
     if len(a) != len(b):
         longer, shorter = (a, b) if len(a) > len(b) else (b, a)

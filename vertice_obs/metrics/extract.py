@@ -202,10 +202,13 @@ def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> lis
 
 def _back(node: Any) -> float:
     """Seconds before now that `node`'s `offset` and `@` move its evaluation (a selector's or a
-    subquery's): a negative offset looks forward (nothing); `@` pins it anywhere (infinite)."""
-    if node.at is not None:
+    subquery's), signed (a negative offset looks forward; the selector's reach is floored at 0
+    once its range is added). `@ end()` is the query's end, now; `@ start()` or a timestamp pins
+    it anywhere the dashboard's range or the author chose (infinite)."""
+    offset = node.offset.total_seconds() if node.offset is not None else 0.0
+    if node.at is not None and not str(node.at.type).lower().endswith("end"):
         return float("inf")
-    return max(0.0, node.offset.total_seconds()) if node.offset is not None else 0.0
+    return offset
 
 
 def children(node: Any) -> list[Any]:
@@ -285,7 +288,7 @@ def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str]) ->
                 continue
             op = str(m.op).rsplit(".", 1)[-1].lower()
             if op == "equal":
-                refs.append(MetricRef(m.value, False, role, (), reason, _label_matchers(node)))
+                refs.append(MetricRef(m.value, False, role, (), reason, _label_matchers(node), reach=_back(node)))
             elif op == "re":
                 refs.append(MetricRef(m.value, True, role, (), reason))
     return refs

@@ -73,13 +73,20 @@ def refreshed(v: Mapping[str, Any]) -> str:
     saved value only if the new options hold it, else shows the first, and offers the new options."""
     if v.get("type") != "query":
         return ""
-    return {1: "on load", 2: "on time range change"}.get(_whole(v.get("refresh")), "")
+    return _REFRESHED.get(_refresh_code(v.get("refresh")), "")
 
 
-def _whole(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        return None
-    return int(value) if isinstance(value, int) or value.strip().isdigit() else None
+_REFRESHED = {"1": "on load", "2": "on time range change"}
+
+
+def _refresh_code(value: Any) -> str:
+    """`refresh` as Grafana's `===` reads it — 1 and 1.0 alike (JSON numbers), "1" from
+    hand-written JSON too — as "1", "2" or "" (anything else: a bool, `²`, 5,000 digits)."""
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, (int, float)):
+        return "1" if value == 1 else "2" if value == 2 else ""
+    return value.strip() if isinstance(value, str) and value.strip() in _REFRESHED else ""
 
 
 @dataclass
@@ -285,7 +292,9 @@ class _Interpolator:
         self.used.append(name)
         values = self._values(name) or (PLACEHOLDER,)
         v = self.vars.get(name)
-        if fmt is None and v is not None and v.escaped and v.values:  # not an allValue: Grafana leaves it as it is
+        if v is not None and not v.values and v.all_value and fmt not in ("text", "percentencode"):
+            text = v.all_value  # a custom allValue: Grafana formats it for no format but those two
+        elif fmt is None and v is not None and v.escaped and v.values:  # not an allValue: left as it is
             # Grafana's Prometheus datasource (`interpolateQueryExpr`) for a multi-value or
             # include-All variable: each value regex-escaped, several as a group
             values = tuple(_PROMETHEUS_SPECIAL.sub(r"\\\g<0>", x) for x in values)

@@ -65,7 +65,7 @@ def analyse(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> Analy
         raise ParseError(str(exc)) from None
     except RecursionError:  # the shape check should make this unreachable; never a crash regardless
         raise ParseError("query is nested too deeply to inspect") from None
-    judged = (Selector(r.metric, r.matchers, r.reach) for r in raw
+    judged = (Selector(r.metric, r.matchers, max(0.0, r.reach)) for r in raw
               if r.role == REQUIRED and not r.is_pattern and r.matchers)
     return Analysis(refs, farthest(judged), grouped, lint)
 
