@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -118,12 +119,11 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     ours = under(project.display(project.exports_dir))
     lints = lambda d, queries, known: lint_dashboard(d, queries, ours, policy.disabled, known)  # noqa: E731
     judged = source is not None and failure is None  # selectors will be judged: options are made as parts are read
-    if show_progress if show_progress is not None else sys.stderr.isatty():
-        with click.progressbar(length=len(dashboards), label="reading queries", file=sys.stderr) as bar:
-            collected = collect_parallel(dashboards, jobs, lambda _f: bar.update(1), judged=judged, options=judged,
-                                         per_dashboard=lints)
-    else:
-        collected = collect_parallel(dashboards, jobs, judged=judged, options=judged, per_dashboard=lints)
+    shown = show_progress if show_progress is not None else sys.stderr.isatty()
+    bar = click.progressbar(length=len(dashboards), label="reading queries", file=sys.stderr) if shown else None
+    with bar if bar is not None else contextlib.nullcontext():
+        collected = collect_parallel(dashboards, jobs, (lambda _f: bar.update(1)) if bar is not None else None,
+                                     judged=judged, options=judged, per_dashboard=lints)
     collected.findings.extend(found)
     collected.findings.extend(lint_run(dashboards, policy.disabled))
     result = validate(collected, source, catalog, lookback)

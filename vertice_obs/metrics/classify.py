@@ -204,6 +204,7 @@ WHILE_FIRING = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
 _RAW_COUNTER_OK = {"count", "group", "count_values", "timestamp", "changes", "resets", "absent", "absent_over_time",
                    "present_over_time", "count_over_time", "last_over_time"}
 _SERIES_SUFFIXES = ("_total", "_bucket", "_count", "_sum")
+_BY_NAME = "naming convention"  # the source of a type read from the name alone (a guess)
 
 
 def metric_type(name: str, metadata: Mapping[str, str], catalog: MetricCatalog | None) -> tuple[str, str] | None:
@@ -218,7 +219,7 @@ def metric_type(name: str, metadata: Mapping[str, str], catalog: MetricCatalog |
         series_of_family = spec.type in ("histogram", "summary") and name != spec.name
         return ("counter" if series_of_family else spec.type), f"the catalog ({catalog.file}:{spec.line})"
     if name.endswith(_SERIES_SUFFIXES):
-        return "counter", f"naming convention ({next(s for s in _SERIES_SUFFIXES if name.endswith(s))})"
+        return "counter", f"{_BY_NAME} ({next(s for s in _SERIES_SUFFIXES if name.endswith(s))})"
     return None
 
 
@@ -241,7 +242,7 @@ def _type_findings(uses: list[MetricUse], ev: Evidence, present: Mapping[str, bo
             shown = f"{use.under}() of " if use.under else ""
             # a name is a guess (gauges named `…_count` or `…_total` exist; a source without metadata,
             # such as VictoriaMetrics, says nothing else): information, not a warning
-            guessed = source.startswith("naming convention")
+            guessed = source.startswith(_BY_NAME)
             out.append(finding("metric/counter-without-rate", f"{shown}{use.metric}, "
                                f"{'probably ' if guessed else ''}a counter (type from {source}), "
                                f"without rate() or increase(): the panel draws an ever-growing total; did you mean "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import promql_parser as pp
 
@@ -133,23 +133,13 @@ def _raw_strings_quoted(text: str) -> str:
     escaped, a newline as `\\n`); text outside strings, comments included, unchanged. An
     unterminated string is left as it is, for the parser to report."""
     out, i = [], 0
-    while (start := _STRING_START.search(text, i)) is not None:
-        j = start.start()
-        if text[j] == "#":  # a comment runs to the end of the line; quotes in it are not strings
-            end = text.find("\n", j)
-            end = len(text) if end < 0 else end
-            out.append(text[i:end])
-            i = end
-            continue
-        literal = _STRING_AT[text[j]].match(text, j)
-        if literal is None:
+    for start, end, quote in _lexemes(text):
+        if end is None:
             break
-        body = literal.group()
-        if text[j] == "`":
-            body = '"' + body[1:-1].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-        out.append(text[i:j])
-        out.append(body)
-        i = literal.end()
+        if quote == "`":
+            out.append(text[i:start])
+            out.append('"' + text[start + 1:end - 1].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"')
+            i = end
     out.append(text[i:])
     return "".join(out)
 
@@ -352,20 +342,38 @@ def _mask_strings(expr: str) -> tuple[str, list[str]] | None:
     A lexical scan of quotes, escapes and comments — where strings are — not an analysis of
     PromQL; the parser still sees every query's structure."""
     out, literals, i = [], [], 0
-    while (start := _STRING_START.search(expr, i)) is not None:
-        j = start.start()
-        quote = expr[j]
+    for start, end, quote in _lexemes(expr):
         if quote == "#":
             return None  # comments are rare; not worth reasoning about here
-        literal = _STRING_AT[quote].match(expr, j)
-        if literal is None:
+        if end is None:
             return None  # unterminated: the full path reports it
-        out.append(expr[i:j])
-        literals.append(literal.group())
+        out.append(expr[i:start])
+        literals.append(expr[start:end])
         out.append(f"{quote}{_LITERAL}{len(literals) - 1}{quote}")
-        i = literal.end()
+        i = end
     out.append(expr[i:])
     return "".join(out), literals
+
+
+def _lexemes(text: str) -> Iterator[tuple[int, int | None, str]]:
+    """Where `text`'s string literals and comments are, in order: (start, end, its first
+    character — a quote, or `#`); a comment runs to the end of its line, and the scan stops at an
+    unterminated string (end None). The one lexical reading of strings the rewrites above share."""
+    i = 0
+    while (found := _STRING_START.search(text, i)) is not None:
+        start = found.start()
+        first = text[start]
+        if first == "#":
+            end = text.find("\n", start)
+            i = len(text) if end < 0 else end
+            yield start, i, first
+            continue
+        literal = _STRING_AT[first].match(text, start)
+        if literal is None:
+            yield start, None, first
+            return
+        i = literal.end()
+        yield start, i, first
 
 
 def _variable_promql(query: str) -> str | None:

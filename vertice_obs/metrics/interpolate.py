@@ -292,15 +292,14 @@ class _Interpolator:
         self.used.append(name)
         values = self._values(name) or (PLACEHOLDER,)
         v = self.vars.get(name)
+        # what regex-escapes each value: the `${v:regex}` format; with no format, Grafana's Prometheus
+        # datasource (`interpolateQueryExpr`) for a multi-value or include-All variable's own values
+        special = _REGEX_FORMAT_SPECIAL if fmt == "regex" else (
+            _PROMETHEUS_SPECIAL if fmt is None and v is not None and v.escaped and v.values else None)
         if v is not None and not v.values and v.all_value and fmt not in ("text", "percentencode"):
             text = v.all_value  # a custom allValue: Grafana formats it for no format but those two
-        elif fmt is None and v is not None and v.escaped and v.values:  # not an allValue: left as it is
-            # Grafana's Prometheus datasource (`interpolateQueryExpr`) for a multi-value or
-            # include-All variable: each value regex-escaped, several as a group
-            values = tuple(_PROMETHEUS_SPECIAL.sub(r"\\\g<0>", x) for x in values)
-            text = "(" + "|".join(values) + ")" if len(values) > 1 else values[0]
-        elif fmt in ("regex",) or (len(values) > 1 and fmt is None):
-            values = tuple(_REGEX_FORMAT_SPECIAL.sub(r"\\\g<0>", x) for x in values) if fmt == "regex" else values
+        elif special is not None or (len(values) > 1 and fmt is None):  # several as a group
+            values = tuple(special.sub(r"\\\g<0>", x) for x in values) if special is not None else values
             text = "(" + "|".join(values) + ")" if len(values) > 1 else values[0]
         else:
             text = _formatted(fmt, values)
