@@ -83,6 +83,30 @@ def test_unparsable_query_is_a_parse_finding_with_both_texts():
     assert "rate(x[$__rate_interval] (interpolated: rate(x[1m])" in f.message
 
 
+@pytest.mark.parametrize("shapes", [True, False])
+@pytest.mark.parametrize("query, hinted", [
+    ('up{instance=~"${ip:regex}:9100"}', True),  # Grafana inserts `10\.0\.0\.1` as it is
+    ('up{instance=~"[[ip:regex]]"}', True),
+    ("up{instance=~`${ip:regex}:9100`}", None),  # backquotes: no escapes, it parses
+    ('up{instance=~"${ip}:9100"}', None),  # no format: Grafana escapes it for the string
+    ('up{a="\\q"} + $ip', False),  # another escape error: no word about formats
+])
+def test_an_escape_an_explicit_format_left_is_an_error_that_says_to_use_backquotes(query, hinted, shapes):
+    """grafana/grafana#40634, #59251: `"${v:regex}"` with a dot or slash in a value is a query
+    Prometheus refuses. The finding says why and what to write instead, on both analysis paths."""
+    from vertice_obs.metrics.analysis import query_facts
+
+    variables = {"ip": Variable("ip", ("10.0.0.1",))}
+    for findings in (uses_of(Query(query, WHERE), variables)[1],
+                     query_facts(Query(query, WHERE), variables, shapes=shapes).findings):
+        if hinted is None:
+            assert findings == []
+            continue
+        [f] = findings
+        assert f.check == "promql/parse" and "unknown escape sequence" in f.message
+        assert ("write that string in backquotes" in f.message) == hinted, f.message
+
+
 @pytest.mark.parametrize("query,expected", [
     ("label_values(maximus_dopamine_level, environment)", [("maximus_dopamine_level", False)]),
     ('label_values(x{a="1,2"}, job)', [("x", False)]),

@@ -139,3 +139,29 @@ def test_vobs_refuses_what_prometheus_refuses_and_nothing_it_parses(server, quer
         assert ours, f"Prometheus parses {query!r}; vobs would report a false promql/parse error"
     elif ours:
         assert NOT_CAUGHT.search(error), f"Prometheus refuses {query!r} ({error}); vobs passes it"
+
+
+@pytest.mark.parametrize("quote", ['"', "'", "`"])
+@pytest.mark.parametrize("fmt", ["", ":regex", ":pipe", ":csv", ":raw", ":glob", ":json", ":doublequote",
+                                 ":singlequote", ":sqlstring", ":text"])
+@pytest.mark.parametrize("values", [("10.0.0.1",), ("/api/v1", "a|b"), ('say "hi"', "it's")])
+def test_an_interpolated_query_parses_as_prometheus_parses_grafanas_text(server, quote, fmt, values):
+    """What Grafana sends is what vobs parses. An explicit format's text is inserted as it is, not
+    escaped for the string around it (grafana/grafana#40634, #59251): `"${ip:regex}"` with
+    `10.0.0.1` is `"10\\.0\\.0\\.1"`, which Prometheus refuses (unknown escape sequence) — vobs
+    must refuse it too, and pass the same variable in backquotes. Each interpolated text is sent
+    to the real Prometheus, which decides."""
+    from vertice_obs.metrics.extract import ParseError as Refused
+    from vertice_obs.metrics.interpolate import Variable, interpolate
+
+    variables = {"v": Variable("v", values, escaped=len(values) > 1)}
+    text = interpolate(f"up{{instance=~{quote}${{v{fmt}}}{quote}}}", variables).text
+    refused = prometheus_refuses(server.url, text)
+    try:
+        extract(text)
+        vobs_refused = False
+    except Refused:
+        vobs_refused = True
+    assert vobs_refused == (refused is not None), (text, refused)
+    if fmt == ":regex" and quote == '"' and values == ("10.0.0.1",):  # the case users meet
+        assert refused is not None and "escape" in refused, (text, refused)

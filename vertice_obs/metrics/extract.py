@@ -310,6 +310,17 @@ def uses_of(query: Query, variables: Mapping[str, Variable]) -> tuple[list[Metri
     return _to_uses(refs, query), []
 
 
+_FORMATTED = re.compile(r"\$\{\w+:\w+\}|\[\[\w+:\w+\]\]")  # `${v:regex}`, `[[v:regex]]`
+
+
+def _format_hint(expr: str, error: str) -> str:
+    """Why an escape is refused where a variable has an explicit format: Grafana inserts its text as
+    it is, not escaped for the string around it (grafana/grafana#40634, #59251)."""
+    used = _FORMATTED.search(expr) if "escape sequence" in error else None
+    return (f" (Grafana inserts {used.group()} as it is, backslashes included: write that string in backquotes, "
+            "where PromQL reads no escapes)") if used else ""
+
+
 _SHOWN_QUERY = 300  # characters of a query quoted in a message; the finding's details keep it whole
 
 
@@ -319,7 +330,7 @@ def _parse_finding(query: Query, exc: ParseError, text: str) -> Finding:
 
     shown = clip(query.expr) if text == query.expr else f"{clip(query.expr)} (interpolated: {clip(text)})"
     shown = escape(shown, one_line=True)  # a query may carry control characters; messages reach terminals
-    hint = escape(metricsql_hint(text, str(exc)), one_line=True)
+    hint = escape(metricsql_hint(text, str(exc)) or _format_hint(query.expr, str(exc)), one_line=True)
     return finding("promql/parse", f"query does not parse: {exc}{hint} — in: {shown}", query.location, query=query.expr)
 
 

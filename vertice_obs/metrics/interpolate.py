@@ -303,7 +303,7 @@ class _Interpolator:
             text = "(" + "|".join(values) + ")" if len(values) > 1 else values[0]
         else:
             text = _formatted(fmt, values)
-        if quote != "`":
+        if quote != "`" and fmt is None:  # an explicit format's text goes in as it is, as Grafana puts it
             text = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
         return text
 
