@@ -70,7 +70,30 @@ def test_a_variable_on_all_with_nothing_known_says_so(tmp_path):
     said = {f["details"]["variable"]: f["message"] for f in json.loads(result.stdout)["findings"]
             if f["check"] == "variable/value-unknown"}
     assert said == {
-        "job": "$job is All, with no allValue and no options saved in the dashboard: the matchers it fills are not "
-               "checked for series",
+        "job": "$job is All, with no allValue and no options saved in the dashboard: the matchers it fills on 1 "
+               "panel ('t') are not checked for series",
         "instance": "$instance has no value saved in the dashboard (no current value, no options): the matchers it "
-                    "fills are not checked for series"}
+                    "fills on 1 panel ('t') are not checked for series"}
+
+
+def test_a_variable_nothing_is_known_about_is_said_once_at_its_definition(tmp_path):
+    """One info per dashboard and variable, not one per query (9,025 of them in bench_series), at
+    the variable's own line, counting the panels it fills apart from other queries (annotations)."""
+    variable = {"name": "svc", "type": "query", "refresh": 1, "query": "label_values(up, job)",
+                "current": {"value": "x"}}
+    model = {"uid": "u", "title": "U", "templating": {"list": [variable]},
+             "annotations": {"list": [{"name": "deploys", "enable": True, "expr": 'changes(up{job="$svc"}[5m]) > 0',
+                                       "datasource": {"type": "prometheus", "uid": "p"}}]},
+             "panels": [{"id": i, "type": "timeseries", "title": f"p{i}",
+                         "targets": [{"refId": "A", "expr": f'up{{job="$svc", n="{i}"}}'},
+                                     {"refId": "B", "expr": 'up{job!="$svc"}'}]} for i in range(1, 6)]}
+    text = json.dumps(model, indent=2)
+    (tmp_path / "u.json").write_text(text)
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path), "--format", "json"])
+    [said] = [f for f in json.loads(result.stdout)["findings"] if f["check"] == "variable/value-unknown"]
+    line = text.splitlines().index('        "name": "svc",') + 1  # inside the variable's object
+    assert said["location"]["line"] in (line - 1, line) and said["location"]["target"] == "variable svc"
+    assert said["details"] == {"variable": "svc", "queries": 11, "panels": 5, "json_path": "/templating/list/0"}
+    assert said["message"] == ("$svc is a query variable Grafana re-runs on load, so its saved value need not be the "
+                               "one shown: the matchers it fills on 5 panels ('p1', 'p2', 'p3' and 2 more) and 1 other "
+                               "query are not checked for series")

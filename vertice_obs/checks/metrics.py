@@ -60,7 +60,7 @@ _register("variable/value-unknown", Severity.INFO,
           "allValue — typical of query variables saved without a refresh), or is a query variable Grafana "
           "re-runs on load or on time range change (its saved value and options are a snapshot, not what "
           "readers get): nothing is known about the matchers it fills, so they are not judged. Information, never an error: a false \"No data\" would be "
-          "worse than saying nothing.")
+          "worse than saying nothing. One finding per variable and dashboard, at the variable, naming the panels it fills.")
 _register("variable/option-no-data", Severity.WARNING,
           "One option of a custom or query variable (as saved in the dashboard) leaves panels empty: a "
           "reader who picks it sees No data. One finding per option, at the variable's definition, naming "

@@ -231,6 +231,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
         choices = variable_options(model)
         known: list[LintFacts | None] = []
         located = False
+        unknown: dict[str, list[Query]] = {}  # a variable nothing is known about → the queries it fills
         for query in found:
             queries += 1
             facts = query_facts(query, variables, shapes=share_shapes)
@@ -245,7 +246,10 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
                     if not located:  # the variables' places, once a dashboard
                         paths.update(_variable_paths(dashboard, choices, positions))
                         located = True
-                findings.extend(_unknown_values(query, variables))
+                for name in _unknown_in(query, variables):
+                    unknown.setdefault(name, []).append(query)
+        if unknown:
+            findings.extend(_unknown_values(dashboard, unknown, variables, positions))
         if per_dashboard is not None:  # placed while this file's positions are at hand
             findings.extend(_placed(f, positions) for f in per_dashboard(dashboard, found, known))
         if on_dashboard:
@@ -269,20 +273,40 @@ def _variable_paths(dashboard: DashboardFile, names: Iterable[str],
     return out
 
 
-def _unknown_values(query, variables: dict[str, Variable]) -> list[Finding]:
-    """Info, never an error: a variable the query uses has no value known (none saved — no current
-    value, no option, no allValue — or a query variable Grafana re-runs), so the matchers it fills
-    are not judged."""
-    unknown = [v for name, v in variables.items() if not v.values and not v.all_value
-               and mentions(query.expr, name)]
+def _unknown_in(query: Query, variables: dict[str, Variable]) -> list[str]:
+    """The variables `query` uses that have no value known: none saved (no current value, no option,
+    no allValue), or a query variable Grafana re-runs."""
+    return [name for name, v in variables.items() if not v.values and not v.all_value and mentions(query.expr, name)]
+
+
+def _unknown_values(dashboard: DashboardFile, unknown: dict[str, list[Query]], variables: dict[str, Variable],
+                    positions: Positions | None) -> list[Finding]:
+    """Info, never an error: one finding per variable nothing is known about, at its definition,
+    naming the panels whose matchers it fills — those matchers are not judged."""
+    paths = _variable_paths(dashboard, unknown, positions)
     out = []
-    for v in unknown:
-        why = (f"${v.name} is a query variable Grafana re-runs {v.refreshed}, so its saved value need not be "
+    for name, queries in unknown.items():
+        v = variables[name]
+        why = (f"${name} is a query variable Grafana re-runs {v.refreshed}, so its saved value need not be "
                "the one shown" if v.refreshed
-               else f"${v.name} is All, with no allValue and no options saved in the dashboard" if v.chosen_all
-               else f"${v.name} has no value saved in the dashboard (no current value, no options)")
-        out.append(finding("variable/value-unknown", f"{why}: the matchers it fills are not checked for series",
-                           query.location, variable=v.name, query=query.expr))
+               else f"${name} is All, with no allValue and no options saved in the dashboard" if v.chosen_all
+               else f"${name} has no value saved in the dashboard (no current value, no options)")
+        panels = list(dict.fromkeys(q.location.panel for q in queries if q.location.panel is not None))
+        others = len(queries) - sum(1 for q in queries if q.location.panel is not None)
+        names = ", ".join(repr(p) for p in panels[:3]) + (f" and {len(panels) - 3} more" if len(panels) > 3 else "")
+        where = " and ".join(([f"{len(panels)} panel{'s' if len(panels) != 1 else ''} ({names})"]
+                              if panels else [])
+                             + ([f"{others} other quer{'ies' if others != 1 else 'y'}"] if others else []))
+        first = queries[0].location
+        extra: dict[str, Any] = {"queries": len(queries), "panels": len(panels)}
+        line = column = None
+        if (first.file, name) in paths:  # without a line, placed at its json_path by the caller
+            extra["json_path"], line, column = paths[first.file, name]
+        out.append(finding("variable/value-unknown",
+                           f"{why}: the matchers it fills on {where} are not checked for series",
+                           Location(file=first.file, line=line, column=column, dashboard=first.dashboard,
+                                    target=f"variable {name}"),
+                           variable=name, **extra))
     return out
 
 
