@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from vertice_obs.finding import Finding
-from vertice_obs.metrics.classify import MetricUse
+from vertice_obs.metrics.classify import REQUIRED, MetricUse
 from vertice_obs.metrics.extract import (
     _LITERAL,
     ParseError,
@@ -50,14 +50,15 @@ class QueryFacts:
 
 
 def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[str, str] | None = None,
-                shapes: bool = True) -> QueryFacts:
+                shapes: bool = True, adhoc: tuple[LabelMatcher, ...] = ()) -> QueryFacts:
     """Interpolate `query` once and analyse it: its metric uses (or a parse finding), the selectors
     that must select something and its `by` groupings. With `option` (the query judged for one
     option of a variable) only its selectors: options change values, not names or label names.
     `shapes=False` parses the query itself, for benchmarks that want the worst case.
 
     Matchers whose value a variable left unknown (a placeholder) are not judged: nothing is known
-    about them, so nothing is said."""
+    about them, so nothing is said. `adhoc`: the matchers the dashboard's saved ad hoc filters add
+    to every vector selector of this query (`adhoc.filters_for`), bare ones included."""
     expr = query.expr
     if query.kind == "variable":
         expr = _variable_promql(expr)
@@ -82,13 +83,21 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
         out.groupings = [GroupingUse(g, query.location, query.expr) for g in facts.groupings]
         out.lint = facts.lint
     judged = []
-    for selector in facts.selectors:
+    for selector in facts.selectors + _bare(facts, adhoc) if adhoc else facts.selectors:
+        selector = Selector(selector.metric, selector.matchers + adhoc, selector.reach) if adhoc else selector
         known = tuple(m for m in selector.matchers if not unknown_value(m.value))
         if known:
             judged.append(Selector(selector.metric, known, selector.reach))
     # the unknown matchers dropped, two selectors may be one: once, as the option template has it
     out.selectors = [SelectorUse(s, query.location, query.expr, option) for s in farthest(judged)]
     return out
+
+
+def _bare(facts: Analysis, adhoc: tuple[LabelMatcher, ...]) -> tuple[Selector, ...]:
+    """The required selectors without label matchers (`up`), which `analyse` does not judge: an ad
+    hoc filter gives them one. Their refs carry no matchers in the shape path either."""
+    return tuple(Selector(r.metric, (), max(0.0, r.reach)) for r in facts.refs
+                 if r.role == REQUIRED and not r.is_pattern and not r.matchers)
 
 
 def uses_through_shapes(query: Query, variables: Mapping[str, Variable]) -> tuple[list[MetricUse], list[Finding]]:

@@ -43,7 +43,7 @@ _GROUPING = {"by", "without", "on", "ignoring", "group_left", "group_right"}
 # Prometheus datasource's `prometheusSpecialRegexEscape` for multi-value and include-All variables,
 # and the `${v:regex}` format's `regexEscape` (Python's `re.escape` escapes more: the same match,
 # another text in messages).
-_PROMETHEUS_SPECIAL = re.compile(r"[\\$^*{}\[\]'+?.()|]")
+PROMETHEUS_SPECIAL = re.compile(r"[\\$^*{}\[\]'+?.()|]")
 _REGEX_FORMAT_SPECIAL = re.compile(r"[\\^$*+?.()|\[\]{}/]")
 _NUMERIC_FIRST_ARG = {"topk", "bottomk", "quantile", "quantile_over_time", "limitk", "limit_ratio",
                       "histogram_quantile", "round", "clamp", "clamp_min", "clamp_max", "predict_linear",
@@ -295,7 +295,7 @@ class _Interpolator:
         # what regex-escapes each value: the `${v:regex}` format; with no format, Grafana's Prometheus
         # datasource (`interpolateQueryExpr`) for a multi-value or include-All variable's own values
         special = _REGEX_FORMAT_SPECIAL if fmt == "regex" else (
-            _PROMETHEUS_SPECIAL if fmt is None and v is not None and v.escaped and v.values else None)
+            PROMETHEUS_SPECIAL if fmt is None and v is not None and v.escaped and v.values else None)
         if v is not None and not v.values and v.all_value and fmt not in ("text", "percentencode"):
             text = v.all_value  # a custom allValue: Grafana formats it for no format but those two
         elif special is not None or (len(values) > 1 and fmt is None):  # several as a group

@@ -26,6 +26,7 @@ from vertice_obs.checks.walk import target_ref, text
 from vertice_obs.finding import Finding, Location, pickled_by_fields
 from vertice_obs.jsonpos import Positions
 from vertice_obs.jsonpos.positions import pointer
+from vertice_obs.metrics.adhoc import source_ref
 
 MIXED = "-- Mixed --"
 _BUILTIN = {"-- Dashboard --": "dashboard", "-- Grafana --": "grafana", MIXED: "mixed"}
@@ -40,6 +41,7 @@ class Query:
     location: Location
     kind: str = "panel"  # "panel" | "variable" | "annotation"
     datasource: str = "prometheus"
+    source: str = ""  # which datasource (`adhoc.source_ref`): the uid, `$variable`, "" for the default
 
 
 def inventory(dashboard: dict[str, Any], file: str | None = None,
@@ -277,7 +279,7 @@ class _Walker:
                 continue
             if isinstance(expr, str) and expr.strip():
                 line, column = self.located(target, "expr")
-                self.queries.append(Query(expr=expr, location=at.at(line, column)))
+                self.queries.append(Query(expr=expr, location=at.at(line, column), source=source_ref(ds)))
 
     # --- variables --------------------------------------------------------------------------------
     def _variable(self, variable: dict[str, Any]) -> None:

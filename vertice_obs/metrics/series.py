@@ -27,6 +27,7 @@ class LabelMatcher:
     label: str
     op: str  # one of OPS
     value: str
+    via: str = field(default="", compare=False)  # the ad hoc filter variable that added it (`adhoc`), else ""
 
     def __str__(self) -> str:
         return f'{self.label}{self.op}"{self.value}"'
@@ -181,17 +182,22 @@ def judge(selector: Selector, table: LabelTable) -> list[Verdict]:
         carried = sorted(v for v in table.values(m.label) if v)
         if not carried and not m.matches_empty:
             verdicts.append(Verdict("metric/label-missing",
-                                    f"no series of {selector.metric} carries the label {m.label!r}, so {m} "
+                                    f"no series of {selector.metric} carries the label {m.label!r}, so {_shown(m)} "
                                     "selects nothing", m.label))
         elif not ok:
             verdicts.append(Verdict("metric/no-matching-series",
-                                    f"{m} matches no series of {selector.metric}: {m.label} has "
+                                    f"{_shown(m)} matches no series of {selector.metric}: {m.label} has "
                                     f"{_list(carried)}", m.label))
     if not verdicts:  # each matcher alone matches something; together they do not
         verdicts.append(Verdict("metric/no-matching-series",
                                 f"{selector} matches no series: each matcher matches some series of "
                                 f"{selector.metric}, but no series matches all of them"))
     return verdicts
+
+
+def _shown(m: LabelMatcher) -> str:
+    """A matcher as a message names it: one an ad hoc filter added says so (it is not in the query)."""
+    return f"{m} (the ad hoc filter ${m.via})" if m.via else str(m)
 
 
 def judge_grouping(grouping: Grouping, tables: Mapping[str, LabelTable]) -> Verdict | None:

@@ -21,6 +21,7 @@ from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
 from vertice_obs.jsonpos import Positions, dashboard_in
 from vertice_obs.located_yaml import decode_text, parse_json
+from vertice_obs.metrics.adhoc import adhoc_filters, filters_for
 from vertice_obs.metrics.analysis import (
     clear_caches,
     mentions,
@@ -229,12 +230,14 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
         model = sanitize(dashboard.model)[0]
         variables = variables_from_dashboard(model)
         choices = variable_options(model)
+        filters = adhoc_filters(model)
         known: list[LintFacts | None] = []
         located = False
         unknown: dict[str, list[Query]] = {}  # a variable nothing is known about → the queries it fills
         for query in found:
             queries += 1
-            facts = query_facts(query, variables, shapes=share_shapes)
+            adhoc = filters_for(filters, query.source) if filters and query.kind == "panel" else ()
+            facts = query_facts(query, variables, shapes=share_shapes, adhoc=adhoc)
             known.append(facts.lint)
             uses.extend(facts.uses)
             findings.extend(facts.findings)
