@@ -69,3 +69,47 @@ def test_no_hand_written_ansi_codes_in_the_package():
     found = [f"{p.relative_to(REPO)}:{n}" for p in (REPO / "vertice_obs").rglob("*.py")
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if raw.search(line)]
     assert not found, found
+
+
+EVIL = "<img src=https://evil.example/t.png> @security-team [x](https://evil.example) \x1b]8;;http://e\x07 \u202e"
+
+
+def test_every_journal_text_in_the_report_stays_text():
+    """A trial found the scenario title, the owner, the run's id and file, the summary and the
+    unjudged reasons written raw: a tampered journal (or a scenario under review) added an image
+    from outside, a link, an @mention and terminal escapes to report.md. Every one is text now, in
+    the Markdown (as GitHub renders it: the same blocks and inline markup as a report of plain
+    words) and in the HTML page."""
+    from vertice_obs.chaos.render import render_html
+
+    def report_with(text, summary):
+        data = journal(SERIES, phase="fault")
+        data["run"].update(title=text, owner=text, file=text, id=text, summary=summary)
+        scenario = data["scenarios"][0]
+        scenario["title"], scenario["kind"] = text, text
+        scenario["probes"][0]["title"] = text
+        scenario["steps"][0]["label"] = text
+        return analyse(data)
+
+    def structure(markdown):
+        tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+        return [t.type for t in tokens] + [c.type for t in tokens if t.type == "inline" for c in t.children or ()
+                                           if c.type not in ("text", "softbreak", "hardbreak")]
+
+    report = report_with(EVIL, f"first line {EVIL}\n# not a heading\n- not a list\n    not code\n---")
+    markdown = render_markdown(report)
+    plain = render_markdown(report_with("plain words", "a\nb\nc\nd\ne"))
+    assert structure(markdown) == structure(plain)  # no block, link, image or HTML of its own
+    images = re.findall(r"!\[[^\]]*\]\(([^)]*)\)", markdown)
+    assert images and all(src.startswith("plots/") for src in images), images  # only our own plots
+    assert "@security-team" not in markdown  # a word joiner after @: no notification
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e]", markdown)
+    assert "first line" in markdown and "&#35; not a heading" in markdown  # the summary, kept, as text
+    page = render_html(report, {key: b"" for key in _plot_keys(report)})
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e]", page)
+    assert "<img src=https://evil" not in page and "&lt;img src=https://evil.example/t.png&gt;" in page
+
+
+def _plot_keys(report):
+    keys = [(s.id, p["id"]) for s in report.scenarios for p in s.probes]
+    return keys + [(s.id, f"curve-{c.probe['id']}") for s in report.scenarios for c in s.curves]

@@ -17,6 +17,7 @@ from typing import Any
 from vertice_obs.chaos.analysis import ScenarioResult, threshold_text
 from vertice_obs.chaos.curve import Curve
 from vertice_obs.chaos.scrape import window_text
+from vertice_obs.guard.text import escape
 
 
 def plot_png(scenario: ScenarioResult, probe: dict[str, Any], journal_scenario: dict[str, Any],
@@ -59,12 +60,12 @@ def figure(scenario: ScenarioResult, probe: dict[str, Any], journal_scenario: di
     ax.axhline(probe["threshold"]["value"], color="#555", linestyle="--", linewidth=1)
     ax.set_xlim(0, max(last - origin, 1.0))
     if not seen:
-        ax.text(0.5, 0.5, f"no data: {no_data_reason(probe, window)}", transform=ax.transAxes, ha="center",
+        ax.text(0.5, 0.5, _text(f"no data: {no_data_reason(probe, window)}"), transform=ax.transAxes, ha="center",
                 va="center", fontsize=9, color="#a33", wrap=True)
-    ax.set_title(f"{scenario.title}: {probe.get('title', probe['id'])} (threshold {threshold_text(probe)}, dashed)",
-                 fontsize=10, pad=16)
+    ax.set_title(_text(f"{scenario.title}: {probe.get('title', probe['id'])} (threshold {threshold_text(probe)}, "
+                       "dashed)"), fontsize=10, pad=16)
     ax.set_xlabel("seconds since the scenario started (fault windows shaded)")
-    ax.set_ylabel(probe["unit"])
+    ax.set_ylabel(_text(probe["unit"]))
     fig.tight_layout()
     return fig
 
@@ -104,13 +105,19 @@ def curve_png(curve: Curve) -> bytes:
     if all(p.worst is None and p.median is None for p in curve.points):
         ax.text(0.5, 0.5, "no data: the probe returned no samples under fault at any step", transform=ax.transAxes,
                 ha="center", va="center", fontsize=9, color="#a33", wrap=True)
-    ax.set_xticks(xs, [p.step for p in curve.points])
+    ax.set_xticks(xs, [_text(p.step) for p in curve.points])
     ax.set_xlabel("injected latency (fault phase)")
-    ax.set_ylabel(probe["unit"])
-    ax.set_title(f"{probe.get('title', probe['id'])} under fault, per step (budget dashed)", fontsize=10, pad=16)
+    ax.set_ylabel(_text(probe["unit"]))
+    ax.set_title(_text(f"{probe.get('title', probe['id'])} under fault, per step (budget dashed)"), fontsize=10, pad=16)
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
     return buffer.getvalue()
+
+
+def _text(text: object) -> str:
+    """Journal text as a plot shows it: control characters and bidi overrides as visible escapes
+    (the font has no glyph for them), `$` as a dollar, not the start of matplotlib's math."""
+    return escape(text, one_line=True).replace("$", r"\$")

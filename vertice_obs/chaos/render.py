@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import html
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from vertice_obs.chaos.analysis import PhaseStats, num, threshold_text
 from vertice_obs.chaos.curve import curve_markdown
-from vertice_obs.guard.markdown import md
+from vertice_obs.guard.markdown import md, md_paragraph
+from vertice_obs.guard.text import escape
 
 if TYPE_CHECKING:
     from vertice_obs.chaos.report import Report
@@ -28,21 +30,24 @@ def _headline(findings: list, deviations: list) -> str:
 
 
 def render_markdown(report: Report) -> str:
+    """Every text that comes from the journal (titles, ids, the owner, the summary, step labels,
+    reasons) goes through `guard.markdown.md`: a tampered journal or a scenario file under review
+    cannot add HTML, a link, an image or a mention, nor split a table cell."""
     run = report.run
     lines = [f"# {md(run.get('title', run.get('id', 'Chaos Day')), None)}", "",
-             f"Run `{run.get('id')}` from `{run.get('file')}` — status **{report.status}**, "
-             f"{report.started} → {report.ended}. Owner: {run.get('owner', '?')}. Each phase is judged "
+             f"Run {md(run.get('id'))} from {md(run.get('file'))} — status **{md(report.status)}**, "
+             f"{md(report.started)} → {md(report.ended)}. Owner: {md(run.get('owner', '?'))}. Each phase is judged "
              f"after a settle time of {num(report.settle)} s.", ""]
     if report.incomplete:
         lines += [f"> **{md(report.incomplete, None)}**", ""]
     if run.get("summary"):
-        lines += [run["summary"], ""]
+        lines += [md_paragraph(run["summary"]), ""]
     findings, deviations = report.findings, report.deviations
     lines += [f"## Findings: {_headline(findings, deviations)}", "",
               "Every probe's threshold is a budget: a breach in any phase is a finding.", ""]
     if findings:
         lines += ["| priority | severity | scenario | step | finding |", "| --- | --- | --- | --- | --- |"]
-        lines += [f"| {d.priority} | {d.severity} | {md(d.scenario)} | {md(d.step)} | {md(d.summary, None)} |"
+        lines += [f"| {md(d.priority)} | {md(d.severity)} | {md(d.scenario)} | {md(d.step)} | {md(d.summary, None)} |"
                   for d in findings]  # cells through guard.markdown.md: a `|` in a title stays in its cell
     elif report.incomplete:
         lines.append("No probe breached its budget in what ran; the expectations of what did not run were not judged.")
@@ -50,27 +55,28 @@ def render_markdown(report: Report) -> str:
         lines.append("No probe breached its budget, and every expectation held.")
     unjudged = [u for s in report.scenarios for u in s.unjudged]
     if unjudged:
-        lines += ["", "Could not be judged (never counted as a failure):", ""] + [f"- {u}" for u in unjudged]
+        lines += ["", "Could not be judged (never counted as a failure):", ""] + [f"- {md(u, None)}" for u in unjudged]
     lines += ["", "## Recommendations", ""]
     recs = report.recommendations
     lines += ([f"- **Finish the run**: {_RERUN}"] if report.incomplete else []) + (
-        [f"- **{p}** {advice} ({len(ds)} deviation{'s' if len(ds) != 1 else ''})" for p, advice, ds in recs]
+        [f"- **{md(p)}** {md(advice, None)} ({len(ds)} deviation{'s' if len(ds) != 1 else ''})" for p, advice, ds in recs]
         or ([] if report.incomplete else ["- None: no probe breached an expectation."]))
     for scenario in report.scenarios:
-        lines += ["", f"## {scenario.title} (`{scenario.id}`, {scenario.kind})", "",
+        lines += ["", f"## {md(scenario.title)} ({md(scenario.id)}, {md(scenario.kind)})", "",
                   "| step | probe | threshold | baseline | fault | recover | after the revert |",
                   "| --- | --- | --- | --- | --- | --- | --- |"]
         for step in scenario.steps:
             for probe in scenario.probes:
                 cells = [_cell(step["stats"][probe["id"]][ph]) for ph in ("baseline", "fault", "recover")]
                 lines.append(f"| {md(step['label'])} | {md(probe.get('title', probe['id']))} | {md(threshold_text(probe))} | "
-                             + " | ".join(cells) + f" | {step['recovery'][probe['id']].text} |")
-        lines += [""] + [f"![{p['id']}](plots/{scenario.id}-{p['id']}.png)" for p in scenario.probes]
+                             + " | ".join(cells) + f" | {md(step['recovery'][probe['id']].text, None)} |")
+        # the plots' files are named by ids `report` checked as safe file names; as URLs, percent-encoded
+        lines += [""] + [f"![{md(p['id'])}](plots/{quote(scenario.id)}-{quote(p['id'])}.png)" for p in scenario.probes]
         if scenario.curves:
-            lines += ["", f"### Degradation curve: {scenario.title}", ""]
+            lines += ["", f"### Degradation curve: {md(scenario.title)}", ""]
             for curve in scenario.curves:
-                lines += curve_markdown(curve) + ["", f"![curve {curve.probe['id']}](plots/{scenario.id}-curve-"
-                                                      f"{curve.probe['id']}.png)", ""]
+                lines += curve_markdown(curve) + ["", f"![curve {md(curve.probe['id'])}](plots/{quote(scenario.id)}"
+                                                      f"-curve-{quote(curve.probe['id'])}.png)", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -81,7 +87,9 @@ def _cell(s: PhaseStats, marks: tuple[str, str] = ("✅", "❌")) -> str:
 
 
 def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
-    e = html.escape
+    def e(text: object) -> str:  # markup escaped, control characters and bidi overrides made visible
+        return html.escape(escape(text))
+
     run = report.run
     rows = "".join(
         f"<tr class='{d.priority}'><td>{d.priority}</td><td>{d.severity}</td><td>{e(d.scenario)}</td>"

@@ -20,6 +20,8 @@ must not take a comment's whole budget.
 
 from __future__ import annotations
 
+import re
+
 from vertice_obs.guard.text import escape
 
 _REFERENCES = {ord(c): f"&#{ord(c)};" for c in "&<>|`\\*_~[]!$"}
@@ -32,3 +34,24 @@ def md(text: object, limit: int | None = 300) -> str:
     if limit is not None and len(shown) > limit:
         shown = shown[: max(0, limit - 1)] + "…"
     return shown.translate(_REFERENCES)
+
+
+_BLOCK_START = re.compile(r"^([#>+=-]|\d+[.)])")
+
+
+def md_paragraph(text: object, limit: int | None = 2000) -> str:
+    """`text` as one inert Markdown paragraph, its lines kept as line breaks: each line through `md`,
+    with what would start a block — a heading `#`, a list `-`/`+`/`1.`, a quote, a setext `=`/`-`
+    underline, an indented code block — written as text (its first character a numeric reference,
+    the indentation dropped)."""
+    shown = escape(text)
+    if limit is not None and len(shown) > limit:
+        shown = shown[: max(0, limit - 1)] + "…"
+    lines = []
+    for line in shown.splitlines() or [""]:
+        line = md(line.lstrip(), None)
+        start = _BLOCK_START.match(line)
+        if start:
+            line = f"&#{ord(line[0])};{line[1:]}"
+        lines.append(line)
+    return "  \n".join(lines)  # two spaces: a hard line break inside the paragraph
