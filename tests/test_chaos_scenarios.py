@@ -64,6 +64,14 @@ CASES = [
     ("url that is no url", TEXT.replace('revert: {http: {method: DELETE, url: "${target}/fault/latency"}',
                                         'revert: {http: {method: DELETE, url: "localhost:9464/fault/latency"}'),
      '      revert: {http: {method: DELETE, url: "localhost', "is neither `${target}/…` nor an http(s) URL"),
+    # `..` would leave the target's sub-path through any proxy that normalises paths (a new-user trial)
+    ("url climbing out of the target", TEXT.replace('revert: {http: {method: DELETE, url: "${target}/fault/latency"}',
+                                                    'revert: {http: {method: DELETE, url: "${target}/../../admin"}'),
+     '      revert: {http: {method: DELETE, url: "${target}/..', "has a `.` or `..` path segment"),
+    ("url climbing out, percent-encoded", TEXT.replace(
+        'revert: {http: {method: DELETE, url: "${target}/fault/latency"}',
+        'revert: {http: {method: DELETE, url: "${target}/fault/%2E%2e"}'),
+     '      revert: {http: {method: DELETE, url: "${target}/fault/%2E', "has a `.` or `..` path segment"),
 ]
 
 

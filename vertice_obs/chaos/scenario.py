@@ -208,12 +208,19 @@ def _finite(doc: LocatedDocument, value: Any, path: tuple) -> float:
     return number
 
 
+_DOT_SEGMENT = re.compile(r"/(?:\.|%2[eE]){1,2}(?:/|$)")  # `/../`, `/./`, `/%2e%2e/`, at the end too
+
+
 def _action(doc: LocatedDocument, raw: dict[str, Any], path: tuple) -> Action:
     _placeholders(doc, raw, path, ACTION_PLACEHOLDERS)
     if "http" in raw:
         url = raw["http"]["url"]
         if not url.startswith("${target}") and not re.match(r"https?://[^/?#\s]", _PLACEHOLDER.sub("x", url)):
             raise doc.error(f"url {url!r} is neither `${{target}}/…` nor an http(s) URL", path + ("http", "url"))
+        if url.startswith("${target}") and _DOT_SEGMENT.search(url.split("?", 1)[0].split("#", 1)[0]):
+            raise doc.error(f"url {url!r} has a `.` or `..` path segment: a proxy or server that normalises it "
+                            "sends the fault outside ${target}'s path — write the path it means",
+                            path + ("http", "url"))
         return Action(http=dict(raw["http"]))
     return Action(command=tuple(raw["command"]))
 

@@ -108,7 +108,7 @@ def url_secret(url: object) -> str | None:
     if password:
         return "a password (user:password@)"
     named = next((key for key, value in parse_qsl(query) if value and _SECRET_KEY.fullmatch(key)), None)
-    return f"a credential in its query string ({named}=…)" if named else None
+    return f"a credential in its query string (its {named} parameter)" if named else None
 
 
 def _url_parts(text: str) -> tuple[str | None, str | None, str]:
