@@ -101,6 +101,24 @@ def test_check_against_the_catalog_is_ready():
     assert "4 warnings" in result.output
 
 
+def test_a_narrative_the_project_does_not_have_is_an_error_at_its_line(tmp_path, prometheus):
+    """A typo in `narratives:` passed check and run (a new-user trial): the faults were annotated on
+    no dashboard and nothing said so. It is an error at its line, with the close name; the run does
+    not start."""
+    path = tmp_path / "run.yaml"
+    path.write_text(TEXT.replace("narratives: [dopamine, esgt]", "narratives: [dopamine, esgtt]"))
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "check", str(path)])
+    assert result.exit_code == 1, result.output
+    line = f"{path}:{line_of(TEXT, 'narratives:')} → narrative esgtt: error: narrative 'esgtt' is not one of the project's"
+    assert any(row.startswith(line) and "did you mean 'esgt'?" in row for row in result.output.splitlines()), \
+        result.output
+    assert "NOT ready: 1 narrative the project does not have" in result.output
+    run = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "run", str(path), "--target-url", "http://127.0.0.1:9",
+                                   "--prometheus-url", prometheus.url, "--journal", str(tmp_path / "j.json")])
+    assert run.exit_code == 1 and not (tmp_path / "j.json").exists(), run.output
+    assert "not started" in run.stderr and "1 narrative the project does not have" in run.stderr, run.stderr
+
+
 def test_a_probe_on_a_missing_metric_stops_the_run(prometheus):
     result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "check", str(RUN), "--prometheus-url", prometheus.url])
     assert result.exit_code == 1

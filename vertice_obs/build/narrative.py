@@ -149,6 +149,14 @@ def folder_problem(folder: str) -> str | None:
     return None
 
 
+def narrative_ids(directory: Path) -> set[str] | None:
+    """The ids of the narratives in `directory` (a narrative's id is its file's name), without reading
+    them; None when there is no such folder."""
+    if not directory.is_dir():
+        return None
+    return {path.stem for path in directory.glob("*.yaml") if path.name != CATALOG_FILE}
+
+
 def load_narratives(directory: Path, display: Callable[[Path], str] = str) -> list[Narrative]:
     """Every `*.yaml` in `directory` except the metric catalog, ordered by id."""
     if not directory.is_dir():

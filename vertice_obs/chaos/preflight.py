@@ -7,6 +7,7 @@ whose window is shorter than two scrape intervals of its targets at the chosen t
 
 from __future__ import annotations
 
+import difflib
 from datetime import timedelta
 
 from vertice_obs.chaos.scenario import Run
@@ -18,7 +19,8 @@ from vertice_obs.chaos.scrape import (
     window_findings,
     window_seconds,
 )
-from vertice_obs.finding import Finding, Severity
+from vertice_obs.checks import finding
+from vertice_obs.finding import Finding, Location, Severity
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import classify
 from vertice_obs.metrics.evidence import MetricSource, gather, with_history
@@ -26,7 +28,7 @@ from vertice_obs.metrics.extract import uses_of
 from vertice_obs.metrics.inventory import Query
 
 # Outcomes that leave a probe without data.
-BLOCKING = {"metric/missing", "metric/disappeared", "metric/recording-rule", "metric/unknown", "promql/parse",
+BLOCKING = {"chaos/narrative-unknown", "metric/missing", "metric/disappeared", "metric/recording-rule", "metric/unknown", "promql/parse",
             "chaos/window-too-short"}
 
 
@@ -42,6 +44,24 @@ def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None,
             findings.extend(f)
     evidence = with_history(gather(source, {u.metric for u in uses if not u.is_pattern}, lookback), source, lookback)
     return findings + classify(uses, evidence, catalog)
+
+
+def narrative_findings(run: Run, known: set[str] | None) -> list[Finding]:
+    """An error per narrative of the run the project does not have (`known`: the project's narrative
+    ids; None: no narratives folder, nothing to check against): its faults would be annotated on no
+    dashboard, and nothing else would say so."""
+    if known is None:
+        return []
+    out = []
+    for name, line in zip(run.narratives, run.narrative_lines or (None,) * len(run.narratives)):
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            out.append(finding("chaos/narrative-unknown",
+                               f"narrative {name!r} is not one of the project's ({', '.join(sorted(known)) or 'none'}): "
+                               f"{hint}its dashboards would get no annotation",
+                               Location(file=run.file, line=line, target=f"narrative {name}"), narrative=name))
+    return out
 
 
 def blocking(findings: list[Finding]) -> list[Finding]:
@@ -64,8 +84,13 @@ def offline_scrape_check(run: Run, time_scale: float) -> list[Finding]:
 
 
 def not_ready(stops: list[Finding]) -> str:
-    """Why a run cannot start, counted by kind: metrics that are missing, windows that are too short."""
+    """Why a run cannot start, counted by kind: metrics that are missing, windows that are too short,
+    narratives the project does not have."""
     short = sum(f.check == "chaos/window-too-short" for f in stops)
-    parts = [f"{len(stops) - short} probe metric{'s' if len(stops) - short != 1 else ''}"] if len(stops) > short else []
+    unknown = sum(f.check == "chaos/narrative-unknown" for f in stops)
+    metrics = len(stops) - short - unknown
+    parts = [f"{metrics} probe metric{'s' if metrics != 1 else ''}"] if metrics else []
     parts += [f"{short} probe window{'s' if short != 1 else ''}"] if short else []
-    return f"{' and '.join(parts)} would measure nothing"
+    said = [f"{' and '.join(parts)} would measure nothing"] if parts else []
+    said += [f"{unknown} narrative{'s' if unknown != 1 else ''} the project does not have"] if unknown else []
+    return "; ".join(said)

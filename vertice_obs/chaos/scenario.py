@@ -124,6 +124,7 @@ class Run:
     file: str
     # Each phase is judged only after this long: a probe's rate window must leave the last phase.
     settle: timedelta = timedelta(0)
+    narrative_lines: tuple[int | None, ...] = ()  # where each of `narratives` is written
 
     def where(self, scenario: Scenario, probe: Probe) -> Location:
         """A probe's place: the file at the probe's line, then `scenario <id> → probe <id>` (a
@@ -148,7 +149,8 @@ def load_run(path: Path, display: str | None = None) -> Run:
                narratives=tuple(data.get("narratives", ())),
                baseline=_duration(doc, data.get("baseline", "30s"), ("baseline",)),
                recover=_duration(doc, data.get("recover", "30s"), ("recover",)), scenarios=tuple(scenarios),
-               file=doc.file, settle=_duration(doc, data.get("settle", "0s"), ("settle",), zero=True))
+               file=doc.file, settle=_duration(doc, data.get("settle", "0s"), ("settle",), zero=True),
+               narrative_lines=tuple(doc.line(("narratives", i)) for i in range(len(data.get("narratives", ())))))
 
 
 def _scenario(doc: LocatedDocument, raw: dict[str, Any], where: tuple) -> Scenario:

@@ -95,6 +95,10 @@ _register("chaos/window-too-short", Severity.ERROR,
           "A Chaos Day probe's window (`${window}`, the settle time scaled by --time-scale, or a literal "
           "range) is shorter than 2 scrape intervals of the targets its series come from: rate and "
           "increase would return nothing. The run does not start.")
+_register("chaos/narrative-unknown", Severity.ERROR,
+          "A Chaos Day run names a narrative the project does not have (`narratives:` in the run file, "
+          "against the project's narratives folder): its faults would be annotated on no dashboard, "
+          "silently. The run does not start; the message offers the close name.")
 _register("chaos/scrape-unknown", Severity.WARNING,
           "The scrape interval of a Chaos Day probe's targets could not be read from /api/v1/targets "
           "(no active target carries its series' job and instance): its windows are not checked.")

@@ -64,8 +64,10 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
       vobs chaos check chaos/chaos-day-1.yaml
       vobs chaos check chaos/chaos-day-1.yaml --prometheus-url http://localhost:9090 --time-scale 0.1
     """
+    from vertice_obs.build.narrative import narrative_ids
     from vertice_obs.chaos.preflight import (
         blocking,
+        narrative_findings,
         not_ready,
         offline_scrape_check,
         preflight,
@@ -86,7 +88,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
     if source is None:
         raise InputError("no Prometheus configured and no metric catalog to check the probes against"
                          + project.elsewhere())
-    findings = preflight(run, source, catalog)
+    findings = preflight(run, source, catalog) + narrative_findings(run, narrative_ids(project.narratives_dir))
     unknown = next((f for f in findings if f.check == "metric/unknown"), None)
     if unknown is not None:  # a server-wide failure: said once, before any per-probe output
         say_error(_server_failure(unknown.message))
@@ -145,8 +147,10 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
           --prometheus-url http://127.0.0.1:9090 --time-scale 0.1
     """
     from vertice_obs.build.exports import ExportsDir
+    from vertice_obs.build.narrative import narrative_ids
     from vertice_obs.chaos.preflight import (
         blocking,
+        narrative_findings,
         not_ready,
         preflight,
         scrape_check,
@@ -173,7 +177,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = ScrapeSource(project.prometheus_url, timeout=http_timeout)
-    findings = preflight(run, source, catalog)
+    findings = preflight(run, source, catalog) + narrative_findings(run, narrative_ids(project.narratives_dir))
     if any(f.check == "metric/unknown" for f in findings):
         raise InputError(_server_failure(next(f.message for f in findings if f.check == "metric/unknown")))
     scrape, windows = scrape_check(run, source, time_scale) if not blocking(findings) else ({}, [])
