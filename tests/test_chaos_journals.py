@@ -33,3 +33,13 @@ def test_a_journal_from_a_newer_vobs_is_one_line(tmp_path):
     assert result.stderr == (f"vobs: error: {path}: malformed journal: schema_version: 3 is not one this vobs reads "
                              "(1 to 2); a newer vobs wrote it?\n")
     assert not (tmp_path / "r").exists()
+
+
+def test_a_schema_version_of_the_wrong_type_is_said_as_such(tmp_path):
+    """`"2"` (a string) was "'2' is not one this vobs reads (1 to 2)", which reads as a contradiction."""
+    path = tmp_path / "j.json"
+    path.write_text(json.dumps(json.loads(OLD.read_text()) | {"schema_version": "2"}))
+    result = CliRunner().invoke(cli, ["chaos", "report", str(path), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert result.stderr == (f"vobs: error: {path}: malformed journal: schema_version must be a whole number "
+                             "(1 to 2), not '2'\n")

@@ -58,6 +58,14 @@ def test_an_alias_bomb_is_refused_quickly_with_a_location(depth):
     assert str(error.value).startswith("bomb.yaml:") and "alias bomb" in str(error.value)
 
 
+def test_a_large_document_without_aliases_is_refused_without_calling_it_a_bomb():
+    """100,000 plain values are refused as too many, not as "an alias bomb?" (a new-user trial)."""
+    text = "steps: [" + ",".join(["1s"] * 100_001) + "]\n"
+    with pytest.raises(InputError) as error:
+        parse_located(text, "big.yaml")
+    assert "more than 100,000 values: refused" in str(error.value) and "alias" not in str(error.value)
+
+
 # --- dashboard JSON ---------------------------------------------------------------------------------
 
 JSON_VALUES = st.recursive(

@@ -282,6 +282,8 @@ class _Builder:
         self.doc = doc
         self.loader = loader
         self.values = 0
+        self.aliased = False  # an alias was expanded: a document that grows past the cap by them is a bomb
+        self._built: set[int] = set()  # the collection nodes built: one met again is an alias's
 
     def error(self, message: str, node: yaml.Node) -> InputError:
         return InputError(message, self.doc.file, node.start_mark.line + 1)
@@ -289,11 +291,14 @@ class _Builder:
     def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
         self.values += 1
         if self.values > MAX_VALUES:
-            raise self.error(f"document expands to more than {MAX_VALUES:,} values (an alias bomb?): "
-                             f"refused", node)
+            why = " (an alias bomb?)" if self.aliased else ""
+            raise self.error(f"document expands to more than {MAX_VALUES:,} values{why}: refused", node)
         if depth > MAX_DEPTH:
             raise self.error(f"nested more than {MAX_DEPTH} levels deep", node)
         self.doc.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.CollectionNode) and not self.aliased:
+            self.aliased = id(node) in self._built
+            self._built.add(id(node))
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:

@@ -30,7 +30,9 @@ def check_journal(journal: Any) -> None:
     _dict(journal, "the journal")
     _dict(journal.get("run"), "run")
     version = journal.get("schema_version", 1)
-    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise MalformedJournal(f"schema_version must be a whole number (1 to {SCHEMA_VERSION}), not {_shown(version)}")
+    if not 1 <= version <= SCHEMA_VERSION:
         raise MalformedJournal(f"schema_version: {_shown(version)} is not one this vobs reads (1 to {SCHEMA_VERSION}); "
                                "a newer vobs wrote it?")
     for key in ("status", "started", "ended"):
