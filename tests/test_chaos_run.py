@@ -326,10 +326,18 @@ def test_an_unreachable_target_fails_before_leaving_anything(system, tmp_path):
                                       "--prometheus-url", prometheus.url, "--time-scale", "0.05",
                                       "--journal", str(tmp_path / "j.json")], env={"GRAFANA_URL": ""})
     assert result.exit_code == 2
-    # The injection failed, and so did the revert in its `finally`: the person is told to check by hand.
+    # The injection failed, and so did the revert in its `finally`: the person is told to check by
+    # hand, and hears the inject's own failure too (a trial found it said nowhere, the journal's
+    # "inject" reading as a success)
     assert (f"vobs: error: could not revert streaming-latency 100ms: DELETE {target}/fault/latency: "
-            "ConnectionError — revert it by hand") in result.stderr
-    assert json.loads((tmp_path / "j.json").read_text())["status"] == "failed"
+            f"ConnectionError (the inject had failed: POST {target}/fault/latency: ConnectionError) — revert it "
+            "by hand") in result.stderr
+    data = json.loads((tmp_path / "j.json").read_text())
+    assert data["status"] == "failed"
+    assert [e["kind"] for e in data["events"] if e["kind"] in ("inject", "inject-failed", "revert", "revert-failed")
+            ] == ["inject", "inject-failed", "revert-failed"]
+    assert data["events"][[e["kind"] for e in data["events"]].index("inject-failed")]["message"] == (
+        f"POST {target}/fault/latency: ConnectionError")
 
 
 def test_the_report_hint_runs_as_printed_whatever_the_path():

@@ -179,17 +179,23 @@ class Runner:
             t0 = _now()
             self._wait(self.run.baseline, f"{at}: baseline")
             t1 = _now()
+            failed: VobsError | None = None  # the inject's own failure, said with the revert's if that fails too
             try:
                 self.log(f"{scenario.id} {label}: inject")
                 # Recorded before the request: the fault may be in place as soon as it is sent, and
                 # a Ctrl-C while its answer is read must still leave "inject" before "revert".
                 self.journal.event("inject", scenario=scenario.id, step=label)
-                self._act(scenario.fault.inject, variables)
+                try:
+                    self._act(scenario.fault.inject, variables)
+                except VobsError as exc:
+                    failed = exc
+                    self.journal.event("inject-failed", scenario=scenario.id, step=label, message=str(exc))
+                    raise
                 self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label} injected", scenario, t1, None)
                 self._wait(scenario.fault.hold, f"{at}: hold")
             finally:
                 # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
-                self._revert(scenario, label, variables)
+                self._revert(scenario, label, variables, failed)
             t2 = _now()
             self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
             self._wait(self.run.recover, f"{at}: recover")
@@ -201,7 +207,8 @@ class Runner:
                                     **({"level_seconds": step.total_seconds()} if step is not None else {})})
             self.journal.save()
 
-    def _revert(self, scenario: Scenario, label: str, variables: dict[str, Any]) -> None:
+    def _revert(self, scenario: Scenario, label: str, variables: dict[str, Any],
+                inject_failed: VobsError | None = None) -> None:
         try:
             self._act(scenario.fault.revert, variables)
             self.journal.event("revert", scenario=scenario.id, step=label)
@@ -209,7 +216,8 @@ class Runner:
         except Exception as exc:  # the one failure a person must hear about at once
             self.journal.event("revert-failed", scenario=scenario.id, step=label, message=str(exc))
             self.journal.save()
-            raise VobsError(f"could not revert {scenario.id} {label}: {exc} — revert it by hand") from None
+            before = f" (the inject had failed: {inject_failed})" if inject_failed is not None else ""
+            raise VobsError(f"could not revert {scenario.id} {label}: {exc}{before} — revert it by hand") from None
 
     def _wait(self, duration: timedelta, what: str) -> None:
         seconds = duration.total_seconds() * self.scale
