@@ -194,3 +194,39 @@ def test_constant_inputs_become_hidden_constant_variables(project: Path):
     assert {"type": "constant", "name": "VAR_JOB", "query": "node", "hide": 2, "label": "Job"} in variables
     checked = vobs(project, "validate", "exports", "--offline")
     assert "VAR_JOB" not in checked.stdout + checked.stderr
+
+
+def _legacy(row: dict, panel: dict) -> str:
+    """A one-row legacy dashboard, its row's keys on line 2 and its panel's on line 3."""
+    panel = {"type": "graph", "title": "p", "targets": [{"expr": "up", "refId": "A"}], **panel}
+    return ('{"uid": "legacy", "title": "Legacy", "schemaVersion": 10, "rows": [{"showTitle": true, "title": "r",\n'
+            + json.dumps(row)[1:-1] + (", " if row else "") + '"panels": [\n' + json.dumps(panel) + "]}]}")
+
+
+@pytest.mark.parametrize(("row", "panel", "message"), [
+    ({}, {"span": 1e308}, "rows[0].panels[0].span is 1e+308, not a span from 0 to 5,000 columns (10,000 grid units)"),
+    ({"height": "9" * 400 + "px"}, {}, "rows[0].height is '" + "9" * 29 + "…99px', not a height "
+                                       "from 0 to 380,000 px (10,000 grid units)"),
+    ({"height": 1e308}, {}, "rows[0].height is 1e+308, not a height from 0 to 380,000 px (10,000 grid units)"),
+    ({}, {"height": -1}, "rows[0].panels[0].height is -1, not a height from 0 to 380,000 px (10,000 grid units)"),
+], ids=["span-1e308", "height-400-digits", "height-1e308", "panel-height-negative"])
+def test_a_legacy_size_beyond_the_grid_is_one_line_at_its_place(project: Path, row: dict, panel: dict, message: str):
+    """Crashed (`internal error: OverflowError`) on a span or height a float cannot round, and a
+    1e308 px row height rendered `"h": 2631578…` (300 digits) with exit 0: the legacy sizes are held
+    to gridPos's bound, in grid units, by the same check (`importer/shape.py`)."""
+    (project / "l.json").write_text(_legacy(row, panel))
+    done = vobs(project, "import", "l.json")
+    line = 2 if row else 3
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr.startswith(f"vobs: error: l.json:{line}:") and done.stderr.count("\n") == 1, done.stderr
+    assert message in done.stderr and "internal error" not in done.stderr
+    assert not list((project / "dashboards").iterdir())
+
+
+def test_a_legacy_size_at_the_bound_is_imported_and_built(project: Path):
+    (project / "l.json").write_text(_legacy({"height": "380000px"}, {"span": 5000}))
+    assert vobs(project, "import", "l.json", "--narrative", "n").returncode == 0
+    assert vobs(project, "build").returncode == 0
+    [panel] = [p for p in json.loads((project / "exports" / "n" / "legacy.json").read_text())["panels"]
+               if p["type"] != "text" and p["type"] != "row"]
+    assert (panel["gridPos"]["w"], panel["gridPos"]["h"]) == (24, 10_000)

@@ -40,6 +40,7 @@ from typing import Any
 from vertice_obs.build.render import layout, without_narrative
 from vertice_obs.importer import legacy
 from vertice_obs.importer.house import SCHEMA_VERSION
+from vertice_obs.importer.shape import grid_units, legacy_px
 
 _DROPPED_TOP = ("id", "version", "__inputs", "__requires", "__elements", "rows", "style", "hideControls",
                 "sharedCrosshair", "gnetId", "iteration")
@@ -53,7 +54,6 @@ _STAT_LEGACY = ("cacheTimeout", "colorBackground", "colorPostfix", "colorPrefix"
                 "valueMaps", "valueName", "decimals", "options")
 _REDUCERS = {"avg": "mean", "current": "lastNotNull", "max": "max", "min": "min", "total": "sum",
              "first": "firstNotNull", "delta": "delta", "diff": "diff", "range": "range", "name": "lastNotNull"}
-_GRID_CELL = 38  # Grafana's row-height migration: 30 px cells plus an 8 px margin
 
 
 def fallback_uid(text: str) -> str:
@@ -177,8 +177,7 @@ def _rows_to_panels(rows: list[Any], notes: list[str]) -> list[dict[str, Any]]:
     for row in rows:
         if not isinstance(row, dict):
             continue
-        height = _px(row.get("height"))
-        h = max(1, math.ceil(height / _GRID_CELL))
+        h = grid_units(_height(row.get("height"), 250))
         children = []
         x = 0
         for panel in row.get("panels") or []:
@@ -187,11 +186,11 @@ def _rows_to_panels(rows: list[Any], notes: list[str]) -> list[dict[str, Any]]:
             panel = dict(panel)
             span = _number(panel.pop("span", None), 12)
             w = max(1, min(24, round(span * 2)))
-            own = _px(panel.pop("height", None), 0)
+            own = _height(panel.pop("height", None), 0)
             panel.pop("id", None)
             if x + w > 24:
                 x, y = 0, y + h
-            panel["gridPos"] = {"h": max(1, math.ceil(own / _GRID_CELL)) if own else h, "w": w, "x": x, "y": y + 1}
+            panel["gridPos"] = {"h": grid_units(own) if own else h, "w": w, "x": x, "y": y + 1}
             x += w
             children.append(panel)
         if row.get("showTitle") or row.get("collapse"):
@@ -211,11 +210,10 @@ def _rows_to_panels(rows: list[Any], notes: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def _px(value: Any, default: float = 250) -> float:
-    if isinstance(value, str):
-        match = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)", value)
-        return float(match.group(1)) if match else default
-    return _number(value, default)
+def _height(value: Any, default: float) -> float:
+    """A legacy `height` in px, or `default` when it names none (`shape` refused the out-of-bounds)."""
+    px = legacy_px(value)
+    return px if px is not None and math.isfinite(px) else default
 
 
 _PANEL_DEFAULTS = {"links": [], "transformations": [], "description": ""}
