@@ -3,8 +3,9 @@
 `migrate(model)` returns the dashboard as the imported module renders it, and one note per change
 (`vobs import --explain` lists them). Everything not named here passes through unchanged:
 
-- legacy `rows[]` → row panels (a row's `span`/`height` → `gridPos` w/h; a row panel only for a
-  row that showed its title or was collapsed, as Grafana migrates them);
+- legacy `rows[]` → row panels (a row's `span`/`height` → `gridPos` w/h; as Grafana migrates
+  them, a row panel for every row when any row showed its title, was collapsed or repeated — a
+  repeated row's panel keeps `repeat` — and none otherwise);
 - `graph` → `timeseries` and `singlestat` → `stat` (unit, min/max, thresholds, decimals and the
   reducer carried over, and as Grafana's own migration does (`legacy`): `seriesOverrides` and
   `aliasColors` → `fieldConfig.overrides`, stacking, value/range maps → `mappings`, a shown gauge's
@@ -172,42 +173,52 @@ def _number(value: Any, default: float) -> float:
 
 
 def _rows_to_panels(rows: list[Any], notes: list[str]) -> list[dict[str, Any]]:
+    """Grafana's own migration of legacy rows (`upgradeToGridLayout`, schemaVersion 16): when any
+    row is collapsed, repeated or shows its title, every row becomes a row panel (keeping its
+    `repeat`; a collapsed one holding its panels), else none does; a row Grafana repeated when the
+    dashboard was saved (`repeatIteration`) is a copy and is skipped."""
+    copies = sum(1 for row in rows if isinstance(row, dict) and row.get("repeatIteration"))
+    rows = [row for row in rows if isinstance(row, dict) and not row.get("repeatIteration")]
+    shown = any(row.get("collapse") or row.get("showTitle") or row.get("repeat") for row in rows)
     out: list[dict[str, Any]] = []
     y = 0
     for row in rows:
-        if not isinstance(row, dict):
-            continue
         h = grid_units(_height(row.get("height"), 250))
-        children = []
-        x = 0
-        for panel in row.get("panels") or []:
-            if not isinstance(panel, dict):
-                continue
-            panel = dict(panel)
-            span = _number(panel.pop("span", None), 12)
-            w = max(1, min(24, round(span * 2)))
-            own = _height(panel.pop("height", None), 0)
-            panel.pop("id", None)
-            if x + w > 24:
-                x, y = 0, y + h
-            panel["gridPos"] = {"h": grid_units(own) if own else h, "w": w, "x": x, "y": y + 1}
-            x += w
-            children.append(panel)
-        if row.get("showTitle") or row.get("collapse"):
+        children, below = _row_children(row, y + 1 if shown else y, h)
+        if shown:
             header: dict[str, Any] = {"type": "row", "title": row.get("title") or "", "collapsed": bool(row.get("collapse")),
                                       "gridPos": {"h": 1, "w": 24, "x": 0, "y": y}, "panels": []}
             if row.get("repeat"):
                 header["repeat"] = row["repeat"]
             if header["collapsed"]:
-                header["panels"] = children
-                children = []
+                header["panels"], children, below = children, [], y + 1
             out.append(header)
         out.extend(children)
-        y += h + 1
-    shown = sum(1 for row in rows if isinstance(row, dict) and (row.get("showTitle") or row.get("collapse")))
-    notes.append(f"legacy rows[] → row panels ({len(rows)} row{'s' if len(rows) != 1 else ''}, {shown} shown as "
-                 "a row panel; each panel's span/height → gridPos)")
+        y = below
+    skipped = f"; {copies} repeated cop{'ies' if copies != 1 else 'y'} Grafana saved skipped" if copies else ""
+    notes.append(f"legacy rows[] → row panels ({len(rows)} row{'s' if len(rows) != 1 else ''}, "
+                 f"{len(rows) if shown else 0} shown as a row panel{skipped}; each panel's span/height → gridPos)")
     return out
+
+
+def _row_children(row: dict[str, Any], y: int, h: int) -> tuple[list[dict[str, Any]], int]:
+    """A legacy row's panels from line `y`, each with a `gridPos` from its `span` (of 12) and
+    `height` (px), and the line below the row (its panels wrap onto new lines `h` high)."""
+    children = []
+    x = 0
+    for panel in row.get("panels") or []:
+        if not isinstance(panel, dict):
+            continue
+        panel = dict(panel)
+        w = max(1, min(24, round(_number(panel.pop("span", None), 12) * 2)))
+        own = _height(panel.pop("height", None), 0)
+        panel.pop("id", None)
+        if x + w > 24:
+            x, y = 0, y + h
+        panel["gridPos"] = {"h": grid_units(own) if own else h, "w": w, "x": x, "y": y}
+        x += w
+        children.append(panel)
+    return children, y + h
 
 
 def _height(value: Any, default: float) -> float:
