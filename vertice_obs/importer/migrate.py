@@ -38,7 +38,7 @@ import re
 import unicodedata
 from typing import Any
 
-from vertice_obs.build.render import layout, without_narrative
+from vertice_obs.build.render import dashboard_references, layout, without_narrative
 from vertice_obs.importer import legacy
 from vertice_obs.importer.house import SCHEMA_VERSION
 from vertice_obs.importer.shape import grid_units, legacy_px
@@ -111,10 +111,48 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
                if p.get("type") == "row" and g and (g.get("w"), g.get("h")) != (24, 1)]
     if resized:
         notes.append("row panels drawn full-width and one cell high, as Grafana draws every row: " + ", ".join(resized))
+    notes += _reference_notes(panels)
     out["panels"] = layout(panels)
     if [(g.get("x"), g.get("y")) for g in before] != [(p["gridPos"]["x"], p["gridPos"]["y"]) for p in out["panels"]]:
         notes.append("positions reflowed by the house layout (reading order and sizes kept)")
     return out, notes
+
+
+def _reference_notes(panels: list[dict[str, Any]]) -> list[str]:
+    """What the `-- Dashboard --` queries (another panel's results, read by its id) become: the
+    panels are renumbered here and again by the build (a story panel first), and such a query
+    follows the panel it read to its new id; one naming an id no panel has is said so."""
+    flat = [each for panel in panels for each in [panel, *(c for c in panel.get("panels") or [] if isinstance(c, dict))]]
+    titles: dict[int, Any] = {}
+    for each in flat:
+        if isinstance(each.get("id"), int):
+            titles.setdefault(each["id"], each.get("title"))
+    follow, dangling = [], []
+    for each in flat:
+        for read in dashboard_references(each):
+            (follow if read in titles else dangling).append(
+                f"{_said(each.get('title'))} reads {_said(titles[read]) if read in titles else f'panel id {read}'}")
+    notes = []
+    if follow:
+        notes.append("queries of the `-- Dashboard --` datasource read the panel they named under its new id (panels "
+                     "are renumbered, a story panel first): " + ", ".join(follow))
+    if dangling:
+        notes.append("queries of the `-- Dashboard --` datasource naming a panel id this dashboard does not have (no "
+                     "data in Grafana either; point panelId at a panel of the module): " + ", ".join(dangling))
+    linked = sorted({str(each.get("title")) for each in flat if _PANEL_LINK.search(repr(_links_of(each)))})
+    if linked:
+        notes.append("links naming a panel by id (viewPanel=, editPanel=) kept as they are, though panels are "
+                     "renumbered: check them after `vobs build` (" + ", ".join(map(repr, linked)) + ")")
+    return notes
+
+
+_PANEL_LINK = re.compile(r"[?&](viewPanel|editPanel)=")
+
+
+def _links_of(panel: dict[str, Any]) -> list[Any]:
+    config = panel.get("fieldConfig") if isinstance(panel.get("fieldConfig"), dict) else {}
+    defaults = config.get("defaults") if isinstance(config.get("defaults"), dict) else {}
+    return [panel.get("links"), defaults.get("links")]
 
 
 def _datasource_inputs(out: dict[str, Any], notes: list[str]) -> None:
@@ -212,7 +250,6 @@ def _row_children(row: dict[str, Any], y: int, h: int) -> tuple[list[dict[str, A
         panel = dict(panel)
         w = max(1, min(24, round(_number(panel.pop("span", None), 12) * 2)))
         own = _height(panel.pop("height", None), 0)
-        panel.pop("id", None)
         if x + w > 24:
             x, y = 0, y + h
         panel["gridPos"] = {"h": grid_units(own) if own else h, "w": w, "x": x, "y": y}
