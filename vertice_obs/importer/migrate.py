@@ -22,7 +22,8 @@
   `table` with `styles`, a legacy `heatmap` with `cards`, `grafana-piechart-panel`, …) is kept
   whole, its settings in the call's `overrides`, with a note naming the types;
 - positions: panels in reading order (y, then x), reflowed by the house layout — sizes and order
-  kept, x/y recomputed, ids renumbered; a row panel is 24×1 whatever its `gridPos` said, as Grafana
+  kept, x/y recomputed, ids renumbered (a `-- Dashboard --` query follows the panel it reads, which
+  keeps its id in the module for the build to renumber it again); a row panel is 24×1 whatever its `gridPos` said, as Grafana
   draws every row (noted when the original said otherwise);
 - Grafana's defaults, which `vobs diff` ignores too, dropped for readable code: nulls, a panel's
   `pluginVersion` (the UI's), empty `links`/`transformations`/`description`, empty `fieldConfig`
