@@ -120,3 +120,54 @@ def test_legacy_types_without_a_house_call_are_kept_whole_and_named():
     [kept] = [n for n in notes if n.startswith("kept as they are")]
     assert kept.endswith(": grafana-piechart-panel (1 panel), heatmap (legacy, with `cards`) (1 panel), "
                          "table (angular, with `styles`) (1 panel)")
+
+
+def _rows(*rows: dict) -> list[dict]:
+    """The migrated panels of a legacy dashboard of `rows`, each row's panels named by title."""
+    legacy = [{"height": "250px", **row, "panels": [{"type": "text", "title": t, "span": 6} for t in row["panels"]]}
+              for row in rows]
+    model, _ = migrate({"uid": "u", "title": "t", "schemaVersion": 12, "rows": legacy})
+    return model["panels"]
+
+
+def _outline(panels: list[dict]) -> list:
+    return [(p["type"], p.get("title"), p.get("repeat"), p.get("collapsed"), [c["title"] for c in p.get("panels", [])])
+            if p["type"] == "row" else p["title"] for p in panels]
+
+
+def test_a_repeated_row_keeps_its_repeat_as_a_row_panel():
+    """legacy-repeat-row.json (a new user's trial): `"repeat": "instance"` with `showTitle: false`
+    became plain panels, the repetition lost. Grafana's `upgradeToGridLayout` shows every row as a
+    row panel when any is collapsed, shown or repeated, and the row panel keeps `repeat`."""
+    panels = _rows({"title": "Instance $instance", "showTitle": False, "repeat": "instance", "panels": ["a", "b"]})
+    assert _outline(panels) == [("row", "Instance $instance", "instance", False, []), "a", "b"]
+
+
+def test_a_repeated_row_after_a_collapsed_one_is_not_swept_into_it():
+    """node-full-legacy.json's "Per node" row after a collapsed row: its panels followed the
+    collapsed row's header at the top level, so Grafana drew them as that row's, unrepeated."""
+    panels = _rows({"title": "Basic", "collapse": True, "panels": ["cpu", "mem"]},
+                   {"title": "Per node", "showTitle": False, "repeat": "node", "panels": ["net"]})
+    assert _outline(panels) == [("row", "Basic", None, True, ["cpu", "mem"]),
+                                ("row", "Per node", "node", False, []), "net"]
+
+
+def test_every_row_is_a_row_panel_when_one_is_shown_and_none_when_none_is():
+    shown = _rows({"title": "Hidden", "showTitle": False, "panels": ["a"]},
+                  {"title": "Shown", "showTitle": True, "panels": ["b"]})
+    assert _outline(shown) == [("row", "Hidden", None, False, []), "a", ("row", "Shown", None, False, []), "b"]
+    hidden = _rows({"title": "One", "panels": ["a"]}, {"title": "Two", "panels": ["b"]})
+    assert _outline(hidden) == ["a", "b"]
+    copies = _rows({"title": "R", "repeat": "x", "panels": ["a"]},
+                   {"title": "R", "repeat": "x", "repeatIteration": 1, "panels": ["a"]})
+    assert _outline(copies) == [("row", "R", "x", False, []), "a"]  # Grafana's saved copy is skipped
+
+
+def test_a_repeated_row_survives_the_module_and_the_build(tmp_path):
+    from test_import_roundtrip import roundtrip
+
+    original = {"uid": "u", "title": "t", "schemaVersion": 12, "rows": [
+        {"title": "Per $instance", "repeat": "instance", "panels": [{"type": "text", "title": "a", "span": 12}]}]}
+    built, migrated = roundtrip(original, tmp_path)
+    assert built == migrated
+    assert [(p["type"], p.get("repeat")) for p in built["panels"]] == [("row", "instance"), ("text", None)]

@@ -194,3 +194,115 @@ def test_constant_inputs_become_hidden_constant_variables(project: Path):
     assert {"type": "constant", "name": "VAR_JOB", "query": "node", "hide": 2, "label": "Job"} in variables
     checked = vobs(project, "validate", "exports", "--offline")
     assert "VAR_JOB" not in checked.stdout + checked.stderr
+
+
+def _legacy(row: dict, panel: dict) -> str:
+    """A one-row legacy dashboard, its row's keys on line 2 and its panel's on line 3."""
+    panel = {"type": "graph", "title": "p", "targets": [{"expr": "up", "refId": "A"}], **panel}
+    return ('{"uid": "legacy", "title": "Legacy", "schemaVersion": 10, "rows": [{"showTitle": true, "title": "r",\n'
+            + json.dumps(row)[1:-1] + (", " if row else "") + '"panels": [\n' + json.dumps(panel) + "]}]}")
+
+
+@pytest.mark.parametrize(("row", "panel", "message"), [
+    ({}, {"span": 1e308}, "rows[0].panels[0].span is 1e+308, not a span from 0 to 5,000 columns (10,000 grid units)"),
+    ({"height": "9" * 400 + "px"}, {}, "rows[0].height is '" + "9" * 29 + "…99px', not a height "
+                                       "from 0 to 380,000 px (10,000 grid units)"),
+    ({"height": 1e308}, {}, "rows[0].height is 1e+308, not a height from 0 to 380,000 px (10,000 grid units)"),
+    ({}, {"height": -1}, "rows[0].panels[0].height is -1, not a height from 0 to 380,000 px (10,000 grid units)"),
+], ids=["span-1e308", "height-400-digits", "height-1e308", "panel-height-negative"])
+def test_a_legacy_size_beyond_the_grid_is_one_line_at_its_place(project: Path, row: dict, panel: dict, message: str):
+    """Crashed (`internal error: OverflowError`) on a span or height a float cannot round, and a
+    1e308 px row height rendered `"h": 2631578…` (300 digits) with exit 0: the legacy sizes are held
+    to gridPos's bound, in grid units, by the same check (`importer/shape.py`)."""
+    (project / "l.json").write_text(_legacy(row, panel))
+    done = vobs(project, "import", "l.json")
+    line = 2 if row else 3
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr.startswith(f"vobs: error: l.json:{line}:") and done.stderr.count("\n") == 1, done.stderr
+    assert message in done.stderr and "internal error" not in done.stderr
+    assert not list((project / "dashboards").iterdir())
+
+
+def test_a_legacy_size_at_the_bound_is_imported_and_built(project: Path):
+    (project / "l.json").write_text(_legacy({"height": "380000px"}, {"span": 5000}))
+    assert vobs(project, "import", "l.json", "--narrative", "n").returncode == 0
+    assert vobs(project, "build").returncode == 0
+    [panel] = [p for p in json.loads((project / "exports" / "n" / "legacy.json").read_text())["panels"]
+               if p["type"] != "text" and p["type"] != "row"]
+    assert (panel["gridPos"]["w"], panel["gridPos"]["h"]) == (24, 10_000)
+
+
+DASHBOARD_DS = {"type": "datasource", "uid": "-- Dashboard --"}
+
+
+def _reading_panel_one(first_id: int = 1) -> dict:
+    """k8s-mixin.json (a new user's trial), cut down: the third panel reads the first's results."""
+    return {"uid": "reads", "title": "Reads", "panels": [
+        {"id": first_id, "type": "timeseries", "title": "CPU", "gridPos": {"h": 16, "w": 12, "x": 0, "y": 0},
+         "targets": [{"expr": "up", "refId": "A"}]},
+        {"id": 2, "type": "stat", "title": "Other", "gridPos": {"h": 8, "w": 12, "x": 12, "y": 0},
+         "targets": [{"expr": "up", "refId": "A"}]},
+        {"id": 3, "type": "stat", "title": "Same data", "gridPos": {"h": 8, "w": 12, "x": 12, "y": 8},
+         "datasource": DASHBOARD_DS, "targets": [{"datasource": DASHBOARD_DS, "panelId": first_id, "refId": "A"}]}]}
+
+
+def test_a_dashboard_datasource_query_follows_its_panel_to_the_id_the_build_gives_it(project: Path):
+    """The build puts the narrative's story panel first as id 1: the panel read became id 2 while
+    the query still said `panelId: 1`, so it read the story text — wrong data, silently."""
+    (project / "k.json").write_text(json.dumps(_reading_panel_one()))
+    done = vobs(project, "import", "k.json", "--narrative", "n", "--explain")
+    assert done.returncode == 0, done.stderr
+    assert ("queries of the `-- Dashboard --` datasource read the panel they named under its new id (panels are "
+            "renumbered, a story panel first): 'Same data' reads 'CPU'") in done.stdout
+    assert vobs(project, "build").returncode == 0
+    panels = {p["title"]: p for p in json.loads((project / "exports" / "n" / "reads.json").read_text())["panels"]}
+    assert panels["CPU"]["id"] == 2 and panels["Same data"]["targets"][0]["panelId"] == 2
+
+
+def test_the_build_renumbers_dashboard_datasource_reads_with_the_panels():
+    from vertice_obs.build.render import layout
+
+    story = {"type": "text", "title": "story", "gridPos": {"h": 3, "w": 24}}
+    read = {"id": 7, "type": "timeseries", "title": "read"}
+    by_name = {"id": 8, "type": "stat", "datasource": "-- Dashboard --", "targets": [{"panelId": 7, "refId": "A"}]}
+    mixed = {"id": 9, "type": "stat", "datasource": {"uid": "-- Mixed --"}, "targets": [
+        {"datasource": DASHBOARD_DS, "panelId": 7}, {"datasource": {"uid": "prom"}, "panelId": 7}]}
+    nowhere = {"type": "stat", "datasource": DASHBOARD_DS, "targets": [{"panelId": 42}]}
+    row = {"type": "row", "collapsed": True, "panels": [by_name, mixed, nowhere]}
+    placed = layout([story, read, row])
+    assert placed[1]["id"] == 2
+    inner = placed[2]["panels"]
+    assert inner[0]["targets"] == [{"panelId": 2, "refId": "A"}]
+    assert inner[1]["targets"] == [{"datasource": DASHBOARD_DS, "panelId": 2},
+                                   {"datasource": {"uid": "prom"}, "panelId": 7}]
+    assert inner[2]["targets"] == [{"panelId": 42}]  # no panel declared 42: left as it was
+    assert by_name["targets"] == [{"panelId": 7, "refId": "A"}]  # the input is not modified
+
+
+def test_a_dashboard_datasource_query_naming_no_panel_and_panel_links_are_noted():
+    from vertice_obs.importer.migrate import migrate
+
+    model = _reading_panel_one()
+    model["panels"][2]["targets"][0]["panelId"] = 99
+    model["panels"][1]["links"] = [{"title": "zoom", "url": "/d/reads/x?viewPanel=1"}]
+    _, notes = migrate(model)
+    assert ("queries of the `-- Dashboard --` datasource naming a panel id this dashboard does not have (no data in "
+            "Grafana either; point panelId at a panel of the module): 'Same data' reads panel id 99") in notes
+    assert any(n.startswith("links naming a panel by id (viewPanel=, editPanel=) kept as they are") and "'Other'" in n
+               for n in notes), notes
+
+
+def test_a_dashboard_datasource_query_in_legacy_rows_reads_its_panel(tmp_path: Path):
+    from test_import_roundtrip import build_imported
+
+    from vertice_obs.importer.codegen import module_text
+    from vertice_obs.importer.migrate import migrate
+
+    rows = [{"showTitle": True, "title": "r", "panels": [
+        {"id": 5, "type": "graph", "title": "CPU", "span": 6, "targets": [{"expr": "up", "refId": "A"}]},
+        {"id": 6, "type": "stat", "title": "Same data", "span": 6, "datasource": "-- Dashboard --",
+         "targets": [{"panelId": 5, "refId": "A"}]}]}]
+    model, notes = migrate({"uid": "legacy", "title": "Legacy", "schemaVersion": 10, "rows": rows})
+    built = build_imported(module_text(model, "legacy.json", notes), "legacy", tmp_path)
+    panels = {p.get("title"): p for p in built["panels"]}
+    assert panels["Same data"]["targets"][0]["panelId"] == panels["CPU"]["id"] == 3

@@ -110,29 +110,72 @@ def layout(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     Each panel keeps its own width and height (`gridPos.w`/`h`); a row starts on a new line and
     spans the grid. Panels inside a collapsed row are laid out below the row as Grafana expects.
+    A `-- Dashboard --` query reading a panel by the id it declared reads it by its new id.
     """
     flow = _Flow()
     next_id = itertools.count(1)
+    renumbered: dict[int, int] = {}
+
+    def numbered(panel: dict[str, Any], grid: dict[str, int]) -> dict[str, Any]:
+        out = dict(panel, id=next(next_id), gridPos=grid)
+        if _is_id(panel.get("id")):
+            renumbered.setdefault(panel["id"], out["id"])  # Grafana reads the first panel of an id
+        return out
+
     placed = []
     for panel in panels:
-        panel = dict(panel, id=next(next_id))
         if panel.get("type") != "row":
-            panel["gridPos"] = flow.place(*_size(panel))
-            placed.append(panel)
+            placed.append(numbered(panel, flow.place(*_size(panel))))
             continue
-        panel["gridPos"] = flow.row()
+        panel = numbered(panel, flow.row())
         children = panel.get("panels") or []
         if panel.get("collapsed"):
             # Grafana keeps a collapsed row's panels inside it, positioned as if expanded below it.
             inner = _Flow(y=panel["gridPos"]["y"] + 1)
-            panel["panels"] = [dict(c, id=next(next_id), gridPos=inner.place(*_size(c))) for c in children]
+            panel["panels"] = [numbered(c, inner.place(*_size(c))) for c in children]
             placed.append(panel)
         else:
             # An expanded row owns the panels that follow it at the top level.
             panel["panels"] = []
             placed.append(panel)
-            placed.extend(dict(c, id=next(next_id), gridPos=flow.place(*_size(c))) for c in children)
-    return placed
+            placed.extend(numbered(c, flow.place(*_size(c))) for c in children)
+    return [_with_references(p, renumbered) for p in placed]
+
+
+DASHBOARD_DATASOURCE = "-- Dashboard --"
+
+
+def dashboard_references(panel: dict[str, Any]) -> list[int]:
+    """The panel ids a panel's `-- Dashboard --` queries read (Grafana's dashboard datasource: the
+    query is another panel's results, named by its id in `panelId`)."""
+    return [t["panelId"] for t in _list(panel.get("targets"))
+            if isinstance(t, dict) and _is_id(t.get("panelId")) and _reads_dashboard(t, panel)]
+
+
+def _with_references(panel: dict[str, Any], renumbered: Mapping[int, int]) -> dict[str, Any]:
+    """`panel` with its `-- Dashboard --` queries reading the new ids of the panels they read."""
+    if panel.get("type") == "row":
+        children = _list(panel.get("panels"))
+        return dict(panel, panels=[_with_references(c, renumbered) if isinstance(c, dict) else c
+                                   for c in children]) if children else panel
+    if not any(i in renumbered and renumbered[i] != i for i in dashboard_references(panel)):
+        return panel
+    return dict(panel, targets=[dict(t, panelId=renumbered.get(t["panelId"], t["panelId"]))
+                                if isinstance(t, dict) and _is_id(t.get("panelId")) and _reads_dashboard(t, panel)
+                                else t for t in panel["targets"]])
+
+
+def _reads_dashboard(target: dict[str, Any], panel: dict[str, Any]) -> bool:
+    source = target.get("datasource") if target.get("datasource") is not None else panel.get("datasource")
+    return source == DASHBOARD_DATASOURCE or (isinstance(source, dict) and source.get("uid") == DASHBOARD_DATASOURCE)
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 class _Flow:

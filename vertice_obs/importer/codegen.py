@@ -12,6 +12,7 @@ import math
 import textwrap
 from typing import Any
 
+from vertice_obs.build.render import dashboard_references
 from vertice_obs.errors import InputError
 
 LINE = 110
@@ -62,9 +63,11 @@ class _Shared:
     more queries carry the same ones (grafonnet writes `format` and `intervalFactor` on every
     query) as `QUERY_OVERRIDES`, and the environment selector as `ENV` when a query uses it."""
 
-    def __init__(self, datasource: Any = None, query_overrides: dict[str, Any] | None = None):
+    def __init__(self, datasource: Any = None, query_overrides: dict[str, Any] | None = None,
+                 read: frozenset[int] = frozenset()):
         self.datasource = datasource
         self.query_overrides = query_overrides
+        self.read = read  # the ids `-- Dashboard --` queries read: those panels keep theirs
         self.env_used = False
 
     def overrides_code(self, rest: dict[str, Any], indent: int, depth: int) -> str:
@@ -164,6 +167,8 @@ def panel_code(panel: dict[str, Any], indent: int, depth: int = 1, shared: _Shar
     if panel.get("type") == "row":
         return _row(panel, [], indent, depth, shared)
     rest = {k: v for k, v in panel.items() if k not in _PANEL_FIELDS}
+    if panel.get("id") in shared.read:  # the build gives it a new id, and the queries reading it follow
+        rest = {"id": panel["id"], **rest}
     call = _Call("h.panel").arg(repr(panel.get("type"))).arg(repr(panel.get("title")))
     targets = panel.get("targets")
     if isinstance(targets, list):
@@ -278,8 +283,10 @@ def _shared_of(panels: list[dict[str, Any]]) -> _Shared:
     leftover query keys carried most often, each if at least twice."""
     datasources: list[Any] = []
     rests: list[Any] = []
+    read: set[int] = set()
 
     def visit(panel: dict[str, Any]) -> None:
+        read.update(dashboard_references(panel))
         datasources.append(panel.get("datasource"))
         for target in panel.get("targets") or []:
             if isinstance(target, dict):
@@ -291,7 +298,7 @@ def _shared_of(panels: list[dict[str, Any]]) -> _Shared:
 
     for panel in panels:
         visit(panel)
-    return _Shared(_most_common(datasources), _most_common(rests))
+    return _Shared(_most_common(datasources), _most_common(rests), frozenset(read))
 
 
 def _most_common(values: list[Any]) -> Any:

@@ -3,8 +3,9 @@
 `migrate(model)` returns the dashboard as the imported module renders it, and one note per change
 (`vobs import --explain` lists them). Everything not named here passes through unchanged:
 
-- legacy `rows[]` → row panels (a row's `span`/`height` → `gridPos` w/h; a row panel only for a
-  row that showed its title or was collapsed, as Grafana migrates them);
+- legacy `rows[]` → row panels (a row's `span`/`height` → `gridPos` w/h; as Grafana migrates
+  them, a row panel for every row when any row showed its title, was collapsed or repeated — a
+  repeated row's panel keeps `repeat` — and none otherwise);
 - `graph` → `timeseries` and `singlestat` → `stat` (unit, min/max, thresholds, decimals and the
   reducer carried over, and as Grafana's own migration does (`legacy`): `seriesOverrides` and
   `aliasColors` → `fieldConfig.overrides`, stacking, value/range maps → `mappings`, a shown gauge's
@@ -21,7 +22,8 @@
   `table` with `styles`, a legacy `heatmap` with `cards`, `grafana-piechart-panel`, …) is kept
   whole, its settings in the call's `overrides`, with a note naming the types;
 - positions: panels in reading order (y, then x), reflowed by the house layout — sizes and order
-  kept, x/y recomputed, ids renumbered; a row panel is 24×1 whatever its `gridPos` said, as Grafana
+  kept, x/y recomputed, ids renumbered (a `-- Dashboard --` query follows the panel it reads, which
+  keeps its id in the module for the build to renumber it again); a row panel is 24×1 whatever its `gridPos` said, as Grafana
   draws every row (noted when the original said otherwise);
 - Grafana's defaults, which `vobs diff` ignores too, dropped for readable code: nulls, a panel's
   `pluginVersion` (the UI's), empty `links`/`transformations`/`description`, empty `fieldConfig`
@@ -37,9 +39,10 @@ import re
 import unicodedata
 from typing import Any
 
-from vertice_obs.build.render import layout, without_narrative
+from vertice_obs.build.render import dashboard_references, layout, without_narrative
 from vertice_obs.importer import legacy
 from vertice_obs.importer.house import SCHEMA_VERSION
+from vertice_obs.importer.shape import grid_units, legacy_px
 
 _DROPPED_TOP = ("id", "version", "__inputs", "__requires", "__elements", "rows", "style", "hideControls",
                 "sharedCrosshair", "gnetId", "iteration")
@@ -53,7 +56,6 @@ _STAT_LEGACY = ("cacheTimeout", "colorBackground", "colorPostfix", "colorPrefix"
                 "valueMaps", "valueName", "decimals", "options")
 _REDUCERS = {"avg": "mean", "current": "lastNotNull", "max": "max", "min": "min", "total": "sum",
              "first": "firstNotNull", "delta": "delta", "diff": "diff", "range": "range", "name": "lastNotNull"}
-_GRID_CELL = 38  # Grafana's row-height migration: 30 px cells plus an 8 px margin
 
 
 def fallback_uid(text: str) -> str:
@@ -110,10 +112,48 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
                if p.get("type") == "row" and g and (g.get("w"), g.get("h")) != (24, 1)]
     if resized:
         notes.append("row panels drawn full-width and one cell high, as Grafana draws every row: " + ", ".join(resized))
+    notes += _reference_notes(panels)
     out["panels"] = layout(panels)
     if [(g.get("x"), g.get("y")) for g in before] != [(p["gridPos"]["x"], p["gridPos"]["y"]) for p in out["panels"]]:
         notes.append("positions reflowed by the house layout (reading order and sizes kept)")
     return out, notes
+
+
+def _reference_notes(panels: list[dict[str, Any]]) -> list[str]:
+    """What the `-- Dashboard --` queries (another panel's results, read by its id) become: the
+    panels are renumbered here and again by the build (a story panel first), and such a query
+    follows the panel it read to its new id; one naming an id no panel has is said so."""
+    flat = [each for panel in panels for each in [panel, *(c for c in panel.get("panels") or [] if isinstance(c, dict))]]
+    titles: dict[int, Any] = {}
+    for each in flat:
+        if isinstance(each.get("id"), int):
+            titles.setdefault(each["id"], each.get("title"))
+    follow, dangling = [], []
+    for each in flat:
+        for read in dashboard_references(each):
+            (follow if read in titles else dangling).append(
+                f"{_said(each.get('title'))} reads {_said(titles[read]) if read in titles else f'panel id {read}'}")
+    notes = []
+    if follow:
+        notes.append("queries of the `-- Dashboard --` datasource read the panel they named under its new id (panels "
+                     "are renumbered, a story panel first): " + ", ".join(follow))
+    if dangling:
+        notes.append("queries of the `-- Dashboard --` datasource naming a panel id this dashboard does not have (no "
+                     "data in Grafana either; point panelId at a panel of the module): " + ", ".join(dangling))
+    linked = sorted({str(each.get("title")) for each in flat if _PANEL_LINK.search(repr(_links_of(each)))})
+    if linked:
+        notes.append("links naming a panel by id (viewPanel=, editPanel=) kept as they are, though panels are "
+                     "renumbered: check them after `vobs build` (" + ", ".join(map(repr, linked)) + ")")
+    return notes
+
+
+_PANEL_LINK = re.compile(r"[?&](viewPanel|editPanel)=")
+
+
+def _links_of(panel: dict[str, Any]) -> list[Any]:
+    config = panel.get("fieldConfig") if isinstance(panel.get("fieldConfig"), dict) else {}
+    defaults = config.get("defaults") if isinstance(config.get("defaults"), dict) else {}
+    return [panel.get("links"), defaults.get("links")]
 
 
 def _datasource_inputs(out: dict[str, Any], notes: list[str]) -> None:
@@ -172,50 +212,57 @@ def _number(value: Any, default: float) -> float:
 
 
 def _rows_to_panels(rows: list[Any], notes: list[str]) -> list[dict[str, Any]]:
+    """Grafana's own migration of legacy rows (`upgradeToGridLayout`, schemaVersion 16): when any
+    row is collapsed, repeated or shows its title, every row becomes a row panel (keeping its
+    `repeat`; a collapsed one holding its panels), else none does; a row Grafana repeated when the
+    dashboard was saved (`repeatIteration`) is a copy and is skipped."""
+    copies = sum(1 for row in rows if isinstance(row, dict) and row.get("repeatIteration"))
+    rows = [row for row in rows if isinstance(row, dict) and not row.get("repeatIteration")]
+    shown = any(row.get("collapse") or row.get("showTitle") or row.get("repeat") for row in rows)
     out: list[dict[str, Any]] = []
     y = 0
     for row in rows:
-        if not isinstance(row, dict):
-            continue
-        height = _px(row.get("height"))
-        h = max(1, math.ceil(height / _GRID_CELL))
-        children = []
-        x = 0
-        for panel in row.get("panels") or []:
-            if not isinstance(panel, dict):
-                continue
-            panel = dict(panel)
-            span = _number(panel.pop("span", None), 12)
-            w = max(1, min(24, round(span * 2)))
-            own = _px(panel.pop("height", None), 0)
-            panel.pop("id", None)
-            if x + w > 24:
-                x, y = 0, y + h
-            panel["gridPos"] = {"h": max(1, math.ceil(own / _GRID_CELL)) if own else h, "w": w, "x": x, "y": y + 1}
-            x += w
-            children.append(panel)
-        if row.get("showTitle") or row.get("collapse"):
+        h = grid_units(_height(row.get("height"), 250))
+        children, below = _row_children(row, y + 1 if shown else y, h)
+        if shown:
             header: dict[str, Any] = {"type": "row", "title": row.get("title") or "", "collapsed": bool(row.get("collapse")),
                                       "gridPos": {"h": 1, "w": 24, "x": 0, "y": y}, "panels": []}
             if row.get("repeat"):
                 header["repeat"] = row["repeat"]
             if header["collapsed"]:
-                header["panels"] = children
-                children = []
+                header["panels"], children, below = children, [], y + 1
             out.append(header)
         out.extend(children)
-        y += h + 1
-    shown = sum(1 for row in rows if isinstance(row, dict) and (row.get("showTitle") or row.get("collapse")))
-    notes.append(f"legacy rows[] → row panels ({len(rows)} row{'s' if len(rows) != 1 else ''}, {shown} shown as "
-                 "a row panel; each panel's span/height → gridPos)")
+        y = below
+    skipped = f"; {copies} repeated cop{'ies' if copies != 1 else 'y'} Grafana saved skipped" if copies else ""
+    notes.append(f"legacy rows[] → row panels ({len(rows)} row{'s' if len(rows) != 1 else ''}, "
+                 f"{len(rows) if shown else 0} shown as a row panel{skipped}; each panel's span/height → gridPos)")
     return out
 
 
-def _px(value: Any, default: float = 250) -> float:
-    if isinstance(value, str):
-        match = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)", value)
-        return float(match.group(1)) if match else default
-    return _number(value, default)
+def _row_children(row: dict[str, Any], y: int, h: int) -> tuple[list[dict[str, Any]], int]:
+    """A legacy row's panels from line `y`, each with a `gridPos` from its `span` (of 12) and
+    `height` (px), and the line below the row (its panels wrap onto new lines `h` high)."""
+    children = []
+    x = 0
+    for panel in row.get("panels") or []:
+        if not isinstance(panel, dict):
+            continue
+        panel = dict(panel)
+        w = max(1, min(24, round(_number(panel.pop("span", None), 12) * 2)))
+        own = _height(panel.pop("height", None), 0)
+        if x + w > 24:
+            x, y = 0, y + h
+        panel["gridPos"] = {"h": grid_units(own) if own else h, "w": w, "x": x, "y": y}
+        x += w
+        children.append(panel)
+    return children, y + h
+
+
+def _height(value: Any, default: float) -> float:
+    """A legacy `height` in px, or `default` when it names none (`shape` refused the out-of-bounds)."""
+    px = legacy_px(value)
+    return px if px is not None and math.isfinite(px) else default
 
 
 _PANEL_DEFAULTS = {"links": [], "transformations": [], "description": ""}

@@ -8,6 +8,9 @@ path (the CLI turns the path into the file's line:column). Pure: no I/O.
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Callable
 from typing import Any
 
 _KINDS = ((dict, "an object"), (list, "an array"), (str, "a string"), (bool, "a boolean"), (int, "a number"),
@@ -23,6 +26,25 @@ def json_kind(value: Any) -> str:
 
 Problem = tuple[tuple[Any, ...], str] | None
 _GRID_LIMIT = 10_000  # grid units; Grafana's grid is 24 wide, and no dashboard is 10,000 rows tall
+GRID_CELL = 38  # px: Grafana's row-height migration, 30 px cells plus an 8 px margin
+_PX = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)")
+
+
+def legacy_px(value: Any) -> float | None:
+    """A legacy row's or panel's `height` in px — `250`, `"250px"` — or None when it says none
+    (absent, or no number: Grafana falls back to its default). Infinite when the digits are more
+    than a float holds; `legacy_problem` refuses that before anything migrates."""
+    if isinstance(value, str):
+        match = _PX.match(value)
+        return float(match.group(1)) if match else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def grid_units(px: float) -> int:
+    """Grafana's migration of a legacy height: whole grid cells, at least one."""
+    return max(1, math.ceil(px / GRID_CELL))
 
 
 def shape_problem(model: dict[str, Any]) -> Problem:
@@ -42,7 +64,8 @@ def shape_problem(model: dict[str, Any]) -> Problem:
         if problem:
             return problem
     for i, row in enumerate(model.get("rows") or []):
-        problem = _object(("rows", i), row, "a row") or _children(("rows", i), row)
+        problem = _object(("rows", i), row, "a row") or _legacy_size(("rows", i), row) \
+            or _children(("rows", i), row, _legacy_size)
         if problem:
             return problem
     return None
@@ -98,15 +121,38 @@ def _object(path: tuple[Any, ...], value: Any, what: str) -> Problem:
     return path, f"{_shown(path)} is {json_kind(value)}, not {what} (an object)"
 
 
-def _children(path: tuple[Any, ...], parent: dict[str, Any]) -> Problem:
-    """A row's (or a legacy row's) own `panels`."""
+def _legacy_size(path: tuple[Any, ...], node: dict[str, Any]) -> Problem:
+    """A legacy row's or panel's `height` (px) and a panel's `span` (of 12 columns), within the
+    same bound as `gridPos` once migrated to grid units: 1e308 px is no more a height than 1e308
+    grid units. Anything that is no number is left to the migration's default, as Grafana does."""
+    height = legacy_px(node.get("height"))
+    if height is not None and not (0 <= height <= _GRID_LIMIT * GRID_CELL):
+        return (*path, "height"), (f"{_shown((*path, 'height'))} is {_short(node['height'])}, not a height from 0 "
+                                   f"to {_GRID_LIMIT * GRID_CELL:,} px ({_GRID_LIMIT:,} grid units)")
+    span = node.get("span")
+    if isinstance(span, (int, float)) and not isinstance(span, bool) and not (0 <= span <= _GRID_LIMIT / 2):
+        return (*path, "span"), (f"{_shown((*path, 'span'))} is {_short(span)}, not a span from 0 to "
+                                 f"{_GRID_LIMIT // 2:,} columns ({_GRID_LIMIT:,} grid units)")
+    return None
+
+
+def _short(value: Any) -> str:
+    """A value as an error line quotes it, cut short when it is hundreds of digits long."""
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:30] + "…" + shown[-5:]
+
+
+def _children(path: tuple[Any, ...], parent: dict[str, Any],
+              legacy: Callable[[tuple[Any, ...], dict[str, Any]], Problem] | None = None) -> Problem:
+    """A row's (or, with `legacy` checking each one's `span`/`height`, a legacy row's) own `panels`."""
     value = parent.get("panels")
     if value is None:
         return None
     if not isinstance(value, list):
         return (*path, "panels"), f"{_shown((*path, 'panels'))} must be a list of panels, not {json_kind(value)}"
     for j, child in enumerate(value):
-        problem = _object((*path, "panels", j), child, "a panel") or _panel((*path, "panels", j), child)
+        problem = _object((*path, "panels", j), child, "a panel") or _panel((*path, "panels", j), child) \
+            or (legacy((*path, "panels", j), child) if legacy else None)
         if problem:
             return problem
     return None

@@ -14,7 +14,6 @@
 #   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
 #   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
 #   fieldConfig.defaults: mappings, max, min, thresholds, unit; options.reduceOptions set from valueName
-# - positions reflowed by the house layout (reading order and sizes kept)
 
 from vertice_obs.importer import house as h
 
