@@ -153,14 +153,22 @@ def test_no_process_to_be_had_loses_nothing(corpus, what, monkeypatch):
         opened.extend((read, write))
         return read, write
 
+    closed: list[int] = []
+    close = os.close
+
+    def recorded_close(fd):
+        closed.append(fd)
+        close(fd)
+
     monkeypatch.setattr(parallel.os, "pipe", recorded)
+    monkeypatch.setattr(parallel.os, "close", recorded_close)
     monkeypatch.setattr(parallel.os, what, refused)
     seen: list[str] = []
     split = collect_parallel(corpus, 3, seen.append, min_part=10, judged=True, per_dashboard=lints)
     assert calls == [what, what]
-    for fd in opened:  # no pipe left open
-        with pytest.raises(OSError):
-            os.fstat(fd)
+    # no pipe left open: each one it opened, it closed (asked of os.close, not of the fd numbers,
+    # which another test's thread may reuse once they are free: the full suite once saw that)
+    assert set(opened) <= set(closed), (opened, closed)
     assert answer(split) == answer(collect(corpus, per_dashboard=lints))
     assert sorted(seen) == sorted(d.file for d in corpus)
 
