@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.build.narrative import Chapter, Narrative
+from vertice_obs.checks.walk import as_list
 from vertice_obs.guard.text import strict_json
 
 MANAGED_TAG = "vertice-obs"
@@ -148,14 +149,14 @@ DASHBOARD_DATASOURCE = "-- Dashboard --"
 def dashboard_references(panel: dict[str, Any]) -> list[int]:
     """The panel ids a panel's `-- Dashboard --` queries read (Grafana's dashboard datasource: the
     query is another panel's results, named by its id in `panelId`)."""
-    return [t["panelId"] for t in _list(panel.get("targets"))
+    return [t["panelId"] for t in as_list(panel.get("targets"))
             if isinstance(t, dict) and _is_id(t.get("panelId")) and _reads_dashboard(t, panel)]
 
 
 def _with_references(panel: dict[str, Any], renumbered: Mapping[int, int]) -> dict[str, Any]:
     """`panel` with its `-- Dashboard --` queries reading the new ids of the panels they read."""
     if panel.get("type") == "row":
-        children = _list(panel.get("panels"))
+        children = as_list(panel.get("panels"))
         return dict(panel, panels=[_with_references(c, renumbered) if isinstance(c, dict) else c
                                    for c in children]) if children else panel
     if not any(i in renumbered and renumbered[i] != i for i in dashboard_references(panel)):
@@ -172,10 +173,6 @@ def _reads_dashboard(target: dict[str, Any], panel: dict[str, Any]) -> bool:
 
 def _is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 class _Flow:

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from vertice_obs.checks.walk import as_list, variables
 from vertice_obs.metrics.interpolate import PROMETHEUS_SPECIAL
 from vertice_obs.metrics.series import OPS, LabelMatcher
 
@@ -55,11 +56,10 @@ def source_ref(ds: Any) -> str:
 def adhoc_filters(dashboard: Mapping[str, Any]) -> tuple[AdHocFilters, ...]:
     """The ad hoc filter variables of `dashboard` that hold at least one filter Grafana applies."""
     out = []
-    for v in _list((dashboard.get("templating") or {}).get("list") if isinstance(dashboard.get("templating"),
-                                                                                  dict) else None):
-        if not isinstance(v, dict) or v.get("type") != "adhoc" or not isinstance(v.get("name"), str):
+    for _, v in variables(dashboard):
+        if v.get("type") != "adhoc":
             continue
-        matchers = tuple(m for f in _list(v.get("filters")) if (m := _matcher(f, v["name"])) is not None)
+        matchers = tuple(m for f in as_list(v.get("filters")) if (m := _matcher(f, v["name"])) is not None)
         if matchers:
             out.append(AdHocFilters(v["name"], source_ref(v.get("datasource")), matchers))
     return tuple(out)
@@ -75,7 +75,7 @@ def _matcher(f: Any, name: str) -> LabelMatcher | None:
         return None  # no key, or one no Prometheus label is called: not a query vobs can judge
     op = f.get("operator")
     if op in _MULTI:
-        values = [x for x in _list(f.get("values")) if isinstance(x, str)]
+        values = [x for x in as_list(f.get("values")) if isinstance(x, str)]
         if not values:
             return None
         pattern = "|".join(PROMETHEUS_SPECIAL.sub(r"\\\g<0>", x) for x in values)
@@ -84,7 +84,3 @@ def _matcher(f: Any, name: str) -> LabelMatcher | None:
     if op not in OPS or not isinstance(value, str) or value == "":
         return None
     return LabelMatcher(f["key"].strip(), op, value, name)
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
