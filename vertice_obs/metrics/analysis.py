@@ -82,9 +82,11 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
         out.uses = _to_uses(facts.refs, query)
         out.groupings = [GroupingUse(g, query.location, query.expr) for g in facts.groupings]
         out.lint = facts.lint
+    candidates = facts.selectors
+    if adhoc:  # every selector gets the filters' matchers, the bare ones too
+        candidates = tuple(Selector(s.metric, s.matchers + adhoc, s.reach) for s in facts.selectors + _bare(facts))
     judged = []
-    for selector in facts.selectors + _bare(facts, adhoc) if adhoc else facts.selectors:
-        selector = Selector(selector.metric, selector.matchers + adhoc, selector.reach) if adhoc else selector
+    for selector in candidates:
         known = tuple(m for m in selector.matchers if not unknown_value(m.value))
         if known:
             judged.append(Selector(selector.metric, known, selector.reach))
@@ -93,7 +95,7 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
     return out
 
 
-def _bare(facts: Analysis, adhoc: tuple[LabelMatcher, ...]) -> tuple[Selector, ...]:
+def _bare(facts: Analysis) -> tuple[Selector, ...]:
     """The required selectors without label matchers (`up`), which `analyse` does not judge: an ad
     hoc filter gives them one. Their refs carry no matchers in the shape path either."""
     return tuple(Selector(r.metric, (), max(0.0, r.reach)) for r in facts.refs

@@ -11,7 +11,7 @@ selectors, and one label-names lookup for the messages of label-missing findings
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding, Location
@@ -186,17 +186,26 @@ def _option_findings(options: dict[tuple, list[SelectorUse]], paths: Mapping[tup
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         what = " and ".join(([f"{len(panels)} panel{'s' if len(panels) != 1 else ''}"] if panels else [])
                             + ([f"{len(others)} other quer{'ies' if len(others) != 1 else 'y'}"] if others else []))
-        extra = {"others": len(others)} if others else {}
-        line = column = None
-        if (file, variable) in paths:  # without a line, placed at its json_path by the caller
-            extra["json_path"], line, column = paths[file, variable]
+        at, extra = at_variable(paths, file, dashboard, variable)
+        if others:
+            extra["others"] = len(others)
         out.append(finding("variable/option-no-data",
                            f"the {value!r} option of ${variable} shows No data on {what}: {shown} "
-                           f"(e.g. {emptied[0].selector})",
-                           Location(file=file, line=line, column=column, dashboard=dashboard,
-                                    target=f"variable {variable}"),
+                           f"(e.g. {emptied[0].selector})", at,
                            variable=variable, option=value, panels=len(panels), **extra))
     return out
+
+
+def at_variable(paths: Mapping[tuple[str, str], VariableAt], file: str, dashboard: str | None,
+                variable: str) -> tuple[Location, dict[str, Any]]:
+    """Where a finding about a variable stands — its definition's line and column (`paths`: (file,
+    variable) → its JSON path, line and column) — and its JSON path for the finding's details;
+    without a line, the caller places it at that path."""
+    extra: dict[str, Any] = {}
+    line = column = None
+    if (file, variable) in paths:
+        extra["json_path"], line, column = paths[file, variable]
+    return Location(file=file, line=line, column=column, dashboard=dashboard, target=f"variable {variable}"), extra
 
 
 def _grouping_findings(groupings: Sequence[GroupingUse], tables: dict[tuple[str, tuple[str, ...]], LabelTable]) -> list[Finding]:

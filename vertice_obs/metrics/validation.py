@@ -39,7 +39,7 @@ from vertice_obs.metrics.interpolate import (
 )
 from vertice_obs.metrics.inventory import Query, dashboard_uid, inventory, sanitize
 from vertice_obs.metrics.lints import LintFacts
-from vertice_obs.metrics.nodata import VariableAt, judge_selectors
+from vertice_obs.metrics.nodata import VariableAt, at_variable, judge_selectors
 from vertice_obs.metrics.series import GroupingUse, SelectorUse
 
 
@@ -301,15 +301,10 @@ def _unknown_values(dashboard: DashboardFile, unknown: dict[str, list[Query]], v
                               if panels else [])
                              + ([f"{others} other quer{'ies' if others != 1 else 'y'}"] if others else []))
         first = queries[0].location
-        extra: dict[str, Any] = {"queries": len(queries), "panels": len(panels)}
-        line = column = None
-        if (first.file, name) in paths:  # without a line, placed at its json_path by the caller
-            extra["json_path"], line, column = paths[first.file, name]
+        at, extra = at_variable(paths, first.file, first.dashboard, name)
         out.append(finding("variable/value-unknown",
-                           f"{why}: the matchers it fills on {where} are not checked for series",
-                           Location(file=first.file, line=line, column=column, dashboard=first.dashboard,
-                                    target=f"variable {name}"),
-                           variable=name, **extra))
+                           f"{why}: the matchers it fills on {where} are not checked for series", at,
+                           variable=name, queries=len(queries), panels=len(panels), **extra))
     return out
 
 
