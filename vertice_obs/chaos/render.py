@@ -14,7 +14,7 @@ from urllib.parse import quote
 from vertice_obs.chaos.analysis import PhaseStats, num, threshold_text
 from vertice_obs.chaos.curve import curve_markdown
 from vertice_obs.guard.markdown import md, md_paragraph
-from vertice_obs.guard.text import escape
+from vertice_obs.guard.text import html_text
 
 if TYPE_CHECKING:
     from vertice_obs.chaos.report import Report
@@ -87,9 +87,7 @@ def _cell(s: PhaseStats, marks: tuple[str, str] = ("✅", "❌")) -> str:
 
 
 def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
-    def e(text: object) -> str:  # markup escaped, control characters and bidi overrides made visible
-        return html.escape(escape(text))
-
+    e = html_text
     run = report.run
     rows = "".join(
         f"<tr class='{d.priority}'><td>{d.priority}</td><td>{d.severity}</td><td>{e(d.scenario)}</td>"

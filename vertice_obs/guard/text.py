@@ -7,6 +7,7 @@ are shown as visible escapes instead (`\\x1b`); newlines become `\\n` in one-lin
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -30,6 +31,12 @@ def _visible(match: re.Match[str]) -> str:
 def escape(text: object, *, one_line: bool = False) -> str:
     """`text` with control characters made visible; with `one_line`, newlines and tabs too."""
     return (_CONTROL_AND_NEWLINES if one_line else _CONTROL).sub(_visible, str(text))
+
+
+def html_text(text: object, *, one_line: bool = False) -> str:
+    """`text` for an HTML page: markup escaped (quotes too, so it may stand in an attribute) and
+    control characters and bidi overrides made visible, as `escape` shows them."""
+    return html.escape(escape(text, one_line=one_line), quote=True)
 
 
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")

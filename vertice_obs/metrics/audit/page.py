@@ -1,7 +1,7 @@
 """The audit as one self-contained HTML page: no external asset, sortable tables. Pure.
 
 Every untrusted string (dashboard and panel titles, queries, server messages) goes through `_e`:
-`guard.text.escape` (controls made visible, the one escape for untrusted text) then `html.escape`.
+`guard.text.html_text` (controls made visible, the one escape for untrusted text, then markup).
 The Content-Security-Policy allows no load at all and only this page's own script (by its hash),
 so even a string that escaped escaping could not run or fetch anything. Sorting is a few lines of
 inline JavaScript: click a column's header, click again to reverse; numbers sort as numbers.
@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 
-from vertice_obs.guard.text import escape
+from vertice_obs.guard.text import html_text
 from vertice_obs.metrics.audit.model import Audit, Impact, MetricAudit, Use
 from vertice_obs.metrics.audit.text import (
     SCHEMA,
@@ -58,7 +57,7 @@ td.n { text-align: right; } .req { color: #b00020; font-weight: 600; } .muted { 
 
 
 def _e(text: object) -> str:
-    return html.escape(escape("" if text is None else text, one_line=True), quote=True)
+    return html_text("" if text is None else text, one_line=True)
 
 
 def _table(cls: str, headers: list[str], rows: list[str]) -> str:
