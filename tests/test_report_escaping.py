@@ -113,3 +113,24 @@ def test_every_journal_text_in_the_report_stays_text():
 def _plot_keys(report):
     keys = [(s.id, p["id"]) for s in report.scenarios for p in s.probes]
     return keys + [(s.id, f"curve-{c.probe['id']}") for s in report.scenarios for c in s.curves]
+
+
+def test_the_degradation_curve_on_the_page_is_escaped_once():
+    """The page's curve table was cut out of the markdown rows, already escaped for Markdown, and
+    escaped again: `budget > 0.6` read `budget &#62; 0.6` and an underscore `&#95;` on the page.
+    It is now built from the curve's rows and escaped once, as HTML."""
+    import html as html_module
+    import json
+
+    from vertice_obs.chaos.render import render_html
+
+    data = json.loads((REPO / "tests" / "data" / "chaos-journal-unversioned.json").read_text())
+    data["scenarios"][0]["probes"][0]["title"] = "p95_latency | <b>x</b>"
+    report = analyse(data)
+    assert any(s.curves for s in report.scenarios)
+    page = render_html(report, {key: b"" for key in _plot_keys(report)})
+    curves = page[page.index("Degradation curve"):]
+    assert not re.search(r"&amp;#\d+;", curves), "escaped twice"
+    text = html_module.unescape(re.sub(r"<[^>]+>", " ", curves))
+    assert "p95_latency | <b>x</b> — budget > 0.6 ratio; knee: 5s" in text
+    assert "breaks ← knee" in text and "**" not in text

@@ -6,7 +6,7 @@ amplification (observed ÷ injected latency). Pure arithmetic over the analysed 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from vertice_obs.chaos.analysis import ScenarioResult, num
 from vertice_obs.guard.durations import parse_duration
@@ -68,17 +68,34 @@ def step_levels(raw_scenario: dict[str, Any]) -> list[float | None]:
     return levels
 
 
-def curve_markdown(curve: Curve) -> list[str]:
-    probe = curve.probe
-    lines = [f"**{md(probe.get('title', probe['id']))}** — budget {md(probe['threshold']['op'])} "
-             f"{num(probe['threshold']['value'])} {md(probe['unit'])}; knee: "
-             + (f"{md(curve.knee.step)} (the first step that breaks it)" if curve.knee else "none (every step held)"),
-             "",
-             "| injected | worst under fault | median under fault | budget | amplification |",
-             "| --- | --- | --- | --- | --- |"]
+CURVE_HEADER = ("injected", "worst under fault", "median under fault", "budget", "amplification")
+
+
+def curve_rows(curve: Curve) -> list[tuple[str, str, str, str, str]]:
+    """The curve's table as plain text, one row per step (`CURVE_HEADER`'s columns): each format
+    escapes and marks it up its own way."""
+    rows = []
     for p in curve.points:
-        verdict = "no data" if p.holds is None else ("holds" if p.holds else "**breaks**")
+        verdict = "no data" if p.holds is None else ("holds" if p.holds else "breaks")
         knee = " ← knee" if p is curve.knee else ""
         amp = f"{p.amplification:.3g}×" if p.amplification is not None else "—"
-        lines.append(f"| {md(p.step)} | {num(p.worst)} | {num(p.median)} | {verdict}{knee} | {amp} |")
+        rows.append((p.step, num(p.worst), num(p.median), verdict + knee, amp))
+    return rows
+
+
+def curve_heading(curve: Curve, mark: Callable[[str], str] = str, text: Callable[[object], str] = str) -> str:
+    """The line above the table: the probe, its budget, the knee; `text` escapes what the journal
+    says, `mark` sets the probe's title apart."""
+    probe = curve.probe
+    return (f"{mark(text(probe.get('title', probe['id'])))} — budget {text(probe['threshold']['op'])} "
+            f"{num(probe['threshold']['value'])} {text(probe['unit'])}; knee: "
+            + (f"{text(curve.knee.step)} (the first step that breaks it)" if curve.knee else "none (every step held)"))
+
+
+def curve_markdown(curve: Curve) -> list[str]:
+    lines = [curve_heading(curve, lambda t: f"**{t}**", md), "",
+             "| " + " | ".join(CURVE_HEADER) + " |", "| --- | --- | --- | --- | --- |"]
+    for step, worst, median, verdict, amp in curve_rows(curve):
+        verdict = verdict.replace("breaks", "**breaks**", 1) if verdict.startswith("breaks") else verdict
+        lines.append(f"| {md(step)} | {worst} | {median} | {verdict} | {amp} |")
     return lines

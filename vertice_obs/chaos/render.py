@@ -7,12 +7,16 @@ could not be judged is said with its reason. Pure: text in, text out.
 from __future__ import annotations
 
 import base64
-import html
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from vertice_obs.chaos.analysis import PhaseStats, num, threshold_text
-from vertice_obs.chaos.curve import curve_markdown
+from vertice_obs.chaos.curve import (
+    CURVE_HEADER,
+    curve_heading,
+    curve_markdown,
+    curve_rows,
+)
 from vertice_obs.guard.markdown import md, md_paragraph
 from vertice_obs.guard.text import html_text
 
@@ -144,18 +148,17 @@ def _css(s: PhaseStats) -> str:
 
 
 def _curves_html(scenario, plots: dict[tuple[str, str], bytes]) -> str:
-    """The degradation curve: per probe, its table (from the markdown rows) and its plot."""
+    """The degradation curve: per probe, its table (the rows the markdown has, escaped for HTML
+    once) and its plot."""
     if not scenario.curves:
         return ""
-    e = html.escape
+    e = html_text
     parts = [f"<h3>Degradation curve: {e(scenario.title)}</h3>"]
     for curve in scenario.curves:
-        head, _, header, _, *rows = curve_markdown(curve)
-        cells = lambda row, tag: "".join(f"<{tag}>{e(c.strip().strip('*'))}</{tag}>"  # noqa: E731
-                                         for c in row.strip("|").split("|"))
         png = base64.b64encode(plots[(scenario.id, f"curve-{curve.probe['id']}")]).decode()
-        parts.append(f"<p>{e(head.replace('**', ''))}</p><table><tr>{cells(header, 'th')}</tr>"
-                     + "".join(f"<tr>{cells(r, 'td')}</tr>" for r in rows)
+        parts.append(f"<p>{curve_heading(curve, text=e)}</p><table><tr>"
+                     + "".join(f"<th>{e(c)}</th>" for c in CURVE_HEADER) + "</tr>"
+                     + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in curve_rows(curve))
                      + f"</table><figure><img alt='curve {e(curve.probe['id'])}' src='data:image/png;base64,{png}'>"
                      f"</figure>")
     return "".join(parts)
