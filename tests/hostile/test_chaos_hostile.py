@@ -119,6 +119,20 @@ CASES = [
          "j.json", "schema_version must be a whole number (1 to 2), not '2'"),
     Case("journal-level-inf", journal_args("report", _set(["scenarios", 0, "steps", 0, "level_seconds"], 1e300)), 2,
          "j.json", "scenarios[0].steps[0].level_seconds"),
+    # Phase times: each phase from its start to its end, in the run's order, with a UTC offset, and
+    # a step no longer than a Chaos Day's (a span of centuries once crashed the plots' font raster).
+    Case("journal-fault-ends-before-it-starts", journal_args("report", _set(
+        ["scenarios", 0, "steps", 0, "phases", "fault"], ["2026-11-26T10:04:53.920+00:00", "2026-11-26T10:04:47.909+00:00"])),
+         2, "j.json", "scenarios[0].steps[0].phases.fault end is before fault start"),
+    Case("journal-recover-before-fault", journal_args("report", _set(
+        ["scenarios", 0, "steps", 0, "phases", "recover"], ["1970-01-01T00:00:00+00:00", "1970-01-01T00:00:01+00:00"])),
+         2, "j.json", "phases.recover start is before fault end"),
+    Case("journal-phase-time-without-offset", journal_args("report", _set(
+        ["scenarios", 0, "steps", 0, "phases", "fault"], ["2026-11-26T10:04:47.909", "2026-11-26T10:04:53.920+00:00"])),
+         2, "j.json", "phases.fault: '2026-11-26T10:04:47.909' has no UTC offset"),
+    Case("journal-step-of-centuries", journal_args("report", _set(
+        ["scenarios", 0, "steps", 0, "phases", "baseline"], ["0001-01-01T00:00:00+00:00", "2026-11-26T10:04:47.909+00:00"])),
+         2, "j.json", "the step spans 739,945 days; a step of a Chaos Day lasts at most 31 days"),
     Case("compare-schema-version-newer", journal_args("compare", _set(["schema_version"], 99)), 2,
          "j.json", "schema_version: 99 is not one this vobs reads"),
     Case("compare-not-a-journal", journal_args("compare", lambda data: data.clear()), 2,

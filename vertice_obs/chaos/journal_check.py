@@ -18,6 +18,7 @@ PHASES = ("baseline", "fault", "recover")
 SCHEMA_VERSION = 2  # the newest journal format this reads; 1 (no `schema_version`) is before scrape intervals
 OPS = ("<", "<=", ">", ">=")
 MAX_ABS = 1e15  # larger values are not measurements; they would only break the plots
+MAX_STEP_SECONDS = 31 * 86400  # a longer step is no Chaos Day's; its plots could not be drawn
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
@@ -92,15 +93,21 @@ def _step(step: Any, at: str, probes: list[str]) -> None:
     if "level_seconds" in step:
         _number(step["level_seconds"], f"{at}.level_seconds", minimum=0.0)
     phases = _dict(step.get("phases"), f"{at}.phases")
+    moments: list[tuple[str, float]] = []  # (where, when) in the order the run wrote them
     for phase in PHASES:
         window = phases.get(phase)
         if not (isinstance(window, list) and len(window) == 2):
             raise MalformedJournal(f"{at}.phases.{phase}: expected [start, end] as ISO times")
-        for moment in window:
-            try:
-                datetime.fromisoformat(moment)
-            except (TypeError, ValueError):
-                raise MalformedJournal(f"{at}.phases.{phase}: {_shown(moment)} is not an ISO time") from None
+        moments += [(f"{at}.phases.{phase} {end}", _moment(moment, f"{at}.phases.{phase}"))
+                    for end, moment in zip(("start", "end"), window)]
+    for (before, earlier), (after, later) in zip(moments, moments[1:]):
+        if later < earlier:  # the run writes each phase's start, then its end, then the next phase
+            raise MalformedJournal(f"{after} is before {before.rsplit('.', 1)[-1]}: phases run baseline, "
+                                   "fault, recover, each from its start to its end (hand-edited, or the clock stepped back "
+                                   "during the run?)")
+    if moments[-1][1] - moments[0][1] > MAX_STEP_SECONDS:
+        raise MalformedJournal(f"{at}.phases: the step spans {(moments[-1][1] - moments[0][1]) / 86400:,.0f} days; "
+                               f"a step of a Chaos Day lasts at most {MAX_STEP_SECONDS // 86400} days")
     measured = _dict(step.get("probes"), f"{at}.probes")
     for pid in probes:
         series = _list(_dict(measured.get(pid), f"{at}.probes.{pid}").get("series"), f"{at}.probes.{pid}.series")
@@ -110,6 +117,18 @@ def _step(step: Any, at: str, probes: list[str]) -> None:
             _number(sample[0], f"{at}.probes.{pid}.series[{n}] time", minimum=0.0)
             if sample[1] is not None:  # null: Prometheus answered NaN or ±Inf (JSON has neither)
                 _number(sample[1], f"{at}.probes.{pid}.series[{n}] value", nan_ok=True)
+
+
+def _moment(value: Any, at: str) -> float:
+    """An ISO time with its UTC offset (as the run writes it), as a POSIX timestamp. A time without
+    an offset would be read in this machine's zone: another place on the plots than the samples'."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise MalformedJournal(f"{at}: {_shown(value)} is not an ISO time") from None
+    if moment.utcoffset() is None:
+        raise MalformedJournal(f"{at}: {_shown(value)} has no UTC offset (the run writes e.g. +00:00)")
+    return moment.timestamp()
 
 
 def _shown(value: Any) -> str:
