@@ -42,6 +42,8 @@ def check_journal(journal: Any) -> None:
     for key in ("settle_seconds", "window_seconds"):
         if key in journal:
             _number(journal[key], key, minimum=0.0)
+    for i, event in enumerate(_list(journal.get("events", []), "events")):
+        _dict(event, f"events[{i}]")  # the report reads the error events' messages
     for i, scenario in enumerate(_list(journal.get("scenarios"), "scenarios")):
         _scenario(scenario, f"scenarios[{i}]")
 

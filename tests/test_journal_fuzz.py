@@ -1,0 +1,89 @@
+"""Property: `chaos report`'s journal check is complete. Whatever one hand-edit or hostile change
+does to a journal — any field replaced by any JSON value, removed, or a list emptied — either
+`check_journal` names the field (`MalformedJournal`), or the report's analysis, Markdown and HTML
+are made from it without any other exception. (`write_report` would otherwise blame vobs' own
+defects on the journal, or fail past the check with an internal error.) Plots are left out: they
+take ~1 s each; `tests/hostile/test_chaos_hostile.py` draws the journals that once broke them."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vertice_obs.chaos.journal_check import MalformedJournal, check_journal
+from vertice_obs.chaos.render import render_html, render_markdown
+from vertice_obs.chaos.report import analyse
+
+JOURNAL = json.loads((Path(__file__).parent / "data" / "chaos-journal-unversioned.json").read_text())
+
+
+def _paths(node, at=()):
+    """Every path to a value in the journal (sample lists are long: their first two samples only)."""
+    yield at
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*at, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node[:2]):
+            yield from _paths(value, (*at, i))
+
+
+PATHS = [p for p in _paths(JOURNAL) if p]
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70)
+                    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=30)
+                    | st.sampled_from(["", "2026-11-26T10:04:50+00:00", "2026-11-26T10:04:50", "0001-01-01T00:00:00Z",
+                                       "9999-12-31T23:59:59+14:00", "x", "..", "a/b", "<", ">=", "fault"]),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                    max_leaves=6)
+EDIT = st.tuples(st.sampled_from(PATHS), st.sampled_from(["set", "delete", "empty"]), JSON)
+
+
+def _edited(edits) -> dict:
+    journal = copy.deepcopy(JOURNAL)
+    for path, how, value in edits:
+        node = journal
+        try:
+            for key in path[:-1]:
+                node = node[key]
+            last = path[-1]
+            if how == "delete":
+                del node[last]
+            elif how == "empty" and isinstance(node[last], (list, dict)):
+                node[last] = type(node[last])()
+            else:
+                node[last] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier edit took this path away
+    return journal
+
+
+class _AnyPlot(dict):
+    """The plots `write_report` would draw: some PNG bytes for whatever the page asks."""
+
+    def __missing__(self, key):
+        return b"\x89PNG"
+
+
+@settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(EDIT, min_size=1, max_size=3))
+def test_a_journal_the_check_passes_is_one_the_report_can_read(edits):
+    journal = _edited(edits)
+    try:
+        check_journal(journal)
+    except MalformedJournal as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    report = analyse(journal)  # anything raised here is a field the check let through
+    assert render_markdown(report)
+    assert render_html(report, _AnyPlot())
+
+
+def test_the_unedited_journal_reads():
+    """The property's other side is not empty: the journal as written passes and renders."""
+    check_journal(JOURNAL)
+    assert "streaming-latency" in render_markdown(analyse(JOURNAL)).replace("\\-", "-")
+    assert "data:image/png;base64" in render_html(analyse(JOURNAL), _AnyPlot())
