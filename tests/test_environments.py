@@ -155,6 +155,25 @@ def test_an_environment_without_grafana_never_falls_back_to_the_provisioning_fol
     assert not (root / "provisioning").exists()
 
 
+@pytest.mark.parametrize("command", [["publish"], ["diff"]])
+@pytest.mark.parametrize("how", ["variable", "flag"])
+def test_a_token_without_a_grafana_url_never_falls_back_to_the_provisioning_folder(tmp_path, command, how):
+    """CI's `GRAFANA_URL: ${{ vars.GRAFANA_URL }}` with the variable unset (or misspelt) arrives
+    empty, beside the write token: publishing to the runner's provisioning folder would go green
+    with nothing published. Refused, before anything is written; the token is never shown."""
+    root = make_project(tmp_path / "p")
+    token = "glsa_write_token_cccccccc"
+    args = [*command, *(["--grafana-token", token] if how == "flag" else [])]
+    result = run(root, *args, env={"GRAFANA_URL": "", **({"GRAFANA_TOKEN": token} if how == "variable" else {})})
+    assert result.exit_code == 2
+    where = "GRAFANA_TOKEN" if how == "variable" else "--grafana-token"
+    assert result.output.strip() == (f"vobs: error: a Grafana token is set ({where}) but no Grafana URL (--grafana-url, "
+                                     "GRAFANA_URL or vobs.yaml): vobs would write the provisioning folder provisioning/ "
+                                     "instead; set the URL, or unset the token to use the folder")
+    assert not (root / "provisioning").exists() and token not in result.output
+    assert run(root, *command).exit_code in (0, 1)  # neither set: the folder, as documented
+
+
 @pytest.mark.parametrize("command", [["publish"], ["diff"], ["validate"], ["chaos", "check", "RUN"]])
 def test_a_server_the_environment_does_not_declare_is_never_the_shells_or_the_files(tmp_path, command):
     """prod declares neither Grafana nor Prometheus here; the shell and the file's top level name

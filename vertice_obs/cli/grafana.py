@@ -52,8 +52,20 @@ def _grafana(ctx: click.Context, url, token, org_id, timeout: float = DEFAULT_TI
         return project, GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id,
                                            timeout=timeout, connections=concurrency, env=project.env)
     project.require_declared("grafana_url")  # never the provisioning folder when a Grafana was asked for by name
-    target = ProvisioningFolder(project.provisioning_dir, f"{project.display(project.provisioning_dir)}/")
-    return project, target
+    folder = f"{project.display(project.provisioning_dir)}/"
+    _refuse_unmeant_folder(project, folder)
+    return project, ProvisioningFolder(project.provisioning_dir, folder)
+
+
+def _refuse_unmeant_folder(project: Project, folder: str) -> None:
+    """No Grafana URL, yet a token for one: the provisioning folder would be written (and a CI
+    job go green) where a Grafana was wanted — a workflow's `${{ vars.GRAFANA_URL }}` that is
+    unset or misspelt arrives as an empty GRAFANA_URL, which (as for click) means no URL."""
+    instead = f"vobs would write the provisioning folder {folder} instead"
+    if project.grafana_token:
+        where = "--grafana-token" if project.origins.get("grafana_token") == "the command line" else "GRAFANA_TOKEN"
+        raise InputError(f"a Grafana token is set ({where}) but no Grafana URL (--grafana-url, GRAFANA_URL or "
+                         f"vobs.yaml): {instead}; set the URL, or unset the token to use the folder")
 
 
 def _connect(target) -> None:
