@@ -219,6 +219,8 @@ def check_sarif(text: str) -> dict:
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
     for result in log["runs"][0]["results"]:
         assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], result
+        # "at minimum, region.startLine is required" (GitHub's SARIF rules, sarif-sdk GH1003)
+        assert result["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1, result
     return log
 
 
@@ -252,6 +254,25 @@ def test_a_finding_in_no_file_is_a_notification_of_the_run_not_a_result():
     assert [r["ruleId"] for r in run["results"]] == ["metric/missing"]
     [note] = run["invocations"][0]["toolExecutionNotifications"]
     assert note == {"level": "note", "message": {"text": degraded.message}, "descriptor": {"id": "source/degraded"}}
+    assert run["invocations"][0]["executionSuccessful"] is True  # degraded, not failed
+
+
+def test_a_path_that_is_no_dashboard_file_is_a_notification_and_a_whole_file_finding_is_at_line_1(repo):
+    """A FIFO and a symlinked folder beside the dashboards are `input/skipped`: about what was read,
+    not code — notifications naming the path (a result at a folder, without a line, is one GitHub
+    refuses). A dashboard file that cannot be read at all is a result at its line 1."""
+    folder = repo / "obs" / "d"
+    os.mkfifo(folder / "pipe.json")
+    (repo / "obs" / "elsewhere").mkdir()
+    (folder / "linked").symlink_to(repo / "obs" / "elsewhere")
+    (folder / "gone.json").symlink_to(repo / "obs" / "no-such-file")
+    run = check_sarif(run_vobs(["validate", "d", "--format", "sarif"], repo / "obs").stdout)["runs"][0]
+    assert not [r for r in run["results"] if r["ruleId"] == "input/skipped"]
+    notes = {n["message"]["text"].split(":", 1)[0]: n for n in run["invocations"][0]["toolExecutionNotifications"]}
+    assert notes["d/pipe.json"]["descriptor"] == {"id": "input/skipped"} and "FIFO" in notes["d/pipe.json"]["message"]["text"]
+    assert notes["d/linked"]["level"] == "warning"
+    [gone] = [r for r in run["results"] if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("d/gone.json")]
+    assert gone["ruleId"] == "file/invalid" and gone["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
 
 
 def test_an_unreachable_source_is_one_failure_not_one_per_metric(repo):
@@ -263,8 +284,13 @@ def test_an_unreachable_source_is_one_failure_not_one_per_metric(repo):
     assert sarif.returncode == 2
     run = check_sarif(sarif.stdout)["runs"][0]
     assert not [r for r in run["results"] if r["ruleId"] == "metric/unknown"]
-    [note] = [n for n in run["invocations"][0]["toolExecutionNotifications"] if n["descriptor"]["id"] == "metric/unknown"]
+    [note] = [n for n in run["invocations"][0]["toolExecutionNotifications"]
+              if n.get("descriptor", {}).get("id") == "metric/unknown"]
     assert "unreachable" in note["message"]["text"] and "2 metric uses" in note["message"]["text"]
+    # …and the run did not succeed: an empty "successful" run uploaded alone would close every alert
+    assert run["invocations"][0]["executionSuccessful"] is False
+    [failed] = [n for n in run["invocations"][0]["toolExecutionNotifications"] if n["level"] == "error"]
+    assert failed["message"]["text"] == "Prometheus at http://127.0.0.1:9 is unreachable: metric existence is unknown"
     junit = check_junit_shape(run_vobs(["validate", "d", "--format", "junit"], repo / "obs", **dead).stdout)
     unknown = [c for c in junit.iter("testcase") if (c.find("failure") is not None
                                                       and c.find("failure").get("type") == "metric/unknown")]

@@ -73,6 +73,7 @@ def _order(f: Finding):
 
 
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+_ABOUT_THE_RUN = {"input/skipped"}  # findings about what was read, not about code: notifications
 
 
 SRCROOT = "%SRCROOT%"
@@ -89,15 +90,19 @@ def artifact_location(file: str, absolute: Path | None, root: Path | None) -> di
 
 
 def findings_sarif(findings: Sequence[Finding], tool_version: str, root: Path | None = None,
-                   where: Callable[[str], Path | None] | None = None) -> str:
+                   where: Callable[[str], Path | None] | None = None, failed: str | None = None) -> str:
     """SARIF 2.1.0, for code-scanning UIs: one rule per check id, one result per finding in a file.
 
     `root` (absolute: the repository's top level) is %SRCROOT%, and `where` gives the absolute
     path of a finding's file as shown: each result's URI is then relative to the repository, as
-    code-scanning services expect. Regions carry line and column (Unicode code points). A finding
-    in no file (a metric source that could not check something) is not a result — GitHub refuses
-    a whole upload holding a result without a location — but a tool execution notification of
-    the run's invocation, where SARIF puts what the tool has to say about its own run."""
+    code-scanning services expect. Regions carry line and column (Unicode code points); a finding
+    about a whole file is at its line 1 (GitHub requires a line). A finding in no file (a metric
+    source that could not check something), or about a path that is no dashboard file
+    (`input/skipped`: a FIFO, a folder), is not a result — GitHub refuses a whole upload holding a
+    result without a location — but a tool execution notification of the run's invocation, where
+    SARIF puts what the tool has to say about its own run. `failed` (why the run could not check
+    what it was asked, e.g. Prometheus unreachable) makes the invocation unsuccessful, with that
+    reason as an error notification: an empty run that says it succeeded would close every alert."""
     from vertice_obs.checks import CHECKS  # the registry documents the rules
 
     used = sorted({f.check for f in findings})
@@ -108,17 +113,16 @@ def findings_sarif(findings: Sequence[Finding], tool_version: str, root: Path | 
     results, notes = [], []
     for f in sorted(findings, key=_order):
         loc = f.location
-        if not loc.file:
-            notes.append({"level": _SARIF_LEVEL[str(f.severity)], "message": {"text": f.message},
-                          "descriptor": {"id": f.check}})
+        if not loc.file or f.check in _ABOUT_THE_RUN:
+            notes.append({"level": _SARIF_LEVEL[str(f.severity)], "descriptor": {"id": f.check},
+                          "message": {"text": f"{loc.file}: {f.message}" if loc.file else f.message}})
             continue
         location: dict[str, Any] = {}
-        if loc.file:
-            physical: dict[str, Any] = {"artifactLocation": artifact_location(loc.file, where(loc.file) if where
-                                                                              else None, root)}
-            if loc.line:
-                physical["region"] = {"startLine": loc.line, **({"startColumn": loc.column} if loc.column else {})}
-            location["physicalLocation"] = physical
+        # GitHub requires a line: a finding about a whole file (one that does not parse) is at its first
+        region = {"startLine": loc.line, **({"startColumn": loc.column} if loc.column else {})} if loc.line \
+            else {"startLine": 1}
+        location["physicalLocation"] = {"artifactLocation": artifact_location(loc.file, where(loc.file) if where
+                                                                             else None, root), "region": region}
         logical = "/".join(str(p) for p in (loc.dashboard, loc.panel, loc.target) if p not in (None, ""))
         if logical:
             location["logicalLocations"] = [{"fullyQualifiedName": logical}]
@@ -130,10 +134,12 @@ def findings_sarif(findings: Sequence[Finding], tool_version: str, root: Path | 
     run: dict[str, Any] = {"tool": {"driver": {"name": "vobs", "version": tool_version, "rules": rules}}}
     if root is not None:
         run["originalUriBaseIds"] = {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/",
-                                               "description": {"text": "The repository's top level."}}}
+                                               "description": {"text": "The repository's top level, else the folder vobs ran in."}}}
     run["columnKind"] = "unicodeCodePoints"
+    if failed is not None:  # a run that could not check what it was asked: never an empty, "successful" run
+        notes.insert(0, {"level": "error", "message": {"text": failed}})
     if notes:
-        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notes}]
+        run["invocations"] = [{"executionSuccessful": failed is None, "toolExecutionNotifications": notes}]
     run["results"] = results
     log = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
     return strict_json(log)

@@ -191,7 +191,8 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     if unavailable and failure is None:  # a server-wide failure after the first answer: said once
         say_error(f"{result.evidence.error}: metric existence is unknown")
     if fmt == "sarif":
-        click.echo(findings_sarif(_reported(result, verbose), vertice_obs.__version__, *_sarif_places(ctx)))
+        click.echo(findings_sarif(_reported(result, verbose), vertice_obs.__version__, *_sarif_places(ctx),
+                                  failed=f"{result.evidence.error}: metric existence is unknown" if unavailable else None))
     elif fmt == "junit":
         from vertice_obs.ci import findings_junit
 
