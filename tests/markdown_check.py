@@ -83,6 +83,7 @@ def check_markdown(text: str, limit: int = 65_536) -> Parsed:
     assert len(text.encode("utf-8")) <= limit, f"{len(text.encode('utf-8'))} bytes, over {limit}"
     _check_raw_html(text)
     _check_table_lines(text)
+    _check_no_bare_autolink(text)
     reader = _Reader()
     reader.feed(_PARSER.render(text))
     reader.close()
@@ -91,6 +92,18 @@ def check_markdown(text: str, limit: int = 65_536) -> Parsed:
     parsed.text = "".join(reader.text)
     assert not _MENTION.search(parsed.text), "an @mention GitHub would notify"
     return parsed
+
+
+_OWN_LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)")  # [text](destination): the document's own links
+_BARE_AUTOLINK = re.compile(r"(?i)(?:https?|ftp)://|www\.")
+
+
+def _check_no_bare_autolink(text: str) -> None:
+    """GitHub also links bare `http://…`, `https://…` and `www.…` in text (GFM's autolink
+    extension, which markdown-it's commonmark preset lacks): outside the document's own links,
+    none may stand written as such — a title must not add a link."""
+    bare = _BARE_AUTOLINK.search(_OWN_LINK.sub("", text))
+    assert not bare, f"a bare link GitHub would make clickable: {text[max(0, bare.start() - 40):bare.end() + 40]!r}"
 
 
 def _check_raw_html(text: str) -> None:

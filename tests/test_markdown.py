@@ -45,6 +45,11 @@ def grafana():
         standin.assert_no_violations()
 
 
+def shown(url: str) -> str:
+    """A URL written as text in a comment: GitHub would make a bare `http://…` a link (autolink)."""
+    return url.replace("://", "&#58;//")
+
+
 def vobs(root, grafana, *args):
     env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN} if grafana else {}
     return CliRunner().invoke(cli, ["-C", str(root), *args], env=env)
@@ -58,7 +63,7 @@ def test_small_project_comment_and_summary_against_the_standin(tmp_path, grafana
     first = vobs(root, grafana, "publish", "--format", "markdown")
     assert first.exit_code == 0, first.output
     url = grafana.url
-    assert first.output == PUBLISH_FIRST.replace("<base>", url)
+    assert first.output == PUBLISH_FIRST.replace("<base>", url).replace("<shown>", shown(url))
     check_markdown(first.output)
 
     # alpha edited in Grafana's UI (drifted), bravo changed in code, charlie removed from code
@@ -73,7 +78,7 @@ def test_small_project_comment_and_summary_against_the_standin(tmp_path, grafana
 
     comment = vobs(root, grafana, "diff", "--format", "markdown")
     assert comment.exit_code == 1, comment.output  # differences, as diff(1)
-    assert comment.output == DIFF_COMMENT.replace("<base>", url)
+    assert comment.output == DIFF_COMMENT.replace("<base>", url).replace("<shown>", shown(url))
     parsed = check_markdown(comment.output)
     assert [row[2] for row in parsed.tables[0][1:]] == ["⚠️ drifted", "changed", "changed", "new", "orphan"]
     assert parsed.tables[1][1:] == [["Fox foxtrot", "Other", "unchanged", "—"]]
@@ -86,7 +91,7 @@ def test_small_project_comment_and_summary_against_the_standin(tmp_path, grafana
 
     summary = vobs(root, grafana, "publish", "--format", "markdown")
     assert summary.exit_code == 3  # alpha is not overwritten without --force
-    assert summary.stdout == PUBLISH_SECOND.replace("<base>", url)
+    assert summary.stdout == PUBLISH_SECOND.replace("<base>", url).replace("<shown>", shown(url))
     parsed = check_markdown(summary.stdout)
     assert parsed.links == [f"{url}/d/{u}" for u in ("alpha", "delta", "bravo", "echo", "foxtrot")]
 
@@ -175,7 +180,7 @@ def test_publish_summary_lists_failures_first_and_is_cut_with_a_note():
                            commit="0123456789ab")
     assert text.splitlines()[1:6] == [
         "### vobs publish: 0 created, 0 updated, 3 unchanged, 1 failed", "",
-        "To Grafana at https://g.example.com/grafana at commit <code>0123456789ab</code>.", "",
+        "To Grafana at https&#58;//g.example.com/grafana at commit <code>0123456789ab</code>.", "",
         "**1 dashboard not published.** Run `vobs publish` again to finish; drifted ones need a review and "
         "`--force`."]
     parsed = check_markdown(text)
@@ -224,7 +229,7 @@ PUBLISH_FIRST = """\
 <!-- vobs publish -->
 ### vobs publish: 5 created, 0 updated, 0 unchanged, 0 failed
 
-To Grafana at <base>.
+To Grafana at <shown>.
 
 | Dashboard | Folder | Result | URL | Detail |
 |---|---|---|---|---|
@@ -247,7 +252,7 @@ DIFF_COMMENT = """\
 <!-- vobs diff -->
 ### vobs diff: 1 drifted, 2 changed, 1 new, 1 orphan, 1 unchanged
 
-Against Grafana at <base>. Publishing would apply what follows; drifted dashboards need a review and `--force`.
+Against Grafana at <shown>. Publishing would apply what follows; drifted dashboards need a review and `--force`.
 
 | Dashboard | Folder | Change | Changes |
 |---|---|---|--:|
@@ -301,7 +306,7 @@ PUBLISH_SECOND = """\
 <!-- vobs publish -->
 ### vobs publish: 1 created, 2 updated, 1 unchanged, 0 failed, 1 skipped-drift
 
-To Grafana at <base>.
+To Grafana at <shown>.
 
 **1 dashboard not published.** Run `vobs publish` again to finish; drifted ones need a review and `--force`.
 

@@ -28,7 +28,8 @@ from hostile.test_grafana_hostile import (  # noqa: F401  (_stop_fakes: the fake
 )
 
 EVIL = ("A|B</details></summary><img src=x onerror=alert(1)><script>x</script> @octo-org/team "
-        "[click](javascript:alert(1)) `code` *em* $x$ &lt;b&gt; \x1b]0;pwned\x07\u202e")
+        "[click](javascript:alert(1)) `code` *em* $x$ &lt;b&gt; \x1b]0;pwned\x07\u202e "
+        "(http://e.vil) www.e.vil HTTPS://E.VIL/x")  # bare: GitHub's autolinker would make these links
 MANAGED = ["vertice-obs"]
 
 

@@ -11,7 +11,10 @@ is escaped twice):
 - `` ` `` (code spans), `\\` (escapes), `*`, `_`, `~` (emphasis, strike-through), `[`, `]`, `!`
   (links, images), `$` (GitHub's math) likewise.
 - `@team` would notify people: a word joiner after `@` keeps the text as it reads and stops the
-  mention.
+  mention (and an e-mail address's link: `a@b.org`, `mailto:a@b.org`).
+- A bare `http://…`, `https://…`, `ftp://…` or `www.…` would be a link (GitHub's autolink
+  extension: text that becomes a link without any markup): the `:` before `//` and the `.` after
+  `www` become numeric references, which GitHub's autolinker does not look through.
 - Control characters, newlines and bidi overrides are made visible first by `guard.text.escape`
   (one line: a newline would end the table row or the list item).
 Text is also cut to `limit` characters (before escaping, so no reference is split): one huge title
@@ -33,7 +36,14 @@ def md(text: object, limit: int | None = 300) -> str:
     shown = escape(text, one_line=True)
     if limit is not None and len(shown) > limit:
         shown = shown[: max(0, limit - 1)] + "…"
-    return shown.translate(_REFERENCES)
+    return _AUTOLINK.sub(_unlinked, shown.translate(_REFERENCES))
+
+
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9+.-])://|(?<![a-z0-9])www\.")
+
+
+def _unlinked(match: re.Match) -> str:
+    return "&#58;//" if match.group(0) == "://" else match.group(0)[:3] + "&#46;"
 
 
 _BLOCK_START = re.compile(r"^([#>+=-]|\d+[.)])")
