@@ -249,7 +249,10 @@ def _row_children(row: dict[str, Any], y: int, h: int) -> tuple[list[dict[str, A
         if not isinstance(panel, dict):
             continue
         panel = dict(panel)
-        w = max(1, min(24, round(_number(panel.pop("span", None), 12) * 2)))
+        # Grafana's `upgradeToGridLayout` (public/app/features/dashboard/state/DashboardMigrator.ts):
+        # `Math.floor(panel.span || DEFAULT_PANEL_SPAN) * (24 / 12)`, the default span 4; a span
+        # under 1 still gets a column, one beyond 12 the whole width.
+        w = max(1, min(24, math.floor(_number(panel.pop("span", None), 0) or 4) * 2))
         own = _height(panel.pop("height", None), 0)
         if x + w > 24:
             x, y = 0, y + h
