@@ -182,3 +182,16 @@ def grafana_drops(panel: dict[str, Any]) -> list[str]:
             ("legend hideEmpty/hideZero", legend.get("hideEmpty") is True or legend.get("hideZero") is True),
             ("legend sort", legend.get("sort") not in (None, 0, "") or legend.get("sortDesc") is True)]
     return [name for name, present in said if present]
+
+
+def thresholds(panel: dict[str, Any]) -> dict[str, Any] | None:
+    """A graph's threshold levels as absolute steps over a green base (critical red, warning
+    orange, a custom one its fill colour), or None when it has none that is a number."""
+    steps: list[dict[str, Any]] = [{"color": "green", "value": None}]
+    for t in panel.get("thresholds") if isinstance(panel.get("thresholds"), list) else []:
+        value = _number(t.get("value")) if isinstance(t, dict) else None
+        if value is not None:
+            mode = t.get("colorMode")
+            steps.append({"color": "red" if mode == "critical" else "orange" if mode == "warning"
+                          else str(t.get("fillColor") or "red"), "value": value})
+    return {"mode": "absolute", "steps": steps} if len(steps) > 1 else None

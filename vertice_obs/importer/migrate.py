@@ -9,9 +9,11 @@
 - `graph` → `timeseries` and `singlestat` → `stat` (unit, min/max, thresholds, decimals and the
   reducer carried over, and as Grafana's own migration does (`legacy`): `seriesOverrides` and
   `aliasColors` → `fieldConfig.overrides`, stacking, value/range maps → `mappings`, a shown gauge's
-  bounds → min/max; the legacy display keys dropped). The note names, per dashboard, the keys
-  it dropped and those it carried into `fieldConfig.defaults`: with the narrative's additions it
-  is everything `vobs diff` against the original shows (`tests/test_import_diff.py` holds that);
+  bounds → min/max; how a graph drew and its axes as `graph` reads them, a singlestat's display
+  as `legacy.stat_display`). The note names, per dashboard, the keys it dropped, those it carried
+  into `fieldConfig.defaults` (and `.custom`), the `options` it set, what it could not carry and
+  what Grafana drops too: with the narrative's additions it is everything `vobs diff` against the
+  original shows (`tests/test_import_diff.py` holds that);
 - `schemaVersion` raised to the house version;
 - keys Grafana 10/11 ignores or owns (`id`, `version`, `__inputs`, `__requires`, `rows`, `style`, …)
   dropped, as `vobs build` drops them — but each datasource `__inputs` entry of a Grafana.com export
@@ -364,15 +366,8 @@ def _graph(panel: dict[str, Any], lost: set[str], grafana_drops: set[str]) -> di
     defaults.update({k: v for k, v in axis.items() if k != "custom"})
     if {**custom, **axis.get("custom", {}), **draw} != custom:
         defaults["custom"] = {**custom, **axis.get("custom", {}), **draw}
-    steps = [(None, "green")]
-    for t in panel.get("thresholds") if isinstance(panel.get("thresholds"), list) else []:
-        value = _to_number(t.get("value")) if isinstance(t, dict) else None
-        if value is not None:
-            mode = t.get("colorMode")
-            steps.append((value, "red" if mode == "critical" else "orange" if mode == "warning"
-                          else str(t.get("fillColor") or "red")))
-    if len(steps) > 1 and "thresholds" not in defaults:
-        defaults["thresholds"] = {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in steps]}
+    if graph.thresholds(panel) and "thresholds" not in defaults:
+        defaults["thresholds"] = graph.thresholds(panel)
     if _to_number(panel.get("decimals")) is not None:
         defaults.setdefault("decimals", _to_number(panel["decimals"]))
     options = graph.graph_options(panel)
