@@ -137,7 +137,7 @@ def draw_custom(panel: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         custom["spanNulls"] = True
     elif mode == "null as zero":
         lost.append("nullPointMode 'null as zero' (a timeseries has no such mode; Grafana's migration drops it too)")
-    if panel.get("stack") is True:
+    if panel.get("stack") is True:  # `percentage` → `percent` goes beyond Grafana, which leaves it `normal`
         custom["stacking"] = {"mode": "percent" if panel.get("percentage") is True else "normal", "group": "A"}
     xaxis = panel.get("xaxis")
     if isinstance(xaxis, dict) and xaxis.get("mode") not in (None, "time"):
