@@ -9,7 +9,7 @@ sources only, never per dashboard by hand:
 - the `vobs import --explain` notes: dropped top-level keys, each datasource `__inputs` entry made a
   datasource variable, the schemaVersion upgrade, each legacy
   panel type's migration (the legacy keys it dropped, the `fieldConfig.defaults` keys it carried,
-  the stat reducer), legacy rows[] → row panels (span/height → gridPos), reflowed positions;
+  the `options` it set: the stat reducer and display, a graph's legend and tooltip), legacy rows[] → row panels (span/height → gridPos), reflowed positions;
 - the narrative's additions: its story panel (which moves every panel down by its height), its
   chapter links and its tags.
 
@@ -207,7 +207,12 @@ def predict(notes: list[str], live: dict, built: dict, story_title: str, narrati
         if kind in LEGACY_TYPES:
             assert change, f"{title!r} is a {kind} panel and no note says it is migrated"
             out.required.add(("panel", title, "['type']"))
-            out.required |= {("panel", title, f"['{k}']") for k in _listed(change, "legacy keys dropped") if k in mine}
+            for key in (k for k in _listed(change, "legacy keys dropped") if k in mine):
+                if key == "options" and after.get("options"):  # the legacy options gave way to those set
+                    out.required |= {("panel", title, f"['options']['{k}']") for k in mine["options"]
+                                     if k not in after["options"]}
+                else:
+                    out.required.add(("panel", title, f"['{key}']"))
             carried = _listed(change, "carried into fieldConfig.defaults")
             out.optional |= {("panel", title, "['fieldConfig']"), ("panel", title, "['fieldConfig']['defaults']")}
             out.optional |= {("panel", title, f"['fieldConfig']['defaults']['{k}']") for k in carried}
@@ -218,9 +223,11 @@ def predict(notes: list[str], live: dict, built: dict, story_title: str, narrati
                 out.optional.add(("panel", title, "['fieldConfig']['overrides']"))
             else:  # no rule gained that no note names
                 assert rules == ((mine.get("fieldConfig") or {}).get("overrides") or []), title
-            if "options.reduceOptions set" in change:
-                out.optional |= {("panel", title, "['options']"), ("panel", title, "['options']['reduceOptions']")}
-                assert set(after["options"]) == {"reduceOptions"}
+            options = _listed(change, "options set")
+            if options:
+                out.optional |= {("panel", title, "['options']"),
+                                 *(("panel", title, f"['options']['{k}']") for k in options)}
+                assert set(after.get("options") or {}) <= set(options) | set(mine.get("options") or {}), title
     return out
 
 

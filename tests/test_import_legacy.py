@@ -171,3 +171,12 @@ def test_a_repeated_row_survives_the_module_and_the_build(tmp_path):
     built, migrated = roundtrip(original, tmp_path)
     assert built == migrated
     assert [(p["type"], p.get("repeat")) for p in built["panels"]] == [("row", "instance"), ("text", None)]
+
+
+def test_a_legacy_span_is_floored_as_grafana_migrates_it():
+    """Grafana's `upgradeToGridLayout`: `Math.floor(panel.span || 4) * 2` — span 6.9 was rounded
+    to 14 columns here where Grafana draws 12, and a panel with no span took the whole width."""
+    rows = [{"title": "r", "panels": [{"type": "text", "title": t, **({"span": s} if s is not None else {})}
+                                      for t, s in (("a", 6.9), ("b", 2.5), ("c", None), ("d", 0), ("e", 0.5))]}]
+    model, _ = migrate({"uid": "u", "title": "t", "schemaVersion": 12, "rows": rows})
+    assert [p["gridPos"]["w"] for p in model["panels"]] == [12, 4, 8, 8, 1]

@@ -1,7 +1,8 @@
 """`vobs import`: existing Grafana dashboards (plain JSON) → readable dashboard modules.
 
 Owns: the house-style migrations of legacy dashboards (`migrate`; what Grafana's own migration of
-angular panels carries — series overrides, value maps, a gauge's scale — in `legacy`), what a
+angular panels carries — series overrides, value maps, a gauge's scale — in `legacy`, how a graph
+drew and its axes in `graph`), what a
 dashboard's shape must be to be imported (`shape`: every panel and row an object), the
 generation of Python module text from a migrated model (`codegen`), and the small runtime kit the
 generated modules call

@@ -6,7 +6,7 @@ overrides` (a `/regex/` alias matches by regexp, any other by name), a stacked g
 `custom.stacking`, `valueMaps`/`rangeMaps` → `mappings`, a shown gauge's bounds → `min`/`max`.
 Dropping them would silently change what a reader sees (Ceph's read rates drawn above the axis
 instead of below it, a health status shown as 0/1/2 instead of OK/WARN/ERR), so the import carries
-them; what it cannot carry it names in the `--explain` note. Pure; imports nothing of vobs.
+them; what it cannot carry it names in the `--explain` note. How a graph drew is `graph`'s. Pure.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from vertice_obs.importer import graph
+
 
 def _fixed(color: Any) -> dict[str, Any]:
     return {"mode": "fixed", "fixedColor": color}
 
 
-def _series_property(key: str, value: Any) -> list[dict[str, Any]] | None:
+def _series_property(key: str, value: Any, yaxes: Any) -> list[dict[str, Any]] | None:
     """Field-config properties for one `seriesOverrides` key, or None when there is no equivalent."""
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if key == "color" and isinstance(value, str):
         return [{"id": "color", "value": _fixed(value)}]
     if key == "fill" and number:
@@ -33,10 +35,17 @@ def _series_property(key: str, value: Any) -> list[dict[str, Any]] | None:
         return [{"id": "custom.stacking", "value": stacking}]
     if key == "transform" and value in ("negative-Y", "constant"):
         return [{"id": "custom.transform", "value": value}]
-    if key == "yaxis" and value in (1, 2):
-        return [{"id": "custom.axisPlacement", "value": "right" if value == 2 else "left"}]
-    if key == "bars" and isinstance(value, bool):
-        return [{"id": "custom.drawStyle", "value": "bars" if value else "line"}]
+    if key == "yaxis" and value in (1, 2) and not isinstance(value, bool):
+        if value == 1:
+            return [{"id": "custom.axisPlacement", "value": "left"}]
+        # and, as Grafana's `fillY2DynamicValues`, the right axis's unit, bounds, label, scale
+        return [{"id": "custom.axisPlacement", "value": "hidden" if graph.right_axis_hidden(yaxes) else "right"},
+                *graph.right_axis_properties(yaxes)]
+    if key == "bars" and isinstance(value, bool):  # Grafana's bars are solid
+        return [{"id": "custom.drawStyle", "value": "bars"}, {"id": "custom.fillOpacity", "value": 100}] if value \
+            else [{"id": "custom.drawStyle", "value": "line"}]
+    if key == "pointradius" and number:
+        return [{"id": "custom.pointSize", "value": 2 + value * 2}]
     if key == "lines" and value is False:
         return [{"id": "custom.lineWidth", "value": 0}]
     if key == "points" and isinstance(value, bool):
@@ -62,7 +71,7 @@ def graph_overrides(panel: dict[str, Any]) -> tuple[list[dict[str, Any]], list[s
         for key, value in item.items():
             if key == "alias":
                 continue
-            carried = _series_property(key, value)
+            carried = _series_property(key, value, panel.get("yaxes"))
             if carried is None:
                 lost.append(f"seriesOverrides {key}")
             else:
@@ -81,13 +90,6 @@ def graph_overrides(panel: dict[str, Any]) -> tuple[list[dict[str, Any]], list[s
         elif not any(p["id"] == "color" for p in rule["properties"]):
             rule["properties"].append({"id": "color", "value": _fixed(color)})
     return rules, sorted(set(lost))
-
-
-def graph_stacking(panel: dict[str, Any]) -> dict[str, Any] | None:
-    """`custom.stacking` for a stacked graph (percentage stacking as Grafana's `percent`)."""
-    if panel.get("stack") is not True:
-        return None
-    return {"mode": "percent" if panel.get("percentage") is True else "normal", "group": "A"}
 
 
 def _text(value: Any) -> str:
@@ -171,3 +173,31 @@ def kept_types(panels: list[dict[str, Any]]) -> str:
         if kind is not None:
             counts[kind] = counts.get(kind, 0) + 1
     return ", ".join(f"{kind} ({n} panel{'s' if n != 1 else ''})" for kind, n in sorted(counts.items()))
+
+
+_STAT_DROPPED = ("prefix", "postfix", "colorPrefix", "colorPostfix")
+
+
+def stat_display(panel: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """How a singlestat showed its value, as Grafana's `statPanelChangedHandler` and
+    `sharedSingleStatPanelChangedHandler` carry it: (`options` of the stat — a sparkline or none,
+    a coloured background, value or neither, the series name as the text; `fieldConfig.defaults`
+    — the text for no value, a sparkline's colour), and what Grafana drops too: a prefix or
+    postfix and its colouring (a stat has none), a shown gauge (a stat draws no gauge)."""
+    sparkline = panel.get("sparkline") if isinstance(panel.get("sparkline"), dict) else {}
+    options: dict[str, Any] = {"graphMode": "area" if sparkline.get("show") is True else "none"}
+    options["colorMode"] = "background" if panel.get("colorBackground") is True \
+        else "value" if panel.get("colorValue") is True else "none"
+    if panel.get("valueName") == "name":
+        options["textMode"] = "name"
+    defaults: dict[str, Any] = {}
+    if isinstance(panel.get("nullText"), str) and panel["nullText"]:
+        defaults["noValue"] = panel["nullText"]
+    color = sparkline.get("lineColor")
+    if options["colorMode"] == "none" and options["graphMode"] == "area" and isinstance(color, str) and color:
+        defaults["color"] = _fixed(color)
+    dropped = [k for k in _STAT_DROPPED if panel.get(k) not in (None, "", False)]
+    gauge = panel.get("gauge")
+    if isinstance(gauge, dict) and gauge.get("show") is True:
+        dropped.append("gauge (its bounds carried as min/max)")
+    return options, defaults, dropped

@@ -9,9 +9,11 @@
 - `graph` → `timeseries` and `singlestat` → `stat` (unit, min/max, thresholds, decimals and the
   reducer carried over, and as Grafana's own migration does (`legacy`): `seriesOverrides` and
   `aliasColors` → `fieldConfig.overrides`, stacking, value/range maps → `mappings`, a shown gauge's
-  bounds → min/max; the legacy display keys dropped). The note names, per dashboard, the keys
-  it dropped and those it carried into `fieldConfig.defaults`: with the narrative's additions it
-  is everything `vobs diff` against the original shows (`tests/test_import_diff.py` holds that);
+  bounds → min/max; how a graph drew and its axes as `graph` reads them, a singlestat's display
+  as `legacy.stat_display`). The note names, per dashboard, the keys it dropped, those it carried
+  into `fieldConfig.defaults` (and `.custom`), the `options` it set, what it could not carry and
+  what Grafana drops too: with the narrative's additions it is everything `vobs diff` against the
+  original shows (`tests/test_import_diff.py` holds that);
 - `schemaVersion` raised to the house version;
 - keys Grafana 10/11 ignores or owns (`id`, `version`, `__inputs`, `__requires`, `rows`, `style`, …)
   dropped, as `vobs build` drops them — but each datasource `__inputs` entry of a Grafana.com export
@@ -40,7 +42,7 @@ import unicodedata
 from typing import Any
 
 from vertice_obs.build.render import dashboard_references, layout, without_narrative
-from vertice_obs.importer import legacy
+from vertice_obs.importer import graph, legacy
 from vertice_obs.importer.house import SCHEMA_VERSION
 from vertice_obs.importer.shape import grid_units, legacy_px
 
@@ -249,7 +251,10 @@ def _row_children(row: dict[str, Any], y: int, h: int) -> tuple[list[dict[str, A
         if not isinstance(panel, dict):
             continue
         panel = dict(panel)
-        w = max(1, min(24, round(_number(panel.pop("span", None), 12) * 2)))
+        # Grafana's `upgradeToGridLayout` (public/app/features/dashboard/state/DashboardMigrator.ts):
+        # `Math.floor(panel.span || DEFAULT_PANEL_SPAN) * (24 / 12)`, the default span 4; a span
+        # under 1 still gets a column, one beyond 12 the whole width.
+        w = max(1, min(24, math.floor(_number(panel.pop("span", None), 0) or 4) * 2))
         own = _height(panel.pop("height", None), 0)
         if x + w > 24:
             x, y = 0, y + h
@@ -278,17 +283,20 @@ class _Change:
     lost, which `fieldConfig.defaults` keys and options they gained — what `vobs diff` will show."""
 
     def __init__(self) -> None:
-        self.count, self.dropped, self.carried, self.options = 0, set(), set(), False
-        self.overrides, self.lost = 0, set()
+        self.count, self.dropped, self.carried, self.custom, self.options = 0, set(), set(), set(), set()
+        self.overrides, self.lost, self.grafana_drops = 0, set(), set()
 
     def note(self, kind: str) -> str:
         text = f"{kind} ({self.count} panel{'s' if self.count != 1 else ''})"
         parts = [f"legacy keys dropped: {', '.join(sorted(self.dropped))}"] if self.dropped else []
         parts += [f"carried into fieldConfig.defaults: {', '.join(sorted(self.carried))}"] if self.carried else []
+        parts += [f"carried into fieldConfig.defaults.custom: {', '.join(sorted(self.custom))}"] if self.custom else []
         parts += [f"carried into fieldConfig.overrides: {self.overrides} rule{'s' if self.overrides != 1 else ''} "
                   "(seriesOverrides, aliasColors)"] if self.overrides else []
+        parts += [f"options set: {', '.join(sorted(self.options))}"] if self.options else []
         parts += [f"not carried: {', '.join(sorted(self.lost))}"] if self.lost else []
-        parts += ["options.reduceOptions set from valueName"] if self.options else []
+        parts += ["dropped as Grafana's own migration drops them: " + ", ".join(sorted(self.grafana_drops))] \
+            if self.grafana_drops else []
         return text + (": " + "; ".join(parts) if parts else "")
 
 
@@ -298,10 +306,13 @@ def _migrated(panel: dict[str, Any], changed: dict[str, _Change], kind: str, con
     change = changed.setdefault(kind, _Change())
     change.count += 1
     change.dropped |= {k for k in panel if k in (_GRAPH_LEGACY if panel.get("type") == "graph" else _STAT_LEGACY)}
-    panel = convert(panel, change.lost)
+    panel = convert(panel, change.lost, change.grafana_drops)
     change.overrides += len(panel["fieldConfig"].get("overrides") or []) - rules
-    change.carried |= {k for k, v in _defaults_of(panel).items() if before.get(k) != v}
-    change.options |= "reduceOptions" in (panel.get("options") or {})
+    after = _defaults_of(panel)
+    change.carried |= {k for k, v in after.items() if before.get(k) != v}
+    custom, was = after.get("custom") or {}, before.get("custom") if isinstance(before.get("custom"), dict) else {}
+    change.custom |= {k for k, v in custom.items() if was.get(k) != v}
+    change.options |= set(panel.get("options") or {})
     return panel
 
 
@@ -336,7 +347,7 @@ def _defaults(panel: dict[str, Any]) -> dict[str, Any]:
     return config["defaults"]
 
 
-def _graph(panel: dict[str, Any], lost: set[str]) -> dict[str, Any]:
+def _graph(panel: dict[str, Any], lost: set[str], grafana_drops: set[str]) -> dict[str, Any]:
     defaults = _defaults(panel)
     rules, missed = legacy.graph_overrides(panel)
     lost.update(missed)
@@ -344,36 +355,32 @@ def _graph(panel: dict[str, Any], lost: set[str]) -> dict[str, Any]:
         config = panel["fieldConfig"]
         config["overrides"] = [*(config.get("overrides") if isinstance(config.get("overrides"), list) else []),
                                *rules]
-    stacking = legacy.graph_stacking(panel)
-    if stacking is not None:
-        custom = defaults.get("custom") if isinstance(defaults.get("custom"), dict) else {}
-        defaults["custom"] = {**custom, "stacking": custom.get("stacking", stacking)}
-    axes = panel.get("yaxes") if isinstance(panel.get("yaxes"), list) else []
-    left = axes[0] if axes and isinstance(axes[0], dict) else {}
-    if isinstance(left.get("format"), str) and "unit" not in defaults:
-        defaults["unit"] = left["format"]
-    for bound in ("min", "max"):
-        value = _to_number(left.get(bound))
-        if value is not None and bound not in defaults:
-            defaults[bound] = value
-    steps = [(None, "green")]
-    for t in panel.get("thresholds") if isinstance(panel.get("thresholds"), list) else []:
-        value = _to_number(t.get("value")) if isinstance(t, dict) else None
-        if value is not None:
-            mode = t.get("colorMode")
-            steps.append((value, "red" if mode == "critical" else "orange" if mode == "warning"
-                          else str(t.get("fillColor") or "red")))
-    if len(steps) > 1 and "thresholds" not in defaults:
-        defaults["thresholds"] = {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in steps]}
+    yaxes = panel.get("yaxes") if isinstance(panel.get("yaxes"), list) else []
+    if panel.get("yaxes") is not None and not isinstance(panel.get("yaxes"), list):
+        lost.add("yaxes (not a list)")
+    axis, missed = graph.axis_config(yaxes[0] if yaxes else None)
+    draw, more = graph.draw_custom(panel)
+    lost.update(missed + more)
+    custom = defaults.get("custom") if isinstance(defaults.get("custom"), dict) else {}
+    # As Grafana's migration: the left axis and the drawing win over a `fieldConfig` the graph had.
+    defaults.update({k: v for k, v in axis.items() if k != "custom"})
+    if {**custom, **axis.get("custom", {}), **draw} != custom:
+        defaults["custom"] = {**custom, **axis.get("custom", {}), **draw}
+    if graph.thresholds(panel) and "thresholds" not in defaults:
+        defaults["thresholds"] = graph.thresholds(panel)
     if _to_number(panel.get("decimals")) is not None:
-        defaults.setdefault("decimals", panel["decimals"])
+        defaults.setdefault("decimals", _to_number(panel["decimals"]))
+    options = graph.graph_options(panel)
+    grafana_drops.update(graph.grafana_drops(panel))
     for key in _GRAPH_LEGACY:
         panel.pop(key, None)
+    if options:
+        panel["options"] = options
     panel["type"] = "timeseries"
     return panel
 
 
-def _singlestat(panel: dict[str, Any], lost: set[str]) -> dict[str, Any]:
+def _singlestat(panel: dict[str, Any], lost: set[str], grafana_drops: set[str]) -> dict[str, Any]:
     defaults = _defaults(panel)
     if isinstance(panel.get("format"), str):
         defaults.setdefault("unit", panel["format"])
@@ -394,11 +401,17 @@ def _singlestat(panel: dict[str, Any], lost: set[str]) -> dict[str, Any]:
     elif None in bounds:
         lost.add("singlestat thresholds that are not numbers")
     if _to_number(panel.get("decimals")) is not None:
-        defaults.setdefault("decimals", panel["decimals"])
+        defaults.setdefault("decimals", _to_number(panel["decimals"]))
     calc = _REDUCERS.get(str(panel.get("valueName") or "avg"), "mean")
+    options, shown, dropped = legacy.stat_display(panel)
+    for key, value in shown.items():
+        defaults.setdefault(key, value)
+    grafana_drops.update(dropped)
+    column = panel.get("tableColumn")  # Grafana's migration: the column as a field regexp, unescaped
+    fields = f"/^{column}$/" if isinstance(column, str) and column else ""
     for key in _STAT_LEGACY:
         panel.pop(key, None)
-    panel["options"] = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False}}
+    panel["options"] = {"reduceOptions": {"calcs": [calc], "fields": fields, "values": False}, **options}
     panel["type"] = "stat"
     return panel
 

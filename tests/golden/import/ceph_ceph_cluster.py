@@ -6,13 +6,15 @@
 # - schemaVersion 16 → 39
 # - graph → timeseries (5 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill, legend,
 #   lines, linewidth, nullPointMode, percentage, pointradius, points, renderer, seriesOverrides, spaceLength,
-#   stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into fieldConfig.defaults: min, unit;
-#   carried into fieldConfig.overrides: 9 rules (seriesOverrides, aliasColors)
+#   stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into fieldConfig.defaults: custom, min,
+#   unit; carried into fieldConfig.defaults.custom: axisLabel, fillOpacity, lineWidth, showPoints; carried
+#   into fieldConfig.overrides: 9 rules (seriesOverrides, aliasColors); options set: legend, tooltip
 # - singlestat → stat (2 panels): legacy keys dropped: colorBackground, colorValue, colors, decimals, format,
 #   gauge, mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize,
 #   rangeMaps, sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: decimals, mappings, max, min, thresholds, unit; options.reduceOptions set from
-#   valueName
+#   fieldConfig.defaults: color, decimals, mappings, max, min, thresholds, unit; options set: colorMode,
+#   graphMode, reduceOptions; dropped as Grafana's own migration drops them: gauge (its bounds carried as
+#   min/max)
 # - kept as they are, every setting in the call's `overrides` (no house-style call, and no migration here:
 #   Grafana migrates these itself or needs their plugin): heatmap (legacy, with `cards`) (2 panels)
 # - positions reflowed by the house layout (reading order and sizes kept)
@@ -105,7 +107,11 @@ dashboard = h.dashboard(
                 'maxDataPoints': 100,
                 'span': 2,
                 'transparent': False,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'background',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -424,7 +430,11 @@ dashboard = h.dashboard(
             height=6,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'area',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -434,6 +444,7 @@ dashboard = h.dashboard(
                             },
                         ],
                         'decimals': 2,
+                        'color': {'mode': 'fixed', 'fixedColor': 'rgb(31, 120, 193)'},
                     },
                 },
             },
@@ -499,6 +510,10 @@ dashboard = h.dashboard(
             ],
             width=9,
             height=6,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 0}}},
+            },
         ),
         h.panel(
             'timeseries',
@@ -539,6 +554,13 @@ dashboard = h.dashboard(
             ],
             width=9,
             height=6,
+            overrides={
+                'options': {
+                    'legend': {'displayMode': 'list', 'showLegend': False, 'placement': 'bottom', 'calcs': []},
+                    'tooltip': {'mode': 'multi', 'sort': 'none'},
+                },
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 0}}},
+            },
         ),
         h.panel(
             'timeseries',
@@ -567,6 +589,19 @@ dashboard = h.dashboard(
             ],
             width=12,
             height=9,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'axisLabel': 'Read (-) / Write (+)',
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 10,
+                        },
+                    },
+                },
+            },
         ),
         h.panel(
             'timeseries',
@@ -576,6 +611,22 @@ dashboard = h.dashboard(
             unit='Bps',
             width=12,
             height=9,
+            overrides={
+                'options': {
+                    'legend': {'displayMode': 'list', 'showLegend': False, 'placement': 'bottom', 'calcs': []},
+                    'tooltip': {'mode': 'multi', 'sort': 'none'},
+                },
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'axisLabel': ' Egress (-) / Ingress (+)',
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 10,
+                        },
+                    },
+                },
+            },
         ),
         h.panel(
             'heatmap',
@@ -663,6 +714,22 @@ dashboard = h.dashboard(
             unit='ops',
             width=12,
             height=9,
+            overrides={
+                'options': {
+                    'legend': {'displayMode': 'list', 'showLegend': False, 'placement': 'bottom', 'calcs': []},
+                    'tooltip': {'mode': 'multi', 'sort': 'none'},
+                },
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'axisLabel': 'Recovery Ops/s',
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 0,
+                        },
+                    },
+                },
+            },
         ),
     ],
 )

@@ -6,7 +6,9 @@
 # - graph → timeseries (2 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
 #   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: min, unit; carried into fieldConfig.overrides: 1 rule (seriesOverrides, aliasColors)
+#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: axisLabel, fillOpacity,
+#   lineWidth, showPoints; carried into fieldConfig.overrides: 1 rule (seriesOverrides, aliasColors); options
+#   set: tooltip
 
 from vertice_obs.importer import house as h
 
@@ -148,6 +150,19 @@ dashboard = h.dashboard(
                     ],
                     width=12,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Reads(-) / Writes (+)',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -165,6 +180,19 @@ dashboard = h.dashboard(
                     min=0,
                     width=12,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Client Requests',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
             ],
             overrides={'collapse': False, 'showTitle': True, 'titleSize': 'h6'},

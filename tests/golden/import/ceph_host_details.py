@@ -6,11 +6,13 @@
 # - graph → timeseries (9 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
 #   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: unit; carried into fieldConfig.overrides: 16 rules (seriesOverrides, aliasColors)
+#   fieldConfig.defaults: custom, unit; carried into fieldConfig.defaults.custom: axisLabel, fillOpacity,
+#   lineWidth, showPoints; carried into fieldConfig.overrides: 16 rules (seriesOverrides, aliasColors);
+#   options set: tooltip
 # - singlestat → stat (2 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
 #   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
 #   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: mappings, thresholds, unit; options.reduceOptions set from valueName
+#   fieldConfig.defaults: mappings, thresholds, unit; options set: colorMode, graphMode, reduceOptions
 # - kept as they are, every setting in the call's `overrides` (no house-style call, and no migration here:
 #   Grafana migrates these itself or needs their plugin): table (angular, with `styles`) (1 panel)
 # - positions reflowed by the house layout (reading order and sizes kept)
@@ -144,7 +146,11 @@ dashboard = h.dashboard(
                     height=5,
                     overrides={
                         'maxDataPoints': 100,
-                        'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                        'options': {
+                            'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                            'graphMode': 'none',
+                            'colorMode': 'none',
+                        },
                         'fieldConfig': {
                             'defaults': {
                                 'mappings': [
@@ -195,6 +201,19 @@ dashboard = h.dashboard(
                     ],
                     width=6,
                     height=10,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': '% Utilization',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -260,6 +279,19 @@ dashboard = h.dashboard(
                     ],
                     width=6,
                     height=10,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'RAM used',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -289,6 +321,19 @@ dashboard = h.dashboard(
                     ],
                     width=6,
                     height=10,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Send (-) / Receive (+)',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -317,6 +362,19 @@ dashboard = h.dashboard(
                     ],
                     width=3,
                     height=5,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Send (-) / Receive (+)',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'stat',
@@ -336,7 +394,11 @@ dashboard = h.dashboard(
                     height=5,
                     overrides={
                         'maxDataPoints': 100,
-                        'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                        'options': {
+                            'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                            'graphMode': 'none',
+                            'colorMode': 'none',
+                        },
                         'fieldConfig': {
                             'defaults': {
                                 'mappings': [
@@ -376,6 +438,19 @@ dashboard = h.dashboard(
                     ],
                     width=3,
                     height=5,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Send (-) / Receive (+)',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
             ],
             overrides={'collapse': False, 'showTitle': True, 'titleSize': 'h6'},
@@ -411,6 +486,19 @@ dashboard = h.dashboard(
                     ],
                     width=11,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Read (-) / Write (+)',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -440,6 +528,19 @@ dashboard = h.dashboard(
                     ],
                     width=11,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Read (-) / Write (+)',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -457,6 +558,10 @@ dashboard = h.dashboard(
                     unit='s',
                     width=11,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -474,6 +579,19 @@ dashboard = h.dashboard(
                     unit='percent',
                     width=11,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': '%Util',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'table',

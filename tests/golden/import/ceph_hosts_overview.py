@@ -6,11 +6,12 @@
 # - graph → timeseries (2 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
 #   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: min, unit
+#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: fillOpacity, lineWidth,
+#   showPoints; options set: tooltip
 # - singlestat → stat (6 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
 #   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
 #   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: mappings, thresholds, unit; options.reduceOptions set from valueName
+#   fieldConfig.defaults: mappings, thresholds, unit; options set: colorMode, graphMode, reduceOptions
 
 from vertice_obs.importer import house as h
 
@@ -198,7 +199,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -229,7 +234,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -260,7 +269,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -291,7 +304,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -322,7 +339,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -353,7 +374,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -383,6 +408,10 @@ dashboard = h.dashboard(
             min=0,
             width=12,
             height=9,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'timeseries',
@@ -401,6 +430,10 @@ dashboard = h.dashboard(
             min=0,
             width=12,
             height=9,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
     ],
 )

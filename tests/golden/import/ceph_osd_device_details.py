@@ -6,7 +6,10 @@
 # - graph → timeseries (7 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
 #   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: unit; carried into fieldConfig.overrides: 6 rules (seriesOverrides, aliasColors)
+#   fieldConfig.defaults: custom, unit; carried into fieldConfig.defaults.custom: axisLabel, fillOpacity,
+#   lineWidth, showPoints; carried into fieldConfig.overrides: 6 rules (seriesOverrides, aliasColors); options
+#   set: tooltip; not carried: nullPointMode 'null as zero' (a timeseries has no such mode; Grafana's
+#   migration drops it too)
 
 from vertice_obs.importer import house as h
 
@@ -147,6 +150,19 @@ dashboard = h.dashboard(
                     ],
                     width=6,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Read (-) / Write (+)',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -175,6 +191,19 @@ dashboard = h.dashboard(
                     ],
                     width=6,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Read (-) / Write (+)',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -203,6 +232,19 @@ dashboard = h.dashboard(
                     ],
                     width=6,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Read (-) / Write (+)',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
             ],
             overrides={'collapse': False, 'showTitle': True, 'titleSize': 'h6'},
@@ -237,6 +279,19 @@ dashboard = h.dashboard(
                     ],
                     width=6,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Read (-) / Write (+)',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -265,6 +320,19 @@ dashboard = h.dashboard(
                     ],
                     width=6,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Read (-) / Write (+)',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -293,6 +361,19 @@ dashboard = h.dashboard(
                     ],
                     width=6,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {
+                            'defaults': {
+                                'custom': {
+                                    'axisLabel': 'Read (-) / Write (+)',
+                                    'showPoints': 'never',
+                                    'lineWidth': 1,
+                                    'fillOpacity': 10,
+                                },
+                            },
+                        },
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -309,6 +390,10 @@ dashboard = h.dashboard(
                     unit='percentunit',
                     width=6,
                     height=9,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
             ],
             overrides={'collapse': False, 'showTitle': True, 'titleSize': 'h6'},

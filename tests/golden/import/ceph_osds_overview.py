@@ -6,12 +6,14 @@
 # - graph → timeseries (4 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
 #   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: min, unit; carried into fieldConfig.overrides: 2 rules (seriesOverrides,
-#   aliasColors)
+#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: axisLabel, drawStyle,
+#   fillOpacity, lineWidth, showPoints; carried into fieldConfig.overrides: 2 rules (seriesOverrides,
+#   aliasColors); options set: tooltip; not carried: xaxis mode 'histogram' (a timeseries draws time only)
 # - singlestat → stat (1 panel): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
 #   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
 #   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: mappings, max, min, thresholds, unit; options.reduceOptions set from valueName
+#   fieldConfig.defaults: mappings, max, min, thresholds, unit; options set: colorMode, graphMode,
+#   reduceOptions; dropped as Grafana's own migration drops them: gauge (its bounds carried as min/max)
 # - kept as they are, every setting in the call's `overrides` (no house-style call, and no migration here:
 #   Grafana migrates these itself or needs their plugin): grafana-piechart-panel (3 panels), table (angular,
 #   with `styles`) (3 panels)
@@ -140,6 +142,10 @@ dashboard = h.dashboard(
             ],
             width=8,
             height=8,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'table',
@@ -236,6 +242,10 @@ dashboard = h.dashboard(
             ],
             width=8,
             height=8,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'table',
@@ -435,6 +445,20 @@ dashboard = h.dashboard(
             min=0,
             width=8,
             height=8,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'axisLabel': '# of OSDs',
+                            'drawStyle': 'bars',
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 100,
+                        },
+                    },
+                },
+            },
         ),
         h.panel(
             'stat',
@@ -456,7 +480,11 @@ dashboard = h.dashboard(
             height=8,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'value',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -494,6 +522,10 @@ dashboard = h.dashboard(
                     unit='short',
                     width=24,
                     height=8,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'table',

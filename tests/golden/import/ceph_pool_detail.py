@@ -6,12 +6,15 @@
 # - graph → timeseries (4 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
 #   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: unit; carried into fieldConfig.overrides: 10 rules (seriesOverrides, aliasColors)
+#   fieldConfig.defaults: custom, unit; carried into fieldConfig.defaults.custom: axisLabel, fillOpacity,
+#   lineWidth, showPoints; carried into fieldConfig.overrides: 10 rules (seriesOverrides, aliasColors);
+#   options set: tooltip
 # - singlestat → stat (2 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
 #   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
 #   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: mappings, max, min, thresholds, unit; not carried: singlestat thresholds that are
-#   not numbers; options.reduceOptions set from valueName
+#   fieldConfig.defaults: mappings, max, min, thresholds, unit; options set: colorMode, graphMode,
+#   reduceOptions; not carried: singlestat thresholds that are not numbers; dropped as Grafana's own migration
+#   drops them: gauge (its bounds carried as min/max)
 
 from vertice_obs.importer import house as h
 
@@ -141,7 +144,11 @@ dashboard = h.dashboard(
             height=7,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'area',
+                    'colorMode': 'value',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -171,7 +178,11 @@ dashboard = h.dashboard(
             height=7,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['mean'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['mean'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -209,6 +220,19 @@ dashboard = h.dashboard(
             ],
             width=12,
             height=7,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'axisLabel': 'Objects out(-) / in(+) ',
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 10,
+                        },
+                    },
+                },
+            },
         ),
         h.panel(
             'timeseries',
@@ -245,6 +269,19 @@ dashboard = h.dashboard(
             ],
             width=12,
             height=7,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'axisLabel': 'Read (-) / Write (+)',
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 10,
+                        },
+                    },
+                },
+            },
         ),
         h.panel(
             'timeseries',
@@ -281,6 +318,19 @@ dashboard = h.dashboard(
             ],
             width=12,
             height=7,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'axisLabel': 'Read (-) / Write (+)',
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 10,
+                        },
+                    },
+                },
+            },
         ),
         h.panel(
             'timeseries',
@@ -307,6 +357,14 @@ dashboard = h.dashboard(
             ],
             width=12,
             height=7,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {'axisLabel': 'Objects', 'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10},
+                    },
+                },
+            },
         ),
     ],
 )

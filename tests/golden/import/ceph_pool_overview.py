@@ -6,11 +6,12 @@
 # - graph → timeseries (3 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
 #   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: min, unit
+#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: axisLabel, fillOpacity,
+#   lineWidth, showPoints; options set: tooltip
 # - singlestat → stat (8 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
 #   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
 #   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: mappings, thresholds, unit; options.reduceOptions set from valueName
+#   fieldConfig.defaults: mappings, thresholds, unit; options set: colorMode, graphMode, reduceOptions
 # - kept as they are, every setting in the call's `overrides` (no house-style call, and no migration here:
 #   Grafana migrates these itself or needs their plugin): table (angular, with `styles`) (1 panel)
 
@@ -127,7 +128,11 @@ dashboard = h.dashboard(
             height=3,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['mean'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['mean'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -158,7 +163,11 @@ dashboard = h.dashboard(
             height=3,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -189,7 +198,11 @@ dashboard = h.dashboard(
             height=3,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -220,7 +233,11 @@ dashboard = h.dashboard(
             height=3,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -251,7 +268,11 @@ dashboard = h.dashboard(
             height=3,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -282,7 +303,11 @@ dashboard = h.dashboard(
             height=3,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -313,7 +338,11 @@ dashboard = h.dashboard(
             height=3,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -344,7 +373,11 @@ dashboard = h.dashboard(
             height=3,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -713,6 +746,14 @@ dashboard = h.dashboard(
             min=0,
             width=12,
             height=8,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {'axisLabel': 'IOPS', 'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10},
+                    },
+                },
+            },
         ),
         h.panel(
             'timeseries',
@@ -731,6 +772,14 @@ dashboard = h.dashboard(
             min=0,
             width=12,
             height=8,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {'axisLabel': 'Throughput', 'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10},
+                    },
+                },
+            },
         ),
         h.panel(
             'timeseries',
@@ -749,6 +798,19 @@ dashboard = h.dashboard(
             min=0,
             width=24,
             height=7,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'axisLabel': 'Capacity Used',
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 10,
+                        },
+                    },
+                },
+            },
         ),
     ],
 )

@@ -6,8 +6,10 @@
 # - graph → timeseries (3 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
 #   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: min, unit; carried into fieldConfig.overrides: 5 rules (seriesOverrides,
-#   aliasColors)
+#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: fillOpacity, lineWidth,
+#   showPoints; carried into fieldConfig.overrides: 5 rules (seriesOverrides, aliasColors); options set:
+#   tooltip; not carried: nullPointMode 'null as zero' (a timeseries has no such mode; Grafana's migration
+#   drops it too)
 # - kept as they are, every setting in the call's `overrides` (no house-style call, and no migration here:
 #   Grafana migrates these itself or needs their plugin): grafana-piechart-panel (1 panel)
 
@@ -145,6 +147,10 @@ dashboard = h.dashboard(
                     min=0,
                     width=6,
                     height=8,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -168,6 +174,10 @@ dashboard = h.dashboard(
                     min=0,
                     width=7,
                     height=8,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -225,6 +235,10 @@ dashboard = h.dashboard(
                     ],
                     width=7,
                     height=8,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'grafana-piechart-panel',

@@ -6,7 +6,9 @@
 # - graph → timeseries (10 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
 #   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: min, unit; not carried: seriesOverrides item 0 (not an alias object)
+#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: fillOpacity, lineWidth,
+#   showPoints; options set: legend, tooltip; not carried: nullPointMode 'null as zero' (a timeseries has no
+#   such mode; Grafana's migration drops it too), seriesOverrides item 0 (not an alias object)
 # - row panels drawn full-width and one cell high, as Grafana draws every row: 'RGW Overview - HAProxy
 #   Metrics' was 9×12
 # - positions reflowed by the house layout (reading order and sizes kept)
@@ -205,6 +207,10 @@ dashboard = h.dashboard(
                     min=0,
                     width=8,
                     height=7,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -222,6 +228,10 @@ dashboard = h.dashboard(
                     min=0,
                     width=7,
                     height=7,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -240,6 +250,10 @@ dashboard = h.dashboard(
                     min=0,
                     width=6,
                     height=7,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -264,6 +278,10 @@ dashboard = h.dashboard(
                     min=0,
                     width=8,
                     height=6,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -282,6 +300,10 @@ dashboard = h.dashboard(
                     min=0,
                     width=7,
                     height=6,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -300,6 +322,10 @@ dashboard = h.dashboard(
                     min=0,
                     width=6,
                     height=6,
+                    overrides={
+                        'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
             ],
             overrides={'collapse': False, 'showTitle': True, 'titleSize': 'h6'},
@@ -329,6 +355,18 @@ dashboard = h.dashboard(
                     min=0,
                     width=5,
                     height=12,
+                    overrides={
+                        'options': {
+                            'legend': {
+                                'displayMode': 'table',
+                                'showLegend': True,
+                                'placement': 'bottom',
+                                'calcs': ['mean', 'lastNotNull', 'max', 'min'],
+                            },
+                            'tooltip': {'mode': 'multi', 'sort': 'none'},
+                        },
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -382,6 +420,18 @@ dashboard = h.dashboard(
                     min=0,
                     width=5,
                     height=12,
+                    overrides={
+                        'options': {
+                            'legend': {
+                                'displayMode': 'table',
+                                'showLegend': True,
+                                'placement': 'bottom',
+                                'calcs': ['mean', 'lastNotNull', 'max', 'min'],
+                            },
+                            'tooltip': {'mode': 'multi', 'sort': 'none'},
+                        },
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -411,6 +461,18 @@ dashboard = h.dashboard(
                     min=0,
                     width=5,
                     height=12,
+                    overrides={
+                        'options': {
+                            'legend': {
+                                'displayMode': 'table',
+                                'showLegend': True,
+                                'placement': 'bottom',
+                                'calcs': ['mean', 'lastNotNull', 'max', 'min'],
+                            },
+                            'tooltip': {'mode': 'multi', 'sort': 'none'},
+                        },
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
                 h.panel(
                     'timeseries',
@@ -446,6 +508,18 @@ dashboard = h.dashboard(
                     min=0,
                     width=6,
                     height=12,
+                    overrides={
+                        'options': {
+                            'legend': {
+                                'displayMode': 'table',
+                                'showLegend': True,
+                                'placement': 'bottom',
+                                'calcs': ['mean', 'lastNotNull', 'max', 'min'],
+                            },
+                            'tooltip': {'mode': 'multi', 'sort': 'none'},
+                        },
+                        'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+                    },
                 ),
             ],
             overrides={'collapse': False, 'showTitle': True, 'titleSize': 'h6'},

@@ -6,7 +6,9 @@
 # - graph → timeseries (4 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
 #   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: custom, min, unit
+#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: axisLabel, fillOpacity,
+#   lineWidth, showPoints, stacking; options set: tooltip; not carried: nullPointMode 'null as zero' (a
+#   timeseries has no such mode; Grafana's migration drops it too)
 
 from vertice_obs.importer import house as h
 
@@ -133,7 +135,19 @@ dashboard = h.dashboard(
             min=0,
             width=8,
             height=7,
-            overrides={'fieldConfig': {'defaults': {'custom': {'stacking': {'mode': 'normal', 'group': 'A'}}}}},
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 10,
+                            'stacking': {'mode': 'normal', 'group': 'A'},
+                        },
+                    },
+                },
+            },
         ),
         h.panel(
             'timeseries',
@@ -151,7 +165,20 @@ dashboard = h.dashboard(
             min=0,
             width=8,
             height=7,
-            overrides={'fieldConfig': {'defaults': {'custom': {'stacking': {'mode': 'normal', 'group': 'A'}}}}},
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'axisLabel': 'Objects/s',
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 10,
+                            'stacking': {'mode': 'normal', 'group': 'A'},
+                        },
+                    },
+                },
+            },
         ),
         h.panel(
             'timeseries',
@@ -169,7 +196,19 @@ dashboard = h.dashboard(
             min=0,
             width=8,
             height=7,
-            overrides={'fieldConfig': {'defaults': {'custom': {'stacking': {'mode': 'normal', 'group': 'A'}}}}},
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 10,
+                            'stacking': {'mode': 'normal', 'group': 'A'},
+                        },
+                    },
+                },
+            },
         ),
         h.panel(
             'timeseries',
@@ -187,7 +226,20 @@ dashboard = h.dashboard(
             min=0,
             width=8,
             height=7,
-            overrides={'fieldConfig': {'defaults': {'custom': {'stacking': {'mode': 'normal', 'group': 'A'}}}}},
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'axisLabel': 'Count/s',
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 10,
+                            'stacking': {'mode': 'normal', 'group': 'A'},
+                        },
+                    },
+                },
+            },
         ),
     ],
 )

@@ -6,7 +6,9 @@
 # - graph → timeseries (3 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
 #   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: min, unit
+#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: fillOpacity, lineWidth,
+#   showPoints; options set: tooltip; not carried: nullPointMode 'null as zero' (a timeseries has no such
+#   mode; Grafana's migration drops it too)
 
 from vertice_obs.importer import house as h
 
@@ -159,6 +161,10 @@ dashboard = h.dashboard(
             min=0,
             width=8,
             height=9,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'timeseries',
@@ -182,6 +188,10 @@ dashboard = h.dashboard(
             min=0,
             width=8,
             height=9,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'timeseries',
@@ -205,6 +215,10 @@ dashboard = h.dashboard(
             min=0,
             width=8,
             height=9,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
     ],
 )

@@ -6,7 +6,9 @@
 # - graph → timeseries (3 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
 #   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: min, unit
+#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: fillOpacity, lineWidth,
+#   showPoints; options set: tooltip; not carried: nullPointMode 'null as zero' (a timeseries has no such
+#   mode; Grafana's migration drops it too)
 # - kept as they are, every setting in the call's `overrides` (no house-style call, and no migration here:
 #   Grafana migrates these itself or needs their plugin): table (angular, with `styles`) (3 panels)
 
@@ -121,6 +123,10 @@ dashboard = h.dashboard(
             min=0,
             width=8,
             height=7,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'timeseries',
@@ -144,6 +150,10 @@ dashboard = h.dashboard(
             min=0,
             width=8,
             height=7,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'timeseries',
@@ -167,6 +177,10 @@ dashboard = h.dashboard(
             min=0,
             width=8,
             height=7,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'table',

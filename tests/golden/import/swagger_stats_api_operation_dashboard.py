@@ -9,11 +9,13 @@
 # - schemaVersion 14 → 39
 # - graph → timeseries (2 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill, legend,
 #   lines, linewidth, nullPointMode, percentage, pointradius, points, renderer, seriesOverrides, spaceLength,
-#   stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into fieldConfig.defaults: unit
+#   stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into fieldConfig.defaults: custom, unit;
+#   carried into fieldConfig.defaults.custom: fillOpacity, lineWidth, showPoints; options set: tooltip
 # - singlestat → stat (6 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
 #   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
 #   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: mappings, max, min, thresholds, unit; options.reduceOptions set from valueName
+#   fieldConfig.defaults: color, mappings, max, min, thresholds, unit; options set: colorMode, graphMode,
+#   reduceOptions; dropped as Grafana's own migration drops them: gauge (its bounds carried as min/max)
 
 from vertice_obs.importer import house as h
 
@@ -98,7 +100,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -128,7 +134,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -160,7 +170,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -190,7 +204,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'area',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -199,6 +217,7 @@ dashboard = h.dashboard(
                                 'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
                             },
                         ],
+                        'color': {'mode': 'fixed', 'fixedColor': 'rgb(31, 120, 193)'},
                     },
                 },
             },
@@ -222,7 +241,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'area',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -231,6 +254,7 @@ dashboard = h.dashboard(
                                 'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
                             },
                         ],
+                        'color': {'mode': 'fixed', 'fixedColor': 'rgb(31, 120, 193)'},
                     },
                 },
             },
@@ -253,7 +277,11 @@ dashboard = h.dashboard(
             overrides={
                 'maxDataPoints': 100,
                 'transparent': False,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'area',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -262,6 +290,7 @@ dashboard = h.dashboard(
                                 'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
                             },
                         ],
+                        'color': {'mode': 'fixed', 'fixedColor': 'rgb(31, 120, 193)'},
                     },
                 },
             },
@@ -282,7 +311,11 @@ dashboard = h.dashboard(
             width=24,
             height=8,
             repeat='path',
-            overrides={'minSpan': 12},
+            overrides={
+                'minSpan': 12,
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'timeseries',
@@ -298,6 +331,10 @@ dashboard = h.dashboard(
             unit='short',
             width=24,
             height=7,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
     ],
 )

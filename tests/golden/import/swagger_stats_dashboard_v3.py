@@ -8,12 +8,14 @@
 # - graph → timeseries (6 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
 #   fillGradient, hiddenSeries, legend, lines, linewidth, nullPointMode, options, percentage, pointradius,
 #   points, renderer, seriesOverrides, spaceLength, stack, steppedLine, thresholds, timeRegions, tooltip,
-#   xaxis, yaxes, yaxis; carried into fieldConfig.defaults: custom, unit
+#   xaxis, yaxes, yaxis; carried into fieldConfig.defaults: custom, unit; carried into
+#   fieldConfig.defaults.custom: drawStyle, fillOpacity, lineWidth, showPoints, stacking; options set: tooltip
 # - singlestat → stat (6 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
 #   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
 #   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: mappings, max, min, thresholds, unit; not carried: singlestat thresholds beyond its
-#   colors; options.reduceOptions set from valueName
+#   fieldConfig.defaults: color, mappings, max, min, thresholds, unit; options set: colorMode, graphMode,
+#   reduceOptions; not carried: singlestat thresholds beyond its colors; dropped as Grafana's own migration
+#   drops them: gauge (its bounds carried as min/max)
 
 from vertice_obs.importer import house as h
 
@@ -67,7 +69,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -97,7 +103,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'area',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -106,6 +116,7 @@ dashboard = h.dashboard(
                                 'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
                             },
                         ],
+                        'color': {'mode': 'fixed', 'fixedColor': 'rgb(31, 120, 193)'},
                     },
                 },
             },
@@ -129,7 +140,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'none',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -159,7 +174,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'area',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -168,6 +187,7 @@ dashboard = h.dashboard(
                                 'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
                             },
                         ],
+                        'color': {'mode': 'fixed', 'fixedColor': 'rgb(31, 120, 193)'},
                     },
                 },
             },
@@ -191,7 +211,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'area',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -200,6 +224,7 @@ dashboard = h.dashboard(
                                 'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
                             },
                         ],
+                        'color': {'mode': 'fixed', 'fixedColor': 'rgb(31, 120, 193)'},
                     },
                 },
             },
@@ -221,7 +246,11 @@ dashboard = h.dashboard(
             height=5,
             overrides={
                 'maxDataPoints': 100,
-                'options': {'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False}},
+                'options': {
+                    'reduceOptions': {'calcs': ['lastNotNull'], 'fields': '', 'values': False},
+                    'graphMode': 'area',
+                    'colorMode': 'none',
+                },
                 'fieldConfig': {
                     'defaults': {
                         'mappings': [
@@ -230,6 +259,7 @@ dashboard = h.dashboard(
                                 'options': {'match': 'null', 'result': {'text': 'N/A', 'index': 0}},
                             },
                         ],
+                        'color': {'mode': 'fixed', 'fixedColor': 'rgb(31, 120, 193)'},
                     },
                 },
             },
@@ -267,6 +297,10 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'timeseries',
@@ -282,7 +316,20 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
-            overrides={'fieldConfig': {'defaults': {'custom': {'stacking': {'mode': 'normal', 'group': 'A'}}}}},
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'drawStyle': 'bars',
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 100,
+                            'stacking': {'mode': 'normal', 'group': 'A'},
+                        },
+                    },
+                },
+            },
         ),
         h.panel(
             'timeseries',
@@ -298,6 +345,10 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'timeseries',
@@ -332,6 +383,10 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
+            overrides={
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'timeseries',
@@ -347,7 +402,11 @@ dashboard = h.dashboard(
             unit='short',
             width=12,
             height=7,
-            overrides={'transparent': True},
+            overrides={
+                'transparent': True,
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {'defaults': {'custom': {'showPoints': 'never', 'lineWidth': 1, 'fillOpacity': 10}}},
+            },
         ),
         h.panel(
             'timeseries',
@@ -365,7 +424,18 @@ dashboard = h.dashboard(
             height=7,
             overrides={
                 'transparent': True,
-                'fieldConfig': {'defaults': {'custom': {'stacking': {'mode': 'normal', 'group': 'A'}}}},
+                'options': {'tooltip': {'mode': 'multi', 'sort': 'none'}},
+                'fieldConfig': {
+                    'defaults': {
+                        'custom': {
+                            'drawStyle': 'bars',
+                            'showPoints': 'never',
+                            'lineWidth': 1,
+                            'fillOpacity': 100,
+                            'stacking': {'mode': 'normal', 'group': 'A'},
+                        },
+                    },
+                },
             },
         ),
     ],
