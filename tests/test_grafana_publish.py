@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 import requests
 from click.testing import CliRunner
@@ -174,11 +175,51 @@ def test_bad_token_is_one_line_and_never_printed(project, grafana, token, messag
     assert token not in result.output and "Traceback" not in result.output
 
 
-def test_missing_permission_names_each_dashboard(project, grafana):
-    result = vobs(project, grafana, "publish", token="glsa_viewer_token")
-    assert result.exit_code == 3
-    assert "the token lacks permission (403)" in result.output
-    assert "glsa_viewer_token" not in result.output
+def publish_schema():
+    from importlib import resources
+
+    return json.loads(resources.files("vertice_obs.schemas").joinpath("output", "publish.schema.json").read_text())
+
+
+def test_a_read_only_token_stops_at_its_first_write(project, grafana):
+    """A Viewer token: the first write (a folder) answers 403, and nothing more is sent — one line,
+    exit 2 (nothing was written), no advice to run again, and JSON that is still the schema's."""
+    result = vobs(project, grafana, "publish", "--format", "json", token="glsa_viewer_token")
+    assert result.exit_code == 2, result.output
+    assert len(grafana.writes()) == 1 and grafana.writes()[0].path == "/api/folders"
+    assert result.stderr.count("\n") == 1
+    assert "the token may not create folders (403 You'll need additional permissions" in result.stderr
+    assert "Editor" in result.stderr and "0 write(s) done before it, 8 dashboards and" in result.stderr
+    assert "again" not in result.stderr and "glsa_viewer_token" not in result.output
+    out = json.loads(result.stdout)
+    jsonschema.validate(out, publish_schema())
+    assert out["folders"] == []  # none was created
+    assert {d["status"] for d in out["dashboards"]} == {"failed"}
+    assert {d["status"] for d in out["playlists"]} == {"failed"}  # not sent either
+
+
+def test_a_folder_the_token_cannot_write_stops_there_and_says_what_was_done(project, grafana):
+    """Grafana's `Access denied to save dashboard` (a folder the token may only view): the writes
+    before it stay and are reported, exit 3, no further save is sent."""
+    done = vobs(project, grafana, "publish")
+    assert done.exit_code == 0, done.output
+    for module in (project / "dashboards").glob("*.py"):  # every dashboard changes: eight saves planned
+        module.write_text(module.read_text().replace('unit="ops"', 'unit="short"'))
+    grafana.read_only_folders.add("vobs-maximus-esgt")
+    before = len(grafana.writes())
+    result = vobs(project, grafana, "publish", "--concurrency", "1")
+    saves = [r for r in grafana.writes()[before:] if r.path == "/api/dashboards/db"]
+    assert saves[-1].status == 403 and all(r.status == 200 for r in saves[:-1])  # nothing after the 403
+    assert result.exit_code == 3, result.output
+    assert result.stderr.count("\n") == 1 and "again" not in result.stderr
+    assert ("the token may not write dashboards in folder vobs-maximus-esgt (403 Access denied to save dashboard)"
+            in result.stderr)
+    planned = len(saves) - 1 + int(result.stderr.split("done before it, ")[1].split(" ")[0])
+    assert 1 < len(saves) < planned  # some were written before the 403, some were never sent
+    assert f"{len(saves) - 1} write(s) done before it" in result.stderr
+    rows = [line.split()[:2] for line in result.stdout.splitlines()[:-1]]
+    assert sum(status == "updated" for _uid, status in rows) == len(saves) - 1  # what was written is listed
+    assert f", {len(saves) - 1} updated" in result.stdout.splitlines()[-1]
 
 
 def test_unreachable_grafana_is_one_line(project):

@@ -79,3 +79,40 @@ def test_a_dashboards_dir_that_is_not_there_is_named_not_blamed_on_the_narrative
         assert result.output.strip() == (f"vobs: error: dashboards directory not found: {root / 'dashbaords'} (the "
                                          "dashboards_dir setting, else dashboards/ in the project root: run vobs "
                                          "there, or give -C ROOT)")
+
+
+READ_KEYS = ("dashboards_dir", "narratives_dir", "catalog")
+
+
+@pytest.mark.parametrize("key", READ_KEYS)
+@pytest.mark.parametrize("how", ["relative", "absolute", "symlink", "pyproject"])
+def test_a_path_to_read_outside_the_project_is_refused(tmp_path, key, how):
+    """A configuration (from a pull request, say) must not have vobs read files from anywhere into
+    exports and Grafana: outside the project is refused, as it is for the folders vobs writes."""
+    root, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    root.mkdir()
+    elsewhere.mkdir()
+    value = {"relative": "../elsewhere", "absolute": str(elsewhere), "symlink": "linked"}.get(how, "../elsewhere")
+    if how == "symlink":
+        (root / "linked").symlink_to(elsewhere)
+    if how == "pyproject":
+        write(root, pyproject=f'[tool.vobs]\n{key} = "{value}"\n')
+    else:
+        write(root, vobs=f"{key}: '{value}'\n")
+    with pytest.raises(InputError) as info:
+        load_project(root, environ={})
+    where = "pyproject.toml [tool.vobs]" if how == "pyproject" else "vobs.yaml:1"
+    assert str(info.value) == (f"{where}: {key} {value!r} leads outside the project (to {elsewhere.resolve()}): "
+                               "a project file may name only paths inside the project")
+
+
+@pytest.mark.parametrize("key", READ_KEYS)
+def test_a_path_to_read_inside_the_project_is_kept_and_a_flag_may_point_anywhere(tmp_path, key):
+    root = tmp_path / "project"
+    (root / "real").mkdir(parents=True)
+    (root / "linked").symlink_to(root / "real")
+    for value in ("stories", "sub/../stories", str(root / "stories"), "linked"):
+        write(root, vobs=f"{key}: '{value}'\n")
+        assert getattr(load_project(root, environ={}), key) == root / value
+    flagged = load_project(tmp_path / "elsewhere", {key: str(tmp_path / "x")}, environ={})
+    assert getattr(flagged, key) == tmp_path / "x"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from vertice_obs.errors import InputError
+from vertice_obs.guard.paths import outside
 from vertice_obs.guard.secrets import redact_url, register, register_url, url_secret
 
 ENVIRONMENT = {
@@ -34,6 +35,8 @@ _URL_KEYS = ("grafana_url", "prometheus_url")
 _SERVER_KEYS = (*_URL_KEYS, "grafana_org_id")  # which servers: with --env, its section's alone
 _PATH_KEYS = ("dashboards_dir", "narratives_dir", "exports_dir", "catalog", "provisioning_dir", "backup_dir")
 _FILE_KEYS = {*_SERVER_KEYS, *_PATH_KEYS, "environments"}
+# What vobs reads from and publishes: a project file may name these only inside the project.
+_READ_KEYS = ("dashboards_dir", "narratives_dir", "catalog")
 # What an environment may say: which servers it is. Paths stay the project's, whatever the server.
 _ENVIRONMENT_KEYS = {"grafana_url": "grafana_url", "grafana_org_id": "grafana_org_id", "org_id": "grafana_org_id",
                      "prometheus_url": "prometheus_url"}
@@ -225,7 +228,7 @@ def _from_vobs_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(doc.data, dict):
         raise doc.error("vobs.yaml must be a mapping of settings")
-    return _checked(doc.data, path.name, lambda key: doc.line(key if isinstance(key, tuple) else (key,)))
+    return _checked(doc.data, path.name, lambda key: doc.line(key if isinstance(key, tuple) else (key,)), path.parent)
 
 
 def _from_pyproject(path: Path) -> dict[str, Any]:
@@ -243,10 +246,10 @@ def _from_pyproject(path: Path) -> dict[str, Any]:
     section = tool.get("vobs", {}) if isinstance(tool, dict) else {}
     if not isinstance(section, dict):
         raise InputError("[tool.vobs] must be a table of settings", path.name)
-    return _checked(section, f"{path.name} [tool.vobs]", lambda key: None)
+    return _checked(section, f"{path.name} [tool.vobs]", lambda key: None, path.parent)
 
 
-def _checked(data: Mapping[str, Any], where: str, line_of) -> dict[str, Any]:
+def _checked(data: Mapping[str, Any], where: str, line_of, root: Path) -> dict[str, Any]:
     for key in data:
         if key == "grafana_token":
             raise InputError("grafana_token must not be stored in a file: set GRAFANA_TOKEN or --grafana-token",
@@ -256,10 +259,22 @@ def _checked(data: Mapping[str, Any], where: str, line_of) -> dict[str, Any]:
                              f"(allowed: {', '.join(sorted(_FILE_KEYS))})", where, line_of(key))
         if key != "environments":
             _typed(key, data[key], key, where, line_of(key))
+        if key in _READ_KEYS:
+            _inside(root, key, data[key], where, line_of(key))
     out = dict(data)
     if "environments" in out:
         out["environments"] = _environments(out["environments"], where, line_of)
     return out
+
+
+def _inside(root: Path, key: str, value: str, where: str, line: int | None) -> None:
+    """A path a project file gives vobs to read (`_READ_KEYS`) must stay in the project, symlinks
+    resolved — as written paths must: a configuration from a pull request must not read `/etc` or
+    `../../secrets` into exports and on to Grafana. A flag (`--catalog`) may point anywhere."""
+    led = outside(root, root / value)  # an absolute value stays absolute
+    if led is not None:
+        raise InputError(f"{key} {value!r} leads outside the project (to {led}): a project file may name only "
+                         "paths inside the project", where, line)
 
 
 def _did_you_mean(key: str, known) -> str:

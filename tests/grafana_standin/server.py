@@ -3,7 +3,13 @@
 It follows Grafana's official OpenAPI spec (every request is validated, see `spec.py`; the spec is
 in this folder, see SOURCE.md — only a benchmark switches that off, `validate=False`) and Grafana's documented behaviours: ids and versions assigned on
 save, `412 version-mismatch`, 404s for unknown uids and folders, 401/403, a dashboard moved to
-General when an update omits `folderUid`, search hits shaped as Grafana's. Faults can be injected
+General when an update omits `folderUid`, search hits shaped as Grafana's. A Viewer token's write
+is refused as Grafana's access-control middleware refuses it, `403` "You'll need additional
+permissions to perform this action. Permissions needed: folders:create" (`POST /api/folders`) or
+"…: any of dashboards:create, dashboards:write" (`POST /api/dashboards/db`); a save into a folder in
+`read_only_folders` answers `403` "Access denied to save dashboard" (`dashboards.ErrDashboardUpdateAccessDenied`
+in pkg/services/dashboards/errors.go). Sources: grafana/grafana's folder API tests (the
+folders:create message) and its dashboard errors, read with the search tool for this. Faults can be injected
 (latency, 5xx, 429 with Retry-After, connection resets, timeouts, a reply lost after the write was
 applied). Every request is logged, without secrets.
 
@@ -82,6 +88,9 @@ class GrafanaStandIn:
                  readonly_token: str = "glsa_viewer_token", org_id: int = 1, strict: bool = True,
                  version: str = VERSION, nested_folders: bool | None = None, validate: bool = True):
         self.tokens = {token: "Admin", readonly_token: "Viewer"}
+        # Folders whose dashboards any token may read but not save (a folder permission of View):
+        # Grafana answers 403 "Access denied to save dashboard" (`ErrDashboardUpdateAccessDenied`).
+        self.read_only_folders: set[str] = set()
         self.basic = basic
         self.org_id = org_id
         self.strict = strict
@@ -288,9 +297,11 @@ class _Handler(BaseHTTPRequestHandler):
         if org is not None and org != str(s.org_id):
             return 401, {"message": "Access denied to org", "messageId": "auth.unauthorized", "statusCode": 401,
                          "traceID": ""}
-        if role == "Viewer" and method != "GET":
+        if role == "Viewer" and method != "GET":  # Grafana's RBAC middleware, naming what the route needs
+            needed = {"/api/folders": "folders:create", "/api/dashboards/db": "any of dashboards:create, dashboards:write"}
             return 403, {"message": "You'll need additional permissions to perform this action. "
-                                    "Permissions needed: dashboards:write", "accessErrorId": "ACE0000000001"}
+                                    f"Permissions needed: {needed.get(urlsplit(self.path).path, 'dashboards:write')}",
+                         "accessErrorId": "ACE0000000001", "title": "Access denied"}
         return None
 
     def _reply(self, logged: Logged, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
@@ -377,6 +388,8 @@ def _save(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     if folder_uid and folder_uid not in s.folders and s.major_minor >= (12, 0):
         return 400, {"message": "folder not found"}  # Grafana 12 (silently saved up to 11.x)
     existing = s.dashboards.get(uid) if uid else None
+    if folder_uid in s.read_only_folders or existing is not None and existing["folderUid"] in s.read_only_folders:
+        return 403, {"message": "Access denied to save dashboard"}
     if existing is not None and not body.get("overwrite"):
         if model.get("version") != existing["model"]["version"]:
             return 412, {"status": "version-mismatch", "message": "The dashboard has been changed by someone else"}

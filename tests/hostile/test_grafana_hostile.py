@@ -242,6 +242,7 @@ def echo_token(status: int, as_html: bool = False):
 
 
 ENV = {"GRAFANA_TOKEN": TOKEN}
+HIT = {"uid": "good", "title": "Hit", "type": "dash-db", "tags": []}
 NOT_UIDS = "not Grafana uids"
 
 BAD_UIDS = [
@@ -257,6 +258,15 @@ CASES = [
            secrets=[TOKEN]) for name, uid in BAD_UIDS],
     Case("pull-uid-good-and-bad", pull(search_hits("good", "../../escape", "/etc/x")), 3, where=SERVER,
          message="pulled 1 into", writes=["project/out"], env=ENV, secrets=[TOKEN]),
+    # a dashboard whose JSON names another uid (`../x`): its file would carry a uid vobs import refuses
+    Case("pull-inner-uid-dotdot", pull(routes(on("/api/search", Answer(body=[HIT])),
+                                              on("/api/dashboards/uid/good", Answer(body=dashboard("../../x"))))),
+         2, where=SERVER, message="good (its JSON says uid '../../x')", env=ENV),
+    Case("pull-inner-uid-good-and-bad", pull(routes(
+        on("/api/search", Answer(body=[HIT, {**HIT, "uid": "evil"}])),
+        on("/api/dashboards/uid/good", Answer(body=dashboard("good"))),
+        on("/api/dashboards/uid/evil", Answer(body=dashboard("../evil"))))),
+         3, where=SERVER, message="evil (its JSON says uid '../evil')", writes=["project/out"], env=ENV),
     Case("pull-uid-null", pull(search_hits(None)), 2, where="search: Grafana at", message="wrong shape", env=ENV),
     # uids from the user are checked before any request
     Case("pull-arg-uid-query", pull(normal, "--uid", "alpha?x=1"), 2, message="--uid 'alpha?x=1'", env=ENV),
@@ -493,3 +503,10 @@ def test_version_matrix(case, tmp_path):
     finally:
         while _STANDINS:
             _STANDINS.pop().stop()
+
+
+def test_a_dashboard_whose_json_names_another_uid_is_not_written(tmp_path):
+    out = check(CASES[[c.id for c in CASES].index("pull-inner-uid-good-and-bad")], tmp_path)
+    assert sorted(out.written) == ["project/out/good.json", "project/out/inventory.json"], out.written
+    inventory = json.loads(out.written["project/out/inventory.json"])
+    assert [d["uid"] for d in inventory["dashboards"]] == ["good"]

@@ -143,6 +143,25 @@ OUTSIDE = [
          1, error_line=False),
 ]
 
+
+def linked_outside(key: str):
+    """`key: linked`, where `linked` in the project is a symlink to the folder outside."""
+    def setup(box: Sandbox) -> list[str]:
+        args = settings(f"{key}: linked\n")(box)
+        link(box.project / "linked", box.outside)
+        return args
+    return setup
+
+
+# What vobs reads is refused outside the project as what it writes is — and with no flag to allow it
+# in a project file: a configuration from a pull request must not read /etc into exports.
+OUTSIDE += [Case(f"{key.replace('_', '-')}-{how}-outside", setup, 2, "vobs.yaml:1",
+                 f"{key} {value!r} leads outside the project")
+            for key in ("dashboards_dir", "narratives_dir", "catalog")
+            for how, value, setup in (("relative", "../outside", settings(f"{key}: ../outside\n")),
+                                      ("absolute", "/etc", settings(f"{key}: /etc\n")),
+                                      ("symlinked", "linked", linked_outside(key)))]
+
 # --- files vobs did not write, or that changed since ----------------------------------------------------
 
 

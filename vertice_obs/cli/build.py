@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -13,7 +12,7 @@ from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.options import FORMAT, count, project_of
 from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
 from vertice_obs.finding import Location, Severity
-from vertice_obs.guard.paths import check_writable
+from vertice_obs.guard.paths import check_writable, outside
 from vertice_obs.guard.text import escape
 from vertice_obs.output import findings_text, machine_json
 
@@ -150,9 +149,8 @@ def _shown(project: Project) -> str:
 def _check_inside(project: Project, allow_outside: bool) -> None:
     """The exports folder must be inside the project (symlinks resolved), unless the user says
     otherwise: a folder shared with other teams is written only on purpose."""
-    root = Path(os.path.realpath(project.root))
-    target = Path(os.path.realpath(project.exports_dir))
-    if allow_outside or target == root or root in target.parents:
+    target = outside(project.root, project.exports_dir)
+    if allow_outside or target is None:
         return
     origin = project.origins.get("exports_dir", "the default")
     raise InputError(f"exports_dir {escape(_shown(project), one_line=True)!r} (from {origin}) is outside the "

@@ -24,6 +24,7 @@ from vertice_obs.cli.options import (
 )
 from vertice_obs.errors import (
     EXIT_FINDINGS,
+    EXIT_INPUT,
     EXIT_OK,
     EXIT_PARTIAL,
     InputError,
@@ -299,8 +300,9 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     .vobs/backups/ first. 5xx and connection errors are retried with backoff, 429 Retry-After is
     honoured. With no Grafana configured, publishes to the provisioning folder (provisioning/).
 
-    Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana) · 3 some dashboards
-    were not published (listed; run again to finish).
+    Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana, a token that cannot
+    write) · 3 some dashboards were not published (listed; run again to finish). A write the token
+    may not make (403) stops the publish there: one line naming it, nothing more sent.
 
     \b
     Examples:
@@ -343,7 +345,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                        + _playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
                        nl=False)
         elif fmt == "json":
-            click.echo(machine_json("publish", dry_run=True, folders=_folders(plan), dashboards=rows, playlists=planned))
+            click.echo(machine_json("publish", dry_run=True, folders=_folders(plan.folders), dashboards=rows, playlists=planned))
         else:
             for f in plan.folders:
                 click.echo(f"create folder {_show(repr(f.title))} "
@@ -356,32 +358,47 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
             click.echo(f"dry run: {writes} write(s) planned{record}, none sent — against {target.description}")
         return
     commit = git_commit(project.root)
+    created: list = []  # the folders created, as they are
     if nothing:
         results = []
     elif show:
         with click.progressbar(length=len(plan.actions), label="publishing", file=sys.stderr) as bar:
-            results = execute(plan, target, commit, project.backup_dir, concurrency, lambda _r: bar.update(1))
+            results = execute(plan, target, commit, project.backup_dir, concurrency, lambda _r: bar.update(1),
+                              created.append)
     else:
-        results = execute(plan, target, commit, project.backup_dir, concurrency)
+        results = execute(plan, target, commit, project.backup_dir, concurrency, on_folder=created.append)
     from vertice_obs.grafana.playlists import execute_playlists, tally_of
+    from vertice_obs.grafana.publish import NOT_SENT
 
+    stop = next((r.stop for r in results if r.stop is not None), None)
     missing = {r.uid for r, a in zip(results, plan.actions) if r.status == "failed" and a.live is None}
-    played = execute_playlists(playlists, store, commit, missing) if store is not None else []
+    played = (execute_playlists(playlists, store, commit, missing, NOT_SENT if stop else "")
+              if store is not None else [])
     failed = [r for r in results if r.status in ("failed", "skipped-drift")]
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
     if fmt == "json":
-        click.echo(machine_json("publish", dry_run=False, folders=_folders(plan), dashboards=[r.to_dict() for r in results],
+        click.echo(machine_json("publish", dry_run=False, folders=_folders(created),
+                                dashboards=[r.to_dict() for r in results],
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)]))
     elif fmt == "markdown":
-        click.echo(_summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit)
+        click.echo(_summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit,
+                            stopped=bool(stop))
                    + _playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
-    else:
-        _table([(r.uid, r.status, r.detail) for r in results]
-               + [(f"playlist:{p.narrative}", p.status, p.detail) for p in played])
-        statuses = [r.status for r in results]
+    else:  # after a stop, the dashboards it kept back are counted, not listed: the error line says why
+        _table([(r.uid, r.status, r.detail) for r in results if r.stop is None]
+               + [(f"playlist:{p.narrative}", p.status, p.detail) for p in played if p.detail != NOT_SENT])
+        statuses = [r.status if r.stop is None else "not published (stopped)" for r in results]
         tally = f"; playlists: {tally_of([p.status for p in played])}" if played else ""
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
                    + f"{tally} — {target.description}")
+    if stop is not None:  # one line: the cause, what was written before it; running again cannot help
+        written = len(created) + sum(r.status in ("created", "updated") for r in results)
+        lists = sum(p.detail == NOT_SENT for p in played)
+        kept = count(sum(r.stop is not None for r in results), "dashboard") + (
+            f" and {count(lists, 'playlist')}" if lists else "")
+        say_error(f"{stop}; publish stopped there, nothing more sent: {written} write(s) done before it, "
+                  f"{kept} not published")
+        ctx.exit(EXIT_PARTIAL if written else EXIT_INPUT)
     if failed or unplayed:  # one line, dashboards then playlists
         lost = ([f"{len(failed)} dashboard(s) not published: {', '.join(f'{r.uid} ({r.status})' for r in failed)}"]
                 if failed else [])
@@ -391,17 +408,18 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         ctx.exit(EXIT_PARTIAL)
 
 
-def _folders(plan) -> list[dict[str, object]]:  # the folders a publish creates, parents first
-    return [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None} for f in plan.folders]
+def _folders(folders) -> list[dict[str, object]]:  # the folders a publish creates (or created), parents first
+    return [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None} for f in folders]
 
 
-def _summary(chosen, rows, target, dry_run: bool, commit: str = "") -> str:
+def _summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False) -> str:
     from vertice_obs.grafana.markdown import PublishEntry, publish_summary
 
     by_uid = {r.uid: r for r in chosen}
     entries = [PublishEntry(uid, str(by_uid[uid].model.get("title", "")), by_uid[uid].folder, status, detail)
                for uid, status, detail in rows]
-    return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit)
+    return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit,
+                           stopped=stopped)
 
 
 def _playlist_md(rows, publish: bool = False) -> str:

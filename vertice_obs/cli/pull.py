@@ -69,6 +69,12 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
                    f"{'is' if len(result.refused) == 1 else 'are'} not Grafana uids, not written: {refused}")
         if not result.pulled:
             raise InputError(f"{problem}; nothing pulled")
+    if result.mislabelled:
+        named = ", ".join(f"{uid} (its JSON says uid {_show(repr(other))})" for uid, other in result.mislabelled[:5])
+        mislabelled = (f"{target.description} returned {count(len(result.mislabelled), 'dashboard')} whose JSON "
+                       f"names another uid, not written: {named}{', …' if len(result.mislabelled) > 5 else ''}")
+        if not result.pulled:
+            raise InputError(f"{mislabelled}; nothing pulled")
     inventory_out = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
     write_atomic(output / INVENTORY, to_json_text({"dashboards": inventory_out}))
     click.echo(f"pulled {count(len(inventory_out), 'dashboard')} from {target.description} → {shown}/")
@@ -86,6 +92,8 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
                        "them): run vobs pull again for the rest")
     if result.refused:
         raise _Partial(f"{problem}; pulled {len(result.pulled)} into {shown}/")
+    if result.mislabelled:
+        raise _Partial(f"{mislabelled}; pulled {len(result.pulled)} into {shown}/")
     if result.missing:
         raise InputError(f"not found in {target.description}: {', '.join(_show(u) for u in result.missing)}")
 

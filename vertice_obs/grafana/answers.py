@@ -27,7 +27,9 @@ class DestinationError(VobsError):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
-        self.server_wide = server_wide  # unreachable, credentials, TLS, not Grafana: not one dashboard's fault
+        # unreachable, credentials, TLS, not Grafana, a write the token may not make: not one dashboard's
+        # fault. Not `retryable` too: no other request would fare better (a publish stops at it).
+        self.server_wide = server_wide
 
 
 def server_text(text: object, limit: int = 160) -> str:

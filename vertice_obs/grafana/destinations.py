@@ -282,7 +282,7 @@ class GrafanaDestination:
         parent = check_uid(folder.parent_uid, "folder uid") if folder.parent_uid and self.nested_folders else None
         try:
             self._call(f"folder {folder.title!r}", lambda: self.api.folder.create_folder(
-                folder.title, uid=folder.uid, parent_uid=parent), dict)
+                folder.title, uid=folder.uid, parent_uid=parent), dict, forbidden="create folders")
         except DestinationError as exc:
             if exc.status not in (409, 412):  # 409 or 412 by version: it exists, which is what we want
                 raise
@@ -302,7 +302,9 @@ class GrafanaDestination:
             raise DestinationError(f"dashboard {uid} cannot be sent to Grafana: {str(exc).lower()} (a number no "
                                    "Grafana stores, such as a gridPos of 1e300: fix it in its module)") from None
         try:
-            reply = self._call(f"dashboard {uid}", lambda: self.api.dashboard.update_dashboard(body), dict)
+            where = f"folder {folder_uid}" if folder_uid else "the General folder"
+            reply = self._call(f"dashboard {uid}", lambda: self.api.dashboard.update_dashboard(body), dict,
+                               forbidden=f"write dashboards in {where}")
         except DestinationError as exc:
             applied = self._applied(uid, model, message, version) if exc.status == 412 else None
             if applied is None:
@@ -336,9 +338,11 @@ class GrafanaDestination:
         return self._call(what, lambda: send(path, **kwargs), shape, retry)
 
     # --- errors, retries and the deadline ---------------------------------------------------------
-    def _call(self, what: str, fn: Callable[[], T], shape: type | tuple[type, ...] | None = None, retry: bool = True) -> T:
+    def _call(self, what: str, fn: Callable[[], T], shape: type | tuple[type, ...] | None = None, retry: bool = True,
+              forbidden: str = "") -> T:
         """The one way a request is made: within the total deadline, retried when that can help
-        (and `retry`), and its answer checked for `shape`."""
+        (and `retry`), and its answer checked for `shape`. `forbidden`: the write this is (`write
+        dashboards in folder x`) — a 403 to it is then server-wide (`_explain_status`)."""
         attempt = 0
         while True:
             attempt += 1
@@ -356,7 +360,7 @@ class GrafanaDestination:
             except DestinationError:
                 raise
             except Exception as exc:  # grafana-client and niquests raise several families
-                error = self._explain(what, exc)
+                error = self._explain(what, exc, forbidden)
             if not error.retryable or not retry or attempt >= self.max_attempts:
                 raise error
             wait = self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 2)
@@ -365,7 +369,7 @@ class GrafanaDestination:
                 wait = asked
             time.sleep(min(wait, self.max_retry_after, self.timeout))
 
-    def _explain(self, what: str, exc: Exception) -> DestinationError:
+    def _explain(self, what: str, exc: Exception, forbidden: str = "") -> DestinationError:
         where, who = self.description, subject(what, self.description)
         if isinstance(exc, DeadlineExceeded):
             return DestinationError(f"{who} did not answer within {self.timeout:g}s (--timeout)")
@@ -382,12 +386,12 @@ class GrafanaDestination:
         if isinstance(exc, niquests.exceptions.ConnectionError):
             return DestinationError(f"{where} is unreachable", retryable=True, server_wide=True)
         if isinstance(exc, GrafanaException):
-            return self._explain_status(what, exc)
+            return self._explain_status(what, exc, forbidden)
         if isinstance(exc, niquests.exceptions.RequestException):
             return DestinationError(f"{who}: {type(exc).__name__}", retryable=True)
         raise exc
 
-    def _explain_status(self, what: str, exc: GrafanaException) -> DestinationError:
+    def _explain_status(self, what: str, exc: GrafanaException, forbidden: str = "") -> DestinationError:
         where, who, status = self.description, subject(what, self.description), exc.status_code or 0
         body = exc.response
         detail = server_text(body.get("message", "") if isinstance(body, dict) else (body or exc.message or ""))
@@ -399,6 +403,10 @@ class GrafanaDestination:
         if what == "/api/health" and status == 403 or what.startswith("/") and status == 404:  # a proxy
             return DestinationError(f"{who} answered {status}: {detail} (a proxy in front of Grafana, or "
                                     "the wrong URL?)", status, server_wide=True)
+        if status == 403 and forbidden:  # a write the token may not make: no other write will fare better
+            org = f" of organisation {self.org_id}" if self.org_id else ""
+            return DestinationError(f"{where}: the token may not {forbidden}{org} (403 {detail}): use a token with "
+                                    "Editor rights there", status, server_wide=True)
         if status == 403:
             return DestinationError(f"{what}: the token lacks permission (403): {detail}", status)
         if status == 404:

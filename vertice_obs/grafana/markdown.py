@@ -159,10 +159,11 @@ _RESULT_ORDER = ("failed", "skipped-drift", "created", "updated", "create", "upd
 
 
 def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str | None = None,
-                    dry_run: bool = False, commit: str = "", limit: int = SUMMARY_LIMIT) -> str:
+                    dry_run: bool = False, commit: str = "", limit: int = SUMMARY_LIMIT, stopped: bool = False) -> str:
     """The step summary of a `vobs publish` (or its dry run), at most `limit` bytes. `base_url`:
     the Grafana's address without credentials, for links to each dashboard (none for a
-    provisioning folder)."""
+    provisioning folder). `stopped`: the publish stopped at an error every write would meet (a
+    token that cannot write) — running it again does not help, so it is not advised."""
     ordered = sorted(entries, key=lambda e: _RESULT_ORDER.index(e.status) if e.status in _RESULT_ORDER else 0)
     statuses = [e.status for e in ordered]
     if dry_run:
@@ -178,7 +179,10 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     where = f"{'Planned against' if dry_run else 'To'} {md(against, 200)}{at_commit}."
     head = [PUBLISH_MARKER, title, "", where, ""]
     not_published = [e for e in ordered if e.status in ("failed", "skipped-drift")]
-    if not_published and not dry_run:
+    if not_published and not dry_run and stopped:
+        head += [f"**{_plural(len(not_published), 'dashboard')} not published.** The publish stopped at an "
+                 "error every write would meet (see the job's log): fix it, then publish again.", ""]
+    elif not_published and not dry_run:
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** Run `vobs publish` again to "
                  "finish; drifted ones need a review and `--force`.", ""]
     rows = [_publish_row(e, base_url) for e in ordered]

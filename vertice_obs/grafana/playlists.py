@@ -224,14 +224,19 @@ def plan_playlists(desired: Sequence[Desired], store: Store, force: bool = False
 
 
 def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: str,
-                      missing: Iterable[str] = ()) -> list[PlaylistResult]:
+                      missing: Iterable[str] = (), stopped: str = "") -> list[PlaylistResult]:
     """Writes what the plan says, after the dashboards: `missing` are chapter dashboards whose
-    create failed — their narrative's playlist waits for the next run rather than point at nothing."""
+    create failed — their narrative's playlist waits for the next run rather than point at nothing.
+    `stopped`: the dashboards' publish stopped (`publish.stops`) — nothing is written, each write
+    is `failed` with it as its detail."""
     absent = set(missing)
     out = []
     for a in actions:
         d = a.desired
-        if a.kind == UNCHANGED and a.live is not None and not a.live.recorded:
+        if stopped and a.kind not in (UNCHANGED, DRIFT):
+            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", stopped))
+            continue
+        if a.kind == UNCHANGED and not stopped and a.live is not None and not a.live.recorded:
             try:  # found by its name (e.g. the narrative's id was renamed): recorded as this narrative's
                 store.record(d.narrative, a.live.uid, digest(d.content), commit)
             except DestinationError as exc:  # unchanged all the same; the next run records it

@@ -4,7 +4,10 @@
 read per unchanged dashboard) and decides, per dashboard: create, update, unchanged, or
 skipped-drift (edited in Grafana since our last publish; overwritten only with `force`). `execute` creates folders parents-first, then saves dashboards with bounded
 concurrency; before any update the live JSON is saved under the backup folder. A dashboard that
-fails does not stop the others; the result says exactly which were not published. A publish
+fails does not stop the others; the result says exactly which were not published. A server-wide
+error that is not retryable (`DestinationError.server_wide`: a write the token may not make, refused
+credentials) stops every write not yet sent — those are `failed`, "not sent", and carry it as
+`Result.stop` — since each would meet it again. A publish
 killed between any two writes is finished by the next one, without `--force` and without drift
 (`Destination.recover`, and the provisioning folder's intent entries).
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -57,13 +60,16 @@ class Result:
     status: str  # created | updated | unchanged | skipped-drift | failed
     detail: str = ""
     version: int | None = None
+    stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
 
     def to_dict(self) -> dict[str, Any]:
         """One of `vobs publish --format json`'s `dashboards` (schemas/output/publish.schema.json)."""
         return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
 
 
-__all__ = ["Action", "PublishPlan", "Result", "execute", "folder_chain", "folder_uid", "git_commit",
+NOT_SENT = "not sent: the publish stopped at an error no other write would escape"
+
+__all__ = ["Action", "PublishPlan", "Result", "execute", "stops", "folder_chain", "folder_uid", "git_commit",
            "plan_publish", "select"]
 
 
@@ -101,10 +107,19 @@ def _decide(seen: Seen, force: bool) -> Action:
                                                                   else ""), seen.digest)
 
 
+def stops(exc: DestinationError) -> bool:
+    """An error every later write would meet too (a token that may not write): the publish stops."""
+    return exc.server_wide and not exc.retryable
+
+
 def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Path, workers: int = 8,
-            on_done: Callable[[Result], None] | None = None) -> list[Result]:
+            on_done: Callable[[Result], None] | None = None,
+            on_folder: Callable[[Folder], None] | None = None) -> list[Result]:
+    """`on_folder`: told of each folder created. After an error that `stops`, no write is sent (those
+    in flight finish): every dashboard still to write is `failed` with `NOT_SENT` and `stop` set."""
     results: dict[str, Result] = {}
     failed_folders: dict[str, str] = {}
+    stopped: list[DestinationError] = []  # the first error that `stops`, once met
     target.recover()  # what an interrupted publish left half-written is finished first
     for folder in plan.folders:  # parents first, serially: children need their parent
         if folder.parent_uid in failed_folders:
@@ -114,11 +129,19 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             target.create_folder(folder)
         except DestinationError as exc:
             failed_folders[folder.uid] = str(exc)
+            if stops(exc):
+                stopped.append(exc)
+                break
+            continue
+        if on_folder:
+            on_folder(folder)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
     def run(action: Action) -> Result:
         if action.kind in (UNCHANGED, DRIFT):
             return Result(action.uid, DONE[action.kind], action.reason)
+        if stopped:
+            return Result(action.uid, "failed", NOT_SENT, stop=stopped[0])
         if action.folder_uid in failed_folders:
             return Result(action.uid, "failed", f"its folder could not be created: {failed_folders[action.folder_uid]}")
         if action.live is not None:
@@ -131,6 +154,9 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
                                   action.live.version if action.live else None)
             return Result(action.uid, DONE[action.kind], action.reason, version)
         except DestinationError as exc:
+            if stops(exc):
+                stopped.append(exc)
+                return Result(action.uid, "failed", str(exc), stop=exc)
             return Result(action.uid, "failed", str(exc))
         except OSError as exc:  # a destination that let one through: this dashboard failed, not the run
             return Result(action.uid, "failed", f"could not write it: {exc.strerror}")

@@ -2,7 +2,8 @@
 
 A uid comes from the server: it becomes a file name only when it is a Grafana uid (at most 40 of
 [A-Za-z0-9_-]) and only through `guard.paths.safe_join`. Any other (`../../x`, `/abs/x`, …) is
-refused and reported, never written.
+refused and reported, never written. So is a dashboard whose JSON names another uid than its own
+(`"uid": "../x"`): its file would carry a uid `vobs import` refuses, or another dashboard's.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class PullResult:
     refused: list[object] = field(default_factory=list)  # uids from the server that are not Grafana uids
     vanished: list[str] = field(default_factory=list)  # listed by the search, gone when read (deleted, no access)
     clashing: list[str] = field(default_factory=list)  # uids whose file would be the inventory's
+    mislabelled: list[tuple[str, object]] = field(default_factory=list)  # (uid, the other uid its JSON says)
     stopped: VobsError | None = None  # the error that ended the run after some files were written
 
 
@@ -58,6 +60,9 @@ def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), fo
             break
         if live is None:
             result.vanished.append(uid)
+            continue
+        if live.model.get("uid", uid) != uid:  # refused as a non-uid from the search is: nothing written
+            result.mislabelled.append((uid, live.model.get("uid")))
             continue
         model = normalize(live.model)
         write_atomic(target, to_json_text(model))

@@ -29,11 +29,17 @@ def safe_join(root: Path, *parts: str, what: str = "name") -> Path:
             if segment in ("", ".", ".."):
                 raise PathEscape(f"{what} {text!r} is not a safe file name")
         candidate = candidate / text
-    resolved_base = Path(os.path.realpath(base))
-    resolved = Path(os.path.realpath(candidate))
-    if resolved != resolved_base and resolved_base not in resolved.parents:
+    if outside(base, candidate) is not None:
         raise PathEscape(f"{what} {'/'.join(map(str, parts))!r} leads outside {root}")
     return candidate
+
+
+def outside(root: Path, path: Path) -> Path | None:
+    """Where `path` really is (symlinks resolved) when that is outside `root`, else None: the one
+    test of "inside", for names joined here and for paths a configuration gives."""
+    resolved_root = Path(os.path.realpath(root))
+    resolved = Path(os.path.realpath(path))
+    return None if resolved == resolved_root or resolved_root in resolved.parents else resolved
 
 
 def check_uid(uid: object, what: str = "uid") -> str:
