@@ -125,7 +125,8 @@ def test_junit_suites_cases_failures_and_passes():
     assert list(suites) == ["a.json", "b.json", "clean.json", "vobs"]
     missing, present = suites["a.json"]
     assert missing.get("name") == "metric/missing: dashboard dash → panel 'P' (#1) → target A"
-    assert missing.get("classname") == "dash"
+    assert missing.get("classname") == present.get("classname") == "a.json"  # one grouping per file
+    assert suites["clean.json"].find("testcase").get("classname") == "clean.json"
     failure = missing.find("failure")
     assert failure.get("message") == "m1 missing" and "m2 missing" in failure.text  # one case per query and check
     assert present.find("failure") is None and "m3 present" in present.find("system-out").text

@@ -90,6 +90,7 @@ class GrafanaDestination:
             raise InputError("the Grafana token holds a newline or another control character (read with its line "
                              "end?): give the token alone")
         credential: Any = token if token is not None else self.server.auth
+        self.anonymous = credential is None  # a 401 then says that none was given, not that it was refused
         self.timeout, self.max_bytes = timeout, max_bytes
         query = f"?{self.server.query}" if self.server.query else ""  # grafana-client reads ?verify=false
         self.api = GrafanaApi.from_url(self.url + query, credential=credential, timeout=timeout)
@@ -397,6 +398,9 @@ class GrafanaDestination:
         detail = server_text(body.get("message", "") if isinstance(body, dict) else (body or exc.message or ""))
         if status == 0:
             return DestinationError(f"{where} is unreachable ({detail})", retryable=True, server_wide=True)
+        if status == 401 and self.anonymous:
+            return DestinationError(f"{where} asks for credentials (401 {detail}) and none were given: set "
+                                    f"{self.token_hint} or --grafana-token", status, server_wide=True)
         if status == 401:
             return DestinationError(f"{where} refused the credentials (401 {detail}): check {self.token_hint}", status,
                                     server_wide=True)
