@@ -51,7 +51,7 @@ def no_git(*args: str):
     return setup
 
 
-GRAFANA = {"GRAFANA_TOKEN": SECRET}
+GRAFANA = {"GRAFANA_TOKEN": SECRET, "GRAFANA_URL": "http://127.0.0.1:9"}  # a token needs a URL; never reached
 
 CASES = [
     Case("validate-option-injection", in_repo("validate", "--offline", "--since=-rf"), 2,

@@ -187,12 +187,12 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
                                                         timeout, disable=disable, offline=offline, since=since)
     threshold = Severity.parse(fail_on)
     verbose = verbose or threshold <= Severity.INFO  # what fails the run is shown: --fail-on info shows info
-    unavailable = result.checked and not result.evidence.available
-    if unavailable and failure is None:  # a server-wide failure after the first answer: said once
-        say_error(f"{result.evidence.error}: metric existence is unknown")
+    down = result.checked and not result.evidence.available  # the source could not answer: exit 2
+    failed = f"{result.evidence.error}: metric existence is unknown" if down else None
+    if failed and failure is None:  # a server-wide failure after the first answer: said once
+        say_error(failed)
     if fmt == "sarif":
-        click.echo(findings_sarif(_reported(result, verbose), vertice_obs.__version__, *_sarif_places(ctx),
-                                  failed=f"{result.evidence.error}: metric existence is unknown" if unavailable else None))
+        click.echo(findings_sarif(_reported(result, verbose), vertice_obs.__version__, *_sarif_places(ctx), failed=failed))
     elif fmt == "junit":
         from vertice_obs.ci import findings_junit
 
@@ -212,9 +212,8 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
         elif shown:
             say(findings_text(shown))
         say(_validation_summary(result))
-    if unavailable:
-        ctx.exit(EXIT_INPUT)
-    ctx.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK)
+    ctx.exit(EXIT_INPUT if failed else EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings)
+             else EXIT_OK)
 
 
 def _reported(result, verbose: bool) -> list:
