@@ -63,25 +63,24 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     _connect(target)
     result = pull(target, output, tags=tags, folder_uids=folders, uids=uids)
     shown = _show(output)
+    problems = []  # dashboards the server gave that were not written, said first to last
     if result.refused:
-        refused = ", ".join(_show(repr(u)) for u in result.refused[:5]) + (", …" if len(result.refused) > 5 else "")
-        problem = (f"{target.description} returned {count(len(result.refused), 'dashboard uid')} that "
-                   f"{'is' if len(result.refused) == 1 else 'are'} not Grafana uids, not written: {refused}")
-        if not result.pulled:
-            raise InputError(f"{problem}; nothing pulled")
+        problems.append(f"{target.description} returned {count(len(result.refused), 'dashboard uid')} that "
+                        f"{'is' if len(result.refused) == 1 else 'are'} not Grafana uids, not written: "
+                        f"{_some([_show(repr(u)) for u in result.refused])}")
     if result.mislabelled:
-        named = ", ".join(f"{uid} (its JSON says uid {_show(repr(other))})" for uid, other in result.mislabelled[:5])
-        mislabelled = (f"{target.description} returned {count(len(result.mislabelled), 'dashboard')} whose JSON "
-                       f"names another uid, not written: {named}{', …' if len(result.mislabelled) > 5 else ''}")
-        if not result.pulled:
-            raise InputError(f"{mislabelled}; nothing pulled")
+        named = [f"{uid} (its JSON says uid {_show(repr(other))})" for uid, other in result.mislabelled]
+        problems.append(f"{target.description} returned {count(len(result.mislabelled), 'dashboard')} whose JSON "
+                        f"names another uid, not written: {_some(named)}")
+    if problems and not result.pulled:
+        raise InputError(f"{problems[0]}; nothing pulled")
     inventory_out = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
     write_atomic(output / INVENTORY, to_json_text({"dashboards": inventory_out}))
     click.echo(f"pulled {count(len(inventory_out), 'dashboard')} from {target.description} → {shown}/")
     gone = [u for u in result.vanished if u not in uids]  # asked-for ones are `missing`, below
     if gone:
         say(f"vobs: warning: {count(len(gone), 'dashboard')} listed by the search but gone when read (deleted "
-            f"meanwhile, or not readable with this token): {', '.join(gone[:5])}{', …' if len(gone) > 5 else ''}",
+            f"meanwhile, or not readable with this token): {_some(gone)}",
             err=True)
     if result.clashing:
         raise _Partial(f"dashboard uid {', '.join(result.clashing)} is not written: its file would be {shown}/"
@@ -90,13 +89,16 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     if result.stopped is not None:
         raise _Partial(f"{result.stopped}; pulled {len(result.pulled)} into {shown}/ before it (inventory.json lists "
                        "them): run vobs pull again for the rest")
-    if result.refused:
-        raise _Partial(f"{problem}; pulled {len(result.pulled)} into {shown}/")
-    if result.mislabelled:
-        raise _Partial(f"{mislabelled}; pulled {len(result.pulled)} into {shown}/")
+    if problems:
+        raise _Partial(f"{problems[0]}; pulled {len(result.pulled)} into {shown}/")
     if result.missing:
         raise InputError(f"not found in {target.description}: {', '.join(_show(u) for u in result.missing)}")
 
 
 class _Partial(VobsError):
     exit_code = EXIT_PARTIAL
+
+
+def _some(items: list[str], shown: int = 5) -> str:
+    """The first `shown` of `items`, then `…` when there are more: a line a person reads to the end."""
+    return ", ".join(items[:shown]) + (", …" if len(items) > shown else "")
