@@ -69,6 +69,26 @@ def test_redact_text_masks_credentials(text, secret):
     assert secret not in out and MASK in out
 
 
+@pytest.mark.parametrize("text, secret", [
+    ("Grafana said: invalid token 9f8e7d6c5b4a3f2e", "9f8e7d6c5b4a3f2e"),
+    ("token sk_live_abcdef", "sk_live_abcdef"),
+    ("token ThisIsAVeryLongSecretValue", "ThisIsAVeryLongSecretValue"),
+    ("Bearer abcdefgh", "abcdefgh"),
+])
+def test_a_machine_made_word_after_token_is_masked(text, secret):
+    out = redact_text(text)
+    assert secret not in out and MASK in out
+
+
+@pytest.mark.parametrize("prose", [
+    "the service account token cannot write dashboards in folder ops",
+    "the token expired. Create another",
+    "a token-based login failed",
+])
+def test_prose_after_token_is_left_alone(prose):
+    assert redact_text(prose) == prose
+
+
 def test_registered_secrets_are_masked_wherever_they_appear():
     register("correct-horse-battery")
     assert "correct-horse" not in redact_text("the server echoed correct-horse-battery back")

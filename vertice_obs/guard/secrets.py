@@ -23,6 +23,10 @@ _URL_CREDENTIALS = re.compile(r"(?P<pre>(?:[A-Za-z][A-Za-z0-9+.-]*://)?)(?P<user
 _AUTH_HEADER = re.compile(r"(?i)\b(authorization|proxy-authorization|x-api-key|api[-_]?key|cookie|set-cookie)"
                           r"(\s*[:=]\s*)(\"?)([^\s\"',;]+(?:\s+[^\s\"',;]+)?)")
 _BEARER = re.compile(r"(?i)\b(bearer|basic|token)(\s+)([A-Za-z0-9._~+/=-]{6,})")
+# After "token", prose is common ("the token cannot be used", "token expired."): the word is masked
+# only when it looks made by a machine — a digit or one of `_~+/=` in it, or 20 characters or more.
+# After "Bearer"/"Basic" a word is the credential whatever it looks like.
+_MACHINE_MADE = re.compile(r"[0-9_~+/=]|^.{20,}$")
 # A parameter name that says "credential" anywhere in it: auth_token, private_token, client_secret,
 # X-Amz-Signature, subscription-key, id_token, jwt, pwd, session… (echoed back by a server, or in a
 # configured URL).
@@ -51,9 +55,16 @@ def redact_text(text: object) -> str:
             out = out.replace(value, MASK)
     out = _URL_CREDENTIALS.sub(lambda m: f"{m.group('pre')}{MASK}@", out)
     out = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{MASK}", out)
-    out = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", out)
+    out = _BEARER.sub(_mask_bearer, out)
     out = _QUERY_SECRET.sub(lambda m: f"{m.group(1)}{MASK}", out)
     return _GRAFANA_TOKEN.sub(MASK, out)
+
+
+def _mask_bearer(m: re.Match[str]) -> str:
+    word, value = m.group(1), m.group(3)
+    if word.lower() == "token" and not _MACHINE_MADE.search(value.rstrip(".-")):
+        return m.group(0)
+    return f"{word}{m.group(2)}{MASK}"
 
 
 def redact_url(url: str) -> str:
