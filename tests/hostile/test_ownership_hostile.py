@@ -162,6 +162,30 @@ OUTSIDE += [Case(f"{key.replace('_', '-')}-{how}-outside", setup, 2, "vobs.yaml:
                                       ("absolute", "/etc", settings(f"{key}: /etc\n")),
                                       ("symlinked", "linked", linked_outside(key)))]
 
+def publishing(prepare: Callable[[Sandbox], object], *args: str):
+    """`vobs publish` with `args` after `prepare` (which writes the project's settings)."""
+    def setup(box: Sandbox) -> list[str]:
+        prepare(box)
+        return ["publish", *args]
+    return setup
+
+
+# What publish writes — the provisioning folder without a Grafana, else the backups of what it
+# replaces — is held to the exports rule: outside the project only with --allow-outside.
+OUTSIDE += [
+    Case("provisioning-dir-relative-outside", publishing(settings("provisioning_dir: ../outside/prov\n")), 2,
+         "provisioning_dir '../outside/prov' (from vobs.yaml)", "is outside the project"),
+    Case("provisioning-dir-symlinked-outside",
+         publishing(lambda box: (make_project(box.project), link(box.project / "provisioning", box.outside))), 2,
+         "provisioning_dir 'provisioning' (from the default)", "--allow-outside"),
+    Case("provisioning-dir-outside-with-flag", publishing(settings("provisioning_dir: ../outside/prov\n"),
+                                                          "--allow-outside"),
+         0, error_line=False, writes=("outside/prov/",)),
+    Case("backup-dir-absolute-outside", publishing(settings("backup_dir: OUTSIDE/backups\n"),
+                                                   "--grafana-url", "http://127.0.0.1:9"), 2,
+         "backup_dir", "is outside the project (it resolves to"),
+]
+
 # --- files vobs did not write, or that changed since ----------------------------------------------------
 
 
@@ -334,6 +358,8 @@ def _after(case: Case, out: Outcome, box: Sandbox) -> None:
         assert (outside / "exports/theirs.json").read_text() == '{"team": "other"}\n'
         assert (outside / "exports/sample/stale.json").exists()
         assert "not written by vobs" in out.stderr and (outside / "exports/sample/sample-a.json").is_file()
+    if case.id == "provisioning-dir-outside-with-flag":
+        assert {"sample-a.json", "sample-b.json"} <= {p.name for p in (outside / "prov").rglob("*.json")}
     if case.id == "owned-extra-is-deleted":
         assert not (project / "exports/sample/sample-b.json").exists() and "1 deleted" in out.stdout
     if case.id == "hand-edited-extra-is-kept":

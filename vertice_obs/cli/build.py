@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from vertice_obs.cli.app import cli, say, say_error
-from vertice_obs.cli.options import FORMAT, count, project_of
-from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
+from vertice_obs.cli.options import (
+    ALLOW_OUTSIDE,
+    FORMAT,
+    count,
+    project_of,
+    refuse_written_outside,
+    shown_folder,
+)
+from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
 from vertice_obs.finding import Location, Severity
-from vertice_obs.guard.paths import check_writable, outside
+from vertice_obs.guard.paths import check_writable
 from vertice_obs.guard.text import escape
 from vertice_obs.output import findings_text, machine_json
 
@@ -47,9 +53,7 @@ def _failures_line(plan: BuildPlan | BuildResult) -> str:
 @cli.command()
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 and list the stale files if exports/ differs from what the code renders.")
-@click.option("--allow-outside", is_flag=True,
-              help="Let the build write into an exports_dir outside the project (it still deletes and "
-                   "overwrites only files it wrote).")
+@ALLOW_OUTSIDE
 @FORMAT
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
@@ -75,9 +79,9 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
     from vertice_obs.checks import finding
 
     project = project_of(ctx)
-    shown_root = _shown(project)
+    shown_root = shown_folder(project, project.exports_dir)
     if not check:  # before rendering anything: outside the project, a file there, or no permission
-        _check_inside(project, allow_outside)
+        refuse_written_outside(project, "exports_dir", "build", allow_outside)
         check_writable(project.exports_dir, folder=True, shown=shown_root)
     # Streamed: each dashboard is rendered, compared (and staged) and dropped; nothing is in place
     # until the whole build has passed (an invalid narrative found at the end writes nothing).
@@ -136,25 +140,6 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
                   "are not its own, so exports/ is not what the code renders (move them away and rerun)")
         ctx.exit(EXIT_INPUT)
     ctx.exit(EXIT_FINDINGS if check and stale else EXIT_OK)
-
-
-def _shown(project: Project) -> str:
-    """The exports folder as configured: relative to the project (`../team-exports`) when given
-    so, else absolute."""
-    path, root = str(project.exports_dir), str(project.root)
-    shown = project.display(project.exports_dir)
-    return os.path.relpath(path, root) if shown == path and path.startswith(root + os.sep) else shown
-
-
-def _check_inside(project: Project, allow_outside: bool) -> None:
-    """The exports folder must be inside the project (symlinks resolved), unless the user says
-    otherwise: a folder shared with other teams is written only on purpose."""
-    target = outside(project.root, project.exports_dir)
-    if allow_outside or target is None:
-        return
-    origin = project.origins.get("exports_dir", "the default")
-    raise InputError(f"exports_dir {escape(_shown(project), one_line=True)!r} (from {origin}) is outside the "
-                     f"project (it resolves to {target}): pass --allow-outside to let vobs build write there")
 
 
 @cli.command("list")

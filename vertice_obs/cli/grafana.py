@@ -8,6 +8,7 @@ import click
 
 from vertice_obs.cli.app import cli, say_error
 from vertice_obs.cli.options import (
+    ALLOW_OUTSIDE,
     CONCURRENCY,
     ENV,
     GRAFANA_TIMEOUT,
@@ -21,6 +22,7 @@ from vertice_obs.cli.options import (
     changed_since,
     count,
     project_of,
+    refuse_written_outside,
 )
 from vertice_obs.errors import (
     EXIT_FINDINGS,
@@ -285,11 +287,12 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
 @CONCURRENCY
 @FORMAT_MD
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@ALLOW_OUTSIDE
 @GRAFANA_TIMEOUT
 @TLS
 @click.pass_context
 def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, dry_run, force, concurrency, fmt,
-             progress, timeout) -> None:
+             progress, allow_outside, timeout) -> None:
     """Publish the narratives' dashboards to Grafana (CI runs this on merge).
 
     Plans everything first — nothing is written if any dashboard fails to render or a query does
@@ -320,6 +323,9 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     )
 
     project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
+    # the folder it writes (the provisioning folder, else the backups of what it replaces): checked first
+    refuse_written_outside(project, "backup_dir" if project.grafana_url else "provisioning_dir", "publish",
+                           allow_outside)
     chosen, built = _desired(project, narratives, uids)
     chosen, selection = _since(project, built, chosen, since)
     show = sys.stderr.isatty() if progress is None else progress

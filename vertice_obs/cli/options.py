@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from datetime import timedelta
@@ -11,6 +12,7 @@ from typing import Any, Callable, Sequence
 import click
 from click.core import ParameterSource
 
+from vertice_obs.errors import InputError
 from vertice_obs.guard.durations import parse_duration
 from vertice_obs.guard.http import DEFAULT_TIMEOUT, configure_tls
 from vertice_obs.project import Project, load_project
@@ -193,3 +195,34 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
 def show_progress(flag: bool | None) -> bool:
     """--progress/--no-progress, else a bar only when stderr is a terminal."""
     return sys.stderr.isatty() if flag is None else flag
+
+
+ALLOW_OUTSIDE = click.option("--allow-outside", is_flag=True,
+                             help="Let vobs write where the project's settings lead outside it (exports_dir, "
+                                  "provisioning_dir, backup_dir). It still deletes and overwrites only files it wrote.")
+
+
+def shown_folder(project: Project, folder: Path) -> str:
+    """A folder a setting names, as configured: relative to the project (`../team-exports`) when
+    given so, else absolute."""
+    path, root = str(folder), str(project.root)
+    shown = project.display(folder)
+    return os.path.relpath(path, root) if shown == path and path.startswith(root + os.sep) else shown
+
+
+def refuse_written_outside(project: Project, key: str, command: str, allow_outside: bool) -> None:
+    """The one check before vobs writes into a folder a setting names (`exports_dir`,
+    `provisioning_dir`, `backup_dir`): it must be inside the project, symlinks resolved, unless
+    `--allow-outside` — a folder shared with other teams, or a configuration from a pull request
+    leading to `/etc`, is written only on purpose."""
+    from vertice_obs.guard.paths import outside
+    from vertice_obs.guard.text import escape
+
+    folder = getattr(project, key)
+    target = outside(project.root, folder)
+    if allow_outside or target is None:
+        return
+    origin = project.origins.get(key, "the default")
+    raise InputError(f"{key} {escape(shown_folder(project, folder), one_line=True)!r} (from {origin}) is outside the project (it resolves "
+                     f"to {target}): pass --allow-outside to let vobs {command} write there")
+
