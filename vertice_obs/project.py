@@ -138,6 +138,14 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         return value if value.is_absolute() else root / value
 
     narratives_dir = path("narratives_dir", "narratives")
+    catalog = path("catalog", str(Path(settings.get("narratives_dir", "narratives")) / "metrics.yaml"))
+    for key, default in (("dashboards_dir", path("dashboards_dir", "dashboards")), ("narratives_dir", narratives_dir),
+                         ("catalog", catalog)):
+        chosen = key in settings or key == "catalog" and "narratives_dir" in settings  # its default follows that
+        led = None if chosen else outside(root, default)  # a default, through a symlink
+        if led is not None:
+            raise InputError(f"{key} {_relative(root, default)!r} (the default) leads outside the project "
+                             f"through a symlink (to {led}): vobs reads only inside the project")
     org_id = _org_id(settings.get("grafana_org_id"), origin.get("grafana_org_id", ""))
     return Project(
         root=root,
@@ -145,7 +153,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         narratives_dir=narratives_dir,
         exports_dir=path("exports_dir", "exports"),
         # the default is relative to the narratives setting, joined to the root once (not twice: `-C x`)
-        catalog=path("catalog", str(Path(settings.get("narratives_dir", "narratives")) / "metrics.yaml")),
+        catalog=catalog,
         provisioning_dir=path("provisioning_dir", "provisioning"),
         backup_dir=path("backup_dir", ".vobs/backups"),
         grafana_url=settings.get("grafana_url") or None,
@@ -265,6 +273,10 @@ def _checked(data: Mapping[str, Any], where: str, line_of, root: Path) -> dict[s
     if "environments" in out:
         out["environments"] = _environments(out["environments"], where, line_of)
     return out
+
+
+def _relative(root: Path, path: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def _inside(root: Path, key: str, value: str, where: str, line: int | None) -> None:

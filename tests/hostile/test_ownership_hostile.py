@@ -162,6 +162,22 @@ OUTSIDE += [Case(f"{key.replace('_', '-')}-{how}-outside", setup, 2, "vobs.yaml:
                                       ("absolute", "/etc", settings(f"{key}: /etc\n")),
                                       ("symlinked", "linked", linked_outside(key)))]
 
+
+def default_linked_outside(rel: str, to: str):
+    """The sample project with its default `rel` (dashboards/, …) a symlink to `to` outside."""
+    def setup(box: Sandbox) -> list[str]:
+        make_project(box.project)
+        link(box.project / rel, box.outside / to)
+        return ["build"]
+    return setup
+
+
+# A default path that is a symlink leading out is refused as a project file's setting is.
+OUTSIDE += [Case(f"{key.replace('_', '-')}-default-symlinked-outside", default_linked_outside(rel, to), 2,
+                 f"{key} {rel!r} (the default)", "leads outside the project through a symlink")
+            for key, rel, to in (("dashboards_dir", "dashboards", "."), ("narratives_dir", "narratives", "."),
+                                 ("catalog", "narratives/metrics.yaml", "precious.txt"))]
+
 def publishing(prepare: Callable[[Sandbox], object], *args: str):
     """`vobs publish` with `args` after `prepare` (which writes the project's settings)."""
     def setup(box: Sandbox) -> list[str]:
