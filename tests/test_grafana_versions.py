@@ -113,7 +113,8 @@ def test_the_version_is_asked_once_per_run(project, version):
 
 def test_flat_grafana_maps_a_path_to_one_folder_and_a_move_to_nested_keeps_the_dashboards(project):
     """9.5/10.x: 'MAXIMUS/Dopamine' is one root folder 'MAXIMUS / Dopamine'. The uid is the nested
-    leaf's, so the same dashboards are unchanged when the server later turns nested folders on."""
+    leaf's, so the same dashboards are unchanged when the server later turns nested folders on; the
+    flat folders then become the nested tree a fresh publish makes (renamed, moved into MAXIMUS)."""
     env = {"GRAFANA_TOKEN": TOKEN}
     with GrafanaStandIn(version="10.4.19") as grafana:
         env["GRAFANA_URL"] = grafana.url
@@ -125,7 +126,12 @@ def test_flat_grafana_maps_a_path_to_one_folder_and_a_move_to_nested_keeps_the_d
         writes = len(grafana.writes())
         again = CliRunner().invoke(cli, ["-C", str(project), "publish"], env=env)
         assert again.exit_code == 0 and "8 unchanged" in again.output
-        assert [w.path for w in grafana.writes()[writes:]] == ["/api/folders"]  # only the new parent MAXIMUS
+        leaves = sorted(u for u in titles)
+        assert [w.path for w in grafana.writes()[writes:]] == ["/api/folders"] + [  # the new parent MAXIMUS, then
+            f"/api/folders/{uid}{end}" for uid in leaves for end in ("", "/move")]  # each leaf renamed and moved
+        assert {u: (f["title"], f["parentUid"]) for u, f in grafana.folders.items() if u in leaves} == {
+            u: (title.split(" / ")[1], "vobs-maximus") for u, (title, _) in titles.items()}
+        grafana.assert_no_violations()
 
 
 def test_a_folder_cycle_on_the_server_is_one_error_not_an_endless_walk():

@@ -111,7 +111,7 @@ class Recorder:
 
     def __init__(self, nested=True, folders=(), live=(), fail_folders=(), fail_saves=()):
         self.nested_folders = nested
-        self.existing = {f: Folder(f, f) for f in folders}
+        self.existing = {f.uid: f for f in (f if isinstance(f, Folder) else Folder(f, f) for f in folders)}
         self.live = {d.uid: d for d in live}
         self.fail_folders, self.fail_saves = set(fail_folders), set(fail_saves)
         self.calls: list[tuple] = []
@@ -160,9 +160,12 @@ def test_plan_creates_missing_folders_parents_first_once_each():
     assert [(a.uid, a.kind, a.folder_uid) for a in plan.actions] == [
         ("u1", "create", "vobs-d"), ("u2", "create", "vobs-a-c"), ("u3", "create", "vobs-a-b"),
         ("u4", "create", "vobs-a-b")]
-    assert plan_publish(many, Recorder(folders=["vobs-a", "vobs-d"])).folders == [
+    assert plan_publish(many, Recorder(folders=[Folder("vobs-a", "A"), Folder("vobs-d", "D")])).folders == [
         Folder("vobs-a-b", "B", "vobs-a"), Folder("vobs-a-c", "C", "vobs-a")]
-    flat = plan_publish(many, Recorder(nested=False, folders=["vobs-d"]), workers=1)
+    renamed = plan_publish(many, Recorder(folders=[Folder("vobs-a", "a"), Folder("vobs-d", "D")]))
+    assert renamed.folders[0] == Folder("vobs-a", "A") and renamed.updates == {"vobs-a": Folder("vobs-a", "a")}
+    assert renamed.said == {"vobs-a": "folder 'a' → 'A'"}
+    flat = plan_publish(many, Recorder(nested=False, folders=[Folder("vobs-d", "D")]), workers=1)
     assert flat.folders == [Folder("vobs-a-b", "A / B", ""), Folder("vobs-a-c", "A / C", "")]
 
 

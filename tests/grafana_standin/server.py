@@ -343,6 +343,11 @@ def _route(s: GrafanaStandIn, method: str, path: str, query: dict[str, list[str]
         folder = s.folders.get(m.group(1))
         return (200, _folder_json(s, folder)) if folder else (404, {"message": "folder not found",
                                                                      "status": "not-found"})
+    if m and method == "PUT":
+        return _folder_update(s, m.group(1), body)
+    m = re.fullmatch(r"/api/folders/([^/]+)/move", path)
+    if m and method == "POST":
+        return _folder_move(s, m.group(1), body)
     if path == "/api/dashboards/db" and method == "POST":
         return _save(s, body)
     m = re.fullmatch(r"/api/dashboards/uid/([^/]+)(/versions)?", path)
@@ -484,6 +489,39 @@ def _folder_create(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     s.folders[uid] = {"id": s._id(), "uid": uid, "title": title, "parentUid": parent, "version": 1,
                       "created": now, "updated": now}
     return 200, _folder_json(s, s.folders[uid])
+
+
+def _folder_update(s: GrafanaStandIn, uid: str, body: dict[str, Any]) -> tuple[int, Any]:
+    """`PUT /api/folders/{uid}` (UpdateFolderCommand): a new title; without `overwrite`, the
+    `version` sent must be the folder's (else 412 version-mismatch, as for dashboards)."""
+    folder = s.folders.get(uid)
+    if folder is None:
+        return 404, {"message": "folder not found", "status": "not-found"}
+    title = str(body.get("title", folder["title"])).strip()
+    if not title:
+        return 400, {"message": "folder title cannot be empty"}
+    if not body.get("overwrite") and body.get("version") != folder["version"]:
+        return 412, {"message": "the folder has been changed by someone else", "status": "version-mismatch"}
+    folder.update(title=title, version=folder["version"] + 1, updated=_now())
+    return 200, _folder_json(s, folder)
+
+
+def _folder_move(s: GrafanaStandIn, uid: str, body: dict[str, Any]) -> tuple[int, Any]:
+    """`POST /api/folders/{uid}/move` (MoveFolderCommand, nested folders only): `parentUid` ""
+    is the root; a folder cannot move below itself."""
+    folder = s.folders.get(uid)
+    if not s.nested or folder is None:
+        return 404, {"message": "folder not found", "status": "not-found"}
+    parent = str(body.get("parentUid") or "")
+    if parent and parent not in s.folders:
+        return 404, {"message": "folder not found", "status": "not-found"}
+    p = parent
+    while p:
+        if p == uid:
+            return 400, {"message": "cannot move a folder into itself or one of its subfolders"}
+        p = s.folders[p].get("parentUid", "")
+    folder.update(parentUid=parent, version=folder["version"] + 1, updated=_now())
+    return 200, _folder_json(s, folder)
 
 
 def _folder_json(s: GrafanaStandIn, f: dict[str, Any]) -> dict[str, Any]:

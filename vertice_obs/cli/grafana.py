@@ -188,8 +188,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         DashboardDiff,
         diff_dashboard,
         moved,
+        refoldered,
     )
     from vertice_obs.grafana.diff import unified as unified_diff
+    from vertice_obs.grafana.publish import folder_changes
     from vertice_obs.grafana.survey import survey
 
     project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
@@ -213,6 +215,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
     diffs = [moved(d, folders.get(d.uid) or s.live.folder_uid or "General", s.rendered.folder)
              if s.live and not s.unchanged and s.live.folder_uid != s.folder_uid else d for d, s in zip(diffs, seen)]
+    there = [s.rendered.folder for s in seen if s.live or s.unchanged]  # in Grafana: its folders may change
+    refolder = folder_changes(there, target) if there else {}
+    diffs = [refoldered(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and s.rendered.folder in refolder
+             else d for d, s in zip(diffs, seen)]
     drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]
     if orphans:
         in_code = {r.uid for r in plan.rendered}
@@ -351,10 +357,12 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                        + _playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
                        nl=False)
         elif fmt == "json":
-            click.echo(machine_json("publish", dry_run=True, folders=_folders(plan.folders), dashboards=rows, playlists=planned))
+            click.echo(machine_json("publish", dry_run=True, folders=_folders(plan.folders, plan.updates),
+                                    dashboards=rows, playlists=planned))
         else:
             for f in plan.folders:
-                click.echo(f"create folder {_show(repr(f.title))} "
+                click.echo(f"update {_show(plan.said[f.uid])} (uid {f.uid})"
+                           if f.uid in plan.updates else f"create folder {_show(repr(f.title))} "
                            f"(uid {f.uid}{', in ' + f.parent_uid if f.parent_uid else ''})")
             _table([(r["uid"], r["status"], r["detail"]) for r in rows]
                    + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned])
@@ -383,7 +391,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     failed = [r for r in results if r.status in ("failed", "skipped-drift")]
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
     if fmt == "json":
-        click.echo(machine_json("publish", dry_run=False, folders=_folders(created),
+        click.echo(machine_json("publish", dry_run=False, folders=_folders(created, plan.updates),
                                 dashboards=[r.to_dict() for r in results],
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)]))
     elif fmt == "markdown":
@@ -414,8 +422,10 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         ctx.exit(EXIT_PARTIAL)
 
 
-def _folders(folders) -> list[dict[str, object]]:  # the folders a publish creates (or created), parents first
-    return [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None} for f in folders]
+def _folders(folders, updates) -> list[dict[str, object]]:  # the folders a publish creates or updates, parents first
+    return [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None,
+             **({"was": {"title": updates[f.uid].title, "parent_uid": updates[f.uid].parent_uid or None}}
+                if f.uid in updates else {})} for f in folders]
 
 
 def _summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False) -> str:

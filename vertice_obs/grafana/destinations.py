@@ -288,6 +288,18 @@ class GrafanaDestination:
             if exc.status not in (409, 412):  # 409 or 412 by version: it exists, which is what we want
                 raise
 
+    def update_folder(self, folder: Folder, live: Folder) -> None:
+        """A title by `PUT /api/folders/{uid}` (overwrite: the folder is vobs'), a parent by
+        `POST /api/folders/{uid}/move` (nested folders only; "" is the root)."""
+        uid = check_uid(folder.uid, "folder uid")
+        if folder.title != live.title:
+            self._call(f"folder {folder.title!r}", lambda: self.api.folder.update_folder(
+                uid, title=folder.title, overwrite=True), dict, forbidden="rename folders")
+        if self.nested_folders and folder.parent_uid != live.parent_uid:
+            parent = check_uid(folder.parent_uid, "folder uid") if folder.parent_uid else ""
+            self._call(f"folder {folder.title!r}", lambda: self.api.folder.move_folder(uid, parent), dict,
+                       forbidden="move folders")
+
     def recover(self) -> None:
         """Nothing to finish: each Grafana write is one request, applied whole or not at all. A folder
         created by an interrupted run exists (and is not created again), a dashboard it saved carries

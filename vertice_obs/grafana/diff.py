@@ -58,6 +58,12 @@ def moved(d: DashboardDiff, live_folder: str, folder: str) -> DashboardDiff:
     return DashboardDiff(d.uid, d.title, CHANGED if d.status == UNCHANGED else d.status, [*d.changes, change])
 
 
+def refoldered(d: DashboardDiff, words: str) -> DashboardDiff:
+    """`d` plus what a publish does to the folders it sits in (a narrative's folder path renamed
+    to one of the same uid: `folder 'web-shop' → 'Shop', moved into 'Web'`): a change."""
+    return DashboardDiff(d.uid, d.title, CHANGED if d.status == UNCHANGED else d.status, [*d.changes, words])
+
+
 def unified(uid: str, desired: dict[str, Any] | None, live: dict[str, Any] | None, color: bool = False) -> str:
     """A unified diff of the normalised JSON (live → desired), optionally coloured for a terminal."""
     before = canonical_text(live).splitlines(keepends=True) if live else []

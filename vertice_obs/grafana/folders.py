@@ -111,3 +111,26 @@ def check_tree(folders: Mapping[str, Folder], where: str) -> None:
     cycle, is a `FolderCycle`); unknown parents end a chain."""
     for uid in sorted(folders):
         walk_up(uid, lambda u: folders[u].parent_uid if u in folders else "", where)
+
+
+def to_update(wanted: Iterable[Folder], existing: Mapping[str, Folder], nested: bool) -> dict[str, Folder]:
+    """The folders a narrative path needs whose uid exists with another title or parent — a path
+    renamed to one of the same slug (`web-shop` → `Web/Shop`, `Dopamine` → `dopamine`) — as
+    {uid: the live folder}. Publish renames and moves them; left alone, the dashboards would stay
+    under the old name while diff and publish said "unchanged". Without nested folders only the
+    title counts (there are no parents)."""
+    out: dict[str, Folder] = {}
+    for folder in wanted:
+        live = existing.get(folder.uid)
+        if live is not None and (live.title != folder.title or nested and live.parent_uid != folder.parent_uid):
+            out[folder.uid] = live
+    return out
+
+
+def update_words(folder: Folder, live: Folder, titles: Mapping[str, str]) -> str:
+    """`folder 'web-shop' → 'Shop', moved into 'Web'` — `titles`: uid → title, for parents."""
+    said = [f"folder {live.title!r}" + (f" → {folder.title!r}" if folder.title != live.title else "")]
+    if folder.parent_uid != live.parent_uid:
+        said.append(f"moved into {titles.get(folder.parent_uid, folder.parent_uid)!r}" if folder.parent_uid
+                    else "moved to the top level")
+    return ", ".join(said)

@@ -74,6 +74,10 @@ class Destination(Protocol):
 
     def create_folder(self, folder: Folder) -> None: ...
 
+    def update_folder(self, folder: Folder, live: Folder) -> None:
+        """Give the existing folder `live` (same uid) `folder`'s title and parent."""
+
+
     def save(self, model: dict[str, Any], folder_uid: str, message: str, version: int | None) -> int: ...
 
     def recover(self) -> None:

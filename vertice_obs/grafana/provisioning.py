@@ -215,6 +215,26 @@ class ProvisioningFolder:
             self._check(state)
             self._save_state(state)
 
+    def update_folder(self, folder: Folder, live: Folder) -> None:
+        """The folder's new title and parent in the state, and each dashboard below it moved to its
+        new path (written there, then the old file removed: an interruption leaves a copy that the
+        next publish's `_path_of` still finds)."""
+        with self._lock:
+            state = self._state()
+            before = {uid: self._path_of(uid, state) for uid in state["dashboards"]}
+            state["folders"][folder.uid] = {"title": folder.title, "parent": folder.parent_uid}
+            self._check(state)
+            self._save_state(state)
+            for uid, old in before.items():
+                new = self._target(uid, state["dashboards"][uid].get("folder", ""), state["folders"])
+                if old is not None and new is not None and new != old:
+                    try:
+                        write_atomic(new, old.read_text(encoding="utf-8"))
+                        old.unlink()
+                    except OSError as exc:
+                        raise DestinationError(f"dashboard {uid}: could not move it into the {self.description}: "
+                                               f"{exc.strerror}") from None
+
     def save(self, model: dict[str, Any], folder_uid: str, message: str, version: int | None) -> int:
         uid = check_uid(model.get("uid"), "dashboard uid")
         with self._lock:

@@ -24,7 +24,14 @@ from typing import Any, Callable, Iterable, Sequence
 from vertice_obs.build.render import RenderedDashboard, to_json_text
 from vertice_obs.files import write_atomic
 from vertice_obs.grafana.answers import DestinationError
-from vertice_obs.grafana.folders import Folder, check_unique, folder_chain, folder_uid
+from vertice_obs.grafana.folders import (
+    Folder,
+    check_unique,
+    folder_chain,
+    folder_uid,
+    to_update,
+    update_words,
+)
 from vertice_obs.grafana.live import Destination, LiveDashboard, publish_message
 from vertice_obs.grafana.normalize import normalize
 from vertice_obs.grafana.survey import Seen, survey
@@ -46,8 +53,10 @@ class Action:
 
 @dataclass
 class PublishPlan:
-    folders: list[Folder]  # to create, parents first
+    folders: list[Folder]  # to create or update, parents first
     actions: list[Action]
+    updates: dict[str, Folder] = field(default_factory=dict)  # of those, the existing ones: uid → as they are
+    said: dict[str, str] = field(default_factory=dict)  # uid → what its update changes, in words
 
     @property
     def writes(self) -> int:
@@ -79,16 +88,31 @@ def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, for
     one root folder per path (see `folders`). Either way a dashboard's folder uid is the same."""
     paths = sorted({r.folder for r in rendered})
     check_unique(paths)  # before any request: two paths sharing a folder is a project error
+    folders, updates, said = folder_plan(paths, target)
+    seen = survey(rendered, target, workers, history=True, on_fetched=on_fetched)
+    return PublishPlan(folders, [_decide(one, force) for one in seen], updates, said)
+
+
+def folder_plan(paths: Iterable[str], target: Destination) -> tuple[list[Folder], dict[str, Folder], dict[str, str]]:
+    """The folders `paths` need that are to be created or updated, parents first; of those the
+    existing ones as they are (uid → folder); and what an update changes, in words (uid → `folder
+    'web-shop' → 'Shop', moved into 'Web'`). One read of the target's folders."""
     nested = target.nested_folders
     existing = target.folders()
-    folders: list[Folder] = []
-    for path in paths:
-        for folder in folder_chain(path, nested):
-            if folder.uid not in existing and folder not in folders:
-                folders.append(folder)
+    wanted = list(dict.fromkeys(f for path in paths for f in folder_chain(path, nested)))  # parents first
+    updates = to_update(wanted, existing, nested)
+    titles = {f.uid: f.title for f in wanted}
+    said = {uid: update_words(f, updates[uid], titles) for f in wanted if (uid := f.uid) in updates}
+    return [f for f in wanted if f.uid not in existing or f.uid in updates], updates, said
 
-    seen = survey(rendered, target, workers, history=True, on_fetched=on_fetched)
-    return PublishPlan(folders, [_decide(one, force) for one in seen])
+
+def folder_changes(paths: Iterable[str], target: Destination) -> dict[str, str]:
+    """For diff: by narrative folder path, what publishing renames or moves among its folders."""
+    paths = sorted(set(paths))
+    _, _, said = folder_plan(paths, target)
+    out = {path: "; ".join(said[f.uid] for f in folder_chain(path, target.nested_folders) if f.uid in said)
+           for path in paths}
+    return {path: words for path, words in out.items() if words}
 
 
 def _decide(seen: Seen, force: bool) -> Action:
@@ -115,7 +139,7 @@ def stops(exc: DestinationError) -> bool:
 def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Path, workers: int = 8,
             on_done: Callable[[Result], None] | None = None,
             on_folder: Callable[[Folder], None] | None = None) -> list[Result]:
-    """`on_folder`: told of each folder created. After an error that `stops`, no write is sent (those
+    """`on_folder`: told of each folder created or updated. After an error that `stops`, no write is sent (those
     in flight finish): every dashboard still to write is `failed` with `NOT_SENT` and `stop` set."""
     results: dict[str, Result] = {}
     failed_folders: dict[str, str] = {}
@@ -126,7 +150,10 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             failed_folders[folder.uid] = failed_folders[folder.parent_uid]
             continue
         try:
-            target.create_folder(folder)
+            if folder.uid in plan.updates:
+                target.update_folder(folder, plan.updates[folder.uid])
+            else:
+                target.create_folder(folder)
         except DestinationError as exc:
             failed_folders[folder.uid] = str(exc)
             if stops(exc):

@@ -1,0 +1,86 @@
+"""A narrative's folder path renamed to one of the same uid (`MAXIMUS-Dopamine` → `MAXIMUS/Dopamine`,
+`MAXIMUS` → `Maximus`): the existing folder is renamed and moved, diff says so, and the
+dashboards stay where they are — never "unchanged" while Grafana keeps the old folder. Against
+the stand-in (nested and flat Grafanas) and the provisioning folder."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from grafana_standin import GrafanaStandIn
+
+from vertice_obs.cli import cli
+from vertice_obs.grafana.folders import Folder, to_update, update_words
+
+TOKEN = "glsa_standin_token"
+
+
+def _rename(project, old: str, new: str) -> None:
+    path = project / "narratives/dopamine.yaml"
+    path.write_text(path.read_text().replace(f"folder: {old}\n", f"folder: {new}\n"))
+
+
+def _run(project, *args, env=None):
+    return CliRunner().invoke(cli, ["-C", str(project), *args], env=env or {})
+
+
+def test_only_a_title_or_parent_that_differs_is_an_update():
+    existing = {"a": Folder("a", "web-shop"), "b": Folder("b", "B", "x")}
+    wanted = [Folder("a", "Shop", "w"), Folder("b", "B", "x")]
+    assert to_update(wanted, existing, nested=True) == {"a": existing["a"]}
+    assert to_update([Folder("b", "B", "")], existing, nested=False) == {}  # flat: no parents to compare
+    assert update_words(wanted[0], existing["a"], {"w": "Web"}) == "folder 'web-shop' → 'Shop', moved into 'Web'"
+    assert update_words(Folder("a", "web-shop"), Folder("a", "web-shop", "w"), {}) == \
+        "folder 'web-shop', moved to the top level"
+
+
+@pytest.mark.parametrize("version,nested", [("12.0.2", True), ("10.4.19", False)])
+def test_a_folder_path_renamed_to_the_same_uid_renames_and_moves_the_folder(project, version, nested):
+    with GrafanaStandIn(version=version) as grafana:
+        env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN}
+        _rename(project, "MAXIMUS/Dopamine", "MAXIMUS-Dopamine")
+        assert _run(project, "publish", env=env).exit_code == 0
+        assert grafana.folders["vobs-maximus-dopamine"]["title"] == "MAXIMUS-Dopamine"
+        in_folder = {u for u, d in grafana.dashboards.items() if d["folderUid"] == "vobs-maximus-dopamine"}
+        assert in_folder
+
+        _rename(project, "MAXIMUS-Dopamine", "MAXIMUS/Dopamine")
+        diff = _run(project, "diff", "--format", "json", env=env)
+        assert diff.exit_code == 1, diff.output
+        changed = {d["uid"]: d["changes"] for d in json.loads(diff.output)["dashboards"] if d["status"] == "changed"}
+        said = ("folder 'MAXIMUS-Dopamine' → 'Dopamine', moved into 'MAXIMUS'" if nested
+                else "folder 'MAXIMUS-Dopamine' → 'MAXIMUS / Dopamine'")
+        assert set(changed) == in_folder and all(said in c for c in changed.values())
+
+        plan = json.loads(_run(project, "publish", "--dry-run", "--format", "json", env=env).output)
+        updated = [f for f in plan["folders"] if "was" in f]
+        assert updated == [{"uid": "vobs-maximus-dopamine", "title": "Dopamine" if nested else "MAXIMUS / Dopamine",
+                            "parent_uid": "vobs-maximus" if nested else None,
+                            "was": {"title": "MAXIMUS-Dopamine", "parent_uid": None}}]
+
+        done = _run(project, "publish", env=env)
+        assert done.exit_code == 0, done.output
+        folder = grafana.folders["vobs-maximus-dopamine"]
+        assert (folder["title"], folder["parentUid"]) == (("Dopamine", "vobs-maximus") if nested
+                                                          else ("MAXIMUS / Dopamine", ""))
+        assert {u for u, d in grafana.dashboards.items() if d["folderUid"] == "vobs-maximus-dopamine"} == in_folder
+        writes = len(grafana.writes())
+        assert _run(project, "diff", env=env).exit_code == 0
+        assert _run(project, "publish", env=env).exit_code == 0 and len(grafana.writes()) == writes
+        grafana.assert_no_violations()
+
+
+def test_the_provisioning_folder_moves_the_files_of_a_renamed_folder(project):
+    _rename(project, "MAXIMUS/Dopamine", "MAXIMUS-Dopamine")
+    assert _run(project, "publish").exit_code == 0
+    before = sorted(p.name for p in (project / "provisioning/MAXIMUS-Dopamine").glob("*.json"))
+    assert before
+    _rename(project, "MAXIMUS-Dopamine", "MAXIMUS/Dopamine")
+    assert _run(project, "diff").exit_code == 1
+    done = _run(project, "publish")
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in (project / "provisioning/MAXIMUS/Dopamine").glob("*.json")) == before
+    assert not list((project / "provisioning/MAXIMUS-Dopamine").glob("*.json"))
+    assert _run(project, "diff").exit_code == 0
