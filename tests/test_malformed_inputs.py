@@ -160,3 +160,22 @@ def test_an_unknown_key_hides_no_missing_key_it_does_not_misspell(tmp_path):
     assert errors[4].endswith("'story' is required in chapters[0]")
     assert not any("'title' is required" in e or "'dashboard' is required" in e for e in errors), errors
 
+
+def test_the_rules_beyond_the_schema_are_listed_with_its_problems(tmp_path):
+    """The checks the schema cannot say (id against file name, a folder segment, the playlist
+    interval, a dashboard twice) stopped at the first, and ran only once the schema passed."""
+    narrative = ('id: y\nowner: o\nsummary: s\nfolder: "A/../B"\nplaylist: {interval: 5x}\nchapters:\n'
+                 "  - {dashboard: sample-a, title: t, story: s}\n  - {dashboard: sample-a, title: t}\n")
+    make_project(tmp_path, narratives={"x.yaml": narrative})
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2, result.output
+    assert _errors(result) == [
+        "narratives/x.yaml:1: 'title' is required",
+        "narratives/x.yaml:1: narrative id 'y' must match its file name 'x'",
+        "narratives/x.yaml:4: folder 'A/../B': segment '..' is not a folder name ('.' and '..' name other folders)",
+        "narratives/x.yaml:5: playlist interval '5x': write a whole number and a unit, s, m or h "
+        "(e.g. '30s', '5m', '1h')",
+        "narratives/x.yaml:8: 'story' is required in chapters[1]",
+        "narratives/x.yaml:8: dashboard 'sample-a' is already chapter 1 of this narrative",
+    ]
+    assert not (tmp_path / "exports").exists()
