@@ -20,7 +20,7 @@ marker would be lost on the next save from Grafana's UI, and cannot be added to 
 not own. dashboard-linter's `warnings:` (downgrade instead of exclude) is not supported.
 
 The file is input from anyone who can commit to the repository: it is schema-checked, every check
-id is checked against the registry, and each problem is one error at `file:line`, all of a file's in
+id is checked against the registry, and each problem is one error at `file:line`, every file's in
 one run.
 """
 
@@ -197,11 +197,17 @@ def load_policy(paths: Sequence[Path], root: Path, display: Callable[[Path], str
     """The policy of a run: `--disable` ids, and every `.vobs-lint.yaml` governing its PATHS."""
     disabled = resolve_disabled(disable)
     exclusions: list[Exclusion] = []
+    errors: list[InputError] = []
     for folder in config_folders(paths, root):
         config = folder / CONFIG_NAME
         if not os.path.lexists(config):
             continue
         scope = display(folder)
         scope = "" if scope in (".", "") else scope.rstrip("/")
-        exclusions.extend(parse_config(load_located(config, display(config)), scope))
+        try:
+            exclusions.extend(parse_config(load_located(config, display(config)), scope))
+        except InputError as exc:  # every file's problems in one run, not one file per run
+            errors += [exc, *exc.also]
+    if errors:
+        raise InputError.together(errors)
     return LintPolicy(disabled, tuple(exclusions))
