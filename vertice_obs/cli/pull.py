@@ -42,7 +42,8 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
 
     The curation step before turning an existing dashboard into a narrative chapter, and the way
     to bring an edit made in Grafana's UI back for review. inventory.json lists dashboard →
-    panels → queries → metrics; `vobs validate OUTPUT` then checks those metrics.
+    panels → queries → metrics for every dashboard pulled into OUTPUT (by this pull or an earlier
+    one) that is still there; `vobs validate OUTPUT` then checks those metrics.
 
     \b
     Examples:
@@ -51,7 +52,12 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
       vobs pull --all
     """
     from vertice_obs.build.render import to_json_text
-    from vertice_obs.grafana.pull import INVENTORY, pull
+    from vertice_obs.grafana.pull import (
+        INVENTORY,
+        earlier_inventory,
+        merge_inventory,
+        pull,
+    )
     from vertice_obs.metrics.validation import query_inventory
 
     if not (uids or tags or folders or pull_all):
@@ -61,8 +67,9 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
             check_uid(value, option)
     _project_, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
     _connect(target)
-    result = pull(target, output, tags=tags, folder_uids=folders, uids=uids)
     shown = _show(output)
+    earlier = earlier_inventory(output, shown)  # before anything is written: a file not ours stops the pull
+    result = pull(target, output, tags=tags, folder_uids=folders, uids=uids)
     problems = []  # dashboards the server gave that were not written, said first to last
     if result.refused:
         problems.append(f"{target.description} returned {count(len(result.refused), 'dashboard uid')} that "
@@ -76,9 +83,9 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     if not result.pulled:  # nothing written: no inventory, no "pulled 0" said as if all went well
         _nothing_pulled(target.description, shown, problems, result, gone)
         return
-    inventory_out = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
-    write_atomic(output / INVENTORY, to_json_text({"dashboards": inventory_out}))
-    click.echo(f"pulled {count(len(inventory_out), 'dashboard')} from {target.description} → {shown}/")
+    fresh = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
+    write_atomic(output / INVENTORY, to_json_text({"dashboards": merge_inventory(output, earlier, fresh)}))
+    click.echo(f"pulled {count(len(fresh), 'dashboard')} from {target.description} → {shown}/")
     _say_gone(gone)
     if result.clashing:
         raise _Partial(f"{_clash(result.clashing, shown)}; pulled {len(result.pulled)} into {shown}/")
