@@ -193,3 +193,26 @@ def test_disable_suggests_a_check_by_its_last_part(tmp_path):
     root = project(tmp_path, FOREIGN)
     result = CliRunner().invoke(cli, ["-C", str(root), "validate", "dash", "--disable", "unused"])
     assert result.exit_code == 2 and "(did you mean variable/unused?)" in result.stderr
+
+
+def test_every_problem_of_every_config_file_is_listed_in_one_run(tmp_path):
+    """A new-user trial: an unknown check id (`promql/rate-intervall:`) hid an entry's misspelt key
+    (`dashbord:`) until it was fixed — the check ids were checked first, raising at the first, and the
+    schema and the entries' own rules stopped at theirs. Each problem is one line, all in one run,
+    in file order; a problem of another file too."""
+    root = project(tmp_path, {**FOREIGN, ".vobs-lint.yaml": (
+        "exclusions:\n  promql/rate-intervall:\n    entries:\n      - dashbord: a\n"
+        "  variable/unused:\n    entries:\n      - reason: why\n      - file: '[x'\n  Bad Id:\n"),
+        "dash/.vobs-lint.yaml": "exclusions:\n  nope/nope:\n"})
+    result = CliRunner().invoke(cli, ["-C", str(root), "validate", "dash"])
+    assert result.exit_code == 2, result.output
+    assert [line.removeprefix("vobs: error: ") for line in result.stderr.strip().splitlines()] == [
+        ".vobs-lint.yaml:2: unknown check 'promql/rate-intervall' (did you mean promql/rate-interval?)",
+        ".vobs-lint.yaml:4: unknown key 'dashbord' in exclusions.promql/rate-intervall.entries[0] (did you mean "
+        "'dashboard'? allowed: dashboard, file, panel, reason, target)",
+        ".vobs-lint.yaml:7: entry names none of: file, dashboard, panel, target (say where the check is off, or "
+        "drop `entries` to switch it off everywhere)",
+        ".vobs-lint.yaml:8: file '[x' has a '[' that is never closed (write [[] for a literal '[')",
+        ".vobs-lint.yaml:9: unknown check 'Bad Id' (`vobs checks` lists them)",
+        "dash/.vobs-lint.yaml:2: unknown check 'nope/nope' (`vobs checks` lists them)",
+    ]

@@ -128,3 +128,54 @@ def test_every_narrative_problem_is_listed_in_one_run(tmp_path):
     assert "unknown key 'tgas' (did you mean 'tags'?" in lines[1]
     assert "unknown key 'stroy' in chapters[1] (did you mean 'story'?" in lines[2]
     assert not (tmp_path / "exports").exists()
+
+
+def _errors(result) -> list[str]:
+    return [line.removeprefix("vobs: error: ") for line in result.stderr.strip().splitlines()]
+
+
+def test_every_missing_key_is_listed_in_one_run(tmp_path):
+    """A new-user trial: `id: x` alone said 'title' is required; fixed, the next run said 'owner',
+    then 'summary', then 'chapters' — four runs. The schema check kept one error per line, and
+    every missing key of a mapping is at the mapping's line. Now each is its own line, at once."""
+    make_project(tmp_path, narratives={"x.yaml": "id: x\n"})
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2, result.output
+    assert _errors(result) == [f"narratives/x.yaml:1: {key!r} is required"
+                               for key in ("title", "owner", "summary", "chapters")]
+
+
+def test_an_unknown_key_hides_no_missing_key_it_does_not_misspell(tmp_path):
+    """A misspelt key is said once, as the key it probably meant; any other missing key is said too
+    (the unknown key `colour` spells no missing key; `titel` spells `title`), and so is every unknown key."""
+    make_project(tmp_path, narratives={"x.yaml": "id: x\ntitel: T\ncolour: red\nfont: serif\nowner: o\nsummary: s\n"
+                                                 "chapters:\n  - {dashbord: sample-a, title: t}\n"})
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2, result.output
+    errors = _errors(result)
+    assert [e.split(": ", 1)[0] for e in errors] == [f"narratives/x.yaml:{n}" for n in (2, 3, 4, 8, 8)], errors
+    assert "unknown key 'titel' (did you mean 'title'?" in errors[0] and "unknown key 'colour'" in errors[1]
+    assert "unknown key 'font'" in errors[2]
+    assert "unknown key 'dashbord' in chapters[0] (did you mean 'dashboard'?" in errors[3]
+    assert errors[4].endswith("'story' is required in chapters[0]")
+    assert not any("'title' is required" in e or "'dashboard' is required" in e for e in errors), errors
+
+
+def test_the_rules_beyond_the_schema_are_listed_with_its_problems(tmp_path):
+    """The checks the schema cannot say (id against file name, a folder segment, the playlist
+    interval, a dashboard twice) stopped at the first, and ran only once the schema passed."""
+    narrative = ('id: y\nowner: o\nsummary: s\nfolder: "A/../B"\nplaylist: {interval: 5x}\nchapters:\n'
+                 "  - {dashboard: sample-a, title: t, story: s}\n  - {dashboard: sample-a, title: t}\n")
+    make_project(tmp_path, narratives={"x.yaml": narrative})
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2, result.output
+    assert _errors(result) == [
+        "narratives/x.yaml:1: 'title' is required",
+        "narratives/x.yaml:1: narrative id 'y' must match its file name 'x'",
+        "narratives/x.yaml:4: folder 'A/../B': segment '..' is not a folder name ('.' and '..' name other folders)",
+        "narratives/x.yaml:5: playlist interval '5x': write a whole number and a unit, s, m or h "
+        "(e.g. '30s', '5m', '1h')",
+        "narratives/x.yaml:8: 'story' is required in chapters[1]",
+        "narratives/x.yaml:8: dashboard 'sample-a' is already chapter 1 of this narrative",
+    ]
+    assert not (tmp_path / "exports").exists()

@@ -331,7 +331,7 @@ class _Builder:
                              f"{escape(exc, one_line=True)[:200]}", node) from None
 
 
-# --- schema checking: jsonschema validates; this turns its first error into one actionable line ---
+# --- schema checking: jsonschema validates; this turns each of its errors into one actionable line ---
 
 
 @cache
@@ -344,20 +344,52 @@ def _validator(name: str):
     return cls(schema)
 
 
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One schema violation: where (`path` in the data), which keyword failed (`kind`; a check of a
+    mapping's keys is "propertyNames"), and the one line that says it."""
+
+    path: PathKey
+    kind: str
+    error: InputError
+
+
 def check_schema(doc: LocatedDocument, schema: str) -> None:
-    """Raise `InputError` for the schema violations in `doc`, in document order (the others ride
-    along in its `also`): per line, the most specific one, as a reader meets them."""
-    errors = list(_validator(schema).iter_errors(doc.data))
-    if not errors:
-        return
-    # An object with an unknown key and a missing one is, nearly always, one misspelt key: said once.
-    misspelt = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
-    errors = [e for e in errors if not (e.validator == "required" and tuple(e.absolute_path) in misspelt)]
-    said: dict[int | None, InputError] = {}
-    explained = [(_explain(doc, e), len(e.absolute_path)) for e in errors]
-    for error, _depth in sorted(explained, key=lambda pair: (pair[0].line or 0, -pair[1])):
-        said.setdefault(error.line, error)
-    raise InputError.together(list(said.values())[:_MAX_SAID])
+    """Raise `InputError` for the schema violations in `doc`, all of them (the others ride along
+    in its `also`), in document order: see `schema_problems`."""
+    problems = schema_problems(doc, schema)
+    if problems:
+        raise InputError.together([p.error for p in problems])
+
+
+def schema_problems(doc: LocatedDocument, schema: str) -> list[SchemaProblem]:
+    """Every schema violation in `doc`, each once, in document order (at one line, the deeper
+    first): every missing key and every unknown key, so a file with four mistakes takes one run.
+    A missing key that an unknown key of the same mapping probably misspells is said once, as
+    the unknown key with the key it probably meant."""
+    found: list[tuple[SchemaProblem, int, str | None]] = []  # (problem, depth, the key it says is missing)
+    meant: set[tuple[PathKey, str]] = set()  # (mapping, key) an unknown key of that mapping probably misspells
+    for e in _validator(schema).iter_errors(doc.data):
+        path = tuple(e.absolute_path)
+        kind = "propertyNames" if "propertyNames" in e.schema_path else str(e.validator)
+        if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+            allowed = sorted(map(str, e.schema.get("properties", {})))
+            for key in [k for k in e.instance if str(k) not in allowed]:
+                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                meant.update((path, c) for c in close)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                error = doc.error(f"unknown key {key!r}{_describe(path)} ({hint}allowed: {', '.join(allowed)})",
+                                  path + (key,))
+                found.append((SchemaProblem(path + (key,), kind, error), len(path) + 1, None))
+        else:
+            missing = e.message.split(" is a required property")[0].strip("'\"") if kind == "required" else None
+            found.append((SchemaProblem(path, kind, _explain(doc, e)), len(path), missing))
+    found.sort(key=lambda each: (each[0].error.line or 0, -each[1]))
+    said: dict[str, SchemaProblem] = {}
+    for problem, _depth, missing in found:
+        if (problem.path, missing) not in meant:
+            said.setdefault(str(problem.error), problem)
+    return list(said.values())[:_MAX_SAID]
 
 
 _MAX_SAID = 20  # schema errors said at once: a file of the wrong kind altogether would list hundreds
@@ -366,14 +398,6 @@ _MAX_SAID = 20  # schema errors said at once: a file of the wrong kind altogethe
 def _explain(doc: LocatedDocument, error) -> InputError:
     path = tuple(error.absolute_path)
     where = _describe(path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
-        known = set(allowed)
-        unknown = sorted(k for k in error.instance if k not in known)
-        key = unknown[0] if unknown else "?"
-        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        return doc.error(f"unknown key {key!r}{where} ({hint}allowed: {', '.join(allowed)})", path + (key,))
     if error.validator == "required":
         return doc.error(f"{error.message.replace(' is a required property', '')} is required{where}", path)
     if error.validator == "enum":

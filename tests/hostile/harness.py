@@ -79,6 +79,7 @@ class Case:
     stdin: str | None = None
     timeout: float = 60.0
     error_line: bool = True  # False for cases whose correct answer is a finding, not an error
+    error_lines: int = 1  # how many: a file with several problems says each, in one run (the first holds the rest)
     finding: str | None = None  # a check id: exactly one finding line of it, holding `where` and `message`
 
 
@@ -125,7 +126,7 @@ def check(case: Case, root: Path) -> Outcome:
         assert not case.message or case.message in found[0], f"finding lacks {case.message!r}\n{context}"
     if case.error_line and not case.finding:
         errors = [line for line in done.stderr.splitlines() if line.startswith("vobs: error:")]
-        assert len(errors) == 1, f"expected one error line\n{context}"
+        assert len(errors) == case.error_lines, f"expected {case.error_lines} error line(s)\n{context}"
         if case.where:
             assert case.where in errors[0], f"error line lacks {case.where!r}\n{context}"
         if case.message:

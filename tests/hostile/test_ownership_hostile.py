@@ -278,7 +278,8 @@ SECRET_FILES = [
          2, "narratives/zz.yaml", "the document is text", secrets=[SECRET_KEY, SECRET_KEY[:20]]),
     Case("narrative-symlinked-to-a-secrets-mapping", narrative_link(
         f"db_password: {SECRET_VALUES[0]}\napi_token: {SECRET_VALUES[1]}\n"),
-         2, "narratives/zz.yaml", "unknown key", secrets=SECRET_VALUES),
+         2, "narratives/zz.yaml:1", "unknown key 'db_password'", secrets=SECRET_VALUES,
+         error_lines=7),  # both keys unknown, and each of the five required keys missing: no value quoted
     Case("narrative-symlinked-to-a-secrets-list", narrative_link(f"- {SECRET_KEY}\n- {SECRET_VALUES[0]}\n"),
          2, "narratives/zz.yaml", "the document is a list", secrets=[SECRET_KEY, SECRET_VALUES[0]]),
     Case("narrative-symlinked-to-broken-yaml", narrative_link(f'token: "{SECRET_KEY}\n  still: [the, quote\n'),

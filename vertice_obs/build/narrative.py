@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from vertice_obs.errors import InputError
-from vertice_obs.located_yaml import check_schema, excerpt, load_located
+from vertice_obs.located_yaml import excerpt, load_located, schema_problems
 
 CATALOG_FILE = "metrics.yaml"
 # Characters that read as a path separator without being `/`: backslash, fraction slash, division
@@ -68,31 +68,56 @@ def is_todo(text: str) -> bool:
 
 
 def load_narrative(path: Path, display: str | None = None) -> Narrative:
+    """The narrative in `path`, or `InputError` carrying every problem the file has (in `also`),
+    in file order: the schema's, and the rules it cannot say, for each value the schema accepts."""
     doc = load_located(path, display)
-    check_schema(doc, "narrative")
-    data = doc.data
-    if data["id"] != path.stem:
-        raise doc.error(f"narrative id {data['id']!r} must match its file name {path.stem!r}", ("id",))
+    schema = schema_problems(doc, "narrative")
+    errors = [p.error for p in schema]
+    flagged = {p.path for p in schema}
+    data = doc.data if isinstance(doc.data, dict) else {}
+
+    def fine(*where) -> bool:  # the schema accepted this value (and reported any problem of it)
+        return where not in flagged and isinstance(_at(data, where), str)
+
+    if fine("id") and data["id"] != path.stem:
+        errors.append(doc.error(f"narrative id {data['id']!r} must match its file name {path.stem!r}", ("id",)))
     chapters = []
     seen: dict[str, int] = {}
-    for index, raw in enumerate(data["chapters"]):
+    raw_chapters = data.get("chapters") if isinstance(data.get("chapters"), list) else []
+    for index, raw in enumerate(raw_chapters):
         line = doc.line(("chapters", index, "dashboard"))
+        if not fine("chapters", index, "dashboard"):
+            continue
         uid = raw["dashboard"]
         if uid in seen:
-            raise InputError(f"dashboard {uid!r} is already chapter {seen[uid] + 1} of this narrative",
-                             doc.file, line)
+            errors.append(InputError(f"dashboard {uid!r} is already chapter {seen[uid] + 1} of this narrative",
+                                     doc.file, line))
+            continue
         seen[uid] = index
-        chapters.append(Chapter(dashboard=uid, title=raw["title"].strip(), story=raw["story"].strip(), line=line))
+        if fine("chapters", index, "title") and fine("chapters", index, "story"):
+            chapters.append(Chapter(dashboard=uid, title=raw["title"].strip(), story=raw["story"].strip(), line=line))
+    folder = ""
     if "folder" in data:
-        folder = data["folder"]
-        problem = folder_problem(folder)
-        if problem:
-            raise doc.error(f"folder {folder!r}: {problem}", ("folder",))
-    else:
+        if fine("folder"):
+            folder = data["folder"]
+            problem = folder_problem(folder)
+            if problem:
+                errors.append(doc.error(f"folder {folder!r}: {problem}", ("folder",)))
+    elif fine("title"):
         folder = data["title"].strip().replace("/", "-")
         problem = folder_problem(folder)
         if problem:
-            raise doc.error(f"the title {folder!r} is the default folder, but {problem}: give a `folder`", ("title",))
+            errors.append(doc.error(f"the title {folder!r} is the default folder, but {problem}: give a `folder`",
+                                    ("title",)))
+    interval = DEFAULT_PLAYLIST_INTERVAL
+    if fine("playlist", "interval"):
+        try:
+            interval = _interval(doc, data["playlist"]["interval"])
+        except InputError as exc:
+            errors.append(exc)
+    if errors:
+        errors.sort(key=lambda error: error.line or 0)  # stable: at one line, the schema's first
+        raise InputError.together(errors)
     return Narrative(
         id=data["id"],
         title=data["title"].strip(),
@@ -102,10 +127,22 @@ def load_narrative(path: Path, display: str | None = None) -> Narrative:
         tags=tuple(data.get("tags", ())),
         chapters=tuple(chapters),
         file=doc.file,
-        playlist_interval=_interval(doc, data.get("playlist", {}).get("interval", DEFAULT_PLAYLIST_INTERVAL)),
+        playlist_interval=interval,
         todos=tuple((key, doc.line((key,))) for key in ("owner", "summary")
                     if is_todo(str(data[key]))),
     )
+
+
+def _at(data: dict, where: tuple) -> object:
+    """The value at `where` in `data` (keys and list indexes), or None when there is none."""
+    for step in where:
+        if isinstance(data, dict) and not isinstance(step, int):
+            data = data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data
 
 
 def _interval(doc, value: str) -> str:

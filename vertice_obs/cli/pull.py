@@ -42,7 +42,8 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
 
     The curation step before turning an existing dashboard into a narrative chapter, and the way
     to bring an edit made in Grafana's UI back for review. inventory.json lists dashboard →
-    panels → queries → metrics; `vobs validate OUTPUT` then checks those metrics.
+    panels → queries → metrics for every dashboard pulled into OUTPUT (by this pull or an earlier
+    one) that is still there; `vobs validate OUTPUT` then checks those metrics.
 
     \b
     Examples:
@@ -51,7 +52,12 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
       vobs pull --all
     """
     from vertice_obs.build.render import to_json_text
-    from vertice_obs.grafana.pull import INVENTORY, pull
+    from vertice_obs.grafana.pull import (
+        INVENTORY,
+        earlier_inventory,
+        merge_inventory,
+        pull,
+    )
     from vertice_obs.metrics.validation import query_inventory
 
     if not (uids or tags or folders or pull_all):
@@ -61,8 +67,9 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
             check_uid(value, option)
     _project_, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
     _connect(target)
-    result = pull(target, output, tags=tags, folder_uids=folders, uids=uids)
     shown = _show(output)
+    earlier = earlier_inventory(output, shown)  # before anything is written: a file not ours stops the pull
+    result = pull(target, output, tags=tags, folder_uids=folders, uids=uids)
     problems = []  # dashboards the server gave that were not written, said first to last
     if result.refused:
         problems.append(f"{target.description} returned {count(len(result.refused), 'dashboard uid')} that "
@@ -72,20 +79,16 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
         named = [f"{uid} (its JSON says uid {_show(repr(other))})" for uid, other in result.mislabelled]
         problems.append(f"{target.description} returned {count(len(result.mislabelled), 'dashboard')} whose JSON "
                         f"names another uid, not written: {_some(named)}")
-    if problems and not result.pulled:
-        raise InputError(f"{problems[0]}; nothing pulled")
-    inventory_out = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
-    write_atomic(output / INVENTORY, to_json_text({"dashboards": inventory_out}))
-    click.echo(f"pulled {count(len(inventory_out), 'dashboard')} from {target.description} → {shown}/")
     gone = [u for u in result.vanished if u not in uids]  # asked-for ones are `missing`, below
-    if gone:
-        say(f"vobs: warning: {count(len(gone), 'dashboard')} listed by the search but gone when read (deleted "
-            f"meanwhile, or not readable with this token): {_some(gone)}",
-            err=True)
+    if not result.pulled:  # nothing written: no inventory, no "pulled 0" said as if all went well
+        _nothing_pulled(target.description, shown, problems, result, gone)
+        return
+    fresh = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
+    write_atomic(output / INVENTORY, to_json_text({"dashboards": merge_inventory(output, earlier, fresh)}))
+    click.echo(f"pulled {count(len(fresh), 'dashboard')} from {target.description} → {shown}/")
+    _say_gone(gone)
     if result.clashing:
-        raise _Partial(f"dashboard uid {', '.join(result.clashing)} is not written: its file would be {shown}/"
-                       f"{INVENTORY}, the inventory vobs pull writes beside the dashboards (export it from Grafana, "
-                       f"or give it another uid); pulled {len(result.pulled)} into {shown}/")
+        raise _Partial(f"{_clash(result.clashing, shown)}; pulled {len(result.pulled)} into {shown}/")
     if result.stopped is not None:
         raise _Partial(f"{result.stopped}; pulled {len(result.pulled)} into {shown}/ before it (inventory.json lists "
                        "them): run vobs pull again for the rest")
@@ -93,6 +96,33 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
         raise _Partial(f"{problems[0]}; pulled {len(result.pulled)} into {shown}/")
     if result.missing:
         raise InputError(f"not found in {target.description}: {', '.join(_show(u) for u in result.missing)}")
+
+
+def _nothing_pulled(server: str, shown: str, problems: list[str], result, gone: list[str]) -> None:
+    """Say why a pull wrote nothing: an error (exit 2) when something asked for was not pulled, else a
+    warning (a selection that matches nothing)."""
+    _say_gone(gone)
+    if problems:
+        raise InputError(f"{problems[0]}; nothing pulled")
+    if result.clashing:
+        raise InputError(f"{_clash(result.clashing, shown)}; nothing pulled")
+    if result.missing:
+        raise InputError(f"not found in {server}: {', '.join(_show(u) for u in result.missing)}; nothing pulled")
+    why = "every dashboard it listed was gone when read" if gone else "no dashboard matched"
+    say(f"vobs: warning: nothing pulled from {server} ({why}); nothing written to {shown}/", err=True)
+
+
+def _say_gone(gone: list[str]) -> None:
+    if gone:
+        say(f"vobs: warning: {count(len(gone), 'dashboard')} listed by the search but gone when read (deleted "
+            f"meanwhile, or not readable with this token): {_some(gone)}", err=True)
+
+
+def _clash(uids: list[str], shown: str) -> str:
+    from vertice_obs.grafana.pull import INVENTORY
+
+    return (f"dashboard uid {', '.join(uids)} is not written: its file would be {shown}/{INVENTORY}, the inventory "
+            "vobs pull writes beside the dashboards (export it from Grafana, or give it another uid)")
 
 
 class _Partial(VobsError):

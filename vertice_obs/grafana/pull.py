@@ -4,20 +4,25 @@ A uid comes from the server: it becomes a file name only when it is a Grafana ui
 [A-Za-z0-9_-]) and only through `guard.paths.safe_join`. Any other (`../../x`, `/abs/x`, …) is
 refused and reported, never written. So is a dashboard whose JSON names another uid than its own
 (`"uid": "../x"`): its file would carry a uid `vobs import` refuses, or another dashboard's.
+
+`inventory.json` describes the folder: the dashboards this pull wrote, and those earlier pulls
+into the same folder wrote whose files are still there (`merge_inventory`).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from vertice_obs.build.render import to_json_text
 from vertice_obs.errors import InputError, VobsError
-from vertice_obs.files import write_atomic
+from vertice_obs.files import read_regular, write_atomic
 from vertice_obs.grafana.live import Destination
 from vertice_obs.grafana.normalize import normalize
 from vertice_obs.guard.paths import check_uid, safe_join
+from vertice_obs.located_yaml import decode_text, parse_json
 
 
 @dataclass
@@ -70,3 +75,50 @@ def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), fo
     found = {h.get("uid") for h in hits} - set(result.vanished)
     result.missing = [u for u in uids if u not in found]
     return result
+
+
+def earlier_inventory(output: Path, shown: str) -> list[dict[str, Any]]:
+    """The entries of the `inventory.json` an earlier pull wrote into `output` ([] when there is
+    none), read before this pull writes anything: a file of that name that is not such an inventory
+    is an error, not overwritten (it may be someone's; and the dashboards it lists would be forgotten)."""
+    path, label = output / INVENTORY, f"{shown}/{INVENTORY}"
+    if not os.path.lexists(path):
+        return []
+    data = parse_json(decode_text(read_regular(path, label), label), label)
+    entries = data.get("dashboards") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise InputError('is not the inventory vobs pull writes (no "dashboards" list): move it away, or pull '
+                         "into another folder", label)
+    return [entry for entry in entries if isinstance(entry, dict)]
+
+
+def merge_inventory(output: Path, earlier: list[dict[str, Any]], fresh: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What `inventory.json` lists after a pull: what the folder holds of what vobs pull wrote. An
+    earlier entry stays (in its place) while its file is still there; a dashboard pulled again
+    takes its entry's place; one new to the folder comes after them."""
+    pulled = {_file_name(entry): entry for entry in fresh}
+    merged: dict[str, dict[str, Any]] = {}
+    for entry in earlier:
+        name = _file_name(entry)
+        if name is None or name in merged:
+            continue
+        if name in pulled:
+            merged[name] = pulled[name]
+        elif (output / name).is_file():
+            merged[name] = {**entry, "file": f"{output}/{name}"}  # as this run names the folder
+    return [*merged.values(), *(entry for name, entry in pulled.items() if name not in merged)]
+
+
+def _file_name(entry: dict[str, Any]) -> str | None:
+    """The name of the dashboard file an inventory entry describes (`<uid>.json`), None when it names
+    none a pull writes (an entry read from a file is input: its name must be a uid's)."""
+    file = entry.get("file")
+    name = file.replace("\\", "/").rsplit("/", 1)[-1] if isinstance(file, str) else ""
+    stem = name.removesuffix(".json")
+    if stem == name or name.lower() == INVENTORY:
+        return None
+    try:
+        check_uid(stem)
+    except InputError:
+        return None
+    return name

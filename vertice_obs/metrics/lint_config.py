@@ -20,7 +20,8 @@ marker would be lost on the next save from Grafana's UI, and cannot be added to 
 not own. dashboard-linter's `warnings:` (downgrade instead of exclude) is not supported.
 
 The file is input from anyone who can commit to the repository: it is schema-checked, every check
-id is checked against the registry, and each problem is one error at `file:line`.
+id is checked against the registry, and each problem is one error at `file:line`, every file's in
+one run.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from vertice_obs.checks import CHECKS
 from vertice_obs.errors import InputError
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
-from vertice_obs.located_yaml import LocatedDocument, check_schema, load_located
+from vertice_obs.located_yaml import LocatedDocument, load_located, schema_problems
 
 CONFIG_NAME = ".vobs-lint.yaml"
 _SELECTORS = ("file", "dashboard", "panel", "target")
@@ -108,26 +109,38 @@ class LintPolicy:
 
 
 def parse_config(doc: LocatedDocument, scope: str) -> list[Exclusion]:
-    """The exclusions of one `.vobs-lint.yaml` (its folder shown as `scope`). Raises `InputError` at file:line."""
+    """The exclusions of one `.vobs-lint.yaml` (its folder shown as `scope`). Raises `InputError` at
+    file:line carrying every problem of the file (in `also`), in file order."""
     if doc.data is None:
         return []  # an empty file switches nothing off
+    errors: list[InputError] = []
     exclusions = doc.data.get("exclusions") if isinstance(doc.data, dict) else None
     for check_id in exclusions if isinstance(exclusions, dict) else ():
-        problem = known_check(str(check_id))  # first: at the key's own line, with the closest ids
+        problem = known_check(str(check_id))  # at the key's own line, with the closest ids
         if problem:
-            raise doc.error(escape(problem, one_line=True), ("exclusions", check_id))
-    check_schema(doc, "lint")
+            errors.append(doc.error(escape(problem, one_line=True), ("exclusions", check_id)))
+    # a check id's shape is said above, as an unknown check: the schema's word on it would be a second line
+    schema = [p for p in schema_problems(doc, "lint") if p.kind != "propertyNames"]
+    errors += [p.error for p in schema]
+    flagged = {p.path for p in schema}
     out = []
-    for check_id, rule in (doc.data.get("exclusions") or {}).items():
-        entries = (rule or {}).get("entries") or [{}]
-        for i, entry in enumerate(entries):
-            if rule and rule.get("entries") and not any(k in entry for k in _SELECTORS):
-                raise doc.error(f"entry names none of: {', '.join(_SELECTORS)} (say where the check is off, or drop "
-                                "`entries` to switch it off everywhere)", ("exclusions", check_id, "entries", i))
+    for check_id, rule in exclusions.items() if isinstance(exclusions, dict) else ():
+        entries = rule.get("entries") if isinstance(rule, dict) else None
+        for i, entry in enumerate(entries if isinstance(entries, list) else [{}]):
+            where = ("exclusions", check_id, "entries", i)
+            if not isinstance(entry, dict):
+                continue  # the schema said so
+            said = any(path[:len(where)] == where for path in flagged)  # `dashbord: x` names none, said once
+            if entries and not said and not any(k in entry for k in _SELECTORS):
+                errors.append(doc.error(f"entry names none of: {', '.join(_SELECTORS)} (say where the check is off, "
+                                        "or drop `entries` to switch it off everywhere)", where))
             problem = _glob_problem(entry.get("file"))
             if problem:
-                raise doc.error(problem, ("exclusions", check_id, "entries", i, "file"))
+                errors.append(doc.error(problem, (*where, "file")))
             out.append(Exclusion(check_id, scope, **{k: entry[k] for k in _SELECTORS if k in entry}))
+    if errors:
+        errors.sort(key=lambda error: error.line or 0)  # stable: at one line, the check id's first
+        raise InputError.together(errors)
     return out
 
 
@@ -184,11 +197,17 @@ def load_policy(paths: Sequence[Path], root: Path, display: Callable[[Path], str
     """The policy of a run: `--disable` ids, and every `.vobs-lint.yaml` governing its PATHS."""
     disabled = resolve_disabled(disable)
     exclusions: list[Exclusion] = []
+    errors: list[InputError] = []
     for folder in config_folders(paths, root):
         config = folder / CONFIG_NAME
         if not os.path.lexists(config):
             continue
         scope = display(folder)
         scope = "" if scope in (".", "") else scope.rstrip("/")
-        exclusions.extend(parse_config(load_located(config, display(config)), scope))
+        try:
+            exclusions.extend(parse_config(load_located(config, display(config)), scope))
+        except InputError as exc:  # every file's problems in one run, not one file per run
+            errors += [exc, *exc.also]
+    if errors:
+        raise InputError.together(errors)
     return LintPolicy(disabled, tuple(exclusions))
