@@ -82,6 +82,23 @@ def test_a_changed_query_reads_as_old_to_new(project, grafana):
             "[$__rate_interval]))`") in result.output
 
 
+def test_added_tags_read_by_name_in_every_format(project, grafana):
+    """Tags are sorted, so one added before an existing tag shifted it: the diff said `['tags'][0]
+    added` and `['tags'][1] added` — no name, and an index of a tag that was already there."""
+    assert vobs(project, grafana, "publish").exit_code == 0
+    module = project / "dashboards" / "dopamine_overview.py"
+    module.write_text(module.read_text().replace('tags=["dopamine"]', 'tags=["dopamine", "database", "postgres"]'))
+    said = "dashboard: ['tags'] added 'database', 'postgres'"
+    text = vobs(project, grafana, "diff", "--uid", OVERVIEW)
+    assert text.exit_code == 1, text.output
+    assert [line.strip() for line in text.stdout.splitlines()[1:-1]] == [said]
+    rows = json.loads(vobs(project, grafana, "diff", "--uid", OVERVIEW, "--format", "json").stdout)["dashboards"]
+    assert [r["changes"] for r in rows] == [[said]]
+    from vertice_obs.guard.markdown import md
+
+    assert f"- {md(said, 500)}\n" in vobs(project, grafana, "diff", "--uid", OVERVIEW, "--format", "markdown").stdout
+
+
 def test_unchanged_publish_sends_zero_writes(project, grafana):
     vobs(project, grafana, "publish")
     writes_before = len(grafana.writes())
