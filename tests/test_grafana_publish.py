@@ -294,6 +294,11 @@ def test_provisioning_folder_is_the_default_target(project):
     assert (project / "provisioning" / "MAXIMUS" / "Dopamine" / f"{OVERVIEW}.json").is_file()
     again = runner.invoke(cli, ["-C", str(project), "diff"], env={"GRAFANA_URL": "", "GRAFANA_TOKEN": ""})
     assert again.exit_code == 0
+    narrative = project / "narratives" / "dopamine.yaml"  # a move reads as a path, not the folder's uid
+    narrative.write_text(narrative.read_text().replace("folder: MAXIMUS/Dopamine", "folder: MAXIMUS/Reward"))
+    moved = runner.invoke(cli, ["-C", str(project), "diff", "--uid", OVERVIEW], env={"GRAFANA_URL": "", "GRAFANA_TOKEN": ""})
+    assert "      moved from folder 'MAXIMUS/Dopamine' to its narrative's folder 'MAXIMUS/Reward'" in \
+        moved.stdout.splitlines(), moved.output
 
 
 def test_a_dashboard_no_grafana_stores_fails_alone_and_is_named(project, grafana, tmp_path):

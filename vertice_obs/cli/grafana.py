@@ -190,6 +190,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         moved,
     )
     from vertice_obs.grafana.diff import unified as unified_diff
+    from vertice_obs.grafana.folders import path_of
     from vertice_obs.grafana.survey import survey
 
     project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
@@ -211,8 +212,11 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     folders = {str(h.get("uid")): str(h.get("folderTitle") or "") for h in hits}
     diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
-    diffs = [moved(d, folders.get(d.uid) or s.live.folder_uid or "General", s.rendered.folder)
-             if s.live and not s.unchanged and s.live.folder_uid != s.folder_uid else d for d, s in zip(diffs, seen)]
+    moves = [bool(s.live and not s.unchanged and s.live.folder_uid != s.folder_uid) for s in seen]
+    tree = target.folders() if any(moves) else {}  # the path a dashboard moves from, not its folder's title only
+    diffs = [moved(d, path_of(s.live.folder_uid, tree, target.description) or folders.get(d.uid)
+                   or s.live.folder_uid or "General", s.rendered.folder) if move else d
+             for d, s, move in zip(diffs, seen, moves)]
     drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]
     if orphans:
         in_code = {r.uid for r in plan.rendered}
