@@ -4,6 +4,7 @@ over the whole version matrix vobs supports (9.5 and 10.4 with flat folders, 11 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -118,7 +119,13 @@ def test_dry_run_sends_no_write(project, grafana):
 
 
 def test_ui_edit_is_not_overwritten_without_force_and_is_backed_up(project, grafana):
-    vobs(project, grafana, "publish")
+    first = vobs(project, grafana, "publish").stdout.splitlines()  # the folders it made, as the dry run says them
+    if grafana.nested:
+        assert {"created folder 'MAXIMUS' (uid vobs-maximus)",
+                "created folder 'Dopamine' (uid vobs-maximus-dopamine, in vobs-maximus)"} <= set(first)
+    else:
+        assert "created folder 'MAXIMUS / Dopamine' (uid vobs-maximus-dopamine)" in first
+    assert sum(line.startswith("created folder ") for line in first) == len(grafana.folders)
     grafana.edit_in_ui(OVERVIEW, lambda m: m.update(description="curated by hand"))
     module = project / "dashboards" / "dopamine_overview.py"
     module.write_text(module.read_text().replace("Tonic dopamine level and phasic spikes",
@@ -141,6 +148,17 @@ def test_ui_edit_is_not_overwritten_without_force_and_is_backed_up(project, graf
     backups = list((project / ".vobs" / "backups").rglob(f"{OVERVIEW}.json"))
     assert len(backups) == 1
     assert json.loads(backups[0].read_text())["description"] == "curated by hand"
+    # where the replaced live JSON went, said; and kept out of `git add -A`
+    stamp = backups[0].parent.name
+    assert forced.stdout.splitlines()[-2] == (
+        f"backed up the live JSON of 1 dashboard it replaced to .vobs/backups/{stamp}/")
+    assert (project / ".vobs" / ".gitignore").read_text().splitlines()[-1] == "*"
+    grafana.edit_in_ui(OVERVIEW, lambda m: m.update(description="curated again"))
+    summary = vobs(project, grafana, "publish", "--force", "--format", "markdown").stdout
+    said = re.search(r"\nThe live JSON of the 1 dashboard it replaced is backed up in <code>\.vobs/backups/(\w+)/"
+                     r"</code> on the machine that ran it\.\n", summary)
+    assert said and json.loads((project / ".vobs" / "backups" / said.group(1) / f"{OVERVIEW}.json").read_text())[
+        "description"] == "curated again"
 
 
 @pytest.mark.parametrize("rate", [0.2, 0.8])

@@ -7,6 +7,15 @@ import sys
 import click
 
 from vertice_obs.cli.app import cli, say_error
+from vertice_obs.cli.grafana_report import (
+    backed_up,
+    folder_lines,
+    folders_json,
+    playlist_md,
+    summary,
+    table,
+)
+from vertice_obs.cli.grafana_report import show as _show
 from vertice_obs.cli.options import (
     ALLOW_OUTSIDE,
     CONCURRENCY,
@@ -33,7 +42,6 @@ from vertice_obs.errors import (
 )
 from vertice_obs.finding import Severity
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
-from vertice_obs.guard.text import escape
 from vertice_obs.output import machine_json
 from vertice_obs.project import Project
 
@@ -77,9 +85,6 @@ def _connect(target) -> None:
         info()
 
 
-def _show(text: object) -> str:
-    """Untrusted text (titles, uids, server messages) fit for one line of a terminal."""
-    return escape(text, one_line=True)
 
 
 def _playlists(target, plan, narratives, uids, force: bool, concurrency: int, markdown: bool = False,
@@ -351,16 +356,16 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         planned = [{"narrative": a.desired.narrative, "title": a.desired.name, "uid": a.uid, "status": a.kind,
                     "detail": a.reason, "changes": a.changes} for a in playlists]
         if fmt == "markdown":
-            click.echo(_summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True)
-                       + _playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
+            click.echo(summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True,
+                               folders=plan.folders)
+                       + playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
                        nl=False)
         elif fmt == "json":
-            click.echo(machine_json("publish", dry_run=True, folders=_folders(plan.folders), dashboards=rows, playlists=planned))
+            click.echo(machine_json("publish", dry_run=True, folders=folders_json(plan.folders), dashboards=rows, playlists=planned))
         else:
-            for f in plan.folders:
-                click.echo(f"create folder {_show(repr(f.title))} "
-                           f"(uid {f.uid}{', in ' + f.parent_uid if f.parent_uid else ''})")
-            _table([(r["uid"], r["status"], r["detail"]) for r in rows]
+            for line in folder_lines(plan.folders, "create"):
+                click.echo(line)
+            table([(r["uid"], r["status"], r["detail"]) for r in rows]
                    + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned])
             lists = sum(p["status"] in ("create", "update") for p in planned)
             writes = plan.writes + 2 * lists  # a playlist is two writes: it, then vobs' record of it
@@ -386,17 +391,22 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
               if store is not None else [])
     failed = [r for r in results if r.status in ("failed", "skipped-drift")]
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
+    backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":
-        click.echo(machine_json("publish", dry_run=False, folders=_folders(created),
+        click.echo(machine_json("publish", dry_run=False, folders=folders_json(created),
                                 dashboards=[r.to_dict() for r in results],
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)]))
     elif fmt == "markdown":
-        click.echo(_summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit,
-                            stopped=bool(stop))
-                   + _playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
+        click.echo(summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit,
+                           stopped=bool(stop), folders=created, backups=backups)
+                   + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
     else:  # after a stop, the dashboards it kept back are counted, not listed: the error line says why
-        _table([(r.uid, r.status, r.detail) for r in results if r.stop is None]
-               + [(f"playlist:{p.narrative}", p.status, p.detail) for p in played if p.detail != NOT_SENT])
+        for line in folder_lines(created, "created"):
+            click.echo(line)
+        table([(r.uid, r.status, r.detail) for r in results if r.stop is None]
+              + [(f"playlist:{p.narrative}", p.status, p.detail) for p in played if p.detail != NOT_SENT])
+        if backups[1]:
+            click.echo(f"backed up the live JSON of {count(backups[1], 'dashboard')} it replaced to {_show(backups[0])}")
         statuses = [r.status if r.stop is None else "not published (stopped)" for r in results]
         tally = f"; playlists: {tally_of([p.status for p in played])}" if played else ""
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
@@ -417,28 +427,3 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         say_error(f"{'; '.join(lost)}; run vobs publish again to finish (drifted ones need a review and --force)")
         ctx.exit(EXIT_PARTIAL)
 
-
-def _folders(folders) -> list[dict[str, object]]:  # the folders a publish creates (or created), parents first
-    return [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None} for f in folders]
-
-
-def _summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False) -> str:
-    from vertice_obs.grafana.markdown import PublishEntry, publish_summary
-
-    by_uid = {r.uid: r for r in chosen}
-    entries = [PublishEntry(uid, str(by_uid[uid].model.get("title", "")), by_uid[uid].folder, status, detail)
-               for uid, status, detail in rows]
-    return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit,
-                           stopped=stopped)
-
-
-def _playlist_md(rows, publish: bool = False) -> str:
-    from vertice_obs.grafana.playlists import markdown
-
-    return markdown(rows, publish)
-
-
-def _table(rows) -> None:
-    width = max((len(_show(r[0])) for r in rows), default=0)
-    for uid, status, detail in rows:
-        click.echo(f"{_show(uid):<{width}}  {status:<13}  {_show(detail)}".rstrip())

@@ -61,6 +61,7 @@ class Result:
     detail: str = ""
     version: int | None = None
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
+    backup: Path | None = field(default=None, repr=False, compare=False)  # the live JSON it replaced, saved there
 
     def to_dict(self) -> dict[str, Any]:
         """One of `vobs publish --format json`'s `dashboards` (schemas/output/publish.schema.json)."""
@@ -136,6 +137,8 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
         if on_folder:
             on_folder(folder)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    if not stopped and any(a.kind == UPDATE and a.live is not None for a in plan.actions):
+        make_backup_dir(backup_dir)
 
     def run(action: Action) -> Result:
         if action.kind in (UNCHANGED, DRIFT):
@@ -144,22 +147,24 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             return Result(action.uid, "failed", NOT_SENT, stop=stopped[0])
         if action.folder_uid in failed_folders:
             return Result(action.uid, "failed", f"its folder could not be created: {failed_folders[action.folder_uid]}")
+        backup = None
         if action.live is not None:
             try:  # lose nothing: the JSON we are about to replace is saved first
-                write_atomic(backup_dir / stamp / f"{action.uid}.json", to_json_text(action.live.model))
+                backup = backup_dir / stamp / f"{action.uid}.json"
+                write_atomic(backup, to_json_text(action.live.model))
             except OSError as exc:
                 return Result(action.uid, "failed", f"could not write the backup: {exc.strerror}")
         try:
             version = target.save(action.model, action.folder_uid, publish_message(commit, action.model, action.digest),
                                   action.live.version if action.live else None)
-            return Result(action.uid, DONE[action.kind], action.reason, version)
+            return Result(action.uid, DONE[action.kind], action.reason, version, backup=backup)
         except DestinationError as exc:
             if stops(exc):
                 stopped.append(exc)
-                return Result(action.uid, "failed", str(exc), stop=exc)
-            return Result(action.uid, "failed", str(exc))
+                return Result(action.uid, "failed", str(exc), stop=exc, backup=backup)
+            return Result(action.uid, "failed", str(exc), backup=backup)
         except OSError as exc:  # a destination that let one through: this dashboard failed, not the run
-            return Result(action.uid, "failed", f"could not write it: {exc.strerror}")
+            return Result(action.uid, "failed", f"could not write it: {exc.strerror}", backup=backup)
 
     def run_and_report(action: Action) -> Result:
         result = run(action)
@@ -171,6 +176,24 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
         for result in pool.map(run_and_report, plan.actions):
             results[result.uid] = result
     return [results[a.uid] for a in plan.actions]
+
+
+GITIGNORE = "# Written by vobs when it made this folder: live dashboards' backups stay out of git.\n*\n"
+
+
+def make_backup_dir(backup_dir: Path) -> None:
+    """Make `backup_dir`. A `.vobs/` folder it makes on the way gets a `.gitignore` of `*` (as pytest
+    does for its cache), so `git add -A` never commits a live dashboard's backup; a `.vobs/` that
+    was there is left as it is. A folder that cannot be made is said per dashboard, by its backup."""
+    try:
+        home = next((f for f in reversed((backup_dir, *backup_dir.parents)) if f.name == ".vobs"), None)
+        if home is not None and not home.exists():
+            home.mkdir(parents=True)  # FileExistsError when another made it meanwhile: not ours
+            with open(home / ".gitignore", "x", encoding="utf-8") as ignore:
+                ignore.write(GITIGNORE)
+        backup_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
 
 
 def git_commit(root: Path) -> str:
