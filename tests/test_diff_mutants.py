@@ -46,13 +46,40 @@ def test_title_and_dashboard_keys():
         "title changed: 'Old' → 'New'",
         "dashboard: ['graphTooltip'] added",
         "dashboard: ['timezone'] removed",
-        "dashboard: ['tags'][1] added",
         "dashboard: ['refresh'] `1m` → 60",
+        "dashboard: ['tags'] added 'b'",
     ]
-    assert changes({"tags": ["a", "b"]}, {"tags": ["a"]}) == ["dashboard: ['tags'][1] removed"]
+    assert changes({"tags": ["a", "b"]}, {"tags": ["a"]}) == ["dashboard: ['tags'] removed 'b'"]
     # order in a list is a change (a panel's or a dashboard's list order is what Grafana shows)
-    assert changes({"tags": ["a", "b"]}, {"tags": ["b", "a"]}) == [
-        "dashboard: ['tags'][0] `a` → `b`", "dashboard: ['tags'][1] `b` → `a`"]
+    assert changes({"tags": ["a", "b"]}, {"tags": ["b", "a"]}) == ["dashboard: ['tags'] reordered: 'a', 'b' → 'b', 'a'"]
+
+
+def test_a_list_of_plain_values_is_said_by_value_wherever_it_is():
+    # deepdiff's edit script named indices ("['tags'][0] added") and never a value: an added tag
+    # sorted before an existing one read as if that one were new
+    assert changes({"tags": ["vertice-obs"]}, {"tags": ["database", "postgres", "vertice-obs"]}) == [
+        "dashboard: ['tags'] added 'database', 'postgres'"]
+    assert changes({"tags": ["a", "b", "b"]}, {"tags": ["c", "b"]}) == ["dashboard: ['tags'] added 'c'; removed 'a', 'b'"]
+    # a list that appears or goes whole is said by value too; an empty one is just a key
+    assert changes({}, {"tags": ["x", 2, None]}) == ["dashboard: ['tags'] added 'x', 2, null"]
+    assert changes({"tags": [True]}, {}) == ["dashboard: ['tags'] removed true"]
+    assert changes({}, {"tags": []}) == ["dashboard: ['tags'] added"]
+    # inside a panel, under dicts and lists of dicts (paired by index, as deepdiff pairs them)
+    def stat(calcs, links):
+        return {"panels": [{"title": "P", "options": {"reduceOptions": {"calcs": calcs}}, "links": links}]}
+
+    assert changes(stat(["lastNotNull"], [{"tags": ["a"]}, {"url": "u"}]), stat(["mean"], [{"tags": ["a", "z"]}])) == [
+        "panel 'P': ['links'][1] removed",
+        "panel 'P': ['links'][0]['tags'] added 'z'",
+        "panel 'P': ['options']['reduceOptions']['calcs'] added 'mean'; removed 'lastNotNull'",
+    ]
+    # a list of objects stays deepdiff's; a list that becomes something else is a type change
+    assert changes({"links": [{"a": 1}]}, {"links": [{"a": 1}, {"b": 2}]}) == ["dashboard: ['links'][1] added"]
+    assert changes({"tags": "a"}, {"tags": ["a"]}) == ["dashboard: ['tags'] `a` → [\"a\"]"]
+    # many or long values: each cut, then as many as fit
+    many = changes({}, {"tags": [f"tag-{i}" for i in range(40)] + ["x" * 100]})
+    assert many == ["dashboard: ['tags'] added " + ", ".join(f"'tag-{i}'" for i in range(21)) + ", … and 20 more"]
+    assert changes({}, {"tags": ["x" * 100]}) == ["dashboard: ['tags'] added '" + "x" * 57 + "…'"]
 
 
 def variables(*entries, templating=None):

@@ -60,8 +60,11 @@ def test_a_folder_path_renamed_to_the_same_uid_renames_and_moves_the_folder(proj
                             "parent_uid": "vobs-maximus" if nested else None,
                             "was": {"title": "MAXIMUS-Dopamine", "parent_uid": None}}]
 
+        dry = _run(project, "publish", "--dry-run", env=env).output
+        assert f"update {said} (uid vobs-maximus-dopamine)" in dry and "create folder 'Dopamine'" not in dry
         done = _run(project, "publish", env=env)
         assert done.exit_code == 0, done.output
+        assert f"updated {said} (uid vobs-maximus-dopamine)" in done.output
         folder = grafana.folders["vobs-maximus-dopamine"]
         assert (folder["title"], folder["parentUid"]) == (("Dopamine", "vobs-maximus") if nested
                                                           else ("MAXIMUS / Dopamine", ""))

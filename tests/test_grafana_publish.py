@@ -4,6 +4,7 @@ over the whole version matrix vobs supports (9.5 and 10.4 with flat folders, 11 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -82,6 +83,23 @@ def test_a_changed_query_reads_as_old_to_new(project, grafana):
             "[$__rate_interval]))`") in result.output
 
 
+def test_added_tags_read_by_name_in_every_format(project, grafana):
+    """Tags are sorted, so one added before an existing tag shifted it: the diff said `['tags'][0]
+    added` and `['tags'][1] added` — no name, and an index of a tag that was already there."""
+    assert vobs(project, grafana, "publish").exit_code == 0
+    module = project / "dashboards" / "dopamine_overview.py"
+    module.write_text(module.read_text().replace('tags=["dopamine"]', 'tags=["dopamine", "database", "postgres"]'))
+    said = "dashboard: ['tags'] added 'database', 'postgres'"
+    text = vobs(project, grafana, "diff", "--uid", OVERVIEW)
+    assert text.exit_code == 1, text.output
+    assert [line.strip() for line in text.stdout.splitlines()[1:-1]] == [said]
+    rows = json.loads(vobs(project, grafana, "diff", "--uid", OVERVIEW, "--format", "json").stdout)["dashboards"]
+    assert [r["changes"] for r in rows] == [[said]]
+    from vertice_obs.guard.markdown import md
+
+    assert f"- {md(said, 500)}\n" in vobs(project, grafana, "diff", "--uid", OVERVIEW, "--format", "markdown").stdout
+
+
 def test_unchanged_publish_sends_zero_writes(project, grafana):
     vobs(project, grafana, "publish")
     writes_before = len(grafana.writes())
@@ -101,7 +119,13 @@ def test_dry_run_sends_no_write(project, grafana):
 
 
 def test_ui_edit_is_not_overwritten_without_force_and_is_backed_up(project, grafana):
-    vobs(project, grafana, "publish")
+    first = vobs(project, grafana, "publish").stdout.splitlines()  # the folders it made, as the dry run says them
+    if grafana.nested:
+        assert {"created folder 'MAXIMUS' (uid vobs-maximus)",
+                "created folder 'Dopamine' (uid vobs-maximus-dopamine, in vobs-maximus)"} <= set(first)
+    else:
+        assert "created folder 'MAXIMUS / Dopamine' (uid vobs-maximus-dopamine)" in first
+    assert sum(line.startswith("created folder ") for line in first) == len(grafana.folders)
     grafana.edit_in_ui(OVERVIEW, lambda m: m.update(description="curated by hand"))
     module = project / "dashboards" / "dopamine_overview.py"
     module.write_text(module.read_text().replace("Tonic dopamine level and phasic spikes",
@@ -124,6 +148,17 @@ def test_ui_edit_is_not_overwritten_without_force_and_is_backed_up(project, graf
     backups = list((project / ".vobs" / "backups").rglob(f"{OVERVIEW}.json"))
     assert len(backups) == 1
     assert json.loads(backups[0].read_text())["description"] == "curated by hand"
+    # where the replaced live JSON went, said; and kept out of `git add -A`
+    stamp = backups[0].parent.name
+    assert forced.stdout.splitlines()[-2] == (
+        f"backed up the live JSON of 1 dashboard it replaced to .vobs/backups/{stamp}/")
+    assert (project / ".vobs" / ".gitignore").read_text().splitlines()[-1] == "*"
+    grafana.edit_in_ui(OVERVIEW, lambda m: m.update(description="curated again"))
+    summary = vobs(project, grafana, "publish", "--force", "--format", "markdown").stdout
+    said = re.search(r"\nThe live JSON of the 1 dashboard it replaced is backed up in <code>\.vobs/backups/(\w+)/"
+                     r"</code> on the machine that ran it\.\n", summary)
+    assert said and json.loads((project / ".vobs" / "backups" / said.group(1) / f"{OVERVIEW}.json").read_text())[
+        "description"] == "curated again"
 
 
 @pytest.mark.parametrize("rate", [0.2, 0.8])
@@ -277,6 +312,11 @@ def test_provisioning_folder_is_the_default_target(project):
     assert (project / "provisioning" / "MAXIMUS" / "Dopamine" / f"{OVERVIEW}.json").is_file()
     again = runner.invoke(cli, ["-C", str(project), "diff"], env={"GRAFANA_URL": "", "GRAFANA_TOKEN": ""})
     assert again.exit_code == 0
+    narrative = project / "narratives" / "dopamine.yaml"  # a move reads as a path, not the folder's uid
+    narrative.write_text(narrative.read_text().replace("folder: MAXIMUS/Dopamine", "folder: MAXIMUS/Reward"))
+    moved = runner.invoke(cli, ["-C", str(project), "diff", "--uid", OVERVIEW], env={"GRAFANA_URL": "", "GRAFANA_TOKEN": ""})
+    assert "      moved from folder 'MAXIMUS/Dopamine' to its narrative's folder 'MAXIMUS/Reward'" in \
+        moved.stdout.splitlines(), moved.output
 
 
 def test_a_dashboard_no_grafana_stores_fails_alone_and_is_named(project, grafana, tmp_path):

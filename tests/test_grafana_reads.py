@@ -136,8 +136,12 @@ def test_a_folder_move_is_still_published(project, grafana, how):
     assert preview.exit_code == 1, preview.output
     rows = {r["uid"]: r for r in json.loads(preview.stdout)["dashboards"]}
     assert rows[OVERVIEW]["status"] == "changed" and not rows[OVERVIEW]["drifted"]
-    assert rows[OVERVIEW]["changes"][-1].startswith("moved from folder ") and rows[OVERVIEW]["changes"][-1].endswith(
-        "to its narrative's folder 'MAXIMUS/" + ("Reward'" if how == "moved in code" else "Dopamine'"))
+    # the whole path it moves from (a nested folder's title alone was 'Dopamine'); a flat server's one folder
+    was = "Elsewhere" if how == "moved in Grafana" else "MAXIMUS/Dopamine" if grafana.nested else "MAXIMUS / Dopamine"
+    said = (f"moved from folder {was!r} to its narrative's folder 'MAXIMUS/"
+            + ("Reward'" if how == "moved in code" else "Dopamine'"))
+    assert rows[OVERVIEW]["changes"][-1] == said
+    assert f"      {said}" in vobs(project, grafana, "diff").stdout.splitlines()
     result = vobs(project, grafana, "publish", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = {r["uid"]: r for r in json.loads(result.stdout)["dashboards"]}

@@ -118,6 +118,26 @@ def test_chapters_are_appended_to_an_existing_narrative_keeping_its_comments(pro
     assert (project / "narratives" / "services.yaml").read_text() == text
 
 
+def test_chapter_titles_are_written_as_typed_and_only_what_is_invisible_is_escaped(project: Path):
+    """`title: "Platform \\u2014 DB overview"` was what a reader of the narrative saw: every non-ASCII
+    character escaped. Text is now written as typed (UTF-8), and only controls, line separators and
+    bidi or other invisible format characters are escapes, so the file shows what it holds."""
+    import yaml
+
+    title = 'Platform — DB overview ドーパミン 🚀 \u202eevil\u200f \x1b[2J\x85 \u2028 "q" \\ \ufeff'
+    panel = {"type": "text", "title": "t", "gridPos": {"h": 2, "w": 24, "x": 0, "y": 0}}
+    (project / "d.json").write_text(json.dumps({"uid": "dbo", "title": title, "panels": [panel]}))
+    done = vobs(project, "import", "d.json", "--narrative", "platform", "--chapter-title", "Café — ☕ and more")
+    assert done.returncode == 0, done.stderr
+    assert vobs(project, "import", "d.json", "--narrative", "other", "--force").returncode == 0
+    lines = (project / "narratives" / "platform.yaml").read_text(encoding="utf-8").splitlines()
+    assert '    title: "Café — ☕ and more"' in lines
+    lines = (project / "narratives" / "other.yaml").read_text(encoding="utf-8").splitlines()
+    assert ('    title: "Platform — DB overview ドーパミン 🚀 \\u202eevil\\u200f \\u001b[2J\\u0085 \\u2028 \\"q\\" '
+            '\\\\ \\ufeff"') in lines
+    assert yaml.safe_load((project / "narratives" / "other.yaml").read_text())["chapters"][0]["title"] == title
+
+
 def test_import_by_uid_from_grafana(project: Path):
     from grafana_standin import GrafanaStandIn
 

@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_import_cli import OPERATION, V3, vobs
 
 
@@ -306,3 +308,21 @@ def test_a_dashboard_datasource_query_in_legacy_rows_reads_its_panel(tmp_path: P
     built = build_imported(module_text(model, "legacy.json", notes), "legacy", tmp_path)
     panels = {p.get("title"): p for p in built["panels"]}
     assert panels["Same data"]["targets"][0]["panelId"] == panels["CPU"]["id"] == 3
+
+
+@given(st.text(st.characters(blacklist_categories=())))
+def test_any_chapter_title_reads_back_from_the_yaml_and_is_shown_unless_invisible(title):
+    """Every code point, surrogates and unassigned ones too: YAML reads the title back as it was;
+    what is printable text stays as typed, and the line holds nothing invisible or breaking."""
+    import unicodedata
+
+    import yaml
+
+    from vertice_obs.importer.chapters import chapter_text
+
+    text = "chapters:\n" + chapter_text("u", title)
+    assert yaml.safe_load(text)["chapters"][0]["title"] == title
+    line = text.splitlines()[2]
+    assert not [c for c in line if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Cn", "Zl", "Zp")]
+    shown = [c for c in title if unicodedata.category(c)[0] in "LMNPS" and c not in '"\\']
+    assert all(c in line for c in shown)

@@ -91,7 +91,9 @@ def test_small_project_comment_and_summary_against_the_standin(tmp_path, grafana
 
     summary = vobs(root, grafana, "publish", "--format", "markdown")
     assert summary.exit_code == 3  # alpha is not overwritten without --force
-    assert summary.stdout == PUBLISH_SECOND.replace("<base>", url).replace("<shown>", shown(url))
+    [stamp] = [folder.name for folder in (root / ".vobs" / "backups").iterdir()]  # bravo's and echo's live JSON
+    assert summary.stdout == PUBLISH_SECOND.replace("<base>", url).replace("<shown>", shown(url)).replace(
+        "<stamp>", stamp)
     parsed = check_markdown(summary.stdout)
     assert parsed.links == [f"{url}/d/{u}" for u in ("alpha", "delta", "bravo", "echo", "foxtrot")]
 
@@ -100,8 +102,10 @@ def test_dry_run_and_provisioning_folder_summaries(tmp_path):
     root = make_project(tmp_path / "p")
     dry = vobs(root, None, "publish", "--dry-run", "--format", "markdown")
     assert dry.exit_code == 0, dry.output
-    assert dry.output.splitlines()[1:4] == ["### vobs publish --dry-run: 2 create", "",
-                                            "Planned against provisioning folder provisioning/."]
+    assert dry.output.splitlines()[1:6] == ["### vobs publish --dry-run: 2 create", "",
+                                            "Planned against provisioning folder provisioning/.", "",
+                                            "Folders to create: Samples <code>vobs-samples</code>, Story "
+                                            "<code>vobs-samples-story</code>."]
     check_markdown(dry.output)
     assert not (root / "provisioning").exists()
     done = vobs(root, None, "publish", "--format", "markdown")
@@ -231,6 +235,8 @@ PUBLISH_FIRST = """\
 
 To Grafana at <shown>.
 
+Folders created: Other <code>vobs-other</code>, Samples <code>vobs-samples</code>, Story <code>vobs-samples-story</code>.
+
 | Dashboard | Folder | Result | URL | Detail |
 |---|---|---|---|---|
 | Alpha <code>alpha</code> | Samples/Story | created | [/d/alpha](<base>/d/alpha) | new |
@@ -309,6 +315,8 @@ PUBLISH_SECOND = """\
 To Grafana at <shown>.
 
 **1 dashboard not published.** Run `vobs publish` again to finish; drifted ones need a review and `--force`.
+
+The live JSON of the 2 dashboards it replaced is backed up in <code>.vobs/backups/<stamp>/</code> on the machine that ran it.
 
 | Dashboard | Folder | Result | URL | Detail |
 |---|---|---|---|---|

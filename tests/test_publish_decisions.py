@@ -256,6 +256,30 @@ def test_a_provisioning_write_that_fails_is_that_dashboard_failing_not_its_backu
     assert not (tmp_path / "backups").exists()
 
 
+def test_the_backup_folder_vobs_makes_is_ignored_by_git_and_each_backup_is_told(tmp_path):
+    """`git add -A` must not commit live dashboards' backups: a `.vobs/` that publish makes gets a
+    `.gitignore` of `*` (as pytest's cache does); one that was there is never written into."""
+    old = LiveDashboard("up", MODEL, 4, "vobs-c", None)
+    plan = PublishPlan([], [action("up", "update", "vobs-c", old), action("new", "create", "vobs-c")])
+    nothing = tmp_path / "nothing" / ".vobs" / "backups"
+    execute(PublishPlan([], [action("new", "create", "vobs-c")]), Recorder(), "c", nothing)
+    assert not nothing.parent.exists()  # nothing replaced, nothing backed up: no folder at all
+    home = tmp_path / "project" / ".vobs"
+    up, new = execute(plan, Recorder(), "c", home / "backups")
+    assert up.backup is not None and up.backup.read_text() == to_json_text(MODEL) and new.backup is None
+    assert up.backup.parent.parent == home / "backups"
+    assert (home / ".gitignore").read_text().splitlines()[-1] == "*"
+    subprocess.run(["git", "init", "-q", str(tmp_path / "project")], check=True)
+    assert subprocess.run(["git", "check-ignore", "-q", str(up.backup)], cwd=tmp_path / "project").returncode == 0
+    (home / ".gitignore").write_text("mine\n")  # the user's now: kept as it is
+    execute(plan, Recorder(), "c", home / "backups")
+    assert (home / ".gitignore").read_text() == "mine\n"
+    made_by_user = tmp_path / "other" / ".vobs"
+    made_by_user.mkdir(parents=True)
+    execute(plan, Recorder(), "c", made_by_user / "backups")
+    assert sorted(p.name for p in made_by_user.iterdir()) == ["backups"]
+
+
 def test_backups_are_stamped_in_utc_whatever_the_local_zone(tmp_path, monkeypatch):
     monkeypatch.setenv("TZ", "Etc/GMT-14")  # UTC+14: a local stamp would be 14 hours off
     time.tzset()

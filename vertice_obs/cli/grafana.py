@@ -7,6 +7,15 @@ import sys
 import click
 
 from vertice_obs.cli.app import cli, say_error
+from vertice_obs.cli.grafana_report import (
+    backed_up,
+    folder_lines,
+    folders_json,
+    playlist_md,
+    summary,
+    table,
+)
+from vertice_obs.cli.grafana_report import show as _show
 from vertice_obs.cli.options import (
     ALLOW_OUTSIDE,
     CONCURRENCY,
@@ -33,7 +42,6 @@ from vertice_obs.errors import (
 )
 from vertice_obs.finding import Severity
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
-from vertice_obs.guard.text import escape
 from vertice_obs.output import machine_json
 from vertice_obs.project import Project
 
@@ -77,9 +85,6 @@ def _connect(target) -> None:
         info()
 
 
-def _show(text: object) -> str:
-    """Untrusted text (titles, uids, server messages) fit for one line of a terminal."""
-    return escape(text, one_line=True)
 
 
 def _playlists(target, plan, narratives, uids, force: bool, concurrency: int, markdown: bool = False,
@@ -191,6 +196,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         refoldered,
     )
     from vertice_obs.grafana.diff import unified as unified_diff
+    from vertice_obs.grafana.folders import path_of
     from vertice_obs.grafana.publish import folder_changes
     from vertice_obs.grafana.survey import survey
 
@@ -213,10 +219,13 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     folders = {str(h.get("uid")): str(h.get("folderTitle") or "") for h in hits}
     diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
-    diffs = [moved(d, folders.get(d.uid) or s.live.folder_uid or "General", s.rendered.folder)
-             if s.live and not s.unchanged and s.live.folder_uid != s.folder_uid else d for d, s in zip(diffs, seen)]
+    moves = [bool(s.live and not s.unchanged and s.live.folder_uid != s.folder_uid) for s in seen]
     there = [s.rendered.folder for s in seen if s.live or s.unchanged]  # in Grafana: its folders may change
-    refolder = folder_changes(there, target) if there else {}
+    tree = target.folders() if there else {}  # the path a dashboard moves from, not its folder's title only
+    diffs = [moved(d, path_of(s.live.folder_uid, tree, target.description) or folders.get(d.uid)
+                   or s.live.folder_uid or "General", s.rendered.folder) if move else d
+             for d, s, move in zip(diffs, seen, moves)]
+    refolder = folder_changes(there, target, tree) if there else {}  # renamed or moved by publish
     diffs = [refoldered(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and s.rendered.folder in refolder
              else d for d, s in zip(diffs, seen)]
     drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]
@@ -353,18 +362,17 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         planned = [{"narrative": a.desired.narrative, "title": a.desired.name, "uid": a.uid, "status": a.kind,
                     "detail": a.reason, "changes": a.changes} for a in playlists]
         if fmt == "markdown":
-            click.echo(_summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True)
-                       + _playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
+            click.echo(summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True,
+                               folders=[f for f in plan.folders if f.uid not in plan.updates])
+                       + playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
                        nl=False)
         elif fmt == "json":
-            click.echo(machine_json("publish", dry_run=True, folders=_folders(plan.folders, plan.updates),
+            click.echo(machine_json("publish", dry_run=True, folders=folders_json(plan.folders, plan.updates),
                                     dashboards=rows, playlists=planned))
         else:
-            for f in plan.folders:
-                click.echo(f"update {_show(plan.said[f.uid])} (uid {f.uid})"
-                           if f.uid in plan.updates else f"create folder {_show(repr(f.title))} "
-                           f"(uid {f.uid}{', in ' + f.parent_uid if f.parent_uid else ''})")
-            _table([(r["uid"], r["status"], r["detail"]) for r in rows]
+            for line in folder_lines(plan.folders, "create", plan.said):
+                click.echo(line)
+            table([(r["uid"], r["status"], r["detail"]) for r in rows]
                    + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned])
             lists = sum(p["status"] in ("create", "update") for p in planned)
             writes = plan.writes + 2 * lists  # a playlist is two writes: it, then vobs' record of it
@@ -390,17 +398,23 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
               if store is not None else [])
     failed = [r for r in results if r.status in ("failed", "skipped-drift")]
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
+    backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":
-        click.echo(machine_json("publish", dry_run=False, folders=_folders(created, plan.updates),
+        click.echo(machine_json("publish", dry_run=False, folders=folders_json(created, plan.updates),
                                 dashboards=[r.to_dict() for r in results],
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)]))
     elif fmt == "markdown":
-        click.echo(_summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit,
-                            stopped=bool(stop))
-                   + _playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
+        click.echo(summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit,
+                           stopped=bool(stop), folders=[f for f in created if f.uid not in plan.updates],
+                           backups=backups)
+                   + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
     else:  # after a stop, the dashboards it kept back are counted, not listed: the error line says why
-        _table([(r.uid, r.status, r.detail) for r in results if r.stop is None]
-               + [(f"playlist:{p.narrative}", p.status, p.detail) for p in played if p.detail != NOT_SENT])
+        for line in folder_lines(created, "created", plan.said):
+            click.echo(line)
+        table([(r.uid, r.status, r.detail) for r in results if r.stop is None]
+              + [(f"playlist:{p.narrative}", p.status, p.detail) for p in played if p.detail != NOT_SENT])
+        if backups[1]:
+            click.echo(f"backed up the live JSON of {count(backups[1], 'dashboard')} it replaced to {_show(backups[0])}")
         statuses = [r.status if r.stop is None else "not published (stopped)" for r in results]
         tally = f"; playlists: {tally_of([p.status for p in played])}" if played else ""
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
@@ -421,30 +435,3 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         say_error(f"{'; '.join(lost)}; run vobs publish again to finish (drifted ones need a review and --force)")
         ctx.exit(EXIT_PARTIAL)
 
-
-def _folders(folders, updates) -> list[dict[str, object]]:  # the folders a publish creates or updates, parents first
-    return [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None,
-             **({"was": {"title": updates[f.uid].title, "parent_uid": updates[f.uid].parent_uid or None}}
-                if f.uid in updates else {})} for f in folders]
-
-
-def _summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False) -> str:
-    from vertice_obs.grafana.markdown import PublishEntry, publish_summary
-
-    by_uid = {r.uid: r for r in chosen}
-    entries = [PublishEntry(uid, str(by_uid[uid].model.get("title", "")), by_uid[uid].folder, status, detail)
-               for uid, status, detail in rows]
-    return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit,
-                           stopped=stopped)
-
-
-def _playlist_md(rows, publish: bool = False) -> str:
-    from vertice_obs.grafana.playlists import markdown
-
-    return markdown(rows, publish)
-
-
-def _table(rows) -> None:
-    width = max((len(_show(r[0])) for r in rows), default=0)
-    for uid, status, detail in rows:
-        click.echo(f"{_show(uid):<{width}}  {status:<13}  {_show(detail)}".rstrip())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,6 +226,13 @@ def _targets(name: str, live: list[Any], desired: list[Any]) -> list[str]:
 def _generic(prefix: str, live: dict[str, Any], desired: dict[str, Any]) -> list[str]:
     if live == desired:
         return []
+    # Lists of plain values (tags, a reducer's calcs) are said by value, not by deepdiff's index:
+    # what it names an index is one of its edit script, not where a value is or what it was.
+    by_value: list[str] = []
+    desired = _plain_lists(live, desired, "", by_value)
+    lists = [f"{prefix}: {change}" for change in sorted(by_value)]
+    if live == desired:
+        return lists
     # Each key that changed, never the whole object (deepdiff's default beyond a third changed), and
     # `__inputs`/`__requires` too (deepdiff skips `__` keys by default; normalisation keeps them).
     # Imported here: deepdiff brings numpy (~150 ms), paid only when a dashboard differs.
@@ -242,7 +250,78 @@ def _generic(prefix: str, live: dict[str, Any], desired: dict[str, Any]) -> list
                 out.append(f"{prefix}: {where} added")
             elif kind.endswith("_removed"):
                 out.append(f"{prefix}: {where} removed")
-    return out or [f"{prefix}: changed"]
+    return out + lists or [f"{prefix}: changed"]
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any) -> bool:
+    """A JSON list of plain values only (strings, numbers, booleans, nulls), an empty one too."""
+    return isinstance(value, list) and all(isinstance(v, _PLAIN) for v in value)
+
+
+def _plain_lists(live: Any, desired: Any, path: str, out: list[str]) -> Any:
+    """`desired` with each list of plain values that differs from `live`'s at the same path set to
+    `live`'s, what changed in it said by value into `out` (`['tags'] added 'db', 'pg'`). A key only
+    one side has is such a list from or to empty. Dicts are walked by key and other lists by index,
+    as deepdiff pairs them, so what is left for deepdiff is what this did not say."""
+    if isinstance(live, dict) and isinstance(desired, dict):
+        kept: dict[str, Any] = {}
+        for key, value in desired.items():
+            where = f"{path}[{key!r}]"
+            if key in live:
+                kept[key] = _plain_lists(live[key], value, where, out)
+            elif value and _plain(value):
+                out.append(f"{where} {_by_value([], value)}")
+            else:
+                kept[key] = value
+        for key, value in live.items():
+            if key not in desired and value and _plain(value):
+                out.append(f"{path}[{key!r}] {_by_value(value, [])}")
+                kept[key] = value
+        return kept
+    if _plain(live) and _plain(desired):
+        if live != desired:
+            out.append(f"{path} {_by_value(live, desired)}")
+        return live
+    if isinstance(live, list) and isinstance(desired, list):
+        return [_plain_lists(a, b, f"{path}[{i}]", out) for i, (a, b) in enumerate(zip(live, desired))] + \
+            desired[len(live):]
+    return desired
+
+
+def _by_value(old: list[Any], new: list[Any]) -> str:
+    """`added 'a', 'b'; removed 'c'` (each as often as it was added or removed), or — the same values
+    in another order, which Grafana shows — `reordered: 'a', 'b' → 'b', 'a'`."""
+    added, removed = _minus(new, old), _minus(old, new)
+    if not added and not removed:
+        return f"reordered: {_values(old)} → {_values(new)}"
+    return "; ".join([f"added {_values(added)}"] * bool(added) + [f"removed {_values(removed)}"] * bool(removed))
+
+
+def _minus(values: list[Any], other: list[Any]) -> list[Any]:
+    """The values not matched one for one in `other`, in their order."""
+    left = Counter(other)
+    out = []
+    for v in values:
+        if left[v]:
+            left[v] -= 1
+        else:
+            out.append(v)
+    return out
+
+
+def _values(values: list[Any], limit: int = 200) -> str:
+    """`'a', 'b', 3`, each value cut to 60 characters, and as many as fit in `limit`: `… and 4 more`."""
+    shown = []
+    for v in values:
+        text = repr(v) if isinstance(v, str) else json.dumps(v)
+        shown.append(text[:58] + "…" + text[0] if isinstance(v, str) and len(text) > 60 else text)
+    kept = len(shown)
+    while kept > 1 and len(", ".join(shown[:kept])) > limit:
+        kept -= 1
+    return ", ".join(shown[:kept]) + (f", … and {len(shown) - kept} more" if kept < len(shown) else "")
 
 
 def _pos(p: dict[str, Any]) -> str:

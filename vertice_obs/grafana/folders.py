@@ -106,6 +106,13 @@ def walk_up(start: str, parent_of: Callable[[str], str], where: str) -> list[str
     return chain
 
 
+def path_of(uid: str, folders: Mapping[str, Folder], where: str) -> str:
+    """The path of folder `uid` as a narrative writes it (`Platform/Core`), from every folder of a
+    destination (`folders()`); "" for one not among them (the General folder)."""
+    chain = walk_up(uid, lambda u: folders[u].parent_uid if u in folders else "", where)
+    return "/".join(folders[u].title for u in reversed(chain) if u in folders)
+
+
 def check_tree(folders: Mapping[str, Folder], where: str) -> None:
     """Every folder's parent chain ends at the root (a folder that is its own parent, or any
     cycle, is a `FolderCycle`); unknown parents end a chain."""

@@ -24,6 +24,7 @@ from vertice_obs.grafana.diff import (
     UNCHANGED,
     DashboardDiff,
 )
+from vertice_obs.grafana.folders import Folder
 from vertice_obs.guard.markdown import md
 
 COMMENT_LIMIT = 65_536  # GitHub: the largest issue or pull-request comment body
@@ -159,11 +160,14 @@ _RESULT_ORDER = ("failed", "skipped-drift", "created", "updated", "create", "upd
 
 
 def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str | None = None,
-                    dry_run: bool = False, commit: str = "", limit: int = SUMMARY_LIMIT, stopped: bool = False) -> str:
+                    dry_run: bool = False, commit: str = "", limit: int = SUMMARY_LIMIT, stopped: bool = False,
+                    folders: Sequence[Folder] = (), backups: tuple[str, int] = ("", 0)) -> str:
     """The step summary of a `vobs publish` (or its dry run), at most `limit` bytes. `base_url`:
     the Grafana's address without credentials, for links to each dashboard (none for a
     provisioning folder). `stopped`: the publish stopped at an error every write would meet (a
-    token that cannot write) — running it again does not help, so it is not advised."""
+    token that cannot write) — running it again does not help, so it is not advised. `folders`:
+    those it created (or would create), parents first; `backups`: where the live JSON it replaced
+    was saved, on the machine that ran it, and of how many dashboards."""
     ordered = sorted(entries, key=lambda e: _RESULT_ORDER.index(e.status) if e.status in _RESULT_ORDER else 0)
     statuses = [e.status for e in ordered]
     if dry_run:
@@ -185,6 +189,13 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     elif not_published and not dry_run:
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** Run `vobs publish` again to "
                  "finish; drifted ones need a review and `--force`.", ""]
+    if folders:
+        made = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60)}</code>" for f in folders[:50])
+        more = f", and {len(folders) - 50} more" if len(folders) > 50 else ""
+        head += [f"{'Folders to create' if dry_run else 'Folders created'}: {made}{more}.", ""]
+    if backups[1]:
+        head += [f"The live JSON of the {_plural(backups[1], 'dashboard')} it replaced is backed up in "
+                 f"<code>{md(backups[0], 300)}</code> on the machine that ran it.", ""]
     rows = [_publish_row(e, base_url) for e in ordered]
     kept, _ = _fit(rows, limit - size("\n".join(head)) - _NOTE_RESERVE, size(_PUBLISH_HEADER) + 1)
     out = list(head)

@@ -70,6 +70,7 @@ class Result:
     detail: str = ""
     version: int | None = None
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
+    backup: Path | None = field(default=None, repr=False, compare=False)  # the live JSON it replaced, saved there
 
     def to_dict(self) -> dict[str, Any]:
         """One of `vobs publish --format json`'s `dashboards` (schemas/output/publish.schema.json)."""
@@ -93,12 +94,14 @@ def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, for
     return PublishPlan(folders, [_decide(one, force) for one in seen], updates, said)
 
 
-def folder_plan(paths: Iterable[str], target: Destination) -> tuple[list[Folder], dict[str, Folder], dict[str, str]]:
+def folder_plan(paths: Iterable[str], target: Destination,
+                existing: dict[str, Folder] | None = None) -> tuple[list[Folder], dict[str, Folder], dict[str, str]]:
     """The folders `paths` need that are to be created or updated, parents first; of those the
     existing ones as they are (uid → folder); and what an update changes, in words (uid → `folder
-    'web-shop' → 'Shop', moved into 'Web'`). One read of the target's folders."""
+    'web-shop' → 'Shop', moved into 'Web'`). One read of the target's folders, unless `existing`
+    is that read already."""
     nested = target.nested_folders
-    existing = target.folders()
+    existing = target.folders() if existing is None else existing
     wanted = list(dict.fromkeys(f for path in paths for f in folder_chain(path, nested)))  # parents first
     updates = to_update(wanted, existing, nested)
     titles = {f.uid: f.title for f in wanted}
@@ -106,10 +109,11 @@ def folder_plan(paths: Iterable[str], target: Destination) -> tuple[list[Folder]
     return [f for f in wanted if f.uid not in existing or f.uid in updates], updates, said
 
 
-def folder_changes(paths: Iterable[str], target: Destination) -> dict[str, str]:
-    """For diff: by narrative folder path, what publishing renames or moves among its folders."""
+def folder_changes(paths: Iterable[str], target: Destination, existing: dict[str, Folder]) -> dict[str, str]:
+    """For diff: by narrative folder path, what publishing renames or moves among its folders
+    (`existing`: the target's folders, read once)."""
     paths = sorted(set(paths))
-    _, _, said = folder_plan(paths, target)
+    _, _, said = folder_plan(paths, target, existing)
     out = {path: "; ".join(said[f.uid] for f in folder_chain(path, target.nested_folders) if f.uid in said)
            for path in paths}
     return {path: words for path, words in out.items() if words}
@@ -163,6 +167,8 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
         if on_folder:
             on_folder(folder)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    if not stopped and any(a.kind == UPDATE and a.live is not None for a in plan.actions):
+        make_backup_dir(backup_dir)
 
     def run(action: Action) -> Result:
         if action.kind in (UNCHANGED, DRIFT):
@@ -171,22 +177,24 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             return Result(action.uid, "failed", NOT_SENT, stop=stopped[0])
         if action.folder_uid in failed_folders:
             return Result(action.uid, "failed", f"its folder could not be created: {failed_folders[action.folder_uid]}")
+        backup = None
         if action.live is not None:
             try:  # lose nothing: the JSON we are about to replace is saved first
-                write_atomic(backup_dir / stamp / f"{action.uid}.json", to_json_text(action.live.model))
+                backup = backup_dir / stamp / f"{action.uid}.json"
+                write_atomic(backup, to_json_text(action.live.model))
             except OSError as exc:
                 return Result(action.uid, "failed", f"could not write the backup: {exc.strerror}")
         try:
             version = target.save(action.model, action.folder_uid, publish_message(commit, action.model, action.digest),
                                   action.live.version if action.live else None)
-            return Result(action.uid, DONE[action.kind], action.reason, version)
+            return Result(action.uid, DONE[action.kind], action.reason, version, backup=backup)
         except DestinationError as exc:
             if stops(exc):
                 stopped.append(exc)
-                return Result(action.uid, "failed", str(exc), stop=exc)
-            return Result(action.uid, "failed", str(exc))
+                return Result(action.uid, "failed", str(exc), stop=exc, backup=backup)
+            return Result(action.uid, "failed", str(exc), backup=backup)
         except OSError as exc:  # a destination that let one through: this dashboard failed, not the run
-            return Result(action.uid, "failed", f"could not write it: {exc.strerror}")
+            return Result(action.uid, "failed", f"could not write it: {exc.strerror}", backup=backup)
 
     def run_and_report(action: Action) -> Result:
         result = run(action)
@@ -198,6 +206,24 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
         for result in pool.map(run_and_report, plan.actions):
             results[result.uid] = result
     return [results[a.uid] for a in plan.actions]
+
+
+GITIGNORE = "# Written by vobs when it made this folder: live dashboards' backups stay out of git.\n*\n"
+
+
+def make_backup_dir(backup_dir: Path) -> None:
+    """Make `backup_dir`. A `.vobs/` folder it makes on the way gets a `.gitignore` of `*` (as pytest
+    does for its cache), so `git add -A` never commits a live dashboard's backup; a `.vobs/` that
+    was there is left as it is. A folder that cannot be made is said per dashboard, by its backup."""
+    try:
+        home = next((f for f in reversed((backup_dir, *backup_dir.parents)) if f.name == ".vobs"), None)
+        if home is not None and not home.exists():
+            home.mkdir(parents=True)  # FileExistsError when another made it meanwhile: not ours
+            with open(home / ".gitignore", "x", encoding="utf-8") as ignore:
+                ignore.write(GITIGNORE)
+        backup_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
 
 
 def git_commit(root: Path) -> str:

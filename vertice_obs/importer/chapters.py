@@ -7,7 +7,7 @@ dashboard has panels but no story yet, and the build says so rather than pretend
 
 from __future__ import annotations
 
-import json
+import unicodedata
 from typing import Sequence
 
 import yaml
@@ -17,9 +17,25 @@ from vertice_obs.errors import InputError
 TODO = "TODO: tell the story of this chapter: what should a reader notice here, and why does it matter?"
 
 
+# Written as an escape, never raw: what is invisible or not text (controls, line and paragraph
+# separators, bidi and other format characters, surrogates, unassigned code points and U+FFFE/F,
+# which YAML refuses raw).
+_ESCAPED = ("Cc", "Cf", "Cs", "Cn", "Zl", "Zp")
+_SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
 def _quoted(text: str) -> str:
-    """A YAML double-quoted scalar: JSON's escaping is valid YAML (control characters escaped)."""
-    return json.dumps(text, ensure_ascii=True)
+    """A YAML double-quoted scalar, its text in UTF-8 as typed (`"Platform — DB overview"`, not
+    `\\u2014`): `"` and `\\` escaped, and each character that is invisible or not text as a `\\u`
+    (`\\U`) escape, so the file shows the title as it is and YAML reads back exactly it."""
+    def one(ch: str) -> str:
+        if ch in _SHORT:
+            return _SHORT[ch]
+        if unicodedata.category(ch) not in _ESCAPED:
+            return ch
+        return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
+
+    return '"' + "".join(one(ch) for ch in text) + '"'
 
 
 def chapter_text(uid: str, title: str, indent: str = "  ") -> str:

@@ -1,0 +1,60 @@
+"""How `vobs publish` prints what it plans and did: its tables, the folders it creates, where the
+backups went, its Markdown summary and the JSON of its folders (the commands: `cli/grafana.py`)."""
+
+from __future__ import annotations
+
+import click
+
+from vertice_obs.guard.text import escape
+
+
+def show(text: object) -> str:
+    """Untrusted text (titles, uids, server messages) fit for one line of a terminal."""
+    return escape(text, one_line=True)
+
+
+def folder_lines(folders, verb: str, said=None) -> list[str]:
+    """`create folder 'Core' (uid vobs-platform-core, in vobs-platform)`, one per folder, parents
+    first; a folder in `said` (uid → its update in words) is an update: `update folder 'web-shop' →
+    'Shop', moved into 'Web' (uid vobs-web-shop)`."""
+    said = said or {}
+    updated = "update" if verb == "create" else "updated"
+    return [f"{updated} {show(said[f.uid])} (uid {show(f.uid)})" if f.uid in said else
+            f"{verb} folder {show(repr(f.title))} (uid {show(f.uid)}{', in ' + show(f.parent_uid) if f.parent_uid else ''})"
+            for f in folders]
+
+
+def backed_up(results, project) -> tuple[str, int]:
+    """Where the live JSON a publish replaced was saved (`.vobs/backups/<UTC time>/`), and of how
+    many dashboards: ("", 0) when none."""
+    saved = [r.backup for r in results if r.backup is not None]
+    return ", ".join(sorted({project.display(path.parent) + "/" for path in saved})), len(saved)
+
+
+def folders_json(folders, updates) -> list[dict[str, object]]:  # the folders a publish creates or updates
+    return [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None,  # parents first
+             **({"was": {"title": updates[f.uid].title, "parent_uid": updates[f.uid].parent_uid or None}}
+                if f.uid in updates else {})} for f in folders]
+
+
+def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False, folders=(),
+            backups: tuple[str, int] = ("", 0)) -> str:
+    from vertice_obs.grafana.markdown import PublishEntry, publish_summary
+
+    by_uid = {r.uid: r for r in chosen}
+    entries = [PublishEntry(uid, str(by_uid[uid].model.get("title", "")), by_uid[uid].folder, status, detail)
+               for uid, status, detail in rows]
+    return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit,
+                           stopped=stopped, folders=folders, backups=backups)
+
+
+def playlist_md(rows, publish: bool = False) -> str:
+    from vertice_obs.grafana.playlists import markdown
+
+    return markdown(rows, publish)
+
+
+def table(rows) -> None:
+    width = max((len(show(r[0])) for r in rows), default=0)
+    for uid, status, detail in rows:
+        click.echo(f"{show(uid):<{width}}  {status:<13}  {show(detail)}".rstrip())
