@@ -219,7 +219,7 @@ def _environments(value: Any, where: str, line_of) -> dict[str, dict[str, Any]]:
                 raise InputError(f"environments.{name}: unknown setting {str(key)!r}"
                                  f"{_did_you_mean(str(key), _ENVIRONMENT_KEYS)} "
                                  f"(allowed: grafana_url, org_id, prometheus_url)", where, key_line)
-            _typed(_ENVIRONMENT_KEYS[key], item, f"environments.{name}.{key}", where, key_line)
+            _typed(_ENVIRONMENT_KEYS[key], item, f"environments.{name}.{key}", where, key_line, name)
             settings[_ENVIRONMENT_KEYS[key]] = item
         out[name] = settings
     return out
@@ -296,7 +296,7 @@ def _did_you_mean(key: str, known) -> str:
     return f", did you mean {close[0]!r}?" if close else ""
 
 
-def _typed(key: str, value: Any, shown: str, where: str, line: int | None) -> None:
+def _typed(key: str, value: Any, shown: str, where: str, line: int | None, env: str | None = None) -> None:
     """A file's setting of the right type; a path that is a path (not null, not empty: `exports_dir:
     ""` would write into the project root); a server URL (its scheme) and organisation that are
     usable, without a secret in it — each checked on every run, whatever environment is chosen."""
@@ -310,11 +310,24 @@ def _typed(key: str, value: Any, shown: str, where: str, line: int | None) -> No
     if key in _URL_KEYS:
         secret = url_secret(value)
         if secret:
-            raise InputError(f"{shown} carries {secret}: a file in the repository must hold no secret — give the "
-                             f"URL with {ENVIRONMENT[key]} or a flag, the token with GRAFANA_TOKEN", where, line)
+            raise InputError(f"{shown} carries {secret}: a file in the repository must hold no secret — "
+                             f"{_secret_advice(key, env)}", where, line)
         _check_url(key, value, where, (where, line), shown)
     if key == "grafana_org_id":
         _org_id(value, where, (where, line), shown)
+
+
+def _secret_advice(key: str, env: str | None) -> str:
+    """Where a URL with a credential goes instead of the file: the URL's own variable or flag (vobs
+    sends its user:password@ as basic auth and its ?token= on every request). Only Grafana has a
+    token of its own besides; with `--env NAME` the variables name no server, only a flag does."""
+    flag = "--" + key.replace("_", "-")
+    where = f"{flag} (with --env {env}, {ENVIRONMENT[key]} is not read)" if env else f"{ENVIRONMENT[key]} or {flag}"
+    advice = f"give the whole URL, credential included, with {where}: vobs sends it and never shows it"
+    if key == "grafana_url":
+        token = f"{token_variable(env)} or GRAFANA_TOKEN" if env else "GRAFANA_TOKEN"
+        advice += f"; a Grafana service-account token goes in {token} instead"
+    return advice
 
 
 def _org_id(value: Any, where: str, at: tuple[str, int | None] | tuple[()] = (), shown: str | None = None
