@@ -222,11 +222,16 @@ def test_a_server_the_environment_does_not_declare_is_never_the_shells_or_the_fi
 
 def test_a_configured_catalog_that_is_not_there_is_an_error_not_a_silent_pass(tmp_path):
     root = make_project(tmp_path / "p")
-    (root / "vobs.yaml").write_text("catalog: narratives/metric.yaml\n")  # metrics.yaml, misspelt
+    (root / "vobs.yaml").write_text("# the project\ncatalog: narratives/metric.yaml\n")  # metrics.yaml, misspelt
     result = run(root, "validate")
     assert result.exit_code == 2
-    assert result.output.strip() == ("vobs: error: catalog (vobs.yaml): no metric catalog at narratives/metric.yaml "
+    assert result.output.strip() == ("vobs: error: vobs.yaml:2: catalog: no metric catalog at narratives/metric.yaml "
                                      "(a file of metrics: fix the setting, or leave it out for narratives/metrics.yaml)")
+    (root / "pyproject.toml").write_text('[tool.vobs]\ncatalog = "narratives/metric.yaml"\n')  # no lines known there
+    (root / "vobs.yaml").unlink()
+    assert run(root, "validate").output.strip().startswith(
+        "vobs: error: catalog (pyproject.toml [tool.vobs]): no metric catalog at narratives/metric.yaml")
+    (root / "pyproject.toml").unlink()
     (root / "vobs.yaml").write_text("catalog: narratives\n")  # a folder
     assert run(root, "audit").exit_code == 2
     (root / "vobs.yaml").unlink()

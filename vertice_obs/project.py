@@ -57,6 +57,8 @@ class Project:
     grafana_org_id: int | None = None
     prometheus_url: str | None = None
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # setting → where it came from
+    # setting → (file, line) where a project file with lines (vobs.yaml) set it: errors about its value point there
+    lines: Mapping[str, tuple[str, int]] = field(default_factory=dict, repr=False, compare=False)
     env: str | None = None  # the environment chosen with --env, if any
     environments: tuple[str, ...] = ()  # every environment the configuration declares
 
@@ -76,9 +78,27 @@ class Project:
         if where == "the command line":
             raise InputError(f"no metric catalog at {self.display(self.catalog)} (--catalog)")
         if where:
-            raise InputError(f"{_shown('catalog', where)}: no metric catalog at {self.display(self.catalog)} "
-                             "(a file of metrics: fix the setting, or leave it out for narratives/metrics.yaml)")
+            raise self.setting_error("catalog", f"no metric catalog at {self.display(self.catalog)} (a file of "
+                                                "metrics: fix the setting, or leave it out for narratives/metrics.yaml)")
         return None
+
+    def folder(self, key: str) -> Path:
+        """A folder vobs reads (`dashboards_dir`, `narratives_dir`). One a project file names that is
+        not there is an error at that setting (a default's absence is for its reader to explain)."""
+        path: Path = getattr(self, key)
+        if self.origins.get(key) and not path.is_dir():
+            default = key.removesuffix("_dir") + "/"
+            raise self.setting_error(key, f"no folder at {self.display(path)} (fix the setting, or leave it out "
+                                          f"for {default})")
+        return path
+
+    def setting_error(self, key: str, message: str) -> InputError:
+        """An error about a setting's value: `vobs.yaml:3: catalog: …` when a file's line is known,
+        else `catalog (pyproject.toml [tool.vobs]): …`."""
+        at = self.lines.get(key)
+        if at is not None:
+            return InputError(f"{key}: {message}", *at)
+        return InputError(f"{_shown(key, self.origins.get(key, 'the default'))}: {message}")
 
     def enclosing(self) -> Path | None:
         """The project this root is inside of, when the root is no project itself (no dashboards/,
@@ -112,8 +132,9 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
     origin: dict[str, str] = {}
     declared: dict[str, tuple[str, dict[str, Any]]] = {}  # name → (where, its settings)
     variables = {key: environ[var] for key, var in ENVIRONMENT.items() if environ.get(var)}
+    lines: dict[str, int] = {}  # vobs.yaml's key → its line
     for where, layer in (("pyproject.toml [tool.vobs]", _from_pyproject(root / "pyproject.toml")),
-                         ("vobs.yaml", _from_vobs_yaml(root / "vobs.yaml"))):
+                         ("vobs.yaml", _from_vobs_yaml(root / "vobs.yaml", lines))):
         declared.update({name: (where, section) for name, section in layer.pop("environments", {}).items()})
         settings.update(layer)
         origin.update(dict.fromkeys(layer, where))
@@ -161,6 +182,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         grafana_org_id=org_id,
         prometheus_url=settings.get("prometheus_url") or None,
         origins=dict(origin),
+        lines={key: ("vobs.yaml", line) for key, line in lines.items() if origin.get(key) == "vobs.yaml"},
         env=env or None,
         environments=tuple(sorted(declared)),
     )
@@ -225,7 +247,8 @@ def _environments(value: Any, where: str, line_of) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _from_vobs_yaml(path: Path) -> dict[str, Any]:
+def _from_vobs_yaml(path: Path, lines: dict[str, int]) -> dict[str, Any]:
+    """vobs.yaml's settings, checked; `lines` gets the line of each top-level key."""
     if not path.is_file():
         return {}
     # PyYAML only when there is a vobs.yaml: `vobs --help` must not pay for it.
@@ -236,6 +259,7 @@ def _from_vobs_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(doc.data, dict):
         raise doc.error("vobs.yaml must be a mapping of settings")
+    lines.update({key: doc.line((key,)) for key in doc.data if isinstance(key, str)})
     return _checked(doc.data, path.name, lambda key: doc.line(key if isinstance(key, tuple) else (key,)), path.parent)
 
 
