@@ -113,6 +113,13 @@ class Project:
         above = self.enclosing()
         return f" — the project looks to be {above}: run vobs there, or give -C {above}" if above else ""
 
+    def unbuilt(self) -> str:
+        """The end of an error about the exports folder missing or empty (no paths named): where the
+        project is, when vobs runs in its subfolder; in a project, that `vobs build` writes it."""
+        if not self.narratives_dir.is_dir():
+            return self.elsewhere()
+        return f" — run `vobs build` first: it renders the dashboards into {self.display(self.exports_dir)}/"
+
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the project root when inside it. A symlink is
         shown by its own name, where it stands — not by its target (a dangling one has none)."""
