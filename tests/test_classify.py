@@ -338,6 +338,34 @@ def test_type_findings_see_through_an_or_chain(query, expected):
     assert [f.check for f in found if f.check in ("metric/rate-on-gauge", "metric/counter-without-rate")] == expected
 
 
+@pytest.mark.parametrize("kind,query,expected", [
+    # a variable's query lists values or picks series: it draws nothing, so no type hint applies
+    ("variable", "label_values(spikes_total, environment)", []),
+    ("variable", 'label_values(spikes_total{job="x"}, instance)', []),
+    ("variable", "query_result(topk(5, sum by (job) (spikes_total)))", []),
+    ("variable", "query_result(rate(level[5m]))", []),
+    ("variable", "spikes_total", []),  # a bare PromQL variable query (label_names(…) and the like)
+    # a panel's or an annotation's query is drawn: the hints stay
+    ("panel", "spikes_total", ["metric/counter-without-rate"]),
+    ("panel", "sum(spikes_total)", ["metric/counter-without-rate"]),
+    ("panel", "rate(level[5m])", ["metric/rate-on-gauge"]),
+    ("annotation", "spikes_total > 0", ["metric/counter-without-rate"]),
+    ("annotation", "rate(level[5m]) > 0", ["metric/rate-on-gauge"]),
+])
+def test_type_findings_are_for_drawn_queries_not_variable_queries(kind, query, expected):
+    """Through both extraction paths, as `vobs validate` uses them, and the catalog's types."""
+    from vertice_obs.metrics.analysis import uses_through_shapes
+    from vertice_obs.metrics.extract import uses_of
+    from vertice_obs.metrics.inventory import Query
+
+    catalog = MetricCatalog(CATALOG.file, (*CATALOG.metrics, MetricSpec("spikes_total", "counter", "", "", "t", line=9)))
+    for path in (uses_of, uses_through_shapes):
+        uses, problems = path(Query(query, AT, kind), {})
+        assert problems == [] and uses, (path, uses)
+        found = classify(uses, evidence(), catalog)
+        assert [f.check for f in found if f.check in ("metric/rate-on-gauge", "metric/counter-without-rate")] == expected
+
+
 def test_offline_missing_names_no_window_a_catalog_does_not_have():
     """A catalog lists what exists; it has no history, so "never seen … in the last 7d" would be
     false. Through `gather`, as `vobs validate` offline does; the live wording is pinned above."""

@@ -111,6 +111,34 @@ def test_bad_environments_are_one_located_error(tmp_path, text, env, message):
     assert str(info.value).startswith(message), str(info.value)
 
 
+@pytest.mark.parametrize("text,advice", [
+    # Prometheus' credential is in its URL: no Grafana token to speak of
+    ("prometheus_url: 'http://h/?token=abcdefgh12345'\n",
+     "give the whole URL, credential included, with PROMETHEUS_URL or --prometheus-url: vobs sends it and never "
+     "shows it"),
+    ("prometheus_url: 'http://user:hunter2@h:9090'\n",
+     "give the whole URL, credential included, with PROMETHEUS_URL or --prometheus-url: vobs sends it and never "
+     "shows it"),
+    ("grafana_url: 'http://user:hunter2@g:3000'\n",
+     "give the whole URL, credential included, with GRAFANA_URL or --grafana-url: vobs sends it and never shows "
+     "it; a Grafana service-account token goes in GRAFANA_TOKEN instead"),
+    # with --env NAME only a flag names a server, and the token variable is the environment's
+    ("environments:\n  prod:\n    prometheus_url: 'http://h/?token=abcdefgh12345'\n",
+     "give the whole URL, credential included, with --prometheus-url (with --env prod, PROMETHEUS_URL is not "
+     "read): vobs sends it and never shows it"),
+    ("environments:\n  eu-west:\n    grafana_url: 'http://h/?api_key=abcdefgh12345'\n",
+     "give the whole URL, credential included, with --grafana-url (with --env eu-west, GRAFANA_URL is not read): "
+     "vobs sends it and never shows it; a Grafana service-account token goes in GRAFANA_TOKEN_EU_WEST or "
+     "GRAFANA_TOKEN instead"),
+])
+def test_a_url_with_a_credential_in_the_file_says_where_it_goes_for_its_key(tmp_path, text, advice):
+    (tmp_path / "vobs.yaml").write_text(text)
+    with pytest.raises(InputError) as info:
+        load_project(tmp_path, environ={})
+    assert str(info.value).endswith("a file in the repository must hold no secret — " + advice), str(info.value)
+    assert "GRAFANA_TOKEN" not in advice or "grafana_url" in text
+
+
 def test_a_typo_in_prod_fails_a_staging_run_too(tmp_path):
     (tmp_path / "vobs.yaml").write_text("environments:\n  staging:\n    grafana_url: http://s:3000\n"
                                         "  prod:\n    grafan_url: http://p:3000\n")
@@ -194,11 +222,16 @@ def test_a_server_the_environment_does_not_declare_is_never_the_shells_or_the_fi
 
 def test_a_configured_catalog_that_is_not_there_is_an_error_not_a_silent_pass(tmp_path):
     root = make_project(tmp_path / "p")
-    (root / "vobs.yaml").write_text("catalog: narratives/metric.yaml\n")  # metrics.yaml, misspelt
+    (root / "vobs.yaml").write_text("# the project\ncatalog: narratives/metric.yaml\n")  # metrics.yaml, misspelt
     result = run(root, "validate")
     assert result.exit_code == 2
-    assert result.output.strip() == ("vobs: error: catalog (vobs.yaml): no metric catalog at narratives/metric.yaml "
+    assert result.output.strip() == ("vobs: error: vobs.yaml:2: catalog: no metric catalog at narratives/metric.yaml "
                                      "(a file of metrics: fix the setting, or leave it out for narratives/metrics.yaml)")
+    (root / "pyproject.toml").write_text('[tool.vobs]\ncatalog = "narratives/metric.yaml"\n')  # no lines known there
+    (root / "vobs.yaml").unlink()
+    assert run(root, "validate").output.strip().startswith(
+        "vobs: error: catalog (pyproject.toml [tool.vobs]): no metric catalog at narratives/metric.yaml")
+    (root / "pyproject.toml").unlink()
     (root / "vobs.yaml").write_text("catalog: narratives\n")  # a folder
     assert run(root, "audit").exit_code == 2
     (root / "vobs.yaml").unlink()

@@ -15,6 +15,7 @@ import pytest
 
 from vertice_obs.checks import CHECKS
 from vertice_obs.finding import Severity
+from vertice_obs.metrics.inventory import inventory
 from vertice_obs.metrics.lints import lint
 from vertice_obs.metrics.validation import DashboardFile
 
@@ -274,6 +275,16 @@ BARE = {"type": "stat", "id": 4, "targets": [{"refId": "A", "expr": "up"}]}
 HOUSE = [
     Case("no-title", "panel/title", dash(BARE), ("/panels/0",), "no title"),
     Case("text-needs-no-title", "panel/title", dash({"type": "text"}, {"type": "row"})),
+    Case("null-title-is-no-title", "panel/title", dash({**BARE, "title": None}), ("/panels/0",), "no title"),
+    # a title that is not text is said as what it is, at the value, whatever the panel
+    Case("number-title", "panel/title", dash({**BARE, "title": 42}), ("/panels/0/title",),
+         "panel title is 42 (a number), not text"),
+    Case("boolean-title", "panel/title", dash({**BARE, "title": False}), ("/panels/0/title",), "false (a boolean)"),
+    Case("list-title", "panel/title", dash({**BARE, "title": ["a"]}), ("/panels/0/title",), '["a"] (a list)'),
+    Case("object-title-of-a-row", "panel/title", dash({"type": "row", "title": {"a": 1}}), ("/panels/0/title",),
+         '{"a": 1} (an object)'),
+    Case("number-title-of-a-text-panel", "panel/title", dash({"type": "text", "title": 1.5}), ("/panels/0/title",),
+         "1.5 (a number)"),
     Case("no-description", "panel/description", dash(BARE), ("/panels/0",)),
     Case("description-in-legacy-row", "panel/description", {"uid": "u", "rows": [{"panels": [BARE]}]},
          ("/rows/0/panels/0",)),
@@ -292,6 +303,24 @@ HOUSE = [
 @params(HOUSE)
 def test_house_check(case):
     assert_case(case)
+
+
+def test_a_title_that_is_not_text_is_said_as_such_and_the_panel_s_queries_are_still_checked():
+    """`vobs validate` on JSON handed to it: the panel is named by its id, not as `panel ''`, and
+    neither finding says "no title" or that the queries went unchecked."""
+    from vertice_obs.metrics.validation import collect
+
+    model = dash({**BARE, "title": 42})
+    files = [DashboardFile("d.json", model)]
+    found = [f for f in collect(files).findings + lint(files, ours=lambda file: True)
+             if f.check == "panel/title" or f.check.startswith("inventory/")]
+    assert [(f.check, f.severity, str(f.location), f.message) for f in found] == [
+        ("inventory/invalid", Severity.ERROR, "d.json → dashboard u → panel (#4)",
+         "`title` must be text, not a number: the panel's queries are checked as if it were absent"),
+        ("panel/title", Severity.WARNING, "d.json → dashboard u → panel (#4)",
+         "panel title is 42 (a number), not text: Grafana expects a string; write it in quotes")]
+    queries, _ = inventory(model, "d.json")
+    assert [q.expr for q in queries if q.kind == "panel"] == ["up"]
 
 
 @pytest.mark.parametrize("check", ["panel/title", "panel/description", "panel/unit"])

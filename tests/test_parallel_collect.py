@@ -283,7 +283,7 @@ def test_what_crosses_back_pickles_by_its_fields(cls):
     samples = {
         Location: Location("a.json", 3, 7, "uid", "Panel", 2, "A"),
         Finding: Finding("metric/missing", Severity.ERROR, "m", Location("a.json", 3), "x", (("k", [1]),)),
-        MetricUse: MetricUse("up", Location("f"), "up", False, "fallback", ("x",), "why", "rate", True),
+        MetricUse: MetricUse("up", Location("f"), "up", False, "fallback", ("x",), "why", "rate", True, "variable"),
         Query: Query("up", Location("f"), "variable", "vm"),
         LabelMatcher: LabelMatcher("env", "=~", "p.*"),
         Selector: Selector("up", (LabelMatcher("env", "=", "prod"),)),

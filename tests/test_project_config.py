@@ -72,13 +72,16 @@ def test_a_dashboards_dir_that_is_not_there_is_named_not_blamed_on_the_narrative
     from vertice_obs.cli import cli
 
     root = make_project(tmp_path / "p")
-    (root / "vobs.yaml").write_text("dashboards_dir: dashbaords\n")
-    for command in (["build"], ["build", "--check"], ["list"]):
+    (root / "vobs.yaml").write_text("exports_dir: exports\ndashboards_dir: dashbaords\n")
+    for command in (["build"], ["build", "--check"], ["build", "--progress"], ["list"]):
         result = CliRunner().invoke(cli, ["-C", str(root), *command])
         assert result.exit_code == 2, (command, result.output)
-        assert result.output.strip() == (f"vobs: error: dashboards directory not found: {root / 'dashbaords'} (the "
-                                         "dashboards_dir setting, else dashboards/ in the project root: run vobs "
-                                         "there, or give -C ROOT)")
+        assert result.output.strip() == ("vobs: error: vobs.yaml:2: dashboards_dir: no folder at dashbaords (fix the "
+                                         "setting, or leave it out for dashboards/)")
+    (root / "vobs.yaml").write_text("narratives_dir: narrative\n")
+    assert CliRunner().invoke(cli, ["-C", str(root), "build"]).output.strip() == (
+        "vobs: error: vobs.yaml:1: narratives_dir: no folder at narrative (fix the setting, or leave it out for "
+        "narratives/)")
 
 
 READ_KEYS = ("dashboards_dir", "narratives_dir", "catalog")

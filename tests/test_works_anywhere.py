@@ -148,3 +148,29 @@ def test_validate_audit_and_chaos_check_from_a_project_subfolder_name_the_projec
     run = Path(__file__).resolve().parent.parent / "chaos" / "chaos-day-1.yaml"  # the repository's Chaos Day
     result = CliRunner().invoke(cli, ["chaos", "check", str(run)], env=env)
     assert result.exit_code == 2 and result.output.strip().endswith(hint), result.output
+
+
+def test_validate_and_audit_in_a_project_not_built_yet_say_to_build_first(tmp_path):
+    """A new user's first `vobs validate`: 'no such file or directory: …/exports' alone."""
+    from click.testing import CliRunner
+    from sample_project import make_project
+
+    from vertice_obs.cli import cli
+
+    root = make_project(tmp_path / "p")
+    env = {"PROMETHEUS_URL": "", "GRAFANA_URL": "", "VOBS_ENV": ""}
+    hint = " — run `vobs build` first: it renders the dashboards into exports/"
+    for command in (["validate", "--offline"], ["audit"]):
+        result = CliRunner().invoke(cli, ["-C", str(root), *command], env=env)
+        assert result.exit_code == 2, result.output
+        assert result.output.strip() == f"vobs: error: no such file or directory: {root / 'exports'}{hint}"
+    (root / "exports").mkdir()  # a folder with nothing built in it
+    result = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline"], env=env)
+    assert result.output.strip() == f"vobs: error: no dashboard JSON found in {root / 'exports'}{hint}"
+    (root / "narratives").rename(root / "elsewhere")  # no project here: nothing to build, no advice to
+    assert "vobs build" not in CliRunner().invoke(cli, ["-C", str(root), "validate"], env=env).output
+    (root / "exports").rmdir()
+    assert "vobs build" not in CliRunner().invoke(cli, ["-C", str(root), "validate"], env=env).output
+    # paths named on the command line are the user's own: no advice about exports/
+    result = CliRunner().invoke(cli, ["-C", str(root), "validate", str(root / "dashboards")], env=env)
+    assert "no dashboard JSON found" in result.output and "vobs build" not in result.output

@@ -12,6 +12,7 @@ overrides and `_dropping` bring them to the Grafana 10/11 model, so Grafana does
 from __future__ import annotations
 
 import math
+import reprlib
 from typing import Any, Iterable, Sequence
 
 from grafanalib import core as g
@@ -47,6 +48,16 @@ def prom(expr: str, legend: str = "", ref_id: str | None = None, instant: bool =
         intervalFactor=1,
         step=None,
     ))
+
+
+def _texts(factory: str, **values: Any) -> None:
+    """Refuse a title, description, unit or uid that is not text (`p.stat(42, …)`): written as it is,
+    Grafana would show a panel without a title and findings could not name it. Raised at import,
+    where the loader's `file:line` is the call that passed it."""
+    for name, value in values.items():
+        if not isinstance(value, str):
+            raise TypeError(f"{factory}(): {name} must be text (a str), not {type(value).__name__} "
+                            f"{reprlib.repr(value)}")
 
 
 def _targets(queries: Iterable[g.Target | str]) -> list[g.Target]:
@@ -148,6 +159,7 @@ def timeseries(
     max: float | None = None,
 ) -> g.TimeSeries:
     """A time series; `thresholds` are drawn as dashed lines (e.g. the 500 ms streaming limit)."""
+    _texts("timeseries", title=title, description=description, unit=unit)
     defaults = _field_defaults(unit, thresholds, min, max)
     custom = {"thresholdsStyle": {"mode": "dashed" if thresholds else "off"}, "fillOpacity": 10}
     if stack:
@@ -177,6 +189,7 @@ def stat(
     reduce: str = "lastNotNull",
 ) -> g.Stat:
     """A single number, reduced with `reduce` (lastNotNull by default, not grafanalib's mean)."""
+    _texts("stat", title=title, description=description, unit=unit)
     return record(g.Stat(
         title=title,
         description=description,
@@ -202,6 +215,7 @@ def gauge(
     thresholds: Sequence[tuple[float | None, str]] | None = None,
 ) -> g.GaugePanel:
     """A gauge between `min` and `max` (0…1 by default: most MAXIMUS gauges are ratios)."""
+    _texts("gauge", title=title, description=description, unit=unit)
     return record(_Gauge(
         title=title,
         description=description,
@@ -231,6 +245,7 @@ def bargauge(
     thresholds: Sequence[tuple[float | None, str]] | None = None,
 ) -> g.BarGauge:
     """Bars per series, e.g. failures by reason."""
+    _texts("bargauge", title=title, description=description, unit=unit)
     defaults = _field_defaults(unit, thresholds, min, max)
     return record(_BarGauge(
         title=title,
@@ -256,6 +271,7 @@ def heatmap(
     height: int | None = None,
 ) -> g.Heatmap:
     """A histogram heatmap: the query should be `sum by (le) (rate(x_bucket[$__rate_interval]))`."""
+    _texts("heatmap", title=title, description=description, unit=unit)
     target = _targets([query])[0]
     target.format = "heatmap"
     target.legendFormat = target.legendFormat or "{{le}}"
@@ -290,6 +306,7 @@ def table(
     height: int | None = None,
 ) -> g.Table:
     """An instant-query table, one row per series (labels as columns)."""
+    _texts("table", title=title, description=description, unit=unit)
     targets = [prom(q, instant=True) if isinstance(q, str) else q for q in queries]
     return record(g.Table(
         title=title,
@@ -306,6 +323,7 @@ def table(
 def text(title: str, markdown: str, *, description: str = "", width: int | None = None,
          height: int | None = None) -> g.Text:
     """Markdown text: the narrative's story panels and explanatory notes."""
+    _texts("text", title=title, description=description, markdown=markdown)
     return record(g.Text(
         title=title,
         description=description,
@@ -318,6 +336,7 @@ def text(title: str, markdown: str, *, description: str = "", width: int | None 
 
 def row(title: str, panels: Sequence[g.Panel] = (), collapsed: bool = False) -> g.RowPanel:
     """A row header; with `collapsed=True` its `panels` live inside it (Grafana's collapsed rows)."""
+    _texts("row", title=title)
     return record(g.RowPanel(title=title, panels=list(panels), collapsed=collapsed,
                              gridPos=g.GridPos(h=1, w=24, x=0, y=0), extraJson=_house({})))
 
@@ -355,6 +374,7 @@ def dashboard(
     refresh: str = "30s",
 ) -> g.Dashboard:
     """A MAXIMUS dashboard: `$datasource` and `$environment` variables, shared crosshair, UTC."""
+    _texts("dashboard", uid=uid, title=title, description=description, environment_metric=environment_metric)
     return record(g.Dashboard(
         uid=uid,
         title=title,

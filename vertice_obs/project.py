@@ -57,6 +57,8 @@ class Project:
     grafana_org_id: int | None = None
     prometheus_url: str | None = None
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # setting → where it came from
+    # setting → (file, line) where a project file with lines (vobs.yaml) set it: errors about its value point there
+    lines: Mapping[str, tuple[str, int]] = field(default_factory=dict, repr=False, compare=False)
     env: str | None = None  # the environment chosen with --env, if any
     environments: tuple[str, ...] = ()  # every environment the configuration declares
 
@@ -76,9 +78,27 @@ class Project:
         if where == "the command line":
             raise InputError(f"no metric catalog at {self.display(self.catalog)} (--catalog)")
         if where:
-            raise InputError(f"{_shown('catalog', where)}: no metric catalog at {self.display(self.catalog)} "
-                             "(a file of metrics: fix the setting, or leave it out for narratives/metrics.yaml)")
+            raise self.setting_error("catalog", f"no metric catalog at {self.display(self.catalog)} (a file of "
+                                                "metrics: fix the setting, or leave it out for narratives/metrics.yaml)")
         return None
+
+    def folder(self, key: str) -> Path:
+        """A folder vobs reads (`dashboards_dir`, `narratives_dir`). One a project file names that is
+        not there is an error at that setting (a default's absence is for its reader to explain)."""
+        path: Path = getattr(self, key)
+        if self.origins.get(key) and not path.is_dir():
+            default = key.removesuffix("_dir") + "/"
+            raise self.setting_error(key, f"no folder at {self.display(path)} (fix the setting, or leave it out "
+                                          f"for {default})")
+        return path
+
+    def setting_error(self, key: str, message: str) -> InputError:
+        """An error about a setting's value: `vobs.yaml:3: catalog: …` when a file's line is known,
+        else `catalog (pyproject.toml [tool.vobs]): …`."""
+        at = self.lines.get(key)
+        if at is not None:
+            return InputError(f"{key}: {message}", *at)
+        return InputError(f"{_shown(key, self.origins.get(key, 'the default'))}: {message}")
 
     def enclosing(self) -> Path | None:
         """The project this root is inside of, when the root is no project itself (no dashboards/,
@@ -92,6 +112,13 @@ class Project:
         """`enclosing`, said as the end of an error: ' — the project looks to be …' (else '')."""
         above = self.enclosing()
         return f" — the project looks to be {above}: run vobs there, or give -C {above}" if above else ""
+
+    def unbuilt(self) -> str:
+        """The end of an error about the exports folder missing or empty (no paths named): where the
+        project is, when vobs runs in its subfolder; in a project, that `vobs build` writes it."""
+        if not self.narratives_dir.is_dir():
+            return self.elsewhere()
+        return f" — run `vobs build` first: it renders the dashboards into {self.display(self.exports_dir)}/"
 
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the project root when inside it. A symlink is
@@ -112,8 +139,9 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
     origin: dict[str, str] = {}
     declared: dict[str, tuple[str, dict[str, Any]]] = {}  # name → (where, its settings)
     variables = {key: environ[var] for key, var in ENVIRONMENT.items() if environ.get(var)}
+    lines: dict[str, int] = {}  # vobs.yaml's key → its line
     for where, layer in (("pyproject.toml [tool.vobs]", _from_pyproject(root / "pyproject.toml")),
-                         ("vobs.yaml", _from_vobs_yaml(root / "vobs.yaml"))):
+                         ("vobs.yaml", _from_vobs_yaml(root / "vobs.yaml", lines))):
         declared.update({name: (where, section) for name, section in layer.pop("environments", {}).items()})
         settings.update(layer)
         origin.update(dict.fromkeys(layer, where))
@@ -161,6 +189,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         grafana_org_id=org_id,
         prometheus_url=settings.get("prometheus_url") or None,
         origins=dict(origin),
+        lines={key: ("vobs.yaml", line) for key, line in lines.items() if origin.get(key) == "vobs.yaml"},
         env=env or None,
         environments=tuple(sorted(declared)),
     )
@@ -219,13 +248,14 @@ def _environments(value: Any, where: str, line_of) -> dict[str, dict[str, Any]]:
                 raise InputError(f"environments.{name}: unknown setting {str(key)!r}"
                                  f"{_did_you_mean(str(key), _ENVIRONMENT_KEYS)} "
                                  f"(allowed: grafana_url, org_id, prometheus_url)", where, key_line)
-            _typed(_ENVIRONMENT_KEYS[key], item, f"environments.{name}.{key}", where, key_line)
+            _typed(_ENVIRONMENT_KEYS[key], item, f"environments.{name}.{key}", where, key_line, name)
             settings[_ENVIRONMENT_KEYS[key]] = item
         out[name] = settings
     return out
 
 
-def _from_vobs_yaml(path: Path) -> dict[str, Any]:
+def _from_vobs_yaml(path: Path, lines: dict[str, int]) -> dict[str, Any]:
+    """vobs.yaml's settings, checked; `lines` gets the line of each top-level key."""
     if not path.is_file():
         return {}
     # PyYAML only when there is a vobs.yaml: `vobs --help` must not pay for it.
@@ -236,6 +266,7 @@ def _from_vobs_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(doc.data, dict):
         raise doc.error("vobs.yaml must be a mapping of settings")
+    lines.update({key: doc.line((key,)) for key in doc.data if isinstance(key, str)})
     return _checked(doc.data, path.name, lambda key: doc.line(key if isinstance(key, tuple) else (key,)), path.parent)
 
 
@@ -296,7 +327,7 @@ def _did_you_mean(key: str, known) -> str:
     return f", did you mean {close[0]!r}?" if close else ""
 
 
-def _typed(key: str, value: Any, shown: str, where: str, line: int | None) -> None:
+def _typed(key: str, value: Any, shown: str, where: str, line: int | None, env: str | None = None) -> None:
     """A file's setting of the right type; a path that is a path (not null, not empty: `exports_dir:
     ""` would write into the project root); a server URL (its scheme) and organisation that are
     usable, without a secret in it — each checked on every run, whatever environment is chosen."""
@@ -310,11 +341,24 @@ def _typed(key: str, value: Any, shown: str, where: str, line: int | None) -> No
     if key in _URL_KEYS:
         secret = url_secret(value)
         if secret:
-            raise InputError(f"{shown} carries {secret}: a file in the repository must hold no secret — give the "
-                             f"URL with {ENVIRONMENT[key]} or a flag, the token with GRAFANA_TOKEN", where, line)
+            raise InputError(f"{shown} carries {secret}: a file in the repository must hold no secret — "
+                             f"{_secret_advice(key, env)}", where, line)
         _check_url(key, value, where, (where, line), shown)
     if key == "grafana_org_id":
         _org_id(value, where, (where, line), shown)
+
+
+def _secret_advice(key: str, env: str | None) -> str:
+    """Where a URL with a credential goes instead of the file: the URL's own variable or flag (vobs
+    sends its user:password@ as basic auth and its ?token= on every request). Only Grafana has a
+    token of its own besides; with `--env NAME` the variables name no server, only a flag does."""
+    flag = "--" + key.replace("_", "-")
+    where = f"{flag} (with --env {env}, {ENVIRONMENT[key]} is not read)" if env else f"{ENVIRONMENT[key]} or {flag}"
+    advice = f"give the whole URL, credential included, with {where}: vobs sends it and never shows it"
+    if key == "grafana_url":
+        token = f"{token_variable(env)} or GRAFANA_TOKEN" if env else "GRAFANA_TOKEN"
+        advice += f"; a Grafana service-account token goes in {token} instead"
+    return advice
 
 
 def _org_id(value: Any, where: str, at: tuple[str, int | None] | tuple[()] = (), shown: str | None = None

@@ -109,6 +109,8 @@ MODULE_CASES = [
     module_case("exit-in-converter", "class D:\n    def to_json_data(self):\n        raise SystemExit(0)\n\n\n"
                 "dashboard = D()\n", 3, "sys.exit(0)"),
     module_case("nan-threshold", NAN_PANEL, 5, "finite"),
+    module_case("number-title", NAN_PANEL.replace('p.stat("S"', "p.stat(42").replace('float("nan")', "1"), 5,
+                "TypeError: stat(): title must be text (a str), not int 42"),
     module_case("inf-dict", 'dashboard = {"uid": "inf", "panels": [{"fieldConfig": {"max": float("inf")}}]}\n', 1,
                 "infinity"),
     Case("module-no-dashboard", module("x = 1\n"), exit_code=2, where="dashboards/bad.py",

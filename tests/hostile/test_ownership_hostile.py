@@ -127,8 +127,8 @@ def foreign_in_outside(box: Sandbox) -> None:
 
 
 OUTSIDE = [
-    Case("exports-dir-relative-outside", settings("exports_dir: ../outside/exports\n"), 2, "exports_dir",
-         "(from vobs.yaml) is outside the project"),
+    Case("exports-dir-relative-outside", settings("exports_dir: ../outside/exports\n"), 2, "vobs.yaml:1",
+         "exports_dir '../outside/exports' is outside the project"),
     Case("exports-dir-absolute-outside", settings("exports_dir: OUTSIDE/exports\n"), 2, "vobs.yaml",
          "--allow-outside"),
     Case("exports-dir-symlinked-outside", build_after(lambda box: link(box.project / "exports", box.outside),
@@ -190,7 +190,7 @@ def publishing(prepare: Callable[[Sandbox], object], *args: str):
 # replaces — is held to the exports rule: outside the project only with --allow-outside.
 OUTSIDE += [
     Case("provisioning-dir-relative-outside", publishing(settings("provisioning_dir: ../outside/prov\n")), 2,
-         "provisioning_dir '../outside/prov' (from vobs.yaml)", "is outside the project"),
+         "vobs.yaml:1", "provisioning_dir '../outside/prov' is outside the project"),
     Case("provisioning-dir-symlinked-outside",
          publishing(lambda box: (make_project(box.project), link(box.project / "provisioning", box.outside))), 2,
          "provisioning_dir 'provisioning' (from the default)", "--allow-outside"),

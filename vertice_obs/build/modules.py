@@ -74,7 +74,8 @@ class ModuleFailure:
 
 
 def discover(directory: Path) -> list[Path]:
-    """Dashboard modules in `directory`, in a stable order; `_private.py` helpers are skipped. A
+    """Dashboard modules in `directory`, in a stable order; `_private.py` helpers (code the modules
+    share, imported while they load: `_folder_importable`) are skipped. A
     directory that is not there is an error, not no dashboards: `dashboards_dir: dashbaords` would
     otherwise read as every chapter naming an unknown uid."""
     if not directory.is_dir():
@@ -129,7 +130,7 @@ def import_attribute(path: Path, shown: str, attribute: str, convert: Callable[[
     module_name = f"vobs_{attribute}_" + "".join(c if c.isalnum() else "_" for c in path.stem)
     cwd = os.getcwd()
     try:
-        with _real_interrupts() as interrupt, capture.module() as printed:
+        with _real_interrupts() as interrupt, capture.module() as printed, _folder_importable(path.parent):
             outcome = _execute(path, shown, module_name, attribute, convert, interrupt)
     finally:
         sys.modules.pop(module_name, None)
@@ -138,6 +139,37 @@ def import_attribute(path: Path, shown: str, attribute: str, convert: Callable[[
     if isinstance(outcome, ModuleFailure):  # the capture is complete only once its block has ended
         return dataclasses.replace(outcome, printed=printed.text)
     return outcome[0], printed.text
+
+
+@contextlib.contextmanager
+def _folder_importable(folder: Path) -> Iterator[None]:
+    """The module's folder on `sys.path` while it loads, so `from _common import X` finds
+    `dashboards/_common.py` (a helper `discover` skips). Appended, not prepended: a dashboard named
+    `statistics.py` must not shadow the standard library for vobs or for its neighbours.
+
+    Afterwards `sys.path` is as it was (what the module added to it too), and every module that was
+    imported from the folder is dropped from `sys.modules` and the folder's finder from the
+    importer cache: the next module, project or run imports its own helpers afresh, never another
+    project's `_common` nor a copy a previous module changed."""
+    entry = str(folder.absolute())
+    saved_path, before = list(sys.path), set(sys.modules)
+    sys.path.append(entry)
+    try:
+        yield
+    finally:
+        sys.path[:] = saved_path
+        sys.path_importer_cache.pop(entry, None)
+        for name in [n for n in list(sys.modules) if n not in before]:
+            if _comes_from(sys.modules.get(name), entry):
+                sys.modules.pop(name, None)
+
+
+def _comes_from(module: Any, folder: str) -> bool:
+    """Whether a module's file (or a package's folders) lies in `folder`."""
+    places = [getattr(module, "__file__", None)]
+    with contextlib.suppress(Exception):  # a namespace package's __path__; anything odd is not ours
+        places += list(getattr(module, "__path__", None) or ())
+    return any(isinstance(p, str) and os.path.abspath(p).startswith(folder + os.sep) for p in places)
 
 
 def _execute(path: Path, shown: str, module_name: str, attribute: str, convert: Callable[[Any], Any],
@@ -155,14 +187,29 @@ def _execute(path: Path, shown: str, module_name: str, attribute: str, convert: 
         return (convert(value),)
     except SyntaxError as exc:
         return ModuleFailure(shown, exc.lineno if exc.filename == str(path) else _line_in(exc, path),
-                             f"SyntaxError: {_text(exc.msg)}")
+                             f"SyntaxError: {_text(exc.msg)}{_in_helper(exc, path, shown)}")
     except KeyboardInterrupt as exc:
         if interrupt.real:
             raise  # a real Ctrl-C: stop the run (the CLI says "interrupted", exit 130)
         return ModuleFailure(shown, _line_in(exc, path), "raised KeyboardInterrupt while loading "
                                                          "(not a Ctrl-C): a module must not stop the build")
     except BaseException as exc:  # a user module may raise anything; report it, keep going
-        return ModuleFailure(shown, _line_in(exc, path), _describe(exc))
+        return ModuleFailure(shown, _line_in(exc, path), _describe(exc) + _in_helper(exc, path, shown))
+
+
+def _in_helper(exc: BaseException, path: Path, shown: str) -> str:
+    """` (in dashboards/_common.py:3)` when the error is in a helper module beside `path` (the failure
+    is at the module's line that imported or called it), else nothing."""
+    folder = str(path.parent.absolute())
+    places = [(frame.filename, frame.lineno) for frame in traceback.extract_tb(exc.__traceback__)]
+    if isinstance(exc, SyntaxError) and isinstance(exc.filename, str):
+        places.append((exc.filename, exc.lineno))
+    inside = [(file, line) for file, line in places if os.path.abspath(file).startswith(folder + os.sep)]
+    if not inside or os.path.abspath(inside[-1][0]) == os.path.abspath(path):
+        return ""
+    file, line = inside[-1]
+    where = os.path.relpath(os.path.abspath(file), folder)
+    return f" (in {_text(Path(shown).parent / where)}{f':{line}' if line else ''})"
 
 
 def _describe(exc: BaseException) -> str:

@@ -121,7 +121,7 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
     narrative file, after them for a chapter naming no dashboard: a caller that writes must stage
     what `put` gets until this returns (`ExportsDir.writer` does). `keep` sees every module and
     its rendering (None: in no narrative), for `plan_build`."""
-    narratives = load_narratives(project.narratives_dir, project.display)
+    narratives = load_narratives(project.folder("narratives_dir"), project.display)
     memberships = memberships_by_uid(narratives)
     failures: list[ModuleFailure] = []
     findings: list[Finding] = []
@@ -140,7 +140,7 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
         put(path, text, digest)
         return digest
 
-    for module in iter_dashboards(discover(project.dashboards_dir), project.display, progress):
+    for module in iter_dashboards(discover(project.folder("dashboards_dir")), project.display, progress):
         if isinstance(module, ModuleFailure):
             failures.append(module)
             if module.printed:  # what it printed before failing is often why: reported as for any module

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterator
 
 from vertice_obs.checks import check
@@ -59,7 +60,7 @@ def environment_variable(model: dict[str, Any], file: str):
 
 
 def _at(file: str, model: dict[str, Any], path: tuple, panel: dict[str, Any]) -> tuple[Location, dict]:
-    title = panel.get("title") if isinstance(panel.get("title"), str) else ""
+    title = panel.get("title") if isinstance(panel.get("title"), str) else None  # "panel (#3)": no name to give
     where = Location(file=file, dashboard=dashboard_name(model), panel=title, panel_id=panel_id(panel))
     return where, {"json_path": pointer(path)}
 
@@ -67,11 +68,24 @@ def _at(file: str, model: dict[str, Any], path: tuple, panel: dict[str, Any]) ->
 @check("panel/title", Severity.WARNING)
 def panel_title(model: dict[str, Any], file: str):
     """A panel without a title: readers cannot tell what it shows, and links, alerts and findings
-    cannot name it. Text panels and rows are exempt. dashboard-linter: `panel-title-description-rule`
+    cannot name it. Text panels and rows are exempt — but not from a title that is not text
+    (`"title": 42`), which is said as what it is. dashboard-linter: `panel-title-description-rule`
     (the title half). For dashboards outside the project's exports, `vobs validate` reports it as info."""
     for path, panel in walk_panels(model):
-        if panel.get("type") not in ("row", "text") and not text(panel.get("title")).strip():
+        title = panel.get("title")
+        if title is not None and not isinstance(title, str):  # rows and text panels too: it is not text
+            yield (f"panel title is {_json_value(title)}, not text: Grafana expects a string; write it in quotes",
+                   *_at(file, model, (*path, "title"), panel))  # at the value itself
+        elif panel.get("type") not in ("row", "text") and not text(title).strip():
             yield ("panel has no title: say what it shows", *_at(file, model, path, panel))
+
+
+def _json_value(value: Any) -> str:
+    """A JSON value and its kind, short and on one line: `42 (a number)`."""
+    kind = ("a boolean" if isinstance(value, bool) else "a number" if isinstance(value, (int, float))
+            else "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else "a value")
+    shown = json.dumps(value, ensure_ascii=True, default=str)
+    return f"{shown if len(shown) <= 40 else shown[:40] + '…'} ({kind})"
 
 
 @check("panel/description", Severity.WARNING)

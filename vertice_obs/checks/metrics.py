@@ -68,12 +68,12 @@ _register("variable/option-no-data", Severity.WARNING,
 _register("metric/rate-on-gauge", Severity.WARNING,
           "rate(), irate() or increase() over a gauge: they assume a counter (monotonic, with resets), so "
           "the panel shows noise. The type comes from the source's /api/v1/metadata, else the catalog's "
-          "`type`, and the message says which.")
+          "`type`, and the message says which. Not for a variable's query, which draws nothing.")
 _register("metric/counter-without-rate", Severity.WARNING,
           "A counter shown or aggregated without rate() or increase(): the panel draws an ever-growing "
           "total that resets on restarts. Counting series (count, group), timestamps, resets() and "
           "changes() are fine. Type from metadata, else the catalog, else naming (_total) — a guess, so "
-          "then information, not a warning.")
+          "then information, not a warning. Not for a variable's query, which draws nothing.")
 _register("source/degraded", Severity.INFO,
           "The metric source lacks a capability some checks need (a Prometheus-compatible backend that "
           "serves part of the API: no /api/v1/rules, no series history). Only those checks are degraded — "

@@ -33,7 +33,7 @@ def _stream(project: Project, put: Put, show_progress: bool) -> BuildResult:
 
     if not show_progress:
         return stream_build(project, put)
-    total = len(discover(project.dashboards_dir))
+    total = len(discover(project.folder("dashboards_dir")))
     with click.progressbar(length=total, label="loading dashboards", file=sys.stderr, show_pos=True) as bar:
         return stream_build(project, put, progress=lambda _file: bar.update(1))
 

@@ -84,12 +84,12 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         project.require_declared("prometheus_url", " (add it to the environment, or give --offline to check "
                                                     "against the catalog)")
     catalog_path = project.metric_catalog()
-    hint = project.elsewhere() if not paths and not project.exports_dir.exists() else ""
-    if hint:  # run from a project's subfolder
-        raise InputError(f"no such file or directory: {project.exports_dir}{hint}")
     jobs = jobs_wanted()  # a bad VOBS_JOBS is said before any work
     policy = load_policy(list(paths) or [project.exports_dir], project.root, project.display, disable)
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
+    hint = project.unbuilt() if not paths and not project.exports_dir.exists() else ""
+    if hint:  # not built yet (its broken catalog said first), or run from a project's subfolder
+        raise InputError(f"no such file or directory: {project.exports_dir}{hint}")
     source = None
     if project.prometheus_url and not offline:
         source = PrometheusSource(project.prometheus_url, timeout=timeout)
@@ -112,7 +112,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     if not dashboards and not any(f.check == "file/invalid" for f in found):  # skipped FIFOs are not files
         skipped = "; ".join(f"{f.location.file}: {f.message}" for f in found if f.check == "input/skipped")
         raise InputError(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}"
-                         + (f" ({skipped})" if skipped else ""))
+                         + (f" ({skipped})" if skipped else "") + ("" if paths else project.unbuilt()))
     if keep is not None:  # before any query is read or asked about: the work itself is limited
         dashboards = [d for d in dashboards if keep(d)]
         found = [f for f in found if keep.selection.everything or f.location.file in keep.paths]

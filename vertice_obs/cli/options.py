@@ -222,7 +222,8 @@ def refuse_written_outside(project: Project, key: str, command: str, allow_outsi
     target = outside(project.root, folder)
     if allow_outside or target is None:
         return
-    origin = project.origins.get(key, "the default")
-    raise InputError(f"{key} {escape(shown_folder(project, folder), one_line=True)!r} (from {origin}) is outside the project (it resolves "
-                     f"to {target}): pass --allow-outside to let vobs {command} write there")
+    origin = "" if key in project.lines else f" (from {project.origins.get(key, 'the default')})"  # else its line
+    raise InputError(f"{key} {escape(shown_folder(project, folder), one_line=True)!r}{origin} is outside the project (it "
+                     f"resolves to {target}): pass --allow-outside to let vobs {command} write there",
+                     *project.lines.get(key, ()))
 

@@ -66,7 +66,8 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
             return QueryFacts()
         if expr.startswith("\x00metrics:"):
             regex = expr.split(":", 1)[1]
-            return QueryFacts([MetricUse(regex, query.location, query.expr, is_pattern=True)] if option is None else [])
+            return QueryFacts([MetricUse(regex, query.location, query.expr, is_pattern=True, kind=query.kind)]
+                              if option is None else [])
     try:
         check_query_shape(expr)  # before interpolation, which walks the text too
     except ParseError as exc:

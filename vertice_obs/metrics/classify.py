@@ -39,6 +39,7 @@ class MetricUse:
     reason: str = ""  # for an optional reference: why it may be absent
     under: str = ""  # the innermost function or aggregation around it ("rate", "sum", "")
     ranged: bool = False  # in a range selector (`x[5m]`) or a subquery (`x[5m:1m]`)
+    kind: str = "panel"  # the query's: "panel", "variable" (draws nothing: no type hints) or "annotation"
 
 
 @dataclass(frozen=True)
@@ -225,10 +226,13 @@ def metric_type(name: str, metadata: Mapping[str, str], catalog: MetricCatalog |
 
 def _type_findings(uses: list[MetricUse], ev: Evidence, present: Mapping[str, bool],
                    catalog: MetricCatalog | None) -> list[Finding]:
-    """rate()/irate()/increase() over a gauge, and a counter shown or aggregated without them."""
+    """rate()/irate()/increase() over a gauge, and a counter shown or aggregated without them. Not
+    for a variable's query: it draws nothing, it lists label values (`label_values(x_total, env)`)
+    or picks series (`query_result(topk(5, x_total))`), for which a raw counter is what is meant."""
     out, said = [], set()
     for use in uses:
-        if use.is_pattern or use.role == OPTIONAL or not present.get(use.metric) or (use.metric, use.location) in said:
+        if (use.is_pattern or use.role == OPTIONAL or use.kind == "variable" or not present.get(use.metric)
+                or (use.metric, use.location) in said):
             continue
         typed = metric_type(use.metric, ev.metadata, catalog)
         if typed is None:

@@ -297,7 +297,7 @@ def uses_of(query: Query, variables: Mapping[str, Variable]) -> tuple[list[Metri
             return [], []
         if expr.startswith("\x00metrics:"):
             regex = expr.split(":", 1)[1]
-            return [MetricUse(regex, query.location, query.expr, is_pattern=True)], []
+            return [MetricUse(regex, query.location, query.expr, is_pattern=True, kind=query.kind)], []
     try:
         check_query_shape(expr)  # before interpolation, which walks the text too
     except ParseError as exc:
@@ -336,7 +336,7 @@ def _parse_finding(query: Query, exc: ParseError, text: str) -> Finding:
 
 def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:
     return [MetricUse(r.metric, query.location, query.expr, r.is_pattern, r.role, r.alternatives, r.reason,
-                      r.under, r.ranged) for r in refs]
+                      r.under, r.ranged, query.kind) for r in refs]
 
 
 # A string literal from its opening quote: PromQL's three kinds (backslash escapes in the quoted two,

@@ -89,16 +89,18 @@ class _Shape:
             return None, None
         return self.positions.near(pointer(path + inside))
 
-    def bad(self, path: tuple, what: str, expected: str, value: Any, panel: dict | None = None) -> None:
+    def bad(self, path: tuple, what: str, expected: str, value: Any, panel: dict | None = None,
+            consequence: str = "its queries are not checked") -> None:
         title = panel.get("title") if isinstance(panel, dict) and isinstance(panel.get("title"), str) else None
         panel_id = panel.get("id") if isinstance(panel, dict) and _is_int(panel.get("id")) else None
         line, column = self.positions.near(pointer(path)) if self.positions is not None else (None, None)
         where = Location(file=self.file, line=line, column=column, dashboard=self.uid, panel=title, panel_id=panel_id)
         self.findings.append(finding("inventory/invalid",
-                                     f"{what} must be {expected}, not {_kind(value)}: its queries are not checked",
+                                     f"{what} must be {expected}, not {_kind(value)}: {consequence}",
                                      where, json_path=pointer(path)))
 
-    def typed(self, obj: dict, key: str, types: tuple, path: tuple, what: str, panel: dict | None = None) -> Any:
+    def typed(self, obj: dict, key: str, types: tuple, path: tuple, what: str, panel: dict | None = None,
+              consequence: str = "its queries are not checked") -> Any:
         """obj[key] if absent/None-allowed or of `types`; otherwise report it and return None."""
         value = obj.get(key)
         if value is None or isinstance(value, types) and not isinstance(value, bool):
@@ -106,7 +108,7 @@ class _Shape:
         if isinstance(value, (list, dict, str)) and not value:
             return None  # an empty `[]` for `{}`: nothing in it to check, nothing lost
         expected = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
-        self.bad(path + (key,), what, expected, value, panel)
+        self.bad(path + (key,), what, expected, value, panel, consequence)
         return None
 
     def items(self, value: Any, path: tuple, what: str, panel: dict | None = None) -> list[tuple[tuple, dict]]:
@@ -138,7 +140,9 @@ class _Shape:
         clean = self.keep({k: v for k, v in panel.items() if k != "panels"}, at)
         for key, types in (("title", (str,)), ("type", (str,)), ("datasource", (str, dict)),
                            ("libraryPanel", (dict,))):
-            if self.typed(panel, key, types, at, f"`{key}`", panel) is None:
+            # the panel's own keys: its queries are still found, and checked without the bad one
+            if self.typed(panel, key, types, at, f"`{key}`", panel, "the panel's queries are checked as if it "
+                                                                    "were absent") is None:
                 clean.pop(key, None)
         if "id" in panel and not _is_int(panel["id"]) and panel["id"] is not None:
             clean.pop("id")  # an id is only a label in messages: not worth a finding
