@@ -87,6 +87,7 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
     jobs = jobs_wanted()  # a bad VOBS_JOBS is said before any work
     policy = load_policy(list(paths) or [project.exports_dir], project.root, project.display, disable)
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
+    keep = _since_filter(project, since, paths) if since is not None else None  # a bad ref: said first
     hint = project.unbuilt() if not paths and not project.exports_dir.exists() else ""
     if hint:  # not built yet (its broken catalog said first), or run from a project's subfolder
         raise InputError(f"no such file or directory: {project.exports_dir}{hint}")
@@ -95,7 +96,6 @@ def _metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str
         source = PrometheusSource(project.prometheus_url, timeout=timeout)
     elif catalog is not None:
         source = CatalogSource(catalog)
-    keep = _since_filter(project, since, paths) if since is not None else None
     if keep is not None and keep.nothing:
         return _nothing_checked(source), [], catalog, None
     failure = None
