@@ -131,10 +131,13 @@ class ProvisioningFolder:
                 path.unlink(missing_ok=True)
             self._save_state(state)
 
+    def _chain(self, folder_uid: str, folders: dict[str, Any]) -> list[str]:
+        """`folder_uid` and its ancestors in the state's `folders`, nearest first (a cycle: `FolderCycle`)."""
+        return walk_up(folder_uid, lambda u: folders[u].get("parent", "") if u in folders else "", self._state_name)
+
     def _target(self, uid: str, folder_uid: str, folders: dict[str, Any]) -> Path | None:
         """Where dashboard `uid` in folder `folder_uid` is written: `<dir>/<folder titles…>/<uid>.json`."""
-        chain = walk_up(folder_uid, lambda u: folders[u].get("parent", "") if u in folders else "",
-                        self._state_name)
+        chain = self._chain(folder_uid, folders)
         titles = [folders[u]["title"] for u in reversed(chain) if u in folders]
         try:
             return safe_join(self.dir, *titles, f"{check_uid(uid, 'dashboard uid')}.json", what="folder path")
@@ -221,12 +224,15 @@ class ProvisioningFolder:
         next publish's `_path_of` still finds)."""
         with self._lock:
             state = self._state()
-            before = {uid: self._path_of(uid, state) for uid in state["dashboards"]}
-            state["folders"][folder.uid] = {"title": folder.title, "parent": folder.parent_uid}
+            folders = state["folders"]
+            below = [uid for uid, entry in state["dashboards"].items()  # only these have a new path
+                     if folder.uid in self._chain(entry.get("folder", ""), folders)]
+            before = {uid: self._path_of(uid, state) for uid in below}
+            folders[folder.uid] = {"title": folder.title, "parent": folder.parent_uid}
             self._check(state)
             self._save_state(state)
             for uid, old in before.items():
-                new = self._target(uid, state["dashboards"][uid].get("folder", ""), state["folders"])
+                new = self._target(uid, state["dashboards"][uid].get("folder", ""), folders)
                 if old is not None and new is not None and new != old:
                     try:
                         write_atomic(new, old.read_text(encoding="utf-8"))
@@ -240,8 +246,7 @@ class ProvisioningFolder:
         with self._lock:
             state = self._state()
             folders = state["folders"]
-            chain = walk_up(folder_uid, lambda u: folders[u].get("parent", "") if u in folders else "",
-                            self._state_name)
+            chain = self._chain(folder_uid, folders)
             titles = [folders[u]["title"] for u in reversed(chain) if u in folders]
             try:
                 target = safe_join(self.dir, *titles, f"{uid}.json", what="folder path")
