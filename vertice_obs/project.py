@@ -165,10 +165,10 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         value = Path(settings.get(key, default))
         return value if value.is_absolute() else root / value
 
+    dashboards_dir = path("dashboards_dir", "dashboards")
     narratives_dir = path("narratives_dir", "narratives")
     catalog = path("catalog", str(Path(settings.get("narratives_dir", "narratives")) / "metrics.yaml"))
-    for key, default in (("dashboards_dir", path("dashboards_dir", "dashboards")), ("narratives_dir", narratives_dir),
-                         ("catalog", catalog)):
+    for key, default in (("dashboards_dir", dashboards_dir), ("narratives_dir", narratives_dir), ("catalog", catalog)):
         chosen = key in settings or key == "catalog" and "narratives_dir" in settings  # its default follows that
         led = None if chosen else outside(root, default)  # a default, through a symlink
         if led is not None:
@@ -177,7 +177,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
     org_id = _org_id(settings.get("grafana_org_id"), origin.get("grafana_org_id", ""))
     return Project(
         root=root,
-        dashboards_dir=path("dashboards_dir", "dashboards"),
+        dashboards_dir=dashboards_dir,
         narratives_dir=narratives_dir,
         exports_dir=path("exports_dir", "exports"),
         # the default is relative to the narratives setting, joined to the root once (not twice: `-C x`)

@@ -193,7 +193,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         DashboardDiff,
         diff_dashboard,
         moved,
-        refoldered,
+        with_change,
     )
     from vertice_obs.grafana.diff import unified as unified_diff
     from vertice_obs.grafana.folders import path_of
@@ -226,7 +226,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
                    or s.live.folder_uid or "General", s.rendered.folder) if move else d
              for d, s, move in zip(diffs, seen, moves)]
     refolder = folder_changes(there, target, tree) if there else {}  # renamed or moved by publish
-    diffs = [refoldered(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and s.rendered.folder in refolder
+    diffs = [with_change(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and s.rendered.folder in refolder
              else d for d, s in zip(diffs, seen)]
     drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]
     if orphans:

@@ -55,14 +55,14 @@ def diff_dashboard(uid: str, desired: dict[str, Any] | None, live: dict[str, Any
 def moved(d: DashboardDiff, live_folder: str, folder: str) -> DashboardDiff:
     """`d` plus the move a publish makes when the live dashboard sits in another folder than its
     narrative's (a renamed or re-parented folder): a change, whatever the content says."""
-    change = f"moved from folder {live_folder!r} to its narrative's folder {folder!r}"
+    return with_change(d, f"moved from folder {live_folder!r} to its narrative's folder {folder!r}")
+
+
+def with_change(d: DashboardDiff, change: str) -> DashboardDiff:
+    """`d` plus a change a publish makes beyond the dashboard's content — a move (`moved`), or what
+    it does to the folders the dashboard sits in (`folder 'web-shop' → 'Shop', moved into 'Web'`):
+    a change, whatever the content says."""
     return DashboardDiff(d.uid, d.title, CHANGED if d.status == UNCHANGED else d.status, [*d.changes, change])
-
-
-def refoldered(d: DashboardDiff, words: str) -> DashboardDiff:
-    """`d` plus what a publish does to the folders it sits in (a narrative's folder path renamed
-    to one of the same uid: `folder 'web-shop' → 'Shop', moved into 'Web'`): a change."""
-    return DashboardDiff(d.uid, d.title, CHANGED if d.status == UNCHANGED else d.status, [*d.changes, words])
 
 
 def unified(uid: str, desired: dict[str, Any] | None, live: dict[str, Any] | None, color: bool = False) -> str:
