@@ -3,11 +3,13 @@
 `InputError` is raised for bad input (a malformed narrative, an unknown dashboard uid, a bad config):
 the CLI prints it as one line — `file:line: message` — and exits with `EXIT_INPUT`.
 
-Owns: exit codes and the error types (redaction is `vertice_obs.guard.secrets`). Imports nothing
-from vertice_obs.
+Owns: exit codes, the error types and the one "did you mean …?" rule (`closest`; redaction is
+`vertice_obs.guard.secrets`). Imports nothing from vertice_obs.
 """
 
 from __future__ import annotations
+
+from typing import Iterable
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # the check ran and found something: stale exports, missing metrics, a diff
@@ -105,3 +107,16 @@ def os_error_message(exc: OSError) -> str:
     if exc.filename2 is not None:
         where = f"{exc.filename} → {exc.filename2}"
     return f"{where}: {os_reason(exc)}" if where is not None else os_reason(exc)
+
+
+SUGGEST_CUTOFF = 0.6  # difflib's ratio: 2·matching characters ÷ both lengths (`enviroment` ~ `environment`: 0.95)
+
+
+def closest(word: str, known: Iterable[str], n: int = 1) -> list[str]:
+    """Up to `n` of `known` close to `word`, closest first, whatever order `known` comes in: the one
+    rule every message naming something unknown (a setting, a narrative key, a check id, a variable,
+    a chaos placeholder or narrative) suggests by, so all agree on what counts as close. Metric names
+    have their own, stricter rule (`metrics.classify`: a slip of a word, not just a similar string)."""
+    import difflib  # here: only an error message pays for it, never start-up
+
+    return difflib.get_close_matches(word, sorted(known), n=n, cutoff=SUGGEST_CUTOFF)

@@ -24,7 +24,6 @@ an internal error later. Messages quote at most a short, escaped excerpt of any 
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -41,7 +40,7 @@ try:
 except ImportError:  # PyYAML without libyaml: every document is read in Python
     _CParser = None
 
-from vertice_obs.errors import InputError
+from vertice_obs.errors import InputError, closest
 from vertice_obs.files import read_regular
 from vertice_obs.guard.text import escape
 
@@ -375,7 +374,7 @@ def schema_problems(doc: LocatedDocument, schema: str) -> list[SchemaProblem]:
         if e.validator == "additionalProperties" and isinstance(e.instance, dict):
             allowed = sorted(map(str, e.schema.get("properties", {})))
             for key in [k for k in e.instance if str(k) not in allowed]:
-                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                close = closest(str(key), allowed)
                 meant.update((path, c) for c in close)
                 hint = f"did you mean {close[0]!r}? " if close else ""
                 error = doc.error(f"unknown key {key!r}{_describe(path)} ({hint}allowed: {', '.join(allowed)})",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from vertice_obs.errors import InputError
+from vertice_obs.errors import InputError, closest
 from vertice_obs.guard.paths import outside
 from vertice_obs.guard.secrets import redact_url, register, register_url, url_secret
 
@@ -321,9 +321,7 @@ def _inside(root: Path, key: str, value: str, where: str, line: int | None) -> N
 
 
 def _did_you_mean(key: str, known) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+    close = closest(key, known)
     return f", did you mean {close[0]!r}?" if close else ""
 
 

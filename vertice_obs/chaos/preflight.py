@@ -7,7 +7,6 @@ whose window is shorter than two scrape intervals of its targets at the chosen t
 
 from __future__ import annotations
 
-import difflib
 from datetime import timedelta
 
 from vertice_obs.chaos.scenario import Run
@@ -20,6 +19,7 @@ from vertice_obs.chaos.scrape import (
     window_seconds,
 )
 from vertice_obs.checks import finding
+from vertice_obs.errors import closest
 from vertice_obs.finding import Finding, Location, Severity
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import classify
@@ -55,7 +55,7 @@ def narrative_findings(run: Run, known: set[str] | None) -> list[Finding]:
     out = []
     for name, line in zip(run.narratives, run.narrative_lines or (None,) * len(run.narratives)):
         if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            close = closest(name, known)
             hint = f"did you mean {close[0]!r}? " if close else ""
             out.append(finding("chaos/narrative-unknown",
                                f"narrative {name!r} is not one of the project's ({', '.join(sorted(known)) or 'none'}): "

@@ -9,7 +9,6 @@ dashboards (`vertice_obs.metrics.extract.check_query_shape`) before anything par
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from vertice_obs.checks.walk import strings
+from vertice_obs.errors import closest
 from vertice_obs.finding import Location
 from vertice_obs.guard.durations import parse_duration
 from vertice_obs.located_yaml import LocatedDocument, check_schema, load_located
@@ -234,7 +234,7 @@ def _placeholders(doc: LocatedDocument, value: Any, path: tuple, known: tuple[st
                if name not in known]
     if unknown:
         at, name = min(unknown, key=lambda hit: doc.line(hit[0]) or 0)
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+        close = closest(name, known)
         hint = f"did you mean ${{{close[0]}}}? " if close else ""
         raise doc.error(f"unknown placeholder ${{{name}}}: {hint}here vobs fills in "
                         f"{', '.join(f'${{{k}}}' for k in known)}", at)

@@ -8,7 +8,6 @@ are configured, not whether they are used.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, Iterator
 
@@ -27,6 +26,7 @@ from vertice_obs.checks.walk import (
     variables,
     walk_panels,
 )
+from vertice_obs.errors import closest
 from vertice_obs.finding import Location, Severity
 
 # Applied by Grafana to every query of their datasource, never referenced by name.
@@ -114,7 +114,7 @@ def undefined(model: dict[str, Any], file: str):
             if (where, name) in seen:
                 continue
             seen.add((where, name))
-            close = difflib.get_close_matches(name, sorted(defined), n=1, cutoff=0.6)
+            close = closest(name, defined)
             hint = f"did you mean ${close[0]}?" if close else (
                 f"defined: {', '.join('$' + d for d in sorted(defined)[:8])}" if defined else "it defines no variables")
             yield (f"${name} is used but not defined: Grafana leaves it in the text as it is ({hint})", where,

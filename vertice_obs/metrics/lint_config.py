@@ -26,7 +26,6 @@ one run.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from vertice_obs.checks import CHECKS
-from vertice_obs.errors import InputError
+from vertice_obs.errors import InputError, closest
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
 from vertice_obs.located_yaml import LocatedDocument, load_located, schema_problems
@@ -49,7 +48,7 @@ def known_check(check_id: str) -> str | None:
         return None
     if len(check_id) > 80:  # from a file or a flag: quote a little, compare nothing
         return f"unknown check {check_id[:40]!r}… ({len(check_id):,} characters; `vobs checks` lists them)"
-    close = difflib.get_close_matches(check_id, sorted(CHECKS), n=3, cutoff=0.6)
+    close = closest(check_id, CHECKS, n=3)
     tail = check_id.rsplit("/", 1)[-1]
     close += [c for c in sorted(CHECKS) if c.endswith("/" + tail) and c not in close][:3 - len(close)]
     hint = f"did you mean {', '.join(close)}?" if close else "`vobs checks` lists them"
