@@ -61,6 +61,15 @@ def test_two_paths_sharing_a_uid_are_refused_before_anything_is_sent():
     check_unique(["MAXIMUS/ドーパミン", "MAXIMUS/セロトニン", "MAXIMUS"])  # hashed: distinct
 
 
+def test_every_folder_uid_clash_is_said_in_one_run():
+    """Each clash is its own line (`also`), a parent's clash once, however many children share it."""
+    with pytest.raises(InputError) as raised:
+        check_unique(["A/B", "A-B", "Ops/Core", "ops-core", "A/B/C", "A/B/D"])
+    assert [str(e) for e in (raised.value, *raised.value.also)] == [
+        f"folder paths {a!r} and {b!r} would share the Grafana folder uid {uid}: rename one of them"
+        for a, b, uid in (("A-B", "A/B", "vobs-a-b"), ("Ops/Core", "ops-core", "vobs-ops-core"))]
+
+
 @pytest.mark.parametrize("tree,loop", [
     ({"a": Folder("a", "A", "a")}, "a → a"),
     ({"a": Folder("a", "A", "b"), "b": Folder("b", "B", "a")}, "a → b → a"),

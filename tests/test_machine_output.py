@@ -133,6 +133,24 @@ def test_every_json_command_has_a_version_a_schema_and_a_run():
         assert schema["properties"]["schema_version"] == {"const": OUTPUT_VERSIONS[command]}
 
 
+def test_every_schema_has_a_unique_stable_id():
+    """Each JSON Schema vobs ships (inputs and outputs) names itself: `$id` is its file in the
+    repository pyproject.toml names as Source, so it is unique, stable while the file is, and a
+    schema pulled out of the package (an editor's `$schema:`, a registry) still says what it is."""
+    import tomllib
+
+    source = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]["Source"]
+    files = sorted((REPO / "vertice_obs" / "schemas").rglob("*.schema.json"))
+    assert len(files) >= 13  # inputs (narrative, catalog, lint, chaos) and every command's output
+    ids = {}
+    for path in files:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+        ids[path.relative_to(REPO).as_posix()] = schema.get("$id")
+    assert ids == {rel: f"{source}/raw/main/{rel}" for rel in ids}
+    assert len(set(ids.values())) == len(ids)
+
+
 def _sorted_object(pairs: list[tuple[str, object]]) -> dict:
     keys = [k for k, _ in pairs]
     assert keys == sorted(keys), f"keys not sorted: {keys}"

@@ -179,3 +179,32 @@ def test_the_rules_beyond_the_schema_are_listed_with_its_problems(tmp_path):
         "narratives/x.yaml:8: dashboard 'sample-a' is already chapter 1 of this narrative",
     ]
     assert not (tmp_path / "exports").exists()
+
+
+def test_every_cross_narrative_problem_is_listed_in_one_run(tmp_path):
+    """The checks across narratives (a chapter naming no dashboard, a dashboard two narratives put in
+    different folders) stopped at the first: a user fixed three problems in three runs. Each is one
+    located line, in narrative and chapter order, in one run."""
+    sample = NARRATIVE.replace("dashboard: sample-b", "dashboard: sample-ghost")
+    other = OTHER_NARRATIVE + """  - dashboard: sample-b
+    title: Also borrowed
+    story: And this one.
+  - dashboard: sample-nowhere
+    title: Lost
+    story: Names no dashboard.
+"""
+    third = OTHER_NARRATIVE.replace("id: other", "id: zz-third").replace("folder: Elsewhere", "folder: Third")
+    make_project(tmp_path, narratives={"sample.yaml": sample, "other.yaml": other, "zz-third.yaml": third})
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    errors = _errors(result)
+    assert [e.split(": ", 1)[0] for e in errors] == [
+        "narratives/other.yaml:13", "narratives/sample.yaml:9", "narratives/sample.yaml:13",
+        "narratives/zz-third.yaml:7"], errors
+    assert "chapter 'Lost': no dashboard with uid 'sample-nowhere'" in errors[0]
+    assert ("dashboard 'sample-a' is in narrative 'other' with folder 'Elsewhere' (narratives/other.yaml:7) but "
+            "here with folder 'Samples/Story': a dashboard lives in one folder") in errors[1]
+    assert "chapter 'The end': no dashboard with uid 'sample-ghost'" in errors[2]
+    assert "but here with folder 'Third': a dashboard lives in one folder" in errors[3]
+    assert not (tmp_path / "exports").exists()

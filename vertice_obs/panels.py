@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 import reprlib
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from typing import Any, TypeAlias
 
 from grafanalib import core as g
 
@@ -60,10 +62,32 @@ def _texts(factory: str, **values: Any) -> None:
                             f"{reprlib.repr(value)}")
 
 
-def _targets(queries: Iterable[g.Target | str]) -> list[g.Target]:
+Query: TypeAlias = "g.Target | str"  # a PromQL expression, or `prom(expr, legend, …)` for more than the expression
+Queries: TypeAlias = "Query | Iterable[Query]"  # one query, or several in order
+
+
+def _targets(factory: str, queries: Queries, instant: bool = False) -> list[g.Target]:
+    """The one place a factory's queries become targets, ref ids A, B, C… in the order given.
+
+    One query — text or a `prom(…)` — is one target wherever a list is taken: a string is not a
+    list of one-letter queries (`p.timeseries("T", "sum(x)")` made six targets, `s`, `u`, `m`…).
+    Anything that is no query is refused at the call, so the loader names the author's `file:line`;
+    so is a set (no order: the ref ids would change from run to run) and a mapping or bytes."""
+    if isinstance(queries, (str, g.Target)):
+        queries = [queries]
+    elif isinstance(queries, (bytes, bytearray, Mapping, AbstractSet)) or not isinstance(queries, Iterable):
+        why = " (a set has no order: ref ids would change between builds)" if isinstance(queries, AbstractSet) else ""
+        raise TypeError(f"{factory}(): queries must be a query (text or p.prom(…)) or a list of them, not "
+                        f"{type(queries).__name__} {reprlib.repr(queries)}{why}")
     out = []
     for index, query in enumerate(queries):
-        target = prom(query) if isinstance(query, str) else query
+        if isinstance(query, str):
+            target = prom(query, instant=instant)
+        elif isinstance(query, g.Target):
+            target = query
+        else:
+            raise TypeError(f"{factory}(): a query must be text or p.prom(…), not "
+                            f"{type(query).__name__} {reprlib.repr(query)}")
         if not target.refId:
             target.refId = chr(ord("A") + index)
         out.append(target)
@@ -147,7 +171,7 @@ _LAST_VALUE = {"calcs": ["lastNotNull"], "fields": "", "values": False}
 
 def timeseries(
     title: str,
-    queries: Sequence[g.Target | str],
+    queries: Queries,
     *,
     description: str,
     unit: str,
@@ -168,7 +192,7 @@ def timeseries(
         title=title,
         description=description,
         dataSource=DATASOURCE,
-        targets=_targets(queries),
+        targets=_targets("timeseries", queries),
         unit=unit,
         gridPos=_size("timeseries", width, height),
         tooltipMode="multi",
@@ -179,7 +203,7 @@ def timeseries(
 
 def stat(
     title: str,
-    query: g.Target | str,
+    query: Query,
     *,
     description: str,
     unit: str,
@@ -194,7 +218,7 @@ def stat(
         title=title,
         description=description,
         dataSource=DATASOURCE,
-        targets=_targets([query]),
+        targets=_targets("stat", [query]),
         format=unit,
         reduceCalc=reduce,
         gridPos=_size("stat", width, height),
@@ -204,7 +228,7 @@ def stat(
 
 def gauge(
     title: str,
-    query: g.Target | str,
+    query: Query,
     *,
     description: str,
     unit: str,
@@ -220,7 +244,7 @@ def gauge(
         title=title,
         description=description,
         dataSource=DATASOURCE,
-        targets=_targets([query]),
+        targets=_targets("gauge", [query]),
         gridPos=_size("gauge", width, height),
         extraJson=_house({
             "fieldConfig": {
@@ -234,7 +258,7 @@ def gauge(
 
 def bargauge(
     title: str,
-    queries: Sequence[g.Target | str],
+    queries: Queries,
     *,
     description: str,
     unit: str,
@@ -251,7 +275,7 @@ def bargauge(
         title=title,
         description=description,
         dataSource=DATASOURCE,
-        targets=_targets(queries),
+        targets=_targets("bargauge", queries),
         gridPos=_size("bargauge", width, height),
         extraJson=_house({
             "fieldConfig": {"defaults": defaults, "overrides": []},
@@ -263,7 +287,7 @@ def bargauge(
 
 def heatmap(
     title: str,
-    query: g.Target | str,
+    query: Query,
     *,
     description: str,
     unit: str,
@@ -272,7 +296,7 @@ def heatmap(
 ) -> g.Heatmap:
     """A histogram heatmap: the query should be `sum by (le) (rate(x_bucket[$__rate_interval]))`."""
     _texts("heatmap", title=title, description=description, unit=unit)
-    target = _targets([query])[0]
+    target = _targets("heatmap", [query])[0]
     target.format = "heatmap"
     target.legendFormat = target.legendFormat or "{{le}}"
     return record(_Heatmap(
@@ -298,7 +322,7 @@ def heatmap(
 
 def table(
     title: str,
-    queries: Sequence[g.Target | str],
+    queries: Queries,
     *,
     description: str,
     unit: str,
@@ -307,12 +331,12 @@ def table(
 ) -> g.Table:
     """An instant-query table, one row per series (labels as columns)."""
     _texts("table", title=title, description=description, unit=unit)
-    targets = [prom(q, instant=True) if isinstance(q, str) else q for q in queries]
+    targets = _targets("table", queries, instant=True)
     return record(g.Table(
         title=title,
         description=description,
         dataSource=DATASOURCE,
-        targets=_targets(targets),
+        targets=targets,
         unit=unit,
         gridPos=_size("table", width, height),
         transformations=[{"id": "labelsToFields", "options": {}}] if len(targets) == 1 else [],

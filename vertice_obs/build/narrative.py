@@ -217,23 +217,29 @@ def load_narratives(directory: Path, display: Callable[[Path], str] = str) -> li
 def check_references(narratives: Iterable[Narrative], known_uids: Iterable[str],
                      broken_modules: Sequence[str] = ()) -> None:
     """Every chapter names a known dashboard; a dashboard shared by narratives has one folder.
+    Raises one `InputError` carrying every such problem (in `also`), in narrative and chapter
+    order: three problems across narratives take one run, not three, as a file's own do.
 
     While some dashboard modules failed to load (`broken_modules`, already reported), a chapter
     whose dashboard is unknown may be one of theirs: it is skipped rather than failing the build.
     """
     known = set(known_uids)
     home: dict[str, tuple[Narrative, Chapter]] = {}
+    errors: list[InputError] = []
     for narrative in narratives:
         for chapter in narrative.chapters:
             if chapter.dashboard not in known:
-                if broken_modules:
-                    continue
-                raise InputError(f"chapter {chapter.title!r}: no dashboard with uid {chapter.dashboard!r} "
-                                 f"(known: {', '.join(sorted(known)) or 'none'})", narrative.file, chapter.line)
+                if not broken_modules:
+                    errors.append(InputError(f"chapter {chapter.title!r}: no dashboard with uid {chapter.dashboard!r} "
+                                             f"(known: {', '.join(sorted(known)) or 'none'})",
+                                             narrative.file, chapter.line))
+                continue
             first = home.setdefault(chapter.dashboard, (narrative, chapter))
             if first[0].folder != narrative.folder:
-                raise InputError(
+                errors.append(InputError(
                     f"dashboard {chapter.dashboard!r} is in narrative {first[0].id!r} with folder "
                     f"{first[0].folder!r} ({first[0].file}:{first[1].line}) but here with folder "
                     f"{narrative.folder!r}: a dashboard lives in one folder",
-                    narrative.file, chapter.line)
+                    narrative.file, chapter.line))
+    if errors:
+        raise InputError.together(errors)

@@ -1,7 +1,8 @@
 """The `vobs` command line: a thin edge that parses flags, calls the library and prints.
 
 Owns: flags, help texts, output shapes and exit codes. One module per command group:
-`build` (build, list, checks), `metrics` (validate, audit, simulate), `grafana` (diff, publish;
+`build` (build, list, checks), `metrics` (validate, audit, simulate; `metric_run` the run validate
+and audit share), `grafana` (diff, publish;
 `grafana_report` what publish prints),
 `pull`, `chaos` (chaos check|run|report); `app` is the group and its error handling, `options` the
 shared flags. May import every stage; no stage imports it. Heavy libraries (grafanalib,

@@ -80,17 +80,20 @@ def folder_chain(path: str, nested: bool = True) -> list[Folder]:
 
 def check_unique(paths: Iterable[str]) -> None:
     """Distinct folder paths (and their parents) must have distinct uids: else one folder would
-    silently take the dashboards of another."""
+    silently take the dashboards of another. Every clash is said in one `InputError` (in `also`)."""
     seen: dict[str, str] = {}
+    clashes: dict[tuple[str, str], InputError] = {}  # a clash of parents is said once, not per child
     for path in sorted(set(paths)):
         parts = segments(path)
         for depth in range(1, len(parts) + 1):
             prefix = "/".join(parts[:depth])
             uid = folder_uid(prefix)
             other = seen.setdefault(uid, prefix)
-            if other != prefix:
-                raise InputError(f"folder paths {other!r} and {prefix!r} would share the Grafana folder uid "
-                                 f"{uid}: rename one of them")
+            if other != prefix and (other, prefix) not in clashes:
+                clashes[other, prefix] = InputError(f"folder paths {other!r} and {prefix!r} would share the Grafana "
+                                                    f"folder uid {uid}: rename one of them")
+    if clashes:
+        raise InputError.together(list(clashes.values()))
 
 
 def walk_up(start: str, parent_of: Callable[[str], str], where: str) -> list[str]:

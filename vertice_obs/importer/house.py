@@ -11,6 +11,7 @@ module needs only this file and the standard library.
 from __future__ import annotations
 
 import copy
+import reprlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,7 +46,7 @@ def thresholds(steps: Sequence[tuple[float | None, str]], mode: str = "absolute"
     return {"mode": mode, "steps": [{"color": color, "value": value} for value, color in steps]}
 
 
-def panel(kind: str, title: str | None, queries: Sequence[dict[str, Any]] | None = None, *,
+def panel(kind: str, title: str | None, queries: Sequence[dict[str, Any]] | dict[str, Any] | None = None, *,
           description: str | None = None, datasource: Any = None, unit: str | None = None,
           min: float | None = None, max: float | None = None,
           thresholds: Sequence[tuple[float | None, str]] | None = None, width: int | None = None,
@@ -53,7 +54,14 @@ def panel(kind: str, title: str | None, queries: Sequence[dict[str, Any]] | None
           repeat_direction: str | None = None, max_per_row: int | None = None,
           links: list | None = None, transformations: list | None = None, field_overrides: list | None = None,
           overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One panel of any type. Size only: the house layout places panels in declared order."""
+    """One panel of any type. Size only: the house layout places panels in declared order. `queries`
+    is a list of targets (`prom(…)`), or one target; a string is refused — a panel of any datasource
+    cannot tell what it means, and as a list it would be one target per character."""
+    if isinstance(queries, (str, bytes)):
+        raise TypeError(f"panel(): queries must be a list of targets (h.prom(…)) or one target, not "
+                        f"{type(queries).__name__} {reprlib.repr(queries)}")
+    if isinstance(queries, dict):
+        queries = [queries]
     out = copy.deepcopy(overrides) if overrides else {}
     out["type"] = kind
     _put(out, "title", title)
