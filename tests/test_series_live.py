@@ -388,3 +388,59 @@ def test_alert_series_are_neither_missing_nor_judged_by_their_labels(tmp_path):
     said = {(f.location.panel, f.check) for f in result.findings if f.check.startswith(("metric/", "variable/"))
             and f.check != "metric/present"}
     assert said == {("a real typo", "metric/missing")}, said
+
+
+def _repeat_findings(tmp_path, prometheus, model) -> list[str]:
+    (tmp_path / "r.json").write_text(json.dumps({"uid": "r", "title": "R", **model}))
+    result = validate(collect(load_dashboard_files([tmp_path])), PrometheusSource(prometheus.url), None,
+                      timedelta(days=7))
+    return sorted(f"{f.location.panel}: {f.message.split(';')[0]}" for f in result.findings
+                  if f.check == "metric/no-matching-series")  # without the history clause
+
+
+_ENVIRONMENT = {"type": "custom", "name": "environment", "multi": True, "includeAll": True, "allValue": ".*",
+                "options": [{"value": "dev"}, {"value": "staging"}, {"value": "prod"}]}
+
+
+def _level_panel(title: str, **extra) -> dict:
+    return {"type": "timeseries", "title": title, **extra,
+            "targets": [{"refId": "A", "expr": f'{LEVEL}{{environment="$environment"}}'}]}
+
+
+@pytest.mark.parametrize("layout", ["panel", "expanded row", "collapsed row", "legacy row"])
+def test_a_repeated_panel_is_judged_copy_by_copy(tmp_path, prometheus, layout):
+    """Grafana draws one copy of a repeated panel (or of a repeated row's panels) per value of the
+    variable, each with one value: `environment="$environment"` with dev and staging chosen is two
+    panels with data, not one `environment="(dev|staging)"` with none; with dev and prod chosen, the
+    prod copy is the panel with No data, and said as such."""
+    def model(values):
+        variable = {**_ENVIRONMENT, "current": {"value": values}}
+        if layout == "panel":
+            panels = {"panels": [_level_panel("Level $environment", id=1, repeat="environment")]}
+        elif layout == "expanded row":
+            panels = {"panels": [{"type": "row", "id": 1, "title": "Env", "repeat": "environment", "panels": []},
+                                 _level_panel("Level", id=2), {"type": "row", "id": 3, "title": "Other", "panels": []},
+                                 _level_panel("Alternation", id=4)]}
+        elif layout == "collapsed row":
+            panels = {"panels": [{"type": "row", "id": 1, "title": "Env", "repeat": "$environment", "collapsed": True,
+                                  "panels": [_level_panel("Level", id=2)]}, _level_panel("Alternation", id=4)]}
+        else:
+            panels = {"rows": [{"title": "Env", "repeat": "environment", "panels": [_level_panel("Level", id=2)]},
+                               {"title": "Other", "panels": [_level_panel("Alternation", id=4)]}]}
+        return {**panels, "templating": {"list": [variable]}}
+
+    alternation = [] if layout == "panel" else [
+        f'Alternation: environment="(dev|staging)" matches no series of {LEVEL}: environment has dev, staging']
+    assert _repeat_findings(tmp_path, prometheus, model(["dev", "staging"])) == alternation
+    got = _repeat_findings(tmp_path, prometheus, model(["dev", "prod"]))
+    assert [g for g in got if not g.startswith("Alternation")] == [
+        f'{"Level $environment" if layout == "panel" else "Level"}: environment="prod" matches no series of {LEVEL}: '
+        "environment has dev, staging"], got
+
+
+def test_a_panel_repeated_over_all_draws_a_copy_per_option(tmp_path, prometheus):
+    """"All" with an allValue repeats over the options, not the allValue: the prod copy is empty."""
+    model = {"panels": [_level_panel("Level", id=1, repeat="environment")],
+             "templating": {"list": [{**_ENVIRONMENT, "current": {"value": ["$__all"]}}]}}
+    assert _repeat_findings(tmp_path, prometheus, model) == [
+        f'Level: environment="prod" matches no series of {LEVEL}: environment has dev, staging']

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from vertice_obs.checks import finding
-from vertice_obs.checks.walk import target_ref, text
+from vertice_obs.checks.walk import references, target_ref, text
 from vertice_obs.finding import Finding, Location, pickled_by_fields
 from vertice_obs.jsonpos import Positions
 from vertice_obs.jsonpos.positions import pointer
@@ -42,6 +42,7 @@ class Query:
     kind: str = "panel"  # "panel" | "variable" | "annotation"
     datasource: str = "prometheus"
     source: str = ""  # which datasource (`adhoc.source_ref`): the uid, `$variable`, "" for the default
+    repeat: tuple[str, ...] = ()  # the variables its panel (or the panel's row) repeats by: one copy per value
 
 
 def inventory(dashboard: dict[str, Any], file: str | None = None,
@@ -244,15 +245,15 @@ class _Walker:
                              for v in _templating(dashboard) if v.get("type") == "datasource"}
 
     def walk(self) -> None:
-        for panel in _panels(self.dashboard):
-            self._panel(panel)
+        for panel, repeat in _panels(self.dashboard):
+            self._panel(panel, repeat)
         for variable in _templating(self.dashboard):
             self._variable(variable)
         for annotation in (self.dashboard.get("annotations") or {}).get("list") or []:
             self._annotation(annotation)
 
     # --- panels -----------------------------------------------------------------------------------
-    def _panel(self, panel: dict[str, Any]) -> None:
+    def _panel(self, panel: dict[str, Any], repeat: tuple[str, ...] = ()) -> None:
         line, column = self.located(panel)
         where = Location(file=self.file, line=line, column=column, dashboard=self.uid, panel=panel.get("title", ""),
                          panel_id=panel.get("id"))
@@ -283,7 +284,8 @@ class _Walker:
                 continue
             if isinstance(expr, str) and expr.strip():
                 line, column = self.located(target, "expr")
-                self.queries.append(Query(expr=expr, location=at.at(line, column), source=source_ref(ds)))
+                self.queries.append(Query(expr=expr, location=at.at(line, column), source=source_ref(ds),
+                                          repeat=repeat))
 
     # --- variables --------------------------------------------------------------------------------
     def _variable(self, variable: dict[str, Any]) -> None:
@@ -364,21 +366,38 @@ def _templating(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
 _END = object()
 
 
-def _panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every panel: top level, inside rows (expanded or collapsed), and legacy `rows[].panels`.
-    Iterative: nesting depth comes from the file and must not reach Python's recursion limit."""
-    roots = [dashboard.get("panels")] + [row.get("panels") for row in dashboard.get("rows") or []
-                                         if isinstance(row, dict)]
-    for root in roots:
-        stack = [iter(root or [])]
+def _panels(dashboard: dict[str, Any]) -> Iterator[tuple[dict[str, Any], tuple[str, ...]]]:
+    """Every panel, with the variables Grafana repeats it by (its own `repeat`, its row's): top level,
+    inside rows (expanded — the panels after a row panel, up to the next — or collapsed), and legacy
+    `rows[].panels`. Iterative: nesting depth comes from the file and must not reach Python's
+    recursion limit."""
+    roots = [(dashboard.get("panels"), ())] + [(row.get("panels"), _repeat(row)) for row in dashboard.get("rows") or []
+                                               if isinstance(row, dict)]
+    for root, outer in roots:
+        stack = [(iter(root if isinstance(root, list) else []), outer)]
+        row: tuple[str, ...] = ()  # an expanded row's repeat, over the panels that follow it at this level
         while stack:
-            panel = next(stack[-1], _END)
+            panel = next(stack[-1][0], _END)
             if panel is _END:
                 stack.pop()
                 continue
             if not isinstance(panel, dict):
                 continue
-            if panel.get("type") != "row":
-                yield panel
+            around = stack[-1][1]
+            if panel.get("type") == "row":  # collapsed, it repeats the panels inside it; expanded, those after it
+                row = () if panel.get("collapsed") is True else _repeat(panel) if len(stack) == 1 else row
+                if isinstance(panel.get("panels"), list) and panel["panels"]:  # collapsed: its panels inside it
+                    stack.append((iter(panel["panels"]), around + _repeat(panel)))
+                continue
+            yield panel, tuple(dict.fromkeys(around + (row if len(stack) == 1 else ()) + _repeat(panel)))
             if isinstance(panel.get("panels"), list) and panel["panels"]:
-                stack.append(iter(panel["panels"]))
+                stack.append((iter(panel["panels"]), around))
+
+
+def _repeat(owner: dict[str, Any]) -> tuple[str, ...]:
+    """The variable a panel or row repeats by (`job`, `$job`, `${job}`), if any."""
+    name = owner.get("repeat")
+    if not isinstance(name, str) or not name.strip():
+        return ()
+    refs = references(name.strip()) if "$" in name or "[[" in name else [name.strip()]
+    return (refs[0],) if refs else ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import islice, product
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -242,7 +243,8 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
             uses.extend(facts.uses)
             findings.extend(facts.findings)
             if not facts.findings:
-                selectors.extend(facts.selectors)
+                copies = _copies(query, variables, choices) if query.repeat else None
+                selectors.extend(facts.selectors if copies is None else _copy_selectors(query, copies, share_shapes, adhoc))
                 groupings.extend(facts.groupings)
                 if options and any(mentions(query.expr, name) for name in choices):
                     pending.append((query, variables, choices))
@@ -260,6 +262,36 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     if not pending:
         clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries, not needed past here
     return Collected(uses, findings, queries, count, selectors, groupings, pending, variable_paths=paths)
+
+
+MAX_COPIES = 100  # copies of one repeated panel judged (Grafana draws them all; a dashboard of 10,000 is a mistake)
+
+
+def _copies(query: Query, variables: dict[str, Variable],
+            choices: dict[str, tuple[str, ...]]) -> list[dict[str, Variable]] | None:
+    """The variables of each copy Grafana draws of a repeated panel — one value of each variable it
+    repeats by, as the copy's `$job` holds one value, not the alternation of all — or None: one copy.
+    "All" repeats over the options."""
+    several = []
+    for name in query.repeat:
+        v = variables.get(name)
+        values = () if v is None else v.values if len(v.values) > 1 or not v.chosen_all else choices.get(name, ())
+        if len(values) > 1:
+            several.append((v, values))
+    if not several:
+        return None
+    combos = islice(product(*(values for _, values in several)), MAX_COPIES)
+    return [{**variables, **{v.name: v.picked(x) for (v, _), x in zip(several, combo)}} for combo in combos]
+
+
+def _copy_selectors(query: Query, copies: list[dict[str, Variable]], share_shapes: bool,
+                    adhoc: tuple) -> list[SelectorUse]:
+    """Each copy's selectors, once each: a copy whose selector selects nothing is a panel with No data."""
+    out: dict[object, SelectorUse] = {}
+    for chosen in copies:
+        for use in query_facts(query, chosen, shapes=share_shapes, adhoc=adhoc).selectors:
+            out.setdefault(use.selector, use)
+    return list(out.values())
 
 
 def _variable_paths(dashboard: DashboardFile, names: Iterable[str],
