@@ -37,6 +37,9 @@ CASES = [
     ("negative regex excluding all", f'{LEVEL}{{environment!~"dev|staging"}}', {}, [NO_MATCH]),
     ("label never carried", 'rate(maximus_skill_executions_total{region="eu"}[5m])', {}, [LABEL_MISSING]),
     ("empty matcher matches series without the label", f'{LEVEL}{{region=""}}', {}, []),
+    ("Prometheus 3 quoted name", f'{{"{LEVEL}", environment="prod"}}', {}, [NO_MATCH]),
+    ("Prometheus 3 quoted label name never carried", f'{LEVEL}{{"service.name"="x"}}', {}, [LABEL_MISSING]),
+    ("Prometheus 3 quoted label name, matching empty", f'{LEVEL}{{"service.name"=""}}', {}, []),
     ("not-equal on a label never carried", f'{LEVEL}{{region!="eu"}}', {}, []),
     ("dot-star on a label never carried", f'{LEVEL}{{region=~".*"}}', {}, []),
     ("no series has both", f'{LEVEL}{{environment="staging", service_name="maximus-core"}}', {}, [NO_MATCH]),
@@ -140,9 +143,10 @@ def test_requests_do_not_grow_with_queries(series_findings):
     one label-names lookup for the label-missing message; one series lookup of the empty selectors
     (none matched in the history: no timed query); how much data it holds: the server's own lowest
     timestamp (absent: these test servers do not scrape themselves), then one label-values look at
-    the lookback's start. The by-label checks add nothing."""
+    the lookback's start. The by-label checks add nothing. A quoted (Prometheus 3) label name adds
+    one where the backend cannot parse it (both here): the label-table query again without it."""
     result, source = series_findings
-    assert source.request_count == 3 + 1 + 1 + 1 + 1 + 1
+    assert source.request_count == 3 + 1 + 1 + 1 + 1 + 1 + 1
 
 
 def test_offline_the_catalog_values_drive_the_same_checks(tmp_path):

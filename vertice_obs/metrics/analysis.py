@@ -123,6 +123,8 @@ def _by_shape(text: str, patterns: tuple[tuple[str, str], ...]) -> Analysis | No
         facts = analyse(shape, patterns)
     except ParseError:
         return None  # reported by the full path, with the real query in the message
+    if _names_a_literal(facts):
+        return None
     selectors = []
     for selector in facts.selectors:
         matchers = []
@@ -180,6 +182,8 @@ class _OptionTemplate:
             facts = analyse(done.text, tuple(sorted(done.name_patterns.items())))
         except ParseError:
             return None
+        if _names_a_literal(facts):
+            return None
         selectors = []
         for selector in facts.selectors:
             matchers = []
@@ -215,6 +219,15 @@ class _OptionTemplate:
                 selectors.append(Selector(metric, known, reach))
         # two literals may hold one value: the same selector once, as the full path has it
         return [SelectorUse(s, self.query.location, self.query.expr, option) for s in farthest(selectors)]
+
+
+def _names_a_literal(facts: Analysis) -> bool:
+    """Does a stand-in stand where a name goes? Prometheus 3 quotes names that are not identifiers
+    (`{"http.server.duration"}`, `up{"service.name"="x"}`, `by ("service.name")`): the literal is a
+    metric or label name there, not a value the shape can be filled with — the full path reads it."""
+    return (any(_LITERAL in r.metric for r in facts.refs)
+            or any(_LITERAL in s.metric or any(_LITERAL in m.label for m in s.matchers) for s in facts.selectors)
+            or any(_LITERAL in g.label or any(_LITERAL in m for m in g.metrics) for g in facts.groupings))
 
 
 def _closed(literal: str) -> bool:

@@ -17,7 +17,6 @@ import json
 import re
 import time
 from datetime import datetime, timedelta, timezone
-from operator import itemgetter
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import niquests
@@ -52,10 +51,13 @@ from vertice_obs.metrics.promql_wire import (
     balanced_or,
     batches,
     chunks,
+    count_by,
     http_error,
+    is_identifier,
     last_seen_term,
     looks_like_html,
     one_line,
+    projection,
     promql_string,
     recording_rules,
     selector_text,
@@ -136,10 +138,9 @@ class PrometheusSource:
             self._session.auth = auth
         if headers:
             self._session.headers.update(headers)
-        # Plain niquests (README 'One HTTP stack'), not prometheus-api-client: it cannot POST a form
-        # (last_seen's long queries) and drops Prometheus' error messages. One quick retry for a
-        # transient error; an unreachable server fails fast (→ unknown). raise_on_status=False: a
-        # persisting 5xx is reported with its code; read=False: a read timeout is final.
+        # Plain niquests (README 'One HTTP stack'): prometheus-api-client cannot POST a form and drops
+        # Prometheus' errors. One quick retry for a transient error; a persisting 5xx is reported with
+        # its code (raise_on_status=False); a read timeout is final (read=False).
         retry = Retry(total=1, read=False, backoff_factor=0.2, status_forcelist=(502, 503, 504),
                       allowed_methods=None, raise_on_status=False)
         self._session.mount(self.url, HTTPAdapter(max_retries=retry))
@@ -186,16 +187,9 @@ class PrometheusSource:
         1. `/api/v1/series` with `match[]={__name__=~"a|b|…"}` over the lookback: which names had
            any series then (cheap: an index lookup, precise to the chunk). ~2,000 names a request.
         2. for those only, one instant query (the two subqueries a name costs ~60 ms of server time, so
-           they are kept off names that never existed), a term per name, `or`-joined, ~200 names a request:
-             exact = max(max_over_time(timestamp({__name__="a"})[7d:5m]))
-             floor = max(max_over_time(timestamp(count_over_time({__name__="a"}[5m]))[7d:5m])) - 300
-             label_replace((exact >= floor) or floor, "vobs_tag", "a", "", "")
-           `exact`: `timestamp()` of a bare selector is the sample's own time (of anything else, the
-           evaluation time — hence a term per name rather than one regex: functions drop `__name__`).
-           But an instant selector hides a sample followed by a staleness marker, so a short-lived
-           series can fall between steps. `floor`: the start of the last 5m window holding any raw
-           sample — windows tile the lookback, nothing is missed — at most one step early.
-           Evaluated at the next step boundary so the last, partial window counts too.
+           they are kept off names that never existed), a term per name (`promql_wire.last_seen_term`),
+           `or`-joined, ~200 names a request, evaluated at the next step boundary so the last,
+           partial window counts too.
         """
         names = sorted(set(names))
         result: dict[str, datetime | None] = {n: None for n in names}
@@ -263,12 +257,11 @@ class PrometheusSource:
         carried = {name: tuple(sorted({label for labels in tables for label in labels})) for name, tables in sets.items()}
         # name → for each of its tables, the C projection of a row of `carried` labels, and its rows
         # (a bare value where the table has one label: made a 1-tuple at the end).
-        projections = {name: [(_projection([carried[name].index(label) for label in labels]), set())
+        projections = {name: [(projection([carried[name].index(label) for label in labels]), set())
                               for labels in tables] for name, tables in sets.items()}
-        by = ", ".join(["__name__", *sorted({label for labels in wanted for label in labels})])
+        labels = sorted({label for labels in wanted for label in labels})
         for regex in batches([re.escape(n) for n in sorted(sets)], "|", _MAX_LABEL_QUERY_CHARS):
-            query = f'count by ({by}) ({{__name__=~"{promql_string(regex)}"}})'
-            answer = [self._call(lambda: self._body("POST", "/api/v1/query", meanwhile, data={"query": query}))]
+            answer = [self._call(lambda: self._grouped(labels, regex, meanwhile))]
             meanwhile = None  # the first query's wait only
             try:  # row by row, each projected at once: the decoded answer is never held whole
                 for series in vector_metrics(answer):
@@ -284,6 +277,17 @@ class PrometheusSource:
                     (same.setdefault(row, row),) if len(labels) == 1 else tuple([same.setdefault(v, v) for v in row])
                     for row in rows))
                 for name, tables in sets.items() for labels, (_, rows) in zip(tables, projections[name]) if rows}
+
+    def _grouped(self, labels: list[str], regex: str, meanwhile: Meanwhile) -> bytes:
+        """`count_by`'s answer. A Prometheus before 3.0 can neither parse a quoted label name
+        (`"service.name"`) nor hold one: asked once more without them, they read as carried by no series."""
+        plain = [label for label in labels if is_identifier(label)]
+        try:
+            return self._body("POST", "/api/v1/query", meanwhile, data={"query": count_by(labels, regex)})
+        except _ErrorAnswer as exc:
+            if exc.status not in (400, 422) or plain == labels:  # 422: VictoriaMetrics
+                raise
+            return self._body("POST", "/api/v1/query", data={"query": count_by(plain, regex)})
 
     def history(self, lookback: timedelta) -> History:
         """How much of `lookback` this Prometheus holds — remembered, and at most two requests:
@@ -326,7 +330,8 @@ class PrometheusSource:
         Selectors beyond one request's size are left out (nothing is said of them); so are those
         whose time beyond the second request's size (`SEEN_UNTIMED`)."""
         end = self.now()
-        texts = {s: selector_text(s) for s in dict.fromkeys(selectors)}
+        texts = {s: selector_text(s) for s in dict.fromkeys(selectors)  # a quoted label name: never held
+                 if all(is_identifier(m.label) for m in s.matchers)}  # before 3.0, nor parsed: not asked
         asked = next(chunks(list(texts.values()), 1, _MAX_HISTORY_CHARS), [])
         if not asked:
             return {}
@@ -438,11 +443,6 @@ class PrometheusSource:
 
     def _not_prometheus(self, why: str) -> SourceUnavailable:
         return SourceUnavailable(f"{self.description} answered something that is not Prometheus' API: {why}")
-
-
-def _projection(columns: list[int]) -> Callable[[tuple[str, ...]], Any]:
-    """A row's values at `columns`, taken in C: a tuple, a bare value for one column."""
-    return itemgetter(*columns) if columns else lambda row: ()
 
 
 def _ts(moment: datetime) -> str:

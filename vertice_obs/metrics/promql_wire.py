@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Iterator
+from operator import itemgetter
+from typing import Any, Callable, Iterator
 
 from vertice_obs.guard.secrets import redact_text
 from vertice_obs.metrics.evidence import RuleInfo
@@ -22,14 +23,43 @@ TAG = "vobs_tag"  # the label that tells the rows of `or`-joined terms apart
 
 def selector_text(selector: Selector) -> str:
     matchers = [f'__name__="{promql_string(selector.metric)}"']
-    matchers += [f'{m.label}{m.op}"{promql_string(m.value)}"' for m in selector.matchers]
+    matchers += [f'{label_name(m.label)}{m.op}"{promql_string(m.value)}"' for m in selector.matchers]
     return "{" + ", ".join(matchers) + "}"
 
 
+_IDENTIFIER = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def is_identifier(label: str) -> bool:
+    """Can PromQL before Prometheus 3 name this label (and so can such a Prometheus hold it)?"""
+    return _IDENTIFIER.fullmatch(label) is not None
+
+
+def label_name(label: str) -> str:
+    """A label name as PromQL writes it: an identifier as it is; any other (`service.name`, which
+    OpenTelemetry names and Prometheus 3 holds) quoted, as Prometheus 3 reads it."""
+    return label if is_identifier(label) else f'"{promql_string(label)}"'
+
+
 def last_seen_term(tag: str, selector: str, window: str, step: int) -> str:
+    """When `selector` last had a sample, as one `or`-able term tagged `vobs_tag="<tag>"`:
+      exact = max(max_over_time(timestamp({__name__="a"})[7d:5m]))
+      floor = max(max_over_time(timestamp(count_over_time({__name__="a"}[5m]))[7d:5m])) - 300
+      label_replace((exact >= floor) or floor, "vobs_tag", "a", "", "")
+    `exact`: `timestamp()` of a bare selector is the sample's own time (of anything else, the
+    evaluation time — hence a term per name rather than one regex: functions drop `__name__`). But
+    an instant selector hides a sample followed by a staleness marker, so a short-lived series can
+    fall between steps. `floor`: the start of the last 5m window holding any raw sample — windows
+    tile the lookback, nothing is missed — at most one step early."""
     exact = f"max(max_over_time(timestamp({selector})[{window}]))"
     floor = f"(max(max_over_time(timestamp(count_over_time({selector}[{step}s]))[{window}])) - {step})"
     return f'label_replace(({exact} >= {floor}) or {floor}, "{TAG}", "{promql_string(tag)}", "", "")'
+
+
+def count_by(labels: list[str], regex: str) -> str:
+    """`count by (__name__, <labels>) ({__name__=~"<regex>"})`: one row per distinct combination."""
+    by = ", ".join(map(label_name, ["__name__", *labels]))
+    return f'count by ({by}) ({{__name__=~"{promql_string(regex)}"}})'
 
 
 def promql_string(text: str) -> str:
@@ -153,3 +183,7 @@ def rfc3339(text: str | None) -> datetime | None:
     except ValueError:
         return None
 
+
+def projection(columns: list[int]) -> Callable[[tuple[str, ...]], Any]:
+    """A row's values at `columns`, taken in C: a tuple, a bare value for one column."""
+    return itemgetter(*columns) if columns else lambda row: ()
