@@ -170,7 +170,11 @@ def test_validate_and_audit_in_a_project_not_built_yet_say_to_build_first(tmp_pa
     (root / "narratives").rename(root / "elsewhere")  # no project here: nothing to build, no advice to
     assert "vobs build" not in CliRunner().invoke(cli, ["-C", str(root), "validate"], env=env).output
     (root / "exports").rmdir()
-    assert "vobs build" not in CliRunner().invoke(cli, ["-C", str(root), "validate"], env=env).output
+    for command in ("validate", "audit"):  # outside any project: say what to give instead
+        result = CliRunner().invoke(cli, ["-C", str(root), command], env=env)
+        assert result.exit_code == 2 and result.output.strip() == (
+            f"vobs: error: no such file or directory: {root / 'exports'} — not a vobs project (no narratives/ "
+            "here): give the folder or files of Grafana dashboard JSON to check, e.g. `dashboards/`"), result.output
     # paths named on the command line are the user's own: no advice about exports/
     result = CliRunner().invoke(cli, ["-C", str(root), "validate", str(root / "dashboards")], env=env)
     assert "no dashboard JSON found" in result.output and "vobs build" not in result.output

@@ -117,7 +117,8 @@ class Project:
         """The end of an error about the exports folder missing or empty (no paths named): where the
         project is, when vobs runs in its subfolder; in a project, that `vobs build` writes it."""
         if not self.narratives_dir.is_dir():
-            return self.elsewhere()
+            return self.elsewhere() or (" — not a vobs project (no narratives/ here): give the folder or files "
+                                        "of Grafana dashboard JSON to check, e.g. `dashboards/`")
         return f" — run `vobs build` first: it renders the dashboards into {self.display(self.exports_dir)}/"
 
     def display(self, path: Path) -> str:
