@@ -3,7 +3,8 @@
 `plan_publish` reads the target (GETs only, as few as `survey` can: one search, then one small
 read per unchanged dashboard) and decides, per dashboard: create, update, unchanged, or
 skipped-drift (edited in Grafana since our last publish; overwritten only with `force`). `execute` creates folders parents-first, then saves dashboards with bounded
-concurrency; before any update the live JSON is saved under the backup folder. A dashboard that
+concurrency; before any update the live JSON is saved under the backup folder (`<UTC time>/<uid>.json`,
+`<uid>.1.json` when that name is taken: a backup never replaces another). A dashboard that
 fails does not stop the others; the result says exactly which were not published. A server-wide
 error that is not retryable (`DestinationError.server_wide`: a write the token may not make, refused
 credentials) stops every write not yet sent — those are `failed`, "not sent", and carry it as
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from vertice_obs.build.render import RenderedDashboard, to_json_text
-from vertice_obs.files import write_atomic
+from vertice_obs.files import write_new
 from vertice_obs.grafana.answers import DestinationError
 from vertice_obs.grafana.folders import (
     Folder,
@@ -179,9 +180,8 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             return Result(action.uid, "failed", f"its folder could not be created: {failed_folders[action.folder_uid]}")
         backup = None
         if action.live is not None:
-            try:  # lose nothing: the JSON we are about to replace is saved first
-                backup = backup_dir / stamp / f"{action.uid}.json"
-                write_atomic(backup, to_json_text(action.live.model))
+            try:  # lose nothing: the JSON we are about to replace is saved first, never over another backup
+                backup = write_new(backup_dir / stamp / f"{action.uid}.json", to_json_text(action.live.model))
             except OSError as exc:
                 return Result(action.uid, "failed", f"could not write the backup: {exc.strerror}")
         try:

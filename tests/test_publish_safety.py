@@ -1,0 +1,61 @@
+"""Publish safety, against the spec-checked stand-in: a backup never replaces another, a dry run
+exits as the real run would, a refused playlist or annotation write stops the run as a refused
+dashboard write does, Ctrl-C says what was written, and the JSON says which destination it was."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from grafana_standin import GrafanaStandIn
+from sample_project import make_project
+
+from vertice_obs.cli import cli
+
+TOKEN = "glsa_standin_token"
+
+
+@pytest.fixture()
+def grafana():
+    with GrafanaStandIn(version="11.4.0") as standin:
+        yield standin
+        standin.assert_no_violations()  # every request was one a real Grafana accepts
+
+
+@pytest.fixture()
+def root(tmp_path) -> Path:
+    return make_project(tmp_path / "p")
+
+
+def vobs(root: Path, grafana: GrafanaStandIn | None, *args: str):
+    env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN} if grafana else {"GRAFANA_URL": "", "GRAFANA_TOKEN": ""}
+    return CliRunner().invoke(cli, ["-C", str(root), *args], env=env)
+
+
+# --- 1. backups ---------------------------------------------------------------------------------------
+
+
+def test_two_backups_of_one_dashboard_in_the_same_second_both_survive(root, grafana, monkeypatch):
+    """The backup was `<UTC second>/<uid>.json`, written by rename: a second publish within the same
+    second replaced the first one's backup — the live JSON it saved was lost."""
+    import vertice_obs.grafana.publish as publish
+
+    class OneSecond(datetime):  # every publish of this test runs in the same UTC second
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+    monkeypatch.setattr(publish, "datetime", OneSecond)
+    assert vobs(root, grafana, "publish").exit_code == 0
+    for text in ("first hand edit", "second hand edit"):
+        grafana.edit_in_ui("sample-a", lambda m, text=text: m.update(description=text))
+        forced = vobs(root, grafana, "publish", "--force")
+        assert forced.exit_code == 0, forced.output
+        assert "backed up the live JSON of 1 dashboard it replaced to .vobs/backups/20260102T030405Z/" in forced.stdout
+    saved = sorted((root / ".vobs" / "backups" / "20260102T030405Z").iterdir())
+    assert [p.name for p in saved] == ["sample-a.1.json", "sample-a.json"]
+    assert [json.loads(p.read_text())["description"] for p in reversed(saved)] == ["first hand edit",
+                                                                                  "second hand edit"]
