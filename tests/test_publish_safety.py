@@ -59,3 +59,42 @@ def test_two_backups_of_one_dashboard_in_the_same_second_both_survive(root, graf
     assert [p.name for p in saved] == ["sample-a.1.json", "sample-a.json"]
     assert [json.loads(p.read_text())["description"] for p in reversed(saved)] == ["first hand edit",
                                                                                   "second hand edit"]
+
+
+# --- 2. a dry run exits as the real run would ---------------------------------------------------------
+
+
+def edit_code(root: Path) -> None:
+    """Both dashboards change in code: each is an update for publish."""
+    for module in (root / "dashboards").glob("*.py"):
+        module.write_text(module.read_text().replace('description="Levels by instance."', 'description="By instance."')
+                          .replace('description="Events per second."', 'description="Per second."'))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_a_dry_run_exits_3_where_the_real_run_would_and_0_where_it_would_not(root, grafana, fmt):
+    """`publish --dry-run` as a CI gate: it exited 0 when the real run would skip a drifted dashboard
+    or playlist and exit 3."""
+    def both() -> tuple[int, int]:
+        mark = len(grafana.writes())
+        dry = vobs(root, grafana, "publish", "--dry-run", "--format", fmt)
+        assert grafana.writes()[mark:] == []  # still sends nothing
+        return dry.exit_code, dry.stderr
+
+    assert both() == (0, "")  # all to create: the real run publishes everything
+    assert vobs(root, grafana, "publish").exit_code == 0
+    edit_code(root)
+    assert both() == (0, "")  # updates, none drifted
+    grafana.edit_in_ui("sample-a", lambda m: m.update(description="by hand"))
+    playlist = next(iter(grafana.playlists))
+    grafana.edit_playlist_in_ui(playlist, lambda p: p.update(interval="30s"))
+    code, err = both()
+    assert code == 3
+    assert err == ("vobs: error: 1 dashboard(s) would not be published: sample-a (skipped-drift); 1 playlist would "
+                   "not be published: sample (skipped-drift); publishing exits 3 as this dry run does; review the "
+                   "drifted ones, then --force to overwrite them\n")
+    real = vobs(root, grafana, "publish", "--format", fmt)
+    assert real.exit_code == code, real.output
+    assert "sample-a (skipped-drift)" in real.stderr and "sample (skipped-drift)" in real.stderr
+    assert vobs(root, grafana, "publish", "--dry-run", "--force").exit_code == 0  # --force would publish them
+    assert vobs(root, grafana, "publish", "--force").exit_code == 0

@@ -11,6 +11,7 @@ from vertice_obs.cli.grafana_report import (
     backed_up,
     folder_lines,
     folders_json,
+    not_published,
     playlist_md,
     summary,
     table,
@@ -320,7 +321,8 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
 
     Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana, a token that cannot
     write) · 3 some dashboards were not published (listed; run again to finish). A write the token
-    may not make (403) stops the publish there: one line naming it, nothing more sent.
+    may not make (403) stops the publish there: one line naming it, nothing more sent. --dry-run
+    exits as the real run would: 3 when its plan skips a drifted dashboard or playlist.
 
     \b
     Examples:
@@ -378,6 +380,12 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
             writes = plan.writes + 2 * lists  # a playlist is two writes: it, then vobs' record of it
             record = " (a playlist is two: it, and vobs' record of it, an annotation)" if lists else ""
             click.echo(f"dry run: {writes} write(s) planned{record}, none sent — against {target.description}")
+        # a gate exits as the real run would: 3 when it would leave some unpublished (drift, known now)
+        kept = not_published([(a.uid, a.kind) for a in plan.actions if a.kind == "skipped-drift"],
+                             [(p["narrative"], p["status"]) for p in planned if p["status"] == "skipped-drift"], True)
+        if kept:
+            say_error(kept)
+            ctx.exit(EXIT_PARTIAL)
         return
     commit = git_commit(project.root)
     created: list = []  # the folders created, as they are
@@ -428,10 +436,6 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                   f"{kept} not published")
         ctx.exit(EXIT_PARTIAL if written else EXIT_INPUT)
     if failed or unplayed:  # one line, dashboards then playlists
-        lost = ([f"{len(failed)} dashboard(s) not published: {', '.join(f'{r.uid} ({r.status})' for r in failed)}"]
-                if failed else [])
-        lost += [f"{count(len(unplayed), 'playlist')} not published: "
-                 f"{', '.join(f'{p.narrative} ({p.status})' for p in unplayed)}"] if unplayed else []
-        say_error(f"{'; '.join(lost)}; run vobs publish again to finish (drifted ones need a review and --force)")
+        say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed]))
         ctx.exit(EXIT_PARTIAL)
 

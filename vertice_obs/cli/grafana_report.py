@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from vertice_obs.cli.options import count
 from vertice_obs.guard.text import escape
 
 
@@ -29,6 +30,20 @@ def backed_up(results, project) -> tuple[str, int]:
     many dashboards: ("", 0) when none."""
     saved = [r.backup for r in results if r.backup is not None]
     return ", ".join(sorted({project.display(path.parent) + "/" for path in saved})), len(saved)
+
+
+def not_published(dashboards, playlists, dry_run: bool = False) -> str:
+    """The one line of a publish that leaves some unpublished — (uid, status) of the dashboards,
+    (narrative, status) of the playlists — or of a dry run that foresees it (the drifted ones);
+    "" when there are none."""
+    verb = "would not be published" if dry_run else "not published"
+    lost = [f"{len(dashboards)} dashboard(s) {verb}: {', '.join(f'{u} ({s})' for u, s in dashboards)}"] if dashboards else []
+    lost += [f"{count(len(playlists), 'playlist')} {verb}: {', '.join(f'{n} ({s})' for n, s in playlists)}"] if playlists else []
+    if not lost:
+        return ""
+    then = ("publishing exits 3 as this dry run does; review the drifted ones, then --force to overwrite them"
+            if dry_run else "run vobs publish again to finish (drifted ones need a review and --force)")
+    return f"{'; '.join(lost)}; {then}"
 
 
 def folders_json(folders, updates) -> list[dict[str, object]]:  # the folders a publish creates or updates
