@@ -98,3 +98,63 @@ def test_a_dry_run_exits_3_where_the_real_run_would_and_0_where_it_would_not(roo
     assert "sample-a (skipped-drift)" in real.stderr and "sample (skipped-drift)" in real.stderr
     assert vobs(root, grafana, "publish", "--dry-run", "--force").exit_code == 0  # --force would publish them
     assert vobs(root, grafana, "publish", "--force").exit_code == 0
+
+
+# --- 3. a refused playlist or annotation write stops the publish ----------------------------------------
+
+
+def refuse(grafana: GrafanaStandIn, path: str) -> None:
+    """Every POST and PUT under `path` answers 403, as to a token without that permission."""
+    grafana.set_faults(methods=frozenset({"POST", "PUT"}), paths=(path,), kinds=("403",), rate=1.0)
+
+
+def test_a_refused_playlist_write_stops_the_publish_as_a_refused_dashboard_write_does(project, grafana):
+    """A 403 on a playlist was that playlist's failure: the next playlist was sent (and refused), the
+    line said "run vobs publish again" — which cannot help."""
+    refuse(grafana, "/api/playlists")
+    result = vobs(project, grafana, "publish", "--format", "json")
+    assert result.exit_code == 3, result.output  # the folders and dashboards were written
+    out = json.loads(result.stdout)
+    assert {d["status"] for d in out["dashboards"]} == {"created"} and len(grafana.dashboards) == 8
+    first, *rest = out["playlists"]
+    assert first["status"] == "failed" and "the token may not write playlists (403" in first["detail"]
+    assert len(rest) == 3 and {(p["status"], p["detail"]) for p in rest} == {
+        ("failed", "not sent: the publish stopped at an error no other write would escape")}
+    playlist_writes = [w for w in grafana.writes() if w.path.startswith(("/api/playlists", "/api/annotations"))]
+    assert [(w.method, w.path, w.status) for w in playlist_writes] == [("POST", "/api/playlists", 403)]
+    written = len(grafana.folders) + 8
+    assert result.stderr.count("\n") == 1 and "again" not in result.stderr, result.stderr
+    assert result.stderr == (f"vobs: error: Grafana at {grafana.url}: the token may not write playlists (403 "
+                             "injected server error): use a token with Editor rights there; publish stopped there, "
+                             f"nothing more sent: {written} write(s) done before it, 4 playlists not published\n")
+    text = vobs(project, grafana, "publish")  # the text tally counts them as the dashboards' are
+    assert text.exit_code == 2, text.output  # nothing written this time: the dashboards are unchanged
+    assert text.stdout.splitlines()[-1].startswith("8 unchanged; playlists: 4 not published (stopped) — Grafana")
+    assert "playlist:" not in text.stdout  # counted, not listed: the error line says why
+    grafana.set_faults()
+    assert vobs(project, grafana, "publish").exit_code == 0 and len(grafana.playlists) == 4
+
+
+def test_a_refused_annotation_write_stops_the_publish_before_the_playlist_it_records(project, grafana):
+    """vobs records a playlist's update (an annotation) before it sends it: a 403 on the record
+    stops there — that playlist not updated, no other record or playlist write sent."""
+    assert vobs(project, grafana, "publish").exit_code == 0
+    for narrative in ("dopamine", "esgt"):
+        path = project / "narratives" / f"{narrative}.yaml"
+        path.write_text(path.read_text().replace("chapters:", "playlist:\n  interval: 2m\nchapters:", 1))
+    mark = len(grafana.writes())
+    refuse(grafana, "/api/annotations")
+    result = vobs(project, grafana, "publish", "--format", "json")
+    assert result.exit_code == 2, result.output  # nothing was written: the dashboards are unchanged
+    assert [(w.method, w.path, w.status) for w in grafana.writes()[mark:]] == [("POST", "/api/annotations", 403)]
+    assert {p["interval"] for p in grafana.playlists.values()} == {"5m"}
+    rows = {p["narrative"]: p for p in json.loads(result.stdout)["playlists"]}
+    assert rows["dopamine"]["status"] == "failed" and "may not add annotations (403" in rows["dopamine"]["detail"]
+    assert (rows["esgt"]["status"], rows["esgt"]["detail"]) == (
+        "failed", "not sent: the publish stopped at an error no other write would escape")
+    assert result.stderr.count("\n") == 1 and "again" not in result.stderr
+    assert result.stderr.endswith("publish stopped there, nothing more sent: 0 write(s) done before it, "
+                                  "2 playlists not published\n")
+    grafana.set_faults()
+    assert vobs(project, grafana, "publish").exit_code == 0
+    assert sorted(p["interval"] for p in grafana.playlists.values()) == ["2m", "2m", "5m", "5m"]

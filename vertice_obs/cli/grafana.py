@@ -8,11 +8,13 @@ import click
 
 from vertice_obs.cli.app import cli, say_error
 from vertice_obs.cli.grafana_report import (
+    STOPPED,
     backed_up,
     folder_lines,
     folders_json,
     not_published,
     playlist_md,
+    stopped_line,
     summary,
     table,
 )
@@ -398,12 +400,12 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     else:
         results = execute(plan, target, commit, project.backup_dir, concurrency, on_folder=created.append)
     from vertice_obs.grafana.playlists import execute_playlists, tally_of
-    from vertice_obs.grafana.publish import NOT_SENT
 
     stop = next((r.stop for r in results if r.stop is not None), None)
     missing = {r.uid for r, a in zip(results, plan.actions) if r.status == "failed" and a.live is None}
-    played = (execute_playlists(playlists, store, commit, missing, NOT_SENT if stop else "")
-              if store is not None else [])
+    played = execute_playlists(playlists, store, commit, missing, stop) if store is not None else []
+    stop = stop or next((p.stop for p in played if p.stop is not None), None)  # a playlist's 403 stops it too
+    held = [p.stop is not None and p.status == "failed" for p in played]  # kept back by the stop
     failed = [r for r in results if r.status in ("failed", "skipped-drift")]
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
@@ -420,20 +422,16 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         for line in folder_lines(created, "created", plan.said):
             click.echo(line)
         table([(r.uid, r.status, r.detail) for r in results if r.stop is None]
-              + [(f"playlist:{p.narrative}", p.status, p.detail) for p in played if p.detail != NOT_SENT])
+              + [(f"playlist:{p.narrative}", p.status, p.detail) for p, h in zip(played, held) if not h])
         if backups[1]:
             click.echo(f"backed up the live JSON of {count(backups[1], 'dashboard')} it replaced to {_show(backups[0])}")
-        statuses = [r.status if r.stop is None else "not published (stopped)" for r in results]
-        tally = f"; playlists: {tally_of([p.status for p in played])}" if played else ""
+        statuses = [r.status if r.stop is None else STOPPED for r in results]
+        tally = f"; playlists: {tally_of([STOPPED if h else p.status for p, h in zip(played, held)])}" if played else ""
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
                    + f"{tally} — {target.description}")
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
-        written = len(created) + sum(r.status in ("created", "updated") for r in results)
-        lists = sum(p.detail == NOT_SENT for p in played)
-        kept = count(sum(r.stop is not None for r in results), "dashboard") + (
-            f" and {count(lists, 'playlist')}" if lists else "")
-        say_error(f"{stop}; publish stopped there, nothing more sent: {written} write(s) done before it, "
-                  f"{kept} not published")
+        written = len(created) + sum(r.status in ("created", "updated") for r in [*results, *played])
+        say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
         ctx.exit(EXIT_PARTIAL if written else EXIT_INPUT)
     if failed or unplayed:  # one line, dashboards then playlists
         say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed]))

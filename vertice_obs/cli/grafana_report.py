@@ -46,6 +46,17 @@ def not_published(dashboards, playlists, dry_run: bool = False) -> str:
     return f"{'; '.join(lost)}; {then}"
 
 
+STOPPED = "not published (stopped)"  # a write a stop kept back, in the text tally
+
+
+def stopped_line(stop, written: int, dashboards: int, playlists: int) -> str:
+    """The one line of a publish stopped by an error every later write would meet (a 403): the
+    error, how many writes were done before it, and the dashboards and playlists it kept back."""
+    kept = " and ".join(count(n, noun) for n, noun in ((dashboards, "dashboard"), (playlists, "playlist")) if n)
+    return (f"{stop}; publish stopped there, nothing more sent: {written} write(s) done before it, "
+            f"{kept + ' not published' if kept else 'nothing else left to write'}")
+
+
 def folders_json(folders, updates) -> list[dict[str, object]]:  # the folders a publish creates or updates
     return [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None,  # parents first
              **({"was": {"title": updates[f.uid].title, "parent_uid": updates[f.uid].parent_uid or None}}

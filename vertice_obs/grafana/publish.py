@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from vertice_obs.build.render import RenderedDashboard, to_json_text
 from vertice_obs.files import write_new
-from vertice_obs.grafana.answers import DestinationError
+from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
 from vertice_obs.grafana.folders import (
     Folder,
     check_unique,
@@ -78,9 +78,7 @@ class Result:
         return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
 
 
-NOT_SENT = "not sent: the publish stopped at an error no other write would escape"
-
-__all__ = ["Action", "PublishPlan", "Result", "execute", "stops", "folder_chain", "folder_uid", "git_commit",
+__all__ = ["Action", "NOT_SENT", "PublishPlan", "Result", "execute", "stops", "folder_chain", "folder_uid", "git_commit",
            "plan_publish", "select"]
 
 
@@ -134,11 +132,6 @@ def _decide(seen: Seen, force: bool) -> Action:
     reason = "content changed" if not same_content else "moved to its narrative's folder"
     return Action(r.uid, UPDATE, r.model, folder, live, reason + (" (overwriting a drifted edit)" if live.drifted
                                                                   else ""), seen.digest)
-
-
-def stops(exc: DestinationError) -> bool:
-    """An error every later write would meet too (a token that may not write): the publish stops."""
-    return exc.server_wide and not exc.retryable
 
 
 def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Path, workers: int = 8,
