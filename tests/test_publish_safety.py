@@ -158,3 +158,74 @@ def test_a_refused_annotation_write_stops_the_publish_before_the_playlist_it_rec
     grafana.set_faults()
     assert vobs(project, grafana, "publish").exit_code == 0
     assert sorted(p["interval"] for p in grafana.playlists.values()) == ["2m", "2m", "5m", "5m"]
+
+
+# --- 4. Ctrl-C says what was written ------------------------------------------------------------------
+
+
+def interrupt_on(monkeypatch, cls, method: str, call: int) -> None:
+    """`cls.method` raises KeyboardInterrupt (Ctrl-C) at its `call`-th call, before it writes anything."""
+    real, calls = getattr(cls, method), []
+
+    def patched(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, patched)
+
+
+@pytest.mark.parametrize("concurrency", ["1", "4"])
+def test_ctrl_c_while_dashboards_are_written_says_how_many_and_the_next_run_finishes(project, grafana, monkeypatch,
+                                                                                     concurrency):
+    """It said only "vobs: interrupted". No save starts after it; one in flight finishes — the count
+    said is what Grafana holds."""
+    from vertice_obs.grafana.destinations import GrafanaDestination
+
+    interrupt_on(monkeypatch, GrafanaDestination, "save", 3)
+    result = vobs(project, grafana, "publish", "--concurrency", concurrency, "--format", "json")
+    assert result.exit_code == 130, result.output
+    assert result.stdout == ""  # no result: the one line says it
+    folders, saved = len(grafana.folders), len(grafana.dashboards)
+    assert result.stderr == (f"vobs: interrupted after publishing {folders} folders and {saved} of 8 dashboards; "
+                             "nothing is half-written — run it again to finish\n")
+    # the two before it, and those another worker had started: with one worker, at most the one it took next
+    assert 2 <= saved <= (3 if concurrency == "1" else 7)
+    assert not [w for w in grafana.writes() if w.path.startswith(("/api/playlists", "/api/annotations"))]
+    monkeypatch.undo()
+    again = vobs(project, grafana, "publish", "--format", "json")
+    assert again.exit_code == 0, again.output
+    statuses = [d["status"] for d in json.loads(again.stdout)["dashboards"]]
+    assert (statuses.count("unchanged"), statuses.count("created")) == (saved, 8 - saved)  # ours, not drift
+    mark = len(grafana.writes())
+    assert vobs(project, grafana, "publish").exit_code == 0 and grafana.writes()[mark:] == []
+
+
+def test_ctrl_c_while_playlists_are_written_counts_them_too(project, grafana, monkeypatch):
+    from vertice_obs.grafana.playlists import GrafanaPlaylists
+
+    interrupt_on(monkeypatch, GrafanaPlaylists, "create", 2)
+    result = vobs(project, grafana, "publish")
+    assert result.exit_code == 130, result.output
+    assert result.stderr == (f"vobs: interrupted after publishing {len(grafana.folders)} folders, 8 of 8 dashboards "
+                             "and 1 of 4 playlists; nothing is half-written — run it again to finish\n")
+    assert len(grafana.playlists) == 1
+    monkeypatch.undo()
+    assert vobs(project, grafana, "publish").exit_code == 0 and len(grafana.playlists) == 4
+    assert vobs(project, grafana, "diff").exit_code == 0
+
+
+def test_ctrl_c_in_the_provisioning_folder_leaves_it_consistent(root, monkeypatch):
+    from vertice_obs.grafana.provisioning import ProvisioningFolder
+
+    interrupt_on(monkeypatch, ProvisioningFolder, "save", 2)
+    result = vobs(root, None, "publish")
+    assert result.exit_code == 130, result.output
+    assert result.stderr.splitlines()[-1] == ("vobs: interrupted after publishing 2 folders and 1 of 2 dashboards; "
+                                              "nothing is half-written — run it again to finish")
+    monkeypatch.undo()
+    again = vobs(root, None, "publish")
+    assert again.exit_code == 0, again.output
+    assert [line.split()[:2] for line in again.stdout.splitlines()[:2]] == [["sample-a", "unchanged"],
+                                                                          ["sample-b", "created"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -12,6 +13,7 @@ from vertice_obs.cli.grafana_report import (
     backed_up,
     folder_lines,
     folders_json,
+    interrupted,
     not_published,
     playlist_md,
     stopped_line,
@@ -42,6 +44,7 @@ from vertice_obs.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
     InputError,
+    Interrupted,
 )
 from vertice_obs.finding import Severity
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
@@ -322,7 +325,8 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     honoured. With no Grafana configured, publishes to the provisioning folder (provisioning/).
 
     Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana, a token that cannot
-    write) · 3 some dashboards were not published (listed; run again to finish). A write the token
+    write) · 3 some dashboards were not published (listed; run again to finish) · 130 Ctrl-C (one
+    line says what was written; run again to finish). A write the token
     may not make (403) stops the publish there: one line naming it, nothing more sent. --dry-run
     exits as the real run would: 3 when its plan skips a drifted dashboard or playlist.
 
@@ -391,19 +395,20 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         return
     commit = git_commit(project.root)
     created: list = []  # the folders created, as they are
-    if nothing:
-        results = []
-    elif show:
-        with click.progressbar(length=len(plan.actions), label="publishing", file=sys.stderr) as bar:
-            results = execute(plan, target, commit, project.backup_dir, concurrency, lambda _r: bar.update(1),
-                              created.append)
-    else:
-        results = execute(plan, target, commit, project.backup_dir, concurrency, on_folder=created.append)
+    results = None
     from vertice_obs.grafana.playlists import execute_playlists, tally_of
 
-    stop = next((r.stop for r in results if r.stop is not None), None)
-    missing = {r.uid for r, a in zip(results, plan.actions) if r.status == "failed" and a.live is None}
-    played = execute_playlists(playlists, store, commit, missing, stop) if store is not None else []
+    try:  # Ctrl-C: no write is started after it, those in flight finish; one line says how far it got
+        with (click.progressbar(length=len(plan.actions), label="publishing", file=sys.stderr)
+              if show and not nothing else contextlib.nullcontext()) as bar:
+            tick = None if bar is None else (lambda _r: bar.update(1))
+            results = [] if nothing else execute(plan, target, commit, project.backup_dir, concurrency, tick,
+                                                 created.append)
+        stop = next((r.stop for r in results if r.stop is not None), None)
+        missing = {r.uid for r, a in zip(results, plan.actions) if r.status == "failed" and a.live is None}
+        played = execute_playlists(playlists, store, commit, missing, stop) if store is not None else []
+    except KeyboardInterrupt as exc:
+        raise Interrupted(interrupted(created, plan.actions, results, playlists, getattr(exc, "done", []))) from None
     stop = stop or next((p.stop for p in played if p.stop is not None), None)  # a playlist's 403 stops it too
     held = [p.stop is not None and p.status == "failed" for p in played]  # kept back by the stop
     failed = [r for r in results if r.status in ("failed", "skipped-drift")]

@@ -57,6 +57,23 @@ def stopped_line(stop, written: int, dashboards: int, playlists: int) -> str:
             f"{kept + ' not published' if kept else 'nothing else left to write'}")
 
 
+def interrupted(folders, actions, results, playlists, done) -> str:
+    """`vobs publish`'s one line for Ctrl-C during its writes: what was written — `folders`; of the
+    dashboards to write (`actions`), those finished (`results`, or `done` when they were being written:
+    `results` is None); of the playlists, `done` — and that running it again finishes the job."""
+    def of(finished, planned, noun: str) -> str:
+        total = sum(a.kind in ("create", "update") for a in planned)
+        written = sum(r.status in ("created", "updated") for r in finished)
+        return f"{written:,} of {total:,} {noun}{'' if total == 1 else 's'}" if total else ""
+
+    parts = [count(len(folders), "folder") if folders else "", of(done if results is None else results, actions,
+                                                                  "dashboard")]
+    parts = [p for p in parts + ([of(done, playlists, "playlist")] if results is not None else []) if p]
+    said = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + (parts[-1] if parts else "")
+    return (f"interrupted {'after publishing ' + said if said else 'before any write'}; nothing is half-written — "
+            "run it again to finish")
+
+
 def folders_json(folders, updates) -> list[dict[str, object]]:  # the folders a publish creates or updates
     return [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None,  # parents first
              **({"was": {"title": updates[f.uid].title, "parent_uid": updates[f.uid].parent_uid or None}}

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Protocol, Sequence
 
 from vertice_obs.build.narrative import Narrative
+from vertice_obs.errors import Interrupted
 from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
 from vertice_obs.grafana.live import MESSAGE_PREFIX
 from vertice_obs.guard.paths import UID_RE, check_uid
@@ -233,7 +234,15 @@ def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: s
     of its own (a playlist, or its record) that `stops` stops it the same way, as a dashboard's
     does. After a stop each write is `failed`, `NOT_SENT`, with the error as its `stop`."""
     absent = set(missing)
-    out = []
+    out: list[PlaylistResult] = []
+    try:
+        return _execute(actions, store, commit, absent, stopped, out)
+    except KeyboardInterrupt:  # Ctrl-C: said with what was written (a record without its write is never drift)
+        raise Interrupted(done=out) from None
+
+
+def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absent: set[str],
+             stopped: DestinationError | None, out: list[PlaylistResult]) -> list[PlaylistResult]:
     for a in actions:
         d = a.desired
         if stopped and a.kind not in (UNCHANGED, DRIFT):

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from vertice_obs.build.render import RenderedDashboard, to_json_text
+from vertice_obs.errors import Interrupted
 from vertice_obs.files import write_new
 from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
 from vertice_obs.grafana.folders import (
@@ -138,7 +139,9 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             on_done: Callable[[Result], None] | None = None,
             on_folder: Callable[[Folder], None] | None = None) -> list[Result]:
     """`on_folder`: told of each folder created or updated. After an error that `stops`, no write is sent (those
-    in flight finish): every dashboard still to write is `failed` with `NOT_SENT` and `stop` set."""
+    in flight finish): every dashboard still to write is `failed` with `NOT_SENT` and `stop` set.
+    Ctrl-C while the dashboards are written: the same, then `Interrupted` with the results finished
+    (`done`) — each save is one whole write, and the next publish finishes the rest."""
     results: dict[str, Result] = {}
     failed_folders: dict[str, str] = {}
     stopped: list[DestinationError] = []  # the first error that `stops`, once met
@@ -189,15 +192,24 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
         except OSError as exc:  # a destination that let one through: this dashboard failed, not the run
             return Result(action.uid, "failed", f"could not write it: {exc.strerror}", backup=backup)
 
+    finished: list[Result] = []  # as they finish: what an interrupted publish did
+
     def run_and_report(action: Action) -> Result:
         result = run(action)
+        finished.append(result)
         if on_done:
             on_done(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
         for result in pool.map(run_and_report, plan.actions):
             results[result.uid] = result
+    except KeyboardInterrupt:  # Ctrl-C: no write is started after it; those in flight finish, whole
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise Interrupted(done=finished) from None
+    finally:
+        pool.shutdown(wait=True)
     return [results[a.uid] for a in plan.actions]
 
 
