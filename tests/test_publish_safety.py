@@ -229,3 +229,46 @@ def test_ctrl_c_in_the_provisioning_folder_leaves_it_consistent(root, monkeypatc
     assert again.exit_code == 0, again.output
     assert [line.split()[:2] for line in again.stdout.splitlines()[:2]] == [["sample-a", "unchanged"],
                                                                           ["sample-b", "created"]]
+
+
+# --- 5. which destination, in the JSON ------------------------------------------------------------------
+
+
+def schema(command: str) -> dict:
+    from importlib import resources
+
+    return json.loads(resources.files("vertice_obs.schemas").joinpath("output", f"{command}.schema.json").read_text())
+
+
+def test_diff_and_publish_json_say_which_destination_credentials_redacted(root, grafana):
+    from jsonschema import Draft202012Validator
+
+    password = "pa55-w0rd-s3cret"
+    url = grafana.url.replace("http://", f"http://admin:{password}@") + "/"
+    grafana.basic = ("admin", password)
+    runs = [CliRunner().invoke(cli, ["-C", str(root), *args, "--format", "json"], env={"GRAFANA_URL": url})
+            for args in (("diff",), ("publish", "--dry-run"), ("publish",), ("diff",))]
+    folder = [vobs(root, None, *args, "--format", "json") for args in (("diff",), ("publish", "--dry-run"),
+                                                                        ("publish",))]
+    for result, code in zip(runs + folder, (1, 0, 0, 0, 1, 0, 0)):
+        assert result.exit_code == code, result.output
+        out = json.loads(result.stdout)
+        Draft202012Validator(schema(out["command"])).validate(out)
+        assert password not in result.output
+    assert {json.dumps(json.loads(r.stdout)["destination"]) for r in runs} == {
+        json.dumps({"kind": "grafana", "url": grafana.url})}  # no user:pass@, no trailing slash
+    assert {json.dumps(json.loads(r.stdout)["destination"]) for r in folder} == {
+        json.dumps({"kind": "provisioning-folder", "path": "provisioning/"})}
+
+
+def test_the_destination_url_goes_through_the_one_redaction(monkeypatch):
+    """A secret registered anywhere (a token the proxy path carries, say) never reaches the JSON."""
+    from vertice_obs.cli.grafana_report import destination_json
+    from vertice_obs.guard.secrets import register
+
+    register("s3cr3t-in-path")
+
+    class Target:
+        url = "https://grafana.example.com/t/s3cr3t-in-path"
+
+    assert destination_json(Target()) == {"kind": "grafana", "url": "https://grafana.example.com/t/<redacted>"}

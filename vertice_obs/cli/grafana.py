@@ -11,6 +11,7 @@ from vertice_obs.cli.app import cli, say_error
 from vertice_obs.cli.grafana_report import (
     STOPPED,
     backed_up,
+    destination_json,
     folder_lines,
     folders_json,
     interrupted,
@@ -249,7 +250,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         pl.orphaned(store, (n.id for n in plan.narratives), playlists) if orphans and removed is None and store else [])
     if fmt == "json":
         rows = [{**d.to_dict(), "drifted": flag} for d, flag in zip(diffs, drifted)]
-        click.echo(machine_json("diff", dashboards=rows, playlists=playlist_rows))
+        click.echo(machine_json("diff", destination=destination_json(target), dashboards=rows, playlists=playlist_rows))
     elif fmt == "markdown":
         from vertice_obs.grafana.markdown import (
             COMMENT_LIMIT,
@@ -375,7 +376,8 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                        + playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
                        nl=False)
         elif fmt == "json":
-            click.echo(machine_json("publish", dry_run=True, folders=folders_json(plan.folders, plan.updates),
+            click.echo(machine_json("publish", dry_run=True, destination=destination_json(target),
+                                    folders=folders_json(plan.folders, plan.updates),
                                     dashboards=rows, playlists=planned))
         else:
             for line in folder_lines(plan.folders, "create", plan.said):
@@ -415,7 +417,8 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":
-        click.echo(machine_json("publish", dry_run=False, folders=folders_json(created, plan.updates),
+        click.echo(machine_json("publish", dry_run=False, destination=destination_json(target),
+                                folders=folders_json(created, plan.updates),
                                 dashboards=[r.to_dict() for r in results],
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)]))
     elif fmt == "markdown":

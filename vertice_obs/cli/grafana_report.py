@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from vertice_obs.cli.options import count
+from vertice_obs.guard.secrets import redact_text
 from vertice_obs.guard.text import escape
 
 
@@ -72,6 +73,16 @@ def interrupted(folders, actions, results, playlists, done) -> str:
     said = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + (parts[-1] if parts else "")
     return (f"interrupted {'after publishing ' + said if said else 'before any write'}; nothing is half-written — "
             "run it again to finish")
+
+
+def destination_json(target) -> dict[str, str]:
+    """`destination` in diff's and publish's `--format json`: a Grafana's URL (scheme, host, port
+    and base path: no `user:pass@`, no query string) through the one redaction, or the
+    provisioning folder's path as the project shows it."""
+    url = getattr(target, "url", None)
+    if isinstance(url, str):
+        return {"kind": "grafana", "url": redact_text(url)}
+    return {"kind": "provisioning-folder", "path": target.shown}
 
 
 def folders_json(folders, updates) -> list[dict[str, object]]:  # the folders a publish creates or updates
