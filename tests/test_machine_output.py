@@ -182,6 +182,9 @@ def test_findings_and_playlists_reach_the_schema_checked_output(tmp_path, reques
     assert {d["status"] for d in done["dashboards"]} == {"created"} and done["dashboards"][0]["version"] >= 1
     added, unchanged = (json.loads(t) for t in RUNS["diff"](tmp_path / "d", request))
     assert {d["status"] for d in added["dashboards"] + added["playlists"]} == {"added"}
+    for document in (dry, done, added, unchanged):  # the optional destination is there, and checked
+        assert document["destination"]["kind"] == "grafana"
+        assert document["destination"]["url"].startswith("http://127.0.0.1:")
     assert {d["status"] for d in unchanged["dashboards"] + unchanged["playlists"]} == {"unchanged"}
 
 

@@ -15,6 +15,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1  # the check ran and found something: stale exports, missing metrics, a diff
 EXIT_INPUT = 2  # bad input, bad usage, or a dependency that could not be reached
 EXIT_PARTIAL = 3  # a write operation failed part-way (publish)
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C, as a shell reports it
 
 
 class VobsError(Exception):
@@ -49,6 +50,19 @@ class InputError(VobsError):
             return f"{self.file}:{self.line}: {self.message}"
         if self.file:
             return f"{self.file}: {self.message}"
+        return self.message
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, said with what was done before it: the CLI prints `vobs: <message>` (one line) and
+    exits `EXIT_INTERRUPTED`. `done`: what the interrupted stage had finished, for its caller to
+    count before it raises its own, with the message."""
+
+    def __init__(self, message: str = "interrupted", done: list | None = None):
+        super().__init__(message)
+        self.message, self.done = message, list(done or ())
+
+    def __str__(self) -> str:
         return self.message
 
 

@@ -1,6 +1,7 @@
 """The filesystem edge shared by every stage: atomic writes, and reads that cannot hang.
 
-Owns: how vobs writes a file (never half a file) and how it reads one it was pointed at (only a
+Owns: how vobs writes a file (never half a file; a backup never over another file) and how it
+reads one it was pointed at (only a
 regular file: a FIFO, socket or device is refused before a byte is read, so a FIFO cannot block
 the run). Imports only `vertice_obs.errors`.
 """
@@ -61,6 +62,29 @@ def write_atomic(target: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_new(target: Path, text: str) -> Path:
+    """Write `text` under `target`'s name, or — when a file of that name exists — the first free of
+    `<stem>.1<suffix>`, `<stem>.2<suffix>`, …; the path written. Never over an existing file (two
+    backups made in the same second both survive): each name is claimed by an exclusive create
+    (`O_EXCL`: one writer wins it, even among processes), then filled by `write_atomic`, so the
+    file is never half written. A claimed name that could not be filled is given back."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    name, n = target, 0
+    while True:
+        try:
+            os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        except FileExistsError:
+            n += 1
+            name = target.with_name(f"{target.stem}.{n}{target.suffix}")
+            continue
+        try:
+            write_atomic(name, text)
+        except BaseException:
+            name.unlink(missing_ok=True)
+            raise
+        return name
 
 
 def repository_root(start: Path) -> Path:

@@ -21,7 +21,13 @@ from typing import Any
 import click
 
 import vertice_obs
-from vertice_obs.errors import EXIT_INPUT, VobsError, os_error_message
+from vertice_obs.errors import (
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    Interrupted,
+    VobsError,
+    os_error_message,
+)
 from vertice_obs.guard.secrets import redact_text
 from vertice_obs.guard.text import escape
 
@@ -89,7 +95,7 @@ class VobsGroup(click.Group):
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("vobs: interrupted", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -103,9 +109,10 @@ class VobsGroup(click.Group):
             raise
         except BrokenPipeError:
             _quiet_broken_pipe()
-        except KeyboardInterrupt:
-            click.echo("vobs: interrupted", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:  # an `Interrupted` says how far it got (publish)
+            click.echo(f"vobs: {escape(exc, one_line=True) if isinstance(exc, Interrupted) else 'interrupted'}",
+                       err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:
             cause = _bad_input_message(exc)
             if cause is not None:  # bad input or a hostile environment, not a bug

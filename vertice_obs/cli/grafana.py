@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
 
 from vertice_obs.cli.app import cli, say_error
 from vertice_obs.cli.grafana_report import (
+    STOPPED,
     backed_up,
+    destination_json,
     folder_lines,
     folders_json,
+    interrupted,
+    not_published,
     playlist_md,
+    stopped_line,
     summary,
     table,
 )
@@ -39,6 +45,7 @@ from vertice_obs.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
     InputError,
+    Interrupted,
 )
 from vertice_obs.finding import Severity
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
@@ -243,7 +250,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         pl.orphaned(store, (n.id for n in plan.narratives), playlists) if orphans and removed is None and store else [])
     if fmt == "json":
         rows = [{**d.to_dict(), "drifted": flag} for d, flag in zip(diffs, drifted)]
-        click.echo(machine_json("diff", dashboards=rows, playlists=playlist_rows))
+        click.echo(machine_json("diff", destination=destination_json(target), dashboards=rows, playlists=playlist_rows))
     elif fmt == "markdown":
         from vertice_obs.grafana.markdown import (
             COMMENT_LIMIT,
@@ -319,8 +326,10 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     honoured. With no Grafana configured, publishes to the provisioning folder (provisioning/).
 
     Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana, a token that cannot
-    write) · 3 some dashboards were not published (listed; run again to finish). A write the token
-    may not make (403) stops the publish there: one line naming it, nothing more sent.
+    write) · 3 some dashboards were not published (listed; run again to finish) · 130 Ctrl-C (one
+    line says what was written; run again to finish). A write the token
+    may not make (403) stops the publish there: one line naming it, nothing more sent. --dry-run
+    exits as the real run would: 3 when its plan skips a drifted dashboard or playlist.
 
     \b
     Examples:
@@ -367,7 +376,8 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                        + playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
                        nl=False)
         elif fmt == "json":
-            click.echo(machine_json("publish", dry_run=True, folders=folders_json(plan.folders, plan.updates),
+            click.echo(machine_json("publish", dry_run=True, destination=destination_json(target),
+                                    folders=folders_json(plan.folders, plan.updates),
                                     dashboards=rows, playlists=planned))
         else:
             for line in folder_lines(plan.folders, "create", plan.said):
@@ -378,29 +388,37 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
             writes = plan.writes + 2 * lists  # a playlist is two writes: it, then vobs' record of it
             record = " (a playlist is two: it, and vobs' record of it, an annotation)" if lists else ""
             click.echo(f"dry run: {writes} write(s) planned{record}, none sent — against {target.description}")
+        # a gate exits as the real run would: 3 when it would leave some unpublished (drift, known now)
+        kept = not_published([(a.uid, a.kind) for a in plan.actions if a.kind == "skipped-drift"],
+                             [(p["narrative"], p["status"]) for p in planned if p["status"] == "skipped-drift"], True)
+        if kept:
+            say_error(kept)
+            ctx.exit(EXIT_PARTIAL)
         return
     commit = git_commit(project.root)
     created: list = []  # the folders created, as they are
-    if nothing:
-        results = []
-    elif show:
-        with click.progressbar(length=len(plan.actions), label="publishing", file=sys.stderr) as bar:
-            results = execute(plan, target, commit, project.backup_dir, concurrency, lambda _r: bar.update(1),
-                              created.append)
-    else:
-        results = execute(plan, target, commit, project.backup_dir, concurrency, on_folder=created.append)
+    results = None
     from vertice_obs.grafana.playlists import execute_playlists, tally_of
-    from vertice_obs.grafana.publish import NOT_SENT
 
-    stop = next((r.stop for r in results if r.stop is not None), None)
-    missing = {r.uid for r, a in zip(results, plan.actions) if r.status == "failed" and a.live is None}
-    played = (execute_playlists(playlists, store, commit, missing, NOT_SENT if stop else "")
-              if store is not None else [])
+    try:  # Ctrl-C: no write is started after it, those in flight finish; one line says how far it got
+        with (click.progressbar(length=len(plan.actions), label="publishing", file=sys.stderr)
+              if show and not nothing else contextlib.nullcontext()) as bar:
+            tick = None if bar is None else (lambda _r: bar.update(1))
+            results = [] if nothing else execute(plan, target, commit, project.backup_dir, concurrency, tick,
+                                                 created.append)
+        stop = next((r.stop for r in results if r.stop is not None), None)
+        missing = {r.uid for r, a in zip(results, plan.actions) if r.status == "failed" and a.live is None}
+        played = execute_playlists(playlists, store, commit, missing, stop) if store is not None else []
+    except KeyboardInterrupt as exc:
+        raise Interrupted(interrupted(created, plan.actions, results, playlists, getattr(exc, "done", []))) from None
+    stop = stop or next((p.stop for p in played if p.stop is not None), None)  # a playlist's 403 stops it too
+    held = [p.stop is not None and p.status == "failed" for p in played]  # kept back by the stop
     failed = [r for r in results if r.status in ("failed", "skipped-drift")]
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":
-        click.echo(machine_json("publish", dry_run=False, folders=folders_json(created, plan.updates),
+        click.echo(machine_json("publish", dry_run=False, destination=destination_json(target),
+                                folders=folders_json(created, plan.updates),
                                 dashboards=[r.to_dict() for r in results],
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)]))
     elif fmt == "markdown":
@@ -412,26 +430,18 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         for line in folder_lines(created, "created", plan.said):
             click.echo(line)
         table([(r.uid, r.status, r.detail) for r in results if r.stop is None]
-              + [(f"playlist:{p.narrative}", p.status, p.detail) for p in played if p.detail != NOT_SENT])
+              + [(f"playlist:{p.narrative}", p.status, p.detail) for p, h in zip(played, held) if not h])
         if backups[1]:
             click.echo(f"backed up the live JSON of {count(backups[1], 'dashboard')} it replaced to {_show(backups[0])}")
-        statuses = [r.status if r.stop is None else "not published (stopped)" for r in results]
-        tally = f"; playlists: {tally_of([p.status for p in played])}" if played else ""
+        statuses = [r.status if r.stop is None else STOPPED for r in results]
+        tally = f"; playlists: {tally_of([STOPPED if h else p.status for p, h in zip(played, held)])}" if played else ""
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
                    + f"{tally} — {target.description}")
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
-        written = len(created) + sum(r.status in ("created", "updated") for r in results)
-        lists = sum(p.detail == NOT_SENT for p in played)
-        kept = count(sum(r.stop is not None for r in results), "dashboard") + (
-            f" and {count(lists, 'playlist')}" if lists else "")
-        say_error(f"{stop}; publish stopped there, nothing more sent: {written} write(s) done before it, "
-                  f"{kept} not published")
+        written = len(created) + sum(r.status in ("created", "updated") for r in [*results, *played])
+        say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
         ctx.exit(EXIT_PARTIAL if written else EXIT_INPUT)
     if failed or unplayed:  # one line, dashboards then playlists
-        lost = ([f"{len(failed)} dashboard(s) not published: {', '.join(f'{r.uid} ({r.status})' for r in failed)}"]
-                if failed else [])
-        lost += [f"{count(len(unplayed), 'playlist')} not published: "
-                 f"{', '.join(f'{p.narrative} ({p.status})' for p in unplayed)}"] if unplayed else []
-        say_error(f"{'; '.join(lost)}; run vobs publish again to finish (drifted ones need a review and --force)")
+        say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed]))
         ctx.exit(EXIT_PARTIAL)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from vertice_obs.cli.options import count
+from vertice_obs.guard.secrets import redact_text
 from vertice_obs.guard.text import escape
 
 
@@ -29,6 +31,58 @@ def backed_up(results, project) -> tuple[str, int]:
     many dashboards: ("", 0) when none."""
     saved = [r.backup for r in results if r.backup is not None]
     return ", ".join(sorted({project.display(path.parent) + "/" for path in saved})), len(saved)
+
+
+def not_published(dashboards, playlists, dry_run: bool = False) -> str:
+    """The one line of a publish that leaves some unpublished — (uid, status) of the dashboards,
+    (narrative, status) of the playlists — or of a dry run that foresees it (the drifted ones);
+    "" when there are none."""
+    verb = "would not be published" if dry_run else "not published"
+    lost = [f"{len(dashboards)} dashboard(s) {verb}: {', '.join(f'{u} ({s})' for u, s in dashboards)}"] if dashboards else []
+    lost += [f"{count(len(playlists), 'playlist')} {verb}: {', '.join(f'{n} ({s})' for n, s in playlists)}"] if playlists else []
+    if not lost:
+        return ""
+    then = ("publishing exits 3 as this dry run does; review the drifted ones, then --force to overwrite them"
+            if dry_run else "run vobs publish again to finish (drifted ones need a review and --force)")
+    return f"{'; '.join(lost)}; {then}"
+
+
+STOPPED = "not published (stopped)"  # a write a stop kept back, in the text tally
+
+
+def stopped_line(stop, written: int, dashboards: int, playlists: int) -> str:
+    """The one line of a publish stopped by an error every later write would meet (a 403): the
+    error, how many writes were done before it, and the dashboards and playlists it kept back."""
+    kept = " and ".join(count(n, noun) for n, noun in ((dashboards, "dashboard"), (playlists, "playlist")) if n)
+    return (f"{stop}; publish stopped there, nothing more sent: {written} write(s) done before it, "
+            f"{kept + ' not published' if kept else 'nothing else left to write'}")
+
+
+def interrupted(folders, actions, results, playlists, done) -> str:
+    """`vobs publish`'s one line for Ctrl-C during its writes: what was written — `folders`; of the
+    dashboards to write (`actions`), those finished (`results`, or `done` when they were being written:
+    `results` is None); of the playlists, `done` — and that running it again finishes the job."""
+    def of(finished, planned, noun: str) -> str:
+        total = sum(a.kind in ("create", "update") for a in planned)
+        written = sum(r.status in ("created", "updated") for r in finished)
+        return f"{written:,} of {total:,} {noun}{'' if total == 1 else 's'}" if total else ""
+
+    parts = [count(len(folders), "folder") if folders else "", of(done if results is None else results, actions,
+                                                                  "dashboard")]
+    parts = [p for p in parts + ([of(done, playlists, "playlist")] if results is not None else []) if p]
+    said = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + (parts[-1] if parts else "")
+    return (f"interrupted {'after publishing ' + said if said else 'before any write'}; nothing is half-written — "
+            "run it again to finish")
+
+
+def destination_json(target) -> dict[str, str]:
+    """`destination` in diff's and publish's `--format json`: a Grafana's URL (scheme, host, port
+    and base path: no `user:pass@`, no query string) through the one redaction, or the
+    provisioning folder's path as the project shows it."""
+    url = getattr(target, "url", None)
+    if isinstance(url, str):
+        return {"kind": "grafana", "url": redact_text(url)}
+    return {"kind": "provisioning-folder", "path": target.shown}
 
 
 def folders_json(folders, updates) -> list[dict[str, object]]:  # the folders a publish creates or updates

@@ -32,6 +32,15 @@ class DestinationError(VobsError):
         self.server_wide = server_wide
 
 
+NOT_SENT = "not sent: the publish stopped at an error no other write would escape"
+
+
+def stops(exc: DestinationError) -> bool:
+    """An error every later write would meet too (a token that may not write): the publish stops —
+    its dashboards' writes and its playlists' alike."""
+    return exc.server_wide and not exc.retryable
+
+
 def server_text(text: object, limit: int = 160) -> str:
     """Text a server sent, fit for a one-line message: HTML tags dropped, whitespace folded,
     secrets redacted, control characters escaped, cut to `limit` characters."""

@@ -341,14 +341,16 @@ class GrafanaDestination:
     def add_annotation(self, text: str, tags: list[str], start_ms: int, end_ms: int | None,
                        dashboard_uid: str | None) -> None:
         self._call(f"annotation on {dashboard_uid or 'the organisation'}", lambda: self.api.annotations.add_annotation(
-            time_from=start_ms, time_to=end_ms, tags=tags, text=text, dashboard_uid=dashboard_uid), (dict, str))
+            time_from=start_ms, time_to=end_ms, tags=tags, text=text, dashboard_uid=dashboard_uid), (dict, str),
+                   forbidden="add annotations")
 
     def request(self, what: str, method: str, path: str, shape: type | tuple[type, ...] | None = None,
-                retry: bool = True, **kwargs: Any) -> Any:
+                retry: bool = True, forbidden: str = "", **kwargs: Any) -> Any:
         """A request by grafana-client's generic client (`GET`, `POST`, `PUT` of a path under /api), for
-        what it has no method for (playlists), through `_call`; `retry=False`: not sent twice blindly."""
+        what it has no method for (playlists), through `_call`; `retry=False`: not sent twice blindly;
+        `forbidden`: the write it is, as for `_call`."""
         send = getattr(self.api.client, method)
-        return self._call(what, lambda: send(path, **kwargs), shape, retry)
+        return self._call(what, lambda: send(path, **kwargs), shape, retry, forbidden)
 
     # --- errors, retries and the deadline ---------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], T], shape: type | tuple[type, ...] | None = None, retry: bool = True,

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Protocol, Sequence
 
 from vertice_obs.build.narrative import Narrative
-from vertice_obs.grafana.answers import DestinationError
+from vertice_obs.errors import Interrupted
+from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
 from vertice_obs.grafana.live import MESSAGE_PREFIX
 from vertice_obs.guard.paths import UID_RE, check_uid
 from vertice_obs.guard.text import escape
@@ -47,6 +48,7 @@ RECORD_TAG = "vobs-playlist"
 RECORDS = 100  # the newest records read per narrative: its last publishes
 ALL_RECORDS = 5000  # the newest records of every narrative, read once by a whole-project diff for orphans
 ORPHANED = "orphaned"
+WRITE = "write playlists"  # a 403 to it: no other playlist write would fare better (`stops`)
 _RECORD = re.compile(rf"{re.escape(MESSAGE_PREFIX)} \S+ playlist ([A-Za-z0-9_-]{{1,40}}) sha256:([0-9a-f]{{64}})")
 
 
@@ -93,6 +95,7 @@ class PlaylistResult:
     uid: str
     status: str  # created | updated | unchanged | skipped-drift | failed, or a dry run's action
     detail: str = ""
+    stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
 
     def to_dict(self) -> dict[str, Any]:
         """One of `vobs publish --format json`'s `playlists` (with the action's `changes`)."""
@@ -224,23 +227,33 @@ def plan_playlists(desired: Sequence[Desired], store: Store, force: bool = False
 
 
 def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: str,
-                      missing: Iterable[str] = (), stopped: str = "") -> list[PlaylistResult]:
+                      missing: Iterable[str] = (), stopped: DestinationError | None = None) -> list[PlaylistResult]:
     """Writes what the plan says, after the dashboards: `missing` are chapter dashboards whose
     create failed — their narrative's playlist waits for the next run rather than point at nothing.
-    `stopped`: the dashboards' publish stopped (`publish.stops`) — nothing is written, each write
-    is `failed` with it as its detail."""
+    `stopped`: what stopped the dashboards' publish (`stops`: a 403) — nothing is written. A write
+    of its own (a playlist, or its record) that `stops` stops it the same way, as a dashboard's
+    does. After a stop each write is `failed`, `NOT_SENT`, with the error as its `stop`."""
     absent = set(missing)
-    out = []
+    out: list[PlaylistResult] = []
+    try:
+        return _execute(actions, store, commit, absent, stopped, out)
+    except KeyboardInterrupt:  # Ctrl-C: said with what was written (a record without its write is never drift)
+        raise Interrupted(done=out) from None
+
+
+def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absent: set[str],
+             stopped: DestinationError | None, out: list[PlaylistResult]) -> list[PlaylistResult]:
     for a in actions:
         d = a.desired
         if stopped and a.kind not in (UNCHANGED, DRIFT):
-            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", stopped))
+            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", NOT_SENT, stop=stopped))
             continue
         if a.kind == UNCHANGED and not stopped and a.live is not None and not a.live.recorded:
             try:  # found by its name (e.g. the narrative's id was renamed): recorded as this narrative's
                 store.record(d.narrative, a.live.uid, digest(d.content), commit)
             except DestinationError as exc:  # unchanged all the same; the next run records it
-                out.append(PlaylistResult(d.narrative, d.name, a.uid, DONE[a.kind], f"not recorded: {exc}"))
+                stopped = exc if stops(exc) else None
+                out.append(PlaylistResult(d.narrative, d.name, a.uid, DONE[a.kind], f"not recorded: {exc}", stopped))
                 continue
         if a.kind in (UNCHANGED, DRIFT):
             out.append(PlaylistResult(d.narrative, d.name, a.uid, DONE[a.kind], a.reason))
@@ -260,7 +273,8 @@ def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: s
                 uid = store.create(content)
                 store.record(d.narrative, uid, content_digest, commit)
         except DestinationError as exc:
-            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", str(exc)))
+            stopped = exc if stops(exc) else None
+            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", str(exc), stopped))
             continue
         out.append(PlaylistResult(d.narrative, d.name, uid, DONE[a.kind], a.reason))
     return out
@@ -301,19 +315,19 @@ class GrafanaPlaylists:
         decided when none was found by name, so one found now is this one)."""
         what = f"playlist {content['name']!r}"
         try:
-            reply = self.d.request(what, "POST", "/playlists", dict, retry=False, json=content)
+            reply = self.d.request(what, "POST", "/playlists", dict, retry=False, forbidden=WRITE, json=content)
         except DestinationError as exc:
             if not exc.retryable:
                 raise
             made = self.find(content["name"])
             if made is not None:
                 return made
-            reply = self.d.request(what, "POST", "/playlists", dict, json=content)
+            reply = self.d.request(what, "POST", "/playlists", dict, forbidden=WRITE, json=content)
         return self._uid(reply.get("uid"))
 
     def update(self, uid: str, content: dict[str, Any]) -> None:
         self.d.request(f"playlist {uid}", "PUT", f"/playlists/{segment(check_uid(uid, 'playlist uid'))}", dict,
-                       json=content)
+                       forbidden=WRITE, json=content)
 
     def _uid(self, value: object) -> str:
         """A uid the server sent, before it enters a path or a record."""

@@ -39,7 +39,7 @@ class ProvisioningFolder:
 
     def __init__(self, directory: Path, display: str | None = None):
         self.dir = directory
-        shown = display or str(directory)
+        self.shown = shown = display or str(directory)  # as the project shows it
         self.description = f"provisioning folder {shown}"
         self._state_file = directory / STATE_FILE
         self._state_name = f"{shown.rstrip('/')}/{STATE_FILE}"

@@ -3,7 +3,8 @@
 `plan_publish` reads the target (GETs only, as few as `survey` can: one search, then one small
 read per unchanged dashboard) and decides, per dashboard: create, update, unchanged, or
 skipped-drift (edited in Grafana since our last publish; overwritten only with `force`). `execute` creates folders parents-first, then saves dashboards with bounded
-concurrency; before any update the live JSON is saved under the backup folder. A dashboard that
+concurrency; before any update the live JSON is saved under the backup folder (`<UTC time>/<uid>.json`,
+`<uid>.1.json` when that name is taken: a backup never replaces another). A dashboard that
 fails does not stop the others; the result says exactly which were not published. A server-wide
 error that is not retryable (`DestinationError.server_wide`: a write the token may not make, refused
 credentials) stops every write not yet sent — those are `failed`, "not sent", and carry it as
@@ -22,8 +23,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from vertice_obs.build.render import RenderedDashboard, to_json_text
-from vertice_obs.files import write_atomic
-from vertice_obs.grafana.answers import DestinationError
+from vertice_obs.errors import Interrupted
+from vertice_obs.files import write_new
+from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
 from vertice_obs.grafana.folders import (
     Folder,
     check_unique,
@@ -77,9 +79,7 @@ class Result:
         return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
 
 
-NOT_SENT = "not sent: the publish stopped at an error no other write would escape"
-
-__all__ = ["Action", "PublishPlan", "Result", "execute", "stops", "folder_chain", "folder_uid", "git_commit",
+__all__ = ["Action", "NOT_SENT", "PublishPlan", "Result", "execute", "stops", "folder_chain", "folder_uid", "git_commit",
            "plan_publish", "select"]
 
 
@@ -135,16 +135,13 @@ def _decide(seen: Seen, force: bool) -> Action:
                                                                   else ""), seen.digest)
 
 
-def stops(exc: DestinationError) -> bool:
-    """An error every later write would meet too (a token that may not write): the publish stops."""
-    return exc.server_wide and not exc.retryable
-
-
 def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Path, workers: int = 8,
             on_done: Callable[[Result], None] | None = None,
             on_folder: Callable[[Folder], None] | None = None) -> list[Result]:
     """`on_folder`: told of each folder created or updated. After an error that `stops`, no write is sent (those
-    in flight finish): every dashboard still to write is `failed` with `NOT_SENT` and `stop` set."""
+    in flight finish): every dashboard still to write is `failed` with `NOT_SENT` and `stop` set.
+    Ctrl-C while the dashboards are written: the same, then `Interrupted` with the results finished
+    (`done`) — each save is one whole write, and the next publish finishes the rest."""
     results: dict[str, Result] = {}
     failed_folders: dict[str, str] = {}
     stopped: list[DestinationError] = []  # the first error that `stops`, once met
@@ -179,9 +176,8 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             return Result(action.uid, "failed", f"its folder could not be created: {failed_folders[action.folder_uid]}")
         backup = None
         if action.live is not None:
-            try:  # lose nothing: the JSON we are about to replace is saved first
-                backup = backup_dir / stamp / f"{action.uid}.json"
-                write_atomic(backup, to_json_text(action.live.model))
+            try:  # lose nothing: the JSON we are about to replace is saved first, never over another backup
+                backup = write_new(backup_dir / stamp / f"{action.uid}.json", to_json_text(action.live.model))
             except OSError as exc:
                 return Result(action.uid, "failed", f"could not write the backup: {exc.strerror}")
         try:
@@ -196,15 +192,24 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
         except OSError as exc:  # a destination that let one through: this dashboard failed, not the run
             return Result(action.uid, "failed", f"could not write it: {exc.strerror}", backup=backup)
 
+    finished: list[Result] = []  # as they finish: what an interrupted publish did
+
     def run_and_report(action: Action) -> Result:
         result = run(action)
+        finished.append(result)
         if on_done:
             on_done(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
         for result in pool.map(run_and_report, plan.actions):
             results[result.uid] = result
+    except KeyboardInterrupt:  # Ctrl-C: no write is started after it; those in flight finish, whole
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise Interrupted(done=finished) from None
+    finally:
+        pool.shutdown(wait=True)
     return [results[a.uid] for a in plan.actions]
 
 

@@ -1,0 +1,274 @@
+"""Publish safety, against the spec-checked stand-in: a backup never replaces another, a dry run
+exits as the real run would, a refused playlist or annotation write stops the run as a refused
+dashboard write does, Ctrl-C says what was written, and the JSON says which destination it was."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from grafana_standin import GrafanaStandIn
+from sample_project import make_project
+
+from vertice_obs.cli import cli
+
+TOKEN = "glsa_standin_token"
+
+
+@pytest.fixture()
+def grafana():
+    with GrafanaStandIn(version="11.4.0") as standin:
+        yield standin
+        standin.assert_no_violations()  # every request was one a real Grafana accepts
+
+
+@pytest.fixture()
+def root(tmp_path) -> Path:
+    return make_project(tmp_path / "p")
+
+
+def vobs(root: Path, grafana: GrafanaStandIn | None, *args: str):
+    env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN} if grafana else {"GRAFANA_URL": "", "GRAFANA_TOKEN": ""}
+    return CliRunner().invoke(cli, ["-C", str(root), *args], env=env)
+
+
+# --- 1. backups ---------------------------------------------------------------------------------------
+
+
+def test_two_backups_of_one_dashboard_in_the_same_second_both_survive(root, grafana, monkeypatch):
+    """The backup was `<UTC second>/<uid>.json`, written by rename: a second publish within the same
+    second replaced the first one's backup — the live JSON it saved was lost."""
+    import vertice_obs.grafana.publish as publish
+
+    class OneSecond(datetime):  # every publish of this test runs in the same UTC second
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+    monkeypatch.setattr(publish, "datetime", OneSecond)
+    assert vobs(root, grafana, "publish").exit_code == 0
+    for text in ("first hand edit", "second hand edit"):
+        grafana.edit_in_ui("sample-a", lambda m, text=text: m.update(description=text))
+        forced = vobs(root, grafana, "publish", "--force")
+        assert forced.exit_code == 0, forced.output
+        assert "backed up the live JSON of 1 dashboard it replaced to .vobs/backups/20260102T030405Z/" in forced.stdout
+    saved = sorted((root / ".vobs" / "backups" / "20260102T030405Z").iterdir())
+    assert [p.name for p in saved] == ["sample-a.1.json", "sample-a.json"]
+    assert [json.loads(p.read_text())["description"] for p in reversed(saved)] == ["first hand edit",
+                                                                                  "second hand edit"]
+
+
+# --- 2. a dry run exits as the real run would ---------------------------------------------------------
+
+
+def edit_code(root: Path) -> None:
+    """Both dashboards change in code: each is an update for publish."""
+    for module in (root / "dashboards").glob("*.py"):
+        module.write_text(module.read_text().replace('description="Levels by instance."', 'description="By instance."')
+                          .replace('description="Events per second."', 'description="Per second."'))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_a_dry_run_exits_3_where_the_real_run_would_and_0_where_it_would_not(root, grafana, fmt):
+    """`publish --dry-run` as a CI gate: it exited 0 when the real run would skip a drifted dashboard
+    or playlist and exit 3."""
+    def both() -> tuple[int, int]:
+        mark = len(grafana.writes())
+        dry = vobs(root, grafana, "publish", "--dry-run", "--format", fmt)
+        assert grafana.writes()[mark:] == []  # still sends nothing
+        return dry.exit_code, dry.stderr
+
+    assert both() == (0, "")  # all to create: the real run publishes everything
+    assert vobs(root, grafana, "publish").exit_code == 0
+    edit_code(root)
+    assert both() == (0, "")  # updates, none drifted
+    grafana.edit_in_ui("sample-a", lambda m: m.update(description="by hand"))
+    playlist = next(iter(grafana.playlists))
+    grafana.edit_playlist_in_ui(playlist, lambda p: p.update(interval="30s"))
+    code, err = both()
+    assert code == 3
+    assert err == ("vobs: error: 1 dashboard(s) would not be published: sample-a (skipped-drift); 1 playlist would "
+                   "not be published: sample (skipped-drift); publishing exits 3 as this dry run does; review the "
+                   "drifted ones, then --force to overwrite them\n")
+    real = vobs(root, grafana, "publish", "--format", fmt)
+    assert real.exit_code == code, real.output
+    assert "sample-a (skipped-drift)" in real.stderr and "sample (skipped-drift)" in real.stderr
+    assert vobs(root, grafana, "publish", "--dry-run", "--force").exit_code == 0  # --force would publish them
+    assert vobs(root, grafana, "publish", "--force").exit_code == 0
+
+
+# --- 3. a refused playlist or annotation write stops the publish ----------------------------------------
+
+
+def refuse(grafana: GrafanaStandIn, path: str) -> None:
+    """Every POST and PUT under `path` answers 403, as to a token without that permission."""
+    grafana.set_faults(methods=frozenset({"POST", "PUT"}), paths=(path,), kinds=("403",), rate=1.0)
+
+
+def test_a_refused_playlist_write_stops_the_publish_as_a_refused_dashboard_write_does(project, grafana):
+    """A 403 on a playlist was that playlist's failure: the next playlist was sent (and refused), the
+    line said "run vobs publish again" — which cannot help."""
+    refuse(grafana, "/api/playlists")
+    result = vobs(project, grafana, "publish", "--format", "json")
+    assert result.exit_code == 3, result.output  # the folders and dashboards were written
+    out = json.loads(result.stdout)
+    assert {d["status"] for d in out["dashboards"]} == {"created"} and len(grafana.dashboards) == 8
+    first, *rest = out["playlists"]
+    assert first["status"] == "failed" and "the token may not write playlists (403" in first["detail"]
+    assert len(rest) == 3 and {(p["status"], p["detail"]) for p in rest} == {
+        ("failed", "not sent: the publish stopped at an error no other write would escape")}
+    playlist_writes = [w for w in grafana.writes() if w.path.startswith(("/api/playlists", "/api/annotations"))]
+    assert [(w.method, w.path, w.status) for w in playlist_writes] == [("POST", "/api/playlists", 403)]
+    written = len(grafana.folders) + 8
+    assert result.stderr.count("\n") == 1 and "again" not in result.stderr, result.stderr
+    assert result.stderr == (f"vobs: error: Grafana at {grafana.url}: the token may not write playlists (403 "
+                             "injected server error): use a token with Editor rights there; publish stopped there, "
+                             f"nothing more sent: {written} write(s) done before it, 4 playlists not published\n")
+    text = vobs(project, grafana, "publish")  # the text tally counts them as the dashboards' are
+    assert text.exit_code == 2, text.output  # nothing written this time: the dashboards are unchanged
+    assert text.stdout.splitlines()[-1].startswith("8 unchanged; playlists: 4 not published (stopped) — Grafana")
+    assert "playlist:" not in text.stdout  # counted, not listed: the error line says why
+    grafana.set_faults()
+    assert vobs(project, grafana, "publish").exit_code == 0 and len(grafana.playlists) == 4
+
+
+def test_a_refused_annotation_write_stops_the_publish_before_the_playlist_it_records(project, grafana):
+    """vobs records a playlist's update (an annotation) before it sends it: a 403 on the record
+    stops there — that playlist not updated, no other record or playlist write sent."""
+    assert vobs(project, grafana, "publish").exit_code == 0
+    for narrative in ("dopamine", "esgt"):
+        path = project / "narratives" / f"{narrative}.yaml"
+        path.write_text(path.read_text().replace("chapters:", "playlist:\n  interval: 2m\nchapters:", 1))
+    mark = len(grafana.writes())
+    refuse(grafana, "/api/annotations")
+    result = vobs(project, grafana, "publish", "--format", "json")
+    assert result.exit_code == 2, result.output  # nothing was written: the dashboards are unchanged
+    assert [(w.method, w.path, w.status) for w in grafana.writes()[mark:]] == [("POST", "/api/annotations", 403)]
+    assert {p["interval"] for p in grafana.playlists.values()} == {"5m"}
+    rows = {p["narrative"]: p for p in json.loads(result.stdout)["playlists"]}
+    assert rows["dopamine"]["status"] == "failed" and "may not add annotations (403" in rows["dopamine"]["detail"]
+    assert (rows["esgt"]["status"], rows["esgt"]["detail"]) == (
+        "failed", "not sent: the publish stopped at an error no other write would escape")
+    assert result.stderr.count("\n") == 1 and "again" not in result.stderr
+    assert result.stderr.endswith("publish stopped there, nothing more sent: 0 write(s) done before it, "
+                                  "2 playlists not published\n")
+    grafana.set_faults()
+    assert vobs(project, grafana, "publish").exit_code == 0
+    assert sorted(p["interval"] for p in grafana.playlists.values()) == ["2m", "2m", "5m", "5m"]
+
+
+# --- 4. Ctrl-C says what was written ------------------------------------------------------------------
+
+
+def interrupt_on(monkeypatch, cls, method: str, call: int) -> None:
+    """`cls.method` raises KeyboardInterrupt (Ctrl-C) at its `call`-th call, before it writes anything."""
+    real, calls = getattr(cls, method), []
+
+    def patched(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, patched)
+
+
+@pytest.mark.parametrize("concurrency", ["1", "4"])
+def test_ctrl_c_while_dashboards_are_written_says_how_many_and_the_next_run_finishes(project, grafana, monkeypatch,
+                                                                                     concurrency):
+    """It said only "vobs: interrupted". No save starts after it; one in flight finishes — the count
+    said is what Grafana holds."""
+    from vertice_obs.grafana.destinations import GrafanaDestination
+
+    interrupt_on(monkeypatch, GrafanaDestination, "save", 3)
+    result = vobs(project, grafana, "publish", "--concurrency", concurrency, "--format", "json")
+    assert result.exit_code == 130, result.output
+    assert result.stdout == ""  # no result: the one line says it
+    folders, saved = len(grafana.folders), len(grafana.dashboards)
+    assert result.stderr == (f"vobs: interrupted after publishing {folders} folders and {saved} of 8 dashboards; "
+                             "nothing is half-written — run it again to finish\n")
+    # the two before it, and those another worker had started: with one worker, at most the one it took next
+    assert 2 <= saved <= (3 if concurrency == "1" else 7)
+    assert not [w for w in grafana.writes() if w.path.startswith(("/api/playlists", "/api/annotations"))]
+    monkeypatch.undo()
+    again = vobs(project, grafana, "publish", "--format", "json")
+    assert again.exit_code == 0, again.output
+    statuses = [d["status"] for d in json.loads(again.stdout)["dashboards"]]
+    assert (statuses.count("unchanged"), statuses.count("created")) == (saved, 8 - saved)  # ours, not drift
+    mark = len(grafana.writes())
+    assert vobs(project, grafana, "publish").exit_code == 0 and grafana.writes()[mark:] == []
+
+
+def test_ctrl_c_while_playlists_are_written_counts_them_too(project, grafana, monkeypatch):
+    from vertice_obs.grafana.playlists import GrafanaPlaylists
+
+    interrupt_on(monkeypatch, GrafanaPlaylists, "create", 2)
+    result = vobs(project, grafana, "publish")
+    assert result.exit_code == 130, result.output
+    assert result.stderr == (f"vobs: interrupted after publishing {len(grafana.folders)} folders, 8 of 8 dashboards "
+                             "and 1 of 4 playlists; nothing is half-written — run it again to finish\n")
+    assert len(grafana.playlists) == 1
+    monkeypatch.undo()
+    assert vobs(project, grafana, "publish").exit_code == 0 and len(grafana.playlists) == 4
+    assert vobs(project, grafana, "diff").exit_code == 0
+
+
+def test_ctrl_c_in_the_provisioning_folder_leaves_it_consistent(root, monkeypatch):
+    from vertice_obs.grafana.provisioning import ProvisioningFolder
+
+    interrupt_on(monkeypatch, ProvisioningFolder, "save", 2)
+    result = vobs(root, None, "publish")
+    assert result.exit_code == 130, result.output
+    assert result.stderr.splitlines()[-1] == ("vobs: interrupted after publishing 2 folders and 1 of 2 dashboards; "
+                                              "nothing is half-written — run it again to finish")
+    monkeypatch.undo()
+    again = vobs(root, None, "publish")
+    assert again.exit_code == 0, again.output
+    assert [line.split()[:2] for line in again.stdout.splitlines()[:2]] == [["sample-a", "unchanged"],
+                                                                          ["sample-b", "created"]]
+
+
+# --- 5. which destination, in the JSON ------------------------------------------------------------------
+
+
+def schema(command: str) -> dict:
+    from importlib import resources
+
+    return json.loads(resources.files("vertice_obs.schemas").joinpath("output", f"{command}.schema.json").read_text())
+
+
+def test_diff_and_publish_json_say_which_destination_credentials_redacted(root, grafana):
+    from jsonschema import Draft202012Validator
+
+    password = "pa55-w0rd-s3cret"
+    url = grafana.url.replace("http://", f"http://admin:{password}@") + "/"
+    grafana.basic = ("admin", password)
+    runs = [CliRunner().invoke(cli, ["-C", str(root), *args, "--format", "json"], env={"GRAFANA_URL": url})
+            for args in (("diff",), ("publish", "--dry-run"), ("publish",), ("diff",))]
+    folder = [vobs(root, None, *args, "--format", "json") for args in (("diff",), ("publish", "--dry-run"),
+                                                                        ("publish",))]
+    for result, code in zip(runs + folder, (1, 0, 0, 0, 1, 0, 0)):
+        assert result.exit_code == code, result.output
+        out = json.loads(result.stdout)
+        Draft202012Validator(schema(out["command"])).validate(out)
+        assert password not in result.output
+    assert {json.dumps(json.loads(r.stdout)["destination"]) for r in runs} == {
+        json.dumps({"kind": "grafana", "url": grafana.url})}  # no user:pass@, no trailing slash
+    assert {json.dumps(json.loads(r.stdout)["destination"]) for r in folder} == {
+        json.dumps({"kind": "provisioning-folder", "path": "provisioning/"})}
+
+
+def test_the_destination_url_goes_through_the_one_redaction(monkeypatch):
+    """A secret registered anywhere (a token the proxy path carries, say) never reaches the JSON."""
+    from vertice_obs.cli.grafana_report import destination_json
+    from vertice_obs.guard.secrets import register
+
+    register("s3cr3t-in-path")
+
+    class Target:
+        url = "https://grafana.example.com/t/s3cr3t-in-path"
+
+    assert destination_json(Target()) == {"kind": "grafana", "url": "https://grafana.example.com/t/<redacted>"}
