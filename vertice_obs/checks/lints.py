@@ -84,7 +84,8 @@ def duplicate_panel_id(model: dict[str, Any], file: str):
 def no_targets(model: dict[str, Any], file: str):
     """A data panel (time series, graph, stat, gauge, table, …) with no query: it always shows No data.
     Panels that need no query (text, row, news, dashboard lists, alert lists, plugins vobs does not
-    know) and library panel stubs (their queries live in the library) are exempt.
+    know) and library panel stubs whose model the file does not carry (their queries live in the
+    library) are exempt.
     grafana/dashboard-linter: `panel-no-targets-rule` (for fewer panel types)."""
     for path, panel in walk_panels(model):
         if text(panel.get("type")) in DATA_PANELS and not panel.get("libraryPanel") and not as_list(panel.get("targets")):

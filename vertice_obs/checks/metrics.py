@@ -88,8 +88,9 @@ _register("promql/metricsql", Severity.INFO,
           "checked. The message names the construct. A query that is not valid MetricsQL either stays "
           "a `promql/parse` error.")
 _register("inventory/library-panel", Severity.INFO,
-          "A library panel stub: its queries live in Grafana's panel library, not in the dashboard JSON, "
-          "so they are not inspected here. Pull the library panel to check it.")
+          "A library panel stub whose model the file does not carry: its queries live in Grafana's panel "
+          "library, so they are not inspected here. A dashboard exported for sharing externally carries "
+          "each library panel's model in `__elements`; that model is checked like any panel.")
 _register("inventory/datasource-skipped", Severity.INFO,
           "A query for a datasource that is neither Prometheus nor Prometheus-compatible (Loki, SQL, "
           "server-side expressions, -- Dashboard --, -- Grafana --): metric existence is not checked for it. "

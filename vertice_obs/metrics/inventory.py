@@ -29,7 +29,7 @@ from vertice_obs.checks.datasources import (
     datasource_variables,
     language,
 )
-from vertice_obs.checks.walk import target_ref
+from vertice_obs.checks.walk import shown_panel, target_ref
 from vertice_obs.finding import Finding, Location, pickled_by_fields
 from vertice_obs.jsonpos import Positions
 from vertice_obs.jsonpos.positions import pointer
@@ -80,6 +80,7 @@ class _Shape:
         self.positions = positions
         self.findings: list[Finding] = []
         self.paths: dict[int, tuple] = {}  # id(clean panel, target, variable, annotation) → its path in the file
+        self.root: dict = {}  # the dashboard: its `__elements` hold the library panels an export carries
 
     def keep(self, clean: dict, path: tuple) -> dict:
         """Remember where a part of the cleaned model is in the file (its list index may differ)."""
@@ -133,7 +134,7 @@ class _Shape:
             holder, at, into = work.pop()
             panels = self.typed(holder, "panels", (list,), at, "`panels`", holder if at != path else None)
             for item_path, panel in self.items(panels, at + ("panels",), "a panel"):
-                clean = self.panel(panel, item_path)
+                clean = self.panel(*reversed(shown_panel(self.root, item_path, panel)))  # a library's model: its own
                 if panel.get("panels") is not None:
                     clean["panels"] = []
                     work.append((panel, item_path, clean["panels"]))
@@ -225,6 +226,7 @@ def _sanitize(dashboard: Any, file: str | None, positions: Positions | None) -> 
         shape.bad((), "a dashboard", "an object", dashboard)
         return {}, shape
     shape = _Shape(file, dashboard_uid(dashboard), positions)
+    shape.root = dashboard
     clean = dict(dashboard)
     clean["panels"] = shape.panels(dashboard, ())
     rows = shape.typed(dashboard, "rows", (list,), (), "`rows`")
