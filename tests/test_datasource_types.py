@@ -86,3 +86,19 @@ def test_only_balanced_metricsql_is_taken_as_valid():
     assert valid_metricsql('sum(x{a="("}) default 0', "invalid promql query") == "the `default` operator"
     assert valid_metricsql("rollup_rate(x[5m])", "unknown function with name 'rollup_rate'") == "`rollup_rate()`"
     assert valid_metricsql("rollup_rate(x[5m]", "unknown function with name 'rollup_rate'") == ""
+
+
+def test_the_datasource_lint_of_the_users_mixed_panel_looks_at_its_prometheus_target():
+    """types.json's 'mixed' panel: a Loki target on uid 'l' and a Prometheus one on uid 'p'. The advice
+    was "uses the fixed datasource 'l' … use ${datasource}" — a Loki uid, and a variable that is not there."""
+    from vertice_obs.metrics.lints import lint
+
+    text = (DATA / "types.json").read_text()
+    model = json.loads(text)
+    found = {f.location.panel: f for f in lint([DashboardFile("types.json", model, text)])
+             if f.check == "datasource/not-variable"}
+    assert "datasource str Loki" not in found  # a Loki panel: not this lint's business
+    mixed = found["mixed"]
+    assert dict(mixed.details)["json_path"] == "/panels/6/targets/1/datasource"
+    assert mixed.message.startswith("uses the fixed datasource 'p', not a datasource variable")
+    assert mixed.message.endswith("add a datasource variable of type prometheus (e.g. ${datasource}) and use it")
