@@ -99,6 +99,28 @@ def test_inventory_and_collect_never_raise_on_any_shape(model):
 
 
 @FAST
+@given(JSON_VALUES, JSON_VALUES, st.sampled_from(["u", "other"]), st.booleans())
+def test_library_panels_an_export_carries_are_read_whatever_their_shape(library, stub, key, nested):
+    """`__elements.<uid>.model` of any shape (an export's library panels, trial 6): the inventory and
+    every lint end without raising, and each finding of the inventory is at a JSON path the file has."""
+    from vertice_obs.metrics.lints import lint
+
+    panel = {**(stub if isinstance(stub, dict) else {}), "id": 1, "libraryPanel": {"uid": "u", "name": "L"}}
+    panel.pop("targets", None)
+    panels = [{"id": 9, "type": "row", "panels": [panel]}] if nested else [panel]
+    model = {"uid": "x", "__elements": {key: {"uid": "u", "model": library}}, "panels": panels}
+    text = json.dumps(model, indent=1)
+    dashboard = DashboardFile("x.json", model, text)
+    positions = Positions(text)
+    for f in collect([dashboard]).findings:
+        path = dict(f.details).get("json_path")
+        if path:
+            assert (f.location.line, f.location.column) == positions.value(path), (path, f.location)
+    for f in lint([dashboard]):
+        assert f.location.file == "x.json"
+
+
+@FAST
 @given(JSON_VALUES)
 def test_sanitize_takes_any_json_value(value):
     clean, invalid = sanitize(value, "x.json")

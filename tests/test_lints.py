@@ -174,8 +174,33 @@ DATASOURCES = [
          ("/panels/0/datasource",), "an import input"),
     Case("mixed-one-fixed", "datasource/not-variable",
          dash({**ts(), "datasource": MIXED, "targets": [{"refId": "A", "datasource": "$datasource", "expr": "up"},
-                                                        {"refId": "B", "datasource": {"uid": "loki1"}, "expr": "x"}]}),
+                                                        {"refId": "B", "datasource": {"uid": "prom1"}, "expr": "x"}]}),
          ("/panels/0/targets/1/datasource",)),
+    # Only Prometheus queries are judged (trial 6, types.json): a Mixed panel's Loki target is not
+    # "the fixed datasource", and the advice is a variable of the query's own type.
+    Case("mixed-loki-target-fixed", "datasource/not-variable",
+         dash({**ts(), "datasource": {"type": "datasource", "uid": MIXED}, "targets": [
+             {"refId": "A", "datasource": {"type": "loki", "uid": "l"}, "expr": "{app=\"x\"}"},
+             {"refId": "B", "datasource": {"type": "prometheus", "uid": "${datasource}"}, "expr": "up"}]})),
+    Case("mixed-prometheus-target-fixed", "datasource/not-variable",
+         dash({**ts(), "datasource": {"type": "datasource", "uid": MIXED}, "targets": [
+             {"refId": "A", "datasource": {"type": "loki", "uid": "l"}, "expr": "{app=\"x\"}"},
+             {"refId": "B", "datasource": {"type": "prometheus", "uid": "p"}, "expr": "up"}]}),
+         ("/panels/0/targets/1/datasource",), "uses the fixed datasource 'p', not a datasource variable: readers "
+                                              "cannot switch it — use ${datasource}"),
+    Case("loki-panel-fixed", "datasource/not-variable",
+         dash({**ts(), "datasource": {"type": "loki", "uid": "l"}}, {**ts(id=2), "datasource": "Loki"})),
+    Case("loki-variable-fixed", "datasource/not-variable",
+         dash(variables=[var("app", query="label_values(app)", datasource={"type": "loki", "uid": "l"})])),
+    Case("advice-of-the-same-type", "datasource/not-variable",
+         {**dash({**ts(), "datasource": {"type": "prometheus", "uid": "p"}}), "templating": {"list": [
+             {"name": "datasource", "type": "datasource", "query": "loki"},
+             {"name": "metrics", "type": "datasource", "query": "prometheus"}]}},
+         ("/panels/0/datasource",), "use ${metrics}"),
+    Case("advice-when-no-variable-has-the-type", "datasource/not-variable",
+         dash({**ts(), "datasource": {"type": "victoriametrics-metrics-datasource", "uid": "vm"}}),
+         ("/panels/0/datasource",), "add a datasource variable of type victoriametrics-metrics-datasource "
+                                    "(e.g. ${victoriametrics}) and use it"),
     Case("variable-query", "datasource/not-variable", dash(variables=[var("job", datasource="Prometheus")]),
          ("/templating/list/1/datasource",)),
     Case("variable", "datasource/not-variable", dash(ts(), {**ts(id=2), "datasource": {"uid": "${datasource}"}},

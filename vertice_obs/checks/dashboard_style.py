@@ -12,6 +12,7 @@ from vertice_obs.checks.walk import (
     panel_id,
     pointer,
     text,
+    unseen_library_panel,
     walk_panels,
 )
 from vertice_obs.finding import Location, Severity
@@ -76,7 +77,7 @@ def panel_title(model: dict[str, Any], file: str):
         if title is not None and not isinstance(title, str):  # rows and text panels too: it is not text
             yield (f"panel title is {_json_value(title)}, not text: Grafana expects a string; write it in quotes",
                    *_at(file, model, (*path, "title"), panel))  # at the value itself
-        elif panel.get("type") not in ("row", "text") and not text(title).strip():
+        elif panel.get("type") not in ("row", "text") and not text(title).strip() and not unseen_library_panel(panel):
             yield ("panel has no title: say what it shows", *_at(file, model, path, panel))
 
 
@@ -94,7 +95,8 @@ def panel_description(model: dict[str, Any], file: str):
     `panel-title-description-rule` (the description half). For dashboards outside the project's
     exports, `vobs validate` reports it as info."""
     for path, panel in walk_panels(model):
-        if panel.get("type") != "row" and not str(panel.get("description") or "").strip():
+        if panel.get("type") != "row" and not str(panel.get("description") or "").strip() \
+                and not unseen_library_panel(panel):  # its description is in the library, out of sight
             yield ("panel has no description: say what to look for and why it matters",
                    *_at(file, model, path, panel))
 
@@ -107,7 +109,8 @@ def panel_unit(model: dict[str, Any], file: str):
     (which also checks the unit's name). For dashboards outside the project's exports, `vobs
     validate` reports it as info."""
     for path, panel in walk_panels(model):
-        if text(panel.get("type")) in _NUMERIC and not _unit(panel) and not _mappings(panel):
+        if text(panel.get("type")) in _NUMERIC and not _unit(panel) and not _mappings(panel) \
+                and not unseen_library_panel(panel):
             yield ("numeric panel has no unit: set unit= (e.g. s, ms, percentunit, ops)",
                    *_at(file, model, path, panel))
 

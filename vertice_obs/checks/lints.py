@@ -13,6 +13,11 @@ from typing import Any, Iterable, Sequence
 
 from vertice_obs.checks import check
 from vertice_obs.checks.dashboard_style import dashboard_name
+from vertice_obs.checks.datasources import (
+    datasource_kind,
+    datasource_variables,
+    language,
+)
 from vertice_obs.checks.walk import (
     as_dict,
     as_list,
@@ -84,7 +89,8 @@ def duplicate_panel_id(model: dict[str, Any], file: str):
 def no_targets(model: dict[str, Any], file: str):
     """A data panel (time series, graph, stat, gauge, table, …) with no query: it always shows No data.
     Panels that need no query (text, row, news, dashboard lists, alert lists, plugins vobs does not
-    know) and library panel stubs (their queries live in the library) are exempt.
+    know) and library panel stubs whose model the file does not carry (their queries live in the
+    library) are exempt.
     grafana/dashboard-linter: `panel-no-targets-rule` (for fewer panel types)."""
     for path, panel in walk_panels(model):
         if text(panel.get("type")) in DATA_PANELS and not panel.get("libraryPanel") and not as_list(panel.get("targets")):
@@ -94,35 +100,62 @@ def no_targets(model: dict[str, Any], file: str):
 
 @check("datasource/not-variable", Severity.WARNING, scope="lint")
 def datasource_not_variable(model: dict[str, Any], file: str):
-    """A panel or query variable uses a fixed datasource (a uid, a name, or none at all, which is the
-    default) instead of a datasource variable such as `${datasource}`: readers cannot point the
-    dashboard at another Prometheus, and it breaks on a Grafana where that uid does not exist.
-    `${DS_X}` from a shared dashboard's `__inputs` is replaced by a fixed uid on import, so it is
-    reported too. Grafana's own pseudo-datasources (-- Grafana --, -- Dashboard --, Mixed,
-    expressions) are exempt. grafana/dashboard-linter: `panel-datasource-rule` and
+    """A Prometheus query (of a panel, or of a query variable) runs on a fixed datasource (a uid, a
+    name, or none at all, which is the default) instead of a datasource variable such as
+    `${datasource}`: readers cannot point the dashboard at another Prometheus, and it breaks on a
+    Grafana where that uid does not exist. `${DS_X}` from a shared dashboard's `__inputs` is replaced
+    by a fixed uid on import, so it is reported too. Only the Prometheus (and Prometheus-compatible)
+    queries are judged: a Loki target of a Mixed panel is not, and the advice names a datasource
+    variable of the query's own type. Grafana's own pseudo-datasources (-- Grafana --, -- Dashboard
+    --, Mixed, expressions) are exempt. grafana/dashboard-linter: `panel-datasource-rule` and
     `template-datasource-rule` (which also wants the variable to exist)."""
     inputs = {text(i.get("name")) for i in as_list(model.get("__inputs")) if isinstance(i, dict)}
+    chosen = datasource_variables([v for _, v in variables(model)])
     for path, panel in walk_panels(model):
         targets = [(i, t) for i, t in enumerate(as_list(panel.get("targets"))) if isinstance(t, dict)]
         if panel.get("type") == "row" or panel.get("libraryPanel") or not targets:
             continue
-        used = [(path + ("datasource",), panel.get("datasource"))] if panel.get("datasource") is not None else []
-        used += [(path + ("targets", i, "datasource"), t["datasource"]) for i, t in targets
+        panel_ds = panel.get("datasource")
+        kinds = {i: _target_kind(t, panel_ds, chosen) for i, t in targets}
+        promql = [(i, t) for i, t in targets if language(kinds[i])]
+        if not promql:
+            continue  # no Prometheus query: another store's datasource is not this lint's business
+        used = [(path + ("datasource",), panel_ds)] if panel_ds is not None and \
+            language(datasource_kind(panel_ds, chosen)) else []
+        used += [(path + ("targets", i, "datasource"), t["datasource"]) for i, t in promql
                  if t.get("datasource") is not None]
         problem = _fixed(used or [(path, None)], inputs)
         if problem:
             at, why = problem
-            yield (f"{why}, not a datasource variable: readers cannot switch it — use ${{datasource}}",
+            kind = kinds[next((i for i, _ in promql if at == path + ("targets", i, "datasource")), promql[0][0])]
+            yield (f"{why}, not a datasource variable: readers cannot switch it — {_advice(kind, chosen)}",
                    _panel_at(file, model, panel), {"json_path": pointer(at)})
     for path, variable in variables(model):
-        if variable.get("type") != "query":
+        kind = datasource_kind(variable.get("datasource"), chosen)
+        if variable.get("type") != "query" or not language(kind):
             continue
         problem = _fixed([(path + ("datasource",), variable.get("datasource"))], inputs)
         if problem:
             at, why = problem
             where = Location(file=file, dashboard=dashboard_name(model), target=f"variable {variable['name']}")
-            yield (f"variable ${variable['name']} {why}, not a datasource variable: use ${{datasource}}", where,
+            yield (f"variable ${variable['name']} {why}, not a datasource variable: {_advice(kind, chosen)}", where,
                    {"json_path": pointer(at if variable.get("datasource") is not None else path)})
+
+
+def _target_kind(target: dict, panel_ds: Any, chosen: dict[str, str]) -> str:
+    """The datasource type a target's query runs on, as the inventory reads it: its own datasource,
+    else the panel's; on a Mixed panel, its own."""
+    kind = datasource_kind(target.get("datasource") or panel_ds, chosen)
+    return datasource_kind(target.get("datasource"), chosen) if kind == "mixed" else kind
+
+
+def _advice(kind: str, chosen: dict[str, str]) -> str:
+    """Which variable to use: the dashboard's datasource variable of that type, else one to add."""
+    same = [name for name, of in chosen.items() if of == kind]
+    if same:
+        return f"use ${{{same[0]}}}"
+    name = "datasource" if "datasource" not in chosen else kind.split("-")[0].replace("grafana", "prometheus")
+    return f"add a datasource variable of type {kind} (e.g. ${{{name}}}) and use it"
 
 
 def _fixed(used: Iterable[tuple[tuple, Any]], inputs: set[str]) -> tuple[tuple, str] | None:

@@ -81,12 +81,20 @@ _register("source/degraded", Severity.INFO,
 _register("promql/parse", Severity.ERROR,
           "The query does not parse as PromQL (after Grafana variables were interpolated): the panel "
           "cannot show data. The parser's message says where.")
+_register("promql/metricsql", Severity.INFO,
+          "A query on a VictoriaMetrics datasource (the `victoriametrics-metrics-datasource` or "
+          "`victoriametrics-datasource` plugin) uses MetricsQL's extensions (`WITH`, `if`/`default`, "
+          "`rollup_rate()`, …): valid there, but vobs parses PromQL, so the metrics it uses are not "
+          "checked. The message names the construct. A query that is not valid MetricsQL either stays "
+          "a `promql/parse` error.")
 _register("inventory/library-panel", Severity.INFO,
-          "A library panel stub: its queries live in Grafana's panel library, not in the dashboard JSON, "
-          "so they are not inspected here. Pull the library panel to check it.")
+          "A library panel stub whose model the file does not carry: its queries live in Grafana's panel "
+          "library, so they are not inspected here. A dashboard exported for sharing externally carries "
+          "each library panel's model in `__elements`; that model is checked like any panel.")
 _register("inventory/datasource-skipped", Severity.INFO,
-          "A query for a datasource other than Prometheus (Loki, SQL, server-side expressions, "
-          "-- Dashboard --, -- Grafana --): metric existence is not checked for it.")
+          "A query for a datasource that is neither Prometheus nor Prometheus-compatible (Loki, SQL, "
+          "server-side expressions, -- Dashboard --, -- Grafana --): metric existence is not checked for it. "
+          "Amazon's and Azure's managed Prometheus plugins and VictoriaMetrics' are checked as Prometheus.")
 _register("inventory/invalid", Severity.ERROR,
           "A part of the dashboard JSON has the wrong type (`panels` an object, a panel a number, `targets` "
           "null, `expr` a number, …). Grafana cannot use it either; its queries are not checked, so this is "

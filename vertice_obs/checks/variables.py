@@ -66,7 +66,7 @@ def unused(model: dict[str, Any], file: str):
     nothing. Chained variables count as used only through a variable that is itself used (`$region`
     used only by an unused `$cluster` is reported, naming it). Ad hoc filters and group-by variables
     (applied to every query without a reference) are exempt, and so is every variable of a dashboard
-    with library panel stubs, whose queries are not in the file. An `includeVars` link passing every
+    with library panel stubs whose queries are not in the file (an export's `__elements` holds them). An `includeVars` link passing every
     variable on is not a use on this dashboard (as in Grafana's own "not referenced" marker). No
     grafana/dashboard-linter equivalent."""
     defined = variables(model)

@@ -54,10 +54,60 @@ def target_ref(target: dict, index: int) -> str:
     return text(target.get("refId")) or f"#{index + 1}"
 
 
+def library_panel(model: Any, panel: dict) -> tuple[JsonPath, dict] | None:
+    """The model of the library panel a stub refers to, as a dashboard exported "for sharing
+    externally" carries it (`__elements.<uid>.model`), with its JSON path; None for a panel that is
+    no stub (Grafana 8 and 9 saved the whole model, targets included, beside the reference) or whose
+    library model the file does not carry."""
+    ref = panel.get("libraryPanel")
+    if not isinstance(ref, dict) or panel.get("targets"):
+        return None
+    uid = ref.get("uid")
+    elements = as_dict(as_dict(model).get("__elements"))
+    keys = [uid] if isinstance(uid, str) and isinstance(elements.get(uid), dict) else \
+        [k for k, e in elements.items() if isinstance(e, dict) and isinstance(uid, str) and e.get("uid") == uid]
+    for key in keys[:1]:
+        library = elements[key].get("model")
+        if isinstance(library, dict):
+            return ("__elements", key, "model"), library
+    return None
+
+
+def library_name(panel: dict) -> str:
+    """The name a library panel stub gives its library panel (else its uid); "" for any other panel."""
+    ref = as_dict(panel.get("libraryPanel"))
+    return text(ref.get("name")) or text(ref.get("uid"))
+
+
+def shown_panel(model: Any, path: JsonPath, panel: dict) -> tuple[JsonPath, dict]:
+    """A panel as Grafana shows it, and where it is written. A library panel stub whose model the
+    export carries is that model, at its place in `__elements` (the stub's id and gridPos kept; no
+    `libraryPanel`: its queries and settings are all there). A stub without it keeps its path, and
+    is named by its library panel when it has no title of its own. Any other panel is as it is."""
+    found = library_panel(model, panel)
+    if found is not None:
+        path, library = found
+        view = {**library, **{k: panel[k] for k in ("id", "gridPos") if k in panel}}
+        view.pop("libraryPanel", None)
+        if view.get("title") in (None, "") and (text(panel.get("title")) or library_name(panel)):
+            view["title"] = text(panel.get("title")) or library_name(panel)
+        return path, view
+    if panel.get("title") in (None, "") and library_name(panel):
+        return path, {**panel, "title": library_name(panel)}
+    return path, panel
+
+
+def unseen_library_panel(panel: dict) -> bool:
+    """A library panel stub (as `shown_panel` gives it) whose model is not in the file: its title,
+    description, unit and queries live in Grafana's library, out of sight."""
+    return isinstance(panel.get("libraryPanel"), dict) and not panel.get("targets")
+
+
 def walk_panels(model: Any) -> Iterator[tuple[JsonPath, dict]]:
     """(JSON path, panel) for every panel object, rows included, in document order: top-level
-    `panels`, panels nested in rows at any depth, and legacy `rows[].panels`. Iterative: nesting
-    depth comes from the file."""
+    `panels`, panels nested in rows at any depth, and legacy `rows[].panels`; each as Grafana shows
+    it (`shown_panel`: a library panel an export carries is its model in `__elements`). Iterative:
+    nesting depth comes from the file."""
     model = as_dict(model)
     roots: list[tuple[JsonPath, list]] = [(("panels",), as_list(model.get("panels")))]
     for i, row in enumerate(as_list(model.get("rows"))):
@@ -75,7 +125,7 @@ def walk_panels(model: Any) -> Iterator[tuple[JsonPath, dict]]:
             if not isinstance(panel, dict):
                 continue
             path = at + (index,)
-            yield path, panel
+            yield shown_panel(model, path, panel)
             if panel.get("panels"):
                 stack.append((path + ("panels",), iter(enumerate(as_list(panel.get("panels"))))))
 

@@ -62,13 +62,16 @@ def _module_name(uid: str) -> str:
 
 def _read(path: Path, shown: str) -> dict:
     from vertice_obs.importer.shape import json_kind, shape_problem
-    from vertice_obs.jsonpos import Positions, dashboard_in
+    from vertice_obs.jsonpos import Positions, dashboard_in, unreadable
     from vertice_obs.jsonpos.positions import pointer
     from vertice_obs.located_yaml import decode_text, parse_json
 
     text = decode_text(read_regular(path, shown), shown)  # not UTF-8: named, at the first bad byte
     document = parse_json(text, shown)
     data, root = dashboard_in(document)
+    why = unreadable(document) if root == "" else None
+    if why is not None:  # a Grafana dashboard, but not one with a classic model (schema v2, a list)
+        raise _NotADashboard(f"is {why[0]}", shown, *Positions(text).near(why[1]))
     if not isinstance(data, dict):
         raise _NotADashboard(f"is {json_kind(data)}, not a Grafana dashboard (an object with panels)", shown, 1)
     if not ("panels" in data or "rows" in data or "title" in data):

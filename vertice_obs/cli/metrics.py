@@ -193,7 +193,9 @@ def _validation_summary(result) -> str:
     parts = [f"{n} {check.split('/', 1)[1]}" for check, n in sorted(counts.items())
              if check.startswith(("metric/", "promql/")) and check not in lints]
     degraded = "".join(f"; {capability} not checked: {why}" for capability, why in result.evidence.degraded)
-    unreadable = f" ({count(result.unreadable, 'file')} unreadable)" if result.unreadable else ""
+    said = [f"{count(result.unreadable, 'file')} unreadable"] * bool(result.unreadable) + \
+        [f"{result.skipped} skipped"] * bool(result.skipped)
+    unreadable = f" ({', '.join(said)})" if said else ""
     checked = (f"{count(result.queries, 'query', 'queries')} ({count(result.uses, 'metric use')}) in "
                f"{count(result.dashboards, 'dashboard')}{unreadable}")
     linted = lint_summary(result.findings)

@@ -38,8 +38,8 @@ _TARGET_DEFAULTS: dict[str, Any] = {
 
 
 def unwrap(document: dict[str, Any]) -> dict[str, Any]:
-    """A dashboard model from a bare model, Grafana's `{"dashboard": …, "meta": …}` or a save body
-    (`jsonpos.dashboard_in`)."""
+    """A dashboard model from a bare model, Grafana's `{"dashboard": …, "meta": …}`, a save body or a
+    Grafana 12 dashboard resource (`jsonpos.dashboard_in`)."""
     return dashboard_in(document)[0]
 
 

@@ -169,17 +169,3 @@ def read_json(text: str, file: str, notes: list[tuple[int | None, str]] | None =
     and the position of each of its values."""
     data = parse_json(text, file, notes)
     return data, Positions(text)
-
-
-def dashboard_in(document: Any) -> tuple[Any, str]:
-    """The dashboard model a document holds, and its JSON pointer there: a bare model, Grafana's
-    answer `{"dashboard": …, "meta": …}`, or a save body `{"dashboard": …, "folderUid": …,
-    "overwrite": …}` (how many projects ship their dashboards). The one reading of these shapes for
-    validate, import, diff and provisioning."""
-    if (isinstance(document, dict) and isinstance(document.get("dashboard"), dict)
-            and not _DASHBOARD_KEYS.intersection(document)):  # else a dashboard with a key of that name
-        return document["dashboard"], "/dashboard"
-    return document, ""
-
-
-_DASHBOARD_KEYS = frozenset({"panels", "rows", "title", "uid", "templating"})

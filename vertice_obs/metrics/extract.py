@@ -15,12 +15,13 @@ from typing import Any, Iterable, Iterator, Mapping
 import promql_parser as pp
 
 from vertice_obs.checks import finding
+from vertice_obs.checks.datasources import METRICSQL, language
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
 from vertice_obs.metrics.interpolate import Variable, interpolate
 from vertice_obs.metrics.inventory import Query
-from vertice_obs.metrics.metricsql import metricsql_hint
+from vertice_obs.metrics.metricsql import metricsql_hint, valid_metricsql
 from vertice_obs.metrics.series import LabelMatcher
 
 _ABSENT_FUNCTIONS = {"absent", "absent_over_time"}
@@ -330,6 +331,10 @@ def _parse_finding(query: Query, exc: ParseError, text: str) -> Finding:
 
     shown = clip(query.expr) if text == query.expr else f"{clip(query.expr)} (interpolated: {clip(text)})"
     shown = escape(shown, one_line=True)  # a query may carry control characters; messages reach terminals
+    if language(query.datasource) == METRICSQL and (what := valid_metricsql(text, str(exc))):
+        return finding("promql/metricsql", f"MetricsQL on a VictoriaMetrics datasource ({escape(what, one_line=True)}"
+                       f"), which vobs does not parse: its metrics are not checked — in: {shown}", query.location,
+                       query=query.expr)
     hint = escape(metricsql_hint(text, str(exc)) or _format_hint(query.expr, str(exc)), one_line=True)
     return finding("promql/parse", f"query does not parse: {exc}{hint} — in: {shown}", query.location, query=query.expr)
 

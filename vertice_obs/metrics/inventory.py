@@ -2,8 +2,10 @@
 
 Works on any dashboard JSON — ours from exports/, or an old one pulled from Grafana: nested and
 collapsed rows, legacy `rows[]`, every panel type with `targets`, template-variable queries
-(`label_values`, `query_result`, `metrics`, the object form) and annotation queries. Only
-Prometheus queries are returned; everything else is an info finding, never silently skipped.
+(`label_values`, `query_result`, `metrics`, the object form) and annotation queries. Only the
+queries of Prometheus and Prometheus-compatible datasources (`checks.datasources`: Amazon's and
+Azure's managed Prometheus, VictoriaMetrics) are returned; everything else is an info finding,
+never silently skipped.
 
 Dashboard JSON from outside may have any shape: `sanitize` first checks the type of every part
 the inventory reads (`panels` a list, a panel an object, `expr` text, …). A part of the wrong type
@@ -22,14 +24,16 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from vertice_obs.checks import finding
-from vertice_obs.checks.walk import references, target_ref, text
+from vertice_obs.checks.datasources import (
+    datasource_kind,
+    datasource_variables,
+    language,
+)
+from vertice_obs.checks.walk import references, shown_panel, target_ref
 from vertice_obs.finding import Finding, Location, pickled_by_fields
 from vertice_obs.jsonpos import Positions
 from vertice_obs.jsonpos.positions import pointer
 from vertice_obs.metrics.adhoc import source_ref
-
-MIXED = "-- Mixed --"
-_BUILTIN = {"-- Dashboard --": "dashboard", "-- Grafana --": "grafana", MIXED: "mixed"}
 
 
 @pickled_by_fields
@@ -40,7 +44,7 @@ class Query:
     expr: str
     location: Location
     kind: str = "panel"  # "panel" | "variable" | "annotation"
-    datasource: str = "prometheus"
+    datasource: str = "prometheus"  # its type (`checks.datasources`): Prometheus or a compatible plugin
     source: str = ""  # which datasource (`adhoc.source_ref`): the uid, `$variable`, "" for the default
     repeat: tuple[str, ...] = ()  # the variables its panel (or the panel's row) repeats by: one copy per value
 
@@ -77,6 +81,7 @@ class _Shape:
         self.positions = positions
         self.findings: list[Finding] = []
         self.paths: dict[int, tuple] = {}  # id(clean panel, target, variable, annotation) → its path in the file
+        self.root: dict = {}  # the dashboard: its `__elements` hold the library panels an export carries
 
     def keep(self, clean: dict, path: tuple) -> dict:
         """Remember where a part of the cleaned model is in the file (its list index may differ)."""
@@ -130,7 +135,7 @@ class _Shape:
             holder, at, into = work.pop()
             panels = self.typed(holder, "panels", (list,), at, "`panels`", holder if at != path else None)
             for item_path, panel in self.items(panels, at + ("panels",), "a panel"):
-                clean = self.panel(panel, item_path)
+                clean = self.panel(*reversed(shown_panel(self.root, item_path, panel)))  # a library's model: its own
                 if panel.get("panels") is not None:
                     clean["panels"] = []
                     work.append((panel, item_path, clean["panels"]))
@@ -222,6 +227,7 @@ def _sanitize(dashboard: Any, file: str | None, positions: Positions | None) -> 
         shape.bad((), "a dashboard", "an object", dashboard)
         return {}, shape
     shape = _Shape(file, dashboard_uid(dashboard), positions)
+    shape.root = dashboard
     clean = dict(dashboard)
     clean["panels"] = shape.panels(dashboard, ())
     rows = shape.typed(dashboard, "rows", (list,), (), "`rows`")
@@ -241,8 +247,7 @@ class _Walker:
         self.located = located  # (a part of `dashboard`, *keys inside it) → (line, column) in the file
         self.queries: list[Query] = []
         self.findings: list[Finding] = []
-        self.ds_variables = {text(v.get("name")): text(v.get("query")).lower()
-                             for v in _templating(dashboard) if v.get("type") == "datasource"}
+        self.ds_variables = datasource_variables(_templating(dashboard))
 
     def walk(self) -> None:
         for panel, repeat in _panels(self.dashboard):
@@ -277,15 +282,15 @@ class _Walker:
             if kind == "mixed":
                 kind = self._ds_kind(target.get("datasource"))
             expr = target.get("expr")
-            if kind != "prometheus":
+            if language(kind) is None:
                 self._skipped(kind, ds, at)
                 continue
             if target.get("hide") is True and not expr:
                 continue
             if isinstance(expr, str) and expr.strip():
                 line, column = self.located(target, "expr")
-                self.queries.append(Query(expr=expr, location=at.at(line, column), source=source_ref(ds),
-                                          repeat=repeat))
+                self.queries.append(Query(expr=expr, location=at.at(line, column), datasource=kind,
+                                          source=source_ref(ds), repeat=repeat))
 
     # --- variables --------------------------------------------------------------------------------
     def _variable(self, variable: dict[str, Any]) -> None:
@@ -301,11 +306,11 @@ class _Walker:
             query, inside = query.get("query", ""), ("query", "query")
         if not isinstance(query, str) or not query.strip():
             return
-        if kind != "prometheus":
+        if language(kind) is None:
             self._skipped(kind, variable.get("datasource"), at)
             return
         line, column = self.located(variable, *inside)
-        self.queries.append(Query(expr=query.strip(), location=at.at(line, column), kind="variable"))
+        self.queries.append(Query(expr=query.strip(), location=at.at(line, column), kind="variable", datasource=kind))
 
     # --- annotations ------------------------------------------------------------------------------
     def _annotation(self, annotation: dict[str, Any]) -> None:
@@ -317,40 +322,15 @@ class _Walker:
         at = Location(file=self.file, line=line, column=column, dashboard=self.uid, target=f"annotation {name}")
         ds = annotation.get("datasource")
         kind = self._ds_kind(ds)
-        if kind != "prometheus":
+        if language(kind) is None:
             self._skipped(kind, ds, at)
         elif isinstance(expr, str) and expr.strip():
             line, column = self.located(annotation, *inside)
-            self.queries.append(Query(expr=expr, location=at.at(line, column), kind="annotation"))
+            self.queries.append(Query(expr=expr, location=at.at(line, column), kind="annotation", datasource=kind))
 
     # --- datasources ------------------------------------------------------------------------------
     def _ds_kind(self, ds: Any) -> str:
-        """'prometheus', 'mixed', or another type. A missing datasource is the default one, which
-        for MAXIMUS dashboards is Prometheus (Grafana resolves it the same way at query time)."""
-        if ds is None or ds == "" or ds == "default":
-            return "prometheus"
-        if isinstance(ds, dict):
-            uid = ds.get("uid") if isinstance(ds.get("uid"), str) else None
-            kind = ds["type"].lower() if isinstance(ds.get("type"), str) else ""
-            if uid in _BUILTIN:
-                return _BUILTIN[uid]
-            if kind in ("datasource", "grafana"):  # `{type: datasource, uid: -- Dashboard --}` style
-                return _BUILTIN.get(uid, kind)
-            if kind:
-                return kind
-            return self._ds_kind(uid)
-        if isinstance(ds, str):
-            if ds in _BUILTIN:
-                return _BUILTIN[ds]
-            name = ds.strip("${}").split(":")[0] if ds.startswith("$") else None
-            if name is not None:
-                return self.ds_variables.get(name) or "prometheus"
-            lowered = ds.lower()
-            for known in ("loki", "elasticsearch", "mysql", "postgres", "mssql", "influx", "tempo", "graphite"):
-                if known in lowered:
-                    return known
-            return "prometheus"  # legacy datasource *names*: assume the Prometheus they usually were
-        return "prometheus"
+        return datasource_kind(ds, self.ds_variables)
 
     def _skipped(self, kind: str, ds: Any, at: Location) -> None:
         shown = ds.get("uid") or ds.get("type") if isinstance(ds, dict) else ds

@@ -1,8 +1,9 @@
 """MetricsQL, VictoriaMetrics' superset of PromQL: name what a query that does not parse as PromQL
 took from it. Pure.
 
-Prometheus rejects these queries, so they stay `promql/parse` findings (a Prometheus-type
-datasource may be a Prometheus). But the parser's own message for most of them is the bare
+Prometheus rejects these queries, so on a Prometheus-type datasource they stay `promql/parse`
+findings (it may be a Prometheus). On a VictoriaMetrics datasource (its plugin named in the
+dashboard) they are valid: `promql/metricsql` says the query is MetricsQL that vobs does not read. But the parser's own message for most of them is the bare
 "invalid promql query", which names nothing; for a team whose datasource is VictoriaMetrics the
 finding must say why, and what to do. Recognised, outside string literals: the `WITH` templates,
 the `if`, `ifnot` and `default` operators, `keep_metric_names`, `limit N` after an aggregation,
@@ -42,23 +43,46 @@ _FUNCTIONS = frozenset({
 _UNKNOWN_FUNCTION = re.compile(r"unknown function with name '([A-Za-z_:][\w:]*)'")
 
 
-def metricsql_hint(text: str, error: str) -> str:
-    """A clause naming the MetricsQL in `text` that PromQL rejects ("" when none is recognised).
-    `error` is the parser's message for `text`."""
+def metricsql_construct(text: str, error: str) -> str:
+    """The MetricsQL construct in `text` that PromQL rejects, named ("the `if` operator"), or ""
+    when none is recognised. `error` is the parser's message for `text`."""
     unknown = _UNKNOWN_FUNCTION.search(error)
     if unknown:
         name = unknown.group(1)
-        if name in _FUNCTIONS or name.startswith(_FAMILIES):
-            return _say(f"`{name}()`")
-        return ""
+        return f"`{name}()`" if name in _FUNCTIONS or name.startswith(_FAMILIES) else ""
     bare = _STRINGS.sub('""', text)
     for pattern, what in _SYNTAX:
         found = pattern.search(bare)
         if found:
-            return _say(what.format(*(g.lower() for g in found.groups())))
+            return what.format(*(g.lower() for g in found.groups()))
     return ""
 
 
-def _say(what: str) -> str:
+def valid_metricsql(text: str, error: str) -> str:
+    """`metricsql_construct` for a query on a VictoriaMetrics datasource, where that construct is
+    valid — but "" when the query's brackets or quotes do not balance: broken in MetricsQL too,
+    whatever else it uses (`sum(rate(x[5m]) default 0`)."""
+    what = metricsql_construct(text, error)
+    return what if what and _balanced(text) else ""
+
+
+def _balanced(text: str) -> bool:
+    bare = _STRINGS.sub('""', text)
+    if any(quote in bare.replace('""', "") for quote in "\"'`"):
+        return False  # a quote left open
+    stack = []
+    for char in bare:
+        if char in "([{":
+            stack.append(")]}"["([{".index(char)])
+        elif char in ")]}" and (not stack or stack.pop() != char):
+            return False
+    return not stack
+
+
+def metricsql_hint(text: str, error: str) -> str:
+    """A clause naming the MetricsQL in `text` that PromQL rejects ("" when none is recognised), for
+    a query on a Prometheus-type datasource (which may be a Prometheus, or VictoriaMetrics behind the
+    Prometheus plugin)."""
+    what = metricsql_construct(text, error)
     return (f"; {what}: MetricsQL (VictoriaMetrics) syntax, which Prometheus rejects — if this datasource "
-            "is VictoriaMetrics, switch promql/parse off for these dashboards in .vobs-lint.yaml")
+            "is VictoriaMetrics, switch promql/parse off for these dashboards in .vobs-lint.yaml") if what else ""

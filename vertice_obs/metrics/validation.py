@@ -20,7 +20,7 @@ from vertice_obs.checks.walk import pointer, variables
 from vertice_obs.errors import InputError, os_reason
 from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
-from vertice_obs.jsonpos import Positions, dashboard_in
+from vertice_obs.jsonpos import Positions, dashboard_in, unreadable
 from vertice_obs.located_yaml import decode_text, parse_json
 from vertice_obs.metrics.adhoc import adhoc_filters, filters_for
 from vertice_obs.metrics.analysis import (
@@ -121,13 +121,20 @@ class ValidationResult:
     def unreadable(self) -> int:
         return sum(f.check == "file/invalid" for f in self.findings)
 
+    @property
+    def skipped(self) -> int:
+        """Paths read but not checked (`input/skipped`: a FIFO, a schema v2 dashboard, …)."""
+        return sum(f.check == "input/skipped" for f in self.findings)
+
 
 def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] = str,
                          findings: list[Finding] | None = None) -> list[DashboardFile]:
     """Every dashboard JSON under `paths` (files or folders, recursively; manifests skipped).
 
-    Accepts a bare dashboard model, Grafana's API shape `{"dashboard": …, "meta": …}` or a save body
-    (`dashboard_in`). A FIFO,
+    Accepts a bare dashboard model, Grafana's API shape `{"dashboard": …, "meta": …}`, a save body or
+    a Grafana 12 dashboard resource (`dashboard_in`); a Grafana dashboard none of these (schema v2,
+    a list of dashboards) is skipped with an `input/skipped` warning at its line, in a folder too,
+    while other JSON met in a folder (a rules file) is passed over quietly. A FIFO,
     socket or device (named, or met in a folder) is never opened — it would hang the run — but
     skipped (`input/skipped`). JSON that Grafana would refuse (NaN, 1e999, a lone surrogate) is
     read anyway and reported at its line (`input/json`). A file that cannot be read or is not JSON
@@ -166,9 +173,15 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
             findings.append(finding("file/invalid", f"cannot be read: {os_reason(exc)}", Location(file=shown)))
             continue
         findings.extend(finding("input/json", message, Location(file=shown, line=line)) for line, message in notes)
-        data, root = dashboard_in(data)
+        document = data
+        data, root = dashboard_in(document)
         if not isinstance(data, dict) or not ("panels" in data or "rows" in data or "templating" in data):
-            if path in named:  # asked for by name: say why nothing was checked (in a folder: a rules file, say)
+            why = unreadable(document)
+            if why is not None:  # a dashboard vobs cannot read (schema v2, a list of them): said, wherever it is
+                line, column = Positions(text).near(why[1])
+                findings.append(finding("input/skipped", f"{why[0]}: skipped",
+                                        Location(file=shown, line=line, column=column)))
+            elif path in named:  # asked for by name: say why nothing was checked (in a folder: a rules file, say)
                 findings.append(finding("input/skipped", "not a Grafana dashboard (no panels, rows or templating): "
                                         "skipped", Location(file=shown)))
             continue

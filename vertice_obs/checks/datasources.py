@@ -1,0 +1,74 @@
+"""Which datasource a query runs on, and which query language it speaks. Pure.
+
+The one classification of datasource references for the inventory (which queries vobs checks) and
+the lints (which panels want a datasource variable): a reference may be an object
+`{type, uid}`, a uid or a legacy name, `${variable}`, Grafana's pseudo-datasources, or absent (the
+default, which for the dashboards vobs checks is Prometheus — Grafana resolves it the same way at
+query time). Prometheus-compatible plugins speak PromQL: Amazon Managed Service for Prometheus and
+Azure Monitor managed service for Prometheus; VictoriaMetrics' plugins (`victoriametrics-metrics-
+datasource`, and the older `victoriametrics-datasource`) speak MetricsQL, its superset of PromQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MIXED = "-- Mixed --"
+BUILTIN = {"-- Dashboard --": "dashboard", "-- Grafana --": "grafana", MIXED: "mixed"}
+PROMQL = "promql"
+METRICSQL = "metricsql"
+# plugin id → query language; every other type is not checked (Loki, SQL, expressions, …)
+LANGUAGES = {
+    "prometheus": PROMQL,
+    "grafana-amazonprometheus-datasource": PROMQL,
+    "grafana-azureprometheus-datasource": PROMQL,
+    "victoriametrics-metrics-datasource": METRICSQL,
+    "victoriametrics-datasource": METRICSQL,
+}
+# Legacy datasource *names* (Grafana < 8 referred to a datasource by its name): a word in the name
+# says the type; any other name is assumed to be the Prometheus such names usually were.
+_NAMED = (("victoria", "victoriametrics-datasource"), ("loki", "loki"), ("elasticsearch", "elasticsearch"),
+          ("mysql", "mysql"), ("postgres", "postgres"), ("mssql", "mssql"), ("influx", "influx"),
+          ("tempo", "tempo"), ("graphite", "graphite"))
+
+
+def language(kind: str) -> str | None:
+    """The query language of a datasource type (`datasource_kind`): PROMQL, METRICSQL, or None
+    for one vobs does not check."""
+    return LANGUAGES.get(kind)
+
+
+def datasource_variables(templating: list[dict[str, Any]]) -> dict[str, str]:
+    """Datasource variable name → the plugin type it chooses among (its `query`), lowercased."""
+    out = {}
+    for v in templating:
+        if v.get("type") == "datasource" and isinstance(v.get("name"), str):
+            out[v["name"]] = v["query"].lower() if isinstance(v.get("query"), str) else ""
+    return out
+
+
+def datasource_kind(ds: Any, variables: dict[str, str]) -> str:
+    """The type of the datasource a reference names: a plugin id (`prometheus`, `loki`, …), `mixed`,
+    `dashboard` or `grafana`. `variables` are the dashboard's datasource variables
+    (`datasource_variables`); a variable of no known type is taken as Prometheus."""
+    if ds is None or ds == "" or ds == "default":
+        return "prometheus"
+    if isinstance(ds, dict):
+        uid = ds.get("uid") if isinstance(ds.get("uid"), str) else None
+        kind = ds["type"].lower() if isinstance(ds.get("type"), str) else ""
+        if uid in BUILTIN:
+            return BUILTIN[uid]
+        if kind in ("datasource", "grafana"):  # `{type: datasource, uid: -- Dashboard --}` style
+            return BUILTIN.get(uid, kind)
+        if kind:
+            return kind
+        return datasource_kind(uid, variables)
+    if isinstance(ds, str):
+        if ds in BUILTIN:
+            return BUILTIN[ds]
+        name = ds.strip("${}").split(":")[0] if ds.startswith("$") else None
+        if name is not None:
+            return variables.get(name) or "prometheus"
+        lowered = ds.lower()
+        return next((kind for word, kind in _NAMED if word in lowered), "prometheus")
+    return "prometheus"
