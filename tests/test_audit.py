@@ -271,3 +271,17 @@ def test_an_entry_gives_the_whole_reason_of_each_kind_of_message(check, message,
     found = finding(check, message, Location(file="d.json", line=3, dashboard="d", panel="p", target="A"), metric="m_x")
     [entry] = build_audit([found], {}, None, "src", names=set()).metrics
     assert entry.reason == (reason or message)
+
+
+def test_two_problems_of_one_status_are_two_entries_each_with_its_own_panels():
+    """The human reports group by (metric, status, reason): two label typos on one metric are two
+    entries, not one under the first typo's reason (tests/test_audit_problems_live.py: every kind)."""
+    at = lambda panel: Location(file="d.json", line=3, dashboard="d", panel=panel, panel_id=len(panel), target="A")  # noqa: E731
+    findings = [finding("metric/label-missing", "no series of m_x carries the label 'jb'", at("P1"), metric="m_x"),
+                finding("metric/label-missing", "no series of m_x carries the label 'jbo'", at("Panel2"), metric="m_x")]
+    audit = build_audit(findings, {}, None, "src", names={"m_x"})
+    assert [(p.reason.split()[-1], [u.panel for u in p.uses]) for p in audit.attention] == [("'jb'", ["P1"]),
+                                                                                     ("'jbo'", ["Panel2"])]
+    text = audit_text(audit)
+    assert "2 problems in 1 metric to fix" in text and "1. m_x label-missing — 2 panels in 1 dashboard" in text
+    assert "carries the label 'jb'\n  d: 'P1' (A)\n" in text and "carries the label 'jbo'\n  d: 'Panel2' (A)\n" in text

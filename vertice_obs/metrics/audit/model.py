@@ -3,8 +3,8 @@
 Order of the report, most actionable first: what could not be read or asked (parse errors,
 unreadable files, a degraded server); what to do, ranked by impact; the catalog's required metrics
 (only when the dashboards query the catalog's metrics); absent metrics by family and exporter;
-each metric that needs attention with its dashboards and panels; information; present metrics,
-counted.
+each problem that needs attention — (metric, status, reason) — with its own dashboards and panels;
+information; present metrics, counted.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class Use:
     narratives: tuple[str, ...]
     status: str
     query: str = ""
+    reason: str = ""  # why, for this use ("present" when present): two uses of one status may differ
 
     @property
     def place(self) -> tuple:
@@ -99,6 +100,47 @@ class MetricAudit:
     def panels(self) -> int:
         return self.impact.panels
 
+    @property
+    def problems(self) -> list["Problem"]:
+        """Each distinct problem of this metric — its uses grouped by (status, reason) — worst first.
+        What people read: one entry per problem, with its own reason and only its own panels."""
+        grouped: dict[tuple[str, str], list[Use]] = {}
+        for use in self.uses:
+            if use.status != "present":
+                grouped.setdefault((use.status, use.reason), []).append(use)
+        problems = [Problem(self, status, reason, uses) for (status, reason), uses in grouped.items()]
+        return sorted(problems, key=lambda p: (STATUS_ORDER.index(p.status), -p.impact.panels, -p.impact.dashboards,
+                                               -p.impact.others, p.reason))
+
+    def statuses(self) -> tuple[tuple[str, Impact], ...]:
+        """(status, impact) of each status among the uses that need work, worst first."""
+        by_status: dict[str, list[Use]] = {}
+        for use in self.affected:
+            by_status.setdefault(use.status, []).append(use)
+        return tuple((s, Impact.of(by_status[s])) for s in sorted(by_status, key=STATUS_ORDER.index))
+
+
+@dataclass
+class Problem:
+    """One problem of one metric: (metric, status, reason) and the uses that have it."""
+
+    entry: MetricAudit
+    status: str
+    reason: str
+    uses: list[Use]
+
+    @property
+    def metric(self) -> str:
+        return self.entry.metric
+
+    @property
+    def required(self) -> bool:
+        return self.entry.required
+
+    @property
+    def impact(self) -> Impact:
+        return Impact.of(self.uses)
+
 
 @dataclass
 class Family:
@@ -130,6 +172,7 @@ class Action:
     impact: Impact
     metrics: tuple[str, ...]
     advice: str = ""
+    statuses: tuple[tuple[str, Impact], ...] = ()  # a metric's: each status and its impact, when several
 
     @property
     def kind(self) -> str:
@@ -150,12 +193,18 @@ class Audit:
     titles: Mapping[str, str] = field(default_factory=dict)  # dashboard uid → title
 
     @property
-    def attention(self) -> list[MetricAudit]:
-        return [m for m in self.metrics if tier(m.status) < 2]
+    def entries(self) -> list[Problem]:
+        """Every problem of every metric not simply present, in the order of `metrics`: the human
+        reports' unit, so that no problem is told under another's reason or panels, and none is lost."""
+        return [p for m in self.metrics for p in m.problems]
 
     @property
-    def information(self) -> list[MetricAudit]:
-        return [m for m in self.metrics if tier(m.status) == 2]
+    def attention(self) -> list[Problem]:
+        return [p for p in self.entries if tier(p.status) < 2]
+
+    @property
+    def information(self) -> list[Problem]:
+        return [p for p in self.entries if tier(p.status) == 2]
 
 
 def is_problem(f: Finding) -> bool:
@@ -204,7 +253,8 @@ def _problem_order(f: Finding) -> tuple:
 
 
 def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Sequence[str]]) -> dict[str, MetricAudit]:
-    """metric → its audit entry: the worst status, its reason, and every use with its own status."""
+    """metric → its audit entry: the worst status, its reason, and every use with its own status and
+    reason (a metric's problems are told apart by them: `MetricAudit.problems`)."""
     by_metric: dict[str, MetricAudit] = {}
     for f in findings:
         if not _about_metric(f):
@@ -223,7 +273,8 @@ def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Seque
         loc = f.location
         dashboard = loc.dashboard or loc.file or "?"
         use = Use(dashboard, loc.panel, loc.panel_id, loc.target or "", loc.file or "", loc.line,
-                  tuple(narratives_of.get(loc.dashboard or "", ())), status, str(details.get("query") or ""))
+                  tuple(narratives_of.get(loc.dashboard or "", ())), status, str(details.get("query") or ""),
+                  _reason(f) if status != "present" else "present")
         if use not in entry.uses:
             entry.uses.append(use)
     return by_metric
@@ -260,8 +311,9 @@ def rank_actions(metrics: Iterable[MetricAudit], families: Sequence[Family]) -> 
     advice_of = {m.metric: f.advice for f in families for m in f.metrics}
     for m in metrics:
         if m.metric not in covered and tier(m.status) < 2:
+            statuses = m.statuses()
             items.append(Action(0, m.metric, m.status, m.required, m.impact, (m.metric,),
-                                advice_of.get(m.metric, "")))
+                                advice_of.get(m.metric, ""), statuses if len(statuses) > 1 else ()))
     items.sort(key=lambda a: (tier(a.status), not a.required, -a.impact.panels, -a.impact.dashboards,
                               -a.impact.others, STATUS_ORDER.index(a.status), a.subject))
     for rank, action in enumerate(items, 1):

@@ -13,7 +13,7 @@ import base64
 import hashlib
 
 from vertice_obs.guard.text import html_text
-from vertice_obs.metrics.audit.model import Audit, Impact, MetricAudit, Use
+from vertice_obs.metrics.audit.model import Audit, Impact, Problem, Use
 from vertice_obs.metrics.audit.text import (
     SCHEMA,
     VERSION,
@@ -98,7 +98,7 @@ def audit_html(audit: Audit) -> str:
         parts.append("<h2 id=families>Missing metrics by family</h2>" + _table(
             "families", ["family", "likely exporter", "metrics", "panels", "dashboards", "live names", "advice"], rows))
     if audit.metrics:
-        rows = [_use_row(m, audit, u) for m in audit.metrics for u in m.affected]
+        rows = [_use_row(p, audit, u) for p in audit.entries for u in p.uses]  # each use beside its own reason
         parts.append(f"<h2 id=metrics>Where ({plural(len(audit.metrics), 'metric')} not simply present)</h2>" + _table(
             "uses", ["metric", "status", "dashboard", "panel", "query", "file", "reason"], rows))
     if audit.other_findings:
@@ -122,7 +122,7 @@ def audit_html(audit: Audit) -> str:
 """
 
 
-def _use_row(m: MetricAudit, audit: Audit, u: Use) -> str:
+def _use_row(m: Problem, audit: Audit, u: Use) -> str:
     title = audit.titles.get(u.dashboard)
     dashboard = _e(u.dashboard) + (f" <span class=muted>{_e(title)}</span>" if title and title != u.dashboard else "")
     panel = _e(u.panel) if u.panel is not None else f"<span class=muted>{_e(u.target)}</span>"
