@@ -285,3 +285,14 @@ def test_two_problems_of_one_status_are_two_entries_each_with_its_own_panels():
     text = audit_text(audit)
     assert "2 problems in 1 metric to fix" in text and "1. m_x label-missing — 2 panels in 1 dashboard" in text
     assert "carries the label 'jb'\n  d: 'P1' (A)\n" in text and "carries the label 'jbo'\n  d: 'Panel2' (A)\n" in text
+
+
+def test_other_findings_are_in_line_order_as_numbers():
+    """Sorted as text, `x.json:128` came before `x.json:16` (a new-user trial): the audit uses the
+    one order of findings (`output.finding_order`), as validate does."""
+    lints = [finding("promql/rate-interval", f"fixed range {line}", Location(file="x.json", line=line, dashboard="x"))
+             for line in (128, 16, 9)]
+    audit = build_audit([*lints, use("a_x", "missing", "d/p")], {}, None, "src", names=set())
+    assert [f.location.line for f in audit.other_findings] == [9, 16, 128]
+    text = audit_text(audit)
+    assert text.index("x.json:9 ") < text.index("x.json:16 ") < text.index("x.json:128 ")

@@ -20,6 +20,7 @@ from vertice_obs.metrics.audit.families import (
     live_with_prefix,
 )
 from vertice_obs.metrics.catalog import MetricCatalog
+from vertice_obs.output import finding_order
 
 # Most actionable first: every `metric/…` check has its place (a test holds it).
 STATUS_ORDER = ("missing", "disappeared", "recording-rule", "label-missing", "no-matching-series", "unknown",
@@ -222,8 +223,7 @@ def build_audit(findings: Sequence[Finding], narratives_of: Mapping[str, Sequenc
     names = frozenset(names) if names is not None else None
     by_metric = group_metrics(findings, narratives_of)
     problems = sorted((f for f in findings if not _about_metric(f) and is_problem(f)), key=_problem_order)
-    others = sorted((f for f in findings if not _about_metric(f) and not is_problem(f)),
-                    key=lambda f: (-f.severity, f.check, str(f.location)))
+    others = sorted((f for f in findings if not _about_metric(f) and not is_problem(f)), key=finding_order)
     families = group_families(by_metric.values(), names, offline)
     actions = rank_actions(by_metric.values(), families)
     order = {m: i for i, a in enumerate(actions) for m in a.metrics}
