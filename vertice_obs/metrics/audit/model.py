@@ -192,6 +192,7 @@ class Audit:
     present: list[str]
     other_findings: list[Finding]  # lints and notes: after the metrics
     titles: Mapping[str, str] = field(default_factory=dict)  # dashboard uid → title
+    unchecked: int | None = None  # no source checked any metric: how many the dashboards query
 
     @property
     def entries(self) -> list[Problem]:
@@ -216,10 +217,11 @@ def is_problem(f: Finding) -> bool:
 
 def build_audit(findings: Sequence[Finding], narratives_of: Mapping[str, Sequence[str]],
                 catalog: MetricCatalog | None, source: str, names: Iterable[str] | None = None,
-                titles: Mapping[str, str] | None = None, offline: bool = False) -> Audit:
+                titles: Mapping[str, str] | None = None, offline: bool = False, unchecked: int | None = None) -> Audit:
     """The audit of one validation run. `narratives_of` maps a dashboard uid to its narratives;
     `names` are the names the source holds (`Evidence.names`; None: not known); `offline` when the
-    source is the catalog rather than a Prometheus."""
+    source is the catalog rather than a Prometheus; `unchecked`, when there was no source at all,
+    the number of metrics the dashboards query (none was checked: the report says so, not "0 of 0")."""
     names = frozenset(names) if names is not None else None
     by_metric = group_metrics(findings, narratives_of)
     problems = sorted((f for f in findings if not _about_metric(f) and is_problem(f)), key=_problem_order)
@@ -232,7 +234,7 @@ def build_audit(findings: Sequence[Finding], narratives_of: Mapping[str, Sequenc
                                     -m.panels, m.metric))
     present = sorted(m.metric for m in by_metric.values() if m.status == "present")
     return Audit(source, offline, problems, actions, required_headline(by_metric, catalog), families, metrics,
-                 present, others, dict(titles or {}))
+                 present, others, dict(titles or {}), unchecked)
 
 
 def _reason(f: Finding) -> str:

@@ -20,6 +20,7 @@ from vertice_obs.metrics.audit.text import (
     action_text,
     impact_text,
     plural,
+    present_heading,
 )
 
 SORT_JS = """\
@@ -106,10 +107,8 @@ def audit_html(audit: Audit) -> str:
                 f"<td>{_e(f.message)}</td></tr>" for f in audit.other_findings]
         parts.append(f"<h2 id=other>Other findings ({len(rows)})</h2>"
                      + _table("other", ["severity", "check", "where", "what"], rows))
-    queried = len(audit.present) + len(audit.metrics)
     items = "".join(f"<li><code>{_e(m)}</code></li>" for m in audit.present)
-    parts.append(f"<details id=present><summary>Present, nothing to fix: {len(audit.present)} of {plural(queried, 'metric')} "
-                 f"queried</summary><ul>{items}</ul></details>")
+    parts.append(f"<details id=present><summary>{_e(present_heading(audit))}</summary><ul>{items}</ul></details>")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">

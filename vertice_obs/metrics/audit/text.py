@@ -46,6 +46,15 @@ def impact_text(impact: Impact) -> str:
     return f"{places_text(impact)} in {plural(impact.dashboards, 'dashboard')}"
 
 
+def present_heading(audit: Audit) -> str:
+    """The report's last line: present metrics counted — or, with no source, that none was checked."""
+    if audit.unchecked is not None:
+        return (f"Metric presence not checked (no Prometheus, no catalog): {plural(audit.unchecked, 'metric')} "
+                f"queried — give --prometheus-url or --catalog to check them")
+    queried = len(audit.present) + len(audit.metrics)
+    return f"Present, nothing to fix: {len(audit.present)} of {plural(queried, 'metric')} queried"
+
+
 def action_text(action: Action, code=lambda s: s) -> str:
     req = " (required)" if action.required else ""
     if action.kind == "family":
@@ -115,9 +124,7 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
                 [f"{bullet}{text(str(f))}" for f in audit.other_findings if f.severity > Severity.INFO]
                 + [f"{bullet}{n} × {code(check)} (info, listed in --format json and --format html)"
                    for check, n in sorted(notes.items())])
-    queried = len(audit.present) + len(audit.metrics)
-    section(f"Present, nothing to fix: {len(audit.present)} of {plural(queried, 'metric')} queried",
-            [f"{bullet}listed in --format json and --format html"] if audit.present else [])
+    section(present_heading(audit), [f"{bullet}listed in --format json and --format html"] if audit.present else [])
     return "\n".join(out) + "\n"
 
 
