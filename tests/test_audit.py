@@ -204,7 +204,7 @@ def test_markdown_escapes_titles_and_fences_names():
     md = audit_text(build_audit(findings, {}, None, "src", names=set(),
                                 titles={"d": "*bold* <script>alert(2)</script>"}), markdown=True)
     assert "<img" not in md and "<script>" not in md
-    assert "&#42;bold&#42; &#60;script&#62;alert(2)&#60;/script&#62;" in md  # guard.markdown.md, the one escape
+    assert "\\*bold\\* &lt;script>alert(2)&lt;/script>" in md  # guard.markdown.md, the one escape
     assert "1. `a_x` missing — 1 panel in 1 dashboard" in md
 
 

@@ -137,6 +137,8 @@ def test_text_gives_each_problem_its_own_entry_reason_and_panels(server, folder,
 
 def test_markdown_gives_each_problem_its_own_entry_reason_and_panels(server, folder, expected):
     text = audit(server, folder, "markdown")
+    # readable raw (in a chat, a ticket), not `prometheus&#95;http&#95;requests&#95;total` (a new-user trial)
+    assert "&#" not in text and "\n- code=\\~\"5..\" matches no series of prometheus_http_requests_total: " in text
     fix = text[text.index("to fix, in the order above"):text.index("## For information")]
     blocks = _blocks(fix, "### ")
     for (metric, status, reason), panels in expected.items():

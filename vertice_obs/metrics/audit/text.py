@@ -175,7 +175,8 @@ def _code(s: str) -> str:
 
 def _md_text(s: str) -> str:
     """Text Markdown shows as written, on one line: the one Markdown escape (`guard.markdown.md`:
-    markup characters as character references, no @mention, controls made visible), uncut."""
+    a backslash where a character could be markup, no @mention or bare link, controls made
+    visible), uncut — readable in the raw Markdown too."""
     return md(s, limit=None)
 
 
