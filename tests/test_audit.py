@@ -296,3 +296,22 @@ def test_other_findings_are_in_line_order_as_numbers():
     assert [f.location.line for f in audit.other_findings] == [9, 16, 128]
     text = audit_text(audit)
     assert text.index("x.json:9 ") < text.index("x.json:16 ") < text.index("x.json:128 ")
+
+
+def test_a_panel_of_failures_none_of_which_happened_ranks_after_real_problems():
+    """A standard 5xx panel on a healthy server (`code=~"5.."`, "code has 200") ranked first in "What to
+    do" (a new-user trial): the judgement marks such a selector `failures_only`, and it ranks after
+    No data and wrong pictures, saying why — ahead of information, still listed."""
+    def quiet(panel: str):
+        at = Location(file="d.json", line=3, dashboard="d", panel=panel, panel_id=len(panel), target="A")
+        return finding("metric/no-matching-series", 'code=~"5.." matches no series of a_total: code has 200; it '
+                       "selects failures only: none so far, and the panel shows data when there are", at,
+                       metric="a_total", failures_only=True)
+    findings = [quiet("5xx"), quiet("Errors"), use("z_x", "no-matching-series", "d/p9"), use("y_x", "rate-on-gauge", "d/p8")]
+    audit = build_audit(findings, {}, None, "src", names={"a_total", "z_x", "y_x"})
+    assert [a.subject for a in audit.actions] == ["z_x", "y_x", "a_total"]
+    text = audit_text(audit)
+    assert "  3. a_total no-matching-series, failures only: none so far — 2 panels in 1 dashboard\n" in text
+    mixed = build_audit([quiet("5xx"), use("a_total", "counter-without-rate", "d/raw"), use("z_x", "missing", "d/p9")],
+                        {}, None, "src", names={"a_total"})
+    assert [(a.subject, a.tier) for a in mixed.actions] == [("z_x", 0), ("a_total", 1)]  # ranked by its real problem

@@ -29,6 +29,7 @@ STATUS_ORDER = ("missing", "disappeared", "recording-rule", "label-missing", "no
 NO_DATA = frozenset({"missing", "disappeared", "recording-rule", "label-missing", "no-matching-series"})
 MISLEADING = frozenset({"unknown", "rate-on-gauge", "counter-without-rate"})  # the panel shows something wrong
 INFO = frozenset({"fallback-only", "intentionally-absent", "group-label-missing"})  # nothing to fix
+QUIET_TIER = 1.5  # after No data and wrong pictures, before information: failures that did not happen yet
 ABSENT = frozenset({"missing", "disappeared"})  # the name itself is absent: grouped by family
 
 
@@ -55,6 +56,7 @@ class Use:
     status: str
     query: str = ""
     reason: str = ""  # why, for this use ("present" when present): two uses of one status may differ
+    failures_only: bool = False  # empty because it selects failures only and none happened yet
 
     @property
     def place(self) -> tuple:
@@ -100,6 +102,13 @@ class MetricAudit:
     @property
     def panels(self) -> int:
         return self.impact.panels
+
+    @property
+    def rank_tier(self) -> float:
+        """Its tier for ranking: its worst use's, not counting a selector of failures none of which
+        happened yet (`code=~"5.."` on a healthy service): those rank after every real problem."""
+        real = [tier(u.status) for u in self.affected if not u.failures_only]
+        return min(real) if real else QUIET_TIER
 
     @property
     def problems(self) -> list["Problem"]:
@@ -174,6 +183,8 @@ class Action:
     metrics: tuple[str, ...]
     advice: str = ""
     statuses: tuple[tuple[str, Impact], ...] = ()  # a metric's: each status and its impact, when several
+    tier: float = 0  # what it is ranked by first (`MetricAudit.rank_tier`)
+    quiet: bool = False  # every panel only waits for a failure that did not happen yet
 
     @property
     def kind(self) -> str:
@@ -276,7 +287,7 @@ def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Seque
         dashboard = loc.dashboard or loc.file or "?"
         use = Use(dashboard, loc.panel, loc.panel_id, loc.target or "", loc.file or "", loc.line,
                   tuple(narratives_of.get(loc.dashboard or "", ())), status, str(details.get("query") or ""),
-                  _reason(f) if status != "present" else "present")
+                  _reason(f) if status != "present" else "present", bool(details.get("failures_only")))
         if use not in entry.uses:
             entry.uses.append(use)
     return by_metric
@@ -299,8 +310,8 @@ def group_families(metrics: Iterable[MetricAudit], names: frozenset[str] | None,
 
 
 def rank_actions(metrics: Iterable[MetricAudit], families: Sequence[Family]) -> list[Action]:
-    """What to do, most impact first: required before the rest, No data before a wrong picture, then
-    by panels and dashboards affected. A family with no live name at all is one action (scrape its
+    """What to do, most impact first: required before the rest, No data before a wrong picture, a
+    panel of failures none of which happened yet after both, then by panels and dashboards affected. A family with no live name at all is one action (scrape its
     exporter); any other absent metric carries its family's advice."""
     items: list[Action] = []
     covered: set[str] = set()
@@ -308,15 +319,16 @@ def rank_actions(metrics: Iterable[MetricAudit], families: Sequence[Family]) -> 
         if family.live == 0 and len(family.metrics) > 1:
             worst = min((m.status for m in family.metrics), key=STATUS_ORDER.index)
             items.append(Action(0, family.prefix + "*", worst, family.required, family.impact,
-                                tuple(m.metric for m in family.metrics), family.advice))
+                                tuple(m.metric for m in family.metrics), family.advice, tier=tier(worst)))
             covered.update(m.metric for m in family.metrics)
     advice_of = {m.metric: f.advice for f in families for m in f.metrics}
     for m in metrics:
         if m.metric not in covered and tier(m.status) < 2:
             statuses = m.statuses()
             items.append(Action(0, m.metric, m.status, m.required, m.impact, (m.metric,),
-                                advice_of.get(m.metric, ""), statuses if len(statuses) > 1 else ()))
-    items.sort(key=lambda a: (tier(a.status), not a.required, -a.impact.panels, -a.impact.dashboards,
+                                advice_of.get(m.metric, ""), statuses if len(statuses) > 1 else (), m.rank_tier,
+                                m.rank_tier == QUIET_TIER))
+    items.sort(key=lambda a: (a.tier, not a.required, -a.impact.panels, -a.impact.dashboards,
                               -a.impact.others, STATUS_ORDER.index(a.status), a.subject))
     for rank, action in enumerate(items, 1):
         action.rank = rank

@@ -61,6 +61,8 @@ def action_text(action: Action, code=lambda s: s) -> str:
         head = f"{code(action.subject)} — {plural(len(action.metrics), 'metric')} {action.status}, "
     elif action.statuses:  # several problems: each status with its own count
         head = f"{code(action.subject)} {', '.join(f'{s} ({places_text(i)})' for s, i in action.statuses)} — "
+    elif action.quiet:
+        head = f"{code(action.subject)} {action.status}, failures only: none so far — "
     else:
         head = f"{code(action.subject)} {action.status} — "
     tail = f": {action.advice}" if action.advice else ""
