@@ -20,6 +20,7 @@ RAW_TAGS = {"details", "summary", "code", "b"}
 RENDERED_TAGS = RAW_TAGS | {"h3", "p", "table", "thead", "tbody", "tr", "th", "td", "ul", "li", "blockquote",
                             "a", "strong", "em"}
 _RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>")
+_CELL_PIPE = re.compile(r"(?<!\\)(?:\\\\)*\|")  # a pipe after no backslash or an even run of them
 _MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9]")
 _PARSER = MarkdownIt("commonmark").enable("table")
 
@@ -126,7 +127,7 @@ def _check_table_lines(text: str) -> None:
         if not line.startswith("|"):
             columns = None
             continue
-        cells = line.count("|") - 1  # no escaped pipe is ever written: `|` in text is `&#124;`
+        cells = len(_CELL_PIPE.findall(line)) - 1  # a `|` in text is written `\|`: it splits no cell
         if columns is None:
             columns = cells
         assert cells == columns, f"{cells} cells under a {columns}-column header: {line[:200]!r}"

@@ -150,21 +150,21 @@ class LoopbackProcess:
 
 
 class PrometheusServer(LoopbackProcess):
-    """One Prometheus process scraping `scrape_targets` ("host:port") every `scrape_interval`.
+    """One Prometheus process scraping `scrape_targets` ("host:port") every `scrape_interval`, as `job`.
 
     `rules` is a rule-file document ({"groups": [...]}, recording and/or alerting rules).
     Use: `backfill(...)` (optional) → `start()` → `wait_for(...)` → … → `stop()`; or `with`.
     """
 
     def __init__(self, scrape_targets: Iterable[str] = (), rules: dict | None = None, scrape_interval: str = "1s",
-                 retention: str = "30d"):
+                 retention: str = "30d", job: str = "maximus"):
         super().__init__("vobs-prometheus-")
         self.data = self.dir / "data"
         self.data.mkdir()
         self.retention = retention
         config = {
             "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval},
-            "scrape_configs": [{"job_name": "maximus", "static_configs": [{"targets": list(scrape_targets)}]}],
+            "scrape_configs": [{"job_name": job, "static_configs": [{"targets": list(scrape_targets)}]}],
         }
         if rules:
             (self.dir / "rules.yml").write_text(yaml.safe_dump(rules))

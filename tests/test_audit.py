@@ -204,7 +204,7 @@ def test_markdown_escapes_titles_and_fences_names():
     md = audit_text(build_audit(findings, {}, None, "src", names=set(),
                                 titles={"d": "*bold* <script>alert(2)</script>"}), markdown=True)
     assert "<img" not in md and "<script>" not in md
-    assert "&#42;bold&#42; &#60;script&#62;alert(2)&#60;/script&#62;" in md  # guard.markdown.md, the one escape
+    assert "\\*bold\\* &lt;script>alert(2)&lt;/script>" in md  # guard.markdown.md, the one escape
     assert "1. `a_x` missing — 1 panel in 1 dashboard" in md
 
 
@@ -271,3 +271,47 @@ def test_an_entry_gives_the_whole_reason_of_each_kind_of_message(check, message,
     found = finding(check, message, Location(file="d.json", line=3, dashboard="d", panel="p", target="A"), metric="m_x")
     [entry] = build_audit([found], {}, None, "src", names=set()).metrics
     assert entry.reason == (reason or message)
+
+
+def test_two_problems_of_one_status_are_two_entries_each_with_its_own_panels():
+    """The human reports group by (metric, status, reason): two label typos on one metric are two
+    entries, not one under the first typo's reason (tests/test_audit_problems_live.py: every kind)."""
+    at = lambda panel: Location(file="d.json", line=3, dashboard="d", panel=panel, panel_id=len(panel), target="A")  # noqa: E731
+    findings = [finding("metric/label-missing", "no series of m_x carries the label 'jb'", at("P1"), metric="m_x"),
+                finding("metric/label-missing", "no series of m_x carries the label 'jbo'", at("Panel2"), metric="m_x")]
+    audit = build_audit(findings, {}, None, "src", names={"m_x"})
+    assert [(p.reason.split()[-1], [u.panel for u in p.uses]) for p in audit.attention] == [("'jb'", ["P1"]),
+                                                                                     ("'jbo'", ["Panel2"])]
+    text = audit_text(audit)
+    assert "2 problems in 1 metric to fix" in text and "1. m_x label-missing — 2 panels in 1 dashboard" in text
+    assert "carries the label 'jb'\n  d: 'P1' (A)\n" in text and "carries the label 'jbo'\n  d: 'Panel2' (A)\n" in text
+
+
+def test_other_findings_are_in_line_order_as_numbers():
+    """Sorted as text, `x.json:128` came before `x.json:16` (a new-user trial): the audit uses the
+    one order of findings (`output.finding_order`), as validate does."""
+    lints = [finding("promql/rate-interval", f"fixed range {line}", Location(file="x.json", line=line, dashboard="x"))
+             for line in (128, 16, 9)]
+    audit = build_audit([*lints, use("a_x", "missing", "d/p")], {}, None, "src", names=set())
+    assert [f.location.line for f in audit.other_findings] == [9, 16, 128]
+    text = audit_text(audit)
+    assert text.index("x.json:9 ") < text.index("x.json:16 ") < text.index("x.json:128 ")
+
+
+def test_a_panel_of_failures_none_of_which_happened_ranks_after_real_problems():
+    """A standard 5xx panel on a healthy server (`code=~"5.."`, "code has 200") ranked first in "What to
+    do" (a new-user trial): the judgement marks such a selector `failures_only`, and it ranks after
+    No data and wrong pictures, saying why — ahead of information, still listed."""
+    def quiet(panel: str):
+        at = Location(file="d.json", line=3, dashboard="d", panel=panel, panel_id=len(panel), target="A")
+        return finding("metric/no-matching-series", 'code=~"5.." matches no series of a_total: code has 200; it '
+                       "selects failures only: none so far, and the panel shows data when there are", at,
+                       metric="a_total", failures_only=True)
+    findings = [quiet("5xx"), quiet("Errors"), use("z_x", "no-matching-series", "d/p9"), use("y_x", "rate-on-gauge", "d/p8")]
+    audit = build_audit(findings, {}, None, "src", names={"a_total", "z_x", "y_x"})
+    assert [a.subject for a in audit.actions] == ["z_x", "y_x", "a_total"]
+    text = audit_text(audit)
+    assert "  3. a_total no-matching-series, failures only: none so far — 2 panels in 1 dashboard\n" in text
+    mixed = build_audit([quiet("5xx"), use("a_total", "counter-without-rate", "d/raw"), use("z_x", "missing", "d/p9")],
+                        {}, None, "src", names={"a_total"})
+    assert [(a.subject, a.tier) for a in mixed.actions] == [("z_x", 0), ("a_total", 1)]  # ranked by its real problem

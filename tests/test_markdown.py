@@ -10,9 +10,10 @@ import re
 import pytest
 from click.testing import CliRunner
 from grafana_standin import GrafanaStandIn
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_check import check_markdown
+from markdown_it import MarkdownIt
 from sample_project import DASHBOARD_A, NARRATIVE, make_project
 
 from vertice_obs.cli import cli
@@ -24,7 +25,8 @@ from vertice_obs.grafana.markdown import (
     diff_comment,
     publish_summary,
 )
-from vertice_obs.guard.markdown import md
+from vertice_obs.guard.markdown import WORD_JOINER, md, md_html
+from vertice_obs.guard.text import escape
 
 TOKEN = "glsa_standin_token"
 
@@ -47,7 +49,7 @@ def grafana():
 
 def shown(url: str) -> str:
     """A URL written as text in a comment: GitHub would make a bare `http://…` a link (autolink)."""
-    return url.replace("://", "&#58;//")
+    return url.replace("://", ":\u2060//")  # a word joiner: invisible, and no autolinker looks through it
 
 
 def vobs(root, grafana, *args):
@@ -184,7 +186,7 @@ def test_publish_summary_lists_failures_first_and_is_cut_with_a_note():
                            commit="0123456789ab")
     assert text.splitlines()[1:6] == [
         "### vobs publish: 0 created, 0 updated, 3 unchanged, 1 failed", "",
-        "To Grafana at https&#58;//g.example.com/grafana at commit <code>0123456789ab</code>.", "",
+        "To Grafana at https:\u2060//g.example.com/grafana at commit <code>0123456789ab</code>.", "",
         "**1 dashboard not published.** Run `vobs publish` again to finish; drifted ones need a review and "
         "`--force`."]
     parsed = check_markdown(text)
@@ -199,22 +201,61 @@ def test_publish_summary_lists_failures_first_and_is_cut_with_a_note():
 # --- the one escape --------------------------------------------------------------------------------
 
 
-def test_md_makes_every_markdown_and_html_character_inert():
-    assert md("a|b`c<d>e&f*g_h~i[j]k!l$m\\n") == (
-        "a&#124;b&#96;c&#60;d&#62;e&#38;f&#42;g&#95;h&#126;i&#91;j&#93;k&#33;l&#36;m&#92;n")
-    assert md("ping @octo-org/team") == "ping @&#8288;octo-org/team"
-    assert md("two\nlines\x1b[2J") == "two&#92;nlines&#92;x1b&#91;2J"
-    assert md("&lt;b&gt;") == "&#38;lt;b&#38;gt;"  # an entity in a title shows as typed
+def test_md_escapes_the_way_github_reads_and_stays_readable_raw():
+    assert md("a|b`c<d>e&f*g_h~i[j]k!l$m\\n") == "a\\|b\\`c&lt;d>e&amp;f\\*g_h\\~i\\[j\\]k!l\\$m\\n"
+    # a new-user trial: `prometheus&#95;http&#95;requests&#95;total`, `&#91;promql/parse&#93;`, `http&#58;//…`
+    assert md("prometheus_http_requests_total [promql/parse]") == "prometheus_http_requests_total \\[promql/parse\\]"
+    assert md("at http://127.0.0.1:9090, www.e.vil") == "at http:\u2060//127.0.0.1:9090, www\u2060.e.vil"
+    assert md('code=~"5.." * 100 _x_ $__rate_interval') == 'code=\\~"5.." * 100 \\_x\\_ \\$\\_\\_rate_interval'
+    assert md("ping @octo-org/team") == "ping @\u2060octo-org/team"
+    assert md("two\nlines\x1b[2J") == "two\\nlines\\x1b\\[2J"  # a backslash before a letter stays one
+    assert md("ends in \\") == "ends in \\\\" and md("wow!") == "wow\\!"  # the caller's markup comes next
+    assert md("&lt;b&gt;") == "&amp;lt;b&amp;gt;"  # an entity in a title shows as typed
     assert md("x" * 1_000, 10) == "x" * 9 + "…"
-    assert md("&" * 50, 10) == "&#38;" * 9 + "…"  # cut before escaping: no reference split
+    assert md("&" * 50, 10) == "&amp;" * 9 + "…"  # cut before escaping: no escape split
+    assert md_html("<b>a|b*</b> & @team http://x") == "&lt;b&gt;a|b*&lt;/b&gt; &amp; @\u2060team http:\u2060//x"
 
 
-@given(st.text())
-def test_md_leaves_no_markup_character_and_no_mention_for_any_text(text):
-    out = md(text, 10_000)
-    assert not re.search(r"[|<>`\\*_~\[\]!$\n\r\x00-\x1f\x7f-\x9f]", out)
-    assert not re.search(r"&(?!#[0-9]+;)", out)  # every & starts a numeric reference
-    assert not re.search(r"@(?!&#8288;)", out)
+_GFM = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def _inline_text(tokens) -> tuple[list[str], str]:
+    """The kinds of the inline tokens that are not plain text, and the text they read."""
+    kinds = [t.type for t in tokens if t.type not in ("text", "text_special")]
+    return kinds, "".join(t.content for t in tokens if t.type in ("text", "text_special"))
+
+
+MARKUP = st.text(alphabet=st.sampled_from(list("ab1 _*~`\\[]()!|<>&;#$@:/.w\n")), max_size=24)
+
+
+@settings(max_examples=500)
+@given(MARKUP | st.text())
+@example("<b>x</b> <img src=x onerror=alert(1)> </details> &lt; &#60;")
+@example("_ab_ *em* __b__ ~~s~~ ~t~ `c` $x$ a|b")
+@example("[click](javascript:alert(1)) ![i](x) [r]: http://e.vil")
+@example("ends in a backslash \\")
+@example("wow!")
+@example("http://e.vil HTTPS://E.VIL www.e.vil @octo-org/team a@b.org")
+def test_md_reads_as_typed_wherever_it_is_put_and_is_never_markup(text):
+    """Parsed as GitHub does (CommonMark, GFM tables and strike-through): in running text, in a table
+    cell, as link text, between `**`, `md(text)` is that one piece of text — the text as `escape`
+    shows it on one line, word joiners aside — and never a link, an image, HTML, code or emphasis.
+    No bare link or mention survives for an autolinker."""
+    out = md(text, None)
+    typed = escape(text, one_line=True).replace(WORD_JOINER, "")
+    kinds, read = _inline_text(_GFM.parseInline(f"x {out} x")[0].children)
+    assert kinds == [] and read.replace(WORD_JOINER, "") == f"x {typed} x"
+    tokens = _GFM.parse(f"| h |\n|---|\n| {out} |\n")
+    cells = [t for t in tokens if t.type == "inline"]
+    assert len(cells) == 2 and _inline_text(cells[1].children)[1].replace(WORD_JOINER, "") == typed.strip()
+    link = _GFM.parseInline(f"[{out}](https://ours.example/)")[0].children
+    assert [t.type for t in link if t.type.endswith("_open")] == ["link_open"]
+    assert link[0].attrGet("href") == "https://ours.example/"
+    after = _GFM.parseInline(f"{out}[ours](https://ours.example/)")[0].children  # a final `!`: no image of ours
+    assert [t.type for t in after if t.type.endswith("_open") or t.type == "image"] == ["link_open"]
+    strong = [t.type for t in _GFM.parseInline(f"**{out}**")[0].children if t.type.endswith("_open")]
+    assert strong in (["strong_open"], [])  # ours, or none when the text is empty
+    assert not re.search(r"(?i)://|www\.|@(?!\u2060)", out)  # broken by word joiners
 
 
 def test_hostile_titles_keep_the_tables_and_details_whole():
@@ -223,6 +264,9 @@ def test_hostile_titles_keep_the_tables_and_details_whole():
                DiffEntry(DashboardDiff(evil, evil, "orphaned", ["x"]), evil)]
     parsed = check_markdown(diff_comment(entries, evil))
     assert [len(r) for r in parsed.tables[0]] == [4, 4, 4]
+    # in a <summary> (raw HTML: no Markdown read there) the title reads as typed, no backslash shown
+    typed = escape(evil, one_line=True).replace("@", "@\u2060")
+    assert parsed.details[0].startswith(f"{typed} {typed[:40]}") and "\\`" not in parsed.details[0]
     assert parsed.tables[0][1][0].startswith("a|b</details><img src=x onerror=alert(1)>`x`@\u2060octo-org/team")
     summary = publish_summary([PublishEntry(evil, evil, evil, "failed", evil)], evil, "javascript:alert(1)//")
     parsed = check_markdown(summary)
@@ -272,22 +316,22 @@ Against Grafana at <shown>. Publishing would apply what follows; drifted dashboa
 
 Edited in Grafana since vobs last published it (or never published by vobs): `vobs publish` skips it without `--force`; <code>vobs pull --uid alpha</code> brings the edit back for review.
 
-- panel 'Event rate': target A expr &#96;sum(old&#95;metric) &#124; x&#96; → &#96;sum(rate(sample&#95;events&#95;total{environment=&#126;"&#36;environment"}&#91;&#36;&#95;&#95;rate&#95;interval&#93;))&#96;
+- panel 'Event rate': target A expr \\`sum(old_metric) \\| x\\` → \\`sum(rate(sample_events_total{environment=\\~"\\$environment"}\\[\\$\\_\\_rate_interval\\]))\\`
 
 </details>
 
 <details><summary><b>Bravo</b> <code>bravo</code>: changed, 3 changes</summary>
 
 - panel 'Level' renamed to 'Level now'
-- dashboard: &#91;'links'&#93;&#91;1&#93;&#91;'title'&#93; &#96;charlie ▶&#96; → &#96;delta ▶&#96;
-- dashboard: &#91;'links'&#93;&#91;1&#93;&#91;'url'&#93; &#96;/d/charlie&#96; → &#96;/d/delta&#96;
+- dashboard: \\['links'\\]\\[1\\]\\['title'\\] \\`charlie ▶\\` → \\`delta ▶\\`
+- dashboard: \\['links'\\]\\[1\\]\\['url'\\] \\`/d/charlie\\` → \\`/d/delta\\`
 
 </details>
 
 <details><summary><b>Echo</b> <code>echo</code>: changed, 2 changes</summary>
 
-- dashboard: &#91;'links'&#93;&#91;0&#93;&#91;'title'&#93; &#96;◀ charlie&#96; → &#96;◀ delta&#96;
-- dashboard: &#91;'links'&#93;&#91;0&#93;&#91;'url'&#93; &#96;/d/charlie&#96; → &#96;/d/delta&#96;
+- dashboard: \\['links'\\]\\[0\\]\\['title'\\] \\`◀ charlie\\` → \\`◀ delta\\`
+- dashboard: \\['links'\\]\\[0\\]\\['url'\\] \\`/d/charlie\\` → \\`/d/delta\\`
 
 </details>
 
@@ -303,7 +347,7 @@ Edited in Grafana since vobs last published it (or never published by vobs): `vo
 
 | Playlist | Narrative | Change | Detail |
 |---|---|---|---|
-| The sample story (sample) | <code>sample</code> | changed | chapter 3 &#96;delta&#96; added; &#96;charlie&#96; removed |
+| The sample story (sample) | <code>sample</code> | changed | chapter 3 \\`delta\\` added; \\`charlie\\` removed |
 
 1 unchanged playlist(s) not listed.
 

@@ -128,6 +128,11 @@ def test_audit_outside_a_project_without_a_source_says_existence_was_not_checked
     assert done.stdout.splitlines()[0] == ("Metric audit against no metric source (metric existence not checked: "
                                            "no --prometheus-url, no --catalog)")
     assert "dash/c.json:2:14: error: invalid JSON" in done.stdout and "promql/parse" in done.stdout
+    # not "Present, nothing to fix: 0 of 0 metrics queried" (a new-user trial): none was checked, two are queried
+    said = "Metric presence not checked (no Prometheus, no catalog): 2 metrics queried"
+    assert done.stdout.splitlines()[-1].startswith(said) and "Present" not in done.stdout
+    page = vobs("audit", "dash", "--format", "html", cwd=folder).stdout
+    assert f"<summary>{said}" in page and "Present" not in page
 
 
 def test_validate_audit_and_chaos_check_from_a_project_subfolder_name_the_project(tmp_path, monkeypatch):

@@ -35,7 +35,7 @@ def machine_json(command: str, **body: Any) -> str:
 
 
 def findings_text(findings: Sequence[Finding]) -> str:
-    lines = [escape(f, one_line=True) for f in sorted(findings, key=_order)]
+    lines = [escape(f, one_line=True) for f in sorted(findings, key=finding_order)]
     if findings:
         counts = Counter(str(f.severity) for f in findings)
         lines.append(", ".join(f"{n} {sev}{'s' if n != 1 and sev != 'info' else ''}" for sev, n in sorted(counts.items())))
@@ -43,7 +43,7 @@ def findings_text(findings: Sequence[Finding]) -> str:
 
 
 def findings_json(findings: Sequence[Finding], **extra: Any) -> str:
-    payload = {**extra, "findings": [f.to_dict() for f in sorted(findings, key=_order)]}
+    payload = {**extra, "findings": [f.to_dict() for f in sorted(findings, key=finding_order)]}
     return strict_json(payload, notes_key="notes")
 
 
@@ -62,11 +62,13 @@ def write_findings_json(write: Callable[[str], None], findings: Sequence[Finding
             buffer.clear()
             size = 0
 
-    strict_json_stream(extra, "findings", (f.to_dict() for f in sorted(findings, key=_order)), piece)
+    strict_json_stream(extra, "findings", (f.to_dict() for f in sorted(findings, key=finding_order)), piece)
     write("".join(buffer))
 
 
-def _order(f: Finding):
+def finding_order(f: Finding):
+    """The one order of findings in every report: by file, then line and column as numbers
+    (`x.json:16` before `x.json:128`), then place in the dashboard, severity, check, message."""
     loc = f.location
     return (loc.file or "", loc.line or 0, loc.column or 0, loc.dashboard or "", loc.panel_id or 0, loc.target or "",
             -f.severity, f.check, f.message)
@@ -111,7 +113,7 @@ def findings_sarif(findings: Sequence[Finding], tool_version: str, root: Path | 
               "defaultConfiguration": {"level": _SARIF_LEVEL[str(CHECKS[cid].severity)] if cid in CHECKS else "warning"}}
              for cid in used]
     results, notes = [], []
-    for f in sorted(findings, key=_order):
+    for f in sorted(findings, key=finding_order):
         loc = f.location
         if not loc.file or f.check in _ABOUT_THE_RUN:
             notes.append({"level": _SARIF_LEVEL[str(f.severity)], "descriptor": {"id": f.check},

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 
 from vertice_obs.finding import Finding, Severity
 from vertice_obs.guard.text import escape
-from vertice_obs.output import _order
+from vertice_obs.output import finding_order
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -59,4 +59,4 @@ def findings_github(findings: Sequence[Finding], relative: Callable[[str], str] 
     """One annotation per finding, in the order of every other format; `relative` maps a file as
     findings show it to its path from the repository root (what GitHub resolves `file=` against)."""
     return "\n".join(annotation(f, relative(f.location.file) if f.location.file else None)
-                     for f in sorted(findings, key=_order))
+                     for f in sorted(findings, key=finding_order))

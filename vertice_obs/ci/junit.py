@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 
 from vertice_obs.finding import Finding, Severity
 from vertice_obs.guard.text import escape
-from vertice_obs.output import _order
+from vertice_obs.output import finding_order
 
 NO_FILE = "vobs"
 _NOT_XML = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
@@ -50,7 +50,7 @@ def findings_junit(findings: Sequence[Finding], files: Iterable[str] = (), name:
     """The JUnit XML document for `findings`; `files` are the dashboard files read (as findings
     show them), so that a file without findings still appears as a passing suite."""
     by_file: dict[str, dict[tuple, list[Finding]]] = {file: {} for file in files}
-    for f in sorted(findings, key=_order):
+    for f in sorted(findings, key=finding_order):
         by_file.setdefault(f.location.file or NO_FILE, {}).setdefault(_case_key(f), []).append(f)
     root = ET.Element("testsuites", name=xml_text(name))
     totals = [0, 0]

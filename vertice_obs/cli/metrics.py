@@ -262,8 +262,8 @@ def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fm
 
     # Info-level lints (a job matcher missing on every query) would bury the report; `vobs validate -v` has them.
     findings = [f for f in result.findings if not (is_lint(f) and f.severity < Severity.WARNING)]
-    report = build_audit(findings, narratives_of(dashboards), catalog, source,
-                         names=result.evidence.names, titles=titles, offline=offline)
+    report = build_audit(findings, narratives_of(dashboards), catalog, source, names=result.evidence.names,
+                         titles=titles, offline=offline, unchecked=None if result.checked else result.names)
     text = (json_safe(audit_json(report)) if fmt == "json" else escape(audit_html(report)) if fmt == "html"
             else escape(audit_text(report, markdown=fmt == "markdown")))
     if output:

@@ -7,7 +7,7 @@ away at the end. GitHub refuses a comment over 65,536 characters, so the comment
 budget: the unchanged table goes first, then later `<details>` blocks, then later rows, and a note
 says how many dashboards were left out and that `vobs diff` shows them all. Sizes are counted in
 UTF-8 bytes, never fewer than GitHub's characters. Every untrusted string goes through
-`guard.markdown.md`, the one escape.
+`guard.markdown.md`, the one escape (`md_html` in a `<summary>`, where Markdown is not read).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from vertice_obs.grafana.diff import (
     DashboardDiff,
 )
 from vertice_obs.grafana.folders import Folder
-from vertice_obs.guard.markdown import md
+from vertice_obs.guard.markdown import md, md_html
 
 COMMENT_LIMIT = 65_536  # GitHub: the largest issue or pull-request comment body
 SUMMARY_LIMIT = 1_048_576  # GitHub: the largest $GITHUB_STEP_SUMMARY of one step (1 MiB)
@@ -123,7 +123,7 @@ _KIND_LABEL = {DRIFTED: "⚠️ drifted", CHANGED: "changed", NEW: "new", ORPHAN
 def _details(e: DiffEntry, max_changes: int) -> str:
     d = e.diff
     shown = d.changes[:max_changes]
-    lines = [f"<details><summary>{_dashboard(d.title, d.uid, bold=True)}: "
+    lines = [f"<details><summary>{_dashboard(d.title, d.uid, summary=True)}: "
              f"{_KIND_LABEL[e.kind]}, {_plural(len(d.changes), 'change')}</summary>", ""]
     if e.kind == DRIFTED:
         lines += ["Edited in Grafana since vobs last published it (or never published by vobs): `vobs publish` "
@@ -232,9 +232,12 @@ def _url(uid: str, base_url: str | None) -> str:
 # --- shared ---------------------------------------------------------------------------------------
 
 
-def _dashboard(title: str, uid: str, bold: bool = False) -> str:
-    name = md(title, 150) or "(untitled)"
-    return f"{'<b>' + name + '</b>' if bold else name} <code>{md(uid, 60)}</code>"
+def _dashboard(title: str, uid: str, summary: bool = False) -> str:
+    """Title and uid: in a table cell (Markdown), or, with `summary`, bold in a `<summary>`, the raw
+    HTML block where Markdown is not read (`md_html`)."""
+    text = md_html if summary else md
+    name = text(title, 150) or "(untitled)"
+    return f"{'<b>' + name + '</b>' if summary else name} <code>{text(uid, 60)}</code>"
 
 
 def _fit(pieces: Sequence[str], budget: int, overhead: int = 0) -> tuple[int, int]:

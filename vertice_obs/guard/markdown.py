@@ -1,59 +1,99 @@
-"""The one escape for untrusted text in Markdown that GitHub renders: pull-request comments and
-step summaries. Titles, queries, uids and server messages come from code under review or from a
-Grafana; in a comment they must stay text.
+"""The one escape for untrusted text in Markdown that GitHub renders: pull-request comments, step
+summaries, reports pasted into an issue. Titles, queries, uids and server messages come from code
+under review or from a Grafana; in Markdown they must stay text — and stay readable as typed in
+the raw Markdown too (a chat or a ticket shows it unrendered), so the escape is GitHub's own, the
+backslash, and only where a character could be markup.
 
 What could go wrong, and what `md` does about it, character by character (one pass, so nothing
 is escaped twice):
-- `|` would end a table cell and shift the columns; `<`, `>` would open HTML — `</details>`
-  would close our block early, `<img>` would load a tracker; `&` would start an entity:
-  all become numeric character references, which CommonMark treats as literal text, never as
-  markup (the same in a table cell, in a list and inside an HTML block such as `<details>`).
-- `` ` `` (code spans), `\\` (escapes), `*`, `_`, `~` (emphasis, strike-through), `[`, `]`, `!`
-  (links, images), `$` (GitHub's math) likewise.
+- `<` would open HTML — `</details>` would close our block early, `<img>` would load a tracker —
+  and `&` would start an entity: they become `&lt;` and `&amp;`, which CommonMark and HTML read
+  as the characters themselves. (`>` alone opens nothing.)
+- `|` would end a table cell; `` ` `` open a code span; `[`, `]` make links and images (`![`);
+  `$` GitHub's math: each gets a backslash, which GitHub removes (in a table cell too).
+- `*`, `_`, `~` (emphasis, strike-through) get one unless their run could not be markup: spaces
+  on both sides (`a * b`), or, for `_`, letters or digits on both sides — inside a word
+  (`prometheus_http_requests_total`), where CommonMark never reads it as emphasis.
+- `\\` gets one when it would escape what follows (a punctuation character, or the end: the
+  caller's own markup comes next); `\\x1b` stays as it is. A final `!` gets one (before a
+  caller's `[`, it would make an image).
 - `@team` would notify people: a word joiner after `@` keeps the text as it reads and stops the
   mention (and an e-mail address's link: `a@b.org`, `mailto:a@b.org`).
 - A bare `http://…`, `https://…`, `ftp://…` or `www.…` would be a link (GitHub's autolink
-  extension: text that becomes a link without any markup): the `:` before `//` and the `.` after
-  `www` become numeric references, which GitHub's autolinker does not look through.
+  extension, and chat tools: text that becomes a link without any markup): a word joiner after
+  the `:` of `://` and after `www` — invisible, and no autolinker looks through it.
 - Control characters, newlines and bidi overrides are made visible first by `guard.text.escape`
   (one line: a newline would end the table row or the list item).
-Text is also cut to `limit` characters (before escaping, so no reference is split): one huge title
+Text is also cut to `limit` characters (before escaping, so no escape is split): one huge title
 must not take a comment's whole budget.
+
+Inside a raw HTML block (`<details><summary>…` on one line) Markdown is not read, so a backslash
+would show: text there goes through `md_html` instead (HTML escapes, the same mention and link
+breaks).
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 from vertice_obs.guard.text import escape
 
-_REFERENCES = {ord(c): f"&#{ord(c)};" for c in "&<>|`\\*_~[]!$"}
-_REFERENCES[ord("@")] = "@&#8288;"  # WORD JOINER: invisible, and no longer a mention
+WORD_JOINER = "\u2060"
+_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_TOKENS = re.compile(r"(?i)(?P<link>:(?=//)|(?<![a-z0-9])www(?=\.)|@)"
+                     r"|(?P<run>\*+|_+|~+)|(?P<ch>[\\`\[\]|$<&!])")
+_ENTITY = {"<": "&lt;", "&": "&amp;"}
+
+
+def _shown(text: object, limit: int | None) -> str:
+    shown = escape(text, one_line=True)
+    if limit is not None and len(shown) > limit:
+        shown = shown[: max(0, limit - 1)] + "…"
+    return shown
 
 
 def md(text: object, limit: int | None = 300) -> str:
     """`text` as inert Markdown on one line, at most `limit` characters of it (then `…`; None: all)."""
-    shown = escape(text, one_line=True)
-    if limit is not None and len(shown) > limit:
-        shown = shown[: max(0, limit - 1)] + "…"
-    return _AUTOLINK.sub(_unlinked, shown.translate(_REFERENCES))
+    shown = _shown(text, limit)
+
+    def inert(match: re.Match) -> str:
+        token, start, end = match.group(0), match.start(), match.end()
+        if match.group("link"):
+            return token + WORD_JOINER
+        if match.group("run"):
+            before, after = shown[start - 1: start], shown[end: end + 1]
+            if before.isspace() and after.isspace() or token[0] == "_" and before.isalnum() and after.isalnum():
+                return token
+            return "".join("\\" + c for c in token)
+        if token in _ENTITY:
+            return _ENTITY[token]
+        if token == "\\":
+            return "\\\\" if end == len(shown) or shown[end] in _PUNCT else token
+        if token == "!":
+            return "\\!" if end == len(shown) else token
+        return "\\" + token
+
+    return _TOKENS.sub(inert, shown)
 
 
-_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9+.-])://|(?<![a-z0-9])www\.")
+_HTML_TOKENS = re.compile(r"(?i):(?=//)|(?<![a-z0-9])www(?=\.)|@")
 
 
-def _unlinked(match: re.Match) -> str:
-    return "&#58;//" if match.group(0) == "://" else match.group(0)[:3] + "&#46;"
+def md_html(text: object, limit: int | None = 300) -> str:
+    """`text` inside a raw HTML block of a Markdown document (a `<summary>`), where Markdown is not
+    read: HTML-escaped, mentions and bare links broken as `md` breaks them; one line, cut at `limit`."""
+    return _HTML_TOKENS.sub(lambda m: m.group(0) + WORD_JOINER, html.escape(_shown(text, limit), quote=False))
 
 
-_BLOCK_START = re.compile(r"^([#>+=-]|\d+[.)])")
+_BLOCK_START = re.compile(r"^(?:[#>+=-]|\d+(?=[.)]))")
 
 
 def md_paragraph(text: object, limit: int | None = 2000) -> str:
     """`text` as one inert Markdown paragraph, its lines kept as line breaks: each line through `md`,
     with what would start a block — a heading `#`, a list `-`/`+`/`1.`, a quote, a setext `=`/`-`
-    underline, an indented code block — written as text (its first character a numeric reference,
-    the indentation dropped)."""
+    underline, an indented code block — written as text (a backslash before its marker, the
+    indentation dropped)."""
     shown = escape(text)
     if limit is not None and len(shown) > limit:
         shown = shown[: max(0, limit - 1)] + "…"
@@ -62,6 +102,7 @@ def md_paragraph(text: object, limit: int | None = 2000) -> str:
         line = md(line.lstrip(), None)
         start = _BLOCK_START.match(line)
         if start:
-            line = f"&#{ord(line[0])};{line[1:]}"
+            marker = start.end() if start.group(0)[0].isdigit() else 0
+            line = f"{line[:marker]}\\{line[marker:]}"
         lines.append(line)
     return "  \n".join(lines)  # two spaces: a hard line break inside the paragraph

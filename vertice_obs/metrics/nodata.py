@@ -113,6 +113,9 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
             message += history.say(use.selector)
             if history.seen[use.selector] is not None:
                 extra["last_seen"] = history.seen[use.selector].isoformat()
+        if verdict.failures and history.seen.get(use.selector) is None:  # never matched: none so far
+            message += "; it selects failures only: none so far, and the panel shows data when there are"
+            extra["failures_only"] = True
         out.append(finding(verdict.check, message, use.location, metric=use.selector.metric, query=use.query,
                            selector=str(use.selector), **extra))
     out.extend(_option_findings(options, variable_paths or {}))

@@ -159,6 +159,19 @@ class Verdict:
     check: str  # "metric/label-missing" | "metric/no-matching-series" | "metric/selector-empty"
     message: str
     label: str | None = None
+    failures: bool = False  # the matcher that matches nothing selects failures only (`failures_only`)
+
+
+# An HTTP 4xx/5xx status (`5..`, `5xx`, `5\d\d`, `503`, `4.*`) or an error-ish outcome word.
+_FAILURE = re.compile(r"(?i)[45](?:\.\.|\.\*|xx|\d\d|\\d\\d|\[0-9\]\[0-9\])|errors?|fail(?:ed|ures?|ing)?|"
+                      r"timeouts?|timed[_-]?out|rejected|refused|aborted|denied|exceptions?|panic|fatal")
+
+
+def failures_only(m: LabelMatcher) -> bool:
+    """Does `m` select failure outcomes only — `code=~"5.."`, `status="error"`, `result=~"failed|timeout"`?
+    A counter gains such a series at its first failure: on a healthy service none matches yet, and
+    an error-rate panel is right to be empty (the audit ranks it after real problems)."""
+    return m.op in ("=", "=~") and bool(m.value) and all(_FAILURE.fullmatch(v) for v in m.value.split("|"))
 
 
 def judge(selector: Selector, table: LabelTable) -> list[Verdict]:
@@ -187,7 +200,7 @@ def judge(selector: Selector, table: LabelTable) -> list[Verdict]:
         elif not ok:
             verdicts.append(Verdict("metric/no-matching-series",
                                     f"{_shown(m)} matches no series of {selector.metric}: {m.label} has "
-                                    f"{_list(carried)}", m.label))
+                                    f"{_list(carried)}", m.label, failures_only(m)))
     if not verdicts:  # each matcher alone matches something; together they do not
         verdicts.append(Verdict("metric/no-matching-series",
                                 f"{selector} matches no series: each matcher matches some series of "

@@ -116,6 +116,7 @@ class ValidationResult:
     dashboards: int
     uses: int
     checked: bool = True  # False: no metric source at all — existence was not checked (said once)
+    names: int = 0  # distinct metric names the queries name (patterns aside), checked or not
 
     @property
     def unreadable(self) -> int:
@@ -368,19 +369,20 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
              lookback: timedelta) -> ValidationResult:
     """Judge the collected uses against `source`. Without a source (no Prometheus, no catalog) the
     findings that need none — parse errors, unreadable files, lints — are the result."""
+    referenced = {u.metric for u in collected.uses if not u.is_pattern}
     if source is None:
         clear_caches()  # no options to judge: nothing judges selectors
         evidence = Evidence(source="no metric source", names=None)
         return ValidationResult(list(collected.findings), evidence, collected.queries, collected.dashboards,
-                                len(collected.uses), checked=False)
-    referenced = {u.metric for u in collected.uses if not u.is_pattern}
+                                len(collected.uses), checked=False, names=len(referenced))
     evidence = gather(source, referenced, lookback)
     series = judge_selectors(source, collected.selectors, evidence, collected.groupings,
                              option_uses=collected.option_selectors, variable_paths=collected.variable_paths)
     clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
     evidence = with_history(evidence, source, lookback)
     findings = collected.findings + classify(collected.uses, evidence, catalog) + series
-    return ValidationResult(findings, evidence, collected.queries, collected.dashboards, len(collected.uses))
+    return ValidationResult(findings, evidence, collected.queries, collected.dashboards, len(collected.uses),
+                            names=len(referenced))
 
 
 def narratives_of(dashboards: Iterable[DashboardFile]) -> dict[str, tuple[str, ...]]:

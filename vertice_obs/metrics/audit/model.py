@@ -3,8 +3,8 @@
 Order of the report, most actionable first: what could not be read or asked (parse errors,
 unreadable files, a degraded server); what to do, ranked by impact; the catalog's required metrics
 (only when the dashboards query the catalog's metrics); absent metrics by family and exporter;
-each metric that needs attention with its dashboards and panels; information; present metrics,
-counted.
+each problem that needs attention — (metric, status, reason) — with its own dashboards and panels;
+information; present metrics, counted.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from vertice_obs.metrics.audit.families import (
     live_with_prefix,
 )
 from vertice_obs.metrics.catalog import MetricCatalog
+from vertice_obs.output import finding_order
 
 # Most actionable first: every `metric/…` check has its place (a test holds it).
 STATUS_ORDER = ("missing", "disappeared", "recording-rule", "label-missing", "no-matching-series", "unknown",
@@ -28,6 +29,7 @@ STATUS_ORDER = ("missing", "disappeared", "recording-rule", "label-missing", "no
 NO_DATA = frozenset({"missing", "disappeared", "recording-rule", "label-missing", "no-matching-series"})
 MISLEADING = frozenset({"unknown", "rate-on-gauge", "counter-without-rate"})  # the panel shows something wrong
 INFO = frozenset({"fallback-only", "intentionally-absent", "group-label-missing"})  # nothing to fix
+QUIET_TIER = 1.5  # after No data and wrong pictures, before information: failures that did not happen yet
 ABSENT = frozenset({"missing", "disappeared"})  # the name itself is absent: grouped by family
 
 
@@ -53,6 +55,8 @@ class Use:
     narratives: tuple[str, ...]
     status: str
     query: str = ""
+    reason: str = ""  # why, for this use ("present" when present): two uses of one status may differ
+    failures_only: bool = False  # empty because it selects failures only and none happened yet
 
     @property
     def place(self) -> tuple:
@@ -99,6 +103,54 @@ class MetricAudit:
     def panels(self) -> int:
         return self.impact.panels
 
+    @property
+    def rank_tier(self) -> float:
+        """Its tier for ranking: its worst use's, not counting a selector of failures none of which
+        happened yet (`code=~"5.."` on a healthy service): those rank after every real problem."""
+        real = [tier(u.status) for u in self.affected if not u.failures_only]
+        return min(real) if real else QUIET_TIER
+
+    @property
+    def problems(self) -> list["Problem"]:
+        """Each distinct problem of this metric — its uses grouped by (status, reason) — worst first.
+        What people read: one entry per problem, with its own reason and only its own panels."""
+        grouped: dict[tuple[str, str], list[Use]] = {}
+        for use in self.uses:
+            if use.status != "present":
+                grouped.setdefault((use.status, use.reason), []).append(use)
+        problems = [Problem(self, status, reason, uses) for (status, reason), uses in grouped.items()]
+        return sorted(problems, key=lambda p: (STATUS_ORDER.index(p.status), -p.impact.panels, -p.impact.dashboards,
+                                               -p.impact.others, p.reason))
+
+    def statuses(self) -> tuple[tuple[str, Impact], ...]:
+        """(status, impact) of each status among the uses that need work, worst first."""
+        by_status: dict[str, list[Use]] = {}
+        for use in self.affected:
+            by_status.setdefault(use.status, []).append(use)
+        return tuple((s, Impact.of(by_status[s])) for s in sorted(by_status, key=STATUS_ORDER.index))
+
+
+@dataclass
+class Problem:
+    """One problem of one metric: (metric, status, reason) and the uses that have it."""
+
+    entry: MetricAudit
+    status: str
+    reason: str
+    uses: list[Use]
+
+    @property
+    def metric(self) -> str:
+        return self.entry.metric
+
+    @property
+    def required(self) -> bool:
+        return self.entry.required
+
+    @property
+    def impact(self) -> Impact:
+        return Impact.of(self.uses)
+
 
 @dataclass
 class Family:
@@ -130,6 +182,9 @@ class Action:
     impact: Impact
     metrics: tuple[str, ...]
     advice: str = ""
+    statuses: tuple[tuple[str, Impact], ...] = ()  # a metric's: each status and its impact, when several
+    tier: float = 0  # what it is ranked by first (`MetricAudit.rank_tier`)
+    quiet: bool = False  # every panel only waits for a failure that did not happen yet
 
     @property
     def kind(self) -> str:
@@ -148,14 +203,21 @@ class Audit:
     present: list[str]
     other_findings: list[Finding]  # lints and notes: after the metrics
     titles: Mapping[str, str] = field(default_factory=dict)  # dashboard uid → title
+    unchecked: int | None = None  # no source checked any metric: how many the dashboards query
 
     @property
-    def attention(self) -> list[MetricAudit]:
-        return [m for m in self.metrics if tier(m.status) < 2]
+    def entries(self) -> list[Problem]:
+        """Every problem of every metric not simply present, in the order of `metrics`: the human
+        reports' unit, so that no problem is told under another's reason or panels, and none is lost."""
+        return [p for m in self.metrics for p in m.problems]
 
     @property
-    def information(self) -> list[MetricAudit]:
-        return [m for m in self.metrics if tier(m.status) == 2]
+    def attention(self) -> list[Problem]:
+        return [p for p in self.entries if tier(p.status) < 2]
+
+    @property
+    def information(self) -> list[Problem]:
+        return [p for p in self.entries if tier(p.status) == 2]
 
 
 def is_problem(f: Finding) -> bool:
@@ -166,15 +228,15 @@ def is_problem(f: Finding) -> bool:
 
 def build_audit(findings: Sequence[Finding], narratives_of: Mapping[str, Sequence[str]],
                 catalog: MetricCatalog | None, source: str, names: Iterable[str] | None = None,
-                titles: Mapping[str, str] | None = None, offline: bool = False) -> Audit:
+                titles: Mapping[str, str] | None = None, offline: bool = False, unchecked: int | None = None) -> Audit:
     """The audit of one validation run. `narratives_of` maps a dashboard uid to its narratives;
     `names` are the names the source holds (`Evidence.names`; None: not known); `offline` when the
-    source is the catalog rather than a Prometheus."""
+    source is the catalog rather than a Prometheus; `unchecked`, when there was no source at all,
+    the number of metrics the dashboards query (none was checked: the report says so, not "0 of 0")."""
     names = frozenset(names) if names is not None else None
     by_metric = group_metrics(findings, narratives_of)
     problems = sorted((f for f in findings if not _about_metric(f) and is_problem(f)), key=_problem_order)
-    others = sorted((f for f in findings if not _about_metric(f) and not is_problem(f)),
-                    key=lambda f: (-f.severity, f.check, str(f.location)))
+    others = sorted((f for f in findings if not _about_metric(f) and not is_problem(f)), key=finding_order)
     families = group_families(by_metric.values(), names, offline)
     actions = rank_actions(by_metric.values(), families)
     order = {m: i for i, a in enumerate(actions) for m in a.metrics}
@@ -183,7 +245,7 @@ def build_audit(findings: Sequence[Finding], narratives_of: Mapping[str, Sequenc
                                     -m.panels, m.metric))
     present = sorted(m.metric for m in by_metric.values() if m.status == "present")
     return Audit(source, offline, problems, actions, required_headline(by_metric, catalog), families, metrics,
-                 present, others, dict(titles or {}))
+                 present, others, dict(titles or {}), unchecked)
 
 
 def _reason(f: Finding) -> str:
@@ -204,7 +266,8 @@ def _problem_order(f: Finding) -> tuple:
 
 
 def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Sequence[str]]) -> dict[str, MetricAudit]:
-    """metric → its audit entry: the worst status, its reason, and every use with its own status."""
+    """metric → its audit entry: the worst status, its reason, and every use with its own status and
+    reason (a metric's problems are told apart by them: `MetricAudit.problems`)."""
     by_metric: dict[str, MetricAudit] = {}
     for f in findings:
         if not _about_metric(f):
@@ -223,7 +286,8 @@ def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Seque
         loc = f.location
         dashboard = loc.dashboard or loc.file or "?"
         use = Use(dashboard, loc.panel, loc.panel_id, loc.target or "", loc.file or "", loc.line,
-                  tuple(narratives_of.get(loc.dashboard or "", ())), status, str(details.get("query") or ""))
+                  tuple(narratives_of.get(loc.dashboard or "", ())), status, str(details.get("query") or ""),
+                  _reason(f) if status != "present" else "present", bool(details.get("failures_only")))
         if use not in entry.uses:
             entry.uses.append(use)
     return by_metric
@@ -246,8 +310,8 @@ def group_families(metrics: Iterable[MetricAudit], names: frozenset[str] | None,
 
 
 def rank_actions(metrics: Iterable[MetricAudit], families: Sequence[Family]) -> list[Action]:
-    """What to do, most impact first: required before the rest, No data before a wrong picture, then
-    by panels and dashboards affected. A family with no live name at all is one action (scrape its
+    """What to do, most impact first: required before the rest, No data before a wrong picture, a
+    panel of failures none of which happened yet after both, then by panels and dashboards affected. A family with no live name at all is one action (scrape its
     exporter); any other absent metric carries its family's advice."""
     items: list[Action] = []
     covered: set[str] = set()
@@ -255,14 +319,16 @@ def rank_actions(metrics: Iterable[MetricAudit], families: Sequence[Family]) -> 
         if family.live == 0 and len(family.metrics) > 1:
             worst = min((m.status for m in family.metrics), key=STATUS_ORDER.index)
             items.append(Action(0, family.prefix + "*", worst, family.required, family.impact,
-                                tuple(m.metric for m in family.metrics), family.advice))
+                                tuple(m.metric for m in family.metrics), family.advice, tier=tier(worst)))
             covered.update(m.metric for m in family.metrics)
     advice_of = {m.metric: f.advice for f in families for m in f.metrics}
     for m in metrics:
         if m.metric not in covered and tier(m.status) < 2:
+            statuses = m.statuses()
             items.append(Action(0, m.metric, m.status, m.required, m.impact, (m.metric,),
-                                advice_of.get(m.metric, "")))
-    items.sort(key=lambda a: (tier(a.status), not a.required, -a.impact.panels, -a.impact.dashboards,
+                                advice_of.get(m.metric, ""), statuses if len(statuses) > 1 else (), m.rank_tier,
+                                m.rank_tier == QUIET_TIER))
+    items.sort(key=lambda a: (a.tier, not a.required, -a.impact.panels, -a.impact.dashboards,
                               -a.impact.others, STATUS_ORDER.index(a.status), a.subject))
     for rank, action in enumerate(items, 1):
         action.rank = rank

@@ -13,13 +13,14 @@ import base64
 import hashlib
 
 from vertice_obs.guard.text import html_text
-from vertice_obs.metrics.audit.model import Audit, Impact, MetricAudit, Use
+from vertice_obs.metrics.audit.model import Audit, Impact, Problem, Use
 from vertice_obs.metrics.audit.text import (
     SCHEMA,
     VERSION,
     action_text,
     impact_text,
     plural,
+    present_heading,
 )
 
 SORT_JS = """\
@@ -98,7 +99,7 @@ def audit_html(audit: Audit) -> str:
         parts.append("<h2 id=families>Missing metrics by family</h2>" + _table(
             "families", ["family", "likely exporter", "metrics", "panels", "dashboards", "live names", "advice"], rows))
     if audit.metrics:
-        rows = [_use_row(m, audit, u) for m in audit.metrics for u in m.affected]
+        rows = [_use_row(p, audit, u) for p in audit.entries for u in p.uses]  # each use beside its own reason
         parts.append(f"<h2 id=metrics>Where ({plural(len(audit.metrics), 'metric')} not simply present)</h2>" + _table(
             "uses", ["metric", "status", "dashboard", "panel", "query", "file", "reason"], rows))
     if audit.other_findings:
@@ -106,10 +107,8 @@ def audit_html(audit: Audit) -> str:
                 f"<td>{_e(f.message)}</td></tr>" for f in audit.other_findings]
         parts.append(f"<h2 id=other>Other findings ({len(rows)})</h2>"
                      + _table("other", ["severity", "check", "where", "what"], rows))
-    queried = len(audit.present) + len(audit.metrics)
     items = "".join(f"<li><code>{_e(m)}</code></li>" for m in audit.present)
-    parts.append(f"<details id=present><summary>Present, nothing to fix: {len(audit.present)} of {plural(queried, 'metric')} "
-                 f"queried</summary><ul>{items}</ul></details>")
+    parts.append(f"<details id=present><summary>{_e(present_heading(audit))}</summary><ul>{items}</ul></details>")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
@@ -122,7 +121,7 @@ def audit_html(audit: Audit) -> str:
 """
 
 
-def _use_row(m: MetricAudit, audit: Audit, u: Use) -> str:
+def _use_row(m: Problem, audit: Audit, u: Use) -> str:
     title = audit.titles.get(u.dashboard)
     dashboard = _e(u.dashboard) + (f" <span class=muted>{_e(title)}</span>" if title and title != u.dashboard else "")
     panel = _e(u.panel) if u.panel is not None else f"<span class=muted>{_e(u.target)}</span>"

@@ -19,6 +19,7 @@ from vertice_obs.metrics.audit.model import (
     Family,
     Impact,
     MetricAudit,
+    Problem,
     Use,
 )
 from vertice_obs.output import OUTPUT_VERSIONS, envelope
@@ -31,19 +32,37 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def impact_text(impact: Impact) -> str:
-    """"3 panels in 2 dashboards"; variables and annotations counted apart."""
+def places_text(impact: Impact) -> str:
+    """"3 panels"; variables and annotations counted apart."""
     parts = [plural(impact.panels, "panel")] if impact.panels or not impact.others else []
     if impact.others:
         parts.append(f"{impact.others} variable or annotation" if impact.others == 1
                      else f"{impact.others} variables or annotations")
-    return f"{' and '.join(parts)} in {plural(impact.dashboards, 'dashboard')}"
+    return " and ".join(parts)
+
+
+def impact_text(impact: Impact) -> str:
+    """"3 panels in 2 dashboards"; variables and annotations counted apart."""
+    return f"{places_text(impact)} in {plural(impact.dashboards, 'dashboard')}"
+
+
+def present_heading(audit: Audit) -> str:
+    """The report's last line: present metrics counted — or, with no source, that none was checked."""
+    if audit.unchecked is not None:
+        return (f"Metric presence not checked (no Prometheus, no catalog): {plural(audit.unchecked, 'metric')} "
+                f"queried — give --prometheus-url or --catalog to check them")
+    queried = len(audit.present) + len(audit.metrics)
+    return f"Present, nothing to fix: {len(audit.present)} of {plural(queried, 'metric')} queried"
 
 
 def action_text(action: Action, code=lambda s: s) -> str:
     req = " (required)" if action.required else ""
     if action.kind == "family":
         head = f"{code(action.subject)} — {plural(len(action.metrics), 'metric')} {action.status}, "
+    elif action.statuses:  # several problems: each status with its own count
+        head = f"{code(action.subject)} {', '.join(f'{s} ({places_text(i)})' for s, i in action.statuses)} — "
+    elif action.quiet:
+        head = f"{code(action.subject)} {action.status}, failures only: none so far — "
     else:
         head = f"{code(action.subject)} {action.status} — "
     tail = f": {action.advice}" if action.advice else ""
@@ -86,15 +105,18 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
             lines.append(f"{sub}{', '.join(code(m.metric) for m in family.metrics)}")
         section("Missing metrics by family", lines)
     if audit.attention:
-        out.extend(["", f"{h2}{plural(len(audit.attention), 'metric')} to fix, in the order above"])
+        metrics = len({p.metric for p in audit.attention})
+        count = plural(metrics, "metric") if metrics == len(audit.attention) else \
+            f"{plural(len(audit.attention), 'problem')} in {plural(metrics, 'metric')}"
+        out.extend(["", f"{h2}{count} to fix, in the order above"])
         family_action = {m: a for a in audit.actions if a.kind == "family" for m in a.metrics}
-        for m in audit.attention:
+        for p in audit.attention:
             out.append("")
-            out.extend(_metric_block(m, audit, family_action.get(m.metric), md, h3, bullet, sub))
+            out.extend(_problem_block(p, audit, family_action.get(p.metric), md, h3, bullet, sub))
     if audit.information:
         section("For information (nothing to fix)",
-                [f"{bullet}{code(m.metric)} — {m.status}: {text(m.reason)} ({impact_text(m.impact)})"
-                 for m in audit.information])
+                [f"{bullet}{code(p.metric)} — {p.status}: {text(p.reason)} ({impact_text(p.impact)})"
+                 for p in audit.information])
     if audit.other_findings:
         notes: dict[str, int] = {}
         for f in audit.other_findings:
@@ -104,27 +126,26 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
                 [f"{bullet}{text(str(f))}" for f in audit.other_findings if f.severity > Severity.INFO]
                 + [f"{bullet}{n} × {code(check)} (info, listed in --format json and --format html)"
                    for check, n in sorted(notes.items())])
-    queried = len(audit.present) + len(audit.metrics)
-    section(f"Present, nothing to fix: {len(audit.present)} of {plural(queried, 'metric')} queried",
-            [f"{bullet}listed in --format json and --format html"] if audit.present else [])
+    section(present_heading(audit), [f"{bullet}listed in --format json and --format html"] if audit.present else [])
     return "\n".join(out) + "\n"
 
 
-def _metric_block(m: MetricAudit, audit: Audit, family: Action | None, md: bool, h3: str, bullet: str,
-                  sub: str) -> list[str]:
-    """A metric's dashboards and panels; the reason, unless its family's action already says it."""
+def _problem_block(p: Problem, audit: Audit, family: Action | None, md: bool, h3: str, bullet: str,
+                   sub: str) -> list[str]:
+    """One problem of a metric: its reason (unless its family's action already says it), then the
+    dashboards and panels that have this problem — and no other's."""
     code = _code if md else (lambda s: s)
     text = _md_text if md else (lambda s: s)
-    req = " (required)" if m.required else ""
-    lines = [f"{h3}{code(m.metric)} — {m.status.upper()}{req} — {impact_text(m.impact)}"]
-    if family is not None and m.status == "missing":
+    req = " (required)" if p.required else ""
+    lines = [f"{h3}{code(p.metric)} — {p.status.upper()}{req} — {impact_text(p.impact)}"]
+    if family is not None and p.status == "missing":
         lines.append(f"{bullet}see {family.rank}. {code(family.subject)} above")
     else:
-        lines.append(f"{bullet}{text(m.reason)}")
+        lines.append(f"{bullet}{text(p.reason)}")
     by_dashboard: dict[str, list[Use]] = {}
-    for use in m.affected:
+    for use in p.uses:
         by_dashboard.setdefault(use.dashboard, []).append(use)
-    narrated = any(u.narratives for u in m.affected)
+    narrated = any(u.narratives for u in p.uses)
     groups: dict[str, list[str]] = {}
     for uid, uses in sorted(by_dashboard.items()):
         title = audit.titles.get(uid)
@@ -156,7 +177,8 @@ def _code(s: str) -> str:
 
 def _md_text(s: str) -> str:
     """Text Markdown shows as written, on one line: the one Markdown escape (`guard.markdown.md`:
-    markup characters as character references, no @mention, controls made visible), uncut."""
+    a backslash where a character could be markup, no @mention or bare link, controls made
+    visible), uncut — readable in the raw Markdown too."""
     return md(s, limit=None)
 
 
@@ -190,7 +212,8 @@ def _metric(m: MetricAudit, audit: Audit) -> dict[str, Any]:
             "last_seen": m.last_seen, "family": m.family, **_impact(m.impact),
             "uses": [{"dashboard": u.dashboard, "dashboard_title": audit.titles.get(u.dashboard),
                       "narratives": list(u.narratives), "panel": u.panel, "panel_id": u.panel_id,
-                      "target": u.target, "query": u.query, "file": u.file, "line": u.line, "status": u.status}
+                      "target": u.target, "query": u.query, "file": u.file, "line": u.line, "status": u.status,
+                      "reason": u.reason}
                      for u in m.uses]}
 
 
