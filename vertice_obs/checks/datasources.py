@@ -72,3 +72,10 @@ def datasource_kind(ds: Any, variables: dict[str, str]) -> str:
         lowered = ds.lower()
         return next((kind for word, kind in _NAMED if word in lowered), "prometheus")
     return "prometheus"
+
+
+def target_kind(target: dict[str, Any], panel_ds: Any, variables: dict[str, str]) -> str:
+    """The datasource type a panel target's query runs on: its own datasource, else its panel's
+    (`panel_ds`); on a Mixed panel, its own."""
+    kind = datasource_kind(target.get("datasource") or panel_ds, variables)
+    return datasource_kind(target.get("datasource"), variables) if kind == "mixed" else kind

@@ -17,6 +17,7 @@ from vertice_obs.checks.datasources import (
     datasource_kind,
     datasource_variables,
     language,
+    target_kind,
 )
 from vertice_obs.checks.walk import (
     as_dict,
@@ -116,7 +117,7 @@ def datasource_not_variable(model: dict[str, Any], file: str):
         if panel.get("type") == "row" or panel.get("libraryPanel") or not targets:
             continue
         panel_ds = panel.get("datasource")
-        kinds = {i: _target_kind(t, panel_ds, chosen) for i, t in targets}
+        kinds = {i: target_kind(t, panel_ds, chosen) for i, t in targets}
         promql = [(i, t) for i, t in targets if language(kinds[i])]
         if not promql:
             continue  # no Prometheus query: another store's datasource is not this lint's business
@@ -140,13 +141,6 @@ def datasource_not_variable(model: dict[str, Any], file: str):
             where = Location(file=file, dashboard=dashboard_name(model), target=f"variable {variable['name']}")
             yield (f"variable ${variable['name']} {why}, not a datasource variable: {_advice(kind, chosen)}", where,
                    {"json_path": pointer(at if variable.get("datasource") is not None else path)})
-
-
-def _target_kind(target: dict, panel_ds: Any, chosen: dict[str, str]) -> str:
-    """The datasource type a target's query runs on, as the inventory reads it: its own datasource,
-    else the panel's; on a Mixed panel, its own."""
-    kind = datasource_kind(target.get("datasource") or panel_ds, chosen)
-    return datasource_kind(target.get("datasource"), chosen) if kind == "mixed" else kind
 
 
 def _advice(kind: str, chosen: dict[str, str]) -> str:

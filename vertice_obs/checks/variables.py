@@ -20,6 +20,7 @@ from vertice_obs.checks.walk import (
     panel_id,
     pointer,
     references,
+    repeated_by,
     strings,
     target_ref,
     text,
@@ -45,18 +46,13 @@ def _variable_at(file: str, model: dict, name: str) -> Location:
 
 
 def _repeats(model: dict) -> Iterator[tuple[tuple, str]]:
-    """The variables that panels and legacy rows repeat over (`repeat` holds a bare name)."""
+    """The variables that panels and legacy rows repeat over (`repeated_by`), with their paths."""
     for path, panel in walk_panels(model):
         if text(panel.get("repeat")):
-            yield path + ("repeat",), panel["repeat"]
+            yield path + ("repeat",), repeated_by(panel)
     for i, row in enumerate(as_list(model.get("rows"))):
         if isinstance(row, dict) and text(row.get("repeat")):
-            yield ("rows", i, "repeat"), row["repeat"]
-
-
-def _bare(name: str) -> str:
-    refs = references(name)
-    return refs[0] if refs else name
+            yield ("rows", i, "repeat"), repeated_by(row)
 
 
 @check("variable/unused", Severity.WARNING, scope="lint")
@@ -74,7 +70,7 @@ def unused(model: dict[str, Any], file: str):
         return
     names = {v["name"] for _, v in defined}
     outside = {name for _, s in strings(model, skip=frozenset({"templating"})) for name in references(s)}
-    outside |= {_bare(name) for _, name in _repeats(model)}
+    outside |= {name for _, name in _repeats(model)}
     inside = {v["name"]: {r for _, s in strings(v, skip=_VALUES) for r in references(s)} - {v["name"]}
               for _, v in defined}
     live = outside & names
@@ -147,7 +143,7 @@ def _places(model: dict, file: str) -> Iterator[tuple[tuple, str, Location]]:
             for at, value in strings(panel.get(key), path + (key,)):
                 yield at, value, where
         if text(panel.get("repeat")):
-            yield path + ("repeat",), "$" + _bare(panel["repeat"]), where
+            yield path + ("repeat",), "$" + repeated_by(panel), where
         for i, target in enumerate(as_list(panel.get("targets"))):
             if isinstance(target, dict):
                 ref = target_ref(target, i)
@@ -173,7 +169,7 @@ def _places(model: dict, file: str) -> Iterator[tuple[tuple, str, Location]]:
         if isinstance(row, dict):
             for key in ("title", "repeat"):
                 if text(row.get(key)):
-                    value = row[key] if key == "title" else "$" + _bare(row[key])
+                    value = row[key] if key == "title" else "$" + repeated_by(row)
                     yield ("rows", i, key), value, Location(file=file, dashboard=uid, panel=text(row.get("title")))
 
 

@@ -54,6 +54,14 @@ def target_ref(target: dict, index: int) -> str:
     return text(target.get("refId")) or f"#{index + 1}"
 
 
+def repeated_by(owner: Any) -> str:
+    """The variable a panel or row repeats by, bare: its `repeat` holds the name (`job`), or a
+    reference to it as some dashboards write it (`$job`, `${job}`); "" when it repeats by none."""
+    name = text(as_dict(owner).get("repeat"))
+    refs = references(name)
+    return refs[0] if refs else name
+
+
 def library_panel(model: Any, panel: dict) -> tuple[JsonPath, dict] | None:
     """The model of the library panel a stub refers to, as a dashboard exported "for sharing
     externally" carries it (`__elements.<uid>.model`), with its JSON path; None for a panel that is

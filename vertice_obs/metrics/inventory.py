@@ -28,8 +28,9 @@ from vertice_obs.checks.datasources import (
     datasource_kind,
     datasource_variables,
     language,
+    target_kind,
 )
-from vertice_obs.checks.walk import references, shown_panel, target_ref
+from vertice_obs.checks.walk import repeated_by, shown_panel, target_ref
 from vertice_obs.finding import Finding, Location, pickled_by_fields
 from vertice_obs.jsonpos import Positions
 from vertice_obs.jsonpos.positions import pointer
@@ -276,11 +277,8 @@ class _Walker:
             line, column = self.located(target)
             at = Location(file=self.file, line=line, column=column, dashboard=self.uid, panel=where.panel,
                           panel_id=where.panel_id, target=ref)
-            # A target's own datasource wins; a Mixed panel has one per target.
-            ds = target.get("datasource") or panel_ds
-            kind = self._ds_kind(ds)
-            if kind == "mixed":
-                kind = self._ds_kind(target.get("datasource"))
+            ds = target.get("datasource") or panel_ds  # a target's own wins; a Mixed panel has one per target
+            kind = target_kind(target, panel_ds, self.ds_variables)
             expr = target.get("expr")
             if language(kind) is None:
                 self._skipped(kind, ds, at)
@@ -375,9 +373,5 @@ def _panels(dashboard: dict[str, Any]) -> Iterator[tuple[dict[str, Any], tuple[s
 
 
 def _repeat(owner: dict[str, Any]) -> tuple[str, ...]:
-    """The variable a panel or row repeats by (`job`, `$job`, `${job}`), if any."""
-    name = owner.get("repeat")
-    if not isinstance(name, str) or not name.strip():
-        return ()
-    refs = references(name.strip()) if "$" in name or "[[" in name else [name.strip()]
-    return (refs[0],) if refs else ()
+    name = repeated_by(owner)
+    return (name,) if name else ()

@@ -330,8 +330,8 @@ class PrometheusSource:
         Selectors beyond one request's size are left out (nothing is said of them); so are those
         whose time beyond the second request's size (`SEEN_UNTIMED`)."""
         end = self.now()
-        texts = {s: selector_text(s) for s in dict.fromkeys(selectors)  # a quoted label name: never held
-                 if all(is_identifier(m.label) for m in s.matchers)}  # before 3.0, nor parsed: not asked
+        # not asked: a quoted label name (Prometheus 3), which a Prometheus before 3.0 neither parses nor holds
+        texts = {s: selector_text(s) for s in dict.fromkeys(selectors) if all(is_identifier(m.label) for m in s.matchers)}
         asked = next(chunks(list(texts.values()), 1, _MAX_HISTORY_CHARS), [])
         if not asked:
             return {}

@@ -289,7 +289,9 @@ def _copies(query: Query, variables: dict[str, Variable],
     several = []
     for name in query.repeat:
         v = variables.get(name)
-        values = () if v is None else v.values if len(v.values) > 1 or not v.chosen_all else choices.get(name, ())
+        if v is None:
+            continue
+        values = choices.get(name, ()) if v.chosen_all and len(v.values) <= 1 else v.values  # All: no values saved
         if len(values) > 1:
             several.append((v, values))
     if not several:
