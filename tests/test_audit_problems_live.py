@@ -123,16 +123,9 @@ def test_text_gives_each_problem_its_own_entry_reason_and_panels(server, folder,
     text = audit(server, folder, "text")
     fix = text[text.index("to fix, in the order above"):text.index("For information")]
     assert "4 problems in 2 metrics to fix" in text
-    blocks = _blocks(fix, "")
-    for (metric, status, reason), panels in expected.items():
-        if tier(status) == 2:
-            assert f"  {metric} — {status}: {reason} (1 panel in 1 dashboard)" in text[text.index("For information"):]
-            continue
-        reason_line, *where = blocks.pop((metric, status.upper()))
-        assert reason_line == f"  {reason}"
-        shown = {p for line in where for p in re.findall(r"'([^']*)' \(A\)", line)}
-        assert shown == panels, (metric, status, where)
-    assert blocks == {}
+    _each_problem_once(_blocks(fix, ""), expected, text[text.index("For information"):],
+                       lambda metric, status, reason: f"  {metric} — {status}: {reason} (1 panel in 1 dashboard)",
+                       lambda reason: f"  {reason}")
     actions = text[text.index("What to do"):text.index("to fix, in the order above")]
     assert "prometheus_http_requests_total no-matching-series (1 panel), counter-without-rate (1 panel) — 2 panels" \
         in actions
@@ -144,13 +137,20 @@ def test_markdown_gives_each_problem_its_own_entry_reason_and_panels(server, fol
     # readable raw (in a chat, a ticket), not `prometheus&#95;http&#95;requests&#95;total` (a new-user trial)
     assert "&#" not in text and "\n- code=\\~\"5..\" matches no series of prometheus_http_requests_total: " in text
     fix = text[text.index("to fix, in the order above"):text.index("## For information")]
-    blocks = _blocks(fix, "### ")
+    _each_problem_once(_blocks(fix, "### "), expected, text,
+                       lambda metric, status, reason: f"- `{metric}` — {status}: {md(reason, None)} (1 panel in 1 dashboard)",
+                       lambda reason: f"- {md(reason, None)}")
+
+
+def _each_problem_once(blocks: dict, expected: dict, information: str, info_line, reason_line) -> None:
+    """Each expected problem is its own block, with its own reason line and only its own panels (an
+    information one is its own line in `information`); no block is left over."""
     for (metric, status, reason), panels in expected.items():
         if tier(status) == 2:
-            assert f"- `{metric}` — {status}: {md(reason, None)} (1 panel in 1 dashboard)" in text
+            assert info_line(metric, status, reason) in information
             continue
-        reason_line, *where = blocks.pop((metric, status.upper()))
-        assert reason_line == f"- {md(reason, None)}"
+        said, *where = blocks.pop((metric, status.upper()))
+        assert said == reason_line(reason)
         shown = {p for line in where for p in re.findall(r"'([^']*)' \(A\)", line)}
         assert shown == panels, (metric, status, where)
     assert blocks == {}
