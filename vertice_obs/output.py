@@ -93,7 +93,8 @@ def artifact_location(file: str, absolute: Path | None, root: Path | None) -> di
 
 def findings_sarif(findings: Sequence[Finding], tool_version: str, root: Path | None = None,
                    where: Callable[[str], Path | None] | None = None, failed: str | None = None) -> str:
-    """SARIF 2.1.0, for code-scanning UIs: one rule per check id, one result per finding in a file.
+    """SARIF 2.1.0, for code-scanning UIs: one rule per check id (linked to its heading of
+    docs/checks.md: `helpUri`), one result per finding in a file.
 
     `root` (absolute: the repository's top level) is %SRCROOT%, and `where` gives the absolute
     path of a finding's file as shown: each result's URI is then relative to the repository, as
@@ -106,11 +107,13 @@ def findings_sarif(findings: Sequence[Finding], tool_version: str, root: Path | 
     what it was asked, e.g. Prometheus unreachable) makes the invocation unsuccessful, with that
     reason as an error notification: an empty run that says it succeeded would close every alert."""
     from vertice_obs.checks import CHECKS  # the registry documents the rules
+    from vertice_obs.checks.reference import help_uri
 
     used = sorted({f.check for f in findings})
     rules = [{"id": cid, "shortDescription": {"text": cid},
               "fullDescription": {"text": CHECKS[cid].doc if cid in CHECKS else cid},
-              "defaultConfiguration": {"level": _SARIF_LEVEL[str(CHECKS[cid].severity)] if cid in CHECKS else "warning"}}
+              "defaultConfiguration": {"level": _SARIF_LEVEL[str(CHECKS[cid].severity)] if cid in CHECKS else "warning"},
+              **({"helpUri": uri} if (uri := help_uri(cid)) else {})}
              for cid in used]
     results, notes = [], []
     for f in sorted(findings, key=finding_order):

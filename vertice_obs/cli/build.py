@@ -201,18 +201,29 @@ def _panel_summary(panel: dict[str, Any]) -> dict[str, Any]:
 
 
 @cli.command("checks")
-@FORMAT
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="text for people, json for machines (stable keys, sorted), markdown: the reference page "
+                   "docs/checks.md.")
 def checks_(fmt: str) -> None:
     """List every check vobs runs: its id, severity and what it means.
+
+    Each check's documentation is also at its heading of docs/checks.md, which SARIF rules link
+    to (`helpUri`); `--format markdown` writes that page.
 
     \b
     Examples:
       vobs checks
       vobs checks --format json | jq -r '.checks[] | select(.severity == "error") | .id'
+      vobs checks --format markdown > docs/checks.md
     """
     from vertice_obs.checks import CHECKS
+    from vertice_obs.checks.reference import help_uri, reference_markdown
 
-    rows = [{"id": c.id, "severity": str(c.severity), "doc": c.doc} for c in sorted(CHECKS.values(), key=lambda c: c.id)]
+    if fmt == "markdown":
+        click.echo(reference_markdown(), nl=False)
+        return
+    rows = [{"id": c.id, "severity": str(c.severity), "doc": c.doc, "help_uri": help_uri(c.id)}
+            for c in sorted(CHECKS.values(), key=lambda c: c.id)]
     if fmt == "json":
         click.echo(machine_json("checks", checks=rows))
         return
