@@ -216,3 +216,46 @@ def test_every_problem_of_every_config_file_is_listed_in_one_run(tmp_path):
         ".vobs-lint.yaml:9: unknown check 'Bad Id' (`vobs checks` lists them)",
         "dash/.vobs-lint.yaml:2: unknown check 'nope/nope' (`vobs checks` lists them)",
     ]
+
+
+BARE_PANELS = '''
+from vertice_obs import panels as p
+dashboard = p.dashboard("sample-a", "A", description="d", environment_metric="m",
+                        panels=[p.stat("Bare", "m", description="", unit=""),
+                                p.stat("Also bare", "m", description="", unit="")])
+'''
+
+
+def _built(tmp_path: Path, config: str | None, *args: str):
+    from sample_project import make_project
+
+    make_project(tmp_path, dashboards={"a.py": BARE_PANELS})
+    narrative = (tmp_path / "narratives/sample.yaml").read_text()
+    (tmp_path / "narratives/sample.yaml").write_text(narrative.split("  - dashboard: sample-b")[0])
+    if config is not None:
+        (tmp_path / ".vobs-lint.yaml").write_text(config)
+    return CliRunner().invoke(cli, ["-C", str(tmp_path), "build", *args])
+
+
+def test_the_lint_file_governs_builds_house_style_warnings_too(tmp_path):
+    """One file says what is off everywhere: `vobs build`'s warnings on our own modules obey it as
+    `vobs validate` does, by dashboard uid or title and panel title, in text and JSON."""
+    config = ("exclusions:\n  panel/description:\n    reason: a stat says it all\n    entries:\n"
+              "      - dashboard: A\n        panel: Bare\n  panel/unit:\n")
+    before = _built(tmp_path / "before", None)
+    assert before.exit_code == 0 and "panel 'Bare' (#2): warning: panel has no description" in before.stderr
+    result = _built(tmp_path / "after", config)
+    assert result.exit_code == 0, result.output
+    assert "panel 'Bare' (#2): warning: panel has no description" not in result.stderr
+    assert "panel 'Also bare' (#3): warning: panel has no description" in result.stderr  # another panel: still on
+    assert "[panel/unit]" in before.stderr and "[panel/unit]" not in result.stderr  # off everywhere
+    shown = json.loads(_built(tmp_path / "after", config, "--check", "--format", "json").stdout)["findings"]
+    assert {(f["check"], f["location"].get("panel")) for f in shown if f["check"].startswith("panel/")} == \
+        {("panel/description", "Also bare")}
+
+
+def test_a_broken_lint_file_stops_the_build_before_anything_is_written(tmp_path):
+    result = _built(tmp_path, "exclusions:\n  panel/descripton:\n")
+    assert result.exit_code == 2
+    assert ".vobs-lint.yaml:2" in result.stderr and "panel/description" in result.stderr
+    assert not (tmp_path / "exports").exists()

@@ -55,6 +55,7 @@ class BuildResult:
     findings: list[Finding]
     dashboards: int  # rendered
     files: int  # handed to `put`, the manifest included
+    titles: dict[str, str] = field(default_factory=dict)  # a rendered dashboard's module (as shown) → its title
 
     @property
     def complete(self) -> bool:
@@ -128,6 +129,7 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
     entries: dict[str, dict[str, Any]] = {}  # uid → its manifest entry
     hashes: dict[str, str] = {}  # every file handed over → its sha256, for the manifest
     uids: list[str] = []
+    titles: dict[str, str] = {}
     findings.extend(finding("narrative/story-todo", f"chapter {c.title!r}: the story is still a TODO",
                             Location(file=n.file, line=c.line, dashboard=c.dashboard))
                     for n in narratives for c in n.chapters if is_todo(c.story))
@@ -158,6 +160,8 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
             continue
         result = render_dashboard(module.model, memberships[module.uid], module.file)
         entries[result.uid] = manifest_entry(result, hand_over(result.path, result.text))
+        if isinstance(title := result.model.get("title"), str):
+            titles[module.file] = title
         findings.extend(finding("export/non-finite", note, where) for note in result.notes)
         findings.extend(in_module(checks.run_dashboard_checks(result.model, module.file), module.file,
                                   module.places, first_panel_id(memberships[module.uid])))
@@ -173,7 +177,7 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
         put(MANIFEST, to_json_text(manifest(entries, narratives, hashes)), "")
     loaded = [finding("module/load", f.message, Location(file=f.file, line=f.line)) for f in failures]
     return BuildResult(narratives=narratives, failures=failures, findings=loaded + findings,
-                       dashboards=len(entries), files=len(hashes) + (not failures))
+                       dashboards=len(entries), files=len(hashes) + (not failures), titles=titles)
 
 
 def plan_build(project: Project, progress: Callable[[str], None] | None = None) -> BuildPlan:

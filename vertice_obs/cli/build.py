@@ -77,9 +77,12 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
     """
     from vertice_obs.build.exports import ExportsDir
     from vertice_obs.checks import finding
+    from vertice_obs.metrics.lint_config import load_policy
 
     project = project_of(ctx)
     shown_root = shown_folder(project, project.exports_dir)
+    # What .vobs-lint.yaml switches off (the root's, and those among the modules): before any work
+    policy = load_policy([project.folder("dashboards_dir")], project.root, project.display)
     if not check:  # before rendering anything: outside the project, a file there, or no permission
         refuse_written_outside(project, "exports_dir", "build", allow_outside)
         check_writable(project.exports_dir, folder=True, shown=shown_root)
@@ -95,6 +98,7 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
     changes = survey.changes
     plan.findings.extend(finding("exports/left-alone", f"{item.reason}", Location(file=f"{shown_root}/{item.path}"))
                          for item in survey.left)
+    plan.findings[:] = [f for f in plan.findings if policy.keeps(f, plan.titles)]
     _report_findings(plan, fmt)
     failed = bool(plan.failures)
     stale = [(c.kind, c.path) for c in changes] + [("left", item.path) for item in survey.blocked]
