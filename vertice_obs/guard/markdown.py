@@ -41,8 +41,9 @@ from vertice_obs.guard.text import escape
 
 WORD_JOINER = "\u2060"
 _PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-_TOKENS = re.compile(r"(?i)(?P<link>:(?=//)|(?<![a-z0-9])www(?=\.)|@)"
-                     r"|(?P<run>\*+|_+|~+)|(?P<ch>[\\`\[\]|$<&!])")
+# What GitHub would turn into a link or a mention: `://`, a bare `www.`, `@` — broken by a word joiner.
+_LINKING = r":(?=//)|(?<![a-z0-9])www(?=\.)|@"
+_TOKENS = re.compile(rf"(?i)(?P<link>{_LINKING})|(?P<run>\*+|_+|~+)|(?P<ch>[\\`\[\]|$<&!])")
 _ENTITY = {"<": "&lt;", "&": "&amp;"}
 
 
@@ -77,7 +78,7 @@ def md(text: object, limit: int | None = 300) -> str:
     return _TOKENS.sub(inert, shown)
 
 
-_HTML_TOKENS = re.compile(r"(?i):(?=//)|(?<![a-z0-9])www(?=\.)|@")
+_HTML_TOKENS = re.compile(rf"(?i){_LINKING}")
 
 
 def md_html(text: object, limit: int | None = 300) -> str:
