@@ -1,4 +1,5 @@
-"""`vobs diff`, `vobs publish`: compare with and write to Grafana (`vobs pull` reads: `cli/pull.py`)."""
+"""`vobs publish`, and what the Grafana commands share: the target, the project's desired dashboards,
+`--since`, the playlists' plan (`vobs diff`: `cli/diff.py`; `vobs pull`: `cli/pull.py`)."""
 
 from __future__ import annotations
 
@@ -40,9 +41,7 @@ from vertice_obs.cli.options import (
     refuse_written_outside,
 )
 from vertice_obs.errors import (
-    EXIT_FINDINGS,
     EXIT_INPUT,
-    EXIT_OK,
     EXIT_PARTIAL,
     InputError,
     Interrupted,
@@ -58,7 +57,7 @@ FORMAT_MD = click.option("--format", "fmt", type=click.Choice(["text", "json", "
                                                  "markdown for a pull-request comment or a step summary.")
 
 
-def _grafana(ctx: click.Context, url, token, org_id, timeout: float = DEFAULT_TIMEOUT, concurrency: int = 16):
+def grafana_target(ctx: click.Context, url, token, org_id, timeout: float = DEFAULT_TIMEOUT, concurrency: int = 16):
     """The destination, and — for a Grafana — which Grafana it is, asked once before anything else:
     an unreachable server, refused credentials, TLS or a login page are one line, before any
     dashboard is named."""
@@ -86,16 +85,15 @@ def _refuse_unmeant_folder(project: Project, folder: str) -> None:
                          f"vobs.yaml): {instead}; set the URL, or unset the token to use the folder")
 
 
-def _connect(target) -> None:
+def connect(target) -> None:
+    """Ask a Grafana which it is (`info`), once, before any dashboard is read; a folder has nothing to ask."""
     info = getattr(target, "info", None)
     if info is not None:
         info()
 
 
-
-
-def _playlists(target, plan, narratives, uids, force: bool, concurrency: int, markdown: bool = False,
-               verb: str = "published"):
+def playlist_plan(target, plan, narratives, uids, force: bool, concurrency: int, markdown: bool = False,
+                  verb: str = "published"):
     """The narratives' playlists (grafana/playlists.py), planned with GETs only: (store, actions). A
     provisioning folder cannot hold playlists: said once, on stderr, and nothing fails."""
     from vertice_obs.grafana.playlists import (
@@ -115,7 +113,7 @@ def _playlists(target, plan, narratives, uids, force: bool, concurrency: int, ma
     return store, plan_playlists(desired, store, force, concurrency)
 
 
-def _playlist_scope(plan, narratives, chosen, selection):
+def playlist_scope(plan, narratives, chosen, selection):
     """The narratives whose playlists a run keeps: those asked for — and under `--since`, only the
     ones holding a dashboard the change touched (None: no playlist at all, nothing asked)."""
     if selection is None or selection.everything:
@@ -126,7 +124,9 @@ def _playlist_scope(plan, narratives, chosen, selection):
     return ids or None
 
 
-def _desired(project: Project, narratives, uids):
+def desired_dashboards(project: Project, narratives, uids):
+    """One build of the project: the dashboards chosen (`--narrative`, `--uid`) and the build plan.
+    Nothing is sent to Grafana while a dashboard fails to render or a query does not parse."""
     from vertice_obs.build.plan import plan_build
     from vertice_obs.grafana.publish import select
     from vertice_obs.metrics.parallel import collect_parallel
@@ -148,7 +148,7 @@ def _desired(project: Project, narratives, uids):
     return chosen, plan
 
 
-def _since(project: Project, plan, chosen, ref: str | None):
+def since_filter(project: Project, plan, chosen, ref: str | None):
     """`--since REF`: only the chosen dashboards the change touched; the `Selection`, else None."""
     if ref is None:
         return chosen, None
@@ -156,143 +156,6 @@ def _since(project: Project, plan, chosen, ref: str | None):
 
     selection, _changes = changed_since(project, ref, layout_of_plan(plan, project))
     return [r for r in chosen if selection.everything or r.uid in selection.uids], selection
-
-
-@cli.command("diff")
-@ENV
-@GRAFANA_URL
-@GRAFANA_TOKEN
-@ORG
-@NARRATIVE
-@UID
-@SINCE
-@click.option("--unified", is_flag=True, help="Also show a unified diff of the normalised JSON (coloured on a terminal).")
-@FORMAT_MD
-@CONCURRENCY
-@GRAFANA_TIMEOUT
-@TLS
-@click.pass_context
-def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unified, fmt, concurrency,
-          timeout) -> None:
-    """Preview what publishing would change in Grafana, panel by panel. Sends no write.
-
-    For each dashboard: added, changed, unchanged — and, for a changed one, what changed:
-    panel "Dopamine spike rate": target A expr `old` → `new`; panel added, removed, moved;
-    variable changed; title changed. Dashboards in Grafana with the managed tag `vertice-obs`
-    that are no longer in code are reported as orphaned, and so are the playlists of narratives
-    no longer in code (a whole-project diff). Compared after normalisation, so
-    server-owned fields (id, version), key order and Grafana's defaults never show.
-
-    Exit codes, as diff(1): 0 no differences · 1 differences · 2 error.
-
-    \b
-    Examples:
-      vobs diff --grafana-url https://grafana.example.com      # GRAFANA_TOKEN from the environment
-      vobs diff --narrative dopamine --unified
-      vobs diff --format json | jq '.dashboards[] | select(.status != "unchanged")'
-      vobs diff --format markdown > comment.md     # a pull-request comment, under GitHub's limit
-      vobs diff --since origin/main                # only what this branch changed (and removed)
-    """
-    from vertice_obs.build.render import MANAGED_TAG
-    from vertice_obs.grafana.diff import (
-        ORPHANED,
-        UNCHANGED,
-        DashboardDiff,
-        diff_dashboard,
-        moved,
-        with_change,
-    )
-    from vertice_obs.grafana.diff import unified as unified_diff
-    from vertice_obs.grafana.folders import path_of
-    from vertice_obs.grafana.publish import folder_changes
-    from vertice_obs.grafana.survey import survey
-
-    project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
-    chosen, plan = _desired(project, narratives, uids)  # one build: its dashboards also tell orphans apart
-    chosen, selection = _since(project, plan, chosen, since)
-    # --since: orphans only among the dashboards the change removed; nothing to ask, nothing asked
-    removed = None if selection is None or selection.everything else selection.removed
-    orphans = not narratives and not uids and removed != frozenset()
-    if chosen or orphans:
-        _connect(target)
-    hits = target.search() if chosen or orphans else []  # which exist (no request for a new one), orphans
-    # Drifted dashboards are named in every format: the version history of one that differs is read
-    # (as publish reads it) — never for a new or unchanged one.
-    seen = survey(chosen, target, concurrency, history=True, hits=hits)
-    scope = _playlist_scope(plan, narratives, chosen, selection)
-    store, playlists = (None, []) if scope is None else _playlists(target, plan, scope, uids, False, concurrency,
-                                                                   fmt == "markdown", "compared")
-    lives = [s.live for s in seen]
-    folders = {str(h.get("uid")): str(h.get("folderTitle") or "") for h in hits}
-    diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
-             else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
-    moves = [bool(s.live and not s.unchanged and s.live.folder_uid != s.folder_uid) for s in seen]
-    there = [s.rendered.folder for s in seen if s.live or s.unchanged]  # in Grafana: its folders may change
-    tree = target.folders() if there else {}  # the path a dashboard moves from, not its folder's title only
-    diffs = [moved(d, path_of(s.live.folder_uid, tree, target.description) or folders.get(d.uid)
-                   or s.live.folder_uid or "General", s.rendered.folder) if move else d
-             for d, s, move in zip(diffs, seen, moves)]
-    refolder = folder_changes(there, target, tree) if there else {}  # renamed or moved by publish
-    diffs = [with_change(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and s.rendered.folder in refolder
-             else d for d, s in zip(diffs, seen)]
-    drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]
-    if orphans:
-        in_code = {r.uid for r in plan.rendered}
-        for hit in hits:
-            tags = hit.get("tags") if isinstance(hit.get("tags"), list) else []
-            if MANAGED_TAG in tags and hit["uid"] not in in_code and (removed is None or hit["uid"] in removed):
-                diffs.append(DashboardDiff(str(hit["uid"]), str(hit.get("title", "")), ORPHANED,
-                                           ["in Grafana with the managed tag, but no longer in code"]))
-    drifted += [False] * (len(diffs) - len(drifted))  # orphans: nothing of theirs is published
-    from vertice_obs.grafana import playlists as pl
-
-    playlist_rows = [pl.diff_entry(a) for a in playlists] + (  # a narrative's orphan: only when all are diffed
-        pl.orphaned(store, (n.id for n in plan.narratives), playlists) if orphans and removed is None and store else [])
-    if fmt == "json":
-        rows = [{**d.to_dict(), "drifted": flag} for d, flag in zip(diffs, drifted)]
-        click.echo(machine_json("diff", destination=destination_json(target), dashboards=rows, playlists=playlist_rows))
-    elif fmt == "markdown":
-        from vertice_obs.grafana.markdown import (
-            COMMENT_LIMIT,
-            DiffEntry,
-            diff_comment,
-            size,
-        )
-
-        entries = [DiffEntry(d, s.rendered.folder, flag) for d, s, flag in zip(diffs, seen, drifted)]
-        entries += [DiffEntry(d, folders.get(d.uid, "")) for d in diffs[len(seen):]]
-        section = pl.markdown([(p["narrative"], p["title"], "⚠️ drifted" if p["drifted"] else p["status"],
-                                "; ".join(p["changes"])) for p in playlist_rows])
-        comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section))
-        if section:  # the dashboards' part does not know of playlists
-            comment = comment.replace("Publishing would change nothing.", "Publishing would change playlists only.", 1)
-        click.echo(comment + section, nl=False)
-    else:
-        width = max([len(_show(d.uid)) for d in diffs]  # the playlists' rows line up with the dashboards'
-                    + [len(f"playlist:{_show(p['narrative'])}") for p in playlist_rows], default=0)
-        for d, live, drift in zip(diffs, lives + [None] * (len(diffs) - len(lives)), drifted):
-            mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-"}.get(d.status, " ")
-            status = "drifted" if drift else d.status
-            click.echo(f"{mark} {_show(d.uid):<{width}}  {status:<9}  {_show(d.title)}".rstrip())
-            if drift:  # what publish will say, and do
-                click.echo(f"      {live.drift}: publish skips it without --force (vobs pull --uid {_show(d.uid)} "
-                           "to review)")
-            if d.status in ("changed", "orphaned"):
-                for change in d.changes:
-                    click.echo(f"      {_show(change)}")
-            if unified and d.status in ("changed", "added"):
-                desired = next((r.model for r in chosen if r.uid == d.uid), None)
-                click.echo(unified_diff(d.uid, desired, live.model if live else None, color=sys.stdout.isatty()),
-                           nl=False)
-        for line in pl.text_lines(playlist_rows, width, _show):
-            click.echo(line)
-        counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
-        said = [f"{n} {s}" + (f" ({sum(drifted)} drifted)" if s == "changed" and any(drifted) else "")
-                for s, n in counts.items()]
-        tally = f"; playlists: {pl.diff_tally(playlist_rows)}" if playlist_rows else ""
-        click.echo(", ".join(said) + f"{tally} — against {target.description}")
-    changed = any(d.status != "unchanged" for d in diffs) or any(p["status"] != "unchanged" for p in playlist_rows)
-    ctx.exit(EXIT_FINDINGS if changed else EXIT_OK)
 
 
 @cli.command("publish")
@@ -346,25 +209,25 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         plan_publish,
     )
 
-    project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
+    project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
     # the folder it writes (the provisioning folder, else the backups of what it replaces): checked first
     refuse_written_outside(project, "backup_dir" if project.grafana_url else "provisioning_dir", "publish",
                            allow_outside)
-    chosen, built = _desired(project, narratives, uids)
-    chosen, selection = _since(project, built, chosen, since)
+    chosen, built = desired_dashboards(project, narratives, uids)
+    chosen, selection = since_filter(project, built, chosen, since)
     show = sys.stderr.isatty() if progress is None else progress
     nothing = selection is not None and not chosen
     if nothing:
         plan = PublishPlan([], [])  # --since: nothing changed, nothing asked or sent (a deletion is never published)
     elif show:
-        _connect(target)
+        connect(target)
         with click.progressbar(length=len(chosen), label="reading Grafana", file=sys.stderr) as bar:
             plan = plan_publish(chosen, target, force, concurrency, lambda _u: bar.update(1))
     else:
-        _connect(target)
+        connect(target)
         plan = plan_publish(chosen, target, force, concurrency)
-    scope = _playlist_scope(built, narratives, chosen, selection)
-    store, playlists = (None, []) if scope is None else _playlists(target, built, scope, uids, force, concurrency,
+    scope = playlist_scope(built, narratives, chosen, selection)
+    store, playlists = (None, []) if scope is None else playlist_plan(target, built, scope, uids, force, concurrency,
                                                                    fmt == "markdown")
     if dry_run:
         rows = [{"uid": a.uid, "status": a.kind, "detail": a.reason, "version": None} for a in plan.actions]

@@ -227,11 +227,11 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
     for note in skipped_files:
         click.echo(f"vobs: note: {escape(note, one_line=True)}", err=True)
     if uids:
-        from vertice_obs.cli.grafana import _connect, _grafana
+        from vertice_obs.cli.grafana import connect, grafana_target
         from vertice_obs.importer.shape import shape_problem
 
-        _project, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
-        _connect(target)
+        _project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout)
+        connect(target)
         for uid in uids:
             live = target.get(uid, history=False)
             if live is None:

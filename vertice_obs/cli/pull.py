@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from vertice_obs.cli.app import cli, say
-from vertice_obs.cli.grafana import _connect, _grafana, _show
+from vertice_obs.cli.grafana import connect, grafana_target
+from vertice_obs.cli.grafana_report import show as _show
 from vertice_obs.cli.options import (
     ENV,
     GRAFANA_TIMEOUT,
@@ -65,8 +66,8 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     for option, values in (("--uid", uids), ("--folder", folders)):
         for value in values:  # before any request: a non-uid could address another resource
             check_uid(value, option)
-    _project_, target = _grafana(ctx, grafana_url, grafana_token, org_id, timeout)
-    _connect(target)
+    _project_, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout)
+    connect(target)
     shown = _show(output)
     earlier = earlier_inventory(output, shown)  # before anything is written: a file not ours stops the pull
     result = pull(target, output, tags=tags, folder_uids=folders, uids=uids)

@@ -1,0 +1,171 @@
+"""`vobs diff`: what publishing would change in Grafana, panel by panel; sends no write."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from vertice_obs.cli.app import cli
+from vertice_obs.cli.grafana import (
+    FORMAT_MD,
+    connect,
+    desired_dashboards,
+    grafana_target,
+    playlist_plan,
+    playlist_scope,
+    since_filter,
+)
+from vertice_obs.cli.grafana_report import destination_json
+from vertice_obs.cli.grafana_report import show as _show
+from vertice_obs.cli.options import (
+    CONCURRENCY,
+    ENV,
+    GRAFANA_TIMEOUT,
+    GRAFANA_TOKEN,
+    GRAFANA_URL,
+    NARRATIVE,
+    ORG,
+    SINCE,
+    TLS,
+    UID,
+)
+from vertice_obs.errors import EXIT_FINDINGS, EXIT_OK
+from vertice_obs.output import machine_json
+
+
+@cli.command("diff")
+@ENV
+@GRAFANA_URL
+@GRAFANA_TOKEN
+@ORG
+@NARRATIVE
+@UID
+@SINCE
+@click.option("--unified", is_flag=True, help="Also show a unified diff of the normalised JSON (coloured on a terminal).")
+@FORMAT_MD
+@CONCURRENCY
+@GRAFANA_TIMEOUT
+@TLS
+@click.pass_context
+def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unified, fmt, concurrency,
+          timeout) -> None:
+    """Preview what publishing would change in Grafana, panel by panel. Sends no write.
+
+    For each dashboard: added, changed, unchanged — and, for a changed one, what changed:
+    panel "Dopamine spike rate": target A expr `old` → `new`; panel added, removed, moved;
+    variable changed; title changed. Dashboards in Grafana with the managed tag `vertice-obs`
+    that are no longer in code are reported as orphaned, and so are the playlists of narratives
+    no longer in code (a whole-project diff). Compared after normalisation, so
+    server-owned fields (id, version), key order and Grafana's defaults never show.
+
+    Exit codes, as diff(1): 0 no differences · 1 differences · 2 error.
+
+    \b
+    Examples:
+      vobs diff --grafana-url https://grafana.example.com      # GRAFANA_TOKEN from the environment
+      vobs diff --narrative dopamine --unified
+      vobs diff --format json | jq '.dashboards[] | select(.status != "unchanged")'
+      vobs diff --format markdown > comment.md     # a pull-request comment, under GitHub's limit
+      vobs diff --since origin/main                # only what this branch changed (and removed)
+    """
+    from vertice_obs.build.render import MANAGED_TAG
+    from vertice_obs.grafana.diff import (
+        ORPHANED,
+        UNCHANGED,
+        DashboardDiff,
+        diff_dashboard,
+        moved,
+        with_change,
+    )
+    from vertice_obs.grafana.diff import unified as unified_diff
+    from vertice_obs.grafana.folders import path_of
+    from vertice_obs.grafana.publish import folder_changes
+    from vertice_obs.grafana.survey import survey
+
+    project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
+    chosen, plan = desired_dashboards(project, narratives, uids)  # one build: its dashboards also tell orphans apart
+    chosen, selection = since_filter(project, plan, chosen, since)
+    # --since: orphans only among the dashboards the change removed; nothing to ask, nothing asked
+    removed = None if selection is None or selection.everything else selection.removed
+    orphans = not narratives and not uids and removed != frozenset()
+    if chosen or orphans:
+        connect(target)
+    hits = target.search() if chosen or orphans else []  # which exist (no request for a new one), orphans
+    # Drifted dashboards are named in every format: the version history of one that differs is read
+    # (as publish reads it) — never for a new or unchanged one.
+    seen = survey(chosen, target, concurrency, history=True, hits=hits)
+    scope = playlist_scope(plan, narratives, chosen, selection)
+    store, playlists = (None, []) if scope is None else playlist_plan(target, plan, scope, uids, False, concurrency,
+                                                                   fmt == "markdown", "compared")
+    lives = [s.live for s in seen]
+    folders = {str(h.get("uid")): str(h.get("folderTitle") or "") for h in hits}
+    diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
+             else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
+    moves = [bool(s.live and not s.unchanged and s.live.folder_uid != s.folder_uid) for s in seen]
+    there = [s.rendered.folder for s in seen if s.live or s.unchanged]  # in Grafana: its folders may change
+    tree = target.folders() if there else {}  # the path a dashboard moves from, not its folder's title only
+    diffs = [moved(d, path_of(s.live.folder_uid, tree, target.description) or folders.get(d.uid)
+                   or s.live.folder_uid or "General", s.rendered.folder) if move else d
+             for d, s, move in zip(diffs, seen, moves)]
+    refolder = folder_changes(there, target, tree) if there else {}  # renamed or moved by publish
+    diffs = [with_change(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and s.rendered.folder in refolder
+             else d for d, s in zip(diffs, seen)]
+    drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]
+    if orphans:
+        in_code = {r.uid for r in plan.rendered}
+        for hit in hits:
+            tags = hit.get("tags") if isinstance(hit.get("tags"), list) else []
+            if MANAGED_TAG in tags and hit["uid"] not in in_code and (removed is None or hit["uid"] in removed):
+                diffs.append(DashboardDiff(str(hit["uid"]), str(hit.get("title", "")), ORPHANED,
+                                           ["in Grafana with the managed tag, but no longer in code"]))
+    drifted += [False] * (len(diffs) - len(drifted))  # orphans: nothing of theirs is published
+    from vertice_obs.grafana import playlists as pl
+
+    playlist_rows = [pl.diff_entry(a) for a in playlists] + (  # a narrative's orphan: only when all are diffed
+        pl.orphaned(store, (n.id for n in plan.narratives), playlists) if orphans and removed is None and store else [])
+    if fmt == "json":
+        rows = [{**d.to_dict(), "drifted": flag} for d, flag in zip(diffs, drifted)]
+        click.echo(machine_json("diff", destination=destination_json(target), dashboards=rows, playlists=playlist_rows))
+    elif fmt == "markdown":
+        from vertice_obs.grafana.markdown import (
+            COMMENT_LIMIT,
+            DiffEntry,
+            diff_comment,
+            size,
+        )
+
+        entries = [DiffEntry(d, s.rendered.folder, flag) for d, s, flag in zip(diffs, seen, drifted)]
+        entries += [DiffEntry(d, folders.get(d.uid, "")) for d in diffs[len(seen):]]
+        section = pl.markdown([(p["narrative"], p["title"], "⚠️ drifted" if p["drifted"] else p["status"],
+                                "; ".join(p["changes"])) for p in playlist_rows])
+        comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section))
+        if section:  # the dashboards' part does not know of playlists
+            comment = comment.replace("Publishing would change nothing.", "Publishing would change playlists only.", 1)
+        click.echo(comment + section, nl=False)
+    else:
+        width = max([len(_show(d.uid)) for d in diffs]  # the playlists' rows line up with the dashboards'
+                    + [len(f"playlist:{_show(p['narrative'])}") for p in playlist_rows], default=0)
+        for d, live, drift in zip(diffs, lives + [None] * (len(diffs) - len(lives)), drifted):
+            mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-"}.get(d.status, " ")
+            status = "drifted" if drift else d.status
+            click.echo(f"{mark} {_show(d.uid):<{width}}  {status:<9}  {_show(d.title)}".rstrip())
+            if drift:  # what publish will say, and do
+                click.echo(f"      {live.drift}: publish skips it without --force (vobs pull --uid {_show(d.uid)} "
+                           "to review)")
+            if d.status in ("changed", "orphaned"):
+                for change in d.changes:
+                    click.echo(f"      {_show(change)}")
+            if unified and d.status in ("changed", "added"):
+                desired = next((r.model for r in chosen if r.uid == d.uid), None)
+                click.echo(unified_diff(d.uid, desired, live.model if live else None, color=sys.stdout.isatty()),
+                           nl=False)
+        for line in pl.text_lines(playlist_rows, width, _show):
+            click.echo(line)
+        counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
+        said = [f"{n} {s}" + (f" ({sum(drifted)} drifted)" if s == "changed" and any(drifted) else "")
+                for s, n in counts.items()]
+        tally = f"; playlists: {pl.diff_tally(playlist_rows)}" if playlist_rows else ""
+        click.echo(", ".join(said) + f"{tally} — against {target.description}")
+    changed = any(d.status != "unchanged" for d in diffs) or any(p["status"] != "unchanged" for p in playlist_rows)
+    ctx.exit(EXIT_FINDINGS if changed else EXIT_OK)
