@@ -202,6 +202,20 @@ def test_ctrl_c_while_dashboards_are_written_says_how_many_and_the_next_run_fini
     assert vobs(project, grafana, "publish").exit_code == 0 and grafana.writes()[mark:] == []
 
 
+@pytest.mark.parametrize("method", ["search", "folders"])
+def test_ctrl_c_while_publish_reads_grafana_says_nothing_was_written(project, grafana, monkeypatch, method):
+    """It said only "vobs: interrupted", which leaves the reader wondering what was half-done."""
+    from vertice_obs.grafana.destinations import GrafanaDestination
+
+    interrupt_on(monkeypatch, GrafanaDestination, method, 1)
+    result = vobs(project, grafana, "publish", "--format", "json")
+    assert result.exit_code == 130, result.output
+    assert result.stdout == ""
+    assert result.stderr == ("vobs: interrupted while reading and planning, before any write: nothing was "
+                             "published\n")
+    assert grafana.writes() == []
+
+
 def test_ctrl_c_while_playlists_are_written_counts_them_too(project, grafana, monkeypatch):
     from vertice_obs.grafana.playlists import GrafanaPlaylists
 

@@ -158,6 +158,17 @@ def since_filter(project: Project, plan, chosen, ref: str | None):
     return [r for r in chosen if selection.everything or r.uid in selection.uids], selection
 
 
+@contextlib.contextmanager
+def _nothing_written_yet():
+    """Ctrl-C while publish reads Grafana and plans, said as what it is: nothing was written."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Interrupted):
+            raise
+        raise Interrupted("interrupted while reading and planning, before any write: nothing was published") from None
+
+
 @cli.command("publish")
 @ENV
 @GRAFANA_URL
@@ -209,26 +220,27 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         plan_publish,
     )
 
-    project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
-    # the folder it writes (the provisioning folder, else the backups of what it replaces): checked first
-    refuse_written_outside(project, "backup_dir" if project.grafana_url else "provisioning_dir", "publish",
-                           allow_outside)
-    chosen, built = desired_dashboards(project, narratives, uids)
-    chosen, selection = since_filter(project, built, chosen, since)
-    show = sys.stderr.isatty() if progress is None else progress
-    nothing = selection is not None and not chosen
-    if nothing:
-        plan = PublishPlan([], [])  # --since: nothing changed, nothing asked or sent (a deletion is never published)
-    elif show:
-        connect(target)
-        with click.progressbar(length=len(chosen), label="reading Grafana", file=sys.stderr) as bar:
-            plan = plan_publish(chosen, target, force, concurrency, lambda _u: bar.update(1))
-    else:
-        connect(target)
-        plan = plan_publish(chosen, target, force, concurrency)
-    scope = playlist_scope(built, narratives, chosen, selection)
-    store, playlists = (None, []) if scope is None else playlist_plan(target, built, scope, uids, force, concurrency,
-                                                                   fmt == "markdown")
+    with _nothing_written_yet():  # reads and plans: Ctrl-C here has written nothing
+        project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
+        # the folder it writes (the provisioning folder, else the backups of what it replaces): checked first
+        refuse_written_outside(project, "backup_dir" if project.grafana_url else "provisioning_dir", "publish",
+                               allow_outside)
+        chosen, built = desired_dashboards(project, narratives, uids)
+        chosen, selection = since_filter(project, built, chosen, since)
+        show = sys.stderr.isatty() if progress is None else progress
+        nothing = selection is not None and not chosen
+        if nothing:
+            plan = PublishPlan([], [])  # --since: nothing changed, nothing asked or sent (deletions never published)
+        elif show:
+            connect(target)
+            with click.progressbar(length=len(chosen), label="reading Grafana", file=sys.stderr) as bar:
+                plan = plan_publish(chosen, target, force, concurrency, lambda _u: bar.update(1))
+        else:
+            connect(target)
+            plan = plan_publish(chosen, target, force, concurrency)
+        scope = playlist_scope(built, narratives, chosen, selection)
+        store, playlists = (None, []) if scope is None else playlist_plan(target, built, scope, uids, force,
+                                                                          concurrency, fmt == "markdown")
     if dry_run:
         rows = [{"uid": a.uid, "status": a.kind, "detail": a.reason, "version": None} for a in plan.actions]
         planned = [{"narrative": a.desired.narrative, "title": a.desired.name, "uid": a.uid, "status": a.kind,
