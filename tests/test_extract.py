@@ -339,8 +339,15 @@ def _shape_error(text) -> str | None:
     ('x{a="' + "+" * 300 + '"}', None),
     # exactly at the limits on the exact path (the cheap bound is over them)
     ("(" * 128 + ")" * 128 + "()", None),
-    ('x{a="+"}' + "+x" * 255, None),  # 255 `+` and one `=`; the `+` in the string raises only the bound
-    ('x{a="+"}' + "+x" * 256, "query has 257 operators, more than the 256 vobs parses"),
+    ('x{a="+"}' + "+x" * 256, None),  # 256 `+`; the `+` in the string raises only the bound
+    ('x{a="+"}' + "+x" * 257, "query has 257 operators, more than the 256 vobs parses"),
+    # matchers are a flat list inside one selector, not levels of the tree: `=`, `!=`, `=~`, `!~`, `or`
+    ("x{" + ", ".join(f'l{i}!~"v"' for i in range(300)) + "}", None),
+    ("x{" + " or ".join(f'l{i}="v"' for i in range(300)) + "}", None),
+    ('x{a!="b"} + ' * 200 + "x", None),  # 200 real operators; 400 operator characters in the matchers
+    ('x{a!="b"} + ' * 257 + "x", "query has 257 operators, more than the 256 vobs parses"),
+    ("sum by (a) (x{b=~\"c\"})" + " > 1" * 257, "query has 257 operators, more than the 256 vobs parses"),
+    ("x{}" + "+x" * 257, "query has 257 operators, more than the 256 vobs parses"),  # an empty {} closes
     # closing brackets lower the depth by one each
     ("()" * 64 + "(" * 128, None),
     ("(()" + "(" * 128, "query nests brackets 129 deep, more than the 128 vobs parses"),

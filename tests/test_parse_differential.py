@@ -165,3 +165,15 @@ def test_an_interpolated_query_parses_as_prometheus_parses_grafanas_text(server,
     assert vobs_refused == (refused is not None), (text, refused)
     if fmt == ":regex" and quote == '"' and values == ("10.0.0.1",):  # the case users meet
         assert refused is not None and "escape" in refused, (text, refused)
+
+
+@pytest.mark.parametrize("query", [
+    # a GPU-fleet panel (shape of one shipped in a PyPI package): a few operators, 100+ matchers
+    " + ".join(f'count(gpu_util{{host!="h{i}", gpu!~"g{i}.*", job=~"dcgm|nv", env!="dev"}})' for i in range(60)),
+    "x{" + ", ".join(f'l{i}!~"v"' for i in range(300)) + "}",
+], ids=["gpu-fleet", "300-matchers"])
+def test_many_matchers_are_not_many_operators(server, query):
+    """The shape guard counted `!=`, `=~`, `!~` inside selectors as operators, so a query with
+    more than ~128 matchers was a false `promql/parse` error (and blocked publish). Prometheus decides."""
+    assert prometheus_refuses(server.url, query) is None
+    assert vobs_parses(query)

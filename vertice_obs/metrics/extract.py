@@ -58,7 +58,7 @@ class ParseError(ValueError):
 # queries stay far below these limits; anything beyond is refused before the parser sees it.
 MAX_QUERY_CHARS = 64 * 1024
 MAX_NESTING = 128  # ( [ { open at once
-MAX_OPERATORS = 256  # operator characters and words (each operator is a level of the syntax tree)
+MAX_OPERATORS = 256  # operator characters and words outside `{…}` (each operator is a level of the syntax tree)
 _OPERATOR_WORDS = frozenset({"and", "or", "unless", "atan2"})
 _OPERATOR_CHARS = frozenset("+-*/%^<>=!")
 _OPERATOR_WORD_RE = re.compile(r"(?i)and|or|unless|atan2")  # substrings too: an over-count, as a bound
@@ -81,7 +81,7 @@ def check_query_shape(text: str) -> None:
     operator_bound = sum(text.count(c) for c in _OPERATOR_CHARS) + len(_OPERATOR_WORD_RE.findall(text))
     if opening <= MAX_NESTING and operator_bound <= MAX_OPERATORS:
         return
-    depth = deepest = operators = 0
+    depth = deepest = operators = matchers = 0  # matchers: inside a selector's `{…}`
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -95,8 +95,12 @@ def check_query_shape(text: str) -> None:
         if ch in "([{":
             depth += 1
             deepest = max(deepest, depth)
+            matchers += ch == "{"
         elif ch in ")]}":
             depth -= 1
+            matchers -= ch == "}" and matchers > 0
+        elif matchers:
+            pass  # `=`, `!=`, `=~`, `!~` and `or` between matchers are a flat list, not levels of the tree
         elif ch in _OPERATOR_CHARS:
             operators += 1  # `<=` counts twice: an over-count, never an under-count
         elif ch.isalpha() and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:")):
