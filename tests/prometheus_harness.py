@@ -30,12 +30,17 @@ INSTALL_HINT = ("Debian's prometheus/promtool are not installed: run the README'
 
 
 class StaticExporter:
-    """Serves one fixed /metrics body from a thread, for a Prometheus to scrape (`.target`):
-    series whose labels are what a test or benchmark is about. Stop it with `stop()`."""
+    """Serves one /metrics body from a thread, for a Prometheus to scrape (`.target`): series whose
+    labels are what a test or benchmark is about. `body` may be replaced (a metric that stops being
+    exported). Stop it with `stop()`."""
 
     def __init__(self, body: bytes):
+        self.body = body
+        exporter = self
+
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
+                body = exporter.body
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain; version=0.0.4")
                 self.send_header("Content-Length", str(len(body)))

@@ -146,3 +146,37 @@ def test_a_window_reaching_back_to_the_last_match_is_drawn(backend, tmp_path, qu
     shows data: a trial flagged `… offset 2h` of a series gone an hour ago."""
     found, _ = _validate(backend, tmp_path, [query])
     assert ("P1" in found) is flagged, found
+
+
+@pytest.mark.parametrize("kind", ["prometheus", "victoria"])
+def test_a_metric_no_longer_exported_is_disappeared_not_present(kind, tmp_path):
+    """The name index (`/api/v1/label/__name__/values`) is answered per head block (per day on
+    VictoriaMetrics): a metric gone for minutes stays listed for hours. It was `metric/present`, and
+    its selector with a matcher got no finding at all, while every panel on it showed No data.
+    The label tables' one instant query now confirms each listed name has a series now."""
+    exporter = StaticExporter(b'vobs_gone_gauge{kind="x"} 1\nvobs_kept_gauge{kind="x"} 1\n')
+    server = (PrometheusServer([exporter.target]) if kind == "prometheus"
+              else VictoriaMetricsServer([exporter.target])).start()
+    try:
+        server.wait_for("vobs_gone_gauge")
+        server.wait_for("vobs_kept_gauge")
+        exporter.body = b'vobs_kept_gauge{kind="x"} 1\n'
+        source = PrometheusSource(server.url)
+        deadline = time.monotonic() + 60
+        while source._api("GET", "/api/v1/query", params={"query": "vobs_gone_gauge"})["result"]:
+            assert time.monotonic() < deadline, "the series never went stale"
+            time.sleep(0.2)
+        assert "vobs_gone_gauge" in PrometheusSource(server.url).names(), "premise: the index still lists it"
+        queries = ["vobs_gone_gauge", 'vobs_gone_gauge{kind="x"}', 'sum(vobs_kept_gauge{kind="x"})']
+        panels = [{"id": i, "type": "timeseries", "title": f"P{i}", "targets": [{"refId": "A", "expr": q}]}
+                  for i, q in enumerate(queries, 1)]
+        (tmp_path / "d.json").write_text(json.dumps({"uid": "g", "title": "G", "panels": panels}))
+        result = validate(collect(load_dashboard_files([tmp_path])), PrometheusSource(server.url), None,
+                          timedelta(days=7))
+        verdicts = {(f.location.panel, f.check) for f in result.findings if f.check.startswith("metric/")}
+        assert verdicts == {("P1", "metric/disappeared"), ("P2", "metric/disappeared"), ("P3", "metric/present")}
+        gone = next(f for f in result.findings if f.check == "metric/disappeared")
+        assert "ago" in gone.message, gone.message  # says when it was last seen
+    finally:
+        server.stop()
+        exporter.stop()

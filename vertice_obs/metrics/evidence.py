@@ -126,6 +126,24 @@ def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta 
                     timeless=isinstance(source, CatalogSource))
 
 
+def gone_now(evidence: Evidence, source: MetricSource, gone: Iterable[str]) -> Evidence:
+    """`evidence` with `gone` — names the source's index lists, but without a series now (see
+    `nodata.judge_selectors`) — absent, as any absent name: asked when each was last seen, so that
+    it is `metric/disappeared` (with when), not `metric/present`. Costs requests only when a name is gone."""
+    gone = sorted(set(gone) & (evidence.names or frozenset()))
+    if not gone:
+        return evidence
+    seen = dict(evidence.last_seen)
+    degraded = evidence.degraded
+    try:
+        seen.update(source.last_seen(gone, evidence.lookback))
+    except CapabilityMissing as exc:
+        if LAST_SEEN not in dict(degraded):
+            degraded += ((LAST_SEEN, f"{source_reason(exc, source)}; absent metrics cannot be told apart into "
+                                     "missing and disappeared"),)
+    return replace(evidence, names=evidence.names - frozenset(gone), last_seen=seen, degraded=degraded)
+
+
 def needs_history(evidence: Evidence) -> bool:
     """Will a name-level finding say "never seen"? Then how much data the source holds matters."""
     return (evidence.available and LAST_SEEN not in dict(evidence.degraded)

@@ -11,7 +11,7 @@ selectors, and one label-names lookup for the messages of label-missing findings
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding, Location
@@ -40,12 +40,23 @@ LABEL_MISSING = "metric/label-missing"
 _MAX_LABEL_LOOKUPS = 50  # metrics named in one label-names request, for label-missing messages
 
 
+class Judged(NamedTuple):
+    findings: list[Finding]
+    gone: frozenset[str] = frozenset()  # of `present`: listed by the name index, without a series now
+
+
 def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence: Evidence,
                     groupings: Sequence[GroupingUse] = (),
                     option_uses: Callable[[], Sequence[SelectorUse]] = tuple,
-                    variable_paths: Mapping[tuple[str, str], VariableAt] | None = None) -> list[Finding]:
+                    variable_paths: Mapping[tuple[str, str], VariableAt] | None = None,
+                    present: Iterable[str] = ()) -> Judged:
     """Series-level findings: selectors of present metrics that select no series, and why; `by`
     labels no series carries; options of variables that empty panels.
+
+    `present`: names the dashboards use that the source's name index lists. Prometheus answers that
+    index per head block, so a name whose series all went minutes ago stays listed for hours (on
+    VictoriaMetrics, its per-day index, for the day). Each is asked in the same label-table query,
+    with no label: one without a row has no series now (`Judged.gone`), found at no extra request.
 
     `option_uses()` makes the selectors of the variables' other options. Options change values,
     not names or labels, so the label tables `uses` need are asked for first, and `option_uses()`
@@ -54,10 +65,13 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     absent altogether are left to the name-level findings. A source that cannot answer degrades
     these checks alone, said once."""
     if not evidence.available:
-        return []
+        return Judged([])
     names = evidence.names or frozenset()
     groupings = [g for g in groupings if all(m in names for m in g.grouping.metrics)]
     wanted = _wanted(uses, names)
+    present = {name for name in present if name in names and name not in WHILE_FIRING}
+    if present:
+        wanted.setdefault((), set()).update(present)
     for g in groupings:
         wanted.setdefault((g.grouping.label,), set()).update(g.grouping.metrics)
     more: list[SelectorUse] = []
@@ -83,7 +97,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
         if unasked:
             tables.update(source.label_tables(_sorted(unasked)))
     except SourceUnavailable as exc:
-        return [_degraded(evidence, source, LABELS, exc, "selectors are judged by metric name only")]
+        return Judged([_degraded(evidence, source, LABELS, exc, "selectors are judged by metric name only")])
     uses = [*uses, *more]
     verdicts: list[tuple[SelectorUse, Verdict]] = []
     options: dict[tuple, list[SelectorUse]] = {}
@@ -120,7 +134,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
                            selector=str(use.selector), **extra))
     out.extend(_option_findings(options, variable_paths or {}))
     out.extend(_grouping_findings(groupings, tables))
-    return out
+    return Judged(out, frozenset(name for name in present if (name, ()) not in tables))
 
 
 def _wanted(uses: Sequence[SelectorUse], names: frozenset[str]) -> dict[tuple[str, ...], set[str]]:

@@ -2,7 +2,7 @@
 
 `evidence.gather` asks it for everything a validation run needs, in a fixed, small number of
 requests — whatever the number of dashboards and queries:
-  1. all metric names present now           (one request)
+  1. all metric names listed now            (one request; each used one confirmed in 5)
   2. recording rules and their outputs       (one request)
   3. last-seen times of the absent names     (two requests, one if none was seen in the lookback)
   4. metric types                            (one request)
@@ -70,6 +70,7 @@ from vertice_obs.metrics.series import LabelTable, Selector
 # if they overlap the window. So the window cannot make "now" sharper than the head; what it buys
 # is dropping names that vanished before the head. 10 minutes, not less: a slow target (scrape
 # interval up to a few minutes) whose last samples sit in a just-compacted block still counts.
+# A listed name is confirmed to have a series now in the label tables' query (`judge_selectors`).
 PRESENT_WINDOW = timedelta(minutes=10)
 # Last-seen subquery step, equal to Prometheus' default lookback delta (5m): a last sample not followed
 # by a staleness marker stays visible until the next step, so its own time is found exactly; one

@@ -31,7 +31,7 @@ from vertice_obs.metrics.analysis import (
 )
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify
-from vertice_obs.metrics.evidence import MetricSource, gather, with_history
+from vertice_obs.metrics.evidence import MetricSource, gather, gone_now, with_history
 from vertice_obs.metrics.extract import uses_of
 from vertice_obs.metrics.interpolate import (
     Variable,
@@ -378,10 +378,12 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
         return ValidationResult(list(collected.findings), evidence, collected.queries, collected.dashboards,
                                 len(collected.uses), checked=False, names=len(referenced))
     evidence = gather(source, referenced, lookback)
-    series = judge_selectors(source, collected.selectors, evidence, collected.groupings,
-                             option_uses=collected.option_selectors, variable_paths=collected.variable_paths)
+    # listed names are confirmed to have a series now in the label tables' one query (not a catalog's)
+    series, gone = judge_selectors(source, collected.selectors, evidence, collected.groupings,
+                                   option_uses=collected.option_selectors, variable_paths=collected.variable_paths,
+                                   present=() if evidence.timeless else referenced)
     clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
-    evidence = with_history(evidence, source, lookback)
+    evidence = with_history(gone_now(evidence, source, gone), source, lookback)
     findings = collected.findings + classify(collected.uses, evidence, catalog) + series
     return ValidationResult(findings, evidence, collected.queries, collected.dashboards, len(collected.uses),
                             names=len(referenced))
