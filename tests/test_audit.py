@@ -6,6 +6,7 @@ and what a team should read first. The live Prometheus and Chromium tests are in
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import zlib
 from importlib import resources
@@ -31,6 +32,11 @@ def use(metric: str, status: str, where: str, required: bool = False, target: st
                        target=target)
     return finding(f"metric/{status}", f"{metric} is {status}: because", loc, metric=metric, required=required,
                    query=f"sum({metric})")
+
+
+def _guessed(f):
+    """The finding as vobs gives it when the type came from the name alone (no metadata): info."""
+    return dataclasses.replace(f, severity=Severity.INFO)
 
 
 RANKING = [
@@ -61,6 +67,10 @@ RANKING = [
      [use("a_x", "present", "d1/p1"), use("a_x", "present", "d1/p2"), use("a_x", "present", "d1/p3"),
       use("a_x", "label-missing", "d1/p3"), use("b_x", "missing", "d1/p4"), use("b_x", "missing", "d2/p4")],
      {"a_x", "b_other"}, ["b_x", "a_x"]),
+    ("a type guessed from the name alone (info) is not an action; a known type (warning) is",
+     [use("a_count", "present", "d1/p1"), _guessed(use("a_count", "counter-without-rate", "d1/p1")),
+      use("b_total", "present", "d1/p2"), use("b_total", "counter-without-rate", "d1/p2")],
+     {"a_count", "b_total"}, ["b_total"]),
     ("a variable's query counts apart from panels",
      [use("a_x", "missing", "d1/$instance"), use("b_x", "missing", "d1/p1")],
      {"a_other", "b_other"}, ["b_x", "a_x"]),

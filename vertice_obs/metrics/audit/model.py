@@ -273,6 +273,8 @@ def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Seque
         if not _about_metric(f):
             continue
         status = status_of(f)
+        if status in MISLEADING and f.severity < Severity.WARNING:
+            continue  # a type guessed from the name alone (no metadata): information, as validate says, not an action
         details = dict(f.details)
         entry = by_metric.get(f.metric)
         if entry is None or STATUS_ORDER.index(status) < STATUS_ORDER.index(entry.status):
