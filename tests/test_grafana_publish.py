@@ -365,6 +365,22 @@ def test_a_query_that_does_not_parse_stops_diff_and_publish_at_its_call_in_the_m
     assert error.endswith("— nothing is sent to Grafana while a query does not parse")
 
 
+def test_every_query_that_does_not_parse_is_named_in_one_run(tmp_path):
+    """Publish named only the first; each fix then found the next, one run at a time."""
+    from sample_project import DASHBOARD_A, DASHBOARD_B, make_project
+
+    a = DASHBOARD_A.replace("""'sample_level{environment=~"$environment"}'""", "'sum(rate(sample_level[5m])'")
+    b = DASHBOARD_B.replace("'sum by (le) (rate(sample_seconds_bucket[$__rate_interval]))'", "'sum by (le) (x'")
+    assert a != DASHBOARD_A and b != DASHBOARD_B
+    make_project(tmp_path, dashboards={"a.py": a, "b.py": b})
+    with GrafanaStandIn(version=VERSIONS[-1]) as standin:
+        result = vobs(tmp_path, standin, "publish")
+        assert standin.writes() == []
+    assert result.exit_code == 2, result.output
+    assert "dashboards/a.py:" in result.stderr and "dashboards/b.py:" in result.stderr, result.stderr
+    assert result.stderr.count("[promql/parse]") == 2
+
+
 def test_pull_says_what_it_wrote_when_grafana_fails_part_way_and_names_dashboards_gone_meanwhile(project, monkeypatch):
     """A 500 on the second dashboard's read exited 2 — "nothing written" — with the first already written
     and no inventory; a dashboard the search listed but the read no longer found was dropped without a word

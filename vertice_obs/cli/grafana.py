@@ -137,10 +137,12 @@ def desired_dashboards(project: Project, narratives, uids):
         raise InputError(f"{plan.failures[0]} — nothing is sent to Grafana while a dashboard fails to render")
     parse_errors = [f for f in collect_parallel([DashboardFile(r.source, r.model) for r in plan.rendered],
                                                 options=False).findings if f.severity >= Severity.ERROR]
-    if parse_errors:
-        first = plan.in_modules(parse_errors[:1])[0]  # at the call that made the query
-        raise InputError(f"{first.location}: {first.message} [{first.check}] — nothing is sent to Grafana while a "
-                         "query does not parse")
+    if parse_errors:  # every one, each at the call that made the query: one run names them all
+        located = plan.in_modules(parse_errors)
+        raise InputError.together(
+            [InputError(f"{f.location}: {f.message} [{f.check}]" + (" — nothing is sent to Grafana while a query "
+                                                                     "does not parse" if i == 0 else ""))
+             for i, f in enumerate(located)])
     chosen = select(plan.rendered, narratives, uids)
     unknown = [u for u in uids if u not in {r.uid for r in plan.rendered}]
     if unknown or (narratives and not chosen):
