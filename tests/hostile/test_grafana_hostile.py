@@ -337,8 +337,8 @@ CASES = [
          env=ENV, secrets=[TOKEN]),
     Case("password-in-url-echoed", pull(on("/api/frontend/settings", lambda q, h: Answer(
         401, {"message": f"bad basic auth {h.get('authorization')} for admin:{PASSWORD}"})),
-        url=lambda u: u.replace("http://", f"http://admin:{PASSWORD}@")), 2, message="refused the credentials",
-         secrets=[PASSWORD]),
+        url=lambda u: u.replace("http://", f"http://admin:{PASSWORD}@")), 2,
+         message="check the user and password in the Grafana URL", secrets=[PASSWORD]),  # not "GRAFANA_TOKEN"
     Case("tls-to-plain-http", pull(normal, url=lambda u: u.replace("http://", "https://")), 2,
          where="error: Grafana at https://127.0.0.1", message="TLS failed", env=ENV),
     Case("403-on-settings", pull(on("/api/frontend/settings", Answer(403, {"message": "forbidden"}))), 2,

@@ -91,6 +91,8 @@ class GrafanaDestination:
                              "end?): give the token alone")
         credential: Any = token if token is not None else self.server.auth
         self.anonymous = credential is None  # a 401 then says that none was given, not that it was refused
+        if token is None and self.server.auth is not None:  # a refused password is the URL's, not a token's
+            self.token_hint = "the user and password in the Grafana URL"
         self.timeout, self.max_bytes = timeout, max_bytes
         query = f"?{self.server.query}" if self.server.query else ""  # grafana-client reads ?verify=false
         self.api = GrafanaApi.from_url(self.url + query, credential=credential, timeout=timeout)
