@@ -35,11 +35,15 @@ def test_a_run_says_each_phase_with_step_elapsed_and_remaining(simulator, promet
                     progress=lambda planned: Progress(planned, lines.append, clock=clock))
     runner.execute()
     assert planned_seconds(run, 0.05) == 105  # 5 steps × 6 min + 5 min, at 0.05
-    assert len(lines) == 18  # 6 steps × baseline, hold, recover
+    # 6 steps × baseline, hold, recover, and the wait for the backend to serve the step's samples
+    # (outside the planned total: no time planned for it, so "left" does not move).
+    assert len(lines) == 24
     assert lines[0] == "streaming-latency 100ms (step 1/5): baseline for 0:06 — elapsed 0:00, 1:45 left\n"
     assert lines[1] == "streaming-latency 100ms (step 1/5): hold for 0:06 — elapsed 0:06, 1:39 left\n"
-    assert lines[14] == "streaming-latency 5s (step 5/5): recover for 0:06 — elapsed 1:24, 0:21 left\n"
-    assert lines[16] == "kill-switch kill-switch: hold for 0:03 — elapsed 1:36, 0:09 left\n"
+    assert lines[3].startswith(f"streaming-latency 100ms (step 1/5): waiting until {prometheus.url} serves samples "
+                               "up to the end of the step (at most 2:00) — elapsed 0:18, 1:27 left\n")
+    assert lines[18] == "streaming-latency 5s (step 5/5): recover for 0:06 — elapsed 1:24, 0:21 left\n"
+    assert lines[21] == "kill-switch kill-switch: hold for 0:03 — elapsed 1:36, 0:09 left\n"
     assert requests.get(f"{simulator.url}/fault/latency", timeout=5).json()["latency_ms"] == 0
 
 
@@ -58,3 +62,9 @@ def test_on_a_terminal_it_is_one_bar_redrawn_in_place():
     assert out[-1] == "\n"
     progress.interrupt()
     assert out.count("\n") == 1  # once
+    # A wait of no planned length: the bar stays where the planned phases left it, its limit said.
+    progress.end_phase()
+    clock.now += 20
+    progress.waiting("s 1s (step 1/2): waiting until X serves samples up to the end of the step", 3.4, 120)
+    assert out[-1] == ("\r[#######...] s 1s (step 1/2): waiting until X serves samples up to the end of the step "
+                       "0:03 (at most 2:00) — elapsed 0:50, 0:30 left")

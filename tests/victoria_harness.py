@@ -6,7 +6,8 @@ recording-rule results back) and VictoriaMetrics serves `/api/v1/rules` by proxy
 (`-vmalert.proxyURL`), as a production VictoriaMetrics with alerting does. VictoriaMetrics scrapes targets itself (`-promscrape.config`, the
 Prometheus scrape-config format) and takes history through `/api/v1/import/prometheus` (the text
 format with millisecond timestamps) — `import_openmetrics` converts the simulator's backfill.
-`-search.latencyOffset=0s`: by default it hides the newest 30 s of samples.
+`-search.latencyOffset=0s` unless a test asks for one (`latency_offset`): by default it hides the
+newest 30 s of samples, which tests of that behaviour (the chaos runner's wait) keep.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ class VictoriaMetricsServer(LoopbackProcess):
     name = "victoria-metrics"
     ready_path = "/health"
 
-    def __init__(self, scrape_targets: Iterable[str] = (), scrape_interval: str = "1s", rules: dict | None = None):
+    def __init__(self, scrape_targets: Iterable[str] = (), scrape_interval: str = "1s", rules: dict | None = None,
+                 latency_offset: str = "0s"):
         super().__init__("vobs-victoria-")
+        self.latency_offset = latency_offset
         self.rules = rules
         self.vmalert: Vmalert | None = None
         self.vmalert_port = free_port() if rules else 0
@@ -45,7 +48,7 @@ class VictoriaMetricsServer(LoopbackProcess):
             raise RuntimeError(INSTALL_HINT)
         proxy = [f"-vmalert.proxyURL=http://127.0.0.1:{self.vmalert_port}"] if self.rules else []
         return [binary, f"-httpListenAddr=127.0.0.1:{port}", f"-storageDataPath={self.dir / 'data'}",
-                f"-promscrape.config={self.config}", "-search.latencyOffset=0s", "-loggerLevel=ERROR",
+                f"-promscrape.config={self.config}", f"-search.latencyOffset={self.latency_offset}", "-loggerLevel=ERROR",
                 "-retentionPeriod=30d", *proxy]
 
     def start(self, timeout: float = 30, attempts: int = 3) -> "VictoriaMetricsServer":

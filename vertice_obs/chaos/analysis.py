@@ -39,7 +39,8 @@ class PhaseStats:
 class Recovery:
     """After one revert: `seconds` until the probe was back within its threshold (None: not seen)."""
 
-    state: str  # "held" (never breached), "recovered", "slow" (over budget), "not recovered", "unjudged"
+    state: str  # "held" (never breached), "recovered", "slow" (over budget), "not recovered", "unjudged",
+    # "unmeasured" (the step's fault or recover phase was not served in time: said once for the step)
     seconds: float | None = None
     budget: float | None = None
     why: str = ""  # for "unjudged"
@@ -55,6 +56,8 @@ class Recovery:
             return f"not back {side} its threshold within the recover phase ({_secs(self.seconds)}){budget}"
         if self.state == "unjudged":
             return f"recovery unjudged: {self.why}"
+        if self.state == "unmeasured":
+            return "recovery not measured: the backend had not served the step's samples"
         return "held through the fault"
 
 
@@ -104,15 +107,25 @@ def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: f
     for e in raw.get("expectations", []):
         expectations.setdefault((e["probe"], e["phase"]), e)
     for t_index, step in enumerate(raw["steps"]):
+        # Phases the backend had not served when the step was sampled (`unmeasured`, with why):
+        # no data, said once for the step, never judged on the few samples it did serve.
+        unmeasured = {phase: why for phase, why in step.get("unmeasured", {}).items() if phase in PHASES}
         stats = {pid: {phase: phase_stats(phase, step["phases"][phase], step["probes"][pid]["series"], probes[pid],
-                                          settle) for phase in PHASES} for pid in probes}
-        recovery = {pid: recovery_of(step, probes[pid], window) for pid in probes}
-        steps.append({"label": step["label"], "phases": step["phases"], "stats": stats, "recovery": recovery})
+                                          settle) if phase not in unmeasured else PhaseStats(phase, None, None, 0, None)
+                       for phase in PHASES} for pid in probes}
+        recovery = {pid: recovery_of(step, probes[pid], window) if not {"fault", "recover"} & set(unmeasured)
+                    else Recovery("unmeasured", op=probes[pid]["threshold"]["op"]) for pid in probes}
+        if unmeasured:
+            late = [phase for phase in PHASES if phase in unmeasured]
+            unjudged.append(f"{phases_text(late)} of {step['label']} {'was' if len(late) == 1 else 'were'} not "
+                            f"measured: {unmeasured[late[-1]]}")
+        steps.append({"label": step["label"], "phases": step["phases"], "stats": stats, "recovery": recovery,
+                      "unmeasured": unmeasured})
         for pid, probe in probes.items():
             for phase in PHASES:
                 observed, e = stats[pid][phase], expectations.get((pid, phase))
                 if observed.holds is None:
-                    if e is not None:
+                    if e is not None and phase not in unmeasured:
                         unjudged.append(f"{pid} in the {phase} phase of {step['label']}: "
                                         f"{_no_data_reason(step['probes'][pid]['series'], settle)}")
                     continue
@@ -190,6 +203,13 @@ def recovery_of(step: dict[str, Any], probe: dict[str, Any], window: float) -> R
                         why=(f"the recover phase ({_secs(length)}) is shorter than {what} ({_secs(needed)}): "
                              f"lengthen `recover` or use a larger --time-scale"))
     return Recovery("not recovered", length, budget, op=op)
+
+
+def phases_text(phases: list[str]) -> str:
+    """`the recover phase`, `the fault and recover phases`, `the baseline, fault and recover phases`."""
+    if len(phases) == 1:
+        return f"the {phases[0]} phase"
+    return f"the {', '.join(phases[:-1])} and {phases[-1]} phases"
 
 
 def holds(op: str, value: float, limit: float) -> bool:

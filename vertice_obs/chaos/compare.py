@@ -56,7 +56,7 @@ def compare(old: Report, new: Report) -> list[Change]:
         changes.append(Change(*key, "worst under fault", a.worst, b.worst,
                               _verdict(a.worst, b.worst, a.holds, b.holds, lower, abs(probe["threshold"]["value"]))))
         ra, rb = step_old["recovery"][key[2]], step_new["recovery"][key[2]]
-        if "unjudged" in (ra.state, rb.state):
+        if {"unjudged", "unmeasured"} & {ra.state, rb.state}:
             continue
         sa, sb = _recovery_seconds(ra), _recovery_seconds(rb)
         changes.append(Change(*key, "recovery (s)", sa, sb, _verdict(

@@ -110,6 +110,10 @@ def _step(step: Any, at: str, probes: list[str]) -> None:
     if moments[-1][1] - moments[0][1] > MAX_STEP_SECONDS:
         raise MalformedJournal(f"{at}.phases: the step spans {(moments[-1][1] - moments[0][1]) / 86400:,.0f} days; "
                                f"a step of a Chaos Day lasts at most {MAX_STEP_SECONDS // 86400} days")
+    for phase, why in _dict(step.get("unmeasured", {}), f"{at}.unmeasured").items():
+        if phase not in PHASES:
+            raise MalformedJournal(f"{at}.unmeasured: {_shown(phase)} is not a phase ({', '.join(PHASES)})")
+        _str(why, f"{at}.unmeasured.{phase}")
     measured = _dict(step.get("probes"), f"{at}.probes")
     for pid in probes:
         series = _list(_dict(measured.get(pid), f"{at}.probes.{pid}").get("series"), f"{at}.probes.{pid}.series")

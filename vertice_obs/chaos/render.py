@@ -55,6 +55,8 @@ def render_markdown(report: Report) -> str:
                   for d in findings]  # cells through guard.markdown.md: a `|` in a title stays in its cell
     elif report.incomplete:
         lines.append("No probe breached its budget in what ran; the expectations of what did not run were not judged.")
+    elif report.unmeasured:
+        lines.append("No probe breached its budget in what was measured; the phases not measured (below) were not judged.")
     else:
         lines.append("No probe breached its budget, and every expectation held.")
     unjudged = [u for s in report.scenarios for u in s.unjudged]

@@ -70,6 +70,11 @@ class Report:
                 "before it stopped; phases that never ran were not judged.")
 
     @property
+    def unmeasured(self) -> bool:
+        """Some phase was not measured: the backend had not served its samples in time (the runner's wait)."""
+        return any(step.get("unmeasured") for s in self.scenarios for step in s.steps)
+
+    @property
     def findings(self) -> list[Deviation]:
         """Every breach (and unmet expectation, and slow recovery), most urgent first; "as expected" last."""
         found = [d for s in self.scenarios for d in s.deviations]

@@ -2,7 +2,8 @@
 
 A run never leaves a fault injected: the revert runs in a `finally`, on Ctrl-C, SIGTERM, an error
 or the run's deadline. Probes are sampled from Prometheus as range queries over each step
-(through `PrometheusSource`: TLS verified, one deadline and a size cap per request), faults are annotated in Grafana on the narratives' dashboards, and
+(through `PrometheusSource`: TLS verified, one deadline and a size cap per request) once the
+backend serves them up to the step's end (`freshness`), faults are annotated in Grafana on the narratives' dashboards, and
 everything lands in a JSON journal that `vobs chaos report` turns into a report later.
 """
 
@@ -18,6 +19,13 @@ from typing import Any, Callable, Protocol
 
 import niquests
 
+from vertice_obs.chaos.analysis import phases_text
+from vertice_obs.chaos.freshness import (
+    DATA_TIMEOUT,
+    POLL_SECONDS,
+    ServingSource,
+    probe_metrics,
+)
 from vertice_obs.chaos.journal_check import SCHEMA_VERSION
 from vertice_obs.chaos.progress import Progress
 from vertice_obs.chaos.scenario import Action, Expectation, Probe, Run, Scenario
@@ -37,7 +45,6 @@ from vertice_obs.guard.text import strict_json
 from vertice_obs.guard.urls import ServerURL
 from vertice_obs.guard.urls import parse as parse_url
 from vertice_obs.metrics.evidence import SourceUnavailable
-from vertice_obs.metrics.prometheus import PrometheusSource
 
 PHASES = ("baseline", "fault", "recover")
 TARGET_MAX_BYTES = 1024 * 1024  # an inject/revert answer is a status, not a payload
@@ -59,8 +66,16 @@ class Sampler:
     total deadline (`timeout`) and a size cap per request."""
 
     def __init__(self, url: str, window_seconds: float = 60.0, timeout: float = DEFAULT_TIMEOUT):
-        self.source = PrometheusSource(url, timeout=timeout)
+        self.source = ServingSource(url, timeout=timeout)
         self.window_seconds = window_seconds
+        self.where = redact_url(url)
+
+    def served_until(self, metrics: list[str]) -> float | None:
+        """The newest sample of `metrics` the backend serves now (epoch seconds; None: none)."""
+        try:
+            return self.source.served_until(metrics)
+        except SourceUnavailable as exc:
+            raise VobsError(f"asking when the newest samples are: {exc}") from None
 
     def series(self, probe: Probe, start: datetime, end: datetime) -> list[tuple[float, float]]:
         """[(epoch seconds, value)]; where the query returns several series, the worst value at
@@ -112,15 +127,18 @@ class Runner:
                  annotator: Annotator | None = None, time_scale: float = 1.0, deadline: timedelta | None = None,
                  sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None,
                  http_timeout: float = DEFAULT_TIMEOUT, scrape: dict[str, Scrape] | None = None,
-                 progress: Callable[[float], Progress] | None = None):
+                 progress: Callable[[float], Progress] | None = None, data_timeout: float = DATA_TIMEOUT):
         self.run, self.target_url, self.sampler = run, target_url.rstrip("/"), sampler
         self.target = parse_url(target_url, "--target-url")  # `${target}/path` URLs are joined onto it
-        self.http_timeout = http_timeout
+        self.http_timeout, self.data_timeout = http_timeout, data_timeout
         # Probe windows follow the (scaled) settle time, so a compressed rehearsal judges each phase
         # on its own samples rather than on a window still full of the previous phase.
         self.scrape = scrape or {}
         sampler.window_seconds = window_seconds(run, time_scale, longest(self.scrape))
         self.annotator, self.scale, self.sleep = annotator, time_scale, sleep
+        # The wait for the backend's samples polls on the real clock (a backend's delay is not scaled,
+        # and a test's instant `sleep` would turn it into a busy loop against the server).
+        self.poll_sleep: Callable[[float], None] = time.sleep
         # `progress` makes the Progress from the planned total (default: silent).
         self.progress = (progress or (lambda planned: Progress(planned, lambda _text: None)))(
             planned_seconds(run, time_scale))
@@ -201,9 +219,11 @@ class Runner:
             self._wait(self.run.recover, f"{at}: recover")
             t3 = _now()
             phases = {"baseline": [_iso(t0), _iso(t1)], "fault": [_iso(t1), _iso(t2)], "recover": [_iso(t2), _iso(t3)]}
-            probes = {p.id: {"series": self.sampler.series(p, t0, t3),
+            served, unmeasured = self._await_samples(scenario, at, label, {"baseline": t1, "fault": t2, "recover": t3})
+            probes = {p.id: {"series": [(ts, v) for ts, v in self.sampler.series(p, t0, t3) if ts <= served],
                              "query": probe_query(p, self.sampler.window_seconds)} for p in scenario.probes}
             record["steps"].append({"label": label, "phases": phases, "probes": probes,
+                                    **({"unmeasured": unmeasured} if unmeasured else {}),
                                     **({"level_seconds": step.total_seconds()} if step is not None else {})})
             self.journal.save()
 
@@ -234,6 +254,41 @@ class Runner:
         else:
             self.sleep(seconds)
         self.progress.end_phase()
+
+    def _await_samples(self, scenario: Scenario, at: str, label: str,
+                       ends: dict[str, datetime]) -> tuple[float, dict[str, str]]:
+        """Wait (polling, until `data_timeout`) until the backend serves the probes' samples up to
+        the step's end: a backend that serves its newest samples late answers a range reaching into
+        them with stale values (see `freshness`). Returns up to when the step may be sampled, and
+        the phases it served no samples to the end of — said in one line, never sampled stale."""
+        metrics, end = probe_metrics(scenario.probes, self.sampler.window_seconds), ends["recover"].timestamp()
+        if not metrics:  # nothing to ask about (a probe on a regex or a constant): sampled as it is
+            return float("inf"), {}
+        what = f"{at}: waiting until {self.sampler.where} serves samples up to the end of the step"
+        started = time.monotonic()
+        waited = 0.0
+        self.progress.waiting(what, 0.0, self.data_timeout)
+        while True:
+            served = self.sampler.served_until(metrics)
+            if served is not None and served >= end:
+                return float("inf"), {}
+            waited = time.monotonic() - started
+            if self.deadline is not None and time.monotonic() + POLL_SECONDS > self.deadline:
+                raise Aborted(f"the run's deadline passed during {what}; the fault was reverted")
+            if waited >= self.data_timeout:
+                break
+            self.poll_sleep(min(POLL_SECONDS, self.data_timeout - waited))
+            self.progress.waiting(what, time.monotonic() - started, self.data_timeout)
+        shown = _iso(datetime.fromtimestamp(served, timezone.utc)) if served is not None else None
+        why = (f"{self.sampler.where} served samples only up to {shown} (the step ended {_iso(ends['recover'])})"
+               if shown else f"{self.sampler.where} served no sample of {', '.join(metrics)}")
+        why += (f", not later within {self.data_timeout:g}s: it serves its newest samples later still "
+                "(VictoriaMetrics: -search.latencyOffset), or their scrape stopped")
+        late = [phase for phase in PHASES if served is None or ends[phase].timestamp() > served]
+        message = f"{at}: {phases_text(late)} could not be measured: {why}"
+        self.journal.event("unmeasured", scenario=scenario.id, step=label, phases=late, message=message)
+        self.log(message)
+        return (served if served is not None else float("-inf")), {phase: why for phase in late}
 
     def _act(self, action: Action, variables: dict[str, Any]) -> None:
         if action.http is not None:
