@@ -80,11 +80,14 @@ def test_a_whole_backend_answers_once_per_capability(prometheus, probe):
     with CapabilityProxy(prometheus.url) as proxy:
         _validate(proxy.url, probe)
         seen = list(proxy.seen)
-    # two runs (json and text), each: names, rules, series, one last-seen query, metadata, and how much
-    # data it holds (names over the lookback's start, then its own lowest timestamp) — nothing else twice
+    # two runs (json and text), each: names, rules, series, one last-seen query, metadata, the one
+    # count-by query that confirms the listed names have a series now (the label tables' query; here
+    # no selector has a matcher, so it is asked for that alone), and how much data it holds (names
+    # over the lookback's start, then its own lowest timestamp) — nothing else twice
     assert seen.count("/api/v1/label/__name__/values") == 4 and seen.count("/api/v1/rules") == 2
     assert seen.count("/api/v1/metadata") == 2 and seen.count("/api/v1/series") == 2
-    assert len(seen) == 14, seen
+    assert seen.count("/api/v1/query") == 6, seen
+    assert len(seen) == 16, seen
 
 
 @pytest.mark.parametrize("status", [500, 503])

@@ -42,6 +42,9 @@ def _servers():
 GOOD = fs.prometheus_like(["sample_level", "up"])
 BEHAVIOURS = {
     "good": GOOD,
+    # a chaos run waits until the backend serves each step's end (`chaos/freshness`): this one's newest
+    # sample is a day ahead, so a case about something else is not held up for the 2-minute wait
+    "serving": fs.prometheus_like(["sample_level", "up"], f"{time.time() + 86400:.3f}"),
     "html200": fs.answering(200, "<!DOCTYPE html>\n<html>login</html>", "text/html"),
     "html500": fs.answering(500, "<html>\n<body>\n<h1>Bad</h1>\n</body>\n</html>\n", "text/html"),
     "shape-dict": fs.answering(200, '{"status":"success","data":{"x":1}}'),
@@ -229,7 +232,7 @@ CASES = [
                                                  target_creds=f"ops:{TARGET_PW}"),
          2, "POST http://127.0.0.1:", "HTTP 500", writes=["project/j.json"], secrets=[TARGET_PW, TARGET_BASIC]),
     Case("secret-chaos-target-journal", chaos_run("secret-chaos-target-journal", fs.target(),
-                                                  target_creds=f"ops:{TARGET_PW}"),
+                                                  target_creds=f"ops:{TARGET_PW}", prometheus=lambda box: prom("serving")),
          0, writes=["project/j.json"], secrets=[TARGET_PW, TARGET_BASIC], error_line=False),
     Case("secret-chaos-target-no-scheme", lambda box: ["chaos", "run", run_file(box), "--target-url",
                                                        f"ops:{TARGET_PW}@127.0.0.1:9", "--prometheus-url", "http://x"],

@@ -270,8 +270,8 @@ class Runner:
         self.progress.waiting(what, 0.0, self.data_timeout)
         while True:
             served = self.sampler.served_until(metrics)
-            if served is not None and served >= end:
-                return float("inf"), {}
+            if served is None or served >= end:  # None: no sample of them at all, so nothing to wait for
+                return float("inf"), {}  # sampled as it is (no data is then said as no data)
             waited = time.monotonic() - started
             if self.deadline is not None and time.monotonic() + POLL_SECONDS > self.deadline:
                 raise Aborted(f"the run's deadline passed during {what}; the fault was reverted")
@@ -279,16 +279,15 @@ class Runner:
                 break
             self.poll_sleep(min(POLL_SECONDS, self.data_timeout - waited))
             self.progress.waiting(what, time.monotonic() - started, self.data_timeout)
-        shown = _iso(datetime.fromtimestamp(served, timezone.utc)) if served is not None else None
-        why = (f"{self.sampler.where} served samples only up to {shown} (the step ended {_iso(ends['recover'])})"
-               if shown else f"{self.sampler.where} served no sample of {', '.join(metrics)}")
-        why += (f", not later within {self.data_timeout:g}s: it serves its newest samples later still "
-                "(VictoriaMetrics: -search.latencyOffset), or their scrape stopped")
-        late = [phase for phase in PHASES if served is None or ends[phase].timestamp() > served]
+        shown = _iso(datetime.fromtimestamp(served, timezone.utc))
+        why = (f"{self.sampler.where} served samples only up to {shown} (the step ended {_iso(ends['recover'])}), "
+               f"not later within {self.data_timeout:g}s: it serves its newest samples later still "
+               "(VictoriaMetrics: -search.latencyOffset), or their scrape stopped")
+        late = [phase for phase in PHASES if ends[phase].timestamp() > served]
         message = f"{at}: {phases_text(late)} could not be measured: {why}"
         self.journal.event("unmeasured", scenario=scenario.id, step=label, phases=late, message=message)
         self.log(message)
-        return (served if served is not None else float("-inf")), {phase: why for phase in late}
+        return served, {phase: why for phase in late}
 
     def _act(self, action: Action, variables: dict[str, Any]) -> None:
         if action.http is not None:
