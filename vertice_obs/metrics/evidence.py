@@ -107,11 +107,8 @@ def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta 
     absent = sorted(set(referenced) - names)
     seen: dict[str, datetime | None] = {}
     if absent:
-        try:
-            seen = source.last_seen(absent, lookback)
-        except CapabilityMissing as exc:
-            degraded.append((LAST_SEEN, f"{source_reason(exc, source)}; absent metrics cannot be told apart into "
-                                        "missing and disappeared"))
+        seen, lacking = _last_seen(source, absent, lookback)
+        degraded += lacking
     metadata: dict[str, str] = {}
     if not isinstance(source, CatalogSource):
         try:
@@ -133,15 +130,20 @@ def gone_now(evidence: Evidence, source: MetricSource, gone: Iterable[str]) -> E
     gone = sorted(set(gone) & (evidence.names or frozenset()))
     if not gone:
         return evidence
-    seen = dict(evidence.last_seen)
-    degraded = evidence.degraded
+    found, lacking = _last_seen(source, gone, evidence.lookback)
+    said = dict(evidence.degraded)
+    return replace(evidence, names=evidence.names - frozenset(gone), last_seen={**evidence.last_seen, **found},
+                   degraded=evidence.degraded + tuple(d for d in lacking if d[0] not in said))
+
+
+def _last_seen(source: MetricSource, absent: list[str],
+               lookback: timedelta) -> tuple[dict[str, datetime | None], list[tuple[str, str]]]:
+    """When each absent name was last seen, and the degraded capability if the source lacks that."""
     try:
-        seen.update(source.last_seen(gone, evidence.lookback))
+        return source.last_seen(absent, lookback), []
     except CapabilityMissing as exc:
-        if LAST_SEEN not in dict(degraded):
-            degraded += ((LAST_SEEN, f"{source_reason(exc, source)}; absent metrics cannot be told apart into "
-                                     "missing and disappeared"),)
-    return replace(evidence, names=evidence.names - frozenset(gone), last_seen=seen, degraded=degraded)
+        return {}, [(LAST_SEEN, f"{source_reason(exc, source)}; absent metrics cannot be told apart into "
+                                "missing and disappeared")]
 
 
 def needs_history(evidence: Evidence) -> bool:
