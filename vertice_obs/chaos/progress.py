@@ -37,14 +37,14 @@ class Progress:
         if not self.tty:
             return
         what, seconds = self.current
-        at = self.done + min(into, seconds)
+        self._draw(f"{what} {_clock(min(into, seconds))}/{_clock(seconds)}", self.done + min(into, seconds))
+
+    def _draw(self, what: str, at: float) -> None:
+        """The bar's line, filled to `at` of the planned seconds, redrawn in place."""
         filled = round(self.width * at / self.planned) if self.planned else self.width
         bar = "#" * filled + "." * (self.width - filled)
-        line = (f"[{bar}] {what} {_clock(min(into, seconds))}/{_clock(seconds)} — elapsed "
-                f"{_clock(self.clock() - self.started)}, {_clock(max(0.0, self.planned - at))} left")
-        self._draw(line)
-
-    def _draw(self, line: str) -> None:
+        line = (f"[{bar}] {what} — elapsed {_clock(self.clock() - self.started)}, "
+                f"{_clock(max(0.0, self.planned - at))} left")
         # Spaces over what a longer previous line left, rather than an ANSI erase: plain text only.
         self.write("\r" + line + " " * max(0, self.shown - len(line)))
         self.shown = len(line)
@@ -53,14 +53,12 @@ class Progress:
     def waiting(self, what: str, into: float, limit: float) -> None:
         """A wait of no planned length (at most `limit` s), `into` seconds in: outside the planned
         total. On a terminal the bar's line, redrawn; otherwise one line when it starts."""
-        elapsed, left = _clock(self.clock() - self.started), _clock(self.planned - self.done)
         if not self.tty:
             if into == 0:
-                self.write(f"{what} (at most {_clock(limit)}) — elapsed {elapsed}, {left} left\n")
+                self.write(f"{what} (at most {_clock(limit)}) — elapsed {_clock(self.clock() - self.started)}, "
+                           f"{_clock(self.planned - self.done)} left\n")
             return
-        filled = round(self.width * self.done / self.planned) if self.planned else self.width
-        bar = "#" * filled + "." * (self.width - filled)
-        self._draw(f"[{bar}] {what} {_clock(into)} (at most {_clock(limit)}) — elapsed {elapsed}, {left} left")
+        self._draw(f"{what} {_clock(into)} (at most {_clock(limit)})", self.done)
 
     def end_phase(self) -> None:
         self.done += self.current[1]

@@ -266,7 +266,6 @@ class Runner:
             return float("inf"), {}
         what = f"{at}: waiting until {self.sampler.where} serves samples up to the end of the step"
         started = time.monotonic()
-        waited = 0.0
         self.progress.waiting(what, 0.0, self.data_timeout)
         while True:
             served = self.sampler.served_until(metrics)
