@@ -31,9 +31,10 @@ def no_narrative():
 def input_skipped():
     """A path vobs was to read and did not check. A FIFO, socket or device is skipped, never opened
     for reading (a FIFO would block the run until something writes to it); a symlinked folder is not
-    entered; a Grafana dashboard vobs cannot read — schema v2 (`dashboard.grafana.app/v2beta1`), a
-    list of dashboards in one file — is skipped at its line, in a folder as well as named; JSON that
-    is no dashboard is said only when named on the command line."""
+    entered; a Grafana dashboard vobs cannot read — a list of dashboards in one file, a dashboard
+    resource of an unknown version — is skipped at its line, in a folder as well as named (schema
+    v2 dashboards are read, as the classic model); JSON that is no dashboard is said only when named
+    on the command line."""
     return ()
 
 

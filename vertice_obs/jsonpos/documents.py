@@ -8,7 +8,7 @@ API, `{"apiVersion": "dashboard.grafana.app/v1beta1", "kind": "Dashboard", "meta
 uid, …}, "spec": model}` — what the export drawer's "V1 Resource" and `kubectl`-style tools save.
 `v0alpha1` and `v1beta1` hold the classic model in `spec` (without its uid, which is
 `metadata.name`); `v2alpha1` and `v2beta1` hold schema v2 (`elements`, `layout`), which is not
-the classic model. `dashboard_in` is the one reading of these shapes for validate, audit, import,
+the classic model (`schema_v2.classic_of` reads it as one, for validate and audit). `dashboard_in` is the one reading of these shapes for validate, audit, import,
 diff, pull's normalisation and provisioning; `unreadable` names a Grafana dashboard it cannot
 give the classic model of, so that no reader drops one without a word.
 """
@@ -50,9 +50,9 @@ def unreadable(document: Any) -> tuple[str, str] | None:
         if not isinstance(spec, dict):
             return f"a Grafana dashboard resource ({api}) without a `spec` object: nothing to check", "/spec"
         if _schema_v2(spec) or version.startswith("v2"):
-            return (f"a Grafana schema v2 dashboard ({api}: `elements` and `layout`), which vobs does not "
-                    "read yet (it reads the classic dashboard model) — export it from Grafana as classic JSON "
-                    "or as a V1 resource", "/apiVersion")
+            return (f"a Grafana schema v2 dashboard ({api}: `elements` and `layout`): validate and audit read it, "
+                    "but import does not yet (it writes the classic model) — export it from Grafana as classic "
+                    "JSON or as a V1 resource", "/apiVersion")
         if not _classic_version(version):
             return f"a Grafana dashboard resource of a version vobs does not know ({api})", "/apiVersion"
         return None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left
-from typing import Any
+from typing import Any, Mapping
 
 from vertice_obs.located_yaml import parse_json
 
@@ -55,7 +55,7 @@ class Positions:
     accepts (`read_json` does both): on anything else the answers are unspecified, but it never
     raises and never recurses."""
 
-    __slots__ = ("_offsets", "_key_offsets", "_children", "_root", "_text", "_newlines", "_shift")
+    __slots__ = ("_offsets", "_key_offsets", "_children", "_root", "_text", "_newlines", "_shift", "_places")
 
     def __init__(self, text: str):
         self._shift = 1 if text.startswith("\ufeff") else 0  # parse_json drops a byte-order mark: so do we
@@ -63,6 +63,7 @@ class Positions:
         self._root = 0 if self._offsets else -1
         self._text = text
         self._newlines: list[int] | None = None  # found when a position is first asked for
+        self._places: Mapping[str, str] | None = None
 
     def within(self, prefix: str) -> "Positions":
         """The same positions seen from the value at `prefix` (e.g. `/dashboard` in Grafana's API shape)."""
@@ -71,6 +72,14 @@ class Positions:
             setattr(view, name, getattr(self, name))
         node, complete = self._walk(prefix)
         view._root = node if complete else -1
+        return view
+
+    def translated(self, places: Mapping[str, str]) -> "Positions":
+        """The same positions asked by the pointers of another model read from this text: each pointer's
+        longest prefix in `places` is replaced by the pointer it maps to (a schema v2 dashboard read as
+        the classic model: `/panels/0/targets/0/expr` → `/spec/elements/panel-1/…/spec/expr`)."""
+        view = self.within("")
+        view._places = places
         return view
 
     def offset(self, ptr: str) -> int | None:
@@ -96,6 +105,8 @@ class Positions:
 
     def _walk(self, ptr: str) -> tuple[int, bool]:
         """The node at `ptr` and True; else the deepest node on its way and False."""
+        if self._places is not None:
+            ptr = _translate(ptr, self._places)
         node = self._root
         if node < 0 or (ptr and not ptr.startswith("/")):
             return node, False
@@ -119,6 +130,19 @@ class Positions:
         line = bisect_left(newlines, offset)  # the newlines before `offset`
         start = newlines[line - 1] + 1 if line else self._shift
         return line + 1, offset - start + 1
+
+
+def _translate(ptr: str, places: Mapping[str, str]) -> str:
+    """`ptr` with its longest prefix (whole tokens) that `places` maps replaced by what it maps to."""
+    end = len(ptr)
+    while True:
+        found = places.get(ptr[:end])
+        if found is not None:
+            return found + ptr[end:]
+        if end <= 0:
+            return ptr
+        end = ptr.rfind("/", 0, end)
+        end = max(end, 0)
 
 
 def _scan(text: str, start: int) -> tuple[list[int], list[int], list[Any]]:

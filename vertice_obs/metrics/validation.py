@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice, product
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from vertice_obs.build.exports import MANIFEST
 from vertice_obs.checks import finding
@@ -20,7 +20,7 @@ from vertice_obs.checks.walk import pointer, variables
 from vertice_obs.errors import InputError, os_reason
 from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
-from vertice_obs.jsonpos import Positions, dashboard_in, unreadable
+from vertice_obs.jsonpos import Positions, classic_of, dashboard_in, unreadable
 from vertice_obs.located_yaml import decode_text, parse_json
 from vertice_obs.metrics.adhoc import adhoc_filters, filters_for
 from vertice_obs.metrics.analysis import (
@@ -50,11 +50,16 @@ class DashboardFile:
     model: dict[str, Any]
     text: str = field(repr=False, default="")
     root: str = ""  # JSON pointer of the model in `text`: "/dashboard" in Grafana's API shape
+    # a schema v2 dashboard read as the classic model: classic pointer → the v2 text's (`jsonpos.classic_of`)
+    places: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
 
     def positions(self) -> Positions | None:
         """Where each value of the model is written in the file. Read again on each call (under 1 ms
         for a 27 KB file), not kept: the positions of 1,000 dashboards would hold ~150 MB all run."""
-        return Positions(self.text).within(self.root) if self.text else None
+        if not self.text:
+            return None
+        return Positions(self.text).translated(self.places) if self.places is not None else \
+            Positions(self.text).within(self.root)
 
     @property
     def uid(self) -> str:
@@ -133,8 +138,9 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
     """Every dashboard JSON under `paths` (files or folders, recursively; manifests skipped).
 
     Accepts a bare dashboard model, Grafana's API shape `{"dashboard": …, "meta": …}`, a save body or
-    a Grafana 12 dashboard resource (`dashboard_in`); a Grafana dashboard none of these (schema v2,
-    a list of dashboards) is skipped with an `input/skipped` warning at its line, in a folder too,
+    a Grafana 12 dashboard resource (`dashboard_in`), or a schema v2 one read as the classic model
+    (`classic_of`, its findings at the v2 text's lines); a Grafana dashboard none of these (a list of
+    dashboards, a resource of an unknown version) is skipped with an `input/skipped` warning at its line, in a folder too,
     while other JSON met in a folder (a rules file) is passed over quietly. A FIFO,
     socket or device (named, or met in a folder) is never opened — it would hang the run — but
     skipped (`input/skipped`). JSON that Grafana would refuse (NaN, 1e999, a lone surrogate) is
@@ -176,6 +182,10 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
         findings.extend(finding("input/json", message, Location(file=shown, line=line)) for line, message in notes)
         document = data
         data, root = dashboard_in(document)
+        v2 = classic_of(document)
+        if v2 is not None:  # schema v2: read as the classic model, its findings placed in the v2 text
+            out.append(DashboardFile(shown, v2[0], text, "", v2[1]))
+            continue
         if not isinstance(data, dict) or not ("panels" in data or "rows" in data or "templating" in data):
             why = unreadable(document)
             if why is not None:  # a dashboard vobs cannot read (schema v2, a list of them): said, wherever it is
