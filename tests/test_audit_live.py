@@ -181,3 +181,21 @@ def test_html_page_renders_sorts_by_clicking_and_escapes_hostile_titles(promethe
     assert (probe["images"], probe["scripts"], probe["injected"]) == (0, 2, 0)
     assert probe["hostileText"] and probe["hostilePanel"]
     assert probe["title"].startswith("Metric audit — Prometheus at ") and probe["present"] is False
+
+
+def test_a_counter_without_total_is_advised_by_its_own_slip_not_its_family(prometheus, tmp_path):
+    """validate says "did you mean x_total?"; the audit's action says it too, rather than its family's
+    "N other names with this prefix are present … renamed?" (trial 8's schema v2 run)."""
+    counter = sorted(n for n in PrometheusSource(prometheus.url).names()
+                     if n.startswith("maximus_") and n.endswith("_total"))[0]
+    bare = counter.removesuffix("_total")
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "slip.json").write_text(json.dumps({"uid": "slip", "title": "Slip", "panels": [
+        {"id": 1, "type": "timeseries", "title": "Rate", "targets": [{"refId": "A", "expr": f"rate({bare}[5m])"}]}]}))
+    text = audit(prometheus, folder)
+    assert (f"1. {bare} missing — 1 panel in 1 dashboard: did you mean {counter}? (counters are exposed with _total)"
+            in text), text
+    report = json.loads(audit(prometheus, folder, "--format", "json"))
+    [action] = report["actions"]
+    assert action["advice"] == f"did you mean {counter}? (counters are exposed with _total)"

@@ -166,7 +166,10 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
                        f"{shown} is produced by recording rule {rule_name!r}{where} but has no series yet{state}: "
                        f"check that the rule's inputs exist", use.location, rule=rule_name, **extra)
     severity = Severity.ERROR if required else Severity.WARNING
-    hint = _hint(name, spec, catalog) + _did_you_mean(name, ev.names or frozenset())
+    slip = _did_you_mean(name, ev.names or frozenset())
+    hint = _hint(name, spec, catalog) + slip
+    if slip:  # the name it was likely meant to be, for the audit's advice (`did_you_mean`)
+        extra = {**extra, "did_you_mean": slip.removeprefix("; ")}
     seen = ev.last_seen.get(name)
     if seen is not None:
         ago = human_span(ev.now - seen)

@@ -88,6 +88,7 @@ class MetricAudit:
     last_seen: str | None = None
     family: str = ""
     uses: list[Use] = field(default_factory=list)
+    did_you_mean: str = ""  # the slip its findings name ("did you mean x_total? …"): its own advice
 
     @property
     def affected(self) -> list[Use]:
@@ -284,7 +285,9 @@ def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Seque
             if entry is not None:
                 fresh.uses = entry.uses
                 fresh.required = fresh.required or entry.required
+                fresh.did_you_mean = entry.did_you_mean
             entry = by_metric[f.metric] = fresh
+        entry.did_you_mean = entry.did_you_mean or str(details.get("did_you_mean") or "")
         loc = f.location
         dashboard = loc.dashboard or loc.file or "?"
         use = Use(dashboard, loc.panel, loc.panel_id, loc.target or "", loc.file or "", loc.line,
@@ -314,7 +317,8 @@ def group_families(metrics: Iterable[MetricAudit], names: frozenset[str] | None,
 def rank_actions(metrics: Iterable[MetricAudit], families: Sequence[Family]) -> list[Action]:
     """What to do, most impact first: required before the rest, No data before a wrong picture, a
     panel of failures none of which happened yet after both, then by panels and dashboards affected. A family with no live name at all is one action (scrape its
-    exporter); any other absent metric carries its family's advice."""
+    exporter); any other absent metric carries its own "did you mean" when its findings name one (a
+    counter without `_total`), else its family's advice."""
     items: list[Action] = []
     covered: set[str] = set()
     for family in families:
@@ -328,7 +332,8 @@ def rank_actions(metrics: Iterable[MetricAudit], families: Sequence[Family]) -> 
         if m.metric not in covered and tier(m.status) < 2:
             statuses = m.statuses()
             items.append(Action(0, m.metric, m.status, m.required, m.impact, (m.metric,),
-                                advice_of.get(m.metric, ""), statuses if len(statuses) > 1 else (), m.rank_tier,
+                                m.did_you_mean or advice_of.get(m.metric, ""),  # the metric's own slip first
+                                statuses if len(statuses) > 1 else (), m.rank_tier,
                                 m.rank_tier == QUIET_TIER))
     items.sort(key=lambda a: (a.tier, not a.required, -a.impact.panels, -a.impact.dashboards,
                               -a.impact.others, STATUS_ORDER.index(a.status), a.subject))
