@@ -185,7 +185,7 @@ def test_html_page_renders_sorts_by_clicking_and_escapes_hostile_titles(promethe
 
 def test_a_counter_without_total_is_advised_by_its_own_slip_not_its_family(prometheus, tmp_path):
     """validate says "did you mean x_total?"; the audit's action says it too, rather than its family's
-    "N other names with this prefix are present … renamed?" (trial 8's schema v2 run)."""
+    "N other names with this prefix are present … renamed?"."""
     counter = sorted(n for n in PrometheusSource(prometheus.url).names()
                      if n.startswith("maximus_") and n.endswith("_total"))[0]
     bare = counter.removesuffix("_total")
