@@ -153,11 +153,11 @@ def test_panels_matched_by_title_then_id_rows_included():
         "panel 'NoId': ['description'] `d1` → `d2`",
         "panel 'Fresh' added",
         "panel 'Seven' added",
-        "panel '': ['mode'] added",
+        "panel #11: ['mode'] added",
         "panel 'Gone' removed",
         "panel 'Other' removed",
         "panel 'Eleven' removed",
-        "panel '' removed",
+        "panel #10 removed",
     ]
 
 

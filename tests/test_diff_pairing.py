@@ -81,8 +81,8 @@ def test_equal_counts_pair_by_reading_order_even_against_the_ids():
 
 
 def test_a_rename_pairs_by_id_and_a_missing_title_is_said_empty():
-    assert changes(panels({"id": 1}), panels({"id": 1, "title": "A"})) == ["panel '' renamed to 'A'"]
-    assert changes(panels({"id": 1, "title": "A"}), panels({"id": 1})) == ["panel 'A' renamed to ''"]
+    assert changes(panels({"id": 1}), panels({"id": 1, "title": "A"})) == ["panel #1 renamed to 'A'"]
+    assert changes(panels({"id": 1, "title": "A"}), panels({"id": 1})) == ["panel 'A' renamed to no title"]
     assert changes(panels({"id": 1, "title": "A"}), panels({"id": 1, "title": "B"})) == [
         "panel 'A' renamed to 'B'"]
     # without an id on the live side nothing pairs

@@ -246,3 +246,14 @@ def test_help_shows_env_and_the_variables_each_option_reads():
     for variable in ("GRAFANA_URL", "GRAFANA_TOKEN", "GRAFANA_ORG_ID", "GRAFANA_TOKEN_<NAME>"):
         assert variable in diff_help
     assert "PROMETHEUS_URL" in CliRunner().invoke(cli, ["validate", "--help"]).output
+
+
+@pytest.mark.parametrize("command", [["audit"], ["validate"], ["chaos", "check"]])
+def test_only_commands_that_reach_a_grafana_say_env_reads_a_grafana_token(command):
+    """A new-user trial: `vobs audit --help` said --env reads GRAFANA_TOKEN_<NAME>; audit reaches only
+    Prometheus and reads no token. The Grafana commands still say which token they read."""
+    said = " ".join(CliRunner().invoke(cli, [*command, "--help"]).output.split())
+    assert "GRAFANA_TOKEN" not in said and "its prometheus_url; this command reads no Grafana token" in said
+    for grafana in (["diff"], ["publish"], ["pull"], ["chaos", "run"]):
+        assert "GRAFANA_TOKEN_<NAME>, else GRAFANA_TOKEN" in " ".join(
+            CliRunner().invoke(cli, [*grafana, "--help"]).output.split())

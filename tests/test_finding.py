@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -35,7 +36,17 @@ def test_a_panel_refid_with_a_space_is_still_a_target():
     assert str(Location(file="d.json", dashboard="x", target="annotation Deploys")).endswith("→ annotation Deploys")
     assert str(Location(panel="CPU Usage", panel_id=80, target="CPU Limit - PXC")) == \
         "panel 'CPU Usage' (#80) → target CPU Limit - PXC"
-    assert str(Location(panel_id=3, target="variable job")) == "panel (#3) → target variable job"
+    assert str(Location(panel_id=3, target="variable job")) == "panel #3 → target variable job"
+
+
+@pytest.mark.parametrize("title, panel_id, said", [
+    ("", 3, "dashboard x → panel #3"), ("   ", 3, "dashboard x → panel #3"), (None, 3, "dashboard x → panel #3"),
+    ("", None, "dashboard x → untitled panel"), ("Latency", 3, "dashboard x → panel 'Latency' (#3)"),
+    ("untitled", None, "dashboard x → panel 'untitled'"),
+])
+def test_an_untitled_panel_is_named_by_its_id_not_as_empty_quotes(title, panel_id, said):
+    """A new-user trial: a panel without a title was said `panel ''` (or `panel '' (#3)`) in findings."""
+    assert str(Location(dashboard="x", panel=title, panel_id=panel_id)) == said
 
 
 def test_a_finding_about_the_run_itself_names_no_place():

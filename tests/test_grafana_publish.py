@@ -155,13 +155,13 @@ def test_ui_edit_is_not_overwritten_without_force_and_is_backed_up(project, graf
     assert (project / ".vobs" / ".gitignore").read_text().splitlines()[-1] == "*"
     grafana.edit_in_ui(OVERVIEW, lambda m: m.update(description="curated again"))
     summary = vobs(project, grafana, "publish", "--force", "--format", "markdown").stdout
-    said = re.search(r"\nThe live JSON of the 1 dashboard it replaced is backed up in <code>\.vobs/backups/(\w+)/"
+    said = re.search(r"\nThe live JSON of the 1 dashboard it replaced is backed up in <code>\.vobs/backups/([^/<]+)/"
                      r"</code> on the machine that ran it\.\n", summary)
-    assert said  # in the same second as the publish before it, its backup is <uid>.1.json: none is replaced
+    assert said and said.group(1) != stamp  # a folder of its own, even in the same second as the publish before it
     assert "curated again" in {json.loads(p.read_text())["description"]
                                for p in (project / ".vobs" / "backups" / said.group(1)).glob(f"{OVERVIEW}*.json")}
-    assert sorted(json.loads(p.read_text())["description"] for p in (project / ".vobs" / "backups").rglob("*.json")) \
-        == ["curated again", "curated by hand"]
+    saved = (project / ".vobs" / "backups").rglob(f"{OVERVIEW}*.json")
+    assert sorted(json.loads(p.read_text())["description"] for p in saved) == ["curated again", "curated by hand"]
 
 
 @pytest.mark.parametrize("rate", [0.2, 0.8])

@@ -123,3 +123,90 @@ def test_an_earlier_entry_naming_no_file_of_the_folder_is_dropped_and_nothing_ou
     entries = json.loads((out / "inventory.json").read_text())["dashboards"]
     assert [(e["uid"], e["file"]) for e in entries] == [("b", f"{out}/b.json"), (OVERVIEW, f"{out}/{OVERVIEW}.json")]
     assert (tmp_path / "outside.json").read_text() == "{}"
+
+
+EVERY = {"maximus-cockpit-streaming", "maximus-cockpit-safety", OVERVIEW, AROUSAL, "maximus-esgt-ignition",
+         "maximus-esgt-coherence", "maximus-skill-learning-overview", "maximus-skill-latency"}
+
+
+@pytest.fixture(scope="module", params=VERSIONS)
+def each_version(request, tmp_path_factory):
+    """The repository's dashboards published to a stand-in of each version: nested folders on 11 and
+    12 (MAXIMUS, then Dopamine inside it), flat on 9.5 and 10.4 (one root folder `MAXIMUS / Dopamine`)."""
+    root = tmp_path_factory.mktemp("project")
+    for name in ("dashboards", "narratives"):
+        shutil.copytree(REPO / name, root / name)
+    with GrafanaStandIn(version=request.param) as standin:
+        done = CliRunner().invoke(cli, ["-C", str(root), "publish"],
+                                  env={"GRAFANA_URL": standin.url, "GRAFANA_TOKEN": TOKEN})
+        assert done.exit_code == 0, done.output
+        yield standin
+        standin.assert_no_violations()
+
+
+@pytest.mark.parametrize("folder", ["MAXIMUS", "vobs-maximus"])
+def test_a_folder_is_pulled_with_its_sub_folders_on_every_version(each_version, tmp_path, folder):
+    """A new-user trial: `vobs pull --folder` pulled a folder's own dashboards only — none for
+    MAXIMUS, whose dashboards are all in its sub-folders. A folder (by uid or path) is pulled with
+    its tree. Without nested folders the flat `MAXIMUS / Dopamine` is inside MAXIMUS as publish made
+    it, so the same pull means the same there (and the uid, which no flat folder has, is an error)."""
+    out = tmp_path / "tree"
+    result = pull(each_version, "--folder", folder, "-o", str(out))
+    if folder == "vobs-maximus" and not each_version.nested:
+        assert result.exit_code == 2 and "no folder 'vobs-maximus'" in result.stderr, result.output
+        assert "did you mean 'vobs-maximus-esgt'?" in result.stderr
+        return
+    assert result.exit_code == 0, result.output
+    assert set(listed(out)) == EVERY
+    leaf = pull(each_version, "--folder", "MAXIMUS/Dopamine", "-o", str(tmp_path / "leaf"))
+    assert leaf.exit_code == 0, leaf.output
+    assert set(listed(tmp_path / "leaf")) == {OVERVIEW, AROUSAL}
+    by_uid = pull(each_version, "--folder", "vobs-maximus-dopamine", "-o", str(tmp_path / "by-uid"))
+    assert by_uid.exit_code == 0 and set(listed(tmp_path / "by-uid")) == {OVERVIEW, AROUSAL}
+
+
+def test_a_folder_that_does_not_exist_is_one_error_naming_it_and_the_folders(published, tmp_path):
+    """A new-user trial: `vobs pull --folder NAME` with no such folder exited 0 having pulled nothing."""
+    out = tmp_path / "none"
+    result = pull(published, "--folder", "Team A", "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"vobs: error: no folder 'Team A' in Grafana at {published.url} (by uid, or by path: Parent/Child); "
+        "its folders: 'MAXIMUS' (uid vobs-maximus), 'MAXIMUS/Cockpit' (uid vobs-maximus-cockpit), "
+        "'MAXIMUS/Dopamine' (uid vobs-maximus-dopamine), 'MAXIMUS/ESGT' (uid vobs-maximus-esgt), "
+        "'MAXIMUS/Skill learning' (uid vobs-maximus-skill-learning)"]
+    assert not out.exists()
+    slip = pull(published, "--folder", "MAXIMUS/Dopamin", "-o", str(out))
+    assert slip.exit_code == 2 and "did you mean 'MAXIMUS/Dopamine'?" in slip.stderr, slip.output
+    assert not out.exists()
+
+
+def test_a_tree_of_many_folders_is_searched_in_parts_and_a_miss_among_many_lists_none(tmp_path):
+    """Team A with 60 sub-folders (two levels), each with a dashboard: all 60 are pulled, the search
+    asked in parts (a query string of 61 folder uids is long); a miss among so many folders names
+    the close one only, not all of them."""
+    from vertice_obs.grafana.pull import FOLDERS_PER_SEARCH
+
+    with GrafanaStandIn(version="11.4.0") as grafana:
+        def folder(uid, title, parent=""):
+            grafana.folders[uid] = {"id": grafana._id(), "uid": uid, "title": title, "parentUid": parent,
+                                    "version": 1, "created": "", "updated": ""}
+
+        folder("team-a", "Team A")
+        folder("team-b", "Team B")
+        grafana._store({"uid": "b-only", "title": "B", "panels": []}, "team-b", "by hand")
+        for i in range(60):
+            folder(f"a-{i}", f"Sub {i}", "team-a" if i < 30 else f"a-{i - 30}")
+            grafana._store({"uid": f"dash-{i}", "title": f"D{i}", "panels": []}, f"a-{i}", "by hand")
+        before = len(grafana.requests)
+        result = pull(grafana, "--folder", "Team A", "-o", str(tmp_path / "a"))
+        assert result.exit_code == 0, result.output
+        assert sorted(listed(tmp_path / "a")) == sorted(f"dash-{i}" for i in range(60))
+        searches = [r for r in grafana.requests[before:] if r.path == "/api/search"]
+        assert len(searches) == -(-61 // FOLDERS_PER_SEARCH) > 1
+        miss = pull(grafana, "--folder", "Team C", "-o", str(tmp_path / "c"))
+        assert miss.exit_code == 2
+        assert miss.stderr.strip() == (f"vobs: error: no folder 'Team C' in Grafana at {grafana.url} (by uid, or by "
+                                       "path: Parent/Child); did you mean 'Team B'?")  # equally close: the first
+        grafana.assert_no_violations()

@@ -340,9 +340,9 @@ def test_a_title_that_is_not_text_is_said_as_such_and_the_panel_s_queries_are_st
     found = [f for f in collect(files).findings + lint(files, ours=lambda file: True)
              if f.check == "panel/title" or f.check.startswith("inventory/")]
     assert [(f.check, f.severity, str(f.location), f.message) for f in found] == [
-        ("inventory/invalid", Severity.ERROR, "d.json → dashboard u → panel (#4)",
+        ("inventory/invalid", Severity.ERROR, "d.json → dashboard u → panel #4",
          "`title` must be text, not a number: the panel's queries are checked as if it were absent"),
-        ("panel/title", Severity.WARNING, "d.json → dashboard u → panel (#4)",
+        ("panel/title", Severity.WARNING, "d.json → dashboard u → panel #4",
          "panel title is 42 (a number), not text: Grafana expects a string; write it in quotes")]
     queries, _ = inventory(model, "d.json")
     assert [q.expr for q in queries if q.kind == "panel"] == ["up"]

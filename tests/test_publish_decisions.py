@@ -9,6 +9,7 @@ tests in test_grafana_publish.py hold that), so each decision costs microseconds
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
@@ -108,6 +109,7 @@ class Recorder:
     """vobs' `Destination` interface, recording every call; answers from its dictionaries."""
 
     description = "recorder"
+    source = "recorder://host:3000/sub"
 
     def __init__(self, nested=True, folders=(), live=(), fail_folders=(), fail_saves=()):
         self.nested_folders = nested
@@ -218,8 +220,12 @@ def test_execute_writes_what_changed_backs_up_first_and_names_each_failure(tmp_p
         ("save", "up", "vobs-c", "vobs publish c0ffee sha256:h-up", 4),
     ]
     [stamp] = list((tmp_path / "backups").iterdir())
-    assert re.fullmatch(r"\d{8}T\d{6}Z", stamp.name)
-    assert [p.name for p in stamp.iterdir()] == ["up.json"]
+    assert re.fullmatch(r"\d{8}T\d{6}Z-host-3000-sub", stamp.name)  # the run's second, then where from
+    assert sorted(p.name for p in stamp.iterdir()) == ["backup.source.json", "up.json"]
+    assert json.loads((stamp / "backup.source.json").read_text()) == {
+        "commit": "c0ffee", "destination": "recorder", "source": "recorder://host:3000/sub",
+        "time": f"{stamp.name[:4]}-{stamp.name[4:6]}-{stamp.name[6:8]}T{stamp.name[9:11]}:{stamp.name[11:13]}:"
+                f"{stamp.name[13:15]}Z"}
     assert (stamp / "up.json").read_text() == to_json_text(dict(EDITED, uid="up"))
 
 
@@ -291,7 +297,7 @@ def test_backups_are_stamped_in_utc_whatever_the_local_zone(tmp_path, monkeypatc
     finally:
         monkeypatch.undo()
         time.tzset()
-    [stamp] = [p.name for p in tmp_path.iterdir()]
+    [stamp] = [p.name.split("-")[0] for p in tmp_path.iterdir()]
     assert before <= stamp <= after
 
 

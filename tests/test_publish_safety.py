@@ -38,27 +38,67 @@ def vobs(root: Path, grafana: GrafanaStandIn | None, *args: str):
 # --- 1. backups ---------------------------------------------------------------------------------------
 
 
-def test_two_backups_of_one_dashboard_in_the_same_second_both_survive(root, grafana, monkeypatch):
-    """The backup was `<UTC second>/<uid>.json`, written by rename: a second publish within the same
-    second replaced the first one's backup — the live JSON it saved was lost."""
+def same_second(monkeypatch) -> str:
+    """Every publish from now on runs in the same UTC second; its stamp."""
     import vertice_obs.grafana.publish as publish
 
-    class OneSecond(datetime):  # every publish of this test runs in the same UTC second
+    class OneSecond(datetime):
         @classmethod
         def now(cls, tz=None):
             return datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
     monkeypatch.setattr(publish, "datetime", OneSecond)
+    return "20260102T030405Z"
+
+
+def backups(root: Path) -> dict[str, dict]:
+    """Each backup folder: its record, and the descriptions of the dashboards it holds."""
+    return {folder.name: {"record": json.loads((folder / "backup.source.json").read_text()),
+                          "held": sorted(json.loads(p.read_text())["description"] for p in folder.glob("sample-*.json"))}
+            for folder in sorted((root / ".vobs" / "backups").iterdir())}
+
+
+def test_two_publishes_to_one_grafana_in_the_same_second_have_a_backup_folder_each(root, grafana, monkeypatch):
+    """The backup was `<UTC second>/<uid>.json`: a second publish within the same second wrote into the
+    first one's folder (first replacing its backup, later as `<uid>.1.json` beside it), and nothing
+    said which Grafana they came from. Each run claims a folder of its own, named after the Grafana."""
+    stamp = same_second(monkeypatch)
     assert vobs(root, grafana, "publish").exit_code == 0
+    slug = grafana.url.removeprefix("http://").replace(":", "-")  # 127.0.0.1-PORT
     for text in ("first hand edit", "second hand edit"):
         grafana.edit_in_ui("sample-a", lambda m, text=text: m.update(description=text))
         forced = vobs(root, grafana, "publish", "--force")
         assert forced.exit_code == 0, forced.output
-        assert "backed up the live JSON of 1 dashboard it replaced to .vobs/backups/20260102T030405Z/" in forced.stdout
-    saved = sorted((root / ".vobs" / "backups" / "20260102T030405Z").iterdir())
-    assert [p.name for p in saved] == ["sample-a.1.json", "sample-a.json"]
-    assert [json.loads(p.read_text())["description"] for p in reversed(saved)] == ["first hand edit",
-                                                                                  "second hand edit"]
+    assert f"backed up the live JSON of 1 dashboard it replaced to .vobs/backups/{stamp}-{slug}.1/" in forced.stdout
+    record = {"source": grafana.url, "destination": f"Grafana at {grafana.url}", "commit": "unknown",
+              "time": "2026-01-02T03:04:05Z"}
+    assert backups(root) == {f"{stamp}-{slug}": {"record": record, "held": ["first hand edit"]},
+                             f"{stamp}-{slug}.1": {"record": record, "held": ["second hand edit"]}}
+
+
+def test_two_grafanas_in_the_same_second_back_up_apart_and_no_secret_is_recorded(root, grafana, monkeypatch):
+    """Two Grafanas published to in the same second (staging, then prod) shared one backup folder, which
+    did not say which Grafana each file came from. Each has its own, named and recorded by its URL as
+    messages show it: no user:password (nor a ?token=, `redact_url`'s other half, held in test_urls)."""
+    stamp = same_second(monkeypatch)
+    with GrafanaStandIn(version="12.0.2") as other:
+        urls = {grafana: grafana.url, other: other.url.replace("http://", "http://admin:admin@")}  # basic auth
+        for standin, url in urls.items():
+            env = {"GRAFANA_URL": url, "GRAFANA_TOKEN": TOKEN} if standin is grafana else {"GRAFANA_URL": url}
+            assert CliRunner().invoke(cli, ["-C", str(root), "publish"], env=env).exit_code == 0
+            standin.edit_in_ui("sample-a", lambda m, url=url: m.update(description=f"edited on {standin.url}"))
+        for standin, url in urls.items():
+            env = {"GRAFANA_URL": url, "GRAFANA_TOKEN": TOKEN} if standin is grafana else {"GRAFANA_URL": url}
+            forced = CliRunner().invoke(cli, ["-C", str(root), "publish", "--force"], env=env)
+            assert forced.exit_code == 0, forced.output
+        other.assert_no_violations()
+    found = backups(root)
+    assert sorted(found) == sorted(f"{stamp}-{g.url.removeprefix('http://').replace(':', '-')}" for g in urls)
+    for standin in urls:
+        one = found[f"{stamp}-{standin.url.removeprefix('http://').replace(':', '-')}"]
+        assert one["record"]["source"] == standin.url and one["held"] == [f"edited on {standin.url}"]
+    written = "".join(p.read_text() for p in (root / ".vobs" / "backups").rglob("*.json"))
+    assert "admin:admin" not in written and "admin@" not in written and TOKEN not in written
 
 
 # --- 2. a dry run exits as the real run would ---------------------------------------------------------

@@ -49,6 +49,21 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+def panel_title(title: object) -> str | None:
+    """A panel's title as messages quote it (`'Latency'`); None for a panel with none to show (no
+    title, "" or blanks: Grafana draws no header), which messages used to print as `''`."""
+    return repr(title) if title is not None and (not isinstance(title, str) or title.strip()) else None
+
+
+def panel_label(title: object, panel_id: object = None) -> str:
+    """The one way a message names a panel: `panel 'Latency'`, `panel 'Latency' (#3)`; one without a
+    title by its id, `panel #3`, else `untitled panel`. `panel_id`: its `id`, when the message has it."""
+    name = panel_title(title)
+    if name is None:
+        return f"panel #{panel_id}" if panel_id is not None else "untitled panel"
+    return f"panel {name} (#{panel_id})" if panel_id is not None else f"panel {name}"
+
+
 @pickled_by_fields
 @dataclass(frozen=True, order=True, slots=True)
 class Location:
@@ -75,8 +90,7 @@ class Location:
         if self.dashboard:
             parts.append(f"dashboard {self.dashboard}")
         if self.panel is not None or self.panel_id is not None:
-            title = f"panel {self.panel!r}" if self.panel is not None else "panel"
-            parts.append(f"{title} (#{self.panel_id})" if self.panel_id is not None else title)
+            parts.append(panel_label(self.panel, self.panel_id))
         if self.target:  # "variable x" and "annotation y" stand outside panels; a panel's refId may hold a space
             outside = self.panel is None and self.panel_id is None and " " in self.target
             parts.append(self.target if outside else f"target {self.target}")

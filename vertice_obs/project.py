@@ -34,7 +34,9 @@ ENVIRONMENT = {
 _URL_KEYS = ("grafana_url", "prometheus_url")
 _SERVER_KEYS = (*_URL_KEYS, "grafana_org_id")  # which servers: with --env, its section's alone
 _PATH_KEYS = ("dashboards_dir", "narratives_dir", "exports_dir", "catalog", "provisioning_dir", "backup_dir")
-_FILE_KEYS = {*_SERVER_KEYS, *_PATH_KEYS, "environments"}
+_FILE_KEYS = {*_SERVER_KEYS, *_PATH_KEYS, "environments", "project"}
+# `project:` — the project's id, tagged on what it publishes (`vertice-obs:<id>`): a Grafana tag, kept short
+_PROJECT_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,49}")
 # What vobs reads from and publishes: a project file may name these only inside the project.
 _READ_KEYS = ("dashboards_dir", "narratives_dir", "catalog")
 # What an environment may say: which servers it is. Paths stay the project's, whatever the server.
@@ -60,6 +62,7 @@ class Project:
     # setting → (file, line) where a project file with lines (vobs.yaml) set it: errors about its value point there
     lines: Mapping[str, tuple[str, int]] = field(default_factory=dict, repr=False, compare=False)
     env: str | None = None  # the environment chosen with --env, if any
+    project_id: str | None = None  # `project:`, which tells its dashboards from other projects' on one Grafana
     environments: tuple[str, ...] = ()  # every environment the configuration declares
 
     def require_declared(self, key: str, why: str = "") -> None:
@@ -193,6 +196,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         lines={key: ("vobs.yaml", line) for key, line in lines.items() if origin.get(key) == "vobs.yaml"},
         env=env or None,
         environments=tuple(sorted(declared)),
+        project_id=settings.get("project") or None,
     )
 
 
@@ -345,6 +349,9 @@ def _typed(key: str, value: Any, shown: str, where: str, line: int | None, env: 
         _check_url(key, value, where, (where, line), shown)
     if key == "grafana_org_id":
         _org_id(value, where, (where, line), shown)
+    if key == "project" and not _PROJECT_ID.fullmatch(str(value or "")):
+        raise InputError(f"project {value!r} must be 1-50 of lowercase letters, digits, _ . - (a letter or digit "
+                         "first): it is tagged on the project's dashboards as vertice-obs:<project>", where, line)
 
 
 def _secret_advice(key: str, env: str | None) -> str:

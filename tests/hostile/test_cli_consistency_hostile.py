@@ -46,15 +46,15 @@ CASES = [
     Case("timeout-300-years", static("validate", "--timeout", "300y"), 2, "'--timeout'", "at most 1d"),
     Case("timeout-a-day-and-a-second", static("validate", "--timeout", "1d1s"), 2, "'--timeout'", "at most 1d"),
     Case("http-timeout-999-years", chaos_run("999y"), 2, "'--http-timeout'", "at most 1d"),
-    Case("grafana-timeout-env-huge", pull_with(), 2, "(env var: 'GRAFANA_TIMEOUT')", "'1e308' is too long a deadline",
+    Case("grafana-timeout-env-huge", pull_with(), 2, "for environment variable 'GRAFANA_TIMEOUT':", "'1e308' is too long a deadline",
          env={"GRAFANA_TIMEOUT": "1e308"}),
     Case("http-timeout-bare", chaos_run("3"), 2, "'--http-timeout'", f"'3' {NO_UNIT}"),
     Case("grafana-timeout-flag-bare", pull_with("--timeout", "30"), 2, "'--timeout'", f"'30' {NO_UNIT}"),
-    Case("grafana-timeout-env-junk", pull_with(), 2, "(env var: 'GRAFANA_TIMEOUT')", "'5 s' is not a duration",
+    Case("grafana-timeout-env-junk", pull_with(), 2, "for environment variable 'GRAFANA_TIMEOUT':", "'5 s' is not a duration",
          env={"GRAFANA_TIMEOUT": "5 s"}),
-    Case("grafana-timeout-env-nan", pull_with(), 2, "(env var: 'GRAFANA_TIMEOUT')", "'nan' is not a deadline",
+    Case("grafana-timeout-env-nan", pull_with(), 2, "for environment variable 'GRAFANA_TIMEOUT':", "'nan' is not a deadline",
          env={"GRAFANA_TIMEOUT": "nan"}),
-    Case("grafana-timeout-env-inf", pull_with(), 2, "(env var: 'GRAFANA_TIMEOUT')", "'1e400' is not a deadline",
+    Case("grafana-timeout-env-inf", pull_with(), 2, "for environment variable 'GRAFANA_TIMEOUT':", "'1e400' is not a deadline",
          env={"GRAFANA_TIMEOUT": "1e400"}),
     # accepted: the error is the unreachable server, not the value
     Case("grafana-timeout-env-duration", pull_with(), 2, None, "unreachable", env={"GRAFANA_TIMEOUT": "1s500ms"}),
@@ -67,6 +67,21 @@ CASES = [
 @cases_param(CASES)
 def test_deadline_flags(case: Case, tmp_path: Path):
     check(case, tmp_path)
+
+
+def test_a_deadline_error_names_what_the_user_used_not_both(tmp_path: Path):
+    """A new-user trial: `vobs pull --timeout 5` said `Invalid value for '--timeout' (env var:
+    'GRAFANA_TIMEOUT')`, naming a variable never set. The flag typed is named when it was the flag
+    (even with the variable set: the flag wins), the variable when it was the variable."""
+    for env in ({}, {"GRAFANA_TIMEOUT": "30s"}):
+        flag = run_vobs(["pull", "--all", "--grafana-url", free_url(), "--timeout", "5"], tmp_path, env)
+        assert "vobs: error: Invalid value for '--timeout': '5' has no unit" in flag.stderr, flag.stderr
+        assert "GRAFANA_TIMEOUT" not in flag.stderr
+    variable = run_vobs(["pull", "--all", "--grafana-url", free_url()], tmp_path, {"GRAFANA_TIMEOUT": "5 s"})
+    assert "vobs: error: Invalid value for environment variable 'GRAFANA_TIMEOUT': '5 s'" in variable.stderr
+    assert "--timeout" not in variable.stderr.split("(see")[0]
+    org = run_vobs(["pull", "--all", "--org-id", "x"], tmp_path, {"GRAFANA_ORG_ID": "2"})
+    assert "vobs: error: Invalid value for '--org-id': 'x' is not a valid integer" in org.stderr, org.stderr
 
 
 @pytest.mark.parametrize("value", ["5s", "1m30s", "500ms"])

@@ -272,7 +272,11 @@ CASES = [
     Case("pull-arg-uid-query", pull(normal, "--uid", "alpha?x=1"), 2, message="--uid 'alpha?x=1'", env=ENV),
     Case("pull-arg-uid-dotdot", pull(normal, "--uid", "../x"), 2, message="is not a Grafana uid", env=ENV),
     Case("pull-arg-uid-fragment", pull(normal, "--uid", "a#b"), 2, message="is not a Grafana uid", env=ENV),
-    Case("pull-arg-folder-slash", pull(normal, "--folder", "a/b"), 2, message="--folder 'a/b'", env=ENV),
+    # a --folder is a uid or a path, matched against the server's folders and never sent as it is
+    Case("pull-arg-folder-slash", pull(normal, "--folder", "a/b"), 2,
+         message="no folder 'a/b' in Grafana at", env=ENV),
+    Case("pull-arg-folder-query", pull(normal, "--folder", "alpha?x=1"), 2,
+         message="no folder 'alpha?x=1' in Grafana at", env=ENV),
     # 2. servers that are not what they claim
     Case("health-login-page", pull(on("/api/health", html(200, LOGIN))), 2, where=SERVER, message="HTML page",
          env=ENV),

@@ -158,7 +158,7 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
             if keep is not None:
                 keep(module, None)
             continue
-        result = render_dashboard(module.model, memberships[module.uid], module.file)
+        result = render_dashboard(module.model, memberships[module.uid], module.file, project.project_id)
         entries[result.uid] = manifest_entry(result, hand_over(result.path, result.text))
         if isinstance(title := result.model.get("title"), str):
             titles[module.file] = title

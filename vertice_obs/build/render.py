@@ -17,7 +17,9 @@ from vertice_obs.build.narrative import Chapter, Narrative
 from vertice_obs.checks.walk import as_list
 from vertice_obs.guard.text import strict_json
 
-MANAGED_TAG = "vertice-obs"
+MANAGED_TAG = "vertice-obs"  # on every dashboard vobs renders
+OWNER_PREFIX = "vertice-obs:"  # `vertice-obs:<project>`: also on those of a project with an id (`project:`)
+OURS, UNOWNED = "ours", "unowned"
 GENERATOR = "vertice-obs"  # the manifest's mark: a manifest.json without it is not vobs'
 GRID_WIDTH = 24
 # Server-owned or legacy top-level keys that grafanalib emits and Grafana 10/11 ignores or owns.
@@ -83,8 +85,30 @@ def memberships_by_uid(narratives: Iterable[Narrative]) -> dict[str, list[Member
     return out
 
 
-def render_dashboard(model: dict[str, Any], memberships: Sequence[Membership], source: str) -> RenderedDashboard:
-    """One dashboard as its narratives tell it: story panels, chapter links, narrative tags, layout."""
+def owner_tag(project_id: str) -> str:
+    return OWNER_PREFIX + project_id
+
+
+def ownership(tags: object, project_id: str | None) -> str | None:
+    """Whose a live dashboard is, by its tags, for the project `project_id` (None: one without an id).
+    OURS: it carries this project's `vertice-obs:<id>` — or, for a project without an id, the managed
+    tag and no project's. UNOWNED (a project with an id only): the managed tag alone, as a vobs before
+    project ids published it — this project's or another's, nothing tells. None: not vobs', or
+    another project's."""
+    tags = [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+    owners = {t[len(OWNER_PREFIX):] for t in tags if t.startswith(OWNER_PREFIX)}
+    if owners:
+        return OURS if project_id in owners else None
+    if MANAGED_TAG not in tags:
+        return None
+    return UNOWNED if project_id else OURS
+
+
+def render_dashboard(model: dict[str, Any], memberships: Sequence[Membership], source: str,
+                     project_id: str | None = None) -> RenderedDashboard:
+    """One dashboard as its narratives tell it: story panels, chapter links, narrative tags, layout.
+    `project_id` (vobs.yaml's `project:`) adds the tag `vertice-obs:<id>` that tells the project's
+    dashboards from another project's on one Grafana (`ownership`)."""
     if not memberships:
         raise ValueError(f"dashboard {model.get('uid')!r} is in no narrative")
     # Shallow copies only: layout and the lines below build new lists/dicts and never mutate `model`.
@@ -92,7 +116,7 @@ def render_dashboard(model: dict[str, Any], memberships: Sequence[Membership], s
     story_panels = [_story_panel(m) for m in memberships]
     out["panels"] = layout(story_panels + list(out.get("panels", [])))
     out["links"] = list(out.get("links", [])) + [link for m in memberships for link in _chapter_links(m)]
-    tags = set(out.get("tags", [])) | {MANAGED_TAG}
+    tags = set(out.get("tags", [])) | {MANAGED_TAG} | ({owner_tag(project_id)} if project_id else set())
     for m in memberships:
         tags |= {f"narrative:{m.narrative.id}", *m.narrative.tags}
     out["tags"] = sorted(tags)
@@ -213,7 +237,8 @@ _CHAPTER_TOOLTIPS = ("Previous chapter of ", "Next chapter of ", "Back to the fi
 
 def without_narrative(model: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """A dashboard `render_dashboard` made (it carries the managed tag), without what its narratives
-    added — its leading story panels, its chapter links, its `narrative:` tags and the managed tag —
+    added — its leading story panels, its chapter links, its `narrative:` tags, the managed tag and
+    its project's `vertice-obs:<id>` —
     and what was set aside, in words (empty: nothing; any other dashboard is returned as it is).
     Tags a narrative declared cannot be told from the dashboard's own, and stay. For `vobs import`
     of a vobs dashboard (a `vobs pull`): another project's narrative adds its own."""
@@ -226,7 +251,8 @@ def without_narrative(model: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
         stories += 1
     links = model.get("links") if isinstance(model.get("links"), list) else []
     kept_links = [link for link in links if not _is_chapter_link(link)]
-    dropped_tags = [t for t in tags if t == MANAGED_TAG or (isinstance(t, str) and t.startswith("narrative:"))]
+    dropped_tags = [t for t in tags if t == MANAGED_TAG or (isinstance(t, str) and t.startswith(("narrative:",
+                                                                                                   OWNER_PREFIX)))]
     out = dict(model, panels=panels[stories:], links=kept_links, tags=[t for t in tags if t not in dropped_tags])
     said = ([f"{stories} story panel{'s' if stories != 1 else ''}"] if stories else []) + (
         [f"{len(links) - len(kept_links)} chapter link{'s' if len(links) - len(kept_links) != 1 else ''}"]

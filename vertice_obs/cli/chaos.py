@@ -16,6 +16,7 @@ from vertice_obs.cli.options import (
     GRAFANA_URL,
     ORG,
     PROMETHEUS,
+    PROMETHEUS_ENV,
     TIMEOUT,
     TLS,
     Duration,
@@ -41,7 +42,7 @@ def chaos_() -> None:
 
 
 @chaos_.command("check")
-@ENV
+@PROMETHEUS_ENV
 @click.argument("run_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @PROMETHEUS
 @FORMAT

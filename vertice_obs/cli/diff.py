@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from vertice_obs.cli.app import cli
+from vertice_obs.cli.app import cli, say
 from vertice_obs.cli.grafana import (
     FORMAT_MD,
     connect,
@@ -29,6 +29,7 @@ from vertice_obs.cli.options import (
     SINCE,
     TLS,
     UID,
+    count,
 )
 from vertice_obs.errors import EXIT_FINDINGS, EXIT_OK
 from vertice_obs.output import machine_json
@@ -54,9 +55,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
 
     For each dashboard: added, changed, unchanged — and, for a changed one, what changed:
     panel "Dopamine spike rate": target A expr `old` → `new`; panel added, removed, moved;
-    variable changed; title changed. Dashboards in Grafana with the managed tag `vertice-obs`
-    that are no longer in code are reported as orphaned, and so are the playlists of narratives
-    no longer in code (a whole-project diff). Compared after normalisation, so
+    variable changed; title changed. This project's dashboards in Grafana that are no longer in
+    code are reported as orphaned — with `project: ID` in vobs.yaml those tagged `vertice-obs:ID`
+    (another project's are not), else those with the managed tag `vertice-obs` — and so are the
+    playlists of narratives no longer in code (a whole-project diff). Compared after normalisation, so
     server-owned fields (id, version), key order and Grafana's defaults never show.
 
     Exit codes, as diff(1): 0 no differences · 1 differences · 2 error.
@@ -69,7 +71,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
       vobs diff --format markdown > comment.md     # a pull-request comment, under GitHub's limit
       vobs diff --since origin/main                # only what this branch changed (and removed)
     """
-    from vertice_obs.build.render import MANAGED_TAG
+    from vertice_obs.build.render import OURS, UNOWNED, ownership
     from vertice_obs.grafana.diff import (
         ORPHANED,
         UNCHANGED,
@@ -97,7 +99,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     seen = survey(chosen, target, concurrency, history=True, hits=hits)
     scope = playlist_scope(plan, narratives, chosen, selection)
     store, playlists = (None, []) if scope is None else playlist_plan(target, plan, scope, uids, False, concurrency,
-                                                                   fmt == "markdown", "compared")
+                                                                   fmt == "markdown", "compared", project.project_id)
     lives = [s.live for s in seen]
     folders = {str(h.get("uid")): str(h.get("folderTitle") or "") for h in hits}
     diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
@@ -112,13 +114,18 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     diffs = [with_change(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and s.rendered.folder in refolder
              else d for d, s in zip(diffs, seen)]
     drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]
+    unowned = []  # managed, published before project ids: whose, nothing tells (a project with an id only)
     if orphans:
         in_code = {r.uid for r in plan.rendered}
         for hit in hits:
-            tags = hit.get("tags") if isinstance(hit.get("tags"), list) else []
-            if MANAGED_TAG in tags and hit["uid"] not in in_code and (removed is None or hit["uid"] in removed):
+            if hit["uid"] in in_code or removed is not None and hit["uid"] not in removed:
+                continue
+            whose = ownership(hit.get("tags"), project.project_id)
+            if whose == OURS:
                 diffs.append(DashboardDiff(str(hit["uid"]), str(hit.get("title", "")), ORPHANED,
-                                           ["in Grafana with the managed tag, but no longer in code"]))
+                                           [f"in Grafana with {_mark(project.project_id)}, but no longer in code"]))
+            elif whose == UNOWNED:
+                unowned.append({"uid": str(hit["uid"]), "title": str(hit.get("title", ""))})
     drifted += [False] * (len(diffs) - len(drifted))  # orphans: nothing of theirs is published
     from vertice_obs.grafana import playlists as pl
 
@@ -126,7 +133,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         pl.orphaned(store, (n.id for n in plan.narratives), playlists) if orphans and removed is None and store else [])
     if fmt == "json":
         rows = [{**d.to_dict(), "drifted": flag} for d, flag in zip(diffs, drifted)]
-        click.echo(machine_json("diff", destination=destination_json(target), dashboards=rows, playlists=playlist_rows))
+        click.echo(machine_json("diff", destination=destination_json(target), dashboards=rows, playlists=playlist_rows,
+                                **({"unowned": unowned} if unowned else {})))
     elif fmt == "markdown":
         from vertice_obs.grafana.markdown import (
             COMMENT_LIMIT,
@@ -167,5 +175,15 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
                 for s, n in counts.items()]
         tally = f"; playlists: {pl.diff_tally(playlist_rows)}" if playlist_rows else ""
         click.echo(", ".join(said) + f"{tally} — against {target.description}")
+    if unowned:  # information, not a difference: after the output, which stays whole
+        shown = ", ".join(_show(u["uid"]) for u in unowned[:5]) + (", …" if len(unowned) > 5 else "")
+        say(f"vobs: note: {count(len(unowned), 'dashboard')} in {target.description} carry only the tag vertice-obs "
+            f"(published before project ids): not counted as this project's orphans — {shown}; publishing from "
+            "its project tags each with its owner", err=True)
     changed = any(d.status != "unchanged" for d in diffs) or any(p["status"] != "unchanged" for p in playlist_rows)
     ctx.exit(EXIT_FINDINGS if changed else EXIT_OK)
+
+
+def _mark(project_id: str | None) -> str:
+    """The tag that makes a dashboard this project's, in words."""
+    return f"this project's tag vertice-obs:{project_id}" if project_id else "the managed tag"

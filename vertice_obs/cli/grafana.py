@@ -93,7 +93,7 @@ def connect(target) -> None:
 
 
 def playlist_plan(target, plan, narratives, uids, force: bool, concurrency: int, markdown: bool = False,
-                  verb: str = "published"):
+                  verb: str = "published", project_id: str | None = None):
     """The narratives' playlists (grafana/playlists.py), planned with GETs only: (store, actions). A
     provisioning folder cannot hold playlists: said once, on stderr, and nothing fails."""
     from vertice_obs.grafana.playlists import (
@@ -102,7 +102,7 @@ def playlist_plan(target, plan, narratives, uids, force: bool, concurrency: int,
         store_of,
     )
 
-    desired, store = desired_playlists(plan.narratives, narratives, uids), store_of(target)
+    desired, store = desired_playlists(plan.narratives, narratives, uids), store_of(target, project_id)
     if store is None:
         if desired:  # after the command's own output, which stays whole
             note = (f"vobs: note: {target.description} cannot hold playlists (Grafana keeps them in its "
@@ -242,7 +242,8 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
             plan = plan_publish(chosen, target, force, concurrency)
         scope = playlist_scope(built, narratives, chosen, selection)
         store, playlists = (None, []) if scope is None else playlist_plan(target, built, scope, uids, force,
-                                                                          concurrency, fmt == "markdown")
+                                                                          concurrency, fmt == "markdown",
+                                                                          project_id=project.project_id)
     if dry_run:
         rows = [{"uid": a.uid, "status": a.kind, "detail": a.reason, "version": None} for a in plan.actions]
         planned = [{"narrative": a.desired.narrative, "title": a.desired.name, "uid": a.uid, "status": a.kind,

@@ -27,7 +27,7 @@ def folder_lines(folders, verb: str, said=None) -> list[str]:
 
 
 def backed_up(results, project) -> tuple[str, int]:
-    """Where the live JSON a publish replaced was saved (`.vobs/backups/<UTC time>/`), and of how
+    """Where the live JSON a publish replaced was saved (`.vobs/backups/<UTC time>-<destination>/`), and of how
     many dashboards: ("", 0) when none."""
     saved = [r.backup for r in results if r.backup is not None]
     return ", ".join(sorted({project.display(path.parent) + "/" for path in saved})), len(saved)

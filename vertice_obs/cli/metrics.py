@@ -16,10 +16,10 @@ from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.metric_run import DISABLE, metric_run
 from vertice_obs.cli.options import (
     CATALOG,
-    ENV,
     LOOKBACK,
     PATHS,
     PROMETHEUS,
+    PROMETHEUS_ENV,
     SINCE,
     TIMEOUT,
     TLS,
@@ -47,7 +47,7 @@ from vertice_obs.output import (
 
 
 @cli.command("validate")
-@ENV
+@PROMETHEUS_ENV
 @PATHS
 @PROMETHEUS
 @CATALOG
@@ -208,7 +208,7 @@ def _validation_summary(result) -> str:
 
 
 @cli.command("audit")
-@ENV
+@PROMETHEUS_ENV
 @PATHS
 @PROMETHEUS
 @CATALOG

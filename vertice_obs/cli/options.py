@@ -35,8 +35,21 @@ class Duration(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class FromFlagOrVariable(click.Option):
+    """An option its environment variable may also give: a bad value is said as what the user
+    wrote — `'--timeout'` for the flag, `environment variable 'GRAFANA_TIMEOUT'` for the variable —
+    where click named both, the variable even for a flag typed on the command line."""
+
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        given = ctx.get_parameter_source(self.name) if ctx is not None and self.name else None
+        if given is ParameterSource.ENVIRONMENT and isinstance(self.envvar, str):
+            return f"environment variable {self.envvar!r}"
+        return click.Parameter.get_error_hint(self, ctx)  # the flag's names, without the variable
+
+
 PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 PROMETHEUS = click.option("--prometheus-url", metavar="URL", default=None, envvar="PROMETHEUS_URL", show_envvar=True,
+                          cls=FromFlagOrVariable,
                           help="Prometheus to check against (else PROMETHEUS_URL, vobs.yaml; "
                                "else the offline metric catalog).")
 CATALOG = click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -48,11 +61,13 @@ LOOKBACK = click.option("--lookback", type=Duration(), default="7d", show_defaul
 
 
 GRAFANA_URL = click.option("--grafana-url", metavar="URL", default=None, envvar="GRAFANA_URL", show_envvar=True,
+                           cls=FromFlagOrVariable,
                            help="Grafana to talk to (else GRAFANA_URL, vobs.yaml; else the provisioning folder).")
 GRAFANA_TOKEN = click.option("--grafana-token", metavar="TOKEN", default=None, envvar="GRAFANA_TOKEN",
-                             show_envvar=True, help="Service-account token (Authorization: Bearer); with --env NAME, "
+                             show_envvar=True, cls=FromFlagOrVariable,
+                             help="Service-account token (Authorization: Bearer); with --env NAME, "
                                   "GRAFANA_TOKEN_<NAME> first. Never printed.")
-ORG = click.option("--org-id", type=int, default=None, envvar="GRAFANA_ORG_ID", show_envvar=True,
+ORG = click.option("--org-id", type=int, default=None, envvar="GRAFANA_ORG_ID", show_envvar=True, cls=FromFlagOrVariable,
                    help="Grafana organisation (X-Grafana-Org-Id).")
 
 
@@ -70,11 +85,20 @@ def _complete_env(ctx: click.Context, param: click.Parameter, incomplete: str) -
     return [name for name in names if name.startswith(incomplete)]
 
 
-# Every command that talks to a server takes it; project_of reads it, so no command passes it on.
-ENV = click.option("--env", metavar="NAME", default=None, envvar="VOBS_ENV", show_envvar=True, expose_value=False,
-                   callback=_remember_env, is_eager=True, shell_complete=_complete_env,
-                   help="Use the servers of environment NAME, declared under environments: in vobs.yaml "
-                        "(its token: GRAFANA_TOKEN_<NAME>, else GRAFANA_TOKEN).")
+def env_option(grafana: bool = True):
+    """--env NAME. Every command that talks to a server takes it; project_of reads it, so no command
+    passes it on. `grafana`: the command reaches a Grafana, so the help names the token it reads;
+    one that reaches only Prometheus (validate, audit, chaos check) reads no token and says so."""
+    reads = ("its token: GRAFANA_TOKEN_<NAME>, else GRAFANA_TOKEN" if grafana
+             else "its prometheus_url; this command reads no Grafana token")
+    return click.option("--env", metavar="NAME", default=None, envvar="VOBS_ENV", show_envvar=True,
+                        cls=FromFlagOrVariable, expose_value=False, callback=_remember_env, is_eager=True,
+                        shell_complete=_complete_env,
+                        help=f"Use the servers of environment NAME, declared under environments: in vobs.yaml ({reads}).")
+
+
+ENV = env_option()
+PROMETHEUS_ENV = env_option(grafana=False)
 NARRATIVE = click.option("--narrative", "narratives", multiple=True, metavar="ID", help="Only this narrative (repeatable).")
 UID = click.option("--uid", "uids", multiple=True, metavar="UID", help="Only this dashboard (repeatable).")
 
@@ -118,7 +142,7 @@ def timeout_option(flag: str = "--timeout", dest: str = "timeout", envvar: str |
     """The total deadline of each HTTP exchange (connect, headers and the whole body)."""
     also = f" {envvar} may also be a number of seconds, as grafana-client reads it." if envvar else ""
     return click.option(flag, dest, type=Seconds(), default=f"{DEFAULT_TIMEOUT:g}s", show_default=True,
-                        metavar="DURATION", envvar=envvar, show_envvar=envvar is not None,
+                        metavar="DURATION", envvar=envvar, show_envvar=envvar is not None, cls=FromFlagOrVariable,
                         help="Deadline for each HTTP exchange with a server: connect, headers and the whole body "
                              f"(a duration: 30s, 1m30s, 500ms).{also}")
 

@@ -31,7 +31,9 @@ from vertice_obs.guard.paths import check_uid
 @ORG
 @UID
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only dashboards with this tag (repeatable: all of them).")
-@click.option("--folder", "folders", multiple=True, metavar="UID", help="Only dashboards in this folder (repeatable).")
+@click.option("--folder", "folders", multiple=True, metavar="FOLDER",
+              help="Only dashboards in this folder and its sub-folders, at any depth: a folder uid, or its path as "
+                   "Grafana shows it ('Team A', 'Team A/Backend'). Repeatable. One that matches no folder is an error.")
 @click.option("--all", "pull_all", is_flag=True, help="Every dashboard.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("pulled"),
               show_default=True, help="Folder to write the JSON and inventory.json to.")
@@ -50,12 +52,14 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     Examples:
       vobs pull --uid maximus-dopamine-overview -o review/
       vobs pull --tag maximus -o pulled/
+      vobs pull --folder 'Team A' -o team-a/     # Team A and every folder inside it
       vobs pull --all
     """
     from vertice_obs.build.render import to_json_text
     from vertice_obs.grafana.pull import (
         INVENTORY,
         earlier_inventory,
+        folder_trees,
         merge_inventory,
         pull,
     )
@@ -63,14 +67,14 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
 
     if not (uids or tags or folders or pull_all):
         raise click.UsageError("say what to pull: --uid, --tag, --folder or --all")
-    for option, values in (("--uid", uids), ("--folder", folders)):
-        for value in values:  # before any request: a non-uid could address another resource
-            check_uid(value, option)
+    for value in uids:  # before any request: a non-uid could address another resource
+        check_uid(value, "--uid")
     _project_, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout)
     connect(target)
     shown = _show(output)
     earlier = earlier_inventory(output, shown)  # before anything is written: a file not ours stops the pull
-    result = pull(target, output, tags=tags, folder_uids=folders, uids=uids)
+    trees = folder_trees(target, folders)  # a --folder is compared with the folders' uids and paths, never sent
+    result = pull(target, output, tags=tags, folder_uids=trees, uids=uids)
     problems = []  # dashboards the server gave that were not written, said first to last
     if result.refused:
         problems.append(f"{target.description} returned {count(len(result.refused), 'dashboard uid')} that "

@@ -56,7 +56,7 @@ from vertice_obs.guard.http import (
     within,
 )
 from vertice_obs.guard.paths import check_uid
-from vertice_obs.guard.secrets import register
+from vertice_obs.guard.secrets import redact_url, register
 from vertice_obs.guard.text import escape
 from vertice_obs.guard.urls import parse, segment
 from vertice_obs.project import token_variable
@@ -85,6 +85,7 @@ class GrafanaDestination:
         # what to check when the token is refused: the variable that environment reads first
         self.token_hint = f"{token_variable(env)} (else GRAFANA_TOKEN)" if env else "GRAFANA_TOKEN"
         self.description = f"Grafana{named} at {escape(self.url, one_line=True)}"
+        self.source = redact_url(self.url)  # what a backup records it came from: never a credential
         register(token)
         if token is not None and re.search(r"[\x00-\x1f\x7f]", token):  # no header could carry it
             raise InputError("the Grafana token holds a newline or another control character (read with its line "

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from vertice_obs.finding import panel_label, panel_title
 from vertice_obs.grafana.normalize import canonical_text, normalize
 from vertice_obs.guard.text import escape
 
@@ -123,22 +124,27 @@ def _panels(live: list[Any], desired: list[Any]) -> list[str]:
     pairs, unmatched_old = _pairs(old, new)
     out = []
     for o, p in pairs:
-        name = f"panel {p.get('title', '')!r}"
+        name = _label(p)
         if o is None:
             out.append(f"{name} added")
             continue
         if o == p:
             continue
         if o.get("title") != p.get("title"):
-            out.append(f"panel {o.get('title', '')!r} renamed to {p.get('title', '')!r}")
+            out.append(f"{_label(o)} renamed to {panel_title(p.get('title')) or 'no title'}")
         if o.get("gridPos") != p.get("gridPos"):
             out.append(f"{name} moved: {_pos(o)} → {_pos(p)}")
         out += _targets(name, _list(o.get("targets")), _list(p.get("targets")))
         rest_o = {k: v for k, v in o.items() if k not in ("title", "gridPos", "targets", "panels", "id")}
         rest_p = {k: v for k, v in p.items() if k not in ("title", "gridPos", "targets", "panels", "id")}
         out += _generic(name, rest_o, rest_p)
-    out += [f"panel {o.get('title', '')!r} removed" for o in unmatched_old]
+    out += [f"{_label(o)} removed" for o in unmatched_old]
     return out
+
+
+def _label(panel: dict[str, Any]) -> str:
+    """`panel 'Latency'`; one without a title by its id (`panel #3`): what a reader finds it by."""
+    return panel_label(panel.get("title"), None if panel_title(panel.get("title")) else panel.get("id"))
 
 
 def _shown(panel: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
-from vertice_obs.errors import InputError
+from vertice_obs.errors import InputError, closest
 
 FLAT_SEPARATOR = " / "
 
@@ -144,3 +144,48 @@ def update_words(folder: Folder, live: Folder, titles: Mapping[str, str]) -> str
         said.append(f"moved into {titles.get(folder.parent_uid, folder.parent_uid)!r}" if folder.parent_uid
                     else "moved to the top level")
     return ", ".join(said)
+
+
+GENERAL = "general"  # Grafana's uid for the root ("General") folder in a search: no folder of its own
+
+
+def paths(folders: Mapping[str, Folder], nested: bool, where: str) -> dict[str, str]:
+    """Every folder's path as a narrative writes it (`MAXIMUS/Dopamine`), by uid. Without nested
+    folders a path is one root folder's title, `MAXIMUS / Dopamine` (`folder_chain`)."""
+    if nested:
+        return {uid: path_of(uid, folders, where) for uid in folders}
+    return {uid: "/".join(p.strip() for p in f.title.split(FLAT_SEPARATOR)) for uid, f in folders.items()}
+
+
+def subtree(wanted: str, folders: Mapping[str, Folder], nested: bool, where: str) -> list[str]:
+    """The uids of the folder `wanted` names — by uid, or by path (`Team A`, `Team A/Backend`) — and
+    of every folder inside it, at any depth, by path; [] when none matches. With nested folders
+    "inside" is the parent chain (`parentUid`); without them a flat folder `Team A / Backend` is
+    inside `Team A` as `folder_chain` makes it, so a selection means the same on every version."""
+    named = paths(folders, nested, where)
+    if nested:
+        def inside(uid: str) -> bool:
+            chain = walk_up(uid, lambda u: folders[u].parent_uid if u in folders else "", where)
+            return any(u == wanted or named.get(u) == wanted for u in chain)
+    else:
+        tops = {wanted, *([named[wanted]] if wanted in named else [])}
+
+        def inside(uid: str) -> bool:
+            return uid == wanted or any(named[uid] == top or named[uid].startswith(top + "/") for top in tops)
+    return sorted((uid for uid in folders if inside(uid)), key=lambda uid: (named[uid], uid))
+
+
+def no_such_folder(wanted: str, folders: Mapping[str, Folder], nested: bool, where: str, few: int = 12) -> str:
+    """Why `wanted` selects nothing, in one line: the close matches among the folders' uids and paths,
+    and — when there are `few` — every folder, so the next try is the right one."""
+    named = paths(folders, nested, where)
+    close = closest(wanted, [*named, *named.values()])
+    said = f"no folder {wanted!r} in {where} (by uid, or by path: Parent/Child)"
+    if close:
+        said += f"; did you mean {close[0]!r}?"
+    if not folders:
+        return said + "; it has no folders"
+    if len(folders) <= few:
+        listed = ", ".join(f"{named[u]!r} (uid {u})" for u in sorted(folders, key=lambda u: (named[u], u)))
+        return said + f"; its folders: {listed}"
+    return said

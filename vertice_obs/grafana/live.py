@@ -51,6 +51,7 @@ class LiveDashboard:
 
 class Destination(Protocol):
     description: str
+    source: str  # which one it is, for records (a backup's): a Grafana's URL redacted, a folder's path
     nested_folders: bool
 
     def get(self, uid: str, history: bool = True) -> LiveDashboard | None: ...

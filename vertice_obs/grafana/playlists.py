@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Protocol, Sequence
 
 from vertice_obs.build.narrative import Narrative
+from vertice_obs.build.render import OWNER_PREFIX, owner_tag
 from vertice_obs.errors import Interrupted
 from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
 from vertice_obs.grafana.live import MESSAGE_PREFIX
@@ -284,8 +285,8 @@ class GrafanaPlaylists:
     """`Store` over a `GrafanaDestination`: every request through its `request` (deadline, retries,
     answer shapes), every uid checked before it enters a path."""
 
-    def __init__(self, destination: Any):
-        self.d = destination
+    def __init__(self, destination: Any, project_id: str | None = None):
+        self.d, self.owner = destination, [owner_tag(project_id)] if project_id else []  # `project:`'s tag
 
     def records(self, narrative: str) -> list[tuple[str, str]]:
         """vobs' records of this narrative's playlist, newest first (Grafana lists annotations so)."""
@@ -337,20 +338,22 @@ class GrafanaPlaylists:
                                f"{escape(repr(value), one_line=True)[:60]}", server_wide=True)
 
     def record(self, narrative: str, uid: str, content_digest: str, commit: str) -> None:
-        self.d.add_annotation(record_text(commit, uid, content_digest), [RECORD_TAG, f"{RECORD_TAG}-{narrative}"],
-                              int(time.time() * 1000), None, None)
+        self.d.add_annotation(record_text(commit, uid, content_digest), [RECORD_TAG, f"{RECORD_TAG}-{narrative}",
+                                                                          *self.owner], int(time.time() * 1000), None, None)
 
 
     def recorded(self) -> dict[str, str]:
         """Every narrative vobs recorded a playlist for → the uid its newest record names (one request:
-        the newest `ALL_RECORDS` records; a narrative recorded only before them is not seen)."""
+        the newest `ALL_RECORDS` records; a narrative recorded only before them is not seen). Only this
+        project's records: tagged with its `vertice-obs:<id>`; untagged ones for a project without an id."""
         answer = self.d.request("playlist records", "GET", "/annotations", list,
                                 params={"tags": RECORD_TAG, "type": "annotation", "limit": ALL_RECORDS})
         out: dict[str, str] = {}
         for a in (a for a in answer if isinstance(a, dict) and isinstance(a.get("tags"), list)):
             record = parse_record(a.get("text"))
             names = [t[len(RECORD_TAG) + 1:] for t in a["tags"] if isinstance(t, str) and t.startswith(RECORD_TAG + "-")]
-            if record and names:
+            owners = {t for t in a["tags"] if isinstance(t, str) and t.startswith(OWNER_PREFIX)}
+            if record and names and owners == set(self.owner):
                 out.setdefault(names[0], record[0])  # newest first: the first record of a narrative names it
         return out
 
@@ -393,9 +396,9 @@ def diff_tally(rows: Sequence[dict[str, Any]]) -> str:
     return tally.replace(" changed", f" changed ({drifted} drifted)", 1) if drifted else tally
 
 
-def store_of(target: Any) -> Store | None:
+def store_of(target: Any, project_id: str | None = None) -> Store | None:
     """The playlists of a destination, or None when it cannot hold any (a provisioning folder)."""
-    return GrafanaPlaylists(target) if hasattr(target, "request") else None
+    return GrafanaPlaylists(target, project_id) if hasattr(target, "request") else None
 
 
 # --- what diff and publish print ---------------------------------------------------------------------

@@ -41,6 +41,7 @@ class ProvisioningFolder:
         self.dir = directory
         self.shown = shown = display or str(directory)  # as the project shows it
         self.description = f"provisioning folder {shown}"
+        self.source = shown
         self._state_file = directory / STATE_FILE
         self._state_name = f"{shown.rstrip('/')}/{STATE_FILE}"
         self._lock = threading.Lock()

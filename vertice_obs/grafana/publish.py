@@ -3,8 +3,9 @@
 `plan_publish` reads the target (GETs only, as few as `survey` can: one search, then one small
 read per unchanged dashboard) and decides, per dashboard: create, update, unchanged, or
 skipped-drift (edited in Grafana since our last publish; overwritten only with `force`). `execute` creates folders parents-first, then saves dashboards with bounded
-concurrency; before any update the live JSON is saved under the backup folder (`<UTC time>/<uid>.json`,
-`<uid>.1.json` when that name is taken: a backup never replaces another). A dashboard that
+concurrency; before any update the live JSON is saved under the backup folder, in a folder of this
+run's own (`<UTC time>-<destination slug>/<uid>.json`, claimed by an exclusive mkdir: two runs, in the
+same second to the same Grafana or not, never share one; `BACKUP_RECORD` there names the source). A dashboard that
 fails does not stop the others; the result says exactly which were not published. A server-wide
 error that is not retryable (`DestinationError.server_wide`: a write the token may not make, refused
 credentials) stops every write not yet sent — those are `failed`, "not sent", and carry it as
@@ -15,6 +16,8 @@ killed between any two writes is finished by the next one, without `--force` and
 
 from __future__ import annotations
 
+import itertools
+import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -163,9 +166,13 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             continue
         if on_folder:
             on_folder(folder)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    now = datetime.now(timezone.utc)
+    folder: Path | OSError | None = None  # this run's backup folder, or why it could not be made
     if not stopped and any(a.kind == UPDATE and a.live is not None for a in plan.actions):
-        make_backup_dir(backup_dir)
+        try:
+            folder = backup_folder(backup_dir, target, commit, now)
+        except OSError as exc:
+            folder = exc
 
     def run(action: Action) -> Result:
         if action.kind in (UNCHANGED, DRIFT):
@@ -176,10 +183,12 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             return Result(action.uid, "failed", f"its folder could not be created: {failed_folders[action.folder_uid]}")
         backup = None
         if action.live is not None:
+            if not isinstance(folder, Path):  # the run's backup folder could not be made: nothing replaced
+                return Result(action.uid, "failed", f"could not write the backup: {_reason(folder)}")
             try:  # lose nothing: the JSON we are about to replace is saved first, never over another backup
-                backup = write_new(backup_dir / stamp / f"{action.uid}.json", to_json_text(action.live.model))
+                backup = write_new(folder / f"{action.uid}.json", to_json_text(action.live.model))
             except OSError as exc:
-                return Result(action.uid, "failed", f"could not write the backup: {exc.strerror}")
+                return Result(action.uid, "failed", f"could not write the backup: {_reason(exc)}")
         try:
             version = target.save(action.model, action.folder_uid, publish_message(commit, action.model, action.digest),
                                   action.live.version if action.live else None)
@@ -214,6 +223,42 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
 
 
 GITIGNORE = "# Written by vobs when it made this folder: live dashboards' backups stay out of git.\n*\n"
+
+
+def _reason(exc: OSError | None) -> str:
+    return (exc.strerror or str(exc)) if exc is not None else "no backup folder"
+
+
+BACKUP_RECORD = "backup.source.json"  # beside the `<uid>.json`s: a uid holds no dot, so it is no dashboard's
+
+
+def backup_slug(source: str) -> str:
+    """A destination's `source` (a redacted URL: `https://grafana.example.com/grafana`) as a part of a
+    folder name: `grafana.example.com-grafana` — scheme dropped, any run of other characters than
+    letters, digits and dots one `-`, at most 60 characters; `destination` when nothing is left."""
+    text = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", source)
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-.")[:60].strip("-.") or "destination"
+
+
+def backup_folder(backup_dir: Path, target: Destination, commit: str, now: datetime) -> Path:
+    """This run's own folder under `backup_dir`, `<UTC time>-<slug of the destination>`, `….1`, `….2`
+    when taken: claimed by `mkdir`, which one caller wins even among processes, so no two runs (the
+    same second, the same Grafana or two) write into one. `BACKUP_RECORD` in it says where its
+    dashboards came from (`target.source`, redacted: no credential, no query string), when, and the
+    commit that replaced them."""
+    make_backup_dir(backup_dir)
+    base = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{backup_slug(target.source)}"
+    for n in itertools.count():
+        folder = backup_dir / (f"{base}.{n}" if n else base)
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        record = {"source": target.source, "destination": target.description, "commit": commit,
+                  "time": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        write_new(folder / BACKUP_RECORD, to_json_text(record))
+        return folder
+    raise AssertionError("unreachable")  # itertools.count() never ends
 
 
 def make_backup_dir(backup_dir: Path) -> None:

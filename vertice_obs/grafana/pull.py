@@ -19,6 +19,7 @@ from typing import Any, Sequence
 from vertice_obs.build.render import to_json_text
 from vertice_obs.errors import InputError, VobsError
 from vertice_obs.files import read_regular, write_atomic
+from vertice_obs.grafana.folders import GENERAL, no_such_folder, subtree
 from vertice_obs.grafana.live import Destination
 from vertice_obs.grafana.normalize import normalize
 from vertice_obs.guard.paths import check_uid, safe_join
@@ -39,13 +40,42 @@ class PullResult:
 INVENTORY = "inventory.json"  # written beside the dashboards: what was pulled, its queries and metrics
 
 
+FOLDERS_PER_SEARCH = 50  # folder uids in one search's query string: a deep tree is searched in parts
+
+
+def folder_trees(destination: Destination, wanted: Sequence[str]) -> list[str]:
+    """The uids of the folders `--folder` names (each a uid or a path, `Team A/Backend`) and of every
+    folder inside them: Grafana's search takes a folder's own dashboards only, and a person pulling
+    "Team A" means Team A's tree, as Grafana's folder view shows it nested. One read of the folders;
+    a name that matches none is an `InputError` naming it, with close matches. `general` (Grafana's
+    root folder) is passed as it is: its tree would be every dashboard (`--all`)."""
+    if not wanted:
+        return []
+    folders = destination.folders()
+    nested = destination.nested_folders
+    out: list[str] = []
+    for name in wanted:
+        tree = [GENERAL] if name == GENERAL else subtree(name, folders, nested, destination.description)
+        if not tree:
+            raise InputError(no_such_folder(name, folders, nested, destination.description))
+        out += [uid for uid in tree if uid not in out]
+    return out
+
+
 def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), folder_uids: Sequence[str] = (),
          uids: Sequence[str] = ()) -> PullResult:
-    """Search, fetch and write `output/<uid>.json` (normalised) for every dashboard that matches."""
+    """Search, fetch and write `output/<uid>.json` (normalised) for every dashboard that matches.
+    `folder_uids`: each folder is searched alone (`folder_trees` gives a tree's)."""
     for uid in (*uids, *folder_uids):
         check_uid(uid)  # before any request: a non-uid could address another resource
     result = PullResult()
-    hits = destination.search(tags=tags, folder_uids=folder_uids, uids=uids)
+    hits, seen = [], set()
+    for start in range(0, max(1, len(folder_uids)), FOLDERS_PER_SEARCH):  # a tree of hundreds of folders
+        part = tuple(folder_uids[start:start + FOLDERS_PER_SEARCH])  # would not fit one query string
+        for hit in destination.search(tags=tags, folder_uids=part, uids=uids):
+            if repr(hit.get("uid")) not in seen:  # repr: a server's uid may be anything (refused below)
+                seen.add(repr(hit.get("uid")))
+                hits.append(hit)
     for hit in hits:
         uid = hit.get("uid")
         try:

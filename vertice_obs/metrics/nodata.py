@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from vertice_obs.checks import finding
-from vertice_obs.finding import Finding, Location
+from vertice_obs.finding import Finding, Location, panel_title
 from vertice_obs.metrics.classify import WHILE_FIRING, Evidence, degraded, human_span
 from vertice_obs.metrics.evidence import (
     SEEN_UNTIMED,
@@ -199,7 +199,7 @@ def _option_findings(options: dict[tuple, list[SelectorUse]], paths: Mapping[tup
     for (file, dashboard, (variable, value)), emptied in sorted(options.items()):
         panels = list(dict.fromkeys(u.location.panel for u in emptied if u.location.panel is not None))
         others = list(dict.fromkeys(u.location.target or "?" for u in emptied if u.location.panel is None))
-        names = [repr(p) for p in panels] + others
+        names = [panel_title(p) or "untitled" for p in panels] + others
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         what = " and ".join(([f"{len(panels)} panel{'s' if len(panels) != 1 else ''}"] if panels else [])
                             + ([f"{len(others)} other quer{'ies' if len(others) != 1 else 'y'}"] if others else []))

@@ -19,7 +19,7 @@ from vertice_obs.checks import finding
 from vertice_obs.checks.walk import pointer, variables
 from vertice_obs.errors import InputError, os_reason
 from vertice_obs.files import NotAFile, read_regular
-from vertice_obs.finding import Finding, Location
+from vertice_obs.finding import Finding, Location, panel_title
 from vertice_obs.jsonpos import Positions, classic_of, dashboard_in, unreadable
 from vertice_obs.located_yaml import decode_text, parse_json
 from vertice_obs.metrics.adhoc import adhoc_filters, filters_for
@@ -354,7 +354,7 @@ def _unknown_values(dashboard: DashboardFile, unknown: dict[str, list[Query]], v
                else f"${name} has no value saved in the dashboard (no current value, no options)")
         panels = list(dict.fromkeys(q.location.panel for q in queries if q.location.panel is not None))
         others = len(queries) - sum(1 for q in queries if q.location.panel is not None)
-        names = ", ".join(repr(p) for p in panels[:3]) + (f" and {len(panels) - 3} more" if len(panels) > 3 else "")
+        names = ", ".join(panel_title(p) or "untitled" for p in panels[:3]) + (f" and {len(panels) - 3} more" if len(panels) > 3 else "")
         where = " and ".join(([f"{len(panels)} panel{'s' if len(panels) != 1 else ''} ({names})"]
                               if panels else [])
                              + ([f"{others} other quer{'ies' if others != 1 else 'y'}"] if others else []))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vertice_obs.finding import Severity
+from vertice_obs.finding import Severity, panel_label, panel_title
 from vertice_obs.guard.markdown import md
 from vertice_obs.guard.text import strict_json
 from vertice_obs.metrics.audit.model import (
@@ -165,7 +165,8 @@ def _problem_block(p: Problem, audit: Audit, family: Action | None, md: bool, h3
 def _place(use: Use, text) -> str:
     if use.panel is None:
         return text(use.target or "(dashboard)")
-    return f"{text(repr(use.panel))} ({text(use.target)})" if use.target else text(repr(use.panel))
+    name = panel_title(use.panel) or panel_label(None, use.panel_id)  # `''` said nothing
+    return f"{text(name)} ({text(use.target)})" if use.target else text(name)
 
 
 def _code(s: str) -> str:

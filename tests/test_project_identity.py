@@ -1,0 +1,127 @@
+"""Two vobs projects on one Grafana: `project: ID` in vobs.yaml tags what a project publishes
+`vertice-obs:ID`, and `vobs diff` calls orphaned only its own dashboards — against one stand-in,
+as two teams' repositories share a Grafana."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from grafana_standin import GrafanaStandIn
+from sample_project import DASHBOARD_A, DASHBOARD_B, NARRATIVE, make_project
+
+from vertice_obs.build.render import OURS, UNOWNED, ownership
+from vertice_obs.cli import cli
+from vertice_obs.errors import InputError
+from vertice_obs.project import load_project
+
+TOKEN = "glsa_standin_token"
+
+
+def team(root: Path, name: str | None, prefix: str) -> Path:
+    """The sample project with its uids `<prefix>-a`, `<prefix>-b`; `project: <name>` unless None."""
+    rename = {"sample-a": f"{prefix}-a", "sample-b": f"{prefix}-b", "id: sample": f"id: {prefix}",
+              "Samples/Story": f"Teams/{prefix}", "The sample story": f"The {prefix} story"}
+
+    def renamed(text: str) -> str:
+        for old, new in rename.items():
+            text = text.replace(old, new)
+        return text
+
+    make_project(root, {"a.py": renamed(DASHBOARD_A), "b.py": renamed(DASHBOARD_B)},
+                 {f"{prefix}.yaml": renamed(NARRATIVE)})
+    if name is not None:
+        (root / "vobs.yaml").write_text(f"project: {name}\n", encoding="utf-8")
+    return root
+
+
+def drop_b(root: Path, prefix: str) -> None:
+    """The project deletes its second dashboard: in Grafana it is now this project's orphan."""
+    (root / "dashboards" / "b.py").unlink()
+    narrative = root / "narratives" / f"{prefix}.yaml"
+    narrative.write_text(narrative.read_text().split(f"  - dashboard: {prefix}-b")[0], encoding="utf-8")
+
+
+@pytest.fixture()
+def grafana():
+    with GrafanaStandIn(version="11.4.0") as standin:
+        yield standin
+        standin.assert_no_violations()
+
+
+def vobs(root: Path, grafana: GrafanaStandIn, *args: str):
+    return CliRunner().invoke(cli, ["-C", str(root), *args], env={"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN})
+
+
+def test_a_second_project_does_not_see_the_first_one_s_dashboards_as_orphaned(tmp_path, grafana):
+    """A new-user trial: a second project on the same Grafana reported every dashboard of the first
+    as orphaned (exit 1), since every vobs dashboard carried the same tag and nothing else."""
+    alpha, beta = team(tmp_path / "alpha", "alpha", "alpha"), team(tmp_path / "beta", "beta", "beta")
+    for root in (alpha, beta):
+        assert vobs(root, grafana, "publish").exit_code == 0
+    assert grafana.dashboards["alpha-a"]["model"]["tags"] == ["maximus", "narrative:alpha", "sample", "vertice-obs",
+                                                             "vertice-obs:alpha"]
+    for root in (alpha, beta):
+        clean = vobs(root, grafana, "diff")
+        assert clean.exit_code == 0, clean.output
+        assert "0 orphaned" in clean.stdout and clean.stderr == ""
+    drop_b(alpha, "alpha")
+    mine = vobs(alpha, grafana, "diff", "--format", "json")
+    assert mine.exit_code == 1
+    assert [(d["uid"], d["status"], d["changes"]) for d in json.loads(mine.stdout)["dashboards"]
+            if d["status"] == "orphaned"] == [
+        ("alpha-b", "orphaned", ["in Grafana with this project's tag vertice-obs:alpha, but no longer in code"])]
+    assert vobs(beta, grafana, "diff").exit_code == 0  # alpha's orphan is not beta's
+
+
+def test_dashboards_published_before_project_ids_are_unowned_not_orphaned(tmp_path, grafana):
+    """A dashboard that carries only the old tag (published by a vobs before `project:`) may be this
+    project's or another's: a project with an id names it in a note and in `unowned` (JSON), not as
+    an orphan, and exits 0; publishing from its own project then tags it. A project without an id
+    keeps the old rule for it (orphaned), and never calls another project's tagged dashboard its own."""
+    legacy = team(tmp_path / "legacy", None, "legacy")
+    assert vobs(legacy, grafana, "publish").exit_code == 0
+    assert "vertice-obs" in grafana.dashboards["legacy-a"]["model"]["tags"]
+    beta = team(tmp_path / "beta", "beta", "beta")
+    assert vobs(beta, grafana, "publish").exit_code == 0
+
+    seen = vobs(beta, grafana, "diff", "--format", "json")
+    assert seen.exit_code == 0, seen.output
+    assert json.loads(seen.stdout)["unowned"] == [{"uid": "legacy-a", "title": "Sample A"},
+                                                  {"uid": "legacy-b", "title": "Sample B"}]
+    assert seen.stderr.strip() == (
+        f"vobs: note: 2 dashboards in Grafana at {grafana.url} carry only the tag vertice-obs (published before "
+        "project ids): not counted as this project's orphans — legacy-a, legacy-b; publishing from its project "
+        "tags each with its owner")
+
+    drop_b(legacy, "legacy")
+    old_rule = vobs(legacy, grafana, "diff", "--format", "json")
+    assert [d["uid"] for d in json.loads(old_rule.stdout)["dashboards"] if d["status"] == "orphaned"] == ["legacy-b"]
+
+    (legacy / "vobs.yaml").write_text("project: legacy\n", encoding="utf-8")  # the old project takes an id
+    assert vobs(legacy, grafana, "publish").exit_code == 0
+    assert "vertice-obs:legacy" in grafana.dashboards["legacy-a"]["model"]["tags"]
+    after = vobs(beta, grafana, "diff")
+    assert after.exit_code == 0 and "legacy-a" not in after.stderr and "legacy-b" in after.stderr
+
+
+@pytest.mark.parametrize("tags, project_id, whose", [
+    (["vertice-obs", "vertice-obs:alpha"], "alpha", OURS),
+    (["vertice-obs", "vertice-obs:alpha"], "beta", None),
+    (["vertice-obs", "vertice-obs:alpha"], None, None),
+    (["vertice-obs"], "beta", UNOWNED),
+    (["vertice-obs"], None, OURS),
+    (["mine"], None, None),
+    ("vertice-obs", None, None),  # not a list: nobody's
+])
+def test_ownership_by_tags(tags, project_id, whose):
+    assert ownership(tags, project_id) == whose
+
+
+@pytest.mark.parametrize("value", ["Alpha", "a b", "-a", "", "x" * 51, 3])
+def test_a_project_id_that_is_no_tag_is_refused_at_its_line(tmp_path, value):
+    (tmp_path / "vobs.yaml").write_text(f"project: {json.dumps(value)}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"^vobs.yaml:1: project .*must be"):
+        load_project(tmp_path)
