@@ -25,6 +25,7 @@ from vertice_obs.chaos.curve import curves, step_levels
 from vertice_obs.chaos.journal_check import MalformedJournal, check_journal
 from vertice_obs.chaos.plots import curve_png, plot_png
 from vertice_obs.chaos.render import render_html, render_markdown
+from vertice_obs.chaos.stopped import Stop, stop_of
 from vertice_obs.errors import InputError
 from vertice_obs.files import write_atomic
 from vertice_obs.guard.paths import safe_join
@@ -58,16 +59,15 @@ class Report:
     scenarios: list[ScenarioResult]
     settle: float = 0.0
     schema_version: int = 1
-    errors: tuple[str, ...] = ()  # what ended a run that did not complete (its journal's error events)
+    stop: Stop | None = None  # how a run that did not complete ended: where, why, what never ran
 
     @property
     def incomplete(self) -> str | None:
         """Why the findings are not the whole story: a run that did not complete, and what stopped it."""
-        if self.status == "completed":
+        if self.stop is None:
             return None
-        why = f": {'; '.join(self.errors)}" if self.errors else ""
-        return (f"The run did not complete (status {self.status}){why}. What follows covers only what ran "
-                "before it stopped; phases that never ran were not judged.")
+        return (f"{self.stop.sentence} What follows covers only what ran before it stopped; not run, so not "
+                f"judged: {self.stop.not_run_text}.")
 
     @property
     def unmeasured(self) -> bool:
@@ -127,10 +127,8 @@ def analyse(journal: dict[str, Any]) -> Report:
         result.steps, result.deviations, result.unjudged = analyse_scenario(s_index, raw, settle, window)
         result.curves = curves(result, step_levels(raw))
         scenarios.append(result)
-    errors = tuple(str(e.get("message", "")) for e in journal.get("events", [])
-                   if isinstance(e, dict) and e.get("kind") == "error")
     return Report(journal.get("run", {}), journal.get("status", "?"), journal.get("started", ""),
-                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), errors)
+                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal))
 
 
 def read_journal(path: Path, shown: str) -> dict[str, Any]:

@@ -232,6 +232,7 @@ def chaos_report(journal: Path, output: Path | None) -> None:
       vobs chaos report journal.json -o report/
     """
     from vertice_obs.chaos.report import previous_journal, read_journal, write_report
+    from vertice_obs.chaos.stopped import stop_of
 
     _require_matplotlib()
     out = output or journal.with_name(journal.stem + "-report")
@@ -241,6 +242,9 @@ def chaos_report(journal: Path, output: Path | None) -> None:
     written = write_report(data, out, str(journal), previous[1] if previous else None)
     say(f"wrote {out}/report.md, {out}/report.html and {count(len(written) - 2, 'plot')}"
         + (f", compared with {previous[0].name}" if previous else ""))
+    stop = stop_of(data)
+    if stop is not None:  # the report says it first; so does the command
+        say(f"{stop.sentence} The report covers only what ran before it stopped.", err=True)
 
 
 @chaos_.command("compare")
