@@ -1,7 +1,8 @@
-"""A Chaos Day that did not complete, reported: real journals from real runs (the
+"""A Chaos Day that did not complete, reported and compared: real journals from real runs (the
 simulator, a real Prometheus), interrupted by Ctrl-C (a `KeyboardInterrupt` where the runner waits,
 as `test_chaos_latency_offset` interrupts its wait). A new-user trial found the report of an
-aborted run reading as clean — an empty step table, "no findings", nothing saying it was aborted."""
+aborted run reading as clean — an empty step table, "no findings", nothing saying it was aborted —
+and `vobs chaos compare` with an aborted run on one side reading as a clean comparison."""
 
 from __future__ import annotations
 
@@ -163,3 +164,43 @@ def test_a_run_aborted_in_its_first_step_has_no_empty_table_and_no_clean_verdict
     assert f"No step of this scenario completed: the run was aborted {ABORTED_AT_STEP_1}: {CTRL_C}." in markdown
     assert "run aborted — 0 deviations in what ran" in page and "not a clean result" in page
     assert "<th>after the revert</th>" not in page
+
+
+def compare(old: Path, new: Path, out: Path):
+    return CliRunner().invoke(cli, ["chaos", "compare", str(old), str(new), "-o", str(out)])
+
+
+def test_compare_with_an_aborted_run_says_so_and_fails_the_gate(journals, tmp_path):
+    result = compare(journals["completed"], journals["aborted"], tmp_path)
+    assert result.exit_code == 1, result.output  # CI: an aborted run is not "fine"
+    assert result.stdout.rstrip().endswith(f"; NEW was aborted {ABORTED_AT_STEP_2}: {CTRL_C} — compared only what "
+                                           "both runs measured")
+    markdown = html.unescape((tmp_path / "compare.md").read_text())
+    assert (f"> **NEW was aborted {ABORTED_AT_STEP_2}: {CTRL_C}. Compared only what both runs measured; what it did "
+            "not run is \"not run in NEW\", neither improved nor regressed.**") in markdown
+    assert " regressed in what both runs measured (" in markdown
+    rows = [line.split(" | ")[:3] for line in markdown.splitlines() if line.startswith("| ") and "---" not in line]
+    assert ["| not run in NEW", "streaming-latency", "2s"] in rows and ["| not run in NEW", "kill-switch",
+                                                                        "kill-switch"] in rows
+    assert [r for r in rows if r[2] == "100ms"] and all(r[0] != "| not run in NEW" for r in rows if r[2] == "100ms")
+    assert "only in OLD" not in markdown
+    page = (tmp_path / "compare.html").read_text()
+    assert "<tr class='not-run-in-NEW'><td>not run in NEW</td>" in page and "NEW was aborted" in page
+    # Either side: an aborted OLD is said as OLD.
+    back = compare(journals["aborted"], journals["completed"], tmp_path / "back")
+    assert back.exit_code == 1 and f"; OLD was aborted {ABORTED_AT_STEP_2}" in back.stdout
+
+
+def test_compare_with_nothing_both_measured_is_one_line_and_writes_nothing(journals, tmp_path):
+    result = compare(journals["completed"], journals["early"], tmp_path / "c")
+    assert result.exit_code == 2
+    assert result.stderr == (f"vobs: error: {journals['early']}: nothing to compare: the run was aborted "
+                             f"{ABORTED_AT_STEP_1}: {CTRL_C} — it measured no step that OLD did\n")
+    assert not (tmp_path / "c").exists()
+
+
+def test_two_completed_runs_compare_clean(journals, tmp_path):
+    result = compare(journals["completed"], journals["completed"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert " 0 regressed" in result.stdout and "aborted" not in result.stdout
+    assert "did not complete" not in (tmp_path / "compare.md").read_text()

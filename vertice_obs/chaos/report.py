@@ -20,7 +20,12 @@ from vertice_obs.chaos.analysis import (
     analyse_scenario,
     num,
 )
-from vertice_obs.chaos.compare import compare, compare_fragment, compare_markdown
+from vertice_obs.chaos.compare import (
+    comparable,
+    compare,
+    compare_fragment,
+    compare_markdown,
+)
 from vertice_obs.chaos.curve import curves, step_levels
 from vertice_obs.chaos.journal_check import MalformedJournal, check_journal
 from vertice_obs.chaos.plots import curve_png, plot_png
@@ -149,8 +154,9 @@ def read_journal(path: Path, shown: str) -> dict[str, Any]:
 
 
 def previous_journal(path: Path, journal: dict[str, Any]) -> tuple[Path, dict[str, Any]] | None:
-    """The latest journal of the same run beside `path` that started before it, if any (a journal
-    that does not read is passed over: this is a courtesy, never a reason to fail)."""
+    """The latest journal of the same run beside `path` that started before it and measured something
+    this one did too (one aborted in its first step did not), if any (a journal that does not read
+    is passed over: this is a courtesy, never a reason to fail)."""
     found = []
     for other in path.parent.glob("*.json"):
         if other.resolve() == path.resolve():
@@ -163,7 +169,16 @@ def previous_journal(path: Path, journal: dict[str, Any]) -> tuple[Path, dict[st
         if data["run"].get("id") == journal["run"].get("id") and str(data.get("started", "")) < str(
                 journal.get("started", "")):
             found.append((str(data.get("started", "")), other, data))
-    return max(found, key=lambda f: f[0])[1:] if found else None
+    return next(((other, data) for _, other, data in sorted(found, key=lambda f: f[0], reverse=True)
+                 if _in_common(data, journal)), None)
+
+
+def _in_common(before: dict[str, Any], journal: dict[str, Any]) -> bool:
+    try:
+        check_journal(journal)
+        return comparable(compare(analyse(before), analyse(journal)))
+    except (MalformedJournal, KeyError, TypeError, ValueError, AttributeError, ArithmeticError, IndexError):
+        return False  # what is wrong with `journal` is said by `write_report`
 
 
 def write_report(journal: dict[str, Any], out: Path, source: str = "journal",
@@ -187,8 +202,8 @@ def write_report(journal: dict[str, Any], out: Path, source: str = "journal",
         for curve in scenario.curves:
             plots[(scenario.id, f"curve-{curve.probe['id']}")] = curve_png(curve)
     markdown, page = render_markdown(report), render_html(report, plots)
-    if before is not None:
-        changes = compare(before, report)
+    changes = compare(before, report) if before is not None else []
+    if before is not None and comparable(changes):  # an earlier run that measured nothing of this one: no section
         markdown += "\n" + compare_markdown(before, report, changes).replace("# ", "## ", 1)
         page = page.replace("</body>", compare_fragment(before, report, changes) + "</body>", 1)
     # Scenario and probe ids come from the journal: they become file names only through the guard.
