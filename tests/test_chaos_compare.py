@@ -29,7 +29,7 @@ def test_compare_writes_markdown_and_html(tmp_path):
     (tmp_path / "new.json").write_text(json.dumps(NEW))
     result = CliRunner().invoke(cli, ["chaos", "compare", str(tmp_path / "old.json"), str(tmp_path / "new.json"),
                                       "-o", str(tmp_path / "c")])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # something regressed: CI can gate on it, as on `vobs diff`
     assert "1 improved, 1 regressed" in result.stdout
     markdown = (tmp_path / "c" / "compare.md").read_text()
     assert "| regressed | lat | 5s | p95 | worst under fault | 9.75 | 12 |" in markdown
@@ -66,3 +66,25 @@ def test_a_step_only_one_run_has_keeps_that_runs_value():
     assert (gone.verdict, gone.old, gone.new) == ("only in OLD", 9.75, None)
     added = {(c.step, c.probe): c for c in compare(analyse(shorter), analyse(OLD))}[("5s", "p95")]
     assert (added.verdict, added.old, added.new) == ("only in NEW", None, 9.75)
+
+
+def test_the_report_says_the_previous_run_was_aborted_and_leaves_out_one_with_nothing_in_common(tmp_path):
+    aborted = stepped({"100ms": [0.2]}) | {"started": "2026-11-01T10:00:00+00:00", "status": "aborted",
+                                            "events": [{"kind": "aborted", "reason": "interrupted (Ctrl-C or SIGTERM)",
+                                                        "scenario": "lat", "step": "1s", "phase": "hold"}]}
+    (tmp_path / "r-1.json").write_text(json.dumps(aborted))
+    (tmp_path / "r-2.json").write_text(json.dumps(NEW))
+    result = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "r-2.json"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    markdown = html.unescape((tmp_path / "out" / "report.md").read_text())
+    assert "> **OLD was aborted during the hold (fault injected) of lat 1s: interrupted (Ctrl-C or SIGTERM)." in markdown
+    assert "| not run in OLD | lat | 5s | p95 |" in markdown
+    # Aborted before its first step: nothing in common, so not the run it is compared with; an
+    # earlier one that has something in common is.
+    (tmp_path / "r-1.json").write_text(json.dumps(aborted | {"scenarios": [{**aborted["scenarios"][0], "steps": []}]}))
+    result = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "r-2.json"), "-o", str(tmp_path / "out2")])
+    assert result.exit_code == 0, result.output
+    assert "compared" not in result.stdout and "compared" not in (tmp_path / "out2" / "report.md").read_text()
+    (tmp_path / "r-0.json").write_text(json.dumps(OLD | {"started": "2026-10-25T10:00:00+00:00"}))
+    result = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "r-2.json"), "-o", str(tmp_path / "out3")])
+    assert result.stdout.rstrip().endswith(", compared with r-0.json")

@@ -24,7 +24,8 @@ def stepped(levels: dict[str, list[float]]) -> dict:
                                                  "fault": [iso(base + 10), iso(base + 20)],
                                                  "recover": [iso(base + 20), iso(base + 30)]},
                       "probes": {"p95": {"series": series}, "spikes": {"series": [[T0 + base + 12, 3]]}}})
-    return {"run": {"id": "r", "title": "R"}, "schema_version": 2, "settle_seconds": 0, "window_seconds": 2,
+    return {"run": {"id": "r", "title": "R"}, "schema_version": 2, "status": "completed", "settle_seconds": 0,
+            "window_seconds": 2,
             "scenarios": [{"id": "lat", "title": "Latency", "kind": "latency", "probes": [P95, SPIKES],
                            "expectations": [], "steps": steps}]}
 

@@ -155,3 +155,48 @@ def test_ctrl_c_during_the_wait_aborts_with_the_fault_reverted(late_backend, tmp
     data = json.loads((tmp_path / "j.json").read_text())
     assert data["status"] == "aborted" and data["scenarios"][0]["steps"] == []  # nothing stale recorded
     assert [e["kind"] for e in data["events"]][-3:] == ["inject", "revert", "aborted"]
+
+
+# --- the names the wait asks about -------------------------------------------------------------------
+
+DOTTED = "http.server.duration"  # a Prometheus 3 (OpenTelemetry) name: no PromQL identifier
+
+
+def test_the_wait_writes_each_name_as_a_matcher_escaped_never_bare():
+    """A new-user trial: `timestamp(http.server.duration)` is a parse error, so a probe on such a
+    name made every step's wait fail. Each name is now `{__name__="…"}`, through `promql_string`."""
+    from vertice_obs.chaos.freshness import served_until_query
+    from vertice_obs.finding import Location
+    from vertice_obs.metrics.extract import uses_of
+    from vertice_obs.metrics.inventory import Query
+
+    odd = 'say "hi"\\now'
+    query = served_until_query([DOTTED, odd, "up", DOTTED])
+    assert f'timestamp({{__name__="{DOTTED}"}})' in query and "timestamp(http" not in query
+    assert 'timestamp({__name__="say \\"hi\\"\\\\now"})' in query
+    uses, _ = uses_of(Query(query, Location(file="")), {})  # PromQL, and it asks about exactly those names
+    assert sorted({u.metric for u in uses}) == sorted({DOTTED, odd, "up"})
+
+
+def test_a_dotted_name_does_not_break_the_wait_on_a_real_prometheus(prometheus):
+    """Prometheus refused the bare name ("unexpected character: '.'"), the run stopped at the first
+    step; it now answers, for the names it has."""
+    from vertice_obs.chaos.freshness import ServingSource
+
+    served = ServingSource(prometheus.url).served_until([DOTTED, "maximus_dopamine_level"])
+    newest = max(float(row["value"][1]) for row in prometheus.query("timestamp(maximus_dopamine_level)"))
+    assert served is not None and abs(served - newest) <= 5
+    assert ServingSource(prometheus.url).served_until([DOTTED]) is None  # Prometheus 2 holds no such name
+
+
+def test_a_dotted_name_is_asked_about_on_victoriametrics(late_backend):
+    """VictoriaMetrics holds the name: the wait reads its newest served sample (behind the offset)."""
+    import time
+
+    from vertice_obs.chaos.freshness import ServingSource
+
+    _, server = late_backend
+    at = time.time() - 3 * OFFSET  # older than the offset: served at once
+    server.import_openmetrics(f'{DOTTED}{{job="otel"}} 0.25 {at - 10:.3f}\n{DOTTED}{{job="otel"}} 0.3 {at:.3f}\n')
+    server.wait_for(f'{{__name__="{DOTTED}"}}')
+    assert ServingSource(server.url).served_until([DOTTED]) == pytest.approx(at, abs=0.01)

@@ -140,12 +140,12 @@ def test_a_run_that_did_not_complete_never_reads_as_a_clean_one(tmp_path):
     failed.update(status="failed", events=[{"kind": "error", "message": "POST http://t/fault/latency: HTTP 400 no"}])
     report = analyse(failed)
     markdown = html.unescape(render_markdown(report)).replace("\u2060", "")  # md's word joiner in a bare URL
-    assert ("> **The run did not complete (status failed): POST http://t/fault/latency: HTTP 400 no. What follows "
+    assert ("> **The run failed before any step completed: POST http://t/fault/latency: HTTP 400 no. What follows "
             "covers only what ran before it stopped") in markdown
     assert "every expectation held" not in markdown and "- None:" not in markdown
     assert "- **Finish the run**: fix what stopped it" in markdown
     write_report(failed, tmp_path)
     page = (tmp_path / "report.html").read_text()
-    assert "The run did not complete (status failed)" in html.unescape(page) and "None: no probe" not in page
+    assert "The run failed before any step completed" in html.unescape(page) and "None: no probe" not in page
     completed = html.unescape(render_markdown(analyse(journal([(0, 0.1), (5, 0.1), (15, 0.1), (25, 0.1)]))))
     assert "did not complete" not in completed and "every expectation held" in completed

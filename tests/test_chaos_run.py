@@ -230,6 +230,10 @@ def test_killing_the_runner_mid_fault_reverts_the_fault(system, tmp_path, sig, s
     data = json.loads(journal.read_text())
     assert data["status"] == "aborted"
     assert [e["kind"] for e in data["events"]][-3:] == ["inject", "revert", "aborted"]
+    # Where it stopped, for the report: the signal came once the fault was in place (its answer may still be read).
+    aborted = data["events"][-1]
+    assert (aborted["scenario"], aborted["step"], aborted["step_of"]) == ("streaming-latency", "100ms", [1, 5])
+    assert aborted["phase"] in ("inject", "hold"), aborted
 
 
 def test_report_from_the_journal(chaos_day, tmp_path):
@@ -315,6 +319,8 @@ def test_timeout_reverts_and_aborts(system, tmp_path):
     assert fault_state(sim) == {"latency_ms": 0.0, "kill_switch": False}
     data = json.loads(journal.read_text())
     assert data["status"] == "aborted"
+    assert {k: data["events"][-1][k] for k in ("kind", "scenario", "step", "phase")} == {
+        "kind": "aborted", "scenario": "streaming-latency", "step": "100ms", "phase": "hold"}
     kinds = [e["kind"] for e in data["events"] if e["kind"] in ("inject", "revert")]
     assert kinds and kinds == ["inject", "revert"] * (len(kinds) // 2)
 

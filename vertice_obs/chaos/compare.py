@@ -6,6 +6,10 @@ flips (held ↔ breached, recovered ↔ not) or the value moves by at least `MIN
 budget (recovery: of the `recover_within` budget, else of a second) in either direction; the
 direction follows the threshold (`<`: lower is better). Pure; `compare_markdown`/`compare_html`
 render it.
+
+A run that did not complete (aborted, failed) is said first, by side, and what it never ran is
+"not run in OLD/NEW" — neither improved nor regressed: the comparison covers what both measured.
+Two journals with nothing both measured are not compared (`compare_files`: one error line).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import TYPE_CHECKING
 from vertice_obs.chaos.analysis import num
 from vertice_obs.errors import InputError
 from vertice_obs.files import write_atomic
+from vertice_obs.guard.markdown import md
 
 if TYPE_CHECKING:
     from vertice_obs.chaos.report import Report
@@ -33,7 +38,7 @@ class Change:
     measure: str  # "worst under fault" | "recovery (s)"
     old: float | None
     new: float | None
-    verdict: str  # "improved" | "regressed" | "unchanged" | "only in OLD" | "only in NEW"
+    verdict: str  # "improved" | "regressed" | "unchanged" | "only in OLD|NEW" | "not run in OLD|NEW" (it stopped)
 
 
 def compare(old: Report, new: Report) -> list[Change]:
@@ -47,8 +52,9 @@ def compare(old: Report, new: Report) -> list[Change]:
         if key not in after or key not in before:  # the side that has it keeps its value
             _, step = before.get(key) or after[key]
             worst = step["stats"][key[2]]["fault"].worst
+            lacking, side, other = (new, "NEW", "OLD") if key in before else (old, "OLD", "NEW")  # side: without it
             changes.append(Change(*key, "worst under fault", *((worst, None) if key in before else (None, worst)),
-                                  "only in OLD" if key in before else "only in NEW"))
+                                  f"not run in {side}" if lacking.stop else f"only in {other}"))
             continue
         (probe, step_old), (_, step_new) = before[key], after[key]
         lower = probe["threshold"]["op"].startswith("<")
@@ -81,20 +87,45 @@ def _verdict(a: float | None, b: float | None, held_a: bool | None, held_b: bool
     return "improved" if (b < a) == lower else "regressed"
 
 
-def compare_markdown(old: Report, new: Report, changes: list[Change]) -> str:
+def comparable(changes: list[Change]) -> bool:
+    """Did both runs measure anything in common?"""
+    return any(c.verdict in ("improved", "regressed", "unchanged") for c in changes)
+
+
+def stopped(old: Report, new: Report) -> list[str]:
+    """`NEW was aborted during … : why`, per side whose run did not complete."""
+    return [f"{side} {r.stop.clause}" for side, r in (("OLD", old), ("NEW", new)) if r.stop is not None]
+
+
+def _parts(old: Report, new: Report, changes: list[Change]) -> tuple[str, list[str], str, list[list[str]]]:
+    """(title, notes, summary, rows): what markdown and HTML both show."""
     counts = {v: sum(c.verdict == v for c in changes) for v in ("improved", "regressed")}
-    lines = [f"# Chaos Day compared: {old.run.get('id', '?')} {old.started} → {new.run.get('id', '?')} {new.started}",
-             "", f"{counts['improved']} improved, {counts['regressed']} regressed "
-             f"(a change counts when a budget's verdict flips or the value moves by ≥ {MIN_CHANGE:.0%} of it).", "",
-             "| verdict | scenario | step | probe | measure | OLD | NEW |", "| --- | --- | --- | --- | --- | --- | --- |"]
-    order = {"regressed": 0, "improved": 1, "only in OLD": 2, "only in NEW": 3, "unchanged": 4}
-    for c in sorted(changes, key=lambda c: order[c.verdict]):
-        lines.append(f"| {c.verdict} | {c.scenario} | {c.step} | {c.probe} | {c.measure} | {_v(c.old)} | {_v(c.new)} |")
+    title = f"Chaos Day compared: {old.run.get('id', '?')} {old.started} → {new.run.get('id', '?')} {new.started}"
+    notes = [f"{said}. Compared only what both runs measured; what it did not run is \"not run in "
+             f"{said.split(' ', 1)[0]}\", neither improved nor regressed." for said in stopped(old, new)]
+    summary = (f"{counts['improved']} improved, {counts['regressed']} regressed"
+               + (" in what both runs measured" if notes else "")
+               + f" (a change counts when a budget's verdict flips or the value moves by ≥ {MIN_CHANGE:.0%} of it).")
+    order = {"regressed": 0, "improved": 1, "not run in NEW": 2, "not run in OLD": 3, "only in OLD": 4,
+             "only in NEW": 5, "unchanged": 6}
+    rows = [[c.verdict, c.scenario, c.step, c.probe, c.measure, _v(c.old), _v(c.new)]
+            for c in sorted(changes, key=lambda c: order[c.verdict])]
+    return title, notes, summary, rows
+
+
+_HEADER = ["verdict", "scenario", "step", "probe", "measure", "OLD", "NEW"]
+
+
+def compare_markdown(old: Report, new: Report, changes: list[Change]) -> str:
+    title, notes, summary, rows = _parts(old, new, changes)
+    lines = [f"# {title}", ""] + [f"> **{md(note, None)}**" for note in notes] + ([""] if notes else [])
+    lines += [summary, "", "| " + " | ".join(_HEADER) + " |", "| --- " * len(_HEADER) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
 def compare_html(old: Report, new: Report, changes: list[Change]) -> str:
-    title = compare_markdown(old, new, changes).splitlines()[0].removeprefix("# ")
+    title = _parts(old, new, changes)[0]
     return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
             "<style>body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 980px; } "
             "td, th { border: 1px solid #ddd; padding: 4px 8px; } table { border-collapse: collapse; } "
@@ -103,23 +134,24 @@ def compare_html(old: Report, new: Report, changes: list[Change]) -> str:
 
 
 def compare_fragment(old: Report, new: Report, changes: list[Change], heading: str = "h2") -> str:
-    """The comparison as HTML to embed: heading, summary and table."""
-    rows = compare_markdown(old, new, changes).splitlines()
-    title, summary, table = rows[0].removeprefix("# "), rows[2], rows[4:]
+    """The comparison as HTML to embed: heading, what did not complete, summary and table."""
+    title, notes, summary, rows = _parts(old, new, changes)
     e = html.escape
-    cells = lambda row, tag: "".join(f"<{tag}>{e(c.strip())}</{tag}>" for c in row.strip("|").split("|"))  # noqa: E731
-    body = f"<tr>{cells(table[0], 'th')}</tr>" + "".join(
-        f"<tr class='{e(r.split('|')[1].strip().replace(' ', '-'))}'>{cells(r, 'td')}</tr>" for r in table[2:])
-    return f"<{heading}>{e(title)}</{heading}><p>{e(summary)}</p><table>{body}</table>"
+    cells = lambda row, tag: "".join(f"<{tag}>{e(c)}</{tag}>" for c in row)  # noqa: E731
+    body = f"<tr>{cells(_HEADER, 'th')}</tr>" + "".join(
+        f"<tr class='{e(r[0].replace(' ', '-'))}'>{cells(r, 'td')}</tr>" for r in rows)
+    said = "".join(f"<p class='regressed'><b>{e(note)}</b></p>" for note in notes)
+    return f"<{heading}>{e(title)}</{heading}>{said}<p>{e(summary)}</p><table>{body}</table>"
 
 
 def _v(value: float | None) -> str:
     return "—" if value is None else ("never" if value == float("inf") else num(value))
 
 
-def compare_files(old_path: Path, new_path: Path, out: Path) -> tuple[int, int]:
+def compare_files(old_path: Path, new_path: Path, out: Path) -> tuple[int, int, list[str]]:
     """Read both journals (one `InputError` naming the bad one), write compare.md and compare.html
-    under `out`; (improved, regressed)."""
+    under `out`; (improved, regressed, what did not complete). Nothing both runs measured is one
+    `InputError` naming the run that stopped (else NEW), and nothing is written."""
     from vertice_obs.chaos.journal_check import MalformedJournal, check_journal
     from vertice_obs.chaos.report import analyse, read_journal
 
@@ -134,7 +166,16 @@ def compare_files(old_path: Path, new_path: Path, out: Path) -> tuple[int, int]:
         except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError, IndexError) as exc:
             raise InputError(f"malformed journal: {type(exc).__name__}: {exc}", str(path)) from None
     changes = compare(*reports)
+    if not comparable(changes):
+        side = next((i for i in (1, 0) if reports[i].stop is not None), None)
+        if side is None:
+            raise InputError("nothing to compare: the two runs measured no scenario, step and probe in common",
+                             str(new_path))
+        other = ("NEW", "OLD")[side]
+        raise InputError(f"nothing to compare: the run {reports[side].stop.clause} — it measured no step that "
+                         f"{other} did", str((old_path, new_path)[side]))
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "compare.md", compare_markdown(*reports, changes))
     write_atomic(out / "compare.html", compare_html(*reports, changes))
-    return sum(c.verdict == "improved" for c in changes), sum(c.verdict == "regressed" for c in changes)
+    return (sum(c.verdict == "improved" for c in changes), sum(c.verdict == "regressed" for c in changes),
+            stopped(*reports))

@@ -19,6 +19,7 @@ from vertice_obs.finding import Location
 from vertice_obs.metrics.extract import ParseError, uses_of
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.prometheus import PrometheusSource
+from vertice_obs.metrics.promql_wire import promql_string
 
 DATA_TIMEOUT = 120.0  # seconds a step's samples may take to be served (VictoriaMetrics: 30 s by default)
 POLL_SECONDS = 0.5
@@ -29,16 +30,23 @@ class ServingSource(PrometheusSource):
 
     def served_until(self, metrics: Iterable[str]) -> float | None:
         """The newest sample of any of `metrics` that a query sees now (epoch seconds); None: none."""
-        # One term per name, told apart by a label: `timestamp()` drops the name, so the series of two
-        # metrics from one target would collide ("vector cannot contain metrics with the same labelset").
-        query = " or ".join(f'label_replace(max(timestamp({name})), "metric", "{name}", "", "")'
-                            for name in sorted(set(metrics)))
+        query = served_until_query(metrics)
         data = self._call(lambda: self._api("GET", "/api/v1/query", params={"query": query}))
         try:
             rows = data["result"] if data.get("resultType") == "vector" else None
             return max((float(row["value"][1]) for row in rows), default=None)
         except (AttributeError, KeyError, TypeError, ValueError, IndexError):
             raise self._not_prometheus("/api/v1/query did not answer a vector") from None
+
+
+def served_until_query(metrics: Iterable[str]) -> str:
+    """`max(timestamp(...))` of each name, `or`-joined. One term per name, told apart by a label:
+    `timestamp()` drops the name, so the series of two metrics from one target would collide
+    ("vector cannot contain metrics with the same labelset") — by their position, as a name in
+    `label_replace`'s replacement would have its `$` read as a group. Each name is a `__name__`
+    matcher, never written bare: a Prometheus 3 name (`http.server.duration`) is no identifier."""
+    return " or ".join(f'label_replace(max(timestamp({{__name__="{promql_string(name)}"}})), "metric", "{n}", "", "")'
+                       for n, name in enumerate(sorted(set(metrics))))
 
 
 def probe_metrics(probes: Iterable[Probe], window: float) -> list[str]:

@@ -46,6 +46,11 @@ def check_journal(journal: Any) -> None:
         _dict(event, f"events[{i}]")  # the report reads the error events' messages
     for i, scenario in enumerate(_list(journal.get("scenarios"), "scenarios")):
         _scenario(scenario, f"scenarios[{i}]")
+    for i, planned in enumerate(_list(journal.get("plan", []), "plan")):  # what was to run: names what did not
+        _dict(planned, f"plan[{i}]")
+        _id(planned.get("id"), f"plan[{i}].id")
+        for j, label in enumerate(_list(planned.get("steps"), f"plan[{i}].steps")):
+            _str(label, f"plan[{i}].steps[{j}]")
 
 
 def _scenario(raw: Any, at: str) -> None:

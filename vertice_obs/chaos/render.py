@@ -27,10 +27,44 @@ if TYPE_CHECKING:
 _RERUN = "fix what stopped it and run the scenarios again; until then, what did not run is unknown, not fine."
 
 
-def _headline(findings: list, deviations: list) -> str:
+def _headline(report: Report) -> str:
+    """The verdict: `run aborted — 0 deviations in what ran` for a run that did not complete."""
+    findings, deviations = report.findings, report.deviations
     accepted = len(findings) - len(deviations)
     text = f"{len(deviations)} deviation{'s' if len(deviations) != 1 else ''}"
-    return text + (f", {accepted} breach{'es' if accepted != 1 else ''} as expected" if accepted else "")
+    text += f", {accepted} breach{'es' if accepted != 1 else ''} as expected" if accepted else ""
+    return f"run {report.stop.word} — {text} in what ran" if report.stop else text
+
+
+def _rerun(report: Report) -> str:
+    stop = report.stop
+    if stop is None:
+        return ""
+    return f"{stop.not_run_text} did not run — {_RERUN}" if stop.planned else _RERUN
+
+
+def _not_run(report: Report) -> list[tuple[str, str, str]]:
+    """(scenario, steps, finding) per scenario that did not complete: a finding of an incomplete run."""
+    stop = report.stop
+    if stop is None:
+        return []
+    started = {s.id for s in report.scenarios}
+    rows = [(scenario, ", ".join(steps), f"{'did not complete' if scenario in started else 'not started'}: the run "
+             f"{stop.verb} {stop.where}; {'this step was' if len(steps) == 1 else 'these steps were'} not run "
+             "and not judged") for scenario, steps, _ in stop.not_run]
+    return rows or [("—", "—", f"{stop.sentence} What came after it was not run and not judged.")]
+
+
+def _steps_missing(report: Report, scenario_id: str) -> str:
+    """Below a scenario's table: what of it did not run, and why; or that none of it completed."""
+    stop = report.stop
+    if stop is None:
+        return ""
+    missing = next((steps for s, steps, _ in stop.not_run if s == scenario_id), ())
+    done = any(s.steps for s in report.scenarios if s.id == scenario_id)
+    if not done:
+        return f"No step of this scenario completed: the run {stop.clause}."
+    return f"Not run: {', '.join(missing)} (the run {stop.clause})." if missing else ""
 
 
 def render_markdown(report: Report) -> str:
@@ -46,36 +80,43 @@ def render_markdown(report: Report) -> str:
         lines += [f"> **{md(report.incomplete, None)}**", ""]
     if run.get("summary"):
         lines += [md_paragraph(run["summary"]), ""]
-    findings, deviations = report.findings, report.deviations
-    lines += [f"## Findings: {_headline(findings, deviations)}", "",
+    findings, not_run = report.findings, _not_run(report)
+    lines += [f"## Findings: {md(_headline(report), None)}", "",
               "Every probe's threshold is a budget: a breach in any phase is a finding.", ""]
-    if findings:
+    if findings or not_run:
         lines += ["| priority | severity | scenario | step | finding |", "| --- | --- | --- | --- | --- |"]
+        lines += [f"| — | not run | {md(s)} | {md(steps)} | {md(text, None)} |" for s, steps, text in not_run]
         lines += [f"| {md(d.priority)} | {md(d.severity)} | {md(d.scenario)} | {md(d.step)} | {md(d.summary, None)} |"
                   for d in findings]  # cells through guard.markdown.md: a `|` in a title stays in its cell
-    elif report.incomplete:
-        lines.append("No probe breached its budget in what ran; the expectations of what did not run were not judged.")
-    elif report.unmeasured:
+    if report.incomplete and not findings:
+        lines += [""] if not_run else []
+        lines.append("No probe breached its budget in what ran — not a clean result: the run did not complete, "
+                     "and what did not run was not judged.")
+    elif not findings and report.unmeasured:
         lines.append("No probe breached its budget in what was measured; the phases not measured (below) were not judged.")
-    else:
+    elif not findings:
         lines.append("No probe breached its budget, and every expectation held.")
     unjudged = [u for s in report.scenarios for u in s.unjudged]
     if unjudged:
         lines += ["", "Could not be judged (never counted as a failure):", ""] + [f"- {md(u, None)}" for u in unjudged]
     lines += ["", "## Recommendations", ""]
     recs = report.recommendations
-    lines += ([f"- **Finish the run**: {_RERUN}"] if report.incomplete else []) + (
+    lines += ([f"- **Finish the run**: {md(_rerun(report), None)}"] if report.incomplete else []) + (
         [f"- **{md(p)}** {md(advice, None)} ({len(ds)} deviation{'s' if len(ds) != 1 else ''})" for p, advice, ds in recs]
         or ([] if report.incomplete else ["- None: no probe breached an expectation."]))
     for scenario in report.scenarios:
-        lines += ["", f"## {md(scenario.title)} ({md(scenario.id)}, {md(scenario.kind)})", "",
-                  "| step | probe | threshold | baseline | fault | recover | after the revert |",
-                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        lines += ["", f"## {md(scenario.title)} ({md(scenario.id)}, {md(scenario.kind)})", ""]
+        missing = _steps_missing(report, scenario.id)
+        lines += [md(missing, None)] if missing and not scenario.steps else [
+            "| step | probe | threshold | baseline | fault | recover | after the revert |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
         for step in scenario.steps:
             for probe in scenario.probes:
                 cells = [_cell(step["stats"][probe["id"]][ph]) for ph in ("baseline", "fault", "recover")]
                 lines.append(f"| {md(step['label'])} | {md(probe.get('title', probe['id']))} | {md(threshold_text(probe))} | "
                              + " | ".join(cells) + f" | {md(step['recovery'][probe['id']].text, None)} |")
+        if missing and scenario.steps:
+            lines += ["", md(missing, None)]
         # the plots' files are named by ids `report` checked as safe file names; as URLs, percent-encoded
         lines += [""] + [f"![{md(p['id'])}](plots/{quote(scenario.id)}-{quote(p['id'])}.png)" for p in scenario.probes]
         if scenario.curves:
@@ -95,14 +136,17 @@ def _cell(s: PhaseStats, marks: tuple[str, str] = ("✅", "❌")) -> str:
 def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
     e = html_text
     run = report.run
-    rows = "".join(
+    rows = "".join(f"<tr class='P0'><td>—</td><td>not run</td><td>{e(s)}</td><td>{e(steps)}</td><td>{e(text)}</td></tr>"
+                   for s, steps, text in _not_run(report)) + "".join(
         f"<tr class='{d.priority}'><td>{d.priority}</td><td>{d.severity}</td><td>{e(d.scenario)}</td>"
         f"<td>{e(d.step)}</td><td>{e(d.summary)}{(' — ' + e(d.why)) if d.why else ''}</td></tr>"
         for d in report.findings) or "<tr><td colspan=5>No probe breached its budget.</td></tr>"
+    if report.incomplete and not report.findings:
+        rows += "<tr><td colspan=5>No probe breached its budget in what ran — not a clean result.</td></tr>"
     unjudged = "".join(f"<li>{e(u)}</li>" for s in report.scenarios for u in s.unjudged)
     if unjudged:
         rows += f"<tr><td colspan=5>Could not judge:<ul>{unjudged}</ul></td></tr>"
-    recs = (f"<li><b>Finish the run</b>: {e(_RERUN)}</li>" if report.incomplete else "") + ("".join(
+    recs = (f"<li><b>Finish the run</b>: {e(_rerun(report))}</li>" if report.incomplete else "") + ("".join(
         f"<li><b>{p}</b> {e(a)} <span class='muted'>({len(ds)} findings)</span></li>" for p, a, ds in report.recommendations)
         or ("" if report.incomplete else "<li>None: no probe breached its budget unexpectedly.</li>"))
     sections = []
@@ -119,10 +163,11 @@ def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
             f"{base64.b64encode(plots[(scenario.id, p['id'])]).decode()}'><figcaption>{e(p.get('title', p['id']))}"
             f"</figcaption></figure>" for p in scenario.probes)
         figures += _curves_html(scenario, plots)
-        sections.append(f"<h2>{e(scenario.title)} <code>{e(scenario.id)}</code></h2><table><tr><th>step</th>"
-                        f"<th>probe</th><th>threshold</th><th>baseline</th><th>fault</th><th>recover</th>"
-                        f"<th>after the revert</th></tr>{table}"
-                        f"</table>{figures}")
+        missing = _steps_missing(report, scenario.id)
+        table = (f"<table><tr><th>step</th><th>probe</th><th>threshold</th><th>baseline</th><th>fault</th>"
+                 f"<th>recover</th><th>after the revert</th></tr>{table}</table>" if scenario.steps else "")
+        sections.append(f"<h2>{e(scenario.title)} <code>{e(scenario.id)}</code></h2>{table}"
+                        + (f"<p class='bad'>{e(missing)}</p>" if missing else "") + figures)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(run.get('title', 'Chaos Day'))}</title>
 <style>
@@ -137,7 +182,7 @@ th {{ background: #f4f4f4; }} .ok {{ background: #eaf7ea; }} .bad {{ background:
 <b>{e(report.status)}</b>, {e(report.started)} → {e(report.ended)}. Owner: {e(str(run.get('owner', '?')))}.</p>
 {f'<p class="bad"><b>{e(report.incomplete)}</b></p>' if report.incomplete else ''}
 <p>{e(run.get('summary', ''))}</p>
-<h2>Findings: {e(_headline(report.findings, report.deviations))}</h2><table><tr><th>priority</th><th>severity</th><th>scenario</th><th>step</th><th>finding</th></tr>
+<h2>Findings: {e(_headline(report))}</h2><table><tr><th>priority</th><th>severity</th><th>scenario</th><th>step</th><th>finding</th></tr>
 {rows}</table>
 <h2>Recommendations</h2><ul>{recs}</ul>
 {''.join(sections)}

@@ -20,11 +20,17 @@ from vertice_obs.chaos.analysis import (
     analyse_scenario,
     num,
 )
-from vertice_obs.chaos.compare import compare, compare_fragment, compare_markdown
+from vertice_obs.chaos.compare import (
+    comparable,
+    compare,
+    compare_fragment,
+    compare_markdown,
+)
 from vertice_obs.chaos.curve import curves, step_levels
 from vertice_obs.chaos.journal_check import MalformedJournal, check_journal
 from vertice_obs.chaos.plots import curve_png, plot_png
 from vertice_obs.chaos.render import render_html, render_markdown
+from vertice_obs.chaos.stopped import Stop, stop_of
 from vertice_obs.errors import InputError
 from vertice_obs.files import write_atomic
 from vertice_obs.guard.paths import safe_join
@@ -58,16 +64,15 @@ class Report:
     scenarios: list[ScenarioResult]
     settle: float = 0.0
     schema_version: int = 1
-    errors: tuple[str, ...] = ()  # what ended a run that did not complete (its journal's error events)
+    stop: Stop | None = None  # how a run that did not complete ended: where, why, what never ran
 
     @property
     def incomplete(self) -> str | None:
         """Why the findings are not the whole story: a run that did not complete, and what stopped it."""
-        if self.status == "completed":
+        if self.stop is None:
             return None
-        why = f": {'; '.join(self.errors)}" if self.errors else ""
-        return (f"The run did not complete (status {self.status}){why}. What follows covers only what ran "
-                "before it stopped; phases that never ran were not judged.")
+        return (f"{self.stop.sentence} What follows covers only what ran before it stopped; not run, so not "
+                f"judged: {self.stop.not_run_text}.")
 
     @property
     def unmeasured(self) -> bool:
@@ -127,10 +132,8 @@ def analyse(journal: dict[str, Any]) -> Report:
         result.steps, result.deviations, result.unjudged = analyse_scenario(s_index, raw, settle, window)
         result.curves = curves(result, step_levels(raw))
         scenarios.append(result)
-    errors = tuple(str(e.get("message", "")) for e in journal.get("events", [])
-                   if isinstance(e, dict) and e.get("kind") == "error")
     return Report(journal.get("run", {}), journal.get("status", "?"), journal.get("started", ""),
-                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), errors)
+                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal))
 
 
 def read_journal(path: Path, shown: str) -> dict[str, Any]:
@@ -151,8 +154,9 @@ def read_journal(path: Path, shown: str) -> dict[str, Any]:
 
 
 def previous_journal(path: Path, journal: dict[str, Any]) -> tuple[Path, dict[str, Any]] | None:
-    """The latest journal of the same run beside `path` that started before it, if any (a journal
-    that does not read is passed over: this is a courtesy, never a reason to fail)."""
+    """The latest journal of the same run beside `path` that started before it and measured something
+    this one did too (one aborted in its first step did not), if any (a journal that does not read
+    is passed over: this is a courtesy, never a reason to fail)."""
     found = []
     for other in path.parent.glob("*.json"):
         if other.resolve() == path.resolve():
@@ -165,7 +169,16 @@ def previous_journal(path: Path, journal: dict[str, Any]) -> tuple[Path, dict[st
         if data["run"].get("id") == journal["run"].get("id") and str(data.get("started", "")) < str(
                 journal.get("started", "")):
             found.append((str(data.get("started", "")), other, data))
-    return max(found, key=lambda f: f[0])[1:] if found else None
+    return next(((other, data) for _, other, data in sorted(found, key=lambda f: f[0], reverse=True)
+                 if _in_common(data, journal)), None)
+
+
+def _in_common(before: dict[str, Any], journal: dict[str, Any]) -> bool:
+    try:
+        check_journal(journal)
+        return comparable(compare(analyse(before), analyse(journal)))
+    except (MalformedJournal, KeyError, TypeError, ValueError, AttributeError, ArithmeticError, IndexError):
+        return False  # what is wrong with `journal` is said by `write_report`
 
 
 def write_report(journal: dict[str, Any], out: Path, source: str = "journal",
@@ -189,8 +202,8 @@ def write_report(journal: dict[str, Any], out: Path, source: str = "journal",
         for curve in scenario.curves:
             plots[(scenario.id, f"curve-{curve.probe['id']}")] = curve_png(curve)
     markdown, page = render_markdown(report), render_html(report, plots)
-    if before is not None:
-        changes = compare(before, report)
+    changes = compare(before, report) if before is not None else []
+    if before is not None and comparable(changes):  # an earlier run that measured nothing of this one: no section
         markdown += "\n" + compare_markdown(before, report, changes).replace("# ", "## ", 1)
         page = page.replace("</body>", compare_fragment(before, report, changes) + "</body>", 1)
     # Scenario and probe ids come from the journal: they become file names only through the guard.

@@ -149,7 +149,12 @@ class Runner:
             "target": redact_url(target_url), "time_scale": time_scale, "status": "running", "started": _iso(_now()),
             "settle_seconds": run.settle.total_seconds() * time_scale,
             "window_seconds": sampler.window_seconds,
+            # What was to run: a report of a run that stopped names what never ran.
+            "plan": [{"id": s.id, "steps": [_step_label(s, step) for step in s.fault.steps or (None,)]}
+                     for s in run.scenarios],
             "scenarios": [], "events": []})
+        # Where the run is (scenario, step, phase): written with the event of a run that stops.
+        self.position: dict[str, Any] = {}
 
     def execute(self) -> dict[str, Any]:
         # Ctrl-C and SIGTERM both interrupt the run, so the fault in progress is reverted. SIGINT is
@@ -164,15 +169,15 @@ class Runner:
             self.journal.data["status"] = "completed"
         except KeyboardInterrupt:
             self.journal.data["status"] = "aborted"
-            self.journal.event("aborted", reason="interrupted (Ctrl-C or SIGTERM)")
+            self.journal.event("aborted", reason="interrupted (Ctrl-C or SIGTERM)", **self.position)
             raise Aborted("interrupted: the fault in progress was reverted; the journal says how far it got") from None
         except Aborted as exc:
             self.journal.data["status"] = "aborted"
-            self.journal.event("aborted", reason=str(exc))
+            self.journal.event("aborted", reason=str(exc), **self.position)
             raise
         except VobsError as exc:
             self.journal.data["status"] = "failed"
-            self.journal.event("error", message=str(exc))
+            self.journal.event("error", message=str(exc), **self.position)
             raise
         finally:
             self.progress.interrupt()
@@ -190,15 +195,17 @@ class Runner:
         self.journal.data["scenarios"].append(record)
         steps = scenario.fault.steps or (None,)
         for index, step in enumerate(steps, 1):
-            label = _label(step) if step is not None else scenario.fault.kind
+            label = _step_label(scenario, step)
             at = f"{scenario.id} {label}" + (f" (step {index}/{len(steps)})" if len(steps) > 1 else "")
+            here = {"scenario": scenario.id, "step": label, **({"step_of": [index, len(steps)]} if len(steps) > 1 else {})}
             variables = {"target": self.target_url,
                          "step_ms": int(step.total_seconds() * 1000) if step is not None else 0}
             t0 = _now()
-            self._wait(self.run.baseline, f"{at}: baseline")
+            self._wait(self.run.baseline, f"{at}: baseline", here)
             t1 = _now()
             failed: VobsError | None = None  # the inject's own failure, said with the revert's if that fails too
             try:
+                self.position = {**here, "phase": "inject"}
                 self.log(f"{scenario.id} {label}: inject")
                 # Recorded before the request: the fault may be in place as soon as it is sent, and
                 # a Ctrl-C while its answer is read must still leave "inject" before "revert".
@@ -210,15 +217,16 @@ class Runner:
                     self.journal.event("inject-failed", scenario=scenario.id, step=label, message=str(exc))
                     raise
                 self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label} injected", scenario, t1, None)
-                self._wait(scenario.fault.hold, f"{at}: hold")
+                self._wait(scenario.fault.hold, f"{at}: hold", here)
             finally:
                 # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
                 self._revert(scenario, label, variables, failed)
             t2 = _now()
             self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
-            self._wait(self.run.recover, f"{at}: recover")
+            self._wait(self.run.recover, f"{at}: recover", here)
             t3 = _now()
             phases = {"baseline": [_iso(t0), _iso(t1)], "fault": [_iso(t1), _iso(t2)], "recover": [_iso(t2), _iso(t3)]}
+            self.position = {**here, "phase": "sampling"}
             served, unmeasured = self._await_samples(scenario, at, label, {"baseline": t1, "fault": t2, "recover": t3})
             probes = {p.id: {"series": [(ts, v) for ts, v in self.sampler.series(p, t0, t3) if ts <= served],
                              "query": probe_query(p, self.sampler.window_seconds)} for p in scenario.probes}
@@ -239,7 +247,8 @@ class Runner:
             before = f" (the inject had failed: {inject_failed})" if inject_failed is not None else ""
             raise VobsError(f"could not revert {scenario.id} {label}: {exc}{before} — revert it by hand") from None
 
-    def _wait(self, duration: timedelta, what: str) -> None:
+    def _wait(self, duration: timedelta, what: str, here: dict[str, Any]) -> None:
+        self.position = {**here, "phase": what.rsplit(": ", 1)[-1]}
         seconds = duration.total_seconds() * self.scale
         if self.deadline is not None and time.monotonic() + seconds > self.deadline:
             raise Aborted(f"the run's deadline passed during {what}; the fault in progress was reverted")
@@ -388,6 +397,10 @@ def _probe_json(p: Probe, scrape: Scrape | None) -> dict[str, Any]:
 def _expectation_json(e: Expectation) -> dict[str, Any]:
     said = {"breaks": True} if e.breaks else {"holds": e.holds}
     return {"probe": e.probe, "phase": e.phase, **said, "why": e.why}
+
+
+def _step_label(scenario: Scenario, step: timedelta | None) -> str:
+    return _label(step) if step is not None else scenario.fault.kind
 
 
 def _label(step: timedelta) -> str:

@@ -233,6 +233,7 @@ def chaos_report(journal: Path, output: Path | None) -> None:
       vobs chaos report journal.json -o report/
     """
     from vertice_obs.chaos.report import previous_journal, read_journal, write_report
+    from vertice_obs.chaos.stopped import stop_of
 
     _require_matplotlib()
     out = output or journal.with_name(journal.stem + "-report")
@@ -242,6 +243,9 @@ def chaos_report(journal: Path, output: Path | None) -> None:
     written = write_report(data, out, str(journal), previous[1] if previous else None)
     say(f"wrote {out}/report.md, {out}/report.html and {count(len(written) - 2, 'plot')}"
         + (f", compared with {previous[0].name}" if previous else ""))
+    stop = stop_of(data)
+    if stop is not None:  # the report says it first; so does the command
+        say(f"{stop.sentence} The report covers only what ran before it stopped.", err=True)
 
 
 @chaos_.command("compare")
@@ -249,8 +253,13 @@ def chaos_report(journal: Path, output: Path | None) -> None:
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for compare.md and compare.html (default: beside NEW).")
-def chaos_compare(old: Path, new: Path, output: Path | None) -> None:
+@click.pass_context
+def chaos_compare(ctx: click.Context, old: Path, new: Path, output: Path | None) -> None:
     """What improved and what regressed between two Chaos Days, per probe and step.
+
+    A run that did not complete (aborted, failed) is compared only on what both runs measured,
+    and said. Exit 0: nothing regressed and both runs completed; 1: something regressed, or a
+    run did not complete; 2: bad input, or nothing both runs measured.
 
     \b
     Examples:
@@ -260,8 +269,10 @@ def chaos_compare(old: Path, new: Path, output: Path | None) -> None:
 
     out = output or new.with_name(new.stem + "-compared")
     check_writable(out, folder=True)
-    improved, regressed = compare_files(old, new, out)
-    say(f"wrote {out}/compare.md and {out}/compare.html: {improved} improved, {regressed} regressed")
+    improved, regressed, stopped = compare_files(old, new, out)
+    say(f"wrote {out}/compare.md and {out}/compare.html: {improved} improved, {regressed} regressed"
+        + "".join(f"; {said} — compared only what both runs measured" for said in stopped))
+    ctx.exit(EXIT_FINDINGS if regressed or stopped else EXIT_OK)
 
 
 def _require_matplotlib() -> None:

@@ -1,0 +1,88 @@
+"""A run that did not complete, read from its journal (pure): how it ended, where, why, and what never ran.
+
+The runner writes `status` (`completed`, `aborted`, `failed`; `running` until it ends, so a journal
+still `running` is one whose process died), one `aborted` or `error` event with the reason and
+where the run was (`scenario`, `step`, `step_of` [i, n], `phase`), and the `plan`: every scenario
+and its steps. A report or a comparison of such a run says it first — never "no findings" as if
+the run had been clean. Journals from before `plan` and the position still say that the run
+stopped and why; where, as far as their inject events tell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+_PHASES = {"baseline": "the baseline", "inject": "the inject", "hold": "the hold (fault injected)",
+           "recover": "the recovery", "sampling": "the sampling"}
+
+
+@dataclass(frozen=True)
+class Stop:
+    status: str  # "aborted", "failed", "running", or what the journal says
+    where: str  # "during the hold (fault injected) of streaming-latency 500ms (step 2/5)", or ""
+    why: str  # the aborted event's reason or the error's message, or ""
+    not_run: tuple[tuple[str, tuple[str, ...], bool], ...]  # (scenario, its steps not completed, all of them?)
+    planned: bool  # the journal lists its plan: `not_run` is complete
+
+    @property
+    def verb(self) -> str:
+        return {"aborted": "was aborted", "failed": "failed",
+                "running": "did not complete (its journal still says running: the process died?)"}.get(
+            self.status, f"did not complete (status {self.status})")
+
+    @property
+    def word(self) -> str:
+        """One word for a headline: aborted, failed, incomplete."""
+        return self.status if self.status in ("aborted", "failed") else "incomplete"
+
+    @property
+    def clause(self) -> str:
+        """`was aborted during the hold (fault injected) of streaming-latency 500ms (step 2/5): interrupted …`"""
+        return self.verb + (f" {self.where}" if self.where else "") + (f": {self.why}" if self.why else "")
+
+    @property
+    def sentence(self) -> str:
+        return f"The run {self.clause}."
+
+    @property
+    def not_run_text(self) -> str:
+        """`streaming-latency 500ms, 1s; all of kill-switch`, or what is known of it."""
+        if not self.planned:
+            return "what came after it"
+        return "; ".join(f"all of {scenario}" if whole else f"{scenario} {', '.join(steps)}"
+                         for scenario, steps, whole in self.not_run) or "nothing"
+
+
+def stop_of(journal: dict[str, Any]) -> Stop | None:
+    """How the run of `journal` stopped; None for a run that completed."""
+    status = str(journal.get("status", "?"))
+    if status == "completed":
+        return None
+    events = [e for e in journal.get("events", []) if isinstance(e, dict)]
+    ends = [e for e in events if e.get("kind") in ("aborted", "error")]
+    why = "; ".join(str(e.get("reason", e.get("message", ""))) for e in ends if e.get("reason", e.get("message")))
+    done = {(s["id"], step["label"]) for s in journal.get("scenarios", []) for step in s.get("steps", [])}
+    plan = journal.get("plan")
+    not_run = []
+    for planned in plan if isinstance(plan, list) else ():
+        steps = tuple(label for label in planned["steps"] if (planned["id"], label) not in done)
+        if steps:
+            not_run.append((planned["id"], steps, len(steps) == len(planned["steps"])))
+    return Stop(status, _where(ends[-1] if ends else {}, events, done), why, tuple(not_run), isinstance(plan, list))
+
+
+def _where(end: dict[str, Any], events: list[dict[str, Any]], done: set[tuple[str, str]]) -> str:
+    if isinstance(end.get("scenario"), str) and isinstance(end.get("step"), str):
+        at = f"{end['scenario']} {end['step']}"
+        step_of = end.get("step_of")
+        if isinstance(step_of, list) and len(step_of) == 2:
+            at += f" (step {step_of[0]}/{step_of[1]})"
+        phase = _PHASES.get(str(end.get("phase")))
+        return f"during {phase} of {at}" if phase else f"during {at}"
+    injected = [(str(e.get("scenario")), str(e.get("step"))) for e in events if e.get("kind") == "inject"]
+    if injected and injected[-1] not in done:
+        return f"during {injected[-1][0]} {injected[-1][1]}"
+    if done:
+        return f"after {len(done)} completed step{'s' if len(done) != 1 else ''}"
+    return "before any step completed"
