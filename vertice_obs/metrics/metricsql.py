@@ -7,7 +7,9 @@ dashboard) they are valid: `promql/metricsql` says the query is MetricsQL that v
 "invalid promql query", which names nothing; for a team whose datasource is VictoriaMetrics the
 finding must say why, and what to do. Recognised, outside string literals: the `WITH` templates,
 the `if`, `ifnot` and `default` operators, `keep_metric_names`, `limit N` after an aggregation,
-`[Ni]` step-count ranges, and MetricsQL's functions (a curated list and its families). Source:
+`[Ni]` step-count ranges, and MetricsQL's functions (a curated list and its families); and, by
+the parser's message, a rollup without its window (`rate(x)`), an aggregate over several
+arguments (`sum(a, b)`) and a range vector in arithmetic (`x[1m] * 0`). Source:
 the MetricsQL reference, docs.victoriametrics.com/metricsql/.
 """
 
@@ -41,15 +43,33 @@ _FUNCTIONS = frozenset({
     "zscore", "zscore_over_time",
 })
 _UNKNOWN_FUNCTION = re.compile(r"unknown function with name '([A-Za-z_:][\w:]*)'")
+# MetricsQL's leniencies that PromQL's parser rejects with a message of its own (the reference's
+# "MetricsQL features"): a rollup function without a window (`rate(x)`: the step, or the scrape
+# interval, is the window), an aggregate over several series arguments (`sum(a, b)`), a range
+# vector where an instant vector is expected in arithmetic (`x[1m] * 0`: its last point).
+_LENIENCIES = (
+    (re.compile(r"expected type matrix in call to function '([A-Za-z_:][\w:]*)', got vector"),
+     "`{}()` without a window (the lookbehind window left implicit)"),
+    (re.compile(r"wrong number of arguments for aggregate expression provided, expected [12], got \d+"),
+     "an aggregate over several arguments (`sum(a, b)`)"),
+    (re.compile(r"binary expression must contain only scalar and instant vector types"),
+     "a range vector in arithmetic (`x[1m] * 2`)"),
+)
 
 
-def metricsql_construct(text: str, error: str) -> str:
+def metricsql_construct(text: str, error: str, lenient: bool = False) -> str:
     """The MetricsQL construct in `text` that PromQL rejects, named ("the `if` operator"), or ""
-    when none is recognised. `error` is the parser's message for `text`."""
+    when none is recognised. `error` is the parser's message for `text`. `lenient`: MetricsQL's
+    leniencies count too — valid on VictoriaMetrics, but in PromQL more likely a slip (`rate(x)`
+    forgot its window) than MetricsQL, so not named as MetricsQL on a Prometheus datasource."""
     unknown = _UNKNOWN_FUNCTION.search(error)
     if unknown:
         name = unknown.group(1)
         return f"`{name}()`" if name in _FUNCTIONS or name.startswith(_FAMILIES) else ""
+    for pattern, what in _LENIENCIES if lenient else ():
+        found = pattern.search(error)
+        if found:
+            return what.format(*found.groups())
     bare = _STRINGS.sub('""', text)
     for pattern, what in _SYNTAX:
         found = pattern.search(bare)
@@ -62,7 +82,7 @@ def valid_metricsql(text: str, error: str) -> str:
     """`metricsql_construct` for a query on a VictoriaMetrics datasource, where that construct is
     valid — but "" when the query's brackets or quotes do not balance: broken in MetricsQL too,
     whatever else it uses (`sum(rate(x[5m]) default 0`)."""
-    what = metricsql_construct(text, error)
+    what = metricsql_construct(text, error, lenient=True)
     return what if what and _balanced(text) else ""
 
 
