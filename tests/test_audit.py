@@ -108,6 +108,8 @@ FAMILIES = [
     ("gogo_things", "gogo_"),
     ("maximus_dopamine_level", "maximus_"),
     ("job:node_cpu:rate5m", "job:"),
+    ("cluster_job_route:apiserver_request_total:sum_rate", "cluster_job_route:"),  # trial 8: not `cluster_`
+    ("node_namespace_pod_container:container_cpu:sum", "node_namespace_pod_container:"),  # not node_exporter's
     ("up", "up"),
 ]
 
@@ -126,6 +128,11 @@ ADVICE = [
     ("redis_", 0, True, "missing", "no metric with this prefix in the catalog (checked offline"),
     ("maximus_", 12, True, "missing", "12 other catalog metrics have this prefix, not these"),
     ("redis_", None, False, "missing", "the source could not list its names"),
+    ("cluster_job_route:", 0, False, "missing", "none of this level recorded; are the rules that record them loaded"),
+    ("node_namespace_pod_container:", 4, False, "missing", "4 others of this level are recorded, these not: their "
+                                                           "rules not loaded, failing, or renamed?"),
+    ("job:", 2, False, "disappeared", "their rules stopped recording?"),
+    ("job:", 0, True, "missing", "recording-rule outputs (`level:metric:operations`) not in the catalog"),
 ]
 
 

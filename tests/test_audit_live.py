@@ -199,3 +199,18 @@ def test_a_counter_without_total_is_advised_by_its_own_slip_not_its_family(prome
     report = json.loads(audit(prometheus, folder, "--format", "json"))
     [action] = report["actions"]
     assert action["advice"] == f"did you mean {counter}? (counters are exposed with _total)"
+
+
+def test_a_missing_recording_rule_output_is_advised_as_a_rule_not_an_exporter(prometheus, tmp_path):
+    """A `level:metric:operations` name is a recording rule's: its family is its level, and the advice
+    is about loading the rule — never "is the exporter of `maximus_` scraped?" (trial 8: the
+    mixins' `node_namespace_pod_container:…` were sent to node_exporter)."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    missing = "maximus:no_such_rule:rate5m"
+    (folder / "rules.json").write_text(json.dumps({"uid": "rules", "title": "Rules", "panels": [
+        {"id": 1, "type": "timeseries", "title": "Rule", "targets": [{"refId": "A", "expr": missing}]}]}))
+    text = audit(prometheus, folder)
+    assert (f"1. {missing} missing — 1 panel in 1 dashboard: recording-rule outputs: 1 other of this level is "
+            "recorded, these not: their rules not loaded, failing, or renamed?") in text, text
+    assert "maximus:* — 1 metric" in text and "exporter" not in text

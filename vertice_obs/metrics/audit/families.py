@@ -1,8 +1,8 @@
 """Metric families and the exporters that usually produce them. Pure.
 
 Forty missing `redis_*` metrics are one problem — the Redis exporter is not scraped — not forty.
-A family is a name prefix: the longest well-known exporter prefix the name starts with, else its
-first word (`foo_`, or `job:` for a recording rule's level). Whether the source holds *any* name
+A family is a name prefix: a recording rule's level (`job:`, `cluster_job_route:` — names with `:`),
+else the longest well-known exporter prefix the name starts with, else its first word (`foo_`). Whether the source holds *any* name
 with that prefix tells the two causes apart: nothing at all (the exporter is not scraped) or
 others but not these (renamed, another version, a collector switched off).
 """
@@ -49,7 +49,12 @@ _FIRST_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*[_:]")
 
 
 def family_of(name: str) -> str:
-    """The family prefix of a metric name: `redis_connected_clients` → `redis_`."""
+    """The family prefix of a metric name: `redis_connected_clients` → `redis_`; a recording rule's
+    (`level:metric:operations`, the only names with `:` by Prometheus' conventions: no exporter
+    writes one) is its level: `node_namespace_pod_container:…` → `node_namespace_pod_container:`,
+    never node_exporter's `node_`."""
+    if ":" in name:
+        return name[:name.index(":") + 1]
     known = [p for p in EXPORTERS if name.startswith(p)]
     if known:
         return max(known, key=len)
@@ -73,6 +78,8 @@ def advice(prefix: str, live: int | None, offline: bool, status: str = "missing"
     who = exporter_of(prefix) or f"the exporter of the `{prefix}` metrics"
     if live is None:
         return "the source could not list its names"
+    if prefix.endswith(":"):  # recording rules: no exporter to scrape, rules to load
+        return _rule_advice(live, offline, status)
     if offline:
         if live == 0:
             return (f"no metric with this prefix in the catalog (checked offline: ask Prometheus with "
@@ -82,3 +89,15 @@ def advice(prefix: str, live: int | None, offline: bool, status: str = "missing"
         return f"no series with this prefix; is {who} scraped?"
     why = "stopped, or renamed?" if status == "disappeared" else "renamed, or not exported by this version or configuration?"
     return f"{live} other names with this prefix are present ({who} is scraped): {why}"
+
+
+def _rule_advice(live: int, offline: bool, status: str) -> str:
+    if offline:
+        return ("recording-rule outputs (`level:metric:operations`) not in the catalog: add them, or check them "
+                "with --prometheus-url against the Prometheus that evaluates the rules")
+    if live == 0:
+        return ("recording-rule outputs (`level:metric:operations`), none of this level recorded; are the rules that "
+                "record them loaded and evaluating (e.g. the mixin's rules file)?")
+    why = "stopped recording" if status == "disappeared" else "not loaded, failing, or renamed"
+    others = f"{live} others of this level are" if live != 1 else "1 other of this level is"
+    return f"recording-rule outputs: {others} recorded, these not: their rules {why}?"
