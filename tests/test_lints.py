@@ -155,6 +155,10 @@ UNDEFINED = [
     Case("text-panel-prose", "variable/undefined",
          dash({"type": "text", "title": "Help", "options": {"content": "export PATH=$HOME/bin costs $5"}},
               {**ts(), "description": "the $ value"})),
+    # trial 8, the ibm-mq mixin: `\$SYS` is a regex's literal `$`, which Grafana leaves as it is
+    Case("regex-escaped-dollar", "variable/undefined", dash(ts(expr='sum(mq{topic!~"SYSTEM.*|\\\\$SYS.*"})'))),
+    Case("unescaped-after-an-escape", "variable/undefined", dash(ts(expr='mq{t=~"\\\\$SYS|$topic"}')),
+         ("/panels/0/targets/0/expr",), "$topic is used but not defined"),
 ]
 
 # --- datasources that are not a variable -------------------------------------------------------------

@@ -98,7 +98,8 @@ def undefined(model: dict[str, Any], file: str):
     does not parse) and the panel shows No data or an error. Grafana's globals and macros (`$__interval`,
     `$__rate_interval`, `$__range`, `$__from`, `$__to`, `$__dashboard`, `$__user`, `$__org`, `$__name`,
     `$__timeFilter`, `$__all`, `${__field…}`, any `$__…`; legacy `$interval`, `$timeFilter`), import inputs
-    declared in `__inputs` (`${DS_PROMETHEUS}`), numbered references (`$1`) and anything in the replacement
+    declared in `__inputs` (`${DS_PROMETHEUS}`), numbered references (`$1`), a `$` escaped for a regex
+    (`\\$SYS`: left as it is, a literal `$` to the regex) and anything in the replacement
     argument of `label_replace()` (capture groups, `$name` included) are not variables. Text panels' content,
     descriptions, field config and transformations are not read (they hold `$` in prose and regex
     replacements). No grafana/dashboard-linter equivalent (its PromQL rule fails on such queries)."""
@@ -125,6 +126,7 @@ def _undefined_refs(value: str, defined: set[str]) -> list[str]:
     for match in VARIABLE_REF.finditer(value):
         name = match.group(1) or match.group(2) or match.group(4)
         if (name in defined or name.startswith("__") or name in LEGACY_GLOBALS or name.isdigit()
+                or value[match.start() - 1:match.start()] == "\\"  # `\$SYS` in a regex: a literal `$`, left as is
                 or any(start <= match.start() < end for start, end in skip)):
             continue
         out.append(name)
