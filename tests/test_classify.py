@@ -385,3 +385,24 @@ def test_offline_missing_names_no_window_a_catalog_does_not_have():
                                                                       required=True, line=40)))
     gone = one(use("gone_total"), gather(source, ["gone_total"], now=NOW), catalog)  # required, not listed
     assert (gone.severity, dict(gone.details)["required"]) == (Severity.ERROR, True)
+
+
+def test_without_any_source_a_counter_without_rate_is_still_said_by_its_name(tmp_path):
+    """Trial 8: `vobs validate` with no Prometheus and no catalog said "dashboard lints: clean" for
+    `sum(x_total)` — the type findings ran only on metrics a source listed. By name alone they are a
+    guess, so information; a gauge-looking name and a rated counter stay quiet."""
+    import json
+
+    from click.testing import CliRunner
+
+    from vertice_obs.cli import cli
+
+    (tmp_path / "c.json").write_text(json.dumps({"uid": "c", "title": "C", "panels": [
+        {"id": 1, "type": "timeseries", "title": "Raw", "targets": [
+            {"refId": "A", "expr": 'sum(http_requests_total{code="500"})'},
+            {"refId": "B", "expr": "sum(rate(http_requests_total[5m]))"},
+            {"refId": "C", "expr": "sum(process_resident_memory_bytes)"}]}]}))
+    done = CliRunner().invoke(cli, ["-C", str(tmp_path), "validate", str(tmp_path / "c.json"), "--format", "json"])
+    found = [f for f in json.loads(done.stdout)["findings"] if f["check"] == "metric/counter-without-rate"]
+    assert [(f["location"]["target"], f["severity"]) for f in found] == [("A", "info")], done.output
+    assert "probably a counter (type from naming convention (_total))" in found[0]["message"]

@@ -227,6 +227,13 @@ def metric_type(name: str, metadata: Mapping[str, str], catalog: MetricCatalog |
     return None
 
 
+def types_by_name(uses: Iterable[MetricUse]) -> list[Finding]:
+    """Without any metric source (no Prometheus, no catalog): the type findings naming conventions
+    allow (`sum(x_total)`: probably a counter without rate()), each information — a guess — as with a
+    source that serves no metadata."""
+    return _type_findings(list(uses), Evidence(source="no metric source", names=None), {}, None)
+
+
 def _type_findings(uses: list[MetricUse], ev: Evidence, present: Mapping[str, bool],
                    catalog: MetricCatalog | None) -> list[Finding]:
     """rate()/irate()/increase() over a gauge, and a counter shown or aggregated without them. Not
@@ -234,8 +241,8 @@ def _type_findings(uses: list[MetricUse], ev: Evidence, present: Mapping[str, bo
     or picks series (`query_result(topk(5, x_total))`), for which a raw counter is what is meant."""
     out, said = [], set()
     for use in uses:
-        if (use.is_pattern or use.role == OPTIONAL or use.kind == "variable" or not present.get(use.metric)
-                or (use.metric, use.location) in said):
+        if (use.is_pattern or use.role == OPTIONAL or use.kind == "variable" or not present.get(use.metric, True)
+                or (use.metric, use.location) in said):  # absent: its missing finding says more
             continue
         typed = metric_type(use.metric, ev.metadata, catalog)
         if typed is None:

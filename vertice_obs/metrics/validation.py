@@ -30,7 +30,7 @@ from vertice_obs.metrics.analysis import (
     query_facts,
 )
 from vertice_obs.metrics.catalog import MetricCatalog
-from vertice_obs.metrics.classify import Evidence, MetricUse, classify
+from vertice_obs.metrics.classify import Evidence, MetricUse, classify, types_by_name
 from vertice_obs.metrics.evidence import MetricSource, gather, gone_now, with_history
 from vertice_obs.metrics.extract import uses_of
 from vertice_obs.metrics.interpolate import (
@@ -385,8 +385,8 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
     if source is None:
         clear_caches()  # no options to judge: nothing judges selectors
         evidence = Evidence(source="no metric source", names=None)
-        return ValidationResult(list(collected.findings), evidence, collected.queries, collected.dashboards,
-                                len(collected.uses), checked=False, names=len(referenced))
+        return ValidationResult(collected.findings + types_by_name(collected.uses), evidence, collected.queries,
+                                collected.dashboards, len(collected.uses), checked=False, names=len(referenced))
     evidence = gather(source, referenced, lookback)
     # listed names are confirmed to have a series now in the label tables' one query (not a catalog's)
     series, gone = judge_selectors(source, collected.selectors, evidence, collected.groupings,
