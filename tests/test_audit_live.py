@@ -180,4 +180,4 @@ def test_html_page_renders_sorts_by_clicking_and_escapes_hostile_titles(promethe
     assert "25B2" in probe["sortMark"] or "▲" in probe["sortMark"]
     assert (probe["images"], probe["scripts"], probe["injected"]) == (0, 2, 0)
     assert probe["hostileText"] and probe["hostilePanel"]
-    assert probe["title"].startswith("Metric audit — Prometheus at ") and probe["present"] is False
+    assert probe["title"].startswith("Metric audit — Prometheus-compatible API at ") and probe["present"] is False

@@ -127,6 +127,6 @@ def test_a_probe_on_a_missing_metric_stops_the_run(prometheus):
     assert line.startswith(f"chaos/chaos-day-1.yaml:{query_line} → scenario kill-switch → probe "
                            "dopamine-spikes: error: maximus_dopamine_spike_events_total is missing")
     # the test Prometheus holds 54 h: "never seen" says so, as validate does — never "in the last 7d"
-    assert (f"never seen in Prometheus at {prometheus.url} in the data it holds (less than the 7d lookback)"
+    assert (f"never seen in Prometheus-compatible API at {prometheus.url} in the data it holds (less than the 7d lookback)"
             in line), line
     assert "NOT ready: 1 probe metric would measure nothing" in result.output

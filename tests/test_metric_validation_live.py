@@ -71,7 +71,7 @@ def test_validate_gates_on_the_missing_required_metric(prometheus):
     line = next(l for l in result.output.splitlines() if "panel 'Dopamine spike rate'" in l)
     assert line.startswith("exports/dopamine/maximus-dopamine-overview.json:")
     # the test Prometheus holds 54 h of history and does not scrape itself: "never seen" says so
-    assert (f"error: {SPIKES} is missing: never seen in Prometheus at {prometheus.url} in the data it holds "
+    assert (f"error: {SPIKES} is missing: never seen in Prometheus-compatible API at {prometheus.url} in the data it holds "
             "(less than the 7d lookback) — "
             f"required by the catalog (narratives/metrics.yaml:") in line
     assert line.endswith("[metric/missing]")
@@ -187,7 +187,7 @@ def test_prometheus_down_is_unknown_exit_2_never_missing():
     assert "missing" not in result.stdout
     # Said once, on stderr, instead of an "unknown" line per metric use; the summary still counts them.
     assert "[metric/unknown]" not in result.stdout and ": 83 unknown" in result.stdout
-    assert result.stderr.strip() == f"vobs: error: Prometheus at {url} is unreachable: metric existence is unknown"
+    assert result.stderr.strip() == f"vobs: error: Prometheus-compatible API at {url} is unreachable: metric existence is unknown"
 
 
 def test_credentials_never_appear_in_output():
@@ -202,6 +202,6 @@ def test_a_server_that_is_not_prometheus_is_unknown_too(simulator):
     result = run("validate", "--prometheus-url", simulator.url)
     assert result.exit_code == 2
     assert "missing" not in result.stdout
-    assert result.stderr.strip() == (f"vobs: error: Prometheus at {simulator.url} answered an error: "
+    assert result.stderr.strip() == (f"vobs: error: Prometheus-compatible API at {simulator.url} answered an error: "
                                      "HTTP 404 (not found: the simulator serves /metrics): "
                                      "metric existence is unknown")

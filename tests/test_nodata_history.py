@@ -63,6 +63,11 @@ def _validate(backend, tmp_path, queries: list[str], lookback=timedelta(days=7))
         "metric/no-matching-series", "metric/missing", "metric/label-missing")}, source
 
 
+def _named(backend) -> str:
+    """VictoriaMetrics says what it is in its answers; Prometheus does not."""
+    return f"{'VictoriaMetrics' if backend.kind == 'victoria' else 'Prometheus-compatible API'} at {backend.url}"
+
+
 def _held(backend) -> str:
     """Prometheus knows its oldest sample (it scrapes itself); VictoriaMetrics only that it holds less."""
     if backend.kind == "prometheus":
@@ -82,7 +87,7 @@ def test_an_empty_selector_says_when_it_last_matched(backend, tmp_path):
 def test_a_selector_that_never_matched_says_how_much_data_was_looked_at(backend, tmp_path):
     found, _ = _validate(backend, tmp_path, [f'{LEVEL}{{environment="qa"}}', "vobs_never_exported_total"])
     assert found["P1"].message.endswith(f"; no series matched it {_held(backend)}"), found["P1"].message
-    assert found["P2"].message.endswith(f"never seen in Prometheus at {backend.url} {_held(backend)}"), \
+    assert found["P2"].message.endswith(f"never seen in {_named(backend)} {_held(backend)}"), \
         found["P2"].message
 
 
@@ -91,7 +96,7 @@ def test_a_lookback_the_data_covers_is_said_plainly(backend, tmp_path):
     found, _ = _validate(backend, tmp_path, [f'{LEVEL}{{environment="prod"}}', "vobs_never_exported_total"],
                          lookback=timedelta(hours=1))
     assert found["P1"].message.endswith("; no series matched it in the last 1h"), found["P1"].message
-    assert found["P2"].message.endswith("never seen in Prometheus at " + backend.url + " in the last 1h")
+    assert found["P2"].message.endswith(f"never seen in {_named(backend)} in the last 1h")
 
 
 def test_the_history_lookups_are_bounded_whatever_the_number_of_selectors(backend, tmp_path):

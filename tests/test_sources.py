@@ -185,17 +185,17 @@ def test_prometheus_down_is_source_unavailable():
     for call in every_call(source):
         with pytest.raises(SourceUnavailable) as raised:
             call()
-        assert str(raised.value) == f"Prometheus at {url} is unreachable"
+        assert str(raised.value) == f"Prometheus-compatible API at {url} is unreachable"
     assert issubclass(SourceUnavailable, VobsError)
     evidence = gather(source, ["maximus_dopamine_level"])
-    assert not evidence.available and evidence.error == f"Prometheus at {url} is unreachable"
+    assert not evidence.available and evidence.error == f"Prometheus-compatible API at {url} is unreachable"
 
 
 def test_credentials_never_appear_in_messages_and_still_work(prometheus):
     port = free_port()
     with pytest.raises(SourceUnavailable) as raised:
         PrometheusSource(f"http://admin:s3cret@127.0.0.1:{port}/?token=t0ken").names()
-    assert str(raised.value) == f"Prometheus at http://127.0.0.1:{port} is unreachable"  # trailing / normalised
+    assert str(raised.value) == f"Prometheus-compatible API at http://127.0.0.1:{port} is unreachable"  # trailing / normalised
     assert redact_url("https://u:p@prom.example:9090/x?token=abc#f") == "https://prom.example:9090/x"
     # Sent as basic auth; this Prometheus has no auth configured and ignores it.
     authed = PrometheusSource(prometheus.url.replace("http://", "http://admin:s3cret@"))
@@ -215,7 +215,7 @@ def test_a_server_that_never_answers_times_out():
         caller.join(timeout=30)
         assert not caller.is_alive(), "a server that never answers hung the client"
         assert len(raised) == 1 and isinstance(raised[0], SourceUnavailable)
-        assert str(raised[0]) == f"Prometheus at {url} did not answer within 0.3s (--timeout)"
+        assert str(raised[0]) == f"Prometheus-compatible API at {url} did not answer within 0.3s (--timeout)"
 
 
 def _capture(into: list[BaseException], call) -> None:
@@ -238,7 +238,7 @@ def test_http_errors_and_non_prometheus_answers_are_unavailable(status, body, me
         for call in every_call(PrometheusSource(url, timeout=5)):
             with pytest.raises(SourceUnavailable) as raised:
                 call()
-            assert str(raised.value).startswith(f"Prometheus at {url} ")
+            assert str(raised.value).startswith(f"Prometheus-compatible API at {url} ")
             assert message in str(raised.value) and "\n" not in str(raised.value)
 
 

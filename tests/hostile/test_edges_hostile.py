@@ -160,7 +160,7 @@ def free_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
-AT = "Prometheus at http://127.0.0.1:"  # every server failure names the server (its redacted URL)
+AT = "Prometheus-compatible API at http://127.0.0.1:"  # every server failure names the server (its redacted URL)
 NOT_PROM = "answered something that is not Prometheus' API"
 
 CASES = [
@@ -191,7 +191,7 @@ CASES = [
     Case("prom-unreachable-chaos-check", lambda box: ["chaos", "check", run_file(box), "--prometheus-url",
                                                       free_url()], 2, AT, "is unreachable"),
     Case("prom-tls-to-plain-http", lambda box: ["validate", "--prometheus-url", prom("good").replace(
-        "http://", "https://"), dashboards(box)], 2, "Prometheus at https://127.0.0.1:", "TLS"),
+        "http://", "https://"), dashboards(box)], 2, "Prometheus-compatible API at https://127.0.0.1:", "TLS"),
     # --- deadlines and size caps (item 6): a drip or a flood ends in one line -------------------------
     Case("prom-drip-body-2s", metric("validate", "drip-2s"), 2, AT, "did not answer within 2s", timeout=25),
     Case("prom-drip-body-fast", metric("validate", "drip-fast"), 2, AT, "did not answer within 2s", timeout=25),

@@ -72,7 +72,7 @@ def prometheus(behaviour, name: str, *extra: str):
     return setup
 
 
-AT = "Prometheus at http://127.0.0.1:"
+AT = "Prometheus-compatible API at http://127.0.0.1:"
 CASES = [
     # --- Grafana ---------------------------------------------------------------------------------------------
     Case("g-429-until-retries-run-out", pull(on("/api/search", g_echo(429, "0")), url=with_query_token), 2,

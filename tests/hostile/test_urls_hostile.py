@@ -76,7 +76,7 @@ def prom_url(form: Callable[[SubPathProxy], str], host: str = "127.0.0.1", token
     return setup
 
 
-AT_PROM = "Prometheus at http://127.0.0.1:"
+AT_PROM = "Prometheus-compatible API at http://127.0.0.1:"
 PROM_ENV: dict[str, str] = {}  # filled by the case's setup, read by the harness after it
 PROM_CASES = [
     Case("prom-subpath-token", prom_url(lambda p: p.url), 0, error_line=False, secrets=[PROXY_TOKEN]),
@@ -100,7 +100,7 @@ PROM_CASES = [
          secrets=[PROXY_TOKEN]),
     Case("prom-ipv6-unreachable", lambda box: ["validate", "--prometheus-url",
                                                f"http://[::1]:{closed_v6_port()}/prometheus?token={PROXY_TOKEN}",
-                                               dashboards(box)], 2, "Prometheus at http://[::1]:",
+                                               dashboards(box)], 2, "Prometheus-compatible API at http://[::1]:",
          "/prometheus is unreachable", secrets=[PROXY_TOKEN]),
     Case("prom-bracket-unclosed", lambda box: ["validate", "--prometheus-url",
                                                     f"http://ops:{BASIC_PW}@[::1:9090/p?token={PROXY_TOKEN}",
