@@ -166,7 +166,7 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
                        f"{shown} is produced by recording rule {rule_name!r}{where} but has no series yet{state}: "
                        f"check that the rule's inputs exist", use.location, rule=rule_name, **extra)
     severity = Severity.ERROR if required else Severity.WARNING
-    hint = _hint(name, spec, catalog) + _did_you_mean(name, ev.names or frozenset())
+    hint = _hint(name, spec, catalog) + _rule_unchecked(name, ev) + _did_you_mean(name, ev.names or frozenset())
     seen = ev.last_seen.get(name)
     if seen is not None:
         ago = human_span(ev.now - seen)
@@ -195,6 +195,15 @@ def _hint(name: str, spec, catalog: MetricCatalog | None) -> str:
     if spec is not None and spec.required:
         return f" — required by the catalog ({catalog.file}:{spec.line}, owner {spec.owner})"
     return ""
+
+
+def _rule_unchecked(name: str, ev: Evidence) -> str:
+    """A name shaped like a recording rule's output (`level:metric:operations`) whose rules could not
+    be checked: not a plain "missing" — its rule may be all that is lacking."""
+    why = dict(ev.degraded).get(RULES)
+    if ":" not in name or not why:
+        return ""
+    return f"; by its name a recording rule's output, and recording rules could not be checked: {why.split('; ')[0]}"
 
 
 _RATE_FUNCTIONS = {"rate", "irate", "increase"}

@@ -68,11 +68,14 @@ def live_with_prefix(prefix: str, names: Iterable[str] | None) -> int | None:
     return sum(1 for n in names if n.startswith(prefix))
 
 
-def advice(prefix: str, live: int | None, offline: bool, status: str = "missing") -> str:
-    """What the team should check for absent metrics of one family."""
+def advice(prefix: str, live: int | None, offline: bool, status: str = "missing", recorded: bool = False) -> str:
+    """What the team should check for absent metrics of one family. `recorded`: every one is shaped
+    like a recording rule's output (`level:metric:operations`): its rule, not an exporter, writes it."""
     who = exporter_of(prefix) or f"the exporter of the `{prefix}` metrics"
     if live is None:
         return "the source could not list its names"
+    if recorded:
+        return _rule_advice(live, offline)
     if offline:
         if live == 0:
             return (f"no metric with this prefix in the catalog (checked offline: ask Prometheus with "
@@ -82,3 +85,16 @@ def advice(prefix: str, live: int | None, offline: bool, status: str = "missing"
         return f"no series with this prefix; is {who} scraped?"
     why = "stopped, or renamed?" if status == "disappeared" else "renamed, or not exported by this version or configuration?"
     return f"{live} other names with this prefix are present ({who} is scraped): {why}"
+
+
+def _rule_advice(live: int, offline: bool) -> str:
+    """Names a recording rule writes: ask about the rule (loaded? evaluating? its inputs?)."""
+    rule = "recording rules (`level:metric:operations`)"
+    if offline:
+        return (f"the outputs of {rule}: the catalog cannot tell (ask Prometheus with --prometheus-url "
+                "whether their rules are loaded)")
+    if live == 0:
+        return (f"the outputs of {rule}, and no series with this prefix: are their rules loaded and evaluating? "
+                "(Prometheus: Status → Rules; VictoriaMetrics: vmalert)")
+    return (f"the outputs of {rule}; {live} other names with this prefix are present: is this rule loaded, "
+            "renamed, or are its inputs absent?")

@@ -306,7 +306,8 @@ def group_families(metrics: Iterable[MetricAudit], names: frozenset[str] | None,
         live = live_with_prefix(prefix, names)
         worst = min((m.status for m in members), key=STATUS_ORDER.index)
         members.sort(key=lambda m: (-m.impact.panels, -m.impact.dashboards, -m.impact.others, m.metric))
-        out.append(Family(prefix, exporter_of(prefix), members, live, advice(prefix, live, offline, worst)))
+        recorded = all(":" in m.metric for m in members)  # written by recording rules, not exported
+        out.append(Family(prefix, exporter_of(prefix), members, live, advice(prefix, live, offline, worst, recorded)))
     return sorted(out, key=lambda f: (not f.required, -f.impact.panels, -f.impact.dashboards, -len(f.metrics),
                                       f.prefix))
 
