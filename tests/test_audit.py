@@ -141,6 +141,16 @@ def test_family_advice_tells_not_scraped_from_renamed(prefix, live, offline, sta
     assert expected in advice(prefix, live, offline, status)
 
 
+@pytest.mark.parametrize("live,offline,expected", [
+    (0, False, "no series with this prefix: are their rules loaded and evaluating?"),
+    (3, False, "3 other names with this prefix are present: is this rule loaded, renamed, or are its inputs absent?"),
+    (0, True, "the catalog cannot tell (ask Prometheus with --prometheus-url whether their rules are loaded)"),
+])
+def test_recording_rule_outputs_are_advised_about_their_rules_not_an_exporter(live, offline, expected):
+    said = advice("job:", live, offline, "missing", recorded=True)
+    assert expected in said and "exporter" not in said and "scraped" not in said, said
+
+
 def test_families_group_absent_metrics_and_say_whether_the_prefix_is_live():
     findings = [use("redis_up", "missing", "r/Up"), use("redis_db_keys", "disappeared", "r/Keys"),
                 use("maximus_typo", "missing", "m/p"), use("maximus_level", "present", "m/q"),

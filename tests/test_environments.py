@@ -69,40 +69,40 @@ def test_token_variable_names():
      "--env 'prd' is not a declared environment (declared: prod)"),
     ("grafana_url: http://g:3000\n", "prod", "--env 'prod': no environments are declared"),
     ("environments:\n  prod:\n    grafana_token: glsa_in_a_file_xx\n", None,
-     "vobs.yaml:3: environments.prod.grafana_token must not be stored in a file: set GRAFANA_TOKEN_PROD"),
+     "vobs.yaml:3:5: environments.prod.grafana_token must not be stored in a file: set GRAFANA_TOKEN_PROD"),
     ("environments:\n  prod:\n    grafana: http://p:3000\n", None,
-     "vobs.yaml:3: environments.prod: unknown setting 'grafana'"),
-    ("environments:\n  prod:\n    org_id: [1]\n", None, "vobs.yaml:3: environments.prod.org_id must be a number"),
+     "vobs.yaml:3:5: environments.prod: unknown setting 'grafana'"),
+    ("environments:\n  prod:\n    org_id: [1]\n", None, "vobs.yaml:3:5: environments.prod.org_id must be a number"),
     ("environments:\n  prod:\n    grafana_url: p:3000\n", "prod",
-     "vobs.yaml:3: environments.prod.grafana_url: 'p:3000' is not an http:// or https:// URL"),
+     "vobs.yaml:3:5: environments.prod.grafana_url: 'p:3000' is not an http:// or https:// URL"),
     # every environment's URLs and organisation are checked whichever is chosen (here: none)
     ("environments:\n  staging: {grafana_url: 'http://s:3000'}\n  prod:\n    org_id: two\n", "staging",
-     "vobs.yaml:4: environments.prod.org_id must be a number, not 'two'"),
+     "vobs.yaml:4:5: environments.prod.org_id must be a number, not 'two'"),
     ("environments:\n  prod:\n    prometheus_url: ftp://p\n", None,
-     "vobs.yaml:3: environments.prod.prometheus_url: 'ftp://p' is not an http:// or https:// URL"),
+     "vobs.yaml:3:5: environments.prod.prometheus_url: 'ftp://p' is not an http:// or https:// URL"),
     ("environments:\n  prod:\n    grafana_url: 'http://admin:hunter2@g:3000'\n", None,
-     "vobs.yaml:3: environments.prod.grafana_url carries a password (user:password@): a file in the repository "
+     "vobs.yaml:3:5: environments.prod.grafana_url carries a password (user:password@): a file in the repository "
      "must hold no secret"),
     ("prometheus_url: 'http://p:9090/?token=abc'\n", None,
-     "vobs.yaml:1: prometheus_url carries a credential in its query string (its token parameter): a file in "
+     "vobs.yaml:1:1: prometheus_url carries a credential in its query string (its token parameter): a file in "
      "the repository must hold no secret"),
     # the message names the parameter without looking like a credential itself: the redaction that
     # every message goes through once ate "): a" after `api_key=…` (found by a new-user trial)
     ("grafana_url: 'https://g.example.com/?api_key=abcdefgh12345'\n", None,
-     "vobs.yaml:1: grafana_url carries a credential in its query string (its api_key parameter): a file in "
+     "vobs.yaml:1:1: grafana_url carries a credential in its query string (its api_key parameter): a file in "
      "the repository must hold no secret"),
-    ("catalog:\n", None, "vobs.yaml:1: catalog must be a path, not null"),
-    ("dashboard_dir: d\n", None, "vobs.yaml:1: unknown setting 'dashboard_dir', did you mean 'dashboards_dir'? "
+    ("catalog:\n", None, "vobs.yaml:1:1: catalog must be a path, not null"),
+    ("dashboard_dir: d\n", None, "vobs.yaml:1:1: unknown setting 'dashboard_dir', did you mean 'dashboards_dir'? "
                                   "(allowed: "),
     ("environments:\n  prod:\n    grafana_urll: http://p:3000\n", None,
-     "vobs.yaml:3: environments.prod: unknown setting 'grafana_urll', did you mean 'grafana_url'?"),
+     "vobs.yaml:3:5: environments.prod: unknown setting 'grafana_urll', did you mean 'grafana_url'?"),
     ("environments:\n  eu-west: {grafana_url: 'http://a:3000'}\n  eu_west: {grafana_url: 'http://b:3000'}\n", None,
-     "vobs.yaml:3: environments 'eu-west' and 'eu_west' would both read GRAFANA_TOKEN_EU_WEST: rename one"),
-    ("exports_dir: ''\n", None, "vobs.yaml:1: exports_dir must be a path, not empty"),
+     "vobs.yaml:3:3: environments 'eu-west' and 'eu_west' would both read GRAFANA_TOKEN_EU_WEST: rename one"),
+    ("exports_dir: ''\n", None, "vobs.yaml:1:1: exports_dir must be a path, not empty"),
     ("environments:\n  '../x':\n    grafana_url: http://p:3000\n", None,
-     "vobs.yaml:2: environment name '../x' must be a letter then letters"),
-    ("environments: [prod]\n", None, "vobs.yaml:1: environments must be a mapping"),
-    ("environments:\n  prod: http://p:3000\n", None, "vobs.yaml:2: environments.prod must be a mapping"),
+     "vobs.yaml:2:3: environment name '../x' must be a letter then letters"),
+    ("environments: [prod]\n", None, "vobs.yaml:1:1: environments must be a mapping"),
+    ("environments:\n  prod: http://p:3000\n", None, "vobs.yaml:2:3: environments.prod must be a mapping"),
 ])
 def test_bad_environments_are_one_located_error(tmp_path, text, env, message):
     (tmp_path / "vobs.yaml").write_text(text)
@@ -225,7 +225,7 @@ def test_a_configured_catalog_that_is_not_there_is_an_error_not_a_silent_pass(tm
     (root / "vobs.yaml").write_text("# the project\ncatalog: narratives/metric.yaml\n")  # metrics.yaml, misspelt
     result = run(root, "validate")
     assert result.exit_code == 2
-    assert result.output.strip() == ("vobs: error: vobs.yaml:2: catalog: no metric catalog at narratives/metric.yaml "
+    assert result.output.strip() == ("vobs: error: vobs.yaml:2:1: catalog: no metric catalog at narratives/metric.yaml "
                                      "(a file of metrics: fix the setting, or leave it out for narratives/metrics.yaml)")
     (root / "pyproject.toml").write_text('[tool.vobs]\ncatalog = "narratives/metric.yaml"\n')  # no lines known there
     (root / "vobs.yaml").unlink()

@@ -12,6 +12,7 @@ import json
 import re
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from prometheus_harness import PrometheusServer, StaticExporter, free_port
@@ -22,6 +23,7 @@ from vertice_obs.metrics.prometheus import PrometheusSource
 from vertice_obs.metrics.validation import collect, load_dashboard_files, validate
 from vertice_obs.simulator.history import openmetrics_history
 
+REPO = Path(__file__).resolve().parent.parent
 LEVEL = "maximus_dopamine_level"
 HOURS_HELD = 3
 
@@ -63,6 +65,11 @@ def _validate(backend, tmp_path, queries: list[str], lookback=timedelta(days=7))
         "metric/no-matching-series", "metric/missing", "metric/label-missing")}, source
 
 
+def _named(backend) -> str:
+    """VictoriaMetrics says what it is in its answers; Prometheus does not."""
+    return f"{'VictoriaMetrics' if backend.kind == 'victoria' else 'Prometheus'} at {backend.url}"
+
+
 def _held(backend) -> str:
     """Prometheus knows its oldest sample (it scrapes itself); VictoriaMetrics only that it holds less."""
     if backend.kind == "prometheus":
@@ -82,7 +89,7 @@ def test_an_empty_selector_says_when_it_last_matched(backend, tmp_path):
 def test_a_selector_that_never_matched_says_how_much_data_was_looked_at(backend, tmp_path):
     found, _ = _validate(backend, tmp_path, [f'{LEVEL}{{environment="qa"}}', "vobs_never_exported_total"])
     assert found["P1"].message.endswith(f"; no series matched it {_held(backend)}"), found["P1"].message
-    assert found["P2"].message.endswith(f"never seen in Prometheus at {backend.url} {_held(backend)}"), \
+    assert found["P2"].message.endswith(f"never seen in {_named(backend)} {_held(backend)}"), \
         found["P2"].message
 
 
@@ -91,7 +98,7 @@ def test_a_lookback_the_data_covers_is_said_plainly(backend, tmp_path):
     found, _ = _validate(backend, tmp_path, [f'{LEVEL}{{environment="prod"}}', "vobs_never_exported_total"],
                          lookback=timedelta(hours=1))
     assert found["P1"].message.endswith("; no series matched it in the last 1h"), found["P1"].message
-    assert found["P2"].message.endswith("never seen in Prometheus at " + backend.url + " in the last 1h")
+    assert found["P2"].message.endswith(f"never seen in {_named(backend)} in the last 1h")
 
 
 def test_the_history_lookups_are_bounded_whatever_the_number_of_selectors(backend, tmp_path):
@@ -180,3 +187,31 @@ def test_a_metric_no_longer_exported_is_disappeared_not_present(kind, tmp_path):
     finally:
         server.stop()
         exporter.stop()
+
+
+GONE = "vobs_gone_soon"
+
+
+@pytest.mark.parametrize("kind", ["prometheus", "victoria"])
+def test_a_series_that_went_away_is_last_seen_as_the_readme_says(kind):
+    """A series that stops being exported: Prometheus ends it with a staleness marker, which hides its
+    last sample from the instant selectors of the last-seen query — it is found at the start of the
+    5-minute step that holds it, up to one step early; VictoriaMetrics finds it to the second.
+    The README's backends table says so (it once said "to the second" for both)."""
+    exporter = StaticExporter(f"# TYPE {GONE} gauge\n{GONE} 1\n".encode())
+    server = PrometheusServer([exporter.target]) if kind == "prometheus" else VictoriaMetricsServer([exporter.target])
+    try:
+        server.start()
+        server.wait_for(GONE)
+        exporter.body = b"# TYPE vobs_still_here gauge\nvobs_still_here 1\n"
+        server.wait_for("vobs_still_here")
+        last = datetime.fromtimestamp(max(float(t) for t, v in server.wait_for(f"{GONE}[10m]")[0]["values"] if v != "NaN"),
+                                      tz=timezone.utc)  # its last raw sample
+        seen = PrometheusSource(server.url).last_seen([GONE], timedelta(hours=1))[GONE]
+        early = timedelta(minutes=5, seconds=1) if kind == "prometheus" else timedelta(seconds=1)
+        assert last - early <= seen <= last + timedelta(seconds=1), (seen, last)
+    finally:
+        server.stop()
+        exporter.stop()
+    row = next(line for line in (REPO / "README.md").read_text().splitlines() if line.startswith("| series history"))
+    assert "yes: to the second, or up to one 5-minute step early" in row and "staleness marker" in row, row

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vertice_obs.errors import InputError
 from vertice_obs.project import load_project
@@ -38,11 +42,11 @@ def test_precedence_flag_over_env_over_vobs_yaml_over_pyproject(tmp_path):
 
 
 @pytest.mark.parametrize("pyproject,vobs,message", [
-    (None, "grafana_token: abc\n", "vobs.yaml:1: grafana_token must not be stored in a file"),
-    (None, "url: x\nprometheus: y\n", "vobs.yaml:1: unknown setting 'url'"),
+    (None, "grafana_token: abc\n", "vobs.yaml:1:1: grafana_token must not be stored in a file"),
+    (None, "url: x\nprometheus: y\n", "vobs.yaml:1:1: unknown setting 'url'"),
     ('[tool.vobs]\ncolour = "red"\n', None, "pyproject.toml [tool.vobs]: unknown setting 'colour'"),
     ("[tool.vobs\n", None, "pyproject.toml: invalid TOML"),
-    (None, "- a\n", "vobs.yaml:1: vobs.yaml must be a mapping of settings"),
+    (None, "- a\n", "vobs.yaml:1:1: vobs.yaml must be a mapping of settings"),
 ])
 def test_bad_configuration_is_one_located_error(tmp_path, pyproject, vobs, message):
     write(tmp_path, pyproject, vobs)
@@ -76,11 +80,11 @@ def test_a_dashboards_dir_that_is_not_there_is_named_not_blamed_on_the_narrative
     for command in (["build"], ["build", "--check"], ["build", "--progress"], ["list"]):
         result = CliRunner().invoke(cli, ["-C", str(root), *command])
         assert result.exit_code == 2, (command, result.output)
-        assert result.output.strip() == ("vobs: error: vobs.yaml:2: dashboards_dir: no folder at dashbaords (fix the "
+        assert result.output.strip() == ("vobs: error: vobs.yaml:2:1: dashboards_dir: no folder at dashbaords (fix the "
                                          "setting, or leave it out for dashboards/)")
     (root / "vobs.yaml").write_text("narratives_dir: narrative\n")
     assert CliRunner().invoke(cli, ["-C", str(root), "build"]).output.strip() == (
-        "vobs: error: vobs.yaml:1: narratives_dir: no folder at narrative (fix the setting, or leave it out for "
+        "vobs: error: vobs.yaml:1:1: narratives_dir: no folder at narrative (fix the setting, or leave it out for "
         "narratives/)")
 
 
@@ -104,7 +108,7 @@ def test_a_path_to_read_outside_the_project_is_refused(tmp_path, key, how):
         write(root, vobs=f"{key}: '{value}'\n")
     with pytest.raises(InputError) as info:
         load_project(root, environ={})
-    where = "pyproject.toml [tool.vobs]" if how == "pyproject" else "vobs.yaml:1"
+    where = "pyproject.toml [tool.vobs]" if how == "pyproject" else "vobs.yaml:1:1"
     assert str(info.value) == (f"{where}: {key} {value!r} leads outside the project (to {elsewhere.resolve()}): "
                                "a project file may name only paths inside the project")
 
@@ -119,3 +123,73 @@ def test_a_path_to_read_inside_the_project_is_kept_and_a_flag_may_point_anywhere
         assert getattr(load_project(root, environ={}), key) == root / value
     flagged = load_project(tmp_path / "elsewhere", {key: str(tmp_path / "x")}, environ={})
     assert getattr(flagged, key) == tmp_path / "x"
+
+
+MISTAKES = ("dashboard_dir: d\n"                     # 1: a typo
+            "grafana_token: glsa_abc\n"              # 2: a secret in a file
+            "prometheus_url: ftp://p\n"              # 3: not http(s)
+            "environments:\n"
+            "  prod:\n"
+            "    grafana_urll: http://p:3000\n"      # 6: a typo in an environment
+            "    org_id: two\n"                      # 7: not a number
+            "  staging: http://s:3000\n")            # 8: not a mapping
+EVERY_MISTAKE = [
+    "vobs.yaml:1:1: unknown setting 'dashboard_dir', did you mean 'dashboards_dir'?",
+    "vobs.yaml:2:1: grafana_token must not be stored in a file",
+    "vobs.yaml:3:1: prometheus_url: 'ftp://p' is not an http:// or https:// URL",
+    "vobs.yaml:6:5: environments.prod: unknown setting 'grafana_urll', did you mean 'grafana_url'?",
+    "vobs.yaml:7:5: environments.prod.org_id must be a number, not 'two'",
+    "vobs.yaml:8:3: environments.staging must be a mapping",
+]
+
+
+def test_every_mistake_in_vobs_yaml_is_said_in_one_run(tmp_path):
+    """A file with six mistakes takes one run, not six: each at its file:line:col, in the file's order."""
+    write(tmp_path, pyproject='[tool.vobs]\ncolour = "red"\n', vobs=MISTAKES)
+    with pytest.raises(InputError) as info:
+        load_project(tmp_path, environ={})
+    said = [str(e) for e in (info.value, *info.value.also)]
+    assert said[0].startswith("pyproject.toml [tool.vobs]: unknown setting 'colour'")  # both files, in one run
+    assert len(said) == 1 + len(EVERY_MISTAKE) and all("\n" not in line for line in said)
+    for line, expected in zip(said[1:], EVERY_MISTAKE):
+        assert line.startswith(expected), line
+
+
+def test_the_cli_prints_every_mistake_one_line_each(tmp_path):
+    from click.testing import CliRunner
+
+    from vertice_obs.cli import cli
+
+    write(tmp_path, vobs=MISTAKES)
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(": ")[2] for line in lines] == [m.split(": ", 1)[0] for m in EVERY_MISTAKE], lines
+    assert all(line.startswith("vobs: error: vobs.yaml:") for line in lines)
+
+
+_SETTINGS = st.sampled_from(["dashboards_dir", "dashboard_dir", "catalog", "grafana_url", "prometheus_url",
+                             "grafana_org_id", "grafana_token", "environments", "colour"])
+_VALUES = st.one_of(st.sampled_from(["d", "''", "http://h:3000", "ftp://h", "two", "2", "[a]", "null",
+                                     "'http://u:pw@h'", "{prod: {org_id: x}}", "{prod: {grafana_urll: x}}", "{'../x': {}}",
+                                     "{a-b: {}, a_b: {}}", "../../etc"]), st.text(max_size=8))
+
+
+READER = r"vobs\.yaml(:\d+)?: (invalid YAML|not UTF-8|duplicate key|mapping keys|YAML merge|value .* cannot be read)"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(_SETTINGS, _VALUES), max_size=8), st.one_of(st.none(), st.text(max_size=40)))
+def test_any_vobs_yaml_is_a_project_or_located_errors(tmp_path, pairs, raw):
+    """Whatever vobs.yaml holds: a project, or errors — one line each, at vobs.yaml:line:col (line
+    only for what stops the YAML reader: it reads no further) — never another exception."""
+    text = raw if raw is not None else "".join(f"{key}: {value}\n" for key, value in pairs)
+    (tmp_path / "vobs.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        load_project(tmp_path, environ={})
+    except InputError as exc:
+        for each in (exc, *exc.also):
+            line = str(each)
+            assert "\n" not in line and line.startswith("vobs.yaml:"), line
+            # a setting's problem at its line and column; one that stops the YAML reader, at its line
+            assert re.match(r"vobs\.yaml:\d+:\d+: ", line) or re.match(READER, line), line

@@ -12,8 +12,10 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
-from conftest import DISAPPEARED
+from conftest import DISAPPEARED, NEVER_RECORDED, RECORDED
+from victoria_harness import VictoriaMetricsServer
 
 from vertice_obs.cli import cli
 from vertice_obs.metrics.prometheus import PrometheusSource
@@ -54,3 +56,77 @@ def test_disappeared_metric_is_reported_with_its_date(victoria, tmp_path):
     when = datetime.fromtimestamp(victoria.disappeared_at, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     assert f"{DISAPPEARED} disappeared: last seen {when} (2d ago)" in result.stdout, result.output
     assert result.exit_code == 0
+
+
+# --- naming the backend, and a VictoriaMetrics without vmalert ---------------------------------------
+
+def _probe(folder: Path, exprs: list[str]) -> Path:
+    (folder / "probe.json").write_text(json.dumps({"uid": "probe", "title": "Probe", "panels": [
+        {"id": i, "type": "timeseries", "title": f"p{i}", "datasource": {"type": "prometheus", "uid": "p"},
+         "targets": [{"refId": "A", "expr": e}]} for i, e in enumerate(exprs, 1)]}))
+    return folder
+
+
+@pytest.mark.parametrize("backend, named", [("victoria", "VictoriaMetrics"), ("prometheus", "Prometheus")])
+def test_the_backend_is_named_by_what_it_is(request, backend, named, tmp_path):
+    """VictoriaMetrics says what it is in every answer (its `X-Server-Hostname` header): named so once
+    it answered, at no extra request; Prometheus says nothing of itself — a neutral name, never a guess."""
+    server = request.getfixturevalue(backend)
+    source = PrometheusSource(server.url)
+    assert source.description == f"Prometheus at {server.url}"  # not asked yet: unknown
+    source.names()
+    assert source.description == f"{named} at {server.url}" and source.request_count == 1
+    result = CliRunner().invoke(cli, ["validate", str(_probe(tmp_path, [SPIKES])), "--prometheus-url", server.url])
+    assert f"never seen in {named} at {server.url} " in result.stdout, result.output
+    assert f"against {named} at {server.url}: 1 missing" in result.stdout.splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def victoria_without_vmalert(simulator):
+    """A VictoriaMetrics without `-vmalert.proxyURL`: its `/api/v1/rules` answers an empty list."""
+    server = VictoriaMetricsServer([simulator.url.removeprefix("http://")]).start()
+    try:
+        server.wait_for("maximus_dopamine_level")
+        yield server
+    finally:
+        server.stop()
+
+
+def test_without_vmalert_rule_outputs_are_not_a_plain_missing(victoria_without_vmalert, tmp_path):
+    """Names shaped like a rule's output (`level:metric:operations`) that are absent, while the backend
+    lists no rules: each finding and the summary say the rules could not be checked, and why."""
+    url = victoria_without_vmalert.url
+    folder = _probe(tmp_path, [NEVER_RECORDED, RECORDED, f"rate({SPIKES}[5m])", "maximus_dopamine_level"])
+    result = CliRunner().invoke(cli, ["validate", str(folder), "--prometheus-url", url, "--format", "json"])
+    report = json.loads(result.stdout)
+    findings = {f.get("metric"): f for f in report["findings"] if f["check"].startswith("metric/")}
+    for name in (NEVER_RECORDED, RECORDED):
+        assert findings[name]["check"] == "metric/missing"
+        assert ("by its name a recording rule's output, and recording rules could not be checked: the backend "
+                "reported no recording rules (VictoriaMetrics lists them only through vmalert: -vmalert.proxyURL)"
+                ) in findings[name]["message"], findings[name]["message"]
+    assert "recording rule" not in findings[SPIKES]["message"]  # an exporter's metric: a plain missing
+    (rules,) = [f for f in report["findings"] if f["check"] == "source/degraded" and "recording rules" in f["message"]]
+    assert rules["message"].startswith(f"VictoriaMetrics at {url}: recording rules could not be checked: the backend "
+                                       "reported no recording rules")
+    assert "2 absent names the dashboards query are shaped like a rule's output" in rules["message"]
+    text = CliRunner().invoke(cli, ["validate", str(folder), "--prometheus-url", url]).stdout
+    assert "recording rules not checked: the backend reported no recording rules" in text.splitlines()[-1]
+
+
+def test_without_vmalert_the_audit_points_at_the_rules_not_an_exporter(victoria_without_vmalert, tmp_path):
+    folder = _probe(tmp_path, [NEVER_RECORDED, RECORDED, "maximus_dopamine_level"])
+    result = CliRunner().invoke(cli, ["audit", str(folder), "--prometheus-url", victoria_without_vmalert.url])
+    (family,) = [line for line in result.stdout.splitlines() if line.strip().startswith("1. maximus:*")]
+    assert "exporter" not in family and "scraped" not in family, family
+    assert "are their rules loaded and evaluating? (Prometheus: Status → Rules; VictoriaMetrics: vmalert)" in family
+
+
+def test_with_vmalert_the_rules_are_known(victoria, tmp_path):
+    """With vmalert proxied, the same names are the rule's (`metric/recording-rule`), nothing degraded."""
+    folder = _probe(tmp_path, [NEVER_RECORDED, RECORDED])
+    report = json.loads(CliRunner().invoke(cli, ["validate", str(folder), "--prometheus-url", victoria.url,
+                                                 "--format", "json"]).stdout)
+    checks = {f.get("metric"): f["check"] for f in report["findings"] if f["check"].startswith("metric/")}
+    assert checks == {NEVER_RECORDED: "metric/recording-rule", RECORDED: "metric/present"}
+    assert not [f for f in report["findings"] if f["check"] == "source/degraded" and "recording rules" in f["message"]]

@@ -51,20 +51,23 @@ MAX_DEPTH = 64  # nesting of mappings and sequences
 
 @dataclass
 class LocatedDocument:
-    """Plain data plus the line of every path in it."""
+    """Plain data plus the line (and column) of every path in it."""
 
     file: str
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
+    columns: dict[PathKey, int] = field(default_factory=dict)
 
     def line(self, path: PathKey) -> int:
         """The line of `path`, or of its closest located ancestor (1 for the document)."""
+        return self.at(path)[0]
+
+    def at(self, path: PathKey) -> tuple[int, int | None]:
+        """(line, column) of `path`, or of its closest located ancestor ((1, None) for the document)."""
         path = tuple(path)
-        while path:
-            if path in self.lines:
-                return self.lines[path]
+        while path and path not in self.lines:
             path = path[:-1]
-        return self.lines.get((), 1)
+        return self.lines.get(path, 1), self.columns.get(path)
 
     def error(self, message: str, path: PathKey = ()) -> InputError:
         return InputError(message, self.file, self.line(path))
@@ -294,7 +297,7 @@ class _Builder:
             raise self.error(f"document expands to more than {MAX_VALUES:,} values{why}: refused", node)
         if depth > MAX_DEPTH:
             raise self.error(f"nested more than {MAX_DEPTH} levels deep", node)
-        self.doc.lines[path] = node.start_mark.line + 1
+        self.doc.lines[path], self.doc.columns[path] = node.start_mark.line + 1, node.start_mark.column + 1
         if isinstance(node, yaml.CollectionNode) and not self.aliased:
             self.aliased = id(node) in self._built
             self._built.add(id(node))
@@ -313,7 +316,7 @@ class _Builder:
                 child = path + (key,)
                 out[key] = self.build(value_node, child, depth + 1)
                 # A key's line is where the key is written, which is what a reader looks for.
-                self.doc.lines[child] = key_node.start_mark.line + 1
+                self.doc.lines[child], self.doc.columns[child] = key_node.start_mark.line + 1, key_node.start_mark.column + 1
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]

@@ -59,8 +59,8 @@ class Project:
     grafana_org_id: int | None = None
     prometheus_url: str | None = None
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # setting → where it came from
-    # setting → (file, line) where a project file with lines (vobs.yaml) set it: errors about its value point there
-    lines: Mapping[str, tuple[str, int]] = field(default_factory=dict, repr=False, compare=False)
+    # setting → (file, line, column) where a project file with lines (vobs.yaml) set it: errors about its value point there
+    lines: Mapping[str, tuple[str, int, int | None]] = field(default_factory=dict, repr=False, compare=False)
     env: str | None = None  # the environment chosen with --env, if any
     project_id: str | None = None  # `project:`, which tells its dashboards from other projects' on one Grafana
     environments: tuple[str, ...] = ()  # every environment the configuration declares
@@ -143,9 +143,13 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
     origin: dict[str, str] = {}
     declared: dict[str, tuple[str, dict[str, Any]]] = {}  # name → (where, its settings)
     variables = {key: environ[var] for key, var in ENVIRONMENT.items() if environ.get(var)}
-    lines: dict[str, int] = {}  # vobs.yaml's key → its line
-    for where, layer in (("pyproject.toml [tool.vobs]", _from_pyproject(root / "pyproject.toml")),
-                         ("vobs.yaml", _from_vobs_yaml(root / "vobs.yaml", lines))):
+    lines: dict[str, tuple[int, int | None]] = {}  # vobs.yaml's key → its line and column
+    errors: list[InputError] = []  # every problem of both files, said in one run
+    layers = (("pyproject.toml [tool.vobs]", _from_pyproject(root / "pyproject.toml", errors)),
+              ("vobs.yaml", _from_vobs_yaml(root / "vobs.yaml", lines, errors)))
+    if errors:
+        raise InputError.together(errors)
+    for where, layer in layers:
         declared.update({name: (where, section) for name, section in layer.pop("environments", {}).items()})
         settings.update(layer)
         origin.update(dict.fromkeys(layer, where))
@@ -193,7 +197,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         grafana_org_id=org_id,
         prometheus_url=settings.get("prometheus_url") or None,
         origins=dict(origin),
-        lines={key: ("vobs.yaml", line) for key, line in lines.items() if origin.get(key) == "vobs.yaml"},
+        lines={key: ("vobs.yaml", *at) for key, at in lines.items() if origin.get(key) == "vobs.yaml"},
         env=env or None,
         environments=tuple(sorted(declared)),
         project_id=settings.get("project") or None,
@@ -223,59 +227,73 @@ def _chosen(env: str | None, declared: Mapping[str, tuple[str, dict[str, Any]]],
             (f"the environment ({token_variable(env)})", {"grafana_token": token} if token else {}))
 
 
-def _environments(value: Any, where: str, line_of) -> dict[str, dict[str, Any]]:
+def _environments(value: Any, where: str, at_of, errors: list[InputError]) -> dict[str, dict[str, Any]]:
     """`environments: {staging: {grafana_url, org_id, prometheus_url}, prod: {…}}`, checked whole
-    before any is chosen: a typo in prod fails a staging run too, not the night of the release."""
+    before any is chosen: a typo in prod fails a staging run too, not the night of the release.
+    Every problem goes into `errors`; what is well-formed is returned."""
     if not isinstance(value, dict):
-        raise InputError("environments must be a mapping of names to server settings "
-                         "(environments: {staging: {grafana_url: …}})", where, line_of(("environments",)))
+        errors.append(InputError("environments must be a mapping of names to server settings "
+                                 "(environments: {staging: {grafana_url: …}})", where, *at_of(("environments",))))
+        return {}
     out: dict[str, dict[str, Any]] = {}
     tokens: dict[str, str] = {}  # token variable → the environment that reads it
     for name, section in value.items():
-        line = line_of(("environments", name))
+        at = at_of(("environments", name))
         if not isinstance(name, str) or not _ENVIRONMENT_NAME.fullmatch(name):
-            raise InputError(f"environment name {str(name)!r} must be a letter then letters, digits, _ or - "
-                             "(it names the token variable, GRAFANA_TOKEN_<NAME>)", where, line)
+            errors.append(InputError(f"environment name {str(name)!r} must be a letter then letters, digits, _ or - "
+                                     "(it names the token variable, GRAFANA_TOKEN_<NAME>)", where, *at))
+            continue
         other = tokens.setdefault(token_variable(name), name)
         if other != name:  # eu-west and eu_west, Prod and prod: one variable, one token for two Grafanas
-            raise InputError(f"environments {other!r} and {name!r} would both read {token_variable(name)}: "
-                             "rename one", where, line)
+            errors.append(InputError(f"environments {other!r} and {name!r} would both read {token_variable(name)}: "
+                                     "rename one", where, *at))
         if not isinstance(section, dict):
-            raise InputError(f"environments.{name} must be a mapping (grafana_url, org_id, prometheus_url)",
-                             where, line)
+            errors.append(InputError(f"environments.{name} must be a mapping (grafana_url, org_id, prometheus_url)",
+                                     where, *at))
+            continue
         settings: dict[str, Any] = {}
         for key, item in section.items():
-            key_line = line_of(("environments", name, key))
-            if key == "grafana_token":
-                raise InputError(f"environments.{name}.grafana_token must not be stored in a file: "
-                                 f"set {token_variable(name)} or GRAFANA_TOKEN", where, key_line)
-            if key not in _ENVIRONMENT_KEYS:
-                raise InputError(f"environments.{name}: unknown setting {str(key)!r}"
-                                 f"{_did_you_mean(str(key), _ENVIRONMENT_KEYS)} "
-                                 f"(allowed: grafana_url, org_id, prometheus_url)", where, key_line)
-            _typed(_ENVIRONMENT_KEYS[key], item, f"environments.{name}.{key}", where, key_line, name)
+            key_at = at_of(("environments", name, key))
+            try:
+                if key == "grafana_token":
+                    raise InputError(f"environments.{name}.grafana_token must not be stored in a file: "
+                                     f"set {token_variable(name)} or GRAFANA_TOKEN", where, *key_at)
+                if key not in _ENVIRONMENT_KEYS:
+                    raise InputError(f"environments.{name}: unknown setting {str(key)!r}"
+                                     f"{_did_you_mean(str(key), _ENVIRONMENT_KEYS)} "
+                                     f"(allowed: grafana_url, org_id, prometheus_url)", where, *key_at)
+                _typed(_ENVIRONMENT_KEYS[key], item, f"environments.{name}.{key}", where, key_at, name)
+            except InputError as exc:
+                errors.append(exc)
+                continue
             settings[_ENVIRONMENT_KEYS[key]] = item
         out[name] = settings
     return out
 
 
-def _from_vobs_yaml(path: Path, lines: dict[str, int]) -> dict[str, Any]:
-    """vobs.yaml's settings, checked; `lines` gets the line of each top-level key."""
+def _from_vobs_yaml(path: Path, lines: dict[str, tuple[int, int | None]], errors: list[InputError]) -> dict[str, Any]:
+    """vobs.yaml's settings, checked: every problem into `errors`; `lines` gets each top-level key's place."""
     if not path.is_file():
         return {}
     # PyYAML only when there is a vobs.yaml: `vobs --help` must not pay for it.
     from vertice_obs.located_yaml import load_located
 
-    doc = load_located(path, path.name)
+    try:
+        doc = load_located(path, path.name)
+    except InputError as exc:  # not YAML at all: nothing more to read in it
+        errors.append(exc)
+        return {}
     if doc.data is None:
         return {}
     if not isinstance(doc.data, dict):
-        raise doc.error("vobs.yaml must be a mapping of settings")
-    lines.update({key: doc.line((key,)) for key in doc.data if isinstance(key, str)})
-    return _checked(doc.data, path.name, lambda key: doc.line(key if isinstance(key, tuple) else (key,)), path.parent)
+        errors.append(InputError("vobs.yaml must be a mapping of settings", doc.file, *doc.at(())))
+        return {}
+    lines.update({key: doc.at((key,)) for key in doc.data if isinstance(key, str)})
+    return _checked(doc.data, path.name, lambda key: doc.at(key if isinstance(key, tuple) else (key,)), path.parent,
+                    errors)
 
 
-def _from_pyproject(path: Path) -> dict[str, Any]:
+def _from_pyproject(path: Path, errors: list[InputError]) -> dict[str, Any]:
     if not path.is_file():
         return {}
     import tomllib
@@ -283,31 +301,40 @@ def _from_pyproject(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"invalid TOML: {exc}", path.name) from None
+        errors.append(InputError(f"invalid TOML: {exc}", path.name))
+        return {}
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte offset {exc.start})", path.name) from None
+        errors.append(InputError(f"not UTF-8 text (byte offset {exc.start})", path.name))
+        return {}
     tool = data.get("tool", {})
     section = tool.get("vobs", {}) if isinstance(tool, dict) else {}
     if not isinstance(section, dict):
-        raise InputError("[tool.vobs] must be a table of settings", path.name)
-    return _checked(section, f"{path.name} [tool.vobs]", lambda key: None, path.parent)
+        errors.append(InputError("[tool.vobs] must be a table of settings", path.name))
+        return {}
+    return _checked(section, f"{path.name} [tool.vobs]", lambda key: (), path.parent, errors)
 
 
-def _checked(data: Mapping[str, Any], where: str, line_of, root: Path) -> dict[str, Any]:
-    for key in data:
-        if key == "grafana_token":
-            raise InputError("grafana_token must not be stored in a file: set GRAFANA_TOKEN or --grafana-token",
-                             where, line_of(key))
-        if key not in _FILE_KEYS:
-            raise InputError(f"unknown setting {key!r}{_did_you_mean(key, _FILE_KEYS)} "
-                             f"(allowed: {', '.join(sorted(_FILE_KEYS))})", where, line_of(key))
-        if key != "environments":
-            _typed(key, data[key], key, where, line_of(key))
-        if key in _READ_KEYS:
-            _inside(root, key, data[key], where, line_of(key))
-    out = dict(data)
-    if "environments" in out:
-        out["environments"] = _environments(out["environments"], where, line_of)
+def _checked(data: Mapping[str, Any], where: str, at_of, root: Path, errors: list[InputError]) -> dict[str, Any]:
+    """The settings of one file, each checked; every problem goes into `errors` (one run says them all)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        try:
+            if key == "grafana_token":
+                raise InputError("grafana_token must not be stored in a file: set GRAFANA_TOKEN or --grafana-token",
+                                 where, *at_of(key))
+            if key not in _FILE_KEYS:
+                raise InputError(f"unknown setting {key!r}{_did_you_mean(str(key), _FILE_KEYS)} "
+                                 f"(allowed: {', '.join(sorted(_FILE_KEYS))})", where, *at_of(key))
+            if key == "environments":
+                value = _environments(value, where, at_of, errors)
+            else:
+                _typed(key, value, key, where, at_of(key))
+            if key in _READ_KEYS:
+                _inside(root, key, value, where, at_of(key))
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        out[key] = value
     return out
 
 
@@ -315,14 +342,14 @@ def _relative(root: Path, path: Path) -> str:
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
-def _inside(root: Path, key: str, value: str, where: str, line: int | None) -> None:
+def _inside(root: Path, key: str, value: str, where: str, at: tuple) -> None:
     """A path a project file gives vobs to read (`_READ_KEYS`) must stay in the project, symlinks
     resolved — as written paths must: a configuration from a pull request must not read `/etc` or
     `../../secrets` into exports and on to Grafana. A flag (`--catalog`) may point anywhere."""
     led = outside(root, root / value)  # an absolute value stays absolute
     if led is not None:
         raise InputError(f"{key} {value!r} leads outside the project (to {led}): a project file may name only "
-                         "paths inside the project", where, line)
+                         "paths inside the project", where, *at)
 
 
 def _did_you_mean(key: str, known) -> str:
@@ -330,28 +357,28 @@ def _did_you_mean(key: str, known) -> str:
     return f", did you mean {close[0]!r}?" if close else ""
 
 
-def _typed(key: str, value: Any, shown: str, where: str, line: int | None, env: str | None = None) -> None:
+def _typed(key: str, value: Any, shown: str, where: str, at: tuple, env: str | None = None) -> None:
     """A file's setting of the right type; a path that is a path (not null, not empty: `exports_dir:
     ""` would write into the project root); a server URL (its scheme) and organisation that are
     usable, without a secret in it — each checked on every run, whatever environment is chosen."""
     expected = (int, str) if key == "grafana_org_id" else (str,)
     if value is not None and (not isinstance(value, expected) or isinstance(value, bool)):
         raise InputError(f"{shown} must be {'a number' if key == 'grafana_org_id' else 'a string'}, "
-                         f"not {type(value).__name__}", where, line)
+                         f"not {type(value).__name__}", where, *at)
     if key in _PATH_KEYS and (value is None or not value.strip()):
         raise InputError(f"{shown} must be a path, not {'null' if value is None else 'empty'} (leave the setting "
-                         "out for its default)", where, line)
+                         "out for its default)", where, *at)
     if key in _URL_KEYS:
         secret = url_secret(value)
         if secret:
             raise InputError(f"{shown} carries {secret}: a file in the repository must hold no secret — "
-                             f"{_secret_advice(key, env)}", where, line)
-        _check_url(key, value, where, (where, line), shown)
+                             f"{_secret_advice(key, env)}", where, *at)
+        _check_url(key, value, where, (where, *at), shown)
     if key == "grafana_org_id":
-        _org_id(value, where, (where, line), shown)
+        _org_id(value, where, (where, *at), shown)
     if key == "project" and not _PROJECT_ID.fullmatch(str(value or "")):
         raise InputError(f"project {value!r} must be 1-50 of lowercase letters, digits, _ . - (a letter or digit "
-                         "first): it is tagged on the project's dashboards as vertice-obs:<project>", where, line)
+                         "first): it is tagged on the project's dashboards as vertice-obs:<project>", where, *at)
 
 
 def _secret_advice(key: str, env: str | None) -> str:

@@ -167,7 +167,7 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
                        f"check that the rule's inputs exist", use.location, rule=rule_name, **extra)
     severity = Severity.ERROR if required else Severity.WARNING
     slip = _did_you_mean(name, ev.names or frozenset())
-    hint = _hint(name, spec, catalog) + slip
+    hint = _hint(name, spec, catalog) + _rule_unchecked(name, ev) + slip
     if slip:  # the name it was likely meant to be, for the audit's advice (`did_you_mean`)
         extra = {**extra, "did_you_mean": slip.removeprefix("; ")}
     seen = ev.last_seen.get(name)
@@ -198,6 +198,15 @@ def _hint(name: str, spec, catalog: MetricCatalog | None) -> str:
     if spec is not None and spec.required:
         return f" — required by the catalog ({catalog.file}:{spec.line}, owner {spec.owner})"
     return ""
+
+
+def _rule_unchecked(name: str, ev: Evidence) -> str:
+    """A name shaped like a recording rule's output (`level:metric:operations`) whose rules could not
+    be checked: not a plain "missing" — its rule may be all that is lacking."""
+    why = dict(ev.degraded).get(RULES)
+    if ":" not in name or not why:
+        return ""
+    return f"; by its name a recording rule's output, and recording rules could not be checked: {why.split('; ')[0]}"
 
 
 _RATE_FUNCTIONS = {"rate", "irate", "increase"}

@@ -105,6 +105,8 @@ def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta 
         degraded.append((RULES, f"{source_reason(exc, source)}; metrics produced by recording rules are judged "
                                 "like any other"))
     absent = sorted(set(referenced) - names)
+    if not rules and not degraded and not isinstance(source, CatalogSource):
+        degraded += _no_rules(source, [n for n in absent if ":" in n])
     seen: dict[str, datetime | None] = {}
     if absent:
         seen, lacking = _last_seen(source, absent, lookback)
@@ -121,6 +123,18 @@ def gather(source: MetricSource, referenced: Iterable[str], lookback: timedelta 
     return Evidence(source=source.description, names=frozenset(names), rules=rules, last_seen=seen,
                     lookback=lookback, now=now, degraded=tuple(degraded), metadata=metadata,
                     timeless=isinstance(source, CatalogSource))
+
+
+def _no_rules(source: MetricSource, shaped: list[str]) -> list[tuple[str, str]]:
+    """An empty rules list, while names shaped like a rule's output (`level:metric:operations`) are
+    absent: VictoriaMetrics without vmalert answers so — as does a Prometheus with no rule files."""
+    if not shaped:
+        return []
+    why = ("VictoriaMetrics lists them only through vmalert: -vmalert.proxyURL" if getattr(source, "kind", "")
+           == "VictoriaMetrics" else "are its rule files loaded? VictoriaMetrics lists them only with -vmalert.proxyURL")
+    some = f"{len(shaped)} absent names the dashboards query are" if len(shaped) > 1 else "an absent name the dashboards query is"
+    return [(RULES, f"the backend reported no recording rules ({why}); {some} shaped like a rule's output "
+                    f"({shaped[0]}{', …' if len(shaped) > 1 else ''}) and judged like any other metric")]
 
 
 def gone_now(evidence: Evidence, source: MetricSource, gone: Iterable[str]) -> Evidence:

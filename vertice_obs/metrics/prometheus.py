@@ -48,6 +48,8 @@ from vertice_obs.metrics.evidence import (
 )
 from vertice_obs.metrics.promql_wire import (
     TAG,
+    ErrorAnswer,
+    NotPrometheus,
     balanced_or,
     batches,
     chunks,
@@ -62,6 +64,7 @@ from vertice_obs.metrics.promql_wire import (
     recording_rules,
     selector_text,
     vector_metrics,
+    wire_time,
 )
 from vertice_obs.metrics.series import LabelTable, Selector
 
@@ -83,18 +86,6 @@ _MAX_LABEL_QUERY_CHARS = 10 * _MAX_QUERY_CHARS  # names in one label-tables quer
 _MAX_HISTORY_CHARS = 4 * _MAX_QUERY_CHARS  # the one series lookup of empty selectors (~4,000 selectors)
 _LABEL_SAMPLE = 10  # series per metric whose label names are read for a label-missing message
 _T = TypeVar("_T")
-
-
-class _ErrorAnswer(Exception):
-    """A non-200 answer, described in one line, with its status."""
-
-    def __init__(self, message: str, status: int = 0):
-        super().__init__(message)
-        self.status = status
-
-
-class _NotPrometheus(Exception):
-    """A 200 answer that is not Prometheus' API (HTML, invalid JSON, another shape)."""
 
 
 class _CountingSession(niquests.Session):
@@ -126,7 +117,7 @@ class PrometheusSource:
         # One parse (guard.urls): sub-path, ?token= (sent on every request), IPv6, user:pass@ → basic auth.
         self._server = parse_url(url, "the Prometheus URL")
         self.url, auth = self._server.base, self._server.auth
-        self.description = f"Prometheus at {redact_url(self.url)}"
+        self.kind = ""  # what answers, once an answer shows it (`_body`): "VictoriaMetrics"
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.window = window
@@ -145,6 +136,13 @@ class PrometheusSource:
         retry = Retry(total=1, read=False, backoff_factor=0.2, status_forcelist=(502, 503, 504),
                       allowed_methods=None, raise_on_status=False)
         self._session.mount(self.url, HTTPAdapter(max_retries=retry))
+
+    @property
+    def description(self) -> str:
+        """"VictoriaMetrics at …" once an answer carried its `X-Server-Hostname` header (it sets it on
+        every answer); else "Prometheus at …": the API it speaks (Thanos, Mimir or a proxy too —
+        nothing they answer tells them apart without another request)."""
+        return f"{self.kind or 'Prometheus'} at {redact_url(self.url)}"
 
     @property
     def request_count(self) -> int:
@@ -167,7 +165,7 @@ class PrometheusSource:
 
     def _ask_names(self) -> NameSnapshot:
         end = self.now()
-        params = {"start": _ts(end - self.window), "end": _ts(end)}
+        params = {"start": wire_time(end - self.window), "end": wire_time(end)}
         values = self._call(lambda: self._api("GET", "/api/v1/label/__name__/values", params=params))
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise self._not_prometheus("label values are not a list of strings")
@@ -233,7 +231,7 @@ class PrometheusSource:
         """The names among `names` with any series between `start` and `end` (`/api/v1/series`)."""
         found: set[str] = set()
         for regex in batches([re.escape(n) for n in names], "|", _MAX_QUERY_CHARS):
-            form = {"match[]": f'{{__name__=~"{promql_string(regex)}"}}', "start": _ts(start), "end": _ts(end)}
+            form = {"match[]": f'{{__name__=~"{promql_string(regex)}"}}', "start": wire_time(start), "end": wire_time(end)}
             data = self._call(lambda: self._api("POST", "/api/v1/series", data=form))
             try:
                 found.update(labels["__name__"] for labels in data)
@@ -285,7 +283,7 @@ class PrometheusSource:
         plain = [label for label in labels if is_identifier(label)]
         try:
             return self._body("POST", "/api/v1/query", meanwhile, data={"query": count_by(labels, regex)})
-        except _ErrorAnswer as exc:
+        except ErrorAnswer as exc:
             if exc.status not in (400, 422) or plain == labels:  # 422: VictoriaMetrics
                 raise
             return self._body("POST", "/api/v1/query", data={"query": count_by(plain, regex)})
@@ -305,7 +303,7 @@ class PrometheusSource:
         start = end - lookback
         if self._lowest is None:
             query = {"query": f"max(prometheus_tsdb_lowest_timestamp_seconds <= {end.timestamp():.3f})",
-                     "time": _ts(end)}
+                     "time": wire_time(end)}
             data = self._call(lambda: self._api("POST", "/api/v1/query", data=query))
             try:
                 self._lowest = (float(data["result"][0]["value"][1]) if data["result"] else None,)
@@ -316,7 +314,7 @@ class PrometheusSource:
             since = datetime.fromtimestamp(lowest, tz=timezone.utc)
             answer = History(covers=True) if since <= start else History(covers=False, since=since)
         else:
-            params = {"start": _ts(start), "end": _ts(start + self.window)}
+            params = {"start": wire_time(start), "end": wire_time(start + self.window)}
             values = self._call(lambda: self._api("GET", "/api/v1/label/__name__/values", params=params))
             answer = History(covers=isinstance(values, list) and bool(values))
         self._history[lookback] = answer
@@ -336,7 +334,7 @@ class PrometheusSource:
         asked = next(chunks(list(texts.values()), 1, _MAX_HISTORY_CHARS), [])
         if not asked:
             return {}
-        form = [("match[]", text) for text in asked] + [("start", _ts(end - lookback)), ("end", _ts(end))]
+        form = [("match[]", text) for text in asked] + [("start", wire_time(end - lookback)), ("end", wire_time(end))]
         data = self._call(lambda: self._api("POST", "/api/v1/series", data=form))
         by_name: dict[str, list[dict[str, str]]] = {}
         try:
@@ -382,7 +380,7 @@ class PrometheusSource:
 
     def query_range(self, query: str, start: datetime, end: datetime, step: str) -> list[dict[str, Any]]:
         """ONE request: `/api/v1/query_range`; the matrix rows (`metric`, `values`)."""
-        params = {"query": query, "start": _ts(start), "end": _ts(end), "step": step}
+        params = {"query": query, "start": wire_time(start), "end": wire_time(end), "step": step}
         data = self._call(lambda: self._api("GET", "/api/v1/query_range", params=params))
         if not isinstance(data, dict) or data.get("resultType") != "matrix" or not isinstance(data.get("result"), list):
             raise self._not_prometheus("/api/v1/query_range did not answer a matrix")
@@ -390,16 +388,16 @@ class PrometheusSource:
 
     # --- HTTP ---------------------------------------------------------------------------------------
     def _api(self, method: str, path: str, **kwargs: Any) -> Any:
-        """One request to Prometheus' API, whole body read by one deadline; its `data`, or `_ErrorAnswer`."""
+        """One request to Prometheus' API, whole body read by one deadline; its `data`, or `ErrorAnswer`."""
         body = self._body(method, path, **kwargs)
         try:
             payload = json.loads(body)
         except ValueError:
-            raise _NotPrometheus("invalid JSON") from None
+            raise NotPrometheus("invalid JSON") from None
         except RecursionError:
-            raise _NotPrometheus("JSON nested too deeply") from None
+            raise NotPrometheus("JSON nested too deeply") from None
         if not isinstance(payload, dict) or payload.get("status") != "success" or "data" not in payload:
-            raise _NotPrometheus("no successful Prometheus answer")
+            raise NotPrometheus("no successful Prometheus answer")
         return payload["data"]
 
     def _body(self, method: str, path: str, meanwhile: Meanwhile = None, **kwargs: Any) -> bytes:
@@ -408,13 +406,15 @@ class PrometheusSource:
 
         def exchange() -> tuple[int, bytes]:
             response = self._session.request(method, self._server.join(path), timeout=self.timeout, stream=True, **kwargs)
+            if "X-Server-Hostname" in response.headers:
+                self.kind = "VictoriaMetrics"
             return response.status_code, read_body(response, deadline, self.max_bytes, what="its answer")
 
         status, body = within(self.timeout, exchange, path, meanwhile)
         if status != 200:
-            raise _ErrorAnswer(http_error(status, body), status)
+            raise ErrorAnswer(http_error(status, body), status)
         if looks_like_html(body):
-            raise _NotPrometheus("an HTML page (a login page or a proxy?)")
+            raise NotPrometheus("an HTML page (a login page or a proxy?)")
         return body
 
     def _call(self, fn: Callable[[], _T]) -> _T:
@@ -430,10 +430,10 @@ class PrometheusSource:
             raise SourceUnavailable(f"{self.description}: TLS verification failed") from None
         except niquests.exceptions.ConnectionError:
             raise SourceUnavailable(f"{self.description} is unreachable") from None
-        except _ErrorAnswer as exc:
+        except ErrorAnswer as exc:
             error = CapabilityMissing if exc.status in (404, 405, 501) else SourceUnavailable
             raise error(f"{self.description} answered an error: {redact_text(one_line(str(exc)))}") from None
-        except _NotPrometheus as exc:
+        except NotPrometheus as exc:
             raise self._not_prometheus(str(exc)) from None
         except niquests.exceptions.TooManyRedirects:
             raise SourceUnavailable(f"{self.description} redirects too many times (a redirect loop?)") from None
@@ -444,7 +444,3 @@ class PrometheusSource:
 
     def _not_prometheus(self, why: str) -> SourceUnavailable:
         return SourceUnavailable(f"{self.description} answered something that is not Prometheus' API: {why}")
-
-
-def _ts(moment: datetime) -> str:
-    return f"{moment.timestamp():.3f}"

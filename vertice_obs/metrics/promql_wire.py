@@ -187,3 +187,20 @@ def rfc3339(text: str | None) -> datetime | None:
 def projection(columns: list[int]) -> Callable[[tuple[str, ...]], Any]:
     """A row's values at `columns`, taken in C: a tuple, a bare value for one column."""
     return itemgetter(*columns) if columns else lambda row: ()
+
+
+def wire_time(moment: datetime) -> str:
+    """A time as the API takes it: epoch seconds, to the millisecond."""
+    return f"{moment.timestamp():.3f}"
+
+
+class ErrorAnswer(Exception):
+    """A non-200 answer, described in one line, with its status."""
+
+    def __init__(self, message: str, status: int = 0):
+        super().__init__(message)
+        self.status = status
+
+
+class NotPrometheus(Exception):
+    """A 200 answer that is not Prometheus' API (HTML, invalid JSON, another shape)."""
