@@ -179,7 +179,7 @@ def test_a_row_alone_is_not_a_change_its_panels_are():
 def test_a_panel_position_missing_on_one_side():
     assert changes(panels({"id": 1, "title": "P", "gridPos": "junk"}),
                    panels({"id": 1, "title": "P", "gridPos": {"x": 1, "y": 2, "w": 3, "h": 4}})) == [
-        "panel 'P' moved: (None,None None×None) → (1,2 3×4)"]
+        "panel 'P' placed at (1,2 3×4) (no position before)"]
 
 
 def test_targets_said_per_ref_id():

@@ -9,7 +9,8 @@ key, `__inputs` too). Each test fixes the exact text a reader of `vobs diff` see
 
 from __future__ import annotations
 
-from vertice_obs.grafana.diff import _reading, _shown, diff_dashboard
+from vertice_obs.grafana.diff import _shown, diff_dashboard
+from vertice_obs.grafana.pairing import reading as _reading
 
 
 def changes(live, desired):
@@ -109,8 +110,8 @@ def test_broken_positions_pair_as_if_at_the_top_left():
                      {"title": "A", "description": "second"})
     # reading order: id 2 (0,0), id 3 (0,0; after id 2 in the document), id 1 (0.5)
     assert changes(live, desired) == [
-        "panel 'A' moved: (True,top None×None) → (None,None None×None)",
-        "panel 'A' moved: (0,0.5 None×None) → (None,None None×None)",
+        'panel \'A\' position removed (was (true,"top" ?×?))',
+        "panel 'A' position removed (was (0,0.5 ?×?))",
     ]
 
 

@@ -1,10 +1,9 @@
 """What a change does to a live dashboard, said per panel. Pure functions over normalised models.
 
-`panel "Dopamine spike rate": target A expr `old` → `new`` rather than a JSON path: panels are
-matched by title first, the n-th of a title with the n-th in reading order (ids follow document
-order, so a panel added above — a story panel, an import's renumbering — shifts every id after
-it), then by id where a title's count differs or for a rename; what is left over is added or
-removed. deepdiff finds the remaining differences inside a panel or the dashboard, key by key.
+`panel "Dopamine spike rate": target A expr `old` → `new`` rather than a JSON path: each desired
+panel is paired with its live one by `pairing` (a row with a row only, a panel in its own row
+first, by title before id); what is left over is added or removed. deepdiff finds the remaining
+differences inside a panel or the dashboard, key by key.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from typing import Any
 
 from vertice_obs.finding import panel_label, panel_title
 from vertice_obs.grafana.normalize import canonical_text, normalize
+from vertice_obs.grafana.pairing import LEGACY, Placed, pairs, placed
 from vertice_obs.guard.text import escape
 
 ADDED, REMOVED, CHANGED, UNCHANGED, ORPHANED = "added", "removed", "changed", "unchanged", "orphaned"
@@ -46,7 +46,7 @@ def diff_dashboard(uid: str, desired: dict[str, Any] | None, live: dict[str, Any
     if a.get("title") != b.get("title"):
         changes.append(f"title changed: {a.get('title')!r} → {b.get('title')!r}")
     changes += _variables(a, b)
-    changes += _panels(_with_legacy_rows(a), b.get("panels"))
+    changes += _panels(a, b)
     rest_a = {k: v for k, v in a.items() if k not in ("title", "panels", "templating")}
     rest_b = {k: v for k, v in b.items() if k not in ("title", "panels", "templating")}
     changes += _generic("dashboard", rest_a, rest_b)
@@ -103,48 +103,63 @@ def _variables(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     return sorted(out)
 
 
-def _with_legacy_rows(model: dict[str, Any]) -> list[Any]:
-    """A dashboard's panels, and those of its legacy `rows[]` (schema < 16): so that the panels of a
-    migrated dashboard are compared with their originals, not all said removed and added."""
+def _legacy_rows(model: dict[str, Any]) -> list[Any]:
+    """The panels of a dashboard's legacy `rows[]` (schema < 16), normalised: so that the panels of
+    a migrated dashboard are compared with their originals, not all said removed and added."""
     rows = [p for row in _list(model.get("rows")) for p in _list(row.get("panels"))]
-    return _list(model.get("panels")) + _list(normalize({"panels": rows})["panels"])
+    return _list(normalize({"panels": rows})["panels"])
 
 
-def _flat(panels: list[Any]) -> list[dict[str, Any]]:
+def _panels(live: dict[str, Any], desired: dict[str, Any]) -> list[str]:
+    old = [Placed(_shown(p.panel), p.section) for p in placed(live.get("panels"), _legacy_rows(live))]
+    new = [Placed(_shown(p.panel), p.section) for p in placed(desired.get("panels"))]
+    found, unmatched_old = pairs(old, new)
     out = []
-    for p in _list(panels):
-        out.append(p)
-        if p.get("type") == "row":
-            out.extend(_list(p.get("panels")))
-    return out
-
-
-def _panels(live: list[Any], desired: list[Any]) -> list[str]:
-    old, new = [_shown(p) for p in _flat(live)], [_shown(p) for p in _flat(desired)]
-    pairs, unmatched_old = _pairs(old, new)
-    out = []
-    for o, p in pairs:
+    for pair in found:
+        o, p = (pair.live.panel if pair.live else None), pair.desired.panel
         name = _label(p)
         if o is None:
             out.append(f"{name} added")
             continue
-        if o == p:
-            continue
         if o.get("title") != p.get("title"):
             out.append(f"{_label(o)} renamed to {panel_title(p.get('title')) or 'no title'}")
+        if pair.rows:
+            out.append(f"{name} {_row_move(*pair.rows)}")
+        if o == p:
+            continue
         if o.get("gridPos") != p.get("gridPos"):
-            out.append(f"{name} moved: {_pos(o)} → {_pos(p)}")
+            out += _position(name, o, p, pair.live.section == LEGACY)
         out += _targets(name, _list(o.get("targets")), _list(p.get("targets")))
         rest_o = {k: v for k, v in o.items() if k not in ("title", "gridPos", "targets", "panels", "id")}
         rest_p = {k: v for k, v in p.items() if k not in ("title", "gridPos", "targets", "panels", "id")}
         out += _generic(name, rest_o, rest_p)
-    out += [f"{_label(o)} removed" for o in unmatched_old]
+    out += [f"{_label(o.panel)} removed" for o in unmatched_old]
     return out
 
 
 def _label(panel: dict[str, Any]) -> str:
     """`panel 'Latency'`; one without a title by its id (`panel #3`): what a reader finds it by."""
     return panel_label(panel.get("title"), None if panel_title(panel.get("title")) else panel.get("id"))
+
+
+def _row_move(before: Any, after: Any) -> str:
+    """`moved from row 'A' to row 'B'`, `moved into row 'B'` (from the top level), `moved out of row 'A'`."""
+    if before is None:
+        return f"moved into row {after!r}"
+    return f"moved out of row {before!r}" if after is None else f"moved from row {before!r} to row {after!r}"
+
+
+def _position(name: str, old: dict[str, Any], new: dict[str, Any], legacy: bool) -> list[str]:
+    """`moved: (0,0 12×8) → (0,8 12×8)` where both sides have a position; where one has none (a
+    panel of a legacy `rows[]` is placed by span and height, no gridPos), what the other says."""
+    a, b = _pos(old), _pos(new)
+    if a and b:
+        return [f"{name} moved: {a} → {b}"]
+    if b:
+        return [f"{name} placed at {b} (no position before{': a legacy row' if legacy else ''})"]
+    if a:
+        return [f"{name} position removed (was {a})"]
+    return _generic(name, {"gridPos": old.get("gridPos")}, {"gridPos": new.get("gridPos")})
 
 
 def _shown(panel: dict[str, Any]) -> dict[str, Any]:
@@ -162,51 +177,6 @@ def _shown(panel: dict[str, Any]) -> dict[str, Any]:
     config = {k: v for k, v in config.items() if not (k in ("defaults", "overrides") and v in ({}, []))}
     out = {k: v for k, v in panel.items() if k != "fieldConfig"}
     return dict(out, fieldConfig=config) if config else out
-
-
-def _pairs(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> tuple[list[tuple[Any, dict[str, Any]]], list[Any]]:
-    """Each desired panel with its live counterpart (None: added), and the live panels left over
-    (removed). By title first, the n-th of a title with the n-th in reading order: ids follow
-    document order, so a panel added above (a story panel, an import's renumbering) shifts every id
-    after it. Where a title's count differs, the panels keeping their id pair first; a panel left
-    over pairs by id (a rename)."""
-    left = list(range(len(old)))
-    matched: dict[int, int] = {}
-
-    def take(index: int, at: int) -> None:
-        left.remove(at)
-        matched[index] = at
-
-    titles: dict[Any, list[int]] = {}
-    for index, p in enumerate(new):
-        titles.setdefault(repr(p.get("title")), []).append(index)
-    for title, indices in titles.items():
-        olds = sorted((at for at in left if repr(old[at].get("title")) == title), key=lambda at: _reading(old[at]))
-        if len(olds) != len(indices):
-            for index in indices:
-                at = next((at for at in olds if _same_id(old[at], new[index])), None)
-                if at is not None:
-                    olds.remove(at)
-                    take(index, at)
-        for index, at in zip([i for i in indices if i not in matched], olds):
-            take(index, at)
-    for index, p in enumerate(new):
-        at = None if index in matched else next((at for at in left if _same_id(old[at], p)), None)
-        if at is not None:
-            take(index, at)
-    pairs = [(old[matched[index]] if index in matched else None, p) for index, p in enumerate(new)]
-    return pairs, [old[at] for at in left]
-
-
-def _same_id(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a.get("id") is not None and a.get("id") == b.get("id")
-
-
-def _reading(panel: dict[str, Any]) -> tuple[float, float]:
-    grid = _dict(panel.get("gridPos"))
-    y, x = grid.get("y"), grid.get("x")
-    return (y if isinstance(y, (int, float)) and not isinstance(y, bool) else 0,
-            x if isinstance(x, (int, float)) and not isinstance(x, bool) else 0)
 
 
 def _targets(name: str, live: list[Any], desired: list[Any]) -> list[str]:
@@ -330,9 +300,15 @@ def _values(values: list[Any], limit: int = 200) -> str:
     return ", ".join(shown[:kept]) + (f", … and {len(shown) - kept} more" if kept < len(shown) else "")
 
 
-def _pos(p: dict[str, Any]) -> str:
+def _pos(p: dict[str, Any]) -> str | None:
+    """`(x,y w×h)`, a part that is missing as `?` and one that is not a number as JSON; None where
+    the panel has no position (no gridPos, or none of its four parts)."""
     g = _dict(p.get("gridPos"))
-    return f"({g.get('x')},{g.get('y')} {g.get('w')}×{g.get('h')})"
+    if all(g.get(k) is None for k in "xywh"):
+        return None
+    x, y, w, h = (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else "?" if v is None
+                  else json.dumps(v, ensure_ascii=False) for v in (g.get(k) for k in "xywh"))
+    return f"({x},{y} {w}×{h})"
 
 
 def _as_text(value: Any) -> str:
