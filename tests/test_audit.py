@@ -142,12 +142,13 @@ def test_family_advice_tells_not_scraped_from_renamed(prefix, live, offline, sta
 
 
 @pytest.mark.parametrize("live,offline,expected", [
-    (0, False, "no series with this prefix: are their rules loaded and evaluating?"),
-    (3, False, "3 other names with this prefix are present: is this rule loaded, renamed, or are its inputs absent?"),
-    (0, True, "the catalog cannot tell (ask Prometheus with --prometheus-url whether their rules are loaded)"),
+    (0, False, "none of this level recorded; are the rules that record them loaded and evaluating? "
+               "(Prometheus: Status → Rules; VictoriaMetrics: vmalert)"),
+    (3, False, "3 others of this level are recorded, these not: their rules not loaded, failing, or renamed?"),
+    (0, True, "not in the catalog: add them, or check them with --prometheus-url"),
 ])
 def test_recording_rule_outputs_are_advised_about_their_rules_not_an_exporter(live, offline, expected):
-    said = advice("job:", live, offline, "missing", recorded=True)
+    said = advice("job:", live, offline, "missing")
     assert expected in said and "exporter" not in said and "scraped" not in said, said
 
 

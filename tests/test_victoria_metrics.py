@@ -119,7 +119,7 @@ def test_without_vmalert_the_audit_points_at_the_rules_not_an_exporter(victoria_
     result = CliRunner().invoke(cli, ["audit", str(folder), "--prometheus-url", victoria_without_vmalert.url])
     (family,) = [line for line in result.stdout.splitlines() if line.strip().startswith("1. maximus:*")]
     assert "exporter" not in family and "scraped" not in family, family
-    assert "are their rules loaded and evaluating? (Prometheus: Status → Rules; VictoriaMetrics: vmalert)" in family
+    assert "are the rules that record them loaded and evaluating? (Prometheus: Status → Rules; VictoriaMetrics: vmalert)" in family
 
 
 def test_with_vmalert_the_rules_are_known(victoria, tmp_path):

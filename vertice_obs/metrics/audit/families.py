@@ -97,7 +97,7 @@ def _rule_advice(live: int, offline: bool, status: str) -> str:
                 "with --prometheus-url against the Prometheus that evaluates the rules")
     if live == 0:
         return ("recording-rule outputs (`level:metric:operations`), none of this level recorded; are the rules that "
-                "record them loaded and evaluating (e.g. the mixin's rules file)?")
+                "record them loaded and evaluating? (Prometheus: Status → Rules; VictoriaMetrics: vmalert)")
     why = "stopped recording" if status == "disappeared" else "not loaded, failing, or renamed"
     others = f"{live} others of this level are" if live != 1 else "1 other of this level is"
     return f"recording-rule outputs: {others} recorded, these not: their rules {why}?"
