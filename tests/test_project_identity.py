@@ -123,5 +123,5 @@ def test_ownership_by_tags(tags, project_id, whose):
 @pytest.mark.parametrize("value", ["Alpha", "a b", "-a", "", "x" * 51, 3])
 def test_a_project_id_that_is_no_tag_is_refused_at_its_line(tmp_path, value):
     (tmp_path / "vobs.yaml").write_text(f"project: {json.dumps(value)}\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"^vobs.yaml:1: project .*must be"):
+    with pytest.raises(InputError, match=r"^vobs.yaml:1:\d+: project .*must be"):
         load_project(tmp_path)
