@@ -2,7 +2,7 @@
 
 Owns: the house-style migrations of legacy dashboards (`migrate`; what Grafana's own migration of
 angular panels carries — series overrides, value maps, a gauge's scale — in `legacy`, how a graph
-drew and its axes in `graph`), what a
+drew and its axes in `graph`, the `__inputs` of a Grafana.com export in `inputs`), what a
 dashboard's shape must be to be imported (`shape`: every panel and row an object), the
 generation of Python module text from a migrated model (`codegen`), and the small runtime kit the
 generated modules call
