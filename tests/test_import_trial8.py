@@ -126,3 +126,25 @@ def test_an_input_referred_to_still_makes_its_variable(project: Path):
     assert vobs(project, "build").returncode == 0
     variables = json.loads((project / "exports" / "n" / "views.json").read_text())["templating"]["list"]
     assert [v["name"] for v in variables] == ["DS_PROMETHEUS", "datasource"]
+
+
+def test_import_into_a_new_folder_without_a_narrative_is_refused_before_writing(tmp_path: Path):
+    """Left dashboards/ and no narratives/: `vobs build` then failed, "narratives directory not found"."""
+    (tmp_path / "far.json").write_text(json.dumps(_collapsed_far_down()))
+    done = vobs(tmp_path, "-C", ".", "import", "far.json")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == ("vobs: error: no narratives/ here, and `vobs build` renders only the chapters of "
+                           "narratives: pass --narrative ID (narratives/ID.yaml is created, the dashboards its "
+                           "chapters); nothing was written\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["far.json"]
+    assert vobs(tmp_path, "-C", ".", "import", "far.json", "--narrative", "n").returncode == 0
+    built = vobs(tmp_path, "build")
+    assert built.returncode == 0, built.stderr
+
+
+def test_simulate_outside_a_project_says_where_to_run_it(tmp_path: Path):
+    done = vobs(tmp_path, "simulate")
+    assert done.returncode == 2
+    assert done.stderr == ("vobs: error: narratives/metrics.yaml: cannot read: no such file or directory — not a "
+                           "vobs project (no narratives/ here): run vobs simulate from the project's root, or give "
+                           "-C ROOT\n")

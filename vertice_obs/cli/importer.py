@@ -4,7 +4,8 @@ house-style modules under `dashboards/`, optionally as chapters of a narrative.
 Everything is read, migrated and generated first; only then is anything written (atomically, each
 path through `guard.paths.safe_join`): a bad source or a collision writes nothing at all, and every
 source is read first, so that one run names every problem of every file (and, when there were
-others, that nothing was written).
+others, that nothing was written). A new project (no narratives/) needs --narrative: `vobs build`
+renders only the chapters of narratives.
 """
 
 from __future__ import annotations
@@ -202,7 +203,8 @@ def _not_inside_another(ctx: click.Context, project) -> None:
 @click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--uid", "uids", multiple=True, metavar="UID", help="A dashboard from Grafana, by uid (repeatable).")
 @click.option("--narrative", "narrative_id", metavar="ID",
-              help="Append the dashboards as chapters of narratives/ID.yaml (created if missing).")
+              help="Append the dashboards as chapters of narratives/ID.yaml (created if missing); "
+                   "required in a new project (no narratives/).")
 @click.option("--chapter-title", "chapter_titles", multiple=True, metavar="TITLE",
               help="The chapter titles, in the order of the dashboards (default: each dashboard's title).")
 @click.option("--explain", is_flag=True, help="List the house-style migrations applied to each dashboard.")
@@ -276,6 +278,12 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
     if len(chapter_titles) > len(imported):
         raise click.UsageError(f"{len(chapter_titles)} --chapter-title for {count(len(imported), 'dashboard')}")
     _place(imported, project, force)
+    if narrative_id is None and not project.narratives_dir.is_dir():
+        # A new project: without a narrative, `vobs build` would fail (no narratives/) or, given an
+        # empty one, render none of these dashboards. Refused before anything is written.
+        raise InputError(f"no {project.display(project.narratives_dir)}/ here, and `vobs build` renders only the "
+                         "chapters of narratives: pass --narrative ID (narratives/ID.yaml is created, the dashboards "
+                         "its chapters); nothing was written")
 
     narrative_text = skipped = None
     if narrative_id is not None:
