@@ -154,6 +154,7 @@ def test_import_by_uid_from_grafana(project: Path):
     assert "grafana:IcqsUmcGz → dashboards/icqsumcgz.py" in done.stdout
     direct = project / "direct"
     (direct / "dashboards").mkdir(parents=True)
+    (direct / "narratives").mkdir()
     assert vobs(direct, "import", str(V3)).returncode == 0
     body = lambda text: text.split("from vertice_obs.importer", 1)[1]  # noqa: E731 (the docstring names the source)
     assert body((project / "dashboards" / "icqsumcgz.py").read_text()) == \

@@ -79,13 +79,14 @@ class WriteFailed(VobsError):
     def __str__(self) -> str:
         text = f"{self.path}: {self.reason}"
         if self.written:
-            text += (f"; wrote {_listing(self.written)}, did not write {_listing(self.not_written) or 'nothing else'}")
+            text += (f"; wrote {listing(self.written)}, did not write {listing(self.not_written) or 'nothing else'}")
         elif self.not_written:
             text += f"; nothing was written ({len(self.not_written)} file(s) not written)"
         return text
 
 
-def _listing(paths: list[str], shown: int = 3) -> str:
+def listing(paths: list[str], shown: int = 3) -> str:
+    """`a, b, c and 4 more`: paths as one line names them."""
     if not paths:
         return ""
     head = ", ".join(paths[:shown])

@@ -53,7 +53,7 @@ CASES = [
     Case("import-json-list", importing({"list.json": "[1, 2]"}, "list.json"), 2, where="list.json:1",
          message="is a JSON array, not a Grafana dashboard"),
     Case("import-panels-not-objects", importing({"p.json": '{"title": "x",\n "panels": [\n  null, 3, "s"]}'}, "p.json"),
-         2, where="p.json:3:3", message="panels[0] is JSON null, not a panel (an object)"),
+         2, where="p.json:3:3", message="panels[0] is JSON null, not a panel (an object)", error_lines=3),
     Case("import-panel-a-number", importing({"p.json": '{"title": "x", "panels": [{"type": "text"},\n 3]}'}, "p.json"),
          2, where="p.json:2:2", message="panels[1] is a JSON number, not a panel (an object)"),
     Case("import-panels-an-object", importing({"p.json": '{"title": "x",\n "panels": {"a": 1}}'}, "p.json"), 2,

@@ -2,7 +2,10 @@
 house-style modules under `dashboards/`, optionally as chapters of a narrative.
 
 Everything is read, migrated and generated first; only then is anything written (atomically, each
-path through `guard.paths.safe_join`): a bad source or a collision writes nothing at all.
+path through `guard.paths.safe_join`): a bad source or a collision writes nothing at all, and every
+source is read first, so that one run names every problem of every file (and, when there were
+others, that nothing was written). A new project (no narratives/) needs --narrative: `vobs build`
+renders only the chapters of narratives.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from vertice_obs.cli.options import (
     count,
     project_of,
 )
-from vertice_obs.errors import InputError
+from vertice_obs.errors import InputError, listing
 from vertice_obs.files import NotAFile, read_regular, write_atomic
 from vertice_obs.guard.paths import check_uid, check_writable, safe_join
 from vertice_obs.guard.text import escape
@@ -36,6 +39,7 @@ from vertice_obs.output import machine_json
 
 # What `vobs pull` and `vobs build` write beside the dashboards: not dashboards, skipped without a note.
 _NOT_DASHBOARDS = ("inventory.json", "manifest.json")
+_SHOWN = 50  # shape problems said per dashboard: all of any dashboard's, and of a hostile file, a screenful
 
 
 class _NotADashboard(InputError):
@@ -61,7 +65,7 @@ def _module_name(uid: str) -> str:
 
 
 def _read(path: Path, shown: str) -> dict:
-    from vertice_obs.importer.shape import json_kind, shape_problem
+    from vertice_obs.importer.shape import json_kind, shape_problems
     from vertice_obs.jsonpos import Positions, dashboard_in, unreadable
     from vertice_obs.jsonpos.positions import pointer
     from vertice_obs.located_yaml import decode_text, parse_json
@@ -76,48 +80,65 @@ def _read(path: Path, shown: str) -> dict:
         raise _NotADashboard(f"is {json_kind(data)}, not a Grafana dashboard (an object with panels)", shown, 1)
     if not ("panels" in data or "rows" in data or "title" in data):
         raise _NotADashboard("is not a Grafana dashboard (no `panels`, `rows` or `title`)", shown, 1)
-    problem = shape_problem(data)
-    if problem is not None:
-        at = Positions(text).within(root).value(pointer(problem[0]))
-        raise InputError(problem[1], shown, *(at or (None,)))
+    problems = shape_problems(data)
+    if problems:
+        positions = Positions(text).within(root)
+        raise _shape_errors([InputError(why, shown, *(positions.value(pointer(path)) or (None,)))
+                             for path, why in problems], shown)
     return data
 
 
-def _sources(sources: tuple[Path, ...], display) -> tuple[list[tuple[str, dict]], list[str]]:
-    """(shown name, model) per dashboard, and a note per file skipped. A folder is read as `vobs
-    validate` reads one: every `*.json` under it, symlinked folders not entered; in a folder, JSON
-    that is no dashboard is skipped with a note, while a file named on the command line must be one.
-    The same file named twice (or also inside a folder given) is read once."""
+def _shape_errors(errors: list[InputError], shown: str) -> InputError:
+    """Every shape problem of one dashboard, one line each in the file's order (the first carrying
+    the rest): the first `_SHOWN` of them, and a line saying how many more there are."""
+    errors = sorted(errors, key=lambda e: (e.line or 0, e.column or 0))
+    if len(errors) > _SHOWN:
+        errors = [*errors[:_SHOWN], InputError(f"{len(errors) - _SHOWN} more problems like these", shown)]
+    return InputError.together(errors)
+
+
+def _sources(sources: tuple[Path, ...], display) -> tuple[list[tuple[str, dict]], list[str], list[InputError]]:
+    """(shown name, model) per dashboard, a note per file skipped, and the errors of the files
+    refused — every file is read, so that one run names every file to fix. A folder is read as
+    `vobs validate` reads one: every `*.json` under it, symlinked folders not entered; in a folder,
+    JSON that is no dashboard is skipped with a note, while a file named on the command line must
+    be one. The same file named twice (or also inside a folder given) is read once."""
     out: list[tuple[str, dict]] = []
     skipped: list[str] = []
+    refused: list[InputError] = []
     seen: set[Path] = set()
+
+    def read(path: Path, shown: str, in_folder: bool) -> None:
+        try:
+            model = _read(path, shown)
+        except (NotAFile, _NotADashboard) as exc:
+            if not in_folder:
+                seen.add(path.resolve())
+                refused.append(exc)
+            else:  # in a folder: other JSON, a FIFO or a folder named *.json (never opened) is skipped
+                skipped.append(f"{shown}: {exc.message}: skipped")
+            return
+        except InputError as exc:
+            refused.append(exc)
+        else:
+            out.append((shown, model))
+        seen.add(path.resolve())
+
     for source in sources:
         if not source.is_dir():
             if source.resolve() not in seen:
-                seen.add(source.resolve())
-                out.append((display(source), _read(source, display(source))))
+                read(source, display(source), in_folder=False)
             continue
         files = _json_files(source)
         found = 0
         for path in files:
-            shown = display(path)
-            if path.resolve() in seen:
-                found += 1
-                continue
-            try:
-                out.append((shown, _read(path, shown)))
-            except NotAFile as exc:  # a FIFO or a folder named *.json: skipped, never opened
-                skipped.append(f"{shown}: {exc.message}: skipped")
-                continue
-            except _NotADashboard as exc:
-                skipped.append(f"{shown}: {exc.message}: skipped")
-                continue
-            seen.add(path.resolve())
-            found += 1
+            if path.resolve() not in seen:
+                read(path, display(path), in_folder=True)
+            found += path.resolve() in seen
         if not found:
             raise InputError("holds no dashboard JSON file" + (
                 f" ({count(len(files), 'JSON file')}, none a dashboard)" if files else ""), display(source))
-    return out, skipped
+    return out, skipped, refused
 
 
 def _json_files(folder: Path) -> list[Path]:
@@ -155,11 +176,13 @@ def _convert(shown: str, model: dict) -> _Imported:
             check_uid(uid, "dashboard uid")
         except InputError as exc:
             raise InputError(exc.message, shown) from None
-    migrated, notes = migrate(model, fallback_uid(str(model.get("title") or Path(shown).stem)))
     try:
+        migrated, notes = migrate(model, fallback_uid(str(model.get("title") or Path(shown).stem)))
         text = module_text(migrated, shown, notes)
     except InputError as exc:
         raise InputError(exc.message, shown) from None
+    except RecursionError:  # `shape` refuses what is nested deeper than a module is written; this is its backstop
+        raise InputError("the dashboard is nested too deeply to import", shown) from None
     title = migrated.get("title") if isinstance(migrated.get("title"), str) else migrated["uid"]
     return _Imported(shown, migrated["uid"], title, None, text, notes)
 
@@ -180,7 +203,8 @@ def _not_inside_another(ctx: click.Context, project) -> None:
 @click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--uid", "uids", multiple=True, metavar="UID", help="A dashboard from Grafana, by uid (repeatable).")
 @click.option("--narrative", "narrative_id", metavar="ID",
-              help="Append the dashboards as chapters of narratives/ID.yaml (created if missing).")
+              help="Append the dashboards as chapters of narratives/ID.yaml (created if missing); "
+                   "required in a new project (no narratives/).")
 @click.option("--chapter-title", "chapter_titles", multiple=True, metavar="TITLE",
               help="The chapter titles, in the order of the dashboards (default: each dashboard's title).")
 @click.option("--explain", is_flag=True, help="List the house-style migrations applied to each dashboard.")
@@ -202,7 +226,8 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
     Uids that would share a module name get a short hash of the uid appended. `vobs build` of the
     module renders the same dashboard, but for the migrations `--explain` lists (graph → timeseries,
     singlestat → stat, rows → row panels, __inputs → datasource variables, schemaVersion, reflowed
-    positions) and the narrative's story panel, links and tags.
+    positions) and the narrative's story panel, links and tags. Every problem of every source is
+    said in one run; if any is refused, nothing is written (all of them or none).
 
     \b
     Examples:
@@ -223,12 +248,12 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
     _not_inside_another(ctx, project)
     if chapter_titles and narrative_id is None:
         raise click.UsageError("--chapter-title names a chapter: it needs --narrative ID")
-    loaded, skipped_files = _sources(sources, project.display)
+    loaded, skipped_files, refused = _sources(sources, project.display)
     for note in skipped_files:
         click.echo(f"vobs: note: {escape(note, one_line=True)}", err=True)
     if uids:
         from vertice_obs.cli.grafana import connect, grafana_target
-        from vertice_obs.importer.shape import shape_problem
+        from vertice_obs.importer.shape import shape_problems
 
         _project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout)
         connect(target)
@@ -236,14 +261,29 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
             live = target.get(uid, history=False)
             if live is None:
                 raise InputError(f"dashboard {uid!r} not found in {target.description}")
-            problem = shape_problem(live.model)
-            if problem is not None:
-                raise InputError(problem[1], f"grafana:{uid}")
-            loaded.append((f"grafana:{uid}", dict(live.model)))
-    imported = [_convert(shown, model) for shown, model in loaded]
+            problems = shape_problems(live.model)
+            if problems:
+                refused.append(_shape_errors([InputError(why, f"grafana:{uid}") for _, why in problems],
+                                             f"grafana:{uid}"))
+            else:
+                loaded.append((f"grafana:{uid}", dict(live.model)))
+    imported = []
+    for shown, model in loaded:
+        try:
+            imported.append(_convert(shown, model))
+        except InputError as exc:
+            refused.append(exc)
+    if refused:
+        raise _nothing_imported(refused, len(imported) + len(refused))
     if len(chapter_titles) > len(imported):
         raise click.UsageError(f"{len(chapter_titles)} --chapter-title for {count(len(imported), 'dashboard')}")
     _place(imported, project, force)
+    if narrative_id is None and not project.narratives_dir.is_dir():
+        # A new project: without a narrative, `vobs build` would fail (no narratives/) or, given an
+        # empty one, render none of these dashboards. Refused before anything is written.
+        raise InputError(f"no {project.display(project.narratives_dir)}/ here, and `vobs build` renders only the "
+                         "chapters of narratives: pass --narrative ID (narratives/ID.yaml is created, the dashboards "
+                         "its chapters); nothing was written")
 
     narrative_text = skipped = None
     if narrative_id is not None:
@@ -263,6 +303,20 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
     if narrative_text is not None:
         write_atomic(path, narrative_text)
     _report(imported, project, fmt, explain, narrative_id and project.display(path), skipped or [])
+
+
+def _nothing_imported(refused: list[InputError], dashboards: int) -> InputError:
+    """Every refused dashboard's errors (each file's own lines, in order), and — when there were
+    others — a last line saying that none was written: an import writes every dashboard or none."""
+    errors = [line for exc in refused for line in (exc, *exc.also)]
+    if dashboards > 1:
+        files = list(dict.fromkeys(exc.file or "?" for exc in refused))
+        them = "it" if len(files) == 1 else "them"
+        errors.append(InputError(f"nothing was written: {len(files)} of {count(dashboards, 'dashboard')} refused "
+                                 f"({listing(files)}); an import writes all of them or none" + (
+                                     f" — fix {them}, or import the others without {them}"
+                                     if len(files) < dashboards else "")))
+    return InputError.together(errors)
 
 
 def _place(imported: list[_Imported], project, force: bool) -> None:

@@ -304,7 +304,15 @@ def simulate_(ctx: click.Context, port, host, leave_out, serve_all, seed, enviro
     from vertice_obs.simulator import DEFAULT_LEAVE_OUT, Simulator
 
     project = project_of(ctx)
-    catalog = load_catalog(project.catalog, project.display(project.catalog))
+    try:
+        catalog = load_catalog(project.catalog, project.display(project.catalog))
+    except InputError as exc:
+        if project.catalog.exists() or project.narratives_dir.is_dir():
+            raise
+        # Outside a project: say where the catalog is looked for, not only that it is not there.
+        raise InputError(exc.message + (project.elsewhere() or " — not a vobs project (no narratives/ here): run "
+                                         "vobs simulate from the project's root, or give -C ROOT"),
+                         exc.file, exc.line, exc.column) from None
     chosen = set() if serve_all else (set(leave_out) if leave_out else set(DEFAULT_LEAVE_OUT))
     try:
         simulator = Simulator(catalog, leave_out=chosen, seed=seed, environment=environment)

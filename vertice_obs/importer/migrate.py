@@ -18,7 +18,8 @@
 - keys Grafana 10/11 ignores or owns (`id`, `version`, `__inputs`, `__requires`, `rows`, `style`, …)
   dropped, as `vobs build` drops them — but each datasource `__inputs` entry of a Grafana.com export
   (`DS_PROMETHEUS`, used as `${DS_PROMETHEUS}`) first becomes a datasource variable of its plugin
-  type, as the import UI would have bound it, unless a variable of that name exists;
+  type, as the import UI would have bound it, unless a variable of that name exists or nothing
+  refers to it (`inputs`);
 - a library panel stays a reference (`libraryPanel`), with a note: its model is Grafana's;
 - a panel type the house style has no call for and this import does not migrate (an angular
   `table` with `styles`, a legacy `heatmap` with `cards`, `grafana-piechart-panel`, …) is kept
@@ -44,6 +45,7 @@ from typing import Any
 from vertice_obs.build.render import dashboard_references, layout, without_narrative
 from vertice_obs.importer import graph, legacy
 from vertice_obs.importer.house import SCHEMA_VERSION
+from vertice_obs.importer.inputs import input_variables
 from vertice_obs.importer.shape import grid_units, legacy_px
 
 _DROPPED_TOP = ("id", "version", "__inputs", "__requires", "__elements", "rows", "style", "hideControls",
@@ -82,7 +84,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
         notes.append(f"uid: the dashboard had none; it is now {out['uid']!r}")
     if isinstance(out.get("rows"), list) and out["rows"]:
         out["panels"] = list(out.get("panels") or []) + _rows_to_panels(out.pop("rows"), notes)  # its own note
-    _datasource_inputs(out, notes)
+    input_variables(out, notes)
     out = {k: v for k, v in out.items() if v is not None}
     dropped = [k for k in _DROPPED_TOP if k in out]
     for key in dropped:
@@ -156,41 +158,6 @@ def _links_of(panel: dict[str, Any]) -> list[Any]:
     config = panel.get("fieldConfig") if isinstance(panel.get("fieldConfig"), dict) else {}
     defaults = config.get("defaults") if isinstance(config.get("defaults"), dict) else {}
     return [panel.get("links"), defaults.get("links")]
-
-
-def _datasource_inputs(out: dict[str, Any], notes: list[str]) -> None:
-    """A Grafana.com export names its datasource `${DS_X}` and declares DS_X in `__inputs`, which
-    Grafana's import UI replaces by a chosen datasource. `vobs build` drops `__inputs` and publishes
-    through the API, which replaces nothing: so each datasource input becomes a datasource variable
-    of its plugin type (unless a variable of that name exists), and `${DS_X}` resolves. A
-    `constant` input (`${VAR_X}`, a value the importer is asked for, its default in `value`) becomes
-    a hidden constant variable holding that default, as Grafana's import would substitute it."""
-    inputs = out.get("__inputs") if isinstance(out.get("__inputs"), list) else []
-    templating = out.get("templating") if isinstance(out.get("templating"), dict) else {}
-    variables = templating.get("list") if isinstance(templating.get("list"), list) else []
-    names = {v.get("name") for v in variables if isinstance(v, dict)}
-    added = []
-    for entry in inputs:
-        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and re.fullmatch(r"\w+", entry["name"])
-                and entry["name"] not in names):
-            continue
-        if entry.get("type") == "datasource" and isinstance(entry.get("pluginId"), str):
-            variable = {"type": "datasource", "name": entry["name"], "query": entry["pluginId"]}
-            note = (f"__inputs {entry['name']} → datasource variable (type {entry['pluginId']}): the "
-                    f"exported dashboard's ${{{entry['name']}}} resolves to a datasource of that type")
-        elif entry.get("type") == "constant" and isinstance(entry.get("value"), str):
-            variable = {"type": "constant", "name": entry["name"], "query": entry["value"], "hide": 2}
-            note = (f"__inputs {entry['name']} → hidden constant variable {_said(entry['value'])} (the input's "
-                    f"default): change it in the module if this Grafana needs another value")
-        else:
-            continue
-        if isinstance(entry.get("label"), str) and entry["label"]:
-            variable["label"] = entry["label"]
-        added.append(variable)
-        names.add(entry["name"])
-        notes.append(note)
-    if added:
-        out["templating"] = {**templating, "list": [*added, *variables]}
 
 
 def _said(value: Any) -> str:
