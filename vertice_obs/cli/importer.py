@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import keyword
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,7 @@ from vertice_obs.cli.options import (
 )
 from vertice_obs.errors import InputError
 from vertice_obs.files import NotAFile, read_regular, write_atomic
-from vertice_obs.guard.paths import check_uid, check_writable, safe_join
+from vertice_obs.guard.paths import check_uid, check_writable, json_files, safe_join
 from vertice_obs.guard.text import escape
 from vertice_obs.output import machine_json
 
@@ -85,7 +84,8 @@ def _read(path: Path, shown: str) -> dict:
 
 def _sources(sources: tuple[Path, ...], display) -> tuple[list[tuple[str, dict]], list[str]]:
     """(shown name, model) per dashboard, and a note per file skipped. A folder is read as `vobs
-    validate` reads one: every `*.json` under it, symlinked folders not entered; in a folder, JSON
+    validate` reads one (`guard.paths.json_files`: symlinked folders not entered, symlinked files
+    leading out of it not read, each said in a note); in a folder, JSON
     that is no dashboard is skipped with a note, while a file named on the command line must be one.
     The same file named twice (or also inside a folder given) is read once."""
     out: list[tuple[str, dict]] = []
@@ -97,7 +97,8 @@ def _sources(sources: tuple[Path, ...], display) -> tuple[list[tuple[str, dict]]
                 seen.add(source.resolve())
                 out.append((display(source), _read(source, display(source))))
             continue
-        files = _json_files(source)
+        files, passed = json_files(source, _NOT_DASHBOARDS)
+        skipped.extend(f"{display(link)}: {why} (name it to import it)" for link, why in passed)
         found = 0
         for path in files:
             shown = display(path)
@@ -115,18 +116,11 @@ def _sources(sources: tuple[Path, ...], display) -> tuple[list[tuple[str, dict]]
             seen.add(path.resolve())
             found += 1
         if not found:
+            passed_over = "; ".join(f"{display(link)}: {why}" for link, why in passed)
             raise InputError("holds no dashboard JSON file" + (
-                f" ({count(len(files), 'JSON file')}, none a dashboard)" if files else ""), display(source))
+                f" ({count(len(files), 'JSON file')}, none a dashboard)" if files else "")
+                + (f" ({passed_over})" if passed_over else ""), display(source))
     return out, skipped
-
-
-def _json_files(folder: Path) -> list[Path]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames.sort()
-        found.extend(Path(dirpath) / name for name in filenames
-                     if name.endswith(".json") and name not in _NOT_DASHBOARDS)
-    return sorted(found)
 
 
 def _defined_uids(directory: Path) -> dict[str, Path]:

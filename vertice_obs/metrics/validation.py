@@ -20,6 +20,7 @@ from vertice_obs.checks.walk import pointer, variables
 from vertice_obs.errors import InputError, os_reason
 from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
+from vertice_obs.guard.paths import json_files
 from vertice_obs.jsonpos import Positions, classic_of, dashboard_in, unreadable
 from vertice_obs.located_yaml import decode_text, parse_json
 from vertice_obs.metrics.adhoc import adhoc_filters, filters_for
@@ -146,16 +147,17 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
     skipped (`input/skipped`). JSON that Grafana would refuse (NaN, 1e999, a lone surrogate) is
     read anyway and reported at its line (`input/json`). A file that cannot be read or is not JSON
     is one `file/invalid` error at its line and column, and every other file is still read. All go
-    to `findings`. Folders are walked without following symlinked folders."""
+    to `findings`. Folders are walked as `guard.paths.json_files` walks them: a symlinked folder is
+    not entered, a symlinked file leading out of the folder not read (`input/skipped`, each)."""
     findings = findings if findings is not None else []
     files: list[Path] = []
     named: set[Path] = set()  # files named themselves, not met in a folder
     for path in paths:
         if path.is_dir():
-            found, linked = _json_files(path)
+            found, passed = json_files(path, (MANIFEST,))
             files.extend(found)
-            findings.extend(finding("input/skipped", "a symlinked folder: not followed (name it to check it)",
-                                    Location(file=display(link))) for link in linked)
+            findings.extend(finding("input/skipped", f"{why} (name it to check it)", Location(file=display(link)))
+                            for link, why in passed)
         elif os.path.lexists(path):
             files.append(path)
             named.add(path)
@@ -198,17 +200,6 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
             continue
         out.append(DashboardFile(shown, data, text, root))
     return out
-
-
-def _json_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """`*.json` under `folder`, sorted, the manifest left out — and the symlinked folders met, which
-    are not entered (a link out of the tree, or a loop)."""
-    found, linked = [], []
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames.sort()
-        linked.extend(Path(dirpath) / name for name in dirnames if os.path.islink(os.path.join(dirpath, name)))
-        found.extend(Path(dirpath) / name for name in filenames if name.endswith(".json") and name != MANIFEST)
-    return sorted(found), sorted(linked)
 
 
 def _once(files: list[Path]) -> list[Path]:
