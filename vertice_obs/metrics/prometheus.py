@@ -29,6 +29,7 @@ from vertice_obs.guard.http import (
     DeadlineExceeded,
     ResponseTooLarge,
     read_body,
+    tls_failure,
     tls_verify,
     within,
 )
@@ -127,8 +128,7 @@ class PrometheusSource:
         self._server = parse_url(url, "the Prometheus URL")
         self.url, auth = self._server.base, self._server.auth
         self.description = f"Prometheus at {redact_url(self.url)}"
-        self.timeout = timeout
-        self.max_bytes = max_bytes
+        self.timeout, self.max_bytes = timeout, max_bytes
         self.window = window
         self._now = now
         self._names: NameSnapshot | SourceUnavailable | None = None
@@ -426,8 +426,8 @@ class PrometheusSource:
                                     "(--timeout)") from None
         except ResponseTooLarge:
             raise SourceUnavailable(f"{self.description} answered more than {self.max_bytes:,} bytes") from None
-        except niquests.exceptions.SSLError:
-            raise SourceUnavailable(f"{self.description}: TLS verification failed") from None
+        except niquests.exceptions.SSLError as exc:
+            raise SourceUnavailable(tls_failure(exc, self.description, redact_url(self.url))) from None
         except niquests.exceptions.ConnectionError:
             raise SourceUnavailable(f"{self.description} is unreachable") from None
         except _ErrorAnswer as exc:
