@@ -117,10 +117,11 @@ def load_located(path: Path | str, display: str | None = None) -> LocatedDocumen
     return parse_located(decode_text(raw, shown), shown)
 
 
-def decode_text(raw: bytes, file: str) -> str:
-    """UTF-8 text (a leading byte-order mark dropped), or `InputError` at the first bad byte's line."""
+def decode_text(raw: bytes, file: str, keep_bom: bool = False) -> str:
+    """UTF-8 text (a leading byte-order mark dropped, unless `keep_bom`: then `parse_json` notes
+    it), or `InputError` at the first bad byte's line."""
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8" if keep_bom else "utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1  # in bytes: the line is not text
@@ -151,6 +152,7 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[^\s{}\[\]:,"]+')
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_NOTES = 5  # per file: the first few are enough to find and fix them
+BOM_NOTE = "starts with a byte-order mark, which Grafana's JSON reader refuses (save it as UTF-8 without BOM)"
 
 
 def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None = None) -> Any:
@@ -159,7 +161,8 @@ def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None 
     (`"\\ud800"`). Without `notes` each of those is an error at its line; with `notes`, the file is
     read as Python reads it — but a lone surrogate becomes U+FFFD, so the text can be printed and
     written — and each such value is appended to `notes` as `(line, message)`. An integer of more
-    than 4,300 digits is always an error."""
+    than 4,300 digits is always an error. A leading byte-order mark is read past, and noted (line
+    1): Grafana's Go JSON readers (file provisioning, the HTTP API) refuse it."""
     found: list[_NotStrict] = []
 
     def flag(token: str, why: str) -> None:
@@ -186,7 +189,10 @@ def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None 
             flag(token, f"number {_short(token)} is too large for a 64-bit float")
         return value
 
-    text = text[1:] if text.startswith("\ufeff") else text  # a byte-order mark, as decode_text drops it
+    if text.startswith("\ufeff"):  # a byte-order mark, as decode_text drops it
+        text = text[1:]
+        if notes is not None:
+            notes.append((1, BOM_NOTE))
     try:
         data = json.loads(text, parse_constant=constant, parse_float=number, parse_int=integer)
     except _NotStrict as bad:
