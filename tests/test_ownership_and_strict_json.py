@@ -19,7 +19,7 @@ from vertice_obs.build.render import to_json_text
 from vertice_obs.cli import cli
 from vertice_obs.errors import InputError
 from vertice_obs.guard.text import strict_json
-from vertice_obs.located_yaml import parse_json
+from vertice_obs.jsonpos.strict import parse_json
 
 
 def strict_load(text: str):

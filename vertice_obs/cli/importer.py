@@ -63,7 +63,8 @@ def _read(path: Path, shown: str) -> dict:
     from vertice_obs.importer.shape import json_kind, shape_problem
     from vertice_obs.jsonpos import Positions, dashboard_in, unreadable
     from vertice_obs.jsonpos.positions import pointer
-    from vertice_obs.located_yaml import decode_text, parse_json
+    from vertice_obs.jsonpos.strict import parse_json
+    from vertice_obs.located_yaml import decode_text
 
     text = decode_text(read_regular(path, shown), shown)  # not UTF-8: named, at the first bad byte
     document = parse_json(text, shown)

@@ -22,7 +22,8 @@ from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
 from vertice_obs.guard.paths import json_files
 from vertice_obs.jsonpos import Positions, classic_of, dashboard_in, unreadable
-from vertice_obs.located_yaml import BOM_NOTE, decode_text, parse_json
+from vertice_obs.jsonpos.strict import BOM_NOTE, parse_json
+from vertice_obs.located_yaml import decode_text
 from vertice_obs.metrics.adhoc import adhoc_filters, filters_for
 from vertice_obs.metrics.analysis import (
     clear_caches,
