@@ -43,6 +43,12 @@ def test_precedence_flag_over_env_over_vobs_yaml_over_pyproject(tmp_path):
     ('[tool.vobs]\ncolour = "red"\n', None, "pyproject.toml [tool.vobs]: unknown setting 'colour'"),
     ("[tool.vobs\n", None, "pyproject.toml: invalid TOML"),
     (None, "- a\n", "vobs.yaml:1: vobs.yaml must be a mapping of settings"),
+    # the value as the file writes it, not Python's (True, bool): found by a new-user trial
+    (None, "exports_dir: yes\n", "vobs.yaml:1: exports_dir must be a string, not yes (YAML reads it as true)"),
+    (None, "environments:\n  prod:\n    org_id: on\n",
+     "vobs.yaml:3: environments.prod.org_id must be a number, not on (YAML reads it as true)"),
+    (None, "grafana_url: 0x1F\n", "vobs.yaml:1: grafana_url must be a string, not 0x1F (YAML reads it as 31)"),
+    ('[tool.vobs]\nexports_dir = true\n', None, "pyproject.toml [tool.vobs]: exports_dir must be a string, not true"),
 ])
 def test_bad_configuration_is_one_located_error(tmp_path, pyproject, vobs, message):
     write(tmp_path, pyproject, vobs)

@@ -24,6 +24,7 @@ excerpt of any file.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -53,6 +54,26 @@ class LocatedDocument:
     file: str
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
+    # How the file writes each value that is no string (`yes`, `~`, `0x1F`), and each key that is
+    # no string: what messages quote, not Python's reading of it (`True`, `None`, `31`).
+    sources: dict[PathKey, str] = field(default_factory=dict)
+    key_sources: dict[PathKey, str] = field(default_factory=dict)
+
+    def spelled(self, path: PathKey, value: Any, key: bool = False) -> str:
+        """`value` (at `path`; with `key`, the key at `path`) as a message quotes it: a string as
+        `excerpt` does (`'abc'`), anything else as the file writes it — with what YAML read it as
+        when that differs (`yes (YAML reads it as true)`) — else in YAML's words (true, null)."""
+        if isinstance(value, str):
+            return excerpt(value)
+        canonical = yaml_spelling(value)
+        source = (self.key_sources if key else self.sources).get(tuple(path))
+        if source is None:
+            return canonical
+        shown = escape(" ".join(source.split()), one_line=True)
+        shown = shown if len(shown) <= 40 else shown[:40] + "…"
+        if not shown:
+            return f"an empty value (YAML reads it as {canonical})"
+        return shown if shown == canonical else f"{shown} (YAML reads it as {canonical})"
 
     def line(self, path: PathKey) -> int:
         """The line of `path`, or of its closest located ancestor (1 for the document)."""
@@ -126,6 +147,25 @@ def decode_text(raw: bytes, file: str, keep_bom: bool = False) -> str:
                          f"as UTF-8", file, line, column) from None
 
 
+def yaml_spelling(value: Any, limit: int = 40) -> str:
+    """`value` as YAML (and JSON) write it, short and escaped, for messages: true, false, null,
+    .inf, a number, a string quoted as `excerpt` quotes it, a list or mapping in flow style."""
+    if isinstance(value, str):
+        return excerpt(value, limit)
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    if isinstance(value, (int, float)):
+        return excerpt(value, limit)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return excerpt(value, limit)
+    text = escape(text, one_line=True)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def excerpt(value: Any, limit: int = 40) -> str:
     """A short, escaped, one-line quotation of a value read from a file — never a whole file (a
     narrative that is a symlink to a key file must not print the key)."""
@@ -173,16 +213,17 @@ def parse_located(text: str, file: str) -> LocatedDocument:
         doc.lines[()] = 1
         return doc
     loader = _Constructor("")
-    doc.data = _Builder(doc, loader).build(node, (), 0)
+    doc.data = _Builder(doc, loader, text).build(node, (), 0)
     return doc
 
 
 class _Builder:
     """Plain data from a composed node graph, expanding aliases under a budget (see `MAX_VALUES`)."""
 
-    def __init__(self, doc: LocatedDocument, loader: yaml.SafeLoader):
+    def __init__(self, doc: LocatedDocument, loader: yaml.SafeLoader, text: str = ""):
         self.doc = doc
         self.loader = loader
+        self.text = text  # what marks index: a value's source, for messages (`doc.spelled`)
         self.values = 0
         self.aliased = False  # an alias was expanded: a document that grows past the cap by them is a bomb
         self._built: set[int] = set()  # the collection nodes built: one met again is an alias's
@@ -211,16 +252,25 @@ class _Builder:
                 key = self.scalar(key_node)
                 if not isinstance(key, (str, int, float, bool)):
                     raise self.error("mapping keys must be scalars", key_node)
-                if key in out:
-                    raise self.error(f"duplicate key {excerpt(key)}", key_node)
                 child = path + (key,)
+                if not isinstance(key, str):
+                    self.doc.key_sources[child] = self._source(key_node)
+                if key in out:
+                    raise self.error(f"duplicate key {self.doc.spelled(child, key, key=True)}", key_node)
                 out[key] = self.build(value_node, child, depth + 1)
                 # A key's line is where the key is written, which is what a reader looks for.
                 self.doc.lines[child] = key_node.start_mark.line + 1
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self.scalar(node)
+        value = self.scalar(node)
+        if not isinstance(value, str):
+            self.doc.sources[path] = self._source(node)
+        return value
+
+    def _source(self, node: yaml.Node) -> str:
+        """The text of `node` in the file (marks count characters, with libyaml as in Python)."""
+        return self.text[node.start_mark.index:node.end_mark.index][:200]
 
     def scalar(self, node: yaml.Node) -> Any:
         try:
@@ -280,8 +330,8 @@ def schema_problems(doc: LocatedDocument, schema: str) -> list[SchemaProblem]:
                 close = closest(str(key), allowed)
                 meant.update((path, c) for c in close)
                 hint = f"did you mean {close[0]!r}? " if close else ""
-                error = doc.error(f"unknown key {key!r}{_describe(path)} ({hint}allowed: {', '.join(allowed)})",
-                                  path + (key,))
+                error = doc.error(f"unknown key {doc.spelled(path + (key,), key, key=True)}{_describe(path)} "
+                                  f"({hint}allowed: {', '.join(allowed)})", path + (key,))
                 found.append((SchemaProblem(path + (key,), kind, error), len(path) + 1, None))
         else:
             missing = e.message.split(" is a required property")[0].strip("'\"") if kind == "required" else None
@@ -302,18 +352,21 @@ def _explain(doc: LocatedDocument, error) -> InputError:
     where = _describe(path)
     if error.validator == "required":
         return doc.error(f"{error.message.replace(' is a required property', '')} is required{where}", path)
+    value = doc.spelled(path, error.instance)  # as the file writes it: `yes`, not Python's True
     if error.validator == "enum":
         options = ", ".join(map(str, error.validator_value))
-        return doc.error(f"{excerpt(error.instance)} is not one of: {options}{where}", path)
+        return doc.error(f"{value} is not one of: {options}{where}", path)
     if error.validator in ("minProperties", "maxProperties") and "description" in error.schema:
         return doc.error(f"{error.schema['description']}{where}", path)
     if error.validator == "pattern":
         hint = error.schema.get("description", f"must match {error.validator_value}")
-        return doc.error(f"{excerpt(error.instance)}{where}: {hint}", path)
+        return doc.error(f"{value}{where}: {hint}", path)
     if not path and error.validator == "type":  # the whole file: name its type, quote none of it
         return doc.error(f"the document is {_json_type(error.instance)}, which is not of type {error.validator_value!r}", path)
-    # jsonschema's messages quote the whole value: quote a short excerpt instead.
-    message = error.message.replace(_safe_repr(error.instance), excerpt(error.instance))
+    # jsonschema's messages quote the whole value, as Python writes it: quote the file's instead.
+    python = _safe_repr(error.instance)
+    message = (value + error.message[len(python):] if error.message.startswith(python)
+               else error.message.replace(python, value, 1))
     return doc.error(f"{escape(message, one_line=True)[:300]}{where}", path)
 
 

@@ -219,7 +219,7 @@ def _chosen(env: str | None, declared: Mapping[str, tuple[str, dict[str, Any]]],
             (f"the environment ({token_variable(env)})", {"grafana_token": token} if token else {}))
 
 
-def _environments(value: Any, where: str, line_of) -> dict[str, dict[str, Any]]:
+def _environments(value: Any, where: str, line_of, spell) -> dict[str, dict[str, Any]]:
     """`environments: {staging: {grafana_url, org_id, prometheus_url}, prod: {…}}`, checked whole
     before any is chosen: a typo in prod fails a staging run too, not the night of the release."""
     if not isinstance(value, dict):
@@ -249,7 +249,8 @@ def _environments(value: Any, where: str, line_of) -> dict[str, dict[str, Any]]:
                 raise InputError(f"environments.{name}: unknown setting {str(key)!r}"
                                  f"{_did_you_mean(str(key), _ENVIRONMENT_KEYS)} "
                                  f"(allowed: grafana_url, org_id, prometheus_url)", where, key_line)
-            _typed(_ENVIRONMENT_KEYS[key], item, f"environments.{name}.{key}", where, key_line, name)
+            _typed(_ENVIRONMENT_KEYS[key], item, f"environments.{name}.{key}", where, key_line, name,
+                   spell(("environments", name, key), item))
             settings[_ENVIRONMENT_KEYS[key]] = item
         out[name] = settings
     return out
@@ -268,7 +269,8 @@ def _from_vobs_yaml(path: Path, lines: dict[str, int]) -> dict[str, Any]:
     if not isinstance(doc.data, dict):
         raise doc.error("vobs.yaml must be a mapping of settings")
     lines.update({key: doc.line((key,)) for key in doc.data if isinstance(key, str)})
-    return _checked(doc.data, path.name, lambda key: doc.line(key if isinstance(key, tuple) else (key,)), path.parent)
+    return _checked(doc.data, path.name, lambda key: doc.line(key if isinstance(key, tuple) else (key,)), path.parent,
+                    doc.spelled)
 
 
 def _from_pyproject(path: Path) -> dict[str, Any]:
@@ -289,7 +291,10 @@ def _from_pyproject(path: Path) -> dict[str, Any]:
     return _checked(section, f"{path.name} [tool.vobs]", lambda key: None, path.parent)
 
 
-def _checked(data: Mapping[str, Any], where: str, line_of, root: Path) -> dict[str, Any]:
+def _checked(data: Mapping[str, Any], where: str, line_of, root: Path, spell=None) -> dict[str, Any]:
+    """`data`'s settings checked; `spell(path, value)`: a value as its file writes it, for messages
+    (`yes`, not Python's True), else its YAML spelling."""
+    spell = spell or (lambda _path, value: _spelling(value))
     for key in data:
         if key == "grafana_token":
             raise InputError("grafana_token must not be stored in a file: set GRAFANA_TOKEN or --grafana-token",
@@ -298,12 +303,12 @@ def _checked(data: Mapping[str, Any], where: str, line_of, root: Path) -> dict[s
             raise InputError(f"unknown setting {key!r}{_did_you_mean(key, _FILE_KEYS)} "
                              f"(allowed: {', '.join(sorted(_FILE_KEYS))})", where, line_of(key))
         if key != "environments":
-            _typed(key, data[key], key, where, line_of(key))
+            _typed(key, data[key], key, where, line_of(key), spelled=spell((key,), data[key]))
         if key in _READ_KEYS:
             _inside(root, key, data[key], where, line_of(key))
     out = dict(data)
     if "environments" in out:
-        out["environments"] = _environments(out["environments"], where, line_of)
+        out["environments"] = _environments(out["environments"], where, line_of, spell)
     return out
 
 
@@ -326,14 +331,15 @@ def _did_you_mean(key: str, known) -> str:
     return f", did you mean {close[0]!r}?" if close else ""
 
 
-def _typed(key: str, value: Any, shown: str, where: str, line: int | None, env: str | None = None) -> None:
+def _typed(key: str, value: Any, shown: str, where: str, line: int | None, env: str | None = None,
+           spelled: str | None = None) -> None:
     """A file's setting of the right type; a path that is a path (not null, not empty: `exports_dir:
     ""` would write into the project root); a server URL (its scheme) and organisation that are
     usable, without a secret in it — each checked on every run, whatever environment is chosen."""
     expected = (int, str) if key == "grafana_org_id" else (str,)
     if value is not None and (not isinstance(value, expected) or isinstance(value, bool)):
         raise InputError(f"{shown} must be {'a number' if key == 'grafana_org_id' else 'a string'}, "
-                         f"not {type(value).__name__}", where, line)
+                         f"not {spelled or _spelling(value)}", where, line)
     if key in _PATH_KEYS and (value is None or not value.strip()):
         raise InputError(f"{shown} must be a path, not {'null' if value is None else 'empty'} (leave the setting "
                          "out for its default)", where, line)
@@ -342,9 +348,9 @@ def _typed(key: str, value: Any, shown: str, where: str, line: int | None, env: 
         if secret:
             raise InputError(f"{shown} carries {secret}: a file in the repository must hold no secret — "
                              f"{_secret_advice(key, env)}", where, line)
-        _check_url(key, value, where, (where, line), shown)
+        _check_url(key, value, where, (where, line), shown, spelled)
     if key == "grafana_org_id":
-        _org_id(value, where, (where, line), shown)
+        _org_id(value, where, (where, line), shown, spelled)
 
 
 def _secret_advice(key: str, env: str | None) -> str:
@@ -360,26 +366,35 @@ def _secret_advice(key: str, env: str | None) -> str:
     return advice
 
 
-def _org_id(value: Any, where: str, at: tuple[str, int | None] | tuple[()] = (), shown: str | None = None
-            ) -> int | None:
+def _org_id(value: Any, where: str, at: tuple[str, int | None] | tuple[()] = (), shown: str | None = None,
+            spelled: str | None = None) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
-        raise InputError(f"{shown or _shown('grafana_org_id', where)} must be a number, not {value!r}", *at) from None
+        raise InputError(f"{shown or _shown('grafana_org_id', where)} must be a number, "
+                         f"not {spelled or _spelling(value)}", *at) from None
 
 
 def _check_url(key: str, value: Any, where: str, at: tuple[str, int | None] | tuple[()] = (),
-               shown: str | None = None) -> None:
+               shown: str | None = None, spelled: str | None = None) -> None:
     """A server URL must be http(s)://…: `user:pass@host:9090` without a scheme would otherwise be
     taken for a scheme `user` — and its password shown in the error."""
     if value in (None, ""):
         return
     shown = shown or _shown(key, where)
     if not isinstance(value, str):
-        raise InputError(f"{shown} must be a URL string, not {type(value).__name__}", *at)
+        raise InputError(f"{shown} must be a URL string, not {spelled or _spelling(value)}", *at)
     if not value.lower().startswith(("http://", "https://")):
         raise InputError(f"{shown}: {redact_url(value)!r} is not an http:// or https:// URL "
                          "(add the scheme, e.g. http://host:9090)", *at)
+
+
+def _spelling(value: Any) -> str:
+    """A value in YAML's words (true, null, 5, [a]) for a message: not Python's (True, None, list)."""
+    # PyYAML only when a message needs it
+    from vertice_obs.located_yaml import yaml_spelling
+
+    return yaml_spelling(value)
 
 
 def _shown(key: str, where: str) -> str:
