@@ -47,6 +47,11 @@ def test_histogram_family_maps_to_its_series(tmp_path):
 
 @pytest.mark.parametrize("text,message", [
     (GOOD.replace("type: gauge", "type: gaige"), "metrics.yaml:11: 'gaige' is not one of: counter, gauge"),
+    # what the file says, not Python's reading of it (True, None): found by a new-user trial
+    (GOOD.replace("type: gauge", "type: off"), "metrics.yaml:11: off (YAML reads it as false) is not one of: counter, "
+                                                "gauge, histogram, summary in metrics[1].type"),
+    (GOOD.replace("    owner: team\n    required", "    owner:\n    required"),
+     "metrics.yaml:14: an empty value (YAML reads it as null) is not of type 'string' in metrics[1].owner"),
     (GOOD.replace("name: app_up", "name: app-up"), "metrics.yaml:10: 'app-up' in metrics[1].name: must be a valid"),
     (GOOD.replace("name: app_up", "name: app_latency_seconds_count"),
      "metrics.yaml:10: metric 'app_latency_seconds_count' is already defined at line 4"),

@@ -46,6 +46,8 @@ CASES = [
     ("bad duration", TEXT.replace("hold: 1m", "hold: 1 minute"), "      hold: 1 minute", "must be a duration like"),
     ("bad threshold operator", TEXT.replace('{op: "<", value: 200}', '{op: "=", value: 200}'),
      '        threshold: {op: "="', "'=' is not one of: <, <=, >, >="),
+    ("threshold operator YAML reads as true", TEXT.replace('{op: "<", value: 200}', '{op: yes, value: 200}'),
+     '        threshold: {op: yes', "yes (YAML reads it as true) is not one of: <, <=, >, >="),
     ("action with both http and command", TEXT.replace(
         'revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}}',
         'revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}, command: ["true"]}'),

@@ -259,19 +259,23 @@ def test_a_finding_in_no_file_is_a_notification_of_the_run_not_a_result():
 
 
 def test_a_path_that_is_no_dashboard_file_is_a_notification_and_a_whole_file_finding_is_at_line_1(repo):
-    """A FIFO and a symlinked folder beside the dashboards are `input/skipped`: about what was read,
-    not code — notifications naming the path (a result at a folder, without a line, is one GitHub
-    refuses). A dashboard file that cannot be read at all is a result at its line 1."""
+    """A FIFO, a symlinked folder and a symlink leading out of the folder beside the dashboards are
+    `input/skipped`: about what was read, not code — notifications naming the path (a result at a
+    folder, without a line, is one GitHub refuses). A dashboard file that cannot be read at all is
+    a result at its line 1."""
     folder = repo / "obs" / "d"
     os.mkfifo(folder / "pipe.json")
     (repo / "obs" / "elsewhere").mkdir()
     (folder / "linked").symlink_to(repo / "obs" / "elsewhere")
-    (folder / "gone.json").symlink_to(repo / "obs" / "no-such-file")
+    (folder / "gone.json").symlink_to(folder / "no-such-file")  # inside the folder: read, and cannot be
+    (folder / "out.json").symlink_to(repo / "obs" / "no-such-file")  # leading out of it: never read
     run = check_sarif(run_vobs(["validate", "d", "--format", "sarif"], repo / "obs").stdout)["runs"][0]
     assert not [r for r in run["results"] if r["ruleId"] == "input/skipped"]
     notes = {n["message"]["text"].split(":", 1)[0]: n for n in run["invocations"][0]["toolExecutionNotifications"]}
     assert notes["d/pipe.json"]["descriptor"] == {"id": "input/skipped"} and "FIFO" in notes["d/pipe.json"]["message"]["text"]
     assert notes["d/linked"]["level"] == "warning"
+    assert notes["d/out.json"]["descriptor"] == {"id": "input/skipped"} and "leading out of the folder" in \
+        notes["d/out.json"]["message"]["text"]
     [gone] = [r for r in run["results"] if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("d/gone.json")]
     assert gone["ruleId"] == "file/invalid" and gone["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
 

@@ -135,7 +135,7 @@ def test_a_dangling_symlink_is_shown_where_it_stands_not_by_its_target(tmp_path)
     root = make_project(tmp_path / "p")
     folder = root / "handed-over"
     folder.mkdir()
-    (folder / "gone.json").symlink_to(tmp_path / "nowhere.json")
+    (folder / "gone.json").symlink_to(folder / "nowhere.json")  # inside the folder: read, and fails
     (folder / "bad.json").write_text("{")
     result = CliRunner().invoke(cli, ["-C", str(root), "validate", str(folder)])
     assert result.exit_code == 1, result.output
@@ -178,6 +178,38 @@ def test_a_symlinked_folder_is_said_not_followed(tmp_path):
             in result.output)
     named = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(handed / "common")])
     assert named.exit_code == 0 and "2 dashboards" in named.output, named.output
+
+
+@pytest.mark.parametrize("command", ["validate", "audit"])
+def test_a_file_symlink_out_of_the_folder_is_skipped_and_one_named_is_read(tmp_path, command):
+    """One policy for symlinks met in a folder (found by a new-user trial): a symlinked file whose
+    target is outside the folder given is `input/skipped` and never read — as a symlinked folder is —
+    while a link inside pointing inside is read, and a link named on the command line is read."""
+    root = make_project(tmp_path / "p")
+    assert CliRunner().invoke(cli, ["-C", str(root), "build"]).exit_code == 0
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = {"uid": "outside", "title": "Outside", "panels": [
+        {"id": 1, "type": "timeseries", "title": "leak", "targets": [{"refId": "A", "expr": "secret_metric_total"}]}]}
+    (outside / "secret.json").write_text(json.dumps(secret))
+    handed = root / "handed-over"
+    (handed / "sub").mkdir(parents=True)
+    (handed / "own.json").write_text((root / "exports" / "sample" / "sample-b.json").read_text())
+    (handed / "link.json").symlink_to(outside / "secret.json")
+    (handed / "sub" / "up.json").symlink_to(Path("..") / ".." / ".." / "outside" / "secret.json")
+    (handed / "sub" / "alias.json").symlink_to(Path("..") / "own.json")  # inside → inside: read (once)
+    result = CliRunner().invoke(cli, ["-C", str(root), command, "--format", "json", str(handed)])
+    document = json.loads(result.stdout)
+    findings = document["findings"] if command == "validate" else document["problems"]
+    skipped = sorted((f["location"]["file"], f["message"]) for f in findings if f["check"] == "input/skipped")
+    assert skipped == [(f"handed-over/{name}", "a symlink leading out of the folder: not read (name it to check it)")
+                       for name in ("link.json", "sub/up.json")], findings
+    assert "secret_metric_total" not in result.stdout and "Outside" not in result.stdout
+    if command == "validate":
+        assert document["dashboards"] == 1, document
+    named = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", "--format", "json",
+                                     str(handed / "link.json")])
+    assert json.loads(named.stdout)["dashboards"] == 1 and "secret_metric_total" in named.stdout, named.output
 
 
 @pytest.mark.parametrize("no_color", ["", "1"])

@@ -170,6 +170,30 @@ def test_a_folder_is_read_recursively_skipping_what_is_not_a_dashboard(project: 
     assert empty.returncode == 2 and "empty: holds no dashboard JSON file (1 JSON file, none a dashboard)" in empty.stderr
 
 
+def test_a_folder_walk_skips_symlinks_leading_out_and_reads_one_named(project: Path, tmp_path_factory):
+    """The walk `vobs validate` makes (found by a new-user trial): a symlinked file leading out of
+    the folder is a note, never read — as a symlinked folder is — and a symlink named is read."""
+    outside = tmp_path_factory.mktemp("outside")
+    shutil.copy(OPERATION, outside / "secret.json")
+    pulled = project / "pulled"
+    pulled.mkdir()
+    shutil.copy(V3, pulled / "v3.json")
+    (pulled / "link.json").symlink_to(outside / "secret.json")
+    (pulled / "dirlink").symlink_to(outside, target_is_directory=True)
+    done = vobs(project, "import", "pulled", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert [d["source"] for d in json.loads(done.stdout)["imported"]] == ["pulled/v3.json"]
+    assert done.stderr.splitlines() == [
+        "vobs: note: pulled/dirlink: a symlinked folder: not followed (name it to import it)",
+        "vobs: note: pulled/link.json: a symlink leading out of the folder: not read (name it to import it)"]
+    (pulled / "v3.json").unlink()
+    alone = vobs(project, "import", "pulled")
+    assert alone.returncode == 2 and "pulled: holds no dashboard JSON file (" in alone.stderr, alone.stderr
+    named = vobs(project, "import", "pulled/link.json", "--format", "json")
+    assert named.returncode == 0, named.stderr
+    assert [d["source"] for d in json.loads(named.stdout)["imported"]] == ["pulled/link.json"]
+
+
 def test_explain_does_not_list_rows_as_dropped_when_they_became_row_panels(project: Path):
     shutil.copy(OPERATION, project / "operation.json")
     done = vobs(project, "import", "operation.json", "--explain")

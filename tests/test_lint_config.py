@@ -259,3 +259,21 @@ def test_a_broken_lint_file_stops_the_build_before_anything_is_written(tmp_path)
     assert result.exit_code == 2
     assert ".vobs-lint.yaml:2" in result.stderr and "panel/description" in result.stderr
     assert not (tmp_path / "exports").exists()
+
+
+def test_a_schema_error_quotes_the_value_as_the_file_writes_it(tmp_path):
+    """`reason: yes` is read by YAML as true: the error said `True is not of type 'string'` — a
+    value the user never wrote (found by a new-user trial). It quotes the file's `yes`, and says
+    what YAML made of it; `~` likewise, and a key YAML reads as a boolean."""
+    root = project(tmp_path, {**FOREIGN, "dash/.vobs-lint.yaml": (
+        "exclusions:\n  promql/rate-interval:\n    reason: yes\n    entries:\n      - file: '*.json'\n"
+        "        panel: ~\n        on: x\n")})
+    result = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", "dash"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        "vobs: error: dash/.vobs-lint.yaml:3: yes (YAML reads it as true) is not of type 'string' in "
+        "exclusions.promql/rate-interval.reason",
+        "vobs: error: dash/.vobs-lint.yaml:6: ~ (YAML reads it as null) is not of type 'string', 'integer' in "
+        "exclusions.promql/rate-interval.entries[0].panel",
+        "vobs: error: dash/.vobs-lint.yaml:7: unknown key on (YAML reads it as true) in "
+        "exclusions.promql/rate-interval.entries[0] (allowed: dashboard, file, panel, reason, target)"], result.stderr

@@ -50,6 +50,10 @@ NARRATIVE_CASES = [
      "narratives/sample.yaml:13", "must be a dashboard uid"),
     ("id-with-capitals", {"Sample.yaml": NARRATIVE.replace("id: sample", "id: Sample")},
      "narratives/Sample.yaml:1", "must be lowercase letters, digits and dashes"),
+    ("owner-yaml-reads-as-false", {"sample.yaml": NARRATIVE.replace("owner: team-sample", "owner: no")},
+     "narratives/sample.yaml:3", "no (YAML reads it as false) is not of type 'string' in owner"),
+    ("unknown-key-yaml-reads-as-true", {"sample.yaml": NARRATIVE.replace("owner: team-sample", "owner: team-sample\non: x")},
+     "narratives/sample.yaml:4", "unknown key on (YAML reads it as true) (allowed: chapters, folder"),
     ("not-a-mapping", {"sample.yaml": "- just\n- a list\n"},
      "narratives/sample.yaml:1", "is not of type 'object'"),
 ]

@@ -19,7 +19,7 @@ from vertice_obs.build.render import to_json_text
 from vertice_obs.cli import cli
 from vertice_obs.errors import InputError
 from vertice_obs.guard.text import strict_json
-from vertice_obs.located_yaml import parse_json
+from vertice_obs.jsonpos.strict import parse_json
 
 
 def strict_load(text: str):
@@ -88,12 +88,39 @@ def test_strict_reading_locates_what_grafana_would_refuse(text, line, message):
 def test_lenient_reading_replaces_lone_surrogates_and_keeps_pairs_and_bom():
     notes: list = []
     assert parse_json('\ufeff{"a": "\\ud83d\\ude00", "b": "\\udfff"}', "x.json", notes) == {"a": "😀", "b": "\ufffd"}
-    assert len(notes) == 1
+    assert [line for line, _ in notes] == [1, 1]  # the byte-order mark and the lone surrogate
     with pytest.raises(InputError, match="more than 4,300 digits"):
         parse_json("9" * 5000, "x.json", [])
 
 
 # --- ownership ------------------------------------------------------------------------------------------
+
+def test_a_dashboard_starting_with_a_byte_order_mark_is_read_and_warned_at_1_1(tmp_path):
+    """Grafana's Go JSON readers (file provisioning, the HTTP API) refuse a leading BOM ("invalid
+    character 'ï' looking for beginning of value"); vobs read it without a word (found by a new-user
+    trial). It is read still — every other finding the same, at the same place — with one
+    `input/json` warning at 1:1."""
+    root = make_project(tmp_path / "p")
+    assert CliRunner().invoke(cli, ["-C", str(root), "build"]).exit_code == 0
+    plain = (root / "exports" / "sample" / "sample-a.json").read_bytes()
+    (root / "d").mkdir()
+    (root / "d" / "a.json").write_bytes(plain)
+    (root / "d" / "bom.json").write_bytes(b"\xef\xbb\xbf" + plain)
+
+    def findings(name: str) -> list[tuple]:
+        done = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", "--format", "json", "-v",
+                                        str(root / "d" / name)])
+        assert json.loads(done.stdout)["dashboards"] == 1, done.output
+        return [(f["check"], f["message"], f["location"].get("line"), f["location"].get("column"), f["severity"])
+                for f in json.loads(done.stdout)["findings"]]
+
+    without, bom = findings("a.json"), findings("bom.json")
+    assert bom[0] == ("input/json", "starts with a byte-order mark, which Grafana's JSON reader refuses (save it "
+                      "as UTF-8 without BOM)", 1, 1, "warning"), bom
+    assert bom[1:] == without and without
+    text = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(root / "d" / "bom.json")]).output
+    assert "d/bom.json:1:1: warning: starts with a byte-order mark" in text, text
+
 
 def test_the_manifest_lists_every_file_vobs_wrote_with_its_hash(tmp_path):
     make_project(tmp_path)

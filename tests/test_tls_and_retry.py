@@ -161,7 +161,8 @@ def tls_prometheus(prometheus, pki):
 def test_prometheus_over_tls_is_verified_by_default(tls_prometheus, pki):
     refused = vobs("validate", "--prometheus-url", tls_prometheus.url, "--timeout", "10s")
     assert refused.returncode == 2, refused.stdout + refused.stderr
-    assert "TLS verification failed" in refused.stdout + refused.stderr
+    assert (f"Prometheus at {tls_prometheus.url}: TLS verification failed (certificate verify failed"
+            in refused.stderr and "; trust its CA with --ca-cert FILE)" in refused.stderr), refused.stderr
     trusted = vobs("validate", "--prometheus-url", tls_prometheus.url, "--ca-cert", str(pki / "ca.pem"),
                    "--format", "json")
     assert trusted.returncode in (0, 1), trusted.stderr  # it validated: findings or none
@@ -181,13 +182,52 @@ def test_grafana_over_tls_is_verified_by_default_and_a_urls_verify_false_is_not_
             for url in (proxy.url, proxy.url + "/?verify=false"):  # grafana-client would obey the latter
                 refused = vobs("pull", "--all", "-o", str(tmp_path / "a"), "--grafana-url", url, env=env)
                 assert refused.returncode == 2, refused.stdout + refused.stderr
-                assert "TLS failed" in refused.stderr and len(refused.stderr.splitlines()) == 1, refused.stderr
+                assert "TLS verification failed" in refused.stderr, refused.stderr
+                assert len(refused.stderr.splitlines()) == 1, refused.stderr
             trusted = vobs("pull", "--all", "-o", str(tmp_path / "b"), "--grafana-url", proxy.url,
                            "--ca-cert", str(pki / "ca.pem"), env=env)
             assert trusted.returncode == 0, trusted.stdout + trusted.stderr
         finally:
             proxy.stop()
         grafana.assert_no_violations()
+
+
+@pytest.mark.prometheus
+def test_https_to_a_real_prometheus_on_plain_http_says_it_does_not_speak_tls(prometheus):
+    """`--prometheus-url https://…` at the real Prometheus' plain-HTTP port (found by a new-user
+    trial): OpenSSL's "wrong version number" is no certificate problem — the message said "TLS
+    verification failed". It says the server does not speak TLS and which URL to try."""
+    plain = prometheus.url.rstrip("/")
+    asked = "https://" + plain.split("//", 1)[1]
+    refused = vobs("validate", "--prometheus-url", asked, "--timeout", "10s")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert f"Prometheus at {asked} does not speak TLS (plain HTTP? try {plain})" in refused.stderr, \
+        refused.stderr
+    assert "verification" not in refused.stderr and "certificate" not in refused.stderr
+
+
+def test_https_to_plain_http_grafana_and_chaos_target_says_it_does_not_speak_tls(simulator, tmp_path):
+    """The same one description (`guard.http.tls_failure`) for Grafana (the stand-in, plain HTTP)
+    and for a chaos fault action at the simulator's plain-HTTP port."""
+    from vertice_obs.chaos.runner import Runner, Sampler
+    from vertice_obs.chaos.scenario import Action, load_run
+    from vertice_obs.errors import VobsError
+
+    with GrafanaStandIn() as grafana:
+        asked = grafana.url.rstrip("/").replace("http://", "https://")
+        refused = vobs("pull", "--all", "-o", str(tmp_path / "a"), "--grafana-url", asked,
+                       env={"GRAFANA_TOKEN": TOKEN})
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert refused.stderr.splitlines() == [
+            f"vobs: error: Grafana at {asked} does not speak TLS (plain HTTP? try {grafana.url.rstrip('/')})"]
+    target = f"https://127.0.0.1:{simulator.port}"
+    run = load_run(REPO / "chaos" / "chaos-day-1.yaml", "chaos/chaos-day-1.yaml")
+    runner = Runner(run, target, Sampler("http://127.0.0.1:9"), tmp_path / "j.json", http_timeout=10)
+    inject = Action(http={"method": "POST", "url": "${target}/fault/latency", "json": {"ms": 1}})
+    with pytest.raises(VobsError) as refused_action:
+        runner._act(inject, {})
+    assert str(refused_action.value) == (f"POST {target}/fault/latency does not speak TLS (plain HTTP? "
+                                         f"try http://127.0.0.1:{simulator.port}/fault/latency)")
 
 
 @pytest.mark.parametrize("order", [("--insecure", "--ca-cert", "README.md"), ("--ca-cert", "README.md", "--insecure")])
@@ -224,7 +264,7 @@ def test_the_chaos_runners_fault_actions_verify_tls(simulator, pki, tmp_path):
     revert = Action(http={"method": "DELETE", "url": "${target}/fault/latency"})
     try:
         configure_tls()
-        with pytest.raises(VobsError, match="SSLError"):
+        with pytest.raises(VobsError, match="TLS verification failed"):
             runner._act(inject, {})
         configure_tls(str(pki / "ca.pem"))
         runner._act(inject, {})

@@ -16,22 +16,20 @@ milliseconds, at the alias that crossed the limit) or nested deeper than `MAX_DE
 are not UTF-8, and scalars Python cannot construct (a 10,000-digit integer, a 13th month), are
 errors with file and line like any other.
 
-`parse_json` is the JSON counterpart for files vobs reads (dashboard JSON, journals, the
-manifest): what Python's `json` accepts but strict readers (Grafana's Go) do not — `NaN`,
-`Infinity`, numbers no 64-bit float holds, lone surrogates — is an error at its `file:line`, not
-an internal error later. Messages quote at most a short, escaped excerpt of any file.
+Its JSON counterpart, `jsonpos.strict.parse_json`, reads the JSON files vobs reads; `decode_text`
+(UTF-8, or an error at the first bad byte) serves both. Messages quote at most a short, escaped
+excerpt of any file.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -57,6 +55,26 @@ class LocatedDocument:
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
     columns: dict[PathKey, int] = field(default_factory=dict)
+    # How the file writes each value that is no string (`yes`, `~`, `0x1F`), and each key that is
+    # no string: what messages quote, not Python's reading of it (`True`, `None`, `31`).
+    sources: dict[PathKey, str] = field(default_factory=dict)
+    key_sources: dict[PathKey, str] = field(default_factory=dict)
+
+    def spelled(self, path: PathKey, value: Any, key: bool = False) -> str:
+        """`value` (at `path`; with `key`, the key at `path`) as a message quotes it: a string as
+        `excerpt` does (`'abc'`), anything else as the file writes it — with what YAML read it as
+        when that differs (`yes (YAML reads it as true)`) — else in YAML's words (true, null)."""
+        if isinstance(value, str):
+            return excerpt(value)
+        canonical = yaml_spelling(value)
+        source = (self.key_sources if key else self.sources).get(tuple(path))
+        if source is None:
+            return canonical
+        shown = escape(" ".join(source.split()), one_line=True)
+        shown = shown if len(shown) <= 40 else shown[:40] + "…"
+        if not shown:
+            return f"an empty value (YAML reads it as {canonical})"
+        return shown if shown == canonical else f"{shown} (YAML reads it as {canonical})"
 
     def line(self, path: PathKey) -> int:
         """The line of `path`, or of its closest located ancestor (1 for the document)."""
@@ -120,15 +138,35 @@ def load_located(path: Path | str, display: str | None = None) -> LocatedDocumen
     return parse_located(decode_text(raw, shown), shown)
 
 
-def decode_text(raw: bytes, file: str) -> str:
-    """UTF-8 text (a leading byte-order mark dropped), or `InputError` at the first bad byte's line."""
+def decode_text(raw: bytes, file: str, keep_bom: bool = False) -> str:
+    """UTF-8 text (a leading byte-order mark dropped, unless `keep_bom`: then `parse_json` notes
+    it), or `InputError` at the first bad byte's line."""
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8" if keep_bom else "utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1  # in bytes: the line is not text
         raise InputError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}): save the file "
                          f"as UTF-8", file, line, column) from None
+
+
+def yaml_spelling(value: Any, limit: int = 40) -> str:
+    """`value` as YAML (and JSON) write it, short and escaped, for messages: true, false, null,
+    .inf, a number, a string quoted as `excerpt` quotes it, a list or mapping in flow style."""
+    if isinstance(value, str):
+        return excerpt(value, limit)
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    if isinstance(value, (int, float)):
+        return excerpt(value, limit)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return excerpt(value, limit)
+    text = escape(text, one_line=True)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def excerpt(value: Any, limit: int = 40) -> str:
@@ -140,101 +178,6 @@ def excerpt(value: Any, limit: int = 40) -> str:
         return f"<{type(value).__name__} too large to show>"
     text = escape(text, one_line=True)
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-class _NotStrict(Exception):
-    """A value Python's json reads but strict JSON readers refuse; `token` is how it is written."""
-
-    def __init__(self, token: str, why: str):
-        super().__init__(why)
-        self.token, self.why = token, why
-
-
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[^\s{}\[\]:,"]+')
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-MAX_NOTES = 5  # per file: the first few are enough to find and fix them
-
-
-def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None = None) -> Any:
-    """`text` as JSON, or `InputError` at `file:line`. Python's json also reads what strict readers
-    (Grafana's Go, `jq`) refuse: `NaN`/`Infinity`, numbers no 64-bit float holds, lone surrogates
-    (`"\\ud800"`). Without `notes` each of those is an error at its line; with `notes`, the file is
-    read as Python reads it — but a lone surrogate becomes U+FFFD, so the text can be printed and
-    written — and each such value is appended to `notes` as `(line, message)`. An integer of more
-    than 4,300 digits is always an error."""
-    found: list[_NotStrict] = []
-
-    def flag(token: str, why: str) -> None:
-        bad = _NotStrict(token, why)
-        if notes is None:
-            raise bad
-        found.append(bad)
-
-    def constant(name: str) -> float:
-        flag(name, f"{name} is not JSON (Grafana and other strict readers refuse it)")
-        return float(name)
-
-    def number(token: str) -> float:
-        value = float(token)
-        if not math.isfinite(value):
-            flag(token, f"number {_short(token)} is too large for a 64-bit float")
-        return value
-
-    def integer(token: str) -> int:
-        if len(token.lstrip("-")) > 4300:
-            raise _NotStrict(token, f"number {_short(token)} has more than 4,300 digits")
-        value = int(token)
-        if value.bit_length() > 1024:
-            flag(token, f"number {_short(token)} is too large for a 64-bit float")
-        return value
-
-    text = text[1:] if text.startswith("\ufeff") else text  # a byte-order mark, as decode_text drops it
-    try:
-        data = json.loads(text, parse_constant=constant, parse_float=number, parse_int=integer)
-    except _NotStrict as bad:
-        raise InputError(f"invalid JSON: {bad.why}", file, _line_of(text, lambda t: t == bad.token)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", file, exc.lineno, exc.colno) from None
-    except RecursionError:
-        raise InputError("invalid JSON: nested too deeply to read", file) from None
-    seen: set[str] = set()
-    for bad in found:
-        if bad.token not in seen and len(seen) < MAX_NOTES:
-            seen.add(bad.token)
-            notes.append((_line_of(text, lambda t, token=bad.token: t == token), bad.why))  # type: ignore[union-attr]
-    if _SURROGATE_ESCAPE.search(text):
-        line = _line_of(text, lambda t: t.startswith('"') and bool(_SURROGATE_ESCAPE.search(t))
-                        and bool(_SURROGATE.search(json.loads(t))))
-        if line is not None:
-            why = "a string holds a lone surrogate (an escape like \\ud800), which is not Unicode text"
-            if notes is None:
-                raise InputError(f"invalid JSON: {why}", file, line)
-            notes.append((line, f"{why}: read as U+FFFD"))
-            data = _without_surrogates(data)
-    return data
-
-
-def _without_surrogates(value: Any) -> Any:
-    if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
-    if isinstance(value, dict):
-        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_surrogates(v) for v in value]
-    return value
-
-
-def _short(token: str) -> str:
-    return token if len(token) <= 24 else f"{token[:12]}…({len(token)} characters)"
-
-
-def _line_of(text: str, wanted: Callable[[str], bool]) -> int | None:
-    """The line of the first JSON token (a string with its quotes, or a bare word) `wanted` accepts."""
-    for match in _JSON_TOKEN.finditer(text):
-        if wanted(match.group()):
-            return text.count("\n", 0, match.start()) + 1
-    return None
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -273,16 +216,17 @@ def parse_located(text: str, file: str) -> LocatedDocument:
         doc.lines[()] = 1
         return doc
     loader = _Constructor("")
-    doc.data = _Builder(doc, loader).build(node, (), 0)
+    doc.data = _Builder(doc, loader, text).build(node, (), 0)
     return doc
 
 
 class _Builder:
     """Plain data from a composed node graph, expanding aliases under a budget (see `MAX_VALUES`)."""
 
-    def __init__(self, doc: LocatedDocument, loader: yaml.SafeLoader):
+    def __init__(self, doc: LocatedDocument, loader: yaml.SafeLoader, text: str = ""):
         self.doc = doc
         self.loader = loader
+        self.text = text  # what marks index: a value's source, for messages (`doc.spelled`)
         self.values = 0
         self.aliased = False  # an alias was expanded: a document that grows past the cap by them is a bomb
         self._built: set[int] = set()  # the collection nodes built: one met again is an alias's
@@ -311,16 +255,25 @@ class _Builder:
                 key = self.scalar(key_node)
                 if not isinstance(key, (str, int, float, bool)):
                     raise self.error("mapping keys must be scalars", key_node)
-                if key in out:
-                    raise self.error(f"duplicate key {excerpt(key)}", key_node)
                 child = path + (key,)
+                if not isinstance(key, str):
+                    self.doc.key_sources[child] = self._source(key_node)
+                if key in out:
+                    raise self.error(f"duplicate key {self.doc.spelled(child, key, key=True)}", key_node)
                 out[key] = self.build(value_node, child, depth + 1)
                 # A key's line is where the key is written, which is what a reader looks for.
                 self.doc.lines[child], self.doc.columns[child] = key_node.start_mark.line + 1, key_node.start_mark.column + 1
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self.scalar(node)
+        value = self.scalar(node)
+        if not isinstance(value, str):
+            self.doc.sources[path] = self._source(node)
+        return value
+
+    def _source(self, node: yaml.Node) -> str:
+        """The text of `node` in the file (marks count characters, with libyaml as in Python)."""
+        return self.text[node.start_mark.index:node.end_mark.index][:200]
 
     def scalar(self, node: yaml.Node) -> Any:
         try:
@@ -380,8 +333,8 @@ def schema_problems(doc: LocatedDocument, schema: str) -> list[SchemaProblem]:
                 close = closest(str(key), allowed)
                 meant.update((path, c) for c in close)
                 hint = f"did you mean {close[0]!r}? " if close else ""
-                error = doc.error(f"unknown key {key!r}{_describe(path)} ({hint}allowed: {', '.join(allowed)})",
-                                  path + (key,))
+                error = doc.error(f"unknown key {doc.spelled(path + (key,), key, key=True)}{_describe(path)} "
+                                  f"({hint}allowed: {', '.join(allowed)})", path + (key,))
                 found.append((SchemaProblem(path + (key,), kind, error), len(path) + 1, None))
         else:
             missing = e.message.split(" is a required property")[0].strip("'\"") if kind == "required" else None
@@ -402,18 +355,21 @@ def _explain(doc: LocatedDocument, error) -> InputError:
     where = _describe(path)
     if error.validator == "required":
         return doc.error(f"{error.message.replace(' is a required property', '')} is required{where}", path)
+    value = doc.spelled(path, error.instance)  # as the file writes it: `yes`, not Python's True
     if error.validator == "enum":
         options = ", ".join(map(str, error.validator_value))
-        return doc.error(f"{excerpt(error.instance)} is not one of: {options}{where}", path)
+        return doc.error(f"{value} is not one of: {options}{where}", path)
     if error.validator in ("minProperties", "maxProperties") and "description" in error.schema:
         return doc.error(f"{error.schema['description']}{where}", path)
     if error.validator == "pattern":
         hint = error.schema.get("description", f"must match {error.validator_value}")
-        return doc.error(f"{excerpt(error.instance)}{where}: {hint}", path)
+        return doc.error(f"{value}{where}: {hint}", path)
     if not path and error.validator == "type":  # the whole file: name its type, quote none of it
         return doc.error(f"the document is {_json_type(error.instance)}, which is not of type {error.validator_value!r}", path)
-    # jsonschema's messages quote the whole value: quote a short excerpt instead.
-    message = error.message.replace(_safe_repr(error.instance), excerpt(error.instance))
+    # jsonschema's messages quote the whole value, as Python writes it: quote the file's instead.
+    python = _safe_repr(error.instance)
+    message = (value + error.message[len(python):] if error.message.startswith(python)
+               else error.message.replace(python, value, 1))
     return doc.error(f"{escape(message, one_line=True)[:300]}{where}", path)
 
 

@@ -81,3 +81,30 @@ def test_control_characters_never_reach_the_report(fmt, tmp_path):
                 writes=["project/r.out"], error_line=False)
     written = check(case, tmp_path).written["project/r.out"].decode()
     assert not CONTROL.search(written.replace("\n", "").replace("\t", ""))
+
+
+FORGED = "\n  FORGED.json:1:1: error: all is well [metric/missing]\n"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_a_newline_in_a_file_name_or_title_cannot_forge_a_report_line(fmt, tmp_path):
+    """A file name, uid, title, panel title or query holding a newline (found by a new-user trial:
+    `vobs audit` printed `nl⏎name.json` raw, splitting a finding's line, where `vobs validate`
+    wrote `nl\\nname.json`): every one goes through the one escape, so no line of the report is
+    one the input wrote."""
+
+    def crafted(box: Sandbox) -> list[str]:
+        hostile(box)
+        model = {"uid": f"u{FORGED}", "title": f"T{FORGED}", "panels": [
+            {"id": 1, "title": f"P{FORGED}", "type": "timeseries", "datasource": "prom",
+             "targets": [{"refId": "A", "expr": "redis_gone_total"}]},
+            {"id": 2, "title": "fixed", "type": "timeseries", "datasource": "prom",
+             "targets": [{"refId": "A", "expr": "rate(x_total[5m])"}]}]}
+        (box.project / "dash" / f"nl{FORGED.replace('/', '-')}name.json").write_text(json.dumps(model), encoding="utf-8")
+        return ["audit", "dash", "--format", fmt]
+
+    outcome = check(Case(f"audit-{fmt}-newline", crafted, 0, error_line=False), tmp_path)
+    text = outcome.stdout
+    assert "FORGED.json" in text and "nl\\n  FORGED.json:1:1" in text, text  # shown, made visible
+    forged = [line for line in text.splitlines() if line.lstrip(" -#*>|").startswith("FORGED")]
+    assert not forged, forged

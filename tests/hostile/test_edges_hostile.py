@@ -191,7 +191,7 @@ CASES = [
     Case("prom-unreachable-chaos-check", lambda box: ["chaos", "check", run_file(box), "--prometheus-url",
                                                       free_url()], 2, AT, "is unreachable"),
     Case("prom-tls-to-plain-http", lambda box: ["validate", "--prometheus-url", prom("good").replace(
-        "http://", "https://"), dashboards(box)], 2, "Prometheus at https://127.0.0.1:", "TLS"),
+        "http://", "https://"), dashboards(box)], 2, "Prometheus at https://127.0.0.1:", "does not speak TLS (plain HTTP? try http://127.0.0.1:"),
     # --- deadlines and size caps (item 6): a drip or a flood ends in one line -------------------------
     Case("prom-drip-body-2s", metric("validate", "drip-2s"), 2, AT, "did not answer within 2s", timeout=25),
     Case("prom-drip-body-fast", metric("validate", "drip-fast"), 2, AT, "did not answer within 2s", timeout=25),

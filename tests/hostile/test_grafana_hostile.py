@@ -344,7 +344,7 @@ CASES = [
         url=lambda u: u.replace("http://", f"http://admin:{PASSWORD}@")), 2,
          message="check the user and password in the Grafana URL", secrets=[PASSWORD]),  # not "GRAFANA_TOKEN"
     Case("tls-to-plain-http", pull(normal, url=lambda u: u.replace("http://", "https://")), 2,
-         where="error: Grafana at https://127.0.0.1", message="TLS failed", env=ENV),
+         where="error: Grafana at https://127.0.0.1", message="does not speak TLS (plain HTTP? try http://", env=ENV),
     Case("403-on-settings", pull(on("/api/frontend/settings", Answer(403, {"message": "forbidden"}))), 2,
          message="lacks permission (403)", env=ENV),
     # 4. untrusted text: escape sequences never reach the terminal raw

@@ -141,7 +141,8 @@ def read_journal(path: Path, shown: str) -> dict[str, Any]:
     not JSON, or not a journal at all). What older versions wrote for samples Prometheus answered
     NaN is read as NaN (no data, as the `null` written now); a lone surrogate becomes U+FFFD."""
     from vertice_obs.files import read_regular
-    from vertice_obs.located_yaml import decode_text, parse_json
+    from vertice_obs.jsonpos.strict import parse_json
+    from vertice_obs.located_yaml import decode_text
 
     try:
         raw = read_regular(path, shown)

@@ -37,6 +37,7 @@ from vertice_obs.guard.http import (
     DeadlineExceeded,
     ResponseTooLarge,
     read_body,
+    tls_failure,
     tls_verify,
     within,
 )
@@ -315,6 +316,8 @@ class Runner:
                 raise VobsError(f"{what}: no answer within {self.http_timeout:g}s (--http-timeout)") from None
             except ResponseTooLarge:
                 raise VobsError(f"{what}: answered more than {TARGET_MAX_BYTES:,} bytes") from None
+            except niquests.exceptions.SSLError as exc:
+                raise VobsError(tls_failure(exc, what, redact_url(url))) from None
             except niquests.RequestException as exc:
                 raise VobsError(f"{what}: {type(exc).__name__}") from None
             if status >= 400:

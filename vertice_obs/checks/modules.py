@@ -30,8 +30,9 @@ def no_narrative():
 @check("input/skipped", Severity.WARNING, scope="module")
 def input_skipped():
     """A path vobs was to read and did not check. A FIFO, socket or device is skipped, never opened
-    for reading (a FIFO would block the run until something writes to it); a symlinked folder is not
-    entered; a Grafana dashboard vobs cannot read — a list of dashboards in one file, a dashboard
+    for reading (a FIFO would block the run until something writes to it); met in a folder, a
+    symlinked folder is not entered and a symlinked file leading out of the folder is not read (named
+    on the command line, either is read); a Grafana dashboard vobs cannot read — a list of dashboards in one file, a dashboard
     resource of an unknown version — is skipped at its line, in a folder as well as named (schema
     v2 dashboards are read, as the classic model); JSON that is no dashboard is said only when named
     on the command line."""
@@ -50,8 +51,9 @@ def file_invalid():
 @check("input/json", Severity.WARNING, scope="module")
 def input_json():
     """A JSON file holds what Python reads but strict JSON readers such as Grafana refuse: NaN or
-    Infinity, a number no 64-bit float holds, or a lone surrogate escape (`\\ud800`). vobs reads
-    it (a lone surrogate as U+FFFD) and reports the first few at their lines."""
+    Infinity, a number no 64-bit float holds, a lone surrogate escape (`\\ud800`), or a leading
+    byte-order mark (at 1:1). vobs reads it (a lone surrogate as U+FFFD) and reports the first few
+    at their lines."""
     return ()
 
 

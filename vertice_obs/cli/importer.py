@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import keyword
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,7 @@ from vertice_obs.cli.options import (
 )
 from vertice_obs.errors import InputError, listing
 from vertice_obs.files import NotAFile, read_regular, write_atomic
-from vertice_obs.guard.paths import check_uid, check_writable, safe_join
+from vertice_obs.guard.paths import check_uid, check_writable, json_files, safe_join
 from vertice_obs.guard.text import escape
 from vertice_obs.output import machine_json
 
@@ -68,7 +67,8 @@ def _read(path: Path, shown: str) -> dict:
     from vertice_obs.importer.shape import json_kind, shape_problems
     from vertice_obs.jsonpos import Positions, dashboard_in, unreadable
     from vertice_obs.jsonpos.positions import pointer
-    from vertice_obs.located_yaml import decode_text, parse_json
+    from vertice_obs.jsonpos.strict import parse_json
+    from vertice_obs.located_yaml import decode_text
 
     text = decode_text(read_regular(path, shown), shown)  # not UTF-8: named, at the first bad byte
     document = parse_json(text, shown)
@@ -100,9 +100,10 @@ def _shape_errors(errors: list[InputError], shown: str) -> InputError:
 def _sources(sources: tuple[Path, ...], display) -> tuple[list[tuple[str, dict]], list[str], list[InputError]]:
     """(shown name, model) per dashboard, a note per file skipped, and the errors of the files
     refused — every file is read, so that one run names every file to fix. A folder is read as
-    `vobs validate` reads one: every `*.json` under it, symlinked folders not entered; in a folder,
-    JSON that is no dashboard is skipped with a note, while a file named on the command line must
-    be one. The same file named twice (or also inside a folder given) is read once."""
+    `vobs validate` reads one (`guard.paths.json_files`: symlinked folders not entered, symlinked
+    files leading out of it not read, each said in a note); in a folder, JSON that is no dashboard
+    is skipped with a note, while a file named on the command line must be one. The same file named
+    twice (or also inside a folder given) is read once."""
     out: list[tuple[str, dict]] = []
     skipped: list[str] = []
     refused: list[InputError] = []
@@ -129,25 +130,19 @@ def _sources(sources: tuple[Path, ...], display) -> tuple[list[tuple[str, dict]]
             if source.resolve() not in seen:
                 read(source, display(source), in_folder=False)
             continue
-        files = _json_files(source)
+        files, passed = json_files(source, _NOT_DASHBOARDS)
+        skipped.extend(f"{display(link)}: {why} (name it to import it)" for link, why in passed)
         found = 0
         for path in files:
             if path.resolve() not in seen:
                 read(path, display(path), in_folder=True)
             found += path.resolve() in seen
         if not found:
+            passed_over = "; ".join(f"{display(link)}: {why}" for link, why in passed)
             raise InputError("holds no dashboard JSON file" + (
-                f" ({count(len(files), 'JSON file')}, none a dashboard)" if files else ""), display(source))
+                f" ({count(len(files), 'JSON file')}, none a dashboard)" if files else "")
+                + (f" ({passed_over})" if passed_over else ""), display(source))
     return out, skipped, refused
-
-
-def _json_files(folder: Path) -> list[Path]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames.sort()
-        found.extend(Path(dirpath) / name for name in filenames
-                     if name.endswith(".json") and name not in _NOT_DASHBOARDS)
-    return sorted(found)
 
 
 def _defined_uids(directory: Path) -> dict[str, Path]:

@@ -52,6 +52,7 @@ from vertice_obs.guard.http import (
     DeadlineExceeded,
     ResponseTooLarge,
     retry_after,
+    tls_failure,
     tls_verify,
     within,
 )
@@ -396,9 +397,7 @@ class GrafanaDestination:
         if isinstance(exc, ValueError):  # JSON that does not parse, under a JSON content type
             return DestinationError(f"{who} answered something that is not JSON", server_wide=True)
         if isinstance(exc, niquests.exceptions.SSLError):
-            reason = re.search(r"\[SSL: [A-Z_]+\][^'\"()]*|certificate verify failed[^'\"()]*", str(exc))
-            return DestinationError(f"{where}: TLS failed ({server_text(reason.group(0).strip() if reason else 'handshake', 100)})",
-                                    server_wide=True)
+            return DestinationError(tls_failure(exc, where, escape(self.url, one_line=True)), server_wide=True)
         if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.Timeout)):
             return DestinationError(f"{who} timed out", retryable=True)
         if isinstance(exc, niquests.exceptions.ConnectionError):

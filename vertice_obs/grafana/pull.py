@@ -23,7 +23,8 @@ from vertice_obs.grafana.folders import GENERAL, no_such_folder, subtree
 from vertice_obs.grafana.live import Destination
 from vertice_obs.grafana.normalize import normalize
 from vertice_obs.guard.paths import check_uid, safe_join
-from vertice_obs.located_yaml import decode_text, parse_json
+from vertice_obs.jsonpos.strict import parse_json
+from vertice_obs.located_yaml import decode_text
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """One total deadline and one size cap for every HTTP exchange vobs makes; how long a server
-asks to wait (`retry_after`); and whether TLS certificates are verified (`tls_verify`).
+asks to wait (`retry_after`); whether TLS certificates are verified (`tls_verify`); and what a
+failed TLS handshake is told as (`tls_failure`: the one description, for every server vobs asks).
 
 Per-socket timeouts do not bound a server that drips a byte every few seconds: each read
 succeeds in time and the body never ends. `within` runs one whole exchange — connect, headers and
@@ -10,6 +11,7 @@ memory up to `max_bytes`, checking the same deadline between chunks.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import warnings
@@ -18,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Callable, TypeVar
 
 from vertice_obs.errors import VobsError
+from vertice_obs.guard.text import escape
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0  # seconds for one whole exchange (--timeout)
@@ -171,3 +174,39 @@ def configure_tls(ca_cert: str | None = None, insecure: bool = False) -> None:
 def tls_verify() -> bool | str:
     """True (verify against the system's CAs), a CA bundle's path (--ca-cert) or False (--insecure)."""
     return _verify
+
+
+# OpenSSL's words when what came back is no TLS record at all: the port speaks plain HTTP (or
+# something else), and `https://` asked it for a handshake it cannot give.
+_NOT_TLS = re.compile(r"WRONG_VERSION_NUMBER|RECORD_LAYER_FAILURE|PACKET_LENGTH_TOO_LONG|UNKNOWN_PROTOCOL|"
+                      r"wrong version number|record layer failure|packet length too long|unknown protocol", re.I)
+_REASONS = (re.compile(r"certificate verify failed[^'\"()]*"), re.compile(r"Hostname mismatch[^\"()]*"),
+            re.compile(r"\[SSL: [A-Z_]+\][^'\"()]*"))
+
+
+def tls_failure(exc: BaseException, where: str, url: str) -> str:
+    """The one description of a failed TLS handshake with the server `where` (as shown) at `url`
+    (as shown, credentials already out). A server that does not speak TLS at all — OpenSSL's "wrong
+    version number" or "record layer failure": a plain-HTTP port asked over `https://` — is said so,
+    with the `http://` URL to try, not blamed on a certificate; a certificate not trusted is "TLS
+    verification failed" with OpenSSL's reason and how to trust it; any other failure names its
+    reason. The advice is in parentheses: callers may go on after it (`: metric existence is unknown`)."""
+    text = " ".join(str(e) for e in _chain(exc))
+    if _NOT_TLS.search(text):
+        plain = re.sub(r"^https://", "http://", url, flags=re.I)
+        return f"{where} does not speak TLS" + (f" (plain HTTP? try {plain})" if plain != url else "")
+    found = next((m.group(0) for pattern in _REASONS for m in [pattern.search(text)] if m), "handshake")
+    reason = escape(" ".join(found.split()), one_line=True)[:160]
+    if found != "handshake" and not found.startswith("["):
+        return f"{where}: TLS verification failed ({reason}; trust its CA with --ca-cert FILE)"
+    return f"{where}: TLS failed ({reason})"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and the exceptions it was raised from, each once (niquests wraps urllib3 wraps ssl)."""
+    out: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in out and len(out) < 16:
+        out.append(current)
+        current = current.__cause__ or current.__context__
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Collection
 
 from vertice_obs.errors import InputError
 
@@ -40,6 +41,34 @@ def outside(root: Path, path: Path) -> Path | None:
     resolved_root = Path(os.path.realpath(root))
     resolved = Path(os.path.realpath(path))
     return None if resolved == resolved_root or resolved_root in resolved.parents else resolved
+
+
+LINKED_FOLDER = "a symlinked folder: not followed"
+LINK_OUT = "a symlink leading out of the folder: not read"
+
+
+def json_files(folder: Path, leave_out: Collection[str] = ()) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The one walk of a folder given from outside (`vobs validate`, `audit`, `import`): every
+    `*.json` under `folder`, sorted, names in `leave_out` left out — and what was passed over, each
+    with why (`LINKED_FOLDER`, `LINK_OUT`). A symlinked folder is never entered (a link out of the
+    tree, or a loop); a symlinked file is read only when its target is inside `folder` — a folder
+    handed over must not make vobs read `../secret.json` or /etc/passwd through a link in it. A
+    symlink named on the command line is not walked here: the user asked for it, it is read."""
+    found: list[Path] = []
+    passed: list[tuple[Path, str]] = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames.sort()
+        passed.extend((Path(dirpath) / name, LINKED_FOLDER) for name in dirnames
+                      if os.path.islink(os.path.join(dirpath, name)))
+        for name in filenames:
+            path = Path(dirpath) / name
+            if not name.endswith(".json") or name in leave_out:
+                continue
+            if os.path.islink(path) and outside(folder, path) is not None:
+                passed.append((path, LINK_OUT))
+            else:
+                found.append(path)
+    return sorted(found), sorted(passed)
 
 
 def check_uid(uid: object, what: str = "uid") -> str:

@@ -4,7 +4,9 @@ Owns: `Positions` (JSON pointer → line:column of every value, and of every obj
 `read_json` (a dashboard file's text → its value and its positions); `documents`: `dashboard_in`
 (the dashboard model a document holds — bare, Grafana's API shapes, a dashboard resource — and
 where) and `unreadable` (why a Grafana dashboard vobs cannot read is skipped); `schema_v2`:
-`classic_of` (a schema v2 dashboard read as the classic model, with where each part is written). Findings about a query, a
+`classic_of` (a schema v2 dashboard read as the classic model, with where each part is written);
+`strict`: `parse_json` (any JSON file vobs reads, with what strict readers refuse noted or an
+error at its line). Findings about a query, a
 panel, a variable or an annotation point at that part's own place in the file — never at the
 first place its text happens to appear. Part of the shared kernel.
 May import: `vertice_obs.errors`, `vertice_obs.located_yaml`. Must not import any stage.

@@ -5,7 +5,7 @@ of another, would point at the first place the text appears. Why not a library (
 it is recursive (a deep file is a RecursionError), does not escape `/` and `~` in pointers nor
 decode escaped keys, and has not been released since 2022.
 
-The values themselves come from `located_yaml.parse_json` (Python's C decoder, with its notes on
+The values themselves come from `jsonpos.strict.parse_json` (Python's C decoder, with its notes on
 what strict readers refuse); this is one pass over the same text, after that decoder accepted it,
 with one regular expression and a stack — no recursion, so nesting depth is no concern — into a
 tree of nodes (memory linear in the file, about 150 KB for a 27 KB dashboard, under 1 ms). A key
@@ -22,7 +22,7 @@ import re
 from bisect import bisect_left
 from typing import Any, Mapping
 
-from vertice_obs.located_yaml import parse_json
+from vertice_obs.jsonpos.strict import parse_json
 
 # One match per JSON token that matters, eating the whitespace and commas before it (so the C
 # engine skips them, not the Python loop): an object member — its key, and its value when that is a
@@ -189,7 +189,7 @@ def _scan(text: str, start: int) -> tuple[list[int], list[int], list[Any]]:
 
 
 def read_json(text: str, file: str, notes: list[tuple[int | None, str]] | None = None) -> tuple[Any, Positions]:
-    """`text` as JSON — exactly as `located_yaml.parse_json` reads it, errors and notes included —
+    """`text` as JSON — exactly as `jsonpos.strict.parse_json` reads it, errors and notes included —
     and the position of each of its values."""
     data = parse_json(text, file, notes)
     return data, Positions(text)

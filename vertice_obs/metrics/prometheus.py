@@ -29,6 +29,7 @@ from vertice_obs.guard.http import (
     DeadlineExceeded,
     ResponseTooLarge,
     read_body,
+    tls_failure,
     tls_verify,
     within,
 )
@@ -426,8 +427,8 @@ class PrometheusSource:
                                     "(--timeout)") from None
         except ResponseTooLarge:
             raise SourceUnavailable(f"{self.description} answered more than {self.max_bytes:,} bytes") from None
-        except niquests.exceptions.SSLError:
-            raise SourceUnavailable(f"{self.description}: TLS verification failed") from None
+        except niquests.exceptions.SSLError as exc:
+            raise SourceUnavailable(tls_failure(exc, self.description, redact_url(self.url))) from None
         except niquests.exceptions.ConnectionError:
             raise SourceUnavailable(f"{self.description} is unreachable") from None
         except ErrorAnswer as exc:

@@ -20,8 +20,10 @@ from vertice_obs.checks.walk import pointer, variables
 from vertice_obs.errors import InputError, os_reason
 from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location, panel_title
+from vertice_obs.guard.paths import json_files
 from vertice_obs.jsonpos import Positions, classic_of, dashboard_in, unreadable
-from vertice_obs.located_yaml import decode_text, parse_json
+from vertice_obs.jsonpos.strict import BOM_NOTE, parse_json
+from vertice_obs.located_yaml import decode_text
 from vertice_obs.metrics.adhoc import adhoc_filters, filters_for
 from vertice_obs.metrics.analysis import (
     clear_caches,
@@ -146,16 +148,17 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
     skipped (`input/skipped`). JSON that Grafana would refuse (NaN, 1e999, a lone surrogate) is
     read anyway and reported at its line (`input/json`). A file that cannot be read or is not JSON
     is one `file/invalid` error at its line and column, and every other file is still read. All go
-    to `findings`. Folders are walked without following symlinked folders."""
+    to `findings`. Folders are walked as `guard.paths.json_files` walks them: a symlinked folder is
+    not entered, a symlinked file leading out of the folder not read (`input/skipped`, each)."""
     findings = findings if findings is not None else []
     files: list[Path] = []
     named: set[Path] = set()  # files named themselves, not met in a folder
     for path in paths:
         if path.is_dir():
-            found, linked = _json_files(path)
+            found, passed = json_files(path, (MANIFEST,))
             files.extend(found)
-            findings.extend(finding("input/skipped", "a symlinked folder: not followed (name it to check it)",
-                                    Location(file=display(link))) for link in linked)
+            findings.extend(finding("input/skipped", f"{why} (name it to check it)", Location(file=display(link)))
+                            for link, why in passed)
         elif os.path.lexists(path):
             files.append(path)
             named.add(path)
@@ -166,9 +169,9 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
         shown = display(path)
         try:
             raw = read_regular(path, shown)
-            text = decode_text(raw, shown)  # not UTF-8: one error at the line of the first bad byte
+            text = decode_text(raw, shown, keep_bom=True)  # not UTF-8: one error at the first bad byte's line
             notes: list[tuple[int | None, str]] = []
-            data = parse_json(text, shown, notes)
+            data = parse_json(text, shown, notes)  # a byte-order mark: noted, read past (Positions skips it)
         except NotAFile as exc:
             findings.append(finding("input/skipped", f"{exc.message}: skipped", Location(file=shown)))
             continue
@@ -179,7 +182,8 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
         except OSError as exc:  # unreadable (permissions, vanished, a directory loop): this file alone
             findings.append(finding("file/invalid", f"cannot be read: {os_reason(exc)}", Location(file=shown)))
             continue
-        findings.extend(finding("input/json", message, Location(file=shown, line=line)) for line, message in notes)
+        findings.extend(finding("input/json", message, Location(file=shown, line=line, column=1 if message == BOM_NOTE
+                                                                else None)) for line, message in notes)
         document = data
         data, root = dashboard_in(document)
         v2 = classic_of(document)
@@ -198,17 +202,6 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
             continue
         out.append(DashboardFile(shown, data, text, root))
     return out
-
-
-def _json_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """`*.json` under `folder`, sorted, the manifest left out — and the symlinked folders met, which
-    are not entered (a link out of the tree, or a loop)."""
-    found, linked = [], []
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames.sort()
-        linked.extend(Path(dirpath) / name for name in dirnames if os.path.islink(os.path.join(dirpath, name)))
-        found.extend(Path(dirpath) / name for name in filenames if name.endswith(".json") and name != MANIFEST)
-    return sorted(found), sorted(linked)
 
 
 def _once(files: list[Path]) -> list[Path]:

@@ -1,7 +1,10 @@
 """The audit as text, Markdown and versioned JSON. Pure: an `Audit` in, a string out.
 
-Text and Markdown are for people (the CLI passes them through `guard.text.escape`); in Markdown,
-titles are escaped as text and names and queries go in code spans, so a dashboard title cannot
+Text and Markdown are for people. Every string from input (a file name in a finding's location,
+a uid, a title, a metric name, advice naming a prefix) goes through the one escape for untrusted
+text, `guard.text.escape`, on one line: a newline in a file name cannot split a line and forge
+another (the CLI escapes the whole report again, for what is ours). In Markdown, titles are escaped
+as text (`guard.markdown.md`) and names and queries go in code spans, so a dashboard title cannot
 inject markup. The JSON shape is documented in the README and held by `schemas/output/audit.schema.json`.
 """
 
@@ -12,7 +15,7 @@ from typing import Any
 
 from vertice_obs.finding import Severity, panel_label, panel_title
 from vertice_obs.guard.markdown import md
-from vertice_obs.guard.text import strict_json
+from vertice_obs.guard.text import escape, strict_json
 from vertice_obs.metrics.audit.model import (
     Action,
     Audit,
@@ -55,7 +58,12 @@ def present_heading(audit: Audit) -> str:
     return f"Present, nothing to fix: {len(audit.present)} of {plural(queried, 'metric')} queried"
 
 
-def action_text(action: Action, code=lambda s: s) -> str:
+def _line(s: object) -> str:
+    """Untrusted text on one line: controls, newlines and bidi overrides made visible."""
+    return escape(s, one_line=True)
+
+
+def action_text(action: Action, code=lambda s: s, line=lambda s: s) -> str:
     req = " (required)" if action.required else ""
     if action.kind == "family":
         head = f"{code(action.subject)} — {plural(len(action.metrics), 'metric')} {action.status}, "
@@ -65,22 +73,22 @@ def action_text(action: Action, code=lambda s: s) -> str:
         head = f"{code(action.subject)} {action.status}, failures only: none so far — "
     else:
         head = f"{code(action.subject)} {action.status} — "
-    tail = f": {action.advice}" if action.advice else ""
+    tail = f": {line(action.advice)}" if action.advice else ""
     return f"{head}{impact_text(action.impact)}{req}{tail}"
 
 
-def family_text(family: Family, code=lambda s: s) -> str:
+def family_text(family: Family, code=lambda s: s, line=lambda s: s) -> str:
     impact = family.impact
     return (f"{code(family.prefix + '*')} — {plural(len(family.metrics), 'metric')}, "
-            f"{plural(impact.panels, 'panel')}: {family.advice}")
+            f"{plural(impact.panels, 'panel')}: {line(family.advice)}")
 
 
 def audit_text(audit: Audit, markdown: bool = False) -> str:
     md = markdown
     h1, h2, h3 = ("# ", "## ", "### ") if md else ("", "", "")
     bullet, sub = ("- ", "  - ") if md else ("  ", "    ")
-    code = _code if md else (lambda s: s)
-    text = _md_text if md else (lambda s: s)
+    code = _code if md else _line
+    text = _md_text if md else _line
     out = [f"{h1}Metric audit against {text(audit.source)}"]
 
     def section(title: str, lines: list[str]) -> None:
@@ -90,7 +98,7 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
         section(f"Could not be checked ({len(audit.problems)})", [f"{bullet}{text(str(f))}" for f in audit.problems])
     if audit.actions:
         section(f"What to do, by impact ({len(audit.actions)})",
-                [f"{a.rank}. {action_text(a, code)}" if md else f"{a.rank:>3}. {action_text(a, code)}"
+                [f"{a.rank}. {action_text(a, code, _line)}" if md else f"{a.rank:>3}. {action_text(a, code, _line)}"
                  for a in audit.actions])
     elif audit.metrics or audit.present:
         section("What to do", [f"{bullet}nothing: every queried metric is there"])
@@ -101,7 +109,7 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
     if audit.families:
         lines = []
         for family in audit.families:
-            lines.append(f"{bullet}{family_text(family, code)}")
+            lines.append(f"{bullet}{family_text(family, code, _line)}")
             lines.append(f"{sub}{', '.join(code(m.metric) for m in family.metrics)}")
         section("Missing metrics by family", lines)
     if audit.attention:
@@ -134,8 +142,8 @@ def _problem_block(p: Problem, audit: Audit, family: Action | None, md: bool, h3
                    sub: str) -> list[str]:
     """One problem of a metric: its reason (unless its family's action already says it), then the
     dashboards and panels that have this problem — and no other's."""
-    code = _code if md else (lambda s: s)
-    text = _md_text if md else (lambda s: s)
+    code = _code if md else _line
+    text = _md_text if md else _line
     req = " (required)" if p.required else ""
     lines = [f"{h3}{code(p.metric)} — {p.status.upper()}{req} — {impact_text(p.impact)}"]
     if family is not None and p.status == "missing":
@@ -170,7 +178,8 @@ def _place(use: Use, text) -> str:
 
 
 def _code(s: str) -> str:
-    """A Markdown code span that no backtick in `s` can close early."""
+    """A Markdown code span that no backtick in `s` can close early, on one line (`_line`)."""
+    s = _line(s)
     fence = "`" * (max((len(r) for r in re.findall(r"`+", s)), default=0) + 1)
     pad = " " if s.startswith("`") or s.endswith("`") else ""
     return f"{fence}{pad}{s}{pad}{fence}"
