@@ -39,10 +39,10 @@ CASES = [
     Case("grafana-timeout-hang", pull_env(on("/api/frontend/settings", Answer(hang=True))), 2,
          message="did not answer within 1.5s", env={**ENV, "GRAFANA_TIMEOUT": "1.5"}, timeout=30),
     Case("grafana-timeout-not-a-number", pull_env(on("/api/search", Answer(body=[]))), 2,
-         message="Invalid value for '--timeout' (env var: 'GRAFANA_TIMEOUT'): 'soon'",
+         message="Invalid value for environment variable 'GRAFANA_TIMEOUT': 'soon'",  # what the user set
          env={**ENV, "GRAFANA_TIMEOUT": "soon"}),
     Case("grafana-timeout-zero", pull_env(on("/api/search", Answer(body=[]))), 2,
-         message="(env var: 'GRAFANA_TIMEOUT'): '0' is not a deadline", env={**ENV, "GRAFANA_TIMEOUT": "0"}),
+         message="environment variable 'GRAFANA_TIMEOUT': '0' is not a deadline", env={**ENV, "GRAFANA_TIMEOUT": "0"}),
     Case("retry-after-date-an-hour-ahead", pull_env(on("/api/search", an_hour_ahead)), 2,
          message="answered 429", env={**ENV, "GRAFANA_TIMEOUT": "1"}, timeout=30),
     Case("retry-after-garbage", pull_env(on("/api/search", Answer(429, LIMITED, headers={"Retry-After": "soon\x1b[2J"}))),
