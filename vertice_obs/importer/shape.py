@@ -88,8 +88,9 @@ def _top(model: dict[str, Any]) -> Problems:
 def _panels(model: dict[str, Any]) -> Problems:
     panels = model.get("panels")
     for i, panel in enumerate(panels if isinstance(panels, list) else []):
-        if _object(("panels", i), panel, "a panel"):
-            yield from _object(("panels", i), panel, "a panel")
+        not_object = _object(("panels", i), panel, "a panel")
+        if not_object:
+            yield from not_object
             continue
         yield from _panel(("panels", i), panel)
         yield from _children(("panels", i), panel)
@@ -98,8 +99,9 @@ def _panels(model: dict[str, Any]) -> Problems:
 def _rows(model: dict[str, Any]) -> Problems:
     rows = model.get("rows")
     for i, row in enumerate(rows if isinstance(rows, list) else []):
-        if _object(("rows", i), row, "a row"):
-            yield from _object(("rows", i), row, "a row")
+        not_object = _object(("rows", i), row, "a row")
+        if not_object:
+            yield from not_object
             continue
         yield from _legacy_size(("rows", i), row)
         yield from _children(("rows", i), row, legacy=True)

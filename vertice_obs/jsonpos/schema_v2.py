@@ -185,7 +185,7 @@ class _Reader:
         targets, sources = [], []
         for i, query in enumerate(_list(spec.get("queries"))):
             query_spec = _dict(_dict(query).get("spec"))
-            target, source, inner = _query(query_spec.get("query"), query_spec.get("datasource"))
+            target, source = _query(query_spec.get("query"), query_spec.get("datasource"))
             if "refId" in query_spec:
                 target["refId"] = query_spec["refId"]
             if query_spec.get("hidden") is True:
@@ -193,7 +193,7 @@ class _Reader:
             if source is not None:
                 target["datasource"] = source
             sources.append(source)
-            self.places[f"{path}/targets/{len(targets)}"] = f"{at}/spec/queries/{i}/spec/query/{inner}"
+            self.places[f"{path}/targets/{len(targets)}"] = f"{at}/spec/queries/{i}/spec/query/spec"
             self.places[f"{path}/targets/{len(targets)}/refId"] = f"{at}/spec/queries/{i}/spec/refId"
             q_at = f"{at}/spec/queries/{i}/spec"
             ds_at = f"{q_at}/query/datasource" if "datasource" in _dict(query_spec.get("query")) else \
@@ -232,11 +232,11 @@ class _Reader:
                 if isinstance(spec.get(key), str) and spec[key] in table:
                     spec[key] = table[spec[key]]
             if kind == "QueryVariable" and isinstance(spec.get("query"), dict):
-                target, source, inner = _query(spec["query"], spec.get("datasource"))
+                target, source = _query(spec["query"], spec.get("datasource"))
                 if "query" not in target and isinstance(target.get("expr"), str):
                     target["query"] = target["expr"]
                 spec["query"] = target
-                self.places[f"{path}/query"] = f"{v_at}/query/{inner}"
+                self.places[f"{path}/query"] = f"{v_at}/query/spec"
                 if source is not None:
                     spec["datasource"] = source
                     self.places[f"{path}/datasource"] = f"{v_at}/query/datasource" if "datasource" in \
@@ -258,10 +258,10 @@ class _Reader:
             self.places[path] = at
             query = spec.pop("query", None)
             if isinstance(query, dict) or "datasource" in spec:
-                target, source, inner = _query(query, spec.get("datasource"))
+                target, source = _query(query, spec.get("datasource"))
                 for key, value in target.items():
                     spec.setdefault(key, value)
-                    self.places.setdefault(f"{path}/{key}", f"{at}/query/{inner}/{_escape(key)}")
+                    self.places.setdefault(f"{path}/{key}", f"{at}/query/spec/{_escape(key)}")
                 if source is not None:
                     spec["datasource"] = source
                     self.places[f"{path}/datasource"] = f"{at}/query"
@@ -275,9 +275,9 @@ class _Reader:
         return self.next_id - 1
 
 
-def _query(query: Any, outer_source: Any) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
-    """A v2 query as a classic target: its spec's fields, its datasource as `{type, uid}` (None when
-    it names none), and the pointer (under the query) of the spec the fields came from.
+def _query(query: Any, outer_source: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A v2 query as a classic target: its spec's fields (at the query's `spec`) and its datasource
+    as `{type, uid}` (None when it names none).
     v2beta1: `{kind: DataQuery, group: <plugin>, datasource: {name: <uid>}, spec}`; v2alpha1:
     `{kind: <plugin>, spec}` with the datasource `{type, uid}` beside the query."""
     query = _dict(query)
@@ -292,7 +292,7 @@ def _query(query: Any, outer_source: Any) -> tuple[dict[str, Any], dict[str, Any
     source: dict[str, Any] | None = None
     if isinstance(kind, str) or isinstance(uid, str):
         source = {key: value for key, value in (("type", kind), ("uid", uid)) if isinstance(value, str)}
-    return target, source, "spec"
+    return target, source
 
 
 def _panel_id(element: Any) -> int | None:
