@@ -47,6 +47,12 @@ def test_precedence_flag_over_env_over_vobs_yaml_over_pyproject(tmp_path):
     ('[tool.vobs]\ncolour = "red"\n', None, "pyproject.toml [tool.vobs]: unknown setting 'colour'"),
     ("[tool.vobs\n", None, "pyproject.toml: invalid TOML"),
     (None, "- a\n", "vobs.yaml:1:1: vobs.yaml must be a mapping of settings"),
+    # a wrong type is quoted as the file writes it, not as Python's type name (`not bool`)
+    (None, "prometheus_url: yes\n", "vobs.yaml:1:1: prometheus_url must be a string, not yes (YAML reads it as true)"),
+    (None, "grafana_org_id: [1, 2]\n", "vobs.yaml:1:1: grafana_org_id must be a number, not [1, 2]"),
+    (None, "environments:\n  prod:\n    grafana_url: 0x1F\n",
+     "vobs.yaml:3:5: environments.prod.grafana_url must be a string, not 0x1F (YAML reads it as 31)"),
+    ('[tool.vobs]\nprometheus_url = true\n', None, "pyproject.toml [tool.vobs]: prometheus_url must be a string, not true"),
 ])
 def test_bad_configuration_is_one_located_error(tmp_path, pyproject, vobs, message):
     write(tmp_path, pyproject, vobs)

@@ -19,7 +19,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from vertice_obs.errors import InputError, closest
 from vertice_obs.guard.paths import outside
@@ -227,7 +227,8 @@ def _chosen(env: str | None, declared: Mapping[str, tuple[str, dict[str, Any]]],
             (f"the environment ({token_variable(env)})", {"grafana_token": token} if token else {}))
 
 
-def _environments(value: Any, where: str, at_of, errors: list[InputError]) -> dict[str, dict[str, Any]]:
+def _environments(value: Any, where: str, at_of, errors: list[InputError],
+                  spell: Callable[[tuple, Any], str] | None = None) -> dict[str, dict[str, Any]]:
     """`environments: {staging: {grafana_url, org_id, prometheus_url}, prod: {…}}`, checked whole
     before any is chosen: a typo in prod fails a staging run too, not the night of the release.
     Every problem goes into `errors`; what is well-formed is returned."""
@@ -262,7 +263,8 @@ def _environments(value: Any, where: str, at_of, errors: list[InputError]) -> di
                     raise InputError(f"environments.{name}: unknown setting {str(key)!r}"
                                      f"{_did_you_mean(str(key), _ENVIRONMENT_KEYS)} "
                                      f"(allowed: grafana_url, org_id, prometheus_url)", where, *key_at)
-                _typed(_ENVIRONMENT_KEYS[key], item, f"environments.{name}.{key}", where, key_at, name)
+                _typed(_ENVIRONMENT_KEYS[key], item, f"environments.{name}.{key}", where, key_at, name,
+                       spell(("environments", name, key), item) if spell else None)
             except InputError as exc:
                 errors.append(exc)
                 continue
@@ -290,7 +292,7 @@ def _from_vobs_yaml(path: Path, lines: dict[str, tuple[int, int | None]], errors
         return {}
     lines.update({key: doc.at((key,)) for key in doc.data if isinstance(key, str)})
     return _checked(doc.data, path.name, lambda key: doc.at(key if isinstance(key, tuple) else (key,)), path.parent,
-                    errors)
+                    errors, doc.spelled)
 
 
 def _from_pyproject(path: Path, errors: list[InputError]) -> dict[str, Any]:
@@ -314,8 +316,10 @@ def _from_pyproject(path: Path, errors: list[InputError]) -> dict[str, Any]:
     return _checked(section, f"{path.name} [tool.vobs]", lambda key: (), path.parent, errors)
 
 
-def _checked(data: Mapping[str, Any], where: str, at_of, root: Path, errors: list[InputError]) -> dict[str, Any]:
-    """The settings of one file, each checked; every problem goes into `errors` (one run says them all)."""
+def _checked(data: Mapping[str, Any], where: str, at_of, root: Path, errors: list[InputError],
+             spell: Callable[[tuple, Any], str] | None = None) -> dict[str, Any]:
+    """The settings of one file, each checked; every problem goes into `errors` (one run says them all).
+    `spell(path, value)`: a value as the file writes it, for messages (`yes`, not Python's True)."""
     out: dict[str, Any] = {}
     for key, value in data.items():
         try:
@@ -326,9 +330,9 @@ def _checked(data: Mapping[str, Any], where: str, at_of, root: Path, errors: lis
                 raise InputError(f"unknown setting {key!r}{_did_you_mean(str(key), _FILE_KEYS)} "
                                  f"(allowed: {', '.join(sorted(_FILE_KEYS))})", where, *at_of(key))
             if key == "environments":
-                value = _environments(value, where, at_of, errors)
+                value = _environments(value, where, at_of, errors, spell)
             else:
-                _typed(key, value, key, where, at_of(key))
+                _typed(key, value, key, where, at_of(key), spelled=spell((key,), value) if spell else None)
             if key in _READ_KEYS:
                 _inside(root, key, value, where, at_of(key))
         except InputError as exc:
@@ -357,14 +361,18 @@ def _did_you_mean(key: str, known) -> str:
     return f", did you mean {close[0]!r}?" if close else ""
 
 
-def _typed(key: str, value: Any, shown: str, where: str, at: tuple, env: str | None = None) -> None:
+def _typed(key: str, value: Any, shown: str, where: str, at: tuple, env: str | None = None,
+           spelled: str | None = None) -> None:
     """A file's setting of the right type; a path that is a path (not null, not empty: `exports_dir:
     ""` would write into the project root); a server URL (its scheme) and organisation that are
     usable, without a secret in it — each checked on every run, whatever environment is chosen."""
     expected = (int, str) if key == "grafana_org_id" else (str,)
     if value is not None and (not isinstance(value, expected) or isinstance(value, bool)):
+        # PyYAML: imported only when a setting is wrong
+        from vertice_obs.located_yaml import yaml_spelling
+
         raise InputError(f"{shown} must be {'a number' if key == 'grafana_org_id' else 'a string'}, "
-                         f"not {type(value).__name__}", where, *at)
+                         f"not {spelled or yaml_spelling(value)}", where, *at)
     if key in _PATH_KEYS and (value is None or not value.strip()):
         raise InputError(f"{shown} must be a path, not {'null' if value is None else 'empty'} (leave the setting "
                          "out for its default)", where, *at)
