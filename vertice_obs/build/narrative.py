@@ -31,6 +31,7 @@ MAX_FOLDER_DEPTH = 4
 DEFAULT_PLAYLIST_INTERVAL = "5m"
 _INTERVAL = re.compile(r"([1-9][0-9]{0,5})([smh])")
 _SECONDS = {"s": 1, "m": 60, "h": 3600}
+GENERAL_UID = "general"  # Grafana's root: no folder to adopt
 MIN_INTERVAL, MAX_INTERVAL = 10, 24 * 3600  # seconds: faster than a dashboard loads, slower than a day
 
 
@@ -55,6 +56,9 @@ class Narrative:
     playlist_interval: str = DEFAULT_PLAYLIST_INTERVAL
     # the narrative's own fields still holding the TODO `vobs import` wrote, with their lines
     todos: tuple[tuple[str, int | None], ...] = ()
+    # `folder_uid:` — an existing Grafana folder the narrative adopts (vobs import writes it): its
+    # dashboards go there, and vobs never creates, renames or moves it. "": vobs' own folder for `folder`.
+    folder_uid: str = ""
 
     @property
     def folder_path(self) -> tuple[str, ...]:
@@ -109,6 +113,10 @@ def load_narrative(path: Path, display: str | None = None) -> Narrative:
         if problem:
             errors.append(doc.error(f"the title {folder!r} is the default folder, but {problem}: give a `folder`",
                                     ("title",)))
+    adopted = data["folder_uid"] if fine("folder_uid") else ""
+    if adopted.lower() == GENERAL_UID:
+        errors.append(doc.error("folder_uid 'general' is Grafana's root, no folder: remove folder_uid (vobs then "
+                                "makes the narrative's folder)", ("folder_uid",)))
     interval = DEFAULT_PLAYLIST_INTERVAL
     if fine("playlist", "interval"):
         try:
@@ -128,9 +136,15 @@ def load_narrative(path: Path, display: str | None = None) -> Narrative:
         chapters=tuple(chapters),
         file=doc.file,
         playlist_interval=interval,
+        folder_uid=adopted,
         todos=tuple((key, doc.line((key,))) for key in ("owner", "summary")
                     if is_todo(str(data[key]))),
     )
+
+
+def _place(narrative: Narrative) -> str:
+    """A narrative's folder in words: `'Platform'`, or `'Platform' (adopted uid plat)`."""
+    return repr(narrative.folder) + (f" (adopted uid {narrative.folder_uid})" if narrative.folder_uid else "")
 
 
 def _at(data: dict, where: tuple) -> object:
@@ -235,11 +249,11 @@ def check_references(narratives: Iterable[Narrative], known_uids: Iterable[str],
                                              narrative.file, chapter.line))
                 continue
             first = home.setdefault(chapter.dashboard, (narrative, chapter))
-            if first[0].folder != narrative.folder:
+            if (first[0].folder, first[0].folder_uid) != (narrative.folder, narrative.folder_uid):
                 errors.append(InputError(
                     f"dashboard {chapter.dashboard!r} is in narrative {first[0].id!r} with folder "
-                    f"{first[0].folder!r} ({first[0].file}:{first[1].line}) but here with folder "
-                    f"{narrative.folder!r}: a dashboard lives in one folder",
+                    f"{_place(first[0])} ({first[0].file}:{first[1].line}) but here with folder "
+                    f"{_place(narrative)}: a dashboard lives in one folder",
                     narrative.file, chapter.line))
     if errors:
         raise InputError.together(errors)

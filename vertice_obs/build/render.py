@@ -45,6 +45,7 @@ class RenderedDashboard:
     folder: str
     model: dict[str, Any]
     source: str
+    folder_uid: str = ""  # the Grafana folder its narrative adopts (`folder_uid:`); "": vobs' own for `folder`
 
     @property
     def path(self) -> str:
@@ -121,7 +122,8 @@ def render_dashboard(model: dict[str, Any], memberships: Sequence[Membership], s
         tags |= {f"narrative:{m.narrative.id}", *m.narrative.tags}
     out["tags"] = sorted(tags)
     home = memberships[0].narrative
-    return RenderedDashboard(uid=out["uid"], narrative=home.id, folder=home.folder, model=out, source=source)
+    return RenderedDashboard(uid=out["uid"], narrative=home.id, folder=home.folder, model=out, source=source,
+                             folder_uid=home.folder_uid)
 
 
 def first_panel_id(memberships: Sequence[Membership]) -> int:

@@ -105,14 +105,14 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
     moves = [bool(s.live and not s.unchanged and s.live.folder_uid != s.folder_uid) for s in seen]
-    there = [s.rendered.folder for s in seen if s.live or s.unchanged]  # in Grafana: its folders may change
-    tree = target.folders() if there else {}  # the path a dashboard moves from, not its folder's title only
+    homes = {(s.rendered.folder, s.rendered.folder_uid) for s in seen}
+    tree = target.folders() if homes else {}  # the path a dashboard moves from, not its folder's title only
     diffs = [moved(d, path_of(s.live.folder_uid, tree, target.description) or folders.get(d.uid)
-                   or s.live.folder_uid or "General", s.rendered.folder) if move else d
+                   or s.live.folder_uid or "General", s.rendered.folder, s.live.folder_uid, s.folder_uid) if move else d
              for d, s, move in zip(diffs, seen, moves)]
-    refolder = folder_changes(there, target, tree) if there else {}  # renamed or moved by publish
-    diffs = [with_change(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and s.rendered.folder in refolder
-             else d for d, s in zip(diffs, seen)]
+    refolder, notes = folder_changes(homes, target, tree) if homes else ({}, [])  # renamed or moved by publish
+    diffs = [with_change(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and not s.rendered.folder_uid
+             and s.rendered.folder in refolder else d for d, s in zip(diffs, seen)]
     drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]
     unowned = []  # managed, published before project ids: whose, nothing tells (a project with an id only)
     if orphans:
@@ -175,6 +175,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
                 for s, n in counts.items()]
         tally = f"; playlists: {pl.diff_tally(playlist_rows)}" if playlist_rows else ""
         click.echo(", ".join(said) + f"{tally} — against {target.description}")
+    for note in notes:  # a folder publish would make beside a same-titled one of the user's
+        say(f"vobs: warning: {note}", err=True)
     if unowned:  # information, not a difference: after the output, which stays whole
         shown = ", ".join(_show(u["uid"]) for u in unowned[:5]) + (", …" if len(unowned) > 5 else "")
         say(f"vobs: note: {count(len(unowned), 'dashboard')} in {target.description} carry only the tag vertice-obs "

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from vertice_obs.cli.app import cli, say_error
+from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.grafana_report import (
     STOPPED,
     backed_up,
@@ -244,6 +244,8 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         store, playlists = (None, []) if scope is None else playlist_plan(target, built, scope, uids, force,
                                                                           concurrency, fmt == "markdown",
                                                                           project_id=project.project_id)
+    for note in plan.notes:  # a folder made beside a same-titled one of the user's: said before anything is sent
+        say(f"vobs: warning: {note}", err=True)
     if dry_run:
         rows = [{"uid": a.uid, "status": a.kind, "detail": a.reason, "version": None} for a in plan.actions]
         planned = [{"narrative": a.desired.narrative, "title": a.desired.name, "uid": a.uid, "status": a.kind,

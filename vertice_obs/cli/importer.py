@@ -145,6 +145,28 @@ def _sources(sources: tuple[Path, ...], display) -> tuple[list[tuple[str, dict]]
     return out, skipped, refused
 
 
+def _pulled_folders(sources: tuple[Path, ...], display, notes: list[str]) -> dict[str, tuple[str, str]]:
+    """uid → (folder path, folder uid) for the dashboards of each `vobs pull` folder among `sources`,
+    from its `inventory.json`: where they are in Grafana, for a new narrative to adopt. An inventory
+    that cannot be read adds a note, and its dashboards' folders are not known."""
+    from vertice_obs.grafana.pull import INVENTORY, earlier_inventory
+
+    out: dict[str, tuple[str, str]] = {}
+    for source in sources:
+        if not source.is_dir() or not (source / INVENTORY).is_file():
+            continue
+        try:
+            entries = earlier_inventory(source, display(source))
+        except InputError as exc:
+            notes.append(f"{exc}: the dashboards' Grafana folders are not known")
+            continue
+        for entry in entries:
+            uid, path, folder = entry.get("uid"), entry.get("folder"), entry.get("folder_uid")
+            if isinstance(uid, str) and isinstance(path, str) and isinstance(folder, str):
+                out.setdefault(uid, (path, folder))
+    return out
+
+
 def _defined_uids(directory: Path) -> dict[str, Path]:
     """uid → module, for the modules whose `dashboard(...)` call names its uid as a literal — read,
     never run (importing runs code; a collision check must not)."""
@@ -230,7 +252,11 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
       vobs import "swagger-stats dashboard v3.json"
       vobs import --uid abc123 --narrative services --chapter-title "The API at a glance"
     """
-    from vertice_obs.importer.chapters import append_chapters, new_narrative
+    from vertice_obs.importer.chapters import (
+        adopted_folder,
+        append_chapters,
+        new_narrative,
+    )
 
     if not sources and not uids:
         raise click.UsageError("say what to import: a JSON file, a folder, or --uid")
@@ -244,14 +270,17 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
     if chapter_titles and narrative_id is None:
         raise click.UsageError("--chapter-title names a chapter: it needs --narrative ID")
     loaded, skipped_files, refused = _sources(sources, project.display)
+    homes = _pulled_folders(sources, project.display, skipped_files)  # uid → (folder path, folder uid)
     for note in skipped_files:
         click.echo(f"vobs: note: {escape(note, one_line=True)}", err=True)
     if uids:
         from vertice_obs.cli.grafana import connect, grafana_target
+        from vertice_obs.grafana.pull import folder_entry
         from vertice_obs.importer.shape import shape_problems
 
         _project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout)
         connect(target)
+        tree = target.folders() if narrative_id is not None else {}  # each dashboard's folder, to adopt it
         for uid in uids:
             live = target.get(uid, history=False)
             if live is None:
@@ -262,6 +291,9 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
                                              f"grafana:{uid}"))
             else:
                 loaded.append((f"grafana:{uid}", dict(live.model)))
+                entry = folder_entry("" if live.folder_uid == "general" else live.folder_uid, tree,
+                                     target.nested_folders, target.description)
+                homes[uid] = (entry["folder"], entry["folder_uid"])
     imported = []
     for shown, model in loaded:
         try:
@@ -287,8 +319,9 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
         if path.exists():
             narrative_text, skipped = append_chapters(read_regular(path, project.display(path)).decode("utf-8"),
                                                       project.display(path), chapters)
-        else:
-            narrative_text, skipped = new_narrative(narrative_id, chapters), []
+        else:  # a new narrative adopts the Grafana folder its dashboards are in: publish leaves them there
+            folder = adopted_folder(homes, [d.uid for d in imported])
+            narrative_text, skipped = new_narrative(narrative_id, chapters, folder), []
     # Every target writable before the first write: a narrative that cannot be written must not
     # leave the modules half-imported.
     for target in [item.module for item in imported] + ([path] if narrative_text is not None else []):

@@ -59,6 +59,7 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     from vertice_obs.grafana.pull import (
         INVENTORY,
         earlier_inventory,
+        folder_entry,
         folder_trees,
         merge_inventory,
         pull,
@@ -73,7 +74,8 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     connect(target)
     shown = _show(output)
     earlier = earlier_inventory(output, shown)  # before anything is written: a file not ours stops the pull
-    trees = folder_trees(target, folders)  # a --folder is compared with the folders' uids and paths, never sent
+    tree = target.folders()  # once: what --folder names, and each dashboard's folder path for the inventory
+    trees = folder_trees(target, folders, tree)  # a --folder is compared with the folders' uids and paths, never sent
     result = pull(target, output, tags=tags, folder_uids=trees, uids=uids)
     problems = []  # dashboards the server gave that were not written, said first to last
     if result.refused:
@@ -88,7 +90,9 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     if not result.pulled:  # nothing written: no inventory, no "pulled 0" said as if all went well
         _nothing_pulled(target.description, shown, problems, result, gone)
         return
-    fresh = [query_inventory(f"{output}/{uid}.json", model) for uid, model in result.pulled]
+    fresh = [{**query_inventory(f"{output}/{uid}.json", model),
+              **folder_entry(result.folders.get(uid, ""), tree, target.nested_folders, target.description)}
+             for uid, model in result.pulled]
     write_atomic(output / INVENTORY, to_json_text({"dashboards": merge_inventory(output, earlier, fresh)}))
     click.echo(f"pulled {count(len(fresh), 'dashboard')} from {target.description} → {shown}/")
     _say_gone(gone)

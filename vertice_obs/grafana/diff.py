@@ -53,9 +53,14 @@ def diff_dashboard(uid: str, desired: dict[str, Any] | None, live: dict[str, Any
     return DashboardDiff(uid, b.get("title", ""), CHANGED, changes or ["changed (key order or defaults only)"])
 
 
-def moved(d: DashboardDiff, live_folder: str, folder: str) -> DashboardDiff:
+def moved(d: DashboardDiff, live_folder: str, folder: str, live_uid: str = "", uid: str = "") -> DashboardDiff:
     """`d` plus the move a publish makes when the live dashboard sits in another folder than its
-    narrative's (a renamed or re-parented folder): a change, whatever the content says."""
+    narrative's (a renamed or re-parented folder): a change, whatever the content says. Two folders
+    of one path are told apart by their uids (`live_uid`, `uid`), and the way to stay said."""
+    if live_folder == folder and live_uid and uid and live_uid != uid:
+        return with_change(d, f"moved from folder {live_folder!r} (uid {live_uid}) to another folder of that path, "
+                              f"its narrative's (uid {uid}): add `folder_uid: {live_uid}` to the narrative to keep it "
+                              "where it is")
     return with_change(d, f"moved from folder {live_folder!r} to its narrative's folder {folder!r}")
 
 

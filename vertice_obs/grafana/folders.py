@@ -189,3 +189,27 @@ def no_such_folder(wanted: str, folders: Mapping[str, Folder], nested: bool, whe
         listed = ", ".join(f"{named[u]!r} (uid {u})" for u in sorted(folders, key=lambda u: (named[u], u)))
         return said + f"; its folders: {listed}"
     return said
+
+
+def home_uid(path: str, adopted: str = "") -> str:
+    """The uid of the folder a narrative's dashboards go to: the folder it adopts (`folder_uid:`),
+    else vobs' own for its path."""
+    return adopted or folder_uid(path)
+
+
+def twins(wanted: Iterable[Folder], existing: Mapping[str, Folder], nested: bool) -> list[tuple[Folder, Folder]]:
+    """Each folder `wanted` that publish would create (its uid is not there) beside an existing one of
+    the same title in the same place (its parent, or the root) — a folder vobs did not make, such as
+    the one its dashboards were in before they were adopted: (to create, the existing one). Grafana
+    would then show two folders of one title, the dashboards moved out of the one they lived in."""
+    out = []
+    for folder in wanted:
+        if folder.uid in existing:
+            continue
+        parent = folder.parent_uid if nested else ""
+        same = sorted(uid for uid, live in existing.items()
+                      if live.title.strip().casefold() == folder.title.strip().casefold()
+                      and (live.parent_uid if nested else "") == parent)
+        if same:
+            out.append((folder, existing[same[0]]))
+    return out

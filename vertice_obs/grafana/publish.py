@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from vertice_obs.build.render import RenderedDashboard, to_json_text
-from vertice_obs.errors import Interrupted
+from vertice_obs.errors import InputError, Interrupted
 from vertice_obs.files import write_new
 from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
 from vertice_obs.grafana.folders import (
@@ -35,6 +35,7 @@ from vertice_obs.grafana.folders import (
     folder_chain,
     folder_uid,
     to_update,
+    twins,
     update_words,
 )
 from vertice_obs.grafana.live import Destination, LiveDashboard, publish_message
@@ -62,6 +63,7 @@ class PublishPlan:
     actions: list[Action]
     updates: dict[str, Folder] = field(default_factory=dict)  # of those, the existing ones: uid → as they are
     said: dict[str, str] = field(default_factory=dict)  # uid → what its update changes, in words
+    notes: list[str] = field(default_factory=list)  # warnings: a folder made beside a same-titled one (`twins`)
 
     @property
     def writes(self) -> int:
@@ -89,37 +91,52 @@ __all__ = ["Action", "NOT_SENT", "PublishPlan", "Result", "execute", "stops", "f
 def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, force: bool = False,
                  workers: int = 8, on_fetched: Callable[[str], None] | None = None) -> PublishPlan:
     """With nested folders each narrative path is a chain of folders; without (Grafana 9.5/10.x)
-    one root folder per path (see `folders`). Either way a dashboard's folder uid is the same."""
-    paths = sorted({r.folder for r in rendered})
-    check_unique(paths)  # before any request: two paths sharing a folder is a project error
-    folders, updates, said = folder_plan(paths, target)
+    one root folder per path (see `folders`). Either way a dashboard's folder uid is the same. A
+    narrative that adopts a folder (`folder_uid:`) publishes into it: none of its folders is made."""
+    homes = sorted({(r.folder, r.folder_uid) for r in rendered})
+    check_unique(path for path, adopted in homes if not adopted)  # before any request: a project error
+    folders, updates, said, notes = folder_plan(homes, target)
     seen = survey(rendered, target, workers, history=True, on_fetched=on_fetched)
-    return PublishPlan(folders, [_decide(one, force) for one in seen], updates, said)
+    return PublishPlan(folders, [_decide(one, force) for one in seen], updates, said, notes)
 
 
-def folder_plan(paths: Iterable[str], target: Destination,
-                existing: dict[str, Folder] | None = None) -> tuple[list[Folder], dict[str, Folder], dict[str, str]]:
-    """The folders `paths` need that are to be created or updated, parents first; of those the
-    existing ones as they are (uid → folder); and what an update changes, in words (uid → `folder
-    'web-shop' → 'Shop', moved into 'Web'`). One read of the target's folders, unless `existing`
-    is that read already."""
+def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder] | None = None
+                ) -> tuple[list[Folder], dict[str, Folder], dict[str, str], list[str]]:
+    """For the narratives' folders (`homes`: (path, adopted uid or "")): the folders to create or
+    update, parents first; of those the existing ones as they are (uid → folder); what an update
+    changes, in words (uid → `folder 'web-shop' → 'Shop', moved into 'Web'`); and warnings (a
+    folder to create beside an existing one of its title, `twins`). An adopted folder is used as it
+    is; one the target does not have is an `InputError`, before any write. One read of the target's
+    folders, unless `existing` is that read already."""
+    homes = sorted(set(homes))
     nested = target.nested_folders
     existing = target.folders() if existing is None else existing
+    gone = [(path, uid) for path, uid in homes if uid and uid not in existing]
+    if gone:
+        raise InputError(f"folder_uid {gone[0][1]!r} (folder {gone[0][0]!r}): {target.description} has no folder of "
+                         "that uid — vobs adopts an existing folder and never makes one of another's uid: create it "
+                         "in Grafana (or pull and import again), or remove folder_uid so vobs makes its own folder")
+    paths = [path for path, uid in homes if not uid]
     wanted = list(dict.fromkeys(f for path in paths for f in folder_chain(path, nested)))  # parents first
     updates = to_update(wanted, existing, nested)
     titles = {f.uid: f.title for f in wanted}
     said = {uid: update_words(f, updates[uid], titles) for f in wanted if (uid := f.uid) in updates}
-    return [f for f in wanted if f.uid not in existing or f.uid in updates], updates, said
+    notes = [f"folder {f.title!r} (uid {f.uid}) would be made beside the existing folder {live.title!r} (uid "
+             f"{live.uid}), which vobs did not make: to publish into that one, add `folder_uid: {live.uid}` to its "
+             "narrative (vobs import writes it for pulled dashboards)" for f, live in twins(wanted, existing, nested)]
+    return [f for f in wanted if f.uid not in existing or f.uid in updates], updates, said, notes
 
 
-def folder_changes(paths: Iterable[str], target: Destination, existing: dict[str, Folder]) -> dict[str, str]:
+def folder_changes(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder]
+                   ) -> tuple[dict[str, str], list[str]]:
     """For diff: by narrative folder path, what publishing renames or moves among its folders
-    (`existing`: the target's folders, read once)."""
-    paths = sorted(set(paths))
-    _, _, said = folder_plan(paths, target, existing)
+    (`existing`: the target's folders, read once; an adopted folder is never changed), and the
+    warnings `folder_plan` gives."""
+    homes = sorted(set(homes))
+    _, _, said, notes = folder_plan(homes, target, existing)
     out = {path: "; ".join(said[f.uid] for f in folder_chain(path, target.nested_folders) if f.uid in said)
-           for path in paths}
-    return {path: words for path, words in out.items() if words}
+           for path, adopted in homes if not adopted}
+    return {path: words for path, words in out.items() if words}, notes
 
 
 def _decide(seen: Seen, force: bool) -> Action:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from vertice_obs.build.render import to_json_text
 from vertice_obs.errors import InputError, VobsError
 from vertice_obs.files import read_regular, write_atomic
-from vertice_obs.grafana.folders import GENERAL, no_such_folder, subtree
+from vertice_obs.grafana.folders import GENERAL, Folder, no_such_folder, paths, subtree
 from vertice_obs.grafana.live import Destination
 from vertice_obs.grafana.normalize import normalize
 from vertice_obs.guard.paths import check_uid, safe_join
@@ -30,6 +30,7 @@ from vertice_obs.located_yaml import decode_text
 @dataclass
 class PullResult:
     pulled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (uid, normalised model)
+    folders: dict[str, str] = field(default_factory=dict)  # uid → the uid of its Grafana folder ("": General)
     missing: list[str] = field(default_factory=list)  # uids asked for by name and not found
     refused: list[object] = field(default_factory=list)  # uids from the server that are not Grafana uids
     vanished: list[str] = field(default_factory=list)  # listed by the search, gone when read (deleted, no access)
@@ -44,15 +45,17 @@ INVENTORY = "inventory.json"  # written beside the dashboards: what was pulled, 
 FOLDERS_PER_SEARCH = 50  # folder uids in one search's query string: a deep tree is searched in parts
 
 
-def folder_trees(destination: Destination, wanted: Sequence[str]) -> list[str]:
+def folder_trees(destination: Destination, wanted: Sequence[str],
+                 folders: Mapping[str, Folder] | None = None) -> list[str]:
     """The uids of the folders `--folder` names (each a uid or a path, `Team A/Backend`) and of every
     folder inside them: Grafana's search takes a folder's own dashboards only, and a person pulling
     "Team A" means Team A's tree, as Grafana's folder view shows it nested. One read of the folders;
     a name that matches none is an `InputError` naming it, with close matches. `general` (Grafana's
-    root folder) is passed as it is: its tree would be every dashboard (`--all`)."""
+    root folder) is passed as it is: its tree would be every dashboard (`--all`). `folders`: the
+    destination's, when the caller read them already."""
     if not wanted:
         return []
-    folders = destination.folders()
+    folders = destination.folders() if folders is None else folders
     nested = destination.nested_folders
     out: list[str] = []
     for name in wanted:
@@ -103,9 +106,19 @@ def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), fo
         model = normalize(live.model)
         write_atomic(target, to_json_text(model))
         result.pulled.append((uid, model))
+        result.folders[uid] = live.folder_uid if live.folder_uid != GENERAL else ""
     found = {h.get("uid") for h in hits} - set(result.vanished)
     result.missing = [u for u in uids if u not in found]
     return result
+
+
+def folder_entry(folder_uid: str, folders: Mapping[str, Folder], nested: bool, where: str) -> dict[str, str]:
+    """A pulled dashboard's Grafana folder, as its inventory entry records it and `vobs import` adopts
+    it: `folder_uid`, and `folder`, its path as a narrative writes it (`Platform/K8s`; a flat folder's
+    title). Both "" for the General folder (the root, no folder)."""
+    if not folder_uid:
+        return {"folder": "", "folder_uid": ""}
+    return {"folder": paths(folders, nested, where).get(folder_uid, ""), "folder_uid": folder_uid}
 
 
 def earlier_inventory(output: Path, shown: str) -> list[dict[str, Any]]:

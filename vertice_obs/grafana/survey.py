@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 from vertice_obs.build.render import RenderedDashboard
-from vertice_obs.grafana.folders import folder_uid
+from vertice_obs.grafana.folders import home_uid
 from vertice_obs.grafana.live import Destination, LiveDashboard, recorded_hash
 from vertice_obs.grafana.normalize import content_hash, normalize
 from vertice_obs.grafana.resources import Listed
@@ -67,12 +67,12 @@ def survey(rendered: Sequence[RenderedDashboard], target: Destination, workers: 
 
 
 def same_place(r: RenderedDashboard, live: LiveDashboard) -> bool:
-    return normalize(live.model) == normalize(r.model) and live.folder_uid == folder_uid(r.folder)
+    return normalize(live.model) == normalize(r.model) and live.folder_uid == home_uid(r.folder, r.folder_uid)
 
 
 def _look(r: RenderedDashboard, hit: dict[str, Any] | None, target: Destination, history: bool,
           listed: Listed | None) -> Seen:
-    folder = folder_uid(r.folder)
+    folder = home_uid(r.folder, r.folder_uid)
     if hit is None:  # new: its hash is computed when it is written, among the concurrent saves
         return Seen(r, "", folder, False, None)
     in_place = listed is not None and listed.folder_uid == folder

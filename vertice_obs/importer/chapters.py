@@ -8,10 +8,11 @@ dashboard has panels but no story yet, and the build says so rather than pretend
 from __future__ import annotations
 
 import unicodedata
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import yaml
 
+from vertice_obs.build.narrative import folder_problem
 from vertice_obs.errors import InputError
 
 TODO = "TODO: tell the story of this chapter: what should a reader notice here, and why does it matter?"
@@ -43,8 +44,37 @@ def chapter_text(uid: str, title: str, indent: str = "  ") -> str:
             f"{indent}  story: |\n{indent}    {TODO}\n")
 
 
-def new_narrative(narrative_id: str, chapters: Sequence[tuple[str, str]]) -> str:
-    head = (f"id: {narrative_id}\ntitle: {_quoted(narrative_id)}\nowner: {_quoted('TODO')}\n"
+def adopted_folder(homes: Mapping[str, tuple[str, str]], uids: Sequence[str]) -> tuple[str, str] | None:
+    """The Grafana folder a new narrative of the dashboards `uids` adopts, (path, uid), from where
+    `homes` (uid → (path, folder uid), as `vobs pull`'s inventory or Grafana says) puts them; None
+    when it says nothing of them, or they were in the General folder (the root, no folder to adopt).
+    Dashboards from several folders are an `InputError`: a narrative's dashboards share one folder,
+    so publishing would move some out of the folder they are in."""
+    known: dict[tuple[str, str], int] = {}
+    for uid in uids:
+        if uid in homes:
+            known[homes[uid]] = known.get(homes[uid], 0) + 1
+    if len(known) > 1:
+        said = ", ".join(f"{path or 'General'!r}" + (f" (uid {folder})" if folder else "") + f": {n}"
+                         for (path, folder), n in sorted(known.items()))
+        raise InputError(f"the dashboards are in {len(known)} Grafana folders ({said}) and a narrative's dashboards "
+                         "share one folder: publishing would move some out of theirs — import each folder's into its "
+                         "own narrative (name its files: inventory.json gives each one's folder_uid); nothing was "
+                         "written")
+    home = next(iter(known), None)
+    return home if home is not None and home[1] else None
+
+
+def new_narrative(narrative_id: str, chapters: Sequence[tuple[str, str]], folder: tuple[str, str] | None = None) -> str:
+    """`folder`: (path, uid) of the Grafana folder it adopts (`adopted_folder`): written as `folder:`
+    and `folder_uid:`, so publish keeps the dashboards where they are. A path a narrative cannot
+    hold (`folder_problem`) is left out: the uid alone places them."""
+    adopt = ""
+    if folder is not None:
+        path, uid = folder
+        adopt = (f"folder: {_quoted(path)}\n" if path and folder_problem(path) is None else "") + \
+            f"folder_uid: {_quoted(uid)}\n"
+    head = (f"id: {narrative_id}\ntitle: {_quoted(narrative_id)}\n{adopt}owner: {_quoted('TODO')}\n"
             f"summary: |\n  TODO: who is this narrative for, and what should they learn from it?\n"
             f"chapters:\n")
     return head + "".join(chapter_text(uid, title) for uid, title in chapters)

@@ -1,0 +1,201 @@
+"""Adopting the Grafana folders dashboards already live in (a new-user trial's round trip:
+`vobs pull --folder` → `vobs import --narrative` → build → diff → publish). Neither pull nor import
+recorded a dashboard's folder, so publish made a folder of vobs' own (`vobs-platform`) beside the
+user's of the same title and moved the dashboards out of theirs. Now pull's inventory records each
+dashboard's folder, import writes it into the narrative (`folder_uid:`), and publish uses it as it
+is; a narrative folder that would be made beside a same-titled one of the user's is said."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from grafana_standin import GrafanaStandIn
+
+from vertice_obs.build.narrative import check_references, load_narrative
+from vertice_obs.cli import cli
+from vertice_obs.errors import InputError
+from vertice_obs.importer.chapters import adopted_folder, new_narrative
+
+TOKEN = "glsa_standin_token"
+PANEL = {"id": 1, "type": "timeseries", "title": "Up", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+         "targets": [{"refId": "A", "expr": "sum(up)"}]}
+
+
+def seeded(version: str) -> GrafanaStandIn:
+    """A Grafana holding a user's own folders and dashboards, none made by vobs: `Platform` (uid
+    plat) and, inside it where folders nest (else a root folder `Platform K8s`), `K8s` (plat-k8s)."""
+    grafana = GrafanaStandIn(version=version).start()
+
+    def folder(uid, title, parent=""):
+        grafana.folders[uid] = {"id": grafana._id(), "uid": uid, "title": title,
+                                "parentUid": parent if grafana.nested else "", "version": 1, "created": "",
+                                "updated": ""}
+
+    folder("plat", "Platform")
+    folder("plat-k8s", "K8s" if grafana.nested else "Platform K8s", "plat")
+    for uid, home in (("k8s-a", "plat-k8s"), ("k8s-b", "plat-k8s"), ("plat-a", "plat")):
+        grafana._store({"uid": uid, "title": uid.upper(), "schemaVersion": 39, "panels": [PANEL]}, home, "by hand")
+    return grafana
+
+
+def vobs(grafana, root, *args):
+    return CliRunner().invoke(cli, ["-C", str(root), *args], env={"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN})
+
+
+def places(grafana) -> dict[str, str]:
+    return {uid: entry["folderUid"] for uid, entry in grafana.dashboards.items()}
+
+
+@pytest.mark.parametrize("version", ["9.5.21", "11.4.0"])  # flat folders, nested folders
+def test_an_adopted_folder_round_trip_moves_nothing_and_makes_no_folder(tmp_path, version):
+    grafana = seeded(version)
+    try:
+        path = "Platform/K8s" if grafana.nested else "Platform K8s"
+        pulled = vobs(grafana, tmp_path, "pull", "--folder", "plat-k8s", "-o", str(tmp_path / "pulled"))
+        assert pulled.exit_code == 0, pulled.output
+        inventory = json.loads((tmp_path / "pulled" / "inventory.json").read_text())["dashboards"]
+        assert {(d["uid"], d["folder"], d["folder_uid"]) for d in inventory} == {
+            ("k8s-a", path, "plat-k8s"), ("k8s-b", path, "plat-k8s")}
+
+        imported = vobs(grafana, tmp_path, "import", str(tmp_path / "pulled"), "--narrative", "k8s")
+        assert imported.exit_code == 0, imported.output
+        narrative = load_narrative(tmp_path / "narratives" / "k8s.yaml")
+        assert (narrative.folder, narrative.folder_uid) == (path, "plat-k8s")
+        assert vobs(grafana, tmp_path, "build").exit_code == 0
+
+        diff = vobs(grafana, tmp_path, "diff")
+        assert diff.exit_code == 1, diff.output  # story panels, links, tags: changed — but not moved
+        assert "k8s-a" in diff.stdout and "moved from folder" not in diff.stdout and "warning" not in diff.stderr
+
+        before = dict(grafana.folders)
+        published = vobs(grafana, tmp_path, "publish", "--force")
+        assert published.exit_code == 0, published.output
+        assert not [w for w in grafana.writes() if w.path.startswith("/api/folders")]
+        assert grafana.folders == before
+        assert places(grafana) == {"k8s-a": "plat-k8s", "k8s-b": "plat-k8s", "plat-a": "plat"}
+
+        again = vobs(grafana, tmp_path, "diff")
+        assert again.exit_code == 0, again.output
+        grafana.assert_no_violations()
+    finally:
+        grafana.stop()
+
+
+def test_a_folder_made_beside_a_same_titled_one_of_the_users_is_said_with_how_to_adopt_it(tmp_path):
+    """The trial's hand-written `folder: "Platform"`: publish made `vobs-platform` beside `plat`, and diff
+    said "moved from folder 'Platform' to its narrative's folder 'Platform'"."""
+    grafana = seeded("12.0.2")
+    try:
+        assert vobs(grafana, tmp_path, "pull", "--uid", "plat-a", "-o", str(tmp_path / "p")).exit_code == 0
+        assert vobs(grafana, tmp_path, "import", str(tmp_path / "p"), "--narrative", "platform").exit_code == 0
+        file = tmp_path / "narratives" / "platform.yaml"
+        file.write_text(file.read_text().replace('folder_uid: "plat"\n', ""))
+        warning = ("vobs: warning: folder 'Platform' (uid vobs-platform) would be made beside the existing folder "
+                   "'Platform' (uid plat), which vobs did not make: to publish into that one, add `folder_uid: plat` "
+                   "to its narrative (vobs import writes it for pulled dashboards)")
+        diff = vobs(grafana, tmp_path, "diff")
+        assert warning in diff.stderr.splitlines(), diff.output
+        assert ("moved from folder 'Platform' (uid plat) to another folder of that path, its narrative's (uid "
+                "vobs-platform): add `folder_uid: plat` to the narrative to keep it where it is") in diff.stdout
+        dry = vobs(grafana, tmp_path, "publish", "--force", "--dry-run")
+        assert warning in dry.stderr.splitlines(), dry.output
+        grafana.assert_no_violations()
+    finally:
+        grafana.stop()
+
+
+def test_an_adopted_folder_that_is_gone_is_one_error_and_nothing_is_written(tmp_path):
+    grafana = seeded("10.4.19")
+    try:
+        assert vobs(grafana, tmp_path, "pull", "--uid", "plat-a", "-o", str(tmp_path / "p")).exit_code == 0
+        assert vobs(grafana, tmp_path, "import", str(tmp_path / "p"), "--narrative", "platform").exit_code == 0
+        file = tmp_path / "narratives" / "platform.yaml"
+        file.write_text(file.read_text().replace('folder_uid: "plat"', 'folder_uid: "deleted"'))
+        result = vobs(grafana, tmp_path, "publish", "--force")
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().splitlines() == [
+            f"vobs: error: folder_uid 'deleted' (folder 'Platform'): Grafana at {grafana.url} has no folder of that "
+            "uid — vobs adopts an existing folder and never makes one of another's uid: create it in Grafana (or pull "
+            "and import again), or remove folder_uid so vobs makes its own folder"]
+        assert grafana.writes() == []
+    finally:
+        grafana.stop()
+
+
+def test_import_by_uid_adopts_the_folder_and_dashboards_of_several_folders_are_refused(tmp_path):
+    """`--uid` from Grafana records the folder too; a pull of a tree (Platform with K8s inside) holds
+    dashboards of two folders, which one narrative cannot keep where they are: refused, nothing written."""
+    grafana = seeded("11.4.0")
+    try:
+        by_uid = vobs(grafana, tmp_path, "import", "--uid", "k8s-a", "--narrative", "k8s")
+        assert by_uid.exit_code == 0, by_uid.output
+        narrative = load_narrative(tmp_path / "narratives" / "k8s.yaml")
+        assert (narrative.folder, narrative.folder_uid) == ("Platform/K8s", "plat-k8s")
+
+        assert vobs(grafana, tmp_path, "pull", "--folder", "plat", "-o", str(tmp_path / "tree")).exit_code == 0
+        mixed = vobs(grafana, tmp_path, "import", str(tmp_path / "tree"), "--narrative", "platform", "--force")
+        assert mixed.exit_code == 2, mixed.output
+        assert mixed.stderr.strip() == (
+            "vobs: error: the dashboards are in 2 Grafana folders ('Platform' (uid plat): 1, 'Platform/K8s' (uid "
+            "plat-k8s): 2) and a narrative's dashboards share one folder: publishing would move some out of theirs — "
+            "import each folder's into its own narrative (name its files: inventory.json gives each one's "
+            "folder_uid); nothing was written")
+        assert not (tmp_path / "narratives" / "platform.yaml").exists()
+        assert not (tmp_path / "dashboards" / "plat_a.py").exists()
+    finally:
+        grafana.stop()
+
+
+# --- the narrative key, in-process ------------------------------------------------------------------
+
+NARRATIVE = ('id: n\ntitle: "N"\n{folder}owner: me\nsummary: s\nchapters:\n'
+             '  - dashboard: d\n    title: T\n    story: S\n')
+
+
+def write(tmp_path: Path, folder: str, name: str = "n") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(NARRATIVE.format(folder=folder).replace("id: n", f"id: {name}"))
+    return path
+
+
+def test_folder_uid_is_read_beside_folder(tmp_path):
+    narrative = load_narrative(write(tmp_path, 'folder: "Platform"\nfolder_uid: plat\n'))
+    assert (narrative.folder, narrative.folder_uid) == ("Platform", "plat")
+    assert load_narrative(write(tmp_path, 'folder: "Platform"\n', "m")).folder_uid == ""
+
+
+@pytest.mark.parametrize("value, message", [
+    ("'../x'", "must be the uid of an existing Grafana folder to adopt"),
+    ("''", "must be the uid of an existing Grafana folder to adopt"),
+    ("General", "folder_uid 'general' is Grafana's root, no folder"),
+])
+def test_a_folder_uid_that_is_no_folder_uid_is_an_error_at_its_line(tmp_path, value, message):
+    with pytest.raises(InputError) as caught:
+        load_narrative(write(tmp_path, f'folder: "Platform"\nfolder_uid: {value}\n'))
+    assert message in caught.value.message and caught.value.line == 4, caught.value
+
+
+def test_a_dashboard_in_two_narratives_adopting_different_folders_is_an_error(tmp_path):
+    (tmp_path / "a").mkdir()
+    one = load_narrative(write(tmp_path / "a", 'folder: "Platform"\nfolder_uid: plat\n', "one"))
+    two = load_narrative(write(tmp_path / "a", 'folder: "Platform"\n', "two"))
+    with pytest.raises(InputError) as caught:
+        check_references([one, two], ["d"])
+    assert "with folder 'Platform' (adopted uid plat)" in caught.value.message
+    check_references([one, one], ["d"])
+
+
+def test_a_new_narrative_adopts_the_one_folder_its_dashboards_are_in():
+    homes = {"a": ("Platform", "plat"), "b": ("Platform", "plat"), "root": ("", "")}
+    assert adopted_folder(homes, ["a", "b", "not-pulled"]) == ("Platform", "plat")
+    assert adopted_folder(homes, ["root"]) is None  # the General folder: none to adopt
+    assert adopted_folder(homes, ["not-pulled"]) is None
+    with pytest.raises(InputError, match=r"in 2 Grafana folders \('General': 1, 'Platform' \(uid plat\): 1\)"):
+        adopted_folder(homes, ["a", "root"])
+    text = new_narrative("n", [("a", "A")], ("Platform/K8s", "plat-k8s"))
+    assert 'folder: "Platform/K8s"\nfolder_uid: "plat-k8s"\n' in text
+    assert 'folder:' not in new_narrative("n", [("a", "A")], ("A\\B", "u")) and 'folder_uid: "u"' in new_narrative(
+        "n", [("a", "A")], ("A\\B", "u"))  # a path a narrative cannot hold: the uid alone places them
