@@ -199,3 +199,20 @@ def test_a_new_narrative_adopts_the_one_folder_its_dashboards_are_in():
     assert 'folder: "Platform/K8s"\nfolder_uid: "plat-k8s"\n' in text
     assert 'folder:' not in new_narrative("n", [("a", "A")], ("A\\B", "u")) and 'folder_uid: "u"' in new_narrative(
         "n", [("a", "A")], ("A\\B", "u"))  # a path a narrative cannot hold: the uid alone places them
+
+
+def test_a_provisioning_folder_places_an_adopting_narrative_by_its_path(tmp_path):
+    """`folder_uid:` names a Grafana's folder; the embedded default (a provisioning folder, no Grafana)
+    holds only what vobs wrote, by path: publishing there is not refused as "no folder of that uid"."""
+    grafana = seeded("11.4.0")
+    try:
+        assert vobs(grafana, tmp_path, "import", "--uid", "k8s-a", "--narrative", "k8s").exit_code == 0
+    finally:
+        grafana.stop()
+    assert 'folder_uid: "plat-k8s"' in (tmp_path / "narratives" / "k8s.yaml").read_text()
+    assert CliRunner().invoke(cli, ["-C", str(tmp_path), "build"], env={"GRAFANA_URL": ""}).exit_code == 0
+    local = CliRunner().invoke(cli, ["-C", str(tmp_path), "publish"], env={"GRAFANA_URL": "", "GRAFANA_TOKEN": ""})
+    assert local.exit_code == 0, local.output
+    assert (tmp_path / "provisioning" / "Platform" / "K8s" / "k8s-a.json").is_file()
+    again = CliRunner().invoke(cli, ["-C", str(tmp_path), "diff"], env={"GRAFANA_URL": "", "GRAFANA_TOKEN": ""})
+    assert again.exit_code == 0, again.output

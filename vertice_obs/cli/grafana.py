@@ -217,6 +217,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     """
     from vertice_obs.grafana.publish import (
         PublishPlan,
+        adopted,
         execute,
         git_commit,
         plan_publish,
@@ -229,6 +230,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                                allow_outside)
         chosen, built = desired_dashboards(project, narratives, uids)
         chosen, selection = since_filter(project, built, chosen, since)
+        chosen = adopted(chosen, target)
         show = sys.stderr.isatty() if progress is None else progress
         nothing = selection is not None and not chosen
         if nothing:

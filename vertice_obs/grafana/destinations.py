@@ -76,6 +76,8 @@ def _q(uid: object, what: str = "uid") -> str:
 
 
 class GrafanaDestination:
+    adopts_folders = True  # a narrative's `folder_uid:` names one of its folders
+
     def __init__(self, url: str, token: str | None = None, org_id: int | None = None,
                  timeout: float = DEFAULT_TIMEOUT, max_attempts: int = 4, backoff: float = 0.2,
                  max_retry_after: float = 30.0, max_bytes: int = DEFAULT_MAX_BYTES, connections: int = 16,

@@ -53,6 +53,9 @@ class Destination(Protocol):
     description: str
     source: str  # which one it is, for records (a backup's): a Grafana's URL redacted, a folder's path
     nested_folders: bool
+    # Does it hold folders made elsewhere, which a narrative may adopt (`folder_uid:`)? A Grafana does;
+    # a provisioning folder holds only what vobs wrote, by the narratives' paths (`adopted`).
+    adopts_folders: bool
 
     def get(self, uid: str, history: bool = True) -> LiveDashboard | None: ...
 

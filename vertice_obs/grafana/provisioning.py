@@ -36,6 +36,7 @@ STATE_FILE = ".vobs-state.json"
 
 class ProvisioningFolder:
     nested_folders = True  # directories nest
+    adopts_folders = False  # only vobs writes here: a narrative's `folder_uid:` names a Grafana's folder
 
     def __init__(self, directory: Path, display: str | None = None):
         self.dir = directory

@@ -20,7 +20,7 @@ import itertools
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -86,6 +86,15 @@ class Result:
 
 __all__ = ["Action", "NOT_SENT", "PublishPlan", "Result", "execute", "stops", "folder_chain", "folder_uid", "git_commit",
            "plan_publish", "select"]
+
+
+def adopted(rendered: Sequence[RenderedDashboard], target: Destination) -> list[RenderedDashboard]:
+    """`rendered` as `target` places them: a destination that adopts no folders (a provisioning
+    folder: only vobs writes there, by path) puts a narrative that adopts a Grafana folder
+    (`folder_uid:`) where its `folder:` path says, as it would any other narrative's."""
+    if target.adopts_folders:
+        return list(rendered)
+    return [replace(r, folder_uid="") if r.folder_uid else r for r in rendered]
 
 
 def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, force: bool = False,
