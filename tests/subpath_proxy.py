@@ -4,6 +4,9 @@ in the query string (`?token=…`, removed before forwarding). Anything else —
 sub-path (`/grafanaapi/…`), a missing or wrong token, a token glued after the path — is refused
 as a proxy would (404 / 403, in HTML), so a client that builds URLs by concatenation fails here.
 
+With `bearer`, it also wants `Authorization: Bearer <bearer>` (401 without it, 403 with another),
+as an oauth2-proxy, vmauth or a Mimir gateway does, and does not forward that header.
+
 It can listen on IPv6 loopback (`host="::1"`); `.url` is then `http://[::1]:port/prefix?token=…`.
 Every request line it receives is recorded in `.seen` (raw, as sent by the client).
 """
@@ -34,9 +37,9 @@ def ipv6_loopback_works() -> bool:
 
 class SubPathProxy:
     def __init__(self, upstream: str, prefix: str = "/grafana", token: str | None = "proxy-token-0123",
-                 host: str = "127.0.0.1"):
+                 host: str = "127.0.0.1", bearer: str | None = None):
         self.upstream = urlsplit(upstream)
-        self.prefix, self.token, self.host = prefix.rstrip("/"), token, host
+        self.prefix, self.token, self.host, self.bearer = prefix.rstrip("/"), token, host, bearer
         self.seen: list[str] = []
         proxy = self
 
@@ -62,9 +65,14 @@ class SubPathProxy:
                     if (("token", proxy.token) not in query):
                         return self._refuse(403, "Forbidden")
                     query = [(k, v) for k, v in query if k != "token"]
+                if proxy.bearer is not None:
+                    given = self.headers.get("Authorization")
+                    if given != f"Bearer {proxy.bearer}":
+                        return self._refuse(401 if given is None else 403, "Unauthorized")
                 path = parts.path[len(proxy.prefix):] or "/"
                 target = path + (f"?{urlencode(query)}" if query else "")
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in _HOP and not (proxy.bearer and k.lower() == "authorization")}
                 up = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=60)
                 try:
                     up.request(self.command, target, body=body, headers=headers)

@@ -30,7 +30,9 @@ ENVIRONMENT = {
     "grafana_token": "GRAFANA_TOKEN",
     "grafana_org_id": "GRAFANA_ORG_ID",
     "prometheus_url": "PROMETHEUS_URL",
+    "prometheus_token": "PROMETHEUS_TOKEN",
 }
+_TOKENS = {"grafana_token": "GRAFANA_TOKEN", "prometheus_token": "PROMETHEUS_TOKEN"}  # never in a file
 _URL_KEYS = ("grafana_url", "prometheus_url")
 _SERVER_KEYS = (*_URL_KEYS, "grafana_org_id")  # which servers: with --env, its section's alone
 _PATH_KEYS = ("dashboards_dir", "narratives_dir", "exports_dir", "catalog", "provisioning_dir", "backup_dir")
@@ -58,6 +60,8 @@ class Project:
     grafana_token: str | None = field(default=None, repr=False)
     grafana_org_id: int | None = None
     prometheus_url: str | None = None
+    # `Authorization: Bearer` for Prometheus (PROMETHEUS_TOKEN): a proxy, Mimir, Thanos, VictoriaMetrics' vmauth
+    prometheus_token: str | None = field(default=None, repr=False)
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # setting → where it came from
     # setting → (file, line, column) where a project file with lines (vobs.yaml) set it: errors about its value point there
     lines: Mapping[str, tuple[str, int, int | None]] = field(default_factory=dict, repr=False, compare=False)
@@ -164,7 +168,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         settings.update(layer)
         origin.update(dict.fromkeys(layer, where))
     # Secrets are registered where they enter, so every later message, journal and report is scrubbed.
-    register(settings.get("grafana_token"))
+    register(settings.get("grafana_token"), settings.get("prometheus_token"))
     for key in _URL_KEYS:
         register_url(settings.get(key))
         _check_url(key, settings.get(key), origin.get(key, ""))
@@ -196,6 +200,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         grafana_token=settings.get("grafana_token") or None,
         grafana_org_id=org_id,
         prometheus_url=settings.get("prometheus_url") or None,
+        prometheus_token=settings.get("prometheus_token") or None,
         origins=dict(origin),
         lines={key: ("vobs.yaml", *at) for key, at in lines.items() if origin.get(key) == "vobs.yaml"},
         env=env or None,
@@ -204,10 +209,10 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
     )
 
 
-def token_variable(env: str) -> str:
+def token_variable(env: str, base: str = "GRAFANA_TOKEN") -> str:
     """The variable holding an environment's token: `GRAFANA_TOKEN_PROD` for `prod`,
-    `GRAFANA_TOKEN_EU_WEST` for `eu-west`."""
-    return "GRAFANA_TOKEN_" + env.upper().replace("-", "_")
+    `GRAFANA_TOKEN_EU_WEST` for `eu-west` (`PROMETHEUS_TOKEN_PROD` with that `base`)."""
+    return f"{base}_" + env.upper().replace("-", "_")
 
 
 def _chosen(env: str | None, declared: Mapping[str, tuple[str, dict[str, Any]]],
@@ -223,8 +228,11 @@ def _chosen(env: str | None, declared: Mapping[str, tuple[str, dict[str, Any]]],
         raise InputError(f"--env {env!r} is not a declared environment (declared: {', '.join(sorted(declared))})")
     where, section = declared[env]
     token = environ.get(token_variable(env))
+    prometheus = environ.get(token_variable(env, "PROMETHEUS_TOKEN"))
     return ((f"{where} environments.{env}", section),
-            (f"the environment ({token_variable(env)})", {"grafana_token": token} if token else {}))
+            (f"the environment ({token_variable(env)})", {"grafana_token": token} if token else {}),
+            (f"the environment ({token_variable(env, 'PROMETHEUS_TOKEN')})",
+             {"prometheus_token": prometheus} if prometheus else {}))
 
 
 def _environments(value: Any, where: str, at_of, errors: list[InputError],
@@ -256,9 +264,9 @@ def _environments(value: Any, where: str, at_of, errors: list[InputError],
         for key, item in section.items():
             key_at = at_of(("environments", name, key))
             try:
-                if key == "grafana_token":
-                    raise InputError(f"environments.{name}.grafana_token must not be stored in a file: "
-                                     f"set {token_variable(name)} or GRAFANA_TOKEN", where, *key_at)
+                if key in _TOKENS:
+                    raise InputError(f"environments.{name}.{key} must not be stored in a file: "
+                                     f"set {token_variable(name, _TOKENS[key])} or {_TOKENS[key]}", where, *key_at)
                 if key not in _ENVIRONMENT_KEYS:
                     raise InputError(f"environments.{name}: unknown setting {str(key)!r}"
                                      f"{_did_you_mean(str(key), _ENVIRONMENT_KEYS)} "
@@ -323,9 +331,9 @@ def _checked(data: Mapping[str, Any], where: str, at_of, root: Path, errors: lis
     out: dict[str, Any] = {}
     for key, value in data.items():
         try:
-            if key == "grafana_token":
-                raise InputError("grafana_token must not be stored in a file: set GRAFANA_TOKEN or --grafana-token",
-                                 where, *at_of(key))
+            if key in _TOKENS:
+                flag = " or --grafana-token" if key == "grafana_token" else ""
+                raise InputError(f"{key} must not be stored in a file: set {_TOKENS[key]}{flag}", where, *at_of(key))
             if key not in _FILE_KEYS:
                 raise InputError(f"unknown setting {key!r}{_did_you_mean(str(key), _FILE_KEYS)} "
                                  f"(allowed: {', '.join(sorted(_FILE_KEYS))})", where, *at_of(key))

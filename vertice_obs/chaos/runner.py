@@ -64,10 +64,11 @@ class Annotator(Protocol):
 class Sampler:
     """Probe series from Prometheus, one range query per probe and step — through the same
     `PrometheusSource` as validation: TLS verified, credentials as basic auth and never shown, one
-    total deadline (`timeout`) and a size cap per request."""
+    total deadline (`timeout`) and a size cap per request; `token`: PROMETHEUS_TOKEN, sent as a bearer."""
 
-    def __init__(self, url: str, window_seconds: float = 60.0, timeout: float = DEFAULT_TIMEOUT):
-        self.source = ServingSource(url, timeout=timeout)
+    def __init__(self, url: str, window_seconds: float = 60.0, timeout: float = DEFAULT_TIMEOUT,
+                 token: str | None = None):
+        self.source = ServingSource(url, timeout=timeout, token=token)
         self.window_seconds = window_seconds
         self.where = redact_url(url)
 

@@ -10,7 +10,7 @@ import click
 
 from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.options import (
-    ENV,
+    BOTH_ENV,
     FORMAT,
     GRAFANA_TOKEN,
     GRAFANA_URL,
@@ -84,7 +84,8 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
     run = load_run(run_file, project.display(run_file))
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
-    source = PrometheusSource(project.prometheus_url, timeout=timeout) if project.prometheus_url else (
+    token = project.prometheus_token  # PROMETHEUS_TOKEN: sent as Authorization: Bearer
+    source = PrometheusSource(project.prometheus_url, timeout=timeout, token=token) if project.prometheus_url else (
         CatalogSource(catalog) if catalog else None)
     if source is None:
         raise InputError("no Prometheus configured and no metric catalog to check the probes against"
@@ -113,7 +114,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
 
 
 @chaos_.command("run")
-@ENV
+@BOTH_ENV
 @click.argument("run_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--target-url", required=True, metavar="URL",
               help="The system under test: `${target}` in the file's inject/revert actions (e.g. the simulator).")
@@ -177,7 +178,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     check_writable(journal_path, shown=project.display(journal_path))  # before any fault is injected
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
-    source = ScrapeSource(project.prometheus_url, timeout=http_timeout)
+    source = ScrapeSource(project.prometheus_url, timeout=http_timeout, token=project.prometheus_token)
     findings = preflight(run, source, catalog) + narrative_findings(run, narrative_ids(project.narratives_dir))
     if any(f.check == "metric/unknown" for f in findings):
         raise InputError(_server_failure(next(f.message for f in findings if f.check == "metric/unknown")))
@@ -197,7 +198,8 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         uids = sorted(uid for uid, d in manifest.items() if d.get("narrative") in run.narratives)
         annotator = GrafanaAnnotator(GrafanaDestination(project.grafana_url, project.grafana_token,
                                                    project.grafana_org_id), uids)
-    runner = Runner(run, target_url, Sampler(project.prometheus_url, timeout=http_timeout), journal_path, annotator,
+    sampler = Sampler(project.prometheus_url, timeout=http_timeout, token=project.prometheus_token)
+    runner = Runner(run, target_url, sampler, journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),
                     http_timeout=http_timeout, scrape=scrape, progress=stderr_progress)
     try:

@@ -65,7 +65,7 @@ def metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str 
         raise InputError(f"no such file or directory: {project.exports_dir}{hint}")
     source = None
     if project.prometheus_url and not offline:
-        source = PrometheusSource(project.prometheus_url, timeout=timeout)
+        source = PrometheusSource(project.prometheus_url, timeout=timeout, token=project.prometheus_token)
     elif catalog is not None:
         source = CatalogSource(catalog)
     if keep is not None and keep.nothing:

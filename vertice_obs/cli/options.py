@@ -51,7 +51,8 @@ PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type
 PROMETHEUS = click.option("--prometheus-url", metavar="URL", default=None, envvar="PROMETHEUS_URL", show_envvar=True,
                           cls=FromFlagOrVariable,
                           help="Prometheus to check against (else PROMETHEUS_URL, vobs.yaml; "
-                               "else the offline metric catalog).")
+                               "else the offline metric catalog). A bearer token goes in PROMETHEUS_TOKEN, "
+                               "basic auth in the URL (user:password@); neither is ever printed.")
 CATALOG = click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                        metavar="FILE", help="The metric catalog (default: narratives/metrics.yaml in the project, "
                                             "if any). Without one and without a Prometheus, only the checks that "
@@ -85,12 +86,14 @@ def _complete_env(ctx: click.Context, param: click.Parameter, incomplete: str) -
     return [name for name in names if name.startswith(incomplete)]
 
 
-def env_option(grafana: bool = True):
+def env_option(grafana: bool = True, prometheus: bool = False):
     """--env NAME. Every command that talks to a server takes it; project_of reads it, so no command
-    passes it on. `grafana`: the command reaches a Grafana, so the help names the token it reads;
-    one that reaches only Prometheus (validate, audit, chaos check) reads no token and says so."""
-    reads = ("its token: GRAFANA_TOKEN_<NAME>, else GRAFANA_TOKEN" if grafana
-             else "its prometheus_url; this command reads no Grafana token")
+    passes it on. The help names the tokens the command reads: `grafana` (diff, publish, pull),
+    `prometheus` (validate, audit, chaos check: no Grafana token, and it says so), or both (chaos run)."""
+    tokens = ["GRAFANA_TOKEN_<NAME>, else GRAFANA_TOKEN"] if grafana else []
+    tokens += ["PROMETHEUS_TOKEN_<NAME>, else PROMETHEUS_TOKEN"] if prometheus else []
+    reads = f"its token{'s' if len(tokens) > 1 else ''}: {'; '.join(tokens)}" + (
+        "" if grafana else "; this command reads no Grafana token")
     return click.option("--env", metavar="NAME", default=None, envvar="VOBS_ENV", show_envvar=True,
                         cls=FromFlagOrVariable, expose_value=False, callback=_remember_env, is_eager=True,
                         shell_complete=_complete_env,
@@ -98,7 +101,8 @@ def env_option(grafana: bool = True):
 
 
 ENV = env_option()
-PROMETHEUS_ENV = env_option(grafana=False)
+PROMETHEUS_ENV = env_option(grafana=False, prometheus=True)
+BOTH_ENV = env_option(prometheus=True)  # chaos run: Grafana's annotations, Prometheus' samples
 NARRATIVE = click.option("--narrative", "narratives", multiple=True, metavar="ID", help="Only this narrative (repeatable).")
 UID = click.option("--uid", "uids", multiple=True, metavar="UID", help="Only this dashboard (repeatable).")
 

@@ -210,3 +210,24 @@ def _chain(exc: BaseException) -> list[BaseException]:
         out.append(current)
         current = current.__cause__ or current.__context__
     return out
+
+
+def bearer(session: Any, basic: Any, token: str | None, variable: str) -> str:
+    """How `session` proves who it is — a bearer token (`variable`, e.g. PROMETHEUS_TOKEN) when one is
+    given, else the URL's user:password as basic auth, as for Grafana — and what a refusal (401/403)
+    tells the user to check. A token no header can carry (a newline: read with its line end) is an
+    `InputError`, never sent; the token is registered so no message shows it."""
+    from vertice_obs.errors import InputError
+    from vertice_obs.guard.secrets import register
+
+    if token:
+        register(token)
+        if re.search(r"[\x00-\x1f\x7f]", token):
+            raise InputError(f"{variable} holds a newline or another control character (read with its line end?): "
+                             "give the token alone")
+        session.headers["Authorization"] = f"Bearer {token}"
+        return f"check {variable}, sent as a bearer token"
+    if basic:
+        session.auth = basic
+        return "check the user and password in the URL"
+    return f"it wants credentials: {variable} (a bearer token) or user:password@ in the URL (basic auth)"

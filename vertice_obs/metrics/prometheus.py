@@ -28,6 +28,7 @@ from vertice_obs.guard.http import (
     DEFAULT_TIMEOUT,
     DeadlineExceeded,
     ResponseTooLarge,
+    bearer,
     read_body,
     tls_failure,
     tls_verify,
@@ -112,7 +113,7 @@ class PrometheusSource:
 
     def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT, window: timedelta = PRESENT_WINDOW,
                  now: datetime | None = None, headers: Mapping[str, str] | None = None,
-                 max_bytes: int = DEFAULT_MAX_BYTES):
+                 max_bytes: int = DEFAULT_MAX_BYTES, token: str | None = None):
         register_url(url)  # its password and token= values never reach a message
         register(*(headers or {}).values())
         # One parse (guard.urls): sub-path, ?token= (sent on every request), IPv6, user:pass@ → basic auth.
@@ -127,8 +128,7 @@ class PrometheusSource:
         self._lowest: tuple[float | None] | None = None  # its own lowest timestamp, once asked
         self._history: dict[timedelta, History] = {}
         self._session = _CountingSession()
-        if auth:
-            self._session.auth = auth
+        self._credentials = bearer(self._session, auth, token, "PROMETHEUS_TOKEN")  # else the URL's user:password
         if headers:
             self._session.headers.update(headers)
         # Plain niquests (README 'One HTTP stack'): prometheus-api-client cannot POST a form and drops
@@ -413,7 +413,7 @@ class PrometheusSource:
 
         status, body = within(self.timeout, exchange, path, meanwhile)
         if status != 200:
-            raise ErrorAnswer(http_error(status, body), status)
+            raise ErrorAnswer(http_error(status, body, self._credentials), status)
         if looks_like_html(body):
             raise NotPrometheus("an HTML page (a login page or a proxy?)")
         return body
