@@ -183,3 +183,20 @@ def test_validate_and_audit_in_a_project_not_built_yet_say_to_build_first(tmp_pa
     # paths named on the command line are the user's own: no advice about exports/
     result = CliRunner().invoke(cli, ["-C", str(root), "validate", str(root / "dashboards")], env=env)
     assert "no dashboard JSON found" in result.output and "vobs build" not in result.output
+
+
+def test_a_build_that_rendered_nothing_is_said_so_not_told_to_build(tmp_path):
+    """A new-user trial: `vobs build` in a fresh project (no chapter yet) rendered 0 dashboards, then
+    `vobs validate` said "run `vobs build` first", which they had just done."""
+    from click.testing import CliRunner
+
+    from vertice_obs.cli import cli
+
+    (tmp_path / "narratives").mkdir()
+    (tmp_path / "dashboards").mkdir()
+    env = {"PROMETHEUS_URL": "", "GRAFANA_URL": "", "VOBS_ENV": ""}
+    assert CliRunner().invoke(cli, ["-C", str(tmp_path), "build"], env=env).exit_code == 0
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "validate", "--offline"], env=env)
+    assert result.exit_code == 2 and result.output.strip() == (
+        f"vobs: error: no dashboard JSON found in {tmp_path / 'exports'} — the last `vobs build` rendered no "
+        "dashboard into exports/: add a dashboard module to dashboards/ and a chapter naming it"), result.output

@@ -126,7 +126,20 @@ class Project:
         if not self.narratives_dir.is_dir():
             return self.elsewhere() or (" — not a vobs project (no narratives/ here): give the folder or files "
                                         "of Grafana dashboard JSON to check, e.g. `dashboards/`")
+        if self._built_nothing():
+            return (f" — the last `vobs build` rendered no dashboard into {self.display(self.exports_dir)}/: "
+                    f"add a dashboard module to {self.display(self.dashboards_dir)}/ and a chapter naming it")
         return f" — run `vobs build` first: it renders the dashboards into {self.display(self.exports_dir)}/"
+
+    def _built_nothing(self) -> bool:
+        """Did the last build write a manifest that lists no dashboard (no chapter names a module)?"""
+        import json
+
+        try:
+            manifest = json.loads((self.exports_dir / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(manifest, dict) and manifest.get("dashboards") in ({}, [])
 
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the project root when inside it. A symlink is
