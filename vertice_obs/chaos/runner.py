@@ -66,8 +66,9 @@ class Sampler:
     `PrometheusSource` as validation: TLS verified, credentials as basic auth and never shown, one
     total deadline (`timeout`) and a size cap per request."""
 
-    def __init__(self, url: str, window_seconds: float = 60.0, timeout: float = DEFAULT_TIMEOUT):
-        self.source = ServingSource(url, timeout=timeout)
+    def __init__(self, url: str, window_seconds: float = 60.0, timeout: float = DEFAULT_TIMEOUT,
+                 timeout_name: str = "--http-timeout"):
+        self.source = ServingSource(url, timeout=timeout, timeout_name=timeout_name)
         self.window_seconds = window_seconds
         self.where = redact_url(url)
 

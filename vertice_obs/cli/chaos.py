@@ -177,7 +177,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     check_writable(journal_path, shown=project.display(journal_path))  # before any fault is injected
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
-    source = ScrapeSource(project.prometheus_url, timeout=http_timeout)
+    source = ScrapeSource(project.prometheus_url, timeout=http_timeout, timeout_name="--http-timeout")
     findings = preflight(run, source, catalog) + narrative_findings(run, narrative_ids(project.narratives_dir))
     if any(f.check == "metric/unknown" for f in findings):
         raise InputError(_server_failure(next(f.message for f in findings if f.check == "metric/unknown")))
@@ -196,7 +196,8 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         manifest = ExportsDir(project.exports_dir).manifest().get("dashboards", {})
         uids = sorted(uid for uid, d in manifest.items() if d.get("narrative") in run.narratives)
         annotator = GrafanaAnnotator(GrafanaDestination(project.grafana_url, project.grafana_token,
-                                                   project.grafana_org_id), uids)
+                                                        project.grafana_org_id, timeout=http_timeout,
+                                                        timeout_name="--http-timeout"), uids)
     runner = Runner(run, target_url, Sampler(project.prometheus_url, timeout=http_timeout), journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),
                     http_timeout=http_timeout, scrape=scrape, progress=stderr_progress)

@@ -39,6 +39,7 @@ from vertice_obs.cli.options import (
     count,
     project_of,
     refuse_written_outside,
+    timeout_name,
 )
 from vertice_obs.errors import (
     EXIT_INPUT,
@@ -67,7 +68,8 @@ def grafana_target(ctx: click.Context, url, token, org_id, timeout: float = DEFA
     project = project_of(ctx, grafana_url=url, grafana_token=token, grafana_org_id=org_id)
     if project.grafana_url:
         return project, GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id,
-                                           timeout=timeout, connections=concurrency, env=project.env)
+                                           timeout=timeout, connections=concurrency, env=project.env,
+                                           timeout_name=timeout_name(ctx))
     project.require_declared("grafana_url")  # never the provisioning folder when a Grafana was asked for by name
     folder = f"{project.display(project.provisioning_dir)}/"
     _refuse_unmeant_folder(project, folder)
