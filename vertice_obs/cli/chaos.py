@@ -27,6 +27,7 @@ from vertice_obs.cli.options import (
 from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError, VobsError
 from vertice_obs.guard.paths import check_writable
 from vertice_obs.guard.secrets import redact_text, register_url
+from vertice_obs.guard.text import escape
 from vertice_obs.output import envelope, findings_json, findings_text
 
 
@@ -246,7 +247,8 @@ def chaos_report(journal: Path, output: Path | None) -> None:
         + (f", compared with {previous[0].name}" if previous else ""))
     stop = stop_of(data)
     if stop is not None:  # the report says it first; so does the command
-        say(f"{stop.sentence} The report covers only what ran before it stopped.", err=True)
+        # one line: the reason and the step label are the journal's text, a newline in them forged a line
+        say(escape(f"{stop.sentence} The report covers only what ran before it stopped.", one_line=True), err=True)
 
 
 @chaos_.command("compare")
@@ -272,7 +274,7 @@ def chaos_compare(ctx: click.Context, old: Path, new: Path, output: Path | None)
     check_writable(out, folder=True)
     improved, regressed, stopped = compare_files(old, new, out)
     say(f"wrote {out}/compare.md and {out}/compare.html: {improved} improved, {regressed} regressed"
-        + "".join(f"; {said} — compared only what both runs measured" for said in stopped))
+        + "".join(f"; {escape(said, one_line=True)} — compared only what both runs measured" for said in stopped))
     ctx.exit(EXIT_FINDINGS if regressed or stopped else EXIT_OK)
 
 
