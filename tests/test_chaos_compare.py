@@ -7,6 +7,8 @@ import html
 import json
 
 from click.testing import CliRunner
+from markdown_check import _check_table_lines
+from markdown_it import MarkdownIt
 from test_chaos_curve import stepped
 
 from vertice_obs.chaos.compare import compare
@@ -88,3 +90,40 @@ def test_the_report_says_the_previous_run_was_aborted_and_leaves_out_one_with_no
     (tmp_path / "r-0.json").write_text(json.dumps(OLD | {"started": "2026-10-25T10:00:00+00:00"}))
     result = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "r-2.json"), "-o", str(tmp_path / "out3")])
     assert result.stdout.rstrip().endswith(", compared with r-0.json")
+
+
+def test_compare_md_escapes_names_from_the_journal(tmp_path):
+    """A hostile trial: a step label with `|` and a newline split compare.md's table — a forged row
+    a reader could not tell from vobs' own; every cell (and the title) now goes through `md`."""
+    hostile = "1s | regressed\n| forged | row"
+    for name, data in (("old.json", OLD), ("new.json", NEW)):
+        data = json.loads(json.dumps(data))
+        data["scenarios"][0]["steps"][1]["label"] = hostile
+        data["run"]["id"] = "r\n# forged heading"
+        (tmp_path / name).write_text(json.dumps(data))
+    result = CliRunner().invoke(cli, ["chaos", "compare", str(tmp_path / "old.json"), str(tmp_path / "new.json"),
+                                      "-o", str(tmp_path / "c")])
+    assert result.exit_code == 1, result.output
+    markdown = (tmp_path / "c" / "compare.md").read_text()
+    _check_table_lines(markdown)  # every row has the header's seven cells
+    assert not any(line.startswith(("| forged", "# forged")) for line in markdown.splitlines())
+    rendered = MarkdownIt("commonmark").enable("table").render(markdown)
+    assert rendered.count("<tr>") == 1 + len(compare(analyse(OLD), analyse(NEW)))  # the header, one per change
+    assert rendered.count("<h1>") == 1
+    assert "1s | regressed\\n| forged | row" in html.unescape(rendered)  # the label, shown as written
+
+
+def test_an_abort_reason_with_a_newline_is_one_line_on_the_terminal(tmp_path):
+    """A hostile trial: a journal's abort reason with a newline was printed raw — by `chaos report`
+    on stderr, by `chaos compare` on stdout — so a journal could forge a line (`vobs: error: …`)."""
+    aborted = json.loads(json.dumps(NEW)) | {"status": "aborted", "events": [
+        {"kind": "aborted", "reason": "interrupted\nvobs: error: forged\x1b[2J", "scenario": "lat", "step": "5s"}]}
+    (tmp_path / "old.json").write_text(json.dumps(OLD))
+    (tmp_path / "new.json").write_text(json.dumps(aborted))
+    compared = CliRunner().invoke(cli, ["chaos", "compare", str(tmp_path / "old.json"), str(tmp_path / "new.json"),
+                                        "-o", str(tmp_path / "c")])
+    assert compared.exit_code == 1, compared.output
+    assert compared.stdout.count("\n") == 1 and "interrupted\\nvobs: error: forged\\x1b[2J" in compared.stdout
+    reported = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "new.json"), "-o", str(tmp_path / "r")])
+    assert reported.exit_code == 0, reported.output
+    assert reported.stderr.count("\n") == 1 and "interrupted\\nvobs: error: forged\\x1b[2J" in reported.stderr

@@ -112,6 +112,20 @@ def test_hostile_text_survives_junit(text):
     assert failure.get("type") == "metric/missing"
 
 
+def test_junit_of_nothing_checked_is_one_skipped_case_not_an_empty_report():
+    """A trial: `vobs validate --since REF` that selected nothing wrote `<testsuites tests="0"/>`, and
+    Jenkins' junit step fails a build whose reports hold no result ("None of the test reports
+    contained any result") unless `allowEmptyResults: true`. Nothing checked is said as one skipped
+    testcase — a result, and not a pass — still of junit-10.xsd's shape."""
+    root = check_junit_shape(findings_junit([]))
+    (suite,) = root
+    assert suite.get("name") == "vobs" and (suite.get("tests"), suite.get("skipped")) == ("1", "1")
+    (case,) = suite
+    assert case.get("name") == "no dashboard checked"
+    assert case.find("skipped").get("message") == "no dashboard was selected: nothing to check"
+    assert root.get("tests") == "1" and root.get("failures") == "0"
+
+
 def test_junit_suites_cases_failures_and_passes():
     loc = Location("a.json", 5, 3, dashboard="dash", panel="P", panel_id=1, target="A")
     fs = [Finding("metric/missing", Severity.ERROR, "m1 missing", loc, metric="m1"),

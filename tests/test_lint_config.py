@@ -277,3 +277,37 @@ def test_a_schema_error_quotes_the_value_as_the_file_writes_it(tmp_path):
         "exclusions.promql/rate-interval.entries[0].panel",
         "vobs: error: dash/.vobs-lint.yaml:7: unknown key on (YAML reads it as true) in "
         "exclusions.promql/rate-interval.entries[0] (allowed: dashboard, file, panel, reason, target)"], result.stderr
+
+
+def test_a_lint_file_met_in_a_folder_that_links_out_of_it_is_not_read(tmp_path):
+    """A hostile trial: dashboards' JSON met in a folder is not read through a symlink leading out of
+    it (`guard.paths.json_files`), but a `.vobs-lint.yaml` there was — a folder handed over could
+    switch checks off with a file from anywhere. The same rule now: skipped, said (`input/skipped`),
+    and a link that stays inside the folder is read as before."""
+    off = "exclusions:\n  promql/rate-interval:\n"
+    root = project(tmp_path, {**FOREIGN, "outside.yaml": off, "dash/shared.yaml": off})
+    (root / "dash/sub/.vobs-lint.yaml").symlink_to("../../outside.yaml")
+    _, found = findings(root, "dash")
+    assert sorted(f["location"]["file"] for f in found if f["check"] == "promql/rate-interval") == [
+        "dash/a.json", "dash/b.json", "dash/sub/c.json"]  # nothing switched off by the file outside
+    assert [(f["location"]["file"], f["message"]) for f in found if f["check"] == "input/skipped"] == [
+        ("dash/sub/.vobs-lint.yaml", "a symlink leading out of the folder: not read (copy the file in to use it)")]
+    (root / "dash/sub/.vobs-lint.yaml").unlink()
+    (root / "dash/sub/.vobs-lint.yaml").symlink_to("../shared.yaml")  # inside `dash`: read
+    _, found = findings(root, "dash")
+    assert sorted(f["location"]["file"] for f in found if f["check"] == "promql/rate-interval") == [
+        "dash/a.json", "dash/b.json"]
+    assert "input/skipped" not in {f["check"] for f in found}
+
+
+def test_build_does_not_read_a_lint_file_among_the_modules_that_links_out(tmp_path):
+    """The same rule for `vobs build`: the modules' folder is walked for lint files, and one that
+    links out of it is skipped and said, its exclusions not applied."""
+    (tmp_path / "elsewhere.yaml").write_text("exclusions:\n  panel/unit:\n")
+    (tmp_path / "p" / "dashboards").mkdir(parents=True)
+    (tmp_path / "p" / "dashboards" / ".vobs-lint.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    result = _built(tmp_path / "p", None, "--check", "--format", "json")
+    shown = json.loads(result.stdout)["findings"]
+    assert "panel/unit" in {f["check"] for f in shown}  # not switched off by the file outside
+    assert [(f["check"], f["location"]["file"]) for f in shown if f["check"] == "input/skipped"] == [
+        ("input/skipped", "dashboards/.vobs-lint.yaml")]

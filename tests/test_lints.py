@@ -205,6 +205,19 @@ DATASOURCES = [
          dash({**ts(), "datasource": {"type": "victoriametrics-metrics-datasource", "uid": "vm"}}),
          ("/panels/0/datasource",), "add a datasource variable of type victoriametrics-metrics-datasource "
                                     "(e.g. ${victoriametrics}) and use it"),
+    # trial: the advice named a variable the dashboard has no input of; with `__inputs` it names the
+    # input, as `vobs import` makes a variable of it (so the dashboard's `${DS_PROM}` resolves)
+    Case("advice-names-the-input-used", "datasource/not-variable",
+         {**dash({**ts(), "datasource": "${DS_PROM}"}), "templating": {"list": []},
+          "__inputs": [{"name": "DS_PROM", "type": "datasource", "pluginId": "prometheus"}]},
+         ("/panels/0/datasource",), "add a datasource variable named DS_PROM of type prometheus (as `vobs import` "
+                                    "makes of the dashboard's input) and use ${DS_PROM}"),
+    Case("advice-names-the-input-of-the-type", "datasource/not-variable",
+         {**dash({**ts(), "datasource": {"type": "prometheus", "uid": "p"}}), "templating": {"list": []}, "__inputs": [
+             {"name": "DS_LOGS", "type": "datasource", "pluginId": "loki"},
+             {"name": "DS_METRICS", "type": "datasource", "pluginId": "prometheus"}]},
+         ("/panels/0/datasource",), "named DS_METRICS of type prometheus (as `vobs import` makes of the "
+                                    "dashboard's input) and use ${DS_METRICS}"),
     Case("variable-query", "datasource/not-variable", dash(variables=[var("job", datasource="Prometheus")]),
          ("/templating/list/1/datasource",)),
     Case("variable", "datasource/not-variable", dash(ts(), {**ts(id=2), "datasource": {"uid": "${datasource}"}},

@@ -5,8 +5,10 @@ as two teams' repositories share a Grafana."""
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 from grafana_standin import GrafanaStandIn
@@ -125,3 +127,41 @@ def test_a_project_id_that_is_no_tag_is_refused_at_its_line(tmp_path, value):
     (tmp_path / "vobs.yaml").write_text(f"project: {json.dumps(value)}\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"^vobs.yaml:1:\d+: project .*must be"):
         load_project(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["beta", None])
+def test_publish_refuses_a_uid_another_project_owns_unless_forced(tmp_path, grafana, name):
+    """A new-user trial: a second project whose dashboard had the uid of the first one's overwrote it
+    without a word (it was not drifted: vobs had published it). Now publish skips it, naming the
+    owner — the dry run foresees it, both exit 3 as for a drifted one — and `--force` takes it over."""
+    alpha = team(tmp_path / "alpha", "alpha", "alpha")
+    assert vobs(alpha, grafana, "publish").exit_code == 0
+    theirs = json.loads(json.dumps(grafana.dashboards["alpha-a"]["model"]))
+    beta = team(tmp_path / "beta", name, "beta")
+    for path in (beta / "dashboards" / "a.py", beta / "narratives" / "beta.yaml"):
+        path.write_text(path.read_text().replace("beta-a", "alpha-a"), encoding="utf-8")
+
+    planned = vobs(beta, grafana, "publish", "--dry-run", "--format", "json")
+    assert planned.exit_code == 3, planned.output
+    rows = {d["uid"]: d for d in json.loads(planned.stdout)["dashboards"]}
+    assert rows["alpha-a"]["status"] == "skipped-owned" and rows["beta-b"]["status"] == "create"
+    assert rows["alpha-a"]["detail"].startswith("project 'alpha''s dashboard (tagged vertice-obs:alpha)")
+    assert "alpha-a (skipped-owned)" in planned.stderr
+
+    done = vobs(beta, grafana, "publish")
+    assert done.exit_code == 3, done.output
+    assert "skipped-owned" in done.stdout and "project 'alpha'" in done.stdout
+    assert grafana.dashboards["alpha-a"]["model"] == theirs  # not a byte of alpha's dashboard changed
+    assert "beta-b" in grafana.dashboards
+    again = vobs(beta, grafana, "publish", "--format", "json")
+    assert again.exit_code == 3
+    schema = resources.files("vertice_obs.schemas").joinpath("output", "publish.schema.json").read_text()
+    jsonschema.validate(out := json.loads(again.stdout), json.loads(schema))
+    assert [d["status"] for d in out["dashboards"] if d["uid"] == "alpha-a"] == ["skipped-owned"]
+
+    forced = vobs(beta, grafana, "publish", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "taking it over from project 'alpha'" in forced.stdout
+    tags = grafana.dashboards["alpha-a"]["model"]["tags"]
+    assert "vertice-obs:alpha" not in tags and (name is None or f"vertice-obs:{name}" in tags)
+    assert list((beta / ".vobs" / "backups").glob("*/alpha-a.json"))  # alpha's version is backed up

@@ -240,6 +240,9 @@ def test_validate_since_with_nothing_changed_asks_no_prometheus_and_succeeds(rep
             assert json.loads(done.stdout)["dashboards"] == 0
         if fmt == "sarif":
             assert json.loads(done.stdout)["runs"][0]["results"] == []
+        if fmt == "junit":  # one skipped case: a result Jenkins' junit step accepts, not `tests="0"`
+            assert '<testsuites name="vobs validate" tests="1" failures="0" errors="0">' in done.stdout
+            assert '<skipped message="no dashboard was selected: nothing to check"' in done.stdout
 
 
 def test_validate_since_includes_work_tree_changes_and_a_shared_change_selects_everything(repo):

@@ -197,7 +197,10 @@ CASES = [
     Case("prom-drip-body-fast", metric("validate", "drip-fast"), 2, AT, "did not answer within 2s", timeout=25),
     Case("prom-drip-headers", metric("validate", "drip-headers"), 2, AT, "did not answer within 2s", timeout=25),
     Case("prom-drip-audit", metric("audit", "drip-fast"), 2, AT, "did not answer within 2s", timeout=25),
-    Case("prom-drip-chaos-check", chaos_check("drip-fast"), 2, AT, "did not answer within 2s", timeout=25),
+    Case("prom-drip-chaos-check", chaos_check("drip-fast"), 2, AT, "did not answer within 2s (--timeout)", timeout=25),
+    # chaos run's deadline is --http-timeout (its --timeout bounds the whole run): the advice names it
+    Case("prom-drip-chaos-run", chaos_run("prom-drip-chaos-run", fs.target(), prometheus=lambda box: prom("drip-fast")),
+         2, AT, "did not answer within 3s (--http-timeout)", timeout=40),
     Case("prom-huge-declared", metric("validate", "huge-declared"), 2, AT, "bytes"),
     Case("prom-huge-streamed", metric("validate", "huge-streamed"), 2, AT, "bytes", timeout=60),
     Case("chaos-target-drips", chaos_run("chaos-target-drips", lambda h: fs.dripping(0.3)(h) if h.command == "POST"

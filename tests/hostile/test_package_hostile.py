@@ -36,8 +36,11 @@ def an_hour_ahead(query, headers) -> Answer:
 
 
 CASES = [
+    # the advice names what set the deadline, as the option errors do: the variable, or the flag over it
     Case("grafana-timeout-hang", pull_env(on("/api/frontend/settings", Answer(hang=True))), 2,
-         message="did not answer within 1.5s", env={**ENV, "GRAFANA_TIMEOUT": "1.5"}, timeout=30),
+         message="did not answer within 1.5s (GRAFANA_TIMEOUT)", env={**ENV, "GRAFANA_TIMEOUT": "1.5"}, timeout=30),
+    Case("grafana-timeout-flag-hang", pull_env(on("/api/frontend/settings", Answer(hang=True)), "--timeout", "1s"),
+         2, message="did not answer within 1s (--timeout)", env={**ENV, "GRAFANA_TIMEOUT": "20"}, timeout=30),
     Case("grafana-timeout-not-a-number", pull_env(on("/api/search", Answer(body=[]))), 2,
          message="Invalid value for environment variable 'GRAFANA_TIMEOUT': 'soon'",  # what the user set
          env={**ENV, "GRAFANA_TIMEOUT": "soon"}),

@@ -118,9 +118,9 @@ _HEADER = ["verdict", "scenario", "step", "probe", "measure", "OLD", "NEW"]
 
 def compare_markdown(old: Report, new: Report, changes: list[Change]) -> str:
     title, notes, summary, rows = _parts(old, new, changes)
-    lines = [f"# {title}", ""] + [f"> **{md(note, None)}**" for note in notes] + ([""] if notes else [])
+    lines = [f"# {md(title, None)}", ""] + [f"> **{md(note, None)}**" for note in notes] + ([""] if notes else [])
     lines += [summary, "", "| " + " | ".join(_HEADER) + " |", "| --- " * len(_HEADER) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines += ["| " + " | ".join(md(cell, None) for cell in row) + " |" for row in rows]  # names come from the journal
     return "\n".join(lines) + "\n"
 
 

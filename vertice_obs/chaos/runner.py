@@ -67,8 +67,8 @@ class Sampler:
     total deadline (`timeout`) and a size cap per request; `token`: PROMETHEUS_TOKEN, sent as a bearer."""
 
     def __init__(self, url: str, window_seconds: float = 60.0, timeout: float = DEFAULT_TIMEOUT,
-                 token: str | None = None):
-        self.source = ServingSource(url, timeout=timeout, token=token)
+                 token: str | None = None, timeout_name: str = "--http-timeout"):
+        self.source = ServingSource(url, timeout=timeout, token=token, timeout_name=timeout_name)
         self.window_seconds = window_seconds
         self.where = redact_url(url)
 

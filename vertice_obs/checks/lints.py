@@ -107,10 +107,13 @@ def datasource_not_variable(model: dict[str, Any], file: str):
     Grafana where that uid does not exist. `${DS_X}` from a shared dashboard's `__inputs` is replaced
     by a fixed uid on import, so it is reported too. Only the Prometheus (and Prometheus-compatible)
     queries are judged: a Loki target of a Mixed panel is not, and the advice names a datasource
-    variable of the query's own type. Grafana's own pseudo-datasources (-- Grafana --, -- Dashboard
+    variable of the query's own type — on a dashboard whose `__inputs` declare a datasource input of
+    that type (`DS_PROM`), a variable of the input's name, as `vobs import` makes one. Grafana's own pseudo-datasources (-- Grafana --, -- Dashboard
     --, Mixed, expressions) are exempt. grafana/dashboard-linter: `panel-datasource-rule` and
     `template-datasource-rule` (which also wants the variable to exist)."""
     inputs = {text(i.get("name")) for i in as_list(model.get("__inputs")) if isinstance(i, dict)}
+    declared = {text(i.get("name")): text(i.get("pluginId")).lower() for i in as_list(model.get("__inputs"))
+                if isinstance(i, dict) and i.get("type") == "datasource" and text(i.get("name"))}
     chosen = datasource_variables([v for _, v in variables(model)])
     for path, panel in walk_panels(model):
         targets = [(i, t) for i, t in enumerate(as_list(panel.get("targets"))) if isinstance(t, dict)]
@@ -127,9 +130,10 @@ def datasource_not_variable(model: dict[str, Any], file: str):
                  if t.get("datasource") is not None]
         problem = _fixed(used or [(path, None)], inputs)
         if problem:
-            at, why = problem
+            at, why, named = problem
             kind = kinds[next((i for i, _ in promql if at == path + ("targets", i, "datasource")), promql[0][0])]
-            yield (f"{why}, not a datasource variable: readers cannot switch it — {_advice(kind, chosen)}",
+            advice = _advice(kind, chosen, declared, named)
+            yield (f"{why}, not a datasource variable: readers cannot switch it — {advice}",
                    _panel_at(file, model, panel), {"json_path": pointer(at)})
     for path, variable in variables(model):
         kind = datasource_kind(variable.get("datasource"), chosen)
@@ -137,23 +141,34 @@ def datasource_not_variable(model: dict[str, Any], file: str):
             continue
         problem = _fixed([(path + ("datasource",), variable.get("datasource"))], inputs)
         if problem:
-            at, why = problem
+            at, why, named = problem
             where = Location(file=file, dashboard=dashboard_name(model), target=f"variable {variable['name']}")
-            yield (f"variable ${variable['name']} {why}, not a datasource variable: {_advice(kind, chosen)}", where,
+            yield (f"variable ${variable['name']} {why}, not a datasource variable: "
+                   f"{_advice(kind, chosen, declared, named)}", where,
                    {"json_path": pointer(at if variable.get("datasource") is not None else path)})
 
 
-def _advice(kind: str, chosen: dict[str, str]) -> str:
-    """Which variable to use: the dashboard's datasource variable of that type, else one to add."""
+def _advice(kind: str, chosen: dict[str, str], declared: dict[str, str] | None = None,
+            named: str | None = None) -> str:
+    """Which variable to use: the dashboard's datasource variable of that type, else one to add —
+    named as the datasource input its `__inputs` declare (`declared`: name → plugin id; `named`: the
+    input the reference uses), the variable `vobs import` makes of it, so `${DS_X}` resolves."""
     same = [name for name, of in chosen.items() if of == kind]
     if same:
         return f"use ${{{same[0]}}}"
+    declared = declared or {}
+    own = named if named is not None and declared.get(named) in (kind, "") else next(
+        (name for name, of in declared.items() if of == kind), None)
+    if own is not None:
+        return (f"add a datasource variable named {own} of type {kind} (as `vobs import` makes of the dashboard's "
+                f"input) and use ${{{own}}}")
     name = "datasource" if "datasource" not in chosen else kind.split("-")[0].replace("grafana", "prometheus")
     return f"add a datasource variable of type {kind} (e.g. ${{{name}}}) and use it"
 
 
-def _fixed(used: Iterable[tuple[tuple, Any]], inputs: set[str]) -> tuple[tuple, str] | None:
-    """The first datasource reference in `used` that is not a variable, and why, else None."""
+def _fixed(used: Iterable[tuple[tuple, Any]], inputs: set[str]) -> tuple[tuple, str, str | None] | None:
+    """The first datasource reference in `used` that is not a variable, why, and the import input it
+    names (None: none), else None."""
     for at, ds in used:
         if is_builtin_datasource(ds):
             continue
@@ -161,11 +176,11 @@ def _fixed(used: Iterable[tuple[tuple, Any]], inputs: set[str]) -> tuple[tuple, 
         if name is not None and name not in inputs:
             continue
         if name is not None:
-            return at, f"uses ${{{name}}}, an import input that becomes a fixed uid when the dashboard is imported"
+            return at, f"uses ${{{name}}}, an import input that becomes a fixed uid when the dashboard is imported", name
         if ds in (None, "", "default") or isinstance(ds, dict) and not ds.get("uid"):
-            return at, "uses the default datasource"
+            return at, "uses the default datasource", None
         shown = as_dict(ds).get("uid") if isinstance(ds, dict) else ds
-        return at, f"uses the fixed datasource {str(shown)[:80]!r}"
+        return at, f"uses the fixed datasource {str(shown)[:80]!r}", None
     return None
 
 

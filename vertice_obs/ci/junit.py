@@ -8,7 +8,10 @@ the check as type, the first message as the attribute and every message with its
 text; info findings
 (a present metric, a skipped query) are passing testcases with their messages in `<system-out>`,
 so that a report shows what was checked. A dashboard with no finding at all is one passing
-testcase, `no findings`.
+testcase, `no findings`. A run that checked nothing at all (`--since REF` selecting no dashboard)
+is one suite `vobs` holding one *skipped* testcase, `no dashboard checked`: `<testsuites
+tests="0"/>` holds no result, which Jenkins' junit step fails the build for ("None of the test
+reports contained any result") unless `allowEmptyResults: true` — and nothing checked is no pass.
 
 Built with `xml.etree` (never by string concatenation): `<`, `&`, `]]>` and quotes are escaped
 by the serializer. What XML 1.0 cannot hold at all — C0 controls but tab and newline, lone
@@ -27,6 +30,8 @@ from vertice_obs.guard.text import escape
 from vertice_obs.output import finding_order
 
 NO_FILE = "vobs"
+NOTHING = "no dashboard checked"  # the one testcase of a run that checked nothing: skipped
+NOTHING_WHY = "no dashboard was selected: nothing to check"
 _NOT_XML = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
 
 
@@ -53,6 +58,8 @@ def findings_junit(findings: Sequence[Finding], files: Iterable[str] = (), name:
     for f in sorted(findings, key=finding_order):
         by_file.setdefault(f.location.file or NO_FILE, {}).setdefault(_case_key(f), []).append(f)
     root = ET.Element("testsuites", name=xml_text(name))
+    if not by_file:
+        return _nothing_checked(root)
     totals = [0, 0]
     for file in sorted(by_file, key=lambda k: (k == NO_FILE, k)):
         suite = ET.SubElement(root, "testsuite", name=xml_text(file))
@@ -69,8 +76,22 @@ def findings_junit(findings: Sequence[Finding], files: Iterable[str] = (), name:
     root.set("tests", str(totals[0]))
     root.set("failures", str(totals[1]))
     root.set("errors", "0")
+    return _document(root)
+
+
+def _document(root: ET.Element) -> str:
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _nothing_checked(root: ET.Element) -> str:
+    """The document of a run that checked nothing: one suite, one skipped testcase saying so."""
+    suite = ET.SubElement(root, "testsuite", name=NO_FILE, tests="1", failures="0", errors="0", skipped="1")
+    case = ET.SubElement(suite, "testcase", name=NOTHING, classname=NO_FILE)
+    ET.SubElement(case, "skipped", message=NOTHING_WHY)
+    for key, value in (("tests", "1"), ("failures", "0"), ("errors", "0")):
+        root.set(key, value)
+    return _document(root)
 
 
 def _testcase(suite: ET.Element, file: str, group: list[Finding]) -> int:

@@ -27,6 +27,7 @@ from vertice_obs.cli.options import (
 from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError, VobsError
 from vertice_obs.guard.paths import check_writable
 from vertice_obs.guard.secrets import redact_text, register_url
+from vertice_obs.guard.text import escape
 from vertice_obs.output import envelope, findings_json, findings_text
 
 
@@ -178,7 +179,8 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     check_writable(journal_path, shown=project.display(journal_path))  # before any fault is injected
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
-    source = ScrapeSource(project.prometheus_url, timeout=http_timeout, token=project.prometheus_token)
+    source = ScrapeSource(project.prometheus_url, timeout=http_timeout, token=project.prometheus_token,
+                          timeout_name="--http-timeout")
     findings = preflight(run, source, catalog) + narrative_findings(run, narrative_ids(project.narratives_dir))
     if any(f.check == "metric/unknown" for f in findings):
         raise InputError(_server_failure(next(f.message for f in findings if f.check == "metric/unknown")))
@@ -197,7 +199,8 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         manifest = ExportsDir(project.exports_dir).manifest().get("dashboards", {})
         uids = sorted(uid for uid, d in manifest.items() if d.get("narrative") in run.narratives)
         annotator = GrafanaAnnotator(GrafanaDestination(project.grafana_url, project.grafana_token,
-                                                   project.grafana_org_id), uids)
+                                                        project.grafana_org_id, timeout=http_timeout,
+                                                        timeout_name="--http-timeout"), uids)
     sampler = Sampler(project.prometheus_url, timeout=http_timeout, token=project.prometheus_token)
     runner = Runner(run, target_url, sampler, journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),
@@ -247,7 +250,8 @@ def chaos_report(journal: Path, output: Path | None) -> None:
         + (f", compared with {previous[0].name}" if previous else ""))
     stop = stop_of(data)
     if stop is not None:  # the report says it first; so does the command
-        say(f"{stop.sentence} The report covers only what ran before it stopped.", err=True)
+        # one line: the reason and the step label are the journal's text, a newline in them forged a line
+        say(escape(f"{stop.sentence} The report covers only what ran before it stopped.", one_line=True), err=True)
 
 
 @chaos_.command("compare")
@@ -273,7 +277,7 @@ def chaos_compare(ctx: click.Context, old: Path, new: Path, output: Path | None)
     check_writable(out, folder=True)
     improved, regressed, stopped = compare_files(old, new, out)
     say(f"wrote {out}/compare.md and {out}/compare.html: {improved} improved, {regressed} regressed"
-        + "".join(f"; {said} — compared only what both runs measured" for said in stopped))
+        + "".join(f"; {escape(said, one_line=True)} — compared only what both runs measured" for said in stopped))
     ctx.exit(EXIT_FINDINGS if regressed or stopped else EXIT_OK)
 
 

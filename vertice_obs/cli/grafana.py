@@ -39,6 +39,7 @@ from vertice_obs.cli.options import (
     count,
     project_of,
     refuse_written_outside,
+    timeout_name,
 )
 from vertice_obs.errors import (
     EXIT_INPUT,
@@ -67,7 +68,8 @@ def grafana_target(ctx: click.Context, url, token, org_id, timeout: float = DEFA
     project = project_of(ctx, grafana_url=url, grafana_token=token, grafana_org_id=org_id)
     if project.grafana_url:
         return project, GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id,
-                                           timeout=timeout, connections=concurrency, env=project.env)
+                                           timeout=timeout, connections=concurrency, env=project.env,
+                                           timeout_name=timeout_name(ctx))
     project.require_declared("grafana_url")  # never the provisioning folder when a Grafana was asked for by name
     folder = f"{project.display(project.provisioning_dir)}/"
     _refuse_unmeant_folder(project, folder)
@@ -202,10 +204,12 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     honoured. With no Grafana configured, publishes to the provisioning folder (provisioning/).
 
     Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana, a token that cannot
-    write) · 3 some dashboards were not published (listed; run again to finish) · 130 Ctrl-C (one
+    write) · 3 some dashboards were not published (listed; run again to finish; one another
+    project owns on this Grafana — tagged vertice-obs:<its id> — is skipped unless --force) · 130 Ctrl-C (one
     line says what was written; run again to finish). A write the token
     may not make (403) stops the publish there: one line naming it, nothing more sent. --dry-run
-    exits as the real run would: 3 when its plan skips a drifted dashboard or playlist.
+    exits as the real run would: 3 when its plan skips a drifted or another project's dashboard, or a
+    drifted playlist.
 
     \b
     Examples:
@@ -216,6 +220,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
       vobs publish --since HEAD~1                  # only what the merged commit changed
     """
     from vertice_obs.grafana.publish import (
+        SKIPPED,
         PublishPlan,
         adopted,
         execute,
@@ -238,10 +243,11 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         elif show:
             connect(target)
             with click.progressbar(length=len(chosen), label="reading Grafana", file=sys.stderr) as bar:
-                plan = plan_publish(chosen, target, force, concurrency, lambda _u: bar.update(1))
+                plan = plan_publish(chosen, target, force, concurrency, lambda _u: bar.update(1),
+                                    project_id=project.project_id)
         else:
             connect(target)
-            plan = plan_publish(chosen, target, force, concurrency)
+            plan = plan_publish(chosen, target, force, concurrency, project_id=project.project_id)
         scope = playlist_scope(built, narratives, chosen, selection)
         store, playlists = (None, []) if scope is None else playlist_plan(target, built, scope, uids, force,
                                                                           concurrency, fmt == "markdown",
@@ -271,7 +277,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
             record = " (a playlist is two: it, and vobs' record of it, an annotation)" if lists else ""
             click.echo(f"dry run: {writes} write(s) planned{record}, none sent — against {target.description}")
         # a gate exits as the real run would: 3 when it would leave some unpublished (drift, known now)
-        kept = not_published([(a.uid, a.kind) for a in plan.actions if a.kind == "skipped-drift"],
+        kept = not_published([(a.uid, a.kind) for a in plan.actions if a.kind in SKIPPED],
                              [(p["narrative"], p["status"]) for p in planned if p["status"] == "skipped-drift"], True)
         if kept:
             say_error(kept)
@@ -295,7 +301,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         raise Interrupted(interrupted(created, plan.actions, results, playlists, getattr(exc, "done", []))) from None
     stop = stop or next((p.stop for p in played if p.stop is not None), None)  # a playlist's 403 stops it too
     held = [p.stop is not None and p.status == "failed" for p in played]  # kept back by the stop
-    failed = [r for r in results if r.status in ("failed", "skipped-drift")]
+    failed = [r for r in results if r.status in ("failed", *SKIPPED)]
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":

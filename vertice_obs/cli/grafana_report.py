@@ -44,6 +44,8 @@ def not_published(dashboards, playlists, dry_run: bool = False) -> str:
         return ""
     then = ("publishing exits 3 as this dry run does; review the drifted ones, then --force to overwrite them"
             if dry_run else "run vobs publish again to finish (drifted ones need a review and --force)")
+    if any(s == "skipped-owned" for _u, s in dashboards):
+        then += "; another project's (skipped-owned) need another uid, or --force to take them over"
     return f"{'; '.join(lost)}; {then}"
 
 

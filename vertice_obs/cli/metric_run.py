@@ -88,6 +88,7 @@ def metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str 
     if keep is not None:  # before any query is read or asked about: the work itself is limited
         dashboards = [d for d in dashboards if keep(d)]
         found = [f for f in found if keep.selection.everything or f.location.file in keep.paths]
+    found.extend(policy.skipped(project.display))  # a lint file met in a folder that links out of it
     ours = under(project.display(project.exports_dir))
     lints = lambda d, queries, known: lint_dashboard(d, queries, ours, policy.disabled, known)  # noqa: E731
     judged = source is not None and failure is None  # selectors will be judged: options are made as parts are read

@@ -151,6 +151,17 @@ def timeout_option(flag: str = "--timeout", dest: str = "timeout", envvar: str |
                              f"(a duration: 30s, 1m30s, 500ms).{also}")
 
 
+def timeout_name(ctx: click.Context, dest: str = "timeout") -> str:
+    """What set the deadline `dest`, as the user wrote it, for a "did not answer within Ns (…)" that
+    advises it: its environment variable when that gave it (GRAFANA_TIMEOUT), else its flag."""
+    param = next((p for p in ctx.command.params if p.name == dest), None)
+    if param is None:
+        return "--timeout"
+    if ctx.get_parameter_source(dest) is ParameterSource.ENVIRONMENT and isinstance(param.envvar, str):
+        return param.envvar
+    return max(param.opts, key=len)
+
+
 TIMEOUT = timeout_option()
 GRAFANA_TIMEOUT = timeout_option(envvar="GRAFANA_TIMEOUT")  # grafana-client's variable, honoured
 

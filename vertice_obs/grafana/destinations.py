@@ -81,7 +81,7 @@ class GrafanaDestination:
     def __init__(self, url: str, token: str | None = None, org_id: int | None = None,
                  timeout: float = DEFAULT_TIMEOUT, max_attempts: int = 4, backoff: float = 0.2,
                  max_retry_after: float = 30.0, max_bytes: int = DEFAULT_MAX_BYTES, connections: int = 16,
-                 env: str | None = None):
+                 env: str | None = None, timeout_name: str = "--timeout"):
         self.server = parse(url, "the Grafana URL")  # registers its password and token= values
         self.url = self.server.base
         named = f" {escape(env, one_line=True)}" if env else ""  # the --env it is: "Grafana prod at …"
@@ -98,6 +98,7 @@ class GrafanaDestination:
         if token is None and self.server.auth is not None:  # a refused password is the URL's, not a token's
             self.token_hint = "the user and password in the Grafana URL"
         self.timeout, self.max_bytes = timeout, max_bytes
+        self.timeout_name = timeout_name  # what set the deadline, as the user wrote it: `--timeout`, `GRAFANA_TIMEOUT`
         query = f"?{self.server.query}" if self.server.query else ""  # grafana-client reads ?verify=false
         self.api = GrafanaApi.from_url(self.url + query, credential=credential, timeout=timeout)
         self.api.client.verify = tls_verify()  # --ca-cert / --insecure, never a URL's ?verify=false
@@ -393,7 +394,7 @@ class GrafanaDestination:
     def _explain(self, what: str, exc: Exception, forbidden: str = "") -> DestinationError:
         where, who = self.description, subject(what, self.description)
         if isinstance(exc, DeadlineExceeded):
-            return DestinationError(f"{who} did not answer within {self.timeout:g}s (--timeout)")
+            return DestinationError(f"{who} did not answer within {self.timeout:g}s ({self.timeout_name})")
         if isinstance(exc, ResponseTooLarge):
             return DestinationError(f"{who} sent {exc}", server_wide=True)
         if isinstance(exc, ValueError):  # JSON that does not parse, under a JSON content type

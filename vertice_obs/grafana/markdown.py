@@ -62,7 +62,7 @@ class PublishEntry:
     uid: str
     title: str
     folder: str
-    status: str  # created | updated | unchanged | skipped-drift | failed, or a dry run's action
+    status: str  # created | updated | unchanged | skipped-drift | skipped-owned | failed, or a dry run's action
     detail: str = ""
 
 
@@ -156,7 +156,7 @@ def _left_out(rows_kept: int, rows: int, details_kept: int, details: int, quiet_
 
 # --- vobs publish ---------------------------------------------------------------------------------
 
-_RESULT_ORDER = ("failed", "skipped-drift", "created", "updated", "create", "update", "unchanged")
+_RESULT_ORDER = ("failed", "skipped-drift", "skipped-owned", "created", "updated", "create", "update", "unchanged")
 
 
 def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str | None = None,
@@ -171,24 +171,27 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     ordered = sorted(entries, key=lambda e: _RESULT_ORDER.index(e.status) if e.status in _RESULT_ORDER else 0)
     statuses = [e.status for e in ordered]
     if dry_run:
-        counts = _counts(statuses, ("create", "update", "unchanged", "skipped-drift"))
+        counts = _counts(statuses, ("create", "update", "unchanged", "skipped-drift", "skipped-owned"))
         title = f"### vobs publish --dry-run: {counts or 'nothing to publish'}"
     else:
         fixed = {s: statuses.count(s) for s in ("created", "updated", "unchanged", "failed")}
         counts = ", ".join(f"{n} {s}" for s, n in fixed.items())
-        if "skipped-drift" in statuses:
-            counts += f", {statuses.count('skipped-drift')} skipped-drift"
+        for skipped in ("skipped-drift", "skipped-owned"):
+            if skipped in statuses:
+                counts += f", {statuses.count(skipped)} {skipped}"
         title = f"### vobs publish: {counts}"
     at_commit = f" at commit <code>{md(commit, 40)}</code>" if commit not in ("", "unknown") and not dry_run else ""
     where = f"{'Planned against' if dry_run else 'To'} {md(against, 200)}{at_commit}."
     head = [PUBLISH_MARKER, title, "", where, ""]
-    not_published = [e for e in ordered if e.status in ("failed", "skipped-drift")]
+    not_published = [e for e in ordered if e.status in ("failed", "skipped-drift", "skipped-owned")]
     if not_published and not dry_run and stopped:
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** The publish stopped at an "
                  "error every write would meet (see the job's log): fix it, then publish again.", ""]
     elif not_published and not dry_run:
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** Run `vobs publish` again to "
-                 "finish; drifted ones need a review and `--force`.", ""]
+                 "finish; drifted ones need a review and `--force`"
+                 + ("; another project's (skipped-owned) need another uid, or `--force` to take them over"
+                    if "skipped-owned" in statuses else "") + ".", ""]
     if folders:
         made = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60)}</code>" for f in folders[:50])
         more = f", and {len(folders) - 50} more" if len(folders) > 50 else ""

@@ -2,7 +2,9 @@
 
 `plan_publish` reads the target (GETs only, as few as `survey` can: one search, then one small
 read per unchanged dashboard) and decides, per dashboard: create, update, unchanged, or
-skipped-drift (edited in Grafana since our last publish; overwritten only with `force`). `execute` creates folders parents-first, then saves dashboards with bounded
+skipped-drift (edited in Grafana since our last publish; overwritten only with `force`), or
+skipped-owned (the uid is another project's on this Grafana: tagged `vertice-obs:<other id>`;
+taken over only with `force`). `execute` creates folders parents-first, then saves dashboards with bounded
 concurrency; before any update the live JSON is saved under the backup folder, in a folder of this
 run's own (`<UTC time>-<destination slug>/<uid>.json`, claimed by an exclusive mkdir: two runs, in the
 same second to the same Grafana or not, never share one; `BACKUP_RECORD` there names the source). A dashboard that
@@ -25,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from vertice_obs.build.render import RenderedDashboard, to_json_text
+from vertice_obs.build.render import OWNER_PREFIX, RenderedDashboard, to_json_text
 from vertice_obs.errors import InputError, Interrupted
 from vertice_obs.files import write_new
 from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
@@ -42,8 +44,9 @@ from vertice_obs.grafana.live import Destination, LiveDashboard, publish_message
 from vertice_obs.grafana.normalize import normalize
 from vertice_obs.grafana.survey import Seen, survey
 
-CREATE, UPDATE, UNCHANGED, DRIFT = "create", "update", "unchanged", "skipped-drift"
-DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: "skipped-drift"}
+CREATE, UPDATE, UNCHANGED, DRIFT, OWNED = "create", "update", "unchanged", "skipped-drift", "skipped-owned"
+DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: DRIFT, OWNED: OWNED}
+SKIPPED = (DRIFT, OWNED)  # refused without `force`: not published, publish exits 3
 
 
 @dataclass
@@ -73,7 +76,7 @@ class PublishPlan:
 @dataclass
 class Result:
     uid: str
-    status: str  # created | updated | unchanged | skipped-drift | failed
+    status: str  # created | updated | unchanged | skipped-drift | skipped-owned | failed
     detail: str = ""
     version: int | None = None
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
@@ -84,7 +87,7 @@ class Result:
         return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
 
 
-__all__ = ["Action", "NOT_SENT", "PublishPlan", "Result", "execute", "stops", "folder_chain", "folder_uid", "git_commit",
+__all__ = ["Action", "NOT_SENT", "SKIPPED", "PublishPlan", "Result", "execute", "stops", "folder_chain", "folder_uid", "git_commit",
            "plan_publish", "select"]
 
 
@@ -98,15 +101,17 @@ def adopted(rendered: Sequence[RenderedDashboard], target: Destination) -> list[
 
 
 def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, force: bool = False,
-                 workers: int = 8, on_fetched: Callable[[str], None] | None = None) -> PublishPlan:
+                 workers: int = 8, on_fetched: Callable[[str], None] | None = None,
+                 project_id: str | None = None) -> PublishPlan:
     """With nested folders each narrative path is a chain of folders; without (Grafana 9.5/10.x)
     one root folder per path (see `folders`). Either way a dashboard's folder uid is the same. A
-    narrative that adopts a folder (`folder_uid:`) publishes into it: none of its folders is made."""
+    narrative that adopts a folder (`folder_uid:`) publishes into it: none of its folders is made.
+    `project_id` (vobs.yaml's `project:`): a live dashboard tagged as another project's is skipped."""
     homes = sorted({(r.folder, r.folder_uid) for r in rendered})
     check_unique(path for path, adopted in homes if not adopted)  # before any request: a project error
     folders, updates, said, notes = folder_plan(homes, target)
     seen = survey(rendered, target, workers, history=True, on_fetched=on_fetched)
-    return PublishPlan(folders, [_decide(one, force) for one in seen], updates, said, notes)
+    return PublishPlan(folders, [_decide(one, force, project_id) for one in seen], updates, said, notes)
 
 
 def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder] | None = None
@@ -148,20 +153,35 @@ def folder_changes(homes: Iterable[tuple[str, str]], target: Destination, existi
     return {path: words for path, words in out.items() if words}, notes
 
 
-def _decide(seen: Seen, force: bool) -> Action:
+def other_owner(model: dict[str, Any], project_id: str | None) -> str | None:
+    """The project whose `vertice-obs:<id>` tag the live `model` carries when it is not `project_id`'s
+    (the first, sorted, when there are several), or None: this project's, or no project's."""
+    tags = model.get("tags")
+    owners = sorted({t[len(OWNER_PREFIX):] for t in tags if isinstance(t, str) and t.startswith(OWNER_PREFIX)}
+                    if isinstance(tags, list) else ())
+    return owners[0] if owners and project_id not in owners else None
+
+
+def _decide(seen: Seen, force: bool, project_id: str | None = None) -> Action:
     r, live, folder = seen.rendered, seen.live, seen.folder_uid
     if seen.unchanged:
         return Action(r.uid, UNCHANGED, r.model, folder, live, digest=seen.digest)
     if live is None:
         return Action(r.uid, CREATE, r.model, folder, None, "new", seen.digest)
+    owner = other_owner(live.model, project_id)
+    if owner is not None and not force:  # another project's on this Grafana: never overwritten unasked
+        return Action(r.uid, OWNED, r.model, folder, live,
+                      f"project {owner!r}'s dashboard (tagged {OWNER_PREFIX}{owner}): give this one another uid, "
+                      f"or --force to take it over", seen.digest)
     same_content = normalize(live.model) == normalize(r.model)
     if live.drifted and not force:
         return Action(r.uid, DRIFT, r.model, folder, live,
                       f"{live.drift} (version {live.version}): vobs pull --uid {r.uid} to review, --force to overwrite",
                       seen.digest)
     reason = "content changed" if not same_content else "moved to its narrative's folder"
-    return Action(r.uid, UPDATE, r.model, folder, live, reason + (" (overwriting a drifted edit)" if live.drifted
-                                                                  else ""), seen.digest)
+    reason += " (overwriting a drifted edit)" if live.drifted else ""
+    reason += f" (taking it over from project {owner!r})" if owner is not None else ""
+    return Action(r.uid, UPDATE, r.model, folder, live, reason, seen.digest)
 
 
 def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Path, workers: int = 8,
@@ -201,7 +221,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             folder = exc
 
     def run(action: Action) -> Result:
-        if action.kind in (UNCHANGED, DRIFT):
+        if action.kind in (UNCHANGED, *SKIPPED):
             return Result(action.uid, DONE[action.kind], action.reason)
         if stopped:
             return Result(action.uid, "failed", NOT_SENT, stop=stopped[0])

@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from vertice_obs.checks import CHECKS
+from vertice_obs.checks import CHECKS, finding
 from vertice_obs.errors import InputError, closest
-from vertice_obs.finding import Finding
+from vertice_obs.finding import Finding, Location
+from vertice_obs.guard.paths import LINK_OUT, outside
 from vertice_obs.guard.text import escape
 from vertice_obs.located_yaml import LocatedDocument, load_located, schema_problems
 
@@ -95,6 +96,12 @@ class Exclusion:
 class LintPolicy:
     disabled: frozenset[str] = frozenset()
     exclusions: tuple[Exclusion, ...] = ()
+    passed: tuple[tuple[Path, str], ...] = ()  # files not read, each with why (`guard.paths.LINK_OUT`)
+
+    def skipped(self, display: Callable[[Path], str]) -> list[Finding]:
+        """An `input/skipped` warning per file not read, at the file as `display` shows it."""
+        return [finding("input/skipped", f"{why} (copy the file in to use it)", Location(file=display(path)))
+                for path, why in self.passed]
 
     def keeps(self, f: Finding, titles: Mapping[str, str]) -> bool:
         return f.check not in self.disabled and not any(
@@ -161,20 +168,24 @@ def _glob_problem(glob: Any) -> str | None:
     return None
 
 
-def config_folders(paths: Sequence[Path], root: Path) -> list[Path]:
+def config_folders(paths: Sequence[Path], root: Path) -> list[tuple[Path, Path | None]]:
     """Where `.vobs-lint.yaml` files are looked for: the project root; each PATH's folder (a file's
     parent) and its parents up to the root when it is inside; every folder under a PATH (symlinked
-    folders not entered, as when dashboards are read)."""
-    found: dict[str, Path] = {}
+    folders not entered, as when dashboards are read). Each with the PATH folder whose walk met it
+    (None: the root, a named file's folder and the parents): a file met there is read through a
+    symlink only when it stays inside that folder, as `guard.paths.json_files` reads JSON."""
+    found: dict[str, tuple[Path, Path | None]] = {}
 
-    def add(folder: Path) -> None:
-        found.setdefault(str(folder.resolve()), folder)
+    def add(folder: Path, walked: Path | None = None) -> None:
+        key = str(folder.resolve())
+        if key not in found or (walked is not None and found[key][1] is None):
+            found[key] = (folder, walked)
 
     add(root)
     real_root = root.resolve()
     for path in paths:
         folder = path if path.is_dir() else path.parent
-        add(folder)
+        add(folder, path if path.is_dir() else None)
         try:
             inside = folder.resolve().relative_to(real_root)
         except ValueError:
@@ -187,7 +198,7 @@ def config_folders(paths: Sequence[Path], root: Path) -> list[Path]:
                 dirnames.sort()
                 for name in dirnames:
                     if not os.path.islink(os.path.join(dirpath, name)):
-                        add(Path(dirpath) / name)
+                        add(Path(dirpath) / name, path)
     return list(found.values())
 
 
@@ -197,9 +208,13 @@ def load_policy(paths: Sequence[Path], root: Path, display: Callable[[Path], str
     disabled = resolve_disabled(disable)
     exclusions: list[Exclusion] = []
     errors: list[InputError] = []
-    for folder in config_folders(paths, root):
+    passed: list[tuple[Path, str]] = []
+    for folder, walked in config_folders(paths, root):
         config = folder / CONFIG_NAME
         if not os.path.lexists(config):
+            continue
+        if walked is not None and os.path.islink(config) and outside(walked, config) is not None:
+            passed.append((config, LINK_OUT))  # a folder handed over must not read a file from anywhere
             continue
         scope = display(folder)
         scope = "" if scope in (".", "") else scope.rstrip("/")
@@ -209,4 +224,4 @@ def load_policy(paths: Sequence[Path], root: Path, display: Callable[[Path], str
             errors += [exc, *exc.also]
     if errors:
         raise InputError.together(errors)
-    return LintPolicy(disabled, tuple(exclusions))
+    return LintPolicy(disabled, tuple(exclusions), tuple(passed))

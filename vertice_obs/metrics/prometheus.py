@@ -113,7 +113,7 @@ class PrometheusSource:
 
     def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT, window: timedelta = PRESENT_WINDOW,
                  now: datetime | None = None, headers: Mapping[str, str] | None = None,
-                 max_bytes: int = DEFAULT_MAX_BYTES, token: str | None = None):
+                 max_bytes: int = DEFAULT_MAX_BYTES, token: str | None = None, timeout_name: str = "--timeout"):
         register_url(url)  # its password and token= values never reach a message
         register(*(headers or {}).values())
         # One parse (guard.urls): sub-path, ?token= (sent on every request), IPv6, user:pass@ → basic auth.
@@ -121,6 +121,7 @@ class PrometheusSource:
         self.url, auth = self._server.base, self._server.auth
         self.kind = ""  # what answers, once an answer shows it (`_body`): "VictoriaMetrics"
         self.timeout = timeout
+        self.timeout_name = timeout_name  # what set the deadline, as the user wrote it: `--timeout`, `--http-timeout`
         self.max_bytes = max_bytes
         self.window = window
         self._now = now
@@ -424,7 +425,7 @@ class PrometheusSource:
             return fn()
         except (niquests.exceptions.Timeout, DeadlineExceeded):
             raise SourceUnavailable(f"{self.description} did not answer within {self.timeout:g}s "
-                                    "(--timeout)") from None
+                                    f"({self.timeout_name})") from None
         except ResponseTooLarge:
             raise SourceUnavailable(f"{self.description} answered more than {self.max_bytes:,} bytes") from None
         except niquests.exceptions.SSLError as exc:
