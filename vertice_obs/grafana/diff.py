@@ -142,11 +142,21 @@ def _label(panel: dict[str, Any]) -> str:
     return panel_label(panel.get("title"), None if panel_title(panel.get("title")) else panel.get("id"))
 
 
-def _row_move(before: Any, after: Any) -> str:
+def _row_move(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
     """`moved from row 'A' to row 'B'`, `moved into row 'B'` (from the top level), `moved out of row 'A'`."""
     if before is None:
-        return f"moved into row {after!r}"
-    return f"moved out of row {before!r}" if after is None else f"moved from row {before!r} to row {after!r}"
+        return f"moved into {_row_name(after)}"
+    return f"moved out of {_row_name(before)}" if after is None else \
+        f"moved from {_row_name(before)} to {_row_name(after)}"
+
+
+def _row_name(row: dict[str, Any]) -> str:
+    """`row 'A'`; one without a title by its id (`row #3`), else `untitled row`: as `_label` names
+    panels, never `row ''`."""
+    title = panel_title(row.get("title"))
+    if title is not None:
+        return f"row {title}"
+    return f"row #{row['id']}" if row.get("id") is not None else "untitled row"
 
 
 def _position(name: str, old: dict[str, Any], new: dict[str, Any], legacy: bool) -> list[str]:
