@@ -311,13 +311,12 @@ def _values(values: list[Any], limit: int = 200) -> str:
 
 
 def _pos(p: dict[str, Any]) -> str | None:
-    """`(x,y w×h)`, a part that is missing as `?` and one that is not a number as JSON; None where
+    """`(x,y w×h)`, a part that is missing as `?` and any other as JSON (a number as written); None where
     the panel has no position (no gridPos, or none of its four parts)."""
     g = _dict(p.get("gridPos"))
     if all(g.get(k) is None for k in "xywh"):
         return None
-    x, y, w, h = (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else "?" if v is None
-                  else json.dumps(v, ensure_ascii=False) for v in (g.get(k) for k in "xywh"))
+    x, y, w, h = ("?" if v is None else json.dumps(v, ensure_ascii=False) for v in (g.get(k) for k in "xywh"))
     return f"({x},{y} {w}×{h})"
 
 
@@ -339,10 +338,12 @@ def _change(old: Any, new: Any, limit: int = 200) -> str:
         return f"{a} → {b}"
     a, b = _as_text(old), _as_text(new)
     first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-    start = max(0, first - limit // 4)
+    # both were cut alike: their first `limit - 1` characters are the same, so the window starts
+    # past the beginning and its `…` always says so
+    start = first - limit // 4
     return f"{_window(a, start, limit)} → {_window(b, start, limit)}"
 
 
 def _window(text: str, start: int, limit: int) -> str:
     piece = text[start:start + limit]
-    return ("…" if start else "") + piece + ("…" if start + limit < len(text) else "")
+    return "…" + piece + ("…" if start + limit < len(text) else "")
