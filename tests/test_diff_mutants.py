@@ -8,7 +8,13 @@ fallback fails here rather than passing unnoticed. The exported ESGT dashboard's
 
 from __future__ import annotations
 
-from vertice_obs.grafana.diff import DashboardDiff, diff_dashboard, unified
+from vertice_obs.grafana.diff import (
+    DashboardDiff,
+    diff_dashboard,
+    moved,
+    unified,
+    with_change,
+)
 
 
 def changes(live, desired):
@@ -239,3 +245,79 @@ def test_two_long_values_that_differ_late_are_cut_around_the_difference():
     assert len(new) < 240  # still cut: about 200 characters a side
     short = changes({"title": "T", "description": "old"}, {"title": "T", "description": "new"})
     assert short == ["dashboard: ['description'] `old` → `new`"]  # short values whole, as before
+
+
+# --- from the re-taken mutation run of diff.py (after the pairing moved to grafana/pairing.py) -----
+
+def test_a_move_between_folders_and_any_change_beyond_the_content_make_a_dashboard_changed():
+    move = "moved from folder 'Old' to its narrative's folder 'New'"
+    assert moved(DashboardDiff("u", "T", "unchanged", []), "Old", "New") == DashboardDiff("u", "T", "changed", [move])
+    assert moved(DashboardDiff("u", "T", "changed", ["panel 'P' added"]), "Old", "New") == \
+        DashboardDiff("u", "T", "changed", ["panel 'P' added", move])
+    # a dashboard that is added or removed stays so; the change is said after the others
+    assert with_change(DashboardDiff("v", "V", "added", ["dashboard will be created"]), "folder 'a' → 'A'") == \
+        DashboardDiff("v", "V", "added", ["dashboard will be created", "folder 'a' → 'A'"])
+
+
+def test_a_grid_position_that_is_no_position_is_said_key_by_key():
+    """Neither side has an x, y, w or h (a gridPos that is not an object, or holds other keys only —
+    `static`, a capital `X`): what changed is said as any other key is, never `moved: (?,? ?×?)`."""
+    def p(**k):
+        return {"panels": [{"id": 1, "title": "P", **k}]}
+
+    assert changes(p(gridPos="a"), p(gridPos="b")) == ["panel 'P': ['gridPos'] `a` → `b`"]
+    assert changes(p(), p(gridPos="junk")) == ["panel 'P': ['gridPos'] null → `junk`"]
+    assert changes(p(gridPos={"X": 1, "static": True}), p(gridPos={"X": 2, "static": True})) == [
+        "panel 'P': ['gridPos']['X'] 1 → 2"]
+    # a part that is not a number is quoted as JSON, non-ASCII as it is
+    assert changes(p(gridPos={"x": "é", "y": 0, "w": 1.5, "h": 8}), p(gridPos={"x": 0, "y": 0, "w": 1.5, "h": 8})) == [
+        'panel \'P\' moved: ("é",0 1.5×8) → (0,0 1.5×8)']
+
+
+def test_a_value_that_turns_from_an_object_or_a_list_into_text_is_a_type_change():
+    assert changes({"options": {"a": 1}}, {"options": "x"}) == ["dashboard: ['options'] {\"a\": 1} → `x`"]
+    assert changes({"options": "x"}, {"options": {"a": 1}}) == ["dashboard: ['options'] `x` → {\"a\": 1}"]
+    assert changes({"links": [{"a": 1}]}, {"links": "x"}) == ["dashboard: ['links'] [{\"a\": 1}] → `x`"]
+    assert changes({"links": "x"}, {"links": [{"a": 1}]}) == ["dashboard: ['links'] `x` → [{\"a\": 1}]"]
+
+
+def test_values_said_by_value_fit_in_200_characters_exactly():
+    a, b, c = "a" * 58, "b" * 58, "c" * 58  # each 60 with its quotes, the longest shown whole
+    three = f"'{a}', '{b}', '{c}'"  # 186 characters with their separators
+    assert changes({}, {"tags": [a, b, c, "d" * 12]}) == [f"dashboard: ['tags'] added {three}, '{'d' * 12}'"]  # 200
+    assert changes({}, {"tags": [a, b, c, "d" * 13]}) == [f"dashboard: ['tags'] added {three}, … and 1 more"]  # 201
+    # a value is cut past 60 characters, its closing quote kept
+    assert changes({}, {"tags": ["f" * 59]}) == [f"dashboard: ['tags'] added '{'f' * 57}…'"]
+    # a value longer than the limit alone (a number is never cut) is shown, alone
+    big = int("9" * 250)
+    assert changes({}, {"tags": [big]}) == [f"dashboard: ['tags'] added {big}"]
+    assert changes({}, {"tags": [big, "a"]}) == [f"dashboard: ['tags'] added {big}, … and 1 more"]
+
+
+def test_an_added_target_s_expr_is_cut_at_200_characters():
+    live = {"panels": [{"id": 1, "title": "Q", "targets": []}]}
+    def desired(expr):
+        return {"panels": [{"id": 1, "title": "Q", "targets": [{"refId": "A", "expr": expr}]}]}
+
+    assert changes(live, desired("x" * 198)) == [f"panel 'Q': target A added: `{'x' * 198}`"]  # 200
+    assert changes(live, desired("x" * 199)) == [f"panel 'Q': target A added: `{'x' * 198}…`"]  # 201
+
+
+def test_long_values_alike_in_their_first_200_characters_are_cut_50_before_their_difference():
+    def change(old, new):
+        [line] = changes({"description": old}, {"description": new})
+        return line.removeprefix("dashboard: ['description'] ")
+
+    # `x`×300 then A or B: the window starts 50 characters before the difference, 200 long, `…` at
+    # each end that is cut
+    ahead, behind = "x" * 50, "y" * 149
+    assert change("x" * 300 + "A" + "y" * 300, "x" * 300 + "B" + "y" * 300) == \
+        f"…{ahead}A{behind}… → …{ahead}B{behind}…"
+    # the window reaching the end exactly: no `…` after it
+    assert change("x" * 300 + "A" + "y" * 148, "x" * 300 + "B" + "y" * 148) == \
+        f"…{ahead}A{'y' * 148}` → …{ahead}B{'y' * 148}`"
+    # one a longer copy of the other: the difference is where the shorter one ends, its closing quote
+    assert change("x" * 300, "x" * 400) == f"…{'x' * 50}` → …{'x' * 150}`"
+    # …or, where the longer one goes on with a backquote (Markdown), the shorter one's end
+    story = "words " * 50 + "run `vobs"
+    assert change(story, story + "` or `vobs diff`") == f"…{story[-49:]}` → …{story[-49:]}` or `vobs diff``"

@@ -147,11 +147,21 @@ def _label(panel: dict[str, Any]) -> str:
     return panel_label(panel.get("title"), None if panel_title(panel.get("title")) else panel.get("id"))
 
 
-def _row_move(before: Any, after: Any) -> str:
+def _row_move(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
     """`moved from row 'A' to row 'B'`, `moved into row 'B'` (from the top level), `moved out of row 'A'`."""
     if before is None:
-        return f"moved into row {after!r}"
-    return f"moved out of row {before!r}" if after is None else f"moved from row {before!r} to row {after!r}"
+        return f"moved into {_row_name(after)}"
+    return f"moved out of {_row_name(before)}" if after is None else \
+        f"moved from {_row_name(before)} to {_row_name(after)}"
+
+
+def _row_name(row: dict[str, Any]) -> str:
+    """`row 'A'`; one without a title by its id (`row #3`), else `untitled row`: as `_label` names
+    panels, never `row ''`."""
+    title = panel_title(row.get("title"))
+    if title is not None:
+        return f"row {title}"
+    return f"row #{row['id']}" if row.get("id") is not None else "untitled row"
 
 
 def _position(name: str, old: dict[str, Any], new: dict[str, Any], legacy: bool) -> list[str]:
@@ -306,13 +316,12 @@ def _values(values: list[Any], limit: int = 200) -> str:
 
 
 def _pos(p: dict[str, Any]) -> str | None:
-    """`(x,y w×h)`, a part that is missing as `?` and one that is not a number as JSON; None where
+    """`(x,y w×h)`, a part that is missing as `?` and any other as JSON (a number as written); None where
     the panel has no position (no gridPos, or none of its four parts)."""
     g = _dict(p.get("gridPos"))
     if all(g.get(k) is None for k in "xywh"):
         return None
-    x, y, w, h = (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else "?" if v is None
-                  else json.dumps(v, ensure_ascii=False) for v in (g.get(k) for k in "xywh"))
+    x, y, w, h = ("?" if v is None else json.dumps(v, ensure_ascii=False) for v in (g.get(k) for k in "xywh"))
     return f"({x},{y} {w}×{h})"
 
 
@@ -334,10 +343,12 @@ def _change(old: Any, new: Any, limit: int = 200) -> str:
         return f"{a} → {b}"
     a, b = _as_text(old), _as_text(new)
     first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-    start = max(0, first - limit // 4)
+    # both were cut alike: their first `limit - 1` characters are the same, so the window starts
+    # past the beginning and its `…` always says so
+    start = first - limit // 4
     return f"{_window(a, start, limit)} → {_window(b, start, limit)}"
 
 
 def _window(text: str, start: int, limit: int) -> str:
     piece = text[start:start + limit]
-    return ("…" if start else "") + piece + ("…" if start + limit < len(text) else "")
+    return "…" + piece + ("…" if start + limit < len(text) else "")

@@ -38,7 +38,7 @@ class Placed:
 @dataclass(frozen=True)
 class Pair:
     """A desired panel and its live counterpart (None: added). `rows` is set when the panel sits in
-    another row than before: (the live row's title, the desired row's title), None for the top level."""
+    another row than before: (the live row panel, the desired row panel), None for the top level."""
 
     live: Placed | None
     desired: Placed
@@ -89,7 +89,7 @@ def pairs(old: list[Placed], new: list[Placed]) -> tuple[list[Pair], list[Placed
     for index, p in enumerate(new):
         o = old[match.matched[index]] if index in match.matched else None
         moved = o is not None and o.section != LEGACY and back.get(o.section, -1) != p.section
-        out.append(Pair(o, p, (_title(old, o.section), _title(new, p.section)) if moved else None))
+        out.append(Pair(o, p, (_row(old, o.section), _row(new, p.section)) if moved else None))
     return out, [old[at] for at in range(len(old)) if at in match.left]
 
 
@@ -133,8 +133,8 @@ class _Matching:
                     self.take(index, at)
 
 
-def _title(panels: list[Placed], section: int | str | None) -> Any:
-    return panels[section].panel.get("title", "") if isinstance(section, int) else None
+def _row(panels: list[Placed], section: int | str | None) -> dict[str, Any] | None:
+    return panels[section].panel if isinstance(section, int) else None
 
 
 def _same_id(a: dict[str, Any], b: dict[str, Any]) -> bool:
