@@ -300,6 +300,20 @@ def test_a_lint_file_met_in_a_folder_that_links_out_of_it_is_not_read(tmp_path):
     assert "input/skipped" not in {f["check"] for f in found}
 
 
+def test_naming_one_file_of_the_folder_does_not_read_the_lint_file_that_links_out(tmp_path):
+    """A review: naming `dash/sub/c.json` instead of `dash/sub` read the outward link (a named
+    file's folder was not held to the rule), and the file from outside switched the check off."""
+    off = "exclusions:\n  promql/rate-interval:\n"
+    root = project(tmp_path, {**FOREIGN, "outside.yaml": off})
+    (root / "dash/sub/.vobs-lint.yaml").symlink_to("../../outside.yaml")
+    for named in ("dash/sub", "dash/sub/c.json"):
+        _, found = findings(root, named)
+        assert [f["location"]["file"] for f in found if f["check"] == "promql/rate-interval"] == [
+            "dash/sub/c.json"], named
+        assert [f["location"]["file"] for f in found if f["check"] == "input/skipped"] == [
+            "dash/sub/.vobs-lint.yaml"], named
+
+
 def test_build_does_not_read_a_lint_file_among_the_modules_that_links_out(tmp_path):
     """The same rule for `vobs build`: the modules' folder is walked for lint files, and one that
     links out of it is skipped and said, its exclusions not applied."""

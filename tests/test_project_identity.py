@@ -147,10 +147,13 @@ def test_publish_refuses_a_uid_another_project_owns_unless_forced(tmp_path, graf
     assert rows["alpha-a"]["status"] == "skipped-owned" and rows["beta-b"]["status"] == "create"
     assert rows["alpha-a"]["detail"].startswith("project 'alpha''s dashboard (tagged vertice-obs:alpha)")
     assert "alpha-a (skipped-owned)" in planned.stderr
+    assert "drifted" not in planned.stderr  # a review: the drift advice was given for an owned one
 
     done = vobs(beta, grafana, "publish")
     assert done.exit_code == 3, done.output
     assert "skipped-owned" in done.stdout and "project 'alpha'" in done.stdout
+    assert done.stderr.strip().endswith("1 dashboard(s) not published: alpha-a (skipped-owned); another project's "
+                                        "(skipped-owned) need another uid, or --force to take them over"), done.stderr
     assert grafana.dashboards["alpha-a"]["model"] == theirs  # not a byte of alpha's dashboard changed
     assert "beta-b" in grafana.dashboards
     again = vobs(beta, grafana, "publish", "--format", "json")

@@ -55,12 +55,23 @@ def test_a_refused_token_says_what_to_check_and_never_shows_it(guarded, one_dash
     assert "wrong-token" not in result.output and "Traceback" not in result.output
 
 
-def test_a_token_with_a_line_end_is_one_error_and_is_not_sent(guarded, one_dashboard):
-    result = validate(one_dashboard, guarded.url, PROMETHEUS_TOKEN=TOKEN + "\n")
+@pytest.mark.parametrize("token, said", [
+    (TOKEN + "\n", "holds a newline or another control character (read with its line end?)"),
+    (" " + TOKEN + " ", "holds a space or a character beyond ASCII, which no bearer token has (copied with its "
+                        "quotes or spaces?)"),
+    ("токен-0123456789", "holds a space or a character beyond ASCII, which no bearer token has (copied with its "
+                         "quotes or spaces?)"),
+    (TOKEN + "\u2028", "holds a space or a character beyond ASCII, which no bearer token has (copied with its "
+                       "quotes or spaces?)"),
+])
+def test_a_token_no_header_can_carry_is_one_error_and_is_not_sent(guarded, one_dashboard, token, said):
+    """A line end, surrounding spaces or a character beyond ASCII: said as the token's, not blamed on
+    the server (a review: 'answered something that is not Prometheus' API: UnicodeEncodeError')."""
+    before = len(guarded.seen)
+    result = validate(one_dashboard, guarded.url, PROMETHEUS_TOKEN=token)
     assert result.exit_code == 2, result.output
-    assert result.output.strip().splitlines() == [
-        "vobs: error: PROMETHEUS_TOKEN holds a newline or another control character (read with its line end?): "
-        "give the token alone"]
+    assert result.output.strip().splitlines() == [f"vobs: error: PROMETHEUS_TOKEN {said}: give the token alone"]
+    assert len(guarded.seen) == before  # nothing sent
 
 
 def test_the_token_is_never_read_from_a_file_and_an_environment_has_its_own(tmp_path):

@@ -225,6 +225,9 @@ def bearer(session: Any, basic: Any, token: str | None, variable: str) -> str:
         if re.search(r"[\x00-\x1f\x7f]", token):
             raise InputError(f"{variable} holds a newline or another control character (read with its line end?): "
                              "give the token alone")
+        if not re.fullmatch(r"[\x21-\x7e]+", token):  # a header carries ASCII; a bearer token has no spaces
+            raise InputError(f"{variable} holds a space or a character beyond ASCII, which no bearer token has "
+                             "(copied with its quotes or spaces?): give the token alone")
         session.headers["Authorization"] = f"Bearer {token}"
         return f"check {variable}, sent as a bearer token"
     if basic:

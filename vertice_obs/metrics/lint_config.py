@@ -171,9 +171,10 @@ def _glob_problem(glob: Any) -> str | None:
 def config_folders(paths: Sequence[Path], root: Path) -> list[tuple[Path, Path | None]]:
     """Where `.vobs-lint.yaml` files are looked for: the project root; each PATH's folder (a file's
     parent) and its parents up to the root when it is inside; every folder under a PATH (symlinked
-    folders not entered, as when dashboards are read). Each with the PATH folder whose walk met it
-    (None: the root, a named file's folder and the parents): a file met there is read through a
-    symlink only when it stays inside that folder, as `guard.paths.json_files` reads JSON."""
+    folders not entered, as when dashboards are read). Each with the PATH folder whose walk met it,
+    or for a named file its own folder (None: the root and the parents): a file met there is read
+    through a symlink only when it stays inside that folder, as `guard.paths.json_files` reads JSON —
+    naming one file of a folder handed over must not read what walking the folder would not."""
     found: dict[str, tuple[Path, Path | None]] = {}
 
     def add(folder: Path, walked: Path | None = None) -> None:
@@ -185,7 +186,7 @@ def config_folders(paths: Sequence[Path], root: Path) -> list[tuple[Path, Path |
     real_root = root.resolve()
     for path in paths:
         folder = path if path.is_dir() else path.parent
-        add(folder, path if path.is_dir() else None)
+        add(folder, folder)
         try:
             inside = folder.resolve().relative_to(real_root)
         except ValueError:
