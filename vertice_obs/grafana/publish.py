@@ -1,7 +1,8 @@
 """Publishing: plan everything first, then write only what changed — and lose nothing.
 
 `plan_publish` reads the target (GETs only, as few as `survey` can: one search, then one small
-read per unchanged dashboard) and decides, per dashboard: create, update, unchanged, or
+read per unchanged dashboard) and decides, per dashboard: create, update, unchanged, adopt (unchanged, but
+not recorded as vobs': saved once with vobs' message, so the next change is no drift), or
 skipped-drift (edited in Grafana since our last publish; overwritten only with `force`). `execute` creates folders parents-first, then saves dashboards with bounded
 concurrency; before any update the live JSON is saved under the backup folder, in a folder of this
 run's own (`<UTC time>-<destination slug>/<uid>.json`, claimed by an exclusive mkdir: two runs, in the
@@ -42,8 +43,9 @@ from vertice_obs.grafana.live import Destination, LiveDashboard, publish_message
 from vertice_obs.grafana.normalize import normalize
 from vertice_obs.grafana.survey import Seen, survey
 
-CREATE, UPDATE, UNCHANGED, DRIFT = "create", "update", "unchanged", "skipped-drift"
-DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: "skipped-drift"}
+CREATE, UPDATE, UNCHANGED, DRIFT, ADOPT = "create", "update", "unchanged", "skipped-drift", "adopt"
+DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: "skipped-drift", ADOPT: "adopted"}
+WRITES = (CREATE, UPDATE, ADOPT)
 
 
 @dataclass
@@ -67,13 +69,13 @@ class PublishPlan:
 
     @property
     def writes(self) -> int:
-        return len(self.folders) + sum(a.kind in (CREATE, UPDATE) for a in self.actions)
+        return len(self.folders) + sum(a.kind in WRITES for a in self.actions)
 
 
 @dataclass
 class Result:
     uid: str
-    status: str  # created | updated | unchanged | skipped-drift | failed
+    status: str  # created | updated | adopted | unchanged | skipped-drift | failed
     detail: str = ""
     version: int | None = None
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
@@ -84,7 +86,7 @@ class Result:
         return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
 
 
-__all__ = ["Action", "NOT_SENT", "PublishPlan", "Result", "execute", "stops", "folder_chain", "folder_uid", "git_commit",
+__all__ = ["Action", "NOT_SENT", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain", "folder_uid", "git_commit",
            "plan_publish", "select"]
 
 
@@ -150,6 +152,8 @@ def folder_changes(homes: Iterable[tuple[str, str]], target: Destination, existi
 
 def _decide(seen: Seen, force: bool) -> Action:
     r, live, folder = seen.rendered, seen.live, seen.folder_uid
+    if seen.unchanged and seen.adopt and live is not None:
+        return Action(r.uid, ADOPT, r.model, folder, live, adopting(live), seen.digest)
     if seen.unchanged:
         return Action(r.uid, UNCHANGED, r.model, folder, live, digest=seen.digest)
     if live is None:
@@ -162,6 +166,14 @@ def _decide(seen: Seen, force: bool) -> Action:
     reason = "content changed" if not same_content else "moved to its narrative's folder"
     return Action(r.uid, UPDATE, r.model, folder, live, reason + (" (overwriting a drifted edit)" if live.drifted
                                                                   else ""), seen.digest)
+
+
+def adopting(live: LiveDashboard) -> str:
+    """What publish does to a dashboard already the code's but not recorded as vobs' (`Seen.adopt`),
+    in the words of its plan, its result and `vobs diff`."""
+    version = f" (version {live.version})" if live.version is not None else ""
+    return (f"the same as in Grafana, last saved outside vobs{version}: saved once with vobs' record, so later "
+            "changes in code publish without --force")
 
 
 def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Path, workers: int = 8,
@@ -194,7 +206,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             on_folder(folder)
     now = datetime.now(timezone.utc)
     folder: Path | OSError | None = None  # this run's backup folder, or why it could not be made
-    if not stopped and any(a.kind == UPDATE and a.live is not None for a in plan.actions):
+    if not stopped and any(a.kind in (UPDATE, ADOPT) and a.live is not None for a in plan.actions):
         try:
             folder = backup_folder(backup_dir, target, commit, now)
         except OSError as exc:
