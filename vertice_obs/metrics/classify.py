@@ -67,6 +67,8 @@ class Evidence:
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     history: History | None = None  # None: not asked (nothing was absent) or the source could not tell
     timeless: bool = False  # the source has no history (a catalog): an absent name is "not in" it, no window
+    # listed, but with samples too new for VictoriaMetrics to serve yet (-search.latencyOffset): present
+    fresh: frozenset[str] = frozenset()
 
     @property
     def available(self) -> bool:
@@ -141,7 +143,9 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
         return finding("metric/unknown", f"{shown}: cannot tell whether it exists: {ev.error}", use.location,
                        **extra)
     if present[name]:
-        return finding("metric/present", f"{shown} is present in {ev.source}", use.location, **extra)
+        note = (" (its samples are newer than VictoriaMetrics' -search.latencyOffset, 30s by default: not served "
+                "to queries yet, so its labels are checked once they are)") if name in ev.fresh else ""
+        return finding("metric/present", f"{shown} is present in {ev.source}{note}", use.location, **extra)
     if use.role == OPTIONAL:
         return finding("metric/intentionally-absent",
                        f"{shown} is absent, which this query allows ({use.reason})", use.location, **extra)

@@ -22,6 +22,9 @@ Tables = dict[tuple[str, tuple[str, ...]], LabelTable]  # (metric, label set) �
 Meanwhile = Callable[[], object] | None  # work to do while a source answers
 
 DEFAULT_LOOKBACK = timedelta(days=7)
+# VictoriaMetrics serves no sample newer than its -search.latencyOffset (30 s by default) to a query at
+# now: a series that began less than that ago is in its name index, but in no instant query's answer.
+SERVED_LATE = timedelta(seconds=30)
 # `selector_history`: matched series within the lookback, when not looked up (beyond the request bound).
 SEEN_UNTIMED = datetime.min.replace(tzinfo=timezone.utc)
 
@@ -140,14 +143,22 @@ def _no_rules(source: MetricSource, shaped: list[str]) -> list[tuple[str, str]]:
 def gone_now(evidence: Evidence, source: MetricSource, gone: Iterable[str]) -> Evidence:
     """`evidence` with `gone` — names the source's index lists, but without a series now (see
     `nodata.judge_selectors`) — absent, as any absent name: asked when each was last seen, so that
-    it is `metric/disappeared` (with when), not `metric/present`. Costs requests only when a name is gone."""
+    it is `metric/disappeared` (with when), not `metric/present`. Costs requests only when a name is gone.
+
+    On VictoriaMetrics (`source.kind`), a gone name last seen within `SERVED_LATE` of now, or not at all
+    (its samples not served yet), is a fresh one its latency offset hides: present (`Evidence.fresh`),
+    never "disappeared 0s ago" — a series that really went stays in its answers for that offset."""
     gone = sorted(set(gone) & (evidence.names or frozenset()))
     if not gone:
         return evidence
     found, lacking = _last_seen(source, gone, evidence.lookback)
+    fresh = frozenset(n for n in gone if not lacking and getattr(source, "kind", "") == "VictoriaMetrics"
+                      and ((at := found.get(n)) is None or evidence.now - at <= SERVED_LATE))
+    found = {n: at for n, at in found.items() if n not in fresh}
     said = dict(evidence.degraded)
-    return replace(evidence, names=evidence.names - frozenset(gone), last_seen={**evidence.last_seen, **found},
-                   degraded=evidence.degraded + tuple(d for d in lacking if d[0] not in said))
+    return replace(evidence, names=evidence.names - (frozenset(gone) - fresh), last_seen={**evidence.last_seen, **found},
+                   degraded=evidence.degraded + tuple(d for d in lacking if d[0] not in said),
+                   fresh=evidence.fresh | fresh)
 
 
 def _last_seen(source: MetricSource, absent: list[str],
