@@ -176,9 +176,7 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
         extra = {**extra, "did_you_mean": slip.removeprefix("; ")}
     seen = ev.last_seen.get(name)
     if seen is not None:
-        ago = human_span(ev.now - seen)
-        return finding("metric/disappeared",
-                       f"{shown} disappeared: last seen {seen.strftime('%Y-%m-%d %H:%M UTC')} ({ago} ago){hint}",
+        return finding("metric/disappeared", f"{shown} disappeared: last seen {seen_words(seen, ev.now)}{hint}",
                        use.location, severity=severity, last_seen=seen.isoformat(), **extra)
     window = human_span(ev.lookback)
     if LAST_SEEN in dict(ev.degraded):
@@ -312,6 +310,28 @@ def _a_slip(name: str, other: str) -> bool:
 
 def _rule_attr(rule: Any, key: str) -> Any:
     return rule.get(key) if isinstance(rule, Mapping) else getattr(rule, key, None)
+
+
+class Within(datetime):
+    """A last-seen time known only to a step: the last sample lies within the `SPAN` before this time,
+    never after it (Prometheus hides the sample a staleness marker follows). A `datetime` — the bound —
+    so it compares, subtracts, pickles and serialises as the exact times beside it do."""
+
+    SPAN = timedelta(minutes=5)
+
+    @property
+    def earliest(self) -> datetime:
+        """The other end: the last sample is after this."""
+        return datetime.fromtimestamp(self.timestamp() - self.SPAN.total_seconds(), tz=self.tzinfo)
+
+
+def seen_words(at: datetime, now: datetime, exact: str = "") -> str:
+    """A last-seen time in words: `<exact>2026-11-27 23:55 UTC (3m ago)`, or for a `Within`, `within the
+    5 minutes before 2026-11-27 23:59 UTC` — never a time before the series existed."""
+    if isinstance(at, Within):  # how long ago: at most since the earliest it can be
+        return (f"within the {int(Within.SPAN.total_seconds() // 60)} minutes before {at.strftime('%Y-%m-%d %H:%M UTC')}"
+                f" ({human_span(now - at.earliest)} ago at most)")
+    return f"{exact}{at.strftime('%Y-%m-%d %H:%M UTC')} ({human_span(now - at)} ago)"
 
 
 def human_span(delta: timedelta) -> str:

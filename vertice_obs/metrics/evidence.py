@@ -22,9 +22,6 @@ Tables = dict[tuple[str, tuple[str, ...]], LabelTable]  # (metric, label set) �
 Meanwhile = Callable[[], object] | None  # work to do while a source answers
 
 DEFAULT_LOOKBACK = timedelta(days=7)
-# VictoriaMetrics serves no sample newer than its -search.latencyOffset (30 s by default) to a query at
-# now: a series that began less than that ago is in its name index, but in no instant query's answer.
-SERVED_LATE = timedelta(seconds=30)
 # `selector_history`: matched series within the lookback, when not looked up (beyond the request bound).
 SEEN_UNTIMED = datetime.min.replace(tzinfo=timezone.utc)
 
@@ -145,20 +142,31 @@ def gone_now(evidence: Evidence, source: MetricSource, gone: Iterable[str]) -> E
     `nodata.judge_selectors`) — absent, as any absent name: asked when each was last seen, so that
     it is `metric/disappeared` (with when), not `metric/present`. Costs requests only when a name is gone.
 
-    On VictoriaMetrics (`source.kind`), a gone name last seen within `SERVED_LATE` of now, or not at all
-    (its samples not served yet), is a fresh one its latency offset hides: present (`Evidence.fresh`),
-    never "disappeared 0s ago" — a series that really went stays in its answers for that offset."""
+    VictoriaMetrics (`source.kind`) answers a query at now for now minus its -search.latencyOffset (30 s
+    by default; `horizon`, one more request): a gone name last seen after that, or not yet at all while
+    the offset holds, is a series too fresh to be served — present (`Evidence.fresh`), never
+    "disappeared … (0s ago)"; one that really went before it is disappeared, as on Prometheus."""
     gone = sorted(set(gone) & (evidence.names or frozenset()))
     if not gone:
         return evidence
     found, lacking = _last_seen(source, gone, evidence.lookback)
-    fresh = frozenset(n for n in gone if not lacking and getattr(source, "kind", "") == "VictoriaMetrics"
-                      and ((at := found.get(n)) is None or evidence.now - at <= SERVED_LATE))
+    fresh = _fresh(source, found, evidence.now) if not lacking and getattr(source, "kind", "") == "VictoriaMetrics" \
+        else frozenset()
     found = {n: at for n, at in found.items() if n not in fresh}
     said = dict(evidence.degraded)
     return replace(evidence, names=evidence.names - (frozenset(gone) - fresh), last_seen={**evidence.last_seen, **found},
                    degraded=evidence.degraded + tuple(d for d in lacking if d[0] not in said),
                    fresh=evidence.fresh | fresh)
+
+
+def _fresh(source: MetricSource, found: Mapping[str, datetime | None], now: datetime) -> frozenset[str]:
+    """Of the gone names `found` (name → last seen), those newer than what the source serves at now."""
+    try:
+        horizon = source.horizon()  # type: ignore[attr-defined]  # a live source's, VictoriaMetrics
+    except SourceUnavailable:
+        return frozenset()
+    offset = horizon < now - timedelta(seconds=1)
+    return frozenset(n for n, at in found.items() if (offset if at is None else at > horizon))
 
 
 def _last_seen(source: MetricSource, absent: list[str],
