@@ -106,17 +106,20 @@ def test_diff_names_the_drifted_dashboard_in_text_and_json(project, grafana):
                                              f"--force (vobs pull --uid {OVERVIEW} to review)")
     assert text[-1].startswith(f"0 added, 1 changed (1 drifted), {DASHBOARDS - 1} unchanged, 0 orphaned")
     grafana.edit_in_ui(OVERVIEW, lambda m: m.update(description=original))  # back to the code's content, by hand
-    assert vobs(project, grafana, "diff").exit_code == 0  # the same content is no change, whoever saved it
+    back = vobs(project, grafana, "diff")  # the same content, saved by someone else: publish adopts it (one save)
+    assert back.exit_code == 1 and next(t for t in back.stdout.splitlines() if OVERVIEW in t).split()[:3] == [
+        "=", OVERVIEW, "adopted"]
 
 
 def test_a_forged_message_with_another_hash_is_read_whole(project, grafana):
-    """A save whose message looks like ours but records other content is not taken as unchanged."""
+    """A save whose message looks like ours but records other content is not taken as vobs' record: the
+    dashboard is read whole, and — the same content — adopted (saved once with a true record)."""
     assert vobs(project, grafana, "publish").exit_code == 0
     entry = grafana.dashboards[OVERVIEW]
     entry["versions"][-1]["message"] = "vobs publish deadbeef sha256:0000000000000000"
     mark = len(grafana.requests)
     result = vobs(project, grafana, "publish", "--format", "json")
-    assert {r["uid"]: r["status"] for r in json.loads(result.stdout)["dashboards"]}[OVERVIEW] == "unchanged"  # same content
+    assert {r["uid"]: r["status"] for r in json.loads(result.stdout)["dashboards"]}[OVERVIEW] == "adopted"  # same content
     assert (("GET", f"/api/dashboards/uid/{OVERVIEW}", {}) in per_dashboard(requests_after(grafana, mark), OVERVIEW))
 
 

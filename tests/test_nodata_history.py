@@ -19,6 +19,7 @@ from prometheus_harness import PrometheusServer, StaticExporter, free_port
 from victoria_harness import VictoriaMetricsServer
 
 from vertice_obs.metrics.catalog import MetricCatalog
+from vertice_obs.metrics.classify import Within
 from vertice_obs.metrics.prometheus import PrometheusSource
 from vertice_obs.metrics.validation import collect, load_dashboard_files, validate
 from vertice_obs.simulator.history import openmetrics_history
@@ -195,8 +196,9 @@ GONE = "vobs_gone_soon"
 @pytest.mark.parametrize("kind", ["prometheus", "victoria"])
 def test_a_series_that_went_away_is_last_seen_as_the_readme_says(kind):
     """A series that stops being exported: Prometheus ends it with a staleness marker, which hides its
-    last sample from the instant selectors of the last-seen query — it is found at the start of the
-    5-minute step that holds it, up to one step early; VictoriaMetrics finds it to the second.
+    last sample from the instant selectors of the last-seen query — it is found to the 5-minute step
+    that holds it, and said as the 5 minutes before a time (`Within`), never as the step's start
+    (before the series may have existed); VictoriaMetrics finds it to the second.
     The README's backends table says so (it once said "to the second" for both)."""
     exporter = StaticExporter(f"# TYPE {GONE} gauge\n{GONE} 1\n".encode())
     server = PrometheusServer([exporter.target]) if kind == "prometheus" else VictoriaMetricsServer([exporter.target])
@@ -208,10 +210,52 @@ def test_a_series_that_went_away_is_last_seen_as_the_readme_says(kind):
         last = datetime.fromtimestamp(max(float(t) for t, v in server.wait_for(f"{GONE}[10m]")[0]["values"] if v != "NaN"),
                                       tz=timezone.utc)  # its last raw sample
         seen = PrometheusSource(server.url).last_seen([GONE], timedelta(hours=1))[GONE]
-        early = timedelta(minutes=5, seconds=1) if kind == "prometheus" else timedelta(seconds=1)
-        assert last - early <= seen <= last + timedelta(seconds=1), (seen, last)
+        if kind == "prometheus":
+            assert isinstance(seen, Within) and seen.earliest < last <= seen, (seen, last)
+        else:
+            assert not isinstance(seen, Within) and last - timedelta(seconds=1) <= seen <= last + timedelta(seconds=1)
     finally:
         server.stop()
         exporter.stop()
     row = next(line for line in (REPO / "README.md").read_text().splitlines() if line.startswith("| series history"))
-    assert "yes: to the second, or up to one 5-minute step early" in row and "staleness marker" in row, row
+    assert "yes: to the second, or to the 5 minutes before a time" in row and "staleness marker" in row, row
+
+
+SHORT = "vobs_short_lived"
+
+
+def test_a_short_lived_series_is_never_said_seen_before_it_existed(tmp_path):
+    """Trial 9 (06): a series that lived a few seconds and was ended by a staleness marker was said to
+    have "last matched a series at 23:55 UTC (3m ago)" — the start of the 5-minute step holding it, before
+    it existed. Known to a step only, it is said as the 5 minutes before a time, which holds its last sample."""
+    exporter = StaticExporter(f'{SHORT}{{env="dev"}} 1\n{SHORT}{{env="staging"}} 1\n'.encode())
+    server = PrometheusServer([exporter.target]).start()
+    try:
+        server.wait_for(f'{SHORT}{{env="staging"}}')
+        exporter.body = f'{SHORT}{{env="dev"}} 1\n'.encode()  # staging goes: Prometheus ends it with a staleness marker
+        source = PrometheusSource(server.url)
+        deadline = time.monotonic() + 60
+        while source._api("GET", "/api/v1/query", params={"query": f'{SHORT}{{env="staging"}}'})["result"]:
+            assert time.monotonic() < deadline, "the series never went stale"
+            time.sleep(0.2)
+        raw = server.wait_for(f'{SHORT}{{env="staging"}}[10m]')[0]["values"]
+        first, last = (datetime.fromtimestamp(f(float(t) for t, v in raw if v != "NaN"), tz=timezone.utc)
+                       for f in (min, max))
+        panels = [{"id": 1, "type": "timeseries", "title": "P1", "targets": [{"refId": "A",
+                                                                             "expr": f'{SHORT}{{env="staging"}}'}]},
+                  {"id": 2, "type": "timeseries", "title": "P2", "targets": [{"refId": "A", "expr": SHORT}]}]
+        (tmp_path / "d.json").write_text(json.dumps({"uid": "s", "title": "S", "panels": panels}))
+        result = validate(collect(load_dashboard_files([tmp_path])), PrometheusSource(server.url), None,
+                          timedelta(hours=1))
+    finally:
+        server.stop()
+        exporter.stop()
+    (empty,) = [f for f in result.findings if f.check == "metric/no-matching-series"]
+    said = re.search(r"; it last matched a series within the 5 minutes before (\d{4}-\d\d-\d\d \d\d:\d\d) UTC "
+                     r"\((?:\d+m|\d+s) ago at most\)$",
+                     empty.message)
+    assert said, empty.message
+    bound = datetime.strptime(said.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=timezone.utc)
+    assert bound - timedelta(minutes=5) < last <= bound, (bound, first, last)  # it holds the last sample
+    assert bound >= first  # never a time before the series existed
+    assert dict(empty.details)["last_seen"] == bound.isoformat()

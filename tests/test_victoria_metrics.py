@@ -9,10 +9,12 @@ Prometheus: present and missing names, and when a disappeared metric was last se
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 from conftest import DISAPPEARED, NEVER_RECORDED, RECORDED
 from victoria_harness import VictoriaMetricsServer
@@ -130,3 +132,33 @@ def test_with_vmalert_the_rules_are_known(victoria, tmp_path):
     checks = {f.get("metric"): f["check"] for f in report["findings"] if f["check"].startswith("metric/")}
     assert checks == {NEVER_RECORDED: "metric/recording-rule", RECORDED: "metric/present"}
     assert not [f for f in report["findings"] if f["check"] == "source/degraded" and "recording rules" in f["message"]]
+
+
+# --- fresh data: VictoriaMetrics' latency offset (trial 9, defect 07) ---------------------------------
+
+def _served_now(url: str, promql: str, nocache: bool = False) -> list:
+    params = {"query": promql, **({"nocache": "1"} if nocache else {})}
+    return requests.get(f"{url}/api/v1/query", params=params, timeout=5).json()["data"]["result"]
+
+
+def test_fresh_data_hidden_by_the_latency_offset_is_present_not_disappeared(simulator, tmp_path):
+    """Every metric VictoriaMetrics had scraped for a few seconds was "disappeared: last seen … (0s ago)",
+    or "missing", with a "did you mean" rename: it serves no sample newer than -search.latencyOffset to
+    a query at now, while its name index lists them. They are present; nothing says disappeared."""
+    level = "maximus_dopamine_level"
+    server = VictoriaMetricsServer([simulator.url.removeprefix("http://")], latency_offset="120s").start()
+    try:
+        deadline = time.monotonic() + 60  # stored and searchable (`nocache` asks at the true now), yet hidden
+        while not _served_now(server.url, f"timestamp({level})", nocache=True):
+            assert time.monotonic() < deadline, "VictoriaMetrics never served the scraped samples"
+            time.sleep(0.2)
+        folder = _probe(tmp_path, [level, "maximus_esgt_coherence"])
+        result = CliRunner().invoke(cli, ["validate", str(folder), "--prometheus-url", server.url, "--format", "json"])
+        assert not _served_now(server.url, level), "validate ran after the offset: the test proves nothing"
+    finally:
+        server.stop()
+    report = json.loads(result.stdout)
+    checks = {f.get("metric"): f for f in report["findings"] if f["check"].startswith("metric/")}
+    assert {checks[level]["check"], checks["maximus_esgt_coherence"]["check"]} == {"metric/present"}, checks
+    assert "-search.latencyOffset" in checks[level]["message"]
+    assert "disappeared" not in result.stdout and result.exit_code == 0, result.output

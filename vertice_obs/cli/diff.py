@@ -73,6 +73,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     """
     from vertice_obs.build.render import OURS, UNOWNED, ownership
     from vertice_obs.grafana.diff import (
+        ADOPTED,
         ORPHANED,
         UNCHANGED,
         DashboardDiff,
@@ -82,7 +83,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     )
     from vertice_obs.grafana.diff import unified as unified_diff
     from vertice_obs.grafana.folders import path_of
-    from vertice_obs.grafana.publish import adopted, folder_changes
+    from vertice_obs.grafana.publish import adopted, adopting, folder_changes
     from vertice_obs.grafana.survey import survey
 
     project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
@@ -103,7 +104,9 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
                                                                    fmt == "markdown", "compared", project.project_id)
     lives = [s.live for s in seen]
     folders = {str(h.get("uid")): str(h.get("folderTitle") or "") for h in hits}
-    diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
+    diffs = [DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), ADOPTED, [adopting(s.live)])
+             if s.adopt and s.live else
+             DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
     moves = [bool(s.live and not s.unchanged and s.live.folder_uid != s.folder_uid) for s in seen]
     homes = {(s.rendered.folder, s.rendered.folder_uid) for s in seen}
@@ -156,13 +159,13 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         width = max([len(_show(d.uid)) for d in diffs]  # the playlists' rows line up with the dashboards'
                     + [len(f"playlist:{_show(p['narrative'])}") for p in playlist_rows], default=0)
         for d, live, drift in zip(diffs, lives + [None] * (len(diffs) - len(lives)), drifted):
-            mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-"}.get(d.status, " ")
+            mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-", ADOPTED: "="}.get(d.status, " ")
             status = "drifted" if drift else d.status
             click.echo(f"{mark} {_show(d.uid):<{width}}  {status:<9}  {_show(d.title)}".rstrip())
             if drift:  # what publish will say, and do
                 click.echo(f"      {live.drift}: publish skips it without --force (vobs pull --uid {_show(d.uid)} "
                            "to review)")
-            if d.status in ("changed", "orphaned"):
+            if d.status in ("changed", "orphaned", ADOPTED):
                 for change in d.changes:
                     click.echo(f"      {_show(change)}")
             if unified and d.status in ("changed", "added"):
@@ -174,6 +177,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
         said = [f"{n} {s}" + (f" ({sum(drifted)} drifted)" if s == "changed" and any(drifted) else "")
                 for s, n in counts.items()]
+        said += [f"{n} {ADOPTED}" for n in [sum(d.status == ADOPTED for d in diffs)] if n]  # only when some are
         tally = f"; playlists: {pl.diff_tally(playlist_rows)}" if playlist_rows else ""
         click.echo(", ".join(said) + f"{tally} — against {target.description}")
     for note in notes:  # a folder publish would make beside a same-titled one of the user's

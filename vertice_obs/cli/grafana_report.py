@@ -70,8 +70,8 @@ def interrupted(folders, actions, results, playlists, done) -> str:
     dashboards to write (`actions`), those finished (`results`, or `done` when they were being written:
     `results` is None); of the playlists, `done` — and that running it again finishes the job."""
     def of(finished, planned, noun: str) -> str:
-        total = sum(a.kind in ("create", "update") for a in planned)
-        written = sum(r.status in ("created", "updated") for r in finished)
+        total = sum(a.kind in ("create", "update", "adopt") for a in planned)
+        written = sum(r.status in ("created", "updated", "adopted") for r in finished)
         return f"{written:,} of {total:,} {noun}{'' if total == 1 else 's'}" if total else ""
 
     parts = [count(len(folders), "folder") if folders else "", of(done if results is None else results, actions,

@@ -20,6 +20,7 @@ from vertice_obs.grafana.pairing import LEGACY, Placed, pairs, placed
 from vertice_obs.guard.text import escape
 
 ADDED, REMOVED, CHANGED, UNCHANGED, ORPHANED = "added", "removed", "changed", "unchanged", "orphaned"
+ADOPTED = "adopted"  # the same as live, but not recorded as vobs': publish saves it once with vobs' record
 
 
 @dataclass
@@ -68,7 +69,8 @@ def with_change(d: DashboardDiff, change: str) -> DashboardDiff:
     """`d` plus a change a publish makes beyond the dashboard's content — a move (`moved`), or what
     it does to the folders the dashboard sits in (`folder 'web-shop' → 'Shop', moved into 'Web'`):
     a change, whatever the content says."""
-    return DashboardDiff(d.uid, d.title, CHANGED if d.status == UNCHANGED else d.status, [*d.changes, change])
+    return DashboardDiff(d.uid, d.title, CHANGED if d.status in (UNCHANGED, ADOPTED) else d.status,
+                         [*d.changes, change])
 
 
 def unified(uid: str, desired: dict[str, Any] | None, live: dict[str, Any] | None, color: bool = False) -> str:

@@ -18,6 +18,7 @@ from typing import Sequence
 
 from vertice_obs.grafana.diff import (
     ADDED,
+    ADOPTED,
     CHANGED,
     ORPHANED,
     REMOVED,
@@ -35,7 +36,7 @@ MAX_CHANGES = 100  # per <details> block: one rewritten dashboard must not crowd
 _NOTE_RESERVE = 400  # bytes kept free for the truncation note
 
 NEW, DRIFTED, ORPHAN = "new", "drifted", "orphan"
-_KIND_ORDER = (DRIFTED, CHANGED, NEW, ORPHAN, "removed", UNCHANGED)
+_KIND_ORDER = (DRIFTED, CHANGED, NEW, ORPHAN, "removed", ADOPTED, UNCHANGED)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class PublishEntry:
     uid: str
     title: str
     folder: str
-    status: str  # created | updated | unchanged | skipped-drift | skipped-owned | failed, or a dry run's action
+    status: str  # created | updated | adopted | unchanged | skipped-drift | skipped-owned | failed, or a dry run's action
     detail: str = ""
 
 
@@ -117,7 +118,8 @@ def _diff_row(e: DiffEntry) -> str:
     return f"| {_dashboard(d.title, d.uid)} | {md(e.folder, 120)} | {_KIND_LABEL.get(e.kind, md(e.kind))} | {changes} |"
 
 
-_KIND_LABEL = {DRIFTED: "⚠️ drifted", CHANGED: "changed", NEW: "new", ORPHAN: "orphan", UNCHANGED: "unchanged"}
+_KIND_LABEL = {DRIFTED: "⚠️ drifted", CHANGED: "changed", NEW: "new", ORPHAN: "orphan", ADOPTED: "adopted",
+               UNCHANGED: "unchanged"}
 
 
 def _details(e: DiffEntry, max_changes: int) -> str:
@@ -156,7 +158,8 @@ def _left_out(rows_kept: int, rows: int, details_kept: int, details: int, quiet_
 
 # --- vobs publish ---------------------------------------------------------------------------------
 
-_RESULT_ORDER = ("failed", "skipped-drift", "skipped-owned", "created", "updated", "create", "update", "unchanged")
+_RESULT_ORDER = ("failed", "skipped-drift", "skipped-owned", "created", "updated", "adopted", "create", "update",
+                 "adopt", "unchanged")
 
 
 def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str | None = None,
@@ -171,14 +174,14 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     ordered = sorted(entries, key=lambda e: _RESULT_ORDER.index(e.status) if e.status in _RESULT_ORDER else 0)
     statuses = [e.status for e in ordered]
     if dry_run:
-        counts = _counts(statuses, ("create", "update", "unchanged", "skipped-drift", "skipped-owned"))
+        counts = _counts(statuses, ("create", "update", "adopt", "unchanged", "skipped-drift", "skipped-owned"))
         title = f"### vobs publish --dry-run: {counts or 'nothing to publish'}"
     else:
         fixed = {s: statuses.count(s) for s in ("created", "updated", "unchanged", "failed")}
         counts = ", ".join(f"{n} {s}" for s, n in fixed.items())
-        for skipped in ("skipped-drift", "skipped-owned"):
-            if skipped in statuses:
-                counts += f", {statuses.count(skipped)} {skipped}"
+        for extra in ("adopted", "skipped-drift", "skipped-owned"):  # said only when there are any
+            if extra in statuses:
+                counts += f", {statuses.count(extra)} {extra}"
         title = f"### vobs publish: {counts}"
     at_commit = f" at commit <code>{md(commit, 40)}</code>" if commit not in ("", "unknown") and not dry_run else ""
     where = f"{'Planned against' if dry_run else 'To'} {md(against, 200)}{at_commit}."

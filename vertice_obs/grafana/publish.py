@@ -1,7 +1,8 @@
 """Publishing: plan everything first, then write only what changed — and lose nothing.
 
 `plan_publish` reads the target (GETs only, as few as `survey` can: one search, then one small
-read per unchanged dashboard) and decides, per dashboard: create, update, unchanged, or
+read per unchanged dashboard) and decides, per dashboard: create, update, unchanged, adopt (unchanged, but
+not recorded as vobs': saved once with vobs' message, so the next change is no drift),
 skipped-drift (edited in Grafana since our last publish; overwritten only with `force`), or
 skipped-owned (the uid is another project's on this Grafana: tagged `vertice-obs:<other id>`;
 taken over only with `force`). `execute` creates folders parents-first, then saves dashboards with bounded
@@ -44,9 +45,10 @@ from vertice_obs.grafana.live import Destination, LiveDashboard, publish_message
 from vertice_obs.grafana.normalize import normalize
 from vertice_obs.grafana.survey import Seen, survey
 
-CREATE, UPDATE, UNCHANGED, DRIFT, OWNED = "create", "update", "unchanged", "skipped-drift", "skipped-owned"
-DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: DRIFT, OWNED: OWNED}
+CREATE, UPDATE, UNCHANGED, DRIFT, OWNED, ADOPT = "create", "update", "unchanged", "skipped-drift", "skipped-owned", "adopt"
+DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: DRIFT, OWNED: OWNED, ADOPT: "adopted"}
 SKIPPED = (DRIFT, OWNED)  # refused without `force`: not published, publish exits 3
+WRITES = (CREATE, UPDATE, ADOPT)
 
 
 @dataclass
@@ -70,13 +72,13 @@ class PublishPlan:
 
     @property
     def writes(self) -> int:
-        return len(self.folders) + sum(a.kind in (CREATE, UPDATE) for a in self.actions)
+        return len(self.folders) + sum(a.kind in WRITES for a in self.actions)
 
 
 @dataclass
 class Result:
     uid: str
-    status: str  # created | updated | unchanged | skipped-drift | skipped-owned | failed
+    status: str  # created | updated | adopted | unchanged | skipped-drift | skipped-owned | failed
     detail: str = ""
     version: int | None = None
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
@@ -87,7 +89,8 @@ class Result:
         return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
 
 
-__all__ = ["Action", "NOT_SENT", "SKIPPED", "PublishPlan", "Result", "execute", "stops", "folder_chain", "folder_uid", "git_commit",
+__all__ = ["Action", "NOT_SENT", "SKIPPED", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
+           "folder_uid", "git_commit",
            "plan_publish", "select"]
 
 
@@ -164,6 +167,8 @@ def other_owner(model: dict[str, Any], project_id: str | None) -> str | None:
 
 def _decide(seen: Seen, force: bool, project_id: str | None = None) -> Action:
     r, live, folder = seen.rendered, seen.live, seen.folder_uid
+    if seen.unchanged and seen.adopt and live is not None:
+        return Action(r.uid, ADOPT, r.model, folder, live, adopting(live), seen.digest)
     if seen.unchanged:
         return Action(r.uid, UNCHANGED, r.model, folder, live, digest=seen.digest)
     if live is None:
@@ -182,6 +187,14 @@ def _decide(seen: Seen, force: bool, project_id: str | None = None) -> Action:
     reason += " (overwriting a drifted edit)" if live.drifted else ""
     reason += f" (taking it over from project {owner!r})" if owner is not None else ""
     return Action(r.uid, UPDATE, r.model, folder, live, reason, seen.digest)
+
+
+def adopting(live: LiveDashboard) -> str:
+    """What publish does to a dashboard already the code's but not recorded as vobs' (`Seen.adopt`),
+    in the words of its plan, its result and `vobs diff`."""
+    version = f" (version {live.version})" if live.version is not None else ""
+    return (f"the same as in Grafana, last saved outside vobs{version}: saved once with vobs' record, so later "
+            "changes in code publish without --force")
 
 
 def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Path, workers: int = 8,
@@ -214,7 +227,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             on_folder(folder)
     now = datetime.now(timezone.utc)
     folder: Path | OSError | None = None  # this run's backup folder, or why it could not be made
-    if not stopped and any(a.kind == UPDATE and a.live is not None for a in plan.actions):
+    if not stopped and any(a.kind in (UPDATE, ADOPT) and a.live is not None for a in plan.actions):
         try:
             folder = backup_folder(backup_dir, target, commit, now)
         except OSError as exc:

@@ -8,11 +8,12 @@ uid, `metadata.annotations["grafana.app/folder"]` its folder uid (absent at the 
 its model as saved, without `id`, `uid` and `version`; `metadata.continue` names the next page
 (Grafana cuts a page near 2 MiB, whatever `limit` asks). v0alpha1, not v1beta1: v1beta1 runs the schema
 migrations on a classic dashboard before answering, so its `spec` is not what was saved.
-One such list tells publish and diff which dashboards are unchanged, by content and folder,
-without reading each alone (`survey`).
+One such list tells publish and diff which dashboards are unchanged — listed exactly as vobs sends
+them, in the code's folder — without reading each alone (`survey`).
 
-It is only ever a shortcut, for one decision: a dashboard listed as the code has it, in the
-code's folder, is unchanged and not written. `None` means "read them one by one, as before": a
+It is only ever a shortcut, for one decision: a dashboard listed exactly as the code has it, in the
+code's folder, is unchanged and not written (the list has no version message: one the same only
+after normalising was saved by someone else, and is read alone to know whether vobs adopts it). `None` means "read them one by one, as before": a
 Grafana that does not serve the API (before 12: 404), a token it refuses, any answer not shaped as
 the spec's `DashboardList`, a page that brings no dashboard not seen before, or a list still going
 after its time (`budget`). A dashboard it lists otherwise is read through the legacy API as
@@ -26,8 +27,6 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
-
-from vertice_obs.grafana.normalize import content_hash
 
 LIST_PATH = "/apis/dashboard.grafana.app/v0alpha1/namespaces/{namespace}/dashboards"
 SERVED_FROM = (12, 0)  # 11.4 and older do not serve the group (11.5/11.6 may: not relied on)
@@ -50,14 +49,6 @@ class Listed:
         """Is this exactly `model`, but for what the server owns? Grafana keeps a saved model as it
         was sent, so this is the common answer for an untouched dashboard, found at C speed."""
         return self.spec == {k: v for k, v in model.items() if k not in SERVER_OWNED}
-
-    def digest(self) -> str | None:
-        """`content_hash` of the model, its uid given back (what a UI save reformats compares
-        equal here); None for text no encoding holds (a lone surrogate) or nesting past any limit."""
-        try:
-            return content_hash({**self.spec, "uid": self.uid})
-        except (ValueError, RecursionError):
-            return None
 
 
 def namespace(org_id: int | None, said: str) -> str:

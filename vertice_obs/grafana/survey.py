@@ -15,12 +15,21 @@ Requests per dashboard against a Grafana: new 0 · unchanged 1 (small) · change
 publish 2 · edited in Grafana 3 (the history names our last publish: drift, for publish and diff).
 A provisioning folder cannot tell a hand-edited file from its state alone: it is always read.
 
+**Adopt**: the code's content in the code's folder, but no record of vobs' says so — the newest
+version was saved outside vobs (a UI edit the code has since taken in, a restore, a dashboard made
+by hand as the code makes it), or the provisioning state records another hash. Nothing differs, yet
+the next code change would read as drift, so publish saves it once with vobs' message (`adopt`);
+the read costs what a changed dashboard's does (2), and an unchanged dashboard still costs 1.
+
 From Grafana 12, when at least `LIST_WORTH` of the code's dashboards exist and they are at least
 half of what the search lists, one list of every dashboard whole (`Destination.listed`, pages of
 ~2 MiB) replaces those small reads: a dashboard whose listed content and folder are the code's
 is **unchanged**, as it is when its full read shows the same (`same_place`), so an unchanged
 publish costs a few requests in all. Every other dashboard takes the reads above, as before:
-the list only ever says "unchanged", never what to write or whether it drifted.
+the list only ever says "unchanged", never what to write or whether it drifted. The list carries no
+version message, so only a dashboard listed exactly as vobs sent it is taken as unchanged from the
+list alone (Grafana stores a save as it was sent; a UI save rewrites the JSON); one the same only by
+content (`Listed.digest`) has its newest version read, as before 12, to know whether it needs adopting.
 """
 
 from __future__ import annotations
@@ -43,8 +52,9 @@ class Seen:
     rendered: RenderedDashboard
     digest: str  # content_hash of the code's model when the survey needed it ("": computed when it is written)
     folder_uid: str
-    unchanged: bool  # the same content in the same folder: nothing to write
+    unchanged: bool  # the same content in the same folder: nothing to write (unless `adopt`)
     live: LiveDashboard | None  # read when `unchanged` could not be decided from the newest version
+    adopt: bool = False  # unchanged, but not recorded as vobs': publish saves it once with its message
 
 
 def survey(rendered: Sequence[RenderedDashboard], target: Destination, workers: int = 8, history: bool = True,
@@ -78,17 +88,15 @@ def _look(r: RenderedDashboard, hit: dict[str, Any] | None, target: Destination,
     in_place = listed is not None and listed.folder_uid == folder
     if in_place and listed.holds(r.model):
         return Seen(r, "", folder, True, None)  # no hash: an unchanged dashboard writes no message
-    digest = content_hash(r.model)
-    if in_place and listed.digest() == digest:
-        return Seen(r, digest, folder, True, None)
+    digest = content_hash(r.model)  # the same by content only: someone else saved it, the newest version says who
     newest = target.newest_version(r.uid) if str(hit.get("folderUid") or "") == folder else None
     if newest is not None and recorded_hash(newest.message) == digest:
         return Seen(r, digest, folder, True, None)
     live = target.get(r.uid, history=False)
     if live is None:  # deleted since the search
         return Seen(r, digest, folder, False, None)
-    if same_place(r, live):
-        return Seen(r, digest, folder, True, live)
+    if same_place(r, live):  # recorded as ours (the provisioning state), or to adopt: the newest version was not
+        return Seen(r, digest, folder, True, live, adopt=not (live.latest_is_ours and live.recorded_hash == digest))
     if history:
         if newest is not None and newest.version == live.version and recorded_hash(newest.message):
             # The newest version is ours: its message is the last publish's record, no history needed.

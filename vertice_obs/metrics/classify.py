@@ -67,6 +67,8 @@ class Evidence:
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     history: History | None = None  # None: not asked (nothing was absent) or the source could not tell
     timeless: bool = False  # the source has no history (a catalog): an absent name is "not in" it, no window
+    # listed, but with samples too new for VictoriaMetrics to serve yet (-search.latencyOffset): present
+    fresh: frozenset[str] = frozenset()
 
     @property
     def available(self) -> bool:
@@ -141,7 +143,9 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
         return finding("metric/unknown", f"{shown}: cannot tell whether it exists: {ev.error}", use.location,
                        **extra)
     if present[name]:
-        return finding("metric/present", f"{shown} is present in {ev.source}", use.location, **extra)
+        note = (" (its samples are newer than VictoriaMetrics' -search.latencyOffset, 30s by default: not served "
+                "to queries yet, so its labels are checked once they are)") if name in ev.fresh else ""
+        return finding("metric/present", f"{shown} is present in {ev.source}{note}", use.location, **extra)
     if use.role == OPTIONAL:
         return finding("metric/intentionally-absent",
                        f"{shown} is absent, which this query allows ({use.reason})", use.location, **extra)
@@ -172,9 +176,7 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
         extra = {**extra, "did_you_mean": slip.removeprefix("; ")}
     seen = ev.last_seen.get(name)
     if seen is not None:
-        ago = human_span(ev.now - seen)
-        return finding("metric/disappeared",
-                       f"{shown} disappeared: last seen {seen.strftime('%Y-%m-%d %H:%M UTC')} ({ago} ago){hint}",
+        return finding("metric/disappeared", f"{shown} disappeared: last seen {seen_words(seen, ev.now)}{hint}",
                        use.location, severity=severity, last_seen=seen.isoformat(), **extra)
     window = human_span(ev.lookback)
     if LAST_SEEN in dict(ev.degraded):
@@ -308,6 +310,28 @@ def _a_slip(name: str, other: str) -> bool:
 
 def _rule_attr(rule: Any, key: str) -> Any:
     return rule.get(key) if isinstance(rule, Mapping) else getattr(rule, key, None)
+
+
+class Within(datetime):
+    """A last-seen time known only to a step: the last sample lies within the `SPAN` before this time,
+    never after it (Prometheus hides the sample a staleness marker follows). A `datetime` — the bound —
+    so it compares, subtracts, pickles and serialises as the exact times beside it do."""
+
+    SPAN = timedelta(minutes=5)
+
+    @property
+    def earliest(self) -> datetime:
+        """The other end: the last sample is after this."""
+        return datetime.fromtimestamp(self.timestamp() - self.SPAN.total_seconds(), tz=self.tzinfo)
+
+
+def seen_words(at: datetime, now: datetime, exact: str = "") -> str:
+    """A last-seen time in words: `<exact>2026-11-27 23:55 UTC (3m ago)`, or for a `Within`, `within the
+    5 minutes before 2026-11-27 23:59 UTC` — never a time before the series existed."""
+    if isinstance(at, Within):  # how long ago: at most since the earliest it can be
+        return (f"within the {int(Within.SPAN.total_seconds() // 60)} minutes before {at.strftime('%Y-%m-%d %H:%M UTC')}"
+                f" ({human_span(now - at.earliest)} ago at most)")
+    return f"{exact}{at.strftime('%Y-%m-%d %H:%M UTC')} ({human_span(now - at)} ago)"
 
 
 def human_span(delta: timedelta) -> str:

@@ -140,14 +140,33 @@ def _no_rules(source: MetricSource, shaped: list[str]) -> list[tuple[str, str]]:
 def gone_now(evidence: Evidence, source: MetricSource, gone: Iterable[str]) -> Evidence:
     """`evidence` with `gone` — names the source's index lists, but without a series now (see
     `nodata.judge_selectors`) — absent, as any absent name: asked when each was last seen, so that
-    it is `metric/disappeared` (with when), not `metric/present`. Costs requests only when a name is gone."""
+    it is `metric/disappeared` (with when), not `metric/present`. Costs requests only when a name is gone.
+
+    VictoriaMetrics (`source.kind`) answers a query at now for now minus its -search.latencyOffset (30 s
+    by default; `horizon`, one more request): a gone name last seen after that, or not yet at all while
+    the offset holds, is a series too fresh to be served — present (`Evidence.fresh`), never
+    "disappeared … (0s ago)"; one that really went before it is disappeared, as on Prometheus."""
     gone = sorted(set(gone) & (evidence.names or frozenset()))
     if not gone:
         return evidence
     found, lacking = _last_seen(source, gone, evidence.lookback)
+    fresh = _fresh(source, found, evidence.now) if not lacking and getattr(source, "kind", "") == "VictoriaMetrics" \
+        else frozenset()
+    found = {n: at for n, at in found.items() if n not in fresh}
     said = dict(evidence.degraded)
-    return replace(evidence, names=evidence.names - frozenset(gone), last_seen={**evidence.last_seen, **found},
-                   degraded=evidence.degraded + tuple(d for d in lacking if d[0] not in said))
+    return replace(evidence, names=evidence.names - (frozenset(gone) - fresh), last_seen={**evidence.last_seen, **found},
+                   degraded=evidence.degraded + tuple(d for d in lacking if d[0] not in said),
+                   fresh=evidence.fresh | fresh)
+
+
+def _fresh(source: MetricSource, found: Mapping[str, datetime | None], now: datetime) -> frozenset[str]:
+    """Of the gone names `found` (name → last seen), those newer than what the source serves at now."""
+    try:
+        horizon = source.horizon()  # type: ignore[attr-defined]  # a live source's, VictoriaMetrics
+    except SourceUnavailable:
+        return frozenset()
+    offset = horizon < now - timedelta(seconds=1)
+    return frozenset(n for n, at in found.items() if (offset if at is None else at > horizon))
 
 
 def _last_seen(source: MetricSource, absent: list[str],

@@ -15,7 +15,14 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding, Location, panel_title
-from vertice_obs.metrics.classify import WHILE_FIRING, Evidence, degraded, human_span
+from vertice_obs.metrics.classify import (
+    WHILE_FIRING,
+    Evidence,
+    Within,
+    degraded,
+    human_span,
+    seen_words,
+)
 from vertice_obs.metrics.evidence import (
     SEEN_UNTIMED,
     MetricSource,
@@ -165,6 +172,8 @@ class _History:
             return False
         if at == SEEN_UNTIMED:  # within the lookback, time unknown
             return selector.reach >= self.evidence.lookback.total_seconds()
+        if isinstance(at, Within):  # drawn only if it reaches back to the earliest the last match can be
+            at = at.earliest
         return (self.evidence.now - at).total_seconds() <= selector.reach + LOOKBACK_DELTA
 
     def say(self, selector: Selector) -> str:
@@ -173,7 +182,7 @@ class _History:
             return f"; no series matched it {self.phrase}"
         if at == SEEN_UNTIMED:
             return f"; it matched series within the last {human_span(self.evidence.lookback)}"
-        return f"; it last matched a series at {at.strftime('%Y-%m-%d %H:%M UTC')} ({human_span(self.evidence.now - at)} ago)"
+        return f"; it last matched a series {seen_words(at, self.evidence.now, exact='at ')}"
 
 
 def _history(source: MetricSource, evidence: Evidence, empty: list[Selector]) -> tuple[_History, list[Finding]]:

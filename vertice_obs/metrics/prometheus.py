@@ -36,7 +36,7 @@ from vertice_obs.guard.http import (
 )
 from vertice_obs.guard.secrets import redact_text, redact_url, register, register_url
 from vertice_obs.guard.urls import parse as parse_url
-from vertice_obs.metrics.classify import History
+from vertice_obs.metrics.classify import History, Within
 from vertice_obs.metrics.evidence import (
     DEFAULT_LOOKBACK,
     SEEN_UNTIMED,
@@ -50,12 +50,14 @@ from vertice_obs.metrics.evidence import (
 )
 from vertice_obs.metrics.promql_wire import (
     TAG,
+    WITHIN,
     ErrorAnswer,
     NotPrometheus,
     balanced_or,
     batches,
     chunks,
     count_by,
+    first_value,
     http_error,
     is_identifier,
     last_seen_term,
@@ -64,6 +66,7 @@ from vertice_obs.metrics.promql_wire import (
     projection,
     promql_string,
     recording_rules,
+    seen_at,
     selector_text,
     vector_metrics,
     wire_time,
@@ -78,10 +81,10 @@ from vertice_obs.metrics.series import LabelTable, Selector
 # A listed name is confirmed to have a series now in the label tables' query (`judge_selectors`).
 PRESENT_WINDOW = timedelta(minutes=10)
 # Last-seen subquery step, equal to Prometheus' default lookback delta (5m): a last sample not followed
-# by a staleness marker stays visible until the next step, so its own time is found exactly; one
-# that is (a target went away) is found to within one step, early. 2,016 points a series over 7
-# days keep large disappeared families under Prometheus' --query.max-samples (50M).
-LAST_SEEN_STEP = timedelta(minutes=5)
+# by a staleness marker stays visible until the next step, so its own time is found exactly; one that
+# is (a target went away), to one step (`Within`). 2,016 points a series over 7 days keep large
+# disappeared families under Prometheus' --query.max-samples (50M).
+LAST_SEEN_STEP = Within.SPAN
 # Last-seen requests are POSTed (no URL length limit); this bounds one request body (~2,000 names).
 _MAX_QUERY_CHARS = 100_000
 _MAX_LABEL_QUERY_CHARS = 10 * _MAX_QUERY_CHARS  # names in one label-tables query (~20,000 names)
@@ -105,11 +108,9 @@ class _CountingSession(niquests.Session):
 class PrometheusSource:
     """A live Prometheus (or anything speaking its HTTP API), asked in a bounded number of requests.
 
-    Credentials in the URL (`http://user:pass@host`) are sent as basic auth and never shown.
-    `request_count` counts logical requests (a transient 502–504 is retried once underneath).
-    Each exchange — connect, headers and the whole body — has one total deadline (`timeout`) and
-    a size cap (`max_bytes`): a server that drips or floods ends in one line, never a hang.
-    """
+    Credentials (`token`, else the URL's `user:pass@`) are sent and never shown. `request_count`
+    counts logical requests (a transient 502–504 is retried once underneath). Each exchange has one
+    total deadline (`timeout`) and a size cap (`max_bytes`): a drip or flood ends in one line."""
 
     def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT, window: timedelta = PRESENT_WINDOW,
                  now: datetime | None = None, headers: Mapping[str, str] | None = None,
@@ -132,9 +133,8 @@ class PrometheusSource:
         self._credentials = bearer(self._session, auth, token, "PROMETHEUS_TOKEN")  # else the URL's user:password
         if headers:
             self._session.headers.update(headers)
-        # Plain niquests (README 'One HTTP stack'): prometheus-api-client cannot POST a form and drops
-        # Prometheus' errors. One quick retry for a transient error; a persisting 5xx is reported with
-        # its code (raise_on_status=False); a read timeout is final (read=False).
+        # Plain niquests (README 'One HTTP stack'). One quick retry for a transient error; a persisting
+        # 5xx is reported with its code (raise_on_status=False); a read timeout is final (read=False).
         retry = Retry(total=1, read=False, backoff_factor=0.2, status_forcelist=(502, 503, 504),
                       allowed_methods=None, raise_on_status=False)
         self._session.mount(self.url, HTTPAdapter(max_retries=retry))
@@ -152,6 +152,12 @@ class PrometheusSource:
 
     def now(self) -> datetime:
         return self._now or datetime.now(timezone.utc)
+
+    def horizon(self) -> datetime:
+        """ONE query, `vector(time())` at now: the time it is answered for — now, or on VictoriaMetrics
+        now minus its -search.latencyOffset (it shifts a query at now back by that)."""
+        at = self._call(lambda: first_value(self._api("POST", "/api/v1/query", data={"query": "vector(time())"})))
+        return datetime.fromtimestamp(at, tz=timezone.utc)
 
     def names(self) -> NameSnapshot:
         """ONE request: `/api/v1/label/__name__/values` over [now - window, now] (see PRESENT_WINDOW).
@@ -183,15 +189,12 @@ class PrometheusSource:
 
     def last_seen(self, names: Iterable[str], lookback: timedelta = DEFAULT_LOOKBACK) -> dict[str, datetime | None]:
         """When each name last had a sample within `lookback` (None: never). Meant for names absent now.
-
         Two POSTed requests (one when no name was seen at all — the common "missing" case):
         1. `/api/v1/series` with `match[]={__name__=~"a|b|…"}` over the lookback: which names had
            any series then (cheap: an index lookup, precise to the chunk). ~2,000 names a request.
-        2. for those only, one instant query (the two subqueries a name costs ~60 ms of server time, so
-           they are kept off names that never existed), a term per name (`promql_wire.last_seen_term`),
-           `or`-joined, ~200 names a request, evaluated at the next step boundary so the last,
-           partial window counts too.
-        """
+        2. for those only (its two subqueries cost a name ~60 ms of server time), one instant query, a
+           term per name (`promql_wire.last_seen_term`), `or`-joined, ~200 names a request, evaluated
+           at the next step boundary so the last, partial window counts too."""
         names = sorted(set(names))
         result: dict[str, datetime | None] = {n: None for n in names}
         if not names:
@@ -224,7 +227,7 @@ class PrometheusSource:
                 for row in data["result"]:
                     tag = row["metric"].get(TAG)
                     if tag in selectors:
-                        found[tag] = datetime.fromtimestamp(float(row["value"][1]), tz=timezone.utc)
+                        found[tag] = seen_at(float(row["value"][1]), row["metric"].get(WITHIN) is not None, end)
             except (KeyError, TypeError, ValueError, IndexError, AttributeError):
                 raise self._not_prometheus("unexpected /api/v1/query answer") from None
         return found, asked
@@ -247,9 +250,8 @@ class PrometheusSource:
           count by (__name__, <every label any set names>) ({__name__=~"a|b|…"})
         One row per distinct combination, so never more rows than those names have series; each row is
         read once, over every label its name's tables need (`carried`), and projected into each of
-        those tables by `itemgetter` (in C). (At 100,000 series one such query answers in
-        ~1 s; an `or`-joined, tagged term per label set took ~10 s: Prometheus' `or` hashes every row
-        of both sides at each level.) A series without a label is grouped under "", as PromQL reads a
+        those tables by `itemgetter` (in C): ~1 s at 100,000 series (a term per label set, `or`-joined:
+        ~10 s). A series without a label is grouped under "", as PromQL reads a
         missing label. Names without series are left out. `meanwhile()` runs while Prometheus works on
         the first query (`within`)."""
         sets: dict[str, list[tuple[str, ...]]] = {}  # name → its label sets
@@ -292,10 +294,9 @@ class PrometheusSource:
 
     def history(self, lookback: timedelta) -> History:
         """How much of `lookback` this Prometheus holds — remembered, and at most two requests:
-        1. its own `prometheus_tsdb_lowest_timestamp_seconds` (when it scrapes itself) says since
-           when — the latest of those it holds: a Prometheus that also scrapes others (or
-           federates) holds theirs too, and the oldest of them need not be its own. A value that
-           is no time (an empty TSDB's 9.2e15 sentinel, anything after now) says nothing;
+        1. its own `prometheus_tsdb_lowest_timestamp_seconds` (when it scrapes itself) says since when —
+           the latest of those it holds (others' it scrapes or federates may be older than its own);
+           a value that is no time (an empty TSDB's 9.2e15 sentinel, after now) says nothing;
         2. without it, `/api/v1/label/__name__/values` over the lookback's first `window`: any name
            means some block (or the head) reaches back that far — the whole lookback is held;
            otherwise "less than the lookback" is all that is said."""
@@ -446,3 +447,4 @@ class PrometheusSource:
 
     def _not_prometheus(self, why: str) -> SourceUnavailable:
         return SourceUnavailable(f"{self.description} answered something that is not Prometheus' API: {why}")
+

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from operator import itemgetter
 from typing import Any, Callable, Iterator
 
 from vertice_obs.guard.secrets import redact_text
+from vertice_obs.metrics.classify import Within
 from vertice_obs.metrics.evidence import RuleInfo
 from vertice_obs.metrics.series import Selector
 
 TAG = "vobs_tag"  # the label that tells the rows of `or`-joined terms apart
+WITHIN = "vobs_within"  # on a last-seen row known to a step only: the step, in seconds (`last_seen_term`)
 
 
 def selector_text(selector: Selector) -> str:
@@ -44,16 +46,19 @@ def label_name(label: str) -> str:
 def last_seen_term(tag: str, selector: str, window: str, step: int) -> str:
     """When `selector` last had a sample, as one `or`-able term tagged `vobs_tag="<tag>"`:
       exact = max(max_over_time(timestamp({__name__="a"})[7d:5m]))
-      floor = max(max_over_time(timestamp(count_over_time({__name__="a"}[5m]))[7d:5m])) - 300
-      label_replace((exact >= floor) or floor, "vobs_tag", "a", "", "")
+      end   = max(max_over_time(timestamp(count_over_time({__name__="a"}[5m]))[7d:5m]))
+      label_replace((exact >= (end - 300)) or on() label_replace(end, "vobs_within", "300", "", ""),
+                    "vobs_tag", "a", "", "")
     `exact`: `timestamp()` of a bare selector is the sample's own time (of anything else, the
     evaluation time — hence a term per name rather than one regex: functions drop `__name__`). But
     an instant selector hides a sample followed by a staleness marker, so a short-lived series can
-    fall between steps. `floor`: the start of the last 5m window holding any raw sample — windows
-    tile the lookback, nothing is missed — at most one step early."""
+    fall between steps. `end`: the end of the last 5m window holding any raw sample — windows tile
+    the lookback, nothing is missed — so the last sample is within the 5 minutes before it: said so
+    (`vobs_within`), never as the window's start, which may be before the series existed."""
     exact = f"max(max_over_time(timestamp({selector})[{window}]))"
-    floor = f"(max(max_over_time(timestamp(count_over_time({selector}[{step}s]))[{window}])) - {step})"
-    return f'label_replace(({exact} >= {floor}) or {floor}, "{TAG}", "{promql_string(tag)}", "", "")'
+    end = f"max(max_over_time(timestamp(count_over_time({selector}[{step}s]))[{window}]))"
+    within = f'label_replace({end}, "{WITHIN}", "{step}", "", "")'
+    return f'label_replace(({exact} >= ({end} - {step})) or on() {within}, "{TAG}", "{promql_string(tag)}", "", "")'
 
 
 def count_by(labels: list[str], regex: str) -> str:
@@ -206,3 +211,21 @@ class ErrorAnswer(Exception):
 
 class NotPrometheus(Exception):
     """A 200 answer that is not Prometheus' API (HTML, invalid JSON, another shape)."""
+
+
+def seen_at(value: float, within: bool, now: datetime) -> datetime:
+    """A last-seen row's time: exact, or — `within` — the end of the step window that holds the last
+    sample, which may lie ahead of `now` (the query runs at the next step boundary): then `now`, rounded
+    up to the minute that messages print, so "within the 5 minutes before HH:MM" always holds it."""
+    if not within:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    bound = min(value, now.timestamp())
+    return Within.fromtimestamp(-(-bound // 60) * 60 if bound % 60 else bound, tz=timezone.utc)
+
+
+def first_value(data: Any) -> float:
+    """The value of an instant query's first row (its `data`, a vector), or `NotPrometheus`."""
+    try:
+        return float(data["result"][0]["value"][1])
+    except (KeyError, TypeError, ValueError, IndexError):
+        raise NotPrometheus("unexpected /api/v1/query answer") from None
