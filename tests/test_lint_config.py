@@ -285,7 +285,7 @@ def test_a_lint_file_met_in_a_folder_that_links_out_of_it_is_not_read(tmp_path):
     switch checks off with a file from anywhere. The same rule now: skipped, said (`input/skipped`),
     and a link that stays inside the folder is read as before."""
     off = "exclusions:\n  promql/rate-interval:\n"
-    root = project(tmp_path, {**FOREIGN, "outside.yaml": off, "dash/shared.yaml": off})
+    root = project(tmp_path, {**FOREIGN, "outside.yaml": off, "dash/common.yaml": off})
     (root / "dash/sub/.vobs-lint.yaml").symlink_to("../../outside.yaml")
     _, found = findings(root, "dash")
     assert sorted(f["location"]["file"] for f in found if f["check"] == "promql/rate-interval") == [
@@ -293,7 +293,7 @@ def test_a_lint_file_met_in_a_folder_that_links_out_of_it_is_not_read(tmp_path):
     assert [(f["location"]["file"], f["message"]) for f in found if f["check"] == "input/skipped"] == [
         ("dash/sub/.vobs-lint.yaml", "a symlink leading out of the folder: not read (copy the file in to use it)")]
     (root / "dash/sub/.vobs-lint.yaml").unlink()
-    (root / "dash/sub/.vobs-lint.yaml").symlink_to("../shared.yaml")  # inside `dash`: read
+    (root / "dash/sub/.vobs-lint.yaml").symlink_to("../common.yaml")  # inside `dash`: read
     _, found = findings(root, "dash")
     assert sorted(f["location"]["file"] for f in found if f["check"] == "promql/rate-interval") == [
         "dash/a.json", "dash/b.json"]
