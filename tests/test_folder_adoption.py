@@ -216,3 +216,50 @@ def test_a_provisioning_folder_places_an_adopting_narrative_by_its_path(tmp_path
     assert (tmp_path / "provisioning" / "Platform" / "K8s" / "k8s-a.json").is_file()
     again = CliRunner().invoke(cli, ["-C", str(tmp_path), "diff"], env={"GRAFANA_URL": "", "GRAFANA_TOKEN": ""})
     assert again.exit_code == 0, again.output
+
+
+# --- review follow-ups -------------------------------------------------------------------------------
+
+def test_named_files_of_a_pull_of_several_folders_adopt_their_folder_as_the_advice_says(tmp_path):
+    """Import refuses a pull of two folders and advises naming each folder's files: those named
+    files were not looked up in the pull's inventory.json, so publish moved them into a new folder."""
+    grafana = seeded("11.4.0")
+    try:
+        pulled = tmp_path / "pulled"
+        assert vobs(grafana, tmp_path, "pull", "--folder", "plat", "-o", str(pulled)).exit_code == 0
+        for narrative, files in (("k8s", ["k8s-a.json", "k8s-b.json"]), ("platform", ["plat-a.json"])):
+            result = vobs(grafana, tmp_path, "import", *(str(pulled / f) for f in files), "--narrative", narrative)
+            assert result.exit_code == 0, result.output
+        assert [(n.folder, n.folder_uid) for n in map(load_narrative, (
+            tmp_path / "narratives" / "k8s.yaml", tmp_path / "narratives" / "platform.yaml"))] == [
+            ("Platform/K8s", "plat-k8s"), ("Platform", "plat")]
+        assert vobs(grafana, tmp_path, "build").exit_code == 0
+        before = dict(grafana.folders)
+        published = vobs(grafana, tmp_path, "publish", "--force")
+        assert published.exit_code == 0, published.output
+        assert not [w for w in grafana.writes() if w.path.startswith("/api/folders")]
+        assert grafana.folders == before
+        assert places(grafana) == {"k8s-a": "plat-k8s", "k8s-b": "plat-k8s", "plat-a": "plat"}
+        grafana.assert_no_violations()
+    finally:
+        grafana.stop()
+
+
+def test_an_inventory_linking_out_of_its_folder_is_not_read_for_a_named_file(tmp_path):
+    """The rule for every file a folder handed over holds: naming one file of it does not read, through
+    a symlink, an inventory from outside it (which would decide the folder a narrative adopts)."""
+    grafana = seeded("11.4.0")
+    try:
+        assert vobs(grafana, tmp_path, "pull", "--uid", "k8s-a", "-o", str(tmp_path / "p")).exit_code == 0
+    finally:
+        grafana.stop()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "p" / "inventory.json").rename(elsewhere / "inventory.json")
+    (tmp_path / "p" / "inventory.json").symlink_to("../elsewhere/inventory.json")
+    linked = CliRunner().invoke(cli, ["-C", str(tmp_path), "import", str(tmp_path / "p" / "k8s-a.json"),
+                                      "--narrative", "k8s"])
+    assert linked.exit_code == 0, linked.output
+    assert "inventory.json: a symlink leading out of the folder: not read: the dashboards' Grafana folders are " \
+           "not known" in linked.stderr
+    assert "folder_uid" not in (tmp_path / "narratives" / "k8s.yaml").read_text()
