@@ -263,3 +263,45 @@ def test_an_inventory_linking_out_of_its_folder_is_not_read_for_a_named_file(tmp
     assert "inventory.json: a symlink leading out of the folder: not read: the dashboards' Grafana folders are " \
            "not known" in linked.stderr
     assert "folder_uid" not in (tmp_path / "narratives" / "k8s.yaml").read_text()
+
+
+def test_a_folder_one_narrative_adopts_that_anothers_path_would_make_is_refused_before_any_request(tmp_path):
+    """`folder_uid: vobs-platform` (a pull of dashboards vobs published, imported again) beside another
+    narrative's `folder: "platform/K8s"`, whose parent is vobs' own `vobs-platform`: publish renamed the
+    adopted folder to 'platform' — vobs never changes an adopted folder. A project error, naming both."""
+    grafana = GrafanaStandIn(version="11.4.0").start()
+    try:
+        grafana.folders["vobs-platform"] = {"id": grafana._id(), "uid": "vobs-platform", "title": "Platform",
+                                            "parentUid": "", "version": 1, "created": "", "updated": ""}
+        for sub in ("narratives", "dashboards"):
+            (tmp_path / sub).mkdir()
+        for name, folder, uid in (("a", 'folder: "Platform"\nfolder_uid: vobs-platform\n', "a-one"),
+                                  ("b", 'folder: "platform/K8s"\n', "b-one")):
+            (tmp_path / "narratives" / f"{name}.yaml").write_text(
+                NARRATIVE.format(folder=folder).replace("id: n", f"id: {name}").replace("dashboard: d", f"dashboard: {uid}"))
+            (tmp_path / "dashboards" / f"{uid.replace('-', '_')}.py").write_text(
+                f'from vertice_obs import panels as p\ndashboard = p.dashboard("{uid}", "{uid}", description="d.", '
+                'environment_metric="up", panels=[p.stat("Level", "sum(up)", description="x.", unit="none")])\n')
+        assert vobs(grafana, tmp_path, "build").exit_code == 0
+        said = ("vobs: error: narrative a adopts the folder of uid vobs-platform (folder_uid:), which narrative b's "
+                "folder 'platform/K8s' would make vobs' own folder 'platform': publishing b would rename or move the "
+                "folder a adopted — give b another folder path, or remove a's folder_uid if vobs made that folder "
+                "for its path")
+        for args in (["diff"], ["publish"], ["publish", "--narrative", "b", "--force"]):
+            result = vobs(grafana, tmp_path, *args)
+            assert (result.exit_code, result.stderr.strip()) == (2, said), (args, result.output)
+        assert grafana.requests == []
+        assert grafana.folders["vobs-platform"]["title"] == "Platform" and grafana.dashboards == {}
+    finally:
+        grafana.stop()
+
+
+def test_check_adoptions_says_every_clash_and_passes_what_does_not_clash():
+    from vertice_obs.grafana.folders import check_adoptions
+
+    check_adoptions([("a", "Platform", "plat"), ("b", "Platform/K8s", ""), ("c", "Ops", "vobs-other")])
+    with pytest.raises(InputError) as caught:
+        check_adoptions([("a", "X", "vobs-platform"), ("c", "Y", "vobs-platform-k8s"), ("b", "platform/K8s", "")])
+    said = [caught.value.message, *(e.message for e in caught.value.also)]
+    assert [s.split(" (")[0] for s in said] == ["narrative a adopts the folder of uid vobs-platform",
+                                               "narrative c adopts the folder of uid vobs-platform-k8s"]

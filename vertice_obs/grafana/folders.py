@@ -116,6 +116,32 @@ def path_of(uid: str, folders: Mapping[str, Folder], where: str) -> str:
     return "/".join(folders[u].title for u in reversed(chain) if u in folders)
 
 
+def check_adoptions(homes: Iterable[tuple[str, str, str]]) -> None:
+    """No narrative's own folder path may need the uid of a folder another adopts: publish would
+    rename or move that folder to its path, and vobs never changes an adopted folder. `homes`:
+    (narrative id, `folder:` path, adopted uid or ""), every narrative of the project, so that
+    publishing one of them alone is refused too. Said by the nested chain (every parent's uid): a
+    project is one project on every Grafana version. Every clash in one `InputError` (in `also`)."""
+    homes = sorted(set(homes))
+    adopters: dict[str, list[str]] = {}
+    for narrative, _path, adopted in homes:
+        if adopted:
+            adopters.setdefault(adopted, []).append(narrative)
+    errors = []
+    for narrative, path, adopted in homes:
+        if adopted:
+            continue
+        for folder in folder_chain(path):
+            for other in adopters.get(folder.uid, []):
+                errors.append(InputError(
+                    f"narrative {other} adopts the folder of uid {folder.uid} (folder_uid:), which narrative "
+                    f"{narrative}'s folder {path!r} would make vobs' own folder {folder.title!r}: publishing {narrative} "
+                    f"would rename or move the folder {other} adopted — give {narrative} another folder path, or "
+                    f"remove {other}'s folder_uid if vobs made that folder for its path"))
+    if errors:
+        raise InputError.together(errors)
+
+
 def check_tree(folders: Mapping[str, Folder], where: str) -> None:
     """Every folder's parent chain ends at the root (a folder that is its own parent, or any
     cycle, is a `FolderCycle`); unknown parents end a chain."""

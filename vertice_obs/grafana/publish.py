@@ -33,6 +33,7 @@ from vertice_obs.files import write_new
 from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
 from vertice_obs.grafana.folders import (
     Folder,
+    check_adoptions,
     check_unique,
     folder_chain,
     folder_uid,
@@ -98,6 +99,13 @@ def adopted(rendered: Sequence[RenderedDashboard], target: Destination) -> list[
     if target.adopts_folders:
         return list(rendered)
     return [replace(r, folder_uid="") if r.folder_uid else r for r in rendered]
+
+
+def check_folders(rendered: Sequence[RenderedDashboard], target: Destination) -> None:
+    """Before any request, for every dashboard of the project (not only those chosen: publishing one
+    narrative alone must not change the folder another adopts): `folders.check_adoptions`, as
+    `target` places them (`adopted`)."""
+    check_adoptions((r.narrative, r.folder, r.folder_uid) for r in adopted(rendered, target))
 
 
 def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, force: bool = False,
