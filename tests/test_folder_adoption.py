@@ -305,3 +305,86 @@ def test_check_adoptions_says_every_clash_and_passes_what_does_not_clash():
     said = [caught.value.message, *(e.message for e in caught.value.also)]
     assert [s.split(" (")[0] for s in said] == ["narrative a adopts the folder of uid vobs-platform",
                                                "narrative c adopts the folder of uid vobs-platform-k8s"]
+
+
+@pytest.mark.parametrize("version", ["9.5.21", "11.4.0", "12.0.2"])  # flat folders, nested folders
+def test_pull_and_import_by_uid_look_up_only_the_dashboards_folders_not_the_whole_tree(tmp_path, version):
+    """`vobs pull --uid X` read every folder of the Grafana (one GET /api/folders per folder, nested)
+    to name one dashboard's folder: 300 folders, 305 requests. Now one GET /api/folders/{uid} per
+    distinct folder pulled, its `parents` (nested) giving the path; `--folder` still walks the tree."""
+    grafana = seeded(version)
+    try:
+        for i in range(60):
+            grafana.folders[f"f{i}"] = {"id": grafana._id(), "uid": f"f{i}", "title": f"F{i}", "parentUid": "",
+                                        "version": 1, "created": "", "updated": ""}
+        path = "Platform/K8s" if grafana.nested else "Platform K8s"
+        pulled = vobs(grafana, tmp_path, "pull", "--uid", "k8s-a", "--uid", "k8s-b", "-o", str(tmp_path / "p"))
+        assert pulled.exit_code == 0, pulled.output
+        inventory = json.loads((tmp_path / "p" / "inventory.json").read_text())["dashboards"]
+        assert {(d["uid"], d["folder"], d["folder_uid"]) for d in inventory} == {
+            ("k8s-a", path, "plat-k8s"), ("k8s-b", path, "plat-k8s")}
+        folder_reads = [r.path for r in grafana.requests if r.path.startswith("/api/folders")]
+        assert folder_reads == ["/api/folders/plat-k8s"]  # one, for the one folder of the two dashboards
+        assert len(grafana.requests) <= 7, [r.path for r in grafana.requests]
+
+        grafana.requests.clear()
+        by_uid = vobs(grafana, tmp_path, "import", "--uid", "plat-a", "--narrative", "platform")
+        assert by_uid.exit_code == 0, by_uid.output
+        assert 'folder_uid: "plat"' in (tmp_path / "narratives" / "platform.yaml").read_text()
+        assert [r.path for r in grafana.requests if r.path.startswith("/api/folders")] == ["/api/folders/plat"]
+        grafana.assert_no_violations()
+    finally:
+        grafana.stop()
+
+
+def test_a_folder_whose_parent_the_token_cannot_read_is_named_and_adopted(tmp_path):
+    """Grafana 11+ 'Shared with me': a sub-folder readable, its parent not, so the walk from the root
+    never reaches it. Pull recorded `folder: ""` with its uid (both "" mean General) and publish then
+    refused the adopted uid as "no folder of that uid". Now the folder is looked up alone."""
+    grafana = GrafanaStandIn(version="11.4.0").start()
+    try:
+        grafana.folders["team-sub"] = {"id": grafana._id(), "uid": "team-sub", "title": "Sub",
+                                       "parentUid": "hidden-parent", "version": 1, "created": "", "updated": ""}
+        grafana._store({"uid": "sub-a", "title": "SUB-A", "schemaVersion": 39, "panels": [PANEL]}, "team-sub", "hand")
+        assert vobs(grafana, tmp_path, "pull", "--uid", "sub-a", "-o", str(tmp_path / "p")).exit_code == 0
+        entry = json.loads((tmp_path / "p" / "inventory.json").read_text())["dashboards"][0]
+        assert (entry["folder"], entry["folder_uid"]) == ("Sub", "team-sub")
+        assert vobs(grafana, tmp_path, "import", str(tmp_path / "p"), "--narrative", "sub").exit_code == 0
+        assert vobs(grafana, tmp_path, "build").exit_code == 0
+        diff = vobs(grafana, tmp_path, "diff")
+        assert diff.exit_code == 1 and "moved from folder" not in diff.stdout, diff.output
+        before = dict(grafana.folders)
+        published = vobs(grafana, tmp_path, "publish", "--force")
+        assert published.exit_code == 0, published.output
+        assert not [w for w in grafana.writes() if w.path.startswith("/api/folders")]
+        assert grafana.folders == before and places(grafana) == {"sub-a": "team-sub"}
+        grafana.assert_no_violations()
+    finally:
+        grafana.stop()
+
+
+def test_a_folder_answer_is_read_as_server_data():
+    from vertice_obs.grafana.folders import Folder, from_answer, path_of
+
+    answer = {"uid": "c", "title": "C", "parentUid": "b",
+              "parents": [{"uid": "a", "title": "A"}, {"uid": "b", "title": "B"}]}
+    assert path_of("c", from_answer(answer, "c", nested=True), "g") == "A/B/C"
+    assert from_answer(answer, "c", nested=False) == {"c": Folder("c", "C", "")}  # flat: the title is the path
+    assert from_answer({**answer, "uid": "other"}, "c", nested=True) == {}
+    for bad in ([{"uid": "a", "title": "A"}, {"uid": "a", "title": "A"}], [{"uid": "c", "title": "C"}], ["x"]):
+        assert from_answer({**answer, "parents": bad}, "c", nested=True) == {"c": Folder("c", "C", "b")}
+
+
+def test_a_folder_lookup_that_fails_after_the_dashboards_are_written_is_a_partial_pull(tmp_path):
+    """The folders are now asked after the dashboards are written: a failure there says what was
+    written and that inventory.json (which would name wrong folders) is not updated — exit 3."""
+    grafana = seeded("11.4.0")
+    try:
+        grafana.set_faults(methods=frozenset({"GET"}), paths=("/api/folders/",), script=["500"] * 8)
+        result = vobs(grafana, tmp_path, "pull", "--uid", "k8s-a", "-o", str(tmp_path / "p"))
+        assert result.exit_code == 3, result.output
+        assert result.stderr.strip().endswith(f"pulled 1 into {tmp_path / 'p'}/ but their Grafana folders are not "
+                                              "known, so inventory.json is not updated: run vobs pull again")
+        assert (tmp_path / "p" / "k8s-a.json").is_file() and not (tmp_path / "p" / "inventory.json").exists()
+    finally:
+        grafana.stop()

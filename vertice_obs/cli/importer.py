@@ -289,12 +289,12 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
         click.echo(f"vobs: note: {escape(note, one_line=True)}", err=True)
     if uids:
         from vertice_obs.cli.grafana import connect, grafana_target
-        from vertice_obs.grafana.pull import folder_entry
+        from vertice_obs.grafana.pull import folder_entry, known_folders
         from vertice_obs.importer.shape import shape_problems
 
         _project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout)
         connect(target)
-        tree = target.folders() if narrative_id is not None else {}  # each dashboard's folder, to adopt it
+        tree: dict = {}  # each dashboard's folder (to adopt it), looked up alone: no walk of the whole tree
         for uid in uids:
             live = target.get(uid, history=False)
             if live is None:
@@ -305,6 +305,8 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
                                              f"grafana:{uid}"))
             else:
                 loaded.append((f"grafana:{uid}", dict(live.model)))
+                if narrative_id is not None:
+                    tree = known_folders(target, [live.folder_uid], tree)
                 entry = folder_entry("" if live.folder_uid == "general" else live.folder_uid, tree,
                                      target.nested_folders, target.description)
                 homes[uid] = (entry["folder"], entry["folder_uid"])

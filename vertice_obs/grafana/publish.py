@@ -128,11 +128,14 @@ def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing:
     update, parents first; of those the existing ones as they are (uid → folder); what an update
     changes, in words (uid → `folder 'web-shop' → 'Shop', moved into 'Web'`); and warnings (a
     folder to create beside an existing one of its title, `twins`). An adopted folder is used as it
-    is; one the target does not have is an `InputError`, before any write. One read of the target's
-    folders, unless `existing` is that read already."""
+    is; one the target does not have (not in its folders, nor found looked up alone) is an
+    `InputError`, before any write. One read of the target's folders, unless `existing` is that
+    read already."""
     homes = sorted(set(homes))
     nested = target.nested_folders
-    existing = target.folders() if existing is None else existing
+    existing = target.folders() if existing is None else dict(existing)
+    for uid in sorted({uid for _, uid in homes if uid and uid not in existing}):  # not reached from the root
+        existing.update(target.folder(uid))  # (its parent not readable with the token): asked alone
     gone = [(path, uid) for path, uid in homes if uid and uid not in existing]
     if gone:
         raise InputError(f"folder_uid {gone[0][1]!r} (folder {gone[0][0]!r}): {target.description} has no folder of "
