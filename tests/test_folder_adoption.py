@@ -216,3 +216,175 @@ def test_a_provisioning_folder_places_an_adopting_narrative_by_its_path(tmp_path
     assert (tmp_path / "provisioning" / "Platform" / "K8s" / "k8s-a.json").is_file()
     again = CliRunner().invoke(cli, ["-C", str(tmp_path), "diff"], env={"GRAFANA_URL": "", "GRAFANA_TOKEN": ""})
     assert again.exit_code == 0, again.output
+
+
+# --- review follow-ups -------------------------------------------------------------------------------
+
+def test_named_files_of_a_pull_of_several_folders_adopt_their_folder_as_the_advice_says(tmp_path):
+    """Import refuses a pull of two folders and advises naming each folder's files: those named
+    files were not looked up in the pull's inventory.json, so publish moved them into a new folder."""
+    grafana = seeded("11.4.0")
+    try:
+        pulled = tmp_path / "pulled"
+        assert vobs(grafana, tmp_path, "pull", "--folder", "plat", "-o", str(pulled)).exit_code == 0
+        for narrative, files in (("k8s", ["k8s-a.json", "k8s-b.json"]), ("platform", ["plat-a.json"])):
+            result = vobs(grafana, tmp_path, "import", *(str(pulled / f) for f in files), "--narrative", narrative)
+            assert result.exit_code == 0, result.output
+        assert [(n.folder, n.folder_uid) for n in map(load_narrative, (
+            tmp_path / "narratives" / "k8s.yaml", tmp_path / "narratives" / "platform.yaml"))] == [
+            ("Platform/K8s", "plat-k8s"), ("Platform", "plat")]
+        assert vobs(grafana, tmp_path, "build").exit_code == 0
+        before = dict(grafana.folders)
+        published = vobs(grafana, tmp_path, "publish", "--force")
+        assert published.exit_code == 0, published.output
+        assert not [w for w in grafana.writes() if w.path.startswith("/api/folders")]
+        assert grafana.folders == before
+        assert places(grafana) == {"k8s-a": "plat-k8s", "k8s-b": "plat-k8s", "plat-a": "plat"}
+        grafana.assert_no_violations()
+    finally:
+        grafana.stop()
+
+
+def test_an_inventory_linking_out_of_its_folder_is_not_read_for_a_named_file(tmp_path):
+    """The rule for every file a folder handed over holds: naming one file of it does not read, through
+    a symlink, an inventory from outside it (which would decide the folder a narrative adopts)."""
+    grafana = seeded("11.4.0")
+    try:
+        assert vobs(grafana, tmp_path, "pull", "--uid", "k8s-a", "-o", str(tmp_path / "p")).exit_code == 0
+    finally:
+        grafana.stop()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "p" / "inventory.json").rename(elsewhere / "inventory.json")
+    (tmp_path / "p" / "inventory.json").symlink_to("../elsewhere/inventory.json")
+    linked = CliRunner().invoke(cli, ["-C", str(tmp_path), "import", str(tmp_path / "p" / "k8s-a.json"),
+                                      "--narrative", "k8s"])
+    assert linked.exit_code == 0, linked.output
+    assert "inventory.json: a symlink leading out of the folder: not read: the dashboards' Grafana folders are " \
+           "not known" in linked.stderr
+    assert "folder_uid" not in (tmp_path / "narratives" / "k8s.yaml").read_text()
+
+
+def test_a_folder_one_narrative_adopts_that_anothers_path_would_make_is_refused_before_any_request(tmp_path):
+    """`folder_uid: vobs-platform` (a pull of dashboards vobs published, imported again) beside another
+    narrative's `folder: "platform/K8s"`, whose parent is vobs' own `vobs-platform`: publish renamed the
+    adopted folder to 'platform' — vobs never changes an adopted folder. A project error, naming both."""
+    grafana = GrafanaStandIn(version="11.4.0").start()
+    try:
+        grafana.folders["vobs-platform"] = {"id": grafana._id(), "uid": "vobs-platform", "title": "Platform",
+                                            "parentUid": "", "version": 1, "created": "", "updated": ""}
+        for sub in ("narratives", "dashboards"):
+            (tmp_path / sub).mkdir()
+        for name, folder, uid in (("a", 'folder: "Platform"\nfolder_uid: vobs-platform\n', "a-one"),
+                                  ("b", 'folder: "platform/K8s"\n', "b-one")):
+            (tmp_path / "narratives" / f"{name}.yaml").write_text(
+                NARRATIVE.format(folder=folder).replace("id: n", f"id: {name}").replace("dashboard: d", f"dashboard: {uid}"))
+            (tmp_path / "dashboards" / f"{uid.replace('-', '_')}.py").write_text(
+                f'from vertice_obs import panels as p\ndashboard = p.dashboard("{uid}", "{uid}", description="d.", '
+                'environment_metric="up", panels=[p.stat("Level", "sum(up)", description="x.", unit="none")])\n')
+        assert vobs(grafana, tmp_path, "build").exit_code == 0
+        said = ("vobs: error: narrative a adopts the folder of uid vobs-platform (folder_uid:), which narrative b's "
+                "folder 'platform/K8s' would make vobs' own folder 'platform': publishing b would rename or move the "
+                "folder a adopted — give b another folder path, or remove a's folder_uid if vobs made that folder "
+                "for its path")
+        for args in (["diff"], ["publish"], ["publish", "--narrative", "b", "--force"]):
+            result = vobs(grafana, tmp_path, *args)
+            assert (result.exit_code, result.stderr.strip()) == (2, said), (args, result.output)
+        assert grafana.requests == []
+        assert grafana.folders["vobs-platform"]["title"] == "Platform" and grafana.dashboards == {}
+    finally:
+        grafana.stop()
+
+
+def test_check_adoptions_says_every_clash_and_passes_what_does_not_clash():
+    from vertice_obs.grafana.folders import check_adoptions
+
+    check_adoptions([("a", "Platform", "plat"), ("b", "Platform/K8s", ""), ("c", "Ops", "vobs-other")])
+    with pytest.raises(InputError) as caught:
+        check_adoptions([("a", "X", "vobs-platform"), ("c", "Y", "vobs-platform-k8s"), ("b", "platform/K8s", "")])
+    said = [caught.value.message, *(e.message for e in caught.value.also)]
+    assert [s.split(" (")[0] for s in said] == ["narrative a adopts the folder of uid vobs-platform",
+                                               "narrative c adopts the folder of uid vobs-platform-k8s"]
+
+
+@pytest.mark.parametrize("version", ["9.5.21", "11.4.0", "12.0.2"])  # flat folders, nested folders
+def test_pull_and_import_by_uid_look_up_only_the_dashboards_folders_not_the_whole_tree(tmp_path, version):
+    """`vobs pull --uid X` read every folder of the Grafana (one GET /api/folders per folder, nested)
+    to name one dashboard's folder: 300 folders, 305 requests. Now one GET /api/folders/{uid} per
+    distinct folder pulled, its `parents` (nested) giving the path; `--folder` still walks the tree."""
+    grafana = seeded(version)
+    try:
+        for i in range(60):
+            grafana.folders[f"f{i}"] = {"id": grafana._id(), "uid": f"f{i}", "title": f"F{i}", "parentUid": "",
+                                        "version": 1, "created": "", "updated": ""}
+        path = "Platform/K8s" if grafana.nested else "Platform K8s"
+        pulled = vobs(grafana, tmp_path, "pull", "--uid", "k8s-a", "--uid", "k8s-b", "-o", str(tmp_path / "p"))
+        assert pulled.exit_code == 0, pulled.output
+        inventory = json.loads((tmp_path / "p" / "inventory.json").read_text())["dashboards"]
+        assert {(d["uid"], d["folder"], d["folder_uid"]) for d in inventory} == {
+            ("k8s-a", path, "plat-k8s"), ("k8s-b", path, "plat-k8s")}
+        folder_reads = [r.path for r in grafana.requests if r.path.startswith("/api/folders")]
+        assert folder_reads == ["/api/folders/plat-k8s"]  # one, for the one folder of the two dashboards
+        assert len(grafana.requests) <= 7, [r.path for r in grafana.requests]
+
+        grafana.requests.clear()
+        by_uid = vobs(grafana, tmp_path, "import", "--uid", "plat-a", "--narrative", "platform")
+        assert by_uid.exit_code == 0, by_uid.output
+        assert 'folder_uid: "plat"' in (tmp_path / "narratives" / "platform.yaml").read_text()
+        assert [r.path for r in grafana.requests if r.path.startswith("/api/folders")] == ["/api/folders/plat"]
+        grafana.assert_no_violations()
+    finally:
+        grafana.stop()
+
+
+def test_a_folder_whose_parent_the_token_cannot_read_is_named_and_adopted(tmp_path):
+    """Grafana 11+ 'Shared with me': a sub-folder readable, its parent not, so the walk from the root
+    never reaches it. Pull recorded `folder: ""` with its uid (both "" mean General) and publish then
+    refused the adopted uid as "no folder of that uid". Now the folder is looked up alone."""
+    grafana = GrafanaStandIn(version="11.4.0").start()
+    try:
+        grafana.folders["team-sub"] = {"id": grafana._id(), "uid": "team-sub", "title": "Sub",
+                                       "parentUid": "hidden-parent", "version": 1, "created": "", "updated": ""}
+        grafana._store({"uid": "sub-a", "title": "SUB-A", "schemaVersion": 39, "panels": [PANEL]}, "team-sub", "hand")
+        assert vobs(grafana, tmp_path, "pull", "--uid", "sub-a", "-o", str(tmp_path / "p")).exit_code == 0
+        entry = json.loads((tmp_path / "p" / "inventory.json").read_text())["dashboards"][0]
+        assert (entry["folder"], entry["folder_uid"]) == ("Sub", "team-sub")
+        assert vobs(grafana, tmp_path, "import", str(tmp_path / "p"), "--narrative", "sub").exit_code == 0
+        assert vobs(grafana, tmp_path, "build").exit_code == 0
+        diff = vobs(grafana, tmp_path, "diff")
+        assert diff.exit_code == 1 and "moved from folder" not in diff.stdout, diff.output
+        before = dict(grafana.folders)
+        published = vobs(grafana, tmp_path, "publish", "--force")
+        assert published.exit_code == 0, published.output
+        assert not [w for w in grafana.writes() if w.path.startswith("/api/folders")]
+        assert grafana.folders == before and places(grafana) == {"sub-a": "team-sub"}
+        grafana.assert_no_violations()
+    finally:
+        grafana.stop()
+
+
+def test_a_folder_answer_is_read_as_server_data():
+    from vertice_obs.grafana.folders import Folder, from_answer, path_of
+
+    answer = {"uid": "c", "title": "C", "parentUid": "b",
+              "parents": [{"uid": "a", "title": "A"}, {"uid": "b", "title": "B"}]}
+    assert path_of("c", from_answer(answer, "c", nested=True), "g") == "A/B/C"
+    assert from_answer(answer, "c", nested=False) == {"c": Folder("c", "C", "")}  # flat: the title is the path
+    assert from_answer({**answer, "uid": "other"}, "c", nested=True) == {}
+    for bad in ([{"uid": "a", "title": "A"}, {"uid": "a", "title": "A"}], [{"uid": "c", "title": "C"}], ["x"]):
+        assert from_answer({**answer, "parents": bad}, "c", nested=True) == {"c": Folder("c", "C", "b")}
+
+
+def test_a_folder_lookup_that_fails_after_the_dashboards_are_written_is_a_partial_pull(tmp_path):
+    """The folders are now asked after the dashboards are written: a failure there says what was
+    written and that inventory.json (which would name wrong folders) is not updated — exit 3."""
+    grafana = seeded("11.4.0")
+    try:
+        grafana.set_faults(methods=frozenset({"GET"}), paths=("/api/folders/",), script=["500"] * 8)
+        result = vobs(grafana, tmp_path, "pull", "--uid", "k8s-a", "-o", str(tmp_path / "p"))
+        assert result.exit_code == 3, result.output
+        assert result.stderr.strip().endswith(f"pulled 1 into {tmp_path / 'p'}/ but their Grafana folders are not "
+                                              "known, so inventory.json is not updated: run vobs pull again")
+        assert (tmp_path / "p" / "k8s-a.json").is_file() and not (tmp_path / "p" / "inventory.json").exists()
+    finally:
+        grafana.stop()

@@ -83,12 +83,18 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     )
     from vertice_obs.grafana.diff import unified as unified_diff
     from vertice_obs.grafana.folders import path_of
-    from vertice_obs.grafana.publish import adopted, adopting, folder_changes
+    from vertice_obs.grafana.publish import (
+        adopted,
+        adopting,
+        check_folders,
+        folder_changes,
+    )
     from vertice_obs.grafana.survey import survey
 
     project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
     chosen, plan = desired_dashboards(project, narratives, uids)  # one build: its dashboards also tell orphans apart
     chosen, selection = since_filter(project, plan, chosen, since)
+    check_folders(plan.rendered, target)  # a project error: before any request
     chosen = adopted(chosen, target)
     # --since: orphans only among the dashboards the change removed; nothing to ask, nothing asked
     removed = None if selection is None or selection.everything else selection.removed

@@ -223,6 +223,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         SKIPPED,
         PublishPlan,
         adopted,
+        check_folders,
         execute,
         git_commit,
         plan_publish,
@@ -235,6 +236,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                                allow_outside)
         chosen, built = desired_dashboards(project, narratives, uids)
         chosen, selection = since_filter(project, built, chosen, since)
+        check_folders(built.rendered, target)  # a project error: before any request
         chosen = adopted(chosen, target)
         show = sys.stderr.isatty() if progress is None else progress
         nothing = selection is not None and not chosen

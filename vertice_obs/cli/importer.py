@@ -146,21 +146,35 @@ def _sources(sources: tuple[Path, ...], display) -> tuple[list[tuple[str, dict]]
 
 
 def _pulled_folders(sources: tuple[Path, ...], display, notes: list[str]) -> dict[str, tuple[str, str]]:
-    """uid → (folder path, folder uid) for the dashboards of each `vobs pull` folder among `sources`,
-    from its `inventory.json`: where they are in Grafana, for a new narrative to adopt. An inventory
-    that cannot be read adds a note, and its dashboards' folders are not known."""
+    """uid → (folder path, folder uid) for the dashboards `vobs pull` wrote among `sources`, from the
+    `inventory.json` beside them: where they are in Grafana, for a new narrative to adopt. A folder
+    given is looked up in its own inventory; a file named alone in the one of its folder (import's
+    advice for a pull of several folders is to name each folder's files), by uid as for a folder.
+    An inventory that cannot be read, or is a symlink leading out of its folder (the rule for every
+    file a folder handed over holds), adds a note, and its dashboards' folders are not known."""
     from vertice_obs.grafana.pull import INVENTORY, earlier_inventory
+    from vertice_obs.guard.paths import LINK_OUT, outside
 
     out: dict[str, tuple[str, str]] = {}
+    read: dict[Path, list[dict] | None] = {}  # each folder's inventory read once, however many files name it
+
+    def entries_of(folder: Path) -> list[dict] | None:
+        if folder not in read:
+            read[folder] = None
+            inventory = folder / INVENTORY
+            if not inventory.is_file():
+                return None
+            if inventory.is_symlink() and outside(folder, inventory) is not None:
+                notes.append(f"{display(inventory)}: {LINK_OUT}: the dashboards' Grafana folders are not known")
+                return None
+            try:
+                read[folder] = earlier_inventory(folder, display(folder))
+            except InputError as exc:
+                notes.append(f"{exc}: the dashboards' Grafana folders are not known")
+        return read[folder]
+
     for source in sources:
-        if not source.is_dir() or not (source / INVENTORY).is_file():
-            continue
-        try:
-            entries = earlier_inventory(source, display(source))
-        except InputError as exc:
-            notes.append(f"{exc}: the dashboards' Grafana folders are not known")
-            continue
-        for entry in entries:
+        for entry in entries_of(source if source.is_dir() else source.parent) or []:
             uid, path, folder = entry.get("uid"), entry.get("folder"), entry.get("folder_uid")
             if isinstance(uid, str) and isinstance(path, str) and isinstance(folder, str):
                 out.setdefault(uid, (path, folder))
@@ -275,12 +289,12 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
         click.echo(f"vobs: note: {escape(note, one_line=True)}", err=True)
     if uids:
         from vertice_obs.cli.grafana import connect, grafana_target
-        from vertice_obs.grafana.pull import folder_entry
+        from vertice_obs.grafana.pull import folder_entry, known_folders
         from vertice_obs.importer.shape import shape_problems
 
         _project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout)
         connect(target)
-        tree = target.folders() if narrative_id is not None else {}  # each dashboard's folder, to adopt it
+        tree: dict = {}  # each dashboard's folder (to adopt it), looked up alone: no walk of the whole tree
         for uid in uids:
             live = target.get(uid, history=False)
             if live is None:
@@ -291,6 +305,8 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
                                              f"grafana:{uid}"))
             else:
                 loaded.append((f"grafana:{uid}", dict(live.model)))
+                if narrative_id is not None:
+                    tree = known_folders(target, [live.folder_uid], tree)
                 entry = folder_entry("" if live.folder_uid == "general" else live.folder_uid, tree,
                                      target.nested_folders, target.description)
                 homes[uid] = (entry["folder"], entry["folder_uid"])

@@ -61,6 +61,7 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
         earlier_inventory,
         folder_entry,
         folder_trees,
+        known_folders,
         merge_inventory,
         pull,
     )
@@ -74,7 +75,7 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     connect(target)
     shown = _show(output)
     earlier = earlier_inventory(output, shown)  # before anything is written: a file not ours stops the pull
-    tree = target.folders()  # once: what --folder names, and each dashboard's folder path for the inventory
+    tree = target.folders() if folders else {}  # the whole tree only for what --folder names
     trees = folder_trees(target, folders, tree)  # a --folder is compared with the folders' uids and paths, never sent
     result = pull(target, output, tags=tags, folder_uids=trees, uids=uids)
     problems = []  # dashboards the server gave that were not written, said first to last
@@ -90,6 +91,11 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     if not result.pulled:  # nothing written: no inventory, no "pulled 0" said as if all went well
         _nothing_pulled(target.description, shown, problems, result, gone)
         return
+    try:  # each pulled dashboard's folder path, asked after the dashboards were written
+        tree = known_folders(target, result.folders.values(), tree)
+    except VobsError as exc:
+        raise _Partial(f"{exc}; pulled {len(result.pulled)} into {shown}/ but their Grafana folders are not known, "
+                       f"so {INVENTORY} is not updated: run vobs pull again") from None
     fresh = [{**query_inventory(f"{output}/{uid}.json", model),
               **folder_entry(result.folders.get(uid, ""), tree, target.nested_folders, target.description)}
              for uid, model in result.pulled]

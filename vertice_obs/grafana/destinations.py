@@ -36,7 +36,7 @@ from vertice_obs.grafana.answers import (
     server_text,
     subject,
 )
-from vertice_obs.grafana.folders import Folder
+from vertice_obs.grafana.folders import Folder, from_answer
 from vertice_obs.grafana.live import LiveDashboard, Newest, recorded_hash
 from vertice_obs.grafana.normalize import content_hash
 from vertice_obs.grafana.resources import (
@@ -102,15 +102,13 @@ class GrafanaDestination:
         query = f"?{self.server.query}" if self.server.query else ""  # grafana-client reads ?verify=false
         self.api = GrafanaApi.from_url(self.url + query, credential=credential, timeout=timeout)
         self.api.client.verify = tls_verify()  # --ca-cert / --insecure, never a URL's ?verify=false
-        # One kept-alive connection per request in flight: grafana-client's pool holds 10, so with
-        # more threads every request past the tenth opened (and then dropped) a connection of its own.
+        # A kept-alive connection per request in flight: grafana-client's pool of 10 made each one past it anew.
         session = niquests.Session(pool_maxsize=max(10, connections))
         session.headers.update(self.api.client.s.headers)
         self.api.client.s = session
-        # grafana-client builds `{scheme}://{hostname}:{port}/{path without its leading /}api` + path as
-        # text: `https://host/grafana` becomes `/grafanaapi/…`, the query string is dropped and an IPv6
-        # host loses its brackets. Its one URL builder is replaced by ours: joined, query string kept.
-        # Paths under /apis/ (the resource APIs, `resources`) are joined as they are.
+        # grafana-client builds `{scheme}://{hostname}:{port}/{path without its leading /}api` + path as text:
+        # `https://host/grafana` becomes `/grafanaapi/…`, the query string is dropped and an IPv6 host loses its
+        # brackets. Ours replaces it: joined, query string kept; /apis/ paths (`resources`) joined as they are.
         self.api.client._make_url = lambda path: self.server.join(
             path if path.startswith("/apis/") else f"/api/{path.lstrip('/')}")
         self.org_id = org_id
@@ -251,9 +249,19 @@ class GrafanaDestination:
                 queue.append(f["uid"])
         return out
 
+    def folder(self, uid: str) -> dict[str, Folder]:
+        """`GET /api/folders/{uid}` (`from_answer`): one request, not a walk; {} for a 404 or 403."""
+        quoted = _q(uid, "folder uid")
+        try:
+            answer = self._call(f"folder {uid}", lambda: self.api.client.GET(f"/folders/{quoted}"), dict)
+        except DestinationError as exc:
+            if exc.status in (403, 404):
+                return {}
+            raise
+        return from_answer(answer, uid, self.nested_folders)
+
     def _folder_page_walk(self, parent: str | None) -> list[dict[str, Any]]:
-        base: dict[str, Any] = {"parentUid": check_uid(parent, "folder uid")} if parent else {}  # a query value:
-        # the HTTP client encodes it
+        base: dict[str, Any] = {"parentUid": check_uid(parent, "folder uid")} if parent else {}  # client-encoded
 
         def page_of(page: int) -> list[dict[str, Any]]:
             params = {**base, "limit": PAGE, "page": page}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from vertice_obs.errors import InputError, closest
 
@@ -114,6 +114,52 @@ def path_of(uid: str, folders: Mapping[str, Folder], where: str) -> str:
     destination (`folders()`); "" for one not among them (the General folder)."""
     chain = walk_up(uid, lambda u: folders[u].parent_uid if u in folders else "", where)
     return "/".join(folders[u].title for u in reversed(chain) if u in folders)
+
+
+def check_adoptions(homes: Iterable[tuple[str, str, str]]) -> None:
+    """No narrative's own folder path may need the uid of a folder another adopts: publish would
+    rename or move that folder to its path, and vobs never changes an adopted folder. `homes`:
+    (narrative id, `folder:` path, adopted uid or ""), every narrative of the project, so that
+    publishing one of them alone is refused too. Said by the nested chain (every parent's uid): a
+    project is one project on every Grafana version. Every clash in one `InputError` (in `also`)."""
+    homes = sorted(set(homes))
+    adopters: dict[str, list[str]] = {}
+    for narrative, _path, adopted in homes:
+        if adopted:
+            adopters.setdefault(adopted, []).append(narrative)
+    errors = []
+    for narrative, path, adopted in homes:
+        if adopted:
+            continue
+        for folder in folder_chain(path):
+            for other in adopters.get(folder.uid, []):
+                errors.append(InputError(
+                    f"narrative {other} adopts the folder of uid {folder.uid} (folder_uid:), which narrative "
+                    f"{narrative}'s folder {path!r} would make vobs' own folder {folder.title!r}: publishing "
+                    f"{narrative} would rename or move the folder {other} adopted — give {narrative} another folder path, or "
+                    f"remove {other}'s folder_uid if vobs made that folder for its path"))
+    if errors:
+        raise InputError.together(errors)
+
+
+def from_answer(answer: Mapping[str, Any], uid: str, nested: bool) -> dict[str, Folder]:
+    """A `GET /api/folders/{uid}` answer as folders by uid: the folder and, where folders nest, the
+    `parents` it names (root first: Grafana 11+, or 10 with `nestedFolders`), each the child of the
+    one before — enough for `path_of`. A parent it does not name (one the token may not read) ends
+    the path there. Server data: {} when the answer is not that folder; `parents` that are not a
+    chain of distinct folders are left out (its own parent still names where it is)."""
+    title = answer.get("title")
+    if answer.get("uid") != uid or not isinstance(title, str):
+        return {}
+    parent = answer.get("parentUid") if nested and isinstance(answer.get("parentUid"), str) else ""
+    out = {uid: Folder(uid, title, parent)}
+    chain = answer.get("parents") if nested else None
+    if isinstance(chain, list) and all(isinstance(p, dict) and isinstance(p.get("uid"), str) and p["uid"]
+                                       and isinstance(p.get("title"), str) for p in chain):
+        uids = [p["uid"] for p in chain]
+        if len(set(uids)) == len(uids) and uid not in uids:
+            out.update((p["uid"], Folder(p["uid"], p["title"], uids[i - 1] if i else "")) for i, p in enumerate(chain))
+    return out
 
 
 def check_tree(folders: Mapping[str, Folder], where: str) -> None:

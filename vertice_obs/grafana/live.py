@@ -76,6 +76,10 @@ class Destination(Protocol):
 
     def folders(self) -> dict[str, Folder]: ...
 
+    def folder(self, uid: str) -> dict[str, Folder]:
+        """The folder `uid` and (at least) its parents, by uid — {} when there is none of that uid:
+        one folder looked up, where `folders` reads them all."""
+
     def create_folder(self, folder: Folder) -> None: ...
 
     def update_folder(self, folder: Folder, live: Folder) -> None:

@@ -213,6 +213,10 @@ class ProvisioningFolder:
     def folders(self) -> dict[str, Folder]:
         return {uid: Folder(uid, f["title"], f.get("parent", "")) for uid, f in self._state()["folders"].items()}
 
+    def folder(self, uid: str) -> dict[str, Folder]:
+        folders = self.folders()  # one state file: every folder, its parents among them
+        return folders if uid in folders else {}
+
     def create_folder(self, folder: Folder) -> None:
         with self._lock:
             state = self._state()

@@ -34,6 +34,7 @@ from vertice_obs.files import write_new
 from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
 from vertice_obs.grafana.folders import (
     Folder,
+    check_adoptions,
     check_unique,
     folder_chain,
     folder_uid,
@@ -103,6 +104,13 @@ def adopted(rendered: Sequence[RenderedDashboard], target: Destination) -> list[
     return [replace(r, folder_uid="") if r.folder_uid else r for r in rendered]
 
 
+def check_folders(rendered: Sequence[RenderedDashboard], target: Destination) -> None:
+    """Before any request, for every dashboard of the project (not only those chosen: publishing one
+    narrative alone must not change the folder another adopts): `folders.check_adoptions`, as
+    `target` places them (`adopted`)."""
+    check_adoptions((r.narrative, r.folder, r.folder_uid) for r in adopted(rendered, target))
+
+
 def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, force: bool = False,
                  workers: int = 8, on_fetched: Callable[[str], None] | None = None,
                  project_id: str | None = None) -> PublishPlan:
@@ -123,11 +131,14 @@ def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing:
     update, parents first; of those the existing ones as they are (uid → folder); what an update
     changes, in words (uid → `folder 'web-shop' → 'Shop', moved into 'Web'`); and warnings (a
     folder to create beside an existing one of its title, `twins`). An adopted folder is used as it
-    is; one the target does not have is an `InputError`, before any write. One read of the target's
-    folders, unless `existing` is that read already."""
+    is; one the target does not have (not in its folders, nor found looked up alone) is an
+    `InputError`, before any write. One read of the target's folders, unless `existing` is that
+    read already."""
     homes = sorted(set(homes))
     nested = target.nested_folders
-    existing = target.folders() if existing is None else existing
+    existing = target.folders() if existing is None else dict(existing)
+    for uid in sorted({uid for _, uid in homes if uid and uid not in existing}):  # not reached from the root
+        existing.update(target.folder(uid))  # (its parent not readable with the token): asked alone
     gone = [(path, uid) for path, uid in homes if uid and uid not in existing]
     if gone:
         raise InputError(f"folder_uid {gone[0][1]!r} (folder {gone[0][0]!r}): {target.description} has no folder of "

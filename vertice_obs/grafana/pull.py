@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.build.render import to_json_text
 from vertice_obs.errors import InputError, VobsError
@@ -110,6 +110,18 @@ def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), fo
     found = {h.get("uid") for h in hits} - set(result.vanished)
     result.missing = [u for u in uids if u not in found]
     return result
+
+
+def known_folders(destination: Destination, uids: Iterable[str], folders: Mapping[str, Folder]) -> dict[str, Folder]:
+    """`folders` and, for each of `uids` (dashboards' folders) not among them, that folder and its
+    parents looked up alone (`Destination.folder`): one request per distinct folder — never a walk of
+    the whole tree for a few dashboards, and a folder the walk from the root cannot reach (its parent
+    not readable with the token) is still found, its path as far as Grafana names it."""
+    out = dict(folders)
+    for uid in dict.fromkeys(uids):
+        if uid and uid != GENERAL and uid not in out:
+            out.update(destination.folder(uid))
+    return out
 
 
 def folder_entry(folder_uid: str, folders: Mapping[str, Folder], nested: bool, where: str) -> dict[str, str]:
