@@ -9,7 +9,7 @@ import json
 from click.testing import CliRunner
 from test_chaos_curve import stepped
 
-from vertice_obs.chaos.compare import compare
+from vertice_obs.chaos.compare import compare, compare_markdown
 from vertice_obs.chaos.report import analyse
 from vertice_obs.cli import cli
 
@@ -88,3 +88,19 @@ def test_the_report_says_the_previous_run_was_aborted_and_leaves_out_one_with_no
     (tmp_path / "r-0.json").write_text(json.dumps(OLD | {"started": "2026-10-25T10:00:00+00:00"}))
     result = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "r-2.json"), "-o", str(tmp_path / "out3")])
     assert result.stdout.rstrip().endswith(", compared with r-0.json")
+
+
+def test_a_fault_phase_judged_on_neither_side_is_not_measured_never_unchanged():
+    """A trial compared two runs whose 30 s hold was shorter than their 40 s settle: "unchanged |
+    — | —", as if both had been measured and agreed."""
+    unjudged = {"settle_seconds": 12}  # the 10 s fault phases are not longer: never judged
+    old, new = OLD | unjudged, NEW | unjudged
+    both = {(c.step, c.probe): c for c in compare(analyse(old), analyse(new)) if c.measure == "worst under fault"}
+    assert {c.verdict for c in both.values()} == {"not measured on either side"}
+    assert (both[("1s", "p95")].old, both[("1s", "p95")].new) == (None, None)
+    one = {(c.step, c.probe): c for c in compare(analyse(OLD), analyse(new)) if c.measure == "worst under fault"}
+    assert (one[("1s", "p95")].verdict, one[("1s", "p95")].old) == ("not measured in NEW", 1.5)
+    other = {(c.step, c.probe): c for c in compare(analyse(old), analyse(NEW)) if c.measure == "worst under fault"}
+    assert other[("5s", "p95")].verdict == "not measured in OLD"
+    markdown = compare_markdown(analyse(old), analyse(new), compare(analyse(old), analyse(new)))
+    assert "| not measured on either side | lat | 1s | p95 | worst under fault | — | — |" in markdown
