@@ -36,6 +36,7 @@ from vertice_obs.guard.http import (
     DEFAULT_TIMEOUT,
     DeadlineExceeded,
     ResponseTooLarge,
+    connection_failure,
     read_body,
     tls_failure,
     tls_verify,
@@ -55,6 +56,11 @@ class Aborted(VobsError):
     """The run was stopped (Ctrl-C, SIGTERM or its deadline); its fault was reverted."""
 
     exit_code = 130
+
+
+class NotReached(VobsError):
+    """An action's request never reached its server: the connection was not made (refused, no such
+    host, no route, no connection in time), so nothing was sent."""
 
 
 class Annotator(Protocol):
@@ -245,6 +251,9 @@ class Runner:
         except Exception as exc:  # the one failure a person must hear about at once
             self.journal.event("revert-failed", scenario=scenario.id, step=label, message=str(exc))
             self.journal.save()
+            if isinstance(inject_failed, NotReached):  # no connection was made: nothing is injected to revert
+                raise VobsError(f"could not inject {scenario.id} {label}: {inject_failed}; it never reached the "
+                                f"target, so nothing is injected (the revert could not reach it either: {exc})") from None
             before = f" (the inject had failed: {inject_failed})" if inject_failed is not None else ""
             raise VobsError(f"could not revert {scenario.id} {label}: {exc}{before} — revert it by hand") from None
 
@@ -319,7 +328,8 @@ class Runner:
             except niquests.exceptions.SSLError as exc:
                 raise VobsError(tls_failure(exc, what, redact_url(url))) from None
             except niquests.RequestException as exc:
-                raise VobsError(f"{what}: {type(exc).__name__}") from None
+                words = connection_failure(exc, parse_url(url, "an action's URL").netloc)
+                raise (NotReached if words else VobsError)(f"{what}: {words or type(exc).__name__}") from None
             if status >= 400:
                 text = " ".join(answer[:120].decode("utf-8", "replace").split())
                 raise VobsError(redact_text(f"{what}: HTTP {status} {text}"))
