@@ -211,6 +211,7 @@ class Runner:
             self._wait(self.run.baseline, f"{at}: baseline", here)
             t1 = _now()
             failed: VobsError | None = None  # the inject's own failure, said with the revert's if that fails too
+            injected = False
             try:
                 self.position = {**here, "phase": "inject"}
                 self.log(f"{scenario.id} {label}: inject")
@@ -223,13 +224,15 @@ class Runner:
                     failed = exc
                     self.journal.event("inject-failed", scenario=scenario.id, step=label, message=str(exc))
                     raise
+                injected = True
                 self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label} injected", scenario, t1, None)
                 self._wait(scenario.fault.hold, f"{at}: hold", here)
             finally:
                 # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
                 self._revert(scenario, label, variables, failed)
-            t2 = _now()
-            self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
+                t2 = _now()
+                if injected:  # the fault's region, once reverted — a run that stops here too
+                    self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
             self._wait(self.run.recover, f"{at}: recover", here)
             t3 = _now()
             phases = {"baseline": [_iso(t0), _iso(t1)], "fault": [_iso(t1), _iso(t2)], "recover": [_iso(t2), _iso(t3)]}
