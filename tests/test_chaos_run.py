@@ -6,6 +6,7 @@ import glob
 import html
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -387,3 +388,46 @@ def test_the_report_hint_runs_as_printed_whatever_the_path():
 
     for path in ("chaos/journals/j.json", "my journal/j 1.json", "it's/$HOME;rm -rf x.json"):
         assert shlex.split(report_command(path)) == ["vobs", "chaos", "report", path]
+
+
+COMMAND_DAY = """\
+id: cmd
+title: Commands
+owner: me
+baseline: 20s
+recover: 20s
+scenarios:
+  - id: ks
+    title: Kill switch by command
+    fault:
+      kind: kill-switch
+      hold: 20s
+      inject: {command: [sleep, "1000"]}
+      revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}}
+    probes:
+      - {id: coherence, query: avg(maximus_esgt_coherence), unit: ratio, threshold: {op: ">", value: 0.6}}
+"""
+
+
+@pytest.mark.parametrize("flags, exit_code, said", [
+    (["--http-timeout", "1s"], 2, r"command sleep 1000 did not finish within 1s \(--http-timeout\); it was stopped"),
+    (["--timeout", "3s"], 130, r"command sleep 1000 did not finish within [12](\.\d+)?s \(what was left of "
+                               r"--timeout\); it was stopped"),
+])
+def test_a_command_action_is_bounded_by_the_runs_timeouts_and_said_in_words(system, tmp_path, flags, exit_code, said):
+    """A trial's `sleep 1000` inject ran 60 s (a hard-coded limit, documented nowhere) whatever
+    --timeout said, and failed as Python's repr of TimeoutExpired."""
+    sim, prometheus = system
+    (tmp_path / "cmd.yaml").write_text(COMMAND_DAY)
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "chaos", "run", str(tmp_path / "cmd.yaml"), "--target-url",
+                                      sim.url, "--prometheus-url", prometheus.url, "--time-scale", "0.05",
+                                      "--journal", str(tmp_path / "j.json"), *flags], env={"GRAFANA_URL": ""})
+    assert time.monotonic() - started < 15
+    assert result.exit_code == exit_code, result.output
+    [line] = [l for l in result.stderr.splitlines() if l.startswith("vobs: error: ")]
+    assert re.fullmatch("vobs: error: " + said, line), line
+    data = json.loads((tmp_path / "j.json").read_text())
+    assert [e["kind"] for e in data["events"] if e["kind"] in ("inject", "inject-failed", "revert")] == [
+        "inject", "inject-failed", "revert"]  # the revert ran, with its own full time
+    assert fault_state(sim)["kill_switch"] is False

@@ -10,7 +10,6 @@ everything lands in a JSON journal that `vobs chaos report` turns into a report 
 from __future__ import annotations
 
 import signal
-import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -20,6 +19,7 @@ from typing import Any, Callable, Protocol
 import niquests
 
 from vertice_obs.chaos.analysis import phases_text
+from vertice_obs.chaos.command import run_command
 from vertice_obs.chaos.freshness import (
     DATA_TIMEOUT,
     POLL_SECONDS,
@@ -248,7 +248,7 @@ class Runner:
     def _revert(self, scenario: Scenario, label: str, variables: dict[str, Any],
                 inject_failed: VobsError | None = None) -> None:
         try:
-            self._act(scenario.fault.revert, variables)
+            self._act(scenario.fault.revert, variables, reverting=True)  # a revert always gets its full time
             self.journal.event("revert", scenario=scenario.id, step=label)
             self.log(f"{scenario.id} {label}: reverted")
         except Exception as exc:  # the one failure a person must hear about at once
@@ -310,7 +310,7 @@ class Runner:
         self.log(message)
         return served, {phase: why for phase in late}
 
-    def _act(self, action: Action, variables: dict[str, Any]) -> None:
+    def _act(self, action: Action, variables: dict[str, Any], reverting: bool = False) -> None:
         if action.http is not None:
             url, auth = _target_url(action.http["url"], variables, self.target)
             body = _fill(action.http.get("json"), variables)
@@ -336,12 +336,14 @@ class Runner:
             if status >= 400:
                 text = " ".join(answer[:120].decode("utf-8", "replace").split())
                 raise VobsError(redact_text(f"{what}: HTTP {status} {text}"))
-        else:
+        else:  # bounded as an HTTP action is (--http-timeout), an inject also by what is left of --timeout
             argv = [_fill(a, variables) for a in action.command or ()]
-            try:
-                subprocess.run(argv, check=True, capture_output=True, timeout=60)
-            except (OSError, subprocess.SubprocessError) as exc:
-                raise VobsError(f"command {' '.join(argv)!r} failed: {exc}") from None
+            left = self.deadline - time.monotonic() if self.deadline is not None and not reverting else None
+            limit = min(self.http_timeout, max(0.0, left)) if left is not None else self.http_timeout
+            if limit == self.http_timeout:
+                run_command(argv, limit, "--http-timeout")
+            else:  # the run's deadline: stopped as at any other point of the run
+                run_command(argv, limit, "what was left of --timeout", Aborted)
 
     def _annotate(self, text: str, scenario: Scenario, start: datetime, end: datetime | None) -> None:
         if self.annotator is None:
