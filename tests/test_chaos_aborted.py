@@ -204,3 +204,32 @@ def test_two_completed_runs_compare_clean(journals, tmp_path):
     assert result.exit_code == 0, result.output
     assert " 0 regressed" in result.stdout and "aborted" not in result.stdout
     assert "did not complete" not in (tmp_path / "compare.md").read_text()
+
+
+def test_an_aborted_fault_gets_its_region_annotation_when_reverted(catalog, tmp_path):
+    """A trial's SIGTERM in a hold: the fault was reverted, but Grafana had only the point of its
+    injection — each completed step gets a region (injection to revert), the aborted one did not."""
+    from grafana_standin import GrafanaStandIn
+
+    from vertice_obs.chaos.runner import GrafanaAnnotator
+    from vertice_obs.grafana.destinations import GrafanaDestination
+
+    sim = Simulator(catalog, leave_out=(), seed=5)
+    sim.serve(0, tick_seconds=0.25)
+    (tmp_path / "short.yaml").write_text(RUN)
+    try:
+        with GrafanaStandIn(version="12.0.2") as grafana:
+            annotator = GrafanaAnnotator(GrafanaDestination(grafana.url, "glsa_standin_token"), ["esgt-coherence"])
+            runner = Runner(load_run(tmp_path / "short.yaml", "short.yaml"), sim.url,
+                            Sampler("http://127.0.0.1:9"), tmp_path / "j.json", annotator, time_scale=0.05,
+                            sleep=ctrl_c_at(2))  # Ctrl-C in the hold of the first step
+            with pytest.raises(Aborted):
+                runner.execute()
+            grafana.assert_no_violations()
+            annotations = [(a["text"], a["timeEnd"] > a["time"]) for a in grafana.annotations]
+    finally:
+        sim.stop()
+    assert annotations == [("Chaos short-day: Streaming latency — 100ms injected", False),
+                           ("Chaos short-day: Streaming latency — 100ms", True)]
+    kinds = [e["kind"] for e in json.loads((tmp_path / "j.json").read_text())["events"]]
+    assert kinds[-5:] == ["inject", "annotate", "revert", "annotate", "aborted"]

@@ -71,21 +71,46 @@ def test_a_journal_without_expectations_reports_each_breach_as_unexpected_in_run
     assert steps[1]["recovery"]["lat"] == Recovery("recovered", 5.0, None)
 
 
-def test_a_phase_without_samples_is_unjudged_only_where_an_expectation_looked():
+def test_every_phase_without_samples_is_unjudged_whether_or_not_an_expectation_looked():
     expect = [{"probe": "lat", "phase": "fault", "holds": True, "why": "it copes"}]
     steps, findings, unjudged = analyse_scenario(0, scenario([step([(1, 0.5)])], expectations=expect), 2.0, 4.0)
     assert findings == []
-    # the recover phase has no samples either, but no expectation looked at it
-    assert unjudged == ["lat in the fault phase of 1s: no samples after the settle time of 2 s — lengthen the "
-                        "phase or shorten `settle`"]
+    # no expectation looked at the baseline or the recover phase: a breach there would still be
+    # unseen, so they are said too — one line for the probe, the phases sharing their reason
+    assert unjudged == ["lat in the baseline, fault and recover phases of 1s: no samples after the settle time of "
+                        "2 s — lengthen the phase or shorten `settle`"]
+
+
+SHORT = ("10 s long, not longer than the settle time ({}) after which a phase is judged — lengthen the phase or "
+         "shorten `settle` (`vobs chaos check` refuses such a file)")
+
+
+@pytest.mark.parametrize("settle", [10.0, 12.0])
+def test_a_phase_not_longer_than_settle_is_never_judged_on_the_sample_at_its_end(settle):
+    """A trial's journal (settle 40 s, hold 30 s): three samples breaching the threshold under
+    fault, and the phase judged on none — or, run to run, on the one sample that happened to land
+    exactly on its end. Neither: the phase is unjudged, said with its reason, no expectation needed."""
+    series = [(4, 0.5), (10, 0.5), (13, 3.0), (16, 3.0), (19, 3.0), (20, 0.5), (35, 0.5)]
+    assert phase_stats("fault", [iso(10), iso(20)], [[T0 + t, v] for t, v in series], LAT, settle) == \
+        PhaseStats("fault", None, None, 0, None)
+    _, findings, unjudged = analyse_scenario(0, scenario([step(series, recover_end=40)]), settle, settle)
+    assert findings == []  # the recover phase (20 s) held
+    assert unjudged == ["lat in the baseline and fault phases of 1s: " + SHORT.format(_secs(settle))]
+
+
+def test_a_phase_just_longer_than_settle_is_judged_on_what_follows_it():
+    series = [(13, 3.0), (19, 3.0), (20, 0.5)]
+    assert phase_stats("fault", [iso(10), iso(20)], [[T0 + t, v] for t, v in series], LAT, 9.0) == \
+        PhaseStats("fault", 3.0, 1.75, 2, False, 1.75)
 
 
 def test_a_probe_with_no_data_at_all_says_so_not_settle():
     expect = [{"probe": "lat", "phase": "baseline", "holds": True}]
     _, _, unjudged = analyse_scenario(0, scenario([step([(1, None), (15, float("nan"))])], expectations=expect),
                                       0.0, 4.0)
-    assert unjudged == ["lat in the baseline phase of 1s: the probe returned no data at all in this step — is its "
-                        "window shorter than 2 scrape intervals? (`vobs chaos check --time-scale …` says)"]
+    assert unjudged == ["lat in the baseline, fault and recover phases of 1s: the probe returned no data at all in "
+                        "this step — is its window shorter than 2 scrape intervals? (`vobs chaos check --time-scale …` "
+                        "says)"]
 
 
 def test_no_data_reason_tells_no_data_from_samples_outside_the_settled_window():

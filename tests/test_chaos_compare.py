@@ -11,7 +11,7 @@ from markdown_check import _check_table_lines
 from markdown_it import MarkdownIt
 from test_chaos_curve import stepped
 
-from vertice_obs.chaos.compare import compare
+from vertice_obs.chaos.compare import compare, compare_markdown
 from vertice_obs.chaos.report import analyse
 from vertice_obs.cli import cli
 
@@ -127,3 +127,19 @@ def test_an_abort_reason_with_a_newline_is_one_line_on_the_terminal(tmp_path):
     reported = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "new.json"), "-o", str(tmp_path / "r")])
     assert reported.exit_code == 0, reported.output
     assert reported.stderr.count("\n") == 1 and "interrupted\\nvobs: error: forged\\x1b[2J" in reported.stderr
+
+
+def test_a_fault_phase_judged_on_neither_side_is_not_measured_never_unchanged():
+    """A trial compared two runs whose 30 s hold was shorter than their 40 s settle: "unchanged |
+    — | —", as if both had been measured and agreed."""
+    unjudged = {"settle_seconds": 12}  # the 10 s fault phases are not longer: never judged
+    old, new = OLD | unjudged, NEW | unjudged
+    both = {(c.step, c.probe): c for c in compare(analyse(old), analyse(new)) if c.measure == "worst under fault"}
+    assert {c.verdict for c in both.values()} == {"not measured on either side"}
+    assert (both[("1s", "p95")].old, both[("1s", "p95")].new) == (None, None)
+    one = {(c.step, c.probe): c for c in compare(analyse(OLD), analyse(new)) if c.measure == "worst under fault"}
+    assert (one[("1s", "p95")].verdict, one[("1s", "p95")].old) == ("not measured in NEW", 1.5)
+    other = {(c.step, c.probe): c for c in compare(analyse(old), analyse(NEW)) if c.measure == "worst under fault"}
+    assert other[("5s", "p95")].verdict == "not measured in OLD"
+    markdown = compare_markdown(analyse(old), analyse(new), compare(analyse(old), analyse(new)))
+    assert "| not measured on either side | lat | 1s | p95 | worst under fault | — | — |" in markdown

@@ -6,6 +6,7 @@ import glob
 import html
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -325,25 +326,61 @@ def test_timeout_reverts_and_aborts(system, tmp_path):
     assert kinds and kinds == ["inject", "revert"] * (len(kinds) // 2)
 
 
-def test_an_unreachable_target_fails_before_leaving_anything(system, tmp_path):
+def test_an_unreachable_target_stops_the_run_before_the_baseline(system, tmp_path):
+    """A trial found it only after the whole baseline (minutes at --time-scale 1), told as a Python
+    class name (`ConnectionError`) with "revert it by hand" for a fault that never reached anything."""
     sim, prometheus = system
-    target = f"http://127.0.0.1:{free_port()}"
-    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "run", str(RUN), "--target-url", target,
-                                      "--prometheus-url", prometheus.url, "--time-scale", "0.05",
-                                      "--journal", str(tmp_path / "j.json")], env={"GRAFANA_URL": ""})
+    port = free_port()
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "run", str(RUN), "--target-url",
+                                      f"http://127.0.0.1:{port}", "--prometheus-url", prometheus.url,
+                                      "--time-scale", "0.05", "--journal", str(tmp_path / "j.json")],
+                                env={"GRAFANA_URL": ""})
     assert result.exit_code == 2
-    # The injection failed, and so did the revert in its `finally`: the person is told to check by
-    # hand, and hears the inject's own failure too (a trial found it said nowhere, the journal's
-    # "inject" reading as a success)
-    assert (f"vobs: error: could not revert streaming-latency 100ms: DELETE {target}/fault/latency: "
-            f"ConnectionError (the inject had failed: POST {target}/fault/latency: ConnectionError) — revert it "
-            "by hand") in result.stderr
+    assert result.stderr.endswith(f"vobs: error: scenario streaming-latency's inject: connection refused at "
+                                  f"127.0.0.1:{port} — not started, nothing was injected\n"), result.stderr
+    assert time.monotonic() - started < 5  # the baseline alone is 6 s
+    assert "baseline" not in result.stderr and not (tmp_path / "j.json").exists()
+
+
+def test_a_missing_command_stops_the_run_before_the_baseline(system, tmp_path):
+    sim, prometheus = system
+    day = tmp_path / "day.yaml"
+    day.write_text(RUN.read_text().replace(
+        'revert: {http: {method: DELETE, url: "${target}/fault/latency"}}',
+        'revert: {command: [vobs-no-such-program, "${target}"]}'))
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "run", str(day), "--target-url", sim.url,
+                                      "--prometheus-url", prometheus.url, "--time-scale", "0.05", "--journal",
+                                      str(tmp_path / "j.json")], env={"GRAFANA_URL": ""})
+    assert result.exit_code == 2
+    assert result.stderr.endswith("vobs: error: scenario streaming-latency's revert: command 'vobs-no-such-program' "
+                                  "is not found on PATH — not started, nothing was injected\n"), result.stderr
+    assert not (tmp_path / "j.json").exists()
+
+
+def test_a_target_gone_before_the_inject_is_not_a_revert_by_hand(tmp_path):
+    """The target stops answering after the pre-flight (the runner alone, no pre-flight here): the
+    inject never reached it, so nothing is injected — said so, in words, without "revert it by hand"."""
+    from vertice_obs.chaos.runner import Runner, Sampler
+    from vertice_obs.chaos.scenario import load_run
+    from vertice_obs.errors import VobsError
+
+    port = free_port()
+    target = f"http://127.0.0.1:{port}"
+    runner = Runner(load_run(RUN, "chaos-day-1.yaml"), target, Sampler(f"http://127.0.0.1:{free_port()}"),
+                    tmp_path / "j.json", sleep=lambda _s: None)
+    with pytest.raises(VobsError) as raised:
+        runner.execute()
+    assert str(raised.value) == (
+        f"could not inject streaming-latency 100ms: POST {target}/fault/latency: connection refused at "
+        f"127.0.0.1:{port}; it never reached the target, so nothing is injected (the revert could not reach it "
+        f"either: DELETE {target}/fault/latency: connection refused at 127.0.0.1:{port})")
     data = json.loads((tmp_path / "j.json").read_text())
     assert data["status"] == "failed"
     assert [e["kind"] for e in data["events"] if e["kind"] in ("inject", "inject-failed", "revert", "revert-failed")
             ] == ["inject", "inject-failed", "revert-failed"]
     assert data["events"][[e["kind"] for e in data["events"]].index("inject-failed")]["message"] == (
-        f"POST {target}/fault/latency: ConnectionError")
+        f"POST {target}/fault/latency: connection refused at 127.0.0.1:{port}")
 
 
 def test_the_report_hint_runs_as_printed_whatever_the_path():
@@ -351,3 +388,46 @@ def test_the_report_hint_runs_as_printed_whatever_the_path():
 
     for path in ("chaos/journals/j.json", "my journal/j 1.json", "it's/$HOME;rm -rf x.json"):
         assert shlex.split(report_command(path)) == ["vobs", "chaos", "report", path]
+
+
+COMMAND_DAY = """\
+id: cmd
+title: Commands
+owner: me
+baseline: 20s
+recover: 20s
+scenarios:
+  - id: ks
+    title: Kill switch by command
+    fault:
+      kind: kill-switch
+      hold: 20s
+      inject: {command: [sleep, "1000"]}
+      revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}}
+    probes:
+      - {id: coherence, query: avg(maximus_esgt_coherence), unit: ratio, threshold: {op: ">", value: 0.6}}
+"""
+
+
+@pytest.mark.parametrize("flags, exit_code, said", [
+    (["--http-timeout", "1s"], 2, r"command sleep 1000 did not finish within 1s \(--http-timeout\); it was stopped"),
+    (["--timeout", "3s"], 130, r"command sleep 1000 did not finish within [12](\.\d+)?s \(what was left of "
+                               r"--timeout\); it was stopped"),
+])
+def test_a_command_action_is_bounded_by_the_runs_timeouts_and_said_in_words(system, tmp_path, flags, exit_code, said):
+    """A trial's `sleep 1000` inject ran 60 s (a hard-coded limit, documented nowhere) whatever
+    --timeout said, and failed as Python's repr of TimeoutExpired."""
+    sim, prometheus = system
+    (tmp_path / "cmd.yaml").write_text(COMMAND_DAY)
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "chaos", "run", str(tmp_path / "cmd.yaml"), "--target-url",
+                                      sim.url, "--prometheus-url", prometheus.url, "--time-scale", "0.05",
+                                      "--journal", str(tmp_path / "j.json"), *flags], env={"GRAFANA_URL": ""})
+    assert time.monotonic() - started < 15
+    assert result.exit_code == exit_code, result.output
+    [line] = [l for l in result.stderr.splitlines() if l.startswith("vobs: error: ")]
+    assert re.fullmatch("vobs: error: " + said, line), line
+    data = json.loads((tmp_path / "j.json").read_text())
+    assert [e["kind"] for e in data["events"] if e["kind"] in ("inject", "inject-failed", "revert")] == [
+        "inject", "inject-failed", "revert"]  # the revert ran, with its own full time
+    assert fault_state(sim)["kill_switch"] is False

@@ -16,7 +16,9 @@ from hostile import fake_servers as fs
 from hostile.harness import Case, Sandbox, cases_param, chaos_run_file, check
 
 ESC = "\x1b]0;pwned\x07"
-RUN_FILE = chaos_run_file("rate(sample_level[${window}])", 0.1).replace("owner: team\n", "owner: team\nsettle: 10s\n")
+# Phases longer than the settle time: one not longer could never be judged, and is refused.
+RUN_FILE = (chaos_run_file("rate(sample_level[${window}])", 0.1).replace("owner: team\n", "owner: team\nsettle: 10s\n")
+            .replace(": 1s\n", ": 20s\n"))
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -122,12 +122,17 @@ def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: f
         steps.append({"label": step["label"], "phases": step["phases"], "stats": stats, "recovery": recovery,
                       "unmeasured": unmeasured})
         for pid, probe in probes.items():
+            # Every phase not judged is said, with why — whether or not an expectation looked at it:
+            # a breach there would otherwise go unseen. One line per probe and reason.
+            reasons: dict[str, list[str]] = {}
+            for phase in PHASES:
+                if stats[pid][phase].holds is None and phase not in unmeasured:
+                    reasons.setdefault(_no_data_reason(step["probes"][pid]["series"], settle,
+                                                       _length(step["phases"][phase])), []).append(phase)
+            unjudged += [f"{pid} in {phases_text(late)} of {step['label']}: {why}" for why, late in reasons.items()]
             for phase in PHASES:
                 observed, e = stats[pid][phase], expectations.get((pid, phase))
                 if observed.holds is None:
-                    if e is not None and phase not in unmeasured:
-                        unjudged.append(f"{pid} in the {phase} phase of {step['label']}: "
-                                        f"{_no_data_reason(step['probes'][pid]['series'], settle)}")
                     continue
                 found = _judge(observed, e, probe)
                 if found is None:
@@ -170,9 +175,13 @@ def priority(severity: str, phase: str, lower: int = 0) -> str:
 
 def phase_stats(phase: str, window: list[str], series: list[list[float]], probe: dict[str, Any],
                 settle: float = 0.0) -> PhaseStats:
-    """The probe's worst value in a phase, after the settle time, against its threshold."""
+    """The probe's worst value in a phase, after the settle time, against its threshold. A phase
+    not longer than the settle time is not judged (no samples): what is left of it after the settle
+    time is at most its end instant, and a sample landing exactly there is chance, not a measurement."""
     start, end = (datetime.fromisoformat(t).timestamp() for t in window)
-    start = min(start + settle, end)
+    if end - start <= settle:
+        return PhaseStats(phase, None, None, 0, None)
+    start += settle
     values = [v for ts, v in series if start <= ts <= end and v is not None and v == v]  # null, NaN: no data
     if not values:
         return PhaseStats(phase, None, None, 0, None)
@@ -229,7 +238,15 @@ def _ratio_severity(ratio: float) -> str:
     return "critical" if ratio >= 2 else "major" if ratio >= 1.25 else "minor"
 
 
-def _no_data_reason(series: list[list[float]], settle: float) -> str:
+def _length(window: list[str]) -> float:
+    start, end = (datetime.fromisoformat(t).timestamp() for t in window)
+    return end - start
+
+
+def _no_data_reason(series: list[list[float]], settle: float, length: float | None = None) -> str:
+    if length is not None and length <= settle:
+        return (f"{_secs(length)} long, not longer than the settle time ({_secs(settle)}) after which a phase is "
+                "judged — lengthen the phase or shorten `settle` (`vobs chaos check` refuses such a file)")
     if not any(v is not None and v == v for _, v in series):
         return ("the probe returned no data at all in this step — is its window shorter than 2 scrape "
                 "intervals? (`vobs chaos check --time-scale …` says)")

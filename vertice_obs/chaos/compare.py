@@ -4,7 +4,9 @@ Compared per (scenario, step, probe) present in both: the worst value under faul
 probe's budget, and the recovery after the revert. A change counts when the budget's verdict
 flips (held ↔ breached, recovered ↔ not) or the value moves by at least `MIN_CHANGE` of the
 budget (recovery: of the `recover_within` budget, else of a second) in either direction; the
-direction follows the threshold (`<`: lower is better). Pure; `compare_markdown`/`compare_html`
+direction follows the threshold (`<`: lower is better). A side whose fault phase could not be
+judged (no samples, not measured, not longer than the settle time) has no value: "not measured in
+OLD|NEW" or "on either side", never "unchanged". Pure; `compare_markdown`/`compare_html`
 render it.
 
 A run that did not complete (aborted, failed) is said first, by side, and what it never ran is
@@ -39,6 +41,7 @@ class Change:
     old: float | None
     new: float | None
     verdict: str  # "improved" | "regressed" | "unchanged" | "only in OLD|NEW" | "not run in OLD|NEW" (it stopped)
+    # | "not measured in OLD|NEW" | "not measured on either side" (a phase not judged: no value to compare)
 
 
 def compare(old: Report, new: Report) -> list[Change]:
@@ -78,8 +81,8 @@ def _recovery_seconds(r) -> float | None:
 
 def _verdict(a: float | None, b: float | None, held_a: bool | None, held_b: bool | None, lower: bool,
              scale: float) -> str:
-    if a is None or b is None:
-        return "unchanged"
+    if a is None or b is None:  # a phase not judged (no samples, not measured, too short) is no value to compare
+        return "not measured on either side" if a is None and b is None else f"not measured in {'OLD' if a is None else 'NEW'}"
     if held_a is not None and held_b is not None and held_a != held_b:
         return "improved" if held_b else "regressed"
     if a == b or abs(b - a) < MIN_CHANGE * (scale or 1.0):
@@ -106,8 +109,9 @@ def _parts(old: Report, new: Report, changes: list[Change]) -> tuple[str, list[s
     summary = (f"{counts['improved']} improved, {counts['regressed']} regressed"
                + (" in what both runs measured" if notes else "")
                + f" (a change counts when a budget's verdict flips or the value moves by ≥ {MIN_CHANGE:.0%} of it).")
-    order = {"regressed": 0, "improved": 1, "not run in NEW": 2, "not run in OLD": 3, "only in OLD": 4,
-             "only in NEW": 5, "unchanged": 6}
+    order = {v: i for i, v in enumerate(("regressed", "improved", "not run in NEW", "not run in OLD", "only in OLD",
+                                         "only in NEW", "not measured in NEW", "not measured in OLD",
+                                         "not measured on either side", "unchanged"))}
     rows = [[c.verdict, c.scenario, c.step, c.probe, c.measure, _v(c.old), _v(c.new)]
             for c in sorted(changes, key=lambda c: order[c.verdict])]
     return title, notes, summary, rows

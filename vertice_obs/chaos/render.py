@@ -88,15 +88,17 @@ def render_markdown(report: Report) -> str:
         lines += [f"| — | not run | {md(s)} | {md(steps)} | {md(text, None)} |" for s, steps, text in not_run]
         lines += [f"| {md(d.priority)} | {md(d.severity)} | {md(d.scenario)} | {md(d.step)} | {md(d.summary, None)} |"
                   for d in findings]  # cells through guard.markdown.md: a `|` in a title stays in its cell
+    unjudged = [u for s in report.scenarios for u in s.unjudged]
     if report.incomplete and not findings:
         lines += [""] if not_run else []
         lines.append("No probe breached its budget in what ran — not a clean result: the run did not complete, "
                      "and what did not run was not judged.")
     elif not findings and report.unmeasured:
         lines.append("No probe breached its budget in what was measured; the phases not measured (below) were not judged.")
+    elif not findings and unjudged:
+        lines.append("No probe breached its budget in what was judged; what could not be judged (below) is no pass.")
     elif not findings:
         lines.append("No probe breached its budget, and every expectation held.")
-    unjudged = [u for s in report.scenarios for u in s.unjudged]
     if unjudged:
         lines += ["", "Could not be judged (never counted as a failure):", ""] + [f"- {md(u, None)}" for u in unjudged]
     lines += ["", "## Recommendations", ""]

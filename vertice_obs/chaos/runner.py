@@ -10,7 +10,6 @@ everything lands in a JSON journal that `vobs chaos report` turns into a report 
 from __future__ import annotations
 
 import signal
-import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -20,6 +19,7 @@ from typing import Any, Callable, Protocol
 import niquests
 
 from vertice_obs.chaos.analysis import phases_text
+from vertice_obs.chaos.command import run_command
 from vertice_obs.chaos.freshness import (
     DATA_TIMEOUT,
     POLL_SECONDS,
@@ -36,6 +36,7 @@ from vertice_obs.guard.http import (
     DEFAULT_TIMEOUT,
     DeadlineExceeded,
     ResponseTooLarge,
+    connection_failure,
     read_body,
     tls_failure,
     tls_verify,
@@ -55,6 +56,11 @@ class Aborted(VobsError):
     """The run was stopped (Ctrl-C, SIGTERM or its deadline); its fault was reverted."""
 
     exit_code = 130
+
+
+class NotReached(VobsError):
+    """An action's request never reached its server: the connection was not made (refused, no such
+    host, no route, no connection in time), so nothing was sent."""
 
 
 class Annotator(Protocol):
@@ -206,6 +212,7 @@ class Runner:
             self._wait(self.run.baseline, f"{at}: baseline", here)
             t1 = _now()
             failed: VobsError | None = None  # the inject's own failure, said with the revert's if that fails too
+            injected = False
             try:
                 self.position = {**here, "phase": "inject"}
                 self.log(f"{scenario.id} {label}: inject")
@@ -218,13 +225,15 @@ class Runner:
                     failed = exc
                     self.journal.event("inject-failed", scenario=scenario.id, step=label, message=str(exc))
                     raise
+                injected = True
                 self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label} injected", scenario, t1, None)
                 self._wait(scenario.fault.hold, f"{at}: hold", here)
             finally:
                 # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
                 self._revert(scenario, label, variables, failed)
-            t2 = _now()
-            self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
+                t2 = _now()
+                if injected:  # the fault's region, once reverted — a run that stops here too
+                    self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
             self._wait(self.run.recover, f"{at}: recover", here)
             t3 = _now()
             phases = {"baseline": [_iso(t0), _iso(t1)], "fault": [_iso(t1), _iso(t2)], "recover": [_iso(t2), _iso(t3)]}
@@ -240,12 +249,15 @@ class Runner:
     def _revert(self, scenario: Scenario, label: str, variables: dict[str, Any],
                 inject_failed: VobsError | None = None) -> None:
         try:
-            self._act(scenario.fault.revert, variables)
+            self._act(scenario.fault.revert, variables, reverting=True)  # a revert always gets its full time
             self.journal.event("revert", scenario=scenario.id, step=label)
             self.log(f"{scenario.id} {label}: reverted")
         except Exception as exc:  # the one failure a person must hear about at once
             self.journal.event("revert-failed", scenario=scenario.id, step=label, message=str(exc))
             self.journal.save()
+            if isinstance(inject_failed, NotReached):  # no connection was made: nothing is injected to revert
+                raise VobsError(f"could not inject {scenario.id} {label}: {inject_failed}; it never reached the "
+                                f"target, so nothing is injected (the revert could not reach it either: {exc})") from None
             before = f" (the inject had failed: {inject_failed})" if inject_failed is not None else ""
             raise VobsError(f"could not revert {scenario.id} {label}: {exc}{before} — revert it by hand") from None
 
@@ -299,7 +311,7 @@ class Runner:
         self.log(message)
         return served, {phase: why for phase in late}
 
-    def _act(self, action: Action, variables: dict[str, Any]) -> None:
+    def _act(self, action: Action, variables: dict[str, Any], reverting: bool = False) -> None:
         if action.http is not None:
             url, auth = _target_url(action.http["url"], variables, self.target)
             body = _fill(action.http.get("json"), variables)
@@ -320,16 +332,19 @@ class Runner:
             except niquests.exceptions.SSLError as exc:
                 raise VobsError(tls_failure(exc, what, redact_url(url))) from None
             except niquests.RequestException as exc:
-                raise VobsError(f"{what}: {type(exc).__name__}") from None
+                words = connection_failure(exc, parse_url(url, "an action's URL").netloc)
+                raise (NotReached if words else VobsError)(f"{what}: {words or type(exc).__name__}") from None
             if status >= 400:
                 text = " ".join(answer[:120].decode("utf-8", "replace").split())
                 raise VobsError(redact_text(f"{what}: HTTP {status} {text}"))
-        else:
+        else:  # bounded as an HTTP action is (--http-timeout), an inject also by what is left of --timeout
             argv = [_fill(a, variables) for a in action.command or ()]
-            try:
-                subprocess.run(argv, check=True, capture_output=True, timeout=60)
-            except (OSError, subprocess.SubprocessError) as exc:
-                raise VobsError(f"command {' '.join(argv)!r} failed: {exc}") from None
+            left = self.deadline - time.monotonic() if self.deadline is not None and not reverting else None
+            limit = min(self.http_timeout, max(0.0, left)) if left is not None else self.http_timeout
+            if limit == self.http_timeout:
+                run_command(argv, limit, "--http-timeout")
+            else:  # the run's deadline: stopped as at any other point of the run
+                run_command(argv, limit, "what was left of --timeout", Aborted)
 
     def _annotate(self, text: str, scenario: Scenario, start: datetime, end: datetime | None) -> None:
         if self.annotator is None:

@@ -145,12 +145,31 @@ def load_run(path: Path, display: str | None = None) -> Run:
             raise doc.error(f"scenario id {raw['id']!r} is already used at line {seen[raw['id']]}", where + ("id",))
         seen[raw["id"]] = doc.line(where)
         scenarios.append(_scenario(doc, raw, where))
-    return Run(id=data["id"], title=data["title"], owner=data["owner"], summary=data.get("summary", "").strip(),
-               narratives=tuple(data.get("narratives", ())),
-               baseline=_duration(doc, data.get("baseline", "30s"), ("baseline",)),
-               recover=_duration(doc, data.get("recover", "30s"), ("recover",)), scenarios=tuple(scenarios),
-               file=doc.file, settle=_duration(doc, data.get("settle", "0s"), ("settle",), zero=True),
-               narrative_lines=tuple(doc.line(("narratives", i)) for i in range(len(data.get("narratives", ())))))
+    run = Run(id=data["id"], title=data["title"], owner=data["owner"], summary=data.get("summary", "").strip(),
+              narratives=tuple(data.get("narratives", ())),
+              baseline=_duration(doc, data.get("baseline", "30s"), ("baseline",)),
+              recover=_duration(doc, data.get("recover", "30s"), ("recover",)), scenarios=tuple(scenarios),
+              file=doc.file, settle=_duration(doc, data.get("settle", "0s"), ("settle",), zero=True),
+              narrative_lines=tuple(doc.line(("narratives", i)) for i in range(len(data.get("narratives", ())))))
+    _longer_than_settle(doc, run)
+    return run
+
+
+def _longer_than_settle(doc: LocatedDocument, run: Run) -> None:
+    """Each phase is judged only after `settle` (the probes' windows must have left the previous
+    phase), so a phase not longer than it has no sample that may be judged: its breaches would go
+    unseen, at any --time-scale (both scale alike). Refused at the phase's line — the first in the file."""
+    data = doc.data
+    phases = [(what, length, (what,) if what in data else ("settle",), data.get(what, "30s (the default)"))
+              for what, length in (("baseline", run.baseline), ("recover", run.recover))]
+    phases += [(f"scenario {s.id}'s hold", s.fault.hold, ("scenarios", i, "fault", "hold"),
+                data["scenarios"][i]["fault"]["hold"]) for i, s in enumerate(run.scenarios)]
+    short = [p for p in phases if p[1] <= run.settle]
+    if short:
+        what, _, path, text = min(short, key=lambda p: doc.line(p[2]) or 0)
+        raise doc.error(f"{what} {text} is not longer than settle {data['settle']}: each phase is judged only after "
+                        "the settle time, so this one could never be judged and its breaches would go unseen — "
+                        "lengthen it or shorten `settle`", path)
 
 
 def _scenario(doc: LocatedDocument, raw: dict[str, Any], where: tuple) -> Scenario:

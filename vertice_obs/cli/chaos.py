@@ -137,11 +137,13 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     """Run a Chaos Day: per step baseline, inject, hold, revert, recover — and measure.
 
     Before anything is injected, every probe's metrics are checked (as `vobs chaos check`); a
-    probe on a missing metric stops the run (exit 1). Faults are annotated in Grafana on the
+    probe on a missing metric stops the run (exit 1). So does a target the faults cannot reach
+    (one GET of --target-url, answered with any status) or a command that does not exist (exit 2). Faults are annotated in Grafana on the
     run's narratives' dashboards (tagged with the run id) when a Grafana is configured. Probes are
     sampled from Prometheus over each step. A run never leaves a fault injected: Ctrl-C, SIGTERM,
     an error or --timeout revert it first (exit 130, or 2 on error). The journal records
-    everything and `vobs chaos report` turns it into the report.
+    everything and `vobs chaos report` turns it into the report. A `command:` action is bounded
+    like an HTTP one (--http-timeout; an inject also by what is left of --timeout).
 
     \b
     Examples:
@@ -159,6 +161,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         scrape_check,
     )
     from vertice_obs.chaos.progress import stderr_progress
+    from vertice_obs.chaos.reach import check_reachable
     from vertice_obs.chaos.runner import GrafanaAnnotator, Runner, Sampler
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.chaos.scrape import ScrapeSource
@@ -205,6 +208,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     runner = Runner(run, target_url, sampler, journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),
                     http_timeout=http_timeout, scrape=scrape, progress=stderr_progress)
+    check_reachable(run, runner.target, http_timeout)  # before the first baseline, not after it
     try:
         data = runner.execute()
     finally:

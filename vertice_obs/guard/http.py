@@ -1,6 +1,8 @@
 """One total deadline and one size cap for every HTTP exchange vobs makes; how long a server
 asks to wait (`retry_after`); whether TLS certificates are verified (`tls_verify`); and what a
-failed TLS handshake is told as (`tls_failure`: the one description, for every server vobs asks).
+failed TLS handshake is told as (`tls_failure`: the one description, for every server vobs asks),
+and a connection that could not be made (`connection_failure`: refused, a name that does not
+resolve, no route, no connection within the deadline).
 
 Per-socket timeouts do not bound a server that drips a byte every few seconds: each read
 succeeds in time and the body never ends. `within` runs one whole exchange — connect, headers and
@@ -10,8 +12,10 @@ memory up to `max_bytes`, checking the same deadline between chunks.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import socket
 import threading
 import time
 import warnings
@@ -234,3 +238,24 @@ def bearer(session: Any, basic: Any, token: str | None, variable: str) -> str:
         session.auth = basic
         return "check the user and password in the URL"
     return f"it wants credentials: {variable} (a bearer token) or user:password@ in the URL (basic auth)"
+
+
+def connection_failure(exc: BaseException, at: str) -> str | None:
+    """A failure to make the connection to `at` (`host:port`, as shown), in words — `connection
+    refused at 127.0.0.1:1` — or None when the connection was made and failed later (reset, cut
+    mid-answer): then the request may have reached the server. So a caller can tell "never
+    reached" (nothing was sent) from "may have been sent"."""
+    chain = _chain(exc)
+    names = {type(e).__name__ for e in chain}
+    for e in chain:
+        if isinstance(e, ConnectionRefusedError):
+            return f"connection refused at {at}"
+        if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return f"no route to {at}"
+    if "NameResolutionError" in names or any(isinstance(e, socket.gaierror) for e in chain):
+        return f"the host of {at} does not resolve (no such name?)"
+    if "ConnectTimeoutError" in names or "ConnectTimeout" in names:
+        return f"no connection to {at} within the timeout"
+    if "NewConnectionError" in names:
+        return f"could not connect to {at}"
+    return None
