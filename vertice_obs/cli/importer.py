@@ -153,7 +153,7 @@ def _pulled_folders(sources: tuple[Path, ...], display, notes: list[str]) -> dic
     An inventory that cannot be read, or is a symlink leading out of its folder (the rule for every
     file a folder handed over holds), adds a note, and its dashboards' folders are not known."""
     from vertice_obs.grafana.pull import INVENTORY, earlier_inventory
-    from vertice_obs.guard.paths import LINK_OUT, outside
+    from vertice_obs.guard.paths import LINK_OUT, links_out
 
     out: dict[str, tuple[str, str]] = {}
     read: dict[Path, list[dict] | None] = {}  # each folder's inventory read once, however many files name it
@@ -164,7 +164,7 @@ def _pulled_folders(sources: tuple[Path, ...], display, notes: list[str]) -> dic
             inventory = folder / INVENTORY
             if not inventory.is_file():
                 return None
-            if inventory.is_symlink() and outside(folder, inventory) is not None:
+            if links_out(folder, inventory):
                 notes.append(f"{display(inventory)}: {LINK_OUT}: the dashboards' Grafana folders are not known")
                 return None
             try:

@@ -47,6 +47,12 @@ LINKED_FOLDER = "a symlinked folder: not followed"
 LINK_OUT = "a symlink leading out of the folder: not read"
 
 
+def links_out(folder: Path, path: Path | str) -> bool:
+    """Is `path`, met in a folder handed over, a symlink whose target is outside `folder`? Such a
+    file is not read (`LINK_OUT`): the one test, for every file a folder's walk meets."""
+    return os.path.islink(path) and outside(folder, Path(path)) is not None
+
+
 def json_files(folder: Path, leave_out: Collection[str] = ()) -> tuple[list[Path], list[tuple[Path, str]]]:
     """The one walk of a folder given from outside (`vobs validate`, `audit`, `import`): every
     `*.json` under `folder`, sorted, names in `leave_out` left out — and what was passed over, each
@@ -64,7 +70,7 @@ def json_files(folder: Path, leave_out: Collection[str] = ()) -> tuple[list[Path
             path = Path(dirpath) / name
             if not name.endswith(".json") or name in leave_out:
                 continue
-            if os.path.islink(path) and outside(folder, path) is not None:
+            if links_out(folder, path):
                 passed.append((path, LINK_OUT))
             else:
                 found.append(path)

@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from vertice_obs.checks import CHECKS, finding
 from vertice_obs.errors import InputError, closest
 from vertice_obs.finding import Finding, Location
-from vertice_obs.guard.paths import LINK_OUT, outside
+from vertice_obs.guard.paths import LINK_OUT, links_out
 from vertice_obs.guard.text import escape
 from vertice_obs.located_yaml import LocatedDocument, load_located, schema_problems
 
@@ -214,7 +214,7 @@ def load_policy(paths: Sequence[Path], root: Path, display: Callable[[Path], str
         config = folder / CONFIG_NAME
         if not os.path.lexists(config):
             continue
-        if walked is not None and os.path.islink(config) and outside(walked, config) is not None:
+        if walked is not None and links_out(walked, config):
             passed.append((config, LINK_OUT))  # a folder handed over must not read a file from anywhere
             continue
         scope = display(folder)
