@@ -307,8 +307,7 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
                 loaded.append((f"grafana:{uid}", dict(live.model)))
                 if narrative_id is not None:
                     tree = known_folders(target, [live.folder_uid], tree)
-                entry = folder_entry("" if live.folder_uid == "general" else live.folder_uid, tree,
-                                     target.nested_folders, target.description)
+                entry = folder_entry(live.folder_uid, tree, target.nested_folders, target.description)
                 homes[uid] = (entry["folder"], entry["folder_uid"])
     imported = []
     for shown, model in loaded:

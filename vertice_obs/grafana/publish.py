@@ -44,6 +44,7 @@ from vertice_obs.grafana.folders import (
 )
 from vertice_obs.grafana.live import Destination, LiveDashboard, publish_message
 from vertice_obs.grafana.normalize import normalize
+from vertice_obs.grafana.pull import known_folders
 from vertice_obs.grafana.survey import Seen, survey
 
 CREATE, UPDATE, UNCHANGED, DRIFT, OWNED, ADOPT = "create", "update", "unchanged", "skipped-drift", "skipped-owned", "adopt"
@@ -136,9 +137,9 @@ def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing:
     read already."""
     homes = sorted(set(homes))
     nested = target.nested_folders
-    existing = target.folders() if existing is None else dict(existing)
-    for uid in sorted({uid for _, uid in homes if uid and uid not in existing}):  # not reached from the root
-        existing.update(target.folder(uid))  # (its parent not readable with the token): asked alone
+    # an adopted folder the walk from the root does not reach (its parent not readable): asked alone
+    existing = known_folders(target, (uid for _, uid in homes if uid),
+                             target.folders() if existing is None else existing)
     gone = [(path, uid) for path, uid in homes if uid and uid not in existing]
     if gone:
         raise InputError(f"folder_uid {gone[0][1]!r} (folder {gone[0][0]!r}): {target.description} has no folder of "

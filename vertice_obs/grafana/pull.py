@@ -127,8 +127,8 @@ def known_folders(destination: Destination, uids: Iterable[str], folders: Mappin
 def folder_entry(folder_uid: str, folders: Mapping[str, Folder], nested: bool, where: str) -> dict[str, str]:
     """A pulled dashboard's Grafana folder, as its inventory entry records it and `vobs import` adopts
     it: `folder_uid`, and `folder`, its path as a narrative writes it (`Platform/K8s`; a flat folder's
-    title). Both "" for the General folder (the root, no folder)."""
-    if not folder_uid:
+    title). Both "" for the General folder (the root, no folder; `""` or `general`)."""
+    if not folder_uid or folder_uid == GENERAL:
         return {"folder": "", "folder_uid": ""}
     return {"folder": paths(folders, nested, where).get(folder_uid, ""), "folder_uid": folder_uid}
 
