@@ -221,6 +221,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     """
     from vertice_obs.grafana.publish import (
         SKIPPED,
+        WRITTEN,
         PublishPlan,
         adopted,
         check_folders,
@@ -328,7 +329,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
                    + f"{tally} — {target.description}")
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
-        written = len(created) + sum(r.status in ("created", "updated", "adopted") for r in [*results, *played])
+        written = len(created) + sum(r.status in WRITTEN for r in [*results, *played])
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
         ctx.exit(EXIT_PARTIAL if written else EXIT_INPUT)
     if failed or unplayed:  # one line, dashboards then playlists

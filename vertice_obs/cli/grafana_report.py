@@ -69,9 +69,12 @@ def interrupted(folders, actions, results, playlists, done) -> str:
     """`vobs publish`'s one line for Ctrl-C during its writes: what was written — `folders`; of the
     dashboards to write (`actions`), those finished (`results`, or `done` when they were being written:
     `results` is None); of the playlists, `done` — and that running it again finishes the job."""
+    # imported here: the publish module loads only once a publish runs
+    from vertice_obs.grafana.publish import WRITES, WRITTEN
+
     def of(finished, planned, noun: str) -> str:
-        total = sum(a.kind in ("create", "update", "adopt") for a in planned)
-        written = sum(r.status in ("created", "updated", "adopted") for r in finished)
+        total = sum(a.kind in WRITES for a in planned)
+        written = sum(r.status in WRITTEN for r in finished)
         return f"{written:,} of {total:,} {noun}{'' if total == 1 else 's'}" if total else ""
 
     parts = [count(len(folders), "folder") if folders else "", of(done if results is None else results, actions,

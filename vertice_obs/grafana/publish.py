@@ -51,6 +51,7 @@ CREATE, UPDATE, UNCHANGED, DRIFT, OWNED, ADOPT = "create", "update", "unchanged"
 DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: DRIFT, OWNED: OWNED, ADOPT: "adopted"}
 SKIPPED = (DRIFT, OWNED)  # refused without `force`: not published, publish exits 3
 WRITES = (CREATE, UPDATE, ADOPT)
+WRITTEN = tuple(DONE[kind] for kind in WRITES)  # what those are once done: created, updated, adopted
 
 
 @dataclass
@@ -91,7 +92,7 @@ class Result:
         return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
 
 
-__all__ = ["Action", "NOT_SENT", "SKIPPED", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
+__all__ = ["Action", "NOT_SENT", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
            "folder_uid", "git_commit",
            "plan_publish", "select"]
 
