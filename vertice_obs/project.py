@@ -32,7 +32,7 @@ ENVIRONMENT = {
     "prometheus_url": "PROMETHEUS_URL",
     "prometheus_token": "PROMETHEUS_TOKEN",
 }
-_TOKENS = {"grafana_token": "GRAFANA_TOKEN", "prometheus_token": "PROMETHEUS_TOKEN"}  # never in a file
+_TOKENS = {key: ENVIRONMENT[key] for key in ("grafana_token", "prometheus_token")}  # never in a file
 _URL_KEYS = ("grafana_url", "prometheus_url")
 _SERVER_KEYS = (*_URL_KEYS, "grafana_org_id")  # which servers: with --env, its section's alone
 _PATH_KEYS = ("dashboards_dir", "narratives_dir", "exports_dir", "catalog", "provisioning_dir", "backup_dir")

@@ -29,7 +29,7 @@ publish costs a few requests in all. Every other dashboard takes the reads above
 the list only ever says "unchanged", never what to write or whether it drifted. The list carries no
 version message, so only a dashboard listed exactly as vobs sent it is taken as unchanged from the
 list alone (Grafana stores a save as it was sent; a UI save rewrites the JSON); one the same only by
-content (`Listed.digest`) has its newest version read, as before 12, to know whether it needs adopting.
+content has its newest version read, as before 12, to know whether it needs adopting.
 """
 
 from __future__ import annotations

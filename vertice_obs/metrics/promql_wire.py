@@ -95,8 +95,8 @@ def http_error(status: int, body: bytes, credentials: str = "") -> str:
     """Prometheus' own error (`errorType: error`) when it sent one, else the status and the start
     of the body (an HTML page is named, not printed). Redacted: a server may echo credentials.
     `credentials`: what to check when they were refused (`guard.http.bearer`)."""
-    refused = f" (the credentials were refused: {credentials})" if status in (401, 403) and credentials else (
-        " (the credentials were refused)" if status in (401, 403) else "")
+    refused = "" if status not in (401, 403) else \
+        f" (the credentials were refused{': ' + credentials if credentials else ''})"
     try:
         payload = json.loads(body)
         if isinstance(payload, dict) and payload.get("error"):
