@@ -256,14 +256,14 @@ def chaos_report(journal: Path, output: Path | None) -> None:
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for compare.md and compare.html (default: beside NEW).")
+              help="Folder for compare.md and compare.html (default: <OLD>-vs-<NEW>-compared beside NEW).")
 @click.pass_context
 def chaos_compare(ctx: click.Context, old: Path, new: Path, output: Path | None) -> None:
     """What improved and what regressed between two Chaos Days, per probe and step.
 
     A run that did not complete (aborted, failed) is compared only on what both runs measured,
     and said. Exit 0: nothing regressed and both runs completed; 1: something regressed, or a
-    run did not complete; 2: bad input, or nothing both runs measured.
+    run did not complete; 2: bad input (OLD and NEW the same run, too), or nothing both runs measured.
 
     \b
     Examples:
@@ -271,7 +271,7 @@ def chaos_compare(ctx: click.Context, old: Path, new: Path, output: Path | None)
     """
     from vertice_obs.chaos.compare import compare_files
 
-    out = output or new.with_name(new.stem + "-compared")
+    out = output or new.with_name(f"{old.stem}-vs-{new.stem}-compared")  # both runs: one NEW, several OLDs
     check_writable(out, folder=True)
     improved, regressed, stopped = compare_files(old, new, out)
     say(f"wrote {out}/compare.md and {out}/compare.html: {improved} improved, {regressed} regressed"
