@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import time
 from pathlib import Path
@@ -177,7 +178,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     run = load_run(run_file, project.display(run_file))
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"
-    check_writable(journal_path, shown=project.display(journal_path))  # before any fault is injected
+    check_writable(journal_path, shown=from_here(journal_path))  # before any fault is injected
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = ScrapeSource(project.prometheus_url, timeout=http_timeout)
@@ -208,10 +209,20 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         data = runner.execute()
     finally:
         if journal_path.is_file():
-            say(f"journal: {project.display(journal_path)}", err=True)
+            say(f"journal: {from_here(journal_path)}", err=True)
     steps = sum(len(s["steps"]) for s in data["scenarios"])
     say(f"{run.id}: completed {count(len(data['scenarios']), 'scenario')}, {count(steps, 'step')}; "
-               f"no fault left injected. Report: {report_command(project.display(journal_path))}")
+               f"no fault left injected. Report: {report_command(from_here(journal_path))}")
+
+
+def from_here(path: Path) -> str:
+    """`path` as the user can use it from where vobs was run: relative to the current directory
+    (`../proj/chaos/journals/…` under -C ../proj, which does not move into the project), not to the
+    project root; absolute where no relative path leads to it (another drive)."""
+    try:
+        return os.path.relpath(path.parent.resolve() / path.name)
+    except ValueError:
+        return str(path.parent.resolve() / path.name)
 
 
 def report_command(journal: str) -> str:
