@@ -143,3 +143,21 @@ def test_a_fault_phase_judged_on_neither_side_is_not_measured_never_unchanged():
     assert other[("5s", "p95")].verdict == "not measured in OLD"
     markdown = compare_markdown(analyse(old), analyse(new), compare(analyse(old), analyse(new)))
     assert "| not measured on either side | lat | 1s | p95 | worst under fault | — | — |" in markdown
+
+
+def test_the_default_folder_names_both_runs_and_a_run_is_not_compared_with_itself(tmp_path):
+    """A trial: the default folder was named after NEW alone (`run2-compared/`), so comparing
+    several OLDs with one NEW kept only the last; and a journal compared with itself passed."""
+    for name, data in (("run0", OLD | {"started": "2026-10-25T10:00:00+00:00"}), ("run1", OLD), ("run2", NEW)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(data))
+    for old in ("run0", "run1"):
+        result = CliRunner().invoke(cli, ["chaos", "compare", str(tmp_path / f"{old}.json"), str(tmp_path / "run2.json")])
+        assert f"wrote {tmp_path / f'{old}-vs-run2-compared'}/compare.md" in result.stdout, result.output
+    assert sorted(p.name for p in tmp_path.glob("*-compared")) == ["run0-vs-run2-compared", "run1-vs-run2-compared"]
+    (tmp_path / "copy.json").write_text((tmp_path / "run2.json").read_text())
+    for other in ("run2", "copy"):  # the file itself, or a copy of it: one run
+        result = CliRunner().invoke(cli, ["chaos", "compare", str(tmp_path / f"{other}.json"), str(tmp_path / "run2.json")])
+        assert result.exit_code == 2
+        assert result.stderr == (f"vobs: error: {tmp_path / 'run2.json'}: OLD and NEW are the same run (r started "
+                                 "2026-11-08T10:00:00+00:00): compare two runs\n")
+        assert not (tmp_path / f"{other}-vs-run2-compared").exists()

@@ -431,3 +431,25 @@ def test_a_command_action_is_bounded_by_the_runs_timeouts_and_said_in_words(syst
     assert [e["kind"] for e in data["events"] if e["kind"] in ("inject", "inject-failed", "revert")] == [
         "inject", "inject-failed", "revert"]  # the revert ran, with its own full time
     assert fault_state(sim)["kill_switch"] is False
+
+
+def test_with_dash_c_the_journal_and_report_command_are_printed_from_where_vobs_ran(system, tmp_path, monkeypatch):
+    """A trial ran `vobs -C ../proj chaos run …` from another folder: the journal was printed
+    relative to the project (`chaos/journals/…`), and the suggested report command failed as printed."""
+    sim, prometheus = system
+    project, elsewhere = tmp_path / "proj", tmp_path / "elsewhere"
+    (project / "chaos").mkdir(parents=True)
+    elsewhere.mkdir()
+    (project / "chaos" / "short.yaml").write_text(COMMAND_DAY.replace(
+        'inject: {command: [sleep, "1000"]}', 'inject: {http: {method: POST, url: "${target}/fault/kill-switch"}}'))
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(cli, ["-C", "../proj", "chaos", "run", "../proj/chaos/short.yaml", "--target-url",
+                                      sim.url, "--prometheus-url", prometheus.url, "--time-scale", "0.05"],
+                                env={"GRAFANA_URL": ""})
+    assert result.exit_code == 0, result.output
+    [journal] = (project / "chaos" / "journals").glob("cmd-*.json")
+    assert f"journal: ../proj/chaos/journals/{journal.name}\n" in result.stderr
+    hint = shlex.split(result.stdout.split("Report: ", 1)[1].splitlines()[0])
+    assert hint == ["vobs", "chaos", "report", f"../proj/chaos/journals/{journal.name}"]
+    report = CliRunner().invoke(cli, hint[1:] + ["-o", str(tmp_path / "report")])  # as printed, from here
+    assert report.exit_code == 0, report.output

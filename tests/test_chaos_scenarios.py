@@ -132,3 +132,25 @@ def test_a_probe_on_a_missing_metric_stops_the_run(prometheus):
     assert (f"never seen in Prometheus at {prometheus.url} in the data it holds (less than the 7d lookback)"
             in line), line
     assert "NOT ready: 1 probe metric would measure nothing" in result.output
+
+
+def readme_example() -> str:
+    """The README's "A minimal Chaos Day file" block, as written."""
+    text = (REPO / "README.md").read_text()
+    block = text[text.index("**A minimal Chaos Day file**"):]
+    block = block[block.index("```yaml\n") + len("```yaml\n"):]
+    return block[:block.index("```")]
+
+
+def test_the_readme_example_chaos_file_is_ready(tmp_path, prometheus):
+    """A trial's user had to read the JSON schema to write a Chaos Day file: the README has a
+    complete minimal one, and it passes `vobs chaos check` against a real Prometheus as written."""
+    path = tmp_path / "latency-day.yaml"
+    path.write_text(readme_example())
+    run = load_run(path, "latency-day.yaml")
+    assert (run.id, len(run.scenarios), run.narratives) == ("latency-day", 1, ("cockpit",))
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "check", str(path), "--prometheus-url",
+                                      prometheus.url])
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("latency-day: 1 scenario, 1 probe — ready (checked against Prometheus at "
+                                  f"{prometheus.url})\n"), result.output

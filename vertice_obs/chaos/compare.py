@@ -11,7 +11,8 @@ render it.
 
 A run that did not complete (aborted, failed) is said first, by side, and what it never ran is
 "not run in OLD/NEW" — neither improved nor regressed: the comparison covers what both measured.
-Two journals with nothing both measured are not compared (`compare_files`: one error line).
+Two journals with nothing both measured are not compared (`compare_files`: one error line), nor
+a journal with itself (or a copy: the same run id and start).
 """
 
 from __future__ import annotations
@@ -169,6 +170,10 @@ def compare_files(old_path: Path, new_path: Path, out: Path) -> tuple[int, int, 
             raise InputError(f"malformed journal: {exc}", str(path)) from None
         except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError, IndexError) as exc:
             raise InputError(f"malformed journal: {type(exc).__name__}: {exc}", str(path)) from None
+    if old_path.resolve() == new_path.resolve() or all(
+            (r.run.get("id"), r.started) == (reports[0].run.get("id"), reports[0].started) for r in reports):
+        raise InputError(f"OLD and NEW are the same run ({reports[1].run.get('id', '?')} started "
+                         f"{reports[1].started or '?'}): compare two runs", str(new_path))
     changes = compare(*reports)
     if not comparable(changes):
         side = next((i for i in (1, 0) if reports[i].stop is not None), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import time
 from pathlib import Path
@@ -179,7 +180,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     run = load_run(run_file, project.display(run_file))
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"
-    check_writable(journal_path, shown=project.display(journal_path))  # before any fault is injected
+    check_writable(journal_path, shown=from_here(journal_path))  # before any fault is injected
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = ScrapeSource(project.prometheus_url, timeout=http_timeout, token=project.prometheus_token,
@@ -213,10 +214,20 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         data = runner.execute()
     finally:
         if journal_path.is_file():
-            say(f"journal: {project.display(journal_path)}", err=True)
+            say(f"journal: {from_here(journal_path)}", err=True)
     steps = sum(len(s["steps"]) for s in data["scenarios"])
     say(f"{run.id}: completed {count(len(data['scenarios']), 'scenario')}, {count(steps, 'step')}; "
-               f"no fault left injected. Report: {report_command(project.display(journal_path))}")
+               f"no fault left injected. Report: {report_command(from_here(journal_path))}")
+
+
+def from_here(path: Path) -> str:
+    """`path` as the user can use it from where vobs was run: relative to the current directory
+    (`../proj/chaos/journals/…` under -C ../proj, which does not move into the project), not to the
+    project root; absolute where no relative path leads to it (another drive)."""
+    try:
+        return os.path.relpath(path.parent.resolve() / path.name)
+    except ValueError:
+        return str(path.parent.resolve() / path.name)
 
 
 def report_command(journal: str) -> str:
@@ -262,14 +273,14 @@ def chaos_report(journal: Path, output: Path | None) -> None:
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for compare.md and compare.html (default: beside NEW).")
+              help="Folder for compare.md and compare.html (default: <OLD>-vs-<NEW>-compared beside NEW).")
 @click.pass_context
 def chaos_compare(ctx: click.Context, old: Path, new: Path, output: Path | None) -> None:
     """What improved and what regressed between two Chaos Days, per probe and step.
 
     A run that did not complete (aborted, failed) is compared only on what both runs measured,
     and said. Exit 0: nothing regressed and both runs completed; 1: something regressed, or a
-    run did not complete; 2: bad input, or nothing both runs measured.
+    run did not complete; 2: bad input (OLD and NEW the same run, too), or nothing both runs measured.
 
     \b
     Examples:
@@ -277,7 +288,7 @@ def chaos_compare(ctx: click.Context, old: Path, new: Path, output: Path | None)
     """
     from vertice_obs.chaos.compare import compare_files
 
-    out = output or new.with_name(new.stem + "-compared")
+    out = output or new.with_name(f"{old.stem}-vs-{new.stem}-compared")  # both runs: one NEW, several OLDs
     check_writable(out, folder=True)
     improved, regressed, stopped = compare_files(old, new, out)
     say(f"wrote {out}/compare.md and {out}/compare.html: {improved} improved, {regressed} regressed"
