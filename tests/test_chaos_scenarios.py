@@ -103,6 +103,38 @@ def test_check_against_the_catalog_is_ready():
     assert "4 warnings" in result.output
 
 
+def test_offline_check_asks_no_prometheus_and_takes_a_catalog_from_anywhere(tmp_path, monkeypatch):
+    """`chaos check --offline` ignores a configured Prometheus (here one that cannot be reached: asked,
+    it would fail), as `validate --offline` does, and `--catalog FILE` checks the probes against a
+    catalog outside any project (a trial's user had no Prometheus at hand and no way to check)."""
+    monkeypatch.setenv("PROMETHEUS_URL", "http://127.0.0.1:1")
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "check", str(RUN), "--offline"])
+    assert result.exit_code == 0, result.output
+    assert "ready (checked against the metric catalog narratives/metrics.yaml)" in result.output
+    elsewhere = tmp_path / "team.yaml"
+    elsewhere.write_text((REPO / "narratives" / "metrics.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PROMETHEUS_URL")
+    result = CliRunner().invoke(cli, ["chaos", "check", str(RUN), "--catalog", "team.yaml"])
+    assert result.exit_code == 0, result.output
+    assert "ready (checked against the metric catalog team.yaml)" in result.output
+    # a catalog without the probes' metrics: not ready, at each probe
+    elsewhere.write_text("metrics:\n  - {name: something_else_total, type: counter, unit: events, help: h, owner: o}\n")
+    result = CliRunner().invoke(cli, ["chaos", "check", str(RUN), "--catalog", "team.yaml"])
+    assert result.exit_code == 1 and "NOT ready" in result.output, result.output
+
+
+def test_offline_contradictions_and_nothing_to_check_against_are_one_line_errors(tmp_path, monkeypatch):
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "check", str(RUN), "--offline",
+                                      "--prometheus-url", "http://127.0.0.1:1"])
+    assert result.exit_code == 2 and "--offline and --prometheus-url contradict each other" in result.output
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["chaos", "check", str(RUN), "--offline"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines()[-1] == \
+        "vobs: error: --offline and no metric catalog to check the probes against (give --catalog FILE)"
+
+
 def test_a_narrative_the_project_does_not_have_is_an_error_at_its_line(tmp_path, prometheus):
     """A typo in `narratives:` passed check and run (a new-user trial): the faults were annotated on
     no dashboard and nothing said so. It is an error at its line, with the close name; the run does

@@ -12,6 +12,7 @@ import click
 from vertice_obs.cli.app import cli, say, say_error
 from vertice_obs.cli.options import (
     BOTH_ENV,
+    CATALOG,
     FORMAT,
     GRAFANA_TOKEN,
     GRAFANA_URL,
@@ -22,6 +23,7 @@ from vertice_obs.cli.options import (
     TLS,
     Duration,
     count,
+    on_command_line,
     project_of,
     timeout_option,
 )
@@ -47,13 +49,17 @@ def chaos_() -> None:
 @PROMETHEUS_ENV
 @click.argument("run_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @PROMETHEUS
+@CATALOG
+@click.option("--offline", is_flag=True, help="Ask no Prometheus (PROMETHEUS_URL and vobs.yaml ignored): check the "
+                                              "probes' metrics against the metric catalog.")
 @FORMAT
 @TIMEOUT
 @click.option("--time-scale", type=click.FloatRange(0.001, 1.0), default=1.0, show_default=True,
               help="The time scale the run will use: probe windows shrink with it and must span 2 scrapes.")
 @TLS
 @click.pass_context
-def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout, time_scale) -> None:
+def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file, offline, fmt, timeout,
+                time_scale) -> None:
     """Validate a Chaos Day file and check that every probe's metrics exist — before any fault.
 
     The file is schema-checked like a narrative (one-line errors with file and line). Then each
@@ -62,10 +68,15 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
     probe whose window at --time-scale is shorter than 2 scrape intervals of its targets (read
     from Prometheus' /api/v1/targets): rate and increase would return nothing.
 
+    Without a Prometheus (or with --offline) the probes are checked against the metric catalog
+    (narratives/metrics.yaml, or --catalog FILE), which knows no scrape interval: each probe then
+    says its windows went unchecked.
+
     \b
     Examples:
       vobs chaos check chaos/chaos-day-1.yaml
       vobs chaos check chaos/chaos-day-1.yaml --prometheus-url http://localhost:9090 --time-scale 0.1
+      vobs chaos check chaos/chaos-day-1.yaml --offline --catalog team-metrics.yaml
     """
     from vertice_obs.build.narrative import narrative_ids
     from vertice_obs.chaos.preflight import (
@@ -81,16 +92,23 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, fmt, timeout
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource
 
-    project = project_of(ctx, prometheus_url=prometheus_url)
-    project.require_declared("prometheus_url")
+    if offline and prometheus_url and on_command_line(ctx, "prometheus_url"):
+        # only the flag contradicts it: PROMETHEUS_URL in the environment is what --offline ignores
+        raise click.UsageError("--offline and --prometheus-url contradict each other")
+    project = project_of(ctx, prometheus_url=prometheus_url,
+                         catalog=catalog_file.resolve() if catalog_file is not None else None)
+    if not offline:
+        project.require_declared("prometheus_url")
     run = load_run(run_file, project.display(run_file))
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     token = project.prometheus_token  # PROMETHEUS_TOKEN: sent as Authorization: Bearer
-    source = PrometheusSource(project.prometheus_url, timeout=timeout, token=token) if project.prometheus_url else (
+    online = project.prometheus_url and not offline
+    source = PrometheusSource(project.prometheus_url, timeout=timeout, token=token) if online else (
         CatalogSource(catalog) if catalog else None)
     if source is None:
-        raise InputError("no Prometheus configured and no metric catalog to check the probes against"
+        raise InputError(("--offline and no metric catalog to check the probes against (give --catalog FILE)"
+                          if offline else "no Prometheus configured and no metric catalog to check the probes against")
                          + project.elsewhere())
     findings = preflight(run, source, catalog) + narrative_findings(run, narrative_ids(project.narratives_dir))
     unknown = next((f for f in findings if f.check == "metric/unknown"), None)
