@@ -42,6 +42,7 @@ def test_import_then_build_renders_the_dashboards_with_todo_stories(project: Pat
                 "--chapter-title", "The API at a glance")
     assert done.returncode == 0, done.stderr
     assert "v3.json → dashboards/icqsumcgz.py (uid IcqsUmcGz)" in done.stdout
+    assert "2 chapters in the new narrative narratives/services.yaml: write each story" in done.stdout
     assert "  - graph → timeseries (6 panels)" in done.stdout and "  - legacy rows[] → row panels (3 rows, 0 shown as a row panel" in done.stdout
     narrative = (project / "narratives" / "services.yaml").read_text()
     assert 'title: "The API at a glance"' in narrative and narrative.count("story: |\n      TODO") == 2
@@ -104,6 +105,25 @@ def test_json_output_and_a_pulled_folder(project: Path):
     assert "schemaVersion 26 → 39" in out["imported"][0]["migrations"] and out["narrative"] is None
 
 
+def test_a_folder_uid_in_an_inventory_that_is_no_uid_is_never_written_into_the_narrative(project: Path):
+    """`inventory.json` is a file anyone may edit (or a hostile pull folder handed over): a
+    `folder_uid` that is no Grafana uid was written into the new narrative as it stood, which the
+    next `vobs build` refused. It is left out, said as a note, and the narrative builds."""
+    pulled = project / "pulled"
+    pulled.mkdir()
+    shutil.copy(V3, pulled / "IcqsUmcGz.json")
+    (pulled / "inventory.json").write_text(json.dumps({"dashboards": [
+        {"uid": "IcqsUmcGz", "file": "pulled/IcqsUmcGz.json", "folder": "Team", "folder_uid": "../../api/admin\u001b[2J"}]}))
+    done = vobs(project, "import", "pulled", "--narrative", "services")
+    assert done.returncode == 0, done.stderr
+    assert "pulled/inventory.json: the folder_uid of 'IcqsUmcGz', '../../api/admin\\x1b[2J', is no Grafana uid: " \
+           "its Grafana folder is not known" in done.stderr
+    narrative = (project / "narratives" / "services.yaml").read_text()
+    assert "folder" not in narrative and "api/admin" not in narrative
+    built = vobs(project, "build")
+    assert built.returncode == 0, built.stderr
+
+
 def test_chapters_are_appended_to_an_existing_narrative_keeping_its_comments(project: Path):
     existing = ("# who reads this: the API team\nid: services\ntitle: Services\nowner: team-api\n"
                 "summary: APIs.\nchapters:\n    - dashboard: other\n      title: Other  # kept\n"
@@ -111,6 +131,7 @@ def test_chapters_are_appended_to_an_existing_narrative_keeping_its_comments(pro
     (project / "narratives" / "services.yaml").write_text(existing)
     done = vobs(project, "import", "v3.json", "--narrative", "services")
     assert done.returncode == 0, done.stderr
+    assert "1 chapter appended to narratives/services.yaml: write each story" in done.stdout
     text = (project / "narratives" / "services.yaml").read_text()
     assert text.startswith(existing) and '    - dashboard: "IcqsUmcGz"\n      title: "swagger-stats dashboard v3"' in text
     # A second import of the same uid (with --force) adds no second chapter.

@@ -153,7 +153,8 @@ def _pulled_folders(sources: tuple[Path, ...], display, notes: list[str]) -> dic
     An inventory that cannot be read, or is a symlink leading out of its folder (the rule for every
     file a folder handed over holds), adds a note, and its dashboards' folders are not known."""
     from vertice_obs.grafana.pull import INVENTORY, earlier_inventory
-    from vertice_obs.guard.paths import LINK_OUT, links_out
+    from vertice_obs.guard.paths import LINK_OUT, UID_RE, links_out
+    from vertice_obs.guard.text import escape
 
     out: dict[str, tuple[str, str]] = {}
     read: dict[Path, list[dict] | None] = {}  # each folder's inventory read once, however many files name it
@@ -174,9 +175,14 @@ def _pulled_folders(sources: tuple[Path, ...], display, notes: list[str]) -> dic
         return read[folder]
 
     for source in sources:
-        for entry in entries_of(source if source.is_dir() else source.parent) or []:
+        folder_of = source if source.is_dir() else source.parent
+        for entry in entries_of(folder_of) or []:
             uid, path, folder = entry.get("uid"), entry.get("folder"), entry.get("folder_uid")
             if isinstance(uid, str) and isinstance(path, str) and isinstance(folder, str):
+                if folder and not UID_RE.fullmatch(folder):  # a file anyone may edit: never written into a narrative
+                    notes.append(f"{display(folder_of / INVENTORY)}: the folder_uid of '{escape(uid, one_line=True)}', "
+                                 f"'{escape(folder, one_line=True)}', is no Grafana uid: its Grafana folder is not known")
+                    continue
                 out.setdefault(uid, (path, folder))
     return out
 
@@ -328,6 +334,7 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
                          "its chapters); nothing was written")
 
     narrative_text = skipped = None
+    created = False
     if narrative_id is not None:
         path = safe_join(project.narratives_dir, f"{narrative_id}.yaml", what="narrative id")
         chapters = [(d.uid, chapter_titles[i] if i < len(chapter_titles) else d.title) for i, d in enumerate(imported)]
@@ -336,7 +343,7 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
                                                       project.display(path), chapters)
         else:  # a new narrative adopts the Grafana folder its dashboards are in: publish leaves them there
             folder = adopted_folder(homes, [d.uid for d in imported])
-            narrative_text, skipped = new_narrative(narrative_id, chapters, folder), []
+            narrative_text, skipped, created = new_narrative(narrative_id, chapters, folder), [], True
     # Every target writable before the first write: a narrative that cannot be written must not
     # leave the modules half-imported.
     for target in [item.module for item in imported] + ([path] if narrative_text is not None else []):
@@ -345,7 +352,7 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
         write_atomic(item.module, item.text)
     if narrative_text is not None:
         write_atomic(path, narrative_text)
-    _report(imported, project, fmt, explain, narrative_id and project.display(path), skipped or [])
+    _report(imported, project, fmt, explain, narrative_id and project.display(path), skipped or [], created)
 
 
 def _nothing_imported(refused: list[InputError], dashboards: int) -> InputError:
@@ -399,7 +406,7 @@ def _place(imported: list[_Imported], project, force: bool) -> None:
 
 
 def _report(imported: list[_Imported], project, fmt: str, explain: bool, narrative: str | None,
-            skipped: list[str]) -> None:
+            skipped: list[str], created: bool = False) -> None:
     if fmt == "json":
         click.echo(machine_json("import", imported=[{"source": d.source, "uid": d.uid, "module": project.display(
             d.module), "migrations": d.notes} for d in imported], narrative=narrative, already_chapters=skipped))
@@ -412,6 +419,7 @@ def _report(imported: list[_Imported], project, fmt: str, explain: bool, narrati
                 click.echo(f"  - {escape(note, one_line=True)}")
     if narrative:
         added = len(imported) - len(skipped)
-        click.echo(f"{count(added, 'chapter')} appended to {escape(narrative, one_line=True)}: write each story "
+        done = "in the new narrative" if created else "appended to"
+        click.echo(f"{count(added, 'chapter')} {done} {escape(narrative, one_line=True)}: write each story "
                    f"(`vobs build` warns until the TODOs are gone)")
     click.echo(f"imported {count(len(imported), 'dashboard')}")
