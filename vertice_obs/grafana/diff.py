@@ -21,6 +21,7 @@ from vertice_obs.guard.text import escape
 
 ADDED, REMOVED, CHANGED, UNCHANGED, ORPHANED = "added", "removed", "changed", "unchanged", "orphaned"
 ADOPTED = "adopted"  # the same as live, but not recorded as vobs': publish saves it once with vobs' record
+OWNED = "owned"  # another project's (tagged `vertice-obs:<other id>`): publish skips it (skipped-owned) without --force
 
 
 @dataclass
@@ -63,6 +64,12 @@ def moved(d: DashboardDiff, live_folder: str, folder: str, live_uid: str = "", u
                               f"its narrative's (uid {uid}): add `folder_uid: {live_uid}` to the narrative to keep it "
                               "where it is")
     return with_change(d, f"moved from folder {live_folder!r} to its narrative's folder {folder!r}")
+
+
+def owned(d: DashboardDiff, why: str) -> DashboardDiff:
+    """`d` as another project's dashboard, which publish skips without --force (`skipped-owned`):
+    `why` (whose it is, and what to do) first, then what --force would change."""
+    return DashboardDiff(d.uid, d.title, OWNED, [why, *d.changes])
 
 
 def with_change(d: DashboardDiff, change: str) -> DashboardDiff:

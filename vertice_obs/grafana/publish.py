@@ -178,6 +178,14 @@ def other_owner(model: dict[str, Any], project_id: str | None) -> str | None:
     return owners[0] if owners and project_id not in owners else None
 
 
+TAKE_OVER = "give this one another uid, or --force to take it over"  # for another project's: publish's, diff's
+
+
+def owned_by(owner: str) -> str:
+    """Whose dashboard a live one is when another project's (`other_owner`), in publish's and diff's words."""
+    return f"project {owner!r}'s dashboard (tagged {OWNER_PREFIX}{owner})"
+
+
 def _decide(seen: Seen, force: bool, project_id: str | None = None) -> Action:
     r, live, folder = seen.rendered, seen.live, seen.folder_uid
     if seen.unchanged and seen.adopt and live is not None:
@@ -188,9 +196,7 @@ def _decide(seen: Seen, force: bool, project_id: str | None = None) -> Action:
         return Action(r.uid, CREATE, r.model, folder, None, "new", seen.digest)
     owner = other_owner(live.model, project_id)
     if owner is not None and not force:  # another project's on this Grafana: never overwritten unasked
-        return Action(r.uid, OWNED, r.model, folder, live,
-                      f"project {owner!r}'s dashboard (tagged {OWNER_PREFIX}{owner}): give this one another uid, "
-                      f"or --force to take it over", seen.digest)
+        return Action(r.uid, OWNED, r.model, folder, live, f"{owned_by(owner)}: {TAKE_OVER}", seen.digest)
     same_content = normalize(live.model) == normalize(r.model)
     if live.drifted and not force:
         return Action(r.uid, DRIFT, r.model, folder, live,
