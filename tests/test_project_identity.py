@@ -203,3 +203,19 @@ def test_diff_says_another_project_s_dashboard_is_owned_as_publish_will_skip_it(
 
     planned = vobs(beta, grafana, "publish", "--dry-run", "--format", "json")  # what diff said publish does
     assert {d["uid"]: d["status"] for d in json.loads(planned.stdout)["dashboards"]}["alpha-a"] == "skipped-owned"
+
+
+def test_the_markdown_summary_gives_only_the_advice_for_another_project_s_dashboard(tmp_path, grafana):
+    """A review: the step summary of a publish whose only unpublished dashboard was `skipped-owned`
+    advised running it again and reviewing drifted ones — neither helps. It now gives the advice the
+    text line gives, from the same source."""
+    alpha = team(tmp_path / "alpha", "alpha", "alpha")
+    assert vobs(alpha, grafana, "publish").exit_code == 0
+    beta = team(tmp_path / "beta", "beta", "beta")
+    for path in (beta / "dashboards" / "a.py", beta / "narratives" / "beta.yaml"):
+        path.write_text(path.read_text().replace("beta-a", "alpha-a"), encoding="utf-8")
+    summary = vobs(beta, grafana, "publish", "--format", "markdown")
+    assert summary.exit_code == 3, summary.output
+    assert ("**1 dashboard not published.** Another project's (skipped-owned) need another uid, or `--force` to "
+            "take them over.") in summary.stdout.splitlines()
+    assert "again" not in summary.stdout and "drifted" not in summary.stdout

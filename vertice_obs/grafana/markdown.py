@@ -27,6 +27,7 @@ from vertice_obs.grafana.diff import (
     DashboardDiff,
 )
 from vertice_obs.grafana.folders import Folder
+from vertice_obs.grafana.publish import advice
 from vertice_obs.guard.markdown import md, md_html
 
 COMMENT_LIMIT = 65_536  # GitHub: the largest issue or pull-request comment body
@@ -193,11 +194,9 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     if not_published and not dry_run and stopped:
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** The publish stopped at an "
                  "error every write would meet (see the job's log): fix it, then publish again.", ""]
-    elif not_published and not dry_run:
-        head += [f"**{_plural(len(not_published), 'dashboard')} not published.** Run `vobs publish` again to "
-                 "finish; drifted ones need a review and `--force`"
-                 + ("; another project's (skipped-owned) need another uid, or `--force` to take them over"
-                    if "skipped-owned" in statuses else "") + ".", ""]
+    elif not_published and not dry_run:  # the advice `vobs publish` prints, for the statuses present only
+        then = "; ".join(advice((e.status for e in not_published), code=lambda text: f"`{text}`"))
+        head += [f"**{_plural(len(not_published), 'dashboard')} not published.** {then[:1].upper()}{then[1:]}.", ""]
     if folders:
         made = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60)}</code>" for f in folders[:50])
         more = f", and {len(folders) - 50} more" if len(folders) > 50 else ""

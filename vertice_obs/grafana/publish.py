@@ -92,7 +92,7 @@ class Result:
         return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
 
 
-__all__ = ["Action", "NOT_SENT", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
+__all__ = ["Action", "NOT_SENT", "advice", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
            "folder_uid", "git_commit",
            "plan_publish", "select"]
 
@@ -176,6 +176,20 @@ def other_owner(model: dict[str, Any], project_id: str | None) -> str | None:
     owners = sorted({t[len(OWNER_PREFIX):] for t in tags if isinstance(t, str) and t.startswith(OWNER_PREFIX)}
                     if isinstance(tags, list) else ())
     return owners[0] if owners and project_id not in owners else None
+
+
+def advice(statuses: Iterable[str], dry_run: bool = False, code: Callable[[str], str] = str) -> list[str]:
+    """What to do about the dashboards and playlists a publish left unpublished (`statuses`: theirs),
+    only for the statuses present — running it again finishes a failed write, never takes a skipped
+    one — in the words of its text line and its Markdown summary (`code`: how a command is set)."""
+    statuses = set(statuses)
+    then = [f"run {code('vobs publish')} again to finish"] if not dry_run and statuses - set(SKIPPED) else []
+    if DRIFT in statuses:
+        then.append(f"review the drifted ones, then {code('--force')} to overwrite them" if dry_run
+                    else f"drifted ones need a review and {code('--force')}")
+    if OWNED in statuses:
+        then.append(f"another project's ({OWNED}) need another uid, or {code('--force')} to take them over")
+    return then
 
 
 TAKE_OVER = "give this one another uid, or --force to take it over"  # for another project's: publish's, diff's
