@@ -129,7 +129,9 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     homes = {(s.rendered.folder, s.rendered.folder_uid) for s in seen}
     tree = target.folders() if homes else {}  # the path a dashboard moves from, not its folder's title only
     diffs = [moved(d, path_of(s.live.folder_uid, tree, target.description) or folders.get(d.uid)
-                   or s.live.folder_uid or "General", s.rendered.folder, s.live.folder_uid, s.folder_uid) if move else d
+                   or s.live.folder_uid or "General",  # an adopted folder by its path in Grafana, where known
+                   s.rendered.folder_uid and path_of(s.folder_uid, tree, target.description) or s.rendered.folder,
+                   s.live.folder_uid, s.folder_uid, adopted=bool(s.rendered.folder_uid)) if move else d
              for d, s, move in zip(diffs, seen, moves)]
     refolder, notes = folder_changes(homes, target, tree) if homes else ({}, [])  # renamed or moved by publish
     diffs = [with_change(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and not s.rendered.folder_uid
