@@ -150,6 +150,30 @@ def test_an_adopted_folder_that_is_gone_is_one_error_and_nothing_is_written(tmp_
         grafana.stop()
 
 
+@pytest.mark.parametrize("version", ["10.4.19", "12.0.2"])
+def test_an_adopted_folder_the_token_may_not_read_is_said_as_permission_not_as_gone(tmp_path, version):
+    """A review: a 403 on `GET /api/folders/{uid}` (the token has no permission on the adopted folder)
+    read as "has no folder of that uid", sending the user to create a folder that exists. Now it says
+    the token may not read it, naming the uid — distinct from the 404 above; nothing is written."""
+    grafana = seeded(version)
+    try:
+        assert vobs(grafana, tmp_path, "import", "--uid", "plat-a", "--narrative", "platform").exit_code == 0
+        grafana.unreadable_folders.add("plat")
+        said = (f"vobs: error: folder_uid 'plat' (folder 'Platform'): the token may not read that folder in Grafana "
+                f"at {grafana.url} (403, a permission: Grafana does not say whether it exists) — give the token's "
+                "service account View on it (Edit to publish into it), or remove folder_uid so vobs makes its own "
+                "folder")
+        for args in (["diff"], ["publish", "--force"]):
+            result = vobs(grafana, tmp_path, *args)
+            assert (result.exit_code, result.stderr.strip().splitlines()) == (2, [said]), (args, result.output)
+        assert grafana.writes() == [] and "/api/folders/plat" in [r.path for r in grafana.requests]
+        pulled = vobs(grafana, tmp_path, "pull", "--uid", "plat-a", "-o", str(tmp_path / "p"))  # pull still does:
+        assert pulled.exit_code == 0, pulled.output  # the dashboard is readable, its folder's path not known
+        grafana.assert_no_violations()
+    finally:
+        grafana.stop()
+
+
 def test_import_by_uid_adopts_the_folder_and_dashboards_of_several_folders_are_refused(tmp_path):
     """`--uid` from Grafana records the folder too; a pull of a tree (Platform with K8s inside) holds
     dashboards of two folders, which one narrative cannot keep where they are: refused, nothing written."""

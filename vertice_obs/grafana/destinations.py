@@ -250,12 +250,12 @@ class GrafanaDestination:
         return out
 
     def folder(self, uid: str) -> dict[str, Folder]:
-        """`GET /api/folders/{uid}` (`from_answer`): one request, not a walk; {} for a 404 or 403."""
+        """`GET /api/folders/{uid}` (`from_answer`): one request, not a walk; {} for a 404 (a 403 raises)."""
         quoted = _q(uid, "folder uid")
         try:
             answer = self._call(f"folder {uid}", lambda: self.api.client.GET(f"/folders/{quoted}"), dict)
         except DestinationError as exc:
-            if exc.status in (403, 404):
+            if exc.status == 404:
                 return {}
             raise
         return from_answer(answer, uid, self.nested_folders)

@@ -134,14 +134,20 @@ def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing:
     changes, in words (uid → `folder 'web-shop' → 'Shop', moved into 'Web'`); and warnings (a
     folder to create beside an existing one of its title, `twins`). An adopted folder is used as it
     is; one the target does not have (not in its folders, nor found looked up alone) is an
-    `InputError`, before any write. One read of the target's folders, unless `existing` is that
-    read already."""
+    `InputError`, before any write — one the token may not read (403) said as such, not as gone. One
+    read of the target's folders, unless `existing` is that read already."""
     homes = sorted(set(homes))
     nested = target.nested_folders
     # an adopted folder the walk from the root does not reach (its parent not readable): asked alone
+    unreadable: set[str] = set()
     existing = known_folders(target, (uid for _, uid in homes if uid),
-                             target.folders() if existing is None else existing)
+                             target.folders() if existing is None else existing, unreadable)
     gone = [(path, uid) for path, uid in homes if uid and uid not in existing]
+    if gone and gone[0][1] in unreadable:
+        raise InputError(f"folder_uid {gone[0][1]!r} (folder {gone[0][0]!r}): the token may not read that folder in "
+                         f"{target.description} (403, a permission: Grafana does not say whether it exists) — give "
+                         "the token's service account View on it (Edit to publish into it), or remove folder_uid so "
+                         "vobs makes its own folder")
     if gone:
         raise InputError(f"folder_uid {gone[0][1]!r} (folder {gone[0][0]!r}): {target.description} has no folder of "
                          "that uid — vobs adopts an existing folder and never makes one of another's uid: create it "
