@@ -259,3 +259,37 @@ def test_only_commands_that_reach_a_grafana_say_env_reads_a_grafana_token(comman
         said = " ".join(CliRunner().invoke(cli, [*grafana, "--help"]).output.split())
         assert "GRAFANA_TOKEN_<NAME>, else GRAFANA_TOKEN" in said
         assert ("PROMETHEUS_TOKEN" in said) == (grafana == ["chaos", "run"])  # only chaos run reaches both
+
+
+GRAFANA_SECRET = "glsa_refused_token_0123456789"
+CONTROL = "holds a newline or another control character (read with its line end?)"
+NOT_BEARER = "holds a space or a character beyond ASCII, which no bearer token has (copied with its quotes or spaces?)"
+
+
+@pytest.mark.parametrize("token, said", [
+    (GRAFANA_SECRET + "\n", CONTROL),
+    (GRAFANA_SECRET + "\r\nX-Injected: 1", CONTROL),
+    (" " + GRAFANA_SECRET, NOT_BEARER),
+    (GRAFANA_SECRET + " ", NOT_BEARER),
+    ("glsa_токен_0123456789", NOT_BEARER),
+    (GRAFANA_SECRET + "\u2028", NOT_BEARER),
+])
+@pytest.mark.parametrize("source", ["GRAFANA_TOKEN", "GRAFANA_TOKEN_PROD", "--grafana-token"])
+def test_a_grafana_token_no_bearer_header_can_carry_is_one_error_naming_it_and_nothing_is_sent(tmp_path, token,
+                                                                                               said, source):
+    """A review: the Grafana token was checked for control characters only, while PROMETHEUS_TOKEN
+    also refused spaces around it and characters beyond ASCII. Both now go through one check
+    (`guard.http.bearer_token`), whose one line names what set the token; no request is made."""
+    root = make_project(tmp_path / "p")
+    with GrafanaStandIn() as grafana:
+        (root / "vobs.yaml").write_text(f"environments:\n  prod:\n    grafana_url: {grafana.url}\n")
+        if source == "GRAFANA_TOKEN_PROD":
+            result = run(root, "diff", "--env", "prod", env={source: token})
+        elif source == "GRAFANA_TOKEN":
+            result = run(root, "diff", env={"GRAFANA_URL": grafana.url, source: token})
+        else:
+            result = run(root, "diff", "--grafana-url", grafana.url, "--grafana-token", token)
+        assert (result.exit_code, result.output.strip().splitlines()) == (
+            2, [f"vobs: error: {source} {said}: give the token alone"]), result.output
+        assert grafana.requests == []  # nothing sent
+    assert GRAFANA_SECRET not in result.output

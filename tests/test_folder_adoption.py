@@ -107,6 +107,31 @@ def test_a_folder_made_beside_a_same_titled_one_of_the_users_is_said_with_how_to
         grafana.stop()
 
 
+def test_a_move_out_of_another_folder_into_the_adopted_one_names_both_and_the_line_to_change(tmp_path):
+    """A review: a narrative that adopts folder X (`folder_uid: X`) while its dashboard lives in Y of
+    the same path was advised to "add `folder_uid: Y`" — a line it already has, with another uid. Now
+    diff names both folders by uid and says which line to change, for a folder of another path too."""
+    grafana = seeded("11.4.0")
+    try:
+        grafana.folders["plat-two"] = {"id": grafana._id(), "uid": "plat-two", "title": "Platform", "parentUid": "",
+                                       "version": 1, "created": "", "updated": ""}
+        assert vobs(grafana, tmp_path, "import", "--uid", "plat-a", "--narrative", "platform").exit_code == 0
+        file = tmp_path / "narratives" / "platform.yaml"
+        written = file.read_text()
+        assert 'folder_uid: "plat"\n' in written
+        for adopted, path in (("plat-two", "Platform"), ("plat-k8s", "Platform/K8s")):
+            file.write_text(written.replace('folder_uid: "plat"', f'folder_uid: "{adopted}"'))
+            diff = vobs(grafana, tmp_path, "diff")
+            assert diff.exit_code == 1, diff.output
+            assert (f"moved from folder 'Platform' (uid plat) into folder {path!r} (uid {adopted}), the folder its "
+                    f"narrative adopts: to keep it where it is, change the narrative's `folder_uid: {adopted}` to "
+                    "`folder_uid: plat`") in diff.stdout, diff.stdout
+            assert "add `folder_uid" not in diff.stdout
+        grafana.assert_no_violations()
+    finally:
+        grafana.stop()
+
+
 def test_an_adopted_folder_that_is_gone_is_one_error_and_nothing_is_written(tmp_path):
     grafana = seeded("10.4.19")
     try:
@@ -121,6 +146,30 @@ def test_an_adopted_folder_that_is_gone_is_one_error_and_nothing_is_written(tmp_
             "uid — vobs adopts an existing folder and never makes one of another's uid: create it in Grafana (or pull "
             "and import again), or remove folder_uid so vobs makes its own folder"]
         assert grafana.writes() == []
+    finally:
+        grafana.stop()
+
+
+@pytest.mark.parametrize("version", ["10.4.19", "12.0.2"])
+def test_an_adopted_folder_the_token_may_not_read_is_said_as_permission_not_as_gone(tmp_path, version):
+    """A review: a 403 on `GET /api/folders/{uid}` (the token has no permission on the adopted folder)
+    read as "has no folder of that uid", sending the user to create a folder that exists. Now it says
+    the token may not read it, naming the uid — distinct from the 404 above; nothing is written."""
+    grafana = seeded(version)
+    try:
+        assert vobs(grafana, tmp_path, "import", "--uid", "plat-a", "--narrative", "platform").exit_code == 0
+        grafana.unreadable_folders.add("plat")
+        said = (f"vobs: error: folder_uid 'plat' (folder 'Platform'): the token may not read that folder in Grafana "
+                f"at {grafana.url} (403, a permission: Grafana does not say whether it exists) — give the token's "
+                "service account View on it (Edit to publish into it), or remove folder_uid so vobs makes its own "
+                "folder")
+        for args in (["diff"], ["publish", "--force"]):
+            result = vobs(grafana, tmp_path, *args)
+            assert (result.exit_code, result.stderr.strip().splitlines()) == (2, [said]), (args, result.output)
+        assert grafana.writes() == [] and "/api/folders/plat" in [r.path for r in grafana.requests]
+        pulled = vobs(grafana, tmp_path, "pull", "--uid", "plat-a", "-o", str(tmp_path / "p"))  # pull still does:
+        assert pulled.exit_code == 0, pulled.output  # the dashboard is readable, its folder's path not known
+        grafana.assert_no_violations()
     finally:
         grafana.stop()
 

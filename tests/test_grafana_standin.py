@@ -117,6 +117,25 @@ def test_nested_folders_and_errors(grafana):
         assert [f["uid"] for f in client.folder.get_all_folders(parent_uid="maximus")] == ["dopamine", "maximus"]
 
 
+def test_a_folder_the_token_may_not_read_is_403_by_uid_and_left_out_of_lists(grafana):
+    """Grafana's folder API: `GET /api/folders/{uid}` needs `folders:read` on it (403 "Access Denied",
+    told apart from 404 "Folder not found"); lists hold only the folders the token may view."""
+    client = api(grafana)
+    client.folder.create_folder("Open", uid="open")
+    client.folder.create_folder("Closed", uid="closed")
+    grafana.unreadable_folders.add("closed")
+    with pytest.raises(GrafanaClientError) as refused:
+        client.folder.get_folder("closed")
+    assert refused.value.status_code == 403
+    assert refused.value.response["message"].endswith("Permissions needed: folders:read")
+    assert [f["uid"] for f in client.folder.get_all_folders()] == ["open"]
+    assert [h["uid"] for h in client.search.search_dashboards(type_="dash-folder")] == ["open"]
+    with pytest.raises(GrafanaClientError) as save_refused:
+        save(client, {"uid": "d1", "title": "One"}, folderUid="closed")
+    assert save_refused.value.status_code == 403 and "d1" not in grafana.dashboards
+    grafana.assert_no_violations()
+
+
 def test_search_filters_and_shapes(grafana):
     client = api(grafana)
     client.folder.create_folder("F", uid="f")

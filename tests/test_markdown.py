@@ -187,8 +187,7 @@ def test_publish_summary_lists_failures_first_and_is_cut_with_a_note():
     assert text.splitlines()[1:6] == [
         "### vobs publish: 0 created, 0 updated, 3 unchanged, 1 failed", "",
         "To Grafana at https:\u2060//g.example.com/grafana at commit <code>0123456789ab</code>.", "",
-        "**1 dashboard not published.** Run `vobs publish` again to finish; drifted ones need a review and "
-        "`--force`."]
+        "**1 dashboard not published.** Run `vobs publish` again to finish."]  # no drift advice: none drifted
     parsed = check_markdown(text)
     assert [r[2] for r in parsed.tables[0][1:]] == ["failed", "unchanged", "unchanged", "unchanged"]
     assert parsed.links[0] == "https://g.example.com/grafana/d/bad"
@@ -358,7 +357,7 @@ PUBLISH_SECOND = """\
 
 To Grafana at <shown>.
 
-**1 dashboard not published.** Run `vobs publish` again to finish; drifted ones need a review and `--force`.
+**1 dashboard not published.** Drifted ones need a review and `--force`.
 
 The live JSON of the 2 dashboards it replaced is backed up in <code>.vobs/backups/<stamp>/</code> on the machine that ran it.
 
@@ -378,3 +377,17 @@ The live JSON of the 2 dashboards it replaced is backed up in <code>.vobs/backup
 | The sample story (sample) | <code>sample</code> | updated | content changed |
 
 """
+
+
+@pytest.mark.parametrize("statuses", [["failed"], ["skipped-drift"], ["skipped-owned"], ["failed", "skipped-owned"],
+                                      ["skipped-drift", "skipped-owned"], ["failed", "skipped-drift", "skipped-owned"]])
+def test_the_publish_summary_advises_as_the_text_line_does_for_the_statuses_present(statuses):
+    """The Markdown summary gave the drift and "run again" advice whatever was left unpublished; the
+    text line gave only what fits. Both now read one source: the same advice, set as Markdown."""
+    from vertice_obs.cli.grafana_report import not_published
+
+    entries = [PublishEntry(f"d{i}", f"D{i}", "F", s) for i, s in enumerate(statuses)]
+    bold = next(line for line in publish_summary(entries, "Grafana").splitlines() if "not published.**" in line)
+    said = bold.split("** ", 1)[1].rstrip(".").replace("`", "")
+    line = not_published([(e.uid, e.status) for e in entries], [])
+    assert line.split(": ", 1)[1].split("; ", 1)[1] == said[:1].lower() + said[1:], (bold, line)

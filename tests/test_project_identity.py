@@ -168,3 +168,54 @@ def test_publish_refuses_a_uid_another_project_owns_unless_forced(tmp_path, graf
     tags = grafana.dashboards["alpha-a"]["model"]["tags"]
     assert "vertice-obs:alpha" not in tags and (name is None or f"vertice-obs:{name}" in tags)
     assert list((beta / ".vobs" / "backups").glob("*/alpha-a.json"))  # alpha's version is backed up
+
+
+def test_diff_says_another_project_s_dashboard_is_owned_as_publish_will_skip_it(tmp_path, grafana):
+    """A review: `vobs diff` called a uid another project owns (which publish skips, `skipped-owned`,
+    without --force) plainly `changed`, as if publishing would apply it. Now it is `owned` in every
+    format, with publish's advice first, then what --force would change."""
+    alpha = team(tmp_path / "alpha", "alpha", "alpha")
+    assert vobs(alpha, grafana, "publish").exit_code == 0
+    beta = team(tmp_path / "beta", "beta", "beta")
+    for path in (beta / "dashboards" / "a.py", beta / "narratives" / "beta.yaml"):
+        path.write_text(path.read_text().replace("beta-a", "alpha-a"), encoding="utf-8")
+    advice = ("project 'alpha''s dashboard (tagged vertice-obs:alpha): publish skips it without --force "
+              "(skipped-owned) — give this one another uid, or --force to take it over")
+
+    text = vobs(beta, grafana, "diff")
+    assert text.exit_code == 1, text.output
+    lines = text.stdout.splitlines()
+    row = next(i for i, line in enumerate(lines) if "alpha-a" in line)
+    assert lines[row].split()[:3] == ["x", "alpha-a", "owned"] and lines[row + 1].strip() == advice
+    assert "1 owned" in lines[-1] and "0 changed" in lines[-1]
+
+    as_json = vobs(beta, grafana, "diff", "--format", "json")
+    schema = resources.files("vertice_obs.schemas").joinpath("output", "diff.schema.json").read_text()
+    jsonschema.validate(out := json.loads(as_json.stdout), json.loads(schema))
+    mine = next(d for d in out["dashboards"] if d["uid"] == "alpha-a")
+    assert (mine["status"], mine["drifted"], mine["changes"][0]) == ("owned", False, advice)
+    assert len(mine["changes"]) > 1  # and what --force would change
+
+    comment = vobs(beta, grafana, "diff", "--format", "markdown").stdout
+    assert "| Sample A <code>alpha-a</code> | Teams/beta | ⚠️ owned |" in comment
+    assert "another project's (owned) need another uid, or `--force` to take them over." in comment
+    assert "drifted" not in comment
+
+    planned = vobs(beta, grafana, "publish", "--dry-run", "--format", "json")  # what diff said publish does
+    assert {d["uid"]: d["status"] for d in json.loads(planned.stdout)["dashboards"]}["alpha-a"] == "skipped-owned"
+
+
+def test_the_markdown_summary_gives_only_the_advice_for_another_project_s_dashboard(tmp_path, grafana):
+    """A review: the step summary of a publish whose only unpublished dashboard was `skipped-owned`
+    advised running it again and reviewing drifted ones — neither helps. It now gives the advice the
+    text line gives, from the same source."""
+    alpha = team(tmp_path / "alpha", "alpha", "alpha")
+    assert vobs(alpha, grafana, "publish").exit_code == 0
+    beta = team(tmp_path / "beta", "beta", "beta")
+    for path in (beta / "dashboards" / "a.py", beta / "narratives" / "beta.yaml"):
+        path.write_text(path.read_text().replace("beta-a", "alpha-a"), encoding="utf-8")
+    summary = vobs(beta, grafana, "publish", "--format", "markdown")
+    assert summary.exit_code == 3, summary.output
+    assert ("**1 dashboard not published.** Another project's (skipped-owned) need another uid, or `--force` to "
+            "take them over.") in summary.stdout.splitlines()
+    assert "again" not in summary.stdout and "drifted" not in summary.stdout

@@ -8,8 +8,14 @@ is refused as Grafana's access-control middleware refuses it, `403` "You'll need
 permissions to perform this action. Permissions needed: folders:create" (`POST /api/folders`) or
 "…: any of dashboards:create, dashboards:write" (`POST /api/dashboards/db`); a save into a folder in
 `read_only_folders` answers `403` "Access denied to save dashboard" (`dashboards.ErrDashboardUpdateAccessDenied`
-in pkg/services/dashboards/errors.go). Sources: grafana/grafana's folder API tests (the
-folders:create message) and its dashboard errors, read with the search tool for this. Faults can be injected
+in pkg/services/dashboards/errors.go). A folder in `unreadable_folders` is one the token has no
+permission on: `GET /api/folders/{uid}` answers `403` "…Permissions needed: folders:read" (the route
+is authorised by `folders:read` scoped to `folders:uid:<uid>`, pkg/api/api.go; the folder HTTP API
+docs list 403 "Access Denied" beside 404 "Folder not found"), `GET /api/folders` and the search leave
+it out ("Returns all folders that the authenticated user has permission to view"), and a save into it
+answers 403 as for a read-only one. Sources: grafana/grafana's folder API tests (the
+folders:create message), its route registration, docs/sources/developers/http_api/folder.md and its
+dashboard errors, read with the search tool for this. Faults can be injected
 (latency, 5xx, 429 with Retry-After, connection resets, timeouts, a reply lost after the write was
 applied). Every request is logged, without secrets.
 
@@ -91,6 +97,8 @@ class GrafanaStandIn:
         # Folders whose dashboards any token may read but not save (a folder permission of View):
         # Grafana answers 403 "Access denied to save dashboard" (`ErrDashboardUpdateAccessDenied`).
         self.read_only_folders: set[str] = set()
+        # Folders the tokens have no permission on at all: 403 when read by uid, absent from lists (see above).
+        self.unreadable_folders: set[str] = set()
         self.basic = basic
         self.org_id = org_id
         self.strict = strict
@@ -341,6 +349,9 @@ def _route(s: GrafanaStandIn, method: str, path: str, query: dict[str, list[str]
     m = re.fullmatch(r"/api/folders/([^/]+)", path)
     if m and method == "GET":
         folder = s.folders.get(m.group(1))
+        if m.group(1) in s.unreadable_folders:  # the RBAC middleware, before the handler looks it up
+            return 403, {"message": "You'll need additional permissions to perform this action. Permissions "
+                                    "needed: folders:read", "accessErrorId": "ACE0000000002", "title": "Access denied"}
         return (200, _folder_json(s, folder)) if folder else (404, {"message": "folder not found",
                                                                      "status": "not-found"})
     if m and method == "PUT":
@@ -393,7 +404,8 @@ def _save(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     if folder_uid and folder_uid not in s.folders and s.major_minor >= (12, 0):
         return 400, {"message": "folder not found"}  # Grafana 12 (silently saved up to 11.x)
     existing = s.dashboards.get(uid) if uid else None
-    if folder_uid in s.read_only_folders or existing is not None and existing["folderUid"] in s.read_only_folders:
+    closed = s.read_only_folders | s.unreadable_folders
+    if folder_uid in closed or existing is not None and existing["folderUid"] in closed:
         return 403, {"message": "Access denied to save dashboard"}
     if existing is not None and not body.get("overwrite"):
         if model.get("version") != existing["model"]["version"]:
@@ -438,6 +450,8 @@ def _search(s: GrafanaStandIn, query: dict[str, list[str]]) -> tuple[int, Any]:
     hits = []
     if kind in (None, "dash-folder") and not tags and not uids:
         for f in s.folders.values():
+            if f["uid"] in s.unreadable_folders:  # only the folders the token may view
+                continue
             if text in f["title"].lower() and (not folder_uids or f.get("parentUid", "") in folder_uids):
                 hit = {"id": f["id"], "uid": f["uid"], "title": f["title"], "uri": f"db/{_slug(f['title'])}",
                        "url": f"/dashboards/f/{f['uid']}/{_slug(f['title'])}", "slug": "", "type": "dash-folder",
@@ -467,7 +481,8 @@ def _folders_list(s: GrafanaStandIn, one: dict[str, str]) -> tuple[int, Any]:
     parent = one.get("parentUid", "") if s.nested else None  # without nested folders: ignored
     items = [{"id": f["id"], "uid": f["uid"], "title": f["title"]} | ({"parentUid": f["parentUid"]}
                                                                       if f.get("parentUid") else {})
-             for f in s.folders.values() if parent is None or f.get("parentUid", "") == parent]
+             for f in s.folders.values() if (parent is None or f.get("parentUid", "") == parent)
+             and f["uid"] not in s.unreadable_folders]  # only the folders the token may view
     items.sort(key=lambda f: (f["title"].lower(), f["uid"]))
     limit, page = int(one.get("limit") or 1000), max(1, int(one.get("page") or 1))
     return 200, items[(page - 1) * limit: page * limit]

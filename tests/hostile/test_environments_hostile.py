@@ -52,10 +52,10 @@ CASES = [
          "unreachable", secrets=[SECRET], env={"GRAFANA_TOKEN_PROD": SECRET}),
     # a token read with its line end (or a header smuggled into it) is said as such, never "not JSON"
     Case("token-with-a-newline", project(PROD, "diff", "--env", "prod"), 2, None,
-         "the Grafana token holds a newline or another control character", secrets=[SECRET],
+         "GRAFANA_TOKEN_PROD holds a newline or another control character", secrets=[SECRET],
          env={"GRAFANA_TOKEN_PROD": SECRET + "\n"}),
     Case("token-smuggling-a-header", project(PROD, "diff", "--env", "prod"), 2, None,
-         "the Grafana token holds a newline", secrets=[SECRET, "X-Injected"],
+         "GRAFANA_TOKEN_PROD holds a newline", secrets=[SECRET, "X-Injected"],
          env={"GRAFANA_TOKEN_PROD": SECRET + "\r\nX-Injected: 1"}),
 ]
 

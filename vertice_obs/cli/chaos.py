@@ -23,6 +23,7 @@ from vertice_obs.cli.options import (
     TLS,
     Duration,
     count,
+    grafana_token_name,
     on_command_line,
     project_of,
     timeout_option,
@@ -222,7 +223,8 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         uids = sorted(uid for uid, d in manifest.items() if d.get("narrative") in run.narratives)
         annotator = GrafanaAnnotator(GrafanaDestination(project.grafana_url, project.grafana_token,
                                                         project.grafana_org_id, timeout=http_timeout,
-                                                        timeout_name="--http-timeout"), uids)
+                                                        timeout_name="--http-timeout",
+                                                        token_name=grafana_token_name(project)), uids)
     sampler = Sampler(project.prometheus_url, timeout=http_timeout, token=project.prometheus_token)
     runner = Runner(run, target_url, sampler, journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),

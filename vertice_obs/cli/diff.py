@@ -58,8 +58,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     variable changed; title changed. This project's dashboards in Grafana that are no longer in
     code are reported as orphaned — with `project: ID` in vobs.yaml those tagged `vertice-obs:ID`
     (another project's are not), else those with the managed tag `vertice-obs` — and so are the
-    playlists of narratives no longer in code (a whole-project diff). Compared after normalisation, so
-    server-owned fields (id, version), key order and Grafana's defaults never show.
+    playlists of narratives no longer in code (a whole-project diff). A uid of this project that
+    Grafana holds as another project's (tagged `vertice-obs:OTHER`) is owned: publish skips it
+    without --force (skipped-owned). Compared after normalisation, so server-owned fields (id,
+    version), key order and Grafana's defaults never show.
 
     Exit codes, as diff(1): 0 no differences · 1 differences · 2 error.
 
@@ -75,19 +77,24 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     from vertice_obs.grafana.diff import (
         ADOPTED,
         ORPHANED,
+        OWNED,
         UNCHANGED,
         DashboardDiff,
         diff_dashboard,
         moved,
+        owned,
         with_change,
     )
     from vertice_obs.grafana.diff import unified as unified_diff
     from vertice_obs.grafana.folders import path_of
     from vertice_obs.grafana.publish import (
+        TAKE_OVER,
         adopted,
         adopting,
         check_folders,
         folder_changes,
+        other_owner,
+        owned_by,
     )
     from vertice_obs.grafana.survey import survey
 
@@ -114,11 +121,17 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
              if s.adopt and s.live else
              DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
+    # another project's, which publish skips (skipped-owned) without --force: said so, as publish decides it
+    owners = [other_owner(s.live.model, project.project_id) if s.live and not s.unchanged else None for s in seen]
+    diffs = [owned(d, f"{owned_by(owner)}: publish skips it without --force (skipped-owned) — {TAKE_OVER}")
+             if owner is not None else d for d, owner in zip(diffs, owners)]
     moves = [bool(s.live and not s.unchanged and s.live.folder_uid != s.folder_uid) for s in seen]
     homes = {(s.rendered.folder, s.rendered.folder_uid) for s in seen}
     tree = target.folders() if homes else {}  # the path a dashboard moves from, not its folder's title only
     diffs = [moved(d, path_of(s.live.folder_uid, tree, target.description) or folders.get(d.uid)
-                   or s.live.folder_uid or "General", s.rendered.folder, s.live.folder_uid, s.folder_uid) if move else d
+                   or s.live.folder_uid or "General",  # an adopted folder by its path in Grafana, where known
+                   s.rendered.folder_uid and path_of(s.folder_uid, tree, target.description) or s.rendered.folder,
+                   s.live.folder_uid, s.folder_uid, adopted=bool(s.rendered.folder_uid)) if move else d
              for d, s, move in zip(diffs, seen, moves)]
     refolder, notes = folder_changes(homes, target, tree) if homes else ({}, [])  # renamed or moved by publish
     diffs = [with_change(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and not s.rendered.folder_uid
@@ -165,16 +178,17 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         width = max([len(_show(d.uid)) for d in diffs]  # the playlists' rows line up with the dashboards'
                     + [len(f"playlist:{_show(p['narrative'])}") for p in playlist_rows], default=0)
         for d, live, drift in zip(diffs, lives + [None] * (len(diffs) - len(lives)), drifted):
-            mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-", ADOPTED: "="}.get(d.status, " ")
+            mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-", ADOPTED: "=", OWNED: "x"}.get(
+                d.status, " ")
             status = "drifted" if drift else d.status
             click.echo(f"{mark} {_show(d.uid):<{width}}  {status:<9}  {_show(d.title)}".rstrip())
             if drift:  # what publish will say, and do
                 click.echo(f"      {live.drift}: publish skips it without --force (vobs pull --uid {_show(d.uid)} "
                            "to review)")
-            if d.status in ("changed", "orphaned", ADOPTED):
+            if d.status in ("changed", "orphaned", ADOPTED, OWNED):
                 for change in d.changes:
                     click.echo(f"      {_show(change)}")
-            if unified and d.status in ("changed", "added"):
+            if unified and d.status in ("changed", "added", OWNED):
                 desired = next((r.model for r in chosen if r.uid == d.uid), None)
                 click.echo(unified_diff(d.uid, desired, live.model if live else None, color=sys.stdout.isatty()),
                            nl=False)
@@ -183,7 +197,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
         said = [f"{n} {s}" + (f" ({sum(drifted)} drifted)" if s == "changed" and any(drifted) else "")
                 for s, n in counts.items()]
-        said += [f"{n} {ADOPTED}" for n in [sum(d.status == ADOPTED for d in diffs)] if n]  # only when some are
+        said += [f"{n} {s}" for s in (ADOPTED, OWNED) if (n := sum(d.status == s for d in diffs))]  # when some are
         tally = f"; playlists: {pl.diff_tally(playlist_rows)}" if playlist_rows else ""
         click.echo(", ".join(said) + f"{tally} — against {target.description}")
     for note in notes:  # a folder publish would make beside a same-titled one of the user's

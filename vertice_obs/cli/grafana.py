@@ -37,6 +37,7 @@ from vertice_obs.cli.options import (
     UID,
     changed_since,
     count,
+    grafana_token_name,
     project_of,
     refuse_written_outside,
     timeout_name,
@@ -69,7 +70,7 @@ def grafana_target(ctx: click.Context, url, token, org_id, timeout: float = DEFA
     if project.grafana_url:
         return project, GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id,
                                            timeout=timeout, connections=concurrency, env=project.env,
-                                           timeout_name=timeout_name(ctx))
+                                           timeout_name=timeout_name(ctx), token_name=grafana_token_name(project))
     project.require_declared("grafana_url")  # never the provisioning folder when a Grafana was asked for by name
     folder = f"{project.display(project.provisioning_dir)}/"
     _refuse_unmeant_folder(project, folder)
@@ -82,8 +83,7 @@ def _refuse_unmeant_folder(project: Project, folder: str) -> None:
     unset or misspelt arrives as an empty GRAFANA_URL, which (as for click) means no URL."""
     instead = f"vobs would write the provisioning folder {folder} instead"
     if project.grafana_token:
-        where = "--grafana-token" if project.origins.get("grafana_token") == "the command line" else "GRAFANA_TOKEN"
-        raise InputError(f"a Grafana token is set ({where}) but no Grafana URL (--grafana-url, GRAFANA_URL or "
+        raise InputError(f"a Grafana token is set ({grafana_token_name(project)}) but no Grafana URL (--grafana-url, GRAFANA_URL or "
                          f"vobs.yaml): {instead}; set the URL, or unset the token to use the folder")
 
 

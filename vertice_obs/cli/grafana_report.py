@@ -42,16 +42,11 @@ def not_published(dashboards, playlists, dry_run: bool = False) -> str:
     lost += [f"{count(len(playlists), 'playlist')} {verb}: {', '.join(f'{n} ({s})' for n, s in playlists)}"] if playlists else []
     if not lost:
         return ""
-    statuses = {s for _u, s in dashboards} | {s for _n, s in playlists}
+    # the advice the Markdown summary gives too, for the statuses present only
+    from vertice_obs.grafana.publish import advice
+
     then = ["publishing exits 3 as this dry run does"] if dry_run else []
-    if not dry_run and statuses - {"skipped-drift", "skipped-owned"}:  # a failed write: another run finishes it
-        then.append("run vobs publish again to finish")
-    if "skipped-drift" in statuses:  # only the advice for what is there: running again never takes these
-        then.append("review the drifted ones, then --force to overwrite them" if dry_run
-                    else "drifted ones need a review and --force")
-    if "skipped-owned" in statuses:
-        then.append("another project's (skipped-owned) need another uid, or --force to take them over")
-    return "; ".join(lost + then)
+    return "; ".join(lost + then + advice([s for _u, s in dashboards] + [s for _n, s in playlists], dry_run))
 
 
 STOPPED = "not published (stopped)"  # a write a stop kept back, in the text tally

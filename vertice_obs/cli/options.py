@@ -15,7 +15,7 @@ from click.core import ParameterSource
 from vertice_obs.errors import InputError
 from vertice_obs.guard.durations import parse_duration
 from vertice_obs.guard.http import DEFAULT_TIMEOUT, configure_tls
-from vertice_obs.project import Project, load_project
+from vertice_obs.project import Project, load_project, token_variable
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
                       help="text for people, json for machines (stable keys, sorted).")
@@ -225,6 +225,17 @@ def project_of(ctx: click.Context, **overrides: Any) -> Project:
     environment chosen with `--env`."""
     flags = {key: value for key, value in overrides.items() if on_command_line(ctx, _PARAMETER_OF.get(key, key))}
     return load_project(ctx.find_root().obj.get("root"), flags, env=ctx.meta.get("vobs.env"))
+
+
+def grafana_token_name(project: Project) -> str:
+    """What set the Grafana token, as the user wrote it — `--grafana-token`, `GRAFANA_TOKEN_<NAME>`
+    (with `--env NAME`) or `GRAFANA_TOKEN` — for a message about it."""
+    origin = project.origins.get("grafana_token")
+    if origin == "the command line":
+        return "--grafana-token"
+    if project.env and origin == f"the environment ({token_variable(project.env)})":
+        return token_variable(project.env)
+    return "GRAFANA_TOKEN"
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:

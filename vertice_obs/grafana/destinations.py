@@ -15,7 +15,6 @@ and every paginated read stops on a page of nothing new or after `MAX_PAGES` (`_
 from __future__ import annotations
 
 import random
-import re
 import threading
 import time
 from dataclasses import replace
@@ -26,7 +25,7 @@ import orjson
 from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaException, GrafanaTimeoutError
 
-from vertice_obs.errors import InputError, VobsError
+from vertice_obs.errors import VobsError
 from vertice_obs.grafana.answers import (
     DestinationError,
     ServerInfo,
@@ -51,13 +50,14 @@ from vertice_obs.guard.http import (
     DEFAULT_TIMEOUT,
     DeadlineExceeded,
     ResponseTooLarge,
+    bearer_token,
     retry_after,
     tls_failure,
     tls_verify,
     within,
 )
 from vertice_obs.guard.paths import check_uid
-from vertice_obs.guard.secrets import redact_url, register
+from vertice_obs.guard.secrets import redact_url
 from vertice_obs.guard.text import escape
 from vertice_obs.guard.urls import parse, segment
 from vertice_obs.project import token_variable
@@ -81,7 +81,7 @@ class GrafanaDestination:
     def __init__(self, url: str, token: str | None = None, org_id: int | None = None,
                  timeout: float = DEFAULT_TIMEOUT, max_attempts: int = 4, backoff: float = 0.2,
                  max_retry_after: float = 30.0, max_bytes: int = DEFAULT_MAX_BYTES, connections: int = 16,
-                 env: str | None = None, timeout_name: str = "--timeout"):
+                 env: str | None = None, timeout_name: str = "--timeout", token_name: str = "GRAFANA_TOKEN"):
         self.server = parse(url, "the Grafana URL")  # registers its password and token= values
         self.url = self.server.base
         named = f" {escape(env, one_line=True)}" if env else ""  # the --env it is: "Grafana prod at …"
@@ -89,10 +89,8 @@ class GrafanaDestination:
         self.token_hint = f"{token_variable(env)} (else GRAFANA_TOKEN)" if env else "GRAFANA_TOKEN"
         self.description = f"Grafana{named} at {escape(self.url, one_line=True)}"
         self.source = redact_url(self.url)  # what a backup records it came from: never a credential
-        register(token)
-        if token is not None and re.search(r"[\x00-\x1f\x7f]", token):  # no header could carry it
-            raise InputError("the Grafana token holds a newline or another control character (read with its line "
-                             "end?): give the token alone")
+        if token:  # `token_name`: what set it, as the user wrote it (GRAFANA_TOKEN_PROD, --grafana-token)
+            bearer_token(token, token_name)  # registered, and one a bearer header can carry: else never sent
         credential: Any = token if token is not None else self.server.auth
         self.anonymous = credential is None  # a 401 then says that none was given, not that it was refused
         if token is None and self.server.auth is not None:  # a refused password is the URL's, not a token's
@@ -250,12 +248,12 @@ class GrafanaDestination:
         return out
 
     def folder(self, uid: str) -> dict[str, Folder]:
-        """`GET /api/folders/{uid}` (`from_answer`): one request, not a walk; {} for a 404 or 403."""
+        """`GET /api/folders/{uid}` (`from_answer`): one request, not a walk; {} for a 404 (a 403 raises)."""
         quoted = _q(uid, "folder uid")
         try:
             answer = self._call(f"folder {uid}", lambda: self.api.client.GET(f"/folders/{quoted}"), dict)
         except DestinationError as exc:
-            if exc.status in (403, 404):
+            if exc.status == 404:
                 return {}
             raise
         return from_answer(answer, uid, self.nested_folders)

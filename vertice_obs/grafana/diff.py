@@ -21,6 +21,7 @@ from vertice_obs.guard.text import escape
 
 ADDED, REMOVED, CHANGED, UNCHANGED, ORPHANED = "added", "removed", "changed", "unchanged", "orphaned"
 ADOPTED = "adopted"  # the same as live, but not recorded as vobs': publish saves it once with vobs' record
+OWNED = "owned"  # another project's (tagged `vertice-obs:<other id>`): publish skips it (skipped-owned) without --force
 
 
 @dataclass
@@ -54,15 +55,30 @@ def diff_dashboard(uid: str, desired: dict[str, Any] | None, live: dict[str, Any
     return DashboardDiff(uid, b.get("title", ""), CHANGED, changes or ["changed (key order or defaults only)"])
 
 
-def moved(d: DashboardDiff, live_folder: str, folder: str, live_uid: str = "", uid: str = "") -> DashboardDiff:
+def moved(d: DashboardDiff, live_folder: str, folder: str, live_uid: str = "", uid: str = "",
+          adopted: bool = False) -> DashboardDiff:
     """`d` plus the move a publish makes when the live dashboard sits in another folder than its
     narrative's (a renamed or re-parented folder): a change, whatever the content says. Two folders
-    of one path are told apart by their uids (`live_uid`, `uid`), and the way to stay said."""
+    of one path are told apart by their uids (`live_uid`, `uid`), and the way to stay said.
+    `adopted`: the narrative adopts the folder `uid` (`folder_uid:`) — both folders are named by
+    uid, and the way to stay is to change that line, not to add one."""
+    if adopted:
+        now = f"folder {live_folder!r} (uid {live_uid})" if live_uid else "the General folder"
+        keep = (f": to keep it where it is, change the narrative's `folder_uid: {uid}` to `folder_uid: {live_uid}`"
+                if live_uid else " (a narrative's dashboards live in its folder)")
+        return with_change(d, f"moved from {now} into folder {folder!r} (uid {uid}), the folder its narrative "
+                              f"adopts{keep}")
     if live_folder == folder and live_uid and uid and live_uid != uid:
         return with_change(d, f"moved from folder {live_folder!r} (uid {live_uid}) to another folder of that path, "
                               f"its narrative's (uid {uid}): add `folder_uid: {live_uid}` to the narrative to keep it "
                               "where it is")
     return with_change(d, f"moved from folder {live_folder!r} to its narrative's folder {folder!r}")
+
+
+def owned(d: DashboardDiff, why: str) -> DashboardDiff:
+    """`d` as another project's dashboard, which publish skips without --force (`skipped-owned`):
+    `why` (whose it is, and what to do) first, then what --force would change."""
+    return DashboardDiff(d.uid, d.title, OWNED, [why, *d.changes])
 
 
 def with_change(d: DashboardDiff, change: str) -> DashboardDiff:

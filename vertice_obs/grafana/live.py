@@ -78,7 +78,8 @@ class Destination(Protocol):
 
     def folder(self, uid: str) -> dict[str, Folder]:
         """The folder `uid` and (at least) its parents, by uid — {} when there is none of that uid:
-        one folder looked up, where `folders` reads them all."""
+        one folder looked up, where `folders` reads them all. One the token may not read raises a
+        `DestinationError` of status 403 (Grafana does not say whether it exists)."""
 
     def create_folder(self, folder: Folder) -> None: ...
 

@@ -21,11 +21,13 @@ from vertice_obs.grafana.diff import (
     ADOPTED,
     CHANGED,
     ORPHANED,
+    OWNED,
     REMOVED,
     UNCHANGED,
     DashboardDiff,
 )
 from vertice_obs.grafana.folders import Folder
+from vertice_obs.grafana.publish import advice
 from vertice_obs.guard.markdown import md, md_html
 
 COMMENT_LIMIT = 65_536  # GitHub: the largest issue or pull-request comment body
@@ -36,7 +38,7 @@ MAX_CHANGES = 100  # per <details> block: one rewritten dashboard must not crowd
 _NOTE_RESERVE = 400  # bytes kept free for the truncation note
 
 NEW, DRIFTED, ORPHAN = "new", "drifted", "orphan"
-_KIND_ORDER = (DRIFTED, CHANGED, NEW, ORPHAN, "removed", ADOPTED, UNCHANGED)
+_KIND_ORDER = (DRIFTED, OWNED, CHANGED, NEW, ORPHAN, "removed", ADOPTED, UNCHANGED)
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,11 @@ def diff_comment(entries: Sequence[DiffEntry], against: str, limit: int = COMMEN
     counts = _counts([e.kind for e in ordered], _KIND_ORDER)
     head = [DIFF_MARKER, f"### vobs diff: {counts or 'no dashboards'}", "",
             f"Against {md(against, 200)}. "
-            + ("Publishing would change nothing." if not moving
-               else "Publishing would apply what follows; drifted dashboards need a review and `--force`."
-               if any(e.kind == DRIFTED for e in moving) else "Publishing would apply what follows."),
-            ""]
+            + ("Publishing would change nothing." if not moving else "Publishing would apply what follows"
+               + "".join(advice for kind, advice in _SKIPPED_ADVICE.items() if any(e.kind == kind for e in moving))
+               + "."), ""]
     rows = [_diff_row(e) for e in moving]
-    details = [_details(e, max_changes) for e in moving if e.kind in (CHANGED, DRIFTED)]
+    details = [_details(e, max_changes) for e in moving if e.kind in (CHANGED, DRIFTED, OWNED)]
     quiet = [_diff_row(e) for e in unchanged]
     budget = limit - size("\n".join(head)) - _NOTE_RESERVE
     rows_kept, budget = _fit(rows, budget, size(_DIFF_HEADER) + 1)
@@ -110,15 +111,18 @@ def diff_comment(entries: Sequence[DiffEntry], against: str, limit: int = COMMEN
 
 
 _DIFF_HEADER = "| Dashboard | Folder | Change | Changes |\n|---|---|---|--:|"
+# what publish does not apply without --force, said after "Publishing would apply what follows" when there are some
+_SKIPPED_ADVICE = {DRIFTED: "; drifted dashboards need a review and `--force`",
+                   OWNED: "; another project's (owned) need another uid, or `--force` to take them over"}
 
 
 def _diff_row(e: DiffEntry) -> str:
     d = e.diff
-    changes = str(len(d.changes)) if e.kind in (CHANGED, DRIFTED) else "—"
+    changes = str(len(d.changes)) if e.kind in (CHANGED, DRIFTED, OWNED) else "—"
     return f"| {_dashboard(d.title, d.uid)} | {md(e.folder, 120)} | {_KIND_LABEL.get(e.kind, md(e.kind))} | {changes} |"
 
 
-_KIND_LABEL = {DRIFTED: "⚠️ drifted", CHANGED: "changed", NEW: "new", ORPHAN: "orphan", ADOPTED: "adopted",
+_KIND_LABEL = {DRIFTED: "⚠️ drifted", OWNED: "⚠️ owned", CHANGED: "changed", NEW: "new", ORPHAN: "orphan", ADOPTED: "adopted",
                UNCHANGED: "unchanged"}
 
 
@@ -190,11 +194,9 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     if not_published and not dry_run and stopped:
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** The publish stopped at an "
                  "error every write would meet (see the job's log): fix it, then publish again.", ""]
-    elif not_published and not dry_run:
-        head += [f"**{_plural(len(not_published), 'dashboard')} not published.** Run `vobs publish` again to "
-                 "finish; drifted ones need a review and `--force`"
-                 + ("; another project's (skipped-owned) need another uid, or `--force` to take them over"
-                    if "skipped-owned" in statuses else "") + ".", ""]
+    elif not_published and not dry_run:  # the advice `vobs publish` prints, for the statuses present only
+        then = "; ".join(advice((e.status for e in not_published), code=lambda text: f"`{text}`"))
+        head += [f"**{_plural(len(not_published), 'dashboard')} not published.** {then[:1].upper()}{then[1:]}.", ""]
     if folders:
         made = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60)}</code>" for f in folders[:50])
         more = f", and {len(folders) - 50} more" if len(folders) > 50 else ""

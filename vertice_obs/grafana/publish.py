@@ -92,7 +92,7 @@ class Result:
         return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
 
 
-__all__ = ["Action", "NOT_SENT", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
+__all__ = ["Action", "NOT_SENT", "advice", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
            "folder_uid", "git_commit",
            "plan_publish", "select"]
 
@@ -134,14 +134,20 @@ def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing:
     changes, in words (uid → `folder 'web-shop' → 'Shop', moved into 'Web'`); and warnings (a
     folder to create beside an existing one of its title, `twins`). An adopted folder is used as it
     is; one the target does not have (not in its folders, nor found looked up alone) is an
-    `InputError`, before any write. One read of the target's folders, unless `existing` is that
-    read already."""
+    `InputError`, before any write — one the token may not read (403) said as such, not as gone. One
+    read of the target's folders, unless `existing` is that read already."""
     homes = sorted(set(homes))
     nested = target.nested_folders
     # an adopted folder the walk from the root does not reach (its parent not readable): asked alone
+    unreadable: set[str] = set()
     existing = known_folders(target, (uid for _, uid in homes if uid),
-                             target.folders() if existing is None else existing)
+                             target.folders() if existing is None else existing, unreadable)
     gone = [(path, uid) for path, uid in homes if uid and uid not in existing]
+    if gone and gone[0][1] in unreadable:
+        raise InputError(f"folder_uid {gone[0][1]!r} (folder {gone[0][0]!r}): the token may not read that folder in "
+                         f"{target.description} (403, a permission: Grafana does not say whether it exists) — give "
+                         "the token's service account View on it (Edit to publish into it), or remove folder_uid so "
+                         "vobs makes its own folder")
     if gone:
         raise InputError(f"folder_uid {gone[0][1]!r} (folder {gone[0][0]!r}): {target.description} has no folder of "
                          "that uid — vobs adopts an existing folder and never makes one of another's uid: create it "
@@ -178,6 +184,28 @@ def other_owner(model: dict[str, Any], project_id: str | None) -> str | None:
     return owners[0] if owners and project_id not in owners else None
 
 
+def advice(statuses: Iterable[str], dry_run: bool = False, code: Callable[[str], str] = str) -> list[str]:
+    """What to do about the dashboards and playlists a publish left unpublished (`statuses`: theirs),
+    only for the statuses present — running it again finishes a failed write, never takes a skipped
+    one — in the words of its text line and its Markdown summary (`code`: how a command is set)."""
+    statuses = set(statuses)
+    then = [f"run {code('vobs publish')} again to finish"] if not dry_run and statuses - set(SKIPPED) else []
+    if DRIFT in statuses:
+        then.append(f"review the drifted ones, then {code('--force')} to overwrite them" if dry_run
+                    else f"drifted ones need a review and {code('--force')}")
+    if OWNED in statuses:
+        then.append(f"another project's ({OWNED}) need another uid, or {code('--force')} to take them over")
+    return then
+
+
+TAKE_OVER = "give this one another uid, or --force to take it over"  # for another project's: publish's, diff's
+
+
+def owned_by(owner: str) -> str:
+    """Whose dashboard a live one is when another project's (`other_owner`), in publish's and diff's words."""
+    return f"project {owner!r}'s dashboard (tagged {OWNER_PREFIX}{owner})"
+
+
 def _decide(seen: Seen, force: bool, project_id: str | None = None) -> Action:
     r, live, folder = seen.rendered, seen.live, seen.folder_uid
     if seen.unchanged and seen.adopt and live is not None:
@@ -188,9 +216,7 @@ def _decide(seen: Seen, force: bool, project_id: str | None = None) -> Action:
         return Action(r.uid, CREATE, r.model, folder, None, "new", seen.digest)
     owner = other_owner(live.model, project_id)
     if owner is not None and not force:  # another project's on this Grafana: never overwritten unasked
-        return Action(r.uid, OWNED, r.model, folder, live,
-                      f"project {owner!r}'s dashboard (tagged {OWNER_PREFIX}{owner}): give this one another uid, "
-                      f"or --force to take it over", seen.digest)
+        return Action(r.uid, OWNED, r.model, folder, live, f"{owned_by(owner)}: {TAKE_OVER}", seen.digest)
     same_content = normalize(live.model) == normalize(r.model)
     if live.drifted and not force:
         return Action(r.uid, DRIFT, r.model, folder, live,

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from vertice_obs.build.render import to_json_text
 from vertice_obs.errors import InputError, VobsError
 from vertice_obs.files import read_regular, write_atomic
+from vertice_obs.grafana.answers import DestinationError
 from vertice_obs.grafana.folders import GENERAL, Folder, no_such_folder, paths, subtree
 from vertice_obs.grafana.live import Destination
 from vertice_obs.grafana.normalize import normalize
@@ -112,15 +113,24 @@ def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), fo
     return result
 
 
-def known_folders(destination: Destination, uids: Iterable[str], folders: Mapping[str, Folder]) -> dict[str, Folder]:
+def known_folders(destination: Destination, uids: Iterable[str], folders: Mapping[str, Folder],
+                  unreadable: set[str] | None = None) -> dict[str, Folder]:
     """`folders` and, for each of `uids` (dashboards' folders) not among them, that folder and its
     parents looked up alone (`Destination.folder`): one request per distinct folder — never a walk of
     the whole tree for a few dashboards, and a folder the walk from the root cannot reach (its parent
-    not readable with the token) is still found, its path as far as Grafana names it."""
+    not readable with the token) is still found, its path as far as Grafana names it. One the token
+    may not read (403) is left out, as one not there is, and its uid added to `unreadable`: a caller
+    that must tell the two apart (an adopted folder) says which it is."""
     out = dict(folders)
     for uid in dict.fromkeys(uids):
         if uid and uid != GENERAL and uid not in out:
-            out.update(destination.folder(uid))
+            try:
+                out.update(destination.folder(uid))
+            except DestinationError as exc:
+                if exc.status != 403:
+                    raise
+                if unreadable is not None:
+                    unreadable.add(uid)
     return out
 
 

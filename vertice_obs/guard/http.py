@@ -216,23 +216,31 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return out
 
 
-def bearer(session: Any, basic: Any, token: str | None, variable: str) -> str:
-    """How `session` proves who it is — a bearer token (`variable`, e.g. PROMETHEUS_TOKEN) when one is
-    given, else the URL's user:password as basic auth, as for Grafana — and what a refusal (401/403)
-    tells the user to check. A token no header can carry (a newline: read with its line end) is an
-    `InputError`, never sent; the token is registered so no message shows it."""
+def bearer_token(token: str, variable: str) -> str:
+    """`token`, checked as an `Authorization: Bearer` header carries one — the one check of every
+    token vobs sends (PROMETHEUS_TOKEN here, the Grafana token in `grafana.destinations`). A token
+    no header can carry (a newline: read with its line end), or that no bearer token is (spaces
+    around it, a character beyond ASCII) is an `InputError` naming `variable`, never sent; the
+    token is registered first, so no message shows it."""
     from vertice_obs.errors import InputError
     from vertice_obs.guard.secrets import register
 
+    register(token)
+    if re.search(r"[\x00-\x1f\x7f]", token):
+        raise InputError(f"{variable} holds a newline or another control character (read with its line end?): "
+                         "give the token alone")
+    if not re.fullmatch(r"[\x21-\x7e]+", token):  # a header carries ASCII; a bearer token has no spaces
+        raise InputError(f"{variable} holds a space or a character beyond ASCII, which no bearer token has "
+                         "(copied with its quotes or spaces?): give the token alone")
+    return token
+
+
+def bearer(session: Any, basic: Any, token: str | None, variable: str) -> str:
+    """How `session` proves who it is — a bearer token (`variable`, e.g. PROMETHEUS_TOKEN) when one is
+    given, checked by `bearer_token`, else the URL's user:password as basic auth, as for Grafana —
+    and what a refusal (401/403) tells the user to check."""
     if token:
-        register(token)
-        if re.search(r"[\x00-\x1f\x7f]", token):
-            raise InputError(f"{variable} holds a newline or another control character (read with its line end?): "
-                             "give the token alone")
-        if not re.fullmatch(r"[\x21-\x7e]+", token):  # a header carries ASCII; a bearer token has no spaces
-            raise InputError(f"{variable} holds a space or a character beyond ASCII, which no bearer token has "
-                             "(copied with its quotes or spaces?): give the token alone")
-        session.headers["Authorization"] = f"Bearer {token}"
+        session.headers["Authorization"] = f"Bearer {bearer_token(token, variable)}"
         return f"check {variable}, sent as a bearer token"
     if basic:
         session.auth = basic
