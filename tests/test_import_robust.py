@@ -239,7 +239,7 @@ def _legacy(row: dict, panel: dict) -> str:
 def test_a_legacy_size_beyond_the_grid_is_one_line_at_its_place(project: Path, row: dict, panel: dict, message: str):
     """Crashed (`internal error: OverflowError`) on a span or height a float cannot round, and a
     1e308 px row height rendered `"h": 2631578…` (300 digits) with exit 0: the legacy sizes are held
-    to gridPos's bound, in grid units, by the same check (`importer/shape.py`)."""
+    to gridPos's bound, in grid units, by the same check (`build/shape.py`)."""
     (project / "l.json").write_text(_legacy(row, panel))
     done = vobs(project, "import", "l.json")
     line = 2 if row else 3

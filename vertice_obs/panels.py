@@ -399,6 +399,11 @@ def dashboard(
 ) -> g.Dashboard:
     """A MAXIMUS dashboard: `$datasource` and `$environment` variables, shared crosshair, UTC."""
     _texts("dashboard", uid=uid, title=title, description=description, environment_metric=environment_metric)
+    if isinstance(tags, (str, bytes)) or not all(isinstance(t, str) for t in tags):
+        # a str is a Sequence[str] too: tags="payments" would be the tags p, a, y, m, e, n, t, s
+        raise TypeError(f"dashboard(): tags must be a list of texts (tags=[{reprlib.repr(tags)}] for one), not "
+                        f"{reprlib.repr(tags)}" if isinstance(tags, (str, bytes)) else
+                        f"dashboard(): tags must be texts (str), not {reprlib.repr(list(tags))}")
     return record(g.Dashboard(
         uid=uid,
         title=title,

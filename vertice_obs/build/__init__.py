@@ -2,7 +2,7 @@
 
 Owns: loading dashboard modules (`modules`, their stdout captured by `capture`), narratives
 (`narrative`), rendering a dashboard as a narrative chapter (`render`), alert rules as code
-(`rules`), the build pipeline (`plan`: streamed one dashboard at a time, or kept whole) and the
+(`rules`), what a dashboard's shape must be (`shape`: for the build and for `vobs import`), the build pipeline (`plan`: streamed one dashboard at a time, or kept whole) and the
 `exports/` directory (`exports`), and which dashboards a git change touched (`changes`, for
 `--since`: the only module here that runs git). Data out: `RenderedDashboard` (uid, folder, model, JSON text).
 May import: the kernel (`errors`, `finding`, `files`, `located_yaml`, `project`, `checks`,

@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterator
 from grafanalib import core as grafanalib_core
 
 from vertice_obs.build.capture import StdoutCapture
+from vertice_obs.build.shape import json_kind, shape_problems
 from vertice_obs.callsite import Place, Table, recording
 from vertice_obs.errors import InputError
 from vertice_obs.guard.paths import UID_RE
@@ -278,12 +279,34 @@ def load_one(path: Path, shown: str, capture: StdoutCapture | None = None) -> Da
         return ModuleFailure(shown, _assignment_line(path, "dashboard"),
                              f"dashboard uid {_text(repr(uid), 80)} is not a Grafana uid (at most 40 of A-Z a-z 0-9 _ -): "
                              "Grafana refuses it, and narratives cannot name it", printed)
+    shaped = _shape_problem(model)
+    if shaped is not None:  # found at its module: rendered, it would lose panels or crash a later stage
+        return ModuleFailure(shown, _assignment_line(path, "dashboard"), shaped, printed)
     bad = _non_finite(model) if non_finite else None  # the walk only to say where
     if bad is not None:
         return ModuleFailure(shown, _assignment_line(path, "dashboard"),
                              f"{bad}: NaN and infinity are not JSON numbers (Grafana cannot load them); "
                              f"use a finite number", printed)
     return DashboardModule(file=shown, uid=uid, model=model, printed=printed, places=_places(model, placed))
+
+
+def _shape_problem(model: dict[str, Any]) -> str | None:
+    """What a module's dashboard cannot be rendered as, in one message (None: nothing): the shape
+    `vobs import` requires (`shape.shape_problems`: panels, rows, tags, links, variables, sizes and
+    targets of the right kinds), a title that is text, and no legacy `rows` with panels in them —
+    the render keeps only `panels` (Grafana 5's layout), so those would vanish without a word."""
+    title = model.get("title")
+    problems = [] if isinstance(title, str) and title.strip() else [
+        f"title is {json_kind(title)}, not a title (text): Grafana refuses a dashboard without one"]
+    problems += [message for _, message in shape_problems(model)]
+    rows = model.get("rows")
+    if not problems and isinstance(rows, list) and any(isinstance(r, dict) and r.get("panels") for r in rows):
+        problems.append("`rows` holds panels (grafanalib's legacy Row layout), which Grafana 5 and later read as "
+                        "row panels in `panels`: put them there (panels=[RowPanel(...), …], each panel with its "
+                        "gridPos), or `vobs import` the exported JSON, which migrates them")
+    if not problems:
+        return None
+    return "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
 
 
 def _places(model: dict[str, Any], placed: Placed) -> Places:

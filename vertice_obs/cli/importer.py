@@ -64,7 +64,7 @@ def _module_name(uid: str) -> str:
 
 
 def _read(path: Path, shown: str) -> dict:
-    from vertice_obs.importer.shape import json_kind, shape_problems
+    from vertice_obs.build.shape import json_kind, shape_problems
     from vertice_obs.jsonpos import Positions, dashboard_in, unreadable
     from vertice_obs.jsonpos.positions import pointer
     from vertice_obs.jsonpos.strict import parse_json
@@ -294,9 +294,9 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
     for note in skipped_files:
         click.echo(f"vobs: note: {escape(note, one_line=True)}", err=True)
     if uids:
+        from vertice_obs.build.shape import shape_problems
         from vertice_obs.cli.grafana import connect, grafana_target
         from vertice_obs.grafana.pull import folder_entry, known_folders
-        from vertice_obs.importer.shape import shape_problems
 
         _project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout)
         connect(target)

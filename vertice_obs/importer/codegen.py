@@ -13,10 +13,10 @@ import textwrap
 from typing import Any
 
 from vertice_obs.build.render import dashboard_references
+from vertice_obs.build.shape import MAX_DEPTH
 from vertice_obs.errors import InputError
 
 LINE = 110
-MAX_DEPTH = 100  # deeper JSON than this is not a dashboard anyone wrote
 _PANEL_FIELDS = ("type", "title", "description", "datasource", "targets", "interval", "repeat", "repeatDirection",
                  "maxPerRow", "links", "transformations", "gridPos", "id", "fieldConfig")
 _DASHBOARD_FIELDS = ("uid", "title", "description", "tags", "templating", "annotations", "links", "time",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from vertice_obs.importer.shape import json_kind
+from vertice_obs.build.shape import json_kind
 
 _LOG_BASES = (2, 10)  # Grafana's migration keeps these two and draws any other base linear
 

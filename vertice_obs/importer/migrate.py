@@ -43,10 +43,10 @@ import unicodedata
 from typing import Any
 
 from vertice_obs.build.render import dashboard_references, layout, without_narrative
+from vertice_obs.build.shape import grid_units, legacy_px
 from vertice_obs.importer import graph, legacy
 from vertice_obs.importer.house import SCHEMA_VERSION
 from vertice_obs.importer.inputs import input_variables
-from vertice_obs.importer.shape import grid_units, legacy_px
 
 _DROPPED_TOP = ("id", "version", "__inputs", "__requires", "__elements", "rows", "style", "hideControls",
                 "sharedCrosshair", "gnetId", "iteration")

@@ -1,4 +1,5 @@
-"""What `vobs import` requires of a dashboard's shape before it migrates anything.
+"""What a dashboard's shape must be: what `vobs import` requires before it migrates anything, and
+what `vobs build` requires of a module's `dashboard` before it renders it.
 
 Grafana itself renders a dashboard whose `panels` holds `null` or `3` as if they were not there;
 an import that did the same would write a module that silently lost them. So every panel and row
@@ -15,7 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from vertice_obs.importer.codegen import MAX_DEPTH
+MAX_DEPTH = 100  # deeper JSON than this is not a dashboard anyone wrote (an imported module's code is written no deeper)
 
 _KINDS = ((dict, "an object"), (list, "an array"), (str, "a string"), (bool, "a boolean"), (int, "a number"),
           (float, "a number"))
