@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 from sample_project import DASHBOARD_A, DASHBOARD_B, NARRATIVE, make_project
@@ -106,6 +108,38 @@ def test_broken_dashboard_module_is_located_and_others_still_render(tmp_path, ca
     # The other dashboard still renders; no manifest is written from an incomplete build.
     assert (tmp_path / "exports" / "sample" / "sample-a.json").is_file()
     assert not (tmp_path / "exports" / "manifest.json").exists()
+
+
+def test_a_copy_whose_file_sorts_first_is_the_duplicate_and_the_original_export_is_kept(tmp_path):
+    """A new-user trial: a second module defining an existing uid, its file sorting first (a_dup.py
+    before b.py), won — its dashboard replaced the original's export and the error blamed the
+    original. The module the last build rendered the uid from (the manifest's `source`) is the
+    original: the copy is the failure, and the export is byte for byte what it was."""
+    make_project(tmp_path)
+    assert CliRunner().invoke(cli, ["-C", str(tmp_path), "build"]).exit_code == 0
+    export = tmp_path / "exports" / "sample" / "sample-b.json"
+    before = export.read_bytes()
+    (tmp_path / "dashboards" / "a_dup.py").write_text(DASHBOARD_B.replace('"Sample B"', '"Copy"'))
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2, result.output
+    located = [line for line in result.stderr.splitlines() if line.startswith("dashboards/")]
+    assert len(located) == 1 and located[0].startswith("dashboards/a_dup.py:"), result.stderr
+    assert "dashboard uid 'sample-b' is already defined in dashboards/b.py" in located[0]
+    assert export.read_bytes() == before
+
+
+def test_a_dashboard_moved_to_a_module_that_sorts_first_renders_from_there(tmp_path):
+    """The other side of the rule above: when the recorded module no longer defines the uid (the
+    dashboard moved to another file), the module that does is no copy, whatever their order."""
+    make_project(tmp_path)
+    assert CliRunner().invoke(cli, ["-C", str(tmp_path), "build"]).exit_code == 0
+    (tmp_path / "dashboards" / "a_moved.py").write_text(DASHBOARD_B.replace('"Sample B"', '"Moved B"'))
+    (tmp_path / "dashboards" / "b.py").write_text("dashboard = {'uid': 'unlisted', 'title': 'Elsewhere'}\n")
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "exports" / "sample" / "sample-b.json").read_text())["title"] == "Moved B"
+    manifest = json.loads((tmp_path / "exports" / "manifest.json").read_text())
+    assert manifest["dashboards"]["sample-b"]["source"] == "dashboards/a_moved.py"
 
 
 def test_module_without_dashboard_names_its_file(tmp_path):

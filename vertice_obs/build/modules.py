@@ -26,7 +26,7 @@ import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from grafanalib import core as grafanalib_core
 
@@ -99,24 +99,46 @@ def load_dashboards(paths: list[Path], display: Callable[[Path], str] = str,
 
 
 def iter_dashboards(paths: list[Path], display: Callable[[Path], str] = str,
-                    on_loaded: Callable[[str], None] | None = None) -> Iterator[DashboardModule | ModuleFailure]:
+                    on_loaded: Callable[[str], None] | None = None,
+                    recorded: Mapping[str, str] | None = None) -> Iterator[DashboardModule | ModuleFailure]:
     """`load_dashboards` one module at a time, so a build holds one model, not all of them.
-    A uid defined twice is a failure of the later module."""
+    A uid defined twice is a failure of the newcomer: the later module, unless `recorded` (uid →
+    the module the last build rendered it from, as the manifest says) names another module still
+    to be loaded — then the module that defines it first is held back until that one is loaded,
+    and is the failure if it defines the uid too (a copy whose file sorts first must not replace
+    the original's export, nor blame the original)."""
     by_uid: dict[str, str] = {}
+    shown_paths = [(path, display(path)) for path in paths]
+    remaining = {shown for _, shown in shown_paths}
+    held: dict[str, list[tuple[Path, DashboardModule]]] = {}  # the recorded module's file → modules waiting for it
+
+    def duplicate(path: Path, module: DashboardModule, first: str) -> ModuleFailure:
+        return ModuleFailure(module.file, _assignment_line(path, "dashboard"),
+                             f"dashboard uid {module.uid!r} is already defined in {first}", module.printed)
+
     with StdoutCapture() as capture:
-        for path in paths:
-            shown = display(path)
+        for path, shown in shown_paths:
+            remaining.discard(shown)
             result = load_one(path, shown, capture)
             if on_loaded:
                 on_loaded(shown)
             if isinstance(result, DashboardModule):
+                owner = (recorded or {}).get(result.uid)
                 if result.uid in by_uid:
-                    result = ModuleFailure(shown, _assignment_line(path, "dashboard"),
-                                           f"dashboard uid {result.uid!r} is already defined in {by_uid[result.uid]}",
-                                           result.printed)
+                    result = duplicate(path, result, by_uid[result.uid])
+                elif owner is not None and owner != shown and owner in remaining:
+                    held.setdefault(owner, []).append((path, result))
+                    result = None
                 else:
                     by_uid[result.uid] = shown
-            yield result
+            if result is not None:
+                yield result
+            for waiting_path, waiting in held.pop(shown, []):
+                if waiting.uid in by_uid:  # the recorded module defines it still: the held one is the copy
+                    yield duplicate(waiting_path, waiting, by_uid[waiting.uid])
+                else:
+                    by_uid[waiting.uid] = waiting.file
+                    yield waiting
 
 
 def import_attribute(path: Path, shown: str, attribute: str, convert: Callable[[Any], Any] = lambda v: v,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from vertice_obs import checks
-from vertice_obs.build.exports import MANIFEST
+from vertice_obs.build.exports import MANIFEST, ExportsDir
 from vertice_obs.build.modules import (
     DashboardModule,
     ModuleFailure,
@@ -142,7 +142,8 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
         put(path, text, digest)
         return digest
 
-    for module in iter_dashboards(discover(project.folder("dashboards_dir")), project.display, progress):
+    for module in iter_dashboards(discover(project.folder("dashboards_dir")), project.display, progress,
+                                  _recorded_sources(project)):
         if isinstance(module, ModuleFailure):
             failures.append(module)
             if module.printed:  # what it printed before failing is often why: reported as for any module
@@ -178,6 +179,14 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
     loaded = [finding("module/load", f.message, Location(file=f.file, line=f.line)) for f in failures]
     return BuildResult(narratives=narratives, failures=failures, findings=loaded + findings,
                        dashboards=len(entries), files=len(hashes) + (not failures), titles=titles)
+
+
+def _recorded_sources(project: Project) -> dict[str, str]:
+    """uid → the module the last build rendered it from, as its manifest says (a manifest that is
+    not vobs' or not of this shape says nothing): which of two modules defining a uid is the copy."""
+    dashboards = ExportsDir(project.exports_dir).manifest().get("dashboards")
+    return {uid: entry["source"] for uid, entry in (dashboards.items() if isinstance(dashboards, dict) else ())
+            if isinstance(uid, str) and isinstance(entry, dict) and isinstance(entry.get("source"), str)}
 
 
 def plan_build(project: Project, progress: Callable[[str], None] | None = None) -> BuildPlan:
