@@ -26,7 +26,6 @@ CASES = [
      "panels[0].gridPos.w is a JSON string, not a number of grid units"),
     ("title-number", '{"uid": "w", "title": 5, "panels": []}',
      "title is a JSON number, not a title (text): Grafana refuses a dashboard without one"),
-    ("title-blank", '{"uid": "w", "title": "  ", "panels": []}', "not a title (text)"),
     ("tags-text", '{"uid": "w", "title": "W", "tags": "abc"}', "tags must be a list of tags, not a JSON string"),
     ("legacy-rows", 'Dashboard(title="Old rows", uid="old-rows", rows=[Row(panels=[Graph(title="G", '
                     'targets=[Target(expr="up")])])])', "`rows` holds panels (grafanalib's legacy Row layout)"),

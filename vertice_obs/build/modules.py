@@ -315,10 +315,10 @@ def load_one(path: Path, shown: str, capture: StdoutCapture | None = None) -> Da
 def _shape_problem(model: dict[str, Any]) -> str | None:
     """What a module's dashboard cannot be rendered as, in one message (None: nothing): the shape
     `vobs import` requires (`shape.shape_problems`: panels, rows, tags, links, variables, sizes and
-    targets of the right kinds), a title that is text, and no legacy `rows` with panels in them —
+    targets of the right kinds), a title that is text when given, and no legacy `rows` with panels —
     the render keeps only `panels` (Grafana 5's layout), so those would vanish without a word."""
     title = model.get("title")
-    problems = [] if isinstance(title, str) and title.strip() else [
+    problems = [] if title is None or isinstance(title, str) else [
         f"title is {json_kind(title)}, not a title (text): Grafana refuses a dashboard without one"]
     problems += [message for _, message in shape_problems(model)]
     rows = model.get("rows")
