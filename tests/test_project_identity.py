@@ -219,3 +219,27 @@ def test_the_markdown_summary_gives_only_the_advice_for_another_project_s_dashbo
     assert ("**1 dashboard not published.** Another project's (skipped-owned) need another uid, or `--force` to "
             "take them over.") in summary.stdout.splitlines()
     assert "again" not in summary.stdout and "drifted" not in summary.stdout
+
+
+def test_two_projects_narratives_of_one_id_do_not_take_each_other_s_playlist(tmp_path, grafana):
+    """A new-user trial: two projects, each with a narrative `api` of the same title, on one Grafana.
+    The second publish found the first's playlist by its records (any project's) and updated it —
+    and each publish flipped it back. Only a project's own records name its playlist; one found by
+    name that another project recorded is that project's: not written without --force, said so."""
+    alpha, beta = team(tmp_path / "alpha", "alpha", "alpha"), team(tmp_path / "beta", "beta", "beta")
+    for root, prefix in ((alpha, "alpha"), (beta, "beta")):
+        path = root / "narratives" / f"{prefix}.yaml"
+        path.write_text(path.read_text().replace(f"id: {prefix}", "id: api")
+                        .replace(f"The {prefix} story", "The API story"))
+        path.rename(root / "narratives" / "api.yaml")
+    assert vobs(alpha, grafana, "publish").exit_code == 0
+    [(uid, mine)] = [(u, p) for u, p in grafana.playlists.items() if p["name"] == "The API story"]
+    before = [i["value"] for i in mine["items"]]
+    assert before == ["alpha-a", "alpha-b"]
+    second = vobs(beta, grafana, "publish", "--format", "json")
+    assert second.exit_code == 3, second.output
+    [row] = json.loads(second.stdout)["playlists"]
+    assert row["status"] == "skipped-drift", row
+    assert row["detail"].startswith("another vobs project's playlist (recorded with the tag vertice-obs:alpha)"), row
+    assert [i["value"] for i in grafana.playlists[uid]["items"]] == before  # alpha's playlist is alpha's
+    assert vobs(alpha, grafana, "diff").exit_code == 0  # and alpha sees nothing to change

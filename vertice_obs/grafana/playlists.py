@@ -10,16 +10,15 @@ Identity and drift. Grafana assigns a playlist's uid (its create command takes n
 an organisation annotation tagged `vobs-playlist` and `vobs-playlist-<narrative id>`, with the text
 `vobs publish <commit> playlist <uid> sha256:<content hash>` — the way a dashboard's version
 message records its publish. The newest record names the narrative's playlist (so a retitled
-narrative keeps it); with no record, a playlist named as the narrative is looked up by name. A live
-playlist is vobs' when its content hashes as one of its recent records; else it was edited in
-Grafana since (drift: not overwritten without `--force`), or was never published by vobs. An update
+narrative keeps it); with no record, by name. Records carry the project's `vertice-obs:<id>` tag:
+a playlist another project recorded is its (drift, `--force` takes it over). A live playlist is
+vobs' when its content hashes as one of its recent records; else it was edited since. An update
 is recorded just before it is sent (a write that then fails leaves content an older record holds:
 no false drift), a create just after (its uid is known then; if that record is lost, the next run
 finds the playlist by name, the same content, unchanged). A provisioning folder has no playlists.
 
-Grafana 9.0 moved playlists from numeric ids to uids (grafana/grafana#49609); vobs supports 9.5 on,
-so every Grafana it talks to keeps them by uid. Items of other types (`dashboard_by_tag`, the
-deprecated `dashboard_by_id`) in a live playlist are compared as they are: a difference.
+Grafana 9.0 moved playlists to uids (grafana/grafana#49609; vobs supports 9.5 on). Items of other
+types (`dashboard_by_tag`, `dashboard_by_id`) in a live playlist are compared as they are.
 """
 
 from __future__ import annotations
@@ -74,6 +73,7 @@ class Live:
     content: dict[str, Any]
     recorded: bool  # found through vobs' record (else by name)
     ours: bool  # its content hashes as one of vobs' records of this playlist
+    owner: str = ""  # found by name, recorded by another vobs project: its `vertice-obs:<id>` tag
 
 
 @dataclass
@@ -105,7 +105,7 @@ class PlaylistResult:
 
 
 class Store(Protocol):
-    def records(self, narrative: str) -> list[tuple[str, str]]: ...
+    def records(self, narrative: str) -> tuple[list[tuple[str, str]], dict[str, str]]: ...
 
     def find(self, name: str) -> str | None: ...
 
@@ -194,9 +194,11 @@ def decide(desired: Desired, live: Live | None, force: bool) -> PlaylistAction:
         return PlaylistAction(desired, UNCHANGED, live)
     lines = changes(live.content, desired.content)
     if not live.ours and not force:
-        why = ("edited in Grafana since vobs last published it" if live.recorded
+        why = ("edited in Grafana since vobs last published it" if live.recorded else f"another vobs project's "
+               f"playlist (recorded with the tag {live.owner}): give this narrative another title, or" if live.owner
                else "exists in Grafana (found by its name) but was not published by vobs")
-        return PlaylistAction(desired, DRIFT, live, f"{why}: review it in Grafana, --force to overwrite", lines)
+        advice = " --force to take it over" if live.owner else ": review it in Grafana, --force to overwrite"
+        return PlaylistAction(desired, DRIFT, live, why + advice, lines)
     return PlaylistAction(desired, UPDATE, live, "content changed" + ("" if live.ours else " (overwriting a drifted edit)"),
                           lines)
 
@@ -206,18 +208,17 @@ def decide(desired: Desired, live: Live | None, force: bool) -> PlaylistAction:
 
 def look(desired: Desired, store: Store) -> Live | None:
     """The narrative's live playlist: by its newest record, else by name."""
-    records = store.records(desired.narrative)
+    records, foreign = store.records(desired.narrative)
     uid = records[0][0] if records else None
     answer = store.get(uid) if uid else None
     recorded = answer is not None
-    if answer is None:  # never published by vobs, or deleted in Grafana since
+    if answer is None:  # never published by this project, or deleted in Grafana since
         uid = store.find(desired.name)
         answer = store.get(uid) if uid else None
     if answer is None or uid is None:
         return None
-    content = content_of(answer)
-    ours = digest(content) in {h for u, h in records if u == uid}
-    return Live(uid, content, recorded, ours)
+    ours = digest(content := content_of(answer)) in {h for u, h in records if u == uid}
+    return Live(uid, content, recorded, ours, "" if recorded or ours else foreign.get(uid, ""))
 
 
 def plan_playlists(desired: Sequence[Desired], store: Store, force: bool = False, workers: int = 8
@@ -288,11 +289,21 @@ class GrafanaPlaylists:
     def __init__(self, destination: Any, project_id: str | None = None):
         self.d, self.owner = destination, [owner_tag(project_id)] if project_id else []  # `project:`'s tag
 
-    def records(self, narrative: str) -> list[tuple[str, str]]:
-        """vobs' records of this narrative's playlist, newest first (Grafana lists annotations so)."""
+    def records(self, narrative: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
+        """This project's records of the narrative's playlist, newest first (and untagged ones), and the
+        playlists other projects recorded for a narrative of that id (uid → their owner tag)."""
         answer = self.d.request(f"playlist records of narrative {narrative}", "GET", "/annotations", list, params={
             "tags": [RECORD_TAG, f"{RECORD_TAG}-{narrative}"], "type": "annotation", "limit": RECORDS})
-        return [r for r in (parse_record(a.get("text")) for a in answer if isinstance(a, dict)) if r]
+        own, foreign = [], {}
+        for a in (a for a in answer if isinstance(a, dict)):
+            record = parse_record(a.get("text"))
+            tags = a.get("tags") if isinstance(a.get("tags"), list) else []
+            owners = sorted({t for t in tags if isinstance(t, str) and t.startswith(OWNER_PREFIX)})
+            if record and owners in (self.owner, []):  # untagged: a vobs before project ids, anyone's to adopt
+                own.append(record)
+            elif record:
+                foreign.setdefault(record[0], escape(", ".join(owners) or "of a project without an id", one_line=True))
+        return own, foreign
 
     def find(self, name: str) -> str | None:
         answer = self.d.request("playlists", "GET", "/playlists", list, params={"query": name})
@@ -340,7 +351,6 @@ class GrafanaPlaylists:
     def record(self, narrative: str, uid: str, content_digest: str, commit: str) -> None:
         self.d.add_annotation(record_text(commit, uid, content_digest), [RECORD_TAG, f"{RECORD_TAG}-{narrative}",
                                                                           *self.owner], int(time.time() * 1000), None, None)
-
 
     def recorded(self) -> dict[str, str]:
         """Every narrative vobs recorded a playlist for → the uid its newest record names (one request:
