@@ -323,17 +323,23 @@ def test_provisioning_folder_is_the_default_target(project):
 
 
 def test_a_dashboard_no_grafana_stores_fails_alone_and_is_named(project, grafana, tmp_path):
-    """A module that sets a panel's height to 10**300 (import now refuses such a file; Python code can
-    still write it) renders an integer no JSON encoder for Grafana takes: that dashboard fails, named,
-    before its request — every other is published, and the exit is 3, not an internal error (found by
-    a hostile-input probe)."""
+    """A module that writes an integer no JSON encoder for Grafana takes (10**300: a panel's height is
+    now refused at its module, by the build's shape check; `maxDataPoints` is not bounded there) —
+    that dashboard fails, named, before its request — every other is published, and the exit is 3,
+    not an internal error (found by a hostile-input probe)."""
     source = tmp_path / "big.json"
     source.write_text('{"uid": "big-h", "title": "Big", "panels": [{"id": 1, "type": "stat", "title": "s", '
                       '"gridPos": {"h": 7, "w": 6, "x": 0, "y": 0}, "targets": [{"expr": "up"}]}]}')
     assert vobs(project, grafana, "import", str(source), "--narrative", "dopamine").exit_code == 0
     module = project / "dashboards" / "big_h.py"
     assert "height=7" in module.read_text()
-    module.write_text(module.read_text().replace("height=7", "height=10 ** 300"))
+    written = module.read_text()
+    module.write_text(written.replace("height=7", "height=10 ** 300"))
+    refused = vobs(project, grafana, "build")
+    assert refused.exit_code == 2 and "gridPos.h is 1000000000" in refused.stderr, refused.output
+    module.write_text('dashboard = {"uid": "big-h", "title": "Big", "panels": [{"id": 1, "type": "stat", "title": "s", '
+                      '"gridPos": {"h": 7, "w": 6, "x": 0, "y": 0}, "maxDataPoints": 10 ** 300, '
+                      '"targets": [{"expr": "up", "refId": "A"}]}]}\n')
     assert vobs(project, grafana, "build").exit_code == 0
     result = vobs(project, grafana, "publish", "--format", "json")
     assert result.exit_code == 3, result.output
