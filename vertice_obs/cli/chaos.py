@@ -24,8 +24,8 @@ from vertice_obs.cli.options import (
     Duration,
     count,
     grafana_token_name,
-    on_command_line,
     project_of,
+    refuse_offline_with_url,
     timeout_option,
 )
 from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError, VobsError
@@ -93,9 +93,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource
 
-    if offline and prometheus_url and on_command_line(ctx, "prometheus_url"):
-        # only the flag contradicts it: PROMETHEUS_URL in the environment is what --offline ignores
-        raise click.UsageError("--offline and --prometheus-url contradict each other")
+    refuse_offline_with_url(ctx, offline, prometheus_url)
     project = project_of(ctx, prometheus_url=prometheus_url,
                          catalog=catalog_file.resolve() if catalog_file is not None else None)
     if not offline:

@@ -24,8 +24,8 @@ from vertice_obs.cli.options import (
     TIMEOUT,
     TLS,
     count,
-    on_command_line,
     project_of,
+    refuse_offline_with_url,
 )
 from vertice_obs.errors import (
     EXIT_FINDINGS,
@@ -95,9 +95,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
       vobs validate --fail-on warning --lookback 30d
       vobs validate ~/Downloads/ceph-dashboards/ --catalog team-metrics.yaml
     """
-    if offline and prometheus_url and on_command_line(ctx, "prometheus_url"):
-        # only the flag contradicts it: PROMETHEUS_URL in the environment is what --offline ignores
-        raise click.UsageError("--offline and --prometheus-url contradict each other")
+    refuse_offline_with_url(ctx, offline, prometheus_url)
     result, dashboards, _catalog, failure = metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
                                                        timeout, disable=disable, offline=offline, since=since)
     threshold = Severity.parse(fail_on)

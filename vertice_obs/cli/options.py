@@ -227,6 +227,13 @@ def project_of(ctx: click.Context, **overrides: Any) -> Project:
     return load_project(ctx.find_root().obj.get("root"), flags, env=ctx.meta.get("vobs.env"))
 
 
+def refuse_offline_with_url(ctx: click.Context, offline: bool, prometheus_url: str | None) -> None:
+    """`--offline` with `--prometheus-url` is a usage error (exit 2). Only the flag contradicts it:
+    PROMETHEUS_URL in the environment, or vobs.yaml's, is what `--offline` ignores."""
+    if offline and prometheus_url and on_command_line(ctx, "prometheus_url"):
+        raise click.UsageError("--offline and --prometheus-url contradict each other")
+
+
 def grafana_token_name(project: Project) -> str:
     """What set the Grafana token, as the user wrote it — `--grafana-token`, `GRAFANA_TOKEN_<NAME>`
     (with `--env NAME`) or `GRAFANA_TOKEN` — for a message about it."""
