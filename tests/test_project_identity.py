@@ -10,16 +10,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 from grafana_standin import GrafanaStandIn
 from sample_project import DASHBOARD_A, DASHBOARD_B, NARRATIVE, make_project
+from standin_cli import vobs
 
 from vertice_obs.build.render import OURS, UNOWNED, ownership
-from vertice_obs.cli import cli
 from vertice_obs.errors import InputError
 from vertice_obs.project import load_project
-
-TOKEN = "glsa_standin_token"
 
 
 def team(root: Path, name: str | None, prefix: str) -> Path:
@@ -51,10 +48,6 @@ def grafana():
     with GrafanaStandIn(version="11.4.0") as standin:
         yield standin
         standin.assert_no_violations()
-
-
-def vobs(root: Path, grafana: GrafanaStandIn, *args: str):
-    return CliRunner().invoke(cli, ["-C", str(root), *args], env={"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN})
 
 
 def test_a_second_project_does_not_see_the_first_one_s_dashboards_as_orphaned(tmp_path, grafana):

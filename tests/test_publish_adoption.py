@@ -15,14 +15,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from grafana_standin import GrafanaStandIn
 from sample_project import make_project
+from standin_cli import vobs
 
-from vertice_obs.cli import cli
 from vertice_obs.grafana import survey
 
-TOKEN = "glsa_standin_token"
 UID = "sample-a"
 ORIGINAL = 'description="First sample dashboard."'
 
@@ -37,11 +35,6 @@ def grafana(request):
 @pytest.fixture()
 def root(tmp_path) -> Path:
     return make_project(tmp_path / "p")
-
-
-def vobs(root: Path, grafana: GrafanaStandIn | None, *args: str):
-    env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN} if grafana else {"GRAFANA_URL": "", "GRAFANA_TOKEN": ""}
-    return CliRunner().invoke(cli, ["-C", str(root), *args], env=env)
 
 
 def in_code(root: Path, old: str, new: str) -> None:

@@ -12,10 +12,9 @@ import pytest
 from click.testing import CliRunner
 from grafana_standin import GrafanaStandIn
 from sample_project import make_project
+from standin_cli import TOKEN, vobs
 
 from vertice_obs.cli import cli
-
-TOKEN = "glsa_standin_token"
 
 
 @pytest.fixture()
@@ -28,11 +27,6 @@ def grafana():
 @pytest.fixture()
 def root(tmp_path) -> Path:
     return make_project(tmp_path / "p")
-
-
-def vobs(root: Path, grafana: GrafanaStandIn | None, *args: str):
-    env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN} if grafana else {"GRAFANA_URL": "", "GRAFANA_TOKEN": ""}
-    return CliRunner().invoke(cli, ["-C", str(root), *args], env=env)
 
 
 # --- 1. backups ---------------------------------------------------------------------------------------
