@@ -49,6 +49,17 @@ def places(grafana) -> dict[str, str]:
     return {uid: entry["folderUid"] for uid, entry in grafana.dashboards.items()}
 
 
+def publish_in_place(grafana, root, expected: dict[str, str]) -> None:
+    """`publish --force` of a project whose narratives adopt Grafana's folders: it writes no folder,
+    the folders are as they were, and every dashboard is where `expected` (uid → folder uid) says."""
+    before = dict(grafana.folders)
+    published = vobs(grafana, root, "publish", "--force")
+    assert published.exit_code == 0, published.output
+    assert not [w for w in grafana.writes() if w.path.startswith("/api/folders")]
+    assert grafana.folders == before
+    assert places(grafana) == expected
+
+
 @pytest.mark.parametrize("version", ["9.5.21", "11.4.0"])  # flat folders, nested folders
 def test_an_adopted_folder_round_trip_moves_nothing_and_makes_no_folder(tmp_path, version):
     grafana = seeded(version)
@@ -70,12 +81,7 @@ def test_an_adopted_folder_round_trip_moves_nothing_and_makes_no_folder(tmp_path
         assert diff.exit_code == 1, diff.output  # story panels, links, tags: changed — but not moved
         assert "k8s-a" in diff.stdout and "moved from folder" not in diff.stdout and "warning" not in diff.stderr
 
-        before = dict(grafana.folders)
-        published = vobs(grafana, tmp_path, "publish", "--force")
-        assert published.exit_code == 0, published.output
-        assert not [w for w in grafana.writes() if w.path.startswith("/api/folders")]
-        assert grafana.folders == before
-        assert places(grafana) == {"k8s-a": "plat-k8s", "k8s-b": "plat-k8s", "plat-a": "plat"}
+        publish_in_place(grafana, tmp_path, {"k8s-a": "plat-k8s", "k8s-b": "plat-k8s", "plat-a": "plat"})
 
         again = vobs(grafana, tmp_path, "diff")
         assert again.exit_code == 0, again.output
@@ -283,12 +289,7 @@ def test_named_files_of_a_pull_of_several_folders_adopt_their_folder_as_the_advi
             tmp_path / "narratives" / "k8s.yaml", tmp_path / "narratives" / "platform.yaml"))] == [
             ("Platform/K8s", "plat-k8s"), ("Platform", "plat")]
         assert vobs(grafana, tmp_path, "build").exit_code == 0
-        before = dict(grafana.folders)
-        published = vobs(grafana, tmp_path, "publish", "--force")
-        assert published.exit_code == 0, published.output
-        assert not [w for w in grafana.writes() if w.path.startswith("/api/folders")]
-        assert grafana.folders == before
-        assert places(grafana) == {"k8s-a": "plat-k8s", "k8s-b": "plat-k8s", "plat-a": "plat"}
+        publish_in_place(grafana, tmp_path, {"k8s-a": "plat-k8s", "k8s-b": "plat-k8s", "plat-a": "plat"})
         grafana.assert_no_violations()
     finally:
         grafana.stop()
@@ -402,11 +403,7 @@ def test_a_folder_whose_parent_the_token_cannot_read_is_named_and_adopted(tmp_pa
         assert vobs(grafana, tmp_path, "build").exit_code == 0
         diff = vobs(grafana, tmp_path, "diff")
         assert diff.exit_code == 1 and "moved from folder" not in diff.stdout, diff.output
-        before = dict(grafana.folders)
-        published = vobs(grafana, tmp_path, "publish", "--force")
-        assert published.exit_code == 0, published.output
-        assert not [w for w in grafana.writes() if w.path.startswith("/api/folders")]
-        assert grafana.folders == before and places(grafana) == {"sub-a": "team-sub"}
+        publish_in_place(grafana, tmp_path, {"sub-a": "team-sub"})
         grafana.assert_no_violations()
     finally:
         grafana.stop()
