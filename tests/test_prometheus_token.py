@@ -98,3 +98,27 @@ def test_a_chaos_day_measures_through_the_same_token(guarded):
 
     with pytest.raises(VobsError, match="check PROMETHEUS_TOKEN"):
         Sampler(guarded.url, token="not-it").served_until(["maximus_dopamine_level"])
+
+
+def test_an_environments_token_is_named_as_the_user_set_it(guarded, one_dashboard):
+    """With `--env prod` the token comes from PROMETHEUS_TOKEN_PROD: a token no header can carry, or
+    one the server refuses, names that variable — not PROMETHEUS_TOKEN, which the user did not set
+    (a review: the refusal named the plain variable). validate and chaos check, through one path."""
+    (one_dashboard / "vobs.yaml").write_text(f"environments:\n  prod: {{prometheus_url: '{guarded.url}'}}\n")
+    (one_dashboard / "day.yaml").write_text(
+        "id: day\ntitle: Day\nowner: t\nscenarios:\n  - id: s\n    title: S\n    fault:\n      kind: kill-switch\n"
+        "      hold: 1m\n      inject: {command: ['true']}\n      revert: {command: ['true']}\n"
+        "    probes: [{id: p, title: P, query: maximus_dopamine_level, unit: '1', threshold: {op: '<', value: 1}}]\n")
+
+    def run(*args, **env):
+        return CliRunner().invoke(cli, ["-C", str(one_dashboard), *args, "--env", "prod"],
+                                  env={"PROMETHEUS_URL": "", "PROMETHEUS_TOKEN": TOKEN, **env})
+
+    bad = run("validate", str(one_dashboard / "in"), PROMETHEUS_TOKEN_PROD=TOKEN + "\n")
+    assert bad.exit_code == 2 and bad.output.startswith("vobs: error: PROMETHEUS_TOKEN_PROD holds a newline"), bad.output
+    refused = run("validate", str(one_dashboard / "in"), PROMETHEUS_TOKEN_PROD="wrong-token-abcdef")
+    assert "check PROMETHEUS_TOKEN_PROD, sent as a bearer token" in refused.output, refused.output
+    chaos = run("chaos", "check", str(one_dashboard / "day.yaml"), PROMETHEUS_TOKEN_PROD=" spaced ")
+    assert "vobs: error: PROMETHEUS_TOKEN_PROD holds a space" in chaos.output, chaos.output
+    good = run("validate", str(one_dashboard / "in"), PROMETHEUS_TOKEN_PROD=TOKEN, PROMETHEUS_TOKEN="")
+    assert good.exit_code == 0 and "1 present" in good.output, good.output

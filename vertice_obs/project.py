@@ -15,6 +15,7 @@ repository; with `--env prod` the token is `GRAFANA_TOKEN_PROD`, else `GRAFANA_T
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -117,8 +118,7 @@ class Project:
 
     def elsewhere(self) -> str:
         """`enclosing`, said as the end of an error: ' — the project looks to be …' (else '')."""
-        above = self.enclosing()
-        return f" — the project looks to be {above}: run vobs there, or give -C {above}" if above else ""
+        return f" — the project looks to be {a}: run vobs there, or give -C {a}" if (a := self.enclosing()) else ""
 
     def unbuilt(self) -> str:
         """The end of an error about the exports folder missing or empty (no paths named): where the
@@ -135,11 +135,17 @@ class Project:
         """Did the last build write a manifest that lists no dashboard (no chapter names a module)?"""
         import json
 
-        try:
+        with contextlib.suppress(OSError, ValueError):
             manifest = json.loads((self.exports_dir / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return isinstance(manifest, dict) and manifest.get("dashboards") in ({}, [])
+            return isinstance(manifest, dict) and manifest.get("dashboards") in ({}, [])
+        return False
+
+    def token_name(self, key: str) -> str:
+        """What set a token (`grafana_token`, `prometheus_token`) as the user wrote it: `--grafana-token`,
+        the chosen environment's `GRAFANA_TOKEN_PROD`, else the plain variable."""
+        if (origin := self.origins.get(key, "")) == "the command line":
+            return "--" + key.replace("_", "-")
+        return origin[len("the environment ("):-1] if origin.startswith("the environment (") else _TOKENS[key]
 
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the project root when inside it. A symlink is
@@ -197,7 +203,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         chosen = key in settings or key == "catalog" and "narratives_dir" in settings  # its default follows that
         led = None if chosen else outside(root, default)  # a default, through a symlink
         if led is not None:
-            raise InputError(f"{key} {_relative(root, default)!r} (the default) leads outside the project "
+            raise InputError(f"{key} {str(default.relative_to(root))!r} (the default) leads outside the project "
                              f"through a symlink (to {led}): vobs reads only inside the project")
     org_id = _org_id(settings.get("grafana_org_id"), origin.get("grafana_org_id", ""))
     return Project(
@@ -223,8 +229,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
 
 
 def token_variable(env: str, base: str = "GRAFANA_TOKEN") -> str:
-    """The variable holding an environment's token: `GRAFANA_TOKEN_PROD` for `prod`,
-    `GRAFANA_TOKEN_EU_WEST` for `eu-west` (`PROMETHEUS_TOKEN_PROD` with that `base`)."""
+    """An environment's token variable: `GRAFANA_TOKEN_EU_WEST` for `eu-west` (or with `base` PROMETHEUS_TOKEN)."""
     return f"{base}_" + env.upper().replace("-", "_")
 
 
@@ -363,10 +368,6 @@ def _checked(data: Mapping[str, Any], where: str, at_of, root: Path, errors: lis
     return out
 
 
-def _relative(root: Path, path: Path) -> str:
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-
-
 def _inside(root: Path, key: str, value: str, where: str, at: tuple) -> None:
     """A path a project file gives vobs to read (`_READ_KEYS`) must stay in the project, symlinks
     resolved — as written paths must: a configuration from a pull request must not read `/etc` or
@@ -378,8 +379,7 @@ def _inside(root: Path, key: str, value: str, where: str, at: tuple) -> None:
 
 
 def _did_you_mean(key: str, known) -> str:
-    close = closest(key, known)
-    return f", did you mean {close[0]!r}?" if close else ""
+    return f", did you mean {close[0]!r}?" if (close := closest(key, known)) else ""
 
 
 def _typed(key: str, value: Any, shown: str, where: str, at: tuple, env: str | None = None,

@@ -70,11 +70,11 @@ class Annotator(Protocol):
 class Sampler:
     """Probe series from Prometheus, one range query per probe and step — through the same
     `PrometheusSource` as validation: TLS verified, credentials as basic auth and never shown, one
-    total deadline (`timeout`) and a size cap per request; `token`: PROMETHEUS_TOKEN, sent as a bearer."""
+    total deadline (`timeout`) and a size cap per request; `token`: sent as a bearer (`token_name` set it)."""
 
     def __init__(self, url: str, window_seconds: float = 60.0, timeout: float = DEFAULT_TIMEOUT,
-                 token: str | None = None, timeout_name: str = "--http-timeout"):
-        self.source = ServingSource(url, timeout=timeout, token=token, timeout_name=timeout_name)
+                 token: str | None = None, timeout_name: str = "--http-timeout", token_name: str = "PROMETHEUS_TOKEN"):
+        self.source = ServingSource(url, timeout=timeout, token=token, timeout_name=timeout_name, token_name=token_name)
         self.window_seconds = window_seconds
         self.where = redact_url(url)
 

@@ -25,6 +25,7 @@ from vertice_obs.cli.options import (
     count,
     grafana_token_name,
     project_of,
+    prometheus_auth,
     refuse_offline_with_url,
     timeout_option,
 )
@@ -101,9 +102,8 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
     run = load_run(run_file, project.display(run_file))
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
-    token = project.prometheus_token  # PROMETHEUS_TOKEN: sent as Authorization: Bearer
     online = project.prometheus_url and not offline
-    source = PrometheusSource(project.prometheus_url, timeout=timeout, token=token) if online else (
+    source = PrometheusSource(project.prometheus_url, timeout=timeout, **prometheus_auth(project)) if online else (
         CatalogSource(catalog) if catalog else None)
     if source is None:
         raise InputError(("--offline and no metric catalog to check the probes against (give --catalog FILE)"
@@ -200,7 +200,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     check_writable(journal_path, shown=from_here(journal_path))  # before any fault is injected
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
-    source = ScrapeSource(project.prometheus_url, timeout=http_timeout, token=project.prometheus_token,
+    source = ScrapeSource(project.prometheus_url, timeout=http_timeout, **prometheus_auth(project),
                           timeout_name="--http-timeout")
     findings = preflight(run, source, catalog) + narrative_findings(run, narrative_ids(project.narratives_dir))
     if any(f.check == "metric/unknown" for f in findings):
@@ -223,7 +223,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
                                                         project.grafana_org_id, timeout=http_timeout,
                                                         timeout_name="--http-timeout",
                                                         token_name=grafana_token_name(project)), uids)
-    sampler = Sampler(project.prometheus_url, timeout=http_timeout, token=project.prometheus_token)
+    sampler = Sampler(project.prometheus_url, timeout=http_timeout, **prometheus_auth(project))
     runner = Runner(run, target_url, sampler, journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),
                     http_timeout=http_timeout, scrape=scrape, progress=stderr_progress)

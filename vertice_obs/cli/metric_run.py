@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from vertice_obs.cli.app import say_error
-from vertice_obs.cli.options import changed_since, project_of
+from vertice_obs.cli.options import changed_since, project_of, prometheus_auth
 from vertice_obs.errors import InputError
 
 
@@ -65,7 +65,7 @@ def metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str 
         raise InputError(f"no such file or directory: {project.exports_dir}{hint}")
     source = None
     if project.prometheus_url and not offline:
-        source = PrometheusSource(project.prometheus_url, timeout=timeout, token=project.prometheus_token)
+        source = PrometheusSource(project.prometheus_url, timeout=timeout, **prometheus_auth(project))
     elif catalog is not None:
         source = CatalogSource(catalog)
     if keep is not None and keep.nothing:

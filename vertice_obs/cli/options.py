@@ -15,7 +15,7 @@ from click.core import ParameterSource
 from vertice_obs.errors import InputError
 from vertice_obs.guard.durations import parse_duration
 from vertice_obs.guard.http import DEFAULT_TIMEOUT, configure_tls
-from vertice_obs.project import Project, load_project, token_variable
+from vertice_obs.project import Project, load_project
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
                       help="text for people, json for machines (stable keys, sorted).")
@@ -234,15 +234,15 @@ def refuse_offline_with_url(ctx: click.Context, offline: bool, prometheus_url: s
         raise click.UsageError("--offline and --prometheus-url contradict each other")
 
 
+def prometheus_auth(project: Project) -> dict[str, str | None]:
+    """The Prometheus bearer token and what set it (`PROMETHEUS_TOKEN_<NAME>` with `--env`), as the
+    keyword arguments every `PrometheusSource` takes: a refusal names the variable the user set."""
+    return {"token": project.prometheus_token, "token_name": project.token_name("prometheus_token")}
+
+
 def grafana_token_name(project: Project) -> str:
-    """What set the Grafana token, as the user wrote it — `--grafana-token`, `GRAFANA_TOKEN_<NAME>`
-    (with `--env NAME`) or `GRAFANA_TOKEN` — for a message about it."""
-    origin = project.origins.get("grafana_token")
-    if origin == "the command line":
-        return "--grafana-token"
-    if project.env and origin == f"the environment ({token_variable(project.env)})":
-        return token_variable(project.env)
-    return "GRAFANA_TOKEN"
+    """What set the Grafana token, as the user wrote it (`Project.token_name`), for a message about it."""
+    return project.token_name("grafana_token")
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:

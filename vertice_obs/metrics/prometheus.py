@@ -108,13 +108,14 @@ class _CountingSession(niquests.Session):
 class PrometheusSource:
     """A live Prometheus (or anything speaking its HTTP API), asked in a bounded number of requests.
 
-    Credentials (`token`, else the URL's `user:pass@`) are sent and never shown. `request_count`
-    counts logical requests (a transient 502–504 is retried once underneath). Each exchange has one
-    total deadline (`timeout`) and a size cap (`max_bytes`): a drip or flood ends in one line."""
+    Credentials (`token`, set by `token_name`; else the URL's `user:pass@`) are sent, never shown.
+    `request_count` counts logical requests (a transient 502–504 is retried once underneath). Each
+    exchange has one deadline (`timeout`) and a size cap (`max_bytes`): a drip or flood ends in one line."""
 
     def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT, window: timedelta = PRESENT_WINDOW,
                  now: datetime | None = None, headers: Mapping[str, str] | None = None,
-                 max_bytes: int = DEFAULT_MAX_BYTES, token: str | None = None, timeout_name: str = "--timeout"):
+                 max_bytes: int = DEFAULT_MAX_BYTES, token: str | None = None,
+                 timeout_name: str = "--timeout", token_name: str = "PROMETHEUS_TOKEN"):
         register_url(url)  # its password and token= values never reach a message
         register(*(headers or {}).values())
         # One parse (guard.urls): sub-path, ?token= (sent on every request), IPv6, user:pass@ → basic auth.
@@ -123,14 +124,12 @@ class PrometheusSource:
         self.kind = ""  # what answers, once an answer shows it (`_body`): "VictoriaMetrics"
         self.timeout = timeout
         self.timeout_name = timeout_name  # what set the deadline, as the user wrote it: `--timeout`, `--http-timeout`
-        self.max_bytes = max_bytes
-        self.window = window
-        self._now = now
+        self.max_bytes, self.window, self._now = max_bytes, window, now
         self._names: NameSnapshot | SourceUnavailable | None = None
         self._lowest: tuple[float | None] | None = None  # its own lowest timestamp, once asked
         self._history: dict[timedelta, History] = {}
         self._session = _CountingSession()
-        self._credentials = bearer(self._session, auth, token, "PROMETHEUS_TOKEN")  # else the URL's user:password
+        self._credentials = bearer(self._session, auth, token, token_name)  # else the URL's user:password
         if headers:
             self._session.headers.update(headers)
         # Plain niquests (README 'One HTTP stack'). One quick retry for a transient error; a persisting
