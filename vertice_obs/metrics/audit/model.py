@@ -270,7 +270,8 @@ def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Seque
     """metric → its audit entry: the worst status, its reason, and every use with its own status and
     reason (a metric's problems are told apart by them: `MetricAudit.problems`)."""
     by_metric: dict[str, MetricAudit] = {}
-    for f in findings:
+    seen: dict[str, set[Use]] = {}  # metric → its uses so far: a set, not a scan of the list (a dump's `up`
+    for f in findings:  # is used on thousands of panels: the scan made the audit quadratic)
         if not _about_metric(f):
             continue
         status = status_of(f)
@@ -293,7 +294,8 @@ def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Seque
         use = Use(dashboard, loc.panel, loc.panel_id, loc.target or "", loc.file or "", loc.line,
                   tuple(narratives_of.get(loc.dashboard or "", ())), status, str(details.get("query") or ""),
                   _reason(f) if status != "present" else "present", bool(details.get("failures_only")))
-        if use not in entry.uses:
+        if use not in (known := seen.setdefault(f.metric, set())):
+            known.add(use)
             entry.uses.append(use)
     return by_metric
 
