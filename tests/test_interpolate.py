@@ -30,6 +30,13 @@ CASES = [
     ("$__interval in subquery step", "max_over_time(x[1h:$__interval])", "max_over_time(x[1h:1m])", {}),
     ("$__range duration", "increase(x[$__range])", "increase(x[1h])", {}),
     ("$__interval_ms before $__interval", "rate(x[$__interval_ms])", "rate(x[1m])", {}),
+    # a trial: Grafana's $__interval_ms and $__range_ms are whole milliseconds, so `[${__interval_ms}ms]`
+    # is `[60000ms]` — a duration there read `[1mms]`, a parse error failing the CI gate
+    ("${__interval_ms}ms: the number, its unit after", "rate(x[${__interval_ms}ms])", "rate(x[60000ms])", {}),
+    ("${__range_ms}ms", "increase(x[${__range_ms}ms])", "increase(x[3600000ms])", {}),
+    ("${__range_s}s", "increase(x[${__range_s}s])", "increase(x[3600s])", {}),
+    ("offset ${__range_s}s", "x offset ${__range_s}s", "x offset 3600s", {}),
+    ("a unit after a variable with no value", "rate(x[${empty}s])", "rate(x[1s])", {}),
     ("custom interval variable", "rate(x[$interval])", "rate(x[5m])", {}),
     ("legacy [[interval]] in range", "rate(x[[[interval]]])", "rate(x[5m])", {}),
     ("braced ${interval}", "rate(x[${interval}])", "rate(x[5m])", {}),

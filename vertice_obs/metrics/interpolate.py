@@ -319,7 +319,9 @@ class _Interpolator:
         word = self._word_before(opened) if top == "(" else ""
         prev_word = self._word_before(start)
 
-        if top == "[" or prev_word == "offset":
+        if (top == "[" or prev_word == "offset") and after.isalpha():  # `[${__range_ms}ms]`: a number, then a unit
+            self.out.append(first if first and first.isdigit() else "1")
+        elif top == "[" or prev_word == "offset":
             self.out.append(first if first and is_duration(first) else "1m")
         elif top == "{" or (top == "(" and word in _GROUPING):
             # A label name (matcher key or grouping); any valid name keeps the query checkable.
