@@ -109,8 +109,10 @@ def test_vobs_judges_a_selector_empty_exactly_when_the_server_selects_nothing(ba
     if served is None:
         assert not prometheus, f"Prometheus refuses {selector}, vobs judges it"
         return
-    if not prometheus and any(m.op == "!~" and m.value == ".*" for m in selector.matchers):
-        return  # VictoriaMetrics (1.79) reads `!~".*"` as `!~".+"`: series without the label pass (README)
+    if not prometheus and any(m.op == "!~" and not m.accepts("") for m in selector.matchers):
+        # VictoriaMetrics (1.79) lets series without the label pass a `!~` whose pattern matches the
+        # empty string (`!~".*"` read as `!~".+"`; hypothesis found `!~".+|"` too): README
+        return
     tables = PrometheusSource(backend.url).label_tables({selector.labels: [METRIC]})
     verdicts = judge(selector, tables[(METRIC, selector.labels)])
     assert (verdicts == []) == served, (
