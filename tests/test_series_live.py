@@ -271,6 +271,27 @@ def test_an_option_naming_another_metric_gets_its_own_label_table(tmp_path, prom
     assert asked == asked_alone + 1
 
 
+
+def test_an_option_naming_a_metric_no_series_has_empties_its_panels(tmp_path, prometheus):
+    """A new-user trial: `$metric` with an option naming no metric Prometheus has (a typo, a metric
+    gone) passed with exit 0 — its selectors had no table, and bare `$metric` no selector at all.
+    The option is said at the variable, for every panel it empties, with or without matchers; the
+    current value's name stays the name-level check's, and a real option stays quiet."""
+    nope = "maximus_dopamine_nope_total"
+    panels = [{"id": i, "type": "timeseries", "title": title, "targets": [{"refId": "A", "expr": expr}]}
+              for i, (title, expr) in enumerate([("Bare", "$metric"), ("Summed", "sum(${metric})"),
+                                                  ("Matched", '$metric{environment=~".+"}')], 1)]
+    model = {"uid": "names", "title": "Names", "panels": panels, "templating": {"list": [
+        {"type": "custom", "name": "metric", "current": {"value": LEVEL},
+         "options": [{"value": o} for o in (LEVEL, nope, SKILL)]}]}}
+    (tmp_path / "names.json").write_text(json.dumps(model))
+    result = validate(collect(load_dashboard_files([tmp_path])), PrometheusSource(prometheus.url), None,
+                      timedelta(days=7))
+    options = [f.message for f in result.findings if f.check == "variable/option-no-data"]
+    assert options == [f"the '{nope}' option of $metric shows No data on 3 panels: 'Bare', 'Summed', 'Matched' "
+                       f"(e.g. {nope}: no series has that name)"], options
+
+
 def test_a_bug_while_options_are_made_is_raised_not_taken_for_prometheus_failing(prometheus):
     """Option selectors are made while Prometheus answers: an error of their own (a bug) must come
     out as it is, never as "Prometheus answered something that is not its API"."""

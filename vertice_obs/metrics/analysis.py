@@ -84,12 +84,14 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
         out.groupings = [GroupingUse(g, query.location, query.expr) for g in facts.groupings]
         out.lint = facts.lint
     candidates = facts.selectors
+    if option is not None:  # `$metric` alone: the option names the metric, which must have series
+        candidates = candidates + tuple(s for s in _bare(facts) if s.metric == option[1])
     if adhoc:  # every selector gets the filters' matchers, the bare ones too
         candidates = tuple(Selector(s.metric, s.matchers + adhoc, s.reach) for s in facts.selectors + _bare(facts))
     judged = []
     for selector in candidates:
         known = tuple(m for m in selector.matchers if not unknown_value(m.value))
-        if known:
+        if known or not selector.matchers:  # bare: only an option's name, above
             judged.append(Selector(selector.metric, known, selector.reach))
     # the unknown matchers dropped, two selectors may be one: once, as the option template has it
     out.selectors = [SelectorUse(s, query.location, query.expr, option) for s in farthest(judged)]

@@ -111,7 +111,9 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     judged: dict[Selector, list[Verdict]] = {}  # a selector repeated across panels and options is judged once
     for use in uses:
         table = tables.get((use.selector.metric, use.selector.labels))
-        if table is None:
+        if table is None:  # a name no series has: an option naming it (`$metric`) empties its panels
+            if use.option is not None and names and use.selector.metric not in names | WHILE_FIRING:
+                options.setdefault((use.location.file, use.location.dashboard, use.option), []).append(use)
             continue
         found = judged.get(use.selector)
         if found is None:
@@ -139,7 +141,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
             extra["failures_only"] = True
         out.append(finding(verdict.check, message, use.location, metric=use.selector.metric, query=use.query,
                            selector=str(use.selector), **extra))
-    out.extend(_option_findings(options, variable_paths or {}))
+    out.extend(_option_findings(options, variable_paths or {}, names))
     out.extend(_grouping_findings(groupings, tables))
     return Judged(out, frozenset(name for name in present if (name, ()) not in tables))
 
@@ -200,10 +202,11 @@ def _history(source: MetricSource, evidence: Evidence, empty: list[Selector]) ->
     return _History(evidence, seen, phrase), []
 
 
-def _option_findings(options: dict[tuple, list[SelectorUse]], paths: Mapping[tuple[str, str], VariableAt]) -> list[Finding]:
+def _option_findings(options: dict[tuple, list[SelectorUse]], paths: Mapping[tuple[str, str], VariableAt],
+                     known: frozenset[str]) -> list[Finding]:
     """One finding per option that empties something, at the variable (`paths`: (file, variable) →
     its JSON path, line and column), counting panels apart from the annotations and variables whose
-    queries it empties."""
+    queries it empties; an example selector whose name is not `known` says so."""
     out = []
     for (file, dashboard, (variable, value)), emptied in sorted(options.items()):
         panels = list(dict.fromkeys(u.location.panel for u in emptied if u.location.panel is not None))
@@ -217,7 +220,8 @@ def _option_findings(options: dict[tuple, list[SelectorUse]], paths: Mapping[tup
             extra["others"] = len(others)
         out.append(finding("variable/option-no-data",
                            f"the {value!r} option of ${variable} shows No data on {what}: {shown} "
-                           f"(e.g. {emptied[0].selector})", at,
+                           f"(e.g. {emptied[0].selector}"
+                           f"{'' if emptied[0].selector.metric in known else ': no series has that name'})", at,
                            variable=variable, option=value, panels=len(panels), **extra))
     return out
 

@@ -61,7 +61,7 @@ class Selector:
         return tuple(sorted({m.label for m in self.matchers}))
 
     def __str__(self) -> str:
-        return f"{self.metric}{{{', '.join(map(str, self.matchers))}}}"
+        return f"{self.metric}{{{', '.join(map(str, self.matchers))}}}" if self.matchers else self.metric
 
 
 @pickled_by_fields
