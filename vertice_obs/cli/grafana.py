@@ -204,12 +204,12 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     honoured. With no Grafana configured, publishes to the provisioning folder (provisioning/).
 
     Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana, a token that cannot
-    write) · 3 some dashboards were not published (listed; run again to finish; one another
-    project owns on this Grafana — tagged vertice-obs:<its id> — is skipped unless --force) · 130 Ctrl-C (one
-    line says what was written; run again to finish). A write the token
-    may not make (403) stops the publish there: one line naming it, nothing more sent. --dry-run
-    exits as the real run would: 3 when its plan skips a drifted or another project's dashboard, or a
-    drifted playlist.
+    write, or every write it tried failed) · 3 some dashboards were not published
+    (listed; run again to finish; one another project owns on this Grafana — tagged
+    vertice-obs:<its id> — is skipped unless --force) · 130 Ctrl-C or SIGTERM (one line says what
+    was written; run again to finish). A write the token may not make (403) stops the publish
+    there: one line naming it, nothing more sent. --dry-run exits as the real run would: 3 when
+    its plan skips a drifted or another project's dashboard, or a drifted playlist.
 
     \b
     Examples:
@@ -328,11 +328,13 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         tally = f"; playlists: {tally_of([STOPPED if h else p.status for p, h in zip(played, held)])}" if played else ""
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
                    + f"{tally} — {target.description}")
+    written = len(created) + sum(r.status in WRITTEN for r in [*results, *played])  # folders, dashboards, playlists
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
-        written = len(created) + sum(r.status in WRITTEN for r in [*results, *played])
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
         ctx.exit(EXIT_PARTIAL if written else EXIT_INPUT)
     if failed or unplayed:  # one line, dashboards then playlists
         say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed]))
-        ctx.exit(EXIT_PARTIAL)
+        # 2 when nothing was written: every write it tried failed (skipped ones alone, drift: 3, as the dry run)
+        tried = any(r.status == "failed" for r in [*results, *played])
+        ctx.exit(EXIT_INPUT if tried and not written else EXIT_PARTIAL)
 

@@ -28,8 +28,11 @@ def folder_lines(folders, verb: str, said=None) -> list[str]:
 
 def backed_up(results, project) -> tuple[str, int]:
     """Where the live JSON a publish replaced was saved (`.vobs/backups/<UTC time>-<destination>/`), and of how
-    many dashboards: ("", 0) when none."""
-    saved = [r.backup for r in results if r.backup is not None]
+    many dashboards: ("", 0) when none. Only those it did replace: an update that failed after its backup
+    was written replaced nothing (its file stays, in case the save landed though its answer was lost)."""
+    from vertice_obs.grafana.publish import WRITTEN
+
+    saved = [r.backup for r in results if r.backup is not None and r.status in WRITTEN]
     return ", ".join(sorted({project.display(path.parent) + "/" for path in saved})), len(saved)
 
 
