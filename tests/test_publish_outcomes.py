@@ -86,3 +86,43 @@ def test_the_backup_line_counts_only_the_dashboards_it_replaced(root, grafana):
     markdown = vobs(root, grafana, "publish", "--concurrency", "1", "--format", "markdown")
     assert markdown.exit_code == 3, markdown.output
     assert "The live JSON of the 1 dashboard it replaced is backed up in" in markdown.stdout, markdown.stdout
+
+
+# --- 7. SIGTERM is said as Ctrl-C is -----------------------------------------------------------------------
+
+
+def test_sigterm_while_dashboards_are_written_says_how_far_it_got_and_exits_130(tmp_path, grafana):
+    """A cancelled CI job's SIGTERM ended publish at once: exit 143, not a word of what was written.
+    It stops as Ctrl-C does — no write started after it, those in flight finish — with the same one
+    line and exit 130, and the next publish finishes the job."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    from waiting import until
+
+    narratives = {f"n{i}.yaml": f"id: n{i}\ntitle: Story {i}\nowner: t\nsummary: s\nfolder: F{i}\nchapters:\n"
+                                f"  - dashboard: sample-{'a' if i == 1 else 'b'}\n    title: Chapter\n    story: s\n" for i in (1, 2)}
+    root = make_project(tmp_path / "p", narratives=narratives)
+    grafana.set_faults(latency_ms=150)  # every request takes a while: the signal lands among the writes
+    env = {**os.environ, "GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": "glsa_standin_token"}
+    child = subprocess.Popen([sys.executable, "-m", "vertice_obs", "-C", str(root), "publish", "--concurrency", "1"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        until(lambda: grafana.dashboards or child.poll() is not None, "the first dashboard saved")
+        child.send_signal(signal.SIGTERM)
+        out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 130, (child.returncode, err)
+    assert out == ""  # as for Ctrl-C: the one line says it
+    said = re.fullmatch(r"vobs: interrupted after publishing (\d) folders and (\d) of 2 dashboards; nothing is "
+                        r"half-written — run it again to finish\n", err)
+    assert said, err
+    assert (int(said[1]), int(said[2])) == (len(grafana.folders), len(grafana.dashboards))
+    grafana.set_faults()
+    again = vobs(root, grafana, "publish")
+    assert again.exit_code == 0, again.output

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from vertice_obs.cli.app import cli, say, say_error
+from vertice_obs.cli.app import cli, say, say_error, sigterm_as_ctrl_c
 from vertice_obs.cli.grafana_report import (
     STOPPED,
     backed_up,
@@ -219,6 +219,13 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
       vobs publish --format markdown >> "$GITHUB_STEP_SUMMARY"
       vobs publish --since HEAD~1                  # only what the merged commit changed
     """
+    with sigterm_as_ctrl_c():  # SIGTERM (a cancelled CI job) is said as Ctrl-C is: what was written, exit 130
+        _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, dry_run, force, concurrency, fmt,
+                 progress, allow_outside, timeout)
+
+
+def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, dry_run, force, concurrency, fmt,
+             progress, allow_outside, timeout) -> None:
     from vertice_obs.grafana.publish import (
         SKIPPED,
         WRITTEN,
