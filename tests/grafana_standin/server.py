@@ -13,7 +13,12 @@ permission on: `GET /api/folders/{uid}` answers `403` "…Permissions needed: fo
 is authorised by `folders:read` scoped to `folders:uid:<uid>`, pkg/api/api.go; the folder HTTP API
 docs list 403 "Access Denied" beside 404 "Folder not found"), `GET /api/folders` and the search leave
 it out ("Returns all folders that the authenticated user has permission to view"), and a save into it
-answers 403 as for a read-only one. Sources: grafana/grafana's folder API tests (the
+answers 403 as for a read-only one. A service-account token (or API key) sent with an
+`X-Grafana-Org-Id` of another organisation than its own answers `401` with messageId
+`api-key.organization-mismatch`, "API key does not belong to the requested organization"
+(`errAPIKeyOrgMismatch` in pkg/services/authn/clients/api_key.go, `validateApiKey`: a key belongs
+to one org; written as an errutil public error by the middleware's `WriteErrOrFallback`; Grafana
+10 on, where authn serves every request — 9.5's older context handler is not modelled apart). Sources: grafana/grafana's folder API tests (the
 folders:create message), its route registration, docs/sources/developers/http_api/folder.md and its
 dashboard errors, read with the search tool for this. Faults can be injected
 (latency, 5xx, 429 with Retry-After, connection resets, timeouts, a reply lost after the write was
@@ -302,6 +307,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             return 401, {"message": "Unauthorized", "messageId": "auth.unauthorized", "statusCode": 401, "traceID": ""}
         org = self.headers.get("X-Grafana-Org-Id")
+        if org is not None and org != str(s.org_id) and header.startswith("Bearer "):  # a token of another org
+            return 401, {"message": "API key does not belong to the requested organization",
+                         "messageId": "api-key.organization-mismatch", "statusCode": 401, "traceID": ""}
         if org is not None and org != str(s.org_id):
             return 401, {"message": "Access denied to org", "messageId": "auth.unauthorized", "statusCode": 401,
                          "traceID": ""}

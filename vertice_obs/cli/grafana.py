@@ -38,6 +38,7 @@ from vertice_obs.cli.options import (
     changed_since,
     count,
     grafana_token_name,
+    org_id_name,
     project_of,
     refuse_written_outside,
     timeout_name,
@@ -70,7 +71,8 @@ def grafana_target(ctx: click.Context, url, token, org_id, timeout: float = DEFA
     if project.grafana_url:
         return project, GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id,
                                            timeout=timeout, connections=concurrency, env=project.env,
-                                           timeout_name=timeout_name(ctx), token_name=grafana_token_name(project))
+                                           timeout_name=timeout_name(ctx), token_name=grafana_token_name(project),
+                                           org_name=org_id_name(project))
     project.require_declared("grafana_url")  # never the provisioning folder when a Grafana was asked for by name
     folder = f"{project.display(project.provisioning_dir)}/"
     _refuse_unmeant_folder(project, folder)
