@@ -126,3 +126,42 @@ def test_sigterm_while_dashboards_are_written_says_how_far_it_got_and_exits_130(
     grafana.set_faults()
     again = vobs(root, grafana, "publish")
     assert again.exit_code == 0, again.output
+
+
+# --- 2. two dashboards of one title in one folder -----------------------------------------------------------
+
+
+def test_two_dashboards_of_one_title_in_one_folder_are_refused_before_anything_is_sent(root):
+    """Both passed `vobs build` and the stand-in; Grafana before 11.3 refused the second save (412
+    name-exists) mid-publish. Build and publish refuse the pair first, naming both files and the folder."""
+    b = root / "dashboards" / "b.py"
+    b.write_text(b.read_text().replace('"Sample B"', '"Sample A"'))
+    built = vobs(root, None, "build")
+    assert built.exit_code == 2, built.output
+    assert built.stderr == ("vobs: error: dashboards/b.py:3:13: dashboard 'sample-b' has the title 'Sample A' of "
+                            "dashboard 'sample-a' (dashboards/a.py), both in folder 'Samples/Story': Grafana before "
+                            "11.3 keeps one dashboard of a title per folder and refuses the second save (412 "
+                            "name-exists) — give one another title, or its narrative another folder\n")
+    assert not (root / "exports").exists()
+    with GrafanaStandIn(version="10.4.19") as grafana:
+        published = vobs(root, grafana, "publish")
+        assert published.exit_code == 2 and "both in folder 'Samples/Story'" in published.stderr, published.output
+        assert grafana.requests == []  # nothing asked, nothing sent
+    b.write_text(b.read_text().replace('"Sample A"', '"sample  a!"'))  # one slug: still one title to Grafana 10
+    assert vobs(root, None, "build").exit_code == 2
+
+
+def test_a_title_taken_in_grafana_is_said_as_such(root):
+    """A dashboard made by hand in the folder with a title of the code's: Grafana 10.4 answers 412
+    name-exists, which publish called "changed in Grafana meanwhile"."""
+    with GrafanaStandIn(version="10.4.19") as grafana:
+        assert vobs(root, grafana, "publish", "--uid", "sample-a").exit_code == 0
+        grafana._store({"uid": "by-hand", "title": "Sample B"}, "vobs-samples-story", "made by hand")
+        result = vobs(root, grafana, "publish", "--format", "json")
+        assert result.exit_code == 2, result.output  # nothing written: its one write failed
+        (row,) = [d for d in json.loads(result.stdout)["dashboards"] if d["uid"] == "sample-b"]
+        assert row["status"] == "failed"
+        assert row["detail"] == ("dashboard sample-b: another dashboard in that folder has its title (412 name-exists: "
+                                 "A dashboard with the same name in the folder already exists) — Grafana before 11.3 "
+                                 "allows one dashboard of a title per folder: retitle one of them")
+        grafana.assert_no_violations()

@@ -28,7 +28,15 @@ Version mode (`GrafanaStandIn(version=…)`, see `VERSIONS`) models what differs
 Grafanas vobs supports: 9.5 and 10.4 without the `nestedFolders` toggle ignore `parentUid` on
 `GET /api/folders` (every folder is listed) and on folder create (folders have no parent); 11
 and 12 nest. An existing folder uid answers 412 before 11 and 409 from 11 (both mean "exists").
-The versions list is a bare array up to 11.4 and `{continueToken, versions}` from 11.5. Saving
+The versions list is a bare array up to 11.4 and `{continueToken, versions}` from 11.5.
+Before 11.3 a folder holds one dashboard of a title: saving another dashboard whose title slugs
+alike into the same folder answers `412` `{"status": "name-exists", "message": "A dashboard with
+the same name in the folder already exists"}` (`ErrDashboardWithSameNameInFolderExists`, status code
+412 — not 400 — in pkg/services/dashboards/errors.go; the check, `getExistingDashboardByTitleAndFolder`
+in pkg/services/dashboards/database/database.go, compares `slug` and `folder_id`; with `overwrite`
+it would take the other dashboard's place, which vobs never sends). 11.3 dropped the rule
+("Dashboards: Remove unique name constraints", grafana/grafana#90687: "In Grafana 11.3, dashboards
+and folder names are no longer required to be unique"), so 11.4 and 12 save both. Saving
 into an unknown `folderUid` is silently accepted up to 11.x and a 400 from 12.
 
 Playlists (`/api/playlists`, spec operations searchPlaylists, createPlaylist, getPlaylist,
@@ -418,6 +426,10 @@ def _save(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     if existing is not None and not body.get("overwrite"):
         if model.get("version") != existing["model"]["version"]:
             return 412, {"status": "version-mismatch", "message": "The dashboard has been changed by someone else"}
+    if s.major_minor < (11, 3) and not body.get("overwrite") and any(  # one title (by slug) per folder before 11.3
+            other["folderUid"] == folder_uid and other["model"].get("uid") != uid
+            and _slug(other["model"].get("title", "")) == _slug(model["title"]) for other in s.dashboards.values()):
+        return 412, {"status": "name-exists", "message": "A dashboard with the same name in the folder already exists"}
     entry = s._store(model, folder_uid, body.get("message", ""))
     slug = _slug(model["title"])
     return 200, {"id": entry["id"], "uid": entry["uid"], "url": f"/d/{entry['uid']}/{slug}", "status": "success",
