@@ -165,3 +165,52 @@ def test_a_title_taken_in_grafana_is_said_as_such(root):
                                  "A dashboard with the same name in the folder already exists) — Grafana before 11.3 "
                                  "allows one dashboard of a title per folder: retitle one of them")
         grafana.assert_no_violations()
+
+
+# --- 4, 6. orphans: named by publish, by their folder's whole path -----------------------------------------
+
+
+def schema(command: str) -> dict:
+    from importlib import resources
+
+    return json.loads(resources.files("vertice_obs.schemas").joinpath("output", f"{command}.schema.json").read_text())
+
+
+def drop_sample_b(root: Path) -> None:
+    (root / "dashboards" / "b.py").unlink()
+    narrative = root / "narratives" / "sample.yaml"
+    narrative.write_text(narrative.read_text().split("  - dashboard: sample-b")[0])
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_publish_names_orphans_with_their_folder_path_and_how_to_delete_them(root, grafana, dry_run):
+    """A dashboard the project published and no longer defines was not named by publish at all (only
+    `vobs diff` said it). Publish names it — text and JSON — by its folder's whole path, with how to
+    delete it; it deletes nothing, and the exit code does not change."""
+    from jsonschema import Draft202012Validator
+
+    assert vobs(root, grafana, "publish").exit_code == 0
+    drop_sample_b(root)
+    extra = ["--dry-run"] if dry_run else []
+    text = vobs(root, grafana, "publish", *extra)
+    assert text.exit_code == 0, text.output
+    lines = text.stdout.splitlines()
+    assert "sample-b         orphaned       'Sample B' in folder 'Samples/Story': no longer in code" in lines, lines
+    assert (f"orphaned: 1 dashboard of this project's left in Grafana at {grafana.url} and no longer in code: vobs "
+            "deletes nothing — delete each you no longer want (in Grafana: the dashboard's settings → Delete, or "
+            "DELETE /api/dashboards/uid/<uid> with a token that may delete it)") in lines
+    out = json.loads(vobs(root, grafana, "publish", *extra, "--format", "json").stdout)
+    Draft202012Validator(schema("publish")).validate(out)
+    assert out["orphans"] == [{"uid": "sample-b", "title": "Sample B", "folder": "Samples/Story"}]
+    assert "sample-b" in grafana.dashboards  # never deleted
+    chosen = json.loads(vobs(root, grafana, "publish", "--uid", "sample-a", "--format", "json").stdout)
+    assert chosen["orphans"] == []  # a selection says nothing of the rest, as diff
+
+
+def test_diff_markdown_shows_an_orphans_whole_folder_path(root, grafana):
+    """The orphan's row showed its folder's leaf (`Story`), every other row the whole path (`Samples/Story`)."""
+    assert vobs(root, grafana, "publish").exit_code == 0
+    drop_sample_b(root)
+    comment = vobs(root, grafana, "diff", "--format", "markdown")
+    assert comment.exit_code == 1, comment.output
+    assert "| Sample B <code>sample-b</code> | Samples/Story | orphan | — |" in comment.stdout, comment.stdout

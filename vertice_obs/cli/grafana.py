@@ -17,6 +17,8 @@ from vertice_obs.cli.grafana_report import (
     folders_json,
     interrupted,
     not_published,
+    orphan_advice,
+    orphan_rows,
     playlist_md,
     stopped_line,
     summary,
@@ -238,6 +240,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         git_commit,
         plan_publish,
     )
+    from vertice_obs.grafana.survey import orphans as find_orphans
 
     with _nothing_written_yet():  # reads and plans: Ctrl-C here has written nothing
         project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
@@ -250,16 +253,22 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         chosen = adopted(chosen, target)
         show = sys.stderr.isatty() if progress is None else progress
         nothing = selection is not None and not chosen
+        # orphans, as diff finds them: only when the whole project is published (--since: among what it removed)
+        removed = None if selection is None or selection.everything else selection.removed
+        look = not narratives and not uids and removed != frozenset()
+        if not nothing or look:
+            connect(target)
+        hits = target.search() if not nothing or look else []  # one search: the plan's and the orphans'
         if nothing:
             plan = PublishPlan([], [])  # --since: nothing changed, nothing asked or sent (deletions never published)
         elif show:
-            connect(target)
             with click.progressbar(length=len(chosen), label="reading Grafana", file=sys.stderr) as bar:
                 plan = plan_publish(chosen, target, force, concurrency, lambda _u: bar.update(1),
-                                    project_id=project.project_id)
+                                    project_id=project.project_id, hits=hits)
         else:
-            connect(target)
-            plan = plan_publish(chosen, target, force, concurrency, project_id=project.project_id)
+            plan = plan_publish(chosen, target, force, concurrency, project_id=project.project_id, hits=hits)
+        lost = find_orphans(hits, {r.uid for r in built.rendered}, project.project_id, target.folders,
+                            target.description, removed)[0] if look else []
         scope = playlist_scope(built, narratives, chosen, selection)
         store, playlists = (None, []) if scope is None else playlist_plan(target, built, scope, uids, force,
                                                                           concurrency, fmt == "markdown",
@@ -278,12 +287,14 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         elif fmt == "json":
             click.echo(machine_json("publish", dry_run=True, destination=destination_json(target),
                                     folders=folders_json(plan.folders, plan.updates),
-                                    dashboards=rows, playlists=planned))
+                                    dashboards=rows, playlists=planned, orphans=[o.to_dict() for o in lost]))
         else:
             for line in folder_lines(plan.folders, "create", plan.said):
                 click.echo(line)
             table([(r["uid"], r["status"], r["detail"]) for r in rows]
-                   + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned])
+                   + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned] + orphan_rows(lost))
+            if lost:
+                say(orphan_advice(lost, target))
             lists = sum(p["status"] in ("create", "update") for p in planned)
             writes = plan.writes + 2 * lists  # a playlist is two writes: it, then vobs' record of it
             record = " (a playlist is two: it, and vobs' record of it, an annotation)" if lists else ""
@@ -320,7 +331,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         click.echo(machine_json("publish", dry_run=False, destination=destination_json(target),
                                 folders=folders_json(created, plan.updates),
                                 dashboards=[r.to_dict() for r in results],
-                                playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)]))
+                                playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)],
+                                orphans=[o.to_dict() for o in lost]))
     elif fmt == "markdown":
         click.echo(summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit,
                            stopped=bool(stop), folders=[f for f in created if f.uid not in plan.updates],
@@ -330,7 +342,10 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         for line in folder_lines(created, "created", plan.said):
             click.echo(line)
         table([(r.uid, r.status, r.detail) for r in results if r.stop is None]
-              + [(f"playlist:{p.narrative}", p.status, p.detail) for p, h in zip(played, held) if not h])
+              + [(f"playlist:{p.narrative}", p.status, p.detail) for p, h in zip(played, held) if not h]
+              + orphan_rows(lost))
+        if lost:
+            say(orphan_advice(lost, target))
         if backups[1]:
             click.echo(f"backed up the live JSON of {count(backups[1], 'dashboard')} it replaced to {_show(backups[0])}")
         statuses = [r.status if r.stop is None else STOPPED for r in results]

@@ -83,6 +83,22 @@ def interrupted(folders, actions, results, playlists, done) -> str:
             "run it again to finish")
 
 
+def orphan_rows(lost) -> list[tuple[str, str, str]]:
+    """`orphaned` rows of publish's table: this project's dashboards the destination holds and the code
+    no longer defines (`survey.Orphan`), each with its folder's whole path."""
+    return [(o.uid, "orphaned", f"{o.title!r} in folder {o.folder!r}: no longer in code" if o.folder else
+             f"{o.title!r} in the General folder: no longer in code") for o in lost]
+
+
+def orphan_advice(lost, target) -> str:
+    """The line after publish's table when there are orphans: vobs deletes nothing, how to delete them."""
+    how = ("in Grafana: the dashboard's settings → Delete, or DELETE /api/dashboards/uid/<uid> with a token "
+           "that may delete it" if isinstance(getattr(target, "url", None), str) else
+           f"its file {getattr(target, 'shown', '')}<folder path>/<uid>.json")
+    return (f"orphaned: {count(len(lost), 'dashboard')} of this project's left in {target.description} and no "
+            f"longer in code: vobs deletes nothing — delete each you no longer want ({how})")
+
+
 def destination_json(target) -> dict[str, str]:
     """`destination` in diff's and publish's `--format json`: a Grafana's URL (scheme, host, port
     and base path: no `user:pass@`, no query string) through the one redaction, or the
