@@ -314,3 +314,20 @@ def test_an_unreachable_source_is_one_failure_not_one_per_metric(repo):
     unknown = [c for c in junit.iter("testcase") if (c.find("failure") is not None
                                                       and c.find("failure").get("type") == "metric/unknown")]
     assert len(unknown) == 1
+
+
+def test_cli_junit_lists_passing_testcases_without_v(repo):
+    """The README promised info findings (a present metric) as passing testcases; they appeared only
+    with -v, so a clean run's report said `no findings` and counted nothing checked. JUnit lists
+    them always; -v still changes only what text, GitHub and SARIF show."""
+    present = {**MISSING_DASHBOARD, "uid": "p", "panels": [
+        {**MISSING_DASHBOARD["panels"][0], "targets": [{"refId": "A", "expr": "maximus_dopamine_level"}]}]}
+    (repo / "obs" / "d" / "x.json").write_text(json.dumps(present, indent=2))
+    reports = [run_vobs(["validate", "d", "--format", "junit", *v], repo / "obs") for v in ((), ("-v",))]
+    assert [done.returncode for done in reports] == [0, 0], reports[0].stderr
+    assert reports[0].stdout == reports[1].stdout
+    (suite,) = check_junit_shape(reports[0].stdout)
+    passing = [c for c in suite if c.find("system-out") is not None]
+    assert passing and all(c.find("failure") is None for c in passing)
+    assert any("maximus_dopamine_level" in c.find("system-out").text for c in passing)
+    assert "no findings" not in [c.get("name") for c in suite]

@@ -293,3 +293,29 @@ def test_a_grafana_token_no_bearer_header_can_carry_is_one_error_naming_it_and_n
             2, [f"vobs: error: {source} {said}: give the token alone"]), result.output
         assert grafana.requests == []  # nothing sent
     assert GRAFANA_SECRET not in result.output
+
+
+@pytest.mark.parametrize("where", ["environment", "flag", "variable"])
+def test_a_wrong_org_id_is_said_as_an_org_problem_naming_where_it_was_set(tmp_path, where):
+    """A prod environment with the wrong `org_id` said `refused the credentials …: check
+    GRAFANA_TOKEN_PROD` — the token was right. Grafana (10 on, authn's API key client) answers a
+    token sent to another organisation 401 `api-key.organization-mismatch`: said as the org id it
+    is, with where it was set."""
+    with GrafanaStandIn(token=PROD_TOKEN, org_id=2) as prod:
+        root = make_project(tmp_path / "p")
+        org = "3" if where == "environment" else "2"
+        (root / "vobs.yaml").write_text(f"environments:\n  prod:\n    grafana_url: {prod.url}\n    org_id: {org}\n")
+        extra, env = {"flag": (["--org-id", "3"], {}), "variable": ([], {"GRAFANA_ORG_ID": "3"})}.get(where, ([], {}))
+        if where != "environment":  # no environment: the flag or the variable sets the org of GRAFANA_URL
+            (root / "vobs.yaml").unlink()
+            env = {**env, "GRAFANA_URL": prod.url, "GRAFANA_TOKEN": PROD_TOKEN}
+        args = ["--env", "prod"] if where == "environment" else []
+        result = run(root, "publish", *args, *extra, env={"GRAFANA_TOKEN_PROD": PROD_TOKEN, **env})
+        assert result.exit_code == 2, result.output
+        said = {"environment": "vobs.yaml environments.prod", "flag": "--org-id", "variable": "GRAFANA_ORG_ID"}[where]
+        assert result.stderr.startswith(f"vobs: error: Grafana{' prod' if where == 'environment' else ''} at "
+                                        f"{prod.url} refused organisation 3 (org id set by {said}) for this token "
+                                        "(401 API key does not belong to the requested organization)"), result.stderr
+        assert "check GRAFANA_TOKEN" not in result.stderr and result.stderr.count("\n") == 1
+        assert PROD_TOKEN not in result.output and not prod.writes()
+        prod.assert_no_violations()

@@ -53,6 +53,26 @@ def test_stale_or_missing_version_is_412_unless_overwrite(grafana):
     assert save(client, {"uid": "d1", "title": "One"}, overwrite=True)["version"] == 2
 
 
+def test_one_title_per_folder_before_11_3(grafana):
+    """Grafana before 11.3 refuses a second dashboard whose title slugs alike in one folder: 412
+    name-exists (ErrDashboardWithSameNameInFolderExists); another folder, or 11.3 on, takes it."""
+    client = api(grafana)
+    client.folder.create_folder("F", uid="f")
+    save(client, {"uid": "d1", "title": "Sample A"}, folderUid="f")
+    save(client, {"uid": "d2", "title": "Sample A"})  # the General folder: another folder
+    save(client, {"uid": "d1", "title": "Sample A", "version": 1}, folderUid="f")  # itself: no clash
+    if grafana.major_minor >= (11, 3):
+        assert save(client, {"uid": "d3", "title": "sample  a!"}, folderUid="f")["status"] == "success"
+        return
+    with pytest.raises(GrafanaClientError) as info:
+        save(client, {"uid": "d3", "title": "sample  a!"}, folderUid="f")
+    assert info.value.status_code == 412
+    assert info.value.response == {"status": "name-exists",
+                                   "message": "A dashboard with the same name in the folder already exists"}
+    assert "d3" not in grafana.dashboards
+    grafana.assert_no_violations()
+
+
 def test_update_without_folder_uid_moves_to_general(grafana):
     client = api(grafana)
     client.folder.create_folder("F", uid="f")

@@ -309,7 +309,7 @@ Against Grafana at <shown>. Publishing would apply what follows; drifted dashboa
 | Bravo <code>bravo</code> | Samples/Story | changed | 3 |
 | Echo <code>echo</code> | Samples/Story | changed | 2 |
 | Delta <code>delta</code> | Samples/Story | new | — |
-| Charlie <code>charlie</code> | Story | orphan | — |
+| Charlie <code>charlie</code> | Samples/Story | orphan | — |
 
 <details><summary><b>Alpha</b> <code>alpha</code>: ⚠️ drifted, 1 change</summary>
 

@@ -314,9 +314,11 @@ def test_diff_and_publish_since_with_nothing_changed_send_no_request(repo, grafa
     empty = {"dashboards": [], "playlists": [], "destination": {"kind": "grafana", "url": grafana.url}}
     for args, stdout in ((("diff", "--format", "json"), {"command": "diff", "schema_version": 1, **empty}),
                          (("publish", "--format", "json"),
-                          {"command": "publish", "schema_version": 1, "dry_run": False, "folders": [], **empty}),
+                          {"command": "publish", "schema_version": 1, "dry_run": False, "folders": [], "orphans": [],
+                           **empty}),
                          (("publish", "--dry-run", "--format", "json"),
-                          {"command": "publish", "schema_version": 1, "dry_run": True, "folders": [], **empty}),
+                          {"command": "publish", "schema_version": 1, "dry_run": True, "folders": [], "orphans": [],
+                           **empty}),
                          (("diff",), "0 added, 0 changed, 0 unchanged, 0 orphaned")):
         done = vobs(repo, *args, "--since", "HEAD", grafana=grafana)
         assert done.returncode == 0, done.stderr

@@ -13,7 +13,12 @@ permission on: `GET /api/folders/{uid}` answers `403` "…Permissions needed: fo
 is authorised by `folders:read` scoped to `folders:uid:<uid>`, pkg/api/api.go; the folder HTTP API
 docs list 403 "Access Denied" beside 404 "Folder not found"), `GET /api/folders` and the search leave
 it out ("Returns all folders that the authenticated user has permission to view"), and a save into it
-answers 403 as for a read-only one. Sources: grafana/grafana's folder API tests (the
+answers 403 as for a read-only one. A service-account token (or API key) sent with an
+`X-Grafana-Org-Id` of another organisation than its own answers `401` with messageId
+`api-key.organization-mismatch`, "API key does not belong to the requested organization"
+(`errAPIKeyOrgMismatch` in pkg/services/authn/clients/api_key.go, `validateApiKey`: a key belongs
+to one org; written as an errutil public error by the middleware's `WriteErrOrFallback`; Grafana
+10 on, where authn serves every request — 9.5's older context handler is not modelled apart). Sources: grafana/grafana's folder API tests (the
 folders:create message), its route registration, docs/sources/developers/http_api/folder.md and its
 dashboard errors, read with the search tool for this. Faults can be injected
 (latency, 5xx, 429 with Retry-After, connection resets, timeouts, a reply lost after the write was
@@ -23,7 +28,15 @@ Version mode (`GrafanaStandIn(version=…)`, see `VERSIONS`) models what differs
 Grafanas vobs supports: 9.5 and 10.4 without the `nestedFolders` toggle ignore `parentUid` on
 `GET /api/folders` (every folder is listed) and on folder create (folders have no parent); 11
 and 12 nest. An existing folder uid answers 412 before 11 and 409 from 11 (both mean "exists").
-The versions list is a bare array up to 11.4 and `{continueToken, versions}` from 11.5. Saving
+The versions list is a bare array up to 11.4 and `{continueToken, versions}` from 11.5.
+Before 11.3 a folder holds one dashboard of a title: saving another dashboard whose title slugs
+alike into the same folder answers `412` `{"status": "name-exists", "message": "A dashboard with
+the same name in the folder already exists"}` (`ErrDashboardWithSameNameInFolderExists`, status code
+412 — not 400 — in pkg/services/dashboards/errors.go; the check, `getExistingDashboardByTitleAndFolder`
+in pkg/services/dashboards/database/database.go, compares `slug` and `folder_id`; with `overwrite`
+it would take the other dashboard's place, which vobs never sends). 11.3 dropped the rule
+("Dashboards: Remove unique name constraints", grafana/grafana#90687: "In Grafana 11.3, dashboards
+and folder names are no longer required to be unique"), so 11.4 and 12 save both. Saving
 into an unknown `folderUid` is silently accepted up to 11.x and a 400 from 12.
 
 Playlists (`/api/playlists`, spec operations searchPlaylists, createPlaylist, getPlaylist,
@@ -302,6 +315,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             return 401, {"message": "Unauthorized", "messageId": "auth.unauthorized", "statusCode": 401, "traceID": ""}
         org = self.headers.get("X-Grafana-Org-Id")
+        if org is not None and org != str(s.org_id) and header.startswith("Bearer "):  # a token of another org
+            return 401, {"message": "API key does not belong to the requested organization",
+                         "messageId": "api-key.organization-mismatch", "statusCode": 401, "traceID": ""}
         if org is not None and org != str(s.org_id):
             return 401, {"message": "Access denied to org", "messageId": "auth.unauthorized", "statusCode": 401,
                          "traceID": ""}
@@ -410,6 +426,10 @@ def _save(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     if existing is not None and not body.get("overwrite"):
         if model.get("version") != existing["model"]["version"]:
             return 412, {"status": "version-mismatch", "message": "The dashboard has been changed by someone else"}
+    if s.major_minor < (11, 3) and not body.get("overwrite") and any(  # one title (by slug) per folder before 11.3
+            other["folderUid"] == folder_uid and other["model"].get("uid") != uid
+            and _slug(other["model"].get("title", "")) == _slug(model["title"]) for other in s.dashboards.values()):
+        return 412, {"status": "name-exists", "message": "A dashboard with the same name in the folder already exists"}
     entry = s._store(model, folder_uid, body.get("message", ""))
     slug = _slug(model["title"])
     return 200, {"id": entry["id"], "uid": entry["uid"], "url": f"/d/{entry['uid']}/{slug}", "status": "success",

@@ -10,6 +10,7 @@ pipeline and keeps everything, for the commands that need the models (`list`, `d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -40,6 +41,7 @@ from vertice_obs.build.render import (
 )
 from vertice_obs.build.rules import load_rule_files
 from vertice_obs.checks import finding
+from vertice_obs.errors import InputError
 from vertice_obs.finding import Finding, Location
 from vertice_obs.project import Project
 
@@ -130,6 +132,8 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
     hashes: dict[str, str] = {}  # every file handed over → its sha256, for the manifest
     uids: list[str] = []
     titles: dict[str, str] = {}
+    homes: dict[tuple[str, str], tuple[str, str]] = {}  # (folder, title as Grafana compares it) → (uid, file)
+    taken: list[InputError] = []  # two dashboards of one title in one folder: Grafana before 11.3 refuses one
     findings.extend(finding("narrative/story-todo", f"chapter {c.title!r}: the story is still a TODO",
                             Location(file=n.file, line=c.line, dashboard=c.dashboard))
                     for n in narratives for c in n.chapters if is_todo(c.story))
@@ -163,6 +167,15 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
         entries[result.uid] = manifest_entry(result, hand_over(result.path, result.text))
         if isinstance(title := result.model.get("title"), str):
             titles[module.file] = title
+            other = homes.setdefault((result.folder_uid or result.folder.casefold(), title_key(title)),
+                                     (result.uid, module.file))
+            if other[0] != result.uid:
+                at = module.places.dashboard
+                taken.append(InputError(
+                    f"dashboard {result.uid!r} has the title {title!r} of dashboard {other[0]!r} ({other[1]}), both in "
+                    f"folder {result.folder_uid or result.folder!r}: Grafana before 11.3 keeps one dashboard of a "
+                    "title per folder and refuses the second save (412 name-exists) — give one another title, or "
+                    "its narrative another folder", module.file, at.line if at else None, at.column if at else None))
         findings.extend(finding("export/non-finite", note, where) for note in result.notes)
         findings.extend(in_module(checks.run_dashboard_checks(result.model, module.file), module.file,
                                   module.places, first_panel_id(memberships[module.uid])))
@@ -172,6 +185,8 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
     rule_files, rule_failures = load_rule_files(project.root / "rules", project.display)
     failures += rule_failures
     check_references(narratives, uids, [f.file for f in failures])
+    if taken:  # every pair in one run, before anything is written or sent
+        raise InputError.together(taken)
     for path, text in rule_files.items():
         hand_over(path, text)
     if not failures:
@@ -179,6 +194,12 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
     loaded = [finding("module/load", f.message, Location(file=f.file, line=f.line)) for f in failures]
     return BuildResult(narratives=narratives, failures=failures, findings=loaded + findings,
                        dashboards=len(entries), files=len(hashes) + (not failures), titles=titles)
+
+
+def title_key(title: str) -> str:
+    """A title as Grafana before 11.3 tells two apart within a folder: by slug (`Sample A` is
+    `sample-a` is `sample  a!`), a title of no letter or digit by itself."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or title
 
 
 def _recorded_sources(project: Project) -> dict[str, str]:

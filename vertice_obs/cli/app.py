@@ -11,9 +11,12 @@ large are one such line with exit 2; "internal error" is left for bugs in vobs.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -72,6 +75,26 @@ def _quiet_broken_pipe() -> None:
     except (OSError, ValueError):
         pass
     sys.exit(EXIT_BROKEN_PIPE)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c():
+    """SIGTERM (`kill`, a cancelled CI job, a container stopped) stops what runs inside as Ctrl-C
+    does — a `KeyboardInterrupt` that its command turns into one line saying how far it got, exit
+    130 — where Python's default would end the process at once, silently (143). Only the main
+    thread may set a handler: elsewhere (a test's thread) it is left as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class VobsGroup(click.Group):

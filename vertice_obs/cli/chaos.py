@@ -24,6 +24,7 @@ from vertice_obs.cli.options import (
     Duration,
     count,
     grafana_token_name,
+    org_id_name,
     project_of,
     prometheus_auth,
     refuse_offline_with_url,
@@ -222,7 +223,8 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         annotator = GrafanaAnnotator(GrafanaDestination(project.grafana_url, project.grafana_token,
                                                         project.grafana_org_id, timeout=http_timeout,
                                                         timeout_name="--http-timeout",
-                                                        token_name=grafana_token_name(project)), uids)
+                                                        token_name=grafana_token_name(project),
+                                                        org_name=org_id_name(project)), uids)
     sampler = Sampler(project.prometheus_url, timeout=http_timeout, **prometheus_auth(project))
     runner = Runner(run, target_url, sampler, journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),

@@ -73,7 +73,6 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
       vobs diff --format markdown > comment.md     # a pull-request comment, under GitHub's limit
       vobs diff --since origin/main                # only what this branch changed (and removed)
     """
-    from vertice_obs.build.render import OURS, UNOWNED, ownership
     from vertice_obs.grafana.diff import (
         ADOPTED,
         ORPHANED,
@@ -96,6 +95,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         other_owner,
         owned_by,
     )
+    from vertice_obs.grafana.survey import orphans as find_orphans
     from vertice_obs.grafana.survey import survey
 
     project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
@@ -137,18 +137,11 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     diffs = [with_change(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and not s.rendered.folder_uid
              and s.rendered.folder in refolder else d for d, s in zip(diffs, seen)]
     drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]
-    unowned = []  # managed, published before project ids: whose, nothing tells (a project with an id only)
-    if orphans:
-        in_code = {r.uid for r in plan.rendered}
-        for hit in hits:
-            if hit["uid"] in in_code or removed is not None and hit["uid"] not in removed:
-                continue
-            whose = ownership(hit.get("tags"), project.project_id)
-            if whose == OURS:
-                diffs.append(DashboardDiff(str(hit["uid"]), str(hit.get("title", "")), ORPHANED,
-                                           [f"in Grafana with {_mark(project.project_id)}, but no longer in code"]))
-            elif whose == UNOWNED:
-                unowned.append({"uid": str(hit["uid"]), "title": str(hit.get("title", ""))})
+    # managed, published before project ids (`unowned`): whose, nothing tells (a project with an id only)
+    lost, unowned = find_orphans(hits, {r.uid for r in plan.rendered}, project.project_id,
+                                 lambda: tree or target.folders(), target.description, removed) if orphans else ([], [])
+    diffs += [DashboardDiff(o.uid, o.title, ORPHANED, [f"in Grafana with {_mark(project.project_id)}, but no longer "
+                                                       "in code"]) for o in lost]
     drifted += [False] * (len(diffs) - len(drifted))  # orphans: nothing of theirs is published
     from vertice_obs.grafana import playlists as pl
 
@@ -167,7 +160,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         )
 
         entries = [DiffEntry(d, s.rendered.folder, flag) for d, s, flag in zip(diffs, seen, drifted)]
-        entries += [DiffEntry(d, folders.get(d.uid, "")) for d in diffs[len(seen):]]
+        entries += [DiffEntry(d, o.folder) for d, o in zip(diffs[len(seen):], lost)]  # its whole path
         section = pl.markdown([(p["narrative"], p["title"], "⚠️ drifted" if p["drifted"] else p["status"],
                                 "; ".join(p["changes"])) for p in playlist_rows])
         comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section))

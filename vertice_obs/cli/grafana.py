@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from vertice_obs.cli.app import cli, say, say_error
+from vertice_obs.cli.app import cli, say, say_error, sigterm_as_ctrl_c
 from vertice_obs.cli.grafana_report import (
     STOPPED,
     backed_up,
@@ -17,6 +17,8 @@ from vertice_obs.cli.grafana_report import (
     folders_json,
     interrupted,
     not_published,
+    orphan_advice,
+    orphan_rows,
     playlist_md,
     stopped_line,
     summary,
@@ -38,6 +40,7 @@ from vertice_obs.cli.options import (
     changed_since,
     count,
     grafana_token_name,
+    org_id_name,
     project_of,
     refuse_written_outside,
     timeout_name,
@@ -70,7 +73,8 @@ def grafana_target(ctx: click.Context, url, token, org_id, timeout: float = DEFA
     if project.grafana_url:
         return project, GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id,
                                            timeout=timeout, connections=concurrency, env=project.env,
-                                           timeout_name=timeout_name(ctx), token_name=grafana_token_name(project))
+                                           timeout_name=timeout_name(ctx), token_name=grafana_token_name(project),
+                                           org_name=org_id_name(project))
     project.require_declared("grafana_url")  # never the provisioning folder when a Grafana was asked for by name
     folder = f"{project.display(project.provisioning_dir)}/"
     _refuse_unmeant_folder(project, folder)
@@ -204,12 +208,12 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     honoured. With no Grafana configured, publishes to the provisioning folder (provisioning/).
 
     Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana, a token that cannot
-    write) · 3 some dashboards were not published (listed; run again to finish; one another
-    project owns on this Grafana — tagged vertice-obs:<its id> — is skipped unless --force) · 130 Ctrl-C (one
-    line says what was written; run again to finish). A write the token
-    may not make (403) stops the publish there: one line naming it, nothing more sent. --dry-run
-    exits as the real run would: 3 when its plan skips a drifted or another project's dashboard, or a
-    drifted playlist.
+    write, or every write it tried failed) · 3 some dashboards were not published
+    (listed; run again to finish; one another project owns on this Grafana — tagged
+    vertice-obs:<its id> — is skipped unless --force) · 130 Ctrl-C or SIGTERM (one line says what
+    was written; run again to finish). A write the token may not make (403) stops the publish
+    there: one line naming it, nothing more sent. --dry-run exits as the real run would: 3 when
+    its plan skips a drifted or another project's dashboard, or a drifted playlist.
 
     \b
     Examples:
@@ -219,6 +223,13 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
       vobs publish --format markdown >> "$GITHUB_STEP_SUMMARY"
       vobs publish --since HEAD~1                  # only what the merged commit changed
     """
+    with sigterm_as_ctrl_c():  # SIGTERM (a cancelled CI job) is said as Ctrl-C is: what was written, exit 130
+        _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, dry_run, force, concurrency, fmt,
+                 progress, allow_outside, timeout)
+
+
+def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, dry_run, force, concurrency, fmt,
+             progress, allow_outside, timeout) -> None:
     from vertice_obs.grafana.publish import (
         SKIPPED,
         WRITTEN,
@@ -229,6 +240,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         git_commit,
         plan_publish,
     )
+    from vertice_obs.grafana.survey import orphans as find_orphans
 
     with _nothing_written_yet():  # reads and plans: Ctrl-C here has written nothing
         project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
@@ -241,16 +253,22 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         chosen = adopted(chosen, target)
         show = sys.stderr.isatty() if progress is None else progress
         nothing = selection is not None and not chosen
+        # orphans, as diff finds them: only when the whole project is published (--since: among what it removed)
+        removed = None if selection is None or selection.everything else selection.removed
+        look = not narratives and not uids and removed != frozenset()
+        if not nothing or look:
+            connect(target)
+        hits = target.search() if not nothing or look else []  # one search: the plan's and the orphans'
         if nothing:
             plan = PublishPlan([], [])  # --since: nothing changed, nothing asked or sent (deletions never published)
         elif show:
-            connect(target)
             with click.progressbar(length=len(chosen), label="reading Grafana", file=sys.stderr) as bar:
                 plan = plan_publish(chosen, target, force, concurrency, lambda _u: bar.update(1),
-                                    project_id=project.project_id)
+                                    project_id=project.project_id, hits=hits)
         else:
-            connect(target)
-            plan = plan_publish(chosen, target, force, concurrency, project_id=project.project_id)
+            plan = plan_publish(chosen, target, force, concurrency, project_id=project.project_id, hits=hits)
+        lost = find_orphans(hits, {r.uid for r in built.rendered}, project.project_id, target.folders,
+                            target.description, removed)[0] if look else []
         scope = playlist_scope(built, narratives, chosen, selection)
         store, playlists = (None, []) if scope is None else playlist_plan(target, built, scope, uids, force,
                                                                           concurrency, fmt == "markdown",
@@ -269,12 +287,14 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         elif fmt == "json":
             click.echo(machine_json("publish", dry_run=True, destination=destination_json(target),
                                     folders=folders_json(plan.folders, plan.updates),
-                                    dashboards=rows, playlists=planned))
+                                    dashboards=rows, playlists=planned, orphans=[o.to_dict() for o in lost]))
         else:
             for line in folder_lines(plan.folders, "create", plan.said):
                 click.echo(line)
             table([(r["uid"], r["status"], r["detail"]) for r in rows]
-                   + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned])
+                   + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned] + orphan_rows(lost))
+            if lost:
+                say(orphan_advice(lost, target))
             lists = sum(p["status"] in ("create", "update") for p in planned)
             writes = plan.writes + 2 * lists  # a playlist is two writes: it, then vobs' record of it
             record = " (a playlist is two: it, and vobs' record of it, an annotation)" if lists else ""
@@ -311,7 +331,8 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         click.echo(machine_json("publish", dry_run=False, destination=destination_json(target),
                                 folders=folders_json(created, plan.updates),
                                 dashboards=[r.to_dict() for r in results],
-                                playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)]))
+                                playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)],
+                                orphans=[o.to_dict() for o in lost]))
     elif fmt == "markdown":
         click.echo(summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit,
                            stopped=bool(stop), folders=[f for f in created if f.uid not in plan.updates],
@@ -321,18 +342,23 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         for line in folder_lines(created, "created", plan.said):
             click.echo(line)
         table([(r.uid, r.status, r.detail) for r in results if r.stop is None]
-              + [(f"playlist:{p.narrative}", p.status, p.detail) for p, h in zip(played, held) if not h])
+              + [(f"playlist:{p.narrative}", p.status, p.detail) for p, h in zip(played, held) if not h]
+              + orphan_rows(lost))
+        if lost:
+            say(orphan_advice(lost, target))
         if backups[1]:
             click.echo(f"backed up the live JSON of {count(backups[1], 'dashboard')} it replaced to {_show(backups[0])}")
         statuses = [r.status if r.stop is None else STOPPED for r in results]
         tally = f"; playlists: {tally_of([STOPPED if h else p.status for p, h in zip(played, held)])}" if played else ""
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
                    + f"{tally} — {target.description}")
+    written = len(created) + sum(r.status in WRITTEN for r in [*results, *played])  # folders, dashboards, playlists
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
-        written = len(created) + sum(r.status in WRITTEN for r in [*results, *played])
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
         ctx.exit(EXIT_PARTIAL if written else EXIT_INPUT)
     if failed or unplayed:  # one line, dashboards then playlists
         say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed]))
-        ctx.exit(EXIT_PARTIAL)
+        # 2 when nothing was written: every write it tried failed (skipped ones alone, drift: 3, as the dry run)
+        tried = any(r.status == "failed" for r in [*results, *played])
+        ctx.exit(EXIT_INPUT if tried and not written else EXIT_PARTIAL)
 

@@ -28,8 +28,11 @@ def folder_lines(folders, verb: str, said=None) -> list[str]:
 
 def backed_up(results, project) -> tuple[str, int]:
     """Where the live JSON a publish replaced was saved (`.vobs/backups/<UTC time>-<destination>/`), and of how
-    many dashboards: ("", 0) when none."""
-    saved = [r.backup for r in results if r.backup is not None]
+    many dashboards: ("", 0) when none. Only those it did replace: an update that failed after its backup
+    was written replaced nothing (its file stays, in case the save landed though its answer was lost)."""
+    from vertice_obs.grafana.publish import WRITTEN
+
+    saved = [r.backup for r in results if r.backup is not None and r.status in WRITTEN]
     return ", ".join(sorted({project.display(path.parent) + "/" for path in saved})), len(saved)
 
 
@@ -78,6 +81,22 @@ def interrupted(folders, actions, results, playlists, done) -> str:
     said = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + (parts[-1] if parts else "")
     return (f"interrupted {'after publishing ' + said if said else 'before any write'}; nothing is half-written — "
             "run it again to finish")
+
+
+def orphan_rows(lost) -> list[tuple[str, str, str]]:
+    """`orphaned` rows of publish's table: this project's dashboards the destination holds and the code
+    no longer defines (`survey.Orphan`), each with its folder's whole path."""
+    return [(o.uid, "orphaned", f"{o.title!r} in folder {o.folder!r}: no longer in code" if o.folder else
+             f"{o.title!r} in the General folder: no longer in code") for o in lost]
+
+
+def orphan_advice(lost, target) -> str:
+    """The line after publish's table when there are orphans: vobs deletes nothing, how to delete them."""
+    how = ("in Grafana: the dashboard's settings → Delete, or DELETE /api/dashboards/uid/<uid> with a token "
+           "that may delete it" if isinstance(getattr(target, "url", None), str) else
+           f"its file {getattr(target, 'shown', '')}<folder path>/<uid>.json")
+    return (f"orphaned: {count(len(lost), 'dashboard')} of this project's left in {target.description} and no "
+            f"longer in code: vobs deletes nothing — delete each you no longer want ({how})")
 
 
 def destination_json(target) -> dict[str, str]:

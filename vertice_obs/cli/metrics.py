@@ -62,7 +62,8 @@ from vertice_obs.output import (
                                               "against the metric catalog, if any. What the pre-commit hook runs.")
 @SINCE
 @click.option("-v", "--verbose", is_flag=True, help="Also show info findings (present metrics, skipped queries); "
-                                                   "--fail-on info shows them too.")
+                                                   "--fail-on info shows them too; --format junit always lists them, "
+                                                   "as passing testcases.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
 @TLS
@@ -109,7 +110,9 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     elif fmt == "junit":
         from vertice_obs.ci import findings_junit
 
-        click.echo(findings_junit(_reported(result, verbose), [d.file for d in dashboards]), nl=False)
+        # every finding, -v or not: info findings are the passing testcases (what was checked), which a
+        # CI server's test report counts — a report of failures only would show no test passing
+        click.echo(findings_junit(_reported(result, True), [d.file for d in dashboards]), nl=False)
     elif fmt == "json":
         write_findings_json(lambda text: click.echo(text, nl=False), result.findings, **envelope(
             "validate", schema=VALIDATE_SCHEMA, source=result.evidence.source, dashboards=result.dashboards,
@@ -130,9 +133,9 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
 
 
 def _reported(result, verbose: bool) -> list:
-    """What every report for people and CI shows (text, GitHub annotations, SARIF, JUnit; JSON
-    keeps all): warnings and worse, info too with -v — a SARIF note is an open code-scanning
-    alert — and, when the metric source could not answer, one finding for it in place of a
+    """What every report for people and CI shows (text, GitHub annotations, SARIF; JSON keeps all,
+    JUnit all but as below): warnings and worse, info too with -v (`verbose`) — a SARIF note is an
+    open code-scanning alert — and, when the metric source could not answer, one finding for it in place of a
     `metric/unknown` per metric (it would read as that many broken panels)."""
     from vertice_obs.finding import Finding, Location
 

@@ -245,6 +245,17 @@ def grafana_token_name(project: Project) -> str:
     return project.token_name("grafana_token")
 
 
+def org_id_name(project: Project) -> str:
+    """Where the Grafana org id was set, as the user wrote it, for a message about it: `--org-id`,
+    `GRAFANA_ORG_ID`, `vobs.yaml environments.prod`, `grafana_org_id in vobs.yaml`."""
+    origin = project.origins.get("grafana_org_id", "")
+    if origin in ("", "the command line"):
+        return "--org-id"
+    if origin == "the environment":
+        return "GRAFANA_ORG_ID"
+    return origin if " environments." in origin else f"grafana_org_id in {origin}"
+
+
 def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
 

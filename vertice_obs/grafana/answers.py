@@ -53,6 +53,51 @@ def server_text(text: object, limit: int = 160) -> str:
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
+ORG_MISMATCH = "api-key.organization-mismatch"  # Grafana's messageId for a token sent to another org
+
+
+def status_error(what: str, status: int, body: Any, message: str, where: str, *, anonymous: bool, token_hint: str,
+                 org: tuple[int | None, str], forbidden: str = "") -> DestinationError:
+    """A Grafana's HTTP error answer, in words: `what` was asked of the Grafana `where`; `org`: the
+    org id sent (`X-Grafana-Org-Id`) and where it was set; `forbidden`: what a write's 403 means."""
+    who = subject(what, where)
+    detail = server_text(body.get("message", "") if isinstance(body, dict) else (body or message or ""))
+    said = body.get("messageId") if isinstance(body, dict) else None
+    if status == 0:
+        return DestinationError(f"{where} is unreachable ({detail})", retryable=True, server_wide=True)
+    if status == 401 and anonymous:
+        return DestinationError(f"{where} asks for credentials (401 {detail}) and none were given: set "
+                                f"{token_hint} or --grafana-token", status, server_wide=True)
+    if status == 401 and org[0] and said == ORG_MISMATCH:  # the token is fine, in its own organisation
+        return DestinationError(f"{where} refused organisation {org[0]} (org id set by {org[1]}) for this token "
+                                f"(401 {detail}): a token belongs to one organisation — set the org id to the "
+                                f"token's (or leave it out), or use a token made in organisation {org[0]}", status,
+                                server_wide=True)
+    if status == 401:
+        return DestinationError(f"{where} refused the credentials (401 {detail}): check {token_hint}", status,
+                                server_wide=True)
+    if what == "/api/health" and status == 403 or what.startswith("/") and status == 404:  # a proxy
+        return DestinationError(f"{who} answered {status}: {detail} (a proxy in front of Grafana, or "
+                                "the wrong URL?)", status, server_wide=True)
+    if status == 403 and forbidden:  # a write the token may not make: no other write will fare better
+        within = f" of organisation {org[0]}" if org[0] else ""
+        return DestinationError(f"{where}: the token may not {forbidden}{within} (403 {detail}): use a token with "
+                                "Editor rights there", status, server_wide=True)
+    if status == 403:
+        return DestinationError(f"{what}: the token lacks permission (403): {detail}", status)
+    if status == 404:
+        return DestinationError(f"{what}: not found (404): {detail}", status)
+    kind = server_text(body.get("status", ""), 40) if isinstance(body, dict) else ""
+    if status == 412 and kind == "name-exists":  # Grafana before 11.3: one title per folder
+        return DestinationError(f"{what}: another dashboard in that folder has its title (412 name-exists: "
+                                f"{detail}) — Grafana before 11.3 allows one dashboard of a title per folder: "
+                                "retitle one of them", status)
+    if status == 412:
+        return DestinationError(f"{what}: changed in Grafana meanwhile (412 {kind}): "
+                                f"run vobs diff, then publish again", status)
+    return DestinationError(f"{who} answered {status}: {detail}", status, retryable=status == 429 or status >= 500)
+
+
 def subject(what: str, where: str) -> str:
     """Who answered: `Grafana at URL/api/health` for an endpoint, `dashboard x: Grafana at URL` else."""
     return f"{where}{what}" if what.startswith("/") else f"{what}: {where}"

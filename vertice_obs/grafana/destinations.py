@@ -32,7 +32,7 @@ from vertice_obs.grafana.answers import (
     expect,
     items,
     server_info,
-    server_text,
+    status_error,
     subject,
 )
 from vertice_obs.grafana.folders import Folder, from_answer
@@ -81,7 +81,8 @@ class GrafanaDestination:
     def __init__(self, url: str, token: str | None = None, org_id: int | None = None,
                  timeout: float = DEFAULT_TIMEOUT, max_attempts: int = 4, backoff: float = 0.2,
                  max_retry_after: float = 30.0, max_bytes: int = DEFAULT_MAX_BYTES, connections: int = 16,
-                 env: str | None = None, timeout_name: str = "--timeout", token_name: str = "GRAFANA_TOKEN"):
+                 env: str | None = None, timeout_name: str = "--timeout", token_name: str = "GRAFANA_TOKEN",
+                 org_name: str = "--org-id"):
         self.server = parse(url, "the Grafana URL")  # registers its password and token= values
         self.url = self.server.base
         named = f" {escape(env, one_line=True)}" if env else ""  # the --env it is: "Grafana prod at …"
@@ -109,7 +110,7 @@ class GrafanaDestination:
         # brackets. Ours replaces it: joined, query string kept; /apis/ paths (`resources`) joined as they are.
         self.api.client._make_url = lambda path: self.server.join(
             path if path.startswith("/apis/") else f"/api/{path.lstrip('/')}")
-        self.org_id = org_id
+        self.org_id, self.org_name = org_id, org_name  # org_name: where it was set (`--org-id`, vobs.yaml …)
         if org_id:
             self.api.client.s.headers["X-Grafana-Org-Id"] = str(org_id)
         self.max_attempts, self.backoff, self.max_retry_after = max_attempts, backoff, max_retry_after
@@ -418,31 +419,6 @@ class GrafanaDestination:
         raise exc
 
     def _explain_status(self, what: str, exc: GrafanaException, forbidden: str = "") -> DestinationError:
-        where, who, status = self.description, subject(what, self.description), exc.status_code or 0
-        body = exc.response
-        detail = server_text(body.get("message", "") if isinstance(body, dict) else (body or exc.message or ""))
-        if status == 0:
-            return DestinationError(f"{where} is unreachable ({detail})", retryable=True, server_wide=True)
-        if status == 401 and self.anonymous:
-            return DestinationError(f"{where} asks for credentials (401 {detail}) and none were given: set "
-                                    f"{self.token_hint} or --grafana-token", status, server_wide=True)
-        if status == 401:
-            return DestinationError(f"{where} refused the credentials (401 {detail}): check {self.token_hint}", status,
-                                    server_wide=True)
-        if what == "/api/health" and status == 403 or what.startswith("/") and status == 404:  # a proxy
-            return DestinationError(f"{who} answered {status}: {detail} (a proxy in front of Grafana, or "
-                                    "the wrong URL?)", status, server_wide=True)
-        if status == 403 and forbidden:  # a write the token may not make: no other write will fare better
-            org = f" of organisation {self.org_id}" if self.org_id else ""
-            return DestinationError(f"{where}: the token may not {forbidden}{org} (403 {detail}): use a token with "
-                                    "Editor rights there", status, server_wide=True)
-        if status == 403:
-            return DestinationError(f"{what}: the token lacks permission (403): {detail}", status)
-        if status == 404:
-            return DestinationError(f"{what}: not found (404): {detail}", status)
-        if status == 412:
-            kind = server_text(body.get("status", ""), 40) if isinstance(body, dict) else ""
-            return DestinationError(f"{what}: changed in Grafana meanwhile (412 {kind}): "
-                                    f"run vobs diff, then publish again", status)
-        return DestinationError(f"{who} answered {status}: {detail}", status,
-                                retryable=status == 429 or status >= 500)
+        return status_error(what, exc.status_code or 0, exc.response, exc.message, self.description,
+                            anonymous=self.anonymous, token_hint=self.token_hint, org=(self.org_id, self.org_name),
+                            forbidden=forbidden)

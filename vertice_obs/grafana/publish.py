@@ -115,15 +115,16 @@ def check_folders(rendered: Sequence[RenderedDashboard], target: Destination) ->
 
 def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, force: bool = False,
                  workers: int = 8, on_fetched: Callable[[str], None] | None = None,
-                 project_id: str | None = None) -> PublishPlan:
+                 project_id: str | None = None, hits: Sequence[dict[str, Any]] | None = None) -> PublishPlan:
     """With nested folders each narrative path is a chain of folders; without (Grafana 9.5/10.x)
     one root folder per path (see `folders`). Either way a dashboard's folder uid is the same. A
     narrative that adopts a folder (`folder_uid:`) publishes into it: none of its folders is made.
-    `project_id` (vobs.yaml's `project:`): a live dashboard tagged as another project's is skipped."""
+    `project_id` (vobs.yaml's `project:`): a live dashboard tagged as another project's is skipped.
+    `hits`: the search of every dashboard, when the caller made it (for orphans too)."""
     homes = sorted({(r.folder, r.folder_uid) for r in rendered})
     check_unique(path for path, adopted in homes if not adopted)  # before any request: a project error
     folders, updates, said, notes = folder_plan(homes, target)
-    seen = survey(rendered, target, workers, history=True, on_fetched=on_fetched)
+    seen = survey(rendered, target, workers, history=True, hits=hits, on_fetched=on_fetched)
     return PublishPlan(folders, [_decide(one, force, project_id) for one in seen], updates, said, notes)
 
 

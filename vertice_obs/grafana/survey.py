@@ -36,10 +36,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
-from vertice_obs.build.render import RenderedDashboard
-from vertice_obs.grafana.folders import home_uid
+from vertice_obs.build.render import OURS, UNOWNED, RenderedDashboard, ownership
+from vertice_obs.grafana.folders import Folder, home_uid, path_of
 from vertice_obs.grafana.live import Destination, LiveDashboard, recorded_hash
 from vertice_obs.grafana.normalize import content_hash, normalize
 from vertice_obs.grafana.resources import Listed
@@ -105,3 +105,39 @@ def _look(r: RenderedDashboard, hit: dict[str, Any] | None, target: Destination,
         else:
             live = target.with_history(live)
     return Seen(r, digest, folder, False, live)
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """A dashboard of this project's in the destination that its code no longer defines."""
+
+    uid: str
+    title: str
+    folder: str  # its folder's whole path, as a narrative writes it (`Samples/Story`); "" the General folder
+
+    def to_dict(self) -> dict[str, str]:
+        return {"uid": self.uid, "title": self.title, "folder": self.folder}
+
+
+def orphans(hits: Sequence[dict[str, Any]], in_code: Collection[str], project_id: str | None,
+            tree: Callable[[], Mapping[str, Folder]], where: str, among: Collection[str] | None = None
+            ) -> tuple[list[Orphan], list[dict[str, str]]]:
+    """From the search of every dashboard (`hits`): this project's (`build.render.ownership`) that
+    no uid in code (`in_code`) is — only those `among` when given (`--since`: the uids it removed) —
+    each with its folder's whole path (`tree`: the destination's folders, read only when there is
+    an orphan), and those only the managed tag marks (published before project ids: `unowned`)."""
+    found: list[dict[str, Any]] = []
+    unowned: list[dict[str, str]] = []
+    for hit in hits:
+        uid = str(hit.get("uid"))
+        if uid in in_code or among is not None and uid not in among:
+            continue
+        whose = ownership(hit.get("tags"), project_id)
+        if whose == OURS:
+            found.append(hit)
+        elif whose == UNOWNED:
+            unowned.append({"uid": uid, "title": str(hit.get("title", ""))})
+    folders = tree() if found else {}
+    return [Orphan(str(h.get("uid")), str(h.get("title", "")),
+                   path_of(str(h.get("folderUid") or ""), folders, where) or str(h.get("folderTitle") or ""))
+            for h in found], unowned

@@ -1,0 +1,216 @@
+"""What publish says it did, against the spec-checked stand-in: its exit code when every write
+failed, the backups it counts, the orphans it names, and a SIGTERM said as Ctrl-C is."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from grafana_standin import GrafanaStandIn
+from sample_project import make_project
+from standin_cli import vobs
+
+
+@pytest.fixture()
+def grafana():
+    with GrafanaStandIn(version="11.4.0") as standin:
+        yield standin
+        standin.assert_no_violations()  # every request was one a real Grafana accepts
+
+
+@pytest.fixture()
+def root(tmp_path) -> Path:
+    return make_project(tmp_path / "p")
+
+
+def edit_code(root: Path, words: str = "edited") -> None:
+    """Both dashboards change in code: each is an update for publish (the playlist stays as it is)."""
+    for module in (root / "dashboards").glob("*.py"):
+        module.write_text(module.read_text().replace("sample dashboard", f"sample dashboard, {words}"))
+
+
+def refuse_saves(grafana: GrafanaStandIn, script: list[str] | None = None) -> None:
+    """Dashboard saves answer 400 (not retried, not a stop): every one, or as `script` says ("" = none)."""
+    grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/dashboards/db",), kinds=("400",),
+                       rate=0.0 if script else 1.0, script=list(script or []))
+
+
+# --- 1. nothing written: exit 2 ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_every_write_failing_exits_2_nothing_written(root, grafana, fmt):
+    """`publish` exited 3 ("some were not published") when every write it tried failed and nothing
+    was written, where its --help and the README say 2 for nothing written."""
+    assert vobs(root, grafana, "publish").exit_code == 0
+    edit_code(root)
+    refuse_saves(grafana)
+    mark = len(grafana.dashboards["sample-a"]["versions"]), len(grafana.dashboards["sample-b"]["versions"])
+    result = vobs(root, grafana, "publish", "--format", fmt)
+    assert result.exit_code == 2, result.output
+    assert (len(grafana.dashboards["sample-a"]["versions"]), len(grafana.dashboards["sample-b"]["versions"])) == mark
+    assert "sample-a (failed), sample-b (failed)" in result.stderr and result.stderr.count("\n") == 1
+    refuse_saves(grafana, ["", "400"])  # one written, one not: some published, exit 3
+    assert vobs(root, grafana, "publish", "--concurrency", "1").exit_code == 3
+    grafana.set_faults()
+    assert vobs(root, grafana, "publish").exit_code == 0
+
+
+def test_skipped_drift_alone_still_exits_3_as_its_dry_run(root, grafana):
+    """Nothing written because a drifted dashboard is skipped is no failed write: 3, as the dry run says."""
+    assert vobs(root, grafana, "publish").exit_code == 0
+    edit_code(root)
+    grafana.edit_in_ui("sample-a", lambda m: m.update(description="by hand"))
+    assert vobs(root, grafana, "publish", "--uid", "sample-a", "--dry-run").exit_code == 3
+    assert vobs(root, grafana, "publish", "--uid", "sample-a").exit_code == 3
+
+
+# --- 5. the backup line counts what it replaced -----------------------------------------------------------
+
+
+def test_the_backup_line_counts_only_the_dashboards_it_replaced(root, grafana):
+    """The line said "backed up the live JSON of 2 dashboards it replaced" when one of the two updates
+    failed: it replaced one. The failed one's backup stays in the folder (its save may have landed)."""
+    assert vobs(root, grafana, "publish").exit_code == 0
+    edit_code(root)
+    refuse_saves(grafana, ["", "400"])
+    text = vobs(root, grafana, "publish", "--concurrency", "1")
+    assert text.exit_code == 3, text.output
+    assert "backed up the live JSON of 1 dashboard it replaced to .vobs/backups/" in text.stdout, text.stdout
+    (folder,) = (root / ".vobs" / "backups").iterdir()
+    assert sorted(p.name for p in folder.glob("sample-*.json")) == ["sample-a.json", "sample-b.json"]
+    grafana.set_faults()
+    edit_code(root, "again")  # two updates, the second refused
+    refuse_saves(grafana, ["", "400"])
+    markdown = vobs(root, grafana, "publish", "--concurrency", "1", "--format", "markdown")
+    assert markdown.exit_code == 3, markdown.output
+    assert "The live JSON of the 1 dashboard it replaced is backed up in" in markdown.stdout, markdown.stdout
+
+
+# --- 7. SIGTERM is said as Ctrl-C is -----------------------------------------------------------------------
+
+
+def test_sigterm_while_dashboards_are_written_says_how_far_it_got_and_exits_130(tmp_path, grafana):
+    """A cancelled CI job's SIGTERM ended publish at once: exit 143, not a word of what was written.
+    It stops as Ctrl-C does — no write started after it, those in flight finish — with the same one
+    line and exit 130, and the next publish finishes the job."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    from waiting import until
+
+    narratives = {f"n{i}.yaml": f"id: n{i}\ntitle: Story {i}\nowner: t\nsummary: s\nfolder: F{i}\nchapters:\n"
+                                f"  - dashboard: sample-{'a' if i == 1 else 'b'}\n    title: Chapter\n    story: s\n" for i in (1, 2)}
+    root = make_project(tmp_path / "p", narratives=narratives)
+    grafana.set_faults(latency_ms=150)  # every request takes a while: the signal lands among the writes
+    env = {**os.environ, "GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": "glsa_standin_token"}
+    child = subprocess.Popen([sys.executable, "-m", "vertice_obs", "-C", str(root), "publish", "--concurrency", "1"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        until(lambda: grafana.dashboards or child.poll() is not None, "the first dashboard saved")
+        child.send_signal(signal.SIGTERM)
+        out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 130, (child.returncode, err)
+    assert out == ""  # as for Ctrl-C: the one line says it
+    said = re.fullmatch(r"vobs: interrupted after publishing (\d) folders and (\d) of 2 dashboards; nothing is "
+                        r"half-written — run it again to finish\n", err)
+    assert said, err
+    assert (int(said[1]), int(said[2])) == (len(grafana.folders), len(grafana.dashboards))
+    grafana.set_faults()
+    again = vobs(root, grafana, "publish")
+    assert again.exit_code == 0, again.output
+
+
+# --- 2. two dashboards of one title in one folder -----------------------------------------------------------
+
+
+def test_two_dashboards_of_one_title_in_one_folder_are_refused_before_anything_is_sent(root):
+    """Both passed `vobs build` and the stand-in; Grafana before 11.3 refused the second save (412
+    name-exists) mid-publish. Build and publish refuse the pair first, naming both files and the folder."""
+    b = root / "dashboards" / "b.py"
+    b.write_text(b.read_text().replace('"Sample B"', '"Sample A"'))
+    built = vobs(root, None, "build")
+    assert built.exit_code == 2, built.output
+    assert built.stderr == ("vobs: error: dashboards/b.py:3:13: dashboard 'sample-b' has the title 'Sample A' of "
+                            "dashboard 'sample-a' (dashboards/a.py), both in folder 'Samples/Story': Grafana before "
+                            "11.3 keeps one dashboard of a title per folder and refuses the second save (412 "
+                            "name-exists) — give one another title, or its narrative another folder\n")
+    assert not (root / "exports").exists()
+    with GrafanaStandIn(version="10.4.19") as grafana:
+        published = vobs(root, grafana, "publish")
+        assert published.exit_code == 2 and "both in folder 'Samples/Story'" in published.stderr, published.output
+        assert grafana.requests == []  # nothing asked, nothing sent
+    b.write_text(b.read_text().replace('"Sample A"', '"sample  a!"'))  # one slug: still one title to Grafana 10
+    assert vobs(root, None, "build").exit_code == 2
+
+
+def test_a_title_taken_in_grafana_is_said_as_such(root):
+    """A dashboard made by hand in the folder with a title of the code's: Grafana 10.4 answers 412
+    name-exists, which publish called "changed in Grafana meanwhile"."""
+    with GrafanaStandIn(version="10.4.19") as grafana:
+        assert vobs(root, grafana, "publish", "--uid", "sample-a").exit_code == 0
+        grafana._store({"uid": "by-hand", "title": "Sample B"}, "vobs-samples-story", "made by hand")
+        result = vobs(root, grafana, "publish", "--format", "json")
+        assert result.exit_code == 2, result.output  # nothing written: its one write failed
+        (row,) = [d for d in json.loads(result.stdout)["dashboards"] if d["uid"] == "sample-b"]
+        assert row["status"] == "failed"
+        assert row["detail"] == ("dashboard sample-b: another dashboard in that folder has its title (412 name-exists: "
+                                 "A dashboard with the same name in the folder already exists) — Grafana before 11.3 "
+                                 "allows one dashboard of a title per folder: retitle one of them")
+        grafana.assert_no_violations()
+
+
+# --- 4, 6. orphans: named by publish, by their folder's whole path -----------------------------------------
+
+
+def schema(command: str) -> dict:
+    from importlib import resources
+
+    return json.loads(resources.files("vertice_obs.schemas").joinpath("output", f"{command}.schema.json").read_text())
+
+
+def drop_sample_b(root: Path) -> None:
+    (root / "dashboards" / "b.py").unlink()
+    narrative = root / "narratives" / "sample.yaml"
+    narrative.write_text(narrative.read_text().split("  - dashboard: sample-b")[0])
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_publish_names_orphans_with_their_folder_path_and_how_to_delete_them(root, grafana, dry_run):
+    """A dashboard the project published and no longer defines was not named by publish at all (only
+    `vobs diff` said it). Publish names it — text and JSON — by its folder's whole path, with how to
+    delete it; it deletes nothing, and the exit code does not change."""
+    from jsonschema import Draft202012Validator
+
+    assert vobs(root, grafana, "publish").exit_code == 0
+    drop_sample_b(root)
+    extra = ["--dry-run"] if dry_run else []
+    text = vobs(root, grafana, "publish", *extra)
+    assert text.exit_code == 0, text.output
+    lines = text.stdout.splitlines()
+    assert "sample-b         orphaned       'Sample B' in folder 'Samples/Story': no longer in code" in lines, lines
+    assert (f"orphaned: 1 dashboard of this project's left in Grafana at {grafana.url} and no longer in code: vobs "
+            "deletes nothing — delete each you no longer want (in Grafana: the dashboard's settings → Delete, or "
+            "DELETE /api/dashboards/uid/<uid> with a token that may delete it)") in lines
+    out = json.loads(vobs(root, grafana, "publish", *extra, "--format", "json").stdout)
+    Draft202012Validator(schema("publish")).validate(out)
+    assert out["orphans"] == [{"uid": "sample-b", "title": "Sample B", "folder": "Samples/Story"}]
+    assert "sample-b" in grafana.dashboards  # never deleted
+    chosen = json.loads(vobs(root, grafana, "publish", "--uid", "sample-a", "--format", "json").stdout)
+    assert chosen["orphans"] == []  # a selection says nothing of the rest, as diff
+
+
+def test_diff_markdown_shows_an_orphans_whole_folder_path(root, grafana):
+    """The orphan's row showed its folder's leaf (`Story`), every other row the whole path (`Samples/Story`)."""
+    assert vobs(root, grafana, "publish").exit_code == 0
+    drop_sample_b(root)
+    comment = vobs(root, grafana, "diff", "--format", "markdown")
+    assert comment.exit_code == 1, comment.output
+    assert "| Sample B <code>sample-b</code> | Samples/Story | orphan | — |" in comment.stdout, comment.stdout
