@@ -77,6 +77,21 @@ def test_validate_gates_on_the_missing_required_metric(prometheus):
     assert line.endswith("[metric/missing]")
 
 
+
+def test_a_name_pattern_never_seen_says_how_much_data_the_server_holds(prometheus, tmp_path):
+    """A trial: a pattern matching no name (`{__name__=~"nothing_like_this_.*"}`) said "in the last
+    7d" of a Prometheus holding less — the honest window was looked up only when a plain name was
+    missing. Here no plain name is missing: the pattern alone asks for it."""
+    (tmp_path / "p.json").write_text(json.dumps({"uid": "p", "title": "P", "panels": [
+        {"id": 1, "type": "timeseries", "title": "Pattern", "targets": [
+            {"refId": "A", "expr": '{__name__=~"nothing_like_this_.*"}'},
+            {"refId": "B", "expr": "maximus_dopamine_level"}]}]}))
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", prometheus.url],
+                                env={"PROMETHEUS_URL": "", "PROMETHEUS_TOKEN": ""})
+    assert (f"name pattern 'nothing_like_this_.*' is missing: never seen in Prometheus at {prometheus.url} "
+            "in the data it holds (less than the 7d lookback)") in result.output, result.output
+
+
 def test_validate_sarif_points_at_the_json_line(prometheus):
     result = run("validate", "--prometheus-url", prometheus.url, "--format", "sarif")
     log = json.loads(result.stdout)

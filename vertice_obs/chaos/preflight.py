@@ -42,7 +42,8 @@ def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None,
             u, f = uses_of(Query(probe_query(probe, window_seconds(run)), where), {})
             uses.extend(u)
             findings.extend(f)
-    evidence = with_history(gather(source, {u.metric for u in uses if not u.is_pattern}, lookback), source, lookback)
+    evidence = with_history(gather(source, {u.metric for u in uses if not u.is_pattern}, lookback), source, lookback,
+                            uses)
     return findings + classify(uses, evidence, catalog)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding, Location, Severity, pickled_by_fields
@@ -102,14 +102,14 @@ def absent_names(uses: Iterable[MetricUse], evidence: Evidence) -> set[str]:
 def classify(uses: Iterable[MetricUse], evidence: Evidence, catalog: MetricCatalog | None = None) -> list[Finding]:
     uses = list(uses)
     invalid: dict[str, str] = {}
-    present = _presence(uses, evidence, invalid)
+    present = presence(uses, evidence, invalid)
     said = [degraded(evidence, capability, why) for capability, why in evidence.degraded]
     return said + _type_findings(uses, evidence, present, catalog) + [finding("promql/parse", f"name pattern {u.metric!r} is not a regex Prometheus accepts (RE2): "
                                            f"{invalid[u.metric]}", u.location, query=u.query, metric=u.metric)
                    if u.metric in invalid else _classify_one(u, evidence, present, catalog) for u in uses]
 
 
-def _presence(uses: list[MetricUse], evidence: Evidence,
+def presence(uses: Sequence[MetricUse], evidence: Evidence,
               invalid: dict[str, str]) -> dict[str, bool]:
     """Name or pattern → present now. A pattern is present if any live name matches it fully;
     a pattern RE2 rejects (as Prometheus would) goes into `invalid` with the reason."""

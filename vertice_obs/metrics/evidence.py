@@ -13,7 +13,15 @@ from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 from vertice_obs.errors import VobsError
 from vertice_obs.metrics.catalog import MetricCatalog
-from vertice_obs.metrics.classify import LAST_SEEN, RULES, TYPES, Evidence, History
+from vertice_obs.metrics.classify import (
+    LAST_SEEN,
+    RULES,
+    TYPES,
+    Evidence,
+    History,
+    MetricUse,
+    presence,
+)
 from vertice_obs.metrics.series import LabelTable, Selector, catalog_table
 
 # Label tables wanted: for each set of matched labels, the metric names whose values are needed.
@@ -179,10 +187,14 @@ def _last_seen(source: MetricSource, absent: list[str],
                                 "missing and disappeared")]
 
 
-def needs_history(evidence: Evidence) -> bool:
-    """Will a name-level finding say "never seen"? Then how much data the source holds matters."""
-    return (evidence.available and LAST_SEEN not in dict(evidence.degraded)
-            and any(at is None for at in evidence.last_seen.values()))
+def needs_history(evidence: Evidence, uses: Sequence[MetricUse] = ()) -> bool:
+    """Will a name-level finding say "never seen" — a name never seen, or a name pattern (`uses`)
+    matching none? Then how much data the source holds matters."""
+    if not evidence.available or LAST_SEEN in dict(evidence.degraded):
+        return False
+    patterns = [u for u in uses if u.is_pattern]
+    return (any(at is None for at in evidence.last_seen.values())
+            or bool(patterns) and not all(presence(patterns, evidence, {}).values()))
 
 
 def held(source: MetricSource, lookback: timedelta) -> History | None:
@@ -194,11 +206,12 @@ def held(source: MetricSource, lookback: timedelta) -> History | None:
         return None
 
 
-def with_history(evidence: Evidence, source: MetricSource, lookback: timedelta) -> Evidence:
-    """`evidence`, with how much of the lookback the source holds when a finding will say "never
-    seen" — so that it says "in the last 7d" only when the source holds 7 days (every caller of
-    `classify` over a live source goes through here: validate, audit, chaos check)."""
-    return replace(evidence, history=held(source, lookback)) if needs_history(evidence) else evidence
+def with_history(evidence: Evidence, source: MetricSource, lookback: timedelta,
+                 uses: Sequence[MetricUse] = ()) -> Evidence:
+    """`evidence`, with how much of the lookback the source holds when a finding about `uses` will
+    say "never seen" — so that it says "in the last 7d" only when the source holds 7 days (every
+    caller of `classify` over a live source goes through here: validate, audit, chaos check)."""
+    return replace(evidence, history=held(source, lookback)) if needs_history(evidence, uses) else evidence
 
 
 _TYPES_FROM = "types come from the catalog, then from naming conventions (_total: counter)"

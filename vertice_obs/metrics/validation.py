@@ -386,7 +386,7 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
                                    option_uses=collected.option_selectors, variable_paths=collected.variable_paths,
                                    present=() if evidence.timeless else referenced)
     clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
-    evidence = with_history(gone_now(evidence, source, gone), source, lookback)
+    evidence = with_history(gone_now(evidence, source, gone), source, lookback, collected.uses)
     findings = collected.findings + classify(collected.uses, evidence, catalog) + series
     return ValidationResult(findings, evidence, collected.queries, collected.dashboards, len(collected.uses),
                             names=len(referenced))
