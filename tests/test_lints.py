@@ -207,6 +207,15 @@ DATASOURCES = [
                                     "(e.g. ${victoriametrics}) and use it"),
     # trial: the advice named a variable the dashboard has no input of; with `__inputs` it names the
     # input, as `vobs import` makes a variable of it (so the dashboard's `${DS_PROM}` resolves)
+    # trial 11, rfmoz's dashboards: a variable of the input's own name — "use ${DS_PROMETHEUS}" told
+    # the user to use what they use; the input wins on import, so the variable must be another name
+    Case("advice-when-a-variable-has-the-inputs-name", "datasource/not-variable",
+         {**dash({**ts(), "datasource": {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}}), "templating": {"list": [
+             {"name": "DS_PROMETHEUS", "type": "datasource", "query": "prometheus"}]},
+          "__inputs": [{"name": "DS_PROMETHEUS", "type": "datasource", "pluginId": "prometheus"}]},
+         ("/panels/0/datasource",), "rename the variable $DS_PROMETHEUS (e.g. to datasource) and use ${datasource}: "
+                                    "the import input of its name wins; or drop DS_PROMETHEUS from __inputs if the "
+                                    "dashboard is provisioned, not imported"),
     Case("advice-names-the-input-used", "datasource/not-variable",
          {**dash({**ts(), "datasource": "${DS_PROM}"}), "templating": {"list": []},
           "__inputs": [{"name": "DS_PROM", "type": "datasource", "pluginId": "prometheus"}]},

@@ -153,9 +153,13 @@ def _advice(kind: str, chosen: dict[str, str], declared: dict[str, str] | None =
     """Which variable to use: the dashboard's datasource variable of that type, else one to add —
     named as the datasource input its `__inputs` declare (`declared`: name → plugin id; `named`: the
     input the reference uses), the variable `vobs import` makes of it, so `${DS_X}` resolves."""
-    same = [name for name, of in chosen.items() if of == kind]
+    same = [name for name, of in chosen.items() if of == kind and name != named]
     if same:
         return f"use ${{{same[0]}}}"
+    if named is not None and chosen.get(named) == kind:  # a variable of the input's own name: the input wins
+        other = "datasource" if "datasource" not in chosen else "prometheus"
+        return (f"rename the variable ${named} (e.g. to {other}) and use ${{{other}}}: the import input of its "
+                f"name wins; or drop {named} from __inputs if the dashboard is provisioned, not imported")
     declared = declared or {}
     own = named if named is not None and declared.get(named) in (kind, "") else next(
         (name for name, of in declared.items() if of == kind), None)
