@@ -110,6 +110,8 @@ def test_markdown_report_has_the_same_order(prometheus, foreign):
         "## 11 metrics to fix, in the order above", "## Present, nothing to fix"]
     assert heads.index("## Other findings") == len(heads) - 2
     assert "<script>" not in md and "&lt;script>" in md  # guard.markdown.md, the one Markdown escape
+    # the user's own server in a code span: copyable, no invisible word joiner in its `://` (a trial)
+    assert md.splitlines()[0] == f"# Metric audit against Prometheus at `{prometheus.url}`"
 
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

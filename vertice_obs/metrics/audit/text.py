@@ -89,7 +89,7 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
     bullet, sub = ("- ", "  - ") if md else ("  ", "    ")
     code = _code if md else _line
     text = _md_text if md else _line
-    out = [f"{h1}Metric audit against {text(audit.source)}"]
+    out = [f"{h1}Metric audit against {_source_md(audit.source) if md else text(audit.source)}"]
 
     def section(title: str, lines: list[str]) -> None:
         out.extend(["", f"{h2}{title}", *([""] if md else []), *lines])
@@ -183,6 +183,15 @@ def _code(s: str) -> str:
     fence = "`" * (max((len(r) for r in re.findall(r"`+", s)), default=0) + 1)
     pad = " " if s.startswith("`") or s.endswith("`") else ""
     return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def _source_md(source: str) -> str:
+    """"Prometheus at `URL`": the user's own server's address in a code span — copyable as it is, and
+    no autolink (`md` breaks a bare URL's `://` with an invisible word joiner, which a copy keeps)."""
+    what, at, url = source.partition(" at ")
+    if not at or not re.match(r"(?i)https?://\S+$", url):
+        return _md_text(source)
+    return f"{_md_text(what)} at {_code(url)}"
 
 
 def _md_text(s: str) -> str:
