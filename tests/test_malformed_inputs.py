@@ -94,6 +94,11 @@ MODULE_CASES = [
     ("not-a-grafana-uid", "from grafanalib.core import Dashboard\n\ndashboard = Dashboard(title='t', uid='latência ü')\n",
      "dashboards/b.py:3", "dashboard uid 'latência ü' is not a Grafana uid"),
     ("uid-too-long", f"dashboard = {{'uid': '{'u' * 41}', 'title': 't'}}\n", "dashboards/b.py:1", "is not a Grafana uid"),
+    # a new-user trial: a uid of the wrong kind was "has no uid"; a `def dashboard()` had no line
+    ("uid-list", "dashboard = {'uid': ['x'], 'title': 't'}\n", "dashboards/b.py:1",
+     "the dashboard's uid must be text (a str), not list ['x']"),
+    ("function", "import os\n\n\ndef dashboard():\n    return {'uid': 'x', 'title': 't'}\n",
+     "dashboards/b.py:4", "must be a grafanalib Dashboard or a dict, not function: assign the dashboard itself"),
 ]
 
 
@@ -104,6 +109,9 @@ def test_broken_dashboard_module_is_located_and_others_still_render(tmp_path, ca
     assert result.exit_code == 2, result.output
     located = [line for line in result.stderr.splitlines() if line.startswith(f"{where}: ")]
     assert len(located) == 1 and message in located[0], result.stderr
+    # said once, at its file:line; the last line counts (it said the same again, a trial found)
+    assert result.stderr.count(message) == 1, result.stderr
+    assert result.stderr.splitlines()[-1] == "vobs: error: 1 module failed to load; its previous export is kept"
     assert "Traceback" not in result.output
     # The other dashboard still renders; no manifest is written from an incomplete build.
     assert (tmp_path / "exports" / "sample" / "sample-a.json").is_file()

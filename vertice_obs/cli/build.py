@@ -44,10 +44,15 @@ def _report_findings(plan: BuildPlan | BuildResult, fmt: str) -> None:
         say(findings_text(shown), err=True)
 
 
-def _failures_line(plan: BuildPlan | BuildResult) -> str:
-    """One error line, located at the first module that failed (the findings list the others)."""
-    return (f"{plan.failures[0]} ({len(plan.failures)} module(s) failed to load; "
-            "their previous exports are kept)")
+def _failures_line(plan: BuildPlan | BuildResult, fmt: str) -> str:
+    """The last error line. As text, each module that failed was said at its file and line among
+    the findings above: counted here, not said twice. Otherwise (json, or a lint file switched
+    `module/load` off) located at the first, the findings listing the others."""
+    failed = len(plan.failures)
+    summary = (f"{count(failed, 'module')} failed to load; "
+               + ("its previous export is kept" if failed == 1 else "their previous exports are kept"))
+    said = fmt == "text" and sum(f.check == "module/load" for f in plan.findings) >= failed
+    return summary if said else f"{plan.failures[0]} ({summary})"
 
 
 @cli.command()
@@ -137,7 +142,7 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
                    f"{shown_root}/ ({written} written, {deleted} deleted, "
                    f"{plan.files - written - len(survey.blocked)} unchanged{kept})")
     if failed:
-        say_error(_failures_line(plan))
+        say_error(_failures_line(plan, fmt))
         ctx.exit(EXIT_INPUT)
     if survey.blocked and not check:
         first = survey.blocked[0]
@@ -196,7 +201,7 @@ def list_(ctx: click.Context, fmt: str, panels: bool) -> None:
                         f"{escape(p['title'], one_line=True)}")
     _report_findings(plan, fmt)
     if plan.failures:
-        say_error(_failures_line(plan))
+        say_error(_failures_line(plan, fmt))
     ctx.exit(EXIT_INPUT if plan.failures else EXIT_OK)
 
 
