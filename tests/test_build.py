@@ -56,7 +56,7 @@ def test_rendered_dashboard_tells_its_chapter(tmp_path):
     assert [link["url"] for link in a["links"]] == ["/d/sample-b"]  # first chapter: only "next"
     assert [link["url"] for link in b["links"]] == ["/d/sample-a", "/d/sample-a"]  # previous + back to start
     assert b["links"][1]["title"] == "⏮ The sample story"
-    assert a["tags"] == ["maximus", "narrative:sample", "sample", "vertice-obs"]
+    assert a["tags"] == ["narrative:sample", "sample", "vertice-obs"]
     assert [p["id"] for p in a["panels"]] == [1, 2, 3, 4]
     assert a["panels"][3]["panels"][0]["id"] == 5  # inside the collapsed row
     assert "version" not in a and "id" not in a
