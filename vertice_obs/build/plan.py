@@ -10,7 +10,9 @@ pipeline and keeps everything, for the commands that need the models (`list`, `d
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from vertice_obs import checks
@@ -40,9 +42,11 @@ from vertice_obs.build.render import (
 )
 from vertice_obs.build.rules import load_rule_files
 from vertice_obs.checks import finding
+from vertice_obs.errors import InputError
 from vertice_obs.finding import Finding, Location
 from vertice_obs.project import Project
 
+_SOURCE_READ = 1 << 20  # characters of a failed module read for the uids it names
 Put = Callable[[str, str, str], None]  # (path under exports/, its text, its sha256)
 
 
@@ -142,8 +146,9 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
         put(path, text, digest)
         return digest
 
-    for module in iter_dashboards(discover(project.folder("dashboards_dir")), project.display, progress,
-                                  _recorded_sources(project)):
+    paths = discover(project.folder("dashboards_dir"))
+    recorded = _recorded_sources(project)
+    for module in iter_dashboards(paths, project.display, progress, recorded):
         if isinstance(module, ModuleFailure):
             failures.append(module)
             if module.printed:  # what it printed before failing is often why: reported as for any module
@@ -170,8 +175,14 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
             keep(module, result)
 
     rule_files, rule_failures = load_rule_files(project.root / "rules", project.display)
+    broken = _broken(failures, {project.display(p): p for p in paths}, recorded, narratives)
     failures += rule_failures
-    check_references(narratives, uids, [f.file for f in failures])
+    try:
+        check_references(narratives, uids, broken)
+    except InputError as exc:  # nothing is written: say the modules that failed too, each once
+        if not failures:
+            raise
+        raise InputError.together([*(InputError(f.message, f.file, f.line) for f in failures), exc, *exc.also])
     for path, text in rule_files.items():
         hand_over(path, text)
     if not failures:
@@ -179,6 +190,25 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
     loaded = [finding("module/load", f.message, Location(file=f.file, line=f.line)) for f in failures]
     return BuildResult(narratives=narratives, failures=failures, findings=loaded + findings,
                        dashboards=len(entries), files=len(hashes) + (not failures), titles=titles)
+
+
+def _broken(failures: list[ModuleFailure], paths: dict[str, Path], recorded: dict[str, str],
+            narratives: list[Narrative]) -> dict[str, set[str]]:
+    """Each dashboard module that failed (as shown) → the uids it defines or likely defines: its own
+    when it got as far as a dashboard, those the last build rendered from it, and any chapter's uid
+    its source has in quotes (a module that fails at import still names its uid)."""
+    chapters = {c.dashboard for n in narratives for c in n.chapters}
+    broken: dict[str, set[str]] = {}
+    for failure in failures:
+        uids = broken.setdefault(failure.file, {u for u, source in recorded.items() if source == failure.file})
+        uids |= {failure.uid} if failure.uid else set()
+        path = paths.get(failure.file)
+        with contextlib.suppress(OSError):
+            if path is not None and path.is_file():  # a regular file (a FIFO would block the build)
+                with path.open(encoding="utf-8", errors="replace") as source:
+                    text = source.read(_SOURCE_READ)
+                uids |= {uid for uid in chapters if f'"{uid}"' in text or f"'{uid}'" in text}
+    return broken
 
 
 def _recorded_sources(project: Project) -> dict[str, str]:
