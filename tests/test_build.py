@@ -113,7 +113,7 @@ def test_failed_module_keeps_its_previous_export(tmp_path):
     (tmp_path / "dashboards/a.py").write_text(DASHBOARD_A.replace("First sample dashboard.", "Changed."))
     result = build(tmp_path)
     assert result.exit_code == 2
-    assert "dashboards/b.py:1: error: RuntimeError: boom [module/load]" in result.stderr
+    assert "vobs: error: dashboards/b.py:1: RuntimeError: boom (1 module failed" in result.stderr
     assert "Changed." in (tmp_path / "exports/sample/sample-a.json").read_text()
     assert (tmp_path / "exports/sample/sample-b.json").read_text() == previous
     # The manifest's story is kept; only its record of what vobs wrote learns the new sample-a.

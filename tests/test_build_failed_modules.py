@@ -71,8 +71,8 @@ def test_a_dashboard_without_a_title_is_refused_and_its_previous_export_kept(tmp
     (tmp_path / "dashboards/b.py").write_text('dashboard = {"uid": "sample-b", "title": " ", "panels": []}\n')
     result = build(tmp_path)
     assert result.exit_code == 2
-    assert ("dashboards/b.py:1: error: the dashboard's title ' ' is blank: Grafana refuses it (\"Dashboard title "
-            "cannot be empty\") [module/load]") in result.stderr
+    assert ("vobs: error: dashboards/b.py:1: the dashboard's title ' ' is blank: Grafana refuses it (\"Dashboard "
+            "title cannot be empty\") (1 module failed to load; its previous export is kept)") in result.stderr
     assert files(tmp_path)["exports/sample/sample-b.json"] == before["exports/sample/sample-b.json"]
 
 
