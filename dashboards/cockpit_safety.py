@@ -9,7 +9,7 @@ dashboard = p.dashboard(
     "MAXIMUS · Cockpit — safety under fault",
     description="Kill-switch latency against its 200 ms budget, activations, and ESGT coherence under load.",
     environment_metric="maximus_kill_switch_latency_milliseconds",
-    tags=["cockpit", "chaos", "safety"],
+    tags=["maximus", "cockpit", "chaos", "safety"],
     panels=[
         p.stat("Kill-switch latency", f"max(maximus_kill_switch_latency_milliseconds{{{ENV}}})", unit="ms",
                thresholds=[(None, "green"), (150, "orange"), (200, "red")],

@@ -15,7 +15,7 @@ dashboard = p.dashboard(
     "MAXIMUS · Cockpit — streaming",
     description="The cockpit's telemetry stream: latency against its 500 ms budget, clients, WebSocket traffic.",
     environment_metric="maximus_cockpit_connected_clients",
-    tags=["cockpit", "chaos"],
+    tags=["maximus", "cockpit", "chaos"],
     panels=[
         p.stat("Stream p95 latency", p95(), unit="s", thresholds=[(None, "green"), (0.5, "red")],
                description="End-to-end p95, MAXIMUS to browser. Above 500 ms the cockpit feels stale."),

@@ -9,7 +9,7 @@ dashboard = p.dashboard(
     "MAXIMUS · Dopamine — arousal",
     description="Arousal level, its need and stress components, and the arousal state machine.",
     environment_metric="maximus_arousal_level",
-    tags=["dopamine", "arousal"],
+    tags=["maximus", "dopamine", "arousal"],
     panels=[
         p.timeseries("Arousal level vs baseline",
                      [p.prom(f"avg(maximus_arousal_level{{{ENV}}})", "level"),

@@ -11,7 +11,7 @@ dashboard = p.dashboard(
     "MAXIMUS · Dopamine — overview",
     description="Tonic dopamine level and phasic spikes: the reward signal MAXIMUS learns from.",
     environment_metric="maximus_dopamine_level",
-    tags=["dopamine"],
+    tags=["maximus", "dopamine"],
     panels=[
         p.stat("Dopamine level", f"avg({LEVEL})", unit="percentunit",
                description="Current tonic level across instances. Healthy: 0.3–0.7; pinned at 0 or 1 means "

@@ -9,7 +9,7 @@ dashboard = p.dashboard(
     "MAXIMUS · ESGT — coherence & TIG fabric",
     description="Coherence, salience and the TIG fabric (nodes, connectivity, jitter, Φ proxy) under ignition.",
     environment_metric="maximus_esgt_coherence",
-    tags=["esgt", "tig"],
+    tags=["maximus", "esgt", "tig"],
     panels=[
         p.timeseries("Coherence",
                      [p.prom(f"avg(maximus_esgt_coherence{{{ENV}}})", "ignition coherence"),

@@ -10,7 +10,7 @@ dashboard = p.dashboard(
     "MAXIMUS · ESGT — ignition",
     description="ESGT global ignitions: the moments a content wins the workspace and is broadcast.",
     environment_metric="maximus_esgt_success_ratio",
-    tags=["esgt"],
+    tags=["maximus", "esgt"],
     panels=[
         p.stat("Full ignitions / min", f'sum(rate(maximus_esgt_ignition_events_total{{{ENV}, type="full_ignition"}}'
                                         f'[$__rate_interval])) * 60',

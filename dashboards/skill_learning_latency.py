@@ -15,7 +15,7 @@ dashboard = p.dashboard(
     "MAXIMUS · Skill learning — latency",
     description="Execution latency of skills: learned skills get faster as they become habits.",
     environment_metric="maximus_skill_success_rate",
-    tags=["skills", "latency"],
+    tags=["maximus", "skills", "latency"],
     panels=[
         p.stat("p95 latency", quantile(0.95), unit="s",
                thresholds=[(None, "green"), (0.5, "orange"), (1, "red")],

@@ -10,7 +10,7 @@ dashboard = p.dashboard(
     "MAXIMUS · Skill learning — overview",
     description="Executions, success and reward per skill: the learning curve of MAXIMUS' skills.",
     environment_metric="maximus_skill_success_rate",
-    tags=["skills"],
+    tags=["maximus", "skills"],
     panels=[
         p.stat("Executions / s", f"sum(rate({EXECUTIONS}[$__rate_interval]))", unit="ops",
                description="Skill executions per second across all skills and modes."),

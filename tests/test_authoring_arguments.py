@@ -80,17 +80,17 @@ def test_queries_that_are_no_query_are_refused_where_they_are_passed(call, says)
 
 def test_a_refused_query_is_reported_at_the_authors_line(tmp_path):
     from click.testing import CliRunner
-    from sample_project import DASHBOARD_A, make_project
+    from sample_project import DASHBOARD_A, DASHBOARD_B, make_project
 
     from vertice_obs.cli import cli
 
     broken = DASHBOARD_A.replace("['sum(rate(sample_events_total", "{'sum(rate(sample_events_total").replace(
         "[$__rate_interval]))']", "[$__rate_interval]))'}")
-    make_project(tmp_path, dashboards={"a.py": broken})
+    make_project(tmp_path, dashboards={"a.py": broken, "b.py": DASHBOARD_B})
     result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert ("dashboards/a.py:6: error: TypeError: timeseries(): queries must be a query (text or p.prom(…)) or a "
-            "list of them, not set") in result.stderr, result.stderr
+    assert ("vobs: error: dashboards/a.py:6: TypeError: timeseries(): queries must be a query (text or p.prom(…)) or "
+            "a list of them, not set") in result.stderr, result.stderr
 
 
 def test_the_import_kit_refuses_a_bare_string_and_takes_one_target():

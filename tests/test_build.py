@@ -56,7 +56,7 @@ def test_rendered_dashboard_tells_its_chapter(tmp_path):
     assert [link["url"] for link in a["links"]] == ["/d/sample-b"]  # first chapter: only "next"
     assert [link["url"] for link in b["links"]] == ["/d/sample-a", "/d/sample-a"]  # previous + back to start
     assert b["links"][1]["title"] == "⏮ The sample story"
-    assert a["tags"] == ["maximus", "narrative:sample", "sample", "vertice-obs"]
+    assert a["tags"] == ["narrative:sample", "sample", "vertice-obs"]
     assert [p["id"] for p in a["panels"]] == [1, 2, 3, 4]
     assert a["panels"][3]["panels"][0]["id"] == 5  # inside the collapsed row
     assert "version" not in a and "id" not in a
@@ -113,7 +113,7 @@ def test_failed_module_keeps_its_previous_export(tmp_path):
     (tmp_path / "dashboards/a.py").write_text(DASHBOARD_A.replace("First sample dashboard.", "Changed."))
     result = build(tmp_path)
     assert result.exit_code == 2
-    assert "dashboards/b.py:1: error: RuntimeError: boom [module/load]" in result.stderr
+    assert "vobs: error: dashboards/b.py:1: RuntimeError: boom (1 module failed" in result.stderr
     assert "Changed." in (tmp_path / "exports/sample/sample-a.json").read_text()
     assert (tmp_path / "exports/sample/sample-b.json").read_text() == previous
     # The manifest's story is kept; only its record of what vobs wrote learns the new sample-a.

@@ -28,7 +28,7 @@ def test_a_non_finite_number_in_a_module_is_a_located_load_failure(tmp_path, val
         "id: sample\ntitle: S\nowner: o\nsummary: s\nchapters:\n  - dashboard: sample-a\n    title: A\n    story: s\n")})
     result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
     assert result.exit_code == 2, result.output
-    assert (f"dashboards/a.py:5: error: dashboard.panels[0].fieldConfig.defaults.min is {shown}: NaN and "
+    assert (f"vobs: error: dashboards/a.py:5: dashboard.panels[0].fieldConfig.defaults.min is {shown}: NaN and "
             "infinity are not JSON numbers") in result.stderr
     assert not (tmp_path / "exports" / "sample").exists()
 

@@ -88,7 +88,7 @@ def test_added_tags_read_by_name_in_every_format(project, grafana):
     added` and `['tags'][1] added` — no name, and an index of a tag that was already there."""
     assert vobs(project, grafana, "publish").exit_code == 0
     module = project / "dashboards" / "dopamine_overview.py"
-    module.write_text(module.read_text().replace('tags=["dopamine"]', 'tags=["dopamine", "database", "postgres"]'))
+    module.write_text(module.read_text().replace('"dopamine"]', '"dopamine", "database", "postgres"]'))
     said = "dashboard: ['tags'] added 'database', 'postgres'"
     text = vobs(project, grafana, "diff", "--uid", OVERVIEW)
     assert text.exit_code == 1, text.output

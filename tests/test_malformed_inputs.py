@@ -94,6 +94,11 @@ MODULE_CASES = [
     ("not-a-grafana-uid", "from grafanalib.core import Dashboard\n\ndashboard = Dashboard(title='t', uid='latência ü')\n",
      "dashboards/b.py:3", "dashboard uid 'latência ü' is not a Grafana uid"),
     ("uid-too-long", f"dashboard = {{'uid': '{'u' * 41}', 'title': 't'}}\n", "dashboards/b.py:1", "is not a Grafana uid"),
+    # a new-user trial: a uid of the wrong kind was "has no uid"; a `def dashboard()` had no line
+    ("uid-list", "dashboard = {'uid': ['x'], 'title': 't'}\n", "dashboards/b.py:1",
+     "the dashboard's uid must be text (a str), not list ['x']"),
+    ("function", "import os\n\n\ndef dashboard():\n    return {'uid': 'x', 'title': 't'}\n",
+     "dashboards/b.py:4", "must be a grafanalib Dashboard or a dict, not function: assign the dashboard itself"),
 ]
 
 
@@ -102,8 +107,11 @@ def test_broken_dashboard_module_is_located_and_others_still_render(tmp_path, ca
     make_project(tmp_path, dashboards={"a.py": DASHBOARD_A, "b.py": module})
     result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
     assert result.exit_code == 2, result.output
-    located = [line for line in result.stderr.splitlines() if line.startswith(f"{where}: ")]
+    located = [line for line in result.stderr.splitlines() if line.startswith(f"vobs: error: {where}: ")]
     assert len(located) == 1 and message in located[0], result.stderr
+    assert located[0].endswith(" (1 module failed to load; its previous export is kept)"), located
+    # said once: a new-user trial read it twice, as a `module/load` finding and as the error line
+    assert result.stderr.count(message) == 1, result.stderr
     assert "Traceback" not in result.output
     # The other dashboard still renders; no manifest is written from an incomplete build.
     assert (tmp_path / "exports" / "sample" / "sample-a.json").is_file()
@@ -122,8 +130,8 @@ def test_a_copy_whose_file_sorts_first_is_the_duplicate_and_the_original_export_
     (tmp_path / "dashboards" / "a_dup.py").write_text(DASHBOARD_B.replace('"Sample B"', '"Copy"'))
     result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
     assert result.exit_code == 2, result.output
-    located = [line for line in result.stderr.splitlines() if line.startswith("dashboards/")]
-    assert len(located) == 1 and located[0].startswith("dashboards/a_dup.py:"), result.stderr
+    located = [line for line in result.stderr.splitlines() if line.startswith("vobs: error: dashboards/")]
+    assert len(located) == 1 and located[0].startswith("vobs: error: dashboards/a_dup.py:"), result.stderr
     assert "dashboard uid 'sample-b' is already defined in dashboards/b.py" in located[0]
     assert export.read_bytes() == before
 
@@ -146,7 +154,7 @@ def test_module_without_dashboard_names_its_file(tmp_path):
     make_project(tmp_path, dashboards={"a.py": DASHBOARD_A, "b.py": DASHBOARD_B, "c.py": "x = 1\n"})
     result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
     assert result.exit_code == 2
-    assert "dashboards/c.py: error: defines no module-level `dashboard` [module/load]" in result.stderr
+    assert "vobs: error: dashboards/c.py: defines no module-level `dashboard` (1 module failed" in result.stderr
 
 
 def test_every_narrative_problem_is_listed_in_one_run(tmp_path):

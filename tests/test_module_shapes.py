@@ -1,8 +1,9 @@
 """A module's `dashboard` is held, at its module, to the shape a dashboard must have (trial 10):
 before, a dict with `panels: "x"` or `links: 3` ended in "internal error", a number as title was
 exported and sent to Grafana, `tags="payments"` became the tags p, a, y, m, e, n, t, s, and
-grafanalib's legacy `rows=[Row(panels=…)]` lost every panel with exit 0. Each is now one error at
-the module's `dashboard` line, and the module's previous export is kept."""
+grafanalib's legacy `rows=[Row(panels=…)]` lost every panel with exit 0, and a dashboard with no
+title or a blank one was exported for Grafana to refuse ("Dashboard title cannot be empty"). Each
+is now one error at the module's `dashboard` line, and the module's previous export is kept."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ CASES = [
      "panels[0].gridPos.w is a JSON string, not a number of grid units"),
     ("title-number", '{"uid": "w", "title": 5, "panels": []}',
      "title is a JSON number, not a title (text): Grafana refuses a dashboard without one"),
+    ("title-missing", '{"uid": "w", "panels": []}', "the dashboard has no title: give it one (title=...)"),
+    ("title-blank", '{"uid": "w", "title": "  ", "panels": []}',
+     "the dashboard's title '  ' is blank: Grafana refuses it (\"Dashboard title cannot be empty\")"),
+    ("title-empty-grafanalib", 'Dashboard(title="", uid="w")', "the dashboard's title '' is blank"),
+    ("title-blank-house", 'p.dashboard("w", " ", description="d", environment_metric="up", panels=[])',
+     "the dashboard's title ' ' is blank"),
     ("tags-text", '{"uid": "w", "title": "W", "tags": "abc"}', "tags must be a list of tags, not a JSON string"),
     ("legacy-rows", 'Dashboard(title="Old rows", uid="old-rows", rows=[Row(panels=[Graph(title="G", '
                     'targets=[Target(expr="up")])])])', "`rows` holds panels (grafanalib's legacy Row layout)"),

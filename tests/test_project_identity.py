@@ -56,7 +56,7 @@ def test_a_second_project_does_not_see_the_first_one_s_dashboards_as_orphaned(tm
     alpha, beta = team(tmp_path / "alpha", "alpha", "alpha"), team(tmp_path / "beta", "beta", "beta")
     for root in (alpha, beta):
         assert vobs(root, grafana, "publish").exit_code == 0
-    assert grafana.dashboards["alpha-a"]["model"]["tags"] == ["maximus", "narrative:alpha", "sample", "vertice-obs",
+    assert grafana.dashboards["alpha-a"]["model"]["tags"] == ["narrative:alpha", "sample", "vertice-obs",
                                                              "vertice-obs:alpha"]
     for root in (alpha, beta):
         clean = vobs(root, grafana, "diff")

@@ -109,10 +109,10 @@ def test_a_missing_module_keeps_its_error_and_a_broken_helper_is_named(tmp_path)
     root = _project(tmp_path, extra={"missing.py": missing, "broken.py": broken, "_broken.py": "X = 1\nY = 1 / 0\n"})
     result = _build(root)
     assert result.exit_code == 2
-    assert ("dashboards/missing.py:2: error: ModuleNotFoundError: No module named '_helpers' [module/load]"
+    assert ("vobs: error: dashboards/missing.py:2: ModuleNotFoundError: No module named '_helpers'"
             in result.stderr)
-    assert ("dashboards/broken.py:1: error: ZeroDivisionError: division by zero (in dashboards/_broken.py:2) "
-            "[module/load]" in result.stderr)
+    assert ("vobs: error: dashboards/broken.py:1: ZeroDivisionError: division by zero (in dashboards/_broken.py:2)"
+            in result.stderr)
     assert "Traceback" not in result.output + result.stderr
 
 

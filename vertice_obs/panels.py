@@ -397,7 +397,9 @@ def dashboard(
     time_from: str = "now-6h",
     refresh: str = "30s",
 ) -> g.Dashboard:
-    """A MAXIMUS dashboard: `$datasource` and `$environment` variables, shared crosshair, UTC."""
+    """A dashboard in the house style: `$datasource` and `$environment` variables, shared crosshair,
+    UTC. Its tags are the `tags` given (sorted, each once); the build adds `vertice-obs`, the
+    project's owner tag and each narrative's tags."""
     _texts("dashboard", uid=uid, title=title, description=description, environment_metric=environment_metric)
     if isinstance(tags, (str, bytes)) or not all(isinstance(t, str) for t in tags):
         # a str is a Sequence[str] too: tags="payments" would be the tags p, a, y, m, e, n, t, s
@@ -409,7 +411,7 @@ def dashboard(
         title=title,
         description=description,
         panels=list(panels),
-        tags=sorted(set(["maximus", *tags])),
+        tags=sorted(set(tags)),
         templating=g.Templating(list=[datasource_variable(), environment_variable(environment_metric),
                                       *variables]),
         time=g.Time(time_from, "now"),

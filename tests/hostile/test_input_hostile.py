@@ -111,8 +111,8 @@ MODULE_CASES = [
     module_case("nan-threshold", NAN_PANEL, 5, "finite"),
     module_case("number-title", NAN_PANEL.replace('p.stat("S"', "p.stat(42").replace('float("nan")', "1"), 5,
                 "TypeError: stat(): title must be text (a str), not int 42"),
-    module_case("inf-dict", 'dashboard = {"uid": "inf", "panels": [{"fieldConfig": {"max": float("inf")}}]}\n', 1,
-                "infinity"),
+    module_case("inf-dict", 'dashboard = {"uid": "inf", "title": "Inf",\n'
+                '             "panels": [{"fieldConfig": {"max": float("inf")}}]}\n', 1, "infinity"),
     Case("module-no-dashboard", module("x = 1\n"), exit_code=2, where="dashboards/bad.py",
          message="defines no module-level", writes=EXPORTS),
     module_case("wrong-type", "dashboard = 42\n", 1, "not int"),

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator, Mapping
 from grafanalib import core as grafanalib_core
 
 from vertice_obs.build.capture import StdoutCapture
-from vertice_obs.build.shape import json_kind, shape_problems
+from vertice_obs.build.shape import module_problem
 from vertice_obs.callsite import Place, Table, recording
 from vertice_obs.errors import InputError
 from vertice_obs.guard.paths import UID_RE
@@ -68,6 +68,7 @@ class ModuleFailure:
     line: int | None
     message: str
     printed: str = ""  # what the module wrote to stdout before it failed: often the clue to why
+    uid: str | None = None  # the uid it defines, when it got as far as a dashboard with one
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -289,46 +290,34 @@ def load_one(path: Path, shown: str, capture: StdoutCapture | None = None) -> Da
     if isinstance(loaded, ModuleFailure):
         return loaded
     (model, kind), printed = loaded
+    refused = _refused(model, kind, bool(non_finite))
+    if refused is not None:  # found at its module, not at the narrative, a later stage or the publish
+        uid = model.get("uid") if isinstance(model, dict) else None
+        return ModuleFailure(shown, _assignment_line(path, "dashboard"), refused, printed,
+                             uid if isinstance(uid, str) and uid else None)
+    return DashboardModule(file=shown, uid=model["uid"], model=model, printed=printed, places=_places(model, placed))
+
+
+def _refused(model: Any, kind: str, non_finite: bool) -> str | None:
+    """Why a module's plain `dashboard` (made from a `kind`) cannot be rendered, or None."""
     if not isinstance(model, dict):
-        return ModuleFailure(shown, _assignment_line(path, "dashboard"), f"`dashboard` must be a grafanalib "
-                                                                         f"Dashboard or a dict, not {kind}", printed)
+        hint = ": assign the dashboard itself (rename the function; dashboard = make_dashboard())" \
+            if kind == "function" else ""
+        return f"`dashboard` must be a grafanalib Dashboard or a dict, not {kind}{hint}"
     uid = model.get("uid")
-    if not isinstance(uid, str) or not uid:
-        return ModuleFailure(shown, _assignment_line(path, "dashboard"), "the dashboard has no uid: give it one "
-                                                                         "(uid=...), narratives and Grafana find "
-                                                                         "dashboards by uid", printed)
-    if not UID_RE.fullmatch(uid):  # found now, at its module, not at the narrative or the publish
-        return ModuleFailure(shown, _assignment_line(path, "dashboard"),
-                             f"dashboard uid {_text(repr(uid), 80)} is not a Grafana uid (at most 40 of A-Z a-z 0-9 _ -): "
-                             "Grafana refuses it, and narratives cannot name it", printed)
-    shaped = _shape_problem(model)
-    if shaped is not None:  # found at its module: rendered, it would lose panels or crash a later stage
-        return ModuleFailure(shown, _assignment_line(path, "dashboard"), shaped, printed)
+    if uid is not None and not isinstance(uid, str):
+        return f"the dashboard's uid must be text (a str), not {type(uid).__name__} {_text(repr(uid), 80)}"
+    if not uid:
+        return "the dashboard has no uid: give it one (uid=...), narratives and Grafana find dashboards by uid"
+    if not UID_RE.fullmatch(uid):
+        return (f"dashboard uid {_text(repr(uid), 80)} is not a Grafana uid (at most 40 of A-Z a-z 0-9 _ -): "
+                "Grafana refuses it, and narratives cannot name it")
+    shaped = module_problem(model)  # rendered, it would lose panels or crash a later stage
+    if shaped is not None:
+        return shaped
     bad = _non_finite(model) if non_finite else None  # the walk only to say where
-    if bad is not None:
-        return ModuleFailure(shown, _assignment_line(path, "dashboard"),
-                             f"{bad}: NaN and infinity are not JSON numbers (Grafana cannot load them); "
-                             f"use a finite number", printed)
-    return DashboardModule(file=shown, uid=uid, model=model, printed=printed, places=_places(model, placed))
-
-
-def _shape_problem(model: dict[str, Any]) -> str | None:
-    """What a module's dashboard cannot be rendered as, in one message (None: nothing): the shape
-    `vobs import` requires (`shape.shape_problems`: panels, rows, tags, links, variables, sizes and
-    targets of the right kinds), a title that is text when given, and no legacy `rows` with panels —
-    the render keeps only `panels` (Grafana 5's layout), so those would vanish without a word."""
-    title = model.get("title")
-    problems = [] if title is None or isinstance(title, str) else [
-        f"title is {json_kind(title)}, not a title (text): Grafana refuses a dashboard without one"]
-    problems += [message for _, message in shape_problems(model)]
-    rows = model.get("rows")
-    if not problems and isinstance(rows, list) and any(isinstance(r, dict) and r.get("panels") for r in rows):
-        problems.append("`rows` holds panels (grafanalib's legacy Row layout), which Grafana 5 and later read as "
-                        "row panels in `panels`: put them there (panels=[RowPanel(...), …], each panel with its "
-                        "gridPos), or `vobs import` the exported JSON, which migrates them")
-    if not problems:
-        return None
-    return "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+    return None if bad is None else (f"{bad}: NaN and infinity are not JSON numbers (Grafana cannot load them); "
+                                     "use a finite number")
 
 
 def _places(model: dict[str, Any], placed: Placed) -> Places:
@@ -425,7 +414,8 @@ def to_plain(obj: Any, non_finite: list[float] | None = None, places: tuple[Tabl
 
 
 def _assignment_line(path: Path, name: str) -> int | None:
-    """The line of the module's top-level `<name> = ...`: where a problem with it is fixed."""
+    """The line of the module's top-level `<name> = ...` (or `def <name>`, `class <name>`): where a
+    problem with it is fixed."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
@@ -433,7 +423,8 @@ def _assignment_line(path: Path, name: str) -> int | None:
     lines = [node.lineno for node in tree.body
              if isinstance(node, (ast.Assign, ast.AnnAssign))
              and any(isinstance(t, ast.Name) and t.id == name
-                     for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))]
+                     for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))
+             or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name]
     return lines[-1] if lines else None
 
 

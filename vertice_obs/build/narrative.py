@@ -12,9 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Collection, Iterable, Mapping
 
-from vertice_obs.errors import InputError
+from vertice_obs.errors import InputError, listing
 from vertice_obs.located_yaml import excerpt, load_located, schema_problems
 
 CATALOG_FILE = "metrics.yaml"
@@ -142,6 +142,14 @@ def load_narrative(path: Path, display: str | None = None) -> Narrative:
     )
 
 
+def _excused(unknown: list[str], broken: Mapping[str, Collection[str]]) -> set[str]:
+    """The unknown uids a broken module may define (see `check_references`)."""
+    named = {uid for uids in broken.values() for uid in uids} & set(unknown)
+    rest = [uid for uid in unknown if uid not in named]
+    unnamed = sum(1 for uids in broken.values() if not set(uids) & set(unknown))
+    return named | (set(rest) if len(rest) <= unnamed else set())
+
+
 def _place(narrative: Narrative) -> str:
     """A narrative's folder in words: `'Platform'`, or `'Platform' (adopted uid plat)`."""
     return repr(narrative.folder) + (f" (adopted uid {narrative.folder_uid})" if narrative.folder_uid else "")
@@ -229,23 +237,30 @@ def load_narratives(directory: Path, display: Callable[[Path], str] = str) -> li
 
 
 def check_references(narratives: Iterable[Narrative], known_uids: Iterable[str],
-                     broken_modules: Sequence[str] = ()) -> None:
+                     broken: Mapping[str, Collection[str]] | None = None) -> None:
     """Every chapter names a known dashboard; a dashboard shared by narratives has one folder.
     Raises one `InputError` carrying every such problem (in `also`), in narrative and chapter
     order: three problems across narratives take one run, not three, as a file's own do.
 
-    While some dashboard modules failed to load (`broken_modules`, already reported), a chapter
-    whose dashboard is unknown may be one of theirs: it is skipped rather than failing the build.
+    While some dashboard modules failed to load (`broken`: each, as shown, → the uids it defines or
+    likely defines; already reported), a chapter whose dashboard is unknown may be one of theirs. It
+    is excused when a broken module names its uid; the other unknown uids are excused only while
+    the broken modules that name none of them are as many (each defines one dashboard): a chapter
+    that no module could define is reported as in a build where every module loaded.
     """
+    narratives = list(narratives)
     known = set(known_uids)
+    unknown = list(dict.fromkeys(c.dashboard for n in narratives for c in n.chapters if c.dashboard not in known))
+    excused = _excused(unknown, broken or {})
+    not_loaded = f"; not loaded: {listing(list(broken))}" if broken else ""
     home: dict[str, tuple[Narrative, Chapter]] = {}
     errors: list[InputError] = []
     for narrative in narratives:
         for chapter in narrative.chapters:
             if chapter.dashboard not in known:
-                if not broken_modules:
+                if chapter.dashboard not in excused:
                     errors.append(InputError(f"chapter {chapter.title!r}: no dashboard with uid {chapter.dashboard!r} "
-                                             f"(known: {', '.join(sorted(known)) or 'none'})",
+                                             f"(known: {', '.join(sorted(known)) or 'none'}{not_loaded})",
                                              narrative.file, chapter.line))
                 continue
             first = home.setdefault(chapter.dashboard, (narrative, chapter))

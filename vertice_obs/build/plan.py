@@ -10,8 +10,10 @@ pipeline and keeps everything, for the commands that need the models (`list`, `d
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from vertice_obs import checks
@@ -45,6 +47,7 @@ from vertice_obs.errors import InputError
 from vertice_obs.finding import Finding, Location
 from vertice_obs.project import Project
 
+_SOURCE_READ = 1 << 20  # characters of a failed module read for the uids it names
 Put = Callable[[str, str, str], None]  # (path under exports/, its text, its sha256)
 
 
@@ -146,8 +149,9 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
         put(path, text, digest)
         return digest
 
-    for module in iter_dashboards(discover(project.folder("dashboards_dir")), project.display, progress,
-                                  _recorded_sources(project)):
+    paths = discover(project.folder("dashboards_dir"))
+    recorded = _recorded_sources(project)
+    for module in iter_dashboards(paths, project.display, progress, recorded):
         if isinstance(module, ModuleFailure):
             failures.append(module)
             if module.printed:  # what it printed before failing is often why: reported as for any module
@@ -183,8 +187,14 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
             keep(module, result)
 
     rule_files, rule_failures = load_rule_files(project.root / "rules", project.display)
+    broken = _broken(failures, {project.display(p): p for p in paths}, recorded, narratives)
     failures += rule_failures
-    check_references(narratives, uids, [f.file for f in failures])
+    try:
+        check_references(narratives, uids, broken)
+    except InputError as exc:  # nothing is written: say the modules that failed too, each once
+        if not failures:
+            raise
+        raise InputError.together([*(InputError(f.message, f.file, f.line) for f in failures), exc, *exc.also])
     if taken:  # every pair in one run, before anything is written or sent
         raise InputError.together(taken)
     for path, text in rule_files.items():
@@ -200,6 +210,25 @@ def title_key(title: str) -> str:
     """A title as Grafana before 11.3 tells two apart within a folder: by slug (`Sample A` is
     `sample-a` is `sample  a!`), a title of no letter or digit by itself."""
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or title
+
+
+def _broken(failures: list[ModuleFailure], paths: dict[str, Path], recorded: dict[str, str],
+            narratives: list[Narrative]) -> dict[str, set[str]]:
+    """Each dashboard module that failed (as shown) → the uids it defines or likely defines: its own
+    when it got as far as a dashboard, those the last build rendered from it, and any chapter's uid
+    its source has in quotes (a module that fails at import still names its uid)."""
+    chapters = {c.dashboard for n in narratives for c in n.chapters}
+    broken: dict[str, set[str]] = {}
+    for failure in failures:
+        uids = broken.setdefault(failure.file, {u for u, source in recorded.items() if source == failure.file})
+        uids |= {failure.uid} if failure.uid else set()
+        path = paths.get(failure.file)
+        with contextlib.suppress(OSError):
+            if path is not None and path.is_file():  # a regular file (a FIFO would block the build)
+                with path.open(encoding="utf-8", errors="replace") as source:
+                    text = source.read(_SOURCE_READ)
+                uids |= {uid for uid in chapters if f'"{uid}"' in text or f"'{uid}'" in text}
+    return broken
 
 
 def _recorded_sources(project: Project) -> dict[str, str]:

@@ -63,6 +63,35 @@ def shape_problems(model: dict[str, Any]) -> list[Problem]:
     return [*_top(model), *_panels(model), *_rows(model)]
 
 
+def module_problem(model: dict[str, Any]) -> str | None:
+    """What a module's dashboard cannot be rendered as, in one message (None: nothing): a title
+    (text that is not blank: Grafana refuses a dashboard without one, "Dashboard title cannot be
+    empty"), the shape `vobs import` requires (`shape_problems`: panels, rows, tags, links,
+    variables, sizes and targets of the right kinds), and no legacy `rows` with panels — the render
+    keeps only `panels` (Grafana 5's layout), so those would vanish without a word."""
+    title = _title_problem(model.get("title"))
+    problems = [] if title is None else [title]
+    problems += [message for _, message in shape_problems(model)]
+    rows = model.get("rows")
+    if not problems and isinstance(rows, list) and any(isinstance(r, dict) and r.get("panels") for r in rows):
+        problems.append("`rows` holds panels (grafanalib's legacy Row layout), which Grafana 5 and later read as "
+                        "row panels in `panels`: put them there (panels=[RowPanel(...), …], each panel with its "
+                        "gridPos), or `vobs import` the exported JSON, which migrates them")
+    if not problems:
+        return None
+    return "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+
+
+def _title_problem(title: Any) -> str | None:
+    if title is None:
+        return "the dashboard has no title: give it one (title=...); Grafana refuses a dashboard without one"
+    if not isinstance(title, str):
+        return f"title is {json_kind(title)}, not a title (text): Grafana refuses a dashboard without one"
+    if not title.strip():
+        return f'the dashboard\'s title {_short(title)} is blank: Grafana refuses it ("Dashboard title cannot be empty")'
+    return None
+
+
 def _too_deep(model: Any) -> Problem | None:
     """The first part nested deeper than a generated module is written (`codegen.MAX_DEPTH`: no
     dashboard anyone wrote comes near), found without recursion (a deep copy of it would overflow)."""

@@ -39,15 +39,21 @@ def _stream(project: Project, put: Put, show_progress: bool) -> BuildResult:
 
 
 def _report_findings(plan: BuildPlan | BuildResult, fmt: str) -> None:
-    shown = [f for f in plan.findings if f.severity >= Severity.WARNING]
+    """Warnings and errors found on the way, as text. A module that failed is not among them: its
+    `vobs: error:` line says it (`_say_failures`), and a trial read every such error twice."""
+    shown = [f for f in plan.findings if f.severity >= Severity.WARNING and f.check != "module/load"]
     if shown and fmt == "text":
         say(findings_text(shown), err=True)
 
 
-def _failures_line(plan: BuildPlan | BuildResult) -> str:
-    """One error line, located at the first module that failed (the findings list the others)."""
-    return (f"{plan.failures[0]} ({len(plan.failures)} module(s) failed to load; "
-            "their previous exports are kept)")
+def _say_failures(plan: BuildPlan | BuildResult) -> None:
+    """One error line per module that failed, at its file and line: the first with how many failed
+    and what became of their exports (`--format json` has them as `module/load` findings too)."""
+    failed = len(plan.failures)
+    say_error(f"{plan.failures[0]} ({count(failed, 'module')} failed to load; "
+              + ("its previous export is kept)" if failed == 1 else "their previous exports are kept)"))
+    for failure in plan.failures[1:]:
+        say_error(failure)
 
 
 @cli.command()
@@ -137,7 +143,7 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
                    f"{shown_root}/ ({written} written, {deleted} deleted, "
                    f"{plan.files - written - len(survey.blocked)} unchanged{kept})")
     if failed:
-        say_error(_failures_line(plan))
+        _say_failures(plan)
         ctx.exit(EXIT_INPUT)
     if survey.blocked and not check:
         first = survey.blocked[0]
@@ -196,7 +202,7 @@ def list_(ctx: click.Context, fmt: str, panels: bool) -> None:
                         f"{escape(p['title'], one_line=True)}")
     _report_findings(plan, fmt)
     if plan.failures:
-        say_error(_failures_line(plan))
+        _say_failures(plan)
     ctx.exit(EXIT_INPUT if plan.failures else EXIT_OK)
 
 
