@@ -140,12 +140,14 @@ class Project:
             return isinstance(manifest, dict) and manifest.get("dashboards") in ({}, [])
         return False
 
-    def token_name(self, key: str) -> str:
-        """What set a token (`grafana_token`, `prometheus_token`) as the user wrote it: `--grafana-token`,
-        the chosen environment's `GRAFANA_TOKEN_PROD`, else the plain variable."""
+    def set_by(self, key: str) -> str:
+        """What set a setting, as the user wrote it, for a message about it: its flag (`--org-id`), the
+        chosen environment's variable (`GRAFANA_TOKEN_PROD`) or the plain one, `vobs.yaml environments.prod`."""
         if (origin := self.origins.get(key, "")) == "the command line":
-            return "--" + key.replace("_", "-")
-        return origin[len("the environment ("):-1] if origin.startswith("the environment (") else _TOKENS[key]
+            return "--org-id" if key == "grafana_org_id" else "--" + key.replace("_", "-")
+        if origin in ("", "the environment") or origin.startswith("the environment ("):
+            return origin[len("the environment ("):-1] if origin.endswith(")") else ENVIRONMENT[key]
+        return origin if " environments." in origin else f"{key} in {origin}"
 
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the project root when inside it. A symlink is
@@ -398,8 +400,7 @@ def _typed(key: str, value: Any, shown: str, where: str, at: tuple, env: str | N
         raise InputError(f"{shown} must be a path, not {'null' if value is None else 'empty'} (leave the setting "
                          "out for its default)", where, *at)
     if key in _URL_KEYS:
-        secret = url_secret(value)
-        if secret:
+        if secret := url_secret(value):
             raise InputError(f"{shown} carries {secret}: a file in the repository must hold no secret — "
                              f"{_secret_advice(key, env)}", where, *at)
         _check_url(key, value, where, (where, *at), shown)
@@ -423,8 +424,7 @@ def _secret_advice(key: str, env: str | None) -> str:
     return advice
 
 
-def _org_id(value: Any, where: str, at: tuple[str, int | None] | tuple[()] = (), shown: str | None = None
-            ) -> int | None:
+def _org_id(value: Any, where: str, at: tuple[str, int | None] | tuple[()] = (), shown: str | None = None) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):

@@ -237,23 +237,18 @@ def refuse_offline_with_url(ctx: click.Context, offline: bool, prometheus_url: s
 def prometheus_auth(project: Project) -> dict[str, str | None]:
     """The Prometheus bearer token and what set it (`PROMETHEUS_TOKEN_<NAME>` with `--env`), as the
     keyword arguments every `PrometheusSource` takes: a refusal names the variable the user set."""
-    return {"token": project.prometheus_token, "token_name": project.token_name("prometheus_token")}
+    return {"token": project.prometheus_token, "token_name": project.set_by("prometheus_token")}
 
 
 def grafana_token_name(project: Project) -> str:
-    """What set the Grafana token, as the user wrote it (`Project.token_name`), for a message about it."""
-    return project.token_name("grafana_token")
+    """What set the Grafana token, as the user wrote it (`Project.set_by`), for a message about it."""
+    return project.set_by("grafana_token")
 
 
 def org_id_name(project: Project) -> str:
     """Where the Grafana org id was set, as the user wrote it, for a message about it: `--org-id`,
-    `GRAFANA_ORG_ID`, `vobs.yaml environments.prod`, `grafana_org_id in vobs.yaml`."""
-    origin = project.origins.get("grafana_org_id", "")
-    if origin in ("", "the command line"):
-        return "--org-id"
-    if origin == "the environment":
-        return "GRAFANA_ORG_ID"
-    return origin if " environments." in origin else f"grafana_org_id in {origin}"
+    `GRAFANA_ORG_ID`, `vobs.yaml environments.prod`, `grafana_org_id in vobs.yaml` (`Project.set_by`)."""
+    return project.set_by("grafana_org_id")
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
