@@ -256,9 +256,10 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         # orphans, as diff finds them: only when the whole project is published (--since: among what it removed)
         removed = None if selection is None or selection.everything else selection.removed
         look = not narratives and not uids and removed != frozenset()
+        hits = []
         if not nothing or look:
             connect(target)
-        hits = target.search() if not nothing or look else []  # one search: the plan's and the orphans'
+            hits = target.search()  # one search: the plan's and the orphans'
         if nothing:
             plan = PublishPlan([], [])  # --since: nothing changed, nothing asked or sent (deletions never published)
         elif show:
