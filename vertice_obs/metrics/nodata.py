@@ -112,7 +112,8 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     for use in uses:
         table = tables.get((use.selector.metric, use.selector.labels))
         if table is None:  # a name no series has: an option naming it (`$metric`) empties its panels
-            if use.option is not None and names and use.selector.metric not in names | WHILE_FIRING:
+            metric = use.selector.metric  # (a union with WHILE_FIRING here would copy the names per use)
+            if use.option is not None and names and metric not in names and metric not in WHILE_FIRING:
                 options.setdefault((use.location.file, use.location.dashboard, use.option), []).append(use)
             continue
         found = judged.get(use.selector)
