@@ -237,3 +237,19 @@ def test_json_pointers_escape_exactly_as_rfc_6901_says(path):
     from vertice_obs.checks.walk import pointer
 
     assert pointer(tuple(path)) == "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+@FAST
+@given(st.one_of(st.text(max_size=200), st.lists(PROMQL_PIECES, max_size=80).map("".join)), st.booleans())
+def test_a_variable_query_of_any_text_is_analysed_or_a_parse_finding(text, wrapped):
+    """`label_values(…)` variable queries: the dropdown label read from them is a label name or
+    nothing, and analysing them ends in facts or a parse finding — never another exception."""
+    from vertice_obs.metrics.analysis import dropdown_label, query_facts
+
+    expr = f"label_values({text})" if wrapped else text
+    label = dropdown_label(expr)
+    assert label is None or (label.isidentifier() and label.isascii() and label != "__name__")
+    at = Location(file="x.json", dashboard="d", target="variable v")
+    facts = query_facts(Query(expr, at, kind="variable"), {})
+    assert all(f.check == "promql/parse" for f in facts.findings)
+    assert all(g.grouping.variable == "v" for g in facts.groupings if g.grouping.variable is not None)

@@ -65,6 +65,12 @@ _register("variable/option-no-data", Severity.WARNING,
           "One option of a custom or query variable (as saved in the dashboard) leaves panels empty: a "
           "reader who picks it sees No data. One finding per option, at the variable's definition, naming "
           "how many panels it empties — and, apart, the annotations and variables whose queries it empties.")
+_register("variable/label-missing", Severity.WARNING,
+          "A query variable lists the values of a label (`label_values(kube_pod_info, pod)`) that no series "
+          "of the metrics of its query carries: its dropdown stays empty, and the panels it fills get no value "
+          "to select by — a typo, or a label the exporter does not set. Says which labels the metric has. "
+          "Against Prometheus and offline (the catalog's labels); not judged where the query makes labels "
+          "(label_replace, label_join, count_values, absent) or names a metric by pattern.")
 _register("metric/rate-on-gauge", Severity.WARNING,
           "rate(), irate() or increase() over a gauge: they assume a counter (monotonic, with resets), so "
           "the panel shows noise. The type comes from the source's /api/v1/metadata, else the catalog's "

@@ -12,6 +12,7 @@ test holds it on every query shape it knows).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -20,6 +21,7 @@ from vertice_obs.metrics.classify import REQUIRED, MetricUse
 from vertice_obs.metrics.extract import (
     _LITERAL,
     ParseError,
+    _last_top_level_comma,
     _mask_strings,
     _parse_finding,
     _to_uses,
@@ -32,7 +34,13 @@ from vertice_obs.metrics.interpolate import Variable, interpolate
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.lints import LintFacts
 from vertice_obs.metrics.selectors import Analysis, analyse, farthest, unknown_value
-from vertice_obs.metrics.series import GroupingUse, LabelMatcher, Selector, SelectorUse
+from vertice_obs.metrics.series import (
+    Grouping,
+    GroupingUse,
+    LabelMatcher,
+    Selector,
+    SelectorUse,
+)
 
 _LITERALS: dict[str, bool] = {}  # literal text → does it parse as a regex matcher's value
 _CACHE_LIMIT = 100_000
@@ -82,6 +90,8 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
     if option is None:
         out.uses = _to_uses(facts.refs, query)
         out.groupings = [GroupingUse(g, query.location, query.expr) for g in facts.groupings]
+        if query.kind == "variable" and (listed := _listed(query, facts)) is not None:
+            out.groupings.append(GroupingUse(listed, query.location, query.expr))
         out.lint = facts.lint
     candidates = facts.selectors
     if option is not None:  # `$metric` alone: the option names the metric, which must have series
@@ -96,6 +106,37 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
     # the unknown matchers dropped, two selectors may be one: once, as the option template has it
     out.selectors = [SelectorUse(s, query.location, query.expr, option) for s in farthest(judged)]
     return out
+
+
+_DROPDOWN = re.compile(r"label_values\s*\((.*)\)", re.S)
+_LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MAKES_LABELS = re.compile(r"\b(?:label_replace|label_join|count_values|absent(?:_over_time)?)\s*\(")
+
+
+def dropdown_label(query: str) -> str | None:
+    """The label a `label_values(q, label)` variable query lists the values of, written out (not a
+    `$variable`: Grafana's own pattern takes a plain name), else None; None too where `q` may make
+    that label (label_replace, label_join, count_values, absent) or it is the name itself."""
+    match = _DROPDOWN.fullmatch(query.strip())
+    if match is None:
+        return None
+    inner = match.group(1)
+    split = _last_top_level_comma(inner)
+    label = inner[split + 1:].strip() if split >= 0 else ""
+    if not _LABEL_NAME.fullmatch(label) or label == "__name__" or _MAKES_LABELS.search(inner[:split]):
+        return None
+    return label
+
+
+def _listed(query: Query, facts: Analysis) -> Grouping | None:
+    """The label a `label_values(q, label)` variable lists over the metrics `q` requires, judged as a
+    grouping is: no series of theirs carrying it leaves the dropdown empty. None for a name pattern."""
+    label = dropdown_label(query.expr)
+    if label is None or any(r.is_pattern for r in facts.refs):
+        return None
+    metrics = tuple(dict.fromkeys(r.metric for r in facts.refs if r.role == REQUIRED))
+    variable = (query.location.target or "").removeprefix("variable ")
+    return Grouping(label, metrics, variable) if metrics and variable else None
 
 
 def _bare(facts: Analysis) -> tuple[Selector, ...]:

@@ -126,7 +126,9 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     out: list[Finding] = []
     history, said = _history(source, evidence, sorted({u.selector for u, _ in verdicts}, key=str))
     out.extend(said)
-    carried = _carried_labels(source, sorted({u.selector.metric for u, v in verdicts if v.check == LABEL_MISSING}))
+    grouped = _grouping_verdicts(groupings, tables)
+    carried = _carried_labels(source, sorted({u.selector.metric for u, v in verdicts if v.check == LABEL_MISSING}
+                                             | {m for u, _ in grouped if u.grouping.variable for m in u.grouping.metrics}))
     for use, verdict in verdicts:
         if history.drawn(use.selector):
             continue
@@ -143,7 +145,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
         out.append(finding(verdict.check, message, use.location, metric=use.selector.metric, query=use.query,
                            selector=str(use.selector), **extra))
     out.extend(_option_findings(options, variable_paths or {}, names))
-    out.extend(_grouping_findings(groupings, tables))
+    out.extend(_grouping_findings(grouped, carried))
     return Judged(out, frozenset(name for name in present if (name, ()) not in tables))
 
 
@@ -239,7 +241,8 @@ def at_variable(paths: Mapping[tuple[str, str], VariableAt], file: str, dashboar
     return Location(file=file, line=line, column=column, dashboard=dashboard, target=f"variable {variable}"), extra
 
 
-def _grouping_findings(groupings: Sequence[GroupingUse], tables: dict[tuple[str, tuple[str, ...]], LabelTable]) -> list[Finding]:
+def _grouping_verdicts(groupings: Sequence[GroupingUse], tables: dict[tuple[str, tuple[str, ...]], LabelTable]
+                       ) -> list[tuple[GroupingUse, Verdict]]:
     out, said = [], set()
     for use in groupings:
         label = use.grouping.label
@@ -248,8 +251,23 @@ def _grouping_findings(groupings: Sequence[GroupingUse], tables: dict[tuple[str,
         key = (use.location, use.grouping)
         if verdict is not None and key not in said:
             said.add(key)
-            out.append(finding(verdict.check, verdict.message, use.location, metric=use.grouping.metrics[0],
-                               query=use.query, label=label))
+            out.append((use, verdict))
+    return out
+
+
+def _grouping_findings(grouped: list[tuple[GroupingUse, Verdict]], carried: Mapping[str, list[str]]) -> list[Finding]:
+    """A `by` label no series carries; a variable's `label_values` label none does (with the metric's
+    labels, when it is one metric and they were looked up)."""
+    out = []
+    for use, verdict in grouped:
+        message, extra = verdict.message, {}
+        if use.grouping.variable is not None:
+            extra["variable"] = use.grouping.variable
+            metrics = use.grouping.metrics
+            if len(metrics) == 1 and metrics[0] in carried:
+                message += f" (the labels of {metrics[0]}: {', '.join(carried[metrics[0]]) or 'none'})"
+        out.append(finding(verdict.check, message, use.location, metric=use.grouping.metrics[0],
+                           query=use.query, label=use.grouping.label, **extra))
     return out
 
 

@@ -78,10 +78,12 @@ class SelectorUse:
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Grouping:
-    """`agg by (label) (…)` over the series of `metrics`: only they can carry the label there."""
+    """`agg by (label) (…)` over the series of `metrics`: only they can carry the label there. With
+    `variable`: that variable's `label_values(…, label)`, whose dropdown lists the label's values."""
 
     label: str
     metrics: tuple[str, ...]
+    variable: str | None = None
 
 
 @pickled_by_fields
@@ -226,6 +228,10 @@ def judge_grouping(grouping: Grouping, tables: Mapping[str, LabelTable]) -> Verd
         if label in table.unknown or label not in table.labels or any(table.values(label) - {""}):
             return None
     names = " or ".join(grouping.metrics)
+    if grouping.variable is not None:
+        return Verdict("variable/label-missing",
+                       f"${grouping.variable} lists the values of {label!r} (label_values), but no series of "
+                       f"{names} carries that label: its dropdown stays empty", label)
     return Verdict("metric/group-label-missing",
                    f"by ({label}): no series of {names} carries the label {label!r}, so grouping by it "
                    "does nothing", label)
