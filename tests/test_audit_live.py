@@ -216,3 +216,17 @@ def test_a_missing_recording_rule_output_is_advised_as_a_rule_not_an_exporter(pr
     assert (f"1. {missing} missing — 1 panel in 1 dashboard: recording-rule outputs: 1 other of this level is "
             "recorded, these not: their rules not loaded, failing, or renamed?") in text, text
     assert "maximus:* — 1 metric" in text and "exporter" not in text
+
+
+def test_progress_says_the_judging_phase_after_the_bar(prometheus, foreign):
+    """`--progress` had nothing to show after "reading queries" while Prometheus was asked and the
+    findings judged (seconds at 1,000 dashboards): the phase is said, with the source."""
+    for command in ("audit", "validate"):
+        result = CliRunner().invoke(cli, ["-C", str(REPO), command, str(foreign), "--prometheus-url", prometheus.url,
+                                          "--progress", "--format", "json"])
+        assert result.exit_code in (0, 1), result.output
+        lines = result.stderr.splitlines()
+        at = next(i for i, line in enumerate(lines) if "reading queries" in line)
+        assert re.fullmatch(rf"checking [0-9,]+ metric uses and their series against Prometheus at {prometheus.url}",
+                            lines[at + 1]), lines
+        json.loads(result.stdout)  # stdout stays the machine's
