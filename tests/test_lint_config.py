@@ -143,6 +143,23 @@ def test_config_file_switches_checks_off_per_dashboard_and_panel(tmp_path, id, f
     assert "panel/duplicate-id" in {f["check"] for f in found}  # other checks stay on
 
 
+@pytest.mark.parametrize("id,files,left", CONFIGS, ids=[c[0] for c in CONFIGS])
+def test_what_a_config_file_switched_off_is_counted_in_the_summary(tmp_path, id, files, left):
+    """Findings hidden by an exclusion were not said anywhere: a reader could not tell a clean run from a
+    silenced one. The text summary and JSON's `excluded` count them; `--disable`d checks (named by the
+    user on the command line) are not counted."""
+    root = project(tmp_path, {**FOREIGN, **files})
+    excluded = 3 - len(left)  # three rate-interval findings, one per file
+    result = CliRunner().invoke(cli, ["-C", str(root), "validate", "dash", "--format", "json"])
+    assert json.loads(result.stdout)["excluded"] == excluded
+    summary = CliRunner().invoke(cli, ["-C", str(root), "validate", "dash"]).stdout.splitlines()[-1]
+    said = f"; {excluded} finding{'s' if excluded != 1 else ''} excluded by .vobs-lint.yaml"
+    assert summary.endswith(said) if excluded else "excluded" not in summary, summary
+    disabled = CliRunner().invoke(cli, ["-C", str(root), "validate", "dash", "--format", "json",
+                                        "--disable", "promql/rate-interval"])
+    assert json.loads(disabled.stdout)["excluded"] == 0
+
+
 def test_a_config_file_in_a_parent_of_the_paths_governs_them(tmp_path):
     root = project(tmp_path, {**FOREIGN, "dash/.vobs-lint.yaml": "exclusions:\n  promql/rate-interval:\n"})
     _, found = findings(root, "dash/sub")

@@ -102,7 +102,10 @@ def metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str 
     if shown and source is not None:  # the bar is done; the source's answers and the judging follow
         click.echo(f"checking {len(collected.uses):,} metric uses and their series against {source.description}", err=True)
     result = validate(collected, source, catalog, lookback)
-    result.findings = at_json_paths(policy.apply(result.findings, dashboards), dashboards)
+    kept = policy.apply(result.findings, dashboards)
+    # switched off by a .vobs-lint.yaml exclusion (a `--disable`d check is one the user named: not counted)
+    result.excluded = sum(f.check not in policy.disabled for f in result.findings) - len(kept)
+    result.findings = at_json_paths(kept, dashboards)
     return result, dashboards, catalog, failure
 
 

@@ -117,7 +117,7 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
         write_findings_json(lambda text: click.echo(text, nl=False), result.findings, **envelope(
             "validate", schema=VALIDATE_SCHEMA, source=result.evidence.source, dashboards=result.dashboards,
             queries=result.queries, unreadable=result.unreadable, checked=result.checked,
-            available=result.evidence.available))
+            available=result.evidence.available, excluded=result.excluded))
         click.echo()
     else:
         shown = [f for f in _reported(result, verbose) if f.check != "metric/unknown"]  # said above, once
@@ -200,12 +200,13 @@ def _validation_summary(result) -> str:
     checked = (f"{count(result.queries, 'query', 'queries')} ({count(result.uses, 'metric use')}) in "
                f"{count(result.dashboards, 'dashboard')}{unreadable}")
     linted = lint_summary(result.findings)
+    excluded = f"; {count(result.excluded, 'finding')} excluded by .vobs-lint.yaml" if result.excluded else ""
     if not result.checked:
         return (f"checked {checked}: " + (", ".join(parts) + "; " if parts else "") + (linted[2:] + "; " if linted else "")
                 + "metric existence not checked: no Prometheus (--prometheus-url, PROMETHEUS_URL) and no "
-                  "metric catalog (--catalog)")
+                  "metric catalog (--catalog)" + excluded)
     return (f"checked {checked} against {result.evidence.source}: " + (", ".join(parts) or "nothing to check")
-            + linted + degraded)
+            + linted + degraded + excluded)
 
 
 @cli.command("audit")

@@ -124,6 +124,7 @@ class ValidationResult:
     uses: int
     checked: bool = True  # False: no metric source at all — existence was not checked (said once)
     names: int = 0  # distinct metric names the queries name (patterns aside), checked or not
+    excluded: int = 0  # findings a `.vobs-lint.yaml` exclusion switched off (set by the CLI)
 
     @property
     def unreadable(self) -> int:
