@@ -350,3 +350,18 @@ def test_any_chapter_title_reads_back_from_the_yaml_and_is_shown_unless_invisibl
     assert not [c for c in line if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Cn", "Zl", "Zp")]
     shown = [c for c in title if unicodedata.category(c)[0] in "LMNPS" and c not in '"\\']
     assert all(c in line for c in shown)
+
+
+@pytest.mark.parametrize("title, said", [(None, "no title"), ("  ", "a blank title"),
+                                         (["x"], "a title that is no text (a JSON array)")])
+def test_a_dashboard_without_a_title_is_refused_and_nothing_is_written(project: Path, title, said):
+    """Import wrote a module `vobs build` then refused (Grafana refuses an untitled dashboard): the
+    file is refused at import, in one line, and the good file beside it is not half-imported."""
+    _write(project, "good.json", "good", "Good")
+    model = {"uid": "untitled", "panels": []} | ({} if title is None else {"title": title})
+    (project / "bad.json").write_text(json.dumps(model))
+    done = vobs(project, "import", "good.json", "bad.json", "--narrative", "n")
+    first, summary = done.stderr.splitlines()
+    assert done.returncode == 2 and first.startswith(f"vobs: error: bad.json: the dashboard has {said}:"), done.stderr
+    assert summary.startswith("vobs: error: nothing was written: 1 of 2 dashboards refused (bad.json)")
+    assert not list((project / "dashboards").iterdir()) and not list((project / "narratives").iterdir())

@@ -204,9 +204,16 @@ def _defined_uids(directory: Path) -> dict[str, Path]:
 
 
 def _convert(shown: str, model: dict) -> _Imported:
+    from vertice_obs.build.shape import json_kind
     from vertice_obs.importer.codegen import module_text
     from vertice_obs.importer.migrate import fallback_uid, migrate
 
+    title = model.get("title")
+    if not isinstance(title, str) or not title.strip():  # the module would be one `vobs build` refuses
+        said = ("a blank title" if isinstance(title, str) else "no title" if title is None
+                else f"a title that is no text ({json_kind(title)})")
+        raise InputError(f"the dashboard has {said}: Grafana refuses a dashboard without a title; give it a "
+                         "\"title\" and import again", shown)
     uid = model.get("uid")
     if uid is not None and uid != "":
         try:
