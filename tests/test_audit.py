@@ -133,6 +133,8 @@ FAMILIES = [
     ("cluster_job_route:apiserver_request_total:sum_rate", "cluster_job_route:"),  # trial 8: not `cluster_`
     ("node_namespace_pod_container:container_cpu:sum", "node_namespace_pod_container:"),  # not node_exporter's
     ("up", "up"),
+    ("upstream_latency_seconds", "upstream_"),
+    ("scrape_duration_seconds", "scrape_"),
 ]
 
 
@@ -161,6 +163,20 @@ ADVICE = [
 @pytest.mark.parametrize("prefix,live,offline,status,expected", ADVICE, ids=[f"{a[0]}{a[1]}{a[2]}" for a in ADVICE])
 def test_family_advice_tells_not_scraped_from_renamed(prefix, live, offline, status, expected):
     assert expected in advice(prefix, live, offline, status)
+
+
+@pytest.mark.parametrize("prefix,live,offline,expected", [
+    ("up", 0, True, "`up` series are made by Prometheus (or vmagent) for every target it scrapes, not by an exporter: "
+                    "add the names to the catalog, or check them with --prometheus-url"),
+    ("up", 0, False, "does this source hold any scraped data, or is it fed by remote write only?"),
+    ("scrape_", 4, False, "4 other names with this prefix are present: the scraper makes some only when asked "
+                          "(Prometheus' --enable-feature=extra-scrape-metrics"),
+])
+def test_the_scrapers_own_series_are_not_advised_about_an_exporter(prefix, live, offline, expected):
+    """`up` and `scrape_*` are made by the scraper for every target: "is the exporter of the `up`
+    metrics scraped?" (trial 11, offline) sent the reader looking for an exporter that does not exist."""
+    said = advice(prefix, live, offline, "missing")
+    assert expected in said and "is scraped" not in said and "exporter of" not in said, said
 
 
 @pytest.mark.parametrize("live,offline,expected", [

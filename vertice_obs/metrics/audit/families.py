@@ -45,6 +45,9 @@ EXPORTERS: dict[str, str] = {
     "http_": "the service's HTTP instrumentation",
 }
 
+# Series the scraper makes for every target it scrapes (Prometheus, vmagent): no exporter writes them.
+SYNTHETIC = ("up", "scrape_")
+
 _FIRST_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*[_:]")
 
 
@@ -55,7 +58,9 @@ def family_of(name: str) -> str:
     never node_exporter's `node_`."""
     if ":" in name:
         return name[:name.index(":") + 1]
-    known = [p for p in EXPORTERS if name.startswith(p)]
+    if name == "up":
+        return name
+    known = [p for p in (*EXPORTERS, "scrape_") if name.startswith(p)]
     if known:
         return max(known, key=len)
     match = _FIRST_WORD.match(name)
@@ -80,6 +85,16 @@ def advice(prefix: str, live: int | None, offline: bool, status: str = "missing"
         return "the source could not list its names"
     if prefix.endswith(":"):  # recording rules: no exporter to scrape, rules to load
         return _rule_advice(live, offline, status)
+    if prefix in SYNTHETIC:  # the scraper's own series: no exporter to look for
+        if offline:
+            return (f"`{prefix}` series are made by Prometheus (or vmagent) for every target it scrapes, not by an "
+                    "exporter: add the names to the catalog, or check them with --prometheus-url")
+        if live == 0:
+            return (f"no series with this prefix: Prometheus (or vmagent) makes `{prefix}` series for every target "
+                    "it scrapes; does this source hold any scraped data, or is it fed by remote write only?")
+        return (f"{live} other names with this prefix are present: the scraper makes some only when asked "
+                "(Prometheus' --enable-feature=extra-scrape-metrics: scrape_timeout_seconds, scrape_sample_limit, "
+                "scrape_body_size_bytes), or a typo?")
     if offline:
         if live == 0:
             return (f"no metric with this prefix in the catalog (checked offline: ask Prometheus with "
