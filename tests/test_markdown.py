@@ -361,6 +361,8 @@ To Grafana at <shown>.
 
 The live JSON of the 2 dashboards it replaced is backed up in <code>.vobs/backups/<stamp>/</code> on the machine that ran it.
 
+**Orphaned: 1 dashboard of this project left in Grafana and no longer in code** (vobs deletes nothing; delete each you no longer want): Charlie <code>charlie</code> in Samples/Story.
+
 | Dashboard | Folder | Result | URL | Detail |
 |---|---|---|---|---|
 | Alpha <code>alpha</code> | Samples/Story | skipped-drift | [/d/alpha](<base>/d/alpha) | edited in Grafana since vobs last published it (version 2): vobs pull --uid alpha to review, --force to overwrite |

@@ -205,6 +205,9 @@ def test_publish_names_orphans_with_their_folder_path_and_how_to_delete_them(roo
     assert "sample-b" in grafana.dashboards  # never deleted
     chosen = json.loads(vobs(root, grafana, "publish", "--uid", "sample-a", "--format", "json").stdout)
     assert chosen["orphans"] == []  # a selection says nothing of the rest, as diff
+    summary = vobs(root, grafana, "publish", *extra, "--format", "markdown").stdout  # the step summary a reviewer reads
+    assert ("**Orphaned: 1 dashboard of this project left in Grafana and no longer in code** (vobs deletes nothing; "
+            "delete each you no longer want): Sample B <code>sample-b</code> in Samples/Story.") in summary, summary
 
 
 def test_diff_markdown_shows_an_orphans_whole_folder_path(root, grafana):

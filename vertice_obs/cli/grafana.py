@@ -282,7 +282,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                     "detail": a.reason, "changes": a.changes} for a in playlists]
         if fmt == "markdown":
             click.echo(summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True,
-                               folders=[f for f in plan.folders if f.uid not in plan.updates])
+                               folders=[f for f in plan.folders if f.uid not in plan.updates], lost=lost)
                        + playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
                        nl=False)
         elif fmt == "json":
@@ -337,7 +337,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     elif fmt == "markdown":
         click.echo(summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit,
                            stopped=bool(stop), folders=[f for f in created if f.uid not in plan.updates],
-                           backups=backups)
+                           backups=backups, lost=lost)
                    + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
     else:  # after a stop, the dashboards it kept back are counted, not listed: the error line says why
         for line in folder_lines(created, "created", plan.said):

@@ -116,14 +116,15 @@ def folders_json(folders, updates) -> list[dict[str, object]]:  # the folders a 
 
 
 def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False, folders=(),
-            backups: tuple[str, int] = ("", 0)) -> str:
+            backups: tuple[str, int] = ("", 0), lost=()) -> str:
     from vertice_obs.grafana.markdown import PublishEntry, publish_summary
 
     by_uid = {r.uid: r for r in chosen}
     entries = [PublishEntry(uid, str(by_uid[uid].model.get("title", "")), by_uid[uid].folder, status, detail)
                for uid, status, detail in rows]
     return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit,
-                           stopped=stopped, folders=folders, backups=backups)
+                           stopped=stopped, folders=folders, backups=backups,
+                           orphans=[(o.uid, o.title, o.folder) for o in lost])
 
 
 def playlist_md(rows, publish: bool = False) -> str:

@@ -168,13 +168,15 @@ _RESULT_ORDER = ("failed", "skipped-drift", "skipped-owned", "created", "updated
 
 def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str | None = None,
                     dry_run: bool = False, commit: str = "", limit: int = SUMMARY_LIMIT, stopped: bool = False,
-                    folders: Sequence[Folder] = (), backups: tuple[str, int] = ("", 0)) -> str:
+                    folders: Sequence[Folder] = (), backups: tuple[str, int] = ("", 0),
+                    orphans: Sequence[tuple[str, str, str]] = ()) -> str:
     """The step summary of a `vobs publish` (or its dry run), at most `limit` bytes. `base_url`:
     the Grafana's address without credentials, for links to each dashboard (none for a
     provisioning folder). `stopped`: the publish stopped at an error every write would meet (a
     token that cannot write) — running it again does not help, so it is not advised. `folders`:
     those it created (or would create), parents first; `backups`: where the live JSON it replaced
-    was saved, on the machine that ran it, and of how many dashboards."""
+    was saved, on the machine that ran it, and of how many dashboards. `orphans`: (uid, title, folder
+    path) of this project's dashboards the destination holds and the code no longer defines."""
     ordered = sorted(entries, key=lambda e: _RESULT_ORDER.index(e.status) if e.status in _RESULT_ORDER else 0)
     statuses = [e.status for e in ordered]
     if dry_run:
@@ -204,6 +206,12 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     if backups[1]:
         head += [f"The live JSON of the {_plural(backups[1], 'dashboard')} it replaced is backed up in "
                  f"<code>{md(backups[0], 300)}</code> on the machine that ran it.", ""]
+    if orphans:  # vobs deletes nothing: said where the reviewer reads, as the text table says it
+        named = ", ".join(f"{_dashboard(title, uid)} in {md(folder, 120) if folder else 'the General folder'}"
+                          for uid, title, folder in orphans[:50])
+        more = f", and {len(orphans) - 50} more" if len(orphans) > 50 else ""
+        head += [f"**Orphaned: {_plural(len(orphans), 'dashboard')} of this project left in Grafana and no longer "
+                 f"in code** (vobs deletes nothing; delete each you no longer want): {named}{more}.", ""]
     rows = [_publish_row(e, base_url) for e in ordered]
     kept, _ = _fit(rows, limit - size("\n".join(head)) - _NOTE_RESERVE, size(_PUBLISH_HEADER) + 1)
     out = list(head)
