@@ -200,3 +200,16 @@ def test_a_build_that_rendered_nothing_is_said_so_not_told_to_build(tmp_path):
     assert result.exit_code == 2 and result.output.strip() == (
         f"vobs: error: no dashboard JSON found in {tmp_path / 'exports'} — the last `vobs build` rendered no "
         "dashboard into exports/: add a dashboard module to dashboards/ and a chapter naming it"), result.output
+
+
+def test_a_yaml_dashboard_named_on_the_command_line_is_said_to_be_yaml(tmp_path: Path):
+    """A dashboard kept as YAML (grizzly, a Kubernetes resource) named on the command line got a bare
+    `invalid JSON: Expecting value` (trial 11): the error says it is YAML and how to convert it; a
+    `.json` file that is not JSON does not get that hint."""
+    (tmp_path / "d.yaml").write_text("uid: x\ntitle: X\npanels: []\n")
+    (tmp_path / "e.json").write_text("uid: x\n")
+    done = vobs("validate", "d.yaml", "e.json", "--offline", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert ("d.yaml:1:1: error: invalid JSON: Expecting value (a YAML file: vobs reads Grafana's dashboard JSON; "
+            "convert it first, e.g. `yq -o json`) [file/invalid]") in done.stdout.splitlines(), done.stdout
+    assert "e.json:1:1: error: invalid JSON: Expecting value [file/invalid]" in done.stdout.splitlines()

@@ -75,7 +75,9 @@ def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None 
     except _NotStrict as bad:
         raise InputError(f"invalid JSON: {bad.why}", file, _line_of(text, lambda t: t == bad.token)) from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", file, exc.lineno, exc.colno) from None
+        yaml = str(file or "").lower().endswith((".yaml", ".yml"))  # a YAML dashboard (grizzly's, a CRD's)
+        why = " (a YAML file: vobs reads Grafana's dashboard JSON; convert it first, e.g. `yq -o json`)" if yaml else ""
+        raise InputError(f"invalid JSON: {exc.msg}{why}", file, exc.lineno, exc.colno) from None
     except RecursionError:
         raise InputError("invalid JSON: nested too deeply to read", file) from None
     seen: set[str] = set()
