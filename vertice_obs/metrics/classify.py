@@ -9,6 +9,7 @@ it yet; only an `or` fallback of a present alternative; intentionally absent (`o
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
@@ -279,6 +280,7 @@ def _type_findings(uses: list[MetricUse], ev: Evidence, present: Mapping[str, bo
     return out
 
 
+@functools.lru_cache(maxsize=4096)  # per distinct name: a missing name used on 9,000 panels was compared 9,000 times
 def _did_you_mean(name: str, names: frozenset[str]) -> str:
     """A hint from the names that do exist: the usual slips first, then a close name."""
     if not names:
