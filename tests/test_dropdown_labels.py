@@ -85,3 +85,15 @@ def test_offline_the_catalog_labels_judge_the_dropdown(tmp_path):
                         timedelta(days=7)).findings
     flagged = {f.location.target for f in findings if f.check == CHECK}
     assert flagged == {"variable typo", "variable with_a_selector", "variable spaced"}
+
+
+def test_the_summary_counts_the_dropdowns_that_stay_empty(tmp_path, prometheus):
+    """With a dropdown finding alone, the summary read `… : 3 present; dashboard lints: clean` (trial 12)."""
+    from click.testing import CliRunner
+
+    from vertice_obs.cli import cli
+
+    _write(tmp_path)
+    done = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", prometheus.url])
+    summary = done.stdout.splitlines()[-1]
+    assert ", 3 variable/label-missing, " in summary and summary.startswith("checked "), summary

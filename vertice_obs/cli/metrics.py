@@ -193,6 +193,8 @@ def _validation_summary(result) -> str:
     lints = {f.check for f in result.findings if is_lint(f)}
     parts = [f"{n} {check.split('/', 1)[1]}" for check, n in sorted(counts.items())
              if check.startswith(("metric/", "promql/")) and check not in lints]
+    # a variable's series-level findings (an option that empties panels, a dropdown that stays empty), by full id
+    parts += [f"{n} {check}" for check, n in sorted(counts.items()) if check.startswith("variable/") and check not in lints]
     degraded = "".join(f"; {capability} not checked: {why}" for capability, why in result.evidence.degraded)
     said = [f"{count(result.unreadable, 'file')} unreadable"] * bool(result.unreadable) + \
         [f"{result.skipped} skipped"] * bool(result.skipped)
