@@ -96,4 +96,4 @@ def test_the_summary_counts_the_dropdowns_that_stay_empty(tmp_path, prometheus):
     _write(tmp_path)
     done = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", prometheus.url])
     summary = done.stdout.splitlines()[-1]
-    assert ", 3 variable/label-missing, " in summary and summary.startswith("checked "), summary
+    assert ", 3 variable/label-missing; dashboard lints: " in summary and summary.startswith("checked "), summary
