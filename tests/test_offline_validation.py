@@ -97,3 +97,37 @@ def test_a_variable_nothing_is_known_about_is_said_once_at_its_definition(tmp_pa
     assert said["message"] == ("$svc is a query variable Grafana re-runs on load, so its saved value need not be the "
                                "one shown: the matchers it fills on 5 panels ('p1', 'p2', 'p3' and 2 more) and 1 other "
                                "query are not checked for series")
+
+
+SCRAPE_CATALOG = """\
+metrics:
+  - {name: node_cpu_seconds_total, type: counter, unit: s, help: c, owner: me, labels: [cpu, mode]}
+  - {name: env_metric, type: gauge, unit: x, help: h, owner: me, values: {environment: [dev, prod]}}
+  - {name: "job:node_cpu:rate5m", type: gauge, unit: x, help: r, owner: me, labels: [mode]}
+"""
+
+
+def test_offline_job_instance_and_labels_given_values_are_carried(tmp_path):
+    """A catalog without `common_labels` made `label_values(x, instance)` a dropdown that stays empty
+    and `x{job="node"}` a label-missing (trial 12): the scrape gives every exporter's series `job` and
+    `instance`; a label the metric lists values for is one it carries. A recording rule's output keeps
+    only what its entry says."""
+    (tmp_path / "catalog.yaml").write_text(SCRAPE_CATALOG)
+    queries = {"job": 'rate(node_cpu_seconds_total{job="node", instance="a:9100"}[5m])',
+               "values": 'env_metric{environment="dev"}', "wrong value": 'env_metric{environment="qa"}',
+               "by values label": "sum by (environment) (env_metric)", "rule": 'job:node_cpu:rate5m{instance="a"}'}
+    panels = [{"id": i, "type": "stat", "title": t, "targets": [{"refId": "A", "expr": q}]}
+              for i, (t, q) in enumerate(queries.items(), 1)]
+    variables = [{"type": "query", "name": n, "datasource": {"type": "prometheus", "uid": "p"}, "refresh": 1,
+                  "query": q} for n, q in (("inst", "label_values(node_cpu_seconds_total, instance)"),
+                                           ("env", "label_values(env_metric, environment)"),
+                                           ("typo", "label_values(node_cpu_seconds_total, instanse)"))]
+    (tmp_path / "d.json").write_text(json.dumps({"uid": "d", "title": "D", "panels": panels,
+                                                 "templating": {"list": variables}}))
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "d.json"), "--catalog", str(tmp_path / "catalog.yaml"),
+                                      "--format", "json"])
+    series = {(f["location"].get("panel") or f["location"]["target"], f["check"]) for f in json.loads(result.stdout)["findings"]
+              if f["check"] in ("metric/label-missing", "metric/no-matching-series", "metric/group-label-missing",
+                                "variable/label-missing")}
+    assert series == {("wrong value", "metric/no-matching-series"), ("rule", "metric/label-missing"),
+                      ("variable typo", "variable/label-missing")}

@@ -44,6 +44,9 @@ class MetricSpec:
         return tuple(self.name + suffix for suffix in suffixes)
 
 
+_SCRAPE_LABELS = ("instance", "job")  # target labels every scraped series gets
+
+
 @dataclass(frozen=True)
 class MetricCatalog:
     file: str
@@ -57,13 +60,16 @@ class MetricCatalog:
 
     def carried_labels(self, spec: MetricSpec, series: str | None = None) -> tuple[str, ...]:
         """The labels the catalog promises on `spec`'s series — on `series` when given: a histogram's
-        `_bucket` series also carry `le`, a summary's quantile series `quantile` (values not listed)."""
-        implied = ()
+        `_bucket` series also carry `le`, a summary's quantile series `quantile` (values not listed).
+        Also those it lists values for, and `job` and `instance`, which the scrape adds to every
+        series an exporter exposes (not to a recording rule's, `level:metric:operations`, which keep
+        what the rule keeps): a catalog describes exporters, and these are never a typo."""
+        implied: tuple[str, ...] = () if ":" in spec.name else _SCRAPE_LABELS
         if series is not None and spec.type == "histogram" and series == f"{spec.name}_bucket":
-            implied = ("le",)
+            implied += ("le",)
         elif series is not None and spec.type == "summary" and series == spec.name:
-            implied = ("quantile",)
-        return tuple(dict.fromkeys((*self.common_labels, *spec.labels, *implied)))
+            implied += ("quantile",)
+        return tuple(dict.fromkeys((*self.common_labels, *spec.labels, *(label for label, _ in spec.values), *implied)))
 
     def series_names(self) -> frozenset[str]:
         """Every series name the catalog promises, histogram series included."""
