@@ -230,3 +230,13 @@ def test_progress_says_the_judging_phase_after_the_bar(prometheus, foreign):
         assert re.fullmatch(rf"checking [0-9,]+ metric uses and their series against Prometheus at {prometheus.url}",
                             lines[at + 1]), lines
         json.loads(result.stdout)  # stdout stays the machine's
+
+
+def test_progress_does_not_announce_a_check_the_unreachable_server_cannot_answer(foreign):
+    """After `Prometheus at … is unreachable`, "checking … against Prometheus" read as if it went ahead (trial 12)."""
+    from prometheus_harness import free_port
+
+    result = CliRunner().invoke(cli, ["-C", str(REPO), "validate", str(foreign), "--prometheus-url",
+                                      f"http://127.0.0.1:{free_port()}", "--progress", "--timeout", "2s"])
+    assert result.exit_code == 2, result.output
+    assert "is unreachable" in result.stderr and "checking " not in result.stderr, result.stderr

@@ -204,12 +204,18 @@ def test_a_build_that_rendered_nothing_is_said_so_not_told_to_build(tmp_path):
 
 def test_a_yaml_dashboard_named_on_the_command_line_is_said_to_be_yaml(tmp_path: Path):
     """A dashboard kept as YAML (grizzly, a Kubernetes resource) named on the command line got a bare
-    `invalid JSON: Expecting value` (trial 11): the error says it is YAML and how to convert it; a
-    `.json` file that is not JSON does not get that hint."""
-    (tmp_path / "d.yaml").write_text("uid: x\ntitle: X\npanels: []\n")
-    (tmp_path / "e.json").write_text("uid: x\n")
-    done = vobs("validate", "d.yaml", "e.json", "--offline", cwd=tmp_path)
+    `invalid JSON: Expecting value` (trial 11): the error says it reads as YAML and how to convert it,
+    by its content, not its name (trial 12): JSON with a typo in a `.yaml` gets no YAML advice."""
+    files = {"d.yaml": "uid: x\ntitle: X\npanels: []\n", "k.json": "# exported\n---\nkind: Dashboard\n",
+             "l.yml": "- a\n", "typo.yaml": '{"title": "x", "panels": [}', "e.json": "uid x\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    done = vobs("validate", *files, "--offline", cwd=tmp_path)
     assert done.returncode == 1, done.stderr
-    assert ("d.yaml:1:1: error: invalid JSON: Expecting value (a YAML file: vobs reads Grafana's dashboard JSON; "
-            "convert it first, e.g. `yq -o json`) [file/invalid]") in done.stdout.splitlines(), done.stdout
-    assert "e.json:1:1: error: invalid JSON: Expecting value [file/invalid]" in done.stdout.splitlines()
+    lines = done.stdout.splitlines()
+    hint = ("invalid JSON: Expecting value (it reads as YAML: vobs reads Grafana's dashboard JSON; convert it first, "
+            "e.g. `yq -o json`) [file/invalid]")
+    for name in ("d.yaml", "k.json", "l.yml"):
+        assert any(line.startswith(f"{name}:") and line.endswith(hint) for line in lines), (name, done.stdout)
+    assert "typo.yaml:1:27: error: invalid JSON: Expecting value [file/invalid]" in lines
+    assert "e.json:1:1: error: invalid JSON: Expecting value [file/invalid]" in lines

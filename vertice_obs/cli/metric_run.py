@@ -99,7 +99,7 @@ def metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str 
                                      judged=judged, options=judged, per_dashboard=lints)
     collected.findings.extend(found)
     collected.findings.extend(lint_run(dashboards, policy.disabled))
-    if shown and source is not None:  # the bar is done; the source's answers and the judging follow
+    if shown and source is not None and failure is None:  # the bar is done; the source's answers and the judging follow
         click.echo(f"checking {len(collected.uses):,} metric uses and their series against {source.description}", err=True)
     result = validate(collected, source, catalog, lookback)
     kept = policy.apply(result.findings, dashboards)

@@ -32,6 +32,11 @@ MAX_NOTES = 5  # per file: the first few are enough to find and fix them
 BOM_NOTE = "starts with a byte-order mark, which Grafana's JSON reader refuses (save it as UTF-8 without BOM)"
 
 
+# What a YAML document opens with and JSON never does: `---`, `key:` or `- item` on its first line
+# (a JSON document with a typo starts with `{` or `[`, and is not YAML's to fix).
+_YAML_START = re.compile(r"\A\s*(?:#[^\n]*\n\s*)*(?:---|[A-Za-z_][\w.-]*\s*:(?:\s|$)|- )")
+
+
 def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None = None) -> Any:
     """`text` as JSON, or `InputError` at `file:line`. Python's json also reads what strict readers
     (Grafana's Go, `jq`) refuse: `NaN`/`Infinity`, numbers no 64-bit float holds, lone surrogates
@@ -75,8 +80,8 @@ def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None 
     except _NotStrict as bad:
         raise InputError(f"invalid JSON: {bad.why}", file, _line_of(text, lambda t: t == bad.token)) from None
     except json.JSONDecodeError as exc:
-        yaml = str(file or "").lower().endswith((".yaml", ".yml"))  # a YAML dashboard (grizzly's, a CRD's)
-        why = " (a YAML file: vobs reads Grafana's dashboard JSON; convert it first, e.g. `yq -o json`)" if yaml else ""
+        why = " (it reads as YAML: vobs reads Grafana's dashboard JSON; convert it first, e.g. `yq -o json`)" \
+            if _YAML_START.match(text) else ""  # a dashboard kept as YAML (grizzly's, a Kubernetes resource)
         raise InputError(f"invalid JSON: {exc.msg}{why}", file, exc.lineno, exc.colno) from None
     except RecursionError:
         raise InputError("invalid JSON: nested too deeply to read", file) from None
