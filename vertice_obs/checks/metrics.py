@@ -71,6 +71,11 @@ _register("variable/label-missing", Severity.WARNING,
           "to select by — a typo, or a label the exporter does not set. Says which labels the metric has. "
           "Against Prometheus and offline (the catalog's labels); not judged where the query makes labels "
           "(label_replace, label_join, count_values, absent) or names a metric by pattern.")
+_register("variable/not-a-selector", Severity.WARNING,
+          "A query variable's `label_values(q, label)` whose q is no plain series selector (`rate(x[5m])`, "
+          "`sum by (job) (up)`, `a or b`, `x offset 5m`): Grafana sends q to Prometheus as `match[]`, which takes "
+          "a series selector only, so Prometheus refuses it and the dropdown shows an error. Names the metric "
+          "to list the labels of instead, or `query_result()` with a regex for a computed list.")
 _register("metric/rate-on-gauge", Severity.WARNING,
           "rate(), irate() or increase() over a gauge: they assume a counter (monotonic, with resets), so "
           "the panel shows noise. The type comes from the source's /api/v1/metadata, else the catalog's "

@@ -16,7 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from vertice_obs.checks import finding
 from vertice_obs.finding import Finding
+from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import REQUIRED, MetricUse
 from vertice_obs.metrics.extract import (
     _LITERAL,
@@ -90,6 +92,9 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
     if option is None:
         out.uses = _to_uses(facts.refs, query)
         out.groupings = [GroupingUse(g, query.location, query.expr) for g in facts.groupings]
+        if query.kind == "variable" and (refused := _not_a_selector(query, done.text, facts)) is not None:
+            out.findings = [refused]  # Prometheus refuses the dropdown's query: nothing of it is judged further
+            return out
         if query.kind == "variable" and (listed := _listed(query, facts)) is not None:
             out.groupings.append(GroupingUse(listed, query.location, query.expr))
         out.lint = facts.lint
@@ -126,6 +131,35 @@ def dropdown_label(query: str) -> str | None:
     if not _LABEL_NAME.fullmatch(label) or label == "__name__" or _MAKES_LABELS.search(inner[:split]):
         return None
     return label
+
+
+_LABEL_VALUES = re.compile(r"label_values\s*\((.+),\s*([A-Za-z_$][A-Za-z0-9_]*)\)\s*", re.S)  # Grafana's own pattern
+
+
+def _not_a_selector(query: Query, text: str, facts: Analysis) -> Finding | None:
+    """`label_values(q, label)` where q (`text`, interpolated) is no plain series selector: Grafana
+    sends q to Prometheus as `match[]` (`/api/v1/label/<label>/values`, or `/api/v1/series` before
+    it), which takes a series selector only — a function, an aggregation, an operator, a range,
+    `offset` or `@` is refused, and the dropdown shows an error."""
+    match = _LABEL_VALUES.fullmatch(query.expr.strip())
+    if match is None:
+        return None
+    try:
+        tree = parse_promql(text)
+    except ValueError:  # it parsed a moment ago through the shape path: nothing to add
+        return None
+    while type(tree).__name__ == "ParenExpr":  # `(x)`: VictoriaMetrics takes it, Prometheus not — not said
+        tree = tree.expr
+    if type(tree).__name__ == "VectorSelector" and tree.offset is None and tree.at is None:
+        return None
+    metrics = list(dict.fromkeys(r.metric for r in facts.refs if not r.is_pattern))
+    instead = (f"list the labels of the series themselves (label_values({metrics[0]}, {match.group(2)}))"
+               if len(metrics) == 1 else "write a series selector")
+    variable = (query.location.target or "").removeprefix("variable ")
+    return finding("variable/not-a-selector",
+                   f"label_values() sends {escape(text.strip(), one_line=True)} to Prometheus as a series selector "
+                   f"(match[]), which it is not: Prometheus refuses it, so ${variable}'s dropdown shows an error — "
+                   f"{instead}, or use query_result() with a regex", query.location, query=query.expr)
 
 
 def _listed(query: Query, facts: Analysis) -> Grouping | None:
