@@ -170,7 +170,7 @@ def test_family_advice_tells_not_scraped_from_renamed(prefix, live, offline, sta
                     "add the names to the catalog, or check them with --prometheus-url"),
     ("up", 0, False, "does this source hold any scraped data, or is it fed by remote write only?"),
     ("scrape_", 4, False, "4 other names with this prefix are present: the scraper makes some only when asked "
-                          "(Prometheus' --enable-feature=extra-scrape-metrics"),
+                          "(Prometheus: --enable-feature=extra-scrape-metrics), or a typo?"),
 ])
 def test_the_scrapers_own_series_are_not_advised_about_an_exporter(prefix, live, offline, expected):
     """`up` and `scrape_*` are made by the scraper for every target: "is the exporter of the `up`

@@ -93,8 +93,7 @@ def advice(prefix: str, live: int | None, offline: bool, status: str = "missing"
             return (f"no series with this prefix: Prometheus (or vmagent) makes `{prefix}` series for every target "
                     "it scrapes; does this source hold any scraped data, or is it fed by remote write only?")
         return (f"{live} other names with this prefix are present: the scraper makes some only when asked "
-                "(Prometheus' --enable-feature=extra-scrape-metrics: scrape_timeout_seconds, scrape_sample_limit, "
-                "scrape_body_size_bytes), or a typo?")
+                "(Prometheus: --enable-feature=extra-scrape-metrics), or a typo?")
     if offline:
         if live == 0:
             return (f"no metric with this prefix in the catalog (checked offline: ask Prometheus with "
