@@ -82,6 +82,11 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
     someone else's dashboards outside any project — every check that needs no metric source runs.
     A file that is not JSON is one file/invalid error; the other files are still checked.
 
+    Switching checks off: --disable CHECK for the run; per dashboard, panel or query, a
+    .vobs-lint.yaml beside the dashboards (or in a folder above them), e.g.
+    `exclusions: {promql/rate-interval: {entries: [{dashboard: my-uid, panel: Top 10}]}}`;
+    what it switched off is counted in the summary ("N findings excluded by .vobs-lint.yaml").
+
     Exit codes: 0 nothing at --fail-on or worse · 1 findings · 2 Prometheus unreachable (said
     once, first; metrics are then "unknown", never "missing") or bad input.
 
