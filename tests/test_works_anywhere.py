@@ -219,3 +219,18 @@ def test_a_yaml_dashboard_named_on_the_command_line_is_said_to_be_yaml(tmp_path:
         assert any(line.startswith(f"{name}:") and line.endswith(hint) for line in lines), (name, done.stdout)
     assert "typo.yaml:1:27: error: invalid JSON: Expecting value [file/invalid]" in lines
     assert "e.json:1:1: error: invalid JSON: Expecting value [file/invalid]" in lines
+
+
+def test_audit_offline_ignores_the_configured_prometheus_as_validate_does(folder: Path):
+    """`vobs audit --offline` was `No such option` (trial 12) while `validate --offline` existed: with
+    PROMETHEUS_URL pointing at nothing, the audit runs against the catalog; with --prometheus-url too,
+    a usage error."""
+    import os
+
+    env = {**os.environ, "PROMETHEUS_URL": "http://127.0.0.1:9"}
+    done = subprocess.run([sys.executable, "-m", "vertice_obs", "audit", "dash", "--offline", "--catalog", str(CATALOG)],
+                          cwd=folder, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Metric audit against the metric catalog {CATALOG}"), done.stdout
+    clash = vobs("audit", "dash", "--offline", "--prometheus-url", "http://127.0.0.1:9", cwd=folder)
+    assert clash.returncode == 2 and "--offline and --prometheus-url contradict each other" in clash.stderr

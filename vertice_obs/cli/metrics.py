@@ -226,13 +226,15 @@ def _validation_summary(result) -> str:
               show_default=True, help="The report's format (html: one self-contained page, sortable tables).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to a file instead of stdout.")
+@click.option("--offline", "offline_only", is_flag=True,
+              help="Ask no Prometheus (PROMETHEUS_URL and vobs.yaml ignored): audit against the metric catalog, if any.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @TIMEOUT
 @TLS
 @DISABLE
 @click.pass_context
-def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fmt, output, progress, timeout,
-           disable) -> None:
+def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fmt, output, offline_only, progress,
+           timeout, disable) -> None:
     """Report what to fix so that the dashboards show data, most impact first.
 
     Opens with what could not be checked (unreadable files, parse errors, server problems), then
@@ -247,6 +249,7 @@ def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fm
       vobs audit --prometheus-url http://localhost:9090
       vobs audit --format markdown -o metric-audit.md
       vobs audit grafana-dump/ --format html -o audit.html
+      vobs audit grafana-dump/ --offline --catalog team-metrics.yaml
     """
     from vertice_obs.files import write_atomic
     from vertice_obs.metrics.audit import (
@@ -258,10 +261,12 @@ def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fm
     from vertice_obs.metrics.evidence import CatalogSource
     from vertice_obs.metrics.validation import narratives_of
 
+    refuse_offline_with_url(ctx, offline_only, prometheus_url)
     if output:  # before asking anything: a report that cannot be written is said first
         check_writable(output)
     result, dashboards, catalog, _ = metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
-                                                timeout, fail_fast=True, disable=disable)  # "unknown": no report
+                                                timeout, fail_fast=True, disable=disable,  # "unknown": no report
+                                                offline=offline_only)
     if result.checked and not result.evidence.available:  # one line, nothing written
         raise InputError(f"{result.evidence.error}: metric existence is unknown")
     offline = not result.checked or (catalog is not None and result.evidence.source == CatalogSource(catalog).description)
