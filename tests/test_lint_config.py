@@ -105,7 +105,7 @@ def test_disable_of_an_unknown_check_is_a_usage_error_naming_close_ids(tmp_path)
     result = CliRunner().invoke(cli, ["-C", str(root), "validate", "dash", "--disable", "variable/unsued"])
     assert result.exit_code == 2
     assert result.stderr.strip() == ("vobs: error: --disable: unknown check 'variable/unsued' "
-                                     "(did you mean variable/unused, variable/undefined?)")
+                                     "(did you mean variable/unused, variable/undefined, variable/not-a-selector?)")
     result = CliRunner().invoke(cli, ["-C", str(root), "audit", "dash", "--disable", "zzz"])
     assert result.exit_code == 2 and "did you mean" not in result.stderr and "`vobs checks` lists them" in result.stderr
 
@@ -186,6 +186,26 @@ def test_audit_reports_lint_warnings_but_not_information(tmp_path):
     checks = {f["check"] for f in report["problems"] + report["other_findings"]}
     assert {"dashboard/duplicate-uid", "promql/rate-interval", "variable/unused"} <= checks
     assert not {"promql/job-matcher", "panel/description"} & checks
+
+
+def test_audit_counts_what_a_config_file_switched_off_in_every_format(tmp_path):
+    """A silenced audit read like a clean one (trial 12): every format says how many findings the
+    file switched off; the JSON carries `excluded`, valid against the shipped schema."""
+    from importlib import resources
+
+    from jsonschema import Draft202012Validator
+
+    root = project(tmp_path, {**FOREIGN, ".vobs-lint.yaml": "exclusions:\n  promql/rate-interval:\n"})
+    said = "Switched off by .vobs-lint.yaml: 3 findings, not in this report"
+    run = lambda *args: CliRunner().invoke(cli, ["-C", str(root), "audit", "dash", *args])  # noqa: E731
+    report = json.loads(run("--format", "json").stdout)
+    schema = json.loads(resources.files("vertice_obs.schemas").joinpath("output", "audit.schema.json").read_text())
+    Draft202012Validator(schema).validate(report)
+    assert report["excluded"] == 3
+    assert said in run().stdout.splitlines() and f"## {said}" in run("--format", "markdown").stdout
+    assert f"<p id=excluded>{said}</p>" in run("--format", "html").stdout
+    (root / ".vobs-lint.yaml").unlink()
+    assert json.loads(run("--format", "json").stdout)["excluded"] == 0 and "Switched off" not in run().stdout
 
 
 def test_vobs_checks_lists_every_lint():

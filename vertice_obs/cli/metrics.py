@@ -278,6 +278,7 @@ def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fm
     findings = [f for f in result.findings if not (is_lint(f) and f.severity < Severity.WARNING)]
     report = build_audit(findings, narratives_of(dashboards), catalog, source, names=result.evidence.names,
                          titles=titles, offline=offline, unchecked=None if result.checked else result.names)
+    report.excluded = result.excluded
     text = (json_safe(audit_json(report)) if fmt == "json" else escape(audit_html(report)) if fmt == "html"
             else escape(audit_text(report, markdown=fmt == "markdown")))
     if output:

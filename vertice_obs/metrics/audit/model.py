@@ -205,6 +205,7 @@ class Audit:
     other_findings: list[Finding]  # lints and notes: after the metrics
     titles: Mapping[str, str] = field(default_factory=dict)  # dashboard uid → title
     unchecked: int | None = None  # no source checked any metric: how many the dashboards query
+    excluded: int = 0  # findings a `.vobs-lint.yaml` exclusion switched off: not in the report, counted
 
     @property
     def entries(self) -> list[Problem]:

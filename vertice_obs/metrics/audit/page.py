@@ -18,6 +18,7 @@ from vertice_obs.metrics.audit.text import (
     SCHEMA,
     VERSION,
     action_text,
+    excluded_heading,
     impact_text,
     plural,
     present_heading,
@@ -107,6 +108,8 @@ def audit_html(audit: Audit) -> str:
                 f"<td>{_e(f.message)}</td></tr>" for f in audit.other_findings]
         parts.append(f"<h2 id=other>Other findings ({len(rows)})</h2>"
                      + _table("other", ["severity", "check", "where", "what"], rows))
+    if audit.excluded:
+        parts.append(f"<p id=excluded>{_e(excluded_heading(audit))}</p>")
     items = "".join(f"<li><code>{_e(m)}</code></li>" for m in audit.present)
     parts.append(f"<details id=present><summary>{_e(present_heading(audit))}</summary><ul>{items}</ul></details>")
     return f"""<!doctype html>

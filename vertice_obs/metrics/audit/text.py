@@ -134,8 +134,14 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
                 [f"{bullet}{text(str(f))}" for f in audit.other_findings if f.severity > Severity.INFO]
                 + [f"{bullet}{n} × {code(check)} (info, listed in --format json and --format html)"
                    for check, n in sorted(notes.items())])
+    if audit.excluded:  # a silenced report must not read like a clean one
+        section(excluded_heading(audit), [])
     section(present_heading(audit), [f"{bullet}listed in --format json and --format html"] if audit.present else [])
     return "\n".join(out) + "\n"
+
+
+def excluded_heading(audit: Audit) -> str:
+    return f"Switched off by .vobs-lint.yaml: {plural(audit.excluded, 'finding')}, not in this report"
 
 
 def _problem_block(p: Problem, audit: Audit, family: Action | None, md: bool, h3: str, bullet: str,
@@ -219,6 +225,7 @@ def to_dict(audit: Audit) -> dict[str, Any]:
         "metrics": [_metric(m, audit) for m in audit.metrics],
         "present": {"count": len(audit.present), "metrics": audit.present},
         "other_findings": [f.to_dict() for f in audit.other_findings],
+        "excluded": audit.excluded,
     }
 
 
