@@ -34,7 +34,7 @@ def backend(request, simulator, catalog):
     now = float(int(time.time()))
     spec = next(m for m in catalog.metrics if m.name == LEVEL)
     history = openmetrics_history(MetricCatalog("<prod>", (spec,)), now - HOURS_HELD * 3600, now - 2 * 3600, 60,
-                                  environment="prod")
+                                  environment="prod", extra_labels={"release": "v1"})  # a label no series has now
     target = simulator.url.removeprefix("http://")
     if request.param == "prometheus":
         port = free_port()
@@ -259,3 +259,23 @@ def test_a_short_lived_series_is_never_said_seen_before_it_existed(tmp_path):
     assert bound - timedelta(minutes=5) < last <= bound, (bound, first, last)  # it holds the last sample
     assert bound >= first  # never a time before the series existed
     assert dict(empty.details)["last_seen"] == bound.isoformat()
+
+
+def test_a_dropdown_label_series_carried_earlier_says_when(backend, tmp_path):
+    """`label_values(x, release)` where x's series carried `release` 2 h ago, none now: Grafana lists
+    the values over the dashboard's time range, so "its dropdown stays empty" was too strong
+    (trial 12); it says when its series last carried it, as an empty selector says when it last
+    matched. A label never carried stays "stays empty"."""
+    variables = [{"type": "query", "name": name, "datasource": {"type": "prometheus", "uid": "p"},
+                  "query": f"label_values({LEVEL}, {name})"} for name in ("release", "releese")]
+    (tmp_path / "d.json").write_text(json.dumps({"uid": "h", "title": "H", "panels": [],
+                                                 "templating": {"list": variables}}))
+    result = validate(collect(load_dashboard_files([tmp_path])), PrometheusSource(backend.url), None,
+                      timedelta(days=7))
+    said = {f.location.target: f for f in result.findings if f.check == "variable/label-missing"}
+    earlier, never = said["variable release"], said["variable releese"]
+    assert re.search(r"carries that label now; its series carried it (at|within the 5 minutes before) .+?: its "
+                     r"dropdown lists nothing for a time range after that", earlier.message), earlier.message
+    last = datetime.fromisoformat(dict(earlier.details)["last_seen"])
+    assert abs((last - backend.prod_until).total_seconds()) <= Within.SPAN.total_seconds() + 60, (last, backend.prod_until)
+    assert "its dropdown stays empty" in never.message and "last_seen" not in dict(never.details)

@@ -32,6 +32,7 @@ from vertice_obs.metrics.evidence import (
 )
 from vertice_obs.metrics.series import (
     GroupingUse,
+    LabelMatcher,
     LabelTable,
     Selector,
     SelectorUse,
@@ -124,9 +125,13 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
         elif found:  # aggregated: one finding per option, naming how many panels it empties
             options.setdefault((use.location.file, use.location.dashboard, use.option), []).append(use)
     out: list[Finding] = []
-    history, said = _history(source, evidence, sorted({u.selector for u, _ in verdicts}, key=str))
-    out.extend(said)
     grouped = _grouping_verdicts(groupings, tables)
+    # a dropdown's label, asked with the empty selectors: Grafana lists the values its series carried
+    # over the dashboard's time range, so one that carried it within the lookback may still fill
+    listed = {(u.grouping.metrics[0], u.grouping.label): _carrying(u.grouping.metrics[0], u.grouping.label)
+              for u, _ in grouped if u.grouping.variable is not None and len(u.grouping.metrics) == 1}
+    history, said = _history(source, evidence, sorted({u.selector for u, _ in verdicts} | set(listed.values()), key=str))
+    out.extend(said)
     carried = _carried_labels(source, sorted({u.selector.metric for u, v in verdicts if v.check == LABEL_MISSING}
                                              | {m for u, _ in grouped if u.grouping.variable for m in u.grouping.metrics}))
     for use, verdict in verdicts:
@@ -145,7 +150,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
         out.append(finding(verdict.check, message, use.location, metric=use.selector.metric, query=use.query,
                            selector=str(use.selector), **extra))
     out.extend(_option_findings(options, variable_paths or {}, names))
-    out.extend(_grouping_findings(grouped, carried))
+    out.extend(_grouping_findings(grouped, carried, history, listed))
     return Judged(out, frozenset(name for name in present if (name, ()) not in tables))
 
 
@@ -255,15 +260,32 @@ def _grouping_verdicts(groupings: Sequence[GroupingUse], tables: dict[tuple[str,
     return out
 
 
-def _grouping_findings(grouped: list[tuple[GroupingUse, Verdict]], carried: Mapping[str, list[str]]) -> list[Finding]:
-    """A `by` label no series carries; a variable's `label_values` label none does (with the metric's
-    labels, when it is one metric and they were looked up)."""
+def _carrying(metric: str, label: str) -> Selector:
+    """The series of `metric` that carry `label`: `metric{label!=""}`."""
+    return Selector(metric, (LabelMatcher(label, "!=", ""),))
+
+
+def _grouping_findings(grouped: list[tuple[GroupingUse, Verdict]], carried: Mapping[str, list[str]],
+                       history: _History, listed: Mapping[tuple[str, str], Selector]) -> list[Finding]:
+    """A `by` label no series carries; a variable's `label_values` label none does now (with the
+    metric's labels, when it is one metric and they were looked up, and when its series last
+    carried it within the lookback)."""
     out = []
     for use, verdict in grouped:
         message, extra = verdict.message, {}
         if use.grouping.variable is not None:
             extra["variable"] = use.grouping.variable
             metrics = use.grouping.metrics
+            carrying = listed.get((metrics[0], use.grouping.label))
+            seen = history.seen.get(carrying) if carrying is not None else None
+            if seen is None:  # never within the lookback (or not asked): nothing to list, whatever the range
+                message += ": its dropdown stays empty"
+            else:  # a dashboard whose time range reaches back to then still lists values
+                message += (" now; its series carried it " + (f"within the last {human_span(history.evidence.lookback)}"
+                            if seen == SEEN_UNTIMED else seen_words(seen, history.evidence.now, exact="at "))
+                            + ": its dropdown lists nothing for a time range after that")
+                if seen != SEEN_UNTIMED:
+                    extra["last_seen"] = seen.isoformat()
             if len(metrics) == 1 and metrics[0] in carried:
                 message += f" (the labels of {metrics[0]}: {', '.join(carried[metrics[0]]) or 'none'})"
         out.append(finding(verdict.check, message, use.location, metric=use.grouping.metrics[0],

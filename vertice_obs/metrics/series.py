@@ -229,9 +229,9 @@ def judge_grouping(grouping: Grouping, tables: Mapping[str, LabelTable]) -> Verd
             return None
     names = " or ".join(grouping.metrics)
     if grouping.variable is not None:
-        return Verdict("variable/label-missing",
+        return Verdict("variable/label-missing",  # the rest (how empty, since when) is `nodata`'s to say
                        f"${grouping.variable} lists the values of {label!r} (label_values), but no series of "
-                       f"{names} carries that label: its dropdown stays empty", label)
+                       f"{names} carries that label", label)
     return Verdict("metric/group-label-missing",
                    f"by ({label}): no series of {names} carries the label {label!r}, so grouping by it "
                    "does nothing", label)
