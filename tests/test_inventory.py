@@ -121,3 +121,15 @@ def test_a_query_without_ref_id_is_named_by_its_place_in_the_panel():
     assert "→ target #2" in str(queries[1].location)
     [(_, where, details)] = undefined(model, "d.json")
     assert where.target == "#2" and details["variable"] == "nope"
+
+
+@pytest.mark.parametrize("templating", [
+    None, [], {"list": "x"}, {"list": [1, None, {}]},
+    {"list": [{"name": "a", "type": "query", "query": {"query": 3}, "current": [], "options": {}, "allValue": 1},
+              {"name": 5, "type": None, "datasource": "", "current": {"value": "x"}, "query": "up"}]},
+])
+def test_sanitized_variables_are_the_sanitized_dashboards_variables(templating):
+    from vertice_obs.metrics.inventory import sanitize, sanitized_variables
+
+    for model in ({"templating": templating, "panels": [1]}, MODEL, json.loads(LEGACY.read_text())):
+        assert sanitized_variables(model) == sanitize(model)[0]["templating"]["list"]

@@ -280,6 +280,19 @@ def test_reader_agrees_with_json_loads_and_points_at_every_value(value, layout, 
             assert text[key_offset] == '"' and scanstring(text, key_offset + 1)[0] == path[-1]
 
 
+@FAST
+@given(VALUES, LAYOUTS, st.lists(st.integers(-1, 5) | KEYS | st.sampled_from(["0", "01", "-1", "²"]), max_size=3))
+def test_near_path_is_near_of_the_paths_pointer(value, layout, beyond):
+    """`near_path` (used for every query's place) answers as `near` does for the pointer of the path,
+    for each value's path and for paths past it (a missing key, an index past the end, a key on a list)."""
+    _, positions = read_json(json.dumps(value, **layout), "f.json")
+    views = [positions, positions.within("/0"), positions.translated({"/x": "/0"})]
+    for path, _ in _paths(value):
+        for asked in (path, path + tuple(beyond)):
+            for view in views:
+                assert view.near_path(asked) == view.near(pointer(asked)), asked
+
+
 def _offset_of(text: str, line: int, column: int, shift: int) -> int:
     start = 0
     for _ in range(line - 1):

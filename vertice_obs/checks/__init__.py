@@ -59,10 +59,10 @@ def run_dashboard_checks(model: dict[str, Any], file: str) -> Iterator[Finding]:
 
 def hits(registered: Check, found: Iterable[tuple], severity: Severity | None = None) -> Iterator[Finding]:
     """Findings from a check function's `(message, Location[, details])` tuples."""
-    for message, location, *rest in found:
-        details = tuple(sorted(rest[0].items())) if rest else ()
-        yield Finding(check=registered.id, severity=registered.severity if severity is None else severity,
-                      message=message, location=location, details=details)
+    check_id, severity = registered.id, registered.severity if severity is None else severity
+    for item in found:  # (message, location) or (message, location, details); no list per item to unpack into
+        details = tuple(sorted(item[2].items())) if len(item) > 2 else ()
+        yield Finding(check_id, severity, item[0], item[1], None, details)
 
 
 def finding(check_id: str, message: str, location: Location, **extra: Any) -> Finding:

@@ -24,6 +24,7 @@ from vertice_obs.checks.walk import (
     strings,
     target_ref,
     text,
+    texts,
     variables,
     walk_panels,
 )
@@ -38,6 +39,7 @@ AUTO_APPLIED = frozenset({"adhoc", "groupby"})
 LEGACY_GLOBALS = frozenset({"interval", "interval_ms", "timeFilter", "timeFilterMs"})
 # The parts of a variable that hold its values, not references to other variables.
 _VALUES = frozenset({"current", "options", "name", "label", "description"})
+_TEMPLATING = frozenset({"templating"})
 _LABEL_REPLACE = re.compile(r"\blabel_replace\s*\(")
 
 
@@ -45,9 +47,18 @@ def _variable_at(file: str, model: dict, name: str) -> Location:
     return Location(file=file, dashboard=dashboard_name(model), target=f"variable {name}")
 
 
-def _repeats(model: dict) -> Iterator[tuple[tuple, str]]:
-    """The variables that panels and legacy rows repeat over (`repeated_by`), with their paths."""
-    for path, panel in walk_panels(model):
+def _referred(value: Any, skip: frozenset[str]) -> set[str]:
+    """The names of the variables the strings under `value` refer to (keys in `skip` not entered)."""
+    out: set[str] = set()
+    for string in texts(value, skip):
+        if "$" in string or "[[" in string:  # the test `references` makes, without a call per string
+            out.update(references(string))
+    return out
+
+
+def _repeats(model: dict, panels: list[tuple[tuple, dict]]) -> Iterator[tuple[tuple, str]]:
+    """The variables that panels (`walk_panels`) and legacy rows repeat over (`repeated_by`), with their paths."""
+    for path, panel in panels:
         if text(panel.get("repeat")):
             yield path + ("repeat",), repeated_by(panel)
     for i, row in enumerate(as_list(model.get("rows"))):
@@ -66,13 +77,15 @@ def unused(model: dict[str, Any], file: str):
     variable on is not a use on this dashboard (as in Grafana's own "not referenced" marker). No
     grafana/dashboard-linter equivalent."""
     defined = variables(model)
-    if not defined or any(p.get("libraryPanel") and not as_list(p.get("targets")) for _, p in walk_panels(model)):
+    if not defined:
+        return
+    panels = list(walk_panels(model))
+    if any(p.get("libraryPanel") and not as_list(p.get("targets")) for _, p in panels):
         return
     names = {v["name"] for _, v in defined}
-    outside = {name for _, s in strings(model, skip=frozenset({"templating"})) for name in references(s)}
-    outside |= {name for _, name in _repeats(model)}
-    inside = {v["name"]: {r for _, s in strings(v, skip=_VALUES) for r in references(s)} - {v["name"]}
-              for _, v in defined}
+    outside = _referred(model, _TEMPLATING)
+    outside |= {name for _, name in _repeats(model, panels)}
+    inside = {v["name"]: _referred(v, _VALUES) - {v["name"]} for _, v in defined}
     live = outside & names
     frontier = list(live)
     while frontier:
@@ -136,36 +149,38 @@ def _undefined_refs(value: str, defined: set[str]) -> list[str]:
 def _places(model: dict, file: str) -> Iterator[tuple[tuple, str, Location]]:
     """(JSON path, text, location) of every text Grafana interpolates variables into and that holds
     references rather than prose: panel titles, datasources, repeats, min intervals, links and
-    targets; variable queries and datasources; annotation queries; dashboard links."""
+    targets; variable queries and datasources; annotation queries; dashboard links. Only texts with a
+    `$` or `[[` in them: no other can refer to a variable."""
     uid = dashboard_name(model)
     for path, panel in walk_panels(model):
         title = panel.get("title") if isinstance(panel.get("title"), str) else ""
         where = Location(file=file, dashboard=uid, panel=title, panel_id=panel_id(panel))
         for key in ("title", "datasource", "interval", "links"):
-            for at, value in strings(panel.get(key), path + (key,)):
+            for at, value in _referring(panel.get(key), path + (key,)):
                 yield at, value, where
         if text(panel.get("repeat")):
             yield path + ("repeat",), "$" + repeated_by(panel), where
         for i, target in enumerate(as_list(panel.get("targets"))):
             if isinstance(target, dict):
-                ref = target_ref(target, i)
-                at_target = Location(file=file, dashboard=uid, panel=title, panel_id=panel_id(panel), target=ref)
-                for at, value in strings(target, path + ("targets", i)):
+                at_target = None  # made for the first text that needs it: most targets have none
+                for at, value in _referring(target, path + ("targets", i)):
+                    at_target = at_target or Location(file=file, dashboard=uid, panel=title,
+                                                      panel_id=panel_id(panel), target=target_ref(target, i))
                     yield at, value, at_target
     for path, variable in variables(model):
         where = Location(file=file, dashboard=uid, target=f"variable {variable['name']}")
         for key in ("query", "datasource"):
-            for at, value in strings(variable.get(key), path + (key,)):
+            for at, value in _referring(variable.get(key), path + (key,)):
                 yield at, value, where
     for i, annotation in enumerate(as_list(as_dict(model.get("annotations")).get("list"))):
         if isinstance(annotation, dict):
             where = Location(file=file, dashboard=uid, target=f"annotation {text(annotation.get('name')) or '?'}")
             for key in ("expr", "target", "datasource", "query"):
-                for at, value in strings(annotation.get(key), ("annotations", "list", i, key)):
+                for at, value in _referring(annotation.get(key), ("annotations", "list", i, key)):
                     yield at, value, where
     for i, link in enumerate(as_list(model.get("links"))):
         if isinstance(link, dict):
-            for at, value in strings(link.get("url"), ("links", i, "url")):
+            for at, value in _referring(link.get("url"), ("links", i, "url")):
                 yield at, value, Location(file=file, dashboard=uid)
     for i, row in enumerate(as_list(model.get("rows"))):
         if isinstance(row, dict):
@@ -173,6 +188,15 @@ def _places(model: dict, file: str) -> Iterator[tuple[tuple, str, Location]]:
                 if text(row.get(key)):
                     value = row[key] if key == "title" else "$" + repeated_by(row)
                     yield ("rows", i, key), value, Location(file=file, dashboard=uid, panel=text(row.get("title")))
+
+
+def _referring(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
+    """The strings under `value` (`strings`) that may refer to a variable: with a `$` or `[[`."""
+    if value is None:
+        return
+    for at, string in strings(value, path):
+        if "$" in string or "[[" in string:
+            yield at, string
 
 
 def _replacement_spans(value: str) -> list[tuple[int, int]]:

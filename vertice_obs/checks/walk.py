@@ -92,6 +92,8 @@ def shown_panel(model: Any, path: JsonPath, panel: dict) -> tuple[JsonPath, dict
     export carries is that model, at its place in `__elements` (the stub's id and gridPos kept; no
     `libraryPanel`: its queries and settings are all there). A stub without it keeps its path, and
     is named by its library panel when it has no title of its own. Any other panel is as it is."""
+    if not isinstance(panel.get("libraryPanel"), dict):
+        return path, panel  # no library panel (nearly always): nothing below applies
     found = library_panel(model, panel)
     if found is not None:
         path, library = found
@@ -134,8 +136,9 @@ def walk_panels(model: Any) -> Iterator[tuple[JsonPath, dict]]:
                 continue
             path = at + (index,)
             yield shown_panel(model, path, panel)
-            if panel.get("panels"):
-                stack.append((path + ("panels",), iter(enumerate(as_list(panel.get("panels"))))))
+            inner = panel.get("panels")
+            if inner:
+                stack.append((path + ("panels",), iter(enumerate(as_list(inner)))))
 
 
 def variables(model: Any) -> list[tuple[JsonPath, dict]]:
@@ -146,16 +149,47 @@ def variables(model: Any) -> list[tuple[JsonPath, dict]]:
 
 
 def strings(value: Any, path: JsonPath = (), skip: frozenset[str] = frozenset()) -> Iterator[tuple[JsonPath, str]]:
-    """Every string value under `value` with its path (object keys in `skip` not entered). Iterative."""
-    stack = [(path, value)]
+    """Every string value under `value` with its path (object keys in `skip` not entered), in document
+    order. Iterative; a path is built only for a string or a container (most values are neither)."""
+    if isinstance(value, str):
+        yield path, value
+        return
+    stack = [(path, _members(value, skip))]
     while stack:
-        at, node = stack.pop()
-        if isinstance(node, str):
-            yield at, node
-        elif isinstance(node, dict):
-            stack.extend((at + (k,), v) for k, v in reversed(list(node.items())) if k not in skip)
-        elif isinstance(node, list):
-            stack.extend((at + (i,), v) for i, v in reversed(list(enumerate(node))))
+        at, members = stack[-1]
+        for key, item in members:
+            if isinstance(item, str):
+                yield at + (key,), item
+            elif isinstance(item, (dict, list)):
+                stack.append((at + (key,), _members(item, skip)))
+                break
+        else:
+            stack.pop()
+
+
+def texts(value: Any, skip: frozenset[str] = frozenset()) -> Iterator[str]:
+    """Every string value under `value` (object keys in `skip` not entered), in no set order and
+    without paths: for a question about all of them at once, at a third less than `strings`."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            node = node.values() if not skip else [v for k, v in node.items() if k not in skip]
+        elif not isinstance(node, list):
+            if isinstance(node, str):
+                yield node
+            continue
+        for item in node:
+            if isinstance(item, str):
+                yield item
+            elif isinstance(item, (dict, list)):
+                stack.append(item)
+
+
+def _members(node: Any, skip: frozenset[str]) -> Iterator[tuple[Any, Any]]:
+    if isinstance(node, dict):
+        return iter(node.items()) if not skip else ((k, v) for k, v in node.items() if k not in skip)
+    return enumerate(node) if isinstance(node, list) else iter(())
 
 
 def references(value: str) -> list[str]:

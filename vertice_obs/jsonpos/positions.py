@@ -103,20 +103,42 @@ class Positions:
         node, _ = self._walk(ptr)
         return self.line_column(self._offsets[node] if node >= 0 else self._shift)
 
+    def near_path(self, path: tuple | list) -> tuple[int, int]:
+        """`near(pointer(path))`, without writing the pointer and reading it back (a path of keys and
+        indexes is what the walks know)."""
+        if self._places is not None:
+            return self.near(pointer(path))
+        node, _ = self._descend(path)
+        return self.line_column(self._offsets[node] if node >= 0 else self._shift)
+
     def _walk(self, ptr: str) -> tuple[int, bool]:
         """The node at `ptr` and True; else the deepest node on its way and False."""
         if self._places is not None:
             ptr = _translate(ptr, self._places)
+        if self._root < 0 or (ptr and not ptr.startswith("/")):
+            return self._root, False
+        tokens = ptr.split("/")[1:] if ptr else ()
+        return self._descend([t.replace("~1", "/").replace("~0", "~") if "~" in t else t for t in tokens])
+
+    def _descend(self, tokens: tuple | list) -> tuple[int, bool]:
+        """The node at the keys and indexes `tokens` (an index as a number or its digits) and True;
+        else the deepest node on its way and False."""
         node = self._root
-        if node < 0 or (ptr and not ptr.startswith("/")):
+        if node < 0:
             return node, False
-        for token in ptr.split("/")[1:] if ptr else ():
-            kids = self._children[node]
+        children = self._children
+        for token in tokens:
+            kids = children[node]
+            kind = type(token)
+            if kind is not str and kind is not int:
+                token, kind = str(token), str
             child = None
             if type(kids) is dict:
-                child = kids.get(token.replace("~1", "/").replace("~0", "~") if "~" in token else token)
-            elif type(kids) is list and token.isascii() and token.isdigit() and int(token) < len(kids):
-                child = kids[int(token)]
+                child = kids.get(token if kind is str else str(token))
+            elif type(kids) is list:
+                index = token if kind is int else int(token) if token.isascii() and token.isdigit() else -1
+                if 0 <= index < len(kids):
+                    child = kids[index]
             if child is None:
                 return node, False
             node = child
@@ -153,25 +175,26 @@ def _scan(text: str, start: int) -> tuple[list[int], list[int], list[Any]]:
     key_offsets: list[int] = []
     children: list[Any] = []
     stack: list[int] = []  # the open containers' nodes
+    holder: Any = None  # the children of the innermost open container (None outside any)
     member = -1  # the node of the object member whose key was read last
     for match in _TOKEN.finditer(text, start):
-        key, member_scalar, opening, closing, scalar = match.groups()
-        if key is not None:
-            holder = children[stack[-1]] if stack else None
+        kind = match.lastindex  # which group matched: no tuple of all five, no substring not needed
+        if kind <= 2:  # an object member's key (1), and its value when that is a scalar (2)
             if type(holder) is not dict:
                 continue  # not JSON: never raise
+            key = match.group(1)
             member = len(offsets)
             holder[json.loads(key) if "\\" in key else key[1:-1]] = member  # a repeated key: the last wins
-            offsets.append(match.start(2) if member_scalar is not None else -1)
+            offsets.append(match.start(2) if kind == 2 else -1)
             key_offsets.append(match.start(1))
             children.append(None)
             continue  # a container value comes next, as its own token, and takes `member`
-        if closing is not None:
+        if kind == 4:  # a closing bracket
             if stack:
                 stack.pop()
+                holder = children[stack[-1]] if stack else None
             continue
-        offset = match.start(3) if opening is not None else match.start(5)
-        holder = children[stack[-1]] if stack else None
+        offset = match.start(kind)  # an opening bracket (3) or a scalar (5)
         if type(holder) is dict:
             node = member
             offsets[node] = offset
@@ -182,8 +205,8 @@ def _scan(text: str, start: int) -> tuple[list[int], list[int], list[Any]]:
             children.append(None)
             if type(holder) is list:
                 holder.append(node)
-        if opening is not None:
-            children[node] = {} if opening == "{" else []
+        if kind == 3:
+            holder = children[node] = {} if text[offset] == "{" else []
             stack.append(node)
     return offsets, key_offsets, children
 

@@ -94,13 +94,13 @@ class _Shape:
         path = self.paths.get(id(part))
         if self.positions is None or path is None:
             return None, None
-        return self.positions.near(pointer(path + inside))
+        return self.positions.near_path(path + inside)
 
     def bad(self, path: tuple, what: str, expected: str, value: Any, panel: dict | None = None,
             consequence: str = "its queries are not checked") -> None:
         title = panel.get("title") if isinstance(panel, dict) and isinstance(panel.get("title"), str) else None
         panel_id = panel.get("id") if isinstance(panel, dict) and _is_int(panel.get("id")) else None
-        line, column = self.positions.near(pointer(path)) if self.positions is not None else (None, None)
+        line, column = self.positions.near_path(path) if self.positions is not None else (None, None)
         where = Location(file=self.file, line=line, column=column, dashboard=self.uid, panel=title, panel_id=panel_id)
         self.findings.append(finding("inventory/invalid",
                                      f"{what} must be {expected}, not {_kind(value)}: {consequence}",
@@ -117,6 +117,18 @@ class _Shape:
         expected = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
         self.bad(path + (key,), what, expected, value, panel, consequence)
         return None
+
+    def checked(self, obj: dict, clean: dict, keys: tuple[tuple[str, tuple], ...], path: tuple, what: str,
+                panel: dict | None = None, consequence: str = "its queries are not checked") -> None:
+        """`typed` for each of `keys` of `obj` (`what`: how a finding names the part, before its key); a
+        key whose value is None or reported is left out of `clean`."""
+        for key, types in keys:
+            value = obj.get(key)
+            if value is None:
+                clean.pop(key, None)
+            elif type(value) not in types and self.typed(obj, key, types, path, f"{what}`{key}`", panel,
+                                                         consequence) is None:
+                clean.pop(key, None)  # not of `types` exactly (JSON's own types): `typed` decides
 
     def items(self, value: Any, path: tuple, what: str, panel: dict | None = None) -> list[tuple[tuple, dict]]:
         """The object items of a list (each with its path); other items are reported."""
@@ -144,13 +156,10 @@ class _Shape:
         return clean_top
 
     def panel(self, panel: dict, at: tuple) -> dict:
-        clean = self.keep({k: v for k, v in panel.items() if k != "panels"}, at)
-        for key, types in (("title", (str,)), ("type", (str,)), ("datasource", (str, dict)),
-                           ("libraryPanel", (dict,))):
-            # the panel's own keys: its queries are still found, and checked without the bad one
-            if self.typed(panel, key, types, at, f"`{key}`", panel, "the panel's queries are checked as if it "
-                                                                    "were absent") is None:
-                clean.pop(key, None)
+        clean = self.keep(dict(panel), at)
+        clean.pop("panels", None)
+        # the panel's own keys: its queries are still found, and checked without the bad one
+        self.checked(panel, clean, _PANEL_KEYS, at, "", panel, "the panel's queries are checked as if it were absent")
         if "id" in panel and not _is_int(panel["id"]) and panel["id"] is not None:
             clean.pop("id")  # an id is only a label in messages: not worth a finding
         if "targets" in panel:
@@ -165,9 +174,7 @@ class _Shape:
 
     def target(self, target: dict, at: tuple, panel: dict) -> dict:
         clean = self.keep(dict(target), at)
-        for key, types in (("expr", (str,)), ("datasource", (str, dict))):
-            if self.typed(target, key, types, at, f"`{key}`", panel) is None:
-                clean.pop(key, None)
+        self.checked(target, clean, _TARGET_KEYS, at, "", panel)
         if "refId" in clean and not isinstance(clean["refId"], str):
             clean["refId"] = str(clean["refId"])[:40]
         return clean
@@ -182,10 +189,7 @@ class _Shape:
 
     def variable(self, variable: dict, at: tuple) -> dict:
         clean = self.keep(dict(variable), at)
-        for key, types in (("name", (str,)), ("type", (str,)), ("query", (str, dict)), ("datasource", (str, dict)),
-                           ("current", (dict,)), ("options", (list,)), ("allValue", (str,))):
-            if self.typed(variable, key, types, at, f"variable `{key}`") is None:
-                clean.pop(key, None)
+        self.checked(variable, clean, _VARIABLE_KEYS, at, "variable ")
         if isinstance(clean.get("query"), dict) and not isinstance(clean["query"].get("query", ""), str):
             self.bad(at + ("query", "query"), "variable `query.query`", "text", clean["query"]["query"])
             clean.pop("query")
@@ -193,13 +197,19 @@ class _Shape:
 
     def annotation(self, annotation: dict, at: tuple) -> dict:
         clean = self.keep(dict(annotation), at)
-        for key, types in (("expr", (str,)), ("name", (str,)), ("datasource", (str, dict)), ("target", (dict,))):
-            if self.typed(annotation, key, types, at, f"annotation `{key}`") is None:
-                clean.pop(key, None)
+        self.checked(annotation, clean, _ANNOTATION_KEYS, at, "annotation ")
         if isinstance(clean.get("target"), dict) and self.typed(clean["target"], "expr", (str,), at + ("target",),
                                                                  "annotation `target.expr`") is None:
             clean["target"] = {k: v for k, v in clean["target"].items() if k != "expr"}
         return clean
+
+
+# The keys `sanitize` checks the types of, and the types they may have.
+_PANEL_KEYS = (("title", (str,)), ("type", (str,)), ("datasource", (str, dict)), ("libraryPanel", (dict,)))
+_TARGET_KEYS = (("expr", (str,)), ("datasource", (str, dict)))
+_VARIABLE_KEYS = (("name", (str,)), ("type", (str,)), ("query", (str, dict)), ("datasource", (str, dict)),
+                  ("current", (dict,)), ("options", (list,)), ("allValue", (str,)))
+_ANNOTATION_KEYS = (("expr", (str,)), ("name", (str,)), ("datasource", (str, dict)), ("target", (dict,)))
 
 
 def _is_int(value: Any) -> bool:
@@ -220,6 +230,13 @@ def sanitize(dashboard: Any, file: str | None = None,
     """`dashboard` without the parts of the wrong type, and an `inventory/invalid` finding for each."""
     clean, shape = _sanitize(dashboard, file, positions)
     return clean, shape.findings
+
+
+def sanitized_variables(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
+    """`sanitize(dashboard)[0]["templating"]["list"]` (for what reads only the variables), without
+    cleaning the panels too."""
+    shape = _Shape(None, "?")
+    return [shape.variable(v, at) for at, v in shape.listing(dashboard, "templating", "a variable")]
 
 
 def _sanitize(dashboard: Any, file: str | None, positions: Positions | None) -> tuple[dict[str, Any], _Shape]:
@@ -260,10 +277,13 @@ class _Walker:
 
     # --- panels -----------------------------------------------------------------------------------
     def _panel(self, panel: dict[str, Any], repeat: tuple[str, ...] = ()) -> None:
-        line, column = self.located(panel)
-        where = Location(file=self.file, line=line, column=column, dashboard=self.uid, panel=panel.get("title", ""),
-                         panel_id=panel.get("id"))
+        # Each Location is made where it is used, at the place it names: a query's is at its text,
+        # so the panel's and the target's own places are looked up only for a finding about them.
+        title, panel_id = panel.get("title", ""), panel.get("id")
         if panel.get("libraryPanel") and not panel.get("targets"):
+            line, column = self.located(panel)
+            where = Location(file=self.file, line=line, column=column, dashboard=self.uid, panel=title,
+                             panel_id=panel_id)
             name = panel["libraryPanel"].get("name") or panel["libraryPanel"].get("uid", "?")
             self.findings.append(finding("inventory/library-panel",
                                          f"library panel {name!r}: its queries live in the library, not in this "
@@ -273,22 +293,23 @@ class _Walker:
         for i, target in enumerate(panel.get("targets") or []):
             if not isinstance(target, dict):
                 continue
-            ref = target_ref(target, i)
-            line, column = self.located(target)
-            at = Location(file=self.file, line=line, column=column, dashboard=self.uid, panel=where.panel,
-                          panel_id=where.panel_id, target=ref)
             ds = target.get("datasource") or panel_ds  # a target's own wins; a Mixed panel has one per target
             kind = target_kind(target, panel_ds, self.ds_variables)
             expr = target.get("expr")
             if language(kind) is None:
-                self._skipped(kind, ds, at)
+                self._skipped(kind, ds, self._target_at(target, title, panel_id, target_ref(target, i)))
                 continue
             if target.get("hide") is True and not expr:
                 continue
             if isinstance(expr, str) and expr.strip():
-                line, column = self.located(target, "expr")
-                self.queries.append(Query(expr=expr, location=at.at(line, column), datasource=kind,
-                                          source=source_ref(ds), repeat=repeat))
+                at = self._target_at(target, title, panel_id, target_ref(target, i), "expr")
+                self.queries.append(Query(expr=expr, location=at, datasource=kind, source=source_ref(ds),
+                                          repeat=repeat))
+
+    def _target_at(self, target: dict[str, Any], title: Any, panel_id: Any, ref: str, *inside: str) -> Location:
+        line, column = self.located(target, *inside)
+        return Location(file=self.file, line=line, column=column, dashboard=self.uid, panel=title, panel_id=panel_id,
+                        target=ref)
 
     # --- variables --------------------------------------------------------------------------------
     def _variable(self, variable: dict[str, Any]) -> None:

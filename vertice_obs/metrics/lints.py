@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import zip_longest
-from typing import Any, Callable, Collection, Iterator, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 import promql_parser as pp
 
@@ -27,7 +27,7 @@ from vertice_obs.metrics.extract import (
     parse_promql,
 )
 from vertice_obs.metrics.interpolate import interpolate, variables_from_dashboard
-from vertice_obs.metrics.inventory import Query, inventory, sanitize
+from vertice_obs.metrics.inventory import Query, inventory, sanitized_variables
 
 HOUSE = ("panel/title", "panel/description", "panel/unit")  # house checks, also lints for any dashboard
 RATE_FUNCTIONS = ("rate", "irate", "increase")
@@ -112,23 +112,31 @@ class LintFacts:
 
 
 def lint_facts(tree: Any) -> LintFacts:
-    """The `LintFacts` of a syntax tree (None: a query that does not parse — nothing to lint)."""
-    rates, lacking = [], {"job": [], "instance": []}
-    for node in _nodes(tree):
-        if isinstance(node, pp.Call) and node.func.name in RATE_FUNCTIONS and node.args \
-                and isinstance(node.args[0], pp.MatrixSelector):
-            rates.append((node.func.name, node.args[0].range))
-        elif isinstance(node, pp.VectorSelector):
-            groups = [list(node.matchers.matchers)] + [list(g) for g in node.matchers.or_matchers or []]
-            names = [m.value for g in groups for m in g if m.name == "__name__"
-                     and str(m.op).rsplit(".", 1)[-1].lower() == "equal"]
-            name = node.name or (names[0] if names else "")
+    """The `LintFacts` of a syntax tree (None: a query that does not parse — nothing to lint). Every
+    node, parents first, operands in source order; iterative (depth is bounded by the shape check
+    anyway). Run on every query of a validation: one loop, each selector's matchers read once."""
+    rates, job, instance = [], [], []
+    stack = [tree] if tree is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pp.VectorSelector):  # no operands
+            groups = [node.matchers.matchers, *(node.matchers.or_matchers or ())]
+            name = node.name or next((m.value for g in groups for m in g if m.name == "__name__"
+                                      and str(m.op).rsplit(".", 1)[-1].lower() == "equal"), "")
             if not name or ":" in name or name.startswith("vobs_"):
                 continue  # no single metric, a recording rule's output, or a name built from a variable
-            for label, names_lacking in lacking.items():
-                if not all(any(m.name == label for m in g) for g in groups):
-                    names_lacking.append(name)
-    return LintFacts(tuple(rates), tuple((label, tuple(n)) for label, n in lacking.items() if n))
+            labels = [{m.name for m in g} for g in groups]
+            if not all("job" in g for g in labels):
+                job.append(name)
+            if not all("instance" in g for g in labels):
+                instance.append(name)
+            continue
+        if isinstance(node, pp.Call) and node.args and isinstance(node.args[0], pp.MatrixSelector) \
+                and node.func.name in RATE_FUNCTIONS:
+            rates.append((node.func.name, node.args[0].range))
+        stack.extend(reversed(children(node)))
+    return LintFacts(tuple(rates), tuple((label, tuple(names)) for label, names in (("job", job), ("instance", instance))
+                                       if names))
 
 
 def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collection[str] = (),
@@ -141,21 +149,25 @@ def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collectio
     panel_queries = [(q, k) for q, k in zip_longest(queries, known) if q is not None and q.kind == "panel"]
     if not wanted or not panel_queries:
         return []
-    values = variables_from_dashboard(sanitize(model)[0])
+    values = None  # the variables' values, read for the first query whose marks change it
     defined = {v["name"]: v for _, v in variables(model)}
     # An interval variable with `auto` sizes itself to the time range, as $__interval does; without it,
     # it is a list of ranges the reader picks from — a deliberate range, like any variable written as one.
     interval_variables = {name for name, v in defined.items() if v.get("type") == "interval" and v.get("auto") is True}
+    names = set(defined)
+    rates_wanted = "promql/rate-interval" in wanted
+    labels_wanted = {label for label in ("job", "instance") if f"promql/{label}-matcher" in wanted}
     out: list[Finding] = []
     for query, facts in panel_queries:
-        marked = _mark_ranges(query.expr, set(defined), interval_variables)
+        marked = _mark_ranges(query.expr, names, interval_variables)
         if facts is None or marked != query.expr:
+            if values is None:
+                values = variables_from_dashboard({"templating": {"list": sanitized_variables(model)}})
             facts = lint_facts(_parse(interpolate(marked, values).text))
-        if "promql/rate-interval" in wanted:
+        if rates_wanted and facts.rates:
             out.extend(_rate_findings(query, facts, interval_variables))
-        for label in ("job", "instance"):
-            if f"promql/{label}-matcher" in wanted:
-                out.extend(_matcher_findings(query, facts, label))
+        out.extend(_matcher_finding(query, lacking, label) for label, lacking in facts.lacking
+                   if label in labels_wanted)  # job, then instance
     return out
 
 
@@ -167,16 +179,6 @@ def _parse(text: str) -> Any:
         return parse_promql(text)
     except (ParseError, ValueError, RuntimeError):
         return None
-
-
-def _nodes(tree: Any) -> Iterator[Any]:
-    """Every node of a syntax tree, parents first, operands in source order. Iterative (depth is
-    bounded by the shape check anyway)."""
-    stack = [tree] if tree is not None else []
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(children(node)))
 
 
 def _mark_ranges(expr: str, defined: set[str], interval_variables: set[str]) -> str:
@@ -231,11 +233,8 @@ def _duration(value: timedelta) -> str:
     return f"{ms}ms"
 
 
-def _matcher_findings(query: Query, facts: LintFacts, label: str) -> list[Finding]:
-    lacking = dict(facts.lacking).get(label)
-    if not lacking:
-        return []
+def _matcher_finding(query: Query, lacking: Sequence[str], label: str) -> Finding:
     shown = ", ".join(dict.fromkeys(lacking))
-    return [finding(f"promql/{label}-matcher", f"no {label} matcher on {shown}: the panel "
-                    + ("mixes every job that exposes it" if label == "job" else "sums or overlays every instance")
-                    + f" — add {label}=~\"${label}\" if the dashboard is for one", query.location, query=query.expr)]
+    return finding(f"promql/{label}-matcher", f"no {label} matcher on {shown}: the panel "
+                   + ("mixes every job that exposes it" if label == "job" else "sums or overlays every instance")
+                   + f" — add {label}=~\"${label}\" if the dashboard is for one", query.location, query=query.expr)
