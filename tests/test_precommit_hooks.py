@@ -121,8 +121,9 @@ def test_a_project_in_a_subfolder_overrides_entry_and_files(setup, tmp_path):
         "    args: [--fail-on, warning]\n    files: ^obs/exports/.*\\.json$\n")
     (repo / ".pre-commit-config.yaml").write_text(config)
     (repo / "obs" / "narratives" / "metrics.yaml").write_text(  # obs/'s catalog: found through -C obs
-        "metrics:\n  - {name: sample_level, type: gauge, unit: ratio, help: h, owner: o}\n"
-        "  - {name: sample_events_total, type: counter, unit: events, help: h, owner: o}\n")
+        # `environment`: the sample's $environment dropdown lists it (variable/label-missing without it)
+        "metrics:\n  - {name: sample_level, type: gauge, unit: ratio, help: h, owner: o, labels: [environment]}\n"
+        "  - {name: sample_events_total, type: counter, unit: events, help: h, owner: o, labels: [environment]}\n")
     _git(repo, "init", "--quiet")
     _git(repo, "add", "-A")
     export = "obs/exports/sample/sample-a.json"
