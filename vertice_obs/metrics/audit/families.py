@@ -58,9 +58,7 @@ def family_of(name: str) -> str:
     never node_exporter's `node_`."""
     if ":" in name:
         return name[:name.index(":") + 1]
-    if name == "up":
-        return name
-    known = [p for p in (*EXPORTERS, "scrape_") if name.startswith(p)]
+    known = [p for p in EXPORTERS if name.startswith(p)]
     if known:
         return max(known, key=len)
     match = _FIRST_WORD.match(name)
