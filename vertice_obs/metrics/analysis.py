@@ -155,10 +155,9 @@ def _not_a_selector(query: Query, text: str, facts: Analysis) -> Finding | None:
     metrics = list(dict.fromkeys(r.metric for r in facts.refs if not r.is_pattern))
     instead = (f"list the labels of the series themselves (label_values({metrics[0]}, {match.group(2)}))"
                if len(metrics) == 1 else "write a series selector")
-    variable = (query.location.target or "").removeprefix("variable ")
     return finding("variable/not-a-selector",
                    f"label_values() sends {escape(text.strip(), one_line=True)} to Prometheus as a series selector "
-                   f"(match[]), which it is not: Prometheus refuses it, so ${variable}'s dropdown shows an error — "
+                   f"(match[]), which it is not: Prometheus refuses it, so ${_variable_of(query)}'s dropdown shows an error — "
                    f"{instead}, or use query_result() with a regex", query.location, query=query.expr)
 
 
@@ -169,8 +168,13 @@ def _listed(query: Query, facts: Analysis) -> Grouping | None:
     if label is None or any(r.is_pattern for r in facts.refs):
         return None
     metrics = tuple(dict.fromkeys(r.metric for r in facts.refs if r.role == REQUIRED))
-    variable = (query.location.target or "").removeprefix("variable ")
+    variable = _variable_of(query)
     return Grouping(label, metrics, variable) if metrics and variable else None
+
+
+def _variable_of(query: Query) -> str:
+    """The name of the variable a variable query defines (its location's target: `variable <name>`)."""
+    return (query.location.target or "").removeprefix("variable ")
 
 
 def _bare(facts: Analysis) -> tuple[Selector, ...]:

@@ -133,7 +133,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     history, said = _history(source, evidence, sorted({u.selector for u, _ in verdicts} | set(listed.values()), key=str))
     out.extend(said)
     carried = _carried_labels(source, sorted({u.selector.metric for u, v in verdicts if v.check == LABEL_MISSING}
-                                             | {m for u, _ in grouped if u.grouping.variable for m in u.grouping.metrics}))
+                                             | {metric for metric, _ in listed}))  # a dropdown's, when it is one metric
     for use, verdict in verdicts:
         if history.drawn(use.selector):
             continue
