@@ -28,7 +28,8 @@ from vertice_obs.metrics.extract import (
     extract,
     parse_promql,
 )
-from vertice_obs.metrics.interpolate import Variable, interpolate
+from vertice_obs.metrics.interpolate import Variable, _closed, interpolate
+from vertice_obs.metrics.interpolate import clear_cache as _clear_strings
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.lints import LintFacts
 from vertice_obs.metrics.selectors import Analysis, analyse, farthest, unknown_value
@@ -232,18 +233,6 @@ def _names_a_literal(facts: Analysis) -> bool:
             or any(_LITERAL in g.label or any(_LITERAL in m for m in g.metrics) for g in facts.groupings))
 
 
-def _closed(literal: str) -> bool:
-    """Does every `${` and `[[` in the literal close inside it? Grafana's syntax reads on to the next
-    `}` or `]]` wherever it is, so one that does not is interpolated across the literal's end."""
-    for opening, close in (("${", "}"), ("[[", "]]")):
-        at = literal.find(opening)
-        while at >= 0:
-            if literal.find(close, at) < 0:
-                return False
-            at = literal.find(opening, at + 1)
-    return True
-
-
 def _fills_shape(literal: str) -> bool:
     """Can the shape path take this (interpolated) literal? As `_by_shape` asks of every literal."""
     return "\\" not in literal and "__name__" not in literal and _parses(literal)
@@ -274,5 +263,6 @@ def _parses(literal: str) -> bool:
 def clear_caches() -> None:
     """Forget every parsed query, shape and literal (benchmarks measure cold runs)."""
     _LITERALS.clear()
+    _clear_strings()
     analyse.cache_clear()
     extract.cache_clear()

@@ -159,8 +159,38 @@ def _formatted(fmt: str | None, values: tuple[str, ...]) -> str:
     return _JOINED.get(fmt or "", "|").join(values)
 
 
+def _backslashed(match: re.Match[str]) -> str:  # `sub(r"\\\g<0>")`, without re reading the template per call
+    return "\\" + match.group()
+
+
 _JOINED = {"csv": ",", "raw": ",", "join": ",", "text": " + ", "pipe": "|"}  # raw: a JS array's String()
 _QUOTING = {"singlequote": "'", "doublequote": '"'}
+
+
+# For `_Interpolator._remembered`: a string literal's (body, quote) → the variables its scan looked
+# up; and (body, quote), their values → its text and the names it replaced. Bounded; dropped with
+# the run's other caches.
+_LOOKED_UP: dict[tuple[str, str], tuple[str, ...]] = {}
+_STRINGS: dict[tuple[tuple[str, str], tuple[object, ...]], tuple[str, tuple[str, ...]]] = {}
+_CACHE_LIMIT = 100_000
+_ABSENT = object()
+
+
+def clear_cache() -> None:
+    _LOOKED_UP.clear()
+    _STRINGS.clear()
+
+
+def _closed(literal: str) -> bool:
+    """Does every `${` and `[[` in the literal close inside it? Grafana's syntax reads on to the next
+    `}` or `]]` wherever it is, so one that does not is interpolated across the literal's end."""
+    for opening, close in (("${", "}"), ("[[", "]]")):
+        at = literal.find(opening)
+        while at >= 0:
+            if literal.find(close, at) < 0:
+                return False
+            at = literal.find(opening, at + 1)
+    return True
 
 
 def interpolate(expr: str, variables: Mapping[str, Variable] | None = None) -> Interpolated:
@@ -174,6 +204,7 @@ class _Interpolator:
         self.out: list[str] = []
         self.patterns: dict[str, str] = {}
         self.used: list[str] = []
+        self.deps: list[tuple[str, object]] | None = None  # the lookups of a literal's scan (`_remembered`)
 
     def run(self) -> Interpolated:
         src, i, n = self.src, 0, len(self.src)
@@ -218,6 +249,42 @@ class _Interpolator:
             if "$" not in body and "[[" not in body and "\\" not in body:  # the common case: copy it
                 self.out.append(src[start:end + 1])
                 return end + 1
+            if "\\" not in body and _closed(body):  # its text depends on nothing past its quotes
+                return self._remembered(body, quote, start, end)
+        return self._string_scan(start, quote)
+
+    def _remembered(self, body: str, quote: str, start: int, end: int) -> int:
+        """`_string_scan`'s text for a literal that reads nothing outside it, remembered by its body
+        and the values of the variables it looked up: every query of a dashboard repeats `"$env"`,
+        and every dashboard its variables. The scan is the same for the same answers to the same
+        lookups, so the names looked up first are the ones asked again. Returns the index after it."""
+        get, key = self.vars.get, (body, quote)
+        names = _LOOKED_UP.get(key)
+        try:
+            found = None if names is None else _STRINGS.get((key, tuple(get(n, _ABSENT) for n in names)))
+        except TypeError:  # a value that cannot be hashed: not remembered
+            return self._string_scan(start, quote)
+        if found is not None:
+            self.out.append(found[0])
+            self.used.extend(found[1])
+            return end + 1
+        mark, out, self.deps = len(self.used), len(self.out), []
+        try:
+            resume = self._string_scan(start, quote)
+        finally:
+            deps, self.deps = self.deps, None
+        asked = tuple(name for name, _ in deps)
+        if resume == end + 1 and (names is None or names == asked) and len(_STRINGS) < _CACHE_LIMIT:
+            _LOOKED_UP[key] = asked
+            try:
+                _STRINGS[key, tuple(value for _, value in deps)] = "".join(self.out[out:]), tuple(self.used[mark:])
+            except TypeError:
+                pass
+        return resume
+
+    def _string_scan(self, start: int, quote: str) -> int:
+        """`_string`, character by character where it must."""
+        src, i = self.src, start + 1
         self.out.append(quote)
         stop = _STRING_STOPS[quote]
         while i < len(src):
@@ -272,6 +339,8 @@ class _Interpolator:
         return None
 
     def _known(self, name: str) -> bool:
+        if self.deps is not None:  # scanning a literal to remember: what its text depends on
+            self.deps.append((name, self.vars.get(name, _ABSENT)))
         return name in self.vars or name in GLOBALS
 
     def _word_before(self, upto: int) -> str:
@@ -299,7 +368,7 @@ class _Interpolator:
         if v is not None and not v.values and v.all_value and fmt not in ("text", "percentencode"):
             text = v.all_value  # a custom allValue: Grafana formats it for no format but those two
         elif special is not None or (len(values) > 1 and fmt is None):  # several as a group
-            values = tuple(special.sub(r"\\\g<0>", x) for x in values) if special is not None else values
+            values = tuple(special.sub(_backslashed, x) for x in values) if special is not None else values
             text = "(" + "|".join(values) + ")" if len(values) > 1 else values[0]
         else:
             text = _formatted(fmt, values)
