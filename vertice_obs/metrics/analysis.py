@@ -89,13 +89,17 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
         candidates = candidates + tuple(s for s in _bare(facts) if s.metric == option[1])
     if adhoc:  # every selector gets the filters' matchers, the bare ones too
         candidates = tuple(Selector(s.metric, s.matchers + adhoc, s.reach) for s in facts.selectors + _bare(facts))
-    judged = []
+    judged, same = [], candidates is facts.selectors  # each once already (`farthest`), until one changes
     for selector in candidates:
         known = tuple(m for m in selector.matchers if not unknown_value(m.value))
-        if known or not selector.matchers:  # bare: only an option's name, above
-            judged.append(Selector(selector.metric, known, selector.reach))
+        if len(known) == len(selector.matchers):
+            judged.append(selector)
+        else:
+            same = False
+            if known:
+                judged.append(Selector(selector.metric, known, selector.reach))
     # the unknown matchers dropped, two selectors may be one: once, as the option template has it
-    out.selectors = [SelectorUse(s, query.location, query.expr, option) for s in farthest(judged)]
+    out.selectors = [SelectorUse(s, query.location, query.expr, option) for s in (judged if same else farthest(judged))]
     return out
 
 
@@ -128,16 +132,20 @@ def _by_shape(text: str, patterns: tuple[tuple[str, str], ...]) -> Analysis | No
         return None  # reported by the full path, with the real query in the message
     if _names_a_literal(facts):
         return None
+    if not literals:
+        return facts  # the shape is the text
+    filled = {f"{_LITERAL}{i}": literal[1:-1] for i, literal in enumerate(literals)}  # without quotes
     selectors = []
     for selector in facts.selectors:
         matchers = []
         for m in selector.matchers:
-            value, index = m.value, m.value.removeprefix(_LITERAL)
-            if value.startswith(_LITERAL) and index.isdigit() and int(index) < len(literals):
-                value = literals[int(index)][1:-1]  # the literal's text, without its quotes
-            elif _LITERAL in value:
+            value = filled.get(m.value)
+            if value is not None:
+                matchers.append(LabelMatcher(m.label, m.op, value))
+            elif _LITERAL in m.value:
                 return None  # a stand-in inside a longer value: not a whole literal
-            matchers.append(LabelMatcher(m.label, m.op, value))
+            else:
+                matchers.append(m)
         selectors.append(Selector(selector.metric, tuple(matchers), selector.reach))
     return Analysis(facts.refs, farthest(selectors), facts.groupings, facts.lint)
 
