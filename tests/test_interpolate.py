@@ -346,3 +346,30 @@ def test_a_literal_whose_variable_closes_past_its_quote_is_not_remembered():
     variables = {"a": Variable("a", ("1",))}
     assert interpolate('x{l="${a" , m="}"}', variables).text == interpolate('x{l="${a" , m="}"}', variables).text
     assert interpolate('"[[a"', variables).text == '"[[a"' and not _STRINGS
+
+
+# --- brackets counted only when a variable outside a string needs the innermost (perf) ----------------
+
+@pytest.mark.parametrize("expr,text", [
+    ('x{a="(["}[$r]', 'x{a="(["}[5m]'),  # brackets in a string are not brackets
+    ('sum by (a) (x{a=")]}"}) # ( [\n + rate(y[$r])', 'sum by (a) (x{a=")]}"}) # ( [\n + rate(y[5m])'),  # nor in a comment
+    ('topk($k, x) by ($l)', 'topk(3, x) by (job)'),
+    ('x[[[r]]]', 'x[5m]'),  # a `[` before `[[r]]` is a bracket
+    ('x) ] ( $n', 'x) ] ( vobs_var_0'),  # a closing bracket with none open is passed over
+    ('sum(rate(x{a="$r"}[$r])) by ($l) > $k', 'sum(rate(x{a="5m"}[5m])) by (job) > 3'),
+    ('foo_$l{a="}"}[${r}ms]', 'vobs_var_0{a="}"}[1ms]'),
+])
+def test_the_bracket_around_a_variable_is_found_past_strings_comments_and_variables(expr, text):
+    variables = {"r": Variable("r", ("5m",)), "l": Variable("l", ("job",)), "k": Variable("k", ("3",)),
+                 "n": Variable("n", ())}
+    assert interpolate(expr, variables).text == text
+
+
+def test_brackets_are_not_counted_when_every_variable_stands_in_a_string(monkeypatch):
+    from vertice_obs.metrics import interpolate as module
+
+    counted = []
+    monkeypatch.setattr(module._Interpolator, "_count_brackets", lambda self, *a: counted.append(a))
+    expr = 'sum by (a) (rate(x{e=~"$env"}[5m])) / on (a) group_left () (y{e=~"$env"})'
+    assert interpolate(expr, {"env": Variable("env", ("p",))}).text == expr.replace("$env", "p")
+    assert not counted
