@@ -436,3 +436,27 @@ def test_a_raw_string_means_what_its_double_quoted_form_means(value):
 
     (matcher,) = [m for m in parse_promql(f"x{{a=`{value}`}}").matchers.matchers if m.name == "a"]
     assert matcher.value == value
+
+
+# --- each reference made once, at its selector (perf: nothing copied per level above it) -------------
+
+@pytest.mark.parametrize("query,expected", [
+    ("max_over_time(rate(x[5m] offset 1h)[1d:5m] offset 2d)", [("x", "rate", True, 300 + 3600 + 86400 + 172800)]),
+    ("sum(x offset -10m)", [("x", "sum", False, -600)]),  # floored at 0 by whoever judges it
+    ("sum(absent_over_time(x[1m])) or rate(y[2m] @ 5)", [("x", "sum", True, 60), ("y", "rate", True, float("inf"))]),
+    ('count(label_replace(z{a="b"}, "c", "d", "e", "f")) by (c)', [("z", "label_replace", False, 0)]),
+])
+def test_function_range_and_reach_are_those_of_the_innermost_and_every_enclosing_range(query, expected):
+    assert [(r.metric, r.under, r.ranged, r.reach) for r in extract.__wrapped__(query)] == expected
+
+
+def test_a_reference_is_made_once_not_copied_at_each_enclosing_node(monkeypatch):
+    import vertice_obs.metrics.extract as module
+
+    def copied(*args, **kwargs):
+        raise AssertionError("a reference was copied")
+
+    monkeypatch.setattr(module, "replace", copied)  # `or` changes roles: only that copies
+    refs = module.extract.__wrapped__("sum by (a) (rate(x[5m:1m] offset 1h)) / avg(max_over_time(y[1h]))")
+    assert [(r.metric, r.under, r.ranged, r.reach) for r in refs] == [("x", "rate", True, 3900.0),
+                                                                       ("y", "max_over_time", True, 3600.0)]

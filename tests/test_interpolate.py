@@ -305,3 +305,71 @@ def test_a_custom_all_value_is_written_as_it_is_whatever_the_format(fmt):
     dashboard = {"templating": {"list": [{"name": "v", "type": "custom", "includeAll": True, "allValue": ".*",
                                           "current": {"value": "$__all"}}]}}
     assert interpolate(f'x{{a=~"${{v{fmt}}}"}}', variables_from_dashboard(dashboard)).text == 'x{a=~".*"}'
+
+
+# --- a string literal's text remembered by its body and the values it looked up (perf) -----------------
+
+def test_a_literal_repeated_with_the_same_values_is_scanned_once(monkeypatch):
+    from vertice_obs.metrics import interpolate as module
+
+    module.clear_cache()
+    scans = []
+    scan = module._Interpolator._string_scan
+    monkeypatch.setattr(module._Interpolator, "_string_scan", lambda self, *a: scans.append(a) or scan(self, *a))
+    env = {"env": Variable("env", ("a", "b"), escaped=True)}
+    first = interpolate('x{e=~"$env"} / y{e=~"$env"}', env)
+    again = interpolate('z{e=~"$env", f="1"}', {"env": Variable("env", ("a", "b"), escaped=True)})  # equal values
+    assert (first.text, first.variables, again.text, again.variables) == (
+        'x{e=~"(a|b)"} / y{e=~"(a|b)"}', ("env",), 'z{e=~"(a|b)", f="1"}', ("env",))
+    assert len(scans) == 1
+
+
+@pytest.mark.parametrize("variables,text", [
+    ({"env": Variable("env", ("a.b",), escaped=True)}, '"a\\\\.b-1m"'),  # another value
+    ({"env": Variable("env", ("a.b",))}, '"a.b-1m"'),  # not escaped
+    ({}, '"$env-1m"'),  # not defined: left as Grafana leaves it
+    ({"env": Variable("env", ())}, '"vobs_placeholder-1m"'),
+    ({"env": Variable("env", ("a",)), "__interval": Variable("__interval", ("5m",))}, '"a-5m"'),  # a global redefined
+])
+def test_a_remembered_literal_is_written_anew_when_a_value_it_looked_up_differs(variables, text):
+    from vertice_obs.metrics.interpolate import clear_cache
+
+    clear_cache()
+    interpolate('"$env-$__interval"', {"env": Variable("env", ("x",))})
+    assert interpolate('"$env-$__interval"', variables).text == text
+
+
+def test_a_literal_whose_variable_closes_past_its_quote_is_not_remembered():
+    from vertice_obs.metrics.interpolate import _STRINGS, clear_cache
+
+    clear_cache()
+    variables = {"a": Variable("a", ("1",))}
+    assert interpolate('x{l="${a" , m="}"}', variables).text == interpolate('x{l="${a" , m="}"}', variables).text
+    assert interpolate('"[[a"', variables).text == '"[[a"' and not _STRINGS
+
+
+# --- brackets counted only when a variable outside a string needs the innermost (perf) ----------------
+
+@pytest.mark.parametrize("expr,text", [
+    ('x{a="(["}[$r]', 'x{a="(["}[5m]'),  # brackets in a string are not brackets
+    ('sum by (a) (x{a=")]}"}) # ( [\n + rate(y[$r])', 'sum by (a) (x{a=")]}"}) # ( [\n + rate(y[5m])'),  # nor in a comment
+    ('topk($k, x) by ($l)', 'topk(3, x) by (job)'),
+    ('x[[[r]]]', 'x[5m]'),  # a `[` before `[[r]]` is a bracket
+    ('x) ] ( $n', 'x) ] ( vobs_var_0'),  # a closing bracket with none open is passed over
+    ('sum(rate(x{a="$r"}[$r])) by ($l) > $k', 'sum(rate(x{a="5m"}[5m])) by (job) > 3'),
+    ('foo_$l{a="}"}[${r}ms]', 'vobs_var_0{a="}"}[1ms]'),
+])
+def test_the_bracket_around_a_variable_is_found_past_strings_comments_and_variables(expr, text):
+    variables = {"r": Variable("r", ("5m",)), "l": Variable("l", ("job",)), "k": Variable("k", ("3",)),
+                 "n": Variable("n", ())}
+    assert interpolate(expr, variables).text == text
+
+
+def test_brackets_are_not_counted_when_every_variable_stands_in_a_string(monkeypatch):
+    from vertice_obs.metrics import interpolate as module
+
+    counted = []
+    monkeypatch.setattr(module._Interpolator, "_count_brackets", lambda self, *a: counted.append(a))
+    expr = 'sum by (a) (rate(x{e=~"$env"}[5m])) / on (a) group_left () (y{e=~"$env"})'
+    assert interpolate(expr, {"env": Variable("env", ("p",))}).text == expr.replace("$env", "p")
+    assert not counted

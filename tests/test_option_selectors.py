@@ -93,3 +93,20 @@ PIECES = st.sampled_from(['x{env="$env"}', "y{env=~'$env.*'}", 'z{a="$svc", env!
 def test_any_query_and_any_values_give_the_reference_answer(expr, values):
     query = Query(expr, WHERE)
     assert option_selectors(query, VARIABLES, "env", values) == reference(query, "env", values)
+
+
+# --- the selectors of a query are made each once, and made again only when one changes (perf) ----------
+
+@pytest.mark.parametrize("expr,calls,selectors", [
+    ('x{env="$env"} / x{env="dev"} + y{a="1"}', 1, ['x{env="dev"}', 'y{a="1"}']),  # two literals, one value
+    ("x{env=~'b'} / x", 1, ["x{env=~\"b\"}"]),
+    ("up{job='a'} + up{job='$unset'}", 2, ["up{job=\"a\"}"]),  # a matcher dropped: once again
+    ("sum(up)", 0, []),  # no string: the shape is the text
+])
+def test_query_facts_makes_each_selector_once_unless_a_matcher_is_dropped(monkeypatch, expr, calls, selectors):
+    made = []
+    farthest = analysis.farthest
+    monkeypatch.setattr(analysis, "farthest", lambda s: made.append(1) or farthest(s))
+    variables = {**VARIABLES, "unset": Variable("unset", ())}
+    facts = query_facts(Query(expr, WHERE), variables)
+    assert ([str(u.selector) for u in facts.selectors], len(made)) == (selectors, calls)

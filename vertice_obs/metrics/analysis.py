@@ -32,7 +32,8 @@ from vertice_obs.metrics.extract import (
     extract,
     parse_promql,
 )
-from vertice_obs.metrics.interpolate import Variable, interpolate
+from vertice_obs.metrics.interpolate import Variable, _closed, interpolate
+from vertice_obs.metrics.interpolate import clear_cache as _clear_strings
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.lints import LintFacts
 from vertice_obs.metrics.selectors import Analysis, analyse, farthest, unknown_value
@@ -103,13 +104,17 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
         candidates = candidates + tuple(s for s in _bare(facts) if s.metric == option[1])
     if adhoc:  # every selector gets the filters' matchers, the bare ones too
         candidates = tuple(Selector(s.metric, s.matchers + adhoc, s.reach) for s in facts.selectors + _bare(facts))
-    judged = []
+    judged, same = [], candidates is facts.selectors  # each once already (`farthest`), until one changes
     for selector in candidates:
         known = tuple(m for m in selector.matchers if not unknown_value(m.value))
-        if known or not selector.matchers:  # bare: only an option's name, above
-            judged.append(Selector(selector.metric, known, selector.reach))
+        if len(known) == len(selector.matchers):
+            judged.append(selector)
+        else:
+            same = False
+            if known:
+                judged.append(Selector(selector.metric, known, selector.reach))
     # the unknown matchers dropped, two selectors may be one: once, as the option template has it
-    out.selectors = [SelectorUse(s, query.location, query.expr, option) for s in farthest(judged)]
+    out.selectors = [SelectorUse(s, query.location, query.expr, option) for s in (judged if same else farthest(judged))]
     return out
 
 
@@ -206,16 +211,20 @@ def _by_shape(text: str, patterns: tuple[tuple[str, str], ...]) -> Analysis | No
         return None  # reported by the full path, with the real query in the message
     if _names_a_literal(facts):
         return None
+    if not literals:
+        return facts  # the shape is the text
+    filled = {f"{_LITERAL}{i}": literal[1:-1] for i, literal in enumerate(literals)}  # without quotes
     selectors = []
     for selector in facts.selectors:
         matchers = []
         for m in selector.matchers:
-            value, index = m.value, m.value.removeprefix(_LITERAL)
-            if value.startswith(_LITERAL) and index.isdigit() and int(index) < len(literals):
-                value = literals[int(index)][1:-1]  # the literal's text, without its quotes
-            elif _LITERAL in value:
+            value = filled.get(m.value)
+            if value is not None:
+                matchers.append(LabelMatcher(m.label, m.op, value))
+            elif _LITERAL in m.value:
                 return None  # a stand-in inside a longer value: not a whole literal
-            matchers.append(LabelMatcher(m.label, m.op, value))
+            else:
+                matchers.append(m)
         selectors.append(Selector(selector.metric, tuple(matchers), selector.reach))
     return Analysis(facts.refs, farthest(selectors), facts.groupings, facts.lint)
 
@@ -311,18 +320,6 @@ def _names_a_literal(facts: Analysis) -> bool:
             or any(_LITERAL in g.label or any(_LITERAL in m for m in g.metrics) for g in facts.groupings))
 
 
-def _closed(literal: str) -> bool:
-    """Does every `${` and `[[` in the literal close inside it? Grafana's syntax reads on to the next
-    `}` or `]]` wherever it is, so one that does not is interpolated across the literal's end."""
-    for opening, close in (("${", "}"), ("[[", "]]")):
-        at = literal.find(opening)
-        while at >= 0:
-            if literal.find(close, at) < 0:
-                return False
-            at = literal.find(opening, at + 1)
-    return True
-
-
 def _fills_shape(literal: str) -> bool:
     """Can the shape path take this (interpolated) literal? As `_by_shape` asks of every literal."""
     return "\\" not in literal and "__name__" not in literal and _parses(literal)
@@ -353,5 +350,6 @@ def _parses(literal: str) -> bool:
 def clear_caches() -> None:
     """Forget every parsed query, shape and literal (benchmarks measure cold runs)."""
     _LITERALS.clear()
+    _clear_strings()
     analyse.cache_clear()
     extract.cache_clear()

@@ -167,31 +167,37 @@ def extract(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> tuple
     return tuple(dict.fromkeys(refs))  # stable de-duplication
 
 
-def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> list[MetricRef]:
-    if isinstance(node, pp.VectorSelector):
-        return _selector(node, role, reason, patterns)
-    if isinstance(node, (pp.MatrixSelector, pp.SubqueryExpr)):  # `x[5m]`, `x[5m:1m]`: what rate() takes
-        inner = node.vector_selector if isinstance(node, pp.MatrixSelector) else node.expr
-        back = node.range.total_seconds() + (0.0 if isinstance(node, pp.MatrixSelector) else _back(node))
-        return [replace(r, ranged=True, reach=r.reach + back) for r in _refs(inner, role, reason, patterns)]
-    if isinstance(node, (pp.ParenExpr, pp.UnaryExpr)):
-        return _refs(node.expr, role, reason, patterns)
-    if isinstance(node, pp.AggregateExpr):
-        refs = _refs(node.expr, role, reason, patterns)
-        refs += _refs(node.param, role, reason, patterns) if node.param is not None else []
-        return _inside(refs, str(node.op))
-    if isinstance(node, pp.Call):
-        if node.func.name in _ABSENT_FUNCTIONS:
-            return [r for a in node.args for r in _refs(a, OPTIONAL, f"argument of {node.func.name}()", patterns)]
-        return _inside([r for a in node.args for r in _refs(a, role, reason, patterns)], node.func.name)
-    if isinstance(node, pp.BinaryExpr):
+def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str], under: str = "",
+          backs: tuple[float, ...] = ()) -> list[MetricRef]:
+    """The refs under `node`. `under` (the innermost function or aggregation around it) and `backs`
+    (the ranges, offsets of the enclosing range selectors and subqueries, outermost first) are
+    passed down, so each ref is made once at its selector, not copied at every level above it."""
+    kind = type(node)  # the parser's classes have no subclasses: one lookup, not a chain of isinstance
+    if kind is pp.VectorSelector:
+        return _selector(node, role, reason, patterns, under, backs)
+    if kind is pp.MatrixSelector:  # `x[5m]`: what rate() takes
+        return _refs(node.vector_selector, role, reason, patterns, under, backs + (node.range.total_seconds() + 0.0,))
+    if kind is pp.SubqueryExpr:  # `x[5m:1m]`
+        return _refs(node.expr, role, reason, patterns, under, backs + (node.range.total_seconds() + _back(node),))
+    if kind is pp.ParenExpr or kind is pp.UnaryExpr:
+        return _refs(node.expr, role, reason, patterns, under, backs)
+    if kind is pp.AggregateExpr:
+        inner = str(node.op) or under  # the innermost name wins (an empty one would not have)
+        refs = _refs(node.expr, role, reason, patterns, inner, backs)
+        return refs + _refs(node.param, role, reason, patterns, inner, backs) if node.param is not None else refs
+    if kind is pp.Call:
+        name = node.func.name
+        if name in _ABSENT_FUNCTIONS:
+            return [r for a in node.args for r in _refs(a, OPTIONAL, f"argument of {name}()", patterns, under, backs)]
+        return [r for a in node.args for r in _refs(a, role, reason, patterns, name or under, backs)]
+    if kind is pp.BinaryExpr:
         op = str(node.op).strip().lower()
         if op == "or":
-            return _or_chain(node, role, reason, patterns)
+            return _or_chain(node, role, reason, patterns, under, backs)
         if op == "unless":
-            return (_refs(node.lhs, role, reason, patterns)
-                    + _refs(node.rhs, OPTIONAL, "right side of `unless`", patterns))
-        return _refs(node.lhs, role, reason, patterns) + _refs(node.rhs, role, reason, patterns)
+            return (_refs(node.lhs, role, reason, patterns, under, backs)
+                    + _refs(node.rhs, OPTIONAL, "right side of `unless`", patterns, under, backs))
+        return _refs(node.lhs, role, reason, patterns, under, backs) + _refs(node.rhs, role, reason, patterns, under, backs)
     return []  # number and string literals
 
 
@@ -208,25 +214,23 @@ def _back(node: Any) -> float:
 
 def children(node: Any) -> list[Any]:
     """The operands of one syntax-tree node, in source order (none for selectors and literals)."""
-    if isinstance(node, pp.MatrixSelector):
-        return [node.vector_selector]
-    if isinstance(node, (pp.SubqueryExpr, pp.ParenExpr, pp.UnaryExpr)):
-        return [node.expr]
-    if isinstance(node, pp.AggregateExpr):
-        return [node.expr] + ([node.param] if node.param is not None else [])
-    if isinstance(node, pp.Call):
-        return [a for a in node.args if a is not None]
-    if isinstance(node, pp.BinaryExpr):
+    kind = type(node)
+    if kind is pp.BinaryExpr:
         return [node.lhs, node.rhs]
+    if kind is pp.Call:
+        return [a for a in node.args if a is not None]
+    if kind is pp.MatrixSelector:
+        return [node.vector_selector]
+    if kind is pp.SubqueryExpr or kind is pp.ParenExpr or kind is pp.UnaryExpr:
+        return [node.expr]
+    if kind is pp.AggregateExpr:
+        param = node.param
+        return [node.expr] if param is None else [node.expr, param]
     return []
 
 
-def _inside(refs: list[MetricRef], name: str) -> list[MetricRef]:
-    """Record `name` as the innermost function around refs that have none yet."""
-    return [r if r.under else replace(r, under=name) for r in refs]
-
-
-def _or_chain(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> list[MetricRef]:
+def _or_chain(node: Any, role: str, reason: str, patterns: Mapping[str, str], under: str,
+              backs: tuple[float, ...]) -> list[MetricRef]:
     """`a or b or vector(0)`: every operand of the chain, judged together."""
     operands = []
 
@@ -238,7 +242,7 @@ def _or_chain(node: Any, role: str, reason: str, patterns: Mapping[str, str]) ->
             operands.append(n)
 
     flatten(node)
-    per_operand = [_refs(o, role, reason, patterns) for o in operands]
+    per_operand = [_refs(o, role, reason, patterns, under, backs) for o in operands]
     if role == OPTIONAL:
         return [r for refs in per_operand for r in refs]
     constant = [not refs for refs in per_operand]  # vector(0), a number: always has a value
@@ -255,38 +259,50 @@ def _or_chain(node: Any, role: str, reason: str, patterns: Mapping[str, str]) ->
 
 
 _OPS = {"equal": "=", "notequal": "!=", "re": "=~", "notre": "!~"}
+_OP_WORDS: dict[str, str] = {}  # str(a matcher's op) → its word ("equal"): remembered, the parser has four
 
 
-def _label_matchers(node: Any) -> tuple[LabelMatcher, ...]:
-    """The selector's label matchers, unless it uses `or` between matcher groups (not judged)."""
-    if node.matchers.or_matchers:
+def _op_word(op: Any) -> str:
+    text = str(op)
+    return _OP_WORDS.get(text) or _OP_WORDS.setdefault(text, text.rsplit(".", 1)[-1].lower())
+
+
+def _label_matchers(matchers: Any) -> tuple[LabelMatcher, ...]:
+    """The selector's label matchers (`matchers`: its `node.matchers`, read once: each read builds
+    the list anew), unless it uses `or` between matcher groups (not judged)."""
+    if matchers.or_matchers:
         return ()
-    out = []
-    for m in node.matchers.matchers:
-        op = _OPS.get(str(m.op).rsplit(".", 1)[-1].lower())
-        if m.name != "__name__" and op:
-            out.append(LabelMatcher(m.name, op, m.value))
-    return tuple(out)
+    ops = ((m, _OPS.get(_op_word(m.op))) for m in matchers.matchers)
+    return tuple(LabelMatcher(m.name, op, m.value) for m, op in ops if op and m.name != "__name__")
 
 
-def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str]) -> list[MetricRef]:
-    if node.name:
+def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str], under: str = "",
+              backs: tuple[float, ...] = ()) -> list[MetricRef]:
+    ranged, name = bool(backs), node.name
+    if name:
         # The parser rejects a name given twice, so with a name there is no __name__ matcher.
-        if node.name in patterns:
-            return [MetricRef(patterns[node.name], True, role, (), reason)]
-        return [MetricRef(node.name, False, role, (), reason, _label_matchers(node), reach=_back(node))]
-    refs = []
-    groups = [node.matchers.matchers] + list(node.matchers.or_matchers or [])
-    for matchers in groups:
-        for m in matchers:
+        if name in patterns:
+            return [MetricRef(patterns[name], True, role, (), reason, (), under, ranged, _reach(0.0, backs))]
+        return [MetricRef(name, False, role, (), reason, _label_matchers(node.matchers), under, ranged,
+                          _reach(_back(node), backs))]
+    refs, matchers = [], node.matchers
+    for group in [matchers.matchers] + list(matchers.or_matchers or []):
+        for m in group:
             if m.name != "__name__":
                 continue
-            op = str(m.op).rsplit(".", 1)[-1].lower()
-            if op == "equal":
-                refs.append(MetricRef(m.value, False, role, (), reason, _label_matchers(node), reach=_back(node)))
+            if (op := _op_word(m.op)) == "equal":
+                refs.append(MetricRef(m.value, False, role, (), reason, _label_matchers(matchers), under, ranged,
+                                      _reach(_back(node), backs)))
             elif op == "re":
-                refs.append(MetricRef(m.value, True, role, (), reason))
+                refs.append(MetricRef(m.value, True, role, (), reason, (), under, ranged, _reach(0.0, backs)))
     return refs
+
+
+def _reach(own: float, backs: tuple[float, ...]) -> float:
+    """A selector's reach: its own offset plus each enclosing range's, innermost first (one float order)."""
+    for back in reversed(backs):
+        own += back
+    return own
 
 
 # --- queries → uses ----------------------------------------------------------------------------------

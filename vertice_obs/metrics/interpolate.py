@@ -33,8 +33,9 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _LABEL_LIST = re.compile(r"^\s*[a-zA-Z_]\w*(\s*,\s*[a-zA-Z_]\w*)*\s*$")
 _IDENT = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:")
-# Where the scanner must look: variables, brackets, strings, comments. Everything else is copied.
-_INTERESTING = re.compile(r"[$\[\](){}\"'`#]")
+# Where the scanner must look: variables, strings, comments (brackets: when a variable needs them).
+_TOKENS = re.compile(r"\$|\[\[|[\"'`#]")
+_BRACKETS = re.compile(r"[\[\](){}]")
 _STRING_STOPS = {q: re.compile("[\\\\$\\[" + re.escape(q) + "]") for q in "\"'`"}
 _VAR_NAME = re.compile(r"\w+")
 _TRAILING_WORD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*$")
@@ -159,8 +160,33 @@ def _formatted(fmt: str | None, values: tuple[str, ...]) -> str:
     return _JOINED.get(fmt or "", "|").join(values)
 
 
+def _backslashed(match: re.Match[str]) -> str:  # `sub(r"\\\g<0>")`, without re reading the template per call
+    return "\\" + match.group()
+
+
 _JOINED = {"csv": ",", "raw": ",", "join": ",", "text": " + ", "pipe": "|"}  # raw: a JS array's String()
 _QUOTING = {"singlequote": "'", "doublequote": '"'}
+
+
+# For `_Interpolator._remembered`: a string literal's (body, quote) → the variables its scan looked
+# up; and (body, quote), their values → its text and the names it replaced. Bounded; dropped with
+# the run's other caches.
+_LOOKED_UP: dict[tuple[str, str], tuple[str, ...]] = {}
+_STRINGS: dict[tuple[tuple[str, str], tuple[object, ...]], tuple[str, tuple[str, ...]]] = {}
+_CACHE_LIMIT = 100_000
+_ABSENT = object()
+
+
+def clear_cache() -> None:
+    _LOOKED_UP.clear()
+    _STRINGS.clear()
+
+
+def _closed(literal: str) -> bool:
+    """Does every `${` and `[[` in the literal close inside it? Grafana's syntax reads on to the next
+    `}` or `]]` wherever it is, so one that does not is interpolated across the literal's end."""
+    return all((last := literal.rfind(opening)) < 0 or literal.find(close, last) >= 0  # the last one: all of them
+               for opening, close in (("${", "}"), ("[[", "]]")))
 
 
 def interpolate(expr: str, variables: Mapping[str, Variable] | None = None) -> Interpolated:
@@ -174,40 +200,53 @@ class _Interpolator:
         self.out: list[str] = []
         self.patterns: dict[str, str] = {}
         self.used: list[str] = []
+        self.deps: list[tuple[str, object]] | None = None  # the lookups of a literal's scan (`_remembered`)
 
     def run(self) -> Interpolated:
-        src, i, n = self.src, 0, len(self.src)
+        src, n, out = self.src, len(self.src), self.out
         if "$" not in src and "[[" not in src:
             return Interpolated(src)
+        # Text is copied in runs, and brackets are counted only when a variable outside a string needs
+        # the innermost one (`[$__range]`, `by ($label)`): `gaps` holds the text outside strings,
+        # comments and variables not counted yet. A query has a bracket every few characters.
         stack: list[tuple[str, int]] = []  # (bracket, its index): the word before it is looked up lazily
-        while i < n:
-            match = _INTERESTING.search(src, i)
-            if match is None:
-                self.out.append(src[i:])
-                break
+        gaps: list[tuple[int, int]] = []
+        at = copied = gap = 0  # search from; copied up to; brackets not counted from
+        while (match := _TOKENS.search(src, at)) is not None:
             j = match.start()
-            if j > i:
-                self.out.append(src[i:j])
             ch = src[j]
-            var = self._variable_at(j) if ch in "$[" else None  # `[[v]]` is a variable, not brackets
-            if var:
-                name, _, end = var  # the format matters only inside strings
-                i = self._replace(name, j, end, stack)
-            elif ch in "\"'`":
-                i = self._string(j, ch)
+            if ch == "$" or ch == "[":  # `[[v]]` is a variable; a `[` that is not stays a bracket
+                var = self._variable_at(j)
+                if not var:
+                    at = j + 1
+                    continue
+                gaps.append((gap, j))
+                self._count_brackets(gaps, stack)
+                if j > copied:
+                    out.append(src[copied:j])
+                at = copied = gap = self._replace(var[0], j, var[2], stack)  # the format matters only in strings
             elif ch == "#":  # a PromQL comment runs to the end of the line
+                gaps.append((gap, j))
                 end = src.find("\n", j)
-                end = n if end < 0 else end
-                self.out.append(src[j:end])
-                i = end
+                at = gap = n if end < 0 else end
             else:
-                if ch in "([{":
-                    stack.append((ch, j))
-                elif ch in ")]}" and stack:
+                gaps.append((gap, j))
+                if j > copied:
+                    out.append(src[copied:j])
+                at = copied = gap = self._string(j, ch)
+        if copied < n:
+            out.append(src[copied:])
+        return Interpolated("".join(out), self.patterns, tuple(dict.fromkeys(self.used)))
+
+    def _count_brackets(self, gaps: list[tuple[int, int]], stack: list[tuple[str, int]]) -> None:
+        """Each bracket of `gaps` onto (or off) `stack`, in order; `gaps` emptied."""
+        for start, end in gaps:
+            for match in _BRACKETS.finditer(self.src, start, end):
+                if match.group() in "([{":
+                    stack.append((match.group(), match.start()))
+                elif stack:
                     stack.pop()
-                self.out.append(ch)
-                i = j + 1
-        return Interpolated("".join(self.out), self.patterns, tuple(dict.fromkeys(self.used)))
+        gaps.clear()
 
     def _string(self, start: int, quote: str) -> int:
         """Copy a string literal, replacing variables inside it; return the index after it."""
@@ -218,6 +257,39 @@ class _Interpolator:
             if "$" not in body and "[[" not in body and "\\" not in body:  # the common case: copy it
                 self.out.append(src[start:end + 1])
                 return end + 1
+            if "\\" not in body and _closed(body):  # its text depends on nothing past its quotes
+                return self._remembered(body, quote, start, end)
+        return self._string_scan(start, quote)
+
+    def _remembered(self, body: str, quote: str, start: int, end: int) -> int:
+        """`_string_scan`'s text for a literal that reads nothing outside it, remembered by its body and
+        the values of the variables it looked up (the same answers give the same scan): every query of
+        a dashboard repeats `"$env"`, every dashboard its variables. Returns the index after it."""
+        get, key = self.vars.get, (body, quote)
+        names = _LOOKED_UP.get(key)
+        try:
+            found = None if names is None else _STRINGS.get((key, tuple(get(n, _ABSENT) for n in names)))
+        except TypeError:  # a value that cannot be hashed: not remembered
+            return self._string_scan(start, quote)
+        if found is not None:
+            self.out.append(found[0])
+            self.used.extend(found[1])
+            return end + 1
+        mark, out, self.deps = len(self.used), len(self.out), []
+        resume = self._string_scan(start, quote)
+        deps, self.deps = self.deps, None
+        asked = tuple(name for name, _ in deps)
+        if resume == end + 1 and (names is None or names == asked) and len(_STRINGS) < _CACHE_LIMIT:
+            _LOOKED_UP[key] = asked
+            try:
+                _STRINGS[key, tuple(value for _, value in deps)] = "".join(self.out[out:]), tuple(self.used[mark:])
+            except TypeError:
+                pass
+        return resume
+
+    def _string_scan(self, start: int, quote: str) -> int:
+        """`_string`, character by character where it must."""
+        src, i = self.src, start + 1
         self.out.append(quote)
         stop = _STRING_STOPS[quote]
         while i < len(src):
@@ -272,6 +344,8 @@ class _Interpolator:
         return None
 
     def _known(self, name: str) -> bool:
+        if self.deps is not None:  # scanning a literal to remember: what its text depends on
+            self.deps.append((name, self.vars.get(name, _ABSENT)))
         return name in self.vars or name in GLOBALS
 
     def _word_before(self, upto: int) -> str:
@@ -299,7 +373,7 @@ class _Interpolator:
         if v is not None and not v.values and v.all_value and fmt not in ("text", "percentencode"):
             text = v.all_value  # a custom allValue: Grafana formats it for no format but those two
         elif special is not None or (len(values) > 1 and fmt is None):  # several as a group
-            values = tuple(special.sub(r"\\\g<0>", x) for x in values) if special is not None else values
+            values = tuple(special.sub(_backslashed, x) for x in values) if special is not None else values
             text = "(" + "|".join(values) + ")" if len(values) > 1 else values[0]
         else:
             text = _formatted(fmt, values)

@@ -92,7 +92,9 @@ def _groupings(node: Any) -> list[Grouping]:
     out: list[Grouping] = []
     for child in children(node):
         out.extend(_groupings(child))
-    modifier = getattr(node, "modifier", None) if isinstance(node, pp.AggregateExpr) else None
+    if type(node) is not pp.AggregateExpr:
+        return out
+    modifier = node.modifier
     if modifier is None or str(modifier.type).rsplit(".", 1)[-1].lower() != "by" or str(node.op) == "count_values":
         return out
     metrics = _plain_sources(node.expr)
@@ -104,11 +106,12 @@ def _groupings(node: Any) -> list[Grouping]:
 def _plain_sources(node: Any) -> tuple[str, ...] | None:
     """The metric names whose labels reach `node`'s output, or None when a label could come from
     elsewhere (a label-making function, `count_values`, a selector without a plain name)."""
-    if isinstance(node, pp.VectorSelector):
+    kind = type(node)
+    if kind is pp.VectorSelector:
         return (node.name,) if node.name else None
-    if isinstance(node, pp.Call) and node.func.name in _LABEL_MAKERS:
+    if kind is pp.Call and node.func.name in _LABEL_MAKERS:
         return None
-    if isinstance(node, pp.AggregateExpr) and str(node.op) == "count_values":
+    if kind is pp.AggregateExpr and str(node.op) == "count_values":
         return None
     names: list[str] = []
     for child in children(node):
