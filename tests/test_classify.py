@@ -242,6 +242,12 @@ def test_a_rule_given_as_an_object_is_read_by_attribute():
     ("node_cpu_secondstotal", NAMES | {"node_cpu_seconds_total"}, "; did you mean node_cpu_seconds_total?"),
     ("node_file_system_avail_bytes", NAMES | {"node_filesystem_avail_bytes"},
      "; did you mean node_filesystem_avail_bytes?"),
+    # short names: one key slipped is a ratio under the cutoff (`upp`/`up` is 0.8), yet still a slip
+    ("upp", NAMES | {"up"}, "; did you mean up?"),
+    ("pu", NAMES | {"up"}, "; did you mean up?"),  # two keys swapped
+    ("ip", NAMES | {"up"}, "; did you mean up?"),
+    ("u", NAMES | {"up"}, ""),  # a single letter is no name to correct
+    ("go_gc", NAMES | {"go_gcs", "go_gc_duration_seconds"}, "; did you mean go_gcs?"),
 ])
 def test_close_names(name, names, hint):
     found = one(use(name), evidence(names=names), CATALOG)
@@ -374,13 +380,13 @@ def test_offline_missing_names_no_window_a_catalog_does_not_have():
     source = CatalogSource(CATALOG)
     found = one(use("levle"), gather(source, ["levle"], now=NOW), CATALOG)
     assert (found.check, found.message) == (
-        "metric/missing", "levle is missing: not in the metric catalog narratives/metrics.yaml")
+        "metric/missing", "levle is missing: not in the metric catalog narratives/metrics.yaml; did you mean level?")
     pattern = one(use("nothing_.*", is_pattern=True), gather(source, [], now=NOW), CATALOG)
     assert pattern.message == "name pattern 'nothing_.*' is missing: not in the metric catalog narratives/metrics.yaml"
     # the rest of the finding as the live one carries it: place, severity (an error when the
     # catalog requires the metric) and the metric, query and required flag for machines
     assert (found.location, found.severity, found.metric, dict(found.details)) == (
-        AT, Severity.WARNING, "levle", {"query": "levle", "required": False})
+        AT, Severity.WARNING, "levle", {"query": "levle", "required": False, "did_you_mean": "did you mean level?"})
     catalog = MetricCatalog(CATALOG.file, (*CATALOG.metrics, MetricSpec("gone_total", "counter", "", "", "t",
                                                                       required=True, line=40)))
     gone = one(use("gone_total"), gather(source, ["gone_total"], now=NOW), catalog)  # required, not listed

@@ -294,7 +294,21 @@ def _did_you_mean(name: str, names: frozenset[str]) -> str:
     prefix = name.split("_", 1)[0] + "_"
     candidates = [n for n in names if n.startswith(prefix)] if "_" in name else list(names)
     close = [n for n in difflib.get_close_matches(name, candidates, n=5, cutoff=0.85) if _a_slip(name, n)]
+    if not close and len(name) > 1:  # a short name's one slip is under the ratio (`upp`/`up`: 0.8)
+        close = sorted(n for n in candidates if _one_edit(name, n))
     return f"; did you mean {close[0]}?" if close else ""
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One key added, dropped, changed, or two side by side swapped: `upp`, `ip`, `pu` for `up`."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) != len(b):
+        return a[i + (len(a) > len(b)):] == b[i + (len(b) > len(a)):]
+    return a[i + 1:] == b[i + 1:] or (a[i + 2:] == b[i + 2:] and a[i:i + 2] == b[i:i + 2][::-1])
 
 
 def _a_slip(name: str, other: str) -> bool:
