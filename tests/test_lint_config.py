@@ -286,9 +286,19 @@ def test_the_lint_file_governs_builds_house_style_warnings_too(tmp_path):
     assert "panel 'Bare' (#2): warning: panel has no description" not in result.stderr
     assert "panel 'Also bare' (#3): warning: panel has no description" in result.stderr  # another panel: still on
     assert "[panel/unit]" in before.stderr and "[panel/unit]" not in result.stderr  # off everywhere
-    shown = json.loads(_built(tmp_path / "after", config, "--check", "--format", "json").stdout)["findings"]
+    # what the file switched off is counted, never silent, as validate and audit count it: the
+    # Bare panel's description and the three panels' units (the dashboard's own and its two stats)
+    assert result.stdout.rstrip().endswith("; 3 findings excluded by .vobs-lint.yaml"), result.stdout
+    assert "excluded" not in before.stdout
+    checked = _built(tmp_path / "after", config, "--check")
+    assert checked.exit_code == 0 and checked.stdout.rstrip().endswith(
+        "is up to date (1 dashboard, 1 narrative); 3 findings excluded by .vobs-lint.yaml"), checked.stdout
+    machine = json.loads(_built(tmp_path / "after", config, "--check", "--format", "json").stdout)
+    shown = machine["findings"]
     assert {(f["check"], f["location"].get("panel")) for f in shown if f["check"].startswith("panel/")} == \
         {("panel/description", "Also bare")}
+    assert machine["excluded"] == 3
+    assert json.loads(_built(tmp_path / "before", None, "--check", "--format", "json").stdout)["excluded"] == 0
 
 
 def test_a_broken_lint_file_stops_the_build_before_anything_is_written(tmp_path):

@@ -105,7 +105,10 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
     plan.findings.extend(finding("exports/left-alone", f"{item.reason}", Location(file=f"{shown_root}/{item.path}"))
                          for item in survey.left)
     plan.findings.extend(policy.skipped(project.display))  # a lint file among the modules that links out
+    found = len(plan.findings)
     plan.findings[:] = [f for f in plan.findings if policy.keeps(f, plan.titles)]
+    excluded = found - len(plan.findings)  # counted, never silent, as validate and audit count it
+    said_excluded = f"; {count(excluded, 'finding')} excluded by .vobs-lint.yaml" if excluded else ""
     _report_findings(plan, fmt)
     failed = bool(plan.failures)
     stale = [(c.kind, c.path) for c in changes] + [("left", item.path) for item in survey.blocked]
@@ -121,10 +124,11 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
             left_alone=[{"path": f"{shown_root}/{item.path}", "reason": item.reason, "planned": item.planned}
                         for item in survey.left],
             findings=[f.to_dict() for f in plan.findings],
+            excluded=excluded,
         ))
     elif check:
         if stale:
-            say(f"{shown_root}/ is stale: {len(stale)} file(s) differ from what the code renders")
+            say(f"{shown_root}/ is stale: {len(stale)} file(s) differ from what the code renders{said_excluded}")
             for kind, path in stale:
                 say(f"  {kind:8} {shown_root}/{path}")
             if survey.blocked:  # `vobs build` would leave these alone and stop: say what it needs first
@@ -134,14 +138,14 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
                 click.echo("run `vobs build` and commit exports/")
         elif not failed:  # with a module that did not load, what it would render is unknown
             say(f"{shown_root}/ is up to date ({count(plan.dashboards, 'dashboard')}, "
-                       f"{count(len(plan.narratives), 'narrative')})")
+                f"{count(len(plan.narratives), 'narrative')}){said_excluded}")
     else:
         written = sum(c.kind != "extra" for c in changes)
         deleted = sum(c.kind == "extra" for c in changes)
         kept = f", {len(survey.left)} left alone" if survey.left else ""
         say(f"rendered {count(plan.dashboards, 'dashboard')} in {count(len(plan.narratives), 'narrative')} → "
                    f"{shown_root}/ ({written} written, {deleted} deleted, "
-                   f"{plan.files - written - len(survey.blocked)} unchanged{kept})")
+                   f"{plan.files - written - len(survey.blocked)} unchanged{kept}){said_excluded}")
     if failed:
         _say_failures(plan)
         ctx.exit(EXIT_INPUT)
