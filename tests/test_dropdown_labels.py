@@ -5,7 +5,8 @@ Table-driven on the real backends (Debian's Prometheus and VictoriaMetrics, scra
 simulators of conftest.py: `maximus_dopamine_level` carries environment, instance, job,
 service_name, …, never `region`), and offline against a catalog's labels. False positives stay
 clean: a carried label, a label only one side of an `or` carries, a label `label_replace` makes,
-a label written as a variable, the one-argument `label_values(label)`, a metric with no series.
+a label written as a variable, a metric with no series. `label_values(label)` and a selector that
+names no metric are judged over every series: a label none carried within the lookback.
 """
 
 from __future__ import annotations
@@ -33,7 +34,12 @@ CASES = [
     ("either side carries it", f"label_values({LEVEL} or {SKILL}, skill_name)", False),
     ("made by label_replace", f'label_values(label_replace({LEVEL}, "region", "eu", "", ""), region)', False),
     ("label as a variable", f"label_values({LEVEL}, $label)", False),
-    ("no metric", "label_values(region)", False),
+    # no metric named: the label over every series (`/api/v1/labels` over the lookback)
+    ("no metric", "label_values(region)", True),
+    ("no metric carried", "label_values(environment)", False),
+    ("no metric name", 'label_values({environment="dev"}, region)', True),
+    ("no metric name carried", 'label_values({environment="dev"}, environment)', False),
+    ("no metric as a variable", "label_values($label)", False),
     ("no series has the name", "label_values(maximus_nope_total, region)", False),  # metric/missing says it
     ("query_result", f"query_result({LEVEL})", False),
 ]
@@ -77,6 +83,15 @@ def test_the_finding_says_what_the_metric_carries_and_stands_at_the_query(dropdo
     assert f"label_values({LEVEL}, enviroment)" in text[typo.location.line - 1]  # the query's own line
 
 
+def test_a_label_over_every_series_says_the_window_and_stands_at_the_query(dropdown_findings):
+    (anywhere,) = [f for f in dropdown_findings if f.check == CHECK and f.location.target == "variable no_metric"]
+    assert anywhere.message.startswith("$no_metric lists the values of 'region' (label_values), but no series "
+                                       "carried it in the "), anywhere.message
+    assert anywhere.message.endswith(" lookback): its dropdown stays empty")  # the minutes the test server holds
+    assert dict(anywhere.details) == {"query": "label_values(region)", "label": "region", "variable": "no_metric"}
+    assert anywhere.metric is None and anywhere.location.line is not None
+
+
 def test_offline_the_catalog_labels_judge_the_dropdown(tmp_path):
     catalog = MetricCatalog("c.yaml", (MetricSpec(LEVEL, "gauge", "ratio", "h", "team", labels=("mode",)),),
                             common_labels=("environment",))
@@ -84,7 +99,11 @@ def test_offline_the_catalog_labels_judge_the_dropdown(tmp_path):
     findings = validate(collect(load_dashboard_files([tmp_path])), CatalogSource(catalog), catalog,
                         timedelta(days=7)).findings
     flagged = {f.location.target for f in findings if f.check == CHECK}
-    assert flagged == {"variable typo", "variable with_a_selector", "variable spaced"}
+    assert flagged == {"variable typo", "variable with_a_selector", "variable spaced", "variable no_metric",
+                       "variable no_metric_name"}
+    (anywhere,) = [f for f in findings if f.check == CHECK and f.location.target == "variable no_metric"]
+    assert anywhere.message == ("$no_metric lists the values of 'region' (label_values), but no metric of the "
+                                "metric catalog c.yaml carries it: its dropdown stays empty")
 
 
 def test_the_summary_counts_the_dropdowns_that_stay_empty(tmp_path, prometheus):
@@ -96,7 +115,7 @@ def test_the_summary_counts_the_dropdowns_that_stay_empty(tmp_path, prometheus):
     _write(tmp_path)
     done = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", prometheus.url])
     summary = done.stdout.splitlines()[-1]
-    assert ", 3 variable/label-missing, 2 variable/not-a-selector; dashboard lints: " in summary, summary
+    assert ", 5 variable/label-missing, 2 variable/not-a-selector; dashboard lints: " in summary, summary
 
 
 # (variable query, refused by Prometheus as match[]?) — held against the real servers below

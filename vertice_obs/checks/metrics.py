@@ -69,6 +69,8 @@ _register("variable/label-missing", Severity.WARNING,
           "A query variable lists the values of a label (`label_values(kube_pod_info, pod)`) that no series "
           "of the metrics of its query carries: its dropdown stays empty, and the panels it fills get no value "
           "to select by — a typo, or a label the exporter does not set. Says which labels the metric has. "
+          "`label_values(region)` and a query naming no metric (`label_values({job=\"x\"}, region)`) are judged "
+          "over every series: a label none carried within the lookback (one request, only for such a dropdown). "
           "Against Prometheus and offline (the catalog's labels); not judged where the query makes labels "
           "(label_replace, label_join, count_values, absent) or names a metric by pattern.")
 _register("variable/not-a-selector", Severity.WARNING,

@@ -73,8 +73,9 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
     expr = query.expr
     if query.kind == "variable":
         expr = _variable_promql(expr)
-        if expr is None:
-            return QueryFacts()
+        if expr is None:  # `label_values(label)`: its label is judged over every series
+            listed = _listed(query, Analysis((), (), ())) if option is None else None
+            return QueryFacts(groupings=[GroupingUse(listed, query.location, query.expr)] if listed else [])
         if expr.startswith("\x00metrics:"):
             regex = expr.split(":", 1)[1]
             return QueryFacts([MetricUse(regex, query.location, query.expr, is_pattern=True, kind=query.kind)]
@@ -124,15 +125,16 @@ _MAKES_LABELS = re.compile(r"\b(?:label_replace|label_join|count_values|absent(?
 
 
 def dropdown_label(query: str) -> str | None:
-    """The label a `label_values(q, label)` variable query lists the values of, written out (not a
-    `$variable`: Grafana's own pattern takes a plain name), else None; None too where `q` may make
-    that label (label_replace, label_join, count_values, absent) or it is the name itself."""
+    """The label a `label_values(q, label)` (or `label_values(label)`) variable query lists the values
+    of, written out (not a `$variable`: Grafana's own pattern takes a plain name), else None; None
+    too where `q` may make that label (label_replace, label_join, count_values, absent) or it is the
+    name itself."""
     match = _DROPDOWN.fullmatch(query.strip())
     if match is None:
         return None
     inner = match.group(1)
     split = _last_top_level_comma(inner)
-    label = inner[split + 1:].strip() if split >= 0 else ""
+    label = inner[split + 1:].strip() if split >= 0 else inner.strip()
     if not _LABEL_NAME.fullmatch(label) or label == "__name__" or _MAKES_LABELS.search(inner[:split]):
         return None
     return label
@@ -168,13 +170,15 @@ def _not_a_selector(query: Query, text: str, facts: Analysis) -> Finding | None:
 
 def _listed(query: Query, facts: Analysis) -> Grouping | None:
     """The label a `label_values(q, label)` variable lists over the metrics `q` requires, judged as a
-    grouping is: no series of theirs carrying it leaves the dropdown empty. None for a name pattern."""
+    grouping is: no series of theirs carrying it leaves the dropdown empty. None for a name pattern.
+    Where q names no metric (`label_values(label)`, `label_values({job="x"}, label)`), over every
+    series (`Grouping.metrics` empty): a label none carries leaves any such dropdown empty."""
     label = dropdown_label(query.expr)
     if label is None or any(r.is_pattern for r in facts.refs):
         return None
     metrics = tuple(dict.fromkeys(r.metric for r in facts.refs if r.role == REQUIRED))
     variable = _variable_of(query)
-    return Grouping(label, metrics, variable) if metrics and variable else None
+    return Grouping(label, metrics, variable) if variable and (metrics or not facts.refs) else None
 
 
 def _variable_of(query: Query) -> str:

@@ -84,6 +84,8 @@ class MetricSource(Protocol):
 
     def label_names(self, names: Sequence[str]) -> dict[str, list[str]]: ...
 
+    def labels_within(self, lookback: timedelta) -> frozenset[str]: ...
+
     def metadata(self) -> dict[str, str]: ...
 
     def history(self, lookback: timedelta) -> History | None: ...
@@ -264,5 +266,10 @@ class CatalogSource:
     def label_names(self, names: Sequence[str]) -> dict[str, list[str]]:
         specs = {name: self.catalog.family_of(name) for name in names}
         return {name: sorted(self.catalog.carried_labels(spec, name)) for name, spec in specs.items() if spec}
+
+    def labels_within(self, lookback: timedelta) -> frozenset[str]:
+        """Every label some series of the catalog carries."""
+        return frozenset(label for name, labels in self.label_names(sorted(self.catalog.series_names())).items()
+                         for label in labels)
 
 

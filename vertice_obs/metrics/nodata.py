@@ -76,6 +76,8 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
         return Judged([])
     names = evidence.names or frozenset()
     groupings = [g for g in groupings if all(m in names for m in g.grouping.metrics)]
+    anywhere = [g for g in groupings if not g.grouping.metrics]  # `label_values(label)`: over every series
+    groupings = [g for g in groupings if g.grouping.metrics]
     wanted = _wanted(uses, names)
     present = {name for name in present if name in names and name not in WHILE_FIRING}
     if present:
@@ -151,6 +153,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
                            selector=str(use.selector), **extra))
     out.extend(_option_findings(options, variable_paths or {}, names))
     out.extend(_grouping_findings(grouped, carried, history, listed))
+    out.extend(_listed_anywhere(source, evidence, anywhere))
     return Judged(out, frozenset(name for name in present if (name, ()) not in tables))
 
 
@@ -290,6 +293,29 @@ def _grouping_findings(grouped: list[tuple[GroupingUse, Verdict]], carried: Mapp
                 message += f" (the labels of {metrics[0]}: {', '.join(carried[metrics[0]]) or 'none'})"
         out.append(finding(verdict.check, message, use.location, metric=use.grouping.metrics[0],
                            query=use.query, label=use.grouping.label, **extra))
+    return out
+
+
+def _listed_anywhere(source: MetricSource, evidence: Evidence, uses: list[GroupingUse]) -> list[Finding]:
+    """A dropdown listing a label over every series (`label_values(label)`, or a selector naming no
+    metric) whose label no series carried within the lookback: empty, whatever the time range.
+    One request (the label names over the lookback), only when there is such a dropdown."""
+    if not uses:
+        return []
+    try:
+        carried = source.labels_within(evidence.lookback)
+    except SourceUnavailable as exc:
+        return [_degraded(evidence, source, "label names", exc, "label_values(label) dropdowns are not judged")]
+    out = []
+    for use in uses:
+        label = use.grouping.label
+        if label in carried:
+            continue
+        where = (f"no metric of {evidence.source} carries it" if evidence.timeless else
+                 f"no series carried it {evidence.never_seen_in(evidence.history or held(source, evidence.lookback))}")
+        out.append(finding("variable/label-missing", f"${use.grouping.variable} lists the values of {label!r} "
+                           f"(label_values), but {where}: its dropdown stays empty", use.location, query=use.query,
+                           label=label, variable=use.grouping.variable))
     return out
 
 

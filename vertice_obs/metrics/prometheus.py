@@ -9,6 +9,7 @@ requests — whatever the number of dashboards and queries:
   5. the label values selectors match on     (one request grouping by every label they name)
   6. when empty selectors last matched       (two requests, only when some selector is empty)
   7. how much of the lookback it holds       (one or two requests, only for a "never seen")
+  8. the label names within the lookback     (one request, only for a `label_values(label)` dropdown)
 """
 
 from __future__ import annotations
@@ -104,11 +105,21 @@ class PrometheusSource(PrometheusClient):
 
     def _ask_names(self) -> NameSnapshot:
         end = self.now()
-        params = {"start": wire_time(end - self.window), "end": wire_time(end)}
-        values = self._call(lambda: self._api("GET", "/api/v1/label/__name__/values", params=params))
+        return NameSnapshot(self._strings("/api/v1/label/__name__/values", end - self.window, end), at=end,
+                            window=self.window)
+
+    def labels_within(self, lookback: timedelta) -> frozenset[str]:
+        """ONE request: the label names any series carried within `lookback` (`/api/v1/labels`: the
+        index, no sample read) — what a `label_values(label)` dropdown can list over that range."""
+        end = self.now()
+        return frozenset(self._strings("/api/v1/labels", end - lookback, end))
+
+    def _strings(self, path: str, start: datetime, end: datetime) -> list[str]:
+        """ONE GET of a list of strings over [start, end]."""
+        values = self._call(lambda: self._api("GET", path, params={"start": wire_time(start), "end": wire_time(end)}))
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise self._not_prometheus("label values are not a list of strings")
-        return NameSnapshot(values, at=end, window=self.window)
+        return values
 
     def rules(self) -> dict[str, RuleInfo]:
         """ONE request: `/api/v1/rules?type=record`; recording-rule output name → rule."""
