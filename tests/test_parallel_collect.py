@@ -303,7 +303,9 @@ def test_ctrl_c_while_forking_is_held_until_every_child_is_known():
     reached = []
     with pytest.raises(KeyboardInterrupt):
         with parallel._interrupt_deferred():
-            os.kill(os.getpid(), signal.SIGINT)
+            # to this thread, so it is pending at once: `os.kill` of the process may pick another of its
+            # threads (a test server's), whose C handler may run only after the block (flaky under load)
+            signal.raise_signal(signal.SIGINT)
             for _ in range(1000):  # Python would run the handler at any of these steps
                 reached.append(1)
     assert len(reached) == 1000 and signal.getsignal(signal.SIGINT) is before
