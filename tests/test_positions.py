@@ -307,6 +307,28 @@ def test_a_repeated_key_is_where_its_kept_value_is():
     assert text[positions.offset("/a"):].startswith('{"c"') and text[positions.offset("/a/c"):].startswith("3")
 
 
+def test_a_repeated_key_with_a_container_and_a_scalar_is_where_its_kept_value_is():
+    for text, kept in (('{"a": {"x": [1]}, "b": 0, "a": 5}', "5"), ('{"a": 5, "b": {}, "a": {"x": 1}}', '{"x"'),
+                       ('{"a": {"x": 1}, "a": [2], "a": {"y": 3}}', '{"y"'), ('{"a": [1], "\\u0061": 2}', "2"),
+                       ('{"a": [1], "b": "\\"a\\""}', "[1]")):
+        _, positions = read_json(text, "f.json")
+        assert text[positions.offset("/a"):].startswith(kept), text
+        if '"b"' in text:
+            assert positions.offset("/b") == text.index('"b"') + 5, text
+
+
+def test_scalar_members_are_read_only_for_the_objects_asked_about():
+    """Most of a dashboard's values are scalar members (`"expr": "…"`, `"w": 12`), and a run asks for
+    few of them: the scan makes nodes for containers only, and an object's scalars when one is asked."""
+    text = json.dumps({"panels": [{"id": i, "type": "stat", "gridPos": {"x": 0, "y": i, "w": 6, "h": 4},
+                                   "targets": [{"refId": "A", "expr": f"up{i}"}]} for i in range(50)]}, indent=2)
+    positions = Positions(text)
+    made = len(positions._offsets)
+    assert made == 1 + 1 + 50 * 4  # the document, panels, and per panel: itself, gridPos, targets, its target
+    assert text[positions.offset("/panels/7/targets/0/expr"):].startswith('"up7"')
+    assert len(positions._offsets) == made + 2  # its target's refId and expr: no other scalar
+
+
 def test_escaped_keys_and_pointer_escapes():
     text = '{"a\\/b": {"~x": [true]}, "\\u00e9": "v"}'
     _, positions = read_json(text, "f.json")

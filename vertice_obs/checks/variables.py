@@ -194,6 +194,10 @@ def _referring(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
     """The strings under `value` (`strings`) that may refer to a variable: with a `$` or `[[`."""
     if value is None:
         return
+    if type(value) is str:  # a title, a datasource name, an interval (most values asked about): no walk
+        if "$" in value or "[[" in value:
+            yield path, value
+        return
     for at, string in strings(value, path):
         if "$" in string or "[[" in string:
             yield at, string

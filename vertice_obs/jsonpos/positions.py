@@ -8,8 +8,11 @@ decode escaped keys, and has not been released since 2022.
 The values themselves come from `jsonpos.strict.parse_json` (Python's C decoder, with its notes on
 what strict readers refuse); this is one pass over the same text, after that decoder accepted it,
 with one regular expression and a stack — no recursion, so nesting depth is no concern — into a
-tree of nodes (memory linear in the file, about 150 KB for a 27 KB dashboard, under 1 ms). A key
-written twice keeps its last position, as `json.loads` keeps the last value.
+tree of the containers (objects and arrays, with array items of any kind). An object's scalar
+members (`"expr": "…"`, most of a dashboard's tokens) are skipped by the regular expression in C
+and found only when one is asked for, by a pass over that one object's own members (its nested
+containers jumped over by their known ends). Memory is linear in the file. A key written twice
+keeps its last position, as `json.loads` keeps the last value.
 
 Lines count `\\n` (so `\\r\\n` is one line break, as SARIF's default `newlineSequences` say);
 columns count Unicode code points from 1 (SARIF `columnKind` `unicodeCodePoints`).
@@ -24,15 +27,19 @@ from typing import Any, Mapping
 
 from vertice_obs.jsonpos.strict import parse_json
 
-# One match per JSON token that matters, eating the whitespace and commas before it (so the C
-# engine skips them, not the Python loop): an object member — its key, and its value when that is a
-# scalar — (groups 1, 2), an opening bracket (3), a closing one (4), or a scalar in an array or
-# alone (5). Strings are an unrolled loop (no backtracking); a bare word is a number, true, false,
-# null, NaN or ±Infinity.
-_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
-_WORD = r'[^ \t\n\r{}\[\],:"]+'
-_TOKEN = re.compile(rf'[ \t\n\r,]*(?:({_STRING})[ \t\n\r]*:[ \t\n\r]*(?:({_STRING}|{_WORD}))?'
-                    rf'|([{{\[])|([}}\]])|({_STRING}|{_WORD}))')
+# One match per container token, eating before it — in C, not in the Python loop — the whitespace,
+# commas and object members with a scalar value (found later, only if asked for: `_members`):
+# an object member whose value is a container — its key and opening bracket — (groups 1, 2), an
+# opening bracket (3), a closing one (4), or a scalar in an array or alone (5). Strings are an
+# unrolled loop and every loop is possessive (no backtracking); a bare word is a number, true,
+# false, null, NaN or ±Infinity.
+_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_WORD = r'[^ \t\n\r{}\[\],:"]++'
+_SPACE = r'[ \t\n\r]*+'
+_SKIPPED = rf'[ \t\n\r,]*+(?:{_STRING}{_SPACE}:{_SPACE}(?:{_STRING}|{_WORD})[ \t\n\r,]*+)*+'
+_TOKEN = re.compile(rf'{_SKIPPED}(?:({_STRING}){_SPACE}:{_SPACE}([{{\[])|([{{\[])|([}}\]])|({_STRING}|{_WORD}))')
+# One object member: its key (group 1), and its value when that is a scalar (2), else its opening bracket (3).
+_MEMBER = re.compile(rf'[ \t\n\r,]*+({_STRING}){_SPACE}:{_SPACE}(?:({_STRING}|{_WORD})|([{{\[]))')
 _NEWLINE = re.compile("\n")
 
 
@@ -55,11 +62,13 @@ class Positions:
     accepts (`read_json` does both): on anything else the answers are unspecified, but it never
     raises and never recurses."""
 
-    __slots__ = ("_offsets", "_key_offsets", "_children", "_root", "_text", "_newlines", "_shift", "_places")
+    __slots__ = ("_offsets", "_key_offsets", "_children", "_ends", "_read", "_root", "_text", "_newlines",
+                 "_shift", "_places")
 
     def __init__(self, text: str):
         self._shift = 1 if text.startswith("\ufeff") else 0  # parse_json drops a byte-order mark: so do we
-        self._offsets, self._key_offsets, self._children = _scan(text, self._shift)
+        self._offsets, self._key_offsets, self._children, self._ends = _scan(text, self._shift)
+        self._read: set[int] = set()  # the objects whose scalar members are read (`_members`)
         self._root = 0 if self._offsets else -1
         self._text = text
         self._newlines: list[int] | None = None  # found when a position is first asked for
@@ -134,7 +143,13 @@ class Positions:
                 token, kind = str(token), str
             child = None
             if type(kids) is dict:
-                child = kids.get(token if kind is str else str(token))
+                key = token if kind is str else str(token)
+                child = kids.get(key)
+                if node not in self._read and (child is None or not self._kept(node, child, key)):
+                    self._read.add(node)  # its scalar members, and which of a repeated key's values is kept
+                    kids = children[node] = _members(self._text, node, self._offsets, self._key_offsets,
+                                                     children, self._ends)
+                    child = kids.get(key)
             elif type(kids) is list:
                 index = token if kind is int else int(token) if token.isascii() and token.isdigit() else -1
                 if 0 <= index < len(kids):
@@ -143,6 +158,16 @@ class Positions:
                 return node, False
             node = child
         return node, True
+
+    def _kept(self, node: int, child: int, key: str) -> bool:
+        """Is the container member `child` of the object at `node` the value `json.loads` keeps for
+        `key`, without reading the object's other members? Yes when nothing after it in the object
+        can be `key` again: `"key"` is not written there, nor any escape (a key can be written
+        escaped)."""
+        after, end = self._ends.get(self._offsets[child], -1), self._ends.get(self._offsets[node], -1)
+        text = self._text
+        return after >= 0 and end >= 0 and '"' not in key and "\\" not in key \
+            and text.find(f'"{key}"', after, end) < 0 and text.find("\\", after, end) < 0
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """(line, column), both from 1, of a character offset in the text."""
@@ -167,48 +192,77 @@ def _translate(ptr: str, places: Mapping[str, str]) -> str:
         end = max(end, 0)
 
 
-def _scan(text: str, start: int) -> tuple[list[int], list[int], list[Any]]:
-    """One pass over the tokens of valid JSON `text`. Node 0 is the document; for each node: the
-    offset of its value, of its key (-1 outside objects), and its children (a dict of members by
-    name, a list of items, None for a scalar)."""
+def _scan(text: str, start: int) -> tuple[list[int], list[int], list[Any], dict[int, int]]:
+    """One pass over the container tokens of valid JSON `text`. Node 0 is the document; for each
+    node: the offset of its value, of its key (-1 outside objects), and its children (a dict of
+    members by name — only those whose value is a container, until `_members` reads the others —,
+    a list of items, None for a scalar). And where each container ends: its opening bracket's offset
+    → the offset just past its closing one."""
     offsets: list[int] = []
     key_offsets: list[int] = []
     children: list[Any] = []
+    ends: dict[int, int] = {}
     stack: list[int] = []  # the open containers' nodes
     holder: Any = None  # the children of the innermost open container (None outside any)
-    member = -1  # the node of the object member whose key was read last
     for match in _TOKEN.finditer(text, start):
         kind = match.lastindex  # which group matched: no tuple of all five, no substring not needed
-        if kind <= 2:  # an object member's key (1), and its value when that is a scalar (2)
+        if kind == 4:  # a closing bracket
+            if stack:
+                ends[offsets[stack.pop()]] = match.end()
+                holder = children[stack[-1]] if stack else None
+            continue
+        node = len(offsets)
+        if kind == 2:  # an object member whose value is a container: its key (1) and bracket (2)
             if type(holder) is not dict:
                 continue  # not JSON: never raise
             key = match.group(1)
-            member = len(offsets)
-            holder[json.loads(key) if "\\" in key else key[1:-1]] = member  # a repeated key: the last wins
-            offsets.append(match.start(2) if kind == 2 else -1)
+            holder[json.loads(key) if "\\" in key else key[1:-1]] = node  # a repeated key: the last wins
             key_offsets.append(match.start(1))
-            children.append(None)
-            continue  # a container value comes next, as its own token, and takes `member`
-        if kind == 4:  # a closing bracket
-            if stack:
-                stack.pop()
-                holder = children[stack[-1]] if stack else None
-            continue
-        offset = match.start(kind)  # an opening bracket (3) or a scalar (5)
-        if type(holder) is dict:
-            node = member
-            offsets[node] = offset
-        else:
-            node = len(offsets)
-            offsets.append(offset)
-            key_offsets.append(-1)
-            children.append(None)
+        else:  # an opening bracket (3) or a scalar (5), in an array or alone
             if type(holder) is list:
                 holder.append(node)
-        if kind == 3:
-            holder = children[node] = {} if text[offset] == "{" else []
+            elif holder is not None:
+                continue  # not JSON: never raise
+            key_offsets.append(-1)
+        offset = match.start(kind)
+        offsets.append(offset)
+        if kind == 5:
+            children.append(None)
+        else:
+            holder = {} if text[offset] == "{" else []
+            children.append(holder)
             stack.append(node)
-    return offsets, key_offsets, children
+    return offsets, key_offsets, children, ends
+
+
+def _members(text: str, node: int, offsets: list[int], key_offsets: list[int], children: list[Any],
+             ends: dict[int, int]) -> dict[str, int]:
+    """All the members of the object at `node`, by name: one pass over its own members, a scalar's
+    node made here, a container's the scan's (its value jumped over to its end)."""
+    scanned = children[node]
+    members: dict[str, int] = {}
+    at = offsets[node] + 1
+    while True:
+        member = _MEMBER.match(text, at)
+        if member is None:
+            break  # the object's end (or not JSON)
+        key = member.group(1)
+        key = json.loads(key) if "\\" in key else key[1:-1]
+        if member.lastindex == 3:  # a container: the scan's node, jumped over
+            value = member.start(3)
+            at = ends.get(value, -1)
+            child = scanned.get(key)
+            if child is not None and offsets[child] == value:
+                members[key] = child  # else a container whose key comes again: the last wins
+            if at < 0:
+                break  # never closed: not JSON
+            continue
+        members[key] = len(offsets)  # a repeated key: the last wins
+        offsets.append(member.start(2))
+        key_offsets.append(member.start(1))
+        children.append(None)
+        at = member.end()
+    return members
 
 
 def read_json(text: str, file: str, notes: list[tuple[int | None, str]] | None = None) -> tuple[Any, Positions]:

@@ -120,9 +120,13 @@ def lint_facts(tree: Any) -> LintFacts:
     while stack:
         node = stack.pop()
         if isinstance(node, pp.VectorSelector):  # no operands
-            groups = [node.matchers.matchers, *(node.matchers.or_matchers or ())]
-            name = node.name or next((m.value for g in groups for m in g if m.name == "__name__"
-                                      and str(m.op).rsplit(".", 1)[-1].lower() == "equal"), "")
+            name = node.name  # each attribute of a node is read once: a read builds new Python objects
+            if name and (":" in name or name.startswith("vobs_")):
+                continue  # a recording rule's output, or a name built from a variable: no matchers read
+            matchers = node.matchers
+            groups = [matchers.matchers, *(matchers.or_matchers or ())]
+            name = name or next((m.value for g in groups for m in g if m.name == "__name__"
+                                 and str(m.op).rsplit(".", 1)[-1].lower() == "equal"), "")
             if not name or ":" in name or name.startswith("vobs_"):
                 continue  # no single metric, a recording rule's output, or a name built from a variable
             labels = [{m.name for m in g} for g in groups]
@@ -131,9 +135,14 @@ def lint_facts(tree: Any) -> LintFacts:
             if not all("instance" in g for g in labels):
                 instance.append(name)
             continue
-        if isinstance(node, pp.Call) and node.args and isinstance(node.args[0], pp.MatrixSelector) \
-                and node.func.name in RATE_FUNCTIONS:
-            rates.append((node.func.name, node.args[0].range))
+        if isinstance(node, pp.Call):
+            args = node.args
+            if args and isinstance(args[0], pp.MatrixSelector):
+                function = node.func.name
+                if function in RATE_FUNCTIONS:
+                    rates.append((function, args[0].range))
+            stack.extend(reversed([a for a in args if a is not None]))  # `children` of a call, args read once
+            continue
         stack.extend(reversed(children(node)))
     return LintFacts(tuple(rates), tuple((label, tuple(names)) for label, names in (("job", job), ("instance", instance))
                                        if names))
