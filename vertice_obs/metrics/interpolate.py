@@ -185,8 +185,8 @@ def clear_cache() -> None:
 def _closed(literal: str) -> bool:
     """Does every `${` and `[[` in the literal close inside it? Grafana's syntax reads on to the next
     `}` or `]]` wherever it is, so one that does not is interpolated across the literal's end."""
-    return all((last := literal.rfind(opening)) < 0 or literal.find(close, last) >= 0  # the last one: all of them
-               for opening, close in (("${", "}"), ("[[", "]]")))
+    last = literal.rfind("${")  # the last one closing: all of them (no generator: ~100,000 calls a run)
+    return (last < 0 or literal.find("}", last) >= 0) and ((last := literal.rfind("[[")) < 0 or literal.find("]]", last) >= 0)
 
 
 def interpolate(expr: str, variables: Mapping[str, Variable] | None = None) -> Interpolated:

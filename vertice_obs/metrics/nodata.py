@@ -111,17 +111,18 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     uses = [*uses, *more]
     verdicts: list[tuple[SelectorUse, Verdict]] = []
     options: dict[tuple, list[SelectorUse]] = {}
-    judged: dict[Selector, list[Verdict]] = {}  # a selector repeated across panels and options is judged once
+    # a selector repeated across panels and options is judged once (None: no table, its name has no series)
+    judged: dict[Selector, list[Verdict] | None] = {}
     for use in uses:
-        table = tables.get((use.selector.metric, use.selector.labels))
-        if table is None:  # a name no series has: an option naming it (`$metric`) empties its panels
+        found = judged.get(use.selector, judged)  # `judged`: not seen yet (its labels and table looked up once)
+        if found is judged:
+            table = tables.get((use.selector.metric, use.selector.labels))
+            found = judged[use.selector] = None if table is None else judge(use.selector, table)
+        if found is None:  # a name no series has: an option naming it (`$metric`) empties its panels
             metric = use.selector.metric  # (a union with WHILE_FIRING here would copy the names per use)
             if use.option is not None and names and metric not in names and metric not in WHILE_FIRING:
                 options.setdefault((use.location.file, use.location.dashboard, use.option), []).append(use)
             continue
-        found = judged.get(use.selector)
-        if found is None:
-            found = judged[use.selector] = judge(use.selector, table)
         if use.option is None:
             verdicts.extend((use, verdict) for verdict in found)
         elif found:  # aggregated: one finding per option, naming how many panels it empties

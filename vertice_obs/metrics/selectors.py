@@ -7,6 +7,7 @@ query text at once (`analysis` calls it once per query shape).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable
@@ -59,20 +60,22 @@ def analyse(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> Analy
         tree = parse_promql(text)
         raw = _refs(tree, REQUIRED, "", dict(name_patterns))
         refs = tuple(dict.fromkeys(raw))
-        grouped = tuple(dict.fromkeys(_groupings(tree)))
+        grouped = tuple(dict.fromkeys(_groupings(tree))) if _BY.search(text) else ()  # no `by`: no walk
         lint = lint_facts(tree)
     except (ValueError, RuntimeError) as exc:
         raise ParseError(str(exc)) from None
     except RecursionError:  # the shape check should make this unreachable; never a crash regardless
         raise ParseError("query is nested too deeply to inspect") from None
-    judged = (Selector(r.metric, r.matchers, max(0.0, r.reach)) for r in raw
-              if r.role == REQUIRED and not r.is_pattern and r.matchers)
+    judged = [Selector(r.metric, r.matchers, max(0.0, r.reach)) for r in raw
+              if r.role == REQUIRED and not r.is_pattern and r.matchers]
     return Analysis(refs, farthest(judged), grouped, lint)
 
 
 def farthest(selectors: Iterable[Selector]) -> tuple[Selector, ...]:
     """Each selector once, in order of first place, with the farthest reach it is written with
     (`x{…} - x{…} offset 1d` reaches a day back: if it matched within that day, it is drawn)."""
+    if isinstance(selectors, list) and len(selectors) < 2:
+        return tuple(selectors)  # nothing to merge (most queries): no hashing
     out: dict[Selector, Selector] = {}
     for selector in selectors:
         if selector.reach > out.setdefault(selector, selector).reach:
@@ -80,6 +83,8 @@ def farthest(selectors: Iterable[Selector]) -> tuple[Selector, ...]:
     return tuple(out.values())
 
 
+# The `by` keyword, wherever it may stand (a word of its own, any case; in a string or name too: a walk more).
+_BY = re.compile(r"(?ai)\bby\b")
 # Functions that give a series labels its inputs did not carry: a `by` label under them may be theirs.
 _LABEL_MAKERS = frozenset({"label_replace", "label_join", "absent", "absent_over_time", "info"})
 
