@@ -54,10 +54,18 @@ def inventory(dashboard: dict[str, Any], file: str | None = None,
               positions: Positions | None = None) -> tuple[list[Query], list[Finding]]:
     """All Prometheus queries of one dashboard, and findings for what was not inspected; with
     `positions` (of the dashboard's JSON text), each located at its line:column."""
+    queries, findings, _ = inventory_and_model(dashboard, file, positions)
+    return queries, findings
+
+
+def inventory_and_model(dashboard: dict[str, Any], file: str | None = None, positions: Positions | None = None
+                        ) -> tuple[list[Query], list[Finding], dict[str, Any]]:
+    """`inventory`, and the model it read: `sanitize(dashboard)[0]`, cleaned once for both (the walk
+    reads it, never changes it)."""
     clean, shape = _sanitize(dashboard, file, positions)
     walker = _Walker(clean, file, shape.located)
     walker.walk()
-    return walker.queries, shape.findings + walker.findings
+    return walker.queries, shape.findings + walker.findings, clean
 
 
 # --- shapes ------------------------------------------------------------------------------------------

@@ -40,7 +40,13 @@ from vertice_obs.metrics.interpolate import (
     variable_options,
     variables_from_dashboard,
 )
-from vertice_obs.metrics.inventory import Query, dashboard_uid, inventory, sanitize
+from vertice_obs.metrics.inventory import (
+    Query,
+    dashboard_uid,
+    inventory,
+    inventory_and_model,
+    sanitize,
+)
 from vertice_obs.metrics.lints import LintFacts
 from vertice_obs.metrics.nodata import VariableAt, at_variable, judge_selectors
 from vertice_obs.metrics.series import GroupingUse, SelectorUse
@@ -244,9 +250,8 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     for dashboard in dashboards:
         count += 1
         positions = dashboard.positions()
-        found, infos = inventory(dashboard.model, dashboard.file, positions)
+        found, infos, model = inventory_and_model(dashboard.model, dashboard.file, positions)  # cleaned once
         findings.extend(infos)
-        model = sanitize(dashboard.model)[0]
         variables = variables_from_dashboard(model)
         choices = variable_options(model)
         filters = adhoc_filters(model)
