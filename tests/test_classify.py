@@ -248,6 +248,7 @@ def test_a_rule_given_as_an_object_is_read_by_attribute():
     ("ip", NAMES | {"up"}, "; did you mean up?"),
     ("u", NAMES | {"up"}, ""),  # a single letter is no name to correct
     ("go_gc", NAMES | {"go_gcs", "go_gc_duration_seconds"}, "; did you mean go_gcs?"),
+    ("app_rx_bytes_total", NAMES | {"app_tx_bytes_total"}, ""),  # one key, but another word: rx is not tx
 ])
 def test_close_names(name, names, hint):
     found = one(use(name), evidence(names=names), CATALOG)

@@ -40,6 +40,7 @@ CASES = [
     ("no metric name", 'label_values({environment="dev"}, region)', True),
     ("no metric name carried", 'label_values({environment="dev"}, environment)', False),
     ("no metric as a variable", "label_values($label)", False),
+    ("nothing before the comma", "label_values(, region)", False),  # not Grafana's label_values form
     ("no series has the name", "label_values(maximus_nope_total, region)", False),  # metric/missing says it
     ("query_result", f"query_result({LEVEL})", False),
 ]
@@ -103,7 +104,8 @@ def test_offline_the_catalog_labels_judge_the_dropdown(tmp_path):
                        "variable no_metric_name"}
     (anywhere,) = [f for f in findings if f.check == CHECK and f.location.target == "variable no_metric"]
     assert anywhere.message == ("$no_metric lists the values of 'region' (label_values), but no metric of the "
-                                "metric catalog c.yaml carries it: its dropdown stays empty")
+                                "metric catalog c.yaml carries it (list it in common_labels if relabelling or "
+                                "external labels set it): its dropdown stays empty")
 
 
 def test_the_summary_counts_the_dropdowns_that_stay_empty(tmp_path, prometheus):
@@ -170,3 +172,32 @@ def test_not_a_selector_says_what_to_list_instead():
                             "(match[]), which it is not: Prometheus refuses it, so $cpu's dropdown shows an error — "
                             "list the labels of the series themselves (label_values(node_cpu_seconds_total, cpu)), or "
                             "use query_result() with a regex")
+
+
+def test_the_window_of_empty_dropdowns_is_asked_once_even_when_it_fails():
+    """Several `label_values(label)` dropdowns left empty: how much data the source holds is asked once
+    for all of them — a failing (or hanging) history lookup was asked again for each, N × --timeout."""
+    from vertice_obs.finding import Location
+    from vertice_obs.metrics.classify import Evidence
+    from vertice_obs.metrics.evidence import SourceUnavailable
+    from vertice_obs.metrics.nodata import _listed_anywhere
+    from vertice_obs.metrics.series import Grouping, GroupingUse
+
+    class NoHistory:  # a deliberately failing source: the label names answer, the history does not
+        description = "Prometheus at http://p"
+        asked = 0
+
+        def labels_within(self, lookback):
+            return frozenset({"job", "instance"})
+
+        def history(self, lookback):
+            NoHistory.asked += 1
+            raise SourceUnavailable("Prometheus at http://p did not answer within 1s (--timeout)")
+
+    uses = [GroupingUse(Grouping(f"region{i}", (), f"v{i}"), Location(file="d.json", line=i), f"label_values(region{i})")
+            for i in range(4)] + [GroupingUse(Grouping("job", (), "jobs"), Location(file="d.json"), "label_values(job)")]
+    found = _listed_anywhere(NoHistory(), Evidence(source="Prometheus at http://p", names=frozenset()), uses)
+    assert [f.location.line for f in found] == [0, 1, 2, 3]  # `job` is carried
+    assert NoHistory.asked == 1
+    assert found[0].message == ("$v0 lists the values of 'region0' (label_values), but no series carried it in the "
+                                "last 7d: its dropdown stays empty")

@@ -133,6 +133,8 @@ def dropdown_label(query: str) -> str | None:
         return None
     inner = match.group(1)
     split = _last_top_level_comma(inner)
+    if split >= 0 and not inner[:split].strip():  # `label_values(, x)`: not Grafana's form at all
+        return None
     label = inner[split + 1:].strip() if split >= 0 else inner.strip()
     if not _LABEL_NAME.fullmatch(label) or label == "__name__" or _MAKES_LABELS.search(inner[:split]):
         return None

@@ -295,7 +295,7 @@ def _did_you_mean(name: str, names: frozenset[str]) -> str:
     candidates = [n for n in names if n.startswith(prefix)] if "_" in name else list(names)
     close = [n for n in difflib.get_close_matches(name, candidates, n=5, cutoff=0.85) if _a_slip(name, n)]
     if not close and len(name) > 1:  # a short name's one slip is under the ratio (`upp`/`up`: 0.8)
-        close = sorted(n for n in candidates if _one_edit(name, n))
+        close = sorted(n for n in candidates if _one_edit(name, n) and ("_" not in name or _a_slip(name, n)))
     return f"; did you mean {close[0]}?" if close else ""
 
 

@@ -107,7 +107,8 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
         if unasked:
             tables.update(source.label_tables(_sorted(unasked)))
     except SourceUnavailable as exc:
-        return Judged([_degraded(evidence, source, LABELS, exc, "selectors are judged by metric name only")])
+        return Judged([_degraded(evidence, source, LABELS, exc, "selectors are judged by metric name only"
+                                 + (", label_values(label) dropdowns not at all" if anywhere else ""))])
     uses = [*uses, *more]
     verdicts: list[tuple[SelectorUse, Verdict]] = []
     options: dict[tuple, list[SelectorUse]] = {}
@@ -307,13 +308,17 @@ def _listed_anywhere(source: MetricSource, evidence: Evidence, uses: list[Groupi
         carried = source.labels_within(evidence.lookback)
     except SourceUnavailable as exc:
         return [_degraded(evidence, source, "label names", exc, "label_values(label) dropdowns are not judged")]
+    empty = [use for use in uses if use.grouping.label not in carried]
+    if not empty:
+        return []
+    if evidence.timeless:  # relabelling and external labels are no exporter's, so often not in a catalog
+        where = (f"no metric of {evidence.source} carries it (list it in common_labels if relabelling or "
+                 "external labels set it)")
+    else:  # the honest window, asked once whatever the number of dropdowns (and its failure said once)
+        where = f"no series carried it {evidence.never_seen_in(evidence.history or held(source, evidence.lookback))}"
     out = []
-    for use in uses:
+    for use in empty:
         label = use.grouping.label
-        if label in carried:
-            continue
-        where = (f"no metric of {evidence.source} carries it" if evidence.timeless else
-                 f"no series carried it {evidence.never_seen_in(evidence.history or held(source, evidence.lookback))}")
         out.append(finding("variable/label-missing", f"${use.grouping.variable} lists the values of {label!r} "
                            f"(label_values), but {where}: its dropdown stays empty", use.location, query=use.query,
                            label=label, variable=use.grouping.variable))
