@@ -11,16 +11,20 @@ from __future__ import annotations
 import http.server
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Iterable
 
 
 class CapabilityProxy:
-    def __init__(self, upstream: str, withhold: Iterable[str] = (), status: int = 404):
+    def __init__(self, upstream: str, withhold: Iterable[str] = (), status: int = 404,
+                 withhold_queries: Iterable[str] = ()):
         self.upstream = upstream.rstrip("/")
         self.withhold = tuple(withhold)
+        self.withhold_queries = tuple(withhold_queries)  # a request whose (decoded) body or query string holds one
         self.status = status
         self.seen: list[str] = []
+        self.withheld: list[str] = []  # the requests withheld for their query text
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -32,6 +36,11 @@ class CapabilityProxy:
                     return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
+                text = urllib.parse.unquote_plus(path + "&" + (body or b"").decode("utf-8", "replace"))
+                if any(marker in text for marker in proxy.withhold_queries):
+                    proxy.withheld.append(text)
+                    self._answer(proxy.status, b"withheld by the test proxy\n", "text/plain")
+                    return
                 request = urllib.request.Request(proxy.upstream + path, data=body, method=self.command)
                 if self.headers.get("Content-Type"):
                     request.add_header("Content-Type", self.headers["Content-Type"])

@@ -98,3 +98,27 @@ def test_a_failing_rules_endpoint_is_not_a_missing_capability(prometheus, probe,
     assert result.exit_code == 2, result.output
     assert f"answered an error: HTTP {status}" in result.stderr
     assert "missing" not in result.stdout
+
+
+def test_a_failing_history_is_asked_once_per_run(prometheus, probe):
+    """How much data the server holds is asked by classify (a name never seen), by the selector
+    judging and by a `label_values(label)` dropdown; when that question fails, a run waits for it once,
+    not once per asker (each wait can be the whole --timeout: three before), and says it could not
+    tell. HTTP 500, which the client does not retry (a 503 is asked twice within one question)."""
+    model = json.loads((probe / "probe.json").read_text())
+    model["templating"] = {"list": [{"name": "shard", "type": "query", "query": "label_values(vobs_no_such_label)",
+                                     "datasource": {"type": "prometheus", "uid": "p"}}]}
+    model["panels"].append({"id": 9, "type": "timeseries", "title": "sel", "datasource": {"type": "prometheus", "uid": "p"},
+                            "targets": [{"refId": "A", "expr": 'maximus_dopamine_level{environment="vobs-none"}'}]})
+    (probe / "probe.json").write_text(json.dumps(model))
+    with CapabilityProxy(prometheus.url, withhold_queries=["prometheus_tsdb_lowest_timestamp_seconds"],
+                         status=500) as proxy:
+        result = CliRunner().invoke(cli, ["validate", str(probe), "--prometheus-url", proxy.url, "--format", "json"])
+        withheld = list(proxy.withheld)
+    report = json.loads(result.stdout)
+    assert len(withheld) == 1, withheld
+    checks = {f["check"] for f in report["findings"]}
+    assert {"metric/missing", "variable/label-missing"} <= checks, checks  # still judged, by what is known
+    assert not [f for f in report["findings"] if "in the last" in f["message"]]  # never a window it cannot tell:
+    untold = [f["check"] for f in report["findings"] if "(how much data it holds could not be checked)" in f["message"]]
+    assert sorted(untold) == ["metric/missing", "metric/no-matching-series", "variable/label-missing"], report

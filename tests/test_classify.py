@@ -17,6 +17,7 @@ from vertice_obs.metrics.classify import (
     FALLBACK,
     LAST_SEEN,
     OPTIONAL,
+    UNTOLD,
     Evidence,
     History,
     MetricUse,
@@ -91,6 +92,9 @@ def use(metric: str, **kw) -> MetricUse:
      "lookback)"),
     (use("never_total"), evidence(history=History(True)), None, "metric/missing", Severity.WARNING,
      "never_total is missing: never seen in Prometheus at http://p:9090 in the last 7d"),
+    (use("never_total"), evidence(history=UNTOLD), None, "metric/missing", Severity.WARNING,
+     "never_total is missing: never seen in Prometheus at http://p:9090 within the 7d lookback (how much data it "
+     "holds could not be checked)"),
     (use("latency_seconds"), None, CATALOG, "metric/missing", Severity.WARNING,
      "latency_seconds is missing: never seen in Prometheus at http://p:9090 in the last 7d (a histogram is stored "
      "as latency_seconds_bucket, latency_seconds_sum and latency_seconds_count: query one of those); "

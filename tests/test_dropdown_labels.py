@@ -199,5 +199,5 @@ def test_the_window_of_empty_dropdowns_is_asked_once_even_when_it_fails():
     found = _listed_anywhere(NoHistory(), Evidence(source="Prometheus at http://p", names=frozenset()), uses)
     assert [f.location.line for f in found] == [0, 1, 2, 3]  # `job` is carried
     assert NoHistory.asked == 1
-    assert found[0].message == ("$v0 lists the values of 'region0' (label_values), but no series carried it in the "
-                                "last 7d: its dropdown stays empty")
+    assert found[0].message == ("$v0 lists the values of 'region0' (label_values), but no series carried it within "
+                                "the 7d lookback (how much data it holds could not be checked): its dropdown stays empty")

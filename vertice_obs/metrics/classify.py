@@ -45,10 +45,15 @@ class MetricUse:
 
 @dataclass(frozen=True)
 class History:
-    """How much of the lookback a source holds: all of it, or less — since `since` when known."""
+    """How much of the lookback a source holds: all of it, or less — since `since` when known;
+    `told` False: the source was asked and could not say (`UNTOLD`)."""
 
     covers: bool
     since: datetime | None = None
+    told: bool = True
+
+
+UNTOLD = History(covers=False, told=False)
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class Evidence:
     degraded: tuple[tuple[str, str], ...] = ()
     metadata: Mapping[str, str] = field(default_factory=dict)  # metric family → type, from the source
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    history: History | None = None  # None: not asked (nothing was absent) or the source could not tell
+    history: History | None = None  # None: not asked (nothing was absent); UNTOLD: could not tell
     timeless: bool = False  # the source has no history (a catalog): an absent name is "not in" it, no window
     # listed, but with samples too new for VictoriaMetrics to serve yet (-search.latencyOffset): present
     fresh: frozenset[str] = frozenset()
@@ -77,9 +82,12 @@ class Evidence:
 
     def never_seen_in(self, history: History | None = None) -> str:
         """The honest window of a "never seen": the lookback only when the source holds that much.
-        "in the last 7d"; "in the 2h of data it holds (less than the 7d lookback)"."""
+        "in the last 7d"; "in the 2h of data it holds (less than the 7d lookback)"; asked and untold:
+        "within the 7d lookback (how much data it holds could not be checked)"."""
         history = history or self.history
         window = human_span(self.lookback)
+        if history is not None and not history.told:  # never "in the last 7d" unless it holds 7 days
+            return f"within the {window} lookback (how much data it holds could not be checked)"
         if history is None or history.covers:
             return f"in the last {window}"
         if history.since is not None and history.since < self.now:

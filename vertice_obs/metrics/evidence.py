@@ -17,6 +17,7 @@ from vertice_obs.metrics.classify import (
     LAST_SEEN,
     RULES,
     TYPES,
+    UNTOLD,
     Evidence,
     History,
     MetricUse,
@@ -200,12 +201,13 @@ def needs_history(evidence: Evidence, uses: Sequence[MetricUse] = ()) -> bool:
 
 
 def held(source: MetricSource, lookback: timedelta) -> History | None:
-    """How much of the lookback `source` holds; None when it cannot tell (never a guess). Sources
-    remember the answer: asked for names and for selectors, it costs its requests once."""
+    """How much of the lookback `source` holds; `UNTOLD` when it failed to say (never a guess), None
+    when it keeps no history (a catalog). Sources remember the answer, a failure too: asked for
+    names, selectors and dropdowns, it costs its requests (and a failing one its wait) once."""
     try:
         return source.history(lookback)
     except SourceUnavailable:
-        return None
+        return UNTOLD
 
 
 def with_history(evidence: Evidence, source: MetricSource, lookback: timedelta,

@@ -242,8 +242,16 @@ class PrometheusSource(PrometheusClient):
         2. without it, `/api/v1/label/__name__/values` over the lookback's first `window`: any name
            means some block (or the head) reaches back that far — the whole lookback is held;
            otherwise "less than the lookback" is all that is said."""
-        if lookback in self._history:
-            return self._history[lookback]
+        if lookback not in self._history:
+            try:
+                self._history[lookback] = self._held(lookback)
+            except SourceUnavailable as exc:  # remembered too: every asker would wait for it again
+                self._history[lookback] = exc
+        if isinstance(answer := self._history[lookback], SourceUnavailable):
+            raise answer
+        return answer
+
+    def _held(self, lookback: timedelta) -> History:
         end = self.now()
         start = end - lookback
         if self._lowest is None:
@@ -262,7 +270,6 @@ class PrometheusSource(PrometheusClient):
             params = {"start": wire_time(start), "end": wire_time(start + self.window)}
             values = self._call(lambda: self._api("GET", "/api/v1/label/__name__/values", params=params))
             answer = History(covers=isinstance(values, list) and bool(values))
-        self._history[lookback] = answer
         return answer
 
     def selector_history(self, selectors: Sequence[Selector], lookback: timedelta) -> dict[Selector, datetime | None]:
