@@ -73,6 +73,27 @@ def test_one_title_per_folder_before_11_3(grafana):
     grafana.assert_no_violations()
 
 
+def test_no_dashboard_titled_like_a_folder_before_11_3(grafana):
+    """Grafana before 11.3 refuses a dashboard whose title slugs like ANY folder's of the organisation,
+    wherever either lives and with overwrite too: 400 name-match (ErrDashboardWithSameNameAsFolder)."""
+    client = api(grafana)
+    client.folder.create_folder("Team A", uid="f")
+    client.folder.create_folder("Other", uid="g")
+    for body in ({"uid": "d1", "title": "team  a!"}, {"uid": "d1", "title": "Team A", "overwrite": True}):
+        body = dict(body)
+        overwrite = body.pop("overwrite", False)
+        if grafana.major_minor >= (11, 3):
+            assert save(client, body, folderUid="g", overwrite=overwrite)["status"] == "success"
+            continue
+        with pytest.raises(GrafanaClientError) as info:
+            save(client, body, folderUid="g", overwrite=overwrite)
+        assert info.value.status_code == 400
+        assert info.value.response == {"status": "name-match", "message": "Dashboard name cannot be the same as folder"}
+        assert "d1" not in grafana.dashboards
+    assert save(client, {"uid": "d2", "title": "Team B"}, folderUid="f")["status"] == "success"
+    grafana.assert_no_violations()
+
+
 def test_update_without_folder_uid_moves_to_general(grafana):
     client = api(grafana)
     client.folder.create_folder("F", uid="f")

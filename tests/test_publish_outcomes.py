@@ -167,6 +167,51 @@ def test_a_title_taken_in_grafana_is_said_as_such(root):
         grafana.assert_no_violations()
 
 
+@pytest.mark.parametrize("version", ["9.5.21", "10.4.19", "11.4.0"])
+def test_a_dashboard_titled_like_a_folder_is_refused_before_anything_is_written(root, version):
+    """Grafana before 11.3 refuses a dashboard titled like ANY folder (400 name-match): such a dashboard
+    met it mid-publish, after the others were written. Publish now refuses first, every such dashboard
+    at its module with the folder, writing nothing; the folder it would make itself counts (flat
+    folders: 'Samples/Story' is one folder, 'Samples / Story'); 11.3 on saves them all."""
+    b = root / "dashboards" / "b.py"
+    b.write_text(b.read_text().replace('"Sample B"', '"samples: story"'))  # vobs' own flat folder's slug
+    with GrafanaStandIn(version=version) as grafana:
+        grafana.folders["by-hand"] = {"id": 99, "uid": "by-hand", "title": "Sample A", "parentUid": "", "version": 1,
+                                      "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"}
+        result = vobs(root, grafana, "publish")
+        if version == "11.4.0":
+            assert result.exit_code == 0, result.output
+            return
+        assert result.exit_code == 2, result.output
+        assert grafana.writes() == []  # nothing made, nothing saved
+        where = f"Grafana at {grafana.url}"
+        lines = result.stderr.splitlines()
+        assert lines[0] == (f"vobs: error: dashboards/a.py: dashboard 'sample-a' is titled 'Sample A', like the folder "
+                            f"'Sample A' (uid by-hand): {where} refuses a dashboard titled like any folder (400 "
+                            "name-match; Grafana 11.3 allows it) — retitle the dashboard or the folder; nothing was "
+                            "published"), result.stderr
+        assert "dashboards/b.py: dashboard 'sample-b' is titled 'samples: story', like the folder 'Samples / Story' " \
+               "(uid vobs-samples-story)" in lines[1], result.stderr
+        grafana.assert_no_violations()
+
+
+def test_a_folder_made_meanwhile_is_said_as_a_title_clash():
+    """A folder titled like the dashboard, made after publish looked (or one the token cannot see):
+    Grafana 10.4's 400 name-match said as what it is, not as "answered 400"."""
+    from vertice_obs.grafana.answers import DestinationError
+    from vertice_obs.grafana.destinations import GrafanaDestination
+
+    with GrafanaStandIn(version="10.4.19") as old:
+        old.folders["by-hand"] = {"id": 99, "uid": "by-hand", "title": "Sample A", "parentUid": "", "version": 1,
+                                  "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"}
+        target = GrafanaDestination(old.url, "glsa_standin_token")
+        with pytest.raises(DestinationError) as info:
+            target.save({"uid": "sample-a", "title": "Sample A", "panels": []}, "", "m", None)
+    assert str(info.value) == ("dashboard sample-a: a folder has its title (400 name-match: Dashboard name cannot be the "
+                               "same as folder) — Grafana before 11.3 refuses a dashboard titled like any folder: "
+                               "retitle the dashboard or the folder")
+
+
 # --- 4, 6. orphans: named by publish, by their folder's whole path -----------------------------------------
 
 

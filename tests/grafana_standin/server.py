@@ -36,7 +36,11 @@ the same name in the folder already exists"}` (`ErrDashboardWithSameNameInFolder
 in pkg/services/dashboards/database/database.go, compares `slug` and `folder_id`; with `overwrite`
 it would take the other dashboard's place, which vobs never sends). 11.3 dropped the rule
 ("Dashboards: Remove unique name constraints", grafana/grafana#90687: "In Grafana 11.3, dashboards
-and folder names are no longer required to be unique"), so 11.4 and 12 save both. Saving
+and folder names are no longer required to be unique"), so 11.4 and 12 save both. The same query
+(`slug=? AND (is_folder OR folder_id=?)`) finds a FOLDER of the slug anywhere in the organisation:
+before 11.3 a dashboard titled like any folder answers `400` `{"status": "name-match", "message":
+"Dashboard name cannot be the same as folder"}` (`ErrDashboardWithSameNameAsFolder`), checked before
+`overwrite` is looked at (kyverno/kyverno#6234 met it when provisioning "Kyverno" into "Kyverno"). Saving
 into an unknown `folderUid` is silently accepted up to 11.x and a 400 from 12.
 
 Playlists (`/api/playlists`, spec operations searchPlaylists, createPlaylist, getPlaylist,
@@ -426,6 +430,9 @@ def _save(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     if existing is not None and not body.get("overwrite"):
         if model.get("version") != existing["model"]["version"]:
             return 412, {"status": "version-mismatch", "message": "The dashboard has been changed by someone else"}
+    if s.major_minor < (11, 3) and _slug(model["title"]) and any(  # no dashboard titled like a folder before 11.3,
+            _slug(f["title"]) == _slug(model["title"]) for f in s.folders.values()):  # any folder, overwrite or not
+        return 400, {"message": "Dashboard name cannot be the same as folder", "status": "name-match"}
     if s.major_minor < (11, 3) and not body.get("overwrite") and any(  # one title (by slug) per folder before 11.3
             other["folderUid"] == folder_uid and other["model"].get("uid") != uid
             and _slug(other["model"].get("title", "")) == _slug(model["title"]) for other in s.dashboards.values()):

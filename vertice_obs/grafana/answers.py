@@ -88,6 +88,9 @@ def status_error(what: str, status: int, body: Any, message: str, where: str, *,
     if status == 404:
         return DestinationError(f"{what}: not found (404): {detail}", status)
     kind = server_text(body.get("status", ""), 40) if isinstance(body, dict) else ""
+    if status == 400 and kind == "name-match":  # Grafana before 11.3: no dashboard titled like a folder
+        return DestinationError(f"{what}: a folder has its title (400 name-match: {detail}) — Grafana before 11.3 "
+                                "refuses a dashboard titled like any folder: retitle the dashboard or the folder", status)
     if status == 412 and kind == "name-exists":  # Grafana before 11.3: one title per folder
         return DestinationError(f"{what}: another dashboard in that folder has its title (412 name-exists: "
                                 f"{detail}) — Grafana before 11.3 allows one dashboard of a title per folder: "

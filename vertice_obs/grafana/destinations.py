@@ -148,6 +148,10 @@ class GrafanaDestination:
     def nested_folders(self) -> bool:
         return self.info().nested_folders
 
+    @property
+    def folder_titles_reserved(self) -> bool:
+        return self.info().major_minor < (11, 3)
+
     # --- the interface ----------------------------------------------------------------------------
     def get(self, uid: str, history: bool = True) -> LiveDashboard | None:
         """The live dashboard; with `history`, also what vobs last published (one more request)."""

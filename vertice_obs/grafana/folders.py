@@ -243,6 +243,17 @@ def home_uid(path: str, adopted: str = "") -> str:
     return adopted or folder_uid(path)
 
 
+def titled_like_folders(titles: Mapping[str, str], folders: Iterable[Folder]) -> dict[str, Folder]:
+    """Of the dashboards to save (uid → title), those Grafana before 11.3 refuses (400 name-match):
+    titled, by slug, like any folder of the organisation (`folders`: every one, wherever it lives) —
+    each with the folder (the first by uid of that slug)."""
+    by_slug: dict[str, Folder] = {}
+    for folder in sorted(folders, key=lambda f: f.uid):
+        by_slug.setdefault(_slug(folder.title), folder)
+    by_slug.pop("", None)  # a title of no letter or digit: Grafana's own slug of it is not this one's
+    return {uid: by_slug[slug] for uid, title in sorted(titles.items()) if (slug := _slug(title)) in by_slug}
+
+
 def twins(wanted: Iterable[Folder], existing: Mapping[str, Folder], nested: bool) -> list[tuple[Folder, Folder]]:
     """Each folder `wanted` that publish would create (its uid is not there) beside an existing one of
     the same title in the same place (its parent, or the root) — a folder vobs did not make, such as

@@ -56,6 +56,9 @@ class Destination(Protocol):
     # Does it hold folders made elsewhere, which a narrative may adopt (`folder_uid:`)? A Grafana does;
     # a provisioning folder holds only what vobs wrote, by the narratives' paths (`adopted`).
     adopts_folders: bool
+    # Does it refuse a dashboard titled (by slug) like any folder of the organisation? Grafana before
+    # 11.3 does (400 name-match; grafana/grafana#90687 dropped the rule); a provisioning folder cannot tell.
+    folder_titles_reserved: bool
 
     def get(self, uid: str, history: bool = True) -> LiveDashboard | None: ...
 

@@ -38,6 +38,7 @@ from vertice_obs.grafana.folders import (
     check_unique,
     folder_chain,
     folder_uid,
+    titled_like_folders,
     to_update,
     twins,
     update_words,
@@ -123,9 +124,29 @@ def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, for
     `hits`: the search of every dashboard, when the caller made it (for orphans too)."""
     homes = sorted({(r.folder, r.folder_uid) for r in rendered})
     check_unique(path for path, adopted in homes if not adopted)  # before any request: a project error
-    folders, updates, said, notes = folder_plan(homes, target)
+    existing = target.folders()
+    folders, updates, said, notes = folder_plan(homes, target, existing)
     seen = survey(rendered, target, workers, history=True, hits=hits, on_fetched=on_fetched)
-    return PublishPlan(folders, [_decide(one, force, project_id) for one in seen], updates, said, notes)
+    actions = [_decide(one, force, project_id) for one in seen]
+    if target.folder_titles_reserved:  # before any write: a refusal mid-run would leave it half-applied
+        check_titles(actions, {**existing, **{f.uid: f for f in folders}}, rendered, target)
+    return PublishPlan(folders, actions, updates, said, notes)
+
+
+def check_titles(actions: Sequence[Action], folders: dict[str, Folder], rendered: Sequence[RenderedDashboard],
+                 target: Destination) -> None:
+    """Grafana before 11.3 refuses to save a dashboard titled like any folder (`titled_like_folders`;
+    `folders`: the target's and those publish makes, as they will be): every such dashboard in one
+    `InputError`, at its module, before anything is written."""
+    saved = {a.uid: str(a.model.get("title", "")) for a in actions if a.kind in WRITES}
+    sources = {r.uid: r.source for r in rendered}
+    refused = titled_like_folders(saved, folders.values())
+    if refused:
+        raise InputError.together([InputError(
+            f"dashboard {uid!r} is titled {saved[uid]!r}, like the folder {folder.title!r} (uid {folder.uid}): "
+            f"{target.description} refuses a dashboard titled like any folder (400 name-match; Grafana 11.3 "
+            "allows it) — retitle the dashboard or the folder; nothing was published", sources.get(uid))
+            for uid, folder in refused.items()])
 
 
 def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder] | None = None
