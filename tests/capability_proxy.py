@@ -9,6 +9,7 @@ real backend's for every request that reaches it.
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 import urllib.error
 import urllib.parse
@@ -18,11 +19,14 @@ from typing import Iterable
 
 class CapabilityProxy:
     def __init__(self, upstream: str, withhold: Iterable[str] = (), status: int = 404,
-                 withhold_queries: Iterable[str] = ()):
+                 withhold_queries: Iterable[str] = (), warn_on: Iterable[str] = (), warnings: Iterable[str] = ()):
         self.upstream = upstream.rstrip("/")
         self.withhold = tuple(withhold)
         self.withhold_queries = tuple(withhold_queries)  # a request whose (decoded) body or query string holds one
         self.status = status
+        # A successful JSON answer to a request whose text holds one of `warn_on` gets `warnings` added,
+        # as Thanos adds them to a partial response (the answer is the real backend's otherwise).
+        self.warn_on, self.warnings = tuple(warn_on), list(warnings)
         self.seen: list[str] = []
         self.withheld: list[str] = []  # the requests withheld for their query text
         proxy = self
@@ -46,7 +50,11 @@ class CapabilityProxy:
                     request.add_header("Content-Type", self.headers["Content-Type"])
                 try:
                     with urllib.request.urlopen(request, timeout=30) as answer:
-                        self._answer(answer.status, answer.read(), answer.headers.get("Content-Type", ""))
+                        body = answer.read()
+                        if any(marker in text for marker in proxy.warn_on):
+                            payload = json.loads(body)
+                            body = json.dumps({**payload, "warnings": proxy.warnings}).encode()
+                        self._answer(answer.status, body, answer.headers.get("Content-Type", ""))
                 except urllib.error.HTTPError as err:
                     self._answer(err.code, err.read(), err.headers.get("Content-Type", ""))
 

@@ -122,3 +122,54 @@ def test_a_failing_history_is_asked_once_per_run(prometheus, probe):
     assert not [f for f in report["findings"] if "in the last" in f["message"]]  # never a window it cannot tell:
     untold = [f["check"] for f in report["findings"] if "(how much data it holds could not be checked)" in f["message"]]
     assert sorted(untold) == ["metric/missing", "metric/no-matching-series", "variable/label-missing"], report
+
+
+THANOS = "partial response: store 10.0.0.7:10901 unreachable (context deadline exceeded)"
+
+
+@pytest.mark.parametrize("backend", ["prometheus", "victoria"])
+@pytest.mark.parametrize("marker", ["/api/v1/label/__name__/values", "count by"])
+def test_warnings_in_answers_are_said_once(request, backend, probe, marker):
+    """A Thanos query layer that cannot reach a store answers what it could, with `warnings`: vobs
+    read only `data`, so names it never saw were "missing" with nothing to say the answer was partial.
+    Now one `source/incomplete` warning quotes them — from a JSON answer read whole (the names) and
+    from the label tables' answer read row by row (`count by`), where they come after the rows."""
+    server = request.getfixturevalue(backend)
+    hostile = "store \x1b[31mB\x1b[0m down\nsecond line"
+    with CapabilityProxy(server.url, warn_on=[marker], warnings=[THANOS, THANOS, hostile]) as proxy:
+        code, report, text = _validate(proxy.url, probe)
+        audit = CliRunner().invoke(cli, ["audit", str(probe), "--prometheus-url", proxy.url, "--format", "markdown"])
+    assert f'warned that its answers may be incomplete: "{THANOS}"' in audit.stdout, audit.output  # the audit says it too
+    said = [f for f in report["findings"] if f["check"] == "source/incomplete"]
+    assert len(said) == 1, report["findings"]
+    assert said[0]["severity"] == "warning" and said[0]["details"]["warnings"] == [THANOS, hostile]
+    message = said[0]["message"]
+    assert message.startswith(f"{report['source']} warned that its answers may be incomplete: \"{THANOS}\"; "
+                              '"store \\x1b[31mB\\x1b[0m down second line" — '), message  # escaped, on one line
+    assert "\x1b" not in text and "\x1b" not in said[0]["message"]
+    assert "may exist where it could not look" in said[0]["message"]
+    assert code == 1  # the run's outcome stands: the spike counter is still reported missing
+
+
+def test_answers_without_warnings_say_nothing_of_them(prometheus, probe):
+    _, report, _ = _validate(prometheus.url, probe)
+    assert "source/incomplete" not in {f["check"] for f in report["findings"]}
+
+
+def test_many_warnings_are_counted_and_a_secret_in_one_is_not_shown():
+    """The first three distinct warnings are quoted, the rest counted; a registered secret a proxy
+    echoes in one (its own token, say) is redacted like any other server text."""
+    from vertice_obs.guard.secrets import register
+    from vertice_obs.metrics.classify import Evidence
+    from vertice_obs.metrics.evidence import incomplete
+
+    register("vobs-test-secret-4d1f")
+
+    class Partial:  # a deliberately warning source: only what `incomplete` reads
+        description = "Prometheus at http://thanos:9090"
+        warnings = ["token vobs-test-secret-4d1f refused by store A", "w1", "w1", "w2", *(f"x{i}" for i in range(30))]
+
+    (said,) = incomplete(Partial(), Evidence(source="Prometheus at http://thanos:9090", names=frozenset()))
+    assert "vobs-test-secret-4d1f" not in said.message and "vobs-test-secret-4d1f" not in str(said.to_dict())
+    assert '"w1"; "w2" (and 30 more) — ' in said.message, said.message
+    assert said.to_dict()["details"]["warnings"][1:] == ["w1", "w2", *(f"x{i}" for i in range(17))]  # 20 kept

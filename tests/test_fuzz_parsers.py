@@ -203,19 +203,22 @@ _LABELS = st.dictionaries(st.sampled_from(["__name__", "env", "pod", "le", "é"]
 
 
 @FAST
-@given(rows=st.lists(_LABELS, max_size=6), spaced=st.booleans(), extra=st.booleans())
-def test_vector_answers_are_read_row_by_row_as_json_reads_them(rows, spaced, extra):
+@given(rows=st.lists(_LABELS, max_size=6), spaced=st.booleans(), extra=st.booleans(),
+       warned=st.lists(st.text(min_size=1, max_size=8).filter(str.strip), max_size=2))
+def test_vector_answers_are_read_row_by_row_as_json_reads_them(rows, spaced, extra, warned):
     """The row-by-row reading of a label-tables answer gives each row's labels exactly as decoding
-    the whole document does — Prometheus' compact layout, an indented one, extra fields."""
+    the whole document does — Prometheus' compact layout, an indented one, extra fields — and its
+    `warnings` wherever they stand (Prometheus writes them after the rows)."""
     from vertice_obs.metrics.promql_wire import vector_metrics
 
     payload = {"status": "success", "data": {"resultType": "vector",
                                              "result": [{"metric": r, "value": [1.5, "1"]} for r in rows]}}
-    if extra:
-        payload = {"warnings": ["w"], **payload, "stats": {"seriesFetched": "3"}}
+    payload = {"warnings": warned, **payload, "stats": {"seriesFetched": "3"}} if extra else {**payload, "warnings": warned}
     text = json.dumps(payload, indent=1 if spaced else None, separators=None if spaced else (",", ":"),
                       ensure_ascii=bool(spaced))
-    assert list(vector_metrics([text.encode()])) == rows
+    found: list[str] = []
+    assert list(vector_metrics([text.encode()], found)) == rows
+    assert found == warned
 
 
 @FAST

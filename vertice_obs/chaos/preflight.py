@@ -23,7 +23,7 @@ from vertice_obs.errors import closest
 from vertice_obs.finding import Finding, Location, Severity
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import classify
-from vertice_obs.metrics.evidence import MetricSource, gather, with_history
+from vertice_obs.metrics.evidence import MetricSource, gather, incomplete, with_history
 from vertice_obs.metrics.extract import uses_of
 from vertice_obs.metrics.inventory import Query
 
@@ -44,7 +44,7 @@ def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None,
             findings.extend(f)
     evidence = with_history(gather(source, {u.metric for u in uses if not u.is_pattern}, lookback), source, lookback,
                             uses)
-    return findings + classify(uses, evidence, catalog)
+    return findings + classify(uses, evidence, catalog) + incomplete(source, evidence)
 
 
 def narrative_findings(run: Run, known: set[str] | None) -> list[Finding]:

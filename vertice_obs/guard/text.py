@@ -33,6 +33,12 @@ def escape(text: object, *, one_line: bool = False) -> str:
     return (_CONTROL_AND_NEWLINES if one_line else _CONTROL).sub(_visible, str(text))
 
 
+def folded(text: str, limit: int = 240) -> str:
+    """`text` on one line (whitespace runs folded to a space), cut to `limit` characters with `…`."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def html_text(text: object, *, one_line: bool = False) -> str:
     """`text` for an HTML page: markup escaped (quotes too, so it may stand in an attribute) and
     control characters and bidi overrides made visible, as `escape` shows them."""

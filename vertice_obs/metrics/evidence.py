@@ -11,7 +11,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
+from vertice_obs.checks import finding
 from vertice_obs.errors import VobsError
+from vertice_obs.finding import Finding, Location
+from vertice_obs.guard.secrets import redact_text
+from vertice_obs.guard.text import escape, folded
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import (
     LAST_SEEN,
@@ -74,6 +78,7 @@ class RuleInfo:
 
 class MetricSource(Protocol):
     description: str
+    warnings: list[str]  # what its answers warned of, in order (`incomplete` says them)
 
     def names(self) -> NameSnapshot: ...
 
@@ -234,6 +239,7 @@ class CatalogSource:
     def __init__(self, catalog: MetricCatalog):
         self.catalog = catalog
         self.description = f"the metric catalog {catalog.file}"
+        self.warnings: list[str] = []  # a catalog answers whole
 
     def names(self) -> NameSnapshot:
         return NameSnapshot(self.catalog.series_names())
@@ -273,5 +279,23 @@ class CatalogSource:
         """Every label some series of the catalog carries."""
         return frozenset(label for name, labels in self.label_names(sorted(self.catalog.series_names())).items()
                          for label in labels)
+
+
+_SAID_WARNINGS, _KEPT_WARNINGS = 3, 20  # quoted in the message; kept in details (a server may send thousands)
+
+
+def incomplete(source: MetricSource, evidence: Evidence) -> list[Finding]:
+    """The one `source/incomplete` finding when the source's answers carried warnings: a Thanos or
+    Cortex query layer that could not reach a store answers what it could (a partial response) and
+    says so there — absence in such an answer is no proof. The first distinct ones, as the server
+    wrote them (secrets redacted, one line each); the first 20 whole in `details.warnings`."""
+    distinct = list(dict.fromkeys(redact_text(w) for w in source.warnings))
+    if not distinct:
+        return []
+    shown = "; ".join(f'"{escape(folded(w, 200), one_line=True)}"' for w in distinct[:_SAID_WARNINGS])
+    more = f" (and {len(distinct) - _SAID_WARNINGS} more)" if len(distinct) > _SAID_WARNINGS else ""
+    return [finding("source/incomplete", f"{evidence.source} warned that its answers may be incomplete: {shown}{more} "
+                    "— a metric, label or series found missing or empty may exist where it could not look: check "
+                    "again once it answers without warnings", Location(file=None), warnings=distinct[:_KEPT_WARNINGS])]
 
 

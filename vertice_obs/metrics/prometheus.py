@@ -209,7 +209,7 @@ class PrometheusSource(PrometheusClient):
             answer = [self._call(lambda: self._grouped(labels, regex, meanwhile))]
             meanwhile = None  # the first query's wait only
             try:  # row by row, each projected at once: the decoded answer is never held whole
-                for series in vector_metrics(answer):
+                for series in vector_metrics(answer, self.warnings):
                     if (name := series["__name__"]) in carried:
                         get = series.get
                         row = tuple([get(label, "") for label in carried[name]])

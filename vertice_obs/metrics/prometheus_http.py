@@ -27,6 +27,7 @@ from vertice_obs.guard.http import (
     within,
 )
 from vertice_obs.guard.secrets import redact_text, redact_url, register, register_url
+from vertice_obs.guard.text import folded
 from vertice_obs.guard.urls import parse as parse_url
 from vertice_obs.metrics.evidence import CapabilityMissing, Meanwhile, SourceUnavailable
 from vertice_obs.metrics.promql_wire import (
@@ -34,7 +35,7 @@ from vertice_obs.metrics.promql_wire import (
     NotPrometheus,
     http_error,
     looks_like_html,
-    one_line,
+    said,
 )
 
 _T = TypeVar("_T")
@@ -67,6 +68,7 @@ class PrometheusClient:
         self._server = parse_url(url, "the Prometheus URL")
         self.url, auth = self._server.base, self._server.auth
         self.kind = ""  # what answers, once an answer shows it (`_body`): "VictoriaMetrics"
+        self.warnings: list[str] = []  # what its answers warned of (`said`): Thanos' partial responses
         self.timeout = timeout
         self.timeout_name = timeout_name  # what set the deadline, as the user wrote it: `--timeout`, `--http-timeout`
         self.max_bytes, self._now = max_bytes, now
@@ -105,6 +107,7 @@ class PrometheusClient:
             raise NotPrometheus("JSON nested too deeply") from None
         if not isinstance(payload, dict) or payload.get("status") != "success" or "data" not in payload:
             raise NotPrometheus("no successful Prometheus answer")
+        said(payload, self.warnings)
         return payload["data"]
 
     def _body(self, method: str, path: str, meanwhile: Meanwhile = None, **kwargs: Any) -> bytes:
@@ -139,7 +142,7 @@ class PrometheusClient:
             raise SourceUnavailable(f"{self.description} is unreachable") from None
         except ErrorAnswer as exc:
             error = CapabilityMissing if exc.status in (404, 405, 501) else SourceUnavailable
-            raise error(f"{self.description} answered an error: {redact_text(one_line(str(exc)))}") from None
+            raise error(f"{self.description} answered an error: {redact_text(folded(str(exc)))}") from None
         except NotPrometheus as exc:
             raise self._not_prometheus(str(exc)) from None
         except niquests.exceptions.TooManyRedirects:

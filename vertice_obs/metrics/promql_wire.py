@@ -114,9 +114,6 @@ def looks_like_html(body: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<"))
 
 
-def one_line(text: str, limit: int = 240) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 
@@ -141,10 +138,11 @@ _VECTOR_HEAD = re.compile(r'\s*\{\s*"status"\s*:\s*"success"\s*,\s*"data"\s*:\s*
 _SPACE = re.compile(r"\s*")
 
 
-def vector_metrics(answer: list[bytes]) -> Iterator[dict[str, str]]:
+def vector_metrics(answer: list[bytes], warnings: list[str] | None = None) -> Iterator[dict[str, str]]:
     """The label set (`metric`) of each row of an instant query's vector answer, decoded one row at a
     time: the label tables of 100,000 series are a 17 MB answer whose whole decoded document held
     ~90 MB at once. `answer` holds the body, taken out once it is decoded to text (not held twice).
+    The answer's `warnings` (after the rows, where Prometheus writes them) are added to `warnings`.
     Raises ValueError (or KeyError/TypeError) on an answer of another shape."""
     text = answer.pop().decode("utf-8")
     head = _VECTOR_HEAD.match(text)
@@ -154,20 +152,33 @@ def vector_metrics(answer: list[bytes]) -> Iterator[dict[str, str]]:
             raise ValueError("no successful Prometheus answer")
         for row in payload["data"]["result"]:
             yield row["metric"]
+        said(payload, warnings)
         return
     decoder = json.JSONDecoder()
     at = _SPACE.match(text, head.end()).end()
-    if text.startswith("]", at):
-        return
-    while True:
+    while not text.startswith("]", at):
         row, at = decoder.raw_decode(text, at)
         yield row["metric"]
         at = _SPACE.match(text, at).end()
         if text.startswith("]", at):
-            return
+            break
         if not text.startswith(",", at):
             raise ValueError("unexpected text between rows")
         at = _SPACE.match(text, at + 1).end()
+    # the rest: `}` ending data, then the answer's other members (`warnings`, `infos`, `stats`) and `}`
+    rest = text[at + 1:].lstrip()
+    if not rest.startswith("}"):
+        raise ValueError("unexpected text after the rows")
+    rest = rest[1:].lstrip()
+    said(json.loads("{" + (rest[1:] if rest.startswith(",") else rest)), warnings)
+
+
+def said(payload: Any, warnings: list[str] | None) -> None:
+    """Add an API answer's `warnings` (Prometheus: a list of strings, e.g. Thanos' partial responses,
+    a truncated listing) to `warnings`, when it is given."""
+    found = payload.get("warnings") if isinstance(payload, dict) else None
+    if warnings is not None and isinstance(found, list):
+        warnings.extend(w for w in found if isinstance(w, str) and w.strip())
 
 
 def recording_rules(groups: list[dict]) -> Iterator[RuleInfo]:

@@ -33,7 +33,13 @@ from vertice_obs.metrics.analysis import (
 )
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify, types_by_name
-from vertice_obs.metrics.evidence import MetricSource, gather, gone_now, with_history
+from vertice_obs.metrics.evidence import (
+    MetricSource,
+    gather,
+    gone_now,
+    incomplete,
+    with_history,
+)
 from vertice_obs.metrics.extract import uses_of
 from vertice_obs.metrics.interpolate import (
     Variable,
@@ -321,9 +327,8 @@ def _copy_selectors(query: Query, copies: list[dict[str, Variable]], share_shape
 
 def _variable_paths(dashboard: DashboardFile, names: Iterable[str],
                     positions: Positions | None) -> dict[tuple[str, str], VariableAt]:
-    """(file, variable) → the JSON path of each named variable's definition in the file, and its
-    line and column — found now, while the file's positions are at hand (placing the findings on
-    options later read ~660 files' positions again at 1,000 dashboards)."""
+    """(file, variable) → the JSON path, line and column of each named variable's definition — found
+    now, while the file's positions are at hand (later, ~660 files' were read again at 1,000)."""
     wanted, out = set(names), {}
     for path, v in variables(dashboard.model):  # the lints' walk: paths in the model, as theirs are
         if v["name"] in wanted and (dashboard.file, v["name"]) not in out:
@@ -393,7 +398,7 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
                                    present=() if evidence.timeless else referenced)
     clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
     evidence = with_history(gone_now(evidence, source, gone), source, lookback, collected.uses)
-    findings = collected.findings + classify(collected.uses, evidence, catalog) + series
+    findings = collected.findings + classify(collected.uses, evidence, catalog) + series + incomplete(source, evidence)
     return ValidationResult(findings, evidence, collected.queries, collected.dashboards, len(collected.uses),
                             names=len(referenced))
 
@@ -434,8 +439,7 @@ def at_json_paths(findings: Iterable[Finding], dashboards: Iterable[DashboardFil
 
 
 def _placed(f: Finding, where: Positions | None) -> Finding:
-    """`f` at the line and column of its `json_path` in `where` (the positions of its file), if it
-    names one and has no line yet."""
+    """`f` at its `json_path`'s line and column in `where` (its file's positions), if it has no line."""
     if where is None or f.location.line is not None:
         return f
     path = dict(f.details).get("json_path")
