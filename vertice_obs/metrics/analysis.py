@@ -136,7 +136,7 @@ def dropdown_label(query: str) -> str | None:
     if split >= 0 and not inner[:split].strip():  # `label_values(, x)`: not Grafana's form at all
         return None
     label = inner[split + 1:].strip() if split >= 0 else inner.strip()
-    if not _LABEL_NAME.fullmatch(label) or label == "__name__" or _MAKES_LABELS.search(inner[:split]):
+    if not _LABEL_NAME.fullmatch(label) or label == "__name__" or _MAKES_LABELS.search(inner[:max(split, 0)]):
         return None
     return label
 

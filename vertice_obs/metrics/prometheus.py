@@ -118,7 +118,7 @@ class PrometheusSource(PrometheusClient):
         """ONE GET of a list of strings over [start, end]."""
         values = self._call(lambda: self._api("GET", path, params={"start": wire_time(start), "end": wire_time(end)}))
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise self._not_prometheus("label values are not a list of strings")
+            raise self._not_prometheus(f"the {path} answer is not a list of strings")
         return values
 
     def rules(self) -> dict[str, RuleInfo]:
