@@ -150,15 +150,7 @@ def _not_a_selector(query: Query, text: str, facts: Analysis) -> Finding | None:
     it), which takes a series selector only — a function, an aggregation, an operator, a range,
     `offset` or `@` is refused, and the dropdown shows an error."""
     match = _LABEL_VALUES.fullmatch(query.expr.strip())
-    if match is None:
-        return None
-    try:
-        tree = parse_promql(text)
-    except ValueError:  # it parsed a moment ago through the shape path: nothing to add
-        return None
-    while type(tree).__name__ == "ParenExpr":  # `(x)`: VictoriaMetrics takes it, Prometheus not — not said
-        tree = tree.expr
-    if type(tree).__name__ == "VectorSelector" and tree.offset is None and tree.at is None:
+    if match is None or facts.series_selector:  # from the parse `facts` came from: no second parse of `text`
         return None
     metrics = list(dict.fromkeys(r.metric for r in facts.refs if not r.is_pattern))
     instead = (f"list the labels of the series themselves (label_values({metrics[0]}, {match.group(2)}))"
@@ -231,7 +223,7 @@ def _by_shape(text: str, patterns: tuple[tuple[str, str], ...]) -> Analysis | No
             else:
                 matchers.append(m)
         selectors.append(Selector(selector.metric, tuple(matchers), selector.reach))
-    return Analysis(facts.refs, farthest(selectors), facts.groupings, facts.lint)
+    return Analysis(facts.refs, farthest(selectors), facts.groupings, facts.lint, facts.series_selector)
 
 
 def option_selectors(query: Query, variables: Mapping[str, Variable], name: str,

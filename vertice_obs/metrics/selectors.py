@@ -31,12 +31,14 @@ from vertice_obs.metrics.series import Grouping, Selector
 @dataclass(frozen=True)
 class Analysis:
     """One parse of one query text: its metric references (`extract`'s answer), the selectors
-    that must select something, its `by` groupings and its lint facts."""
+    that must select something, its `by` groupings, its lint facts, and whether it is one series
+    selector (what `match[]` takes)."""
 
     refs: tuple[MetricRef, ...]
     selectors: tuple[Selector, ...]
     groupings: tuple[Grouping, ...]
     lint: LintFacts = LintFacts()  # what the PromQL lints need from the same tree
+    series_selector: bool = False  # see `series_selector`; string literals never change it
 
 
 def selectors(text: str) -> tuple[Selector, ...]:
@@ -62,13 +64,22 @@ def analyse(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> Analy
         refs = tuple(dict.fromkeys(raw))
         grouped = tuple(dict.fromkeys(_groupings(tree))) if _BY.search(text) else ()  # no `by`: no walk
         lint = lint_facts(tree)
+        plain = series_selector(tree)
     except (ValueError, RuntimeError) as exc:
         raise ParseError(str(exc)) from None
     except RecursionError:  # the shape check should make this unreachable; never a crash regardless
         raise ParseError("query is nested too deeply to inspect") from None
     judged = [Selector(r.metric, r.matchers, max(0.0, r.reach)) for r in raw
               if r.role == REQUIRED and not r.is_pattern and r.matchers]
-    return Analysis(refs, farthest(judged), grouped, lint)
+    return Analysis(refs, farthest(judged), grouped, lint, plain)
+
+
+def series_selector(tree: Any) -> bool:
+    """Is the tree one series selector, without `offset` or `@` — what Prometheus takes as `match[]`?
+    Parentheses around it are looked through (`(x)`: VictoriaMetrics takes it, Prometheus not — not said)."""
+    while type(tree) is pp.ParenExpr:
+        tree = tree.expr
+    return type(tree) is pp.VectorSelector and tree.offset is None and tree.at is None
 
 
 def farthest(selectors: Iterable[Selector]) -> tuple[Selector, ...]:
