@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from itertools import repeat
 from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.guard.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
@@ -205,14 +206,14 @@ class PrometheusSource(PrometheusClient):
         projections = {name: [(projection([carried[name].index(label) for label in labels]), set())
                               for labels in tables] for name, tables in sets.items()}
         labels = sorted({label for labels in wanted for label in labels})
+        blank = repeat("")  # a missing label reads as "" (endless: `map` stops at the labels' end)
         for regex in batches([re.escape(n) for n in sorted(sets)], "|", _MAX_LABEL_QUERY_CHARS):
             answer = [self._call(lambda: self._grouped(labels, regex, meanwhile))]
             meanwhile = None  # the first query's wait only
             try:  # row by row, each projected at once: the decoded answer is never held whole
                 for series in vector_metrics(answer, self.warnings):
                     if (name := series["__name__"]) in carried:
-                        get = series.get
-                        row = tuple([get(label, "") for label in carried[name]])
+                        row = tuple(map(series.get, carried[name], blank))  # in C: no comprehension per row
                         for project, rows in projections[name]:
                             rows.add(project(row))
             except (KeyError, TypeError, AttributeError, ValueError, RecursionError):
