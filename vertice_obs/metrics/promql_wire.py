@@ -154,16 +154,20 @@ def vector_metrics(answer: list[bytes], warnings: list[str] | None = None) -> It
             yield row["metric"]
         said(payload, warnings)
         return
-    decoder = json.JSONDecoder()
+    scan = json.JSONDecoder().scan_once  # `raw_decode` without its Python frame: ~1.5 us a row, 100,000 rows
     at = _SPACE.match(text, head.end()).end()
     while not text.startswith("]", at):
-        row, at = decoder.raw_decode(text, at)
+        try:
+            row, at = scan(text, at)
+        except StopIteration as exc:  # as `raw_decode` says it
+            raise json.JSONDecodeError("Expecting value", text, exc.value) from None
         yield row["metric"]
-        at = _SPACE.match(text, at).end()
-        if text.startswith("]", at):
-            break
-        if not text.startswith(",", at):
-            raise ValueError("unexpected text between rows")
+        if not text.startswith(",", at):  # Prometheus' compact layout: the comma right after the row
+            at = _SPACE.match(text, at).end()
+            if text.startswith("]", at):
+                break
+            if not text.startswith(",", at):
+                raise ValueError("unexpected text between rows")
         at = _SPACE.match(text, at + 1).end()
     # the rest: `}` ending data, then the answer's other members (`warnings`, `infos`, `stats`) and `}`
     rest = text[at + 1:].lstrip()
