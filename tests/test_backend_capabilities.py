@@ -173,3 +173,11 @@ def test_many_warnings_are_counted_and_a_secret_in_one_is_not_shown():
     assert "vobs-test-secret-4d1f" not in said.message and "vobs-test-secret-4d1f" not in str(said.to_dict())
     assert '"w1"; "w2" (and 30 more) — ' in said.message, said.message
     assert said.to_dict()["details"]["warnings"][1:] == ["w1", "w2", *(f"x{i}" for i in range(17))]  # 20 kept
+
+    class Flood:  # one warning of a megabyte (a server echoing vobs' own 1 MB regex), then 100,000 more:
+        description = "Prometheus at http://thanos:9090"  # each kept one is cut before it is redacted,
+        warnings = ["A" * 1_000_000 + "\x1b[2J", *(f"y{i}" for i in range(100_000))]  # none other is
+
+    (flood,) = incomplete(Flood(), Evidence(source="Prometheus at http://thanos:9090", names=frozenset()))
+    kept = flood.to_dict()["details"]["warnings"]
+    assert len(kept) == 20 and len(kept[0]) == 2000 and "(and 99998 more)" in flood.message

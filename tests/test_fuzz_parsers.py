@@ -204,15 +204,17 @@ _LABELS = st.dictionaries(st.sampled_from(["__name__", "env", "pod", "le", "é"]
 
 @FAST
 @given(rows=st.lists(_LABELS, max_size=6), spaced=st.booleans(), extra=st.booleans(),
-       warned=st.lists(st.text(min_size=1, max_size=8).filter(str.strip), max_size=2))
-def test_vector_answers_are_read_row_by_row_as_json_reads_them(rows, spaced, extra, warned):
+       warned=st.lists(st.text(min_size=1, max_size=8).filter(str.strip), max_size=2),
+       in_data=st.sampled_from([{}, {"analysis": {}}, {"analysis": None, "stats": {"timings": {"x": 1}}}]))
+def test_vector_answers_are_read_row_by_row_as_json_reads_them(rows, spaced, extra, warned, in_data):
     """The row-by-row reading of a label-tables answer gives each row's labels exactly as decoding
-    the whole document does — Prometheus' compact layout, an indented one, extra fields — and its
-    `warnings` wherever they stand (Prometheus writes them after the rows)."""
+    the whole document does — Prometheus' compact layout, an indented one, extra fields (Thanos writes
+    `analysis` in data after the rows: every such answer was refused once) — and its `warnings`
+    wherever they stand (Prometheus writes them after the rows)."""
     from vertice_obs.metrics.promql_wire import vector_metrics
 
     payload = {"status": "success", "data": {"resultType": "vector",
-                                             "result": [{"metric": r, "value": [1.5, "1"]} for r in rows]}}
+                                             "result": [{"metric": r, "value": [1.5, "1"]} for r in rows], **in_data}}
     payload = {"warnings": warned, **payload, "stats": {"seriesFetched": "3"}} if extra else {**payload, "warnings": warned}
     text = json.dumps(payload, indent=1 if spaced else None, separators=None if spaced else (",", ":"),
                       ensure_ascii=bool(spaced))

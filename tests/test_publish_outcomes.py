@@ -174,7 +174,7 @@ def test_a_dashboard_titled_like_a_folder_is_refused_before_anything_is_written(
     at its module with the folder, writing nothing; the folder it would make itself counts (flat
     folders: 'Samples/Story' is one folder, 'Samples / Story'); 11.3 on saves them all."""
     b = root / "dashboards" / "b.py"
-    b.write_text(b.read_text().replace('"Sample B"', '"samples: story"'))  # vobs' own flat folder's slug
+    b.write_text(b.read_text().replace('"Sample B"', '"Samples / Story"'))  # vobs' own flat folder's title
     with GrafanaStandIn(version=version) as grafana:
         grafana.folders["by-hand"] = {"id": 99, "uid": "by-hand", "title": "Sample A", "parentUid": "", "version": 1,
                                       "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"}
@@ -190,8 +190,24 @@ def test_a_dashboard_titled_like_a_folder_is_refused_before_anything_is_written(
                             f"'Sample A' (uid by-hand): {where} refuses a dashboard titled like any folder (400 "
                             "name-match; Grafana 11.3 allows it) — retitle the dashboard or the folder; nothing was "
                             "published"), result.stderr
-        assert "dashboards/b.py: dashboard 'sample-b' is titled 'samples: story', like the folder 'Samples / Story' " \
+        assert "dashboards/b.py: dashboard 'sample-b' is titled 'Samples / Story', like the folder 'Samples / Story' " \
                "(uid vobs-samples-story)" in lines[1], result.stderr
+        grafana.assert_no_violations()
+
+
+def test_a_title_that_only_slugs_like_a_folder_is_left_to_the_save(root):
+    """Grafana's slugify changed (9.4, 10.1: transliteration, hex escapes, long titles hashed), so publish
+    refuses up front only a title exactly a folder's (one slug under every version) and never stops a
+    publish Grafana would take; `sample a` against `Sample A` (one slug on every version) is refused by
+    the save, said as a title clash, the other dashboard written."""
+    with GrafanaStandIn(version="10.4.19") as grafana:
+        grafana.folders["by-hand"] = {"id": 99, "uid": "by-hand", "title": "sample a", "parentUid": "", "version": 1,
+                                      "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"}
+        result = vobs(root, grafana, "publish", "--format", "json")
+        assert result.exit_code == 3, result.output  # some published, one not
+        rows = {d["uid"]: d for d in json.loads(result.stdout)["dashboards"]}
+        assert rows["sample-b"]["status"] == "created" and rows["sample-a"]["status"] == "failed"
+        assert "a folder has its title (400 name-match" in rows["sample-a"]["detail"]
         grafana.assert_no_violations()
 
 

@@ -244,14 +244,16 @@ def home_uid(path: str, adopted: str = "") -> str:
 
 
 def titled_like_folders(titles: Mapping[str, str], folders: Iterable[Folder]) -> dict[str, Folder]:
-    """Of the dashboards to save (uid → title), those Grafana before 11.3 refuses (400 name-match):
-    titled, by slug, like any folder of the organisation (`folders`: every one, wherever it lives) —
-    each with the folder (the first by uid of that slug)."""
-    by_slug: dict[str, Folder] = {}
+    """Of the dashboards to save (uid → title), those Grafana before 11.3 surely refuses (400
+    name-match): titled exactly like a folder of the organisation (`folders`: every one, wherever it
+    lives), so of one slug whatever Grafana's slugify (it changed in 9.4 and 10.1: transliteration,
+    hex escapes, long titles hashed) — each with the folder (the first by uid). A title that only
+    slugs alike is left to the save, whose refusal is said as a title clash: a refusal here must
+    never stop a publish Grafana would take."""
+    by_title: dict[str, Folder] = {}
     for folder in sorted(folders, key=lambda f: f.uid):
-        by_slug.setdefault(_slug(folder.title), folder)
-    by_slug.pop("", None)  # a title of no letter or digit: Grafana's own slug of it is not this one's
-    return {uid: by_slug[slug] for uid, title in sorted(titles.items()) if (slug := _slug(title)) in by_slug}
+        by_title.setdefault(folder.title, folder)
+    return {uid: by_title[title] for uid, title in sorted(titles.items()) if title.strip() and title in by_title}
 
 
 def twins(wanted: Iterable[Folder], existing: Mapping[str, Folder], nested: bool) -> list[tuple[Folder, Folder]]:

@@ -281,7 +281,7 @@ class CatalogSource:
                          for label in labels)
 
 
-_SAID_WARNINGS, _KEPT_WARNINGS = 3, 20  # quoted in the message; kept in details (a server may send thousands)
+_SAID_WARNINGS, _KEPT_WARNINGS, _WARNING_CHARS = 3, 20, 2000  # quoted; kept in details; each kept's length
 
 
 def incomplete(source: MetricSource, evidence: Evidence) -> list[Finding]:
@@ -289,11 +289,12 @@ def incomplete(source: MetricSource, evidence: Evidence) -> list[Finding]:
     Cortex query layer that could not reach a store answers what it could (a partial response) and
     says so there — absence in such an answer is no proof. The first distinct ones, as the server
     wrote them (secrets redacted, one line each); the first 20 whole in `details.warnings`."""
-    distinct = list(dict.fromkeys(redact_text(w) for w in source.warnings))
-    if not distinct:
+    raw = list(dict.fromkeys(source.warnings))  # a server may send thousands, or one of megabytes:
+    if not raw:  # only the kept ones are redacted, each cut first (redaction's cost grows with length)
         return []
+    distinct = [redact_text(w[:_WARNING_CHARS]) for w in raw[:_KEPT_WARNINGS]]
     shown = "; ".join(f'"{escape(folded(w, 200), one_line=True)}"' for w in distinct[:_SAID_WARNINGS])
-    more = f" (and {len(distinct) - _SAID_WARNINGS} more)" if len(distinct) > _SAID_WARNINGS else ""
+    more = f" (and {len(raw) - _SAID_WARNINGS} more)" if len(raw) > _SAID_WARNINGS else ""
     return [finding("source/incomplete", f"{evidence.source} warned that its answers may be incomplete: {shown}{more} "
                     "— a metric, label or series found missing or empty may exist where it could not look: check "
                     "again once it answers without warnings", Location(file=None), warnings=distinct[:_KEPT_WARNINGS])]

@@ -169,12 +169,17 @@ def vector_metrics(answer: list[bytes], warnings: list[str] | None = None) -> It
             if not text.startswith(",", at):
                 raise ValueError("unexpected text between rows")
         at = _SPACE.match(text, at + 1).end()
-    # the rest: `}` ending data, then the answer's other members (`warnings`, `infos`, `stats`) and `}`
+    # the rest: `}` ending data, then the answer's other members (`warnings`, `infos`) and `}` — read
+    # alone in Prometheus' layout; any other (Thanos' `analysis` or `stats` in data) by the whole document
     rest = text[at + 1:].lstrip()
-    if not rest.startswith("}"):
-        raise ValueError("unexpected text after the rows")
-    rest = rest[1:].lstrip()
-    said(json.loads("{" + (rest[1:] if rest.startswith(",") else rest)), warnings)
+    if rest.startswith("}"):
+        rest = rest[1:].lstrip()
+        try:
+            said(json.loads("{" + (rest[1:] if rest.startswith(",") else rest)), warnings)
+            return
+        except ValueError:
+            pass
+    said(json.loads(text), warnings)
 
 
 def said(payload: Any, warnings: list[str] | None) -> None:
