@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.server
 import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -72,6 +74,36 @@ def test_check_uid_accepts_grafana_uids():
 def test_redact_text_masks_credentials(text, secret):
     out = redact_text(text)
     assert secret not in out and MASK in out
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("x :admin:hunter2@prom:9090", f"x :{MASK}@prom:9090"),  # the run's leading colon stays
+    ("-http://admin:hunter2@prom", f"-http://{MASK}@prom"),  # the scheme stays as it is
+    ("dsn=user:pw:with:colons@db", f"{MASK}@db"),  # the password may hold colons
+    ("user:pw@/path and a:b@ c", "user:pw@/path and a:b@ c"),  # no host after the @: no URL
+])
+def test_url_credentials_are_the_userinfo_before_a_host(text, shown):
+    assert redact_text(text) == shown
+
+
+@pytest.mark.parametrize("run", [
+    "a" * 200_000,  # a token-like run without @ (each character used to start a scan to its end)
+    "a:" * 100_000,  # a JSON error without spaces: every colon began a password
+    "?" + "token" * 40_000,  # a parameter name that goes on and on
+    "&token" * 30_000,
+], ids=["run", "colons", "long-name", "many-names"])
+def test_redaction_is_linear_on_long_hostile_text(run):
+    """A server's error text is redacted whole before it is cut: 200 KB without a separator took
+    minutes (catastrophic backtracking); now well under the deadline, and a credential after it is
+    still masked. In a child process: a regex holds the GIL, so no thread could time it out."""
+    code = ("import sys; from vertice_obs.guard.secrets import redact_text; "
+            "sys.stdout.write(redact_text(sys.stdin.read())[-40:])")
+    try:
+        said = subprocess.run([sys.executable, "-c", code], input=run + " http://u:hunter2@prom", text=True,
+                              capture_output=True, timeout=20, check=True).stdout
+    except subprocess.TimeoutExpired:
+        pytest.fail("redact_text took over 20 s")
+    assert "hunter2" not in said and said.endswith(f"{MASK}@prom")
 
 
 @pytest.mark.parametrize("prose", [

@@ -17,9 +17,11 @@ MASK = "<redacted>"
 _lock = threading.Lock()
 _known: set[str] = set()
 
-# user:pass@host — with or without a scheme (`user:pass@host:9090`).
-_URL_CREDENTIALS = re.compile(r"(?P<pre>(?:[A-Za-z][A-Za-z0-9+.-]*://)?)(?P<user>[^\s/@:'\"<>]+):(?P<pw>[^\s/@'\"<>]*)@"
-                              r"(?=[A-Za-z0-9\[])")
+# user:pass@host — with or without a scheme (`user:pass@host:9090`): the userinfo before an `@`.
+# Linear in the text: a match may start only where a run of userinfo characters starts (the
+# lookbehind), so a long run without `@` (a token, a JSON error without spaces) is scanned once,
+# not once from each of its characters. The run's leading colons stay; the scheme stays as it is.
+_URL_CREDENTIALS = re.compile(r"(?<![^\s/@'\"<>])(?P<lead>:*)[^\s/@:'\"<>]+:[^\s/@'\"<>]*@(?=[A-Za-z0-9\[])")
 _AUTH_HEADER = re.compile(r"(?i)\b(authorization|proxy-authorization|x-api-key|api[-_]?key|cookie|set-cookie)"
                           r"(\s*[:=]\s*)(\"?)([^\s\"',;]+(?:\s+[^\s\"',;]+)?)")
 _BEARER = re.compile(r"(?i)\b(bearer|basic|token)(\s+)([A-Za-z0-9._~+/=-]{6,})")
@@ -30,7 +32,7 @@ _MACHINE_MADE = re.compile(r"[0-9_~+/=]|^.{20,}$")
 # A parameter name that says "credential" anywhere in it: auth_token, private_token, client_secret,
 # X-Amz-Signature, subscription-key, id_token, jwt, pwd, session… (echoed back by a server, or in a
 # configured URL).
-_SECRET_NAME = r"[\w.-]*(?:token|secret|key|pass|pwd|auth|sig|session|jwt|credential|cookie)[\w.-]*"
+_SECRET_NAME = r"[\w.-]{0,64}(?:token|secret|key|pass|pwd|auth|sig|session|jwt|credential|cookie)[\w.-]{0,64}"
 _QUERY_SECRET = re.compile(rf"(?i)([?&;]{_SECRET_NAME}=)([^&#\s'\"]+)")
 _GRAFANA_TOKEN = re.compile(r"\bglsa_[A-Za-z0-9_]{8,}\b|\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}")
 
@@ -53,7 +55,7 @@ def redact_text(text: object) -> str:
     for value in known:
         if value and value in out:
             out = out.replace(value, MASK)
-    out = _URL_CREDENTIALS.sub(lambda m: f"{m.group('pre')}{MASK}@", out)
+    out = _URL_CREDENTIALS.sub(lambda m: f"{m.group('lead')}{MASK}@", out)
     out = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{MASK}", out)
     out = _BEARER.sub(_mask_bearer, out)
     out = _QUERY_SECRET.sub(lambda m: f"{m.group(1)}{MASK}", out)
