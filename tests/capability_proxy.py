@@ -19,7 +19,8 @@ from typing import Iterable
 
 class CapabilityProxy:
     def __init__(self, upstream: str, withhold: Iterable[str] = (), status: int = 404,
-                 withhold_queries: Iterable[str] = (), warn_on: Iterable[str] = (), warnings: Iterable[str] = ()):
+                 withhold_queries: Iterable[str] = (), warn_on: Iterable[str] = (), warnings: Iterable[str] = (),
+                 partial_on: Iterable[str] = ()):
         self.upstream = upstream.rstrip("/")
         self.withhold = tuple(withhold)
         self.withhold_queries = tuple(withhold_queries)  # a request whose (decoded) body or query string holds one
@@ -27,6 +28,9 @@ class CapabilityProxy:
         # A successful JSON answer to a request whose text holds one of `warn_on` gets `warnings` added,
         # as Thanos adds them to a partial response (the answer is the real backend's otherwise).
         self.warn_on, self.warnings = tuple(warn_on), list(warnings)
+        # ... or, for one holding one of `partial_on`, `"isPartial": true` before `data`, where a
+        # VictoriaMetrics cluster's vmselect writes it (app/vmselect/prometheus/query_response.qtpl).
+        self.partial_on = tuple(partial_on)
         self.seen: list[str] = []
         self.withheld: list[str] = []  # the requests withheld for their query text
         proxy = self
@@ -54,6 +58,9 @@ class CapabilityProxy:
                         if any(marker in text for marker in proxy.warn_on):
                             payload = json.loads(body)
                             body = json.dumps({**payload, "warnings": proxy.warnings}).encode()
+                        if any(marker in text for marker in proxy.partial_on):
+                            payload = json.loads(body)
+                            body = json.dumps({"status": payload.pop("status"), "isPartial": True, **payload}).encode()
                         self._answer(answer.status, body, answer.headers.get("Content-Type", ""))
                 except urllib.error.HTTPError as err:
                     self._answer(err.code, err.read(), err.headers.get("Content-Type", ""))

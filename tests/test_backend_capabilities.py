@@ -151,6 +151,20 @@ def test_warnings_in_answers_are_said_once(request, backend, probe, marker):
     assert code == 1  # the run's outcome stands: the spike counter is still reported missing
 
 
+@pytest.mark.parametrize("marker", ["/api/v1/label/__name__/values", "count by"])
+def test_a_victoriametrics_cluster_partial_answer_is_said(victoria, probe, marker):
+    """A VictoriaMetrics cluster whose vmselect cannot reach a vmstorage node answers `success` with
+    `"isPartial": true` (before `data`) and no `warnings`: read, it is one `source/incomplete`."""
+    from vertice_obs.metrics.promql_wire import PARTIAL
+
+    with CapabilityProxy(victoria.url, partial_on=[marker]) as proxy:
+        code, report, _ = _validate(proxy.url, probe)
+    said = [f for f in report["findings"] if f["check"] == "source/incomplete"]
+    assert len(said) == 1 and said[0]["details"]["warnings"] == [PARTIAL], report["findings"]
+    assert f'warned that its answers may be incomplete: "{PARTIAL}"' in said[0]["message"]
+    assert code == 1  # the rest is judged as before: the spike counter is still missing
+
+
 def test_answers_without_warnings_say_nothing_of_them(prometheus, probe):
     _, report, _ = _validate(prometheus.url, probe)
     assert "source/incomplete" not in {f["check"] for f in report["findings"]}

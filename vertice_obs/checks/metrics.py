@@ -93,7 +93,8 @@ _register("source/degraded", Severity.INFO,
           "e.g. without rules, recording-rule outputs are judged like other metrics — and this says so once.")
 _register("source/incomplete", Severity.WARNING,
           "The metric source's answers carried `warnings`: a Thanos or Cortex query layer that could not reach "
-          "a store (a partial response), or a listing cut short, answers what it could and says so there. A "
+          "a store (a partial response), a VictoriaMetrics cluster missing a storage node (`isPartial`), or a "
+          "listing cut short, answers what it could and says so there. A "
           "metric, label or series found missing or empty may then exist where it could not look: the findings "
           "stand, but are no proof until a run without this warning. Said once per run, quoting the first warnings.")
 _register("promql/parse", Severity.ERROR,

@@ -182,12 +182,20 @@ def vector_metrics(answer: list[bytes], warnings: list[str] | None = None) -> It
     said(json.loads(text), warnings)
 
 
+PARTIAL = "isPartial: true (some of its storage nodes did not answer)"
+
+
 def said(payload: Any, warnings: list[str] | None) -> None:
     """Add an API answer's `warnings` (Prometheus: a list of strings, e.g. Thanos' partial responses,
-    a truncated listing) to `warnings`, when it is given."""
-    found = payload.get("warnings") if isinstance(payload, dict) else None
-    if warnings is not None and isinstance(found, list):
+    a truncated listing) to `warnings`, when it is given. A VictoriaMetrics cluster says a partial
+    answer otherwise, by `"isPartial": true` beside `data` (vmselect could not reach every
+    vmstorage node, and `-search.denyPartialResponse` is off, its default): said as `PARTIAL`."""
+    if warnings is None or not isinstance(payload, dict):
+        return
+    if isinstance(found := payload.get("warnings"), list):
         warnings.extend(w for w in found if isinstance(w, str) and w.strip())
+    if payload.get("isPartial") is True:
+        warnings.append(PARTIAL)
 
 
 def recording_rules(groups: list[dict]) -> Iterator[RuleInfo]:
