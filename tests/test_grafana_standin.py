@@ -94,6 +94,28 @@ def test_no_dashboard_titled_like_a_folder_before_11_3(grafana):
     grafana.assert_no_violations()
 
 
+def test_no_folder_of_a_taken_title_before_11_3(grafana):
+    """Before 11.3 a folder goes through the dashboards' lookup too: a second folder of one slug in
+    one place answers ErrFolderSameNameExists (409 from 10, 400 in 9.x); a root folder of a root
+    dashboard's slug 400 (ErrDashboardFolderWithSameNameAsDashboard). 11.3 on makes both."""
+    client = api(grafana)
+    client.folder.create_folder("Team A", uid="f")
+    save(client, {"uid": "d1", "title": "Ops"})  # in the General folder
+    for title, uid, status, message in (
+            ("team a", "f2", 409 if grafana.major_minor >= (10, 0) else 400,
+             "a folder or dashboard in the general folder with the same name already exists"),
+            ("Ops", "f3", 400, "Folder name cannot be the same as one of its dashboards")):
+        if grafana.major_minor >= (11, 3):
+            client.folder.create_folder(title, uid=uid)
+            assert uid in grafana.folders
+            continue
+        with pytest.raises(GrafanaClientError) as info:
+            client.folder.create_folder(title, uid=uid)
+        assert (info.value.status_code, info.value.response["message"]) == (status, message)
+        assert uid not in grafana.folders
+    grafana.assert_no_violations()
+
+
 def test_update_without_folder_uid_moves_to_general(grafana):
     client = api(grafana)
     client.folder.create_folder("F", uid="f")

@@ -195,6 +195,38 @@ def test_a_dashboard_titled_like_a_folder_is_refused_before_anything_is_written(
         grafana.assert_no_violations()
 
 
+@pytest.mark.parametrize("version", ["9.5.21", "10.4.19", "11.4.0"])
+def test_a_folder_whose_title_is_taken_where_it_would_be_made_is_refused_before_anything_is_written(root, version):
+    """Grafana before 11.3 refuses a folder beside a folder of its title (the one the dashboards lived
+    in before they were imported: vobs only warned, then met the 409 at its first write) and a root
+    folder titled like a dashboard of the General folder (400): publish refuses both first, writing
+    nothing; 11.3 on makes them (nested there: 'Samples' beside the user's 'Samples', a warning)."""
+    title = "Samples / Story" if version != "11.4.0" else "Samples"  # the folder vobs makes at the root
+    with GrafanaStandIn(version=version) as grafana:
+        grafana.folders["by-hand"] = {"id": 99, "uid": "by-hand", "title": title, "parentUid": "", "version": 1,
+                                      "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"}
+        grafana._store({"uid": "hand-made", "title": title, "panels": []}, "", "by hand")
+        mark = len(grafana.writes())
+        result = vobs(root, grafana, "publish")
+        if version == "11.4.0":
+            assert result.exit_code == 0, result.output
+            assert "would be made beside the existing folder 'Samples' (uid by-hand)" in result.stderr
+            return
+        assert result.exit_code == 2, result.output
+        assert len(grafana.writes()) == mark  # nothing made, nothing saved
+        where = f"Grafana at {grafana.url}"
+        assert result.stderr.splitlines() == [
+            f"vobs: error: folder 'Samples / Story' (uid vobs-samples-story) would be made beside the existing folder "
+            f"'Samples / Story' (uid by-hand): {where} refuses a second folder of one title in one place (Grafana 11.3 "
+            "allows it) — add `folder_uid: by-hand` to its narrative to publish into that one, or rename the "
+            "narrative's folder; nothing was published",
+            f"vobs: error: folder 'Samples / Story' (uid vobs-samples-story) would be titled like the dashboard "
+            f"'Samples / Story' (uid hand-made) in the General folder: {where} refuses a folder titled like a dashboard "
+            "beside it (400; Grafana 11.3 allows it) — retitle that dashboard or rename the narrative's folder; "
+            "nothing was published"], result.stderr
+        grafana.assert_no_violations()
+
+
 def test_a_title_that_only_slugs_like_a_folder_is_left_to_the_save(root):
     """Grafana's slugify changed (9.4, 10.1: transliteration, hex escapes, long titles hashed), so publish
     refuses up front only a title exactly a folder's (one slug under every version) and never stops a
@@ -226,6 +258,29 @@ def test_a_folder_made_meanwhile_is_said_as_a_title_clash():
     assert str(info.value) == ("dashboard sample-a: a folder has its title (400 name-match: Dashboard name cannot be the "
                                "same as folder) — Grafana before 11.3 refuses a dashboard titled like any folder: "
                                "retitle the dashboard or the folder")
+
+
+def test_a_folder_refused_for_its_title_is_not_taken_for_one_that_exists():
+    """409/412 on folder create meant "that uid exists" to vobs; before 11.3 it is also Grafana's
+    answer for a TITLE taken (a folder made after publish looked): vobs went on and saved dashboards
+    into a folder that was never made. Now the uid is looked up: there, fine; not, the error says why."""
+    from vertice_obs.grafana.answers import DestinationError
+    from vertice_obs.grafana.destinations import GrafanaDestination
+    from vertice_obs.grafana.folders import Folder
+
+    with GrafanaStandIn(version="10.4.19") as old:
+        old.folders["by-hand"] = {"id": 99, "uid": "by-hand", "title": "Team", "parentUid": "", "version": 1,
+                                  "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"}
+        target = GrafanaDestination(old.url, "glsa_standin_token")
+        target.create_folder(Folder("by-hand", "Team"))  # that uid exists: what publish wants
+        with pytest.raises(DestinationError) as info:
+            target.create_folder(Folder("vobs-team", "Team"))
+        assert "vobs-team" not in old.folders
+        old.assert_no_violations()
+    assert info.value.status == 409
+    assert str(info.value).endswith("— no folder of uid vobs-team is there: its title is taken (Grafana before 11.3 "
+                                    "allows one folder of a title in a place): rename the narrative's folder, or "
+                                    "publish into the existing one with `folder_uid:`"), str(info.value)
 
 
 # --- 4, 6. orphans: named by publish, by their folder's whole path -----------------------------------------

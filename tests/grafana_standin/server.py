@@ -40,7 +40,13 @@ and folder names are no longer required to be unique"), so 11.4 and 12 save both
 (`slug=? AND (is_folder OR folder_id=?)`) finds a FOLDER of the slug anywhere in the organisation:
 before 11.3 a dashboard titled like any folder answers `400` `{"status": "name-match", "message":
 "Dashboard name cannot be the same as folder"}` (`ErrDashboardWithSameNameAsFolder`), checked before
-`overwrite` is looked at (kyverno/kyverno#6234 met it when provisioning "Kyverno" into "Kyverno"). Saving
+`overwrite` is looked at (kyverno/kyverno#6234 met it when provisioning "Kyverno" into "Kyverno"). A
+folder is made through the same lookup before 11.3 (folders are rows of the dashboard table): one of
+a slug already taken by a folder in its place answers `ErrFolderSameNameExists` ("a folder or
+dashboard in the general folder with the same name already exists"; 409 from 10, as Grafana's
+folder API tests expect, 400 in 9.x's `toFolderError`), and a root folder of a root dashboard's slug
+`400` "Folder name cannot be the same as one of its dashboards"
+(`ErrDashboardFolderWithSameNameAsDashboard`, a `DashboardErr` of status 400). Saving
 into an unknown `folderUid` is silently accepted up to 11.x and a 400 from 12.
 
 Playlists (`/api/playlists`, spec operations searchPlaylists, createPlaylist, getPlaylist,
@@ -527,6 +533,13 @@ def _folder_create(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     parent = (body.get("parentUid") or "") if s.nested else ""  # without nested folders: ignored
     if parent and parent not in s.folders:
         return 404, {"message": "folder not found", "status": "not-found"}
+    if s.major_minor < (11, 3) and any(f.get("parentUid", "") == parent and _slug(f["title"]) == _slug(title)
+                                       for f in s.folders.values()):  # one title (by slug) per place before 11.3
+        return (409 if s.major_minor >= (10, 0) else 400), {
+            "message": "a folder or dashboard in the general folder with the same name already exists"}
+    if s.major_minor < (11, 3) and not parent and any(  # nor a root folder titled like a root dashboard
+            not e["folderUid"] and _slug(e["model"].get("title", "")) == _slug(title) for e in s.dashboards.values()):
+        return 400, {"message": "Folder name cannot be the same as one of its dashboards"}
     now = _now()
     s.folders[uid] = {"id": s._id(), "uid": uid, "title": title, "parentUid": parent, "version": 1,
                       "created": now, "updated": now}

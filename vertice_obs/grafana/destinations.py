@@ -303,8 +303,13 @@ class GrafanaDestination:
             self._call(f"folder {folder.title!r}", lambda: self.api.folder.create_folder(
                 folder.title, uid=folder.uid, parent_uid=parent), dict, forbidden="create folders")
         except DestinationError as exc:
-            if exc.status not in (409, 412):  # 409 or 412 by version: it exists, which is what we want
+            if exc.status not in (409, 412):  # 409 or 412 by version: it exists, which is what we want —
                 raise
+            if not self.folder(folder.uid):  # or, before 11.3, its TITLE is taken there (ErrFolderSameNameExists)
+                raise DestinationError(f"{exc} — no folder of uid {folder.uid} is there: its title is taken (Grafana "
+                                       "before 11.3 allows one folder of a title in a place): rename the narrative's "
+                                       "folder, or publish into the existing one with `folder_uid:`",
+                                       exc.status) from None
 
     def update_folder(self, folder: Folder, live: Folder) -> None:
         """A title by `PUT /api/folders/{uid}` (overwrite: the folder is vobs'), a parent by

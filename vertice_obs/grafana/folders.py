@@ -256,6 +256,19 @@ def titled_like_folders(titles: Mapping[str, str], folders: Iterable[Folder]) ->
     return {uid: by_title[title] for uid, title in sorted(titles.items()) if title.strip() and title in by_title}
 
 
+def root_title_clashes(new: Iterable[Folder], nested: bool, root: Mapping[str, str]) -> list[tuple[Folder, tuple[str, str]]]:
+    """Of the folders to make (`new`), each at the root titled exactly like a dashboard there (`root`:
+    uid → title of the General folder's dashboards), with that dashboard (the first by uid): Grafana
+    before 11.3 looks a new folder up as it does a dashboard (`getExistingDashboardByTitleAndFolder`,
+    `slug=? AND (is_folder OR folder_id=?)`) and refuses it (`ErrDashboardFolderWithSameNameAsDashboard`).
+    Exact titles only, as `titled_like_folders`: what only slugs alike is left to the server."""
+    by_title: dict[str, str] = {}
+    for uid, title in sorted(root.items()):
+        by_title.setdefault(title.strip(), uid)
+    return [(f, (by_title[f.title.strip()], f.title.strip())) for f in new
+            if not (nested and f.parent_uid) and f.title.strip() in by_title]
+
+
 def twins(wanted: Iterable[Folder], existing: Mapping[str, Folder], nested: bool) -> list[tuple[Folder, Folder]]:
     """Each folder `wanted` that publish would create (its uid is not there) beside an existing one of
     the same title in the same place (its parent, or the root) — a folder vobs did not make, such as

@@ -38,6 +38,7 @@ from vertice_obs.grafana.folders import (
     check_unique,
     folder_chain,
     folder_uid,
+    root_title_clashes,
     titled_like_folders,
     to_update,
     twins,
@@ -126,11 +127,38 @@ def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, for
     check_unique(path for path, adopted in homes if not adopted)  # before any request: a project error
     existing = target.folders()
     folders, updates, said, notes = folder_plan(homes, target, existing)
+    hits = target.search() if hits is None else hits
     seen = survey(rendered, target, workers, history=True, hits=hits, on_fetched=on_fetched)
     actions = [_decide(one, force, project_id) for one in seen]
     if target.folder_titles_reserved:  # before any write: a refusal mid-run would leave it half-applied
+        check_new_folders(folders, existing, hits, target)
         check_titles(actions, {**existing, **{f.uid: f for f in folders}}, rendered, target)
     return PublishPlan(folders, actions, updates, said, notes)
+
+
+def check_new_folders(folders: Sequence[Folder], existing: dict[str, Folder], hits: Sequence[dict[str, Any]],
+                      target: Destination) -> None:
+    """Grafana before 11.3 refuses to make a folder of a title already taken in its place: beside a
+    folder of that title (`twins`: `409` "a folder or dashboard in the general folder with the same
+    name already exists") or, at the root, beside a dashboard of the General folder titled so
+    (`root_title_clashes`: `400` "Folder name cannot be the same as one of its dashboards"). Folders
+    are made first, so each is one `InputError` together, before anything is written."""
+    new = [f for f in folders if f.uid not in existing]
+    nested = target.nested_folders
+    root = {str(h.get("uid")): str(h.get("title", "")) for h in hits
+            if not h.get("folderUid") and h.get("type", "dash-db") == "dash-db"}
+    refused = [InputError(
+        f"folder {f.title!r} (uid {f.uid}) would be made beside the existing folder {live.title!r} (uid {live.uid}): "
+        f"{target.description} refuses a second folder of one title in one place (Grafana 11.3 allows it) — add "
+        f"`folder_uid: {live.uid}` to its narrative to publish into that one, or rename the narrative's folder; "
+        "nothing was published") for f, live in twins(new, existing, nested)]
+    refused += [InputError(
+        f"folder {f.title!r} (uid {f.uid}) would be titled like the dashboard {title!r} (uid {uid}) in the General "
+        f"folder: {target.description} refuses a folder titled like a dashboard beside it (400; Grafana 11.3 allows "
+        "it) — retitle that dashboard or rename the narrative's folder; nothing was published")
+        for f, (uid, title) in root_title_clashes(new, nested, root)]
+    if refused:
+        raise InputError.together(refused)
 
 
 def check_titles(actions: Sequence[Action], folders: dict[str, Folder], rendered: Sequence[RenderedDashboard],
