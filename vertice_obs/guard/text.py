@@ -119,7 +119,12 @@ def _fast_json(value: object, indent: int | None, sort_keys: bool) -> str | None
     if out is None:
         return None
     text = out.decode("utf-8")
-    return json_safe(text) if any(p.search(out) for p in _UNSAFE_UTF8) else text
+    return json_safe(text) if _unsafe(out) else text
+
+
+def _unsafe(out: bytes) -> bool:
+    """Whether orjson's UTF-8 holds what `json_safe` escapes (it writes those characters raw)."""
+    return any(p.search(out) for p in _UNSAFE_UTF8)
 
 
 def json_bytes(value: object, sort_keys: bool = True) -> bytes | None:
@@ -210,7 +215,7 @@ def _batch_text(items: list[object]) -> str | None:
     out = json_bytes(items, True)
     if out is None:
         return None
-    if any(p.search(out) for p in _UNSAFE_UTF8):  # as `_fast_json`
+    if _unsafe(out):
         return json_safe(out.decode("utf-8"))[4:-2].replace("\n", "\n  ")  # the items of `[\n  …\n]`
     # the same, indented as bytes before decoding: ~0.15 s less over 122,000 findings (67 MB) than on the text
     return out[4:-2].replace(b"\n", b"\n  ").decode("utf-8")

@@ -297,6 +297,6 @@ def incomplete(source: MetricSource, evidence: Evidence) -> list[Finding]:
     more = f" (and {len(raw) - _SAID_WARNINGS} more)" if len(raw) > _SAID_WARNINGS else ""
     return [finding("source/incomplete", f"{evidence.source} warned that its answers may be incomplete: {shown}{more} "
                     "— a metric, label or series found missing or empty may exist where it could not look: check "
-                    "again once it answers without warnings", Location(file=None), warnings=distinct[:_KEPT_WARNINGS])]
+                    "again once it answers without warnings", Location(file=None), warnings=distinct)]
 
 

@@ -248,8 +248,8 @@ class PrometheusSource(PrometheusClient):
                 self._history[lookback] = self._held(lookback)
             except SourceUnavailable as exc:  # remembered too: every asker would wait for it again
                 self._history[lookback] = exc
-        if isinstance(answer := self._history[lookback], SourceUnavailable):
-            raise answer
+        if isinstance(answer := self._history[lookback], SourceUnavailable):  # a fresh one each time, of its
+            raise type(answer)(str(answer))  # kind: re-raising one instance would grow its traceback per asker
         return answer
 
     def _held(self, lookback: timedelta) -> History:
