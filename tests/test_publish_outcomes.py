@@ -227,6 +227,22 @@ def test_a_folder_whose_title_is_taken_where_it_would_be_made_is_refused_before_
         grafana.assert_no_violations()
 
 
+def test_a_dashboard_already_there_under_its_title_is_not_refused_for_a_folder_made_after_it(root):
+    """Published as 'Sample A'; then someone made a folder 'Sample A'. Grafana 10.4's lookup takes one
+    row of the slug — the dashboard's own, the older — and saves the update; vobs refused the whole
+    publish up front (exit 2) for a save Grafana takes."""
+    with GrafanaStandIn(version="10.4.19") as grafana:
+        assert vobs(root, grafana, "publish").exit_code == 0
+        grafana.folders["by-hand"] = {"id": 999, "uid": "by-hand", "title": "Sample A", "parentUid": "", "version": 1,
+                                      "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"}
+        edit_code(root)
+        result = vobs(root, grafana, "publish", "--format", "json")
+        assert result.exit_code == 0, result.output
+        rows = {d["uid"]: d["status"] for d in json.loads(result.stdout)["dashboards"]}
+        assert rows == {"sample-a": "updated", "sample-b": "updated"}
+        grafana.assert_no_violations()
+
+
 def test_a_title_that_only_slugs_like_a_folder_is_left_to_the_save(root):
     """Grafana's slugify changed (9.4, 10.1: transliteration, hex escapes, long titles hashed), so publish
     refuses up front only a title exactly a folder's (one slug under every version) and never stops a

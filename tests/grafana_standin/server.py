@@ -40,7 +40,9 @@ and folder names are no longer required to be unique"), so 11.4 and 12 save both
 (`slug=? AND (is_folder OR folder_id=?)`) finds a FOLDER of the slug anywhere in the organisation:
 before 11.3 a dashboard titled like any folder answers `400` `{"status": "name-match", "message":
 "Dashboard name cannot be the same as folder"}` (`ErrDashboardWithSameNameAsFolder`), checked before
-`overwrite` is looked at (kyverno/kyverno#6234 met it when provisioning "Kyverno" into "Kyverno"). A
+`overwrite` is looked at (kyverno/kyverno#6234 met it when provisioning "Kyverno" into "Kyverno").
+The lookup takes ONE row (`Get`): when it is the saved dashboard itself, neither rule applies — here
+the row of the lowest id, as a table read in rowid order gives it (the real order is the database's). A
 folder is made through the same lookup before 11.3 (folders are rows of the dashboard table): one of
 a slug already taken by a folder in its place answers `ErrFolderSameNameExists` ("a folder or
 dashboard in the general folder with the same name already exists"; 409 from 10, as Grafana's
@@ -436,15 +438,16 @@ def _save(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     if existing is not None and not body.get("overwrite"):
         if model.get("version") != existing["model"]["version"]:
             return 412, {"status": "version-mismatch", "message": "The dashboard has been changed by someone else"}
-    if s.major_minor < (11, 3) and _slug(model["title"]) and any(  # no dashboard titled like a folder before 11.3,
-            _slug(f["title"]) == _slug(model["title"]) for f in s.folders.values()):  # any folder, overwrite or not
+    slug = _slug(model["title"])
+    rows = sorted([(f["id"], " folder") for f in s.folders.values() if _slug(f["title"]) == slug]  # any folder,
+                  + [(e["id"], e["model"]["uid"]) for e in s.dashboards.values()  # or a dashboard of this folder:
+                     if e["folderUid"] == folder_uid and _slug(e["model"].get("title", "")) == slug]) if slug else []
+    first = rows[0][1] if rows and s.major_minor < (11, 3) else uid  # the ONE row Grafana's lookup takes (by id here)
+    if first == " folder":  # (no uid has a space) no dashboard titled like a folder before 11.3, overwrite or not
         return 400, {"message": "Dashboard name cannot be the same as folder", "status": "name-match"}
-    if s.major_minor < (11, 3) and not body.get("overwrite") and any(  # one title (by slug) per folder before 11.3
-            other["folderUid"] == folder_uid and other["model"].get("uid") != uid
-            and _slug(other["model"].get("title", "")) == _slug(model["title"]) for other in s.dashboards.values()):
+    if first != uid and not body.get("overwrite"):  # one title (by slug) per folder before 11.3
         return 412, {"status": "name-exists", "message": "A dashboard with the same name in the folder already exists"}
     entry = s._store(model, folder_uid, body.get("message", ""))
-    slug = _slug(model["title"])
     return 200, {"id": entry["id"], "uid": entry["uid"], "url": f"/d/{entry['uid']}/{slug}", "status": "success",
                  "version": entry["version"], "slug": slug, "folderUid": folder_uid}
 

@@ -165,8 +165,11 @@ def check_titles(actions: Sequence[Action], folders: dict[str, Folder], rendered
                  target: Destination) -> None:
     """Grafana before 11.3 refuses to save a dashboard titled like any folder (`titled_like_folders`;
     `folders`: the target's and those publish makes, as they will be): every such dashboard in one
-    `InputError`, at its module, before anything is written."""
-    saved = {a.uid: str(a.model.get("title", "")) for a in actions if a.kind in WRITES}
+    `InputError`, at its module, before anything is written. Not one already there of that title in
+    that folder: Grafana's lookup takes ONE row of the slug, and when that is the dashboard itself
+    (the older row) it saves it — a refusal here must never stop a publish Grafana would take."""
+    saved = {a.uid: str(a.model.get("title", "")) for a in actions if a.kind in WRITES and not (
+        a.live is not None and a.live.folder_uid == a.folder_uid and a.live.model.get("title") == a.model.get("title"))}
     sources = {r.uid: r.source for r in rendered}
     refused = titled_like_folders(saved, folders.values())
     if refused:
