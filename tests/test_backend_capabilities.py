@@ -165,6 +165,22 @@ def test_a_victoriametrics_cluster_partial_answer_is_said(victoria, probe, marke
     assert code == 1  # the rest is judged as before: the spike counter is still missing
 
 
+def test_a_partial_answer_that_changed_no_finding_is_info(prometheus, tmp_path):
+    """A partial answer holds less, never more: when nothing was found missing or empty it changed no
+    finding, and `--fail-on warning` CI runs failed on every Thanos hiccup. Then it is info (exit 0);
+    with a missing metric in the same run it stays a warning (the other test)."""
+    (tmp_path / "ok.json").write_text(json.dumps({"uid": "ok", "title": "OK", "panels": [
+        {"id": 1, "type": "timeseries", "title": "level", "datasource": {"type": "prometheus", "uid": "p"},
+         "targets": [{"refId": "A", "expr": "maximus_dopamine_level"}]}]}))
+    with CapabilityProxy(prometheus.url, warn_on=["count by"], warnings=[THANOS]) as proxy:
+        result = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", proxy.url, "--format", "json",
+                                          "--fail-on", "warning", "--disable", "datasource/not-variable"])
+    assert result.exit_code == 0, result.output
+    (said,) = [f for f in json.loads(result.stdout)["findings"] if f["check"] == "source/incomplete"]
+    assert said["severity"] == "info", said
+    assert said["message"].endswith(f'"{THANOS}" — nothing was found missing or empty, so it changed no finding')
+
+
 def test_answers_without_warnings_say_nothing_of_them(prometheus, probe):
     _, report, _ = _validate(prometheus.url, probe)
     assert "source/incomplete" not in {f["check"] for f in report["findings"]}

@@ -44,7 +44,8 @@ def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None,
             findings.extend(f)
     evidence = with_history(gather(source, {u.metric for u in uses if not u.is_pattern}, lookback), source, lookback,
                             uses)
-    return findings + classify(uses, evidence, catalog) + incomplete(source, evidence)
+    judged = classify(uses, evidence, catalog)
+    return findings + judged + incomplete(source, evidence, judged)
 
 
 def narrative_findings(run: Run, known: set[str] | None) -> list[Finding]:

@@ -96,7 +96,9 @@ _register("source/incomplete", Severity.WARNING,
           "a store (a partial response), a VictoriaMetrics cluster missing a storage node (`isPartial`), or a "
           "listing cut short, answers what it could and says so there. A "
           "metric, label or series found missing or empty may then exist where it could not look: the findings "
-          "stand, but are no proof until a run without this warning. Said once per run, quoting the first warnings.")
+          "stand, but are no proof until a run without this warning. Said once per run, quoting the first warnings. "
+          "A partial answer holds less, never more: when no finding says something is missing or empty, it changed "
+          "none, and is said as info (it fails no `--fail-on warning` run).")
 _register("promql/parse", Severity.ERROR,
           "The query does not parse as PromQL (after Grafana variables were interpolated): the panel "
           "cannot show data. The parser's message says where.")

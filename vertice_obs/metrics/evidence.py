@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.errors import VobsError
-from vertice_obs.finding import Finding, Location
+from vertice_obs.finding import Finding, Location, Severity
 from vertice_obs.guard.secrets import redact_text
 from vertice_obs.guard.text import escape, folded
 from vertice_obs.metrics.catalog import MetricCatalog
@@ -284,19 +284,31 @@ class CatalogSource:
 _SAID_WARNINGS, _KEPT_WARNINGS, _WARNING_CHARS = 3, 20, 2000  # quoted; kept in details; each kept's length
 
 
-def incomplete(source: MetricSource, evidence: Evidence) -> list[Finding]:
+# The checks that conclude something is absent from the source's answers: what a partial answer can make wrong.
+ABSENCE = frozenset({"metric/missing", "metric/disappeared", "metric/fallback-only", "metric/no-matching-series",
+                     "metric/label-missing", "metric/group-label-missing", "variable/option-no-data",
+                     "variable/label-missing"})
+
+
+def incomplete(source: MetricSource, evidence: Evidence, judged: Sequence[Finding] = ()) -> list[Finding]:
     """The one `source/incomplete` finding when the source's answers carried warnings: a Thanos or
     Cortex query layer that could not reach a store answers what it could (a partial response) and
     says so there — absence in such an answer is no proof. The first distinct ones, as the server
-    wrote them (secrets redacted, one line each); the first 20 whole in `details.warnings`."""
+    wrote them (secrets redacted, one line each); the first 20 whole in `details.warnings`. A partial
+    answer holds less, never more: when none of the `judged` findings says something is absent
+    (`ABSENCE`), it changed none of them — then it is info, and fails no `--fail-on warning` run."""
     raw = list(dict.fromkeys(source.warnings))  # a server may send thousands, or one of megabytes:
     if not raw:  # only the kept ones are redacted, each cut first (redaction's cost grows with length)
         return []
     distinct = [redact_text(w[:_WARNING_CHARS]) for w in raw[:_KEPT_WARNINGS]]
     shown = "; ".join(f'"{escape(folded(w, 200), one_line=True)}"' for w in distinct[:_SAID_WARNINGS])
     more = f" (and {len(raw) - _SAID_WARNINGS} more)" if len(raw) > _SAID_WARNINGS else ""
+    if any(f.check in ABSENCE for f in judged):
+        return [finding("source/incomplete", f"{evidence.source} warned that its answers may be incomplete: {shown}"
+                        f"{more} — a metric, label or series found missing or empty may exist where it could not "
+                        "look: check again once it answers without warnings", Location(file=None), warnings=distinct)]
     return [finding("source/incomplete", f"{evidence.source} warned that its answers may be incomplete: {shown}{more} "
-                    "— a metric, label or series found missing or empty may exist where it could not look: check "
-                    "again once it answers without warnings", Location(file=None), warnings=distinct)]
+                    "— nothing was found missing or empty, so it changed no finding", Location(file=None),
+                    severity=Severity.INFO, warnings=distinct)]
 
 

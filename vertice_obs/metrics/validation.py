@@ -398,9 +398,9 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
                                    present=() if evidence.timeless else referenced)
     clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
     evidence = with_history(gone_now(evidence, source, gone), source, lookback, collected.uses)
-    findings = collected.findings + classify(collected.uses, evidence, catalog) + series + incomplete(source, evidence)
-    return ValidationResult(findings, evidence, collected.queries, collected.dashboards, len(collected.uses),
-                            names=len(referenced))
+    judged = classify(collected.uses, evidence, catalog) + series
+    return ValidationResult(collected.findings + judged + incomplete(source, evidence, judged), evidence,
+                            collected.queries, collected.dashboards, len(collected.uses), names=len(referenced))
 
 
 def narratives_of(dashboards: Iterable[DashboardFile]) -> dict[str, tuple[str, ...]]:
