@@ -151,6 +151,24 @@ def test_two_dashboards_of_one_title_in_one_folder_are_refused_before_anything_i
     assert vobs(root, None, "build").exit_code == 2
 
 
+@pytest.mark.parametrize("one, other, alike", [
+    ("Sample A", "sample  a!", True),  # runs of other characters are one `-`
+    ("Latency — p99", "latency - p99", True),  # dashes are `-`
+    ("Café", "Cafe", True),  # accents transliterated
+    ("Ops @ EU", "ops at eu", True),  # `@` is "at"
+    ("A & B", "A B", False),  # `&` is "and": refusing these stopped a project every Grafana takes
+    ("Don't panic", "Don t panic", False),  # quotes are dropped, not `-`
+    ("a_b", "a b", False),  # `_` is kept
+    ("日本", "中国", False),  # beyond Latin: compared whole
+])
+def test_title_key_is_gosimple_slug(one, other, alike):
+    """`build` refuses two dashboards of one slug in one folder (Grafana 9.x, gosimple/slug); its key
+    was a plain regex that took `A & B` and `A B` for one title and refused a project Grafana takes."""
+    from vertice_obs.build.plan import title_key
+
+    assert (title_key(one) == title_key(other)) is alike
+
+
 def test_a_title_taken_in_grafana_is_said_as_such(root):
     """A dashboard made by hand in the folder with a title of the code's: Grafana 10.4 answers 412
     name-exists, which publish called "changed in Grafana meanwhile"."""

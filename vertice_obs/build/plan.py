@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -206,10 +207,24 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
                        dashboards=len(entries), files=len(hashes) + (not failures), titles=titles)
 
 
+# gosimple/slug's English substitutions (its `defaultSub` and `enSub`), made before it transliterates
+_GOSIMPLE = str.maketrans({'"': "", "'": "", "\u2019": "", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+                           "&": "and", "@": "at"})
+
+
 def title_key(title: str) -> str:
-    """A title as Grafana before 11.3 tells two apart within a folder: by slug (`Sample A` is
-    `sample-a` is `sample  a!`), a title of no letter or digit by itself."""
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or title
+    """A title as Grafana before 11.3 tells two apart within a folder: by slug, as gosimple/slug
+    makes it (Grafana 9.x's; 10.1's own slugify collapses fewer titles into one): quotes dropped,
+    `&` "and", `@` "at", accents transliterated, lowercased, every run of other characters but `_`
+    one `-`, `-` and `_` trimmed — `Sample A` is `sample  a!`, `Café` is `cafe`, but `A & B` is not
+    `A B`, nor `a_b` `a b`. A title of letters beyond Latin accents (which gosimple transliterates by
+    a table vobs does not have) or of no letter or digit is compared whole, case aside: a refusal
+    here must never stop a project that Grafana takes."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", title.strip().translate(_GOSIMPLE))
+                     if not unicodedata.combining(c))
+    if not folded.isascii():
+        return title.strip().casefold()
+    return re.sub(r"[^a-z0-9_]+", "-", folded.lower()).strip("-_") or title.strip().casefold()
 
 
 def _broken(failures: list[ModuleFailure], paths: dict[str, Path], recorded: dict[str, str],
