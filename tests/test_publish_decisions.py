@@ -1,4 +1,4 @@
-"""Publish decisions pinned in-process: what `_decide` makes of what the survey saw, which folders a
+"""Publish decisions pinned in-process: what `decide` makes of what the survey saw, which folders a
 plan creates, and what `execute` does with each action and each failure (issue 16, from mutmut's
 survivors of `grafana/publish.py`).
 
@@ -27,7 +27,7 @@ from vertice_obs.grafana.publish import (
     Action,
     PublishPlan,
     Result,
-    _decide,
+    decide,
     execute,
     git_commit,
     plan_publish,
@@ -52,48 +52,48 @@ def seen(live_dashboard, unchanged=False):
     return Seen(rendered(), "d1g3st", "vobs-a-b", unchanged, live_dashboard)
 
 
-# --- _decide --------------------------------------------------------------------------------------
+# --- decide --------------------------------------------------------------------------------------
 
 def test_unchanged_and_new():
-    assert _decide(seen(None, unchanged=True), False) == Action("u", "unchanged", MODEL, "vobs-a-b", None, "", "d1g3st")
+    assert decide(seen(None, unchanged=True), False) == Action("u", "unchanged", MODEL, "vobs-a-b", None, "", "d1g3st")
     known = live(MODEL)
-    assert _decide(seen(known, unchanged=True), True) == Action("u", "unchanged", MODEL, "vobs-a-b", known, "",
+    assert decide(seen(known, unchanged=True), True) == Action("u", "unchanged", MODEL, "vobs-a-b", known, "",
                                                                  "d1g3st")
-    assert _decide(seen(None), False) == Action("u", "create", MODEL, "vobs-a-b", None, "new", "d1g3st")
+    assert decide(seen(None), False) == Action("u", "create", MODEL, "vobs-a-b", None, "new", "d1g3st")
 
 
 def test_our_own_content_elsewhere_or_changed_is_updated_with_the_reason():
     moved = live(MODEL, folder="vobs-old")  # ours, untouched, but in another folder: a folder move
-    assert _decide(seen(moved), False) == Action("u", "update", MODEL, "vobs-a-b", moved,
+    assert decide(seen(moved), False) == Action("u", "update", MODEL, "vobs-a-b", moved,
                                                  "moved to its narrative's folder", "d1g3st")
     older = live(EDITED)  # ours, untouched: the code changed
-    assert _decide(seen(older), False) == Action("u", "update", MODEL, "vobs-a-b", older, "content changed",
+    assert decide(seen(older), False) == Action("u", "update", MODEL, "vobs-a-b", older, "content changed",
                                                  "d1g3st")
 
 
 def test_drift_is_skipped_without_force_and_said_why():
     edited = live(EDITED, recorded=content_hash(MODEL), ours=False)  # hand-edited after our publish
-    assert _decide(seen(edited), False) == Action(
+    assert decide(seen(edited), False) == Action(
         "u", "skipped-drift", MODEL, "vobs-a-b", edited,
         "edited in Grafana since vobs last published it (version 5): vobs pull --uid u to review, "
         "--force to overwrite", "d1g3st")
     foreign = live(EDITED, recorded=None, ours=False, version=2)  # never published by vobs
-    assert _decide(seen(foreign), False).reason == (
+    assert decide(seen(foreign), False).reason == (
         "exists in Grafana but was not published by vobs (version 2): vobs pull --uid u to review, "
         "--force to overwrite")
     # drift is the content, not who saved last: our message with another content is drift too
     stale = live(EDITED, recorded=content_hash(MODEL), ours=True)
-    assert _decide(seen(stale), False).kind == "skipped-drift"
+    assert decide(seen(stale), False).kind == "skipped-drift"
 
 
 def test_force_overwrites_drift_and_says_so():
     edited = live(EDITED, recorded=content_hash(MODEL), ours=False)
-    assert _decide(seen(edited), True) == Action("u", "update", MODEL, "vobs-a-b", edited,
+    assert decide(seen(edited), True) == Action("u", "update", MODEL, "vobs-a-b", edited,
                                                  "content changed (overwriting a drifted edit)", "d1g3st")
     # hand-edited back to the code's content, in another folder: still an overwrite of a drifted edit
     same = live(MODEL, recorded=None, ours=False, folder="vobs-old")
-    assert _decide(seen(same), True).reason == "moved to its narrative's folder (overwriting a drifted edit)"
-    assert _decide(seen(same), False).kind == "skipped-drift"
+    assert decide(seen(same), True).reason == "moved to its narrative's folder (overwriting a drifted edit)"
+    assert decide(seen(same), False).kind == "skipped-drift"
 
 
 def test_writes_count_folders_creates_and_updates_only():

@@ -225,11 +225,17 @@ def test_a_folder_whose_title_is_taken_where_it_would_be_made_is_refused_before_
                                       "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"}
         grafana._store({"uid": "hand-made", "title": title, "panels": []}, "", "by hand")
         mark = len(grafana.writes())
+        diff = vobs(root, grafana, "diff")  # the preview says it too, as warnings (diff writes nothing)
+        stops = [line for line in diff.stderr.splitlines() if "publish would stop before any write" in line]
         result = vobs(root, grafana, "publish")
         if version == "11.4.0":
             assert result.exit_code == 0, result.output
             assert "would be made beside the existing folder 'Samples' (uid by-hand)" in result.stderr
+            assert stops == [], diff.stderr
             return
+        assert diff.exit_code == 1 and len(stops) == 2, diff.output  # two dashboards to add: differences
+        assert stops[0].startswith("vobs: warning: publish would stop before any write: folder 'Samples / Story' (uid "
+                                   "vobs-samples-story) would be made beside the existing folder"), diff.stderr
         assert result.exit_code == 2, result.output
         assert len(grafana.writes()) == mark  # nothing made, nothing saved
         where = f"Grafana at {grafana.url}"

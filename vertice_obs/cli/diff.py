@@ -91,9 +91,11 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         adopted,
         adopting,
         check_folders,
+        decide,
         folder_changes,
         other_owner,
         owned_by,
+        reserved_refusals,
     )
     from vertice_obs.grafana.survey import orphans as find_orphans
     from vertice_obs.grafana.survey import survey
@@ -133,7 +135,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
                    s.rendered.folder_uid and path_of(s.folder_uid, tree, target.description) or s.rendered.folder,
                    s.live.folder_uid, s.folder_uid, adopted=bool(s.rendered.folder_uid)) if move else d
              for d, s, move in zip(diffs, seen, moves)]
-    refolder, notes = folder_changes(homes, target, tree) if homes else ({}, [])  # renamed or moved by publish
+    refolder, notes, made = folder_changes(homes, target, tree) if homes else ({}, [], [])  # renamed, moved
+    # what Grafana before 11.3 would refuse for its title: publish would stop on it before any write
+    notes += [f"publish would stop before any write: {refused}" for refused in reserved_refusals(
+        [decide(s, False, project.project_id) for s in seen], tree, made, hits, chosen, target)]
     diffs = [with_change(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and not s.rendered.folder_uid
              and s.rendered.folder in refolder else d for d, s in zip(diffs, seen)]
     drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]
@@ -193,7 +198,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         said += [f"{n} {s}" for s in (ADOPTED, OWNED) if (n := sum(d.status == s for d in diffs))]  # when some are
         tally = f"; playlists: {pl.diff_tally(playlist_rows)}" if playlist_rows else ""
         click.echo(", ".join(said) + f"{tally} — against {target.description}")
-    for note in notes:  # a folder publish would make beside a same-titled one of the user's
+    for note in notes:  # a folder publish would make beside a same-titled one of the user's, a refusal
         say(f"vobs: warning: {note}", err=True)
     if unowned:  # information, not a difference: after the output, which stays whole
         shown = ", ".join(_show(u["uid"]) for u in unowned[:5]) + (", …" if len(unowned) > 5 else "")

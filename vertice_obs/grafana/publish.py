@@ -38,8 +38,6 @@ from vertice_obs.grafana.folders import (
     check_unique,
     folder_chain,
     folder_uid,
-    root_title_clashes,
-    titled_like_folders,
     to_update,
     twins,
     update_words,
@@ -47,6 +45,7 @@ from vertice_obs.grafana.folders import (
 from vertice_obs.grafana.live import Destination, LiveDashboard, publish_message
 from vertice_obs.grafana.normalize import normalize
 from vertice_obs.grafana.pull import known_folders
+from vertice_obs.grafana.reserved import folder_refusals, title_refusals
 from vertice_obs.grafana.survey import Seen, survey
 
 CREATE, UPDATE, UNCHANGED, DRIFT, OWNED, ADOPT = "create", "update", "unchanged", "skipped-drift", "skipped-owned", "adopt"
@@ -94,7 +93,7 @@ class Result:
         return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
 
 
-__all__ = ["Action", "NOT_SENT", "advice", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
+__all__ = ["Action", "NOT_SENT", "advice", "decide", "reserved_refusals", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
            "folder_uid", "git_commit",
            "plan_publish", "select"]
 
@@ -129,55 +128,33 @@ def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, for
     folders, updates, said, notes = folder_plan(homes, target, existing)
     hits = target.search() if hits is None else hits
     seen = survey(rendered, target, workers, history=True, hits=hits, on_fetched=on_fetched)
-    actions = [_decide(one, force, project_id) for one in seen]
-    if target.folder_titles_reserved:  # before any write: a refusal mid-run would leave it half-applied
-        check_new_folders(folders, existing, hits, target)
-        check_titles(actions, {**existing, **{f.uid: f for f in folders}}, rendered, target)
+    actions = [decide(one, force, project_id) for one in seen]
+    refused = reserved_refusals(actions, existing, folders, hits, rendered, target)
+    if refused:  # before any write: a refusal mid-run would leave it half-applied
+        raise InputError.together([InputError(f"{e.message}; nothing was published", e.file) for e in refused])
     return PublishPlan(folders, actions, updates, said, notes)
 
 
-def check_new_folders(folders: Sequence[Folder], existing: dict[str, Folder], hits: Sequence[dict[str, Any]],
-                      target: Destination) -> None:
-    """Grafana before 11.3 refuses to make a folder of a title already taken in its place: beside a
-    folder of that title (`twins`: `409` "a folder or dashboard in the general folder with the same
-    name already exists") or, at the root, beside a dashboard of the General folder titled so
-    (`root_title_clashes`: `400` "Folder name cannot be the same as one of its dashboards"). Folders
-    are made first, so each is one `InputError` together, before anything is written."""
+def reserved_refusals(actions: Sequence[Action], existing: dict[str, Folder], folders: Sequence[Folder],
+                      hits: Sequence[dict[str, Any]], rendered: Sequence[RenderedDashboard],
+                      target: Destination) -> list[InputError]:
+    """What Grafana before 11.3 would refuse of this plan for its titles (`reserved`): the folders
+    to make (`folders`, of which those not `existing`) and the dashboards to save — none for a
+    Grafana that has no such rule. Publish stops on them before any write; diff says them."""
+    if not target.folder_titles_reserved:
+        return []
     new = [f for f in folders if f.uid not in existing]
-    nested = target.nested_folders
     root = {str(h.get("uid")): str(h.get("title", "")) for h in hits
             if not h.get("folderUid") and h.get("type", "dash-db") == "dash-db"}
-    refused = [InputError(
-        f"folder {f.title!r} (uid {f.uid}) would be made beside the existing folder {live.title!r} (uid {live.uid}): "
-        f"{target.description} refuses a second folder of one title in one place (Grafana 11.3 allows it) — add "
-        f"`folder_uid: {live.uid}` to its narrative to publish into that one, or rename the narrative's folder; "
-        "nothing was published") for f, live in twins(new, existing, nested)]
-    refused += [InputError(
-        f"folder {f.title!r} (uid {f.uid}) would be titled like the dashboard {title!r} (uid {uid}) in the General "
-        f"folder: {target.description} refuses a folder titled like a dashboard beside it (400; Grafana 11.3 allows "
-        "it) — retitle that dashboard or rename the narrative's folder; nothing was published")
-        for f, (uid, title) in root_title_clashes(new, nested, root)]
-    if refused:
-        raise InputError.together(refused)
-
-
-def check_titles(actions: Sequence[Action], folders: dict[str, Folder], rendered: Sequence[RenderedDashboard],
-                 target: Destination) -> None:
-    """Grafana before 11.3 refuses to save a dashboard titled like any folder (`titled_like_folders`;
-    `folders`: the target's and those publish makes, as they will be): every such dashboard in one
-    `InputError`, at its module, before anything is written. Not one already there of that title in
-    that folder: Grafana's lookup takes ONE row of the slug, and when that is the dashboard itself
-    (the older row) it saves it — a refusal here must never stop a publish Grafana would take."""
+    # not a dashboard already there of its title in its folder: Grafana's lookup takes ONE row of the
+    # slug, and when that is the dashboard itself (the older row) it saves it
     saved = {a.uid: str(a.model.get("title", "")) for a in actions if a.kind in WRITES and not (
         a.live is not None and a.live.folder_uid == a.folder_uid and a.live.model.get("title") == a.model.get("title"))}
     sources = {r.uid: r.source for r in rendered}
-    refused = titled_like_folders(saved, folders.values())
-    if refused:
-        raise InputError.together([InputError(
-            f"dashboard {uid!r} is titled {saved[uid]!r}, like the folder {folder.title!r} (uid {folder.uid}): "
-            f"{target.description} refuses a dashboard titled like any folder (400 name-match; Grafana 11.3 "
-            "allows it) — retitle the dashboard or the folder; nothing was published", sources.get(uid))
-            for uid, folder in refused.items()])
+    return ([InputError(message) for message in folder_refusals(new, existing, target.nested_folders, root,
+                                                                 target.description)]
+            + [InputError(message, sources.get(uid)) for uid, message in
+               title_refusals(saved, {**existing, **{f.uid: f for f in folders}}, target.description)])
 
 
 def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder] | None = None
@@ -217,15 +194,15 @@ def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing:
 
 
 def folder_changes(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder]
-                   ) -> tuple[dict[str, str], list[str]]:
+                   ) -> tuple[dict[str, str], list[str], list[Folder]]:
     """For diff: by narrative folder path, what publishing renames or moves among its folders
-    (`existing`: the target's folders, read once; an adopted folder is never changed), and the
-    warnings `folder_plan` gives."""
+    (`existing`: the target's folders, read once; an adopted folder is never changed), the
+    warnings `folder_plan` gives, and the folders publish would make or update."""
     homes = sorted(set(homes))
-    _, _, said, notes = folder_plan(homes, target, existing)
+    folders, _, said, notes = folder_plan(homes, target, existing)
     out = {path: "; ".join(said[f.uid] for f in folder_chain(path, target.nested_folders) if f.uid in said)
            for path, adopted in homes if not adopted}
-    return {path: words for path, words in out.items() if words}, notes
+    return {path: words for path, words in out.items() if words}, notes, folders
 
 
 def other_owner(model: dict[str, Any], project_id: str | None) -> str | None:
@@ -259,7 +236,7 @@ def owned_by(owner: str) -> str:
     return f"project {owner!r}'s dashboard (tagged {OWNER_PREFIX}{owner})"
 
 
-def _decide(seen: Seen, force: bool, project_id: str | None = None) -> Action:
+def decide(seen: Seen, force: bool, project_id: str | None = None) -> Action:
     r, live, folder = seen.rendered, seen.live, seen.folder_uid
     if seen.unchanged and seen.adopt and live is not None:
         return Action(r.uid, ADOPT, r.model, folder, live, adopting(live), seen.digest)
