@@ -292,6 +292,25 @@ def test_an_option_naming_a_metric_no_series_has_empties_its_panels(tmp_path, pr
                        f"(e.g. {nope}: no series has that name)"], options
 
 
+def test_options_are_not_blamed_for_a_metric_missing_whatever_the_option(tmp_path, prometheus):
+    """Trial 13 (Ray's dashboards): a panel on a metric no series has showed No data with every
+    option, and each option but the saved one was said to empty it — `[$interval]` ones too, which
+    change no series. The name is the name-level check's (metric/missing); options stay quiet."""
+    gone = "maximus_dopamine_nope_total"
+    panels = [{"id": 1, "type": "timeseries", "title": "Absent", "targets": [
+        {"refId": "A", "expr": f'rate({gone}{{environment="$env"}}[$interval])'}]}]
+    model = {"uid": "absent", "title": "Absent", "panels": panels, "templating": {"list": [
+        {"type": "custom", "name": "interval", "current": {"value": "5m"}, "options": [
+            {"value": o} for o in ("1m", "5m", "10m")]},
+        {"type": "custom", "name": "env", "current": {"value": "dev"}, "options": [
+            {"value": o} for o in ("dev", "prod")]}]}}
+    (tmp_path / "absent.json").write_text(json.dumps(model))
+    result = validate(collect(load_dashboard_files([tmp_path])), PrometheusSource(prometheus.url), None,
+                      timedelta(days=7))
+    checks = sorted(f.check for f in result.findings if f.check.startswith(("metric/", "variable/")))
+    assert checks == ["metric/missing"], [f.message for f in result.findings]
+
+
 def test_a_bug_while_options_are_made_is_raised_not_taken_for_prometheus_failing(prometheus):
     """Option selectors are made while Prometheus answers: an error of their own (a bug) must come
     out as it is, never as "Prometheus answered something that is not its API"."""

@@ -109,6 +109,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     except SourceUnavailable as exc:
         return Judged([_degraded(evidence, source, LABELS, exc, "selectors are judged by metric name only"
                                  + (", label_values(label) dropdowns not at all" if anywhere else ""))])
+    current = {u.selector.metric for u in uses}  # the names with the variables' current values
     uses = [*uses, *more]
     verdicts: list[tuple[SelectorUse, Verdict]] = []
     options: dict[tuple, list[SelectorUse]] = {}
@@ -119,9 +120,10 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
         if found is judged:
             table = tables.get((use.selector.metric, use.selector.labels))
             found = judged[use.selector] = None if table is None else judge(use.selector, table)
-        if found is None:  # a name no series has: an option naming it (`$metric`) empties its panels
-            metric = use.selector.metric  # (a union with WHILE_FIRING here would copy the names per use)
-            if use.option is not None and names and metric not in names and metric not in WHILE_FIRING:
+        if found is None:  # a name no series has: an option naming it (`$metric`) empties its panels —
+            metric = use.selector.metric  # not one the current value names too: that is the name's, not the option's
+            if (use.option is not None and names and metric not in names and metric not in WHILE_FIRING
+                    and metric not in current):
                 options.setdefault((use.location.file, use.location.dashboard, use.option), []).append(use)
             continue
         if use.option is None:
