@@ -141,8 +141,8 @@ def reserved_refusals(actions: Sequence[Action], existing: dict[str, Folder], fo
     """What Grafana before 11.3 would refuse of this plan for its titles (`reserved`): the folders
     to make (`folders`, of which those not `existing`) and the dashboards to save — none for a
     Grafana that has no such rule. Publish stops on them before any write; diff says them."""
-    if not target.folder_titles_reserved:
-        return []
+    if not folders and not any(a.kind in WRITES for a in actions) or not target.folder_titles_reserved:
+        return []  # nothing to write: nothing asked of the target (its version) either
     new = [f for f in folders if f.uid not in existing]
     root = {str(h.get("uid")): str(h.get("title", "")) for h in hits
             if not h.get("folderUid") and h.get("type", "dash-db") == "dash-db"}
