@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from itertools import repeat
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from vertice_obs.guard.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 from vertice_obs.metrics.classify import History, Within
@@ -53,6 +53,8 @@ from vertice_obs.metrics.promql_wire import (
 )
 from vertice_obs.metrics.series import LabelTable, Selector
 
+T = TypeVar("T")
+
 # "Present now" = had samples in the last PRESENT_WINDOW. Prometheus answers label-value queries at
 # block granularity: the head block (the last ~2–3 h) is listed whole, older persisted blocks only
 # if they overlap the window. So the window cannot make "now" sharper than the head; what it buys
@@ -82,9 +84,8 @@ class PrometheusSource(PrometheusClient):
                  timeout_name: str = "--timeout", token_name: str = "PROMETHEUS_TOKEN"):
         super().__init__(url, timeout, now, headers, max_bytes, token, timeout_name, token_name)
         self.window = window
-        self._names: NameSnapshot | SourceUnavailable | None = None
+        self._memo: dict[object, object] = {}  # `_once`: the name index, each lookback's history
         self._lowest: tuple[float | None] | None = None  # its own lowest timestamp, once asked
-        self._history: dict[timedelta, History] = {}
 
     def horizon(self) -> datetime:
         """ONE query, `vector(time())` at now: the time it is answered for — now, or on VictoriaMetrics
@@ -95,14 +96,20 @@ class PrometheusSource(PrometheusClient):
     def names(self) -> NameSnapshot:
         """ONE request: `/api/v1/label/__name__/values` over [now - window, now] (see PRESENT_WINDOW).
         Remembered, answer or failure: a run probes the server with it first, then gathers."""
-        if self._names is None:
+        return self._once("names", self._ask_names)
+
+    def _once(self, key: object, ask: Callable[[], T]) -> T:
+        """`ask()`'s answer, remembered under `key` — and its failure: every later asker would wait
+        for it again. A remembered failure is raised as a fresh error of its kind each time (one
+        instance re-raised would grow its traceback per asker)."""
+        if key not in self._memo:
             try:
-                self._names = self._ask_names()
+                self._memo[key] = ask()
             except SourceUnavailable as exc:
-                self._names = exc
-        if isinstance(self._names, SourceUnavailable):
-            raise self._names
-        return self._names
+                self._memo[key] = exc
+        if isinstance(answer := self._memo[key], SourceUnavailable):
+            raise type(answer)(str(answer))
+        return answer  # type: ignore[return-value]  # what `ask` gave under this key
 
     def _ask_names(self) -> NameSnapshot:
         end = self.now()
@@ -243,14 +250,7 @@ class PrometheusSource(PrometheusClient):
         2. without it, `/api/v1/label/__name__/values` over the lookback's first `window`: any name
            means some block (or the head) reaches back that far — the whole lookback is held;
            otherwise "less than the lookback" is all that is said."""
-        if lookback not in self._history:
-            try:
-                self._history[lookback] = self._held(lookback)
-            except SourceUnavailable as exc:  # remembered too: every asker would wait for it again
-                self._history[lookback] = exc
-        if isinstance(answer := self._history[lookback], SourceUnavailable):  # a fresh one each time, of its
-            raise type(answer)(str(answer))  # kind: re-raising one instance would grow its traceback per asker
-        return answer
+        return self._once(("history", lookback), lambda: self._held(lookback))
 
     def _held(self, lookback: timedelta) -> History:
         end = self.now()
