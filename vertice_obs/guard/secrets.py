@@ -32,9 +32,15 @@ _MACHINE_MADE = re.compile(r"[0-9_~+/=]|^.{20,}$")
 # A parameter name that says "credential" anywhere in it: auth_token, private_token, client_secret,
 # X-Amz-Signature, subscription-key, id_token, jwt, pwd, session… (echoed back by a server, or in a
 # configured URL).
-_SECRET_NAME = r"[\w.-]{0,64}(?:token|secret|key|pass|pwd|auth|sig|session|jwt|credential|cookie)[\w.-]{0,64}"
+# Linear, without a bound on the name: the lookahead finds the word once, from where the name starts
+# (`[\w.-]*` before and after the word backtracked over every split of a long name).
+_SECRET_NAME = r"(?=[\w.-]*?(?:token|secret|key|pass|pwd|auth|sig|session|jwt|credential|cookie))[\w.-]+"
 _QUERY_SECRET = re.compile(rf"(?i)([?&;]{_SECRET_NAME}=)([^&#\s'\"]+)")
-_GRAFANA_TOKEN = re.compile(r"\bglsa_[A-Za-z0-9_]{8,}\b|\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}")
+# A JWT is tried only where a run of its characters starts, from the run's first `eyJ` at a word
+# boundary (atomic: if that one is no JWT, no later one in the run is): `-eyJ` repeated scanned
+# the run's rest from each. `pre`, the run before it, stays.
+_GRAFANA_TOKEN = re.compile(r"\bglsa_[A-Za-z0-9_]{8,}\b|(?<![A-Za-z0-9_-])(?>(?P<pre>[A-Za-z0-9_-]*?)\beyJ)"
+                            r"[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}")
 
 
 def register(*values: object) -> None:
@@ -59,7 +65,7 @@ def redact_text(text: object) -> str:
     out = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{MASK}", out)
     out = _BEARER.sub(_mask_bearer, out)
     out = _QUERY_SECRET.sub(lambda m: f"{m.group(1)}{MASK}", out)
-    return _GRAFANA_TOKEN.sub(MASK, out)
+    return _GRAFANA_TOKEN.sub(lambda m: f"{m.group('pre') or ''}{MASK}", out)
 
 
 def _mask_bearer(m: re.Match[str]) -> str:
