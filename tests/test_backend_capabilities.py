@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from capability_proxy import CapabilityProxy
 from click.testing import CliRunner
-from conftest import DISAPPEARED, NEVER_RECORDED
+from conftest import DISAPPEARED, NEVER_RECORDED, RECORDED
 
 from vertice_obs.cli import cli
 
@@ -169,16 +169,31 @@ def test_a_partial_answer_that_changed_no_finding_is_info(prometheus, tmp_path):
     """A partial answer holds less, never more: when nothing was found missing or empty it changed no
     finding, and `--fail-on warning` CI runs failed on every Thanos hiccup. Then it is info (exit 0);
     with a missing metric in the same run it stays a warning (the other test)."""
-    (tmp_path / "ok.json").write_text(json.dumps({"uid": "ok", "title": "OK", "panels": [
-        {"id": 1, "type": "timeseries", "title": "level", "datasource": {"type": "prometheus", "uid": "p"},
-         "targets": [{"refId": "A", "expr": "maximus_dopamine_level"}]}]}))
-    with CapabilityProxy(prometheus.url, warn_on=["count by"], warnings=[THANOS]) as proxy:
-        result = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", proxy.url, "--format", "json",
-                                          "--fail-on", "warning", "--disable", "datasource/not-variable"])
-    assert result.exit_code == 0, result.output
-    (said,) = [f for f in json.loads(result.stdout)["findings"] if f["check"] == "source/incomplete"]
-    assert said["severity"] == "info", said
+    said, code = _partial_for(prometheus, tmp_path, "maximus_dopamine_level")
+    assert code == 0 and said["severity"] == "info", said
     assert said["message"].endswith(f'"{THANOS}" — nothing was found missing or empty, so it changed no finding')
+
+
+def test_a_partial_answer_with_only_an_unrecorded_rule_output_stays_a_warning(prometheus, tmp_path):
+    """`metric/recording-rule` says a rule's output has no series: an absence a partial answer can
+    make (the store holding its series unreachable), so source/incomplete is no info beside it."""
+    said, _ = _partial_for(prometheus, tmp_path, NEVER_RECORDED, RECORDED)
+    assert said["severity"] == "warning" and "may exist where it could not look" in said["message"], said
+
+
+def _partial_for(prometheus, folder: Path, *exprs: str) -> tuple[dict, int]:
+    """The one source/incomplete finding of a validate run whose answers all carried a warning, and its exit."""
+    (folder / "d.json").write_text(json.dumps({"uid": "d", "title": "D", "panels": [
+        {"id": i, "type": "timeseries", "title": f"p{i}", "datasource": {"type": "prometheus", "uid": "p"},
+         "targets": [{"refId": "A", "expr": e}]} for i, e in enumerate(exprs, 1)]}))
+    with CapabilityProxy(prometheus.url, warn_on=["count by"], warnings=[THANOS]) as proxy:
+        result = CliRunner().invoke(cli, ["validate", str(folder), "--prometheus-url", proxy.url, "--format", "json",
+                                          "--fail-on", "warning", "--disable", "datasource/not-variable"])
+    findings = json.loads(result.stdout)["findings"]
+    (said,) = [f for f in findings if f["check"] == "source/incomplete"]
+    judged = {f["check"] for f in findings if f["check"].startswith(("metric/", "variable/"))}
+    assert judged <= {"metric/present", "metric/recording-rule"}, findings  # nothing else found absent
+    return said, result.exit_code
 
 
 def test_answers_without_warnings_say_nothing_of_them(prometheus, probe):

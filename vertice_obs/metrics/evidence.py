@@ -285,9 +285,9 @@ _SAID_WARNINGS, _KEPT_WARNINGS, _WARNING_CHARS = 3, 20, 2000  # quoted; kept in 
 
 
 # The checks that conclude something is absent from the source's answers: what a partial answer can make wrong.
-ABSENCE = frozenset({"metric/missing", "metric/disappeared", "metric/fallback-only", "metric/no-matching-series",
-                     "metric/label-missing", "metric/group-label-missing", "variable/option-no-data",
-                     "variable/label-missing"})
+ABSENCE = frozenset({"metric/missing", "metric/disappeared", "metric/recording-rule", "metric/fallback-only",
+                     "metric/no-matching-series", "metric/label-missing", "metric/group-label-missing",
+                     "variable/option-no-data", "variable/label-missing"})
 
 
 def incomplete(source: MetricSource, evidence: Evidence, judged: Sequence[Finding] = ()) -> list[Finding]:
