@@ -56,6 +56,26 @@ def test_bad_inputs_are_one_line(tmp_path):
     assert result.exit_code == 2 and "is not a duration like 7d" in result.output
 
 
+def test_json_nested_too_deeply_is_at_its_deepest_point_and_lints_are_not_clean(tmp_path):
+    """A file nested too deeply to read was the one file/invalid without a line and column (text, JSON
+    and GitHub output; SARIF said line 1), and with no dashboard read the summary said "dashboard
+    lints: clean". Now it is at the bracket that opens its deepest level, and the summary says so."""
+    (tmp_path / "deep.json").write_text('{"uid": "d",\n "panels": ' + "[" * 100_000)
+    run = lambda *fmt: CliRunner().invoke(cli, ["-C", str(REPO), "validate", str(tmp_path), *fmt])  # noqa: E731
+    text = run()
+    assert text.exit_code == 1
+    lines = text.stdout.splitlines()
+    assert lines[0] == (f"{tmp_path}/deep.json:2:100011: error: invalid JSON: nested too deeply to read (100,001 levels "
+                        "deep here) [file/invalid]")
+    assert lines[-1].endswith("; dashboard lints: none run, no dashboard was read"), lines
+    (found,) = json.loads(run("--format", "json").stdout)["findings"]
+    assert (found["location"]["line"], found["location"]["column"]) == (2, 100_011), found
+    github = run("--format", "github").stdout.splitlines()[0]
+    assert github.startswith(f"::error file={tmp_path}/deep.json,line=2,col=100011,"), github
+    audit = CliRunner().invoke(cli, ["-C", str(REPO), "audit", str(tmp_path)]).stdout
+    assert f"{tmp_path}/deep.json:2:100011: error: invalid JSON: nested too deeply" in audit, audit
+
+
 def test_a_variable_on_all_with_nothing_known_says_so(tmp_path):
     """"All" with no allValue and no options saved (a query variable refreshed on load) is not "no
     current value": the info says what is missing (found on a public dashboard by a new-user trial)."""

@@ -291,8 +291,8 @@ JSON_FILES = [
     json_error_case("latin1", '{"uid": "x", "title": "Caf\u00e9", "panels": []}'.encode("latin-1"), "d/x.json:1",
                     "not UTF-8"),
     json_error_case("invalid", '{"uid": "x",\n"panels": [,]}', "d/x.json:2:12", "invalid JSON"),
-    json_error_case("deeply-nested", '{"uid": "x", "panels": ' + "[" * 100_000 + "]" * 100_000 + "}", "d/x.json",
-                    "nested too deeply"),
+    json_error_case("deeply-nested", '{"uid": "x", "panels": ' + "[" * 100_000 + "]" * 100_000 + "}", "d/x.json:1:100023",
+                    "nested too deeply to read (100,001 levels deep here)"),
     json_error_case("huge-integer", '{"uid": "x", "version": ' + "9" * 5_000 + ', "panels": []}', "d/x.json",
                     "invalid JSON"),
     Case("json-bom-is-fine", dashboard_json(b"\xef\xbb\xbf" + json.dumps(panel(targets=[{"expr": "sample_level"}]))

@@ -42,7 +42,7 @@ def input_skipped():
 @check("file/invalid", Severity.ERROR, scope="module")
 def file_invalid():
     """A dashboard file that cannot be used: not JSON (at the line and column where parsing
-    stopped), not UTF-8 (at the first bad byte), unreadable (permissions), or JSON Grafana refuses
+    stopped; nested too deeply to read: at its deepest point), not UTF-8 (at the first bad byte), unreadable (permissions), or JSON Grafana refuses
     outright. Only that file is skipped: every other file is still checked, and the summary counts
     the unreadable files. An error: the dashboards in it are not checked at all."""
     return ()

@@ -206,7 +206,7 @@ def _validation_summary(result) -> str:
     unreadable = f" ({', '.join(said)})" if said else ""
     checked = (f"{count(result.queries, 'query', 'queries')} ({count(result.uses, 'metric use')}) in "
                f"{count(result.dashboards, 'dashboard')}{unreadable}")
-    linted = lint_summary(result.findings)
+    linted = lint_summary(result.findings, result.dashboards)
     excluded = f"; {count(result.excluded, 'finding')} excluded by .vobs-lint.yaml" if result.excluded else ""
     if not result.checked:
         return (f"checked {checked}: " + (", ".join(parts) + "; " if parts else "") + (linted[2:] + "; " if linted else "")

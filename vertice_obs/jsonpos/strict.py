@@ -83,8 +83,10 @@ def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None 
         why = " (it reads as YAML: vobs reads Grafana's dashboard JSON; convert it first, e.g. `yq -o json`)" \
             if _YAML_START.match(text) else ""  # a dashboard kept as YAML (grizzly's, a Kubernetes resource)
         raise InputError(f"invalid JSON: {exc.msg}{why}", file, exc.lineno, exc.colno) from None
-    except RecursionError:
-        raise InputError("invalid JSON: nested too deeply to read", file) from None
+    except RecursionError:  # at its deepest point, as every other file/invalid is at a line and column
+        depth, line, column = _deepest(text)
+        raise InputError(f"invalid JSON: nested too deeply to read ({depth:,} levels deep here)", file, line,
+                         column) from None
     seen: set[str] = set()
     for bad in found:
         if bad.token not in seen and len(seen) < MAX_NOTES:
@@ -114,6 +116,25 @@ def _without_surrogates(value: Any) -> Any:
 
 def _short(token: str) -> str:
     return token if len(token) <= 24 else f"{token[:12]}…({len(token)} characters)"
+
+
+_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{\]}]')
+
+
+def _deepest(text: str) -> tuple[int, int, int]:
+    """How deep the text's JSON nests, and the line and column (from 1, in code points) of the bracket
+    that first opens that level; strings are read past, so a bracket in one is not counted."""
+    depth = deepest = 0
+    at = 0
+    for match in _NESTING.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > deepest:
+                deepest, at = depth, match.start()
+        elif token in ("]", "}"):
+            depth -= 1
+    return deepest, text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
 
 
 def _line_of(text: str, wanted: Callable[[str], bool]) -> int | None:

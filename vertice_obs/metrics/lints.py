@@ -83,14 +83,17 @@ def is_lint(f: Finding) -> bool:
     return registered is not None and (registered.scope in LINT_SCOPES or f.check in HOUSE)
 
 
-def lint_summary(findings: Sequence[Finding]) -> str:
-    """"; dashboard lints: 2 errors, 5 warnings, 40 info" — the lint clause of a run's summary line."""
+def lint_summary(findings: Sequence[Finding], dashboards: int) -> str:
+    """"; dashboard lints: 2 errors, 5 warnings, 40 info" — the lint clause of a run's summary line.
+    Never "clean" when no dashboard was read (every file unreadable): nothing was linted."""
     counts = {s: 0 for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
     for f in findings:
         if is_lint(f):
             counts[f.severity] += 1
     parts = [f"{n} {s}{'s' if n != 1 and s != Severity.INFO else ''}" for s, n in counts.items() if n]
-    return f"; dashboard lints: {', '.join(parts)}" if parts else "; dashboard lints: clean"
+    if parts:
+        return f"; dashboard lints: {', '.join(parts)}"
+    return "; dashboard lints: clean" if dashboards else "; dashboard lints: none run, no dashboard was read"
 
 
 def under(folder: str) -> Callable[[str], bool]:
