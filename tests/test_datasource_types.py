@@ -102,3 +102,21 @@ def test_the_datasource_lint_of_the_users_mixed_panel_looks_at_its_prometheus_ta
     assert dict(mixed.details)["json_path"] == "/panels/6/targets/1/datasource"
     assert mixed.message.startswith("uses the fixed datasource 'p', not a datasource variable")
     assert mixed.message.endswith("add a datasource variable of type prometheus (e.g. ${datasource}) and use it")
+
+
+@pytest.mark.parametrize("ds, said", [
+    ({"type": "datasource", "uid": "grafana"}, "Grafana's built-in datasource 'grafana'"),  # Grafana 8+'s own
+    ({"type": "grafana", "uid": "-- Grafana --"}, "Grafana's built-in datasource '-- Grafana --'"),
+    ({"type": "datasource", "uid": "-- Dashboard --"}, "Grafana's built-in datasource '-- Dashboard --'"),
+    ({"type": "grafana-bigquery-datasource", "uid": "bq"}, "datasource 'bq' of type grafana-bigquery-datasource"),
+    ({"type": "loki"}, "a datasource of type loki"),
+    ("Loki-prod", "datasource 'Loki-prod' of type loki"),
+    ({"type": "__expr__", "uid": "__expr__"}, "a server-side expression"),
+])
+def test_a_skipped_datasource_is_named_without_a_doubled_word(ds, said):
+    """A panel on Grafana's own datasource was "not a Prometheus query (datasource datasource
+    'grafana')" (a new user's trial), and a plugin whose id ends in -datasource doubled it too."""
+    done, _ = collected({"uid": "g", "panels": [_panel(ds, "x")]})
+    (skipped,) = [f for f in done.findings if f.check == "inventory/datasource-skipped"]
+    assert skipped.message == f"not a Prometheus query ({said}): not checked"
+    assert datasource_kind(ds, {}) != "datasource"

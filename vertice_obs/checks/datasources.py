@@ -58,8 +58,8 @@ def datasource_kind(ds: Any, variables: dict[str, str]) -> str:
         kind = ds["type"].lower() if isinstance(ds.get("type"), str) else ""
         if uid in BUILTIN:
             return BUILTIN[uid]
-        if kind in ("datasource", "grafana"):  # `{type: datasource, uid: -- Dashboard --}` style
-            return BUILTIN.get(uid, kind)
+        if kind in ("datasource", "grafana"):  # `{type: datasource, uid: -- Dashboard --}` style; Grafana 8+
+            return BUILTIN.get(uid, "grafana" if uid == "grafana" else kind)  # writes its own as uid `grafana`
         if kind:
             return kind
         return datasource_kind(uid, variables)
@@ -79,3 +79,14 @@ def target_kind(target: dict[str, Any], panel_ds: Any, variables: dict[str, str]
     (`panel_ds`); on a Mixed panel, its own."""
     kind = datasource_kind(target.get("datasource") or panel_ds, variables)
     return datasource_kind(target.get("datasource"), variables) if kind == "mixed" else kind
+
+
+def described(kind: str, shown: Any) -> str:
+    """A datasource in words, for a message: `loki datasource 'abc'` said as "datasource 'abc' of type
+    loki" — never the type and then "datasource" again (`datasource datasource 'grafana'` for Grafana's
+    own, `grafana-bigquery-datasource datasource 'bq'` for a plugin whose id ends so)."""
+    if kind == "__expr__":
+        return "a server-side expression"
+    if kind in ("grafana", "dashboard", "mixed", "datasource"):
+        return f"Grafana's built-in datasource {shown!r}" if shown else "a Grafana built-in datasource"
+    return f"datasource {shown!r} of type {kind}" if shown and shown != kind else f"a datasource of type {kind}"

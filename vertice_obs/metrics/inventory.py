@@ -27,6 +27,7 @@ from vertice_obs.checks import finding
 from vertice_obs.checks.datasources import (
     datasource_kind,
     datasource_variables,
+    described,
     language,
     target_kind,
 )
@@ -361,9 +362,8 @@ class _Walker:
 
     def _skipped(self, kind: str, ds: Any, at: Location) -> None:
         shown = ds.get("uid") or ds.get("type") if isinstance(ds, dict) else ds
-        label = "expression" if kind == "__expr__" else kind
         self.findings.append(finding("inventory/datasource-skipped",
-                                     f"not a Prometheus query ({label} datasource {shown!r}): not checked", at))
+                                     f"not a Prometheus query ({described(kind, shown)}): not checked", at))
 
 
 def _templating(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
