@@ -85,9 +85,9 @@ def test_other_datasources_are_info_findings_never_silent(found):
     assert skipped == {("Logs", "A"), ("Math", "A"), ("Shared", "A"), ("Mixed", "B"), ("Via logs variable", "A"),
                        (None, "variable stream"), (None, "annotation Annotations & Alerts")}
     shared = next(f for f in findings if f.location.panel == "Shared")
-    assert "dashboard datasource '-- Dashboard --'" in shared.message
+    assert "(Grafana's built-in datasource '-- Dashboard --')" in shared.message
     math = next(f for f in findings if f.location.panel == "Math")
-    assert "expression datasource" in math.message
+    assert "(a server-side expression)" in math.message
     assert all(str(f.severity) == "info" for f in findings)
 
 
