@@ -323,6 +323,34 @@ def test_a_folder_refused_for_its_title_is_not_taken_for_one_that_exists():
                                     "publish into the existing one with `folder_uid:`"), str(info.value)
 
 
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_a_folder_whose_title_was_taken_meanwhile_is_not_advised_to_publish_again(root, monkeypatch, fmt):
+    """A folder of the title made after publish looked (Grafana before 11.3: 409 at its create): the
+    dashboards for it failed, and the advice was "run vobs publish again to finish" — which meets the
+    same title again. The advice says what does help: rename the folder, or adopt the existing one."""
+    from grafana_standin import server
+
+    made = server._folder_create
+
+    def someone_made_it_first(s, body):  # a person makes 'Samples / Story' just before vobs does
+        s.folders.setdefault("by-hand", {"id": 99, "uid": "by-hand", "title": body.get("title"), "parentUid": "",
+                                         "version": 1, "created": "2026-01-01T00:00:00Z",
+                                         "updated": "2026-01-01T00:00:00Z"})
+        return made(s, body)
+
+    monkeypatch.setattr(server, "_folder_create", someone_made_it_first)
+    with GrafanaStandIn(version="10.4.19") as grafana:
+        result = vobs(root, grafana, "publish", "--format", fmt)
+        grafana.assert_no_violations()
+    assert result.exit_code == 2, result.output  # nothing written: the dashboards' folder was never made
+    line = result.stderr.splitlines()[-1]
+    assert "sample-a (failed), sample-b (failed)" in line and "publish again" not in line, line
+    assert line.endswith("rename the narrative's folder, or publish into the existing one with `folder_uid:`"), line
+    if fmt == "markdown":  # the step summary's advice, the same
+        assert "publish` again" not in result.stdout, result.stdout
+        assert "**2 dashboards not published.** Rename the narrative's folder, or publish into" in result.stdout
+
+
 # --- 4, 6. orphans: named by publish, by their folder's whole path -----------------------------------------
 
 

@@ -335,7 +335,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)],
                                 orphans=[o.to_dict() for o in lost]))
     elif fmt == "markdown":
-        click.echo(summary(chosen, [(r.uid, r.status, r.detail) for r in results], target, False, commit,
+        click.echo(summary(chosen, [(r.uid, r.status, r.detail, r.remedy) for r in results], target, False, commit,
                            stopped=bool(stop), folders=[f for f in created if f.uid not in plan.updates],
                            backups=backups, lost=lost)
                    + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
@@ -358,7 +358,9 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
         ctx.exit(EXIT_PARTIAL if written else EXIT_INPUT)
     if failed or unplayed:  # one line, dashboards then playlists
-        say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed]))
+        advised = [r.status for r in failed if not r.remedy] + [p.status for p in unplayed if not p.follows]
+        say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed],
+                                advised=advised, remedies=[r.remedy for r in failed]))
         # 2 when nothing was written: every write it tried failed (skipped ones alone, drift: 3, as the dry run)
         tried = any(r.status == "failed" for r in [*results, *played])
         ctx.exit(EXIT_INPUT if tried and not written else EXIT_PARTIAL)

@@ -36,10 +36,11 @@ def backed_up(results, project) -> tuple[str, int]:
     return ", ".join(sorted({project.display(path.parent) + "/" for path in saved})), len(saved)
 
 
-def not_published(dashboards, playlists, dry_run: bool = False) -> str:
+def not_published(dashboards, playlists, dry_run: bool = False, advised=None, remedies=()) -> str:
     """The one line of a publish that leaves some unpublished — (uid, status) of the dashboards,
     (narrative, status) of the playlists — or of a dry run that foresees it (the drifted ones);
-    "" when there are none."""
+    "" when there are none. `advised`: the statuses advice is given for (all, unless said) — not
+    those of failures running again cannot finish, whose `remedies` are said instead (`advice`)."""
     verb = "would not be published" if dry_run else "not published"
     lost = [f"{len(dashboards)} dashboard(s) {verb}: {', '.join(f'{u} ({s})' for u, s in dashboards)}"] if dashboards else []
     lost += [f"{count(len(playlists), 'playlist')} {verb}: {', '.join(f'{n} ({s})' for n, s in playlists)}"] if playlists else []
@@ -49,7 +50,8 @@ def not_published(dashboards, playlists, dry_run: bool = False) -> str:
     from vertice_obs.grafana.publish import advice
 
     then = ["publishing exits 3 as this dry run does"] if dry_run else []
-    return "; ".join(lost + then + advice([s for _u, s in dashboards] + [s for _n, s in playlists], dry_run))
+    statuses = advised if advised is not None else [s for _u, s in dashboards] + [s for _n, s in playlists]
+    return "; ".join(lost + then + advice(statuses, dry_run, remedies=remedies))
 
 
 STOPPED = "not published (stopped)"  # a write a stop kept back, in the text tally
@@ -120,8 +122,8 @@ def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool
     from vertice_obs.grafana.markdown import PublishEntry, publish_summary
 
     by_uid = {r.uid: r for r in chosen}
-    entries = [PublishEntry(uid, str(by_uid[uid].model.get("title", "")), by_uid[uid].folder, status, detail)
-               for uid, status, detail in rows]
+    entries = [PublishEntry(uid, str(by_uid[uid].model.get("title", "")), by_uid[uid].folder, status, detail, *remedy)
+               for uid, status, detail, *remedy in rows]  # (uid, status, detail[, remedy])
     return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit,
                            stopped=stopped, folders=folders, backups=backups,
                            orphans=[(o.uid, o.title, o.folder) for o in lost])

@@ -23,16 +23,21 @@ SUPPORTED = "9.5, 10.4, 11.x and 12.x"
 
 
 class DestinationError(VobsError):
-    def __init__(self, message: str, status: int = 0, retryable: bool = False, server_wide: bool = False):
+    def __init__(self, message: str, status: int = 0, retryable: bool = False, server_wide: bool = False,
+                 remedy: str = ""):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+        # what to do instead, when running again cannot help (a title Grafana keeps for another): the advice
+        self.remedy = remedy
         # unreachable, credentials, TLS, not Grafana, a write the token may not make: not one dashboard's
         # fault. Not `retryable` too: no other request would fare better (a publish stops at it).
         self.server_wide = server_wide
 
 
 NOT_SENT = "not sent: the publish stopped at an error no other write would escape"
+# a narrative's folder whose title Grafana before 11.3 keeps for another folder there: no run makes it
+TITLE_TAKEN = "rename the narrative's folder, or publish into the existing one with `folder_uid:`"
 
 
 def stops(exc: DestinationError) -> bool:

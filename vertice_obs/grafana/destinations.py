@@ -27,6 +27,7 @@ from grafana_client.client import GrafanaException, GrafanaTimeoutError
 
 from vertice_obs.errors import VobsError
 from vertice_obs.grafana.answers import (
+    TITLE_TAKEN,
     DestinationError,
     ServerInfo,
     expect,
@@ -307,9 +308,8 @@ class GrafanaDestination:
                 raise
             if not self.folder(folder.uid):  # or, before 11.3, its TITLE is taken there (ErrFolderSameNameExists)
                 raise DestinationError(f"{exc} — no folder of uid {folder.uid} is there: its title is taken (Grafana "
-                                       "before 11.3 allows one folder of a title in a place): rename the narrative's "
-                                       "folder, or publish into the existing one with `folder_uid:`",
-                                       exc.status) from None
+                                       f"before 11.3 allows one folder of a title in a place): {TITLE_TAKEN}",
+                                       exc.status, remedy=TITLE_TAKEN) from None
 
     def update_folder(self, folder: Folder, live: Folder) -> None:
         """A title by `PUT /api/folders/{uid}` (overwrite: the folder is vobs'), a parent by

@@ -67,6 +67,7 @@ class PublishEntry:
     folder: str
     status: str  # created | updated | adopted | unchanged | skipped-drift | skipped-owned | failed, or a dry run's action
     detail: str = ""
+    remedy: str = ""  # a failure running again cannot finish: what can (`Result.remedy`)
 
 
 def size(text: str) -> int:
@@ -197,7 +198,8 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** The publish stopped at an "
                  "error every write would meet (see the job's log): fix it, then publish again.", ""]
     elif not_published and not dry_run:  # the advice `vobs publish` prints, for the statuses present only
-        then = "; ".join(advice((e.status for e in not_published), code=lambda text: f"`{text}`"))
+        then = "; ".join(advice((e.status for e in not_published if not e.remedy), code=lambda text: f"`{text}`",
+                                remedies=[e.remedy for e in not_published]))
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** {then[:1].upper()}{then[1:]}.", ""]
     if folders:
         made = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60)}</code>" for f in folders[:50])

@@ -97,6 +97,7 @@ class PlaylistResult:
     status: str  # created | updated | unchanged | skipped-drift | failed, or a dry run's action
     detail: str = ""
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
+    follows: bool = field(default=False, repr=False, compare=False)  # failed only as a chapter dashboard did
 
     def to_dict(self) -> dict[str, Any]:
         """One of `vobs publish --format json`'s `playlists` (with the action's `changes`)."""
@@ -262,8 +263,8 @@ def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absen
             continue
         lacking = [uid for uid in d.dashboards if uid in absent]
         if lacking:
-            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed",
-                                      f"chapter dashboard {lacking[0]} is not in Grafana (its publish failed)"))
+            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", f"chapter dashboard {lacking[0]} is not "
+                                      "in Grafana (its publish failed)", follows=True))
             continue
         content, content_digest = d.content, digest(d.content)
         try:
@@ -314,8 +315,7 @@ class GrafanaPlaylists:
 
     def get(self, uid: str) -> dict[str, Any] | None:
         try:
-            return self.d.request(f"playlist {uid}", "GET", f"/playlists/{segment(check_uid(uid, 'playlist uid'))}",
-                                  dict)
+            return self.d.request(f"playlist {uid}", "GET", f"/playlists/{segment(check_uid(uid, 'playlist uid'))}", dict)
         except DestinationError as exc:
             if exc.status == 404:
                 return None

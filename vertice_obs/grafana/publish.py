@@ -87,6 +87,7 @@ class Result:
     version: int | None = None
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
     backup: Path | None = field(default=None, repr=False, compare=False)  # the live JSON it replaced, saved there
+    remedy: str = field(default="", repr=False, compare=False)  # when running again cannot finish it: what can
 
     def to_dict(self) -> dict[str, Any]:
         """One of `vobs publish --format json`'s `dashboards` (schemas/output/publish.schema.json)."""
@@ -214,12 +215,16 @@ def other_owner(model: dict[str, Any], project_id: str | None) -> str | None:
     return owners[0] if owners and project_id not in owners else None
 
 
-def advice(statuses: Iterable[str], dry_run: bool = False, code: Callable[[str], str] = str) -> list[str]:
+def advice(statuses: Iterable[str], dry_run: bool = False, code: Callable[[str], str] = str,
+           remedies: Iterable[str] = ()) -> list[str]:
     """What to do about the dashboards and playlists a publish left unpublished (`statuses`: theirs),
     only for the statuses present — running it again finishes a failed write, never takes a skipped
-    one — in the words of its text line and its Markdown summary (`code`: how a command is set)."""
-    statuses = set(statuses)
+    one — in the words of its text line and its Markdown summary (`code`: how a command is set).
+    A failure running again cannot finish (a folder title Grafana keeps for another) is not in
+    `statuses`: its `Result.remedy` is in `remedies`, each said once, instead of "again"."""
+    statuses, remedies = set(statuses), list(dict.fromkeys(r for r in remedies if r))
     then = [f"run {code('vobs publish')} again to finish"] if not dry_run and statuses - set(SKIPPED) else []
+    then += remedies
     if DRIFT in statuses:
         then.append(f"review the drifted ones, then {code('--force')} to overwrite them" if dry_run
                     else f"drifted ones need a review and {code('--force')}")
@@ -274,7 +279,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
     Ctrl-C while the dashboards are written: the same, then `Interrupted` with the results finished
     (`done`) — each save is one whole write, and the next publish finishes the rest."""
     results: dict[str, Result] = {}
-    failed_folders: dict[str, str] = {}
+    failed_folders: dict[str, DestinationError] = {}
     stopped: list[DestinationError] = []  # the first error that `stops`, once met
     target.recover()  # what an interrupted publish left half-written is finished first
     for folder in plan.folders:  # parents first, serially: children need their parent
@@ -287,7 +292,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             else:
                 target.create_folder(folder)
         except DestinationError as exc:
-            failed_folders[folder.uid] = str(exc)
+            failed_folders[folder.uid] = exc
             if stops(exc):
                 stopped.append(exc)
                 break
@@ -308,7 +313,8 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
         if stopped:
             return Result(action.uid, "failed", NOT_SENT, stop=stopped[0])
         if action.folder_uid in failed_folders:
-            return Result(action.uid, "failed", f"its folder could not be created: {failed_folders[action.folder_uid]}")
+            why = failed_folders[action.folder_uid]
+            return Result(action.uid, "failed", f"its folder could not be created: {why}", remedy=why.remedy)
         backup = None
         if action.live is not None:
             if not isinstance(folder, Path):  # the run's backup folder could not be made: nothing replaced
