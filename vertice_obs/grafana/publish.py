@@ -163,7 +163,8 @@ def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing:
     """For the narratives' folders (`homes`: (path, adopted uid or "")): the folders to create or
     update, parents first; of those the existing ones as they are (uid → folder); what an update
     changes, in words (uid → `folder 'web-shop' → 'Shop', moved into 'Web'`); and warnings (a
-    folder to create beside an existing one of its title, `twins`). An adopted folder is used as it
+    folder to create beside an existing one of its title, `twins`, where the target makes such a
+    twin — one that refuses it refuses the plan, `reserved_refusals`). An adopted folder is used as it
     is; one the target does not have (not in its folders, nor found looked up alone) is an
     `InputError`, before any write — one the token may not read (403) said as such, not as gone. One
     read of the target's folders, unless `existing` is that read already."""
@@ -188,9 +189,12 @@ def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing:
     updates = to_update(wanted, existing, nested)
     titles = {f.uid: f.title for f in wanted}
     said = {uid: update_words(f, updates[uid], titles) for f in wanted if (uid := f.uid) in updates}
+    # a twin is a warning where Grafana makes it (11.3 on); before, it refuses it: `reserved_refusals` says that
+    beside = twins(wanted, existing, nested)  # (and the version is asked only when there is a twin to say)
     notes = [f"folder {f.title!r} (uid {f.uid}) would be made beside the existing folder {live.title!r} (uid "
              f"{live.uid}), which vobs did not make: to publish into that one, add `folder_uid: {live.uid}` to its "
-             "narrative (vobs import writes it for pulled dashboards)" for f, live in twins(wanted, existing, nested)]
+             "narrative (vobs import writes it for pulled dashboards)"
+             for f, live in (beside if beside and not target.folder_titles_reserved else ())]
     return [f for f in wanted if f.uid not in existing or f.uid in updates], updates, said, notes
 
 
