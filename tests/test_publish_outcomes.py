@@ -355,6 +355,34 @@ def test_a_folder_whose_title_was_taken_meanwhile_is_not_advised_to_publish_agai
         assert "**2 dashboards not published.** Rename the narrative's folder, or publish into" in result.stdout
 
 
+@pytest.mark.parametrize("case", ["second-of-a-title", "root-folder-like-a-dashboard"])
+def test_a_title_grafana_keeps_for_another_is_not_advised_to_publish_again(root, monkeypatch, case):
+    """Met mid-publish (made by hand after publish looked), Grafana before 11.3 refuses a second dashboard
+    of a title in a folder (412 name-exists) and a root folder titled like a dashboard of the General
+    folder (400): running again meets the same title, yet the advice was "run vobs publish again"."""
+    from grafana_standin import server
+
+    with GrafanaStandIn(version="10.4.19") as grafana:
+        if case == "second-of-a-title":
+            assert vobs(root, grafana, "publish", "--uid", "sample-a").exit_code == 0
+            grafana._store({"uid": "by-hand", "title": "Sample B"}, "vobs-samples-story", "made by hand")
+            remedy = "retitle one of them"
+        else:
+            made = server._folder_create
+
+            def someone_made_it_first(s, body):  # a dashboard of the folder's title, at the root, just before
+                s._store({"uid": "by-hand", "title": body.get("title")}, "", "made by hand")
+                return made(s, body)
+
+            monkeypatch.setattr(server, "_folder_create", someone_made_it_first)
+            remedy = "retitle that dashboard of the General folder, or rename the narrative's folder"
+        result = vobs(root, grafana, "publish")
+        grafana.assert_no_violations()
+    assert result.exit_code == 2, result.output  # nothing written: its one write, or every one, failed
+    line = result.stderr.splitlines()[-1]
+    assert "publish again" not in line and line.endswith(remedy), result.stderr
+
+
 # --- 4, 6. orphans: named by publish, by their folder's whole path -----------------------------------------
 
 

@@ -36,6 +36,9 @@ class DestinationError(VobsError):
 
 
 NOT_SENT = "not sent: the publish stopped at an error no other write would escape"
+# what to do about a title Grafana before 11.3 keeps for another (running again cannot help): a dashboard
+_RETITLE_FOLDER = "retitle the dashboard or the folder"  # titled like a folder (400 name-match)
+_RETITLE_ONE = "retitle one of them"  # a second dashboard of a title in a folder (412 name-exists)
 # a narrative's folder whose title Grafana before 11.3 keeps for another folder there: no run makes it
 TITLE_TAKEN = "rename the narrative's folder, or publish into the existing one with `folder_uid:`"
 
@@ -95,11 +98,12 @@ def status_error(what: str, status: int, body: Any, message: str, where: str, *,
     kind = server_text(body.get("status", ""), 40) if isinstance(body, dict) else ""
     if status == 400 and kind == "name-match":  # Grafana before 11.3: no dashboard titled like a folder
         return DestinationError(f"{what}: a folder has its title (400 name-match: {detail}) — Grafana before 11.3 "
-                                "refuses a dashboard titled like any folder: retitle the dashboard or the folder", status)
+                                f"refuses a dashboard titled like any folder: {_RETITLE_FOLDER}", status,
+                                remedy=_RETITLE_FOLDER)
     if status == 412 and kind == "name-exists":  # Grafana before 11.3: one title per folder
         return DestinationError(f"{what}: another dashboard in that folder has its title (412 name-exists: "
                                 f"{detail}) — Grafana before 11.3 allows one dashboard of a title per folder: "
-                                "retitle one of them", status)
+                                f"{_RETITLE_ONE}", status, remedy=_RETITLE_ONE)
     if status == 412:
         return DestinationError(f"{what}: changed in Grafana meanwhile (412 {kind}): "
                                 f"run vobs diff, then publish again", status)

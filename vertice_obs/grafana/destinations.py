@@ -76,6 +76,10 @@ def _q(uid: object, what: str = "uid") -> str:
     return segment(check_uid(uid, what))
 
 
+_DASHBOARD_HAS_IT = "Folder name cannot be the same as one of its dashboards"  # ErrDashboardFolderWithSameNameAsDashboard
+_RETITLE_ROOT = "retitle that dashboard of the General folder, or rename the narrative's folder"
+
+
 class GrafanaDestination:
     adopts_folders = True  # a narrative's `folder_uid:` names one of its folders
 
@@ -298,12 +302,17 @@ class GrafanaDestination:
                                "vobs stopped there", server_wide=True)
 
     def create_folder(self, folder: Folder) -> None:
+        """`folder` made (its uid already there is fine). A title Grafana before 11.3 keeps for another
+        (a folder there, or a dashboard of the General folder for a root folder) is a `DestinationError`
+        whose `remedy` says what helps, since running again cannot."""
         check_uid(folder.uid, "folder uid")  # uids in a JSON body: checked, not URL-encoded
         parent = check_uid(folder.parent_uid, "folder uid") if folder.parent_uid and self.nested_folders else None
         try:
             self._call(f"folder {folder.title!r}", lambda: self.api.folder.create_folder(
                 folder.title, uid=folder.uid, parent_uid=parent), dict, forbidden="create folders")
         except DestinationError as exc:
+            if exc.status == 400 and _DASHBOARD_HAS_IT in str(exc):  # a root folder titled like a root dashboard
+                raise DestinationError(str(exc), exc.status, remedy=_RETITLE_ROOT) from None  # (before 11.3)
             if exc.status not in (409, 412):  # 409 or 412 by version: it exists, which is what we want —
                 raise
             if not self.folder(folder.uid):  # or, before 11.3, its TITLE is taken there (ErrFolderSameNameExists)

@@ -335,7 +335,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             if stops(exc):
                 stopped.append(exc)
                 return Result(action.uid, "failed", str(exc), stop=exc, backup=backup)
-            return Result(action.uid, "failed", str(exc), backup=backup)
+            return Result(action.uid, "failed", str(exc), backup=backup, remedy=exc.remedy)
         except OSError as exc:  # a destination that let one through: this dashboard failed, not the run
             return Result(action.uid, "failed", f"could not write it: {exc.strerror}", backup=backup)
 
