@@ -320,6 +320,28 @@ def test_a_counter_known_only_by_its_name_is_information_not_a_warning():
     assert (typed({}), typed({"spikes_total": "counter"})) == ("INFO", "WARNING")
 
 
+@pytest.mark.parametrize("name,known,expected", [
+    ("elasticsearch_thread_pool_queue_count", (), None),  # a gauge: nothing said by its name
+    ("nautobot_model_count", ("nautobot_model_total",), None),  # no sibling of a family
+    ("rpc_seconds_count", ("rpc_seconds_sum",), ("counter", "naming convention (_count)")),  # a summary's
+    ("rpc_seconds_count", ("rpc_seconds_bucket",), ("counter", "naming convention (_count)")),  # a histogram's
+    ("rpc_seconds_sum", ("rpc_seconds_count",), ("counter", "naming convention (_sum)")),
+    ("rpc_seconds_sum", (), None),
+])
+def test_count_and_sum_are_a_familys_by_name_only_beside_a_sibling(name, known, expected):
+    """Trial 14: `avg(nautobot_model_count{…})` and `elasticsearch_thread_pool_queue_count` (gauges)
+    were "probably a counter … did you mean rate()?" offline and on VictoriaMetrics (no metadata)."""
+    assert metric_type(name, {}, None, frozenset(known)) == expected
+
+
+def test_a_gauge_ending_in_count_gets_no_rate_advice_and_a_family_still_does():
+    found = classify([use("queue_count", under="sum"), use("rpc_seconds_count", under="sum"),
+                      use("rpc_seconds_sum", under="sum")],
+                     evidence(metadata={}, names=NAMES | {"queue_count", "rpc_seconds_count", "rpc_seconds_sum"}))
+    assert [f.metric for f in found if f.check == "metric/counter-without-rate"] == ["rpc_seconds_count",
+                                                                                     "rpc_seconds_sum"]
+
+
 def test_a_summary_family_in_the_catalog_types_its_series():
     summary = MetricCatalog("m.yaml", (MetricSpec("rpc_seconds", "summary", "seconds", "", "team", line=4),))
     assert metric_type("rpc_seconds_count", {}, summary) == ("counter", "the catalog (m.yaml:4)")

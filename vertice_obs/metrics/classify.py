@@ -12,7 +12,7 @@ import difflib
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.finding import Finding, Location, Severity, pickled_by_fields
@@ -228,12 +228,17 @@ WHILE_FIRING = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
 _RAW_COUNTER_OK = {"count", "group", "count_values", "timestamp", "changes", "resets", "absent", "absent_over_time",
                    "present_over_time", "count_over_time", "last_over_time"}
 _SERIES_SUFFIXES = ("_total", "_bucket", "_count", "_sum")
+_FAMILY_ONLY = {"_count": ("_bucket", "_sum"), "_sum": ("_bucket", "_count")}  # suffix → a sibling that shows it
 _BY_NAME = "naming convention"  # the source of a type read from the name alone (a guess)
 
 
-def metric_type(name: str, metadata: Mapping[str, str], catalog: MetricCatalog | None) -> tuple[str, str] | None:
+def metric_type(name: str, metadata: Mapping[str, str], catalog: MetricCatalog | None,
+                names: Collection[str] = ()) -> tuple[str, str] | None:
     """(type, where it came from) for a series name: the source's metadata, else the catalog, else
-    naming conventions. A histogram's or summary's `_bucket`/`_count`/`_sum` series are counters."""
+    naming conventions. A histogram's or summary's `_bucket`/`_count`/`_sum` series are counters. By
+    name alone, `x_count` and `x_sum` are a family's only beside a sibling among `names`
+    (`x_bucket`, `x_sum` / `x_count`): gauges end in `_count` too (`elasticsearch_thread_pool_queue_count`,
+    `pg_stat_activity_count`), and advising rate() on them is false (trial 14)."""
     base = next((name.removesuffix(s) for s in _SERIES_SUFFIXES if name.endswith(s)), None)
     known = metadata.get(name) or metadata.get(base)  # (a None base is never a key)
     if known:
@@ -242,9 +247,10 @@ def metric_type(name: str, metadata: Mapping[str, str], catalog: MetricCatalog |
     if spec is not None:
         series_of_family = spec.type in ("histogram", "summary") and name != spec.name
         return ("counter" if series_of_family else spec.type), f"the catalog ({catalog.file}:{spec.line})"
-    if name.endswith(_SERIES_SUFFIXES):
-        return "counter", f"{_BY_NAME} ({next(s for s in _SERIES_SUFFIXES if name.endswith(s))})"
-    return None
+    suffix = next((s for s in _SERIES_SUFFIXES if name.endswith(s)), None)
+    if suffix in _FAMILY_ONLY and not any(f"{base}{other}" in names for other in _FAMILY_ONLY[suffix]):
+        return None  # a gauge may end so: a family's series only beside a sibling
+    return ("counter", f"{_BY_NAME} ({suffix})") if suffix else None
 
 
 def types_by_name(uses: Iterable[MetricUse]) -> list[Finding]:
@@ -260,11 +266,12 @@ def _type_findings(uses: list[MetricUse], ev: Evidence, present: Mapping[str, bo
     for a variable's query: it draws nothing, it lists label values (`label_values(x_total, env)`)
     or picks series (`query_result(topk(5, x_total))`), for which a raw counter is what is meant."""
     out, said = [], set()
+    known = (ev.names or frozenset()) | {use.metric for use in uses}  # a family's siblings: served, or queried
     for use in uses:
         if (use.is_pattern or use.role == OPTIONAL or use.kind == "variable" or not present.get(use.metric, True)
                 or (use.metric, use.location) in said):  # absent: its missing finding says more
             continue
-        typed = metric_type(use.metric, ev.metadata, catalog)
+        typed = metric_type(use.metric, ev.metadata, catalog, known)
         if typed is None:
             continue
         kind, source = typed
