@@ -113,6 +113,19 @@ def unseen_library_panel(panel: dict) -> bool:
     return isinstance(panel.get("libraryPanel"), dict) and not panel.get("targets")
 
 
+def repeat_copy(model: Any, panel: Any) -> bool:
+    """A copy Grafana made of a repeated panel or row and saved with the dashboard (`repeatPanelId`,
+    or a legacy row's `repeatRowId`; a repeat source only when `repeatedByRow`): Grafana removes
+    every such copy when it loads a dashboard that has variables and is no snapshot
+    (`DashboardModel.cleanUpRepeats`) and makes them anew from the source, so they are not read —
+    counted, they doubled every finding of the source (trial 14: "5 panels" for one)."""
+    if not isinstance(panel, dict) or not (panel.get("repeatPanelId") or panel.get("repeatRowId")):
+        return False
+    model = as_dict(model)
+    has_variables = bool(as_list(as_dict(model.get("templating")).get("list")))
+    return has_variables and not model.get("snapshot") and (not panel.get("repeat") or bool(panel.get("repeatedByRow")))
+
+
 def walk_panels(model: Any) -> Iterator[tuple[JsonPath, dict]]:
     """(JSON path, panel) for every panel object, rows included, in document order: top-level
     `panels`, panels nested in rows at any depth, and legacy `rows[].panels`; each as Grafana shows
@@ -121,7 +134,7 @@ def walk_panels(model: Any) -> Iterator[tuple[JsonPath, dict]]:
     model = as_dict(model)
     roots: list[tuple[JsonPath, list]] = [(("panels",), as_list(model.get("panels")))]
     for i, row in enumerate(as_list(model.get("rows"))):
-        if isinstance(row, dict):
+        if isinstance(row, dict) and not repeat_copy(model, row):
             roots.append((("rows", i, "panels"), as_list(row.get("panels"))))
     for root_path, root in roots:
         stack: list[tuple[JsonPath, Iterator]] = [(root_path, iter(enumerate(root)))]
@@ -132,7 +145,7 @@ def walk_panels(model: Any) -> Iterator[tuple[JsonPath, dict]]:
                 stack.pop()
                 continue
             index, panel = item
-            if not isinstance(panel, dict):
+            if not isinstance(panel, dict) or repeat_copy(model, panel):  # (a copy's panels go with it)
                 continue
             path = at + (index,)
             yield shown_panel(model, path, panel)
