@@ -149,6 +149,8 @@ ADVICE = [
     ("node_", 212, False, "missing", "212 other names with this prefix are present (node_exporter is scraped): "
                                      "renamed, or not exported by this version or configuration?"),
     ("node_", 3, False, "disappeared", "(node_exporter is scraped): stopped, or renamed?"),
+    ("node_", 1, False, "missing", "1 other name with this prefix is present (node_exporter is scraped)"),  # trial 14
+    ("maximus_", 1, True, "missing", "1 other catalog metric has this prefix, not these"),
     ("redis_", 0, True, "missing", "no metric with this prefix in the catalog (checked offline"),
     ("maximus_", 12, True, "missing", "12 other catalog metrics have this prefix, not these"),
     ("redis_", None, False, "missing", "the source could not list its names"),

@@ -258,7 +258,7 @@ RATES = [
     Case("interval-variable", "promql/rate-interval",  # `auto`: sized to the time range, as $__interval
          dash(ts(expr="rate(x_total[$iv])"), variables=[{"name": "iv", "type": "interval", "query": "1m,5m",
                                                          "auto": True}]),
-         (None,), "rate() over [$iv]: the range leaves gaps"),
+         (None,), "rate() over [$iv]: the range follows the step: shorter than four scrape intervals"),
     Case("interval-variable-chosen", "promql/rate-interval",  # no `auto`: ranges the reader picks from (Ray's $window)
          dash(ts(expr="rate(x_total[$iv])"), variables=[{"name": "iv", "type": "interval", "query": "30s,1m,5m",
                                                          "auto": False}])),

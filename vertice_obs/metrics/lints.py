@@ -222,7 +222,7 @@ def _rate_findings(query: Query, facts: LintFacts, interval_variables: Collectio
         if (name, shown) in said:
             continue
         said.add((name, shown))
-        why = ("leaves gaps when the step is shorter than four scrape intervals" if mark == _INTERVAL
+        why = ("follows the step: shorter than four scrape intervals, as at short steps, it leaves gaps" if mark == _INTERVAL
                else "is fixed: it hides or smears spikes as the reader zooms")
         out.append(finding("promql/rate-interval", f"{name}() over [{shown}]: the range {why} — use "
                            "[$__rate_interval], which Grafana sizes to the scrape interval and the step",

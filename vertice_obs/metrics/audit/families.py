@@ -90,17 +90,23 @@ def advice(prefix: str, live: int | None, offline: bool, status: str = "missing"
         if live == 0:
             return (f"no series with this prefix: Prometheus (or vmagent) makes `{prefix}` series for every target "
                     "it scrapes; does this source hold any scraped data, or is it fed by remote write only?")
-        return (f"{live} other names with this prefix are present: the scraper makes some only when asked "
+        return (f"{_others(live)}: the scraper makes some only when asked "
                 "(Prometheus: --enable-feature=extra-scrape-metrics), or a typo?")
     if offline:
         if live == 0:
             return (f"no metric with this prefix in the catalog (checked offline: ask Prometheus with "
                     f"--prometheus-url to learn whether {who} is scraped)")
-        return f"{live} other catalog metrics have this prefix, not these: a typo, or a metric the catalog lacks?"
+        return (f"{live} other catalog metric{' has' if live == 1 else 's have'} this prefix, not these: a typo, or a "
+                "metric the catalog lacks?")
     if live == 0:
         return f"no series with this prefix; is {who} scraped?"
     why = "stopped, or renamed?" if status == "disappeared" else "renamed, or not exported by this version or configuration?"
-    return f"{live} other names with this prefix are present ({who} is scraped): {why}"
+    return f"{_others(live)} ({who} is scraped): {why}"
+
+
+def _others(live: int) -> str:
+    """"1 other name with this prefix is present", "12 other names … are present"."""
+    return "1 other name with this prefix is present" if live == 1 else f"{live} other names with this prefix are present"
 
 
 def _rule_advice(live: int, offline: bool, status: str) -> str:
