@@ -249,6 +249,8 @@ RATES = [
     Case("fixed-range", "promql/rate-interval", dash(ts(expr="sum(rate(x_total[5m]))")), (None,),
          "rate() over [5m]"),
     Case("irate", "promql/rate-interval", dash(ts(expr="irate(x_total[1m])")), (None,), "irate() over [1m]"),
+    Case("range-as-written", "promql/rate-interval",  # trial 14: `[60s]` was quoted as `[1m]`, which no search finds
+         dash(ts(expr="avg(irate(node_cpu_seconds_total[60s])) by (mode)")), (None,), "irate() over [60s]:"),
     Case("interval", "promql/rate-interval", dash(ts(expr="rate(x_total[$__interval])")), (None,),
          "rate() over [$__interval]"),
     Case("increase-over-interval", "promql/rate-interval", dash(ts(expr="increase(x_total[${__interval}])")),

@@ -10,6 +10,7 @@ A counter shown without rate() is `metric/counter-without-rate`, judged with the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import zip_longest
@@ -20,6 +21,7 @@ import promql_parser as pp
 from vertice_obs.checks import CHECKS, finding, hits
 from vertice_obs.checks.walk import VARIABLE_REF, references, variables
 from vertice_obs.finding import Finding, Severity
+from vertice_obs.guard.durations import parse_duration
 from vertice_obs.metrics.extract import (
     ParseError,
     check_query_shape,
@@ -218,7 +220,7 @@ def _rate_findings(query: Query, facts: LintFacts, interval_variables: Collectio
         mark = _MARKS.get(span)
         if mark in (_RATE_INTERVAL, _RANGE, _CHOSEN) or (name == "increase" and mark != _INTERVAL):
             continue
-        shown = _interval_written(query.expr, interval_variables) if mark == _INTERVAL else _duration(span)
+        shown = _interval_written(query.expr, interval_variables) if mark == _INTERVAL else _range_written(query.expr, span)
         if (name, shown) in said:
             continue
         said.add((name, shown))
@@ -235,6 +237,21 @@ def _interval_written(expr: str, interval_variables: Collection[str]) -> str:
     written = [f"${n}" for n in dict.fromkeys(references(expr))
                if n in interval_variables or n in ("__interval", "interval")]
     return " or ".join(written) or "$__interval"
+
+
+_FIXED_RANGE = re.compile(r"\[\s*((?:[0-9]+(?:ms|[smhdwy]))+)\s*[\]:]")
+
+
+def _range_written(expr: str, span: timedelta) -> str:
+    """`span` as `expr` wrote it (`60s`, not `1m`: a reader searches the query for what is quoted) —
+    the first fixed range of that length in the text, else the shortest spelling."""
+    for match in _FIXED_RANGE.finditer(expr):
+        try:
+            if parse_duration(match.group(1)) == span:
+                return match.group(1)
+        except ValueError:
+            continue
+    return _duration(span)
 
 
 def _duration(value: timedelta) -> str:
