@@ -65,3 +65,22 @@ def test_a_legacy_rows_copy_is_not_read():
          "panels": [{"id": 2, "type": "graph", "repeatPanelId": 1, "targets": [target("up")]}]}]}
     assert panel_ids(m) == [1]
     assert query_panels(m) == [1]
+
+
+def test_import_drops_the_copies_and_says_so():
+    """`vobs import` kept them as code: dead copies pointing at panel ids that import renumbers."""
+    from vertice_obs.importer.migrate import migrate
+
+    out, notes = migrate(model())
+
+    def every(panels):
+        for p in panels:
+            yield p
+            yield from every(p.get("panels") or [])
+
+    assert not [p for p in every(out["panels"]) if "repeatPanelId" in p]
+    assert [p.get("title") for p in out["panels"]] == ["$instance", "Hits", "Misses"]
+    assert ("dropped 4 copies Grafana saved of repeated panels or rows (`repeatPanelId`): Grafana drops them on load "
+            "and repeats the source anew") in notes
+    kept, notes = migrate(model(templating={"list": []}))  # no variables: Grafana keeps them, and so does import
+    assert len(list(every(kept["panels"]))) == 8 and not [n for n in notes if "copies" in n]

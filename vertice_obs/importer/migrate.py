@@ -20,6 +20,8 @@
   (`DS_PROMETHEUS`, used as `${DS_PROMETHEUS}`) first becomes a datasource variable of its plugin
   type, as the import UI would have bound it, unless a variable of that name exists or nothing
   refers to it (`inputs`);
+- the copies Grafana saved of repeated panels and rows (`repeatPanelId`) dropped, with a note:
+  Grafana drops them on load and repeats the source anew;
 - a library panel stays a reference (`libraryPanel`), with a note: its model is Grafana's;
 - a panel type the house style has no call for and this import does not migrate (an angular
   `table` with `styles`, a legacy `heatmap` with `cards`, `grafana-piechart-panel`, …) is kept
@@ -44,6 +46,7 @@ from typing import Any
 
 from vertice_obs.build.render import dashboard_references, layout, without_narrative
 from vertice_obs.build.shape import grid_units, legacy_px
+from vertice_obs.checks.walk import repeat_copy
 from vertice_obs.importer import graph, legacy
 from vertice_obs.importer.house import SCHEMA_VERSION
 from vertice_obs.importer.inputs import input_variables
@@ -95,7 +98,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
     if not isinstance(version, int) or isinstance(version, bool) or version < SCHEMA_VERSION:
         out["schemaVersion"] = SCHEMA_VERSION
         notes.append(f"schemaVersion {_said(version)} → {SCHEMA_VERSION}")
-    panels = [p for p in out.get("panels") or [] if isinstance(p, dict)]
+    panels = _without_copies(out, [p for p in out.get("panels") or [] if isinstance(p, dict)], notes)
     changed: dict[str, _Change] = {}
     panels = [_panel(p, changed) for p in _reading_order(panels)]
     for panel in panels:
@@ -178,6 +181,27 @@ def _number(value: Any, default: float) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return value
     return default
+
+
+def _without_copies(model: dict[str, Any], panels: list[dict[str, Any]], notes: list[str]) -> list[dict[str, Any]]:
+    """`panels` without the copies Grafana saved of repeated panels and rows (`repeat_copy`; a
+    collapsed row's own panels too): Grafana drops them on load and repeats the source anew, so in
+    the module they would be dead code pointing at panel ids that import renumbers (trial 14)."""
+    dropped = 0
+    kept = []
+    for panel in panels:
+        if repeat_copy(model, panel):
+            dropped += 1
+            continue
+        inner = panel.get("panels")
+        if isinstance(inner, list) and any(repeat_copy(model, p) for p in inner):
+            dropped += sum(1 for p in inner if repeat_copy(model, p))
+            panel = {**panel, "panels": [p for p in inner if not repeat_copy(model, p)]}
+        kept.append(panel)
+    if dropped:
+        notes.append(f"dropped {dropped} cop{'y' if dropped == 1 else 'ies'} Grafana saved of repeated panels or rows "
+                     "(`repeatPanelId`): Grafana drops them on load and repeats the source anew")
+    return kept
 
 
 def _rows_to_panels(rows: list[Any], notes: list[str]) -> list[dict[str, Any]]:
