@@ -54,18 +54,20 @@ def test_stale_or_missing_version_is_412_unless_overwrite(grafana):
 
 
 def test_one_title_per_folder_before_11_3(grafana):
-    """Grafana before 11.3 refuses a second dashboard whose title slugs alike in one folder: 412
-    name-exists (ErrDashboardWithSameNameInFolderExists); another folder, or 11.3 on, takes it."""
+    """Grafana before 11.3 refuses a second dashboard of a title (trimmed, exact: `title=?` since 9.5.7
+    and 10.0.2) in one folder: 412 name-exists (ErrDashboardWithSameNameInFolderExists); another
+    folder, another case (SQLite), or 11.3 on, takes it."""
     client = api(grafana)
     client.folder.create_folder("F", uid="f")
     save(client, {"uid": "d1", "title": "Sample A"}, folderUid="f")
     save(client, {"uid": "d2", "title": "Sample A"})  # the General folder: another folder
     save(client, {"uid": "d1", "title": "Sample A", "version": 1}, folderUid="f")  # itself: no clash
+    assert save(client, {"uid": "d4", "title": "sample a"}, folderUid="f")["status"] == "success"  # not a slug
     if grafana.major_minor >= (11, 3):
-        assert save(client, {"uid": "d3", "title": "sample  a!"}, folderUid="f")["status"] == "success"
+        assert save(client, {"uid": "d3", "title": " Sample A "}, folderUid="f")["status"] == "success"
         return
     with pytest.raises(GrafanaClientError) as info:
-        save(client, {"uid": "d3", "title": "sample  a!"}, folderUid="f")
+        save(client, {"uid": "d3", "title": " Sample A "}, folderUid="f")
     assert info.value.status_code == 412
     assert info.value.response == {"status": "name-exists",
                                    "message": "A dashboard with the same name in the folder already exists"}
@@ -74,16 +76,22 @@ def test_one_title_per_folder_before_11_3(grafana):
 
 
 def test_no_dashboard_titled_like_a_folder_before_11_3(grafana):
-    """Grafana before 11.3 refuses a dashboard whose title slugs like ANY folder's of the organisation,
-    wherever either lives and with overwrite too: 400 name-match (ErrDashboardWithSameNameAsFolder)."""
+    """Grafana before 11.3 refuses a dashboard titled like a folder, with overwrite too: 400 name-match
+    (ErrDashboardWithSameNameAsFolder) — like ANY folder of the organisation before 10.4, from 10.4
+    (grafana/grafana#77076) only like one beside it (both at the root, flat here)."""
     client = api(grafana)
     client.folder.create_folder("Team A", uid="f")
     client.folder.create_folder("Other", uid="g")
-    for body in ({"uid": "d1", "title": "team a"}, {"uid": "d1", "title": "Team A", "overwrite": True}):
+    assert save(client, {"uid": "d0", "title": "team a"}, folderUid="g")["status"] == "success"  # another title
+    for body in ({"uid": "d1", "title": "Team A"}, {"uid": "d1", "title": "Team A", "overwrite": True}):
         body = dict(body)
         overwrite = body.pop("overwrite", False)
-        if grafana.major_minor >= (11, 3):
+        if grafana.major_minor >= (10, 4):  # in folder g, not beside 'Team A'
             assert save(client, body, folderUid="g", overwrite=overwrite)["status"] == "success"
+            if grafana.major_minor < (11, 3):  # ...but in the General folder, beside it: refused
+                with pytest.raises(GrafanaClientError) as info:
+                    save(client, {"uid": "d9", "title": "Team A"}, overwrite=overwrite)
+                assert info.value.response["status"] == "name-match"
             continue
         with pytest.raises(GrafanaClientError) as info:
             save(client, body, folderUid="g", overwrite=overwrite)
@@ -95,14 +103,15 @@ def test_no_dashboard_titled_like_a_folder_before_11_3(grafana):
 
 
 def test_no_folder_of_a_taken_title_before_11_3(grafana):
-    """Before 11.3 a folder goes through the dashboards' lookup too: a second folder of one slug in
+    """Before 11.3 a folder goes through the dashboards' lookup too: a second folder of one title in
     one place answers ErrFolderSameNameExists (409 from 10, 400 in 9.x); a root folder of a root
-    dashboard's slug 400 (ErrDashboardFolderWithSameNameAsDashboard). 11.3 on makes both."""
+    dashboard's title 400 (ErrDashboardFolderWithSameNameAsDashboard). 11.3 on makes both."""
     client = api(grafana)
     client.folder.create_folder("Team A", uid="f")
+    client.folder.create_folder("team a", uid="f1")  # another title (SQLite compares case)
     save(client, {"uid": "d1", "title": "Ops"})  # in the General folder
     for title, uid, status, message in (
-            ("team a", "f2", 409 if grafana.major_minor >= (10, 0) else 400,
+            ("Team A ", "f2", 409 if grafana.major_minor >= (10, 0) else 400,
              "a folder or dashboard in the general folder with the same name already exists"),
             ("Ops", "f3", 400, "Folder name cannot be the same as one of its dashboards")):
         if grafana.major_minor >= (11, 3):

@@ -111,6 +111,7 @@ class Recorder:
     description = "recorder"
     source = "recorder://host:3000/sub"
     folder_titles_reserved = False  # as Grafana 11.3 on (the stand-in tests hold the older rule)
+    folder_titles_beside = False
 
     def __init__(self, nested=True, folders=(), live=(), fail_folders=(), fail_saves=()):
         self.nested_folders = nested

@@ -187,18 +187,21 @@ def test_a_title_taken_in_grafana_is_said_as_such(root):
 
 @pytest.mark.parametrize("version", ["9.5.21", "10.4.19", "11.4.0"])
 def test_a_dashboard_titled_like_a_folder_is_refused_before_anything_is_written(root, version):
-    """Grafana before 11.3 refuses a dashboard titled like ANY folder (400 name-match): such a dashboard
+    """Grafana before 10.4 refuses a dashboard titled like ANY folder (400 name-match): such a dashboard
     met it mid-publish, after the others were written. Publish now refuses first, every such dashboard
     at its module with the folder, writing nothing; the folder it would make itself counts (flat
-    folders: 'Samples/Story' is one folder, 'Samples / Story'); 11.3 on saves them all."""
+    folders: 'Samples/Story' is one folder, 'Samples / Story'). From 10.4 (grafana/grafana#77076) only a
+    folder beside the dashboard counts, none here: vobs refused a publish 10.4 to 11.2 take; 11.3 on
+    saves them all."""
     b = root / "dashboards" / "b.py"
     b.write_text(b.read_text().replace('"Sample B"', '"Samples / Story"'))  # vobs' own flat folder's title
     with GrafanaStandIn(version=version) as grafana:
         grafana.folders["by-hand"] = {"id": 99, "uid": "by-hand", "title": "Sample A", "parentUid": "", "version": 1,
                                       "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"}
         result = vobs(root, grafana, "publish")
-        if version == "11.4.0":
+        if version != "9.5.21":
             assert result.exit_code == 0, result.output
+            grafana.assert_no_violations()
             return
         assert result.exit_code == 2, result.output
         assert grafana.writes() == []  # nothing made, nothing saved
@@ -272,18 +275,37 @@ def test_a_dashboard_already_there_under_its_title_is_not_refused_for_a_folder_m
 
 
 def test_a_title_that_only_slugs_like_a_folder_is_left_to_the_save(root):
-    """Grafana's slugify changed (9.4, 10.1: transliteration, hex escapes, long titles hashed), so publish
-    refuses up front only a title exactly a folder's (one slug under every version) and never stops a
-    publish Grafana would take; `sample a` against `Sample A` (one slug on every version) is refused by
-    the save, said as a title clash, the other dashboard written."""
-    with GrafanaStandIn(version="10.4.19") as grafana:
+    """Grafana compares titles (`title=?`, exact on SQLite and Postgres) since 9.5.7 and 10.0.2, slugs
+    before, and its slugify changed (9.4, 10.1): publish refuses up front only a title exactly a
+    folder's and never stops a publish Grafana would take — `sample a` beside `Sample A` publishes."""
+    with GrafanaStandIn(version="9.5.21") as grafana:
         grafana.folders["by-hand"] = {"id": 99, "uid": "by-hand", "title": "sample a", "parentUid": "", "version": 1,
                                       "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"}
         result = vobs(root, grafana, "publish", "--format", "json")
-        assert result.exit_code == 3, result.output  # some published, one not
-        rows = {d["uid"]: d for d in json.loads(result.stdout)["dashboards"]}
-        assert rows["sample-b"]["status"] == "created" and rows["sample-a"]["status"] == "failed"
-        assert "a folder has its title (400 name-match" in rows["sample-a"]["detail"]
+        assert result.exit_code == 0, result.output
+        rows = {d["uid"]: d["status"] for d in json.loads(result.stdout)["dashboards"]}
+        assert rows == {"sample-a": "created", "sample-b": "created"}
+        grafana.assert_no_violations()
+
+
+def test_from_10_4_only_a_folder_beside_the_dashboard_keeps_its_title(root):
+    """Grafana 10.4 to 11.2 (nested folders) refuse a dashboard titled like a folder in its own folder,
+    not like one elsewhere: publish refuses the first up front and publishes past the second."""
+    with GrafanaStandIn(version="11.2.0") as grafana:
+        grafana.folders["elsewhere"] = {"id": 98, "uid": "elsewhere", "title": "Sample B", "parentUid": "",
+                                        "version": 1, "created": "2026-01-01T00:00:00Z",
+                                        "updated": "2026-01-01T00:00:00Z"}
+        assert vobs(root, grafana, "publish", "--uid", "sample-b").exit_code == 0  # 'Sample B' at the root: not beside
+        story = next(uid for uid, f in grafana.folders.items() if f["title"] == "Story")
+        grafana.folders["beside"] = {"id": 99, "uid": "beside", "title": "Sample A", "parentUid": story,
+                                     "version": 1, "created": "2026-01-01T00:00:00Z",
+                                     "updated": "2026-01-01T00:00:00Z"}
+        mark = len(grafana.writes())
+        result = vobs(root, grafana, "publish")
+        assert result.exit_code == 2, result.output
+        assert len(grafana.writes()) == mark  # nothing saved
+        assert "dashboard 'sample-a' is titled 'Sample A', like the folder 'Sample A' (uid beside)" in result.stderr
+        assert "refuses a dashboard titled like a folder beside it" in result.stderr, result.stderr
         grafana.assert_no_violations()
 
 
@@ -433,3 +455,15 @@ def test_diff_markdown_shows_an_orphans_whole_folder_path(root, grafana):
     comment = vobs(root, grafana, "diff", "--format", "markdown")
     assert comment.exit_code == 1, comment.output
     assert "| Sample B <code>sample-b</code> | Samples/Story | orphan | — |" in comment.stdout, comment.stdout
+
+
+def test_a_twin_folder_is_refused_only_for_its_exact_title():
+    """Grafana 9.5.7 on compares folder titles with `title=?` (trimmed; case-sensitive on SQLite and
+    Postgres): 'Web' beside 'web' is made, so publish must not refuse it up front (it still warns)."""
+    from vertice_obs.grafana.folders import Folder, twins
+    from vertice_obs.grafana.reserved import folder_refusals
+
+    existing = {"w": Folder("w", "web")}
+    assert folder_refusals([Folder("vobs-web", "Web")], existing, False, {}, "G") == []
+    assert twins([Folder("vobs-web", "Web")], existing, False) == [(Folder("vobs-web", "Web"), existing["w"])]
+    assert len(folder_refusals([Folder("vobs-web", "web ")], existing, False, {}, "G")) == 1

@@ -29,24 +29,27 @@ Grafanas vobs supports: 9.5 and 10.4 without the `nestedFolders` toggle ignore `
 `GET /api/folders` (every folder is listed) and on folder create (folders have no parent); 11
 and 12 nest. An existing folder uid answers 412 before 11 and 409 from 11 (both mean "exists").
 The versions list is a bare array up to 11.4 and `{continueToken, versions}` from 11.5.
-Before 11.3 a folder holds one dashboard of a title: saving another dashboard whose title slugs
-alike into the same folder answers `412` `{"status": "name-exists", "message": "A dashboard with
-the same name in the folder already exists"}` (`ErrDashboardWithSameNameInFolderExists`, status code
-412 — not 400 — in pkg/services/dashboards/errors.go; the check, `getExistingDashboardByTitleAndFolder`
-in pkg/services/dashboards/database/database.go, compares `slug` and `folder_id`; with `overwrite`
-it would take the other dashboard's place, which vobs never sends). 11.3 dropped the rule
+Before 11.3 a folder holds one dashboard of a title: saving another dashboard of its title into the
+same folder answers `412` `{"status": "name-exists", "message": "A dashboard with the same name in
+the folder already exists"}` (`ErrDashboardWithSameNameInFolderExists`, status code 412 — not 400 —
+in pkg/services/dashboards/errors.go; the check, `getExistingDashboardByTitleAndFolder` in
+pkg/services/dashboards/database/database.go; with `overwrite` it would take the other dashboard's
+place, which vobs never sends). Titles are compared trimmed and exactly (`title=?`, as on SQLite
+and Postgres; MySQL's `utf8mb4_unicode_ci` would ignore case): grafana/grafana#70723 replaced the
+slug by the title in 9.5.7 and 10.0.2, before any release the stand-in plays. 11.3 dropped the rule
 ("Dashboards: Remove unique name constraints", grafana/grafana#90687: "In Grafana 11.3, dashboards
 and folder names are no longer required to be unique"), so 11.4 and 12 save both. The same query
-(`slug=? AND (is_folder OR folder_id=?)`) finds a FOLDER of the slug anywhere in the organisation:
-before 11.3 a dashboard titled like any folder answers `400` `{"status": "name-match", "message":
+finds a FOLDER of the title: anywhere in the organisation before 10.4 (`is_folder OR folder_id=?`),
+from 10.4 only beside the dashboard (`folder_uid=?`, or `IS NULL` at the root; grafana/grafana#77076,
+dated between 10.3.0 and 10.4.0) — then it answers `400` `{"status": "name-match", "message":
 "Dashboard name cannot be the same as folder"}` (`ErrDashboardWithSameNameAsFolder`), checked before
 `overwrite` is looked at (kyverno/kyverno#6234 met it when provisioning "Kyverno" into "Kyverno").
 The lookup takes ONE row (`Get`): when it is the saved dashboard itself, neither rule applies — here
 the row of the lowest id, as a table read in rowid order gives it (the real order is the database's). A
 folder is made through the same lookup before 11.3 (folders are rows of the dashboard table): one of
-a slug already taken by a folder in its place answers `ErrFolderSameNameExists` ("a folder or
+a title already taken by a folder in its place answers `ErrFolderSameNameExists` ("a folder or
 dashboard in the general folder with the same name already exists"; 409 from 10, as Grafana's
-folder API tests expect, 400 in 9.x's `toFolderError`), and a root folder of a root dashboard's slug
+folder API tests expect, 400 in 9.x's `toFolderError`), and a root folder of a root dashboard's title
 `400` "Folder name cannot be the same as one of its dashboards"
 (`ErrDashboardFolderWithSameNameAsDashboard`, a `DashboardErr` of status 400). Saving
 into an unknown `folderUid` is silently accepted up to 11.x and a 400 from 12.
@@ -438,16 +441,19 @@ def _save(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     if existing is not None and not body.get("overwrite"):
         if model.get("version") != existing["model"]["version"]:
             return 412, {"status": "version-mismatch", "message": "The dashboard has been changed by someone else"}
-    slug = _slug(model["title"])
-    rows = sorted([(f["id"], " folder") for f in s.folders.values() if _slug(f["title"]) == slug]  # any folder,
-                  + [(e["id"], e["model"]["uid"]) for e in s.dashboards.values()  # or a dashboard of this folder:
-                     if e["folderUid"] == folder_uid and _slug(e["model"].get("title", "")) == slug]) if slug else []
+    title = _title(model["title"])  # `title=?` on the trimmed title (SQLite: case-sensitive)
+    beside = s.major_minor >= (10, 4)  # from 10.4 only a folder beside it (grafana/grafana#77076), before any
+    rows = sorted([(f["id"], " folder") for f in s.folders.values() if _title(f["title"]) == title
+                   and (not beside or f.get("parentUid", "") == folder_uid)]  # folder; or a dashboard of this folder:
+                  + [(e["id"], e["model"]["uid"]) for e in s.dashboards.values()
+                     if e["folderUid"] == folder_uid and _title(e["model"].get("title", "")) == title]) if title else []
     first = rows[0][1] if rows and s.major_minor < (11, 3) else uid  # the ONE row Grafana's lookup takes (by id here)
     if first == " folder":  # (no uid has a space) no dashboard titled like a folder before 11.3, overwrite or not
         return 400, {"message": "Dashboard name cannot be the same as folder", "status": "name-match"}
     if first != uid and not body.get("overwrite"):  # one title (by slug) per folder before 11.3
         return 412, {"status": "name-exists", "message": "A dashboard with the same name in the folder already exists"}
     entry = s._store(model, folder_uid, body.get("message", ""))
+    slug = _slug(model["title"])
     return 200, {"id": entry["id"], "uid": entry["uid"], "url": f"/d/{entry['uid']}/{slug}", "status": "success",
                  "version": entry["version"], "slug": slug, "folderUid": folder_uid}
 
@@ -536,12 +542,12 @@ def _folder_create(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     parent = (body.get("parentUid") or "") if s.nested else ""  # without nested folders: ignored
     if parent and parent not in s.folders:
         return 404, {"message": "folder not found", "status": "not-found"}
-    if s.major_minor < (11, 3) and any(f.get("parentUid", "") == parent and _slug(f["title"]) == _slug(title)
+    if s.major_minor < (11, 3) and any(f.get("parentUid", "") == parent and _title(f["title"]) == _title(title)
                                        for f in s.folders.values()):  # one title (by slug) per place before 11.3
         return (409 if s.major_minor >= (10, 0) else 400), {
             "message": "a folder or dashboard in the general folder with the same name already exists"}
     if s.major_minor < (11, 3) and not parent and any(  # nor a root folder titled like a root dashboard
-            not e["folderUid"] and _slug(e["model"].get("title", "")) == _slug(title) for e in s.dashboards.values()):
+            not e["folderUid"] and _title(e["model"].get("title", "")) == _title(title) for e in s.dashboards.values()):
         return 400, {"message": "Folder name cannot be the same as one of its dashboards"}
     now = _now()
     s.folders[uid] = {"id": s._id(), "uid": uid, "title": title, "parentUid": parent, "version": 1,
@@ -664,6 +670,13 @@ def _playlist(s: GrafanaStandIn, method: str, uid: str, items_only: bool, body: 
     if items_only:
         return 200, [dict(i) for i in p["items"]]
     return 200, {"uid": uid, "name": p["name"], "interval": p["interval"], "items": [dict(i) for i in p["items"]]}
+
+
+def _title(title: object) -> str:
+    """A title as Grafana compares it for its title rules before 11.3: trimmed (`BuildSaveDashboardCommand`),
+    then `title=?` — exact on SQLite and Postgres, the stand-in's model (9.5.7 and 10.0.2 on, after
+    grafana/grafana#70723; slugs were compared before, in releases the stand-in does not play)."""
+    return str(title).strip()
 
 
 def _slug(title: str) -> str:

@@ -157,6 +157,11 @@ class GrafanaDestination:
     def folder_titles_reserved(self) -> bool:
         return self.info().major_minor < (11, 3)
 
+    @property
+    def folder_titles_beside(self) -> bool:
+        """From 10.4 (grafana/grafana#77076) a dashboard's title is kept only from folders beside it."""
+        return self.info().major_minor >= (10, 4)
+
     # --- the interface ----------------------------------------------------------------------------
     def get(self, uid: str, history: bool = True) -> LiveDashboard | None:
         """The live dashboard; with `history`, also what vobs last published (one more request)."""

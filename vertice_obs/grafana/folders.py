@@ -243,17 +243,26 @@ def home_uid(path: str, adopted: str = "") -> str:
     return adopted or folder_uid(path)
 
 
-def titled_like_folders(titles: Mapping[str, str], folders: Iterable[Folder]) -> dict[str, Folder]:
-    """Of the dashboards to save (uid → title), those Grafana before 11.3 surely refuses (400
-    name-match): titled exactly like a folder of the organisation (`folders`: every one, wherever it
-    lives), so of one slug whatever Grafana's slugify (it changed in 9.4 and 10.1: transliteration,
-    hex escapes, long titles hashed) — each with the folder (the first by uid). A title that only
-    slugs alike is left to the save, whose refusal is said as a title clash: a refusal here must
-    never stop a publish Grafana would take."""
-    by_title: dict[str, Folder] = {}
+def titled_like_folders(saved: Mapping[str, tuple[str, str]], folders: Iterable[Folder], beside: bool,
+                        nested: bool) -> dict[str, Folder]:
+    """Of the dashboards to save (uid → (title, folder uid; "" the General folder)), those Grafana
+    before 11.3 surely refuses (400 name-match): titled exactly (both trimmed, as Grafana saves
+    them) like a folder of the organisation (`folders`) — wherever it lives before 10.4, and from
+    10.4 (`beside`, grafana/grafana#77076) only one in the dashboard's own folder (at the root, for
+    a dashboard of the General folder; every folder is at the root without `nested`) — each with
+    the folder (the first by uid). Titles Grafana's database may take for one (MySQL ignores case)
+    and the slugs 9.5.6 and older compared are left to the save, whose refusal is said as a title
+    clash: a refusal here must never stop a publish Grafana would take."""
+    by_place: dict[tuple[str, str], Folder] = {}
     for folder in sorted(folders, key=lambda f: f.uid):
-        by_title.setdefault(folder.title, folder)
-    return {uid: by_title[title] for uid, title in sorted(titles.items()) if title.strip() and title in by_title}
+        place = (folder.parent_uid if nested else "") if beside else ""
+        by_place.setdefault((place, folder.title.strip()), folder)
+    out = {}
+    for uid, (title, folder_uid) in sorted(saved.items()):
+        found = by_place.get((folder_uid if beside else "", title.strip())) if title.strip() else None
+        if found is not None:
+            out[uid] = found
+    return out
 
 
 def root_title_clashes(new: Iterable[Folder], nested: bool, root: Mapping[str, str]) -> list[tuple[Folder, tuple[str, str]]]:
@@ -269,19 +278,24 @@ def root_title_clashes(new: Iterable[Folder], nested: bool, root: Mapping[str, s
             if not (nested and f.parent_uid) and f.title.strip() in by_title]
 
 
-def twins(wanted: Iterable[Folder], existing: Mapping[str, Folder], nested: bool) -> list[tuple[Folder, Folder]]:
+def twins(wanted: Iterable[Folder], existing: Mapping[str, Folder], nested: bool,
+          exact: bool = False) -> list[tuple[Folder, Folder]]:
     """Each folder `wanted` that publish would create (its uid is not there) beside an existing one of
     the same title in the same place (its parent, or the root) — a folder vobs did not make, such as
     the one its dashboards were in before they were adopted: (to create, the existing one). Grafana
-    would then show two folders of one title, the dashboards moved out of the one they lived in."""
+    would then show two folders of one title, the dashboards moved out of the one they lived in.
+    Titles are trimmed and compared without case for that warning; `exact` (what Grafana before
+    11.3 surely refuses: `title=?`, case-sensitive on SQLite and Postgres) with it."""
+    def key(title: str) -> str:
+        return title.strip() if exact else title.strip().casefold()
+
     out = []
     for folder in wanted:
         if folder.uid in existing:
             continue
         parent = folder.parent_uid if nested else ""
         same = sorted(uid for uid, live in existing.items()
-                      if live.title.strip().casefold() == folder.title.strip().casefold()
-                      and (live.parent_uid if nested else "") == parent)
+                      if key(live.title) == key(folder.title) and (live.parent_uid if nested else "") == parent)
         if same:
             out.append((folder, existing[same[0]]))
     return out

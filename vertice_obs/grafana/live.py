@@ -59,6 +59,9 @@ class Destination(Protocol):
     # Does it refuse a dashboard titled (by slug) like any folder of the organisation? Grafana before
     # 11.3 does (400 name-match; grafana/grafana#90687 dropped the rule); a provisioning folder cannot tell.
     folder_titles_reserved: bool
+    # With `folder_titles_reserved`: is a dashboard refused only for a folder of its title in its own folder
+    # (Grafana 10.4 to 11.2, grafana/grafana#77076), not for one anywhere (before 10.4)?
+    folder_titles_beside: bool
 
     def get(self, uid: str, history: bool = True) -> LiveDashboard | None: ...
 

@@ -38,6 +38,7 @@ class ProvisioningFolder:
     nested_folders = True  # directories nest
     adopts_folders = False  # only vobs writes here: a narrative's `folder_uid:` names a Grafana's folder
     folder_titles_reserved = False  # the Grafana that reads it is unknown: its log says a refusal
+    folder_titles_beside = False
 
     def __init__(self, directory: Path, display: str | None = None):
         self.dir = directory

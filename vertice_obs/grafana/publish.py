@@ -149,13 +149,14 @@ def reserved_refusals(actions: Sequence[Action], existing: dict[str, Folder], fo
             if not h.get("folderUid") and h.get("type", "dash-db") == "dash-db"}
     # not a dashboard already there of its title in its folder: Grafana's lookup takes ONE row of the
     # slug, and when that is the dashboard itself (the older row) it saves it
-    saved = {a.uid: str(a.model.get("title", "")) for a in actions if a.kind in WRITES and not (
+    saved = {a.uid: (str(a.model.get("title", "")), a.folder_uid) for a in actions if a.kind in WRITES and not (
         a.live is not None and a.live.folder_uid == a.folder_uid and a.live.model.get("title") == a.model.get("title"))}
     sources = {r.uid: r.source for r in rendered}
     return ([InputError(message) for message in folder_refusals(new, existing, target.nested_folders, root,
                                                                  target.description)]
             + [InputError(message, sources.get(uid)) for uid, message in
-               title_refusals(saved, {**existing, **{f.uid: f for f in folders}}, target.description)])
+               title_refusals(saved, {**existing, **{f.uid: f for f in folders}}, target.description,
+                              target.folder_titles_beside, target.nested_folders)])
 
 
 def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder] | None = None
