@@ -84,3 +84,17 @@ def test_import_drops_the_copies_and_says_so():
             "and repeats the source anew") in notes
     kept, notes = migrate(model(templating={"list": []}))  # no variables: Grafana keeps them, and so does import
     assert len(list(every(kept["panels"]))) == 8 and not [n for n in notes if "copies" in n]
+
+
+def test_import_drops_a_copy_inside_a_collapsed_row():
+    from vertice_obs.importer.migrate import migrate
+
+    m = {"uid": "c", "title": "C", "templating": copy.deepcopy(TEMPLATING), "panels": [
+        {"id": 1, "type": "row", "title": "R", "collapsed": True, "panels": [
+            {"id": 2, "type": "stat", "repeat": "instance", "targets": [target("up")]},
+            {"id": 3, "type": "stat", "repeatPanelId": 2, "repeatIteration": 1, "targets": [target("up")]}]}]}
+    out, notes = migrate(m)
+    assert [len(p.get("panels") or []) for p in out["panels"]] == [1]
+    assert "repeatPanelId" not in out["panels"][0]["panels"][0]
+    assert any(n.startswith("dropped 1 copy Grafana saved") for n in notes), notes
+    assert panel_ids(m) == [1, 2] and query_panels(m) == [2]  # the walk and the inventory agree

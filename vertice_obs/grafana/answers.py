@@ -39,6 +39,9 @@ NOT_SENT = "not sent: the publish stopped at an error no other write would escap
 # what to do about a title Grafana before 11.3 keeps for another (running again cannot help): a dashboard
 _RETITLE_FOLDER = "retitle the dashboard or the folder"  # titled like a folder (400 name-match)
 _RETITLE_ONE = "retitle one of them"  # a second dashboard of a title in a folder (412 name-exists)
+# a root folder titled like a dashboard of the General folder (400, ErrDashboardFolderWithSameNameAsDashboard)
+_DASHBOARD_HAS_IT = "Folder name cannot be the same as one of its dashboards"
+_RETITLE_ROOT = "retitle that dashboard of the General folder, or rename the narrative's folder"
 # a narrative's folder whose title Grafana before 11.3 keeps for another folder there: no run makes it
 TITLE_TAKEN = "rename the narrative's folder, or publish into the existing one with `folder_uid:`"
 
@@ -104,6 +107,8 @@ def status_error(what: str, status: int, body: Any, message: str, where: str, *,
         return DestinationError(f"{what}: another dashboard in that folder has its title (412 name-exists: "
                                 f"{detail}) — Grafana before 11.3 allows one dashboard of a title per folder: "
                                 f"{_RETITLE_ONE}", status, remedy=_RETITLE_ONE)
+    if status == 400 and _DASHBOARD_HAS_IT in detail:  # Grafana before 11.3, at a folder's create
+        return DestinationError(f"{who} answered {status}: {detail}", status, remedy=_RETITLE_ROOT)
     if status == 412:
         return DestinationError(f"{what}: changed in Grafana meanwhile (412 {kind}): "
                                 f"run vobs diff, then publish again", status)

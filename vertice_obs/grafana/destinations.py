@@ -76,10 +76,6 @@ def _q(uid: object, what: str = "uid") -> str:
     return segment(check_uid(uid, what))
 
 
-_DASHBOARD_HAS_IT = "Folder name cannot be the same as one of its dashboards"  # ErrDashboardFolderWithSameNameAsDashboard
-_RETITLE_ROOT = "retitle that dashboard of the General folder, or rename the narrative's folder"
-
-
 class GrafanaDestination:
     adopts_folders = True  # a narrative's `folder_uid:` names one of its folders
 
@@ -316,8 +312,6 @@ class GrafanaDestination:
             self._call(f"folder {folder.title!r}", lambda: self.api.folder.create_folder(
                 folder.title, uid=folder.uid, parent_uid=parent), dict, forbidden="create folders")
         except DestinationError as exc:
-            if exc.status == 400 and _DASHBOARD_HAS_IT in str(exc):  # a root folder titled like a root dashboard
-                raise DestinationError(str(exc), exc.status, remedy=_RETITLE_ROOT) from None  # (before 11.3)
             if exc.status not in (409, 412):  # 409 or 412 by version: it exists, which is what we want —
                 raise
             if not self.folder(folder.uid):  # or, before 11.3, its TITLE is taken there (ErrFolderSameNameExists)

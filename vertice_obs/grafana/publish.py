@@ -191,11 +191,11 @@ def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing:
     titles = {f.uid: f.title for f in wanted}
     said = {uid: update_words(f, updates[uid], titles) for f in wanted if (uid := f.uid) in updates}
     # a twin is a warning where Grafana makes it (11.3 on); before, it refuses it: `reserved_refusals` says that
-    beside = twins(wanted, existing, nested)  # (and the version is asked only when there is a twin to say)
+    twin_folders = twins(wanted, existing, nested)  # (the version is asked only when there is a twin to say)
     notes = [f"folder {f.title!r} (uid {f.uid}) would be made beside the existing folder {live.title!r} (uid "
              f"{live.uid}), which vobs did not make: to publish into that one, add `folder_uid: {live.uid}` to its "
              "narrative (vobs import writes it for pulled dashboards)"
-             for f, live in (beside if beside and not target.folder_titles_reserved else ())]
+             for f, live in (twin_folders if twin_folders and not target.folder_titles_reserved else ())]
     return [f for f in wanted if f.uid not in existing or f.uid in updates], updates, said, notes
 
 

@@ -194,9 +194,11 @@ def _without_copies(model: dict[str, Any], panels: list[dict[str, Any]], notes: 
             dropped += 1
             continue
         inner = panel.get("panels")
-        if isinstance(inner, list) and any(repeat_copy(model, p) for p in inner):
-            dropped += sum(1 for p in inner if repeat_copy(model, p))
-            panel = {**panel, "panels": [p for p in inner if not repeat_copy(model, p)]}
+        if isinstance(inner, list):
+            originals = [p for p in inner if not repeat_copy(model, p)]
+            if len(originals) < len(inner):
+                dropped += len(inner) - len(originals)
+                panel = {**panel, "panels": originals}
         kept.append(panel)
     if dropped:
         notes.append(f"dropped {dropped} cop{'y' if dropped == 1 else 'ies'} Grafana saved of repeated panels or rows "
