@@ -75,7 +75,7 @@ def lints(dashboard, queries, known):
 def answer(collected: Collected) -> tuple:
     """Everything a validation reads of it, the variables' option selectors made."""
     return (collected.uses, collected.findings, collected.queries, collected.dashboards, collected.selectors,
-            collected.groupings, collected.option_selectors(), collected.variable_paths)
+            collected.groupings, collected.option_selectors(), collected.variable_paths, collected.fills)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
@@ -91,6 +91,7 @@ def test_the_answer_is_serial_collects_in_the_same_order(corpus, jobs, judged, m
     assert len(forked) == jobs - 1  # it did fork: not the serial fallback
     assert bool(split.ready) is judged  # judged: the children made their parts' options
     assert any(f.location.line for f in split.findings) and split.pending  # the corpus exercises both
+    assert split.fills  # and the panels its query variables fill (Ceph's)
     assert answer(split) == answer(serial)
 
 

@@ -20,7 +20,11 @@ _register("metric/present", Severity.INFO,
           "The metric (or a name matching the pattern) is in Prometheus now.")
 _register("metric/missing", Severity.WARNING,
           "The metric has not been seen in Prometheus in the whole lookback window (default 7 d): "
-          "the exporter does not produce it, or the name is wrong. An error when the catalog marks it required.")
+          "the exporter does not produce it, or the name is wrong. An error when the catalog marks it required. "
+          "In a query variable's own query its dropdown lists nothing: this and the other No-data checks of "
+          "a variable's query (disappeared, recording-rule, label-missing, no-matching-series) then name the "
+          "panels that use the variable, directly or through a variable chained below it, and the audit counts "
+          "them among the metric's panels (`via` the variable).")
 _register("metric/disappeared", Severity.WARNING,
           "The metric existed within the lookback window but has no series now: the exporter stopped, "
           "or it was renamed. Says when it was last seen. An error when the catalog marks it required.")
@@ -72,7 +76,9 @@ _register("variable/label-missing", Severity.WARNING,
           "`label_values(region)` and a query naming no metric (`label_values({job=\"x\"}, region)`) are judged "
           "over every series: a label none carried within the lookback (one request, only for such a dropdown). "
           "Against Prometheus and offline (the catalog's labels); not judged where the query makes labels "
-          "(label_replace, label_join, count_values, absent) or names a metric by pattern.")
+          "(label_replace, label_join, count_values, absent) or names a metric by pattern. Names the panels "
+          "that use the variable, directly or through a chained one; the audit ranks it as an action of its "
+          "metric (status label-missing) with those panels.")
 _register("variable/not-a-selector", Severity.WARNING,
           "A query variable's `label_values(q, label)` whose q is no plain series selector (`rate(x[5m])`, "
           "`sum by (job) (up)`, `a or b`, `x offset 5m`): Grafana sends q to Prometheus as `match[]`, which takes "

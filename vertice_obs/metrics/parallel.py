@@ -144,6 +144,7 @@ def _joined(results: list[Collected]) -> Collected:
         out.pending += r.pending  # the first part's: each later part's options are `ready` when judged
         out.ready += r.ready
         out.variable_paths.update(r.variable_paths)
+        out.fills.update(r.fills)
     return out
 
 

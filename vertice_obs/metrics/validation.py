@@ -16,10 +16,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from vertice_obs.build.exports import MANIFEST
 from vertice_obs.checks import finding
-from vertice_obs.checks.walk import pointer, variables
 from vertice_obs.errors import InputError, os_reason
 from vertice_obs.files import NotAFile, read_regular
-from vertice_obs.finding import Finding, Location, panel_title
+from vertice_obs.finding import Finding, Location
 from vertice_obs.guard.paths import json_files
 from vertice_obs.jsonpos import Positions, classic_of, dashboard_in, unreadable
 from vertice_obs.jsonpos.strict import BOM_NOTE, parse_json
@@ -41,6 +40,14 @@ from vertice_obs.metrics.evidence import (
     with_history,
 )
 from vertice_obs.metrics.extract import uses_of
+from vertice_obs.metrics.fills import (
+    Fills,
+    filled_panels,
+    unknown_in,
+    unknown_values,
+    variable_paths,
+    with_fills,
+)
 from vertice_obs.metrics.interpolate import (
     Variable,
     variable_options,
@@ -54,7 +61,7 @@ from vertice_obs.metrics.inventory import (
     sanitize,
 )
 from vertice_obs.metrics.lints import LintFacts
-from vertice_obs.metrics.nodata import VariableAt, at_variable, judge_selectors
+from vertice_obs.metrics.nodata import VariableAt, judge_selectors
 from vertice_obs.metrics.series import GroupingUse, SelectorUse
 
 
@@ -109,6 +116,7 @@ class Collected:
     # Option selectors made already, for the queries after those of `pending` (`metrics.parallel`:
     # a worker makes its part's while its shape caches are warm)
     ready: list[SelectorUse] = field(default_factory=list)
+    fills: Fills = field(default_factory=dict)  # (file, variable) → the panels it fills (`metrics.fills`)
 
     def option_selectors(self) -> list[SelectorUse]:
         """The pending queries' selectors under each option (other than the current value) of each
@@ -251,7 +259,8 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     selectors: list[SelectorUse] = []
     groupings: list[GroupingUse] = []
     pending: list[Pending] = []
-    paths: dict[tuple[str, str], str] = {}
+    paths: dict[tuple[str, str], VariableAt] = {}
+    fills: Fills = {}
     queries = count = 0
     for dashboard in dashboards:
         count += 1
@@ -278,19 +287,20 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
                 if options and any(mentions(query.expr, name) for name in choices):
                     pending.append((query, variables, choices))
                     if not located:  # the variables' places, once a dashboard
-                        paths.update(_variable_paths(dashboard, choices, positions))
+                        paths.update(variable_paths(dashboard.file, dashboard.model, choices, positions))
                         located = True
-                for name in _unknown_in(query, variables):
+                for name in unknown_in(query, variables):
                     unknown.setdefault(name, []).append(query)
         if unknown:
-            findings.extend(_unknown_values(dashboard, unknown, variables, positions))
+            findings.extend(unknown_values(dashboard.file, dashboard.model, unknown, variables, positions))
+        fills.update(filled_panels(dashboard.file, found))
         if per_dashboard is not None:  # placed while this file's positions are at hand
             findings.extend(_placed(f, positions) for f in per_dashboard(dashboard, found, known))
         if on_dashboard:
             on_dashboard(dashboard.file)
     if not pending:
         clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries, not needed past here
-    return Collected(uses, findings, queries, count, selectors, groupings, pending, variable_paths=paths)
+    return Collected(uses, findings, queries, count, selectors, groupings, pending, variable_paths=paths, fills=fills)
 
 
 MAX_COPIES = 100  # copies of one repeated panel judged (Grafana draws them all; a dashboard of 10,000 is a mistake)
@@ -325,51 +335,6 @@ def _copy_selectors(query: Query, copies: list[dict[str, Variable]], share_shape
     return list(out.values())
 
 
-def _variable_paths(dashboard: DashboardFile, names: Iterable[str],
-                    positions: Positions | None) -> dict[tuple[str, str], VariableAt]:
-    """(file, variable) → the JSON path, line and column of each named variable's definition — found
-    now, while the file's positions are at hand (later, ~660 files' were read again at 1,000)."""
-    wanted, out = set(names), {}
-    for path, v in variables(dashboard.model):  # the lints' walk: paths in the model, as theirs are
-        if v["name"] in wanted and (dashboard.file, v["name"]) not in out:
-            at = pointer(path)
-            line, column = positions.near(at) if positions is not None else (None, None)
-            out[dashboard.file, v["name"]] = (at, line, column)
-    return out
-
-
-def _unknown_in(query: Query, variables: dict[str, Variable]) -> list[str]:
-    """The variables `query` uses that have no value known: none saved (no current value, no option,
-    no allValue), or a query variable Grafana re-runs."""
-    return [name for name, v in variables.items() if not v.values and not v.all_value and mentions(query.expr, name)]
-
-
-def _unknown_values(dashboard: DashboardFile, unknown: dict[str, list[Query]], variables: dict[str, Variable],
-                    positions: Positions | None) -> list[Finding]:
-    """Info, never an error: one finding per variable nothing is known about, at its definition,
-    naming the panels whose matchers it fills — those matchers are not judged."""
-    paths = _variable_paths(dashboard, unknown, positions)
-    out = []
-    for name, queries in unknown.items():
-        v = variables[name]
-        why = (f"${name} is a query variable Grafana re-runs {v.refreshed}, so its saved value need not be "
-               "the one shown" if v.refreshed
-               else f"${name} is All, with no allValue and no options saved in the dashboard" if v.chosen_all
-               else f"${name} has no value saved in the dashboard (no current value, no options)")
-        panels = list(dict.fromkeys(q.location.panel for q in queries if q.location.panel is not None))
-        others = len(queries) - sum(1 for q in queries if q.location.panel is not None)
-        names = ", ".join(panel_title(p) or "untitled" for p in panels[:3]) + (f" and {len(panels) - 3} more" if len(panels) > 3 else "")
-        where = " and ".join(([f"{len(panels)} panel{'s' if len(panels) != 1 else ''} ({names})"]
-                              if panels else [])
-                             + ([f"{others} other quer{'ies' if others != 1 else 'y'}"] if others else []))
-        first = queries[0].location
-        at, extra = at_variable(paths, first.file, first.dashboard, name)
-        out.append(finding("variable/value-unknown",
-                           f"{why}: the matchers it fills on {where} are not checked for series", at,
-                           variable=name, queries=len(queries), panels=len(panels), **extra))
-    return out
-
-
 def _option_uses(query, variables: dict[str, Variable], options: dict[str, tuple[str, ...]]) -> list[SelectorUse]:
     """The query's selectors under each option of each variable it uses (other than the current one)."""
     out = []
@@ -398,7 +363,7 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
                                    present=() if evidence.timeless else referenced)
     clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
     evidence = with_history(gone_now(evidence, source, gone), source, lookback, collected.uses)
-    judged = classify(collected.uses, evidence, catalog) + series
+    judged = with_fills(classify(collected.uses, evidence, catalog) + series, collected.fills)
     return ValidationResult(collected.findings + judged + incomplete(source, evidence, judged), evidence,
                             collected.queries, collected.dashboards, len(collected.uses), names=len(referenced))
 

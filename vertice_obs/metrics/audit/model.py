@@ -57,6 +57,7 @@ class Use:
     query: str = ""
     reason: str = ""  # why, for this use ("present" when present): two uses of one status may differ
     failures_only: bool = False  # empty because it selects failures only and none happened yet
+    via: str = ""  # a panel this metric reaches through a variable its query fills (`metrics.fills`): its name
 
     @property
     def place(self) -> tuple:
@@ -259,7 +260,9 @@ def _reason(f: Finding) -> str:
 
 
 def _about_metric(f: Finding) -> bool:
-    return f.check.startswith("metric/") and f.metric is not None
+    """A finding about one metric's use: `metric/…`, and an empty dropdown (`variable/label-missing`:
+    a label its metric lacks — ranked as that metric's, with the panels the variable fills)."""
+    return f.check.startswith(("metric/", "variable/label-missing")) and f.metric is not None
 
 
 def _problem_order(f: Finding) -> tuple:
@@ -295,10 +298,23 @@ def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Seque
         use = Use(dashboard, loc.panel, loc.panel_id, loc.target or "", loc.file or "", loc.line,
                   tuple(narratives_of.get(loc.dashboard or "", ())), status, str(details.get("query") or ""),
                   _reason(f) if status != "present" else "present", bool(details.get("failures_only")))
-        if use not in (known := seen.setdefault(f.metric, set())):
-            known.add(use)
-            entry.uses.append(use)
+        known = seen.setdefault(f.metric, set())
+        for use in (use, *_filled(use, details.get("fills"), f.location.target or "")):
+            if use not in known:
+                known.add(use)
+                entry.uses.append(use)
     return by_metric
+
+
+def _filled(use: Use, fills: object, target: str) -> list[Use]:
+    """The panels a variable's query fills (`details.fills`, when it selects nothing): each a use of
+    the metric with the variable's status and reason, `via` the variable, at the panel's first query
+    using it."""
+    if not isinstance(fills, (list, tuple)):
+        return []
+    via = target.removeprefix("variable ")
+    return [Use(use.dashboard, p.get("panel"), p.get("panel_id"), str(p.get("target") or ""), use.file, p.get("line"),
+                use.narratives, use.status, "", use.reason, use.failures_only, via) for p in fills if isinstance(p, dict)]
 
 
 def group_families(metrics: Iterable[MetricAudit], names: frozenset[str] | None, offline: bool) -> list[Family]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from vertice_obs.finding import panel_label
 from vertice_obs.guard.text import html_text
 from vertice_obs.metrics.audit.model import Audit, Impact, Problem, Use
 from vertice_obs.metrics.audit.text import (
@@ -127,9 +128,12 @@ def audit_html(audit: Audit) -> str:
 def _use_row(m: Problem, audit: Audit, u: Use) -> str:
     title = audit.titles.get(u.dashboard)
     dashboard = _e(u.dashboard) + (f" <span class=muted>{_e(title)}</span>" if title and title != u.dashboard else "")
-    panel = _e(u.panel) if u.panel is not None else f"<span class=muted>{_e(u.target)}</span>"
+    # a panel reached through the variable this metric fills: its query, and which variable
+    target = ", ".join(t for t in (u.target, f"via ${u.via}" if u.via else "") if t)
+    panel = (_e(u.panel) if u.panel is not None else _e(panel_label(None, u.panel_id)) if u.via
+             else f"<span class=muted>{_e(target)}</span>")
     req = " <span class=req>required</span>" if m.required else ""
     where = f"{u.file}:{u.line}" if u.line else u.file
     return (f"<tr><td><code>{_e(m.metric)}</code>{req}</td><td>{_e(u.status)}</td><td>{dashboard}</td>"
-            f"<td>{panel}</td><td>{_e(u.target)} <code>{_e(u.query)}</code></td><td>{_e(where)}</td><td>{_e(m.reason)}"
+            f"<td>{panel}</td><td>{_e(target)} <code>{_e(u.query)}</code></td><td>{_e(where)}</td><td>{_e(m.reason)}"
             f" <span class=muted>({_e(impact_text(m.impact))})</span></td></tr>")

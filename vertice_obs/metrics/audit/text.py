@@ -180,7 +180,9 @@ def _place(use: Use, text) -> str:
     if use.panel is None:
         return text(use.target or "(dashboard)")
     name = panel_title(use.panel) or panel_label(None, use.panel_id)  # `''` said nothing
-    return f"{text(name)} ({text(use.target)})" if use.target else text(name)
+    # a panel reached through the variable this metric fills: its query, and which variable
+    target = ", ".join(t for t in (use.target, f"via ${use.via}" if use.via else "") if t)
+    return f"{text(name)} ({text(target)})" if target else text(name)
 
 
 def _code(s: str) -> str:
@@ -239,7 +241,7 @@ def _metric(m: MetricAudit, audit: Audit) -> dict[str, Any]:
             "uses": [{"dashboard": u.dashboard, "dashboard_title": audit.titles.get(u.dashboard),
                       "narratives": list(u.narratives), "panel": u.panel, "panel_id": u.panel_id,
                       "target": u.target, "query": u.query, "file": u.file, "line": u.line, "status": u.status,
-                      "reason": u.reason}
+                      "reason": u.reason, "via": u.via or None}
                      for u in m.uses]}
 
 

@@ -1,0 +1,165 @@
+"""A dropdown whose own query selects nothing empties the panels filtering by it: validate names
+them, and the audit ranks the dropdown's metric by them — against a real Prometheus.
+
+Trial 14 (nautobot-capacity-metrics): `label_values(<missing metric>, namespace)` filled
+`$namespace`, which 10 panels filter by; the audit counted the metric's own uses only (one
+variable, no panel) and ranked it 17th. And an empty dropdown whose metric is there but lacks the
+label it lists (`variable/label-missing`, Redis exporter 0.3x's `label_values(redis_up, addr)`) was
+no "What to do" action at all.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from prometheus_harness import PrometheusServer, StaticExporter
+
+from vertice_obs.cli import cli
+from vertice_obs.finding import Location
+from vertice_obs.metrics.fills import filled_panels, uses_variable
+from vertice_obs.metrics.inventory import Query
+
+REPO = Path(__file__).resolve().parent.parent
+BODY = b"""# TYPE app_requests_total counter
+app_requests_total{namespace="shop",pod="web-1",handler="/"} 5
+app_requests_total{namespace="shop",pod="web-2",handler="/cart"} 3
+# TYPE app_up gauge
+app_up{namespace="shop"} 1
+"""
+
+
+def _panel(pid: int, title: str, expr: str) -> dict:
+    return {"id": pid, "type": "timeseries", "title": title, "datasource": {"type": "prometheus", "uid": "${ds}"},
+            "targets": [{"refId": "A", "expr": expr}]}
+
+
+def _query_variable(name: str, query: str, value: str) -> dict:
+    return {"name": name, "type": "query", "datasource": {"type": "prometheus", "uid": "${ds}"},
+            "query": {"query": query, "refId": "A"}, "current": {"text": value, "value": value}}
+
+
+DASHBOARD = {
+    "uid": "fills", "title": "Fills", "schemaVersion": 39,
+    "templating": {"list": [
+        {"name": "ds", "type": "datasource", "query": "prometheus"},
+        _query_variable("ns", "label_values(vobs_inventory_info, namespace)", "shop"),  # a metric no one serves
+        _query_variable("pod", 'label_values(app_requests_total{namespace="$ns"}, pod)', "web-1"),  # chained below $ns
+        _query_variable("nsx", "label_values(app_up, namespace)", "shop"),  # sound; `$nsx` is not `$ns`
+        _query_variable("zone", "label_values(app_up, zone)", "eu"),  # app_up carries no zone: empty dropdown
+    ]},
+    "panels": [
+        _panel(1, "Requests", 'sum(rate(app_requests_total{namespace="$ns"}[$__rate_interval]))'),
+        _panel(2, "Per handler", 'sum by (handler) (rate(app_requests_total{namespace=~"${ns:regex}"}[5m]))'),
+        _panel(3, "Per pod", 'sum(rate(app_requests_total{pod="$pod"}[$__rate_interval]))'),
+        _panel(4, "Up by nsx", 'app_up{namespace="$nsx"}'),
+        _panel(5, "Up by zone", 'app_up{zone=~"[[zone]]"}'),
+        _panel(6, "Backlog", "queue_backlog_items"),  # missing too, on one panel of its own
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    exporter = StaticExporter(BODY)
+    prometheus = PrometheusServer([exporter.target], job="app")
+    try:
+        prometheus.start()
+        prometheus.wait_for('app_up{namespace="shop"}')
+        yield prometheus
+    finally:
+        prometheus.stop()
+        exporter.stop()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("fills")
+    (out / "fills.json").write_text(json.dumps(DASHBOARD, indent=2))
+    return out
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, ["-C", str(REPO), *args])
+    assert result.exit_code in (0, 1), result.output
+    return result.stdout
+
+
+def test_validate_names_the_panels_an_empty_dropdown_fills(server, folder):
+    findings = json.loads(run("validate", str(folder), "--prometheus-url", server.url, "--format", "json"))["findings"]
+    [ns] = [f for f in findings if f["check"] == "metric/missing" and f["location"].get("target") == "variable ns"]
+    assert ns["message"].endswith("; so $ns lists nothing, and 3 panels ('Requests', 'Per handler', 'Per pod') use it")
+    assert [(p["panel"], p["panel_id"], p["target"]) for p in ns["details"]["fills"]] == [
+        ("Requests", 1, "A"), ("Per handler", 2, "A"), ("Per pod", 3, "A")]  # $pod's panel through $pod; not $nsx's
+    [zone] = [f for f in findings if f["check"] == "variable/label-missing"]
+    assert zone["message"].endswith("its dropdown stays empty (the labels of app_up: instance, job, namespace); "
+                                    "1 panel ('Up by zone') uses $zone")
+    # a variable whose query selects something fills nothing worth saying
+    assert not [f for f in findings if f["location"].get("target") in ("variable nsx", "variable pod")
+                and "fills" in f.get("details", {})]
+
+
+def test_the_audit_ranks_a_dropdowns_metric_by_the_panels_it_fills(server, folder):
+    report = json.loads(run("audit", str(folder), "--prometheus-url", server.url, "--format", "json"))
+    first, *rest = report["actions"]
+    assert (first["subject"], first["status"], first["panels"]) == ("vobs_inventory_info", "missing", 3)
+    backlog = next(a for a in rest if a["subject"] == "queue_backlog_items")
+    assert backlog["panels"] == 1 and backlog["rank"] > first["rank"]
+    # the empty dropdown of a metric that is there is an action of that metric, with its panel
+    zone = next(a for a in rest if a["subject"] == "app_up")
+    assert (zone["status"], zone["panels"], zone["variables_or_annotations"]) == ("label-missing", 1, 1)
+    [entry] = [m for m in report["metrics"] if m["metric"] == "vobs_inventory_info"]
+    text = (folder / "fills.json").read_text()
+    lines = text.splitlines()
+    via = [(u["panel"], u["target"], u["via"]) for u in entry["uses"] if u["via"]]
+    assert via == [("Requests", "A", "ns"), ("Per handler", "A", "ns"), ("Per pod", "A", "ns")]
+    for use in entry["uses"]:  # each panel at its query's line, the variable at its own
+        assert '"expr"' in lines[use["line"] - 1] or '"query"' in lines[use["line"] - 1], use
+
+
+def test_the_human_reports_say_which_variable_reaches_each_panel(server, folder):
+    text = run("audit", str(folder), "--prometheus-url", server.url)
+    assert "fills (Fills): 'Per handler' (A, via $ns), 'Per pod' (A, via $ns), 'Requests' (A, via $ns), variable ns" \
+        in text
+    assert "1. vobs_inventory_info missing — 3 panels and 1 variable or annotation in 1 dashboard" in text
+    html = run("audit", str(folder), "--prometheus-url", server.url, "--format", "html")
+    assert "A, via $ns" in html
+
+
+def _q(kind: str, expr: str, target: str, panel: str | None = None, panel_id: int | None = None) -> Query:
+    return Query(expr=expr, location=Location(file="d.json", line=1, panel=panel, panel_id=panel_id, target=target),
+                 kind=kind)
+
+
+@pytest.mark.parametrize(("expr", "name", "used"), [
+    ('x{a="$ns"}', "ns", True),
+    ('x{a="${ns}"}', "ns", True),
+    ('x{a=~"${ns:regex}"}', "ns", True),
+    ('x{a=~"[[ns]]"}', "ns", True),
+    ('x{a="$nsx"}', "ns", False),  # another variable's name beginning with it
+    ('x{a="${nsx}"}', "ns", False),
+    ('x{a="$ns_1"}', "ns", False),
+    ('x{a="$ns-1"}', "ns", True),  # `-` ends a variable's name
+    ("x", "ns", False),
+])
+def test_a_variable_is_used_by_its_exact_name(expr, name, used):
+    assert uses_variable(expr, name) is used
+
+
+def test_chained_variables_fill_what_they_fill_and_cycles_end():
+    found = [_q("variable", "label_values(a, x)", "variable a"),
+             _q("variable", 'label_values(b{x="$a"}, y)', "variable b"),
+             _q("variable", 'label_values(c{y="$b",z="$c2"}, z)', "variable c"),  # $c2: no such variable
+             _q("variable", 'label_values(d{w="$e"}, v)', "variable d"),  # d and e fill each other
+             _q("variable", 'label_values(e{v="$d"}, w)', "variable e"),
+             _q("panel", 'p{y="$b"}', "A", "By b", 1),
+             _q("panel", 'p{z="$c"}', "A", "By c", 2),
+             _q("panel", 'p{z="$c"}', "B", "By c", 2),  # one panel, counted once, at its first query
+             _q("panel", 'p{v="$d"}', "A", "By d", 3)]
+    fills = filled_panels("d.json", found)
+    assert [p[:3] for p in fills["d.json", "a"]] == [("By b", 1, "A"), ("By c", 2, "A")]
+    assert [p[:3] for p in fills["d.json", "c"]] == [("By c", 2, "A")]
+    assert [p[:3] for p in fills["d.json", "e"]] == [("By d", 3, "A")]
+    assert filled_panels("d.json", [q for q in found if q.kind == "panel"]) == {}
