@@ -65,6 +65,9 @@ def test_a_legacy_rows_copy_is_not_read():
          "panels": [{"id": 2, "type": "graph", "repeatPanelId": 1, "targets": [target("up")]}]}]}
     assert panel_ids(m) == [1]
     assert query_panels(m) == [1]
+    m["templating"] = {"list": []}  # Grafana's migration skips it whatever the variables (`upgradeToGridLayout`)
+    assert panel_ids(m) == [1]
+    assert query_panels(m) == [1]
 
 
 def test_import_drops_the_copies_and_says_so():

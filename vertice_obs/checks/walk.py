@@ -114,16 +114,23 @@ def unseen_library_panel(panel: dict) -> bool:
 
 
 def repeat_copy(model: Any, panel: Any) -> bool:
-    """A copy Grafana made of a repeated panel or row and saved with the dashboard (`repeatPanelId`,
-    or a legacy row's `repeatRowId`; a repeat source only when `repeatedByRow`): Grafana removes
-    every such copy when it loads a dashboard that has variables and is no snapshot
-    (`DashboardModel.cleanUpRepeats`) and makes them anew from the source, so they are not read —
-    counted, they doubled every finding of the source (trial 14: "5 panels" for one)."""
-    if not isinstance(panel, dict) or not (panel.get("repeatPanelId") or panel.get("repeatRowId")):
+    """A copy Grafana made of a repeated panel or row panel and saved with the dashboard
+    (`repeatPanelId`; a repeat source only when `repeatedByRow`): Grafana removes every such copy
+    when it loads a dashboard that has variables and is no snapshot (`DashboardModel.cleanUpRepeats`)
+    and makes them anew from the source, so they are not read — counted, they doubled every finding
+    of the source (trial 14: "5 panels" for one). A legacy `rows[]` row: `legacy_row_copy`."""
+    if not isinstance(panel, dict) or not panel.get("repeatPanelId"):
         return False
     model = as_dict(model)
     has_variables = bool(as_list(as_dict(model.get("templating")).get("list")))
     return has_variables and not model.get("snapshot") and (not panel.get("repeat") or bool(panel.get("repeatedByRow")))
+
+
+def legacy_row_copy(row: Any) -> bool:
+    """A legacy `rows[]` row Grafana repeated when the dashboard was saved (`repeatIteration`):
+    Grafana's schema-16 migration (`upgradeToGridLayout`) skips it whatever the variables, before
+    any panel is made of it — one rule for the walk, the inventory and `vobs import`."""
+    return isinstance(row, dict) and bool(row.get("repeatIteration"))
 
 
 def walk_panels(model: Any) -> Iterator[tuple[JsonPath, dict]]:
@@ -134,7 +141,7 @@ def walk_panels(model: Any) -> Iterator[tuple[JsonPath, dict]]:
     model = as_dict(model)
     roots: list[tuple[JsonPath, list]] = [(("panels",), as_list(model.get("panels")))]
     for i, row in enumerate(as_list(model.get("rows"))):
-        if isinstance(row, dict) and not repeat_copy(model, row):
+        if isinstance(row, dict) and not legacy_row_copy(row):
             roots.append((("rows", i, "panels"), as_list(row.get("panels"))))
     for root_path, root in roots:
         stack: list[tuple[JsonPath, Iterator]] = [(root_path, iter(enumerate(root)))]

@@ -46,7 +46,7 @@ from typing import Any
 
 from vertice_obs.build.render import dashboard_references, layout, without_narrative
 from vertice_obs.build.shape import grid_units, legacy_px
-from vertice_obs.checks.walk import repeat_copy
+from vertice_obs.checks.walk import legacy_row_copy, repeat_copy
 from vertice_obs.importer import graph, legacy
 from vertice_obs.importer.house import SCHEMA_VERSION
 from vertice_obs.importer.inputs import input_variables
@@ -211,8 +211,8 @@ def _rows_to_panels(rows: list[Any], notes: list[str]) -> list[dict[str, Any]]:
     row is collapsed, repeated or shows its title, every row becomes a row panel (keeping its
     `repeat`; a collapsed one holding its panels), else none does; a row Grafana repeated when the
     dashboard was saved (`repeatIteration`) is a copy and is skipped."""
-    copies = sum(1 for row in rows if isinstance(row, dict) and row.get("repeatIteration"))
-    rows = [row for row in rows if isinstance(row, dict) and not row.get("repeatIteration")]
+    copies = sum(1 for row in rows if legacy_row_copy(row))
+    rows = [row for row in rows if isinstance(row, dict) and not legacy_row_copy(row)]
     shown = any(row.get("collapse") or row.get("showTitle") or row.get("repeat") for row in rows)
     out: list[dict[str, Any]] = []
     y = 0

@@ -31,7 +31,13 @@ from vertice_obs.checks.datasources import (
     language,
     target_kind,
 )
-from vertice_obs.checks.walk import repeat_copy, repeated_by, shown_panel, target_ref
+from vertice_obs.checks.walk import (
+    legacy_row_copy,
+    repeat_copy,
+    repeated_by,
+    shown_panel,
+    target_ref,
+)
 from vertice_obs.finding import Finding, Location, pickled_by_fields
 from vertice_obs.jsonpos import Positions
 from vertice_obs.jsonpos.positions import pointer
@@ -379,7 +385,7 @@ def _panels(dashboard: dict[str, Any]) -> Iterator[tuple[dict[str, Any], tuple[s
     `rows[].panels`. Iterative: nesting depth comes from the file and must not reach Python's
     recursion limit."""
     roots = [(dashboard.get("panels"), ())] + [(row.get("panels"), _repeat(row)) for row in dashboard.get("rows") or []
-                                               if isinstance(row, dict) and not repeat_copy(dashboard, row)]
+                                               if isinstance(row, dict) and not legacy_row_copy(row)]
     for root, outer in roots:
         stack = [(iter(root if isinstance(root, list) else []), outer)]
         row: tuple[str, ...] = ()  # an expanded row's repeat, over the panels that follow it at this level
