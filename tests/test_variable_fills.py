@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from prometheus_harness import PrometheusServer, StaticExporter
 
 from vertice_obs.cli import cli
 from vertice_obs.finding import Location
-from vertice_obs.metrics.fills import filled_panels, uses_variable
+from vertice_obs.metrics.fills import filled_panels, names_used, uses_variable
 from vertice_obs.metrics.inventory import Query
 
 REPO = Path(__file__).resolve().parent.parent
@@ -163,3 +165,29 @@ def test_chained_variables_fill_what_they_fill_and_cycles_end():
     assert [p[:3] for p in fills["d.json", "c"]] == [("By c", 2, "A")]
     assert [p[:3] for p in fills["d.json", "e"]] == [("By d", 3, "A")]
     assert filled_panels("d.json", [q for q in found if q.kind == "panel"]) == {}
+
+
+def test_a_cycle_of_a_thousand_variables_is_followed_once_per_variable():
+    """Hostile input: 1,000 variables each filled from the one before, in a cycle, and a panel on
+    each: every variable fills every panel. Each expression is scanned once and each variable's
+    chain walked once (as first written, each step rescanned every variable: 10^9 steps here)."""
+    n = 1000
+    found = [_q("variable", f'label_values(m{{x="$v{(i - 1) % n}"}}, x)', f"variable v{i}") for i in range(n)]
+    found += [_q("panel", f'p{{x="$v{i}"}}', "A", f"P{i}", i) for i in range(n)]
+    fills = filled_panels("d.json", found)
+    assert len(fills["d.json", "v0"]) == n  # the cycle reaches every variable, so every panel
+    assert fills["d.json", "v0"][0][:2] == ("P0", 0)
+
+
+@given(name=st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True),
+       form=st.sampled_from(["${}", "${{{}}}", "${{{}:regex}}", "${{{}:csv}}", "${{{}.text}}", "[[{}]]", "[[{}:pipe]]"]),
+       before=st.text(max_size=20), after=st.sampled_from(["", '"', "}", ",", "-x", " ", ")"]))
+def test_every_form_of_a_reference_names_its_variable_exactly(name, form, before, after):
+    expr = before.replace("$", "").replace("[[", "") + form.format(name) + after
+    assert names_used(expr) == {name}
+    assert not uses_variable(expr, name + "x")
+
+
+@given(st.text())
+def test_names_used_takes_any_text(expr):
+    assert all(isinstance(n, str) and n for n in names_used(expr))

@@ -51,38 +51,53 @@ def variable_paths(file: str, model: Mapping[str, Any], names: Iterable[str],
     return out
 
 
+# Grafana's variable reference (`templateSrv`'s regex): `$name`, `[[name]]`, `[[name:fmt]]`,
+# `${name}`, `${name.field}`, `${name:fmt}` — a name is `\w+`, so `$env` is not `$environment`.
+_REFERENCE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::\w+)?\]\]|\$\{(\w+)(?:\.[^:^}]+)?(?::[^}]+)?\}")
+
+
+def names_used(expr: str) -> frozenset[str]:
+    """The variables `expr` refers to, by their exact names (Grafana's own reference syntax)."""
+    if "$" not in expr and "[[" not in expr:  # most queries of a dashboard use no variable
+        return frozenset()
+    return frozenset(a or b or c for a, b, c in _REFERENCE.findall(expr))
+
+
 def uses_variable(expr: str, name: str) -> bool:
-    """Does `expr` use exactly the variable `name` (`$name`, `${name}`, `${name:fmt}`, `[[name]]`)?
-    Unlike `analysis.mentions`, `$env` is not found in `$environment`: a panel counted here is named
-    to a reader as one the variable fills."""
-    if not mentions(expr, name):  # the cheap test first: most queries use no variable of this name
-        return False
-    n = re.escape(name)
-    return re.search(rf"\$(?:{n}(?![A-Za-z0-9_])|\{{{n}[}}:.])|\[\[{n}[\]:.]", expr) is not None
+    """Does `expr` use exactly the variable `name`? Unlike `analysis.mentions` (a prefix test that
+    may judge once too often), `$env` is not found in `$environment`: a panel counted here is
+    named to a reader as one the variable fills."""
+    return name in names_used(expr)
 
 
 def filled_panels(file: str, found: Sequence[Query]) -> Fills:
     """(file, variable) → the panels whose queries use the variable, directly or through a variable
     whose own query uses it (`$pod` from `label_values(up{namespace="$ns"}, pod)` fills what `$pod`
-    fills), for each variable with a query of its own. Empty for a dashboard without one."""
-    own = {q.location.target[len(_VARIABLE):]: q.expr for q in found
+    fills), for each variable with a query of its own. Empty for a dashboard without one. Each
+    expression is scanned once; a chain (or a cycle) of thousands of variables stays linear in it
+    per variable."""
+    own = {q.location.target[len(_VARIABLE):]: names_used(q.expr) for q in found
            if q.kind == "variable" and (q.location.target or "").startswith(_VARIABLE)}
     if not own:
         return {}
-    panels = [q for q in found if q.kind == "panel"]
+    below: dict[str, list[str]] = {}  # a variable → the variables whose own query uses it
+    for other, names in own.items():
+        for name in names:
+            if name != other:
+                below.setdefault(name, []).append(other)
+    panels = [(q, names_used(q.expr)) for q in found if q.kind == "panel"]
     out: Fills = {}
     for name in own:
         reach, todo = {name}, [name]
         while todo:  # the variables chained below this one
-            current = todo.pop()
-            for other, expr in own.items():
-                if other not in reach and uses_variable(expr, current):
+            for other in below.get(todo.pop(), ()):
+                if other not in reach:
                     reach.add(other)
                     todo.append(other)
         places: dict[tuple, Panel] = {}
-        for q in panels:
+        for q, names in panels:
             at = q.location
-            if (at.panel, at.panel_id) not in places and any(uses_variable(q.expr, n) for n in reach):
+            if (at.panel, at.panel_id) not in places and not reach.isdisjoint(names):
                 places[at.panel, at.panel_id] = (at.panel, at.panel_id, at.target, at.line)
         if places:
             out[file, name] = tuple(places.values())
