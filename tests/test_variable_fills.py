@@ -191,3 +191,17 @@ def test_every_form_of_a_reference_names_its_variable_exactly(name, form, before
 @given(st.text())
 def test_names_used_takes_any_text(expr):
     assert all(isinstance(n, str) and n for n in names_used(expr))
+
+
+def test_offline_the_catalog_drives_the_same_fills(folder, tmp_path):
+    catalog = tmp_path / "metrics.yaml"
+    catalog.write_text("""metrics:
+  - {name: app_requests_total, type: counter, unit: requests, help: r, owner: t, labels: [namespace, pod, handler]}
+  - {name: app_up, type: gauge, unit: bool, help: u, owner: t, labels: [namespace]}
+""")
+    findings = json.loads(run("validate", str(folder), "--offline", "--catalog", str(catalog), "--format", "json"))[
+        "findings"]
+    [ns] = [f for f in findings if f["check"] == "metric/missing" and f["location"].get("target") == "variable ns"]
+    assert [p["panel"] for p in ns["details"]["fills"]] == ["Requests", "Per handler", "Per pod"]
+    report = json.loads(run("audit", str(folder), "--offline", "--catalog", str(catalog), "--format", "json"))
+    assert (report["actions"][0]["subject"], report["actions"][0]["panels"]) == ("vobs_inventory_info", 3)
