@@ -205,3 +205,38 @@ def test_offline_the_catalog_drives_the_same_fills(folder, tmp_path):
     assert [p["panel"] for p in ns["details"]["fills"]] == ["Requests", "Per handler", "Per pod"]
     report = json.loads(run("audit", str(folder), "--offline", "--catalog", str(catalog), "--format", "json"))
     assert (report["actions"][0]["subject"], report["actions"][0]["panels"]) == ("vobs_inventory_info", 3)
+
+
+ALL_DRAWN = {
+    "uid": "all-drawn", "title": "All drawn", "schemaVersion": 39,
+    "templating": {"list": [
+        {"name": "ds", "type": "datasource", "query": "prometheus"},
+        # empty, but include-All with an allValue: Grafana keeps All, and `.*` draws the panel (trial 15, Ray)
+        {**_query_variable("sess", "label_values(vobs_session_info, namespace)", "$__all"), "refresh": 2,
+         "includeAll": True, "multi": True, "allValue": ".*", "current": {"text": ["All"], "value": ["$__all"]}},
+        # Include All unticked, allValue left behind, re-run on load: the saved value is not known to be
+        # shown and allValue is never sent (trial 15, mysql mixin): nothing to judge, said as info
+        {**_query_variable("nsq", "label_values(app_up, namespace)", "shop"), "refresh": 1, "includeAll": False,
+         "multi": True, "allValue": "nothing-.+", "current": {"text": ["shop"], "value": ["shop"]}},
+        # All chosen, never re-run: its allValue is what Grafana sends
+        {**_query_variable("every", "label_values(app_up, namespace)", "$__all"), "includeAll": True,
+         "allValue": "nothing-.+", "current": {"text": "All", "value": "$__all"}},
+    ]},
+    "panels": [
+        _panel(1, "Sessions", 'sum(app_up{namespace=~"$sess"})'),
+        _panel(2, "Saved", 'app_up{namespace=~"$nsq"}'),
+        _panel(3, "Every", 'app_up{namespace=~"$every"}'),
+    ],
+}
+
+
+def test_all_value_is_alls_alone_and_an_include_all_dropdown_still_draws(server, tmp_path):
+    (tmp_path / "all.json").write_text(json.dumps(ALL_DRAWN, indent=2))
+    findings = json.loads(run("validate", str(tmp_path), "--prometheus-url", server.url, "--format", "json"))[
+        "findings"]
+    [sess] = [f for f in findings if f["check"] == "metric/missing" and f["location"].get("target") == "variable sess"]
+    assert "fills" not in sess.get("details", {}) and "lists nothing" not in sess["message"]
+    empty = {f["location"].get("panel"): f["message"] for f in findings if f["check"] == "metric/no-matching-series"}
+    assert "Saved" not in empty  # not judged with 'nothing-.+'
+    assert [f["details"]["variable"] for f in findings if f["check"] == "variable/value-unknown"] == ["nsq"]
+    assert 'namespace=~"nothing-.+"' in empty["Every"]

@@ -70,12 +70,13 @@ def uses_variable(expr: str, name: str) -> bool:
     return name in names_used(expr)
 
 
-def filled_panels(file: str, found: Sequence[Query]) -> Fills:
+def filled_panels(file: str, found: Sequence[Query], model: Mapping[str, Any] | None = None) -> Fills:
     """(file, variable) → the panels whose queries use the variable, directly or through a variable
     whose own query uses it (`$pod` from `label_values(up{namespace="$ns"}, pod)` fills what `$pod`
     fills), for each variable with a query of its own. Empty for a dashboard without one. Each
     expression is scanned once; a chain (or a cycle) of thousands of variables stays linear in it
     per variable."""
+    drawn = _all_drawn(model or {})
     own = {q.location.target[len(_VARIABLE):]: names_used(q.expr) for q in found
            if q.kind == "variable" and (q.location.target or "").startswith(_VARIABLE)}
     if not own:
@@ -88,6 +89,8 @@ def filled_panels(file: str, found: Sequence[Query]) -> Fills:
     panels = [(q, names_used(q.expr)) for q in found if q.kind == "panel"]
     out: Fills = {}
     for name in own:
+        if name in drawn:  # empty, it still offers All, and its allValue draws the panels
+            continue
         reach, todo = {name}, [name]
         while todo:  # the variables chained below this one
             for other in below.get(todo.pop(), ()):
@@ -102,6 +105,16 @@ def filled_panels(file: str, found: Sequence[Query]) -> Fills:
         if places:
             out[file, name] = tuple(places.values())
     return out
+
+
+def _all_drawn(model: Mapping[str, Any]) -> set[str]:
+    """The variables that still draw their panels when their query lists nothing: Grafana keeps the
+    All option of an include-All variable (`includeAll`), and its `allValue` (`.*`, `.+`) matches
+    without any option (trial 15, Ray's dashboards). Without an allValue, All stands for the options'
+    values — none — and the panels get `()`, which selects only series without the label."""
+    listing = model.get("templating") if isinstance(model.get("templating"), dict) else {}
+    return {v["name"] for v in listing.get("list") or [] if isinstance(v, dict) and isinstance(v.get("name"), str)
+            and v.get("includeAll") is True and isinstance(v.get("allValue"), str) and v["allValue"]}
 
 
 def with_fills(findings: list[Finding], fills: Mapping[tuple[str, str], tuple[Panel, ...]]) -> list[Finding]:

@@ -110,8 +110,8 @@ def variables_from_dashboard(dashboard: Mapping[str, Any]) -> dict[str, Variable
             values = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict) and o.get("value")][:1]
         if not values and v.get("type") in ("constant", "textbox") and isinstance(v.get("query"), str):
             values = [v["query"]]
-        all_value = v.get("allValue")
         chosen_all = "$__all" in values
+        all_value = v.get("allValue") if chosen_all else None  # All's alone: left after Include All is unticked
         when = refreshed(v)
         if chosen_all:
             options = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict)

@@ -293,7 +293,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
                     unknown.setdefault(name, []).append(query)
         if unknown:
             findings.extend(unknown_values(dashboard.file, dashboard.model, unknown, variables, positions))
-        fills.update(filled_panels(dashboard.file, found))
+        fills.update(filled_panels(dashboard.file, found, model))
         if per_dashboard is not None:  # placed while this file's positions are at hand
             findings.extend(_placed(f, positions) for f in per_dashboard(dashboard, found, known))
         if on_dashboard:
