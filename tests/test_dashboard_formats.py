@@ -145,3 +145,21 @@ def test_any_json_is_read_or_said_never_raises(document):
     why = unreadable(document)
     if why is not None:
         assert root == "" and why[0] and positions.near(why[1]) >= (1, 1)
+
+
+MIXIN_MAP = {"etcd.json": {"title": "etcd", "uid": "etcd", "schemaVersion": 16, "panels": [
+    {"id": 1, "type": "graph", "title": "Leader", "targets": [{"refId": "A", "expr": "sum(etcd_server_has_leader)"}]}]}}
+
+
+def test_a_mixins_map_of_dashboards_is_said_not_passed_over(folder: Path, tmp_path: Path):
+    """Trial 15: etcd shipped its dashboard as a mixin's `grafanaDashboards` map ({"etcd.json": {…}}).
+    In a folder it was passed over quietly as "other JSON", so its queries went unchecked, exit 0."""
+    (folder / "d" / "grafana.json").write_text(json.dumps(MIXIN_MAP))
+    done = validate(folder, "d")
+    assert ("d/grafana.json:1:15: warning: a map of 1 dashboard by file name (a mixin's grafanaDashboards): vobs "
+            "reads one dashboard per file — write each to a file of its own (`jsonnet -m DIR` does): skipped "
+            "[input/skipped]") in done.output, done.output
+    for name in ("dashboards", "narratives"):
+        (tmp_path / name).mkdir()
+    refused = CliRunner().invoke(cli, ["-C", str(tmp_path), "import", str(folder / "d" / "grafana.json")])
+    assert refused.exit_code == 2 and "grafana.json:1:15: is a map of 1 dashboard by file name" in refused.stderr
