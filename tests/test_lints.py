@@ -158,7 +158,15 @@ UNDEFINED = [
     # trial 8, the ibm-mq mixin: `\$SYS` is a regex's literal `$`, which Grafana leaves as it is
     Case("regex-escaped-dollar", "variable/undefined", dash(ts(expr='sum(mq{topic!~"SYSTEM.*|\\\\$SYS.*"})'))),
     Case("unescaped-after-an-escape", "variable/undefined", dash(ts(expr='mq{t=~"\\\\$SYS|$topic"}')),
-         ("/panels/0/targets/0/expr",), "$topic is used but not defined"),
+         ("/panels/0/targets/0/expr",), "$topic is used but not defined"),    # trial 15: in a server-side expression (Math) `$A` is the panel's query A, not a variable; `$C`
+    # (no such query) and `$thresh` are still said, and a Prometheus query's `$A` too
+    Case("expression-refids", "variable/undefined", dash({**ts(), "targets": [
+        {"refId": "A", "expr": "sum(up)"},
+        {"refId": "B", "datasource": {"type": "__expr__", "uid": "__expr__"}, "type": "math", "expression": "$A * 2"},
+        {"refId": "C", "datasource": {"type": "__expr__", "uid": "__expr__"}, "type": "math",
+         "expression": "$B + $C2"},
+        {"refId": "D", "expr": 'up{a="$A"}'}]}), ("/panels/0/targets/2/expression", "/panels/0/targets/3/expr"),
+         "$C2 is used but not defined"),
 ]
 
 # --- datasources that are not a variable -------------------------------------------------------------

@@ -111,7 +111,8 @@ def undefined(model: dict[str, Any], file: str):
     does not parse) and the panel shows No data or an error. Grafana's globals and macros (`$__interval`,
     `$__rate_interval`, `$__range`, `$__from`, `$__to`, `$__dashboard`, `$__user`, `$__org`, `$__name`,
     `$__timeFilter`, `$__all`, `${__field…}`, any `$__…`; legacy `$interval`, `$timeFilter`), import inputs
-    declared in `__inputs` (`${DS_PROMETHEUS}`), numbered references (`$1`), a `$` escaped for a regex
+    declared in `__inputs` (`${DS_PROMETHEUS}`), numbered references (`$1`), a panel query's refId in a
+    server-side expression (`$A * 2`, datasource `__expr__`: Math names queries so), a `$` escaped for a regex
     (`\\$SYS`: left as it is, a literal `$` to the regex) and anything in the replacement
     argument of `label_replace()` (capture groups, `$name` included) are not variables. Text panels' content,
     descriptions, field config and transformations are not read (they hold `$` in prose and regex
@@ -121,7 +122,7 @@ def undefined(model: dict[str, Any], file: str):
     seen: set[tuple[Location, str]] = set()
     for path, value, where in _places(model, file):
         for name in _undefined_refs(value, defined):
-            if (where, name) in seen:
+            if (where, name) in seen or where.target and name in _expression_refs(model, path):
                 continue
             seen.add((where, name))
             close = closest(name, defined)
@@ -129,6 +130,25 @@ def undefined(model: dict[str, Any], file: str):
                 f"defined: {', '.join('$' + d for d in sorted(defined)[:8])}" if defined else "it defines no variables")
             yield (f"${name} is used but not defined: Grafana leaves it in the text as it is ({hint})", where,
                    {"json_path": pointer(path), "variable": name})
+
+
+def _expression_refs(model: dict, path: tuple) -> set[str]:
+    """The refIds of the panel's queries when the text at `path` is in a server-side expression's
+    target (datasource `__expr__`): there `$A` is the query A (Math's `$A * 2`), no variable."""
+    if "targets" not in path:
+        return set()
+    at = path.index("targets")
+    owner: Any = model
+    for key in path[:at]:  # a path the walk made: each step is there
+        owner = owner[key] if isinstance(owner, dict) and key in owner or isinstance(owner, list) \
+            and isinstance(key, int) and key < len(owner) else None
+    targets = as_list(as_dict(owner).get("targets"))
+    index = path[at + 1] if len(path) > at + 1 else None
+    target = as_dict(targets[index]) if isinstance(index, int) and index < len(targets) else {}
+    ds = target.get("datasource")
+    if "__expr__" not in (ds, text(as_dict(ds).get("type")), text(as_dict(ds).get("uid"))):
+        return set()
+    return {text(t.get("refId")) for t in targets if isinstance(t, dict) and text(t.get("refId"))}
 
 
 def _undefined_refs(value: str, defined: set[str]) -> list[str]:
