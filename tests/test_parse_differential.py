@@ -76,7 +76,10 @@ _SELECTOR = st.one_of(
     st.builds(lambda ms: "{" + ", ".join(ms) + "}", st.lists(_MATCHER, min_size=1, max_size=2)),
     st.builds(lambda name: f'{{__name__="{name}"}}', _NAME),
 )
-_DURATION = st.sampled_from(["5m", "1h", "30s", "1h30m", "2d", "1w", "1y", "500ms", "0s", "1.5h", "5", "-5m", "5M"])
+_DURATION = st.sampled_from(["5m", "1h", "30s", "1h30m", "2d", "1w", "1y", "500ms", "0s", "1.5h", "5", "-5m", "5M",
+                             # trial 15: promql-parser wraps a number from 2^32 on, and passes past int64 ns
+                             "4294967296s", "4294967296000ms", "292y", "293y", "106751d", "106752d",
+                             "99y9999w9999d", "5000000000ms"])
 _NUMBER = st.sampled_from(["1", "0.5", "1e3", "0x1F", "Inf", "-Inf", "NaN", ".5", "5.", "1_000", "+1"])
 _RANGE_FN = st.sampled_from(["rate", "irate", "increase", "delta", "avg_over_time", "max_over_time", "changes",
                              "resets", "deriv", "last_over_time", "present_over_time"])
@@ -133,6 +136,12 @@ NOT_CAUGHT = re.compile(r"missing unit character in duration|unexpected number .
 @example(query='x{a="\\q"}')  # an invalid escape: both refuse
 @example(query='sum(rate(http_requests_total{code=~`5\\d\\d`}[5m]))')  # a raw string: no escapes in it
 @example(query="up{job=`a\\`} # `b`\n")
+@example(query="sum(rate(up[4294967296000ms]))")  # trial 15: a false "duration must be greater than 0"
+@example(query="up offset 4294967296s")
+@example(query="max_over_time(up[5m:4294967296s])")
+@example(query="sum(rate(up[300y]))")  # trial 15: Prometheus says "duration out of range", vobs passed it
+@example(query="up[106752d]")
+@example(query='up{a="[300y]"}[292y]')  # in a string: no duration
 def test_vobs_refuses_what_prometheus_refuses_and_nothing_it_parses(server, query):
     error, ours = prometheus_refuses(server.url, query), vobs_parses(query)
     if error is None:

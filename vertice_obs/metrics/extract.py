@@ -19,6 +19,7 @@ from vertice_obs.checks.datasources import METRICSQL, language
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
+from vertice_obs.metrics.durations import held
 from vertice_obs.metrics.interpolate import Variable, interpolate
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.metricsql import metricsql_hint, valid_metricsql
@@ -131,6 +132,7 @@ def parse_promql(text: str) -> Any:
     double-quoted: promql-parser (0.12) reads escapes inside a backquoted string and refuses
     `` {code=~`5\\d\\d`} ``, which Prometheus parses — PromQL reads no escape there (a test holds
     the parse check against Prometheus' own: `tests/test_parse_differential.py`)."""
+    text = held(text)  # durations as Prometheus reads them (`metrics.durations`); raises past its range
     return pp.parse(_raw_strings_quoted(text) if "`" in text else text)
 
 
