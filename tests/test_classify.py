@@ -253,6 +253,13 @@ def test_a_rule_given_as_an_object_is_read_by_attribute():
     ("u", NAMES | {"up"}, ""),  # a single letter is no name to correct
     ("go_gc", NAMES | {"go_gcs", "go_gc_duration_seconds"}, "; did you mean go_gcs?"),
     ("app_rx_bytes_total", NAMES | {"app_tx_bytes_total"}, ""),  # one key, but another word: rx is not tx
+    # trial 15: a word dropped that changes what is counted, and two close words, are other metrics
+    ("ray_serve_num_http_error_requests_total", NAMES | {"ray_serve_num_http_requests_total"}, ""),
+    ("mysql_global_status_slow_queries", NAMES | {"mysql_global_status_queries"}, ""),
+    ("mysql_global_status_threads_created", NAMES | {"mysql_global_status_threads_connected"}, ""),
+    # a unit word left out is still the metric
+    ("node_network_receive_total", NAMES | {"node_network_receive_bytes_total"},
+     "; did you mean node_network_receive_bytes_total?"),
 ])
 def test_close_names(name, names, hint):
     found = one(use(name), evidence(names=names), CATALOG)
