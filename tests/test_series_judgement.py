@@ -232,6 +232,10 @@ def test_a_selector_is_judged_empty_exactly_when_no_row_passes_every_matcher(row
     ("=", "error", True), ("=~", "failed|timeout", True), ("=", "Failure", True),
     ("=", "200", False), ("=~", "2..", False), ("=~", "5..|200", False), ("!~", "5..", False), ("=", "node", False),
     ("=", "", False), ("=", "errorless", False),
+    # trial 15, etcd's panels: gRPC statuses other than OK, and all but success
+    ("=~", "Unknown|Internal|Unavailable", True), ("=", "DeadlineExceeded", True), ("!=", "OK", True),
+    ("!~", "2..", True), ("!=", "success", True), ("=~", "OK|Internal", False), ("!=", "Internal", False),
+    ("!~", "", False),
 ])
 def test_a_matcher_of_failures_only_is_told_apart(op, value, failures):
     """`code=~"5.."` on a healthy service matches nothing, rightly: `judge` says so (a new-user trial

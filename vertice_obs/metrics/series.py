@@ -176,16 +176,26 @@ class Verdict:
     failures: bool = False  # the matcher that matches nothing selects failures only (`failures_only`)
 
 
-# An HTTP 4xx/5xx status (`5..`, `5xx`, `5\d\d`, `503`, `4.*`) or an error-ish outcome word.
+# An HTTP 4xx/5xx status (`5..`, `5xx`, `5\d\d`, `503`, `4.*`), an error-ish outcome word, or a gRPC
+# status other than OK (`Unavailable`, `DeadlineExceeded`, …: grpc_code, trial 15's etcd panels).
 _FAILURE = re.compile(r"(?i)[45](?:\.\.|\.\*|xx|\d\d|\\d\\d|\[0-9\]\[0-9\])|errors?|fail(?:ed|ures?|ing)?|"
-                      r"timeouts?|timed[_-]?out|rejected|refused|aborted|denied|exceptions?|panic|fatal")
+                      r"timeouts?|timed[_-]?out|rejected|refused|aborted|denied|exceptions?|panic|fatal|"
+                      r"cancell?ed|unknown|invalid_?argument|deadline_?exceeded|not_?found|already_?exists|"
+                      r"permission_?denied|resource_?exhausted|failed_?precondition|out_?of_?range|unimplemented|"
+                      r"internal|unavailable|data_?loss|unauthenticated")
+# A success outcome: what `!=`/`!~` leaves out to select the failures (`grpc_code!="OK"`, `code!~"2.."`)
+_SUCCESS = re.compile(r"(?i)ok|success(?:ful)?|succeeded|2(?:\.\.|\.\*|xx|\d\d|\\d\\d|\[0-9\]\[0-9\])")
 
 
 def failures_only(m: LabelMatcher) -> bool:
-    """Does `m` select failure outcomes only — `code=~"5.."`, `status="error"`, `result=~"failed|timeout"`?
-    A counter gains such a series at its first failure: on a healthy service none matches yet, and
-    an error-rate panel is right to be empty (the audit ranks it after real problems)."""
-    return m.op in ("=", "=~") and bool(m.value) and all(_FAILURE.fullmatch(v) for v in m.value.split("|"))
+    """Does `m` select failure outcomes only — `code=~"5.."`, `status="error"`, `result=~"failed|timeout"`,
+    `grpc_code=~"Unavailable|Internal"`, or all but success, `grpc_code!="OK"`, `code!~"2.."`? A
+    counter gains such a series at its first failure: on a healthy service none matches yet, and an
+    error-rate panel is right to be empty (the audit ranks it after real problems)."""
+    if not m.value:
+        return False
+    pattern = _FAILURE if m.op in ("=", "=~") else _SUCCESS if m.op in ("!=", "!~") else None
+    return pattern is not None and all(pattern.fullmatch(v) for v in m.value.split("|"))
 
 
 def judge(selector: Selector, table: LabelTable) -> list[Verdict]:
