@@ -383,3 +383,14 @@ def test_a_panel_of_failures_none_of_which_happened_ranks_after_real_problems():
     mixed = build_audit([quiet("5xx"), use("a_total", "counter-without-rate", "d/raw"), use("z_x", "missing", "d/p9")],
                         {}, None, "src", names={"a_total"})
     assert [(a.subject, a.tier) for a in mixed.actions] == [("z_x", 0), ("a_total", 1)]  # ranked by its real problem
+
+
+def test_a_lint_error_is_not_something_that_could_not_be_checked():
+    """Trial 15: `dashboard/duplicate-uid` (an error) was listed under "Could not be checked" although
+    both dashboards were checked; a parse error and an unreadable file still are."""
+    dup = finding("dashboard/duplicate-uid", "uid 'x' is used by 2 dashboards", Location(file="b.json", dashboard="x"))
+    parse = finding("promql/parse", "query does not parse", Location(file="a.json", line=3, dashboard="a"))
+    unreadable = finding("file/invalid", "invalid JSON", Location(file="c.json", line=1, column=2))
+    audit = build_audit([dup, parse, unreadable], {}, None, "Prometheus at http://p:9090")
+    assert [f.check for f in audit.problems] == ["promql/parse", "file/invalid"]  # by file
+    assert [f.check for f in audit.other_findings] == ["dashboard/duplicate-uid"]

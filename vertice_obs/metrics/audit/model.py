@@ -20,6 +20,7 @@ from vertice_obs.metrics.audit.families import (
     live_with_prefix,
 )
 from vertice_obs.metrics.catalog import MetricCatalog
+from vertice_obs.metrics.lints import is_lint
 from vertice_obs.output import finding_order
 
 # Most actionable first: every `metric/…` check has its place (a test holds it).
@@ -224,9 +225,10 @@ class Audit:
 
 
 def is_problem(f: Finding) -> bool:
-    """Findings that say part of the input or the source could not be checked at all."""
+    """Findings that say part of the input or the source could not be checked at all — not a lint
+    error about a dashboard that was checked (`dashboard/duplicate-uid`: trial 15)."""
     return (f.check.startswith(("input/", "file/", "source/")) or f.check in ("promql/parse", "inventory/invalid")
-            or (f.severity >= Severity.ERROR and not f.check.startswith("metric/")))
+            or (f.severity >= Severity.ERROR and not f.check.startswith("metric/") and not is_lint(f)))
 
 
 def build_audit(findings: Sequence[Finding], narratives_of: Mapping[str, Sequence[str]],
