@@ -210,3 +210,32 @@ def test_a_tree_of_many_folders_is_searched_in_parts_and_a_miss_among_many_lists
         assert miss.stderr.strip() == (f"vobs: error: no folder 'Team C' in Grafana at {grafana.url} (by uid, or by "
                                        "path: Parent/Child); did you mean 'Team B'?")  # equally close: the first
         grafana.assert_no_violations()
+
+
+@pytest.mark.parametrize("call, written", [(3, 2), (1, 0)])
+def test_ctrl_c_during_a_pull_says_what_it_wrote_and_that_the_inventory_is_not(published, tmp_path, monkeypatch,
+                                                                               call, written):
+    """Trial 16: "vobs: interrupted" alone, beside dashboard files with no inventory.json, which
+    `vobs import` then read without their Grafana folders."""
+    from vertice_obs.grafana.destinations import GrafanaDestination
+
+    real, calls = GrafanaDestination.get, []
+
+    def get(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(GrafanaDestination, "get", get)
+    out = tmp_path / "pulled"
+    done = pull(published, "--all", "-o", str(out))
+    assert done.exit_code == 130, done.output
+    files = sorted(p.stem for p in out.glob("*.json")) if out.exists() else []
+    assert len(files) == written and not (out / "inventory.json").exists()
+    if written:
+        assert done.stderr == (f"vobs: interrupted after writing 2 dashboards to {out}/ ({', '.join(files)}) and "
+                               "before inventory.json was updated, so vobs import would not know their Grafana "
+                               "folders: run vobs pull again\n"), done.stderr
+    else:
+        assert done.stderr == f"vobs: interrupted before any dashboard was written to {out}/: nothing pulled\n"

@@ -19,7 +19,7 @@ from vertice_obs.cli.options import (
     UID,
     count,
 )
-from vertice_obs.errors import EXIT_PARTIAL, InputError, VobsError
+from vertice_obs.errors import EXIT_PARTIAL, InputError, Interrupted, VobsError
 from vertice_obs.files import write_atomic
 from vertice_obs.guard.paths import check_uid
 
@@ -77,7 +77,10 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     earlier = earlier_inventory(output, shown)  # before anything is written: a file not ours stops the pull
     tree = target.folders() if folders else {}  # the whole tree only for what --folder names
     trees = folder_trees(target, folders, tree)  # a --folder is compared with the folders' uids and paths, never sent
-    result = pull(target, output, tags=tags, folder_uids=trees, uids=uids)
+    try:
+        result = pull(target, output, tags=tags, folder_uids=trees, uids=uids)
+    except Interrupted as exc:
+        raise Interrupted(_interrupted(exc.done, shown)) from None
     problems = []  # dashboards the server gave that were not written, said first to last
     if result.refused:
         problems.append(f"{target.description} returned {count(len(result.refused), 'dashboard uid')} that "
@@ -93,6 +96,8 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
         return
     try:  # each pulled dashboard's folder path, asked after the dashboards were written
         tree = known_folders(target, result.folders.values(), tree)
+    except KeyboardInterrupt:
+        raise Interrupted(_interrupted([uid for uid, _ in result.pulled], shown)) from None
     except VobsError as exc:
         raise _Partial(f"{exc}; pulled {len(result.pulled)} into {shown}/ but their Grafana folders are not known, "
                        f"so {INVENTORY} is not updated: run vobs pull again") from None
@@ -111,6 +116,16 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
         raise _Partial(f"{problems[0]}; pulled {len(result.pulled)} into {shown}/")
     if result.missing:
         raise InputError(f"not found in {target.description}: {', '.join(_show(u) for u in result.missing)}")
+
+
+def _interrupted(written: list[str], shown: str) -> str:
+    """Ctrl-C during a pull, said with what it left (trial 16: "vobs: interrupted" alone, beside files
+    with no inventory, which `vobs import` then read without their Grafana folders)."""
+    if not written:
+        return f"interrupted before any dashboard was written to {shown}/: nothing pulled"
+    return (f"interrupted after writing {count(len(written), 'dashboard')} to {shown}/ ({_some([_show(u) for u in written])}) and "
+            "before inventory.json was updated, so vobs import would not know their Grafana folders: run vobs "
+            "pull again")
 
 
 def _nothing_pulled(server: str, shown: str, problems: list[str], result, gone: list[str]) -> None:

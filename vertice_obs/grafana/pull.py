@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.build.render import to_json_text
-from vertice_obs.errors import InputError, VobsError
+from vertice_obs.errors import InputError, Interrupted, VobsError
 from vertice_obs.files import read_regular, write_atomic
 from vertice_obs.grafana.answers import DestinationError
 from vertice_obs.grafana.folders import GENERAL, Folder, no_such_folder, paths, subtree
@@ -81,6 +81,17 @@ def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), fo
             if repr(hit.get("uid")) not in seen:  # repr: a server's uid may be anything (refused below)
                 seen.add(repr(hit.get("uid")))
                 hits.append(hit)
+    try:
+        _fetch_and_write(destination, output, hits, result)
+    except KeyboardInterrupt:  # Ctrl-C: what was written so far goes with it, for the caller to say
+        raise Interrupted(done=[uid for uid, _ in result.pulled]) from None
+    found = {h.get("uid") for h in hits} - set(result.vanished)
+    result.missing = [u for u in uids if u not in found]
+    return result
+
+
+def _fetch_and_write(destination: Destination, output: Path, hits: list[dict], result: PullResult) -> None:
+    """Read and write each dashboard `hits` names, into `result` as it goes."""
     for hit in hits:
         uid = hit.get("uid")
         try:
@@ -108,9 +119,6 @@ def pull(destination: Destination, output: Path, *, tags: Sequence[str] = (), fo
         write_atomic(target, to_json_text(model))
         result.pulled.append((uid, model))
         result.folders[uid] = live.folder_uid if live.folder_uid != GENERAL else ""
-    found = {h.get("uid") for h in hits} - set(result.vanished)
-    result.missing = [u for u in uids if u not in found]
-    return result
 
 
 def known_folders(destination: Destination, uids: Iterable[str], folders: Mapping[str, Folder],
