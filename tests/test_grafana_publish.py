@@ -215,6 +215,15 @@ def test_bad_token_is_one_line_and_never_printed(project, grafana, token, messag
     assert (not token or token not in result.output) and "Traceback" not in result.output
 
 
+def test_a_refused_token_given_by_flag_is_said_by_that_flag(project, grafana):
+    """Trial 16: a 401 for `--grafana-token` said "check GRAFANA_TOKEN", a variable the user never set."""
+    result = vobs(project, grafana, "diff", "--grafana-token", "glsa_wrong_from_flag", token="")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("refused the credentials (401 Invalid API key): check --grafana-token\n"), \
+        result.stderr
+    assert "glsa_wrong_from_flag" not in result.output
+
+
 def publish_schema():
     from importlib import resources
 

@@ -93,6 +93,7 @@ class GrafanaDestination:
         self.source = redact_url(self.url)  # what a backup records it came from: never a credential
         if token:  # `token_name`: what set it, as the user wrote it (GRAFANA_TOKEN_PROD, --grafana-token)
             bearer_token(token, token_name)  # registered, and one a bearer header can carry: else never sent
+            self.token_hint = token_name  # a refused token is that one (trial 16: a flag's was said GRAFANA_TOKEN)
         credential: Any = token if token is not None else self.server.auth
         self.anonymous = credential is None  # a 401 then says that none was given, not that it was refused
         if token is None and self.server.auth is not None:  # a refused password is the URL's, not a token's
