@@ -125,6 +125,22 @@ def test_no_folder_of_a_taken_title_before_11_3(grafana):
     grafana.assert_no_violations()
 
 
+def test_no_folder_is_titled_general_on_any_version(grafana):
+    """Every version refuses a folder titled General, in any case and trimmed (`strings.EqualFold(
+    title, dashboards.RootFolderName)` in the folder service and the dashboards' save command: 400
+    ErrDashboardFolderNameExists), at create and at a rename (trial 16)."""
+    client = api(grafana)
+    for title in ("General", " general ", "GENERAL"):
+        with pytest.raises(GrafanaClientError) as info:
+            client.folder.create_folder(title, uid="g")
+        assert (info.value.status_code, info.value.response["message"]) == (400, "A folder with that name already exists")
+    client.folder.create_folder("Ops", uid="f")
+    with pytest.raises(GrafanaClientError) as info:
+        client.folder.update_folder("f", "general", overwrite=True)
+    assert info.value.status_code == 400 and grafana.folders["f"]["title"] == "Ops"
+    grafana.assert_no_violations()
+
+
 def test_update_without_folder_uid_moves_to_general(grafana):
     client = api(grafana)
     client.folder.create_folder("F", uid="f")

@@ -254,3 +254,19 @@ def test_every_cross_narrative_problem_is_listed_in_one_run(tmp_path):
     assert "chapter 'The end': no dashboard with uid 'sample-ghost'" in errors[2]
     assert "but here with folder 'Third': a dashboard lives in one folder" in errors[3]
     assert not (tmp_path / "exports").exists()
+
+
+@pytest.mark.parametrize("folder", ["General", "MAXIMUS/general", " GENERAL "])
+def test_a_folder_titled_general_is_refused_at_build(tmp_path, folder):
+    """Trial 16: every Grafana refuses a folder titled General, in any case and trimmed
+    (`strings.EqualFold(title, RootFolderName)`: 400 "a folder with that name already exists"), yet
+    build passed and publish --dry-run planned it — the publish failed at its first folder."""
+    narrative = ('id: x\ntitle: X\nowner: o\nsummary: s\nfolder: "%s"\nchapters:\n'
+                 "  - {dashboard: sample-a, title: t, story: s}\n") % folder
+    make_project(tmp_path, narratives={"x.yaml": narrative})
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "build"])
+    assert result.exit_code == 2, result.output
+    segment = repr(next(s for s in folder.split("/") if s.strip().lower() == "general"))
+    assert _errors(result) == [f"narratives/x.yaml:5: folder {folder!r}: segment {segment} is the title Grafana keeps "
+                               "for its root folder: every version refuses a folder titled General, in any case (a "
+                               "dashboard with no folder is in General)"]

@@ -534,6 +534,8 @@ def _folder_create(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
     title = str(body.get("title", "")).strip()
     if not title:
         return 400, {"message": "folder title cannot be empty"}
+    if title.casefold() == "general":  # every version: strings.EqualFold(title, RootFolderName), trimmed
+        return 400, {"message": "A folder with that name already exists"}
     uid = body.get("uid") or f"f{s._next_id:08d}"
     if len(uid) > 40 or not _UID.match(uid):
         return 400, {"message": "uid contains illegal characters"}
@@ -564,6 +566,8 @@ def _folder_update(s: GrafanaStandIn, uid: str, body: dict[str, Any]) -> tuple[i
     title = str(body.get("title", folder["title"])).strip()
     if not title:
         return 400, {"message": "folder title cannot be empty"}
+    if title.casefold() == "general":
+        return 400, {"message": "A folder with that name already exists"}
     if not body.get("overwrite") and body.get("version") != folder["version"]:
         return 412, {"message": "the folder has been changed by someone else", "status": "version-mismatch"}
     folder.update(title=title, version=folder["version"] + 1, updated=_now())

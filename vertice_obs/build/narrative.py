@@ -196,6 +196,9 @@ def folder_problem(folder: str) -> str | None:
             return "a folder path has no empty segments (write 'A/B', not 'A//B' or 'A/ ')"
         if segment.strip() in (".", ".."):
             return f"segment {shown} is not a folder name ('.' and '..' name other folders)"
+        if segment.strip().casefold() == "general":  # Grafana: strings.EqualFold(title, RootFolderName), trimmed
+            return (f"segment {shown} is the title Grafana keeps for its root folder: every version refuses a "
+                    "folder titled General, in any case (a dashboard with no folder is in General)")
         if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in segment):
             return f"segment {shown} contains a control or invisible formatting character"
         if _SLASH_LIKE.search(segment):
