@@ -269,6 +269,9 @@ def test_a_folder_the_token_cannot_write_stops_there_and_says_what_was_done(proj
     rows = [line.split()[:2] for line in result.stdout.splitlines()[:-1]]
     assert sum(status == "updated" for _uid, status in rows) == len(saves) - 1  # what was written is listed
     assert f", {len(saves) - 1} updated" in result.stdout.splitlines()[-1]
+    kept = int(result.stderr.split("before it, ")[1].split(" dashboards")[0])
+    # and each one it kept back, named (exit 3: "some were not published, each named"; trial 16)
+    assert sum("not published (stopped)" in line for line in result.stdout.splitlines()[:-1]) == kept >= 1
 
 
 def test_unreachable_grafana_is_one_line(project):

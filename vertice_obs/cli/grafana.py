@@ -339,11 +339,12 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                            stopped=bool(stop), folders=[f for f in created if f.uid not in plan.updates],
                            backups=backups, lost=lost)
                    + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
-    else:  # after a stop, the dashboards it kept back are counted, not listed: the error line says why
+    else:  # after a stop, each one it kept back is listed as such (exit 3 names them: trial 16); the error says why
         for line in folder_lines(created, "created", plan.said):
             click.echo(line)
-        table([(r.uid, r.status, r.detail) for r in results if r.stop is None]
-              + [(f"playlist:{p.narrative}", p.status, p.detail) for p, h in zip(played, held) if not h]
+        table([(r.uid, r.status, r.detail) if r.stop is None else (r.uid, STOPPED, "") for r in results]
+              + [(f"playlist:{p.narrative}", STOPPED if h else p.status, "" if h else p.detail)
+                 for p, h in zip(played, held)]
               + orphan_rows(lost))
         if lost:
             say(orphan_advice(lost, target))
