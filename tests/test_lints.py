@@ -317,6 +317,12 @@ MATCHERS = [
     Case("name-matcher", "promql/job-matcher", dash(ts(expr='{__name__="up", job="a"}'))),
     Case("no-instance", "promql/instance-matcher", dash(ts(expr='up{job="a"}')), (None,), "no instance matcher on up"),
     Case("has-instance", "promql/instance-matcher", dash(ts(expr='up{instance=~"$i"}'), variables=[var("i")])),
+    # trial 15, Ray's dashboards: the advice names the dashboard's own variable, as it spells it
+    Case("advice-names-its-variable", "promql/instance-matcher",
+         dash(ts(expr="sum(up)"), variables=[var("Instance", "label_values(up, instance)")]), (None,),
+         'add instance=~"$Instance" if the dashboard is for one'),
+    Case("advice-without-a-variable", "promql/instance-matcher", dash(ts(expr="sum(up)")), (None,),
+         'add instance=~"$instance" if the dashboard is for one'),
 ]
 
 

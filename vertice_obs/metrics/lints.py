@@ -180,8 +180,8 @@ def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collectio
             facts = lint_facts(_parse(interpolate(marked, values).text))
         if rates_wanted and facts.rates:
             out.extend(_rate_findings(query, facts, interval_variables))
-        out.extend(_matcher_finding(query, lacking, label) for label, lacking in facts.lacking
-                   if label in labels_wanted)  # job, then instance
+        out.extend(_matcher_finding(query, lacking, label, _variable_for(label, names)) for label, lacking
+                   in facts.lacking if label in labels_wanted)  # job, then instance
     return out
 
 
@@ -262,8 +262,14 @@ def _duration(value: timedelta) -> str:
     return f"{ms}ms"
 
 
-def _matcher_finding(query: Query, lacking: Sequence[str], label: str) -> Finding:
+def _variable_for(label: str, names: set[str]) -> str:
+    """The dashboard's variable for `label`, as it spells it (`$Instance`: names are case-sensitive;
+    trial 15 was advised `$instance`), else the label's own name (a variable to add)."""
+    return label if label in names else next((n for n in sorted(names) if n.lower() == label), label)
+
+
+def _matcher_finding(query: Query, lacking: Sequence[str], label: str, variable: str) -> Finding:
     shown = ", ".join(dict.fromkeys(lacking))
     return finding(f"promql/{label}-matcher", f"no {label} matcher on {shown}: the panel "
                    + ("mixes every job that exposes it" if label == "job" else "sums or overlays every instance")
-                   + f" — add {label}=~\"${label}\" if the dashboard is for one", query.location, query=query.expr)
+                   + f" — add {label}=~\"${variable}\" if the dashboard is for one", query.location, query=query.expr)
