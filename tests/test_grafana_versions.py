@@ -193,3 +193,23 @@ def test_nothing_reads_beside_the_repository():
             if any(needle in text for needle in BESIDE):
                 offenders.append(str(path.relative_to(REPO)))
     assert offenders == []
+
+
+@pytest.mark.parametrize("command", [("diff",), ("publish", "--dry-run")])
+def test_diff_refuses_a_folder_uid_clash_as_publish_does(project, command):
+    """Trial 16: `vobs diff` planned two paths that share a folder uid ('Team  A/x', 'Team A/X') as
+    if publish would take them (exit 1, "8 added"); publish refused them. Both refuse now, alike,
+    before any request."""
+    for name, folder in (("dopamine", "Team  A/x"), ("esgt", "Team A/X")):
+        path = project / "narratives" / f"{name}.yaml"
+        path.write_text(re.sub(r"(?m)^folder: .*$", f'folder: "{folder}"', path.read_text()))
+    with GrafanaStandIn(version=VERSIONS[-1]) as grafana:
+        result = CliRunner().invoke(cli, ["-C", str(project), *command],
+                                    env={"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": "glsa_standin_token"})
+        assert grafana.requests == []  # a project error: nothing asked
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        "vobs: error: folder paths 'Team  A' and 'Team A' would share the Grafana folder uid vobs-team-a: rename one "
+        "of them",
+        "vobs: error: folder paths 'Team  A/x' and 'Team A/X' would share the Grafana folder uid vobs-team-a-x: "
+        "rename one of them"]

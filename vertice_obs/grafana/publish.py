@@ -111,8 +111,11 @@ def adopted(rendered: Sequence[RenderedDashboard], target: Destination) -> list[
 def check_folders(rendered: Sequence[RenderedDashboard], target: Destination) -> None:
     """Before any request, for every dashboard of the project (not only those chosen: publishing one
     narrative alone must not change the folder another adopts): `folders.check_adoptions`, as
-    `target` places them (`adopted`)."""
-    check_adoptions((r.narrative, r.folder, r.folder_uid) for r in adopted(rendered, target))
+    `target` places them (`adopted`); and two folder paths that would share a uid (`check_unique`),
+    which `vobs diff` planned as if publish would take them (trial 16)."""
+    placed = adopted(rendered, target)
+    check_unique(r.folder for r in placed if not r.folder_uid)
+    check_adoptions((r.narrative, r.folder, r.folder_uid) for r in placed)
 
 
 def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, force: bool = False,
