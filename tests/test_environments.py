@@ -77,7 +77,7 @@ def test_token_variable_names():
      "vobs.yaml:3:5: environments.prod.grafana_url: 'p:3000' is not an http:// or https:// URL"),
     # every environment's URLs and organisation are checked whichever is chosen (here: none)
     ("environments:\n  staging: {grafana_url: 'http://s:3000'}\n  prod:\n    org_id: two\n", "staging",
-     "vobs.yaml:4:5: environments.prod.org_id must be a number, not 'two'"),
+     "vobs.yaml:4:5: environments.prod.org_id must be a number from 1, not 'two'"),
     ("environments:\n  prod:\n    prometheus_url: ftp://p\n", None,
      "vobs.yaml:3:5: environments.prod.prometheus_url: 'ftp://p' is not an http:// or https:// URL"),
     ("environments:\n  prod:\n    grafana_url: 'http://admin:hunter2@g:3000'\n", None,

@@ -53,6 +53,14 @@ def test_precedence_flag_over_env_over_vobs_yaml_over_pyproject(tmp_path):
     (None, "environments:\n  prod:\n    grafana_url: 0x1F\n",
      "vobs.yaml:3:5: environments.prod.grafana_url must be a string, not 0x1F (YAML reads it as 31)"),
     ('[tool.vobs]\nprometheus_url = true\n', None, "pyproject.toml [tool.vobs]: prometheus_url must be a string, not true"),
+    # trial 16: an org id Grafana cannot have was sent, and advised as "a token made in organisation -1"
+    (None, "grafana_org_id: -1\n", "vobs.yaml:1:1: grafana_org_id must be a number from 1, not -1"),
+    (None, "grafana_org_id: 0\n", "vobs.yaml:1:1: grafana_org_id must be a number from 1, not 0"),
+    (None, "grafana_org_id: 99999999999999999999\n",
+     "vobs.yaml:1:1: grafana_org_id must be a number from 1, not 99999999999999999999"),
+    # a Grafana URL is advised with Grafana's port, not Prometheus'
+    (None, "grafana_url: grafana.example:3000\n", "vobs.yaml:1:1: grafana_url: 'grafana.example:3000' is "
+     "not an http:// or https:// URL (add the scheme, e.g. http://host:3000)"),
 ])
 def test_bad_configuration_is_one_located_error(tmp_path, pyproject, vobs, message):
     write(tmp_path, pyproject, vobs)
@@ -144,7 +152,7 @@ EVERY_MISTAKE = [
     "vobs.yaml:2:1: grafana_token must not be stored in a file",
     "vobs.yaml:3:1: prometheus_url: 'ftp://p' is not an http:// or https:// URL",
     "vobs.yaml:6:5: environments.prod: unknown setting 'grafana_urll', did you mean 'grafana_url'?",
-    "vobs.yaml:7:5: environments.prod.org_id must be a number, not 'two'",
+    "vobs.yaml:7:5: environments.prod.org_id must be a number from 1, not 'two'",
     "vobs.yaml:8:3: environments.staging must be a mapping",
 ]
 

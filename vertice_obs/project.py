@@ -1,14 +1,10 @@
 """Where things are and how to reach the servers: the project layout and its configuration.
 
-Precedence, highest first: command-line flags, the environment chosen with `--env NAME` (its
-`environments.NAME` section of `vobs.yaml`), environment variables (`GRAFANA_URL`,
-`GRAFANA_TOKEN`, `PROMETHEUS_URL`, `GRAFANA_ORG_ID`), `vobs.yaml` in the project root,
-`[tool.vobs]` in its `pyproject.toml`. A chosen environment beats the variables on purpose: a
-`GRAFANA_URL` left in a shell for staging must not send `vobs publish --env prod` to staging. So
-with `--env NAME` the servers (`grafana_url`, `prometheus_url`, the organisation) come from its
-section or a flag only — never from a variable or the file's top level: a server prod does not
-declare is not prod's (commands that need it say so).
-
+Precedence, highest first: flags, the environment chosen with `--env NAME` (`environments.NAME`
+of `vobs.yaml`), environment variables (`GRAFANA_URL`, `GRAFANA_TOKEN`, `PROMETHEUS_URL`,
+`GRAFANA_ORG_ID`), `vobs.yaml`, `[tool.vobs]` in `pyproject.toml`. A chosen environment beats the
+variables on purpose (a `GRAFANA_URL` left in a shell for staging must not send `--env prod` there):
+its servers and organisation come from its section or a flag only (commands that need one say so).
 Secrets (the Grafana token) come only from flags or the environment, never from a file in the
 repository; with `--env prod` the token is `GRAFANA_TOKEN_PROD`, else `GRAFANA_TOKEN`.
 """
@@ -425,10 +421,13 @@ def _secret_advice(key: str, env: str | None) -> str:
 
 
 def _org_id(value: Any, where: str, at: tuple[str, int | None] | tuple[()] = (), shown: str | None = None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
+    try:  # Grafana's org ids: int64 from 1 (trial 16: -1 was sent, and advised as "organisation -1")
+        number = None if value in (None, "") else int(value)
     except (TypeError, ValueError):
-        raise InputError(f"{shown or _shown('grafana_org_id', where)} must be a number, not {value!r}", *at) from None
+        number = 0
+    if number is None or 1 <= number < 1 << 63:
+        return number
+    raise InputError(f"{shown or _shown('grafana_org_id', where)} must be a number from 1, not {value!r}", *at)
 
 
 def _check_url(key: str, value: Any, where: str, at: tuple[str, int | None] | tuple[()] = (),
@@ -441,8 +440,8 @@ def _check_url(key: str, value: Any, where: str, at: tuple[str, int | None] | tu
     if not isinstance(value, str):
         raise InputError(f"{shown} must be a URL string, not {type(value).__name__}", *at)
     if not value.lower().startswith(("http://", "https://")):
-        raise InputError(f"{shown}: {redact_url(value)!r} is not an http:// or https:// URL "
-                         "(add the scheme, e.g. http://host:9090)", *at)
+        raise InputError(f"{shown}: {redact_url(value)!r} is not an http:// or https:// URL (add the scheme, e.g. "
+                         f"http://host:{3000 if 'grafana' in key.lower() else 9090})", *at)
 
 
 def _shown(key: str, where: str) -> str:
