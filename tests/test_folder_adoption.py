@@ -434,3 +434,19 @@ def test_a_folder_lookup_that_fails_after_the_dashboards_are_written_is_a_partia
         assert (tmp_path / "p" / "k8s-a.json").is_file() and not (tmp_path / "p" / "inventory.json").exists()
     finally:
         grafana.stop()
+
+
+def test_a_folder_path_is_one_spelling_whatever_the_editor_wrote(tmp_path):
+    """Trial 16: 'Équipe/Café' re-saved decomposed (NFD, as some macOS tools write) looked the same
+    but got another folder uid, so publish made a second, identical-looking folder and moved the
+    dashboards into it. Both spellings are one path (NFC), so one folder."""
+    import unicodedata
+
+    from vertice_obs.grafana.folders import folder_uid
+
+    composed, decomposed = (unicodedata.normalize(form, "Équipe/Café") for form in ("NFC", "NFD"))
+    assert composed != decomposed
+    nfc = load_narrative(write(tmp_path, f'folder: "{composed}"\n', "a"))
+    nfd = load_narrative(write(tmp_path, f'folder: "{decomposed}"\n', "b"))
+    assert nfc.folder == nfd.folder == composed
+    assert folder_uid(nfc.folder) == folder_uid(nfd.folder)

@@ -102,13 +102,13 @@ def load_narrative(path: Path, display: str | None = None) -> Narrative:
             chapters.append(Chapter(dashboard=uid, title=raw["title"].strip(), story=raw["story"].strip(), line=line))
     folder = ""
     if "folder" in data:
-        if fine("folder"):
-            folder = data["folder"]
+        if fine("folder"):  # one spelling of a title: NFC, as most editors write it (trial 16: an NFD
+            folder = unicodedata.normalize("NFC", data["folder"])  # 'Café' made a second folder of it)
             problem = folder_problem(folder)
             if problem:
                 errors.append(doc.error(f"folder {folder!r}: {problem}", ("folder",)))
     elif fine("title"):
-        folder = data["title"].strip().replace("/", "-")
+        folder = unicodedata.normalize("NFC", data["title"].strip().replace("/", "-"))
         problem = folder_problem(folder)
         if problem:
             errors.append(doc.error(f"the title {folder!r} is the default folder, but {problem}: give a `folder`",
