@@ -63,7 +63,8 @@ def unreadable(document: Any) -> tuple[str, str] | None:
     if isinstance(document, list) and document and all(_dashboard_like(item) for item in document):
         return (f"a list of {_count(len(document))}: vobs reads one dashboard per file — save each as a "
                 "file of its own", "")
-    if isinstance(document, dict) and document and all(_dashboard_like(item) for item in document.values()):
+    if isinstance(document, dict) and document and all(isinstance(k, str) and k.endswith(".json") for k in document) \
+            and all(_dashboard_like(item) for item in document.values()):  # keyed by file name, as mixins write them
         first = next(iter(document))  # a monitoring mixin's `grafanaDashboards` (etcd shipped one, trial 15)
         return (f"a map of {_count(len(document))} by file name (a mixin's grafanaDashboards): vobs reads one "
                 "dashboard per file — write each to a file of its own (`jsonnet -m DIR` does)",
