@@ -14,12 +14,11 @@ May import `checks`, `finding`, `metrics.analysis`, `metrics.inventory`, `metric
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.checks import finding
-from vertice_obs.checks.walk import pointer, variables
+from vertice_obs.checks.walk import VARIABLE_REF, pointer, variables
 from vertice_obs.finding import Finding, panel_label, panel_title
 from vertice_obs.jsonpos import Positions
 from vertice_obs.metrics.analysis import mentions
@@ -51,16 +50,12 @@ def variable_paths(file: str, model: Mapping[str, Any], names: Iterable[str],
     return out
 
 
-# Grafana's variable reference (`templateSrv`'s regex): `$name`, `[[name]]`, `[[name:fmt]]`,
-# `${name}`, `${name.field}`, `${name:fmt}` — a name is `\w+`, so `$env` is not `$environment`.
-_REFERENCE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::\w+)?\]\]|\$\{(\w+)(?:\.[^:^}]+)?(?::[^}]+)?\}")
-
-
 def names_used(expr: str) -> frozenset[str]:
-    """The variables `expr` refers to, by their exact names (Grafana's own reference syntax)."""
+    """The variables `expr` refers to, by their exact names (Grafana's own reference syntax, the
+    lints' `VARIABLE_REF`: `$name`, `[[name:fmt]]`, `${name.field:fmt}`; `$env` is not `$environment`)."""
     if "$" not in expr and "[[" not in expr:  # most queries of a dashboard use no variable
         return frozenset()
-    return frozenset(a or b or c for a, b, c in _REFERENCE.findall(expr))
+    return frozenset(m.group(1) or m.group(2) or m.group(4) for m in VARIABLE_REF.finditer(expr))
 
 
 def uses_variable(expr: str, name: str) -> bool:
@@ -112,9 +107,8 @@ def _all_drawn(model: Mapping[str, Any]) -> set[str]:
     All option of an include-All variable (`includeAll`), and its `allValue` (`.*`, `.+`) matches
     without any option (trial 15, Ray's dashboards). Without an allValue, All stands for the options'
     values — none — and the panels get `()`, which selects only series without the label."""
-    listing = model.get("templating") if isinstance(model.get("templating"), dict) else {}
-    return {v["name"] for v in listing.get("list") or [] if isinstance(v, dict) and isinstance(v.get("name"), str)
-            and v.get("includeAll") is True and isinstance(v.get("allValue"), str) and v["allValue"]}
+    return {v["name"] for _, v in variables(model)
+            if v.get("includeAll") is True and isinstance(v.get("allValue"), str) and v["allValue"]}
 
 
 def with_fills(findings: list[Finding], fills: Mapping[tuple[str, str], tuple[Panel, ...]]) -> list[Finding]:
