@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vertice_obs.metrics.durations import INT64, DurationOutOfRange, held, nanoseconds
-from vertice_obs.metrics.extract import parse_promql
+from vertice_obs.metrics.promql_text import parse_promql
 
 MS = st.integers(min_value=1, max_value=INT64 // 10**6)
 UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}

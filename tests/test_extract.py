@@ -7,9 +7,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vertice_obs.finding import Location
-from vertice_obs.metrics.extract import MetricRef, ParseError, extract, uses_of
+from vertice_obs.metrics.extract import MetricRef, extract, uses_of
 from vertice_obs.metrics.interpolate import Variable
 from vertice_obs.metrics.inventory import Query
+from vertice_obs.metrics.promql_text import ParseError
 
 R, F, O = "required", "fallback", "optional"
 
@@ -285,7 +286,7 @@ def test_variable_queries_pinned(query, expected):
 
 
 def test_a_query_too_long_is_a_parse_finding_before_interpolation():
-    from vertice_obs.metrics.extract import MAX_QUERY_CHARS
+    from vertice_obs.metrics.promql_text import MAX_QUERY_CHARS
 
     expr = "x" * (MAX_QUERY_CHARS + 1)
     uses, [f] = uses_of(Query(expr, WHERE), {})
@@ -296,7 +297,7 @@ def test_a_query_too_long_is_a_parse_finding_before_interpolation():
 
 
 def _shape_error(text) -> str | None:
-    from vertice_obs.metrics.extract import check_query_shape
+    from vertice_obs.metrics.promql_text import check_query_shape
 
     try:
         check_query_shape(text)
@@ -386,7 +387,7 @@ def test_the_shape_guard_counts_exactly_outside_strings_and_comments(text, error
     ('x{a="\\b"}', ('x{a="vobs_lit_0"}', ['"\\b"'])),  # an escape is two characters, not more
 ])
 def test_string_masking_for_shapes(expr, expected):
-    from vertice_obs.metrics.extract import _mask_strings
+    from vertice_obs.metrics.promql_text import _mask_strings
 
     assert _mask_strings(expr) == expected
 
@@ -396,7 +397,7 @@ def test_string_masking_for_shapes(expr, expected):
 @example('x{a="\\"", b="\\""}')  # escaped quotes
 def test_string_masking_puts_back_exactly_what_it_took(expr):
     """Every literal is one whole quoted token, and the stand-ins filled back give the query again."""
-    from vertice_obs.metrics.extract import _LITERAL, _mask_strings
+    from vertice_obs.metrics.promql_text import _LITERAL, _mask_strings
 
     masked = _mask_strings(expr)
     if masked is None:
@@ -423,7 +424,7 @@ def test_string_masking_puts_back_exactly_what_it_took(expr):
     ("x{a=`open}", "x{a=`open}"),  # unterminated: the parser reports it
 ])
 def test_raw_strings_reach_the_parser_double_quoted(expr, expected):
-    from vertice_obs.metrics.extract import _raw_strings_quoted
+    from vertice_obs.metrics.promql_text import _raw_strings_quoted
 
     assert _raw_strings_quoted(expr) == expected
 
@@ -432,7 +433,7 @@ def test_raw_strings_reach_the_parser_double_quoted(expr, expected):
 @given(st.text(alphabet="ab\\\"'.*+|$\n é", max_size=12))
 def test_a_raw_string_means_what_its_double_quoted_form_means(value):
     """Whatever a backquoted string holds (no backquote), the parser reads exactly it as the value."""
-    from vertice_obs.metrics.extract import parse_promql
+    from vertice_obs.metrics.promql_text import parse_promql
 
     (matcher,) = [m for m in parse_promql(f"x{{a=`{value}`}}").matchers.matchers if m.name == "a"]
     assert matcher.value == value

@@ -16,14 +16,9 @@ from vertice_obs.errors import InputError
 from vertice_obs.finding import Location
 from vertice_obs.jsonpos import Positions
 from vertice_obs.located_yaml import parse_located
-from vertice_obs.metrics.extract import (
-    MAX_NESTING,
-    ParseError,
-    check_query_shape,
-    extract,
-    uses_of,
-)
+from vertice_obs.metrics.extract import extract, uses_of
 from vertice_obs.metrics.inventory import Query, inventory, sanitize
+from vertice_obs.metrics.promql_text import MAX_NESTING, ParseError, check_query_shape
 from vertice_obs.metrics.validation import DashboardFile, collect
 
 FAST = settings(max_examples=300, deadline=None, database=None,  # writes nothing into the repository

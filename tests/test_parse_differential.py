@@ -10,7 +10,7 @@ instant queries and parsed by vobs (`extract`). Prometheus answers a query it ca
 
 Checked both ways. Nothing Prometheus parses may be refused by vobs: that direction found
 promql-parser reading escapes inside backquoted strings (`` {code=~`5\\d\\d`} `` was a false
-error; `extract.parse_promql` now hands it raw strings double-quoted). The other way, vobs passes
+error; `promql_text.parse_promql` now hands it raw strings double-quoted). The other way, vobs passes
 two kinds of query Prometheus 2.42 refuses, listed in `NOT_CAUGHT` by Prometheus' own message and
 in the README: a duration without a unit (`x[5]`, `offset 5`), and a scalar where a function
 takes an instant vector (`ln(1)`). The panel then shows Prometheus' error; any other query that
@@ -27,7 +27,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from prometheus_harness import PrometheusServer
 
-from vertice_obs.metrics.extract import ParseError, extract
+from vertice_obs.metrics.extract import extract
+from vertice_obs.metrics.promql_text import ParseError
 
 
 @pytest.fixture(scope="module")
@@ -160,8 +161,8 @@ def test_an_interpolated_query_parses_as_prometheus_parses_grafanas_text(server,
     `10.0.0.1` is `"10\\.0\\.0\\.1"`, which Prometheus refuses (unknown escape sequence) — vobs
     must refuse it too, and pass the same variable in backquotes. Each interpolated text is sent
     to the real Prometheus, which decides."""
-    from vertice_obs.metrics.extract import ParseError as Refused
     from vertice_obs.metrics.interpolate import Variable, interpolate
+    from vertice_obs.metrics.promql_text import ParseError as Refused
 
     variables = {"v": Variable("v", values, escaped=len(values) > 1)}
     text = interpolate(f"up{{instance=~{quote}${{v{fmt}}}{quote}}}", variables).text

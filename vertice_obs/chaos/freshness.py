@@ -16,9 +16,10 @@ from typing import Iterable
 from vertice_obs.chaos.scenario import Probe
 from vertice_obs.chaos.scrape import probe_query
 from vertice_obs.finding import Location
-from vertice_obs.metrics.extract import ParseError, uses_of
+from vertice_obs.metrics.extract import uses_of
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.prometheus import PrometheusSource
+from vertice_obs.metrics.promql_text import ParseError
 from vertice_obs.metrics.promql_wire import promql_string
 
 DATA_TIMEOUT = 120.0  # seconds a step's samples may take to be served (VictoriaMetrics: 30 s by default)

@@ -4,7 +4,7 @@ Validated like narratives — JSON Schema, then the rules a schema cannot say (a
 steps, an expectation names a probe of its scenario, ids are unique) — every error one line with
 file and line. Ids become file names (journals, plots), so they are checked here as well as by
 the schema; thresholds must be finite numbers; probe queries pass the same PromQL shape guard as
-dashboards (`vertice_obs.metrics.extract.check_query_shape`) before anything parses them.
+dashboards (`vertice_obs.metrics.promql_text.check_query_shape`) before anything parses them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from vertice_obs.errors import closest
 from vertice_obs.finding import Location
 from vertice_obs.guard.durations import parse_duration
 from vertice_obs.located_yaml import LocatedDocument, check_schema, load_located
-from vertice_obs.metrics.extract import ParseError, check_query_shape
+from vertice_obs.metrics.promql_text import ParseError, check_query_shape
 
 ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # run, scenario and probe ids: they name files
 # `${name}`s the runner fills in: an action's (the target URL, a latency step in ms) and a probe's

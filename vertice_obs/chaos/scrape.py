@@ -18,9 +18,10 @@ import promql_parser as pp
 from vertice_obs.chaos.scenario import Probe, Run
 from vertice_obs.finding import Finding, Location, Severity
 from vertice_obs.metrics.evidence import SourceUnavailable
-from vertice_obs.metrics.extract import ParseError, children, parse_promql, uses_of
+from vertice_obs.metrics.extract import children, uses_of
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.prometheus import PrometheusSource
+from vertice_obs.metrics.promql_text import ParseError, parse_promql
 
 MIN_SCRAPES = 2  # a window must span this many scrape intervals for rate/increase to answer
 WINDOW_SCRAPES = 4  # `${window}` without `settle`: Prometheus' rule of thumb for rate windows

@@ -20,22 +20,20 @@ from vertice_obs.checks import finding
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import REQUIRED, MetricUse
-from vertice_obs.metrics.extract import (
-    _LITERAL,
-    ParseError,
-    _last_top_level_comma,
-    _mask_strings,
-    _parse_finding,
-    _to_uses,
-    _variable_promql,
-    check_query_shape,
-    extract,
-    parse_promql,
-)
+from vertice_obs.metrics.extract import _parse_finding, _to_uses, extract
 from vertice_obs.metrics.interpolate import Variable, _closed, interpolate
 from vertice_obs.metrics.interpolate import clear_cache as _clear_strings
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.lints import LintFacts
+from vertice_obs.metrics.promql_text import (
+    _LITERAL,
+    ParseError,
+    _last_top_level_comma,
+    _mask_strings,
+    _variable_promql,
+    check_query_shape,
+    parse_promql,
+)
 from vertice_obs.metrics.selectors import Analysis, analyse, farthest, unknown_value
 from vertice_obs.metrics.series import (
     Grouping,

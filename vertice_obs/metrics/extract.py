@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
 import promql_parser as pp
 
@@ -19,14 +19,18 @@ from vertice_obs.checks.datasources import METRICSQL, language
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
-from vertice_obs.metrics.durations import held
 from vertice_obs.metrics.interpolate import Variable, interpolate
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.metricsql import metricsql_hint, valid_metricsql
+from vertice_obs.metrics.promql_text import (
+    ParseError,
+    _variable_promql,
+    check_query_shape,
+    parse_promql,
+)
 from vertice_obs.metrics.series import LabelMatcher
 
 _ABSENT_FUNCTIONS = {"absent", "absent_over_time"}
-_LITERAL = "vobs_lit_"  # numbered stand-ins for string literals in indexed shapes (see analysis.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,108 +52,6 @@ class MetricRef:
     # lookback: its range, its offset, an enclosing subquery's; infinite with `@`. A series gone
     # since is still drawn, so an empty selector is judged against when it last matched.
     reach: float = field(default=0.0, compare=False)
-
-
-class ParseError(ValueError):
-    pass
-
-
-# The parser is a Rust extension: ~10,000 nested levels overflow its stack and kill the process
-# (no exception to catch), and ~1,000 levels exhaust Python's recursion on the way back. Real
-# queries stay far below these limits; anything beyond is refused before the parser sees it.
-MAX_QUERY_CHARS = 64 * 1024
-MAX_NESTING = 128  # ( [ { open at once
-MAX_OPERATORS = 256  # operator characters and words outside `{…}` (each operator is a level of the syntax tree)
-_OPERATOR_WORDS = frozenset({"and", "or", "unless", "atan2"})
-_OPERATOR_CHARS = frozenset("+-*/%^<>=!")
-_OPERATOR_WORD_RE = re.compile(r"(?i)and|or|unless|atan2")  # substrings too: an over-count, as a bound
-
-
-def check_query_shape(text: str) -> None:
-    """Raise `ParseError` when `text` is too long, too deeply nested or has too many operators to
-    be parsed safely. Cheap (one lexical pass) and used by every path that parses PromQL:
-    dashboards here, Chaos Day probes in `vertice_obs.chaos`."""
-    if not isinstance(text, str):
-        raise ParseError(f"a query must be text, not {type(text).__name__}")
-    if len(text) > MAX_QUERY_CHARS:
-        raise ParseError(f"query is {len(text):,} characters long, more than the {MAX_QUERY_CHARS:,} vobs parses")
-    # Upper bounds counted in C: when even they are within the limits, the exact scan cannot find
-    # more (every query a dashboard really has ends here). A text no longer than the nesting limit
-    # cannot pass either: each bracket or operator is at least one character.
-    if len(text) <= min(MAX_NESTING, MAX_OPERATORS):
-        return
-    opening = text.count("(") + text.count("[") + text.count("{")
-    chars = sum(text.count(c) for c in _OPERATOR_CHARS)  # words: each of 2 characters or more, so first len // 2
-    if opening <= MAX_NESTING and (chars + len(text) // 2 <= MAX_OPERATORS
-                                   or chars + len(_OPERATOR_WORD_RE.findall(text)) <= MAX_OPERATORS):
-        return
-    depth = deepest = operators = matchers = 0  # matchers: inside a selector's `{…}`
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch in "\"'`":
-            i = _skip_string(text, i)
-            continue
-        if ch == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        if ch in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-            matchers += ch == "{"
-        elif ch in ")]}":
-            depth -= 1
-            matchers -= ch == "}" and matchers > 0
-        elif matchers:
-            pass  # `=`, `!=`, `=~`, `!~` and `or` between matchers are a flat list, not levels of the tree
-        elif ch in _OPERATOR_CHARS:
-            operators += 1  # `<=` counts twice: an over-count, never an under-count
-        elif ch.isalpha() and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:")):
-            j = i
-            while j < n and (text[j].isalnum() or text[j] in "_:"):
-                j += 1
-            operators += text[i:j].lower() in _OPERATOR_WORDS
-            i = j
-            continue
-        i += 1
-    if deepest > MAX_NESTING:
-        raise ParseError(f"query nests brackets {deepest} deep, more than the {MAX_NESTING} vobs parses")
-    if operators > MAX_OPERATORS:
-        raise ParseError(f"query has {operators} operators, more than the {MAX_OPERATORS} vobs parses")
-
-
-def _skip_string(text: str, start: int) -> int:
-    """The index just past the string literal opening at `start` (or the end of `text`)."""
-    quote, k, n = text[start], start + 1, len(text)
-    while k < n and text[k] != quote:
-        k += 2 if text[k] == "\\" and quote != "`" else 1
-    return k + 1
-
-
-def parse_promql(text: str) -> Any:
-    """`promql_parser.parse(text)`: the one way vobs parses PromQL. Raw strings are handed to it
-    double-quoted: promql-parser (0.12) reads escapes inside a backquoted string and refuses
-    `` {code=~`5\\d\\d`} ``, which Prometheus parses — PromQL reads no escape there (a test holds
-    the parse check against Prometheus' own: `tests/test_parse_differential.py`)."""
-    text = held(text)  # durations as Prometheus reads them (`metrics.durations`); raises past its range
-    return pp.parse(_raw_strings_quoted(text) if "`" in text else text)
-
-
-def _raw_strings_quoted(text: str) -> str:
-    """`text` with each backquoted string written as the same string double-quoted (`\\` and `"`
-    escaped, a newline as `\\n`); text outside strings, comments included, unchanged. An
-    unterminated string is left as it is, for the parser to report."""
-    out, i = [], 0
-    for start, end, quote in _lexemes(text):
-        if end is None:
-            break
-        if quote == "`":
-            out.append(text[i:start])
-            out.append('"' + text[start + 1:end - 1].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"')
-            i = end
-    out.append(text[i:])
-    return "".join(out)
 
 
 @lru_cache(maxsize=65536)
@@ -371,80 +273,3 @@ def _parse_finding(query: Query, exc: ParseError, text: str) -> Finding:
 def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:
     return [MetricUse(r.metric, query.location, query.expr, r.is_pattern, r.role, r.alternatives, r.reason,
                       r.under, r.ranged, query.kind) for r in refs]
-
-
-# A string literal from its opening quote — PromQL's three kinds (backslash escapes in the quoted two,
-# none in backquotes), each up to its closing quote —, a comment to the end of its line, else a lone
-# (unterminated) quote: one regex, so the scan is one C call per lexeme.
-_LEXEME = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`|#[^\n]*|["\'`]', re.S)
-
-
-def _mask_strings(expr: str) -> tuple[str, list[str]] | None:
-    """`expr` with every string literal replaced by a numbered stand-in (`"vobs_lit_0"`), and the
-    literals; None if unsure.
-
-    A lexical scan of quotes, escapes and comments — where strings are — not an analysis of
-    PromQL; the parser still sees every query's structure."""
-    out, literals, i = [], [], 0
-    for found in _LEXEME.finditer(expr):  # `_lexemes`, inlined: ~35,000 calls a run
-        start, end = found.span()
-        quote = expr[start]
-        if quote == "#" or end - start < 2:
-            return None  # comments are rare, not worth reasoning about here; unterminated: the full path reports it
-        out.append(expr[i:start])
-        literals.append(expr[start:end])
-        out.append(f"{quote}{_LITERAL}{len(literals) - 1}{quote}")
-        i = end
-    out.append(expr[i:])
-    return "".join(out), literals
-
-
-def _lexemes(text: str) -> Iterator[tuple[int, int | None, str]]:
-    """Where `text`'s string literals and comments are, in order: (start, end, its first
-    character — a quote, or `#`); a comment runs to the end of its line, and the scan stops at an
-    unterminated string (end None). The one lexical reading of strings the rewrites above share."""
-    for found in _LEXEME.finditer(text):
-        start, end = found.span()
-        first = text[start]
-        if first != "#" and end - start < 2:
-            yield start, None, first
-            return
-        yield start, end, first
-
-
-def _variable_promql(query: str) -> str | None:
-    """The PromQL inside a Grafana Prometheus variable query, or a `metrics(re)` marker, or None.
-
-    label_values(label) and label_names() need no metric; label_values(q, label) and
-    query_result(q) wrap PromQL; metrics(re) is a regex over metric names."""
-    text = query.strip()
-    for fn in ("label_values", "query_result", "metrics", "label_names"):
-        if text.startswith(fn) and text[len(fn):].lstrip().startswith("("):
-            inner = text[text.index("(") + 1:text.rindex(")")] if text.endswith(")") else ""
-            if fn == "metrics":
-                return "\x00metrics:" + inner.strip()
-            if fn == "label_names":
-                return inner.strip() or None
-            if fn == "query_result":
-                return inner.strip() or None
-            # label_values(q, label): the query is everything before the last top-level comma.
-            split = _last_top_level_comma(inner)
-            return (inner[:split].strip() or None) if split >= 0 else None
-    return text  # a bare PromQL query used as a variable query
-
-
-def _last_top_level_comma(text: str) -> int:
-    depth, quote, split = 0, None, -1
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote and text[i - 1] != "\\":
-                quote = None
-        elif ch in "\"'`":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            split = i
-    return split

@@ -9,7 +9,7 @@ does: that is why `$1` in `label_replace` is not a variable.
 
 Only the Grafana variable syntax is tokenised here (`$v`, `${v}`, `${v:fmt}`, `[[v]]`,
 `[[v:fmt]]`) with a scanner that knows strings and brackets; PromQL itself is parsed by
-promql-parser in `extract.py`.
+promql-parser in `promql_text.py` and `extract.py`.
 """
 
 from __future__ import annotations

@@ -22,14 +22,10 @@ from vertice_obs.checks import CHECKS, finding, hits
 from vertice_obs.checks.walk import VARIABLE_REF, references, variables
 from vertice_obs.finding import Finding, Severity
 from vertice_obs.guard.durations import parse_duration
-from vertice_obs.metrics.extract import (
-    ParseError,
-    check_query_shape,
-    children,
-    parse_promql,
-)
+from vertice_obs.metrics.extract import children
 from vertice_obs.metrics.interpolate import interpolate, variables_from_dashboard
 from vertice_obs.metrics.inventory import Query, inventory, sanitized_variables
+from vertice_obs.metrics.promql_text import ParseError, check_query_shape, parse_promql
 
 HOUSE = ("panel/title", "panel/description", "panel/unit")  # house checks, also lints for any dashboard
 RATE_FUNCTIONS = ("rate", "irate", "increase")

@@ -15,16 +15,10 @@ from typing import Any, Iterable
 import promql_parser as pp
 
 from vertice_obs.metrics.classify import REQUIRED
-from vertice_obs.metrics.extract import (
-    MetricRef,
-    ParseError,
-    _refs,
-    check_query_shape,
-    children,
-    parse_promql,
-)
+from vertice_obs.metrics.extract import MetricRef, _refs, children
 from vertice_obs.metrics.interpolate import PLACEHOLDER
 from vertice_obs.metrics.lints import LintFacts, lint_facts
+from vertice_obs.metrics.promql_text import ParseError, check_query_shape, parse_promql
 from vertice_obs.metrics.series import Grouping, Selector
 
 
