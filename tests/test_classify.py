@@ -389,6 +389,8 @@ def test_type_findings_see_through_an_or_chain(query, expected):
     ("panel", "spikes_total", ["metric/counter-without-rate"]),
     ("panel", "sum(spikes_total)", ["metric/counter-without-rate"]),
     ("panel", "rate(level[5m])", ["metric/rate-on-gauge"]),
+    ("panel", 'spikes_total{job="a"} - spikes_total{job="a"} offset 1h', []),  # counters subtracted: a level
+    ("panel", 'spikes_total{job="a"} / 60', ["metric/counter-without-rate"]),  # a number: still a growing total
     ("annotation", "spikes_total > 0", ["metric/counter-without-rate"]),
     ("annotation", "rate(level[5m]) > 0", ["metric/rate-on-gauge"]),
 ])

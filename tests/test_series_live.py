@@ -389,6 +389,16 @@ TYPE_CASES = [
     ("rate over a subquery", f"rate({EXEC}[5m:1m])", []),  # a rate all the same (seen on public dashboards)
     ("increase over a subquery of a sum", f"increase(sum({EXEC})[1h:5m])", []),
     ("rate over a subquery of a gauge", f"rate({LEVEL}[5m:1m])", ["rate-on-gauge"]),
+    # two counters subtracted or divided draw a level or a ratio, not a growing total (trial 15 M2)
+    ("counters subtracted", f"sum({EXEC}) - sum(maximus_esgt_ignition_events_total)", []),
+    ("a counter less itself an hour ago", f"{EXEC} - {EXEC} offset 1h", []),
+    ("an average since start", "sum(maximus_esgt_duration_seconds_sum) / sum(maximus_esgt_duration_seconds_count)",
+     []),
+    ("a counter over a number", f"{EXEC} / 60", ["counter-without-rate"]),
+    ("a counter less a gauge", f"sum({EXEC}) - sum({LEVEL})", ["counter-without-rate"]),
+    ("counters added", f"sum({EXEC}) + sum(maximus_esgt_ignition_events_total)",
+     ["counter-without-rate", "counter-without-rate"]),
+    ("a counter over a rate", f"{EXEC} / rate({EXEC}[5m])", ["counter-without-rate"]),
 ]
 
 

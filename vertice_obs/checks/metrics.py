@@ -91,7 +91,8 @@ _register("metric/rate-on-gauge", Severity.WARNING,
 _register("metric/counter-without-rate", Severity.WARNING,
           "A counter shown or aggregated without rate() or increase(): the panel draws an ever-growing "
           "total that resets on restarts. Counting series (count, group), timestamps, resets() and "
-          "changes() are fine. Type from metadata, else the catalog, else naming (_total) — a guess, so "
+          "changes() are fine, and so is a counter less or over another counter (`started - handled`: what "
+          "is open; `x_sum / x_count`: an average since start) — a level or a ratio, not a growing total. Type from metadata, else the catalog, else naming (_total) — a guess, so "
           "then information, not a warning. Not for a variable's query, which draws nothing.")
 _register("source/degraded", Severity.INFO,
           "The metric source lacks a capability some checks need (a Prometheus-compatible backend that "

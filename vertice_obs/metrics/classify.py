@@ -41,6 +41,7 @@ class MetricUse:
     under: str = ""  # the innermost function or aggregation around it ("rate", "sum", "")
     ranged: bool = False  # in a range selector (`x[5m]`) or a subquery (`x[5m:1m]`)
     kind: str = "panel"  # the query's: "panel", "variable" (draws nothing: no type hints) or "annotation"
+    against: tuple[str, ...] = ()  # raw names on the other side of a `-` or `/` around it (`extract.MetricRef`)
 
 
 @dataclass(frozen=True)
@@ -279,7 +280,8 @@ def _type_findings(uses: list[MetricUse], ev: Evidence, present: Mapping[str, bo
             out.append(finding("metric/rate-on-gauge", f"{use.under}() over {use.metric}, a gauge (type from "
                                f"{source}): {use.under} is for counters; a gauge is shown as it is, or with deriv()"
                                " or delta() for its change", use.location, metric=use.metric, query=use.query))
-        elif kind == "counter" and not use.ranged and use.under not in _RAW_COUNTER_OK:
+        elif (kind == "counter" and not use.ranged and use.under not in _RAW_COUNTER_OK
+              and not _counter_against(use, ev, catalog, known)):
             shown = f"{use.under}() of " if use.under else ""
             # a name is a guess (gauges named `…_count` or `…_total` exist; a source without metadata,
             # such as VictoriaMetrics, says nothing else): information, not a warning
@@ -293,6 +295,17 @@ def _type_findings(uses: list[MetricUse], ev: Evidence, present: Mapping[str, bo
             continue
         said.add((use.metric, use.location))
     return out
+
+
+def _counter_against(use: MetricUse, ev: Evidence, catalog: MetricCatalog | None, known: frozenset[str]) -> bool:
+    """Is the counter subtracted from or divided by another raw counter? `sum(started_total) -
+    sum(handled_total)` draws what is open now, `x_sum / x_count` an average since start: levels and
+    ratios, not an ever-growing total (trial 15 M2). A number or a gauge on the other side is not."""
+    for name in use.against:
+        typed = metric_type(name, ev.metadata, catalog, known)
+        if typed is not None and typed[0] == "counter":
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=4096)  # per distinct name: a missing name used on 9,000 panels was compared 9,000 times

@@ -52,6 +52,10 @@ class MetricRef:
     # lookback: its range, its offset, an enclosing subquery's; infinite with `@`. A series gone
     # since is still drawn, so an empty selector is judged against when it last matched.
     reach: float = field(default=0.0, compare=False)
+    # For a selector shown raw (not in a range): the raw selectors' names on the other side of an
+    # arithmetic `-` or `/` around it. Two counters subtracted or divided (`started - handled`,
+    # `x_sum / x_count`) draw a level or a ratio, not an ever-growing total.
+    against: tuple[str, ...] = field(default=(), compare=False)
 
 
 @lru_cache(maxsize=65536)
@@ -102,8 +106,17 @@ def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str], under:
         if op == "unless":
             return (_refs(node.lhs, role, reason, patterns, under, backs)
                     + _refs(node.rhs, OPTIONAL, "right side of `unless`", patterns, under, backs))
-        return _refs(node.lhs, role, reason, patterns, under, backs) + _refs(node.rhs, role, reason, patterns, under, backs)
+        lhs, rhs = _refs(node.lhs, role, reason, patterns, under, backs), _refs(node.rhs, role, reason, patterns, under, backs)
+        return _against(lhs, rhs) + _against(rhs, lhs) if op == "-" or op == "/" else lhs + rhs
     return []  # number and string literals
+
+
+def _against(refs: list[MetricRef], other: list[MetricRef]) -> list[MetricRef]:
+    """`refs`, each raw one told the raw names on the other side of its `-` or `/` (`MetricRef.against`)."""
+    names = tuple(r.metric for r in other if not r.ranged and not r.is_pattern)
+    if not names:  # `x_total / 1024`, `a_total - rate(b[5m])`: nothing raw to subtract or divide by
+        return refs
+    return [r if r.ranged else replace(r, against=r.against + names) for r in refs]
 
 
 def _back(node: Any) -> float:
@@ -272,4 +285,4 @@ def _parse_finding(query: Query, exc: ParseError, text: str) -> Finding:
 
 def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:
     return [MetricUse(r.metric, query.location, query.expr, r.is_pattern, r.role, r.alternatives, r.reason,
-                      r.under, r.ranged, query.kind) for r in refs]
+                      r.under, r.ranged, query.kind, r.against) for r in refs]
