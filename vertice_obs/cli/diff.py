@@ -148,9 +148,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     diffs += [DashboardDiff(o.uid, o.title, ORPHANED, [f"in Grafana with {_mark(project.project_id)}, but no longer "
                                                        "in code"]) for o in lost]
     drifted += [False] * (len(diffs) - len(drifted))  # orphans: nothing of theirs is published
+    from vertice_obs.grafana import playlist_report as pr
     from vertice_obs.grafana import playlists as pl
 
-    playlist_rows = [pl.diff_entry(a) for a in playlists] + (  # a narrative's orphan: only when all are diffed
+    playlist_rows = [pr.diff_entry(a) for a in playlists] + (  # a narrative's orphan: only when all are diffed
         pl.orphaned(store, (n.id for n in plan.narratives), playlists) if orphans and removed is None and store else [])
     if fmt == "json":
         rows = [{**d.to_dict(), "drifted": flag} for d, flag in zip(diffs, drifted)]
@@ -166,7 +167,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
 
         entries = [DiffEntry(d, s.rendered.folder, flag) for d, s, flag in zip(diffs, seen, drifted)]
         entries += [DiffEntry(d, o.folder) for d, o in zip(diffs[len(seen):], lost)]  # its whole path
-        section = pl.markdown([(p["narrative"], p["title"], "⚠️ drifted" if p["drifted"] else p["status"],
+        section = pr.markdown([(p["narrative"], p["title"], "⚠️ drifted" if p["drifted"] else p["status"],
                                 "; ".join(p["changes"])) for p in playlist_rows])
         comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section))
         if section:  # the dashboards' part does not know of playlists
@@ -190,13 +191,13 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
                 desired = next((r.model for r in chosen if r.uid == d.uid), None)
                 click.echo(unified_diff(d.uid, desired, live.model if live else None, color=sys.stdout.isatty()),
                            nl=False)
-        for line in pl.text_lines(playlist_rows, width, _show):
+        for line in pr.text_lines(playlist_rows, width, _show):
             click.echo(line)
         counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
         said = [f"{n} {s}" + (f" ({sum(drifted)} drifted)" if s == "changed" and any(drifted) else "")
                 for s, n in counts.items()]
         said += [f"{n} {s}" for s in (ADOPTED, OWNED) if (n := sum(d.status == s for d in diffs))]  # when some are
-        tally = f"; playlists: {pl.diff_tally(playlist_rows)}" if playlist_rows else ""
+        tally = f"; playlists: {pr.diff_tally(playlist_rows)}" if playlist_rows else ""
         click.echo(", ".join(said) + f"{tally} — against {target.description}")
     for note in notes:  # a folder publish would make beside a same-titled one of the user's, a refusal
         say(f"vobs: warning: {note}", err=True)

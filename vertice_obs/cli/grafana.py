@@ -310,7 +310,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     commit = git_commit(project.root)
     created: list = []  # the folders created, as they are
     results = None
-    from vertice_obs.grafana.playlists import execute_playlists, tally_of
+    from vertice_obs.grafana.playlist_report import tally_of
+    from vertice_obs.grafana.playlists import execute_playlists
 
     try:  # Ctrl-C: no write is started after it, those in flight finish; one line says how far it got
         with (click.progressbar(length=len(plan.actions), label="publishing", file=sys.stderr)

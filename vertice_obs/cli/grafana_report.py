@@ -130,7 +130,7 @@ def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool
 
 
 def playlist_md(rows, publish: bool = False) -> str:
-    from vertice_obs.grafana.playlists import markdown
+    from vertice_obs.grafana.playlist_report import markdown
 
     return markdown(rows, publish)
 
