@@ -379,3 +379,49 @@ def test_a_create_whose_answer_is_lost_makes_one_playlist_not_two(project, grafa
     grafana.set_faults()
     again = vobs(project, grafana, "diff", "--format", "json")
     assert again.exit_code == 0 and {r["status"] for r in rows(again).values()} == {"unchanged"}, again.output
+
+
+def test_two_publishes_at_once_leave_a_second_playlist_that_diff_reports(project, one_version, monkeypatch):
+    """Two publishes at once each find no playlist and make one: Grafana assigns the uid, so nothing
+    refuses the second (trial 16 MED 3: diff then said nothing of it). Reproduced as it happens: a
+    whole second `vobs publish` (its own process) runs just before this one's first create. Diff
+    names each second playlist `orphaned`, with the one kept; nothing is deleted."""
+    import os
+    import subprocess
+    import sys
+
+    from vertice_obs.grafana.playlists import GrafanaPlaylists
+
+    grafana, create = one_version, GrafanaPlaylists.create
+    other = {"ran": False}
+
+    def racing(self, content):
+        if not other["ran"]:  # the other publish, whole, between this one's plan and its first create
+            other["ran"] = True
+            env = {**os.environ, "GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN}
+            done = subprocess.run([sys.executable, "-m", "vertice_obs", "-C", str(project), "publish"], env=env,
+                                  capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+        return create(self, content)
+
+    monkeypatch.setattr(GrafanaPlaylists, "create", racing)
+    assert vobs(project, grafana, "publish").exit_code == 0
+    monkeypatch.undo()
+    names = [p["name"] for p in grafana.playlists.values()]
+    assert len(names) == 8 and len(set(names)) == 4, names  # the race happened: each narrative twice
+    mark = len(grafana.writes())
+
+    diff = vobs(project, grafana, "diff", "--format", "json")
+    assert diff.exit_code == 1, diff.output
+    played = json.loads(diff.stdout)["playlists"]
+    kept = {r["narrative"]: r["uid"] for r in played if r["status"] == "unchanged"}
+    second = {r["narrative"]: r for r in played if r["status"] == "orphaned"}
+    assert set(kept) == set(second) and len(kept) == 4, played
+    for narrative, row in second.items():
+        assert row["uid"] != kept[narrative] and row["uid"] in grafana.playlists
+        assert row["changes"] == [f"a second playlist of this narrative (two publishes at once?); vobs keeps "
+                                  f"{kept[narrative]}; vobs deletes nothing: delete the playlist in Grafana"]
+    assert grafana.writes()[mark:] == []  # reported, never deleted
+    for row in second.values():  # deleted in Grafana: nothing left to say
+        del grafana.playlists[row["uid"]]
+    assert vobs(project, grafana, "diff").exit_code == 0

@@ -118,7 +118,7 @@ class Store(Protocol):
 
     def record(self, narrative: str, uid: str, digest: str, commit: str) -> None: ...
 
-    def recorded(self) -> dict[str, str]: ...
+    def recorded(self) -> dict[str, tuple[str, ...]]: ...
 
 
 # --- pure --------------------------------------------------------------------------------------------
@@ -352,35 +352,47 @@ class GrafanaPlaylists:
         self.d.add_annotation(record_text(commit, uid, content_digest), [RECORD_TAG, f"{RECORD_TAG}-{narrative}",
                                                                           *self.owner], int(time.time() * 1000), None, None)
 
-    def recorded(self) -> dict[str, str]:
-        """Every narrative vobs recorded a playlist for → the uid its newest record names (one request:
-        the newest `ALL_RECORDS` records; a narrative recorded only before them is not seen). Only this
-        project's records: tagged with its `vertice-obs:<id>`; untagged ones for a project without an id."""
+    def recorded(self) -> dict[str, tuple[str, ...]]:
+        """Every narrative vobs recorded a playlist for → the uids its records name, newest first: the
+        first is its playlist, any other one it had (one request: the newest `ALL_RECORDS` records; a
+        narrative recorded only before them is not seen). Only this project's records: tagged with
+        its `vertice-obs:<id>`; untagged ones for a project without an id."""
         answer = self.d.request("playlist records", "GET", "/annotations", list,
                                 params={"tags": RECORD_TAG, "type": "annotation", "limit": ALL_RECORDS})
-        out: dict[str, str] = {}
+        out: dict[str, dict[str, None]] = {}
         for a in (a for a in answer if isinstance(a, dict) and isinstance(a.get("tags"), list)):
             record = parse_record(a.get("text"))
             names = [t[len(RECORD_TAG) + 1:] for t in a["tags"] if isinstance(t, str) and t.startswith(RECORD_TAG + "-")]
             owners = {t for t in a["tags"] if isinstance(t, str) and t.startswith(OWNER_PREFIX)}
             if record and names and owners == set(self.owner):
-                out.setdefault(names[0], record[0])  # newest first: the first record of a narrative names it
-        return out
+                out.setdefault(names[0], {})[record[0]] = None  # newest first: the first record of a narrative names it
+        return {narrative: tuple(uids) for narrative, uids in out.items()}
 
 
 def orphaned(store: Store, in_code: Iterable[str], actions: Sequence[PlaylistAction]) -> list[dict[str, Any]]:
-    """Diff rows (`diff_entry`'s keys, status `orphaned`) for the playlists vobs published for
-    narratives no longer in code that Grafana still holds: one read of the records, one GET per
-    candidate. A playlist a narrative in code uses (`actions`: e.g. a renamed narrative found its
-    playlist by name) is that narrative's, never an orphan. Reported, never deleted — as orphaned
-    dashboards are."""
+    """Diff rows (`diff_entry`'s keys, status `orphaned`) for the playlists vobs published that no
+    narrative in code has: a narrative's no longer in code, and a narrative's second playlist — two
+    publishes at once each found none and made one (Grafana assigns a playlist's uid, so nothing
+    refuses the second); the one its plan uses is kept. One read of the records, one GET per
+    candidate (a narrative's older uids are mostly one: an update keeps the uid). A playlist a
+    narrative in code uses (`actions`: e.g. a renamed narrative found its playlist by name) is that
+    narrative's, never an orphan. Reported, never deleted — as orphaned dashboards are."""
     known, used, rows = set(in_code), {a.uid for a in actions if a.uid}, []
-    for narrative, uid in sorted(store.recorded().items()):
-        live = store.get(uid) if narrative not in known and uid not in used else None
-        if live is not None:
-            rows.append({"narrative": narrative, "uid": uid, "title": str(live.get("name", "")), "status": ORPHANED,
-                         "changes": ["its narrative is no longer in code; vobs deletes nothing: delete the playlist "
-                                     "in Grafana, or restore the narrative"], "drifted": False})
+    kept = {a.desired.narrative: a.uid for a in actions if a.uid}
+    for narrative, uids in sorted(store.recorded().items()):
+        if narrative in known:  # its playlist is its action's: any other it had that is still there
+            candidates = [u for u in uids if u not in used] if narrative in kept else []
+        else:
+            candidates = uids[:1] if uids[0] not in used else []
+        for uid in candidates:
+            live = store.get(uid)
+            if live is not None:
+                why = ("its narrative is no longer in code" if narrative not in known else
+                       f"a second playlist of this narrative (two publishes at once?); vobs keeps {kept[narrative]}")
+                rows.append({"narrative": narrative, "uid": uid, "title": str(live.get("name", "")), "status": ORPHANED,
+                             "changes": [f"{why}; vobs deletes nothing: delete the playlist in Grafana"
+                                         + ("" if narrative in known else ", or restore the narrative")],
+                             "drifted": False})
     return rows
 
 
