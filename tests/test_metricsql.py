@@ -40,6 +40,10 @@ LENIENT = [
     (f"sum({M}, {M})", "an aggregate over several arguments (`sum(a, b)`)"),
     (f"avg({M}, {M}, {M}) by (environment)", "an aggregate over several arguments"),
     (f"{M}[1m] * 0 + 1", "a range vector in arithmetic"),
+    # `offset` and `@` after any expression (trial 17: VictoriaMetrics' own dashboard, an annotation)
+    (f"(sum by (environment) ({M})) offset 5m", "`offset` after an expression"),
+    (f"({M} + 1) offset 5m", "`offset` after an expression"),
+    (f"sum({M}) @ end()", "`@` after an expression"),
 ]
 NOT_METRICSQL = [  # broken PromQL, and MetricsQL words where they are no operator
     f"sum({M}",

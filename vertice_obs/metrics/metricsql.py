@@ -54,6 +54,8 @@ _LENIENCIES = (
      "an aggregate over several arguments (`sum(a, b)`)"),
     (re.compile(r"binary expression must contain only scalar and instant vector types"),
      "a range vector in arithmetic (`x[1m] * 2`)"),
+    (re.compile(r"(offset|@) modifier must be preceded by an vector selector"),
+     "`{}` after an expression (`sum(x) offset 1h`), not only after a selector"),
 )
 
 
