@@ -325,8 +325,37 @@ MATCHERS = [
          'add instance=~"$instance" if the dashboard is for one'),
 ]
 
+# --- a multi-value or Include All variable in an equality matcher (trial 17: rfmoz's apache dashboard) ------
 
-@params(UID + PANEL_IDS + UNUSED + UNDEFINED + DATASOURCES + RATES + NO_TARGETS + MATCHERS)
+MULTI, ALL = var("job", multi=True), var("job", includeAll=True, allValue=".+")
+EQUALITY = [
+    Case("multi-in-equal", "variable/multi-in-equality", dash(ts(expr='up{job="$job"}'), variables=[MULTI]),
+         ("/panels/0/targets/0/expr",), 'job="$job": $job is multi-value'),
+    Case("all-in-not-equal", "variable/multi-in-equality", dash(ts(expr="up{job!='${job}'}"), variables=[ALL]),
+         ("/panels/0/targets/0/expr",), "$job is Include All"),
+    Case("plain-all-value-escapes-all-the-same", "variable/multi-in-equality",
+         dash(ts(expr='up{job="$job"}'), variables=[var("job", includeAll=True, allValue="prod")]),
+         ("/panels/0/targets/0/expr",), "use job=~\"$job\""),
+    Case("part-of-a-value", "variable/multi-in-equality",
+         dash(ts(expr='up{instance="$host:9100"}'), variables=[var("host", type="custom", multi=True)]),
+         ("/panels/0/targets/0/expr",), 'use instance=~"$host:9100"'),
+    Case("variable-and-annotation-queries", "variable/multi-in-equality",
+         {**dash(variables=[MULTI, var("i", 'label_values(up{job="$job"}, instance)')]),
+          "annotations": {"list": [{"name": "deploys", "expr": 'changes(v{job="[[job]]"}[5m]) > 0'}]}},
+         ("/templating/list/2/query", "/annotations/list/0/expr")),
+    Case("once-per-label-and-target", "variable/multi-in-equality",
+         dash(ts(expr='up{job="$job"} / on() up{job="$job"}'), variables=[MULTI]), ("/panels/0/targets/0/expr",)),
+    Case("regex-matchers", "variable/multi-in-equality",
+         dash(ts(expr='up{job=~"$job"} or up{job!~"$job"}'), variables=[MULTI])),
+    Case("single-value", "variable/multi-in-equality", dash(ts(expr='up{job="$job"}'), variables=[var("job")])),
+    Case("comparison-is-no-matcher", "variable/multi-in-equality",
+         dash(ts(expr='up == $job or up >= $job'), variables=[MULTI])),
+    Case("text-and-interval-variables", "variable/multi-in-equality",
+         dash(ts(expr='up{job="$t"}'), variables=[var("t", type="textbox", multi=True)])),
+]
+
+
+@params(UID + PANEL_IDS + UNUSED + UNDEFINED + DATASOURCES + RATES + NO_TARGETS + MATCHERS + EQUALITY)
 def test_lint(case):
     assert_case(case)
 
@@ -414,7 +443,7 @@ def test_lints_take_any_shape_without_crashing(model):
 def test_every_lint_is_documented_with_its_dashboard_linter_counterpart():
     lints = [c for c in CHECKS.values() if c.scope in ("lint", "run", "query-lint")]
     lints += [CHECKS[c] for c in ("panel/title", "panel/description", "panel/unit")]
-    assert len(lints) == 12
+    assert len(lints) == 13
     for registered in lints:
         assert "dashboard-linter" in registered.doc, registered.id
 

@@ -132,6 +132,41 @@ def undefined(model: dict[str, Any], file: str):
                    {"json_path": pointer(path), "variable": name})
 
 
+# `label="…"` / `label!="…"` in a query: an equality matcher and its quoted value (`=~`, `==`, `<=`, `>=` are
+# not: no quote follows their `=`)
+_EQUALITY = re.compile(r"""([A-Za-z_][A-Za-z0-9_]*)\s*(!=|=)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)""")
+
+
+@check("variable/multi-in-equality", Severity.WARNING, scope="lint")
+def multi_in_equality(model: dict[str, Any], file: str):
+    """A multi-value or Include All variable in an equality matcher (`job="$job"`, `job!="$job"`): with
+    more than one value, or All, Grafana writes it as a regex (`(api|web)`, the allValue such as `.*`), and
+    escapes each value for a regex (`10\\.0\\.0\\.1`: Grafana's "Formatting multi-value variables"), which
+    `=` compares as text — the panel shows No data when the reader picks two values or All, or a value
+    with a dot.
+    Use `=~` (`!~`). A variable neither multi-value nor Include All is written as it is, and is fine.
+    Panel, annotation and variable queries. No grafana/dashboard-linter equivalent."""
+    several = {v["name"]: "multi-value" if v.get("multi") is True else "Include All" for _, v in variables(model)
+               if text(v.get("type")) in ("query", "custom")
+               and (v.get("multi") is True or v.get("includeAll") is True)}
+    if not several:
+        return
+    said: set[tuple[Location, str, str]] = set()
+    for path, value, where in _places(model, file):
+        if path[-1] not in ("expr", "query") or "=" not in value:
+            continue
+        for match in _EQUALITY.finditer(value):
+            label, op, quoted = match.groups()
+            for name in dict.fromkeys(references(quoted)):
+                if name in several and (where, label, name) not in said:
+                    said.add((where, label, name))
+                    regex = "=~" if op == "=" else "!~"
+                    yield (f"{label}{op}{quoted[:80]}: ${name} is {several[name]}, so Grafana writes it as a regex — "
+                           f"two values as (a|b), All as its allValue or every value, each regex-escaped (a dot as \\.) — "
+                           f"which {op} compares as text: the panel shows No data then; use {label}{regex}{quoted[:80]}",
+                           where, {"json_path": pointer(path), "variable": name})
+
+
 def _expression_refs(model: dict, path: tuple) -> set[str]:
     """The refIds of the panel's queries when the text at `path` is in a server-side expression's
     target (datasource `__expr__`): there `$A` is the query A (Math's `$A * 2`), no variable."""
