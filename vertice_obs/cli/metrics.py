@@ -133,6 +133,12 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
         elif shown:
             say(findings_text(shown))
         say(_validation_summary(result))
+        if fmt == "github":  # more annotations than GitHub shows: said last, a plain line of the log
+            from vertice_obs.ci import github_overflow
+
+            beyond = github_overflow(shown)
+            if beyond:
+                say(beyond)
     ctx.exit(EXIT_INPUT if failed else EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings)
              else EXIT_OK)
 
