@@ -362,6 +362,20 @@ def test_an_unreachable_source_is_one_failure_not_one_per_metric(repo):
     assert len(unknown) == 1
 
 
+def test_sarif_of_a_folder_without_dashboards_is_a_log_with_no_results(repo):
+    """A trial: `vobs validate empty/ --format sarif > vobs.sarif` wrote nothing, and an upload of
+    that file fails on its JSON rather than saying what went wrong. Still exit 2 and the one-line
+    error; stdout is a valid SARIF log with no results whose invocation failed, saying why."""
+    (repo / "obs" / "empty").mkdir()
+    done = run_vobs(["validate", "empty", "--format", "sarif"], repo / "obs")
+    assert done.returncode == 2 and done.stderr == "vobs: error: no dashboard JSON found in empty\n", done.stderr
+    run = check_sarif(done.stdout)["runs"][0]
+    assert run["results"] == [] and run["tool"]["driver"]["rules"] == []
+    assert run["invocations"] == [{"executionSuccessful": False, "toolExecutionNotifications": [
+        {"level": "error", "message": {"text": "no dashboard JSON found in empty"}}]}]
+    assert run_vobs(["validate", "empty"], repo / "obs").stdout == ""  # the other formats: the error alone
+
+
 def test_cli_junit_lists_passing_testcases_without_v(repo):
     """The README promised info findings (a present metric) as passing testcases; they appeared only
     with -v, so a clean run's report said `no findings` and counted nothing checked. JUnit lists
