@@ -73,9 +73,37 @@ def test_severities_map_to_commands_and_place_is_optional():
     fs = [Finding("a/b", Severity.WARNING, "w", Location("f.json", 2)), Finding("c/d", Severity.INFO, "i"),
           Finding("e/f", Severity.ERROR, "e", Location("f.json"))]
     parsed = [parse_annotation(line) for line in findings_github(fs, lambda file: "sub/" + file).splitlines()]
-    assert [(k, p) for k, p, _ in parsed] == [("notice", {"title": "vobs c/d"}),
-                                               ("error", {"file": "sub/f.json", "title": "vobs e/f"}),
-                                               ("warning", {"file": "sub/f.json", "line": "2", "title": "vobs a/b"})]
+    assert [(k, p) for k, p, _ in parsed] == [("error", {"file": "sub/f.json", "title": "vobs e/f"}),
+                                               ("warning", {"file": "sub/f.json", "line": "2", "title": "vobs a/b"}),
+                                               ("notice", {"title": "vobs c/d"})]
+
+
+def test_annotations_most_important_first_and_the_overflow_said():
+    """A trial: annotations came in file order, and GitHub shows only 10 errors, 10 warnings and 10
+    notices of a step (50 of a job; actions/toolkit docs/problem-matchers.md, "Limitations") — a
+    missing metric late in the file was never shown, and nothing said so. Severity first, then a
+    missing metric, then another cause of No data, then file order; one plain line past the cap."""
+    from vertice_obs.checks import CHECKS
+    from vertice_obs.ci import github_overflow
+    from vertice_obs.ci.github import _TIERS
+
+    assert set().union(*_TIERS) <= set(CHECKS)  # every check named is one that exists
+    style = [Finding("promql/rate-interval", Severity.WARNING, f"r{i}", Location("a.json", i)) for i in range(1, 12)]
+    empty = Finding("metric/no-matching-series", Severity.WARNING, "no series", Location("a.json", 90))
+    missing = Finding("metric/missing", Severity.WARNING, "gone", Location("z.json", 99))
+    error = Finding("promql/parse", Severity.ERROR, "bad", Location("z.json", 50))
+    note = Finding("metric/present", Severity.INFO, "here", Location("a.json", 1))
+    fs = [*style, empty, note, missing, error]
+    lines = findings_github(fs).splitlines()
+    assert [parse_annotation(line)[2] for line in lines[:4]] == ["bad", "gone", "no series", "r1"]
+    assert parse_annotation(lines[-1])[2] == "here" and len(lines) == len(fs)
+    assert findings_github(list(reversed(fs))) == findings_github(fs)  # deterministic, whatever came first
+    beyond = github_overflow(fs)
+    assert beyond and "\n" not in beyond and not beyond.startswith("::")
+    assert beyond.startswith("vobs: printed 15 annotations (1 error, 13 warnings, 1 notice), most important first")
+    assert "at least 3 are only in this log" in beyond and "--format json or --format sarif" in beyond
+    assert github_overflow([*style[:8], empty, missing, error, note]) is None  # 10 a kind at most: all shown
+    assert "at least 1 is only in this log" in github_overflow([*style[:9], empty, missing, error, note])
 
 
 def check_junit_shape(text: str) -> ET.Element:
@@ -197,6 +225,24 @@ def test_cli_github_annotations_relative_to_the_repository(repo):
     assert parse_annotation(done.stdout.splitlines()[0])[1]["file"] == "d/x.json"
 
 
+def test_cli_github_says_when_github_will_not_show_every_annotation(repo):
+    """Twelve panels whose metrics are missing, each with a fixed rate range and an undefined
+    $datasource, and an unused variable first in the file: the missing metrics come first, the
+    summary, then one plain line saying how many annotations only the log holds."""
+    panels = [{**MISSING_DASHBOARD["panels"][0], "id": i, "title": f"P{i}",
+               "targets": [{"refId": "A", "expr": f"sum(rate(gone_{i}_total[5m]))"}]} for i in range(1, 13)]
+    (repo / "obs" / "d" / "x.json").write_text(json.dumps(
+        {"uid": "m", "title": "M", "templating": {"list": [{"name": "unused", "type": "custom", "query": "a"}]},
+         "panels": panels}, indent=2))
+    done = run_vobs(["validate", "d", "--format", "github"], repo / "obs")
+    lines = done.stdout.splitlines()
+    checks = [parse_annotation(line)[1]["title"].split()[1] for line in lines if line.startswith("::")]
+    assert checks[:12] == ["metric/missing"] * 12 and len(checks) == len(lines) - 2 > 30, done.stdout
+    assert lines[-2].startswith("checked 12 queries")
+    assert lines[-1].startswith(f"vobs: printed {len(checks)} annotations ({len(checks)} warnings), most important")
+    assert f"at least {len(checks) - 10} are only in this log" in lines[-1]
+
+
 def test_cli_junit_report_and_exit_codes(repo):
     done = run_vobs(["validate", "d", "--format", "junit", "--fail-on", "warning"], repo / "obs")
     assert done.returncode == 1, done.stderr
@@ -314,6 +360,20 @@ def test_an_unreachable_source_is_one_failure_not_one_per_metric(repo):
     unknown = [c for c in junit.iter("testcase") if (c.find("failure") is not None
                                                       and c.find("failure").get("type") == "metric/unknown")]
     assert len(unknown) == 1
+
+
+def test_sarif_of_a_folder_without_dashboards_is_a_log_with_no_results(repo):
+    """A trial: `vobs validate empty/ --format sarif > vobs.sarif` wrote nothing, and an upload of
+    that file fails on its JSON rather than saying what went wrong. Still exit 2 and the one-line
+    error; stdout is a valid SARIF log with no results whose invocation failed, saying why."""
+    (repo / "obs" / "empty").mkdir()
+    done = run_vobs(["validate", "empty", "--format", "sarif"], repo / "obs")
+    assert done.returncode == 2 and done.stderr == "vobs: error: no dashboard JSON found in empty\n", done.stderr
+    run = check_sarif(done.stdout)["runs"][0]
+    assert run["results"] == [] and run["tool"]["driver"]["rules"] == []
+    assert run["invocations"] == [{"executionSuccessful": False, "toolExecutionNotifications": [
+        {"level": "error", "message": {"text": "no dashboard JSON found in empty"}}]}]
+    assert run_vobs(["validate", "empty"], repo / "obs").stdout == ""  # the other formats: the error alone
 
 
 def test_cli_junit_lists_passing_testcases_without_v(repo):

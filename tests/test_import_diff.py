@@ -8,7 +8,7 @@ sources only, never per dashboard by hand:
 
 - the `vobs import --explain` notes: dropped top-level keys, each datasource `__inputs` entry made a
   datasource variable, the schemaVersion upgrade, each legacy
-  panel type's migration (the legacy keys it dropped, the `fieldConfig.defaults` keys it carried,
+  panel type's migration (the legacy keys it carried over or dropped, the `fieldConfig.defaults` keys it carried,
   the `options` it set: the stat reducer and display, a graph's legend and tooltip), legacy rows[] → row panels (span/height → gridPos), reflowed positions;
 - the narrative's additions: its story panel (which moves every panel down by its height), its
   chapter links and its tags.
@@ -208,7 +208,8 @@ def predict(notes: list[str], live: dict, built: dict, story_title: str, narrati
         if kind in LEGACY_TYPES:
             assert change, f"{title!r} is a {kind} panel and no note says it is migrated"
             out.required.add(("panel", title, "['type']"))
-            for key in (k for k in _listed(change, "legacy keys dropped") if k in mine):
+            gone = _listed(change, "legacy keys carried over") + _listed(change, "legacy keys dropped")
+            for key in (k for k in gone if k in mine):
                 if key == "options" and after.get("options"):  # the legacy options gave way to those set
                     out.required |= {("panel", title, f"['options']['{k}']") for k in mine["options"]
                                      if k not in after["options"]}

@@ -141,6 +141,26 @@ def test_prefix_and_postfix_are_named_as_grafana_drops_them():
     assert note.endswith("dropped as Grafana's own migration drops them: postfix, prefix")
 
 
+def test_explain_says_dropped_only_of_legacy_keys_nothing_is_carried_from():
+    """A trial: `--explain` listed `stack` and `yaxes` among the "legacy keys dropped" of a graph
+    while the module carries them (`custom.stacking`, the left axis' unit and min). A legacy key is
+    carried over when the panel converted without it would differ; dropped when nothing of it is in
+    the module — and not said dropped because another panel left it at its default."""
+    stacked = {"type": "graph", "title": "g", "stack": True, "percentage": False, "lines": True,
+               "yaxes": [{"format": "bytes", "min": 0, "logBase": 1, "show": True}, {"format": "short", "show": False}],
+               "targets": [{"refId": "A", "expr": "x"}]}
+    panel, notes = _one(stacked)
+    assert _defaults(panel)["custom"]["stacking"] == {"mode": "normal", "group": "A"}
+    assert (_defaults(panel)["unit"], _defaults(panel)["min"]) == ("bytes", 0)
+    note = next(n for n in notes if n.startswith("graph → timeseries"))
+    assert "legacy keys carried over: stack, yaxes; legacy keys dropped: lines, percentage;" in note, note
+    _, notes = migrate({"uid": "u", "title": "t", "schemaVersion": 39, "panels": [
+        dict(stacked, gridPos={"h": 7, "w": 8, "x": 0, "y": 0}),
+        dict(stacked, title="flat", stack=False, gridPos={"h": 7, "w": 8, "x": 8, "y": 0})]})
+    note = next(n for n in notes if n.startswith("graph → timeseries"))
+    assert "legacy keys carried over: stack, yaxes; legacy keys dropped: lines, percentage;" in note, note
+
+
 # --- hostile values: a note or nothing, never a traceback ------------------------------------------
 
 _GARBAGE = st.recursive(st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats() | st.text(max_size=8),

@@ -249,6 +249,24 @@ def test_a_legacy_size_beyond_the_grid_is_one_line_at_its_place(project: Path, r
     assert not list((project / "dashboards").iterdir())
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"title": "x", "panels": [{"gridPos": {"h": 1e308}}]}', "panels[0].gridPos.h is 1e308, not a number of grid units"),
+    ('{"title": "x", "panels": [{"gridPos": {"w": -1.0E+5}}]}', "panels[0].gridPos.w is -1.0E+5, not a number"),
+    ('{"dashboard": {"title": "x", "rows": [{"height": 2.5e30, "panels": [{"span": 1E308}]}]}}',
+     "rows[0].height is 2.5e30, not a height"),
+    ('{"title": "x", "rows": [{"panels": [{"span": 1E308}]}]}', "rows[0].panels[0].span is 1E308, not a span"),
+    ('{"title": "x", "panels": [{"gridPos": {"h": 1' + "0" * 60 + '}}]}',
+     "panels[0].gridPos.h is 1" + "0" * 29 + "…00000, not a number"),
+], ids=["1e308", "negative-E+5", "api-shape", "span-1E308", "60-digits"])
+def test_a_refused_number_is_quoted_as_the_file_writes_it(project: Path, text: str, message: str):
+    """A trial: `"h": 1e308` was refused as `gridPos.h is 1e+308` — Python's spelling, found nowhere
+    in the file. The number is quoted as written (cut short when hundreds of digits long)."""
+    (project / "big.json").write_text(text)
+    done = vobs(project, "import", "big.json")
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert "e+3" not in done.stderr.replace("E+5", "") and "internal error" not in done.stderr
+
+
 def test_a_legacy_size_at_the_bound_is_imported_and_built(project: Path):
     (project / "l.json").write_text(_legacy({"height": "380000px"}, {"span": 5000}))
     assert vobs(project, "import", "l.json", "--narrative", "n").returncode == 0

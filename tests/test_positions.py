@@ -393,3 +393,15 @@ def test_findings_are_placed_one_files_positions_at_a_time(tmp_path, monkeypatch
     placed = at_json_paths(found, dashboards)
     assert [f.location.line for f in placed] == [4, 4, 4]  # the panel object, under "panels": [
     assert held == [0, 1, 1]  # at most the previous file's, until the next replaces it
+
+
+def test_a_scalar_is_read_back_as_written():
+    """`Positions.written`: a value's text as the file has it — what an error quotes (`1e308`, not
+    Python's `1e+308`); None for a container or a path to nothing."""
+    text = '{"a": [1e308, -0.0E-0, "x\\"y", true],\n "b": {"c": 10000000000000000000000, "a": null}, "a2": 1}'
+    positions = Positions(text)
+    assert [positions.written(f"/a/{i}") for i in range(4)] == ["1e308", "-0.0E-0", '"x\\"y"', "true"]
+    assert (positions.written("/b/c"), positions.written("/b/a"), positions.written("/a2")) == \
+        ("10000000000000000000000", "null", "1")
+    assert positions.written("/b") is None and positions.written("/a") is None and positions.written("/zz") is None
+    assert Positions('{"d": {"h": 1E5}}').within("/d").written("/h") == "1E5"

@@ -70,7 +70,7 @@ CASES = [
     Case("import-grid-a-string", importing({"p.json": '{"title": "x", "panels": [{"gridPos": "abc"}]}'}, "p.json"), 2,
          where="p.json:1:", message="panels[0].gridPos is a JSON string, not an object"),
     Case("import-grid-huge", importing({"p.json": '{"title": "x", "panels": [{"gridPos": {"h": 1e300}}]}'}, "p.json"),
-         2, where="p.json:1:", message="panels[0].gridPos.h is 1e+300, not a number of grid units from 0 to 10,000"),
+         2, where="p.json:1:", message="panels[0].gridPos.h is 1e300, not a number of grid units from 0 to 10,000"),  # as written
     Case("import-grid-null", importing({"p.json": '{"title": "x", "panels": [{"type": "row", "panels": '
                                                   '[{"gridPos": {"w": null}}]}]}'}, "p.json"),
          2, where="p.json:1:", message="panels[0].panels[0].gridPos.w is JSON null, not a number"),

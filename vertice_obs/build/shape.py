@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 MAX_DEPTH = 100  # deeper JSON than this is not a dashboard anyone wrote (an imported module's code is written no deeper)
@@ -31,9 +31,12 @@ def json_kind(value: Any) -> str:
 
 Problem = tuple[tuple[Any, ...], str]
 Problems = Iterator[Problem]
+# The text of the value at a path as the file writes it (`1e308`, where Python would say `1e+308`), when known.
+Written = Callable[[tuple[Any, ...]], "str | None"]
 _GRID_LIMIT = 10_000  # grid units, for a size: Grafana's grid is 24 wide, and no panel is 10,000 rows tall
 GRID_CELL = 38  # px: Grafana's row-height migration, 30 px cells plus an 8 px margin
 _PX = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")  # a JSON number (RFC 8259)
 
 
 def legacy_px(value: Any) -> float | None:
@@ -53,14 +56,16 @@ def grid_units(px: float) -> int:
     return max(1, math.ceil(px / GRID_CELL))
 
 
-def shape_problems(model: dict[str, Any]) -> list[Problem]:
+def shape_problems(model: dict[str, Any], written: Written | None = None) -> list[Problem]:
     """Every part of `model` that cannot be imported as a panel or a row, or that the module
     written from it could not render (tags, variables, a panel's size and targets, nesting deeper
-    than the module's code is written): (its path, why), in the order of the dashboard's keys."""
+    than the module's code is written): (its path, why), in the order of the dashboard's keys.
+    `written`: a number's text as the file has it, quoted in place of Python's spelling of it."""
     deep = _too_deep(model)
     if deep is not None:  # nothing else is looked at: the walks below would not get to the end of it
         return [deep]
-    return [*_top(model), *_panels(model), *_rows(model)]
+    said = written or (lambda path: None)
+    return [*_top(model), *_panels(model, said), *_rows(model, said)]
 
 
 def module_problem(model: dict[str, Any]) -> str | None:
@@ -115,26 +120,26 @@ def _top(model: dict[str, Any]) -> Problems:
     yield from _variables(model)
 
 
-def _panels(model: dict[str, Any]) -> Problems:
+def _panels(model: dict[str, Any], said: Written) -> Problems:
     panels = model.get("panels")
     for i, panel in enumerate(panels if isinstance(panels, list) else []):
         not_object = _object(("panels", i), panel, "a panel")
         if not_object:
             yield from not_object
             continue
-        yield from _panel(("panels", i), panel)
-        yield from _children(("panels", i), panel)
+        yield from _panel(("panels", i), panel, said)
+        yield from _children(("panels", i), panel, said)
 
 
-def _rows(model: dict[str, Any]) -> Problems:
+def _rows(model: dict[str, Any], said: Written) -> Problems:
     rows = model.get("rows")
     for i, row in enumerate(rows if isinstance(rows, list) else []):
         not_object = _object(("rows", i), row, "a row")
         if not_object:
             yield from not_object
             continue
-        yield from _legacy_size(("rows", i), row)
-        yield from _children(("rows", i), row, legacy=True)
+        yield from _legacy_size(("rows", i), row, said)
+        yield from _children(("rows", i), row, said, legacy=True)
 
 
 def _listed(path: tuple[Any, ...], value: Any, kind: type, what: str, plural: str) -> Problems:
@@ -164,7 +169,7 @@ def _variables(model: dict[str, Any]) -> Problems:
             yield path, f"{_shown(path)} is {json_kind(variable['name'])}, not a name (a string)"
 
 
-def _panel(path: tuple[Any, ...], panel: dict[str, Any]) -> Problems:
+def _panel(path: tuple[Any, ...], panel: dict[str, Any], said: Written) -> Problems:
     """A panel's place (`gridPos`: numbers on Grafana's grid) and its `targets` (objects). Its size
     (`w`, `h`) is carried into the module, so it is held to the grid; its position (`x`, `y`) is
     only read for the panels' order (the house layout places them again), so any number will do,
@@ -178,7 +183,7 @@ def _panel(path: tuple[Any, ...], panel: dict[str, Any]) -> Problems:
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         at = (*path, "gridPos", key)
         if key in grid and key in ("h", "w") and not (number and 0 <= value <= _GRID_LIMIT):
-            shown = repr(value) if number else json_kind(value)
+            shown = _short(value, said(at)) if number else json_kind(value)
             yield at, f"{_shown(at)} is {shown}, not a number of grid units from 0 to {_GRID_LIMIT:,}"
         elif key in grid and not number:
             yield at, f"{_shown(at)} is {json_kind(value)}, not a number (a place on the grid)"
@@ -191,27 +196,31 @@ def _object(path: tuple[Any, ...], value: Any, what: str) -> list[Problem]:
     return [(path, f"{_shown(path)} is {json_kind(value)}, not {what} (an object)")]
 
 
-def _legacy_size(path: tuple[Any, ...], node: dict[str, Any]) -> Problems:
+def _legacy_size(path: tuple[Any, ...], node: dict[str, Any], said: Written) -> Problems:
     """A legacy row's or panel's `height` (px) and a panel's `span` (of 12 columns), within the
     same bound as `gridPos` once migrated to grid units: 1e308 px is no more a height than 1e308
     grid units. Anything that is no number is left to the migration's default, as Grafana does."""
     height = legacy_px(node.get("height"))
     if height is not None and not (0 <= height <= _GRID_LIMIT * GRID_CELL):
-        yield (*path, "height"), (f"{_shown((*path, 'height'))} is {_short(node['height'])}, not a height from 0 "
-                                  f"to {_GRID_LIMIT * GRID_CELL:,} px ({_GRID_LIMIT:,} grid units)")
+        at = (*path, "height")
+        yield at, (f"{_shown(at)} is {_short(node['height'], said(at))}, not a height from 0 to "
+                   f"{_GRID_LIMIT * GRID_CELL:,} px ({_GRID_LIMIT:,} grid units)")
     span = node.get("span")
     if isinstance(span, (int, float)) and not isinstance(span, bool) and not (0 <= span <= _GRID_LIMIT / 2):
-        yield (*path, "span"), (f"{_shown((*path, 'span'))} is {_short(span)}, not a span from 0 to "
-                                f"{_GRID_LIMIT // 2:,} columns ({_GRID_LIMIT:,} grid units)")
+        at = (*path, "span")
+        yield at, (f"{_shown(at)} is {_short(span, said(at))}, not a span from 0 to {_GRID_LIMIT // 2:,} columns "
+                   f"({_GRID_LIMIT:,} grid units)")
 
 
-def _short(value: Any) -> str:
-    """A value as an error line quotes it, cut short when it is hundreds of digits long."""
-    shown = repr(value)
+def _short(value: Any, written: str | None = None) -> str:
+    """A value as an error line quotes it, cut short when it is hundreds of digits long: a number
+    as `written` in the file when known (`1e308`, not Python's `1e+308`)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    shown = written if number and written and _NUMBER.fullmatch(written) else repr(value)
     return shown if len(shown) <= 40 else shown[:30] + "…" + shown[-5:]
 
 
-def _children(path: tuple[Any, ...], parent: dict[str, Any], legacy: bool = False) -> Problems:
+def _children(path: tuple[Any, ...], parent: dict[str, Any], said: Written, legacy: bool = False) -> Problems:
     """A row's (or, `legacy`, a legacy row's, each panel's `span`/`height` too) own `panels`."""
     value = parent.get("panels")
     if value is None:
@@ -224,9 +233,9 @@ def _children(path: tuple[Any, ...], parent: dict[str, Any], legacy: bool = Fals
         if _object(at, child, "a panel"):
             yield from _object(at, child, "a panel")
             continue
-        yield from _panel(at, child)
+        yield from _panel(at, child, said)
         if legacy:
-            yield from _legacy_size(at, child)
+            yield from _legacy_size(at, child, said)
 
 
 def _shown(path: tuple[Any, ...]) -> str:

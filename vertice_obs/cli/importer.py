@@ -80,9 +80,16 @@ def _read(path: Path, shown: str) -> dict:
         raise _NotADashboard(f"is {json_kind(data)}, not a Grafana dashboard (an object with panels)", shown, 1)
     if not ("panels" in data or "rows" in data or "title" in data):
         raise _NotADashboard("is not a Grafana dashboard (no `panels`, `rows` or `title`)", shown, 1)
-    problems = shape_problems(data)
+    found: list[Positions] = []  # made once, only for a number a problem quotes (most files have none)
+
+    def written(path: tuple) -> str | None:  # a number as the file writes it: `1e308`, never Python's `1e+308`
+        if not found:
+            found.append(Positions(text).within(root))
+        return found[0].written(pointer(path))
+
+    problems = shape_problems(data, written)
     if problems:
-        positions = Positions(text).within(root)
+        positions = found[0] if found else Positions(text).within(root)
         raise _shape_errors([InputError(why, shown, *(positions.value(pointer(path)) or (None,)))
                              for path, why in problems], shown)
     return data

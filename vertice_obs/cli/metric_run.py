@@ -29,6 +29,11 @@ DISABLE = click.option("--disable", multiple=True, metavar="CHECK", shell_comple
                             "and per panel: .vobs-lint.yaml.")
 
 
+class NoDashboards(InputError):
+    """No dashboard JSON in the paths asked for: an error, exit 2 — and `--format sarif` still writes
+    its log (an empty run that failed, saying why), as code-scanning uploads read a log, never nothing."""
+
+
 def metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str | None, catalog_file: Path | None,
                lookback: timedelta, show_progress: bool | None, timeout: float, fail_fast: bool = False,
                disable: tuple[str, ...] = (), offline: bool = False, since: str | None = None):
@@ -83,7 +88,7 @@ def metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str 
     dashboards = load_dashboard_files(list(paths) or [project.exports_dir], project.display, found)
     if not dashboards and not any(f.check == "file/invalid" for f in found):  # skipped FIFOs are not files
         skipped = "; ".join(f"{f.location.file}: {f.message}" for f in found if f.check == "input/skipped")
-        raise InputError(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}"
+        raise NoDashboards(f"no dashboard JSON found in {', '.join(map(str, paths or [project.exports_dir]))}"
                          + (f" ({skipped})" if skipped else "") + ("" if paths else project.unbuilt()))
     if keep is not None:  # before any query is read or asked about: the work itself is limited
         dashboards = [d for d in dashboards if keep(d)]

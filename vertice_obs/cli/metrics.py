@@ -13,7 +13,7 @@ import click
 
 import vertice_obs
 from vertice_obs.cli.app import cli, say, say_error
-from vertice_obs.cli.metric_run import DISABLE, metric_run
+from vertice_obs.cli.metric_run import DISABLE, NoDashboards, metric_run
 from vertice_obs.cli.options import (
     CATALOG,
     LOOKBACK,
@@ -102,8 +102,13 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
       vobs validate ~/Downloads/ceph-dashboards/ --catalog team-metrics.yaml
     """
     refuse_offline_with_url(ctx, offline, prometheus_url)
-    result, dashboards, _catalog, failure = metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
-                                                       timeout, disable=disable, offline=offline, since=since)
+    try:
+        result, dashboards, _catalog, failure = metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
+                                                           timeout, disable=disable, offline=offline, since=since)
+    except NoDashboards as exc:  # still an error (exit 2); SARIF's reader gets a log saying so, never an empty file
+        if fmt == "sarif":
+            click.echo(findings_sarif([], vertice_obs.__version__, *_sarif_places(ctx), failed=str(exc)))
+        raise
     threshold = Severity.parse(fail_on)
     verbose = verbose or threshold <= Severity.INFO  # what fails the run is shown: --fail-on info shows info
     down = result.checked and not result.evidence.available  # the source could not answer: exit 2
@@ -133,6 +138,12 @@ def validate_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback,
         elif shown:
             say(findings_text(shown))
         say(_validation_summary(result))
+        if fmt == "github":  # more annotations than GitHub shows: said last, a plain line of the log
+            from vertice_obs.ci import github_overflow
+
+            beyond = github_overflow(shown)
+            if beyond:
+                say(beyond)
     ctx.exit(EXIT_INPUT if failed else EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings)
              else EXIT_OK)
 

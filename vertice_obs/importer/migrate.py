@@ -10,9 +10,10 @@
   reducer carried over, and as Grafana's own migration does (`legacy`): `seriesOverrides` and
   `aliasColors` → `fieldConfig.overrides`, stacking, value/range maps → `mappings`, a shown gauge's
   bounds → min/max; how a graph drew and its axes as `graph` reads them, a singlestat's display
-  as `legacy.stat_display`). The note names, per dashboard, the keys it dropped, those it carried
-  into `fieldConfig.defaults` (and `.custom`), the `options` it set, what it could not carry and
-  what Grafana drops too: with the narrative's additions it is everything `vobs diff` against the
+  as `legacy.stat_display`). The note names, per dashboard, the legacy keys it carried over (the
+  converted panel depends on them) and those it dropped, the keys it carried into
+  `fieldConfig.defaults` (and `.custom`), the `options` it set, what it could not carry and what
+  Grafana drops too: with the narrative's additions it is everything `vobs diff` against the
   original shows (`tests/test_import_diff.py` holds that);
 - `schemaVersion` raised to the house version;
 - keys Grafana 10/11 ignores or owns (`id`, `version`, `__inputs`, `__requires`, `rows`, `style`, …)
@@ -273,15 +274,18 @@ def _without_defaults(node: dict[str, Any], defaults: dict[str, Any]) -> dict[st
 
 class _Change:
     """One legacy panel type's migration over a dashboard: how many panels, which legacy keys they
-    lost, which `fieldConfig.defaults` keys and options they gained — what `vobs diff` will show."""
+    lost — carried over into the new keys, or dropped with nothing of them carried —, which
+    `fieldConfig.defaults` keys and options they gained: what `vobs diff` will show."""
 
     def __init__(self) -> None:
         self.count, self.dropped, self.carried, self.custom, self.options = 0, set(), set(), set(), set()
-        self.overrides, self.lost, self.grafana_drops = 0, set(), set()
+        self.overrides, self.lost, self.grafana_drops, self.translated = 0, set(), set(), set()
 
     def note(self, kind: str) -> str:
         text = f"{kind} ({self.count} panel{'s' if self.count != 1 else ''})"
-        parts = [f"legacy keys dropped: {', '.join(sorted(self.dropped))}"] if self.dropped else []
+        dropped = self.dropped - self.translated  # a key one panel carried over is not said dropped
+        parts = [f"legacy keys carried over: {', '.join(sorted(self.translated))}"] if self.translated else []
+        parts += [f"legacy keys dropped: {', '.join(sorted(dropped))}"] if dropped else []
         parts += [f"carried into fieldConfig.defaults: {', '.join(sorted(self.carried))}"] if self.carried else []
         parts += [f"carried into fieldConfig.defaults.custom: {', '.join(sorted(self.custom))}"] if self.custom else []
         parts += [f"carried into fieldConfig.overrides: {self.overrides} rule{'s' if self.overrides != 1 else ''} "
@@ -298,8 +302,12 @@ def _migrated(panel: dict[str, Any], changed: dict[str, _Change], kind: str, con
     rules = len(panel["fieldConfig"].get("overrides") or []) if isinstance(panel.get("fieldConfig"), dict) else 0
     change = changed.setdefault(kind, _Change())
     change.count += 1
-    change.dropped |= {k for k in panel if k in (_GRAPH_LEGACY if panel.get("type") == "graph" else _STAT_LEGACY)}
-    panel = convert(panel, change.lost, change.grafana_drops)
+    converted = convert(copy.deepcopy(panel), change.lost, change.grafana_drops)
+    for key in (k for k in panel if k in (_GRAPH_LEGACY if panel.get("type") == "graph" else _STAT_LEGACY)):
+        # carried over when the module depends on it: the panel converted without it differs
+        without = convert(copy.deepcopy({k: v for k, v in panel.items() if k != key}), set(), set())
+        (change.translated if without != converted else change.dropped).add(key)
+    panel = converted
     change.overrides += len(panel["fieldConfig"].get("overrides") or []) - rules
     after = _defaults_of(panel)
     change.carried |= {k for k, v in after.items() if before.get(k) != v}

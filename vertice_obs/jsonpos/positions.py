@@ -41,6 +41,7 @@ _TOKEN = re.compile(rf'{_SKIPPED}(?:({_STRING}){_SPACE}:{_SPACE}([{{\[])|([{{\[]
 # One object member: its key (group 1), and its value when that is a scalar (2), else its opening bracket (3).
 _MEMBER = re.compile(rf'[ \t\n\r,]*+({_STRING}){_SPACE}:{_SPACE}(?:({_STRING}|{_WORD})|([{{\[]))')
 _NEWLINE = re.compile("\n")
+_SCALAR = re.compile(f"{_STRING}|{_WORD}")
 
 
 def escape_key(key: str) -> str:
@@ -100,6 +101,15 @@ class Positions:
         """(line, column), both from 1, where the value at `ptr` starts; None if there is no such value."""
         found = self.offset(ptr)
         return None if found is None else self.line_column(found)
+
+    def written(self, ptr: str) -> str | None:
+        """The text of the scalar value at `ptr` as written (`1e308`, `"a\\u00e9"`, `true`); None for
+        a container or no such value."""
+        node, complete = self._walk(ptr)
+        if not complete or self._children[node] is not None:
+            return None
+        found = _SCALAR.match(self._text, self._offsets[node])
+        return found.group() if found else None
 
     def key(self, ptr: str) -> tuple[int, int] | None:
         """(line, column) of the key (its opening quote) of the object member at `ptr`."""

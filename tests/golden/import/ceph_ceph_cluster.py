@@ -4,17 +4,18 @@
 # - uid: the dashboard had none; it is now 'ceph-cluster'
 # - dropped keys Grafana 10/11 ignores or owns: version, __requires, style, iteration
 # - schemaVersion 16 → 39
-# - graph → timeseries (5 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill, legend,
-#   lines, linewidth, nullPointMode, percentage, pointradius, points, renderer, seriesOverrides, spaceLength,
-#   stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into fieldConfig.defaults: custom, min,
-#   unit; carried into fieldConfig.defaults.custom: axisLabel, fillOpacity, lineWidth, showPoints; carried
-#   into fieldConfig.overrides: 9 rules (seriesOverrides, aliasColors); options set: legend, tooltip
-# - singlestat → stat (2 panels): legacy keys dropped: colorBackground, colorValue, colors, decimals, format,
-#   gauge, mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize,
-#   rangeMaps, sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: color, decimals, mappings, max, min, thresholds, unit; options set: colorMode,
-#   graphMode, reduceOptions; dropped as Grafana's own migration drops them: gauge (its bounds carried as
-#   min/max)
+# - graph → timeseries (5 panels): legacy keys carried over: fill, legend, linewidth, points, seriesOverrides,
+#   tooltip, yaxes; legacy keys dropped: aliasColors, bars, dashLength, dashes, lines, nullPointMode,
+#   percentage, pointradius, renderer, spaceLength, stack, steppedLine, thresholds, xaxis; carried into
+#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: axisLabel, fillOpacity,
+#   lineWidth, showPoints; carried into fieldConfig.overrides: 9 rules (seriesOverrides, aliasColors); options
+#   set: legend, tooltip
+# - singlestat → stat (2 panels): legacy keys carried over: colorBackground, colors, decimals, format, gauge,
+#   sparkline, thresholds, valueMaps, valueName; legacy keys dropped: colorValue, mappingType, mappingTypes,
+#   nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps, tableColumn, valueFontSize;
+#   carried into fieldConfig.defaults: color, decimals, mappings, max, min, thresholds, unit; options set:
+#   colorMode, graphMode, reduceOptions; dropped as Grafana's own migration drops them: gauge (its bounds
+#   carried as min/max)
 # - kept as they are, every setting in the call's `overrides` (no house-style call, and no migration here:
 #   Grafana migrates these itself or needs their plugin): heatmap (legacy, with `cards`) (2 panels)
 # - positions reflowed by the house layout (reading order and sizes kept)

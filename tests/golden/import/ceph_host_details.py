@@ -3,16 +3,17 @@
 # House-style migrations applied on import (`vobs import --explain`):
 # - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, rows, style, hideControls
 # - schemaVersion 16 → 39
-# - graph → timeseries (9 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
-#   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
-#   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: custom, unit; carried into fieldConfig.defaults.custom: axisLabel, fillOpacity,
-#   lineWidth, showPoints; carried into fieldConfig.overrides: 16 rules (seriesOverrides, aliasColors);
-#   options set: tooltip
-# - singlestat → stat (2 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
-#   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
-#   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: mappings, thresholds, unit; options set: colorMode, graphMode, reduceOptions
+# - graph → timeseries (9 panels): legacy keys carried over: aliasColors, fill, linewidth, points,
+#   seriesOverrides, tooltip, yaxes; legacy keys dropped: bars, dashLength, dashes, fillGradient, legend,
+#   lines, nullPointMode, percentage, pointradius, renderer, spaceLength, stack, steppedLine, thresholds,
+#   xaxis; carried into fieldConfig.defaults: custom, unit; carried into fieldConfig.defaults.custom:
+#   axisLabel, fillOpacity, lineWidth, showPoints; carried into fieldConfig.overrides: 16 rules
+#   (seriesOverrides, aliasColors); options set: tooltip
+# - singlestat → stat (2 panels): legacy keys carried over: colors, format, valueMaps, valueName; legacy keys
+#   dropped: colorBackground, colorValue, gauge, mappingType, mappingTypes, nullPointMode, postfix,
+#   postfixFontSize, prefix, prefixFontSize, rangeMaps, sparkline, tableColumn, thresholds, valueFontSize;
+#   carried into fieldConfig.defaults: mappings, thresholds, unit; options set: colorMode, graphMode,
+#   reduceOptions
 # - kept as they are, every setting in the call's `overrides` (no house-style call, and no migration here:
 #   Grafana migrates these itself or needs their plugin): table (angular, with `styles`) (1 panel)
 # - positions reflowed by the house layout (reading order and sizes kept)

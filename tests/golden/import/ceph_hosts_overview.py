@@ -3,15 +3,16 @@
 # House-style migrations applied on import (`vobs import --explain`):
 # - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, rows, style, hideControls
 # - schemaVersion 16 → 39
-# - graph → timeseries (2 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
-#   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
-#   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: fillOpacity, lineWidth,
-#   showPoints; options set: tooltip
-# - singlestat → stat (6 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
-#   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
-#   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: mappings, thresholds, unit; options set: colorMode, graphMode, reduceOptions
+# - graph → timeseries (2 panels): legacy keys carried over: fill, linewidth, points, tooltip, yaxes; legacy
+#   keys dropped: aliasColors, bars, dashLength, dashes, fillGradient, legend, lines, nullPointMode,
+#   percentage, pointradius, renderer, seriesOverrides, spaceLength, stack, steppedLine, thresholds, xaxis;
+#   carried into fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom:
+#   fillOpacity, lineWidth, showPoints; options set: tooltip
+# - singlestat → stat (6 panels): legacy keys carried over: colors, format, valueMaps, valueName; legacy keys
+#   dropped: colorBackground, colorValue, gauge, mappingType, mappingTypes, nullPointMode, postfix,
+#   postfixFontSize, prefix, prefixFontSize, rangeMaps, sparkline, tableColumn, thresholds, valueFontSize;
+#   carried into fieldConfig.defaults: mappings, thresholds, unit; options set: colorMode, graphMode,
+#   reduceOptions
 
 from vertice_obs.importer import house as h
 

@@ -3,17 +3,19 @@
 # House-style migrations applied on import (`vobs import --explain`):
 # - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, rows, style, hideControls
 # - schemaVersion 16 → 39
-# - graph → timeseries (4 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
-#   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
-#   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: axisLabel, drawStyle,
-#   fillOpacity, lineWidth, showPoints; carried into fieldConfig.overrides: 2 rules (seriesOverrides,
-#   aliasColors); options set: tooltip; not carried: xaxis mode 'histogram' (a timeseries draws time only)
-# - singlestat → stat (1 panel): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
-#   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
-#   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: mappings, max, min, thresholds, unit; options set: colorMode, graphMode,
-#   reduceOptions; dropped as Grafana's own migration drops them: gauge (its bounds carried as min/max)
+# - graph → timeseries (4 panels): legacy keys carried over: aliasColors, bars, fill, linewidth, points,
+#   tooltip, yaxes; legacy keys dropped: dashLength, dashes, fillGradient, legend, lines, nullPointMode,
+#   percentage, pointradius, renderer, seriesOverrides, spaceLength, stack, steppedLine, thresholds, xaxis;
+#   carried into fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: axisLabel,
+#   drawStyle, fillOpacity, lineWidth, showPoints; carried into fieldConfig.overrides: 2 rules
+#   (seriesOverrides, aliasColors); options set: tooltip; not carried: xaxis mode 'histogram' (a timeseries
+#   draws time only)
+# - singlestat → stat (1 panel): legacy keys carried over: colorValue, colors, format, gauge, thresholds,
+#   valueMaps, valueName; legacy keys dropped: colorBackground, mappingType, mappingTypes, nullPointMode,
+#   postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps, sparkline, tableColumn, valueFontSize;
+#   carried into fieldConfig.defaults: mappings, max, min, thresholds, unit; options set: colorMode,
+#   graphMode, reduceOptions; dropped as Grafana's own migration drops them: gauge (its bounds carried as
+#   min/max)
 # - kept as they are, every setting in the call's `overrides` (no house-style call, and no migration here:
 #   Grafana migrates these itself or needs their plugin): grafana-piechart-panel (3 panels), table (angular,
 #   with `styles`) (3 panels)

@@ -3,18 +3,18 @@
 # House-style migrations applied on import (`vobs import --explain`):
 # - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, rows, style, hideControls
 # - schemaVersion 22 → 39
-# - graph → timeseries (4 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
-#   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
-#   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: custom, unit; carried into fieldConfig.defaults.custom: axisLabel, fillOpacity,
-#   lineWidth, showPoints; carried into fieldConfig.overrides: 10 rules (seriesOverrides, aliasColors);
-#   options set: tooltip
-# - singlestat → stat (2 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
-#   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
-#   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: mappings, max, min, thresholds, unit; options set: colorMode, graphMode,
-#   reduceOptions; not carried: singlestat thresholds that are not numbers; dropped as Grafana's own migration
-#   drops them: gauge (its bounds carried as min/max)
+# - graph → timeseries (4 panels): legacy keys carried over: aliasColors, fill, linewidth, points,
+#   seriesOverrides, tooltip, yaxes; legacy keys dropped: bars, dashLength, dashes, fillGradient, legend,
+#   lines, nullPointMode, percentage, pointradius, renderer, spaceLength, stack, steppedLine, thresholds,
+#   xaxis; carried into fieldConfig.defaults: custom, unit; carried into fieldConfig.defaults.custom:
+#   axisLabel, fillOpacity, lineWidth, showPoints; carried into fieldConfig.overrides: 10 rules
+#   (seriesOverrides, aliasColors); options set: tooltip
+# - singlestat → stat (2 panels): legacy keys carried over: colorValue, colors, format, gauge, sparkline,
+#   thresholds, valueMaps, valueName; legacy keys dropped: colorBackground, mappingType, mappingTypes,
+#   nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps, tableColumn, valueFontSize;
+#   carried into fieldConfig.defaults: mappings, max, min, thresholds, unit; options set: colorMode,
+#   graphMode, reduceOptions; not carried: singlestat thresholds that are not numbers; dropped as Grafana's
+#   own migration drops them: gauge (its bounds carried as min/max)
 
 from vertice_obs.importer import house as h
 

@@ -3,15 +3,16 @@
 # House-style migrations applied on import (`vobs import --explain`):
 # - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, rows, style, hideControls
 # - schemaVersion 22 → 39
-# - graph → timeseries (3 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
-#   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
-#   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: axisLabel, fillOpacity,
-#   lineWidth, showPoints; options set: tooltip
-# - singlestat → stat (8 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
-#   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
-#   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: mappings, thresholds, unit; options set: colorMode, graphMode, reduceOptions
+# - graph → timeseries (3 panels): legacy keys carried over: fill, linewidth, points, tooltip, yaxes; legacy
+#   keys dropped: aliasColors, bars, dashLength, dashes, fillGradient, legend, lines, nullPointMode,
+#   percentage, pointradius, renderer, seriesOverrides, spaceLength, stack, steppedLine, thresholds, xaxis;
+#   carried into fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: axisLabel,
+#   fillOpacity, lineWidth, showPoints; options set: tooltip
+# - singlestat → stat (8 panels): legacy keys carried over: colors, format, valueMaps, valueName; legacy keys
+#   dropped: colorBackground, colorValue, gauge, mappingType, mappingTypes, nullPointMode, postfix,
+#   postfixFontSize, prefix, prefixFontSize, rangeMaps, sparkline, tableColumn, thresholds, valueFontSize;
+#   carried into fieldConfig.defaults: mappings, thresholds, unit; options set: colorMode, graphMode,
+#   reduceOptions
 # - kept as they are, every setting in the call's `overrides` (no house-style call, and no migration here:
 #   Grafana migrates these itself or needs their plugin): table (angular, with `styles`) (1 panel)
 

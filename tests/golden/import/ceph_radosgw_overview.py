@@ -3,12 +3,13 @@
 # House-style migrations applied on import (`vobs import --explain`):
 # - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, rows, style, hideControls
 # - schemaVersion 16 → 39
-# - graph → timeseries (10 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
-#   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
-#   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: fillOpacity, lineWidth,
-#   showPoints; options set: legend, tooltip; not carried: nullPointMode 'null as zero' (a timeseries has no
-#   such mode; Grafana's migration drops it too), seriesOverrides item 0 (not an alias object)
+# - graph → timeseries (10 panels): legacy keys carried over: fill, legend, linewidth, points, tooltip, yaxes;
+#   legacy keys dropped: aliasColors, bars, dashLength, dashes, fillGradient, lines, nullPointMode,
+#   percentage, pointradius, renderer, seriesOverrides, spaceLength, stack, steppedLine, thresholds, xaxis;
+#   carried into fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom:
+#   fillOpacity, lineWidth, showPoints; options set: legend, tooltip; not carried: nullPointMode 'null as
+#   zero' (a timeseries has no such mode; Grafana's migration drops it too), seriesOverrides item 0 (not an
+#   alias object)
 # - row panels drawn full-width and one cell high, as Grafana draws every row: 'RGW Overview - HAProxy
 #   Metrics' was 9×12
 # - positions reflowed by the house layout (reading order and sizes kept)

@@ -3,12 +3,12 @@
 # House-style migrations applied on import (`vobs import --explain`):
 # - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, rows, style, hideControls
 # - schemaVersion 16 → 39
-# - graph → timeseries (3 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
-#   fillGradient, legend, lines, linewidth, nullPointMode, percentage, pointradius, points, renderer,
-#   seriesOverrides, spaceLength, stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into
-#   fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom: fillOpacity, lineWidth,
-#   showPoints; options set: tooltip; not carried: nullPointMode 'null as zero' (a timeseries has no such
-#   mode; Grafana's migration drops it too)
+# - graph → timeseries (3 panels): legacy keys carried over: fill, linewidth, points, tooltip, yaxes; legacy
+#   keys dropped: aliasColors, bars, dashLength, dashes, fillGradient, legend, lines, nullPointMode,
+#   percentage, pointradius, renderer, seriesOverrides, spaceLength, stack, steppedLine, thresholds, xaxis;
+#   carried into fieldConfig.defaults: custom, min, unit; carried into fieldConfig.defaults.custom:
+#   fillOpacity, lineWidth, showPoints; options set: tooltip; not carried: nullPointMode 'null as zero' (a
+#   timeseries has no such mode; Grafana's migration drops it too)
 # - kept as they are, every setting in the call's `overrides` (no house-style call, and no migration here:
 #   Grafana migrates these itself or needs their plugin): table (angular, with `styles`) (3 panels)
 

@@ -7,15 +7,17 @@
 #   resolves to a datasource of that type
 # - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, style, hideControls
 # - schemaVersion 14 → 39
-# - graph → timeseries (2 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill, legend,
-#   lines, linewidth, nullPointMode, percentage, pointradius, points, renderer, seriesOverrides, spaceLength,
-#   stack, steppedLine, thresholds, tooltip, xaxis, yaxes; carried into fieldConfig.defaults: custom, unit;
-#   carried into fieldConfig.defaults.custom: fillOpacity, lineWidth, showPoints; options set: tooltip
-# - singlestat → stat (6 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
-#   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
-#   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: color, mappings, max, min, thresholds, unit; options set: colorMode, graphMode,
-#   reduceOptions; dropped as Grafana's own migration drops them: gauge (its bounds carried as min/max)
+# - graph → timeseries (2 panels): legacy keys carried over: fill, linewidth, points, tooltip, yaxes; legacy
+#   keys dropped: aliasColors, bars, dashLength, dashes, legend, lines, nullPointMode, percentage,
+#   pointradius, renderer, seriesOverrides, spaceLength, stack, steppedLine, thresholds, xaxis; carried into
+#   fieldConfig.defaults: custom, unit; carried into fieldConfig.defaults.custom: fillOpacity, lineWidth,
+#   showPoints; options set: tooltip
+# - singlestat → stat (6 panels): legacy keys carried over: colors, format, gauge, sparkline, thresholds,
+#   valueMaps, valueName; legacy keys dropped: colorBackground, colorValue, mappingType, mappingTypes,
+#   nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps, tableColumn, valueFontSize;
+#   carried into fieldConfig.defaults: color, mappings, max, min, thresholds, unit; options set: colorMode,
+#   graphMode, reduceOptions; dropped as Grafana's own migration drops them: gauge (its bounds carried as
+#   min/max)
 
 from vertice_obs.importer import house as h
 

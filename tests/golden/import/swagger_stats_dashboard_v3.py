@@ -5,17 +5,17 @@
 #   resolves to a datasource of that type
 # - dropped keys Grafana 10/11 ignores or owns: version, __inputs, __requires, style, gnetId
 # - schemaVersion 26 → 39
-# - graph → timeseries (6 panels): legacy keys dropped: aliasColors, bars, dashLength, dashes, fill,
-#   fillGradient, hiddenSeries, legend, lines, linewidth, nullPointMode, options, percentage, pointradius,
-#   points, renderer, seriesOverrides, spaceLength, stack, steppedLine, thresholds, timeRegions, tooltip,
-#   xaxis, yaxes, yaxis; carried into fieldConfig.defaults: custom, unit; carried into
+# - graph → timeseries (6 panels): legacy keys carried over: bars, fill, linewidth, points, stack, tooltip,
+#   yaxes; legacy keys dropped: aliasColors, dashLength, dashes, fillGradient, hiddenSeries, legend, lines,
+#   nullPointMode, options, percentage, pointradius, renderer, seriesOverrides, spaceLength, steppedLine,
+#   thresholds, timeRegions, xaxis, yaxis; carried into fieldConfig.defaults: custom, unit; carried into
 #   fieldConfig.defaults.custom: drawStyle, fillOpacity, lineWidth, showPoints, stacking; options set: tooltip
-# - singlestat → stat (6 panels): legacy keys dropped: colorBackground, colorValue, colors, format, gauge,
-#   mappingType, mappingTypes, nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps,
-#   sparkline, tableColumn, thresholds, valueFontSize, valueMaps, valueName; carried into
-#   fieldConfig.defaults: color, mappings, max, min, thresholds, unit; options set: colorMode, graphMode,
-#   reduceOptions; not carried: singlestat thresholds beyond its colors; dropped as Grafana's own migration
-#   drops them: gauge (its bounds carried as min/max)
+# - singlestat → stat (6 panels): legacy keys carried over: colors, format, gauge, sparkline, thresholds,
+#   valueMaps, valueName; legacy keys dropped: colorBackground, colorValue, mappingType, mappingTypes,
+#   nullPointMode, postfix, postfixFontSize, prefix, prefixFontSize, rangeMaps, tableColumn, valueFontSize;
+#   carried into fieldConfig.defaults: color, mappings, max, min, thresholds, unit; options set: colorMode,
+#   graphMode, reduceOptions; not carried: singlestat thresholds beyond its colors; dropped as Grafana's own
+#   migration drops them: gauge (its bounds carried as min/max)
 
 from vertice_obs.importer import house as h
 
