@@ -35,7 +35,7 @@ PER_STEP, PER_JOB = 10, 50  # annotations GitHub shows: of each kind from one st
 # variable or a panel that selects nothing (the audit's "No data" statuses and their kin); the rest after.
 _TIERS = ({"metric/missing", "metric/disappeared", "metric/recording-rule"},
           {"metric/label-missing", "metric/no-matching-series", "variable/option-no-data", "variable/label-missing",
-           "variable/undefined", "panel/no-targets"})
+           "variable/undefined", "variable/multi-in-equality", "panel/no-targets"})
 
 
 def escape_data(text: str) -> str:
