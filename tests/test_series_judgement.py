@@ -236,6 +236,9 @@ def test_a_selector_is_judged_empty_exactly_when_no_row_passes_every_matcher(row
     ("=~", "Unknown|Internal|Unavailable", True), ("=", "DeadlineExceeded", True), ("!=", "OK", True),
     ("!~", "2..", True), ("!=", "success", True), ("=~", "OK|Internal", False), ("!=", "Internal", False),
     ("!~", "", False),
+    # trial 17, VictoriaMetrics' "Logging rate": all log levels but info are warnings and errors
+    ("!=", "info", True), ("!~", "info|debug", True), ("!~", "INFO|trace", True), ("!=", "debug", False),
+    ("!~", "debug|trace", False), ("!~", "info|error", False), ("=", "info", False),
 ])
 def test_a_matcher_of_failures_only_is_told_apart(op, value, failures):
     """`code=~"5.."` on a healthy service matches nothing, rightly: `judge` says so (a new-user trial

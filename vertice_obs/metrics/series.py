@@ -185,17 +185,26 @@ _FAILURE = re.compile(r"(?i)[45](?:\.\.|\.\*|xx|\d\d|\\d\\d|\[0-9\]\[0-9\])|erro
                       r"internal|unavailable|data_?loss|unauthenticated")
 # A success outcome: what `!=`/`!~` leaves out to select the failures (`grpc_code!="OK"`, `code!~"2.."`)
 _SUCCESS = re.compile(r"(?i)ok|success(?:ful)?|succeeded|2(?:\.\.|\.\*|xx|\d\d|\\d\\d|\[0-9\]\[0-9\])")
+# Log levels below a warning: `level!="info"` (or `!~"info|debug"`) selects warnings and errors (trial 17,
+# VictoriaMetrics' "Logging rate"); leaving out only debug or trace still keeps info, so info must be left out.
+_QUIET = re.compile(r"(?i)info(?:rmational)?|notice|debug|trace")
 
 
 def failures_only(m: LabelMatcher) -> bool:
     """Does `m` select failure outcomes only — `code=~"5.."`, `status="error"`, `result=~"failed|timeout"`,
-    `grpc_code=~"Unavailable|Internal"`, or all but success, `grpc_code!="OK"`, `code!~"2.."`? A
+    `grpc_code=~"Unavailable|Internal"`, or all but success, `grpc_code!="OK"`, `code!~"2.."`, or all
+    log levels but the quiet ones, `level!="info"`, `level!~"info|debug"`? A
     counter gains such a series at its first failure: on a healthy service none matches yet, and an
     error-rate panel is right to be empty (the audit ranks it after real problems)."""
     if not m.value:
         return False
-    pattern = _FAILURE if m.op in ("=", "=~") else _SUCCESS if m.op in ("!=", "!~") else None
-    return pattern is not None and all(pattern.fullmatch(v) for v in m.value.split("|"))
+    values = m.value.split("|")
+    if m.op in ("=", "=~"):
+        return all(_FAILURE.fullmatch(v) for v in values)
+    if m.op in ("!=", "!~"):  # all but success, or all but the quiet log levels, info among them
+        return (all(_SUCCESS.fullmatch(v) for v in values)
+                or all(_QUIET.fullmatch(v) for v in values) and any(v.lower().startswith("info") for v in values))
+    return False
 
 
 def judge(selector: Selector, table: LabelTable) -> list[Verdict]:
