@@ -391,3 +391,17 @@ def test_cli_junit_lists_passing_testcases_without_v(repo):
     assert passing and all(c.find("failure") is None for c in passing)
     assert any("maximus_dopamine_level" in c.find("system-out").text for c in passing)
     assert "no findings" not in [c.get("name") for c in suite]
+
+
+def test_sarif_logical_locations_keep_a_slash_in_a_title_within_its_part():
+    """`dashboard/panel/target`: a panel titled `Messages/sec` (trial 17, agent-os' dashboard) read as two
+    parts; each part's `/` and `\\` are escaped, so splitting at an unescaped `/` gives the parts back."""
+    from vertice_obs.finding import Finding, Location, Severity
+    from vertice_obs.output import findings_sarif
+
+    at = Location(file="d.json", line=3, dashboard="agent-os", panel="Messages/sec \\ total", target="A")
+    log = json.loads(findings_sarif([Finding("metric/missing", Severity.WARNING, "m", at)], "1"))
+    name = log["runs"][0]["results"][0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+    assert name == "agent-os/Messages\\/sec \\\\ total/A"
+    parts = [p.replace("\\/", "/").replace("\\\\", "\\") for p in re.split(r"(?<!\\)/", name)]
+    assert parts == ["agent-os", "Messages/sec \\ total", "A"]

@@ -260,6 +260,10 @@ def test_a_rule_given_as_an_object_is_read_by_attribute():
     # a unit word left out is still the metric
     ("node_network_receive_total", NAMES | {"node_network_receive_bytes_total"},
      "; did you mean node_network_receive_bytes_total?"),
+    # trial 17: a unit appended is under difflib's cutoff (0.78), and still the metric
+    ("node_boot_time", NAMES | {"node_boot_time_seconds"}, "; did you mean node_boot_time_seconds? (the unit is part "
+                                                           "of the name)"),
+    ("node_uname", NAMES | {"node_uname_info"}, "; did you mean node_uname_info? (the unit is part of the name)"),
 ])
 def test_close_names(name, names, hint):
     found = one(use(name), evidence(names=names), CATALOG)
@@ -464,3 +468,13 @@ def test_a_close_name_is_looked_for_once_per_missing_name_not_per_use(monkeypatc
     found = classify([use("maximus_dopamine_levle") for _ in range(40)] + [use("maximus_other_x") for _ in range(40)], ev)
     assert {f.message.endswith("did you mean maximus_dopamine_level?") for f in found[:40]} == {True}
     assert sorted(calls) == ["maximus_dopamine_levle", "maximus_other_x"]
+
+
+def test_an_uptime_counter_is_shown_as_it_is():
+    """`apache_uptime_seconds_total` in a stat panel is the time since start, which is meant raw: its
+    rate is 1 (trial 17, rfmoz's Apache dashboard). Another counter of the exporter still gets the advice."""
+    names = NAMES | {"apache_uptime_seconds_total", "apache_accesses_total"}
+    metadata = {"apache_uptime_seconds_total": "counter", "apache_accesses_total": "counter"}
+    found = classify([use("apache_uptime_seconds_total"), use("apache_accesses_total")],
+                     evidence(names=names, metadata=metadata))
+    assert [f.metric for f in found if f.check == "metric/counter-without-rate"] == ["apache_accesses_total"]

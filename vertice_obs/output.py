@@ -128,7 +128,9 @@ def findings_sarif(findings: Sequence[Finding], tool_version: str, root: Path | 
             else {"startLine": 1}
         location["physicalLocation"] = {"artifactLocation": artifact_location(loc.file, where(loc.file) if where
                                                                              else None, root), "region": region}
-        logical = "/".join(str(p) for p in (loc.dashboard, loc.panel, loc.target) if p not in (None, ""))
+        # dashboard/panel/target, each part's own `\` and `/` escaped: a title `Messages/sec` is one part
+        logical = "/".join(str(p).replace("\\", "\\\\").replace("/", "\\/") for p in (loc.dashboard, loc.panel, loc.target)
+                           if p not in (None, ""))
         if logical:
             location["logicalLocations"] = [{"fullyQualifiedName": logical}]
         result: dict[str, Any] = {"ruleId": f.check, "level": _SARIF_LEVEL[str(f.severity)],

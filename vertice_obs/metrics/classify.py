@@ -281,6 +281,7 @@ def _type_findings(uses: list[MetricUse], ev: Evidence, present: Mapping[str, bo
                                f"{source}): {use.under} is for counters; a gauge is shown as it is, or with deriv()"
                                " or delta() for its change", use.location, metric=use.metric, query=use.query))
         elif (kind == "counter" and not use.ranged and use.under not in _RAW_COUNTER_OK
+              and "uptime" not in use.metric.split("_")  # time since start: shown as it is (its rate is 1)
               and not _counter_against(use, ev, catalog, known)):
             shown = f"{use.under}() of " if use.under else ""
             # a name is a guess (gauges named `…_count` or `…_total` exist; a source without metadata,
@@ -319,6 +320,9 @@ def _did_you_mean(name: str, names: frozenset[str]) -> str:
         return f"; did you mean {name.removesuffix('_total')}? (it is exposed without _total)"
     if f"{name}_bucket" in names:
         return f"; {name} is a histogram: did you mean {name}_bucket (for histogram_quantile), _sum or _count?"
+    with_unit = sorted(f"{name}_{w}" for w in _UNIT_WORDS - {"total", "bucket", "count", "sum"} if f"{name}_{w}" in names)
+    if with_unit:  # `node_boot_time`: under difflib's cutoff (0.78) to `node_boot_time_seconds` (trial 17)
+        return f"; did you mean {with_unit[0]}? (the unit is part of the name)"
     prefix = name.split("_", 1)[0] + "_"
     candidates = [n for n in names if n.startswith(prefix)] if "_" in name else list(names)
     close = [n for n in difflib.get_close_matches(name, candidates, n=5, cutoff=0.85) if _a_slip(name, n)]
