@@ -132,9 +132,10 @@ def undefined(model: dict[str, Any], file: str):
                    {"json_path": pointer(path), "variable": name})
 
 
-# `label="…"` / `label!="…"` in a query: an equality matcher and its quoted value (`=~`, `==`, `<=`, `>=` are
-# not: no quote follows their `=`)
-_EQUALITY = re.compile(r"""([A-Za-z_][A-Za-z0-9_]*)\s*(!=|=)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)""")
+# An equality matcher's operator and quoted value (`="…"`, `!="…"`; `=~`, `==`, `<=`, `>=` are not: no quote
+# follows their `=`), and the label name written just before it
+_EQUALITY = re.compile(r"""(!=|=)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)""")
+_LABEL_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\Z")
 
 
 @check("variable/multi-in-equality", Severity.WARNING, scope="lint")
@@ -152,11 +153,15 @@ def multi_in_equality(model: dict[str, Any], file: str):
     if not several:
         return
     said: set[tuple[Location, str, str]] = set()
-    for path, value, where in _places(model, file):
-        if path[-1] not in ("expr", "query") or "=" not in value:
-            continue
+    for path, value, where in _queries(model, file):
         for match in _EQUALITY.finditer(value):
-            label, op, quoted = match.groups()
+            op, quoted = match.groups()
+            if "$" not in quoted and "[[" not in quoted:
+                continue
+            named = _LABEL_BEFORE.search(value, 0, match.start())
+            if named is None:
+                continue
+            label = named.group(1)
             for name in dict.fromkeys(references(quoted)):
                 if name in several and (where, label, name) not in said:
                     said.add((where, label, name))
@@ -165,6 +170,28 @@ def multi_in_equality(model: dict[str, Any], file: str):
                            f"two values as (a|b), All as its allValue or every value, each regex-escaped (a dot as \\.) — "
                            f"which {op} compares as text: the panel shows No data then; use {label}{regex}{quoted[:80]}",
                            where, {"json_path": pointer(path), "variable": name})
+
+
+def _queries(model: dict, file: str) -> Iterator[tuple[tuple, str, Location]]:
+    """(JSON path, text, location) of each panel target's `expr`, variable `query` and annotation `expr`
+    that has an `=` and a reference in it: what a matcher can be in (`_places` reads every text)."""
+    def wanted(value: Any) -> bool:
+        return type(value) is str and "=" in value and ("$" in value or "[[" in value)
+
+    uid = dashboard_name(model)
+    for path, panel in walk_panels(model):
+        for i, target in enumerate(as_list(panel.get("targets"))):
+            if isinstance(target, dict) and wanted(expr := target.get("expr")):
+                yield path + ("targets", i, "expr"), expr, Location(
+                    file=file, dashboard=uid, panel=text(panel.get("title")), panel_id=panel_id(panel),
+                    target=target_ref(target, i))
+    for path, variable in variables(model):
+        if wanted(query := variable.get("query")):
+            yield path + ("query",), query, Location(file=file, dashboard=uid, target=f"variable {variable['name']}")
+    for i, annotation in enumerate(as_list(as_dict(model.get("annotations")).get("list"))):
+        if isinstance(annotation, dict) and wanted(expr := annotation.get("expr")):
+            yield ("annotations", "list", i, "expr"), expr, Location(
+                file=file, dashboard=uid, target=f"annotation {text(annotation.get('name')) or '?'}")
 
 
 def _expression_refs(model: dict, path: tuple) -> set[str]:
