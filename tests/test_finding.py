@@ -56,3 +56,17 @@ def test_a_finding_about_the_run_itself_names_no_place():
     assert str(run) == "info: metric types could not be checked [source/degraded]"
     placed = Finding("metric/missing", Severity.WARNING, "gone", Location("d.json", 3))
     assert str(placed).startswith("d.json:3") and str(placed).endswith(": warning: gone [metric/missing]")
+
+
+@pytest.mark.parametrize("panels,others,said", [
+    ([("A", 1)], (), ("1 panel", "'A'")),
+    ([("A", 1), (None, 4), ("  ", None)], (), ("3 panels", "'A', panel #4, untitled panel")),
+    ([("A", 1), ("B", 2), ("C", 3), ("D", 4)], ("variable x",), ("4 panels and 1 other query", "'A', 'B', 'C' and 2 more")),
+    ([], ("variable x", "annotation y"), ("2 other queries", "variable x, annotation y")),
+])
+def test_panels_are_counted_and_named_one_way(panels, others, said):
+    """One wording for every message that counts the panels something touches (an empty dropdown's,
+    an option's, an unknown value's): titles quoted, an untitled panel by its id, the rest counted."""
+    from vertice_obs.finding import panels_named
+
+    assert panels_named(panels, others) == said

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import operator
 from dataclasses import dataclass, field, fields
-from typing import Any, TypeVar
+from typing import Any, Sequence, TypeVar
 
 C = TypeVar("C", bound=type)
 
@@ -53,6 +53,19 @@ def panel_title(title: object) -> str | None:
     """A panel's title as messages quote it (`'Latency'`); None for a panel with none to show (no
     title, "" or blanks: Grafana draws no header), which messages used to print as `''`."""
     return repr(title) if title is not None and (not isinstance(title, str) or title.strip()) else None
+
+
+def panels_named(panels: Sequence[tuple[object, object]], others: Sequence[str] = (), shown: int = 3
+                 ) -> tuple[str, str]:
+    """The one way a message counts and names the panels something touches: (`3 panels and 1 other
+    query`, `'A', panel #4, variable x and 1 more`) — (title, id) pairs, each as `panel_title`
+    quotes it, else by its id, else `untitled panel`, then `others` (annotations, variables: named
+    by the caller) in the same list, counted apart; at most `shown` named, the rest counted."""
+    names = [panel_title(title) or panel_label(None, pid) for title, pid in panels] + list(others)
+    counts = ([f"{len(panels)} panel{'s' if len(panels) != 1 else ''}"] if panels else []) + (
+        [f"{len(others)} other quer{'ies' if len(others) != 1 else 'y'}"] if others else [])
+    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    return " and ".join(counts), listed
 
 
 def panel_label(title: object, panel_id: object = None) -> str:

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.checks.walk import VARIABLE_REF, pointer, variables
-from vertice_obs.finding import Finding, panel_label, panel_title
+from vertice_obs.finding import Finding, panels_named
 from vertice_obs.jsonpos import Positions
 from vertice_obs.metrics.analysis import mentions
 from vertice_obs.metrics.interpolate import Variable
@@ -33,7 +33,6 @@ Fills = dict[tuple[str, str], tuple[Panel, ...]]  # (file, variable) → the pan
 # for this one: `disappeared`), so every panel filtering by it is drawn without a value of it.
 EMPTIES = frozenset({"metric/missing", "metric/disappeared", "metric/recording-rule", "metric/label-missing",
                      "metric/no-matching-series", "variable/label-missing"})
-_SHOWN = 3  # panels named in a message; the rest counted
 _VARIABLE = "variable "  # a variable's query: its Location.target
 
 
@@ -128,19 +127,14 @@ def with_fills(findings: list[Finding], fills: Mapping[tuple[str, str], tuple[Pa
             if panels:
                 listed = [{"panel": title, "panel_id": pid, "target": ref, "line": line}
                           for title, pid, ref, line in panels]
-                uses = f"{_panels_words(panels)} {'uses' if len(panels) == 1 else 'use'}"
+                counted, named = panels_named([(t, pid) for t, pid, _, _ in panels])
+                uses = f"{counted} ({named}) {'uses' if len(panels) == 1 else 'use'}"
                 said = (f"; {uses} ${name}" if f.check.startswith("variable/")  # it says the dropdown is empty
                         else f"; so ${name} lists nothing, and {uses} it")
                 f = replace(f, message=f.message + said,
                             details=tuple(sorted({**dict(f.details), "fills": listed}.items())))
         out.append(f)
     return out
-
-
-def _panels_words(panels: Sequence[Panel]) -> str:
-    named = ", ".join(panel_title(t) or panel_label(None, pid) for t, pid, _, _ in panels[:_SHOWN])
-    more = f" and {len(panels) - _SHOWN} more" if len(panels) > _SHOWN else ""
-    return f"{len(panels)} panel{'s' if len(panels) != 1 else ''} ({named}{more})"
 
 
 def unknown_in(query: Query, variables: dict[str, Variable]) -> list[str]:
@@ -161,13 +155,12 @@ def unknown_values(file: str, model: Mapping[str, Any], unknown: dict[str, list[
                "the one shown" if v.refreshed
                else f"${name} is All, with no allValue and no options saved in the dashboard" if v.chosen_all
                else f"${name} has no value saved in the dashboard (no current value, no options)")
-        panels = list(dict.fromkeys(q.location.panel for q in queries if q.location.panel is not None))
-        others = len(queries) - sum(1 for q in queries if q.location.panel is not None)
-        names = ", ".join(panel_title(p) or "untitled" for p in panels[:_SHOWN]) + (
-            f" and {len(panels) - _SHOWN} more" if len(panels) > _SHOWN else "")
-        where = " and ".join(([f"{len(panels)} panel{'s' if len(panels) != 1 else ''} ({names})"]
-                              if panels else [])
-                             + ([f"{others} other quer{'ies' if others != 1 else 'y'}"] if others else []))
+        panels = list(dict.fromkeys((q.location.panel, q.location.panel_id) for q in queries
+                                    if q.location.panel is not None or q.location.panel_id is not None))
+        others = [q.location.target or "?" for q in queries
+                  if q.location.panel is None and q.location.panel_id is None]
+        counted, listed = panels_named(panels, others)
+        where = f"{counted} ({listed})"
         first = queries[0].location
         at, extra = at_variable(paths, first.file, first.dashboard, name)
         out.append(finding("variable/value-unknown",

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from vertice_obs.checks import finding
-from vertice_obs.finding import Finding, Location, panel_title
+from vertice_obs.finding import Finding, Location, panels_named
 from vertice_obs.metrics.classify import (
     WHILE_FIRING,
     Evidence,
@@ -224,12 +224,11 @@ def _option_findings(options: dict[tuple, list[SelectorUse]], paths: Mapping[tup
     queries it empties; an example selector whose name is not `known` says so."""
     out = []
     for (file, dashboard, (variable, value)), emptied in sorted(options.items()):
-        panels = list(dict.fromkeys(u.location.panel for u in emptied if u.location.panel is not None))
-        others = list(dict.fromkeys(u.location.target or "?" for u in emptied if u.location.panel is None))
-        names = [panel_title(p) or "untitled" for p in panels] + others
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        what = " and ".join(([f"{len(panels)} panel{'s' if len(panels) != 1 else ''}"] if panels else [])
-                            + ([f"{len(others)} other quer{'ies' if len(others) != 1 else 'y'}"] if others else []))
+        panels = list(dict.fromkeys((u.location.panel, u.location.panel_id) for u in emptied
+                                    if u.location.panel is not None or u.location.panel_id is not None))
+        others = list(dict.fromkeys(u.location.target or "?" for u in emptied
+                                    if u.location.panel is None and u.location.panel_id is None))
+        what, shown = panels_named(panels, others)
         at, extra = at_variable(paths, file, dashboard, variable)
         if others:
             extra["others"] = len(others)
