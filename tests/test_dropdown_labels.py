@@ -221,3 +221,30 @@ def test_a_dropdown_query_is_parsed_once(monkeypatch):
     taken = query_facts(Query('label_values(vobs_parsed_once_total{job="x"}, cpu)', at, kind="variable"), {})
     assert [f.check for f in refused.findings] == ["variable/not-a-selector"] and taken.findings == []
     assert parsed and max(parsed.values()) == 1, parsed
+
+
+# Grafana's own pattern for a label_values() query (its Prometheus datasource's metricFindQuery)
+GRAFANA_LABEL_VALUES = r"^label_values\((?:(.+),\s*)?([a-zA-Z_$][a-zA-Z0-9_]*)\)\s*$"
+
+
+@pytest.mark.parametrize("query", [
+    "label_values(job)", f"label_values({LEVEL}, environment)", f'label_values({LEVEL}{{a="x,y"}}, job)',
+    f'label_values({LEVEL}{{a="x", b=~"p|q"}},instance)', "label_values(sum by (a, b) (x), a)",
+    "label_values(x{a=\"p,q\"})", "label_values(up, $label)", "label_values(up, job )", "label_values(, job)",
+    "label_values(up{a='it''s'}, job)", "label_values(up{a=`x,y`}, job)", "label_values  (up, job)",
+])
+def test_every_reader_of_label_values_splits_it_as_grafana_does(query):
+    """One reading of `label_values(q, label)` (`promql_text.label_values_call`) serves the PromQL
+    extraction, the dropdown's label and the selector check; where Grafana's own pattern takes the
+    two-argument form, the q and label read here are Grafana's."""
+    import re
+
+    from vertice_obs.metrics.promql_text import _variable_promql, label_values_call
+
+    grafana = re.match(GRAFANA_LABEL_VALUES, query)
+    parts = label_values_call(query)
+    if grafana and grafana.group(1) is not None:
+        assert parts is not None and parts[0] == grafana.group(1) and parts[1].lstrip() == grafana.group(2)
+        assert _variable_promql(query) == (grafana.group(1).strip() or None)
+    if parts is not None and parts[0] is None:
+        assert _variable_promql(query) is None  # label_values(label): no PromQL to extract

@@ -28,10 +28,10 @@ from vertice_obs.metrics.lints import LintFacts
 from vertice_obs.metrics.promql_text import (
     _LITERAL,
     ParseError,
-    _last_top_level_comma,
     _mask_strings,
     _variable_promql,
     check_query_shape,
+    label_values_call,
     parse_promql,
 )
 from vertice_obs.metrics.selectors import Analysis, analyse, farthest, unknown_value
@@ -116,7 +116,6 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
     return out
 
 
-_DROPDOWN = re.compile(r"label_values\s*\((.*)\)", re.S)
 _LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MAKES_LABELS = re.compile(r"\b(?:label_replace|label_join|count_values|absent(?:_over_time)?)\s*\(")
 
@@ -126,20 +125,19 @@ def dropdown_label(query: str) -> str | None:
     of, written out (not a `$variable`: Grafana's own pattern takes a plain name), else None; None
     too where `q` may make that label (label_replace, label_join, count_values, absent) or it is the
     name itself."""
-    match = _DROPDOWN.fullmatch(query.strip())
-    if match is None:
+    parts = label_values_call(query)
+    if parts is None:
         return None
-    inner = match.group(1)
-    split = _last_top_level_comma(inner)
-    if split >= 0 and not inner[:split].strip():  # `label_values(, x)`: not Grafana's form at all
+    q, label = parts[0], parts[1].strip()
+    if q is not None and not q.strip():  # `label_values(, x)`: not Grafana's form at all
         return None
-    label = inner[split + 1:].strip() if split >= 0 else inner.strip()
-    if not _LABEL_NAME.fullmatch(label) or label == "__name__" or _MAKES_LABELS.search(inner[:max(split, 0)]):
+    if not _LABEL_NAME.fullmatch(label) or label == "__name__" or _MAKES_LABELS.search(q or ""):
         return None
     return label
 
 
-_LABEL_VALUES = re.compile(r"label_values\s*\((.+),\s*([A-Za-z_$][A-Za-z0-9_]*)\)\s*", re.S)  # Grafana's own pattern
+# Grafana's own pattern for the label (a `$variable` too), after the comma's blanks and right before `)`
+_GRAFANA_LABEL = re.compile(r"[A-Za-z_$][A-Za-z0-9_]*")
 
 
 def _not_a_selector(query: Query, text: str, facts: Analysis) -> Finding | None:
@@ -147,11 +145,12 @@ def _not_a_selector(query: Query, text: str, facts: Analysis) -> Finding | None:
     sends q to Prometheus as `match[]` (`/api/v1/label/<label>/values`, or `/api/v1/series` before
     it), which takes a series selector only — a function, an aggregation, an operator, a range,
     `offset` or `@` is refused, and the dropdown shows an error."""
-    match = _LABEL_VALUES.fullmatch(query.expr.strip())
-    if match is None or facts.series_selector:  # from the parse `facts` came from: no second parse of `text`
+    parts = label_values_call(query.expr)
+    label = parts[1].lstrip() if parts is not None and parts[0] else ""
+    if not _GRAFANA_LABEL.fullmatch(label) or facts.series_selector:  # from the parse `facts` came from
         return None
     metrics = list(dict.fromkeys(r.metric for r in facts.refs if not r.is_pattern))
-    instead = (f"list the labels of the series themselves (label_values({metrics[0]}, {match.group(2)}))"
+    instead = (f"list the labels of the series themselves (label_values({metrics[0]}, {label}))"
                if len(metrics) == 1 else "write a series selector")
     return finding("variable/not-a-selector",
                    f"label_values() sends {escape(text.strip(), one_line=True)} to Prometheus as a series selector "

@@ -3,7 +3,8 @@
 What every path that parses PromQL shares: the shape guard that refuses what the Rust parser
 cannot take safely (`check_query_shape`), the one parse call (`parse_promql`: durations as
 Prometheus reads them, raw strings quoted), the lexical reading of string literals (`_mask_strings`
-for the literal-indexed shapes) and the PromQL inside a Grafana variable query (`_variable_promql`).
+for the literal-indexed shapes) and the PromQL inside a Grafana variable query (`_variable_promql`,
+`label_values_call`).
 Imports only `metrics.durations`; `metrics.extract` builds the metric references on top.
 """
 
@@ -160,6 +161,22 @@ def _lexemes(text: str) -> Iterator[tuple[int, int | None, str]]:
         yield start, end, first
 
 
+_LABEL_VALUES_CALL = re.compile(r"label_values\s*\((.*)\)", re.S)
+
+
+def label_values_call(query: str) -> tuple[str | None, str] | None:
+    """Grafana's `label_values(q, label)` and `label_values(label)` variable queries, read one way for
+    every reader (the PromQL in it, the label it lists, whether q is a selector): (q, label) as
+    written between the parentheses, split at the last top-level comma — q None in the one-argument
+    form; None for any other query."""
+    match = _LABEL_VALUES_CALL.fullmatch(query.strip())
+    if match is None:
+        return None
+    inner = match.group(1)
+    split = _last_top_level_comma(inner)
+    return (inner[:split], inner[split + 1:]) if split >= 0 else (None, inner)
+
+
 def _variable_promql(query: str) -> str | None:
     """The PromQL inside a Grafana Prometheus variable query, or a `metrics(re)` marker, or None.
 
@@ -175,9 +192,8 @@ def _variable_promql(query: str) -> str | None:
                 return inner.strip() or None
             if fn == "query_result":
                 return inner.strip() or None
-            # label_values(q, label): the query is everything before the last top-level comma.
-            split = _last_top_level_comma(inner)
-            return (inner[:split].strip() or None) if split >= 0 else None
+            parts = label_values_call(text)  # label_values(q, label): q, before the last top-level comma
+            return (parts[0].strip() or None) if parts and parts[0] is not None else None
     return text  # a bare PromQL query used as a variable query
 
 
