@@ -100,6 +100,8 @@ def _title_problem(title: Any) -> str | None:
 def _too_deep(model: Any) -> Problem | None:
     """The first part nested deeper than a generated module is written (`codegen.MAX_DEPTH`: no
     dashboard anyone wrote comes near), found without recursion (a deep copy of it would overflow)."""
+    if not _deeper(model):  # the usual answer, without a path built for every part
+        return None
     stack: list[tuple[tuple[Any, ...], Any]] = [((), model)]
     while stack:
         path, node = stack.pop()
@@ -108,6 +110,21 @@ def _too_deep(model: Any) -> Problem | None:
         items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
         stack.extend(((*path, key), value) for key, value in reversed(list(items)))
     return None
+
+
+def _deeper(model: Any) -> bool:
+    """Is any list or object nested more than `MAX_DEPTH` levels below `model`? Depths only: the
+    walk `_too_deep` then makes, with the path, runs only when one is."""
+    stack: list[tuple[int, Any]] = [(0, model)]
+    while stack:
+        depth, node = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        below = depth + 1
+        stack.extend((below, child) for child in (node.values() if isinstance(node, dict) else node
+                                                  if isinstance(node, list) else ())
+                     if isinstance(child, (dict, list)))
+    return False
 
 
 def _top(model: dict[str, Any]) -> Problems:
