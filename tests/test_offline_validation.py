@@ -115,8 +115,8 @@ def test_a_variable_nothing_is_known_about_is_said_once_at_its_definition(tmp_pa
     assert said["location"]["line"] in (line - 1, line) and said["location"]["target"] == "variable svc"
     assert said["details"] == {"variable": "svc", "queries": 11, "panels": 5, "json_path": "/templating/list/0"}
     assert said["message"] == ("$svc is a query variable Grafana re-runs on load, so its saved value need not be the "
-                               "one shown: the matchers it fills on 5 panels ('p1', 'p2', 'p3' and 2 more) and 1 other "
-                               "query are not checked for series")
+                               "one shown: the matchers it fills on 5 panels and 1 other query ('p1', 'p2', 'p3' and 3 "
+                               "more) are not checked for series")
 
 
 SCRAPE_CATALOG = """\

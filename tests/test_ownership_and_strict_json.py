@@ -88,7 +88,7 @@ def test_strict_reading_locates_what_grafana_would_refuse(text, line, message):
 def test_lenient_reading_replaces_lone_surrogates_and_keeps_pairs_and_bom():
     notes: list = []
     assert parse_json('\ufeff{"a": "\\ud83d\\ude00", "b": "\\udfff"}', "x.json", notes) == {"a": "😀", "b": "\ufffd"}
-    assert [line for line, _ in notes] == [1, 1]  # the byte-order mark and the lone surrogate
+    assert [(line, column) for line, column, _ in notes] == [(1, 1), (1, 28)]  # the byte-order mark, the lone surrogate
     with pytest.raises(InputError, match="more than 4,300 digits"):
         parse_json("9" * 5000, "x.json", [])
 
@@ -220,3 +220,19 @@ def test_a_journal_with_null_samples_reports_them_as_no_data(tmp_path):
     report = analyse(journal)
     baseline = report.scenarios[0].steps[0]["stats"]["p"]["baseline"]
     assert baseline.samples == 1 and baseline.worst == 0.2
+
+
+def test_a_minified_dashboard_s_strict_json_notes_have_their_column(tmp_path):
+    """A minified dashboard is one line: a note at `file:1` alone does not find the value (trial 15
+    L3). Each `input/json` finding has the column of its value; an error has it too."""
+    from vertice_obs.metrics.validation import load_dashboard_files
+
+    text = '{"title":"t","panels":[{"type":"stat","maxDataPoints":NaN,"targets":[{"expr":"up","x":1e999}]}]}'
+    (tmp_path / "min.json").write_text(text)
+    found: list = []
+    load_dashboard_files([tmp_path], findings=found)
+    assert sorted((f.location.line, f.location.column) for f in found if f.check == "input/json") == [
+        (1, text.index("NaN") + 1), (1, text.index("1e999") + 1)]
+    with pytest.raises(InputError) as caught:
+        parse_json(text, "min.json")
+    assert (caught.value.line, caught.value.column) == (1, text.index("NaN") + 1)

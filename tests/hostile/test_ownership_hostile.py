@@ -396,7 +396,7 @@ def _after(case: Case, out: Outcome, box: Sandbox) -> None:
         if out.stdout.lstrip().startswith("{"):
             _strict(out.stdout)
     if case.id in ("json-nan-literal", "json-bom-and-nan"):
-        assert "d/x.json:2: warning: NaN is not JSON" in out.stdout and "[input/json]" in out.stdout
+        assert "d/x.json:2:11: warning: NaN is not JSON" in out.stdout and "[input/json]" in out.stdout  # its column too
     if case.id == "json-huge-integer-400-digits":
         payload = _strict(out.stdout)
         assert any(f["check"] == "input/json" and f["location"].get("line") == 2 for f in payload["findings"])

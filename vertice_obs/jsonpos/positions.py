@@ -275,7 +275,7 @@ def _members(text: str, node: int, offsets: list[int], key_offsets: list[int], c
     return members
 
 
-def read_json(text: str, file: str, notes: list[tuple[int | None, str]] | None = None) -> tuple[Any, Positions]:
+def read_json(text: str, file: str, notes: list[tuple[int | None, int | None, str]] | None = None) -> tuple[Any, Positions]:
     """`text` as JSON — exactly as `jsonpos.strict.parse_json` reads it, errors and notes included —
     and the position of each of its values."""
     data = parse_json(text, file, notes)

@@ -37,12 +37,12 @@ BOM_NOTE = "starts with a byte-order mark, which Grafana's JSON reader refuses (
 _YAML_START = re.compile(r"\A\s*(?:#[^\n]*\n\s*)*(?:---|[A-Za-z_][\w.-]*\s*:(?:\s|$)|- )")
 
 
-def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None = None) -> Any:
+def parse_json(text: str, file: str, notes: list[tuple[int | None, int | None, str]] | None = None) -> Any:
     """`text` as JSON, or `InputError` at `file:line`. Python's json also reads what strict readers
     (Grafana's Go, `jq`) refuse: `NaN`/`Infinity`, numbers no 64-bit float holds, lone surrogates
     (`"\\ud800"`). Without `notes` each of those is an error at its line; with `notes`, the file is
     read as Python reads it — but a lone surrogate becomes U+FFFD, so the text can be printed and
-    written — and each such value is appended to `notes` as `(line, message)`. An integer of more
+    written — and each such value is appended to `notes` as `(line, column, message)`. An integer of more
     than 4,300 digits is always an error. A leading byte-order mark is read past, and noted (line
     1): Grafana's Go JSON readers (file provisioning, the HTTP API) refuse it."""
     found: list[_NotStrict] = []
@@ -74,11 +74,11 @@ def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None 
     if text.startswith("\ufeff"):  # a byte-order mark, as decode_text drops it
         text = text[1:]
         if notes is not None:
-            notes.append((1, BOM_NOTE))
+            notes.append((1, 1, BOM_NOTE))
     try:
         data = json.loads(text, parse_constant=constant, parse_float=number, parse_int=integer)
     except _NotStrict as bad:
-        raise InputError(f"invalid JSON: {bad.why}", file, _line_of(text, lambda t: t == bad.token)) from None
+        raise InputError(f"invalid JSON: {bad.why}", file, *_position_of(text, lambda t: t == bad.token)) from None
     except json.JSONDecodeError as exc:
         why = " (it reads as YAML: vobs reads Grafana's dashboard JSON; convert it first, e.g. `yq -o json`)" \
             if _YAML_START.match(text) else ""  # a dashboard kept as YAML (grizzly's, a Kubernetes resource)
@@ -91,15 +91,15 @@ def parse_json(text: str, file: str, notes: list[tuple[int | None, str]] | None 
     for bad in found:
         if bad.token not in seen and len(seen) < MAX_NOTES:
             seen.add(bad.token)
-            notes.append((_line_of(text, lambda t, token=bad.token: t == token), bad.why))  # type: ignore[union-attr]
+            notes.append((*_position_of(text, lambda t, token=bad.token: t == token), bad.why))  # type: ignore[union-attr]
     if _SURROGATE_ESCAPE.search(text):
-        line = _line_of(text, lambda t: t.startswith('"') and bool(_SURROGATE_ESCAPE.search(t))
-                        and bool(_SURROGATE.search(json.loads(t))))
+        line, column = _position_of(text, lambda t: t.startswith('"') and bool(_SURROGATE_ESCAPE.search(t))
+                                    and bool(_SURROGATE.search(json.loads(t))))
         if line is not None:
             why = "a string holds a lone surrogate (an escape like \\ud800), which is not Unicode text"
             if notes is None:
-                raise InputError(f"invalid JSON: {why}", file, line)
-            notes.append((line, f"{why}: read as U+FFFD"))
+                raise InputError(f"invalid JSON: {why}", file, line, column)
+            notes.append((line, column, f"{why}: read as U+FFFD"))
             data = _without_surrogates(data)
     return data
 
@@ -137,10 +137,13 @@ def _deepest(text: str) -> tuple[int, int, int]:
     return deepest, text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
 
 
-def _line_of(text: str, wanted: Callable[[str], bool]) -> int | None:
-    """The line of the first JSON token (a string with its quotes, or a bare word) `wanted` accepts."""
+def _position_of(text: str, wanted: Callable[[str], bool]) -> tuple[int | None, int | None]:
+    """The line and column (1-based, in characters) of the first JSON token (a string with its
+    quotes, or a bare word) `wanted` accepts: a minified dashboard is one line, so the column is
+    what finds it (trial 15)."""
     for match in _JSON_TOKEN.finditer(text):
         if wanted(match.group()):
-            return text.count("\n", 0, match.start()) + 1
-    return None
+            start = match.start()
+            return text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+    return None, None
 

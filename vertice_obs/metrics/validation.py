@@ -21,7 +21,7 @@ from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
 from vertice_obs.guard.paths import json_files
 from vertice_obs.jsonpos import Positions, classic_of, dashboard_in, unreadable
-from vertice_obs.jsonpos.strict import BOM_NOTE, parse_json
+from vertice_obs.jsonpos.strict import parse_json
 from vertice_obs.located_yaml import decode_text
 from vertice_obs.metrics.adhoc import adhoc_filters, filters_for
 from vertice_obs.metrics.analysis import (
@@ -191,7 +191,7 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
         try:
             raw = read_regular(path, shown)
             text = decode_text(raw, shown, keep_bom=True)  # not UTF-8: one error at the first bad byte's line
-            notes: list[tuple[int | None, str]] = []
+            notes: list[tuple[int | None, int | None, str]] = []
             data = parse_json(text, shown, notes)  # a byte-order mark: noted, read past (Positions skips it)
         except NotAFile as exc:
             findings.append(finding("input/skipped", f"{exc.message}: skipped", Location(file=shown)))
@@ -203,8 +203,8 @@ def load_dashboard_files(paths: Sequence[Path], display: Callable[[Path], str] =
         except OSError as exc:  # unreadable (permissions, vanished, a directory loop): this file alone
             findings.append(finding("file/invalid", f"cannot be read: {os_reason(exc)}", Location(file=shown)))
             continue
-        findings.extend(finding("input/json", message, Location(file=shown, line=line, column=1 if message == BOM_NOTE
-                                                                else None)) for line, message in notes)
+        findings.extend(finding("input/json", message, Location(file=shown, line=line, column=column))
+                        for line, column, message in notes)
         document = data
         data, root = dashboard_in(document)
         v2 = classic_of(document)
