@@ -183,6 +183,21 @@ def to_update(wanted: Iterable[Folder], existing: Mapping[str, Folder], nested: 
     return out
 
 
+def needed(folders: Iterable[Folder], updates: Mapping[str, Folder], homes: Iterable[str]) -> list[Folder]:
+    """Of the folders to create or update (parents first), those a publish makes: every update (a
+    renamed or moved folder of vobs' is made right whatever is written), and a folder to create only
+    when a dashboard is written into it or into a folder inside it (`homes`: the folder uids of the
+    dashboards to write) or an update moves a folder into it — a narrative whose dashboards are all
+    skipped (another project's, drifted) or unchanged gets no empty folder (trial: 10.4)."""
+    folders = list(folders)
+    by_uid, keep = {f.uid: f for f in folders}, set()
+    for uid in [*homes, *updates]:
+        while uid in by_uid and uid not in keep:  # the folder, then its parents to create
+            keep.add(uid)
+            uid = by_uid[uid].parent_uid
+    return [f for f in folders if f.uid in keep]
+
+
 def update_words(folder: Folder, live: Folder, titles: Mapping[str, str]) -> str:
     """`folder 'web-shop' → 'Shop', moved into 'Web'` — `titles`: uid → title, for parents."""
     said = [f"folder {live.title!r}" + (f" → {folder.title!r}" if folder.title != live.title else "")]

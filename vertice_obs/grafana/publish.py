@@ -38,6 +38,7 @@ from vertice_obs.grafana.folders import (
     check_unique,
     folder_chain,
     folder_uid,
+    needed,
     to_update,
     twins,
     update_words,
@@ -133,6 +134,7 @@ def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, for
     hits = target.search() if hits is None else hits
     seen = survey(rendered, target, workers, history=True, hits=hits, on_fetched=on_fetched)
     actions = [decide(one, force, project_id) for one in seen]
+    folders, notes = made(folders, updates, notes, actions)  # none for a narrative nothing is written of
     refused = reserved_refusals(actions, existing, folders, hits, rendered, target)
     if refused:  # before any write: a refusal mid-run would leave it half-applied
         raise InputError.together([InputError(f"{e.message}; nothing was published", e.file) for e in refused])
@@ -162,11 +164,19 @@ def reserved_refusals(actions: Sequence[Action], existing: dict[str, Folder], fo
                               target.folder_titles_beside, target.nested_folders)])
 
 
+def made(folders: Sequence[Folder], updates: dict[str, Folder], notes: dict[str, str], actions: Sequence[Action]
+         ) -> tuple[list[Folder], list[str]]:
+    """Of `folder_plan`'s folders and warnings (by folder uid), those of folders a publish of `actions`
+    makes (`folders.needed`: a folder to create only when a dashboard is written into it)."""
+    kept = needed(folders, updates, (a.folder_uid for a in actions if a.kind in WRITES))
+    return kept, [note for uid, note in notes.items() if uid in {f.uid for f in kept}]
+
+
 def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder] | None = None
-                ) -> tuple[list[Folder], dict[str, Folder], dict[str, str], list[str]]:
+                ) -> tuple[list[Folder], dict[str, Folder], dict[str, str], dict[str, str]]:
     """For the narratives' folders (`homes`: (path, adopted uid or "")): the folders to create or
     update, parents first; of those the existing ones as they are (uid → folder); what an update
-    changes, in words (uid → `folder 'web-shop' → 'Shop', moved into 'Web'`); and warnings (a
+    changes, in words (uid → `folder 'web-shop' → 'Shop', moved into 'Web'`); and warnings by uid (a
     folder to create beside an existing one of its title, `twins`, where the target makes such a
     twin — one that refuses it refuses the plan, `reserved_refusals`). An adopted folder is used as it
     is; one the target does not have (not in its folders, nor found looked up alone) is an
@@ -195,20 +205,21 @@ def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing:
     said = {uid: update_words(f, updates[uid], titles) for f in wanted if (uid := f.uid) in updates}
     # a twin is a warning where Grafana makes it (11.3 on); before, it refuses it: `reserved_refusals` says that
     twin_folders = twins(wanted, existing, nested)  # (the version is asked only when there is a twin to say)
-    notes = [f"folder {f.title!r} (uid {f.uid}) would be made beside the existing folder {live.title!r} (uid "
-             f"{live.uid}), which vobs did not make: to publish into that one, add `folder_uid: {live.uid}` to its "
-             "narrative (vobs import writes it for pulled dashboards)"
-             for f, live in (twin_folders if twin_folders and not target.folder_titles_reserved else ())]
+    notes = {f.uid: f"folder {f.title!r} (uid {f.uid}) would be made beside the existing folder {live.title!r} "
+             f"(uid {live.uid}), which vobs did not make: to publish into that one, add `folder_uid: {live.uid}` to "
+             "its narrative (vobs import writes it for pulled dashboards)"
+             for f, live in (twin_folders if twin_folders and not target.folder_titles_reserved else ())}
     return [f for f in wanted if f.uid not in existing or f.uid in updates], updates, said, notes
 
 
-def folder_changes(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder]
-                   ) -> tuple[dict[str, str], list[str], list[Folder]]:
+def folder_changes(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder],
+                   actions: Sequence[Action]) -> tuple[dict[str, str], list[str], list[Folder]]:
     """For diff: by narrative folder path, what publishing renames or moves among its folders
     (`existing`: the target's folders, read once; an adopted folder is never changed), the
-    warnings `folder_plan` gives, and the folders publish would make or update."""
+    warnings `folder_plan` gives, and the folders publish of `actions` would make or update (`made`)."""
     homes = sorted(set(homes))
-    folders, _, said, notes = folder_plan(homes, target, existing)
+    folders, updates, said, notes = folder_plan(homes, target, existing)
+    folders, notes = made(folders, updates, notes, actions)
     out = {path: "; ".join(said[f.uid] for f in folder_chain(path, target.nested_folders) if f.uid in said)
            for path, adopted in homes if not adopted}
     return {path: words for path, words in out.items() if words}, notes, folders
