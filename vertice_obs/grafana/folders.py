@@ -236,6 +236,20 @@ def subtree(wanted: str, folders: Mapping[str, Folder], nested: bool, where: str
     return sorted((uid for uid in folders if inside(uid)), key=lambda uid: (named[uid], uid))
 
 
+def ambiguous(wanted: str, folders: Mapping[str, Folder], nested: bool, where: str, few: int = 5) -> str:
+    """Why `wanted` (a `--folder`) cannot be taken, in one line, when it names more than one folder — two
+    of one path (the same title in the same place, or under parents of one title; a title holding a `/`
+    is the path of a folder inside another), or one by its uid and another by its path — else "".
+    Taken, their trees would be merged into one selection without a word."""
+    named = paths(folders, nested, where)
+    matches = sorted((uid for uid in folders if uid == wanted or named[uid] == wanted), key=lambda u: (named[u], u))
+    if len(matches) < 2:
+        return ""
+    listed = ", ".join(f"{named[u]!r} (uid {u})" for u in matches[:few]) + (", …" if len(matches) > few else "")
+    return (f"{wanted!r} names {len(matches)} folders in {where}: {listed} — vobs does not merge them: give the "
+            "one you mean by its uid, or by a full path (Parent/Child) only it has")
+
+
 def no_such_folder(wanted: str, folders: Mapping[str, Folder], nested: bool, where: str, few: int = 12) -> str:
     """Why `wanted` selects nothing, in one line: the close matches among the folders' uids and paths,
     and — when there are `few` — every folder, so the next try is the right one."""
