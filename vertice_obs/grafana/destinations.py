@@ -30,6 +30,7 @@ from vertice_obs.grafana.answers import (
     TITLE_TAKEN,
     DestinationError,
     ServerInfo,
+    connection_cause,
     expect,
     items,
     server_info,
@@ -52,6 +53,7 @@ from vertice_obs.guard.http import (
     DeadlineExceeded,
     ResponseTooLarge,
     bearer_token,
+    connection_failure,
     retry_after,
     tls_failure,
     tls_verify,
@@ -426,10 +428,12 @@ class GrafanaDestination:
             return DestinationError(f"{who} answered something that is not JSON", server_wide=True)
         if isinstance(exc, niquests.exceptions.SSLError):
             return DestinationError(tls_failure(exc, where, escape(self.url, one_line=True)), server_wide=True)
-        if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.Timeout)):
+        at = self.server.netloc  # a timeout to connect is no timeout of the request: nothing was sent
+        if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.Timeout)) and not connection_failure(exc, at):
             return DestinationError(f"{who} timed out", retryable=True)
-        if isinstance(exc, niquests.exceptions.ConnectionError):
-            return DestinationError(f"{where} is unreachable", retryable=True, server_wide=True)
+        if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.ConnectionError)):
+            return DestinationError(f"{where} is unreachable: {connection_cause(exc, at)}", retryable=True,
+                                    server_wide=True)
         if isinstance(exc, GrafanaException):
             return self._explain_status(what, exc, forbidden)
         if isinstance(exc, niquests.exceptions.RequestException):
