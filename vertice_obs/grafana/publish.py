@@ -54,6 +54,7 @@ DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: DRI
 SKIPPED = (DRIFT, OWNED)  # refused without `force`: not published, publish exits 3
 WRITES = (CREATE, UPDATE, ADOPT)
 WRITTEN = tuple(DONE[kind] for kind in WRITES)  # what those are once done: created, updated, adopted
+UNKNOWN = "unknown"  # a write that timed out: Grafana may have applied it, or not (answers.OUTCOME_UNKNOWN)
 
 
 @dataclass
@@ -83,7 +84,7 @@ class PublishPlan:
 @dataclass
 class Result:
     uid: str
-    status: str  # created | updated | adopted | unchanged | skipped-drift | skipped-owned | failed
+    status: str  # created | updated | adopted | unchanged | skipped-drift | skipped-owned | failed | unknown
     detail: str = ""
     version: int | None = None
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
@@ -95,7 +96,7 @@ class Result:
         return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
 
 
-__all__ = ["Action", "NOT_SENT", "advice", "decide", "reserved_refusals", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
+__all__ = ["Action", "NOT_SENT", "UNKNOWN", "advice", "decide", "reserved_refusals", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
            "folder_uid", "git_commit",
            "plan_publish", "select"]
 
@@ -243,6 +244,7 @@ def advice(statuses: Iterable[str], dry_run: bool = False, code: Callable[[str],
     `statuses`: its `Result.remedy` is in `remedies`, each said once, instead of "again"."""
     statuses, remedies = set(statuses), list(dict.fromkeys(r for r in remedies if r))
     then = [f"run {code('vobs publish')} again to finish"] if not dry_run and statuses - set(SKIPPED) else []
+    then[:0] = [f"{code('vobs diff')} shows whether those of unknown outcome were saved"] if UNKNOWN in statuses else []
     then += remedies
     if DRIFT in statuses:
         then.append(f"review the drifted ones, then {code('--force')} to overwrite them" if dry_run
@@ -350,7 +352,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             if stops(exc):
                 stopped.append(exc)
                 return Result(action.uid, "failed", str(exc), stop=exc, backup=backup)
-            return Result(action.uid, "failed", str(exc), backup=backup, remedy=exc.remedy)
+            return Result(action.uid, UNKNOWN if exc.unknown else "failed", str(exc), backup=backup, remedy=exc.remedy)
         except OSError as exc:  # a destination that let one through: this dashboard failed, not the run
             return Result(action.uid, "failed", f"could not write it: {exc.strerror}", backup=backup)
 
