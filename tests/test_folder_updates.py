@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from grafana_standin import GrafanaStandIn
 
 from vertice_obs.cli import cli
-from vertice_obs.grafana.folders import Folder, to_update, update_words
+from vertice_obs.grafana.folders import Folder, needed, to_update, update_words
 
 TOKEN = "glsa_standin_token"
 
@@ -34,6 +34,19 @@ def test_only_a_title_or_parent_that_differs_is_an_update():
     assert update_words(wanted[0], existing["a"], {"w": "Web"}) == "folder 'web-shop' → 'Shop', moved into 'Web'"
     assert update_words(Folder("a", "web-shop"), Folder("a", "web-shop", "w"), {}) == \
         "folder 'web-shop', moved to the top level"
+
+
+def test_a_folder_is_made_only_for_a_dashboard_written_into_it_and_every_update_is_kept():
+    """A folder to create with no dashboard written into it (all skipped, another project's) is left
+    out, parents first; its parent stays when a dashboard goes into a sibling, and a folder an update
+    moves into it makes it needed too. Every update (rename, move) is kept, written into or not."""
+    web, shop, ops, moved = Folder("w", "Web"), Folder("s", "Shop", "w"), Folder("o", "Ops", "w"), Folder("m", "M", "n")
+    new = Folder("n", "New")
+    plan = [web, new, shop, ops, moved]
+    assert needed(plan, {}, []) == []
+    assert needed(plan, {}, ["s"]) == [web, shop]
+    assert needed(plan, {"m": Folder("m", "M")}, []) == [new, moved]  # the update, and the parent it moves into
+    assert needed([Folder("x", "A / B")], {}, ["y"]) == []  # flat: one root folder per path
 
 
 @pytest.mark.parametrize("version,nested", [("12.0.2", True), ("10.4.19", False)])

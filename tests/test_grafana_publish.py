@@ -274,11 +274,26 @@ def test_a_folder_the_token_cannot_write_stops_there_and_says_what_was_done(proj
     assert sum("not published (stopped)" in line for line in result.stdout.splitlines()[:-1]) == kept >= 1
 
 
-def test_unreachable_grafana_is_one_line(project):
-    url = f"http://127.0.0.1:{free_port()}"
-    result = CliRunner().invoke(cli, ["-C", str(project), "diff"], env={"GRAFANA_URL": url, "GRAFANA_TOKEN": TOKEN})
-    assert result.exit_code == 2
-    assert result.stderr.strip().endswith(f"Grafana at {url} is unreachable")
+@pytest.mark.parametrize("kind", ["refused", "no such name", "cut"])
+def test_unreachable_grafana_is_one_line_with_its_cause(project, kind):
+    """An outside-user trial: "Grafana at … is unreachable" said no more — a port nothing listens on, a
+    host name that does not resolve and a proxy that hangs up were one message. The cause is said in the
+    same line (redacted: the token, the URL's query string never shown)."""
+    port = free_port()
+    with GrafanaStandIn(version="11.4.0") as standin:
+        url = {"refused": f"http://127.0.0.1:{port}", "no such name": "http://grafana.no-such-host.invalid:3000",
+               "cut": standin.url}[kind]
+        standin.set_faults(script=["reset"] * 8)  # every attempt of the first request after /api/health
+        query = "" if kind == "cut" else "/?auth_token=secret-in-query"  # the stand-in refuses a query it does not know
+        result = CliRunner().invoke(cli, ["-C", str(project), "diff"], env={"GRAFANA_URL": url + query,
+                                                                            "GRAFANA_TOKEN": TOKEN})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1
+    cause = {"refused": f"connection refused at 127.0.0.1:{port}",
+             "no such name": "the host of grafana.no-such-host.invalid:3000 does not resolve (no such name?)",
+             "cut": "the connection was cut before an answer (Remote end closed connection without response)"}[kind]
+    assert result.stderr.strip().endswith(f"Grafana at {url} is unreachable: {cause}"), result.stderr
+    assert TOKEN not in result.output and "secret-in-query" not in result.output
 
 
 def test_pull_by_tag_with_inventory(project, grafana):

@@ -212,6 +212,39 @@ def test_a_tree_of_many_folders_is_searched_in_parts_and_a_miss_among_many_lists
         grafana.assert_no_violations()
 
 
+def test_a_folder_name_two_folders_share_is_refused_naming_both_not_merged(tmp_path):
+    """An outside-user trial: `--folder Team` with two root folders titled `Team` (Grafana 11.3 on allows
+    it), and `--folder Team/Backend` with a `Backend` under each, pulled both trees as one, without a
+    word. One line names each folder (path and uid) and how to choose one; exit 2, nothing written.
+    A uid chooses; a name that is one folder's uid and another's path is refused the same way."""
+    with GrafanaStandIn(version="11.4.0") as grafana:
+        def folder(uid, title, parent=""):
+            grafana.folders[uid] = {"id": grafana._id(), "uid": uid, "title": title, "parentUid": parent,
+                                    "version": 1, "created": "", "updated": ""}
+
+        for n in (1, 2):
+            folder(f"team-{n}", "Team")
+            folder(f"backend-{n}", "Backend", f"team-{n}")
+            grafana._store({"uid": f"dash-{n}", "title": f"D{n}", "panels": []}, f"backend-{n}", "by hand")
+        folder("ops", "Operations")
+        folder("ops-2", "ops")
+        where = f"Grafana at {grafana.url}"
+        for name, named in (("Team", "'Team' (uid team-1), 'Team' (uid team-2)"),
+                            ("Team/Backend", "'Team/Backend' (uid backend-1), 'Team/Backend' (uid backend-2)"),
+                            ("ops", "'Operations' (uid ops), 'ops' (uid ops-2)")):
+            out = tmp_path / name.replace("/", "-")
+            result = pull(grafana, "--folder", name, "-o", str(out))
+            assert result.exit_code == 2, result.output
+            assert result.stderr.splitlines() == [
+                f"vobs: error: --folder {name!r} names 2 folders in {where}: {named} — vobs does not merge them: "
+                "give the one you mean by its uid, or by a full path (Parent/Child) only it has"], result.stderr
+            assert not out.exists()
+        chosen = pull(grafana, "--folder", "backend-2", "-o", str(tmp_path / "two"))
+        assert chosen.exit_code == 0, chosen.output
+        assert listed(tmp_path / "two") == ["dash-2"]
+        grafana.assert_no_violations()
+
+
 @pytest.mark.parametrize("call, written", [(3, 2), (1, 0)])
 def test_ctrl_c_during_a_pull_says_what_it_wrote_and_that_the_inventory_is_not(published, tmp_path, monkeypatch,
                                                                                call, written):

@@ -236,3 +236,29 @@ def test_two_projects_narratives_of_one_id_do_not_take_each_other_s_playlist(tmp
     assert row["detail"].startswith("another vobs project's playlist (recorded with the tag vertice-obs:alpha)"), row
     assert [i["value"] for i in grafana.playlists[uid]["items"]] == before  # alpha's playlist is alpha's
     assert vobs(alpha, grafana, "diff").exit_code == 0  # and alpha sees nothing to change
+
+
+@pytest.mark.parametrize("version", ["10.4.19", "11.4.0"])
+def test_a_narrative_whose_dashboards_are_all_another_project_s_makes_no_folder(tmp_path, version):
+    """An outside-user trial (Grafana 10.4): a narrative whose every dashboard was `skipped-owned` still
+    had its folder made — an empty folder of this project's beside the other's dashboards. A folder is
+    made only when a dashboard is written into it: not by publish, not planned by its dry run or diff."""
+    with GrafanaStandIn(version=version) as grafana:
+        alpha = team(tmp_path / "alpha", "alpha", "alpha")
+        assert vobs(alpha, grafana, "publish").exit_code == 0
+        beta = team(tmp_path / "beta", "beta", "beta")
+        for path in [*(beta / "dashboards").glob("*.py"), beta / "narratives" / "beta.yaml"]:
+            path.write_text(path.read_text().replace("beta-a", "alpha-a").replace("beta-b", "alpha-b"))
+        before = dict(grafana.folders)
+        planned = vobs(beta, grafana, "publish", "--dry-run", "--format", "json")
+        assert planned.exit_code == 3, planned.output
+        out = json.loads(planned.stdout)
+        assert out["folders"] == [] and {d["status"] for d in out["dashboards"]} == {"skipped-owned"}
+        assert "folder" not in vobs(beta, grafana, "publish", "--dry-run").stdout.split("alpha-a")[0]
+        done = vobs(beta, grafana, "publish")
+        assert done.exit_code == 3, done.output
+        assert grafana.folders == before  # no folder of beta's
+        assert "created folder" not in done.stdout
+        diff = vobs(beta, grafana, "diff")
+        assert "publish would stop" not in diff.output, diff.output
+        grafana.assert_no_violations()

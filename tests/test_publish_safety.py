@@ -5,12 +5,14 @@ dashboard write does, Ctrl-C says what was written, and the JSON says which dest
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from grafana_standin import GrafanaStandIn
+from jsonschema import Draft202012Validator
 from sample_project import make_project
 from standin_cli import TOKEN, vobs
 
@@ -291,8 +293,6 @@ def schema(command: str) -> dict:
 
 
 def test_diff_and_publish_json_say_which_destination_credentials_redacted(root, grafana):
-    from jsonschema import Draft202012Validator
-
     password = "pa55-w0rd-s3cret"
     url = grafana.url.replace("http://", f"http://admin:{password}@") + "/"
     grafana.basic = ("admin", password)
@@ -322,3 +322,67 @@ def test_the_destination_url_goes_through_the_one_redaction(monkeypatch):
         url = "https://grafana.example.com/t/s3cr3t-in-path"
 
     assert destination_json(Target()) == {"kind": "grafana", "url": "https://grafana.example.com/t/<redacted>"}
+
+
+# --- 6. a write that timed out: its outcome is unknown -------------------------------------------------
+
+UNKNOWN = "outcome unknown: Grafana may have saved it; run vobs diff"
+
+
+def time_out(grafana: GrafanaStandIn, method: str, path: str, seconds: float) -> None:
+    """Every `method` request under `path` is held `seconds`, then answered 504, as by a proxy that gave up."""
+    grafana.set_faults(methods=frozenset({method}), paths=(path,), kinds=("timeout",), rate=1.0,
+                       timeout_seconds=seconds)
+
+
+def test_a_dashboard_write_that_timed_out_is_of_unknown_outcome_in_every_format(root, grafana):
+    """An outside-user trial: a save that timed out — sent, never answered — was `failed`, "run it again",
+    though Grafana may have applied it. It is `unknown` (a status added within schema_version 1), its
+    detail, the Markdown summary and the error line say Grafana may have saved it and to run vobs diff;
+    exit 3 (some may be written), never 2 ("nothing written"). A proxy's 504 and vobs' own --timeout alike."""
+    time_out(grafana, "POST", "/api/dashboards/db", 0.05)
+    done = vobs(root, grafana, "publish", "--format", "json")
+    assert done.exit_code == 3, done.output
+    out = json.loads(done.stdout)
+    Draft202012Validator(schema("publish")).validate(out)
+    assert [(d["uid"], d["status"]) for d in out["dashboards"]] == [("sample-a", "unknown"), ("sample-b", "unknown")]
+    assert all(d["detail"].endswith(f"answered 504: timeout — {UNKNOWN}") for d in out["dashboards"]), out
+    assert done.stderr == ("vobs: error: 2 dashboard(s) of unknown outcome (the write timed out: Grafana may have "
+                           "saved it): sample-a, sample-b; vobs diff shows whether those of unknown outcome were "
+                           "saved; run vobs publish again to finish\n")
+    summary = vobs(root, grafana, "publish", "--format", "markdown")
+    assert summary.exit_code == 3, summary.output
+    assert summary.stdout.splitlines()[1] == "### vobs publish: 0 created, 0 updated, 0 unchanged, 0 failed, 2 unknown"
+    assert ("**2 dashboards of unknown outcome.** The write timed out: Grafana may have saved it; run `vobs diff` "
+            "to see, then `vobs publish` again to finish.") in summary.stdout.splitlines()
+    assert "not published" not in summary.stdout
+    assert sum("| unknown | " in line and UNKNOWN in line for line in summary.stdout.splitlines()) == 2
+    time_out(grafana, "POST", "/api/dashboards/db", 1.3)  # longer than vobs waits
+    text = vobs(root, grafana, "publish", "--timeout", "1s")
+    assert text.exit_code == 3, text.output
+    rows = [line.split(None, 2) for line in text.stdout.splitlines() if line.startswith("sample-")]
+    assert [(uid, status) for uid, status, _ in rows] == [("sample-a", "unknown"), ("sample-b", "unknown")]
+    assert all(detail.endswith(f"did not answer within 1s (--timeout) — {UNKNOWN}") for *_, detail in rows), rows
+    assert text.stdout.splitlines()[-1].startswith("2 unknown; ")
+    time.sleep(0.6)  # the stand-in answers the held requests (into closed sockets) before the next test's run
+    grafana.set_faults()
+    assert vobs(root, grafana, "publish").exit_code == 0
+
+
+def test_a_read_that_timed_out_is_said_as_before(root, grafana):
+    """Only a write's outcome can be unknown: a read that times out changes nothing in Grafana."""
+    time_out(grafana, "GET", "/api/search", 0.05)
+    result = vobs(root, grafana, "publish")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"vobs: error: search: Grafana at {grafana.url} answered 504: timeout\n"
+    assert grafana.writes() == []
+
+
+def test_a_write_refused_after_it_timed_out_is_failed_and_one_answered_on_retry_is_done(root, grafana):
+    """The retry's answer is the last word: a refusal (4xx) is `failed` as before — the body would have been
+    refused the first time too — and an answer that saves it is `created`; only no answer leaves it unknown."""
+    grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/dashboards/db",), script=["timeout", "400", "timeout"],
+                       timeout_seconds=0.05)
+    out = json.loads(vobs(root, grafana, "publish", "--concurrency", "1", "--format", "json").stdout)
+    assert [(d["uid"], d["status"]) for d in out["dashboards"]] == [("sample-a", "failed"), ("sample-b", "created")]
+    assert "outcome unknown" not in out["dashboards"][0]["detail"]

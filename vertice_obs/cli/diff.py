@@ -135,10 +135,11 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
                    s.rendered.folder_uid and path_of(s.folder_uid, tree, target.description) or s.rendered.folder,
                    s.live.folder_uid, s.folder_uid, adopted=bool(s.rendered.folder_uid)) if move else d
              for d, s, move in zip(diffs, seen, moves)]
-    refolder, notes, made = folder_changes(homes, target, tree) if homes else ({}, [], [])  # renamed, moved
+    actions = [decide(s, False, project.project_id) for s in seen]
+    refolder, notes, made = folder_changes(homes, target, tree, actions) if homes else ({}, [], [])  # renamed, moved
     # what Grafana before 11.3 would refuse for its title: publish would stop on it before any write
     notes += [f"publish would stop before any write: {refused}" for refused in reserved_refusals(
-        [decide(s, False, project.project_id) for s in seen], tree, made, hits, chosen, target)]
+        actions, tree, made, hits, chosen, target)]
     diffs = [with_change(d, refolder[s.rendered.folder]) if (s.live or s.unchanged) and not s.rendered.folder_uid
              and s.rendered.folder in refolder else d for d, s in zip(diffs, seen)]
     drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]

@@ -232,6 +232,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
              progress, allow_outside, timeout) -> None:
     from vertice_obs.grafana.publish import (
         SKIPPED,
+        UNKNOWN,
         WRITTEN,
         PublishPlan,
         adopted,
@@ -326,7 +327,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         raise Interrupted(interrupted(created, plan.actions, results, playlists, getattr(exc, "done", []))) from None
     stop = stop or next((p.stop for p in played if p.stop is not None), None)  # a playlist's 403 stops it too
     held = [p.stop is not None and p.status == "failed" for p in played]  # kept back by the stop
-    failed = [r for r in results if r.status in ("failed", *SKIPPED)]
+    failed = [r for r in results if r.status in ("failed", UNKNOWN, *SKIPPED)]
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":
@@ -356,14 +357,15 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
                    + f"{tally} — {target.description}")
     written = len(created) + sum(r.status in WRITTEN for r in [*results, *played])  # folders, dashboards, playlists
+    unsure = any(r.status == UNKNOWN for r in results)  # a write that timed out may have been applied: not "none"
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
-        ctx.exit(EXIT_PARTIAL if written else EXIT_INPUT)
+        ctx.exit(EXIT_PARTIAL if written or unsure else EXIT_INPUT)
     if failed or unplayed:  # one line, dashboards then playlists
         advised = [r.status for r in failed if not r.remedy] + [p.status for p in unplayed if not p.follows]
         say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed],
                                 advised=advised, remedies=[r.remedy for r in failed]))
         # 2 when nothing was written: every write it tried failed (skipped ones alone, drift: 3, as the dry run)
         tried = any(r.status == "failed" for r in [*results, *played])
-        ctx.exit(EXIT_INPUT if tried and not written else EXIT_PARTIAL)
+        ctx.exit(EXIT_INPUT if tried and not written and not unsure else EXIT_PARTIAL)
 

@@ -33,7 +33,8 @@ from vertice_obs.guard.paths import check_uid
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only dashboards with this tag (repeatable: all of them).")
 @click.option("--folder", "folders", multiple=True, metavar="FOLDER",
               help="Only dashboards in this folder and its sub-folders, at any depth: a folder uid, or its path as "
-                   "Grafana shows it ('Team A', 'Team A/Backend'). Repeatable. One that matches no folder is an error.")
+                   "Grafana shows it ('Team A', 'Team A/Backend'). Repeatable. One that matches no folder is an error, as is "
+                   "one that names two (give a uid, or a full path only one has).")
 @click.option("--all", "pull_all", is_flag=True, help="Every dashboard.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("pulled"),
               show_default=True, help="Folder to write the JSON and inventory.json to.")

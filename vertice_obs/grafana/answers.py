@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vertice_obs.errors import VobsError
+from vertice_obs.guard.http import connection_failure
 from vertice_obs.guard.secrets import redact_text
 from vertice_obs.guard.text import escape
 
@@ -24,7 +25,7 @@ SUPPORTED = "9.5, 10.4, 11.x and 12.x"
 
 class DestinationError(VobsError):
     def __init__(self, message: str, status: int = 0, retryable: bool = False, server_wide: bool = False,
-                 remedy: str = ""):
+                 remedy: str = "", unanswered: bool = False, unknown: bool = False):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
@@ -33,9 +34,15 @@ class DestinationError(VobsError):
         # unreachable, credentials, TLS, not Grafana, a write the token may not make: not one dashboard's
         # fault. Not `retryable` too: no other request would fare better (a publish stops at it).
         self.server_wide = server_wide
+        # sent, and no answer came in time (a timeout, a proxy's 504): a write may have been applied all the same
+        self.unanswered = unanswered
+        # a write of which that is the last word: whether Grafana applied it is not known (`OUTCOME_UNKNOWN`)
+        self.unknown = unknown
 
 
 NOT_SENT = "not sent: the publish stopped at an error no other write would escape"
+# a write that timed out: sent, never answered — Grafana may have applied it, or not
+OUTCOME_UNKNOWN = "outcome unknown: Grafana may have saved it; run vobs diff"
 # what to do about a title Grafana before 11.3 keeps for another (running again cannot help): a dashboard
 _RETITLE_FOLDER = "retitle the dashboard or the folder"  # titled like a folder (400 name-match)
 _RETITLE_ONE = "retitle one of them"  # a second dashboard of a title in a folder (412 name-exists)
@@ -46,10 +53,33 @@ _RETITLE_ROOT = "retitle that dashboard of the General folder, or rename the nar
 TITLE_TAKEN = "rename the narrative's folder, or publish into the existing one with `folder_uid:`"
 
 
+def outcome_unknown(exc: DestinationError) -> DestinationError:
+    """`exc`, the last word on a write one of whose attempts was `unanswered`, said as what it is: the write
+    may have been applied (`OUTCOME_UNKNOWN`). An answer that refuses it (4xx) is the last word: known."""
+    if 400 <= exc.status < 500:
+        return exc
+    return DestinationError(f"{exc} — {OUTCOME_UNKNOWN}", exc.status, exc.retryable, exc.server_wide, exc.remedy,
+                            unanswered=True, unknown=True)
+
+
 def stops(exc: DestinationError) -> bool:
     """An error every later write would meet too (a token that may not write): the publish stops —
     its dashboards' writes and its playlists' alike."""
     return exc.server_wide and not exc.retryable
+
+
+def connection_cause(exc: BaseException, at: str) -> str:
+    """Why a connection to `at` (host:port) failed, in one line through the one redaction (`server_text`):
+    refused, a name that does not resolve, no route, no connection in time (`connection_failure`) — or, the
+    connection made, how it was cut (a reset, closed before an answer), in the library's own words."""
+    made = connection_failure(exc, at)
+    if made is not None:
+        return server_text(made)
+    chain, inner = [exc], exc
+    while (inner := inner.__cause__ or inner.__context__) is not None and inner not in chain and len(chain) < 16:
+        chain.append(inner)
+    words = str(chain[-1]) or type(chain[-1]).__name__
+    return f"the connection was cut before an answer ({server_text(words, 120)})"
 
 
 def server_text(text: object, limit: int = 160) -> str:
@@ -112,7 +142,8 @@ def status_error(what: str, status: int, body: Any, message: str, where: str, *,
     if status == 412:
         return DestinationError(f"{what}: changed in Grafana meanwhile (412 {kind}): "
                                 f"run vobs diff, then publish again", status)
-    return DestinationError(f"{who} answered {status}: {detail}", status, retryable=status == 429 or status >= 500)
+    return DestinationError(f"{who} answered {status}: {detail}", status, retryable=status == 429 or status >= 500,
+                            unanswered=status == 504)  # a proxy's timeout: what it sent on may have been applied
 
 
 def subject(what: str, where: str) -> str:

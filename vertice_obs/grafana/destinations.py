@@ -30,8 +30,10 @@ from vertice_obs.grafana.answers import (
     TITLE_TAKEN,
     DestinationError,
     ServerInfo,
+    connection_cause,
     expect,
     items,
+    outcome_unknown,
     server_info,
     status_error,
     subject,
@@ -52,6 +54,7 @@ from vertice_obs.guard.http import (
     DeadlineExceeded,
     ResponseTooLarge,
     bearer_token,
+    connection_failure,
     retry_after,
     tls_failure,
     tls_verify,
@@ -389,8 +392,9 @@ class GrafanaDestination:
               forbidden: str = "") -> T:
         """The one way a request is made: within the total deadline, retried when that can help
         (and `retry`), and its answer checked for `shape`. `forbidden`: the write this is (`write
-        dashboards in folder x`) — a 403 to it is then server-wide (`_explain_status`)."""
-        attempt = 0
+        dashboards in folder x`) — a 403 to it is then server-wide (`_explain_status`), and after an attempt
+        that timed out its error says Grafana may have applied it (`outcome_unknown`), unlike a read's."""
+        attempt, unanswered = 0, False  # unanswered: an attempt of a write went out and timed out
         while True:
             attempt += 1
             seen: dict[str, Any] = {}
@@ -408,8 +412,9 @@ class GrafanaDestination:
                 raise
             except Exception as exc:  # grafana-client and niquests raise several families
                 error = self._explain(what, exc, forbidden)
+            unanswered = unanswered or error.unanswered
             if not error.retryable or not retry or attempt >= self.max_attempts:
-                raise error
+                raise outcome_unknown(error) if forbidden and unanswered else error
             wait = self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 2)
             asked = retry_after(seen.get("retry_after")) if error.status in (429, 503) else None
             if asked is not None:  # delta-seconds or an HTTP-date; capped below like any wait
@@ -419,17 +424,20 @@ class GrafanaDestination:
     def _explain(self, what: str, exc: Exception, forbidden: str = "") -> DestinationError:
         where, who = self.description, subject(what, self.description)
         if isinstance(exc, DeadlineExceeded):
-            return DestinationError(f"{who} did not answer within {self.timeout:g}s ({self.timeout_name})")
+            return DestinationError(f"{who} did not answer within {self.timeout:g}s ({self.timeout_name})",
+                                    unanswered=True)
         if isinstance(exc, ResponseTooLarge):
             return DestinationError(f"{who} sent {exc}", server_wide=True)
         if isinstance(exc, ValueError):  # JSON that does not parse, under a JSON content type
             return DestinationError(f"{who} answered something that is not JSON", server_wide=True)
         if isinstance(exc, niquests.exceptions.SSLError):
             return DestinationError(tls_failure(exc, where, escape(self.url, one_line=True)), server_wide=True)
-        if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.Timeout)):
-            return DestinationError(f"{who} timed out", retryable=True)
-        if isinstance(exc, niquests.exceptions.ConnectionError):
-            return DestinationError(f"{where} is unreachable", retryable=True, server_wide=True)
+        at = self.server.netloc  # a timeout to connect is no timeout of the request: nothing was sent
+        if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.Timeout)) and not connection_failure(exc, at):
+            return DestinationError(f"{who} timed out", retryable=True, unanswered=True)
+        if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.ConnectionError)):
+            return DestinationError(f"{where} is unreachable: {connection_cause(exc, at)}", retryable=True,
+                                    server_wide=True)
         if isinstance(exc, GrafanaException):
             return self._explain_status(what, exc, forbidden)
         if isinstance(exc, niquests.exceptions.RequestException):

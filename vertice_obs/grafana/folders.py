@@ -183,6 +183,21 @@ def to_update(wanted: Iterable[Folder], existing: Mapping[str, Folder], nested: 
     return out
 
 
+def needed(folders: Iterable[Folder], updates: Mapping[str, Folder], homes: Iterable[str]) -> list[Folder]:
+    """Of the folders to create or update (parents first), those a publish makes: every update (a
+    renamed or moved folder of vobs' is made right whatever is written), and a folder to create only
+    when a dashboard is written into it or into a folder inside it (`homes`: the folder uids of the
+    dashboards to write) or an update moves a folder into it — a narrative whose dashboards are all
+    skipped (another project's, drifted) or unchanged gets no empty folder (trial: 10.4)."""
+    folders = list(folders)
+    by_uid, keep = {f.uid: f for f in folders}, set()
+    for uid in [*homes, *updates]:
+        while uid in by_uid and uid not in keep:  # the folder, then its parents to create
+            keep.add(uid)
+            uid = by_uid[uid].parent_uid
+    return [f for f in folders if f.uid in keep]
+
+
 def update_words(folder: Folder, live: Folder, titles: Mapping[str, str]) -> str:
     """`folder 'web-shop' → 'Shop', moved into 'Web'` — `titles`: uid → title, for parents."""
     said = [f"folder {live.title!r}" + (f" → {folder.title!r}" if folder.title != live.title else "")]
@@ -219,6 +234,20 @@ def subtree(wanted: str, folders: Mapping[str, Folder], nested: bool, where: str
         def inside(uid: str) -> bool:
             return uid == wanted or any(named[uid] == top or named[uid].startswith(top + "/") for top in tops)
     return sorted((uid for uid in folders if inside(uid)), key=lambda uid: (named[uid], uid))
+
+
+def ambiguous(wanted: str, folders: Mapping[str, Folder], nested: bool, where: str, few: int = 5) -> str:
+    """Why `wanted` (a `--folder`) cannot be taken, in one line, when it names more than one folder — two
+    of one path (the same title in the same place, or under parents of one title; a title holding a `/`
+    is the path of a folder inside another), or one by its uid and another by its path — else "".
+    Taken, their trees would be merged into one selection without a word."""
+    named = paths(folders, nested, where)
+    matches = sorted((uid for uid in folders if uid == wanted or named[uid] == wanted), key=lambda u: (named[u], u))
+    if len(matches) < 2:
+        return ""
+    listed = ", ".join(f"{named[u]!r} (uid {u})" for u in matches[:few]) + (", …" if len(matches) > few else "")
+    return (f"{wanted!r} names {len(matches)} folders in {where}: {listed} — vobs does not merge them: give the "
+            "one you mean by its uid, or by a full path (Parent/Child) only it has")
 
 
 def no_such_folder(wanted: str, folders: Mapping[str, Folder], nested: bool, where: str, few: int = 12) -> str:

@@ -65,7 +65,8 @@ class PublishEntry:
     uid: str
     title: str
     folder: str
-    status: str  # created | updated | adopted | unchanged | skipped-drift | skipped-owned | failed, or a dry run's action
+    status: str  # created | updated | adopted | unchanged | skipped-drift | skipped-owned | failed | unknown, or a
+    # dry run's action
     detail: str = ""
     remedy: str = ""  # a failure running again cannot finish: what can (`Result.remedy`)
 
@@ -163,7 +164,7 @@ def _left_out(rows_kept: int, rows: int, details_kept: int, details: int, quiet_
 
 # --- vobs publish ---------------------------------------------------------------------------------
 
-_RESULT_ORDER = ("failed", "skipped-drift", "skipped-owned", "created", "updated", "adopted", "create", "update",
+_RESULT_ORDER = ("failed", "unknown", "skipped-drift", "skipped-owned", "created", "updated", "adopted", "create", "update",
                  "adopt", "unchanged")
 
 
@@ -186,13 +187,17 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     else:
         fixed = {s: statuses.count(s) for s in ("created", "updated", "unchanged", "failed")}
         counts = ", ".join(f"{n} {s}" for s, n in fixed.items())
-        for extra in ("adopted", "skipped-drift", "skipped-owned"):  # said only when there are any
+        for extra in ("unknown", "adopted", "skipped-drift", "skipped-owned"):  # said only when there are any
             if extra in statuses:
                 counts += f", {statuses.count(extra)} {extra}"
         title = f"### vobs publish: {counts}"
     at_commit = f" at commit <code>{md(commit, 40)}</code>" if commit not in ("", "unknown") and not dry_run else ""
     where = f"{'Planned against' if dry_run else 'To'} {md(against, 200)}{at_commit}."
     head = [PUBLISH_MARKER, title, "", where, ""]
+    unsure = sum(e.status == "unknown" for e in ordered)  # a write that timed out: Grafana may have applied it
+    if unsure and not dry_run:
+        head += [f"**{_plural(unsure, 'dashboard')} of unknown outcome.** The write timed out: Grafana may have saved "
+                 "it; run `vobs diff` to see, then `vobs publish` again to finish.", ""]
     not_published = [e for e in ordered if e.status in ("failed", "skipped-drift", "skipped-owned")]
     if not_published and not dry_run and stopped:
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** The publish stopped at an "

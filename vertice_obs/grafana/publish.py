@@ -38,6 +38,7 @@ from vertice_obs.grafana.folders import (
     check_unique,
     folder_chain,
     folder_uid,
+    needed,
     to_update,
     twins,
     update_words,
@@ -53,6 +54,7 @@ DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: DRI
 SKIPPED = (DRIFT, OWNED)  # refused without `force`: not published, publish exits 3
 WRITES = (CREATE, UPDATE, ADOPT)
 WRITTEN = tuple(DONE[kind] for kind in WRITES)  # what those are once done: created, updated, adopted
+UNKNOWN = "unknown"  # a write that timed out: Grafana may have applied it, or not (answers.OUTCOME_UNKNOWN)
 
 
 @dataclass
@@ -82,7 +84,7 @@ class PublishPlan:
 @dataclass
 class Result:
     uid: str
-    status: str  # created | updated | adopted | unchanged | skipped-drift | skipped-owned | failed
+    status: str  # created | updated | adopted | unchanged | skipped-drift | skipped-owned | failed | unknown
     detail: str = ""
     version: int | None = None
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
@@ -94,7 +96,7 @@ class Result:
         return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
 
 
-__all__ = ["Action", "NOT_SENT", "advice", "decide", "reserved_refusals", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
+__all__ = ["Action", "NOT_SENT", "UNKNOWN", "advice", "decide", "reserved_refusals", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
            "folder_uid", "git_commit",
            "plan_publish", "select"]
 
@@ -133,6 +135,7 @@ def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, for
     hits = target.search() if hits is None else hits
     seen = survey(rendered, target, workers, history=True, hits=hits, on_fetched=on_fetched)
     actions = [decide(one, force, project_id) for one in seen]
+    folders, notes = made(folders, updates, notes, actions)  # none for a narrative nothing is written of
     refused = reserved_refusals(actions, existing, folders, hits, rendered, target)
     if refused:  # before any write: a refusal mid-run would leave it half-applied
         raise InputError.together([InputError(f"{e.message}; nothing was published", e.file) for e in refused])
@@ -162,11 +165,19 @@ def reserved_refusals(actions: Sequence[Action], existing: dict[str, Folder], fo
                               target.folder_titles_beside, target.nested_folders)])
 
 
+def made(folders: Sequence[Folder], updates: dict[str, Folder], notes: dict[str, str], actions: Sequence[Action]
+         ) -> tuple[list[Folder], list[str]]:
+    """Of `folder_plan`'s folders and warnings (by folder uid), those of folders a publish of `actions`
+    makes (`folders.needed`: a folder to create only when a dashboard is written into it)."""
+    kept = needed(folders, updates, (a.folder_uid for a in actions if a.kind in WRITES))
+    return kept, [note for uid, note in notes.items() if uid in {f.uid for f in kept}]
+
+
 def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder] | None = None
-                ) -> tuple[list[Folder], dict[str, Folder], dict[str, str], list[str]]:
+                ) -> tuple[list[Folder], dict[str, Folder], dict[str, str], dict[str, str]]:
     """For the narratives' folders (`homes`: (path, adopted uid or "")): the folders to create or
     update, parents first; of those the existing ones as they are (uid → folder); what an update
-    changes, in words (uid → `folder 'web-shop' → 'Shop', moved into 'Web'`); and warnings (a
+    changes, in words (uid → `folder 'web-shop' → 'Shop', moved into 'Web'`); and warnings by uid (a
     folder to create beside an existing one of its title, `twins`, where the target makes such a
     twin — one that refuses it refuses the plan, `reserved_refusals`). An adopted folder is used as it
     is; one the target does not have (not in its folders, nor found looked up alone) is an
@@ -195,20 +206,21 @@ def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing:
     said = {uid: update_words(f, updates[uid], titles) for f in wanted if (uid := f.uid) in updates}
     # a twin is a warning where Grafana makes it (11.3 on); before, it refuses it: `reserved_refusals` says that
     twin_folders = twins(wanted, existing, nested)  # (the version is asked only when there is a twin to say)
-    notes = [f"folder {f.title!r} (uid {f.uid}) would be made beside the existing folder {live.title!r} (uid "
-             f"{live.uid}), which vobs did not make: to publish into that one, add `folder_uid: {live.uid}` to its "
-             "narrative (vobs import writes it for pulled dashboards)"
-             for f, live in (twin_folders if twin_folders and not target.folder_titles_reserved else ())]
+    notes = {f.uid: f"folder {f.title!r} (uid {f.uid}) would be made beside the existing folder {live.title!r} "
+             f"(uid {live.uid}), which vobs did not make: to publish into that one, add `folder_uid: {live.uid}` to "
+             "its narrative (vobs import writes it for pulled dashboards)"
+             for f, live in (twin_folders if twin_folders and not target.folder_titles_reserved else ())}
     return [f for f in wanted if f.uid not in existing or f.uid in updates], updates, said, notes
 
 
-def folder_changes(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder]
-                   ) -> tuple[dict[str, str], list[str], list[Folder]]:
+def folder_changes(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder],
+                   actions: Sequence[Action]) -> tuple[dict[str, str], list[str], list[Folder]]:
     """For diff: by narrative folder path, what publishing renames or moves among its folders
     (`existing`: the target's folders, read once; an adopted folder is never changed), the
-    warnings `folder_plan` gives, and the folders publish would make or update."""
+    warnings `folder_plan` gives, and the folders publish of `actions` would make or update (`made`)."""
     homes = sorted(set(homes))
-    folders, _, said, notes = folder_plan(homes, target, existing)
+    folders, updates, said, notes = folder_plan(homes, target, existing)
+    folders, notes = made(folders, updates, notes, actions)
     out = {path: "; ".join(said[f.uid] for f in folder_chain(path, target.nested_folders) if f.uid in said)
            for path, adopted in homes if not adopted}
     return {path: words for path, words in out.items() if words}, notes, folders
@@ -232,6 +244,7 @@ def advice(statuses: Iterable[str], dry_run: bool = False, code: Callable[[str],
     `statuses`: its `Result.remedy` is in `remedies`, each said once, instead of "again"."""
     statuses, remedies = set(statuses), list(dict.fromkeys(r for r in remedies if r))
     then = [f"run {code('vobs publish')} again to finish"] if not dry_run and statuses - set(SKIPPED) else []
+    then[:0] = [f"{code('vobs diff')} shows whether those of unknown outcome were saved"] if UNKNOWN in statuses else []
     then += remedies
     if DRIFT in statuses:
         then.append(f"review the drifted ones, then {code('--force')} to overwrite them" if dry_run
@@ -339,7 +352,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             if stops(exc):
                 stopped.append(exc)
                 return Result(action.uid, "failed", str(exc), stop=exc, backup=backup)
-            return Result(action.uid, "failed", str(exc), backup=backup, remedy=exc.remedy)
+            return Result(action.uid, UNKNOWN if exc.unknown else "failed", str(exc), backup=backup, remedy=exc.remedy)
         except OSError as exc:  # a destination that let one through: this dashboard failed, not the run
             return Result(action.uid, "failed", f"could not write it: {exc.strerror}", backup=backup)
 

@@ -20,7 +20,14 @@ from vertice_obs.build.render import to_json_text
 from vertice_obs.errors import InputError, Interrupted, VobsError
 from vertice_obs.files import read_regular, write_atomic
 from vertice_obs.grafana.answers import DestinationError
-from vertice_obs.grafana.folders import GENERAL, Folder, no_such_folder, paths, subtree
+from vertice_obs.grafana.folders import (
+    GENERAL,
+    Folder,
+    ambiguous,
+    no_such_folder,
+    paths,
+    subtree,
+)
 from vertice_obs.grafana.live import Destination
 from vertice_obs.grafana.normalize import normalize
 from vertice_obs.guard.paths import check_uid, safe_join
@@ -51,7 +58,8 @@ def folder_trees(destination: Destination, wanted: Sequence[str],
     """The uids of the folders `--folder` names (each a uid or a path, `Team A/Backend`) and of every
     folder inside them: Grafana's search takes a folder's own dashboards only, and a person pulling
     "Team A" means Team A's tree, as Grafana's folder view shows it nested. One read of the folders;
-    a name that matches none is an `InputError` naming it, with close matches. `general` (Grafana's
+    a name that matches none is an `InputError` naming it, with close matches; one that names two
+    folders or more (`ambiguous`) is one naming each, never their trees merged. `general` (Grafana's
     root folder) is passed as it is: its tree would be every dashboard (`--all`). `folders`: the
     destination's, when the caller read them already."""
     if not wanted:
@@ -60,6 +68,9 @@ def folder_trees(destination: Destination, wanted: Sequence[str],
     nested = destination.nested_folders
     out: list[str] = []
     for name in wanted:
+        twice = ambiguous(name, folders, nested, destination.description) if name != GENERAL else ""
+        if twice:
+            raise InputError(f"--folder {twice}")
         tree = [GENERAL] if name == GENERAL else subtree(name, folders, nested, destination.description)
         if not tree:
             raise InputError(no_such_folder(name, folders, nested, destination.description))
