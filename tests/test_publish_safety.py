@@ -347,8 +347,12 @@ def test_a_dashboard_write_that_timed_out_is_of_unknown_outcome_in_every_format(
     Draft202012Validator(schema("publish")).validate(out)
     assert [(d["uid"], d["status"]) for d in out["dashboards"]] == [("sample-a", "unknown"), ("sample-b", "unknown")]
     assert all(d["detail"].endswith(f"answered 504: timeout — {UNKNOWN}") for d in out["dashboards"]), out
+    # the narrative's playlist waits: its chapters may not be in Grafana, and a playlist must not point at nothing
+    assert [(p["status"], p["detail"]) for p in out["playlists"]] == [
+        ("failed", "chapter dashboard sample-a is not known to be in Grafana (its save timed out)")], out["playlists"]
     assert done.stderr == ("vobs: error: 2 dashboard(s) of unknown outcome (the write timed out: Grafana may have "
-                           "saved it): sample-a, sample-b; vobs diff shows whether those of unknown outcome were "
+                           "saved it): sample-a, sample-b; 1 playlist not published: sample (failed); vobs diff shows "
+                           "whether those of unknown outcome were "
                            "saved; run vobs publish again to finish\n")
     summary = vobs(root, grafana, "publish", "--format", "markdown")
     assert summary.exit_code == 3, summary.output
@@ -364,7 +368,10 @@ def test_a_dashboard_write_that_timed_out_is_of_unknown_outcome_in_every_format(
     assert [(uid, status) for uid, status, _ in rows] == [("sample-a", "unknown"), ("sample-b", "unknown")]
     assert all(detail.endswith(f"did not answer within 1s (--timeout) — {UNKNOWN}") for *_, detail in rows), rows
     assert text.stdout.splitlines()[-1].startswith("2 unknown; ")
-    time.sleep(0.6)  # the stand-in answers the held requests (into closed sockets) before the next test's run
+    deadline = time.monotonic() + 10  # the stand-in answers the held requests (into closed sockets) first
+    while any(r.status == 0 for r in list(grafana.requests)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert all(r.status != 0 for r in grafana.requests), "the stand-in still holds a request"
     grafana.set_faults()
     assert vobs(root, grafana, "publish").exit_code == 0
 

@@ -321,7 +321,9 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
             results = [] if nothing else execute(plan, target, commit, project.backup_dir, concurrency, tick,
                                                  created.append)
         stop = next((r.stop for r in results if r.stop is not None), None)
-        missing = {r.uid for r, a in zip(results, plan.actions) if r.status == "failed" and a.live is None}
+        # a new chapter dashboard not saved, or not known to be (its save timed out): its playlist waits
+        missing = {r.uid: r.status for r, a in zip(results, plan.actions) if r.status in ("failed", "unknown")
+                   and a.live is None}
         played = execute_playlists(playlists, store, commit, missing, stop) if store is not None else []
     except KeyboardInterrupt as exc:
         raise Interrupted(interrupted(created, plan.actions, results, playlists, getattr(exc, "done", []))) from None

@@ -29,7 +29,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 from vertice_obs.build.narrative import Narrative
 from vertice_obs.build.render import OWNER_PREFIX, owner_tag
@@ -230,13 +230,15 @@ def plan_playlists(desired: Sequence[Desired], store: Store, force: bool = False
 
 
 def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: str,
-                      missing: Iterable[str] = (), stopped: DestinationError | None = None) -> list[PlaylistResult]:
+                      missing: Mapping[str, str] | Iterable[str] = (), stopped: DestinationError | None = None
+                      ) -> list[PlaylistResult]:
     """Writes what the plan says, after the dashboards: `missing` are chapter dashboards whose
-    create failed — their narrative's playlist waits for the next run rather than point at nothing.
+    create failed or timed out (uid → `failed` or `unknown`) — their narrative's playlist waits for
+    the next run rather than point at nothing.
     `stopped`: what stopped the dashboards' publish (`stops`: a 403) — nothing is written. A write
     of its own (a playlist, or its record) that `stops` stops it the same way, as a dashboard's
     does. After a stop each write is `failed`, `NOT_SENT`, with the error as its `stop`."""
-    absent = set(missing)
+    absent = dict(missing) if isinstance(missing, Mapping) else dict.fromkeys(missing, "failed")
     out: list[PlaylistResult] = []
     try:
         return _execute(actions, store, commit, absent, stopped, out)
@@ -244,7 +246,7 @@ def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: s
         raise Interrupted(done=out) from None
 
 
-def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absent: set[str],
+def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absent: Mapping[str, str],
              stopped: DestinationError | None, out: list[PlaylistResult]) -> list[PlaylistResult]:
     for a in actions:
         d = a.desired
@@ -263,8 +265,10 @@ def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absen
             continue
         lacking = [uid for uid in d.dashboards if uid in absent]
         if lacking:
-            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", f"chapter dashboard {lacking[0]} is not "
-                                      "in Grafana (its publish failed)", follows=True))
+            said = ("is not known to be in Grafana (its save timed out)" if absent[lacking[0]] == "unknown"
+                    else "is not in Grafana (its publish failed)")
+            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", f"chapter dashboard {lacking[0]} {said}",
+                                      follows=True))
             continue
         content, content_digest = d.content, digest(d.content)
         try:
