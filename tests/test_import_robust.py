@@ -328,12 +328,18 @@ def test_a_dashboard_datasource_query_naming_no_panel_and_panel_links_are_noted(
 
     model = _reading_panel_one()
     model["panels"][2]["targets"][0]["panelId"] = 99
-    model["panels"][1]["links"] = [{"title": "zoom", "url": "/d/reads/x?viewPanel=1"}]
+    model["panels"][1]["links"] = [{"title": "zoom", "url": "/d/reads/x?viewPanel=1"},
+                                   {"title": "gone", "url": "?editPanel=98"}]
+    model["panels"][0]["links"] = [{"title": "elsewhere", "url": "/d/other-dashboard?viewPanel=2"}]
     _, notes = migrate(model)
     assert ("queries of the `-- Dashboard --` datasource naming a panel id this dashboard does not have (no data in "
             "Grafana either; point panelId at a panel of the module): 'Same data' reads panel id 99") in notes
-    assert any(n.startswith("links naming a panel by id (viewPanel=, editPanel=) kept as they are") and "'Other'" in n
-               for n in notes), notes
+    assert ("links to a panel of this dashboard (viewPanel=, editPanel=) open the panel they named under its new id "
+            "(panels are renumbered, a story panel first): 'Other' links to 'CPU'") in notes
+    assert "links to a panel id this dashboard does not have (viewPanel=, editPanel=) kept as they are: 'Other' " \
+           "links to panel id 98" in notes
+    assert ("links naming a panel of another dashboard by id (viewPanel=, editPanel=) kept as they are, though vobs "
+            "renumbers the panels of a dashboard it builds: check them after `vobs build` ('CPU')") in notes
 
 
 def test_a_dashboard_datasource_query_in_legacy_rows_reads_its_panel(tmp_path: Path):

@@ -47,7 +47,7 @@ def without_narrative(built: dict) -> dict:
     out = dict(built)
     story, *panels = out["panels"]
     assert story["type"] == "text" and story["title"].startswith("Imported · 1/1")
-    out["panels"] = layout(panels)
+    out["panels"] = layout(panels, out.get("uid"))  # links to its own panels follow them back too
     return out
 
 

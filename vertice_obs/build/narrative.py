@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Callable, Collection, Iterable, Mapping
 
 from vertice_obs.errors import InputError, listing
-from vertice_obs.located_yaml import excerpt, load_located, schema_problems
+from vertice_obs.located_yaml import (
+    excerpt,
+    load_located,
+    parse_located,
+    schema_problems,
+)
 
 CATALOG_FILE = "metrics.yaml"
 # Characters that read as a path separator without being `/`: backslash, fraction slash, division
@@ -71,10 +76,11 @@ def is_todo(text: str) -> bool:
     return text.strip().startswith("TODO")
 
 
-def load_narrative(path: Path, display: str | None = None) -> Narrative:
-    """The narrative in `path`, or `InputError` carrying every problem the file has (in `also`),
-    in file order: the schema's, and the rules it cannot say, for each value the schema accepts."""
-    doc = load_located(path, display)
+def load_narrative(path: Path, display: str | None = None, text: str | None = None) -> Narrative:
+    """The narrative in `path` (or `text`, what it is about to hold), or `InputError` carrying every
+    problem the file has (in `also`), in file order: the schema's, and the rules it cannot say, for
+    each value the schema accepts."""
+    doc = load_located(path, display) if text is None else parse_located(text, display or str(path))
     schema = schema_problems(doc, "narrative")
     errors = [p.error for p in schema]
     flagged = {p.path for p in schema}

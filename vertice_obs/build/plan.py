@@ -136,7 +136,7 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
     hashes: dict[str, str] = {}  # every file handed over → its sha256, for the manifest
     uids: list[str] = []
     titles: dict[str, str] = {}
-    homes: dict[tuple[str, str], tuple[str, str]] = {}  # (folder, title as Grafana compares it) → (uid, file)
+    homes = FolderTitles()
     taken: list[InputError] = []  # two dashboards of one title in one folder: Grafana before 11.3 refuses one
     findings.extend(finding("narrative/story-todo", f"chapter {c.title!r}: the story is still a TODO",
                             Location(file=n.file, line=c.line, dashboard=c.dashboard))
@@ -172,15 +172,10 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
         entries[result.uid] = manifest_entry(result, hand_over(result.path, result.text))
         if isinstance(title := result.model.get("title"), str):
             titles[module.file] = title
-            other = homes.setdefault((result.folder_uid or result.folder.casefold(), title_key(title)),
-                                     (result.uid, module.file))
-            if other[0] != result.uid:
+            said = homes.clash(result.uid, module.file, title, result.folder, result.folder_uid)
+            if said is not None:
                 at = module.places.dashboard
-                taken.append(InputError(
-                    f"dashboard {result.uid!r} has the title {title!r} of dashboard {other[0]!r} ({other[1]}), both in "
-                    f"folder {result.folder_uid or result.folder!r}: Grafana before 11.3 keeps one dashboard of a "
-                    "title per folder and refuses the second save (412 name-exists) — give one another title, or "
-                    "its narrative another folder", module.file, at.line if at else None, at.column if at else None))
+                taken.append(InputError(said, module.file, at.line if at else None, at.column if at else None))
         findings.extend(finding("export/non-finite", note, where) for note in result.notes)
         findings.extend(in_module(checks.run_dashboard_checks(result.model, module.file), module.file,
                                   module.places, first_panel_id(memberships[module.uid])))
@@ -225,6 +220,29 @@ def title_key(title: str) -> str:
     if not folded.isascii():
         return title.strip().casefold()
     return re.sub(r"[^a-z0-9_]+", "-", folded.lower()).strip("-_") or title.strip().casefold()
+
+
+class FolderTitles:
+    """Grafana before 11.3 keeps one dashboard of a title per folder (titles as `title_key` tells
+    them apart, a folder by its adopted uid or else by its path, case aside) and refuses the second
+    save (412 name-exists). The one rule for `vobs build`, which refuses such a project, and `vobs
+    import`, which refuses to write one: the dashboards claimed so far, the first of a title keeping it."""
+
+    ADVICE = "give one another title, or its narrative another folder"
+
+    def __init__(self) -> None:
+        self._homes: dict[tuple[str, str], tuple[str, str]] = {}  # (folder, title key) → (uid, file)
+
+    def clash(self, uid: str, file: str, title: str, folder: str, folder_uid: str = "",
+              advice: str = ADVICE) -> str | None:
+        """None when dashboard `uid` (from `file`) may have `title` in its folder — it is now its
+        there — else why not, naming the dashboard (and file) that has it, ending with `advice`."""
+        other = self._homes.setdefault((folder_uid or folder.casefold(), title_key(title)), (uid, file))
+        if other[0] == uid:
+            return None
+        return (f"dashboard {uid!r} has the title {title!r} of dashboard {other[0]!r} ({other[1]}), both in folder "
+                f"{folder_uid or folder!r}: Grafana before 11.3 keeps one dashboard of a title per folder and refuses "
+                f"the second save (412 name-exists) — {advice}")
 
 
 def _broken(failures: list[ModuleFailure], paths: dict[str, Path], recorded: dict[str, str],

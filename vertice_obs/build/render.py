@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Iterable, Mapping, Sequence
@@ -115,7 +116,7 @@ def render_dashboard(model: dict[str, Any], memberships: Sequence[Membership], s
     # Shallow copies only: layout and the lines below build new lists/dicts and never mutate `model`.
     out = {k: v for k, v in model.items() if k not in _DROPPED_KEYS}
     story_panels = [_story_panel(m) for m in memberships]
-    out["panels"] = layout(story_panels + list(out.get("panels", [])))
+    out["panels"] = layout(story_panels + list(out.get("panels", [])), out.get("uid"))
     out["links"] = list(out.get("links", [])) + [link for m in memberships for link in _chapter_links(m)]
     tags = set(out.get("tags", [])) | {MANAGED_TAG} | ({owner_tag(project_id)} if project_id else set())
     for m in memberships:
@@ -132,12 +133,13 @@ def first_panel_id(memberships: Sequence[Membership]) -> int:
     return len(memberships) + 1
 
 
-def layout(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def layout(panels: list[dict[str, Any]], uid: Any = None) -> list[dict[str, Any]]:
     """Flow panels left to right, top to bottom, in declared order; number them 1, 2, 3…
 
     Each panel keeps its own width and height (`gridPos.w`/`h`); a row starts on a new line and
     spans the grid. Panels inside a collapsed row are laid out below the row as Grafana expects.
-    A `-- Dashboard --` query reading a panel by the id it declared reads it by its new id.
+    A `-- Dashboard --` query reading a panel by the id it declared reads it by its new id, and so
+    does a link to a panel of the dashboard itself (`uid`: `panel_links`).
     """
     flow = _Flow()
     next_id = itertools.count(1)
@@ -166,7 +168,7 @@ def layout(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
             panel["panels"] = []
             placed.append(panel)
             placed.extend(numbered(c, flow.place(*_size(c))) for c in children)
-    return [_with_references(p, renumbered) for p in placed]
+    return [_with_references(p, renumbered, uid) for p in placed]
 
 
 DASHBOARD_DATASOURCE = "-- Dashboard --"
@@ -179,17 +181,77 @@ def dashboard_references(panel: dict[str, Any]) -> list[int]:
             if isinstance(t, dict) and _is_id(t.get("panelId")) and _reads_dashboard(t, panel)]
 
 
-def _with_references(panel: dict[str, Any], renumbered: Mapping[int, int]) -> dict[str, Any]:
-    """`panel` with its `-- Dashboard --` queries reading the new ids of the panels they read."""
+def _with_references(panel: dict[str, Any], renumbered: Mapping[int, int], uid: Any = None) -> dict[str, Any]:
+    """`panel` with its `-- Dashboard --` queries reading the new ids of the panels they read, and
+    its links to panels of its own dashboard (`uid`) naming their new ids."""
     if panel.get("type") == "row":
         children = as_list(panel.get("panels"))
-        return dict(panel, panels=[_with_references(c, renumbered) if isinstance(c, dict) else c
+        return dict(panel, panels=[_with_references(c, renumbered, uid) if isinstance(c, dict) else c
                                    for c in children]) if children else panel
+    if renumbered and any(i in renumbered and renumbered[i] != i for i in panel_links(panel, uid)):
+        panel = _relinked(panel, renumbered, uid)
     if not any(i in renumbered and renumbered[i] != i for i in dashboard_references(panel)):
         return panel
     return dict(panel, targets=[dict(t, panelId=renumbered.get(t["panelId"], t["panelId"]))
                                 if isinstance(t, dict) and _is_id(t.get("panelId")) and _reads_dashboard(t, panel)
                                 else t for t in panel["targets"]])
+
+
+# `viewPanel=5` / `editPanel=5` (Grafana 11's scenes also write `viewPanel=panel-5`) in a link's query
+_PANEL_PARAM = re.compile(r"([?&](?:viewPanel|editPanel)=(?:panel-)?)([0-9]{1,18})(?=[&#]|$)")
+_OWN_UID = "${__dashboard.uid}"  # Grafana's variable for the dashboard a link is on
+
+
+def panel_links(panel: dict[str, Any], uid: Any) -> list[int]:
+    """The panel ids a panel's links (its panel links, data links, and the data links of its field
+    overrides) name with `viewPanel=` or `editPanel=` on its own dashboard: a link to `/d/<uid>`
+    (or `/d/${__dashboard.uid}`), or one relative to the dashboard (`?viewPanel=5`)."""
+    return [int(m.group(2)) for url in link_urls(panel) if _PANEL_PARAM.search(url) and is_own(url, uid)
+            for m in _PANEL_PARAM.finditer(url)]
+
+
+def is_own(url: str, uid: Any) -> bool:
+    """Whether the link `url` opens the dashboard `uid` itself: `/d/<uid>`, or relative (`?…`)."""
+    path = re.split(r"[?#]", url, maxsplit=1)[0]
+    return path == "" or any(re.search(r"(?:^|/)d/" + re.escape(own) + r"(?:/|$)", path)
+                             for own in (uid, _OWN_UID) if isinstance(own, str) and own)
+
+
+def link_urls(panel: dict[str, Any]) -> list[str]:
+    """The urls of a panel's links, data links, and the data links of its field overrides."""
+    config = panel.get("fieldConfig") if isinstance(panel.get("fieldConfig"), dict) else {}
+    defaults = config.get("defaults") if isinstance(config.get("defaults"), dict) else {}
+    found = [panel.get("links"), defaults.get("links")]
+    found += [p.get("value") for o in as_list(config.get("overrides")) if isinstance(o, dict)
+              for p in as_list(o.get("properties")) if isinstance(p, dict) and p.get("id") == "links"]
+    return [link["url"] for links in found if isinstance(links, list) for link in links
+            if isinstance(link, dict) and isinstance(link.get("url"), str)]
+
+
+def _relinked(panel: dict[str, Any], renumbered: Mapping[int, int], uid: Any) -> dict[str, Any]:
+    """`panel`, copied where it changes, with its links to its own dashboard's panels renumbered."""
+    def url(text: str) -> str:
+        return _PANEL_PARAM.sub(lambda m: m.group(1) + str(renumbered[int(m.group(2))])
+                                if int(m.group(2)) in renumbered else m.group(0), text) if is_own(text, uid) else text
+
+    def links(value: Any) -> Any:
+        return [dict(link, url=url(link["url"])) if isinstance(link, dict) and isinstance(link.get("url"), str)
+                else link for link in value] if isinstance(value, list) else value
+
+    out = dict(panel, links=links(panel["links"])) if isinstance(panel.get("links"), list) else dict(panel)
+    config = panel.get("fieldConfig")
+    if isinstance(config, dict):
+        config = dict(config)
+        if isinstance(config.get("defaults"), dict) and isinstance(config["defaults"].get("links"), list):
+            config["defaults"] = dict(config["defaults"], links=links(config["defaults"]["links"]))
+        if isinstance(config.get("overrides"), list):
+            config["overrides"] = [dict(o, properties=[dict(p, value=links(p["value"])) if isinstance(p, dict)
+                                                       and p.get("id") == "links" and "value" in p else p
+                                                       for p in o["properties"]])
+                                   if isinstance(o, dict) and isinstance(o.get("properties"), list) else o
+                                   for o in config["overrides"]]
+        out["fieldConfig"] = config
+    return out
 
 
 def _reads_dashboard(target: dict[str, Any], panel: dict[str, Any]) -> bool:

@@ -2,7 +2,8 @@
 house-style modules under `dashboards/`, optionally as chapters of a narrative.
 
 Everything is read, migrated and generated first; only then is anything written (atomically, each
-path through `guard.paths.safe_join`): a bad source or a collision writes nothing at all, and every
+path through `guard.paths.safe_join`): a bad source, a collision, or titles `vobs build` would refuse
+(two of a title in a narrative's folder: `import_places.title_problems`) write nothing at all, and every
 source is read first, so that one run names every problem of every file (and, when there were
 others, that nothing was written). A new project (no narratives/) needs --narrative: `vobs build`
 renders only the chapters of narratives.
@@ -10,16 +11,13 @@ renders only the chapters of narratives.
 
 from __future__ import annotations
 
-import ast
-import hashlib
-import keyword
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from vertice_obs.cli.app import cli
+from vertice_obs.cli.import_places import Imported, place, title_problems
 from vertice_obs.cli.options import (
     ENV,
     FORMAT,
@@ -43,24 +41,6 @@ _SHOWN = 50  # shape problems said per dashboard: all of any dashboard's, and of
 
 class _NotADashboard(InputError):
     """JSON that is no dashboard: an error for a file named on the command line, a note in a folder."""
-
-
-@dataclass
-class _Imported:
-    source: str
-    uid: str
-    title: str
-    module: Path | None
-    text: str
-    notes: list[str] = field(default_factory=list)
-
-
-def _module_name(uid: str) -> str:
-    """A module file name from a uid (already a Grafana uid): lowercase, `_` for the rest."""
-    name = re.sub(r"[^a-z0-9]+", "_", uid.lower()).strip("_") or "imported"
-    if name[0].isdigit() or keyword.iskeyword(name):
-        name = "d_" + name
-    return name
 
 
 def _read(path: Path, shown: str) -> dict:
@@ -194,23 +174,7 @@ def _pulled_folders(sources: tuple[Path, ...], display, notes: list[str]) -> dic
     return out
 
 
-def _defined_uids(directory: Path) -> dict[str, Path]:
-    """uid → module, for the modules whose `dashboard(...)` call names its uid as a literal — read,
-    never run (importing runs code; a collision check must not)."""
-    found: dict[str, Path] = {}
-    for path in sorted(directory.glob("*.py")) if directory.is_dir() else []:
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "dashboard" \
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                found.setdefault(node.args[0].value, path)
-    return found
-
-
-def _convert(shown: str, model: dict) -> _Imported:
+def _convert(shown: str, model: dict) -> Imported:
     from vertice_obs.build.shape import json_kind
     from vertice_obs.importer.codegen import module_text
     from vertice_obs.importer.migrate import fallback_uid, migrate
@@ -235,7 +199,7 @@ def _convert(shown: str, model: dict) -> _Imported:
     except RecursionError:  # `shape` refuses what is nested deeper than a module is written; this is its backstop
         raise InputError("the dashboard is nested too deeply to import", shown) from None
     title = migrated.get("title") if isinstance(migrated.get("title"), str) else migrated["uid"]
-    return _Imported(shown, migrated["uid"], title, None, text, notes)
+    return Imported(shown, migrated["uid"], title, None, text, notes)
 
 
 def _not_inside_another(ctx: click.Context, project) -> None:
@@ -278,7 +242,8 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
     module renders the same dashboard, but for the migrations `--explain` lists (graph → timeseries,
     singlestat → stat, rows → row panels, __inputs → datasource variables, schemaVersion, reflowed
     positions) and the narrative's story panel, links and tags. Every problem of every source is
-    said in one run; if any is refused, nothing is written (all of them or none).
+    said in one run; if any is refused, nothing is written (all of them or none) — so is one whose
+    title another dashboard has in the Grafana folder of its narrative, as `vobs build` refuses it.
 
     \b
     Examples:
@@ -339,7 +304,7 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
         raise _nothing_imported(refused, len(imported) + len(refused))
     if len(chapter_titles) > len(imported):
         raise click.UsageError(f"{len(chapter_titles)} --chapter-title for {count(len(imported), 'dashboard')}")
-    _place(imported, project, force)
+    defined = place(imported, project, force)
     if narrative_id is None and not project.narratives_dir.is_dir():
         # A new project: without a narrative, `vobs build` would fail (no narratives/) or, given an
         # empty one, render none of these dashboards. Refused before anything is written.
@@ -358,6 +323,10 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
         else:  # a new narrative adopts the Grafana folder its dashboards are in: publish leaves them there
             folder = adopted_folder(homes, [d.uid for d in imported])
             narrative_text, skipped, created = new_narrative(narrative_id, chapters, folder), [], True
+    written = (path, narrative_text) if narrative_text is not None else None
+    clashes = title_problems(imported, project, written, defined)
+    if clashes:  # a project `vobs build` refuses is not written
+        raise _nothing_imported(clashes, len(imported))
     # Every target writable before the first write: a narrative that cannot be written must not
     # leave the modules half-imported.
     for target in [item.module for item in imported] + ([path] if narrative_text is not None else []):
@@ -383,43 +352,7 @@ def _nothing_imported(refused: list[InputError], dashboards: int) -> InputError:
     return InputError.together(errors)
 
 
-def _place(imported: list[_Imported], project, force: bool) -> None:
-    """Decide every module path before anything is written. A uid some module already defines goes
-    to THAT module, and only with --force: --force never replaces a module of another uid. Two
-    dashboards whose uids make the same module name (`newuid1`, `NEWUID1`, `-newuid1`), or a name an
-    existing module of another dashboard holds, compared case-insensitively as macOS and Windows
-    file systems compare them, get a short stable hash of the exact uid appended instead."""
-    seen: dict[str, str] = {}
-    for item in imported:
-        if item.uid in seen:
-            raise InputError(f"dashboard uid {item.uid!r} is also in {seen[item.uid]}: import one of them", item.source)
-        seen[item.uid] = item.source
-    directory = project.dashboards_dir
-    defined = _defined_uids(directory)
-    existing = {p.name.casefold() for p in directory.glob("*.py")} if directory.is_dir() else set()
-    taken: set[str] = set()
-    for item in (i for i in imported if i.uid in defined):
-        own = defined[item.uid]
-        if not force and own.name == _module_name(item.uid) + ".py":
-            raise InputError(f"{project.display(own)} exists already: pass --force to overwrite it", item.source)
-        if not force:
-            raise InputError(f"dashboard uid {item.uid!r} is already defined in {project.display(own)}: "
-                             "pass --force to replace that module", item.source)
-        item.module = own
-        taken.add(own.name.casefold())
-    for item in (i for i in imported if i.module is None):
-        base = _module_name(item.uid)
-        digest = hashlib.sha256(item.uid.encode("utf-8", "surrogatepass")).hexdigest()
-        name = next(n for n in [base, *(f"{base}_{digest[:k]}" for k in (6, 12, 64))]
-                    if (n + ".py").casefold() not in taken | existing)
-        item.module = safe_join(directory, name + ".py", what="module name")
-        taken.add(item.module.name.casefold())
-        if name != base:
-            item.notes.append(f"module name: {base}.py is another dashboard's, so this one is {name}.py "
-                              "(a stable hash of its uid appended)")
-
-
-def _report(imported: list[_Imported], project, fmt: str, explain: bool, narrative: str | None,
+def _report(imported: list[Imported], project, fmt: str, explain: bool, narrative: str | None,
             skipped: list[str], created: bool = False) -> None:
     if fmt == "json":
         click.echo(machine_json("import", imported=[{"source": d.source, "uid": d.uid, "module": project.display(

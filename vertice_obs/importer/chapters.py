@@ -12,7 +12,9 @@ from typing import Mapping, Sequence
 
 import yaml
 
-from vertice_obs.build.narrative import folder_problem
+from vertice_obs.build.narrative import Narrative, folder_problem
+from vertice_obs.build.plan import FolderTitles
+from vertice_obs.build.render import memberships_by_uid
 from vertice_obs.errors import InputError
 
 TODO = "TODO: tell the story of this chapter: what should a reader notice here, and why does it matter?"
@@ -78,6 +80,31 @@ def new_narrative(narrative_id: str, chapters: Sequence[tuple[str, str]], folder
             f"summary: |\n  TODO: who is this narrative for, and what should they learn from it?\n"
             f"chapters:\n")
     return head + "".join(chapter_text(uid, title) for uid, title in chapters)
+
+
+def title_clashes(narratives: Sequence[Narrative], existing: Mapping[str, tuple[str, str]],
+                  imported: Sequence[tuple[str, str, str]]) -> list[InputError]:
+    """What `vobs build` would refuse of an import for its titles (`FolderTitles`: one dashboard of a
+    title per Grafana folder), one error per imported dashboard (uid, source, title) that would take
+    the title of another in the folder of its narrative: an earlier imported one, or one of the
+    project's (`existing`: uid → (module, title)). `narratives` are as they will be after the import;
+    a dashboard in none is not rendered, so its title is free, and a clash the project already had
+    is the build's to say."""
+    homes = memberships_by_uid(narratives)
+    folders = FolderTitles()
+    new = {uid for uid, _, _ in imported}
+    for uid, (module, title) in existing.items():
+        if uid not in new and uid in homes:
+            home = homes[uid][0].narrative
+            folders.clash(uid, module, title, home.folder, home.folder_uid)
+    clashes = []
+    for uid, source, title in imported:
+        if uid in homes:
+            home = homes[uid][0].narrative
+            said = folders.clash(uid, source, title, home.folder, home.folder_uid,
+                                 "give one another title, or import it into a narrative of another folder")
+            clashes += [InputError(said, source)] if said else []
+    return clashes
 
 
 def append_chapters(text: str, file: str, chapters: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:

@@ -12,7 +12,7 @@ import math
 import textwrap
 from typing import Any
 
-from vertice_obs.build.render import dashboard_references
+from vertice_obs.build.render import dashboard_references, panel_links
 from vertice_obs.build.shape import MAX_DEPTH
 from vertice_obs.errors import InputError
 
@@ -67,7 +67,7 @@ class _Shared:
                  read: frozenset[int] = frozenset()):
         self.datasource = datasource
         self.query_overrides = query_overrides
-        self.read = read  # the ids `-- Dashboard --` queries read: those panels keep theirs
+        self.read = read  # the ids `-- Dashboard --` queries read and own links open: those panels keep theirs
         self.env_used = False
 
     def overrides_code(self, rest: dict[str, Any], indent: int, depth: int) -> str:
@@ -167,7 +167,7 @@ def panel_code(panel: dict[str, Any], indent: int, depth: int = 1, shared: _Shar
     if panel.get("type") == "row":
         return _row(panel, [], indent, depth, shared)
     rest = {k: v for k, v in panel.items() if k not in _PANEL_FIELDS}
-    if panel.get("id") in shared.read:  # the build gives it a new id, and the queries reading it follow
+    if panel.get("id") in shared.read:  # renumbered by the build: the queries reading it and links opening it follow
         rest = {"id": panel["id"], **rest}
     call = _Call("h.panel").arg(repr(panel.get("type"))).arg(repr(panel.get("title")))
     targets = panel.get("targets")
@@ -254,7 +254,7 @@ def module_text(model: dict[str, Any], source: str, notes: list[str]) -> str:
         _kw(call, "schema_version", version, indent, 1)
     _kw(call, "overrides", rest or None, indent, 1)
     panels = [p for p in model.get("panels") or [] if isinstance(p, dict)]
-    shared = _shared_of(panels)
+    shared = _shared_of(panels, model["uid"])
     call.arg("panels=[\n" + "".join(f"        {code},\n" for code in _panels_code(panels, 8, shared)) + "    ]")
     doc = repr(f"{model.get('title') or model['uid']}: imported by `vobs import` from {source}.")
     lines = [doc, "", "# House-style migrations applied on import (`vobs import --explain`):"]
@@ -278,7 +278,7 @@ def _comment(text: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)
 
 
-def _shared_of(panels: list[dict[str, Any]]) -> _Shared:
+def _shared_of(panels: list[dict[str, Any]], uid: str) -> _Shared:
     """The module constants: the datasource named most often by panels and queries, and the
     leftover query keys carried most often, each if at least twice."""
     datasources: list[Any] = []
@@ -286,7 +286,7 @@ def _shared_of(panels: list[dict[str, Any]]) -> _Shared:
     read: set[int] = set()
 
     def visit(panel: dict[str, Any]) -> None:
-        read.update(dashboard_references(panel))
+        read.update(dashboard_references(panel), panel_links(panel, uid))
         datasources.append(panel.get("datasource"))
         for target in panel.get("targets") or []:
             if isinstance(target, dict):

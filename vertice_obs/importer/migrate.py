@@ -28,8 +28,9 @@
   `table` with `styles`, a legacy `heatmap` with `cards`, `grafana-piechart-panel`, …) is kept
   whole, its settings in the call's `overrides`, with a note naming the types;
 - positions: panels in reading order (y, then x), reflowed by the house layout — sizes and order
-  kept, x/y recomputed, ids renumbered (a `-- Dashboard --` query follows the panel it reads, which
-  keeps its id in the module for the build to renumber it again); a row panel is 24×1 whatever its `gridPos` said, as Grafana
+  kept, x/y recomputed, ids renumbered (a `-- Dashboard --` query follows the panel it reads, and a
+  link to a panel of the dashboard itself the panel it opens, which keeps its id in the module for
+  the build to renumber it again: `references`); a row panel is 24×1 whatever its `gridPos` said, as Grafana
   draws every row (noted when the original said otherwise);
 - Grafana's defaults, which `vobs diff` ignores too, dropped for readable code: nulls, a panel's
   `pluginVersion` (the UI's), empty `links`/`transformations`/`description`, empty `fieldConfig`
@@ -45,12 +46,13 @@ import re
 import unicodedata
 from typing import Any
 
-from vertice_obs.build.render import dashboard_references, layout, without_narrative
+from vertice_obs.build.render import layout, without_narrative
 from vertice_obs.build.shape import grid_units, legacy_px
 from vertice_obs.checks.walk import legacy_row_copy, repeat_copy
 from vertice_obs.importer import graph, legacy
 from vertice_obs.importer.house import SCHEMA_VERSION
 from vertice_obs.importer.inputs import input_variables
+from vertice_obs.importer.references import reference_notes, said
 
 _DROPPED_TOP = ("id", "version", "__inputs", "__requires", "__elements", "rows", "style", "hideControls",
                 "sharedCrosshair", "gnetId", "iteration")
@@ -98,7 +100,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
     version = out.get("schemaVersion")
     if not isinstance(version, int) or isinstance(version, bool) or version < SCHEMA_VERSION:
         out["schemaVersion"] = SCHEMA_VERSION
-        notes.append(f"schemaVersion {_said(version)} → {SCHEMA_VERSION}")
+        notes.append(f"schemaVersion {said(version)} → {SCHEMA_VERSION}")
     panels = _without_copies(out, [p for p in out.get("panels") or [] if isinstance(p, dict)], notes)
     changed: dict[str, _Change] = {}
     panels = [_panel(p, changed) for p in _reading_order(panels)]
@@ -106,7 +108,7 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
         for each in [panel, *(c for c in panel.get("panels") or [] if isinstance(c, dict))]:
             library = each.get("libraryPanel")
             if isinstance(library, dict):
-                notes.append(f"library panel {_said(library.get('name'))} (uid {_said(library.get('uid'))}) kept as a reference: "
+                notes.append(f"library panel {said(library.get('name'))} (uid {said(library.get('uid'))}) kept as a reference: "
                              "its model lives in Grafana's library, not in this module")
     for kind, change in sorted(changed.items()):
         notes.append(change.note(kind))
@@ -116,59 +118,15 @@ def migrate(model: dict[str, Any], uid: str | None = None) -> tuple[dict[str, An
         notes.append("kept as they are, every setting in the call's `overrides` (no house-style call, and no "
                      "migration here: Grafana migrates these itself or needs their plugin): " + kept)
     before = [(p.get("gridPos") or {}) for p in panels]
-    resized = [f"{_said(p.get('title'))} was {_said(g.get('w'))}×{_said(g.get('h'))}" for p, g in zip(panels, before)
+    resized = [f"{said(p.get('title'))} was {said(g.get('w'))}×{said(g.get('h'))}" for p, g in zip(panels, before)
                if p.get("type") == "row" and g and (g.get("w"), g.get("h")) != (24, 1)]
     if resized:
         notes.append("row panels drawn full-width and one cell high, as Grafana draws every row: " + ", ".join(resized))
-    notes += _reference_notes(panels)
-    out["panels"] = layout(panels)
+    notes += reference_notes(panels, out["uid"])
+    out["panels"] = layout(panels, out["uid"])
     if [(g.get("x"), g.get("y")) for g in before] != [(p["gridPos"]["x"], p["gridPos"]["y"]) for p in out["panels"]]:
         notes.append("positions reflowed by the house layout (reading order and sizes kept)")
     return out, notes
-
-
-def _reference_notes(panels: list[dict[str, Any]]) -> list[str]:
-    """What the `-- Dashboard --` queries (another panel's results, read by its id) become: the
-    panels are renumbered here and again by the build (a story panel first), and such a query
-    follows the panel it read to its new id; one naming an id no panel has is said so."""
-    flat = [each for panel in panels for each in [panel, *(c for c in panel.get("panels") or [] if isinstance(c, dict))]]
-    titles: dict[int, Any] = {}
-    for each in flat:
-        if isinstance(each.get("id"), int):
-            titles.setdefault(each["id"], each.get("title"))
-    follow, dangling = [], []
-    for each in flat:
-        for read in dashboard_references(each):
-            (follow if read in titles else dangling).append(
-                f"{_said(each.get('title'))} reads {_said(titles[read]) if read in titles else f'panel id {read}'}")
-    notes = []
-    if follow:
-        notes.append("queries of the `-- Dashboard --` datasource read the panel they named under its new id (panels "
-                     "are renumbered, a story panel first): " + ", ".join(follow))
-    if dangling:
-        notes.append("queries of the `-- Dashboard --` datasource naming a panel id this dashboard does not have (no "
-                     "data in Grafana either; point panelId at a panel of the module): " + ", ".join(dangling))
-    linked = sorted({str(each.get("title")) for each in flat if _PANEL_LINK.search(repr(_links_of(each)))})
-    if linked:
-        notes.append("links naming a panel by id (viewPanel=, editPanel=) kept as they are, though panels are "
-                     "renumbered: check them after `vobs build` (" + ", ".join(map(repr, linked)) + ")")
-    return notes
-
-
-_PANEL_LINK = re.compile(r"[?&](viewPanel|editPanel)=")
-
-
-def _links_of(panel: dict[str, Any]) -> list[Any]:
-    config = panel.get("fieldConfig") if isinstance(panel.get("fieldConfig"), dict) else {}
-    defaults = config.get("defaults") if isinstance(config.get("defaults"), dict) else {}
-    return [panel.get("links"), defaults.get("links")]
-
-
-def _said(value: Any) -> str:
-    """A value of the original as a note quotes it: `'CPU'`, `26`, or `(none)` — never Python's `None`."""
-    if value is None:
-        return "(none)"
-    return repr(value) if isinstance(value, str) else str(value) if isinstance(value, (int, float)) else repr(value)
 
 
 def _reading_order(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
