@@ -226,3 +226,17 @@ def test_import_from_inside_a_project_names_the_project_and_writes_nothing(proje
     assert sorted(p.name for p in inside.iterdir()) == ["v3.json"]
     assert vobs(inside, "-C", ".", "import", "v3.json", "--narrative", "services").returncode == 0  # meant: done
     assert (inside / "dashboards").is_dir() and (inside / "narratives" / "services.yaml").is_file()
+
+
+def test_a_new_narrative_build_would_refuse_is_not_written(tmp_path: Path):
+    """`--narrative general` in an empty folder wrote narratives/general.yaml, whose default folder
+    'general' every Grafana refuses, and `vobs build` then refused the project (exit 0, then 2). The
+    new narrative is read as build reads it first: refused, exit 2, nothing written."""
+    narrative = "general"
+    done = vobs(tmp_path, "import", str(V3), "--narrative", narrative)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith(f"vobs: error: --narrative {narrative}: narratives/{narrative}.yaml would be refused: ")
+    assert "Grafana keeps for its root folder" in done.stderr and done.stderr.rstrip().endswith("nothing was written")
+    assert list(tmp_path.iterdir()) == []  # no module, no narrative
+    assert vobs(tmp_path, "import", str(V3), "--narrative", "swagger").returncode == 0
+    assert vobs(tmp_path, "build").returncode == 0

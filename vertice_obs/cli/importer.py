@@ -251,6 +251,7 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
       vobs import "swagger-stats dashboard v3.json"
       vobs import --uid abc123 --narrative services --chapter-title "The API at a glance"
     """
+    from vertice_obs.build.narrative import load_narrative
     from vertice_obs.importer.chapters import (
         adopted_folder,
         append_chapters,
@@ -323,6 +324,11 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
         else:  # a new narrative adopts the Grafana folder its dashboards are in: publish leaves them there
             folder = adopted_folder(homes, [d.uid for d in imported])
             narrative_text, skipped, created = new_narrative(narrative_id, chapters, folder), [], True
+            try:  # read as `vobs build` reads it: a narrative build refuses is not written (`--narrative general`)
+                load_narrative(path, project.display(path), narrative_text)
+            except InputError as exc:
+                raise InputError(f"--narrative {narrative_id}: {project.display(path)} would be refused: {exc.message} "
+                                 "— pass another --narrative id; nothing was written") from None
     written = (path, narrative_text) if narrative_text is not None else None
     clashes = title_problems(imported, project, written, defined)
     if clashes:  # a project `vobs build` refuses is not written
