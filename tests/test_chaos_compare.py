@@ -161,3 +161,26 @@ def test_the_default_folder_names_both_runs_and_a_run_is_not_compared_with_itsel
         assert result.stderr == (f"vobs: error: {tmp_path / 'run2.json'}: OLD and NEW are the same run (r started "
                                  "2026-11-08T10:00:00+00:00): compare two runs\n")
         assert not (tmp_path / f"{other}-vs-run2-compared").exists()
+
+
+def test_runs_that_are_not_like_for_like_are_said_so(tmp_path):
+    """Trial 18: runs of another settle compared without a word ("regressed recovery 1.99 → 2.99" was the
+    settle's), and OLD and NEW swapped read "2 improved". Both are said above the table and on stderr."""
+    (tmp_path / "old.json").write_text(json.dumps(OLD))
+    (tmp_path / "new.json").write_text(json.dumps(NEW | {"settle_seconds": 4}))
+    out = CliRunner().invoke(cli, ["chaos", "compare", str(tmp_path / "old.json"), str(tmp_path / "new.json"),
+                                   "-o", str(tmp_path / "c")])
+    assert out.exit_code == 0, out.output  # the exit follows the verdicts: the warning says how far to trust them
+    assert out.stderr == ("vobs: warning: not like for like: the runs settled for different times (OLD 0 s, NEW 4 s): "
+                          "windows and recovery are measured over other spans, so a change may be the settle's, not "
+                          "the system's\n")
+    assert "> **Not like for like: the runs settled for different times" in (tmp_path / "c" / "compare.md").read_text()
+    swapped = CliRunner().invoke(cli, ["chaos", "compare", str(tmp_path / "new.json"), str(tmp_path / "old.json"),
+                                       "-o", str(tmp_path / "s")])
+    assert ("vobs: warning: not like for like: NEW (2026-11-01T10:00:00+00:00) started before OLD "
+            "(2026-11-08T10:00:00+00:00): improved and regressed read backwards — give the older run first") \
+        in swapped.stderr.splitlines()
+    (tmp_path / "same.json").write_text(json.dumps(OLD | {"started": "2026-11-08T10:00:00+00:00"}))
+    like = CliRunner().invoke(cli, ["chaos", "compare", str(tmp_path / "old.json"), str(tmp_path / "same.json"),
+                                    "-o", str(tmp_path / "l")])
+    assert like.stderr == "" and "Not like for like" not in (tmp_path / "l" / "compare.md").read_text(), like.output

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,12 +102,31 @@ def stopped(old: Report, new: Report) -> list[str]:
     return [f"{side} {r.stop.clause}" for side, r in (("OLD", old), ("NEW", new)) if r.stop is not None]
 
 
+def unfair(old: Report, new: Report) -> list[str]:
+    """What makes the two runs' figures differ apart from the system (trial 18: "regressed recovery
+    1.99 → 2.99" came from another settle): NEW older than OLD (every verdict reads backwards), and
+    another settle (phase windows and recovery are measured over other spans)."""
+    out = []
+    try:
+        backwards = datetime.fromisoformat(new.started) < datetime.fromisoformat(old.started)
+    except (TypeError, ValueError):  # a journal without its start: nothing to say of the order
+        backwards = False
+    if backwards:
+        out.append(f"NEW ({new.started}) started before OLD ({old.started}): improved and regressed read backwards "
+                   "— give the older run first")
+    if old.settle != new.settle:
+        out.append(f"the runs settled for different times (OLD {num(old.settle)} s, NEW {num(new.settle)} s): windows "
+                   "and recovery are measured over other spans, so a change may be the settle's, not the system's")
+    return out
+
+
 def _parts(old: Report, new: Report, changes: list[Change]) -> tuple[str, list[str], str, list[list[str]]]:
     """(title, notes, summary, rows): what markdown and HTML both show."""
     counts = {v: sum(c.verdict == v for c in changes) for v in ("improved", "regressed")}
     title = f"Chaos Day compared: {old.run.get('id', '?')} {old.started} → {new.run.get('id', '?')} {new.started}"
     notes = [f"{said}. Compared only what both runs measured; what it did not run is \"not run in "
              f"{said.split(' ', 1)[0]}\", neither improved nor regressed." for said in stopped(old, new)]
+    notes += [f"Not like for like: {said}." for said in unfair(old, new)]
     summary = (f"{counts['improved']} improved, {counts['regressed']} regressed"
                + (" in what both runs measured" if notes else "")
                + f" (a change counts when a budget's verdict flips or the value moves by ≥ {MIN_CHANGE:.0%} of it).")
@@ -153,9 +173,10 @@ def _v(value: float | None) -> str:
     return "—" if value is None else ("never" if value == float("inf") else num(value))
 
 
-def compare_files(old_path: Path, new_path: Path, out: Path) -> tuple[int, int, list[str]]:
+def compare_files(old_path: Path, new_path: Path, out: Path) -> tuple[int, int, list[str], list[str]]:
     """Read both journals (one `InputError` naming the bad one), write compare.md and compare.html
-    under `out`; (improved, regressed, what did not complete). Nothing both runs measured is one
+    under `out`; (improved, regressed, what did not complete, what is not like for like:
+    `unfair`). Nothing both runs measured is one
     `InputError` naming the run that stopped (else NEW), and nothing is written."""
     from vertice_obs.chaos.journal_check import MalformedJournal, check_journal
     from vertice_obs.chaos.report import analyse, read_journal
@@ -187,4 +208,4 @@ def compare_files(old_path: Path, new_path: Path, out: Path) -> tuple[int, int, 
     write_atomic(out / "compare.md", compare_markdown(*reports, changes))
     write_atomic(out / "compare.html", compare_html(*reports, changes))
     return (sum(c.verdict == "improved" for c in changes), sum(c.verdict == "regressed" for c in changes),
-            stopped(*reports))
+            stopped(*reports), unfair(*reports))

@@ -310,9 +310,11 @@ def chaos_compare(ctx: click.Context, old: Path, new: Path, output: Path | None)
 
     out = output or new.with_name(f"{old.stem}-vs-{new.stem}-compared")  # both runs: one NEW, several OLDs
     check_writable(out, folder=True)
-    improved, regressed, stopped = compare_files(old, new, out)
+    improved, regressed, stopped, unlike = compare_files(old, new, out)
     say(f"wrote {out}/compare.md and {out}/compare.html: {improved} improved, {regressed} regressed"
         + "".join(f"; {escape(said, one_line=True)} — compared only what both runs measured" for said in stopped))
+    for said in unlike:  # said on the terminal too, not only in the files
+        say(f"vobs: warning: not like for like: {escape(said, one_line=True)}", err=True)
     ctx.exit(EXIT_FINDINGS if regressed or stopped else EXIT_OK)
 
 
