@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import signal
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol
@@ -20,6 +19,7 @@ import niquests
 
 from vertice_obs.chaos.analysis import phases_text
 from vertice_obs.chaos.command import run_command
+from vertice_obs.chaos.fill import action_url, fill
 from vertice_obs.chaos.freshness import (
     DATA_TIMEOUT,
     POLL_SECONDS,
@@ -28,10 +28,16 @@ from vertice_obs.chaos.freshness import (
 )
 from vertice_obs.chaos.journal_check import SCHEMA_VERSION
 from vertice_obs.chaos.progress import Progress
-from vertice_obs.chaos.scenario import Action, Expectation, Probe, Run, Scenario
+from vertice_obs.chaos.record import (
+    Journal,
+    expectation_json,
+    probe_json,
+    step_label,
+    unreverted,
+)
+from vertice_obs.chaos.scenario import Action, Probe, Run, Scenario
 from vertice_obs.chaos.scrape import Scrape, longest, probe_query, window_seconds
 from vertice_obs.errors import VobsError
-from vertice_obs.files import write_atomic
 from vertice_obs.guard.http import (
     DEFAULT_TIMEOUT,
     DeadlineExceeded,
@@ -43,8 +49,6 @@ from vertice_obs.guard.http import (
     within,
 )
 from vertice_obs.guard.secrets import redact_text, redact_url
-from vertice_obs.guard.text import strict_json
-from vertice_obs.guard.urls import ServerURL
 from vertice_obs.guard.urls import parse as parse_url
 from vertice_obs.metrics.evidence import SourceUnavailable
 
@@ -104,32 +108,6 @@ class Sampler:
         return [(ts, pick(values)) for ts, values in sorted(points.items())]
 
 
-@dataclass
-class Journal:
-    """Everything that happened, appended as it happens and written after every step."""
-
-    path: Path
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def event(self, kind: str, **detail: Any) -> None:
-        self.data.setdefault("events", []).append({"t": _iso(_now()), "kind": kind, **detail})
-
-    def save(self) -> None:
-        """Written redacted (no password or token, the target's or one a server echoed) and strict:
-        a NaN or ±Inf sample from Prometheus is written as null, with a note under `notes`."""
-        write_atomic(self.path, strict_json(_scrubbed(self.data), notes_key="notes") + "\n")
-
-
-def _scrubbed(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact_text(value)
-    if isinstance(value, dict):
-        return {k: _scrubbed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrubbed(v) for v in value]
-    return value
-
-
 class Runner:
     def __init__(self, run: Run, target_url: str, sampler: Sampler, journal_path: Path,
                  annotator: Annotator | None = None, time_scale: float = 1.0, deadline: timedelta | None = None,
@@ -158,7 +136,7 @@ class Runner:
             "settle_seconds": run.settle.total_seconds() * time_scale,
             "window_seconds": sampler.window_seconds,
             # What was to run: a report of a run that stopped names what never ran.
-            "plan": [{"id": s.id, "steps": [_step_label(s, step) for step in s.fault.steps or (None,)]}
+            "plan": [{"id": s.id, "steps": [step_label(s, step) for step in s.fault.steps or (None,)]}
                      for s in run.scenarios],
             "scenarios": [], "events": []})
         # Where the run is (scenario, step, phase): written with the event of a run that stops.
@@ -178,6 +156,9 @@ class Runner:
         except KeyboardInterrupt:
             self.journal.data["status"] = "aborted"
             self.journal.event("aborted", reason="interrupted (Ctrl-C or SIGTERM)", **self.position)
+            if unreverted(self.journal.data["events"]):  # said "reverted" only after a revert was recorded
+                raise Aborted("interrupted: a fault was injected and no revert was recorded — it may still be "
+                              "in place: revert it by hand; the journal says how far it got") from None
             raise Aborted("interrupted: the fault in progress was reverted; the journal says how far it got") from None
         except Aborted as exc:
             self.journal.data["status"] = "aborted"
@@ -198,12 +179,12 @@ class Runner:
     # --- one scenario -----------------------------------------------------------------------------
     def _scenario(self, scenario: Scenario) -> None:
         record = {"id": scenario.id, "title": scenario.title, "kind": scenario.fault.kind,
-                  "probes": [_probe_json(p, self.scrape.get(f"{scenario.id}/{p.id}")) for p in scenario.probes],
-                  "expectations": [_expectation_json(e) for e in scenario.expectations], "steps": []}
+                  "probes": [probe_json(p, self.scrape.get(f"{scenario.id}/{p.id}")) for p in scenario.probes],
+                  "expectations": [expectation_json(e) for e in scenario.expectations], "steps": []}
         self.journal.data["scenarios"].append(record)
         steps = scenario.fault.steps or (None,)
         for index, step in enumerate(steps, 1):
-            label = _step_label(scenario, step)
+            label = step_label(scenario, step)
             at = f"{scenario.id} {label}" + (f" (step {index}/{len(steps)})" if len(steps) > 1 else "")
             here = {"scenario": scenario.id, "step": label, **({"step_of": [index, len(steps)]} if len(steps) > 1 else {})}
             variables = {"target": self.target_url,
@@ -248,6 +229,25 @@ class Runner:
 
     def _revert(self, scenario: Scenario, label: str, variables: dict[str, Any],
                 inject_failed: VobsError | None = None) -> None:
+        # Ctrl-C and SIGTERM wait until the revert has finished (and been recorded): stopped half-way,
+        # it would leave the fault in place. A second Ctrl-C is told so; the interrupt comes after.
+        deferred: list[int] = []
+
+        def defer(signum, frame):
+            deferred.append(signum)
+            self.log(f"{scenario.id} {label}: still reverting — vobs stops once the revert has finished")
+
+        previous = {sig: signal.signal(sig, defer) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self._reverted(scenario, label, variables, inject_failed)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if deferred:
+            raise KeyboardInterrupt
+
+    def _reverted(self, scenario: Scenario, label: str, variables: dict[str, Any],
+                  inject_failed: VobsError | None) -> None:
         try:
             self._act(scenario.fault.revert, variables, reverting=True)  # a revert always gets its full time
             self.journal.event("revert", scenario=scenario.id, step=label)
@@ -313,8 +313,8 @@ class Runner:
 
     def _act(self, action: Action, variables: dict[str, Any], reverting: bool = False) -> None:
         if action.http is not None:
-            url, auth = _target_url(action.http["url"], variables, self.target)
-            body = _fill(action.http.get("json"), variables)
+            url, auth = action_url(action.http["url"], variables, self.target)
+            body = fill(action.http.get("json"), variables)
             what = f"{action.http['method']} {redact_url(url)}"
             deadline = time.monotonic() + self.http_timeout
 
@@ -338,7 +338,7 @@ class Runner:
                 text = " ".join(answer[:120].decode("utf-8", "replace").split())
                 raise VobsError(redact_text(f"{what}: HTTP {status} {text}"))
         else:  # bounded as an HTTP action is (--http-timeout), an inject also by what is left of --timeout
-            argv = [_fill(a, variables) for a in action.command or ()]
+            argv = [fill(a, variables) for a in action.command or ()]
             left = self.deadline - time.monotonic() if self.deadline is not None and not reverting else None
             limit = min(self.http_timeout, max(0.0, left)) if left is not None else self.http_timeout
             if limit == self.http_timeout:
@@ -377,54 +377,6 @@ class GrafanaAnnotator:
 
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
-
-
-def _fill(value: Any, variables: dict[str, Any]) -> Any:
-    """`${name}` placeholders; a value that is exactly one placeholder keeps its type (numbers)."""
-    if isinstance(value, str):
-        for name, v in variables.items():
-            if value == f"${{{name}}}":
-                return v
-            value = value.replace(f"${{{name}}}", str(v))
-        return value
-    if isinstance(value, dict):
-        return {k: _fill(v, variables) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fill(v, variables) for v in value]
-    return value
-
-
-def _target_url(template: str, variables: dict[str, Any], target: ServerURL) -> tuple[str, Any]:
-    """An action's URL. `${target}/fault/x` is joined onto the target (its sub-path kept, its query
-    string kept and first, its `user:pass@` sent as basic auth) — never glued on as text, which
-    would put the path after a `?token=`. Any other URL is filled in as written."""
-    if isinstance(template, str) and template.startswith("${target}"):
-        return target.join(_fill(template[len("${target}"):], variables)), target.auth
-    return _fill(template, variables), None
-
-
-def _probe_json(p: Probe, scrape: Scrape | None) -> dict[str, Any]:
-    out = {"id": p.id, "title": p.title, "query": p.query, "unit": p.unit,
-           "threshold": {"op": p.threshold.op, "value": p.threshold.value}}
-    if p.recover_within is not None:
-        out["recover_within_seconds"] = p.recover_within.total_seconds()
-    if scrape is not None and scrape.seconds:
-        out["scrape_interval_seconds"] = scrape.seconds
-    return out
-
-
-def _expectation_json(e: Expectation) -> dict[str, Any]:
-    said = {"breaks": True} if e.breaks else {"holds": e.holds}
-    return {"probe": e.probe, "phase": e.phase, **said, "why": e.why}
-
-
-def _step_label(scenario: Scenario, step: timedelta | None) -> str:
-    return _label(step) if step is not None else scenario.fault.kind
-
-
-def _label(step: timedelta) -> str:
-    ms = int(step.total_seconds() * 1000)
-    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
 
 
 def _now() -> datetime:

@@ -1,0 +1,104 @@
+"""Ctrl-C, a crash and the run's own limits at the worst moments of a Chaos Day: real `vobs chaos
+run` processes against the simulator and a real Prometheus. A new-user trial found a Ctrl-C during a
+slow revert leaving the fault injected while vobs said it was reverted."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from prometheus_harness import PrometheusServer
+
+from vertice_obs.simulator import Simulator
+
+# At --time-scale 0.05: 4 s per phase. The fault is a file's content, set and cleared by commands.
+DAY = """\
+id: cmd-day
+title: Command faults
+owner: sre
+baseline: 80s
+recover: 80s
+settle: 40s
+scenarios:
+  - id: cmdfault
+    title: Command fault
+    fault:
+      kind: kill-switch
+      hold: 80s
+      inject: {command: [sh, -c, "echo on > STATE"]}
+      revert: {command: [sh, -c, "echo reverting > STATE; sleep 3; echo off > STATE"]}
+    probes:
+      - id: ks
+        title: Kill-switch latency
+        query: max(maximus_kill_switch_latency_milliseconds)
+        unit: ms
+        threshold: {op: "<", value: 200}
+"""
+
+
+@pytest.fixture(scope="module")
+def system(catalog):
+    sim = Simulator(catalog, leave_out=(), seed=11)
+    sim.serve(0, tick_seconds=0.25)
+    server = PrometheusServer([sim.url.removeprefix("http://")])
+    server.start()
+    try:
+        server.wait_for("maximus_kill_switch_latency_milliseconds")
+        yield sim, server
+    finally:
+        server.stop()
+        sim.stop()
+
+
+def start(system, tmp_path: Path, *flags: str) -> tuple[subprocess.Popen, Path, Path]:
+    """`vobs chaos run` in its own process group, as a terminal runs a foreground job."""
+    sim, prometheus = system
+    state, journal = tmp_path / "state", tmp_path / "journal.json"
+    (tmp_path / "day.yaml").write_text(DAY.replace("STATE", str(state)))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vertice_obs", "-C", str(tmp_path), "chaos", "run", str(tmp_path / "day.yaml"),
+         "--target-url", sim.url, "--prometheus-url", prometheus.url, "--journal", str(journal),
+         "--time-scale", "0.05", *flags],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "GRAFANA_URL": ""},
+        start_new_session=True)
+    return process, state, journal
+
+
+def wait_for(process: subprocess.Popen, condition, seconds: float = 40) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate(timeout=5)
+        time.sleep(0.02)
+
+
+def text(path: Path) -> str:
+    return path.read_text().strip() if path.exists() else ""
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_during_a_slow_revert_lets_the_revert_finish(system, tmp_path, presses):
+    """A terminal's Ctrl-C goes to the whole foreground process group: it killed the revert command
+    half-way, and vobs still said "the fault in progress was reverted". A second Ctrl-C is told the
+    revert is still running, and does not abandon it."""
+    process, state, journal = start(system, tmp_path)
+    try:
+        wait_for(process, lambda: text(state) == "reverting")
+        for _ in range(presses):
+            os.killpg(process.pid, signal.SIGINT)
+            time.sleep(0.5)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert text(state) == "off", err  # the revert ran to its end
+    assert "interrupted: the fault in progress was reverted" in err
+    assert err.count("still reverting") == presses, err
+    kinds = [e["kind"] for e in json.loads(journal.read_text())["events"]]
+    assert kinds[-3:] == ["inject", "revert", "aborted"], kinds
