@@ -13,8 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from prometheus_harness import PrometheusServer
 
+from vertice_obs.cli import cli
 from vertice_obs.simulator import Simulator
 
 # At --time-scale 0.05: 4 s per phase. The fault is a file's content, set and cleared by commands.
@@ -102,3 +104,28 @@ def test_ctrl_c_during_a_slow_revert_lets_the_revert_finish(system, tmp_path, pr
     assert err.count("still reverting") == presses, err
     kinds = [e["kind"] for e in json.loads(journal.read_text())["events"]]
     assert kinds[-3:] == ["inject", "revert", "aborted"], kinds
+
+
+def test_a_run_killed_mid_fault_leaves_a_journal_saying_the_fault_may_still_be_in_place(system, tmp_path):
+    """SIGKILL (an OOM kill, a closed CI runner) cannot be caught: nothing reverts. The trial's
+    journal then said `running` with no event at all, and the report "not started" — while the
+    fault was live. The journal is saved as the fault is injected, so it is known."""
+    process, state, journal = start(system, tmp_path)
+    try:
+        wait_for(process, lambda: text(state) == "on")
+        time.sleep(0.5)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    data = json.loads(journal.read_text())
+    assert data["status"] == "running"
+    assert [e["kind"] for e in data["events"]] == ["inject"]
+    result = CliRunner().invoke(cli, ["chaos", "report", str(journal), "-o", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    said = ("Its fault cmdfault kill-switch was injected and no revert was recorded: it may still be in place — "
+            "check the target and revert it by hand.")
+    assert said in result.stderr
+    assert said in (tmp_path / "report" / "report.md").read_text()
+    assert "not started" not in (tmp_path / "report" / "report.md").read_text()

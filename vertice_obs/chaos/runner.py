@@ -200,6 +200,7 @@ class Runner:
                 # Recorded before the request: the fault may be in place as soon as it is sent, and
                 # a Ctrl-C while its answer is read must still leave "inject" before "revert".
                 self.journal.event("inject", scenario=scenario.id, step=label)
+                self.journal.save()  # a run killed from here on leaves a journal saying a fault was injected
                 try:
                     self._act(scenario.fault.inject, variables)
                 except VobsError as exc:
@@ -251,6 +252,7 @@ class Runner:
         try:
             self._act(scenario.fault.revert, variables, reverting=True)  # a revert always gets its full time
             self.journal.event("revert", scenario=scenario.id, step=label)
+            self.journal.save()
             self.log(f"{scenario.id} {label}: reverted")
         except Exception as exc:  # the one failure a person must hear about at once
             self.journal.event("revert-failed", scenario=scenario.id, step=label, message=str(exc))
