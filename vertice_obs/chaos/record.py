@@ -10,7 +10,7 @@ from typing import Any
 
 from vertice_obs.chaos.scenario import Expectation, Probe, Scenario
 from vertice_obs.chaos.scrape import Scrape
-from vertice_obs.files import write_atomic
+from vertice_obs.files import write_atomic, write_new
 from vertice_obs.guard.secrets import redact_text
 from vertice_obs.guard.text import strict_json
 
@@ -21,6 +21,9 @@ class Journal:
 
     path: Path
     data: dict[str, Any] = field(default_factory=dict)
+    # A default name (`<run>-<UTC second>.json`): claimed on the first save by an exclusive create,
+    # `<name>.1.json`, … when taken — two runs started in the same second keep both journals.
+    unique: bool = False
 
     def event(self, kind: str, **detail: Any) -> None:
         self.data.setdefault("events", []).append({"t": _iso(datetime.now(timezone.utc)), "kind": kind, **detail})
@@ -28,7 +31,11 @@ class Journal:
     def save(self) -> None:
         """Written redacted (no password or token, the target's or one a server echoed) and strict:
         a NaN or ±Inf sample from Prometheus is written as null, with a note under `notes`."""
-        write_atomic(self.path, strict_json(_scrubbed(self.data), notes_key="notes") + "\n")
+        text = strict_json(_scrubbed(self.data), notes_key="notes") + "\n"
+        if self.unique:
+            self.path, self.unique = write_new(self.path, text), False
+        else:
+            write_atomic(self.path, text)
 
 
 def _scrubbed(value: Any) -> Any:

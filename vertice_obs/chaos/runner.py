@@ -113,7 +113,8 @@ class Runner:
                  annotator: Annotator | None = None, time_scale: float = 1.0, deadline: timedelta | None = None,
                  sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None,
                  http_timeout: float = DEFAULT_TIMEOUT, scrape: dict[str, Scrape] | None = None,
-                 progress: Callable[[float], Progress] | None = None, data_timeout: float = DATA_TIMEOUT):
+                 progress: Callable[[float], Progress] | None = None, data_timeout: float = DATA_TIMEOUT,
+                 unique_journal: bool = False):
         self.run, self.target_url, self.sampler = run, target_url.rstrip("/"), sampler
         self.target = parse_url(target_url, "--target-url")  # `${target}/path` URLs are joined onto it
         self.http_timeout, self.data_timeout = http_timeout, data_timeout
@@ -138,7 +139,7 @@ class Runner:
             # What was to run: a report of a run that stopped names what never ran.
             "plan": [{"id": s.id, "steps": [step_label(s, step) for step in s.fault.steps or (None,)]}
                      for s in run.scenarios],
-            "scenarios": [], "events": []})
+            "scenarios": [], "events": []}, unique=unique_journal)
         # Where the run is (scenario, step, phase): written with the event of a run that stops.
         self.position: dict[str, Any] = {}
 

@@ -143,7 +143,9 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
 @GRAFANA_TOKEN
 @ORG
 @click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the JSON journal (default chaos/journals/<run>-<UTC time>.json).")
+              help="Where to write the JSON journal (default chaos/journals/<run>-<UTC time>.json, never over "
+                   "another); an existing file is refused unless --force.")
+@click.option("--force", is_flag=True, help="Write the journal over an existing --journal file.")
 @click.option("--time-scale", type=click.FloatRange(0.001, 1.0), default=1.0, show_default=True,
               help="Multiply every baseline, hold and recover duration (rehearsals and tests run faster).")
 @click.option("--timeout", type=Duration(), default=None,
@@ -151,8 +153,8 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
 @timeout_option("--http-timeout", "http_timeout")
 @TLS
 @click.pass_context
-def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_token, org_id, journal, time_scale,
-              timeout, http_timeout) -> None:
+def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_token, org_id, journal, force,
+              time_scale, timeout, http_timeout) -> None:
     """Run a Chaos Day: per step baseline, inject, hold, revert, recover — and measure.
 
     Before anything is injected, every probe's metrics are checked (as `vobs chaos check`); a
@@ -199,6 +201,11 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"
     check_writable(journal_path, shown=from_here(journal_path))  # before any fault is injected
+    if journal is not None and journal.exists():
+        if journal.resolve() == run_file.resolve():
+            raise InputError("is the Chaos Day file being run: give the journal another name", from_here(journal))
+        if not force:
+            raise InputError("exists: give another --journal, or --force to write over it", from_here(journal))
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = ScrapeSource(project.prometheus_url, timeout=http_timeout, **prometheus_auth(project),
@@ -228,11 +235,12 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     sampler = Sampler(project.prometheus_url, timeout=http_timeout, **prometheus_auth(project))
     runner = Runner(run, target_url, sampler, journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),
-                    http_timeout=http_timeout, scrape=scrape, progress=stderr_progress)
+                    http_timeout=http_timeout, scrape=scrape, progress=stderr_progress, unique_journal=journal is None)
     check_reachable(run, runner.target, http_timeout)  # before the first baseline, not after it
     try:
         data = runner.execute()
     finally:
+        journal_path = runner.journal.path  # a default name taken meanwhile: the next free one
         if journal_path.is_file():
             say(f"journal: {from_here(journal_path)}", err=True)
     steps = sum(len(s["steps"]) for s in data["scenarios"])
