@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,31 @@ def test_a_run_killed_mid_fault_leaves_a_journal_saying_the_fault_may_still_be_i
     assert said in result.stderr
     assert said in (tmp_path / "report" / "report.md").read_text()
     assert "not started" not in (tmp_path / "report" / "report.md").read_text()
+
+
+
+def test_a_slow_grafana_does_not_lengthen_the_fault_or_the_recovery(system, tmp_path):
+    """The annotations are sent between the inject and the hold, and between the revert and the
+    recovery: a Grafana answering in 2 s held the fault 2 s longer (up to --http-timeout, a trial's
+    hanging Grafana). The hold is counted from the inject, the recovery from the revert."""
+    from grafana_standin import GrafanaStandIn
+
+    from vertice_obs.chaos.runner import GrafanaAnnotator, Runner, Sampler
+    from vertice_obs.chaos.scenario import load_run
+    from vertice_obs.grafana.destinations import GrafanaDestination
+
+    sim, prometheus = system
+    state = tmp_path / "state"
+    (tmp_path / "day.yaml").write_text(DAY.replace("STATE", str(state)).replace("sleep 3; ", ""))
+    with GrafanaStandIn(version="12.0.2") as grafana:
+        grafana.set_faults(latency_ms=2000)
+        annotator = GrafanaAnnotator(GrafanaDestination(grafana.url, "glsa_standin_token"), ["esgt-coherence"])
+        data = Runner(load_run(tmp_path / "day.yaml", "day.yaml"), sim.url, Sampler(prometheus.url),
+                      tmp_path / "j.json", annotator, time_scale=0.05).execute()
+        annotations = len(grafana.annotations)
+    assert data["status"] == "completed" and annotations == 2 and text(state) == "off"
+    [step] = data["scenarios"][0]["steps"]
+    lasted = {phase: (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+              for phase, (start, end) in step["phases"].items()}
+    assert 4 <= lasted["fault"] < 4.8, lasted  # 4 s at --time-scale 0.05, the revert command included
+    assert 4 <= lasted["recover"] < 4.8, lasted

@@ -192,7 +192,7 @@ class Runner:
                          "step_ms": int(step.total_seconds() * 1000) if step is not None else 0}
             t0 = _now()
             self._wait(self.run.baseline, f"{at}: baseline", here)
-            t1 = _now()
+            t1, injected_at = _now(), time.monotonic()  # the hold is counted from here, the annotation within it
             failed: VobsError | None = None  # the inject's own failure, said with the revert's if that fails too
             injected = False
             try:
@@ -210,14 +210,14 @@ class Runner:
                     raise
                 injected = True
                 self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label} injected", scenario, t1, None)
-                self._wait(scenario.fault.hold, f"{at}: hold", here)
+                self._wait(scenario.fault.hold, f"{at}: hold", here, since=injected_at)
             finally:
                 # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
                 self._revert(scenario, label, variables, failed)
-                t2 = _now()
+                t2, reverted_at = _now(), time.monotonic()
                 if injected:  # the fault's region, once reverted — a run that stops here too
                     self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
-            self._wait(self.run.recover, f"{at}: recover", here)
+            self._wait(self.run.recover, f"{at}: recover", here, since=reverted_at)
             t3 = _now()
             phases = {"baseline": [_iso(t0), _iso(t1)], "fault": [_iso(t1), _iso(t2)], "recover": [_iso(t2), _iso(t3)]}
             self.position = {**here, "phase": "sampling"}
@@ -264,9 +264,13 @@ class Runner:
             before = f" (the inject had failed: {inject_failed})" if inject_failed is not None else ""
             raise VobsError(f"could not revert {scenario.id} {label}: {exc}{before} — revert it by hand") from None
 
-    def _wait(self, duration: timedelta, what: str, here: dict[str, Any]) -> None:
+    def _wait(self, duration: timedelta, what: str, here: dict[str, Any], since: float | None = None) -> None:
+        """Wait out a phase; `since` (monotonic): when it began — what was done since (a slow Grafana
+        annotating the fault) is counted in it, never added to it."""
         self.position = {**here, "phase": what.rsplit(": ", 1)[-1]}
         seconds = duration.total_seconds() * self.scale
+        if since is not None:
+            seconds = max(0.0, seconds - (time.monotonic() - since))
         if self.deadline is not None and time.monotonic() + seconds > self.deadline:
             raise Aborted(f"the run's deadline passed during {what}; the fault in progress was reverted")
         self.progress.phase(what, seconds)
