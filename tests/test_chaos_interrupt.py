@@ -158,3 +158,35 @@ def test_a_slow_grafana_does_not_lengthen_the_fault_or_the_recovery(system, tmp_
               for phase, (start, end) in step["phases"].items()}
     assert 4 <= lasted["fault"] < 4.8, lasted  # 4 s at --time-scale 0.05, the revert command included
     assert 4 <= lasted["recover"] < 4.8, lasted
+
+
+def test_a_plan_longer_than_the_timeout_is_refused_up_front(system, tmp_path):
+    """The trial's `--timeout 15s` on a 60 s plan injected, then stopped at once: a fault of 7 ms,
+    "the run's deadline passed during hold"."""
+    process, state, journal = start(system, tmp_path, "--timeout", "10s")
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 2, err
+    assert err.splitlines()[-1] == ("vobs: error: cmd-day plans 12s of baselines, holds and recoveries at --time-scale "
+                                    "0.05, more than --timeout 10s: not started, nothing was injected")
+    assert not state.exists() and not journal.exists()
+
+
+def test_a_step_whose_hold_and_recovery_no_longer_fit_the_deadline_is_not_injected(system, tmp_path):
+    """What is left of the deadline is judged before each inject (a run slowed by its sampling, or
+    a Runner given a deadline shorter than its plan): never a fault cut short."""
+    from datetime import timedelta
+
+    from vertice_obs.chaos.runner import Aborted, Runner, Sampler
+    from vertice_obs.chaos.scenario import load_run
+
+    sim, prometheus = system
+    state = tmp_path / "state"
+    (tmp_path / "day.yaml").write_text(DAY.replace("STATE", str(state)))
+    runner = Runner(load_run(tmp_path / "day.yaml", "day.yaml"), sim.url, Sampler(prometheus.url),
+                    tmp_path / "j.json", time_scale=0.05, deadline=timedelta(seconds=7))
+    with pytest.raises(Aborted, match=r"^cmdfault kill-switch: its hold and recovery \(8s\) do not fit in what is "
+                                      r"left of --timeout \(\d(\.\d+)?s\): not injected$"):
+        runner.execute()
+    assert not state.exists()
+    data = json.loads((tmp_path / "j.json").read_text())
+    assert "inject" not in [e["kind"] for e in data["events"]] and data["status"] == "aborted"

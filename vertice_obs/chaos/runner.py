@@ -193,6 +193,7 @@ class Runner:
             t0 = _now()
             self._wait(self.run.baseline, f"{at}: baseline", here)
             t1, injected_at = _now(), time.monotonic()  # the hold is counted from here, the annotation within it
+            self._fits(scenario, at)
             failed: VobsError | None = None  # the inject's own failure, said with the revert's if that fails too
             injected = False
             try:
@@ -263,6 +264,15 @@ class Runner:
                                 f"target, so nothing is injected (the revert could not reach it either: {exc})") from None
             before = f" (the inject had failed: {inject_failed})" if inject_failed is not None else ""
             raise VobsError(f"could not revert {scenario.id} {label}: {exc}{before} — revert it by hand") from None
+
+    def _fits(self, scenario: Scenario, at: str) -> None:
+        """Before an inject: its hold and the recovery after it end before the run's deadline, or
+        nothing is injected — a fault cut short by --timeout would measure nothing."""
+        needed = (scenario.fault.hold + self.run.recover).total_seconds() * self.scale
+        if self.deadline is not None and time.monotonic() + needed > self.deadline:
+            left = max(0.0, self.deadline - time.monotonic())
+            raise Aborted(f"{at}: its hold and recovery ({needed:g}s) do not fit in what is left of --timeout "
+                          f"({left:.3g}s): not injected")
 
     def _wait(self, duration: timedelta, what: str, here: dict[str, Any], since: float | None = None) -> None:
         """Wait out a phase; `since` (monotonic): when it began — what was done since (a slow Grafana

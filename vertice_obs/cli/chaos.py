@@ -183,7 +183,12 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     )
     from vertice_obs.chaos.progress import stderr_progress
     from vertice_obs.chaos.reach import check_reachable
-    from vertice_obs.chaos.runner import GrafanaAnnotator, Runner, Sampler
+    from vertice_obs.chaos.runner import (
+        GrafanaAnnotator,
+        Runner,
+        Sampler,
+        planned_seconds,
+    )
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.chaos.scrape import ScrapeSource
     from vertice_obs.grafana.destinations import GrafanaDestination
@@ -198,6 +203,10 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     if not project.prometheus_url:
         raise InputError("a Chaos Day measures in Prometheus: give --prometheus-url or PROMETHEUS_URL")
     run = load_run(run_file, project.display(run_file))
+    planned = planned_seconds(run, time_scale)
+    if timeout is not None and planned > timeout.total_seconds():
+        raise InputError(f"{run.id} plans {planned:g}s of baselines, holds and recoveries at --time-scale {time_scale:g}, "
+                         f"more than --timeout {timeout.total_seconds():g}s: not started, nothing was injected")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"
     check_writable(journal_path, shown=from_here(journal_path))  # before any fault is injected
