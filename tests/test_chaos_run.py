@@ -305,25 +305,19 @@ def test_report_page_shows_its_plots_when_rendered(chaos_day, tmp_path):
     assert shaded > 20000, f"no shaded fault windows visible ({shaded} pixels)"
 
 
-def test_timeout_reverts_and_aborts(system, tmp_path):
+def test_a_plan_longer_than_the_timeout_is_refused_before_anything_runs(system, tmp_path):
+    """It used to inject and stop right after: a fault of a few milliseconds, measuring nothing."""
     sim, prometheus = system
     journal = tmp_path / "journal.json"
     result = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "run", str(RUN), "--target-url", sim.url,
                                       "--prometheus-url", prometheus.url, "--time-scale", "0.05", "--timeout", "10s",
                                       "--journal", str(journal)], env={"GRAFANA_URL": ""})
-    assert result.exit_code == 130
-    assert "the run's deadline passed during streaming-latency 100ms (step 1/5): hold" in result.stderr
-    # Said once, before the first phase; then one line per phase (stderr is not a terminal here).
-    assert result.stderr.count("no Grafana configured (--grafana-url or GRAFANA_URL)") == 1
-    assert "streaming-latency 100ms (step 1/5): baseline for 0:06 — elapsed 0:00, 1:45 left" in result.stderr
-    assert "the fault in progress was reverted" in result.stderr
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "vobs: error: chaos-day-1 plans 105s of baselines, holds and recoveries at --time-scale 0.05, more than "
+        "--timeout 10s: not started, nothing was injected")
     assert fault_state(sim) == {"latency_ms": 0.0, "kill_switch": False}
-    data = json.loads(journal.read_text())
-    assert data["status"] == "aborted"
-    assert {k: data["events"][-1][k] for k in ("kind", "scenario", "step", "phase")} == {
-        "kind": "aborted", "scenario": "streaming-latency", "step": "100ms", "phase": "hold"}
-    kinds = [e["kind"] for e in data["events"] if e["kind"] in ("inject", "revert")]
-    assert kinds and kinds == ["inject", "revert"] * (len(kinds) // 2)
+    assert not journal.exists()
 
 
 def test_an_unreachable_target_stops_the_run_before_the_baseline(system, tmp_path):
@@ -411,7 +405,7 @@ scenarios:
 
 @pytest.mark.parametrize("flags, exit_code, said", [
     (["--http-timeout", "1s"], 2, r"command sleep 1000 did not finish within 1s \(--http-timeout\); it was stopped"),
-    (["--timeout", "3s"], 130, r"command sleep 1000 did not finish within [12](\.\d+)?s \(what was left of "
+    (["--timeout", "5s"], 130, r"command sleep 1000 did not finish within [34](\.\d+)?s \(what was left of "
                                r"--timeout\); it was stopped"),
 ])
 def test_a_command_action_is_bounded_by_the_runs_timeouts_and_said_in_words(system, tmp_path, flags, exit_code, said):

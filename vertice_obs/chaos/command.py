@@ -4,6 +4,8 @@ A command is bounded as an HTTP action is — by `--http-timeout` — and an inj
 left of the run's `--timeout` (a revert always gets its full time: it must run even when the
 deadline has passed). When the time is up the command is killed, and the error says so:
 `command sleep 1000 did not finish within 15s (--http-timeout)`, never Python's repr of it.
+A command runs in its own session: a terminal's Ctrl-C goes to vobs' process group, and must not
+kill a revert half-way (vobs defers it until the revert has finished).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ def run_command(argv: list[str], limit: float, bound: str, error: type[VobsError
     timeout raises `error`, any other failure `VobsError`."""
     shown = redact_text(shlex.join(argv))
     try:
-        subprocess.run(argv, check=True, capture_output=True, timeout=limit)
+        subprocess.run(argv, check=True, capture_output=True, timeout=limit, start_new_session=True)
     except subprocess.TimeoutExpired:
         raise error(f"command {shown} did not finish within {limit:.3g}s ({bound}); it was stopped") from None
     except subprocess.CalledProcessError as exc:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import signal
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol
@@ -20,6 +19,7 @@ import niquests
 
 from vertice_obs.chaos.analysis import phases_text
 from vertice_obs.chaos.command import run_command
+from vertice_obs.chaos.fill import action_url, fill
 from vertice_obs.chaos.freshness import (
     DATA_TIMEOUT,
     POLL_SECONDS,
@@ -28,10 +28,16 @@ from vertice_obs.chaos.freshness import (
 )
 from vertice_obs.chaos.journal_check import SCHEMA_VERSION
 from vertice_obs.chaos.progress import Progress
-from vertice_obs.chaos.scenario import Action, Expectation, Probe, Run, Scenario
+from vertice_obs.chaos.record import (
+    Journal,
+    expectation_json,
+    probe_json,
+    step_label,
+    unreverted,
+)
+from vertice_obs.chaos.scenario import Action, Probe, Run, Scenario
 from vertice_obs.chaos.scrape import Scrape, longest, probe_query, window_seconds
 from vertice_obs.errors import VobsError
-from vertice_obs.files import write_atomic
 from vertice_obs.guard.http import (
     DEFAULT_TIMEOUT,
     DeadlineExceeded,
@@ -43,8 +49,6 @@ from vertice_obs.guard.http import (
     within,
 )
 from vertice_obs.guard.secrets import redact_text, redact_url
-from vertice_obs.guard.text import strict_json
-from vertice_obs.guard.urls import ServerURL
 from vertice_obs.guard.urls import parse as parse_url
 from vertice_obs.metrics.evidence import SourceUnavailable
 
@@ -104,38 +108,13 @@ class Sampler:
         return [(ts, pick(values)) for ts, values in sorted(points.items())]
 
 
-@dataclass
-class Journal:
-    """Everything that happened, appended as it happens and written after every step."""
-
-    path: Path
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def event(self, kind: str, **detail: Any) -> None:
-        self.data.setdefault("events", []).append({"t": _iso(_now()), "kind": kind, **detail})
-
-    def save(self) -> None:
-        """Written redacted (no password or token, the target's or one a server echoed) and strict:
-        a NaN or ±Inf sample from Prometheus is written as null, with a note under `notes`."""
-        write_atomic(self.path, strict_json(_scrubbed(self.data), notes_key="notes") + "\n")
-
-
-def _scrubbed(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact_text(value)
-    if isinstance(value, dict):
-        return {k: _scrubbed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrubbed(v) for v in value]
-    return value
-
-
 class Runner:
     def __init__(self, run: Run, target_url: str, sampler: Sampler, journal_path: Path,
                  annotator: Annotator | None = None, time_scale: float = 1.0, deadline: timedelta | None = None,
                  sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None,
                  http_timeout: float = DEFAULT_TIMEOUT, scrape: dict[str, Scrape] | None = None,
-                 progress: Callable[[float], Progress] | None = None, data_timeout: float = DATA_TIMEOUT):
+                 progress: Callable[[float], Progress] | None = None, data_timeout: float = DATA_TIMEOUT,
+                 unique_journal: bool = False):
         self.run, self.target_url, self.sampler = run, target_url.rstrip("/"), sampler
         self.target = parse_url(target_url, "--target-url")  # `${target}/path` URLs are joined onto it
         self.http_timeout, self.data_timeout = http_timeout, data_timeout
@@ -158,9 +137,9 @@ class Runner:
             "settle_seconds": run.settle.total_seconds() * time_scale,
             "window_seconds": sampler.window_seconds,
             # What was to run: a report of a run that stopped names what never ran.
-            "plan": [{"id": s.id, "steps": [_step_label(s, step) for step in s.fault.steps or (None,)]}
+            "plan": [{"id": s.id, "steps": [step_label(s, step) for step in s.fault.steps or (None,)]}
                      for s in run.scenarios],
-            "scenarios": [], "events": []})
+            "scenarios": [], "events": []}, unique=unique_journal)
         # Where the run is (scenario, step, phase): written with the event of a run that stops.
         self.position: dict[str, Any] = {}
 
@@ -178,6 +157,9 @@ class Runner:
         except KeyboardInterrupt:
             self.journal.data["status"] = "aborted"
             self.journal.event("aborted", reason="interrupted (Ctrl-C or SIGTERM)", **self.position)
+            if unreverted(self.journal.data["events"]):  # said "reverted" only after a revert was recorded
+                raise Aborted("interrupted: a fault was injected and no revert was recorded — it may still be "
+                              "in place: revert it by hand; the journal says how far it got") from None
             raise Aborted("interrupted: the fault in progress was reverted; the journal says how far it got") from None
         except Aborted as exc:
             self.journal.data["status"] = "aborted"
@@ -198,19 +180,20 @@ class Runner:
     # --- one scenario -----------------------------------------------------------------------------
     def _scenario(self, scenario: Scenario) -> None:
         record = {"id": scenario.id, "title": scenario.title, "kind": scenario.fault.kind,
-                  "probes": [_probe_json(p, self.scrape.get(f"{scenario.id}/{p.id}")) for p in scenario.probes],
-                  "expectations": [_expectation_json(e) for e in scenario.expectations], "steps": []}
+                  "probes": [probe_json(p, self.scrape.get(f"{scenario.id}/{p.id}")) for p in scenario.probes],
+                  "expectations": [expectation_json(e) for e in scenario.expectations], "steps": []}
         self.journal.data["scenarios"].append(record)
         steps = scenario.fault.steps or (None,)
         for index, step in enumerate(steps, 1):
-            label = _step_label(scenario, step)
+            label = step_label(scenario, step)
             at = f"{scenario.id} {label}" + (f" (step {index}/{len(steps)})" if len(steps) > 1 else "")
             here = {"scenario": scenario.id, "step": label, **({"step_of": [index, len(steps)]} if len(steps) > 1 else {})}
             variables = {"target": self.target_url,
                          "step_ms": int(step.total_seconds() * 1000) if step is not None else 0}
             t0 = _now()
             self._wait(self.run.baseline, f"{at}: baseline", here)
-            t1 = _now()
+            t1, injected_at = _now(), time.monotonic()  # the hold is counted from here, the annotation within it
+            self._fits(scenario, at)
             failed: VobsError | None = None  # the inject's own failure, said with the revert's if that fails too
             injected = False
             try:
@@ -219,6 +202,7 @@ class Runner:
                 # Recorded before the request: the fault may be in place as soon as it is sent, and
                 # a Ctrl-C while its answer is read must still leave "inject" before "revert".
                 self.journal.event("inject", scenario=scenario.id, step=label)
+                self.journal.save()  # a run killed from here on leaves a journal saying a fault was injected
                 try:
                     self._act(scenario.fault.inject, variables)
                 except VobsError as exc:
@@ -227,14 +211,14 @@ class Runner:
                     raise
                 injected = True
                 self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label} injected", scenario, t1, None)
-                self._wait(scenario.fault.hold, f"{at}: hold", here)
+                self._wait(scenario.fault.hold, f"{at}: hold", here, since=injected_at)
             finally:
                 # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
                 self._revert(scenario, label, variables, failed)
-                t2 = _now()
+                t2, reverted_at = _now(), time.monotonic()
                 if injected:  # the fault's region, once reverted — a run that stops here too
                     self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
-            self._wait(self.run.recover, f"{at}: recover", here)
+            self._wait(self.run.recover, f"{at}: recover", here, since=reverted_at)
             t3 = _now()
             phases = {"baseline": [_iso(t0), _iso(t1)], "fault": [_iso(t1), _iso(t2)], "recover": [_iso(t2), _iso(t3)]}
             self.position = {**here, "phase": "sampling"}
@@ -248,9 +232,29 @@ class Runner:
 
     def _revert(self, scenario: Scenario, label: str, variables: dict[str, Any],
                 inject_failed: VobsError | None = None) -> None:
+        # Ctrl-C and SIGTERM wait until the revert has finished (and been recorded): stopped half-way,
+        # it would leave the fault in place. A second Ctrl-C is told so; the interrupt comes after.
+        deferred: list[int] = []
+
+        def defer(signum, frame):
+            deferred.append(signum)
+            self.log(f"{scenario.id} {label}: still reverting — vobs stops once the revert has finished")
+
+        previous = {sig: signal.signal(sig, defer) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self._reverted(scenario, label, variables, inject_failed)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if deferred:
+            raise KeyboardInterrupt
+
+    def _reverted(self, scenario: Scenario, label: str, variables: dict[str, Any],
+                  inject_failed: VobsError | None) -> None:
         try:
             self._act(scenario.fault.revert, variables, reverting=True)  # a revert always gets its full time
             self.journal.event("revert", scenario=scenario.id, step=label)
+            self.journal.save()
             self.log(f"{scenario.id} {label}: reverted")
         except Exception as exc:  # the one failure a person must hear about at once
             self.journal.event("revert-failed", scenario=scenario.id, step=label, message=str(exc))
@@ -261,9 +265,22 @@ class Runner:
             before = f" (the inject had failed: {inject_failed})" if inject_failed is not None else ""
             raise VobsError(f"could not revert {scenario.id} {label}: {exc}{before} — revert it by hand") from None
 
-    def _wait(self, duration: timedelta, what: str, here: dict[str, Any]) -> None:
+    def _fits(self, scenario: Scenario, at: str) -> None:
+        """Before an inject: its hold and the recovery after it end before the run's deadline, or
+        nothing is injected — a fault cut short by --timeout would measure nothing."""
+        needed = (scenario.fault.hold + self.run.recover).total_seconds() * self.scale
+        if self.deadline is not None and time.monotonic() + needed > self.deadline:
+            left = max(0.0, self.deadline - time.monotonic())
+            raise Aborted(f"{at}: its hold and recovery ({needed:g}s) do not fit in what is left of --timeout "
+                          f"({left:.3g}s): not injected")
+
+    def _wait(self, duration: timedelta, what: str, here: dict[str, Any], since: float | None = None) -> None:
+        """Wait out a phase; `since` (monotonic): when it began — what was done since (a slow Grafana
+        annotating the fault) is counted in it, never added to it."""
         self.position = {**here, "phase": what.rsplit(": ", 1)[-1]}
         seconds = duration.total_seconds() * self.scale
+        if since is not None:
+            seconds = max(0.0, seconds - (time.monotonic() - since))
         if self.deadline is not None and time.monotonic() + seconds > self.deadline:
             raise Aborted(f"the run's deadline passed during {what}; the fault in progress was reverted")
         self.progress.phase(what, seconds)
@@ -313,8 +330,8 @@ class Runner:
 
     def _act(self, action: Action, variables: dict[str, Any], reverting: bool = False) -> None:
         if action.http is not None:
-            url, auth = _target_url(action.http["url"], variables, self.target)
-            body = _fill(action.http.get("json"), variables)
+            url, auth = action_url(action.http["url"], variables, self.target)
+            body = fill(action.http.get("json"), variables)
             what = f"{action.http['method']} {redact_url(url)}"
             deadline = time.monotonic() + self.http_timeout
 
@@ -338,7 +355,7 @@ class Runner:
                 text = " ".join(answer[:120].decode("utf-8", "replace").split())
                 raise VobsError(redact_text(f"{what}: HTTP {status} {text}"))
         else:  # bounded as an HTTP action is (--http-timeout), an inject also by what is left of --timeout
-            argv = [_fill(a, variables) for a in action.command or ()]
+            argv = [fill(a, variables) for a in action.command or ()]
             left = self.deadline - time.monotonic() if self.deadline is not None and not reverting else None
             limit = min(self.http_timeout, max(0.0, left)) if left is not None else self.http_timeout
             if limit == self.http_timeout:
@@ -377,54 +394,6 @@ class GrafanaAnnotator:
 
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
-
-
-def _fill(value: Any, variables: dict[str, Any]) -> Any:
-    """`${name}` placeholders; a value that is exactly one placeholder keeps its type (numbers)."""
-    if isinstance(value, str):
-        for name, v in variables.items():
-            if value == f"${{{name}}}":
-                return v
-            value = value.replace(f"${{{name}}}", str(v))
-        return value
-    if isinstance(value, dict):
-        return {k: _fill(v, variables) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fill(v, variables) for v in value]
-    return value
-
-
-def _target_url(template: str, variables: dict[str, Any], target: ServerURL) -> tuple[str, Any]:
-    """An action's URL. `${target}/fault/x` is joined onto the target (its sub-path kept, its query
-    string kept and first, its `user:pass@` sent as basic auth) — never glued on as text, which
-    would put the path after a `?token=`. Any other URL is filled in as written."""
-    if isinstance(template, str) and template.startswith("${target}"):
-        return target.join(_fill(template[len("${target}"):], variables)), target.auth
-    return _fill(template, variables), None
-
-
-def _probe_json(p: Probe, scrape: Scrape | None) -> dict[str, Any]:
-    out = {"id": p.id, "title": p.title, "query": p.query, "unit": p.unit,
-           "threshold": {"op": p.threshold.op, "value": p.threshold.value}}
-    if p.recover_within is not None:
-        out["recover_within_seconds"] = p.recover_within.total_seconds()
-    if scrape is not None and scrape.seconds:
-        out["scrape_interval_seconds"] = scrape.seconds
-    return out
-
-
-def _expectation_json(e: Expectation) -> dict[str, Any]:
-    said = {"breaks": True} if e.breaks else {"holds": e.holds}
-    return {"probe": e.probe, "phase": e.phase, **said, "why": e.why}
-
-
-def _step_label(scenario: Scenario, step: timedelta | None) -> str:
-    return _label(step) if step is not None else scenario.fault.kind
-
-
-def _label(step: timedelta) -> str:
-    ms = int(step.total_seconds() * 1000)
-    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
 
 
 def _now() -> datetime:

@@ -3,7 +3,9 @@
 The runner writes `status` (`completed`, `aborted`, `failed`; `running` until it ends, so a journal
 still `running` is one whose process died), one `aborted` or `error` event with the reason and
 where the run was (`scenario`, `step`, `step_of` [i, n], `phase`), and the `plan`: every scenario
-and its steps. A report or a comparison of such a run says it first — never "no findings" as if
+and its steps. The journal is saved as each fault is injected and reverted, so one whose last inject
+has no revert after it (a process killed mid-fault) says the fault may still be in place.
+A report or a comparison of such a run says it first — never "no findings" as if
 the run had been clean. Journals from before `plan` and the position still say that the run
 stopped and why; where, as far as their inject events tell.
 """
@@ -24,6 +26,7 @@ class Stop:
     why: str  # the aborted event's reason or the error's message, or ""
     not_run: tuple[tuple[str, tuple[str, ...], bool], ...]  # (scenario, its steps not completed, all of them?)
     planned: bool  # the journal lists its plan: `not_run` is complete
+    unreverted: str = ""  # "streaming-latency 100ms": injected, and no revert recorded after it
 
     @property
     def verb(self) -> str:
@@ -43,7 +46,9 @@ class Stop:
 
     @property
     def sentence(self) -> str:
-        return f"The run {self.clause}."
+        return f"The run {self.clause}." + (
+            f" Its fault {self.unreverted} was injected and no revert was recorded: it may still be in place — "
+            "check the target and revert it by hand." if self.unreverted else "")
 
     @property
     def not_run_text(self) -> str:
@@ -69,7 +74,10 @@ def stop_of(journal: dict[str, Any]) -> Stop | None:
         steps = tuple(label for label in planned["steps"] if (planned["id"], label) not in done)
         if steps:
             not_run.append((planned["id"], steps, len(steps) == len(planned["steps"])))
-    return Stop(status, _where(ends[-1] if ends else {}, events, done), why, tuple(not_run), isinstance(plan, list))
+    acts = [e for e in events if e.get("kind") in ("inject", "revert", "revert-failed")]
+    unreverted = f"{acts[-1].get('scenario')} {acts[-1].get('step')}" if acts and acts[-1]["kind"] == "inject" else ""
+    return Stop(status, _where(ends[-1] if ends else {}, events, done), why, tuple(not_run), isinstance(plan, list),
+                unreverted)
 
 
 def _where(end: dict[str, Any], events: list[dict[str, Any]], done: set[tuple[str, str]]) -> str:

@@ -143,7 +143,9 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
 @GRAFANA_TOKEN
 @ORG
 @click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the JSON journal (default chaos/journals/<run>-<UTC time>.json).")
+              help="Where to write the JSON journal (default chaos/journals/<run>-<UTC time>.json, never over "
+                   "another); an existing file is refused unless --force.")
+@click.option("--force", is_flag=True, help="Write the journal over an existing --journal file.")
 @click.option("--time-scale", type=click.FloatRange(0.001, 1.0), default=1.0, show_default=True,
               help="Multiply every baseline, hold and recover duration (rehearsals and tests run faster).")
 @click.option("--timeout", type=Duration(), default=None,
@@ -151,8 +153,8 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
 @timeout_option("--http-timeout", "http_timeout")
 @TLS
 @click.pass_context
-def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_token, org_id, journal, time_scale,
-              timeout, http_timeout) -> None:
+def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_token, org_id, journal, force,
+              time_scale, timeout, http_timeout) -> None:
     """Run a Chaos Day: per step baseline, inject, hold, revert, recover — and measure.
 
     Before anything is injected, every probe's metrics are checked (as `vobs chaos check`); a
@@ -181,7 +183,12 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     )
     from vertice_obs.chaos.progress import stderr_progress
     from vertice_obs.chaos.reach import check_reachable
-    from vertice_obs.chaos.runner import GrafanaAnnotator, Runner, Sampler
+    from vertice_obs.chaos.runner import (
+        GrafanaAnnotator,
+        Runner,
+        Sampler,
+        planned_seconds,
+    )
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.chaos.scrape import ScrapeSource
     from vertice_obs.grafana.destinations import GrafanaDestination
@@ -196,9 +203,18 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     if not project.prometheus_url:
         raise InputError("a Chaos Day measures in Prometheus: give --prometheus-url or PROMETHEUS_URL")
     run = load_run(run_file, project.display(run_file))
+    planned = planned_seconds(run, time_scale)
+    if timeout is not None and planned > timeout.total_seconds():
+        raise InputError(f"{run.id} plans {planned:g}s of baselines, holds and recoveries at --time-scale {time_scale:g}, "
+                         f"more than --timeout {timeout.total_seconds():g}s: not started, nothing was injected")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"
     check_writable(journal_path, shown=from_here(journal_path))  # before any fault is injected
+    if journal is not None and journal.exists():
+        if journal.resolve() == run_file.resolve():
+            raise InputError("is the Chaos Day file being run: give the journal another name", from_here(journal))
+        if not force:
+            raise InputError("exists: give another --journal, or --force to write over it", from_here(journal))
     catalog_path = project.metric_catalog()
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = ScrapeSource(project.prometheus_url, timeout=http_timeout, **prometheus_auth(project),
@@ -228,11 +244,12 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     sampler = Sampler(project.prometheus_url, timeout=http_timeout, **prometheus_auth(project))
     runner = Runner(run, target_url, sampler, journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),
-                    http_timeout=http_timeout, scrape=scrape, progress=stderr_progress)
+                    http_timeout=http_timeout, scrape=scrape, progress=stderr_progress, unique_journal=journal is None)
     check_reachable(run, runner.target, http_timeout)  # before the first baseline, not after it
     try:
         data = runner.execute()
     finally:
+        journal_path = runner.journal.path  # a default name taken meanwhile: the next free one
         if journal_path.is_file():
             say(f"journal: {from_here(journal_path)}", err=True)
     steps = sum(len(s["steps"]) for s in data["scenarios"])

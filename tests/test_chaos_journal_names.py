@@ -1,0 +1,97 @@
+"""Where `vobs chaos run` writes its journal: never over a file it was not told to replace. A
+new-user trial's `--journal` overwrote the Chaos Day file being run, and two runs started in the
+same second wrote one default journal (`<run>-<UTC second>.json`) over the other."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from prometheus_harness import PrometheusServer
+
+from vertice_obs.cli import cli
+from vertice_obs.simulator import Simulator
+
+DAY = """\
+id: name-day
+title: Journal names
+owner: sre
+baseline: 20s
+recover: 20s
+settle: 10s
+scenarios:
+  - id: cmdfault
+    title: Command fault
+    fault:
+      kind: kill-switch
+      hold: 20s
+      inject: {command: [sh, -c, "echo on > STATE"]}
+      revert: {command: [sh, -c, "echo off > STATE"]}
+    probes:
+      - id: ks
+        title: Kill-switch latency
+        query: max(maximus_kill_switch_latency_milliseconds)
+        unit: ms
+        threshold: {op: "<", value: 200}
+"""
+
+
+@pytest.fixture(scope="module")
+def system(catalog):
+    sim = Simulator(catalog, leave_out=(), seed=13)
+    sim.serve(0, tick_seconds=0.25)
+    server = PrometheusServer([sim.url.removeprefix("http://")])
+    server.start()
+    try:
+        server.wait_for("maximus_kill_switch_latency_milliseconds")
+        yield sim, server
+    finally:
+        server.stop()
+        sim.stop()
+
+
+def run(system, tmp_path: Path, *flags: str):
+    sim, prometheus = system
+    (tmp_path / "day.yaml").write_text(DAY.replace("STATE", str(tmp_path / "state")))
+    return CliRunner().invoke(cli, ["-C", str(tmp_path), "chaos", "run", str(tmp_path / "day.yaml"), "--target-url",
+                                    sim.url, "--prometheus-url", prometheus.url, "--time-scale", "0.05", *flags],
+                              env={"GRAFANA_URL": ""})
+
+
+@pytest.mark.parametrize("name", ["day.yaml", "old.json"])
+def test_an_existing_journal_file_is_refused_before_anything_is_injected(system, tmp_path, name):
+    (tmp_path / "old.json").write_text("{}\n")
+    result = run(system, tmp_path, "--journal", str(tmp_path / name))
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    said = "is the Chaos Day file being run" if name == "day.yaml" else "exists: give another --journal, or --force"
+    assert line.startswith("vobs: error: ") and said in line, line
+    assert not (tmp_path / "state").exists()  # nothing injected
+    assert (tmp_path / "old.json").read_text() == "{}\n"
+    assert (tmp_path / "day.yaml").read_text().startswith("id: name-day")
+
+
+def test_force_writes_over_an_existing_journal(system, tmp_path):
+    (tmp_path / "old.json").write_text("{}\n")
+    result = run(system, tmp_path, "--journal", str(tmp_path / "old.json"), "--force")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "old.json").read_text())["status"] == "completed"
+
+
+def test_a_default_journal_name_already_taken_is_not_written_over(system, tmp_path):
+    """As a run started in the same second finds it: every name of the next seconds is taken."""
+    journals = tmp_path / "chaos" / "journals"
+    journals.mkdir(parents=True)
+    now = time.time()
+    taken = {journals / f"name-day-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now + s))}.json" for s in range(-1, 10)}
+    for path in taken:
+        path.write_text("{}\n")
+    result = run(system, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert all(path.read_text() == "{}\n" for path in taken)
+    [written] = set(journals.glob("*.json")) - taken
+    assert written.name.endswith(".1.json") and json.loads(written.read_text())["status"] == "completed"
+    assert f"{written.name}\n" in result.stderr and f"{written.name}\n" in result.stdout  # the journal line, the report hint
