@@ -246,3 +246,16 @@ def test_a_named_file_that_is_no_dashboard_is_said(tmp_path):
     (root / "exports" / "sample" / "rules.json").write_text('{"groups": []}')
     folder = CliRunner().invoke(cli, ["-C", str(root), "validate", "--offline", str(root / "exports")])
     assert folder.exit_code == 0 and "input/skipped" not in folder.output, folder.output
+
+
+def test_chaos_run_help_says_prometheus_is_required_and_what_timeout_refuses():
+    """Trial 18: `chaos run --help` promised "else the offline metric catalog" (the shared option's
+    words), but a Chaos Day refuses to run without a Prometheus; --timeout's up-front refusal was in
+    the README only."""
+    from click.testing import CliRunner
+
+    from vertice_obs.cli import cli
+
+    shown = " ".join(CliRunner().invoke(cli, ["chaos", "run", "--help"]).output.split())
+    assert "offline metric catalog" not in shown and "required: a Chaos Day measures in Prometheus" in shown
+    assert "A plan longer than it is refused before anything runs" in shown

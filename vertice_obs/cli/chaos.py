@@ -19,6 +19,7 @@ from vertice_obs.cli.options import (
     ORG,
     PROMETHEUS,
     PROMETHEUS_ENV,
+    PROMETHEUS_REQUIRED,
     TIMEOUT,
     TLS,
     Duration,
@@ -138,7 +139,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
 @click.argument("run_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--target-url", required=True, metavar="URL",
               help="The system under test: `${target}` in the file's inject/revert actions (e.g. the simulator).")
-@PROMETHEUS
+@PROMETHEUS_REQUIRED
 @GRAFANA_URL
 @GRAFANA_TOKEN
 @ORG
@@ -149,7 +150,8 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
 @click.option("--time-scale", type=click.FloatRange(0.001, 1.0), default=1.0, show_default=True,
               help="Multiply every baseline, hold and recover duration (rehearsals and tests run faster).")
 @click.option("--timeout", type=Duration(), default=None,
-              help="Stop (and revert) when the whole run takes longer (a duration: 30m, 2h).")
+              help="Stop (and revert) when the whole run takes longer (a duration: 30m, 2h). A plan longer than it is "
+                   "refused before anything runs, and a step whose hold and recovery no longer fit is not injected.")
 @timeout_option("--http-timeout", "http_timeout")
 @TLS
 @click.pass_context

@@ -53,6 +53,12 @@ PROMETHEUS = click.option("--prometheus-url", metavar="URL", default=None, envva
                           help="Prometheus to check against (else PROMETHEUS_URL, vobs.yaml; "
                                "else the offline metric catalog). A bearer token goes in PROMETHEUS_TOKEN, "
                                "basic auth in the URL (user:password@); neither is ever printed.")
+# `vobs chaos run` measures in Prometheus: no catalog stands in for it (trial 18: the shared help promised one)
+PROMETHEUS_REQUIRED = click.option("--prometheus-url", metavar="URL", default=None, envvar="PROMETHEUS_URL",
+                                   show_envvar=True, cls=FromFlagOrVariable,
+                                   help="Prometheus the run measures its probes in (else PROMETHEUS_URL, vobs.yaml; "
+                                        "required: a Chaos Day measures in Prometheus). A bearer token goes in "
+                                        "PROMETHEUS_TOKEN, basic auth in the URL (user:password@); neither is ever printed.")
 CATALOG = click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                        metavar="FILE", help="The metric catalog (default: narratives/metrics.yaml in the project, "
                                             "if any). Without one and without a Prometheus, only the checks that "
