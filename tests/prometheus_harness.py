@@ -18,9 +18,10 @@ import subprocess
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Iterator
 
 import requests
 import yaml
@@ -219,3 +220,20 @@ class PrometheusServer(LoopbackProcess):
             if line.startswith("prometheus_http_requests_total{") and f'handler="{handler}"' in line:
                 total += float(line.rsplit(" ", 1)[1])
         return total
+
+
+@contextmanager
+def scraping(sim: Any, wait_for: str) -> Iterator["PrometheusServer"]:
+    """`sim` (a vobs `Simulator`, served here at a 0.25 s tick) and a Prometheus scraping it, yielded
+    once `wait_for` has a series; both stopped after — the simulator even when Prometheus cannot start."""
+    sim.serve(0, tick_seconds=0.25)
+    try:
+        server = PrometheusServer([sim.url.removeprefix("http://")])
+        server.start()
+        try:
+            server.wait_for(wait_for)
+            yield server
+        finally:
+            server.stop()
+    finally:
+        sim.stop()

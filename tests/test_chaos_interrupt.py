@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from prometheus_harness import PrometheusServer
+from prometheus_harness import scraping
 
 from vertice_obs.cli import cli
 from vertice_obs.simulator import Simulator
@@ -48,15 +48,8 @@ scenarios:
 @pytest.fixture(scope="module")
 def system(catalog):
     sim = Simulator(catalog, leave_out=(), seed=11)
-    sim.serve(0, tick_seconds=0.25)
-    server = PrometheusServer([sim.url.removeprefix("http://")])
-    server.start()
-    try:
-        server.wait_for("maximus_kill_switch_latency_milliseconds")
+    with scraping(sim, "maximus_kill_switch_latency_milliseconds") as server:
         yield sim, server
-    finally:
-        server.stop()
-        sim.stop()
 
 
 def start(system, tmp_path: Path, *flags: str) -> tuple[subprocess.Popen, Path, Path]:

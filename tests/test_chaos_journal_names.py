@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from prometheus_harness import PrometheusServer
+from prometheus_harness import scraping
 
 from vertice_obs.cli import cli
 from vertice_obs.simulator import Simulator
@@ -42,15 +42,8 @@ scenarios:
 @pytest.fixture(scope="module")
 def system(catalog):
     sim = Simulator(catalog, leave_out=(), seed=13)
-    sim.serve(0, tick_seconds=0.25)
-    server = PrometheusServer([sim.url.removeprefix("http://")])
-    server.start()
-    try:
-        server.wait_for("maximus_kill_switch_latency_milliseconds")
+    with scraping(sim, "maximus_kill_switch_latency_milliseconds") as server:
         yield sim, server
-    finally:
-        server.stop()
-        sim.stop()
 
 
 def run(system, tmp_path: Path, *flags: str):

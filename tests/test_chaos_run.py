@@ -21,7 +21,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from grafana_standin import GrafanaStandIn
-from prometheus_harness import LoopbackProcess, PrometheusServer, free_port
+from prometheus_harness import LoopbackProcess, free_port, scraping
 
 from vertice_obs.cli import cli
 from vertice_obs.simulator import Simulator
@@ -34,15 +34,8 @@ RUN = REPO / "chaos" / "chaos-day-1.yaml"
 def system(catalog):
     """A simulator serving every metric (the spike counter too) and a Prometheus scraping it."""
     sim = Simulator(catalog, leave_out=(), seed=3)
-    sim.serve(0, tick_seconds=0.25)
-    server = PrometheusServer([sim.url.removeprefix("http://")])
-    server.start()
-    try:
-        server.wait_for("maximus_dopamine_spike_events_total")
+    with scraping(sim, "maximus_dopamine_spike_events_total") as server:
         yield sim, server
-    finally:
-        server.stop()
-        sim.stop()
 
 
 def fault_state(sim) -> dict:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 from click.testing import CliRunner
-from prometheus_harness import PrometheusServer
+from prometheus_harness import scraping
 
 from vertice_obs.chaos.runner import Runner, Sampler
 from vertice_obs.chaos.scenario import load_run
@@ -51,16 +51,9 @@ SETTLE = timedelta(seconds=60)  # 3 s at 0.05: longer than the 2 s hold, shorter
 @pytest.fixture(scope="module")
 def system(catalog, tmp_path_factory):
     sim = Simulator(catalog, leave_out=(), seed=7)
-    sim.serve(0, tick_seconds=0.25)
-    server = PrometheusServer([sim.url.removeprefix("http://")])
-    server.start()
     root = tmp_path_factory.mktemp("short-hold")
-    try:
-        server.wait_for("maximus_esgt_coherence")
+    with scraping(sim, "maximus_esgt_coherence") as server:
         yield sim, server, root
-    finally:
-        server.stop()
-        sim.stop()
 
 
 @pytest.fixture(scope="module")
