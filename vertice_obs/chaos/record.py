@@ -26,7 +26,7 @@ class Journal:
     unique: bool = False
 
     def event(self, kind: str, **detail: Any) -> None:
-        self.data.setdefault("events", []).append({"t": _iso(datetime.now(timezone.utc)), "kind": kind, **detail})
+        self.data.setdefault("events", []).append({"t": iso(datetime.now(timezone.utc)), "kind": kind, **detail})
 
     def save(self) -> None:
         """Written redacted (no password or token, the target's or one a server echoed) and strict:
@@ -46,12 +46,6 @@ def _scrubbed(value: Any) -> Any:
     if isinstance(value, list):
         return [_scrubbed(v) for v in value]
     return value
-
-
-def unreverted(events: list[dict[str, Any]]) -> bool:
-    """An inject with no revert (nor revert-failed) recorded after it."""
-    acts = [e["kind"] for e in events if e.get("kind") in ("inject", "revert", "revert-failed")]
-    return bool(acts) and acts[-1] == "inject"
 
 
 def probe_json(p: Probe, scrape: Scrape | None) -> dict[str, Any]:
@@ -78,5 +72,6 @@ def _label(step: timedelta) -> str:
     return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
 
 
-def _iso(t: datetime) -> str:
+def iso(t: datetime) -> str:
+    """A journal's time: ISO 8601 to the millisecond, with its offset."""
     return t.isoformat(timespec="milliseconds")

@@ -31,12 +31,13 @@ from vertice_obs.chaos.progress import Progress
 from vertice_obs.chaos.record import (
     Journal,
     expectation_json,
+    iso,
     probe_json,
     step_label,
-    unreverted,
 )
 from vertice_obs.chaos.scenario import Action, Probe, Run, Scenario
 from vertice_obs.chaos.scrape import Scrape, longest, probe_query, window_seconds
+from vertice_obs.chaos.stopped import unreverted
 from vertice_obs.errors import VobsError
 from vertice_obs.guard.http import (
     DEFAULT_TIMEOUT,
@@ -133,7 +134,7 @@ class Runner:
         self.deadline = time.monotonic() + deadline.total_seconds() if deadline else None
         self.journal = Journal(journal_path, {
             "schema_version": SCHEMA_VERSION, "run": {"id": run.id, "title": run.title, "owner": run.owner, "summary": run.summary, "file": run.file},
-            "target": redact_url(target_url), "time_scale": time_scale, "status": "running", "started": _iso(_now()),
+            "target": redact_url(target_url), "time_scale": time_scale, "status": "running", "started": iso(_now()),
             "settle_seconds": run.settle.total_seconds() * time_scale,
             "window_seconds": sampler.window_seconds,
             # What was to run: a report of a run that stopped names what never ran.
@@ -157,7 +158,7 @@ class Runner:
         except KeyboardInterrupt:
             self.journal.data["status"] = "aborted"
             self.journal.event("aborted", reason="interrupted (Ctrl-C or SIGTERM)", **self.position)
-            if unreverted(self.journal.data["events"]):  # said "reverted" only after a revert was recorded
+            if unreverted(self.journal.data["events"]) is not None:  # said "reverted" only after a revert was recorded
                 raise Aborted("interrupted: a fault was injected and no revert was recorded — it may still be "
                               "in place: revert it by hand; the journal says how far it got") from None
             raise Aborted("interrupted: the fault in progress was reverted; the journal says how far it got") from None
@@ -173,7 +174,7 @@ class Runner:
             self.progress.interrupt()
             signal.signal(signal.SIGTERM, previous)
             signal.signal(signal.SIGINT, previous_int)
-            self.journal.data["ended"] = _iso(_now())
+            self.journal.data["ended"] = iso(_now())
             self.journal.save()
         return self.journal.data
 
@@ -220,7 +221,7 @@ class Runner:
                     self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
             self._wait(self.run.recover, f"{at}: recover", here, since=reverted_at)
             t3 = _now()
-            phases = {"baseline": [_iso(t0), _iso(t1)], "fault": [_iso(t1), _iso(t2)], "recover": [_iso(t2), _iso(t3)]}
+            phases = {"baseline": [iso(t0), iso(t1)], "fault": [iso(t1), iso(t2)], "recover": [iso(t2), iso(t3)]}
             self.position = {**here, "phase": "sampling"}
             served, unmeasured = self._await_samples(scenario, at, label, {"baseline": t1, "fault": t2, "recover": t3})
             probes = {p.id: {"series": [(ts, v) for ts, v in self.sampler.series(p, t0, t3) if ts <= served],
@@ -318,8 +319,8 @@ class Runner:
                 break
             self.poll_sleep(min(POLL_SECONDS, self.data_timeout - waited))
             self.progress.waiting(what, time.monotonic() - started, self.data_timeout)
-        shown = _iso(datetime.fromtimestamp(served, timezone.utc))
-        why = (f"{self.sampler.where} served samples only up to {shown} (the step ended {_iso(ends['recover'])}), "
+        shown = iso(datetime.fromtimestamp(served, timezone.utc))
+        why = (f"{self.sampler.where} served samples only up to {shown} (the step ended {iso(ends['recover'])}), "
                f"not later within {self.data_timeout:g}s: it serves its newest samples later still "
                "(VictoriaMetrics: -search.latencyOffset), or their scrape stopped")
         late = [phase for phase in PHASES if ends[phase].timestamp() > served]
@@ -400,8 +401,6 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _iso(t: datetime) -> str:
-    return t.isoformat(timespec="milliseconds")
 
 
 def _ms(t: datetime) -> int:

@@ -59,6 +59,14 @@ class Stop:
                          for scenario, steps, whole in self.not_run) or "nothing"
 
 
+def unreverted(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The last inject event when no revert (nor revert-failed) is recorded after it, else None: the
+    fault may still be in place. What the runner asks before saying "reverted", and a report of a
+    journal that stopped."""
+    acts = [e for e in events if e.get("kind") in ("inject", "revert", "revert-failed")]
+    return acts[-1] if acts and acts[-1]["kind"] == "inject" else None
+
+
 def stop_of(journal: dict[str, Any]) -> Stop | None:
     """How the run of `journal` stopped; None for a run that completed."""
     status = str(journal.get("status", "?"))
@@ -74,10 +82,9 @@ def stop_of(journal: dict[str, Any]) -> Stop | None:
         steps = tuple(label for label in planned["steps"] if (planned["id"], label) not in done)
         if steps:
             not_run.append((planned["id"], steps, len(steps) == len(planned["steps"])))
-    acts = [e for e in events if e.get("kind") in ("inject", "revert", "revert-failed")]
-    unreverted = f"{acts[-1].get('scenario')} {acts[-1].get('step')}" if acts and acts[-1]["kind"] == "inject" else ""
+    left = unreverted(events)
     return Stop(status, _where(ends[-1] if ends else {}, events, done), why, tuple(not_run), isinstance(plan, list),
-                unreverted)
+                f"{left.get('scenario')} {left.get('step')}" if left is not None else "")
 
 
 def _where(end: dict[str, Any], events: list[dict[str, Any]], done: set[tuple[str, str]]) -> str:

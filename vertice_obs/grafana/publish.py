@@ -170,7 +170,8 @@ def made(folders: Sequence[Folder], updates: dict[str, Folder], notes: dict[str,
     """Of `folder_plan`'s folders and warnings (by folder uid), those of folders a publish of `actions`
     makes (`folders.needed`: a folder to create only when a dashboard is written into it)."""
     kept = needed(folders, updates, (a.folder_uid for a in actions if a.kind in WRITES))
-    return kept, [note for uid, note in notes.items() if uid in {f.uid for f in kept}]
+    uids = {f.uid for f in kept}
+    return kept, [note for uid, note in notes.items() if uid in uids]
 
 
 def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder] | None = None
