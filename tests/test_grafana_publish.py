@@ -171,12 +171,14 @@ def test_faults_then_rerun_finishes_and_loses_nothing(project, grafana, rate):
     first = vobs(project, grafana, "publish", "--format", "json")
     statuses = {r["uid"]: r["status"] for r in json.loads(first.stdout)["dashboards"]}
     not_published = {u for u, s in statuses.items() if s == "failed"}
+    unsure = {u for u, s in statuses.items() if s == "unknown"}  # a save whose connection was reset: sent, unanswered
     written = bool(grafana.folders or grafana.dashboards or grafana.playlists)  # nothing written: every write failed
-    assert first.exit_code == (0 if not not_published else 3 if written else 2), first.output
+    assert first.exit_code == (0 if not not_published | unsure else 3 if written or unsure else 2), first.output
     if rate > 0.5:
-        assert not_published, "at 80 % injected faults some dashboards must fail, and be named"
-        assert all(u in first.stderr for u in not_published)
-    assert set(grafana.dashboards) == ALL_UIDS - not_published  # exactly the ones reported are missing
+        assert not_published | unsure, "at 80 % injected faults some dashboards must fail, and be named"
+        assert all(u in first.stderr for u in not_published | unsure)
+    # exactly the ones reported failed are missing; those of unknown outcome may be there or not
+    assert ALL_UIDS - not_published - unsure <= set(grafana.dashboards) <= ALL_UIDS - not_published
     grafana.set_faults()
     second = vobs(project, grafana, "publish", "--format", "json")
     assert second.exit_code == 0

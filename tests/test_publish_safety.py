@@ -349,16 +349,17 @@ def test_a_dashboard_write_that_timed_out_is_of_unknown_outcome_in_every_format(
     assert all(d["detail"].endswith(f"answered 504: timeout — {UNKNOWN}") for d in out["dashboards"]), out
     # the narrative's playlist waits: its chapters may not be in Grafana, and a playlist must not point at nothing
     assert [(p["status"], p["detail"]) for p in out["playlists"]] == [
-        ("failed", "chapter dashboard sample-a is not known to be in Grafana (its save timed out)")], out["playlists"]
-    assert done.stderr == ("vobs: error: 2 dashboard(s) of unknown outcome (the write timed out: Grafana may have "
+        ("failed", "chapter dashboard sample-a is not known to be in Grafana (its save was never answered)")
+    ], out["playlists"]
+    assert done.stderr == ("vobs: error: 2 dashboard(s) of unknown outcome (sent, never answered: Grafana may have "
                            "saved it): sample-a, sample-b; 1 playlist not published: sample (failed); vobs diff shows "
                            "whether those of unknown outcome were "
                            "saved; run vobs publish again to finish\n")
     summary = vobs(root, grafana, "publish", "--format", "markdown")
     assert summary.exit_code == 3, summary.output
     assert summary.stdout.splitlines()[1] == "### vobs publish: 0 created, 0 updated, 0 unchanged, 0 failed, 2 unknown"
-    assert ("**2 dashboards of unknown outcome.** The write timed out: Grafana may have saved it; run `vobs diff` "
-            "to see, then `vobs publish` again to finish.") in summary.stdout.splitlines()
+    assert ("**2 dashboards of unknown outcome.** The write was sent and never answered: Grafana may have saved it; "
+            "run `vobs diff` to see, then `vobs publish` again to finish.") in summary.stdout.splitlines()
     assert "not published" not in summary.stdout
     assert sum("| unknown | " in line and UNKNOWN in line for line in summary.stdout.splitlines()) == 2
     time_out(grafana, "POST", "/api/dashboards/db", 1.3)  # longer than vobs waits

@@ -321,7 +321,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
             results = [] if nothing else execute(plan, target, commit, project.backup_dir, concurrency, tick,
                                                  created.append)
         stop = next((r.stop for r in results if r.stop is not None), None)
-        # a new chapter dashboard not saved, or not known to be (its save timed out): its playlist waits
+        # a new chapter dashboard not saved, or not known to be (its save was never answered): its playlist waits
         missing = {r.uid: r.status for r, a in zip(results, plan.actions) if r.status in ("failed", "unknown")
                    and a.live is None}
         played = execute_playlists(playlists, store, commit, missing, stop) if store is not None else []
@@ -359,7 +359,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
                    + f"{tally} — {target.description}")
     written = len(created) + sum(r.status in WRITTEN for r in [*results, *played])  # folders, dashboards, playlists
-    unsure = any(r.status == UNKNOWN for r in results)  # a write that timed out may have been applied: not "none"
+    unsure = any(r.status == UNKNOWN for r in results)  # a write never answered may have been applied: not "none"
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
         ctx.exit(EXIT_PARTIAL if written or unsure else EXIT_INPUT)

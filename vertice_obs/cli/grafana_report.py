@@ -41,12 +41,12 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
     (narrative, status) of the playlists — or of a dry run that foresees it (the drifted ones);
     "" when there are none. `advised`: the statuses advice is given for (all, unless said) — not
     those of failures running again cannot finish, whose `remedies` are said instead (`advice`). A
-    dashboard `unknown` (its write timed out) is said apart: Grafana may have saved it."""
+    dashboard `unknown` (its write was sent, never answered) is said apart: Grafana may have saved it."""
     verb = "would not be published" if dry_run else "not published"
-    unsure = [u for u, s in dashboards if s == "unknown"]  # a write that timed out: maybe published, maybe not
+    unsure = [u for u, s in dashboards if s == "unknown"]  # a write never answered: maybe published, maybe not
     dashboards = [(u, s) for u, s in dashboards if s != "unknown"]
     lost = [f"{len(dashboards)} dashboard(s) {verb}: {', '.join(f'{u} ({s})' for u, s in dashboards)}"] if dashboards else []
-    lost += [f"{len(unsure)} dashboard(s) of unknown outcome (the write timed out: Grafana may have saved it): "
+    lost += [f"{len(unsure)} dashboard(s) of unknown outcome (sent, never answered: Grafana may have saved it): "
              f"{', '.join(unsure)}"] if unsure else []
     lost += [f"{count(len(playlists), 'playlist')} {verb}: {', '.join(f'{n} ({s})' for n, s in playlists)}"] if playlists else []
     if not lost:

@@ -34,14 +34,14 @@ class DestinationError(VobsError):
         # unreachable, credentials, TLS, not Grafana, a write the token may not make: not one dashboard's
         # fault. Not `retryable` too: no other request would fare better (a publish stops at it).
         self.server_wide = server_wide
-        # sent, and no answer came in time (a timeout, a proxy's 504): a write may have been applied all the same
+        # sent, and no answer came (a timeout, a proxy's 504, the connection cut): a write may have been applied
         self.unanswered = unanswered
         # a write of which that is the last word: whether Grafana applied it is not known (`OUTCOME_UNKNOWN`)
         self.unknown = unknown
 
 
 NOT_SENT = "not sent: the publish stopped at an error no other write would escape"
-# a write that timed out: sent, never answered — Grafana may have applied it, or not
+# a write sent and never answered (timed out, cut): Grafana may have applied it, or not
 OUTCOME_UNKNOWN = "outcome unknown: Grafana may have saved it; run vobs diff"
 # what to do about a title Grafana before 11.3 keeps for another (running again cannot help): a dashboard
 _RETITLE_FOLDER = "retitle the dashboard or the folder"  # titled like a folder (400 name-match)

@@ -388,8 +388,8 @@ class GrafanaDestination:
         """The one way a request is made: within the total deadline, retried when that can help
         (and `retry`), and its answer checked for `shape`. `forbidden`: the write this is (`write
         dashboards in folder x`) — a 403 to it is then server-wide (`failures.explain`), and after an attempt
-        that timed out its error says Grafana may have applied it (`outcome_unknown`), unlike a read's."""
-        attempt, unanswered = 0, False  # unanswered: an attempt of a write went out and timed out
+        sent and never answered (timed out, or cut) its error says Grafana may have applied it (`outcome_unknown`), unlike a read's."""
+        attempt, unanswered = 0, False  # unanswered: an attempt went out and no answer came
         while True:
             attempt += 1
             seen: dict[str, Any] = {}

@@ -1,7 +1,9 @@
 """How a request to Grafana failed, classified in one place: every exception a request can end in
 (`explain`) becomes one `DestinationError` — its words, and whether running it again can help
 (`retryable`), whether it is no one dashboard's fault (`server_wide`) and whether it may have been
-applied all the same (`unanswered`, which makes a write's last error `answers.outcome_unknown`).
+applied all the same (`unanswered`, which makes a write's last error `answers.outcome_unknown`): sent
+and not answered in time, or the connection cut once made (a reset) — never a connection that could
+not be made (refused, no such name: nothing was sent).
 
 `destinations.GrafanaDestination._call` makes the requests, retries and keeps the deadline; an HTTP
 error answer is told by `answers.status_error`.
@@ -50,7 +52,10 @@ def explain(what: str, exc: Exception, grafana: GrafanaDestination, forbidden: s
     if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.Timeout)) and not connection_failure(exc, at):
         return DestinationError(f"{who} timed out", retryable=True, unanswered=True)
     if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.ConnectionError)):
-        return DestinationError(f"{where} is unreachable: {connection_cause(exc, at)}", retryable=True, server_wide=True)
+        # made, then cut (a reset, closed before an answer): the request may have gone out and been applied
+        cut = connection_failure(exc, at) is None
+        return DestinationError(f"{where} is unreachable: {connection_cause(exc, at)}", retryable=True,
+                                server_wide=True, unanswered=cut)
     if isinstance(exc, GrafanaException):
         return status_error(what, exc.status_code or 0, exc.response, exc.message, where,
                             anonymous=grafana.anonymous, token_hint=grafana.token_hint,

@@ -194,10 +194,10 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     at_commit = f" at commit <code>{md(commit, 40)}</code>" if commit not in ("", "unknown") and not dry_run else ""
     where = f"{'Planned against' if dry_run else 'To'} {md(against, 200)}{at_commit}."
     head = [PUBLISH_MARKER, title, "", where, ""]
-    unsure = sum(e.status == "unknown" for e in ordered)  # a write that timed out: Grafana may have applied it
+    unsure = sum(e.status == "unknown" for e in ordered)  # a write never answered: Grafana may have applied it
     if unsure and not dry_run:
-        head += [f"**{_plural(unsure, 'dashboard')} of unknown outcome.** The write timed out: Grafana may have saved "
-                 "it; run `vobs diff` to see, then `vobs publish` again to finish.", ""]
+        head += [f"**{_plural(unsure, 'dashboard')} of unknown outcome.** The write was sent and never "
+                 "answered: Grafana may have saved it; run `vobs diff` to see, then `vobs publish` again to finish.", ""]
     not_published = [e for e in ordered if e.status in ("failed", "skipped-drift", "skipped-owned")]
     if not_published and not dry_run and stopped:
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** The publish stopped at an "

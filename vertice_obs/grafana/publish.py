@@ -54,7 +54,7 @@ DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: DRI
 SKIPPED = (DRIFT, OWNED)  # refused without `force`: not published, publish exits 3
 WRITES = (CREATE, UPDATE, ADOPT)
 WRITTEN = tuple(DONE[kind] for kind in WRITES)  # what those are once done: created, updated, adopted
-UNKNOWN = "unknown"  # a write that timed out: Grafana may have applied it, or not (answers.OUTCOME_UNKNOWN)
+UNKNOWN = "unknown"  # a write sent, never answered: Grafana may have applied it, or not (answers.OUTCOME_UNKNOWN)
 
 
 @dataclass
