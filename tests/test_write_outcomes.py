@@ -93,3 +93,67 @@ def test_a_write_whose_connection_could_not_be_made_is_failed_not_unknown(write)
             target.create_folder(Folder("f", "F"))
     assert str(raised.value) == f"Grafana at http://127.0.0.1:{port} is unreachable: connection refused at 127.0.0.1:{port}"
     assert not raised.value.unknown and not raised.value.unanswered
+
+
+# --- a folder whose create went unanswered --------------------------------------------------------------
+
+NOT_SENT = "not sent: the write of folder 'Samples', which it goes in, was never answered: it may exist or not: "
+
+
+def test_a_folder_create_never_answered_is_unknown_and_its_dashboards_are_not_sent(root, grafana):
+    """A folder's create that went unanswered (here: applied, then the connection cut, every attempt) was a
+    plain failure — its dashboards `failed` "its folder could not be created", exit 2 "nothing written" —
+    with the folder in Grafana. It is of unknown outcome, as a dashboard's save is: named apart (JSON
+    `unknown_folders`), its folder under it and its dashboards not sent, each saying why; exit 3."""
+    grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/folders",), kinds=("drop-reply",), rate=1.0)
+    done, out = publish_json(root, grafana)
+    assert done.exit_code == 3, done.output
+    assert [f["title"] for f in grafana.folders.values()] == ["Samples"]  # made, though never answered
+    assert out["folders"] == [] and [(f["title"], f["parent_uid"]) for f in out["unknown_folders"]] == [
+        ("Samples", None)]
+    uid = out["unknown_folders"][0]["uid"]
+    assert [(d["uid"], d["status"]) for d in out["dashboards"]] == [("sample-a", "failed"), ("sample-b", "failed")]
+    assert all(d["detail"].startswith(f"{NOT_SENT}Grafana at {grafana.url} is unreachable: the "
+                                      "connection was cut before an answer") and d["detail"].endswith(UNKNOWN)
+               for d in out["dashboards"]), out["dashboards"]
+    assert done.stderr.startswith(f"vobs: error: 1 folder of unknown outcome (sent, never answered: Grafana may have "
+                                  f"made it): {uid}; 2 dashboard(s) not published: sample-a (failed), sample-b "
+                                  "(failed); "), done.stderr
+    assert "vobs diff shows whether those of unknown outcome were saved" in done.stderr
+    assert not grafana.dashboards and not any(r.path == "/api/dashboards/db" for r in grafana.requests)
+    grafana.set_faults()
+    again = vobs(root, grafana, "publish")  # the folder there is fine: the next run finishes
+    assert again.exit_code == 0, again.output
+
+
+def test_a_folder_create_that_timed_out_is_unknown_in_text_and_markdown(root, grafana):
+    """The same for a create that timed out (a proxy's 504), in the text table and the step summary."""
+    grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/folders",), kinds=("timeout",), rate=1.0,
+                       timeout_seconds=0.05)
+    text = vobs(root, grafana, "publish")
+    assert text.exit_code == 3, text.output
+    uid = next(r.body["uid"] for r in grafana.requests if r.path == "/api/folders" and r.method == "POST")
+    assert text.stdout.splitlines()[0] == (f"folder 'Samples' (uid {uid}): outcome unknown (sent, never answered: "
+                                           "Grafana may have made it); its dashboards were not sent")
+    rows = [line.split(None, 2) for line in text.stdout.splitlines() if line.startswith("sample-")]
+    assert [(u, status) for u, status, _ in rows] == [("sample-a", "failed"), ("sample-b", "failed")]
+    assert all(detail.startswith(NOT_SENT) and detail.endswith(f"answered 504: timeout — {UNKNOWN}")
+               for *_, detail in rows), rows
+    assert text.stderr.startswith(f"vobs: error: 1 folder of unknown outcome (sent, never answered: Grafana may have "
+                                  f"made it): {uid}; "), text.stderr
+    summary = vobs(root, grafana, "publish", "--format", "markdown")
+    assert summary.exit_code == 3, summary.output
+    assert (f"**1 folder of unknown outcome:** Samples <code>{uid}</code>. The write was sent and never answered: "
+            "Grafana may have made it. The dashboards into it were not sent; run `vobs diff` to see, then `vobs "
+            "publish` again to finish.") in summary.stdout.splitlines()
+    assert sum("| failed | " in line and NOT_SENT.rstrip(": ") in line for line in summary.stdout.splitlines()) == 2
+
+
+def test_a_folder_create_refused_stays_a_plain_failure(root, grafana):
+    """An answer that refuses the create (a 400) is the last word: nothing was made, nothing is unknown."""
+    grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/folders",), kinds=("400",), rate=1.0)
+    done, out = publish_json(root, grafana)
+    assert done.exit_code == 2, done.output
+    assert "unknown_folders" not in out
+    assert all(d["status"] == "failed" and d["detail"].startswith("its folder could not be created: ")
+               for d in out["dashboards"]), out["dashboards"]

@@ -23,6 +23,7 @@ from vertice_obs.cli.grafana_report import (
     stopped_line,
     summary,
     table,
+    unsure_lines,
 )
 from vertice_obs.cli.grafana_report import show as _show
 from vertice_obs.cli.options import (
@@ -329,6 +330,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         raise Interrupted(interrupted(created, plan.actions, results, playlists, getattr(exc, "done", []))) from None
     stop = stop or next((p.stop for p in played if p.stop is not None), None)  # a playlist's 403 stops it too
     held = [p.stop is not None and p.status == "failed" for p in played]  # kept back by the stop
+    # folders whose write went unanswered (they may exist): the dashboards into them were not sent
+    unsure_folders = list(dict.fromkeys(r.unsure for r in results if r.unsure is not None))
     failed = [r for r in results if r.status in ("failed", UNKNOWN, *SKIPPED)]
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
@@ -337,14 +340,15 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                                 folders=folders_json(created, plan.updates),
                                 dashboards=[r.to_dict() for r in results],
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)],
-                                orphans=[o.to_dict() for o in lost]))
+                                orphans=[o.to_dict() for o in lost],
+                                **({"unknown_folders": folders_json(unsure_folders, {})} if unsure_folders else {})))
     elif fmt == "markdown":
         click.echo(summary(chosen, [(r.uid, r.status, r.detail, r.remedy) for r in results], target, False, commit,
                            stopped=bool(stop), folders=[f for f in created if f.uid not in plan.updates],
-                           backups=backups, lost=lost)
+                           backups=backups, lost=lost, unsure_folders=unsure_folders)
                    + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
     else:  # after a stop, each one it kept back is listed as such (exit 3 names them: trial 16); the error says why
-        for line in folder_lines(created, "created", plan.said):
+        for line in folder_lines(created, "created", plan.said) + unsure_lines(unsure_folders):
             click.echo(line)
         table([(r.uid, r.status, r.detail) if r.stop is None else (r.uid, STOPPED, "") for r in results]
               + [(f"playlist:{p.narrative}", STOPPED if h else p.status, "" if h else p.detail)
@@ -359,14 +363,15 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
                    + f"{tally} — {target.description}")
     written = len(created) + sum(r.status in WRITTEN for r in [*results, *played])  # folders, dashboards, playlists
-    unsure = any(r.status == UNKNOWN for r in results)  # a write never answered may have been applied: not "none"
+    # a write never answered (a dashboard's, a folder's) may have been applied: not "nothing written"
+    unsure = any(r.status == UNKNOWN for r in results) or bool(unsure_folders)
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
         ctx.exit(EXIT_PARTIAL if written or unsure else EXIT_INPUT)
     if failed or unplayed:  # one line, dashboards then playlists
         advised = [r.status for r in failed if not r.remedy] + [p.status for p in unplayed if not p.follows]
         say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed],
-                                advised=advised, remedies=[r.remedy for r in failed]))
+                                advised=advised, remedies=[r.remedy for r in failed], folders=unsure_folders))
         # 2 when nothing was written: every write it tried failed (skipped ones alone, drift: 3, as the dry run)
         tried = any(r.status == "failed" for r in [*results, *played])
         ctx.exit(EXIT_INPUT if tried and not written and not unsure else EXIT_PARTIAL)

@@ -55,6 +55,7 @@ SKIPPED = (DRIFT, OWNED)  # refused without `force`: not published, publish exit
 WRITES = (CREATE, UPDATE, ADOPT)
 WRITTEN = tuple(DONE[kind] for kind in WRITES)  # what those are once done: created, updated, adopted
 UNKNOWN = "unknown"  # a write sent, never answered: Grafana may have applied it, or not (answers.OUTCOME_UNKNOWN)
+UNSURE_HOME = "not sent: the write of folder {!r}, which it goes in, was never answered: it may exist or not"
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Result:
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
     backup: Path | None = field(default=None, repr=False, compare=False)  # the live JSON it replaced, saved there
     remedy: str = field(default="", repr=False, compare=False)  # when running again cannot finish it: what can
+    unsure: Folder | None = field(default=None, repr=False, compare=False)  # not sent: `UNSURE_HOME`'s folder
 
     def to_dict(self) -> dict[str, Any]:
         """One of `vobs publish --format json`'s `dashboards` (schemas/output/publish.schema.json)."""
@@ -301,7 +303,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
     Ctrl-C while the dashboards are written: the same, then `Interrupted` with the results finished
     (`done`) — each save is one whole write, and the next publish finishes the rest."""
     results: dict[str, Result] = {}
-    failed_folders: dict[str, DestinationError] = {}
+    failed_folders: dict[str, tuple[Folder, DestinationError]] = {}  # uid → the folder whose write failed, why
     stopped: list[DestinationError] = []  # the first error that `stops`, once met
     target.recover()  # what an interrupted publish left half-written is finished first
     for folder in plan.folders:  # parents first, serially: children need their parent
@@ -314,7 +316,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             else:
                 target.create_folder(folder)
         except DestinationError as exc:
-            failed_folders[folder.uid] = exc
+            failed_folders[folder.uid] = folder, exc
             if stops(exc):
                 stopped.append(exc)
                 break
@@ -334,9 +336,10 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             return Result(action.uid, DONE[action.kind], action.reason)
         if stopped:
             return Result(action.uid, "failed", NOT_SENT, stop=stopped[0])
-        if action.folder_uid in failed_folders:
-            why = failed_folders[action.folder_uid]
-            return Result(action.uid, "failed", f"its folder could not be created: {why}", remedy=why.remedy)
+        if action.folder_uid in failed_folders:  # not sent; a folder whose write went unanswered is `unsure`
+            home, why = failed_folders[action.folder_uid]
+            said = f"{UNSURE_HOME.format(home.title)}: {why}" if why.unknown else f"its folder could not be created: {why}"
+            return Result(action.uid, "failed", said, remedy=why.remedy, unsure=home if why.unknown else None)
         backup = None
         if action.live is not None:
             if not isinstance(folder, Path):  # the run's backup folder could not be made: nothing replaced
