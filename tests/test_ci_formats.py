@@ -355,7 +355,8 @@ def test_an_unreachable_source_is_one_failure_not_one_per_metric(repo):
     # …and the run did not succeed: an empty "successful" run uploaded alone would close every alert
     assert run["invocations"][0]["executionSuccessful"] is False
     [failed] = [n for n in run["invocations"][0]["toolExecutionNotifications"] if n["level"] == "error"]
-    assert failed["message"]["text"] == "Prometheus at http://127.0.0.1:9 is unreachable: metric existence is unknown"
+    assert failed["message"]["text"] == ("Prometheus at http://127.0.0.1:9 is unreachable: connection refused at "
+                                         "127.0.0.1:9: metric existence is unknown")
     junit = check_junit_shape(run_vobs(["validate", "d", "--format", "junit"], repo / "obs", **dead).stdout)
     unknown = [c for c in junit.iter("testcase") if (c.find("failure") is not None
                                                       and c.find("failure").get("type") == "metric/unknown")]

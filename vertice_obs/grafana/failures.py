@@ -16,17 +16,13 @@ from typing import TYPE_CHECKING
 import niquests
 from grafana_client.client import GrafanaException, GrafanaTimeoutError
 
-from vertice_obs.grafana.answers import (
-    DestinationError,
-    connection_cause,
-    status_error,
-    subject,
-)
+from vertice_obs.grafana.answers import DestinationError, status_error, subject
 from vertice_obs.guard.http import (
     DeadlineExceeded,
     ResponseTooLarge,
     connection_failure,
     tls_failure,
+    unreachable,
 )
 from vertice_obs.guard.text import escape
 
@@ -54,8 +50,7 @@ def explain(what: str, exc: Exception, grafana: GrafanaDestination, forbidden: s
     if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.ConnectionError)):
         # made, then cut (a reset, closed before an answer): the request may have gone out and been applied
         cut = connection_failure(exc, at) is None
-        return DestinationError(f"{where} is unreachable: {connection_cause(exc, at)}", retryable=True,
-                                server_wide=True, unanswered=cut)
+        return DestinationError(unreachable(where, exc, at), retryable=True, server_wide=True, unanswered=cut)
     if isinstance(exc, GrafanaException):
         return status_error(what, exc.status_code or 0, exc.response, exc.message, where,
                             anonymous=grafana.anonymous, token_hint=grafana.token_hint,
