@@ -169,11 +169,14 @@ def test_faults_then_rerun_finishes_and_loses_nothing(project, grafana, rate):
     grafana.set_faults(methods=frozenset({"POST"}), rate=rate, kinds=("500", "503", "429", "reset"), seed=11,
                        retry_after=0)
     first = vobs(project, grafana, "publish", "--format", "json")
-    statuses = {r["uid"]: r["status"] for r in json.loads(first.stdout)["dashboards"]}
+    answer = json.loads(first.stdout)
+    statuses = {r["uid"]: r["status"] for r in answer["dashboards"]}
     not_published = {u for u, s in statuses.items() if s == "failed"}
     unsure = {u for u, s in statuses.items() if s == "unknown"}  # a save whose connection was reset: sent, unanswered
     written = bool(grafana.folders or grafana.dashboards or grafana.playlists)  # nothing written: every write failed
-    assert first.exit_code == (0 if not not_published | unsure else 3 if written or unsure else 2), first.output
+    # a folder whose create was sent and never answered (reset) may have been made: exit 3, as for a dashboard
+    maybe = bool(unsure or answer.get("unknown_folders"))
+    assert first.exit_code == (0 if not not_published | unsure else 3 if written or maybe else 2), first.output
     if rate > 0.5:
         assert not_published | unsure, "at 80 % injected faults some dashboards must fail, and be named"
         assert all(u in first.stderr for u in not_published | unsure)
