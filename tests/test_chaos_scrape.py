@@ -4,6 +4,7 @@ line per probe naming the interval; `chaos run` refuses before anything is injec
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,17 @@ def test_the_same_probes_are_ready_at_a_time_scale_that_spans_two_scrapes(slow_s
     result = check(server, "--time-scale", "0.25")  # 11.25 s ≥ 10 s
     assert result.exit_code == 0, result.output
     assert "4 probes — ready" in result.stdout
+
+
+def test_the_probes_metrics_are_checked_with_the_window_the_run_will_send(slow_scrape):
+    """A trial: `chaos check --time-scale 0.25` checked each probe with the unscaled `${window}` (45 s)
+    while the run sends 11.25 s — the queries a user read in `--format json` were not the run's."""
+    _, server = slow_scrape
+    result = check(server, "--time-scale", "0.25", "--format", "json")
+    assert result.exit_code == 0, result.output
+    queries = {f["details"]["query"] for f in json.loads(result.stdout)["findings"] if "query" in f.get("details", {})}
+    assert "sum(increase(maximus_dopamine_spike_events_total[11250ms]))" in queries, queries
+    assert not any("[45s]" in q for q in queries), queries
 
 
 def test_a_literal_window_is_checked_too(slow_scrape, tmp_path):

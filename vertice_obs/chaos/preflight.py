@@ -32,14 +32,16 @@ BLOCKING = {"chaos/narrative-unknown", "metric/missing", "metric/disappeared", "
             "chaos/window-too-short"}
 
 
-def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None,
+def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None, time_scale: float = 1.0,
               lookback: timedelta = timedelta(days=7)) -> list[Finding]:
-    """Findings for every probe metric; the blocking ones (see `BLOCKING`) stop the run."""
+    """Findings for every probe metric; the blocking ones (see `BLOCKING`) stop the run. Each probe's
+    query is checked as the run at `time_scale` sends it: `${window}` scaled, as the runner fills it in."""
     uses, findings = [], []
+    window = window_seconds(run, time_scale)
     for scenario in run.scenarios:
         for probe in scenario.probes:
             where = run.where(scenario, probe)
-            u, f = uses_of(Query(probe_query(probe, window_seconds(run)), where), {})
+            u, f = uses_of(Query(probe_query(probe, window), where), {})
             uses.extend(u)
             findings.extend(f)
     evidence = with_history(gather(source, {u.metric for u in uses if not u.is_pattern}, lookback), source, lookback,

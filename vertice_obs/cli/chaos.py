@@ -111,7 +111,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
         raise InputError(("--offline and no metric catalog to check the probes against (give --catalog FILE)"
                           if offline else "no Prometheus configured and no metric catalog to check the probes against")
                          + project.elsewhere())
-    findings = preflight(run, source, catalog) + narrative_findings(run, narrative_ids(project.narratives_dir))
+    findings = preflight(run, source, catalog, time_scale) + narrative_findings(run, narrative_ids(project.narratives_dir))
     unknown = next((f for f in findings if f.check == "metric/unknown"), None)
     if unknown is not None:  # a server-wide failure: said once, before any per-probe output
         say_error(_server_failure(unknown.message))
@@ -221,7 +221,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = ScrapeSource(project.prometheus_url, timeout=http_timeout, **prometheus_auth(project),
                           timeout_name="--http-timeout")
-    findings = preflight(run, source, catalog) + narrative_findings(run, narrative_ids(project.narratives_dir))
+    findings = preflight(run, source, catalog, time_scale) + narrative_findings(run, narrative_ids(project.narratives_dir))
     if any(f.check == "metric/unknown" for f in findings):
         raise InputError(_server_failure(next(f.message for f in findings if f.check == "metric/unknown")))
     scrape, windows = scrape_check(run, source, time_scale) if not blocking(findings) else ({}, [])
