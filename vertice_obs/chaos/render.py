@@ -67,6 +67,12 @@ def _steps_missing(report: Report, scenario_id: str) -> str:
     return f"Not run: {', '.join(missing)} (the run {stop.clause})." if missing else ""
 
 
+def _not_annotated(report: Report) -> str:
+    n = len(report.not_annotated)
+    return (f"{n} Grafana annotation{'s' if n != 1 else ''} could not be written; the dashboards do not mark "
+            f"{'these' if n != 1 else 'this'}:")
+
+
 def render_markdown(report: Report) -> str:
     """Every text that comes from the journal (titles, ids, the owner, the summary, step labels,
     reasons) goes through `guard.markdown.md`: a tampered journal or a scenario file under review
@@ -101,6 +107,8 @@ def render_markdown(report: Report) -> str:
         lines.append("No probe breached its budget, and every expectation held.")
     if unjudged:
         lines += ["", "Could not be judged (never counted as a failure):", ""] + [f"- {md(u, None)}" for u in unjudged]
+    if report.not_annotated:
+        lines += ["", f"**{_not_annotated(report)}**", ""] + [f"- {md(u, None)}" for u in report.not_annotated]
     lines += ["", "## Recommendations", ""]
     recs = report.recommendations
     lines += ([f"- **Finish the run**: {md(_rerun(report), None)}"] if report.incomplete else []) + (
@@ -148,6 +156,9 @@ def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
     unjudged = "".join(f"<li>{e(u)}</li>" for s in report.scenarios for u in s.unjudged)
     if unjudged:
         rows += f"<tr><td colspan=5>Could not judge:<ul>{unjudged}</ul></td></tr>"
+    if report.not_annotated:
+        rows += (f"<tr><td colspan=5><b>{e(_not_annotated(report))}</b><ul>"
+                 + "".join(f"<li>{e(u)}</li>" for u in report.not_annotated) + "</ul></td></tr>")
     recs = (f"<li><b>Finish the run</b>: {e(_rerun(report))}</li>" if report.incomplete else "") + ("".join(
         f"<li><b>{p}</b> {e(a)} <span class='muted'>({len(ds)} findings)</span></li>" for p, a, ds in report.recommendations)
         or ("" if report.incomplete else "<li>None: no probe breached its budget unexpectedly.</li>"))

@@ -8,7 +8,7 @@ before scrape intervals, and reads the same way (every field added since is opti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from vertice_obs.chaos.analysis import (
     analyse_scenario,
     num,
 )
+from vertice_obs.chaos.annotations import failures_of
 from vertice_obs.chaos.compare import (
     comparable,
     compare,
@@ -65,6 +66,7 @@ class Report:
     settle: float = 0.0
     schema_version: int = 1
     stop: Stop | None = None  # how a run that did not complete ended: where, why, what never ran
+    not_annotated: list[str] = field(default_factory=list)  # each Grafana annotation not written: where, why
 
     @property
     def incomplete(self) -> str | None:
@@ -133,7 +135,8 @@ def analyse(journal: dict[str, Any]) -> Report:
         result.curves = curves(result, step_levels(raw))
         scenarios.append(result)
     return Report(journal.get("run", {}), journal.get("status", "?"), journal.get("started", ""),
-                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal))
+                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal),
+                  failures_of(journal.get("events", [])))
 
 
 def read_journal(path: Path, shown: str) -> dict[str, Any]:
