@@ -4,7 +4,9 @@ A new-user trial: a bad Grafana token (or one that may not add annotations) ran 
 exit 0 and not a word — every annotation failed, recorded only as `annotate-failed` deep in the
 journal. Now Grafana is asked before any fault (reachable, the credentials, `annotations:create`),
 one line and exit 2 when it would take none; an annotation that fails during the run is said on
-stderr, per dashboard in the journal and in the report, and the run goes on and reverts."""
+stderr, per dashboard in the journal and in the report, and the run goes on and reverts. Annotations
+are tagged `run:`, `scenario:`, `step:` and `phase:` alike (they had run and scenario only: a step or
+the fault regions could not be queried)."""
 
 from __future__ import annotations
 
@@ -131,13 +133,15 @@ def test_a_viewer_may_annotate_the_runs_dashboards(system):
 def test_every_annotation_not_written_is_said_and_the_run_goes_on(system, tmp_path):
     """Four annotations (a point and a region on two dashboards); Grafana refuses the point on the
     first dashboard and the region on the second. Each is said on stderr, in the journal and in the
-    report; the others are written; the fault is reverted and the run completes."""
+    report; the others are written, tagged alike; the fault is reverted and the run completes."""
     sim, _ = system
     with GrafanaStandIn() as grafana:
         grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/annotations",), script=["400", "", "", "400"])
         result = run(system, tmp_path, grafana.url, "glsa_standin_token")
         grafana.assert_no_violations()
         written = list(grafana.annotations)
+        regions = requests.get(f"{grafana.url}/api/annotations", params={"tags": ["run:ann-day", "phase:fault"]},
+                               headers={"Authorization": "Bearer glsa_standin_token"}, timeout=5).json()
     assert result.exit_code == 0, result.output
     assert fault_state(sim) == {"latency_ms": 0.0, "kill_switch": False}
     warnings = [line for line in result.stderr.splitlines() if line.startswith("vobs: warning: could not annotate")]
@@ -149,7 +153,14 @@ def test_every_annotation_not_written_is_said_and_the_run_goes_on(system, tmp_pa
         result.stderr
     assert "; 2 Grafana annotations could not be written (said above, in the journal and the report). Report:" \
         in result.stdout
-    assert [(a["dashboardUID"], a["timeEnd"] > a["time"]) for a in written] == [(ESGT[1], False), (ESGT[0], True)]
+    # The same queryable tags on every annotation (LOW 5).
+    title = "Latency on the stream"
+    assert [(a["dashboardUID"], a["text"], a["tags"]) for a in written] == [
+        (ESGT[1], f"Chaos ann-day: {title} — 1s injected",
+         ["vobs-chaos", "run:ann-day", "scenario:stream-latency", "step:1s", "phase:inject"]),
+        (ESGT[0], f"Chaos ann-day: {title} — 1s",
+         ["vobs-chaos", "run:ann-day", "scenario:stream-latency", "step:1s", "phase:fault"])]
+    assert [a["dashboardUID"] for a in regions] == [ESGT[0]]
     data = json.loads((tmp_path / "j.json").read_text())
     assert data["status"] == "completed"
     events = [{k: v for k, v in e.items() if k not in ("t", "message", "text", "tags")} for e in data["events"]
