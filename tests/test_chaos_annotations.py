@@ -5,8 +5,8 @@ exit 0 and not a word — every annotation failed, recorded only as `annotate-fa
 journal. Now Grafana is asked before any fault (reachable, the credentials, `annotations:create`),
 one line and exit 2 when it would take none; an annotation that fails during the run is said on
 stderr, per dashboard in the journal and in the report, and the run goes on and reverts. Annotations
-are tagged `run:`, `scenario:`, `step:` and `phase:` alike (they had run and scenario only: a step or
-the fault regions could not be queried)."""
+are tagged `run:`, `scenario:`, `step:` and `phase:` alike, and their text — which Grafana renders as
+HTML — is escaped."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ recover: 80s
 settle: 40s
 scenarios:
   - id: stream-latency
-    title: Latency on the stream
+    title: "Latency > <b>on</b> the stream & co"
     fault:
       kind: latency
       steps: [1s]
@@ -153,8 +153,8 @@ def test_every_annotation_not_written_is_said_and_the_run_goes_on(system, tmp_pa
         result.stderr
     assert "; 2 Grafana annotations could not be written (said above, in the journal and the report). Report:" \
         in result.stdout
-    # The same queryable tags on every annotation (LOW 5).
-    title = "Latency on the stream"
+    # LOW 5: the same queryable tags on every annotation; LOW 6: the text is HTML, the title escaped in it.
+    title = "Latency &gt; &lt;b&gt;on&lt;/b&gt; the stream &amp; co"
     assert [(a["dashboardUID"], a["text"], a["tags"]) for a in written] == [
         (ESGT[1], f"Chaos ann-day: {title} — 1s injected",
          ["vobs-chaos", "run:ann-day", "scenario:stream-latency", "step:1s", "phase:inject"]),

@@ -5,7 +5,8 @@ Each fault gets two annotations on every dashboard of the run's narratives (org-
 none): a point when it is injected and a region from the inject to the revert. Both carry the same
 `key:value` tags, which Grafana's tag filter reads (an annotation query `tags: run:chaos-day-1`):
 `vobs-chaos`, `run:<id>`, `scenario:<id>`, `step:<label>` and `phase:inject` (the point) or
-`phase:fault` (the region, the journal's fault phase).
+`phase:fault` (the region, the journal's fault phase). Grafana renders an annotation's text as
+(sanitised) HTML, so the text — the scenario's title is the file's — goes through the one HTML escape.
 
 Before anything is injected, `check_grafana` asks Grafana what the run's annotations need: that it
 answers and takes the credentials (`/api/health`, `/api/frontend/settings`), and that they may add
@@ -23,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from vertice_obs.errors import VobsError
+from vertice_obs.guard.text import html_text
 
 TAG = "vobs-chaos"
 CREATE = "annotations:create"
@@ -34,7 +36,8 @@ _WHAT = {"inject": "injection point", "fault": "fault region"}
 def annotation(run_id: str, scenario_id: str, title: str, step: str, phase: str) -> tuple[str, list[str]]:
     """(text, tags) of one fault's annotation; `phase`: "inject" (the point) or "fault" (the region)."""
     said = f"Chaos {run_id}: {title} — {step}" + (" injected" if phase == "inject" else "")
-    return said, [TAG, f"run:{run_id}", f"scenario:{scenario_id}", f"step:{step}", f"phase:{phase}"]
+    return html_text(said, one_line=True), [TAG, f"run:{run_id}", f"scenario:{scenario_id}", f"step:{step}",
+                                            f"phase:{phase}"]
 
 
 class AnnotationFailed(VobsError):

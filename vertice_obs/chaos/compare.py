@@ -17,7 +17,6 @@ a journal with itself (or a copy: the same run id and start).
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from vertice_obs.chaos.analysis import num
 from vertice_obs.errors import InputError
 from vertice_obs.files import write_atomic
 from vertice_obs.guard.markdown import md
+from vertice_obs.guard.text import html_text
 
 if TYPE_CHECKING:
     from vertice_obs.chaos.report import Report
@@ -151,7 +151,7 @@ def compare_markdown(old: Report, new: Report, changes: list[Change]) -> str:
 
 def compare_html(old: Report, new: Report, changes: list[Change]) -> str:
     title = _parts(old, new, changes)[0]
-    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html_text(title)}</title>"
             "<style>body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 980px; } "
             "td, th { border: 1px solid #ddd; padding: 4px 8px; } table { border-collapse: collapse; } "
             ".regressed { background: #fbeaea; } .improved { background: #eaf7ea; }</style></head><body>"
@@ -161,7 +161,7 @@ def compare_html(old: Report, new: Report, changes: list[Change]) -> str:
 def compare_fragment(old: Report, new: Report, changes: list[Change], heading: str = "h2") -> str:
     """The comparison as HTML to embed: heading, what did not complete, summary and table."""
     title, notes, summary, rows = _parts(old, new, changes)
-    e = html.escape
+    e = html_text  # the one escape for untrusted text in HTML: markup, controls and bidi overrides
     cells = lambda row, tag: "".join(f"<{tag}>{e(c)}</{tag}>" for c in row)  # noqa: E731
     body = f"<tr>{cells(_HEADER, 'th')}</tr>" + "".join(
         f"<tr class='{e(r[0].replace(' ', '-'))}'>{cells(r, 'td')}</tr>" for r in rows)
