@@ -255,8 +255,12 @@ def test_step_levels_prefer_level_seconds_and_read_old_labels_by_the_duration_gr
     assert step_levels({"steps": steps}) == [0.25, 0.5, 90.0, None, None]
 
 
-def _scenario_with(probe, faults: list[PhaseStats], labels: list[str]) -> ScenarioResult:
-    steps = [{"label": label, "stats": {probe["id"]: {"fault": f}}} for label, f in zip(labels, faults)]
+BASELINE = PhaseStats("baseline", 260.0, 200.0, 3, True, 200.0)  # a median of 200 ms before each fault
+
+
+def _scenario_with(probe, faults: list[PhaseStats], labels: list[str], baseline=BASELINE) -> ScenarioResult:
+    steps = [{"label": label, "stats": {probe["id"]: {"fault": f, "baseline": baseline}}}
+             for label, f in zip(labels, faults)]
     return ScenarioResult("s", "S", "latency", [probe], steps)
 
 
@@ -264,18 +268,30 @@ def test_amplification_converts_milliseconds_and_skips_a_zero_level():
     probe = {"id": "ms", "unit": "ms", "threshold": {"op": "<", "value": 800}}
     faults = [PhaseStats("fault", 50.0, 40.0, 3, True, 45.0), PhaseStats("fault", 1500.0, 900.0, 3, False, 1000.0)]
     [curve] = curves(_scenario_with(probe, faults, ["0ms", "1s"]), [0.0, 1.0])
-    assert curve.points == [Point("0ms", 0.0, 50.0, 45.0, True, None), Point("1s", 1.0, 1500.0, 1000.0, False, 1.5)]
+    # (1000 ms - the baseline's 200 ms) ÷ 1 s injected
+    assert curve.points == [Point("0ms", 0.0, 50.0, 45.0, True, None, 200.0),
+                            Point("1s", 1.0, 1500.0, 1000.0, False, 0.8, 200.0)]
     assert curve.knee is curve.points[1]
+
+
+def test_amplification_needs_the_baseline_of_the_same_step():
+    probe = {"id": "ms", "unit": "ms", "threshold": {"op": "<", "value": 800}}
+    faults = [PhaseStats("fault", 1500.0, 900.0, 3, False, 1000.0)] * 2
+    no_baseline = PhaseStats("baseline", None, None, 0, None)
+    [curve] = curves(_scenario_with(probe, faults, ["1s", "2s"], no_baseline), [1.0, 2.0])
+    assert [p.amplification for p in curve.points] == [None, None]
 
 
 def test_curve_markdown_table_when_every_step_held():
     probe = {"id": "q", "unit": "s", "threshold": {"op": "<", "value": 2}}
-    curve = Curve(probe, [Point("100ms", 0.1, 0.5, 0.25, True, 5.0), Point("1s", 1.0, None, None, None, None)])
+    curve = Curve(probe, [Point("100ms", 0.1, 0.5, 0.25, True, 1.5, 0.1), Point("1s", 1.0, None, None, None, None),
+                          Point("2s", 2.0, 0.3, 0.2, True, -0.05, 0.3)])
     assert [html.unescape(line) for line in curve_markdown(curve)] == [
         "**q** — budget < 2 s; knee: none (every step held)",
         "",
-        "| injected | worst under fault | median under fault | budget | amplification |",
-        "| --- | --- | --- | --- | --- |",
-        "| 100ms | 0.5 | 0.25 | holds | 5× |",
-        "| 1s | n/a | n/a | no data | — |",
+        "| injected | worst under fault | median under fault | median in the baseline | budget | amplification |",
+        "| --- | --- | --- | --- | --- | --- |",
+        "| 100ms | 0.5 | 0.25 | 0.1 | holds | 1.5× |",
+        "| 1s | n/a | n/a | n/a | no data | — |",
+        "| 2s | 0.3 | 0.2 | 0.3 | holds | none: not above the baseline |",
     ]

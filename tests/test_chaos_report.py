@@ -53,10 +53,10 @@ def test_worst_per_phase_and_every_breach_is_a_finding():
     # 1.2 s is 2.4× the budget in the recover phase an expectation said holds: P0.
     assert (recover.phase, recover.severity, recover.priority, recover.coverage) == ("recover", "critical", "P0",
                                                                                       "violated")
-    assert "worst 1.2, expected it to hold; back under its threshold 5 s after the revert" in recover.summary
+    assert "worst ≈1.2, expected it to hold; back under its threshold 5 s after the revert" in recover.summary
     # No expectation covers the fault phase, yet 1.6 s breaks the budget: a finding, one level below P1.
     assert (fault.phase, fault.severity, fault.priority, fault.coverage) == ("fault", "critical", "P2", "unexpected")
-    assert fault.summary.endswith("worst 1.6, no expectation covers it")
+    assert fault.summary.endswith("worst ≈1.6, no expectation covers it")  # ≈: a histogram quantile
 
 
 def test_settle_skips_the_window_still_full_of_the_last_phase():
@@ -80,7 +80,7 @@ def test_an_accepted_breach_is_reported_as_expected_not_as_a_deviation():
     report = analyse(journal([(12, 1.4), (15, 1.6)], expectations=accepted))
     [finding] = report.findings
     assert (finding.coverage, finding.priority) == ("as expected", "—")
-    assert finding.summary.endswith("worst 1.6, as expected (accepted degradation)")
+    assert finding.summary.endswith("worst ≈1.6, as expected (accepted degradation)")
     assert report.deviations == [] and report.recommendations == []
     markdown = html.unescape(render_markdown(report))  # as a reader sees it: md() writes < > | as references
     assert "## Findings: 0 deviations, 1 breach as expected" in markdown

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from vertice_obs.chaos.estimate import num, shown
+
 PHASES = ("baseline", "fault", "recover")
 SEVERITIES = ("critical", "major", "minor")
 _PHASE_WEIGHT = {"recover": 0, "fault": 1, "baseline": 2}
@@ -79,6 +81,7 @@ class Deviation:
     why: str
     coverage: str = "violated"  # "violated", "unexpected", "as expected", "recovery"
     recovery: Recovery | None = None
+    worst_text: str = ""  # the worst value as shown: `≈1.95 (1–2)` for a histogram quantile (`estimate`)
 
     @property
     def summary(self) -> str:
@@ -86,7 +89,7 @@ class Deviation:
             return f"{self.probe} after the revert of {self.step}: {self.recovery.text}"
         verb = "held" if self.observed.holds else "breached"
         text = (f"{self.probe} {verb} its threshold ({self.threshold}) in the {self.phase} phase of {self.step}: "
-                f"worst {num(self.observed.worst)}")
+                f"worst {self.worst_text or num(self.observed.worst)}")
         if self.coverage == "as expected":
             text += ", as expected (accepted degradation)"
         elif self.coverage == "unexpected":
@@ -141,7 +144,7 @@ def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: f
                 findings.append(Deviation((s_index, t_index), raw["id"], step["label"], pid, phase, expected,
                                           observed, threshold_text(probe), severity, rank,
                                           (e or {}).get("why", ""), coverage,
-                                          recovery[pid] if phase == "recover" else None))
+                                          recovery[pid] if phase == "recover" else None, shown(probe, observed.worst)))
             r = recovery[pid]
             if r.state == "unjudged":
                 unjudged.append(f"{pid} after the revert of {step['label']}: {r.why}")
@@ -149,7 +152,8 @@ def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: f
                 severity = _ratio_severity(r.seconds / r.budget if r.budget else 1.0)
                 findings.append(Deviation((s_index, t_index), raw["id"], step["label"], pid, "recover", True,
                                           stats[pid]["recover"], threshold_text(probe), severity,
-                                          priority(severity, "recover"), "", "recovery", r))
+                                          priority(severity, "recover"), "", "recovery", r,
+                                          shown(probe, stats[pid]["recover"].worst)))
     return steps, findings, unjudged
 
 
@@ -255,12 +259,6 @@ def _no_data_reason(series: list[list[float]], settle: float, length: float | No
 
 def threshold_text(probe: dict[str, Any]) -> str:
     return f"{probe['threshold']['op']} {num(probe['threshold']['value'])} {probe['unit']}"
-
-
-def num(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
 def _secs(value: float | None) -> str:

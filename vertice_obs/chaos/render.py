@@ -17,6 +17,7 @@ from vertice_obs.chaos.curve import (
     curve_markdown,
     curve_rows,
 )
+from vertice_obs.chaos.estimate import NOTE, is_estimate, shown
 from vertice_obs.guard.markdown import md, md_paragraph
 from vertice_obs.guard.text import html_text
 
@@ -67,6 +68,10 @@ def _steps_missing(report: Report, scenario_id: str) -> str:
     return f"Not run: {', '.join(missing)} (the run {stop.clause})." if missing else ""
 
 
+def _estimates(report: Report) -> bool:
+    return any(is_estimate(p) for s in report.scenarios for p in s.probes)
+
+
 def _not_annotated(report: Report) -> str:
     n = len(report.not_annotated)
     return (f"{n} Grafana annotation{'s' if n != 1 else ''} could not be written; the dashboards do not mark "
@@ -88,7 +93,8 @@ def render_markdown(report: Report) -> str:
         lines += [md_paragraph(run["summary"]), ""]
     findings, not_run = report.findings, _not_run(report)
     lines += [f"## Findings: {md(_headline(report), None)}", "",
-              "Every probe's threshold is a budget: a breach in any phase is a finding.", ""]
+              "Every probe's threshold is a budget: a breach in any phase is a finding."
+              + (f" {md(NOTE, None)}." if _estimates(report) else ""), ""]
     if findings or not_run:
         lines += ["| priority | severity | scenario | step | finding |", "| --- | --- | --- | --- | --- |"]
         lines += [f"| — | not run | {md(s)} | {md(steps)} | {md(text, None)} |" for s, steps, text in not_run]
@@ -122,7 +128,7 @@ def render_markdown(report: Report) -> str:
             "| --- | --- | --- | --- | --- | --- | --- |"]
         for step in scenario.steps:
             for probe in scenario.probes:
-                cells = [_cell(step["stats"][probe["id"]][ph]) for ph in ("baseline", "fault", "recover")]
+                cells = [_cell(step["stats"][probe["id"]][ph], probe) for ph in ("baseline", "fault", "recover")]
                 lines.append(f"| {md(step['label'])} | {md(probe.get('title', probe['id']))} | {md(threshold_text(probe))} | "
                              + " | ".join(cells) + f" | {md(step['recovery'][probe['id']].text, None)} |")
         if missing and scenario.steps:
@@ -137,10 +143,10 @@ def render_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(s: PhaseStats, marks: tuple[str, str] = ("✅", "❌")) -> str:
+def _cell(s: PhaseStats, probe: dict, marks: tuple[str, str] = ("✅", "❌")) -> str:
     if s.holds is None:
         return "no data"
-    return f"{marks[0] if s.holds else marks[1]} worst {num(s.worst)}"
+    return f"{marks[0] if s.holds else marks[1]} worst {shown(probe, s.worst)}"
 
 
 def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
@@ -167,7 +173,7 @@ def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
         table = "".join(
             f"<tr><td>{e(step['label'])}</td><td>{e(p.get('title', p['id']))}</td><td>{e(threshold_text(p))}</td>"
             + "".join(f"<td class='{_css(step['stats'][p['id']][ph])}'>"
-                      f"{e(_cell(step['stats'][p['id']][ph], ('holds,', 'BREACHED,')))}</td>"
+                      f"{e(_cell(step['stats'][p['id']][ph], p, ('holds,', 'BREACHED,')))}</td>"
                       for ph in ("baseline", "fault", "recover"))
             + f"<td>{e(step['recovery'][p['id']].text)}</td></tr>"
             for step in scenario.steps for p in scenario.probes)
@@ -195,7 +201,7 @@ th {{ background: #f4f4f4; }} .ok {{ background: #eaf7ea; }} .bad {{ background:
 <b>{e(report.status)}</b>, {e(report.started)} → {e(report.ended)}. Owner: {e(str(run.get('owner', '?')))}.</p>
 {f'<p class="bad"><b>{e(report.incomplete)}</b></p>' if report.incomplete else ''}
 <p>{e(run.get('summary', ''))}</p>
-<h2>Findings: {e(_headline(report))}</h2><table><tr><th>priority</th><th>severity</th><th>scenario</th><th>step</th><th>finding</th></tr>
+<h2>Findings: {e(_headline(report))}</h2>{f'<p class="muted">{e(NOTE)}.</p>' if _estimates(report) else ''}<table><tr><th>priority</th><th>severity</th><th>scenario</th><th>step</th><th>finding</th></tr>
 {rows}</table>
 <h2>Recommendations</h2><ul>{recs}</ul>
 {''.join(sections)}
