@@ -17,6 +17,7 @@ from prometheus_harness import scraping
 from test_chaos_curve import stepped
 from test_chaos_report import P95
 
+from vertice_obs.chaos.compare import compare, compare_markdown
 from vertice_obs.chaos.estimate import shown
 from vertice_obs.chaos.report import analyse, render_html, render_markdown
 from vertice_obs.cli import cli
@@ -63,6 +64,13 @@ def test_the_report_says_the_quantile_and_its_amplification_are_estimates():
             in markdown), markdown
     page = html.unescape(render_html(report, {key: b"" for key in _plots(report)}))
     assert "BREACHED, worst ≈1.95 (1–2)" in page and "≈1.76× (0.75–1.9×)" in page
+
+
+def test_compare_shows_each_sides_quantile_as_an_estimate():
+    old = with_buckets(stepped({"100ms": [0.2], "1s": [1.5]}) | {"started": "2026-11-01T10:00:00+00:00"})
+    new = with_buckets(stepped({"100ms": [0.21], "1s": [0.3]}) | {"started": "2026-11-08T10:00:00+00:00"})
+    markdown = html.unescape(compare_markdown(analyse(old), analyse(new), compare(analyse(old), analyse(new))))
+    assert "| improved | lat | 1s | p95 | worst under fault | ≈1.5 (1–2) | ≈0.3 (0.25–0.5) |" in markdown
 
 
 def _plots(report):

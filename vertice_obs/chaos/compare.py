@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vertice_obs.chaos.analysis import num
+from vertice_obs.chaos.estimate import shown
 from vertice_obs.errors import InputError
 from vertice_obs.files import write_atomic
 from vertice_obs.guard.markdown import md
@@ -44,6 +45,7 @@ class Change:
     new: float | None
     verdict: str  # "improved" | "regressed" | "unchanged" | "only in OLD|NEW" | "not run in OLD|NEW" (it stopped)
     # | "not measured in OLD|NEW" | "not measured on either side" (a phase not judged: no value to compare)
+    probes: tuple[dict | None, dict | None] = (None, None)  # each side's probe: a quantile is shown as an estimate
 
 
 def compare(old: Report, new: Report) -> list[Change]:
@@ -55,17 +57,19 @@ def compare(old: Report, new: Report) -> list[Change]:
     changes = []
     for key in list(before) + [k for k in after if k not in before]:
         if key not in after or key not in before:  # the side that has it keeps its value
-            _, step = before.get(key) or after[key]
+            probe, step = before.get(key) or after[key]
             worst = step["stats"][key[2]]["fault"].worst
             lacking, side, other = (new, "NEW", "OLD") if key in before else (old, "OLD", "NEW")  # side: without it
             changes.append(Change(*key, "worst under fault", *((worst, None) if key in before else (None, worst)),
-                                  f"not run in {side}" if lacking.stop else f"only in {other}"))
+                                  f"not run in {side}" if lacking.stop else f"only in {other}",
+                                  (probe, None) if key in before else (None, probe)))
             continue
-        (probe, step_old), (_, step_new) = before[key], after[key]
+        (probe, step_old), (probe_new, step_new) = before[key], after[key]
         lower = probe["threshold"]["op"].startswith("<")
         a, b = step_old["stats"][key[2]]["fault"], step_new["stats"][key[2]]["fault"]
         changes.append(Change(*key, "worst under fault", a.worst, b.worst,
-                              _verdict(a.worst, b.worst, a.holds, b.holds, lower, abs(probe["threshold"]["value"]))))
+                              _verdict(a.worst, b.worst, a.holds, b.holds, lower, abs(probe["threshold"]["value"])),
+                              (probe, probe_new)))
         ra, rb = step_old["recovery"][key[2]], step_new["recovery"][key[2]]
         if {"unjudged", "unmeasured"} & {ra.state, rb.state}:
             continue
@@ -133,7 +137,7 @@ def _parts(old: Report, new: Report, changes: list[Change]) -> tuple[str, list[s
     order = {v: i for i, v in enumerate(("regressed", "improved", "not run in NEW", "not run in OLD", "only in OLD",
                                          "only in NEW", "not measured in NEW", "not measured in OLD",
                                          "not measured on either side", "unchanged"))}
-    rows = [[c.verdict, c.scenario, c.step, c.probe, c.measure, _v(c.old), _v(c.new)]
+    rows = [[c.verdict, c.scenario, c.step, c.probe, c.measure, _v(c.old, c.probes[0]), _v(c.new, c.probes[1])]
             for c in sorted(changes, key=lambda c: order[c.verdict])]
     return title, notes, summary, rows
 
@@ -169,8 +173,10 @@ def compare_fragment(old: Report, new: Report, changes: list[Change], heading: s
     return f"<{heading}>{e(title)}</{heading}>{said}<p>{e(summary)}</p><table>{body}</table>"
 
 
-def _v(value: float | None) -> str:
-    return "—" if value is None else ("never" if value == float("inf") else num(value))
+def _v(value: float | None, probe: dict | None = None) -> str:
+    if value is None:
+        return "—"
+    return "never" if value == float("inf") else shown(probe, value) if probe is not None else num(value)
 
 
 def compare_files(old_path: Path, new_path: Path, out: Path) -> tuple[int, int, list[str], list[str]]:
