@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import html
+import json
 
 from vertice_obs.chaos.report import analyse, render_markdown
 
@@ -149,3 +150,29 @@ def test_a_run_that_did_not_complete_never_reads_as_a_clean_one(tmp_path):
     assert "The run failed before any step completed" in html.unescape(page) and "None: no probe" not in page
     completed = html.unescape(render_markdown(analyse(journal([(0, 0.1), (5, 0.1), (15, 0.1), (25, 0.1)]))))
     assert "did not complete" not in completed and "every expectation held" in completed
+
+
+def test_a_rehearsal_says_its_scale_before_its_figures(tmp_path):
+    """A trial's rehearsal at --time-scale 0.05 reported like a full Chaos Day: nothing said its phases
+    ran at 5 % of their length (Chaos Day trial LOW 1). A run at full length says nothing of it."""
+    from click.testing import CliRunner
+
+    from vertice_obs.chaos.compare import unfair
+    from vertice_obs.chaos.report import render_html
+    from vertice_obs.cli import cli
+
+    said = ("A rehearsal at --time-scale 0.05: every baseline, hold and recovery, the settle time and the probes' "
+            "windows ran at 5 % of the length the file gives them, so these are a rehearsal's figures, not the "
+            "Chaos Day's.")
+    rehearsal = journal(SERIES) | {"time_scale": 0.05}
+    report = analyse(rehearsal)
+    assert f"> **{said}**" in html.unescape(render_markdown(report))
+    assert f"<p><b>{said}</b></p>".replace("'", "&#x27;") in render_html(report, {("lat", "p95"): b""})
+    full = analyse(journal(SERIES) | {"time_scale": 1.0})
+    assert "rehearsal" not in render_markdown(full) and "rehearsal" not in render_markdown(analyse(journal(SERIES)))
+    assert unfair(full, report) == ["the runs ran at different time scales (OLD --time-scale 1, NEW 0.05): every "
+                                    "phase and window was another length, so a change may be the scale's"]
+    (tmp_path / "j.json").write_text(json.dumps(rehearsal | {"time_scale": "fast"}))
+    result = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "j.json"), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert result.stderr == f"vobs: error: {tmp_path / 'j.json'}: malformed journal: time_scale: expected a number, not str\n"

@@ -108,8 +108,9 @@ def stopped(old: Report, new: Report) -> list[str]:
 
 def unfair(old: Report, new: Report) -> list[str]:
     """What makes the two runs' figures differ apart from the system (trial 18: "regressed recovery
-    1.99 → 2.99" came from another settle): NEW older than OLD (every verdict reads backwards), and
-    another settle (phase windows and recovery are measured over other spans)."""
+    1.99 → 2.99" came from another settle): NEW older than OLD (every verdict reads backwards), another
+    --time-scale (a rehearsal against a full run: every phase another length) and another settle
+    (phase windows and recovery are measured over other spans)."""
     out = []
     try:
         backwards = datetime.fromisoformat(new.started) < datetime.fromisoformat(old.started)
@@ -118,6 +119,9 @@ def unfair(old: Report, new: Report) -> list[str]:
     if backwards:
         out.append(f"NEW ({new.started}) started before OLD ({old.started}): improved and regressed read backwards "
                    "— give the older run first")
+    if old.time_scale != new.time_scale:
+        out.append(f"the runs ran at different time scales (OLD --time-scale {old.time_scale:g}, NEW "
+                   f"{new.time_scale:g}): every phase and window was another length, so a change may be the scale's")
     if old.settle != new.settle:
         out.append(f"the runs settled for different times (OLD {num(old.settle)} s, NEW {num(new.settle)} s): windows "
                    "and recovery are measured over other spans, so a change may be the settle's, not the system's")

@@ -43,7 +43,7 @@ def check_journal(journal: Any) -> None:
     for key in ("status", "started", "ended"):
         if key in journal:
             _str(journal[key], key)
-    for key in ("settle_seconds", "window_seconds"):
+    for key in ("settle_seconds", "window_seconds", "time_scale"):
         if key in journal:
             _number(journal[key], key, minimum=0.0)
     for i, event in enumerate(_list(journal.get("events", []), "events")):

@@ -89,6 +89,8 @@ def render_markdown(report: Report) -> str:
              f"after a settle time of {num(report.settle)} s.", ""]
     if report.incomplete:
         lines += [f"> **{md(report.incomplete, None)}**", ""]
+    if report.rehearsal:
+        lines += [f"> **{md(report.rehearsal, None)}**", ""]
     if run.get("summary"):
         lines += [md_paragraph(run["summary"]), ""]
     findings, not_run = report.findings, _not_run(report)
@@ -200,6 +202,7 @@ th {{ background: #f4f4f4; }} .ok {{ background: #eaf7ea; }} .bad {{ background:
 <p>Run <code>{e(str(run.get('id')))}</code> from <code>{e(str(run.get('file')))}</code> — status
 <b>{e(report.status)}</b>, {e(report.started)} → {e(report.ended)}. Owner: {e(str(run.get('owner', '?')))}.</p>
 {f'<p class="bad"><b>{e(report.incomplete)}</b></p>' if report.incomplete else ''}
+{f'<p><b>{e(report.rehearsal)}</b></p>' if report.rehearsal else ''}
 <p>{e(run.get('summary', ''))}</p>
 <h2>Findings: {e(_headline(report))}</h2>{f'<p class="muted">{e(NOTE)}.</p>' if _estimates(report) else ''}<table><tr><th>priority</th><th>severity</th><th>scenario</th><th>step</th><th>finding</th></tr>
 {rows}</table>
