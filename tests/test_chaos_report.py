@@ -52,11 +52,11 @@ def test_worst_per_phase_and_every_breach_is_a_finding():
     assert stats["baseline"].samples == 3  # t=0, 5, 10; the NaN at t=3 is no data
     recover, fault = report.deviations
     # 1.2 s is 2.4× the budget in the recover phase an expectation said holds: P0.
-    assert (recover.phase, recover.severity, recover.priority, recover.coverage) == ("recover", "critical", "P0",
+    assert (recover.phase, recover.severity, recover.priority, recover.coverage) == ("recover", "error", "P0",
                                                                                       "violated")
     assert "worst ≈1.2, expected it to hold; back under its threshold 5 s after the revert" in recover.summary
     # No expectation covers the fault phase, yet 1.6 s breaks the budget: a finding, one level below P1.
-    assert (fault.phase, fault.severity, fault.priority, fault.coverage) == ("fault", "critical", "P2", "unexpected")
+    assert (fault.phase, fault.severity, fault.priority, fault.coverage) == ("fault", "error", "P2", "unexpected")
     assert fault.summary.endswith("worst ≈1.6, no expectation covers it")  # ≈: a histogram quantile
 
 
@@ -68,10 +68,10 @@ def test_settle_skips_the_window_still_full_of_the_last_phase():
     assert "after a settle time of 4 s" in render_markdown(report)
 
 
-def test_critical_fault_phase_breach_is_p1_and_advice_matches_the_probe():
+def test_a_fault_phase_breach_twice_the_budget_is_p1_and_advice_matches_the_probe():
     report = analyse(journal([(12, 1.4), (15, 1.6)], phase="fault"))
     [d] = report.deviations
-    assert (d.severity, d.priority) == ("critical", "P1")  # 1.6 is 3.2× the 0.5 s budget
+    assert (d.severity, d.magnitude, d.priority) == ("error", 0, "P1")  # 1.6 is 3.2× the 0.5 s budget
     [(priority, advice, answered)] = report.recommendations
     assert priority == "P1" and advice.startswith("Streaming latency above its budget") and answered == [d]
 
@@ -85,7 +85,7 @@ def test_an_accepted_breach_is_reported_as_expected_not_as_a_deviation():
     assert report.deviations == [] and report.recommendations == []
     markdown = html.unescape(render_markdown(report))  # as a reader sees it: md() writes < > | as references
     assert "## Findings: 0 deviations, 1 breach as expected" in markdown
-    assert "| — | critical | lat | 1s | p95 breached its threshold (< 0.5 s) in the fault phase of 1s" in markdown
+    assert "| — | info | lat | 1s | p95 breached its threshold (< 0.5 s) in the fault phase of 1s" in markdown
 
 
 # Dopamine spikes: present before, none under the kill switch, back 6 s after the revert at t=20.
@@ -106,7 +106,7 @@ def test_a_recovery_over_its_budget_is_a_finding_with_both_numbers():
     probe = {**SPIKES, "recover_within_seconds": 5}
     report = analyse(journal(SPIKE_SERIES, probe=probe, settle=8, expectations=[]))
     [slow] = [d for d in report.deviations if d.phase == "recover"]
-    assert (slow.coverage, slow.severity, slow.priority) == ("recovery", "minor", "P2")  # 6 s: 1.2× the budget
+    assert (slow.coverage, slow.severity, slow.priority) == ("recovery", "error", "P2")  # 6 s: 1.2× the budget
     # `> 0` comes back *above* its threshold (a `<` probe comes back under it: the p95 test above)
     assert slow.summary == "spikes after the revert of 1s: back above its threshold 6 s after the revert, budget 5 s"
     assert any("they resume 6 s after the revert, budget 5 s" in a for _, a, _ in report.recommendations)

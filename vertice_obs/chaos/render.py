@@ -18,6 +18,7 @@ from vertice_obs.chaos.curve import (
     curve_rows,
 )
 from vertice_obs.chaos.estimate import NOTE, is_estimate, shown
+from vertice_obs.finding import Severity
 from vertice_obs.guard.markdown import md, md_paragraph
 from vertice_obs.guard.text import html_text
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from vertice_obs.chaos.report import Report
 
 
+# What did not run was not judged: a warning, as the project says of what it cannot tell (metric/unknown).
+NOT_RUN = str(Severity.WARNING)
 _RERUN = "fix what stopped it and run the scenarios again; until then, what did not run is unknown, not fine."
 
 
@@ -99,7 +102,7 @@ def render_markdown(report: Report) -> str:
               + (f" {md(NOTE, None)}." if _estimates(report) else ""), ""]
     if findings or not_run:
         lines += ["| priority | severity | scenario | step | finding |", "| --- | --- | --- | --- | --- |"]
-        lines += [f"| — | not run | {md(s)} | {md(steps)} | {md(text, None)} |" for s, steps, text in not_run]
+        lines += [f"| — | {NOT_RUN} | {md(s)} | {md(steps)} | {md(text, None)} |" for s, steps, text in not_run]
         lines += [f"| {md(d.priority)} | {md(d.severity)} | {md(d.scenario)} | {md(d.step)} | {md(d.summary, None)} |"
                   for d in findings]  # cells through guard.markdown.md: a `|` in a title stays in its cell
     unjudged = [u for s in report.scenarios for u in s.unjudged]
@@ -154,7 +157,7 @@ def _cell(s: PhaseStats, probe: dict, marks: tuple[str, str] = ("✅", "❌")) -
 def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
     e = html_text
     run = report.run
-    rows = "".join(f"<tr class='P0'><td>—</td><td>not run</td><td>{e(s)}</td><td>{e(steps)}</td><td>{e(text)}</td></tr>"
+    rows = "".join(f"<tr class='P0'><td>—</td><td>{NOT_RUN}</td><td>{e(s)}</td><td>{e(steps)}</td><td>{e(text)}</td></tr>"
                    for s, steps, text in _not_run(report)) + "".join(
         f"<tr class='{d.priority}'><td>{d.priority}</td><td>{d.severity}</td><td>{e(d.scenario)}</td>"
         f"<td>{e(d.step)}</td><td>{e(d.summary)}{(' — ' + e(d.why)) if d.why else ''}</td></tr>"
