@@ -78,6 +78,23 @@ def test_the_probes_metrics_are_checked_with_the_window_the_run_will_send(slow_s
     assert not any("[45s]" in q for q in queries), queries
 
 
+def test_a_probe_metric_that_stops_the_run_is_an_error_not_a_warning(slow_scrape, tmp_path):
+    """A trial: `warning: maximus_esgt_coherenc is missing`, `1 warning`, then `NOT ready`, exit 1 — a
+    warning that stopped the run, where a window too short for the same reason is an error (Chaos Day
+    trial LOW 2: the severities follow the project's Finding severities)."""
+    _, server = slow_scrape
+    run = tmp_path / "day.yaml"
+    run.write_text(RUN.read_text().replace("avg(maximus_esgt_coherence)", "avg(maximus_esgt_coherenc)"))
+    result = check(server, run=run)
+    assert result.exit_code == 1, result.output
+    [line] = [line for line in result.stdout.splitlines() if "[metric/missing]" in line]
+    assert "probe esgt-coherence: error: maximus_esgt_coherenc is missing" in line, line
+    assert "1 error\n" in result.stdout and "warning" not in result.stdout
+    found = json.loads(check(server, "--format", "json", run=run).stdout)
+    assert [f["severity"] for f in found["findings"] if f["check"] == "metric/missing"] == ["error"]
+    assert found["ready"] is False
+
+
 def test_a_literal_window_is_checked_too(slow_scrape, tmp_path):
     _, server = slow_scrape
     run = tmp_path / "day.yaml"

@@ -7,6 +7,7 @@ whose window is shorter than two scrape intervals of its targets at the chosen t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from vertice_obs.chaos.scenario import Run
@@ -47,7 +48,17 @@ def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None, tim
     evidence = with_history(gather(source, {u.metric for u in uses if not u.is_pattern}, lookback), source, lookback,
                             uses)
     judged = classify(uses, evidence, catalog)
-    return findings + judged + incomplete(source, evidence, judged)
+    return [_stopping(f) for f in findings + judged] + incomplete(source, evidence, judged)
+
+
+def _stopping(f: Finding) -> Finding:
+    """A warning that stops the run is an error here: a probe on a missing metric measures nothing, as
+    one whose window is too short (`chaos/window-too-short`, an error) — said "warning" while the run
+    refused to start (a trial: "1 warning … NOT ready"). A server that could not answer (`metric/unknown`)
+    stays a warning: it says nothing of the probe, and stops the run as a server failure, exit 2."""
+    if f.check in BLOCKING and f.check != "metric/unknown" and f.severity == Severity.WARNING:
+        return replace(f, severity=Severity.ERROR)
+    return f
 
 
 def narrative_findings(run: Run, known: set[str] | None) -> list[Finding]:
