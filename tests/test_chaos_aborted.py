@@ -142,9 +142,9 @@ def test_an_aborted_run_is_reported_as_aborted_with_where_and_why(journals, tmp_
     assert "## Findings: run aborted — " in markdown and " in what ran\n" in markdown
     table = markdown.split("| priority | severity | scenario | step | finding |", 1)[1].split("\n\n", 1)[0]
     rows = table.strip().splitlines()[1:]
-    assert rows[0] == (f"| — | not run | streaming-latency | 2s | did not complete: the run was aborted "
+    assert rows[0] == (f"| — | warning | streaming-latency | 2s | did not complete: the run was aborted "
                        f"{ABORTED_AT_STEP_2}; this step was not run and not judged |")
-    assert rows[1] == (f"| — | not run | kill-switch | kill-switch | not started: the run was aborted "
+    assert rows[1] == (f"| — | warning | kill-switch | kill-switch | not started: the run was aborted "
                        f"{ABORTED_AT_STEP_2}; this step was not run and not judged |")
     assert "every expectation held" not in markdown and "- None:" not in markdown
     assert "- **Finish the run**: streaming-latency 2s; all of kill-switch did not run — fix what stopped it" in markdown
@@ -153,7 +153,7 @@ def test_an_aborted_run_is_reported_as_aborted_with_where_and_why(journals, tmp_
     assert "| 100ms | Streaming p95 latency | < 0.5 s |" in section and "| 2s |" not in section
     assert f"Not run: 2s (the run was aborted {ABORTED_AT_STEP_2}: {CTRL_C})." in markdown
     assert f"The run was aborted {ABORTED_AT_STEP_2}: {CTRL_C}." in page and "run aborted — " in page
-    assert "<td>not run</td><td>kill-switch</td>" in page
+    assert "<td>warning</td><td>kill-switch</td>" in page  # not judged: a warning, as metric/unknown
 
 
 def test_a_run_aborted_in_its_first_step_has_no_empty_table_and_no_clean_verdict(journals, tmp_path):

@@ -15,9 +15,13 @@ from datetime import datetime
 from typing import Any
 
 PHASES = ("baseline", "fault", "recover")
-SCHEMA_VERSION = 2  # the newest journal format this reads; 1 (no `schema_version`) is before scrape intervals
+# The newest journal format this reads; 1 (no `schema_version`) is before scrape intervals. Fields added
+# within 2 are optional, so every vobs that reads 2 reads them (and ignores what it does not know): a
+# probe's `buckets`, the `annotate`/`annotate-failed` events' `step`, `phase`, `dashboard(s)` and `tags`.
+SCHEMA_VERSION = 2
 OPS = ("<", "<=", ">", ">=")
 MAX_ABS = 1e15  # larger values are not measurements; they would only break the plots
+MAX_BUCKETS = 1000  # a histogram's bucket bounds: Prometheus' native histograms aside, never near this
 MAX_STEP_SECONDS = 31 * 86400  # a longer step is no Chaos Day's; its plots could not be drawn
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
@@ -39,7 +43,7 @@ def check_journal(journal: Any) -> None:
     for key in ("status", "started", "ended"):
         if key in journal:
             _str(journal[key], key)
-    for key in ("settle_seconds", "window_seconds"):
+    for key in ("settle_seconds", "window_seconds", "time_scale"):
         if key in journal:
             _number(journal[key], key, minimum=0.0)
     for i, event in enumerate(_list(journal.get("events", []), "events")):
@@ -75,6 +79,12 @@ def _scenario(raw: Any, at: str) -> None:
         for key in ("recover_within_seconds", "scrape_interval_seconds"):
             if key in probe:
                 _number(probe[key], f"{where}.{key}", minimum=0.0)
+        if "buckets" in probe:  # a histogram quantile's finite bucket bounds, ascending
+            bounds = _list(probe["buckets"], f"{where}.buckets")
+            for n, bound in enumerate(bounds[:MAX_BUCKETS + 1]):
+                _number(bound, f"{where}.buckets[{n}]")
+            if len(bounds) > MAX_BUCKETS or any(b >= a for a, b in zip(bounds[1:], bounds)):
+                raise MalformedJournal(f"{where}.buckets: expected at most {MAX_BUCKETS} bucket bounds, ascending")
         probes.append(probe["id"])
     for k, e in enumerate(_list(raw.get("expectations", []), f"{at}.expectations")):
         where = f"{at}.expectations[{k}]"

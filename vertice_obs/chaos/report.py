@@ -8,7 +8,7 @@ before scrape intervals, and reads the same way (every field added since is opti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from vertice_obs.chaos.analysis import (
     analyse_scenario,
     num,
 )
+from vertice_obs.chaos.annotations import failures_of
 from vertice_obs.chaos.compare import (
     comparable,
     compare,
@@ -65,6 +66,17 @@ class Report:
     settle: float = 0.0
     schema_version: int = 1
     stop: Stop | None = None  # how a run that did not complete ended: where, why, what never ran
+    not_annotated: list[str] = field(default_factory=list)  # each Grafana annotation not written: where, why
+    time_scale: float = 1.0  # --time-scale of the run: below 1, a rehearsal
+
+    @property
+    def rehearsal(self) -> str | None:
+        """What a scaled-down run is, said before its figures (None: a run at full length)."""
+        if self.time_scale == 1:
+            return None
+        return (f"A rehearsal at --time-scale {self.time_scale:g}: every baseline, hold and recovery, the settle time "
+                f"and the probes' windows ran at {self.time_scale * 100:.3g} % of the length the file gives them, "
+                "so these are a rehearsal's figures, not the Chaos Day's.")
 
     @property
     def incomplete(self) -> str | None:
@@ -133,7 +145,8 @@ def analyse(journal: dict[str, Any]) -> Report:
         result.curves = curves(result, step_levels(raw))
         scenarios.append(result)
     return Report(journal.get("run", {}), journal.get("status", "?"), journal.get("started", ""),
-                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal))
+                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal),
+                  failures_of(journal.get("events", [])), float(journal.get("time_scale", 1.0)))
 
 
 def read_journal(path: Path, shown: str) -> dict[str, Any]:
