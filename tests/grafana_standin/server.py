@@ -225,6 +225,15 @@ class GrafanaStandIn:
         with self._lock:
             mutate(self.playlists[uid])
 
+    def edit_folder_in_ui(self, uid: str, title: str | None = None, parent_uid: str | None = None) -> None:
+        """A person renames the folder (`PUT /api/folders/{uid}`) or moves it (`…/move`) in Grafana's UI:
+        version +1, as the API would."""
+        with self._lock:
+            folder = self.folders[uid]
+            folder.update({"title": folder["title"] if title is None else title,
+                           "parentUid": folder.get("parentUid", "") if parent_uid is None else parent_uid,
+                           "version": folder["version"] + 1, "updated": _now()})
+
     # --- state changes ----------------------------------------------------------------------------
     def _id(self) -> int:
         self._next_id += 1
