@@ -113,8 +113,8 @@ def test_dry_run_sends_no_write(project, grafana):
     assert result.exit_code == 0
     folders = 5 if grafana.nested else 4  # MAXIMUS and its 4 children, or 4 flat folders
     playlists = 4 * 2  # each narrative's playlist and vobs' record of it (test_playlists.py)
-    assert (f"dry run: {folders + 8 + playlists} write(s) planned (a playlist is two: it, and vobs' record of "
-            "it, an annotation), none sent") in result.output
+    assert (f"dry run: {2 * folders + 8 + playlists} write(s) planned (a folder or a playlist is two: it, and "
+            "vobs' record of it, an annotation), none sent") in result.output  # (test_folder_owners.py)
     assert grafana.requests and grafana.writes() == []
 
 

@@ -11,6 +11,7 @@ import click
 from vertice_obs.cli.app import cli, say, say_error, sigterm_as_ctrl_c
 from vertice_obs.cli.grafana_report import (
     STOPPED,
+    adopted_json,
     backed_up,
     destination_json,
     folder_lines,
@@ -24,6 +25,7 @@ from vertice_obs.cli.grafana_report import (
     summary,
     table,
     unsure_lines,
+    written_folders,
 )
 from vertice_obs.cli.grafana_report import show as _show
 from vertice_obs.cli.options import (
@@ -188,7 +190,8 @@ def _nothing_written_yet():
 @SINCE
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write request (guaranteed and tested).")
 @click.option("--force", is_flag=True, help="Overwrite dashboards edited in Grafana since vobs published them "
-                                            "(their live JSON is backed up first, as for every update).")
+                                            "(their live JSON is backed up first, as for every update), set back "
+                                            "folders renamed or moved there, and take over another project's.")
 @CONCURRENCY
 @FORMAT_MD
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
@@ -209,7 +212,9 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     honoured. With no Grafana configured, publishes to the provisioning folder (provisioning/).
 
     Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana, a token that cannot
-    write, or every write it tried failed) · 3 some dashboards were not published
+    write, a folder another project owns or one renamed or moved in Grafana since vobs wrote it —
+    refused before any write without --force — or every write it tried failed) · 3 some
+    dashboards were not published
     (listed; run again to finish; one another project owns on this Grafana — tagged
     vertice-obs:<its id> — is skipped unless --force) · 130 Ctrl-C or SIGTERM (one line says what
     was written; run again to finish). A write the token may not make (403) stops the publish
@@ -284,23 +289,27 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                     "detail": a.reason, "changes": a.changes} for a in playlists]
         if fmt == "markdown":
             click.echo(summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True,
-                               folders=[f for f in plan.folders if f.uid not in plan.updates], lost=lost)
+                               folders=[f for f in plan.folders if f.uid not in plan.updates], lost=lost,
+                               adopted=[f for f in plan.records if f.uid in plan.adopted])
                        + playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
                        nl=False)
         elif fmt == "json":
             click.echo(machine_json("publish", dry_run=True, destination=destination_json(target),
                                     folders=folders_json(plan.folders, plan.updates),
-                                    dashboards=rows, playlists=planned, orphans=[o.to_dict() for o in lost]))
+                                    dashboards=rows, playlists=planned, orphans=[o.to_dict() for o in lost],
+                                    **adopted_json(plan.records, plan)))
         else:
-            for line in folder_lines(plan.folders, "create", plan.said):
+            adopting = [f for f in plan.records if f.uid in plan.adopted and f.uid not in plan.updates]
+            for line in folder_lines([*plan.folders, *adopting], "create", plan.said, plan.adopted):
                 click.echo(line)
             table([(r["uid"], r["status"], r["detail"]) for r in rows]
                    + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned] + orphan_rows(lost))
             if lost:
                 say(orphan_advice(lost, target))
             lists = sum(p["status"] in ("create", "update") for p in planned)
-            writes = plan.writes + 2 * lists  # a playlist is two writes: it, then vobs' record of it
-            record = " (a playlist is two: it, and vobs' record of it, an annotation)" if lists else ""
+            writes = plan.writes + 2 * lists  # a playlist is two writes: it, then vobs' record of it (a folder too)
+            two = " or ".join(w for w, n in (("a folder", set(plan.records) & set(plan.folders)), ("a playlist", lists)) if n)
+            record = f" ({two} is two: it, and vobs' record of it, an annotation)" if two else ""
             click.echo(f"dry run: {writes} write(s) planned{record}, none sent — against {target.description}")
         # a gate exits as the real run would: 3 when it would leave some unpublished (drift, known now)
         kept = not_published([(a.uid, a.kind) for a in plan.actions if a.kind in SKIPPED],
@@ -337,18 +346,19 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":
         click.echo(machine_json("publish", dry_run=False, destination=destination_json(target),
-                                folders=folders_json(created, plan.updates),
-                                dashboards=[r.to_dict() for r in results],
+                                folders=folders_json(written_folders(created, plan), plan.updates),
+                                dashboards=[r.to_dict() for r in results], **adopted_json(created, plan),
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)],
                                 orphans=[o.to_dict() for o in lost],
                                 **({"unknown_folders": folders_json(unsure_folders, {})} if unsure_folders else {})))
     elif fmt == "markdown":
         click.echo(summary(chosen, [(r.uid, r.status, r.detail, r.remedy) for r in results], target, False, commit,
-                           stopped=bool(stop), folders=[f for f in created if f.uid not in plan.updates],
-                           backups=backups, lost=lost, unsure_folders=unsure_folders)
+                           stopped=bool(stop), folders=[f for f in created if f.uid not in (*plan.updates, *plan.adopted)],
+                           backups=backups, lost=lost, unsure_folders=unsure_folders,
+                           adopted=[f for f in created if f.uid in plan.adopted])
                    + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
     else:  # after a stop, each one it kept back is listed as such (exit 3 names them: trial 16); the error says why
-        for line in folder_lines(created, "created", plan.said) + unsure_lines(unsure_folders):
+        for line in folder_lines(created, "created", plan.said, plan.adopted) + unsure_lines(unsure_folders):
             click.echo(line)
         table([(r.uid, r.status, r.detail) if r.stop is None else (r.uid, STOPPED, "") for r in results]
               + [(f"playlist:{p.narrative}", STOPPED if h else p.status, "" if h else p.detail)

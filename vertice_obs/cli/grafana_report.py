@@ -15,13 +15,15 @@ def show(text: object) -> str:
     return escape(text, one_line=True)
 
 
-def folder_lines(folders, verb: str, said=None) -> list[str]:
+def folder_lines(folders, verb: str, said=None, adopted=None) -> list[str]:
     """`create folder 'Core' (uid vobs-platform-core, in vobs-platform)`, one per folder, parents
     first; a folder in `said` (uid → its update in words) is an update: `update folder 'web-shop' →
-    'Shop', moved into 'Web' (uid vobs-web-shop)`."""
-    said = said or {}
-    updated = "update" if verb == "create" else "updated"
+    'Shop', moved into 'Web' (uid vobs-web-shop)`; one only in `adopted` (uid → why) is recorded as
+    this project's, not written: `adopt folder 'Core' (uid …): made by a vobs before folder records: …`."""
+    said, adopted = said or {}, adopted or {}
+    updated, adopt = ("update", "adopt") if verb == "create" else ("updated", "adopted")
     return [f"{updated} {show(said[f.uid])} (uid {show(f.uid)})" if f.uid in said else
+            f"{adopt} folder {show(repr(f.title))} (uid {show(f.uid)}): {show(adopted[f.uid])}" if f.uid in adopted else
             f"{verb} folder {show(repr(f.title))} (uid {show(f.uid)}{', in ' + show(f.parent_uid) if f.parent_uid else ''})"
             for f in folders]
 
@@ -34,6 +36,20 @@ def unsure_lines(folders) -> list[str]:
     write went unanswered: it may exist, and the dashboards into it were not sent."""
     return [f"folder {show(repr(f.title))} (uid {show(f.uid)}): outcome unknown ({UNSURE_FOLDER}); its dashboards "
             "were not sent" for f in folders]
+
+
+def written_folders(folders, plan) -> list:
+    """Of `folders` (a plan's, or those a publish got through), those created or updated: not one
+    only adopted (recorded as this project's, not written)."""
+    return [f for f in folders if f.uid in plan.updates or f.uid not in plan.adopted]
+
+
+def adopted_json(folders, plan) -> dict[str, list[dict[str, object]]]:
+    """`adopted_folders` in publish's `--format json`, when some: the folders recorded as this project's
+    for the first time (made by a vobs before folder records), written or not."""
+    rows = [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None, "detail": plan.adopted[f.uid]}
+            for f in folders if f.uid in plan.adopted]
+    return {"adopted_folders": rows} if rows else {}
 
 
 def backed_up(results, project) -> tuple[str, int]:
@@ -137,7 +153,7 @@ def folders_json(folders, updates) -> list[dict[str, object]]:  # the folders a 
 
 
 def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False, folders=(),
-            backups: tuple[str, int] = ("", 0), lost=(), unsure_folders=()) -> str:
+            backups: tuple[str, int] = ("", 0), lost=(), unsure_folders=(), adopted=()) -> str:
     from vertice_obs.grafana.markdown import PublishEntry, publish_summary
 
     by_uid = {r.uid: r for r in chosen}
@@ -145,7 +161,8 @@ def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool
                for uid, status, detail, *remedy in rows]  # (uid, status, detail[, remedy])
     return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit,
                            stopped=stopped, folders=folders, backups=backups,
-                           orphans=[(o.uid, o.title, o.folder) for o in lost], unsure_folders=unsure_folders)
+                           orphans=[(o.uid, o.title, o.folder) for o in lost], unsure_folders=unsure_folders,
+                           adopted=adopted)
 
 
 def playlist_md(rows, publish: bool = False) -> str:

@@ -171,7 +171,8 @@ _RESULT_ORDER = ("failed", "unknown", "skipped-drift", "skipped-owned", "created
 def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str | None = None,
                     dry_run: bool = False, commit: str = "", limit: int = SUMMARY_LIMIT, stopped: bool = False,
                     folders: Sequence[Folder] = (), backups: tuple[str, int] = ("", 0),
-                    orphans: Sequence[tuple[str, str, str]] = (), unsure_folders: Sequence[Folder] = ()) -> str:
+                    orphans: Sequence[tuple[str, str, str]] = (), unsure_folders: Sequence[Folder] = (),
+                    adopted: Sequence[Folder] = ()) -> str:
     """The step summary of a `vobs publish` (or its dry run), at most `limit` bytes. `base_url`:
     the Grafana's address without credentials, for links to each dashboard (none for a
     provisioning folder). `stopped`: the publish stopped at an error every write would meet (a
@@ -179,7 +180,8 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     those it created (or would create), parents first; `backups`: where the live JSON it replaced
     was saved, on the machine that ran it, and of how many dashboards. `orphans`: (uid, title, folder
     path) of this project's dashboards the destination holds and the code no longer defines. `unsure_folders`:
-    those whose write went unanswered — they may exist — and whose dashboards were not sent."""
+    those whose write went unanswered — they may exist — and whose dashboards were not sent. `adopted`:
+    the folders it recorded (or would record) as this project's for the first time (`folder_owners`)."""
     ordered = sorted(entries, key=lambda e: _RESULT_ORDER.index(e.status) if e.status in _RESULT_ORDER else 0)
     statuses = [e.status for e in ordered]
     if dry_run:
@@ -217,6 +219,11 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
         made = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60)}</code>" for f in folders[:50])
         more = f", and {len(folders) - 50} more" if len(folders) > 50 else ""
         head += [f"{'Folders to create' if dry_run else 'Folders created'}: {made}{more}.", ""]
+    if adopted:
+        named = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60)}</code>" for f in adopted[:50])
+        more = f", and {len(adopted) - 50} more" if len(adopted) > 50 else ""
+        head += [f"{'Folders to adopt' if dry_run else 'Folders adopted'} (recorded as this project's: no record said "
+                 f"whose they were): {named}{more}.", ""]
     if backups[1]:
         head += [f"The live JSON of the {_plural(backups[1], 'dashboard')} it replaced is backed up in "
                  f"<code>{md(backups[0], 300)}</code> on the machine that ran it.", ""]
