@@ -100,3 +100,30 @@ def test_the_provisioning_folder_moves_the_files_of_a_renamed_folder(project):
     assert sorted(p.name for p in (project / "provisioning/MAXIMUS/Dopamine").glob("*.json")) == before
     assert not list((project / "provisioning/MAXIMUS-Dopamine").glob("*.json"))
     assert _run(project, "diff").exit_code == 0
+
+
+@pytest.mark.parametrize("version", ["12.0.2", "10.4.19"])
+def test_a_folder_rename_that_fails_is_said_even_with_no_dashboard_written_into_it(project, version):
+    """The dashboards in a renamed folder are unchanged, so none is written: a rename Grafana refuses
+    was said by no dashboard, and publish exited 0 as if the folder were renamed."""
+    with GrafanaStandIn(version=version) as grafana:
+        env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN}
+        assert _run(project, "publish", env=env).exit_code == 0
+        _rename(project, "MAXIMUS/Dopamine", "MAXIMUS/DOPAMINE")  # the same uid: a rename
+        grafana.set_faults(rate=1.0, kinds=("500",), methods=frozenset({"PUT", "POST"}),
+                           paths=("/api/folders/vobs-maximus-dopamine",), retry_after=0)
+        done = _run(project, "publish", "--format", "json", env=env)
+        assert done.exit_code == 2, done.output  # nothing else was written
+        answer = json.loads(done.stdout)
+        [failed] = answer["failed_folders"]
+        assert failed["uid"] == "vobs-maximus-dopamine" and failed["title"].endswith("DOPAMINE")
+        assert "500" in failed["error"] and failed["was"]["title"].endswith("Dopamine")
+        assert "1 folder not written: vobs-maximus-dopamine" in done.stderr
+        text = _run(project, "publish", env=env)
+        assert text.exit_code == 2 and "(uid vobs-maximus-dopamine): not written: " in text.stdout
+        summary = _run(project, "publish", "--format", "markdown", env=env).stdout
+        assert "**1 folder not written:**" in summary and "<code>vobs-maximus-dopamine</code>" in summary
+        assert grafana.folders["vobs-maximus-dopamine"]["title"].endswith("Dopamine")
+        grafana.set_faults()
+        assert _run(project, "publish", env=env).exit_code == 0  # the next publish renames it
+        assert grafana.folders["vobs-maximus-dopamine"]["title"].endswith("DOPAMINE")

@@ -14,6 +14,7 @@ from vertice_obs.cli.grafana_report import (
     adopted_json,
     backed_up,
     destination_json,
+    failed_lines,
     folder_lines,
     folders_json,
     interrupted,
@@ -320,6 +321,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         return
     commit = git_commit(project.root)
     created: list = []  # the folders created, as they are
+    broken: list = []  # (folder, error) of each folder whose write failed, as they fail
     results = None
     from vertice_obs.grafana.playlist_report import tally_of
     from vertice_obs.grafana.playlists import execute_playlists
@@ -329,7 +331,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
               if show and not nothing else contextlib.nullcontext()) as bar:
             tick = None if bar is None else (lambda _r: bar.update(1))
             results = [] if nothing else execute(plan, target, commit, project.backup_dir, concurrency, tick,
-                                                 created.append)
+                                                 created.append, lambda f, e: broken.append((f, e)))
         stop = next((r.stop for r in results if r.stop is not None), None)
         # a new chapter dashboard not saved, or not known to be (its save was never answered): its playlist waits
         missing = {r.uid: r.status for r, a in zip(results, plan.actions) if r.status in ("failed", "unknown")
@@ -341,6 +343,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     held = [p.stop is not None and p.status == "failed" for p in played]  # kept back by the stop
     # folders whose write went unanswered (they may exist): the dashboards into them were not sent
     unsure_folders = list(dict.fromkeys(r.unsure for r in results if r.unsure is not None))
+    broken = [(f, e) for f, e in broken if not e.unknown and f not in unsure_folders]  # refused: not written
     failed = [r for r in results if r.status in ("failed", UNKNOWN, *SKIPPED)]
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
@@ -350,15 +353,17 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                                 dashboards=[r.to_dict() for r in results], **adopted_json(created, plan),
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)],
                                 orphans=[o.to_dict() for o in lost],
-                                **({"unknown_folders": folders_json(unsure_folders, {})} if unsure_folders else {})))
+                                **({"unknown_folders": folders_json(unsure_folders, {})} if unsure_folders else {}),
+                                **({"failed_folders": [{**folders_json([f], plan.updates)[0], "error": str(e)}
+                                                       for f, e in broken]} if broken else {})))
     elif fmt == "markdown":
         click.echo(summary(chosen, [(r.uid, r.status, r.detail, r.remedy) for r in results], target, False, commit,
                            stopped=bool(stop), folders=[f for f in created if f.uid not in (*plan.updates, *plan.adopted)],
                            backups=backups, lost=lost, unsure_folders=unsure_folders,
-                           adopted=[f for f in created if f.uid in plan.adopted])
+                           adopted=[f for f in created if f.uid in plan.adopted], broken=broken)
                    + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
     else:  # after a stop, each one it kept back is listed as such (exit 3 names them: trial 16); the error says why
-        for line in folder_lines(created, "created", plan.said, plan.adopted) + unsure_lines(unsure_folders):
+        for line in folder_lines(created, "created", plan.said, plan.adopted) + unsure_lines(unsure_folders) + failed_lines(broken):
             click.echo(line)
         table([(r.uid, r.status, r.detail) if r.stop is None else (r.uid, STOPPED, "") for r in results]
               + [(f"playlist:{p.narrative}", STOPPED if h else p.status, "" if h else p.detail)
@@ -378,11 +383,12 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
         ctx.exit(EXIT_PARTIAL if written or unsure else EXIT_INPUT)
-    if failed or unplayed:  # one line, dashboards then playlists
+    if failed or unplayed or broken:  # one line: folders, dashboards, then playlists
         advised = [r.status for r in failed if not r.remedy] + [p.status for p in unplayed if not p.follows]
         say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed],
-                                advised=advised, remedies=[r.remedy for r in failed], folders=unsure_folders))
+                                advised=advised, remedies=[r.remedy for r in failed], folders=unsure_folders,
+                                broken=broken))
         # 2 when nothing was written: every write it tried failed (skipped ones alone, drift: 3, as the dry run)
-        tried = any(r.status == "failed" for r in [*results, *played])
+        tried = bool(broken) or any(r.status == "failed" for r in [*results, *played])
         ctx.exit(EXIT_INPUT if tried and not written and not unsure else EXIT_PARTIAL)
 

@@ -38,6 +38,12 @@ def unsure_lines(folders) -> list[str]:
             "were not sent" for f in folders]
 
 
+def failed_lines(folders) -> list[str]:
+    """`folder 'Core' (uid vobs-platform-core): not written: …`, one per folder whose create, rename or
+    move failed (not one of unknown outcome: `unsure_lines`) — said even when no dashboard goes in it."""
+    return [f"folder {show(repr(f.title))} (uid {show(f.uid)}): not written: {why}" for f, why in folders]
+
+
 def written_folders(folders, plan) -> list:
     """Of `folders` (a plan's, or those a publish got through), those created or updated: not one
     only adopted (recorded as this project's, not written)."""
@@ -62,18 +68,21 @@ def backed_up(results, project) -> tuple[str, int]:
     return ", ".join(sorted({project.display(path.parent) + "/" for path in saved})), len(saved)
 
 
-def not_published(dashboards, playlists, dry_run: bool = False, advised=None, remedies=(), folders=()) -> str:
+def not_published(dashboards, playlists, dry_run: bool = False, advised=None, remedies=(), folders=(),
+                  broken=()) -> str:
     """The one line of a publish that leaves some unpublished — (uid, status) of the dashboards,
     (narrative, status) of the playlists — or of a dry run that foresees it (the drifted ones);
     "" when there are none. `advised`: the statuses advice is given for (all, unless said) — not
     those of failures running again cannot finish, whose `remedies` are said instead (`advice`). A
     dashboard `unknown` (its write was sent, never answered) is said apart: Grafana may have saved it — and
-    so, first, are `folders` whose write went unanswered (the dashboards into them were not sent)."""
+    so, first, are `folders` whose write went unanswered (the dashboards into them were not sent), and
+    `broken` folders whose write failed ((folder, why): a rename or move not done is said too)."""
     verb = "would not be published" if dry_run else "not published"
     unsure = [u for u, s in dashboards if s == "unknown"]  # a write never answered: maybe published, maybe not
     dashboards = [(u, s) for u, s in dashboards if s != "unknown"]
     lost = [f"{count(len(folders), 'folder')} of unknown outcome ({UNSURE_FOLDER}): "
             f"{', '.join(show(f.uid) for f in folders)}"] if folders else []
+    lost += [f"{count(len(broken), 'folder')} not written: {', '.join(show(f.uid) for f, _ in broken)}"] if broken else []
     lost += [f"{len(dashboards)} dashboard(s) {verb}: {', '.join(f'{u} ({s})' for u, s in dashboards)}"] if dashboards else []
     lost += [f"{len(unsure)} dashboard(s) of unknown outcome (sent, never answered: Grafana may have saved it): "
              f"{', '.join(unsure)}"] if unsure else []
@@ -85,7 +94,7 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
 
     then = ["publishing exits 3 as this dry run does"] if dry_run else []
     statuses = advised if advised is not None else [s for _u, s in dashboards] + [s for _n, s in playlists]
-    statuses = [*statuses, *(["unknown"] if unsure or folders else [])]
+    statuses = [*statuses, *(["unknown"] if unsure or folders else []), *(["failed"] if broken else [])]
     return "; ".join(lost + then + advice(statuses, dry_run, remedies=remedies))
 
 
@@ -153,7 +162,7 @@ def folders_json(folders, updates) -> list[dict[str, object]]:  # the folders a 
 
 
 def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False, folders=(),
-            backups: tuple[str, int] = ("", 0), lost=(), unsure_folders=(), adopted=()) -> str:
+            backups: tuple[str, int] = ("", 0), lost=(), unsure_folders=(), adopted=(), broken=()) -> str:
     from vertice_obs.grafana.markdown import PublishEntry, publish_summary
 
     by_uid = {r.uid: r for r in chosen}
@@ -162,7 +171,7 @@ def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool
     return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit,
                            stopped=stopped, folders=folders, backups=backups,
                            orphans=[(o.uid, o.title, o.folder) for o in lost], unsure_folders=unsure_folders,
-                           adopted=adopted)
+                           adopted=adopted, broken=[(f, str(why)) for f, why in broken])
 
 
 def playlist_md(rows, publish: bool = False) -> str:

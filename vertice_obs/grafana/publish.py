@@ -241,8 +241,11 @@ def adopting(live: LiveDashboard) -> str:
 
 def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Path, workers: int = 8,
             on_done: Callable[[Result], None] | None = None,
-            on_folder: Callable[[Folder], None] | None = None) -> list[Result]:
-    """`on_folder`: told of each folder created, updated or adopted (`plan.adopted`: only recorded).
+            on_folder: Callable[[Folder], None] | None = None,
+            on_folder_failed: Callable[[Folder, DestinationError], None] | None = None) -> list[Result]:
+    """`on_folder`: told of each folder created, updated or adopted (`plan.adopted`: only recorded);
+    `on_folder_failed`: of each folder whose create, rename or move failed — said even when no
+    dashboard of this run goes into it (a rename of a parent whose children are unchanged).
     A folder is recorded as this project's (`plan.records`) just before it is updated, just after it
     is made. After an error that `stops`, no write is sent (those in flight finish): every dashboard
     still to write is `failed` with `NOT_SENT` and `stop` set. Ctrl-C while the dashboards are
@@ -271,6 +274,8 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
         except DestinationError as exc:
             if not there:  # a folder there all the same (adopted, or just made) lacks only its record
                 failed_folders[folder.uid] = folder, exc
+                if on_folder_failed:
+                    on_folder_failed(folder, exc)
             if stops(exc):
                 stopped.append(exc)
                 break
