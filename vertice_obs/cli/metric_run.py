@@ -104,7 +104,7 @@ def metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str 
     bar = click.progressbar(length=len(dashboards), label="reading queries", file=sys.stderr) if shown else None
     with bar if bar is not None else contextlib.nullcontext():
         collected = collect_parallel(dashboards, jobs, (lambda _f: bar.update(1)) if bar is not None else None,
-                                     judged=judged, options=judged, per_dashboard=lints)
+                                     judged=judged, options=judged, per_dashboard=lints, backend=backend)
     collected.findings.extend(found)
     collected.findings.extend(lint_run(dashboards, policy.disabled))
     if shown and source is not None and failure is None:  # the bar is done; the source's answers and the judging follow
