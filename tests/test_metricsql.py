@@ -27,6 +27,7 @@ from victoria_harness import VictoriaMetricsServer
 from vertice_obs.checks.datasources import Backend
 from vertice_obs.cli import cli
 from vertice_obs.metrics.extract import uses_of
+from vertice_obs.metrics.interpolate import variables_from_dashboard
 from vertice_obs.metrics.inventory import inventory
 from vertice_obs.metrics.metricsql import _FUNCTIONS, valid_metricsql
 
@@ -179,6 +180,21 @@ def test_variable_and_annotation_queries_take_the_same_path():
         assert [(f.location.target, f.check) for f in found] == [("variable env", check), ("annotation version", check)]
 
 
+def test_a_variable_with_no_known_value_is_shown_as_the_variable_not_the_placeholder():
+    """trial 19 LOW 9: `job=~"vobs_placeholder"` in a message; and the parser's "an vector selector"."""
+    model = {"uid": "u", "title": "t",
+             "templating": {"list": [{"name": "job", "type": "query", "query": "label_values(up, job)"},
+                                     {"name": "env", "type": "custom", "query": "dev",
+                                      "current": {"text": "dev", "value": "dev"}}]},
+             "panels": [{"id": 1, "title": "p", "type": "timeseries", "datasource": {"type": "prometheus", "uid": "p"},
+                         "targets": [{"refId": "A", "expr": f'sum({M}{{job=~"$job", environment="$env"}}) offset 5m'}]}]}
+    [query] = [q for q in inventory(model, "d.json")[0] if q.kind == "panel"]
+    [found] = uses_of(query, variables_from_dashboard(model))[1]
+    assert "vobs_" not in found.message, found.message
+    assert f'(interpolated: sum({M}{{job=~"$job", environment="dev"}}) offset 5m)' in found.message
+    assert "offset modifier must follow a vector selector, a range vector selector or a subquery" in found.message
+
+
 def test_validate_against_victoriametrics_says_metricsql_and_against_prometheus_an_error(servers, tmp_path):
     """The CLI end to end (trial 19: `vobs validate vm-victoriametrics.json --prometheus-url <VM>` exited
     1 on the `version` annotation): the server answers which it is before any query is read."""
@@ -227,3 +243,21 @@ def _status(url: str, query: str) -> int:
 def _error(url: str, query: str) -> str:
     return _answer(url, query)[1]
 
+
+def test_a_name_built_from_a_variable_with_no_known_value_is_a_pattern_not_the_placeholder():
+    """trial 19 LOW 9: `{__name__="vault_route_create_${mountpoint}__count"}` with $mountpoint unknown was
+    judged as the metric vault_route_create_vobs_placeholder__count — missing, in vobs' own words."""
+    model = {"uid": "u", "title": "t", "templating": {"list": [
+        {"name": "mountpoint", "type": "query", "query": "label_values(vault_route_create_count, mountpoint)"}]},
+        "panels": [{"id": 1, "title": "p", "type": "timeseries", "datasource": {"type": "prometheus", "uid": "p"},
+                    "targets": [{"refId": "A", "expr": 'sum(increase({__name__="vault_route_create_${mountpoint}__count"}'
+                                                        '[5m])) + sum({__name__=~"vault_.*_${mountpoint}"})'}]}]}
+    [query] = [q for q in inventory(model, "d.json")[0] if q.kind == "panel"]
+    uses, findings = uses_of(query, variables_from_dashboard(model))
+    assert findings == [] and [(u.metric, u.is_pattern) for u in uses] == [
+        ("vault_route_create_.+__count", True), ("vault_.*_.+", True)]
+    from vertice_obs.metrics.lints import lint
+    from vertice_obs.metrics.validation import DashboardFile
+
+    [job] = [f for f in lint([DashboardFile("d.json", model)]) if f.check == "promql/job-matcher"]
+    assert "no job matcher on vault_route_create_…__count" in job.message and "vobs_" not in job.message

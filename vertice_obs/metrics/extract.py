@@ -24,7 +24,7 @@ from vertice_obs.checks.datasources import (
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
-from vertice_obs.metrics.interpolate import Variable, interpolate
+from vertice_obs.metrics.interpolate import PLACEHOLDER, Variable, interpolate
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.metricsql import metricsql_hint, valid_metricsql
 from vertice_obs.metrics.promql_text import (
@@ -32,6 +32,7 @@ from vertice_obs.metrics.promql_text import (
     _variable_promql,
     check_query_shape,
     parse_promql,
+    parser_message,
 )
 from vertice_obs.metrics.series import LabelMatcher
 
@@ -219,11 +220,15 @@ def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str], un
         for m in group:
             if m.name != "__name__":
                 continue
-            if (op := _op_word(m.op)) == "equal":
+            if (op := _op_word(m.op)) == "equal" and PLACEHOLDER in m.value:  # `{__name__="x_${v}_count"}`, $v unknown
+                refs.append(MetricRef(".+".join(map(re.escape, m.value.split(PLACEHOLDER))), True, role, (), reason,
+                                      (), under, ranged, _reach(0.0, backs)))
+            elif op == "equal":
                 refs.append(MetricRef(m.value, False, role, (), reason, _label_matchers(matchers), under, ranged,
                                       _reach(_back(node), backs)))
-            elif op == "re":
-                refs.append(MetricRef(m.value, True, role, (), reason, (), under, ranged, _reach(0.0, backs)))
+            elif op == "re":  # a variable with no known value stands for any text (`x_$v.*`)
+                refs.append(MetricRef(m.value.replace(PLACEHOLDER, ".+"), True, role, (), reason, (), under, ranged,
+                                      _reach(0.0, backs)))
     return refs
 
 
@@ -284,12 +289,14 @@ def _parse_finding(query: Query, exc: ParseError, text: str, backend: Backend | 
     where the query reaches a VictoriaMetrics — its datasource is VictoriaMetrics' plugin, or the run's
     server (`backend`) is one — is `promql/metricsql`, information naming what was not checked; anything
     else a `promql/parse` error, which names the MetricsQL a valid MetricsQL query takes, the same
-    words everywhere."""
+    words everywhere. A variable with no known value is shown as the variable (`$job`), never as the
+    placeholder vobs put in its place (`variables`: the dashboard's)."""
     def clip(q: str) -> str:
         return q if len(q) <= _SHOWN_QUERY else f"{q[:_SHOWN_QUERY]}… ({len(q):,} characters)"
 
     error = str(exc)
-    shown = clip(query.expr) if text == query.expr else f"{clip(query.expr)} (interpolated: {clip(text)})"
+    shown = _as_written(query.expr, text, variables)
+    shown = clip(query.expr) if shown == query.expr else f"{clip(query.expr)} (interpolated: {clip(shown)})"
     shown = escape(shown, one_line=True)  # a query may carry control characters; messages reach terminals
     what = escape(valid_metricsql(text, error), one_line=True)
     if what and speaks_metricsql(query.datasource, backend):
@@ -298,8 +305,21 @@ def _parse_finding(query: Query, exc: ParseError, text: str, backend: Backend | 
         return finding("promql/metricsql", f"MetricsQL ({what}), valid on {where}: vobs reads PromQL only, so this "
                        f"query is not checked — {NOT_CHECKED} — in: {shown}", query.location, query=query.expr)
     hint = escape(metricsql_hint(what, backend) or _format_hint(query.expr, error), one_line=True)
-    return finding("promql/parse", f"query does not parse: {error}{hint} — in: {shown}",
+    return finding("promql/parse", f"query does not parse: {parser_message(error)}{hint} — in: {shown}",
                    query.location, query=query.expr)
+
+
+def _as_written(expr: str, text: str, variables: Mapping[str, Variable] | None) -> str:
+    """`text` (`expr` interpolated) with each variable that had no known value — vobs' placeholder
+    there — written as the variable again (`job=~"$job"`, not `job=~"vobs_placeholder"`)."""
+    if variables is None or PLACEHOLDER not in text:
+        return text
+    unknown = [name for name, v in variables.items() if not v.values and not v.all_value]
+    marks = {name: f"vobsshown{i}x" for i, name in enumerate(unknown)}
+    again = interpolate(expr, {**variables, **{name: Variable(name, (mark,)) for name, mark in marks.items()}}).text
+    for name, mark in marks.items():
+        again = again.replace(mark, f"${name}")
+    return again
 
 
 def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:

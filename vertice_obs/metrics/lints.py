@@ -159,6 +159,7 @@ def lint_facts(tree: Any) -> LintFacts:
                                  and str(m.op).rsplit(".", 1)[-1].lower() == "equal"), "")
             if not name or ":" in name or name.startswith("vobs_"):
                 continue  # no single metric, a recording rule's output, or a name built from a variable
+            name = name.replace(PLACEHOLDER, "…")  # `{__name__="x_$v"}`, $v unknown: said as x_…, not vobs' stand-in
             labels = [{m.name for m in g} for g in groups]
             if not all("job" in g for g in labels):
                 job.append(name)
