@@ -114,13 +114,18 @@ _register("source/incomplete", Severity.WARNING,
           "none, and is said as info (it fails no `--fail-on warning` run).")
 _register("promql/parse", Severity.ERROR,
           "The query does not parse as PromQL (after Grafana variables were interpolated): the panel "
-          "cannot show data. The parser's message says where.")
+          "cannot show data. The parser's message says where. A query that is valid MetricsQL "
+          "(VictoriaMetrics' dialect) but reaches no VictoriaMetrics that vobs knows of says so, naming "
+          "the construct — offline, checking against the VictoriaMetrics makes it `promql/metricsql`.")
 _register("promql/metricsql", Severity.INFO,
-          "A query on a VictoriaMetrics datasource (the `victoriametrics-metrics-datasource` or "
-          "`victoriametrics-datasource` plugin) uses MetricsQL's extensions (`WITH`, `if`/`default`, "
-          "`rollup_rate()`, …): valid there, but vobs parses PromQL, so the metrics it uses are not "
-          "checked. The message names the construct. A query that is not valid MetricsQL either stays "
-          "a `promql/parse` error.")
+          "A query that is valid MetricsQL but not PromQL (`WITH`, `if`/`default`, `topk_last()`, "
+          "`rate(x)` without a window, `offset` after an expression, `x or 0`, …) where it reaches a "
+          "VictoriaMetrics: its datasource is VictoriaMetrics' plugin (`victoriametrics-metrics-datasource`, "
+          "`victoriametrics-datasource`), or the server checked against (--prometheus-url) is one. Valid "
+          "there, but vobs reads PromQL only, so none of its checks ran on the query (its metrics' "
+          "existence and types, its series and labels, the PromQL lints) — said, not passed over. The "
+          "message names the constructs. A query VictoriaMetrics refuses stays a `promql/parse` error; "
+          "not checked: how many arguments a MetricsQL function takes, and the body of `WITH` templates.")
 _register("inventory/library-panel", Severity.INFO,
           "A library panel stub whose model the file does not carry: its queries live in Grafana's panel "
           "library, so they are not inspected here. A dashboard exported for sharing externally carries "

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from vertice_obs.build.exports import MANIFEST
 from vertice_obs.checks import finding
+from vertice_obs.checks.datasources import Backend
 from vertice_obs.errors import InputError, os_reason
 from vertice_obs.files import NotAFile, read_regular
 from vertice_obs.finding import Finding, Location
@@ -245,7 +246,7 @@ def _once(files: list[Path]) -> list[Path]:
 def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], None] | None = None,
             share_shapes: bool = True,
             per_dashboard: Callable[[DashboardFile, list[Query], list[LintFacts | None]], list[Finding]] | None = None,
-            options: bool = True) -> Collected:
+            options: bool = True, backend: Backend | None = None) -> Collected:
     """Inventory every dashboard and extract its metric uses. Pure (but for its caches).
 
     `share_shapes=False` parses every query in full, for benchmarks that want the worst case.
@@ -253,7 +254,8 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     no query is kept for them and the caches are dropped at once.
     `per_dashboard` (e.g. the lint pass) sees each dashboard with its located queries and what their
     parse said for the lints: one read of the positions, one inventory and one parse per query,
-    whoever needs them."""
+    whoever needs them. `backend`: the server the run checks against (None offline): where it is a
+    VictoriaMetrics, valid MetricsQL is no parse error."""
     uses: list[MetricUse] = []
     findings: list[Finding] = []
     selectors: list[SelectorUse] = []
@@ -276,7 +278,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
         for query in found:
             queries += 1
             adhoc = filters_for(filters, query.source) if filters and query.kind == "panel" else ()
-            facts = query_facts(query, variables, shapes=share_shapes, adhoc=adhoc)
+            facts = query_facts(query, variables, shapes=share_shapes, adhoc=adhoc, backend=backend)
             known.append(facts.lint)
             uses.extend(facts.uses)
             findings.extend(facts.findings)
