@@ -114,7 +114,8 @@ _register("source/incomplete", Severity.WARNING,
           "none, and is said as info (it fails no `--fail-on warning` run).")
 _register("promql/parse", Severity.ERROR,
           "The query does not parse as PromQL (after Grafana variables were interpolated): the panel "
-          "cannot show data. The parser's message says where.")
+          "cannot show data. The parser's message says where. A hidden query Grafana does not run (no "
+          "expression of its panel uses it) is said as info.")
 _register("promql/metricsql", Severity.INFO,
           "A query on a VictoriaMetrics datasource (the `victoriametrics-metrics-datasource` or "
           "`victoriametrics-datasource` plugin) uses MetricsQL's extensions (`WITH`, `if`/`default`, "
