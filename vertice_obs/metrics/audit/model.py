@@ -232,6 +232,27 @@ def is_problem(f: Finding) -> bool:
             or (f.severity >= Severity.ERROR and not f.check.startswith("metric/") and not is_lint(f)))
 
 
+def about(f: Finding) -> str | None:
+    """What a finding that has no place (no file, dashboard, panel or query) is about: "source" — the
+    metric source's answers (`source/degraded`, `source/incomplete`) — else "run"; None when it has a place."""
+    if f.location.to_dict():
+        return None
+    return "source" if f.check.startswith("source/") else "run"
+
+
+def where(f: Finding, source: str) -> tuple[str, str]:
+    """A finding's place as the human reports show it, and its message: a place-less one's is what it
+    is about — `the metric source (Prometheus at …)`, its message without that name again — or
+    `the whole run`, never `<unknown location>`."""
+    kind = about(f)
+    if kind is None:
+        return str(f.location), f.message
+    if kind == "source":
+        message = f.message[len(source):].lstrip(": ") if source and f.message.startswith(source) else f.message
+        return f"the metric source ({source})", message or f.message
+    return "the whole run", f.message
+
+
 def build_audit(findings: Sequence[Finding], narratives_of: Mapping[str, Sequence[str]],
                 catalog: MetricCatalog | None, source: str, names: Iterable[str] | None = None,
                 titles: Mapping[str, str] | None = None, offline: bool = False, unchecked: int | None = None) -> Audit:

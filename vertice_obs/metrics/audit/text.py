@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vertice_obs.finding import Severity, panel_label, panel_title
+from vertice_obs.finding import Finding, Severity, panel_label, panel_title
 from vertice_obs.guard.markdown import md
 from vertice_obs.guard.text import escape, strict_json
 from vertice_obs.metrics.audit.model import (
@@ -24,6 +24,8 @@ from vertice_obs.metrics.audit.model import (
     MetricAudit,
     Problem,
     Use,
+    about,
+    where,
 )
 from vertice_obs.output import OUTPUT_VERSIONS, envelope
 
@@ -95,7 +97,7 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
         out.extend(["", f"{h2}{title}", *([""] if md else []), *lines])
 
     if audit.problems:
-        section(f"Could not be checked ({len(audit.problems)})", [f"{bullet}{text(str(f))}" for f in audit.problems])
+        section(f"Could not be checked ({len(audit.problems)})", [f"{bullet}{text(_said(f, audit))}" for f in audit.problems])
     if audit.actions:
         section(f"What to do, by impact ({len(audit.actions)})",
                 [f"{a.rank}. {action_text(a, code, _line)}" if md else f"{a.rank:>3}. {action_text(a, code, _line)}"
@@ -131,7 +133,7 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
             if f.severity == Severity.INFO:
                 notes[f.check] = notes.get(f.check, 0) + 1
         section(f"Other findings ({len(audit.other_findings)})",
-                [f"{bullet}{text(str(f))}" for f in audit.other_findings if f.severity > Severity.INFO]
+                [f"{bullet}{text(_said(f, audit))}" for f in audit.other_findings if f.severity > Severity.INFO]
                 + [f"{bullet}{n} × {code(check)} (info, listed in --format json and --format html)"
                    for check, n in sorted(notes.items())])
     if audit.excluded:  # a silenced report must not read like a clean one
@@ -193,6 +195,12 @@ def _code(s: str) -> str:
     return f"{fence}{pad}{s}{pad}{fence}"
 
 
+def _said(f: Finding, audit: Audit) -> str:
+    """`place: severity: message [check]`, a place-less finding placed at what it is about (`model.where`)."""
+    place, message = where(f, audit.source)
+    return f"{place}: {f.severity}: {message} [{f.check}]"
+
+
 def _source_md(source: str) -> str:
     """"Prometheus at `URL`": the user's own server's address in a code span — copyable as it is, and
     no autolink (`md` breaks a bare URL's `://` with an invisible word joiner, which a copy keeps)."""
@@ -217,7 +225,7 @@ def to_dict(audit: Audit) -> dict[str, Any]:
         "version": VERSION,
         "source": audit.source,
         "offline": audit.offline,
-        "problems": [f.to_dict() for f in audit.problems],
+        "problems": [_finding(f) for f in audit.problems],
         "actions": [{"rank": a.rank, "kind": a.kind, "subject": a.subject, "status": a.status,
                      "required": a.required, "metrics": list(a.metrics), **_impact(a.impact), "advice": a.advice,
                      "text": action_text(a)} for a in audit.actions],
@@ -226,9 +234,15 @@ def to_dict(audit: Audit) -> dict[str, Any]:
                       "metrics": [m.metric for m in f.metrics], **_impact(f.impact)} for f in audit.families],
         "metrics": [_metric(m, audit) for m in audit.metrics],
         "present": {"count": len(audit.present), "metrics": audit.present},
-        "other_findings": [f.to_dict() for f in audit.other_findings],
+        "other_findings": [_finding(f) for f in audit.other_findings],
         "excluded": audit.excluded,
     }
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    """A finding's JSON, and for one without a place what it is about (`about`: "source", "run")."""
+    kind = about(f)
+    return f.to_dict() if kind is None else {**f.to_dict(), "about": kind}
 
 
 def _impact(impact: Impact) -> dict[str, int]:
