@@ -19,6 +19,7 @@ from vertice_obs.guard.text import escape, strict_json
 from vertice_obs.metrics.audit.model import (
     Action,
     Audit,
+    Cause,
     Family,
     Impact,
     MetricAudit,
@@ -69,14 +70,37 @@ def action_text(action: Action, code=lambda s: s, line=lambda s: s) -> str:
     req = " (required)" if action.required else ""
     if action.kind == "family":
         head = f"{code(action.subject)} — {plural(len(action.metrics), 'metric')} {action.status}, "
-    elif action.statuses:  # several problems: each status with its own count
-        head = f"{code(action.subject)} {', '.join(f'{s} ({places_text(i)})' for s, i in action.statuses)} — "
-    elif action.quiet:
-        head = f"{code(action.subject)} {action.status}, failures only: none so far — "
+    elif len(action.causes) > 1:  # several causes: each named, with its own count
+        head = f"{code(action.subject)} {_causes(action.causes, code)} — "
     else:
-        head = f"{code(action.subject)} {action.status} — "
+        one = action.causes[0] if action.causes else None
+        named = f": {_cause(one, code)}" if one is not None and one.cause else ""
+        quiet = ", failures only: none so far" if action.quiet else ""
+        head = f"{code(action.subject)} {action.status}{named}{quiet} — "
     tail = f": {line(action.advice)}" if action.advice else ""
     return f"{head}{impact_text(action.impact)}{req}{tail}"
+
+
+_CAUSES_SHOWN = 3  # causes named in one action's line; the rest counted
+
+
+def _cause(cause: Cause, code) -> str:
+    """A cause as an action names it: the selector or dropdown, and the variables it empties panels through."""
+    via = f" via {', '.join('$' + v for v in cause.via)}" if cause.via else ""
+    return f"{code(cause.cause)}{via}"
+
+
+def _causes(causes: tuple[Cause, ...], code) -> str:
+    """`label-missing: x{a="b"} via $v (3 panels), $w lists 'l' (1 variable or annotation); rate-on-gauge
+    (1 panel)`: by status, each cause named with its own count (a name-level status, as `rate-on-gauge`,
+    has one, unnamed); at most `_CAUSES_SHOWN` named, the rest counted."""
+    by_status: dict[str, list[Cause]] = {}
+    for cause in causes[:_CAUSES_SHOWN]:  # worst status first (`MetricAudit.causes`)
+        by_status.setdefault(cause.status, []).append(cause)
+    said = "; ".join(
+        f"{status}: {', '.join(f'{_cause(c, code)} ({places_text(c.impact)})' for c in group)}" if group[0].cause
+        else f"{status} ({places_text(group[0].impact)})" for status, group in by_status.items())
+    return said + (f"; and {len(causes) - _CAUSES_SHOWN} more" if len(causes) > _CAUSES_SHOWN else "")
 
 
 def family_text(family: Family, code=lambda s: s, line=lambda s: s) -> str:
@@ -228,7 +252,9 @@ def to_dict(audit: Audit) -> dict[str, Any]:
         "problems": [_finding(f) for f in audit.problems],
         "actions": [{"rank": a.rank, "kind": a.kind, "subject": a.subject, "status": a.status,
                      "required": a.required, "metrics": list(a.metrics), **_impact(a.impact), "advice": a.advice,
-                     "text": action_text(a)} for a in audit.actions],
+                     "text": action_text(a), "causes": [{"status": c.status, "cause": c.cause or None, "via": list(c.via),
+                                                         **_impact(c.impact)} for c in a.causes]}
+                    for a in audit.actions],
         "required": [{"metric": m, "status": s} for m, s in audit.required] if audit.required else None,
         "families": [{"prefix": f.prefix, "exporter": f.exporter, "live_names": f.live, "advice": f.advice,
                       "metrics": [m.metric for m in f.metrics], **_impact(f.impact)} for f in audit.families],
