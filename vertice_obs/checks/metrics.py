@@ -116,7 +116,8 @@ _register("promql/parse", Severity.ERROR,
           "The query does not parse as PromQL (after Grafana variables were interpolated): the panel "
           "cannot show data. The parser's message says where. A query that is valid MetricsQL "
           "(VictoriaMetrics' dialect) but reaches no VictoriaMetrics that vobs knows of says so, naming "
-          "the construct — offline, checking against the VictoriaMetrics makes it `promql/metricsql`.")
+          "the construct — offline, checking against the VictoriaMetrics makes it `promql/metricsql`. A hidden query Grafana does not run (no "
+          "expression of its panel uses it) is said as info.")
 _register("promql/metricsql", Severity.INFO,
           "A query that is valid MetricsQL but not PromQL (`WITH`, `if`/`default`, `topk_last()`, "
           "`rate(x)` without a window, `offset` after an expression, `x or 0`, …) where it reaches a "

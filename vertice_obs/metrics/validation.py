@@ -19,7 +19,7 @@ from vertice_obs.checks import finding
 from vertice_obs.checks.datasources import Backend
 from vertice_obs.errors import InputError, os_reason
 from vertice_obs.files import NotAFile, read_regular
-from vertice_obs.finding import Finding, Location
+from vertice_obs.finding import Finding, Location, Severity
 from vertice_obs.guard.paths import json_files
 from vertice_obs.jsonpos import Positions, classic_of, dashboard_in, unreadable
 from vertice_obs.jsonpos.strict import parse_json
@@ -280,6 +280,9 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
             adhoc = filters_for(filters, query.source) if filters and query.kind == "panel" else ()
             facts = query_facts(query, variables, shapes=share_shapes, adhoc=adhoc, backend=backend)
             known.append(facts.lint)
+            if not query.runs:  # Grafana never runs it: nothing it would select is judged, a parse error is noted
+                findings.extend(_not_run(f) for f in facts.findings)
+                continue
             uses.extend(facts.uses)
             findings.extend(facts.findings)
             if not facts.findings:
@@ -295,7 +298,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
                     unknown.setdefault(name, []).append(query)
         if unknown:
             findings.extend(unknown_values(dashboard.file, dashboard.model, unknown, variables, positions))
-        fills.update(filled_panels(dashboard.file, found, model))
+        fills.update(filled_panels(dashboard.file, [q for q in found if q.runs], model))
         if per_dashboard is not None:  # placed while this file's positions are at hand
             findings.extend(_placed(f, positions) for f in per_dashboard(dashboard, found, known))
         if on_dashboard:
@@ -303,6 +306,12 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     if not pending:
         clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries, not needed past here
     return Collected(uses, findings, queries, count, selectors, groupings, pending, variable_paths=paths, fills=fills)
+
+
+def _not_run(f: Finding) -> Finding:
+    """A finding about a query Grafana never runs (`Query.runs`), as info: the panel draws without it."""
+    return Finding(f.check, Severity.INFO, f"hidden query, which Grafana does not run: {f.message}", f.location,
+                   f.metric, tuple(sorted(dict(f.details, hidden=True).items())))
 
 
 MAX_COPIES = 100  # copies of one repeated panel judged (Grafana draws them all; a dashboard of 10,000 is a mistake)
