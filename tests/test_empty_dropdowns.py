@@ -6,7 +6,9 @@ or All; its Prometheus datasource writes them `""`, `()` or the allValue. `x=""`
 Prometheus without a `cluster` label leaves every panel drawn — vobs said `variable/label-missing`
 (a warning, "1 panel uses $cluster") and the audit counted the panels as emptied. Each case below is
 one dashboard: its variables, its panels, and what Prometheus and VictoriaMetrics answer for them —
-which panels the empty dropdown empties (named in `details.fills`), and which still draw.
+which panels the empty dropdown empties (named in `details.fills`), which still draw, and the
+severity (a warning when a panel loses its data, or a reader sees an empty dropdown with nothing to
+pick; information when hidden, or Include All, and no panel is emptied).
 """
 
 from __future__ import annotations
@@ -59,16 +61,16 @@ NO_CLUSTER = "label_values(shop_up, cluster)"  # shop_up carries no cluster: the
 CASES = [
     ("hidden single value (the repro)", [var("cluster", NO_CLUSTER, **HIDDEN)],
      [panel(1, "Up", 'sum by (svc) (shop_up{cluster="$cluster", svc="web"})')],
-     None, "cluster", "variable/label-missing", Severity.WARNING, [], 1, ""),
+     None, "cluster", "variable/label-missing", Severity.INFO, [], 1, ""),
     ("visible single value: the reader sees it empty", [var("cluster", NO_CLUSTER)],
      [panel(1, "Up", 'shop_up{cluster=~"$cluster"}')],
      None, "cluster", "variable/label-missing", Severity.WARNING, [], 1, ""),
     ("hidden Include All with allValue .* (node mixin)", [var("cluster", NO_CLUSTER, allValue=".*", **HIDDEN, **ALL)],
      [panel(1, "Up", 'shop_up{cluster=~"$cluster"}'), panel(2, "Requests", 'shop_requests_total{cluster=~"$cluster"}')],
-     None, "cluster", "variable/label-missing", Severity.WARNING, [], 2, ".*"),
+     None, "cluster", "variable/label-missing", Severity.INFO, [], 2, ".*"),
     ("Include All without allValue writes ()", [var("cluster", NO_CLUSTER, **ALL)],
      [panel(1, "Up", 'shop_up{cluster=~"$cluster"}')],
-     None, "cluster", "variable/label-missing", Severity.WARNING, [], 1, "()"),
+     None, "cluster", "variable/label-missing", Severity.INFO, [], 1, "()"),
     ("Include All with allValue .+ empties", [var("cluster", NO_CLUSTER, allValue=".+", **HIDDEN, **ALL)],
      [panel(1, "Up", 'shop_up{cluster=~"$cluster"}')],
      None, "cluster", "variable/label-missing", Severity.WARNING, ["Up"], 0, ".+"),
@@ -80,7 +82,7 @@ CASES = [
      None, "ns", "variable/label-missing", Severity.WARNING, ["Requests"], 1, ""),
     ("a panel empty of its own is no one's to fill", [var("cluster", NO_CLUSTER, **HIDDEN)],
      [panel(1, "Gone", 'shop_nothing_total{cluster="$cluster"}'), panel(2, "Up", 'shop_up{cluster="$cluster"}')],
-     None, "cluster", "variable/label-missing", Severity.WARNING, [], 1, ""),
+     None, "cluster", "variable/label-missing", Severity.INFO, [], 1, ""),
     ("an or: empty only when every side is", [var("ns", "label_values(shop_up, ns)", **HIDDEN)],
      [panel(1, "Either", 'shop_requests_total{ns="$ns"} or shop_up{ns="$ns"}'),
       panel(2, "Neither", 'shop_requests_total{ns="$ns"} or shop_requests_total{ns=~"$ns", svc="web"}')],
@@ -88,7 +90,7 @@ CASES = [
     ("a chained variable that still lists values", [
         var("cluster", NO_CLUSTER, **HIDDEN), var("svc", 'label_values(shop_up{cluster="$cluster"}, svc)')],
      [panel(1, "By svc", 'shop_up{svc=~"$svc"}')],
-     None, "cluster", "variable/label-missing", Severity.WARNING, [], 1, ""),
+     None, "cluster", "variable/label-missing", Severity.INFO, [], 1, ""),
     ("a chained variable the empty value empties", [
         var("ns", "label_values(shop_up, ns)", **HIDDEN), var("svc", 'label_values(shop_requests_total{ns="$ns"}, svc)')],
      [panel(1, "By svc", 'shop_requests_total{svc="$svc"}')],
@@ -157,6 +159,21 @@ def test_an_empty_dropdown_names_only_the_panels_it_empties(judged, i):
         assert "lists nothing" not in f.message and " use it" not in f.message, f.message
     # its value is known now: no "not checked" note for it, once a panel was judged with it
     assert not [u for u in judged[i] if u.check == "variable/value-unknown" and dict(u.details)["variable"] == name]
+
+
+def test_hidden_and_include_all_dropdowns_that_empty_nothing_fail_no_warning_run(judged):
+    """`--fail-on warning` failed on the node mixin's and the USE dashboards' hidden `cluster` (trial 19)."""
+    for i in (0, 2, 3, 7, 9):
+        assert not [f for f in judged[i] if f.severity >= Severity.WARNING and f.location.target == "variable cluster"]
+
+
+def test_the_audit_takes_a_dropdown_that_empties_nothing_for_information(judged):
+    """No audit action for the hidden `cluster` whose panels draw; the visible empty one stays one."""
+    from vertice_obs.metrics.audit.model import group_metrics
+
+    assert group_metrics(judged[0], {})["shop_up"].status == "present"  # hidden, every panel drawn
+    assert group_metrics(judged[1], {})["shop_up"].status == "label-missing"  # a reader sees it empty
+    assert group_metrics(judged[4], {})["shop_up"].panels == 1  # `.+` empties its panel
 
 
 @pytest.mark.parametrize(("definition", "value"), [

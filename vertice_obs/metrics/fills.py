@@ -8,7 +8,8 @@ follow from it. Pure: a dashboard's queries and variables in, findings out.
   dropdown leaves with No data (`empty_dropdowns` judges them with the value Grafana then writes),
   so that the audit ranks it by them too (trial 14: a metric feeding one dropdown that 10 panels
   filter by was ranked by its dropdown alone) — and only those (trial 19: `cluster=""` selects the
-  series without the label, and the mixins' panels drew).
+  series without the label, and the mixins' panels drew). A `variable/label-missing` that empties
+  no panel and that no reader sees as empty (hidden, or Include All) is information.
 
 May import `checks`, `finding`, `metrics.analysis`, `metrics.empty_dropdowns`, `metrics.inventory`,
 `metrics.interpolate`, `metrics.nodata`.
@@ -21,7 +22,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.checks.walk import pointer, variables
-from vertice_obs.finding import Finding, panels_named
+from vertice_obs.finding import Finding, Severity, panels_named
 from vertice_obs.jsonpos import Positions
 from vertice_obs.metrics.analysis import mentions
 from vertice_obs.metrics.empty_dropdowns import (
@@ -138,7 +139,8 @@ def _filling(f: Finding, name: str, panels: tuple[Panel, ...], more: str) -> Fin
 
 def _told(f: Finding, name: str, outcome: Outcome) -> Finding:
     """`f` with what its judged empty dropdown does: the panels it empties (`_filling`), those still
-    drawn with the value Grafana writes, those empty of their own."""
+    drawn with the value Grafana writes, those empty of their own; information when it empties none
+    and no reader sees it empty — hidden (`hide: 2`), or Include All (the dropdown offers All)."""
     dropdown = outcome.dropdown
     drawn, own = outcome.drawn, outcome.own
     tail = ""
@@ -160,6 +162,8 @@ def _told(f: Finding, name: str, outcome: Outcome) -> Finding:
         f = replace(f, details=tuple(sorted(details.items())))
     if outcome.emptied:
         return _filling(f, name, outcome.emptied, tail)
+    if f.check == "variable/label-missing" and f.severity == Severity.WARNING and (dropdown.hidden or dropdown.include_all):
+        f = replace(f, severity=Severity.INFO)
     return replace(f, message=f.message + tail)
 
 
