@@ -9,6 +9,10 @@ one dashboard: its variables, its panels, and what Prometheus and VictoriaMetric
 which panels the empty dropdown empties (named in `details.fills`), which still draw, and the
 severity (a warning when a panel loses its data, or a reader sees an empty dropdown with nothing to
 pick; information when hidden, or Include All, and no panel is emptied).
+
+A metric the dropdown lists from that was seen within the dashboard's time range still fills it:
+Grafana asks for label values over that range (`metric_find_query.ts`, `labelValuesQuery`: the
+range's start and end), so "lists nothing" is not said then.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from prometheus_harness import PrometheusServer, StaticExporter
 from victoria_harness import VictoriaMetricsServer
 
 from vertice_obs.finding import Severity
-from vertice_obs.metrics.empty_dropdowns import Dropdown
+from vertice_obs.metrics.empty_dropdowns import Dropdown, since
 from vertice_obs.metrics.prometheus import PrometheusSource
 from vertice_obs.metrics.validation import collect, load_dashboard_files, validate
 
@@ -105,6 +109,10 @@ CASES = [
      "now-1h", "cluster", "metric/disappeared", Severity.WARNING, ["Requests"], 1, ""),
 ]
 IDS = [c[0] for c in CASES]
+# a metric gone within the time range still fills the dropdown: "lists nothing" is not said (trial 19)
+WITHIN = ("a metric gone within the time range still lists", [
+    var("cluster", "label_values(shop_legacy_info, cluster)", **HIDDEN)],
+    [panel(1, "Requests", 'shop_requests_total{cluster!~"$cluster"}')], "now-2d")
 
 
 def _write(folder, cases) -> None:
@@ -139,10 +147,10 @@ def backend(request):
 @pytest.fixture(scope="module")
 def judged(backend, tmp_path_factory):
     folder = tmp_path_factory.mktemp("empty-dropdowns")
-    _write(folder, CASES)
+    _write(folder, [*CASES, WITHIN])
     findings = validate(collect(load_dashboard_files([folder])), PrometheusSource(backend.url), None,
                         timedelta(days=7)).findings
-    return {i: [f for f in findings if (f.location.file or "").endswith(f"case-{i:02d}.json")] for i in range(len(CASES))}
+    return {i: [f for f in findings if (f.location.file or "").endswith(f"case-{i:02d}.json")] for i in range(len(CASES) + 1)}
 
 
 @pytest.mark.parametrize("i", range(len(CASES)), ids=IDS)
@@ -161,6 +169,13 @@ def test_an_empty_dropdown_names_only_the_panels_it_empties(judged, i):
     assert not [u for u in judged[i] if u.check == "variable/value-unknown" and dict(u.details)["variable"] == name]
 
 
+def test_a_metric_seen_within_the_time_range_still_fills_the_dropdown(judged):
+    [f] = [f for f in judged[len(CASES)] if f.check == "metric/disappeared"]
+    assert f.message.endswith("; $cluster still lists the values its series had: the dashboard's time range "
+                              "(now-2d) reaches back to then"), f.message
+    assert "fills" not in dict(f.details) and "lists nothing" not in f.message
+
+
 def test_hidden_and_include_all_dropdowns_that_empty_nothing_fail_no_warning_run(judged):
     """`--fail-on warning` failed on the node mixin's and the USE dashboards' hidden `cluster` (trial 19)."""
     for i in (0, 2, 3, 7, 9):
@@ -174,6 +189,26 @@ def test_the_audit_takes_a_dropdown_that_empties_nothing_for_information(judged)
     assert group_metrics(judged[0], {})["shop_up"].status == "present"  # hidden, every panel drawn
     assert group_metrics(judged[1], {})["shop_up"].status == "label-missing"  # a reader sees it empty
     assert group_metrics(judged[4], {})["shop_up"].panels == 1  # `.+` empties its panel
+
+
+@pytest.mark.parametrize(("value", "back"), [
+    ("now-6h", 6 * 3600), ("now-2d", 2 * 86400), ("now-30m", 1800), ("now-1w", 7 * 86400), ("now", 0),
+    ("now-1d/d", 2 * 86400), ("now/d", 86400), ("now-1M", 31 * 86400),
+])
+def test_a_relative_time_range_reaches_back_at_most_so_far(value, back):
+    from datetime import datetime, timezone
+
+    now = datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
+    assert (now - since(value, now)).total_seconds() == back
+
+
+def test_an_absolute_or_unreadable_time_range():
+    from datetime import datetime, timezone
+
+    now = datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
+    assert since("2026-11-28T12:00:00.000Z", now) == datetime(2026, 11, 28, 12, tzinfo=timezone.utc)
+    assert since("1764331200000", now) == datetime(2025, 11, 28, 12, tzinfo=timezone.utc)
+    assert since("yesterday", now) is None and since("now-99999999999y", now) is None
 
 
 @pytest.mark.parametrize(("definition", "value"), [

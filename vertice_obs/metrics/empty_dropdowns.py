@@ -16,6 +16,10 @@ the variable (its metric missing, another matcher), which its own finding says. 
 below (`$pod` from `label_values(x{ns="$ns"}, pod)`) is emptied too when its own query lists nothing
 with the value, and the panels using it are judged with both values written in.
 
+Grafana lists a variable's values over the dashboard's time range (its Prometheus datasource sends the
+range's start and end with `/api/v1/label/<label>/values` and `/api/v1/series`): a metric or label last
+seen within that range still fills the dropdown (`Judgement.reaches`).
+
 May import `checks`, `finding`, `metrics.adhoc`, `metrics.analysis`, `metrics.classify`,
 `metrics.evidence`, `metrics.extract`, `metrics.interpolate`, `metrics.inventory`,
 `metrics.promql_text`, `metrics.selectors`, `metrics.series`.
@@ -23,8 +27,9 @@ May import `checks`, `finding`, `metrics.adhoc`, `metrics.analysis`, `metrics.cl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Sequence
 
 from vertice_obs.checks.metrics import NO_DATA
@@ -46,6 +51,9 @@ Panel = tuple[Any, "int | None", "str | None", "int | None"]  # title, id, its f
 # this one: `disappeared`), and each panel filtering by it gets the value Grafana writes then.
 EMPTIES = NO_DATA | {"variable/label-missing"}
 VARIABLE = "variable "  # a variable's query: its Location.target
+DEFAULT_FROM = "now-6h"  # Grafana's time range when a dashboard saves none
+_RELATIVE = re.compile(r"now(?:-(\d{1,9})([smhdwMy]))?(?:/([smhdwMy]))?")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "M": 31 * 86400, "y": 366 * 86400}
 _ORDER = {"emptied": 0, "own": 1, "drawn": 2}  # a panel's verdict: its worst query's
 # Queries judged for empty dropdowns in one run, at most (each three times): past it, the dropdowns left
 # only name the panels using them — 1,000 chained variables all empty would be 10^6 queries
@@ -95,6 +103,7 @@ class Dashboard:
     """One dashboard's dropdowns and the queries their values reach, kept for `judge_empty`."""
 
     file: str
+    since: str  # its time range's `from` (`now-6h`, `now-2d`, an absolute time)
     dropdowns: dict[str, Dropdown]
     variables: dict[str, Variable]
     below: dict[str, tuple[str, ...]]  # a variable → the variables whose own query uses it
@@ -125,6 +134,20 @@ class Judgement:
         outcome = self.outcomes.get((file, variable)) if isinstance(variable, str) else None
         return outcome is not None and bool(outcome.emptied or outcome.drawn)
 
+    def reaches(self, f: Finding) -> str | None:
+        """The dashboard's time range (`now-2d`) when it reaches back to the time `f` (a finding at a
+        variable's query) says its dropdown last listed something: then Grafana still lists it."""
+        dashboard = self.dashboards.get(f.location.file or "")
+        seen = dict(f.details).get("last_seen")
+        if dashboard is None or not isinstance(seen, str):
+            return None
+        start = since(dashboard.since, self.now)
+        try:
+            at = datetime.fromisoformat(seen)
+        except ValueError:
+            return None
+        return dashboard.since if start is not None and at.tzinfo is not None and at >= start else None
+
 
 def dashboard_of(file: str, model: Mapping[str, Any], found: Sequence[Query], known: Mapping[str, Variable],
                  filters: tuple[AdHocFilters, ...] = ()) -> Dashboard | None:
@@ -148,22 +171,45 @@ def dashboard_of(file: str, model: Mapping[str, Any], found: Sequence[Query], kn
         for name in used:
             if name != other:
                 below.setdefault(name, []).append(other)
-    out = Dashboard(file, dropdowns, dict(known), {k: tuple(v) for k, v in below.items()})
+    out = Dashboard(file, text(as_dict(model.get("time")).get("from")) or DEFAULT_FROM, dropdowns, dict(known),
+                    {k: tuple(v) for k, v in below.items()})
     out.queries = [(q, names[i], filters_for(filters, q.source) if filters and q.kind == "panel" else ())
                    for i, q in enumerate(found) if q.kind in ("panel", "variable") and not names[i].isdisjoint(own)]
     return out
 
 
+def since(value: str, now: datetime) -> datetime | None:
+    """The earliest time a dashboard's range `from` reaches: `now-2d` → two days ago (`now-1d/d`:
+    the start of yesterday at the earliest, so a day more), an ISO time or epoch milliseconds as it is."""
+    value = value.strip()
+    relative = _RELATIVE.fullmatch(value)
+    if relative:
+        count, unit, rounded = relative.groups()
+        back = int(count) * _UNIT[unit] if count else 0
+        try:
+            return now - timedelta(seconds=back + (_UNIT[rounded] if rounded else 0))
+        except OverflowError:
+            return datetime.min.replace(tzinfo=timezone.utc)
+    try:
+        if value.isascii() and value.isdigit():
+            return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def judge_empty(source: MetricSource, evidence: Evidence, findings: Sequence[Finding],
                 dashboards: Mapping[str, Dashboard]) -> Judgement:
     """What each dropdown that `findings` say lists nothing (`EMPTIES` at its own query) does to the
-    panels using it. No outcome when the source cannot be asked (or past `MAX_QUERIES`): then only
-    which panels use it is said."""
+    panels using it — not one whose dashboard's time range reaches back to when it last listed
+    something. No outcome when the source cannot be asked (or past `MAX_QUERIES`): then only which
+    panels use it is said."""
     out = Judgement(dashboards=dashboards, now=evidence.now)
     names = evidence.names
     empty = [(f.location.file or "", target[len(VARIABLE):]) for f in findings
              if f.check in EMPTIES and f.location.panel is None and f.location.panel_id is None
-             and (target := f.location.target or "").startswith(VARIABLE)]
+             and (target := f.location.target or "").startswith(VARIABLE) and out.reaches(f) is None]
     if names is None:
         return out
     plans, budget = [], MAX_QUERIES

@@ -106,8 +106,9 @@ def with_fills(findings: list[Finding], fills: Mapping[tuple[str, str], tuple[Pa
     each at its first query it empties), for the audit, which counts them among the panels of the
     metric's problem; those that still get data, and those empty for a reason of their own, counted.
 
-    Unjudged (the source could not be asked), every panel using the variable is named, but for an
-    Include All variable whose allValue draws them without options."""
+    Not when the dashboard's time range reaches back to when the dropdown last listed something:
+    Grafana still lists it then. Unjudged (the source could not be asked), every panel using the
+    variable is named, but for an Include All variable whose allValue draws them without options."""
     judged = judged or Judgement()
     out = []
     for f in findings:
@@ -116,7 +117,11 @@ def with_fills(findings: list[Finding], fills: Mapping[tuple[str, str], tuple[Pa
         if f.check in EMPTIES and loc.panel is None and loc.panel_id is None and target.startswith(_VARIABLE):
             name = target[len(_VARIABLE):]
             outcome = judged.outcomes.get((loc.file or "", name))
-            if outcome is not None:
+            reaches = judged.reaches(f)
+            if reaches is not None:
+                f = replace(f, message=f"{f.message}; ${name} still lists the values its series had: the "
+                                       f"dashboard's time range ({reaches}) reaches back to then")
+            elif outcome is not None:
                 f = _told(f, name, outcome)
             elif panels := fills.get((loc.file or "", name)):
                 dashboard = judged.dashboards.get(loc.file or "")
