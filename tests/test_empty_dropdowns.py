@@ -191,6 +191,26 @@ def test_the_audit_takes_a_dropdown_that_empties_nothing_for_information(judged)
     assert group_metrics(judged[4], {})["shop_up"].panels == 1  # `.+` empties its panel
 
 
+def test_a_thousand_chained_empty_dropdowns_are_judged_within_a_bound(backend, tmp_path):
+    """Hostile input: 1,000 variables in a cycle, each listing a label no series carries, and a panel on
+    each. Judged alike, each would reach every query (10^6 of them): past `MAX_QUERIES` a dropdown only
+    names the panels using it, as before it was judged."""
+    n = 1000
+    model = {"uid": "cycle", "title": "Cycle", "templating": {"list": [
+        var(f"v{i}", f'label_values(shop_up{{svc="$v{(i - 1) % n}"}}, nolabel)') for i in range(n)]},
+        "panels": [panel(i, f"P{i}", f'shop_up{{svc="$v{i}"}}') for i in range(n)]}
+    (tmp_path / "cycle.json").write_text(json.dumps(model))
+    started = time.monotonic()
+    findings = validate(collect(load_dashboard_files([tmp_path])), PrometheusSource(backend.url), None,
+                        timedelta(days=7)).findings
+    empty = [f for f in findings if f.check == "variable/label-missing"]
+    assert len(empty) == n
+    judged = [f for f in empty if "panels_drawn" in dict(f.details)]
+    assert 1 <= len(judged) <= 5  # the first few reach every query; the rest name the panels using them
+    assert all(len(dict(f.details)["fills"]) == n for f in empty if f not in judged)
+    assert time.monotonic() - started < 120
+
+
 @pytest.mark.parametrize(("value", "back"), [
     ("now-6h", 6 * 3600), ("now-2d", 2 * 86400), ("now-30m", 1800), ("now-1w", 7 * 86400), ("now", 0),
     ("now-1d/d", 2 * 86400), ("now/d", 86400), ("now-1M", 31 * 86400),
