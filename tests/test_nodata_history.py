@@ -282,3 +282,6 @@ def test_a_dropdown_label_series_carried_earlier_says_when(backend, tmp_path):
     last = datetime.fromisoformat(dict(earlier.details)["last_seen"])
     assert abs((last - backend.prod_until).total_seconds()) <= Within.SPAN.total_seconds() + 60, (last, backend.prod_until)
     assert "its dropdown stays empty" in never.message and "last_seen" not in dict(never.details)
+    # the dashboard's time range (Grafana's now-6h, none saved) reaches back to then: it still lists them (trial 19)
+    assert earlier.message.endswith("; $release still lists the values its series had: the dashboard's time range "
+                                    "(now-6h) reaches back to then"), earlier.message

@@ -28,9 +28,13 @@ _register("metric/missing", Severity.WARNING,
           "The metric has not been seen in Prometheus in the whole lookback window (default 7 d): "
           "the exporter does not produce it, or the name is wrong. An error when the catalog marks it required. "
           "In a query variable's own query its dropdown lists nothing: this and the other No-data checks of "
-          "a variable's query (disappeared, recording-rule, label-missing, no-matching-series) then name the "
-          "panels that use the variable, directly or through a variable chained below it, and the audit counts "
-          "them among the metric's panels (`via` the variable).")
+          "a variable's query (disappeared, recording-rule, label-missing, no-matching-series) then judge the "
+          "panels that use the variable, directly or through a variable chained below it, with the value "
+          "Grafana writes for an empty dropdown (`\"\"`, `()`, the allValue — `x=\"\"` selects the series "
+          "without the label): they name the panels it leaves with No data, and the audit counts those among "
+          "the metric's panels (`via` the variable); they count the panels that still draw and those empty of "
+          "their own. Not when the dashboard's time range reaches back to when the dropdown last listed "
+          "something: Grafana lists values over that range.")
 _register("metric/disappeared", Severity.WARNING,
           "The metric existed within the lookback window but has no series now: the exporter stopped, "
           "or it was renamed. Says when it was last seen. An error when the catalog marks it required.")
@@ -77,14 +81,18 @@ _register("variable/option-no-data", Severity.WARNING,
           "how many panels it empties — and, apart, the annotations and variables whose queries it empties.")
 _register("variable/label-missing", Severity.WARNING,
           "A query variable lists the values of a label (`label_values(kube_pod_info, pod)`) that no series "
-          "of the metrics of its query carries: its dropdown stays empty, and the panels it fills get no value "
-          "to select by — a typo, or a label the exporter does not set. Says which labels the metric has. "
+          "of the metrics of its query carries: its dropdown stays empty — a typo, or a label the exporter "
+          "does not set. Says which labels the metric has. "
           "`label_values(region)` and a query naming no metric (`label_values({job=\"x\"}, region)`) are judged "
           "over every series: a label none carried within the lookback (one request, only for such a dropdown). "
           "Against Prometheus and offline (the catalog's labels); not judged where the query makes labels "
-          "(label_replace, label_join, count_values, absent) or names a metric by pattern. Names the panels "
-          "that use the variable, directly or through a chained one; the audit ranks it as an action of its "
-          "metric (status label-missing) with those panels.")
+          "(label_replace, label_join, count_values, absent) or names a metric by pattern. Judges the panels "
+          "that use the variable, directly or through a chained one, with the value Grafana then writes "
+          "(`\"\"`, `()`, the allValue: `x=\"\"` selects the series without the label) and names those it "
+          "leaves with No data; the audit ranks it as an action of its metric (status label-missing) with "
+          "those panels. A warning when it empties a panel or a reader sees a dropdown with nothing to pick; "
+          "information when it empties none and is hidden (`hide: 2`) or Include All (it offers All) — the "
+          "mixins' hidden `cluster` on a server without that label.")
 _register("variable/not-a-selector", Severity.WARNING,
           "A query variable's `label_values(q, label)` whose q is no plain series selector (`rate(x[5m])`, "
           "`sum by (job) (up)`, `a or b`, `x offset 5m`): Grafana sends q to Prometheus as `match[]`, which takes "

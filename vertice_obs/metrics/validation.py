@@ -33,6 +33,7 @@ from vertice_obs.metrics.analysis import (
 )
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify, types_by_name
+from vertice_obs.metrics.empty_dropdowns import Dashboard, dashboard_of, judge_empty
 from vertice_obs.metrics.evidence import (
     MetricSource,
     gather,
@@ -118,6 +119,7 @@ class Collected:
     # a worker makes its part's while its shape caches are warm)
     ready: list[SelectorUse] = field(default_factory=list)
     fills: Fills = field(default_factory=dict)  # (file, variable) → the panels it fills (`metrics.fills`)
+    dropdowns: dict[str, Dashboard] = field(default_factory=dict)  # file → its dropdowns, judged when empty
 
     def option_selectors(self) -> list[SelectorUse]:
         """The pending queries' selectors under each option (other than the current value) of each
@@ -263,6 +265,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     pending: list[Pending] = []
     paths: dict[tuple[str, str], VariableAt] = {}
     fills: Fills = {}
+    dropdowns: dict[str, Dashboard] = {}
     queries = count = 0
     for dashboard in dashboards:
         count += 1
@@ -298,14 +301,18 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
                     unknown.setdefault(name, []).append(query)
         if unknown:
             findings.extend(unknown_values(dashboard.file, dashboard.model, unknown, variables, positions))
-        fills.update(filled_panels(dashboard.file, [q for q in found if q.runs], model))
+        running = [q for q in found if q.runs]  # a hidden query Grafana never runs empties no panel
+        fills.update(filled_panels(dashboard.file, running))
+        if (dropped := dashboard_of(dashboard.file, model, running, variables, filters)) is not None:
+            dropdowns[dashboard.file] = dropped
         if per_dashboard is not None:  # placed while this file's positions are at hand
             findings.extend(_placed(f, positions) for f in per_dashboard(dashboard, found, known))
         if on_dashboard:
             on_dashboard(dashboard.file)
     if not pending:
         clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries, not needed past here
-    return Collected(uses, findings, queries, count, selectors, groupings, pending, variable_paths=paths, fills=fills)
+    return Collected(uses, findings, queries, count, selectors, groupings, pending, variable_paths=paths, fills=fills,
+                     dropdowns=dropdowns)
 
 
 def _not_run(f: Finding) -> Finding:
@@ -374,8 +381,12 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
                                    present=() if evidence.timeless else referenced)
     clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
     evidence = with_history(gone_now(evidence, source, gone), source, lookback, collected.uses)
-    judged = with_fills(classify(collected.uses, evidence, catalog) + series, collected.fills)
-    return ValidationResult(collected.findings + judged + incomplete(source, evidence, judged), evidence,
+    judged = classify(collected.uses, evidence, catalog) + series
+    empty = judge_empty(source, evidence, judged, collected.dropdowns)  # what an empty dropdown leaves
+    judged = with_fills(judged, collected.fills, empty)
+    known = [f for f in collected.findings if f.check != "variable/value-unknown"  # judged with its empty value
+             or not empty.judged(f.location.file or "", dict(f.details).get("variable"))]
+    return ValidationResult(known + judged + incomplete(source, evidence, judged), evidence,
                             collected.queries, collected.dashboards, len(collected.uses), names=len(referenced))
 
 

@@ -304,8 +304,10 @@ def _reason(f: Finding) -> str:
 
 def _about_metric(f: Finding) -> bool:
     """A finding about one metric's use: `metric/…`, and an empty dropdown (`variable/label-missing`:
-    a label its metric lacks — ranked as that metric's, with the panels the variable fills)."""
-    return f.check.startswith(("metric/", "variable/label-missing")) and f.metric is not None
+    a label its metric lacks — ranked as that metric's, with the panels it leaves with No data); not
+    one that is information (no panel emptied, no reader sees it empty: `metrics.fills`)."""
+    return f.metric is not None and (f.check.startswith("metric/") or f.check == "variable/label-missing"
+                                     and f.severity >= Severity.WARNING)
 
 
 def _problem_order(f: Finding) -> tuple:
