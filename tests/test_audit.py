@@ -394,3 +394,29 @@ def test_a_lint_error_is_not_something_that_could_not_be_checked():
     audit = build_audit([dup, parse, unreadable], {}, None, "Prometheus at http://p:9090")
     assert [f.check for f in audit.problems] == ["promql/parse", "file/invalid"]  # by file
     assert [f.check for f in audit.other_findings] == ["dashboard/duplicate-uid"]
+
+
+def test_an_action_names_each_cause_and_counts_the_rest():
+    """Trial 19: a headline merged a metric's causes without naming one. Each is named — the metric
+    with the matcher that matches nothing (`details.matcher`), else the whole selector — with its own
+    count, worst status first, at most three; a dropdown is named by what it lists, never "via" itself."""
+    def empty(panel: str, matcher: str | None, selector: str, status: str = "no-matching-series"):
+        at = Location(file="d.json", line=3, dashboard="d", panel=panel, panel_id=int(panel[1:]), target="A")
+        extra = {"matcher": matcher} if matcher else {}
+        return finding(f"metric/{status}", "because", at, metric="x", selector=selector, **extra)
+    dropdown = finding("metric/label-missing", "no series of x carries the label 'jb'", Location(
+        file="d.json", line=2, dashboard="d", target="variable v"), metric="x", selector='x{jb="a"}', matcher='jb="a"',
+        fills=({"panel": "Via", "panel_id": 9, "target": "A"},))
+    listed = finding("variable/label-missing", "$w lists the values of 'l'", Location(
+        file="d.json", line=1, dashboard="d", target="variable w"), metric="x", variable="w", label="l",
+        fills=({"panel": "Via w", "panel_id": 10, "target": "A"},))
+    findings = [empty("P1", 'job="a"', 'x{job="a", i="1"}'), empty("P2", 'job="a"', 'x{job="a"}'),
+                empty("P3", None, 'x{a="1", b="2"}'), empty("P4", 'env="qa"', 'x{env="qa"}'), dropdown, listed]
+    (action,) = build_audit(findings, {}, None, "src", names={"x"}).actions
+    assert [(c.status, c.cause, c.via, c.impact.panels) for c in action.causes] == [
+        ("label-missing", "$w lists 'l'", (), 1), ("label-missing", 'x{jb="a"}', ("v",), 1),
+        ("no-matching-series", 'x{job="a"}', (), 2), ("no-matching-series", 'x{a="1", b="2"}', (), 1),
+        ("no-matching-series", 'x{env="qa"}', (), 1)]
+    assert ("x label-missing: $w lists 'l' (1 panel and 1 variable or annotation), x{jb=\"a\"} via $v (1 panel and "
+            "1 variable or annotation); no-matching-series: x{job=\"a\"} (2 panels); and 2 more — 6 panels and 2 "
+            "variables or annotations in 1 dashboard") in audit_text(build_audit(findings, {}, None, "src", names={"x"}))

@@ -74,18 +74,18 @@ def test_an_imported_module_s_panel_findings_are_at_its_house_call(tmp_path):
     shutil.copy(CEPH, tmp_path / "pool-overview.json")
     imported = CliRunner().invoke(cli, ["-C", str(tmp_path), "import", str(tmp_path / "pool-overview.json"), "--narrative", "x"])
     assert imported.exit_code == 0, imported.output
-    module = tmp_path / "dashboards" / "z99hzwtmk.py"
+    module = tmp_path / "dashboards" / "ceph_pools_overview.py"
     lines = module.read_text(encoding="utf-8").splitlines()
     title = next(i for i, line in enumerate(lines) if line.strip() == "'Pool Overview',")
     call = max(i for i in range(title) if lines[i].strip() == "h.panel(")
     assert title - call == 2  # h.panel(\n 'table',\n 'Pool Overview',
-    at = ("dashboards/z99hzwtmk.py", call + 1, lines[call].index("h.panel(") + 1)
+    at = ("dashboards/ceph_pools_overview.py", call + 1, lines[call].index("h.panel(") + 1)
     findings = _build(tmp_path)
     assert _at(findings, "panel/unit")["Pool Overview"] == at
     assert _at(findings, "panel/description")["Pool Overview"] == at
     dashboard_line = next(i for i, line in enumerate(lines) if line.startswith("dashboard = h.dashboard(")) + 1
     env = [f["location"] for f in findings if f["check"] == "dashboard/environment-variable"]
-    assert env == [{"file": "dashboards/z99hzwtmk.py", "line": dashboard_line, "column": 13, "dashboard": "z99hzWtmk"}]
+    assert env == [{"file": "dashboards/ceph_pools_overview.py", "line": dashboard_line, "column": 13, "dashboard": "z99hzWtmk"}]
 
 
 def test_recording_changes_no_byte_of_the_model_and_leaves_nothing_behind(tmp_path):

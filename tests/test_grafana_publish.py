@@ -364,7 +364,7 @@ def test_a_dashboard_no_grafana_stores_fails_alone_and_is_named(project, grafana
     source.write_text('{"uid": "big-h", "title": "Big", "panels": [{"id": 1, "type": "stat", "title": "s", '
                       '"gridPos": {"h": 7, "w": 6, "x": 0, "y": 0}, "targets": [{"expr": "up"}]}]}')
     assert vobs(project, grafana, "import", str(source), "--narrative", "dopamine").exit_code == 0
-    module = project / "dashboards" / "big_h.py"
+    module = project / "dashboards" / "big.py"  # named after its title
     assert "height=7" in module.read_text()
     written = module.read_text()
     module.write_text(written.replace("height=7", "height=10 ** 300"))

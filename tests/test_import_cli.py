@@ -41,7 +41,7 @@ def test_import_then_build_renders_the_dashboards_with_todo_stories(project: Pat
     done = vobs(project, "import", "v3.json", "operation.json", "--narrative", "services", "--explain",
                 "--chapter-title", "The API at a glance")
     assert done.returncode == 0, done.stderr
-    assert "v3.json → dashboards/icqsumcgz.py (uid IcqsUmcGz)" in done.stdout
+    assert "v3.json → dashboards/swagger_stats_dashboard_v3.py (uid IcqsUmcGz)" in done.stdout
     assert "2 chapters in the new narrative narratives/services.yaml: write each story" in done.stdout
     assert "  - graph → timeseries (6 panels)" in done.stdout and "  - legacy rows[] → row panels (3 rows, 0 shown as a row panel" in done.stdout
     narrative = (project / "narratives" / "services.yaml").read_text()
@@ -69,11 +69,11 @@ def test_import_then_build_renders_the_dashboards_with_todo_stories(project: Pat
 
 def test_an_existing_module_is_refused_without_force_and_replaced_with_it(project: Path):
     assert vobs(project, "import", "v3.json").returncode == 0
-    module = project / "dashboards" / "icqsumcgz.py"
+    module = project / "dashboards" / "swagger_stats_dashboard_v3.py"
     module.write_text(module.read_text() + "# edited\n")
     again = vobs(project, "import", "v3.json")
     assert again.returncode == 2 and again.stderr.strip() == (
-        "vobs: error: v3.json: dashboards/icqsumcgz.py exists already: pass --force to overwrite it")
+        "vobs: error: v3.json: dashboards/swagger_stats_dashboard_v3.py exists already: pass --force to overwrite it")
     assert module.read_text().endswith("# edited\n")
     assert vobs(project, "import", "v3.json", "--force").returncode == 0
     assert not module.read_text().endswith("# edited\n")
@@ -85,10 +85,10 @@ def test_a_uid_defined_by_another_module_is_a_collision(project: Path):
         "environment_metric='up', panels=[])\n")
     done = vobs(project, "import", "v3.json")
     assert done.returncode == 2 and "dashboard uid 'IcqsUmcGz' is already defined in dashboards/mine.py" in done.stderr
-    assert not (project / "dashboards" / "icqsumcgz.py").exists()
+    assert not (project / "dashboards" / "swagger_stats_dashboard_v3.py").exists()
     # --replace (the name for --force) replaces THAT module: one module per uid, never two.
     assert vobs(project, "import", "v3.json", "--replace").returncode == 0
-    assert not (project / "dashboards" / "icqsumcgz.py").exists()
+    assert not (project / "dashboards" / "swagger_stats_dashboard_v3.py").exists()
     assert "'IcqsUmcGz'" in (project / "dashboards" / "mine.py").read_text()
     assert "'Mine'" not in (project / "dashboards" / "mine.py").read_text()
 
@@ -101,7 +101,7 @@ def test_json_output_and_a_pulled_folder(project: Path):
     done = vobs(project, "import", "pulled", "--format", "json")
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["imported"][0]["uid"] == "IcqsUmcGz" and out["imported"][0]["module"] == "dashboards/icqsumcgz.py"
+    assert out["imported"][0]["uid"] == "IcqsUmcGz" and out["imported"][0]["module"] == "dashboards/swagger_stats_dashboard_v3.py"
     assert "schemaVersion 26 → 39" in out["imported"][0]["migrations"] and out["narrative"] is None
 
 
@@ -172,14 +172,14 @@ def test_import_by_uid_from_grafana(project: Path):
                                                                   "GRAFANA_TOKEN": "glsa_standin_token"})
         grafana.assert_no_violations()
     assert done.returncode == 0, done.stderr
-    assert "grafana:IcqsUmcGz → dashboards/icqsumcgz.py" in done.stdout
+    assert "grafana:IcqsUmcGz → dashboards/swagger_stats_dashboard_v3.py" in done.stdout
     direct = project / "direct"
     (direct / "dashboards").mkdir(parents=True)
     (direct / "narratives").mkdir()
     assert vobs(direct, "import", str(V3)).returncode == 0
     body = lambda text: text.split("from vertice_obs.importer", 1)[1]  # noqa: E731 (the docstring names the source)
-    assert body((project / "dashboards" / "icqsumcgz.py").read_text()) == \
-           body((direct / "dashboards" / "icqsumcgz.py").read_text())
+    assert body((project / "dashboards" / "swagger_stats_dashboard_v3.py").read_text()) == \
+           body((direct / "dashboards" / "swagger_stats_dashboard_v3.py").read_text())
 
 
 def test_a_dashboard_vobs_published_joins_its_new_narrative_without_its_old_one(project: Path):
@@ -210,7 +210,7 @@ def test_a_save_api_body_is_imported_as_validate_reads_it(project: Path):
     (project / "shipped" / "body.json").write_text(json.dumps(body))
     done = vobs(project, "import", "shipped", "--narrative", "services")
     assert done.returncode == 0, done.stderr
-    assert "shipped/body.json → dashboards/icqsumcgz.py (uid IcqsUmcGz)" in done.stdout, done.stdout
+    assert "shipped/body.json → dashboards/swagger_stats_dashboard_v3.py (uid IcqsUmcGz)" in done.stdout, done.stdout
     checked = vobs(project, "validate", "shipped", "--offline", "--format", "json")
     assert json.loads(checked.stdout)["dashboards"] == 1
 

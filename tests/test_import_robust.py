@@ -32,15 +32,37 @@ def _uid_in(module: Path) -> str:
     return text.split("h.dashboard(\n", 1)[1].split(",", 1)[0].strip().strip("'\"")
 
 
-@pytest.mark.parametrize("other", ["NEWUID1", "-newuid1"])
-def test_uids_that_make_the_same_module_name_get_distinct_modules(project: Path, other: str):
-    _write(project, "a.json", "newuid1", "A")
-    _write(project, "c.json", other, "C")
-    done = vobs(project, "import", "a.json", "c.json", "--narrative", "n")
+def test_a_module_is_named_after_its_title(project: Path):
+    """Trial 19: `vobs import` of the monitoring mixins wrote `d_3e97d1d02672cdd0861f4c97c64f89b2.py` (their
+    uids are hashes); the module is named as people call the dashboard, its title — ASCII letters and
+    digits (accents dropped), lowercase, `_` for the rest — and after its uid when the title has none
+    (another script). A dashboard renamed since is imported again into its own module, found by its uid."""
+    _write(project, "use.json", "3e97d1d02672cdd0861f4c97c64f89b2", "Node Exporter / USE Method / Cluster")
+    _write(project, "cafe.json", "c1", "Café: déjà vu!")
+    _write(project, "ru.json", "7d57716318ee", "Латентность")
+    done = vobs(project, "import", "use.json", "cafe.json", "ru.json", "--narrative", "n")
+    assert done.returncode == 0, done.stderr
+    assert "use.json → dashboards/node_exporter_use_method_cluster.py (uid 3e97d1d02672cdd0861f4c97c64f89b2)" \
+        in done.stdout
+    assert sorted(p.name for p in (project / "dashboards").glob("*.py")) == [
+        "cafe_deja_vu.py", "d_7d57716318ee.py", "node_exporter_use_method_cluster.py"]
+    assert vobs(project, "build").returncode == 0
+    _write(project, "use.json", "3e97d1d02672cdd0861f4c97c64f89b2", "USE / Cluster")  # renamed in Grafana
+    again = vobs(project, "import", "use.json", "--force")
+    assert again.returncode == 0, again.stderr
+    assert "use.json → dashboards/node_exporter_use_method_cluster.py" in again.stdout
+    assert "USE / Cluster" in (project / "dashboards" / "node_exporter_use_method_cluster.py").read_text()
+
+
+@pytest.mark.parametrize("other", ["OVERVIEW", "Overview!"])
+def test_titles_that_make_the_same_module_name_get_distinct_modules(project: Path, other: str):
+    _write(project, "a.json", "newuid1", "Overview")
+    _write(project, "c.json", "c2", other)
+    done = vobs(project, "import", "a.json", "c.json")
     assert done.returncode == 0, done.stderr
     modules = sorted((project / "dashboards").glob("*.py"))
-    assert len(modules) == 2 and {_uid_in(m) for m in modules} == {"newuid1", other}
-    assert (project / "dashboards" / "newuid1.py").exists()
+    assert len(modules) == 2 and {_uid_in(m) for m in modules} == {"newuid1", "c2"}
+    assert _uid_in(project / "dashboards" / "overview.py") == "newuid1"
     built = vobs(project, "build")
     assert built.returncode == 0, built.stdout + built.stderr
     # Stable: the same import again (with --force) writes the same two modules, nothing more.
@@ -50,29 +72,29 @@ def test_uids_that_make_the_same_module_name_get_distinct_modules(project: Path,
 
 
 def test_a_module_name_differing_only_in_case_is_taken(project: Path):
-    """macOS and Windows file systems: `NewUid1.py` and `newuid1.py` are one file."""
-    _write(project, "a.json", "newuid1", "A")
-    (project / "dashboards" / "NewUid1.py").write_text("# someone else's dashboard\n")
+    """macOS and Windows file systems: `Overview.py` and `overview.py` are one file."""
+    _write(project, "a.json", "newuid1", "Overview")
+    (project / "dashboards" / "Overview.py").write_text("# someone else's dashboard\n")
     done = vobs(project, "import", "a.json")
     assert done.returncode == 0, done.stderr
-    assert (project / "dashboards" / "NewUid1.py").read_text() == "# someone else's dashboard\n"
-    assert [_uid_in(m) for m in (project / "dashboards").glob("newuid1_*.py")] == ["newuid1"]
+    assert (project / "dashboards" / "Overview.py").read_text() == "# someone else's dashboard\n"
+    assert [_uid_in(m) for m in (project / "dashboards").glob("overview_*.py")] == ["newuid1"]
 
 
 def test_force_never_replaces_a_module_of_another_uid(project: Path):
-    _write(project, "a.json", "newuid1", "A")
-    _write(project, "c.json", "NEWUID1", "C")
+    _write(project, "a.json", "newuid1", "Overview")
+    _write(project, "c.json", "NEWUID1", "Overview")
     assert vobs(project, "import", "a.json").returncode == 0, "setup"
-    first = (project / "dashboards" / "newuid1.py").read_text()
+    first = (project / "dashboards" / "overview.py").read_text()
     done = vobs(project, "import", "c.json", "--force", "--explain")
     assert done.returncode == 0, done.stderr
-    assert "newuid1.py is another dashboard's, so this one is newuid1_" in done.stdout
-    assert (project / "dashboards" / "newuid1.py").read_text() == first
-    others = list((project / "dashboards").glob("newuid1_*.py"))
+    assert "overview.py is another dashboard's, so this one is overview_" in done.stdout
+    assert (project / "dashboards" / "overview.py").read_text() == first
+    others = list((project / "dashboards").glob("overview_*.py"))
     assert [_uid_in(m) for m in others] == ["NEWUID1"]
     # Its own module, found by its uid, is what --force replaces from now on.
     assert vobs(project, "import", "c.json", "--force").returncode == 0
-    assert sorted((project / "dashboards").glob("*.py")) == sorted([project / "dashboards" / "newuid1.py", *others])
+    assert sorted((project / "dashboards").glob("*.py")) == sorted([project / "dashboards" / "overview.py", *others])
 
 
 def test_datasource_inputs_become_datasource_variables_and_validate_finds_them_defined(project: Path):

@@ -80,9 +80,9 @@ def test_a_title_a_dashboard_of_the_narrative_has_already_is_caught(tmp_path: Pa
     assert done.exit_code == 2, done.output
     assert done.stderr.splitlines() == [
         f"vobs: error: redis-mixin-overview.json: dashboard 'bRd48yKMdd' has the title '{REDIS}' of dashboard "
-        f"'e008bc3f' (dashboards/e008bc3f.py), both in folder 'trial': {RULE}"]
+        f"'e008bc3f' (dashboards/redis_dashboard_for_prometheus_redis_exporter_1_x.py), both in folder 'trial': {RULE}"]
     assert (tmp_path / "narratives" / "trial.yaml").read_text(encoding="utf-8") == narrative
-    assert [p.name for p in (tmp_path / "dashboards").glob("*.py")] == ["e008bc3f.py"]
+    assert [p.name for p in (tmp_path / "dashboards").glob("*.py")] == ["redis_dashboard_for_prometheus_redis_exporter_1_x.py"]
     # Importing it again (--force) is no clash with itself.
     assert vobs(tmp_path, "import", str(tmp_path / "redis_dashboard.json"), "--narrative", "trial",
                 "--force").exit_code == 0
@@ -110,7 +110,7 @@ def test_another_narrative_of_the_same_folder_counts_and_so_does_a_title_only_th
     assert done.exit_code == 2, done.output
     assert done.stderr == (f"vobs: error: redis.json: dashboard 'e008bc3f' has the title '{REDIS}' of dashboard 'own' "
                            f"(dashboards/own.py), both in folder 'Cache': {RULE}\n")
-    assert not (tmp_path / "dashboards" / "e008bc3f.py").exists()
+    assert not (tmp_path / "dashboards" / "redis_dashboard_for_prometheus_redis_exporter_1_x.py").exists()
 
 
 @pytest.mark.parametrize("folder_uid, shown", [("", "pulled-all"), ("cache-folder", "cache-folder")])

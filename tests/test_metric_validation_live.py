@@ -184,8 +184,8 @@ def test_recording_rule_names_the_rule(live_findings):
 def test_whole_validation_takes_seven_requests(prometheus, catalog):
     """The repository's 79 queries: names, rules, one last-seen batch for the absent names, the
     metadata (metric types), one query for the label values of all 76 selectors and the `by`
-    labels (grouped by every label any of them names), then how much data it holds: Prometheus'
-    own lowest timestamp (absent here: it does not scrape itself) and one label-values look at
+    labels (grouped by every label any of them names), then how much data it holds: the lowest
+    timestamps it holds (none here: it does not scrape itself) and one label-values look at
     the lookback's start (some absent name was never seen: does it hold the whole lookback?)."""
     source = PrometheusSource(prometheus.url)
     dashboards = load_dashboard_files([REPO / "exports"])

@@ -1,8 +1,15 @@
-"""A query that does not parse as PromQL because it is MetricsQL says so (`metricsql_hint`).
+"""A query that does not parse as PromQL but is valid MetricsQL is judged by where it goes.
 
-The claim in each message — "MetricsQL, which Prometheus rejects" — is held against both real
-backends: every MetricsQL case is answered by Debian's VictoriaMetrics and refused by Debian's
-Prometheus. PromQL errors that are not MetricsQL get no such clause (no false lead).
+On a VictoriaMetrics datasource (its plugin), or on any Prometheus-type datasource when the server
+checked against is a VictoriaMetrics (trial 19 MED 4: VictoriaMetrics' own dashboards query it
+through Grafana's Prometheus plugin), it is `promql/metricsql` information that names the construct
+and what was not checked. Elsewhere it stays a `promql/parse` error whose clause names the construct
+in the same words — offline (it may be a VictoriaMetrics: check against it), or against a
+Prometheus. A query VictoriaMetrics refuses is a `promql/parse` error everywhere, without the clause.
+
+Every verdict is held against the real servers: each VALID query is answered by Debian's
+VictoriaMetrics and refused by Debian's Prometheus, each INVALID one refused by both; every
+MetricsQL function vobs names is one VictoriaMetrics knows (those added after Debian's 1.79 aside).
 """
 
 from __future__ import annotations
@@ -13,13 +20,19 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from click.testing import CliRunner
+from prometheus_harness import PrometheusServer
+from victoria_harness import VictoriaMetricsServer
 
+from vertice_obs.checks.datasources import Backend
+from vertice_obs.cli import cli
 from vertice_obs.metrics.extract import uses_of
+from vertice_obs.metrics.interpolate import variables_from_dashboard
 from vertice_obs.metrics.inventory import inventory
-from vertice_obs.metrics.metricsql import metricsql_hint
+from vertice_obs.metrics.metricsql import _FUNCTIONS, valid_metricsql
 
 M = "maximus_dopamine_level"
-METRICSQL = [  # (query, what the message names)
+VALID = [  # (query, what the message names): valid MetricsQL, not PromQL
     (f"sum({M}) if ({M} > 0)", "the `if` operator"),
     (f"{M} ifnot ({M} > 1)", "the `ifnot` operator"),
     (f"sum({M}) default 0", "the `default` operator"),
@@ -31,77 +44,220 @@ METRICSQL = [  # (query, what the message names)
     (f"median_over_time({M}[5m])", "`median_over_time()`"),
     (f"range_avg({M})", "`range_avg()`"),
     (f"label_set({M}, \"team\", \"core\")", "`label_set()`"),
-]
-# MetricsQL's leniencies: valid on a VictoriaMetrics datasource (trial 8: PMM's dashboards), but on a
-# Prometheus one more likely a slip than MetricsQL, so named only where the datasource is VictoriaMetrics.
-LENIENT = [
+    # trial 19: VictoriaMetrics' dashboards folder
+    (f'topk_last(5, sum(rate({M}[5m])) by (environment), "environment=other")', "`topk_last()`"),
+    (f"topk_max(3, {M}) by (environment)", "`topk_max()`"),
+    (f"median({M}) by (environment)", "`median()`"),
+    (f'aggr_over_time(("min_over_time", "max_over_time"), {M}[5m])', "`aggr_over_time()`"),
+    (f'alias({M}, "x")', "`alias()`"),  # one of MetricsQL's built-in templates
+    # MetricsQL's leniencies (trial 8: PMM; trial 17 and 19: VictoriaMetrics' own dashboards)
     (f"rate({M})", "`rate()` without a window (the lookbehind window left implicit)"),
     (f'irate({M}{{environment="dev"}})', "`irate()` without a window"),
+    (f"max(increase({M})) by (environment) > 0", "`increase()` without a window"),
+    (f"sum(increase({M})[1m]) by (environment) > 0", "`increase()` without a window"),
     (f"sum({M}, {M})", "an aggregate over several arguments (`sum(a, b)`)"),
     (f"avg({M}, {M}, {M}) by (environment)", "an aggregate over several arguments"),
-    (f"{M}[1m] * 0 + 1", "a range vector in arithmetic"),
-    # `offset` and `@` after any expression (trial 17: VictoriaMetrics' own dashboard, an annotation)
+    (f"{M}[1m] * 0 + 1", "a range vector where an instant vector is expected"),
+    (f"sum({M}[5m])", "a range vector where an instant vector is expected"),
+    (f"rate({M}[5m]) + {M}[1m]", "a range vector where an instant vector is expected"),
+    (f"max_over_time(rate({M}[5m])[1h])", "a range after an expression"),
     (f"(sum by (environment) ({M})) offset 5m", "`offset` after an expression"),
     (f"({M} + 1) offset 5m", "`offset` after an expression"),
     (f"sum({M}) @ end()", "`@` after an expression"),
+    (f"count({M} < 1) or 0", "`or` with a number (`x or 0`)"),
+    (f"(sum(rate({M}[5m])) or 0) + (sum({M}) or 0)", "`or` with a number"),
+    (f"sum({M}) default sum(rate({M}[5m])) by (environment)", "the `default` operator"),
 ]
-NOT_METRICSQL = [  # broken PromQL, and MetricsQL words where they are no operator
+INVALID = [  # refused by VictoriaMetrics too: broken PromQL, and MetricsQL broken elsewhere
     f"sum({M}",
     f"nosuchfn({M})",
     f'{M}{{environment="if x"}} +',
     f"sum by (default) ({M}) +",
-    f"rate({M})",
+    f"topk_last(5, sum({M})) +",  # a MetricsQL function, and a dangling operator
+    f"topk_last(5, nosuchfn({M}))",  # its argument is neither
+    f"rollup_nonexistent({M})",  # MetricsQL has families of names, not every name in them
+    f"label_nonexistent({M})",
+    f"sum({M}) default",
+    f"sum({M}) default 0)",
+    f"sum({M}) keep_metric_names",  # only after a function, not an aggregation
+    f"({M}) keep_metric_names",
+    f"topk(2, {M}, {M})",  # several arguments: only for the aggregations of one
+    f"{M} offset 5m offset 1m",
+    f"rate({M}) offset",
+    f"{M} or 0 or",
+    f"share({M}) by environment",
 ]
+# Functions VictoriaMetrics added after Debian's 1.79 (its git history): named MetricsQL all the same
+NEWER = {"count_values_over_time", "day_of_year", "drop_empty_series", "histogram_fraction", "labels_equal",
+         "mad_over_time", "median_over_time", "outlier_iqr_over_time", "outliers_iqr", "range_linear_regression",
+         "range_mad", "range_normalize", "range_stddev", "range_stdvar", "range_trim_outliers", "range_trim_spikes",
+         "range_trim_zscore", "range_zscore", "rate_prometheus", "share", "share_eq_over_time",
+         "sort_by_label_numeric", "sort_by_label_numeric_desc", "sum_eq_over_time", "sum_gt_over_time",
+         "sum_le_over_time"}
+VM = Backend("VictoriaMetrics at http://vm:8428", metricsql=True)
+PROMETHEUS = Backend("Prometheus at http://prom:9090")
 
 
-@pytest.mark.parametrize(("query", "named"), METRICSQL, ids=[q for q, _ in METRICSQL])
-def test_a_metricsql_query_is_named_as_such(query, named):
-    [finding] = _parse_findings(query)
-    assert f"; {named}: MetricsQL (VictoriaMetrics) syntax, which Prometheus rejects" in finding.message
-    assert "switch promql/parse off for these dashboards in .vobs-lint.yaml" in finding.message
-    assert finding.severity.name == "ERROR"  # a Prometheus-type datasource may be a Prometheus
+@pytest.fixture(scope="module")
+def servers():
+    """A bare Prometheus and VictoriaMetrics: what each answers to a query's text, no data needed."""
+    with PrometheusServer() as prometheus, VictoriaMetricsServer() as victoria:
+        yield prometheus, victoria
 
 
-@pytest.mark.parametrize("query", NOT_METRICSQL)
-def test_broken_promql_gets_no_metricsql_clause(query):
-    [finding] = _parse_findings(query)
-    assert "MetricsQL" not in finding.message, finding.message
+@pytest.mark.parametrize(("query", "named"), VALID, ids=[q for q, _ in VALID])
+def test_valid_metricsql_is_information_where_it_reaches_a_victoriametrics(query, named):
+    for datasource, backend in (("victoriametrics-metrics-datasource", None), ("prometheus", VM)):
+        [found] = _parse_findings(query, datasource, backend)
+        assert found.check == "promql/metricsql" and found.severity.name == "INFO", found
+        assert named in found.message, found.message
+        assert "vobs reads PromQL only, so this query is not checked — not whether its metrics exist" in found.message
+    [found] = _parse_findings(query, "prometheus", VM)
+    assert "valid on VictoriaMetrics at http://vm:8428" in found.message
 
 
-def test_the_hint_reads_the_interpolated_query_and_ignores_strings():
-    assert metricsql_hint('up{job="x"} default 0', "invalid promql query")
-    assert metricsql_hint('up{job="a) default 0"} +', "invalid promql query") == ""
-    assert metricsql_hint("x", "unknown function with name 'rollup_candlestick'")
-    assert metricsql_hint("x", "unknown function with name 'histogram_avg'") == ""  # PromQL 3, not MetricsQL
+@pytest.mark.parametrize(("query", "named"), VALID, ids=[q for q, _ in VALID])
+def test_valid_metricsql_is_an_error_elsewhere_naming_it_in_the_same_words(query, named):
+    """Offline on a Prometheus-type datasource (it may be either), and against a Prometheus: every
+    construct named, the leniencies too (trial 19: only some carried the hint) — no advice to
+    switch promql/parse off, which would hide the real parse errors as well."""
+    [offline] = _parse_findings(query, "prometheus", None)
+    [against] = _parse_findings(query, "prometheus", PROMETHEUS)
+    for found in (offline, against):
+        assert found.check == "promql/parse" and found.severity.name == "ERROR", found
+        assert f"; valid MetricsQL ({named}" in found.message, found.message
+        assert "which VictoriaMetrics answers and Prometheus rejects" in found.message
+        assert "switch promql/parse off" not in found.message
+    assert "if this datasource is a VictoriaMetrics, check against it (--prometheus-url)" in offline.message
+    assert "and Prometheus at http://prom:9090 is no VictoriaMetrics" in against.message
 
 
-@pytest.mark.parametrize(("query", "named"), LENIENT, ids=[q for q, _ in LENIENT])
-def test_a_leniency_is_metricsql_on_victoriametrics_and_a_plain_error_on_prometheus(query, named):
-    [finding] = _parse_findings(query, "victoriametrics-metrics-datasource")
-    assert finding.check == "promql/metricsql" and named in finding.message, finding
-    [finding] = _parse_findings(query)
-    assert finding.check == "promql/parse" and "MetricsQL" not in finding.message, finding
+@pytest.mark.parametrize("query", INVALID)
+def test_what_victoriametrics_refuses_is_an_error_everywhere_without_the_clause(query):
+    for datasource, backend in (("victoriametrics-metrics-datasource", None), ("prometheus", VM),
+                                ("prometheus", None), ("prometheus", PROMETHEUS)):
+        [found] = _parse_findings(query, datasource, backend)
+        assert found.check == "promql/parse" and "MetricsQL" not in found.message, found
 
 
-def test_victoria_metrics_answers_every_case_and_prometheus_refuses_it(prometheus, victoria):
-    for query, _ in METRICSQL + LENIENT:
+def test_the_verdicts_are_the_real_servers(servers):
+    prometheus, victoria = servers
+    for query, _ in VALID:
         assert _status(victoria.url, query) == 200, f"VictoriaMetrics refused {query}"
+        assert _status(prometheus.url, query) == 400, f"Prometheus accepted {query}"
+    for query in INVALID:
+        assert _status(victoria.url, query) == 422, f"VictoriaMetrics accepted {query}"
         assert _status(prometheus.url, query) == 400, f"Prometheus accepted {query}"
 
 
-def _parse_findings(query: str, datasource: str = "prometheus"):
+def test_every_function_named_metricsql_is_one_victoriametrics_knows(servers):
+    prometheus, victoria = servers
+    unknown = {name for name in _FUNCTIONS if "unknown func" in _error(victoria.url, f"{name}({M})")}
+    assert not unknown - NEWER, f"VictoriaMetrics knows no {sorted(unknown - NEWER)}"
+    known = {name for name in _FUNCTIONS if "unknown function" not in _error(prometheus.url, f"{name}({M})")}
+    assert not known, f"PromQL functions, not MetricsQL: {sorted(known)}"
+
+
+def test_the_hint_reads_the_interpolated_query_and_ignores_strings():
+    assert valid_metricsql('up{job="x"} default 0', "invalid promql query")
+    assert valid_metricsql('up{job="a) default 0"} +', "invalid promql query") == ""
+    assert valid_metricsql("rollup_candlestick(x[5m])", "unknown function with name 'rollup_candlestick'")
+    assert valid_metricsql("histogram_avg(x)", "unknown function with name 'histogram_avg'") == ""  # PromQL 3
+
+
+def test_variable_and_annotation_queries_take_the_same_path():
+    """VictoriaMetrics' own dashboard: the `version` annotation, `offset` after an expression (trial 17,
+    trial 19 MED 4), and a variable's query — MetricsQL on a VictoriaMetrics server, as a panel's is."""
+    query = f"sum by (environment) ({M}) unless (sum by (environment) ({M}) offset $__interval)"
+    model = {"uid": "u", "title": "t", "annotations": {"list": [
+        {"name": "version", "enable": True, "datasource": {"type": "prometheus", "uid": "$ds"}, "expr": query}]},
+        "templating": {"list": [{"name": "ds", "type": "datasource", "query": "prometheus"},
+                                {"name": "env", "type": "query", "datasource": {"type": "prometheus", "uid": "$ds"},
+                                 "query": f"query_result(topk_last(3, {M}))"}]}}
+    queries, _ = inventory(model, "d.json")
+    for backend, check in ((VM, "promql/metricsql"), (None, "promql/parse"), (PROMETHEUS, "promql/parse")):
+        found = [f for q in queries for f in uses_of(q, {}, backend)[1]]
+        assert [(f.location.target, f.check) for f in found] == [("variable env", check), ("annotation version", check)]
+
+
+def test_a_variable_with_no_known_value_is_shown_as_the_variable_not_the_placeholder():
+    """trial 19 LOW 9: `job=~"vobs_placeholder"` in a message; and the parser's "an vector selector"."""
+    model = {"uid": "u", "title": "t",
+             "templating": {"list": [{"name": "job", "type": "query", "query": "label_values(up, job)"},
+                                     {"name": "env", "type": "custom", "query": "dev",
+                                      "current": {"text": "dev", "value": "dev"}}]},
+             "panels": [{"id": 1, "title": "p", "type": "timeseries", "datasource": {"type": "prometheus", "uid": "p"},
+                         "targets": [{"refId": "A", "expr": f'sum({M}{{job=~"$job", environment="$env"}}) offset 5m'}]}]}
+    [query] = [q for q in inventory(model, "d.json")[0] if q.kind == "panel"]
+    [found] = uses_of(query, variables_from_dashboard(model))[1]
+    assert "vobs_" not in found.message, found.message
+    assert f'(interpolated: sum({M}{{job=~"$job", environment="dev"}}) offset 5m)' in found.message
+    assert "offset modifier must follow a vector selector, a range vector selector or a subquery" in found.message
+
+
+def test_validate_against_victoriametrics_says_metricsql_and_against_prometheus_an_error(servers, tmp_path):
+    """The CLI end to end (trial 19: `vobs validate vm-victoriametrics.json --prometheus-url <VM>` exited
+    1 on the `version` annotation): the server answers which it is before any query is read."""
+    prometheus, victoria = servers
+    query = f"(sum by (environment) ({M})) offset 5m"
+    ds = {"type": "prometheus", "uid": "p"}
+    (tmp_path / "d.json").write_text(json.dumps({"uid": "u", "title": "t", "panels": [
+        {"id": 1, "title": "p", "type": "timeseries", "datasource": ds,
+         "targets": [{"refId": "A", "expr": query}, {"refId": "B", "expr": f"topk_last(3, {M})"}]}],
+        "annotations": {"list": [{"name": "version", "enable": True, "datasource": ds, "expr": query}]},
+        "templating": {"list": [{"name": "env", "type": "query", "datasource": ds,
+                                 "query": f"query_result(sum({M}) by (environment) default 0)"}]}}))
+    on_vm = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", victoria.url, "--format", "json"])
+    assert on_vm.exit_code == 0, on_vm.output
+    found = [f for f in json.loads(on_vm.stdout)["findings"] if f["check"].startswith("promql/")]
+    assert sorted((f["location"]["target"], f["check"]) for f in found) == [
+        ("A", "promql/metricsql"), ("B", "promql/metricsql"), ("annotation version", "promql/metricsql"),
+        ("variable env", "promql/metricsql")]
+    on_prometheus = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", prometheus.url])
+    assert on_prometheus.exit_code == 1, on_prometheus.output
+    assert on_prometheus.stdout.count("[promql/parse]") == 4 and "is no VictoriaMetrics" in on_prometheus.stdout
+
+
+def _parse_findings(query: str, datasource: str = "prometheus", backend: Backend | None = None):
     model = {"uid": "u", "title": "t", "panels": [{"id": 1, "title": "p", "type": "timeseries",
                                                     "datasource": {"type": datasource, "uid": "ds"},
                                                     "targets": [{"refId": "A", "expr": query}]}]}
     [q], _ = inventory(model, "d.json")
-    uses, findings = uses_of(q, {})
+    uses, findings = uses_of(q, {}, backend)
     return [f for f in findings if f.check in ("promql/parse", "promql/metricsql")]
 
 
-def _status(url: str, query: str) -> int:
+def _answer(url: str, query: str) -> tuple[int, str]:
     request = f"{url}/api/v1/query?" + urllib.parse.urlencode({"query": query})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())["status"] == "success" and response.status
+            return response.status, ""
     except urllib.error.HTTPError as exc:
-        return exc.code
+        return exc.code, json.loads(exc.read()).get("error", "")
+
+
+def _status(url: str, query: str) -> int:
+    return _answer(url, query)[0]
+
+
+def _error(url: str, query: str) -> str:
+    return _answer(url, query)[1]
+
+
+def test_a_name_built_from_a_variable_with_no_known_value_is_a_pattern_not_the_placeholder():
+    """trial 19 LOW 9: `{__name__="vault_route_create_${mountpoint}__count"}` with $mountpoint unknown was
+    judged as the metric vault_route_create_vobs_placeholder__count — missing, in vobs' own words."""
+    model = {"uid": "u", "title": "t", "templating": {"list": [
+        {"name": "mountpoint", "type": "query", "query": "label_values(vault_route_create_count, mountpoint)"}]},
+        "panels": [{"id": 1, "title": "p", "type": "timeseries", "datasource": {"type": "prometheus", "uid": "p"},
+                    "targets": [{"refId": "A", "expr": 'sum(increase({__name__="vault_route_create_${mountpoint}__count"}'
+                                                        '[5m])) + sum({__name__=~"vault_.*_${mountpoint}"})'}]}]}
+    [query] = [q for q in inventory(model, "d.json")[0] if q.kind == "panel"]
+    uses, findings = uses_of(query, variables_from_dashboard(model))
+    assert findings == [] and [(u.metric, u.is_pattern) for u in uses] == [
+        ("vault_route_create_.+__count", True), ("vault_.*_.+", True)]
+    from vertice_obs.metrics.lints import lint
+    from vertice_obs.metrics.validation import DashboardFile
+
+    [job] = [f for f in lint([DashboardFile("d.json", model)]) if f.check == "promql/job-matcher"]
+    assert "no job matcher on vault_route_create_…__count" in job.message and "vobs_" not in job.message

@@ -105,9 +105,9 @@ CASES = [
     Case("import-not-utf8-later-line", importing({"l.json": b'{"uid": "x",\n "title": "ok",\n "x": "\xff"}'}, "l.json"),
          2, where="l.json:3:8", message="not UTF-8 text (byte 0xff"),
     Case("import-existing-module-without-force",
-         importing({"v3.json": V3, "dashboards/icqsumcgz.py": "import h\ndashboard = h.dashboard('IcqsUmcGz')\n"},
+         importing({"v3.json": V3, "dashboards/swagger_stats_dashboard_v3.py": "import h\ndashboard = h.dashboard('IcqsUmcGz')\n"},
                    "v3.json"), 2,
-         where="v3.json", message="dashboards/icqsumcgz.py exists already: pass --force"),
+         where="v3.json", message="dashboards/swagger_stats_dashboard_v3.py exists already: pass --force"),
     Case("import-same-uid-twice", importing({"a.json": V3, "b.json": V3}, "a.json", "b.json"), 2,
          where="b.json", message="is also in a.json"),
     Case("import-narratives-is-a-file-writes-no-module",
@@ -121,7 +121,9 @@ CASES = [
                                                            "    story: S\ntitle: N\nowner: o\nsummary: s\n"},
                    "v3.json", "--narrative", "n"), 2, where="narratives/n.yaml:2", message="must be the last"),
     Case("import-hostile-titles-are-data", importing({"evil.json": _dashboard()}, "evil.json", "--narrative", "e"),
-         0, error_line=False, writes=("project/dashboards/evil.py", "project/narratives/")),
+         # the title names the module only as its letters and digits, inside dashboards/
+         0, error_line=False, writes=("project/dashboards/x_import_os_system_touch_outside_pwned.py",
+                                      "project/narratives/")),
     Case("build-of-imported-hostile-titles-runs-no-code", building_after_import(_dashboard()), 0,
          error_line=False, writes=("project/exports/",)),
 ]

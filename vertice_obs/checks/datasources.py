@@ -11,6 +11,7 @@ datasource`, and the older `victoriametrics-datasource`) speak MetricsQL, its su
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 MIXED = "-- Mixed --"
@@ -30,6 +31,23 @@ LANGUAGES = {
 _NAMED = (("victoria", "victoriametrics-datasource"), ("loki", "loki"), ("elasticsearch", "elasticsearch"),
           ("mysql", "mysql"), ("postgres", "postgres"), ("mssql", "mssql"), ("influx", "influx"),
           ("tempo", "tempo"), ("graphite", "graphite"))
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The server a run checks against, as far as the query language goes: `shown` names it in
+    messages ("VictoriaMetrics at http://…"); `metricsql`: it is a VictoriaMetrics, so it answers
+    MetricsQL whatever the datasource's plugin (VictoriaMetrics' own dashboards query it through
+    Grafana's Prometheus plugin). A run with no server (offline, the catalog) has none: None."""
+
+    shown: str
+    metricsql: bool = False
+
+
+def speaks_metricsql(kind: str, backend: Backend | None) -> bool:
+    """Does a query on a datasource of type `kind` reach a server that answers MetricsQL — the
+    datasource is VictoriaMetrics' plugin, or the run's server is a VictoriaMetrics?"""
+    return LANGUAGES.get(kind) == METRICSQL or (backend is not None and backend.metricsql and kind in LANGUAGES)
 
 
 def language(kind: str) -> str | None:

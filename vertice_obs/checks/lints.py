@@ -213,3 +213,15 @@ _register("promql/instance-matcher", Severity.INFO,
           "instance, and readers cannot look at one. Recording-rule outputs (names with `:`) are exempt. "
           "Information. grafana/dashboard-linter: `target-instance-rule` (which wants exactly "
           "instance=~\"$instance\").")
+_register("promql/histogram-quantile-without-le", Severity.ERROR,
+          "histogram_quantile() over an aggregation of a classic histogram's buckets (`_bucket` series) "
+          "that drops their `le` label — `by` without le (`sum by (job) (rate(x_bucket[5m]))`), `without` "
+          "with it, or no clause at all: histogram_quantile() reads the bucket bounds from `le`, finds "
+          "none, and the panel is always empty. Keep le: `sum by (job, le) (…)`. Native histograms (no "
+          "`_bucket`, no le) are not judged, nor a label_replace() that makes le, nor a `by` label a "
+          "variable leaves unknown. VictoriaMetrics' histograms carry `vmrange` instead, which its "
+          "histogram_quantile() reads too: keeping vmrange is fine where the query reaches a "
+          "VictoriaMetrics (its datasource plugin, or the server checked against), an error against "
+          "a Prometheus, and a warning offline on a Prometheus-type datasource (it may be either). "
+          "Newer Prometheus versions warn at query time (`bucket label \"le\" is missing or has a malformed "
+          "value`), Debian's 2.42 answers nothing; no grafana/dashboard-linter equivalent.")

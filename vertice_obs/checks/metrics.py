@@ -28,9 +28,13 @@ _register("metric/missing", Severity.WARNING,
           "The metric has not been seen in Prometheus in the whole lookback window (default 7 d): "
           "the exporter does not produce it, or the name is wrong. An error when the catalog marks it required. "
           "In a query variable's own query its dropdown lists nothing: this and the other No-data checks of "
-          "a variable's query (disappeared, recording-rule, label-missing, no-matching-series) then name the "
-          "panels that use the variable, directly or through a variable chained below it, and the audit counts "
-          "them among the metric's panels (`via` the variable).")
+          "a variable's query (disappeared, recording-rule, label-missing, no-matching-series) then judge the "
+          "panels that use the variable, directly or through a variable chained below it, with the value "
+          "Grafana writes for an empty dropdown (`\"\"`, `()`, the allValue — `x=\"\"` selects the series "
+          "without the label): they name the panels it leaves with No data, and the audit counts those among "
+          "the metric's panels (`via` the variable); they count the panels that still draw and those empty of "
+          "their own. Not when the dashboard's time range reaches back to when the dropdown last listed "
+          "something: Grafana lists values over that range.")
 _register("metric/disappeared", Severity.WARNING,
           "The metric existed within the lookback window but has no series now: the exporter stopped, "
           "or it was renamed. Says when it was last seen. An error when the catalog marks it required.")
@@ -77,14 +81,18 @@ _register("variable/option-no-data", Severity.WARNING,
           "how many panels it empties — and, apart, the annotations and variables whose queries it empties.")
 _register("variable/label-missing", Severity.WARNING,
           "A query variable lists the values of a label (`label_values(kube_pod_info, pod)`) that no series "
-          "of the metrics of its query carries: its dropdown stays empty, and the panels it fills get no value "
-          "to select by — a typo, or a label the exporter does not set. Says which labels the metric has. "
+          "of the metrics of its query carries: its dropdown stays empty — a typo, or a label the exporter "
+          "does not set. Says which labels the metric has. "
           "`label_values(region)` and a query naming no metric (`label_values({job=\"x\"}, region)`) are judged "
           "over every series: a label none carried within the lookback (one request, only for such a dropdown). "
           "Against Prometheus and offline (the catalog's labels); not judged where the query makes labels "
-          "(label_replace, label_join, count_values, absent) or names a metric by pattern. Names the panels "
-          "that use the variable, directly or through a chained one; the audit ranks it as an action of its "
-          "metric (status label-missing) with those panels.")
+          "(label_replace, label_join, count_values, absent) or names a metric by pattern. Judges the panels "
+          "that use the variable, directly or through a chained one, with the value Grafana then writes "
+          "(`\"\"`, `()`, the allValue: `x=\"\"` selects the series without the label) and names those it "
+          "leaves with No data; the audit ranks it as an action of its metric (status label-missing) with "
+          "those panels. A warning when it empties a panel or a reader sees a dropdown with nothing to pick; "
+          "information when it empties none and is hidden (`hide: 2`) or Include All (it offers All) — the "
+          "mixins' hidden `cluster` on a server without that label.")
 _register("variable/not-a-selector", Severity.WARNING,
           "A query variable's `label_values(q, label)` whose q is no plain series selector (`rate(x[5m])`, "
           "`sum by (job) (up)`, `a or b`, `x offset 5m`): Grafana sends q to Prometheus as `match[]`, which takes "
@@ -114,13 +122,19 @@ _register("source/incomplete", Severity.WARNING,
           "none, and is said as info (it fails no `--fail-on warning` run).")
 _register("promql/parse", Severity.ERROR,
           "The query does not parse as PromQL (after Grafana variables were interpolated): the panel "
-          "cannot show data. The parser's message says where.")
+          "cannot show data. The parser's message says where. A query that is valid MetricsQL "
+          "(VictoriaMetrics' dialect) but reaches no VictoriaMetrics that vobs knows of says so, naming "
+          "the construct — offline, checking against the VictoriaMetrics makes it `promql/metricsql`. A hidden query Grafana does not run (no "
+          "expression of its panel uses it) is said as info.")
 _register("promql/metricsql", Severity.INFO,
-          "A query on a VictoriaMetrics datasource (the `victoriametrics-metrics-datasource` or "
-          "`victoriametrics-datasource` plugin) uses MetricsQL's extensions (`WITH`, `if`/`default`, "
-          "`rollup_rate()`, …): valid there, but vobs parses PromQL, so the metrics it uses are not "
-          "checked. The message names the construct. A query that is not valid MetricsQL either stays "
-          "a `promql/parse` error.")
+          "A query that is valid MetricsQL but not PromQL (`WITH`, `if`/`default`, `topk_last()`, "
+          "`rate(x)` without a window, `offset` after an expression, `x or 0`, …) where it reaches a "
+          "VictoriaMetrics: its datasource is VictoriaMetrics' plugin (`victoriametrics-metrics-datasource`, "
+          "`victoriametrics-datasource`), or the server checked against (--prometheus-url) is one. Valid "
+          "there, but vobs reads PromQL only, so none of its checks ran on the query (its metrics' "
+          "existence and types, its series and labels, the PromQL lints) — said, not passed over. The "
+          "message names the constructs. A query VictoriaMetrics refuses stays a `promql/parse` error; "
+          "not checked: how many arguments a MetricsQL function takes, and the body of `WITH` templates.")
 _register("inventory/library-panel", Severity.INFO,
           "A library panel stub whose model the file does not carry: its queries live in Grafana's panel "
           "library, so they are not inspected here. A dashboard exported for sharing externally carries "

@@ -236,3 +236,50 @@ def is_builtin_datasource(ds: Any) -> bool:
         kind = text(ds.get("type")).lower()
         return kind in ("datasource", "grafana", "__expr__") or text(ds.get("uid")) in BUILTIN_DATASOURCES
     return isinstance(ds, str) and ds in BUILTIN_DATASOURCES
+
+
+# Grafana's server-side expressions (math, reduce, resample, threshold, classic conditions, SQL): its
+# `ExpressionDatasourceRef` {type: __expr__, uid: __expr__, name: Expression}, and the legacy `-100`.
+_EXPRESSION = {"__expr__", "Expression", "-- Expression --", "-100"}
+
+
+def is_expression(ds: Any) -> bool:
+    """A reference to Grafana's server-side expressions datasource."""
+    if isinstance(ds, dict):
+        return text(ds.get("type")) in _EXPRESSION or text(ds.get("uid")) in _EXPRESSION
+    return isinstance(ds, str) and ds in _EXPRESSION
+
+
+def unrun_targets(targets: Any, panel_ds: Any = None) -> set[int]:
+    """The indexes of a panel's targets Grafana never runs: hidden (`hide: true`) and not an input of
+    an expression it runs. A hidden query an expression uses is still run (its result not drawn):
+    Grafana keeps the hidden queries the visible expressions need, through hidden expressions too
+    (`filterHiddenQueries`). An expression uses a query it names — `$A`, `${A}` (math), `A` (reduce,
+    resample, threshold), `FROM A` (SQL), a classic condition's `query.params` — read generously:
+    the refId as a word anywhere in its `expression`, so a query in doubt counts as run and is judged."""
+    items = [(i, t) for i, t in enumerate(as_list(targets)) if isinstance(t, dict)]
+    hidden = {i for i, t in items if t.get("hide") is True}
+    if not hidden:
+        return set()
+    names = {text(t.get("refId")) for _, t in items} - {""}
+    uses: dict[str, set[str]] = {}  # an expression's refId → the refIds it names
+    todo: list[str] = []  # the refIds the visible expressions name
+    for i, t in items:
+        if is_expression(t.get("datasource") or panel_ds):
+            uses[text(t.get("refId"))] = named = {n for n in names if _names(t, n)}
+            if i not in hidden:
+                todo.extend(named)
+    needed: set[str] = set()
+    while todo:
+        ref = todo.pop()
+        if ref not in needed:
+            needed.add(ref)
+            todo.extend(uses.get(ref, ()))
+    return {i for i, t in items if i in hidden and text(t.get("refId")) not in needed}
+
+
+def _names(expression: dict, ref: str) -> bool:
+    """Does an expression target name the query `ref`: in its `expression`, or as a classic condition's query."""
+    if re.search(rf"(?<!\w){re.escape(ref)}(?!\w)", text(expression.get("expression"))):
+        return True
+    return any(ref in as_list(as_dict(as_dict(c).get("query")).get("params")) for c in as_list(expression.get("conditions")))

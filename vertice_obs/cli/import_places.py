@@ -10,6 +10,7 @@ import ast
 import hashlib
 import keyword
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,12 +28,27 @@ class Imported:
     notes: list[str] = field(default_factory=list)
 
 
-def module_name(uid: str) -> str:
-    """A module file name from a uid (already a Grafana uid): lowercase, `_` for the rest."""
-    name = re.sub(r"[^a-z0-9]+", "_", uid.lower()).strip("_") or "imported"
+_NAME_CHARS = 60  # a module name from a long title is cut at a word before this
+
+
+def module_name(title: str, uid: str) -> str:
+    """A module file name from a dashboard's title, as people call it (`Node Exporter / USE Method /
+    Cluster` → `node_exporter_use_method_cluster`): its ASCII letters and digits (accents dropped),
+    lowercase, `_` for the rest, cut at a word within 60 characters; from the uid (a Grafana uid
+    already) when the title has no such character (another script). Only [a-z0-9_] ever reaches
+    the file name, and it goes through `safe_join`."""
+    name = _slug(title)
+    if len(name) > _NAME_CHARS:
+        name = name[:_NAME_CHARS + 1].rsplit("_", 1)[0] if "_" in name[:_NAME_CHARS + 1] else name[:_NAME_CHARS]
+    name = name or _slug(uid) or "imported"
     if name[0].isdigit() or keyword.iskeyword(name):
         name = "d_" + name
     return name
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
 
 
 def _defined(directory: Path) -> dict[str, tuple[Path, str | None]]:
@@ -57,8 +73,9 @@ def _defined(directory: Path) -> dict[str, tuple[Path, str | None]]:
 def place(imported: list[Imported], project, force: bool) -> dict[str, tuple[Path, str | None]]:
     """Decide every module path before anything is written, and return what the project's modules
     define (uid → (module, its literal title or None)), for `title_problems`. A uid some module already defines goes
-    to THAT module, and only with --force: --force never replaces a module of another uid. Two
-    dashboards whose uids make the same module name (`newuid1`, `NEWUID1`, `-newuid1`), or a name an
+    to THAT module, and only with --force: --force never replaces a module of another uid (so a
+    dashboard renamed since keeps its module). Any other is named after its title (`module_name`);
+    two dashboards whose titles make the same module name (`Overview`, `overview!`), or a name an
     existing module of another dashboard holds, compared case-insensitively as macOS and Windows
     file systems compare them, get a short stable hash of the exact uid appended instead."""
     seen: dict[str, str] = {}
@@ -73,7 +90,7 @@ def place(imported: list[Imported], project, force: bool) -> dict[str, tuple[Pat
     taken: set[str] = set()
     for item in (i for i in imported if i.uid in defined):
         own = defined[item.uid]
-        if not force and own.name == module_name(item.uid) + ".py":
+        if not force and own.name == module_name(item.title, item.uid) + ".py":
             raise InputError(f"{project.display(own)} exists already: pass --force to overwrite it", item.source)
         if not force:
             raise InputError(f"dashboard uid {item.uid!r} is already defined in {project.display(own)}: "
@@ -81,7 +98,7 @@ def place(imported: list[Imported], project, force: bool) -> dict[str, tuple[Pat
         item.module = own
         taken.add(own.name.casefold())
     for item in (i for i in imported if i.module is None):
-        base = module_name(item.uid)
+        base = module_name(item.title, item.uid)
         digest = hashlib.sha256(item.uid.encode("utf-8", "surrogatepass")).hexdigest()
         name = next(n for n in [base, *(f"{base}_{digest[:k]}" for k in (6, 12, 64))]
                     if (n + ".py").casefold() not in taken | existing)

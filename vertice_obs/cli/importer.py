@@ -238,7 +238,8 @@ def import_(ctx, sources, uids, narrative_id, chapter_titles, explain, force, fm
 
     SOURCE is a dashboard JSON file, or a folder of them, read recursively (a `vobs pull` output
     folder too; JSON in it that is no dashboard is skipped with a note); --uid fetches from Grafana.
-    Uids that would share a module name get a short hash of the uid appended. `vobs build` of the
+    Each module is named after its dashboard's title (its uid when the title has no ASCII letter or
+    digit); titles that would share a module name get a short hash of the uid appended. `vobs build` of the
     module renders the same dashboard, but for the migrations `--explain` lists (graph → timeseries,
     singlestat → stat, rows → row panels, __inputs → datasource variables, schemaVersion, reflowed
     positions) and the narrative's story panel, links and tags. Every problem of every source is

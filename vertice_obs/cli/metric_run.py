@@ -43,6 +43,7 @@ def metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str 
     with the checks that need no server. `offline`: no Prometheus, whatever the configuration says.
     `since`: only the dashboards changed since that git ref (nothing changed: nothing asked).
     Returns (result, dashboards, catalog, failure)."""
+    from vertice_obs.checks.datasources import Backend
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource, SourceUnavailable
     from vertice_obs.metrics.lint_config import load_policy
@@ -75,10 +76,12 @@ def metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str 
         source = CatalogSource(catalog)
     if keep is not None and keep.nothing:
         return _nothing_checked(source), [], catalog, None
-    failure = None
+    failure, backend = None, None
     if isinstance(source, PrometheusSource):
         try:
             source.names()  # remembered: the run asks once, and fails fast when the server cannot answer
+            # what answered: a VictoriaMetrics answers MetricsQL, whatever plugin the dashboards name
+            backend = Backend(source.description, source.kind == "VictoriaMetrics")
         except SourceUnavailable as exc:
             failure = f"{exc}: metric existence is unknown"
             if fail_fast:
@@ -95,13 +98,13 @@ def metric_run(ctx: click.Context, paths: tuple[Path, ...], prometheus_url: str 
         found = [f for f in found if keep.selection.everything or f.location.file in keep.paths]
     found.extend(policy.skipped(project.display))  # a lint file met in a folder that links out of it
     ours = under(project.display(project.exports_dir))
-    lints = lambda d, queries, known: lint_dashboard(d, queries, ours, policy.disabled, known)  # noqa: E731
+    lints = lambda d, queries, known: lint_dashboard(d, queries, ours, policy.disabled, known, backend)  # noqa: E731
     judged = source is not None and failure is None  # selectors will be judged: options are made as parts are read
     shown = show_progress if show_progress is not None else sys.stderr.isatty()
     bar = click.progressbar(length=len(dashboards), label="reading queries", file=sys.stderr) if shown else None
     with bar if bar is not None else contextlib.nullcontext():
         collected = collect_parallel(dashboards, jobs, (lambda _f: bar.update(1)) if bar is not None else None,
-                                     judged=judged, options=judged, per_dashboard=lints)
+                                     judged=judged, options=judged, per_dashboard=lints, backend=backend)
     collected.findings.extend(found)
     collected.findings.extend(lint_run(dashboards, policy.disabled))
     if shown and source is not None and failure is None:  # the bar is done; the source's answers and the judging follow

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from vertice_obs.checks import finding
+from vertice_obs.checks.datasources import Backend
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import REQUIRED, MetricUse
@@ -59,7 +60,7 @@ class QueryFacts:
 
 
 def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[str, str] | None = None,
-                shapes: bool = True, adhoc: tuple[LabelMatcher, ...] = ()) -> QueryFacts:
+                shapes: bool = True, adhoc: tuple[LabelMatcher, ...] = (), backend: Backend | None = None) -> QueryFacts:
     """Interpolate `query` once and analyse it: its metric uses (or a parse finding), the selectors
     that must select something and its `by` groupings. With `option` (the query judged for one
     option of a variable) only its selectors: options change values, not names or label names.
@@ -67,7 +68,9 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
 
     Matchers whose value a variable left unknown (a placeholder) are not judged: nothing is known
     about them, so nothing is said. `adhoc`: the matchers the dashboard's saved ad hoc filters add
-    to every vector selector of this query (`adhoc.filters_for`), bare ones included."""
+    to every vector selector of this query (`adhoc.filters_for`), bare ones included. `backend`: the
+    server the run checks against (None offline), for what a query that does not parse is
+    (`extract._parse_finding`: MetricsQL where it reaches a VictoriaMetrics)."""
     expr = query.expr
     if query.kind == "variable":
         expr = _variable_promql(expr)
@@ -81,13 +84,13 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
     try:
         check_query_shape(expr)  # before interpolation, which walks the text too
     except ParseError as exc:
-        return QueryFacts(findings=[_parse_finding(query, exc, expr)] if option is None else [])
+        return QueryFacts(findings=[_parse_finding(query, exc, expr, backend)] if option is None else [])
     done = interpolate(expr, variables)
     patterns = tuple(sorted(done.name_patterns.items())) if done.name_patterns else ()
     try:
         facts = (_by_shape(done.text, patterns) if shapes else None) or analyse(done.text, patterns)
     except ParseError as exc:
-        return QueryFacts(findings=[_parse_finding(query, exc, done.text)] if option is None else [])
+        return QueryFacts(findings=[_parse_finding(query, exc, done.text, backend, variables)] if option is None else [])
     out = QueryFacts()
     if option is None:
         out.uses = _to_uses(facts.refs, query)

@@ -15,11 +15,16 @@ from typing import Any, Iterable, Mapping
 import promql_parser as pp
 
 from vertice_obs.checks import finding
-from vertice_obs.checks.datasources import METRICSQL, language
+from vertice_obs.checks.datasources import (
+    METRICSQL,
+    Backend,
+    language,
+    speaks_metricsql,
+)
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
-from vertice_obs.metrics.interpolate import Variable, interpolate
+from vertice_obs.metrics.interpolate import PLACEHOLDER, Variable, interpolate
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.metricsql import metricsql_hint, valid_metricsql
 from vertice_obs.metrics.promql_text import (
@@ -27,6 +32,7 @@ from vertice_obs.metrics.promql_text import (
     _variable_promql,
     check_query_shape,
     parse_promql,
+    parser_message,
 )
 from vertice_obs.metrics.series import LabelMatcher
 
@@ -214,11 +220,15 @@ def _selector(node: Any, role: str, reason: str, patterns: Mapping[str, str], un
         for m in group:
             if m.name != "__name__":
                 continue
-            if (op := _op_word(m.op)) == "equal":
+            if (op := _op_word(m.op)) == "equal" and PLACEHOLDER in m.value:  # `{__name__="x_${v}_count"}`, $v unknown
+                refs.append(MetricRef(".+".join(map(re.escape, m.value.split(PLACEHOLDER))), True, role, (), reason,
+                                      (), under, ranged, _reach(0.0, backs)))
+            elif op == "equal":
                 refs.append(MetricRef(m.value, False, role, (), reason, _label_matchers(matchers), under, ranged,
                                       _reach(_back(node), backs)))
-            elif op == "re":
-                refs.append(MetricRef(m.value, True, role, (), reason, (), under, ranged, _reach(0.0, backs)))
+            elif op == "re":  # a variable with no known value stands for any text (`x_$v.*`)
+                refs.append(MetricRef(m.value.replace(PLACEHOLDER, ".+"), True, role, (), reason, (), under, ranged,
+                                      _reach(0.0, backs)))
     return refs
 
 
@@ -231,8 +241,10 @@ def _reach(own: float, backs: tuple[float, ...]) -> float:
 
 # --- queries → uses ----------------------------------------------------------------------------------
 
-def uses_of(query: Query, variables: Mapping[str, Variable]) -> tuple[list[MetricUse], list[Finding]]:
-    """Interpolate, parse and extract one inventoried query: its metric uses, or a parse finding.
+def uses_of(query: Query, variables: Mapping[str, Variable],
+            backend: Backend | None = None) -> tuple[list[MetricUse], list[Finding]]:
+    """Interpolate, parse and extract one inventoried query: its metric uses, or a parse finding
+    (`backend`: the server the run checks against, None offline — see `_parse_finding`).
     The reference path, one query at a time; a whole run goes through `analysis.query_facts`,
     which shares one parse per query shape and must give the same answer."""
     expr = query.expr
@@ -246,12 +258,12 @@ def uses_of(query: Query, variables: Mapping[str, Variable]) -> tuple[list[Metri
     try:
         check_query_shape(expr)  # before interpolation, which walks the text too
     except ParseError as exc:
-        return [], [_parse_finding(query, exc, expr)]
+        return [], [_parse_finding(query, exc, expr, backend)]
     done = interpolate(expr, variables)
     try:
         refs = extract(done.text, tuple(sorted(done.name_patterns.items())) if done.name_patterns else ())
     except ParseError as exc:
-        return [], [_parse_finding(query, exc, done.text)]
+        return [], [_parse_finding(query, exc, done.text, backend, variables)]
     return _to_uses(refs, query), []
 
 
@@ -267,20 +279,47 @@ def _format_hint(expr: str, error: str) -> str:
 
 
 _SHOWN_QUERY = 300  # characters of a query quoted in a message; the finding's details keep it whole
+# the checks that cannot run on a query vobs does not parse, said where a MetricsQL query is let be
+NOT_CHECKED = "not whether its metrics exist, their types, its series and labels (No data), nor the PromQL lints"
 
 
-def _parse_finding(query: Query, exc: ParseError, text: str) -> Finding:
+def _parse_finding(query: Query, exc: ParseError, text: str, backend: Backend | None = None,
+                   variables: Mapping[str, Variable] | None = None) -> Finding:
+    """The finding for a query that does not parse as PromQL (`text`: as interpolated). Valid MetricsQL
+    where the query reaches a VictoriaMetrics — its datasource is VictoriaMetrics' plugin, or the run's
+    server (`backend`) is one — is `promql/metricsql`, information naming what was not checked; anything
+    else a `promql/parse` error, which names the MetricsQL a valid MetricsQL query takes, the same
+    words everywhere. A variable with no known value is shown as the variable (`$job`), never as the
+    placeholder vobs put in its place (`variables`: the dashboard's)."""
     def clip(q: str) -> str:
         return q if len(q) <= _SHOWN_QUERY else f"{q[:_SHOWN_QUERY]}… ({len(q):,} characters)"
 
-    shown = clip(query.expr) if text == query.expr else f"{clip(query.expr)} (interpolated: {clip(text)})"
+    error = str(exc)
+    shown = _as_written(query.expr, text, variables)
+    shown = clip(query.expr) if shown == query.expr else f"{clip(query.expr)} (interpolated: {clip(shown)})"
     shown = escape(shown, one_line=True)  # a query may carry control characters; messages reach terminals
-    if language(query.datasource) == METRICSQL and (what := valid_metricsql(text, str(exc))):
-        return finding("promql/metricsql", f"MetricsQL on a VictoriaMetrics datasource ({escape(what, one_line=True)}"
-                       f"), which vobs does not parse: its metrics are not checked — in: {shown}", query.location,
-                       query=query.expr)
-    hint = escape(metricsql_hint(text, str(exc)) or _format_hint(query.expr, str(exc)), one_line=True)
-    return finding("promql/parse", f"query does not parse: {exc}{hint} — in: {shown}", query.location, query=query.expr)
+    what = escape(valid_metricsql(text, error), one_line=True)
+    if what and speaks_metricsql(query.datasource, backend):
+        where = ("a VictoriaMetrics datasource" if language(query.datasource) == METRICSQL or backend is None
+                 else escape(backend.shown, one_line=True))
+        return finding("promql/metricsql", f"MetricsQL ({what}), valid on {where}: vobs reads PromQL only, so this "
+                       f"query is not checked — {NOT_CHECKED} — in: {shown}", query.location, query=query.expr)
+    hint = escape(metricsql_hint(what, backend) or _format_hint(query.expr, error), one_line=True)
+    return finding("promql/parse", f"query does not parse: {parser_message(error)}{hint} — in: {shown}",
+                   query.location, query=query.expr)
+
+
+def _as_written(expr: str, text: str, variables: Mapping[str, Variable] | None) -> str:
+    """`text` (`expr` interpolated) with each variable that had no known value — vobs' placeholder
+    there — written as the variable again (`job=~"$job"`, not `job=~"vobs_placeholder"`)."""
+    if variables is None or PLACEHOLDER not in text:
+        return text
+    unknown = [name for name, v in variables.items() if not v.values and not v.all_value]
+    marks = {name: f"vobsshown{i}x" for i, name in enumerate(unknown)}
+    again = interpolate(expr, {**variables, **{name: Variable(name, (mark,)) for name, mark in marks.items()}}).text
+    for name, mark in marks.items():
+        again = again.replace(mark, f"${name}")
+    return again
 
 
 def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:

@@ -4,12 +4,15 @@ follow from it. Pure: a dashboard's queries and variables in, findings out.
 - `variable/value-unknown` (info): a variable nothing is known about, naming the panels whose
   matchers it fills (those matchers are not judged).
 - A query variable whose own query selects nothing has an empty dropdown: `with_fills` makes each
-  such finding (its metric missing, a label or value it lists absent) name the panels that use the
-  variable, directly or through a chained variable, so that the audit ranks it by them too
-  (trial 14: a metric feeding one dropdown that 10 panels filter by was ranked by its dropdown alone).
+  such finding (its metric missing, a label or value it lists absent) name the panels that empty
+  dropdown leaves with No data (`empty_dropdowns` judges them with the value Grafana then writes),
+  so that the audit ranks it by them too (trial 14: a metric feeding one dropdown that 10 panels
+  filter by was ranked by its dropdown alone) — and only those (trial 19: `cluster=""` selects the
+  series without the label, and the mixins' panels drew). A `variable/label-missing` that empties
+  no panel and that no reader sees as empty (hidden, or Include All) is information.
 
-May import `checks`, `finding`, `metrics.analysis`, `metrics.inventory`, `metrics.interpolate`,
-`metrics.nodata`.
+May import `checks`, `finding`, `metrics.analysis`, `metrics.empty_dropdowns`, `metrics.inventory`,
+`metrics.interpolate`, `metrics.nodata`.
 """
 
 from __future__ import annotations
@@ -18,22 +21,27 @@ from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.checks import finding
-from vertice_obs.checks.metrics import NO_DATA
-from vertice_obs.checks.walk import VARIABLE_REF, pointer, variables
-from vertice_obs.finding import Finding, panels_named
+from vertice_obs.checks.walk import pointer, variables
+from vertice_obs.finding import Finding, Severity, panels_named
 from vertice_obs.jsonpos import Positions
 from vertice_obs.metrics.analysis import mentions
+from vertice_obs.metrics.empty_dropdowns import (
+    EMPTIES,
+    VARIABLE,
+    Judgement,
+    Outcome,
+    Panel,
+    names_used,
+)
 from vertice_obs.metrics.interpolate import Variable
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.nodata import VariableAt, at_variable
 
-Panel = tuple[Any, "int | None", "str | None", "int | None"]  # (title, id), its first query using the variable: refId, line
-Fills = dict[tuple[str, str], tuple[Panel, ...]]  # (file, variable) → the panels it fills, in the dashboard's order
+__all__ = ["EMPTIES", "Fills", "Panel", "filled_panels", "names_used", "unknown_in", "unknown_values",
+           "uses_variable", "variable_paths", "with_fills"]
 
-# A variable's own query selecting nothing: its dropdown lists nothing (whatever the time range, or
-# for this one: `disappeared`), so every panel filtering by it is drawn without a value of it.
-EMPTIES = NO_DATA | {"variable/label-missing"}
-_VARIABLE = "variable "  # a variable's query: its Location.target
+Fills = dict[tuple[str, str], tuple[Panel, ...]]  # (file, variable) → the panels it fills, in the dashboard's order
+_VARIABLE = VARIABLE
 
 
 def variable_paths(file: str, model: Mapping[str, Any], names: Iterable[str],
@@ -49,14 +57,6 @@ def variable_paths(file: str, model: Mapping[str, Any], names: Iterable[str],
     return out
 
 
-def names_used(expr: str) -> frozenset[str]:
-    """The variables `expr` refers to, by their exact names (Grafana's own reference syntax, the
-    lints' `VARIABLE_REF`: `$name`, `[[name:fmt]]`, `${name.field:fmt}`; `$env` is not `$environment`)."""
-    if "$" not in expr and "[[" not in expr:  # most queries of a dashboard use no variable
-        return frozenset()
-    return frozenset(m.group(1) or m.group(2) or m.group(4) for m in VARIABLE_REF.finditer(expr))
-
-
 def uses_variable(expr: str, name: str) -> bool:
     """Does `expr` use exactly the variable `name`? Unlike `analysis.mentions` (a prefix test that
     may judge once too often), `$env` is not found in `$environment`: a panel counted here is
@@ -64,13 +64,12 @@ def uses_variable(expr: str, name: str) -> bool:
     return name in names_used(expr)
 
 
-def filled_panels(file: str, found: Sequence[Query], model: Mapping[str, Any] | None = None) -> Fills:
+def filled_panels(file: str, found: Sequence[Query]) -> Fills:
     """(file, variable) → the panels whose queries use the variable, directly or through a variable
     whose own query uses it (`$pod` from `label_values(up{namespace="$ns"}, pod)` fills what `$pod`
     fills), for each variable with a query of its own. Empty for a dashboard without one. Each
     expression is scanned once; a chain (or a cycle) of thousands of variables stays linear in it
     per variable."""
-    drawn = _all_drawn(model or {})
     own = {q.location.target[len(_VARIABLE):]: names_used(q.expr) for q in found
            if q.kind == "variable" and (q.location.target or "").startswith(_VARIABLE)}
     if not own:
@@ -83,8 +82,6 @@ def filled_panels(file: str, found: Sequence[Query], model: Mapping[str, Any] | 
     panels = [(q, names_used(q.expr)) for q in found if q.kind == "panel"]
     out: Fills = {}
     for name in own:
-        if name in drawn:  # empty, it still offers All, and its allValue draws the panels
-            continue
         reach, todo = {name}, [name]
         while todo:  # the variables chained below this one
             for other in below.get(todo.pop(), ()):
@@ -101,40 +98,78 @@ def filled_panels(file: str, found: Sequence[Query], model: Mapping[str, Any] | 
     return out
 
 
-def _all_drawn(model: Mapping[str, Any]) -> set[str]:
-    """The variables that still draw their panels when their query lists nothing: Grafana keeps the
-    All option of an include-All variable (`includeAll`), and its `allValue` (`.*`, `.+`) matches
-    without any option (trial 15, Ray's dashboards). Without an allValue, All stands for the options'
-    values — none — and the panels get `()`, which selects only series without the label."""
-    return {v["name"] for _, v in variables(model)
-            if v.get("includeAll") is True and isinstance(v.get("allValue"), str) and v["allValue"]}
+def with_fills(findings: list[Finding], fills: Mapping[tuple[str, str], tuple[Panel, ...]],
+               judged: Judgement | None = None) -> list[Finding]:
+    """`findings`, each one saying a variable's own query selects nothing (`EMPTIES`) told with what
+    its empty dropdown does to the panels using it (`judged`: `empty_dropdowns.judge_empty`) — those
+    it leaves with No data in its message and as `details.fills` ([{panel, panel_id, target, line}],
+    each at its first query it empties), for the audit, which counts them among the panels of the
+    metric's problem; those that still get data, and those empty for a reason of their own, counted.
 
-
-def with_fills(findings: list[Finding], fills: Mapping[tuple[str, str], tuple[Panel, ...]]) -> list[Finding]:
-    """`findings`, each one saying a variable's own query selects nothing (`EMPTIES`) told with the
-    panels that variable fills: in its message, and as `details.fills` — [{panel, panel_id, target,
-    line}], each at its first query using it — for the audit, which counts them among the panels of
-    the metric's problem."""
-    if not fills:
-        return findings
+    Not when the dashboard's time range reaches back to when the dropdown last listed something:
+    Grafana still lists it then. Unjudged (the source could not be asked), every panel using the
+    variable is named, but for an Include All variable whose allValue draws them without options."""
+    judged = judged or Judgement()
     out = []
     for f in findings:
         loc = f.location
         target = loc.target or ""
         if f.check in EMPTIES and loc.panel is None and loc.panel_id is None and target.startswith(_VARIABLE):
             name = target[len(_VARIABLE):]
-            panels = fills.get((loc.file or "", name))
-            if panels:
-                listed = [{"panel": title, "panel_id": pid, "target": ref, "line": line}
-                          for title, pid, ref, line in panels]
-                counted, named = panels_named([(t, pid) for t, pid, _, _ in panels])
-                uses = f"{counted} ({named}) {'uses' if len(panels) == 1 else 'use'}"
-                said = (f"; {uses} ${name}" if f.check.startswith("variable/")  # it says the dropdown is empty
-                        else f"; so ${name} lists nothing, and {uses} it")
-                f = replace(f, message=f.message + said,
-                            details=tuple(sorted({**dict(f.details), "fills": listed}.items())))
+            outcome = judged.outcomes.get((loc.file or "", name))
+            reaches = judged.reaches(f)
+            if reaches is not None:
+                f = replace(f, message=f"{f.message}; ${name} still lists the values its series had: the "
+                                       f"dashboard's time range ({reaches}) reaches back to then")
+            elif outcome is not None:
+                f = _told(f, name, outcome)
+            elif panels := fills.get((loc.file or "", name)):
+                dashboard = judged.dashboards.get(loc.file or "")
+                dropdown = dashboard.dropdowns.get(name) if dashboard is not None else None
+                if dropdown is None or not (dropdown.include_all and dropdown.all_value):
+                    f = _filling(f, name, panels, "")
         out.append(f)
     return out
+
+
+def _filling(f: Finding, name: str, panels: tuple[Panel, ...], more: str) -> Finding:
+    """`f` naming the panels its empty dropdown leaves with No data (`details.fills`)."""
+    listed = [{"panel": title, "panel_id": pid, "target": ref, "line": line} for title, pid, ref, line in panels]
+    counted, named = panels_named([(t, pid) for t, pid, _, _ in panels])
+    uses = f"{counted} ({named}) {'uses' if len(panels) == 1 else 'use'}"
+    said = (f"; {uses} ${name}" if f.check.startswith("variable/")  # it says the dropdown is empty
+            else f"; so ${name} lists nothing, and {uses} it")
+    return replace(f, message=f.message + said + more, details=tuple(sorted({**dict(f.details), "fills": listed}.items())))
+
+
+def _told(f: Finding, name: str, outcome: Outcome) -> Finding:
+    """`f` with what its judged empty dropdown does: the panels it empties (`_filling`), those still
+    drawn with the value Grafana writes, those empty of their own; information when it empties none
+    and no reader sees it empty — hidden (`hide: 2`), or Include All (the dropdown offers All)."""
+    dropdown = outcome.dropdown
+    drawn, own = outcome.drawn, outcome.own
+    tail = ""
+    if drawn:
+        counted, named = panels_named([(t, pid) for t, pid, _, _ in drawn])
+        few = len(drawn) == 1
+        tail += (f"; {counted} ({named}) "
+                 f"{'uses' if few else 'use'} ${name} and still {'gets' if few else 'get'} data: with nothing "
+                 f"listed, Grafana writes it as {dropdown.written}")
+    if own:
+        counted, named = panels_named([(t, pid) for t, pid, _, _ in own])
+        tail += (f"; {counted} ({named}) {'uses' if len(own) == 1 else 'use'} ${name} and "
+                 f"{'shows' if len(own) == 1 else 'show'} No data for a reason of {'its' if len(own) == 1 else 'their'} "
+                 "own, said there")
+    if dropdown.hidden:
+        tail += " — a hidden variable (hide: 2): no reader sees its dropdown"
+    if outcome.emptied or drawn or own:  # what Grafana writes, and how many panels still draw with it
+        details = {**dict(f.details), "empty_value": dropdown.value, "panels_drawn": len(drawn)}
+        f = replace(f, details=tuple(sorted(details.items())))
+    if outcome.emptied:
+        return _filling(f, name, outcome.emptied, tail)
+    if f.check == "variable/label-missing" and f.severity == Severity.WARNING and (dropdown.hidden or dropdown.include_all):
+        f = replace(f, severity=Severity.INFO)
+    return replace(f, message=f.message + tail)
 
 
 def unknown_in(query: Query, variables: dict[str, Variable]) -> list[str]:

@@ -37,6 +37,7 @@ from vertice_obs.checks.walk import (
     repeated_by,
     shown_panel,
     target_ref,
+    unrun_targets,
 )
 from vertice_obs.finding import Finding, Location, pickled_by_fields
 from vertice_obs.jsonpos import Positions
@@ -55,6 +56,7 @@ class Query:
     datasource: str = "prometheus"  # its type (`checks.datasources`): Prometheus or a compatible plugin
     source: str = ""  # which datasource (`adhoc.source_ref`): the uid, `$variable`, "" for the default
     repeat: tuple[str, ...] = ()  # the variables its panel (or the panel's row) repeats by: one copy per value
+    runs: bool = True  # False: hidden (`hide: true`) and no expression its panel runs uses it — Grafana never runs it
 
 
 def inventory(dashboard: dict[str, Any], file: str | None = None,
@@ -305,6 +307,7 @@ class _Walker:
                                          f"dashboard, and are not inspected", where))
             return
         panel_ds = panel.get("datasource")
+        unrun = unrun_targets(panel.get("targets"), panel_ds)
         for i, target in enumerate(panel.get("targets") or []):
             if not isinstance(target, dict):
                 continue
@@ -319,7 +322,7 @@ class _Walker:
             if isinstance(expr, str) and expr.strip():
                 at = self._target_at(target, title, panel_id, target_ref(target, i), "expr")
                 self.queries.append(Query(expr=expr, location=at, datasource=kind, source=source_ref(ds),
-                                          repeat=repeat))
+                                          repeat=repeat, runs=i not in unrun))
 
     def _target_at(self, target: dict[str, Any], title: Any, panel_id: Any, ref: str, *inside: str) -> Location:
         line, column = self.located(target, *inside)

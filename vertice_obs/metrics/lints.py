@@ -3,7 +3,8 @@
 The lints themselves are registered checks (`vobs checks` lists them): the structural ones are in
 `vertice_obs/checks/` (`lints`, `variables`, and the house checks of `dashboard_style` for a
 missing title, description or unit — at info for dashboards that are not ours); the PromQL ones
-are here, because they parse queries: `promql/rate-interval` and the job/instance matcher checks.
+are here, because they parse queries: `promql/rate-interval`, the job/instance matcher checks and
+`promql/histogram-quantile-without-le`.
 A counter shown without rate() is `metric/counter-without-rate`, judged with the metric's type by
 `classify`. Which lints are off — per run, per dashboard, per panel — is `lint_config`.
 """
@@ -19,13 +20,23 @@ from typing import Any, Callable, Collection, Sequence
 import promql_parser as pp
 
 from vertice_obs.checks import CHECKS, finding, hits
+from vertice_obs.checks.datasources import Backend, speaks_metricsql
 from vertice_obs.checks.walk import VARIABLE_REF, references, variables
 from vertice_obs.finding import Finding, Severity
 from vertice_obs.guard.durations import parse_duration
 from vertice_obs.metrics.extract import children
-from vertice_obs.metrics.interpolate import interpolate, variables_from_dashboard
+from vertice_obs.metrics.interpolate import (
+    PLACEHOLDER,
+    interpolate,
+    variables_from_dashboard,
+)
 from vertice_obs.metrics.inventory import Query, inventory, sanitized_variables
-from vertice_obs.metrics.promql_text import ParseError, check_query_shape, parse_promql
+from vertice_obs.metrics.promql_text import (
+    _LITERAL,
+    ParseError,
+    check_query_shape,
+    parse_promql,
+)
 
 HOUSE = ("panel/title", "panel/description", "panel/unit")  # house checks, also lints for any dashboard
 RATE_FUNCTIONS = ("rate", "irate", "increase")
@@ -57,9 +68,11 @@ def lint_run(dashboards: Sequence[Any], skip: Collection[str] = ()) -> list[Find
 
 
 def lint_dashboard(d: Any, queries: Sequence[Query], ours: Callable[[str], bool] = lambda file: False,
-                   skip: Collection[str] = (), known: Sequence[LintFacts | None] = ()) -> list[Finding]:
+                   skip: Collection[str] = (), known: Sequence[LintFacts | None] = (),
+                   backend: Backend | None = None) -> list[Finding]:
     """The lints of one dashboard, given its located queries (as `collect` has them) and, where
-    `collect` parsed them already, what their syntax trees say (`known`, one per query, or None)."""
+    `collect` parsed them already, what their syntax trees say (`known`, one per query, or None).
+    `backend`: the server the run checks against (None offline), for what its language decides."""
     file, model = d.file, d.model if isinstance(d.model, dict) else {}
     out: list[Finding] = []
     for registered in CHECKS.values():
@@ -69,7 +82,7 @@ def lint_dashboard(d: Any, queries: Sequence[Query], ours: Callable[[str], bool]
             out.extend(hits(registered, registered.fn(model, file)))
         elif registered.id in HOUSE:
             out.extend(hits(registered, registered.fn(model, file), None if ours(file) else Severity.INFO))
-    out.extend(query_lints(model, queries, skip, known))
+    out.extend(query_lints(model, queries, skip, known, backend))
     return out
 
 
@@ -106,17 +119,33 @@ def under(folder: str) -> Callable[[str], bool]:
 class LintFacts:
     """What the PromQL lints need from one parsed query, none of it inside a string literal (so a
     query shape's tree gives it too): each rate()/irate()/increase() over a range selector with
-    its range, in source order, and the metric names lacking a `job` / an `instance` matcher."""
+    its range, in source order, the metric names lacking a `job` / an `instance` matcher, and each
+    histogram_quantile() whose buckets lose `le` on the way (`_le_dropped`)."""
 
     rates: tuple[tuple[str, timedelta], ...] = ()
     lacking: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ("job", names), ("instance", names)
+    histograms: tuple[LeDropped, ...] = ()
+
+
+@dataclass(frozen=True)
+class LeDropped:
+    """An aggregation between histogram_quantile() and a classic histogram's `_bucket` series that
+    leaves no `le` label: `op`, its `by` (True) or `without` clause (None: none) and labels, the bucket
+    series' names, and whether it keeps `vmrange` — VictoriaMetrics' bucket label, which its
+    histogram_quantile() reads too (Prometheus' reads only `le`)."""
+
+    op: str
+    by: bool | None
+    labels: tuple[str, ...]
+    buckets: tuple[str, ...]
+    vmrange: bool
 
 
 def lint_facts(tree: Any) -> LintFacts:
     """The `LintFacts` of a syntax tree (None: a query that does not parse — nothing to lint). Every
     node, parents first, operands in source order; iterative (depth is bounded by the shape check
     anyway). Run on every query of a validation: one loop, each selector's matchers read once."""
-    rates, job, instance = [], [], []
+    rates, job, instance, histograms = [], [], [], []
     stack = [tree] if tree is not None else []
     while stack:
         node = stack.pop()
@@ -130,6 +159,7 @@ def lint_facts(tree: Any) -> LintFacts:
                                  and str(m.op).rsplit(".", 1)[-1].lower() == "equal"), "")
             if not name or ":" in name or name.startswith("vobs_"):
                 continue  # no single metric, a recording rule's output, or a name built from a variable
+            name = name.replace(PLACEHOLDER, "…")  # `{__name__="x_$v"}`, $v unknown: said as x_…, not vobs' stand-in
             labels = [{m.name for m in g} for g in groups]
             if not all("job" in g for g in labels):
                 job.append(name)
@@ -142,20 +172,89 @@ def lint_facts(tree: Any) -> LintFacts:
                 function = node.func.name
                 if function in RATE_FUNCTIONS:
                     rates.append((function, args[0].range))
+            elif len(args) == 2 and node.func.name == "histogram_quantile" and (dropped := _le_dropped(args[1])):
+                histograms.append(dropped)
             stack.extend(reversed([a for a in args if a is not None]))  # `children` of a call, args read once
             continue
         stack.extend(reversed(children(node)))
     return LintFacts(tuple(rates), tuple((label, tuple(names)) for label, names in (("job", job), ("instance", instance))
-                                       if names))
+                                       if names), tuple(dict.fromkeys(histograms)))
+
+
+_KEEPS_LABELS = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})  # aggregations that keep each series' labels
+
+
+def _le_dropped(node: Any) -> LeDropped | None:
+    """The first aggregation under `node` (histogram_quantile()'s second argument) that drops `le`
+    while aggregating `_bucket` series: no clause (`sum(…)`), `by` without le, `without` with le.
+    Followed where the result's labels come from — functions, both sides of `or`, the left side of
+    other operators (the right with group_right) —; not below a label_replace()/label_join() that
+    makes `le` (or may: in a query shape's tree its literal is a stand-in), nor where a variable
+    left a `by` label unknown (it may be le)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is pp.AggregateExpr:
+            op, modifier = str(node.op).lower(), node.modifier
+            if op == "count_values":
+                continue  # its own label: not judged
+            if op not in _KEEPS_LABELS:
+                by = None if modifier is None else str(modifier.type).rsplit(".", 1)[-1].lower() == "by"
+                labels = tuple(modifier.labels) if modifier is not None else ()
+                drops = "le" in labels if by is False else "le" not in labels
+                if by and any(PLACEHOLDER in label or "vobs_var_" in label for label in labels):
+                    drops = False
+                if drops:
+                    buckets = _buckets(node.expr)
+                    if buckets:
+                        return LeDropped(op, by, labels, buckets, bool(by) and "vmrange" in labels)
+                    continue
+            stack.append(node.expr)
+        elif kind is pp.Call:
+            args = node.args
+            if node.func.name in ("label_replace", "label_join") and (
+                    len(args) < 2 or not isinstance(args[1], pp.StringLiteral) or args[1].val == "le"
+                    or args[1].val.startswith(_LITERAL)):
+                continue  # le is (or may be: a query shape's stand-in for the literal) made here
+            stack.extend(children(node))
+        elif kind is pp.BinaryExpr:
+            card = str(node.modifier.card) if node.modifier is not None else ""
+            stack.extend([node.lhs, node.rhs] if str(node.op).strip().lower() == "or"
+                         else [node.rhs] if card.endswith("OneToMany") else [node.lhs])
+        else:
+            stack.extend(children(node))
+    return None
+
+
+def _buckets(node: Any) -> tuple[str, ...]:
+    """The names of the classic histogram buckets (`…_bucket`, or a recording rule's `…_bucket:…`)
+    selected under `node`."""
+    found = []
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if type(node) is pp.VectorSelector:
+            name = node.name or ""
+            if name.endswith("_bucket") or "_bucket:" in name:
+                found.append(name)
+        else:
+            stack.extend(children(node))
+    return tuple(dict.fromkeys(found))
+
+
+QUERY_LINTS = ("promql/rate-interval", "promql/job-matcher", "promql/instance-matcher",
+               "promql/histogram-quantile-without-le")
 
 
 def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collection[str] = (),
-                known: Sequence[LintFacts | None] = ()) -> list[Finding]:
-    """`promql/rate-interval`, `promql/job-matcher` and `promql/instance-matcher` over the panel
-    queries, each at its query's place. One parse per query serves all three: the range marks only
-    change durations, never matchers. A query without range variables reads the same marked as
-    interpolated: its `known` facts (from `collect`'s parse of its shape) are used, not a parse."""
-    wanted = [c for c in ("promql/rate-interval", "promql/job-matcher", "promql/instance-matcher") if c not in skip]
+                known: Sequence[LintFacts | None] = (), backend: Backend | None = None) -> list[Finding]:
+    """The PromQL lints (`QUERY_LINTS`) over the panel queries, each at its query's place. One
+    parse per query serves them all: the range marks only change durations, never matchers or
+    labels. A query without range variables reads the same marked as interpolated: its `known`
+    facts (from `collect`'s parse of its shape) are used, not a parse. `backend`: the server the run
+    checks against (None offline), for `vmrange`, which only VictoriaMetrics reads."""
+    wanted = [c for c in QUERY_LINTS if c not in skip]
     panel_queries = [(q, k) for q, k in zip_longest(queries, known) if q is not None and q.kind == "panel"]
     if not wanted or not panel_queries:
         return []
@@ -178,7 +277,33 @@ def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collectio
             out.extend(_rate_findings(query, facts, interval_variables))
         out.extend(_matcher_finding(query, lacking, label, _variable_for(label, names)) for label, lacking
                    in facts.lacking if label in labels_wanted)  # job, then instance
+        if facts.histograms and "promql/histogram-quantile-without-le" in wanted:
+            out.extend(f for dropped in facts.histograms if (f := _le_finding(query, dropped, backend)) is not None)
     return out
+
+
+def _le_finding(query: Query, dropped: LeDropped, backend: Backend | None) -> Finding | None:
+    """`promql/histogram-quantile-without-le` for one aggregation, or None where it keeps `vmrange`
+    and the query reaches a VictoriaMetrics (whose histogram_quantile() reads vmrange buckets)."""
+    op, labels = dropped.op, [label for label in dropped.labels if label != "le"]
+    written = op if dropped.by is None else f"{op} {'by' if dropped.by else 'without'} ({', '.join(dropped.labels)})"
+    keep = (f"`{op} by ({', '.join([*labels, 'le'])}) (…)`" if dropped.by is not False
+            else f"`{op} without ({', '.join(labels)}) (…)`" if labels else "no `without (le)`")
+    head = f"histogram_quantile() over `{written}` of {', '.join(dropped.buckets)}: "
+    if not dropped.vmrange:
+        return finding("promql/histogram-quantile-without-le", head + "the aggregation drops the `le` label, so "
+                       f"histogram_quantile() finds no bucket and the panel is always empty — keep le: {keep}",
+                       query.location, query=query.expr)
+    if speaks_metricsql(query.datasource, backend):
+        return None
+    why = ("`vmrange` is VictoriaMetrics' bucket label, which only its histogram_quantile() reads: Prometheus' reads "
+           "`le` alone, so on Prometheus the panel is always empty")
+    if backend is not None:
+        return finding("promql/histogram-quantile-without-le", f"{head}{why}, as on {backend.shown} — keep le: "
+                       f"{keep}", query.location, query=query.expr)
+    return finding("promql/histogram-quantile-without-le", f"{head}{why} — fine if this datasource is a "
+                   f"VictoriaMetrics; for Prometheus keep le: {keep}", query.location, severity=Severity.WARNING,
+                   query=query.expr)
 
 
 def _parse(text: str) -> Any:

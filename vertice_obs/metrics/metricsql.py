@@ -1,91 +1,321 @@
-"""MetricsQL, VictoriaMetrics' superset of PromQL: name what a query that does not parse as PromQL
-took from it. Pure.
+"""MetricsQL, VictoriaMetrics' superset of PromQL: is a query that does not parse as PromQL valid
+MetricsQL, and which of MetricsQL's constructs does it take? Pure.
 
-Prometheus rejects these queries, so on a Prometheus-type datasource they stay `promql/parse`
-findings (it may be a Prometheus). On a VictoriaMetrics datasource (its plugin named in the
-dashboard) they are valid: `promql/metricsql` says the query is MetricsQL that vobs does not read. But the parser's own message for most of them is the bare
-"invalid promql query", which names nothing; for a team whose datasource is VictoriaMetrics the
-finding must say why, and what to do. Recognised, outside string literals: the `WITH` templates,
-the `if`, `ifnot` and `default` operators, `keep_metric_names`, `limit N` after an aggregation,
-`[Ni]` step-count ranges, and MetricsQL's functions (a curated list and its families); and, by
-the parser's message, a rollup without its window (`rate(x)`), an aggregate over several
-arguments (`sum(a, b)`) and a range vector in arithmetic (`x[1m] * 0`). Source:
-the MetricsQL reference, docs.victoriametrics.com/metricsql/.
+vobs parses PromQL. A query the parser refuses is judged here, one construct at a time: the first
+thing PromQL rejects is named — by the parser's message, or in the query's text — and replaced by
+PromQL that the parser reads the same way (a MetricsQL function's call, each argument judged on its
+own, by a selector; `default` by `or`; `offset` after an expression dropped; …), and the result is
+parsed again: until it parses (valid MetricsQL, each construct named) or is refused for something
+that is no MetricsQL (invalid there too: it stays a `promql/parse` error). Two constructs are named
+but not replaced — WITH templates and a range vector in arithmetic —: the rest of such a query is
+only checked for balanced brackets and quotes.
+
+Recognised: MetricsQL's functions (VictoriaMetrics' own list, app/vmselect/promql, with its built-in
+templates `alias`, `ru`, `ttf` and `range_median`; not `holt_winters`, Prometheus 2's, which the
+parser does not know), the `if`, `ifnot` and `default` operators,
+`keep_metric_names`, `limit N` after an aggregation, `[Ni]` step-count ranges, WITH templates; and,
+by the parser's message, MetricsQL's leniencies: a rollup without its window (`rate(x)`), an
+aggregate over several arguments (`sum(a, b)`), a range vector in arithmetic (`x[1m] * 0`), `offset`
+or `@` after any expression, `or`/`and`/`unless` with a number (`x or 0`). `tests/test_metricsql.py`
+holds the verdicts against the real VictoriaMetrics (Debian's 1.79: the functions added since are
+named MetricsQL all the same; that VictoriaMetrics refuses them). Source: the MetricsQL reference,
+docs.victoriametrics.com/metricsql/.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Callable
+
+from vertice_obs.checks.datasources import Backend
+from vertice_obs.metrics.promql_text import check_query_shape, parse_promql
 
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`', re.S)
-_SYNTAX = (
-    (re.compile(r"^\s*WITH\s*\(", re.I), "WITH templates"),
-    (re.compile(r"[\w)\]}]\s+(ifnot|if|default)\s", re.I), "the `{}` operator"),
-    (re.compile(r"\bkeep_metric_names\b"), "`keep_metric_names`"),
-    (re.compile(r"\)\s*limit\s+\d", re.I), "`limit N` after an aggregation"),
-    (re.compile(r"\[\s*\d+i\s*[]:]"), "step-count ranges (`[10i]`)"),
-)
-_FAMILIES = ("rollup", "range_", "running_", "label_", "topk_", "bottomk_", "hoeffding_bound_")
-_FUNCTIONS = frozenset({
-    "aggr_over_time", "alias", "any", "ascent_over_time", "bitmap_and", "bitmap_or", "bitmap_xor",
-    "buckets_limit", "count_eq_over_time", "count_gt_over_time", "count_le_over_time", "count_ne_over_time",
-    "count_values_over_time", "decreases_over_time", "descent_over_time", "distinct", "distinct_over_time",
-    "drop_common_labels", "duration_over_time", "end", "geomean", "geomean_over_time",
-    "increase_prometheus", "increase_pure", "increases_over_time", "integrate", "interpolate",
-    "histogram_over_time", "histogram_share", "keep_last_value", "keep_next_value", "lag", "lifetime",
-    "mad", "median",
-    "median_over_time", "mode", "mode_over_time", "now", "outlier_iqr_over_time", "outliers_iqr",
-    "outliers_mad", "outliersk", "prometheus_buckets", "quantiles", "quantiles_over_time", "rand",
-    "rand_exponential", "rand_normal", "rate_over_sum", "remove_resets", "ru", "scrape_interval", "share",
-    "share_eq_over_time", "share_gt_over_time", "share_le_over_time", "smooth_exponential",
-    "sort_by_label_numeric", "sort_by_label_numeric_desc", "start", "step", "sum2", "sum2_over_time",
-    "tfirst_over_time", "tlast_change_over_time", "tmax_over_time", "tmin_over_time", "ttf", "union",
-    "zscore", "zscore_over_time",
-})
+_FUNCTIONS = frozenset("""
+aggr_over_time alias any ascent_over_time bitmap_and bitmap_or bitmap_xor bottomk_avg bottomk_last
+bottomk_max bottomk_median bottomk_min buckets_limit changes_prometheus count_eq_over_time
+count_gt_over_time count_le_over_time count_ne_over_time count_values_over_time decreases_over_time
+default_rollup delta_prometheus deriv_fast descent_over_time distinct distinct_over_time
+drop_common_labels drop_empty_series duration_over_time geomean geomean_over_time histogram
+histogram_over_time histogram_share hoeffding_bound_lower hoeffding_bound_upper ideriv
+increase_prometheus increase_pure increases_over_time integrate interpolate keep_last_value
+keep_next_value label_copy label_del label_graphite_group label_keep label_lowercase label_map
+label_match label_mismatch label_move label_set label_transform label_uppercase label_value
+labels_equal lag lifetime limit_offset mad median median_over_time mode mode_over_time now
+outlier_iqr_over_time outliers_iqr outliers_mad outliersk prometheus_buckets quantiles
+quantiles_over_time rand rand_exponential rand_normal range_avg range_first range_last
+range_linear_regression range_mad range_max range_median range_min range_normalize range_over_time
+range_quantile range_stddev range_stdvar range_sum range_trim_outliers range_trim_spikes
+range_trim_zscore range_zscore rate_over_sum rate_prometheus remove_resets rollup rollup_candlestick
+rollup_delta rollup_deriv rollup_increase rollup_rate rollup_scrape_interval ru running_avg
+running_max running_min running_sum scrape_interval share share_eq_over_time share_gt_over_time
+share_le_over_time smooth_exponential sort_by_label_numeric sort_by_label_numeric_desc
+stale_samples_over_time sum2 sum2_over_time sum_eq_over_time sum_gt_over_time sum_le_over_time
+tfirst_over_time timestamp_with_name timezone_offset tlast_change_over_time tlast_over_time
+tmax_over_time tmin_over_time topk_avg topk_last topk_max topk_median topk_min ttf union zscore
+zscore_over_time
+""".split())
+# PromQL's aggregations; MetricsQL takes several arguments for those of one (`sum(a, b)`), not the rest
+_SEVERAL_TAKEN = frozenset({"sum", "avg", "min", "max", "count", "group", "stddev", "stdvar"})
+_AGGREGATIONS = _SEVERAL_TAKEN | {"topk", "bottomk", "quantile", "count_values", "limitk", "limit_ratio"}
 _UNKNOWN_FUNCTION = re.compile(r"unknown function with name '([A-Za-z_:][\w:]*)'")
-# MetricsQL's leniencies that PromQL's parser rejects with a message of its own (the reference's
-# "MetricsQL features"): a rollup function without a window (`rate(x)`: the step, or the scrape
-# interval, is the window), an aggregate over several series arguments (`sum(a, b)`), a range
-# vector where an instant vector is expected in arithmetic (`x[1m] * 0`: its last point).
-_LENIENCIES = (
-    (re.compile(r"expected type matrix in call to function '([A-Za-z_:][\w:]*)', got vector"),
-     "`{}()` without a window (the lookbehind window left implicit)"),
-    (re.compile(r"wrong number of arguments for aggregate expression provided, expected [12], got \d+"),
-     "an aggregate over several arguments (`sum(a, b)`)"),
-    (re.compile(r"binary expression must contain only scalar and instant vector types"),
-     "a range vector in arithmetic (`x[1m] * 2`)"),
-    (re.compile(r"(offset|@) modifier must be preceded by an vector selector"),
-     "`{}` after an expression (`sum(x) offset 1h`), not only after a selector"),
+_WINDOWLESS = re.compile(r"expected type matrix in call to function '([A-Za-z_:][\w:]*)', got vector")
+_SEVERAL = re.compile(r"wrong number of arguments for aggregate expression provided, expected [12], got \d+")
+_RANGE_FOR_INSTANT = re.compile(r"binary expression must contain only scalar and instant vector types|expected type "
+                                r"vector in (?:aggregation expression|call to function '\w+'), got matrix")
+_RANGE_AFTER_EXPRESSION = re.compile(r"ranges only allowed for vector selectors")
+_MODIFIER = re.compile(r"(offset|@) modifier must be preceded by an? vector selector")
+_SCALAR_SET = re.compile(r"set operator '(\w+)' not allowed in binary scalar expression")
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![\w.])"
+_AFTER_EXPRESSION = re.compile(r"\)\s*(?:offset\s+-?\s*\d[\w.]*|@\s*(?:start\s*\(\s*\)|end\s*\(\s*\)|" + _NUMBER + "))",
+                               re.I)
+_OPERATOR = re.compile(r"(?<=[\w)\]}])(\s+)(ifnot|if|default)(\s+)(" + _NUMBER + ")?", re.I)
+_AS_PROMQL = {"if": "and", "ifnot": "unless", "default": "or"}
+_SET_WITH_NUMBER = re.compile(r"\b(or|and|unless)(\s+)(" + _NUMBER + ")|(?<![\\w.])(" + _NUMBER + r")(\s+)(or|and|unless)\b",
+                              re.I)
+_KEEP_NAMES = re.compile(r"\)\s*keep_metric_names\b")
+_SYNTAX: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], str], ...] = (
+    (re.compile(r"\)\s*limit\s+\d+", re.I), lambda m: ")", "`limit N` after an aggregation"),
+    (re.compile(r"([\[:]\s*\d+)i(\s*[]:])"), lambda m: f"{m.group(1)}m{m.group(2)}", "step-count ranges (`[10i]`)"),
 )
-
-
-def metricsql_construct(text: str, error: str, lenient: bool = False) -> str:
-    """The MetricsQL construct in `text` that PromQL rejects, named ("the `if` operator"), or ""
-    when none is recognised. `error` is the parser's message for `text`. `lenient`: MetricsQL's
-    leniencies count too — valid on VictoriaMetrics, but in PromQL more likely a slip (`rate(x)`
-    forgot its window) than MetricsQL, so not named as MetricsQL on a Prometheus datasource."""
-    unknown = _UNKNOWN_FUNCTION.search(error)
-    if unknown:
-        name = unknown.group(1)
-        return f"`{name}()`" if name in _FUNCTIONS or name.startswith(_FAMILIES) else ""
-    for pattern, what in _LENIENCIES if lenient else ():
-        found = pattern.search(error)
-        if found:
-            return what.format(*found.groups())
-    bare = _STRINGS.sub('""', text)
-    for pattern, what in _SYNTAX:
-        found = pattern.search(bare)
-        if found:
-            return what.format(*(g.lower() for g in found.groups()))
-    return ""
+_WITH = re.compile(r"^\s*WITH\s*\(", re.I)
+# a call, with an aggregation's `by`/`without` clause before its arguments
+_CALL = re.compile(r"(?<![\w:])([A-Za-z_][\w:]*)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(", re.I)
+_CLAUSE_AFTER = re.compile(r"\s*(?:by|without)\s*\([^()]*\)", re.I)
+_CALL_RANGE = re.compile(r"\)\s*\[([^]\[:]*)\]")  # `f(x)[1h]`: MetricsQL's subquery without a step
+_RANGE_AFTER = re.compile(r"\s*\[[^]\[:]*\]")  # the same after a call replaced: `increase(x)[1m]`
+_RANGE = re.compile(r"(?<=[\w})])\s*\[[^]\[]*\]")  # `x{…}[5m]`, `f(x)[1h:]`
+_STAND_IN = "vobs_metricsql"  # what a call judged on its own stands for in the rest of the query
+_UNREAD = ""  # a construct named but not replaced: the rest of the query is not read further
+_MAX_STEPS = 32
 
 
 def valid_metricsql(text: str, error: str) -> str:
-    """`metricsql_construct` for a query on a VictoriaMetrics datasource, where that construct is
-    valid — but "" when the query's brackets or quotes do not balance: broken in MetricsQL too,
-    whatever else it uses (`sum(rate(x[5m]) default 0`)."""
-    what = metricsql_construct(text, error, lenient=True)
-    return what if what and _balanced(text) else ""
+    """The MetricsQL constructs `text` takes, named and joined ("`topk_last()`, the `default`
+    operator"), when it is valid MetricsQL as far as vobs can tell; "" when it is not — or takes no
+    construct vobs knows. `error` is the parser's message for `text`."""
+    if not _balanced(text):
+        return ""
+    named: list[str] = []
+    for _ in range(_MAX_STEPS):
+        step = _step(text, error)
+        if step is None:
+            return ""
+        what, rest = step
+        if what not in named:
+            named.append(what)
+        if rest == _UNREAD:
+            return ", ".join(named)
+        if rest == text:
+            return ""
+        found = _error(rest)
+        if found is None:
+            return ", ".join(named)
+        text, error = rest, found
+    return ""
+
+
+def metricsql_hint(what: str, backend: Backend | None) -> str:
+    """The clause of a `promql/parse` error for a query that is valid MetricsQL (`what`, as
+    `valid_metricsql` names it) where nothing says the datasource is a VictoriaMetrics: no server
+    checked (offline: it may be one), or a server that is not one (`backend`)."""
+    if not what:
+        return ""
+    said = f"; valid MetricsQL ({what}), which VictoriaMetrics answers and Prometheus rejects"
+    if backend is None:
+        return said + (" — if this datasource is a VictoriaMetrics, check against it (--prometheus-url): valid "
+                       "MetricsQL is then said as such (promql/metricsql), not an error")
+    return said + f" — and {backend.shown} is no VictoriaMetrics"
+
+
+def _error(text: str) -> str | None:
+    """The parser's message for `text`, None when it parses."""
+    try:
+        check_query_shape(text)
+        parse_promql(text)
+    except (ValueError, RuntimeError) as exc:
+        return str(exc)
+    return None
+
+
+def _step(text: str, error: str) -> tuple[str, str] | None:
+    """The first construct PromQL rejects in `text`, named, and `text` with it replaced (`_UNREAD`:
+    not replaced); None when that is no MetricsQL — or a call of it has an argument that is not."""
+    if found := _UNKNOWN_FUNCTION.search(error):
+        name = found.group(1)
+        if name.lower() not in _FUNCTIONS:
+            return None
+        return _named(f"`{name}()`", _calls_replaced(text, {name.lower()}))
+    if found := _WINDOWLESS.search(error):
+        name = found.group(1)
+        return _named(f"`{name}()` without a window (the lookbehind window left implicit)",
+                      _calls_replaced(text, {name.lower()}))
+    if _SEVERAL.search(error):
+        return _named("an aggregate over several arguments (`sum(a, b)`)",
+                      _calls_replaced(text, set(_SEVERAL_TAKEN), several=True))
+    if _RANGE_FOR_INSTANT.search(error):
+        return _named("a range vector where an instant vector is expected (`x[1m] * 2`, `sum(x[5m])`)",
+                      _range_dropped(text, error))
+    if _RANGE_AFTER_EXPRESSION.search(error):
+        return ("a range after an expression (`rate(x[5m])[1h]`: a subquery without its `:`)",
+                _outside_strings(text, lambda part: _CALL_RANGE.sub(r")[\1:]", part)))
+    if found := _MODIFIER.search(error):
+        example = "sum(x) offset 1h" if found.group(1) == "offset" else "sum(x) @ end()"
+        return (f"`{found.group(1)}` after an expression (`{example}`), not only after a selector",
+                _outside_strings(text, lambda part: _AFTER_EXPRESSION.sub(")", part)))
+    if found := _SCALAR_SET.search(error):
+        return (f"`{found.group(1)}` with a number (`x or 0`)",
+                _outside_strings(text, lambda part: _SET_WITH_NUMBER.sub(_vector, part)))
+    if _WITH.search(text):
+        return "WITH templates", _UNREAD
+    if (rest := _names_kept(text)) != text:
+        return "`keep_metric_names`", rest
+    keywords: list[str] = []
+    rest = _outside_strings(text, lambda part: _OPERATOR.sub(lambda m: _as_promql(m, keywords), part))
+    if keywords:
+        return f"the `{keywords[0]}` operator", rest
+    for pattern, replacement, what in _SYNTAX:
+        rest = _outside_strings(text, lambda part: pattern.sub(replacement, part))
+        if rest != text:
+            return what, rest
+    for found in _CALL.finditer(_masked(text)):  # a call the parser's message did not name (`share(x) by (job)`)
+        if (name := found.group(1)).lower() in _FUNCTIONS:
+            return _named(f"`{name}()`", _calls_replaced(text, {name.lower()}))
+    return None
+
+
+def _names_kept(text: str) -> str:
+    """`text` without each `keep_metric_names` after a function's call (where MetricsQL takes it: not
+    after an aggregation, a selector or brackets of its own)."""
+    masked = _masked(text)
+    for found in reversed(list(_KEEP_NAMES.finditer(masked))):
+        depth, at = 0, found.start()
+        while at >= 0:
+            depth += masked[at] == ")"
+            depth -= masked[at] == "("
+            if depth == 0:
+                break
+            at -= 1
+        called = re.search(r"([A-Za-z_][\w:]*)\s*$", masked[:max(at, 0)])
+        if called and called.group(1).lower() not in _AGGREGATIONS and called.group(1).lower() not in ("by", "without"):
+            text = text[:found.start() + 1] + text[found.end():]
+            masked = masked[:found.start() + 1] + masked[found.end():]
+    return text
+
+
+def _named(what: str, rest: str | None) -> tuple[str, str] | None:
+    return None if rest is None else (what, rest)
+
+
+def _as_promql(match: re.Match[str], keywords: list[str]) -> str:
+    """`if`/`ifnot`/`default` as the PromQL operator the parser reads the same way (`and`, `unless`,
+    `or`), a number after it as a vector (`default 0`: `or vector(0)`, not `or 0`)."""
+    keyword = match.group(2).lower()
+    keywords.append(keyword)
+    number = match.group(4)
+    return f"{match.group(1)}{_AS_PROMQL[keyword]}{match.group(3)}" + (f"vector({number})" if number else "")
+
+
+def _vector(match: re.Match[str]) -> str:
+    if match.group(1):
+        return f"{match.group(1)}{match.group(2)}vector({match.group(3)})"
+    return f"vector({match.group(4)}){match.group(5)}{match.group(6)}"
+
+
+def _outside_strings(text: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` applied to each part outside its string literals."""
+    out, at = [], 0
+    for found in _STRINGS.finditer(text):
+        out += [change(text[at:found.start()]), found.group()]
+        at = found.end()
+    out.append(change(text[at:]))
+    return "".join(out)
+
+
+def _calls_replaced(text: str, names: set[str], several: bool = False) -> str | None:
+    """`text` with each call of a function in `names` — its `by`/`without` clause, before or after,
+    included — replaced by a stand-in selector, once each of its arguments is judged valid on its
+    own (a string, a list of strings, PromQL, or valid MetricsQL); None when one is not. `several`:
+    only the calls with several arguments."""
+    masked = _masked(text)
+    calls = [found for found in _CALL.finditer(masked) if found.group(1).lower() in names]
+    for found in reversed(calls):
+        opened = found.end() - 1
+        closed = _closing(masked, opened)
+        if closed < 0:
+            return None
+        arguments = _arguments(masked, opened + 1, closed)
+        if several and len(arguments) < 2:
+            continue
+        if not all(_valid_argument(text[a:b].strip()) for a, b in arguments):
+            return None
+        end = closed + 1
+        if after := _CLAUSE_AFTER.match(masked, end):
+            end = after.end()
+        if after := _RANGE_AFTER.match(masked, end):  # `increase(x)[1m]`: a range of the call, gone with it
+            end = after.end()
+        text = text[:found.start()] + _STAND_IN + text[end:]
+        masked = masked[:found.start()] + _STAND_IN + masked[end:]
+    return text
+
+
+def _range_dropped(text: str, error: str) -> str | None:
+    """`text` without the first range (or subquery) whose dropping ends `error` (MetricsQL reads a range
+    vector where an instant one is expected as its last value): preferably not a function's argument —
+    dropping that one makes PromQL ask for a range instead (a rollup without its window, MetricsQL
+    too: the next step). None: dropping none changes the error."""
+    masked, second = _masked(text), None  # (the text, its error) to go on with when no drop ends the error
+    for found in _RANGE.finditer(masked):
+        rest = text[:found.start()] + text[found.end():]
+        after = _error(rest)
+        if after is None or (after != error and not _WINDOWLESS.search(after)):
+            return rest
+        if second is None or after != error and second[1] == error:  # MetricsQL takes `rate(x)` too
+            second = (rest, after)
+    return second[0] if second is not None else None
+
+
+def _masked(text: str) -> str:
+    """`text` with each string literal's contents blanked (`"a(b"` → `"___"`): the same length, no bracket."""
+    return _STRINGS.sub(lambda m: m.group()[0] + "_" * (len(m.group()) - 2) + m.group()[-1], text)
+
+
+def _closing(masked: str, opened: int) -> int:
+    """Where the bracket opened at `opened` closes (-1: never)."""
+    depth = 0
+    for i in range(opened, len(masked)):
+        if masked[i] in "([{":
+            depth += 1
+        elif masked[i] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def _arguments(masked: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the arguments between `start` and `end`, split at the top-level commas."""
+    spans, depth, at = [], 0, start
+    for i in range(start, end):
+        if masked[i] in "([{":
+            depth += 1
+        elif masked[i] in ")]}":
+            depth -= 1
+        elif masked[i] == "," and depth == 0:
+            spans.append((at, i))
+            at = i + 1
+    spans.append((at, end))
+    return [] if len(spans) == 1 and not masked[start:end].strip() else spans
+
+
+_STRING_LIST = re.compile(r"\(\s*(?:" + _STRINGS.pattern + r")(?:\s*,\s*(?:" + _STRINGS.pattern + r"))*\s*\)", re.S)
+
+
+def _valid_argument(argument: str) -> bool:
+    if _STRINGS.fullmatch(argument) or _STRING_LIST.fullmatch(argument):
+        return True  # a label name, a replacement, `("min_over_time", "max_over_time")`
+    error = _error(argument)
+    return error is None or bool(valid_metricsql(argument, error))
 
 
 def _balanced(text: str) -> bool:
@@ -99,12 +329,3 @@ def _balanced(text: str) -> bool:
         elif char in ")]}" and (not stack or stack.pop() != char):
             return False
     return not stack
-
-
-def metricsql_hint(text: str, error: str) -> str:
-    """A clause naming the MetricsQL in `text` that PromQL rejects ("" when none is recognised), for
-    a query on a Prometheus-type datasource (which may be a Prometheus, or VictoriaMetrics behind the
-    Prometheus plugin)."""
-    what = metricsql_construct(text, error)
-    return (f"; {what}: MetricsQL (VictoriaMetrics) syntax, which Prometheus rejects — if this datasource "
-            "is VictoriaMetrics, switch promql/parse off for these dashboards in .vobs-lint.yaml") if what else ""

@@ -150,6 +150,8 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
             message += history.say(use.selector)
             if history.seen[use.selector] is not None:
                 extra["last_seen"] = history.seen[use.selector].isoformat()
+        if verdict.matcher:  # the matcher that selects nothing: what the audit tells this problem apart by
+            extra["matcher"] = verdict.matcher
         if verdict.failures and history.seen.get(use.selector) is None:  # never matched: none so far
             message += "; it selects failures only: none so far, and the panel shows data when there are"
             extra["failures_only"] = True

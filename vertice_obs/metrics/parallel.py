@@ -145,6 +145,7 @@ def _joined(results: list[Collected]) -> Collected:
         out.ready += r.ready
         out.variable_paths.update(r.variable_paths)
         out.fills.update(r.fills)
+        out.dropdowns.update(r.dropdowns)
     return out
 
 

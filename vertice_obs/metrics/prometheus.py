@@ -8,7 +8,7 @@ requests — whatever the number of dashboards and queries:
   4. metric types                            (one request)
   5. the label values selectors match on     (one request grouping by every label they name)
   6. when empty selectors last matched       (two requests, only when some selector is empty)
-  7. how much of the lookback it holds       (one or two requests, only for a "never seen")
+  7. how much of the lookback it holds       (two requests, one on VictoriaMetrics; only for a "never seen")
   8. the label names within the lookback     (one request, only for a `label_values(label)` dropdown)
 """
 
@@ -72,6 +72,9 @@ _MAX_QUERY_CHARS = 100_000
 _MAX_LABEL_QUERY_CHARS = 10 * _MAX_QUERY_CHARS  # names in one label-tables query (~20,000 names)
 _MAX_HISTORY_CHARS = 4 * _MAX_QUERY_CHARS  # the one series lookup of empty selectors (~4,000 selectors)
 _LABEL_SAMPLE = 10  # series per metric whose label names are read for a label-missing message
+# The look confirming a claimed lowest timestamp spans this past it: Prometheus exports it in whole
+# seconds, cut down from the first sample's milliseconds.
+_CONFIRM = timedelta(minutes=1)
 
 
 class PrometheusSource(PrometheusClient):
@@ -85,7 +88,7 @@ class PrometheusSource(PrometheusClient):
         super().__init__(url, timeout, now, headers, max_bytes, token, timeout_name, token_name)
         self.window = window
         self._memo: dict[object, object] = {}  # `_once`: the name index, each lookback's history
-        self._lowest: tuple[float | None] | None = None  # its own lowest timestamp, once asked
+        self._lowest: tuple[float, ...] | None = None  # the lowest timestamps it holds, once asked (`_claims`)
 
     def horizon(self) -> datetime:
         """ONE query, `vector(time())` at now: the time it is answered for — now, or on VictoriaMetrics
@@ -243,35 +246,52 @@ class PrometheusSource(PrometheusClient):
             return self._body("POST", "/api/v1/query", data={"query": count_by(plain, regex)})
 
     def history(self, lookback: timedelta) -> History:
-        """How much of `lookback` this Prometheus holds — remembered, and at most two requests:
-        1. its own `prometheus_tsdb_lowest_timestamp_seconds` (when it scrapes itself) says since when —
-           the latest of those it holds (others' it scrapes or federates may be older than its own);
-           a value that is no time (an empty TSDB's 9.2e15 sentinel, after now) says nothing;
-        2. without it, `/api/v1/label/__name__/values` over the lookback's first `window`: any name
-           means some block (or the head) reaches back that far — the whole lookback is held;
-           otherwise "less than the lookback" is all that is said."""
+        """How much of `lookback` this server holds — remembered, and at most two requests, never
+        claiming more than a look at its data confirms:
+        1. the `prometheus_tsdb_lowest_timestamp_seconds` it holds say since when — the latest of them
+           (a value that is no time, an empty TSDB's 9.2e15 sentinel, says nothing). They may all be
+           other servers' it scrapes or federates (its own only when it scrapes itself), so the claim
+           is confirmed: `/api/v1/label/__name__/values` over [the claimed start, +1 minute] (the
+           index, whose blocks and head are bounded by their first sample) names something only if
+           it holds data from then; else it is "less than the lookback", since when untold;
+        2. without a claim, or one at or before the lookback's start: the same look over the
+           lookback's first `window` — any name means some block (or the head) reaches back that far.
+        VictoriaMetrics exports no such metric of its own (what it holds is a scraped Prometheus'),
+        and answers label lookups to the UTC day: it is asked one look, at the day before the
+        lookback's start's — any name means it holds data from before the start; else "less"."""
         return self._once(("history", lookback), lambda: self._held(lookback))
 
     def _held(self, lookback: timedelta) -> History:
         end = self.now()
         start = end - lookback
+        claims = () if self.kind == "VictoriaMetrics" else self._claims(end)  # its first answer may show it is
+        if self.kind == "VictoriaMetrics":
+            before = start - timedelta(days=1)  # a day wholly before the start's: its data is older than the start
+            return History(covers=self._holds(before, before + timedelta(seconds=1)))
+        claim = datetime.fromtimestamp(max(claims), tz=timezone.utc) if claims else None
+        if claim is None or claim <= start:
+            return History(covers=self._holds(start, start + self.window))
+        return History(covers=False, since=claim if self._holds(claim, claim + _CONFIRM) else None)
+
+    def _claims(self, end: datetime) -> tuple[float, ...]:
+        """ONE query, once: the lowest timestamps the `prometheus_tsdb_lowest_timestamp_seconds`
+        series it holds now say (its own among them only if it scrapes itself) that are times."""
         if self._lowest is None:
-            query = {"query": f"max(prometheus_tsdb_lowest_timestamp_seconds <= {end.timestamp():.3f})",
+            query = {"query": f"prometheus_tsdb_lowest_timestamp_seconds <= {end.timestamp():.3f}",
                      "time": wire_time(end)}
             data = self._call(lambda: self._api("POST", "/api/v1/query", data=query))
             try:
-                self._lowest = (float(data["result"][0]["value"][1]) if data["result"] else None,)
+                values = [float(row["value"][1]) for row in data["result"]]
             except (KeyError, TypeError, ValueError, IndexError):
                 raise self._not_prometheus("unexpected /api/v1/query answer") from None
-        lowest = self._lowest[0]
-        if lowest is not None and 0 < lowest <= end.timestamp():  # a time (not NaN, not a sentinel)
-            since = datetime.fromtimestamp(lowest, tz=timezone.utc)
-            answer = History(covers=True) if since <= start else History(covers=False, since=since)
-        else:
-            params = {"start": wire_time(start), "end": wire_time(start + self.window)}
-            values = self._call(lambda: self._api("GET", "/api/v1/label/__name__/values", params=params))
-            answer = History(covers=isinstance(values, list) and bool(values))
-        return answer
+            self._lowest = tuple(v for v in values if 0 < v <= end.timestamp())  # a time (not NaN, not a sentinel)
+        return self._lowest
+
+    def _holds(self, start: datetime, end: datetime) -> bool:
+        """ONE request: does it list any metric name over [start, end] (`/api/v1/label/__name__/values`)."""
+        params = {"start": wire_time(start), "end": wire_time(end)}
+        values = self._call(lambda: self._api("GET", "/api/v1/label/__name__/values", params=params))
+        return isinstance(values, list) and bool(values)
 
     def selector_history(self, selectors: Sequence[Selector], lookback: timedelta) -> dict[Selector, datetime | None]:
         """When each selector (empty now) last matched a series within `lookback`; None: never.

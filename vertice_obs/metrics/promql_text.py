@@ -106,6 +106,19 @@ def parse_promql(text: str) -> Any:
     return pp.parse(_raw_strings_quoted(text) if "`" in text else text)
 
 
+# The parser's messages, where their words read badly, as vobs says them (the parser's own text is
+# what `metrics.metricsql` reads: only what a finding shows is reworded).
+_REWORDED = (("must be preceded by an vector selector or matrix selector or a subquery",
+              "must follow a vector selector, a range vector selector or a subquery"),)
+
+
+def parser_message(error: str) -> str:
+    """The parser's message `error` as a finding says it."""
+    for said, meant in _REWORDED:
+        error = error.replace(said, meant)
+    return error
+
+
 def _raw_strings_quoted(text: str) -> str:
     """`text` with each backquoted string written as the same string double-quoted (`\\` and `"`
     escaped, a newline as `\\n`); text outside strings, comments included, unchanged. An

@@ -174,6 +174,7 @@ class Verdict:
     message: str
     label: str | None = None
     failures: bool = False  # the matcher that matches nothing selects failures only (`failures_only`)
+    matcher: str = ""  # the one matcher that selects nothing, as written (`job="node"`); "" when together they do
 
 
 # An HTTP 4xx/5xx status (`5..`, `5xx`, `5\d\d`, `503`, `4.*`), an error-ish outcome word, or a gRPC
@@ -229,11 +230,11 @@ def judge(selector: Selector, table: LabelTable) -> list[Verdict]:
         if not carried and not m.matches_empty:
             verdicts.append(Verdict("metric/label-missing",
                                     f"no series of {selector.metric} carries the label {m.label!r}, so {_shown(m)} "
-                                    "selects nothing", m.label))
+                                    "selects nothing", m.label, matcher=str(m)))
         elif not ok:
             verdicts.append(Verdict("metric/no-matching-series",
                                     f"{_shown(m)} matches no series of {selector.metric}: {m.label} has "
-                                    f"{_list(carried)}", m.label, failures_only(m)))
+                                    f"{_list(carried)}", m.label, failures_only(m), str(m)))
     if not verdicts:  # each matcher alone matches something; together they do not
         verdicts.append(Verdict("metric/no-matching-series",
                                 f"{selector} matches no series: each matcher matches some series of "

@@ -16,9 +16,10 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from vertice_obs.build.exports import MANIFEST
 from vertice_obs.checks import finding
+from vertice_obs.checks.datasources import Backend
 from vertice_obs.errors import InputError, os_reason
 from vertice_obs.files import NotAFile, read_regular
-from vertice_obs.finding import Finding, Location
+from vertice_obs.finding import Finding, Location, Severity
 from vertice_obs.guard.paths import json_files
 from vertice_obs.jsonpos import Positions, classic_of, dashboard_in, unreadable
 from vertice_obs.jsonpos.strict import parse_json
@@ -32,6 +33,7 @@ from vertice_obs.metrics.analysis import (
 )
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.classify import Evidence, MetricUse, classify, types_by_name
+from vertice_obs.metrics.empty_dropdowns import Dashboard, dashboard_of, judge_empty
 from vertice_obs.metrics.evidence import (
     MetricSource,
     gather,
@@ -117,6 +119,7 @@ class Collected:
     # a worker makes its part's while its shape caches are warm)
     ready: list[SelectorUse] = field(default_factory=list)
     fills: Fills = field(default_factory=dict)  # (file, variable) → the panels it fills (`metrics.fills`)
+    dropdowns: dict[str, Dashboard] = field(default_factory=dict)  # file → its dropdowns, judged when empty
 
     def option_selectors(self) -> list[SelectorUse]:
         """The pending queries' selectors under each option (other than the current value) of each
@@ -245,7 +248,7 @@ def _once(files: list[Path]) -> list[Path]:
 def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], None] | None = None,
             share_shapes: bool = True,
             per_dashboard: Callable[[DashboardFile, list[Query], list[LintFacts | None]], list[Finding]] | None = None,
-            options: bool = True) -> Collected:
+            options: bool = True, backend: Backend | None = None) -> Collected:
     """Inventory every dashboard and extract its metric uses. Pure (but for its caches).
 
     `share_shapes=False` parses every query in full, for benchmarks that want the worst case.
@@ -253,7 +256,8 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     no query is kept for them and the caches are dropped at once.
     `per_dashboard` (e.g. the lint pass) sees each dashboard with its located queries and what their
     parse said for the lints: one read of the positions, one inventory and one parse per query,
-    whoever needs them."""
+    whoever needs them. `backend`: the server the run checks against (None offline): where it is a
+    VictoriaMetrics, valid MetricsQL is no parse error."""
     uses: list[MetricUse] = []
     findings: list[Finding] = []
     selectors: list[SelectorUse] = []
@@ -261,6 +265,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
     pending: list[Pending] = []
     paths: dict[tuple[str, str], VariableAt] = {}
     fills: Fills = {}
+    dropdowns: dict[str, Dashboard] = {}
     queries = count = 0
     for dashboard in dashboards:
         count += 1
@@ -276,8 +281,11 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
         for query in found:
             queries += 1
             adhoc = filters_for(filters, query.source) if filters and query.kind == "panel" else ()
-            facts = query_facts(query, variables, shapes=share_shapes, adhoc=adhoc)
+            facts = query_facts(query, variables, shapes=share_shapes, adhoc=adhoc, backend=backend)
             known.append(facts.lint)
+            if not query.runs:  # Grafana never runs it: nothing it would select is judged, a parse error is noted
+                findings.extend(_not_run(f) for f in facts.findings)
+                continue
             uses.extend(facts.uses)
             findings.extend(facts.findings)
             if not facts.findings:
@@ -293,14 +301,24 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
                     unknown.setdefault(name, []).append(query)
         if unknown:
             findings.extend(unknown_values(dashboard.file, dashboard.model, unknown, variables, positions))
-        fills.update(filled_panels(dashboard.file, found, model))
+        running = [q for q in found if q.runs]  # a hidden query Grafana never runs empties no panel
+        fills.update(filled_panels(dashboard.file, running))
+        if (dropped := dashboard_of(dashboard.file, model, running, variables, filters)) is not None:
+            dropdowns[dashboard.file] = dropped
         if per_dashboard is not None:  # placed while this file's positions are at hand
             findings.extend(_placed(f, positions) for f in per_dashboard(dashboard, found, known))
         if on_dashboard:
             on_dashboard(dashboard.file)
     if not pending:
         clear_caches()  # the shapes of one run: ~50 MB at 20,000 distinct queries, not needed past here
-    return Collected(uses, findings, queries, count, selectors, groupings, pending, variable_paths=paths, fills=fills)
+    return Collected(uses, findings, queries, count, selectors, groupings, pending, variable_paths=paths, fills=fills,
+                     dropdowns=dropdowns)
+
+
+def _not_run(f: Finding) -> Finding:
+    """A finding about a query Grafana never runs (`Query.runs`), as info: the panel draws without it."""
+    return Finding(f.check, Severity.INFO, f"hidden query, which Grafana does not run: {f.message}", f.location,
+                   f.metric, tuple(sorted(dict(f.details, hidden=True).items())))
 
 
 MAX_COPIES = 100  # copies of one repeated panel judged (Grafana draws them all; a dashboard of 10,000 is a mistake)
@@ -363,8 +381,12 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
                                    present=() if evidence.timeless else referenced)
     clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
     evidence = with_history(gone_now(evidence, source, gone), source, lookback, collected.uses)
-    judged = with_fills(classify(collected.uses, evidence, catalog) + series, collected.fills)
-    return ValidationResult(collected.findings + judged + incomplete(source, evidence, judged), evidence,
+    judged = classify(collected.uses, evidence, catalog) + series
+    empty = judge_empty(source, evidence, judged, collected.dropdowns)  # what an empty dropdown leaves
+    judged = with_fills(judged, collected.fills, empty)
+    known = [f for f in collected.findings if f.check != "variable/value-unknown"  # judged with its empty value
+             or not empty.judged(f.location.file or "", dict(f.details).get("variable"))]
+    return ValidationResult(known + judged + incomplete(source, evidence, judged), evidence,
                             collected.queries, collected.dashboards, len(collected.uses), names=len(referenced))
 
 

@@ -60,6 +60,7 @@ class Use:
     reason: str = ""  # why, for this use ("present" when present): two uses of one status may differ
     failures_only: bool = False  # empty because it selects failures only and none happened yet
     via: str = ""  # a panel this metric reaches through a variable its query fills (`metrics.fills`): its name
+    cause: str = ""  # what selects nothing, when not the name itself (`cause_of`): `x{job="node"}`, `$v lists 'l'`
 
     @property
     def place(self) -> tuple:
@@ -126,12 +127,30 @@ class MetricAudit:
         return sorted(problems, key=lambda p: (STATUS_ORDER.index(p.status), -p.impact.panels, -p.impact.dashboards,
                                                -p.impact.others, p.reason))
 
-    def statuses(self) -> tuple[tuple[str, Impact], ...]:
-        """(status, impact) of each status among the uses that need work, worst first."""
-        by_status: dict[str, list[Use]] = {}
+    def causes(self) -> tuple["Cause", ...]:
+        """Each cause among the uses that need work — (status, what selects nothing) — with its own
+        impact and the variables it reaches panels through, worst status first, then most panels."""
+        by_cause: dict[tuple[str, str], list[Use]] = {}
         for use in self.affected:
-            by_status.setdefault(use.status, []).append(use)
-        return tuple((s, Impact.of(by_status[s])) for s in sorted(by_status, key=STATUS_ORDER.index))
+            by_cause.setdefault((use.status, use.cause), []).append(use)
+        causes = [Cause(status, cause, tuple(dict.fromkeys(u.via for u in uses  # a dropdown fills through itself
+                                                         if u.via and not cause.startswith(f"${u.via} "))),
+                        Impact.of(uses)) for (status, cause), uses in by_cause.items()]
+        return tuple(sorted(causes, key=lambda c: (STATUS_ORDER.index(c.status), -c.impact.panels,
+                                                   -c.impact.dashboards, -c.impact.others, c.cause)))
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One reason a metric's panels need work: its status and what selects nothing — the selector
+    (`x{job="node"}`: the metric and the matcher that matches no series, or the whole selector when
+    its matchers do only together) or the dropdown (`$version lists 'version'`); "" when it is the
+    name itself (missing, a counter drawn raw). `via`: the variables it empties panels through."""
+
+    status: str
+    cause: str
+    via: tuple[str, ...]
+    impact: Impact
 
 
 @dataclass
@@ -186,7 +205,7 @@ class Action:
     impact: Impact
     metrics: tuple[str, ...]
     advice: str = ""
-    statuses: tuple[tuple[str, Impact], ...] = ()  # a metric's: each status and its impact, when several
+    causes: tuple[Cause, ...] = ()  # a metric's: each cause and its impact (`MetricAudit.causes`)
     tier: float = 0  # what it is ranked by first (`MetricAudit.rank_tier`)
     quiet: bool = False  # every panel only waits for a failure that did not happen yet
 
@@ -232,6 +251,27 @@ def is_problem(f: Finding) -> bool:
             or (f.severity >= Severity.ERROR and not f.check.startswith("metric/") and not is_lint(f)))
 
 
+def about(f: Finding) -> str | None:
+    """What a finding that has no place (no file, dashboard, panel or query) is about: "source" — the
+    metric source's answers (`source/degraded`, `source/incomplete`) — else "run"; None when it has a place."""
+    if f.location.to_dict():
+        return None
+    return "source" if f.check.startswith("source/") else "run"
+
+
+def where(f: Finding, source: str) -> tuple[str, str]:
+    """A finding's place as the human reports show it, and its message: a place-less one's is what it
+    is about — `the metric source (Prometheus at …)`, its message without that name again — or
+    `the whole run`, never `<unknown location>`."""
+    kind = about(f)
+    if kind is None:
+        return str(f.location), f.message
+    if kind == "source":
+        message = f.message[len(source):].lstrip(": ") if source and f.message.startswith(source) else f.message
+        return f"the metric source ({source})", message or f.message
+    return "the whole run", f.message
+
+
 def build_audit(findings: Sequence[Finding], narratives_of: Mapping[str, Sequence[str]],
                 catalog: MetricCatalog | None, source: str, names: Iterable[str] | None = None,
                 titles: Mapping[str, str] | None = None, offline: bool = False, unchecked: int | None = None) -> Audit:
@@ -264,8 +304,10 @@ def _reason(f: Finding) -> str:
 
 def _about_metric(f: Finding) -> bool:
     """A finding about one metric's use: `metric/…`, and an empty dropdown (`variable/label-missing`:
-    a label its metric lacks — ranked as that metric's, with the panels the variable fills)."""
-    return f.check.startswith(("metric/", "variable/label-missing")) and f.metric is not None
+    a label its metric lacks — ranked as that metric's, with the panels it leaves with No data); not
+    one that is information (no panel emptied, no reader sees it empty: `metrics.fills`)."""
+    return f.metric is not None and (f.check.startswith("metric/") or f.check == "variable/label-missing"
+                                     and f.severity >= Severity.WARNING)
 
 
 def _problem_order(f: Finding) -> tuple:
@@ -300,13 +342,29 @@ def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Seque
         dashboard = loc.dashboard or loc.file or "?"
         use = Use(dashboard, loc.panel, loc.panel_id, loc.target or "", loc.file or "", loc.line,
                   tuple(narratives_of.get(loc.dashboard or "", ())), status, str(details.get("query") or ""),
-                  _reason(f) if status != "present" else "present", bool(details.get("failures_only")))
+                  _reason(f) if status != "present" else "present", bool(details.get("failures_only")),
+                  cause=cause_of(f))
         known = seen.setdefault(f.metric, set())
         for use in (use, *_filled(use, details.get("fills"), f.location.target or "")):
             if use not in known:
                 known.add(use)
                 entry.uses.append(use)
     return by_metric
+
+
+def cause_of(f: Finding) -> str:
+    """What selects nothing, for a finding about a selector or a dropdown: the metric with the one
+    matcher that matches no series (`details.matcher`: `up{job="node"}`), else the whole selector
+    (`details.selector`: its matchers match only apart); a dropdown's label (`$version lists
+    'version'`); "" for one about the name itself."""
+    details = dict(f.details)
+    if f.check == "variable/label-missing" and details.get("variable") and details.get("label"):
+        return f"${details['variable']} lists {details['label']!r}"
+    if status_of(f) not in ("label-missing", "no-matching-series"):
+        return ""
+    if details.get("matcher"):
+        return f"{f.metric}{{{details['matcher']}}}"
+    return str(details.get("selector") or "")
 
 
 def _filled(use: Use, fills: object, target: str) -> list[Use]:
@@ -317,7 +375,8 @@ def _filled(use: Use, fills: object, target: str) -> list[Use]:
         return []
     via = target.removeprefix("variable ")
     return [Use(use.dashboard, p.get("panel"), p.get("panel_id"), str(p.get("target") or ""), use.file, p.get("line"),
-                use.narratives, use.status, "", use.reason, use.failures_only, via) for p in fills if isinstance(p, dict)]
+                use.narratives, use.status, "", use.reason, use.failures_only, via, use.cause)
+            for p in fills if isinstance(p, dict)]
 
 
 def group_families(metrics: Iterable[MetricAudit], names: frozenset[str] | None, offline: bool) -> list[Family]:
@@ -352,11 +411,9 @@ def rank_actions(metrics: Iterable[MetricAudit], families: Sequence[Family]) -> 
     advice_of = {m.metric: f.advice for f in families for m in f.metrics}
     for m in metrics:
         if m.metric not in covered and tier(m.status) < 2:
-            statuses = m.statuses()
             items.append(Action(0, m.metric, m.status, m.required, m.impact, (m.metric,),
                                 m.did_you_mean or advice_of.get(m.metric, ""),  # the metric's own slip first
-                                statuses if len(statuses) > 1 else (), m.rank_tier,
-                                m.rank_tier == QUIET_TIER))
+                                m.causes(), m.rank_tier, m.rank_tier == QUIET_TIER))
     items.sort(key=lambda a: (a.tier, not a.required, -a.impact.panels, -a.impact.dashboards,
                               -a.impact.others, STATUS_ORDER.index(a.status), a.subject))
     for rank, action in enumerate(items, 1):

@@ -12,9 +12,9 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from vertice_obs.finding import panel_label
+from vertice_obs.finding import Finding, panel_label
 from vertice_obs.guard.text import html_text
-from vertice_obs.metrics.audit.model import Audit, Impact, Problem, Use
+from vertice_obs.metrics.audit.model import Audit, Impact, Problem, Use, where
 from vertice_obs.metrics.audit.text import (
     SCHEMA,
     VERSION,
@@ -79,8 +79,8 @@ def _impact_cells(impact: Impact) -> str:
 def audit_html(audit: Audit) -> str:
     parts = [f"<h1>Metric audit against {_e(audit.source)}</h1>"]
     if audit.problems:
-        rows = [f"<tr class=problem><td>{_e(f.severity)}</td><td><code>{_e(f.check)}</code></td>"
-                f"<td>{_e(f.location)}</td><td>{_e(f.message)}</td></tr>" for f in audit.problems]
+        rows = [f"<tr class=problem><td>{_e(f.severity)}</td><td><code>{_e(f.check)}</code></td>{_placed(f, audit)}</tr>"
+                for f in audit.problems]
         parts.append(f"<h2 id=problems>Could not be checked ({len(rows)})</h2>"
                      + _table("problems", ["severity", "check", "where", "what"], rows))
     if audit.actions:
@@ -105,8 +105,8 @@ def audit_html(audit: Audit) -> str:
         parts.append(f"<h2 id=metrics>Where ({plural(len(audit.metrics), 'metric')} not simply present)</h2>" + _table(
             "uses", ["metric", "status", "dashboard", "panel", "query", "file", "reason"], rows))
     if audit.other_findings:
-        rows = [f"<tr><td>{_e(f.severity)}</td><td><code>{_e(f.check)}</code></td><td>{_e(f.location)}</td>"
-                f"<td>{_e(f.message)}</td></tr>" for f in audit.other_findings]
+        rows = [f"<tr><td>{_e(f.severity)}</td><td><code>{_e(f.check)}</code></td>{_placed(f, audit)}</tr>"
+                for f in audit.other_findings]
         parts.append(f"<h2 id=other>Other findings ({len(rows)})</h2>"
                      + _table("other", ["severity", "check", "where", "what"], rows))
     if audit.excluded:
@@ -123,6 +123,12 @@ def audit_html(audit: Audit) -> str:
 <script>{SORT_JS}</script>
 </body></html>
 """
+
+
+def _placed(f: Finding, audit: Audit) -> str:
+    """The where and what cells of a finding; a place-less one's where is what it is about (`model.where`)."""
+    place, message = where(f, audit.source)
+    return f"<td>{_e(place)}</td><td>{_e(message)}</td>"
 
 
 def _use_row(m: Problem, audit: Audit, u: Use) -> str:

@@ -13,17 +13,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vertice_obs.finding import Severity, panel_label, panel_title
+from vertice_obs.finding import Finding, Severity, panel_label, panel_title
 from vertice_obs.guard.markdown import md
 from vertice_obs.guard.text import escape, strict_json
 from vertice_obs.metrics.audit.model import (
     Action,
     Audit,
+    Cause,
     Family,
     Impact,
     MetricAudit,
     Problem,
     Use,
+    about,
+    where,
 )
 from vertice_obs.output import OUTPUT_VERSIONS, envelope
 
@@ -67,14 +70,37 @@ def action_text(action: Action, code=lambda s: s, line=lambda s: s) -> str:
     req = " (required)" if action.required else ""
     if action.kind == "family":
         head = f"{code(action.subject)} — {plural(len(action.metrics), 'metric')} {action.status}, "
-    elif action.statuses:  # several problems: each status with its own count
-        head = f"{code(action.subject)} {', '.join(f'{s} ({places_text(i)})' for s, i in action.statuses)} — "
-    elif action.quiet:
-        head = f"{code(action.subject)} {action.status}, failures only: none so far — "
+    elif len(action.causes) > 1:  # several causes: each named, with its own count
+        head = f"{code(action.subject)} {_causes(action.causes, code)} — "
     else:
-        head = f"{code(action.subject)} {action.status} — "
+        one = action.causes[0] if action.causes else None
+        named = f": {_cause(one, code)}" if one is not None and one.cause else ""
+        quiet = ", failures only: none so far" if action.quiet else ""
+        head = f"{code(action.subject)} {action.status}{named}{quiet} — "
     tail = f": {line(action.advice)}" if action.advice else ""
     return f"{head}{impact_text(action.impact)}{req}{tail}"
+
+
+_CAUSES_SHOWN = 3  # causes named in one action's line; the rest counted
+
+
+def _cause(cause: Cause, code) -> str:
+    """A cause as an action names it: the selector or dropdown, and the variables it empties panels through."""
+    via = f" via {', '.join('$' + v for v in cause.via)}" if cause.via else ""
+    return f"{code(cause.cause)}{via}"
+
+
+def _causes(causes: tuple[Cause, ...], code) -> str:
+    """`label-missing: x{a="b"} via $v (3 panels), $w lists 'l' (1 variable or annotation); rate-on-gauge
+    (1 panel)`: by status, each cause named with its own count (a name-level status, as `rate-on-gauge`,
+    has one, unnamed); at most `_CAUSES_SHOWN` named, the rest counted."""
+    by_status: dict[str, list[Cause]] = {}
+    for cause in causes[:_CAUSES_SHOWN]:  # worst status first (`MetricAudit.causes`)
+        by_status.setdefault(cause.status, []).append(cause)
+    said = "; ".join(
+        f"{status}: {', '.join(f'{_cause(c, code)} ({places_text(c.impact)})' for c in group)}" if group[0].cause
+        else f"{status} ({places_text(group[0].impact)})" for status, group in by_status.items())
+    return said + (f"; and {len(causes) - _CAUSES_SHOWN} more" if len(causes) > _CAUSES_SHOWN else "")
 
 
 def family_text(family: Family, code=lambda s: s, line=lambda s: s) -> str:
@@ -95,7 +121,7 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
         out.extend(["", f"{h2}{title}", *([""] if md else []), *lines])
 
     if audit.problems:
-        section(f"Could not be checked ({len(audit.problems)})", [f"{bullet}{text(str(f))}" for f in audit.problems])
+        section(f"Could not be checked ({len(audit.problems)})", [f"{bullet}{text(_said(f, audit))}" for f in audit.problems])
     if audit.actions:
         section(f"What to do, by impact ({len(audit.actions)})",
                 [f"{a.rank}. {action_text(a, code, _line)}" if md else f"{a.rank:>3}. {action_text(a, code, _line)}"
@@ -131,7 +157,7 @@ def audit_text(audit: Audit, markdown: bool = False) -> str:
             if f.severity == Severity.INFO:
                 notes[f.check] = notes.get(f.check, 0) + 1
         section(f"Other findings ({len(audit.other_findings)})",
-                [f"{bullet}{text(str(f))}" for f in audit.other_findings if f.severity > Severity.INFO]
+                [f"{bullet}{text(_said(f, audit))}" for f in audit.other_findings if f.severity > Severity.INFO]
                 + [f"{bullet}{n} × {code(check)} (info, listed in --format json and --format html)"
                    for check, n in sorted(notes.items())])
     if audit.excluded:  # a silenced report must not read like a clean one
@@ -193,6 +219,12 @@ def _code(s: str) -> str:
     return f"{fence}{pad}{s}{pad}{fence}"
 
 
+def _said(f: Finding, audit: Audit) -> str:
+    """`place: severity: message [check]`, a place-less finding placed at what it is about (`model.where`)."""
+    place, message = where(f, audit.source)
+    return f"{place}: {f.severity}: {message} [{f.check}]"
+
+
 def _source_md(source: str) -> str:
     """"Prometheus at `URL`": the user's own server's address in a code span — copyable as it is, and
     no autolink (`md` breaks a bare URL's `://` with an invisible word joiner, which a copy keeps)."""
@@ -217,18 +249,26 @@ def to_dict(audit: Audit) -> dict[str, Any]:
         "version": VERSION,
         "source": audit.source,
         "offline": audit.offline,
-        "problems": [f.to_dict() for f in audit.problems],
+        "problems": [_finding(f) for f in audit.problems],
         "actions": [{"rank": a.rank, "kind": a.kind, "subject": a.subject, "status": a.status,
                      "required": a.required, "metrics": list(a.metrics), **_impact(a.impact), "advice": a.advice,
-                     "text": action_text(a)} for a in audit.actions],
+                     "text": action_text(a), "causes": [{"status": c.status, "cause": c.cause or None, "via": list(c.via),
+                                                         **_impact(c.impact)} for c in a.causes]}
+                    for a in audit.actions],
         "required": [{"metric": m, "status": s} for m, s in audit.required] if audit.required else None,
         "families": [{"prefix": f.prefix, "exporter": f.exporter, "live_names": f.live, "advice": f.advice,
                       "metrics": [m.metric for m in f.metrics], **_impact(f.impact)} for f in audit.families],
         "metrics": [_metric(m, audit) for m in audit.metrics],
         "present": {"count": len(audit.present), "metrics": audit.present},
-        "other_findings": [f.to_dict() for f in audit.other_findings],
+        "other_findings": [_finding(f) for f in audit.other_findings],
         "excluded": audit.excluded,
     }
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    """A finding's JSON, and for one without a place what it is about (`about`: "source", "run")."""
+    kind = about(f)
+    return f.to_dict() if kind is None else {**f.to_dict(), "about": kind}
 
 
 def _impact(impact: Impact) -> dict[str, int]:
