@@ -15,7 +15,9 @@ from datetime import datetime
 from typing import Any
 
 PHASES = ("baseline", "fault", "recover")
-SCHEMA_VERSION = 2  # the newest journal format this reads; 1 (no `schema_version`) is before scrape intervals
+# The newest journal format this reads; 1 (no `schema_version`) is before scrape intervals; 3 added
+# the revert events' attempts.
+SCHEMA_VERSION = 3
 OPS = ("<", "<=", ">", ">=")
 MAX_ABS = 1e15  # larger values are not measurements; they would only break the plots
 MAX_STEP_SECONDS = 31 * 86400  # a longer step is no Chaos Day's; its plots could not be drawn

@@ -1,7 +1,7 @@
 """The Chaos Day runner: per step — baseline, inject, hold, revert, recover — then measure.
 
-A run never leaves a fault injected: the revert runs in a `finally`, on Ctrl-C, SIGTERM, an error
-or the run's deadline. Probes are sampled from Prometheus as range queries over each step
+A run never leaves a fault injected: the revert (`revert`: retried until it succeeds or its
+deadline passes) runs in a `finally`, on Ctrl-C, SIGTERM, an error or the run's deadline. Probes are sampled from Prometheus as range queries over each step
 (through `PrometheusSource`: TLS verified, one deadline and a size cap per request) once the
 backend serves them up to the step's end (`freshness`), faults are annotated in Grafana on the narratives' dashboards, and
 everything lands in a JSON journal that `vobs chaos report` turns into a report later.
@@ -15,11 +15,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-import niquests
-
+from vertice_obs.chaos.act import Aborted, NotReached, act, by_hand
 from vertice_obs.chaos.analysis import phases_text
-from vertice_obs.chaos.command import run_command
-from vertice_obs.chaos.fill import action_url, fill
 from vertice_obs.chaos.freshness import (
     DATA_TIMEOUT,
     POLL_SECONDS,
@@ -35,37 +32,19 @@ from vertice_obs.chaos.record import (
     probe_json,
     step_label,
 )
+from vertice_obs.chaos.revert import REVERT_RETRY, Revert
 from vertice_obs.chaos.scenario import Action, Probe, Run, Scenario
 from vertice_obs.chaos.scrape import Scrape, longest, probe_query, window_seconds
 from vertice_obs.chaos.stopped import unreverted
 from vertice_obs.errors import VobsError
-from vertice_obs.guard.http import (
-    DEFAULT_TIMEOUT,
-    DeadlineExceeded,
-    ResponseTooLarge,
-    connection_failure,
-    read_body,
-    tls_failure,
-    tls_verify,
-    within,
-)
-from vertice_obs.guard.secrets import redact_text, redact_url
+from vertice_obs.guard.http import DEFAULT_TIMEOUT
+from vertice_obs.guard.secrets import redact_url
 from vertice_obs.guard.urls import parse as parse_url
 from vertice_obs.metrics.evidence import SourceUnavailable
 
+__all__ = ["Aborted", "NotReached", "Runner", "Sampler", "GrafanaAnnotator", "planned_seconds"]
+
 PHASES = ("baseline", "fault", "recover")
-TARGET_MAX_BYTES = 1024 * 1024  # an inject/revert answer is a status, not a payload
-
-
-class Aborted(VobsError):
-    """The run was stopped (Ctrl-C, SIGTERM or its deadline); its fault was reverted."""
-
-    exit_code = 130
-
-
-class NotReached(VobsError):
-    """An action's request never reached its server: the connection was not made (refused, no such
-    host, no route, no connection in time), so nothing was sent."""
 
 
 class Annotator(Protocol):
@@ -115,10 +94,11 @@ class Runner:
                  sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None,
                  http_timeout: float = DEFAULT_TIMEOUT, scrape: dict[str, Scrape] | None = None,
                  progress: Callable[[float], Progress] | None = None, data_timeout: float = DATA_TIMEOUT,
-                 unique_journal: bool = False):
+                 unique_journal: bool = False, revert_retry: timedelta = REVERT_RETRY):
         self.run, self.target_url, self.sampler = run, target_url.rstrip("/"), sampler
         self.target = parse_url(target_url, "--target-url")  # `${target}/path` URLs are joined onto it
         self.http_timeout, self.data_timeout = http_timeout, data_timeout
+        self.revert_retry = revert_retry.total_seconds()
         # Probe windows follow the (scaled) settle time, so a compressed rehearsal judges each phase
         # on its own samples rather than on a window still full of the previous phase.
         self.scrape = scrape or {}
@@ -215,10 +195,15 @@ class Runner:
                 self._wait(scenario.fault.hold, f"{at}: hold", here, since=injected_at)
             finally:
                 # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
-                self._revert(scenario, label, variables, failed)
+                interrupted = Revert(scenario.id, label,
+                                     lambda: self._act(scenario.fault.revert, variables, reverting=True),
+                                     by_hand(scenario.fault.revert, variables, self.target), self.journal, self.log,
+                                     self.revert_retry).run(failed)
                 t2, reverted_at = _now(), time.monotonic()
                 if injected:  # the fault's region, once reverted — a run that stops here too
                     self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
+                if interrupted:  # a Ctrl-C or SIGTERM that waited for the revert
+                    raise KeyboardInterrupt
             self._wait(self.run.recover, f"{at}: recover", here, since=reverted_at)
             t3 = _now()
             phases = {"baseline": [iso(t0), iso(t1)], "fault": [iso(t1), iso(t2)], "recover": [iso(t2), iso(t3)]}
@@ -230,41 +215,6 @@ class Runner:
                                     **({"unmeasured": unmeasured} if unmeasured else {}),
                                     **({"level_seconds": step.total_seconds()} if step is not None else {})})
             self.journal.save()
-
-    def _revert(self, scenario: Scenario, label: str, variables: dict[str, Any],
-                inject_failed: VobsError | None = None) -> None:
-        # Ctrl-C and SIGTERM wait until the revert has finished (and been recorded): stopped half-way,
-        # it would leave the fault in place. A second Ctrl-C is told so; the interrupt comes after.
-        deferred: list[int] = []
-
-        def defer(signum, frame):
-            deferred.append(signum)
-            self.log(f"{scenario.id} {label}: still reverting — vobs stops once the revert has finished")
-
-        previous = {sig: signal.signal(sig, defer) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            self._reverted(scenario, label, variables, inject_failed)
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-        if deferred:
-            raise KeyboardInterrupt
-
-    def _reverted(self, scenario: Scenario, label: str, variables: dict[str, Any],
-                  inject_failed: VobsError | None) -> None:
-        try:
-            self._act(scenario.fault.revert, variables, reverting=True)  # a revert always gets its full time
-            self.journal.event("revert", scenario=scenario.id, step=label)
-            self.journal.save()
-            self.log(f"{scenario.id} {label}: reverted")
-        except Exception as exc:  # the one failure a person must hear about at once
-            self.journal.event("revert-failed", scenario=scenario.id, step=label, message=str(exc))
-            self.journal.save()
-            if isinstance(inject_failed, NotReached):  # no connection was made: nothing is injected to revert
-                raise VobsError(f"could not inject {scenario.id} {label}: {inject_failed}; it never reached the "
-                                f"target, so nothing is injected (the revert could not reach it either: {exc})") from None
-            before = f" (the inject had failed: {inject_failed})" if inject_failed is not None else ""
-            raise VobsError(f"could not revert {scenario.id} {label}: {exc}{before} — revert it by hand") from None
 
     def _fits(self, scenario: Scenario, at: str) -> None:
         """Before an inject: its hold and the recovery after it end before the run's deadline, or
@@ -330,39 +280,9 @@ class Runner:
         return served, {phase: why for phase in late}
 
     def _act(self, action: Action, variables: dict[str, Any], reverting: bool = False) -> None:
-        if action.http is not None:
-            url, auth = action_url(action.http["url"], variables, self.target)
-            body = fill(action.http.get("json"), variables)
-            what = f"{action.http['method']} {redact_url(url)}"
-            deadline = time.monotonic() + self.http_timeout
-
-            def exchange() -> tuple[int, bytes]:
-                response = niquests.request(action.http["method"], url, json=body, timeout=self.http_timeout,
-                                            stream=True, auth=auth, verify=tls_verify())
-                return response.status_code, read_body(response, deadline, TARGET_MAX_BYTES, what="its answer")
-
-            try:
-                status, answer = within(self.http_timeout, exchange, what="target")
-            except DeadlineExceeded:
-                raise VobsError(f"{what}: no answer within {self.http_timeout:g}s (--http-timeout)") from None
-            except ResponseTooLarge:
-                raise VobsError(f"{what}: answered more than {TARGET_MAX_BYTES:,} bytes") from None
-            except niquests.exceptions.SSLError as exc:
-                raise VobsError(tls_failure(exc, what, redact_url(url))) from None
-            except niquests.RequestException as exc:
-                words = connection_failure(exc, parse_url(url, "an action's URL").netloc)
-                raise (NotReached if words else VobsError)(f"{what}: {words or type(exc).__name__}") from None
-            if status >= 400:
-                text = " ".join(answer[:120].decode("utf-8", "replace").split())
-                raise VobsError(redact_text(f"{what}: HTTP {status} {text}"))
-        else:  # bounded as an HTTP action is (--http-timeout), an inject also by what is left of --timeout
-            argv = [fill(a, variables) for a in action.command or ()]
-            left = self.deadline - time.monotonic() if self.deadline is not None and not reverting else None
-            limit = min(self.http_timeout, max(0.0, left)) if left is not None else self.http_timeout
-            if limit == self.http_timeout:
-                run_command(argv, limit, "--http-timeout")
-            else:  # the run's deadline: stopped as at any other point of the run
-                run_command(argv, limit, "what was left of --timeout", Aborted)
+        """One inject or revert (`act`): an inject bounded also by what is left of --timeout."""
+        left = self.deadline - time.monotonic() if self.deadline is not None and not reverting else None
+        act(action, variables, self.target, self.http_timeout, left)
 
     def _annotate(self, text: str, scenario: Scenario, start: datetime, end: datetime | None) -> None:
         if self.annotator is None:
