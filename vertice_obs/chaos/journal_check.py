@@ -16,8 +16,10 @@ from typing import Any
 
 PHASES = ("baseline", "fault", "recover")
 # The newest journal format this reads; 1 (no `schema_version`) is before scrape intervals; 3 added
-# the revert events' attempts.
+# a step's `cut_short` and the revert events' attempts.
 SCHEMA_VERSION = 3
+# Where a run's stop can cut a step short (its position's phase) → the phase measured in part.
+CUT_PHASE = {"baseline": "baseline", "inject": "fault", "hold": "fault", "recover": "recover"}
 OPS = ("<", "<=", ">", ">=")
 MAX_ABS = 1e15  # larger values are not measurements; they would only break the plots
 MAX_STEP_SECONDS = 31 * 86400  # a longer step is no Chaos Day's; its plots could not be drawn
@@ -117,6 +119,12 @@ def _step(step: Any, at: str, probes: list[str]) -> None:
     if moments[-1][1] - moments[0][1] > MAX_STEP_SECONDS:
         raise MalformedJournal(f"{at}.phases: the step spans {(moments[-1][1] - moments[0][1]) / 86400:,.0f} days; "
                                f"a step of a Chaos Day lasts at most {MAX_STEP_SECONDS // 86400} days")
+    if "cut_short" in step:  # the run's stop cut this step short: where, and when
+        cut = _dict(step["cut_short"], f"{at}.cut_short")
+        if not isinstance(cut.get("during"), str) or cut["during"] not in CUT_PHASE:
+            raise MalformedJournal(f"{at}.cut_short.during: expected one of {', '.join(CUT_PHASE)}, "
+                                   f"not {_shown(cut.get('during'))}")
+        _moment(cut.get("at"), f"{at}.cut_short.at")
     for phase, why in _dict(step.get("unmeasured", {}), f"{at}.unmeasured").items():
         if phase not in PHASES:
             raise MalformedJournal(f"{at}.unmeasured: {_shown(phase)} is not a phase ({', '.join(PHASES)})")

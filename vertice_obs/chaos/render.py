@@ -40,7 +40,14 @@ def _rerun(report: Report) -> str:
     stop = report.stop
     if stop is None:
         return ""
-    return f"{stop.not_run_text} did not run — {_RERUN}" if stop.planned else _RERUN
+    said = ([f"{stop.not_run_text} did not run"] if stop.planned and stop.not_run else []) + (
+        [f"{stop.cut_short} was cut short"] if stop.cut_short else [])
+    return f"{'; '.join(said)} — {_RERUN}" if said else _RERUN
+
+
+def _label(step: dict) -> str:
+    """A step's label in its table: `2s (cut short)` for one the run's stop cut short."""
+    return step["label"] + (" (cut short)" if step.get("cut_short") else "")
 
 
 def _not_run(report: Report) -> list[tuple[str, str, str]]:
@@ -115,7 +122,7 @@ def render_markdown(report: Report) -> str:
         for step in scenario.steps:
             for probe in scenario.probes:
                 cells = [_cell(step["stats"][probe["id"]][ph]) for ph in ("baseline", "fault", "recover")]
-                lines.append(f"| {md(step['label'])} | {md(probe.get('title', probe['id']))} | {md(threshold_text(probe))} | "
+                lines.append(f"| {md(_label(step))} | {md(probe.get('title', probe['id']))} | {md(threshold_text(probe))} | "
                              + " | ".join(cells) + f" | {md(step['recovery'][probe['id']].text, None)} |")
         if missing and scenario.steps:
             lines += ["", md(missing, None)]
@@ -154,7 +161,7 @@ def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
     sections = []
     for scenario in report.scenarios:
         table = "".join(
-            f"<tr><td>{e(step['label'])}</td><td>{e(p.get('title', p['id']))}</td><td>{e(threshold_text(p))}</td>"
+            f"<tr><td>{e(_label(step))}</td><td>{e(p.get('title', p['id']))}</td><td>{e(threshold_text(p))}</td>"
             + "".join(f"<td class='{_css(step['stats'][p['id']][ph])}'>"
                       f"{e(_cell(step['stats'][p['id']][ph], ('holds,', 'BREACHED,')))}</td>"
                       for ph in ("baseline", "fault", "recover"))

@@ -2,8 +2,8 @@
 
 Every number comes from the journal (`analyse` is pure; the verdicts are in `analysis`);
 `render` writes markdown and a self-contained HTML page (plots embedded), `plots` the PNG files.
-Journals carry a `schema_version` (`runner.SCHEMA_VERSION`); one without it is version 1, from
-before scrape intervals, and reads the same way (every field added since is optional).
+Journals carry a `schema_version` (`journal_check.SCHEMA_VERSION`); one without it is version 1,
+from before scrape intervals, and reads the same way (every field added since is optional).
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ class Report:
         """Why the findings are not the whole story: a run that did not complete, and what stopped it."""
         if self.stop is None:
             return None
-        return (f"{self.stop.sentence} What follows covers only what ran before it stopped; not run, so not "
-                f"judged: {self.stop.not_run_text}.")
+        not_run = f"; not run, so not judged: {self.stop.not_run_text}" if self.stop.not_run or not self.stop.planned else ""
+        return f"{self.stop.sentence} What follows covers only what ran before it stopped{not_run}."
 
     @property
     def unmeasured(self) -> bool:
@@ -130,7 +130,9 @@ def analyse(journal: dict[str, Any]) -> Report:
     for s_index, raw in enumerate(journal.get("scenarios", [])):
         result = ScenarioResult(raw["id"], raw["title"], raw["kind"], raw["probes"], [])
         result.steps, result.deviations, result.unjudged = analyse_scenario(s_index, raw, settle, window)
-        result.curves = curves(result, step_levels(raw))
+        # a step the run's stop cut short is no point of the degradation curve: its fault phase is partial
+        levels = [None if step.get("cut_short") else level for step, level in zip(raw["steps"], step_levels(raw))]
+        result.curves = curves(result, levels)
         scenarios.append(result)
     return Report(journal.get("run", {}), journal.get("status", "?"), journal.get("started", ""),
                   journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal))

@@ -1,7 +1,8 @@
 """The Chaos Day runner: per step — baseline, inject, hold, revert, recover — then measure.
 
 A run never leaves a fault injected: the revert (`revert`: retried until it succeeds or its
-deadline passes) runs in a `finally`, on Ctrl-C, SIGTERM, an error or the run's deadline. Probes are sampled from Prometheus as range queries over each step
+deadline passes) runs in a `finally`, on Ctrl-C, SIGTERM, an error or the run's deadline; what a
+step stopped that way measured until the stop is kept, marked `cut_short`. Probes are sampled from Prometheus as range queries over each step
 (through `PrometheusSource`: TLS verified, one deadline and a size cap per request) once the
 backend serves them up to the step's end (`freshness`), faults are annotated in Grafana on the narratives' dashboards, and
 everything lands in a JSON journal that `vobs chaos report` turns into a report later.
@@ -23,7 +24,7 @@ from vertice_obs.chaos.freshness import (
     ServingSource,
     probe_metrics,
 )
-from vertice_obs.chaos.journal_check import SCHEMA_VERSION
+from vertice_obs.chaos.journal_check import CUT_PHASE, SCHEMA_VERSION
 from vertice_obs.chaos.progress import Progress
 from vertice_obs.chaos.record import (
     Journal,
@@ -45,6 +46,10 @@ from vertice_obs.metrics.evidence import SourceUnavailable
 __all__ = ["Aborted", "NotReached", "Runner", "Sampler", "GrafanaAnnotator", "planned_seconds"]
 
 PHASES = ("baseline", "fault", "recover")
+# A run stopped mid-step keeps what the step measured until the stop; the backend is given at most
+# this long (seconds) to serve it — the person who pressed Ctrl-C is waiting.
+SALVAGE_TIMEOUT = 10.0
+MARKS = ("baseline", "fault", "recover", "end")  # when each phase began, and when the step ended
 
 
 class Annotator(Protocol):
@@ -169,52 +174,95 @@ class Runner:
             label = step_label(scenario, step)
             at = f"{scenario.id} {label}" + (f" (step {index}/{len(steps)})" if len(steps) > 1 else "")
             here = {"scenario": scenario.id, "step": label, **({"step_of": [index, len(steps)]} if len(steps) > 1 else {})}
-            variables = {"target": self.target_url,
-                         "step_ms": int(step.total_seconds() * 1000) if step is not None else 0}
-            t0 = _now()
-            self._wait(self.run.baseline, f"{at}: baseline", here)
-            t1, injected_at = _now(), time.monotonic()  # the hold is counted from here, the annotation within it
-            self._fits(scenario, at)
-            failed: VobsError | None = None  # the inject's own failure, said with the revert's if that fails too
-            injected = False
+            marks: dict[str, datetime] = {}  # MARKS, as they are reached
             try:
-                self.position = {**here, "phase": "inject"}
-                self.log(f"{scenario.id} {label}: inject")
-                # Recorded before the request: the fault may be in place as soon as it is sent, and
-                # a Ctrl-C while its answer is read must still leave "inject" before "revert".
-                self.journal.event("inject", scenario=scenario.id, step=label)
-                self.journal.save()  # a run killed from here on leaves a journal saying a fault was injected
-                try:
-                    self._act(scenario.fault.inject, variables)
-                except VobsError as exc:
-                    failed = exc
-                    self.journal.event("inject-failed", scenario=scenario.id, step=label, message=str(exc))
-                    raise
-                injected = True
-                self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label} injected", scenario, t1, None)
-                self._wait(scenario.fault.hold, f"{at}: hold", here, since=injected_at)
-            finally:
-                # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
-                interrupted = Revert(scenario.id, label,
-                                     lambda: self._act(scenario.fault.revert, variables, reverting=True),
-                                     by_hand(scenario.fault.revert, variables, self.target), self.journal, self.log,
-                                     self.revert_retry).run(failed)
-                t2, reverted_at = _now(), time.monotonic()
-                if injected:  # the fault's region, once reverted — a run that stops here too
-                    self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, t1, t2)
-                if interrupted:  # a Ctrl-C or SIGTERM that waited for the revert
-                    raise KeyboardInterrupt
-            self._wait(self.run.recover, f"{at}: recover", here, since=reverted_at)
-            t3 = _now()
-            phases = {"baseline": [iso(t0), iso(t1)], "fault": [iso(t1), iso(t2)], "recover": [iso(t2), iso(t3)]}
-            self.position = {**here, "phase": "sampling"}
-            served, unmeasured = self._await_samples(scenario, at, label, {"baseline": t1, "fault": t2, "recover": t3})
-            probes = {p.id: {"series": [(ts, v) for ts, v in self.sampler.series(p, t0, t3) if ts <= served],
-                             "query": probe_query(p, self.sampler.window_seconds)} for p in scenario.probes}
-            record["steps"].append({"label": label, "phases": phases, "probes": probes,
-                                    **({"unmeasured": unmeasured} if unmeasured else {}),
-                                    **({"level_seconds": step.total_seconds()} if step is not None else {})})
-            self.journal.save()
+                self._step(scenario, step, label, at, here, marks)
+                self.position = {**here, "phase": "sampling"}
+                self._keep(scenario, record, step, label, at, marks, self.data_timeout)
+            except (KeyboardInterrupt, Aborted):  # stopped: what the step measured until then is kept
+                if not record["steps"] or record["steps"][-1]["label"] != label:
+                    self._salvage(scenario, record, step, label, at, marks)
+                raise
+
+    def _step(self, scenario: Scenario, step: timedelta | None, label: str, at: str, here: dict[str, Any],
+              marks: dict[str, datetime]) -> None:
+        """Baseline, inject, hold, revert, recover; `marks` says when each began, as it begins."""
+        variables = {"target": self.target_url, "step_ms": int(step.total_seconds() * 1000) if step is not None else 0}
+        marks["baseline"] = _now()
+        self._wait(self.run.baseline, f"{at}: baseline", here)
+        marks["fault"], injected_at = _now(), time.monotonic()  # the hold is counted from here, the annotation within it
+        self._fits(scenario, at)
+        failed: VobsError | None = None  # the inject's own failure, said with the revert's if that fails too
+        injected = False
+        try:
+            self.position = {**here, "phase": "inject"}
+            self.log(f"{scenario.id} {label}: inject")
+            # Recorded before the request: the fault may be in place as soon as it is sent, and
+            # a Ctrl-C while its answer is read must still leave "inject" before "revert".
+            self.journal.event("inject", scenario=scenario.id, step=label)
+            self.journal.save()  # a run killed from here on leaves a journal saying a fault was injected
+            try:
+                self._act(scenario.fault.inject, variables)
+            except VobsError as exc:
+                failed = exc
+                self.journal.event("inject-failed", scenario=scenario.id, step=label, message=str(exc))
+                raise
+            injected = True
+            self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label} injected", scenario, marks["fault"], None)
+            self._wait(scenario.fault.hold, f"{at}: hold", here, since=injected_at)
+        finally:
+            # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
+            interrupted = Revert(scenario.id, label, lambda: self._act(scenario.fault.revert, variables, reverting=True),
+                                 by_hand(scenario.fault.revert, variables, self.target), self.journal, self.log,
+                                 self.revert_retry).run(failed)
+            marks["recover"], reverted_at = _now(), time.monotonic()
+            if injected:  # the fault's region, once reverted — a run that stops here too
+                self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, marks["fault"],
+                               marks["recover"])
+            if interrupted:  # a Ctrl-C or SIGTERM that waited for the revert
+                raise KeyboardInterrupt
+        self._wait(self.run.recover, f"{at}: recover", here, since=reverted_at)
+        marks["end"] = _now()
+
+    def _keep(self, scenario: Scenario, record: dict[str, Any], step: timedelta | None, label: str, at: str,
+              marks: dict[str, datetime], data_timeout: float, stopped: bool = False,
+              cut: dict[str, str] | None = None) -> None:
+        """Sample the step's probes from its start to its end (`marks`; a step cut short: to the
+        stop) once the backend serves them, and record it. `stopped`: the run is stopping."""
+        phases = {phase: [iso(marks[start]), iso(marks[end])] for phase, start, end in zip(PHASES, MARKS, MARKS[1:])}
+        ends = {phase: marks[end] for phase, end in zip(PHASES, MARKS[1:])}
+        served, unmeasured = self._await_samples(scenario, at, label, ends, data_timeout, stopped)
+        probes = {p.id: {"series": [(ts, v) for ts, v in self.sampler.series(p, marks["baseline"], marks["end"])
+                                    if ts <= served],
+                         "query": probe_query(p, self.sampler.window_seconds)} for p in scenario.probes}
+        record["steps"].append({"label": label, "phases": phases, "probes": probes,
+                                **({"unmeasured": unmeasured} if unmeasured else {}),
+                                **({"cut_short": cut} if cut else {}),
+                                **({"level_seconds": step.total_seconds()} if step is not None else {})})
+        self.journal.save()
+
+    def _salvage(self, scenario: Scenario, record: dict[str, Any], step: timedelta | None, label: str, at: str,
+                 marks: dict[str, datetime]) -> None:
+        """A step stopped (Ctrl-C, SIGTERM, the deadline) after it began: what it measured until the
+        stop is recorded, marked `cut_short` with where (`during`) and when (`at`) — unless it was
+        sampling, which only the wait cut short. The phases it did not reach end where it stopped;
+        the backend gets `SALVAGE_TIMEOUT` to serve the samples. A second Ctrl-C skips this."""
+        during = str(self.position.get("phase", ""))
+        if "baseline" not in marks or (during not in CUT_PHASE and "end" not in marks):
+            return
+        stop, cut = _now(), None
+        if during in CUT_PHASE:  # the phase it stopped in ends there; those after it, not reached, too
+            k = PHASES.index(CUT_PHASE[during])
+            marks = {**{key: marks[key] for key in MARKS[:k + 1]}, **dict.fromkeys(MARKS[k + 1:],
+                                                                                  marks.get(MARKS[k + 1], stop))}
+            cut = {"during": during, "at": iso(stop)}
+        self.log(f"{at}: stopped — keeping what the step measured until then (Ctrl-C again to skip)")
+        try:
+            self._keep(scenario, record, step, label, at, marks, min(self.data_timeout, SALVAGE_TIMEOUT), True, cut)
+        except (KeyboardInterrupt, VobsError) as exc:
+            said = str(exc) or "interrupted again"
+            self.journal.event("unsampled", scenario=scenario.id, step=label, message=said)
+            self.log(f"{at}: what the step measured until the stop was not kept: {said}")
 
     def _fits(self, scenario: Scenario, at: str) -> None:
         """Before an inject: its hold and the recovery after it end before the run's deadline, or
@@ -246,32 +294,34 @@ class Runner:
             self.sleep(seconds)
         self.progress.end_phase()
 
-    def _await_samples(self, scenario: Scenario, at: str, label: str,
-                       ends: dict[str, datetime]) -> tuple[float, dict[str, str]]:
+    def _await_samples(self, scenario: Scenario, at: str, label: str, ends: dict[str, datetime],
+                       data_timeout: float, stopped: bool = False) -> tuple[float, dict[str, str]]:
         """Wait (polling, until `data_timeout`) until the backend serves the probes' samples up to
         the step's end: a backend that serves its newest samples late answers a range reaching into
         them with stale values (see `freshness`). Returns up to when the step may be sampled, and
-        the phases it served no samples to the end of — said in one line, never sampled stale."""
+        the phases it served no samples to the end of — said in one line, never sampled stale.
+        `stopped`: the run is stopping (its deadline no longer counts)."""
         metrics, end = probe_metrics(scenario.probes, self.sampler.window_seconds), ends["recover"].timestamp()
         if not metrics:  # nothing to ask about (a probe on a regex or a constant): sampled as it is
             return float("inf"), {}
-        what = f"{at}: waiting until {self.sampler.where} serves samples up to the end of the step"
+        upto = "the stop" if stopped else "the end of the step"
+        what = f"{at}: waiting until {self.sampler.where} serves samples up to {upto}"
         started = time.monotonic()
-        self.progress.waiting(what, 0.0, self.data_timeout)
+        self.progress.waiting(what, 0.0, data_timeout)
         while True:
             served = self.sampler.served_until(metrics)
             if served is None or served >= end:  # None: no sample of them at all, so nothing to wait for
                 return float("inf"), {}  # sampled as it is (no data is then said as no data)
             waited = time.monotonic() - started
-            if self.deadline is not None and time.monotonic() + POLL_SECONDS > self.deadline:
+            if not stopped and self.deadline is not None and time.monotonic() + POLL_SECONDS > self.deadline:
                 raise Aborted(f"the run's deadline passed during {what}; the fault was reverted")
-            if waited >= self.data_timeout:
+            if waited >= data_timeout:
                 break
-            self.poll_sleep(min(POLL_SECONDS, self.data_timeout - waited))
-            self.progress.waiting(what, time.monotonic() - started, self.data_timeout)
+            self.poll_sleep(min(POLL_SECONDS, data_timeout - waited))
+            self.progress.waiting(what, time.monotonic() - started, data_timeout)
         shown = iso(datetime.fromtimestamp(served, timezone.utc))
         why = (f"{self.sampler.where} served samples only up to {shown} (the step ended {iso(ends['recover'])}), "
-               f"not later within {self.data_timeout:g}s: it serves its newest samples later still "
+               f"not later within {data_timeout:g}s: it serves its newest samples later still "
                "(VictoriaMetrics: -search.latencyOffset), or their scrape stopped")
         late = [phase for phase in PHASES if ends[phase].timestamp() > served]
         message = f"{at}: {phases_text(late)} could not be measured: {why}"
@@ -319,8 +369,6 @@ def _raise_interrupt(signum, frame):
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
 
 
 def _ms(t: datetime) -> int:

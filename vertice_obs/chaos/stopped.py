@@ -6,7 +6,7 @@ where the run was (`scenario`, `step`, `step_of` [i, n], `phase`), and the `plan
 and its steps. The journal is saved as each fault is injected and reverted, so one whose last inject
 has no revert after it (a process killed mid-fault), or whose last revert attempt failed (the
 runner retries a revert: `revert`), says the fault may still be in place — and how to revert it by
-hand.
+hand. A step the stop cut short is recorded with what it measured until then (`cut_short`), and said.
 A report or a comparison of such a run says it first — never "no findings" as if
 the run had been clean. Journals from before `plan` and the position still say that the run
 stopped and why; where, as far as their inject events tell.
@@ -31,6 +31,7 @@ class Stop:
     unreverted: str = ""  # "streaming-latency 100ms": injected, and no revert recorded after it (or none succeeded)
     revert_failed: str = ""  # "3 attempts; the last: HTTP 500 …": every revert attempt recorded failed
     by_hand: str = ""  # the revert as a command line to run by hand, when the journal says it
+    cut_short: str = ""  # "streaming-latency 2s": the step the stop cut short, measured until then
 
     @property
     def verb(self) -> str:
@@ -51,6 +52,9 @@ class Stop:
     @property
     def sentence(self) -> str:
         text = f"The run {self.clause}."
+        if self.cut_short:
+            text += (f" Its step {self.cut_short} was cut short by the stop: what it measured until then is "
+                     "reported, marked cut short, and its recovery is not judged.")
         if self.unreverted and self.revert_failed:
             text += (f" Its fault {self.unreverted} may still be in place: no revert succeeded "
                      f"({self.revert_failed}) — check the target and revert it by hand"
@@ -101,9 +105,12 @@ def stop_of(journal: dict[str, Any]) -> Stop | None:
         attempts = sum(1 for e in events if e.get("kind") == "revert-failed"
                        and (e.get("scenario"), e.get("step")) == (left.get("scenario"), left.get("step")))
         failed = f"{attempts} attempt{'s' if attempts != 1 else ''}; the last: {left.get('message', '?')}"
+    cut = [(s["id"], step) for s in journal.get("scenarios", []) for step in s.get("steps", [])
+           if isinstance(step.get("cut_short"), dict)]
     return Stop(status, _where(ends[-1] if ends else {}, events, done), why, tuple(not_run), isinstance(plan, list),
                 f"{left.get('scenario')} {left.get('step')}" if left else "", failed,
-                str(left.get("by_hand", "")) if left else "")
+                str(left.get("by_hand", "")) if left else "",
+                "; ".join(f"{sid} {step['label']}" for sid, step in cut))
 
 
 def _where(end: dict[str, Any], events: list[dict[str, Any]], done: set[tuple[str, str]]) -> str:

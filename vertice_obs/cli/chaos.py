@@ -168,8 +168,8 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     (one GET of --target-url, answered with any status) or a command that does not exist (exit 2). Faults are annotated in Grafana on the
     run's narratives' dashboards (tagged with the run id) when a Grafana is configured. Probes are
     sampled from Prometheus over each step. A run never leaves a fault injected: Ctrl-C, SIGTERM,
-    an error or --timeout revert it first (exit 130, or 2 on error); a revert that fails is retried
-    (--revert-retry), and exit 3 says none succeeded.
+    an error or --timeout revert it first (exit 130, or 2 on error), keeping what the step measured
+    until then; a revert that fails is retried (--revert-retry), and exit 3 says none succeeded.
     The journal records everything and `vobs chaos report` turns it into the report. A `command:` action is bounded
     like an HTTP one (--http-timeout; an inject also by what is left of --timeout).
 
