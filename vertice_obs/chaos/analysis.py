@@ -104,10 +104,18 @@ class Deviation:
         return text + (f" ({self.cut_short})" if self.cut_short else "")
 
 
-def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: float) -> tuple[list, list, list]:
+def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: float,
+                     settle_from: str = "file") -> tuple[list, list, list]:
     """(steps, findings, unjudged) of one journal scenario. Each step: label, phases, stats
-    {probe: {phase: PhaseStats}}, recovery {probe: Recovery}, unmeasured, cut_short."""
+    {probe: {phase: PhaseStats}}, recovery {probe: Recovery}, unmeasured, cut_short.
+
+    Each phase is judged after `settle`; the recover phase, once the probe's window has left the
+    fault too: after the longest range its query reads (`window_seconds`; journals before schema
+    version 3: the run's `${window}`) when that is longer — judged from the revert, its first
+    samples are still the fault's, and were read as recover-phase breaches (a run without `settle`)."""
     probes = {p["id"]: p for p in raw["probes"]}
+    lags = {pid: {phase: settle for phase in PHASES} | {"recover": max(settle, float(p.get("window_seconds", window)))}
+            for pid, p in probes.items()}
     steps, findings, unjudged = [], [], []
     expectations: dict[tuple[str, str], dict[str, Any]] = {}
     for e in raw.get("expectations", []):
@@ -122,7 +130,7 @@ def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: f
         cut_phase = CUT_PHASE[cut["during"]] if cut else None
         missing = set(unmeasured) | (set(PHASES[PHASES.index(cut_phase) + 1:]) if cut_phase else set())
         stats = {pid: {phase: phase_stats(phase, step["phases"][phase], step["probes"][pid]["series"], probes[pid],
-                                          settle) if phase not in missing else PhaseStats(phase, None, None, 0, None)
+                                          lags[pid][phase]) if phase not in missing else PhaseStats(phase, None, None, 0, None)
                        for phase in PHASES} for pid in probes}
         recovery = {pid: _recovery(step, probes[pid], window, unmeasured, cut_phase) for pid in probes}
         if unmeasured:
@@ -142,8 +150,8 @@ def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: f
             for phase in PHASES:
                 if stats[pid][phase].holds is None and phase not in missing:
                     reasons.setdefault(_no_data_reason(step["probes"][pid]["series"], settle,
-                                                       _length(step["phases"][phase]), phase == cut_phase),
-                                   []).append(phase)
+                                                       _length(step["phases"][phase]), lags[pid][phase], settle_from,
+                                                       phase == cut_phase), []).append(phase)
             unjudged += [f"{pid} in {phases_text(late)} of {step['label']}: {why}" for why, late in reasons.items()]
             for phase in PHASES:
                 observed, e = stats[pid][phase], expectations.get((pid, phase))
@@ -284,19 +292,28 @@ def _length(window: list[str]) -> float:
     return end - start
 
 
-def _no_data_reason(series: list[list[float]], settle: float, length: float | None = None, cut: bool = False) -> str:
-    """Why a phase has no judged sample; `cut`: the run's stop cut the phase short."""
-    if cut and length is not None and length <= settle:
-        return (f"cut short by the stop {_secs(length)} into it, before the {_secs(settle)} after which it is judged "
+def _no_data_reason(series: list[list[float]], settle: float, length: float | None = None, lag: float | None = None,
+                    settle_from: str = "file", cut: bool = False) -> str:
+    """Why a phase has no judged sample. `lag`: how long into a phase it is first judged (the settle
+    time, or the probe's window when longer); `cut`: the run's stop cut the phase short."""
+    lag = settle if lag is None else lag
+    if cut and length is not None and length <= lag:
+        return (f"cut short by the stop {_secs(length)} into it, before the {_secs(lag)} after which it is judged "
                 "(its samples still held the previous phase)")
-    if length is not None and length <= settle:
+    if length is not None and length <= lag:
+        if lag > settle or settle_from == "window":
+            return (f"{_secs(length)} long, not longer than the probe's window ({_secs(lag)}): until then its "
+                    "samples still hold the previous phase, so none was judged — lengthen the phase"
+                    + (" (no `settle` in the file: it is the probes' ${window})" if settle_from == "window" else ""))
         return (f"{_secs(length)} long, not longer than the settle time ({_secs(settle)}) after which a phase is "
                 "judged — lengthen the phase or shorten `settle` (`vobs chaos check` refuses such a file)")
     if not any(v is not None and v == v for _, v in series):
         return ("the probe returned no data at all in this step — is its window shorter than 2 scrape "
                 "intervals? (`vobs chaos check --time-scale …` says)")
     if cut:
-        return f"cut short by the stop, with no sample after the first {_secs(settle)} of it"
+        return f"cut short by the stop, with no sample after the first {_secs(lag)} of it"
+    if lag > settle or settle_from == "window":
+        return f"no samples after the probe's window ({_secs(lag)}) — lengthen the phase"
     return f"no samples after the settle time of {_secs(settle)} — lengthen the phase or shorten `settle`"
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 PHASES = ("baseline", "fault", "recover")
 # The newest journal format this reads; 1 (no `schema_version`) is before scrape intervals; 3 added
-# a step's `cut_short` and the revert events' attempts.
+# a step's `cut_short`, `settle_from`, each probe's `window_seconds` and the revert events' attempts.
 SCHEMA_VERSION = 3
 # Where a run's stop can cut a step short (its position's phase) → the phase measured in part.
 CUT_PHASE = {"baseline": "baseline", "inject": "fault", "hold": "fault", "recover": "recover"}
@@ -46,6 +46,8 @@ def check_journal(journal: Any) -> None:
     for key in ("settle_seconds", "window_seconds"):
         if key in journal:
             _number(journal[key], key, minimum=0.0)
+    if journal.get("settle_from", "file") not in ("file", "window"):
+        raise MalformedJournal(f"settle_from: expected file or window, not {_shown(journal['settle_from'])}")
     for i, event in enumerate(_list(journal.get("events", []), "events")):
         _dict(event, f"events[{i}]")  # the report reads the error events' messages
     for i, scenario in enumerate(_list(journal.get("scenarios"), "scenarios")):
@@ -76,7 +78,7 @@ def _scenario(raw: Any, at: str) -> None:
             raise MalformedJournal(f"{where}.threshold.op: expected one of {', '.join(OPS)}, "
                                    f"not {_shown(threshold.get('op'))}")
         _number(threshold.get("value"), f"{where}.threshold.value")
-        for key in ("recover_within_seconds", "scrape_interval_seconds"):
+        for key in ("recover_within_seconds", "scrape_interval_seconds", "window_seconds"):
             if key in probe:
                 _number(probe[key], f"{where}.{key}", minimum=0.0)
         probes.append(probe["id"])

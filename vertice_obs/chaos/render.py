@@ -74,6 +74,10 @@ def _steps_missing(report: Report, scenario_id: str) -> str:
     return f"Not run: {', '.join(missing)} (the run {stop.clause})." if missing else ""
 
 
+def _settle_from(report: Report) -> str:
+    return " (no `settle` in the file: the probes' window, ${window})" if report.settle_from == "window" else ""
+
+
 def render_markdown(report: Report) -> str:
     """Every text that comes from the journal (titles, ids, the owner, the summary, step labels,
     reasons) goes through `guard.markdown.md`: a tampered journal or a scenario file under review
@@ -82,7 +86,7 @@ def render_markdown(report: Report) -> str:
     lines = [f"# {md(run.get('title', run.get('id', 'Chaos Day')), None)}", "",
              f"Run {md(run.get('id'))} from {md(run.get('file'))} — status **{md(report.status)}**, "
              f"{md(report.started)} → {md(report.ended)}. Owner: {md(run.get('owner', '?'))}. Each phase is judged "
-             f"after a settle time of {num(report.settle)} s.", ""]
+             f"after a settle time of {num(report.settle)} s{_settle_from(report)}.", ""]
     if report.incomplete:
         lines += [f"> **{md(report.incomplete, None)}**", ""]
     if run.get("summary"):

@@ -65,6 +65,7 @@ class Report:
     settle: float = 0.0
     schema_version: int = 1
     stop: Stop | None = None  # how a run that did not complete ended: where, why, what never ran
+    settle_from: str = "file"  # "window": no `settle` in the file, so the probes' `${window}` is the settle time
 
     @property
     def incomplete(self) -> str | None:
@@ -126,16 +127,18 @@ class Report:
 def analyse(journal: dict[str, Any]) -> Report:
     settle = float(journal.get("settle_seconds", 0))
     window = float(journal.get("window_seconds", settle))
+    settle_from = str(journal.get("settle_from", "file"))
     scenarios = []
     for s_index, raw in enumerate(journal.get("scenarios", [])):
         result = ScenarioResult(raw["id"], raw["title"], raw["kind"], raw["probes"], [])
-        result.steps, result.deviations, result.unjudged = analyse_scenario(s_index, raw, settle, window)
+        result.steps, result.deviations, result.unjudged = analyse_scenario(s_index, raw, settle, window, settle_from)
         # a step the run's stop cut short is no point of the degradation curve: its fault phase is partial
         levels = [None if step.get("cut_short") else level for step, level in zip(raw["steps"], step_levels(raw))]
         result.curves = curves(result, levels)
         scenarios.append(result)
     return Report(journal.get("run", {}), journal.get("status", "?"), journal.get("started", ""),
-                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal))
+                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal),
+                  settle_from)
 
 
 def read_journal(path: Path, shown: str) -> dict[str, Any]:

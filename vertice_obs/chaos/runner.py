@@ -35,7 +35,13 @@ from vertice_obs.chaos.record import (
 )
 from vertice_obs.chaos.revert import REVERT_RETRY, Revert
 from vertice_obs.chaos.scenario import Action, Probe, Run, Scenario
-from vertice_obs.chaos.scrape import Scrape, longest, probe_query, window_seconds
+from vertice_obs.chaos.scrape import (
+    Scrape,
+    longest,
+    probe_query,
+    ranges,
+    window_seconds,
+)
 from vertice_obs.chaos.stopped import unreverted
 from vertice_obs.errors import VobsError
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
@@ -108,6 +114,9 @@ class Runner:
         # on its own samples rather than on a window still full of the previous phase.
         self.scrape = scrape or {}
         sampler.window_seconds = window_seconds(run, time_scale, longest(self.scrape))
+        # Without `settle`, each phase is judged once `${window}` has left the previous one: judged
+        # from its start, a recover phase's first samples are the fault's, and read as its breaches.
+        self.settle = run.settle.total_seconds() * time_scale if run.settle else sampler.window_seconds
         self.annotator, self.scale, self.sleep = annotator, time_scale, sleep
         # The wait for the backend's samples polls on the real clock (a backend's delay is not scaled,
         # and a test's instant `sleep` would turn it into a busy loop against the server).
@@ -120,7 +129,7 @@ class Runner:
         self.journal = Journal(journal_path, {
             "schema_version": SCHEMA_VERSION, "run": {"id": run.id, "title": run.title, "owner": run.owner, "summary": run.summary, "file": run.file},
             "target": redact_url(target_url), "time_scale": time_scale, "status": "running", "started": iso(_now()),
-            "settle_seconds": run.settle.total_seconds() * time_scale,
+            "settle_seconds": self.settle, "settle_from": "file" if run.settle else "window",
             "window_seconds": sampler.window_seconds,
             # What was to run: a report of a run that stopped names what never ran.
             "plan": [{"id": s.id, "steps": [step_label(s, step) for step in s.fault.steps or (None,)]}
@@ -136,6 +145,9 @@ class Runner:
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
         self.journal.save()  # before any fault: a journal that cannot be written stops the run here
+        short = unjudgeable(self.run, self.scale, self.settle)
+        if short:
+            self.log(f"warning: {short}")
         try:
             for scenario in self.run.scenarios:
                 self._scenario(scenario)
@@ -165,8 +177,10 @@ class Runner:
 
     # --- one scenario -----------------------------------------------------------------------------
     def _scenario(self, scenario: Scenario) -> None:
+        window = self.sampler.window_seconds
         record = {"id": scenario.id, "title": scenario.title, "kind": scenario.fault.kind,
-                  "probes": [probe_json(p, self.scrape.get(f"{scenario.id}/{p.id}")) for p in scenario.probes],
+                  "probes": [probe_json(p, self.scrape.get(f"{scenario.id}/{p.id}"),
+                                        max(ranges(probe_query(p, window)), default=0.0)) for p in scenario.probes],
                   "expectations": [expectation_json(e) for e in scenario.expectations], "steps": []}
         self.journal.data["scenarios"].append(record)
         steps = scenario.fault.steps or (None,)
@@ -350,6 +364,21 @@ def planned_seconds(run: Run, time_scale: float = 1.0) -> float:
     per_step = (run.baseline + run.recover).total_seconds()
     return time_scale * sum(len(s.fault.steps or (None,)) * (per_step + s.fault.hold.total_seconds())
                             for s in run.scenarios)
+
+
+def unjudgeable(run: Run, time_scale: float, settle: float) -> str:
+    """Without `settle`, its default (`${window}`) is known only once the scrape intervals are: the
+    phases not longer than it (`scenario.load_run` refuses them against a `settle` written), said."""
+    if run.settle:
+        return ""
+    phases = [("the baseline", run.baseline), ("the recover phase", run.recover)] + [
+        (f"scenario {s.id}'s hold", s.fault.hold) for s in run.scenarios]
+    short = [what for what, length in phases if length.total_seconds() * time_scale <= settle]
+    if not short:
+        return ""
+    return (f"no `settle` in {run.file}: each phase is judged once the probes' ${{window}} ({settle:g}s) has left "
+            f"the previous one, and {', '.join(short)} {'is' if len(short) == 1 else 'are'} not longer than that "
+            "at this time scale: never judged — lengthen it, or set `settle`")
 
 
 class GrafanaAnnotator:
