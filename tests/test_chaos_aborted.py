@@ -149,7 +149,7 @@ def test_an_aborted_run_is_reported_as_aborted_with_where_and_why(journals, tmp_
     assert "## Findings: run aborted — " in markdown and " in what ran\n" in markdown
     table = markdown.split("| priority | severity | scenario | step | finding |", 1)[1].split("\n\n", 1)[0]
     rows = table.strip().splitlines()[1:]
-    assert rows[0] == (f"| — | not run | kill-switch | kill-switch | not started: the run was aborted "
+    assert rows[0] == (f"| — | warning | kill-switch | kill-switch | not started: the run was aborted "
                        f"{ABORTED_AT_STEP_2}; this step was not run and not judged |")
     assert "every expectation held" not in markdown and "- None:" not in markdown
     assert ("- **Finish the run**: all of kill-switch did not run; streaming-latency 2s was cut short — fix what "
@@ -162,7 +162,7 @@ def test_an_aborted_run_is_reported_as_aborted_with_where_and_why(journals, tmp_
     assert cut.endswith(" | no data | recovery not judged: the run stopped in the fault phase, before the recovery |")
     assert "- 2s was cut short by the stop " in markdown and "Not run: 2s" not in markdown
     assert f"The run was aborted {ABORTED_AT_STEP_2}: {CTRL_C}." in page and "run aborted — " in page
-    assert "<td>not run</td><td>kill-switch</td>" in page and "<td>2s (cut short)</td>" in page
+    assert "<td>warning</td><td>kill-switch</td>" in page and "<td>2s (cut short)</td>" in page  # not judged: a warning
 
 
 def test_a_run_aborted_in_its_first_step_reports_its_baseline_and_no_clean_verdict(journals, tmp_path):

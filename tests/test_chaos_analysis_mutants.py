@@ -17,15 +17,16 @@ from vertice_obs.chaos.analysis import (
     Recovery,
     ScenarioResult,
     _no_data_reason,
-    _ratio_severity,
+    _ratio_magnitude,
     _secs,
     analyse_scenario,
     holds,
+    magnitude_of,
     num,
     phase_stats,
     priority,
     recovery_of,
-    severity_of,
+    severity,
 )
 from vertice_obs.chaos.curve import Curve, Point, curve_markdown, curves, step_levels
 
@@ -52,8 +53,8 @@ def scenario(steps, probe=LAT, expectations=None):
 
 
 def fields(d):
-    return (d.order, d.scenario, d.step, d.probe, d.phase, d.expected, d.threshold, d.severity, d.priority, d.why,
-            d.coverage)
+    return (d.order, d.scenario, d.step, d.probe, d.phase, d.expected, d.threshold, d.severity, d.magnitude,
+            d.priority, d.why, d.coverage)
 
 
 # --- analyse_scenario: what each finding says ---------------------------------------------------
@@ -63,8 +64,8 @@ def test_a_journal_without_expectations_reports_each_breach_as_unexpected_in_run
     bad = step([(5, 0.5), (15, 1.5), (25, 0.5)], label="2s")
     steps, findings, unjudged = analyse_scenario(3, scenario([ok, bad]), settle=0.0, window=4.0)
     [d] = findings
-    # 1.5 against < 1: 1.5× (major), fault phase, one level lower for being unexpected: P3.
-    assert fields(d) == ((3, 1), "s", "2s", "lat", "fault", None, "< 1 s", "major", "P3", "", "unexpected")
+    # 1.5 against < 1: 1.5× (magnitude 1), fault phase, one level lower for being unexpected: P3; not accepted: an error.
+    assert fields(d) == ((3, 1), "s", "2s", "lat", "fault", None, "< 1 s", "error", 1, "P3", "", "unexpected")
     assert d.recovery is None and unjudged == []
     assert [s["label"] for s in steps] == ["100ms", "2s"]
     assert steps[1]["phases"] == bad["phases"]  # the report draws the phases from these times
@@ -129,16 +130,16 @@ def test_a_breach_against_holds_true_is_violated_with_its_why():
               {"probe": "lat", "phase": "baseline", "holds": True}]  # no why
     _, [base, fault], _ = analyse_scenario(0, scenario([step([(5, 1.3), (15, 2.5), (25, 0.5)])], expectations=expect),
                                            0.0, 4.0)
-    assert fields(base) == ((0, 0), "s", "1s", "lat", "baseline", True, "< 1 s", "major", "P3", "", "violated")
-    assert fields(fault) == ((0, 0), "s", "1s", "lat", "fault", True, "< 1 s", "critical", "P1", "it copes",
+    assert fields(base) == ((0, 0), "s", "1s", "lat", "baseline", True, "< 1 s", "error", 1, "P3", "", "violated")
+    assert fields(fault) == ((0, 0), "s", "1s", "lat", "fault", True, "< 1 s", "error", 0, "P1", "it copes",
                              "violated")
 
 
 def test_a_demanded_breach_that_did_not_come_is_violated_expecting_a_breach():
     expect = [{"probe": "lat", "phase": "fault", "holds": False, "why": "the fault must show"}]
     _, [d], _ = analyse_scenario(0, scenario([step([(5, 0.5), (15, 0.4), (25, 0.5)])], expectations=expect), 0.0, 4.0)
-    # held at 0.4 (ratio 0.4: minor), fault phase: P3, and it was expected to break
-    assert fields(d) == ((0, 0), "s", "1s", "lat", "fault", False, "< 1 s", "minor", "P3", "the fault must show",
+    # held at 0.4 (ratio 0.4: magnitude 2), fault phase: P3, and it was expected to break: a warning
+    assert fields(d) == ((0, 0), "s", "1s", "lat", "fault", False, "< 1 s", "warning", 2, "P3", "the fault must show",
                          "violated")
     assert d.summary == "lat held its threshold (< 1 s) in the fault phase of 1s: worst 0.4, expected it to breach"
 
@@ -147,34 +148,34 @@ def test_a_demanded_breach_that_did_not_come_is_violated_expecting_a_breach():
 def test_a_breach_an_expectation_accepted_is_as_expected(accepting):
     expect = [{"probe": "lat", "phase": "fault", "why": "degrades", **accepting}]
     _, [d], _ = analyse_scenario(0, scenario([step([(5, 0.5), (15, 1.6), (25, 0.5)])], expectations=expect), 0.0, 4.0)
-    assert fields(d) == ((0, 0), "s", "1s", "lat", "fault", False, "< 1 s", "major", "—", "degrades", "as expected")
+    assert fields(d) == ((0, 0), "s", "1s", "lat", "fault", False, "< 1 s", "info", 1, "—", "degrades", "as expected")
 
 
-def test_a_recovery_over_its_budget_is_a_finding_whose_severity_is_its_ratio():
+def test_a_recovery_over_its_budget_is_an_error_whose_priority_follows_its_ratio():
     probe = {**LAT, "recover_within_seconds": 5}
     # breaks under fault, still over at 22 and 28, back at 32: 12 s, 2.4× the 5 s budget.
     series = [(15, 3), (22, 3), (28, 3), (32, 0.5), (38, 0.5)]
     _, findings, _ = analyse_scenario(1, scenario([step(series, recover_end=40)], probe=probe), 12.0, 4.0)
     [slow] = [d for d in findings if d.coverage == "recovery"]
-    assert fields(slow) == ((1, 0), "s", "1s", "lat", "recover", True, "< 1 s", "critical", "P0", "", "recovery")
+    assert fields(slow) == ((1, 0), "s", "1s", "lat", "recover", True, "< 1 s", "error", 0, "P0", "", "recovery")
     assert slow.recovery == Recovery("slow", 12.0, 5)
     assert slow.observed.holds is True  # settled past 32 s, the recover phase itself held
 
 
-def test_a_recovery_budget_of_zero_makes_any_delay_a_minor_finding():
+def test_a_recovery_budget_of_zero_makes_any_delay_a_finding_of_the_least_magnitude():
     probe = {**LAT, "recover_within_seconds": 0}
     _, findings, _ = analyse_scenario(0, scenario([step([(15, 3), (22, 0.5)])], probe=probe), 0.0, 4.0)
     [slow] = [d for d in findings if d.coverage == "recovery"]
-    assert (slow.severity, slow.priority, slow.recovery) == ("minor", "P2", Recovery("slow", 2.0, 0))
+    assert (slow.severity, slow.magnitude, slow.priority, slow.recovery) == ("error", 2, "P2", Recovery("slow", 2.0, 0))
 
 
 # --- the small functions at their boundaries ----------------------------------------------------
 
 def test_priority_is_capped_at_p4():
-    assert priority("minor", "baseline", 1) == "P4"  # 2 + 2 + 1 would be P5
-    assert priority("minor", "baseline") == "P4"
-    assert priority("critical", "recover") == "P0"
-    assert priority("major", "fault", 1) == "P3"
+    assert priority(2, "baseline", 1) == "P4"  # 2 + 2 + 1 would be P5
+    assert priority(2, "baseline") == "P4"
+    assert priority(0, "recover") == "P0"
+    assert priority(1, "fault", 1) == "P3"
 
 
 def test_phase_stats_counts_the_sample_on_the_window_start_and_gives_the_mean():
@@ -192,23 +193,30 @@ def test_holds_at_each_operators_boundary():
 
 
 @pytest.mark.parametrize("worst, op, limit, expected", [
-    (None, "<", 1.0, "major"),    # nothing observed: no ratio
-    (5.0, "<", 0.0, "major"),     # a zero budget: no ratio
-    (3.0, "<", 1.0, "critical"),  # 3×
-    (1.1, "<", 1.0, "minor"),
-    (0.4, ">", 1.0, "critical"),  # a floor: limit ÷ worst = 2.5
-    (0.5, ">", 1.0, "critical"),  # exactly 2
-    (0.9, ">", 1.0, "minor"),     # 1.11
-    (0.0, ">", 1.0, "critical"),  # nothing left at all: infinitely far
-    (0.7, ">=", 1.0, "major"),    # 1.43
+    (None, "<", 1.0, 1),  # nothing observed: no ratio
+    (5.0, "<", 0.0, 1),   # a zero budget: no ratio
+    (3.0, "<", 1.0, 0),   # 3×
+    (1.1, "<", 1.0, 2),
+    (0.4, ">", 1.0, 0),   # a floor: limit ÷ worst = 2.5
+    (0.5, ">", 1.0, 0),   # exactly 2
+    (0.9, ">", 1.0, 2),   # 1.11
+    (0.0, ">", 1.0, 0),   # nothing left at all: infinitely far
+    (0.7, ">=", 1.0, 1),  # 1.43
 ])
-def test_severity_is_how_far_past_the_threshold(worst, op, limit, expected):
-    assert severity_of(worst, {"op": op, "value": limit}) == expected
+def test_magnitude_is_how_far_past_the_threshold(worst, op, limit, expected):
+    assert magnitude_of(worst, {"op": op, "value": limit}) == expected
 
 
-def test_ratio_severity_boundaries():
-    assert [_ratio_severity(r) for r in (2.0, 1.99, 1.5, 1.25, 1.24, 1.0)] == \
-        ["critical", "major", "major", "major", "minor", "minor"]
+def test_ratio_magnitude_boundaries():
+    assert [_ratio_magnitude(r) for r in (2.0, 1.99, 1.5, 1.25, 1.24, 1.0)] == [0, 1, 1, 1, 2, 2]
+
+
+def test_severities_are_the_projects_finding_severities():
+    """The report said critical, major and minor (and `not run`) where every other vobs output says
+    error, warning and info — and called a breach accepted as expected "critical" (Chaos Day trial LOW 2)."""
+    assert severity("violated", True) == severity("unexpected", None) == severity("recovery", True) == "error"
+    assert severity("violated", False) == "warning"  # a breach demanded that did not come
+    assert severity("as expected", False) == "info"
 
 
 def test_num_and_secs_format():
@@ -257,8 +265,12 @@ def test_step_levels_prefer_level_seconds_and_read_old_labels_by_the_duration_gr
     assert step_levels({"steps": steps}) == [0.25, 0.5, 90.0, None, None]
 
 
-def _scenario_with(probe, faults: list[PhaseStats], labels: list[str]) -> ScenarioResult:
-    steps = [{"label": label, "stats": {probe["id"]: {"fault": f}}} for label, f in zip(labels, faults)]
+BASELINE = PhaseStats("baseline", 260.0, 200.0, 3, True, 200.0)  # a median of 200 ms before each fault
+
+
+def _scenario_with(probe, faults: list[PhaseStats], labels: list[str], baseline=BASELINE) -> ScenarioResult:
+    steps = [{"label": label, "stats": {probe["id"]: {"fault": f, "baseline": baseline}}}
+             for label, f in zip(labels, faults)]
     return ScenarioResult("s", "S", "latency", [probe], steps)
 
 
@@ -266,18 +278,30 @@ def test_amplification_converts_milliseconds_and_skips_a_zero_level():
     probe = {"id": "ms", "unit": "ms", "threshold": {"op": "<", "value": 800}}
     faults = [PhaseStats("fault", 50.0, 40.0, 3, True, 45.0), PhaseStats("fault", 1500.0, 900.0, 3, False, 1000.0)]
     [curve] = curves(_scenario_with(probe, faults, ["0ms", "1s"]), [0.0, 1.0])
-    assert curve.points == [Point("0ms", 0.0, 50.0, 45.0, True, None), Point("1s", 1.0, 1500.0, 1000.0, False, 1.5)]
+    # (1000 ms - the baseline's 200 ms) ÷ 1 s injected
+    assert curve.points == [Point("0ms", 0.0, 50.0, 45.0, True, None, 200.0),
+                            Point("1s", 1.0, 1500.0, 1000.0, False, 0.8, 200.0)]
     assert curve.knee is curve.points[1]
+
+
+def test_amplification_needs_the_baseline_of_the_same_step():
+    probe = {"id": "ms", "unit": "ms", "threshold": {"op": "<", "value": 800}}
+    faults = [PhaseStats("fault", 1500.0, 900.0, 3, False, 1000.0)] * 2
+    no_baseline = PhaseStats("baseline", None, None, 0, None)
+    [curve] = curves(_scenario_with(probe, faults, ["1s", "2s"], no_baseline), [1.0, 2.0])
+    assert [p.amplification for p in curve.points] == [None, None]
 
 
 def test_curve_markdown_table_when_every_step_held():
     probe = {"id": "q", "unit": "s", "threshold": {"op": "<", "value": 2}}
-    curve = Curve(probe, [Point("100ms", 0.1, 0.5, 0.25, True, 5.0), Point("1s", 1.0, None, None, None, None)])
+    curve = Curve(probe, [Point("100ms", 0.1, 0.5, 0.25, True, 1.5, 0.1), Point("1s", 1.0, None, None, None, None),
+                          Point("2s", 2.0, 0.3, 0.2, True, -0.05, 0.3)])
     assert [html.unescape(line) for line in curve_markdown(curve)] == [
         "**q** — budget < 2 s; knee: none (every step held)",
         "",
-        "| injected | worst under fault | median under fault | budget | amplification |",
-        "| --- | --- | --- | --- | --- |",
-        "| 100ms | 0.5 | 0.25 | holds | 5× |",
-        "| 1s | n/a | n/a | no data | — |",
+        "| injected | worst under fault | median under fault | median in the baseline | budget | amplification |",
+        "| --- | --- | --- | --- | --- | --- |",
+        "| 100ms | 0.5 | 0.25 | 0.1 | holds | 1.5× |",
+        "| 1s | n/a | n/a | n/a | no data | — |",
+        "| 2s | 0.3 | 0.2 | 0.3 | holds | none: not above the baseline |",
     ]

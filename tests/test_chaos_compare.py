@@ -34,7 +34,7 @@ def test_compare_writes_markdown_and_html(tmp_path):
     assert result.exit_code == 1, result.output  # something regressed: CI can gate on it, as on `vobs diff`
     assert "1 improved, 1 regressed" in result.stdout
     markdown = (tmp_path / "c" / "compare.md").read_text()
-    assert "| regressed | lat | 5s | p95 | worst under fault | 9.75 | 12 |" in markdown
+    assert "| regressed | lat | 5s | p95 | worst under fault | ≈9.75 | ≈12 |" in markdown  # ≈: a histogram quantile
     assert "<tr class='improved'><td>improved</td><td>lat</td><td>1s</td>" in (tmp_path / "c" / "compare.html").read_text()
 
 
@@ -111,6 +111,25 @@ def test_compare_md_escapes_names_from_the_journal(tmp_path):
     assert rendered.count("<tr>") == 1 + len(compare(analyse(OLD), analyse(NEW)))  # the header, one per change
     assert rendered.count("<h1>") == 1
     assert "1s | regressed\\n| forged | row" in html.unescape(rendered)  # the label, shown as written
+
+
+def test_compare_html_escapes_the_journals_text_with_the_one_html_escape(tmp_path):
+    """compare.html (and the comparison at the end of report.html) escaped with `html.escape`, not
+    the project's one escape for HTML (`guard.text.html_text`): a step label's bidi override or
+    terminal escape went into the page raw (Chaos Day trial LOW 6)."""
+    hostile = "1s \u202e<b>x</b> > \x1b[31m"
+    for name, data in (("r-1.json", OLD), ("r-2.json", NEW)):
+        data = json.loads(json.dumps(data))
+        data["scenarios"][0]["steps"][1]["label"] = hostile
+        (tmp_path / name).write_text(json.dumps(data))
+    compared = CliRunner().invoke(cli, ["chaos", "compare", str(tmp_path / "r-1.json"), str(tmp_path / "r-2.json"),
+                                        "-o", str(tmp_path / "c")])
+    assert compared.exit_code == 1, compared.output
+    reported = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "r-2.json"), "-o", str(tmp_path / "r")])
+    assert reported.exit_code == 0, reported.output
+    for page in ((tmp_path / "c" / "compare.html").read_text(), (tmp_path / "r" / "report.html").read_text()):
+        assert "\u202e" not in page and "\x1b" not in page and "<b>x" not in page
+        assert "1s \\u202e&lt;b&gt;x&lt;/b&gt; &gt; \\x1b[31m" in page
 
 
 def test_an_abort_reason_with_a_newline_is_one_line_on_the_terminal(tmp_path):

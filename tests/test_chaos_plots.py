@@ -48,3 +48,13 @@ def test_step_labels_sit_above_the_axes_never_on_the_threshold_line(value):
     assert label.get_transform() == fig.axes[0].get_xaxis_transform()
     assert label.get_position()[1] > 1  # in axes coordinates: above the plotting area, where no line is drawn
     plt.close(fig)
+
+
+def test_step_labels_from_the_journal_are_text_not_matplotlib_math_or_controls():
+    """A journal's step label was drawn as written: `$…$` set as matplotlib math, a control character
+    as a missing glyph — every other text of the plot goes through its one escape (Chaos Day trial LOW 6)."""
+    data = journal([(0, 2), (15, 3), (30, 2)], probe=SPIKES, expectations=[])
+    data["scenarios"][0]["steps"][0]["label"] = "$x^2$ \x1b[31m"
+    fig = draw(data, SPIKES)
+    assert "\\$x^2\\$ \\x1b[31m" in texts(fig), texts(fig)
+    plt.close(fig)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import html
+import json
 
 from vertice_obs.chaos.report import analyse, render_markdown
 
@@ -51,12 +52,12 @@ def test_worst_per_phase_and_every_breach_is_a_finding():
     assert stats["baseline"].samples == 3  # t=0, 5, 10; the NaN at t=3 is no data
     recover, fault = report.deviations
     # 1.2 s is 2.4× the budget in the recover phase an expectation said holds: P0.
-    assert (recover.phase, recover.severity, recover.priority, recover.coverage) == ("recover", "critical", "P0",
+    assert (recover.phase, recover.severity, recover.priority, recover.coverage) == ("recover", "error", "P0",
                                                                                       "violated")
-    assert "worst 1.2, expected it to hold; back under its threshold 5 s after the revert" in recover.summary
+    assert "worst ≈1.2, expected it to hold; back under its threshold 5 s after the revert" in recover.summary
     # No expectation covers the fault phase, yet 1.6 s breaks the budget: a finding, one level below P1.
-    assert (fault.phase, fault.severity, fault.priority, fault.coverage) == ("fault", "critical", "P2", "unexpected")
-    assert fault.summary.endswith("worst 1.6, no expectation covers it")
+    assert (fault.phase, fault.severity, fault.priority, fault.coverage) == ("fault", "error", "P2", "unexpected")
+    assert fault.summary.endswith("worst ≈1.6, no expectation covers it")  # ≈: a histogram quantile
 
 
 def test_settle_skips_the_window_still_full_of_the_last_phase():
@@ -67,10 +68,10 @@ def test_settle_skips_the_window_still_full_of_the_last_phase():
     assert "after a settle time of 4 s" in render_markdown(report)
 
 
-def test_critical_fault_phase_breach_is_p1_and_advice_matches_the_probe():
+def test_a_fault_phase_breach_twice_the_budget_is_p1_and_advice_matches_the_probe():
     report = analyse(journal([(12, 1.4), (15, 1.6)], phase="fault"))
     [d] = report.deviations
-    assert (d.severity, d.priority) == ("critical", "P1")  # 1.6 is 3.2× the 0.5 s budget
+    assert (d.severity, d.magnitude, d.priority) == ("error", 0, "P1")  # 1.6 is 3.2× the 0.5 s budget
     [(priority, advice, answered)] = report.recommendations
     assert priority == "P1" and advice.startswith("Streaming latency above its budget") and answered == [d]
 
@@ -80,11 +81,11 @@ def test_an_accepted_breach_is_reported_as_expected_not_as_a_deviation():
     report = analyse(journal([(12, 1.4), (15, 1.6)], expectations=accepted))
     [finding] = report.findings
     assert (finding.coverage, finding.priority) == ("as expected", "—")
-    assert finding.summary.endswith("worst 1.6, as expected (accepted degradation)")
+    assert finding.summary.endswith("worst ≈1.6, as expected (accepted degradation)")
     assert report.deviations == [] and report.recommendations == []
     markdown = html.unescape(render_markdown(report))  # as a reader sees it: md() writes < > | as references
     assert "## Findings: 0 deviations, 1 breach as expected" in markdown
-    assert "| — | critical | lat | 1s | p95 breached its threshold (< 0.5 s) in the fault phase of 1s" in markdown
+    assert "| — | info | lat | 1s | p95 breached its threshold (< 0.5 s) in the fault phase of 1s" in markdown
 
 
 # Dopamine spikes: present before, none under the kill switch, back 6 s after the revert at t=20.
@@ -105,7 +106,7 @@ def test_a_recovery_over_its_budget_is_a_finding_with_both_numbers():
     probe = {**SPIKES, "recover_within_seconds": 5}
     report = analyse(journal(SPIKE_SERIES, probe=probe, settle=8, expectations=[]))
     [slow] = [d for d in report.deviations if d.phase == "recover"]
-    assert (slow.coverage, slow.severity, slow.priority) == ("recovery", "minor", "P2")  # 6 s: 1.2× the budget
+    assert (slow.coverage, slow.severity, slow.priority) == ("recovery", "error", "P2")  # 6 s: 1.2× the budget
     # `> 0` comes back *above* its threshold (a `<` probe comes back under it: the p95 test above)
     assert slow.summary == "spikes after the revert of 1s: back above its threshold 6 s after the revert, budget 5 s"
     assert any("they resume 6 s after the revert, budget 5 s" in a for _, a, _ in report.recommendations)
@@ -152,3 +153,29 @@ def test_a_run_that_did_not_complete_never_reads_as_a_clean_one(tmp_path):
     assert "The run failed before any step completed" in html.unescape(page) and "None: no probe" not in page
     completed = html.unescape(render_markdown(analyse(journal([(0, 0.1), (5, 0.1), (15, 0.1), (25, 0.1)]))))
     assert "did not complete" not in completed and "every expectation held" in completed
+
+
+def test_a_rehearsal_says_its_scale_before_its_figures(tmp_path):
+    """A trial's rehearsal at --time-scale 0.05 reported like a full Chaos Day: nothing said its phases
+    ran at 5 % of their length (Chaos Day trial LOW 1). A run at full length says nothing of it."""
+    from click.testing import CliRunner
+
+    from vertice_obs.chaos.compare import unfair
+    from vertice_obs.chaos.report import render_html
+    from vertice_obs.cli import cli
+
+    said = ("A rehearsal at --time-scale 0.05: every baseline, hold and recovery, the settle time and the probes' "
+            "windows ran at 5 % of the length the file gives them, so these are a rehearsal's figures, not the "
+            "Chaos Day's.")
+    rehearsal = journal(SERIES) | {"time_scale": 0.05}
+    report = analyse(rehearsal)
+    assert f"> **{said}**" in html.unescape(render_markdown(report))
+    assert f"<p><b>{said}</b></p>".replace("'", "&#x27;") in render_html(report, {("lat", "p95"): b""})
+    full = analyse(journal(SERIES) | {"time_scale": 1.0})
+    assert "rehearsal" not in render_markdown(full) and "rehearsal" not in render_markdown(analyse(journal(SERIES)))
+    assert unfair(full, report) == ["the runs ran at different time scales (OLD --time-scale 1, NEW 0.05): every "
+                                    "phase and window was another length, so a change may be the scale's"]
+    (tmp_path / "j.json").write_text(json.dumps(rehearsal | {"time_scale": "fast"}))
+    result = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "j.json"), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert result.stderr == f"vobs: error: {tmp_path / 'j.json'}: malformed journal: time_scale: expected a number, not str\n"

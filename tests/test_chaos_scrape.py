@@ -4,6 +4,7 @@ line per probe naming the interval; `chaos run` refuses before anything is injec
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,34 @@ def test_the_same_probes_are_ready_at_a_time_scale_that_spans_two_scrapes(slow_s
     result = check(server, "--time-scale", "0.25")  # 11.25 s ≥ 10 s
     assert result.exit_code == 0, result.output
     assert "4 probes — ready" in result.stdout
+
+
+def test_the_probes_metrics_are_checked_with_the_window_the_run_will_send(slow_scrape):
+    """A trial: `chaos check --time-scale 0.25` checked each probe with the unscaled `${window}` (45 s)
+    while the run sends 11.25 s — the queries a user read in `--format json` were not the run's."""
+    _, server = slow_scrape
+    result = check(server, "--time-scale", "0.25", "--format", "json")
+    assert result.exit_code == 0, result.output
+    queries = {f["details"]["query"] for f in json.loads(result.stdout)["findings"] if "query" in f.get("details", {})}
+    assert "sum(increase(maximus_dopamine_spike_events_total[11250ms]))" in queries, queries
+    assert not any("[45s]" in q for q in queries), queries
+
+
+def test_a_probe_metric_that_stops_the_run_is_an_error_not_a_warning(slow_scrape, tmp_path):
+    """A trial: `warning: maximus_esgt_coherenc is missing`, `1 warning`, then `NOT ready`, exit 1 — a
+    warning that stopped the run, where a window too short for the same reason is an error (Chaos Day
+    trial LOW 2: the severities follow the project's Finding severities)."""
+    _, server = slow_scrape
+    run = tmp_path / "day.yaml"
+    run.write_text(RUN.read_text().replace("avg(maximus_esgt_coherence)", "avg(maximus_esgt_coherenc)"))
+    result = check(server, run=run)
+    assert result.exit_code == 1, result.output
+    [line] = [line for line in result.stdout.splitlines() if "[metric/missing]" in line]
+    assert "probe esgt-coherence: error: maximus_esgt_coherenc is missing" in line, line
+    assert "1 error\n" in result.stdout and "warning" not in result.stdout
+    found = json.loads(check(server, "--format", "json", run=run).stdout)
+    assert [f["severity"] for f in found["findings"] if f["check"] == "metric/missing"] == ["error"]
+    assert found["ready"] is False
 
 
 def test_a_literal_window_is_checked_too(slow_scrape, tmp_path):

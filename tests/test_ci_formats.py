@@ -78,6 +78,22 @@ def test_severities_map_to_commands_and_place_is_optional():
                                                ("notice", {"title": "vobs c/d"})]
 
 
+def test_no_data_is_one_list_the_annotations_and_the_audit_both_read():
+    """`ci.github` restated which checks mean "No data" (the kernel may not import `metrics`), so the audit's
+    first tier and the annotations' order could part. One list, in the check registry, and both read it:
+    every metric check the audit ranks No data comes first among the annotations of its severity, and no other."""
+    from vertice_obs.checks import CHECKS
+    from vertice_obs.checks.metrics import NAME_ABSENT, NO_DATA
+    from vertice_obs.ci.github import importance
+    from vertice_obs.metrics.audit.model import status_of, tier
+
+    assert NAME_ABSENT < NO_DATA <= set(CHECKS)
+    for check in (c for c in CHECKS if c.startswith("metric/")):
+        f = Finding(check, Severity.WARNING, "m", Location("a.json", 1))
+        assert (tier(status_of(f)) == 0) == (check in NO_DATA), check
+        assert importance(f)[1] == (0 if check in NAME_ABSENT else 1 if check in NO_DATA else 2), check
+
+
 def test_annotations_most_important_first_and_the_overflow_said():
     """A trial: annotations came in file order, and GitHub shows only 10 errors, 10 warnings and 10
     notices of a step (50 of a job; actions/toolkit docs/problem-matchers.md, "Limitations") — a
@@ -355,7 +371,8 @@ def test_an_unreachable_source_is_one_failure_not_one_per_metric(repo):
     # …and the run did not succeed: an empty "successful" run uploaded alone would close every alert
     assert run["invocations"][0]["executionSuccessful"] is False
     [failed] = [n for n in run["invocations"][0]["toolExecutionNotifications"] if n["level"] == "error"]
-    assert failed["message"]["text"] == "Prometheus at http://127.0.0.1:9 is unreachable: metric existence is unknown"
+    assert failed["message"]["text"] == ("Prometheus at http://127.0.0.1:9 is unreachable: connection refused at "
+                                         "127.0.0.1:9: metric existence is unknown")
     junit = check_junit_shape(run_vobs(["validate", "d", "--format", "junit"], repo / "obs", **dead).stdout)
     unknown = [c for c in junit.iter("testcase") if (c.find("failure") is not None
                                                       and c.find("failure").get("type") == "metric/unknown")]

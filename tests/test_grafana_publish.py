@@ -113,8 +113,8 @@ def test_dry_run_sends_no_write(project, grafana):
     assert result.exit_code == 0
     folders = 5 if grafana.nested else 4  # MAXIMUS and its 4 children, or 4 flat folders
     playlists = 4 * 2  # each narrative's playlist and vobs' record of it (test_playlists.py)
-    assert (f"dry run: {folders + 8 + playlists} write(s) planned (a playlist is two: it, and vobs' record of "
-            "it, an annotation), none sent") in result.output
+    assert (f"dry run: {2 * folders + 8 + playlists} write(s) planned (a folder or a playlist is two: it, and "
+            "vobs' record of it, an annotation), none sent") in result.output  # (test_folder_owners.py)
     assert grafana.requests and grafana.writes() == []
 
 
@@ -169,14 +169,19 @@ def test_faults_then_rerun_finishes_and_loses_nothing(project, grafana, rate):
     grafana.set_faults(methods=frozenset({"POST"}), rate=rate, kinds=("500", "503", "429", "reset"), seed=11,
                        retry_after=0)
     first = vobs(project, grafana, "publish", "--format", "json")
-    statuses = {r["uid"]: r["status"] for r in json.loads(first.stdout)["dashboards"]}
+    answer = json.loads(first.stdout)
+    statuses = {r["uid"]: r["status"] for r in answer["dashboards"]}
     not_published = {u for u, s in statuses.items() if s == "failed"}
+    unsure = {u for u, s in statuses.items() if s == "unknown"}  # a save whose connection was reset: sent, unanswered
     written = bool(grafana.folders or grafana.dashboards or grafana.playlists)  # nothing written: every write failed
-    assert first.exit_code == (0 if not not_published else 3 if written else 2), first.output
+    # a folder whose create was sent and never answered (reset) may have been made: exit 3, as for a dashboard
+    maybe = bool(unsure or answer.get("unknown_folders"))
+    assert first.exit_code == (0 if not not_published | unsure else 3 if written or maybe else 2), first.output
     if rate > 0.5:
-        assert not_published, "at 80 % injected faults some dashboards must fail, and be named"
-        assert all(u in first.stderr for u in not_published)
-    assert set(grafana.dashboards) == ALL_UIDS - not_published  # exactly the ones reported are missing
+        assert not_published | unsure, "at 80 % injected faults some dashboards must fail, and be named"
+        assert all(u in first.stderr for u in not_published | unsure)
+    # exactly the ones reported failed are missing; those of unknown outcome may be there or not
+    assert ALL_UIDS - not_published - unsure <= set(grafana.dashboards) <= ALL_UIDS - not_published
     grafana.set_faults()
     second = vobs(project, grafana, "publish", "--format", "json")
     assert second.exit_code == 0

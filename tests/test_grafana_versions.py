@@ -136,8 +136,9 @@ def test_flat_grafana_maps_a_path_to_one_folder_and_a_move_to_nested_keeps_the_d
         again = CliRunner().invoke(cli, ["-C", str(project), "publish"], env=env)
         assert again.exit_code == 0 and "8 unchanged" in again.output
         leaves = sorted(u for u in titles)
-        assert [w.path for w in grafana.writes()[writes:]] == ["/api/folders"] + [  # the new parent MAXIMUS, then
-            f"/api/folders/{uid}{end}" for uid in leaves for end in ("", "/move")]  # each leaf renamed and moved
+        assert [w.path for w in grafana.writes()[writes:]] == ["/api/folders", "/api/annotations"] + [  # the new
+            f"/api/{path}" for uid in leaves  # parent MAXIMUS and its record, then each leaf recorded, renamed, moved
+            for path in ("annotations", f"folders/{uid}", f"folders/{uid}/move")]  # (test_folder_owners.py)
         assert {u: (f["title"], f["parentUid"]) for u, f in grafana.folders.items() if u in leaves} == {
             u: (title.split(" / ")[1], "vobs-maximus") for u, (title, _) in titles.items()}
         grafana.assert_no_violations()

@@ -202,7 +202,8 @@ def test_prometheus_down_is_unknown_exit_2_never_missing():
     assert "missing" not in result.stdout
     # Said once, on stderr, instead of an "unknown" line per metric use; the summary still counts them.
     assert "[metric/unknown]" not in result.stdout and ": 83 unknown" in result.stdout
-    assert result.stderr.strip() == f"vobs: error: Prometheus at {url} is unreachable: metric existence is unknown"
+    assert result.stderr.strip() == (f"vobs: error: Prometheus at {url} is unreachable: connection refused at "
+                                     f"{url[7:]}: metric existence is unknown")
 
 
 def test_credentials_never_appear_in_output():

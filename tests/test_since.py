@@ -312,7 +312,8 @@ def test_publish_since_writes_and_reads_only_the_changed_dashboard(repo, grafana
 def test_diff_and_publish_since_with_nothing_changed_send_no_request(repo, grafana):
     published_from_main(repo, grafana)
     empty = {"dashboards": [], "playlists": [], "destination": {"kind": "grafana", "url": grafana.url}}
-    for args, stdout in ((("diff", "--format", "json"), {"command": "diff", "schema_version": 1, **empty}),
+    for args, stdout in ((("diff", "--format", "json"), {"command": "diff", "schema_version": 1, "folders": [],
+                                                         **empty}),
                          (("publish", "--format", "json"),
                           {"command": "publish", "schema_version": 1, "dry_run": False, "folders": [], "orphans": [],
                            **empty}),

@@ -186,17 +186,18 @@ def test_prometheus_down_is_source_unavailable():
     for call in every_call(source):
         with pytest.raises(SourceUnavailable) as raised:
             call()
-        assert str(raised.value) == f"Prometheus at {url} is unreachable"
+        assert str(raised.value) == f"Prometheus at {url} is unreachable: connection refused at {url[7:]}"
     assert issubclass(SourceUnavailable, VobsError)
     evidence = gather(source, ["maximus_dopamine_level"])
-    assert not evidence.available and evidence.error == f"Prometheus at {url} is unreachable"
+    assert not evidence.available and evidence.error == f"Prometheus at {url} is unreachable: connection refused at {url[7:]}"
 
 
 def test_credentials_never_appear_in_messages_and_still_work(prometheus):
     port = free_port()
     with pytest.raises(SourceUnavailable) as raised:
         PrometheusSource(f"http://admin:s3cret@127.0.0.1:{port}/?token=t0ken").names()
-    assert str(raised.value) == f"Prometheus at http://127.0.0.1:{port} is unreachable"  # trailing / normalised
+    assert str(raised.value) == (f"Prometheus at http://127.0.0.1:{port} is unreachable: connection refused at "
+                                 f"127.0.0.1:{port}")  # trailing / normalised
     assert redact_url("https://u:p@prom.example:9090/x?token=abc#f") == "https://prom.example:9090/x"
     # Sent as basic auth; this Prometheus has no auth configured and ignores it.
     authed = PrometheusSource(prometheus.url.replace("http://", "http://admin:s3cret@"))

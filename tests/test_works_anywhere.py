@@ -99,7 +99,8 @@ def test_an_unreachable_prometheus_is_said_once_before_anything_else(folder):
     done = subprocess.run(f"{sys.executable} -m vertice_obs validate dash --prometheus-url {url} 2>&1", shell=True,
                           cwd=folder, capture_output=True, text=True, timeout=120)
     lines = done.stdout.splitlines()
-    assert lines[0] == f"vobs: error: Prometheus at {url} is unreachable: metric existence is unknown"
+    assert lines[0] == (f"vobs: error: Prometheus at {url} is unreachable: connection refused at {url[7:]}: "
+                        "metric existence is unknown")
     assert sum("unreachable" in line for line in lines) == 1 and "metric/unknown" not in done.stdout
     assert "[promql/parse]" in done.stdout and "[file/invalid]" in done.stdout  # the source-free checks ran
     assert done.returncode == 2

@@ -13,7 +13,11 @@ permission on: `GET /api/folders/{uid}` answers `403` "…Permissions needed: fo
 is authorised by `folders:read` scoped to `folders:uid:<uid>`, pkg/api/api.go; the folder HTTP API
 docs list 403 "Access Denied" beside 404 "Folder not found"), `GET /api/folders` and the search leave
 it out ("Returns all folders that the authenticated user has permission to view"), and a save into it
-answers 403 as for a read-only one. A service-account token (or API key) sent with an
+answers 403 as for a read-only one. Annotations follow Grafana's fixed roles: a Viewer may add them
+to dashboards but not to the organisation (403 "Access denied to this dashboard", from PostAnnotation's
+own check), a token of no basic role (`glsa_norole_token`) may not add any (the middleware's 403
+"…Permissions needed: annotations:create"), and `GET /api/access-control/user/permissions` answers
+each token's actions and scopes (see `PERMISSIONS`). A service-account token (or API key) sent with an
 `X-Grafana-Org-Id` of another organisation than its own answers `401` with messageId
 `api-key.organization-mismatch`, "API key does not belong to the requested organization"
 (`errAPIKeyOrgMismatch` in pkg/services/authn/clients/api_key.go, `validateApiKey`: a key belongs
@@ -85,9 +89,24 @@ from .spec import RESOURCES, Spec
 VERSION = "11.4.0"
 # The version matrix the Grafana tests run over (tests/conftest.py `grafana_version`).
 VERSIONS = ("9.5.21", "10.4.19", "11.4.0", "12.0.2")
+# The signed-in identity's own permissions, action → scopes (`getUserPermissions`, registered for any
+# signed-in user by pkg/services/accesscontrol/api/api.go; Grafana's service-account docs, "Debug the
+# permissions of a service account token", read a token's permissions from it). Per basic role, the
+# annotation and dashboard actions of Grafana's fixed roles: Viewer holds `fixed:annotations.dashboard:writer`
+# (annotations:create on annotations:type:dashboard: it may annotate dashboards, not the organisation),
+# Editor and Admin `fixed:annotations:writer` (annotations:*); a service account of no basic role ("None") none.
+PERMISSIONS_PATH = "/api/access-control/user/permissions"
+PERMISSIONS = {
+    "Admin": {"annotations:create": ["annotations:*"], "annotations:read": ["annotations:*"],
+              "annotations:write": ["annotations:*"], "dashboards:read": ["dashboards:*", "folders:*"],
+              "dashboards:write": ["dashboards:*", "folders:*"], "folders:create": [""]},
+    "Viewer": {"annotations:create": ["annotations:type:dashboard"], "annotations:read": ["annotations:*"],
+               "annotations:write": ["annotations:type:dashboard"], "dashboards:read": ["dashboards:*", "folders:*"]},
+    "None": {},
+}
 # Not in the spec, but served by every Grafana (grafana-client reads the version from it), and
 # the stand-in's own statistics for a benchmark that runs it in another process.
-_KNOWN_OUTSIDE_SPEC = {("GET", "/api/frontend/settings"), ("GET", "/_standin/stats")}
+_KNOWN_OUTSIDE_SPEC = {("GET", "/api/frontend/settings"), ("GET", "/_standin/stats"), ("GET", PERMISSIONS_PATH)}
 _UID = re.compile(r"^[a-zA-Z0-9\-_]*$")
 _SECRET_HEADERS = {"authorization", "cookie"}
 
@@ -120,8 +139,11 @@ class Logged:
 class GrafanaStandIn:
     def __init__(self, token: str = "glsa_standin_token", basic: tuple[str, str] = ("admin", "admin"),
                  readonly_token: str = "glsa_viewer_token", org_id: int = 1, strict: bool = True,
-                 version: str = VERSION, nested_folders: bool | None = None, validate: bool = True):
-        self.tokens = {token: "Admin", readonly_token: "Viewer"}
+                 version: str = VERSION, nested_folders: bool | None = None, validate: bool = True,
+                 norole_token: str = "glsa_norole_token"):
+        # norole_token: a service account of no basic role (Grafana 10.3 on offers "No basic role"): signed
+        # in, allowed nothing — every write answers the RBAC middleware's 403.
+        self.tokens = {token: "Admin", readonly_token: "Viewer", norole_token: "None"}
         # Folders whose dashboards any token may read but not save (a folder permission of View):
         # Grafana answers 403 "Access denied to save dashboard" (`ErrDashboardUpdateAccessDenied`).
         self.read_only_folders: set[str] = set()
@@ -202,6 +224,15 @@ class GrafanaStandIn:
         """A person edits and saves the playlist in Grafana's UI (name, interval, items)."""
         with self._lock:
             mutate(self.playlists[uid])
+
+    def edit_folder_in_ui(self, uid: str, title: str | None = None, parent_uid: str | None = None) -> None:
+        """A person renames the folder (`PUT /api/folders/{uid}`) or moves it (`…/move`) in Grafana's UI:
+        version +1, as the API would."""
+        with self._lock:
+            folder = self.folders[uid]
+            folder.update({"title": folder["title"] if title is None else title,
+                           "parentUid": folder.get("parentUid", "") if parent_uid is None else parent_uid,
+                           "version": folder["version"] + 1, "updated": _now()})
 
     # --- state changes ----------------------------------------------------------------------------
     def _id(self) -> int:
@@ -289,9 +320,11 @@ class _Handler(BaseHTTPRequestHandler):
                                    {"Retry-After": str(s.faults.retry_after)})
             if fault:
                 return self._reply(logged, int(fault), {"message": "injected server error"})
-            denied = self._auth(method)
+            denied = self._auth(method, path, body)
             if denied:
                 return self._reply(logged, *denied)
+            if path == PERMISSIONS_PATH and method == "GET":
+                return self._reply(logged, 200, PERMISSIONS[self.role])
         with s._lock:
             status, payload = _route(s, method, path, query, body)
         self._reply(logged, status, payload)
@@ -309,7 +342,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return s._rng.choice(f.kinds)
         return ""
 
-    def _auth(self, method: str) -> tuple[int, dict] | None:
+    def _auth(self, method: str, path: str = "", body: Any = None) -> tuple[int, dict] | None:
+        """401 or 403 as Grafana's authentication and RBAC would answer; the role that asked is `self.role`."""
         s = self.standin
         header = self.headers.get("Authorization", "")
         role = None
@@ -336,8 +370,16 @@ class _Handler(BaseHTTPRequestHandler):
         if org is not None and org != str(s.org_id):
             return 401, {"message": "Access denied to org", "messageId": "auth.unauthorized", "statusCode": 401,
                          "traceID": ""}
-        if role == "Viewer" and method != "GET":  # Grafana's RBAC middleware, naming what the route needs
-            needed = {"/api/folders": "folders:create", "/api/dashboards/db": "any of dashboards:create, dashboards:write"}
+        self.role = role
+        if role == "Viewer" and path == "/api/annotations" and method == "POST":
+            # allowed by the middleware (annotations:create on dashboards); PostAnnotation's own check
+            # (canCreateAnnotation) then refuses an organisation annotation: dashboardGuardianResponse(nil)
+            if isinstance(body, dict) and (body.get("dashboardUID") or body.get("dashboardId")):
+                return None
+            return 403, {"message": "Access denied to this dashboard"}
+        if role in ("Viewer", "None") and method != "GET":  # Grafana's RBAC middleware, naming what the route needs
+            needed = {"/api/folders": "folders:create", "/api/dashboards/db": "any of dashboards:create, dashboards:write",
+                      "/api/annotations": "annotations:create"}
             return 403, {"message": "You'll need additional permissions to perform this action. "
                                     f"Permissions needed: {needed.get(urlsplit(self.path).path, 'dashboards:write')}",
                          "accessErrorId": "ACE0000000001", "title": "Access denied"}

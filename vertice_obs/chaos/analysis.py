@@ -1,11 +1,14 @@
 """The Chaos Day verdicts, computed from a journal alone (pure): every breach, and every recovery.
 
 A probe's threshold is a budget, so a breach in any phase is a finding — not only where an
-expectation happened to look. Severity is how far past the budget it went; priority is the
-phase (a failed recovery is worse than a failure under fault, which is worse than one before it)
-and whether an expectation covered it: one that said the probe `holds` and was contradicted
-keeps the priority of its severity and phase, a breach nobody expected is one level lower, and a
-breach an expectation accepted (`breaks: true`) is reported "as expected", not as a deviation.
+expectation happened to look. Its severity is the project's, as every vobs finding's (`Severity`):
+an error for a breach no expectation accepted (and a recovery slower than its budget), a warning for
+an expected breach that did not come, info for a breach an expectation accepted (`breaks: true`:
+reported "as expected", not as a deviation). Its priority P0–P4 is how urgent it is: how far past the
+budget it went (2× or more, 1.25× or more, less: its magnitude), the phase (a failed recovery is worse
+than a failure under fault, which is worse than one before it) and the expectations (one that said
+the probe `holds` and was contradicted keeps the priority of its magnitude and phase, a breach nobody
+expected is one level lower, an accepted one has none: "—").
 
 Recovery is measured, not assumed: after each revert, the time until the probe is back under its
 threshold, against the probe's optional `recover_within` budget. A recover phase too short to see
@@ -19,12 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from vertice_obs.chaos.estimate import num, shown
 from vertice_obs.chaos.journal_check import CUT_PHASE
+from vertice_obs.finding import Severity
 
 PHASES = ("baseline", "fault", "recover")
-SEVERITIES = ("critical", "major", "minor")
+SEVERITIES = tuple(str(s) for s in sorted(Severity, reverse=True))  # "error", "warning", "info": the project's
 _PHASE_WEIGHT = {"recover": 0, "fault": 1, "baseline": 2}
-_SEVERITY_WEIGHT = {"critical": 0, "major": 1, "minor": 2}
 
 
 @dataclass
@@ -79,11 +83,13 @@ class Deviation:
     expected: bool | None  # what an expectation said (holds?); None: no expectation covered it
     observed: PhaseStats
     threshold: str
-    severity: str
+    severity: str  # the project's: "error", "warning" or "info" (`severity`)
     priority: str  # P0–P4; "—" for a breach an expectation accepted
     why: str
     coverage: str = "violated"  # "violated", "unexpected", "as expected", "recovery"
     recovery: Recovery | None = None
+    worst_text: str = ""  # the worst value as shown: `≈1.95 (1–2)` for a histogram quantile (`estimate`)
+    magnitude: int = 1  # how far past the budget: 0 (2× or more), 1 (1.25× or more), 2 (less) — `magnitude_of`
     cut_short: str = ""  # the phase was cut short by the run's stop: what it was judged on
 
     @property
@@ -92,7 +98,7 @@ class Deviation:
             return f"{self.probe} after the revert of {self.step}: {self.recovery.text}"
         verb = "held" if self.observed.holds else "breached"
         text = (f"{self.probe} {verb} its threshold ({self.threshold}) in the {self.phase} phase of {self.step}: "
-                f"worst {num(self.observed.worst)}")
+                f"worst {self.worst_text or num(self.observed.worst)}")
         if self.coverage == "as expected":
             text += ", as expected (accepted degradation)"
         elif self.coverage == "unexpected":
@@ -160,24 +166,25 @@ def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: f
                 found = _judge(observed, e, probe)
                 if found is None:
                     continue
-                coverage, expected, severity, rank = found
+                coverage, expected, magnitude, rank = found
                 if phase == cut_phase and observed.holds:  # a demanded breach may have come after the stop
                     unjudged.append(f"{pid} in the {phase} phase of {step['label']}: held until the stop, and the "
                                     "breach its expectation demands may have come later — not judged")
                     continue
                 findings.append(Deviation((s_index, t_index), raw["id"], step["label"], pid, phase, expected,
-                                          observed, threshold_text(probe), severity, rank,
+                                          observed, threshold_text(probe), severity(coverage, expected), rank,
                                           (e or {}).get("why", ""), coverage,
-                                          recovery[pid] if phase == "recover" else None,
-                                          cut_text if phase == cut_phase else ""))
+                                          recovery[pid] if phase == "recover" else None, shown(probe, observed.worst),
+                                          magnitude, cut_short=cut_text if phase == cut_phase else ""))
             r = recovery[pid]
             if r.state == "unjudged":
                 unjudged.append(f"{pid} after the revert of {step['label']}: {r.why}")
             elif r.state == "slow" and stats[pid]["recover"].holds is not False:
-                severity = _ratio_severity(r.seconds / r.budget if r.budget else 1.0)
+                magnitude = _ratio_magnitude(r.seconds / r.budget if r.budget else 1.0)
                 findings.append(Deviation((s_index, t_index), raw["id"], step["label"], pid, "recover", True,
-                                          stats[pid]["recover"], threshold_text(probe), severity,
-                                          priority(severity, "recover"), "", "recovery", r))
+                                          stats[pid]["recover"], threshold_text(probe), severity("recovery", True),
+                                          priority(magnitude, "recover"), "", "recovery", r,
+                                          shown(probe, stats[pid]["recover"].worst), magnitude))
     return steps, findings, unjudged
 
 
@@ -203,23 +210,33 @@ def _cut_text(step: dict[str, Any], cut_phase: str) -> str:
 
 
 def _judge(observed: PhaseStats, e: dict[str, Any] | None, probe: dict[str, Any]):
-    """(coverage, expected, severity, priority) of one phase, or None when there is nothing to say."""
+    """(coverage, expected, magnitude, priority) of one phase, or None when there is nothing to say."""
     accepted = e is not None and (e.get("breaks") is True or e.get("holds") is False)
-    severity = severity_of(observed.worst, probe["threshold"])
+    magnitude = magnitude_of(observed.worst, probe["threshold"])
     if observed.holds:
         if e is not None and e.get("holds") is False:  # a breach was demanded and did not come
-            return "violated", False, severity, priority(severity, observed.phase)
+            return "violated", False, magnitude, priority(magnitude, observed.phase)
         return None
     if accepted:
-        return "as expected", False, severity, "—"
+        return "as expected", False, magnitude, "—"
     if e is None:
-        return "unexpected", None, severity, priority(severity, observed.phase, 1)
-    return "violated", True, severity, priority(severity, observed.phase)
+        return "unexpected", None, magnitude, priority(magnitude, observed.phase, 1)
+    return "violated", True, magnitude, priority(magnitude, observed.phase)
 
 
-def priority(severity: str, phase: str, lower: int = 0) -> str:
-    """P0 (critical, recover) … P4 (minor, baseline); `lower` levels less urgent, at most P4."""
-    return f"P{min(4, _SEVERITY_WEIGHT[severity] + _PHASE_WEIGHT[phase] + lower)}"
+def severity(coverage: str, expected: bool | None) -> str:
+    """A finding's severity in the project's words: an error for a budget breached and not accepted
+    (or a recovery slower than its budget), a warning for a breach demanded that did not come (the
+    fault or the expectation is not what was meant), info for a breach accepted as expected."""
+    if coverage == "as expected":
+        return str(Severity.INFO)
+    return str(Severity.WARNING if coverage == "violated" and expected is False else Severity.ERROR)
+
+
+def priority(magnitude: int, phase: str, lower: int = 0) -> str:
+    """P0 (2× past the budget, in the recover phase) … P4 (under 1.25×, baseline); `lower` levels
+    less urgent, at most P4."""
+    return f"P{min(4, magnitude + _PHASE_WEIGHT[phase] + lower)}"
 
 
 def phase_stats(phase: str, window: list[str], series: list[list[float]], probe: dict[str, Any],
@@ -274,17 +291,18 @@ def holds(op: str, value: float, limit: float) -> bool:
     return {"<": value < limit, "<=": value <= limit, ">": value > limit, ">=": value >= limit}[op]
 
 
-def severity_of(worst: float | None, threshold: dict[str, Any]) -> str:
-    """How far past the threshold: 2× or more is critical, 25 % or more major, else minor."""
+def magnitude_of(worst: float | None, threshold: dict[str, Any]) -> int:
+    """How far past the threshold: 0 at 2× or more, 1 at 25 % or more, else 2 (a zero budget or no
+    value has no ratio: 1)."""
     limit = threshold["value"]
     if worst is None or limit == 0:
-        return "major"
-    return _ratio_severity(worst / limit if threshold["op"].startswith("<")
-                           else (limit / worst if worst > 0 else float("inf")))
+        return 1
+    return _ratio_magnitude(worst / limit if threshold["op"].startswith("<")
+                            else (limit / worst if worst > 0 else float("inf")))
 
 
-def _ratio_severity(ratio: float) -> str:
-    return "critical" if ratio >= 2 else "major" if ratio >= 1.25 else "minor"
+def _ratio_magnitude(ratio: float) -> int:
+    return 0 if ratio >= 2 else 1 if ratio >= 1.25 else 2
 
 
 def _length(window: list[str]) -> float:
@@ -319,12 +337,6 @@ def _no_data_reason(series: list[list[float]], settle: float, length: float | No
 
 def threshold_text(probe: dict[str, Any]) -> str:
     return f"{probe['threshold']['op']} {num(probe['threshold']['value'])} {probe['unit']}"
-
-
-def num(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
 def _secs(value: float | None) -> str:

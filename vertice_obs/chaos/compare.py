@@ -17,16 +17,17 @@ a journal with itself (or a copy: the same run id and start).
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vertice_obs.chaos.analysis import num
+from vertice_obs.chaos.estimate import shown
 from vertice_obs.errors import InputError
 from vertice_obs.files import write_atomic
 from vertice_obs.guard.markdown import md
+from vertice_obs.guard.text import html_text
 
 if TYPE_CHECKING:
     from vertice_obs.chaos.report import Report
@@ -44,6 +45,7 @@ class Change:
     new: float | None
     verdict: str  # "improved" | "regressed" | "unchanged" | "only in OLD|NEW" | "not run in OLD|NEW" (it stopped)
     # | "not measured in OLD|NEW" | "not measured on either side" (a phase not judged: no value to compare)
+    probes: tuple[dict | None, dict | None] = (None, None)  # each side's probe: a quantile is shown as an estimate
 
 
 def compare(old: Report, new: Report) -> list[Change]:
@@ -56,17 +58,19 @@ def compare(old: Report, new: Report) -> list[Change]:
     changes = []
     for key in list(before) + [k for k in after if k not in before]:
         if key not in after or key not in before:  # the side that has it keeps its value
-            _, step = before.get(key) or after[key]
+            probe, step = before.get(key) or after[key]
             worst = step["stats"][key[2]]["fault"].worst
             lacking, side, other = (new, "NEW", "OLD") if key in before else (old, "OLD", "NEW")  # side: without it
             changes.append(Change(*key, "worst under fault", *((worst, None) if key in before else (None, worst)),
-                                  f"not run in {side}" if lacking.stop else f"only in {other}"))
+                                  f"not run in {side}" if lacking.stop else f"only in {other}",
+                                  (probe, None) if key in before else (None, probe)))
             continue
-        (probe, step_old), (_, step_new) = before[key], after[key]
+        (probe, step_old), (probe_new, step_new) = before[key], after[key]
         lower = probe["threshold"]["op"].startswith("<")
         a, b = step_old["stats"][key[2]]["fault"], step_new["stats"][key[2]]["fault"]
         changes.append(Change(*key, "worst under fault", a.worst, b.worst,
-                              _verdict(a.worst, b.worst, a.holds, b.holds, lower, abs(probe["threshold"]["value"]))))
+                              _verdict(a.worst, b.worst, a.holds, b.holds, lower, abs(probe["threshold"]["value"])),
+                              (probe, probe_new)))
         ra, rb = step_old["recovery"][key[2]], step_new["recovery"][key[2]]
         if {"unjudged", "unmeasured"} & {ra.state, rb.state}:
             continue
@@ -105,8 +109,9 @@ def stopped(old: Report, new: Report) -> list[str]:
 
 def unfair(old: Report, new: Report) -> list[str]:
     """What makes the two runs' figures differ apart from the system (trial 18: "regressed recovery
-    1.99 → 2.99" came from another settle): NEW older than OLD (every verdict reads backwards), and
-    another settle (phase windows and recovery are measured over other spans)."""
+    1.99 → 2.99" came from another settle): NEW older than OLD (every verdict reads backwards), another
+    --time-scale (a rehearsal against a full run: every phase another length) and another settle
+    (phase windows and recovery are measured over other spans)."""
     out = []
     try:
         backwards = datetime.fromisoformat(new.started) < datetime.fromisoformat(old.started)
@@ -115,6 +120,9 @@ def unfair(old: Report, new: Report) -> list[str]:
     if backwards:
         out.append(f"NEW ({new.started}) started before OLD ({old.started}): improved and regressed read backwards "
                    "— give the older run first")
+    if old.time_scale != new.time_scale:
+        out.append(f"the runs ran at different time scales (OLD --time-scale {old.time_scale:g}, NEW "
+                   f"{new.time_scale:g}): every phase and window was another length, so a change may be the scale's")
     if old.settle != new.settle:
         out.append(f"the runs settled for different times (OLD {num(old.settle)} s, NEW {num(new.settle)} s): windows "
                    "and recovery are measured over other spans, so a change may be the settle's, not the system's")
@@ -134,7 +142,7 @@ def _parts(old: Report, new: Report, changes: list[Change]) -> tuple[str, list[s
     order = {v: i for i, v in enumerate(("regressed", "improved", "not run in NEW", "not run in OLD", "only in OLD",
                                          "only in NEW", "not measured in NEW", "not measured in OLD",
                                          "not measured on either side", "unchanged"))}
-    rows = [[c.verdict, c.scenario, c.step, c.probe, c.measure, _v(c.old), _v(c.new)]
+    rows = [[c.verdict, c.scenario, c.step, c.probe, c.measure, _v(c.old, c.probes[0]), _v(c.new, c.probes[1])]
             for c in sorted(changes, key=lambda c: order[c.verdict])]
     return title, notes, summary, rows
 
@@ -152,7 +160,7 @@ def compare_markdown(old: Report, new: Report, changes: list[Change]) -> str:
 
 def compare_html(old: Report, new: Report, changes: list[Change]) -> str:
     title = _parts(old, new, changes)[0]
-    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html_text(title)}</title>"
             "<style>body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 980px; } "
             "td, th { border: 1px solid #ddd; padding: 4px 8px; } table { border-collapse: collapse; } "
             ".regressed { background: #fbeaea; } .improved { background: #eaf7ea; }</style></head><body>"
@@ -162,7 +170,7 @@ def compare_html(old: Report, new: Report, changes: list[Change]) -> str:
 def compare_fragment(old: Report, new: Report, changes: list[Change], heading: str = "h2") -> str:
     """The comparison as HTML to embed: heading, what did not complete, summary and table."""
     title, notes, summary, rows = _parts(old, new, changes)
-    e = html.escape
+    e = html_text  # the one escape for untrusted text in HTML: markup, controls and bidi overrides
     cells = lambda row, tag: "".join(f"<{tag}>{e(c)}</{tag}>" for c in row)  # noqa: E731
     body = f"<tr>{cells(_HEADER, 'th')}</tr>" + "".join(
         f"<tr class='{e(r[0].replace(' ', '-'))}'>{cells(r, 'td')}</tr>" for r in rows)
@@ -170,8 +178,10 @@ def compare_fragment(old: Report, new: Report, changes: list[Change], heading: s
     return f"<{heading}>{e(title)}</{heading}>{said}<p>{e(summary)}</p><table>{body}</table>"
 
 
-def _v(value: float | None) -> str:
-    return "—" if value is None else ("never" if value == float("inf") else num(value))
+def _v(value: float | None, probe: dict | None = None) -> str:
+    if value is None:
+        return "—"
+    return "never" if value == float("inf") else shown(probe, value) if probe is not None else num(value)
 
 
 def compare_files(old_path: Path, new_path: Path, out: Path) -> tuple[int, int, list[str], list[str]]:

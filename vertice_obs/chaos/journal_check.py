@@ -15,13 +15,16 @@ from datetime import datetime
 from typing import Any
 
 PHASES = ("baseline", "fault", "recover")
-# The newest journal format this reads; 1 (no `schema_version`) is before scrape intervals; 3 added
-# a step's `cut_short`, `settle_from`, each probe's `window_seconds` and the revert events' attempts.
+# The newest journal format this reads; 1 (no `schema_version`) is before scrape intervals. Fields added
+# within 2 are optional (a probe's `buckets`, the `annotate`/`annotate-failed` events' `step`, `phase`,
+# `dashboard(s)` and `tags`); 3 added a step's `cut_short`, `settle_from`, each probe's `window_seconds`
+# and the revert events' attempts — a reader of 2 refuses 3 rather than judge a cut-short step as whole.
 SCHEMA_VERSION = 3
 # Where a run's stop can cut a step short (its position's phase) → the phase measured in part.
 CUT_PHASE = {"baseline": "baseline", "inject": "fault", "hold": "fault", "recover": "recover"}
 OPS = ("<", "<=", ">", ">=")
 MAX_ABS = 1e15  # larger values are not measurements; they would only break the plots
+MAX_BUCKETS = 1000  # a histogram's bucket bounds: Prometheus' native histograms aside, never near this
 MAX_STEP_SECONDS = 31 * 86400  # a longer step is no Chaos Day's; its plots could not be drawn
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
@@ -43,7 +46,7 @@ def check_journal(journal: Any) -> None:
     for key in ("status", "started", "ended"):
         if key in journal:
             _str(journal[key], key)
-    for key in ("settle_seconds", "window_seconds"):
+    for key in ("settle_seconds", "window_seconds", "time_scale"):
         if key in journal:
             _number(journal[key], key, minimum=0.0)
     if journal.get("settle_from", "file") not in ("file", "window"):
@@ -81,6 +84,12 @@ def _scenario(raw: Any, at: str) -> None:
         for key in ("recover_within_seconds", "scrape_interval_seconds", "window_seconds"):
             if key in probe:
                 _number(probe[key], f"{where}.{key}", minimum=0.0)
+        if "buckets" in probe:  # a histogram quantile's finite bucket bounds, ascending
+            bounds = _list(probe["buckets"], f"{where}.buckets")
+            for n, bound in enumerate(bounds[:MAX_BUCKETS + 1]):
+                _number(bound, f"{where}.buckets[{n}]")
+            if len(bounds) > MAX_BUCKETS or any(b >= a for a, b in zip(bounds[1:], bounds)):
+                raise MalformedJournal(f"{where}.buckets: expected at most {MAX_BUCKETS} bucket bounds, ascending")
         probes.append(probe["id"])
     for k, e in enumerate(_list(raw.get("expectations", []), f"{at}.expectations")):
         where = f"{at}.expectations[{k}]"

@@ -51,7 +51,7 @@ def figure(scenario: ScenarioResult, probe: dict[str, Any], journal_scenario: di
         last = max(last, datetime.fromisoformat(step["phases"]["recover"][1]).timestamp())
         ax.axvspan(start - origin, end - origin, color="#e4572e", alpha=0.15)
         # Above the axes (y > 1 in axes coordinates): never on the threshold line, whatever its value.
-        ax.text((start + end) / 2 - origin, 1.02, step["label"], transform=ax.get_xaxis_transform(), ha="center",
+        ax.text((start + end) / 2 - origin, 1.02, _text(step["label"]), transform=ax.get_xaxis_transform(), ha="center",
                 va="bottom", fontsize=8, color="#a33", clip_on=False)
         values = [math.nan if v is None else v for _, v in series]
         seen = seen or any(v == v for v in values)
@@ -97,7 +97,7 @@ def curve_png(curve: Curve) -> bytes:
     ax.axhline(probe["threshold"]["value"], color="#555", linestyle="--", linewidth=1)
     if curve.knee is not None:
         ax.axvline(curve.knee.level, color="#e4572e", linewidth=1)
-        ax.text(curve.knee.level, 1.02, f"knee: {curve.knee.step}", transform=ax.get_xaxis_transform(),
+        ax.text(curve.knee.level, 1.02, _text(f"knee: {curve.knee.step}"), transform=ax.get_xaxis_transform(),
                 ha="center", va="bottom", fontsize=8, color="#a33", clip_on=False)
     if all(x > 0 for x in xs):  # limits from the levels, not the data: a probe may have none at any step
         ax.set_xscale("log")

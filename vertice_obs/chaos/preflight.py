@@ -7,6 +7,7 @@ whose window is shorter than two scrape intervals of its targets at the chosen t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from vertice_obs.chaos.scenario import Run
@@ -32,20 +33,32 @@ BLOCKING = {"chaos/narrative-unknown", "metric/missing", "metric/disappeared", "
             "chaos/window-too-short"}
 
 
-def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None,
+def preflight(run: Run, source: MetricSource, catalog: MetricCatalog | None, time_scale: float = 1.0,
               lookback: timedelta = timedelta(days=7)) -> list[Finding]:
-    """Findings for every probe metric; the blocking ones (see `BLOCKING`) stop the run."""
+    """Findings for every probe metric; the blocking ones (see `BLOCKING`) stop the run. Each probe's
+    query is checked as the run at `time_scale` sends it: `${window}` scaled, as the runner fills it in."""
     uses, findings = [], []
+    window = window_seconds(run, time_scale)
     for scenario in run.scenarios:
         for probe in scenario.probes:
             where = run.where(scenario, probe)
-            u, f = uses_of(Query(probe_query(probe, window_seconds(run)), where), {})
+            u, f = uses_of(Query(probe_query(probe, window), where), {})
             uses.extend(u)
             findings.extend(f)
     evidence = with_history(gather(source, {u.metric for u in uses if not u.is_pattern}, lookback), source, lookback,
                             uses)
     judged = classify(uses, evidence, catalog)
-    return findings + judged + incomplete(source, evidence, judged)
+    return [_stopping(f) for f in findings + judged] + incomplete(source, evidence, judged)
+
+
+def _stopping(f: Finding) -> Finding:
+    """A warning that stops the run is an error here: a probe on a missing metric measures nothing, as
+    one whose window is too short (`chaos/window-too-short`, an error) — said "warning" while the run
+    refused to start (a trial: "1 warning … NOT ready"). A server that could not answer (`metric/unknown`)
+    stays a warning: it says nothing of the probe, and stops the run as a server failure, exit 2."""
+    if f.check in BLOCKING and f.check != "metric/unknown" and f.severity == Severity.WARNING:
+        return replace(f, severity=Severity.ERROR)
+    return f
 
 
 def narrative_findings(run: Run, known: set[str] | None) -> list[Finding]:

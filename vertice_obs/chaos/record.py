@@ -59,6 +59,8 @@ def probe_json(p: Probe, scrape: Scrape | None, window: float | None = None) -> 
         out["recover_within_seconds"] = p.recover_within.total_seconds()
     if scrape is not None and scrape.seconds:
         out["scrape_interval_seconds"] = scrape.seconds
+    if scrape is not None and scrape.buckets:  # a histogram quantile: the report shows it between two of them
+        out["buckets"] = list(scrape.buckets)
     return out
 
 

@@ -17,6 +17,8 @@ from vertice_obs.chaos.curve import (
     curve_markdown,
     curve_rows,
 )
+from vertice_obs.chaos.estimate import NOTE, is_estimate, shown
+from vertice_obs.finding import Severity
 from vertice_obs.guard.markdown import md, md_paragraph
 from vertice_obs.guard.text import html_text
 
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from vertice_obs.chaos.report import Report
 
 
+# What did not run was not judged: a warning, as the project says of what it cannot tell (metric/unknown).
+NOT_RUN = str(Severity.WARNING)
 _RERUN = "fix what stopped it and run the scenarios again; until then, what did not run is unknown, not fine."
 
 
@@ -78,6 +82,16 @@ def _settle_from(report: Report) -> str:
     return " (no `settle` in the file: the probes' window, ${window})" if report.settle_from == "window" else ""
 
 
+def _estimates(report: Report) -> bool:
+    return any(is_estimate(p) for s in report.scenarios for p in s.probes)
+
+
+def _not_annotated(report: Report) -> str:
+    n = len(report.not_annotated)
+    return (f"{n} Grafana annotation{'s' if n != 1 else ''} could not be written; the dashboards do not mark "
+            f"{'these' if n != 1 else 'this'}:")
+
+
 def render_markdown(report: Report) -> str:
     """Every text that comes from the journal (titles, ids, the owner, the summary, step labels,
     reasons) goes through `guard.markdown.md`: a tampered journal or a scenario file under review
@@ -89,14 +103,17 @@ def render_markdown(report: Report) -> str:
              f"after a settle time of {num(report.settle)} s{_settle_from(report)}.", ""]
     if report.incomplete:
         lines += [f"> **{md(report.incomplete, None)}**", ""]
+    if report.rehearsal:
+        lines += [f"> **{md(report.rehearsal, None)}**", ""]
     if run.get("summary"):
         lines += [md_paragraph(run["summary"]), ""]
     findings, not_run = report.findings, _not_run(report)
     lines += [f"## Findings: {md(_headline(report), None)}", "",
-              "Every probe's threshold is a budget: a breach in any phase is a finding.", ""]
+              "Every probe's threshold is a budget: a breach in any phase is a finding."
+              + (f" {md(NOTE, None)}." if _estimates(report) else ""), ""]
     if findings or not_run:
         lines += ["| priority | severity | scenario | step | finding |", "| --- | --- | --- | --- | --- |"]
-        lines += [f"| — | not run | {md(s)} | {md(steps)} | {md(text, None)} |" for s, steps, text in not_run]
+        lines += [f"| — | {NOT_RUN} | {md(s)} | {md(steps)} | {md(text, None)} |" for s, steps, text in not_run]
         lines += [f"| {md(d.priority)} | {md(d.severity)} | {md(d.scenario)} | {md(d.step)} | {md(d.summary, None)} |"
                   for d in findings]  # cells through guard.markdown.md: a `|` in a title stays in its cell
     unjudged = [u for s in report.scenarios for u in s.unjudged]
@@ -112,6 +129,8 @@ def render_markdown(report: Report) -> str:
         lines.append("No probe breached its budget, and every expectation held.")
     if unjudged:
         lines += ["", "Could not be judged (never counted as a failure):", ""] + [f"- {md(u, None)}" for u in unjudged]
+    if report.not_annotated:
+        lines += ["", f"**{_not_annotated(report)}**", ""] + [f"- {md(u, None)}" for u in report.not_annotated]
     lines += ["", "## Recommendations", ""]
     recs = report.recommendations
     lines += ([f"- **Finish the run**: {md(_rerun(report), None)}"] if report.incomplete else []) + (
@@ -125,7 +144,7 @@ def render_markdown(report: Report) -> str:
             "| --- | --- | --- | --- | --- | --- | --- |"]
         for step in scenario.steps:
             for probe in scenario.probes:
-                cells = [_cell(step["stats"][probe["id"]][ph]) for ph in ("baseline", "fault", "recover")]
+                cells = [_cell(step["stats"][probe["id"]][ph], probe) for ph in ("baseline", "fault", "recover")]
                 lines.append(f"| {md(_label(step))} | {md(probe.get('title', probe['id']))} | {md(threshold_text(probe))} | "
                              + " | ".join(cells) + f" | {md(step['recovery'][probe['id']].text, None)} |")
         if missing and scenario.steps:
@@ -140,16 +159,16 @@ def render_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(s: PhaseStats, marks: tuple[str, str] = ("✅", "❌")) -> str:
+def _cell(s: PhaseStats, probe: dict, marks: tuple[str, str] = ("✅", "❌")) -> str:
     if s.holds is None:
         return "no data"
-    return f"{marks[0] if s.holds else marks[1]} worst {num(s.worst)}"
+    return f"{marks[0] if s.holds else marks[1]} worst {shown(probe, s.worst)}"
 
 
 def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
     e = html_text
     run = report.run
-    rows = "".join(f"<tr class='P0'><td>—</td><td>not run</td><td>{e(s)}</td><td>{e(steps)}</td><td>{e(text)}</td></tr>"
+    rows = "".join(f"<tr class='P0'><td>—</td><td>{NOT_RUN}</td><td>{e(s)}</td><td>{e(steps)}</td><td>{e(text)}</td></tr>"
                    for s, steps, text in _not_run(report)) + "".join(
         f"<tr class='{d.priority}'><td>{d.priority}</td><td>{d.severity}</td><td>{e(d.scenario)}</td>"
         f"<td>{e(d.step)}</td><td>{e(d.summary)}{(' — ' + e(d.why)) if d.why else ''}</td></tr>"
@@ -159,6 +178,9 @@ def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
     unjudged = "".join(f"<li>{e(u)}</li>" for s in report.scenarios for u in s.unjudged)
     if unjudged:
         rows += f"<tr><td colspan=5>Could not judge:<ul>{unjudged}</ul></td></tr>"
+    if report.not_annotated:
+        rows += (f"<tr><td colspan=5><b>{e(_not_annotated(report))}</b><ul>"
+                 + "".join(f"<li>{e(u)}</li>" for u in report.not_annotated) + "</ul></td></tr>")
     recs = (f"<li><b>Finish the run</b>: {e(_rerun(report))}</li>" if report.incomplete else "") + ("".join(
         f"<li><b>{p}</b> {e(a)} <span class='muted'>({len(ds)} findings)</span></li>" for p, a, ds in report.recommendations)
         or ("" if report.incomplete else "<li>None: no probe breached its budget unexpectedly.</li>"))
@@ -167,7 +189,7 @@ def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
         table = "".join(
             f"<tr><td>{e(_label(step))}</td><td>{e(p.get('title', p['id']))}</td><td>{e(threshold_text(p))}</td>"
             + "".join(f"<td class='{_css(step['stats'][p['id']][ph])}'>"
-                      f"{e(_cell(step['stats'][p['id']][ph], ('holds,', 'BREACHED,')))}</td>"
+                      f"{e(_cell(step['stats'][p['id']][ph], p, ('holds,', 'BREACHED,')))}</td>"
                       for ph in ("baseline", "fault", "recover"))
             + f"<td>{e(step['recovery'][p['id']].text)}</td></tr>"
             for step in scenario.steps for p in scenario.probes)
@@ -194,8 +216,9 @@ th {{ background: #f4f4f4; }} .ok {{ background: #eaf7ea; }} .bad {{ background:
 <p>Run <code>{e(str(run.get('id')))}</code> from <code>{e(str(run.get('file')))}</code> — status
 <b>{e(report.status)}</b>, {e(report.started)} → {e(report.ended)}. Owner: {e(str(run.get('owner', '?')))}.</p>
 {f'<p class="bad"><b>{e(report.incomplete)}</b></p>' if report.incomplete else ''}
+{f'<p><b>{e(report.rehearsal)}</b></p>' if report.rehearsal else ''}
 <p>{e(run.get('summary', ''))}</p>
-<h2>Findings: {e(_headline(report))}</h2><table><tr><th>priority</th><th>severity</th><th>scenario</th><th>step</th><th>finding</th></tr>
+<h2>Findings: {e(_headline(report))}</h2>{f'<p class="muted">{e(NOTE)}.</p>' if _estimates(report) else ''}<table><tr><th>priority</th><th>severity</th><th>scenario</th><th>step</th><th>finding</th></tr>
 {rows}</table>
 <h2>Recommendations</h2><ul>{recs}</ul>
 {''.join(sections)}

@@ -8,7 +8,7 @@ from before scrape intervals, and reads the same way (every field added since is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from vertice_obs.chaos.analysis import (
     analyse_scenario,
     num,
 )
+from vertice_obs.chaos.annotations import failures_of
 from vertice_obs.chaos.compare import (
     comparable,
     compare,
@@ -66,6 +67,17 @@ class Report:
     schema_version: int = 1
     stop: Stop | None = None  # how a run that did not complete ended: where, why, what never ran
     settle_from: str = "file"  # "window": no `settle` in the file, so the probes' `${window}` is the settle time
+    not_annotated: list[str] = field(default_factory=list)  # each Grafana annotation not written: where, why
+    time_scale: float = 1.0  # --time-scale of the run: below 1, a rehearsal
+
+    @property
+    def rehearsal(self) -> str | None:
+        """What a scaled-down run is, said before its figures (None: a run at full length)."""
+        if self.time_scale == 1:
+            return None
+        return (f"A rehearsal at --time-scale {self.time_scale:g}: every baseline, hold and recovery, the settle time "
+                f"and the probes' windows ran at {self.time_scale * 100:.3g} % of the length the file gives them, "
+                "so these are a rehearsal's figures, not the Chaos Day's.")
 
     @property
     def incomplete(self) -> str | None:
@@ -138,7 +150,8 @@ def analyse(journal: dict[str, Any]) -> Report:
         scenarios.append(result)
     return Report(journal.get("run", {}), journal.get("status", "?"), journal.get("started", ""),
                   journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal),
-                  settle_from)
+                  settle_from,
+                  failures_of(journal.get("events", [])), float(journal.get("time_scale", 1.0)))
 
 
 def read_journal(path: Path, shown: str) -> dict[str, Any]:

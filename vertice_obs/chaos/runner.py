@@ -18,6 +18,10 @@ from typing import Any, Callable, Protocol
 
 from vertice_obs.chaos.act import Aborted, NotReached, act, by_hand
 from vertice_obs.chaos.analysis import phases_text
+from vertice_obs.chaos.annotations import (
+    GrafanaAnnotator as GrafanaAnnotator,  # where the CLI and tests find it
+)
+from vertice_obs.chaos.annotations import annotation, not_written, where_text
 from vertice_obs.chaos.freshness import (
     DATA_TIMEOUT,
     POLL_SECONDS,
@@ -59,7 +63,9 @@ MARKS = ("baseline", "fault", "recover", "end")  # when each phase began, and wh
 
 
 class Annotator(Protocol):
-    def annotate(self, text: str, tags: list[str], start: datetime, end: datetime | None) -> None: ...
+    """`annotations.GrafanaAnnotator`: returns the dashboards written, raises for those that were not."""
+
+    def annotate(self, text: str, tags: list[str], start: datetime, end: datetime | None) -> Any: ...
 
 
 class Sampler:
@@ -222,7 +228,7 @@ class Runner:
                 self.journal.event("inject-failed", scenario=scenario.id, step=label, message=str(exc))
                 raise
             injected = True
-            self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label} injected", scenario, marks["fault"], None)
+            self._annotate(scenario, label, "inject", marks["fault"], None)
             self._wait(scenario.fault.hold, f"{at}: hold", here, since=injected_at)
         finally:
             # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
@@ -231,8 +237,7 @@ class Runner:
                                  self.revert_retry).run(failed)
             marks["recover"], reverted_at = _now(), time.monotonic()
             if injected:  # the fault's region, once reverted — a run that stops here too
-                self._annotate(f"Chaos {self.run.id}: {scenario.title} — {label}", scenario, marks["fault"],
-                               marks["recover"])
+                self._annotate(scenario, label, "fault", marks["fault"], marks["recover"])
             if interrupted:  # a Ctrl-C or SIGTERM that waited for the revert
                 raise KeyboardInterrupt
         self._wait(self.run.recover, f"{at}: recover", here, since=reverted_at)
@@ -348,15 +353,23 @@ class Runner:
         left = self.deadline - time.monotonic() if self.deadline is not None and not reverting else None
         act(action, variables, self.target, self.http_timeout, left)
 
-    def _annotate(self, text: str, scenario: Scenario, start: datetime, end: datetime | None) -> None:
+    def _annotate(self, scenario: Scenario, label: str, phase: str, start: datetime, end: datetime | None) -> None:
+        """A courtesy (`annotations`): never stops the run nor a revert; each one not written is said."""
         if self.annotator is None:
             return
-        tags = ["vobs-chaos", f"run:{self.run.id}", f"scenario:{scenario.id}"]
+        text, tags = annotation(self.run.id, scenario.id, scenario.title, label, phase)
+        where = {"scenario": scenario.id, "step": label, "phase": phase}
         try:
-            self.annotator.annotate(text, tags, start, end)
-            self.journal.event("annotate", scenario=scenario.id, text=text)
-        except VobsError as exc:  # an annotation is a courtesy: it never stops a fault from being reverted
-            self.journal.event("annotate-failed", scenario=scenario.id, message=str(exc))
+            written = self.annotator.annotate(text, tags, start, end)
+        except Exception as exc:  # whatever it was (a bug too), the run goes on and the fault is still reverted
+            written = list(getattr(exc, "written", None) or [])  # the dashboards that did take it
+            for failure in not_written(exc):
+                event = {**where, **({"dashboard": failure[0]} if len(failure) == 2 else {}), "message": failure[-1]}
+                self.journal.event("annotate-failed", **event)
+                self.log(f"vobs: warning: could not annotate {where_text(event)}: {failure[-1]}")
+        if written is None or written:  # None: an annotator that does not say where it wrote
+            self.journal.event("annotate", **where, text=text, tags=tags,
+                               **({"dashboards": written} if isinstance(written, list) else {}))
 
 
 def planned_seconds(run: Run, time_scale: float = 1.0) -> float:
@@ -381,24 +394,9 @@ def unjudgeable(run: Run, time_scale: float, settle: float) -> str:
             "at this time scale: never judged — lengthen it, or set `settle`")
 
 
-class GrafanaAnnotator:
-    """Annotations on every dashboard of the run's narratives (and an org-wide one if none)."""
-
-    def __init__(self, target, dashboard_uids: list[str]):
-        self.target, self.uids = target, dashboard_uids
-
-    def annotate(self, text: str, tags: list[str], start: datetime, end: datetime | None) -> None:
-        for uid in self.uids or [None]:
-            self.target.add_annotation(text, tags, _ms(start), _ms(end) if end else None, uid)
-
-
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _ms(t: datetime) -> int:
-    return int(t.timestamp() * 1000)

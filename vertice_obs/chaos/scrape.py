@@ -10,7 +10,8 @@ probe's. Without `settle`, `${window}` is derived from it (`WINDOW_SCRAPES` inte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 import promql_parser as pp
@@ -26,6 +27,7 @@ from vertice_obs.metrics.promql_text import ParseError, parse_promql
 MIN_SCRAPES = 2  # a window must span this many scrape intervals for rate/increase to answer
 WINDOW_SCRAPES = 4  # `${window}` without `settle`: Prometheus' rule of thumb for rate windows
 _LABELS = ("instance", "job")  # sorted, as `label_tables` keys its columns
+_LE = ("le",)  # a histogram's bucket bounds
 
 
 class ScrapeSource(PrometheusSource):
@@ -41,11 +43,14 @@ class ScrapeSource(PrometheusSource):
 
 @dataclass(frozen=True)
 class Scrape:
-    """The scrape interval of one probe's series: the longest among its targets; None: unknown."""
+    """The scrape interval of one probe's series: the longest among its targets; None: unknown. For
+    a probe that is a histogram quantile, also its histogram's finite bucket bounds (`le`), read in
+    the same request: the report shows each value between them (`estimate`)."""
 
     seconds: float | None
     targets: tuple[str, ...] = ()  # "job instance", the targets it was read from
     why: str = ""  # why it is unknown
+    buckets: tuple[float, ...] = ()  # ascending; empty: not a quantile, or not known
 
 
 def prometheus_seconds(text: str) -> float | None:
@@ -93,32 +98,71 @@ def ranges(query: str) -> list[float]:
 
 
 def scrape_intervals(run: Run, source: ScrapeSource, window: float) -> dict[str, Scrape]:
-    """Per probe (`scenario/probe`), the scrape interval of the targets its series come from."""
+    """Per probe (`scenario/probe`), the scrape interval of the targets its series come from (and a
+    quantile's bucket bounds, `quantile_of`)."""
     names: dict[str, set[str]] = {}
+    histograms: dict[str, set[str]] = {}
     for scenario in run.scenarios:
         for probe in scenario.probes:
+            key, query = f"{scenario.id}/{probe.id}", probe_query(probe, window)
             try:
-                uses, _ = uses_of(Query(probe_query(probe, window), Location(file=run.file)), {})
+                uses, _ = uses_of(Query(query, Location(file=run.file)), {})
             except ParseError:
                 uses = []
-            names[f"{scenario.id}/{probe.id}"] = {u.metric for u in uses if not u.is_pattern}
+            names[key] = {u.metric for u in uses if not u.is_pattern}
+            histograms[key] = quantile_of(query) & names[key]
     try:
-        tables = source.label_tables({_LABELS: sorted(set().union(*names.values()))})
+        tables = source.label_tables({_LABELS: sorted(set().union(*names.values())),
+                                      _LE: sorted(set().union(*histograms.values()))})
         targets = source.active_targets()
     except SourceUnavailable as exc:
         return {key: Scrape(None, why=f"cannot read the scrape targets: {exc}") for key in names}
+    found = {key: _interval(metrics, tables, targets) for key, metrics in names.items()}
+    return {key: replace(scrape, buckets=_bounds(histograms[key], tables)) for key, scrape in found.items()}
+
+
+def _interval(metrics: set[str], tables: dict, targets: list[dict]) -> Scrape:
     intervals = {(str(t.get("labels", {}).get("job", "")), str(t.get("labels", {}).get("instance", ""))):
                  prometheus_seconds(_interval_of(t)) for t in targets if isinstance(t.get("labels"), dict)}
-    found = {}
-    for key, metrics in names.items():
-        rows = {(job, instance) for m in metrics for instance, job in
-                getattr(tables.get((m, _LABELS)), "rows", ())}
-        known = {row: intervals[row] for row in rows if intervals.get(row)}
-        if not known:
-            why = "its series come from no active scrape target" if rows else "it has no series now"
-            found[key] = Scrape(None, why=why)
-        else:
-            found[key] = Scrape(max(known.values()), tuple(sorted(f"{j} {i}" for j, i in known)))
+    rows = {(job, instance) for m in metrics for instance, job in getattr(tables.get((m, _LABELS)), "rows", ())}
+    known = {row: intervals[row] for row in rows if intervals.get(row)}
+    if not known:
+        return Scrape(None, why="its series come from no active scrape target" if rows else "it has no series now")
+    return Scrape(max(known.values()), tuple(sorted(f"{j} {i}" for j, i in known)))
+
+
+def _bounds(histograms: set[str], tables: dict) -> tuple[float, ...]:
+    """The finite `le` bounds the histograms' series carry, ascending (the `+Inf` bucket left out)."""
+    found = set()
+    for name in histograms:
+        for (le,) in getattr(tables.get((name, _LE)), "rows", ()):
+            try:
+                bound = float(le)
+            except ValueError:
+                continue
+            if math.isfinite(bound):
+                found.add(bound)
+    return tuple(sorted(found))
+
+
+def quantile_of(query: str) -> set[str]:
+    """The `_bucket` metrics a query's value is interpolated from: its outermost expression (through
+    parentheses, and `max`/`min` across series, which keep a series' value) is `histogram_quantile`.
+    Empty otherwise — a quantile inside arithmetic (`* 1000`) is no longer between its buckets' bounds."""
+    try:
+        node = parse_promql(query)
+    except (ValueError, RuntimeError):
+        return set()
+    while isinstance(node, pp.ParenExpr) or isinstance(node, pp.AggregateExpr) and str(node.op) in ("max", "min"):
+        node = node.expr
+    if not (isinstance(node, pp.Call) and node.func.name == "histogram_quantile"):
+        return set()
+    stack, found = [node], set()
+    while stack:
+        current = stack.pop()
+        if isinstance(current, pp.VectorSelector) and current.name and current.name.endswith("_bucket"):
+            found.add(current.name)
+        stack.extend(children(current))
     return found
 
 

@@ -9,7 +9,8 @@ run by `vobs build` on our dashboards), `lint` (dashboard lints over any dashboa
 dashboards of a run at once), `metric` (ids and docs of checks another stage reports).
 
 Owns: the registry (`CHECKS`), the house-style dashboard checks, and the ids and docs of the
-checks other stages report (module loading, metric classification). Part of the shared kernel.
+checks other stages report (module loading, metric classification) — and which of them mean a
+panel shows No data (`metrics.NO_DATA`), one list for the audit and the CI formats. Part of the shared kernel.
 May import: the rest of the kernel (`finding`, `panels`). Must not import any stage.
 """
 

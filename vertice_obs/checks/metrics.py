@@ -9,6 +9,12 @@ from __future__ import annotations
 from vertice_obs.checks import check
 from vertice_obs.finding import Severity
 
+# Which of these checks mean a panel shows No data — read by the audit (its first tier) and by the GitHub
+# annotations' order (`ci.github`), which may not import `metrics`: the metric's name itself without series
+# (`NAME_ABSENT`), then a selector that selects none of its series.
+NAME_ABSENT = frozenset({"metric/missing", "metric/disappeared", "metric/recording-rule"})
+NO_DATA = NAME_ABSENT | {"metric/label-missing", "metric/no-matching-series"}
+
 
 def _register(check_id: str, severity: Severity, doc: str) -> None:
     fn = lambda: ()  # noqa: E731 - the registry needs a callable to carry the docstring

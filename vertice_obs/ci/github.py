@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable, Sequence
 
+from vertice_obs.checks.metrics import NAME_ABSENT, NO_DATA
 from vertice_obs.finding import Finding, Severity
 from vertice_obs.guard.text import escape
 from vertice_obs.output import finding_order
@@ -31,11 +32,10 @@ from vertice_obs.output import finding_order
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 PER_STEP, PER_JOB = 10, 50  # annotations GitHub shows: of each kind from one step, in all from one job
 
-# Within a severity, what leaves panels empty first: the metric itself absent, then a selector, a
-# variable or a panel that selects nothing (the audit's "No data" statuses and their kin); the rest after.
-_TIERS = ({"metric/missing", "metric/disappeared", "metric/recording-rule"},
-          {"metric/label-missing", "metric/no-matching-series", "variable/option-no-data", "variable/label-missing",
-           "variable/undefined", "variable/multi-in-equality", "panel/no-targets"})
+# Within a severity, what leaves panels empty first: the metric itself absent, then a selector (the rest of
+# the audit's "No data", `checks.metrics.NO_DATA`), a variable or a panel that selects nothing; the rest after.
+_TIERS = (NAME_ABSENT, NO_DATA - NAME_ABSENT | {"variable/option-no-data", "variable/label-missing",
+                                               "variable/undefined", "variable/multi-in-equality", "panel/no-targets"})
 
 
 def escape_data(text: str) -> str:

@@ -111,7 +111,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
         raise InputError(("--offline and no metric catalog to check the probes against (give --catalog FILE)"
                           if offline else "no Prometheus configured and no metric catalog to check the probes against")
                          + project.elsewhere())
-    findings = preflight(run, source, catalog) + narrative_findings(run, narrative_ids(project.narratives_dir))
+    findings = preflight(run, source, catalog, time_scale) + narrative_findings(run, narrative_ids(project.narratives_dir))
     unknown = next((f for f in findings if f.check == "metric/unknown"), None)
     if unknown is not None:  # a server-wide failure: said once, before any per-probe output
         say_error(_server_failure(unknown.message))
@@ -181,6 +181,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     """
     from vertice_obs.build.exports import ExportsDir
     from vertice_obs.build.narrative import narrative_ids
+    from vertice_obs.chaos.annotations import GrafanaAnnotator, check_grafana
     from vertice_obs.chaos.preflight import (
         blocking,
         narrative_findings,
@@ -190,12 +191,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     )
     from vertice_obs.chaos.progress import stderr_progress
     from vertice_obs.chaos.reach import check_reachable
-    from vertice_obs.chaos.runner import (
-        GrafanaAnnotator,
-        Runner,
-        Sampler,
-        planned_seconds,
-    )
+    from vertice_obs.chaos.runner import Runner, Sampler, planned_seconds
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.chaos.scrape import ScrapeSource
     from vertice_obs.grafana.destinations import GrafanaDestination
@@ -226,7 +222,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     catalog = load_catalog(catalog_path, project.display(catalog_path)) if catalog_path else None
     source = ScrapeSource(project.prometheus_url, timeout=http_timeout, **prometheus_auth(project),
                           timeout_name="--http-timeout")
-    findings = preflight(run, source, catalog) + narrative_findings(run, narrative_ids(project.narratives_dir))
+    findings = preflight(run, source, catalog, time_scale) + narrative_findings(run, narrative_ids(project.narratives_dir))
     if any(f.check == "metric/unknown" for f in findings):
         raise InputError(_server_failure(next(f.message for f in findings if f.check == "metric/unknown")))
     scrape, windows = scrape_check(run, source, time_scale) if not blocking(findings) else ({}, [])
@@ -243,11 +239,13 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     else:
         manifest = ExportsDir(project.exports_dir).manifest().get("dashboards", {})
         uids = sorted(uid for uid, d in manifest.items() if d.get("narrative") in run.narratives)
-        annotator = GrafanaAnnotator(GrafanaDestination(project.grafana_url, project.grafana_token,
-                                                        project.grafana_org_id, timeout=http_timeout,
-                                                        timeout_name="--http-timeout",
-                                                        token_name=grafana_token_name(project),
-                                                        org_name=org_id_name(project)), uids)
+        grafana = GrafanaDestination(project.grafana_url, project.grafana_token, project.grafana_org_id,
+                                     timeout=http_timeout, timeout_name="--http-timeout",
+                                     token_name=grafana_token_name(project), org_name=org_id_name(project))
+        unchecked = check_grafana(grafana, uids)  # before any fault: would Grafana take the annotations?
+        if unchecked:
+            say(f"vobs: warning: {unchecked}", err=True)
+        annotator = GrafanaAnnotator(grafana, uids)
     sampler = Sampler(project.prometheus_url, timeout=http_timeout, **prometheus_auth(project))
     runner = Runner(run, target_url, sampler, journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),
@@ -261,8 +259,11 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         if journal_path.is_file():
             say(f"journal: {from_here(journal_path)}", err=True)
     steps = sum(len(s["steps"]) for s in data["scenarios"])
+    missed = sum(e.get("kind") == "annotate-failed" for e in data["events"])
+    said = (f"; {count(missed, 'Grafana annotation')} could not be written (said above, in the journal and the "
+            "report)") if missed else ""
     say(f"{run.id}: completed {count(len(data['scenarios']), 'scenario')}, {count(steps, 'step')}; "
-               f"no fault left injected. Report: {report_command(from_here(journal_path))}")
+        f"no fault left injected{said}. Report: {report_command(from_here(journal_path))}")
 
 
 def from_here(path: Path) -> str:

@@ -60,8 +60,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     (another project's are not), else those with the managed tag `vertice-obs` — and so are the
     playlists of narratives no longer in code (a whole-project diff). A uid of this project that
     Grafana holds as another project's (tagged `vertice-obs:OTHER`) is owned: publish skips it
-    without --force (skipped-owned). Compared after normalisation, so server-owned fields (id,
-    version), key order and Grafana's defaults never show.
+    without --force (skipped-owned). A folder another project owns, or one renamed or moved in
+    Grafana since vobs wrote it, is said too: publish refuses it before any write without --force.
+    Compared after normalisation, so server-owned fields (id, version), key order and Grafana's
+    defaults never show.
 
     Exit codes, as diff(1): 0 no differences · 1 differences · 2 error.
 
@@ -73,6 +75,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
       vobs diff --format markdown > comment.md     # a pull-request comment, under GitHub's limit
       vobs diff --since origin/main                # only what this branch changed (and removed)
     """
+    from vertice_obs.grafana import folder_report as fr
     from vertice_obs.grafana.diff import (
         ADOPTED,
         ORPHANED,
@@ -85,14 +88,16 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         with_change,
     )
     from vertice_obs.grafana.diff import unified as unified_diff
+    from vertice_obs.grafana.folder_plan import folder_plan
+    from vertice_obs.grafana.folder_plan import refolder as refolder_of
     from vertice_obs.grafana.folders import path_of
     from vertice_obs.grafana.publish import (
         TAKE_OVER,
+        WRITES,
         adopted,
         adopting,
         check_folders,
         decide,
-        folder_changes,
         other_owner,
         owned_by,
         reserved_refusals,
@@ -136,7 +141,13 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
                    s.live.folder_uid, s.folder_uid, adopted=bool(s.rendered.folder_uid)) if move else d
              for d, s, move in zip(diffs, seen, moves)]
     actions = [decide(s, False, project.project_id) for s in seen]
-    refolder, notes, made = folder_changes(homes, target, tree, actions) if homes else ({}, [], [])  # renamed, moved
+    # the folders publish would make, rename, move, adopt — or refuse: another project's, or drifted
+    owned_folders = folder_plan(homes, target, tree, hits, project.project_id) if homes else None
+    made, notes = owned_folders.made(a.folder_uid for a in actions if a.kind in WRITES) if owned_folders else ([], [])
+    refolder = refolder_of(owned_folders, homes, target.nested_folders) if owned_folders else {}
+    folder_rows = fr.diff_rows(owned_folders, made, project.project_id) if owned_folders else []
+    notes += [f"publish would stop before any write: {refused}"
+              for refused in (owned_folders.refusals(project.project_id) if owned_folders else [])]
     # what Grafana before 11.3 would refuse for its title: publish would stop on it before any write
     notes += [f"publish would stop before any write: {refused}" for refused in reserved_refusals(
         actions, tree, made, hits, chosen, target)]
@@ -157,7 +168,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     if fmt == "json":
         rows = [{**d.to_dict(), "drifted": flag} for d, flag in zip(diffs, drifted)]
         click.echo(machine_json("diff", destination=destination_json(target), dashboards=rows, playlists=playlist_rows,
-                                **({"unowned": unowned} if unowned else {})))
+                                folders=folder_rows, **({"unowned": unowned} if unowned else {})))
     elif fmt == "markdown":
         from vertice_obs.grafana.markdown import (
             COMMENT_LIMIT,
@@ -170,13 +181,17 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         entries += [DiffEntry(d, o.folder) for d, o in zip(diffs[len(seen):], lost)]  # its whole path
         section = pr.markdown([(p["narrative"], p["title"], "⚠️ drifted" if p["drifted"] else p["status"],
                                 "; ".join(p["changes"])) for p in playlist_rows])
-        comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section))
-        if section:  # the dashboards' part does not know of playlists
-            comment = comment.replace("Publishing would change nothing.", "Publishing would change playlists only.", 1)
+        folder_section = fr.markdown(folder_rows)  # another project's, drifted, adopted: what a review acts on
+        comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section + folder_section))
+        what = " and ".join(w for w, part in (("folders", folder_section), ("playlists", section)) if part)
+        if what:  # the dashboards' part does not know of playlists and folders
+            comment = comment.replace("Publishing would change nothing.", f"Publishing would change {what} only.", 1)
+        section = folder_section + section
         click.echo(comment + section, nl=False)
     else:
         width = max([len(_show(d.uid)) for d in diffs]  # the playlists' rows line up with the dashboards'
-                    + [len(f"playlist:{_show(p['narrative'])}") for p in playlist_rows], default=0)
+                    + [len(f"playlist:{_show(p['narrative'])}") for p in playlist_rows]
+                    + [fr.label_width(folder_rows, _show)], default=0)
         for d, live, drift in zip(diffs, lives + [None] * (len(diffs) - len(lives)), drifted):
             mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-", ADOPTED: "=", OWNED: "x"}.get(
                 d.status, " ")
@@ -192,13 +207,14 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
                 desired = next((r.model for r in chosen if r.uid == d.uid), None)
                 click.echo(unified_diff(d.uid, desired, live.model if live else None, color=sys.stdout.isatty()),
                            nl=False)
-        for line in pr.text_lines(playlist_rows, width, _show):
+        for line in [*fr.text_lines(folder_rows, width, _show), *pr.text_lines(playlist_rows, width, _show)]:
             click.echo(line)
         counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
         said = [f"{n} {s}" + (f" ({sum(drifted)} drifted)" if s == "changed" and any(drifted) else "")
                 for s, n in counts.items()]
         said += [f"{n} {s}" for s in (ADOPTED, OWNED) if (n := sum(d.status == s for d in diffs))]  # when some are
         tally = f"; playlists: {pr.diff_tally(playlist_rows)}" if playlist_rows else ""
+        tally += f"; folders: {fr.tally(folder_rows)}" if fr.tally(folder_rows) else ""
         click.echo(", ".join(said) + f"{tally} — against {target.description}")
     for note in notes:  # a folder publish would make beside a same-titled one of the user's, a refusal
         say(f"vobs: warning: {note}", err=True)
@@ -207,7 +223,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         say(f"vobs: note: {count(len(unowned), 'dashboard')} in {target.description} carry only the tag vertice-obs "
             f"(published before project ids): not counted as this project's orphans — {shown}; publishing from "
             "its project tags each with its owner", err=True)
-    changed = any(d.status != "unchanged" for d in diffs) or any(p["status"] != "unchanged" for p in playlist_rows)
+    changed = any(row["status"] != "unchanged" for row in [*[d.to_dict() for d in diffs], *playlist_rows, *folder_rows])
     ctx.exit(EXIT_FINDINGS if changed else EXIT_OK)
 
 

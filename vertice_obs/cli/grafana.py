@@ -11,6 +11,7 @@ import click
 from vertice_obs.cli.app import cli, say, say_error, sigterm_as_ctrl_c
 from vertice_obs.cli.grafana_report import (
     STOPPED,
+    adopted_json,
     backed_up,
     destination_json,
     folder_lines,
@@ -23,6 +24,8 @@ from vertice_obs.cli.grafana_report import (
     stopped_line,
     summary,
     table,
+    unsure_lines,
+    written_folders,
 )
 from vertice_obs.cli.grafana_report import show as _show
 from vertice_obs.cli.options import (
@@ -187,7 +190,8 @@ def _nothing_written_yet():
 @SINCE
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write request (guaranteed and tested).")
 @click.option("--force", is_flag=True, help="Overwrite dashboards edited in Grafana since vobs published them "
-                                            "(their live JSON is backed up first, as for every update).")
+                                            "(their live JSON is backed up first, as for every update), set back "
+                                            "folders renamed or moved there, and take over another project's.")
 @CONCURRENCY
 @FORMAT_MD
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
@@ -208,7 +212,9 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     honoured. With no Grafana configured, publishes to the provisioning folder (provisioning/).
 
     Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana, a token that cannot
-    write, or every write it tried failed) · 3 some dashboards were not published
+    write, a folder another project owns or one renamed or moved in Grafana since vobs wrote it —
+    refused before any write without --force — or every write it tried failed) · 3 some
+    dashboards were not published
     (listed; run again to finish; one another project owns on this Grafana — tagged
     vertice-obs:<its id> — is skipped unless --force) · 130 Ctrl-C or SIGTERM (one line says what
     was written; run again to finish). A write the token may not make (403) stops the publish
@@ -283,23 +289,27 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                     "detail": a.reason, "changes": a.changes} for a in playlists]
         if fmt == "markdown":
             click.echo(summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True,
-                               folders=[f for f in plan.folders if f.uid not in plan.updates], lost=lost)
+                               folders=[f for f in plan.folders if f.uid not in plan.updates], lost=lost,
+                               adopted=[f for f in plan.records if f.uid in plan.adopted])
                        + playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
                        nl=False)
         elif fmt == "json":
             click.echo(machine_json("publish", dry_run=True, destination=destination_json(target),
                                     folders=folders_json(plan.folders, plan.updates),
-                                    dashboards=rows, playlists=planned, orphans=[o.to_dict() for o in lost]))
+                                    dashboards=rows, playlists=planned, orphans=[o.to_dict() for o in lost],
+                                    **adopted_json(plan.records, plan)))
         else:
-            for line in folder_lines(plan.folders, "create", plan.said):
+            adopting = [f for f in plan.records if f.uid in plan.adopted and f.uid not in plan.updates]
+            for line in folder_lines([*plan.folders, *adopting], "create", plan.said, plan.adopted):
                 click.echo(line)
             table([(r["uid"], r["status"], r["detail"]) for r in rows]
                    + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned] + orphan_rows(lost))
             if lost:
                 say(orphan_advice(lost, target))
             lists = sum(p["status"] in ("create", "update") for p in planned)
-            writes = plan.writes + 2 * lists  # a playlist is two writes: it, then vobs' record of it
-            record = " (a playlist is two: it, and vobs' record of it, an annotation)" if lists else ""
+            writes = plan.writes + 2 * lists  # a playlist is two writes: it, then vobs' record of it (a folder too)
+            two = " or ".join(w for w, n in (("a folder", set(plan.records) & set(plan.folders)), ("a playlist", lists)) if n)
+            record = f" ({two} is two: it, and vobs' record of it, an annotation)" if two else ""
             click.echo(f"dry run: {writes} write(s) planned{record}, none sent — against {target.description}")
         # a gate exits as the real run would: 3 when it would leave some unpublished (drift, known now)
         kept = not_published([(a.uid, a.kind) for a in plan.actions if a.kind in SKIPPED],
@@ -321,7 +331,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
             results = [] if nothing else execute(plan, target, commit, project.backup_dir, concurrency, tick,
                                                  created.append)
         stop = next((r.stop for r in results if r.stop is not None), None)
-        # a new chapter dashboard not saved, or not known to be (its save timed out): its playlist waits
+        # a new chapter dashboard not saved, or not known to be (its save was never answered): its playlist waits
         missing = {r.uid: r.status for r, a in zip(results, plan.actions) if r.status in ("failed", "unknown")
                    and a.live is None}
         played = execute_playlists(playlists, store, commit, missing, stop) if store is not None else []
@@ -329,22 +339,26 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         raise Interrupted(interrupted(created, plan.actions, results, playlists, getattr(exc, "done", []))) from None
     stop = stop or next((p.stop for p in played if p.stop is not None), None)  # a playlist's 403 stops it too
     held = [p.stop is not None and p.status == "failed" for p in played]  # kept back by the stop
+    # folders whose write went unanswered (they may exist): the dashboards into them were not sent
+    unsure_folders = list(dict.fromkeys(r.unsure for r in results if r.unsure is not None))
     failed = [r for r in results if r.status in ("failed", UNKNOWN, *SKIPPED)]
     unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":
         click.echo(machine_json("publish", dry_run=False, destination=destination_json(target),
-                                folders=folders_json(created, plan.updates),
-                                dashboards=[r.to_dict() for r in results],
+                                folders=folders_json(written_folders(created, plan), plan.updates),
+                                dashboards=[r.to_dict() for r in results], **adopted_json(created, plan),
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)],
-                                orphans=[o.to_dict() for o in lost]))
+                                orphans=[o.to_dict() for o in lost],
+                                **({"unknown_folders": folders_json(unsure_folders, {})} if unsure_folders else {})))
     elif fmt == "markdown":
         click.echo(summary(chosen, [(r.uid, r.status, r.detail, r.remedy) for r in results], target, False, commit,
-                           stopped=bool(stop), folders=[f for f in created if f.uid not in plan.updates],
-                           backups=backups, lost=lost)
+                           stopped=bool(stop), folders=[f for f in created if f.uid not in (*plan.updates, *plan.adopted)],
+                           backups=backups, lost=lost, unsure_folders=unsure_folders,
+                           adopted=[f for f in created if f.uid in plan.adopted])
                    + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
     else:  # after a stop, each one it kept back is listed as such (exit 3 names them: trial 16); the error says why
-        for line in folder_lines(created, "created", plan.said):
+        for line in folder_lines(created, "created", plan.said, plan.adopted) + unsure_lines(unsure_folders):
             click.echo(line)
         table([(r.uid, r.status, r.detail) if r.stop is None else (r.uid, STOPPED, "") for r in results]
               + [(f"playlist:{p.narrative}", STOPPED if h else p.status, "" if h else p.detail)
@@ -359,14 +373,15 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
                    + f"{tally} — {target.description}")
     written = len(created) + sum(r.status in WRITTEN for r in [*results, *played])  # folders, dashboards, playlists
-    unsure = any(r.status == UNKNOWN for r in results)  # a write that timed out may have been applied: not "none"
+    # a write never answered (a dashboard's, a folder's) may have been applied: not "nothing written"
+    unsure = any(r.status == UNKNOWN for r in results) or bool(unsure_folders)
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
         ctx.exit(EXIT_PARTIAL if written or unsure else EXIT_INPUT)
     if failed or unplayed:  # one line, dashboards then playlists
         advised = [r.status for r in failed if not r.remedy] + [p.status for p in unplayed if not p.follows]
         say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed],
-                                advised=advised, remedies=[r.remedy for r in failed]))
+                                advised=advised, remedies=[r.remedy for r in failed], folders=unsure_folders))
         # 2 when nothing was written: every write it tried failed (skipped ones alone, drift: 3, as the dry run)
         tried = any(r.status == "failed" for r in [*results, *played])
         ctx.exit(EXIT_INPUT if tried and not written and not unsure else EXIT_PARTIAL)

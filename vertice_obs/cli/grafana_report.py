@@ -15,15 +15,41 @@ def show(text: object) -> str:
     return escape(text, one_line=True)
 
 
-def folder_lines(folders, verb: str, said=None) -> list[str]:
+def folder_lines(folders, verb: str, said=None, adopted=None) -> list[str]:
     """`create folder 'Core' (uid vobs-platform-core, in vobs-platform)`, one per folder, parents
     first; a folder in `said` (uid → its update in words) is an update: `update folder 'web-shop' →
-    'Shop', moved into 'Web' (uid vobs-web-shop)`."""
-    said = said or {}
-    updated = "update" if verb == "create" else "updated"
+    'Shop', moved into 'Web' (uid vobs-web-shop)`; one only in `adopted` (uid → why) is recorded as
+    this project's, not written: `adopt folder 'Core' (uid …): made by a vobs before folder records: …`."""
+    said, adopted = said or {}, adopted or {}
+    updated, adopt = ("update", "adopt") if verb == "create" else ("updated", "adopted")
     return [f"{updated} {show(said[f.uid])} (uid {show(f.uid)})" if f.uid in said else
+            f"{adopt} folder {show(repr(f.title))} (uid {show(f.uid)}): {show(adopted[f.uid])}" if f.uid in adopted else
             f"{verb} folder {show(repr(f.title))} (uid {show(f.uid)}{', in ' + show(f.parent_uid) if f.parent_uid else ''})"
             for f in folders]
+
+
+UNSURE_FOLDER = "sent, never answered: Grafana may have made it"  # a folder whose write went unanswered
+
+
+def unsure_lines(folders) -> list[str]:
+    """`folder 'Core' (uid vobs-platform-core): outcome unknown (sent, never answered: …)`, one per folder whose
+    write went unanswered: it may exist, and the dashboards into it were not sent."""
+    return [f"folder {show(repr(f.title))} (uid {show(f.uid)}): outcome unknown ({UNSURE_FOLDER}); its dashboards "
+            "were not sent" for f in folders]
+
+
+def written_folders(folders, plan) -> list:
+    """Of `folders` (a plan's, or those a publish got through), those created or updated: not one
+    only adopted (recorded as this project's, not written)."""
+    return [f for f in folders if f.uid in plan.updates or f.uid not in plan.adopted]
+
+
+def adopted_json(folders, plan) -> dict[str, list[dict[str, object]]]:
+    """`adopted_folders` in publish's `--format json`, when some: the folders recorded as this project's
+    for the first time (made by a vobs before folder records), written or not."""
+    rows = [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None, "detail": plan.adopted[f.uid]}
+            for f in folders if f.uid in plan.adopted]
+    return {"adopted_folders": rows} if rows else {}
 
 
 def backed_up(results, project) -> tuple[str, int]:
@@ -36,17 +62,20 @@ def backed_up(results, project) -> tuple[str, int]:
     return ", ".join(sorted({project.display(path.parent) + "/" for path in saved})), len(saved)
 
 
-def not_published(dashboards, playlists, dry_run: bool = False, advised=None, remedies=()) -> str:
+def not_published(dashboards, playlists, dry_run: bool = False, advised=None, remedies=(), folders=()) -> str:
     """The one line of a publish that leaves some unpublished — (uid, status) of the dashboards,
     (narrative, status) of the playlists — or of a dry run that foresees it (the drifted ones);
     "" when there are none. `advised`: the statuses advice is given for (all, unless said) — not
     those of failures running again cannot finish, whose `remedies` are said instead (`advice`). A
-    dashboard `unknown` (its write timed out) is said apart: Grafana may have saved it."""
+    dashboard `unknown` (its write was sent, never answered) is said apart: Grafana may have saved it — and
+    so, first, are `folders` whose write went unanswered (the dashboards into them were not sent)."""
     verb = "would not be published" if dry_run else "not published"
-    unsure = [u for u, s in dashboards if s == "unknown"]  # a write that timed out: maybe published, maybe not
+    unsure = [u for u, s in dashboards if s == "unknown"]  # a write never answered: maybe published, maybe not
     dashboards = [(u, s) for u, s in dashboards if s != "unknown"]
-    lost = [f"{len(dashboards)} dashboard(s) {verb}: {', '.join(f'{u} ({s})' for u, s in dashboards)}"] if dashboards else []
-    lost += [f"{len(unsure)} dashboard(s) of unknown outcome (the write timed out: Grafana may have saved it): "
+    lost = [f"{count(len(folders), 'folder')} of unknown outcome ({UNSURE_FOLDER}): "
+            f"{', '.join(show(f.uid) for f in folders)}"] if folders else []
+    lost += [f"{len(dashboards)} dashboard(s) {verb}: {', '.join(f'{u} ({s})' for u, s in dashboards)}"] if dashboards else []
+    lost += [f"{len(unsure)} dashboard(s) of unknown outcome (sent, never answered: Grafana may have saved it): "
              f"{', '.join(unsure)}"] if unsure else []
     lost += [f"{count(len(playlists), 'playlist')} {verb}: {', '.join(f'{n} ({s})' for n, s in playlists)}"] if playlists else []
     if not lost:
@@ -56,7 +85,7 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
 
     then = ["publishing exits 3 as this dry run does"] if dry_run else []
     statuses = advised if advised is not None else [s for _u, s in dashboards] + [s for _n, s in playlists]
-    statuses = [*statuses, *(["unknown"] if unsure else [])]
+    statuses = [*statuses, *(["unknown"] if unsure or folders else [])]
     return "; ".join(lost + then + advice(statuses, dry_run, remedies=remedies))
 
 
@@ -124,7 +153,7 @@ def folders_json(folders, updates) -> list[dict[str, object]]:  # the folders a 
 
 
 def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False, folders=(),
-            backups: tuple[str, int] = ("", 0), lost=()) -> str:
+            backups: tuple[str, int] = ("", 0), lost=(), unsure_folders=(), adopted=()) -> str:
     from vertice_obs.grafana.markdown import PublishEntry, publish_summary
 
     by_uid = {r.uid: r for r in chosen}
@@ -132,7 +161,8 @@ def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool
                for uid, status, detail, *remedy in rows]  # (uid, status, detail[, remedy])
     return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit,
                            stopped=stopped, folders=folders, backups=backups,
-                           orphans=[(o.uid, o.title, o.folder) for o in lost])
+                           orphans=[(o.uid, o.title, o.folder) for o in lost], unsure_folders=unsure_folders,
+                           adopted=adopted)
 
 
 def playlist_md(rows, publish: bool = False) -> str:

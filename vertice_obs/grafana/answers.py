@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from vertice_obs.errors import VobsError
-from vertice_obs.guard.http import connection_failure
 from vertice_obs.guard.secrets import redact_text
 from vertice_obs.guard.text import escape
 
@@ -34,14 +33,14 @@ class DestinationError(VobsError):
         # unreachable, credentials, TLS, not Grafana, a write the token may not make: not one dashboard's
         # fault. Not `retryable` too: no other request would fare better (a publish stops at it).
         self.server_wide = server_wide
-        # sent, and no answer came in time (a timeout, a proxy's 504): a write may have been applied all the same
+        # sent, and no answer came (a timeout, a proxy's 504, the connection cut): a write may have been applied
         self.unanswered = unanswered
         # a write of which that is the last word: whether Grafana applied it is not known (`OUTCOME_UNKNOWN`)
         self.unknown = unknown
 
 
 NOT_SENT = "not sent: the publish stopped at an error no other write would escape"
-# a write that timed out: sent, never answered — Grafana may have applied it, or not
+# a write sent and never answered (timed out, cut): Grafana may have applied it, or not
 OUTCOME_UNKNOWN = "outcome unknown: Grafana may have saved it; run vobs diff"
 # what to do about a title Grafana before 11.3 keeps for another (running again cannot help): a dashboard
 _RETITLE_FOLDER = "retitle the dashboard or the folder"  # titled like a folder (400 name-match)
@@ -66,20 +65,6 @@ def stops(exc: DestinationError) -> bool:
     """An error every later write would meet too (a token that may not write): the publish stops —
     its dashboards' writes and its playlists' alike."""
     return exc.server_wide and not exc.retryable
-
-
-def connection_cause(exc: BaseException, at: str) -> str:
-    """Why a connection to `at` (host:port) failed, in one line through the one redaction (`server_text`):
-    refused, a name that does not resolve, no route, no connection in time (`connection_failure`) — or, the
-    connection made, how it was cut (a reset, closed before an answer), in the library's own words."""
-    made = connection_failure(exc, at)
-    if made is not None:
-        return server_text(made)
-    chain, inner = [exc], exc
-    while (inner := inner.__cause__ or inner.__context__) is not None and inner not in chain and len(chain) < 16:
-        chain.append(inner)
-    words = str(chain[-1]) or type(chain[-1]).__name__
-    return f"the connection was cut before an answer ({server_text(words, 120)})"
 
 
 def server_text(text: object, limit: int = 160) -> str:

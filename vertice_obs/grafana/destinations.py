@@ -7,7 +7,8 @@ server text is escaped. `GrafanaDestination` learns once per run which Grafana i
 credentials, TLS or a login page in front of Grafana are reported once, before any dashboard).
 Every request goes through `_call`: uids are checked and quoted before it, one total deadline
 (`--timeout`) bounds it, 5xx, connection errors and timeouts are retried with exponential backoff,
-`429 Retry-After` is honoured up to the deadline, and the answer's shape is checked after it.
+`429 Retry-After` is honoured up to the deadline, and the answer's shape is checked after it; how a
+request failed is classified in one place (`failures.explain`).
 Every request URL is built by `guard.urls` (sub-paths, `?token=`, IPv6 — see `GrafanaDestination`),
 and every paginated read stops on a page of nothing new or after `MAX_PAGES` (`_paged`).
 """
@@ -23,21 +24,18 @@ from typing import Any, Callable, TypeVar
 import niquests
 import orjson
 from grafana_client import GrafanaApi
-from grafana_client.client import GrafanaException, GrafanaTimeoutError
 
 from vertice_obs.errors import VobsError
 from vertice_obs.grafana.answers import (
     TITLE_TAKEN,
     DestinationError,
     ServerInfo,
-    connection_cause,
     expect,
     items,
     outcome_unknown,
     server_info,
-    status_error,
-    subject,
 )
+from vertice_obs.grafana.failures import explain
 from vertice_obs.grafana.folders import Folder, from_answer
 from vertice_obs.grafana.live import LiveDashboard, Newest, recorded_hash
 from vertice_obs.grafana.normalize import content_hash
@@ -51,12 +49,9 @@ from vertice_obs.grafana.resources import (
 from vertice_obs.guard.http import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
-    DeadlineExceeded,
     ResponseTooLarge,
     bearer_token,
-    connection_failure,
     retry_after,
-    tls_failure,
     tls_verify,
     within,
 )
@@ -392,9 +387,9 @@ class GrafanaDestination:
               forbidden: str = "") -> T:
         """The one way a request is made: within the total deadline, retried when that can help
         (and `retry`), and its answer checked for `shape`. `forbidden`: the write this is (`write
-        dashboards in folder x`) — a 403 to it is then server-wide (`_explain_status`), and after an attempt
-        that timed out its error says Grafana may have applied it (`outcome_unknown`), unlike a read's."""
-        attempt, unanswered = 0, False  # unanswered: an attempt of a write went out and timed out
+        dashboards in folder x`) — a 403 to it is then server-wide (`failures.explain`), and after an attempt
+        sent and never answered (timed out, or cut) its error says Grafana may have applied it (`outcome_unknown`), unlike a read's."""
+        attempt, unanswered = 0, False  # unanswered: an attempt went out and no answer came
         while True:
             attempt += 1
             seen: dict[str, Any] = {}
@@ -411,7 +406,7 @@ class GrafanaDestination:
             except DestinationError:
                 raise
             except Exception as exc:  # grafana-client and niquests raise several families
-                error = self._explain(what, exc, forbidden)
+                error = explain(what, exc, self, forbidden)
             unanswered = unanswered or error.unanswered
             if not error.retryable or not retry or attempt >= self.max_attempts:
                 raise outcome_unknown(error) if forbidden and unanswered else error
@@ -420,31 +415,3 @@ class GrafanaDestination:
             if asked is not None:  # delta-seconds or an HTTP-date; capped below like any wait
                 wait = asked
             time.sleep(min(wait, self.max_retry_after, self.timeout))
-
-    def _explain(self, what: str, exc: Exception, forbidden: str = "") -> DestinationError:
-        where, who = self.description, subject(what, self.description)
-        if isinstance(exc, DeadlineExceeded):
-            return DestinationError(f"{who} did not answer within {self.timeout:g}s ({self.timeout_name})",
-                                    unanswered=True)
-        if isinstance(exc, ResponseTooLarge):
-            return DestinationError(f"{who} sent {exc}", server_wide=True)
-        if isinstance(exc, ValueError):  # JSON that does not parse, under a JSON content type
-            return DestinationError(f"{who} answered something that is not JSON", server_wide=True)
-        if isinstance(exc, niquests.exceptions.SSLError):
-            return DestinationError(tls_failure(exc, where, escape(self.url, one_line=True)), server_wide=True)
-        at = self.server.netloc  # a timeout to connect is no timeout of the request: nothing was sent
-        if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.Timeout)) and not connection_failure(exc, at):
-            return DestinationError(f"{who} timed out", retryable=True, unanswered=True)
-        if isinstance(exc, (GrafanaTimeoutError, niquests.exceptions.ConnectionError)):
-            return DestinationError(f"{where} is unreachable: {connection_cause(exc, at)}", retryable=True,
-                                    server_wide=True)
-        if isinstance(exc, GrafanaException):
-            return self._explain_status(what, exc, forbidden)
-        if isinstance(exc, niquests.exceptions.RequestException):
-            return DestinationError(f"{who}: {type(exc).__name__}", retryable=True)
-        raise exc
-
-    def _explain_status(self, what: str, exc: GrafanaException, forbidden: str = "") -> DestinationError:
-        return status_error(what, exc.status_code or 0, exc.response, exc.message, self.description,
-                            anonymous=self.anonymous, token_hint=self.token_hint, org=(self.org_id, self.org_name),
-                            forbidden=forbidden)

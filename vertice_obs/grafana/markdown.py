@@ -171,14 +171,17 @@ _RESULT_ORDER = ("failed", "unknown", "skipped-drift", "skipped-owned", "created
 def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str | None = None,
                     dry_run: bool = False, commit: str = "", limit: int = SUMMARY_LIMIT, stopped: bool = False,
                     folders: Sequence[Folder] = (), backups: tuple[str, int] = ("", 0),
-                    orphans: Sequence[tuple[str, str, str]] = ()) -> str:
+                    orphans: Sequence[tuple[str, str, str]] = (), unsure_folders: Sequence[Folder] = (),
+                    adopted: Sequence[Folder] = ()) -> str:
     """The step summary of a `vobs publish` (or its dry run), at most `limit` bytes. `base_url`:
     the Grafana's address without credentials, for links to each dashboard (none for a
     provisioning folder). `stopped`: the publish stopped at an error every write would meet (a
     token that cannot write) — running it again does not help, so it is not advised. `folders`:
     those it created (or would create), parents first; `backups`: where the live JSON it replaced
     was saved, on the machine that ran it, and of how many dashboards. `orphans`: (uid, title, folder
-    path) of this project's dashboards the destination holds and the code no longer defines."""
+    path) of this project's dashboards the destination holds and the code no longer defines. `unsure_folders`:
+    those whose write went unanswered — they may exist — and whose dashboards were not sent. `adopted`:
+    the folders it recorded (or would record) as this project's for the first time (`folder_owners`)."""
     ordered = sorted(entries, key=lambda e: _RESULT_ORDER.index(e.status) if e.status in _RESULT_ORDER else 0)
     statuses = [e.status for e in ordered]
     if dry_run:
@@ -194,10 +197,16 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     at_commit = f" at commit <code>{md(commit, 40)}</code>" if commit not in ("", "unknown") and not dry_run else ""
     where = f"{'Planned against' if dry_run else 'To'} {md(against, 200)}{at_commit}."
     head = [PUBLISH_MARKER, title, "", where, ""]
-    unsure = sum(e.status == "unknown" for e in ordered)  # a write that timed out: Grafana may have applied it
+    unsure = sum(e.status == "unknown" for e in ordered)  # a write never answered: Grafana may have applied it
     if unsure and not dry_run:
-        head += [f"**{_plural(unsure, 'dashboard')} of unknown outcome.** The write timed out: Grafana may have saved "
-                 "it; run `vobs diff` to see, then `vobs publish` again to finish.", ""]
+        head += [f"**{_plural(unsure, 'dashboard')} of unknown outcome.** The write was sent and never "
+                 "answered: Grafana may have saved it; run `vobs diff` to see, then `vobs publish` again to finish.", ""]
+    if unsure_folders and not dry_run:
+        named = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60)}</code>" for f in unsure_folders[:50])
+        more = f", and {len(unsure_folders) - 50} more" if len(unsure_folders) > 50 else ""
+        head += [f"**{_plural(len(unsure_folders), 'folder')} of unknown outcome:** {named}{more}. The write was sent "
+                 "and never answered: Grafana may have made it. The dashboards into it were not sent; run `vobs diff` "
+                 "to see, then `vobs publish` again to finish.", ""]
     not_published = [e for e in ordered if e.status in ("failed", "skipped-drift", "skipped-owned")]
     if not_published and not dry_run and stopped:
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** The publish stopped at an "
@@ -210,6 +219,11 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
         made = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60)}</code>" for f in folders[:50])
         more = f", and {len(folders) - 50} more" if len(folders) > 50 else ""
         head += [f"{'Folders to create' if dry_run else 'Folders created'}: {made}{more}.", ""]
+    if adopted:
+        named = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60)}</code>" for f in adopted[:50])
+        more = f", and {len(adopted) - 50} more" if len(adopted) > 50 else ""
+        head += [f"{'Folders to adopt' if dry_run else 'Folders adopted'} (recorded as this project's: no record said "
+                 f"whose they were): {named}{more}.", ""]
     if backups[1]:
         head += [f"The live JSON of the {_plural(backups[1], 'dashboard')} it replaced is backed up in "
                  f"<code>{md(backups[0], 300)}</code> on the machine that ran it.", ""]

@@ -233,7 +233,7 @@ def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: s
                       missing: Mapping[str, str] | Iterable[str] = (), stopped: DestinationError | None = None
                       ) -> list[PlaylistResult]:
     """Writes what the plan says, after the dashboards: `missing` are chapter dashboards whose
-    create failed or timed out (uid → `failed` or `unknown`) — their narrative's playlist waits for
+    create failed or went unanswered (uid → `failed` or `unknown`) — their narrative's playlist waits for
     the next run rather than point at nothing.
     `stopped`: what stopped the dashboards' publish (`stops`: a 403) — nothing is written. A write
     of its own (a playlist, or its record) that `stops` stops it the same way, as a dashboard's
@@ -265,7 +265,7 @@ def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absen
             continue
         lacking = [uid for uid in d.dashboards if uid in absent]
         if lacking:
-            said = ("is not known to be in Grafana (its save timed out)" if absent[lacking[0]] == "unknown"
+            said = ("is not known to be in Grafana (its save was never answered)" if absent[lacking[0]] == "unknown"
                     else "is not in Grafana (its publish failed)")
             out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", f"chapter dashboard {lacking[0]} {said}",
                                       follows=True))

@@ -5,7 +5,9 @@ read per unchanged dashboard) and decides, per dashboard: create, update, unchan
 not recorded as vobs': saved once with vobs' message, so the next change is no drift),
 skipped-drift (edited in Grafana since our last publish; overwritten only with `force`), or
 skipped-owned (the uid is another project's on this Grafana: tagged `vertice-obs:<other id>`;
-taken over only with `force`). `execute` creates folders parents-first, then saves dashboards with bounded
+taken over only with `force`). A folder another project owns, or one renamed or moved in Grafana since
+vobs wrote it, refuses the whole plan without `force` (`folder_plan`, `folder_owners`). `execute` creates
+folders parents-first (recording each as this project's), then saves dashboards with bounded
 concurrency; before any update the live JSON is saved under the backup folder, in a folder of this
 run's own (`<UTC time>-<destination slug>/<uid>.json`, claimed by an exclusive mkdir: two runs, in the
 same second to the same Grafana or not, never share one; `BACKUP_RECORD` there names the source). A dashboard that
@@ -32,20 +34,16 @@ from vertice_obs.build.render import OWNER_PREFIX, RenderedDashboard, to_json_te
 from vertice_obs.errors import InputError, Interrupted
 from vertice_obs.files import write_new
 from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
+from vertice_obs.grafana.folder_plan import folder_plan
 from vertice_obs.grafana.folders import (
     Folder,
     check_adoptions,
     check_unique,
     folder_chain,
     folder_uid,
-    needed,
-    to_update,
-    twins,
-    update_words,
 )
 from vertice_obs.grafana.live import Destination, LiveDashboard, publish_message
 from vertice_obs.grafana.normalize import normalize
-from vertice_obs.grafana.pull import known_folders
 from vertice_obs.grafana.reserved import folder_refusals, title_refusals
 from vertice_obs.grafana.survey import Seen, survey
 
@@ -54,7 +52,8 @@ DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: DRI
 SKIPPED = (DRIFT, OWNED)  # refused without `force`: not published, publish exits 3
 WRITES = (CREATE, UPDATE, ADOPT)
 WRITTEN = tuple(DONE[kind] for kind in WRITES)  # what those are once done: created, updated, adopted
-UNKNOWN = "unknown"  # a write that timed out: Grafana may have applied it, or not (answers.OUTCOME_UNKNOWN)
+UNKNOWN = "unknown"  # a write sent, never answered: Grafana may have applied it, or not (answers.OUTCOME_UNKNOWN)
+UNSURE_HOME = "not sent: the write of folder {!r}, which it goes in, was never answered: it may exist or not"
 
 
 @dataclass
@@ -75,10 +74,13 @@ class PublishPlan:
     updates: dict[str, Folder] = field(default_factory=dict)  # of those, the existing ones: uid → as they are
     said: dict[str, str] = field(default_factory=dict)  # uid → what its update changes, in words
     notes: list[str] = field(default_factory=list)  # warnings: a folder made beside a same-titled one (`twins`)
+    records: list[Folder] = field(default_factory=list)  # to record as this project's, parents first (`folder_owners`)
+    adopted: dict[str, str] = field(default_factory=dict)  # of those, uid → why adopted (made before the records)
+    ledger: Any = None  # where those records go: the target's `FolderRecords`
 
     @property
     def writes(self) -> int:
-        return len(self.folders) + sum(a.kind in WRITES for a in self.actions)
+        return len(self.folders) + len(self.records) + sum(a.kind in WRITES for a in self.actions)
 
 
 @dataclass
@@ -90,6 +92,7 @@ class Result:
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
     backup: Path | None = field(default=None, repr=False, compare=False)  # the live JSON it replaced, saved there
     remedy: str = field(default="", repr=False, compare=False)  # when running again cannot finish it: what can
+    unsure: Folder | None = field(default=None, repr=False, compare=False)  # not sent: `UNSURE_HOME`'s folder
 
     def to_dict(self) -> dict[str, Any]:
         """One of `vobs publish --format json`'s `dashboards` (schemas/output/publish.schema.json)."""
@@ -126,20 +129,25 @@ def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, for
     """With nested folders each narrative path is a chain of folders; without (Grafana 9.5/10.x)
     one root folder per path (see `folders`). Either way a dashboard's folder uid is the same. A
     narrative that adopts a folder (`folder_uid:`) publishes into it: none of its folders is made.
-    `project_id` (vobs.yaml's `project:`): a live dashboard tagged as another project's is skipped.
+    `project_id` (vobs.yaml's `project:`): a live dashboard tagged as another project's is skipped; a
+    folder another project's, or changed in Grafana since vobs wrote it, refuses the plan (`folder_plan`).
     `hits`: the search of every dashboard, when the caller made it (for orphans too)."""
     homes = sorted({(r.folder, r.folder_uid) for r in rendered})
     check_unique(path for path, adopted in homes if not adopted)  # before any request: a project error
     existing = target.folders()
-    folders, updates, said, notes = folder_plan(homes, target, existing)
     hits = target.search() if hits is None else hits
-    seen = survey(rendered, target, workers, history=True, hits=hits, on_fetched=on_fetched)
-    actions = [decide(one, force, project_id) for one in seen]
-    folders, notes = made(folders, updates, notes, actions)  # none for a narrative nothing is written of
-    refused = reserved_refusals(actions, existing, folders, hits, rendered, target)
+    owned = folder_plan(homes, target, existing, hits, project_id, force)
+    refused = [InputError(message) for message in owned.refusals(project_id)]
+    if not refused:
+        seen = survey(rendered, target, workers, history=True, hits=hits, on_fetched=on_fetched)
+        actions = [decide(one, force, project_id) for one in seen]
+        # none for a narrative nothing is written of
+        folders, notes = owned.made(a.folder_uid for a in actions if a.kind in WRITES)
+        refused = reserved_refusals(actions, existing, folders, hits, rendered, target)
     if refused:  # before any write: a refusal mid-run would leave it half-applied
         raise InputError.together([InputError(f"{e.message}; nothing was published", e.file) for e in refused])
-    return PublishPlan(folders, actions, updates, said, notes)
+    return PublishPlan(folders, actions, owned.updates, owned.said, notes, owned.to_record(folders), owned.adopted(),
+                       owned.ledger)
 
 
 def reserved_refusals(actions: Sequence[Action], existing: dict[str, Folder], folders: Sequence[Folder],
@@ -163,68 +171,6 @@ def reserved_refusals(actions: Sequence[Action], existing: dict[str, Folder], fo
             + [InputError(message, sources.get(uid)) for uid, message in
                title_refusals(saved, {**existing, **{f.uid: f for f in folders}}, target.description,
                               target.folder_titles_beside, target.nested_folders)])
-
-
-def made(folders: Sequence[Folder], updates: dict[str, Folder], notes: dict[str, str], actions: Sequence[Action]
-         ) -> tuple[list[Folder], list[str]]:
-    """Of `folder_plan`'s folders and warnings (by folder uid), those of folders a publish of `actions`
-    makes (`folders.needed`: a folder to create only when a dashboard is written into it)."""
-    kept = needed(folders, updates, (a.folder_uid for a in actions if a.kind in WRITES))
-    uids = {f.uid for f in kept}
-    return kept, [note for uid, note in notes.items() if uid in uids]
-
-
-def folder_plan(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder] | None = None
-                ) -> tuple[list[Folder], dict[str, Folder], dict[str, str], dict[str, str]]:
-    """For the narratives' folders (`homes`: (path, adopted uid or "")): the folders to create or
-    update, parents first; of those the existing ones as they are (uid → folder); what an update
-    changes, in words (uid → `folder 'web-shop' → 'Shop', moved into 'Web'`); and warnings by uid (a
-    folder to create beside an existing one of its title, `twins`, where the target makes such a
-    twin — one that refuses it refuses the plan, `reserved_refusals`). An adopted folder is used as it
-    is; one the target does not have (not in its folders, nor found looked up alone) is an
-    `InputError`, before any write — one the token may not read (403) said as such, not as gone. One
-    read of the target's folders, unless `existing` is that read already."""
-    homes = sorted(set(homes))
-    nested = target.nested_folders
-    # an adopted folder the walk from the root does not reach (its parent not readable): asked alone
-    unreadable: set[str] = set()
-    existing = known_folders(target, (uid for _, uid in homes if uid),
-                             target.folders() if existing is None else existing, unreadable)
-    gone = [(path, uid) for path, uid in homes if uid and uid not in existing]
-    if gone and gone[0][1] in unreadable:
-        raise InputError(f"folder_uid {gone[0][1]!r} (folder {gone[0][0]!r}): the token may not read that folder in "
-                         f"{target.description} (403, a permission: Grafana does not say whether it exists) — give "
-                         "the token's service account View on it (Edit to publish into it), or remove folder_uid so "
-                         "vobs makes its own folder")
-    if gone:
-        raise InputError(f"folder_uid {gone[0][1]!r} (folder {gone[0][0]!r}): {target.description} has no folder of "
-                         "that uid — vobs adopts an existing folder and never makes one of another's uid: create it "
-                         "in Grafana (or pull and import again), or remove folder_uid so vobs makes its own folder")
-    paths = [path for path, uid in homes if not uid]
-    wanted = list(dict.fromkeys(f for path in paths for f in folder_chain(path, nested)))  # parents first
-    updates = to_update(wanted, existing, nested)
-    titles = {f.uid: f.title for f in wanted}
-    said = {uid: update_words(f, updates[uid], titles) for f in wanted if (uid := f.uid) in updates}
-    # a twin is a warning where Grafana makes it (11.3 on); before, it refuses it: `reserved_refusals` says that
-    twin_folders = twins(wanted, existing, nested)  # (the version is asked only when there is a twin to say)
-    notes = {f.uid: f"folder {f.title!r} (uid {f.uid}) would be made beside the existing folder {live.title!r} "
-             f"(uid {live.uid}), which vobs did not make: to publish into that one, add `folder_uid: {live.uid}` to "
-             "its narrative (vobs import writes it for pulled dashboards)"
-             for f, live in (twin_folders if twin_folders and not target.folder_titles_reserved else ())}
-    return [f for f in wanted if f.uid not in existing or f.uid in updates], updates, said, notes
-
-
-def folder_changes(homes: Iterable[tuple[str, str]], target: Destination, existing: dict[str, Folder],
-                   actions: Sequence[Action]) -> tuple[dict[str, str], list[str], list[Folder]]:
-    """For diff: by narrative folder path, what publishing renames or moves among its folders
-    (`existing`: the target's folders, read once; an adopted folder is never changed), the
-    warnings `folder_plan` gives, and the folders publish of `actions` would make or update (`made`)."""
-    homes = sorted(set(homes))
-    folders, updates, said, notes = folder_plan(homes, target, existing)
-    folders, notes = made(folders, updates, notes, actions)
-    out = {path: "; ".join(said[f.uid] for f in folder_chain(path, target.nested_folders) if f.uid in said)
-           for path, adopted in homes if not adopted}
-    return {path: words for path, words in out.items() if words}, notes, folders
 
 
 def other_owner(model: dict[str, Any], project_id: str | None) -> str | None:
@@ -296,25 +242,35 @@ def adopting(live: LiveDashboard) -> str:
 def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Path, workers: int = 8,
             on_done: Callable[[Result], None] | None = None,
             on_folder: Callable[[Folder], None] | None = None) -> list[Result]:
-    """`on_folder`: told of each folder created or updated. After an error that `stops`, no write is sent (those
-    in flight finish): every dashboard still to write is `failed` with `NOT_SENT` and `stop` set.
-    Ctrl-C while the dashboards are written: the same, then `Interrupted` with the results finished
-    (`done`) — each save is one whole write, and the next publish finishes the rest."""
+    """`on_folder`: told of each folder created, updated or adopted (`plan.adopted`: only recorded).
+    A folder is recorded as this project's (`plan.records`) just before it is updated, just after it
+    is made. After an error that `stops`, no write is sent (those in flight finish): every dashboard
+    still to write is `failed` with `NOT_SENT` and `stop` set. Ctrl-C while the dashboards are
+    written: the same, then `Interrupted` with the results finished (`done`) — each save is one
+    whole write, and the next publish finishes the rest."""
     results: dict[str, Result] = {}
-    failed_folders: dict[str, DestinationError] = {}
+    failed_folders: dict[str, tuple[Folder, DestinationError]] = {}  # uid → the folder whose write failed, why
     stopped: list[DestinationError] = []  # the first error that `stops`, once met
     target.recover()  # what an interrupted publish left half-written is finished first
-    for folder in plan.folders:  # parents first, serially: children need their parent
-        if folder.parent_uid in failed_folders:
+    recorded, written = {f.uid for f in plan.records}, {f.uid for f in plan.folders}
+    for folder in [*plan.folders, *(f for f in plan.records if f.uid not in written)]:  # parents first, serially
+        if folder.parent_uid in failed_folders and folder.uid in written:  # children need their parent
             failed_folders[folder.uid] = failed_folders[folder.parent_uid]
             continue
+        there = folder.uid not in written  # an adopted one: only its record is written
         try:
+            if folder.uid in recorded and folder.uid in plan.updates:
+                _intent(plan, folder, commit)
             if folder.uid in plan.updates:
                 target.update_folder(folder, plan.updates[folder.uid])
-            else:
+            elif not there:
                 target.create_folder(folder)
+            there = True
+            if folder.uid in recorded and folder.uid not in plan.updates:  # once it exists; lost, the next
+                plan.ledger.record(folder, commit)  # publish adopts it (made by vobs, no other's dashboards)
         except DestinationError as exc:
-            failed_folders[folder.uid] = exc
+            if not there:  # a folder there all the same (adopted, or just made) lacks only its record
+                failed_folders[folder.uid] = folder, exc
             if stops(exc):
                 stopped.append(exc)
                 break
@@ -334,9 +290,10 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             return Result(action.uid, DONE[action.kind], action.reason)
         if stopped:
             return Result(action.uid, "failed", NOT_SENT, stop=stopped[0])
-        if action.folder_uid in failed_folders:
-            why = failed_folders[action.folder_uid]
-            return Result(action.uid, "failed", f"its folder could not be created: {why}", remedy=why.remedy)
+        if action.folder_uid in failed_folders:  # not sent; a folder whose write went unanswered is `unsure`
+            home, why = failed_folders[action.folder_uid]
+            said = f"{UNSURE_HOME.format(home.title)}: {why}" if why.unknown else f"its folder could not be created: {why}"
+            return Result(action.uid, "failed", said, remedy=why.remedy, unsure=home if why.unknown else None)
         backup = None
         if action.live is not None:
             if not isinstance(folder, Path):  # the run's backup folder could not be made: nothing replaced
@@ -376,6 +333,18 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
     finally:
         pool.shutdown(wait=True)
     return [results[a.uid] for a in plan.actions]
+
+
+def _intent(plan: PublishPlan, folder: Folder, commit: str) -> None:
+    """`folder`'s record as this project's, before its update (one that then fails leaves the state an
+    older record holds: no drift). A record never answered is no folder of unknown outcome: the update
+    was not sent."""
+    try:
+        plan.ledger.record(folder, commit, plan.updates[folder.uid])
+    except DestinationError as exc:
+        if not exc.unknown:
+            raise
+        raise DestinationError(f"{exc} — so it was not renamed or moved (vobs records it first)", exc.status) from None
 
 
 GITIGNORE = "# Written by vobs when it made this folder: live dashboards' backups stay out of git.\n*\n"

@@ -2,7 +2,8 @@
 asks to wait (`retry_after`); whether TLS certificates are verified (`tls_verify`); and what a
 failed TLS handshake is told as (`tls_failure`: the one description, for every server vobs asks),
 and a connection that could not be made (`connection_failure`: refused, a name that does not
-resolve, no route, no connection within the deadline).
+resolve, no route, no connection within the deadline) or was cut once made (`connection_cause`): the
+one wording of a server vobs could not reach (`unreachable`), Grafana's and Prometheus' alike.
 
 Per-socket timeouts do not bound a server that drips a byte every few seconds: each read
 succeeds in time and the body never ends. `within` runs one whole exchange — connect, headers and
@@ -24,7 +25,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Callable, TypeVar
 
 from vertice_obs.errors import VobsError
-from vertice_obs.guard.text import escape
+from vertice_obs.guard.secrets import redact_text
+from vertice_obs.guard.text import escape, folded
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0  # seconds for one whole exchange (--timeout)
@@ -267,3 +269,24 @@ def connection_failure(exc: BaseException, at: str) -> str | None:
     if "NewConnectionError" in names:
         return f"could not connect to {at}"
     return None
+
+
+def connection_cause(exc: BaseException, at: str) -> str:
+    """Why a connection to `at` (host:port) failed, in one line, secrets redacted and control characters
+    escaped: refused, a name that does not resolve, no route, no connection in time (`connection_failure`) —
+    or, the connection made, how it was cut (a reset, closed before an answer), in the library's own words."""
+    made = connection_failure(exc, at)
+    if made is None:
+        last = _chain(exc)[-1]
+        made = f"the connection was cut before an answer ({_one_line(str(last) or type(last).__name__, 120)})"
+    return _one_line(made, 160)
+
+
+def unreachable(where: str, exc: BaseException, at: str) -> str:
+    """The one line for a server vobs could not reach, whichever it is (`where`, as shown; `at`: its
+    host:port): `Prometheus at http://127.0.0.1:9 is unreachable: connection refused at 127.0.0.1:9`."""
+    return f"{where} is unreachable: {connection_cause(exc, at)}"
+
+
+def _one_line(text: str, limit: int) -> str:
+    return folded(escape(" ".join(redact_text(text).split()), one_line=True), limit)

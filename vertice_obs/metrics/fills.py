@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.checks import finding
+from vertice_obs.checks.metrics import NO_DATA
 from vertice_obs.checks.walk import VARIABLE_REF, pointer, variables
 from vertice_obs.finding import Finding, panels_named
 from vertice_obs.jsonpos import Positions
@@ -31,8 +32,7 @@ Fills = dict[tuple[str, str], tuple[Panel, ...]]  # (file, variable) → the pan
 
 # A variable's own query selecting nothing: its dropdown lists nothing (whatever the time range, or
 # for this one: `disappeared`), so every panel filtering by it is drawn without a value of it.
-EMPTIES = frozenset({"metric/missing", "metric/disappeared", "metric/recording-rule", "metric/label-missing",
-                     "metric/no-matching-series", "variable/label-missing"})
+EMPTIES = NO_DATA | {"variable/label-missing"}
 _VARIABLE = "variable "  # a variable's query: its Location.target
 
 

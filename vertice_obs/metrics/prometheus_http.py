@@ -21,9 +21,11 @@ from vertice_obs.guard.http import (
     DeadlineExceeded,
     ResponseTooLarge,
     bearer,
+    connection_failure,
     read_body,
     tls_failure,
     tls_verify,
+    unreachable,
     within,
 )
 from vertice_obs.guard.secrets import redact_text, redact_url, register, register_url
@@ -129,17 +131,20 @@ class PrometheusClient:
 
     def _call(self, fn: Callable[[], _T]) -> _T:
         """Run one request, turning every way it can fail into a one-line `SourceUnavailable`."""
+        at = self._server.netloc  # a timeout to connect is no timeout of an answer: it never connected
         try:
             return fn()
-        except (niquests.exceptions.Timeout, DeadlineExceeded):
+        except (niquests.exceptions.Timeout, DeadlineExceeded) as exc:
+            if connection_failure(exc, at):
+                raise SourceUnavailable(unreachable(self.description, exc, at)) from None
             raise SourceUnavailable(f"{self.description} did not answer within {self.timeout:g}s "
                                     f"({self.timeout_name})") from None
         except ResponseTooLarge:
             raise SourceUnavailable(f"{self.description} answered more than {self.max_bytes:,} bytes") from None
         except niquests.exceptions.SSLError as exc:
             raise SourceUnavailable(tls_failure(exc, self.description, redact_url(self.url))) from None
-        except niquests.exceptions.ConnectionError:
-            raise SourceUnavailable(f"{self.description} is unreachable") from None
+        except niquests.exceptions.ConnectionError as exc:  # refused, no such name, cut: said why, as for Grafana
+            raise SourceUnavailable(unreachable(self.description, exc, at)) from None
         except ErrorAnswer as exc:
             error = CapabilityMissing if exc.status in (404, 405, 501) else SourceUnavailable
             raise error(f"{self.description} answered an error: {redact_text(folded(str(exc)))}") from None

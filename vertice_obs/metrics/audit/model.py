@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
+from vertice_obs.checks.metrics import NO_DATA as NO_DATA_CHECKS
 from vertice_obs.finding import Finding, Severity
 from vertice_obs.metrics.audit.families import (
     advice,
@@ -27,7 +28,7 @@ from vertice_obs.output import finding_order
 STATUS_ORDER = ("missing", "disappeared", "recording-rule", "label-missing", "no-matching-series", "unknown",
                 "rate-on-gauge", "counter-without-rate", "fallback-only", "intentionally-absent",
                 "group-label-missing", "present")
-NO_DATA = frozenset({"missing", "disappeared", "recording-rule", "label-missing", "no-matching-series"})
+NO_DATA = frozenset(check.split("/", 1)[1] for check in NO_DATA_CHECKS)  # the panels show No data
 MISLEADING = frozenset({"unknown", "rate-on-gauge", "counter-without-rate"})  # the panel shows something wrong
 INFO = frozenset({"fallback-only", "intentionally-absent", "group-label-missing"})  # nothing to fix
 QUIET_TIER = 1.5  # after No data and wrong pictures, before information: failures that did not happen yet
