@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -117,6 +118,7 @@ def test_a_recover_phase_not_longer_than_the_window_says_why_none_was_judged(sys
             "lengthen it, or set `settle`") in stderr
     assert recover_findings(data) == []
     [unjudged] = [u for u in analyse(data).scenarios[0].unjudged if "in the recover phase" in u]
-    assert unjudged == ("stream-p95 in the recover phase of 2s: 3 s long, not longer than the probe's window (4 s): "
-                        "until then its samples still hold the previous phase, so none was judged — lengthen the "
-                        "phase (no `settle` in the file: it is the probes' ${window})")
+    # the phase's length is as measured: 3 s planned, a few milliseconds more on a loaded machine
+    assert re.fullmatch(r"stream-p95 in the recover phase of 2s: 3(\.0\d)? s long, not longer than the probe's "
+                        r"window \(4 s\): until then its samples still hold the previous phase, so none was judged — "
+                        r"lengthen the phase \(no `settle` in the file: it is the probes' \$\{window\}\)", unjudged), unjudged
