@@ -10,6 +10,7 @@ import html
 import json
 import re
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,11 @@ def test_the_journal_says_where_the_run_stopped_and_what_was_planned(journals):
                             {"id": "kill-switch", "steps": ["kill-switch"]}]
     *_, inject, revert, aborted = data["events"]
     assert (inject["kind"], revert["kind"]) == ("inject", "revert")
+    # What the stopped step measured until the stop is kept, marked so (trial 18 M1: it was thrown away).
+    completed, stopped = data["scenarios"][0]["steps"]
+    assert "cut_short" not in completed and stopped["cut_short"]["during"] == "hold"
+    start, end = (datetime.fromisoformat(t).timestamp() for t in stopped["phases"]["baseline"])
+    assert [v for t, v in stopped["probes"]["stream-p95"]["series"] if start <= t <= end]
     assert {k: aborted[k] for k in ("kind", "reason", "scenario", "step", "step_of", "phase")} == {
         "kind": "aborted", "reason": CTRL_C, "scenario": "streaming-latency", "step": "2s", "step_of": [1 + 1, 2],
         "phase": "hold"}
@@ -136,36 +142,40 @@ def test_the_journal_says_where_the_run_stopped_and_what_was_planned(journals):
 def test_an_aborted_run_is_reported_as_aborted_with_where_and_why(journals, tmp_path):
     markdown, page = report(journals["aborted"], tmp_path)
     top = markdown.split("## Findings", 1)[0]
-    assert (f"> **The run was aborted {ABORTED_AT_STEP_2}: {CTRL_C}. What follows covers only what ran before it "
-            "stopped; not run, so not judged: streaming-latency 2s; all of kill-switch.**") in top
+    assert (f"> **The run was aborted {ABORTED_AT_STEP_2}: {CTRL_C}. Its step streaming-latency 2s was cut short by "
+            "the stop: what it measured until then is reported, marked cut short, and its recovery is not judged. "
+            "What follows covers only what ran before it stopped; not run, so not judged: all of kill-switch.**") in top
     # The verdict says it, and what did not run is a finding, first.
     assert "## Findings: run aborted — " in markdown and " in what ran\n" in markdown
     table = markdown.split("| priority | severity | scenario | step | finding |", 1)[1].split("\n\n", 1)[0]
     rows = table.strip().splitlines()[1:]
-    assert rows[0] == (f"| — | warning | streaming-latency | 2s | did not complete: the run was aborted "
-                       f"{ABORTED_AT_STEP_2}; this step was not run and not judged |")
-    assert rows[1] == (f"| — | warning | kill-switch | kill-switch | not started: the run was aborted "
+    assert rows[0] == (f"| — | warning | kill-switch | kill-switch | not started: the run was aborted "
                        f"{ABORTED_AT_STEP_2}; this step was not run and not judged |")
     assert "every expectation held" not in markdown and "- None:" not in markdown
-    assert "- **Finish the run**: streaming-latency 2s; all of kill-switch did not run — fix what stopped it" in markdown
-    # The step that completed is in its table; the one that did not is said under it.
+    assert ("- **Finish the run**: all of kill-switch did not run; streaming-latency 2s was cut short — fix what "
+            "stopped it") in markdown
+    # The step that completed is in its table; so is the one the stop cut short, marked so, with no
+    # verdict on a recovery it never reached.
     section = markdown.split("## Streaming latency (streaming-latency, latency)", 1)[1]
-    assert "| 100ms | Streaming p95 latency | < 0.5 s |" in section and "| 2s |" not in section
-    assert f"Not run: 2s (the run was aborted {ABORTED_AT_STEP_2}: {CTRL_C})." in markdown
+    assert "| 100ms | Streaming p95 latency | < 0.5 s |" in section
+    [cut] = [line for line in section.splitlines() if line.startswith("| 2s (cut short) | Streaming p95 latency |")]
+    assert cut.endswith(" | no data | recovery not judged: the run stopped in the fault phase, before the recovery |")
+    assert "- 2s was cut short by the stop " in markdown and "Not run: 2s" not in markdown
     assert f"The run was aborted {ABORTED_AT_STEP_2}: {CTRL_C}." in page and "run aborted — " in page
-    assert "<td>warning</td><td>kill-switch</td>" in page  # not judged: a warning, as metric/unknown
+    assert "<td>warning</td><td>kill-switch</td>" in page and "<td>2s (cut short)</td>" in page  # not judged: a warning
 
 
-def test_a_run_aborted_in_its_first_step_has_no_empty_table_and_no_clean_verdict(journals, tmp_path):
+def test_a_run_aborted_in_its_first_step_reports_its_baseline_and_no_clean_verdict(journals, tmp_path):
     markdown, page = report(journals["early"], tmp_path)
-    assert f"> **The run was aborted {ABORTED_AT_STEP_1}: {CTRL_C}." in markdown
+    assert f"> **The run was aborted {ABORTED_AT_STEP_1}: {CTRL_C}. Its step streaming-latency 100ms was cut " in markdown
     assert "## Findings: run aborted — 0 deviations in what ran" in markdown
     assert ("No probe breached its budget in what ran — not a clean result: the run did not complete, and what did "
             "not run was not judged.") in markdown
-    assert "| step | probe | threshold |" not in markdown  # the scenario's step table would be empty
-    assert f"No step of this scenario completed: the run was aborted {ABORTED_AT_STEP_1}: {CTRL_C}." in markdown
+    # Its baseline ran to its end before the stop: judged, in a row marked cut short (trial 18 M1).
+    [row] = [line for line in markdown.splitlines() if line.startswith("| 100ms (cut short) |")]
+    assert row.split(" | ")[3].startswith("✅ worst ") and "recovery not judged" in row
+    assert f"Not run: 2s (the run was aborted {ABORTED_AT_STEP_1}: {CTRL_C})." in markdown
     assert "run aborted — 0 deviations in what ran" in page and "not a clean result" in page
-    assert "<th>after the revert</th>" not in page
 
 
 def compare(old: Path, new: Path, out: Path):
@@ -236,4 +246,5 @@ def test_an_aborted_fault_gets_its_region_annotation_when_reverted(catalog, tmp_
     assert annotations == [("Chaos short-day: Streaming latency — 100ms injected", False),
                            ("Chaos short-day: Streaming latency — 100ms", True)]
     kinds = [e["kind"] for e in json.loads((tmp_path / "j.json").read_text())["events"]]
-    assert kinds[-5:] == ["inject", "annotate", "revert", "annotate", "aborted"]
+    # no Prometheus here: what the stopped step measured could not be kept, and the journal says so
+    assert kinds[-6:] == ["inject", "annotate", "revert", "annotate", "unsampled", "aborted"]

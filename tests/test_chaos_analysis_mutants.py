@@ -78,8 +78,10 @@ def test_every_phase_without_samples_is_unjudged_whether_or_not_an_expectation_l
     assert findings == []
     # no expectation looked at the baseline or the recover phase: a breach there would still be
     # unseen, so they are said too — one line for the probe, the phases sharing their reason
-    assert unjudged == ["lat in the baseline, fault and recover phases of 1s: no samples after the settle time of "
-                        "2 s — lengthen the phase or shorten `settle`"]
+    assert unjudged == ["lat in the baseline and fault phases of 1s: no samples after the settle time of "
+                        "2 s — lengthen the phase or shorten `settle`",
+                        # the recover phase is judged once the probe's window (longer here) has left the fault
+                        "lat in the recover phase of 1s: no samples after the probe's window (4 s) — lengthen the phase"]
 
 
 SHORT = ("10 s long, not longer than the settle time ({}) after which a phase is judged — lengthen the phase or "

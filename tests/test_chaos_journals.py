@@ -25,13 +25,13 @@ def test_an_unversioned_journal_still_renders(tmp_path):
 
 
 def test_a_journal_from_a_newer_vobs_is_one_line(tmp_path):
-    newer = json.loads(OLD.read_text()) | {"schema_version": 3}
+    newer = json.loads(OLD.read_text()) | {"schema_version": 4}
     path = tmp_path / "j.json"
     path.write_text(json.dumps(newer))
     result = CliRunner().invoke(cli, ["chaos", "report", str(path), "-o", str(tmp_path / "r")])
     assert result.exit_code == 2
-    assert result.stderr == (f"vobs: error: {path}: malformed journal: schema_version: 3 is not one this vobs reads "
-                             "(1 to 2); a newer vobs wrote it?\n")
+    assert result.stderr == (f"vobs: error: {path}: malformed journal: schema_version: 4 is not one this vobs reads "
+                             "(1 to 3); a newer vobs wrote it?\n")
     assert not (tmp_path / "r").exists()
 
 
@@ -42,4 +42,4 @@ def test_a_schema_version_of_the_wrong_type_is_said_as_such(tmp_path):
     result = CliRunner().invoke(cli, ["chaos", "report", str(path), "-o", str(tmp_path / "r")])
     assert result.exit_code == 2
     assert result.stderr == (f"vobs: error: {path}: malformed journal: schema_version must be a whole number "
-                             "(1 to 2), not '2'\n")
+                             "(1 to 3), not '2'\n")

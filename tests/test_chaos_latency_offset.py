@@ -138,14 +138,16 @@ def test_data_that_does_not_arrive_in_time_is_said_not_recorded_stale(late_backe
 
 
 def test_ctrl_c_during_the_wait_aborts_with_the_fault_reverted(late_backend, tmp_path):
-    """The wait comes after the revert: Ctrl-C there aborts the run as anywhere else, nothing left injected."""
+    """The wait comes after the revert: Ctrl-C there aborts the run as anywhere else, nothing left injected.
+    Pressed again in the short wait that keeps what the step measured, it skips that too: said, and
+    nothing stale recorded."""
     sim, server = late_backend
     run_file = tmp_path / "late.yaml"
     run_file.write_text(RUN)
     runner = Runner(load_run(run_file, "late.yaml"), sim.url, Sampler(server.url), tmp_path / "j.json",
                     time_scale=0.05)
 
-    def ctrl_c(_seconds: float) -> None:  # the first poll finds the step not yet served (10 s offset)
+    def ctrl_c(_seconds: float) -> None:  # each poll finds the step not yet served (10 s offset)
         raise KeyboardInterrupt
 
     runner.poll_sleep = ctrl_c
@@ -154,7 +156,7 @@ def test_ctrl_c_during_the_wait_aborts_with_the_fault_reverted(late_backend, tmp
     assert requests.get(f"{sim.url}/fault/latency", timeout=5).json()["latency_ms"] == 0
     data = json.loads((tmp_path / "j.json").read_text())
     assert data["status"] == "aborted" and data["scenarios"][0]["steps"] == []  # nothing stale recorded
-    assert [e["kind"] for e in data["events"]][-3:] == ["inject", "revert", "aborted"]
+    assert [e["kind"] for e in data["events"]][-4:] == ["inject", "revert", "unsampled", "aborted"]
 
 
 # --- the names the wait asks about -------------------------------------------------------------------

@@ -117,7 +117,10 @@ def test_a_recover_phase_too_short_to_judge_is_unjudged_not_failed():
                              window=4))
     [step] = report.scenarios[0].steps
     assert step["recovery"]["spikes"].state == "unjudged"
-    [reason] = report.scenarios[0].unjudged
+    phase, reason = report.scenarios[0].unjudged
+    # the phase too (trial 18 M4): its samples, judged from the revert, were the fault's
+    assert phase == ("spikes in the recover phase of 1s: 2 s long, not longer than the probe's window (4 s): until "
+                     "then its samples still hold the previous phase, so none was judged — lengthen the phase")
     assert reason == ("spikes after the revert of 1s: the recover phase (2 s) is shorter than its window (4 s): "
                       "lengthen `recover` or use a larger --time-scale")
     assert not any(d.coverage == "recovery" for d in report.findings)

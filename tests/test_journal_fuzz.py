@@ -11,7 +11,7 @@ import copy
 import json
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vertice_obs.chaos.journal_check import MalformedJournal, check_journal
@@ -19,6 +19,23 @@ from vertice_obs.chaos.render import render_html, render_markdown
 from vertice_obs.chaos.report import analyse
 
 JOURNAL = json.loads((Path(__file__).parent / "data" / "chaos-journal-unversioned.json").read_text())
+
+
+def _version_3(journal: dict) -> dict:
+    """The same journal with what schema version 3 added: `settle_from`, each probe's
+    `window_seconds`, a step the run's stop cut short, and revert events with their attempts."""
+    newer = copy.deepcopy(journal) | {"schema_version": 3, "settle_from": "window", "status": "aborted"}
+    for probe in newer["scenarios"][0]["probes"]:
+        probe["window_seconds"] = 2.0
+    step = newer["scenarios"][0]["steps"][-1]
+    step["cut_short"] = {"during": "recover", "at": step["phases"]["recover"][1]}
+    newer["events"] += [{"t": step["phases"]["recover"][1], "kind": "revert-failed", "scenario": "streaming-latency",
+                         "step": "5s", "attempt": 1, "message": "HTTP 500", "gave_up": True,
+                         "by_hand": "curl -fsS -X DELETE http://t/fault/latency"}]
+    return newer
+
+
+JOURNAL_3 = _version_3(JOURNAL)
 
 
 def _paths(node, at=()):
@@ -33,6 +50,7 @@ def _paths(node, at=()):
 
 
 PATHS = [p for p in _paths(JOURNAL) if p]
+PATHS_3 = [p for p in _paths(JOURNAL_3) if p]
 JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70)
                     | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=30)
                     | st.sampled_from(["", "2026-11-26T10:04:50+00:00", "2026-11-26T10:04:50", "0001-01-01T00:00:00Z",
@@ -40,10 +58,11 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70)
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
                     max_leaves=6)
 EDIT = st.tuples(st.sampled_from(PATHS), st.sampled_from(["set", "delete", "empty"]), JSON)
+EDIT_3 = st.tuples(st.sampled_from(PATHS_3), st.sampled_from(["set", "delete", "empty"]), JSON)
 
 
-def _edited(edits) -> dict:
-    journal = copy.deepcopy(JOURNAL)
+def _edited(edits, original: dict = JOURNAL) -> dict:
+    journal = copy.deepcopy(original)
     for path, how, value in edits:
         node = journal
         try:
@@ -71,7 +90,17 @@ class _AnyPlot(dict):
 @settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(EDIT, min_size=1, max_size=3))
 def test_a_journal_the_check_passes_is_one_the_report_can_read(edits):
-    journal = _edited(edits)
+    _reads_or_is_refused(_edited(edits))
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(EDIT_3, min_size=1, max_size=3))
+@example([(("scenarios", 0, "steps", 1, "cut_short", "during"), "set", [])])  # found: a list is no dict key
+def test_a_version_3_journal_the_check_passes_is_one_the_report_can_read(edits):
+    _reads_or_is_refused(_edited(edits, JOURNAL_3))
+
+
+def _reads_or_is_refused(journal: dict) -> None:
     try:
         check_journal(journal)
     except MalformedJournal as exc:
@@ -87,3 +116,6 @@ def test_the_unedited_journal_reads():
     check_journal(JOURNAL)
     assert "streaming-latency" in render_markdown(analyse(JOURNAL)).replace("\\-", "-")
     assert "data:image/png;base64" in render_html(analyse(JOURNAL), _AnyPlot())
+    check_journal(JOURNAL_3)
+    markdown = render_markdown(analyse(JOURNAL_3)).replace("\\", "")
+    assert "| 5s (cut short) |" in markdown and "revert it by hand: curl -fsS -X DELETE" in markdown

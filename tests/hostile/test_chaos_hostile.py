@@ -118,7 +118,7 @@ CASES = [
         ["scenarios", 0, "probes", 0, "recover_within_seconds"], -5)), 2,
          "j.json", "scenarios[0].probes[0].recover_within_seconds: -5 is not a finite number"),
     Case("journal-schema-version-text", journal_args("report", _set(["schema_version"], "2")), 2,
-         "j.json", "schema_version must be a whole number (1 to 2), not '2'"),
+         "j.json", "schema_version must be a whole number (1 to 3), not '2'"),
     Case("journal-level-inf", journal_args("report", _set(["scenarios", 0, "steps", 0, "level_seconds"], 1e300)), 2,
          "j.json", "scenarios[0].steps[0].level_seconds"),
     # Phase times: each phase from its start to its end, in the run's order, with a UTC offset, and

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from vertice_obs.chaos.estimate import num, shown
+from vertice_obs.chaos.journal_check import CUT_PHASE
 from vertice_obs.finding import Severity
 
 PHASES = ("baseline", "fault", "recover")
@@ -45,10 +46,11 @@ class Recovery:
     """After one revert: `seconds` until the probe was back within its threshold (None: not seen)."""
 
     state: str  # "held" (never breached), "recovered", "slow" (over budget), "not recovered", "unjudged",
-    # "unmeasured" (the step's fault or recover phase was not served in time: said once for the step)
+    # "unmeasured" (the step's fault or recover phase was not served in time: said once for the step),
+    # "cut short" (the run stopped before the recover phase ended: `why` says where)
     seconds: float | None = None
     budget: float | None = None
-    why: str = ""  # for "unjudged"
+    why: str = ""  # for "unjudged" and "cut short"
     op: str = "<"  # the threshold's comparison: a `> 100` probe comes back *above* it
 
     @property
@@ -63,6 +65,8 @@ class Recovery:
             return f"recovery unjudged: {self.why}"
         if self.state == "unmeasured":
             return "recovery not measured: the backend had not served the step's samples"
+        if self.state == "cut short":
+            return f"recovery not judged: {self.why}"
         return "held through the fault"
 
 
@@ -86,6 +90,7 @@ class Deviation:
     recovery: Recovery | None = None
     worst_text: str = ""  # the worst value as shown: `≈1.95 (1–2)` for a histogram quantile (`estimate`)
     magnitude: int = 1  # how far past the budget: 0 (2× or more), 1 (1.25× or more), 2 (less) — `magnitude_of`
+    cut_short: str = ""  # the phase was cut short by the run's stop: what it was judged on
 
     @property
     def summary(self) -> str:
@@ -102,13 +107,21 @@ class Deviation:
             text += f", expected it to {'hold' if self.expected else 'breach'}"
         if self.recovery is not None and self.recovery.state in ("recovered", "slow", "not recovered"):
             text += f"; {self.recovery.text}"
-        return text
+        return text + (f" ({self.cut_short})" if self.cut_short else "")
 
 
-def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: float) -> tuple[list, list, list]:
+def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: float,
+                     settle_from: str = "file") -> tuple[list, list, list]:
     """(steps, findings, unjudged) of one journal scenario. Each step: label, phases, stats
-    {probe: {phase: PhaseStats}}, recovery {probe: Recovery}."""
+    {probe: {phase: PhaseStats}}, recovery {probe: Recovery}, unmeasured, cut_short.
+
+    Each phase is judged after `settle`; the recover phase, once the probe's window has left the
+    fault too: after the longest range its query reads (`window_seconds`; journals before schema
+    version 3: the run's `${window}`) when that is longer — judged from the revert, its first
+    samples are still the fault's, and were read as recover-phase breaches (a run without `settle`)."""
     probes = {p["id"]: p for p in raw["probes"]}
+    lags = {pid: {phase: settle for phase in PHASES} | {"recover": max(settle, float(p.get("window_seconds", window)))}
+            for pid, p in probes.items()}
     steps, findings, unjudged = [], [], []
     expectations: dict[tuple[str, str], dict[str, Any]] = {}
     for e in raw.get("expectations", []):
@@ -117,25 +130,34 @@ def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: f
         # Phases the backend had not served when the step was sampled (`unmeasured`, with why):
         # no data, said once for the step, never judged on the few samples it did serve.
         unmeasured = {phase: why for phase, why in step.get("unmeasured", {}).items() if phase in PHASES}
+        # A step the run's stop cut short: the phase it stopped in is judged on what it measured
+        # until then (marked so), the ones after it were not reached, its recovery is not judged.
+        cut = step.get("cut_short") if isinstance(step.get("cut_short"), dict) else None
+        cut_phase = CUT_PHASE[cut["during"]] if cut else None
+        missing = set(unmeasured) | (set(PHASES[PHASES.index(cut_phase) + 1:]) if cut_phase else set())
         stats = {pid: {phase: phase_stats(phase, step["phases"][phase], step["probes"][pid]["series"], probes[pid],
-                                          settle) if phase not in unmeasured else PhaseStats(phase, None, None, 0, None)
+                                          lags[pid][phase]) if phase not in missing else PhaseStats(phase, None, None, 0, None)
                        for phase in PHASES} for pid in probes}
-        recovery = {pid: recovery_of(step, probes[pid], window) if not {"fault", "recover"} & set(unmeasured)
-                    else Recovery("unmeasured", op=probes[pid]["threshold"]["op"]) for pid in probes}
+        recovery = {pid: _recovery(step, probes[pid], window, unmeasured, cut_phase) for pid in probes}
         if unmeasured:
             late = [phase for phase in PHASES if phase in unmeasured]
             unjudged.append(f"{phases_text(late)} of {step['label']} {'was' if len(late) == 1 else 'were'} not "
                             f"measured: {unmeasured[late[-1]]}")
+        cut_text = ""
+        if cut_phase:
+            cut_text = f"cut short by the stop: judged on its first {_secs(_length(step['phases'][cut_phase]))}"
+            unjudged.append(_cut_text(step, cut_phase))
         steps.append({"label": step["label"], "phases": step["phases"], "stats": stats, "recovery": recovery,
-                      "unmeasured": unmeasured})
+                      "unmeasured": unmeasured, "cut_short": cut_phase})
         for pid, probe in probes.items():
             # Every phase not judged is said, with why — whether or not an expectation looked at it:
             # a breach there would otherwise go unseen. One line per probe and reason.
             reasons: dict[str, list[str]] = {}
             for phase in PHASES:
-                if stats[pid][phase].holds is None and phase not in unmeasured:
+                if stats[pid][phase].holds is None and phase not in missing:
                     reasons.setdefault(_no_data_reason(step["probes"][pid]["series"], settle,
-                                                       _length(step["phases"][phase])), []).append(phase)
+                                                       _length(step["phases"][phase]), lags[pid][phase], settle_from,
+                                                       phase == cut_phase), []).append(phase)
             unjudged += [f"{pid} in {phases_text(late)} of {step['label']}: {why}" for why, late in reasons.items()]
             for phase in PHASES:
                 observed, e = stats[pid][phase], expectations.get((pid, phase))
@@ -145,11 +167,15 @@ def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: f
                 if found is None:
                     continue
                 coverage, expected, magnitude, rank = found
+                if phase == cut_phase and observed.holds:  # a demanded breach may have come after the stop
+                    unjudged.append(f"{pid} in the {phase} phase of {step['label']}: held until the stop, and the "
+                                    "breach its expectation demands may have come later — not judged")
+                    continue
                 findings.append(Deviation((s_index, t_index), raw["id"], step["label"], pid, phase, expected,
                                           observed, threshold_text(probe), severity(coverage, expected), rank,
                                           (e or {}).get("why", ""), coverage,
                                           recovery[pid] if phase == "recover" else None, shown(probe, observed.worst),
-                                          magnitude))
+                                          magnitude, cut_short=cut_text if phase == cut_phase else ""))
             r = recovery[pid]
             if r.state == "unjudged":
                 unjudged.append(f"{pid} after the revert of {step['label']}: {r.why}")
@@ -160,6 +186,27 @@ def analyse_scenario(s_index: int, raw: dict[str, Any], settle: float, window: f
                                           priority(magnitude, "recover"), "", "recovery", r,
                                           shown(probe, stats[pid]["recover"].worst), magnitude))
     return steps, findings, unjudged
+
+
+def _recovery(step: dict[str, Any], probe: dict[str, Any], window: float, unmeasured: dict[str, str],
+              cut_phase: str | None) -> Recovery:
+    op = probe["threshold"]["op"]
+    if cut_phase:  # a partial window says neither "recovered" nor "not recovered"
+        when = (f"the run stopped {_secs(_length(step['phases']['recover']))} into the recover phase"
+                if cut_phase == "recover" else f"the run stopped in the {cut_phase} phase, before the recovery")
+        return Recovery("cut short", op=op, why=when)
+    if {"fault", "recover"} & set(unmeasured):
+        return Recovery("unmeasured", op=op)
+    return recovery_of(step, probe, window)
+
+
+def _cut_text(step: dict[str, Any], cut_phase: str) -> str:
+    """`2s was cut short by the stop 1.2 s into its fault phase: …` — once per step."""
+    after = list(PHASES[PHASES.index(cut_phase) + 1:])
+    return (f"{step['label']} was cut short by the stop {_secs(_length(step['phases'][cut_phase]))} into its "
+            f"{cut_phase} phase: judged on what it measured until then"
+            + (f"; {phases_text(after)} {'was' if len(after) == 1 else 'were'} not reached" if after else "")
+            + "; its recovery is not judged")
 
 
 def _judge(observed: PhaseStats, e: dict[str, Any] | None, probe: dict[str, Any]):
@@ -263,13 +310,28 @@ def _length(window: list[str]) -> float:
     return end - start
 
 
-def _no_data_reason(series: list[list[float]], settle: float, length: float | None = None) -> str:
-    if length is not None and length <= settle:
+def _no_data_reason(series: list[list[float]], settle: float, length: float | None = None, lag: float | None = None,
+                    settle_from: str = "file", cut: bool = False) -> str:
+    """Why a phase has no judged sample. `lag`: how long into a phase it is first judged (the settle
+    time, or the probe's window when longer); `cut`: the run's stop cut the phase short."""
+    lag = settle if lag is None else lag
+    if cut and length is not None and length <= lag:
+        return (f"cut short by the stop {_secs(length)} into it, before the {_secs(lag)} after which it is judged "
+                "(its samples still held the previous phase)")
+    if length is not None and length <= lag:
+        if lag > settle or settle_from == "window":
+            return (f"{_secs(length)} long, not longer than the probe's window ({_secs(lag)}): until then its "
+                    "samples still hold the previous phase, so none was judged — lengthen the phase"
+                    + (" (no `settle` in the file: it is the probes' ${window})" if settle_from == "window" else ""))
         return (f"{_secs(length)} long, not longer than the settle time ({_secs(settle)}) after which a phase is "
                 "judged — lengthen the phase or shorten `settle` (`vobs chaos check` refuses such a file)")
     if not any(v is not None and v == v for _, v in series):
         return ("the probe returned no data at all in this step — is its window shorter than 2 scrape "
                 "intervals? (`vobs chaos check --time-scale …` says)")
+    if cut:
+        return f"cut short by the stop, with no sample after the first {_secs(lag)} of it"
+    if lag > settle or settle_from == "window":
+        return f"no samples after the probe's window ({_secs(lag)}) — lengthen the phase"
     return f"no samples after the settle time of {_secs(settle)} — lengthen the phase or shorten `settle`"
 
 

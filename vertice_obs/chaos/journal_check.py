@@ -16,9 +16,12 @@ from typing import Any
 
 PHASES = ("baseline", "fault", "recover")
 # The newest journal format this reads; 1 (no `schema_version`) is before scrape intervals. Fields added
-# within 2 are optional, so every vobs that reads 2 reads them (and ignores what it does not know): a
-# probe's `buckets`, the `annotate`/`annotate-failed` events' `step`, `phase`, `dashboard(s)` and `tags`.
-SCHEMA_VERSION = 2
+# within 2 are optional (a probe's `buckets`, the `annotate`/`annotate-failed` events' `step`, `phase`,
+# `dashboard(s)` and `tags`); 3 added a step's `cut_short`, `settle_from`, each probe's `window_seconds`
+# and the revert events' attempts — a reader of 2 refuses 3 rather than judge a cut-short step as whole.
+SCHEMA_VERSION = 3
+# Where a run's stop can cut a step short (its position's phase) → the phase measured in part.
+CUT_PHASE = {"baseline": "baseline", "inject": "fault", "hold": "fault", "recover": "recover"}
 OPS = ("<", "<=", ">", ">=")
 MAX_ABS = 1e15  # larger values are not measurements; they would only break the plots
 MAX_BUCKETS = 1000  # a histogram's bucket bounds: Prometheus' native histograms aside, never near this
@@ -46,6 +49,8 @@ def check_journal(journal: Any) -> None:
     for key in ("settle_seconds", "window_seconds", "time_scale"):
         if key in journal:
             _number(journal[key], key, minimum=0.0)
+    if journal.get("settle_from", "file") not in ("file", "window"):
+        raise MalformedJournal(f"settle_from: expected file or window, not {_shown(journal['settle_from'])}")
     for i, event in enumerate(_list(journal.get("events", []), "events")):
         _dict(event, f"events[{i}]")  # the report reads the error events' messages
     for i, scenario in enumerate(_list(journal.get("scenarios"), "scenarios")):
@@ -76,7 +81,7 @@ def _scenario(raw: Any, at: str) -> None:
             raise MalformedJournal(f"{where}.threshold.op: expected one of {', '.join(OPS)}, "
                                    f"not {_shown(threshold.get('op'))}")
         _number(threshold.get("value"), f"{where}.threshold.value")
-        for key in ("recover_within_seconds", "scrape_interval_seconds"):
+        for key in ("recover_within_seconds", "scrape_interval_seconds", "window_seconds"):
             if key in probe:
                 _number(probe[key], f"{where}.{key}", minimum=0.0)
         if "buckets" in probe:  # a histogram quantile's finite bucket bounds, ascending
@@ -125,6 +130,12 @@ def _step(step: Any, at: str, probes: list[str]) -> None:
     if moments[-1][1] - moments[0][1] > MAX_STEP_SECONDS:
         raise MalformedJournal(f"{at}.phases: the step spans {(moments[-1][1] - moments[0][1]) / 86400:,.0f} days; "
                                f"a step of a Chaos Day lasts at most {MAX_STEP_SECONDS // 86400} days")
+    if "cut_short" in step:  # the run's stop cut this step short: where, and when
+        cut = _dict(step["cut_short"], f"{at}.cut_short")
+        if not isinstance(cut.get("during"), str) or cut["during"] not in CUT_PHASE:
+            raise MalformedJournal(f"{at}.cut_short.during: expected one of {', '.join(CUT_PHASE)}, "
+                                   f"not {_shown(cut.get('during'))}")
+        _moment(cut.get("at"), f"{at}.cut_short.at")
     for phase, why in _dict(step.get("unmeasured", {}), f"{at}.unmeasured").items():
         if phase not in PHASES:
             raise MalformedJournal(f"{at}.unmeasured: {_shown(phase)} is not a phase ({', '.join(PHASES)})")

@@ -48,9 +48,13 @@ def _scrubbed(value: Any) -> Any:
     return value
 
 
-def probe_json(p: Probe, scrape: Scrape | None) -> dict[str, Any]:
+def probe_json(p: Probe, scrape: Scrape | None, window: float | None = None) -> dict[str, Any]:
+    """`window`: the longest range the probe's query reads (`${window}` filled in; 0: none) — how
+    long its values still hold the previous phase."""
     out = {"id": p.id, "title": p.title, "query": p.query, "unit": p.unit,
            "threshold": {"op": p.threshold.op, "value": p.threshold.value}}
+    if window is not None:
+        out["window_seconds"] = window
     if p.recover_within is not None:
         out["recover_within_seconds"] = p.recover_within.total_seconds()
     if scrape is not None and scrape.seconds:

@@ -44,7 +44,14 @@ def _rerun(report: Report) -> str:
     stop = report.stop
     if stop is None:
         return ""
-    return f"{stop.not_run_text} did not run — {_RERUN}" if stop.planned else _RERUN
+    said = ([f"{stop.not_run_text} did not run"] if stop.planned and stop.not_run else []) + (
+        [f"{stop.cut_short} was cut short"] if stop.cut_short else [])
+    return f"{'; '.join(said)} — {_RERUN}" if said else _RERUN
+
+
+def _label(step: dict) -> str:
+    """A step's label in its table: `2s (cut short)` for one the run's stop cut short."""
+    return step["label"] + (" (cut short)" if step.get("cut_short") else "")
 
 
 def _not_run(report: Report) -> list[tuple[str, str, str]]:
@@ -71,6 +78,10 @@ def _steps_missing(report: Report, scenario_id: str) -> str:
     return f"Not run: {', '.join(missing)} (the run {stop.clause})." if missing else ""
 
 
+def _settle_from(report: Report) -> str:
+    return " (no `settle` in the file: the probes' window, ${window})" if report.settle_from == "window" else ""
+
+
 def _estimates(report: Report) -> bool:
     return any(is_estimate(p) for s in report.scenarios for p in s.probes)
 
@@ -89,7 +100,7 @@ def render_markdown(report: Report) -> str:
     lines = [f"# {md(run.get('title', run.get('id', 'Chaos Day')), None)}", "",
              f"Run {md(run.get('id'))} from {md(run.get('file'))} — status **{md(report.status)}**, "
              f"{md(report.started)} → {md(report.ended)}. Owner: {md(run.get('owner', '?'))}. Each phase is judged "
-             f"after a settle time of {num(report.settle)} s.", ""]
+             f"after a settle time of {num(report.settle)} s{_settle_from(report)}.", ""]
     if report.incomplete:
         lines += [f"> **{md(report.incomplete, None)}**", ""]
     if report.rehearsal:
@@ -134,7 +145,7 @@ def render_markdown(report: Report) -> str:
         for step in scenario.steps:
             for probe in scenario.probes:
                 cells = [_cell(step["stats"][probe["id"]][ph], probe) for ph in ("baseline", "fault", "recover")]
-                lines.append(f"| {md(step['label'])} | {md(probe.get('title', probe['id']))} | {md(threshold_text(probe))} | "
+                lines.append(f"| {md(_label(step))} | {md(probe.get('title', probe['id']))} | {md(threshold_text(probe))} | "
                              + " | ".join(cells) + f" | {md(step['recovery'][probe['id']].text, None)} |")
         if missing and scenario.steps:
             lines += ["", md(missing, None)]
@@ -176,7 +187,7 @@ def render_html(report: Report, plots: dict[tuple[str, str], bytes]) -> str:
     sections = []
     for scenario in report.scenarios:
         table = "".join(
-            f"<tr><td>{e(step['label'])}</td><td>{e(p.get('title', p['id']))}</td><td>{e(threshold_text(p))}</td>"
+            f"<tr><td>{e(_label(step))}</td><td>{e(p.get('title', p['id']))}</td><td>{e(threshold_text(p))}</td>"
             + "".join(f"<td class='{_css(step['stats'][p['id']][ph])}'>"
                       f"{e(_cell(step['stats'][p['id']][ph], p, ('holds,', 'BREACHED,')))}</td>"
                       for ph in ("baseline", "fault", "recover"))

@@ -2,8 +2,8 @@
 
 Every number comes from the journal (`analyse` is pure; the verdicts are in `analysis`);
 `render` writes markdown and a self-contained HTML page (plots embedded), `plots` the PNG files.
-Journals carry a `schema_version` (`runner.SCHEMA_VERSION`); one without it is version 1, from
-before scrape intervals, and reads the same way (every field added since is optional).
+Journals carry a `schema_version` (`journal_check.SCHEMA_VERSION`); one without it is version 1,
+from before scrape intervals, and reads the same way (every field added since is optional).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class Report:
     settle: float = 0.0
     schema_version: int = 1
     stop: Stop | None = None  # how a run that did not complete ended: where, why, what never ran
+    settle_from: str = "file"  # "window": no `settle` in the file, so the probes' `${window}` is the settle time
     not_annotated: list[str] = field(default_factory=list)  # each Grafana annotation not written: where, why
     time_scale: float = 1.0  # --time-scale of the run: below 1, a rehearsal
 
@@ -83,8 +84,8 @@ class Report:
         """Why the findings are not the whole story: a run that did not complete, and what stopped it."""
         if self.stop is None:
             return None
-        return (f"{self.stop.sentence} What follows covers only what ran before it stopped; not run, so not "
-                f"judged: {self.stop.not_run_text}.")
+        not_run = f"; not run, so not judged: {self.stop.not_run_text}" if self.stop.not_run or not self.stop.planned else ""
+        return f"{self.stop.sentence} What follows covers only what ran before it stopped{not_run}."
 
     @property
     def unmeasured(self) -> bool:
@@ -138,14 +139,18 @@ class Report:
 def analyse(journal: dict[str, Any]) -> Report:
     settle = float(journal.get("settle_seconds", 0))
     window = float(journal.get("window_seconds", settle))
+    settle_from = str(journal.get("settle_from", "file"))
     scenarios = []
     for s_index, raw in enumerate(journal.get("scenarios", [])):
         result = ScenarioResult(raw["id"], raw["title"], raw["kind"], raw["probes"], [])
-        result.steps, result.deviations, result.unjudged = analyse_scenario(s_index, raw, settle, window)
-        result.curves = curves(result, step_levels(raw))
+        result.steps, result.deviations, result.unjudged = analyse_scenario(s_index, raw, settle, window, settle_from)
+        # a step the run's stop cut short is no point of the degradation curve: its fault phase is partial
+        levels = [None if step.get("cut_short") else level for step, level in zip(raw["steps"], step_levels(raw))]
+        result.curves = curves(result, levels)
         scenarios.append(result)
     return Report(journal.get("run", {}), journal.get("status", "?"), journal.get("started", ""),
                   journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal),
+                  settle_from,
                   failures_of(journal.get("events", [])), float(journal.get("time_scale", 1.0)))
 
 

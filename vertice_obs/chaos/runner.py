@@ -1,7 +1,8 @@
 """The Chaos Day runner: per step — baseline, inject, hold, revert, recover — then measure.
 
-A run never leaves a fault injected: the revert runs in a `finally`, on Ctrl-C, SIGTERM, an error
-or the run's deadline. Probes are sampled from Prometheus as range queries over each step
+A run never leaves a fault injected: the revert (`revert`: retried until it succeeds or its
+deadline passes) runs in a `finally`, on Ctrl-C, SIGTERM, an error or the run's deadline; what a
+step stopped that way measured until the stop is kept, marked `cut_short`. Probes are sampled from Prometheus as range queries over each step
 (through `PrometheusSource`: TLS verified, one deadline and a size cap per request) once the
 backend serves them up to the step's end (`freshness`), faults are annotated in Grafana on the narratives' dashboards, and
 everything lands in a JSON journal that `vobs chaos report` turns into a report later.
@@ -15,22 +16,19 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-import niquests
-
+from vertice_obs.chaos.act import Aborted, NotReached, act, by_hand
 from vertice_obs.chaos.analysis import phases_text
 from vertice_obs.chaos.annotations import (
     GrafanaAnnotator as GrafanaAnnotator,  # where the CLI and tests find it
 )
 from vertice_obs.chaos.annotations import annotation, not_written, where_text
-from vertice_obs.chaos.command import run_command
-from vertice_obs.chaos.fill import action_url, fill
 from vertice_obs.chaos.freshness import (
     DATA_TIMEOUT,
     POLL_SECONDS,
     ServingSource,
     probe_metrics,
 )
-from vertice_obs.chaos.journal_check import SCHEMA_VERSION
+from vertice_obs.chaos.journal_check import CUT_PHASE, SCHEMA_VERSION
 from vertice_obs.chaos.progress import Progress
 from vertice_obs.chaos.record import (
     Journal,
@@ -39,37 +37,29 @@ from vertice_obs.chaos.record import (
     probe_json,
     step_label,
 )
+from vertice_obs.chaos.revert import REVERT_RETRY, Revert
 from vertice_obs.chaos.scenario import Action, Probe, Run, Scenario
-from vertice_obs.chaos.scrape import Scrape, longest, probe_query, window_seconds
+from vertice_obs.chaos.scrape import (
+    Scrape,
+    longest,
+    probe_query,
+    ranges,
+    window_seconds,
+)
 from vertice_obs.chaos.stopped import unreverted
 from vertice_obs.errors import VobsError
-from vertice_obs.guard.http import (
-    DEFAULT_TIMEOUT,
-    DeadlineExceeded,
-    ResponseTooLarge,
-    connection_failure,
-    read_body,
-    tls_failure,
-    tls_verify,
-    within,
-)
-from vertice_obs.guard.secrets import redact_text, redact_url
+from vertice_obs.guard.http import DEFAULT_TIMEOUT
+from vertice_obs.guard.secrets import redact_url
 from vertice_obs.guard.urls import parse as parse_url
 from vertice_obs.metrics.evidence import SourceUnavailable
 
+__all__ = ["Aborted", "NotReached", "Runner", "Sampler", "GrafanaAnnotator", "planned_seconds"]
+
 PHASES = ("baseline", "fault", "recover")
-TARGET_MAX_BYTES = 1024 * 1024  # an inject/revert answer is a status, not a payload
-
-
-class Aborted(VobsError):
-    """The run was stopped (Ctrl-C, SIGTERM or its deadline); its fault was reverted."""
-
-    exit_code = 130
-
-
-class NotReached(VobsError):
-    """An action's request never reached its server: the connection was not made (refused, no such
-    host, no route, no connection in time), so nothing was sent."""
+# A run stopped mid-step keeps what the step measured until the stop; the backend is given at most
+# this long (seconds) to serve it — the person who pressed Ctrl-C is waiting.
+SALVAGE_TIMEOUT = 10.0
+MARKS = ("baseline", "fault", "recover", "end")  # when each phase began, and when the step ended
 
 
 class Annotator(Protocol):
@@ -121,14 +111,18 @@ class Runner:
                  sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = lambda _m: None,
                  http_timeout: float = DEFAULT_TIMEOUT, scrape: dict[str, Scrape] | None = None,
                  progress: Callable[[float], Progress] | None = None, data_timeout: float = DATA_TIMEOUT,
-                 unique_journal: bool = False):
+                 unique_journal: bool = False, revert_retry: timedelta = REVERT_RETRY):
         self.run, self.target_url, self.sampler = run, target_url.rstrip("/"), sampler
         self.target = parse_url(target_url, "--target-url")  # `${target}/path` URLs are joined onto it
         self.http_timeout, self.data_timeout = http_timeout, data_timeout
+        self.revert_retry = revert_retry.total_seconds()
         # Probe windows follow the (scaled) settle time, so a compressed rehearsal judges each phase
         # on its own samples rather than on a window still full of the previous phase.
         self.scrape = scrape or {}
         sampler.window_seconds = window_seconds(run, time_scale, longest(self.scrape))
+        # Without `settle`, each phase is judged once `${window}` has left the previous one: judged
+        # from its start, a recover phase's first samples are the fault's, and read as its breaches.
+        self.settle = run.settle.total_seconds() * time_scale if run.settle else sampler.window_seconds
         self.annotator, self.scale, self.sleep = annotator, time_scale, sleep
         # The wait for the backend's samples polls on the real clock (a backend's delay is not scaled,
         # and a test's instant `sleep` would turn it into a busy loop against the server).
@@ -141,7 +135,7 @@ class Runner:
         self.journal = Journal(journal_path, {
             "schema_version": SCHEMA_VERSION, "run": {"id": run.id, "title": run.title, "owner": run.owner, "summary": run.summary, "file": run.file},
             "target": redact_url(target_url), "time_scale": time_scale, "status": "running", "started": iso(_now()),
-            "settle_seconds": run.settle.total_seconds() * time_scale,
+            "settle_seconds": self.settle, "settle_from": "file" if run.settle else "window",
             "window_seconds": sampler.window_seconds,
             # What was to run: a report of a run that stopped names what never ran.
             "plan": [{"id": s.id, "steps": [step_label(s, step) for step in s.fault.steps or (None,)]}
@@ -157,6 +151,9 @@ class Runner:
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
         self.journal.save()  # before any fault: a journal that cannot be written stops the run here
+        short = unjudgeable(self.run, self.scale, self.settle)
+        if short:
+            self.log(f"warning: {short}")
         try:
             for scenario in self.run.scenarios:
                 self._scenario(scenario)
@@ -186,8 +183,10 @@ class Runner:
 
     # --- one scenario -----------------------------------------------------------------------------
     def _scenario(self, scenario: Scenario) -> None:
+        window = self.sampler.window_seconds
         record = {"id": scenario.id, "title": scenario.title, "kind": scenario.fault.kind,
-                  "probes": [probe_json(p, self.scrape.get(f"{scenario.id}/{p.id}")) for p in scenario.probes],
+                  "probes": [probe_json(p, self.scrape.get(f"{scenario.id}/{p.id}"),
+                                        max(ranges(probe_query(p, window)), default=0.0)) for p in scenario.probes],
                   "expectations": [expectation_json(e) for e in scenario.expectations], "steps": []}
         self.journal.data["scenarios"].append(record)
         steps = scenario.fault.steps or (None,)
@@ -195,82 +194,94 @@ class Runner:
             label = step_label(scenario, step)
             at = f"{scenario.id} {label}" + (f" (step {index}/{len(steps)})" if len(steps) > 1 else "")
             here = {"scenario": scenario.id, "step": label, **({"step_of": [index, len(steps)]} if len(steps) > 1 else {})}
-            variables = {"target": self.target_url,
-                         "step_ms": int(step.total_seconds() * 1000) if step is not None else 0}
-            t0 = _now()
-            self._wait(self.run.baseline, f"{at}: baseline", here)
-            t1, injected_at = _now(), time.monotonic()  # the hold is counted from here, the annotation within it
-            self._fits(scenario, at)
-            failed: VobsError | None = None  # the inject's own failure, said with the revert's if that fails too
-            injected = False
+            marks: dict[str, datetime] = {}  # MARKS, as they are reached
             try:
-                self.position = {**here, "phase": "inject"}
-                self.log(f"{scenario.id} {label}: inject")
-                # Recorded before the request: the fault may be in place as soon as it is sent, and
-                # a Ctrl-C while its answer is read must still leave "inject" before "revert".
-                self.journal.event("inject", scenario=scenario.id, step=label)
-                self.journal.save()  # a run killed from here on leaves a journal saying a fault was injected
-                try:
-                    self._act(scenario.fault.inject, variables)
-                except VobsError as exc:
-                    failed = exc
-                    self.journal.event("inject-failed", scenario=scenario.id, step=label, message=str(exc))
-                    raise
-                injected = True
-                self._annotate(scenario, label, "inject", t1, None)
-                self._wait(scenario.fault.hold, f"{at}: hold", here, since=injected_at)
-            finally:
-                # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
-                self._revert(scenario, label, variables, failed)
-                t2, reverted_at = _now(), time.monotonic()
-                if injected:  # the fault's region, once reverted — a run that stops here too
-                    self._annotate(scenario, label, "fault", t1, t2)
-            self._wait(self.run.recover, f"{at}: recover", here, since=reverted_at)
-            t3 = _now()
-            phases = {"baseline": [iso(t0), iso(t1)], "fault": [iso(t1), iso(t2)], "recover": [iso(t2), iso(t3)]}
-            self.position = {**here, "phase": "sampling"}
-            served, unmeasured = self._await_samples(scenario, at, label, {"baseline": t1, "fault": t2, "recover": t3})
-            probes = {p.id: {"series": [(ts, v) for ts, v in self.sampler.series(p, t0, t3) if ts <= served],
-                             "query": probe_query(p, self.sampler.window_seconds)} for p in scenario.probes}
-            record["steps"].append({"label": label, "phases": phases, "probes": probes,
-                                    **({"unmeasured": unmeasured} if unmeasured else {}),
-                                    **({"level_seconds": step.total_seconds()} if step is not None else {})})
-            self.journal.save()
+                self._step(scenario, step, label, at, here, marks)
+                self.position = {**here, "phase": "sampling"}
+                self._keep(scenario, record, step, label, at, marks, self.data_timeout)
+            except (KeyboardInterrupt, Aborted):  # stopped: what the step measured until then is kept
+                if not record["steps"] or record["steps"][-1]["label"] != label:
+                    self._salvage(scenario, record, step, label, at, marks)
+                raise
 
-    def _revert(self, scenario: Scenario, label: str, variables: dict[str, Any],
-                inject_failed: VobsError | None = None) -> None:
-        # Ctrl-C and SIGTERM wait until the revert has finished (and been recorded): stopped half-way,
-        # it would leave the fault in place. A second Ctrl-C is told so; the interrupt comes after.
-        deferred: list[int] = []
-
-        def defer(signum, frame):
-            deferred.append(signum)
-            self.log(f"{scenario.id} {label}: still reverting — vobs stops once the revert has finished")
-
-        previous = {sig: signal.signal(sig, defer) for sig in (signal.SIGINT, signal.SIGTERM)}
+    def _step(self, scenario: Scenario, step: timedelta | None, label: str, at: str, here: dict[str, Any],
+              marks: dict[str, datetime]) -> None:
+        """Baseline, inject, hold, revert, recover; `marks` says when each began, as it begins."""
+        variables = {"target": self.target_url, "step_ms": int(step.total_seconds() * 1000) if step is not None else 0}
+        marks["baseline"] = _now()
+        self._wait(self.run.baseline, f"{at}: baseline", here)
+        marks["fault"], injected_at = _now(), time.monotonic()  # the hold is counted from here, the annotation within it
+        self._fits(scenario, at)
+        failed: VobsError | None = None  # the inject's own failure, said with the revert's if that fails too
+        injected = False
         try:
-            self._reverted(scenario, label, variables, inject_failed)
+            self.position = {**here, "phase": "inject"}
+            self.log(f"{scenario.id} {label}: inject")
+            # Recorded before the request: the fault may be in place as soon as it is sent, and
+            # a Ctrl-C while its answer is read must still leave "inject" before "revert".
+            self.journal.event("inject", scenario=scenario.id, step=label)
+            self.journal.save()  # a run killed from here on leaves a journal saying a fault was injected
+            try:
+                self._act(scenario.fault.inject, variables)
+            except VobsError as exc:
+                failed = exc
+                self.journal.event("inject-failed", scenario=scenario.id, step=label, message=str(exc))
+                raise
+            injected = True
+            self._annotate(scenario, label, "inject", marks["fault"], None)
+            self._wait(scenario.fault.hold, f"{at}: hold", here, since=injected_at)
         finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-        if deferred:
-            raise KeyboardInterrupt
+            # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
+            interrupted = Revert(scenario.id, label, lambda: self._act(scenario.fault.revert, variables, reverting=True),
+                                 by_hand(scenario.fault.revert, variables, self.target), self.journal, self.log,
+                                 self.revert_retry).run(failed)
+            marks["recover"], reverted_at = _now(), time.monotonic()
+            if injected:  # the fault's region, once reverted — a run that stops here too
+                self._annotate(scenario, label, "fault", marks["fault"], marks["recover"])
+            if interrupted:  # a Ctrl-C or SIGTERM that waited for the revert
+                raise KeyboardInterrupt
+        self._wait(self.run.recover, f"{at}: recover", here, since=reverted_at)
+        marks["end"] = _now()
 
-    def _reverted(self, scenario: Scenario, label: str, variables: dict[str, Any],
-                  inject_failed: VobsError | None) -> None:
+    def _keep(self, scenario: Scenario, record: dict[str, Any], step: timedelta | None, label: str, at: str,
+              marks: dict[str, datetime], data_timeout: float, stopped: bool = False,
+              cut: dict[str, str] | None = None) -> None:
+        """Sample the step's probes from its start to its end (`marks`; a step cut short: to the
+        stop) once the backend serves them, and record it. `stopped`: the run is stopping."""
+        phases = {phase: [iso(marks[start]), iso(marks[end])] for phase, start, end in zip(PHASES, MARKS, MARKS[1:])}
+        ends = {phase: marks[end] for phase, end in zip(PHASES, MARKS[1:])}
+        served, unmeasured = self._await_samples(scenario, at, label, ends, data_timeout, stopped)
+        probes = {p.id: {"series": [(ts, v) for ts, v in self.sampler.series(p, marks["baseline"], marks["end"])
+                                    if ts <= served],
+                         "query": probe_query(p, self.sampler.window_seconds)} for p in scenario.probes}
+        record["steps"].append({"label": label, "phases": phases, "probes": probes,
+                                **({"unmeasured": unmeasured} if unmeasured else {}),
+                                **({"cut_short": cut} if cut else {}),
+                                **({"level_seconds": step.total_seconds()} if step is not None else {})})
+        self.journal.save()
+
+    def _salvage(self, scenario: Scenario, record: dict[str, Any], step: timedelta | None, label: str, at: str,
+                 marks: dict[str, datetime]) -> None:
+        """A step stopped (Ctrl-C, SIGTERM, the deadline) after it began: what it measured until the
+        stop is recorded, marked `cut_short` with where (`during`) and when (`at`) — unless it was
+        sampling, which only the wait cut short. The phases it did not reach end where it stopped;
+        the backend gets `SALVAGE_TIMEOUT` to serve the samples. A second Ctrl-C skips this."""
+        during = str(self.position.get("phase", ""))
+        if "baseline" not in marks or (during not in CUT_PHASE and "end" not in marks):
+            return
+        stop, cut = _now(), None
+        if during in CUT_PHASE:  # the phase it stopped in ends there; those after it, not reached, too
+            k = PHASES.index(CUT_PHASE[during])
+            marks = {**{key: marks[key] for key in MARKS[:k + 1]}, **dict.fromkeys(MARKS[k + 1:],
+                                                                                  marks.get(MARKS[k + 1], stop))}
+            cut = {"during": during, "at": iso(stop)}
+        self.log(f"{at}: stopped — keeping what the step measured until then (Ctrl-C again to skip)")
         try:
-            self._act(scenario.fault.revert, variables, reverting=True)  # a revert always gets its full time
-            self.journal.event("revert", scenario=scenario.id, step=label)
-            self.journal.save()
-            self.log(f"{scenario.id} {label}: reverted")
-        except Exception as exc:  # the one failure a person must hear about at once
-            self.journal.event("revert-failed", scenario=scenario.id, step=label, message=str(exc))
-            self.journal.save()
-            if isinstance(inject_failed, NotReached):  # no connection was made: nothing is injected to revert
-                raise VobsError(f"could not inject {scenario.id} {label}: {inject_failed}; it never reached the "
-                                f"target, so nothing is injected (the revert could not reach it either: {exc})") from None
-            before = f" (the inject had failed: {inject_failed})" if inject_failed is not None else ""
-            raise VobsError(f"could not revert {scenario.id} {label}: {exc}{before} — revert it by hand") from None
+            self._keep(scenario, record, step, label, at, marks, min(self.data_timeout, SALVAGE_TIMEOUT), True, cut)
+        except (KeyboardInterrupt, VobsError) as exc:
+            said = str(exc) or "interrupted again"
+            self.journal.event("unsampled", scenario=scenario.id, step=label, message=said)
+            self.log(f"{at}: what the step measured until the stop was not kept: {said}")
 
     def _fits(self, scenario: Scenario, at: str) -> None:
         """Before an inject: its hold and the recovery after it end before the run's deadline, or
@@ -302,32 +313,34 @@ class Runner:
             self.sleep(seconds)
         self.progress.end_phase()
 
-    def _await_samples(self, scenario: Scenario, at: str, label: str,
-                       ends: dict[str, datetime]) -> tuple[float, dict[str, str]]:
+    def _await_samples(self, scenario: Scenario, at: str, label: str, ends: dict[str, datetime],
+                       data_timeout: float, stopped: bool = False) -> tuple[float, dict[str, str]]:
         """Wait (polling, until `data_timeout`) until the backend serves the probes' samples up to
         the step's end: a backend that serves its newest samples late answers a range reaching into
         them with stale values (see `freshness`). Returns up to when the step may be sampled, and
-        the phases it served no samples to the end of — said in one line, never sampled stale."""
+        the phases it served no samples to the end of — said in one line, never sampled stale.
+        `stopped`: the run is stopping (its deadline no longer counts)."""
         metrics, end = probe_metrics(scenario.probes, self.sampler.window_seconds), ends["recover"].timestamp()
         if not metrics:  # nothing to ask about (a probe on a regex or a constant): sampled as it is
             return float("inf"), {}
-        what = f"{at}: waiting until {self.sampler.where} serves samples up to the end of the step"
+        upto = "the stop" if stopped else "the end of the step"
+        what = f"{at}: waiting until {self.sampler.where} serves samples up to {upto}"
         started = time.monotonic()
-        self.progress.waiting(what, 0.0, self.data_timeout)
+        self.progress.waiting(what, 0.0, data_timeout)
         while True:
             served = self.sampler.served_until(metrics)
             if served is None or served >= end:  # None: no sample of them at all, so nothing to wait for
                 return float("inf"), {}  # sampled as it is (no data is then said as no data)
             waited = time.monotonic() - started
-            if self.deadline is not None and time.monotonic() + POLL_SECONDS > self.deadline:
+            if not stopped and self.deadline is not None and time.monotonic() + POLL_SECONDS > self.deadline:
                 raise Aborted(f"the run's deadline passed during {what}; the fault was reverted")
-            if waited >= self.data_timeout:
+            if waited >= data_timeout:
                 break
-            self.poll_sleep(min(POLL_SECONDS, self.data_timeout - waited))
-            self.progress.waiting(what, time.monotonic() - started, self.data_timeout)
+            self.poll_sleep(min(POLL_SECONDS, data_timeout - waited))
+            self.progress.waiting(what, time.monotonic() - started, data_timeout)
         shown = iso(datetime.fromtimestamp(served, timezone.utc))
         why = (f"{self.sampler.where} served samples only up to {shown} (the step ended {iso(ends['recover'])}), "
-               f"not later within {self.data_timeout:g}s: it serves its newest samples later still "
+               f"not later within {data_timeout:g}s: it serves its newest samples later still "
                "(VictoriaMetrics: -search.latencyOffset), or their scrape stopped")
         late = [phase for phase in PHASES if ends[phase].timestamp() > served]
         message = f"{at}: {phases_text(late)} could not be measured: {why}"
@@ -336,39 +349,9 @@ class Runner:
         return served, {phase: why for phase in late}
 
     def _act(self, action: Action, variables: dict[str, Any], reverting: bool = False) -> None:
-        if action.http is not None:
-            url, auth = action_url(action.http["url"], variables, self.target)
-            body = fill(action.http.get("json"), variables)
-            what = f"{action.http['method']} {redact_url(url)}"
-            deadline = time.monotonic() + self.http_timeout
-
-            def exchange() -> tuple[int, bytes]:
-                response = niquests.request(action.http["method"], url, json=body, timeout=self.http_timeout,
-                                            stream=True, auth=auth, verify=tls_verify())
-                return response.status_code, read_body(response, deadline, TARGET_MAX_BYTES, what="its answer")
-
-            try:
-                status, answer = within(self.http_timeout, exchange, what="target")
-            except DeadlineExceeded:
-                raise VobsError(f"{what}: no answer within {self.http_timeout:g}s (--http-timeout)") from None
-            except ResponseTooLarge:
-                raise VobsError(f"{what}: answered more than {TARGET_MAX_BYTES:,} bytes") from None
-            except niquests.exceptions.SSLError as exc:
-                raise VobsError(tls_failure(exc, what, redact_url(url))) from None
-            except niquests.RequestException as exc:
-                words = connection_failure(exc, parse_url(url, "an action's URL").netloc)
-                raise (NotReached if words else VobsError)(f"{what}: {words or type(exc).__name__}") from None
-            if status >= 400:
-                text = " ".join(answer[:120].decode("utf-8", "replace").split())
-                raise VobsError(redact_text(f"{what}: HTTP {status} {text}"))
-        else:  # bounded as an HTTP action is (--http-timeout), an inject also by what is left of --timeout
-            argv = [fill(a, variables) for a in action.command or ()]
-            left = self.deadline - time.monotonic() if self.deadline is not None and not reverting else None
-            limit = min(self.http_timeout, max(0.0, left)) if left is not None else self.http_timeout
-            if limit == self.http_timeout:
-                run_command(argv, limit, "--http-timeout")
-            else:  # the run's deadline: stopped as at any other point of the run
-                run_command(argv, limit, "what was left of --timeout", Aborted)
+        """One inject or revert (`act`): an inject bounded also by what is left of --timeout."""
+        left = self.deadline - time.monotonic() if self.deadline is not None and not reverting else None
+        act(action, variables, self.target, self.http_timeout, left)
 
     def _annotate(self, scenario: Scenario, label: str, phase: str, start: datetime, end: datetime | None) -> None:
         """A courtesy (`annotations`): never stops the run nor a revert; each one not written is said."""
@@ -394,6 +377,21 @@ def planned_seconds(run: Run, time_scale: float = 1.0) -> float:
     per_step = (run.baseline + run.recover).total_seconds()
     return time_scale * sum(len(s.fault.steps or (None,)) * (per_step + s.fault.hold.total_seconds())
                             for s in run.scenarios)
+
+
+def unjudgeable(run: Run, time_scale: float, settle: float) -> str:
+    """Without `settle`, its default (`${window}`) is known only once the scrape intervals are: the
+    phases not longer than it (`scenario.load_run` refuses them against a `settle` written), said."""
+    if run.settle:
+        return ""
+    phases = [("the baseline", run.baseline), ("the recover phase", run.recover)] + [
+        (f"scenario {s.id}'s hold", s.fault.hold) for s in run.scenarios]
+    short = [what for what, length in phases if length.total_seconds() * time_scale <= settle]
+    if not short:
+        return ""
+    return (f"no `settle` in {run.file}: each phase is judged once the probes' ${{window}} ({settle:g}s) has left "
+            f"the previous one, and {', '.join(short)} {'is' if len(short) == 1 else 'are'} not longer than that "
+            "at this time scale: never judged — lengthen it, or set `settle`")
 
 
 def _raise_interrupt(signum, frame):

@@ -4,7 +4,9 @@ The runner writes `status` (`completed`, `aborted`, `failed`; `running` until it
 still `running` is one whose process died), one `aborted` or `error` event with the reason and
 where the run was (`scenario`, `step`, `step_of` [i, n], `phase`), and the `plan`: every scenario
 and its steps. The journal is saved as each fault is injected and reverted, so one whose last inject
-has no revert after it (a process killed mid-fault) says the fault may still be in place.
+has no revert after it (a process killed mid-fault), or whose last revert attempt failed (the
+runner retries a revert: `revert`), says the fault may still be in place — and how to revert it by
+hand. A step the stop cut short is recorded with what it measured until then (`cut_short`), and said.
 A report or a comparison of such a run says it first — never "no findings" as if
 the run had been clean. Journals from before `plan` and the position still say that the run
 stopped and why; where, as far as their inject events tell.
@@ -26,7 +28,10 @@ class Stop:
     why: str  # the aborted event's reason or the error's message, or ""
     not_run: tuple[tuple[str, tuple[str, ...], bool], ...]  # (scenario, its steps not completed, all of them?)
     planned: bool  # the journal lists its plan: `not_run` is complete
-    unreverted: str = ""  # "streaming-latency 100ms": injected, and no revert recorded after it
+    unreverted: str = ""  # "streaming-latency 100ms": injected, and no revert recorded after it (or none succeeded)
+    revert_failed: str = ""  # "3 attempts; the last: HTTP 500 …": every revert attempt recorded failed
+    by_hand: str = ""  # the revert as a command line to run by hand, when the journal says it
+    cut_short: str = ""  # "streaming-latency 2s": the step the stop cut short, measured until then
 
     @property
     def verb(self) -> str:
@@ -46,9 +51,18 @@ class Stop:
 
     @property
     def sentence(self) -> str:
-        return f"The run {self.clause}." + (
-            f" Its fault {self.unreverted} was injected and no revert was recorded: it may still be in place — "
-            "check the target and revert it by hand." if self.unreverted else "")
+        text = f"The run {self.clause}."
+        if self.cut_short:
+            text += (f" Its step {self.cut_short} was cut short by the stop: what it measured until then is "
+                     "reported, marked cut short, and its recovery is not judged.")
+        if self.unreverted and self.revert_failed:
+            text += (f" Its fault {self.unreverted} may still be in place: no revert succeeded "
+                     f"({self.revert_failed}) — check the target and revert it by hand"
+                     + (f": {self.by_hand}." if self.by_hand else "."))
+        elif self.unreverted:
+            text += (f" Its fault {self.unreverted} was injected and no revert was recorded: it may still be in "
+                     "place — check the target and revert it by hand.")
+        return text
 
     @property
     def not_run_text(self) -> str:
@@ -60,11 +74,14 @@ class Stop:
 
 
 def unreverted(events: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The last inject event when no revert (nor revert-failed) is recorded after it, else None: the
-    fault may still be in place. What the runner asks before saying "reverted", and a report of a
-    journal that stopped."""
+    """The last inject event when no revert is recorded after it, or the last revert-failed when no
+    attempt after it succeeded (and its inject had reached the target), else None: the fault may
+    still be in place. What the runner asks before saying "reverted", and a report of a journal
+    that stopped."""
     acts = [e for e in events if e.get("kind") in ("inject", "revert", "revert-failed")]
-    return acts[-1] if acts and acts[-1]["kind"] == "inject" else None
+    if not acts or acts[-1]["kind"] == "revert" or acts[-1].get("nothing_injected") is True:
+        return None
+    return acts[-1]
 
 
 def stop_of(journal: dict[str, Any]) -> Stop | None:
@@ -82,9 +99,18 @@ def stop_of(journal: dict[str, Any]) -> Stop | None:
         steps = tuple(label for label in planned["steps"] if (planned["id"], label) not in done)
         if steps:
             not_run.append((planned["id"], steps, len(steps) == len(planned["steps"])))
-    left = unreverted(events)
+    left = unreverted(events) or {}
+    failed = ""
+    if left.get("kind") == "revert-failed":
+        attempts = sum(1 for e in events if e.get("kind") == "revert-failed"
+                       and (e.get("scenario"), e.get("step")) == (left.get("scenario"), left.get("step")))
+        failed = f"{attempts} attempt{'s' if attempts != 1 else ''}; the last: {left.get('message', '?')}"
+    cut = [(s["id"], step) for s in journal.get("scenarios", []) for step in s.get("steps", [])
+           if isinstance(step.get("cut_short"), dict)]
     return Stop(status, _where(ends[-1] if ends else {}, events, done), why, tuple(not_run), isinstance(plan, list),
-                f"{left.get('scenario')} {left.get('step')}" if left is not None else "")
+                f"{left.get('scenario')} {left.get('step')}" if left else "", failed,
+                str(left.get("by_hand", "")) if left else "",
+                "; ".join(f"{sid} {step['label']}" for sid, step in cut))
 
 
 def _where(end: dict[str, Any], events: list[dict[str, Any]], done: set[tuple[str, str]]) -> str:

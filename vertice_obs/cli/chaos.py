@@ -152,11 +152,15 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
 @click.option("--timeout", type=Duration(), default=None,
               help="Stop (and revert) when the whole run takes longer (a duration: 30m, 2h). A plan longer than it is "
                    "refused before anything runs, and a step whose hold and recovery no longer fit is not injected.")
+@click.option("--revert-retry", type=Duration(zero=True), default="1m", show_default=True,
+              help="Retry a revert that failed (an error answer, a timeout, a command's non-zero exit) for this long, "
+                   "1s, 2s, 4s … at most 10s apart; 0s: one attempt. When none succeeds, exit 3: the fault may "
+                   "still be in place, and vobs says how to revert it by hand.")
 @timeout_option("--http-timeout", "http_timeout")
 @TLS
 @click.pass_context
 def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_token, org_id, journal, force,
-              time_scale, timeout, http_timeout) -> None:
+              time_scale, timeout, revert_retry, http_timeout) -> None:
     """Run a Chaos Day: per step baseline, inject, hold, revert, recover — and measure.
 
     Before anything is injected, every probe's metrics are checked (as `vobs chaos check`); a
@@ -164,8 +168,9 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     (one GET of --target-url, answered with any status) or a command that does not exist (exit 2). Faults are annotated in Grafana on the
     run's narratives' dashboards (tagged with the run id) when a Grafana is configured. Probes are
     sampled from Prometheus over each step. A run never leaves a fault injected: Ctrl-C, SIGTERM,
-    an error or --timeout revert it first (exit 130, or 2 on error). The journal records
-    everything and `vobs chaos report` turns it into the report. A `command:` action is bounded
+    an error or --timeout revert it first (exit 130, or 2 on error), keeping what the step measured
+    until then; a revert that fails is retried (--revert-retry), and exit 3 says none succeeded.
+    The journal records everything and `vobs chaos report` turns it into the report. A `command:` action is bounded
     like an HTTP one (--http-timeout; an inject also by what is left of --timeout).
 
     \b
@@ -244,7 +249,8 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     sampler = Sampler(project.prometheus_url, timeout=http_timeout, **prometheus_auth(project))
     runner = Runner(run, target_url, sampler, journal_path, annotator,
                     time_scale, timeout, log=lambda message: say(redact_text(message), err=True),
-                    http_timeout=http_timeout, scrape=scrape, progress=stderr_progress, unique_journal=journal is None)
+                    http_timeout=http_timeout, scrape=scrape, progress=stderr_progress, unique_journal=journal is None,
+                    revert_retry=revert_retry)
     check_reachable(run, runner.target, http_timeout)  # before the first baseline, not after it
     try:
         data = runner.execute()

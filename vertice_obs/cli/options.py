@@ -26,11 +26,14 @@ class Duration(click.ParamType):
 
     name = "duration"
 
+    def __init__(self, zero: bool = False):
+        self.zero = zero  # `0s` means something here (none at all)
+
     def convert(self, value, param, ctx):
         if isinstance(value, timedelta):
             return value
         try:
-            return parse_duration(str(value).strip())
+            return parse_duration(str(value).strip(), zero=self.zero)
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
