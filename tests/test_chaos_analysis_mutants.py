@@ -252,6 +252,15 @@ def test_a_recover_phase_shorter_than_window_plus_budget_is_unjudged_with_both_n
                                   "budget (9 s): lengthen `recover` or use a larger --time-scale")
 
 
+def test_a_recover_phase_long_enough_without_a_sample_says_so_not_that_it_is_short():
+    """A run whose probe answered nothing after the revert said "the recover phase (10 s) is
+    shorter than its window (4 s)" (found by the chaos-runner helper)."""
+    assert recovery_of(step([(15, 3)]), LAT, 4.0) == Recovery(
+        "unjudged", why="no sample came in the 10 s after the revert: the probe's query answered nothing then — "
+                        "was the target or its scrape down (see `up`)?")
+    assert "is shorter than its window (4 s)" in recovery_of(step([(15, 3)], recover_end=23), LAT, 4.0).why
+
+
 def test_a_recover_phase_exactly_window_plus_budget_long_is_judged_not_recovered():
     probe = {**LAT, "recover_within_seconds": 2}
     assert recovery_of(step([(15, 3), (22, 3)], recover_end=26), probe, 4.0) == Recovery("not recovered", 6.0, 2)

@@ -272,6 +272,10 @@ def recovery_of(step: dict[str, Any], probe: dict[str, Any], window: float) -> R
     if back is not None:
         return Recovery("slow" if budget is not None and back > budget else "recovered", back, budget, op=op)
     length, needed = end - revert, window + (budget or 0.0)
+    if not after and length >= needed:  # long enough, and still no sample: not the phase's length
+        return Recovery("unjudged", budget=budget, op=op,
+                        why=(f"no sample came in the {_secs(length)} after the revert: the probe's query answered "
+                             "nothing then — was the target or its scrape down (see `up`)?"))
     if not after or length < needed:
         what = "its window" + (" plus its recover_within budget" if budget is not None else "")
         return Recovery("unjudged", budget=budget, op=op,
