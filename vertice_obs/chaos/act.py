@@ -42,6 +42,12 @@ class Aborted(VobsError):
     exit_code = 130
 
 
+class Refused(VobsError):
+    """An action's request was answered with a refusal a retry cannot change: an HTTP 4xx other than
+    408, 425 and 429 (a wrong token, a forbidden path, a request the target does not take). The
+    target did not apply it."""
+
+
 class NotReached(VobsError):
     """An action's request never reached its server: the connection was not made (refused, no such
     host, no route, no connection in time), so nothing was sent."""
@@ -85,7 +91,8 @@ def _http(http: dict[str, Any], variables: dict[str, Any], target: ServerURL, ht
         raise (NotReached if words else VobsError)(f"{what}: {words or type(exc).__name__}") from None
     if status >= 400:
         text = " ".join(answer[:120].decode("utf-8", "replace").split())
-        raise VobsError(redact_text(f"{what}: HTTP {status} {text}"))
+        refused = 400 <= status < 500 and status not in (408, 425, 429)
+        raise (Refused if refused else VobsError)(redact_text(f"{what}: HTTP {status} {text}"))
 
 
 def by_hand(action: Action, variables: dict[str, Any], target: ServerURL) -> str:

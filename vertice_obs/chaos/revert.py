@@ -6,8 +6,9 @@ backoff (1 s, 2 s, 4 s, … at most `MAX_PAUSE` apart) until `--revert-retry` (d
 has passed; each attempt's failure is a `revert-failed` event in the journal (`attempt`, and
 `retry_in` or, for the last, `gave_up` with the command line to run by hand), saved at once. When
 none succeeds, `RevertFailed` says so (exit 3): the fault may still be in place, and how to revert
-it by hand. An inject that never reached its target (`NotReached`) gets one attempt: nothing is
-injected. Ctrl-C and SIGTERM wait until the revert and its retries are done, and are said so.
+it by hand. An inject that never reached its target (`NotReached`) or that it refused (`Refused`:
+an HTTP 4xx such as a wrong token's 403) gets one attempt: nothing is injected. A revert the target
+refuses is not retried: a retry cannot change a 403. Ctrl-C and SIGTERM wait until the revert and its retries are done, and are said so.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
-from vertice_obs.chaos.act import NotReached
+from vertice_obs.chaos.act import NotReached, Refused
 from vertice_obs.chaos.record import Journal
 from vertice_obs.errors import EXIT_PARTIAL, VobsError
 
@@ -76,12 +77,17 @@ class Revert:
                     raise VobsError(f"could not inject {self.scenario} {self.step}: {inject_failed}; it never "
                                     "reached the target, so nothing is injected (the revert could not reach it "
                                     f"either: {exc})") from None
+                if isinstance(inject_failed, Refused):  # the target refused the inject: nothing is injected
+                    self._failed(where, attempt, exc, nothing_injected=True)
+                    raise VobsError(f"could not revert {self.scenario} {self.step}: {exc} (the inject was refused "
+                                    f"too: {inject_failed}; nothing is injected)") from None
                 pause = min(MAX_PAUSE, 2.0 ** (attempt - 1))
-                if time.monotonic() - started + pause > self.retry_for:
+                if isinstance(exc, Refused) or time.monotonic() - started + pause > self.retry_for:
                     self._failed(where, attempt, exc, gave_up=True, by_hand=self.by_hand)
                     before = f" (the inject had failed: {inject_failed})" if inject_failed is not None else ""
                     tried = (f"{attempt} attempts over {time.monotonic() - started:.0f}s" if attempt > 1
-                             else "1 attempt") + f"; --revert-retry {self.retry_for:g}s"
+                             else "1 attempt") + (f"; --revert-retry {self.retry_for:g}s" if not isinstance(exc, Refused)
+                                                  else "; refused: a retry cannot change that")
                     raise RevertFailed(f"could not revert {self.scenario} {self.step} ({tried}): {exc}{before} — "
                                        f"the fault may still be in place: revert it by hand: {self.by_hand}") from None
                 self._failed(where, attempt, exc, retry_in=pause)
