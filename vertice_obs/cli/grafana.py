@@ -384,10 +384,12 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
         ctx.exit(EXIT_PARTIAL if written or unsure else EXIT_INPUT)
     if failed or unplayed or broken:  # one line: folders, dashboards, then playlists
-        advised = [r.status for r in failed if not r.remedy] + [p.status for p in unplayed if not p.follows]
+        # a folder's failure is advised as a dashboard's: its remedy when it has one, else to publish again
+        advised = ([r.status for r in failed if not r.remedy] + [p.status for p in unplayed if not p.follows]
+                   + ["failed" for _f, e in broken if not e.remedy])
         say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed],
-                                advised=advised, remedies=[r.remedy for r in failed], folders=unsure_folders,
-                                broken=broken))
+                                advised=advised, remedies=[r.remedy for r in failed] + [e.remedy for _f, e in broken],
+                                folders=unsure_folders, broken=broken))
         # 2 when nothing was written: every write it tried failed (skipped ones alone, drift: 3, as the dry run)
         tried = bool(broken) or any(r.status == "failed" for r in [*results, *played])
         ctx.exit(EXIT_INPUT if tried and not written and not unsure else EXIT_PARTIAL)

@@ -94,7 +94,7 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
 
     then = ["publishing exits 3 as this dry run does"] if dry_run else []
     statuses = advised if advised is not None else [s for _u, s in dashboards] + [s for _n, s in playlists]
-    statuses = [*statuses, *(["unknown"] if unsure or folders else []), *(["failed"] if broken else [])]
+    statuses = [*statuses, *(["unknown"] if unsure or folders else [])]
     return "; ".join(lost + then + advice(statuses, dry_run, remedies=remedies))
 
 
@@ -171,7 +171,7 @@ def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool
     return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit,
                            stopped=stopped, folders=folders, backups=backups,
                            orphans=[(o.uid, o.title, o.folder) for o in lost], unsure_folders=unsure_folders,
-                           adopted=adopted, broken=[(f, str(why)) for f, why in broken])
+                           adopted=adopted, broken=[(f, str(why), why.remedy) for f, why in broken])
 
 
 def playlist_md(rows, publish: bool = False) -> str:

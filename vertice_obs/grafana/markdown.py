@@ -172,7 +172,7 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
                     dry_run: bool = False, commit: str = "", limit: int = SUMMARY_LIMIT, stopped: bool = False,
                     folders: Sequence[Folder] = (), backups: tuple[str, int] = ("", 0),
                     orphans: Sequence[tuple[str, str, str]] = (), unsure_folders: Sequence[Folder] = (),
-                    adopted: Sequence[Folder] = (), broken: Sequence[tuple[Folder, str]] = ()) -> str:
+                    adopted: Sequence[Folder] = (), broken: Sequence[tuple[Folder, str, str]] = ()) -> str:
     """The step summary of a `vobs publish` (or its dry run), at most `limit` bytes. `base_url`:
     the Grafana's address without credentials, for links to each dashboard (none for a
     provisioning folder). `stopped`: the publish stopped at an error every write would meet (a
@@ -182,7 +182,8 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     path) of this project's dashboards the destination holds and the code no longer defines. `unsure_folders`:
     those whose write went unanswered — they may exist — and whose dashboards were not sent. `adopted`:
     the folders it recorded (or would record) as this project's for the first time (`folder_owners`). `broken`:
-    (folder, why) of each folder whose create, rename or move failed."""
+    (folder, why, remedy) of each folder whose create, rename or move failed (remedy: what finishes
+    it when running again cannot, else "")."""
     ordered = sorted(entries, key=lambda e: _RESULT_ORDER.index(e.status) if e.status in _RESULT_ORDER else 0)
     statuses = [e.status for e in ordered]
     if dry_run:
@@ -209,10 +210,11 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
                  "and never answered: Grafana may have made it. The dashboards into it were not sent; run `vobs diff` "
                  "to see, then `vobs publish` again to finish.", ""]
     if broken and not dry_run:
-        named = "; ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60)}</code>: {md(why, 300)}" for f, why in broken[:50])
+        named = "; ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60)}</code>: {md(why, 300)}" for f, why, _ in broken[:50])
         more = f"; and {len(broken) - 50} more" if len(broken) > 50 else ""
-        head += [f"**{_plural(len(broken), 'folder')} not written:** {named}{more}. Fix the cause, then `vobs publish` "
-                 "again.", ""]
+        remedies = list(dict.fromkeys(md(r, 300) for _, _, r in broken if r))
+        then = " ".join(r[:1].upper() + r[1:] + "." for r in remedies) if remedies else "Then `vobs publish` again."
+        head += [f"**{_plural(len(broken), 'folder')} not written:** {named}{more}. {then}", ""]
     not_published = [e for e in ordered if e.status in ("failed", "skipped-drift", "skipped-owned")]
     if not_published and not dry_run and stopped:
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** The publish stopped at an "
