@@ -72,14 +72,12 @@ class Revert:
             try:
                 self.attempt()
             except Exception as exc:  # the one failure a person must hear about at once
-                if isinstance(inject_failed, NotReached):  # no connection was made: nothing is injected
+                if isinstance(inject_failed, (NotReached, Refused)):  # never reached, or refused: nothing injected
                     self._failed(where, attempt, exc, nothing_injected=True)
                     raise VobsError(f"could not inject {self.scenario} {self.step}: {inject_failed}; it never "
                                     "reached the target, so nothing is injected (the revert could not reach it "
-                                    f"either: {exc})") from None
-                if isinstance(inject_failed, Refused):  # the target refused the inject: nothing is injected
-                    self._failed(where, attempt, exc, nothing_injected=True)
-                    raise VobsError(f"could not revert {self.scenario} {self.step}: {exc} (the inject was refused "
+                                    f"either: {exc})" if isinstance(inject_failed, NotReached) else
+                                    f"could not revert {self.scenario} {self.step}: {exc} (the inject was refused "
                                     f"too: {inject_failed}; nothing is injected)") from None
                 pause = min(MAX_PAUSE, 2.0 ** (attempt - 1))
                 if isinstance(exc, Refused) or time.monotonic() - started + pause > self.retry_for:
