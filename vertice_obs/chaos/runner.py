@@ -44,6 +44,7 @@ from vertice_obs.chaos.scrape import (
     longest,
     probe_query,
     ranges,
+    unjudgeable,
     window_seconds,
 )
 from vertice_obs.chaos.stopped import unreverted
@@ -377,21 +378,6 @@ def planned_seconds(run: Run, time_scale: float = 1.0) -> float:
     per_step = (run.baseline + run.recover).total_seconds()
     return time_scale * sum(len(s.fault.steps or (None,)) * (per_step + s.fault.hold.total_seconds())
                             for s in run.scenarios)
-
-
-def unjudgeable(run: Run, time_scale: float, settle: float) -> str:
-    """Without `settle`, its default (`${window}`) is known only once the scrape intervals are: the
-    phases not longer than it (`scenario.load_run` refuses them against a `settle` written), said."""
-    if run.settle:
-        return ""
-    phases = [("the baseline", run.baseline), ("the recover phase", run.recover)] + [
-        (f"scenario {s.id}'s hold", s.fault.hold) for s in run.scenarios]
-    short = [what for what, length in phases if length.total_seconds() * time_scale <= settle]
-    if not short:
-        return ""
-    return (f"no `settle` in {run.file}: each phase is judged once the probes' ${{window}} ({settle:g}s) has left "
-            f"the previous one, and {', '.join(short)} {'is' if len(short) == 1 else 'are'} not longer than that "
-            "at this time scale: never judged — lengthen it, or set `settle`")
 
 
 def _raise_interrupt(signum, frame):

@@ -204,3 +204,29 @@ def window_findings(run: Run, intervals: dict[str, Scrape], time_scale: float) -
                 f"{window_text(scrape.seconds)} ({', '.join(scrape.targets)}) at --time-scale {time_scale:g}: "
                 f"rate and increase would return nothing; {fix}", where))
     return findings
+
+
+def unjudgeable(run: Run, time_scale: float, settle: float) -> str:
+    """Without `settle`, its default (`${window}`) is known only once the scrape intervals are: the
+    phases not longer than it (`scenario.load_run` refuses them against a `settle` written), said."""
+    if run.settle:
+        return ""
+    phases = [("the baseline", run.baseline), ("the recover phase", run.recover)] + [
+        (f"scenario {s.id}'s hold", s.fault.hold) for s in run.scenarios]
+    short = [what for what, length in phases if length.total_seconds() * time_scale <= settle]
+    if not short:
+        return ""
+    return (f"no `settle` in {run.file}: each phase is judged once the probes' ${{window}} ({settle:g}s) has left "
+            f"the previous one, and {', '.join(short)} {'is' if len(short) == 1 else 'are'} not longer than that "
+            "at this time scale: never judged — lengthen it, or set `settle`")
+
+
+def settle_findings(run: Run, intervals: dict[str, Scrape], time_scale: float) -> list[Finding]:
+    """`chaos check`'s word for what `chaos run` warns of at its start (`unjudgeable`): without
+    `settle`, a phase not longer than the probes' `${window}` is never judged. Said only where the
+    run's window is known, from the probes' scrape intervals (offline, or none read: nothing said)."""
+    scrape = longest(intervals)
+    if run.settle or scrape is None:
+        return []
+    short = unjudgeable(run, time_scale, window_seconds(run, time_scale, scrape))
+    return [Finding("chaos/phase-unjudged", Severity.WARNING, short, Location(file=run.file, target="settle"))] if short else []

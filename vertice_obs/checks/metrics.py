@@ -155,6 +155,12 @@ _register("chaos/narrative-unknown", Severity.ERROR,
           "A Chaos Day run names a narrative the project does not have (`narratives:` in the run file, "
           "against the project's narratives folder): its faults would be annotated on no dashboard, "
           "silently. The run does not start; the message offers the close name.")
+_register("chaos/phase-unjudged", Severity.WARNING,
+          "A Chaos Day run without `settle` judges each phase once the probes' `${window}` (4 scrape "
+          "intervals of their targets, scaled) has left the previous one: a baseline, hold or recover "
+          "phase not longer than that at the chosen --time-scale is never judged, and its breaches go "
+          "unseen. `chaos check` says it (when the scrape intervals could be read), as `chaos run` does "
+          "at its start; lengthen the phase, or set `settle`. The run still starts.")
 _register("chaos/scrape-unknown", Severity.WARNING,
           "The scrape interval of a Chaos Day probe's targets could not be read from /api/v1/targets "
           "(no active target carries its series' job and instance): its windows are not checked.")

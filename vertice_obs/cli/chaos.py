@@ -93,6 +93,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
     )
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.chaos.scrape import ScrapeSource as PrometheusSource
+    from vertice_obs.chaos.scrape import settle_findings
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource
 
@@ -116,13 +117,17 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
     if unknown is not None:  # a server-wide failure: said once, before any per-probe output
         say_error(_server_failure(unknown.message))
     if not blocking(findings):
-        findings += (scrape_check(run, source, time_scale)[1] if isinstance(source, PrometheusSource)
-                     else offline_scrape_check(run, time_scale))
+        if isinstance(source, PrometheusSource):
+            intervals, windows = scrape_check(run, source, time_scale)
+            findings += windows + settle_findings(run, intervals, time_scale)
+        else:
+            findings += offline_scrape_check(run, time_scale)
     stops = blocking(findings)
     if fmt == "json":
         click.echo(findings_json(findings, **envelope("chaos check", run=run.id, ready=not stops)))
     else:
-        shown = [f for f in findings if f in stops and f.check != "metric/unknown" or f.check == "chaos/scrape-unknown"]
+        shown = [f for f in findings if f in stops and f.check != "metric/unknown"
+                 or f.check in ("chaos/scrape-unknown", "chaos/phase-unjudged")]  # said, though they do not stop it
         if shown:
             say(findings_text(shown))
         probes = sum(len(s.probes) for s in run.scenarios)
