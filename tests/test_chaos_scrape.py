@@ -95,6 +95,28 @@ def test_a_probe_metric_that_stops_the_run_is_an_error_not_a_warning(slow_scrape
     assert found["ready"] is False
 
 
+def test_every_mistake_is_said_in_one_check_a_missing_metric_and_short_windows(slow_scrape, tmp_path):
+    """Trial 20 MED 1: with a probe's metric missing, the windows were not checked at all — the user
+    fixed the metric to learn of two short windows next. Both now, in one run (check and run); the
+    probe whose metric is missing is not also said to have no scrape interval."""
+    sim, server = slow_scrape
+    run = tmp_path / "day.yaml"
+    run.write_text(RUN.read_text().replace("avg(maximus_esgt_coherence)", "avg(maximus_esgt_coherenc)"))
+    result = check(server, "--time-scale", "0.1", run=run)
+    assert result.exit_code == 1, result.output
+    assert result.stdout.count("[metric/missing]") == 1 and result.stdout.count("[chaos/window-too-short]") == 2
+    assert "scrape-unknown" not in result.stdout and "warning" not in result.stdout
+    assert "NOT ready: 1 probe metric and 2 probe windows would measure nothing" in result.stdout
+    found = json.loads(check(server, "--time-scale", "0.1", "--format", "json", run=run).stdout)["findings"]
+    assert not [f for f in found if f["check"] == "chaos/scrape-unknown"]
+    ran = CliRunner().invoke(cli, ["-C", str(REPO), "chaos", "run", str(run), "--target-url", sim.url,
+                                   "--prometheus-url", server.url, "--time-scale", "0.1",
+                                   "--journal", str(tmp_path / "j.json")], env={"GRAFANA_URL": ""})
+    assert ran.exit_code == 1
+    assert "not started — 1 probe metric and 2 probe windows would measure nothing" in ran.stderr
+    assert not (tmp_path / "j.json").exists()
+
+
 def test_a_literal_window_is_checked_too(slow_scrape, tmp_path):
     _, server = slow_scrape
     run = tmp_path / "day.yaml"

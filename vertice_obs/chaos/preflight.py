@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Sequence
 
 from vertice_obs.chaos.scenario import Run
 from vertice_obs.chaos.scrape import (
@@ -83,19 +84,29 @@ def blocking(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.check in BLOCKING and (f.severity >= Severity.WARNING)]
 
 
-def scrape_check(run: Run, source: ScrapeSource, time_scale: float) -> tuple[dict[str, Scrape], list[Finding]]:
+def scrape_check(run: Run, source: ScrapeSource, time_scale: float,
+                 found: Sequence[Finding] = ()) -> tuple[dict[str, Scrape], list[Finding]]:
     """The scrape interval of each probe's targets, and a finding per probe whose windows are
-    shorter than two of them at `time_scale` (blocking) or whose interval could not be read."""
+    shorter than two of them at `time_scale` (blocking) or whose interval could not be read —
+    checked whatever else stops the run (every mistake in one run: a trial fixed a missing metric
+    to learn of a window next), but a probe `found` stopped already (its metric missing) is not
+    also said to have no scrape interval."""
     intervals = scrape_intervals(run, source, window_seconds(run, time_scale))
-    return intervals, window_findings(run, intervals, time_scale)
+    return intervals, _unless_stopped(window_findings(run, intervals, time_scale), found)
 
 
-def offline_scrape_check(run: Run, time_scale: float) -> list[Finding]:
+def _unless_stopped(windows: list[Finding], found: Sequence[Finding]) -> list[Finding]:
+    stopped = {f.location.target for f in blocking(list(found))}
+    return [f for f in windows if not (f.check == "chaos/scrape-unknown" and f.location.target in stopped)]
+
+
+def offline_scrape_check(run: Run, time_scale: float, found: Sequence[Finding] = ()) -> list[Finding]:
     """Checked against the metric catalog, no window can be checked: a catalog knows no scrape
-    interval. One warning per probe says so, rather than a bare "ready" that checked nothing."""
+    interval. One warning per probe (not stopped already) says so, rather than a bare "ready" that
+    checked nothing."""
     why = "checked offline against the metric catalog, which has no scrape intervals"
     intervals = {f"{s.id}/{p.id}": Scrape(None, why=why) for s in run.scenarios for p in s.probes}
-    return window_findings(run, intervals, time_scale)
+    return _unless_stopped(window_findings(run, intervals, time_scale), found)
 
 
 def not_ready(stops: list[Finding]) -> str:

@@ -116,12 +116,11 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
     unknown = next((f for f in findings if f.check == "metric/unknown"), None)
     if unknown is not None:  # a server-wide failure: said once, before any per-probe output
         say_error(_server_failure(unknown.message))
-    if not blocking(findings):
-        if isinstance(source, PrometheusSource):
-            intervals, windows = scrape_check(run, source, time_scale)
-            findings += windows + settle_findings(run, intervals, time_scale)
-        else:
-            findings += offline_scrape_check(run, time_scale)
+    if isinstance(source, PrometheusSource) and unknown is None:
+        intervals, windows = scrape_check(run, source, time_scale, findings)
+        findings += windows + settle_findings(run, intervals, time_scale)
+    elif unknown is None:
+        findings += offline_scrape_check(run, time_scale, findings)
     stops = blocking(findings)
     if fmt == "json":
         click.echo(findings_json(findings, **envelope("chaos check", run=run.id, ready=not stops)))
@@ -230,7 +229,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     findings = preflight(run, source, catalog, time_scale) + narrative_findings(run, narrative_ids(project.narratives_dir))
     if any(f.check == "metric/unknown" for f in findings):
         raise InputError(_server_failure(next(f.message for f in findings if f.check == "metric/unknown")))
-    scrape, windows = scrape_check(run, source, time_scale) if not blocking(findings) else ({}, [])
+    scrape, windows = scrape_check(run, source, time_scale, findings)
     stops = blocking(findings + windows)
     if stops:
         say(findings_text(stops))
