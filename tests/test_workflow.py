@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 from grafana_standin import GrafanaStandIn
-from sample_project import DASHBOARD_A, make_project
+from sample_project import DASHBOARD_A, DASHBOARD_B, make_project
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "github" / "vertice-obs.yml"
@@ -30,6 +30,10 @@ TOKEN = "glsa_standin_token"
 MARKER = "<!-- vobs diff -->"
 EXPRESSION = re.compile(r"\$\{\{\s*(vars|secrets)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
+
+# The sample's second dashboard leaves its $environment unused (a warning): the gate runs with
+# --fail-on warning, so a pull request of a clean project is the baseline here.
+CLEAN_B = DASHBOARD_B.replace('["sample_level"]', """['sample_level{environment=~"$environment"}']""")
 
 def workflow() -> dict:
     return yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
@@ -123,7 +127,7 @@ def test_every_vobs_command_in_the_workflow_runs_against_the_standin(tmp_path):
     shim = bin_dir / "vobs"  # this work tree's vobs (PYTHONPATH is inherited), as `pip install .` gives
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m vertice_obs "$@"\n')
     shim.chmod(0o755)
-    root = make_project(tmp_path / "obs")
+    root = make_project(tmp_path / "obs", {"a.py": DASHBOARD_A, "b.py": CLEAN_B})
     built = subprocess.run([str(shim), "build"], cwd=root, capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stdout + built.stderr
     as_checked_out(root)
@@ -152,7 +156,7 @@ def test_every_vobs_command_in_the_workflow_runs_against_the_standin(tmp_path):
     assert [(script, code) for script, code, _ in ran] == [
         ("vobs build --check", 0),
         ("vobs validate --format sarif > vobs.sarif || [ $? -eq 1 ]", 0),
-        ("vobs validate --format github", 0),
+        ("vobs validate --format github --fail-on warning", 0),
         ('vobs diff --since "origin/$GITHUB_BASE_REF" --format markdown > vobs-diff.md || [ $? -eq 1 ]', 0),
     ], ran
     sarif = json.loads((root / "vobs.sarif").read_text(encoding="utf-8"))  # what upload-sarif reads
