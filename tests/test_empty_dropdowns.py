@@ -107,6 +107,9 @@ CASES = [
         var("cluster", "label_values(shop_legacy_info, cluster)", **HIDDEN)],
      [panel(1, "Up", 'shop_up{cluster="$cluster"}'), panel(2, "Requests", 'shop_requests_total{cluster!~"$cluster"}')],
      "now-1h", "cluster", "metric/disappeared", Severity.WARNING, ["Requests"], 1, ""),
+    ("each format writes its own text: csv \"\", lucene __empty__", [var("cluster", NO_CLUSTER, multi=True)],
+     [panel(1, "CSV", 'shop_up{cluster="${cluster:csv}"}'), panel(2, "Lucene", 'shop_up{cluster=~"${cluster:lucene}"}')],
+     None, "cluster", "variable/label-missing", Severity.WARNING, ["Lucene"], 1, "()"),
 ]
 IDS = [c[0] for c in CASES]
 # a metric gone within the time range still fills the dropdown: "lists nothing" is not said (trial 19)

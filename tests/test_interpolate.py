@@ -301,7 +301,7 @@ def test_refresh_is_read_as_grafana_compares_it_and_never_crashes(refresh, when)
 
 @pytest.mark.parametrize("fmt", ["", ":regex", ":pipe", ":singlequote", ":csv"])
 def test_a_custom_all_value_is_written_as_it_is_whatever_the_format(fmt):
-    """Grafana's templateSrv formats a custom allValue for no format but `text` and `percentencode`."""
+    """Grafana's templateSrv formats a custom allValue for no format but `text`, `percentencode` and `queryparam`."""
     dashboard = {"templating": {"list": [{"name": "v", "type": "custom", "includeAll": True, "allValue": ".*",
                                           "current": {"value": "$__all"}}]}}
     assert interpolate(f'x{{a=~"${{v{fmt}}}"}}', variables_from_dashboard(dashboard)).text == 'x{a=~".*"}'
@@ -373,3 +373,67 @@ def test_brackets_are_not_counted_when_every_variable_stands_in_a_string(monkeyp
     expr = 'sum by (a) (rate(x{e=~"$env"}[5m])) / on (a) group_left () (y{e=~"$env"})'
     assert interpolate(expr, {"env": Variable("env", ("p",))}).text == expr.replace("$env", "p")
     assert not counted
+
+
+# --- a dropdown that lists nothing: each format's text (`metrics/formats.py`) ---------------------------
+# Grafana 11/12 (scenes) gives it `''`, `[]` or All over no options; the Prometheus datasource writes `[]`
+# as `()` when the query names no format, each format its own text. vobs wrote `()` for every format.
+
+FORMATS = ["", "regex", "pipe", "csv", "raw", "glob", "json", "lucene", "distributed", "singlequote", "doublequote",
+           "sqlstring", "text", "percentencode", "uriencode", "queryparam", "date", "date:iso", "html", "join",
+           "customqueryparam:p:x", "no-such-format"]
+KINDS = {"single": {}, "multi": {"multi": True}, "all": {"include_all": True},
+         "multi-all": {"multi": True, "include_all": True}}
+LIST = {"": "()", "regex": "()", "json": "[]", "lucene": "__empty__", "percentencode": "%7B%7D",
+        "uriencode": "%7B%7D", "queryparam": "var-v=", "date": "NaN", "date:iso": "NaN"}  # the rest: ""
+# scenes' MultiValueVariable and formatRegistry, the Prometheus datasource's interpolateQueryExpr (no format)
+EXPECTED = {
+    "single": {"singlequote": "''", "doublequote": '""', "sqlstring": "''", "queryparam": "var-v=", "date": "NaN",
+               "date:iso": "NaN", "customqueryparam:p:x": "p=x"},
+    "multi": LIST,
+    "all": {**LIST, "text": "All", "queryparam": "var-v=$__all"},
+    "multi-all": {**LIST, "text": "All", "queryparam": "var-v=$__all"},
+}
+
+
+def _dropdown(**definition):
+    from vertice_obs.metrics.empty_dropdowns import Dropdown
+
+    return Dropdown(**{"name": "v", "hidden": False, "multi": False, "include_all": False, "all_value": None,
+                       "label": "v", **definition})
+
+
+def _written(fmt: str, variable) -> str:
+    reference = f"${{v:{fmt}}}" if fmt else "$v"
+    text = interpolate(f"x{{a=~`{reference}`}}", {"v": variable}).text  # backquotes: the text as it is
+    assert text.startswith("x{a=~`") and text.endswith("`}"), text
+    return text[len("x{a=~`"):-len("`}")]
+
+
+def test_each_format_writes_what_grafana_writes_for_a_dropdown_that_lists_nothing():
+    """The whole table at once — single value `''`, multi-value `[]`, All over no options — so that
+    one wrong cell shows with its neighbours."""
+    written = {kind: {fmt: _written(fmt, _dropdown(**definition).empty()) for fmt in FORMATS}
+               for kind, definition in KINDS.items()}
+    expected = {kind: {fmt: cells.get(fmt, "") for fmt in FORMATS} for kind, cells in EXPECTED.items()}
+    assert written == expected
+
+
+@pytest.mark.parametrize(("fmt", "text"), [
+    ("pipe", 'x{a=~""} + y{a=""}'), ("csv", 'x{a=~""} + y{a=""}'), ("raw", 'x{a=~""} + y{a=""}'),
+    ("lucene", 'x{a=~"__empty__"} + y{a="__empty__"}'),
+])
+def test_the_text_stands_in_double_quotes_too(fmt, text):
+    """What a selector gets: `{job=~"${v:pipe}"}` → `job=~""`, matching the series without the label."""
+    expr = f'x{{a=~"${{v:{fmt}}}"}} + y{{a="${{v:{fmt}}}"}}'
+    assert interpolate(expr, {"v": _dropdown(multi=True).empty()}).text == text
+
+
+@pytest.mark.parametrize(("fmt", "text"), [("text", "All"), ("percentencode", ".%2A"), ("queryparam", "var-v=$__all")])
+def test_an_all_value_is_written_as_it_is_but_for_text_percentencode_and_queryparam(fmt, text):
+    """scenes' `CustomAllValue.formatter`: "All" for `text`, the allValue percent-encoded for
+    `percentencode`, the variable's URL state for `queryparam` — whether the dropdown lists anything or not."""
+    dashboard = {"templating": {"list": [{"name": "v", "type": "custom", "includeAll": True, "allValue": ".*",
+                                          "current": {"value": "$__all"}}]}}
+    assert _written(fmt, variables_from_dashboard(dashboard)["v"]) == text
+    assert _written(fmt, _dropdown(include_all=True, all_value=".*").empty()) == text

@@ -1,7 +1,7 @@
 """Metrics: does every panel's query have data in Prometheus, and if not, why?
 
 Owns: the query inventory of any dashboard JSON (`inventory`), Grafana variable interpolation
-(`interpolate`), PromQL text before the parser — the shape guard, the one parse call, string masking
+(`interpolate`, its formats' text — several values, a dropdown listing nothing — in `formats`), PromQL text before the parser — the shape guard, the one parse call, string masking
 (`promql_text`) —, PromQL extraction with a real parser (`extract`, naming MetricsQL a query took in `metricsql`; `analysis` shares one
 interpolation and one parse per query shape among names, selectors and groupings), the metric catalog
 (`catalog`), what a source says and the offline catalog source (`evidence`), the Prometheus

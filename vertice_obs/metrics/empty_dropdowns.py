@@ -3,10 +3,12 @@
 Grafana 11 (scenes' `MultiValueVariable`) gives a variable whose query lists nothing the value `''`
 (single value), `[]` (multi-value) or All (Include All); All with no options stands for its
 `allValue`, else for the options' values — none. Its Prometheus datasource (`interpolateQueryExpr`)
-writes `''` as it is and `[]` as `()`. So the panels get `x=""`, `x=~""` or `x=~"()"` — each selects
-the series *without* the label — or the allValue (`.*` selects every series, `.+` only those carrying
-the label). Trial 19: the mixins' hidden `cluster` variable lists nothing on a Prometheus without a
-`cluster` label, and every panel still shows data.
+writes `''` as it is and `[]` as `()`, and a format its own text (`metrics.formats`: `${x:pipe}`,
+`${x:csv}` `""`, `${x:lucene}` `__empty__`, `${x:text}` "All"). So the panels get `x=""`, `x=~""` or
+`x=~"()"` — each selects the series *without* the label — or the allValue (`.*` selects every series,
+`.+` only those carrying the label), or a format's text (`x!=""`, `x=~"__empty__"` select none).
+Trial 19: the mixins' hidden `cluster` variable lists nothing on a Prometheus without a `cluster`
+label, and every panel still shows data.
 
 So an empty dropdown (`EMPTIES` at a variable's own query) is judged once its finding is known: each
 query that uses the variable is judged with that value written in, in one more label-table request —
@@ -21,7 +23,7 @@ range's start and end with `/api/v1/label/<label>/values` and `/api/v1/series`):
 seen within that range still fills the dropdown (`Judgement.reaches`).
 
 May import `checks`, `finding`, `metrics.adhoc`, `metrics.analysis`, `metrics.classify`,
-`metrics.evidence`, `metrics.extract`, `metrics.interpolate`, `metrics.inventory`,
+`metrics.evidence`, `metrics.extract`, `metrics.formats`, `metrics.interpolate`, `metrics.inventory`,
 `metrics.promql_text`, `metrics.selectors`, `metrics.series`.
 """
 
@@ -40,6 +42,7 @@ from vertice_obs.metrics.analysis import dropdown_label, query_facts
 from vertice_obs.metrics.classify import FALLBACK, REQUIRED, Evidence
 from vertice_obs.metrics.evidence import MetricSource, SourceUnavailable
 from vertice_obs.metrics.extract import _refs
+from vertice_obs.metrics.formats import written_all_value, written_empty
 from vertice_obs.metrics.interpolate import Variable, interpolate
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.promql_text import check_query_shape, parse_promql
@@ -68,6 +71,12 @@ def names_used(expr: str) -> frozenset[str]:
     return frozenset(m.group(1) or m.group(2) or m.group(4) for m in VARIABLE_REF.finditer(expr))
 
 
+def formats_of(expr: str, name: str) -> list[str]:
+    """The formats `expr` writes variable `name` with (`${name:csv}`, `[[name:pipe]]`)."""
+    return [m.group(3) or m.group(6) for m in VARIABLE_REF.finditer(expr)
+            if (m.group(2) or m.group(4)) == name and (m.group(3) or m.group(6))]
+
+
 @dataclass(frozen=True)
 class Dropdown:
     """A query variable, as its empty dropdown leaves it."""
@@ -80,10 +89,11 @@ class Dropdown:
     label: str | None  # the label its `label_values` lists, if any
 
     def empty(self) -> Variable:
-        """The variable as `interpolate` takes it: the value Grafana writes, as it writes it."""
-        if self.multi or self.include_all:  # the allValue, or `[]` written `()` (the datasource's format, `regex`)
-            return Variable(self.name, (), self.value, chosen_all=self.include_all, escaped=True)
-        return Variable(self.name, ("",))
+        """The variable as `interpolate` takes it: listing nothing (`''`, `[]` or All over none), each
+        format writing its own text (`metrics.formats`: `()` with none, `""` with `pipe` or `csv`), or
+        All's allValue."""
+        return Variable(self.name, (), self.all_value if self.include_all else None, chosen_all=self.include_all,
+                        escaped=self.multi or self.include_all, lists_nothing=True)
 
     @property
     def value(self) -> str:
@@ -91,6 +101,12 @@ class Dropdown:
         if self.include_all and self.all_value:
             return self.all_value
         return "()" if self.multi or self.include_all else ""
+
+    def written_as(self, fmt: str) -> str:
+        """What Grafana writes for `${name:fmt}` (`metrics.formats`)."""
+        if self.include_all and self.all_value:
+            return written_all_value(fmt, self.name, self.all_value)
+        return written_empty(fmt, self.name, self.multi or self.include_all, self.include_all)
 
     @property
     def written(self) -> str:
@@ -118,6 +134,7 @@ class Outcome:
     emptied: tuple[Panel, ...] = ()  # panels it leaves with No data, each at its first query it empties
     drawn: tuple[Panel, ...] = ()  # panels that still get data
     own: tuple[Panel, ...] = ()  # panels empty for a reason of their own (said at them)
+    formats: tuple[tuple[str, str], ...] = ()  # (format, its text) the panels write it with, other than `value`
 
 
 @dataclass
@@ -247,6 +264,7 @@ class _Plan:
         # a chained variable's own query, nearest first: the selectors of what it lists with the values in
         self.listed: list[tuple[str, frozenset[str], list[Selector]]] = []
         self.panels: list[tuple[Query, frozenset[str], dict[str, Any]]] = []
+        self.formats: dict[str, None] = {}  # the formats the panels write this variable with, in order
         at = {n: i for i, n in enumerate(self.chain)}
         for query, used, adhoc in dashboard.queries:
             reached = used.intersection(self.chain)
@@ -261,6 +279,7 @@ class _Plan:
                         Selector(u.selector.metric, u.selector.matchers + carrying, u.selector.reach)
                         for u in query_facts(query, variants["all"]).selectors]))
                 continue
+            self.formats.update(dict.fromkeys(formats_of(query.expr, name)))
             found = {key: _selectors(query, chosen, adhoc) for key, chosen in variants.items()}
             if all(v is not None for v in found.values()):  # one that does not parse: its parse finding says so
                 self.panels.append((query, frozenset(reached), found))
@@ -313,7 +332,9 @@ class _Plan:
             if key not in verdicts or _ORDER[verdict] < _ORDER[verdicts[key][0]]:
                 verdicts[key] = (verdict, (at.panel, at.panel_id, at.target, at.line))
         grouped = {kind: tuple(p for v, p in verdicts.values() if v == kind) for kind in _ORDER}
-        return Outcome(self.dashboard.dropdowns[self.name], grouped["emptied"], grouped["drawn"], grouped["own"])
+        dropdown = self.dashboard.dropdowns[self.name]
+        formats = tuple((f, text) for f in self.formats if (text := dropdown.written_as(f)) != dropdown.value)
+        return Outcome(dropdown, grouped["emptied"], grouped["drawn"], grouped["own"], formats)
 
 
 def _selectors(query: Query, chosen: Mapping[str, Variable], adhoc: tuple[LabelMatcher, ...]

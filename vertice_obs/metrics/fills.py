@@ -23,6 +23,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from vertice_obs.checks import finding
 from vertice_obs.checks.walk import pointer, variables
 from vertice_obs.finding import Finding, Severity, panels_named
+from vertice_obs.guard.text import escape
 from vertice_obs.jsonpos import Positions
 from vertice_obs.metrics.analysis import mentions
 from vertice_obs.metrics.empty_dropdowns import (
@@ -154,7 +155,7 @@ def _told(f: Finding, name: str, outcome: Outcome) -> Finding:
         few = len(drawn) == 1
         tail += (f"; {counted} ({named}) "
                  f"{'uses' if few else 'use'} ${name} and still {'gets' if few else 'get'} data: with nothing "
-                 f"listed, Grafana writes it as {dropdown.written}")
+                 f"listed, Grafana writes it as {dropdown.written}{_formats(name, outcome.formats)}")
     if own:
         counted, named = panels_named([(t, pid) for t, pid, _, _ in own])
         tail += (f"; {counted} ({named}) {'uses' if len(own) == 1 else 'use'} ${name} and "
@@ -170,6 +171,12 @@ def _told(f: Finding, name: str, outcome: Outcome) -> Finding:
     if f.check == "variable/label-missing" and f.severity == Severity.WARNING and (dropdown.hidden or dropdown.include_all):
         f = replace(f, severity=Severity.INFO)
     return replace(f, message=f.message + tail)
+
+
+def _formats(name: str, formats: tuple[tuple[str, str], ...]) -> str:
+    """` (${x:csv} as "", ${x:lucene} as "__empty__")`: the formats the panels write it with, each its own text."""
+    said = [f'${{{name}:{escape(fmt, one_line=True)}}} as "{escape(text, one_line=True)}"' for fmt, text in formats]
+    return f" ({', '.join(said)})" if said else ""
 
 
 def unknown_in(query: Query, variables: dict[str, Variable]) -> list[str]:

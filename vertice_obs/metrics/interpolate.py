@@ -14,12 +14,12 @@ promql-parser in `promql_text.py` and `extract.py`.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from vertice_obs.guard.durations import is_duration
+from vertice_obs.metrics.formats import formatted, written_all_value, written_empty
 
 # Grafana's global variables: value kind and a representative value.
 GLOBALS: dict[str, str] = {
@@ -61,6 +61,7 @@ class Variable:
     chosen_all: bool = False  # "All" is its current value (what it stands for: `values` or `all_value`)
     refreshed: str = ""  # "on load" / "on time range change": a query variable Grafana re-runs (see `refreshed`)
     escaped: bool = False  # multi-value or include-All: Grafana's Prometheus datasource regex-escapes its values
+    lists_nothing: bool = False  # its dropdown lists nothing: `''`, `[]` or All over none (`formats` writes each)
 
     def picked(self, value: str) -> Variable:
         """This variable with one option picked (as a reader picks it: escaped as before)."""
@@ -142,30 +143,8 @@ def variable_options(dashboard: Mapping[str, Any]) -> dict[str, tuple[str, ...]]
     return out
 
 
-def _formatted(fmt: str | None, values: tuple[str, ...]) -> str:
-    """`${v:fmt}` as Grafana's format registry writes it (`regex` aside): one value as it is (but
-    quoted by the quoting formats), several joined as each format joins them. An unknown format
-    (or none) joins with `|`."""
-    if fmt == "sqlstring":  # a quote paired, a double quote escaped
-        return ",".join("'" + x.replace("'", "''").replace('"', '\\"') + "'" for x in values)
-    if fmt in _QUOTING:
-        quote = _QUOTING[fmt]
-        return ",".join(quote + x.replace(quote, "\\" + quote) + quote for x in values)
-    if len(values) == 1:
-        return values[0]
-    if fmt == "glob":
-        return "{" + ",".join(values) + "}"
-    if fmt == "json":
-        return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
-    return _JOINED.get(fmt or "", "|").join(values)
-
-
 def _backslashed(match: re.Match[str]) -> str:  # `sub(r"\\\g<0>")`, without re reading the template per call
     return "\\" + match.group()
-
-
-_JOINED = {"csv": ",", "raw": ",", "join": ",", "text": " + ", "pipe": "|"}  # raw: a JS array's String()
-_QUOTING = {"singlequote": "'", "doublequote": '"'}
 
 
 # For `_Interpolator._remembered`: a string literal's (body, quote) → the variables its scan looked
@@ -359,7 +338,9 @@ class _Interpolator:
             v = self.vars[name]
             if v.values:
                 return v.values
-            return (v.all_value,) if v.all_value else ()
+            if v.all_value or v.lists_nothing:  # with no format, as the datasource writes it
+                return (v.all_value or written_empty(None, name, v.escaped, v.chosen_all),)
+            return ()
         return (GLOBALS[name],)
 
     def _string_value(self, name: str, fmt: str | None, quote: str) -> str:
@@ -370,13 +351,14 @@ class _Interpolator:
         # datasource (`interpolateQueryExpr`) for a multi-value or include-All variable's own values
         special = _REGEX_FORMAT_SPECIAL if fmt == "regex" else (
             PROMETHEUS_SPECIAL if fmt is None and v is not None and v.escaped and v.values else None)
-        if v is not None and not v.values and v.all_value and fmt not in ("text", "percentencode"):
-            text = v.all_value  # a custom allValue: Grafana formats it for no format but those two
+        if v is not None and not v.values and (v.all_value or v.lists_nothing):  # as `formats` says
+            text = written_all_value(fmt, name, v.all_value) if v.all_value else \
+                written_empty(fmt, name, v.escaped, v.chosen_all)
         elif special is not None or (len(values) > 1 and fmt is None):  # several as a group
             values = tuple(special.sub(_backslashed, x) for x in values) if special is not None else values
             text = "(" + "|".join(values) + ")" if len(values) > 1 else values[0]
         else:
-            text = _formatted(fmt, values)
+            text = formatted(fmt, values)
         if quote != "`" and fmt is None:  # an explicit format's text goes in as it is, as Grafana puts it
             text = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
         return text
