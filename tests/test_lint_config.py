@@ -244,7 +244,8 @@ def test_every_problem_of_every_config_file_is_listed_in_one_run(tmp_path):
     result = CliRunner().invoke(cli, ["-C", str(root), "validate", "dash"])
     assert result.exit_code == 2, result.output
     assert [line.removeprefix("vobs: error: ") for line in result.stderr.strip().splitlines()] == [
-        ".vobs-lint.yaml:2: unknown check 'promql/rate-intervall' (did you mean promql/rate-interval?)",
+        ".vobs-lint.yaml:2: unknown check 'promql/rate-intervall' (did you mean promql/rate-interval, "
+        "promql/holt-winters-removed?)",
         ".vobs-lint.yaml:4: unknown key 'dashbord' in exclusions.promql/rate-intervall.entries[0] (did you mean "
         "'dashboard'? allowed: dashboard, file, panel, reason, target)",
         ".vobs-lint.yaml:7: entry names none of: file, dashboard, panel, target (say where the check is off, or "

@@ -67,6 +67,7 @@ VALID = [  # (query, what the message names): valid MetricsQL, not PromQL
     (f"count({M} < 1) or 0", "`or` with a number (`x or 0`)"),
     (f"(sum(rate({M}[5m])) or 0) + (sum({M}) or 0)", "`or` with a number"),
     (f"sum({M}) default sum(rate({M}[5m])) by (environment)", "the `default` operator"),
+    (f"holt_winters({M}, 0.5, 0.5)", "`holt_winters()` without a window"),  # PromQL 2's function, MetricsQL's leniency
 ]
 INVALID = [  # refused by VictoriaMetrics too: broken PromQL, and MetricsQL broken elsewhere
     f"sum({M}",
@@ -86,6 +87,8 @@ INVALID = [  # refused by VictoriaMetrics too: broken PromQL, and MetricsQL brok
     f"rate({M}) offset",
     f"{M} or 0 or",
     f"share({M}) by environment",
+    f"holt_winters({M}[5m], 0.5)",  # Prometheus 2's function, one argument short
+    f"double_exponential_smoothing({M}, 0.5, 0.5)",  # Prometheus 3's name for it: VictoriaMetrics knows the old one only
 ]
 # Functions VictoriaMetrics added after Debian's 1.79 (its git history): named MetricsQL all the same
 NEWER = {"count_values_over_time", "day_of_year", "drop_empty_series", "histogram_fraction", "labels_equal",

@@ -10,7 +10,8 @@ instant queries and parsed by vobs (`extract`). Prometheus answers a query it ca
 
 Checked both ways. Nothing Prometheus parses may be refused by vobs: that direction found
 promql-parser reading escapes inside backquoted strings (`` {code=~`5\\d\\d`} `` was a false
-error; `promql_text.parse_promql` now hands it raw strings double-quoted). The other way, vobs passes
+error; `promql_text.parse_promql` now hands it raw strings double-quoted), and knowing Prometheus 2's
+`holt_winters()` by Prometheus 3's name only (now handed to it as `double_exponential_smoothing()`). The other way, vobs passes
 two kinds of query Prometheus 2.42 refuses, listed in `NOT_CAUGHT` by Prometheus' own message and
 in the README: a duration without a unit (`x[5]`, `offset 5`), and a scalar where a function
 takes an instant vector (`ln(1)`). The panel then shows Prometheus' error; any other query that
@@ -104,6 +105,7 @@ def _expr(children):
         st.builds(lambda agg, n, e: f"{agg}({n}, {e})", st.sampled_from(["topk", "bottomk", "quantile"]), _NUMBER,
                   children),
         st.builds(lambda q, e: f"histogram_quantile({q}, sum by (le) (rate({e}[5m])))", _NUMBER, _SELECTOR),
+        st.builds(lambda e, d, sf, tf: f"holt_winters({e}[{d}], {sf}, {tf})", _SELECTOR, _DURATION, _NUMBER, _NUMBER),
         st.builds(lambda e, src: f'label_replace({e}, "dst", "$1", "{src}", "(.*)")', children, _LABEL),
         st.builds(lambda a, op, mod, b: f"{a} {op}{mod} {b}", children,
                   st.sampled_from(["+", "-", "*", "/", "%", "^", "==", "!=", ">", "<", ">=", "<=", "and", "or",
@@ -143,6 +145,8 @@ NOT_CAUGHT = re.compile(r"missing unit character in duration|unexpected number .
 @example(query="sum(rate(up[300y]))")  # trial 15: Prometheus says "duration out of range", vobs passed it
 @example(query="up[106752d]")
 @example(query='up{a="[300y]"}[292y]')  # in a string: no duration
+@example(query="holt_winters(up[5m], 0.5, 0.5)")  # Prometheus 2's name, which promql-parser (0.12) does not know
+@example(query='holt_winters (up{a="holt_winters("}[5m:], 0.5, 0.5) # holt_winters(\n')
 def test_vobs_refuses_what_prometheus_refuses_and_nothing_it_parses(server, query):
     error, ours = prometheus_refuses(server.url, query), vobs_parses(query)
     if error is None:

@@ -225,3 +225,19 @@ _register("promql/histogram-quantile-without-le", Severity.ERROR,
           "a Prometheus, and a warning offline on a Prometheus-type datasource (it may be either). "
           "Newer Prometheus versions warn at query time (`bucket label \"le\" is missing or has a malformed "
           "value`), Debian's 2.42 answers nothing; no grafana/dashboard-linter equivalent.")
+_register("promql/holt-winters-removed", Severity.WARNING,
+          "A panel query calls holt_winters(), Prometheus 2's double exponential smoothing, which Prometheus 3.0 "
+          "removed: it renamed the function double_exponential_smoothing(), with the same arguments, and made it "
+          "experimental (`--enable-feature=promql-experimental-functions`). Prometheus 2 and VictoriaMetrics "
+          "run holt_winters() (Debian's 2.42 and 1.79 here), a Prometheus 3 refuses the query. vobs reads the "
+          "call as double_exponential_smoothing() and checks the query like any other. A warning: vobs does not "
+          "ask a Prometheus its version. Information where the query reaches a VictoriaMetrics (its datasource "
+          "plugin, or the server checked against), which knows holt_winters() only. One finding per query. No "
+          "grafana/dashboard-linter equivalent.")
+_register("promql/double-exponential-smoothing-unknown", Severity.ERROR,
+          "A panel query calls double_exponential_smoothing(), Prometheus 3's (experimental) name for holt_winters(), "
+          "where it reaches a VictoriaMetrics (its datasource plugin, or the server checked against): "
+          "VictoriaMetrics knows the function by its old name only and refuses the query (`unknown func`), as "
+          "Prometheus 2 does — write holt_winters() with the same arguments. Elsewhere nothing is said: a "
+          "Prometheus 3 runs it when its experimental functions are on, and vobs does not ask. No "
+          "grafana/dashboard-linter equivalent.")

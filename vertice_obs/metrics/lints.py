@@ -3,8 +3,8 @@
 The lints themselves are registered checks (`vobs checks` lists them): the structural ones are in
 `vertice_obs/checks/` (`lints`, `variables`, and the house checks of `dashboard_style` for a
 missing title, description or unit — at info for dashboards that are not ours); the PromQL ones
-are here, because they parse queries: `promql/rate-interval`, the job/instance matcher checks and
-`promql/histogram-quantile-without-le`.
+are here, because they parse queries: `promql/rate-interval`, the job/instance matcher checks,
+`promql/histogram-quantile-without-le` and the two names of one smoothing function (`metrics.smoothing`).
 A counter shown without rate() is `metric/counter-without-rate`, judged with the metric's type by
 `classify`. Which lints are off — per run, per dashboard, per panel — is `lint_config`.
 """
@@ -36,7 +36,9 @@ from vertice_obs.metrics.promql_text import (
     ParseError,
     check_query_shape,
     parse_promql,
+    smoothing_calls,
 )
+from vertice_obs.metrics.smoothing import smoothing_findings
 
 HOUSE = ("panel/title", "panel/description", "panel/unit")  # house checks, also lints for any dashboard
 RATE_FUNCTIONS = ("rate", "irate", "increase")
@@ -119,12 +121,14 @@ def under(folder: str) -> Callable[[str], bool]:
 class LintFacts:
     """What the PromQL lints need from one parsed query, none of it inside a string literal (so a
     query shape's tree gives it too): each rate()/irate()/increase() over a range selector with
-    its range, in source order, the metric names lacking a `job` / an `instance` matcher, and each
-    histogram_quantile() whose buckets lose `le` on the way (`_le_dropped`)."""
+    its range, in source order, the metric names lacking a `job` / an `instance` matcher, each
+    histogram_quantile() whose buckets lose `le` on the way (`_le_dropped`), and the names its double
+    exponential smoothing calls are written with (`promql_text.smoothing_calls`)."""
 
     rates: tuple[tuple[str, timedelta], ...] = ()
     lacking: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ("job", names), ("instance", names)
     histograms: tuple[LeDropped, ...] = ()
+    smoothing: tuple[str, ...] = ()  # "holt_winters", "double_exponential_smoothing": the parser reads both as the latter
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,9 @@ class LeDropped:
     vmrange: bool
 
 
-def lint_facts(tree: Any) -> LintFacts:
-    """The `LintFacts` of a syntax tree (None: a query that does not parse — nothing to lint). Every
+def lint_facts(tree: Any, text: str = "") -> LintFacts:
+    """The `LintFacts` of a syntax tree (None: a query that does not parse — nothing to lint), parsed
+    from `text` (read for what the tree cannot say: the name a smoothing call is written with). Every
     node, parents first, operands in source order; iterative (depth is bounded by the shape check
     anyway). Run on every query of a validation: one loop, each selector's matchers read once."""
     rates, job, instance, histograms = [], [], [], []
@@ -178,7 +183,8 @@ def lint_facts(tree: Any) -> LintFacts:
             continue
         stack.extend(reversed(children(node)))
     return LintFacts(tuple(rates), tuple((label, tuple(names)) for label, names in (("job", job), ("instance", instance))
-                                       if names), tuple(dict.fromkeys(histograms)))
+                                       if names), tuple(dict.fromkeys(histograms)),
+                     smoothing_calls(text) if tree is not None else ())
 
 
 _KEEPS_LABELS = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})  # aggregations that keep each series' labels
@@ -244,7 +250,8 @@ def _buckets(node: Any) -> tuple[str, ...]:
 
 
 QUERY_LINTS = ("promql/rate-interval", "promql/job-matcher", "promql/instance-matcher",
-               "promql/histogram-quantile-without-le")
+               "promql/histogram-quantile-without-le", "promql/holt-winters-removed",
+               "promql/double-exponential-smoothing-unknown")
 
 
 def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collection[str] = (),
@@ -272,13 +279,16 @@ def query_lints(model: dict[str, Any], queries: Sequence[Query], skip: Collectio
         if facts is None or marked != query.expr:
             if values is None:
                 values = variables_from_dashboard({"templating": {"list": sanitized_variables(model)}})
-            facts = lint_facts(_parse(interpolate(marked, values).text))
+            text = interpolate(marked, values).text
+            facts = lint_facts(_parse(text), text)
         if rates_wanted and facts.rates:
             out.extend(_rate_findings(query, facts, interval_variables))
         out.extend(_matcher_finding(query, lacking, label, _variable_for(label, names)) for label, lacking
                    in facts.lacking if label in labels_wanted)  # job, then instance
         if facts.histograms and "promql/histogram-quantile-without-le" in wanted:
             out.extend(f for dropped in facts.histograms if (f := _le_finding(query, dropped, backend)) is not None)
+        if facts.smoothing:
+            out.extend(f for f in smoothing_findings(query, facts.smoothing, backend) if f.check in wanted)
     return out
 
 

@@ -11,8 +11,9 @@ but not replaced — WITH templates and a range vector in arithmetic —: the re
 only checked for balanced brackets and quotes.
 
 Recognised: MetricsQL's functions (VictoriaMetrics' own list, app/vmselect/promql, with its built-in
-templates `alias`, `ru`, `ttf` and `range_median`; not `holt_winters`, Prometheus 2's, which the
-parser does not know), the `if`, `ifnot` and `default` operators,
+templates `alias`, `ru`, `ttf` and `range_median`; `holt_winters`, Prometheus 2's and MetricsQL's, is
+PromQL to `parse_promql`, and Prometheus 3's `double_exponential_smoothing` no MetricsQL), the `if`,
+`ifnot` and `default` operators,
 `keep_metric_names`, `limit N` after an aggregation, `[Ni]` step-count ranges, WITH templates; and,
 by the parser's message, MetricsQL's leniencies: a rollup without its window (`rate(x)`), an
 aggregate over several arguments (`sum(a, b)`), a range vector in arithmetic (`x[1m] * 0`), `offset`
@@ -28,7 +29,7 @@ import re
 from typing import Callable
 
 from vertice_obs.checks.datasources import Backend
-from vertice_obs.metrics.promql_text import check_query_shape, parse_promql
+from vertice_obs.metrics.promql_text import SMOOTHING, check_query_shape, parse_promql
 
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`', re.S)
 _FUNCTIONS = frozenset("""
@@ -148,6 +149,8 @@ def _step(text: str, error: str) -> tuple[str, str] | None:
         return _named(f"`{name}()`", _calls_replaced(text, {name.lower()}))
     if found := _WINDOWLESS.search(error):
         name = found.group(1)
+        if name == SMOOTHING:
+            return None  # Prometheus 3's name for holt_winters: VictoriaMetrics knows the old one only
         return _named(f"`{name}()` without a window (the lookbehind window left implicit)",
                       _calls_replaced(text, {name.lower()}))
     if _SEVERAL.search(error):

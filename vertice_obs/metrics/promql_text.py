@@ -2,7 +2,7 @@
 
 What every path that parses PromQL shares: the shape guard that refuses what the Rust parser
 cannot take safely (`check_query_shape`), the one parse call (`parse_promql`: durations as
-Prometheus reads them, raw strings quoted), the lexical reading of string literals (`_mask_strings`
+Prometheus reads them, raw strings quoted, `holt_winters` by its Prometheus 3 name), the lexical reading of string literals (`_mask_strings`
 for the literal-indexed shapes) and the PromQL inside a Grafana variable query (`_variable_promql`,
 `label_values_call`).
 Imports only `metrics.durations`; `metrics.extract` builds the metric references on top.
@@ -11,7 +11,7 @@ Imports only `metrics.durations`; `metrics.extract` builds the metric references
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import promql_parser as pp
 
@@ -101,9 +101,71 @@ def parse_promql(text: str) -> Any:
     """`promql_parser.parse(text)`: the one way vobs parses PromQL. Raw strings are handed to it
     double-quoted: promql-parser (0.12) reads escapes inside a backquoted string and refuses
     `` {code=~`5\\d\\d`} ``, which Prometheus parses — PromQL reads no escape there (a test holds
-    the parse check against Prometheus' own: `tests/test_parse_differential.py`)."""
+    the parse check against Prometheus' own: `tests/test_parse_differential.py`). `holt_winters(…)`
+    is read as `double_exponential_smoothing(…)` (see `HOLT_WINTERS`); the parser's messages name it
+    as written."""
     text = held(text)  # durations as Prometheus reads them (`metrics.durations`); raises past its range
-    return pp.parse(_raw_strings_quoted(text) if "`" in text else text)
+    if "`" in text:
+        text = _raw_strings_quoted(text)
+    calls = smoothing_calls(text) if HOLT_WINTERS in text else ()
+    if HOLT_WINTERS not in calls:
+        return pp.parse(text)
+    try:
+        return pp.parse(_outside_lexemes(text, lambda part: _HOLT_WINTERS_CALL.sub(SMOOTHING, part)))
+    except ValueError as exc:
+        raise type(exc)(_as_written(str(exc), calls)) from None
+
+
+# Prometheus 2's `holt_winters(v, sf, tf)` is Prometheus 3's `double_exponential_smoothing(v, sf, tf)`:
+# one function, renamed in 3.0 (experimental there, behind --enable-feature=promql-experimental-functions)
+# — 2.x and VictoriaMetrics know the old name only, 3.x the new one only, and the parser (0.12) the new
+# one only. Each call of the old name is handed to it as the new one, outside strings and comments
+# (where only a call can be written so). Nothing reported is of that text: a finding stands at its
+# query's place in the file and quotes the query as written (`tests/test_holt_winters.py`).
+HOLT_WINTERS, SMOOTHING = "holt_winters", "double_exponential_smoothing"
+_HOLT_WINTERS_CALL = re.compile(r"(?<![\w:])holt_winters(?=\s*\()")
+_SMOOTHING_CALL = re.compile(r"(?<![\w:])(holt_winters|double_exponential_smoothing)(?=\s*\()")
+
+
+def smoothing_calls(text: str) -> tuple[str, ...]:
+    """The names `text`'s double exponential smoothing calls are written with — `holt_winters`,
+    `double_exponential_smoothing` —, in order; none inside a string or a comment."""
+    if HOLT_WINTERS not in text and SMOOTHING not in text:
+        return ()
+    found: list[str] = []
+
+    def read(part: str) -> str:
+        found.extend(_SMOOTHING_CALL.findall(part))
+        return part
+
+    _outside_lexemes(text, read)
+    return tuple(found)
+
+
+def _as_written(error: str, calls: tuple[str, ...]) -> str:
+    """The parser's message for a query read with its `holt_winters` calls renamed (`calls`: its
+    `smoothing_calls`), naming them as written: the old name where it calls only the old one, both
+    where it calls both."""
+    both = SMOOTHING in calls
+    return error.replace(f"'{SMOOTHING}'", f"'{HOLT_WINTERS}' or '{SMOOTHING}'" if both else f"'{HOLT_WINTERS}'")
+
+
+def _outside_lexemes(text: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` applied to each part outside its string literals and comments (all of
+    what follows an unterminated string left as it is, for the parser to report)."""
+    out, i = [], 0
+    for start, end, _ in _lexemes(text):
+        out.append(change(text[i:start]))
+        if end is None:
+            i = start
+            break
+        out.append(text[start:end])
+        i = end
+    else:
+        out.append(change(text[i:]))
+        return "".join(out)
+    out.append(text[i:])
+    return "".join(out)
 
 
 # The parser's messages, where their words read badly, as vobs says them (the parser's own text is

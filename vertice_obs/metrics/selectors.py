@@ -57,7 +57,7 @@ def analyse(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> Analy
         raw = _refs(tree, REQUIRED, "", dict(name_patterns))
         refs = tuple(dict.fromkeys(raw))
         grouped = tuple(dict.fromkeys(_groupings(tree))) if _BY.search(text) else ()  # no `by`: no walk
-        lint = lint_facts(tree)
+        lint = lint_facts(tree, text)
         plain = series_selector(tree)
     except (ValueError, RuntimeError) as exc:
         raise ParseError(str(exc)) from None
