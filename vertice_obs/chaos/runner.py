@@ -46,6 +46,7 @@ from vertice_obs.chaos.scrape import (
     ranges,
     unjudgeable,
     window_seconds,
+    worst_points,
 )
 from vertice_obs.chaos.stopped import unreverted
 from vertice_obs.errors import VobsError
@@ -95,15 +96,10 @@ class Sampler:
             result = self.source.query_range(probe_query(probe, self.window_seconds), start, end, f"{step}s")
         except SourceUnavailable as exc:
             raise VobsError(f"probe {probe.id}: query failed: {exc}") from None
-        pick = max if probe.threshold.op.startswith("<") else min
-        points: dict[float, list[float]] = {}
         try:
-            for row in result:
-                for ts, value in row.get("values", []):
-                    points.setdefault(float(ts), []).append(float(value))
-        except (AttributeError, TypeError, ValueError):
+            return worst_points(result, probe.threshold.op)
+        except ValueError:
             raise VobsError(f"probe {probe.id}: {self.source.description} answered a malformed matrix") from None
-        return [(ts, pick(values)) for ts, values in sorted(points.items())]
 
 
 class Runner:

@@ -230,3 +230,18 @@ def settle_findings(run: Run, intervals: dict[str, Scrape], time_scale: float) -
         return []
     short = unjudgeable(run, time_scale, window_seconds(run, time_scale, scrape))
     return [Finding("chaos/phase-unjudged", Severity.WARNING, short, Location(file=run.file, target="settle"))] if short else []
+
+
+def worst_points(result: list, op: str) -> list[tuple[float, float]]:
+    """A probe's matrix as the run reads it: [(epoch seconds, value)], where the query returns
+    several series the worst value at each instant for its threshold (the highest for `<`, the
+    lowest for `>`). ValueError: not a matrix of numbers."""
+    pick = max if op.startswith("<") else min
+    points: dict[float, list[float]] = {}
+    try:
+        for row in result:
+            for ts, value in row.get("values", []):
+                points.setdefault(float(ts), []).append(float(value))
+    except (AttributeError, TypeError, ValueError):
+        raise ValueError("a malformed matrix") from None
+    return [(ts, pick(values)) for ts, values in sorted(points.items())]

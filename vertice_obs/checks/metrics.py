@@ -161,6 +161,12 @@ _register("chaos/phase-unjudged", Severity.WARNING,
           "phase not longer than that at the chosen --time-scale is never judged, and its breaches go "
           "unseen. `chaos check` says it (when the scrape intervals could be read), as `chaos run` does "
           "at its start; lengthen the phase, or set `settle`. The run still starts.")
+_register("chaos/probe-unsteady", Severity.WARNING,
+          "A Chaos Day probe already breaches its threshold, with no fault injected, in at least 5 % of its "
+          "samples (and 2) over the last 10 minutes, at the window the run will send: a breach the run "
+          "records could be chance. Typical at a small --time-scale, where a counter's `increase` over a "
+          "window of seconds is often 0. Checked by `chaos check` and `chaos run` against Prometheus, with "
+          "at least 10 samples; the run still starts.")
 _register("chaos/scrape-unknown", Severity.WARNING,
           "The scrape interval of a Chaos Day probe's targets could not be read from /api/v1/targets "
           "(no active target carries its series' job and instance): its windows are not checked.")

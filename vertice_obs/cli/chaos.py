@@ -37,6 +37,9 @@ from vertice_obs.guard.secrets import redact_text, register_url
 from vertice_obs.guard.text import escape
 from vertice_obs.output import envelope, findings_json, findings_text
 
+# Said by `chaos check` though they do not stop the run (the run says them on stderr at its start).
+_SAID = ("chaos/scrape-unknown", "chaos/phase-unjudged", "chaos/probe-unsteady")
+
 
 @cli.group("chaos")
 def chaos_() -> None:
@@ -94,6 +97,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.chaos.scrape import ScrapeSource as PrometheusSource
     from vertice_obs.chaos.scrape import settle_findings
+    from vertice_obs.chaos.steady import steady_findings
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource
 
@@ -119,6 +123,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
     if isinstance(source, PrometheusSource) and unknown is None:
         intervals, windows = scrape_check(run, source, time_scale, findings)
         findings += windows + settle_findings(run, intervals, time_scale)
+        findings += steady_findings(run, source, time_scale, intervals)
     elif unknown is None:
         findings += offline_scrape_check(run, time_scale, findings)
     stops = blocking(findings)
@@ -126,7 +131,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
         click.echo(findings_json(findings, **envelope("chaos check", run=run.id, ready=not stops)))
     else:
         shown = [f for f in findings if f in stops and f.check != "metric/unknown"
-                 or f.check in ("chaos/scrape-unknown", "chaos/phase-unjudged")]  # said, though they do not stop it
+                 or f.check in _SAID]  # said, though they do not stop it
         if shown:
             say(findings_text(shown))
         probes = sum(len(s.probes) for s in run.scenarios)
@@ -198,6 +203,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     from vertice_obs.chaos.runner import Runner, Sampler, planned_seconds
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.chaos.scrape import ScrapeSource
+    from vertice_obs.chaos.steady import steady_findings
     from vertice_obs.grafana.destinations import GrafanaDestination
     from vertice_obs.metrics.catalog import load_catalog
 
@@ -235,8 +241,9 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         say(findings_text(stops))
         say(f"{run.id}: not started — {not_ready(stops)}", err=True)
         ctx.exit(EXIT_FINDINGS)
-    for unknown in (f for f in windows if f.check == "chaos/scrape-unknown"):
-        say(redact_text(str(unknown)), err=True)
+    unsteady = steady_findings(run, source, time_scale, scrape)  # before any fault: is each probe steady?
+    for said in [f for f in windows if f.check == "chaos/scrape-unknown"] + unsteady:
+        say(redact_text(str(said)), err=True)
     annotator = None
     if not project.grafana_url:
         say("no Grafana configured (--grafana-url or GRAFANA_URL): the faults will not be annotated", err=True)

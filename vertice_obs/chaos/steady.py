@@ -1,0 +1,71 @@
+"""Before any fault: does each probe hold steadily? A probe that already breaches its threshold now
+and then, with nothing injected, makes any breach the run records chance — the fault cannot be told
+from the noise. (Chaos Toolkit checks its steady-state hypothesis before the experiment's method
+runs, for the same reason.)
+
+A new-user trial (20, MED 2) met it in the README's own rehearsal: at `--time-scale 0.05` the
+dopamine-spike probe's window is 2.25 s, and a counter that ticks about once a second has no tick in
+such a window almost half the time — the report's headline P1, "breached in the recover phase", was
+a coin toss, while at full scale (a 45 s window) the probe never breaches.
+
+One range query per probe over the last `LOOKBACK`, at the probe's scrape interval, with the
+window the run will send; the worst value at each instant, as the run reads it (`worst_points`).
+Said only with at least `MIN_SAMPLES` samples (a Prometheus started a moment ago holds too little
+to tell), and only when the breaches are not rare (`NOISE`). Pure but for the source's queries.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from vertice_obs.chaos.scenario import Run
+from vertice_obs.chaos.scrape import (
+    Scrape,
+    ScrapeSource,
+    longest,
+    probe_query,
+    window_seconds,
+    window_text,
+    worst_points,
+)
+from vertice_obs.checks import finding
+from vertice_obs.finding import Finding
+from vertice_obs.metrics.evidence import SourceUnavailable
+
+LOOKBACK = timedelta(minutes=10)
+MIN_SAMPLES = 10
+NOISE = 0.05  # breaches in at least this share of the samples (and at least 2): not a rare outlier
+
+
+def steady_findings(run: Run, source: ScrapeSource, time_scale: float, intervals: dict[str, Scrape],
+                    now: datetime | None = None) -> list[Finding]:
+    """A `chaos/probe-unsteady` warning per probe that breaches its threshold in the last
+    `LOOKBACK`, before any fault, at the window the run will send. A probe whose scrape interval is
+    unknown, or whose query fails, is not judged here (other findings say why)."""
+    end = now or datetime.now(timezone.utc)
+    window = window_seconds(run, time_scale, longest(intervals))
+    out = []
+    for scenario in run.scenarios:
+        for probe in scenario.probes:
+            scrape = intervals.get(f"{scenario.id}/{probe.id}")
+            if scrape is None or not scrape.seconds:
+                continue
+            try:
+                rows = source.query_range(probe_query(probe, window), end - LOOKBACK, end, window_text(scrape.seconds))
+                values = [v for _, v in worst_points(rows, probe.threshold.op)]
+            except (SourceUnavailable, ValueError):
+                continue
+            breaches = sum(not probe.threshold.holds(v) for v in values)
+            if len(values) < MIN_SAMPLES or breaches < 2 or breaches < NOISE * len(values):
+                continue
+            out.append(finding(
+                "chaos/probe-unsteady",
+                f"breaches its threshold ({probe.threshold}) in {breaches} of {len(values)} samples of the last "
+                f"{_minutes(LOOKBACK)}, before any fault, at the window the run sends ({window_text(window)}): a breach "
+                "in this run could be chance — lengthen the window (a larger --time-scale, or `settle`) or check "
+                "the threshold", run.where(scenario, probe), breaches=breaches, samples=len(values)))
+    return out
+
+
+def _minutes(span: timedelta) -> str:
+    return f"{span.total_seconds() / 60:g} minutes"
