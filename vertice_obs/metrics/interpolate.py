@@ -68,16 +68,17 @@ class Variable:
 
 
 def refreshed(v: Mapping[str, Any]) -> str:
-    """When Grafana re-runs a query variable's query — "on load" (`refresh: 1`), "on time range
-    change" (2) — else "" (0, "never": the saved options are what readers get). Re-run, the saved
-    current value and options are a snapshot of another server and another day: Grafana keeps the
-    saved value only if the new options hold it, else shows the first, and offers the new options."""
+    """When Grafana re-runs a query variable's query ("" for other types): "on time range change" (`refresh: 2`),
+    else on load — from 11.3 (scenes' `SceneVariableSet`) "never" (0) too; before, 0 kept the saved options.
+    The saved value and options are a snapshot of another server and day: Grafana keeps the saved value
+    only if the new options hold it, else shows the first (or All), and offers the new options."""
     if v.get("type") != "query":
         return ""
-    return _REFRESHED.get(_refresh_code(v.get("refresh")), "")
+    return _REFRESHED.get(_refresh_code(v.get("refresh")), _NEVER)
 
 
 _REFRESHED = {"1": "on load", "2": "on time range change"}
+_NEVER = 'on load (from Grafana 11.3, whatever its refresh says — "never" too)'
 
 
 def _refresh_code(value: Any) -> str:
@@ -126,14 +127,12 @@ def variables_from_dashboard(dashboard: Mapping[str, Any]) -> dict[str, Variable
 
 
 def variable_options(dashboard: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-    """The options a reader can pick for each custom or query variable, as saved in the dashboard
-    (not "All"): each is checked on its own, since any of them can be the one on screen. A query
-    variable Grafana re-runs (`refreshed`) has none: its saved options are not what it offers."""
+    """The options a reader can pick for each custom variable, as saved in the dashboard (not
+    "All"): each is checked on its own, since any of them can be the one on screen. A query
+    variable has none: Grafana re-runs its query (`refreshed`), so its saved options are not what it offers."""
     out: dict[str, tuple[str, ...]] = {}
     for v in (dashboard.get("templating") or {}).get("list") or []:
-        if not isinstance(v, dict) or v.get("type") not in ("custom", "query") or not isinstance(v.get("name"), str):
-            continue
-        if refreshed(v):  # the saved options are not what Grafana offers: it re-runs the query
+        if not isinstance(v, dict) or v.get("type") != "custom" or not isinstance(v.get("name"), str):
             continue
         values = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict)]
         values = [str(x) for x in values if isinstance(x, (str, int, float)) and x not in ("$__all", "")]
