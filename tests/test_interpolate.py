@@ -128,7 +128,8 @@ def test_standalone_and_glued_variables(expr, text, patterns, used):
 
 
 def test_variable_options_lists_each_pickable_value_of_custom_variables_once():
-    """A query variable's saved options are not offered: Grafana 11.3+ re-runs its query, `refresh: 0` too."""
+    """A custom variable's options are those Grafana parses from its query (else as saved); a query
+    variable's saved options are not offered — Grafana 11.3+ re-runs its query, `refresh: 0` too."""
     model = {"templating": {"list": [
         "not a variable",
         {"name": "c", "type": "custom", "options": [
@@ -142,8 +143,9 @@ def test_variable_options_lists_each_pickable_value_of_custom_variables_once():
         {"name": "all_only", "type": "custom", "options": [{"value": "$__all"}, {"value": ""}]},
         {"name": "no_options", "type": "query"},
         {"name": "null_options", "type": "query", "options": None},
+        {"name": "parsed", "type": "custom", "query": "x, Zed : z,x", "options": [{"value": "stale"}]},
     ]}}
-    assert variable_options(model) == {"c": ("a", "5", "1.5", "b")}
+    assert variable_options(model) == {"c": ("a", "5", "1.5", "b"), "parsed": ("x", "z")}
     assert variable_options({}) == {}
     assert variable_options({"templating": None}) == {}
     assert variable_options({"templating": {"list": None}}) == {}

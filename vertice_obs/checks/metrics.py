@@ -77,7 +77,8 @@ _register("variable/value-unknown", Severity.INFO,
           "judged. Information, never an error: a false \"No data\" would be "
           "worse than saying nothing. One finding per variable and dashboard, at the variable, naming the panels it fills.")
 _register("variable/option-no-data", Severity.WARNING,
-          "One option of a custom variable (as saved in the dashboard) leaves panels empty: a reader who picks it sees No data. A query variable's saved "
+          "One option of a custom variable (those Grafana parses from its `query`, else as saved in the "
+          "dashboard) leaves panels empty: a reader who picks it sees No data. A query variable's saved "
           "options are not judged: Grafana re-runs its query. One finding per option, at the variable's definition, naming "
           "how many panels it empties — and, apart, the annotations and variables whose queries it empties.")
 _register("variable/label-missing", Severity.WARNING,

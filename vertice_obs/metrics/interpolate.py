@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from vertice_obs.checks.custom_values import current_value, option_values
 from vertice_obs.guard.durations import is_duration
 
 # Grafana's global variables: value kind and a representative value.
@@ -105,7 +106,7 @@ def variables_from_dashboard(dashboard: Mapping[str, Any]) -> dict[str, Variable
     for v in (dashboard.get("templating") or {}).get("list") or []:
         if not isinstance(v, dict) or not v.get("name") or v.get("type") == "datasource":
             continue
-        current = (v.get("current") or {}).get("value")
+        current = current_value(v)  # a custom variable's as Grafana checks it against its query
         values = current if isinstance(current, list) else [current] if current not in (None, "") else []
         if not values:
             values = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict) and o.get("value")][:1]
@@ -115,8 +116,7 @@ def variables_from_dashboard(dashboard: Mapping[str, Any]) -> dict[str, Variable
         all_value = v.get("allValue") if chosen_all else None  # All's alone: left after Include All is unticked
         when = refreshed(v)
         if chosen_all:
-            options = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict)
-                       and o.get("value") not in (None, "$__all")]
+            options = [x for x in option_values(v) if x not in (None, "$__all")]
             values = options if not all_value and not when else []  # re-run: other options
             all_value = all_value or None
         elif when:
@@ -127,15 +127,14 @@ def variables_from_dashboard(dashboard: Mapping[str, Any]) -> dict[str, Variable
 
 
 def variable_options(dashboard: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-    """The options a reader can pick for each custom variable, as saved in the dashboard (not
-    "All"): each is checked on its own, since any of them can be the one on screen. A query
+    """The options a reader can pick for each custom variable (`option_values`: parsed from its
+    query; not "All"): each is checked on its own, since any of them can be the one on screen. A query
     variable has none: Grafana re-runs its query (`refreshed`), so its saved options are not what it offers."""
     out: dict[str, tuple[str, ...]] = {}
     for v in (dashboard.get("templating") or {}).get("list") or []:
         if not isinstance(v, dict) or v.get("type") != "custom" or not isinstance(v.get("name"), str):
             continue
-        values = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict)]
-        values = [str(x) for x in values if isinstance(x, (str, int, float)) and x not in ("$__all", "")]
+        values = [str(x) for x in option_values(v) if isinstance(x, (str, int, float)) and x not in ("$__all", "")]
         if values:
             out[v["name"]] = tuple(dict.fromkeys(values))
     return out
