@@ -7,9 +7,12 @@ import pytest
 from vertice_obs.metrics.interpolate import (
     Variable,
     interpolate,
+    refreshed,
     variable_options,
     variables_from_dashboard,
 )
+
+NEVER = 'on load (from Grafana 11.3, whatever its refresh says — "never" too)'  # a query variable saved `refresh: 0`
 
 VARS = {
     "environment": Variable("environment", ("prod",)),
@@ -77,7 +80,7 @@ def test_interpolation_by_position(case, query, text, patterns):
 
 def test_variables_from_dashboard_current_then_first_option_then_none():
     model = {"templating": {"list": [
-        {"name": "a", "type": "query", "current": {"value": "x"}, "options": [{"value": "y"}]},
+        {"name": "a", "type": "custom", "query": "y,x", "current": {"value": "x"}, "options": [{"value": "y"}]},
         {"name": "b", "type": "custom", "current": {}, "options": [{"value": "first"}, {"value": "second"}]},
         {"name": "c", "type": "query", "current": {}, "options": []},
         {"name": "d", "type": "query", "current": {"value": ["$__all"]}, "allValue": ".+"},
@@ -124,7 +127,9 @@ def test_standalone_and_glued_variables(expr, text, patterns, used):
     assert (got.text, got.name_patterns, got.variables) == (text, patterns, used)
 
 
-def test_variable_options_lists_each_pickable_value_of_custom_and_query_variables_once():
+def test_variable_options_lists_each_pickable_value_of_custom_variables_once():
+    """A custom variable's options are those Grafana parses from its query (else as saved); a query
+    variable's saved options are not offered — Grafana 11.3+ re-runs its query, `refresh: 0` too."""
     model = {"templating": {"list": [
         "not a variable",
         {"name": "c", "type": "custom", "options": [
@@ -138,8 +143,9 @@ def test_variable_options_lists_each_pickable_value_of_custom_and_query_variable
         {"name": "all_only", "type": "custom", "options": [{"value": "$__all"}, {"value": ""}]},
         {"name": "no_options", "type": "query"},
         {"name": "null_options", "type": "query", "options": None},
+        {"name": "parsed", "type": "custom", "query": "x, Zed : z,x", "options": [{"value": "stale"}]},
     ]}}
-    assert variable_options(model) == {"c": ("a", "5", "1.5", "b"), "q": ("only",)}
+    assert variable_options(model) == {"c": ("a", "5", "1.5", "b"), "parsed": ("x", "z")}
     assert variable_options({}) == {}
     assert variable_options({"templating": None}) == {}
     assert variable_options({"templating": {"list": None}}) == {}
@@ -215,10 +221,10 @@ def test_variables_from_dashboard_pinned():
          "options": [{"value": "$__all"}, {"value": "a"}]},
     ]}}
     assert variables_from_dashboard(model) == {
-        "cur": Variable("cur", ("prod",)),
+        "cur": Variable("cur", (), refreshed=refreshed({"type": "query"})),  # re-run on load: not its saved prod
         "blank": Variable("blank", ("first",)),
         "skip_falsy": Variable("skip_falsy", ("second",)),
-        "q": Variable("q", ()),
+        "q": Variable("q", (), refreshed=refreshed({"type": "query"})),
         "tb": Variable("tb", ("hello",)),
         "all": Variable("all", ("a", "b"), None, chosen_all=True),
         "all_re": Variable("all_re", (), ".+", chosen_all=True),
@@ -289,14 +295,16 @@ def test_each_format_joins_several_values_as_grafana_does(fmt, expected):
 
 @pytest.mark.parametrize("refresh, when", [
     (1, "on load"), (1.0, "on load"), ("1", "on load"), (2, "on time range change"), (" 2 ", "on time range change"),
-    (0, ""), (None, ""), (True, ""), (1.5, ""), ("²", ""), ("9" * 5000, ""), ([1], ""), ({"a": 1}, ""),
+    (0, NEVER), (None, NEVER), (True, NEVER), (1.5, NEVER), ("²", NEVER), ("9" * 5000, NEVER), ([1], NEVER),
+    ({"a": 1}, NEVER),
 ])
 def test_refresh_is_read_as_grafana_compares_it_and_never_crashes(refresh, when):
     """Grafana compares `refresh` with `===` against 1 and 2 (a JSON number: 1.0 is 1). Anything
-    else — a digit `isdigit()` accepts and `int()` refuses, 5,000 digits — is "never", not a crash."""
-    from vertice_obs.metrics.interpolate import refreshed
-
+    else — a digit `isdigit()` accepts and `int()` refuses, 5,000 digits — is "never", not a crash;
+    and from Grafana 11.3 "never" is re-run on load too (scenes' `SceneVariableSet` updates every
+    query variable when the dashboard loads)."""
     assert refreshed({"type": "query", "name": "v", "refresh": refresh}) == when
+    assert refreshed({"type": "custom", "name": "v", "refresh": refresh}) == ""
 
 
 @pytest.mark.parametrize("fmt", ["", ":regex", ":pipe", ":singlequote", ":csv"])

@@ -443,7 +443,7 @@ def test_lints_take_any_shape_without_crashing(model):
 def test_every_lint_is_documented_with_its_dashboard_linter_counterpart():
     lints = [c for c in CHECKS.values() if c.scope in ("lint", "run", "query-lint")]
     lints += [CHECKS[c] for c in ("panel/title", "panel/description", "panel/unit")]
-    assert len(lints) == 16
+    assert len(lints) == 17
     for registered in lints:
         assert "dashboard-linter" in registered.doc, registered.id
 

@@ -71,13 +71,15 @@ _register("metric/group-label-missing", Severity.INFO,
           "make labels (label_replace, label_join, absent, count_values).")
 _register("variable/value-unknown", Severity.INFO,
           "A variable a query uses has no value saved in the dashboard (no current value, no options, no "
-          "allValue — typical of query variables saved without a refresh), or is a query variable Grafana "
-          "re-runs on load or on time range change (its saved value and options are a snapshot, not what "
-          "readers get): nothing is known about the matchers it fills, so they are not judged. Information, never an error: a false \"No data\" would be "
+          "allValue), or is a query variable, which Grafana re-runs on load or on time range change — from "
+          "Grafana 11.3 whatever its `refresh` says, \"never\" (0) too (its saved value and options are a "
+          "snapshot, not what readers get): nothing is known about the matchers it fills, so they are not "
+          "judged. Information, never an error: a false \"No data\" would be "
           "worse than saying nothing. One finding per variable and dashboard, at the variable, naming the panels it fills.")
 _register("variable/option-no-data", Severity.WARNING,
-          "One option of a custom or query variable (as saved in the dashboard) leaves panels empty: a "
-          "reader who picks it sees No data. One finding per option, at the variable's definition, naming "
+          "One option of a custom variable (those Grafana parses from its `query`, else as saved in the "
+          "dashboard) leaves panels empty: a reader who picks it sees No data. A query variable's saved "
+          "options are not judged: Grafana re-runs its query. One finding per option, at the variable's definition, naming "
           "how many panels it empties — and, apart, the annotations and variables whose queries it empties.")
 _register("variable/label-missing", Severity.WARNING,
           "A query variable lists the values of a label (`label_values(kube_pod_info, pod)`) that no series "

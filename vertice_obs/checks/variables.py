@@ -12,6 +12,7 @@ import re
 from typing import Any, Iterator
 
 from vertice_obs.checks import check
+from vertice_obs.checks.custom_values import ALL, shown
 from vertice_obs.checks.dashboard_style import dashboard_name
 from vertice_obs.checks.walk import (
     VARIABLE_REF,
@@ -130,6 +131,61 @@ def undefined(model: dict[str, Any], file: str):
                 f"defined: {', '.join('$' + d for d in sorted(defined)[:8])}" if defined else "it defines no variables")
             yield (f"${name} is used but not defined: Grafana leaves it in the text as it is ({hint})", where,
                    {"json_path": pointer(path), "variable": name})
+
+
+@check("variable/current-not-an-option", Severity.WARNING, scope="lint")
+def current_not_an_option(model: dict[str, Any], file: str):
+    """A custom variable's saved value (`current`) that none of the options of its `query` holds: Grafana
+    parses the options from the query on every load, whatever the saved `options` say, and shows another
+    value — the first option, or All when Include All is on (a multi-value variable keeps those of its
+    values that are options; a value that is no option's but whose saved text is one's becomes that
+    option). Readers never see the saved value, and vobs checks the panels with the one Grafana shows.
+    Typically a `query` edited by hand without its `current`. Not judged: a saved value that is empty
+    (Grafana shows the first option), a query that refers to variables or lists nothing (Grafana keeps
+    the saved value then), query variables (their options come from the data source). No
+    grafana/dashboard-linter equivalent."""
+    for path, variable in variables(model):
+        got = shown(variable)
+        if got is None or got.saved in ("", []) or not got.replaced:
+            continue
+        name, values = variable["name"], [value for _, value in got.options]
+        dropped = [x for x in (got.saved if isinstance(got.saved, list) else [got.saved]) if x not in values]
+        multi = isinstance(got.value, list)
+        if ALL in dropped:
+            head = f"${name}'s saved value is All, but Include All is off"
+        elif not multi and isinstance(got.saved, list):  # a multi-value variable's, left when Multi-value was unticked
+            head = f"${name} takes one value, but its saved value is a list ({_some(got.saved, _said)})"
+        elif len(dropped) == 1:
+            head = f"${name}'s saved value {_said(dropped[0])} is not one of its options ({_some(values)})"
+        else:
+            head = f"${name}'s saved values {_some(dropped, _said)} are not among its options ({_some(values)})"
+        kept = multi and any(isinstance(x, str) and x in values for x in _as_list(got.saved))  # those shown
+        how = (f", the option whose text is {_said(as_dict(variable.get('current')).get('text'))}" if got.by_text
+               else " (Include All)" if _value(got.value) == "All" else "" if kept else ", the first option")
+        where = path + ("current",) if "current" in variable else path
+        yield (f"{head}: Grafana shows {_value(got.value)}{how}, and vobs checks the panels with that — "
+               "save an option as the value, or add the value to the query", _variable_at(file, model, name),
+               {"json_path": pointer(where), "variable": name})
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _some(values: list, said: Any = str) -> str:
+    """The first 8 of `values`, each as `said` writes it, and how many there are when more."""
+    return ", ".join(map(said, values[:8])) + (f", … ({len(values)} in all)" if len(values) > 8 else "")
+
+
+def _said(value: Any) -> str:
+    return repr(value[:80]) if isinstance(value, str) else str(value)
+
+
+def _value(value: Any) -> str:
+    """A value Grafana shows, as a message says it: All, 'dev', 'dev', 'prod'."""
+    if value == ALL or isinstance(value, list) and value[:1] == [ALL]:
+        return "All"
+    return ", ".join(_said(x) for x in _as_list(value))
 
 
 # An equality matcher's operator and quoted value (`="…"`, `!="…"`; `=~`, `==`, `<=`, `>=` are not: no quote

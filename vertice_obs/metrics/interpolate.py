@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from vertice_obs.checks.custom_values import current_value, option_values
 from vertice_obs.guard.durations import is_duration
 from vertice_obs.metrics.formats import formatted, written_all_value, written_empty
 
@@ -69,16 +70,17 @@ class Variable:
 
 
 def refreshed(v: Mapping[str, Any]) -> str:
-    """When Grafana re-runs a query variable's query — "on load" (`refresh: 1`), "on time range
-    change" (2) — else "" (0, "never": the saved options are what readers get). Re-run, the saved
-    current value and options are a snapshot of another server and another day: Grafana keeps the
-    saved value only if the new options hold it, else shows the first, and offers the new options."""
+    """When Grafana re-runs a query variable's query ("" for other types): "on time range change" (`refresh: 2`),
+    else on load — from 11.3 (scenes' `SceneVariableSet`) "never" (0) too; before, 0 kept the saved options.
+    The saved value and options are a snapshot of another server and day: Grafana keeps the saved value
+    only if the new options hold it, else shows the first (or All), and offers the new options."""
     if v.get("type") != "query":
         return ""
-    return _REFRESHED.get(_refresh_code(v.get("refresh")), "")
+    return _REFRESHED.get(_refresh_code(v.get("refresh")), _NEVER)
 
 
 _REFRESHED = {"1": "on load", "2": "on time range change"}
+_NEVER = 'on load (from Grafana 11.3, whatever its refresh says — "never" too)'
 
 
 def _refresh_code(value: Any) -> str:
@@ -105,7 +107,7 @@ def variables_from_dashboard(dashboard: Mapping[str, Any]) -> dict[str, Variable
     for v in (dashboard.get("templating") or {}).get("list") or []:
         if not isinstance(v, dict) or not v.get("name") or v.get("type") == "datasource":
             continue
-        current = (v.get("current") or {}).get("value")
+        current = current_value(v)  # a custom variable's as Grafana checks it against its query
         values = current if isinstance(current, list) else [current] if current not in (None, "") else []
         if not values:
             values = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict) and o.get("value")][:1]
@@ -115,8 +117,7 @@ def variables_from_dashboard(dashboard: Mapping[str, Any]) -> dict[str, Variable
         all_value = v.get("allValue") if chosen_all else None  # All's alone: left after Include All is unticked
         when = refreshed(v)
         if chosen_all:
-            options = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict)
-                       and o.get("value") not in (None, "$__all")]
+            options = [x for x in option_values(v) if x not in (None, "$__all")]
             values = options if not all_value and not when else []  # re-run: other options
             all_value = all_value or None
         elif when:
@@ -127,17 +128,14 @@ def variables_from_dashboard(dashboard: Mapping[str, Any]) -> dict[str, Variable
 
 
 def variable_options(dashboard: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-    """The options a reader can pick for each custom or query variable, as saved in the dashboard
-    (not "All"): each is checked on its own, since any of them can be the one on screen. A query
-    variable Grafana re-runs (`refreshed`) has none: its saved options are not what it offers."""
+    """The options a reader can pick for each custom variable (`option_values`: parsed from its
+    query; not "All"): each is checked on its own, since any of them can be the one on screen. A query
+    variable has none: Grafana re-runs its query (`refreshed`), so its saved options are not what it offers."""
     out: dict[str, tuple[str, ...]] = {}
     for v in (dashboard.get("templating") or {}).get("list") or []:
-        if not isinstance(v, dict) or v.get("type") not in ("custom", "query") or not isinstance(v.get("name"), str):
+        if not isinstance(v, dict) or v.get("type") != "custom" or not isinstance(v.get("name"), str):
             continue
-        if refreshed(v):  # the saved options are not what Grafana offers: it re-runs the query
-            continue
-        values = [o.get("value") for o in v.get("options") or [] if isinstance(o, dict)]
-        values = [str(x) for x in values if isinstance(x, (str, int, float)) and x not in ("$__all", "")]
+        values = [str(x) for x in option_values(v) if isinstance(x, (str, int, float)) and x not in ("$__all", "")]
         if values:
             out[v["name"]] = tuple(dict.fromkeys(values))
     return out
