@@ -80,7 +80,7 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
     hash. A build deletes or overwrites only files it wrote: anything else in exports/ (a file
     vobs did not write, a hand-edited export, a symlink, a FIFO) is a warning and left alone.
     A dashboard module that fails to load is reported with its file and line; the others still
-    render and the failed one keeps its previous export (exit 2). An invalid narrative stops the
+    render and the failed one keeps its previous export, if it has one (exit 2). An invalid narrative stops the
     build before anything is written (exit 2).
 
     \b
