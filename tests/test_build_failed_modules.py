@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sample_project import DASHBOARD_A, DASHBOARD_B, NARRATIVE, make_project
 
@@ -85,3 +86,64 @@ def test_a_house_dashboard_carries_the_tags_its_author_gave_and_the_build_s_own(
     b = json.loads((tmp_path / "exports/sample/sample-b.json").read_text())
     assert a["tags"] == ["narrative:sample", "pay", "sample", "vertice-obs"]
     assert b["tags"] == ["narrative:sample", "sample", "vertice-obs"]  # no `maximus` nobody asked for
+
+
+# --- trial 20: a failed build said "rendered N dashboards" on stdout, and "its previous export is kept"
+# --- of a module that never had one
+
+
+def test_a_failed_build_is_said_failed_not_rendered_and_a_new_module_keeps_no_export(tmp_path):
+    make_project(tmp_path)
+    assert build(tmp_path).exit_code == 0
+    (tmp_path / "dashboards/broken.py").write_text("x = 1/0\n")
+    (tmp_path / "dashboards/a.py").write_text(DASHBOARD_A.replace("First sample dashboard.", "Changed."))
+    result = build(tmp_path)
+    assert result.exit_code == 2, result.output
+    assert result.stdout.splitlines() == [
+        "build failed (1 module failed to load, below): rendered only the other 2 dashboards in 1 narrative → "
+        "exports/ (1 written, 0 deleted, 1 unchanged)"], result.stdout
+    assert result.stderr.splitlines() == ["vobs: error: dashboards/broken.py:1: ZeroDivisionError: division by zero "
+                                          "(1 module failed to load; it has no previous export to keep)"]
+    document = json.loads(build(tmp_path, "--format", "json").stdout)
+    assert document["failed"] == [{"file": "dashboards/broken.py", "kept": []}]
+
+
+def test_a_new_module_refused_at_a_call_keeps_no_export_and_one_that_had_one_keeps_it(tmp_path):
+    """`p.stat(42, …)` in a new module (its uid a chapter's, never exported) beside a module that
+    had an export: each line says its own."""
+    c = DASHBOARD_B.replace('"sample-b", "Sample B"', '"sample-c", "Sample C"').replace(
+        'p.table("Table"', 'p.stat(42, "x", description="d", unit="none"), p.table("Table"')
+    narrative = NARRATIVE + "  - dashboard: sample-c\n    title: The sequel\n    story: More.\n"
+    make_project(tmp_path)
+    assert build(tmp_path).exit_code == 0
+    (tmp_path / "narratives/sample.yaml").write_text(narrative)
+    (tmp_path / "dashboards/c.py").write_text(c)
+    (tmp_path / "dashboards/b.py").write_text("raise RuntimeError('boom')\n")
+    result = build(tmp_path)
+    assert result.exit_code == 2, result.output
+    assert result.stdout.startswith("build failed (2 modules failed to load, below): rendered only the other "
+                                    "1 dashboard in 1 narrative → exports/"), result.stdout
+    errors = result.stderr.splitlines()
+    assert errors[0] == ("vobs: error: dashboards/b.py:1: RuntimeError: boom (2 modules failed to load; its previous "
+                         "export is kept)"), errors
+    assert errors[1].startswith("vobs: error: dashboards/c.py:") and "stat(): title must be text" in errors[1]
+    assert errors[1].endswith(" (it has no previous export to keep)"), errors
+    document = json.loads(build(tmp_path, "--format", "json").stdout)
+    assert document["failed"] == [{"file": "dashboards/b.py", "kept": ["exports/sample/sample-b.json"]},
+                                  {"file": "dashboards/c.py", "kept": []}]
+
+
+@pytest.mark.parametrize("copy,said", [
+    (DASHBOARD_A, "dashboards/c.py:4: dashboard uid 'sample-a' is already defined in dashboards/a.py"),
+    ('dashboard = {"uid": "sample-a", "title": " ", "panels": []}\n', "dashboards/c.py:1: the dashboard's title ' ' "
+     "is blank: Grafana refuses it (\"Dashboard title cannot be empty\")")], ids=["duplicate", "refused"])
+def test_a_new_module_with_another_s_uid_keeps_no_export_of_it(tmp_path, copy, said):
+    """A copy (`uid 'sample-a' is already defined`) or a module refused with sample-a's uid: that export is
+    a.py's, not the new module's."""
+    make_project(tmp_path)
+    assert build(tmp_path).exit_code == 0
+    (tmp_path / "dashboards/c.py").write_text(copy)
+    result = build(tmp_path)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [f"vobs: error: {said} (1 module failed to load; it has no previous export "
+                                          "to keep)"], result.stderr

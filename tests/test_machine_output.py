@@ -62,7 +62,13 @@ def run_build(tmp: Path, _request) -> list[str]:
     first = vobs("-C", str(root), "build", "--format", "json")
     (root / "exports" / "notes.txt").write_text("someone else's")  # left alone, with a finding
     (root / "exports" / "sample" / "sample-a.json").write_text("{}")  # stale
-    return [first, vobs("-C", str(root), "build", "--check", "--format", "json", codes=(1,))]
+    checked = vobs("-C", str(root), "build", "--check", "--format", "json", codes=(1,))
+    (root / "dashboards" / "b.py").write_text("1 / 0\n")  # a failed build: `failed`, one keeping its export
+    (root / "dashboards" / "new.py").write_text("1 / 0\n")
+    failed = vobs("-C", str(root), "build", "--format", "json", codes=(2,))
+    assert json.loads(failed)["failed"] == [{"file": "dashboards/b.py", "kept": ["exports/sample/sample-b.json"]},
+                                            {"file": "dashboards/new.py", "kept": []}]
+    return [first, checked, failed]
 
 
 def run_list(tmp: Path, _request) -> list[str]:

@@ -50,9 +50,11 @@ def read_regular(path: Path, shown: str | None = None) -> bytes:
         os.close(fd)
 
 
-def write_atomic(target: Path, text: str) -> None:
-    """Write via a temporary file in the same directory and rename: readers never see half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def write_atomic(target: Path, text: str, new_folders: bool = True) -> None:
+    """Write via a temporary file in the same directory and rename: readers never see half a file.
+    Missing folders above `target` are created, unless `new_folders=False` (an `-o FILE`)."""
+    if new_folders:
+        target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:

@@ -46,6 +46,7 @@ from vertice_obs.build.rules import load_rule_files
 from vertice_obs.checks import finding
 from vertice_obs.errors import InputError
 from vertice_obs.finding import Finding, Location
+from vertice_obs.guard.paths import PathEscape, safe_join
 from vertice_obs.project import Project
 
 _SOURCE_READ = 1 << 20  # characters of a failed module read for the uids it names
@@ -62,6 +63,7 @@ class BuildResult:
     dashboards: int  # rendered
     files: int  # handed to `put`, the manifest included
     titles: dict[str, str] = field(default_factory=dict)  # a rendered dashboard's module (as shown) → its title
+    kept: dict[str, list[str]] = field(default_factory=dict)  # a failed module → its previous exports (`_kept`)
 
     @property
     def complete(self) -> bool:
@@ -79,6 +81,7 @@ class BuildPlan:
     # Relative path under exports/ → file content, the manifest only when the plan is complete:
     # a manifest without a failed module's dashboard would tell publishers it was deleted.
     files: dict[str, str] = field(default_factory=dict)
+    kept: dict[str, list[str]] = field(default_factory=dict)  # a failed module → its previous exports (`_kept`)
 
     @property
     def complete(self) -> bool:
@@ -184,6 +187,11 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
 
     rule_files, rule_failures = load_rule_files(project.root / "rules", project.display)
     broken = _broken(failures, {project.display(p): p for p in paths}, recorded, narratives)
+    kept: dict[str, list[str]] = {}
+    if failures or rule_failures:  # what each keeps of the last build: only its error says it
+        loaded = set(uids)
+        homes = {uid: f"{m[0].narrative.id}/{uid}.json" for uid, m in memberships.items() if uid not in loaded}
+        kept = _kept(project, failures, rule_failures, broken, homes)
     failures += rule_failures
     try:
         check_references(narratives, uids, broken)
@@ -199,7 +207,7 @@ def stream_build(project: Project, put: Put, progress: Callable[[str], None] | N
         put(MANIFEST, to_json_text(manifest(entries, narratives, hashes)), "")
     loaded = [finding("module/load", f.message, Location(file=f.file, line=f.line)) for f in failures]
     return BuildResult(narratives=narratives, failures=failures, findings=loaded + findings,
-                       dashboards=len(entries), files=len(hashes) + (not failures), titles=titles)
+                       dashboards=len(entries), files=len(hashes) + (not failures), titles=titles, kept=kept)
 
 
 # gosimple/slug's English substitutions (its `defaultSub` and `enSub`), made before it transliterates
@@ -264,6 +272,36 @@ def _broken(failures: list[ModuleFailure], paths: dict[str, Path], recorded: dic
     return broken
 
 
+def _kept(project: Project, failures: list[ModuleFailure], rule_failures: list[ModuleFailure],
+          broken: dict[str, set[str]], homes: dict[str, str]) -> dict[str, list[str]]:
+    """Each failed module (as shown) → its previous exports still under exports/, what a failed build
+    keeps: the files the last complete build rendered from it (the manifest's `source`), and those of
+    the uids only it may define (`_broken`; `homes`: such a uid → `<narrative>/<uid>.json`) that a
+    vobs build wrote (owned); a rules module's `rules/<name>.yaml`. A module no build rendered (a new
+    one) has none, and its error does not say "its previous export is kept" (trial 20)."""
+    exports = ExportsDir(project.exports_dir)
+    recorded = exports.manifest().get("dashboards")
+    entries = [(uid, entry["file"], entry.get("source")) for uid, entry in
+               (recorded.items() if isinstance(recorded, dict) else ())
+               if isinstance(entry, dict) and isinstance(entry.get("file"), str)]
+    owned = exports.owned()
+
+    def there(rel: str) -> bool:
+        try:
+            path = safe_join(exports.path, rel, what="manifest path")
+        except PathEscape:  # a manifest vobs did not write: it names nothing kept
+            return False
+        return path.is_file() and not path.is_symlink()
+
+    kept = {f.file: [rel for uid, rel, source in entries if source == f.file
+                     or (uid == f.uid and uid in homes)]  # its uid, renamed, not a loaded module's (a copy's)
+            for f in failures}
+    for f in failures:
+        kept[f.file] += [homes[uid] for uid in sorted(broken.get(f.file, ())) if homes.get(uid) in owned]
+    kept.update({f.file: [f"rules/{Path(f.file).stem}.yaml"] for f in rule_failures})
+    return {file: sorted({rel for rel in rels if rel in owned and there(rel)}) for file, rels in kept.items()}
+
+
 def _recorded_sources(project: Project) -> dict[str, str]:
     """uid → the module the last build rendered it from, as its manifest says (a manifest that is
     not vobs' or not of this shape says nothing): which of two modules defining a uid is the copy."""
@@ -285,4 +323,4 @@ def plan_build(project: Project, progress: Callable[[str], None] | None = None) 
 
     result = stream_build(project, lambda path, text, _digest: files.__setitem__(path, text), progress, keep)
     return BuildPlan(narratives=result.narratives, modules=modules, rendered=rendered, failures=result.failures,
-                     findings=result.findings, files=files)
+                     findings=result.findings, files=files, kept=result.kept)

@@ -9,7 +9,7 @@ from vertice_obs.finding import Severity
 @check("module/load", Severity.ERROR, scope="module")
 def module_load():
     """A dashboard module failed to import, raised, or defines no usable `dashboard` (with a uid).
-    The other dashboards still render; this one keeps its previous export."""
+    The other dashboards still render; this one keeps its previous export, if it has one."""
     return ()
 
 

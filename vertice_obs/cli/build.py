@@ -48,12 +48,20 @@ def _report_findings(plan: BuildPlan | BuildResult, fmt: str) -> None:
 
 def _say_failures(plan: BuildPlan | BuildResult) -> None:
     """One error line per module that failed, at its file and line: the first with how many failed
-    and what became of their exports (`--format json` has them as `module/load` findings too)."""
+    and what became of their exports (`--format json` has them as `module/load` findings too). A
+    previous export is said kept only where there is one: a new module has none (trial 20); when
+    some have one and some not, each line says its own."""
     failed = len(plan.failures)
-    say_error(f"{plan.failures[0]} ({count(failed, 'module')} failed to load; "
-              + ("its previous export is kept)" if failed == 1 else "their previous exports are kept)"))
-    for failure in plan.failures[1:]:
-        say_error(failure)
+    has = [bool(plan.kept.get(f.file)) for f in plan.failures]
+
+    def own(i: int) -> str:
+        return "its previous export is kept" if has[i] else "it has no previous export to keep"
+
+    fate = own(0) if failed == 1 or len(set(has)) > 1 else (
+        "their previous exports are kept" if has[0] else "none has a previous export to keep")
+    say_error(f"{plan.failures[0]} ({count(failed, 'module')} failed to load; {fate})")
+    for i, failure in enumerate(plan.failures[1:], 1):
+        say_error(f"{failure} ({own(i)})" if len(set(has)) > 1 else failure)
 
 
 @cli.command()
@@ -72,7 +80,7 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
     hash. A build deletes or overwrites only files it wrote: anything else in exports/ (a file
     vobs did not write, a hand-edited export, a symlink, a FIFO) is a warning and left alone.
     A dashboard module that fails to load is reported with its file and line; the others still
-    render and the failed one keeps its previous export (exit 2). An invalid narrative stops the
+    render and the failed one keeps its previous export, if it has one (exit 2). An invalid narrative stops the
     build before anything is written (exit 2).
 
     \b
@@ -125,6 +133,8 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
                         for item in survey.left],
             findings=[f.to_dict() for f in plan.findings],
             excluded=excluded,
+            failed=[{"file": f.file, "kept": [f"{shown_root}/{rel}" for rel in plan.kept.get(f.file, [])]}
+                    for f in plan.failures],
         ))
     elif check:
         if stale:
@@ -143,7 +153,10 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
         written = sum(c.kind != "extra" for c in changes)
         deleted = sum(c.kind == "extra" for c in changes)
         kept = f", {len(survey.left)} left alone" if survey.left else ""
-        say(f"rendered {count(plan.dashboards, 'dashboard')} in {count(len(plan.narratives), 'narrative')} → "
+        # a build with a module that failed is not "rendered N" as if complete (trial 20): it failed
+        lead = (f"build failed ({count(len(plan.failures), 'module')} failed to load, below): rendered only the other "
+                if failed else "rendered ")
+        say(f"{lead}{count(plan.dashboards, 'dashboard')} in {count(len(plan.narratives), 'narrative')} → "
                    f"{shown_root}/ ({written} written, {deleted} deleted, "
                    f"{plan.files - written - len(survey.blocked)} unchanged{kept}){said_excluded}")
     if failed:

@@ -54,6 +54,8 @@ from vertice_obs.errors import (
     EXIT_PARTIAL,
     InputError,
     Interrupted,
+    closest,
+    listing,
 )
 from vertice_obs.finding import Severity
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
@@ -154,10 +156,26 @@ def desired_dashboards(project: Project, narratives, uids):
                                                                      "does not parse" if i == 0 else ""))
              for i, f in enumerate(located)])
     chosen = select(plan.rendered, narratives, uids)
-    unknown = [u for u in uids if u not in {r.uid for r in plan.rendered}]
-    if unknown or (narratives and not chosen):
-        raise InputError(f"no such dashboard or narrative: {', '.join(unknown or narratives)}")
+    ids, rendered = [n.id for n in plan.narratives], sorted({r.uid for r in plan.rendered})
+    unknown = ([no_such("narrative", n, ids) for n in dict.fromkeys(narratives) if n not in ids]
+               + [no_such("dashboard", u, rendered) for u in dict.fromkeys(uids) if u not in rendered])
+    if unknown:  # each name that is not the project's, even beside one that is (it was dropped silently)
+        raise InputError.together(unknown)
+    if narratives and not chosen:  # each name is the project's, but no dashboard asked for is the narrative's
+        homes = {r.uid: r.narrative for r in plan.rendered}
+        asked = uids or [c.dashboard for n in plan.narratives if n.id in narratives for c in n.chapters]
+        whose = ", ".join(f"{u} is {homes[u]}'s" for u in dict.fromkeys(asked) if u in homes)
+        raise InputError(f"narrative {', '.join(narratives)} has none of the dashboards asked for ({whose or 'none'}: "
+                         "a dashboard goes with the first narrative, by id, with a chapter of it)")
     return chosen, plan
+
+
+def no_such(what: str, name: str, known: list[str]) -> InputError:
+    """`no such narrative: nope (the project's: a, b, c; did you mean 'cockpit'?)`: a `--narrative`
+    or `--uid` the project does not have, with its close name by the one rule (`errors.closest`)."""
+    close = closest(name, known) if len(name) <= 80 else []
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return InputError(f"no such {what}: {name} (the project's: {listing(known, shown=8) or 'none'}{hint})")
 
 
 def since_filter(project: Project, plan, chosen, ref: str | None):

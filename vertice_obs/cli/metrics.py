@@ -17,26 +17,26 @@ from vertice_obs.cli.metric_run import DISABLE, NoDashboards, metric_run
 from vertice_obs.cli.options import (
     CATALOG,
     LOOKBACK,
+    OUTPUT_FILE,
     PATHS,
     PROMETHEUS,
     PROMETHEUS_ENV,
     SINCE,
     TIMEOUT,
     TLS,
+    check_output,
     count,
     project_of,
     refuse_offline_with_url,
+    write_output,
 )
 from vertice_obs.errors import (
     EXIT_FINDINGS,
     EXIT_INPUT,
     EXIT_OK,
     InputError,
-    WriteFailed,
-    os_reason,
 )
 from vertice_obs.finding import Severity
-from vertice_obs.guard.paths import check_writable
 from vertice_obs.guard.text import escape, json_safe
 from vertice_obs.output import (
     envelope,
@@ -235,8 +235,7 @@ def _validation_summary(result) -> str:
 @LOOKBACK
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text",
               show_default=True, help="The report's format (html: one self-contained page, sortable tables).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the report to a file instead of stdout.")
+@OUTPUT_FILE
 @click.option("--offline", "offline_only", is_flag=True,
               help="Ask no Prometheus (PROMETHEUS_URL and vobs.yaml ignored): audit against the metric catalog, if any.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
@@ -262,7 +261,6 @@ def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fm
       vobs audit grafana-dump/ --format html -o audit.html
       vobs audit grafana-dump/ --offline --catalog team-metrics.yaml
     """
-    from vertice_obs.files import write_atomic
     from vertice_obs.metrics.audit import (
         audit_html,
         audit_json,
@@ -273,8 +271,7 @@ def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fm
     from vertice_obs.metrics.validation import narratives_of
 
     refuse_offline_with_url(ctx, offline_only, prometheus_url)
-    if output:  # before asking anything: a report that cannot be written is said first
-        check_writable(output)
+    check_output(output)  # before asking anything: a report that cannot be written is said first
     result, dashboards, catalog, _ = metric_run(ctx, paths, prometheus_url, catalog_file, lookback, progress,
                                                 timeout, fail_fast=True, disable=disable,  # "unknown": no report
                                                 offline=offline_only)
@@ -293,10 +290,7 @@ def audit_(ctx: click.Context, paths, prometheus_url, catalog_file, lookback, fm
     text = (json_safe(audit_json(report)) if fmt == "json" else escape(audit_html(report)) if fmt == "html"
             else escape(audit_text(report, markdown=fmt == "markdown")))
     if output:
-        try:
-            write_atomic(output, text)
-        except OSError as exc:
-            raise WriteFailed(str(output), os_reason(exc)) from None
+        write_output(output, text)
         say(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)

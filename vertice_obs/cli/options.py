@@ -12,9 +12,11 @@ from typing import Any, Callable, Sequence
 import click
 from click.core import ParameterSource
 
-from vertice_obs.errors import InputError
+from vertice_obs.errors import InputError, WriteFailed, os_reason
+from vertice_obs.files import write_atomic
 from vertice_obs.guard.durations import parse_duration
 from vertice_obs.guard.http import DEFAULT_TIMEOUT, configure_tls
+from vertice_obs.guard.paths import check_writable
 from vertice_obs.project import Project, load_project
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -112,6 +114,27 @@ def env_option(grafana: bool = True, prometheus: bool = False):
 ENV = env_option()
 PROMETHEUS_ENV = env_option(grafana=False, prometheus=True)
 BOTH_ENV = env_option(prometheus=True)  # chaos run: Grafana's annotations, Prometheus' samples
+OUTPUT_FILE = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                           metavar="FILE", help="Write the report to FILE instead of stdout (its folder must exist).")
+
+
+def check_output(output: Path | None) -> None:
+    """Before any work: an `-o FILE` can be written — its folder exists (none is created, as a shell's
+    `>` creates none) and takes a file. The one path every `-o FILE` goes through, with `write_output`;
+    an `-o DIR` (`chaos report`, `pull`) is a folder, created as needed (`check_writable(folder=True)`)."""
+    if output is not None:
+        check_writable(output, new_folders=False)
+
+
+def write_output(output: Path, text: str) -> None:
+    """Write an `-o FILE` checked by `check_output`: atomically, its folder not created (gone since
+    the check, it is an error naming why), `path: reason` on failure."""
+    try:
+        write_atomic(output, text, new_folders=False)
+    except OSError as exc:
+        raise WriteFailed(str(output), os_reason(exc)) from None
+
+
 NARRATIVE = click.option("--narrative", "narratives", multiple=True, metavar="ID", help="Only this narrative (repeatable).")
 UID = click.option("--uid", "uids", multiple=True, metavar="UID", help="Only this dashboard (repeatable).")
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
 from typing import Collection
 
-from vertice_obs.errors import InputError
+from vertice_obs.errors import InputError, os_reason
 
 # Grafana's rule for uids: at most 40 characters of [A-Za-z0-9_-].
 UID_RE = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -84,11 +85,18 @@ def check_uid(uid: object, what: str = "uid") -> str:
     return uid
 
 
-def check_writable(path: Path, *, folder: bool = False, shown: str | None = None) -> None:
+def check_writable(path: Path, *, folder: bool = False, shown: str | None = None, new_folders: bool = True) -> None:
     """Before anything is written (or a fault injected): `path` — a file, or a folder with
     `folder=True` — can be written. Its nearest existing ancestor must be a folder (not a file),
     writable and not on a read-only file system; missing folders below it can be created. Raises
-    `InputError` as `path: reason`, naming the true cause. Checks only; creates nothing."""
+    `InputError` as `path: reason`, naming the true cause. Checks only; creates nothing.
+
+    `new_folders=False` (a file the user names, `-o FILE`: what Terraform's `-out` and a shell's `>`
+    do): its folder must exist — never created, `cannot write new/x.html: the folder new does not
+    exist …` — and a file must be creatable in it, tried with an empty temporary file removed at once:
+    a folder that exists but takes no file (`/proc`, where creating one is "no such file or folder",
+    `/sys`) is `cannot write /proc/x.html: no file can be created in /proc (…)`, not a later,
+    misleading error of the write."""
     label = shown or str(path)
     target = Path(os.path.abspath(path))
     if target.is_dir() and not folder:
@@ -100,6 +108,10 @@ def check_writable(path: Path, *, folder: bool = False, shown: str | None = None
         nearest = nearest.parent
     if not nearest.is_dir():
         raise InputError(f"{nearest} is a file, not a folder", label)
+    parent = os.path.dirname(label.rstrip("/")) or "."
+    if not new_folders and nearest != target.parent:
+        raise InputError(f"cannot write {label}: the folder {parent} does not exist (vobs creates no folder for a "
+                         "file it is given: make it first)")
     if not os.access(nearest, os.W_OK | os.X_OK) or (target.is_file() and not os.access(target, os.W_OK)):
         raise InputError(f"permission denied (cannot write in {nearest})", label)
     try:
@@ -108,3 +120,19 @@ def check_writable(path: Path, *, folder: bool = False, shown: str | None = None
         read_only = False
     if read_only:
         raise InputError(f"read-only file system ({nearest})", label)
+    if not new_folders:
+        _try_a_file_in(target.parent, f"cannot write {label}: no file can be created in {parent}")
+
+
+def _try_a_file_in(folder: Path, said: str) -> None:
+    """Create an empty temporary file in `folder` and remove it, else `InputError(said (reason))`:
+    what `os.access` cannot tell (root may "write" in /proc, which creates no file)."""
+    import tempfile
+
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".vobs-probe.", dir=folder)
+    except OSError as exc:
+        raise InputError(f"{said} ({os_reason(exc)})") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)

@@ -1,0 +1,78 @@
+"""`-o FILE` (`vobs audit`; every `-o FILE` through `cli/options.check_output` and `write_output`).
+Trial 20: `vobs audit --format html -o /nonexistent/x.html` made `/nonexistent/` (any depth,
+anywhere) and exited 0; `-o /proc/x.html` said "no such file or folder" of a folder that exists. A
+file named on the command line is written where it is named, as a shell's `>` and Terraform's
+`-out` write it: its folder is never created (an `-o DIR` — `chaos report`, `pull` — is a folder,
+and is)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sample_project import make_project
+
+from vertice_obs.cli import cli
+from vertice_obs.errors import InputError
+from vertice_obs.guard.paths import check_writable
+
+ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
+
+
+def audit(project: Path, *args: str):
+    return CliRunner().invoke(cli, ["-C", str(project), "audit", "--offline", "--format", "html", *args])
+
+
+def test_an_output_file_whose_folder_does_not_exist_is_one_error_and_no_folder_is_made(tmp_path):
+    project = make_project(tmp_path / "p")
+    target = tmp_path / "nonexistent" / "a" / "b" / "x.html"
+    result = audit(project, "-o", str(target))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"vobs: error: cannot write {target}: the folder {target.parent} does not exist (vobs creates no folder "
+        "for a file it is given: make it first)"], result.stderr
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_an_output_file_in_a_folder_that_exists_is_written(tmp_path):
+    project = make_project(tmp_path / "p")
+    assert CliRunner().invoke(cli, ["-C", str(project), "build"]).exit_code == 0
+    (tmp_path / "out").mkdir()
+    result = audit(project, "-o", str(tmp_path / "out" / "x.html"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "x.html").read_text().startswith("<!doctype html>")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["x.html"]  # the probe left nothing
+
+
+@pytest.mark.skipif(not ROOT or not os.path.isdir("/proc/self"), reason="as root, on Linux: /proc lets root 'write'")
+def test_a_folder_that_takes_no_file_says_why_not_no_such_file(tmp_path):
+    """/proc exists and root may write in it, as `os.access` says, yet no file can be created there."""
+    project = make_project(tmp_path / "p")
+    result = audit(project, "-o", "/proc/x.html")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        "vobs: error: cannot write /proc/x.html: no file can be created in /proc (no such file or folder)"]
+
+
+def test_the_check_creates_nothing_and_leaves_no_probe(tmp_path):
+    with pytest.raises(InputError) as raised:
+        check_writable(tmp_path / "new" / "x.json", new_folders=False)
+    assert "the folder" in str(raised.value) and "does not exist" in str(raised.value)
+    check_writable(tmp_path / "x.json", new_folders=False)
+    assert list(tmp_path.iterdir()) == []
+    check_writable(tmp_path / "new" / "deeper" / "x.json")  # a folder vobs owns (exports, journals): may be made
+
+
+def test_a_folder_removed_after_the_check_is_not_made_by_the_write(tmp_path):
+    from vertice_obs.cli.options import check_output, write_output
+    from vertice_obs.errors import WriteFailed
+
+    (tmp_path / "out").mkdir()
+    check_output(tmp_path / "out" / "x.md")
+    (tmp_path / "out").rmdir()
+    with pytest.raises(WriteFailed) as raised:
+        write_output(tmp_path / "out" / "x.md", "text")
+    assert str(raised.value) == f"{tmp_path / 'out' / 'x.md'}: no such file or folder"
+    assert not (tmp_path / "out").exists()
