@@ -15,11 +15,20 @@ of conftest.py (`maximus_dopamine_level` has the environments dev and staging, n
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from vertice_obs.checks.custom_values import current_value, option_values
+from vertice_obs.checks.custom_values import (
+    current_value,
+    option_values,
+    text_and_value,
+)
 from vertice_obs.checks.variables import current_not_an_option
 from vertice_obs.cli import cli
 from vertice_obs.metrics.interpolate import variable_options, variables_from_dashboard
@@ -199,3 +208,31 @@ def test_validate_the_value_grafana_shows_draws_the_panel(tmp_path, prometheus):
     done = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", prometheus.url, "--fail-on",
                                     "warning", "--disable", "variable/current-not-an-option"])
     assert done.exit_code == 0, done.output
+
+
+_PAIR = re.compile(r"\s*(.+)\s:\s(.+)")  # scenes' expression, as Python's re reads it
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=" :\n\ta\u00a0b", max_size=16))
+def test_an_options_text_and_value_are_read_as_the_expression_reads_them(item):
+    """`text_and_value` is scenes' `/^\\s*(.+)\\s:\\s(.+)$/` read without backtracking: the same
+    groups (or none) on every short text of spaces, colons, newlines and letters."""
+    match = _PAIR.fullmatch(item)
+    assert text_and_value(item) == (match.groups() if match else None)
+
+
+@pytest.mark.parametrize("query", [" " * 300_000, " :" * 150_000, "a : " * 100_000, "\n " * 150_000 + " : b"],
+                         ids=["spaces", "colons", "pairs", "newlines"])
+def test_a_hostile_custom_query_is_read_in_linear_time(query):
+    """The expression itself backtracked quadratically: an option of 32,000 spaces took 5 s, so a
+    dashboard of 300,000 would have held `vobs validate` for minutes. In a child process, with a
+    deadline (a regex holds the GIL: no thread could time it out)."""
+    code = ("import sys; from vertice_obs.checks.custom_values import custom_options; "
+            "print(len(custom_options({'type': 'custom', 'query': sys.stdin.read()})))")
+    try:
+        said = subprocess.run([sys.executable, "-c", code], input=query, text=True, capture_output=True,
+                              timeout=30, check=True).stdout
+    except subprocess.TimeoutExpired:
+        pytest.fail("reading the custom variable's options took over 30 s")
+    assert said.strip() == "1"

@@ -23,6 +23,7 @@ not comma-separated text (`valuesFormat: json`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -30,7 +31,7 @@ from vertice_obs.checks.walk import VARIABLE_REF, as_dict, as_list
 
 ALL = "$__all"
 _ITEM = re.compile(r"(?:\\,|[^,])+")  # scenes' own split
-_PAIR = re.compile(r"\s*(.+)\s:\s(.+)")
+_SEPARATOR = re.compile(r"(?=\s:\s)")  # where a `text : value` pair may split (overlapping: a lookahead)
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,33 @@ def custom_options(v: Mapping[str, Any]) -> tuple[tuple[str, str], ...] | None:
     out = []
     for item in _ITEM.findall(query):
         item = item.replace("\\,", ",")
-        pair = _PAIR.fullmatch(item)
-        out.append((pair.group(1).strip(), pair.group(2).strip()) if pair else (item.strip(), item.strip()))
+        pair = text_and_value(item)
+        out.append((pair[0].strip(), pair[1].strip()) if pair else (item.strip(), item.strip()))
     return tuple(out)
+
+
+def text_and_value(item: str) -> tuple[str, str] | None:
+    """scenes' `/^\\s*(.+)\\s:\\s(.+)$/` as Python's `re.fullmatch` reads it (`.`: any character but
+    a newline): its two groups, or None — in O(n log n). The expression itself backtracks
+    quadratically (an option of 32,000 spaces took 5 s; a dashboard is input from anywhere).
+    Its order: the most leading space `\\s*` can take, then the last separator after it; a
+    separator stands at i (`item[i:i + 3]` is space, colon, space) with text before it (from the
+    leading space's end, no newline) and after it (to the end, no newline)."""
+    last_newline = item.rfind("\n")
+    splits = [m.start() for m in _SEPARATOR.finditer(item, max(last_newline - 2, 0))
+              if m.start() + 3 < len(item) and m.start() + 3 > last_newline]
+    if not splits:
+        return None
+    lead = len(item) - len(item.lstrip())
+    newline = item.find("\n", lead)
+    newline = len(item) if newline < 0 else newline  # the first newline at or after `start`
+    for start in range(lead, -1, -1):
+        if item[start:start + 1] == "\n":
+            newline = start
+        at = bisect_right(splits, newline) - 1  # the last separator the text can reach
+        if at >= 0 and splits[at] > start:
+            return item[start:splits[at]], item[splits[at] + 3:]
+    return None
 
 
 def shown(v: Mapping[str, Any]) -> Shown | None:
