@@ -9,13 +9,15 @@ such a window almost half the time — the report's headline P1, "breached in th
 a coin toss, while at full scale (a 45 s window) the probe never breaches.
 
 One range query per probe over the last `LOOKBACK`, at the probe's scrape interval, with the
-window the run will send; the worst value at each instant, as the run reads it (`worst_points`).
+window the run will send; the worst value at each instant, as the run reads it (`worst_points`;
+a NaN or ±Inf is no data there, as in the report, not a breach).
 Said only with at least `MIN_SAMPLES` samples (a Prometheus started a moment ago holds too little
 to tell), and only when the breaches are not rare (`NOISE`). Pure but for the source's queries.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 
 from vertice_obs.chaos.scenario import Run
@@ -52,7 +54,7 @@ def steady_findings(run: Run, source: ScrapeSource, time_scale: float, intervals
                 continue
             try:
                 rows = source.query_range(probe_query(probe, window), end - LOOKBACK, end, window_text(scrape.seconds))
-                values = [v for _, v in worst_points(rows, probe.threshold.op)]
+                values = [v for _, v in worst_points(rows, probe.threshold.op) if math.isfinite(v)]  # NaN, ±Inf: no data
             except (SourceUnavailable, ValueError):
                 continue
             breaches = sum(not probe.threshold.holds(v) for v in values)
