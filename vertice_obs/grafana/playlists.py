@@ -327,18 +327,15 @@ class GrafanaPlaylists:
 
     def create(self, content: dict[str, Any]) -> str:
         """A create is not idempotent: a lost answer (a reset, a 5xx from a proxy) may hide a playlist
-        that was made. Only when no playlist of its name exists is it sent again (a create is
-        decided when none was found by name, so one found now is this one)."""
-        what = f"playlist {content['name']!r}"
-        try:
-            reply = self.d.request(what, "POST", "/playlists", dict, retry=False, forbidden=WRITE, json=content)
-        except DestinationError as exc:
-            if not exc.retryable:
-                raise
-            made = self.find(content["name"])
-            if made is not None:
-                return made
-            reply = self.d.request(what, "POST", "/playlists", dict, forbidden=WRITE, json=content)
+        that was made. Before each retry a playlist of its name is looked for, and only when there is
+        none is it sent again (a create is decided when none was found by name, so one found now is
+        this one). When no attempt is answered, nor the look, its outcome is unknown (`outcome_unknown`)."""
+        def made() -> dict[str, Any] | None:
+            uid = self.find(content["name"])
+            return None if uid is None else {"uid": uid}
+
+        reply = self.d.request(f"playlist {content['name']!r}", "POST", "/playlists", dict, forbidden=WRITE,
+                               settled=made, json=content)
         return self._uid(reply.get("uid"))
 
     def update(self, uid: str, content: dict[str, Any]) -> None:
