@@ -41,6 +41,7 @@ from vertice_obs.guard.text import escape
 from vertice_obs.guard.urls import segment
 
 CREATE, UPDATE, UNCHANGED, DRIFT = "create", "update", "unchanged", "skipped-drift"
+UNKNOWN = "unknown"  # its create or update was sent and never answered: Grafana may have applied it, or not
 DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: "skipped-drift"}
 DIFF_STATUS = {CREATE: "added", UPDATE: "changed", DRIFT: "changed", UNCHANGED: "unchanged"}
 ITEM = "dashboard_by_uid"
@@ -94,7 +95,7 @@ class PlaylistResult:
     narrative: str
     name: str
     uid: str
-    status: str  # created | updated | unchanged | skipped-drift | failed, or a dry run's action
+    status: str  # created | updated | unchanged | skipped-drift | failed | unknown, or a dry run's action
     detail: str = ""
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
     follows: bool = field(default=False, repr=False, compare=False)  # failed only as a chapter dashboard did
@@ -237,7 +238,8 @@ def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: s
     the next run rather than point at nothing.
     `stopped`: what stopped the dashboards' publish (`stops`: a 403) — nothing is written. A write
     of its own (a playlist, or its record) that `stops` stops it the same way, as a dashboard's
-    does. After a stop each write is `failed`, `NOT_SENT`, with the error as its `stop`."""
+    does. After a stop each write is `failed`, `NOT_SENT`, with the error as its `stop`. A playlist's own
+    write (its create or update) sent and never answered is `UNKNOWN` (`answers.outcome_unknown`)."""
     absent = dict(missing) if isinstance(missing, Mapping) else dict.fromkeys(missing, "failed")
     out: list[PlaylistResult] = []
     try:
@@ -270,18 +272,23 @@ def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absen
             out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", f"chapter dashboard {lacking[0]} {said}",
                                       follows=True))
             continue
-        content, content_digest = d.content, digest(d.content)
+        content, content_digest, sent = d.content, digest(d.content), False  # sent: the playlist's own write
         try:
             if a.live is not None:
                 store.record(d.narrative, a.live.uid, content_digest, commit)  # the intent, first
+                sent = True
                 store.update(a.live.uid, content)
                 uid = a.live.uid
             else:
+                sent = True
                 uid = store.create(content)
+                sent = False
                 store.record(d.narrative, uid, content_digest, commit)
-        except DestinationError as exc:
+        except DestinationError as exc:  # only the playlist's own write can be unknown: a record's failure is its
+            # record's (an update is then not sent; a playlist created, not recorded, is found by name next time)
             stopped = exc if stops(exc) else None
-            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", str(exc), stopped))
+            out.append(PlaylistResult(d.narrative, d.name, a.uid, UNKNOWN if sent and exc.unknown else "failed", str(exc),
+                                      stopped))
             continue
         out.append(PlaylistResult(d.narrative, d.name, uid, DONE[a.kind], a.reason))
     return out
