@@ -363,7 +363,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     unsure_folders = list(dict.fromkeys(r.unsure for r in results if r.unsure is not None))
     broken = [(f, e) for f, e in broken if not e.unknown and f not in unsure_folders]  # refused: not written
     failed = [r for r in results if r.status in ("failed", UNKNOWN, *SKIPPED)]
-    unplayed = [p for p in played if p.status in ("failed", "skipped-drift")]
+    unplayed = [p for p in played if p.status in ("failed", UNKNOWN, "skipped-drift")]
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":
         click.echo(machine_json("publish", dry_run=False, destination=destination_json(target),
@@ -396,8 +396,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         click.echo((", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "nothing published")
                    + f"{tally} — {target.description}")
     written = len(created) + sum(r.status in WRITTEN for r in [*results, *played])  # folders, dashboards, playlists
-    # a write never answered (a dashboard's, a folder's) may have been applied: not "nothing written"
-    unsure = any(r.status == UNKNOWN for r in results) or bool(unsure_folders)
+    # a write never answered (a dashboard's, a folder's, a playlist's) may have been applied: not "nothing written"
+    unsure = any(r.status == UNKNOWN for r in [*results, *played]) or bool(unsure_folders)
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
         ctx.exit(EXIT_PARTIAL if written or unsure else EXIT_INPUT)

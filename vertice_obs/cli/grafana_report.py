@@ -74,12 +74,14 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
     (narrative, status) of the playlists — or of a dry run that foresees it (the drifted ones);
     "" when there are none. `advised`: the statuses advice is given for (all, unless said) — not
     those of failures running again cannot finish, whose `remedies` are said instead (`advice`). A
-    dashboard `unknown` (its write was sent, never answered) is said apart: Grafana may have saved it — and
-    so, first, are `folders` whose write went unanswered (the dashboards into them were not sent), and
+    dashboard or playlist `unknown` (its write was sent, never answered) is said apart: Grafana may have saved
+    it — and so, first, are `folders` whose write went unanswered (the dashboards into them were not sent), and
     `broken` folders whose write failed ((folder, why): a rename or move not done is said too)."""
     verb = "would not be published" if dry_run else "not published"
     unsure = [u for u, s in dashboards if s == "unknown"]  # a write never answered: maybe published, maybe not
     dashboards = [(u, s) for u, s in dashboards if s != "unknown"]
+    unsure_lists = [n for n, s in playlists if s == "unknown"]
+    playlists = [(n, s) for n, s in playlists if s != "unknown"]
     lost = [f"{count(len(folders), 'folder')} of unknown outcome ({UNSURE_FOLDER}): "
             f"{', '.join(show(f.uid) for f in folders)}"] if folders else []
     lost += [f"{count(len(broken), 'folder')} not written: {', '.join(show(f.uid) for f, _ in broken)}"] if broken else []
@@ -87,6 +89,8 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
     lost += [f"{len(unsure)} dashboard(s) of unknown outcome (sent, never answered: Grafana may have saved it): "
              f"{', '.join(unsure)}"] if unsure else []
     lost += [f"{count(len(playlists), 'playlist')} {verb}: {', '.join(f'{n} ({s})' for n, s in playlists)}"] if playlists else []
+    lost += [f"{count(len(unsure_lists), 'playlist')} of unknown outcome (sent, never answered: Grafana may have saved "
+             f"it): {', '.join(unsure_lists)}"] if unsure_lists else []
     if not lost:
         return ""
     # the advice the Markdown summary gives too, for the statuses present only
@@ -94,7 +98,7 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
 
     then = ["publishing exits 3 as this dry run does"] if dry_run else []
     statuses = advised if advised is not None else [s for _u, s in dashboards] + [s for _n, s in playlists]
-    statuses = [*statuses, *(["unknown"] if unsure or folders else [])]
+    statuses = [*statuses, *(["unknown"] if unsure or unsure_lists or folders else [])]
     return "; ".join(lost + then + advice(statuses, dry_run, remedies=remedies))
 
 

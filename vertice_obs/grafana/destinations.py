@@ -375,20 +375,24 @@ class GrafanaDestination:
                    forbidden="add annotations")
 
     def request(self, what: str, method: str, path: str, shape: type | tuple[type, ...] | None = None,
-                retry: bool = True, forbidden: str = "", **kwargs: Any) -> Any:
+                retry: bool = True, forbidden: str = "", settled: Callable[[], Any] | None = None,
+                **kwargs: Any) -> Any:
         """A request by grafana-client's generic client (`GET`, `POST`, `PUT` of a path under /api), for
         what it has no method for (playlists), through `_call`; `retry=False`: not sent twice blindly;
-        `forbidden`: the write it is, as for `_call`."""
+        `forbidden`, `settled`: as for `_call`."""
         send = getattr(self.api.client, method)
-        return self._call(what, lambda: send(path, **kwargs), shape, retry, forbidden)
+        return self._call(what, lambda: send(path, **kwargs), shape, retry, forbidden, settled)
 
     # --- errors, retries and the deadline ---------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], T], shape: type | tuple[type, ...] | None = None, retry: bool = True,
-              forbidden: str = "") -> T:
+              forbidden: str = "", settled: Callable[[], T | None] | None = None) -> T:
         """The one way a request is made: within the total deadline, retried when that can help
         (and `retry`), and its answer checked for `shape`. `forbidden`: the write this is (`write
         dashboards in folder x`) — a 403 to it is then server-wide (`failures.explain`), and after an attempt
-        sent and never answered (timed out, or cut) its error says Grafana may have applied it (`outcome_unknown`), unlike a read's."""
+        sent and never answered (timed out, or cut) its error says Grafana may have applied it (`outcome_unknown`), unlike a read's.
+        `settled`: for a write that is not idempotent (a create whose uid the server assigns), asked before each
+        attempt after the first — what a failed attempt did after all (what it made, as its answer would have
+        said), or None: it is sent again. A write it cannot tell about ends as that attempt's error."""
         attempt, unanswered = 0, False  # unanswered: an attempt went out and no answer came
         while True:
             attempt += 1
@@ -415,3 +419,10 @@ class GrafanaDestination:
             if asked is not None:  # delta-seconds or an HTTP-date; capped below like any wait
                 wait = asked
             time.sleep(min(wait, self.max_retry_after, self.timeout))
+            if settled is not None:
+                try:
+                    done = settled()
+                except DestinationError:  # not known whether an attempt was applied: the write's own error
+                    raise outcome_unknown(error) if forbidden and unanswered else error from None
+                if done is not None:
+                    return done

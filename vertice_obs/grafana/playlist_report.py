@@ -11,6 +11,7 @@ from vertice_obs.grafana.playlists import (
     DRIFT,
     ORPHANED,
     UNCHANGED,
+    UNKNOWN,
     PlaylistAction,
 )
 
@@ -53,9 +54,12 @@ def markdown(rows: Sequence[tuple[str, str, str, str]], publish: bool = False) -
     shown = [r for r in rows if publish or r[2] != "unchanged"]
     if not shown:
         return ""
-    quiet = len(rows) - len(shown)
-    lines = ["", f"**Playlists:** {tally_of([r[2] for r in rows])}", "",
-             "| Playlist | Narrative | " + ("Result" if publish else "Change") + " | Detail |", "|---|---|---|---|"]
+    quiet, unsure = len(rows) - len(shown), sum(r[2] == UNKNOWN for r in rows) if publish else 0
+    lines = ["", f"**Playlists:** {tally_of([r[2] for r in rows])}", ""]
+    lines += [f"**{unsure} playlist{'' if unsure == 1 else 's'} of unknown outcome.** The write was sent and never "
+              "answered: Grafana may have saved it; run `vobs diff` to see, then `vobs publish` again to finish "
+              "(it reads the playlist there and makes no second one).", ""] if unsure else []
+    lines += ["| Playlist | Narrative | " + ("Result" if publish else "Change") + " | Detail |", "|---|---|---|---|"]
     lines += [f"| {md(name, 150) or '(untitled)'} | <code>{md(narrative, 60)}</code> | {md(status, 40)} | "
               f"{md(detail, 500)} |" for narrative, name, status, detail in shown]
     if quiet:
@@ -63,7 +67,7 @@ def markdown(rows: Sequence[tuple[str, str, str, str]], publish: bool = False) -
     return "\n".join(lines + ["", ""])
 
 
-_ORDER = ("failed", "skipped-drift", "added", "changed", ORPHANED, "create", "update", "created", "updated",
+_ORDER = ("failed", UNKNOWN, "skipped-drift", "added", "changed", ORPHANED, "create", "update", "created", "updated",
           "unchanged")
 
 

@@ -41,6 +41,7 @@ from vertice_obs.guard.text import escape
 from vertice_obs.guard.urls import segment
 
 CREATE, UPDATE, UNCHANGED, DRIFT = "create", "update", "unchanged", "skipped-drift"
+UNKNOWN = "unknown"  # its create or update was sent and never answered: Grafana may have applied it, or not
 DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: "skipped-drift"}
 DIFF_STATUS = {CREATE: "added", UPDATE: "changed", DRIFT: "changed", UNCHANGED: "unchanged"}
 ITEM = "dashboard_by_uid"
@@ -94,7 +95,7 @@ class PlaylistResult:
     narrative: str
     name: str
     uid: str
-    status: str  # created | updated | unchanged | skipped-drift | failed, or a dry run's action
+    status: str  # created | updated | unchanged | skipped-drift | failed | unknown, or a dry run's action
     detail: str = ""
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
     follows: bool = field(default=False, repr=False, compare=False)  # failed only as a chapter dashboard did
@@ -237,7 +238,8 @@ def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: s
     the next run rather than point at nothing.
     `stopped`: what stopped the dashboards' publish (`stops`: a 403) — nothing is written. A write
     of its own (a playlist, or its record) that `stops` stops it the same way, as a dashboard's
-    does. After a stop each write is `failed`, `NOT_SENT`, with the error as its `stop`."""
+    does. After a stop each write is `failed`, `NOT_SENT`, with the error as its `stop`. A playlist's own
+    write (its create or update) sent and never answered is `UNKNOWN` (`answers.outcome_unknown`)."""
     absent = dict(missing) if isinstance(missing, Mapping) else dict.fromkeys(missing, "failed")
     out: list[PlaylistResult] = []
     try:
@@ -270,18 +272,23 @@ def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absen
             out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", f"chapter dashboard {lacking[0]} {said}",
                                       follows=True))
             continue
-        content, content_digest = d.content, digest(d.content)
+        content, content_digest, sent = d.content, digest(d.content), False  # sent: the playlist's own write
         try:
             if a.live is not None:
                 store.record(d.narrative, a.live.uid, content_digest, commit)  # the intent, first
+                sent = True
                 store.update(a.live.uid, content)
                 uid = a.live.uid
             else:
+                sent = True
                 uid = store.create(content)
+                sent = False
                 store.record(d.narrative, uid, content_digest, commit)
-        except DestinationError as exc:
+        except DestinationError as exc:  # only the playlist's own write can be unknown: a record's failure is its
+            # record's (an update is then not sent; a playlist created, not recorded, is found by name next time)
             stopped = exc if stops(exc) else None
-            out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", str(exc), stopped))
+            out.append(PlaylistResult(d.narrative, d.name, a.uid, UNKNOWN if sent and exc.unknown else "failed", str(exc),
+                                      stopped))
             continue
         out.append(PlaylistResult(d.narrative, d.name, uid, DONE[a.kind], a.reason))
     return out
@@ -327,18 +334,15 @@ class GrafanaPlaylists:
 
     def create(self, content: dict[str, Any]) -> str:
         """A create is not idempotent: a lost answer (a reset, a 5xx from a proxy) may hide a playlist
-        that was made. Only when no playlist of its name exists is it sent again (a create is
-        decided when none was found by name, so one found now is this one)."""
-        what = f"playlist {content['name']!r}"
-        try:
-            reply = self.d.request(what, "POST", "/playlists", dict, retry=False, forbidden=WRITE, json=content)
-        except DestinationError as exc:
-            if not exc.retryable:
-                raise
-            made = self.find(content["name"])
-            if made is not None:
-                return made
-            reply = self.d.request(what, "POST", "/playlists", dict, forbidden=WRITE, json=content)
+        that was made. Before each retry a playlist of its name is looked for, and only when there is
+        none is it sent again (a create is decided when none was found by name, so one found now is
+        this one). When no attempt is answered, nor the look, its outcome is unknown (`outcome_unknown`)."""
+        def made() -> dict[str, Any] | None:
+            uid = self.find(content["name"])
+            return None if uid is None else {"uid": uid}
+
+        reply = self.d.request(f"playlist {content['name']!r}", "POST", "/playlists", dict, forbidden=WRITE,
+                               settled=made, json=content)
         return self._uid(reply.get("uid"))
 
     def update(self, uid: str, content: dict[str, Any]) -> None:
