@@ -108,6 +108,19 @@ def test_a_failed_build_is_said_failed_not_rendered_and_a_new_module_keeps_no_ex
     assert document["failed"] == [{"file": "dashboards/broken.py", "kept": []}]
 
 
+def test_build_check_with_a_failed_module_says_to_fix_it_before_building(tmp_path):
+    """`build --check` advised "run `vobs build` and commit exports/" where that build would fail too
+    (helper-116's note on trial 20 LOW 5): the module comes first."""
+    make_project(tmp_path)
+    assert build(tmp_path).exit_code == 0
+    (tmp_path / "dashboards/broken.py").write_text("x = 1/0\n")
+    (tmp_path / "dashboards/a.py").write_text(DASHBOARD_A.replace("First sample dashboard.", "Changed."))
+    result = build(tmp_path, "--check")
+    assert result.exit_code == 2, result.output
+    assert result.stdout.splitlines()[-1] == ("fix the 1 module that failed to load (below), then run `vobs build` "
+                                              "and commit exports/"), result.stdout
+
+
 def test_a_new_module_refused_at_a_call_keeps_no_export_and_one_that_had_one_keeps_it(tmp_path):
     """`p.stat(42, …)` in a new module (its uid a chapter's, never exported) beside a module that
     had an export: each line says its own."""

@@ -141,11 +141,11 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
             say(f"{shown_root}/ is stale: {len(stale)} file(s) differ from what the code renders{said_excluded}")
             for kind, path in stale:
                 say(f"  {kind:8} {shown_root}/{path}")
-            if survey.blocked:  # `vobs build` would leave these alone and stop: say what it needs first
-                click.echo(f"move away (or restore) the {count(len(survey.blocked), 'file')} marked `left` — "
-                           "not what vobs wrote there —, then run `vobs build` and commit exports/")
-            else:
-                click.echo("run `vobs build` and commit exports/")
+            first = ([f"fix the {count(len(plan.failures), 'module')} that failed to load (below)"] if failed else []) + (
+                [f"move away (or restore) the {count(len(survey.blocked), 'file')} marked `left` — not what vobs wrote "
+                 "there —"] if survey.blocked else [])  # what `vobs build` needs first, or it fails as well
+            click.echo(f"{', and '.join(first)}, then run `vobs build` and commit exports/" if first
+                       else "run `vobs build` and commit exports/")
         elif not failed:  # with a module that did not load, what it would render is unknown
             say(f"{shown_root}/ is up to date ({count(plan.dashboards, 'dashboard')}, "
                 f"{count(len(plan.narratives), 'narrative')}){said_excluded}")
