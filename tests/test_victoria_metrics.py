@@ -17,6 +17,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from conftest import DISAPPEARED, NEVER_RECORDED, RECORDED
+from prometheus_harness import StaticExporter
 from victoria_harness import VictoriaMetricsServer
 
 from vertice_obs.cli import cli
@@ -139,6 +140,44 @@ def test_with_vmalert_the_rules_are_known(victoria, tmp_path):
 def _served_now(url: str, promql: str, nocache: bool = False) -> list:
     params = {"query": promql, **({"nocache": "1"} if nocache else {})}
     return requests.get(f"{url}/api/v1/query", params=params, timeout=5).json()["data"]["result"]
+
+
+def test_a_panel_of_fresh_data_is_not_said_empty_of_its_own_under_an_empty_dropdown(tmp_path):
+    """Trial 21: an empty dropdown's finding said a panel "shows No data for a reason of its own, said
+    there" where nothing was said — its metric's samples were newer than -search.latencyOffset, so it
+    had no label table (taken for "no series") and only a `metric/present` info. It is said not
+    judged yet, and the warning is not taken for one that empties nothing."""
+    exporter = StaticExporter(b'app_info{version="1"} 1\n')
+    server = VictoriaMetricsServer([exporter.target], latency_offset="20s").start()
+    try:
+        deadline = time.monotonic() + 90  # the dropdown's metric served: older than the offset
+        while not _served_now(server.url, "app_info"):
+            assert time.monotonic() < deadline, "VictoriaMetrics never served app_info"
+            time.sleep(0.5)
+        exporter.body += b'fresh_requests_total{path="/a"} 5\n'
+        while not _served_now(server.url, "fresh_requests_total", nocache=True):  # stored, not served yet
+            assert time.monotonic() < deadline, "VictoriaMetrics never stored fresh_requests_total"
+            time.sleep(0.2)
+        (tmp_path / "d.json").write_text(json.dumps({
+            "uid": "d", "title": "D", "templating": {"list": [
+                {"name": "release", "type": "query", "query": 'label_values(app_info{release=~".+"}, release)',
+                 "datasource": {"type": "prometheus", "uid": "p"}, "current": {}}]},
+            "panels": [{"id": 1, "type": "timeseries", "title": "Requests", "datasource": {"type": "prometheus", "uid": "p"},
+                        "targets": [{"refId": "A", "expr": 'sum(rate(fresh_requests_total{release=~"$release"}[5m]))'}]}]}))
+        result = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", server.url, "--format", "json"])
+        assert not _served_now(server.url, "fresh_requests_total"), "validate ran after the offset: proves nothing"
+    finally:
+        server.stop()
+        exporter.stop()
+    report = json.loads(result.stdout)
+    said = [f for f in report["findings"] if f["location"].get("target") == "variable release"]
+    found = [f for f in said if f["check"].endswith("label-missing")]  # its matcher's label, its listed one
+    assert found, [(f["check"], f["message"]) for f in said]
+    for dropdown in found:
+        assert "reason of its own" not in dropdown["message"], dropdown["message"]
+        assert ("1 panel ('Requests') uses $release and could not be judged yet: its metric's samples are newer "
+                "than VictoriaMetrics' -search.latencyOffset (not served to queries yet)") in dropdown["message"]
+        assert dropdown["severity"] == "warning"
 
 
 def test_fresh_data_hidden_by_the_latency_offset_is_present_not_disappeared(simulator, tmp_path):

@@ -57,7 +57,7 @@ VARIABLE = "variable "  # a variable's query: its Location.target
 DEFAULT_FROM = "now-6h"  # Grafana's time range when a dashboard saves none
 _RELATIVE = re.compile(r"now(?:-(\d{1,9})([smhdwMy]))?(?:/([smhdwMy]))?")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "M": 31 * 86400, "y": 366 * 86400}
-_ORDER = {"emptied": 0, "own": 1, "drawn": 2}  # a panel's verdict: its worst query's
+_ORDER = {"emptied": 0, "own": 1, "unjudged": 2, "drawn": 3}  # a panel's verdict: its worst query's
 # Queries judged for empty dropdowns in one run, at most (each three times): past it, the dropdowns left
 # only name the panels using them — 1,000 chained variables all empty would be 10^6 queries
 MAX_QUERIES = 5000
@@ -134,6 +134,9 @@ class Outcome:
     emptied: tuple[Panel, ...] = ()  # panels it leaves with No data, each at its first query it empties
     drawn: tuple[Panel, ...] = ()  # panels that still get data
     own: tuple[Panel, ...] = ()  # panels empty for a reason of their own (said at them)
+    # panels of a metric listed but with samples too new to be served yet (VictoriaMetrics'
+    # -search.latencyOffset, `Evidence.fresh`): no label table, and no finding of their own
+    unjudged: tuple[Panel, ...] = ()
     formats: tuple[tuple[str, str], ...] = ()  # (format, its text) the panels write it with, other than `value`
 
 
@@ -246,7 +249,7 @@ def judge_empty(source: MetricSource, evidence: Evidence, findings: Sequence[Fin
             if wanted else {}
     except SourceUnavailable:
         return out
-    out.outcomes = {(plan.dashboard.file, plan.name): plan.outcome(tables, names) for plan in plans}
+    out.outcomes = {(plan.dashboard.file, plan.name): plan.outcome(tables, names, evidence.fresh) for plan in plans}
     return out
 
 
@@ -300,7 +303,8 @@ class _Plan:
         return [s for _, _, found in self.listed for s in found] + [
             s for _, _, variants in self.panels for found in variants.values() for part in found for s in part]
 
-    def outcome(self, tables: Mapping[tuple[str, tuple[str, ...]], LabelTable], names: frozenset[str]) -> Outcome:
+    def outcome(self, tables: Mapping[tuple[str, tuple[str, ...]], LabelTable], names: frozenset[str],
+                fresh: frozenset[str] = frozenset()) -> Outcome:
         def empty(selector: Selector) -> bool | None:  # None: its metric has no series (its own finding)
             table = tables.get((selector.metric, selector.labels))
             if table is None:
@@ -318,7 +322,9 @@ class _Plan:
 
         verdicts: dict[tuple, tuple[str, Panel]] = {}  # panel → its worst query's verdict, and that query
         for query, reached, variants in self.panels:
-            if any(s.metric not in names for s in variants["none"][0]) or selects_nothing(variants["none"]) \
+            if any(s.metric in fresh for side in variants["none"] for s in side):
+                verdict = "unjudged"  # no table yet, and no finding at it says it is empty (trial 21)
+            elif any(s.metric not in names for s in variants["none"][0]) or selects_nothing(variants["none"]) \
                     or any(empty(s) is None for s in variants["alone"][0]):
                 verdict = "own"  # its metric has no series, or it selects nothing even without the variable
             elif reached <= emptied:  # every variable of the chain it uses lists nothing
@@ -334,7 +340,7 @@ class _Plan:
         grouped = {kind: tuple(p for v, p in verdicts.values() if v == kind) for kind in _ORDER}
         dropdown = self.dashboard.dropdowns[self.name]
         formats = tuple((f, text) for f in self.formats if (text := dropdown.written_as(f)) != dropdown.value)
-        return Outcome(dropdown, grouped["emptied"], grouped["drawn"], grouped["own"], formats)
+        return Outcome(dropdown, grouped["emptied"], grouped["drawn"], grouped["own"], grouped["unjudged"], formats)
 
 
 def _selectors(query: Query, chosen: Mapping[str, Variable], adhoc: tuple[LabelMatcher, ...]

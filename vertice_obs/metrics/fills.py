@@ -161,14 +161,21 @@ def _told(f: Finding, name: str, outcome: Outcome) -> Finding:
         tail += (f"; {counted} ({named}) {'uses' if len(own) == 1 else 'use'} ${name} and "
                  f"{'shows' if len(own) == 1 else 'show'} No data for a reason of {'its' if len(own) == 1 else 'their'} "
                  "own, said there")
+    if outcome.unjudged:
+        counted, named = panels_named([(t, pid) for t, pid, _, _ in outcome.unjudged])
+        few = len(outcome.unjudged) == 1
+        tail += (f"; {counted} ({named}) {'uses' if few else 'use'} ${name} and could not be judged yet: "
+                 f"{'its' if few else 'their'} metric's samples are newer than VictoriaMetrics' "
+                 "-search.latencyOffset (not served to queries yet)")
     if dropdown.hidden:
         tail += " — a hidden variable (hide: 2): no reader sees its dropdown"
-    if outcome.emptied or drawn or own:  # what Grafana writes, and how many panels still draw with it
+    if outcome.emptied or drawn or own or outcome.unjudged:  # what Grafana writes, and how many panels still draw with it
         details = {**dict(f.details), "empty_value": dropdown.value, "panels_drawn": len(drawn)}
         f = replace(f, details=tuple(sorted(details.items())))
     if outcome.emptied:
         return _filling(f, name, outcome.emptied, tail)
-    if f.check == "variable/label-missing" and f.severity == Severity.WARNING and (dropdown.hidden or dropdown.include_all):
+    if f.check == "variable/label-missing" and f.severity == Severity.WARNING and (dropdown.hidden or dropdown.include_all) \
+            and not outcome.unjudged:  # emptying nothing only of the panels judged
         f = replace(f, severity=Severity.INFO)
     return replace(f, message=f.message + tail)
 
