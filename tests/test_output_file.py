@@ -76,3 +76,36 @@ def test_a_folder_removed_after_the_check_is_not_made_by_the_write(tmp_path):
         write_output(tmp_path / "out" / "x.md", "text")
     assert str(raised.value) == f"{tmp_path / 'out' / 'x.md'}: no such file or folder"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo"])
+def test_an_output_file_that_is_a_symlink_or_a_fifo_is_not_written_over(tmp_path, kind):
+    """A review of this change: the atomic rename replaced a symlink with a regular file (the file it
+    led to left as it was) and a FIFO likewise — and, as root, would have replaced /dev/null. Named
+    as what they are, exit 2, nothing replaced."""
+    project = make_project(tmp_path / "p")
+    real = tmp_path / "real.html"
+    real.write_text("kept")
+    target = tmp_path / "out.html"
+    if kind == "symlink":
+        target.symlink_to(real)
+    else:
+        os.mkfifo(target)
+    result = audit(project, "-o", str(target))
+    assert result.exit_code == 2, result.output
+    said = "a symlink" if kind == "symlink" else "a FIFO"
+    assert result.stderr == (f"vobs: error: {target}: is {said}, not a regular file: not written over "
+                             "(name a regular file)\n"), result.stderr
+    assert target.is_symlink() if kind == "symlink" else not target.is_file()
+    assert real.read_text() == "kept"
+
+
+@pytest.mark.skipif(not ROOT, reason="only root could replace a device")
+def test_a_device_is_never_replaced_even_as_root(tmp_path):
+    project = make_project(tmp_path / "p")
+    before = os.stat("/dev/null")
+    result = audit(project, "-o", "/dev/null")
+    assert result.exit_code == 2, result.output
+    assert "/dev/null: is a character device, not a regular file" in result.stderr
+    after = os.stat("/dev/null")
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)

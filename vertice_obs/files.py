@@ -52,9 +52,12 @@ def read_regular(path: Path, shown: str | None = None) -> bytes:
 
 def write_atomic(target: Path, text: str, new_folders: bool = True) -> None:
     """Write via a temporary file in the same directory and rename: readers never see half a file.
-    Missing folders above `target` are created, unless `new_folders=False` (an `-o FILE`)."""
+    Missing folders above `target` are created, unless `new_folders=False` (an `-o FILE`). Only over
+    a regular file or nothing (`not_over_a_special_file`): the rename would replace a symlink (its
+    target untouched) or, as root, a device such as /dev/null with a regular file."""
     if new_folders:
         target.parent.mkdir(parents=True, exist_ok=True)
+    not_over_a_special_file(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
@@ -64,6 +67,18 @@ def write_atomic(target: Path, text: str, new_folders: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def not_over_a_special_file(target: Path, shown: str | None = None) -> None:
+    """`NotAFile` when `target` exists as anything but a regular file — a symlink (never written
+    through: where it leads is not what was named), a FIFO, a device, a socket, a folder."""
+    try:
+        mode = os.lstat(target).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if not stat.S_ISREG(mode):
+        raise NotAFile(f"is {kind_of(mode)}, not a regular file: not written over (name a regular file)",
+                       shown or str(target))
 
 
 def write_new(target: Path, text: str) -> Path:

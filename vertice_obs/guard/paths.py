@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Collection
 
 from vertice_obs.errors import InputError, os_reason
+from vertice_obs.files import not_over_a_special_file
 
 # Grafana's rule for uids: at most 40 characters of [A-Za-z0-9_-].
 UID_RE = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -89,7 +90,8 @@ def check_writable(path: Path, *, folder: bool = False, shown: str | None = None
     """Before anything is written (or a fault injected): `path` — a file, or a folder with
     `folder=True` — can be written. Its nearest existing ancestor must be a folder (not a file),
     writable and not on a read-only file system; missing folders below it can be created. Raises
-    `InputError` as `path: reason`, naming the true cause. Checks only; creates nothing.
+    `InputError` as `path: reason`, naming the true cause. Checks only (but for the probe file below,
+    created and removed at once); a file is written over only if it is a regular one.
 
     `new_folders=False` (a file the user names, `-o FILE`: what Terraform's `-out` and a shell's `>`
     do): its folder must exist — never created, `cannot write new/x.html: the folder new does not
@@ -101,6 +103,8 @@ def check_writable(path: Path, *, folder: bool = False, shown: str | None = None
     target = Path(os.path.abspath(path))
     if target.is_dir() and not folder:
         raise InputError("is a folder, not a file", label)
+    if not folder:
+        not_over_a_special_file(target, label)  # a symlink, FIFO or device would be replaced by the write
     if target.exists() and not target.is_dir() and folder:
         raise InputError("is a file, not a folder", label)
     nearest = target if (folder and target.is_dir()) else target.parent
