@@ -24,8 +24,9 @@ What the records say of a folder the code wants (`judge`), by the newest record 
   this project's (and renamed or moved as before, when its path changed) — unless it holds
   another project's dashboards (tagged `vertice-obs:<other>`): then it is that project's.
 A destination that keeps no records (a provisioning folder: only vobs writes there) has none:
-every folder is vobs'. The newest `ALL_RECORDS` records are read, in one request, and only when a
-folder the code wants already exists.
+every folder is vobs'. The newest `ALL_RECORDS` records are read, in one request, once per run, and
+only when a folder the code wants already exists — or, for a whole-project diff or publish, a folder
+no narrative needs does (`folder_orphans`).
 """
 
 from __future__ import annotations
@@ -185,22 +186,27 @@ class FolderRecords:
 
     def __init__(self, destination: Any, project_id: str | None = None):
         self.d, self.owner = destination, sorted(mine(project_id))
+        self._read: dict[str, list[Record]] | None = None
 
     def read(self) -> dict[str, list[Record]]:
-        """Every folder's records, newest first (by time, then by id: two in one millisecond)."""
-        answer = self.d.request("folder records", "GET", "/annotations", list,
-                                params={"tags": RECORD_TAG, "type": "annotation", "limit": ALL_RECORDS})
-        found = []
-        for a in (a for a in answer if isinstance(a, dict)):
-            record = parse_record(a.get("text"))
-            when, at = a.get("time"), a.get("id")
-            if record:
-                found.append(((when if isinstance(when, int) else 0, at if isinstance(at, int) else 0),
-                              Record(*record, owners_of(a.get("tags")))))
-        out: dict[str, list[Record]] = {}
-        for _key, record in sorted(found, key=lambda f: f[0], reverse=True):
-            out.setdefault(record.uid, []).append(record)
-        return out
+        """Every folder's records, newest first (by time, then by id: two in one millisecond) — read
+        once: diff and publish judge the folders the code wants and find orphans from one read."""
+        if self._read is None:
+            found = []
+            for a in self._every():
+                record = parse_record(a.get("text"))
+                when, at = a.get("time"), a.get("id")
+                if record:
+                    found.append(((when if isinstance(when, int) else 0, at if isinstance(at, int) else 0),
+                                  Record(*record, owners_of(a.get("tags")))))
+            self._read = {}
+            for _key, record in sorted(found, key=lambda f: f[0], reverse=True):
+                self._read.setdefault(record.uid, []).append(record)
+        return self._read
+
+    def _every(self) -> list[dict[str, Any]]:
+        return [a for a in self.d.request("folder records", "GET", "/annotations", list, params={
+            "tags": RECORD_TAG, "type": "annotation", "limit": ALL_RECORDS}) if isinstance(a, dict)]
 
     def record(self, folder: Folder, commit: str, was: Folder | None = None) -> None:
         """`folder` (as vobs is about to write it, or adopts it) recorded as this project's; `was`: as it
