@@ -150,7 +150,13 @@ def test_a_folder_move_is_still_published(project, grafana, how):
     rows = {r["uid"]: r for r in json.loads(result.stdout)["dashboards"]}
     assert (rows[OVERVIEW]["status"], rows[OVERVIEW]["detail"]) == ("updated", "moved to its narrative's folder")
     assert grafana.dashboards[OVERVIEW]["folderUid"] == expected
-    assert vobs(project, grafana, "diff").exit_code == 0
+    after = vobs(project, grafana, "diff", "--format", "json")
+    out = json.loads(after.stdout)
+    assert {r["status"] for r in out["dashboards"]} == {"unchanged"}
+    # moved in code: the folder it left is said, orphaned, and left in Grafana (vobs deletes nothing)
+    left = [(r["uid"], r["status"]) for r in out["folders"] if r["status"] != "unchanged"]
+    assert left == ([("vobs-maximus-dopamine", "orphaned")] if how == "moved in code" else [])
+    assert after.exit_code == (1 if left else 0)
 
 
 def test_diff_builds_once_and_reads_no_history(project, grafana, monkeypatch):

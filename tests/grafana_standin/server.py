@@ -58,6 +58,11 @@ folder API tests expect, 400 in 9.x's `toFolderError`), and a root folder of a r
 (`ErrDashboardFolderWithSameNameAsDashboard`, a `DashboardErr` of status 400). Saving
 into an unknown `folderUid` is silently accepted up to 11.x and a 400 from 12.
 
+`GET /api/annotations` answers the newest `limit` (100 when none is given) by end, then start time,
+both descending, and filters by time only when given both `from` and `to` (ms: `epoch <= to AND
+epoch_end >= from`, so `to` is inclusive; one alone is ignored) — `Get` in
+pkg/services/annotations/annotationsimpl/xorm_store.go; ties come in the order they were added.
+
 Playlists (`/api/playlists`, spec operations searchPlaylists, createPlaylist, getPlaylist,
 updatePlaylist, deletePlaylist, getPlaylistItems) are kept by uid in every version served: Grafana
 9.0 replaced their numeric ids by uids in the API (grafana/grafana#49609, issue #48336), and vobs
@@ -668,14 +673,13 @@ def _annotations_find(s: GrafanaStandIn, query: dict[str, list[str]]) -> tuple[i
         items = [a for a in items if a["dashboardUID"] == one["dashboardUID"]]
     if "panelId" in one:
         items = [a for a in items if a["panelId"] == int(one["panelId"])]
-    if "from" in one:
-        items = [a for a in items if a["timeEnd"] >= int(one["from"])]
-    if "to" in one:
-        items = [a for a in items if a["time"] <= int(one["to"])]
+    start, end = int(one.get("from") or 0), int(one.get("to") or 0)
+    if start > 0 and end > 0:  # both or neither: Grafana ignores one alone (`query.From > 0 && query.To > 0`)
+        items = [a for a in items if a["time"] <= end and a["timeEnd"] >= start]
     tags = query.get("tags", [])
     if tags:
         items = [a for a in items if set(tags) <= set(a["tags"])]
-    items = sorted(items, key=lambda a: -a["time"])
+    items = sorted(items, key=lambda a: (-a["timeEnd"], -a["time"]))  # `ORDER BY a.epoch_end DESC, a.epoch DESC`
     return 200, items[: int(one.get("limit") or 100)]
 
 

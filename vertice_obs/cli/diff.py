@@ -58,7 +58,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     variable changed; title changed. This project's dashboards in Grafana that are no longer in
     code are reported as orphaned — with `project: ID` in vobs.yaml those tagged `vertice-obs:ID`
     (another project's are not), else those with the managed tag `vertice-obs` — and so are the
-    playlists of narratives no longer in code (a whole-project diff). A uid of this project that
+    playlists of narratives no longer in code, and the folders vobs made that no narrative's folder
+    path needs any more (a whole-project diff). A uid of this project that
     Grafana holds as another project's (tagged `vertice-obs:OTHER`) is owned: publish skips it
     without --force (skipped-owned). A folder another project owns, or one renamed or moved in
     Grafana since vobs wrote it, is said too: publish refuses it before any write without --force.
@@ -165,6 +166,14 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
 
     playlist_rows = [pr.diff_entry(a) for a in playlists] + (  # a narrative's orphan: only when all are diffed
         pl.orphaned(store, (n.id for n in plan.narratives), playlists) if orphans and removed is None and store else [])
+    if orphans and removed is None:  # folders no narrative needs: only when every narrative is diffed
+        from vertice_obs.grafana.folder_orphans import diff_row
+        from vertice_obs.grafana.folder_orphans import find as find_folders
+
+        folder_rows += [diff_row(o) for o in find_folders(target, plan.narratives, project.project_id, hits,
+                                                          {a.uid for a in actions if a.kind in WRITES},
+                                                          tree if homes else None,
+                                                          owned_folders.ledger if owned_folders else None)]
     if fmt == "json":
         rows = [{**d.to_dict(), "drifted": flag} for d, flag in zip(diffs, drifted)]
         click.echo(machine_json("diff", destination=destination_json(target), dashboards=rows, playlists=playlist_rows,
@@ -183,7 +192,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
                                 "; ".join(p["changes"])) for p in playlist_rows])
         folder_section = fr.markdown(folder_rows)  # another project's, drifted, adopted: what a review acts on
         comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section + folder_section))
-        what = " and ".join(w for w, part in (("folders", folder_section), ("playlists", section)) if part)
+        changing = any(r["status"] != "orphaned" for r in fr.shown(folder_rows))  # publish leaves an orphan be
+        what = " and ".join(w for w, part in (("folders", changing), ("playlists", section)) if part)
         if what:  # the dashboards' part does not know of playlists and folders
             comment = comment.replace("Publishing would change nothing.", f"Publishing would change {what} only.", 1)
         section = folder_section + section
@@ -213,8 +223,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         said = [f"{n} {s}" + (f" ({sum(drifted)} drifted)" if s == "changed" and any(drifted) else "")
                 for s, n in counts.items()]
         said += [f"{n} {s}" for s in (ADOPTED, OWNED) if (n := sum(d.status == s for d in diffs))]  # when some are
-        tally = f"; playlists: {pr.diff_tally(playlist_rows)}" if playlist_rows else ""
-        tally += f"; folders: {fr.tally(folder_rows)}" if fr.tally(folder_rows) else ""
+        tally = f"; folders: {fr.tally(folder_rows)}" if fr.tally(folder_rows) else ""  # as the lines: folders first
+        tally += f"; playlists: {pr.diff_tally(playlist_rows)}" if playlist_rows else ""
         click.echo(", ".join(said) + f"{tally} — against {target.description}")
     for note in notes:  # a folder publish would make beside a same-titled one of the user's, a refusal
         say(f"vobs: warning: {note}", err=True)

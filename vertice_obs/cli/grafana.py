@@ -21,6 +21,7 @@ from vertice_obs.cli.grafana_report import (
     not_published,
     orphan_advice,
     orphan_rows,
+    orphaned_folders_json,
     playlist_md,
     stopped_line,
     summary,
@@ -255,9 +256,12 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
 
 def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, dry_run, force, concurrency, fmt,
              progress, allow_outside, timeout) -> None:
+    from vertice_obs.grafana.folder_orphans import find as find_folders
+    from vertice_obs.grafana.folder_orphans import table_rows as folder_rows
     from vertice_obs.grafana.publish import (
         SKIPPED,
         UNKNOWN,
+        WRITES,
         WRITTEN,
         PublishPlan,
         adopted,
@@ -296,6 +300,10 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
             plan = plan_publish(chosen, target, force, concurrency, project_id=project.project_id, hits=hits)
         lost = find_orphans(hits, {r.uid for r in built.rendered}, project.project_id, target.folders,
                             target.description, removed)[0] if look else []
+        # folders no narrative needs: only when every narrative is published (as playlists' orphans in diff)
+        moving = {a.uid for a in plan.actions if a.kind in WRITES}  # each into its narrative's folder
+        lost_folders = find_folders(target, built.narratives, project.project_id, hits, moving, plan.existing,
+                                    plan.ledger) if look and removed is None else []
         scope = playlist_scope(built, narratives, chosen, selection)
         store, playlists = (None, []) if scope is None else playlist_plan(target, built, scope, uids, force,
                                                                           concurrency, fmt == "markdown",
@@ -309,22 +317,23 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         if fmt == "markdown":
             click.echo(summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True,
                                folders=[f for f in plan.folders if f.uid not in plan.updates], lost=lost,
-                               adopted=[f for f in plan.records if f.uid in plan.adopted])
+                               adopted=[f for f in plan.records if f.uid in plan.adopted], lost_folders=lost_folders)
                        + playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
                        nl=False)
         elif fmt == "json":
             click.echo(machine_json("publish", dry_run=True, destination=destination_json(target),
                                     folders=folders_json(plan.folders, plan.updates),
                                     dashboards=rows, playlists=planned, orphans=[o.to_dict() for o in lost],
-                                    **adopted_json(plan.records, plan)))
+                                    **adopted_json(plan.records, plan), **orphaned_folders_json(lost_folders)))
         else:
             adopting = [f for f in plan.records if f.uid in plan.adopted and f.uid not in plan.updates]
             for line in folder_lines([*plan.folders, *adopting], "create", plan.said, plan.adopted):
                 click.echo(line)
             table([(r["uid"], r["status"], r["detail"]) for r in rows]
-                   + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned] + orphan_rows(lost))
-            if lost:
-                say(orphan_advice(lost, target))
+                   + [(f"playlist:{p['narrative']}", p["status"], p["detail"]) for p in planned] + orphan_rows(lost)
+                   + folder_rows(lost_folders))
+            for line in orphan_advice(lost, target, lost_folders):
+                say(line)
             lists = sum(p["status"] in ("create", "update") for p in planned)
             writes = plan.writes + 2 * lists  # a playlist is two writes: it, then vobs' record of it (a folder too)
             two = " or ".join(w for w, n in (("a folder", set(plan.records) & set(plan.folders)), ("a playlist", lists)) if n)
@@ -370,7 +379,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                                 folders=folders_json(written_folders(created, plan), plan.updates),
                                 dashboards=[r.to_dict() for r in results], **adopted_json(created, plan),
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)],
-                                orphans=[o.to_dict() for o in lost],
+                                orphans=[o.to_dict() for o in lost], **orphaned_folders_json(lost_folders),
                                 **({"unknown_folders": folders_json(unsure_folders, {})} if unsure_folders else {}),
                                 **({"failed_folders": [{**folders_json([f], plan.updates)[0], "error": str(e)}
                                                        for f, e in broken]} if broken else {})))
@@ -378,7 +387,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         click.echo(summary(chosen, [(r.uid, r.status, r.detail, r.remedy) for r in results], target, False, commit,
                            stopped=bool(stop), folders=[f for f in created if f.uid not in (*plan.updates, *plan.adopted)],
                            backups=backups, lost=lost, unsure_folders=unsure_folders,
-                           adopted=[f for f in created if f.uid in plan.adopted], broken=broken)
+                           adopted=[f for f in created if f.uid in plan.adopted], broken=broken, lost_folders=lost_folders)
                    + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
     else:  # after a stop, each one it kept back is listed as such (exit 3 names them: trial 16); the error says why
         for line in folder_lines(created, "created", plan.said, plan.adopted) + unsure_lines(unsure_folders) + failed_lines(broken):
@@ -386,9 +395,9 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         table([(r.uid, r.status, r.detail) if r.stop is None else (r.uid, STOPPED, "") for r in results]
               + [(f"playlist:{p.narrative}", STOPPED if h else p.status, "" if h else p.detail)
                  for p, h in zip(played, held)]
-              + orphan_rows(lost))
-        if lost:
-            say(orphan_advice(lost, target))
+              + orphan_rows(lost) + folder_rows(lost_folders))
+        for line in orphan_advice(lost, target, lost_folders):
+            say(line)
         if backups[1]:
             click.echo(f"backed up the live JSON of {count(backups[1], 'dashboard')} it replaced to {_show(backups[0])}")
         statuses = [r.status if r.stop is None else STOPPED for r in results]

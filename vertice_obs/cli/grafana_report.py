@@ -140,13 +140,26 @@ def orphan_rows(lost) -> list[tuple[str, str, str]]:
              f"{o.title!r} in the General folder: no longer in code") for o in lost]
 
 
-def orphan_advice(lost, target) -> str:
-    """The line after publish's table when there are orphans: vobs deletes nothing, how to delete them."""
+def orphan_advice(lost, target, lost_folders=()) -> list[str]:
+    """The lines after publish's table when there are orphans — dashboards (`lost`), then folders
+    (`lost_folders`, `folder_orphans.advice`): vobs deletes nothing, how to delete them."""
+    from vertice_obs.grafana.folder_orphans import advice
+
+    return ([_dashboard_advice(lost, target)] if lost else []) + (
+        [advice(lost_folders, target.description)] if lost_folders else [])
+
+
+def _dashboard_advice(lost, target) -> str:
     how = ("in Grafana: the dashboard's settings → Delete, or DELETE /api/dashboards/uid/<uid> with a token "
            "that may delete it" if isinstance(getattr(target, "url", None), str) else
            f"its file {getattr(target, 'shown', '')}<folder path>/<uid>.json")
     return (f"orphaned: {count(len(lost), 'dashboard')} of this project's left in {target.description} and no "
             f"longer in code: vobs deletes nothing — delete each you no longer want ({how})")
+
+
+def orphaned_folders_json(lost_folders) -> dict[str, list[dict[str, object]]]:
+    """`orphaned_folders` in publish's `--format json`, when some (`folder_orphans.OrphanFolder`)."""
+    return {"orphaned_folders": [o.to_dict() for o in lost_folders]} if lost_folders else {}
 
 
 def destination_json(target) -> dict[str, str]:
@@ -166,7 +179,9 @@ def folders_json(folders, updates) -> list[dict[str, object]]:  # the folders a 
 
 
 def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False, folders=(),
-            backups: tuple[str, int] = ("", 0), lost=(), unsure_folders=(), adopted=(), broken=()) -> str:
+            backups: tuple[str, int] = ("", 0), lost=(), unsure_folders=(), adopted=(), broken=(),
+            lost_folders=()) -> str:
+    from vertice_obs.grafana.folder_orphans import markdown as orphaned_folders
     from vertice_obs.grafana.markdown import PublishEntry, publish_summary
 
     by_uid = {r.uid: r for r in chosen}
@@ -175,7 +190,8 @@ def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool
     return publish_summary(entries, target.description, getattr(target, "url", None), dry_run, commit,
                            stopped=stopped, folders=folders, backups=backups,
                            orphans=[(o.uid, o.title, o.folder) for o in lost], unsure_folders=unsure_folders,
-                           adopted=adopted, broken=[(f, str(why), why.remedy) for f, why in broken])
+                           adopted=adopted, broken=[(f, str(why), why.remedy) for f, why in broken],
+                           paragraphs=[orphaned_folders(lost_folders)])
 
 
 def playlist_md(rows, publish: bool = False) -> str:

@@ -24,8 +24,9 @@ What the records say of a folder the code wants (`judge`), by the newest record 
   this project's (and renamed or moved as before, when its path changed) — unless it holds
   another project's dashboards (tagged `vertice-obs:<other>`): then it is that project's.
 A destination that keeps no records (a provisioning folder: only vobs writes there) has none:
-every folder is vobs'. The newest `ALL_RECORDS` records are read, in one request, and only when a
-folder the code wants already exists.
+every folder is vobs'. Every record is read (`FolderRecords.read`: page by page, newest first, at most
+`MOST_RECORDS`), once per run, and only when a folder the code wants already exists — or, for a
+whole-project diff or publish, a folder no narrative needs does (`folder_orphans`).
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.build.render import OWNER_PREFIX, owner_tag
+from vertice_obs.grafana.answers import DestinationError
 from vertice_obs.grafana.folders import Folder, folder_uid, to_update
 from vertice_obs.grafana.live import MESSAGE_PREFIX
 from vertice_obs.guard.text import escape
 
 RECORD_TAG = "vobs-folder"
-ALL_RECORDS = 5000  # the newest folder records of every project, read once
+RECORD_PAGE = 5000  # folder records asked for at once (`limit`), newest first; older ones page by page (`to`)
+MOST_RECORDS = 50_000  # more is refused: from part of them another project's folder could read as no one's
 CREATE, UPDATE, UNCHANGED, ADOPT, OWNED, DRIFT = "create", "update", "unchanged", "adopt", "owned", "drifted"
 REFUSED = (OWNED, DRIFT)  # publish refuses its plan for them without --force, before any write
 _RECORD = re.compile(rf"{re.escape(MESSAGE_PREFIX)} \S+ folder ([A-Za-z0-9_-]{{1,40}}) sha256:([0-9a-f]{{64}})"
@@ -185,22 +188,53 @@ class FolderRecords:
 
     def __init__(self, destination: Any, project_id: str | None = None):
         self.d, self.owner = destination, sorted(mine(project_id))
+        self._read: dict[str, list[Record]] | None = None
 
     def read(self) -> dict[str, list[Record]]:
-        """Every folder's records, newest first (by time, then by id: two in one millisecond)."""
-        answer = self.d.request("folder records", "GET", "/annotations", list,
-                                params={"tags": RECORD_TAG, "type": "annotation", "limit": ALL_RECORDS})
-        found = []
-        for a in (a for a in answer if isinstance(a, dict)):
-            record = parse_record(a.get("text"))
-            when, at = a.get("time"), a.get("id")
-            if record:
-                found.append(((when if isinstance(when, int) else 0, at if isinstance(at, int) else 0),
-                              Record(*record, owners_of(a.get("tags")))))
-        out: dict[str, list[Record]] = {}
-        for _key, record in sorted(found, key=lambda f: f[0], reverse=True):
-            out.setdefault(record.uid, []).append(record)
-        return out
+        """Every folder's records, newest first (by time, then by id: two in one millisecond) — read
+        once: diff and publish judge the folders the code wants and find orphans from one read."""
+        if self._read is None:
+            found = []
+            for a in self._every():
+                record = parse_record(a.get("text"))
+                when, at = a.get("time"), a.get("id")
+                if record:
+                    found.append(((when if isinstance(when, int) else 0, at if isinstance(at, int) else 0),
+                                  Record(*record, owners_of(a.get("tags")))))
+            self._read = {}
+            for _key, record in sorted(found, key=lambda f: f[0], reverse=True):
+                self._read.setdefault(record.uid, []).append(record)
+        return self._read
+
+    def _every(self) -> list[dict[str, Any]]:
+        """Every annotation tagged `vobs-folder`, page by page. Grafana answers the newest `limit` (by
+        time) and filters by time only when given both `from` and `to` (ms; `to` inclusive), so each
+        page after the first asks `to` = the oldest time of the one before: the records of that
+        millisecond come twice, and are kept once, by id. A full page of one millisecond (never seen:
+        one record per folder write) is stepped past. More than `MOST_RECORDS` is one error."""
+        params: dict[str, Any] = {"tags": RECORD_TAG, "type": "annotation", "limit": RECORD_PAGE}
+        found: dict[Any, dict[str, Any]] = {}
+        for _page in range(MOST_RECORDS // RECORD_PAGE + 1):
+            page = [a for a in self.d.request("folder records", "GET", "/annotations", list, params=params)
+                    if isinstance(a, dict)]
+            for a in page:
+                found.setdefault(a["id"] if isinstance(a.get("id"), int) else ("no id", len(found)), a)
+            if len(found) > MOST_RECORDS:
+                break
+            times, to = [t for a in page if isinstance(t := a.get("time"), int)], params.get("to")
+            if to is not None and max(times, default=0) > to:  # never an endless walk: one error
+                raise DestinationError(f"{self.d.description} answered folder records newer than the `to` asked "
+                                       "for: it ignores `to`, so vobs cannot read the older ones", server_wide=True)
+            oldest = min(times, default=0)
+            step = oldest if to is None or oldest < to else to - 1
+            if len(page) < RECORD_PAGE or step < 1:
+                return list(found.values())
+            params = {**params, "from": 1, "to": step}
+        raise DestinationError(f"{self.d.description} holds more than {MOST_RECORDS:,} folder records (organisation "
+                               f"annotations tagged {RECORD_TAG}): vobs reads at most that many, and from part of "
+                               "them could take another project's folder for no one's — delete the records of "
+                               "folders that no longer exist (DELETE /api/annotations/<id>), then run it again",
+                               server_wide=True)
 
     def record(self, folder: Folder, commit: str, was: Folder | None = None) -> None:
         """`folder` (as vobs is about to write it, or adopts it) recorded as this project's; `was`: as it

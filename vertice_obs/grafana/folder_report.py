@@ -1,12 +1,14 @@
-"""What `vobs diff` says of the folders a publish would make, change, adopt or refuse (`folder_plan`):
-its JSON rows (`folders`), and — for the ones to act on (another project's, drifted, adopted), as
-the dashboards' rows already say a folder made, renamed or moved — its text lines and Markdown
-section. Pure: a plan in, rows and text out."""
+"""What `vobs diff` says of the folders a publish would make, change, adopt or refuse (`folder_plan`),
+and of those no narrative needs any more (`folder_orphans`): its JSON rows (`folders`), and — for
+the ones to act on (another project's, drifted, adopted, orphaned), as the dashboards' rows already
+say a folder made, renamed or moved — its text lines and Markdown section. Pure: a plan in, rows
+and text out."""
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
+from vertice_obs.grafana.folder_orphans import ORPHANED
 from vertice_obs.grafana.folder_owners import (
     ADOPT,
     CREATE,
@@ -19,7 +21,7 @@ from vertice_obs.grafana.folder_plan import FolderPlan
 from vertice_obs.grafana.folders import Folder
 
 ADDED, CHANGED, ADOPTED = "added", "changed", "adopted"
-SHOWN = (ADOPTED, OWNED)  # with drifted ones: the rows text and Markdown show (what to act on)
+SHOWN = (ADOPTED, OWNED, ORPHANED)  # with drifted ones: the rows text and Markdown show (what to act on)
 
 
 def diff_rows(plan: FolderPlan, made: Sequence[Folder], project_id: str | None) -> list[dict[str, Any]]:
@@ -45,7 +47,7 @@ def diff_rows(plan: FolderPlan, made: Sequence[Folder], project_id: str | None) 
 
 
 def shown(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows text and Markdown show: another project's, drifted, adopted."""
+    """The rows text and Markdown show: another project's, drifted, adopted, orphaned."""
     return [r for r in rows if r["status"] in SHOWN or r["drifted"]]
 
 
@@ -53,7 +55,7 @@ def text_lines(rows: Sequence[dict[str, Any]], width: int, show: Any) -> list[st
     """`vobs diff`'s text lines for folder rows (`shown`), aligned with the dashboards' (`show` escapes)."""
     out = []
     for r in shown(rows):
-        mark = {CHANGED: "~", ADOPTED: "=", OWNED: "x"}.get(r["status"], " ")
+        mark = {CHANGED: "~", ADOPTED: "=", OWNED: "x", ORPHANED: "!"}.get(r["status"], " ")
         status = "drifted" if r["drifted"] else r["status"]
         out.append(f"{mark} {'folder:' + show(r['uid']):<{width}}  {status:<9}  {show(r['title'])}".rstrip())
         out += [f"      {show(change)}" for change in r["changes"]]
@@ -65,9 +67,9 @@ def label_width(rows: Sequence[dict[str, Any]], show: Any) -> int:
 
 
 def tally(rows: Sequence[dict[str, Any]]) -> str:
-    """`1 drifted, 2 adopted`: the shown rows counted, "" when there are none."""
+    """`1 drifted, 2 adopted, 1 orphaned`: the shown rows counted, "" when there are none."""
     statuses = ["drifted" if r["drifted"] else r["status"] for r in shown(rows)]
-    return ", ".join(f"{statuses.count(s)} {s}" for s in ("drifted", OWNED, ADOPTED) if s in statuses)
+    return ", ".join(f"{statuses.count(s)} {s}" for s in ("drifted", OWNED, ADOPTED, ORPHANED) if s in statuses)
 
 
 def markdown(rows: Sequence[dict[str, Any]]) -> str:

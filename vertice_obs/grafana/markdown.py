@@ -172,7 +172,8 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
                     dry_run: bool = False, commit: str = "", limit: int = SUMMARY_LIMIT, stopped: bool = False,
                     folders: Sequence[Folder] = (), backups: tuple[str, int] = ("", 0),
                     orphans: Sequence[tuple[str, str, str]] = (), unsure_folders: Sequence[Folder] = (),
-                    adopted: Sequence[Folder] = (), broken: Sequence[tuple[Folder, str, str]] = ()) -> str:
+                    adopted: Sequence[Folder] = (), broken: Sequence[tuple[Folder, str, str]] = (),
+                    paragraphs: Sequence[str] = ()) -> str:
     """The step summary of a `vobs publish` (or its dry run), at most `limit` bytes. `base_url`:
     the Grafana's address without credentials, for links to each dashboard (none for a
     provisioning folder). `stopped`: the publish stopped at an error every write would meet (a
@@ -183,7 +184,8 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     those whose write went unanswered — they may exist — and whose dashboards were not sent. `adopted`:
     the folders it recorded (or would record) as this project's for the first time (`folder_owners`). `broken`:
     (folder, why, remedy) of each folder whose create, rename or move failed (remedy: what finishes
-    it when running again cannot, else "")."""
+    it when running again cannot, else ""). `paragraphs`: more to say before the table (orphaned
+    folders: `folder_orphans.markdown`), each as it is ("" left out)."""
     ordered = sorted(entries, key=lambda e: _RESULT_ORDER.index(e.status) if e.status in _RESULT_ORDER else 0)
     statuses = [e.status for e in ordered]
     if dry_run:
@@ -241,6 +243,7 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
         more = f", and {len(orphans) - 50} more" if len(orphans) > 50 else ""
         head += [f"**Orphaned: {_plural(len(orphans), 'dashboard')} of this project left in Grafana and no longer "
                  f"in code** (vobs deletes nothing; delete each you no longer want): {named}{more}.", ""]
+    head += [line for paragraph in paragraphs if paragraph for line in (paragraph, "")]
     rows = [_publish_row(e, base_url) for e in ordered]
     kept, _ = _fit(rows, limit - size("\n".join(head)) - _NOTE_RESERVE, size(_PUBLISH_HEADER) + 1)
     out = list(head)

@@ -76,7 +76,8 @@ class PublishPlan:
     notes: list[str] = field(default_factory=list)  # warnings: a folder made beside a same-titled one (`twins`)
     records: list[Folder] = field(default_factory=list)  # to record as this project's, parents first (`folder_owners`)
     adopted: dict[str, str] = field(default_factory=dict)  # of those, uid → why adopted (made before the records)
-    ledger: Any = None  # where those records go: the target's `FolderRecords`
+    ledger: Any = None  # where those records go: the target's `FolderRecords` (read once, for orphans too)
+    existing: dict[str, Folder] | None = None  # the target's folders, as the plan read them (None: not read)
 
     @property
     def writes(self) -> int:
@@ -147,7 +148,7 @@ def plan_publish(rendered: Sequence[RenderedDashboard], target: Destination, for
     if refused:  # before any write: a refusal mid-run would leave it half-applied
         raise InputError.together([InputError(f"{e.message}; nothing was published", e.file) for e in refused])
     return PublishPlan(folders, actions, owned.updates, owned.said, notes, owned.to_record(folders), owned.adopted(),
-                       owned.ledger)
+                       owned.ledger, existing)
 
 
 def reserved_refusals(actions: Sequence[Action], existing: dict[str, Folder], folders: Sequence[Folder],
