@@ -235,7 +235,7 @@ def settle_findings(run: Run, intervals: dict[str, Scrape], time_scale: float) -
 def worst_points(result: list, op: str) -> list[tuple[float, float]]:
     """A probe's matrix as the run reads it: [(epoch seconds, value)], where the query returns
     several series the worst value at each instant for its threshold (the highest for `<`, the
-    lowest for `>`). ValueError: not a matrix of numbers."""
+    lowest for `>`) among those that are numbers. ValueError: not a matrix of numbers."""
     pick = max if op.startswith("<") else min
     points: dict[float, list[float]] = {}
     try:
@@ -244,4 +244,7 @@ def worst_points(result: list, op: str) -> list[tuple[float, float]]:
                 points.setdefault(float(ts), []).append(float(value))
     except (AttributeError, TypeError, ValueError):
         raise ValueError("a malformed matrix") from None
-    return [(ts, pick(values)) for ts, values in sorted(points.items())]
+    # among the numbers: a NaN or ±Inf (no data, as the report reads it) would win or lose by the
+    # series' order (`max([nan, 5])` is nan) and hide another series' breach; NaN only when all are
+    return [(ts, pick(finite) if (finite := [v for v in values if math.isfinite(v)]) else math.nan)
+            for ts, values in sorted(points.items())]

@@ -18,7 +18,9 @@ to tell), and only when the breaches are not rare (`NOISE`). Pure but for the so
 from __future__ import annotations
 
 import math
+import os
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from vertice_obs.chaos.scenario import Run
 from vertice_obs.chaos.scrape import (
@@ -40,12 +42,16 @@ NOISE = 0.05  # breaches in at least this share of the samples (and at least 2):
 
 
 def steady_findings(run: Run, source: ScrapeSource, time_scale: float, intervals: dict[str, Scrape],
-                    now: datetime | None = None) -> list[Finding]:
+                    now: datetime | None = None, after: datetime | None = None) -> list[Finding]:
     """A `chaos/probe-unsteady` warning per probe that breaches its threshold in the last
-    `LOOKBACK`, before any fault, at the window the run will send. A probe whose scrape interval is
-    unknown, or whose query fails, is not judged here (other findings say why)."""
+    `LOOKBACK`, before any fault, at the window the run will send — from `after` (a run's journal
+    written then, `last_journal`: its faults are no noise) once the window has left it. A probe whose
+    scrape interval is unknown, or whose query fails, is not judged here (other findings say why)."""
     end = now or datetime.now(timezone.utc)
     window = window_seconds(run, time_scale, longest(intervals))
+    start = end - LOOKBACK if after is None else max(end - LOOKBACK, after + timedelta(seconds=window))
+    if start >= end:
+        return []
     out = []
     for scenario in run.scenarios:
         for probe in scenario.probes:
@@ -53,7 +59,7 @@ def steady_findings(run: Run, source: ScrapeSource, time_scale: float, intervals
             if scrape is None or not scrape.seconds:
                 continue
             try:
-                rows = source.query_range(probe_query(probe, window), end - LOOKBACK, end, window_text(scrape.seconds))
+                rows = source.query_range(probe_query(probe, window), start, end, window_text(scrape.seconds))
                 values = [v for _, v in worst_points(rows, probe.threshold.op) if math.isfinite(v)]  # NaN, ±Inf: no data
             except (SourceUnavailable, ValueError):
                 continue
@@ -63,11 +69,25 @@ def steady_findings(run: Run, source: ScrapeSource, time_scale: float, intervals
             out.append(finding(
                 "chaos/probe-unsteady",
                 f"breaches its threshold ({probe.threshold}) in {breaches} of {len(values)} samples of the last "
-                f"{_minutes(LOOKBACK)}, before any fault, at the window the run sends ({window_text(window)}): a breach "
+                f"{_minutes(end - start)}, before any fault, at the window the run sends ({window_text(window)}): a breach "
                 "in this run could be chance — lengthen the window (a larger --time-scale, or `settle`) or check "
                 "the threshold", run.where(scenario, probe), breaches=breaches, samples=len(values)))
     return out
 
 
 def _minutes(span: timedelta) -> str:
-    return f"{span.total_seconds() / 60:g} minutes"
+    seconds = round(span.total_seconds())
+    return f"{seconds // 60:g} minutes" if seconds % 60 == 0 else f"{seconds:g} seconds"
+
+
+def last_journal(folder: Path) -> datetime | None:
+    """When a journal in `folder` (the project's `chaos/journals/`) was last written: the end of the
+    latest run this project recorded, whose faults are no noise of a steady state. Regular files
+    only (no link followed); None when there is none, or the folder cannot be read."""
+    try:
+        with os.scandir(folder) as entries:
+            times = [e.stat(follow_symlinks=False).st_mtime for e in entries
+                     if e.name.endswith(".json") and e.is_file(follow_symlinks=False)]
+    except OSError:
+        return None
+    return datetime.fromtimestamp(max(times), tz=timezone.utc) if times else None

@@ -97,7 +97,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.chaos.scrape import ScrapeSource as PrometheusSource
     from vertice_obs.chaos.scrape import settle_findings
-    from vertice_obs.chaos.steady import steady_findings
+    from vertice_obs.chaos.steady import last_journal, steady_findings
     from vertice_obs.metrics.catalog import load_catalog
     from vertice_obs.metrics.evidence import CatalogSource
 
@@ -123,7 +123,8 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
     if isinstance(source, PrometheusSource) and unknown is None:
         intervals, windows = scrape_check(run, source, time_scale, findings)
         findings += windows + settle_findings(run, intervals, time_scale)
-        findings += steady_findings(run, source, time_scale, intervals)
+        findings += steady_findings(run, source, time_scale, intervals,
+                                    after=last_journal(project.root / "chaos" / "journals"))
     elif unknown is None:
         findings += offline_scrape_check(run, time_scale, findings)
     stops = blocking(findings)
@@ -203,7 +204,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     from vertice_obs.chaos.runner import Runner, Sampler, planned_seconds
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.chaos.scrape import ScrapeSource
-    from vertice_obs.chaos.steady import steady_findings
+    from vertice_obs.chaos.steady import last_journal, steady_findings
     from vertice_obs.grafana.destinations import GrafanaDestination
     from vertice_obs.metrics.catalog import load_catalog
 
@@ -241,7 +242,8 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         say(findings_text(stops))
         say(f"{run.id}: not started — {not_ready(stops)}", err=True)
         ctx.exit(EXIT_FINDINGS)
-    unsteady = steady_findings(run, source, time_scale, scrape)  # before any fault: is each probe steady?
+    # before any fault (and since the last run this project recorded): is each probe steady?
+    unsteady = steady_findings(run, source, time_scale, scrape, after=last_journal(project.root / "chaos" / "journals"))
     for said in [f for f in windows if f.check == "chaos/scrape-unknown"] + unsteady:
         say(redact_text(str(said)), err=True)
     annotator = None
