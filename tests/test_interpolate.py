@@ -393,7 +393,7 @@ FORMATS = ["", "regex", "pipe", "csv", "raw", "glob", "json", "lucene", "distrib
 KINDS = {"single": {}, "multi": {"multi": True}, "all": {"include_all": True},
          "multi-all": {"multi": True, "include_all": True}}
 LIST = {"": "()", "regex": "()", "json": "[]", "lucene": "__empty__", "percentencode": "%7B%7D",
-        "uriencode": "%7B%7D", "queryparam": "var-v=", "date": "NaN", "date:iso": "NaN"}  # the rest: ""
+        "uriencode": "%7B%7D", "date": "NaN", "date:iso": "NaN"}  # the rest: "" (queryparam: no key for `[]`)
 # scenes' MultiValueVariable and formatRegistry, the Prometheus datasource's interpolateQueryExpr (no format)
 EXPECTED = {
     "single": {"singlequote": "''", "doublequote": '""', "sqlstring": "''", "queryparam": "var-v=", "date": "NaN",

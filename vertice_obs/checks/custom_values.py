@@ -32,6 +32,7 @@ from vertice_obs.checks.walk import VARIABLE_REF, as_dict, as_list
 ALL = "$__all"
 _ITEM = re.compile(r"(?:\\,|[^,])+")  # scenes' own split
 _SEPARATOR = re.compile(r"(?=\s:\s)")  # where a `text : value` pair may split (overlapping: a lookahead)
+_LINE_END = re.compile("[\n\r\u2028\u2029]")  # what JavaScript's `.` does not match
 
 
 @dataclass(frozen=True)
@@ -67,24 +68,26 @@ def custom_options(v: Mapping[str, Any]) -> tuple[tuple[str, str], ...] | None:
 
 
 def text_and_value(item: str) -> tuple[str, str] | None:
-    """scenes' `/^\\s*(.+)\\s:\\s(.+)$/` as Python's `re.fullmatch` reads it (`.`: any character but
-    a newline): its two groups, or None — in O(n log n). The expression itself backtracks
-    quadratically (an option of 32,000 spaces took 5 s; a dashboard is input from anywhere).
-    Its order: the most leading space `\\s*` can take, then the last separator after it; a
-    separator stands at i (`item[i:i + 3]` is space, colon, space) with text before it (from the
-    leading space's end, no newline) and after it (to the end, no newline)."""
-    last_newline = item.rfind("\n")
-    splits = [m.start() for m in _SEPARATOR.finditer(item, max(last_newline - 2, 0))
-              if m.start() + 3 < len(item) and m.start() + 3 > last_newline]
+    """scenes' `/^\\s*(.+)\\s:\\s(.+)$/`: its two groups, or None — in O(n log n). Its `.` is
+    JavaScript's: any character but a line end (`\\n`, `\\r`, U+2028, U+2029), so `"Dev\\r : dev"` is one
+    plain option there. The expression itself, in Python's `re`, backtracks quadratically (an option
+    of 32,000 spaces took 5 s; a dashboard is input from anywhere). Its order: the most leading space
+    `\\s*` can take, then the last separator after it; a separator stands at i (`item[i:i + 3]` is
+    space, colon, space) with text before it (from the leading space's end, no line end) and after it
+    (to the end, no line end)."""
+    ends = [m.start() for m in _LINE_END.finditer(item)]
+    last_end = ends[-1] if ends else -1
+    splits = [m.start() for m in _SEPARATOR.finditer(item, max(last_end - 2, 0))
+              if m.start() + 3 < len(item) and m.start() + 3 > last_end]
     if not splits:
         return None
     lead = len(item) - len(item.lstrip())
-    newline = item.find("\n", lead)
-    newline = len(item) if newline < 0 else newline  # the first newline at or after `start`
+    after = bisect_right(ends, lead - 1)  # the first line end at or after `start`
+    line_end = ends[after] if after < len(ends) else len(item)
     for start in range(lead, -1, -1):
-        if item[start:start + 1] == "\n":
-            newline = start
-        at = bisect_right(splits, newline) - 1  # the last separator the text can reach
+        if start < len(item) and _LINE_END.match(item, start):
+            line_end = start
+        at = bisect_right(splits, line_end) - 1  # the last separator the text can reach
         if at >= 0 and splits[at] > start:
             return item[start:splits[at]], item[splits[at] + 3:]
     return None

@@ -17,7 +17,7 @@ which takes an unknown format for `glob`):
 | percentencode, uriencode                    | (empty)              | `%7B%7D`     | `%7B%7D`         |
 | singlequote / doublequote / sqlstring       | `''` / `""` / `''`   | (empty)      | (empty)          |
 | text                                        | (empty)              | (empty)      | `All`            |
-| queryparam                                  | `var-v=`             | `var-v=`     | `var-v=$__all`   |
+| queryparam                                  | `var-v=`             | (empty)      | `var-v=$__all`   |
 | date                                        | `NaN`                | `NaN`        | `NaN`            |
 | customqueryparam (`:name:prefix`)           | `name=prefix` (`v=`) | (empty)      | (empty)          |
 | pipe, csv, raw, glob, distributed, html, join, any other | (empty) | (empty)      | (empty)          |
@@ -75,8 +75,8 @@ def written_empty(fmt: str | None, name: str, several: bool, chosen_all: bool) -
     `several` — multi-value or Include All, whose value is then a list, `[]` — and `chosen_all` —
     Include All without an allValue (All over no options) — else the single value `''`."""
     kind = (fmt or "").split(":", 1)[0]  # `date:iso`, `join:;`: the format's id, then its arguments
-    if kind == "queryparam":
-        return f"var-{name}=" + (ALL_VALUE if chosen_all else "")
+    if kind == "queryparam":  # `toUrlParams({var-v: value})`: a key per value, so none for `[]`
+        return f"var-{name}={ALL_VALUE}" if chosen_all else ("" if several else f"var-{name}=")
     if kind == "text":
         return ALL_TEXT if chosen_all else ""
     if kind == "customqueryparam" and not several:  # `${v:customqueryparam:name:prefix}`: name=prefix
