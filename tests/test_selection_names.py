@@ -57,3 +57,13 @@ def test_a_dashboard_of_another_narrative_says_whose_it_is(project):
     assert errors(result) == ["vobs: error: narrative cockpit has none of the dashboards asked for "
                               "(maximus-dopamine-arousal is dopamine's: a dashboard goes with the first narrative, "
                               "by id, with a chapter of it)"], result.stderr
+
+
+def test_a_hostile_name_is_said_on_one_bounded_line(project):
+    """Review of this stop: a 100,000-character `--narrative` made a 100 KB error line; a newline in
+    it split the line. One line of at most 80 characters of the name, control characters shown."""
+    result = run(project, "diff", "--narrative", "x" * 100_000 + "\nvobs: error: forged")
+    assert result.exit_code == 2, result.output
+    [error] = errors(result)
+    assert len(error) < 400 and "forged" not in error and error.startswith("vobs: error: no such narrative: xxx")
+    assert len(result.stderr.splitlines()) == 1

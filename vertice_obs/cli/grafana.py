@@ -60,6 +60,7 @@ from vertice_obs.errors import (
 )
 from vertice_obs.finding import Severity
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
+from vertice_obs.guard.text import escape, folded
 from vertice_obs.output import machine_json
 from vertice_obs.project import Project
 
@@ -176,7 +177,8 @@ def no_such(what: str, name: str, known: list[str]) -> InputError:
     or `--uid` the project does not have, with its close name by the one rule (`errors.closest`)."""
     close = closest(name, known) if len(name) <= 80 else []
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return InputError(f"no such {what}: {name} (the project's: {listing(known, shown=8) or 'none'}{hint})")
+    shown = folded(escape(name, one_line=True), 80)  # a name from the command line: one bounded line
+    return InputError(f"no such {what}: {shown} (the project's: {listing(known, shown=8) or 'none'}{hint})")
 
 
 def since_filter(project: Project, plan, chosen, ref: str | None):
