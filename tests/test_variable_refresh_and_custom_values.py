@@ -125,7 +125,7 @@ LINTED = [
      "$env's saved value is All, but Include All is off: Grafana shows 'a', the first option, and vobs checks the "
      "panels with that — save an option as the value, or add the value to the query"),
     ("many options", _custom(",".join(f"o{i}" for i in range(10)), "z"),
-     "$env's saved value 'z' is not one of its options (o0, o1, o2, o3, o4, o5, o6, o7, … (10 in all)): Grafana "
+     "$env's saved value 'z' is not one of its options (o0, o1, o2, o3, o4, o5, o6, o7 and 2 more): Grafana "
      "shows 'o0', the first option, and vobs checks the panels with that — save an option as the value, or add "
      "the value to the query"),
     ("a list saved for one value", _custom("a,b", ["b"]),
@@ -208,6 +208,15 @@ def test_validate_the_value_grafana_shows_draws_the_panel(tmp_path, prometheus):
     done = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", prometheus.url, "--fail-on",
                                     "warning", "--disable", "variable/current-not-an-option"])
     assert done.exit_code == 0, done.output
+
+
+def test_a_huge_option_is_shown_bounded_in_the_message():
+    """Review of this stop: each option went into the message whole (a 100,000-character option, a
+    100 KB message). At most 80 characters of each, by the one listing."""
+    [(message, *_)] = current_not_an_option({"uid": "u", "templating": {"list": [
+        _custom("x" * 100_000 + ",dev", "prod")]}}, "d.json")
+    assert len(message) < 400 and message.startswith("$env's saved value 'prod' is not one of its options (xxx")
+    assert "…, dev)" in message
 
 
 # scenes' expression, its `.` as JavaScript reads it (no line end: \n, \r, U+2028, U+2029)

@@ -29,8 +29,9 @@ from vertice_obs.checks.walk import (
     variables,
     walk_panels,
 )
-from vertice_obs.errors import closest
+from vertice_obs.errors import closest, listing
 from vertice_obs.finding import Location, Severity
+from vertice_obs.guard.text import folded
 
 # Applied by Grafana to every query of their datasource, never referenced by name.
 AUTO_APPLIED = frozenset({"adhoc", "groupby"})
@@ -172,9 +173,14 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _some(values: list, said: Any = str) -> str:
-    """The first 8 of `values`, each as `said` writes it, and how many there are when more."""
-    return ", ".join(map(said, values[:8])) + (f", … ({len(values)} in all)" if len(values) > 8 else "")
+def _some(values: list, said: Any = None) -> str:
+    """The first 8 of `values`, each as `said` writes it (at most 80 characters of it), by the one
+    listing: `a, b, c and 4 more`."""
+    return listing([(said or _bounded)(v) for v in values], shown=8)
+
+
+def _bounded(value: Any) -> str:
+    return folded(str(value), 80)
 
 
 def _said(value: Any) -> str:
