@@ -86,8 +86,9 @@ def test_validate_judges_each_panel_on_the_text_its_format_writes(findings):
     assert f["details"]["panels_drawn"] == 2, f["message"]
     assert f["message"].endswith(
         "3 panels ('Lucene', 'Raw not-equal', 'No format') use $cluster; 2 panels ('CSV equality', 'Pipe regex') use "
-        '$cluster and still get data: with nothing listed, Grafana writes it as "()" (${cluster:csv} as "", '
-        '${cluster:pipe} as "", ${cluster:lucene} as "__empty__", ${cluster:raw} as "")'), f["message"]
+        '$cluster and still get data: with nothing listed, Grafana writes it as "()"; the panels\' formats write it '
+        'otherwise: ${cluster:csv} as "", ${cluster:pipe} as "", ${cluster:lucene} as "__empty__", ${cluster:raw} as '
+        '""'), f["message"]
 
 
 def test_validate_takes_text_for_all_not_for_the_all_value(findings):
@@ -96,4 +97,5 @@ def test_validate_takes_text_for_all_not_for_the_all_value(findings):
     f = findings["all"]
     assert [p["panel"] for p in f["details"]["fills"]] == ["Text"], f["message"]
     assert f["details"]["panels_drawn"] == 1 and f["severity"] == "warning", f["message"]
-    assert "Grafana writes it as its allValue '.*' (${cluster:text} as \"All\") — a hidden variable" in f["message"]
+    assert ("Grafana writes it as its allValue '.*'; the panels' formats write it otherwise: ${cluster:text} as "
+            "\"All\" — a hidden variable") in f["message"]

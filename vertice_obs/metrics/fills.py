@@ -155,7 +155,7 @@ def _told(f: Finding, name: str, outcome: Outcome) -> Finding:
         few = len(drawn) == 1
         tail += (f"; {counted} ({named}) "
                  f"{'uses' if few else 'use'} ${name} and still {'gets' if few else 'get'} data: with nothing "
-                 f"listed, Grafana writes it as {dropdown.written}{_formats(name, outcome.formats)}")
+                 f"listed, Grafana writes it as {dropdown.written}")
     if own:
         counted, named = panels_named([(t, pid) for t, pid, _, _ in own])
         tail += (f"; {counted} ({named}) {'uses' if len(own) == 1 else 'use'} ${name} and "
@@ -167,6 +167,8 @@ def _told(f: Finding, name: str, outcome: Outcome) -> Finding:
         tail += (f"; {counted} ({named}) {'uses' if few else 'use'} ${name} and could not be judged yet: "
                  f"{'its' if few else 'their'} metric's samples are newer than VictoriaMetrics' "
                  "-search.latencyOffset (not served to queries yet)")
+    if outcome.formats and (outcome.emptied or drawn):  # of the panels emptied and drawn alike
+        tail += f"; the panels' formats write it otherwise: {_formats(name, outcome.formats)}"
     if dropdown.hidden:
         tail += " — a hidden variable (hide: 2): no reader sees its dropdown"
     if outcome.emptied or drawn or own or outcome.unjudged:  # what Grafana writes, and how many panels still draw with it
@@ -181,9 +183,8 @@ def _told(f: Finding, name: str, outcome: Outcome) -> Finding:
 
 
 def _formats(name: str, formats: tuple[tuple[str, str], ...]) -> str:
-    """` (${x:csv} as "", ${x:lucene} as "__empty__")`: the formats the panels write it with, each its own text."""
-    said = [f'${{{name}:{escape(fmt, one_line=True)}}} as "{escape(text, one_line=True)}"' for fmt, text in formats]
-    return f" ({', '.join(said)})" if said else ""
+    """`${x:csv} as "", ${x:lucene} as "__empty__"`: the formats the panels write it with, each its own text."""
+    return ", ".join(f'${{{name}:{escape(fmt, one_line=True)}}} as "{escape(text, one_line=True)}"' for fmt, text in formats)
 
 
 def unknown_in(query: Query, variables: dict[str, Variable]) -> list[str]:
