@@ -136,7 +136,8 @@ def test_a_run_this_project_recorded_is_no_noise(steady_server, tmp_path):
     ([[1, "5"], [1, "NaN"]], ">", 5.0),
     ([[1, "+Inf"], [1, "0.3"]], "<", 0.3),  # ±Inf is no data too, as the report reads it
     ([[1, "2"], [1, "0.3"]], "<", 2.0),  # the worst for `<`: the highest
-    ([[1, "NaN"], [1, "-Inf"]], ">", None),  # nothing but no data: NaN (recorded as null)
+    ([[1, "NaN"], [1, "-Inf"]], ">", None),  # nothing but no data: as said (recorded as null)
+    ([[1, "+Inf"]], "<", math.inf),  # one series: its value as Prometheus said it
 ])
 def test_the_worst_value_at_an_instant_is_among_the_numbers(rows, op, expected):
     """Review of this stop: with a NaN in one series, the pick depended on the series' order and
@@ -144,4 +145,4 @@ def test_the_worst_value_at_an_instant_is_among_the_numbers(rows, op, expected):
     matrix = [{"metric": {"i": str(n)}, "values": [row]} for n, row in enumerate(rows)]
     [(ts, value)] = worst_points(matrix, op)
     assert ts == 1.0
-    assert math.isnan(value) if expected is None else value == expected
+    assert not math.isfinite(value) if expected is None else value == expected

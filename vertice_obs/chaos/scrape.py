@@ -245,6 +245,7 @@ def worst_points(result: list, op: str) -> list[tuple[float, float]]:
     except (AttributeError, TypeError, ValueError):
         raise ValueError("a malformed matrix") from None
     # among the numbers: a NaN or ±Inf (no data, as the report reads it) would win or lose by the
-    # series' order (`max([nan, 5])` is nan) and hide another series' breach; NaN only when all are
-    return [(ts, pick(finite) if (finite := [v for v in values if math.isfinite(v)]) else math.nan)
+    # series' order (`max([nan, 5])` is nan) and hide another series' breach; with no number, as
+    # Prometheus said it (the journal writes it null with a note naming NaN or Inf)
+    return [(ts, pick(finite) if (finite := [v for v in values if math.isfinite(v)]) else pick(values))
             for ts, values in sorted(points.items())]
