@@ -41,6 +41,12 @@ from vertice_obs.output import envelope, findings_json, findings_text
 _SAID = ("chaos/scrape-unknown", "chaos/phase-unjudged", "chaos/probe-unsteady")
 
 
+def _journals(project) -> Path:
+    """The project's journals folder: where `chaos run` writes by default, and whose latest journal
+    starts the steadiness check's lookback."""
+    return project.root / "chaos" / "journals"
+
+
 @cli.group("chaos")
 def chaos_() -> None:
     """Chaos Day as code: fault scenarios with probes and expectations (chaos/*.yaml).
@@ -124,7 +130,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
         intervals, windows = scrape_check(run, source, time_scale, findings)
         findings += windows + settle_findings(run, intervals, time_scale)
         findings += steady_findings(run, source, time_scale, intervals,
-                                    after=last_journal(project.root / "chaos" / "journals"))
+                                    after=last_journal(_journals(project)))
     elif unknown is None:
         findings += offline_scrape_check(run, time_scale, findings)
     stops = blocking(findings)
@@ -222,7 +228,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         raise InputError(f"{run.id} plans {planned:g}s of baselines, holds and recoveries at --time-scale {time_scale:g}, "
                          f"more than --timeout {timeout.total_seconds():g}s: not started, nothing was injected")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    journal_path = journal or project.root / "chaos" / "journals" / f"{run.id}-{stamp}.json"
+    journal_path = journal or _journals(project) / f"{run.id}-{stamp}.json"
     check_writable(journal_path, shown=from_here(journal_path))  # before any fault is injected
     if journal is not None and journal.exists():
         if journal.resolve() == run_file.resolve():
@@ -243,7 +249,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         say(f"{run.id}: not started — {not_ready(stops)}", err=True)
         ctx.exit(EXIT_FINDINGS)
     # before any fault (and since the last run this project recorded): is each probe steady?
-    unsteady = steady_findings(run, source, time_scale, scrape, after=last_journal(project.root / "chaos" / "journals"))
+    unsteady = steady_findings(run, source, time_scale, scrape, after=last_journal(_journals(project)))
     for said in [f for f in windows if f.check == "chaos/scrape-unknown"] + unsteady:
         say(redact_text(str(said)), err=True)
     annotator = None
