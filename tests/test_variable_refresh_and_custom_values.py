@@ -25,7 +25,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vertice_obs.checks.custom_values import (
+    JS_SPACE,
     current_value,
+    custom_options,
     option_values,
     text_and_value,
 )
@@ -219,17 +221,34 @@ def test_a_huge_option_is_shown_bounded_in_the_message():
     assert "…, dev)" in message
 
 
-# scenes' expression, its `.` as JavaScript reads it (no line end: \n, \r, U+2028, U+2029)
-_PAIR = re.compile("\\s*([^\n\r\u2028\u2029]+)\\s:\\s([^\n\r\u2028\u2029]+)")
+# scenes' expression as JavaScript reads it: its `.` matches no line end (\n, \r, U+2028, U+2029), its
+# `\s` is JavaScript's whitespace (U+FEFF, not U+001C–U+001F or U+0085, which Python's `\s` has)
+_S = f"[{JS_SPACE}]"
+_PAIR = re.compile(f"{_S}*([^\n\r\u2028\u2029]+){_S}:{_S}([^\n\r\u2028\u2029]+)")
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.text(alphabet=" :\n\r\u2028\ta\u00a0b", max_size=16))
+@given(st.text(alphabet=" :\n\r\u2028\ta\u00a0b\x1c\x85\ufeff", max_size=16))
 def test_an_options_text_and_value_are_read_as_the_expression_reads_them(item):
     """`text_and_value` is scenes' `/^\\s*(.+)\\s:\\s(.+)$/` read without backtracking: the same
     groups (or none) on every short text of spaces, colons, newlines and letters."""
     match = _PAIR.fullmatch(item)
     assert text_and_value(item) == (match.groups() if match else None)
+
+
+@pytest.mark.parametrize("query, option", [
+    ("\x1cdev\x1c", ("\x1cdev\x1c", "\x1cdev\x1c")),  # not JavaScript whitespace: kept
+    ("\x85a\x85", ("\x85a\x85", "\x85a\x85")),
+    ("\ufeffdev\ufeff", ("dev", "dev")),  # a byte-order mark is: trimmed
+    ("a\x1c:\x1cb", ("a\x1c:\x1cb", "a\x1c:\x1cb")),  # no separator
+    ("a\ufeff:\ufeffb", ("a", "b")),
+    ("\x1ca : b\ufeff\x1c", ("\x1ca", "b\ufeff\x1c")),
+])
+def test_an_option_is_trimmed_and_split_at_javascripts_whitespace(query, option):
+    """Python's `\\s` and `strip()` take U+001C–U+001F and U+0085, which JavaScript's (scenes' `\\s`
+    and `trim()`) do not, and leave U+FEFF, which it takes. Each answer is Node 20's, running scenes'
+    `/^\\s*(.+)\\s:\\s(.+)$/g.exec(text)` and `trim()` on it."""
+    assert custom_options({"type": "custom", "query": query}) == (option,)
 
 
 @pytest.mark.parametrize("query", [" " * 300_000, " :" * 150_000, "a : " * 100_000, "\n " * 150_000 + " : b"],

@@ -31,7 +31,11 @@ from vertice_obs.checks.walk import VARIABLE_REF, as_dict, as_list
 
 ALL = "$__all"
 _ITEM = re.compile(r"(?:\\,|[^,])+")  # scenes' own split
-_SEPARATOR = re.compile(r"(?=\s:\s)")  # where a `text : value` pair may split (overlapping: a lookahead)
+# JavaScript's `\s` and what its `trim()` strips: WhiteSpace and LineTerminator (ECMA-262 §12.2, §12.3)
+# — not Python's, which adds U+001C–U+001F and U+0085 and leaves out U+FEFF
+JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+           "\u2028\u2029\u202f\u205f\u3000\ufeff"
+_SEPARATOR = re.compile(f"(?=[{JS_SPACE}]:[{JS_SPACE}])")  # where a `text : value` pair may split (a lookahead)
 _LINE_END = re.compile("[\n\r\u2028\u2029]")  # what JavaScript's `.` does not match
 
 
@@ -63,7 +67,8 @@ def custom_options(v: Mapping[str, Any]) -> tuple[tuple[str, str], ...] | None:
     for item in _ITEM.findall(query):
         item = item.replace("\\,", ",")
         pair = text_and_value(item)
-        out.append((pair[0].strip(), pair[1].strip()) if pair else (item.strip(), item.strip()))
+        out.append((pair[0].strip(JS_SPACE), pair[1].strip(JS_SPACE)) if pair else
+                   (item.strip(JS_SPACE), item.strip(JS_SPACE)))
     return tuple(out)
 
 
@@ -81,7 +86,7 @@ def text_and_value(item: str) -> tuple[str, str] | None:
               if m.start() + 3 < len(item) and m.start() + 3 > last_end]
     if not splits:
         return None
-    lead = len(item) - len(item.lstrip())
+    lead = len(item) - len(item.lstrip(JS_SPACE))
     after = bisect_right(ends, lead - 1)  # the first line end at or after `start`
     line_end = ends[after] if after < len(ends) else len(item)
     for start in range(lead, -1, -1):
