@@ -126,7 +126,13 @@ _register("promql/parse", Severity.ERROR,
           "The query does not parse as PromQL (after Grafana variables were interpolated): the panel "
           "cannot show data. The parser's message says where. A query that is valid MetricsQL "
           "(VictoriaMetrics' dialect) but reaches no VictoriaMetrics that vobs knows of says so, naming "
-          "the construct — offline, checking against the VictoriaMetrics makes it `promql/metricsql`. A hidden query Grafana does not run (no "
+          "the construct — offline, checking against the VictoriaMetrics makes it `promql/metricsql`. A query that "
+          "would be valid MetricsQL but for a MetricsQL function's count of arguments (`range_quantile(x)`, "
+          "`label_set(x, \"a\")`, `rollup_candlestick()`) is this error on every datasource — VictoriaMetrics "
+          "refuses it when it evaluates the call, so the panel shows an error: the message names the call and "
+          "where it starts in the query (as interpolated), what it gives and what the function takes (the counts "
+          "as VictoriaMetrics checks them); the JSON finding's details carry `function`, `arguments` and "
+          "`character`. A hidden query Grafana does not run (no "
           "expression of its panel uses it) is said as info.")
 _register("promql/metricsql", Severity.INFO,
           "A query that is valid MetricsQL but not PromQL (`WITH`, `if`/`default`, `topk_last()`, "
@@ -135,8 +141,9 @@ _register("promql/metricsql", Severity.INFO,
           "`victoriametrics-datasource`), or the server checked against (--prometheus-url) is one. Valid "
           "there, but vobs reads PromQL only, so none of its checks ran on the query (its metrics' "
           "existence and types, its series and labels, the PromQL lints) — said, not passed over. The "
-          "message names the constructs. A query VictoriaMetrics refuses stays a `promql/parse` error; "
-          "not checked: how many arguments a MetricsQL function takes, and the body of `WITH` templates.")
+          "message names the constructs. A query VictoriaMetrics refuses stays a `promql/parse` error, one "
+          "that gives a MetricsQL function a count of arguments it does not take too; not checked: the body "
+          "of `WITH` templates.")
 _register("inventory/library-panel", Severity.INFO,
           "A library panel stub whose model the file does not carry: its queries live in Grafana's panel "
           "library, so they are not inspected here. A dashboard exported for sharing externally carries "

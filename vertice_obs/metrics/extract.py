@@ -26,7 +26,11 @@ from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
 from vertice_obs.metrics.interpolate import PLACEHOLDER, Variable, interpolate
 from vertice_obs.metrics.inventory import Query
-from vertice_obs.metrics.metricsql import metricsql_hint, valid_metricsql
+from vertice_obs.metrics.metricsql import (
+    metricsql_hint,
+    miscounted_metricsql,
+    valid_metricsql,
+)
 from vertice_obs.metrics.promql_text import (
     ParseError,
     _variable_promql,
@@ -289,7 +293,8 @@ def _parse_finding(query: Query, exc: ParseError, text: str, backend: Backend | 
     where the query reaches a VictoriaMetrics — its datasource is VictoriaMetrics' plugin, or the run's
     server (`backend`) is one — is `promql/metricsql`, information naming what was not checked; anything
     else a `promql/parse` error, which names the MetricsQL a valid MetricsQL query takes, the same
-    words everywhere. A variable with no known value is shown as the variable (`$job`), never as the
+    words everywhere — or, when all it lacks to be valid MetricsQL is a function's count of arguments,
+    that call: where, what it gives, what the function takes. A variable with no known value is shown as the variable (`$job`), never as the
     placeholder vobs put in its place (`variables`: the dashboard's)."""
     def clip(q: str) -> str:
         return q if len(q) <= _SHOWN_QUERY else f"{q[:_SHOWN_QUERY]}… ({len(q):,} characters)"
@@ -304,6 +309,12 @@ def _parse_finding(query: Query, exc: ParseError, text: str, backend: Backend | 
                  else escape(backend.shown, one_line=True))
         return finding("promql/metricsql", f"MetricsQL ({what}), valid on {where}: vobs reads PromQL only, so this "
                        f"query is not checked — {NOT_CHECKED} — in: {shown}", query.location, query=query.expr)
+    if not what and (wrong := miscounted_metricsql(text, error)) is not None:
+        refused = "VictoriaMetrics refuses the query" + (
+            "" if speaks_metricsql(query.datasource, backend) else ", and Prometheus knows no MetricsQL")
+        return finding("promql/parse", f"query does not parse: {escape(wrong.said(), one_line=True)} — {refused} — "
+                       f"in: {shown}", query.location, query=query.expr, function=wrong.function,
+                       arguments=wrong.given, character=wrong.at)
     hint = escape(metricsql_hint(what, backend) or _format_hint(query.expr, error), one_line=True)
     return finding("promql/parse", f"query does not parse: {parser_message(error)}{hint} — in: {shown}",
                    query.location, query=query.expr)

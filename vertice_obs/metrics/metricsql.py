@@ -4,11 +4,14 @@ MetricsQL, and which of MetricsQL's constructs does it take? Pure.
 vobs parses PromQL. A query the parser refuses is judged here, one construct at a time: the first
 thing PromQL rejects is named — by the parser's message, or in the query's text — and replaced by
 PromQL that the parser reads the same way (a MetricsQL function's call, each argument judged on its
-own, by a selector; `default` by `or`; `offset` after an expression dropped; …), and the result is
-parsed again: until it parses (valid MetricsQL, each construct named) or is refused for something
-that is no MetricsQL (invalid there too: it stays a `promql/parse` error). Two constructs are named
+own and their count held to what the function takes — `metricsql_arity` —, by a selector; `default`
+by `or`; `offset` after an expression dropped; …), and the result is parsed again: until it parses
+(valid MetricsQL, each construct named) or is refused for something that is no MetricsQL (invalid
+there too: it stays a `promql/parse` error). Two constructs are named
 but not replaced — WITH templates and a range vector in arithmetic —: the rest of such a query is
-only checked for balanced brackets and quotes.
+only checked for balanced brackets and quotes. A query that only a function's count of arguments
+keeps from being valid MetricsQL (`range_quantile(x)`) is invalid — VictoriaMetrics refuses it when it
+evaluates the call —, and `miscounted_metricsql` names that call.
 
 Recognised: MetricsQL's functions (VictoriaMetrics' own list, app/vmselect/promql, with its built-in
 templates `alias`, `ru`, `ttf` and `range_median`; `holt_winters`, Prometheus 2's and MetricsQL's, is
@@ -29,6 +32,7 @@ import re
 from typing import Callable
 
 from vertice_obs.checks.datasources import Backend
+from vertice_obs.metrics.metricsql_arity import Miscounted, miscount
 from vertice_obs.metrics.promql_text import SMOOTHING, check_query_shape, parse_promql
 
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`', re.S)
@@ -91,15 +95,17 @@ _UNREAD = ""  # a construct named but not replaced: the rest of the query is not
 _MAX_STEPS = 32
 
 
-def valid_metricsql(text: str, error: str) -> str:
+def valid_metricsql(text: str, error: str, counted: bool = True) -> str:
     """The MetricsQL constructs `text` takes, named and joined ("`topk_last()`, the `default`
     operator"), when it is valid MetricsQL as far as vobs can tell; "" when it is not — or takes no
-    construct vobs knows. `error` is the parser's message for `text`."""
+    construct vobs knows. `error` is the parser's message for `text`. `counted`: a MetricsQL function
+    given a count of arguments it does not take (`range_quantile(x)`) makes it invalid; not counted,
+    what it would be with the counts right."""
     if not _balanced(text):
         return ""
     named: list[str] = []
     for _ in range(_MAX_STEPS):
-        step = _step(text, error)
+        step = _step(text, error, counted)
         if step is None:
             return ""
         what, rest = step
@@ -114,6 +120,21 @@ def valid_metricsql(text: str, error: str) -> str:
             return ", ".join(named)
         text, error = rest, found
     return ""
+
+
+def miscounted_metricsql(text: str, error: str) -> Miscounted | None:
+    """The first call in `text` of a MetricsQL function given a count of arguments it does not take,
+    when that is all that keeps `text` from being valid MetricsQL (`error`: the parser's message for
+    it); None otherwise — valid, or invalid for something else too."""
+    masked = _masked(text)
+    for found in _CALL.finditer(masked):  # the calls first: most queries have none miscounted, and this is cheap
+        closed = _closing(masked, found.end() - 1)
+        given = len(_arguments(masked, found.end(), closed)) if closed >= 0 else 0
+        if closed >= 0 and (takes := miscount(found.group(1), given)):
+            if valid_metricsql(text, error) or not valid_metricsql(text, error, counted=False):
+                return None
+            return Miscounted(found.group(1), given, takes, found.start() + 1, text[found.start():closed + 1])
+    return None
 
 
 def metricsql_hint(what: str, backend: Backend | None) -> str:
@@ -139,23 +160,24 @@ def _error(text: str) -> str | None:
     return None
 
 
-def _step(text: str, error: str) -> tuple[str, str] | None:
+def _step(text: str, error: str, counted: bool) -> tuple[str, str] | None:
     """The first construct PromQL rejects in `text`, named, and `text` with it replaced (`_UNREAD`:
-    not replaced); None when that is no MetricsQL — or a call of it has an argument that is not."""
+    not replaced); None when that is no MetricsQL — or a call of it has an argument that is not, or
+    (`counted`) a count of arguments the function does not take."""
     if found := _UNKNOWN_FUNCTION.search(error):
         name = found.group(1)
         if name.lower() not in _FUNCTIONS:
             return None
-        return _named(f"`{name}()`", _calls_replaced(text, {name.lower()}))
+        return _named(f"`{name}()`", _calls_replaced(text, {name.lower()}, counted))
     if found := _WINDOWLESS.search(error):
         name = found.group(1)
         if name == SMOOTHING:
             return None  # Prometheus 3's name for holt_winters: VictoriaMetrics knows the old one only
         return _named(f"`{name}()` without a window (the lookbehind window left implicit)",
-                      _calls_replaced(text, {name.lower()}))
+                      _calls_replaced(text, {name.lower()}, counted))
     if _SEVERAL.search(error):
         return _named("an aggregate over several arguments (`sum(a, b)`)",
-                      _calls_replaced(text, set(_SEVERAL_TAKEN), several=True))
+                      _calls_replaced(text, set(_SEVERAL_TAKEN), counted, several=True))
     if _RANGE_FOR_INSTANT.search(error):
         return _named("a range vector where an instant vector is expected (`x[1m] * 2`, `sum(x[5m])`)",
                       _range_dropped(text, error))
@@ -183,7 +205,7 @@ def _step(text: str, error: str) -> tuple[str, str] | None:
             return what, rest
     for found in _CALL.finditer(_masked(text)):  # a call the parser's message did not name (`share(x) by (job)`)
         if (name := found.group(1)).lower() in _FUNCTIONS:
-            return _named(f"`{name}()`", _calls_replaced(text, {name.lower()}))
+            return _named(f"`{name}()`", _calls_replaced(text, {name.lower()}, counted))
     return None
 
 
@@ -235,11 +257,11 @@ def _outside_strings(text: str, change: Callable[[str], str]) -> str:
     return "".join(out)
 
 
-def _calls_replaced(text: str, names: set[str], several: bool = False) -> str | None:
+def _calls_replaced(text: str, names: set[str], counted: bool, several: bool = False) -> str | None:
     """`text` with each call of a function in `names` — its `by`/`without` clause, before or after,
     included — replaced by a stand-in selector, once each of its arguments is judged valid on its
-    own (a string, a list of strings, PromQL, or valid MetricsQL); None when one is not. `several`:
-    only the calls with several arguments."""
+    own (a string, a list of strings, PromQL, or valid MetricsQL) and (`counted`) their count is one
+    the function takes; None when one is not. `several`: only the calls with several arguments."""
     masked = _masked(text)
     calls = [found for found in _CALL.finditer(masked) if found.group(1).lower() in names]
     for found in reversed(calls):
@@ -250,7 +272,9 @@ def _calls_replaced(text: str, names: set[str], several: bool = False) -> str | 
         arguments = _arguments(masked, opened + 1, closed)
         if several and len(arguments) < 2:
             continue
-        if not all(_valid_argument(text[a:b].strip()) for a, b in arguments):
+        if counted and miscount(found.group(1), len(arguments)):
+            return None
+        if not all(_valid_argument(text[a:b].strip(), counted) for a, b in arguments):
             return None
         end = closed + 1
         if after := _CLAUSE_AFTER.match(masked, end):
@@ -314,11 +338,11 @@ def _arguments(masked: str, start: int, end: int) -> list[tuple[int, int]]:
 _STRING_LIST = re.compile(r"\(\s*(?:" + _STRINGS.pattern + r")(?:\s*,\s*(?:" + _STRINGS.pattern + r"))*\s*\)", re.S)
 
 
-def _valid_argument(argument: str) -> bool:
+def _valid_argument(argument: str, counted: bool) -> bool:
     if _STRINGS.fullmatch(argument) or _STRING_LIST.fullmatch(argument):
         return True  # a label name, a replacement, `("min_over_time", "max_over_time")`
     error = _error(argument)
-    return error is None or bool(valid_metricsql(argument, error))
+    return error is None or bool(valid_metricsql(argument, error, counted))
 
 
 def _balanced(text: str) -> bool:
