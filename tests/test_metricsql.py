@@ -68,6 +68,9 @@ VALID = [  # (query, what the message names): valid MetricsQL, not PromQL
     (f"(sum(rate({M}[5m])) or 0) + (sum({M}) or 0)", "`or` with a number"),
     (f"sum({M}) default sum(rate({M}[5m])) by (environment)", "the `default` operator"),
     (f"holt_winters({M}, 0.5, 0.5)", "`holt_winters()` without a window"),  # PromQL 2's function, MetricsQL's leniency
+    (f"rate({M}[5m],)", "a trailing comma after a call's arguments"),  # Prometheus: "trailing commas not allowed"
+    (f'label_replace({M}, "a", "$1", "environment", "(.*)" , )', "a trailing comma after a call's arguments"),
+    (f'label_set({M}, "team", "core",)', "`label_set()`"),
 ]
 INVALID = [  # refused by VictoriaMetrics too: broken PromQL, and MetricsQL broken elsewhere
     f"sum({M}",
@@ -89,6 +92,8 @@ INVALID = [  # refused by VictoriaMetrics too: broken PromQL, and MetricsQL brok
     f"share({M}) by environment",
     f"holt_winters({M}[5m], 0.5)",  # Prometheus 2's function, one argument short
     f"double_exponential_smoothing({M}, 0.5, 0.5)",  # Prometheus 3's name for it: VictoriaMetrics knows the old one only
+    f"rate({M}[5m],,)",  # one trailing comma, not two
+    "rate(,)",
 ]
 # Functions VictoriaMetrics added after Debian's 1.79 (its git history): named MetricsQL all the same
 NEWER = {"count_values_over_time", "day_of_year", "drop_empty_series", "histogram_fraction", "labels_equal",

@@ -20,7 +20,8 @@ PromQL to `parse_promql`, and Prometheus 3's `double_exponential_smoothing` no M
 `keep_metric_names`, `limit N` after an aggregation, `[Ni]` step-count ranges, WITH templates; and,
 by the parser's message, MetricsQL's leniencies: a rollup without its window (`rate(x)`), an
 aggregate over several arguments (`sum(a, b)`), a range vector in arithmetic (`x[1m] * 0`), `offset`
-or `@` after any expression, `or`/`and`/`unless` with a number (`x or 0`). `tests/test_metricsql.py`
+or `@` after any expression, `or`/`and`/`unless` with a number (`x or 0`), a trailing comma after
+a call's arguments (`rate(x[5m],)`). `tests/test_metricsql.py`
 holds the verdicts against the real VictoriaMetrics (Debian's 1.79: the functions added since are
 named MetricsQL all the same; that VictoriaMetrics refuses them). Source: the MetricsQL reference,
 docs.victoriametrics.com/metricsql/.
@@ -79,6 +80,8 @@ _AS_PROMQL = {"if": "and", "ifnot": "unless", "default": "or"}
 _SET_WITH_NUMBER = re.compile(r"\b(or|and|unless)(\s+)(" + _NUMBER + ")|(?<![\\w.])(" + _NUMBER + r")(\s+)(or|and|unless)\b",
                               re.I)
 _KEEP_NAMES = re.compile(r"\)\s*keep_metric_names\b")
+_TRAILING_COMMA_ERROR = "trailing commas not allowed in function call args"
+_TRAILING_COMMA = re.compile(r"[^,(\s]\s*(,)\s*\)")  # after an argument: `f(x,)`, never `f(,)` or `f(x,,)`
 _SYNTAX: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], str], ...] = (
     (re.compile(r"\)\s*limit\s+\d+", re.I), lambda m: ")", "`limit N` after an aggregation"),
     (re.compile(r"([\[:]\s*\d+)i(\s*[]:])"), lambda m: f"{m.group(1)}m{m.group(2)}", "step-count ranges (`[10i]`)"),
@@ -188,6 +191,8 @@ def _step(text: str, error: str, counted: bool) -> tuple[str, str] | None:
         example = "sum(x) offset 1h" if found.group(1) == "offset" else "sum(x) @ end()"
         return (f"`{found.group(1)}` after an expression (`{example}`), not only after a selector",
                 _outside_strings(text, lambda part: _AFTER_EXPRESSION.sub(")", part)))
+    if _TRAILING_COMMA_ERROR in error:
+        return _named("a trailing comma after a call's arguments (`rate(x[5m],)`)", _commas_dropped(text))
     if found := _SCALAR_SET.search(error):
         return (f"`{found.group(1)}` with a number (`x or 0`)",
                 _outside_strings(text, lambda part: _SET_WITH_NUMBER.sub(_vector, part)))
@@ -207,6 +212,15 @@ def _step(text: str, error: str, counted: bool) -> tuple[str, str] | None:
         if (name := found.group(1)).lower() in _FUNCTIONS:
             return _named(f"`{name}()`", _calls_replaced(text, {name.lower()}, counted))
     return None
+
+
+def _commas_dropped(text: str) -> str | None:
+    """`text` without each trailing comma after a call's last argument; None when it has none."""
+    commas = [found.start(1) for found in _TRAILING_COMMA.finditer(_masked(text))]
+    if not commas:
+        return None
+    kept = [text[start:comma] for start, comma in zip([0, *(c + 1 for c in commas)], commas)]
+    return "".join(kept) + text[commas[-1] + 1:]
 
 
 def _names_kept(text: str) -> str:
@@ -332,6 +346,8 @@ def _arguments(masked: str, start: int, end: int) -> list[tuple[int, int]]:
             spans.append((at, i))
             at = i + 1
     spans.append((at, end))
+    if len(spans) > 1 and not masked[at:end].strip():
+        spans.pop()  # a trailing comma, which MetricsQL takes: `label_set(x, "a", "b",)`
     return [] if len(spans) == 1 and not masked[start:end].strip() else spans
 
 
