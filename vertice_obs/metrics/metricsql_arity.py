@@ -59,6 +59,7 @@ range_min range_stddev range_stdvar range_sum range_zscore                      
 running_avg running_max running_min running_sum                                            1    q
 duration_over_time                                  2     series_selector[d], max_interval
 histogram_share                                     2-3   le, buckets, "boundsLabel"
+histogram_quantiles                                 3+    "phiLabel", phi1, ..., phiN, buckets
 hoeffding_bound_lower hoeffding_bound_upper         2     phi, series_selector[d]
 label_copy label_move                               1+2n  q, "src_label1", "dst_label1", ...
 label_set                                           1+2n  q, "label1", "value1", ...
