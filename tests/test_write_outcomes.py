@@ -67,6 +67,39 @@ def test_a_save_whose_connection_is_cut_after_it_was_applied_is_unknown_not_fail
         ["sample-a", "unchanged"], ["sample-b", "unchanged"]]
 
 
+def test_a_save_whose_answer_is_cut_mid_body_is_unknown_not_failed(root, grafana):
+    """Trial 22 H1: Grafana applies each save and its answer's headers arrive, then the connection is
+    cut halfway through the body (ChunkedEncodingError / IncompleteRead). The saves were `failed`,
+    exit 2 ("nothing written"), with both dashboards in Grafana. The request went out and an answer
+    began: `unknown`, exit 3, in words a person reads — not a bare exception name."""
+    grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/dashboards/db",), kinds=("cut-body",), rate=1.0)
+    done, out = publish_json(root, grafana)
+    assert done.exit_code == 3, done.output
+    assert [(d["uid"], d["status"]) for d in out["dashboards"]] == [("sample-a", "unknown"), ("sample-b", "unknown")]
+    assert all(d["detail"].endswith(UNKNOWN) and "answer was cut off or garbled mid-way" in d["detail"]
+               for d in out["dashboards"]), out["dashboards"]
+    assert set(grafana.dashboards) == {"sample-a", "sample-b"}  # applied, though the answer never arrived whole
+    grafana.set_faults()
+    again = vobs(root, grafana, "publish")
+    assert again.exit_code == 0, again.output
+
+
+def test_a_redirect_is_not_followed_and_says_where_it_pointed(root, grafana):
+    """Trial 22 M1: a 307 from the configured Grafana made vobs re-send the whole dashboard to the
+    other host (307 keeps the method and body), its token dropped on the way, and the 401 there was
+    said as this Grafana refusing GRAFANA_TOKEN. No redirect is followed; the one line names where it
+    pointed, without the query string a token may ride in."""
+    grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/dashboards/db",), kinds=("redirect",), rate=1.0)
+    done, out = publish_json(root, grafana)
+    assert done.exit_code == 3, done.output  # the folder and its record were written before: a partial publish
+    assert [d["status"] for d in out["dashboards"]] == ["failed", "failed"]
+    assert "; publish stopped there, nothing more sent" in done.stderr  # the same answer for every write
+    assert "answered with a redirect to http://127.0.0.1:9/api/dashboards/db, which vobs does not follow" in done.stderr
+    assert "secret-in-location" not in done.output and "GRAFANA_TOKEN" not in done.stderr
+    assert [r for r in grafana.requests if r.method == "POST"] and grafana.dashboards == {}
+    assert "unknown" not in done.stderr  # a redirect is an answer: nothing was applied
+
+
 def test_a_read_whose_connection_is_cut_is_said_as_before(root, grafana):
     """Only a write's outcome can be unknown: a read cut short changed nothing."""
     grafana.set_faults(methods=frozenset({"GET"}), paths=("/api/search",), kinds=("reset",), rate=1.0)

@@ -122,7 +122,7 @@ class Faults:
 
     latency_ms: float = 0.0
     rate: float = 0.0  # probability that a matching request gets a fault
-    kinds: tuple[str, ...] = ("500",)  # "500" "502" "503" "429" "reset" "timeout"
+    kinds: tuple[str, ...] = ("500",)  # "500" "502" "503" "429" "reset" "timeout" "drop-reply" "cut-body" "redirect"
     methods: frozenset[str] | None = None
     paths: tuple[str, ...] = ()  # only requests whose path starts with one of these (empty: all)
     script: list[str] = field(default_factory=list)  # faults to inject first, in order ("" = none)
@@ -311,6 +311,19 @@ class _Handler(BaseHTTPRequestHandler):
                 with s._lock:
                     _route(s, method, path, query, body)
                 fault = "reset"
+            if fault == "cut-body":  # the write is applied, its reply's headers sent, then half its body
+                with s._lock:
+                    status, payload = _route(s, method, path, query, body)
+                data = orjson.dumps(payload)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[:len(data) // 2])
+                self.wfile.flush()
+                fault = "reset"
+            if fault == "redirect":  # a proxy in front points elsewhere (307: the method and body kept)
+                return self._reply(logged, 307, {}, {"Location": f"http://127.0.0.1:9/{path.lstrip('/')}?token=secret-in-location"})
             if fault == "reset":
                 self.close_connection = True
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")

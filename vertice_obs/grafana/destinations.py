@@ -103,6 +103,9 @@ class GrafanaDestination:
         self.api.client.verify = tls_verify()  # --ca-cert / --insecure, never a URL's ?verify=false
         # A kept-alive connection per request in flight: grafana-client's pool of 10 made each one past it anew.
         session = niquests.Session(pool_maxsize=max(10, connections))
+        # No redirect is followed: a 307 would re-send a write, whole, to another server, its token dropped
+        # on the way (trial 22 M1); `failures.explain` says where it pointed
+        session.max_redirects = 0
         session.headers.update(self.api.client.s.headers)
         self.api.client.s = session
         # grafana-client builds `{scheme}://{hostname}:{port}/{path without its leading /}api` + path as text:

@@ -24,6 +24,7 @@ from vertice_obs.guard.http import (
     tls_failure,
     unreachable,
 )
+from vertice_obs.guard.secrets import redact_url
 from vertice_obs.guard.text import escape
 
 if TYPE_CHECKING:
@@ -55,6 +56,17 @@ def explain(what: str, exc: Exception, grafana: GrafanaDestination, forbidden: s
         return status_error(what, exc.status_code or 0, exc.response, exc.message, where,
                             anonymous=grafana.anonymous, token_hint=grafana.token_hint,
                             org=(grafana.org_id, grafana.org_name), forbidden=forbidden)
+    if isinstance(exc, niquests.exceptions.TooManyRedirects):  # the session follows none (`destinations`)
+        location = getattr(exc.response, "headers", {}).get("Location", "") if exc.response is not None else ""
+        to = f" to {escape(redact_url(location), one_line=True)}" if location else ""
+        return DestinationError(f"{who} answered with a redirect{to}, which vobs does not follow (a write would "
+                                f"go elsewhere, without its credentials): give the Grafana URL it redirects to",
+                                server_wide=True)
+    if isinstance(exc, (niquests.exceptions.ChunkedEncodingError, niquests.exceptions.ContentDecodingError)):
+        # the request went out and an answer began: a write may have been applied (trial 22 H1)
+        return DestinationError(f"{who}'s answer was cut off or garbled mid-way ({type(exc).__name__})",
+                                retryable=True, unanswered=True)
     if isinstance(exc, niquests.exceptions.RequestException):
-        return DestinationError(f"{who}: {type(exc).__name__}", retryable=True)
+        return DestinationError(f"{who}: the request failed ({type(exc).__name__})", retryable=True,
+                                unanswered=True)  # not known to have gone out or not: never said unwritten
     raise exc
