@@ -319,3 +319,36 @@ def test_a_wrong_org_id_is_said_as_an_org_problem_naming_where_it_was_set(tmp_pa
         assert "check GRAFANA_TOKEN" not in result.stderr and result.stderr.count("\n") == 1
         assert PROD_TOKEN not in result.output and not prod.writes()
         prod.assert_no_violations()
+
+
+USER, PASSWORD = "ci-bot", "s3cret-pass-9"
+
+
+@pytest.mark.parametrize("version", ["9.5.21", "12.0.2"])
+@pytest.mark.parametrize("where", ["flag", "variable"])
+def test_a_basic_auth_user_outside_the_org_is_told_so_not_that_a_token_lacks_permission(tmp_path, version, where):
+    """`http://user:pass@host` with the org id of an organisation the user is not a member of: Grafana
+    answers no 401 — it signs the user in with no role there, searches come back empty and the next read
+    403 "Permissions needed: folders:read" — and vobs said `folders: the token lacks permission (403)`,
+    with no token given. It asks the user's organisations once (`/api/user/orgs`, basic auth only) and says
+    what is wrong and what to do, in one line, before any dashboard is read; never the password. A user of
+    that organisation publishes as before."""
+    root = make_project(tmp_path / "p")
+    with GrafanaStandIn(version=version, basic=(USER, PASSWORD)) as grafana:
+        url = grafana.url.replace("http://", f"http://{USER}:{PASSWORD}@")
+        flag, env = (["--org-id", "5"], {}) if where == "flag" else ([], {"GRAFANA_ORG_ID": "5"})
+        for command in ("diff", "publish"):
+            result = run(root, command, "--grafana-url", url, *flag, env=env)
+            assert result.exit_code == 2, result.output
+            said = "--org-id" if where == "flag" else "GRAFANA_ORG_ID"
+            assert result.stderr == (f"vobs: error: Grafana at {grafana.url}: user '{USER}' is not a member of "
+                                     f"organisation 5 (org id set by {said}; its organisations: 1 'Main Org.'): "
+                                     f"check {said}, or use a service-account token of organisation 5\n"), result.stderr
+            assert result.stdout == "" and PASSWORD not in result.output
+        assert not grafana.writes()
+        assert [r.path for r in grafana.requests if r.path.startswith("/api/user")] == ["/api/user/orgs"] * 2
+        member = run(root, "publish", "--grafana-url", url, *(["--org-id", "1"] if where == "flag" else []),
+                     env={"GRAFANA_ORG_ID": "1"} if where == "variable" else {})
+        assert member.exit_code == 0, member.output
+        assert grafana.dashboards and PASSWORD not in member.output
+        grafana.assert_no_violations()

@@ -155,3 +155,63 @@ def test_a_playlist_update_never_answered_is_unknown_and_the_next_publish_conver
     assert again.exit_code == 0, again.output
     assert [(p["status"], p["uid"]) for p in out["playlists"]] == [("unchanged", uid)], out["playlists"]
     assert grafana.writes()[mark:] == [] and named(grafana) == [uid]
+
+
+NOT_RECORDED = ("1 playlist in Grafana but not recorded as this project's (its record, an annotation, failed): sample; "
+                "the next vobs publish finds it by name and records it")
+
+
+def without_playlists(root: Path, grafana: GrafanaStandIn) -> None:
+    """The dashboards and their folders published (and the folders recorded), the playlist not: `--uid`
+    selects dashboards only — so the next publish writes the playlist and its record alone."""
+    done = vobs(root, grafana, "publish", "--uid", "sample-a", "--uid", "sample-b")
+    assert done.exit_code == 0 and not grafana.playlists, done.output
+
+
+def test_a_playlist_created_whose_record_fails_is_created_not_recorded_and_the_next_publish_records_it(root, grafana):
+    """The create succeeds, the record (an annotation) is refused: the playlist WAS made, yet it was said
+    `failed`, "not published" — and, the dashboards unchanged, exit 2, "nothing written". It is `created`,
+    with `recorded: false` in JSON (optional, within schema_version 1), a detail and an error line saying
+    it is in Grafana but not recorded and what the next run does; exit 3. The next publish finds it by its
+    name (the narrative's content), `unchanged`, records it, and makes no second one."""
+    without_playlists(root, grafana)
+    grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/annotations",), script=["400"])
+    done, out = publish_json(root, grafana)
+    assert done.exit_code == 3, done.output
+    [uid] = named(grafana)  # made
+    [row] = out["playlists"]
+    assert (row["status"], row["uid"], row["recorded"]) == ("created", uid, False), row
+    assert row["detail"].startswith("not recorded as this project's (annotation on the organisation: ") and \
+        row["detail"].endswith("400: injected server error): the next vobs publish finds it by its name and records it"), row
+    assert done.stderr == f"vobs: error: {NOT_RECORDED}\n"
+    assert recorded(grafana) == []
+
+    grafana.set_faults()
+    mark = len(grafana.requests)
+    again, out = publish_json(root, grafana)
+    assert again.exit_code == 0, again.output
+    [row] = out["playlists"]
+    assert (row["status"], row["uid"], "recorded" in row) == ("unchanged", uid, False), row
+    assert named(grafana) == [uid] and posts(grafana, mark) == 0 and recorded(grafana) == [uid]
+    assert vobs(root, grafana, "diff").exit_code == 0
+
+
+def test_a_refused_record_of_a_created_playlist_stops_the_publish_and_says_the_playlist_is_there(root, grafana):
+    """The token may make playlists but not annotations (a 403 on the record): the publish stops there, as
+    every refused write stops it — but the playlist it made is in Grafana: the text table says `created`,
+    not `not published (stopped)`, the stop's line counts its write and names it not recorded, and the exit
+    is 3 (something was written), not 2."""
+    without_playlists(root, grafana)
+    grafana.set_faults(methods=frozenset({"POST"}), paths=("/api/annotations",), script=["403"])
+    done = vobs(root, grafana, "publish")
+    assert done.exit_code == 3, done.output
+    [uid] = named(grafana)
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("playlist:")]
+    assert line.split()[:2] == ["playlist:sample", "created"] and "not recorded as this project's" in line, line
+    assert done.stderr.startswith(f"vobs: error: Grafana at {grafana.url}: the token may not add annotations "), done.stderr
+    assert done.stderr.endswith(f"publish stopped there, nothing more sent: 1 write(s) done before it, nothing else "
+                                f"left to write; {NOT_RECORDED}\n"), done.stderr
+    grafana.set_faults()
+    again = vobs(root, grafana, "publish")
+    assert again.exit_code == 0, again.output
+    assert named(grafana) == [uid] and recorded(grafana) == [uid]

@@ -22,7 +22,18 @@ each token's actions and scopes (see `PERMISSIONS`). A service-account token (or
 `api-key.organization-mismatch`, "API key does not belong to the requested organization"
 (`errAPIKeyOrgMismatch` in pkg/services/authn/clients/api_key.go, `validateApiKey`: a key belongs
 to one org; written as an errutil public error by the middleware's `WriteErrOrFallback`; Grafana
-10 on, where authn serves every request — 9.5's older context handler is not modelled apart). Sources: grafana/grafana's folder API tests (the
+10 on, where authn serves every request — 9.5's older context handler is not modelled apart). A basic-auth
+USER sent with the `X-Grafana-Org-Id` of an organisation it is not a member of gets no 401: it is signed
+in with no role there. Grafana reads the user for the request's org (`GetSignedInUser` with the header's
+org: 9.5's `initContextWithBasicAuth`, from 10 authn's `orgIDFromHeader` in authnimpl/service.go and
+`FetchSyncedUserHook` in authnimpl/sync/user_sync.go), and the user store gives a user without a role in
+that org `OrgID = -1`, "Org missing" (`GetSignedInUser` in pkg/services/user/userimpl/store.go). Routes
+that need only a signed-in user answer (`/api/frontend/settings`, `/api/user/orgs` — the user's own
+organisations, `getSignedInUserOrgList`, registered under `/api/user` with no RBAC check in pkg/api/api.go),
+searches find nothing (org -1), and every route behind RBAC answers 403 "You'll need additional permissions
+to perform this action. Permissions needed: …" (grafana/grafana#88924 shows that 403 for a user outside any
+organisation), a playlist write (Editor role) 403 "Permission denied". The stand-in serves one organisation
+(`org_id`), the basic user a member of it alone (`_outside_org`). Sources: grafana/grafana's folder API tests (the
 folders:create message), its route registration, docs/sources/developers/http_api/folder.md and its
 dashboard errors, read with the search tool for this. Faults can be injected
 (latency, 5xx, 429 with Retry-After, connection resets, timeouts, a reply lost after the write was
@@ -155,7 +166,8 @@ class GrafanaStandIn:
         # Folders the tokens have no permission on at all: 403 when read by uid, absent from lists (see above).
         self.unreadable_folders: set[str] = set()
         self.basic = basic
-        self.org_id = org_id
+        self.org_id = org_id  # the one organisation served: the basic user is a member of it alone
+        self.org_name = "Main Org." if org_id == 1 else f"Org {org_id}"
         self.strict = strict
         # Off only in benchmark mode (`python -m grafana_standin --no-validate`): checking every body
         # against the spec costs the stand-in more CPU than the client being measured spends.
@@ -385,9 +397,9 @@ class _Handler(BaseHTTPRequestHandler):
         if org is not None and org != str(s.org_id) and header.startswith("Bearer "):  # a token of another org
             return 401, {"message": "API key does not belong to the requested organization",
                          "messageId": "api-key.organization-mismatch", "statusCode": 401, "traceID": ""}
-        if org is not None and org != str(s.org_id):
-            return 401, {"message": "Access denied to org", "messageId": "auth.unauthorized", "statusCode": 401,
-                         "traceID": ""}
+        if org is not None and org != str(s.org_id):  # a user signed in to an organisation it is not a member of
+            self.role = "None"
+            return _outside_org(method, path)
         self.role = role
         if role == "Viewer" and path == "/api/annotations" and method == "POST":
             # allowed by the middleware (annotations:create on dashboards); PostAnnotation's own check
@@ -435,6 +447,8 @@ def _route(s: GrafanaStandIn, method: str, path: str, query: dict[str, list[str]
                         if s.major_minor >= (12, 0) else {})}
     if path == "/api/search" and method == "GET":
         return _search(s, query)
+    if path == "/api/user/orgs" and method == "GET":  # getSignedInUserOrgList: the (basic-auth) user's organisations
+        return 200, [{"orgId": s.org_id, "name": s.org_name, "role": "Admin"}]
     if path == "/api/folders":
         return _folders_list(s, one) if method == "GET" else _folder_create(s, body)
     m = re.fullmatch(r"/api/folders/([^/]+)", path)
@@ -478,6 +492,31 @@ def _route(s: GrafanaStandIn, method: str, path: str, query: dict[str, list[str]
     if m:
         return _playlist(s, method, m.group(1), bool(m.group(2)), body)
     return 404, {"message": "Not found"}
+
+
+# A basic-auth user whose `X-Grafana-Org-Id` names an organisation it is not a member of is signed in all
+# the same, with no role there — Grafana answers no 401 (see the module's docstring): the routes that need
+# only a signed-in user answer; a search runs in no organisation; every route behind an RBAC check is refused.
+_SIGNED_IN_ONLY = {"/api/frontend/settings", "/api/user/orgs", PERMISSIONS_PATH}
+_EMPTY_OUTSIDE = {"/api/search", "/api/playlists"}  # searchPlaylists has no RBAC check either
+_NEEDED = (("GET", "/api/folders", "folders:read"), ("POST", "/api/folders", "folders:create"),
+           ("PUT", "/api/folders", "folders:write"), ("GET", "/api/dashboards", "dashboards:read"),
+           ("POST", "/api/dashboards", "any of dashboards:create, dashboards:write"),
+           ("GET", "/api/annotations", "annotations:read"), ("POST", "/api/annotations", "annotations:create"),
+           ("GET", "/apis/", "dashboards:read"))
+
+
+def _outside_org(method: str, path: str) -> tuple[int, Any] | None:
+    """What a user outside the requested organisation gets (None: the route answers as usual)."""
+    if method == "GET" and path in _SIGNED_IN_ONLY:
+        return None
+    if method == "GET" and path in _EMPTY_OUTSIDE:
+        return 200, []
+    if path.startswith("/api/playlists"):  # its writes need the Editor role (reqEditorRole): none here
+        return 403, {"message": "Permission denied"}
+    needed = next((n for m, prefix, n in _NEEDED if m == method and path.startswith(prefix)), "dashboards:write")
+    return 403, {"message": f"You'll need additional permissions to perform this action. Permissions needed: {needed}",
+                 "accessErrorId": "ACE0000000003", "title": "Access denied"}
 
 
 def _save(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:

@@ -375,6 +375,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     broken = [(f, e) for f, e in broken if not e.unknown and f not in unsure_folders]  # refused: not written
     failed = [r for r in results if r.status in ("failed", UNKNOWN, *SKIPPED)]
     unplayed = [p for p in played if p.status in ("failed", UNKNOWN, "skipped-drift")]
+    unrecorded = [p.narrative for p in played if not p.recorded]  # in Grafana, its record failed: said, exit 3
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":
         click.echo(machine_json("publish", dry_run=False, destination=destination_json(target),
@@ -410,15 +411,15 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     # a write never answered (a dashboard's, a folder's, a playlist's) may have been applied: not "nothing written"
     unsure = any(r.status == UNKNOWN for r in [*results, *played]) or bool(unsure_folders)
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
-        say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held)))
+        say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held), unrecorded))
         ctx.exit(EXIT_PARTIAL if written or unsure else EXIT_INPUT)
-    if failed or unplayed or broken:  # one line: folders, dashboards, then playlists
+    if failed or unplayed or broken or unrecorded:  # one line: folders, dashboards, then playlists
         # a folder's failure is advised as a dashboard's: its remedy when it has one, else to publish again
         advised = ([r.status for r in failed if not r.remedy] + [p.status for p in unplayed if not p.follows]
                    + ["failed" for _f, e in broken if not e.remedy])
         say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed],
                                 advised=advised, remedies=[r.remedy for r in failed] + [e.remedy for _f, e in broken],
-                                folders=unsure_folders, broken=broken))
+                                folders=unsure_folders, broken=broken, unrecorded=unrecorded))
         # 2 when nothing was written: every write it tried failed (skipped ones alone, drift: 3, as the dry run)
         tried = bool(broken) or any(r.status == "failed" for r in [*results, *played])
         ctx.exit(EXIT_INPUT if tried and not written and not unsure else EXIT_PARTIAL)

@@ -69,14 +69,15 @@ def backed_up(results, project) -> tuple[str, int]:
 
 
 def not_published(dashboards, playlists, dry_run: bool = False, advised=None, remedies=(), folders=(),
-                  broken=()) -> str:
+                  broken=(), unrecorded=()) -> str:
     """The one line of a publish that leaves some unpublished — (uid, status) of the dashboards,
     (narrative, status) of the playlists — or of a dry run that foresees it (the drifted ones);
     "" when there are none. `advised`: the statuses advice is given for (all, unless said) — not
     those of failures running again cannot finish, whose `remedies` are said instead (`advice`). A
     dashboard or playlist `unknown` (its write was sent, never answered) is said apart: Grafana may have saved
     it — and so, first, are `folders` whose write went unanswered (the dashboards into them were not sent), and
-    `broken` folders whose write failed ((folder, why): a rename or move not done is said too)."""
+    `broken` folders whose write failed ((folder, why): a rename or move not done is said too). Last, the
+    playlists in Grafana whose record as this project's failed (`unrecorded`, narratives: `unrecorded_clause`)."""
     verb = "would not be published" if dry_run else "not published"
     unsure = [u for u, s in dashboards if s == "unknown"]  # a write never answered: maybe published, maybe not
     dashboards = [(u, s) for u, s in dashboards if s != "unknown"]
@@ -91,6 +92,7 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
     lost += [f"{count(len(playlists), 'playlist')} {verb}: {', '.join(f'{n} ({s})' for n, s in playlists)}"] if playlists else []
     lost += [f"{count(len(unsure_lists), 'playlist')} of unknown outcome (sent, never answered: Grafana may have saved "
              f"it): {', '.join(unsure_lists)}"] if unsure_lists else []
+    lost += [unrecorded_clause(unrecorded)] if unrecorded else []
     if not lost:
         return ""
     # the advice the Markdown summary gives too, for the statuses present only
@@ -105,12 +107,23 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
 STOPPED = "not published (stopped)"  # a write a stop kept back, in the text tally
 
 
-def stopped_line(stop, written: int, dashboards: int, playlists: int) -> str:
+def stopped_line(stop, written: int, dashboards: int, playlists: int, unrecorded=()) -> str:
     """The one line of a publish stopped by an error every later write would meet (a 403): the
-    error, how many writes were done before it, and the dashboards and playlists it kept back."""
+    error, how many writes were done before it, the dashboards and playlists it kept back, and the
+    playlists it made whose record the stop refused (`unrecorded`)."""
     kept = " and ".join(count(n, noun) for n, noun in ((dashboards, "dashboard"), (playlists, "playlist")) if n)
     return (f"{stop}; publish stopped there, nothing more sent: {written} write(s) done before it, "
-            f"{kept + ' not published' if kept else 'nothing else left to write'}")
+            f"{kept + ' not published' if kept else 'nothing else left to write'}"
+            + (f"; {unrecorded_clause(unrecorded)}" if unrecorded else ""))
+
+
+def unrecorded_clause(narratives) -> str:
+    """The playlists a publish left in Grafana without their record as this project's (the annotation
+    failed; `playlists.unrecorded`), by narrative: never said `failed` — they are there."""
+    them = "it" if len(narratives) == 1 else "them"
+    return (f"{count(len(narratives), 'playlist')} in Grafana but not recorded as this project's (its record, "
+            f"an annotation, failed): {', '.join(show(n) for n in narratives)}; the next vobs publish finds {them} "
+            f"by name and records {them}")
 
 
 def interrupted(folders, actions, results, playlists, done) -> str:

@@ -82,6 +82,22 @@ def server_text(text: object, limit: int = 160) -> str:
 ORG_MISMATCH = "api-key.organization-mismatch"  # Grafana's messageId for a token sent to another org
 
 
+def not_a_member(orgs: Any, org: tuple[int | None, str], user: str, where: str) -> DestinationError | None:
+    """The error for a basic-auth `user` sent with an org id (`org`: it, and where it was set) it is not a
+    member of, as `/api/user/orgs` lists its organisations (`orgs`) — Grafana itself says nothing: it signs
+    the user in with no role there (`OrgID -1`, "Org missing"), so searches come back empty and every other
+    read or write 403 "Permissions needed". None when it is a member, or `orgs` is not such a list."""
+    if not isinstance(orgs, list) or not all(isinstance(o, dict) for o in orgs):
+        return None
+    if org[0] is None or any(o.get("orgId") == org[0] for o in orgs):
+        return None
+    names = [f"{server_text(o.get('orgId'), 20)} {server_text(o.get('name', ''), 60)!r}" for o in orgs[:5]]
+    its = f"its organisations: {', '.join(names)}{', …' if len(orgs) > 5 else ''}" if orgs else "it is in none"
+    return DestinationError(f"{where}: user {server_text(user, 80)!r} is not a member of organisation {org[0]} "
+                            f"(org id set by {org[1]}; {its}): check {org[1]}, or use a service-account token of "
+                            f"organisation {org[0]}", server_wide=True)
+
+
 def status_error(what: str, status: int, body: Any, message: str, where: str, *, anonymous: bool, token_hint: str,
                  org: tuple[int | None, str], forbidden: str = "") -> DestinationError:
     """A Grafana's HTTP error answer, in words: `what` was asked of the Grafana `where`; `org`: the

@@ -32,6 +32,7 @@ from vertice_obs.grafana.answers import (
     ServerInfo,
     expect,
     items,
+    not_a_member,
     outcome_unknown,
     server_info,
 )
@@ -94,8 +95,9 @@ class GrafanaDestination:
             self.token_hint = token_name  # a refused token is that one (trial 16: a flag's was said GRAFANA_TOKEN)
         credential: Any = token if token is not None else self.server.auth
         self.anonymous = credential is None  # a 401 then says that none was given, not that it was refused
+        self.basic_user = None  # basic auth's user name (the URL's `user:pass@`): a token, when given, is sent instead
         if token is None and self.server.auth is not None:  # a refused password is the URL's, not a token's
-            self.token_hint = "the user and password in the Grafana URL"
+            self.token_hint, self.basic_user = "the user and password in the Grafana URL", self.server.auth[0]
         self.timeout, self.max_bytes = timeout, max_bytes
         self.timeout_name = timeout_name  # what set the deadline, as the user wrote it: `--timeout`, `GRAFANA_TIMEOUT`
         query = f"?{self.server.query}" if self.server.query else ""  # grafana-client reads ?verify=false
@@ -136,13 +138,21 @@ class GrafanaDestination:
     # --- which Grafana ----------------------------------------------------------------------------
     def info(self) -> ServerInfo:
         """Version and nested folders, asked once per run: `/api/health` (no credentials needed:
-        reachability, TLS, is it Grafana) then `/api/frontend/settings` (the credentials)."""
+        reachability, TLS, is it Grafana) then `/api/frontend/settings` (the credentials) — and, for a
+        basic-auth user with an org id, `/api/user/orgs`: whether it is a member (`answers.not_a_member`)."""
         with self._lock:
             if self._info is not None:
                 return self._info
         health = self._call("/api/health", lambda: self.api.client.GET("/health"), dict)
         settings = self._call("/api/frontend/settings", lambda: self.api.client.GET("/frontend/settings"), dict)
         info = server_info(health, settings, self.description)
+        if self.org_id and self.basic_user is not None:  # a user outside that org is signed in with no role there
+            try:
+                orgs = self._call("/api/user/orgs", lambda: self.api.client.GET("/user/orgs"), list, retry=False)
+            except DestinationError:  # not a user (`api_key:<key>`), or no answer: not known, so not refused
+                orgs = None
+            if (refused := not_a_member(orgs, (self.org_id, self.org_name), self.basic_user, self.description)):
+                raise refused
         with self._lock:
             self._info = info
         return info

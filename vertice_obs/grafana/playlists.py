@@ -14,8 +14,9 @@ narrative keeps it); with no record, by name. Records carry the project's `verti
 a playlist another project recorded is its (drift, `--force` takes it over). A live playlist is
 vobs' when its content hashes as one of its recent records; else it was edited since. An update
 is recorded just before it is sent (a write that then fails leaves content an older record holds:
-no false drift), a create just after (its uid is known then; if that record is lost, the next run
-finds the playlist by name, the same content, unchanged). A provisioning folder has no playlists.
+no false drift), a create just after (its uid is known then; if that record fails, the playlist is
+`created` all the same, `recorded=False`, and the next run finds it by name, the same content,
+unchanged, and records it). A provisioning folder has no playlists.
 
 Grafana 9.0 moved playlists to uids (grafana/grafana#49609; vobs supports 9.5 on). Items of other
 types (`dashboard_by_tag`, `dashboard_by_id`) in a live playlist are compared as they are.
@@ -99,11 +100,18 @@ class PlaylistResult:
     detail: str = ""
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
     follows: bool = field(default=False, repr=False, compare=False)  # failed only as a chapter dashboard did
+    recorded: bool = True  # False: in Grafana, but its record as this project's (the annotation) failed
 
     def to_dict(self) -> dict[str, Any]:
-        """One of `vobs publish --format json`'s `playlists` (with the action's `changes`)."""
+        """One of `vobs publish --format json`'s `playlists` (with the action's `changes`); `recorded:
+        false` only when its record failed (optional, added within schema_version 1)."""
         return {"narrative": self.narrative, "title": self.name, "uid": self.uid, "status": self.status,
-                "detail": self.detail}
+                "detail": self.detail, **({} if self.recorded else {"recorded": False})}
+
+
+def unrecorded(exc: DestinationError) -> str:
+    """The detail of a playlist in Grafana whose record failed: what failed, and what the next run does."""
+    return f"not recorded as this project's ({exc}): the next vobs publish finds it by its name and records it"
 
 
 class Store(Protocol):
@@ -260,7 +268,8 @@ def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absen
                 store.record(d.narrative, a.live.uid, digest(d.content), commit)
             except DestinationError as exc:  # unchanged all the same; the next run records it
                 stopped = exc if stops(exc) else None
-                out.append(PlaylistResult(d.narrative, d.name, a.uid, DONE[a.kind], f"not recorded: {exc}", stopped))
+                out.append(PlaylistResult(d.narrative, d.name, a.uid, DONE[a.kind], unrecorded(exc), stopped,
+                                          recorded=False))
                 continue
         if a.kind in (UNCHANGED, DRIFT):
             out.append(PlaylistResult(d.narrative, d.name, a.uid, DONE[a.kind], a.reason))
@@ -282,14 +291,20 @@ def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absen
             else:
                 sent = True
                 uid = store.create(content)
-                sent = False
-                store.record(d.narrative, uid, content_digest, commit)
-        except DestinationError as exc:  # only the playlist's own write can be unknown: a record's failure is its
-            # record's (an update is then not sent; a playlist created, not recorded, is found by name next time)
+        except DestinationError as exc:  # only the playlist's own write can be unknown: a record's failure before
+            # an update is its record's (the update is then not sent)
             stopped = exc if stops(exc) else None
             out.append(PlaylistResult(d.narrative, d.name, a.uid, UNKNOWN if sent and exc.unknown else "failed", str(exc),
                                       stopped))
             continue
+        if a.live is None:
+            try:  # made: recorded as this project's now that its uid is known
+                store.record(d.narrative, uid, content_digest, commit)
+            except DestinationError as exc:  # created all the same (never `failed`); found by its name next time
+                stopped = exc if stops(exc) else None
+                out.append(PlaylistResult(d.narrative, d.name, uid, DONE[a.kind], unrecorded(exc), stopped,
+                                          recorded=False))
+                continue
         out.append(PlaylistResult(d.narrative, d.name, uid, DONE[a.kind], a.reason))
     return out
 
