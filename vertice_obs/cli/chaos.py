@@ -130,8 +130,8 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
     if isinstance(source, PrometheusSource) and unknown is None:
         intervals, windows = scrape_check(run, source, time_scale, findings)
         findings += windows + settle_findings(run, intervals, time_scale)
-        findings += steady_findings(run, source, time_scale, intervals,
-                                    after=last_journal(_journals(project)))
+        findings += steady_findings(run, source, time_scale, intervals,  # not the probes refused above
+                                    after=last_journal(_journals(project)), found=findings)
     elif unknown is None:
         findings += offline_scrape_check(run, time_scale, findings)
     stops = blocking(findings)
@@ -252,7 +252,8 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         say(f"{run.id}: not started — {not_ready(stops)}", err=True)
         ctx.exit(EXIT_FINDINGS)
     # before any fault (and since the last run this project recorded): is each probe steady?
-    unsteady = steady_findings(run, source, time_scale, scrape, after=last_journal(_journals(project)))
+    unsteady = steady_findings(run, source, time_scale, scrape, after=last_journal(_journals(project)),
+                               found=findings + windows)
     for said in [f for f in windows if f.check == "chaos/scrape-unknown"] + unsteady:
         say(redact_text(str(said)), err=True)
     annotator = None
