@@ -5,6 +5,7 @@ same second wrote one default journal (`<run>-<UTC second>.json`) over the other
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -88,3 +89,52 @@ def test_a_default_journal_name_already_taken_is_not_written_over(system, tmp_pa
     [written] = set(journals.glob("*.json")) - taken
     assert written.name.endswith(".1.json") and json.loads(written.read_text())["status"] == "completed"
     assert f"{written.name}\n" in result.stderr and f"{written.name}\n" in result.stdout  # the journal line, the report hint
+
+
+HTTP_DAY = DAY.replace('inject: {command: [sh, -c, "echo on > STATE"]}',
+                       'inject: {http: {method: POST, url: "${target}/fault/kill-switch"}}').replace(
+    'revert: {command: [sh, -c, "echo off > STATE"]}', 'revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}}')
+
+
+def test_a_journal_whose_folder_does_not_exist_is_one_line_before_anything_is_touched(system, tmp_path):
+    """A --journal FILE is a file the user names, as an `-o FILE`: its folder is never made (it made
+    `new/deeper/`, any depth, anywhere — a typo in the path became a tree). One line, exit 2, before
+    Prometheus' pre-flight: no fault, no request to the target or to Grafana."""
+    from hostile.fake_servers import Fake, answering, target
+
+    _, prometheus = system
+    (tmp_path / "day.yaml").write_text(HTTP_DAY)
+    journal = tmp_path / "new" / "deeper" / "j.json"
+    faults, grafana = Fake(target()), Fake(answering(200, "{}"))
+    try:
+        result = CliRunner().invoke(cli, ["-C", str(tmp_path), "chaos", "run", str(tmp_path / "day.yaml"),
+                                          "--target-url", faults.url, "--prometheus-url", prometheus.url,
+                                          "--grafana-url", grafana.url, "--grafana-token", "glsa_standin_token",
+                                          "--time-scale", "0.05", "--journal", str(journal)])
+    finally:
+        faults.stop()
+        grafana.stop()
+    assert result.exit_code == 2, result.output
+    shown = os.path.relpath(journal)
+    assert result.stderr.splitlines() == [
+        f"vobs: error: cannot write {shown}: the folder {os.path.dirname(shown)} does not exist (vobs creates no "
+        "folder for a file it is given: make it first)"], result.stderr
+    assert not (tmp_path / "new").exists()
+    assert faults.requests == [] and grafana.requests == []  # nothing reached, nothing injected
+
+
+def test_a_named_journal_whose_folder_went_away_mid_run_is_not_made_again(tmp_path):
+    """The check's promise kept by each save: a --journal's folder removed since is an error naming
+    why (as `write_output`), where the default journal's own folder is made again."""
+    from vertice_obs.chaos.record import Journal
+
+    (tmp_path / "gone").mkdir()
+    named = Journal(tmp_path / "gone" / "j.json", {"status": "running"}, new_folders=False)
+    named.save()
+    (tmp_path / "gone" / "j.json").unlink()
+    (tmp_path / "gone").rmdir()
+    with pytest.raises(FileNotFoundError):
+        named.save()
+    assert not (tmp_path / "gone").exists()
+    Journal(tmp_path / "own" / "j.json", {"status": "running"}).save()
+    assert json.loads((tmp_path / "own" / "j.json").read_text()) == {"status": "running"}

@@ -329,8 +329,9 @@ def test_an_unreachable_target_stops_the_run_before_the_baseline(system, tmp_pat
                                       "--time-scale", "0.05", "--journal", str(tmp_path / "j.json")],
                                 env={"GRAFANA_URL": ""})
     assert result.exit_code == 2
-    assert result.stderr.endswith(f"vobs: error: scenario streaming-latency's inject: connection refused at "
-                                  f"127.0.0.1:{port} — not started, nothing was injected\n"), result.stderr
+    assert result.stderr.endswith(f"vobs: error: the target http://127.0.0.1:{port} (--target-url) is unreachable: "
+                                  f"connection refused at 127.0.0.1:{port} — start the system under test, or correct "
+                                  "--target-url; not started, nothing was injected\n"), result.stderr
     assert time.monotonic() - started < 5  # the baseline alone is 6 s
     assert "baseline" not in result.stderr and not (tmp_path / "j.json").exists()
 
@@ -345,8 +346,9 @@ def test_a_missing_command_stops_the_run_before_the_baseline(system, tmp_path):
                                       "--prometheus-url", prometheus.url, "--time-scale", "0.05", "--journal",
                                       str(tmp_path / "j.json")], env={"GRAFANA_URL": ""})
     assert result.exit_code == 2
-    assert result.stderr.endswith("vobs: error: scenario streaming-latency's revert: command 'vobs-no-such-program' "
-                                  "is not found on PATH — not started, nothing was injected\n"), result.stderr
+    assert result.stderr.endswith("vobs: error: scenario streaming-latency's revert runs the command "
+                                  "'vobs-no-such-program', which is not found on PATH — install it, or give its full "
+                                  f"path in {day}; not started, nothing was injected\n"), result.stderr
     assert not (tmp_path / "j.json").exists()
 
 

@@ -15,6 +15,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from prometheus_harness import scraping
+from waiting import until
 
 from vertice_obs.chaos.scrape import worst_points
 from vertice_obs.cli import cli
@@ -146,3 +147,30 @@ def test_the_worst_value_at_an_instant_is_among_the_numbers(rows, op, expected):
     [(ts, value)] = worst_points(matrix, op)
     assert ts == 1.0
     assert not math.isfinite(value) if expected is None else value == expected
+
+
+REFUSED = DAY.split("    probes:\n")[0] + """    probes:
+      - {id: steady, title: Steady, query: "sum(maximus_dopamine_level) * 0 + 1", unit: ratio, threshold: {op: ">", value: 0}}
+      - {id: short, title: Short, query: "sum(rate(maximus_dopamine_spike_events_total[500ms]))", unit: ratio, threshold: {op: ">", value: 0}}
+      - {id: missing, title: Missing, query: "sum(maximus_dopamine_level) + sum(vobs_no_such_metric_total)", unit: ratio, threshold: {op: ">", value: 0}}
+"""
+
+
+def test_a_probe_refused_already_is_not_asked_again(steady_server, tmp_path):
+    """A window refused as too short (500ms, under 2 scrapes of 1s) and a probe on a missing metric
+    (its other metric gives it a scrape interval) answer nothing: asking whether they are steady was
+    one range query each, for no verdict. Counted by Prometheus itself: one range query, the steady
+    probe's."""
+    *_, server = steady_server
+    run = tmp_path / "day.yaml"
+    run.write_text(REFUSED)
+    before = server.http_requests("/api/v1/query_range")
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "chaos", "check", str(run), "--prometheus-url", server.url,
+                                      "--time-scale", "0.05", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    stops = {f["location"]["target"].rsplit("probe ", 1)[1]: f["check"] for f in json.loads(result.stdout)["findings"]
+             if f["severity"] == "error"}
+    assert stops == {"short": "chaos/window-too-short", "missing": "metric/missing"}, stops
+    asked = until(lambda: server.http_requests("/api/v1/query_range") - before or None,
+                  "Prometheus to count the steadiness check's range query")
+    assert asked == 1, f"{asked:g} range queries: a refused probe was asked whether it is steady"

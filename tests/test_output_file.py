@@ -2,8 +2,8 @@
 Trial 20: `vobs audit --format html -o /nonexistent/x.html` made `/nonexistent/` (any depth,
 anywhere) and exited 0; `-o /proc/x.html` said "no such file or folder" of a folder that exists. A
 file named on the command line is written where it is named, as a shell's `>` and Terraform's
-`-out` write it: its folder is never created (an `-o DIR` — `chaos report`, `pull` — is a folder,
-and is)."""
+`-out` write it: its folder is never created. An `-o DIR` (`chaos report`, `chaos compare`, `pull`)
+is made when missing, as `mkdir` makes it — but not the folders above it (they were, any depth)."""
 
 from __future__ import annotations
 
@@ -109,3 +109,56 @@ def test_a_device_is_never_replaced_even_as_root(tmp_path):
     assert "/dev/null: is a character device, not a regular file" in result.stderr
     after = os.stat("/dev/null")
     assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+
+
+JOURNAL = Path(__file__).resolve().parent / "data" / "chaos-journal-unversioned.json"
+
+
+def _compare_pair(tmp_path: Path) -> tuple[str, str]:
+    import json
+
+    data = json.loads(JOURNAL.read_text())
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    (tmp_path / "new.json").write_text(json.dumps(data | {"started": "2099-01-01T00:00:00+00:00"}))
+    return str(tmp_path / "old.json"), str(tmp_path / "new.json")
+
+
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_an_output_folder_is_made_but_not_the_folders_above_it(tmp_path, command):
+    """`-o reprots/day-1` (a typo) made `reprots/`: now one error, exit 2, nothing made; `-o day-1`
+    (its parent exists) is made, as before."""
+    journals = [str(JOURNAL)] if command == "report" else list(_compare_pair(tmp_path))
+    deep = tmp_path / "reprots" / "day-1"
+    result = CliRunner().invoke(cli, ["chaos", command, *journals, "-o", str(deep)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"vobs: error: cannot write {deep}: the folder {deep.parent} does not exist (vobs creates only the output "
+        "folder it is given, not the folders above it: make it first)"], result.stderr
+    assert not (tmp_path / "reprots").exists()
+    result = CliRunner().invoke(cli, ["chaos", command, *journals, "-o", str(tmp_path / "day-1")])
+    assert result.exit_code in (0, 1), result.output
+    assert (tmp_path / "day-1" / f"{command}.md").is_file()
+
+
+def test_an_output_folder_that_exists_is_checked_in_itself(tmp_path):
+    """The check tries a file in the folder named when it exists (no probe left), in its parent when not."""
+    (tmp_path / "out").mkdir()
+    check_writable(tmp_path / "out", folder=True, new_folders=False)
+    check_writable(tmp_path / "new", folder=True, new_folders=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and list((tmp_path / "out").iterdir()) == []
+    with pytest.raises(InputError, match="does not exist"):
+        check_writable(tmp_path / "new" / "deeper", folder=True, new_folders=False)
+
+
+def test_pull_makes_its_output_folder_but_not_the_folders_above_it(tmp_path):
+    """Before Grafana is asked (none listens here: the folder is said, not the connection)."""
+    from prometheus_harness import free_port
+
+    deep = tmp_path / "reveiw" / "team-a"
+    result = CliRunner().invoke(cli, ["pull", "--all", "-o", str(deep), "--grafana-url",
+                                      f"http://127.0.0.1:{free_port()}", "--grafana-token", "glsa_x"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"vobs: error: cannot write {deep}: the folder {deep.parent} does not exist (vobs creates only the output "
+        "folder it is given, not the folders above it: make it first)"], result.stderr
+    assert not (tmp_path / "reveiw").exists()

@@ -287,10 +287,16 @@ CASES = [
     Case("fs-journal-deep-under-a-file", chaos_run("fs-journal-deep-under-a-file", fs.target(),
                                                    journal="afile/a/b/j.json", before=a_file), 2, "afile/a/b/j.json",
          "afile is a file"),
+    # a --journal FILE is an -o FILE: its folder never made (it made new/deeper/, any depth)
+    Case("fs-journal-new-folder", chaos_run("fs-journal-new-folder", fs.target(), journal="new/deeper/j.json"), 2,
+         "cannot write new/deeper/j.json", "the folder new/deeper does not exist"),
     Case("fs-chaos-prometheus-down-no-fault", chaos_run("fs-chaos-prometheus-down-no-fault", fs.target(),
                                                         prometheus=lambda box: free_url()), 2, AT, "unreachable"),
     Case("fs-report-output-under-a-file", with_file(lambda box: (box.project / "j.json").write_text("{}") and [
         "chaos", "report", "j.json", "-o", "afile/report"]), 2, "afile/report", "is a file, not a folder"),
+    # an -o DIR is made, not the folders above it (`-o reprots/day-1` made reprots/)
+    Case("fs-report-output-new-folders", lambda box: (box.project / "j.json").write_text("{}") and [
+        "chaos", "report", "j.json", "-o", "new/report"], 2, "cannot write new/report", "the folder new does not exist"),
     Case("fs-pyproject-not-utf8", lambda box: (box.project / "pyproject.toml").write_bytes(b"[tool.vobs]\n# \xff\n")
          and ["validate", dashboards(box)], 2, "pyproject.toml", "not UTF-8"),
     Case("fs-vobs-yaml-wrong-type", lambda box: (box.project / "vobs.yaml").write_text("exports_dir: [a, b]\n")

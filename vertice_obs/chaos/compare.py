@@ -215,8 +215,8 @@ def compare_files(old_path: Path, new_path: Path, out: Path) -> tuple[int, int, 
         other = ("NEW", "OLD")[side]
         raise InputError(f"nothing to compare: the run {reports[side].stop.clause} — it measured no step that "
                          f"{other} did", str((old_path, new_path)[side]))
-    out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "compare.md", compare_markdown(*reports, changes))
-    write_atomic(out / "compare.html", compare_html(*reports, changes))
+    out.mkdir(exist_ok=True)  # the -o DIR itself, never a folder above it (`check_output_folder`)
+    write_atomic(out / "compare.md", compare_markdown(*reports, changes), new_folders=False)
+    write_atomic(out / "compare.html", compare_html(*reports, changes), new_folders=False)
     return (sum(c.verdict == "improved" for c in changes), sum(c.verdict == "regressed" for c in changes),
             stopped(*reports), unfair(*reports))

@@ -24,6 +24,9 @@ class Journal:
     # A default name (`<run>-<UTC second>.json`): claimed on the first save by an exclusive create,
     # `<name>.1.json`, … when taken — two runs started in the same second keep both journals.
     unique: bool = False
+    # Its folder made when missing: the default one's (the project's chaos/journals/) — a --journal
+    # FILE's never is, as no `-o FILE`'s (gone since the check: an error naming why).
+    new_folders: bool = True
 
     def event(self, kind: str, **detail: Any) -> None:
         self.data.setdefault("events", []).append({"t": iso(datetime.now(timezone.utc)), "kind": kind, **detail})
@@ -35,7 +38,7 @@ class Journal:
         if self.unique:
             self.path, self.unique = write_new(self.path, text), False
         else:
-            write_atomic(self.path, text)
+            write_atomic(self.path, text, new_folders=self.new_folders)
 
 
 def _scrubbed(value: Any) -> Any:

@@ -229,12 +229,13 @@ def write_report(journal: dict[str, Any], out: Path, source: str = "journal",
     targets = {key: safe_join(out, "plots", f"{key[0]}-{key[1]}.png", what="plot for scenario/probe")
                for key in plots}
     written = []
+    out.mkdir(exist_ok=True)  # the -o DIR itself, never a folder above it (`check_output_folder`)
     for key, png in plots.items():
-        targets[key].parent.mkdir(parents=True, exist_ok=True)
+        targets[key].parent.mkdir(parents=True, exist_ok=True)  # plots/, inside it: vobs' own
         targets[key].write_bytes(png)
         written.append(targets[key])
-    write_atomic(out / "report.md", markdown)
-    write_atomic(out / "report.html", page)
+    write_atomic(out / "report.md", markdown, new_folders=False)
+    write_atomic(out / "report.html", page, new_folders=False)
     return [out / "report.md", out / "report.html", *written]
 
 

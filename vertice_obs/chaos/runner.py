@@ -137,7 +137,7 @@ class Runner:
             # What was to run: a report of a run that stopped names what never ran.
             "plan": [{"id": s.id, "steps": [step_label(s, step) for step in s.fault.steps or (None,)]}
                      for s in run.scenarios],
-            "scenarios": [], "events": []}, unique=unique_journal)
+            "scenarios": [], "events": []}, unique=unique_journal, new_folders=unique_journal)
         # Where the run is (scenario, step, phase): written with the event of a run that stops.
         self.position: dict[str, Any] = {}
 

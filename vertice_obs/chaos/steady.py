@@ -21,7 +21,9 @@ import math
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Sequence
 
+from vertice_obs.chaos.preflight import blocking
 from vertice_obs.chaos.scenario import Run
 from vertice_obs.chaos.scrape import (
     Scrape,
@@ -42,11 +44,15 @@ NOISE = 0.05  # breaches in at least this share of the samples (and at least 2):
 
 
 def steady_findings(run: Run, source: ScrapeSource, time_scale: float, intervals: dict[str, Scrape],
-                    now: datetime | None = None, after: datetime | None = None) -> list[Finding]:
+                    now: datetime | None = None, after: datetime | None = None,
+                    found: Sequence[Finding] = ()) -> list[Finding]:
     """A `chaos/probe-unsteady` warning per probe that breaches its threshold in the last
     `LOOKBACK`, before any fault, at the window the run will send — from `after` (a run's journal
     written then, `last_journal`: its faults are no noise) once the window has left it. A probe whose
-    scrape interval is unknown, or whose query fails, is not judged here (other findings say why)."""
+    scrape interval is unknown, or whose query fails, is not judged here (other findings say why);
+    nor is one `found` stopped already — a window refused as too short, a metric missing: it would
+    answer nothing, and asking would be one request for no verdict."""
+    stopped = {f.location.target for f in blocking(list(found))}
     end = now or datetime.now(timezone.utc)
     window = window_seconds(run, time_scale, longest(intervals))
     start = end - LOOKBACK if after is None else max(end - LOOKBACK, after + timedelta(seconds=window))
@@ -56,7 +62,7 @@ def steady_findings(run: Run, source: ScrapeSource, time_scale: float, intervals
     for scenario in run.scenarios:
         for probe in scenario.probes:
             scrape = intervals.get(f"{scenario.id}/{probe.id}")
-            if scrape is None or not scrape.seconds:
+            if scrape is None or not scrape.seconds or run.where(scenario, probe).target in stopped:
                 continue
             try:
                 rows = source.query_range(probe_query(probe, window), start, end, window_text(scrape.seconds))

@@ -23,6 +23,7 @@ from vertice_obs.cli.options import (
     TIMEOUT,
     TLS,
     Duration,
+    check_output_folder,
     count,
     grafana_token_name,
     org_id_name,
@@ -129,8 +130,8 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
     if isinstance(source, PrometheusSource) and unknown is None:
         intervals, windows = scrape_check(run, source, time_scale, findings)
         findings += windows + settle_findings(run, intervals, time_scale)
-        findings += steady_findings(run, source, time_scale, intervals,
-                                    after=last_journal(_journals(project)))
+        findings += steady_findings(run, source, time_scale, intervals,  # not the probes refused above
+                                    after=last_journal(_journals(project)), found=findings)
     elif unknown is None:
         findings += offline_scrape_check(run, time_scale, findings)
     stops = blocking(findings)
@@ -161,7 +162,7 @@ def chaos_check(ctx: click.Context, run_file: Path, prometheus_url, catalog_file
 @ORG
 @click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the JSON journal (default chaos/journals/<run>-<UTC time>.json, never over "
-                   "another); an existing file is refused unless --force.")
+                   "another); its folder must exist, and an existing file is refused unless --force.")
 @click.option("--force", is_flag=True, help="Write the journal over an existing --journal file.")
 @click.option("--time-scale", type=click.FloatRange(0.001, 1.0), default=1.0, show_default=True,
               help="Multiply every baseline, hold and recover duration (rehearsals and tests run faster).")
@@ -229,7 +230,9 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
                          f"more than --timeout {timeout.total_seconds():g}s: not started, nothing was injected")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal_path = journal or _journals(project) / f"{run.id}-{stamp}.json"
-    check_writable(journal_path, shown=from_here(journal_path))  # before any fault is injected
+    # before any fault is injected: a --journal FILE is an `-o FILE` (its folder never made); the
+    # default one's folder, the project's chaos/journals/, is vobs' own and made when missing
+    check_writable(journal_path, shown=from_here(journal_path), new_folders=journal is None)
     if journal is not None and journal.exists():
         if journal.resolve() == run_file.resolve():
             raise InputError("is the Chaos Day file being run: give the journal another name", from_here(journal))
@@ -249,7 +252,8 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         say(f"{run.id}: not started — {not_ready(stops)}", err=True)
         ctx.exit(EXIT_FINDINGS)
     # before any fault (and since the last run this project recorded): is each probe steady?
-    unsteady = steady_findings(run, source, time_scale, scrape, after=last_journal(_journals(project)))
+    unsteady = steady_findings(run, source, time_scale, scrape, after=last_journal(_journals(project)),
+                               found=findings + windows)
     for said in [f for f in windows if f.check == "chaos/scrape-unknown"] + unsteady:
         say(redact_text(str(said)), err=True)
     annotator = None
@@ -303,7 +307,8 @@ def report_command(journal: str) -> str:
 @chaos_.command("report")
 @click.argument("journal", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for report.md, report.html and plots/ (default: next to the journal).")
+              help="Folder for report.md, report.html and plots/ (default: next to the journal); made if "
+                   "missing, but not the folders above it.")
 def chaos_report(journal: Path, output: Path | None) -> None:
     """Turn a Chaos Day journal into a report: markdown and a self-contained HTML page.
 
@@ -322,7 +327,7 @@ def chaos_report(journal: Path, output: Path | None) -> None:
 
     _require_matplotlib()
     out = output or journal.with_name(journal.stem + "-report")
-    check_writable(out, folder=True)  # before reading or writing anything
+    check_output_folder(out)  # before reading or writing anything
     data = read_journal(journal, str(journal))
     previous = previous_journal(journal, data) if isinstance(data.get("run"), dict) else None
     written = write_report(data, out, str(journal), previous[1] if previous else None)
@@ -338,7 +343,8 @@ def chaos_report(journal: Path, output: Path | None) -> None:
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for compare.md and compare.html (default: <OLD>-vs-<NEW>-compared beside NEW).")
+              help="Folder for compare.md and compare.html (default: <OLD>-vs-<NEW>-compared beside NEW); made "
+                   "if missing, but not the folders above it.")
 @click.pass_context
 def chaos_compare(ctx: click.Context, old: Path, new: Path, output: Path | None) -> None:
     """What improved and what regressed between two Chaos Days, per probe and step.
@@ -354,7 +360,7 @@ def chaos_compare(ctx: click.Context, old: Path, new: Path, output: Path | None)
     from vertice_obs.chaos.compare import compare_files
 
     out = output or new.with_name(f"{old.stem}-vs-{new.stem}-compared")  # both runs: one NEW, several OLDs
-    check_writable(out, folder=True)
+    check_output_folder(out)
     improved, regressed, stopped, unlike = compare_files(old, new, out)
     say(f"wrote {out}/compare.md and {out}/compare.html: {improved} improved, {regressed} regressed"
         + "".join(f"; {escape(said, one_line=True)} — compared only what both runs measured" for said in stopped))

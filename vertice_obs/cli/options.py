@@ -119,11 +119,19 @@ OUTPUT_FILE = click.option("-o", "--output", type=click.Path(dir_okay=False, pat
 
 
 def check_output(output: Path | None) -> None:
-    """Before any work: an `-o FILE` can be written — its folder exists (none is created, as a shell's
-    `>` creates none) and takes a file. The one path every `-o FILE` goes through, with `write_output`;
-    an `-o DIR` (`chaos report`, `pull`) is a folder, created as needed (`check_writable(folder=True)`)."""
+    """Before any work: an `-o FILE` (and `chaos run --journal FILE`) can be written — its folder
+    exists (none is created, as a shell's `>` creates none) and takes a file. The one path every
+    `-o FILE` goes through, with `write_output`; an `-o DIR` goes through `check_output_folder`."""
     if output is not None:
         check_writable(output, new_folders=False)
+
+
+def check_output_folder(output: Path, shown: str | None = None) -> None:
+    """Before any work: an `-o DIR` (`chaos report`, `chaos compare`, `pull`) can be written — the
+    folder itself is made when missing (as `mkdir` makes it), never the folders above it: a typo in
+    them (`-o reprots/day-1`) is one error, not a new tree. The folder vobs makes itself by default
+    (beside the journal, `pulled/`) sits in a folder that exists."""
+    check_writable(output, folder=True, shown=shown, new_folders=False)
 
 
 def write_output(output: Path, text: str) -> None:

@@ -17,6 +17,7 @@ from vertice_obs.cli.options import (
     ORG,
     TLS,
     UID,
+    check_output_folder,
     count,
 )
 from vertice_obs.errors import EXIT_PARTIAL, InputError, Interrupted, VobsError
@@ -37,7 +38,8 @@ from vertice_obs.guard.paths import check_uid
                    "one that names two (give a uid, or a full path only one has).")
 @click.option("--all", "pull_all", is_flag=True, help="Every dashboard.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("pulled"),
-              show_default=True, help="Folder to write the JSON and inventory.json to.")
+              show_default=True, help="Folder to write the JSON and inventory.json to (made if missing, but not the "
+                                      "folders above it).")
 @GRAFANA_TIMEOUT
 @TLS
 @click.pass_context
@@ -72,6 +74,7 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
         raise click.UsageError("say what to pull: --uid, --tag, --folder or --all")
     for value in uids:  # before any request: a non-uid could address another resource
         check_uid(value, "--uid")
+    check_output_folder(output)  # before Grafana is asked: -o DIR is made, not the folders above it
     _project_, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout)
     connect(target)
     shown = _show(output)

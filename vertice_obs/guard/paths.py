@@ -93,12 +93,13 @@ def check_writable(path: Path, *, folder: bool = False, shown: str | None = None
     `InputError` as `path: reason`, naming the true cause. Checks only (but for the probe file below,
     created and removed at once); a file is written over only if it is a regular one.
 
-    `new_folders=False` (a file the user names, `-o FILE`: what Terraform's `-out` and a shell's `>`
-    do): its folder must exist — never created, `cannot write new/x.html: the folder new does not
-    exist …` — and a file must be creatable in it, tried with an empty temporary file removed at once:
-    a folder that exists but takes no file (`/proc`, where creating one is "no such file or folder",
-    `/sys`) is `cannot write /proc/x.html: no file can be created in /proc (…)`, not a later,
-    misleading error of the write."""
+    `new_folders=False` (a path the user names — `-o FILE`, `--journal FILE`: what Terraform's `-out`
+    and a shell's `>` do; `-o DIR`: what `mkdir` without `-p` does): the folder it goes in must exist
+    — never created, `cannot write new/x.html: the folder new does not exist …`; a folder named is
+    made itself, but none above it — and a file must be creatable there, tried with an empty
+    temporary file removed at once: a folder that exists but takes no file (`/proc`, where creating
+    one is "no such file or folder", `/sys`) is `cannot write /proc/x.html: no file can be created in
+    /proc (…)`, not a later, misleading error of the write."""
     label = shown or str(path)
     target = Path(os.path.abspath(path))
     if target.is_dir() and not folder:
@@ -113,9 +114,11 @@ def check_writable(path: Path, *, folder: bool = False, shown: str | None = None
     if not nearest.is_dir():
         raise InputError(f"{nearest} is a file, not a folder", label)
     parent = os.path.dirname(label.rstrip("/")) or "."
-    if not new_folders and nearest != target.parent:
-        raise InputError(f"cannot write {label}: the folder {parent} does not exist (vobs creates no folder for a "
-                         "file it is given: make it first)")
+    if not new_folders and nearest not in (target, target.parent):
+        made = ("only the output folder it is given, not the folders above it" if folder
+                else "no folder for a file it is given")
+        raise InputError(f"cannot write {label}: the folder {parent} does not exist (vobs creates {made}: make it "
+                         "first)")
     if not os.access(nearest, os.W_OK | os.X_OK) or (target.is_file() and not os.access(target, os.W_OK)):
         raise InputError(f"permission denied (cannot write in {nearest})", label)
     try:
@@ -125,7 +128,9 @@ def check_writable(path: Path, *, folder: bool = False, shown: str | None = None
     if read_only:
         raise InputError(f"read-only file system ({nearest})", label)
     if not new_folders:
-        _try_a_file_in(target.parent, f"cannot write {label}: no file can be created in {parent}")
+        inside = target if target.is_dir() else target.parent  # a folder named that exists: in it
+        _try_a_file_in(inside, f"cannot write {label}: no file can be created in "
+                               f"{label.rstrip('/') if inside == target else parent}")
 
 
 def _try_a_file_in(folder: Path, said: str) -> None:
