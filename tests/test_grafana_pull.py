@@ -272,3 +272,56 @@ def test_ctrl_c_during_a_pull_says_what_it_wrote_and_that_the_inventory_is_not(p
                                "folders: run vobs pull again\n"), done.stderr
     else:
         assert done.stderr == f"vobs: interrupted before any dashboard was written to {out}/: nothing pulled\n"
+
+
+def test_every_dashboard_not_written_is_named_not_the_first_kind_alone(tmp_path):
+    """Trial 22 (L3): a dashboard of uid `inventory` hid the non-uid and the lying JSON beside it, and
+    only the first of the non-uids would have been said anyway. Each kind is said, each dashboard named."""
+    with GrafanaStandIn(version=VERSIONS[-1]) as grafana:
+        for uid in ("good", "inventory", "escape"):
+            grafana._store({"uid": uid, "title": uid.title(), "panels": []}, "", "by hand")
+        grafana.dashboards["escape"]["model"]["uid"] = "../../tmp/escape"  # as the search lists it
+        out = tmp_path / "pulled"
+        result = pull(grafana, "--all", "-o", str(out))
+    assert result.exit_code == 3, result.output
+    error = result.stderr.strip().splitlines()[-1]
+    for said in ("1 dashboard uid that is not a Grafana uid, not written: '../../tmp/escape'",
+                 "dashboard uid inventory is not written", "pulled 1 into"):
+        assert said in error, error
+    assert sorted(p.name for p in out.iterdir()) == ["good.json", "inventory.json"]
+
+
+def test_with_nothing_pulled_every_kind_not_written_is_named(published, tmp_path, monkeypatch):
+    """As above when nothing was written: only the first kind (`problems[0]`) was said."""
+    from vertice_obs.grafana import pull as pulling
+
+    def stub(*_args, **_kwargs):
+        return pulling.PullResult(refused=["../a", "/b"], mislabelled=[("liar", "../liar")], clashing=["inventory"],
+                                  not_over=[("x", "is a FIFO, not a regular file: not written over (name a regular file)")],
+                                  missing=["nosuch"])
+
+    monkeypatch.setattr(pulling, "pull", stub)
+    out = tmp_path / "none"
+    result = pull(published, "--uid", "nosuch", "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        f"vobs: error: Grafana at {published.url} returned 2 dashboard uids that are not Grafana uids, not written: "
+        f"'../a', '/b'; Grafana at {published.url} returned 1 dashboard whose JSON names another uid, not written: "
+        f"liar (its JSON says uid '../liar'); 1 dashboard not written: {out}/x.json is a FIFO, not a regular file: "
+        f"not written over (move it away, or pull into another folder); dashboard uid inventory is not written: its "
+        f"file would be {out}/inventory.json, the inventory vobs pull writes beside the dashboards (export it from "
+        f"Grafana, or give it another uid); not found in Grafana at {published.url}: nosuch; nothing pulled"]
+
+
+def test_a_symlink_at_a_dashboard_s_file_is_said_as_one_not_as_a_bad_uid(published, tmp_path):
+    """Trial 22 (L4): a symlink already at `-o/<uid>.json` was reported as a uid that "is not Grafana
+    uids". Nothing is written through it (as before), and the reason is the true one."""
+    out, victim = tmp_path / "pulledS", tmp_path / "victim"
+    out.mkdir()
+    (out / f"{OVERVIEW}.json").symlink_to(victim)
+    result = pull(published, "--uid", OVERVIEW, "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        f"vobs: error: 1 dashboard not written: {out}/{OVERVIEW}.json is a symlink, not a regular file: not written "
+        "over (move it away, or pull into another folder); nothing pulled"]
+    assert not victim.exists() and (out / f"{OVERVIEW}.json").is_symlink()

@@ -262,3 +262,48 @@ def test_a_narrative_whose_dashboards_are_all_another_project_s_makes_no_folder(
         diff = vobs(beta, grafana, "diff")
         assert "publish would stop" not in diff.output, diff.output
         grafana.assert_no_violations()
+
+
+@pytest.mark.parametrize("version", ["9.5.21", "12.0.2"])
+def test_a_save_as_copy_of_ours_is_not_called_an_orphan_nor_advised_for_deletion(tmp_path, version):
+    """Trial 22 (M3): Grafana's "Save as" keeps the tags and gives the copy a new uid and a history of its
+    own (version 1, the copier's message). Another team's copy of one of ours was "this project's … no
+    longer in code", with advice to delete it. Only a dashboard vobs is known to have saved (a version
+    with its publish message) is an orphan; a tagged one it never saved is named in a note, with no
+    delete advice, and changes no exit code."""
+    import copy
+
+    with GrafanaStandIn(version=version) as grafana:
+        alpha = team(tmp_path / "alpha", "alpha", "alpha")
+        assert vobs(alpha, grafana, "publish").exit_code == 0
+        model = copy.deepcopy(grafana.dashboards["alpha-a"]["model"])
+        model.pop("id")
+        grafana._store({**model, "uid": "teamb-copy", "title": "Sample A Copy"}, "", "", "bob")
+        note = (f"vobs: note: 1 dashboard in Grafana at {grafana.url} not in code is tagged as this project's but not "
+                "known to vobs: no version of it was saved by vobs (a copy made in Grafana with Save as keeps the "
+                "tags; or Grafana pruned old versions) — not counted as orphaned: check whose it is before deleting "
+                "— teamb-copy")
+        clean = vobs(alpha, grafana, "diff", "--format", "json")
+        assert clean.exit_code == 0, clean.output  # no difference: nothing proves it this project's
+        assert json.loads(clean.stdout)["unrecorded"] == [{"uid": "teamb-copy", "title": "Sample A Copy"}]
+        assert clean.stderr.strip() == note
+        jsonschema.validate(json.loads(clean.stdout), json.loads(
+            resources.files("vertice_obs.schemas.output").joinpath("diff.schema.json").read_text()))
+
+        drop_b(alpha, "alpha")  # a true orphan beside it: published by vobs, still named with the advice
+        diff = vobs(alpha, grafana, "diff")
+        assert diff.exit_code == 1, diff.output
+        assert "alpha-b" in diff.stdout and "teamb-copy" not in diff.stdout and "1 orphaned" in diff.stdout
+        for args in (("--dry-run",), ()):
+            published = vobs(alpha, grafana, "publish", *args)
+            assert published.exit_code == 0, published.output
+            assert "teamb-copy" not in published.stdout, published.stdout
+            assert "orphaned: 1 dashboard of this project's left in Grafana" in published.stderr + published.stdout
+            assert note in published.stderr.splitlines(), published.stderr
+        out = vobs(alpha, grafana, "publish", "--dry-run", "--format", "json")
+        shape = json.loads(out.stdout)
+        assert [o["uid"] for o in shape["orphans"]] == ["alpha-b"]
+        assert shape["unrecorded"] == [{"uid": "teamb-copy", "title": "Sample A Copy"}]
+        schema = json.loads(resources.files("vertice_obs.schemas.output").joinpath("publish.schema.json").read_text())
+        jsonschema.validate(shape, schema)
+        grafana.assert_no_violations()

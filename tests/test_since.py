@@ -333,7 +333,8 @@ def test_diff_and_publish_since_with_nothing_changed_send_no_request(repo, grafa
 
 def test_diff_since_reports_the_dashboard_the_change_removed_and_no_other_orphan(repo, grafana):
     published_from_main(repo, grafana)
-    grafana._store({"uid": "long-gone", "title": "Long gone", "tags": ["vertice-obs"], "panels": []}, "", "old")
+    grafana._store({"uid": "long-gone", "title": "Long gone", "tags": ["vertice-obs"], "panels": []}, "",
+                   "vobs publish 0123abc sha256:00")  # an old vobs published it: an orphan, not an unrecorded copy
     edit(repo / "narratives" / "sample.yaml", "  - dashboard: sample-b\n    title: The end\n"
                                               "    story: Latency tells the rest.\n", "")
     (repo / "dashboards" / "b.py").unlink()

@@ -252,7 +252,7 @@ def echo_token(status: int, as_html: bool = False):
 
 ENV = {"GRAFANA_TOKEN": TOKEN}
 HIT = {"uid": "good", "title": "Hit", "type": "dash-db", "tags": []}
-NOT_UIDS = "not Grafana uids"
+NOT_UIDS = "that is not a Grafana uid, not written"  # one each: said in the singular (trial 22)
 
 BAD_UIDS = [
     ("dotdot-slash", "../../x"), ("absolute", "/abs/x"), ("inner-dotdot", "a/../../b"), ("dotdot", ".."),

@@ -104,7 +104,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         reserved_refusals,
     )
     from vertice_obs.grafana.survey import orphans as find_orphans
-    from vertice_obs.grafana.survey import survey
+    from vertice_obs.grafana.survey import recorded, survey, unrecorded_note
 
     project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
     chosen, plan = desired_dashboards(project, narratives, uids)  # one build: its dashboards also tell orphans apart
@@ -156,8 +156,10 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
              and s.rendered.folder in refolder else d for d, s in zip(diffs, seen)]
     drifted = [bool(s.live and d.status == "changed" and s.live.drifted) for d, s in zip(diffs, seen)]
     # managed, published before project ids (`unowned`): whose, nothing tells (a project with an id only)
-    lost, unowned = find_orphans(hits, {r.uid for r in plan.rendered}, project.project_id,
-                                 lambda: tree or target.folders(), target.description, removed) if orphans else ([], [])
+    # tagged as this project's but never saved by vobs (`unrecorded`: a "Save as" copy keeps the tags): not orphans
+    lost, unowned, unrecorded = find_orphans(hits, {r.uid for r in plan.rendered}, project.project_id,
+                                             lambda: tree or target.folders(), target.description, removed,
+                                             recorded(target)) if orphans else ([], [], [])
     diffs += [DashboardDiff(o.uid, o.title, ORPHANED, [f"in Grafana with {_mark(project.project_id)}, but no longer "
                                                        "in code"]) for o in lost]
     drifted += [False] * (len(diffs) - len(drifted))  # orphans: nothing of theirs is published
@@ -177,7 +179,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     if fmt == "json":
         rows = [{**d.to_dict(), "drifted": flag} for d, flag in zip(diffs, drifted)]
         click.echo(machine_json("diff", destination=destination_json(target), dashboards=rows, playlists=playlist_rows,
-                                folders=folder_rows, **({"unowned": unowned} if unowned else {})))
+                                folders=folder_rows, **({"unowned": unowned} if unowned else {}),
+                                **({"unrecorded": unrecorded} if unrecorded else {})))
     elif fmt == "markdown":
         from vertice_obs.grafana.markdown import (
             COMMENT_LIMIT,
@@ -233,6 +236,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         say(f"vobs: note: {count(len(unowned), 'dashboard')} in {target.description} carry only the tag vertice-obs "
             f"(published before project ids): not counted as this project's orphans — {shown}; publishing from "
             "its project tags each with its owner", err=True)
+    if unrecorded:  # information, not a difference: nothing proves them this project's
+        say(f"vobs: note: {unrecorded_note(unrecorded, target.description, _show)}", err=True)
     changed = any(row["status"] != "unchanged" for row in [*[d.to_dict() for d in diffs], *playlist_rows, *folder_rows])
     ctx.exit(EXIT_FINDINGS if changed else EXIT_OK)
 

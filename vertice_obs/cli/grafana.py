@@ -273,6 +273,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         plan_publish,
     )
     from vertice_obs.grafana.survey import orphans as find_orphans
+    from vertice_obs.grafana.survey import recorded, unrecorded_note
 
     with _nothing_written_yet():  # reads and plans: Ctrl-C here has written nothing
         project, target = grafana_target(ctx, grafana_url, grafana_token, org_id, timeout, concurrency)
@@ -300,8 +301,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                                     project_id=project.project_id, hits=hits)
         else:
             plan = plan_publish(chosen, target, force, concurrency, project_id=project.project_id, hits=hits)
-        lost = find_orphans(hits, {r.uid for r in built.rendered}, project.project_id, target.folders,
-                            target.description, removed)[0] if look else []
+        lost, _, unrecorded = find_orphans(hits, {r.uid for r in built.rendered}, project.project_id, target.folders,
+                                           target.description, removed, recorded(target)) if look else ([], [], [])
         # folders no narrative needs: only when every narrative is published (as playlists' orphans in diff)
         moving = {a.uid for a in plan.actions if a.kind in WRITES}  # each into its narrative's folder
         lost_folders = find_folders(target, built.narratives, project.project_id, hits, moving, plan.existing,
@@ -312,6 +313,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                                                                           project_id=project.project_id)
     for note in plan.notes:  # a folder made beside a same-titled one of the user's: said before anything is sent
         say(f"vobs: warning: {note}", err=True)
+    if unrecorded:  # tagged as ours, never saved by vobs (a "Save as" copy?): not orphans, no delete advice
+        say(f"vobs: note: {unrecorded_note(unrecorded, target.description, _show)}", err=True)
     if dry_run:
         rows = [{"uid": a.uid, "status": a.kind, "detail": a.reason, "version": None} for a in plan.actions]
         planned = [{"narrative": a.desired.narrative, "title": a.desired.name, "uid": a.uid, "status": a.kind,
@@ -326,6 +329,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
             click.echo(machine_json("publish", dry_run=True, destination=destination_json(target),
                                     folders=folders_json(plan.folders, plan.updates),
                                     dashboards=rows, playlists=planned, orphans=[o.to_dict() for o in lost],
+                                    **({"unrecorded": unrecorded} if unrecorded else {}),
                                     **adopted_json(plan.records, plan), **orphaned_folders_json(lost_folders)))
         else:
             adopting = [f for f in plan.records if f.uid in plan.adopted and f.uid not in plan.updates]
@@ -383,6 +387,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                                 dashboards=[r.to_dict() for r in results], **adopted_json(created, plan),
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)],
                                 orphans=[o.to_dict() for o in lost], **orphaned_folders_json(lost_folders),
+                                **({"unrecorded": unrecorded} if unrecorded else {}),
                                 **({"unknown_folders": folders_json(unsure_folders, {})} if unsure_folders else {}),
                                 **({"failed_folders": [{**folders_json([f], plan.updates)[0], "error": str(e)}
                                                        for f, e in broken]} if broken else {})))

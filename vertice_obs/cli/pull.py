@@ -85,15 +85,7 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
         result = pull(target, output, tags=tags, folder_uids=trees, uids=uids)
     except Interrupted as exc:
         raise Interrupted(_interrupted(exc.done, shown)) from None
-    problems = []  # dashboards the server gave that were not written, said first to last
-    if result.refused:
-        problems.append(f"{target.description} returned {count(len(result.refused), 'dashboard uid')} that "
-                        f"{'is' if len(result.refused) == 1 else 'are'} not Grafana uids, not written: "
-                        f"{_some([_show(repr(u)) for u in result.refused])}")
-    if result.mislabelled:
-        named = [f"{uid} (its JSON says uid {_show(repr(other))})" for uid, other in result.mislabelled]
-        problems.append(f"{target.description} returned {count(len(result.mislabelled), 'dashboard')} whose JSON "
-                        f"names another uid, not written: {_some(named)}")
+    problems = _not_written(target.description, shown, result)  # each kind of dashboard not written, in turn
     gone = [u for u in result.vanished if u not in uids]  # asked-for ones are `missing`, below
     if not result.pulled:  # nothing written: no inventory, no "pulled 0" said as if all went well
         _nothing_pulled(target.description, shown, problems, result, gone)
@@ -111,15 +103,15 @@ def pull_(ctx, grafana_url, grafana_token, org_id, uids, tags, folders, pull_all
     write_atomic(output / INVENTORY, to_json_text({"dashboards": merge_inventory(output, earlier, fresh)}))
     click.echo(f"pulled {count(len(fresh), 'dashboard')} from {target.description} → {shown}/")
     _say_gone(gone)
-    if result.clashing:
-        raise _Partial(f"{_clash(result.clashing, shown)}; pulled {len(result.pulled)} into {shown}/")
+    missing = f"not found in {target.description}: {', '.join(_show(u) for u in result.missing)}"
     if result.stopped is not None:
-        raise _Partial(f"{result.stopped}; pulled {len(result.pulled)} into {shown}/ before it (inventory.json lists "
-                       "them): run vobs pull again for the rest")
-    if problems:
-        raise _Partial(f"{problems[0]}; pulled {len(result.pulled)} into {shown}/")
+        raise _Partial("; ".join([f"{result.stopped}", *problems]) + f"; pulled {len(result.pulled)} into {shown}/ "
+                       "before it (inventory.json lists them): run vobs pull again for the rest")
+    if problems:  # every one said, not the first kind alone (trial 22)
+        raise _Partial("; ".join([*problems, *([missing] if result.missing else [])])
+                       + f"; pulled {len(result.pulled)} into {shown}/")
     if result.missing:
-        raise InputError(f"not found in {target.description}: {', '.join(_show(u) for u in result.missing)}")
+        raise InputError(missing)
 
 
 def _interrupted(written: list[str], shown: str) -> str:
@@ -136,14 +128,37 @@ def _nothing_pulled(server: str, shown: str, problems: list[str], result, gone: 
     """Say why a pull wrote nothing: an error (exit 2) when something asked for was not pulled, else a
     warning (a selection that matches nothing)."""
     _say_gone(gone)
-    if problems:
-        raise InputError(f"{problems[0]}; nothing pulled")
-    if result.clashing:
-        raise InputError(f"{_clash(result.clashing, shown)}; nothing pulled")
     if result.missing:
-        raise InputError(f"not found in {server}: {', '.join(_show(u) for u in result.missing)}; nothing pulled")
+        problems = [*problems, f"not found in {server}: {', '.join(_show(u) for u in result.missing)}"]
+    if problems:  # every one said, not the first kind alone (trial 22)
+        raise InputError("; ".join(problems) + "; nothing pulled")
     why = "every dashboard it listed was gone when read" if gone else "no dashboard matched"
     say(f"vobs: warning: nothing pulled from {server} ({why}); nothing written to {shown}/", err=True)
+
+
+def _not_written(server: str, shown: str, result) -> list[str]:
+    """What the pull did not write, one part per kind, each naming its dashboards: uids that are not
+    Grafana uids, JSON naming another uid, a uid whose file is already a symlink (or FIFO, …) and one
+    whose file would be the inventory."""
+    out = []
+    if result.refused:
+        out.append(f"{server} returned {count(len(result.refused), 'dashboard uid')} that "
+                   f"{'is not a Grafana uid' if len(result.refused) == 1 else 'are not Grafana uids'}, not written: "
+                   f"{_some([_show(repr(u)) for u in result.refused])}")
+    if result.mislabelled:
+        named = [f"{uid} (its JSON says uid {_show(repr(other))})" for uid, other in result.mislabelled]
+        out.append(f"{server} returned {count(len(result.mislabelled), 'dashboard')} whose JSON "
+                   f"names another uid, not written: {_some(named)}")
+    if result.not_over:  # the guard's words: `{shown}/<uid>.json is a symlink, not a regular file: not written over`
+        named = [f"{shown}/{uid}.json {why.removesuffix(NAME_A_FILE)}" for uid, why in result.not_over]
+        out.append(f"{count(len(result.not_over), 'dashboard')} not written: {_some(named)} (move it away, or pull "
+                   "into another folder)")
+    if result.clashing:
+        out.append(_clash(result.clashing, shown))
+    return out
+
+
+NAME_A_FILE = " (name a regular file)"  # `not_over_a_special_file`'s remedy, for a file the user names: pull names none
 
 
 def _say_gone(gone: list[str]) -> None:

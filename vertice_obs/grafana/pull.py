@@ -3,7 +3,9 @@
 A uid comes from the server: it becomes a file name only when it is a Grafana uid (at most 40 of
 [A-Za-z0-9_-]) and only through `guard.paths.safe_join`. Any other (`../../x`, `/abs/x`, …) is
 refused and reported, never written. So is a dashboard whose JSON names another uid than its own
-(`"uid": "../x"`): its file would carry a uid `vobs import` refuses, or another dashboard's.
+(`"uid": "../x"`): its file would carry a uid `vobs import` refuses, or another dashboard's. A
+valid uid whose `<uid>.json` is already a symlink, FIFO or device is not written through it either
+(`files.not_over_a_special_file`), and said so.
 
 `inventory.json` describes the folder: the dashboards this pull wrote, and those earlier pulls
 into the same folder wrote whose files are still there (`merge_inventory`).
@@ -18,7 +20,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.build.render import to_json_text
 from vertice_obs.errors import InputError, Interrupted, VobsError
-from vertice_obs.files import read_regular, write_atomic
+from vertice_obs.files import not_over_a_special_file, read_regular, write_atomic
 from vertice_obs.grafana.answers import DestinationError
 from vertice_obs.grafana.folders import (
     GENERAL,
@@ -43,6 +45,7 @@ class PullResult:
     refused: list[object] = field(default_factory=list)  # uids from the server that are not Grafana uids
     vanished: list[str] = field(default_factory=list)  # listed by the search, gone when read (deleted, no access)
     clashing: list[str] = field(default_factory=list)  # uids whose file would be the inventory's
+    not_over: list[tuple[str, str]] = field(default_factory=list)  # (uid, why): its file is a symlink, FIFO, …
     mislabelled: list[tuple[str, object]] = field(default_factory=list)  # (uid, the other uid its JSON says)
     stopped: VobsError | None = None  # the error that ended the run after some files were written
 
@@ -106,9 +109,15 @@ def _fetch_and_write(destination: Destination, output: Path, hits: list[dict], r
     for hit in hits:
         uid = hit.get("uid")
         try:
-            target = safe_join(output, f"{check_uid(uid)}.json", what="dashboard uid")
+            name = f"{check_uid(uid)}.json"
         except InputError:
             result.refused.append(uid)
+            continue
+        try:  # a valid uid, but what is at its file's name is not a regular file: never written through
+            not_over_a_special_file(output / name, name)
+            target = safe_join(output, name, what="dashboard uid")
+        except InputError as exc:
+            result.not_over.append((uid, exc.message))
             continue
         if target.name.lower() == INVENTORY:  # a valid uid, but the inventory would overwrite it
             result.clashing.append(uid)

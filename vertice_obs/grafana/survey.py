@@ -120,12 +120,21 @@ class Orphan:
 
 
 def orphans(hits: Sequence[dict[str, Any]], in_code: Collection[str], project_id: str | None,
-            tree: Callable[[], Mapping[str, Folder]], where: str, among: Collection[str] | None = None
-            ) -> tuple[list[Orphan], list[dict[str, str]]]:
+            tree: Callable[[], Mapping[str, Folder]], where: str, among: Collection[str] | None = None,
+            saved_by_vobs: Callable[[str], bool | None] | None = None
+            ) -> tuple[list[Orphan], list[dict[str, str]], list[dict[str, str]]]:
     """From the search of every dashboard (`hits`): this project's (`build.render.ownership`) that
     no uid in code (`in_code`) is — only those `among` when given (`--since`: the uids it removed) —
     each with its folder's whole path (`tree`: the destination's folders, read only when there is
-    an orphan), and those only the managed tag marks (published before project ids: `unowned`)."""
+    an orphan); those only the managed tag marks (published before project ids: `unowned`); and
+    those tagged as this project's that vobs is not known to have saved (`unrecorded`).
+
+    A tag is no proof: Grafana's "Save as" copies the tags into the copy (a new uid, a new history
+    that starts at version 1 with the copier's message), so another team's copy of one of ours is
+    tagged as ours. `saved_by_vobs(uid)` (`recorded`: a version of it holds vobs' publish message, or
+    the provisioning state records it) is the proof; None: gone since the search. A tagged dashboard
+    without it is never called an orphan, never "delete it": it may be a copy — or one of ours whose
+    history Grafana pruned; nothing tells them apart."""
     found: list[dict[str, Any]] = []
     unowned: list[dict[str, str]] = []
     for hit in hits:
@@ -137,7 +146,35 @@ def orphans(hits: Sequence[dict[str, Any]], in_code: Collection[str], project_id
             found.append(hit)
         elif whose == UNOWNED:
             unowned.append({"uid": uid, "title": str(hit.get("title", ""))})
+    unrecorded: list[dict[str, str]] = []
+    if found and saved_by_vobs is not None:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            proofs = list(pool.map(lambda h: saved_by_vobs(str(h.get("uid"))), found))
+        unrecorded = [{"uid": str(h.get("uid")), "title": str(h.get("title", ""))}
+                      for h, proof in zip(found, proofs) if proof is False]
+        found = [h for h, proof in zip(found, proofs) if proof]
     folders = tree() if found else {}
     return [Orphan(str(h.get("uid")), str(h.get("title", "")),
                    path_of(str(h.get("folderUid") or ""), folders, where) or str(h.get("folderTitle") or ""))
-            for h in found], unowned
+            for h in found], unowned, unrecorded
+
+
+def recorded(target: Destination) -> Callable[[str], bool | None]:
+    """`orphans`' proof for `target`: did vobs save dashboard `uid` (some version of it carries vobs'
+    publish message, `recorded_hash`; a provisioning folder's state records it)? None: gone. Two
+    reads per dashboard found tagged as ours and not in code, none when there is none."""
+    def saved(uid: str) -> bool | None:
+        live = target.get(uid, history=True)
+        return None if live is None else bool(live.recorded_hash)
+    return saved
+
+
+def unrecorded_note(unrecorded: Sequence[dict[str, str]], where: str, show: Callable[[str], str] = str) -> str:
+    """The one line (after `vobs: note: `) on the dashboards `orphans` found tagged as this project's
+    that vobs never saved, as diff and publish say it: no delete advice, for nothing proves them ours."""
+    one = len(unrecorded) == 1
+    named = ", ".join(show(u["uid"]) for u in unrecorded[:5]) + (", …" if len(unrecorded) > 5 else "")
+    return (f"{len(unrecorded)} dashboard{'' if one else 's'} in {where} not in code {'is' if one else 'are'} tagged "
+            f"as this project's but not known to vobs: no version of {'it' if one else 'them'} was saved by vobs (a "
+            "copy made in Grafana with Save as keeps the tags; or Grafana pruned old versions) — not counted as "
+            f"orphaned: check whose {'it is' if one else 'each is'} before deleting — {named}")
