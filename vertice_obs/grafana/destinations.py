@@ -74,6 +74,17 @@ def _q(uid: object, what: str = "uid") -> str:
     return segment(check_uid(uid, what))
 
 
+def _provisioned(meta: dict[str, Any]) -> str | None:
+    """The provisioning file of a dashboard Grafana refuses to save through the API, else None. Grafana
+    sets `meta.provisioned` only when its provisioner has `allowUiUpdates: false` (grafana/grafana
+    `pkg/api/dashboard.go` getDashboardHelper; a save then answers 400 "Cannot save provisioned
+    dashboard", `ErrDashboardCannotSaveProvisionedDashboard` of `pkg/services/dashboards`)."""
+    if meta.get("provisioned") is not True:
+        return None
+    file = meta.get("provisionedExternalId")
+    return file if isinstance(file, str) else ""
+
+
 class GrafanaDestination:
     adopts_folders = True  # a narrative's `folder_uid:` names one of its folders
 
@@ -173,7 +184,7 @@ class GrafanaDestination:
         folder = meta.get("folderUid")
         live = LiveDashboard(uid=uid, model=model, version=version if isinstance(version, int) else None,
                              folder_uid=folder if isinstance(folder, str) else "", recorded_hash=None,
-                             latest_is_ours=False)
+                             latest_is_ours=False, provisioned=_provisioned(meta))
         return self.with_history(live) if history else live
 
     def with_history(self, live: LiveDashboard) -> LiveDashboard:

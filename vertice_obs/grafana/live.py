@@ -36,6 +36,9 @@ class LiveDashboard:
     recorded_hash: str | None  # the content hash our last publish wrote, from its version message
     latest_is_ours: bool = True  # the newest version was saved by vobs
     latest_message: str = ""
+    # Grafana holds it from a provisioning file and refuses API saves (`meta.provisioned`): the file
+    # (`meta.provisionedExternalId`, "" when unsaid), else None
+    provisioned: str | None = None
 
     @property
     def drifted(self) -> bool:
@@ -47,6 +50,17 @@ class LiveDashboard:
         """Why a drifted dashboard is not vobs' to overwrite, in the words publish and diff use."""
         return ("edited in Grafana since vobs last published it" if self.recorded_hash
                 else "exists in Grafana but was not published by vobs")
+
+
+    @property
+    def provisioning(self) -> str:
+        """Why a provisioned dashboard is never written, and what helps, in the words publish and diff use."""
+        from vertice_obs.guard.text import escape, folded
+
+        file = f" ({folded(escape(self.provisioned, one_line=True), 120)})" if self.provisioned else ""
+        return (f"provisioned from a file in Grafana{file}: Grafana refuses to save it through the API, --force "
+                "too — change it in that file, or remove it from provisioning, or give the code's dashboard "
+                "another uid")
 
 
 class Destination(Protocol):
