@@ -371,6 +371,9 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     except KeyboardInterrupt as exc:
         raise Interrupted(interrupted(created, plan.actions, results, playlists, getattr(exc, "done", []))) from None
     stop = stop or next((p.stop for p in played if p.stop is not None), None)  # a playlist's 403 stops it too
+    if lost_folders:  # what each still holds by what was written, not the plan: a move that failed stays in it
+        lost_folders = find_folders(target, built.narratives, project.project_id, hits,
+                                    {r.uid for r in results if r.status in WRITTEN}, plan.existing, plan.ledger)
     held = [p.stop is not None and p.status == "failed" for p in played]  # kept back by the stop
     # folders whose write went unanswered (they may exist): the dashboards into them were not sent
     unsure_folders = list(dict.fromkeys(r.unsure for r in results if r.unsure is not None))
