@@ -101,6 +101,34 @@ def test_a_folder_no_narrative_needs_any_more_is_named_by_diff_and_publish(proje
     assert [(r["uid"], r["dashboards"]) for r in rows] == [(NEW, 0)]
 
 
+def test_a_folder_whose_moves_out_failed_is_not_said_empty(project, grafana):
+    """Trial 22 (M4): the narrative's folder changed and creating the new one failed, so its dashboards
+    stayed in the old folder — which publish still called empty, "once publish has moved" them, and
+    deletable: deleting it would have deleted them. What a folder holds is now told by what was written."""
+    assert vobs(project, grafana, "publish").exit_code == 0
+    refolder(project)
+    path = "MAXIMUS/Dopamine"
+    grafana.set_faults(rate=1.0, kinds=("500",), methods=frozenset({"POST"}), paths=("/api/folders",))
+    done = vobs(project, grafana, "publish", "--format", "json")
+    assert done.exit_code == 2, done.output  # nothing written: the folder, then its dashboards, not sent
+    out = json.loads(done.stdout)
+    jsonschema.validate(out, schema("publish"))
+    assert [f["uid"] for f in out["failed_folders"]] == [NEW]
+    assert sorted(d["uid"] for d in out["dashboards"] if d["status"] == "failed") == [
+        "maximus-dopamine-arousal", "maximus-dopamine-overview"]
+    [left] = out["orphaned_folders"]
+    assert (left["uid"], left["dashboards"], left["detail"]) == (
+        OLD, 2, f"folder {path!r}: this project's, and no narrative's folder path needs it any more; it holds 2 "
+                "dashboards")
+    assert {e["folderUid"] for u, e in grafana.dashboards.items() if u.startswith("maximus-dopamine")} == {OLD}
+    text = vobs(project, grafana, "publish")
+    assert "(1 not empty)" in text.stdout and "(empty)" not in text.stdout and "once publish" not in text.stdout
+
+    grafana.set_faults()  # the next publish moves them: the folder is empty then, and said so
+    fixed = json.loads(vobs(project, grafana, "publish", "--format", "json").stdout)
+    assert [(o["uid"], o["dashboards"]) for o in fixed["orphaned_folders"]] == [(OLD, 0)]
+
+
 def test_another_project_s_folder_is_never_this_project_s_orphan(tmp_path, grafana):
     alpha = team(tmp_path / "alpha", "alpha", "alpha", "Alpha/Story")
     beta = team(tmp_path / "beta", "beta", "beta", "Beta/Story")

@@ -65,6 +65,10 @@ def _item(s: Any, namespace: str, entry: dict[str, Any]) -> dict[str, Any]:
                    "grafana.app/updatedTimestamp": entry["updated"]}
     if entry["folderUid"]:
         annotations["grafana.app/folder"] = entry["folderUid"]
+    if entry.get("provisioning"):  # file provisioning's manager and source (server.GrafanaStandIn.provision)
+        annotations.update({"grafana.app/managedBy": "classic-file-provisioning",
+                            "grafana.app/managerId": entry["provisioning"]["name"],
+                            "grafana.app/sourcePath": entry["provisioning"]["path"]})
     return {"kind": "Dashboard", "apiVersion": "dashboard.grafana.app/v0alpha1",
             "metadata": {"name": uid, "namespace": namespace, "uid": f"standin-{entry['id']:08x}",
                          "resourceVersion": str(model["version"]), "generation": model["version"],

@@ -251,6 +251,24 @@ class GrafanaStandIn:
                            "parentUid": folder.get("parentUid", "") if parent_uid is None else parent_uid,
                            "version": folder["version"] + 1, "updated": _now()})
 
+    def provision(self, model: dict[str, Any], path: str, folder_uid: str = "", provisioner: str = "files",
+                  allow_ui_updates: bool = False) -> dict[str, Any]:
+        """A dashboard file provisioning loads (`path`, relative to the provider's folder) — as Grafana's
+        provisioner saves it, with no message. With `allow_ui_updates` false (Grafana's default) an API save
+        of it answers `400` "Cannot save provisioned dashboard" (`ErrDashboardCannotSaveProvisionedDashboard`
+        in pkg/services/dashboards/errors.go, raised by the dashboard service's `BuildSaveDashboardCommand`
+        after the version and title checks) and `GET /api/dashboards/uid/<uid>` says `meta.provisioned: true`
+        with `provisionedExternalId` the file's path (pkg/api/dashboard.go, getDashboardHelper: `provisioned`
+        is set only when the provider does not allow UI updates; the path is set either way). Grafana 12's
+        resource list marks it by annotations (`grafana.app/managedBy: classic-file-provisioning`,
+        `grafana.app/managerId`: the provisioner, `grafana.app/sourcePath`: the file; pkg/apimachinery/utils
+        manager.go, the legacy SQL row reader). Sources read with the search tool for this."""
+        with self._lock:
+            entry = self._store(model, folder_uid, "", "provisioner")
+            self.dashboards[entry["uid"]]["provisioning"] = {"path": path, "name": provisioner,
+                                                             "allowUiUpdates": allow_ui_updates}
+            return entry
+
     # --- state changes ----------------------------------------------------------------------------
     def _id(self) -> int:
         self._next_id += 1
@@ -551,6 +569,9 @@ def _save(s: GrafanaStandIn, body: dict[str, Any]) -> tuple[int, Any]:
         return 400, {"message": "Dashboard name cannot be the same as folder", "status": "name-match"}
     if first != uid and not body.get("overwrite"):  # one title (by slug) per folder before 11.3
         return 412, {"status": "name-exists", "message": "A dashboard with the same name in the folder already exists"}
+    held = (existing or {}).get("provisioning")
+    if held and not held["allowUiUpdates"]:  # after the checks above, as Grafana's BuildSaveDashboardCommand
+        return 400, {"message": "Cannot save provisioned dashboard"}
     entry = s._store(model, folder_uid, body.get("message", ""))
     slug = _slug(model["title"])
     return 200, {"id": entry["id"], "uid": entry["uid"], "url": f"/d/{entry['uid']}/{slug}", "status": "success",
@@ -568,6 +589,9 @@ def _meta(s: GrafanaStandIn, entry: dict[str, Any]) -> dict[str, Any]:
             "folderTitle": folder["title"] if folder else "Dashboards",
             "folderUrl": f"/dashboards/f/{folder['uid']}/{_slug(folder['title'])}" if folder else "",
             "provisioned": False, "provisionedExternalId": "", "annotationsPermissions": {}}
+    held = entry.get("provisioning")
+    if held:  # see `GrafanaStandIn.provision`
+        meta.update(provisioned=not held["allowUiUpdates"], provisionedExternalId=held["path"])
     return meta
 
 

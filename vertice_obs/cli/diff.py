@@ -86,6 +86,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         diff_dashboard,
         moved,
         owned,
+        provisioned,
         with_change,
     )
     from vertice_obs.grafana.diff import unified as unified_diff
@@ -130,9 +131,13 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
              DashboardDiff(s.rendered.uid, s.rendered.model.get("title", ""), UNCHANGED) if s.unchanged
              else diff_dashboard(s.rendered.uid, s.rendered.model, s.live.model if s.live else None) for s in seen]
     # another project's, which publish skips (skipped-owned) without --force: said so, as publish decides it
-    owners = [other_owner(s.live.model, project.project_id) if s.live and not s.unchanged else None for s in seen]
+    owners = [other_owner(s.live.model, project.project_id) if s.live and not s.unchanged
+              and s.live.provisioned is None else None for s in seen]
     diffs = [owned(d, f"{owned_by(owner)}: publish skips it without --force (skipped-owned) — {TAKE_OVER}")
              if owner is not None else d for d, owner in zip(diffs, owners)]
+    # held by a provisioning file in Grafana, which refuses its save: publish never sends it, --force or not
+    diffs = [provisioned(d, f"{s.live.provisioning} (publish skips it: skipped-provisioned)")
+             if s.live and not s.unchanged and s.live.provisioned is not None else d for d, s in zip(diffs, seen)]
     moves = [bool(s.live and not s.unchanged and s.live.folder_uid != s.folder_uid) for s in seen]
     homes = {(s.rendered.folder, s.rendered.folder_uid) for s in seen}
     tree = target.folders() if homes else {}  # the path a dashboard moves from, not its folder's title only
@@ -208,7 +213,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         for d, live, drift in zip(diffs, lives + [None] * (len(diffs) - len(lives)), drifted):
             mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-", ADOPTED: "=", OWNED: "x"}.get(
                 d.status, " ")
-            status = "drifted" if drift else d.status
+            status = "drifted" if drift else "provisioned" if d.provisioned else d.status
             click.echo(f"{mark} {_show(d.uid):<{width}}  {status:<9}  {_show(d.title)}".rstrip())
             if drift:  # what publish will say, and do
                 click.echo(f"      {live.drift}: publish skips it without --force (vobs pull --uid {_show(d.uid)} "
@@ -225,7 +230,8 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         counts = {s: sum(d.status == s for d in diffs) for s in ("added", "changed", "unchanged", "orphaned")}
         said = [f"{n} {s}" + (f" ({sum(drifted)} drifted)" if s == "changed" and any(drifted) else "")
                 for s, n in counts.items()]
-        said += [f"{n} {s}" for s in (ADOPTED, OWNED) if (n := sum(d.status == s for d in diffs))]  # when some are
+        kinds = ["provisioned" if d.provisioned else d.status for d in diffs]
+        said += [f"{kinds.count(s)} {s}" for s in (ADOPTED, OWNED, "provisioned") if s in kinds]  # when some are
         tally = f"; folders: {fr.tally(folder_rows)}" if fr.tally(folder_rows) else ""  # as the lines: folders first
         tally += f"; playlists: {pr.diff_tally(playlist_rows)}" if playlist_rows else ""
         click.echo(", ".join(said) + f"{tally} — against {target.description}")

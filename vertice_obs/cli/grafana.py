@@ -238,8 +238,8 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     refused before any write without --force — or every write it tried failed) · 3 some
     dashboards were not published
     (listed; run again to finish; one another project owns on this Grafana — tagged
-    vertice-obs:<its id> — is skipped unless --force) · 130 Ctrl-C or SIGTERM (one line says what
-    was written; run again to finish). A write the token may not make (403) stops the publish
+    vertice-obs:<its id> — is skipped unless --force, one provisioned from a file always) · 130
+    Ctrl-C or SIGTERM (one line says what was written; run again to finish). A write the token may not make (403) stops the publish
     there: one line naming it, nothing more sent. --dry-run exits as the real run would: 3 when
     its plan skips a drifted or another project's dashboard, or a drifted playlist.
 
@@ -271,6 +271,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         execute,
         git_commit,
         plan_publish,
+        status_json,
     )
     from vertice_obs.grafana.survey import orphans as find_orphans
     from vertice_obs.grafana.survey import recorded, unrecorded_note
@@ -328,7 +329,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         elif fmt == "json":
             click.echo(machine_json("publish", dry_run=True, destination=destination_json(target),
                                     folders=folders_json(plan.folders, plan.updates),
-                                    dashboards=rows, playlists=planned, orphans=[o.to_dict() for o in lost],
+                                    dashboards=[status_json(r) for r in rows], playlists=planned,
+                                    orphans=[o.to_dict() for o in lost],
                                     **({"unrecorded": unrecorded} if unrecorded else {}),
                                     **adopted_json(plan.records, plan), **orphaned_folders_json(lost_folders)))
         else:
@@ -373,6 +375,9 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     except KeyboardInterrupt as exc:
         raise Interrupted(interrupted(created, plan.actions, results, playlists, getattr(exc, "done", []))) from None
     stop = stop or next((p.stop for p in played if p.stop is not None), None)  # a playlist's 403 stops it too
+    if lost_folders:  # what each still holds by what was written, not the plan: a move that failed stays in it
+        lost_folders = find_folders(target, built.narratives, project.project_id, hits,
+                                    {r.uid for r in results if r.status in WRITTEN}, plan.existing, plan.ledger)
     held = [p.stop is not None and p.status == "failed" for p in played]  # kept back by the stop
     # folders whose write went unanswered (they may exist): the dashboards into them were not sent
     unsure_folders = list(dict.fromkeys(r.unsure for r in results if r.unsure is not None))

@@ -38,7 +38,12 @@ from vertice_obs.grafana.answers import (
 )
 from vertice_obs.grafana.failures import explain
 from vertice_obs.grafana.folders import Folder, from_answer
-from vertice_obs.grafana.live import LiveDashboard, Newest, recorded_hash
+from vertice_obs.grafana.live import (
+    LiveDashboard,
+    Newest,
+    provisioned_file,
+    recorded_hash,
+)
 from vertice_obs.grafana.normalize import content_hash
 from vertice_obs.grafana.resources import (
     LIST_PATH,
@@ -186,7 +191,7 @@ class GrafanaDestination:
         folder = meta.get("folderUid")
         live = LiveDashboard(uid=uid, model=model, version=version if isinstance(version, int) else None,
                              folder_uid=folder if isinstance(folder, str) else "", recorded_hash=None,
-                             latest_is_ours=False)
+                             latest_is_ours=False, provisioned=provisioned_file(meta))
         return self.with_history(live) if history else live
 
     def with_history(self, live: LiveDashboard) -> LiveDashboard:

@@ -30,9 +30,11 @@ class DashboardDiff:
     title: str
     status: str
     changes: list[str] = field(default_factory=list)
+    provisioned: bool = False  # OWNED by a provisioning file in Grafana: publish never saves it (`provisioned`)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"uid": self.uid, "title": self.title, "status": self.status, "changes": self.changes}
+        return {"uid": self.uid, "title": self.title, "status": self.status, "changes": self.changes,
+                **({"provisioned": True} if self.provisioned else {})}
 
 
 def diff_dashboard(uid: str, desired: dict[str, Any] | None, live: dict[str, Any] | None) -> DashboardDiff:
@@ -81,12 +83,19 @@ def owned(d: DashboardDiff, why: str) -> DashboardDiff:
     return DashboardDiff(d.uid, d.title, OWNED, [why, *d.changes])
 
 
+def provisioned(d: DashboardDiff, why: str) -> DashboardDiff:
+    """`d` as a dashboard Grafana holds from a provisioning file and refuses to save through the API:
+    publish skips it, --force too (`skipped-provisioned`) — `why` first, then what differs. `owned`
+    (another owner holds the uid) in JSON, with `"provisioned": true`."""
+    return DashboardDiff(d.uid, d.title, OWNED, [why, *d.changes], provisioned=True)
+
+
 def with_change(d: DashboardDiff, change: str) -> DashboardDiff:
     """`d` plus a change a publish makes beyond the dashboard's content — a move (`moved`), or what
     it does to the folders the dashboard sits in (`folder 'web-shop' → 'Shop', moved into 'Web'`):
     a change, whatever the content says."""
     return DashboardDiff(d.uid, d.title, CHANGED if d.status in (UNCHANGED, ADOPTED) else d.status,
-                         [*d.changes, change])
+                         [*d.changes, change], d.provisioned)
 
 
 def unified(uid: str, desired: dict[str, Any] | None, live: dict[str, Any] | None, color: bool = False) -> str:

@@ -15,7 +15,7 @@ from vertice_obs.grafana.folders import Folder
 from vertice_obs.grafana.normalize import content_hash
 from vertice_obs.grafana.resources import Listed
 
-__all__ = ["MESSAGE_PREFIX", "Destination", "LiveDashboard", "Newest", "publish_message", "recorded_hash"]
+__all__ = ["MESSAGE_PREFIX", "Destination", "LiveDashboard", "Newest", "provisioned_file", "publish_message", "recorded_hash"]
 MESSAGE_PREFIX = "vobs publish"
 
 
@@ -36,6 +36,9 @@ class LiveDashboard:
     recorded_hash: str | None  # the content hash our last publish wrote, from its version message
     latest_is_ours: bool = True  # the newest version was saved by vobs
     latest_message: str = ""
+    # Grafana holds it from a provisioning file and refuses API saves (`meta.provisioned`): the file
+    # (`meta.provisionedExternalId`, "" when unsaid), else None
+    provisioned: str | None = None
 
     @property
     def drifted(self) -> bool:
@@ -47,6 +50,17 @@ class LiveDashboard:
         """Why a drifted dashboard is not vobs' to overwrite, in the words publish and diff use."""
         return ("edited in Grafana since vobs last published it" if self.recorded_hash
                 else "exists in Grafana but was not published by vobs")
+
+
+    @property
+    def provisioning(self) -> str:
+        """Why a provisioned dashboard is never written, and what helps, in the words publish and diff use."""
+        from vertice_obs.guard.text import escape, folded
+
+        file = f" ({folded(escape(self.provisioned, one_line=True), 120)})" if self.provisioned else ""
+        return (f"provisioned from a file in Grafana{file}: Grafana refuses to save it through the API, --force "
+                "too — change it in that file, or remove it from provisioning, or give the code's dashboard "
+                "another uid")
 
 
 class Destination(Protocol):
@@ -108,3 +122,14 @@ def recorded_hash(message: object) -> str | None:
     if isinstance(message, str) and message.startswith(MESSAGE_PREFIX) and "sha256:" in message:
         return message.rsplit("sha256:", 1)[1].strip()
     return None
+
+
+def provisioned_file(meta: dict[str, Any]) -> str | None:
+    """The provisioning file of a dashboard Grafana refuses to save through the API, else None. Grafana
+    sets `meta.provisioned` only when its provisioner has `allowUiUpdates: false` (grafana/grafana
+    `pkg/api/dashboard.go` getDashboardHelper; a save then answers 400 "Cannot save provisioned
+    dashboard", `ErrDashboardCannotSaveProvisionedDashboard` of `pkg/services/dashboards`)."""
+    if meta.get("provisioned") is not True:
+        return None
+    file = meta.get("provisionedExternalId")
+    return file if isinstance(file, str) else ""

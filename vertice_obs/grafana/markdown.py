@@ -37,8 +37,8 @@ PUBLISH_MARKER = "<!-- vobs publish -->"
 MAX_CHANGES = 100  # per <details> block: one rewritten dashboard must not crowd out the others
 _NOTE_RESERVE = 400  # bytes kept free for the truncation note
 
-NEW, DRIFTED, ORPHAN = "new", "drifted", "orphan"
-_KIND_ORDER = (DRIFTED, OWNED, CHANGED, NEW, ORPHAN, "removed", ADOPTED, UNCHANGED)
+NEW, DRIFTED, ORPHAN, PROVISIONED = "new", "drifted", "orphan", "provisioned"
+_KIND_ORDER = (DRIFTED, OWNED, PROVISIONED, CHANGED, NEW, ORPHAN, "removed", ADOPTED, UNCHANGED)
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class DiffEntry:
         status = self.diff.status
         if status == CHANGED:
             return DRIFTED if self.drifted else CHANGED
+        if self.diff.provisioned:
+            return PROVISIONED
         return {ADDED: NEW, ORPHANED: ORPHAN, REMOVED: "removed"}.get(status, status)
 
 
@@ -92,7 +94,7 @@ def diff_comment(entries: Sequence[DiffEntry], against: str, limit: int = COMMEN
                + "".join(advice for kind, advice in _SKIPPED_ADVICE.items() if any(e.kind == kind for e in moving))
                + "."), ""]
     rows = [_diff_row(e) for e in moving]
-    details = [_details(e, max_changes) for e in moving if e.kind in (CHANGED, DRIFTED, OWNED)]
+    details = [_details(e, max_changes) for e in moving if e.kind in (CHANGED, DRIFTED, OWNED, PROVISIONED)]
     quiet = [_diff_row(e) for e in unchanged]
     budget = limit - size("\n".join(head)) - _NOTE_RESERVE
     rows_kept, budget = _fit(rows, budget, size(_DIFF_HEADER) + 1)
@@ -115,16 +117,18 @@ def diff_comment(entries: Sequence[DiffEntry], against: str, limit: int = COMMEN
 _DIFF_HEADER = "| Dashboard | Folder | Change | Changes |\n|---|---|---|--:|"
 # what publish does not apply without --force, said after "Publishing would apply what follows" when there are some
 _SKIPPED_ADVICE = {DRIFTED: "; drifted dashboards need a review and `--force`",
-                   OWNED: "; another project's (owned) need another uid, or `--force` to take them over"}
+                   OWNED: "; another project's (owned) need another uid, or `--force` to take them over",
+                   PROVISIONED: "; provisioned ones are Grafana's from a file, which publish never saves: change that "
+                                "file, or remove them from provisioning"}
 
 
 def _diff_row(e: DiffEntry) -> str:
     d = e.diff
-    changes = str(len(d.changes)) if e.kind in (CHANGED, DRIFTED, OWNED) else "—"
+    changes = str(len(d.changes)) if e.kind in (CHANGED, DRIFTED, OWNED, PROVISIONED) else "—"
     return f"| {_dashboard(d.title, d.uid)} | {md(e.folder, 120)} | {_KIND_LABEL.get(e.kind, md(e.kind))} | {changes} |"
 
 
-_KIND_LABEL = {DRIFTED: "⚠️ drifted", OWNED: "⚠️ owned", CHANGED: "changed", NEW: "new", ORPHAN: "orphan", ADOPTED: "adopted",
+_KIND_LABEL = {DRIFTED: "⚠️ drifted", OWNED: "⚠️ owned", PROVISIONED: "⚠️ provisioned", CHANGED: "changed", NEW: "new", ORPHAN: "orphan", ADOPTED: "adopted",
                UNCHANGED: "unchanged"}
 
 
@@ -164,8 +168,11 @@ def _left_out(rows_kept: int, rows: int, details_kept: int, details: int, quiet_
 
 # --- vobs publish ---------------------------------------------------------------------------------
 
-_RESULT_ORDER = ("failed", "unknown", "skipped-drift", "skipped-owned", "created", "updated", "adopted", "create", "update",
+_RESULT_ORDER = ("failed", "unknown", "skipped-drift", "skipped-owned", "skipped-provisioned", "created", "updated", "adopted", "create", "update",
                  "adopt", "unchanged")
+
+
+_SKIPS = ("skipped-drift", "skipped-owned", "skipped-provisioned")  # `publish.SKIPPED`: not published, by plan
 
 
 def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str | None = None,
@@ -189,12 +196,12 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
     ordered = sorted(entries, key=lambda e: _RESULT_ORDER.index(e.status) if e.status in _RESULT_ORDER else 0)
     statuses = [e.status for e in ordered]
     if dry_run:
-        counts = _counts(statuses, ("create", "update", "adopt", "unchanged", "skipped-drift", "skipped-owned"))
+        counts = _counts(statuses, ("create", "update", "adopt", "unchanged", *_SKIPS))
         title = f"### vobs publish --dry-run: {counts or 'nothing to publish'}"
     else:
         fixed = {s: statuses.count(s) for s in ("created", "updated", "unchanged", "failed")}
         counts = ", ".join(f"{n} {s}" for s, n in fixed.items())
-        for extra in ("unknown", "adopted", "skipped-drift", "skipped-owned"):  # said only when there are any
+        for extra in ("unknown", "adopted", *_SKIPS):  # said only when there are any
             if extra in statuses:
                 counts += f", {statuses.count(extra)} {extra}"
         title = f"### vobs publish: {counts}"
@@ -217,7 +224,7 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
         remedies = list(dict.fromkeys(md(r, 300) for _, _, r in broken if r))
         then = " ".join(r[:1].upper() + r[1:] + "." for r in remedies) if remedies else "Then `vobs publish` again."
         head += [f"**{_plural(len(broken), 'folder')} not written:** {named}{more}. {then}", ""]
-    not_published = [e for e in ordered if e.status in ("failed", "skipped-drift", "skipped-owned")]
+    not_published = [e for e in ordered if e.status in ("failed", *_SKIPS)]
     if not_published and not dry_run and stopped:
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** The publish stopped at an "
                  "error every write would meet (see the job's log): fix it, then publish again.", ""]

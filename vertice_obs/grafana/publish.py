@@ -48,8 +48,10 @@ from vertice_obs.grafana.reserved import folder_refusals, title_refusals
 from vertice_obs.grafana.survey import Seen, survey
 
 CREATE, UPDATE, UNCHANGED, DRIFT, OWNED, ADOPT = "create", "update", "unchanged", "skipped-drift", "skipped-owned", "adopt"
-DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: DRIFT, OWNED: OWNED, ADOPT: "adopted"}
-SKIPPED = (DRIFT, OWNED)  # refused without `force`: not published, publish exits 3
+PROVISIONED = "skipped-provisioned"  # Grafana holds it from a provisioning file and refuses its save: never sent
+DONE = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DRIFT: DRIFT, OWNED: OWNED, ADOPT: "adopted",
+        PROVISIONED: PROVISIONED}
+SKIPPED = (DRIFT, OWNED, PROVISIONED)  # refused in the plan (the first two without `force`): publish exits 3
 WRITES = (CREATE, UPDATE, ADOPT)
 WRITTEN = tuple(DONE[kind] for kind in WRITES)  # what those are once done: created, updated, adopted
 UNKNOWN = "unknown"  # a write sent, never answered: Grafana may have applied it, or not (answers.OUTCOME_UNKNOWN)
@@ -97,10 +99,16 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """One of `vobs publish --format json`'s `dashboards` (schemas/output/publish.schema.json)."""
-        return {"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version}
+        return status_json({"uid": self.uid, "status": self.status, "detail": self.detail, "version": self.version})
 
 
-__all__ = ["Action", "NOT_SENT", "UNKNOWN", "advice", "decide", "reserved_refusals", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
+def status_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A dashboard's row of `--format json`, its status one schema_version 1 knows: a provisioned one is
+    `skipped-owned` (held by another owner, not written) with the optional `"provisioned": true`."""
+    return {**row, "status": OWNED, "provisioned": True} if row["status"] == PROVISIONED else row
+
+
+__all__ = ["Action", "NOT_SENT", "PROVISIONED", "status_json", "UNKNOWN", "advice", "decide", "reserved_refusals", "SKIPPED", "WRITES", "WRITTEN", "adopting", "PublishPlan", "Result", "execute", "stops", "folder_chain",
            "folder_uid", "git_commit",
            "plan_publish", "select"]
 
@@ -199,6 +207,9 @@ def advice(statuses: Iterable[str], dry_run: bool = False, code: Callable[[str],
                     else f"drifted ones need a review and {code('--force')}")
     if OWNED in statuses:
         then.append(f"another project's ({OWNED}) need another uid, or {code('--force')} to take them over")
+    if PROVISIONED in statuses:
+        then.append("provisioned ones are Grafana's from a file, which no API save may change: change that file, or "
+                    "remove them from provisioning, or give the code's another uid")
     return then
 
 
@@ -218,6 +229,8 @@ def decide(seen: Seen, force: bool, project_id: str | None = None) -> Action:
         return Action(r.uid, UNCHANGED, r.model, folder, live, digest=seen.digest)
     if live is None:
         return Action(r.uid, CREATE, r.model, folder, None, "new", seen.digest)
+    if live.provisioned is not None:  # Grafana would refuse the save (400), --force or not: never sent
+        return Action(r.uid, PROVISIONED, r.model, folder, live, live.provisioning, seen.digest)
     owner = other_owner(live.model, project_id)
     if owner is not None and not force:  # another project's on this Grafana: never overwritten unasked
         return Action(r.uid, OWNED, r.model, folder, live, f"{owned_by(owner)}: {TAKE_OVER}", seen.digest)

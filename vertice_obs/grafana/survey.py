@@ -96,7 +96,9 @@ def _look(r: RenderedDashboard, hit: dict[str, Any] | None, target: Destination,
     if live is None:  # deleted since the search
         return Seen(r, digest, folder, False, None)
     if same_place(r, live):  # recorded as ours (the provisioning state), or to adopt: the newest version was not
-        return Seen(r, digest, folder, True, live, adopt=not (live.latest_is_ours and live.recorded_hash == digest))
+        # a provisioned one is not adopted: Grafana refuses the save, and nothing differs to write
+        return Seen(r, digest, folder, True, live, adopt=live.provisioned is None and not (
+            live.latest_is_ours and live.recorded_hash == digest))
     if history:
         if newest is not None and newest.version == live.version and recorded_hash(newest.message):
             # The newest version is ours: its message is the last publish's record, no history needed.
