@@ -95,6 +95,7 @@ def test_a_redirect_is_not_followed_and_says_where_it_pointed(root, grafana):
     assert [d["status"] for d in out["dashboards"]] == ["failed", "failed"]
     assert "; publish stopped there, nothing more sent" in done.stderr  # the same answer for every write
     assert "answered with a redirect to http://127.0.0.1:9/api/dashboards/db, which vobs does not follow" in done.stderr
+    assert "if Grafana's API is there, give that URL" in done.stderr
     assert "secret-in-location" not in done.output and "GRAFANA_TOKEN" not in done.stderr
     assert [r for r in grafana.requests if r.method == "POST"] and grafana.dashboards == {}
     assert "unknown" not in done.stderr  # a redirect is an answer: nothing was applied

@@ -22,6 +22,7 @@ from hostile.test_grafana_hostile import (  # noqa: F401  (_stop_fakes: the fake
     Answer,
     _stop_fakes,
     command,
+    dashboard,
     live,
     on,
     routes,
@@ -42,7 +43,16 @@ def code_titled(title: str, *args: str):
 
 
 def orphans(*hits: dict) -> object:
-    return on("/api/search", Answer(body=[{"type": "dash-db", "tags": MANAGED, **h} for h in hits]))
+    """The search lists `hits` tagged as this project's, each one vobs saved (a version carries its
+    publish message: the proof an orphan needs, trial 22 M3) — a hit whose uid is no Grafana uid has none."""
+    def saved(method, path, query, headers):
+        if method == "GET" and path.startswith("/api/dashboards/uid/"):
+            uid = path.removeprefix("/api/dashboards/uid/").removesuffix("/versions")
+            if path.endswith("/versions"):
+                return Answer(body=[{"version": 2, "message": "vobs publish abc1234 sha256:" + "0" * 64}])
+            return Answer(body=dashboard(uid))
+        return None
+    return routes(on("/api/search", Answer(body=[{"type": "dash-db", "tags": MANAGED, **h} for h in hits])), saved)
 
 
 HOSTILE_PANEL = {"id": 99, "type": "timeseries", "title": EVIL,
@@ -53,7 +63,8 @@ CASES = [
     Case("diff-md-live-title-and-panel", command("diff", live("sample-a", title=EVIL, panels=[HOSTILE_PANEL]),
                                                  "--format", "markdown"), 1, error_line=False, env=ENV),
     Case("diff-md-orphan-uid-title-folder", command("diff", orphans(
-        {"uid": EVIL, "title": EVIL, "folderTitle": EVIL}), "--format", "markdown"), 1, error_line=False, env=ENV),
+        {"uid": EVIL, "title": EVIL, "folderTitle": EVIL}, {"uid": "evil-orphan", "title": EVIL, "folderTitle": EVIL}),
+        "--format", "markdown"), 1, error_line=False, env=ENV),
     Case("diff-md-many-huge-orphans", command("diff", orphans(*[
         {"uid": f"o{i}", "title": f"{i}|" + "t" * 5_000, "folderTitle": "f|" * 2_000} for i in range(2_000)]),
         "--format", "markdown"), 1, error_line=False, env=ENV),
@@ -71,6 +82,8 @@ def test_hostile_markdown(case, tmp_path):
     assert parsed.tables and all(len(row) == len(table[0]) for table in parsed.tables for row in table)
     for marker in ("<img", "<script", "</details></summary>"):
         assert marker not in out.stdout  # escaped in the source, only text once rendered
+    if case.id == "diff-md-orphan-uid-title-folder":  # the orphan vobs saved is listed, its hostile title escaped
+        assert "evil-orphan" in out.stdout and "not known to vobs" in out.stderr
     if case.id == "diff-md-many-huge-orphans":
         assert "not listed" in out.stdout or "left out of the table" in out.stdout
 

@@ -43,6 +43,7 @@ from vertice_obs.grafana.folders import Folder, home_uid, path_of
 from vertice_obs.grafana.live import Destination, LiveDashboard, recorded_hash
 from vertice_obs.grafana.normalize import content_hash, normalize
 from vertice_obs.grafana.resources import Listed
+from vertice_obs.guard.paths import UID_RE
 
 LIST_WORTH = 16  # fewer existing dashboards: their small reads go out in one concurrent wave anyway
 
@@ -166,6 +167,8 @@ def recorded(target: Destination) -> Callable[[str], bool | None]:
     publish message, `recorded_hash`; a provisioning folder's state records it)? None: gone. Two
     reads per dashboard found tagged as ours and not in code, none when there is none."""
     def saved(uid: str) -> bool | None:
+        if not UID_RE.fullmatch(uid):  # no Grafana uid (a hostile search answer): vobs never saved it
+            return False
         live = target.get(uid, history=True)
         return None if live is None else bool(live.recorded_hash)
     return saved
