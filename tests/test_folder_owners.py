@@ -35,6 +35,9 @@ from vertice_obs.grafana.folder_owners import (
 )
 from vertice_obs.grafana.folders import Folder, folder_uid
 
+ADOPTED = ("no record of vobs' says whose it is (made by a vobs before folder records, or its record failed): "
+           "recorded as this project's")
+
 
 def team(root: Path, name: str | None, prefix: str, folder: str) -> Path:
     """The sample project with its uids `<prefix>-a`, `<prefix>-b`, its narrative in `folder`;
@@ -194,7 +197,7 @@ def test_folders_made_before_the_records_are_adopted_and_said_so(project, grafan
     assert diff.exit_code == 1  # publish would write the records
     rows = json.loads(diff.stdout)["folders"]
     assert {f["status"] for f in rows} == {"adopted"} and len(rows) == count
-    assert rows[0]["changes"] == ["made by a vobs before folder records: recorded as this project's"]
+    assert rows[0]["changes"] == [ADOPTED]
     dry = vobs(project, grafana, "publish", "--dry-run", "--format", "json")
     assert dry.exit_code == 0
     planned = json.loads(dry.stdout)
@@ -205,8 +208,7 @@ def test_folders_made_before_the_records_are_adopted_and_said_so(project, grafan
 
     done = vobs(project, grafana, "publish")
     assert done.exit_code == 0, done.output
-    assert ("adopted folder 'ESGT' (uid vobs-maximus-esgt): made by a vobs before folder records: recorded as this "
-            "project's" if grafana.nested else "adopted folder 'MAXIMUS / ESGT'") in done.stdout
+    assert (f"adopted folder 'ESGT' (uid vobs-maximus-esgt): {ADOPTED}" if grafana.nested else "adopted folder 'MAXIMUS / ESGT'") in done.stdout
     assert len(records(grafana)) == count and len(grafana.folders) == count
     assert vobs(project, grafana, "diff").exit_code == 0
     grafana.edit_folder_in_ui("vobs-maximus-esgt", title="Renamed by hand")  # recorded now: drift from here on
@@ -290,7 +292,8 @@ def test_an_update_s_record_never_answered_is_no_folder_of_unknown_outcome():
     """The record is written before the update: when it goes unanswered the update was not sent, so the
     folder is not one Grafana "may have made" (a write of unknown outcome), but one not renamed."""
     from vertice_obs.grafana.answers import DestinationError
-    from vertice_obs.grafana.publish import PublishPlan, _intent
+    from vertice_obs.grafana.folder_writes import _intent
+    from vertice_obs.grafana.publish import PublishPlan
 
     class Ledger:
         def record(self, folder, commit, was=None):

@@ -148,8 +148,8 @@ def test_a_folder_create_never_answered_is_unknown_and_its_dashboards_are_not_se
     uid = out["unknown_folders"][0]["uid"]
     assert [(d["uid"], d["status"]) for d in out["dashboards"]] == [("sample-a", "failed"), ("sample-b", "failed")]
     assert all(d["detail"].startswith(f"{NOT_SENT}Grafana at {grafana.url} is unreachable: the "
-                                      "connection was cut before an answer") and d["detail"].endswith(UNKNOWN)
-               for d in out["dashboards"]), out["dashboards"]
+                                      "connection was cut before an answer") and "may have saved" not in d["detail"]
+               for d in out["dashboards"]), out["dashboards"]  # never sent: never "Grafana may have saved it" (L5)
     assert done.stderr.startswith(f"vobs: error: 1 folder of unknown outcome (sent, never answered: Grafana may have "
                                   f"made it): {uid}; 2 dashboard(s) not published: sample-a (failed), sample-b "
                                   "(failed); "), done.stderr
@@ -171,7 +171,7 @@ def test_a_folder_create_that_timed_out_is_unknown_in_text_and_markdown(root, gr
                                            "Grafana may have made it); its dashboards were not sent")
     rows = [line.split(None, 2) for line in text.stdout.splitlines() if line.startswith("sample-")]
     assert [(u, status) for u, status, _ in rows] == [("sample-a", "failed"), ("sample-b", "failed")]
-    assert all(detail.startswith(NOT_SENT) and detail.endswith(f"answered 504: timeout — {UNKNOWN}")
+    assert all(detail.startswith(NOT_SENT) and detail.endswith("answered 504: timeout") and UNKNOWN not in detail
                for *_, detail in rows), rows
     assert text.stderr.startswith(f"vobs: error: 1 folder of unknown outcome (sent, never answered: Grafana may have "
                                   f"made it): {uid}; "), text.stderr

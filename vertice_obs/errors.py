@@ -9,7 +9,12 @@ Owns: exit codes, the error types and the one "did you mean …?" rule (`closest
 
 from __future__ import annotations
 
-from typing import Iterable
+import contextlib
+import signal
+import threading
+from typing import Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # the check ran and found something: stale exports, missing metrics, a diff
@@ -64,6 +69,38 @@ class Interrupted(KeyboardInterrupt):
 
     def __str__(self) -> str:
         return self.message
+
+
+@contextlib.contextmanager
+def held_interrupts() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back over one whole write (a folder made, then vobs' record of it): a
+    `KeyboardInterrupt` between the two would leave it written and said nowhere. Delivered as the
+    handler before would have, once the block ends without an error. Only in the main thread, where
+    Python runs signal handlers: elsewhere nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {n: signal.signal(n, lambda signum, _frame: held.append(signum)) for n in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if held:
+        handler = previous[held[0]]
+        if callable(handler):
+            handler(held[0], None)
+        elif handler == signal.SIG_DFL:
+            signal.raise_signal(held[0])
+
+
+def held_each(items: Iterable[T]) -> Iterator[T]:
+    """`items`, each with Ctrl-C held (`held_interrupts`) until the loop asks for the next: a loop
+    body that only `continue`s is one whole write, and an interrupt lands between two."""
+    for item in items:
+        with held_interrupts():
+            yield item
 
 
 class WriteFailed(VobsError):

@@ -26,6 +26,7 @@ from vertice_obs.cli.grafana_report import (
     stopped_line,
     summary,
     table,
+    unrecorded_folder_lines,
     unsure_lines,
     written_folders,
 )
@@ -357,6 +358,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     commit = git_commit(project.root)
     created: list = []  # the folders created, as they are
     broken: list = []  # (folder, error) of each folder whose write failed, as they fail
+    lacking: list = []  # (folder, error) of each folder in Grafana whose record as this project's failed
     results = None
     from vertice_obs.grafana.playlist_report import tally_of
     from vertice_obs.grafana.playlists import execute_playlists
@@ -366,7 +368,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
               if show and not nothing else contextlib.nullcontext()) as bar:
             tick = None if bar is None else (lambda _r: bar.update(1))
             results = [] if nothing else execute(plan, target, commit, project.backup_dir, concurrency, tick,
-                                                 created.append, lambda f, e: broken.append((f, e)))
+                                                 created.append, lambda f, e: broken.append((f, e)),
+                                                 lambda f, e: lacking.append((f, e)))
         stop = next((r.stop for r in results if r.stop is not None), None)
         # a new chapter dashboard not saved, or not known to be (its save was never answered): its playlist waits
         missing = {r.uid: r.status for r, a in zip(results, plan.actions) if r.status in ("failed", "unknown")
@@ -384,15 +387,17 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     broken = [(f, e) for f, e in broken if not e.unknown and f not in unsure_folders]  # refused: not written
     failed = [r for r in results if r.status in ("failed", UNKNOWN, *SKIPPED)]
     unplayed = [p for p in played if p.status in ("failed", UNKNOWN, "skipped-drift")]
-    unrecorded = [p.narrative for p in played if not p.recorded]  # in Grafana, its record failed: said, exit 3
+    unlisted = [p.narrative for p in played if not p.recorded]  # in Grafana, its record failed: said, exit 3
+    unfiled = {f.uid for f, _ in lacking}  # the same, of folders
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":
         click.echo(machine_json("publish", dry_run=False, destination=destination_json(target),
-                                folders=folders_json(written_folders(created, plan), plan.updates),
-                                dashboards=[r.to_dict() for r in results], **adopted_json(created, plan),
+                                folders=folders_json(written_folders(created, plan), plan.updates, unfiled),
+                                dashboards=[r.to_dict() for r in results],
+                                **adopted_json([*created, *(f for f, _ in lacking if f not in created)], plan, unfiled),
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)],
                                 orphans=[o.to_dict() for o in lost], **orphaned_folders_json(lost_folders),
-                                **({"unrecorded": unrecorded} if unrecorded else {}),
+                                **({"unrecorded": unrecorded} if unrecorded else {}),  # Save-as copies, as the dry run's
                                 **({"unknown_folders": folders_json(unsure_folders, {})} if unsure_folders else {}),
                                 **({"failed_folders": [{**folders_json([f], plan.updates)[0], "error": str(e)}
                                                        for f, e in broken]} if broken else {})))
@@ -400,10 +405,12 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         click.echo(summary(chosen, [(r.uid, r.status, r.detail, r.remedy) for r in results], target, False, commit,
                            stopped=bool(stop), folders=[f for f in created if f.uid not in (*plan.updates, *plan.adopted)],
                            backups=backups, lost=lost, unsure_folders=unsure_folders,
-                           adopted=[f for f in created if f.uid in plan.adopted], broken=broken, lost_folders=lost_folders)
+                           adopted=[f for f in created if f.uid in plan.adopted and f.uid not in unfiled], broken=broken,
+                           lost_folders=lost_folders, unrecorded_folders=lacking)
                    + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
     else:  # after a stop, each one it kept back is listed as such (exit 3 names them: trial 16); the error says why
-        for line in folder_lines(created, "created", plan.said, plan.adopted) + unsure_lines(unsure_folders) + failed_lines(broken):
+        for line in (folder_lines(created, "created", plan.said, plan.adopted) + unrecorded_folder_lines(lacking)
+                     + unsure_lines(unsure_folders) + failed_lines(broken)):
             click.echo(line)
         table([(r.uid, r.status, r.detail) if r.stop is None else (r.uid, STOPPED, "") for r in results]
               + [(f"playlist:{p.narrative}", STOPPED if h else p.status, "" if h else p.detail)
@@ -421,15 +428,15 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     # a write never answered (a dashboard's, a folder's, a playlist's) may have been applied: not "nothing written"
     unsure = any(r.status == UNKNOWN for r in [*results, *played]) or bool(unsure_folders)
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
-        say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held), unrecorded))
+        say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held), unlisted, lacking))
         ctx.exit(EXIT_PARTIAL if written or unsure else EXIT_INPUT)
-    if failed or unplayed or broken or unrecorded:  # one line: folders, dashboards, then playlists
+    if failed or unplayed or broken or unlisted or lacking:  # one line: folders, dashboards, then playlists
         # a folder's failure is advised as a dashboard's: its remedy when it has one, else to publish again
         advised = ([r.status for r in failed if not r.remedy] + [p.status for p in unplayed if not p.follows]
                    + ["failed" for _f, e in broken if not e.remedy])
         say_error(not_published([(r.uid, r.status) for r in failed], [(p.narrative, p.status) for p in unplayed],
                                 advised=advised, remedies=[r.remedy for r in failed] + [e.remedy for _f, e in broken],
-                                folders=unsure_folders, broken=broken, unrecorded=unrecorded))
+                                folders=unsure_folders, broken=broken, unrecorded=unlisted, unrecorded_folders=lacking))
         # 2 when nothing was written: every write it tried failed (skipped ones alone, drift: 3, as the dry run)
         tried = bool(broken) or any(r.status == "failed" for r in [*results, *played])
         ctx.exit(EXIT_INPUT if tried and not written and not unsure else EXIT_PARTIAL)

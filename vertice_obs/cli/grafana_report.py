@@ -50,11 +50,12 @@ def written_folders(folders, plan) -> list:
     return [f for f in folders if f.uid in plan.updates or f.uid not in plan.adopted]
 
 
-def adopted_json(folders, plan) -> dict[str, list[dict[str, object]]]:
+def adopted_json(folders, plan, unrecorded=()) -> dict[str, list[dict[str, object]]]:
     """`adopted_folders` in publish's `--format json`, when some: the folders recorded as this project's
-    for the first time (made by a vobs before folder records), written or not."""
-    rows = [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None, "detail": plan.adopted[f.uid]}
-            for f in folders if f.uid in plan.adopted]
+    for the first time (no record of vobs' said whose they were), written or not — `"recorded": false`
+    on those whose record failed (`unrecorded`: their uids)."""
+    rows = [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None, "detail": plan.adopted[f.uid],
+             **({"recorded": False} if f.uid in unrecorded else {})} for f in folders if f.uid in plan.adopted]
     return {"adopted_folders": rows} if rows else {}
 
 
@@ -69,7 +70,7 @@ def backed_up(results, project) -> tuple[str, int]:
 
 
 def not_published(dashboards, playlists, dry_run: bool = False, advised=None, remedies=(), folders=(),
-                  broken=(), unrecorded=()) -> str:
+                  broken=(), unrecorded=(), unrecorded_folders=()) -> str:
     """The one line of a publish that leaves some unpublished — (uid, status) of the dashboards,
     (narrative, status) of the playlists — or of a dry run that foresees it (the drifted ones);
     "" when there are none. `advised`: the statuses advice is given for (all, unless said) — not
@@ -77,7 +78,8 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
     dashboard or playlist `unknown` (its write was sent, never answered) is said apart: Grafana may have saved
     it — and so, first, are `folders` whose write went unanswered (the dashboards into them were not sent), and
     `broken` folders whose write failed ((folder, why): a rename or move not done is said too). Last, the
-    playlists in Grafana whose record as this project's failed (`unrecorded`, narratives: `unrecorded_clause`)."""
+    playlists in Grafana whose record as this project's failed (`unrecorded`, narratives: `unrecorded_clause`), and
+    the folders (`unrecorded_folders`: `unrecorded_folder_clause`)."""
     verb = "would not be published" if dry_run else "not published"
     unsure = [u for u, s in dashboards if s == "unknown"]  # a write never answered: maybe published, maybe not
     dashboards = [(u, s) for u, s in dashboards if s != "unknown"]
@@ -86,6 +88,7 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
     lost = [f"{count(len(folders), 'folder')} of unknown outcome ({UNSURE_FOLDER}): "
             f"{', '.join(show(f.uid) for f in folders)}"] if folders else []
     lost += [f"{count(len(broken), 'folder')} not written: {', '.join(show(f.uid) for f, _ in broken)}"] if broken else []
+    lost += [unrecorded_folder_clause(unrecorded_folders)] if unrecorded_folders else []
     lost += [f"{len(dashboards)} dashboard(s) {verb}: {', '.join(f'{u} ({s})' for u, s in dashboards)}"] if dashboards else []
     lost += [f"{len(unsure)} dashboard(s) of unknown outcome (sent, never answered: Grafana may have saved it): "
              f"{', '.join(unsure)}"] if unsure else []
@@ -107,14 +110,29 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
 STOPPED = "not published (stopped)"  # a write a stop kept back, in the text tally
 
 
-def stopped_line(stop, written: int, dashboards: int, playlists: int, unrecorded=()) -> str:
+def stopped_line(stop, written: int, dashboards: int, playlists: int, unrecorded=(), unrecorded_folders=()) -> str:
     """The one line of a publish stopped by an error every later write would meet (a 403): the
     error, how many writes were done before it, the dashboards and playlists it kept back, and the
-    playlists it made whose record the stop refused (`unrecorded`)."""
+    folders and playlists in Grafana whose record the stop refused (`unrecorded_folders`, `unrecorded`)."""
     kept = " and ".join(count(n, noun) for n, noun in ((dashboards, "dashboard"), (playlists, "playlist")) if n)
     return (f"{stop}; publish stopped there, nothing more sent: {written} write(s) done before it, "
             f"{kept + ' not published' if kept else 'nothing else left to write'}"
+            + (f"; {unrecorded_folder_clause(unrecorded_folders)}" if unrecorded_folders else "")
             + (f"; {unrecorded_clause(unrecorded)}" if unrecorded else ""))
+
+
+def unrecorded_folder_clause(folders) -> str:
+    """The folders a publish left in Grafana (made, or there to adopt) without their record as this project's
+    (the annotation failed; `folder_writes`), by uid: never said `failed` — they are there."""
+    them = "it" if len(folders) == 1 else "them"
+    return (f"{count(len(folders), 'folder')} in Grafana but not recorded as this project's (its record, an "
+            f"annotation, failed): {', '.join(show(f.uid) for f, _ in folders)}; the next vobs publish adopts {them}")
+
+
+def unrecorded_folder_lines(folders) -> list[str]:
+    """`folder 'Core' (uid …): in Grafana, not recorded as this project's: …`, one per folder whose record failed."""
+    return [f"folder {show(repr(f.title))} (uid {show(f.uid)}): in Grafana, not recorded as this project's: {why}"
+            for f, why in folders]
 
 
 def unrecorded_clause(narratives) -> str:
@@ -185,15 +203,16 @@ def destination_json(target) -> dict[str, str]:
     return {"kind": "provisioning-folder", "path": target.shown}
 
 
-def folders_json(folders, updates) -> list[dict[str, object]]:  # the folders a publish creates or updates
+def folders_json(folders, updates, unrecorded=()) -> list[dict[str, object]]:  # those a publish creates or updates
     return [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None,  # parents first
              **({"was": {"title": updates[f.uid].title, "parent_uid": updates[f.uid].parent_uid or None}}
-                if f.uid in updates else {})} for f in folders]
+                if f.uid in updates else {}), **({"recorded": False} if f.uid in unrecorded else {})}
+            for f in folders]
 
 
 def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False, folders=(),
             backups: tuple[str, int] = ("", 0), lost=(), unsure_folders=(), adopted=(), broken=(),
-            lost_folders=()) -> str:
+            lost_folders=(), unrecorded_folders=()) -> str:
     from vertice_obs.grafana.folder_orphans import markdown as orphaned_folders
     from vertice_obs.grafana.markdown import PublishEntry, publish_summary
 
@@ -204,7 +223,8 @@ def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool
                            stopped=stopped, folders=folders, backups=backups,
                            orphans=[(o.uid, o.title, o.folder) for o in lost], unsure_folders=unsure_folders,
                            adopted=adopted, broken=[(f, str(why), why.remedy) for f, why in broken],
-                           paragraphs=[orphaned_folders(lost_folders)])
+                           paragraphs=[orphaned_folders(lost_folders),
+                                       f"**{unrecorded_folder_clause(unrecorded_folders)}**." if unrecorded_folders else ""])
 
 
 def playlist_md(rows, publish: bool = False) -> str:

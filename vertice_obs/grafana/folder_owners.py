@@ -140,7 +140,8 @@ def judge(folder: Folder, live: Folder | None, nested: bool, history: Sequence[R
     if held:  # no record it is anyone's: whose dashboards it holds tells
         return _other(folder, live, differs, force, project_words(held),
                       "it holds that project's dashboards, and no record says whose it is")
-    return Verdict(folder, live, ADOPT, "made by a vobs before folder records: recorded as this project's")
+    return Verdict(folder, live, ADOPT, "no record of vobs' says whose it is (made by a vobs before folder records, "
+                                        "or its record failed): recorded as this project's")
 
 
 def _other(folder: Folder, live: Folder, differs: bool, force: bool, owner: str, why: str) -> Verdict:

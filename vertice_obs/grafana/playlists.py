@@ -34,7 +34,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 from vertice_obs.build.narrative import Narrative
 from vertice_obs.build.render import OWNER_PREFIX, owner_tag
-from vertice_obs.errors import Interrupted
+from vertice_obs.errors import Interrupted, held_each
 from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
 from vertice_obs.grafana.live import MESSAGE_PREFIX
 from vertice_obs.guard.paths import UID_RE, check_uid
@@ -258,7 +258,7 @@ def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: s
 
 def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absent: Mapping[str, str],
              stopped: DestinationError | None, out: list[PlaylistResult]) -> list[PlaylistResult]:
-    for a in actions:
+    for a in held_each(actions):  # each playlist's write, its record and its result: one step Ctrl-C never cuts
         d = a.desired
         if stopped and a.kind not in (UNCHANGED, DRIFT):
             out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", NOT_SENT, stop=stopped))

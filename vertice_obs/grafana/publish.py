@@ -35,6 +35,7 @@ from vertice_obs.errors import InputError, Interrupted
 from vertice_obs.files import write_new
 from vertice_obs.grafana.answers import NOT_SENT, DestinationError, stops
 from vertice_obs.grafana.folder_plan import folder_plan
+from vertice_obs.grafana.folder_writes import unsure_home, write_folders
 from vertice_obs.grafana.folders import (
     Folder,
     check_adoptions,
@@ -55,7 +56,6 @@ SKIPPED = (DRIFT, OWNED, PROVISIONED)  # refused in the plan (the first two with
 WRITES = (CREATE, UPDATE, ADOPT)
 WRITTEN = tuple(DONE[kind] for kind in WRITES)  # what those are once done: created, updated, adopted
 UNKNOWN = "unknown"  # a write sent, never answered: Grafana may have applied it, or not (answers.OUTCOME_UNKNOWN)
-UNSURE_HOME = "not sent: the write of folder {!r}, which it goes in, was never answered: it may exist or not"
 
 
 @dataclass
@@ -95,7 +95,7 @@ class Result:
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
     backup: Path | None = field(default=None, repr=False, compare=False)  # the live JSON it replaced, saved there
     remedy: str = field(default="", repr=False, compare=False)  # when running again cannot finish it: what can
-    unsure: Folder | None = field(default=None, repr=False, compare=False)  # not sent: `UNSURE_HOME`'s folder
+    unsure: Folder | None = field(default=None, repr=False, compare=False)  # not sent: its folder (`folder_writes.unsure_home`)
 
     def to_dict(self) -> dict[str, Any]:
         """One of `vobs publish --format json`'s `dashboards` (schemas/output/publish.schema.json)."""
@@ -256,46 +256,21 @@ def adopting(live: LiveDashboard) -> str:
 def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Path, workers: int = 8,
             on_done: Callable[[Result], None] | None = None,
             on_folder: Callable[[Folder], None] | None = None,
-            on_folder_failed: Callable[[Folder, DestinationError], None] | None = None) -> list[Result]:
+            on_folder_failed: Callable[[Folder, DestinationError], None] | None = None,
+            on_folder_unrecorded: Callable[[Folder, DestinationError], None] | None = None) -> list[Result]:
     """`on_folder`: told of each folder created, updated or adopted (`plan.adopted`: only recorded);
     `on_folder_failed`: of each folder whose create, rename or move failed — said even when no
-    dashboard of this run goes into it (a rename of a parent whose children are unchanged).
+    dashboard of this run goes into it (a rename of a parent whose children are unchanged);
+    `on_folder_unrecorded`: of each in Grafana whose record as this project's failed (`folder_writes`).
     A folder is recorded as this project's (`plan.records`) just before it is updated, just after it
-    is made. After an error that `stops`, no write is sent (those in flight finish): every dashboard
+    is made — the two one step Ctrl-C never cuts. After an error that `stops`, no write is sent (those in flight finish): every dashboard
     still to write is `failed` with `NOT_SENT` and `stop` set. Ctrl-C while the dashboards are
     written: the same, then `Interrupted` with the results finished (`done`) — each save is one
     whole write, and the next publish finishes the rest."""
     results: dict[str, Result] = {}
-    failed_folders: dict[str, tuple[Folder, DestinationError]] = {}  # uid → the folder whose write failed, why
-    stopped: list[DestinationError] = []  # the first error that `stops`, once met
     target.recover()  # what an interrupted publish left half-written is finished first
-    recorded, written = {f.uid for f in plan.records}, {f.uid for f in plan.folders}
-    for folder in [*plan.folders, *(f for f in plan.records if f.uid not in written)]:  # parents first, serially
-        if folder.parent_uid in failed_folders and folder.uid in written:  # children need their parent
-            failed_folders[folder.uid] = failed_folders[folder.parent_uid]
-            continue
-        there = folder.uid not in written  # an adopted one: only its record is written
-        try:
-            if folder.uid in recorded and folder.uid in plan.updates:
-                _intent(plan, folder, commit)
-            if folder.uid in plan.updates:
-                target.update_folder(folder, plan.updates[folder.uid])
-            elif not there:
-                target.create_folder(folder)
-            there = True
-            if folder.uid in recorded and folder.uid not in plan.updates:  # once it exists; lost, the next
-                plan.ledger.record(folder, commit)  # publish adopts it (made by vobs, no other's dashboards)
-        except DestinationError as exc:
-            if not there:  # a folder there all the same (adopted, or just made) lacks only its record
-                failed_folders[folder.uid] = folder, exc
-                if on_folder_failed:
-                    on_folder_failed(folder, exc)
-            if stops(exc):
-                stopped.append(exc)
-                break
-            continue
-        if on_folder:
-            on_folder(folder)
+    failed_folders, stop = write_folders(plan, target, commit, on_folder, on_folder_failed, on_folder_unrecorded)
+    stopped: list[DestinationError] = [stop] if stop is not None else []  # the first error that `stops`, once met
     now = datetime.now(timezone.utc)
     folder: Path | OSError | None = None  # this run's backup folder, or why it could not be made
     if not stopped and any(a.kind in (UPDATE, ADOPT) and a.live is not None for a in plan.actions):
@@ -311,7 +286,7 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
             return Result(action.uid, "failed", NOT_SENT, stop=stopped[0])
         if action.folder_uid in failed_folders:  # not sent; a folder whose write went unanswered is `unsure`
             home, why = failed_folders[action.folder_uid]
-            said = f"{UNSURE_HOME.format(home.title)}: {why}" if why.unknown else f"its folder could not be created: {why}"
+            said = unsure_home(home, why) if why.unknown else f"its folder could not be created: {why}"
             return Result(action.uid, "failed", said, remedy=why.remedy, unsure=home if why.unknown else None)
         backup = None
         if action.live is not None:
@@ -352,18 +327,6 @@ def execute(plan: PublishPlan, target: Destination, commit: str, backup_dir: Pat
     finally:
         pool.shutdown(wait=True)
     return [results[a.uid] for a in plan.actions]
-
-
-def _intent(plan: PublishPlan, folder: Folder, commit: str) -> None:
-    """`folder`'s record as this project's, before its update (one that then fails leaves the state an
-    older record holds: no drift). A record never answered is no folder of unknown outcome: the update
-    was not sent."""
-    try:
-        plan.ledger.record(folder, commit, plan.updates[folder.uid])
-    except DestinationError as exc:
-        if not exc.unknown:
-            raise
-        raise DestinationError(f"{exc} — so it was not renamed or moved (vobs records it first)", exc.status) from None
 
 
 GITIGNORE = "# Written by vobs when it made this folder: live dashboards' backups stay out of git.\n*\n"
