@@ -7,6 +7,8 @@ End to end — the real Prometheus and the stand-in Grafana behind a sub-path pr
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -124,3 +126,29 @@ def test_a_read_that_pages_forever_stops_at_the_limit(monkeypatch):
         assert sum("/api/search" in r for r in fake.requests) == 5
     finally:
         fake.stop()
+
+
+@pytest.mark.parametrize("given,shown,why", [
+    (" http://x", "' http://x'", "it starts with a space: remove it"),
+    ("\thttp://x", "'\\thttp://x'", "it starts with whitespace: remove it"),
+    (" https://alice:s3cretpw@x/p?token=glsa_abcdefgh", "' https://x/p'", "it starts with a space: remove it"),
+    (" ftp://x ", "' ftp://x '", "add the scheme, e.g. http://host:3000"),
+])
+def test_a_refused_url_is_shown_as_given_and_says_why(tmp_path, given, shown, why):
+    """Trial 22 L8: `--grafana-url ' http://x'` said `'http://x' is not an http:// or https:// URL` —
+    the stripped value, refused unstripped. The message shows what was given (escaped, whitespace
+    kept, credentials and query dropped by the one redaction) and why; Prometheus URLs alike."""
+    from click.testing import CliRunner
+
+    from vertice_obs.cli import cli
+
+    for flag, args, port in (("grafana_url", ["diff", "--grafana-url"], "3000"),
+                             ("prometheus_url", ["validate", "--prometheus-url"], "9090")):
+        done = CliRunner().invoke(cli, ["-C", str(tmp_path), *args, given])
+        assert done.exit_code == 2 and "Traceback" not in done.output, done.output
+        line = done.output.strip().splitlines()[-1]
+        assert line == (f"vobs: error: {flag} (the command line): {shown} is not an http:// or https:// URL "
+                        f"({why.replace('3000', port)})"), line
+        assert "s3cretpw" not in done.output and "glsa_abcdefgh" not in done.output
+    with pytest.raises(InputError, match=f"^Grafana URL {re.escape(shown.replace('https', 'ftp').replace('http', 'ftp'))} is not"):
+        parse(given.replace("https", "ftp").replace("http", "ftp"), "Grafana URL")  # the parser says it so too

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from vertice_obs.errors import InputError, closest
+from vertice_obs.guard import urls
 from vertice_obs.guard.paths import outside
-from vertice_obs.guard.secrets import redact_url, register, register_url, url_secret
+from vertice_obs.guard.secrets import register, register_url, url_secret
 
 ENVIRONMENT = {
     "grafana_url": "GRAFANA_URL",
@@ -440,8 +441,7 @@ def _check_url(key: str, value: Any, where: str, at: tuple[str, int | None] | tu
     if not isinstance(value, str):
         raise InputError(f"{shown} must be a URL string, not {type(value).__name__}", *at)
     if not value.lower().startswith(("http://", "https://")):
-        raise InputError(f"{shown}: {redact_url(value)!r} is not an http:// or https:// URL (add the scheme, e.g. "
-                         f"http://host:{3000 if 'grafana' in key.lower() else 9090})", *at)
+        raise InputError(f"{shown}: {urls.shown(value)} is not an http:// or https:// URL ({urls.why_not(value, key)})", *at)
 
 
 def _shown(key: str, where: str) -> str:

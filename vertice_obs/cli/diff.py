@@ -32,6 +32,7 @@ from vertice_obs.cli.options import (
     count,
 )
 from vertice_obs.errors import EXIT_FINDINGS, EXIT_OK
+from vertice_obs.guard.text import bounded
 from vertice_obs.output import machine_json
 
 
@@ -93,6 +94,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
     from vertice_obs.grafana.folder_plan import folder_plan
     from vertice_obs.grafana.folder_plan import refolder as refolder_of
     from vertice_obs.grafana.folders import path_of
+    from vertice_obs.grafana.markdown import CHANGE_LIMIT, TITLE_LIMIT
     from vertice_obs.grafana.publish import (
         TAKE_OVER,
         WRITES,
@@ -214,13 +216,13 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
             mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-", ADOPTED: "=", OWNED: "x"}.get(
                 d.status, " ")
             status = "drifted" if drift else "provisioned" if d.provisioned else d.status
-            click.echo(f"{mark} {_show(d.uid):<{width}}  {status:<9}  {_show(d.title)}".rstrip())
+            click.echo(f"{mark} {_show(d.uid):<{width}}  {status:<9}  {bounded(d.title, TITLE_LIMIT)}".rstrip())
             if drift:  # what publish will say, and do
                 click.echo(f"      {live.drift}: publish skips it without --force (vobs pull --uid {_show(d.uid)} "
                            "to review)")
             if d.status in ("changed", "orphaned", ADOPTED, OWNED):
                 for change in d.changes:
-                    click.echo(f"      {_show(change)}")
+                    click.echo(f"      {bounded(change, CHANGE_LIMIT)}")  # as the Markdown cuts it
             if unified and d.status in ("changed", "added", OWNED):
                 desired = next((r.model for r in chosen if r.uid == d.uid), None)
                 click.echo(unified_diff(d.uid, desired, live.model if live else None, color=sys.stdout.isatty()),

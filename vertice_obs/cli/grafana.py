@@ -23,6 +23,7 @@ from vertice_obs.cli.grafana_report import (
     orphan_rows,
     orphaned_folders_json,
     playlist_md,
+    said_twins,
     stopped_line,
     summary,
     table,
@@ -46,6 +47,7 @@ from vertice_obs.cli.options import (
     changed_since,
     count,
     grafana_token_name,
+    no_such,
     org_id_name,
     project_of,
     refuse_written_outside,
@@ -56,12 +58,9 @@ from vertice_obs.errors import (
     EXIT_PARTIAL,
     InputError,
     Interrupted,
-    closest,
-    listing,
 )
 from vertice_obs.finding import Severity
 from vertice_obs.guard.http import DEFAULT_TIMEOUT
-from vertice_obs.guard.text import escape, folded
 from vertice_obs.output import machine_json
 from vertice_obs.project import Project
 
@@ -173,15 +172,6 @@ def desired_dashboards(project: Project, narratives, uids):
     return chosen, plan
 
 
-def no_such(what: str, name: str, known: list[str]) -> InputError:
-    """`no such narrative: nope (the project's: a, b, c; did you mean 'cockpit'?)`: a `--narrative`
-    or `--uid` the project does not have, with its close name by the one rule (`errors.closest`)."""
-    close = closest(name, known) if len(name) <= 80 else []
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    shown = folded(escape(name, one_line=True), 80)  # a name from the command line: one bounded line
-    return InputError(f"no such {what}: {shown} (the project's: {listing(known, shown=8) or 'none'}{hint})")
-
-
 def since_filter(project: Project, plan, chosen, ref: str | None):
     """`--since REF`: only the chosen dashboards the change touched; the `Selection`, else None."""
     if ref is None:
@@ -237,7 +227,7 @@ def publish_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     Exit codes: 0 done · 2 nothing written (bad input, unreachable Grafana, a token that cannot
     write, a folder another project owns or one renamed or moved in Grafana since vobs wrote it —
     refused before any write without --force — or every write it tried failed) · 3 some
-    dashboards were not published
+    dashboards were not published, or a narrative has a second playlist (two publishes at once)
     (listed; run again to finish; one another project owns on this Grafana — tagged
     vertice-obs:<its id> — is skipped unless --force, one provisioned from a file always) · 130
     Ctrl-C or SIGTERM (one line says what was written; run again to finish). A write the token may not make (403) stops the publish
@@ -261,6 +251,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
              progress, allow_outside, timeout) -> None:
     from vertice_obs.grafana.folder_orphans import find as find_folders
     from vertice_obs.grafana.folder_orphans import table_rows as folder_rows
+    from vertice_obs.grafana.playlist_twins import checked, twins_json
+    from vertice_obs.grafana.playlist_twins import markdown as twins_md
     from vertice_obs.grafana.publish import (
         SKIPPED,
         UNKNOWN,
@@ -317,7 +309,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         say(f"vobs: warning: {note}", err=True)
     if unrecorded:  # tagged as ours, never saved by vobs (a "Save as" copy?): not orphans, no delete advice
         say(f"vobs: note: {unrecorded_note(unrecorded, target.description, _show)}", err=True)
-    if dry_run:
+    if dry_run:  # a narrative's second playlist (two publishes at once): said as the real run says it
+        twins = said_twins(checked(store, [a.desired.narrative for a in playlists]))
         rows = [{"uid": a.uid, "status": a.kind, "detail": a.reason, "version": None} for a in plan.actions]
         planned = [{"narrative": a.desired.narrative, "title": a.desired.name, "uid": a.uid, "status": a.kind,
                     "detail": a.reason, "changes": a.changes} for a in playlists]
@@ -325,14 +318,14 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
             click.echo(summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True,
                                folders=[f for f in plan.folders if f.uid not in plan.updates], lost=lost,
                                adopted=[f for f in plan.records if f.uid in plan.adopted], lost_folders=lost_folders)
-                       + playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned]),
-                       nl=False)
+                       + playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned])
+                       + twins_md(twins), nl=False)
         elif fmt == "json":
             click.echo(machine_json("publish", dry_run=True, destination=destination_json(target),
                                     folders=folders_json(plan.folders, plan.updates),
                                     dashboards=[status_json(r) for r in rows], playlists=planned,
                                     orphans=[o.to_dict() for o in lost],
-                                    **({"unrecorded": unrecorded} if unrecorded else {}),
+                                    **({"unrecorded": unrecorded} if unrecorded else {}), **twins_json(twins),
                                     **adopted_json(plan.records, plan), **orphaned_folders_json(lost_folders)))
         else:
             adopting = [f for f in plan.records if f.uid in plan.adopted and f.uid not in plan.updates]
@@ -353,6 +346,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                              [(p["narrative"], p["status"]) for p in planned if p["status"] == "skipped-drift"], True)
         if kept:
             say_error(kept)
+        if kept or twins:
             ctx.exit(EXIT_PARTIAL)
         return
     commit = git_commit(project.root)
@@ -378,6 +372,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     except KeyboardInterrupt as exc:
         raise Interrupted(interrupted(created, plan.actions, results, playlists, getattr(exc, "done", []))) from None
     stop = stop or next((p.stop for p in played if p.stop is not None), None)  # a playlist's 403 stops it too
+    twins = said_twins(checked(store, [p.narrative for p in played]))  # read after its writes: see playlist_twins
     if lost_folders:  # what each still holds by what was written, not the plan: a move that failed stays in it
         lost_folders = find_folders(target, built.narratives, project.project_id, hits,
                                     {r.uid for r in results if r.status in WRITTEN}, plan.existing, plan.ledger)
@@ -397,7 +392,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                                 **adopted_json([*created, *(f for f, _ in lacking if f not in created)], plan, unfiled),
                                 playlists=[{**p.to_dict(), "changes": a.changes} for p, a in zip(played, playlists)],
                                 orphans=[o.to_dict() for o in lost], **orphaned_folders_json(lost_folders),
-                                **({"unrecorded": unrecorded} if unrecorded else {}),  # Save-as copies, as the dry run's
+                                **({"unrecorded": unrecorded} if unrecorded else {}), **twins_json(twins),
                                 **({"unknown_folders": folders_json(unsure_folders, {})} if unsure_folders else {}),
                                 **({"failed_folders": [{**folders_json([f], plan.updates)[0], "error": str(e)}
                                                        for f, e in broken]} if broken else {})))
@@ -407,7 +402,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                            backups=backups, lost=lost, unsure_folders=unsure_folders,
                            adopted=[f for f in created if f.uid in plan.adopted and f.uid not in unfiled], broken=broken,
                            lost_folders=lost_folders, unrecorded_folders=lacking)
-                   + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True), nl=False)
+                   + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True) + twins_md(twins),
+                   nl=False)
     else:  # after a stop, each one it kept back is listed as such (exit 3 names them: trial 16); the error says why
         for line in (folder_lines(created, "created", plan.said, plan.adopted) + unrecorded_folder_lines(lacking)
                      + unsure_lines(unsure_folders) + failed_lines(broken)):
@@ -440,4 +436,6 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         # 2 when nothing was written: every write it tried failed (skipped ones alone, drift: 3, as the dry run)
         tried = bool(broken) or any(r.status == "failed" for r in [*results, *played])
         ctx.exit(EXIT_INPUT if tried and not written and not unsure else EXIT_PARTIAL)
+    if twins:  # drift-like: the publish did its work, Grafana holds what a person must delete (exit 3, as drift)
+        ctx.exit(EXIT_PARTIAL)
 

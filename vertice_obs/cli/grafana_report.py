@@ -227,6 +227,17 @@ def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool
                                        f"**{unrecorded_folder_clause(unrecorded_folders)}**." if unrecorded_folders else ""])
 
 
+def said_twins(found) -> list:
+    """A narrative's second playlists (`playlist_twins.checked`: (twins, why the read failed)): said on
+    stderr in every format — a warning, or a note when the read failed — then returned."""
+    from vertice_obs.grafana.playlist_twins import warning
+
+    twins, why = found
+    if twins or why:
+        click.echo(escape(f"vobs: warning: {warning(twins)}" if twins else f"vobs: note: {why}"), err=True)
+    return twins
+
+
 def playlist_md(rows, publish: bool = False) -> str:
     from vertice_obs.grafana.playlist_report import markdown
 

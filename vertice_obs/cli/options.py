@@ -12,11 +12,12 @@ from typing import Any, Callable, Sequence
 import click
 from click.core import ParameterSource
 
-from vertice_obs.errors import InputError, WriteFailed, os_reason
+from vertice_obs.errors import InputError, WriteFailed, closest, listing, os_reason
 from vertice_obs.files import write_atomic
 from vertice_obs.guard.durations import parse_duration
 from vertice_obs.guard.http import DEFAULT_TIMEOUT, configure_tls
 from vertice_obs.guard.paths import check_writable
+from vertice_obs.guard.text import escape, folded
 from vertice_obs.project import Project, load_project
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -330,3 +331,11 @@ def refuse_written_outside(project: Project, key: str, command: str, allow_outsi
                      f"resolves to {target}): pass --allow-outside to let vobs {command} write there",
                      *project.lines.get(key, ()))
 
+
+def no_such(what: str, name: str, known: list[str]) -> InputError:
+    """`no such narrative: nope (the project's: a, b, c; did you mean 'cockpit'?)`: a `--narrative`
+    or `--uid` the project does not have, with its close name by the one rule (`errors.closest`)."""
+    close = closest(name, known) if len(name) <= 80 else []
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    shown = folded(escape(name, one_line=True), 80)  # a name from the command line: one bounded line
+    return InputError(f"no such {what}: {shown} (the project's: {listing(known, shown=8) or 'none'}{hint})")

@@ -73,6 +73,9 @@ class PublishEntry:
     remedy: str = ""  # a failure running again cannot finish: what can (`Result.remedy`)
 
 
+TITLE_LIMIT, CHANGE_LIMIT = 150, 500  # a title, a change line: cut there (`guard.text.bounded`), in text diffs too
+
+
 def size(text: str) -> int:
     """What a limit is checked against: UTF-8 bytes, never fewer than characters (or UTF-16 units)."""
     return len(text.encode("utf-8"))
@@ -141,7 +144,7 @@ def _details(e: DiffEntry, max_changes: int) -> str:
         lines += ["Edited in Grafana since vobs last published it (or never published by vobs): `vobs publish` "
                   f"skips it without `--force`; <code>vobs pull --uid {md(d.uid, 60)}</code> brings the edit "
                   "back for review.", ""]
-    lines += [f"- {md(change, 500)}" for change in shown]
+    lines += [f"- {md(change, CHANGE_LIMIT)}" for change in shown]
     if len(d.changes) > len(shown):
         lines.append(f"- … and {len(d.changes) - len(shown)} more: <code>vobs diff --uid {md(d.uid, 60)}</code> "
                      "lists them all")
@@ -291,7 +294,7 @@ def _dashboard(title: str, uid: str, summary: bool = False) -> str:
     """Title and uid: in a table cell (Markdown), or, with `summary`, bold in a `<summary>`, the raw
     HTML block where Markdown is not read (`md_html`)."""
     text = md_html if summary else md
-    name = text(title, 150) or "(untitled)"
+    name = text(title, TITLE_LIMIT) or "(untitled)"
     return f"{'<b>' + name + '</b>' if summary else name} <code>{text(uid, 60)}</code>"
 
 

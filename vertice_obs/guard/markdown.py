@@ -37,7 +37,7 @@ from __future__ import annotations
 import html
 import re
 
-from vertice_obs.guard.text import escape
+from vertice_obs.guard.text import bounded, escape
 
 WORD_JOINER = "\u2060"
 _PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -48,10 +48,7 @@ _ENTITY = {"<": "&lt;", "&": "&amp;"}
 
 
 def _shown(text: object, limit: int | None) -> str:
-    shown = escape(text, one_line=True)
-    if limit is not None and len(shown) > limit:
-        shown = shown[: max(0, limit - 1)] + "…"
-    return shown
+    return bounded(text, limit)
 
 
 def md(text: object, limit: int | None = 300) -> str:

@@ -33,6 +33,13 @@ def escape(text: object, *, one_line: bool = False) -> str:
     return (_CONTROL_AND_NEWLINES if one_line else _CONTROL).sub(_visible, str(text))
 
 
+def bounded(text: object, limit: int | None) -> str:
+    """`text` on one line as `escape(one_line=True)` shows it, at most `limit` characters of that (then
+    `…`; None: all) — the one cut of a long value, for a terminal line and a Markdown cell alike."""
+    shown = escape(text, one_line=True)
+    return shown if limit is None or len(shown) <= limit else shown[: max(0, limit - 1)] + "…"
+
+
 def folded(text: str, limit: int = 240) -> str:
     """`text` on one line (whitespace runs folded to a space), cut to `limit` characters with `…`."""
     text = " ".join(text.split())

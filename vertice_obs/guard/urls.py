@@ -23,8 +23,9 @@ from urllib.parse import quote, unquote, urlsplit
 
 from vertice_obs.errors import InputError
 from vertice_obs.guard.secrets import redact_url, register_url
+from vertice_obs.guard.text import escape
 
-__all__ = ["ServerURL", "parse", "segment"]
+__all__ = ["ServerURL", "parse", "segment", "shown", "why_not"]
 
 
 @dataclass(frozen=True)
@@ -68,33 +69,52 @@ def parse(url: object, what: str = "URL") -> ServerURL:
     text = str(url or "").strip()
     try:
         register_url(text)
-        shown = redact_url(text)
+        given = shown(url or "")  # as given: the spaces around it too
         parts = urlsplit(text)
     except ValueError as exc:  # an IPv6 literal without its closing bracket
         raise InputError(f"{what} is not a valid URL: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise InputError(f"{what} {shown!r} is not an http:// or https:// URL (e.g. http://host:9090)")
+        raise InputError(f"{what} {given} is not an http:// or https:// URL ({why_not(url, what)})")
     try:
         port = parts.port
         hostname = parts.hostname
     except ValueError as exc:
-        raise InputError(f"{what} {shown!r} is not a valid URL: {exc}") from None
+        raise InputError(f"{what} {given} is not a valid URL: {exc}") from None
     if not hostname:
-        raise InputError(f"{what} {shown!r} has no host")
+        raise InputError(f"{what} {given} has no host")
     host_part = parts.netloc.rpartition("@")[2]
     if host_part.startswith("["):  # IPv6 literal: keep the brackets (and any zone id) as written
         host = host_part[: host_part.index("]") + 1]
     else:
         host = hostname
     if re.search(r"[\s<>\"\\^`{|}]", host):
-        raise InputError(f"{what} {shown!r} has an invalid host")
+        raise InputError(f"{what} {given} has an invalid host")
     username = unquote(parts.username) if parts.username is not None else None
     password = unquote(parts.password) if parts.password is not None else None
     path = re.sub(r"/+$", "", parts.path)
     if " " in path:
         path = quote(path, safe="/%:@!$&'()*+,;=-._~")
     return ServerURL(scheme, host, port, path, parts.query, username, password)
+
+
+def shown(value: object) -> str:
+    """A URL as it was given, for a message: quoted and escaped on one line, the whitespace around it
+    kept (it may be why the URL is refused), its `user:pass@`, query string and fragment dropped by the
+    one redaction of URLs (`redact_url`, which would also drop that whitespace)."""
+    text = str(value)
+    core = text.strip()
+    lead, trail = text[: len(text) - len(text.lstrip())], text[len(core) + len(text) - len(text.lstrip()):]
+    return escape(repr(lead + redact_url(core) + trail), one_line=True)
+
+
+def why_not(value: object, what: str) -> str:
+    """Why a URL (of `what`: a setting, a flag) with no http:// or https:// at its start is refused: what
+    starts it before the scheme (a space pasted with it), else that the scheme is missing."""
+    text, port = str(value), 3000 if "grafana" in what.lower() else 9090
+    if text.strip().lower().startswith(("http://", "https://")):
+        return f"it starts with {'a space' if text[0] == ' ' else 'whitespace'}: remove it"
+    return f"add the scheme, e.g. http://host:{port}"
 
 
 def segment(value: object) -> str:
