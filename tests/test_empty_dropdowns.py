@@ -51,9 +51,9 @@ def var(name: str, query: str, **extra) -> dict:
             "query": {"query": query, "refId": "V"}, "current": {}, **extra}
 
 
-def panel(pid: int, title: str, expr: str) -> dict:
+def panel(pid: int, title: str, expr: str, *more: str) -> dict:
     return {"id": pid, "type": "timeseries", "title": title, "datasource": {"type": "prometheus", "uid": "p"},
-            "targets": [{"refId": "A", "expr": expr}]}
+            "targets": [{"refId": chr(ord("A") + i), "expr": e} for i, e in enumerate([expr, *more])]}
 
 
 HIDDEN = {"hide": 2}
@@ -107,6 +107,13 @@ CASES = [
         var("cluster", "label_values(shop_legacy_info, cluster)", **HIDDEN)],
      [panel(1, "Up", 'shop_up{cluster="$cluster"}'), panel(2, "Requests", 'shop_requests_total{cluster!~"$cluster"}')],
      "now-1h", "cluster", "metric/disappeared", Severity.WARNING, ["Requests"], 1, ""),
+    # trial 23 M1: a panel shows No data only when every query does — one drawing is enough, whether it
+    # uses the dropdown or not; the panel is then said to get data, never to be empty of its own
+    ("a panel with one query drawing: not empty of its own", [var("ns", "label_values(shop_up, ns)", **HIDDEN)],
+     [panel(1, "Mixed", 'shop_up', 'shop_nothing_total{ns="$ns"}'),
+      panel(2, "Mixed emptied", 'shop_requests_total{ns="$ns"}', 'shop_up{svc="web"}'),
+      panel(3, "Emptied", 'shop_requests_total{ns="$ns"}', 'shop_nothing_total')],
+     None, "ns", "variable/label-missing", Severity.WARNING, ["Emptied"], 2, ""),
     ("each format writes its own text: csv \"\", lucene __empty__", [var("cluster", NO_CLUSTER, multi=True)],
      [panel(1, "CSV", 'shop_up{cluster="${cluster:csv}"}'), panel(2, "Lucene", 'shop_up{cluster=~"${cluster:lucene}"}')],
      None, "cluster", "variable/label-missing", Severity.WARNING, ["Lucene"], 1, "()"),

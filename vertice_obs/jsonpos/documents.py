@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vertice_obs.jsonpos.schema_v2 import is_bare_spec
+
 GROUP = "dashboard.grafana.app/"
 _DASHBOARD_KEYS = frozenset({"panels", "rows", "title", "uid", "templating"})
 _CLASSIC = ("panels", "rows", "templating")  # what makes an object a dashboard to check
@@ -44,6 +46,10 @@ def unreadable(document: Any) -> tuple[str, str] | None:
     """Why `document`, a Grafana dashboard (or several), has no classic model `dashboard_in` can give,
     and the JSON pointer of the value that says so; None for a document that is no dashboard at all
     (or one `dashboard_in` reads)."""
+    if is_bare_spec(document):
+        return ("a Grafana schema v2 dashboard's JSON Model (`elements` and `layout`, no resource around it): "
+                "validate and audit read it, but import does not yet (it writes the classic model) — export it "
+                "from Grafana as classic JSON or as a V1 resource", "/layout")
     version, spec = _resource(document)
     if version is not None:
         api = document["apiVersion"]

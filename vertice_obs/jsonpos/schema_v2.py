@@ -50,9 +50,21 @@ def is_schema_v2(document: Any) -> bool:
     return (isinstance(api, str) and api.startswith(_GROUP + "v2") and isinstance(document.get("spec"), dict))
 
 
+def is_bare_spec(document: Any) -> bool:
+    """A schema v2 dashboard's spec alone — what Grafana 12's Settings → JSON Model shows and saves
+    (trial 23): `elements` and `layout` objects at the top, no `kind`, no classic `panels` or `rows`."""
+    return (isinstance(document, dict) and isinstance(document.get("elements"), dict)
+            and isinstance(document.get("layout"), dict) and "kind" not in document
+            and "panels" not in document and "rows" not in document)
+
+
 def classic_of(document: Any) -> tuple[dict[str, Any], dict[str, str]] | None:
-    """The classic model of a schema v2 dashboard resource, and `places` (classic JSON pointer → the
-    v2 document's pointer), or None when `document` is not one (`is_schema_v2`)."""
+    """The classic model of a schema v2 dashboard — a resource (`is_schema_v2`) or its spec alone
+    (`is_bare_spec`) —, and `places` (classic JSON pointer → the v2 document's pointer), or None when
+    `document` is neither."""
+    if is_bare_spec(document):  # read as the spec of a resource, its places then moved up to the top
+        model, places = _Reader({"kind": "Dashboard", "spec": document}).read()
+        return model, {classic: at.removeprefix("/spec") for classic, at in places.items()}
     if not is_schema_v2(document):
         return None
     return _Reader(document).read()

@@ -57,7 +57,9 @@ VARIABLE = "variable "  # a variable's query: its Location.target
 DEFAULT_FROM = "now-6h"  # Grafana's time range when a dashboard saves none
 _RELATIVE = re.compile(r"now(?:-(\d{1,9})([smhdwMy]))?(?:/([smhdwMy]))?")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "M": 31 * 86400, "y": 366 * 86400}
-_ORDER = {"emptied": 0, "own": 1, "unjudged": 2, "drawn": 3}  # a panel's verdict: its worst query's
+# a panel's verdict: its best query's — it shows No data only when every query does (trial 23: a panel
+# drawing its target A was said to show No data for its targets B–E's missing metrics)
+_ORDER = {"drawn": 0, "unjudged": 1, "emptied": 2, "own": 3}
 # Queries judged for empty dropdowns in one run, at most (each three times): past it, the dropdowns left
 # only name the panels using them — 1,000 chained variables all empty would be 10^6 queries
 MAX_QUERIES = 5000
@@ -193,9 +195,16 @@ def dashboard_of(file: str, model: Mapping[str, Any], found: Sequence[Query], kn
                 below.setdefault(name, []).append(other)
     out = Dashboard(file, text(as_dict(model.get("time")).get("from")) or DEFAULT_FROM, dropdowns, dict(known),
                     {k: tuple(v) for k, v in below.items()})
+    # the queries using a dropdown, and the other queries of their panels (which may draw it all the same)
+    using = {_panel_key(q) for i, q in enumerate(found) if q.kind == "panel" and not names[i].isdisjoint(own)}
     out.queries = [(q, names[i], filters_for(filters, q.source) if filters and q.kind == "panel" else ())
-                   for i, q in enumerate(found) if q.kind in ("panel", "variable") and not names[i].isdisjoint(own)]
+                   for i, q in enumerate(found) if q.kind in ("panel", "variable") and not names[i].isdisjoint(own)
+                   or q.kind == "panel" and _panel_key(q) in using]
     return out
+
+
+def _panel_key(query: Query) -> tuple:
+    return query.location.file, query.location.panel, query.location.panel_id
 
 
 def since(value: str, now: datetime) -> datetime | None:
@@ -269,9 +278,12 @@ class _Plan:
         self.panels: list[tuple[Query, frozenset[str], dict[str, Any]]] = []
         self.formats: dict[str, None] = {}  # the formats the panels write this variable with, in order
         at = {n: i for i, n in enumerate(self.chain)}
+        siblings = []  # a panel's queries that use none of the chain: the panel draws if one of them does
         for query, used, adhoc in dashboard.queries:
             reached = used.intersection(self.chain)
             if not reached:
+                if query.kind == "panel":
+                    siblings.append((query, adhoc))
                 continue
             if query.kind == "variable":
                 owner = (query.location.target or "")[len(VARIABLE):]
@@ -286,6 +298,10 @@ class _Plan:
             found = {key: _selectors(query, chosen, adhoc) for key, chosen in variants.items()}
             if all(v is not None for v in found.values()):  # one that does not parse: its parse finding says so
                 self.panels.append((query, frozenset(reached), found))
+        reached_panels = {_panel_key(query) for query, _, _ in self.panels}
+        for query, adhoc in siblings:
+            if _panel_key(query) in reached_panels and (alone := _selectors(query, none, adhoc)) is not None:
+                self.panels.append((query, frozenset(), dict.fromkeys(variants, alone)))
         self.listed.sort(key=lambda item: at[item[0]])
 
     def _chain(self) -> list[str]:
@@ -320,7 +336,7 @@ class _Plan:
             required, either = variant  # either: the sides of an `or`, each a fallback of the others
             return any(empty(s) for s in required) or bool(either) and all(empty(s) is not False for s in either)
 
-        verdicts: dict[tuple, tuple[str, Panel]] = {}  # panel → its worst query's verdict, and that query
+        verdicts: dict[tuple, tuple[str, Panel]] = {}  # panel → its best query's verdict, and that query
         for query, reached, variants in self.panels:
             if any(s.metric in fresh for side in variants["none"] for s in side):
                 verdict = "unjudged"  # no table yet, and no finding at it says it is empty (trial 21)
