@@ -98,7 +98,9 @@ def test_sigterm_just_after_a_folder_is_made_counts_it_and_its_record_is_written
     root = make_project(tmp_path / "p", narratives=narratives)
     grafana.set_faults(latency_ms=300)  # the signal lands during the record's request
     err = interrupt_when(root, grafana, lambda: grafana.folders)
-    said = re.fullmatch(r"vobs: interrupted after publishing (\d) folders?(?: and \d of 2 dashboards)?; nothing is "
+    said = re.fullmatch(r"(?:vobs: finishing folder 'F\d' and its record — stopping once it is done \(Ctrl-C again to "
+                        r"stop now\)\n)?"  # said when it landed inside the step
+                        r"vobs: interrupted after publishing (\d) folders?(?: and \d of 2 dashboards)?; nothing is "
                         r"half-written — run it again to finish\n", err)
     assert said, err
     assert int(said[1]) == len(grafana.folders) == len(folder_records(grafana)), (err, grafana.folders)
@@ -109,7 +111,9 @@ def test_sigterm_just_after_a_playlist_is_made_counts_it(tmp_path, grafana):
     root = make_project(tmp_path / "p")
     grafana.set_faults(latency_ms=300)
     err = interrupt_when(root, grafana, lambda: grafana.playlists)
-    said = re.fullmatch(r"vobs: interrupted after publishing 2 folders, 2 of 2 dashboards and (\d) of 1 playlist; "
+    said = re.fullmatch(r"(?:vobs: finishing playlist 'The sample story' and its record — stopping once it is done "
+                        r"\(Ctrl-C again to stop now\)\n)?"
+                        r"vobs: interrupted after publishing 2 folders, 2 of 2 dashboards and (\d) of 1 playlist; "
                         r"nothing is half-written — run it again to finish\n", err)
     assert said, err
     assert int(said[1]) == len(grafana.playlists) == 1, err

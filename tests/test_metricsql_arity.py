@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_metricsql import NEWER, PROMETHEUS, VM, _parse_findings
+from test_metricsql import NEWER, PROMETHEUS, VM, _answer, _parse_findings
 from victoria_harness import VictoriaMetricsServer
 
 from vertice_obs.cli import cli
@@ -190,15 +187,6 @@ def test_every_row_is_victoriametrics_own(victoria):
 # VictoriaMetrics' words for a count it does not take (transform.go, rollup.go, aggr.go, eval.go, metricsql's
 # templates); a wrong type of argument is said otherwise ("arg #2 must contain a single timeseries")
 _COUNTED = re.compile(r"number of (?:string )?args|not enough args|too many args|expecting at least (?:one|\d+) args?")
-
-
-def _answer(url: str, query: str) -> tuple[int, str]:
-    request = f"{url}/api/v1/query?" + urllib.parse.urlencode({"query": query})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read()).get("error", "")
 
 
 PIECES = st.sampled_from(sorted(TAKES) + ["(", ")", ",", ", ", '"a"', "'", '"', "`", "[5m]", " by (a) ", M, "1", "0.5",

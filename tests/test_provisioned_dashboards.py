@@ -67,6 +67,8 @@ def test_a_provisioned_dashboard_is_said_provisioned_and_never_saved_even_with_f
     row = next(i for i, line in enumerate(lines) if "sample-a" in line)
     assert lines[row].split()[:3] == ["x", "sample-a", "provisioned"], text.stdout
     assert lines[row + 1].strip() == f"{WHY} (publish skips it: skipped-provisioned)"
+    other = next(line for line in lines if "sample-b" in line)  # the titles line up (review 131 L7)
+    assert lines[row].index("Sample A") == other.index("Sample B"), text.stdout
     assert "drifted" not in text.stdout and "--force to overwrite" not in text.stdout
     assert "1 provisioned" in lines[-1] and "owned" not in lines[-1]
 

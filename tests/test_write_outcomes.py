@@ -95,7 +95,7 @@ def test_a_redirect_is_not_followed_and_says_where_it_pointed(root, grafana):
     assert [d["status"] for d in out["dashboards"]] == ["failed", "failed"]
     assert "; publish stopped there, nothing more sent" in done.stderr  # the same answer for every write
     assert "answered with a redirect to http://127.0.0.1:9/api/dashboards/db, which vobs does not follow" in done.stderr
-    assert "if Grafana's API is there, give that URL" in done.stderr
+    assert "if Grafana is at http://127.0.0.1:9, give that URL" in done.stderr
     assert "secret-in-location" not in done.output and "GRAFANA_TOKEN" not in done.stderr
     assert [r for r in grafana.requests if r.method == "POST"] and grafana.dashboards == {}
     assert "unknown" not in done.stderr  # a redirect is an answer: nothing was applied
@@ -191,3 +191,21 @@ def test_a_folder_create_refused_stays_a_plain_failure(root, grafana):
     assert "unknown_folders" not in out
     assert all(d["status"] == "failed" and d["detail"].startswith("its folder could not be created: ")
                for d in out["dashboards"]), out["dashboards"]
+
+
+def test_a_request_that_failed_before_going_out_is_failed_not_unknown():
+    """Review 131 L1: only a failure after an answer began (it went out) may have been applied; an
+    invalid URL or header fails before anything is sent — never "Grafana may have saved it", never retried."""
+    import niquests
+
+    from vertice_obs.grafana.destinations import GrafanaDestination
+    from vertice_obs.grafana.failures import explain
+
+    grafana = GrafanaDestination("http://127.0.0.1:9", token=TOKEN)
+    before = explain("dashboard x", niquests.exceptions.InvalidHeader("bad header"), grafana)
+    assert not before.unanswered and not before.retryable
+    answered = niquests.Response()
+    after = explain("dashboard x", niquests.exceptions.StreamConsumedError(response=answered), grafana)
+    assert after.unanswered and after.retryable
+    cut = explain("dashboard x", niquests.exceptions.ChunkedEncodingError("cut"), grafana)
+    assert cut.unanswered and "answer was cut off or garbled mid-way" in str(cut)

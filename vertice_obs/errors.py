@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
-from typing import Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -72,34 +73,57 @@ class Interrupted(KeyboardInterrupt):
 
 
 @contextlib.contextmanager
-def held_interrupts() -> Iterator[None]:
+def held_interrupts(note: str = "") -> Iterator[None]:
     """Ctrl-C and SIGTERM held back over one whole write (a folder made, then vobs' record of it): a
-    `KeyboardInterrupt` between the two would leave it written and said nowhere. Delivered as the
-    handler before would have, once the block ends without an error. Only in the main thread, where
-    Python runs signal handlers: elsewhere nothing is held."""
+    `KeyboardInterrupt` between the two would leave it written and said nowhere. The first is said at
+    once (`vobs: <note> — stopping once it is done (Ctrl-C again to stop now)`: `note` escaped by the
+    caller) and delivered as the handler before would have when the block ends, by an error too; a
+    second is delivered at once — a write retried for minutes never holds the user. Only in the main
+    thread, where Python runs signal handlers: elsewhere nothing is held."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     held: list[int] = []
-    previous = {n: signal.signal(n, lambda signum, _frame: held.append(signum)) for n in (signal.SIGINT, signal.SIGTERM)}
+    previous: dict[int, object] = {}
+
+    def hold(signum: int, _frame: object) -> None:
+        held.append(signum)
+        if len(held) == 1:
+            sys.stderr.write(f"vobs: {note or 'finishing a write'} — stopping once it is done (Ctrl-C again to stop "
+                             "now)\n")
+            return
+        _restore(previous)  # the second: now
+        _deliver(previous, signum)
+
+    previous.update({n: signal.signal(n, hold) for n in (signal.SIGINT, signal.SIGTERM)})
     try:
         yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-    if held:
-        handler = previous[held[0]]
-        if callable(handler):
-            handler(held[0], None)
-        elif handler == signal.SIG_DFL:
-            signal.raise_signal(held[0])
+        if len(held) < 2:  # (a second one was delivered already)
+            _restore(previous)
+            if held:
+                _deliver(previous, held[0])
 
 
-def held_each(items: Iterable[T]) -> Iterator[T]:
-    """`items`, each with Ctrl-C held (`held_interrupts`) until the loop asks for the next: a loop
-    body that only `continue`s is one whole write, and an interrupt lands between two."""
+def _restore(previous: dict[int, object]) -> None:
+    for number, handler in previous.items():
+        signal.signal(number, handler)  # type: ignore[arg-type]
+
+
+def _deliver(previous: dict[int, object], number: int) -> None:
+    """Signal `number` as the handler `held_interrupts` replaced would have taken it."""
+    handler = previous[number]
+    if callable(handler):
+        handler(number, None)
+    elif handler == signal.SIG_DFL:
+        signal.raise_signal(number)
+
+
+def held_each(items: Iterable[T], note: Callable[[T], str] | None = None) -> Iterator[T]:
+    """`items`, each with Ctrl-C held (`held_interrupts`, `note(item)` said) until the loop asks for the
+    next: a loop body that only `continue`s is one whole write, and an interrupt lands between two."""
     for item in items:
-        with held_interrupts():
+        with held_interrupts(note(item) if note else ""):
             yield item
 
 

@@ -212,11 +212,12 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         width = max([len(_show(d.uid)) for d in diffs]  # the playlists' rows line up with the dashboards'
                     + [len(f"playlist:{_show(p['narrative'])}") for p in playlist_rows]
                     + [fr.label_width(folder_rows, _show)], default=0)
+        wide = 11 if any(d.provisioned for d in diffs) else 9  # "provisioned" lines up with "unchanged"
         for d, live, drift in zip(diffs, lives + [None] * (len(diffs) - len(lives)), drifted):
             mark = {"added": "+", "changed": "~", "orphaned": "!", "removed": "-", ADOPTED: "=", OWNED: "x"}.get(
                 d.status, " ")
             status = "drifted" if drift else "provisioned" if d.provisioned else d.status
-            click.echo(f"{mark} {_show(d.uid):<{width}}  {status:<9}  {bounded(d.title, TITLE_LIMIT)}".rstrip())
+            click.echo(f"{mark} {_show(d.uid):<{width}}  {status:<{wide}}  {bounded(d.title, TITLE_LIMIT)}".rstrip())
             if drift:  # what publish will say, and do
                 click.echo(f"      {live.drift}: publish skips it without --force (vobs pull --uid {_show(d.uid)} "
                            "to review)")

@@ -59,17 +59,18 @@ def explain(what: str, exc: Exception, grafana: GrafanaDestination, forbidden: s
     if isinstance(exc, niquests.exceptions.TooManyRedirects):  # the session follows none (`destinations`)
         location = getattr(exc.response, "headers", {}).get("Location", "") if exc.response is not None else ""
         to = f" to {escape(redact_url(location), one_line=True)}" if location else ""
+        base = redact_url(location).split("/api/", 1)[0]  # the Grafana URL a user gives: up to its API
         login = location.split("?", 1)[0].rstrip("/").endswith("/login")
         advice = ("a login page: these credentials do not reach Grafana's API there — check the Grafana URL and "
                   "the credentials (a proxy asking for a login in front of Grafana?)") if login else \
-            "if Grafana's API is there, give that URL"
+            f"if Grafana is at {escape(base, one_line=True)}, give that URL"
         return DestinationError(f"{who} answered with a redirect{to}, which vobs does not follow (a write would be "
                                 f"sent again elsewhere, without its credentials): {advice}", server_wide=True)
     if isinstance(exc, (niquests.exceptions.ChunkedEncodingError, niquests.exceptions.ContentDecodingError)):
         # the request went out and an answer began: a write may have been applied (trial 22 H1)
         return DestinationError(f"{who}'s answer was cut off or garbled mid-way ({type(exc).__name__})",
                                 retryable=True, unanswered=True)
-    if isinstance(exc, niquests.exceptions.RequestException):
-        return DestinationError(f"{who}: the request failed ({type(exc).__name__})", retryable=True,
-                                unanswered=True)  # not known to have gone out or not: never said unwritten
+    if isinstance(exc, niquests.exceptions.RequestException):  # an answer came (then failed): it went out
+        sent = getattr(exc, "response", None) is not None
+        return DestinationError(f"{who}: the request failed ({type(exc).__name__})", retryable=sent, unanswered=sent)
     raise exc

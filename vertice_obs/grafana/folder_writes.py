@@ -11,6 +11,7 @@ from typing import Any, Callable
 from vertice_obs.errors import held_interrupts
 from vertice_obs.grafana.answers import OUTCOME_UNKNOWN, DestinationError, stops
 from vertice_obs.grafana.folders import Folder
+from vertice_obs.guard.text import escape
 
 UNSURE_HOME = "not sent: the write of folder {!r}, which it goes in, was never answered: it may exist or not"
 
@@ -32,7 +33,7 @@ def write_folders(plan: Any, target: Any, commit: str, on_folder: Callable[[Fold
         if folder.parent_uid in failed and folder.uid in written:  # children need their parent
             failed[folder.uid] = failed[folder.parent_uid]
             continue
-        with held_interrupts():  # the write and its record: both, or neither sent
+        with held_interrupts(f"finishing folder '{escape(folder.title, one_line=True)}' and its record"):  # both, or neither
             stop = _write(plan, target, commit, folder, folder.uid in recorded, folder.uid in written, failed,
                           on_folder, on_failed, on_unrecorded)
         if stop is not None:

@@ -258,7 +258,8 @@ def execute_playlists(actions: Sequence[PlaylistAction], store: Store, commit: s
 
 def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absent: Mapping[str, str],
              stopped: DestinationError | None, out: list[PlaylistResult]) -> list[PlaylistResult]:
-    for a in held_each(actions):  # each playlist's write, its record and its result: one step Ctrl-C never cuts
+    said = lambda a: f"finishing playlist '{escape(a.desired.name, one_line=True)}' and its record"  # noqa: E731
+    for a in held_each(actions, said):  # each playlist's write, its record and its result: one step Ctrl-C never cuts
         d = a.desired
         if stopped and a.kind not in (UNCHANGED, DRIFT):
             out.append(PlaylistResult(d.narrative, d.name, a.uid, "failed", NOT_SENT, stop=stopped))

@@ -114,7 +114,7 @@ def _fetch_and_write(destination: Destination, output: Path, hits: list[dict], r
             result.refused.append(uid)
             continue
         try:  # a valid uid, but what is at its file's name is not a regular file: never written through
-            not_over_a_special_file(output / name, name)
+            not_over_a_special_file(output / name, name)  # first: safe_join would call a symlink "outside"
             target = safe_join(output, name, what="dashboard uid")
         except InputError as exc:
             result.not_over.append((uid, exc.message))
