@@ -174,7 +174,7 @@ def test_html_page_renders_sorts_by_clicking_and_escapes_hostile_titles(promethe
     match = re.search(r'data-probe="([^"]*)"', done.stdout)
     assert match, "the page's load handler did not run"
     probe = json.loads(html.unescape(match.group(1)))
-    assert probe["heads"] == ["rank", "what", "status", "panels", "dashboards", "required"]
+    assert probe["heads"] == ["rank", "what", "status", "panels", "emptied", "dashboards", "required"]
     assert probe["initial"] == ["1", "2", "3", "4"] and probe["height"] > 50
     assert probe["panelsUp"] == ["1", "1", "6", "11"] and probe["ranksUp"][-1] == "2"  # as numbers
     assert probe["panelsDown"] == ["11", "6", "1", "1"]

@@ -80,7 +80,9 @@ _register("variable/option-no-data", Severity.WARNING,
           "One option of a custom variable (those Grafana parses from its `query`, else as saved in the "
           "dashboard) leaves panels empty: a reader who picks it sees No data. A query variable's saved "
           "options are not judged: Grafana re-runs its query. One finding per option, at the variable's definition, naming "
-          "how many panels it empties — and, apart, the annotations and variables whose queries it empties.")
+          "how many panels it empties — and, apart, the annotations and variables whose queries it empties. When "
+          "every option that empties something does so for one cause no value mends — a label no series of the "
+          "metric carries — one finding names the label and the options (`details.options`), not one per option.")
 _register("variable/label-missing", Severity.WARNING,
           "A query variable lists the values of a label (`label_values(kube_pod_info, pod)`) that no series "
           "of the metrics of its query carries: its dropdown stays empty — a typo, or a label the exporter "

@@ -8,8 +8,9 @@ follow from it. Pure: a dashboard's queries and variables in, findings out.
   dropdown leaves with No data (`empty_dropdowns` judges them with the value Grafana then writes),
   so that the audit ranks it by them too (trial 14: a metric feeding one dropdown that 10 panels
   filter by was ranked by its dropdown alone) — and only those (trial 19: `cluster=""` selects the
-  series without the label, and the mixins' panels drew). A `variable/label-missing` that empties
-  no panel and that no reader sees as empty (hidden, or Include All) is information.
+  series without the label, and the mixins' panels drew). An empty dropdown that empties no panel
+  and that no reader sees as empty (hidden, or Include All) is information, whichever check says
+  it is empty (`variable/label-missing`, or a `metric/…` one at its query: trial 23 L2).
 
 May import `checks`, `finding`, `metrics.analysis`, `metrics.empty_dropdowns`, `metrics.inventory`,
 `metrics.interpolate`, `metrics.nodata`.
@@ -176,7 +177,8 @@ def _told(f: Finding, name: str, outcome: Outcome) -> Finding:
         f = replace(f, details=tuple(sorted(details.items())))
     if outcome.emptied:
         return _filling(f, name, outcome.emptied, tail)
-    if f.check == "variable/label-missing" and f.severity == Severity.WARNING and (dropdown.hidden or dropdown.include_all) \
+    # whatever check says the dropdown is empty (its label, its metric, its selector: trial 23 L2)
+    if f.severity == Severity.WARNING and (dropdown.hidden or dropdown.include_all) \
             and not outcome.unjudged:  # emptying nothing only of the panels judged
         f = replace(f, severity=Severity.INFO)
     return replace(f, message=f.message + tail)

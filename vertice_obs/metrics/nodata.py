@@ -113,6 +113,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     uses = [*uses, *more]
     verdicts: list[tuple[SelectorUse, Verdict]] = []
     options: dict[tuple, list[SelectorUse]] = {}
+    lacking: dict[SelectorUse, set[tuple[str, str]]] = {}  # an option's use → (metric, label) it lacks whatever the value
     # a selector repeated across panels and options is judged once (None: no table, its name has no series)
     judged: dict[Selector, list[Verdict] | None] = {}
     for use in uses:
@@ -130,6 +131,8 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
             verdicts.extend((use, verdict) for verdict in found)
         elif found:  # aggregated: one finding per option, naming how many panels it empties
             options.setdefault((use.location.file, use.location.dashboard, use.option), []).append(use)
+            if all(v.check == LABEL_MISSING and v.label for v in found):  # the label no series carries
+                lacking.setdefault(use, set()).update((use.selector.metric, v.label) for v in found)
     out: list[Finding] = []
     grouped = _grouping_verdicts(groupings, tables)
     # a dropdown's label, asked with the empty selectors: Grafana lists the values its series carried
@@ -157,7 +160,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
             extra["failures_only"] = True
         out.append(finding(verdict.check, message, use.location, metric=use.selector.metric, query=use.query,
                            selector=str(use.selector), **extra))
-    out.extend(_option_findings(options, variable_paths or {}, names))
+    out.extend(_option_findings(options, variable_paths or {}, names, lacking))
     out.extend(_grouping_findings(grouped, carried, history, listed))
     out.extend(_listed_anywhere(source, evidence, anywhere))
     return Judged(out, frozenset(name for name in present if (name, ()) not in tables))
@@ -220,11 +223,40 @@ def _history(source: MetricSource, evidence: Evidence, empty: list[Selector]) ->
 
 
 def _option_findings(options: dict[tuple, list[SelectorUse]], paths: Mapping[tuple[str, str], VariableAt],
-                     known: frozenset[str]) -> list[Finding]:
+                     known: frozenset[str], lacking: Mapping[SelectorUse, set[tuple[str, str]]]) -> list[Finding]:
     """One finding per option that empties something, at the variable (`paths`: (file, variable) →
     its JSON path, line and column), counting panels apart from the annotations and variables whose
-    queries it empties; an example selector whose name is not `known` says so."""
-    out = []
+    queries it empties; an example selector whose name is not `known` says so. Options that all
+    empty the same queries for one cause no value can mend — a label no series of the metric
+    carries (`lacking`) — are one finding naming the label and the options (trial 23 L1)."""
+    out: list[Finding] = []
+    merged: dict[tuple, list[tuple[str, frozenset]]] = {}  # (file, dashboard, variable) → (option, its cause)
+    for (file, dashboard, (variable, value)), emptied in options.items():
+        cause = frozenset(pair for u in emptied for pair in lacking.get(u, {("", "")}))
+        merged.setdefault((file, dashboard, variable), []).append((value, cause))
+    for (file, dashboard, variable), told in sorted(merged.items()):
+        causes = {cause for _, cause in told}
+        if len(told) < 2 or len(causes) > 1 or ("", "") in next(iter(causes)):
+            continue
+        emptied = [u for value, _ in told for u in options[file, dashboard, (variable, value)]]
+        panels = list(dict.fromkeys((u.location.panel, u.location.panel_id) for u in emptied
+                                    if u.location.panel is not None or u.location.panel_id is not None))
+        others = list(dict.fromkeys(u.location.target or "?" for u in emptied
+                                    if u.location.panel is None and u.location.panel_id is None))
+        what, shown = panels_named(panels, others)
+        at, extra = at_variable(paths, file, dashboard, variable)
+        if others:
+            extra["others"] = len(others)
+        labels = sorted({label for _, label in next(iter(causes))})
+        metrics = sorted({metric for metric, _ in next(iter(causes))})
+        values = sorted(value for value, _ in told)
+        out.append(finding("variable/option-no-data",
+                           f"no option of ${variable} draws on {what}: {shown} — no series of {', '.join(metrics)} "
+                           f"carries the label {', '.join(map(repr, labels))}, whatever the value "
+                           f"({len(values)} options: {', '.join(map(repr, values))})", at,
+                           variable=variable, options=values, label=labels[0], panels=len(panels), **extra))
+        for value in values:
+            del options[file, dashboard, (variable, value)]
     for (file, dashboard, (variable, value)), emptied in sorted(options.items()):
         panels = list(dict.fromkeys((u.location.panel, u.location.panel_id) for u in emptied
                                     if u.location.panel is not None or u.location.panel_id is not None))

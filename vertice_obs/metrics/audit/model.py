@@ -9,7 +9,7 @@ information; present metrics, counted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
 from vertice_obs.checks.metrics import NO_DATA as NO_DATA_CHECKS
@@ -20,6 +20,7 @@ from vertice_obs.metrics.audit.families import (
     family_of,
     live_with_prefix,
 )
+from vertice_obs.metrics.audit.panels import drawing_panels
 from vertice_obs.metrics.catalog import MetricCatalog
 from vertice_obs.metrics.lints import is_lint
 from vertice_obs.output import finding_order
@@ -61,6 +62,7 @@ class Use:
     failures_only: bool = False  # empty because it selects failures only and none happened yet
     via: str = ""  # a panel this metric reaches through a variable its query fills (`metrics.fills`): its name
     cause: str = ""  # what selects nothing, when not the name itself (`cause_of`): `x{job="node"}`, `$v lists 'l'`
+    draws: bool | None = None  # a panel's use: True when another query of the panel still draws (`audit.panels`)
 
     @property
     def place(self) -> tuple:
@@ -74,13 +76,19 @@ class Impact:
     panels: int
     dashboards: int
     others: int = 0  # variables and annotations
+    drawing: int = 0  # of `panels`, those another query of still draws: they lose a query, not the panel
+
+    @property
+    def emptied(self) -> int:  # the panels left with No data: every query of theirs selects nothing
+        return self.panels - self.drawing
 
     @classmethod
     def of(cls, uses: Iterable[Use]) -> "Impact":
         uses = list(uses)
         places = {u.place for u in uses}
         panels = sum(1 for p in places if p[1] == "#")
-        return cls(panels, len({u.dashboard for u in uses}), len(places) - panels)
+        emptied = {u.place for u in uses if u.panel is not None or u.panel_id is not None if u.draws is not True}
+        return cls(panels, len({u.dashboard for u in uses}), len(places) - panels, panels - len(emptied))
 
 
 @dataclass
@@ -305,9 +313,12 @@ def _reason(f: Finding) -> str:
 def _about_metric(f: Finding) -> bool:
     """A finding about one metric's use: `metric/…`, and an empty dropdown (`variable/label-missing`:
     a label its metric lacks — ranked as that metric's, with the panels it leaves with No data); not
-    one that is information (no panel emptied, no reader sees it empty: `metrics.fills`)."""
-    return f.metric is not None and (f.check.startswith("metric/") or f.check == "variable/label-missing"
-                                     and f.severity >= Severity.WARNING)
+    an empty dropdown that is information, whatever check says it (no panel emptied, no reader sees
+    it empty: `metrics.fills`)."""
+    if f.metric is None or not (f.check.startswith("metric/") or f.check == "variable/label-missing"):
+        return False
+    quiet = f.severity < Severity.WARNING and (f.location.target or "").startswith("variable ")
+    return not (quiet and (f.check == "variable/label-missing" or status_of(f) in NO_DATA))
 
 
 def _problem_order(f: Finding) -> tuple:
@@ -315,7 +326,7 @@ def _problem_order(f: Finding) -> tuple:
     return (not server, -f.severity, f.location.file or "", f.location.line or 0, f.check, f.message)
 
 
-def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Sequence[str]]) -> dict[str, MetricAudit]:
+def group_metrics(findings: Sequence[Finding], narratives_of: Mapping[str, Sequence[str]]) -> dict[str, MetricAudit]:
     """metric → its audit entry: the worst status, its reason, and every use with its own status and
     reason (a metric's problems are told apart by them: `MetricAudit.problems`)."""
     by_metric: dict[str, MetricAudit] = {}
@@ -349,6 +360,10 @@ def group_metrics(findings: Iterable[Finding], narratives_of: Mapping[str, Seque
             if use not in known:
                 known.add(use)
                 entry.uses.append(use)
+    drawing = drawing_panels(findings, lambda f: _about_metric(f) and status_of(f) in NO_DATA)
+    for entry in by_metric.values():  # a panel emptied through a dropdown (`via`) was judged so by all its queries
+        entry.uses = [replace(u, draws=u.place in drawing) if u.place[1] == "#" and not u.via else u
+                      for u in entry.uses]
     return by_metric
 
 
@@ -397,7 +412,8 @@ def group_families(metrics: Iterable[MetricAudit], names: frozenset[str] | None,
 
 def rank_actions(metrics: Iterable[MetricAudit], families: Sequence[Family]) -> list[Action]:
     """What to do, most impact first: required before the rest, No data before a wrong picture, a
-    panel of failures none of which happened yet after both, then by panels and dashboards affected. A family with no live name at all is one action (scrape its
+    panel of failures none of which happened yet after both, then by panels emptied (every query
+    selects nothing), by panels affected and dashboards. A family with no live name at all is one action (scrape its
     exporter); any other absent metric carries its own "did you mean" when its findings name one (a
     counter without `_total`), else its family's advice."""
     items: list[Action] = []
@@ -414,7 +430,7 @@ def rank_actions(metrics: Iterable[MetricAudit], families: Sequence[Family]) -> 
             items.append(Action(0, m.metric, m.status, m.required, m.impact, (m.metric,),
                                 m.did_you_mean or advice_of.get(m.metric, ""),  # the metric's own slip first
                                 m.causes(), m.rank_tier, m.rank_tier == QUIET_TIER))
-    items.sort(key=lambda a: (a.tier, not a.required, -a.impact.panels, -a.impact.dashboards,
+    items.sort(key=lambda a: (a.tier, not a.required, -a.impact.emptied, -a.impact.panels, -a.impact.dashboards,
                               -a.impact.others, STATUS_ORDER.index(a.status), a.subject))
     for rank, action in enumerate(items, 1):
         action.rank = rank

@@ -73,7 +73,7 @@ def _n(value: int | None) -> str:
 
 
 def _impact_cells(impact: Impact) -> str:
-    return _n(impact.panels) + _n(impact.dashboards)
+    return _n(impact.panels) + _n(impact.emptied) + _n(impact.dashboards)
 
 
 def audit_html(audit: Audit) -> str:
@@ -88,7 +88,7 @@ def audit_html(audit: Audit) -> str:
                 f"<td data-v='{int(a.required)}'>{'<span class=req>required</span>' if a.required else ''}</td></tr>"
                 for a in audit.actions]
         parts.append(f"<h2 id=actions>What to do, by impact ({len(rows)})</h2>"
-                     + _table("actions", ["rank", "what", "status", "panels", "dashboards", "required"], rows))
+                     + _table("actions", ["rank", "what", "status", "panels", "emptied", "dashboards", "required"], rows))
     if audit.required:
         ok = sum(s == "present" for _, s in audit.required)
         rows = [f"<tr><td><code>{_e(m)}</code></td><td class='{_STATE.get(s, _BAD)}'>{_e(s)}</td></tr>"
@@ -99,7 +99,8 @@ def audit_html(audit: Audit) -> str:
         rows = [f"<tr><td><code>{_e(f.prefix)}*</code></td><td>{_e(f.exporter or '')}</td>{_n(len(f.metrics))}"
                 f"{_impact_cells(f.impact)}{_n(f.live)}<td>{_e(f.advice)}</td></tr>" for f in audit.families]
         parts.append("<h2 id=families>Missing metrics by family</h2>" + _table(
-            "families", ["family", "likely exporter", "metrics", "panels", "dashboards", "live names", "advice"], rows))
+            "families", ["family", "likely exporter", "metrics", "panels", "emptied", "dashboards", "live names", "advice"],
+            rows))
     if audit.metrics:
         rows = [_use_row(p, audit, u) for p in audit.entries for u in p.uses]  # each use beside its own reason
         parts.append(f"<h2 id=metrics>Where ({plural(len(audit.metrics), 'metric')} not simply present)</h2>" + _table(
@@ -138,6 +139,8 @@ def _use_row(m: Problem, audit: Audit, u: Use) -> str:
     target = ", ".join(t for t in (u.target, f"via ${u.via}" if u.via else "") if t)
     panel = (_e(u.panel) if u.panel is not None else _e(panel_label(None, u.panel_id)) if u.via
              else f"<span class=muted>{_e(target)}</span>")
+    if u.draws:
+        panel += " <span class=muted>(still draws from its other queries)</span>"
     req = " <span class=req>required</span>" if m.required else ""
     where = f"{u.file}:{u.line}" if u.line else u.file
     return (f"<tr><td><code>{_e(m.metric)}</code>{req}</td><td>{_e(u.status)}</td><td>{dashboard}</td>"

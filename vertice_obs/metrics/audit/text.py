@@ -39,8 +39,14 @@ def plural(n: int, noun: str) -> str:
 
 
 def places_text(impact: Impact) -> str:
-    """"3 panels"; variables and annotations counted apart."""
+    """"3 panels"; variables and annotations counted apart. Panels another query of still draws told
+    apart from those left with No data: "empties 1 panel; 3 more panels lose a query but still draw"."""
     parts = [plural(impact.panels, "panel")] if impact.panels or not impact.others else []
+    if impact.drawing:
+        emptied = f"empties {plural(impact.emptied, 'panel')}" if impact.emptied else "empties no panel"
+        more = " more" if impact.emptied else ""
+        parts = [f"{emptied}; {impact.drawing}{more} {'panel loses' if impact.drawing == 1 else 'panels lose'} a "
+                 f"query but still {'draws' if impact.drawing == 1 else 'draw'}"]
     if impact.others:
         parts.append(f"{impact.others} variable or annotation" if impact.others == 1
                      else f"{impact.others} variables or annotations")
@@ -49,7 +55,7 @@ def places_text(impact: Impact) -> str:
 
 def impact_text(impact: Impact) -> str:
     """"3 panels in 2 dashboards"; variables and annotations counted apart."""
-    return f"{places_text(impact)} in {plural(impact.dashboards, 'dashboard')}"
+    return f"{places_text(impact)}{'; in' if impact.drawing else ' in'} {plural(impact.dashboards, 'dashboard')}"
 
 
 def present_heading(audit: Audit) -> str:
@@ -106,7 +112,7 @@ def _causes(causes: tuple[Cause, ...], code) -> str:
 def family_text(family: Family, code=lambda s: s, line=lambda s: s) -> str:
     impact = family.impact
     return (f"{code(family.prefix + '*')} — {plural(len(family.metrics), 'metric')}, "
-            f"{plural(impact.panels, 'panel')}: {line(family.advice)}")
+            f"{places_text(Impact(impact.panels, 0, 0, impact.drawing))}: {line(family.advice)}")
 
 
 def audit_text(audit: Audit, markdown: bool = False) -> str:
@@ -208,7 +214,8 @@ def _place(use: Use, text) -> str:
     name = panel_title(use.panel) or panel_label(None, use.panel_id)  # `''` said nothing
     # a panel reached through the variable this metric fills: its query, and which variable
     target = ", ".join(t for t in (use.target, f"via ${use.via}" if use.via else "") if t)
-    return f"{text(name)} ({text(target)})" if target else text(name)
+    draws = " — still draws from its other queries" if use.draws else ""
+    return (f"{text(name)} ({text(target)})" if target else text(name)) + draws
 
 
 def _code(s: str) -> str:
@@ -272,7 +279,8 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 
 def _impact(impact: Impact) -> dict[str, int]:
-    return {"panels": impact.panels, "dashboards": impact.dashboards, "variables_or_annotations": impact.others}
+    return {"panels": impact.panels, "dashboards": impact.dashboards, "variables_or_annotations": impact.others,
+            "panels_emptied": impact.emptied, "panels_still_drawing": impact.drawing}
 
 
 def _metric(m: MetricAudit, audit: Audit) -> dict[str, Any]:
@@ -281,7 +289,7 @@ def _metric(m: MetricAudit, audit: Audit) -> dict[str, Any]:
             "uses": [{"dashboard": u.dashboard, "dashboard_title": audit.titles.get(u.dashboard),
                       "narratives": list(u.narratives), "panel": u.panel, "panel_id": u.panel_id,
                       "target": u.target, "query": u.query, "file": u.file, "line": u.line, "status": u.status,
-                      "reason": u.reason, "via": u.via or None}
+                      "reason": u.reason, "via": u.via or None, "panel_still_draws": u.draws}
                      for u in m.uses]}
 
 
