@@ -9,8 +9,9 @@ follow from it. Pure: a dashboard's queries and variables in, findings out.
   so that the audit ranks it by them too (trial 14: a metric feeding one dropdown that 10 panels
   filter by was ranked by its dropdown alone) — and only those (trial 19: `cluster=""` selects the
   series without the label, and the mixins' panels drew). An empty dropdown that empties no panel
-  and that no reader sees as empty (hidden, or Include All) is information, whichever check says
-  it is empty (`variable/label-missing`, or a `metric/…` one at its query: trial 23 L2).
+  and that no reader sees as empty (hidden, or Include All) is information, whichever series-level
+  check says it is empty (`variable/label-missing`, `metric/no-matching-series` at its query: trial 23
+  L2); a name no series has keeps its warning.
 
 May import `checks`, `finding`, `metrics.analysis`, `metrics.empty_dropdowns`, `metrics.inventory`,
 `metrics.interpolate`, `metrics.nodata`.
@@ -22,6 +23,7 @@ from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from vertice_obs.checks import finding
+from vertice_obs.checks.metrics import NAME_ABSENT
 from vertice_obs.checks.walk import pointer, variables
 from vertice_obs.finding import Finding, Severity, panels_named
 from vertice_obs.guard.text import escape
@@ -177,8 +179,9 @@ def _told(f: Finding, name: str, outcome: Outcome) -> Finding:
         f = replace(f, details=tuple(sorted(details.items())))
     if outcome.emptied:
         return _filling(f, name, outcome.emptied, tail)
-    # whatever check says the dropdown is empty (its label, its metric, its selector: trial 23 L2)
-    if f.severity == Severity.WARNING and (dropdown.hidden or dropdown.include_all) \
+    # whichever series-level check says the dropdown is empty (its label, its selector: trial 23 L2); a
+    # name no series has (`metric/missing`, `disappeared`) keeps its warning: an exporter gone or misnamed
+    if f.severity == Severity.WARNING and f.check not in NAME_ABSENT and (dropdown.hidden or dropdown.include_all) \
             and not outcome.unjudged:  # emptying nothing only of the panels judged
         f = replace(f, severity=Severity.INFO)
     return replace(f, message=f.message + tail)
