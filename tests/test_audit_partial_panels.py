@@ -37,6 +37,9 @@ DASHBOARDS = {
                                          "current": {"text": "a", "value": "a"},
                                          "options": [{"text": v, "value": v} for v in "abc"]}]},
                 "panels": [panel(1, "Up", 'shop_up{server="$server"}'), panel(2, "Up too", 'shop_up{server="$server"}')]},
+    "many": {"templating": {"list": [{"name": "server", "type": "custom", "query": ",".join(f"s{i}" for i in range(200)),
+                                      "current": {"text": "s0", "value": "s0"}}]},
+             "panels": [panel(1, "Up", 'shop_up{server="$server"}')]},
     "allvalue": {"templating": {"list": [{"name": "db", "type": "query", "refresh": 2, "datasource": DS,
                                           "query": {"query": 'label_values(shop_up{svc="nothing"}, svc)', "refId": "V"},
                                           "includeAll": True, "allValue": ".+", "current": {}}]},
@@ -93,6 +96,14 @@ def test_options_that_fail_for_one_label_no_series_carries_are_one_finding(findi
     assert dict(f.details)["options"] == ["b", "c"] and dict(f.details)["label"] == "server"
     assert f.message.startswith("no option of $server draws on 2 panels"), f.message
     assert "carries the label 'server'" in f.message, f.message
+
+
+def test_the_options_named_in_that_one_finding_are_bounded(findings):
+    """Review: the finding listed every option — 200 options, 200 names in one message. The first 8, by
+    the one listing; every option stays in its details."""
+    [f] = [f for f in of(findings, "many") if f.check == "variable/option-no-data"]
+    assert "(199 options: 's1', 's10', 's100'" in f.message and "and 191 more)" in f.message, f.message
+    assert len(f.message) < 500 and len(dict(f.details)["options"]) == 199
 
 
 def test_an_include_all_dropdown_that_empties_nothing_is_information_whatever_check_says_it(findings):

@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from vertice_obs.checks import finding
+from vertice_obs.errors import listing
 from vertice_obs.finding import Finding, Location, panels_named
+from vertice_obs.guard.text import folded
 from vertice_obs.metrics.classify import (
     WHILE_FIRING,
     Evidence,
@@ -239,39 +241,40 @@ def _option_findings(options: dict[tuple, list[SelectorUse]], paths: Mapping[tup
         if len(told) < 2 or len(causes) > 1 or ("", "") in next(iter(causes)):
             continue
         emptied = [u for value, _ in told for u in options[file, dashboard, (variable, value)]]
-        panels = list(dict.fromkeys((u.location.panel, u.location.panel_id) for u in emptied
-                                    if u.location.panel is not None or u.location.panel_id is not None))
-        others = list(dict.fromkeys(u.location.target or "?" for u in emptied
-                                    if u.location.panel is None and u.location.panel_id is None))
-        what, shown = panels_named(panels, others)
-        at, extra = at_variable(paths, file, dashboard, variable)
-        if others:
-            extra["others"] = len(others)
+        panels, what, shown, at, extra = _emptied_at(emptied, paths, file, dashboard, variable)
         labels = sorted({label for _, label in next(iter(causes))})
         metrics = sorted({metric for metric, _ in next(iter(causes))})
         values = sorted(value for value, _ in told)
         out.append(finding("variable/option-no-data",
                            f"no option of ${variable} draws on {what}: {shown} — no series of {', '.join(metrics)} "
-                           f"carries the label {', '.join(map(repr, labels))}, whatever the value "
-                           f"({len(values)} options: {', '.join(map(repr, values))})", at,
+                           f"carries the label {', '.join(map(repr, labels))}, whatever the value ({len(values)} "
+                           f"options: {listing([folded(repr(v), 80) for v in values], shown=8)})", at,
                            variable=variable, options=values, label=labels[0], panels=len(panels), **extra))
         for value in values:
             del options[file, dashboard, (variable, value)]
     for (file, dashboard, (variable, value)), emptied in sorted(options.items()):
-        panels = list(dict.fromkeys((u.location.panel, u.location.panel_id) for u in emptied
-                                    if u.location.panel is not None or u.location.panel_id is not None))
-        others = list(dict.fromkeys(u.location.target or "?" for u in emptied
-                                    if u.location.panel is None and u.location.panel_id is None))
-        what, shown = panels_named(panels, others)
-        at, extra = at_variable(paths, file, dashboard, variable)
-        if others:
-            extra["others"] = len(others)
+        panels, what, shown, at, extra = _emptied_at(emptied, paths, file, dashboard, variable)
         out.append(finding("variable/option-no-data",
                            f"the {value!r} option of ${variable} shows No data on {what}: {shown} "
                            f"(e.g. {emptied[0].selector}"
                            f"{'' if emptied[0].selector.metric in known else ': no series has that name'})", at,
                            variable=variable, option=value, panels=len(panels), **extra))
     return out
+
+
+def _emptied_at(emptied: Sequence[SelectorUse], paths: Mapping[tuple[str, str], VariableAt], file: str,
+                dashboard: str | None, variable: str) -> tuple[list, str, str, Location, dict[str, Any]]:
+    """The panels `emptied` holds, how many and which (`panels_named`), and the finding's place at the
+    variable with its details (`others`: the annotations' and variables' queries, counted apart)."""
+    panels = list(dict.fromkeys((u.location.panel, u.location.panel_id) for u in emptied
+                                if u.location.panel is not None or u.location.panel_id is not None))
+    others = list(dict.fromkeys(u.location.target or "?" for u in emptied
+                                if u.location.panel is None and u.location.panel_id is None))
+    what, shown = panels_named(panels, others)
+    at, extra = at_variable(paths, file, dashboard, variable)
+    if others:
+        extra["others"] = len(others)
+    return panels, what, shown, at, extra
 
 
 def at_variable(paths: Mapping[tuple[str, str], VariableAt], file: str, dashboard: str | None,
