@@ -95,7 +95,7 @@ def test_json_lists_the_causes(report):
     (action,) = [a for a in data["actions"] if a["subject"] == "vm_app_version"]
     assert action["causes"] == [
         {"status": "label-missing", "cause": JOB, "via": ["job"], "panels": 4, "dashboards": 1,
-         "variables_or_annotations": 1},
+         "variables_or_annotations": 1, "panels_emptied": 4, "panels_still_drawing": 0},
         {"status": "label-missing", "cause": "$version lists 'version'", "via": [], "panels": 0, "dashboards": 1,
-         "variables_or_annotations": 1}]
+         "variables_or_annotations": 1, "panels_emptied": 0, "panels_still_drawing": 0}]
     assert (action["panels"], action["variables_or_annotations"]) == (4, 2)

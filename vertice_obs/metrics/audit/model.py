@@ -361,9 +361,9 @@ def group_metrics(findings: Sequence[Finding], narratives_of: Mapping[str, Seque
                 known.add(use)
                 entry.uses.append(use)
     drawing = drawing_panels(findings, lambda f: _about_metric(f) and status_of(f) in NO_DATA)
-    for entry in by_metric.values():  # a panel emptied through a dropdown (`via`) was judged so by all its queries
-        entry.uses = [replace(u, draws=u.place in drawing) if u.place[1] == "#" and not u.via else u
-                      for u in entry.uses]
+    for entry in by_metric.values():  # a panel emptied through a dropdown (`via`) was judged so by all its queries;
+        entry.uses = [replace(u, draws=u.place in drawing)  # only a use that empties its query loses it
+                      if u.place[1] == "#" and not u.via and u.status in NO_DATA else u for u in entry.uses]
     return by_metric
 
 
