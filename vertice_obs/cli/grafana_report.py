@@ -124,9 +124,7 @@ def stopped_line(stop, written: int, dashboards: int, playlists: int, unrecorded
 def unrecorded_folder_clause(folders) -> str:
     """The folders a publish left in Grafana (made, or there to adopt) without their record as this project's
     (the annotation failed; `folder_writes`), by uid: never said `failed` — they are there."""
-    them = "it" if len(folders) == 1 else "them"
-    return (f"{count(len(folders), 'folder')} in Grafana but not recorded as this project's (its record, an "
-            f"annotation, failed): {', '.join(show(f.uid) for f, _ in folders)}; the next vobs publish adopts {them}")
+    return _unrecorded("folder", [show(f.uid) for f, _ in folders], "adopts {them}")
 
 
 def unrecorded_folder_lines(folders) -> list[str]:
@@ -138,10 +136,14 @@ def unrecorded_folder_lines(folders) -> list[str]:
 def unrecorded_clause(narratives) -> str:
     """The playlists a publish left in Grafana without their record as this project's (the annotation
     failed; `playlists.unrecorded`), by narrative: never said `failed` — they are there."""
-    them = "it" if len(narratives) == 1 else "them"
-    return (f"{count(len(narratives), 'playlist')} in Grafana but not recorded as this project's (its record, "
-            f"an annotation, failed): {', '.join(show(n) for n in narratives)}; the next vobs publish finds {them} "
-            f"by name and records {them}")
+    return _unrecorded("playlist", [show(n) for n in narratives], "finds {them} by name and records {them}")
+
+
+def _unrecorded(noun: str, named: list[str], next_run: str) -> str:
+    """`2 playlists in Grafana but not recorded as this project's (…): a, b; the next vobs publish …`."""
+    them = "it" if len(named) == 1 else "them"
+    return (f"{count(len(named), noun)} in Grafana but not recorded as this project's (its record, an annotation, "
+            f"failed): {', '.join(named)}; the next vobs publish {next_run.format(them=them)}")
 
 
 def interrupted(folders, actions, results, playlists, done) -> str:

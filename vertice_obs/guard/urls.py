@@ -104,8 +104,8 @@ def shown(value: object) -> str:
     one redaction of URLs (`redact_url`, which would also drop that whitespace)."""
     text = str(value)
     core = text.strip()
-    lead, trail = text[: len(text) - len(text.lstrip())], text[len(core) + len(text) - len(text.lstrip()):]
-    return escape(repr(lead + redact_url(core) + trail), one_line=True)
+    lead = text[: len(text) - len(text.lstrip())]
+    return escape(repr(lead + redact_url(core) + text[len(lead) + len(core):]), one_line=True)
 
 
 def why_not(value: object, what: str) -> str:
