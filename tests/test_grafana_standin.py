@@ -75,6 +75,27 @@ def test_one_title_per_folder_before_11_3(grafana):
     grafana.assert_no_violations()
 
 
+def test_a_title_is_free_again_once_retitled_deleted_or_moved(grafana):
+    """The title rule looks dashboards up by title (an index kept as they are saved, not a walk over all
+    of them): a dashboard saved under another title, deleted, or moved by a test's hand no longer holds
+    its old title in its old folder."""
+    if grafana.major_minor >= (11, 3):
+        pytest.skip("11.3 on has no title rule")
+    client = api(grafana)
+    client.folder.create_folder("F", uid="f")
+    save(client, {"uid": "d1", "title": "Sample A"}, folderUid="f")
+    save(client, {"uid": "d1", "title": "Renamed", "version": 1}, folderUid="f")  # retitled
+    save(client, {"uid": "d2", "title": "Sample A"}, folderUid="f")
+    client.dashboard.delete_dashboard("d2")
+    save(client, {"uid": "d3", "title": "Sample A"}, folderUid="f")
+    grafana.dashboards["d3"]["folderUid"] = ""  # moved to the General folder without a save
+    save(client, {"uid": "d4", "title": "Sample A"}, folderUid="f")
+    with pytest.raises(GrafanaClientError) as info:  # ...and the index still finds the one that holds it
+        save(client, {"uid": "d5", "title": "Sample A"})
+    assert info.value.response["status"] == "name-exists"
+    grafana.assert_no_violations()
+
+
 def test_no_dashboard_titled_like_a_folder_before_11_3(grafana):
     """Grafana before 11.3 refuses a dashboard titled like a folder, with overwrite too: 400 name-match
     (ErrDashboardWithSameNameAsFolder) — like ANY folder of the organisation before 10.4, from 10.4
