@@ -11,7 +11,9 @@ variable of the import input's name, which the next run then said to rename (the
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,3 +73,46 @@ def test_markdown_audit_lists_panels_the_same_way():
     assert result.returncode == 0, result.stderr
     assert "- `Resource Requests`: 'CPU Cores' #1 (A), 'CPU Cores' #2 (A)\n" in result.stdout
     assert "- `etcd`: 'Active Streams' (A, B), 'RPC Rate' (B)\n" in result.stdout
+
+
+def _advised(findings: list[dict]) -> list[tuple[str, str, str, bool]]:
+    """(json_path, variable, type, drop it from __inputs?) as each datasource finding advises."""
+    out = []
+    for f in findings:
+        add = re.search(r"add a datasource variable named (\S+) of type (\S+?),? ", f["message"])
+        assert add, f["message"]  # these dashboards have no datasource variable: the advice adds one
+        dropped = f"drop {add[1]} from __inputs" in f["message"]
+        out.append((f["details"]["json_path"], add[1], add[2], dropped))
+    return out
+
+
+def _set(model: dict, pointer: str, value: object) -> None:
+    *parents, last = [int(p) if p.isdigit() else p for p in pointer.strip("/").split("/")]
+    node = model
+    for p in parents:
+        node = node[p]
+    node[last] = value
+
+
+@pytest.mark.parametrize("name", ["node-dashboard.json", "etcd-dashboard.json", "resource-requests-dashboard.json"])
+def test_following_the_datasource_advice_leaves_no_datasource_finding(tmp_path: Path, name: str):
+    """Do what datasource/not-variable says, literally; the next run must not say the opposite (it
+    said "add a variable named DS_PROMETHEUS", then "rename the variable $DS_PROMETHEUS")."""
+    result = vobs("validate", str(OLD / name), "--offline", "--format", "json")
+    findings = [f for f in json.loads(result.stdout)["findings"] if f["check"] == "datasource/not-variable"]
+    assert findings, result.stdout
+    model = json.loads((OLD / name).read_text())
+    added = set()
+    for pointer, variable, kind, dropped in _advised(findings):
+        _set(model, pointer, f"${{{variable}}}")
+        if variable not in added:
+            added.add(variable)
+            model["templating"]["list"].insert(0, {"name": variable, "type": "datasource", "query": kind,
+                                                   "current": {}, "hide": 0, "options": [], "refresh": 1})
+        if dropped:
+            model["__inputs"] = [i for i in model["__inputs"] if i.get("name") != variable]
+    fixed = tmp_path / name
+    fixed.write_text(json.dumps(model, indent=2))
+    again = vobs("validate", str(fixed), "--offline", "--format", "json")
+    left = [f["message"] for f in json.loads(again.stdout)["findings"] if f["check"] == "datasource/not-variable"]
+    assert left == []
