@@ -214,7 +214,8 @@ DATASOURCES = [
          ("/panels/0/datasource",), "add a datasource variable of type victoriametrics-metrics-datasource "
                                     "(e.g. ${victoriametrics}) and use it"),
     # trial: the advice named a variable the dashboard has no input of; with `__inputs` it names the
-    # input, as `vobs import` makes a variable of it (so the dashboard's `${DS_PROM}` resolves)
+    # input, as `vobs import` makes a variable of it (so the dashboard's `${DS_PROM}` resolves) — and
+    # says to drop the input, which wins over a variable of its name (the case after next)
     # trial 11, rfmoz's dashboards: a variable of the input's own name — "use ${DS_PROMETHEUS}" told
     # the user to use what they use; the input wins on import, so the variable must be another name
     Case("advice-when-a-variable-has-the-inputs-name", "datasource/not-variable",
@@ -227,14 +228,15 @@ DATASOURCES = [
     Case("advice-names-the-input-used", "datasource/not-variable",
          {**dash({**ts(), "datasource": "${DS_PROM}"}), "templating": {"list": []},
           "__inputs": [{"name": "DS_PROM", "type": "datasource", "pluginId": "prometheus"}]},
-         ("/panels/0/datasource",), "add a datasource variable named DS_PROM of type prometheus (as `vobs import` "
-                                    "makes of the dashboard's input) and use ${DS_PROM}"),
+         ("/panels/0/datasource",), "add a datasource variable named DS_PROM of type prometheus, use ${DS_PROM} "
+                                    "and drop DS_PROM from __inputs (an import input wins over a variable of its "
+                                    "name), as `vobs import` does"),
     Case("advice-names-the-input-of-the-type", "datasource/not-variable",
          {**dash({**ts(), "datasource": {"type": "prometheus", "uid": "p"}}), "templating": {"list": []}, "__inputs": [
              {"name": "DS_LOGS", "type": "datasource", "pluginId": "loki"},
              {"name": "DS_METRICS", "type": "datasource", "pluginId": "prometheus"}]},
-         ("/panels/0/datasource",), "named DS_METRICS of type prometheus (as `vobs import` makes of the "
-                                    "dashboard's input) and use ${DS_METRICS}"),
+         ("/panels/0/datasource",), "named DS_METRICS of type prometheus, use ${DS_METRICS} and drop DS_METRICS "
+                                    "from __inputs (an import input wins over a variable of its name)"),
     Case("variable-query", "datasource/not-variable", dash(variables=[var("job", datasource="Prometheus")]),
          ("/templating/list/1/datasource",)),
     Case("variable", "datasource/not-variable", dash(ts(), {**ts(id=2), "datasource": {"uid": "${datasource}"}},

@@ -108,8 +108,9 @@ def datasource_not_variable(model: dict[str, Any], file: str):
     by a fixed uid on import, so it is reported too. Only the Prometheus (and Prometheus-compatible)
     queries are judged: a Loki target of a Mixed panel is not, and the advice names a datasource
     variable of the query's own type — on a dashboard whose `__inputs` declare a datasource input of
-    that type (`DS_PROM`), a variable of the input's name, as `vobs import` makes one. Grafana's own pseudo-datasources (-- Grafana --, -- Dashboard
-    --, Mixed, expressions) are exempt. grafana/dashboard-linter: `panel-datasource-rule` and
+    that type (`DS_PROM`), a variable of the input's name and the input dropped from `__inputs` (an
+    import input wins over a variable of its name), as `vobs import` does. Grafana's own
+    pseudo-datasources (-- Grafana --, -- Dashboard --, Mixed, expressions) are exempt. grafana/dashboard-linter: `panel-datasource-rule` and
     `template-datasource-rule` (which also wants the variable to exist)."""
     inputs = {text(i.get("name")) for i in as_list(model.get("__inputs")) if isinstance(i, dict)}
     declared = {text(i.get("name")): text(i.get("pluginId")).lower() for i in as_list(model.get("__inputs"))
@@ -163,9 +164,10 @@ def _advice(kind: str, chosen: dict[str, str], declared: dict[str, str] | None =
     declared = declared or {}
     own = named if named is not None and declared.get(named) in (kind, "") else next(
         (name for name, of in declared.items() if of == kind), None)
-    if own is not None:
-        return (f"add a datasource variable named {own} of type {kind} (as `vobs import` makes of the dashboard's "
-                f"input) and use ${{{own}}}")
+    if own is not None:  # and out of __inputs: an input of the variable's name wins over it (the branch above)
+        return (f"add a datasource variable named {own} of type {kind}, use ${{{own}}} and drop {own} from "
+                f"__inputs (an import input wins over a variable of its name)"
+                + (", as `vobs import` does" if named is not None else ""))
     name = "datasource" if "datasource" not in chosen else kind.split("-")[0].replace("grafana", "prometheus")
     return f"add a datasource variable of type {kind} (e.g. ${{{name}}}) and use it"
 

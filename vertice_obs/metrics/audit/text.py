@@ -196,7 +196,7 @@ def _problem_block(p: Problem, audit: Audit, family: Action | None, md: bool, h3
     for uid, uses in sorted(by_dashboard.items()):
         title = audit.titles.get(uid)
         name = f"{code(uid)} ({text(title)})" if title and title != uid else code(uid)
-        line = f"{name}: {', '.join(sorted({_place(u, text) for u in uses}))}"
+        line = f"{name}: {', '.join(_places(uses, text))}"
         for narrative in (uses[0].narratives or ("",)) if narrated else ("",):
             groups.setdefault(narrative, []).append(line)
     for narrative, dashboard_lines in sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0])):
@@ -208,14 +208,31 @@ def _problem_block(p: Problem, audit: Audit, family: Action | None, md: bool, h3
     return lines
 
 
-def _place(use: Use, text) -> str:
-    if use.panel is None:
-        return text(use.target or "(dashboard)")
-    name = panel_title(use.panel) or panel_label(None, use.panel_id)  # `''` said nothing
-    # a panel reached through the variable this metric fills: its query, and which variable
-    target = ", ".join(t for t in (use.target, f"via ${use.via}" if use.via else "") if t)
-    draws = " — still draws from its other queries" if use.draws else ""
-    return (f"{text(name)} ({text(target)})" if target else text(name)) + draws
+def _places(uses: list[Use], text) -> list[str]:
+    """One dashboard's places of a problem, sorted: each panel once with all its queries (`'Active
+    Streams' (A, B)`, not one entry per query), two panels that share a title told apart by id
+    (`'CPU Cores' #1 (A)`, `'CPU Cores' #2 (A)`: old dashboards put a graph and a singlestat of one
+    title side by side), each variable or annotation by its name."""
+    panels: dict[tuple, list[Use]] = {}
+    for use in uses:
+        panels.setdefault(use.place, []).append(use)
+    names = {place: panel_title(us[0].panel) or panel_label(None, us[0].panel_id)  # `''` said nothing
+             for place, us in panels.items() if us[0].panel is not None}
+    shared = {n for n in names.values() if list(names.values()).count(n) > 1}
+    out = set()
+    for place, us in panels.items():
+        if us[0].panel is None:
+            out.add(text(us[0].target or "(dashboard)"))
+            continue
+        name = names[place]
+        if name in shared and us[0].panel_id is not None and not name.startswith("panel #"):
+            name = f"{name} #{us[0].panel_id}"
+        # a panel reached through the variable this metric fills: its query, and which variable
+        targets = sorted({", ".join(t for t in (u.target, f"via ${u.via}" if u.via else "") if t) for u in us} - {""})
+        target = ("; " if any(u.via for u in us) else ", ").join(targets)
+        draws = " — still draws from its other queries" if any(u.draws for u in us) else ""
+        out.add((f"{text(name)} ({text(target)})" if target else text(name)) + draws)
+    return sorted(out)
 
 
 def _code(s: str) -> str:
