@@ -332,9 +332,13 @@ MATCHERS = [
 MULTI, ALL = var("job", multi=True), var("job", includeAll=True, allValue=".+")
 EQUALITY = [
     Case("multi-in-equal", "variable/multi-in-equality", dash(ts(expr='up{job="$job"}'), variables=[MULTI]),
-         ("/panels/0/targets/0/expr",), 'job="$job": $job is multi-value'),
+         ("/panels/0/targets/0/expr",), 'job="$job": $job is multi-value, so Grafana writes it as a regex — two values as (a|b)'),
     Case("all-in-not-equal", "variable/multi-in-equality", dash(ts(expr="up{job!='${job}'}"), variables=[ALL]),
          ("/panels/0/targets/0/expr",), "$job is Include All"),
+    # not multi-value: it never has two values (helper-134's trial: the message said "two values as (a|b)")
+    Case("include-all-has-no-two-values", "variable/multi-in-equality",
+         dash(ts(expr="up{job!='${job}'}"), variables=[ALL]), ("/panels/0/targets/0/expr",),
+         "Grafana writes it as a regex — All as its allValue or every value as (a|b), and any value regex-escaped"),
     Case("plain-all-value-escapes-all-the-same", "variable/multi-in-equality",
          dash(ts(expr='up{job="$job"}'), variables=[var("job", includeAll=True, allValue="prod")]),
          ("/panels/0/targets/0/expr",), "use job=~\"$job\""),

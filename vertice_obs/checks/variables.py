@@ -228,8 +228,13 @@ def multi_in_equality(model: dict[str, Any], file: str):
                 if name in several and (where, label, name) not in said:
                     said.add((where, label, name))
                     regex = "=~" if op == "=" else "!~"
+                    # an Include All variable that is not multi-value never has two values: its one value is
+                    # regex-escaped all the same (Grafana escapes for a regex whenever multi or includeAll)
+                    how = ("two values as (a|b), All as its allValue or every value, each regex-escaped"
+                           if several[name] == "multi-value" else
+                           "All as its allValue or every value as (a|b), and any value regex-escaped")
                     yield (f"{label}{op}{quoted[:80]}: ${name} is {several[name]}, so Grafana writes it as a regex — "
-                           f"two values as (a|b), All as its allValue or every value, each regex-escaped (a dot as \\.) — "
+                           f"{how} (a dot as \\.) — "
                            f"which {op} compares as text: the panel shows No data then; use {label}{regex}{quoted[:80]}",
                            where, {"json_path": pointer(path), "variable": name})
 
