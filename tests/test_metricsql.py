@@ -71,6 +71,18 @@ VALID = [  # (query, what the message names): valid MetricsQL, not PromQL
     (f"rate({M}[5m],)", "a trailing comma after a call's arguments"),  # Prometheus: "trailing commas not allowed"
     (f'label_replace({M}, "a", "$1", "environment", "(.*)" , )', "a trailing comma after a call's arguments"),
     (f'label_set({M}, "team", "core",)', "`label_set()`"),
+    # a trial against the real VictoriaMetrics (Debian's 1.79.5): MetricsQL its users write, once false errors
+    (f'histogram_quantile(0.9, sum(rate({M}[5m])) by (vmrange), "bounds")', "`histogram_quantile()` with a bounds label"),
+    (f"histogram_quantile(0.9, rate({M}), 'bounds')", "`rate()` without a window"),  # then the bounds label
+    (f"{M} > 1Ki", "numbers with a unit suffix"),
+    (f"sum({M}) by (environment) / 1.5GiB", "numbers with a unit suffix"),
+    (f"{M} < 2M", "numbers with a unit suffix"),
+    (f"rate({M}[1.5m])", "fractional durations"),
+    (f"sum({M} offset 1.5h)", "fractional durations"),
+    (f"max_over_time({M}[1h0.5m:30s])", "fractional durations"),
+    (f"max_over_time({M}[1.5i])", "step-count ranges"),
+    (f'({M}, {M}{{environment="dev"}})', "`(a, b)`: the union of several queries"),
+    (f"sum(({M}, {M} * 2)) + 1", "`(a, b)`: the union of several queries"),
 ]
 INVALID = [  # refused by VictoriaMetrics too: broken PromQL, and MetricsQL broken elsewhere
     f"sum({M}",
@@ -94,6 +106,12 @@ INVALID = [  # refused by VictoriaMetrics too: broken PromQL, and MetricsQL brok
     f"double_exponential_smoothing({M}, 0.5, 0.5)",  # Prometheus 3's name for it: VictoriaMetrics knows the old one only
     f"rate({M}[5m],,)",  # one trailing comma, not two
     "rate(,)",
+    f"histogram_quantile(0.9, {M}, 1)",  # the bounds label is a string
+    f'histogram_quantile(0.9, {M}, "b", "c")',
+    f"{M} > 1mi",  # lowercase m is minutes: no suffix of its own
+    f"{M} > 1P",
+    f"rate({M}[.5h])",  # a fraction needs its whole part
+    f"({M}, {M}) by (environment)",
 ]
 # Functions VictoriaMetrics added after Debian's 1.79 (its git history): named MetricsQL all the same
 NEWER = {"count_values_over_time", "day_of_year", "drop_empty_series", "histogram_fraction", "labels_equal",
