@@ -9,7 +9,8 @@ by `or`; `offset` after an expression dropped; …), and the result is parsed ag
 (valid MetricsQL, each construct named) or is refused for something that is no MetricsQL (invalid
 there too: it stays a `promql/parse` error). Two constructs are named
 but not replaced — WITH templates and a range vector in arithmetic —: the rest of such a query is
-only checked for balanced brackets and quotes. A query that only a function's count of arguments
+only checked for balanced brackets and quotes (and, past WITH, the counts of arguments of the calls
+its templates run: `metricsql_with`). A query that only a function's count of arguments
 keeps from being valid MetricsQL (`range_quantile(x)`) is invalid — VictoriaMetrics refuses it when it
 evaluates the call —, and `miscounted_metricsql` names that call.
 
@@ -35,9 +36,13 @@ from typing import Callable
 
 from vertice_obs.checks.datasources import Backend
 from vertice_obs.metrics.metricsql_arity import Miscounted, miscount
+from vertice_obs.metrics.metricsql_with import STRINGS as _STRINGS
+from vertice_obs.metrics.metricsql_with import arguments as _arguments
+from vertice_obs.metrics.metricsql_with import closing as _closing
+from vertice_obs.metrics.metricsql_with import masked as _masked
+from vertice_obs.metrics.metricsql_with import with_miscounted
 from vertice_obs.metrics.promql_text import SMOOTHING, check_query_shape, parse_promql
 
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`', re.S)
 _FUNCTIONS = frozenset("""
 aggr_over_time alias any ascent_over_time bitmap_and bitmap_or bitmap_xor bottomk_avg bottomk_last
 bottomk_max bottomk_median bottomk_min buckets_limit changes_prometheus count_eq_over_time
@@ -139,6 +144,12 @@ def miscounted_metricsql(text: str, error: str) -> Miscounted | None:
     when that is all that keeps `text` from being valid MetricsQL (`error`: the parser's message for
     it); None otherwise — valid, or invalid for something else too."""
     masked = _masked(text)
+    if _WITH.search(text):
+        if (found := with_miscounted(masked)) is None or valid_metricsql(text, error) or not valid_metricsql(
+                text, error, counted=False):
+            return None
+        name, given, start, closed = found
+        return Miscounted(name, given, miscount(name, given), start + 1, text[start:closed + 1])
     for found in _CALL.finditer(masked):  # the calls first: most queries have none miscounted, and this is cheap
         closed = _closing(masked, found.end() - 1)
         given = len(_arguments(masked, found.end(), closed)) if closed >= 0 else 0
@@ -214,8 +225,8 @@ def _step(text: str, error: str, counted: bool) -> tuple[str, str] | None:
     if found := _SCALAR_SET.search(error):
         return (f"`{found.group(1)}` with a number (`x or 0`)",
                 _outside_strings(text, lambda part: _SET_WITH_NUMBER.sub(_vector, part)))
-    if _WITH.search(text):
-        return "WITH templates", _UNREAD
+    if _WITH.search(text):  # read only for the counts of arguments of the calls its templates run
+        return None if counted and with_miscounted(_masked(text)) else ("WITH templates", _UNREAD)
     if (rest := _names_kept(text)) != text:
         return "`keep_metric_names`", rest
     keywords: list[str] = []
@@ -379,41 +390,6 @@ def _range_dropped(text: str, error: str) -> str | None:
         if second is None or after != error and second[1] == error:  # MetricsQL takes `rate(x)` too
             second = (rest, after)
     return second[0] if second is not None else None
-
-
-def _masked(text: str) -> str:
-    """`text` with each string literal's contents blanked (`"a(b"` → `"___"`): the same length, no bracket."""
-    return _STRINGS.sub(lambda m: m.group()[0] + "_" * (len(m.group()) - 2) + m.group()[-1], text)
-
-
-def _closing(masked: str, opened: int) -> int:
-    """Where the bracket opened at `opened` closes (-1: never)."""
-    depth = 0
-    for i in range(opened, len(masked)):
-        if masked[i] in "([{":
-            depth += 1
-        elif masked[i] in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
-
-
-def _arguments(masked: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The spans of the arguments between `start` and `end`, split at the top-level commas."""
-    spans, depth, at = [], 0, start
-    for i in range(start, end):
-        if masked[i] in "([{":
-            depth += 1
-        elif masked[i] in ")]}":
-            depth -= 1
-        elif masked[i] == "," and depth == 0:
-            spans.append((at, i))
-            at = i + 1
-    spans.append((at, end))
-    if len(spans) > 1 and not masked[at:end].strip():
-        spans.pop()  # a trailing comma, which MetricsQL takes: `label_set(x, "a", "b",)`
-    return [] if len(spans) == 1 and not masked[start:end].strip() else spans
 
 
 _STRING_LIST = re.compile(r"\(\s*(?:" + _STRINGS.pattern + r")(?:\s*,\s*(?:" + _STRINGS.pattern + r"))*\s*\)", re.S)
