@@ -71,6 +71,18 @@ VALID = [  # (query, what the message names): valid MetricsQL, not PromQL
     (f"rate({M}[5m],)", "a trailing comma after a call's arguments"),  # Prometheus: "trailing commas not allowed"
     (f'label_replace({M}, "a", "$1", "environment", "(.*)" , )', "a trailing comma after a call's arguments"),
     (f'label_set({M}, "team", "core",)', "`label_set()`"),
+    # a trial against the real VictoriaMetrics (Debian's 1.79.5): MetricsQL its users write, once false errors
+    (f'histogram_quantile(0.9, sum(rate({M}[5m])) by (vmrange), "bounds")', "`histogram_quantile()` with a bounds label"),
+    (f"histogram_quantile(0.9, rate({M}), 'bounds')", "`rate()` without a window"),  # then the bounds label
+    (f"{M} > 1Ki", "numbers with a unit suffix"),
+    (f"sum({M}) by (environment) / 1.5GiB", "numbers with a unit suffix"),
+    (f"{M} < 2M", "numbers with a unit suffix"),
+    (f"rate({M}[1.5m])", "fractional durations"),
+    (f"sum({M} offset 1.5h)", "fractional durations"),
+    (f"max_over_time({M}[1h0.5m:30s])", "fractional durations"),
+    (f"max_over_time({M}[1.5i])", "step-count ranges"),
+    (f'({M}, {M}{{environment="dev"}})', "`(a, b)`: the union of several queries"),
+    (f"sum(({M}, {M} * 2)) + 1", "`(a, b)`: the union of several queries"),
 ]
 INVALID = [  # refused by VictoriaMetrics too: broken PromQL, and MetricsQL broken elsewhere
     f"sum({M}",
@@ -94,6 +106,12 @@ INVALID = [  # refused by VictoriaMetrics too: broken PromQL, and MetricsQL brok
     f"double_exponential_smoothing({M}, 0.5, 0.5)",  # Prometheus 3's name for it: VictoriaMetrics knows the old one only
     f"rate({M}[5m],,)",  # one trailing comma, not two
     "rate(,)",
+    f"histogram_quantile(0.9, {M}, 1)",  # the bounds label is a string
+    f'histogram_quantile(0.9, {M}, "b", "c")',
+    f"{M} > 1mi",  # lowercase m is minutes: no suffix of its own
+    f"{M} > 1P",
+    f"rate({M}[.5h])",  # a fraction needs its whole part
+    f"({M}, {M}) by (environment)",
 ]
 # Functions VictoriaMetrics added after Debian's 1.79 (its git history): named MetricsQL all the same
 NEWER = {"count_values_over_time", "day_of_year", "drop_empty_series", "histogram_fraction", "labels_equal",
@@ -164,6 +182,48 @@ def test_every_function_named_metricsql_is_one_victoriametrics_knows(servers):
     assert not unknown - NEWER, f"VictoriaMetrics knows no {sorted(unknown - NEWER)}"
     known = {name for name in _FUNCTIONS if "unknown function" not in _error(prometheus.url, f"{name}({M})")}
     assert not known, f"PromQL functions, not MetricsQL: {sorted(known)}"
+
+
+# Every function the MetricsQL reference names (docs.victoriametrics.com/metricsql/: rollup, transform,
+# label manipulation and aggregate functions), PromQL's among them
+REFERENCE = """
+absent_over_time aggr_over_time ascent_over_time avg_over_time changes changes_prometheus count_eq_over_time
+count_gt_over_time count_le_over_time count_ne_over_time count_over_time count_values_over_time decreases_over_time
+default_rollup delta delta_prometheus deriv deriv_fast descent_over_time distinct_over_time duration_over_time
+first_over_time geomean_over_time histogram_over_time hoeffding_bound_lower hoeffding_bound_upper holt_winters idelta
+ideriv increase increase_prometheus increase_pure increases_over_time integrate irate lag last_over_time lifetime
+mad_over_time max_over_time median_over_time min_over_time mode_over_time outlier_iqr_over_time predict_linear
+present_over_time quantile_over_time quantiles_over_time range_over_time rate rate_over_sum resets rollup
+rollup_candlestick rollup_delta rollup_deriv rollup_increase rollup_rate rollup_scrape_interval scrape_interval
+share_gt_over_time share_le_over_time share_eq_over_time stale_samples_over_time stddev_over_time stdvar_over_time
+sum_eq_over_time sum_gt_over_time sum_le_over_time sum_over_time sum2_over_time timestamp timestamp_with_name
+tfirst_over_time tlast_change_over_time tlast_over_time tmax_over_time tmin_over_time zscore_over_time
+abs absent acos acosh asin asinh atan atanh bitmap_and bitmap_or bitmap_xor buckets_limit ceil clamp clamp_max
+clamp_min cos cosh day_of_month day_of_week day_of_year days_in_month deg drop_empty_series end exp floor
+histogram_avg histogram_quantile histogram_quantiles histogram_share histogram_stddev histogram_stdvar hour
+interpolate keep_last_value keep_next_value limit_offset ln log2 log10 minute month now pi prometheus_buckets rad
+rand rand_exponential rand_normal range_avg range_first range_last range_linear_regression range_mad range_max
+range_median range_min range_normalize range_quantile range_stddev range_stdvar range_sum range_trim_outliers
+range_trim_spikes range_trim_zscore range_zscore remove_resets round ru running_avg running_max running_min
+running_sum scalar sgn sin sinh smooth_exponential sort sort_by_label sort_by_label_desc sort_by_label_numeric
+sort_by_label_numeric_desc sort_desc sqrt start step tan tanh time timezone_offset ttf union vector year
+alias drop_common_labels label_copy label_del label_graphite_group label_join label_keep label_lowercase label_map
+label_match label_mismatch label_move label_replace label_set label_transform label_uppercase label_value
+labels_equal any avg bottomk bottomk_avg bottomk_last bottomk_max bottomk_median bottomk_min count count_values
+distinct geomean group histogram limitk mad max median min mode outliers_iqr outliers_mad outliersk quantile
+quantiles share stddev stdvar sum sum2 topk topk_avg topk_last topk_max topk_median topk_min zscore
+""".split()
+
+
+def test_no_function_the_installed_victoriametrics_knows_is_unknown_to_vobs(servers):
+    """The other way round (a trial's item 3): a function Debian's VictoriaMetrics knows is never vobs'
+    `unknown function` error where the query reaches a VictoriaMetrics, whatever its count."""
+    _, victoria = servers
+    known = [name for name in REFERENCE if "unknown func" not in _error(victoria.url, f"{name}({M})")]
+    assert len(known) > 200  # 1.79.5 knows 207 of them
+    unknown = [name for name in known for found in _parse_findings(f"{name}({M})", "prometheus", VM)
+               if "unknown function" in found.message]
+    assert not unknown, f"VictoriaMetrics knows these, vobs calls them unknown: {unknown}"
 
 
 def test_the_hint_reads_the_interpolated_query_and_ignores_strings():

@@ -126,9 +126,41 @@ def test_the_call_is_found_where_it_is_nested_and_the_first_wrong_one_is_named()
 
 
 def test_a_query_broken_elsewhere_too_keeps_the_parsers_message():
-    for query in (f"range_quantile({M}) +", f"nosuchfn({M}) + range_quantile({M})", f"WITH (x = {M}) range_quantile(x)"):
+    for query in (f"range_quantile({M}) +", f"nosuchfn({M}) + range_quantile({M})",
+                  f"WITH (x = {M}) (WITH (y = range_quantile(x)) y)"):  # a WITH past the query's start: not read
         for found in _parse_findings(query) + _parse_findings(query, "victoriametrics-metrics-datasource"):
             assert "gives MetricsQL's" not in found.message, found.message
+
+
+# WITH templates (query, the call named: None when VictoriaMetrics answers it) — each held against Debian's
+# VictoriaMetrics 1.79.5 by `test_with_templates_are_victoriametrics_own` below
+WITH = [
+    (f"WITH (f(a) = range_quantile(0.5, a)) f({M})", None),
+    (f"WITH (f(a) = range_quantile(a)) {M}", None),  # a template nothing uses is never expanded
+    (f"WITH (range_quantile(a) = a) range_quantile({M})", None),  # a template may take a function's name
+    (f"WITH (f(phi, q) = range_quantile(phi, q)) f(0.5, {M})", None),
+    (f'WITH (commonFilters = {{environment="dev"}}, f(a) = label_set(a, "x", "y")) '
+     f"f(sum(rate({M}{{commonFilters}}[5m])) by (environment))", None),
+    (f'WITH (x = 1) WITH (y = x) label_set({M}, "a", "b") + y', None),
+    (f"WITH (x = {M}) range_quantile(x)", "range_quantile(x)"),
+    (f"WITH (f(a) = range_quantile(a)) f({M})", "range_quantile(a)"),
+    (f'WITH (x = {M}, y = label_set(x, "a")) y + 1', 'label_set(x, "a")'),  # used through another template
+    (f"WITH (f(a) = a) WITH (g(b) = f(rollup_candlestick())) g({M})", "rollup_candlestick()"),
+    (f"WITH (f(a) = RANGE_QUANTILE(a)) f({M})", "RANGE_QUANTILE(a)"),  # MetricsQL's names: any case
+    (f'WITH (ab = (0.5, {M})) range_quantile(ab)', "range_quantile(ab)"),  # a template is one argument
+]
+
+
+@pytest.mark.parametrize(("query", "call"), WITH, ids=[q for q, _ in WITH])
+def test_a_wrong_count_a_with_template_runs_is_named_and_a_right_one_is_valid(query, call):
+    [found] = _parse_findings(query, "victoriametrics-metrics-datasource")
+    if call is None:
+        assert found.check == "promql/metricsql" and "WITH templates" in found.message, found
+        return
+    assert found.check == "promql/parse" and found.severity.name == "ERROR", found
+    at = query.index(call) + 1
+    assert found.message.startswith(f"query does not parse: {call} at character {at} gives MetricsQL's "), found.message
+    assert dict(found.details)["character"] == at
 
 
 def test_validate_says_where_and_carries_the_details_in_json(tmp_path):
@@ -182,6 +214,13 @@ def test_every_row_is_victoriametrics_own(victoria):
             refused.append(f"{query}: {status} {error}")
     assert not disagree, "VictoriaMetrics counts otherwise:\n" + "\n".join(disagree)
     assert not refused, "VictoriaMetrics refused a right call:\n" + "\n".join(refused)
+
+
+def test_with_templates_are_victoriametrics_own(victoria):
+    said = {query: _answer(victoria.url, query) for query, _ in WITH}
+    assert [q for q, call in WITH if (said[q][0] == 200) != (call is None)] == [], said
+    for query, call in WITH:
+        assert call is None or _COUNTED.search(said[query][1].replace(query, "")), said[query]
 
 
 # VictoriaMetrics' words for a count it does not take (transform.go, rollup.go, aggr.go, eval.go, metricsql's

@@ -9,7 +9,8 @@ by `or`; `offset` after an expression dropped; …), and the result is parsed ag
 (valid MetricsQL, each construct named) or is refused for something that is no MetricsQL (invalid
 there too: it stays a `promql/parse` error). Two constructs are named
 but not replaced — WITH templates and a range vector in arithmetic —: the rest of such a query is
-only checked for balanced brackets and quotes. A query that only a function's count of arguments
+only checked for balanced brackets and quotes (and, past WITH, the counts of arguments of the calls
+its templates run: `metricsql_with`). A query that only a function's count of arguments
 keeps from being valid MetricsQL (`range_quantile(x)`) is invalid — VictoriaMetrics refuses it when it
 evaluates the call —, and `miscounted_metricsql` names that call.
 
@@ -21,7 +22,8 @@ PromQL to `parse_promql`, and Prometheus 3's `double_exponential_smoothing` no M
 by the parser's message, MetricsQL's leniencies: a rollup without its window (`rate(x)`), an
 aggregate over several arguments (`sum(a, b)`), a range vector in arithmetic (`x[1m] * 0`), `offset`
 or `@` after any expression, `or`/`and`/`unless` with a number (`x or 0`), a trailing comma after
-a call's arguments (`rate(x[5m],)`). `tests/test_metricsql.py`
+a call's arguments (`rate(x[5m],)`), `histogram_quantile`'s third argument (a bounds label), numbers with a
+unit suffix (`1Ki`, `2M`), fractional durations (`[1.5h]`) and `(a, b)`, a union. `tests/test_metricsql.py`
 holds the verdicts against the real VictoriaMetrics (Debian's 1.79: the functions added since are
 named MetricsQL all the same; that VictoriaMetrics refuses them). Source: the MetricsQL reference,
 docs.victoriametrics.com/metricsql/.
@@ -34,9 +36,13 @@ from typing import Callable
 
 from vertice_obs.checks.datasources import Backend
 from vertice_obs.metrics.metricsql_arity import Miscounted, miscount
+from vertice_obs.metrics.metricsql_with import STRINGS as _STRINGS
+from vertice_obs.metrics.metricsql_with import arguments as _arguments
+from vertice_obs.metrics.metricsql_with import closing as _closing
+from vertice_obs.metrics.metricsql_with import masked as _masked
+from vertice_obs.metrics.metricsql_with import with_miscounted
 from vertice_obs.metrics.promql_text import SMOOTHING, check_query_shape, parse_promql
 
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`', re.S)
 _FUNCTIONS = frozenset("""
 aggr_over_time alias any ascent_over_time bitmap_and bitmap_or bitmap_xor bottomk_avg bottomk_last
 bottomk_max bottomk_median bottomk_min buckets_limit changes_prometheus count_eq_over_time
@@ -79,12 +85,20 @@ _OPERATOR = re.compile(r"(?<=[\w)\]}])(\s+)(ifnot|if|default)(\s+)(" + _NUMBER +
 _AS_PROMQL = {"if": "and", "ifnot": "unless", "default": "or"}
 _SET_WITH_NUMBER = re.compile(r"\b(or|and|unless)(\s+)(" + _NUMBER + ")|(?<![\\w.])(" + _NUMBER + r")(\s+)(or|and|unless)\b",
                               re.I)
+# MetricsQL's `histogram_quantile(phi, buckets, "boundsLabel")`: PromQL's takes two
+_BOUNDS_LABEL = re.compile(r"expected 2 argument\(s\) in call to 'histogram_quantile', got 3")
+# numbers with a unit suffix (`1Ki`, `2M`, `1.5GB`: lowercase `m` alone is minutes), and fractional durations
+_SUFFIXED = re.compile(r"(?<![\w.])(\d+\.?\d*|\.\d+)(?:([kKgGtT]|M)([iI]?)[bB]?)(?![\w.])")
+_POWERS = {"k": 1, "m": 2, "g": 3, "t": 4}
+_FRACTIONAL = re.compile(r"(?<![\w.])((?:\d+(?:\.\d*)?(?:ms|[smhdwy]))+)(?![\w.])")
+_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 31_536_000_000}
+_OPERATOR_WORDS = frozenset({"and", "or", "unless", "bool", "if", "ifnot", "default", "atan2", "offset"})
 _KEEP_NAMES = re.compile(r"\)\s*keep_metric_names\b")
 _TRAILING_COMMA_ERROR = "trailing commas not allowed in function call args"
 _TRAILING_COMMA = re.compile(r"[^,(\s]\s*(,)\s*\)")  # after an argument: `f(x,)`, never `f(,)` or `f(x,,)`
 _SYNTAX: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], str], ...] = (
     (re.compile(r"\)\s*limit\s+\d+", re.I), lambda m: ")", "`limit N` after an aggregation"),
-    (re.compile(r"([\[:]\s*\d+)i(\s*[]:])"), lambda m: f"{m.group(1)}m{m.group(2)}", "step-count ranges (`[10i]`)"),
+    (re.compile(r"([\[:]\s*\d+(?:\.\d*)?)i(\s*[]:])"), lambda m: f"{m.group(1)}m{m.group(2)}", "step-count ranges (`[10i]`)"),
 )
 _WITH = re.compile(r"^\s*WITH\s*\(", re.I)
 # a call, with an aggregation's `by`/`without` clause before its arguments
@@ -130,6 +144,12 @@ def miscounted_metricsql(text: str, error: str) -> Miscounted | None:
     when that is all that keeps `text` from being valid MetricsQL (`error`: the parser's message for
     it); None otherwise — valid, or invalid for something else too."""
     masked = _masked(text)
+    if _WITH.search(text):
+        if (found := with_miscounted(masked)) is None or valid_metricsql(text, error) or not valid_metricsql(
+                text, error, counted=False):
+            return None
+        name, given, start, closed = found
+        return Miscounted(name, given, miscount(name, given), start + 1, text[start:closed + 1])
     for found in _CALL.finditer(masked):  # the calls first: most queries have none miscounted, and this is cheap
         closed = _closing(masked, found.end() - 1)
         given = len(_arguments(masked, found.end(), closed)) if closed >= 0 else 0
@@ -191,13 +211,22 @@ def _step(text: str, error: str, counted: bool) -> tuple[str, str] | None:
         example = "sum(x) offset 1h" if found.group(1) == "offset" else "sum(x) @ end()"
         return (f"`{found.group(1)}` after an expression (`{example}`), not only after a selector",
                 _outside_strings(text, lambda part: _AFTER_EXPRESSION.sub(")", part)))
+    if _BOUNDS_LABEL.search(error):
+        return _named('`histogram_quantile()` with a bounds label (`histogram_quantile(0.9, x, "bounds")`)',
+                       _bounds_dropped(text))
+    if "bad number or duration syntax" in error and (
+            rest := _outside_strings(text, lambda part: _SUFFIXED.sub(_suffix_applied, part))) != text:
+        return "numbers with a unit suffix (`1Ki`, `2M`, `1.5GB`)", rest
+    if ("not a valid duration string" in error or "bad number or duration syntax" in error) and (
+            rest := _outside_strings(text, lambda part: _FRACTIONAL.sub(_in_milliseconds, part))) != text:
+        return "fractional durations (`[1.5h]`)", rest
     if _TRAILING_COMMA_ERROR in error:
         return _named("a trailing comma after a call's arguments (`rate(x[5m],)`)", _commas_dropped(text))
     if found := _SCALAR_SET.search(error):
         return (f"`{found.group(1)}` with a number (`x or 0`)",
                 _outside_strings(text, lambda part: _SET_WITH_NUMBER.sub(_vector, part)))
-    if _WITH.search(text):
-        return "WITH templates", _UNREAD
+    if _WITH.search(text):  # read only for the counts of arguments of the calls its templates run
+        return None if counted and with_miscounted(_masked(text)) else ("WITH templates", _UNREAD)
     if (rest := _names_kept(text)) != text:
         return "`keep_metric_names`", rest
     keywords: list[str] = []
@@ -208,10 +237,57 @@ def _step(text: str, error: str, counted: bool) -> tuple[str, str] | None:
         rest = _outside_strings(text, lambda part: pattern.sub(replacement, part))
         if rest != text:
             return what, rest
+    if (rest := _unions_named(text)) != text:
+        return "`(a, b)`: the union of several queries", rest
     for found in _CALL.finditer(_masked(text)):  # a call the parser's message did not name (`share(x) by (job)`)
         if (name := found.group(1)).lower() in _FUNCTIONS:
             return _named(f"`{name}()`", _calls_replaced(text, {name.lower()}, counted))
     return None
+
+
+def _bounds_dropped(text: str) -> str | None:
+    """`text` without the string third argument of each `histogram_quantile` call that has one; None
+    when no call has (VictoriaMetrics too refuses a third argument that is no string)."""
+    masked, dropped = _masked(text), None
+    for found in reversed(list(_CALL.finditer(masked))):
+        closed = _closing(masked, found.end() - 1) if found.group(1).lower() == "histogram_quantile" else -1
+        arguments = _arguments(masked, found.end(), closed) if closed >= 0 else []
+        if len(arguments) == 3 and _STRINGS.fullmatch(text[slice(*arguments[2])].strip()):
+            dropped = text = text[:arguments[1][1]] + text[closed:]
+            masked = masked[:arguments[1][1]] + masked[closed:]
+    return dropped
+
+
+def _suffix_applied(match: re.Match[str]) -> str:
+    """`1Ki` as 1024, `1.5K` as 1500: the number MetricsQL reads."""
+    value = float(match.group(1)) * (1024 if match.group(3) else 1000) ** _POWERS[match.group(2).lower()]
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _in_milliseconds(match: re.Match[str]) -> str:
+    """A duration with a fractional number (`1.5h`) as whole milliseconds (`5400000ms`); others as written."""
+    duration = match.group(1)
+    if "." not in duration:
+        return duration
+    parts = re.findall(r"(\d+(?:\.\d*)?)(ms|[smhdwy])", duration)
+    return f"{max(1, round(sum(float(n) * _MS[unit] for n, unit in parts)))}ms"
+
+
+def _unions_named(text: str) -> str:
+    """`text` with each bare bracket of several queries (`(a, b)`, not a call's, nor a list of strings)
+    as the `union(a, b)` MetricsQL reads it as."""
+    masked = _masked(text)
+    for opened in reversed([at for at, char in enumerate(masked) if char == "("]):
+        before = masked[:opened].rstrip()
+        word = re.search(r"[\w:]+$", before)
+        if before.endswith((")", "]", "}")) or word and word.group().lower() not in _OPERATOR_WORDS:
+            continue
+        closed = _closing(masked, opened)
+        arguments = _arguments(masked, opened + 1, closed) if closed >= 0 else []
+        if (len(arguments) > 1 and not _STRING_LIST.fullmatch(text[opened:closed + 1])
+                and not _CLAUSE_AFTER.match(masked, closed + 1)):  # `(a, b) by (job)`: VictoriaMetrics refuses it
+            text, masked = text[:opened] + "union" + text[opened:], masked[:opened] + "union" + masked[opened:]
+    return text
 
 
 def _commas_dropped(text: str) -> str | None:
@@ -314,41 +390,6 @@ def _range_dropped(text: str, error: str) -> str | None:
         if second is None or after != error and second[1] == error:  # MetricsQL takes `rate(x)` too
             second = (rest, after)
     return second[0] if second is not None else None
-
-
-def _masked(text: str) -> str:
-    """`text` with each string literal's contents blanked (`"a(b"` → `"___"`): the same length, no bracket."""
-    return _STRINGS.sub(lambda m: m.group()[0] + "_" * (len(m.group()) - 2) + m.group()[-1], text)
-
-
-def _closing(masked: str, opened: int) -> int:
-    """Where the bracket opened at `opened` closes (-1: never)."""
-    depth = 0
-    for i in range(opened, len(masked)):
-        if masked[i] in "([{":
-            depth += 1
-        elif masked[i] in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
-
-
-def _arguments(masked: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The spans of the arguments between `start` and `end`, split at the top-level commas."""
-    spans, depth, at = [], 0, start
-    for i in range(start, end):
-        if masked[i] in "([{":
-            depth += 1
-        elif masked[i] in ")]}":
-            depth -= 1
-        elif masked[i] == "," and depth == 0:
-            spans.append((at, i))
-            at = i + 1
-    spans.append((at, end))
-    if len(spans) > 1 and not masked[at:end].strip():
-        spans.pop()  # a trailing comma, which MetricsQL takes: `label_set(x, "a", "b",)`
-    return [] if len(spans) == 1 and not masked[start:end].strip() else spans
 
 
 _STRING_LIST = re.compile(r"\(\s*(?:" + _STRINGS.pattern + r")(?:\s*,\s*(?:" + _STRINGS.pattern + r"))*\s*\)", re.S)
