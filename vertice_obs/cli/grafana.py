@@ -317,7 +317,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         if fmt == "markdown":
             click.echo(summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True,
                                folders=[f for f in plan.folders if f.uid not in plan.updates], lost=lost,
-                               adopted=[f for f in plan.records if f.uid in plan.adopted], lost_folders=lost_folders)
+                               adopted=[f for f in plan.records if f.uid in plan.adopted], lost_folders=lost_folders,
+                               unrecorded=unrecorded)
                        + playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned])
                        + twins_md(twins), nl=False)
         elif fmt == "json":
@@ -401,7 +402,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                            stopped=bool(stop), folders=[f for f in created if f.uid not in (*plan.updates, *plan.adopted)],
                            backups=backups, lost=lost, unsure_folders=unsure_folders,
                            adopted=[f for f in created if f.uid in plan.adopted and f.uid not in unfiled], broken=broken,
-                           lost_folders=lost_folders, unrecorded_folders=lacking)
+                           lost_folders=lost_folders, unrecorded_folders=lacking, unrecorded=unrecorded)
                    + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True) + twins_md(twins),
                    nl=False)
     else:  # after a stop, each one it kept back is listed as such (exit 3 names them: trial 16); the error says why

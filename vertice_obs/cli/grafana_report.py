@@ -214,9 +214,14 @@ def folders_json(folders, updates, unrecorded=()) -> list[dict[str, object]]:  #
 
 def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False, folders=(),
             backups: tuple[str, int] = ("", 0), lost=(), unsure_folders=(), adopted=(), broken=(),
-            lost_folders=(), unrecorded_folders=()) -> str:
+            lost_folders=(), unrecorded_folders=(), unrecorded=()) -> str:
+    """`unrecorded`: the dashboards tagged as this project's that vobs never saved (`survey.orphans`): a note."""
     from vertice_obs.grafana.folder_orphans import markdown as orphaned_folders
-    from vertice_obs.grafana.markdown import PublishEntry, publish_summary
+    from vertice_obs.grafana.markdown import (
+        PublishEntry,
+        publish_summary,
+        unrecorded_paragraph,
+    )
 
     by_uid = {r.uid: r for r in chosen}
     entries = [PublishEntry(uid, str(by_uid[uid].model.get("title", "")), by_uid[uid].folder, status, detail, *remedy)
@@ -226,7 +231,8 @@ def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool
                            orphans=[(o.uid, o.title, o.folder) for o in lost], unsure_folders=unsure_folders,
                            adopted=adopted, broken=[(f, str(why), why.remedy) for f, why in broken],
                            paragraphs=[orphaned_folders(lost_folders),
-                                       f"**{unrecorded_folder_clause(unrecorded_folders)}**." if unrecorded_folders else ""])
+                                       f"**{unrecorded_folder_clause(unrecorded_folders)}**." if unrecorded_folders else "",
+                                       unrecorded_paragraph(unrecorded, target.description)])
 
 
 def said_twins(found) -> list:
