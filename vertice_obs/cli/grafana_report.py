@@ -126,7 +126,7 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
 
 
 def unsure_record(error) -> str:
-    """` (its record, sent first, never answered: …)` after the uid of a folder not renamed or moved because its
+    """` (its record, sent first, was never answered: …)` after the uid of a folder not renamed or moved because its
     record went unanswered (`folder_writes.UnsureRecord`): the folder is as it was, the record may be in Grafana."""
     from vertice_obs.grafana.folder_writes import UnsureRecord
 
