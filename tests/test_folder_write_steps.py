@@ -73,6 +73,67 @@ def test_a_refused_folder_record_stops_the_publish_and_says_the_folder_is_there(
                                 f"playlist not published; {UNFILED.format(uid)}\n"), done.stderr
 
 
+def publish_json(root, grafana, *args: str):
+    done = vobs(root, grafana, "publish", "--format", "json", *args)
+    out = json.loads(done.stdout)
+    schema = resources.files("vertice_obs.schemas").joinpath("output", "publish.schema.json").read_text()
+    Draft202012Validator(json.loads(schema)).validate(out)
+    return done, out
+
+
+LOST_RECORD = dict(methods=frozenset({"POST"}), paths=("/api/annotations",), kinds=("drop-reply",), rate=1.0)
+
+
+def test_a_folder_made_whose_record_goes_unanswered_is_not_known_recorded_not_failed(tmp_path, grafana):
+    """A record sent and never answered (applied, then the connection cut, every attempt) was said as one that
+    failed — `recorded: false`, "its record, an annotation, failed" — though Grafana may hold it, as it may a
+    dashboard whose save went unanswered (`unknown`). It is said as not known: `record_unknown: true` beside
+    `recorded: false` (optional, within schema_version 1), "not known to be recorded" in text and the error line."""
+    root = make_project(tmp_path / "p")
+    grafana.set_faults(**LOST_RECORD)
+    done, out = publish_json(root, grafana)
+    assert done.exit_code == 3, done.output
+    assert [(f["title"], f["recorded"], f["record_unknown"]) for f in out["folders"]] == [
+        ("Samples", False, True), ("Story", False, True)], out["folders"]
+    uids = ", ".join(f["uid"] for f in out["folders"])
+    assert done.stderr.startswith(
+        "vobs: error: 2 folders in Grafana but not known to be recorded as this project's (its record, an annotation, "
+        f"was sent and never answered: Grafana may have saved it): {uids}; the next vobs publish adopts them if "
+        "Grafana did not record them; "), done.stderr
+    assert "failed" not in done.stderr.split("; 1 playlist")[0], done.stderr
+    for held in (grafana.folders, grafana.dashboards, grafana.playlists, grafana.annotations):  # a fresh Grafana
+        held.clear()
+    text = vobs(root, grafana, "publish")
+    assert text.exit_code == 3, text.output
+    assert text.stdout.splitlines()[2].startswith("folder 'Samples' (uid vobs-samples): in Grafana, not known to be "
+                                                  f"recorded as this project's: Grafana at {grafana.url} is "
+                                                  "unreachable"), text.stdout
+    grafana.set_faults()
+    again = vobs(root, grafana, "publish")  # the records landed: nothing to adopt
+    assert again.exit_code == 0 and "adopted" not in again.stdout, again.output
+
+
+def test_an_update_whose_record_goes_unanswered_is_failed_with_its_record_unknown_and_exits_3(tmp_path, grafana):
+    """An update's record is written first; unanswered, the rename is not sent (the folder is as it was: `failed`,
+    never of unknown outcome) — but that record may be in Grafana, so "nothing written" (exit 2) was not known. The
+    row of `failed_folders` says `record_unknown: true` (optional, within schema_version 1), the error line says it,
+    and the exit is 3, as for a dashboard whose save went unanswered."""
+    root = make_project(tmp_path / "p")
+    assert vobs(root, grafana, "publish").exit_code == 0
+    grafana.edit_folder_in_ui("vobs-samples", title="Renamed")
+    grafana.set_faults(**LOST_RECORD)
+    done, out = publish_json(root, grafana, "--force")
+    assert done.exit_code == 3, done.output
+    [row] = out["failed_folders"]
+    assert (row["uid"], row["was"]["title"], row["record_unknown"]) == ("vobs-samples", "Renamed", True), row
+    assert done.stderr.startswith("vobs: error: 1 folder not written: vobs-samples (its record, sent first, was never "
+                                  "answered: Grafana may have saved it); "), done.stderr
+    assert grafana.folders["vobs-samples"]["title"] == "Renamed"
+    grafana.set_faults()
+    again = vobs(root, grafana, "publish", "--force")
+    assert again.exit_code == 0 and grafana.folders["vobs-samples"]["title"] == "Samples", again.output
+
+
 def interrupt_when(root, grafana, written, *args: str) -> str:
     """`vobs publish` with every request slow, SIGTERM as soon as `written()` is true: its stderr."""
     env = {**os.environ, "GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": "glsa_standin_token"}

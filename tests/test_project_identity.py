@@ -307,3 +307,27 @@ def test_a_save_as_copy_of_ours_is_not_called_an_orphan_nor_advised_for_deletion
         schema = json.loads(resources.files("vertice_obs.schemas.output").joinpath("publish.schema.json").read_text())
         jsonschema.validate(shape, schema)
         grafana.assert_no_violations()
+
+
+def test_the_markdown_of_diff_and_publish_names_the_save_as_copies_as_the_note_does(tmp_path, grafana):
+    """`--format markdown` (the pull-request comment, the step summary) did not mention the dashboards tagged as this
+    project's that vobs never saved: the note went to stderr only, which a reviewer of the comment never reads. It is a
+    `> [!NOTE]` block in the note's words, listing at most five (then `…`), each title and uid through the one escape."""
+    import copy
+
+    alpha = team(tmp_path / "alpha", "alpha", "alpha")
+    assert vobs(alpha, grafana, "publish").exit_code == 0
+    model = copy.deepcopy(grafana.dashboards["alpha-a"]["model"])
+    model.pop("id")
+    for i in range(6):
+        grafana._store({**model, "uid": f"teamb-copy-{i}", "title": f"Copy {i} | <img src=x> @team"}, "", "", "bob")
+    for args in (("diff",), ("publish", "--dry-run"), ("publish",)):
+        done = vobs(alpha, grafana, *args, "--format", "markdown")
+        assert done.exit_code == 0, done.output
+        [note] = [line for line in done.stdout.splitlines() if "not known to vobs" in line]
+        assert note.startswith("> 6 dashboards in Grafana at http:\u2060//127.0.0.1:") and note.endswith(", …"), note
+        assert done.stdout.splitlines()[done.stdout.splitlines().index(note) - 1] == "> [!NOTE]", done.stdout
+        assert note.count("<code>teamb-copy-") == 5 and "before deleting — Copy " in note, note
+        assert "Copy 0 \\| &lt;img src=x> @\u2060team <code>teamb-copy-0</code>" in note, note
+        assert "<img" not in note and "| <" not in note, note
+        assert "not counted as orphaned" in note and "delete each" not in note, note

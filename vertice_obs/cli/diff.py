@@ -194,6 +194,7 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
             DiffEntry,
             diff_comment,
             size,
+            unrecorded_paragraph,
         )
 
         entries = [DiffEntry(d, s.rendered.folder, flag) for d, s, flag in zip(diffs, seen, drifted)]
@@ -201,12 +202,15 @@ def diff_(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, unif
         section = pr.markdown([(p["narrative"], p["title"], "⚠️ drifted" if p["drifted"] else p["status"],
                                 "; ".join(p["changes"])) for p in playlist_rows])
         folder_section = fr.markdown(folder_rows)  # another project's, drifted, adopted: what a review acts on
-        comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section + folder_section))
+        # tagged as this project's, never saved by vobs: said where the reviewer reads, as the note on stderr says it
+        note = unrecorded_paragraph(unrecorded, target.description)
+        note = f"\n{note}\n\n" if note else ""
+        comment = diff_comment(entries, target.description, COMMENT_LIMIT - size(section + folder_section + note))
         changing = any(r["status"] != "orphaned" for r in fr.shown(folder_rows))  # publish leaves an orphan be
         what = " and ".join(w for w, part in (("folders", changing), ("playlists", section)) if part)
         if what:  # the dashboards' part does not know of playlists and folders
             comment = comment.replace("Publishing would change nothing.", f"Publishing would change {what} only.", 1)
-        section = folder_section + section
+        section = folder_section + section + note
         click.echo(comment + section, nl=False)
     else:
         width = max([len(_show(d.uid)) for d in diffs]  # the playlists' rows line up with the dashboards'

@@ -14,6 +14,7 @@ from vertice_obs.cli.grafana_report import (
     adopted_json,
     backed_up,
     destination_json,
+    failed_folders_json,
     failed_lines,
     folder_lines,
     folders_json,
@@ -29,6 +30,7 @@ from vertice_obs.cli.grafana_report import (
     table,
     unrecorded_folder_lines,
     unsure_lines,
+    unsure_record,
     written_folders,
 )
 from vertice_obs.cli.grafana_report import show as _show
@@ -317,7 +319,8 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
         if fmt == "markdown":
             click.echo(summary(chosen, [(a.uid, a.kind, a.reason) for a in plan.actions], target, True,
                                folders=[f for f in plan.folders if f.uid not in plan.updates], lost=lost,
-                               adopted=[f for f in plan.records if f.uid in plan.adopted], lost_folders=lost_folders)
+                               adopted=[f for f in plan.records if f.uid in plan.adopted], lost_folders=lost_folders,
+                               unrecorded=unrecorded)
                        + playlist_md([(p["narrative"], p["title"], p["status"], p["detail"]) for p in planned])
                        + twins_md(twins), nl=False)
         elif fmt == "json":
@@ -383,7 +386,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     failed = [r for r in results if r.status in ("failed", UNKNOWN, *SKIPPED)]
     unplayed = [p for p in played if p.status in ("failed", UNKNOWN, "skipped-drift")]
     unlisted = [p.narrative for p in played if not p.recorded]  # in Grafana, its record failed: said, exit 3
-    unfiled = {f.uid for f, _ in lacking}  # the same, of folders
+    unfiled = {f.uid: e.unknown for f, e in lacking}  # the same, of folders (True: its record went unanswered)
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":
         click.echo(machine_json("publish", dry_run=False, destination=destination_json(target),
@@ -394,14 +397,13 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                                 orphans=[o.to_dict() for o in lost], **orphaned_folders_json(lost_folders),
                                 **({"unrecorded": unrecorded} if unrecorded else {}), **twins_json(twins),
                                 **({"unknown_folders": folders_json(unsure_folders, {})} if unsure_folders else {}),
-                                **({"failed_folders": [{**folders_json([f], plan.updates)[0], "error": str(e)}
-                                                       for f, e in broken]} if broken else {})))
+                                **failed_folders_json(broken, plan.updates)))
     elif fmt == "markdown":
         click.echo(summary(chosen, [(r.uid, r.status, r.detail, r.remedy) for r in results], target, False, commit,
                            stopped=bool(stop), folders=[f for f in created if f.uid not in (*plan.updates, *plan.adopted)],
                            backups=backups, lost=lost, unsure_folders=unsure_folders,
                            adopted=[f for f in created if f.uid in plan.adopted and f.uid not in unfiled], broken=broken,
-                           lost_folders=lost_folders, unrecorded_folders=lacking)
+                           lost_folders=lost_folders, unrecorded_folders=lacking, unrecorded=unrecorded)
                    + playlist_md([(p.narrative, p.name, p.status, p.detail) for p in played], True) + twins_md(twins),
                    nl=False)
     else:  # after a stop, each one it kept back is listed as such (exit 3 names them: trial 16); the error says why
@@ -422,7 +424,9 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                    + f"{tally} — {target.description}")
     written = len(created) + sum(r.status in WRITTEN for r in [*results, *played])  # folders, dashboards, playlists
     # a write never answered (a dashboard's, a folder's, a playlist's) may have been applied: not "nothing written"
-    unsure = any(r.status == UNKNOWN for r in [*results, *played]) or bool(unsure_folders)
+    # …and so may a folder's record, sent before its update (which was then not sent: the folder is `broken`)
+    unsure = any(r.status == UNKNOWN for r in [*results, *played]) or bool(unsure_folders) or any(
+        unsure_record(e) for _f, e in broken)
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held), unlisted, lacking))
         ctx.exit(EXIT_PARTIAL if written or unsure else EXIT_INPUT)

@@ -53,10 +53,27 @@ def written_folders(folders, plan) -> list:
 def adopted_json(folders, plan, unrecorded=()) -> dict[str, list[dict[str, object]]]:
     """`adopted_folders` in publish's `--format json`, when some: the folders recorded as this project's
     for the first time (no record of vobs' said whose they were), written or not — `"recorded": false`
-    on those whose record failed (`unrecorded`: their uids)."""
+    on those whose record failed (`unrecorded`: `record_json`)."""
     rows = [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None, "detail": plan.adopted[f.uid],
-             **({"recorded": False} if f.uid in unrecorded else {})} for f in folders if f.uid in plan.adopted]
+             **record_json(f.uid, unrecorded)} for f in folders if f.uid in plan.adopted]
     return {"adopted_folders": rows} if rows else {}
+
+
+def record_json(uid: str, unrecorded) -> dict[str, bool]:
+    """`"recorded": false` on a folder in Grafana whose record as this project's failed (`unrecorded`: uid → True when
+    that record was sent and never answered), and `"record_unknown": true` then: Grafana may hold it, or not."""
+    return {"recorded": False, **({"record_unknown": True} if unrecorded[uid] else {})} if uid in unrecorded else {}
+
+
+def failed_folders_json(broken, updates) -> dict[str, list[dict[str, object]]]:
+    """`failed_folders` in publish's `--format json`, when some: (folder, error) of each whose create, rename or move
+    failed — `"record_unknown": true` on one whose update was not sent because its record, written first, was never
+    answered (`folder_writes.UnsureRecord`): as it was, its record perhaps in Grafana."""
+    from vertice_obs.grafana.folder_writes import UnsureRecord
+
+    return {"failed_folders": [{**folders_json([f], updates)[0], "error": str(e),
+                                **({"record_unknown": True} if isinstance(e, UnsureRecord) else {})}
+                               for f, e in broken]} if broken else {}
 
 
 def backed_up(results, project) -> tuple[str, int]:
@@ -87,7 +104,8 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
     playlists = [(n, s) for n, s in playlists if s != "unknown"]
     lost = [f"{count(len(folders), 'folder')} of unknown outcome ({UNSURE_FOLDER}): "
             f"{', '.join(show(f.uid) for f in folders)}"] if folders else []
-    lost += [f"{count(len(broken), 'folder')} not written: {', '.join(show(f.uid) for f, _ in broken)}"] if broken else []
+    lost += [f"{count(len(broken), 'folder')} not written: {', '.join(show(f.uid) + unsure_record(e) for f, e in broken)}"
+             ] if broken else []
     lost += [unrecorded_folder_clause(unrecorded_folders)] if unrecorded_folders else []
     lost += [f"{len(dashboards)} dashboard(s) {verb}: {', '.join(f'{u} ({s})' for u, s in dashboards)}"] if dashboards else []
     lost += [f"{len(unsure)} dashboard(s) of unknown outcome (sent, never answered: Grafana may have saved it): "
@@ -107,6 +125,15 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
     return "; ".join(lost + then + advice(statuses, dry_run, remedies=remedies))
 
 
+def unsure_record(error) -> str:
+    """` (its record, sent first, was never answered: …)` after the uid of a folder not renamed or moved because its
+    record went unanswered (`folder_writes.UnsureRecord`): the folder is as it was, the record may be in Grafana."""
+    from vertice_obs.grafana.folder_writes import UnsureRecord
+
+    return " (its record, sent first, was never answered: Grafana may have saved it)" if isinstance(
+        error, UnsureRecord) else ""
+
+
 STOPPED = "not published (stopped)"  # a write a stop kept back, in the text tally
 
 
@@ -123,14 +150,22 @@ def stopped_line(stop, written: int, dashboards: int, playlists: int, unrecorded
 
 def unrecorded_folder_clause(folders) -> str:
     """The folders a publish left in Grafana (made, or there to adopt) without their record as this project's
-    (the annotation failed; `folder_writes`), by uid: never said `failed` — they are there."""
-    return _unrecorded("folder", [show(f.uid) for f, _ in folders], "adopts {them}")
+    (the annotation failed; `folder_writes`), by uid: never said `failed` — they are there. Those whose record
+    was sent and never answered are said apart: it may be in Grafana (`UNSURE_RECORD`)."""
+    failed, unsure = [show(f.uid) for f, e in folders if not e.unknown], [show(f.uid) for f, e in folders if e.unknown]
+    return "; ".join([_unrecorded("folder", failed, "adopts {them}")] * bool(failed) + [_unrecorded(
+        "folder", unsure, "adopts {them} if Grafana did not record {them}", UNSURE_RECORD)] * bool(unsure))
+
+
+UNSURE_RECORD = ("not known to be recorded as this project's (its record, an annotation, was sent and never "
+                 "answered: Grafana may have saved it)")
 
 
 def unrecorded_folder_lines(folders) -> list[str]:
-    """`folder 'Core' (uid …): in Grafana, not recorded as this project's: …`, one per folder whose record failed."""
-    return [f"folder {show(repr(f.title))} (uid {show(f.uid)}): in Grafana, not recorded as this project's: {why}"
-            for f, why in folders]
+    """`folder 'Core' (uid …): in Grafana, not recorded as this project's: …`, one per folder whose record failed
+    (`not known to be recorded` when the record went unanswered)."""
+    return [f"folder {show(repr(f.title))} (uid {show(f.uid)}): in Grafana, {'not known to be' if why.unknown else 'not'}"
+            f" recorded as this project's: {why}" for f, why in folders]
 
 
 def unrecorded_clause(narratives) -> str:
@@ -139,11 +174,12 @@ def unrecorded_clause(narratives) -> str:
     return _unrecorded("playlist", [show(n) for n in narratives], "finds {them} by name and records {them}")
 
 
-def _unrecorded(noun: str, named: list[str], next_run: str) -> str:
+def _unrecorded(noun: str, named: list[str], next_run: str,
+                record: str = "not recorded as this project's (its record, an annotation, failed)") -> str:
     """`2 playlists in Grafana but not recorded as this project's (…): a, b; the next vobs publish …`."""
     them = "it" if len(named) == 1 else "them"
-    return (f"{count(len(named), noun)} in Grafana but not recorded as this project's (its record, an annotation, "
-            f"failed): {', '.join(named)}; the next vobs publish {next_run.format(them=them)}")
+    return f"{count(len(named), noun)} in Grafana but {record}: {', '.join(named)}; the next vobs publish " \
+           f"{next_run.format(them=them)}"
 
 
 def interrupted(folders, actions, results, playlists, done) -> str:
@@ -208,15 +244,19 @@ def destination_json(target) -> dict[str, str]:
 def folders_json(folders, updates, unrecorded=()) -> list[dict[str, object]]:  # those a publish creates or updates
     return [{"uid": f.uid, "title": f.title, "parent_uid": f.parent_uid or None,  # parents first
              **({"was": {"title": updates[f.uid].title, "parent_uid": updates[f.uid].parent_uid or None}}
-                if f.uid in updates else {}), **({"recorded": False} if f.uid in unrecorded else {})}
-            for f in folders]
+                if f.uid in updates else {}), **record_json(f.uid, unrecorded)} for f in folders]
 
 
 def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool = False, folders=(),
             backups: tuple[str, int] = ("", 0), lost=(), unsure_folders=(), adopted=(), broken=(),
-            lost_folders=(), unrecorded_folders=()) -> str:
+            lost_folders=(), unrecorded_folders=(), unrecorded=()) -> str:
+    """`unrecorded`: the dashboards tagged as this project's that vobs never saved (`survey.orphans`): a note."""
     from vertice_obs.grafana.folder_orphans import markdown as orphaned_folders
-    from vertice_obs.grafana.markdown import PublishEntry, publish_summary
+    from vertice_obs.grafana.markdown import (
+        PublishEntry,
+        publish_summary,
+        unrecorded_paragraph,
+    )
 
     by_uid = {r.uid: r for r in chosen}
     entries = [PublishEntry(uid, str(by_uid[uid].model.get("title", "")), by_uid[uid].folder, status, detail, *remedy)
@@ -226,7 +266,8 @@ def summary(chosen, rows, target, dry_run: bool, commit: str = "", stopped: bool
                            orphans=[(o.uid, o.title, o.folder) for o in lost], unsure_folders=unsure_folders,
                            adopted=adopted, broken=[(f, str(why), why.remedy) for f, why in broken],
                            paragraphs=[orphaned_folders(lost_folders),
-                                       f"**{unrecorded_folder_clause(unrecorded_folders)}**." if unrecorded_folders else ""])
+                                       f"**{unrecorded_folder_clause(unrecorded_folders)}**." if unrecorded_folders else "",
+                                       unrecorded_paragraph(unrecorded, target.description)])
 
 
 def said_twins(found) -> list:

@@ -18,6 +18,11 @@ UNSURE_HOME = "not sent: the write of folder {!r}, which it goes in, was never a
 Failed = dict[str, tuple[Folder, DestinationError]]  # folder uid → the folder whose write failed, and why
 
 
+class UnsureRecord(DestinationError):
+    """An update not sent because its record, written first, was never answered (`_intent`): the folder is as it
+    was — failed, not of unknown outcome — but the record may be in Grafana (publish's JSON: `record_unknown`)."""
+
+
 def write_folders(plan: Any, target: Any, commit: str, on_folder: Callable[[Folder], None] | None = None,
                   on_failed: Callable[[Folder, DestinationError], None] | None = None,
                   on_unrecorded: Callable[[Folder, DestinationError], None] | None = None
@@ -74,13 +79,13 @@ def _write(plan: Any, target: Any, commit: str, folder: Folder, recorded: bool, 
 def _intent(plan: Any, folder: Folder, commit: str) -> None:
     """`folder`'s record as this project's, before its update (one that then fails leaves the state an
     older record holds: no drift). A record never answered is no folder of unknown outcome: the update
-    was not sent."""
+    was not sent (`UnsureRecord`: its record may have landed)."""
     try:
         plan.ledger.record(folder, commit, plan.updates[folder.uid])
     except DestinationError as exc:
         if not exc.unknown:
             raise
-        raise DestinationError(f"{exc} — so it was not renamed or moved (vobs records it first)", exc.status) from None
+        raise UnsureRecord(f"{exc} — so it was not renamed or moved (vobs records it first)", exc.status) from None
 
 
 def unsure_home(home: Folder, why: DestinationError) -> str:

@@ -28,6 +28,7 @@ from vertice_obs.grafana.diff import (
 )
 from vertice_obs.grafana.folders import Folder
 from vertice_obs.grafana.publish import advice
+from vertice_obs.grafana.survey import unrecorded_note
 from vertice_obs.guard.markdown import md, md_html
 
 COMMENT_LIMIT = 65_536  # GitHub: the largest issue or pull-request comment body
@@ -288,6 +289,16 @@ def _url(uid: str, base_url: str | None) -> str:
 
 
 # --- shared ---------------------------------------------------------------------------------------
+
+
+def unrecorded_paragraph(unrecorded: Sequence[dict[str, str]], where: str) -> str:
+    """`survey.unrecorded_note` (diff's and publish's note on stderr) in the comment and the step summary, in its
+    words and bounded listing: the dashboards tagged as this project's that vobs never saved, each by title and uid
+    through the one escape; no delete advice. A `> [!NOTE]` block; "" when there are none."""
+    if not unrecorded:
+        return ""
+    titles = {u["uid"]: u["title"] for u in unrecorded}
+    return f"> [!NOTE]\n> {unrecorded_note(unrecorded, md(where, 200), lambda uid: _dashboard(titles[uid], uid))}"
 
 
 def _dashboard(title: str, uid: str, summary: bool = False) -> str:
