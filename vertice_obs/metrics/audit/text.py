@@ -110,9 +110,10 @@ def _causes(causes: tuple[Cause, ...], code) -> str:
 
 
 def family_text(family: Family, code=lambda s: s, line=lambda s: s) -> str:
-    impact = family.impact
+    """`kube_* — 2 metrics, 3 panels and 1 variable or annotation: advice`: what uses them, as the
+    action line counts it (a family only a variable reads is not `0 panels`)."""
     return (f"{code(family.prefix + '*')} — {plural(len(family.metrics), 'metric')}, "
-            f"{places_text(Impact(impact.panels, 0, 0, impact.drawing))}: {line(family.advice)}")
+            f"{places_text(family.impact)}: {line(family.advice)}")
 
 
 def audit_text(audit: Audit, markdown: bool = False) -> str:
