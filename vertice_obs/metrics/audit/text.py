@@ -261,8 +261,9 @@ def _source_md(source: str) -> str:
 
 def _md_text(s: str) -> str:
     """Text Markdown shows as written, on one line: the one Markdown escape (`guard.markdown.md`:
-    a backslash where a character could be markup, no @mention or bare link, controls made
-    visible), uncut — readable in the raw Markdown too."""
+    a backslash where a character could be markup, no @mention, bare link or issue reference — our
+    own `'CPU Cores' #1` and a finding's `(#28)` too —, controls made visible), uncut — readable in
+    the raw Markdown too."""
     return md(s, limit=None)
 
 
