@@ -5,7 +5,9 @@
 every `<details>`/`<summary>` closed and properly nested; every table row with exactly its
 header's number of cells (counted on the raw line: markdown-it pads or drops cells silently, as
 GitHub does); the rendered HTML holds no other element than the document's own (no `<img>`,
-`<script>`, links only to http(s)); and no `@name` that GitHub would turn into a notification.
+`<script>`, links only to http(s)); no `@name` that GitHub would turn into a notification, and no
+`#12`, `owner/repo#12` or `GH-12` it would turn into an issue reference (a "mentioned this" event
+on that issue) outside code.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ RENDERED_TAGS = RAW_TAGS | {"h3", "p", "table", "thead", "tbody", "tr", "th", "t
 _RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>")
 _CELL_PIPE = re.compile(r"(?<!\\)(?:\\\\)*\|")  # a pipe after no backslash or an even run of them
 _MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9]")
+_REFERENCE = re.compile(r"(?i)(?:#|\bgh-)[0-9]")  # GitHub links none inside code
 _PARSER = MarkdownIt("commonmark").enable("table")
 
 
@@ -42,6 +45,7 @@ class _Reader(HTMLParser):
         self.cell: list[str] | None = None
         self.summary: list[str] | None = None
         self.text: list[str] = []
+        self.prose: list[str] = []  # the text outside code
 
     def handle_starttag(self, tag, attrs):
         assert tag in RENDERED_TAGS, f"element <{tag}> in the rendered comment"
@@ -75,6 +79,8 @@ class _Reader(HTMLParser):
 
     def handle_data(self, data):
         self.text.append(data)
+        if "code" not in self.open:
+            self.prose.append(data)
         for part in (self.cell, self.summary):
             if part is not None:
                 part.append(data)
@@ -92,6 +98,9 @@ def check_markdown(text: str, limit: int = 65_536) -> Parsed:
     parsed = reader.parsed
     parsed.text = "".join(reader.text)
     assert not _MENTION.search(parsed.text), "an @mention GitHub would notify"
+    reference = _REFERENCE.search("".join(reader.prose))
+    assert not reference, \
+        f"an issue reference GitHub would link: {reference.string[max(0, reference.start() - 40):reference.end() + 40]!r}"
     return parsed
 
 

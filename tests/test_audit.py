@@ -96,6 +96,21 @@ def test_impact_counts_distinct_panels_and_dashboards():
             "no series with this prefix; is the Redis exporter scraped?") in text
 
 
+@pytest.mark.parametrize("markdown", [False, True])
+def test_a_family_summary_says_what_uses_it_as_its_action_does(markdown):
+    """A family only a variable (or an annotation) reads was summed up `kube_* — 1 metric, 0 panels`
+    under an action line saying `1 variable or annotation`."""
+    only_variable = [use("kube_pod_info", "missing", "k/$pod")]
+    both = [use("redis_up", "missing", "r/Up"), use("redis_up", "missing", "r/$instance")]
+    text = audit_text(build_audit(only_variable + both, {}, None, "src", names=set()), markdown=markdown)
+    q = "`" if markdown else ""
+    kube, redis = f"{q}kube_*{q}", f"{q}redis_*{q}"
+    assert f"{q}kube_pod_info{q} missing — 1 variable or annotation in 1 dashboard: " in text  # the action
+    assert f"{kube} — 1 metric, 1 variable or annotation: no series with this prefix" in text  # its family
+    assert f"{redis} — 1 metric, 1 panel and 1 variable or annotation: no series with this prefix" in text
+    assert "0 panels" not in text
+
+
 
 def test_a_metric_on_thousands_of_panels_is_grouped_in_linear_work(monkeypatch):
     """A Grafana dump's `up` is queried on thousands of panels: each use was looked for in a list of

@@ -25,7 +25,7 @@ from vertice_obs.grafana.markdown import (
     diff_comment,
     publish_summary,
 )
-from vertice_obs.guard.markdown import WORD_JOINER, md, md_html
+from vertice_obs.guard.markdown import WORD_JOINER, md, md_html, md_paragraph
 from vertice_obs.guard.text import escape
 
 TOKEN = "glsa_standin_token"
@@ -215,6 +215,30 @@ def test_md_escapes_the_way_github_reads_and_stays_readable_raw():
     assert md_html("<b>a|b*</b> & @team http://x") == "&lt;b&gt;a|b*&lt;/b&gt; &amp; @\u2060team http:\u2060//x"
 
 
+WJ = WORD_JOINER
+# GitHub's issue and pull-request references: a link, and a "mentioned this" event on that issue
+REFERENCES = [
+    ("see #12", f"see #{WJ}12"),
+    ("Fix #1, #2 and #3", f"Fix #{WJ}1, #{WJ}2 and #{WJ}3"),
+    ("owner/repo#12", f"owner/repo#{WJ}12"),
+    ("GH-12 gh-7 Gh-3", f"GH-{WJ}12 gh-{WJ}7 Gh-{WJ}3"),
+    ("panel 'CPU Cores' (#3)", f"panel 'CPU Cores' (#{WJ}3)"),  # a finding's own words
+    ("'CPU Cores' #1 (A)", f"'CPU Cores' #{WJ}1 (A)"),
+    ("#1#2", f"#{WJ}1#{WJ}2"),
+    ("&#60;", f"&amp;#{WJ}60;"),  # an entity as typed, and no reference
+    ("# 1, #a, #x1, GH-x, GH 1, GH_1, GH-", "# 1, #a, #x1, GH-x, GH 1, GH_1, GH-"),  # not references: as they are
+    (f"#{WJ}1", f"#{WJ}1"),  # already broken (a text escaped twice): nothing added
+]
+
+
+@pytest.mark.parametrize("text,escaped", REFERENCES, ids=[t for t, _ in REFERENCES])
+def test_issue_references_are_broken_by_a_word_joiner(text, escaped):
+    assert md(text) == escaped
+    assert md_html(text) == escaped  # in a <summary>: the same breaks (`&` HTML-escaped the same)
+    assert not re.search(r"(?i)(?:#|gh-)[0-9]", md_paragraph(text)), md_paragraph(text)
+    assert md(text).replace(WJ, "") == text.replace(WJ, "").replace("&", "&amp;")  # reads as typed
+
+
 _GFM = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 
@@ -224,7 +248,7 @@ def _inline_text(tokens) -> tuple[list[str], str]:
     return kinds, "".join(t.content for t in tokens if t.type in ("text", "text_special"))
 
 
-MARKUP = st.text(alphabet=st.sampled_from(list("ab1 _*~`\\[]()!|<>&;#$@:/.w\n")), max_size=24)
+MARKUP = st.text(alphabet=st.sampled_from(list("ab1 _*~`\\[]()!|<>&;#$@:/.wgH-2\n")), max_size=24)
 
 
 @settings(max_examples=500)
@@ -235,11 +259,12 @@ MARKUP = st.text(alphabet=st.sampled_from(list("ab1 _*~`\\[]()!|<>&;#$@:/.w\n"))
 @example("ends in a backslash \\")
 @example("wow!")
 @example("http://e.vil HTTPS://E.VIL www.e.vil @octo-org/team a@b.org")
+@example("#12 owner/repo#3 GH-4 gh-5 (#6)")
 def test_md_reads_as_typed_wherever_it_is_put_and_is_never_markup(text):
     """Parsed as GitHub does (CommonMark, GFM tables and strike-through): in running text, in a table
     cell, as link text, between `**`, `md(text)` is that one piece of text — the text as `escape`
     shows it on one line, word joiners aside — and never a link, an image, HTML, code or emphasis.
-    No bare link or mention survives for an autolinker."""
+    No bare link, mention or issue reference survives for an autolinker."""
     out = md(text, None)
     typed = escape(text, one_line=True).replace(WORD_JOINER, "")
     kinds, read = _inline_text(_GFM.parseInline(f"x {out} x")[0].children)
@@ -254,7 +279,7 @@ def test_md_reads_as_typed_wherever_it_is_put_and_is_never_markup(text):
     assert [t.type for t in after if t.type.endswith("_open") or t.type == "image"] == ["link_open"]
     strong = [t.type for t in _GFM.parseInline(f"**{out}**")[0].children if t.type.endswith("_open")]
     assert strong in (["strong_open"], [])  # ours, or none when the text is empty
-    assert not re.search(r"(?i)://|www\.|@(?!\u2060)", out)  # broken by word joiners
+    assert not re.search(r"(?i)://|www\.|@(?!\u2060)|#[0-9]|gh-[0-9]", out)  # broken by word joiners
 
 
 def test_hostile_titles_keep_the_tables_and_details_whole():

@@ -69,10 +69,18 @@ def test_audit_lists_each_panel_once_with_all_its_queries(audit_text: str, metri
 
 
 def test_markdown_audit_lists_panels_the_same_way():
+    """The same words; in Markdown each `#<id>` (a same-title panel, a finding's `panel 'Up' (#28)`)
+    has a word joiner after the `#` — invisible, and GitHub does not make it a reference to issue
+    28, with a "mentioned this" event on that issue, when the audit is posted as a comment."""
     result = vobs("audit", "tests/data/old-schema", "--offline", "--format", "markdown")
     assert result.returncode == 0, result.stderr
-    assert "- `Resource Requests`: 'CPU Cores' #1 (A), 'CPU Cores' #2 (A)\n" in result.stdout
+    assert "- `Resource Requests`: 'CPU Cores' #\u20601 (A), 'CPU Cores' #\u20602 (A)\n" in result.stdout
     assert "- `etcd`: 'Active Streams' (A, B), 'RPC Rate' (B)\n" in result.stdout
+    assert "→ panel 'Up' (#\u206028): warning:" in result.stdout  # "Other findings"
+    prose = re.sub(r"(`+).*?\1", "", result.stdout)  # GitHub links no reference inside a code span
+    assert not re.search(r"(?i)(?:#|gh-)[0-9]", prose), re.search(r".{40}(?:#|gh-)[0-9].{10}", prose, re.I)[0]
+    text = vobs("audit", "tests/data/old-schema", "--offline").stdout  # text output: as it was
+    assert "  Resource Requests: 'CPU Cores' #1 (A), 'CPU Cores' #2 (A)\n" in text and "\u2060" not in text
 
 
 def _advised(findings: list[dict]) -> list[tuple[str, str, str, bool]]:

@@ -1,12 +1,12 @@
 """Hostile text in the Markdown vobs writes for GitHub (issue 13): titles, uids, folders, queries
 and server messages that try to break a table, close a `<details>` early, inject HTML or links,
-notify people (`@team`), or drive a terminal.
+notify people (`@team`), reference an issue (`#12`, `GH-4`), or drive a terminal.
 
 Each row runs `vobs diff|publish --format markdown` in a subprocess — on the sample project, against
 a misbehaving fake Grafana (from the Grafana table) or the provisioning folder — holds the
 harness' four rules, and then parses what was printed as GitHub would (`markdown_check`): every
 table row keeps its header's cells, every `<details>` is closed, no element or link but vobs' own,
-no mention, within the 65,536-character limit.
+no mention or issue reference, within the 65,536-character limit.
 """
 
 from __future__ import annotations
@@ -28,9 +28,11 @@ from hostile.test_grafana_hostile import (  # noqa: F401  (_stop_fakes: the fake
     routes,
 )
 
+# the bare addresses: GitHub's autolinker would make them links; the references: links, and a
+# "mentioned this" event on each issue they name
 EVIL = ("A|B</details></summary><img src=x onerror=alert(1)><script>x</script> @octo-org/team "
         "[click](javascript:alert(1)) `code` *em* $x$ &lt;b&gt; \x1b]0;pwned\x07\u202e "
-        "(http://e.vil) www.e.vil HTTPS://E.VIL/x")  # bare: GitHub's autolinker would make these links
+        "(http://e.vil) www.e.vil HTTPS://E.VIL/x fixes #12, owner/repo#3, GH-4")
 MANAGED = ["vertice-obs"]
 
 

@@ -22,14 +22,18 @@ is escaped twice):
 - A bare `http://…`, `https://…`, `ftp://…` or `www.…` would be a link (GitHub's autolink
   extension, and chat tools: text that becomes a link without any markup): a word joiner after
   the `:` of `://` and after `www` — invisible, and no autolinker looks through it.
+- `#12`, `owner/repo#12` and `GH-12` (any case) would be a reference to an issue or pull request:
+  a link, and a "mentioned this" event on that issue's timeline — a side effect on another issue,
+  like a mention. A word joiner between the `#` or `GH-` and the digit keeps the text as it reads
+  and stops the reference (`panel 'CPU' (#3)` from a finding, a title `Fix #12`).
 - Control characters, newlines and bidi overrides are made visible first by `guard.text.escape`
   (one line: a newline would end the table row or the list item).
 Text is also cut to `limit` characters (before escaping, so no escape is split): one huge title
 must not take a comment's whole budget.
 
 Inside a raw HTML block (`<details><summary>…` on one line) Markdown is not read, so a backslash
-would show: text there goes through `md_html` instead (HTML escapes, the same mention and link
-breaks).
+would show: text there goes through `md_html` instead (HTML escapes, the same mention, link and
+reference breaks).
 """
 
 from __future__ import annotations
@@ -41,8 +45,9 @@ from vertice_obs.guard.text import bounded, escape
 
 WORD_JOINER = "\u2060"
 _PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-# What GitHub would turn into a link or a mention: `://`, a bare `www.`, `@` — broken by a word joiner.
-_LINKING = r":(?=//)|(?<![a-z0-9])www(?=\.)|@"
+# What GitHub would turn into a link, a mention or an issue reference: `://`, a bare `www.`, `@`,
+# `#1`, `GH-1` — broken by a word joiner after it (before the digit: GitHub's references are ASCII digits).
+_LINKING = r":(?=//)|(?<![a-z0-9])www(?=\.)|@|#(?=[0-9])|gh-(?=[0-9])"
 _TOKENS = re.compile(rf"(?i)(?P<link>{_LINKING})|(?P<run>\*+|_+|~+)|(?P<ch>[\\`\[\]|$<&!])")
 _ENTITY = {"<": "&lt;", "&": "&amp;"}
 
@@ -80,7 +85,8 @@ _HTML_TOKENS = re.compile(rf"(?i){_LINKING}")
 
 def md_html(text: object, limit: int | None = 300) -> str:
     """`text` inside a raw HTML block of a Markdown document (a `<summary>`), where Markdown is not
-    read: HTML-escaped, mentions and bare links broken as `md` breaks them; one line, cut at `limit`."""
+    read: HTML-escaped, mentions, bare links and issue references broken as `md` breaks them; one
+    line, cut at `limit`."""
     return _HTML_TOKENS.sub(lambda m: m.group(0) + WORD_JOINER, html.escape(_shown(text, limit), quote=False))
 
 

@@ -110,9 +110,10 @@ def _causes(causes: tuple[Cause, ...], code) -> str:
 
 
 def family_text(family: Family, code=lambda s: s, line=lambda s: s) -> str:
-    impact = family.impact
+    """`kube_* — 2 metrics, 3 panels and 1 variable or annotation: advice`: what uses them, as the
+    action line counts it (a family only a variable reads is not `0 panels`)."""
     return (f"{code(family.prefix + '*')} — {plural(len(family.metrics), 'metric')}, "
-            f"{places_text(Impact(impact.panels, 0, 0, impact.drawing))}: {line(family.advice)}")
+            f"{places_text(family.impact)}: {line(family.advice)}")
 
 
 def audit_text(audit: Audit, markdown: bool = False) -> str:
@@ -260,8 +261,9 @@ def _source_md(source: str) -> str:
 
 def _md_text(s: str) -> str:
     """Text Markdown shows as written, on one line: the one Markdown escape (`guard.markdown.md`:
-    a backslash where a character could be markup, no @mention or bare link, controls made
-    visible), uncut — readable in the raw Markdown too."""
+    a backslash where a character could be markup, no @mention, bare link or issue reference — our
+    own `'CPU Cores' #1` and a finding's `(#28)` too —, controls made visible), uncut — readable in
+    the raw Markdown too."""
     return md(s, limit=None)
 
 
