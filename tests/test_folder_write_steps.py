@@ -134,6 +134,32 @@ def test_an_update_whose_record_goes_unanswered_is_failed_with_its_record_unknow
     assert again.exit_code == 0 and grafana.folders["vobs-samples"]["title"] == "Samples", again.output
 
 
+def test_a_playlist_whose_record_goes_unanswered_is_not_known_recorded_not_failed(tmp_path, grafana):
+    """A playlist's record (an annotation, written once the playlist is made) sent and never answered was said as
+    one that failed — "its record, an annotation, failed", `recorded: false` only — though Grafana may hold it, as
+    it may a folder's (above). It is said as not known: `record_unknown: true` beside `recorded: false` (optional,
+    within schema_version 1), "not known to be recorded" in its detail and in the error line; the next publish,
+    the record there, writes nothing."""
+    root = make_project(tmp_path / "p")
+    assert vobs(root, grafana, "publish").exit_code == 0  # folders and their records first, answered
+    grafana.playlists.clear()
+    grafana.set_faults(**LOST_RECORD)
+    done, out = publish_json(root, grafana)
+    assert done.exit_code == 3, done.output
+    [row] = out["playlists"]
+    assert (row["status"], row["recorded"], row["record_unknown"]) == ("created", False, True), row
+    assert row["detail"].startswith("not known to be recorded as this project's ("), row["detail"]
+    assert row["detail"].endswith("the next vobs publish finds it by its name and records it if Grafana did not")
+    assert done.stderr.startswith(
+        "vobs: error: 1 playlist in Grafana but not known to be recorded as this project's (its record, an "
+        f"annotation, was sent and never answered: Grafana may have saved it): {row['narrative']}; the next vobs "
+        "publish finds it by name and records it if Grafana did not record it"), done.stderr
+    assert "failed" not in done.stderr, done.stderr
+    grafana.set_faults()
+    again = vobs(root, grafana, "publish")  # the record landed: nothing to write
+    assert again.exit_code == 0 and len(grafana.playlists) == 1, again.output
+
+
 def interrupt_when(root, grafana, written, *args: str) -> str:
     """`vobs publish` with every request slow, SIGTERM as soon as `written()` is true: its stderr."""
     env = {**os.environ, "GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": "glsa_standin_token"}

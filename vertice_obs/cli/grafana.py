@@ -385,7 +385,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     broken = [(f, e) for f, e in broken if not e.unknown and f not in unsure_folders]  # refused: not written
     failed = [r for r in results if r.status in ("failed", UNKNOWN, *SKIPPED)]
     unplayed = [p for p in played if p.status in ("failed", UNKNOWN, "skipped-drift")]
-    unlisted = [p.narrative for p in played if not p.recorded]  # in Grafana, its record failed: said, exit 3
+    unlisted = [(p.narrative, p.record_unknown) for p in played if not p.recorded]  # in Grafana, unrecorded: exit 3
     unfiled = {f.uid: e.unknown for f, e in lacking}  # the same, of folders (True: its record went unanswered)
     backups = backed_up(results, project)  # the live JSON of what it replaced: said, as the folders it made
     if fmt == "json":

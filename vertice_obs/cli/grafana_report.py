@@ -95,7 +95,7 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
     dashboard or playlist `unknown` (its write was sent, never answered) is said apart: Grafana may have saved
     it — and so, first, are `folders` whose write went unanswered (the dashboards into them were not sent), and
     `broken` folders whose write failed ((folder, why): a rename or move not done is said too). Last, the
-    playlists in Grafana whose record as this project's failed (`unrecorded`, narratives: `unrecorded_clause`), and
+    playlists in Grafana whose record as this project's failed (`unrecorded`: (narrative, unanswered) pairs, `unrecorded_clause`), and
     the folders (`unrecorded_folders`: `unrecorded_folder_clause`)."""
     verb = "would not be published" if dry_run else "not published"
     unsure = [u for u, s in dashboards if s == "unknown"]  # a write never answered: maybe published, maybe not
@@ -152,9 +152,16 @@ def unrecorded_folder_clause(folders) -> str:
     """The folders a publish left in Grafana (made, or there to adopt) without their record as this project's
     (the annotation failed; `folder_writes`), by uid: never said `failed` — they are there. Those whose record
     was sent and never answered are said apart: it may be in Grafana (`UNSURE_RECORD`)."""
-    failed, unsure = [show(f.uid) for f, e in folders if not e.unknown], [show(f.uid) for f, e in folders if e.unknown]
-    return "; ".join([_unrecorded("folder", failed, "adopts {them}")] * bool(failed) + [_unrecorded(
-        "folder", unsure, "adopts {them} if Grafana did not record {them}", UNSURE_RECORD)] * bool(unsure))
+    return _unrecorded_apart("folder", [(show(f.uid), e.unknown) for f, e in folders], "adopts {them}",
+                             "adopts {them} if Grafana did not record {them}")
+
+
+def _unrecorded_apart(noun: str, named: list[tuple[str, bool]], next_run: str, unsure_next: str) -> str:
+    """`_unrecorded` of those whose record failed, then of those whose record went unanswered (True: it may be in
+    Grafana, `UNSURE_RECORD`), each clause only when some."""
+    failed, unsure = [n for n, u in named if not u], [n for n, u in named if u]
+    return "; ".join([_unrecorded(noun, failed, next_run)] * bool(failed)
+                     + [_unrecorded(noun, unsure, unsure_next, UNSURE_RECORD)] * bool(unsure))
 
 
 UNSURE_RECORD = ("not known to be recorded as this project's (its record, an annotation, was sent and never "
@@ -168,10 +175,13 @@ def unrecorded_folder_lines(folders) -> list[str]:
             f" recorded as this project's: {why}" for f, why in folders]
 
 
-def unrecorded_clause(narratives) -> str:
+def unrecorded_clause(playlists) -> str:
     """The playlists a publish left in Grafana without their record as this project's (the annotation
-    failed; `playlists.unrecorded`), by narrative: never said `failed` — they are there."""
-    return _unrecorded("playlist", [show(n) for n in narratives], "finds {them} by name and records {them}")
+    failed; `playlists.unrecorded`), by (narrative, whether that record went unanswered): never said `failed` —
+    they are there."""
+    return _unrecorded_apart("playlist", [(show(n), unsure) for n, unsure in playlists],
+                             "finds {them} by name and records {them}",
+                             "finds {them} by name and records {them} if Grafana did not record {them}")
 
 
 def _unrecorded(noun: str, named: list[str], next_run: str,

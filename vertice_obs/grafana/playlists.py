@@ -101,16 +101,23 @@ class PlaylistResult:
     stop: DestinationError | None = field(default=None, repr=False, compare=False)  # what stopped the publish
     follows: bool = field(default=False, repr=False, compare=False)  # failed only as a chapter dashboard did
     recorded: bool = True  # False: in Grafana, but its record as this project's (the annotation) failed
+    record_unknown: bool = False  # with recorded False: that record was sent and never answered (it may be there)
 
     def to_dict(self) -> dict[str, Any]:
         """One of `vobs publish --format json`'s `playlists` (with the action's `changes`); `recorded:
-        false` only when its record failed (optional, added within schema_version 1)."""
+        false` only when its record failed, `record_unknown: true` beside it when that record went unanswered
+        (both optional, added within schema_version 1)."""
         return {"narrative": self.narrative, "title": self.name, "uid": self.uid, "status": self.status,
-                "detail": self.detail, **({} if self.recorded else {"recorded": False})}
+                "detail": self.detail, **({} if self.recorded else {"recorded": False}),
+                **({"record_unknown": True} if self.record_unknown and not self.recorded else {})}
 
 
 def unrecorded(exc: DestinationError) -> str:
-    """The detail of a playlist in Grafana whose record failed: what failed, and what the next run does."""
+    """The detail of a playlist in Grafana whose record failed — or went unanswered (`exc.unknown`: Grafana may
+    hold it): what happened, and what the next run does."""
+    if exc.unknown:
+        return (f"not known to be recorded as this project's ({exc}): the next vobs publish finds it by its name "
+                "and records it if Grafana did not")
     return f"not recorded as this project's ({exc}): the next vobs publish finds it by its name and records it"
 
 
@@ -270,7 +277,7 @@ def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absen
             except DestinationError as exc:  # unchanged all the same; the next run records it
                 stopped = exc if stops(exc) else None
                 out.append(PlaylistResult(d.narrative, d.name, a.uid, DONE[a.kind], unrecorded(exc), stopped,
-                                          recorded=False))
+                                          recorded=False, record_unknown=exc.unknown))
                 continue
         if a.kind in (UNCHANGED, DRIFT):
             out.append(PlaylistResult(d.narrative, d.name, a.uid, DONE[a.kind], a.reason))
@@ -304,7 +311,7 @@ def _execute(actions: Sequence[PlaylistAction], store: Store, commit: str, absen
             except DestinationError as exc:  # created all the same (never `failed`); found by its name next time
                 stopped = exc if stops(exc) else None
                 out.append(PlaylistResult(d.narrative, d.name, uid, DONE[a.kind], unrecorded(exc), stopped,
-                                          recorded=False))
+                                          recorded=False, record_unknown=exc.unknown))
                 continue
         out.append(PlaylistResult(d.narrative, d.name, uid, DONE[a.kind], a.reason))
     return out
