@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_import_cli import OPERATION, V3, vobs
 
@@ -411,3 +411,35 @@ def test_a_dashboard_without_a_title_is_refused_and_nothing_is_written(project: 
     assert done.returncode == 2 and first.startswith(f"vobs: error: bad.json: the dashboard has {said}:"), done.stderr
     assert summary.startswith("vobs: error: nothing was written: 1 of 2 dashboards refused (bad.json)")
     assert not list((project / "dashboards").iterdir()) and not list((project / "narratives").iterdir())
+
+
+_NARRATIVE_PIECES = st.sampled_from(["chapters:\n", "  - dashboard: u\n", "  - dashboard: [u]\n", "  - uid: a\n", "    title: T\n", "title: x\n", "when: 2020-99-99\n",
+                                     "at: 2001-12-14t21:59:43.10-05:00\n", "[", "]", "{", "}", "&a ", "*a", "!!binary ",
+                                     "!!timestamp ", "!!int ", "!!float ", "- ", ": ", "'", '"', "\t", "\n", "%YAML 1.1\n",
+                                     "---\n", "x", "1", "0x", "~"])
+
+
+@settings(max_examples=200, deadline=2000, database=None)
+@given(st.one_of(st.text(max_size=60), st.lists(_NARRATIVE_PIECES, max_size=25).map("".join)))
+@example("chapters: []\nwhen: 2020-99-99\n")  # found: a date no calendar has raised ValueError
+@example("[" * 5000)  # found: nesting past Python's recursion limit raised RecursionError
+@example("chapters:\n  - dashboard: [u]\n")  # found: a uid that is a list raised TypeError (unhashable)
+@example("chapters:\n  - !!timestamp x\n")  # found: PyYAML's own errors past YAMLError (AttributeError)
+def test_chapters_are_appended_to_any_text_or_it_is_one_located_error(text):
+    from vertice_obs.errors import InputError
+    from vertice_obs.importer.chapters import append_chapters
+
+    try:
+        appended, skipped = append_chapters(text, "narratives/n.yaml", [("u", "T")])
+    except InputError as exc:
+        assert str(exc).startswith("narratives/n.yaml") and "\n" not in str(exc)
+    else:
+        assert "u" in appended and skipped in ([], ["u"])
+
+
+def test_a_narrative_to_append_to_that_is_not_utf8_is_one_line(project: Path):
+    shutil.copy(V3, project / "v3.json")
+    (project / "narratives" / "n.yaml").write_bytes(b"chapters:\n  - uid: a\n    title: \xff\n")
+    done = vobs(project, "import", "v3.json", "--narrative", "n")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "not UTF-8" in done.stderr and len(done.stderr.strip().splitlines()) == 1
