@@ -135,3 +135,30 @@ def test_any_prometheus_error_answer_is_said(status, body):
                                                            fullmatch=True))
 def test_any_rule_evaluation_time_is_a_time_or_none(text):
     assert rfc3339(text) is None or isinstance(rfc3339(text), datetime)
+
+
+@FAST
+@given(targets=st.lists(JSON | st.fixed_dictionaries({"labels": st.dictionaries(_KEYS, _SCALARS, max_size=3) | JSON},
+                                                     optional={"scrapeInterval": _SCALARS | st.text(max_size=12),
+                                                               "discoveredLabels": JSON}), max_size=4),
+       matrix=JSON | st.lists(st.fixed_dictionaries({"values": st.lists(st.lists(_SCALARS, max_size=3), max_size=3)
+                                                     | JSON}), max_size=3),
+       op=st.sampled_from(["<", "<=", ">", ">="]))
+@example(targets=[{"labels": {}, "scrapeInterval": "185542587187200.0"}], matrix=[], op="<")  # found: ValueError
+@example(targets=[{"labels": {}, "scrapeInterval": "1000000000d"}], matrix=[], op="<")  # found: OverflowError
+def test_what_chaos_reads_of_a_prometheus_is_a_value_or_said(targets, matrix, op):
+    """`chaos run`'s reads of `/api/v1/targets` (each target's scrape interval, as the server writes it)
+    and of a probe's matrix: a value, None where the server said nothing usable, or the matrix's
+    one `ValueError`, which the run says as the probe's failure."""
+    from vertice_obs.chaos.scrape import _interval, prometheus_seconds, worst_points
+
+    dicts = [t for t in targets if isinstance(t, dict)]
+    scrape = _interval({"up"}, {}, dicts)
+    assert scrape.seconds is None and scrape.why
+    for target in dicts:
+        seconds = prometheus_seconds(str(target.get("scrapeInterval", "")))
+        assert seconds is None or seconds >= 0
+    try:
+        assert isinstance(worst_points(matrix, op), list)
+    except ValueError:
+        pass
