@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vertice_obs.metrics.durations import INT64, DurationOutOfRange, held, nanoseconds
@@ -44,3 +44,23 @@ def test_strings_and_small_durations_are_untouched():
     assert held(q) is q or held(q) == q
     assert held("up[4294967296s] offset 4294967296s") == "up[136y10w6h28m16s] offset 136y10w6h28m16s"
     assert nanoseconds("1y2w") == (365 + 14) * 86_400 * 10**9
+
+
+_SECONDS = st.sampled_from(["1e300", "1E300", "1e19", "2e10", "9223372036", "9223372037", "99999999999999999999", "300",
+                            "0.5", "1e-300", ".5", "0x10", "0xffffffffffffffffff", "inf", "nan", "Inf", "-1e300"])
+
+
+@settings(max_examples=200, deadline=1000, database=None)
+@given(seconds=_SECONDS, form=st.sampled_from(["x[{}]", "rate(x[{}])", "x[5m:{}]", "x[{}:1m]", "x offset {}",
+                                                "x offset -{}", 'x{{a="[{}]"}}', "x # [{}]", "x @ {}"]))
+@example(seconds="1e300", form="rate(x[{}])")  # found: promql-parser panicked (a Rust panic, no ValueError)
+@example(seconds="1e19", form="x[{}]")  # found: OverflowError from the parser
+@example(seconds="Inf", form="x offset {}")
+def test_a_duration_written_as_seconds_parses_or_is_a_value_error(seconds, form):
+    """A range, subquery or offset of a bare number of seconds: read, or refused as out of range — the
+    parser never sees one past what a Rust `Duration` holds (it panics: pyo3's PanicException, no Exception)."""
+    query = form.format(seconds)
+    try:
+        parse_promql(query)
+    except ValueError:
+        pass

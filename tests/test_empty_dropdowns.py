@@ -22,6 +22,8 @@ import time
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prometheus_harness import PrometheusServer, StaticExporter
 from victoria_harness import VictoriaMetricsServer
 
@@ -250,3 +252,15 @@ def test_what_grafana_writes_for_a_dropdown_that_lists_nothing(definition, value
     dropdown = Dropdown(**{"name": "x", "hidden": False, "multi": False, "include_all": False, "all_value": None,
                            "label": "x", **definition})
     assert dropdown.value == value
+
+
+@settings(max_examples=200, deadline=1000, database=None)
+@given(st.text(max_size=30) | st.from_regex(r"\s*now(-\d{1,12}[smhdwMy])?(/[smhdwMy])?\s*", fullmatch=True)
+       | st.from_regex(r"\d{1,40}", fullmatch=True) | st.from_regex(r"[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?Z?",
+                                                                      fullmatch=True))
+def test_any_time_range_from_is_a_time_or_none(value):
+    """A dashboard's `time.from` as any JSON file may hold it: the earliest time it reaches, or None."""
+    from datetime import datetime, timezone
+
+    at = since(value, datetime(2026, 11, 28, 12, tzinfo=timezone.utc))
+    assert at is None or at.tzinfo is not None

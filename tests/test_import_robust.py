@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_import_cli import OPERATION, V3, vobs
 
@@ -411,3 +411,79 @@ def test_a_dashboard_without_a_title_is_refused_and_nothing_is_written(project: 
     assert done.returncode == 2 and first.startswith(f"vobs: error: bad.json: the dashboard has {said}:"), done.stderr
     assert summary.startswith("vobs: error: nothing was written: 1 of 2 dashboards refused (bad.json)")
     assert not list((project / "dashboards").iterdir()) and not list((project / "narratives").iterdir())
+
+
+_NARRATIVE_PIECES = st.sampled_from(["chapters:\n", "  - dashboard: u\n", "  - dashboard: [u]\n", "  - uid: a\n", "    title: T\n", "title: x\n", "when: 2020-99-99\n",
+                                     "at: 2001-12-14t21:59:43.10-05:00\n", "[", "]", "{", "}", "&a ", "*a", "!!binary ",
+                                     "!!timestamp ", "!!int ", "!!float ", "- ", ": ", "'", '"', "\t", "\n", "%YAML 1.1\n",
+                                     "---\n", "x", "1", "0x", "~"])
+
+
+@settings(max_examples=200, deadline=2000, database=None)
+@given(st.one_of(st.text(max_size=60), st.lists(_NARRATIVE_PIECES, max_size=25).map("".join)))
+@example("chapters: []\nwhen: 2020-99-99\n")  # found: a date no calendar has raised ValueError
+@example("[" * 5000)  # found: nesting past Python's recursion limit raised RecursionError
+@example("chapters:\n  - dashboard: [u]\n")  # found: a uid that is a list raised TypeError (unhashable)
+@example("chapters:\n  - !!timestamp x\n")  # found: PyYAML's own errors past YAMLError (AttributeError)
+def test_chapters_are_appended_to_any_text_or_it_is_one_located_error(text):
+    from vertice_obs.errors import InputError
+    from vertice_obs.importer.chapters import append_chapters
+
+    try:
+        appended, skipped = append_chapters(text, "narratives/n.yaml", [("u", "T")])
+    except InputError as exc:
+        assert str(exc).startswith("narratives/n.yaml") and "\n" not in str(exc)
+    else:
+        assert "u" in appended and skipped in ([], ["u"])
+
+
+def test_a_narrative_to_append_to_that_is_not_utf8_is_one_line(project: Path):
+    shutil.copy(V3, project / "v3.json")
+    (project / "narratives" / "n.yaml").write_bytes(b"chapters:\n  - uid: a\n    title: \xff\n")
+    done = vobs(project, "import", "v3.json", "--narrative", "n")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "not UTF-8" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+_ANY = st.recursive(st.none() | st.booleans() | st.integers(-3, 30) | st.floats(allow_nan=False) | st.text(max_size=6)
+                    | st.sampled_from(["graph", "row", "timeseries", "singlestat", "${DS}", "-- Dashboard --", "A",
+                                       "datasource", "query", "custom", "constant", "prometheus"]),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                    max_leaves=8)
+_PANEL_KEYS = st.sampled_from(["type", "title", "id", "gridPos", "targets", "panels", "datasource", "collapsed",
+                               "libraryPanel", "options", "fieldConfig", "repeat", "span", "height", "links"])
+_PANEL = st.dictionaries(_PANEL_KEYS, _ANY, max_size=6) | st.fixed_dictionaries(
+    {"type": st.sampled_from(["graph", "row", "timeseries", "stat"]),
+     "gridPos": st.fixed_dictionaries({"h": _ANY, "w": _ANY, "x": _ANY, "y": _ANY}) | _ANY,
+     "targets": st.lists(st.dictionaries(st.sampled_from(["expr", "refId", "datasource", "panelId"]), _ANY,
+                                         max_size=3), max_size=2) | _ANY})
+_MODEL = st.fixed_dictionaries({}, optional={
+    "uid": _ANY, "title": _ANY, "schemaVersion": _ANY, "panels": st.lists(_PANEL, max_size=3) | _ANY,
+    "rows": st.lists(st.dictionaries(st.sampled_from(["panels", "title", "height", "collapse"]),
+                                     st.lists(_PANEL, max_size=2) | _ANY, max_size=3), max_size=2) | _ANY,
+    "templating": st.fixed_dictionaries({"list": st.lists(st.dictionaries(st.sampled_from(
+        ["name", "type", "query", "current", "options", "datasource"]), _ANY, max_size=4), max_size=2) | _ANY}) | _ANY,
+    "__inputs": st.lists(st.dictionaries(st.sampled_from(["name", "type", "pluginId", "value"]), _ANY, max_size=3),
+                         max_size=2) | _ANY,
+    "annotations": _ANY, "links": _ANY, "time": _ANY, "tags": _ANY})
+
+
+@settings(max_examples=80, deadline=3000, database=None, suppress_health_check=[HealthCheck.too_slow])  # ~30 ms each
+@given(_MODEL)
+def test_any_dashboard_model_is_migrated_to_a_module_or_one_input_error(model):
+    """`vobs import`'s reading of a dashboard's JSON model (`jsonpos` read the file): the shape problems
+    it says one line each, else the module's text and one-line notes, or vobs' one-line refusal."""
+    from vertice_obs.build.shape import shape_problems
+    from vertice_obs.cli.importer import _convert
+    from vertice_obs.errors import InputError
+
+    problems = shape_problems(model)
+    if problems:
+        assert all(isinstance(why, str) and "\n" not in why for _, why in problems)
+        return
+    try:
+        imported = _convert("x.json", model)
+    except InputError as error:
+        assert "\n" not in str(error)
+        return
+    assert isinstance(imported.text, str) and all(isinstance(n, str) for n in imported.notes)

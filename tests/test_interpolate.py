@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from vertice_obs.metrics.interpolate import (
     Variable,
@@ -445,3 +447,43 @@ def test_an_all_value_is_written_as_it_is_but_for_text_percentencode_and_querypa
                                           "current": {"value": "$__all"}}]}}
     assert _written(fmt, variables_from_dashboard(dashboard)["v"]) == text
     assert _written(fmt, _dropdown(include_all=True, all_value=".*").empty()) == text
+
+
+# --- property: any query text with any variables is interpolated, never raised on --------------------
+
+_NAMES = st.sampled_from(["v", "job", "k", "__range", "__interval", "x1", "unknown"])
+_FORMATS = st.sampled_from(["", ":regex", ":pipe", ":csv", ":json", ":glob", ":lucene", ":text", ":raw", ":sqlstring",
+                            ":singlequote", ":doublequote", ":percentencode", ":queryparam", ":date", ":date:iso",
+                            ":customqueryparam:a:b", ":nosuch", ":"])
+_REFS = st.one_of(_NAMES.map(lambda n: "$" + n), st.tuples(_NAMES, _FORMATS).map(lambda t: "${%s%s}" % t),
+                  st.tuples(_NAMES, _FORMATS).map(lambda t: "[[%s%s]]" % t))
+_PIECES = st.one_of(_REFS, st.sampled_from(["rate(", "x_", "_total", "{a=", "{a=~", '"', "'", "`", "\\", "[", "]", "(",
+                                            ")", "{", "}", ",", " by (", " offset ", "topk(", "# c\n", "\n", "[[", "${",
+                                            "$", "}", " > ", "1", "é", "$1", "5m"]))
+_VALUES = st.lists(st.text(alphabet='ab1.*|$\\"\'`{}[]()#\n é', max_size=5), max_size=3).map(tuple)
+_VARIABLE = st.builds(lambda values, all_value, chosen_all, escaped, empty: (values, all_value, chosen_all, escaped, empty),
+                      _VALUES, st.none() | st.text(alphabet="a.*$|\\{", max_size=4), st.booleans(), st.booleans(),
+                      st.booleans())
+
+
+@settings(max_examples=200, deadline=1000, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=30).map("".join) | st.text(max_size=60),
+       st.dictionaries(_NAMES, _VARIABLE, max_size=4))
+@example("${v:customqueryparam}", {"v": (("a",), None, False, False, False)})
+def test_any_query_with_any_variables_is_interpolated(expr, variables):
+    known = {name: Variable(name, values, all_value, chosen_all, escaped=escaped, lists_nothing=empty)
+             for name, (values, all_value, chosen_all, escaped, empty) in variables.items()}
+    done = interpolate(expr, known)
+    assert isinstance(done.text, str) and set(done.variables) <= set(known) | {n for n in done.variables
+                                                                                if n.startswith("__")}
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in done.name_patterns.items())
+
+
+def test_a_long_query_of_variables_is_interpolated_in_linear_time():
+    import time
+
+    known = {"v": Variable("v", ("a", "b"), escaped=True)}
+    for piece in ('x{a=~"$v"} or ', "rate(x_${v}_total[$__range]) + ", "[[v]]" * 3 + " ", '"${v:regex}'):
+        start = time.perf_counter()
+        interpolate(piece * 4000, known)
+        assert time.perf_counter() - start < 2.0, piece

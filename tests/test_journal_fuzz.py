@@ -119,3 +119,45 @@ def test_the_unedited_journal_reads():
     check_journal(JOURNAL_3)
     markdown = render_markdown(analyse(JOURNAL_3)).replace("\\", "")
     assert "| 5s (cut short) |" in markdown and "revert it by hand: curl -fsS -X DELETE" in markdown
+
+
+# --- the journal as a file: any bytes are a journal or one located error; `chaos compare` of two ----------
+_RAW = st.one_of(st.binary(max_size=60), JSON.map(lambda v: json.dumps(v).encode()),
+                 st.sampled_from([b"[" * 100_000, b"\xef\xbb\xbf{}", b'{"run": {}, "scenarios": NaN}', b"\xff",
+                                  b'{"run": {}, "scenarios": []}', b'{"run": 1, "scenarios": {"a": "\\ud800"}}']))
+
+
+@settings(max_examples=200, deadline=2000, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(raw=_RAW)
+def test_any_file_read_back_as_a_journal_is_one_or_one_located_error(tmp_path_factory, raw):
+    from vertice_obs.chaos.report import read_journal
+    from vertice_obs.errors import InputError
+
+    path = tmp_path_factory.mktemp("j") / "journal.json"
+    path.write_bytes(raw)
+    try:
+        journal = read_journal(path, "journal.json")
+    except InputError as exc:
+        assert str(exc).startswith("journal.json") and "\n" not in str(exc)
+    else:
+        assert isinstance(journal, dict) and "run" in journal and "scenarios" in journal
+        _reads_or_is_refused(journal)
+
+
+@settings(max_examples=100, deadline=5000, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(EDIT_3, min_size=1, max_size=2), first=st.booleans())
+def test_chaos_compare_of_any_edited_journal_compares_or_is_one_located_error(tmp_path_factory, edits, first):
+    from vertice_obs.chaos.compare import compare_files
+    from vertice_obs.errors import InputError
+
+    folder = tmp_path_factory.mktemp("c")
+    newer = copy.deepcopy(JOURNAL_3) | {"started": "2026-11-27T10:00:00+00:00"}
+    old, new = folder / "old.json", folder / "new.json"
+    old.write_text(json.dumps(_edited(edits, JOURNAL_3) if first else JOURNAL_3))
+    new.write_text(json.dumps(newer if first else _edited(edits, newer)))
+    try:
+        compare_files(old, new, folder / "out")
+    except InputError as exc:
+        assert "\n" not in str(exc)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vertice_obs.errors import InputError
@@ -152,3 +152,24 @@ def test_a_refused_url_is_shown_as_given_and_says_why(tmp_path, given, shown, wh
         assert "s3cretpw" not in done.output and "glsa_abcdefgh" not in done.output
     with pytest.raises(InputError, match=f"^Grafana URL {re.escape(shown.replace('https', 'ftp').replace('http', 'ftp'))} is not"):
         parse(given.replace("https", "ftp").replace("http", "ftp"), "Grafana URL")  # the parser says it so too
+
+
+_URL_PIECES = st.sampled_from(["http://", "https://", "HTTP://", "ftp://", "//", "user", ":", "@", "p%40ss", "%", "%zz",
+                               "host", "[", "]", "::1", "%25eth0", "9090", "99999", "-1", "/", "?", "#", "token=",
+                               "&", " ", "\t", "\n", "é", "<", "\\", "..", "\x00", "xn--", "ﬀ", "0x1"])
+
+
+@settings(max_examples=200, deadline=1000, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=40), st.lists(_URL_PIECES, max_size=14).map("".join),
+                 st.none() | st.integers() | st.lists(st.text(max_size=3), max_size=2)))
+def test_any_url_is_a_server_or_one_input_error(url):
+    """Whatever is given for `--grafana-url`, `prometheus_url:` or a chaos target: a server URL that
+    joins API paths, or one `InputError` line that shows no secret."""
+    try:
+        server = parse(url, "--prometheus-url")
+    except InputError as exc:
+        assert "\n" not in str(exc) and ":p%40ss@" not in str(exc)
+    else:
+        assert server.scheme in ("http", "https") and server.host
+        assert server.join("/api/v1/query").startswith(server.base + "/api/v1/query")
+        assert "p@ss" not in server.base

@@ -132,7 +132,7 @@ class Project:
         """Did the last build write a manifest that lists no dashboard (no chapter names a module)?"""
         import json
 
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deeply
             manifest = json.loads((self.exports_dir / "manifest.json").read_text(encoding="utf-8"))
             return isinstance(manifest, dict) and manifest.get("dashboards") in ({}, [])
         return False

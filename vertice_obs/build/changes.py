@@ -86,8 +86,10 @@ class Layout:
         entries = manifest.get("dashboards") if isinstance(manifest.get("dashboards"), dict) else {}
         rows = [(str(uid), str(e.get("source", "")), str(e.get("file", "")) or None)
                 for uid, e in entries.items() if isinstance(e, dict)]
-        stories = [(str(n.get("file", "")), [str(c) for c in n.get("chapters", []) if isinstance(c, str)])
-                   for n in manifest.get("narratives", []) if isinstance(n, dict)]
+        narratives = manifest.get("narratives")  # a hand-edit may leave anything: only lists are read
+        stories = [(str(n.get("file", "")), [c for c in n.get("chapters") if isinstance(c, str)]
+                    if isinstance(n.get("chapters"), list) else [])
+                   for n in (narratives if isinstance(narratives, list) else ()) if isinstance(n, dict)]
         return cls.of(rows, stories, **dirs)
 
 
@@ -110,7 +112,7 @@ def layout_of_exports(project: Project) -> Layout:
     No manifest, or not one of vobs': an empty layout (changed JSON files still select themselves)."""
     try:
         manifest = json.loads((project.exports_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested too deeply to decode
         manifest = None
     return Layout.from_manifest(manifest if isinstance(manifest, dict) else {}, **project_dirs(project))
 

@@ -58,9 +58,9 @@ def prometheus_seconds(text: str) -> float | None:
     parser's range syntax); None when it is not one."""
     try:
         node = parse_promql(f"x[{text}]")
-    except (ValueError, RuntimeError):
+        return node.range.total_seconds() if isinstance(node, pp.MatrixSelector) else None
+    except (ValueError, RuntimeError, OverflowError):  # reading `range`: a length no timedelta holds
         return None
-    return node.range.total_seconds() if isinstance(node, pp.MatrixSelector) else None
 
 
 def window_seconds(run: Run, time_scale: float = 1.0, scrape_seconds: float | None = None) -> float:

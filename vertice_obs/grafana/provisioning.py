@@ -65,7 +65,7 @@ class ProvisioningFolder:
             state = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             raise DestinationError(f"{self._state_name}: not UTF-8") from None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply to decode
             raise DestinationError(f"{self._state_name}:{getattr(exc, 'lineno', 1)}: not valid JSON") from None
         self._check(state)
         return state
@@ -112,7 +112,7 @@ class ProvisioningFolder:
         stale: list[Path] = []
         for uid, entry in list(state["pending"].items()):
             del state["pending"][uid]
-            path = self._target(uid, entry["folder"], state["folders"])
+            path = self._target(uid, entry.get("folder", ""), state["folders"])  # `_check`: a folder may be left out
             if path is None or not path.is_file():
                 continue  # the dashboard file was never written: the old entry stands
             try:
@@ -163,7 +163,7 @@ class ProvisioningFolder:
     def _read(self, path: Path) -> dict[str, Any]:
         try:
             model = unwrap(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise DestinationError(f"{path}: not valid JSON: {escape(exc, one_line=True)}") from None
         except OSError as exc:
             raise DestinationError(f"{path}: {exc.strerror}") from None

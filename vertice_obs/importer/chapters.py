@@ -10,12 +10,11 @@ from __future__ import annotations
 import unicodedata
 from typing import Mapping, Sequence
 
-import yaml
-
 from vertice_obs.build.narrative import Narrative, folder_problem
 from vertice_obs.build.plan import FolderTitles
 from vertice_obs.build.render import memberships_by_uid
 from vertice_obs.errors import InputError
+from vertice_obs.located_yaml import parse_located
 
 TODO = "TODO: tell the story of this chapter: what should a reader notice here, and why does it matter?"
 
@@ -110,12 +109,7 @@ def title_clashes(narratives: Sequence[Narrative], existing: Mapping[str, tuple[
 def append_chapters(text: str, file: str, chapters: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
     """`text` with `chapters` (uid, title) appended, and the uids already chapters (left alone).
     `chapters:` must be the file's last top-level key: the new items are written after it."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", file,
-                         mark.line + 1 if mark else None) from None
+    data = parse_located(text, file).data  # as `vobs build` reads it: any mistake is one located line
     if not isinstance(data, dict) or not isinstance(data.get("chapters"), list):
         raise InputError("not a narrative (no `chapters:` list) to append chapters to", file, 1)
     lines = text.splitlines()
@@ -129,11 +123,12 @@ def append_chapters(text: str, file: str, chapters: Sequence[tuple[str, str]]) -
                          file, top[-1] + 1)
     items = [line for line in lines[top[-1] + 1:] if line.lstrip().startswith("- ")]
     indent = items[0][:len(items[0]) - len(items[0].lstrip())] if items else "  "
-    known = {c.get("dashboard") for c in data["chapters"] if isinstance(c, dict)}
+    known = {c.get("dashboard") for c in data["chapters"] if isinstance(c, dict) and isinstance(c.get("dashboard"), str)}
     kept = [(uid, title) for uid, title in chapters if uid not in known]
     out = text if text.endswith("\n") or not text else text + "\n"
     out += "".join(chapter_text(uid, title, indent) for uid, title in kept)
-    check = yaml.safe_load(out)
-    if len(check["chapters"]) != len(data["chapters"]) + len(kept):
+    check = parse_located(out, file).data
+    if not isinstance(check, dict) or not isinstance(check.get("chapters"), list) or \
+            len(check["chapters"]) != len(data["chapters"]) + len(kept):
         raise InputError("could not append chapters without changing the file's meaning", file)
     return out, [uid for uid, _ in chapters if uid in known]

@@ -118,7 +118,7 @@ def valid_metricsql(text: str, error: str, counted: bool = True) -> str:
     construct vobs knows. `error` is the parser's message for `text`. `counted`: a MetricsQL function
     given a count of arguments it does not take (`range_quantile(x)`) makes it invalid; not counted,
     what it would be with the counts right."""
-    if not _balanced(text):
+    if not _balanced(text) or _beyond_shape(text):
         return ""
     named: list[str] = []
     for _ in range(_MAX_STEPS):
@@ -143,6 +143,8 @@ def miscounted_metricsql(text: str, error: str) -> Miscounted | None:
     """The first call in `text` of a MetricsQL function given a count of arguments it does not take,
     when that is all that keeps `text` from being valid MetricsQL (`error`: the parser's message for
     it); None otherwise — valid, or invalid for something else too."""
+    if _beyond_shape(text):
+        return None
     masked = _masked(text)
     if _WITH.search(text):
         if (found := with_miscounted(masked)) is None or valid_metricsql(text, error) or not valid_metricsql(
@@ -171,6 +173,17 @@ def metricsql_hint(what: str, backend: Backend | None) -> str:
         return said + (" — if this datasource is a VictoriaMetrics, check against it (--prometheus-url): valid "
                        "MetricsQL is then said as such (promql/metricsql), not an error")
     return said + f" — and {backend.shown} is no VictoriaMetrics"
+
+
+def _beyond_shape(text: str) -> bool:
+    """Does the shape guard refuse `text` (too long, nested too deeply, too many operators)? Then it is
+    read as MetricsQL no more than as PromQL: each call's brackets would be scanned once per call
+    around it — a query nested 13,000 deep took minutes — and its finding is the guard's."""
+    try:
+        check_query_shape(text)
+    except ValueError:
+        return True
+    return False
 
 
 def _error(text: str) -> str | None:
@@ -276,18 +289,22 @@ def _in_milliseconds(match: re.Match[str]) -> str:
 def _unions_named(text: str) -> str:
     """`text` with each bare bracket of several queries (`(a, b)`, not a call's, nor a list of strings)
     as the `union(a, b)` MetricsQL reads it as."""
-    masked = _masked(text)
-    for opened in reversed([at for at, char in enumerate(masked) if char == "("]):
-        before = masked[:opened].rstrip()
-        word = re.search(r"[\w:]+$", before)
-        if before.endswith((")", "]", "}")) or word and word.group().lower() not in _OPERATOR_WORDS:
+    masked, named = _masked(text), []  # where `union` goes: no insertion changes another bracket's reading
+    for opened in (at for at, char in enumerate(masked) if char == "("):
+        end = opened  # the word before it, read backwards to the bracket before: each character once in all
+        while end and masked[end - 1].isspace():
+            end -= 1
+        start = end
+        while start and (masked[start - 1].isalnum() or masked[start - 1] in "_:"):
+            start -= 1
+        if masked[end - 1:end] in (")", "]", "}") or start < end and masked[start:end].lower() not in _OPERATOR_WORDS:
             continue
         closed = _closing(masked, opened)
         arguments = _arguments(masked, opened + 1, closed) if closed >= 0 else []
         if (len(arguments) > 1 and not _STRING_LIST.fullmatch(text[opened:closed + 1])
                 and not _CLAUSE_AFTER.match(masked, closed + 1)):  # `(a, b) by (job)`: VictoriaMetrics refuses it
-            text, masked = text[:opened] + "union" + text[opened:], masked[:opened] + "union" + masked[opened:]
-    return text
+            named.append(opened)
+    return "".join(text[a:b] + ("union" if b in named else "") for a, b in zip([0, *named], [*named, len(text)]))
 
 
 def _commas_dropped(text: str) -> str | None:

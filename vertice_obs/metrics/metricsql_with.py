@@ -35,13 +35,12 @@ def with_miscounted(masked: str) -> tuple[str, int, int, int] | None:
     if read is None:
         return None
     templates, main = read
-    spans, used = [main], set()
-    while len(spans) > len(used):  # the templates the query uses, and those they use in turn
-        start, end = spans[len(used)]
-        used.add((start, end))
+    spans, used = [main], {main}
+    for start, end in spans:  # the templates the query uses, and those they use in turn (appended as met)
         for name in _NAME.findall(masked, start, end):
-            if name in templates and templates[name] not in spans:
+            if name in templates and templates[name] not in used:  # a set: thousands of templates, no square
                 spans.append(templates[name])
+                used.add(templates[name])
     for start, end in sorted(spans):
         for found in _CALL.finditer(masked, start, end):
             closed = closing(masked, found.end() - 1)

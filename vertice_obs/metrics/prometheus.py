@@ -94,7 +94,10 @@ class PrometheusSource(PrometheusClient):
         """ONE query, `vector(time())` at now: the time it is answered for — now, or on VictoriaMetrics
         now minus its -search.latencyOffset (it shifts a query at now back by that)."""
         at = self._call(lambda: first_value(self._api("POST", "/api/v1/query", data={"query": "vector(time())"})))
-        return datetime.fromtimestamp(at, tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(at, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):  # NaN, ±Inf, a year past 9999: no time
+            raise self._not_prometheus(f"vector(time()) answered {at!r}, not a time") from None
 
     def names(self) -> NameSnapshot:
         """ONE request: `/api/v1/label/__name__/values` over [now - window, now] (see PRESENT_WINDOW).
@@ -181,8 +184,8 @@ class PrometheusSource(PrometheusClient):
                     tag = row["metric"].get(TAG)
                     if tag in selectors:
                         found[tag] = seen_at(float(row["value"][1]), row["metric"].get(WITHIN) is not None, end)
-            except (KeyError, TypeError, ValueError, IndexError, AttributeError):
-                raise self._not_prometheus("unexpected /api/v1/query answer") from None
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, OSError):
+                raise self._not_prometheus("unexpected /api/v1/query answer") from None  # OverflowError: ±Inf
         return found, asked
 
     def _names_with_series(self, names: list[str], start: datetime, end: datetime) -> set[str]:
@@ -310,14 +313,14 @@ class PrometheusSource(PrometheusClient):
         form = [("match[]", text) for text in asked] + [("start", wire_time(end - lookback)), ("end", wire_time(end))]
         data = self._call(lambda: self._api("POST", "/api/v1/series", data=form))
         by_name: dict[str, list[dict[str, str]]] = {}
+        judged = list(texts)[: len(asked)]
         try:
             for labels in data:
                 by_name.setdefault(labels["__name__"], []).append(labels)
-        except (KeyError, TypeError):
+            seen = [s for s in judged if any(all(m.accepts(series.get(m.label, "")) for m in s.matchers)
+                                             for series in by_name.get(s.metric, ()))]
+        except (KeyError, TypeError):  # TypeError: a label's value that is no string, against a regex
             raise self._not_prometheus("unexpected /api/v1/series answer") from None
-        judged = list(texts)[: len(asked)]
-        seen = [s for s in judged if any(all(m.accepts(series.get(m.label, "")) for m in s.matchers)
-                                         for series in by_name.get(s.metric, ()))]
         # `/api/v1/series` is exact to the chunk (Prometheus) or the day (VictoriaMetrics): the
         # timed query decides; a selector it had no room for is said to be seen, untimed.
         when, timed = self._when_last({str(i): texts[s] for i, s in enumerate(seen)}, lookback, end, max_requests=1)

@@ -101,7 +101,7 @@ def http_error(status: int, body: bytes, credentials: str = "") -> str:
         payload = json.loads(body)
         if isinstance(payload, dict) and payload.get("error"):
             return redact_text(f"HTTP {status}{refused} {payload.get('errorType', 'error')}: {payload['error']}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to decode
         pass
     if looks_like_html(body):
         return f"HTTP {status}{refused} (an HTML page)"
