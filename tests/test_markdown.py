@@ -18,6 +18,7 @@ from sample_project import DASHBOARD_A, NARRATIVE, make_project
 
 from vertice_obs.cli import cli
 from vertice_obs.grafana.diff import DashboardDiff
+from vertice_obs.grafana.folders import Folder
 from vertice_obs.grafana.markdown import (
     COMMENT_LIMIT,
     DiffEntry,
@@ -418,3 +419,17 @@ def test_the_publish_summary_advises_as_the_text_line_does_for_the_statuses_pres
     said = bold.split("** ", 1)[1].rstrip(".").replace("`", "")
     line = not_published([(e.uid, e.status) for e in entries], [])
     assert line.split(": ", 1)[1].split("; ", 1)[1] == said[:1].lower() + said[1:], (bold, line)
+
+
+def test_a_uid_in_code_is_left_whole_to_be_copied():
+    """GitHub links no issue reference inside code (`markdown_check`): a uid `gh-12` in `<code>`, and the
+    `vobs pull --uid` a reviewer copies, must be that uid — a word joiner in it made the copied command name
+    no dashboard. Mentions and bare links are still broken there (the autolinker reads that text)."""
+    assert md("gh-12 #3", code=True) == "gh-12 #3" and md_html("gh-12 #3", code=True) == "gh-12 #3"
+    assert md("@team http://x", code=True) == md("@team http://x") != "@team http://x"
+    summary = publish_summary([PublishEntry("gh-12", "Deploys GH-12", "", "failed", "refused")], "Grafana", "http://g",
+                              commit="gh-1a2b", folders=[Folder("gh-7", "Core GH-7")])
+    check_markdown(summary)  # no reference outside code: the titles' are broken
+    for code in ("<code>gh-12</code>", "<code>gh-7</code>", "<code>gh-1a2b</code>"):
+        assert code in summary, summary
+    assert f"GH-{WJ}12" in summary and f"GH-{WJ}7" in summary

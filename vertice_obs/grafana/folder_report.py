@@ -80,7 +80,7 @@ def markdown(rows: Sequence[dict[str, Any]]) -> str:
     if not rows:
         return ""
     lines = ["", f"**Folders:** {tally(rows)}", "", "| Folder | uid | Change | Detail |", "|---|---|---|---|"]
-    lines += [f"| {md(r['title'], 150)} | <code>{md(r['uid'], 60)}</code> | "
+    lines += [f"| {md(r['title'], 150)} | <code>{md(r['uid'], 60, code=True)}</code> | "
               f"{'⚠️ drifted' if r['drifted'] else md(r['status'], 40)} | {md('; '.join(r['changes']), 500)} |"
               for r in rows]
     return "\n".join(lines + ["", ""])

@@ -60,7 +60,7 @@ def markdown(rows: Sequence[tuple[str, str, str, str]], publish: bool = False) -
               "answered: Grafana may have saved it; run `vobs diff` to see, then `vobs publish` again to finish "
               "(it reads the playlist there and makes no second one).", ""] if unsure else []
     lines += ["| Playlist | Narrative | " + ("Result" if publish else "Change") + " | Detail |", "|---|---|---|---|"]
-    lines += [f"| {md(name, 150) or '(untitled)'} | <code>{md(narrative, 60)}</code> | {md(status, 40)} | "
+    lines += [f"| {md(name, 150) or '(untitled)'} | <code>{md(narrative, 60, code=True)}</code> | {md(status, 40)} | "
               f"{md(detail, 500)} |" for narrative, name, status, detail in shown]
     if quiet:
         lines += ["", f"{quiet} unchanged playlist(s) not listed."]

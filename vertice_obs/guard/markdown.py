@@ -47,8 +47,13 @@ WORD_JOINER = "\u2060"
 _PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 # What GitHub would turn into a link, a mention or an issue reference: `://`, a bare `www.`, `@`,
 # `#1`, `GH-1` — broken by a word joiner after it (before the digit: GitHub's references are ASCII digits).
-_LINKING = r":(?=//)|(?<![a-z0-9])www(?=\.)|@|#(?=[0-9])|gh-(?=[0-9])"
-_TOKENS = re.compile(rf"(?i)(?P<link>{_LINKING})|(?P<run>\*+|_+|~+)|(?P<ch>[\\`\[\]|$<&!])")
+# Inside a `<code>` element GitHub links no reference (its filters skip code, `code=True`): a uid or a command
+# there is copied, and must be the uid — `vobs pull --uid gh-12`, not one with a word joiner in it.
+_LINKS = r":(?=//)|(?<![a-z0-9])www(?=\.)|@"
+_LINKING = rf"{_LINKS}|#(?=[0-9])|gh-(?=[0-9])"
+_REST = r"(?P<run>\*+|_+|~+)|(?P<ch>[\\`\[\]|$<&!])"
+_TOKENS = re.compile(rf"(?i)(?P<link>{_LINKING})|{_REST}")
+_CODE_TOKENS = re.compile(rf"(?i)(?P<link>{_LINKS})|{_REST}")
 _ENTITY = {"<": "&lt;", "&": "&amp;"}
 
 
@@ -56,8 +61,9 @@ def _shown(text: object, limit: int | None) -> str:
     return bounded(text, limit)
 
 
-def md(text: object, limit: int | None = 300) -> str:
-    """`text` as inert Markdown on one line, at most `limit` characters of it (then `…`; None: all)."""
+def md(text: object, limit: int | None = 300, code: bool = False) -> str:
+    """`text` as inert Markdown on one line, at most `limit` characters of it (then `…`; None: all);
+    `code`: inside a `<code>` element, issue references left whole (GitHub links none there)."""
     shown = _shown(text, limit)
 
     def inert(match: re.Match) -> str:
@@ -77,17 +83,19 @@ def md(text: object, limit: int | None = 300) -> str:
             return "\\!" if end == len(shown) else token
         return "\\" + token
 
-    return _TOKENS.sub(inert, shown)
+    return (_CODE_TOKENS if code else _TOKENS).sub(inert, shown)
 
 
 _HTML_TOKENS = re.compile(rf"(?i){_LINKING}")
+_HTML_CODE_TOKENS = re.compile(rf"(?i){_LINKS}")
 
 
-def md_html(text: object, limit: int | None = 300) -> str:
+def md_html(text: object, limit: int | None = 300, code: bool = False) -> str:
     """`text` inside a raw HTML block of a Markdown document (a `<summary>`), where Markdown is not
-    read: HTML-escaped, mentions, bare links and issue references broken as `md` breaks them; one
-    line, cut at `limit`."""
-    return _HTML_TOKENS.sub(lambda m: m.group(0) + WORD_JOINER, html.escape(_shown(text, limit), quote=False))
+    read: HTML-escaped, mentions, bare links and issue references broken as `md` breaks them (`code`:
+    as `md`'s); one line, cut at `limit`."""
+    tokens = _HTML_CODE_TOKENS if code else _HTML_TOKENS
+    return tokens.sub(lambda m: m.group(0) + WORD_JOINER, html.escape(_shown(text, limit), quote=False))
 
 
 _BLOCK_START = re.compile(r"^(?:[#>+=-]|\d+(?=[.)]))")
