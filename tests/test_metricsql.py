@@ -329,3 +329,28 @@ def test_a_name_built_from_a_variable_with_no_known_value_is_a_pattern_not_the_p
 
     [job] = [f for f in lint([DashboardFile("d.json", model)]) if f.check == "promql/job-matcher"]
     assert "no job matcher on vault_route_create_…__count" in job.message and "vobs_" not in job.message
+
+
+SLOW = [  # (query, its verdict): each took seconds to minutes to read (quadratic), now milliseconds
+    ("(" * 8000 + M + ")" * 8000, ""),  # beyond vobs' nesting: not read as MetricsQL either
+    ('label_join(x, "a", "b"' + ", (x)" * 8000 + ")", ""),  # within it (40 KB): each bracket's text before it
+    (f"{M} > " + "1" * 32_000 + "Kq", ""),  # a number's suffix: `\d+\.?\d*` split a long run every way
+    ("WITH (x" + " " * 60_000 + f") {M}", "WITH templates"),  # a definition: `\s*(…)?\s*` the same
+    (f"WITH (y = {M}) " + "abs(" * 4000 + "y" + ")" * 4000, ""),  # beyond vobs' nesting: each call's count
+]
+
+
+@pytest.mark.parametrize(("query", "verdict"), SLOW, ids=[f"{q[:12]}…{len(q)}" for q, _ in SLOW])
+def test_a_hostile_query_is_judged_in_linear_time(query, verdict):
+    """A dashboard's query of up to 64 KiB reaches the MetricsQL reading on any parse error (also vobs'
+    own: too deep, too many operators): it must not hold a lint or the CI."""
+    import time
+
+    from vertice_obs.metrics.metricsql import _error as parse_error
+    from vertice_obs.metrics.metricsql import miscounted_metricsql
+
+    error = parse_error(query)
+    started = time.monotonic()
+    assert error is not None and valid_metricsql(query, error) == verdict
+    assert miscounted_metricsql(query, error) is None
+    assert time.monotonic() - started < 1.5

@@ -88,7 +88,8 @@ _SET_WITH_NUMBER = re.compile(r"\b(or|and|unless)(\s+)(" + _NUMBER + ")|(?<![\\w
 # MetricsQL's `histogram_quantile(phi, buckets, "boundsLabel")`: PromQL's takes two
 _BOUNDS_LABEL = re.compile(r"expected 2 argument\(s\) in call to 'histogram_quantile', got 3")
 # numbers with a unit suffix (`1Ki`, `2M`, `1.5GB`: lowercase `m` alone is minutes), and fractional durations
-_SUFFIXED = re.compile(r"(?<![\w.])(\d+\.?\d*|\.\d+)(?:([kKgGtT]|M)([iI]?)[bB]?)(?![\w.])")
+# `\d+(?:\.\d*)?`, not `\d+\.?\d*`: that split a long run of digits every way before failing (32,000: 10 s)
+_SUFFIXED = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?|\.\d+)(?:([kKgGtT]|M)([iI]?)[bB]?)(?![\w.])")
 _POWERS = {"k": 1, "m": 2, "g": 3, "t": 4}
 _FRACTIONAL = re.compile(r"(?<![\w.])((?:\d+(?:\.\d*)?(?:ms|[smhdwy]))+)(?![\w.])")
 _MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 31_536_000_000}
