@@ -11,6 +11,7 @@ inject markup. The JSON shape is documented in the README and held by `schemas/o
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from vertice_obs.finding import Finding, Severity, panel_label, panel_title
@@ -219,7 +220,7 @@ def _places(uses: list[Use], text) -> list[str]:
         panels.setdefault(use.place, []).append(use)
     names = {place: panel_title(us[0].panel) or panel_label(None, us[0].panel_id)  # `''` said nothing
              for place, us in panels.items() if us[0].panel is not None}
-    shared = {n for n in names.values() if list(names.values()).count(n) > 1}
+    shared = {n for n, times in Counter(names.values()).items() if times > 1}  # counted once: not per panel
     out = set()
     for place, us in panels.items():
         if us[0].panel is None:
