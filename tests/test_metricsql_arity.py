@@ -144,6 +144,7 @@ WITH = [
     (f'WITH (x = 1) WITH (y = x) label_set({M}, "a", "b") + y', None),
     (f"WITH (x = {M}) range_quantile(x)", "range_quantile(x)"),
     (f"WITH (f(a) = range_quantile(a)) f({M})", "range_quantile(a)"),
+    (f"WITH (f(x) = rate(x[5m]), x = range_quantile({M})) f({M})", None),  # f's parameter x, not the template x
     (f'WITH (x = {M}, y = label_set(x, "a")) y + 1', 'label_set(x, "a")'),  # used through another template
     (f"WITH (f(a) = a) WITH (g(b) = f(rollup_candlestick())) g({M})", "rollup_candlestick()"),
     (f"WITH (f(a) = RANGE_QUANTILE(a)) f({M})", "RANGE_QUANTILE(a)"),  # MetricsQL's names: any case

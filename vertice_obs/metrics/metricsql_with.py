@@ -5,7 +5,8 @@ bracket reading `metrics.metricsql` shares. Pure.
 use) and refuses the query when a MetricsQL function there is given a count it does not take —
 `WITH (f(a) = range_quantile(a)) f(x)`. A template nothing uses is never expanded (answered as
 written), a template may take a function's name (`WITH (range_quantile(a) = a) …`: the template is
-called), and a template's name stands for one argument however it expands (VictoriaMetrics 1.79.5,
+called), a parameter is not the template of its name (`WITH (f(x) = rate(x[5m]), x = …) f(y)`: `x` in
+f is y), and a template's name stands for one argument however it expands (VictoriaMetrics 1.79.5,
 each held in `tests/test_metricsql_arity.py`). Only WITH at the query's start is read (several in a
 row: `WITH (…) WITH (…) expr`); a query with one elsewhere is not counted.
 
@@ -36,11 +37,12 @@ def with_miscounted(masked: str) -> tuple[str, int, int, int] | None:
     read = _read(masked)
     if read is None:
         return None
-    templates, main = read
+    templates, main, parameters = read
     spans, used = [main], {main}
     for start, end in spans:  # the templates the query uses, and those they use in turn (appended as met)
-        for name in _NAME.findall(masked, start, end):
-            if name in templates and templates[name] not in used:  # a set: thousands of templates, no square
+        for name in _NAME.findall(masked, start, end):  # a template's parameter is not the template of its name
+            if (name in templates and templates[name] not in used
+                    and name not in parameters.get((start, end), ())):  # a set: thousands of templates, no square
                 spans.append(templates[name])
                 used.add(templates[name])
     for start, end in sorted(spans):
@@ -54,9 +56,11 @@ def with_miscounted(masked: str) -> tuple[str, int, int, int] | None:
     return None
 
 
-def _read(masked: str) -> tuple[dict[str, tuple[int, int]], tuple[int, int]] | None:
-    """Each template's body (where it starts and ends, by its name) and the expression after them."""
+def _read(masked: str) -> tuple[dict[str, tuple[int, int]], tuple[int, int], dict[tuple[int, int], set[str]]] | None:
+    """Each template's body (where it starts and ends, by its name), the expression after them, and each
+    body's parameters (`f(a, b) = …`: a and b)."""
     templates: dict[str, tuple[int, int]] = {}
+    parameters: dict[tuple[int, int], set[str]] = {}
     at = 0
     while head := _HEAD.match(masked, at):
         closed = closing(masked, head.end() - 1)
@@ -67,10 +71,11 @@ def _read(masked: str) -> tuple[dict[str, tuple[int, int]], tuple[int, int]] | N
             if definition is None:
                 return None
             templates[definition.group(1)] = (definition.end(), end)
+            parameters[(definition.end(), end)] = {p.strip() for p in (definition.group(2) or "").split(",")}
         at = closed + 1
     if not templates or _ANOTHER.search(masked, at):
         return None
-    return templates, (at, len(masked))
+    return templates, (at, len(masked)), parameters
 
 
 def masked(text: str) -> str:
