@@ -160,6 +160,37 @@ def test_a_playlist_whose_record_goes_unanswered_is_not_known_recorded_not_faile
     assert again.exit_code == 0 and len(grafana.playlists) == 1, again.output
 
 
+def test_an_adopted_folder_whose_record_goes_unanswered_is_never_nothing_written(tmp_path, grafana):
+    """A folder there to adopt (no record says whose it is) gets only its record: sent and never answered, that
+    record may be in Grafana. With every dashboard's save refused, nothing else was written — but exit 2 says
+    "nothing written", which was not known: exit 3, as for any write of unknown outcome (review of stop 50)."""
+    root = make_project(tmp_path / "p")
+    assert vobs(root, grafana, "publish").exit_code == 0
+    grafana.annotations.clear()  # no record says whose the folders are: publish adopts them
+    grafana.dashboards.clear()
+    grafana.read_only_folders.update(grafana.folders)  # each dashboard's save refused (403 in its folder)
+    grafana.set_faults(**LOST_RECORD)
+    done, out = publish_json(root, grafana)
+    assert {d["status"] for d in out["dashboards"]} == {"failed"}, out["dashboards"]
+    assert [(f["recorded"], f["record_unknown"]) for f in out["adopted_folders"]] == [(False, True)] * 2, out
+    assert done.exit_code == 3, done.output
+
+
+def test_the_schema_holds_record_unknown_only_beside_recorded_false():
+    """`record_unknown` says a record that failed went unanswered: on a row of `folders`, `adopted_folders` or
+    `playlists` it comes with `recorded: false` (`dependentRequired`), as the code writes it (review of stop 50)."""
+    schema = json.loads(resources.files("vertice_obs.schemas").joinpath("output", "publish.schema.json").read_text())
+    validator = Draft202012Validator(schema)
+    folder = {"uid": "f", "title": "F", "parent_uid": None}
+    playlist = {"narrative": "n", "title": "N", "uid": "p", "status": "created", "detail": "", "changes": []}
+    for key, row in (("folders", folder), ("adopted_folders", {**folder, "detail": "adopted"}), ("playlists", playlist)):
+        document = {"command": "publish", "schema_version": 1, "dry_run": False, "folders": [], "dashboards": [],
+                    "playlists": []}
+        assert not list(validator.iter_errors({**document, key: [{**row, "recorded": False, "record_unknown": True}]}))
+        errors = [e.message for e in validator.iter_errors({**document, key: [{**row, "record_unknown": True}]})]
+        assert errors == ["'recorded' is a dependency of 'record_unknown'"], (key, errors)
+
+
 def interrupt_when(root, grafana, written, *args: str) -> str:
     """`vobs publish` with every request slow, SIGTERM as soon as `written()` is true: its stderr."""
     env = {**os.environ, "GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": "glsa_standin_token"}

@@ -424,9 +424,11 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
                    + f"{tally} — {target.description}")
     written = len(created) + sum(r.status in WRITTEN for r in [*results, *played])  # folders, dashboards, playlists
     # a write never answered (a dashboard's, a folder's, a playlist's) may have been applied: not "nothing written"
-    # …and so may a folder's record, sent before its update (which was then not sent: the folder is `broken`)
+    # …and so may a record never answered: a folder's, sent before its update (then not sent: `broken`), an adopted
+    # folder's or a playlist's (`record_unknown`)
     unsure = any(r.status == UNKNOWN for r in [*results, *played]) or bool(unsure_folders) or any(
-        unsure_record(e) for _f, e in broken)
+        unsure_record(e) for _f, e in broken) or any(e.unknown for _f, e in lacking) or any(
+        p.record_unknown for p in played)
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held), unlisted, lacking))
         ctx.exit(EXIT_PARTIAL if written or unsure else EXIT_INPUT)
