@@ -173,6 +173,24 @@ UNDEFINED = [
 
 MIXED = "-- Mixed --"
 DATASOURCES = [
+    # an annotation's PromQL runs on its datasource as a panel's does (helper-134's trial: kube-prometheus'
+    # annotations on ${DS_PROM} were not judged); Grafana's built-in one and one without PromQL are not
+    Case("annotation-fixed", "datasource/not-variable",
+         {**dash(ts()), "annotations": {"list": [
+             {"name": "Annotations & Alerts", "builtIn": 1, "datasource": "-- Grafana --", "enable": True},
+             {"name": "tags", "datasource": "Prometheus", "enable": True},
+             {"name": "deploys", "datasource": "Prometheus", "expr": "changes(deploy_total[5m]) > 0"},
+             {"name": "restarts", "datasource": "$datasource", "expr": "changes(restarts_total[5m]) > 0"},
+             {"name": "loki", "datasource": {"type": "loki", "uid": "l"}, "expr": "{app=\"x\"}"},
+             {"name": "v10", "datasource": {"type": "prometheus", "uid": "p"}, "target": {"expr": "up == 0"}},
+             {"name": "default", "datasource": None, "expr": "up == 0"}]}},
+         ("/annotations/list/2/datasource", "/annotations/list/5/datasource", "/annotations/list/6"),
+         "annotation 'deploys' uses the fixed datasource 'Prometheus', not a datasource variable: readers cannot "
+         "switch it — use ${datasource}"),
+    Case("annotation-import-input", "datasource/not-variable",
+         {**dash(ts()), "__inputs": [{"name": "DS_PROM", "type": "datasource", "pluginId": "prometheus"}],
+          "annotations": {"list": [{"name": "deploys", "datasource": "${DS_PROM}", "expr": "up == 0"}]}},
+         ("/annotations/list/0/datasource",), "annotation 'deploys' uses ${DS_PROM}, an import input"),
     Case("fixed-name", "datasource/not-variable", dash({**ts(), "datasource": "Prometheus"}),
          ("/panels/0/datasource",), "uses the fixed datasource 'Prometheus'"),
     Case("fixed-uid", "datasource/not-variable", dash({**ts(), "datasource": {"type": "prometheus", "uid": "P1"}}),

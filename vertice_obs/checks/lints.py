@@ -101,7 +101,7 @@ def no_targets(model: dict[str, Any], file: str):
 
 @check("datasource/not-variable", Severity.WARNING, scope="lint")
 def datasource_not_variable(model: dict[str, Any], file: str):
-    """A Prometheus query (of a panel, or of a query variable) runs on a fixed datasource (a uid, a
+    """A Prometheus query (of a panel, a query variable or an annotation) runs on a fixed datasource (a uid, a
     name, or none at all, which is the default) instead of a datasource variable such as
     `${datasource}`: readers cannot point the dashboard at another Prometheus, and it breaks on a
     Grafana where that uid does not exist. `${DS_X}` from a shared dashboard's `__inputs` is replaced
@@ -147,6 +147,20 @@ def datasource_not_variable(model: dict[str, Any], file: str):
             yield (f"variable ${variable['name']} {why}, not a datasource variable: "
                    f"{_advice(kind, chosen, declared, named)}", where,
                    {"json_path": pointer(at if variable.get("datasource") is not None else path)})
+    for i, annotation in enumerate(as_list(as_dict(model.get("annotations")).get("list"))):
+        query = as_dict(annotation).get("expr") or as_dict(as_dict(annotation).get("target")).get("expr")
+        if not isinstance(query, str) or not query.strip() or annotation.get("builtIn"):
+            continue  # Grafana's own annotations (builtIn), or no PromQL: nothing runs on a Prometheus
+        kind = datasource_kind(annotation.get("datasource"), chosen)
+        path = ("annotations", "list", i)
+        problem = _fixed([(path + ("datasource",), annotation.get("datasource"))], inputs) if language(kind) else None
+        if problem:
+            at, why, named = problem
+            name = text(annotation.get("name")) or "?"
+            where = Location(file=file, dashboard=dashboard_name(model), target=f"annotation {name}")
+            yield (f"annotation {name!r} {why}, not a datasource variable: readers cannot switch it — "
+                   f"{_advice(kind, chosen, declared, named)}",
+                   where, {"json_path": pointer(at if annotation.get("datasource") is not None else path)})
 
 
 def _advice(kind: str, chosen: dict[str, str], declared: dict[str, str] | None = None,
