@@ -149,7 +149,7 @@ def analyse(journal: dict[str, Any]) -> Report:
         result.curves = curves(result, levels)
         scenarios.append(result)
     return Report(journal.get("run", {}), journal.get("status", "?"), journal.get("started", ""),
-                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal),
+                  journal.get("ended") or "no end recorded", scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal),
                   settle_from,
                   failures_of(journal.get("events", [])), float(journal.get("time_scale", 1.0)))
 

@@ -216,7 +216,9 @@ class Runner:
             self.log(f"{scenario.id} {label}: inject")
             # Recorded before the request: the fault may be in place as soon as it is sent, and
             # a Ctrl-C while its answer is read must still leave "inject" before "revert".
-            self.journal.event("inject", scenario=scenario.id, step=label)
+            # With how to revert it by hand: a run killed from here on (SIGKILL) can revert nothing itself.
+            self.journal.event("inject", scenario=scenario.id, step=label,
+                               by_hand=by_hand(scenario.fault.revert, variables, self.target))
             self.journal.save()  # a run killed from here on leaves a journal saying a fault was injected
             try:
                 self._act(scenario.fault.inject, variables)

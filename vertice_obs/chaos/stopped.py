@@ -61,7 +61,7 @@ class Stop:
                      + (f": {self.by_hand}." if self.by_hand else "."))
         elif self.unreverted:
             text += (f" Its fault {self.unreverted} was injected and no revert was recorded: it may still be in "
-                     "place — check the target and revert it by hand.")
+                     "place — check the target and revert it by hand" + (f": {self.by_hand}." if self.by_hand else "."))
         return text
 
     @property
