@@ -8,7 +8,11 @@ whether the fault was in place."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -18,6 +22,7 @@ from prometheus_harness import scraping
 
 from vertice_obs.chaos.runner import Aborted, Runner, Sampler
 from vertice_obs.chaos.scenario import load_run
+from vertice_obs.chaos.stopped import left_in_place
 from vertice_obs.cli import cli
 from vertice_obs.simulator import Simulator
 
@@ -103,3 +108,45 @@ def test_an_inject_the_target_refuses_names_the_fault_its_line_and_that_nothing_
     data = json.loads((tmp_path / "j.json").read_text())
     assert data["status"] == "failed"
     assert [e for e in data["events"] if e["kind"] == "error"][0]["message"] == line.removeprefix("vobs: error: ")
+
+
+def test_a_run_after_one_killed_mid_fault_says_the_fault_may_still_be_in_place(system, tmp_path):
+    """SIGKILL mid-fault leaves the fault injected (nothing can revert then); the trial's next `chaos run`
+    started without a word and measured its first baseline under the old fault. It now warns before the
+    first baseline, with the command that reverts it, read from the killed run's journal."""
+    sim, server = system
+    (tmp_path / "chaos").mkdir()
+    (tmp_path / "chaos" / "day.yaml").write_text(DAY)
+    args = [sys.executable, "-m", "vertice_obs", "-C", str(tmp_path), "chaos", "run", str(tmp_path / "chaos" / "day.yaml"),
+            "--prometheus-url", server.url, "--time-scale", "0.05"]
+    env = {**os.environ, "GRAFANA_URL": ""}
+    process = subprocess.Popen([*args, "--target-url", sim.url], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 40
+        while requests.get(f"{sim.url}/fault/latency", timeout=5).json()["latency_ms"] == 0:
+            assert time.monotonic() < deadline and process.poll() is None, process.communicate(timeout=5)
+            time.sleep(0.05)
+        time.sleep(0.3)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    try:
+        [killed] = (tmp_path / "chaos" / "journals").glob("words-day-*.json")
+        # the next run: stopped right after the warning by a target it cannot reach (nothing injected)
+        again = subprocess.run([*args, "--target-url", "http://127.0.0.1:1"], capture_output=True, text=True, env=env,
+                               timeout=60)
+        assert again.returncode == 2, again.stderr
+        warning = (f"vobs: warning: the last run of words-day ({os.path.relpath(killed)}) stopped with its fault stream "
+                   "1s injected and no revert recorded: if it is still in place, this run's baselines measure it — "
+                   f"check the target and revert it by hand first: curl -fsS -X DELETE {sim.url}/fault/latency\n")
+        assert warning in again.stderr
+        requests.delete(f"{sim.url}/fault/latency", timeout=5)
+        # reverted by hand, the next run completes; its journal is then the latest: nothing more to say
+        done = subprocess.run([*args, "--target-url", sim.url], capture_output=True, text=True, env=env, timeout=90)
+        assert done.returncode == 0, done.stderr
+        assert left_in_place(tmp_path / "chaos" / "journals", "words-day") is None
+    finally:
+        requests.delete(f"{sim.url}/fault/latency", timeout=5)
