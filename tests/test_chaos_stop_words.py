@@ -150,3 +150,25 @@ def test_a_run_after_one_killed_mid_fault_says_the_fault_may_still_be_in_place(s
         assert left_in_place(tmp_path / "chaos" / "journals", "words-day") is None
     finally:
         requests.delete(f"{sim.url}/fault/latency", timeout=5)
+
+
+def test_a_revert_the_target_refuses_says_where_the_file_writes_it(system, tmp_path):
+    """A typo in the revert's path (HTTP 404): no retry can change it, and "revert it by hand: curl …" alone
+    repeated the typo. The error names the line that writes the revert, to correct it there."""
+    sim, server = system
+    day = tmp_path / "day.yaml"
+    day.write_text(DAY.replace('revert: {http: {method: DELETE, url: "${target}/fault/latency"}}',
+                               'revert: {http: {method: DELETE, url: "${target}/fault/latenc"}}'))
+    try:
+        result = CliRunner().invoke(cli, ["-C", str(tmp_path), "chaos", "run", str(day), "--target-url", sim.url,
+                                          "--prometheus-url", server.url, "--time-scale", "0.05",
+                                          "--journal", str(tmp_path / "j.json")], env={"GRAFANA_URL": ""})
+        assert requests.get(f"{sim.url}/fault/latency", timeout=5).json()["latency_ms"] == 1000  # indeed in place
+    finally:
+        requests.delete(f"{sim.url}/fault/latency", timeout=5)
+    assert result.exit_code == 3, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"vobs: error: could not revert stream 1s (1 attempt; refused: a retry cannot change that): DELETE {sim.url}/"
+        "fault/latenc: HTTP 404 not found: the simulator serves /metrics — the fault may still be in place (the target "
+        "refuses the revert as day.yaml:15 writes it: correct it there): revert it by hand: curl -fsS -X DELETE "
+        f"{sim.url}/fault/latenc")

@@ -235,7 +235,7 @@ class Runner:
             # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
             interrupted = Revert(scenario.id, label, lambda: self._act(scenario.fault.revert, variables, reverting=True),
                                  by_hand(scenario.fault.revert, variables, self.target), self.journal, self.log,
-                                 self.revert_retry).run(failed)
+                                 self.revert_retry, written=_written(self.run, scenario.fault.revert)).run(failed)
             marks["recover"], reverted_at = _now(), time.monotonic()
             if injected:  # the fault's region, once reverted — a run that stops here too
                 self._annotate(scenario, label, "fault", marks["fault"], marks["recover"])
@@ -391,11 +391,16 @@ def planned_seconds(run: Run, time_scale: float = 1.0) -> float:
                             for s in run.scenarios)
 
 
+def _written(run: Run, action: Action) -> str:
+    """Where the file writes `action`: `chaos/day.yaml:15`, or "" when unknown."""
+    return f"{run.file}:{action.line}" if action.line else ""
+
+
 def _inject_failed(run: Run, scenario: Scenario, label: str, exc: VobsError) -> str:
     """An inject that failed while its revert succeeded: which fault, where the file writes its
     inject, the target's answer and what it left — the bare answer named none of them."""
-    line = scenario.fault.inject.line
-    where = f"{run.file}:{line}: " if line else ""
+    written = _written(run, scenario.fault.inject)
+    where = f"{written}: " if written else ""
     left = ("the target refused it, so nothing is injected — check the inject in the file" if isinstance(exc, Refused)
             else "it never reached the target, so nothing is injected" if isinstance(exc, NotReached)
             else "the fault was reverted")
