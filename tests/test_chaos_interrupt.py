@@ -4,8 +4,10 @@ slow revert leaving the fault injected while vobs said it was reverted."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -118,11 +120,15 @@ def test_a_run_killed_mid_fault_leaves_a_journal_saying_the_fault_may_still_be_i
     assert [e["kind"] for e in data["events"]] == ["inject"]
     result = CliRunner().invoke(cli, ["chaos", "report", str(journal), "-o", str(tmp_path / "report")])
     assert result.exit_code == 0, result.output
+    # With the command that reverts it (a new-user trial: "revert it by hand", but not how), as the journal says it.
+    revert = shlex.join(["sh", "-c", f"echo reverting > {state}; sleep 3; echo off > {state}"])
+    assert data["events"][0]["by_hand"] == revert
     said = ("Its fault cmdfault kill-switch was injected and no revert was recorded: it may still be in place — "
-            "check the target and revert it by hand.")
+            f"check the target and revert it by hand: {revert}.")
     assert said in result.stderr
-    assert said in (tmp_path / "report" / "report.md").read_text()
+    assert said in html.unescape((tmp_path / "report" / "report.md").read_text()).replace("\\", "")
     assert "not started" not in (tmp_path / "report" / "report.md").read_text()
+    assert "→ no end recorded. Owner: sre." in (tmp_path / "report" / "report.md").read_text()  # was `→ .`
 
 
 

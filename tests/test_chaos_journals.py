@@ -43,3 +43,22 @@ def test_a_schema_version_of_the_wrong_type_is_said_as_such(tmp_path):
     assert result.exit_code == 2
     assert result.stderr == (f"vobs: error: {path}: malformed journal: schema_version must be a whole number "
                              "(1 to 3), not '2'\n")
+
+
+def test_the_chaos_day_file_given_for_its_journal_is_said_as_such(tmp_path):
+    """A new user's `vobs chaos report chaos/day.yaml` was told `invalid JSON: Expecting value (it reads as
+    YAML: vobs reads Grafana's dashboard JSON; convert it first, e.g. yq -o json)` — advice for a dashboard,
+    and converting the file would not make it a journal. It is told which file the report reads;
+    compare, which reads journals the same way, too. Any other YAML keeps the JSON error."""
+    day = Path(__file__).resolve().parents[1] / "chaos" / "chaos-day-1.yaml"
+    for args in (["chaos", "report", str(day), "-o", str(tmp_path / "r")], ["chaos", "compare", str(OLD), str(day)]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f"vobs: error: {day}: this is a Chaos Day file, not its journal: `vobs chaos run` it, then give here "
+            "the JSON journal the run writes (chaos/journals/<run>-<UTC>.json, printed at its end)\n")
+    assert not (tmp_path / "r").exists()
+    other = tmp_path / "other.yaml"
+    other.write_text("title: not a chaos file\n")
+    result = CliRunner().invoke(cli, ["chaos", "report", str(other), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "invalid JSON" in result.stderr, result.output

@@ -404,7 +404,8 @@ scenarios:
 
 
 @pytest.mark.parametrize("flags, exit_code, said", [
-    (["--http-timeout", "1s"], 2, r"command sleep 1000 did not finish within 1s \(--http-timeout\); it was stopped"),
+    (["--http-timeout", "1s"], 2, r"cmd\.yaml:12: could not inject ks kill-switch: command sleep 1000 did not finish within 1s "
+                                  r"\(--http-timeout\); it was stopped; the fault was reverted"),
     (["--timeout", "5s"], 130, r"command sleep 1000 did not finish within [34](\.\d+)?s \(what was left of "
                                r"--timeout\); it was stopped"),
 ])

@@ -44,6 +44,11 @@ CASES = [
     ("duplicate scenario id", TEXT.replace("  - id: kill-switch", "  - id: streaming-latency"),
      "  - id: streaming-latency\n    title: Kill", "scenario id 'streaming-latency' is already used at line"),
     ("bad duration", TEXT.replace("hold: 1m", "hold: 1 minute"), "      hold: 1 minute", "must be a duration like"),
+    # a new user's `hold: 90` (YAML reads a number) was told only `90 is not of type 'string'`
+    ("duration without a unit", TEXT.replace("hold: 1m", "hold: 90"), "      hold: 90",
+     "90 is not of type 'string' in scenarios[1].fault.hold: must be a duration like 500ms, 30s, 1h30m or 1d"),
+    ("step without a unit", TEXT.replace("steps: [100ms, 500ms, 1s, 2s, 5s]", "steps: [100, 500ms]"),
+     "      steps: [100, 500ms]", "100 is not of type 'string' in scenarios[0].fault.steps[0]: must be a duration like"),
     ("bad threshold operator", TEXT.replace('{op: "<", value: 200}', '{op: "=", value: 200}'),
      '        threshold: {op: "="', "'=' is not one of: <, <=, >, >="),
     ("threshold operator YAML reads as true", TEXT.replace('{op: "<", value: 200}', '{op: yes, value: 200}'),

@@ -370,7 +370,10 @@ def _explain(doc: LocatedDocument, error) -> InputError:
     python = _safe_repr(error.instance)
     message = (value + error.message[len(python):] if error.message.startswith(python)
                else error.message.replace(python, value, 1))
-    return doc.error(f"{escape(message, one_line=True)[:300]}{where}", path)
+    # A value of another type where text of a described form goes (`hold: 90`, a number to YAML): the form too.
+    hint = f": {error.schema['description']}" if error.validator == "type" and "pattern" in error.schema and \
+        "description" in error.schema else ""
+    return doc.error(f"{escape(message, one_line=True)[:300]}{where}{hint}", path)
 
 
 def _safe_repr(value: Any) -> str:

@@ -18,7 +18,8 @@ PHASES = ("baseline", "fault", "recover")
 # The newest journal format this reads; 1 (no `schema_version`) is before scrape intervals. Fields added
 # within 2 are optional (a probe's `buckets`, the `annotate`/`annotate-failed` events' `step`, `phase`,
 # `dashboard(s)` and `tags`); 3 added a step's `cut_short`, `settle_from`, each probe's `window_seconds`
-# and the revert events' attempts — a reader of 2 refuses 3 rather than judge a cut-short step as whole.
+# and the revert events' attempts — a reader of 2 refuses 3 rather than judge a cut-short step as whole;
+# within 3, the inject events' `by_hand` (optional: the command that reverts the fault, for a run killed mid-fault).
 SCHEMA_VERSION = 3
 # Where a run's stop can cut a step short (its position's phase) → the phase measured in part.
 CUT_PHASE = {"baseline": "baseline", "inject": "fault", "hold": "fault", "recover": "recover"}

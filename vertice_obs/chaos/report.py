@@ -149,7 +149,7 @@ def analyse(journal: dict[str, Any]) -> Report:
         result.curves = curves(result, levels)
         scenarios.append(result)
     return Report(journal.get("run", {}), journal.get("status", "?"), journal.get("started", ""),
-                  journal.get("ended", ""), scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal),
+                  journal.get("ended") or "no end recorded", scenarios, settle, int(journal.get("schema_version", 1)), stop_of(journal),
                   settle_from,
                   failures_of(journal.get("events", [])), float(journal.get("time_scale", 1.0)))
 
@@ -166,10 +166,29 @@ def read_journal(path: Path, shown: str) -> dict[str, Any]:
         raw = read_regular(path, shown)
     except OSError as exc:
         raise InputError(f"cannot read journal: {exc.strerror}", shown) from None
-    data = parse_json(decode_text(raw, shown), shown, notes=[])  # NaN: no data; ±Inf: refused by check_journal
+    text = decode_text(raw, shown)
+    try:
+        data = parse_json(text, shown, notes=[])  # NaN: no data; ±Inf: refused by check_journal
+    except InputError:
+        if _chaos_file(text):  # the run's own file given for its journal: said so, not "convert the YAML"
+            raise InputError("this is a Chaos Day file, not its journal: `vobs chaos run` it, then give here the JSON "
+                             "journal the run writes (chaos/journals/<run>-<UTC>.json, printed at its end)",
+                             shown) from None
+        raise
     if not isinstance(data, dict) or "scenarios" not in data or "run" not in data:
         raise InputError("not a Chaos Day journal (no run and scenarios)", shown)
     return data
+
+
+def _chaos_file(text: str) -> bool:
+    """Whether `text` reads as a Chaos Day file (YAML with a run's `id` and `scenarios`)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return isinstance(data, dict) and "scenarios" in data and "id" in data and "events" not in data
 
 
 def previous_journal(path: Path, journal: dict[str, Any]) -> tuple[Path, dict[str, Any]] | None:

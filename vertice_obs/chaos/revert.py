@@ -46,6 +46,7 @@ class Revert:
     log: Callable[[str], None]
     retry_for: float = REVERT_RETRY.total_seconds()
     sleep: Callable[[float], None] = time.sleep  # between attempts: real time, whatever the time scale
+    written: str = ""  # where the file writes the revert (`chaos/day.yaml:15`): a refused one is corrected there
 
     def run(self, inject_failed: VobsError | None = None) -> bool:
         """Revert, retrying; True when a Ctrl-C or SIGTERM came meanwhile (the caller stops after
@@ -86,8 +87,10 @@ class Revert:
                     tried = (f"{attempt} attempts over {time.monotonic() - started:.0f}s" if attempt > 1
                              else "1 attempt") + (f"; --revert-retry {self.retry_for:g}s" if not isinstance(exc, Refused)
                                                   else "; refused: a retry cannot change that")
+                    fix = (f" (the target refuses the revert as {self.written} writes it: correct it there)"
+                           if isinstance(exc, Refused) and self.written else "")
                     raise RevertFailed(f"could not revert {self.scenario} {self.step} ({tried}): {exc}{before} — "
-                                       f"the fault may still be in place: revert it by hand: {self.by_hand}") from None
+                                       f"the fault may still be in place{fix}: revert it by hand: {self.by_hand}") from None
                 self._failed(where, attempt, exc, retry_in=pause)
                 self.log(f"{self.scenario} {self.step}: revert attempt {attempt} failed: {exc} — retrying in "
                          f"{pause:g}s")

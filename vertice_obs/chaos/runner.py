@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from vertice_obs.chaos.act import Aborted, NotReached, act, by_hand
+from vertice_obs.chaos.act import Aborted, NotReached, Refused, act, by_hand
 from vertice_obs.chaos.analysis import phases_text
 from vertice_obs.chaos.annotations import (
     GrafanaAnnotator as GrafanaAnnotator,  # where the CLI and tests find it
@@ -161,7 +161,7 @@ class Runner:
             if unreverted(self.journal.data["events"]) is not None:  # said "reverted" only after a revert was recorded
                 raise Aborted("interrupted: a fault was injected and no revert was recorded — it may still be "
                               "in place: revert it by hand; the journal says how far it got") from None
-            raise Aborted("interrupted: the fault in progress was reverted; the journal says how far it got") from None
+            raise Aborted(f"interrupted: {self._stop_state()}; the journal says how far it got") from None
         except Aborted as exc:
             self.journal.data["status"] = "aborted"
             self.journal.event("aborted", reason=str(exc), **self.position)
@@ -216,14 +216,18 @@ class Runner:
             self.log(f"{scenario.id} {label}: inject")
             # Recorded before the request: the fault may be in place as soon as it is sent, and
             # a Ctrl-C while its answer is read must still leave "inject" before "revert".
-            self.journal.event("inject", scenario=scenario.id, step=label)
+            # With how to revert it by hand: a run killed from here on (SIGKILL) can revert nothing itself.
+            self.journal.event("inject", scenario=scenario.id, step=label,
+                               by_hand=by_hand(scenario.fault.revert, variables, self.target))
             self.journal.save()  # a run killed from here on leaves a journal saying a fault was injected
             try:
                 self._act(scenario.fault.inject, variables)
             except VobsError as exc:
                 failed = exc
                 self.journal.event("inject-failed", scenario=scenario.id, step=label, message=str(exc))
-                raise
+                if isinstance(exc, Aborted):  # the run's own limit: said as a stop, exit 130
+                    raise
+                raise VobsError(_inject_failed(self.run, scenario, label, exc)) from None
             injected = True
             self._annotate(scenario, label, "inject", marks["fault"], None)
             self._wait(scenario.fault.hold, f"{at}: hold", here, since=injected_at)
@@ -231,7 +235,7 @@ class Runner:
             # Whatever happened — error, Ctrl-C, SIGTERM, deadline — the fault does not stay.
             interrupted = Revert(scenario.id, label, lambda: self._act(scenario.fault.revert, variables, reverting=True),
                                  by_hand(scenario.fault.revert, variables, self.target), self.journal, self.log,
-                                 self.revert_retry).run(failed)
+                                 self.revert_retry, written=_written(self.run, scenario.fault.revert)).run(failed)
             marks["recover"], reverted_at = _now(), time.monotonic()
             if injected:  # the fault's region, once reverted — a run that stops here too
                 self._annotate(scenario, label, "fault", marks["fault"], marks["recover"])
@@ -280,6 +284,17 @@ class Runner:
             self.journal.event("unsampled", scenario=scenario.id, step=label, message=said)
             self.log(f"{at}: what the step measured until the stop was not kept: {said}")
 
+    def _stop_state(self) -> str:
+        """What a stop left, in words: stopped before a step's inject (its baseline, or before the
+        first step), no fault was injected in it — every earlier one was reverted, or the run had
+        stopped there — so none was "reverted"."""
+        if self.position.get("phase") in ("inject", "hold", "recover", "sampling"):
+            return "the fault in progress was reverted"
+        if self.position.get("scenario"):
+            return (f"it stopped in the baseline of {self.position['scenario']} {self.position['step']}, before its "
+                    "inject: no fault is in place")
+        return "it stopped before the first inject: no fault is in place"
+
     def _fits(self, scenario: Scenario, at: str) -> None:
         """Before an inject: its hold and the recovery after it end before the run's deadline, or
         nothing is injected — a fault cut short by --timeout would measure nothing."""
@@ -297,7 +312,7 @@ class Runner:
         if since is not None:
             seconds = max(0.0, seconds - (time.monotonic() - since))
         if self.deadline is not None and time.monotonic() + seconds > self.deadline:
-            raise Aborted(f"the run's deadline passed during {what}; the fault in progress was reverted")
+            raise Aborted(f"the run's deadline passed during {what}; {self._stop_state()}")
         self.progress.phase(what, seconds)
         if self.progress.tty:  # redraw the bar about twice a second
             waited = 0.0
@@ -374,6 +389,22 @@ def planned_seconds(run: Run, time_scale: float = 1.0) -> float:
     per_step = (run.baseline + run.recover).total_seconds()
     return time_scale * sum(len(s.fault.steps or (None,)) * (per_step + s.fault.hold.total_seconds())
                             for s in run.scenarios)
+
+
+def _written(run: Run, action: Action) -> str:
+    """Where the file writes `action`: `chaos/day.yaml:15`, or "" when unknown."""
+    return f"{run.file}:{action.line}" if action.line else ""
+
+
+def _inject_failed(run: Run, scenario: Scenario, label: str, exc: VobsError) -> str:
+    """An inject that failed while its revert succeeded: which fault, where the file writes its
+    inject, the target's answer and what it left — the bare answer named none of them."""
+    written = _written(run, scenario.fault.inject)
+    where = f"{written}: " if written else ""
+    left = ("the target refused it, so nothing is injected — check the inject in the file" if isinstance(exc, Refused)
+            else "it never reached the target, so nothing is injected" if isinstance(exc, NotReached)
+            else "the fault was reverted")
+    return f"{where}could not inject {scenario.id} {label}: {exc}; {left}"
 
 
 def _raise_interrupt(signum, frame):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ class Action:
 
     http: dict[str, Any] | None = None
     command: tuple[str, ...] | None = None
+    line: int | None = field(default=None, compare=False)  # where it is written: its errors say so
 
 
 @dataclass(frozen=True)
@@ -242,8 +243,8 @@ def _action(doc: LocatedDocument, raw: dict[str, Any], path: tuple) -> Action:
             raise doc.error(f"url {url!r} has a `.` or `..` path segment: a proxy or server that normalises it "
                             "sends the fault outside ${target}'s path — write the path it means",
                             path + ("http", "url"))
-        return Action(http=dict(raw["http"]))
-    return Action(command=tuple(raw["command"]))
+        return Action(http=dict(raw["http"]), line=doc.line(path))
+    return Action(command=tuple(raw["command"]), line=doc.line(path))
 
 
 def _placeholders(doc: LocatedDocument, value: Any, path: tuple, known: tuple[str, ...]) -> None:

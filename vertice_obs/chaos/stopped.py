@@ -14,7 +14,10 @@ stopped and why; where, as far as their inject events tell.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 _PHASES = {"baseline": "the baseline", "inject": "the inject", "hold": "the hold (fault injected)",
@@ -61,7 +64,7 @@ class Stop:
                      + (f": {self.by_hand}." if self.by_hand else "."))
         elif self.unreverted:
             text += (f" Its fault {self.unreverted} was injected and no revert was recorded: it may still be in "
-                     "place — check the target and revert it by hand.")
+                     "place — check the target and revert it by hand" + (f": {self.by_hand}." if self.by_hand else "."))
         return text
 
     @property
@@ -127,3 +130,26 @@ def _where(end: dict[str, Any], events: list[dict[str, Any]], done: set[tuple[st
     if done:
         return f"after {len(done)} completed step{'s' if len(done) != 1 else ''}"
     return "before any step completed"
+
+
+def left_in_place(folder: Path, run_id: str) -> tuple[Path, Stop] | None:
+    """The latest journal of run `run_id` in `folder` (the project's `chaos/journals/`, named
+    `<run>-<UTC>[.n].json`) and how it stopped, when it says a fault may still be in place: a run
+    killed mid-fault (SIGKILL) or whose revert never succeeded. The next run's baselines would
+    measure that fault. A journal that does not read is passed over (the run itself is not at stake)."""
+    named = re.compile(rf"{re.escape(run_id)}-\d{{8}}T\d{{6}}Z(\.\d+)?\.json")
+    try:
+        found = sorted((p for p in folder.iterdir() if named.fullmatch(p.name) and p.is_file() and not p.is_symlink()),
+                       key=lambda p: p.stat().st_mtime)
+    except OSError:
+        return None
+    for path in reversed(found):
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("run"), dict) or data["run"].get("id") != run_id:
+            continue
+        stop = stop_of(data) if isinstance(data.get("events", []), list) else None
+        return (path, stop) if stop is not None and stop.unreverted else None
+    return None

@@ -212,6 +212,7 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
     from vertice_obs.chaos.scenario import load_run
     from vertice_obs.chaos.scrape import ScrapeSource
     from vertice_obs.chaos.steady import last_journal, steady_findings
+    from vertice_obs.chaos.stopped import left_in_place
     from vertice_obs.grafana.destinations import GrafanaDestination
     from vertice_obs.metrics.catalog import load_catalog
 
@@ -251,6 +252,12 @@ def chaos_run(ctx, run_file, target_url, prometheus_url, grafana_url, grafana_to
         say(findings_text(stops))
         say(f"{run.id}: not started — {not_ready(stops)}", err=True)
         ctx.exit(EXIT_FINDINGS)
+    left = left_in_place(_journals(project), run.id)  # a killed run's fault would be measured as the baseline
+    if left is not None:
+        said = f": {left[1].by_hand}" if left[1].by_hand else ""
+        say(redact_text(f"vobs: warning: the last run of {run.id} ({from_here(left[0])}) stopped with its fault "
+                        f"{left[1].unreverted} injected and no revert recorded: if it is still in place, this run's "
+                        f"baselines measure it — check the target and revert it by hand first{said}"), err=True)
     # before any fault (and since the last run this project recorded): is each probe steady?
     unsteady = steady_findings(run, source, time_scale, scrape, after=last_journal(_journals(project)),
                                found=findings + windows)
