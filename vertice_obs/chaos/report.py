@@ -36,8 +36,11 @@ from vertice_obs.errors import InputError
 from vertice_obs.files import write_atomic
 from vertice_obs.guard.paths import safe_join
 
-__all__ = ["Deviation", "PhaseStats", "Report", "ScenarioResult", "analyse", "read_journal", "write_report",
-           "render_markdown", "render_html"]
+__all__ = ["Deviation", "PhaseStats", "Report", "ScenarioResult", "analyse", "fails_on", "read_journal",
+           "write_report", "render_markdown", "render_html"]
+
+# `vobs chaos report --fail-on`, least to most demanding: each level fails on what the one before does, and more
+FAIL_ON = ("never", "incomplete", "breach")
 
 # What to do about a probe that breaches, keyed by what it measures; `{recovery}` is filled in with
 # what the journal says about its recovery, so the advice never claims what the data contradicts.
@@ -258,3 +261,21 @@ def write_report(journal: dict[str, Any], out: Path, source: str = "journal",
     return [out / "report.md", out / "report.html", *written]
 
 
+
+
+def fails_on(journal: dict[str, Any], level: str) -> str | None:
+    """Why `--fail-on level` fails the report of `journal` (checked: `write_report` read it), or None.
+    `incomplete`: the run did not complete (failed, aborted, killed); `breach`: that, or a finding of
+    severity error — a budget breached that no expectation accepted, or a recovery slower than its budget."""
+    if FAIL_ON.index(level) < FAIL_ON.index("incomplete"):
+        return None
+    report = analyse(journal)
+    said = [f"the run {report.stop.verb}"] if report.stop is not None else []
+    if level == "breach":
+        errors = [d for d in report.findings if d.severity == "error"]
+        where = [f"{d.probe} {'recovery after' if d.coverage == 'recovery' else f'in the {d.phase} phase of'} "
+                 f"{d.scenario} {d.step}" for d in errors]
+        if errors:
+            said.append(f"{len(errors)} {'budget' if len(errors) == 1 else 'budgets'} breached and not accepted ("
+                        + ", ".join(where[:3]) + (", …" if len(where) > 3 else "") + ")")
+    return " and ".join(said) or None

@@ -316,7 +316,12 @@ def report_command(journal: str) -> str:
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for report.md, report.html and plots/ (default: next to the journal); made if "
                    "missing, but not the folders above it.")
-def chaos_report(journal: Path, output: Path | None) -> None:
+@click.option("--fail-on", type=click.Choice(["never", "incomplete", "breach"]), default="never", show_default=True,
+              help="Exit 1, after writing the report, when: incomplete — the run did not complete (failed, aborted, "
+                   "killed); breach — that, or a budget breached that no expectation accepted (or a recovery slower "
+                   "than its budget). never: exit 0 whatever the run found.")
+@click.pass_context
+def chaos_report(ctx: click.Context, journal: Path, output: Path | None, fail_on: str) -> None:
     """Turn a Chaos Day journal into a report: markdown and a self-contained HTML page.
 
     Per scenario: expected vs observed, deviations with severity and a priority (P0–P4, from
@@ -324,12 +329,21 @@ def chaos_report(journal: Path, output: Path | None) -> None:
     each probe across baseline, fault and recovery with the fault windows shaded, and
     recommendations derived from the deviations. Every number is computed from the journal.
 
+    Exit 0 whatever the run found, unless --fail-on asks for 1 (the report is written either way;
+    stderr says why in one line): a CI job gates a Chaos Day with --fail-on breach.
+
     \b
     Examples:
       vobs chaos report chaos/journals/chaos-day-1-20261124T140000Z.json
       vobs chaos report journal.json -o report/
+      vobs chaos report journal.json --fail-on breach    # exit 1: an unaccepted breach, or a run cut short
     """
-    from vertice_obs.chaos.report import previous_journal, read_journal, write_report
+    from vertice_obs.chaos.report import (
+        fails_on,
+        previous_journal,
+        read_journal,
+        write_report,
+    )
     from vertice_obs.chaos.stopped import stop_of
 
     _require_matplotlib()
@@ -344,6 +358,10 @@ def chaos_report(journal: Path, output: Path | None) -> None:
     if stop is not None:  # the report says it first; so does the command
         # one line: the reason and the step label are the journal's text, a newline in them forged a line
         say(escape(f"{stop.sentence} The report covers only what ran before it stopped.", one_line=True), err=True)
+    failing = fails_on(data, fail_on)
+    if failing is not None:
+        say(escape(f"vobs: {failing}; --fail-on {fail_on}", one_line=True), err=True)
+        ctx.exit(EXIT_FINDINGS)
 
 
 @chaos_.command("compare")
