@@ -105,3 +105,14 @@ def test_help_teaches_it_with_an_example():
     text = CliRunner().invoke(cli, ["chaos", "report", "--help"]).output
     assert "--fail-on [never|incomplete|breach]" in text
     assert "vobs chaos report journal.json --fail-on breach" in text
+
+
+def test_the_flag_offers_exactly_the_levels_the_report_judges():
+    """The CLI's choices are written beside `report.FAIL_ON` (the CLI imports the chaos modules only inside the
+    command, to start fast): a level added to one and not the other would be refused, or never judged."""
+    from vertice_obs.chaos.report import FAIL_ON
+    from vertice_obs.cli.app import cli
+
+    report = cli.commands["chaos"].commands["report"]
+    [option] = [p for p in report.params if p.name == "fail_on"]
+    assert tuple(option.type.choices) == FAIL_ON
