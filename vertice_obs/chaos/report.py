@@ -184,12 +184,14 @@ def read_journal(path: Path, shown: str) -> dict[str, Any]:
 
 
 def _chaos_file(text: str) -> bool:
-    """Whether `text` reads as a Chaos Day file (YAML with a run's `id` and `scenarios`)."""
-    import yaml
+    """Whether `text` reads as a Chaos Day file (YAML with a run's `id` and `scenarios`), read as every YAML
+    vobs reads is (`parse_located`: its depth guard — PyYAML's own recursion on 100,000 `[` escaped as a
+    RecursionError from what only asks whether to word an error differently)."""
+    from vertice_obs.located_yaml import parse_located
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = parse_located(text, "").data
+    except InputError:
         return False
     return isinstance(data, dict) and "scenarios" in data and "id" in data and "events" not in data
 
