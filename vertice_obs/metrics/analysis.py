@@ -34,6 +34,7 @@ from vertice_obs.metrics.promql_text import (
     check_query_shape,
     label_values_call,
     parse_promql,
+    plain_matchers,
 )
 from vertice_obs.metrics.selectors import Analysis, analyse, farthest, unknown_value
 from vertice_obs.metrics.series import (
@@ -202,22 +203,23 @@ def _by_shape(text: str, patterns: tuple[tuple[str, str], ...]) -> Analysis | No
     shape, literals = masked
     if not all(map(_fills_shape, literals)):
         return None
+    plain, regexes = plain_matchers(shape)
     try:
-        facts = analyse(shape, patterns)
+        facts = analyse(plain, patterns)
     except ParseError:
         return None  # reported by the full path, with the real query in the message
     if _names_a_literal(facts):
         return None
     if not literals:
         return facts  # the shape is the text
-    filled = {f"{_LITERAL}{i}": literal[1:-1] for i, literal in enumerate(literals)}  # without quotes
+    filled = {f"{_LITERAL}{i}": (literal[1:-1], i in regexes) for i, literal in enumerate(literals)}  # without quotes
     selectors = []
     for selector in facts.selectors:
         matchers = []
         for m in selector.matchers:
             value = filled.get(m.value)
             if value is not None:
-                matchers.append(LabelMatcher(m.label, m.op, value))
+                matchers.append(LabelMatcher(m.label, _REGEX_AGAIN[m.op] if value[1] else m.op, value[0]))
             elif _LITERAL in m.value:
                 return None  # a stand-in inside a longer value: not a whole literal
             else:
@@ -266,7 +268,8 @@ class _OptionTemplate:
             done = interpolate(shape, variables)  # the other variables outside strings
             if any(done.text.count(c) != shape.count(c) for c in "\"'`#") or "__name__" in done.text:
                 return None  # a value outside the strings brought a quote (another shape) or a name
-            facts = analyse(done.text, tuple(sorted(done.name_patterns.items())))
+            plain, regexes = plain_matchers(done.text)
+            facts = analyse(plain, tuple(sorted(done.name_patterns.items())))
         except ParseError:
             return None
         if _names_a_literal(facts):
@@ -278,7 +281,7 @@ class _OptionTemplate:
                 index = m.value.removeprefix(_LITERAL)
                 if not (m.value.startswith(_LITERAL) and index.isdigit() and int(index) < len(raw)):
                     return None  # a value that is not one whole literal
-                matchers.append((m.label, m.op, int(index)))
+                matchers.append((m.label, _REGEX_AGAIN[m.op] if int(index) in regexes else m.op, int(index)))
             selectors.append((selector.metric, tuple(matchers), selector.reach))
         if any(not _closed(lit) for lit in raw):
             return None  # `${x` whose `}` stands in a later string: the reference reads across literals
@@ -307,6 +310,12 @@ class _OptionTemplate:
                 selectors.append(Selector(metric, known, reach))
         # two literals may hold one value: the same selector once, as the full path has it
         return [SelectorUse(s, self.query.location, self.query.expr, option) for s in farthest(selectors)]
+
+
+# A matcher `plain_matchers` wrote as equality, put back as the regex it was. Only the selectors
+# are put back: the refs keep the shape's matchers (stand-ins, equality), read only for whether
+# there are any (`_bare`).
+_REGEX_AGAIN = {"=": "=~", "!=": "!~"}
 
 
 def _names_a_literal(facts: Analysis) -> bool:
