@@ -134,6 +134,15 @@ SHAPE_QUERIES = [
     'rate(foo_${env}_total{a="b"}[5m])',
     'x{a="unterminated}',
     'x # a comment with "quotes"',
+    # a selector without a name needs a matcher that cannot match the empty string (Prometheus:
+    # "vector selector must contain at least one non-empty matcher"); a stand-in never does
+    'sum(rate({job=~".*"}[5m]))',
+    'x or {job=""}',
+    'x > bool{job=~"$env|"}',
+    'x AND {job=~"(a|)"}',
+    'x * on() group_left {job=""}',
+    'x unless {job!~"a"}',  # matches the empty string: refused with or without the stand-in
+    'sum by (a) ({job="a"})',  # a nameless selector that is fine
 ]
 
 

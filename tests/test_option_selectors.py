@@ -25,7 +25,7 @@ VARIABLES = {"env": Variable("env", ("dev",)), "svc": Variable("svc", ("api",)),
 def reference(query: Query, name: str, values: list[str], variables=VARIABLES) -> list:
     picked = variables[name].picked if name in variables else lambda value: Variable(name, (value,))
     return [use for value in values
-            for use in query_facts(query, {**variables, name: picked(value)}, (name, value)).selectors]
+            for use in query_facts(query, {**variables, name: picked(value)}, (name, value), shapes=False).selectors]
 
 
 QUERIES = [
@@ -53,6 +53,7 @@ QUERIES = [
     'absent(x{env="$env"}) or vector(0)',
     'x{env="$env"} offset 1h - x{env="prod"}',  # one value makes them one selector: the farther reach
     'x{env="$env", b="$nope"} offset 1h - x{env="$env"}',  # one once the unknown matcher is dropped
+    'x_total{env="$env"} / count({env=~"$env"})',  # nameless: "" and .* make the query one Prometheus refuses
 ]
 # $env multi-value: each option regex-escaped, as Grafana's Prometheus datasource writes it
 ESCAPED = {**VARIABLES, "env": Variable("env", ("dev",), escaped=True)}
@@ -84,7 +85,7 @@ def test_the_template_is_taken_where_the_variable_stands_only_in_strings(monkeyp
 PIECES = st.sampled_from(['x{env="$env"}', "y{env=~'$env.*'}", 'z{a="$svc", env!~"${env}|q"}', "sum(w)",
                           'rate(v{env="[[env]]"}[$win])', "$env", '"$env"', "1", 'u{a="\\\\d"}', "by (env)",
                           "(", ")", "{", "}", ",", " or ", " + ", "#", "'", "`$env`", "count_values($q, ",
-                          "count_values(\"c\", "])
+                          "count_values(\"c\", ", '{env=~"$env"}', " bool ", " or{env=\"$env\"}"])
 
 
 @settings(max_examples=300, deadline=None, database=None)

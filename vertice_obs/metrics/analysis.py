@@ -201,7 +201,7 @@ def _by_shape(text: str, patterns: tuple[tuple[str, str], ...]) -> Analysis | No
     if masked is None:
         return None
     shape, literals = masked
-    if not all(map(_fills_shape, literals)):
+    if not all(map(_fills_shape, literals)) or _NAMELESS.search(shape):
         return None
     plain, regexes = plain_matchers(shape)
     try:
@@ -261,7 +261,7 @@ class _OptionTemplate:
         if query.kind == "variable" or "__name__" in expr or (masked := _mask_strings(expr)) is None:
             return None
         shape, raw = masked
-        if mentions(shape, name):
+        if mentions(shape, name) or _NAMELESS.search(shape):
             return None  # the variable stands outside a string: its value can change the shape
         try:
             check_query_shape(expr)
@@ -310,6 +310,14 @@ class _OptionTemplate:
                 selectors.append(Selector(metric, known, reach))
         # two literals may hold one value: the same selector once, as the full path has it
         return [SelectorUse(s, self.query.location, self.query.expr, option) for s in farthest(selectors)]
+
+
+# Where a selector may stand without a name (`{job=~".*"}`, `x or {…}`, `x > bool{…}`,
+# `group_left {…}`): a `{` after no name, or after a keyword. Such a selector needs a matcher that
+# cannot match the empty string — Prometheus refuses `{job=~".*"}` — and a stand-in never matches
+# it, so the shape would parse where the query does not: the full path reads these (rare) queries.
+# A superset (`x {…}` with a space too).
+_NAMELESS = re.compile(r"(?:^|[^\w:\s]|(?<![\w:])(?i:and|or|unless|bool|atan2|group_left|group_right))\s*\{")
 
 
 # A matcher `plain_matchers` wrote as equality, put back as the regex it was. Only the selectors
