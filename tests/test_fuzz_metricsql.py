@@ -20,7 +20,8 @@ from vertice_obs.metrics.metricsql_with import (
 )
 from vertice_obs.metrics.promql_text import MAX_QUERY_CHARS
 
-_PIECES = st.sampled_from(["WITH (", "with(", "WITH(x = ", "f(a, b) = ", "f(a) = ", "x = ", "range_quantile(", "x", "a",
+_PIECES = st.sampled_from(["WITH (", "with(", "WITH(x = ", "f(a, b) = ", "f(a) = ", "f() = ", "g(f) = ", "x = ",
+                           "range_quantile(", "x", "a",
                            "f(", "f(x)", ")", "(", ",", ", ", " = ", " == ", "=~", "{", "}", "[5m]", '"', "'", "`",
                            '"a(b"', "\\", "sum(", " by (a) ", "label_set(", "rate(", "1", " + ", "\n", "#", "é"])
 QUERIES = st.lists(_PIECES, max_size=40).map("".join) | st.text(max_size=80)
@@ -30,13 +31,15 @@ QUERIES = st.lists(_PIECES, max_size=40).map("".join) | st.text(max_size=80)
 @given(QUERIES)
 @example("WITH (f(a) = range_quantile(a)) f(x)")
 @example("WITH (x = x) WITH (y = x) y(")
+@example("WITH (f(a) = a) f(x, y)")  # a template's own count
+@example("WITH (g(f) = f(1)) g(x)")  # a parameter called as a template: it takes none
 def test_any_query_is_read_for_with_templates_or_passed_over(text):
     shown = masked(text)
     assert len(shown) == len(text)
     found = with_miscounted(shown)
     if found is not None:
-        call, given_, start, end = found
-        assert 0 <= start < end < len(text) and text[start:].startswith(call) and given_ >= 0
+        assert 0 < found.at <= len(text) and shown[found.at - 1:].startswith(found.call) and found.given >= 0
+        assert not found.takes.allows(found.given) and found.call.endswith(")")
     for opened in (i for i, c in enumerate(shown) if c in "([{"):
         closed = closing(shown, opened)
         assert closed == -1 or opened < closed < len(shown)
@@ -66,3 +69,4 @@ def test_a_hostile_query_is_judged_in_linear_time(text):
     valid_metricsql(text, error)
     miscounted_metricsql(text, error)
     assert time.perf_counter() - start < 5.0
+

@@ -10,9 +10,10 @@ by `or`; `offset` after an expression dropped; …), and the result is parsed ag
 there too: it stays a `promql/parse` error). Two constructs are named
 but not replaced — WITH templates and a range vector in arithmetic —: the rest of such a query is
 only checked for balanced brackets and quotes (and, past WITH, the counts of arguments of the calls
-its templates run: `metricsql_with`). A query that only a function's count of arguments
-keeps from being valid MetricsQL (`range_quantile(x)`) is invalid — VictoriaMetrics refuses it when it
-evaluates the call —, and `miscounted_metricsql` names that call.
+its templates run, and of the templates it calls: `metricsql_with`). A query that only a function's
+(or a template's) count of arguments keeps from being valid MetricsQL (`range_quantile(x)`, `WITH (f(a)
+= a) f(x, y)`) is invalid — VictoriaMetrics refuses it when it evaluates the call (expands the
+template) —, and `miscounted_metricsql` names that call.
 
 Recognised: MetricsQL's functions (VictoriaMetrics' own list, app/vmselect/promql, with its built-in
 templates `alias`, `ru`, `ttf` and `range_median`; `holt_winters`, Prometheus 2's and MetricsQL's, is
@@ -32,6 +33,7 @@ docs.victoriametrics.com/metricsql/.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable
 
 from vertice_obs.checks.datasources import Backend
@@ -151,8 +153,7 @@ def miscounted_metricsql(text: str, error: str) -> Miscounted | None:
         if (found := with_miscounted(masked)) is None or valid_metricsql(text, error) or not valid_metricsql(
                 text, error, counted=False):
             return None
-        name, given, start, closed = found
-        return Miscounted(name, given, miscount(name, given), start + 1, text[start:closed + 1])
+        return replace(found, call=text[found.at - 1:found.at - 1 + len(found.call)])
     for found in _CALL.finditer(masked):  # the calls first: most queries have none miscounted, and this is cheap
         closed = _closing(masked, found.end() - 1)
         given = len(_arguments(masked, found.end(), closed)) if closed >= 0 else 0
