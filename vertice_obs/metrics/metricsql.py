@@ -24,7 +24,8 @@ by the parser's message, MetricsQL's leniencies: a rollup without its window (`r
 aggregate over several arguments (`sum(a, b)`), a range vector in arithmetic (`x[1m] * 0`), `offset`
 or `@` after any expression, `or`/`and`/`unless` with a number (`x or 0`), a trailing comma after
 a call's arguments (`rate(x[5m],)`), `histogram_quantile`'s third argument (a bounds label), numbers with a
-unit suffix (`1Ki`, `2M`), fractional durations (`[1.5h]`) and `(a, b)`, a union. `tests/test_metricsql.py`
+unit suffix (`1Ki`, `2M`), fractional durations (`[1.5h]`: both `metricsql_numbers`) and `(a, b)`, a
+union. `tests/test_metricsql.py`
 holds the verdicts against the real VictoriaMetrics (Debian's 1.79: the functions added since are
 named MetricsQL all the same; that VictoriaMetrics refuses them). Source: the MetricsQL reference,
 docs.victoriametrics.com/metricsql/.
@@ -38,10 +39,13 @@ from typing import Callable
 
 from vertice_obs.checks.datasources import Backend
 from vertice_obs.metrics.metricsql_arity import Miscounted, miscount
+from vertice_obs.metrics.metricsql_numbers import fractions_applied, suffixes_applied
+from vertice_obs.metrics.metricsql_with import CALL as _CALL
 from vertice_obs.metrics.metricsql_with import STRINGS as _STRINGS
 from vertice_obs.metrics.metricsql_with import arguments as _arguments
 from vertice_obs.metrics.metricsql_with import closing as _closing
 from vertice_obs.metrics.metricsql_with import masked as _masked
+from vertice_obs.metrics.metricsql_with import outside_strings as _outside_strings
 from vertice_obs.metrics.metricsql_with import with_miscounted
 from vertice_obs.metrics.promql_text import SMOOTHING, check_query_shape, parse_promql
 
@@ -89,12 +93,6 @@ _SET_WITH_NUMBER = re.compile(r"\b(or|and|unless)(\s+)(" + _NUMBER + ")|(?<![\\w
                               re.I)
 # MetricsQL's `histogram_quantile(phi, buckets, "boundsLabel")`: PromQL's takes two
 _BOUNDS_LABEL = re.compile(r"expected 2 argument\(s\) in call to 'histogram_quantile', got 3")
-# numbers with a unit suffix (`1Ki`, `2M`, `1.5GB`: lowercase `m` alone is minutes), and fractional durations
-# `\d+(?:\.\d*)?`, not `\d+\.?\d*`: that split a long run of digits every way before failing (32,000: 10 s)
-_SUFFIXED = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?|\.\d+)(?:([kKgGtT]|M)([iI]?)[bB]?)(?![\w.])")
-_POWERS = {"k": 1, "m": 2, "g": 3, "t": 4}
-_FRACTIONAL = re.compile(r"(?<![\w.])((?:\d+(?:\.\d*)?(?:ms|[smhdwy]))+)(?![\w.])")
-_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 31_536_000_000}
 _OPERATOR_WORDS = frozenset({"and", "or", "unless", "bool", "if", "ifnot", "default", "atan2", "offset"})
 _KEEP_NAMES = re.compile(r"\)\s*keep_metric_names\b")
 _TRAILING_COMMA_ERROR = "trailing commas not allowed in function call args"
@@ -104,8 +102,6 @@ _SYNTAX: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], str], ...]
     (re.compile(r"([\[:]\s*\d+(?:\.\d*)?)i(\s*[]:])"), lambda m: f"{m.group(1)}m{m.group(2)}", "step-count ranges (`[10i]`)"),
 )
 _WITH = re.compile(r"^\s*WITH\s*\(", re.I)
-# a call, with an aggregation's `by`/`without` clause before its arguments
-_CALL = re.compile(r"(?<![\w:])([A-Za-z_][\w:]*)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(", re.I)
 _CLAUSE_AFTER = re.compile(r"\s*(?:by|without)\s*\([^()]*\)", re.I)
 _CALL_RANGE = re.compile(r"\)\s*\[([^]\[:]*)\]")  # `f(x)[1h]`: MetricsQL's subquery without a step
 _RANGE_AFTER = re.compile(r"\s*\[[^]\[:]*\]")  # the same after a call replaced: `increase(x)[1m]`
@@ -229,11 +225,10 @@ def _step(text: str, error: str, counted: bool) -> tuple[str, str] | None:
     if _BOUNDS_LABEL.search(error):
         return _named('`histogram_quantile()` with a bounds label (`histogram_quantile(0.9, x, "bounds")`)',
                        _bounds_dropped(text))
-    if "bad number or duration syntax" in error and (
-            rest := _outside_strings(text, lambda part: _SUFFIXED.sub(_suffix_applied, part))) != text:
+    if "bad number or duration syntax" in error and (rest := suffixes_applied(text)) != text:
         return "numbers with a unit suffix (`1Ki`, `2M`, `1.5GB`)", rest
     if ("not a valid duration string" in error or "bad number or duration syntax" in error) and (
-            rest := _outside_strings(text, lambda part: _FRACTIONAL.sub(_in_milliseconds, part))) != text:
+            rest := fractions_applied(text)) != text:
         return "fractional durations (`[1.5h]`)", rest
     if _TRAILING_COMMA_ERROR in error:
         return _named("a trailing comma after a call's arguments (`rate(x[5m],)`)", _commas_dropped(text))
@@ -271,21 +266,6 @@ def _bounds_dropped(text: str) -> str | None:
             dropped = text = text[:arguments[1][1]] + text[closed:]
             masked = masked[:arguments[1][1]] + masked[closed:]
     return dropped
-
-
-def _suffix_applied(match: re.Match[str]) -> str:
-    """`1Ki` as 1024, `1.5K` as 1500: the number MetricsQL reads."""
-    value = float(match.group(1)) * (1024 if match.group(3) else 1000) ** _POWERS[match.group(2).lower()]
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def _in_milliseconds(match: re.Match[str]) -> str:
-    """A duration with a fractional number (`1.5h`) as whole milliseconds (`5400000ms`); others as written."""
-    duration = match.group(1)
-    if "." not in duration:
-        return duration
-    parts = re.findall(r"(\d+(?:\.\d*)?)(ms|[smhdwy])", duration)
-    return f"{max(1, round(sum(float(n) * _MS[unit] for n, unit in parts)))}ms"
 
 
 def _unions_named(text: str) -> str:
@@ -354,16 +334,6 @@ def _vector(match: re.Match[str]) -> str:
     if match.group(1):
         return f"{match.group(1)}{match.group(2)}vector({match.group(3)})"
     return f"vector({match.group(4)}){match.group(5)}{match.group(6)}"
-
-
-def _outside_strings(text: str, change: Callable[[str], str]) -> str:
-    """`text` with `change` applied to each part outside its string literals."""
-    out, at = [], 0
-    for found in _STRINGS.finditer(text):
-        out += [change(text[at:found.start()]), found.group()]
-        at = found.end()
-    out.append(change(text[at:]))
-    return "".join(out)
 
 
 def _calls_replaced(text: str, names: set[str], counted: bool, several: bool = False) -> str | None:

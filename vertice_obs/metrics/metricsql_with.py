@@ -1,5 +1,5 @@
 """MetricsQL's WITH templates, read far enough to count the arguments of the calls they run, and the
-bracket reading `metrics.metricsql` shares. Pure.
+bracket and string reading `metrics.metricsql` shares. Pure.
 
 `WITH (x = q, f(a, b) = q2) expr`: VictoriaMetrics expands the templates `expr` uses (and those they
 use) and refuses the query when a template there is called with a count of arguments other than its
@@ -14,13 +14,14 @@ argument however it expands (VictoriaMetrics 1.79.5, each held in `tests/test_me
 WITH at the query's start is read (several in a row: `WITH (…) WITH (…) expr`); a query with one
 elsewhere is not counted.
 
-Owns: WITH's reading, `masked`, `closing`, `arguments`, `CALL`. May import:
+Owns: WITH's reading, `masked`, `outside_strings`, `closing`, `arguments`, `CALL`. May import:
 `metrics.metricsql_arity`.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from vertice_obs.metrics.metricsql_arity import Miscounted, Takes, miscount
 
@@ -115,6 +116,16 @@ def _read(masked: str) -> tuple[dict[str, tuple[int, int]], tuple[int, int], dic
 def masked(text: str) -> str:
     """`text` with each string literal's contents blanked (`"a(b"` → `"___"`): the same length, no bracket."""
     return STRINGS.sub(lambda m: m.group()[0] + "_" * (len(m.group()) - 2) + m.group()[-1], text)
+
+
+def outside_strings(text: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` applied to each part outside its string literals."""
+    out, at = [], 0
+    for found in STRINGS.finditer(text):
+        out += [change(text[at:found.start()]), found.group()]
+        at = found.end()
+    out.append(change(text[at:]))
+    return "".join(out)
 
 
 def closing(masked: str, opened: int) -> int:
