@@ -224,6 +224,74 @@ def test_with_templates_are_victoriametrics_own(victoria):
         assert call is None or _COUNTED.search(said[query][1].replace(query, "")), said[query]
 
 
+# A WITH template called with a count other than its parameters' (query, the call named, what VictoriaMetrics says:
+# None when it answers the query) — each held against Debian's VictoriaMetrics 1.79.5, in its own words, below
+TEMPLATE_COUNTS = [
+    (f"WITH (f(a) = a) f({M}, {M})", f"f({M}, {M})", 'invalid number of args for "f"; got 2; want 1'),
+    (f"WITH (f(a, b) = a + b) f({M})", f"f({M})", 'invalid number of args for "f"; got 1; want 2'),
+    ("WITH (f(a) = a) f()", "f()", 'invalid number of args for "f"; got 0; want 1'),
+    (f"WITH (x = {M}) x(1)", "x(1)", 'invalid number of args for "x"; got 1; want 0'),  # a template of none
+    (f"WITH (f(a) = a) sum(f({M}, 1)) by (environment)", f"f({M}, 1)", 'invalid number of args for "f"; got 2; want 1'),
+    ('WITH (f(a) = a) f("a", "b")', 'f("a", "b")', 'invalid number of args for "f"; got 2; want 1'),
+    (f"WITH (f(a) = a, g(b) = f(b, b)) g({M})", "f(b, b)", 'invalid number of args for "f"; got 2; want 1'),
+    (f"WITH (g(f) = f(1)) g({M})", "f(1)", 'invalid number of args for "f"; got 1; want 0'),  # g's parameter f
+    (f"WITH (f(a) = a, g(f) = f(1, 2)) g({M})", "f(1, 2)", 'invalid number of args for "f"; got 2; want 0'),
+    ("WITH (f(a) = a) f(f(1, 2), 3)", "f(1, 2)", 'invalid number of args for "f"; got 2; want 1'),  # innermost first
+    (f"WITH (f(a) = a, h(b) = b) f({M}) + h(1, 2)", "h(1, 2)", 'invalid number of args for "h"; got 2; want 1'),
+    ("WITH (f(a) = a) WITH (g(b) = f()) g(1)", "f()", 'invalid number of args for "f"; got 0; want 1'),
+    (f'WITH (alias(a) = a) alias({M}, "x")', f'alias({M}, "x")', 'invalid number of args for "alias"; got 2; want 1'),
+    # the template's count is checked as VictoriaMetrics expands it, before the function's its body runs
+    (f"WITH (f(a) = range_quantile(a)) f({M}, 1)", f"f({M}, 1)", 'invalid number of args for "f"; got 2; want 1'),
+    (f"WITH (f(a) = a, g(b) = f(b, b)) {M}", None, None),  # a template nothing uses is never expanded
+    (f"WITH (f() = {M}) f()", None, None),
+    (f"WITH (f(a) = a) f({M},)", None, None),  # a trailing comma
+    (f"WITH (f(a) = a) f(({M}, {M}))", None, None),  # a union is one argument
+    ("WITH (f(a) = a) sum(f) by (f)", None, None),  # a name, not a call: a metric's
+]
+
+
+@pytest.mark.parametrize(("query", "call", "said"), TEMPLATE_COUNTS, ids=[q for q, _, _ in TEMPLATE_COUNTS])
+def test_a_template_called_with_another_count_is_an_error_saying_what_victoriametrics_says(query, call, said):
+    for datasource, backend in (("victoriametrics-metrics-datasource", None), ("prometheus", VM),
+                                ("prometheus", None), ("prometheus", PROMETHEUS)):
+        [found] = _parse_findings(query, datasource, backend)
+        if call is None:
+            assert found.check in ("promql/metricsql", "promql/parse") and "WITH templates" in found.message, found
+            assert "gives MetricsQL's" not in found.message and " calls " not in found.message, found
+            continue
+        assert found.check == "promql/parse" and found.severity.name == "ERROR", found
+        at = query.index(call) + 1
+        assert found.message.startswith(f"query does not parse: {call} at character {at} calls "), found.message
+        assert f"(VictoriaMetrics: {said})" in found.message and "valid MetricsQL" not in found.message
+        assert dict(found.details) == {"function": said.split('"')[1], "arguments": int(said.split("got ")[1][0]),
+                                       "character": at, "query": query}
+
+
+def test_validate_says_where_a_template_is_miscounted(tmp_path):
+    """The CLI end to end: the file's line, the refId, the call's character, VictoriaMetrics' own words."""
+    query = f'sum(f({M}, "x")) by (environment)'
+    (tmp_path / "d.json").write_text(json.dumps({"uid": "u", "title": "t", "panels": [
+        {"id": 1, "title": "p", "type": "timeseries", "datasource": {"type": "victoriametrics-metrics-datasource", "uid": "v"},
+         "targets": [{"refId": "B", "expr": f"WITH (f(a) = a) {query}"}]}]}, indent=2))
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    [found] = [f for f in json.loads(result.stdout)["findings"] if f["check"].startswith("promql/")]
+    assert found["check"] == "promql/parse" and found["location"]["target"] == "B" and found["location"]["line"] > 1
+    assert found["details"] == {"function": "f", "arguments": 2, "character": 21, "query": f"WITH (f(a) = a) {query}"}
+    text = CliRunner().invoke(cli, ["validate", str(tmp_path)]).stdout
+    assert (f'f({M}, "x") at character 21 calls the WITH template f(a) with 2 arguments; it takes 1 argument '
+            '(VictoriaMetrics: invalid number of args for "f"; got 2; want 1)') in text
+
+
+def test_template_counts_are_victoriametrics_own(victoria):
+    for query, call, said in TEMPLATE_COUNTS:
+        status, error = _answer(victoria.url, query)
+        if said is None:
+            assert status == 200, (query, status, error)
+        else:
+            assert status == 422 and error.endswith(f"cannot expand WITH expressions: {said}"), (query, status, error)
+
+
 # VictoriaMetrics' words for a count it does not take (transform.go, rollup.go, aggr.go, eval.go, metricsql's
 # templates); a wrong type of argument is said otherwise ("arg #2 must contain a single timeseries")
 _COUNTED = re.compile(r"number of (?:string )?args|not enough args|too many args|expecting at least (?:one|\d+) args?")

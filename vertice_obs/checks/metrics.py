@@ -130,11 +130,12 @@ _register("promql/parse", Severity.ERROR,
           "(VictoriaMetrics' dialect) but reaches no VictoriaMetrics that vobs knows of says so, naming "
           "the construct — offline, checking against the VictoriaMetrics makes it `promql/metricsql`. A query that "
           "would be valid MetricsQL but for a MetricsQL function's count of arguments (`range_quantile(x)`, "
-          "`label_set(x, \"a\")`, `rollup_candlestick()`) is this error on every datasource — VictoriaMetrics "
+          "`label_set(x, \"a\")`, `rollup_candlestick()`), or a `WITH` template's (`WITH (f(a) = a) f(x, y)`), "
+          "is this error on every datasource — VictoriaMetrics "
           "refuses it when it evaluates the call, so the panel shows an error: the message names the call and "
           "where it starts in the query (as interpolated), what it gives and what the function takes (the counts "
-          "as VictoriaMetrics checks them); the JSON finding's details carry `function`, `arguments` and "
-          "`character`. A hidden query Grafana does not run (no "
+          "as VictoriaMetrics checks them; a template's in VictoriaMetrics' own words too); the JSON finding's "
+          "details carry `function`, `arguments` and `character`. A hidden query Grafana does not run (no "
           "expression of its panel uses it) is said as info.")
 _register("promql/metricsql", Severity.INFO,
           "A query that is valid MetricsQL but not PromQL (`WITH`, `if`/`default`, `topk_last()`, "
@@ -144,8 +145,8 @@ _register("promql/metricsql", Severity.INFO,
           "there, but vobs reads PromQL only, so none of its checks ran on the query (its metrics' "
           "existence and types, its series and labels, the PromQL lints) — said, not passed over. The "
           "message names the constructs. A query VictoriaMetrics refuses stays a `promql/parse` error, one "
-          "that gives a MetricsQL function a count of arguments it does not take too; not checked: the body "
-          "of `WITH` templates.")
+          "that gives a MetricsQL function or a `WITH` template a count of arguments it does not take too; not "
+          "checked: the body of `WITH` templates but for those counts.")
 _register("inventory/library-panel", Severity.INFO,
           "A library panel stub whose model the file does not carry: its queries live in Grafana's panel "
           "library, so they are not inspected here. A dashboard exported for sharing externally carries "

@@ -10,9 +10,10 @@ by `or`; `offset` after an expression dropped; …), and the result is parsed ag
 there too: it stays a `promql/parse` error). Two constructs are named
 but not replaced — WITH templates and a range vector in arithmetic —: the rest of such a query is
 only checked for balanced brackets and quotes (and, past WITH, the counts of arguments of the calls
-its templates run: `metricsql_with`). A query that only a function's count of arguments
-keeps from being valid MetricsQL (`range_quantile(x)`) is invalid — VictoriaMetrics refuses it when it
-evaluates the call —, and `miscounted_metricsql` names that call.
+its templates run, and of the templates it calls: `metricsql_with`). A query that only a function's
+(or a template's) count of arguments keeps from being valid MetricsQL (`range_quantile(x)`, `WITH (f(a)
+= a) f(x, y)`) is invalid — VictoriaMetrics refuses it when it evaluates the call (expands the
+template) —, and `miscounted_metricsql` names that call.
 
 Recognised: MetricsQL's functions (VictoriaMetrics' own list, app/vmselect/promql, with its built-in
 templates `alias`, `ru`, `ttf` and `range_median`; `holt_winters`, Prometheus 2's and MetricsQL's, is
@@ -23,7 +24,9 @@ by the parser's message, MetricsQL's leniencies: a rollup without its window (`r
 aggregate over several arguments (`sum(a, b)`), a range vector in arithmetic (`x[1m] * 0`), `offset`
 or `@` after any expression, `or`/`and`/`unless` with a number (`x or 0`), a trailing comma after
 a call's arguments (`rate(x[5m],)`), `histogram_quantile`'s third argument (a bounds label), numbers with a
-unit suffix (`1Ki`, `2M`), fractional durations (`[1.5h]`) and `(a, b)`, a union. `tests/test_metricsql.py`
+unit suffix (`1Ki`, `2M`), fractional durations (`[1.5h]`), a string where PromQL wants a number
+(`clamp_max(x, "1")`, `topk("5", x)`: read as NaN — `metricsql_numbers`), `vector()` of a query
+(`vector(up)`), and `(a, b)`, a union — of strings too (`("a", "b")`). `tests/test_metricsql.py`
 holds the verdicts against the real VictoriaMetrics (Debian's 1.79: the functions added since are
 named MetricsQL all the same; that VictoriaMetrics refuses them). Source: the MetricsQL reference,
 docs.victoriametrics.com/metricsql/.
@@ -32,14 +35,22 @@ docs.victoriametrics.com/metricsql/.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable
 
 from vertice_obs.checks.datasources import Backend
 from vertice_obs.metrics.metricsql_arity import Miscounted, miscount
+from vertice_obs.metrics.metricsql_numbers import (
+    fractions_applied,
+    strings_as_numbers,
+    suffixes_applied,
+)
+from vertice_obs.metrics.metricsql_with import CALL as _CALL
 from vertice_obs.metrics.metricsql_with import STRINGS as _STRINGS
 from vertice_obs.metrics.metricsql_with import arguments as _arguments
 from vertice_obs.metrics.metricsql_with import closing as _closing
 from vertice_obs.metrics.metricsql_with import masked as _masked
+from vertice_obs.metrics.metricsql_with import outside_strings as _outside_strings
 from vertice_obs.metrics.metricsql_with import with_miscounted
 from vertice_obs.metrics.promql_text import SMOOTHING, check_query_shape, parse_promql
 
@@ -87,12 +98,8 @@ _SET_WITH_NUMBER = re.compile(r"\b(or|and|unless)(\s+)(" + _NUMBER + ")|(?<![\\w
                               re.I)
 # MetricsQL's `histogram_quantile(phi, buckets, "boundsLabel")`: PromQL's takes two
 _BOUNDS_LABEL = re.compile(r"expected 2 argument\(s\) in call to 'histogram_quantile', got 3")
-# numbers with a unit suffix (`1Ki`, `2M`, `1.5GB`: lowercase `m` alone is minutes), and fractional durations
-# `\d+(?:\.\d*)?`, not `\d+\.?\d*`: that split a long run of digits every way before failing (32,000: 10 s)
-_SUFFIXED = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?|\.\d+)(?:([kKgGtT]|M)([iI]?)[bB]?)(?![\w.])")
-_POWERS = {"k": 1, "m": 2, "g": 3, "t": 4}
-_FRACTIONAL = re.compile(r"(?<![\w.])((?:\d+(?:\.\d*)?(?:ms|[smhdwy]))+)(?![\w.])")
-_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 31_536_000_000}
+# `vector(up)`: MetricsQL's vector() of a query, not only of a number (PromQL's)
+_VECTOR_OF = re.compile(r"expected type scalar in call to function 'vector', got (?:vector|matrix)")
 _OPERATOR_WORDS = frozenset({"and", "or", "unless", "bool", "if", "ifnot", "default", "atan2", "offset"})
 _KEEP_NAMES = re.compile(r"\)\s*keep_metric_names\b")
 _TRAILING_COMMA_ERROR = "trailing commas not allowed in function call args"
@@ -102,8 +109,6 @@ _SYNTAX: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], str], ...]
     (re.compile(r"([\[:]\s*\d+(?:\.\d*)?)i(\s*[]:])"), lambda m: f"{m.group(1)}m{m.group(2)}", "step-count ranges (`[10i]`)"),
 )
 _WITH = re.compile(r"^\s*WITH\s*\(", re.I)
-# a call, with an aggregation's `by`/`without` clause before its arguments
-_CALL = re.compile(r"(?<![\w:])([A-Za-z_][\w:]*)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(", re.I)
 _CLAUSE_AFTER = re.compile(r"\s*(?:by|without)\s*\([^()]*\)", re.I)
 _CALL_RANGE = re.compile(r"\)\s*\[([^]\[:]*)\]")  # `f(x)[1h]`: MetricsQL's subquery without a step
 _RANGE_AFTER = re.compile(r"\s*\[[^]\[:]*\]")  # the same after a call replaced: `increase(x)[1m]`
@@ -151,8 +156,7 @@ def miscounted_metricsql(text: str, error: str) -> Miscounted | None:
         if (found := with_miscounted(masked)) is None or valid_metricsql(text, error) or not valid_metricsql(
                 text, error, counted=False):
             return None
-        name, given, start, closed = found
-        return Miscounted(name, given, miscount(name, given), start + 1, text[start:closed + 1])
+        return replace(found, call=text[found.at - 1:found.at - 1 + len(found.call)])
     for found in _CALL.finditer(masked):  # the calls first: most queries have none miscounted, and this is cheap
         closed = _closing(masked, found.end() - 1)
         given = len(_arguments(masked, found.end(), closed)) if closed >= 0 else 0
@@ -214,7 +218,7 @@ def _step(text: str, error: str, counted: bool) -> tuple[str, str] | None:
                       _calls_replaced(text, {name.lower()}, counted))
     if _SEVERAL.search(error):
         return _named("an aggregate over several arguments (`sum(a, b)`)",
-                      _calls_replaced(text, set(_SEVERAL_TAKEN), counted, several=True))
+                      _calls_replaced(text, set(_SEVERAL_TAKEN), counted, taken=lambda given: given > 1))
     if _RANGE_FOR_INSTANT.search(error):
         return _named("a range vector where an instant vector is expected (`x[1m] * 2`, `sum(x[5m])`)",
                       _range_dropped(text, error))
@@ -225,14 +229,18 @@ def _step(text: str, error: str, counted: bool) -> tuple[str, str] | None:
         example = "sum(x) offset 1h" if found.group(1) == "offset" else "sum(x) @ end()"
         return (f"`{found.group(1)}` after an expression (`{example}`), not only after a selector",
                 _outside_strings(text, lambda part: _AFTER_EXPRESSION.sub(")", part)))
+    if _VECTOR_OF.search(error):
+        return _named("`vector()` of a query (`vector(up)`), not only of a number",
+                      _calls_replaced(text, {"vector"}, counted, taken=lambda given: given == 1))
+    if (rest := strings_as_numbers(text, error)) is not None:
+        return 'a string where a number is expected (`clamp_max(x, "1")`), which VictoriaMetrics reads as NaN', rest
     if _BOUNDS_LABEL.search(error):
         return _named('`histogram_quantile()` with a bounds label (`histogram_quantile(0.9, x, "bounds")`)',
                        _bounds_dropped(text))
-    if "bad number or duration syntax" in error and (
-            rest := _outside_strings(text, lambda part: _SUFFIXED.sub(_suffix_applied, part))) != text:
+    if "bad number or duration syntax" in error and (rest := suffixes_applied(text)) != text:
         return "numbers with a unit suffix (`1Ki`, `2M`, `1.5GB`)", rest
     if ("not a valid duration string" in error or "bad number or duration syntax" in error) and (
-            rest := _outside_strings(text, lambda part: _FRACTIONAL.sub(_in_milliseconds, part))) != text:
+            rest := fractions_applied(text)) != text:
         return "fractional durations (`[1.5h]`)", rest
     if _TRAILING_COMMA_ERROR in error:
         return _named("a trailing comma after a call's arguments (`rate(x[5m],)`)", _commas_dropped(text))
@@ -272,40 +280,35 @@ def _bounds_dropped(text: str) -> str | None:
     return dropped
 
 
-def _suffix_applied(match: re.Match[str]) -> str:
-    """`1Ki` as 1024, `1.5K` as 1500: the number MetricsQL reads."""
-    value = float(match.group(1)) * (1024 if match.group(3) else 1000) ** _POWERS[match.group(2).lower()]
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def _in_milliseconds(match: re.Match[str]) -> str:
-    """A duration with a fractional number (`1.5h`) as whole milliseconds (`5400000ms`); others as written."""
-    duration = match.group(1)
-    if "." not in duration:
-        return duration
-    parts = re.findall(r"(\d+(?:\.\d*)?)(ms|[smhdwy])", duration)
-    return f"{max(1, round(sum(float(n) * _MS[unit] for n, unit in parts)))}ms"
-
-
 def _unions_named(text: str) -> str:
-    """`text` with each bare bracket of several queries (`(a, b)`, not a call's, nor a list of strings)
-    as the `union(a, b)` MetricsQL reads it as."""
+    """`text` with each bare bracket of several queries (`(a, b)`, `("a", "b")`: not a call's) as the
+    `union(a, b)` MetricsQL reads it as — but a list of strings that is an argument of a MetricsQL
+    function, which takes it as such (`aggr_over_time(("min_over_time", "max_over_time"), x[5m])`)."""
     masked, named = _masked(text), []  # where `union` goes: no insertion changes another bracket's reading
-    for opened in (at for at, char in enumerate(masked) if char == "("):
+    calls: list[bool] = []  # for each bracket around: is it a MetricsQL function's call?
+    for opened, char in enumerate(masked):
+        if char in ")]}" and calls:
+            calls.pop()
+        if char in "[{":
+            calls.append(False)
+        if char != "(":
+            continue
         end = opened  # the word before it, read backwards to the bracket before: each character once in all
         while end and masked[end - 1].isspace():
             end -= 1
         start = end
         while start and (masked[start - 1].isalnum() or masked[start - 1] in "_:"):
             start -= 1
+        listed = start == end and masked[end - 1:end] in ("(", ",") and bool(calls) and calls[-1]
+        calls.append(start < end and masked[start:end].lower() in _FUNCTIONS)
         if masked[end - 1:end] in (")", "]", "}") or start < end and masked[start:end].lower() not in _OPERATOR_WORDS:
             continue
         closed = _closing(masked, opened)
         arguments = _arguments(masked, opened + 1, closed) if closed >= 0 else []
-        if (len(arguments) > 1 and not _STRING_LIST.fullmatch(text[opened:closed + 1])
+        if (len(arguments) > 1 and not (listed and _STRING_LIST.fullmatch(text[opened:closed + 1]))
                 and not _CLAUSE_AFTER.match(masked, closed + 1)):  # `(a, b) by (job)`: VictoriaMetrics refuses it
             named.append(opened)
-    return "".join(text[a:b] + ("union" if b in named else "") for a, b in zip([0, *named], [*named, len(text)]))
+    return "".join(text[a:b] + ("union" if b < len(text) else "") for a, b in zip([0, *named], [*named, len(text)]))
 
 
 def _commas_dropped(text: str) -> str | None:
@@ -355,21 +358,13 @@ def _vector(match: re.Match[str]) -> str:
     return f"vector({match.group(4)}){match.group(5)}{match.group(6)}"
 
 
-def _outside_strings(text: str, change: Callable[[str], str]) -> str:
-    """`text` with `change` applied to each part outside its string literals."""
-    out, at = [], 0
-    for found in _STRINGS.finditer(text):
-        out += [change(text[at:found.start()]), found.group()]
-        at = found.end()
-    out.append(change(text[at:]))
-    return "".join(out)
-
-
-def _calls_replaced(text: str, names: set[str], counted: bool, several: bool = False) -> str | None:
+def _calls_replaced(text: str, names: set[str], counted: bool,
+                    taken: Callable[[int], bool] = lambda given: True) -> str | None:
     """`text` with each call of a function in `names` — its `by`/`without` clause, before or after,
     included — replaced by a stand-in selector, once each of its arguments is judged valid on its
     own (a string, a list of strings, PromQL, or valid MetricsQL) and (`counted`) their count is one
-    the function takes; None when one is not. `several`: only the calls with several arguments."""
+    the function takes; None when one is not. `taken`: only the calls with a count it holds true
+    (several for `sum(a, b)`, one for `vector(up)`: the others are PromQL's parser's to judge)."""
     masked = _masked(text)
     calls = [found for found in _CALL.finditer(masked) if found.group(1).lower() in names]
     for found in reversed(calls):
@@ -378,7 +373,7 @@ def _calls_replaced(text: str, names: set[str], counted: bool, several: bool = F
         if closed < 0:
             return None
         arguments = _arguments(masked, opened + 1, closed)
-        if several and len(arguments) < 2:
+        if not taken(len(arguments)):
             continue
         if counted and miscount(found.group(1), len(arguments)):
             return None

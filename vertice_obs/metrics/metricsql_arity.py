@@ -1,5 +1,5 @@
 """How many arguments each of MetricsQL's own functions takes, and what a call that gives another
-count is told. Pure.
+count is told — a WITH template's count too (`metrics.metricsql_with` reads it). Pure.
 
 VictoriaMetrics parses `range_quantile(x)` and refuses it only when it evaluates the call (a built-in
 template, `alias(x)`, when it expands it): PromQL's parser, which checks its own functions' counts,
@@ -140,19 +140,27 @@ TAKES = _table()
 
 @dataclass(frozen=True, slots=True)
 class Miscounted:
-    """A call of a MetricsQL function that gives it a count it does not take: `at` is where the
-    call starts in the query (from 1), `call` its text."""
+    """A call of a MetricsQL function that gives it a count it does not take — or of a WITH template
+    with a count other than its parameters' (`template`: what is called, `the WITH template f(a)`, `f (a
+    parameter of the WITH template g(f))`): `at` is where the call starts in the query (from 1), `call`
+    its text."""
 
     function: str  # as written
     given: int
     takes: Takes
     at: int
     call: str
+    template: str = ""
 
     def said(self, shown: int = 80) -> str:
         """One line: where, the function, what it was given and what it takes (`range_quantile(x)` at
-        character 1 gives MetricsQL's range_quantile() 1 argument; it takes 2 arguments: range_quantile(phi, q))."""
+        character 1 gives MetricsQL's range_quantile() 1 argument; it takes 2 arguments: range_quantile(phi, q));
+        for a template, what VictoriaMetrics says of it too (`invalid number of args for "f"; got 2; want 1`)."""
         call = self.call if len(self.call) <= shown else f"{self.call[:shown]}…"
+        if self.template:
+            return (f"{call} at character {self.at} calls {self.template} with {_arguments(self.given)}; it takes "
+                    f"{self.takes.said()} (VictoriaMetrics: invalid number of args for \"{self.function}\"; "
+                    f"got {self.given}; want {self.takes.least})")
         return (f"{call} at character {self.at} gives MetricsQL's {self.function}() {_arguments(self.given)}; "
                 f"it takes {self.takes.said()}: {self.function}({self.takes.parameters.replace('...', '…')})")
 
