@@ -1,4 +1,4 @@
-"""`promql_text.plain_matchers`: a query shape's regex matchers on stand-ins are parsed as equality
+"""`promql_shape.plain_matchers`: a query shape's regex matchers on stand-ins are parsed as equality
 (the parser compiles every regex value, a stand-in's too — most of a shape's parse time) and put
 back by `analysis`. Held here: what is rewritten and what is not, and that the rewrite never
 changes whether a shape parses."""
@@ -9,7 +9,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from vertice_obs.metrics.promql_text import _mask_strings, parse_promql, plain_matchers
+from vertice_obs.metrics.promql_shape import plain_matchers, tree_without_values
+from vertice_obs.metrics.promql_text import (
+    _mask_strings,
+    check_query_shape,
+    parse_promql,
+)
 
 
 @pytest.mark.parametrize("shape, plain, regexes", [
@@ -52,3 +57,56 @@ def test_the_rewrite_never_changes_whether_a_shape_parses(query):
     plain, regexes = plain_matchers(shape)
     assert _parses(plain) == _parses(shape)
     assert shape.count("~") - plain.count("~") == len(regexes)  # each rewrite drops one `~`, nothing else
+
+
+# --- the lints' tree: of the shape where it tells them what the query's own tree does ---------------
+
+def _lint_facts_in_full(text: str):
+    from vertice_obs.metrics.lints import lint_facts
+    try:
+        check_query_shape(text)
+        tree = parse_promql(text)
+    except (ValueError, RuntimeError):
+        tree = None
+    return lint_facts(tree, text)
+
+
+LINT_QUERIES = [
+    'sum(rate(x_total{job=~"a|b", env!~"c"}[5m]))',  # the shape's tree
+    'histogram_quantile(0.9, sum by (le) (rate(x_bucket{a=~"b"}[5m])))',
+    'histogram_quantile(0.9, sum(rate(x_bucket{instance=~"b"}[5m])))',  # drops le
+    'histogram_quantile(0.9, label_replace(sum(rate(x_bucket{a=~"b"}[5m])), "le", "$1", "l", "(.*)"))',
+    'histogram_quantile(0.9, label_replace(sum(rate(x_bucket{a=~"b"}[5m])), "x", "$1", "l", "(.*)"))',
+    'sum by ("le") (rate(x_bucket{a=~"b"}[1m]))',  # a quoted label: a literal that is no value
+    '{__name__=~"x_.*", job=~"a"}',
+    'rate({job=~".*"}[5m])',  # refused by Prometheus: no tree, no lint
+    'rate(x{job=~"("}[5m])',  # an invalid regex: no tree
+    'rate(x{job=~"\\\\d"}[5m])',
+    'holt_winters(x{job=~"a"}[5m], 0.5, 0.5)',
+    'rate(x{job="a"}[5m])',  # no regex: the query's own tree
+]
+
+
+@pytest.mark.parametrize("query", LINT_QUERIES)
+def test_the_lints_read_the_same_facts_from_the_shape(query):
+    from vertice_obs.metrics.lints import _parse, lint_facts
+    assert lint_facts(_parse(query), query) == _lint_facts_in_full(query)
+
+
+def test_the_shape_is_taken_for_the_usual_query():
+    assert tree_without_values('sum(rate(x_total{job=~"a|b", env!~"c"}[5m]))') is not None
+    assert tree_without_values('rate({job=~".*"}[5m])') is None
+    assert tree_without_values('sum by ("le") (x{a=~"b"})') is None
+
+
+_LINT_PIECES = st.sampled_from(['x_bucket{a=~"b"}', "y{job!~'c'}", 'z{instance="d"}', '{e=~".*"}', '{f=~"g"}',
+                                'rate(', 'sum by (le) (', 'sum by ("le") (', 'histogram_quantile(0.9, ',
+                                'label_replace(', ', "le", "$1", "a", "(.*)")', ', "x", "$1", "a", "(.*)")', '[5m])', ')', ' or ', ' / ',
+                                '"("', '__name__', '`raw`', ' bool ', ','])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINT_PIECES, min_size=1, max_size=8).map("".join))
+def test_any_query_gives_the_lints_the_facts_of_its_own_tree(query):
+    from vertice_obs.metrics.lints import _parse, lint_facts
+    assert lint_facts(_parse(query), query) == _lint_facts_in_full(query)

@@ -26,6 +26,12 @@ from vertice_obs.metrics.interpolate import Variable, _closed, interpolate
 from vertice_obs.metrics.interpolate import clear_cache as _clear_strings
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.lints import LintFacts
+from vertice_obs.metrics.promql_shape import (
+    clear_literals,
+    fills_shape,
+    may_stand_nameless,
+    plain_matchers,
+)
 from vertice_obs.metrics.promql_text import (
     _LITERAL,
     ParseError,
@@ -33,8 +39,6 @@ from vertice_obs.metrics.promql_text import (
     _variable_promql,
     check_query_shape,
     label_values_call,
-    parse_promql,
-    plain_matchers,
 )
 from vertice_obs.metrics.selectors import Analysis, analyse, farthest, unknown_value
 from vertice_obs.metrics.series import (
@@ -44,9 +48,6 @@ from vertice_obs.metrics.series import (
     Selector,
     SelectorUse,
 )
-
-_LITERALS: dict[str, bool] = {}  # literal text → does it parse as a regex matcher's value
-_CACHE_LIMIT = 100_000
 
 
 @dataclass
@@ -201,7 +202,7 @@ def _by_shape(text: str, patterns: tuple[tuple[str, str], ...]) -> Analysis | No
     if masked is None:
         return None
     shape, literals = masked
-    if not all(map(_fills_shape, literals)) or _NAMELESS.search(shape):
+    if not all(map(fills_shape, literals)) or may_stand_nameless(shape):
         return None
     plain, regexes = plain_matchers(shape)
     try:
@@ -261,7 +262,7 @@ class _OptionTemplate:
         if query.kind == "variable" or "__name__" in expr or (masked := _mask_strings(expr)) is None:
             return None
         shape, raw = masked
-        if mentions(shape, name) or _NAMELESS.search(shape):
+        if mentions(shape, name) or may_stand_nameless(shape):
             return None  # the variable stands outside a string: its value can change the shape
         try:
             check_query_shape(expr)
@@ -288,7 +289,7 @@ class _OptionTemplate:
         fixed: dict[int, str | None] = {}
         for i, lit in enumerate(raw):
             text = None if mentions(lit, name) else lit if "$" not in lit and "[[" not in lit else interpolate(lit, variables).text
-            if text is not None and not _fills_shape(text):
+            if text is not None and not fills_shape(text):
                 return None
             fixed[i] = text
         return cls(query, raw, fixed, selectors)
@@ -300,7 +301,7 @@ class _OptionTemplate:
             if text is None:
                 raw = self.raw[i]
                 text = texts[i] = done[raw] if raw in done else done.setdefault(raw, interpolate(raw, chosen).text)
-                if not _fills_shape(text):
+                if not fills_shape(text):
                     return None
         selectors = []
         for metric, matchers, reach in self.shape:
@@ -310,14 +311,6 @@ class _OptionTemplate:
                 selectors.append(Selector(metric, known, reach))
         # two literals may hold one value: the same selector once, as the full path has it
         return [SelectorUse(s, self.query.location, self.query.expr, option) for s in farthest(selectors)]
-
-
-# Where a selector may stand without a name (`{job=~".*"}`, `x or {…}`, `x > bool{…}`,
-# `group_left {…}`): a `{` after no name, or after a keyword. Such a selector needs a matcher that
-# cannot match the empty string — Prometheus refuses `{job=~".*"}` — and a stand-in never matches
-# it, so the shape would parse where the query does not: the full path reads these (rare) queries.
-# A superset (`x {…}` with a space too).
-_NAMELESS = re.compile(r"(?:^|[^\w:\s]|(?<![\w:])(?i:and|or|unless|bool|atan2|group_left|group_right))\s*\{")
 
 
 # A matcher `plain_matchers` wrote as equality, put back as the regex it was. Only the selectors
@@ -336,36 +329,15 @@ def _names_a_literal(facts: Analysis) -> bool:
                                    *(g.label for g in facts.groupings), *(m for g in facts.groupings for m in g.metrics)])
 
 
-def _fills_shape(literal: str) -> bool:
-    """Can the shape path take this (interpolated) literal? As `_by_shape` asks of every literal."""
-    return "\\" not in literal and "__name__" not in literal and _parses(literal)
-
-
 def mentions(expr: str, name: str) -> bool:
     """Does `expr` use the variable `name` (`$name`, `${name…}`, `[[name…]]`)? A prefix match over-counts
     (`$env` in `$environment`), which only ever means one more judgement, never a missed one."""
     return f"${name}" in expr or f"${{{name}" in expr or f"[[{name}" in expr
 
 
-def _parses(literal: str) -> bool:
-    """Does the parser accept `literal` as a regex matcher's value (escapes, RE2 syntax)? Remembered."""
-    ok = _LITERALS.get(literal)
-    if ok is None:
-        probe = f"vobs_probe{{vobs_probe=~{literal}}}"
-        try:
-            check_query_shape(probe)
-            parse_promql(probe)
-            ok = True
-        except (ValueError, RuntimeError):  # ParseError is a ValueError
-            ok = False
-        if len(_LITERALS) < _CACHE_LIMIT:
-            _LITERALS[literal] = ok
-    return ok
-
-
 def clear_caches() -> None:
     """Forget every parsed query, shape and literal (benchmarks measure cold runs)."""
-    _LITERALS.clear()
+    clear_literals()
     _clear_strings()
     analyse.cache_clear()
     extract.cache_clear()

@@ -31,6 +31,7 @@ from vertice_obs.metrics.interpolate import (
     variables_from_dashboard,
 )
 from vertice_obs.metrics.inventory import Query, inventory, sanitized_variables
+from vertice_obs.metrics.promql_shape import tree_without_values
 from vertice_obs.metrics.promql_text import (
     _LITERAL,
     ParseError,
@@ -317,11 +318,13 @@ def _le_finding(query: Query, dropped: LeDropped, backend: Backend | None) -> Fi
 
 
 def _parse(text: str) -> Any:
-    """The syntax tree, or None when the query does not parse (`promql/parse` reports that). Not
-    cached: each query is parsed once here, and keeping 16,384 syntax trees cost ~500 MB."""
+    """The syntax tree, or None when the query does not parse (`promql/parse` reports that): of its
+    shape where that tells the lints the same (`tree_without_values`: no regex to compile), else of
+    the query. Not cached: each query is parsed once here, and keeping 16,384 syntax trees cost ~500 MB."""
     try:
         check_query_shape(text)
-        return parse_promql(text)
+        tree = tree_without_values(text)
+        return tree if tree is not None else parse_promql(text)
     except (ParseError, ValueError, RuntimeError):
         return None
 

@@ -223,28 +223,6 @@ def _mask_strings(expr: str) -> tuple[str, list[str]] | None:
     return "".join(out), literals
 
 
-def plain_matchers(shape: str) -> tuple[str, frozenset[int]]:
-    """A masked shape (`_mask_strings`) with each regex matcher on a stand-in (`=~"vobs_lit_3"`,
-    `!~`) written as equality (`="vobs_lit_3"`, `!=`), and the indices of those stand-ins. The parser
-    compiles every regex matcher's value, a stand-in's too (~50 µs a matcher, most of a shape's
-    parse); a stand-in has nothing to compile, so the shape is parsed without, and its readers put
-    the regex back where the index says (`analysis`). Only the op changes: a stand-in is a valid
-    value either way, so the shape parses exactly when it did. Outside strings a `~` can only be
-    one of these ops (a shape has no comment: `_mask_strings` refuses them)."""
-    if "~" not in shape:
-        return shape, frozenset()
-    found: list[int] = []
-
-    def plain(match: re.Match[str]) -> str:
-        found.append(int(match.group(4)))
-        return f"{'=' if match.group(1) == '=' else '!='}{match.group(2)}"
-
-    return _REGEX_ON_STAND_IN.sub(plain, shape), frozenset(found)
-
-
-_REGEX_ON_STAND_IN = re.compile(r'([=!])~(\s*(["\'`])' + _LITERAL + r'(\d+)\3)')
-
-
 def _lexemes(text: str) -> Iterator[tuple[int, int | None, str]]:
     """Where `text`'s string literals and comments are, in order: (start, end, its first
     character — a quote, or `#`); a comment runs to the end of its line, and the scan stops at an
