@@ -9,7 +9,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from vertice_obs.metrics.promql_shape import plain_matchers, tree_without_values
+from vertice_obs.metrics.promql_shape import (
+    may_stand_nameless,
+    plain_matchers,
+    tree_without_values,
+)
 from vertice_obs.metrics.promql_text import (
     _mask_strings,
     check_query_shape,
@@ -110,3 +114,14 @@ _LINT_PIECES = st.sampled_from(['x_bucket{a=~"b"}', "y{job!~'c'}", 'z{instance="
 def test_any_query_gives_the_lints_the_facts_of_its_own_tree(query):
     from vertice_obs.metrics.lints import _parse, lint_facts
     assert lint_facts(_parse(query), query) == _lint_facts_in_full(query)
+
+
+@pytest.mark.parametrize("shape, nameless", [
+    ('x{a="vobs_lit_0"}', False), ('x {a="vobs_lit_0"}', False), ('sum(x:y_z{a="vobs_lit_0"})', False),
+    ('{a="vobs_lit_0"}', True), ('x / ({a="vobs_lit_0"})', True), ('x or {a="vobs_lit_0"}', True),
+    ('x OR{a="vobs_lit_0"}', True), ('x > bool {a="vobs_lit_0"}', True), ('x * on() group_right {a="vobs_lit_0"}', True),
+    ('x atan2 {a="vobs_lit_0"}', True), ('xor{a="vobs_lit_0"}', False), ('border {a="vobs_lit_0"}', False),
+    ('x + my_group_left{a="vobs_lit_0"}', False), ('x_and_bool{a="vobs_lit_0"}', False), ('émoji{a="vobs_lit_0"}', False),
+])
+def test_a_selector_that_may_stand_without_a_name_is_seen(shape, nameless):
+    assert may_stand_nameless(shape) is nameless

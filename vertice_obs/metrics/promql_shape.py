@@ -51,12 +51,21 @@ _REGEX_ON_STAND_IN = re.compile(r'([=!])~(\s*(["\'`])' + _LITERAL + r'(\d+)\3)')
 # cannot match the empty string — Prometheus refuses `{job=~".*"}` — and a stand-in never matches
 # it, so the shape would parse where the query does not: the full path reads these (rare) queries.
 # A superset (`x {…}` with a space too).
-_NAMELESS = re.compile(r"(?:^|[^\w:\s]|(?<![\w:])(?i:and|or|unless|bool|atan2|group_left|group_right))\s*\{")
+_KEYWORD_AT_END = re.compile(r"(?<![\w:])(?i:and|or|unless|bool|atan2|group_left|group_right)\Z")
+_KEYWORD_CHARS = 12  # the longest keyword, and the character before it
 
 
 def may_stand_nameless(shape: str) -> bool:
-    """May a selector of `shape` stand without a name (see `_NAMELESS`)?"""
-    return _NAMELESS.search(shape) is not None
+    """May a selector of `shape` stand without a name? Looked for at each `{` alone (one regex
+    search over the whole text tried its alternatives at every character: ~10 µs a query)."""
+    pieces = shape.split("{")
+    for before in pieces[:-1]:
+        before = before.rstrip()
+        if not before or not (before[-1].isalnum() or before[-1] in "_:"):
+            return True
+        if _KEYWORD_AT_END.search(before[-_KEYWORD_CHARS:]):  # the slice keeps the character before it
+            return True
+    return False
 
 
 def fills_shape(literal: str) -> bool:
