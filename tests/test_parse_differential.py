@@ -63,6 +63,20 @@ def vobs_parses(query: str) -> bool:
     return True
 
 
+def vobs_parses_as_validate_reads_it(query: str) -> bool:
+    """No `promql/parse` finding where `vobs validate` reads the query (`analysis.query_facts`: one
+    parse per query shape, its literals stand-ins), and a tree where its lints parse it."""
+    from vertice_obs.finding import Location
+    from vertice_obs.metrics.analysis import query_facts
+    from vertice_obs.metrics.inventory import Query
+    from vertice_obs.metrics.lints import _parse
+
+    facts = query_facts(Query(query, Location("d.json")), {})
+    parsed = not any(f.check == "promql/parse" for f in facts.findings)
+    assert parsed == (_parse(query) is not None), query
+    return parsed
+
+
 _NAME = st.sampled_from(["up", "http_requests_total", "node_cpu_seconds_total", "job:rate5m", "a_b", "x"])
 _LABEL = st.sampled_from(["job", "env", "le", "instance", "_x", "code"])
 _STRING = st.one_of(
@@ -147,8 +161,12 @@ NOT_CAUGHT = re.compile(r"missing unit character in duration|unexpected number .
 @example(query='up{a="[300y]"}[292y]')  # in a string: no duration
 @example(query="holt_winters(up[5m], 0.5, 0.5)")  # Prometheus 2's name, which promql-parser (0.12) does not know
 @example(query='holt_winters (up{a="holt_winters("}[5m:], 0.5, 0.5) # holt_winters(\n')
+@example(query='sum(rate({code=~".*"}[5m]))')  # no name, every matcher matches "": the shape path passed it
+@example(query='up or {job=""}')
 def test_vobs_refuses_what_prometheus_refuses_and_nothing_it_parses(server, query):
     error, ours = prometheus_refuses(server.url, query), vobs_parses(query)
+    # the same verdict where a validation reads the query: through its shape, and as the lints parse it
+    assert vobs_parses_as_validate_reads_it(query) == ours, query
     if error is None:
         assert ours, f"Prometheus parses {query!r}; vobs would report a false promql/parse error"
     elif ours:
