@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from chaos_fixtures import KILL_SWITCH_HTTP, LATENCY_HTTP, STREAM_P95
 from click.testing import CliRunner
 from prometheus_harness import PrometheusServer
 
@@ -25,7 +26,7 @@ from vertice_obs.simulator import Simulator
 
 REPO = Path(__file__).resolve().parent.parent
 # At --time-scale 0.05: 4 s per phase, ${window} 2 s (two scrapes at 1 s). Three steps in all.
-RUN = """\
+RUN = f"""\
 id: short-day
 title: A short Chaos Day
 owner: team-safety
@@ -41,27 +42,21 @@ scenarios:
       kind: latency
       steps: [100ms, 2s]
       hold: 80s
-      inject: {http: {method: POST, url: "${target}/fault/latency", json: {ms: "${step_ms}"}}}
-      revert: {http: {method: DELETE, url: "${target}/fault/latency"}}
+{LATENCY_HTTP}
     probes:
-      - id: stream-p95
-        title: Streaming p95 latency
-        query: histogram_quantile(0.95, sum by (le) (rate(maximus_streaming_latency_seconds_bucket[${window}])))
-        unit: s
-        threshold: {op: "<", value: 0.5}
+{STREAM_P95}
   - id: kill-switch
     title: Kill-switch activation
     fault:
       kind: kill-switch
       hold: 80s
-      inject: {http: {method: POST, url: "${target}/fault/kill-switch"}}
-      revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}}
+{KILL_SWITCH_HTTP}
     probes:
       - id: kill-switch-latency
         title: Kill-switch latency
         query: max(maximus_kill_switch_latency_milliseconds)
         unit: ms
-        threshold: {op: "<", value: 200}
+        threshold: {{op: "<", value: 200}}
 """
 ABORTED_AT_STEP_2 = "during the hold (fault injected) of streaming-latency 2s (step 2/2)"
 ABORTED_AT_STEP_1 = "during the hold (fault injected) of streaming-latency 100ms (step 1/2)"

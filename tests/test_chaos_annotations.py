@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from chaos_fixtures import LATENCY_HTTP, STREAM_P95
 from click.testing import CliRunner
 from grafana_standin import GrafanaStandIn
 from prometheus_harness import free_port, scraping
@@ -31,7 +32,7 @@ from vertice_obs.simulator import Simulator
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "glsa_wrongWrongWrong_0123456789"
 # At --time-scale 0.05: 4 s per phase, ${window} 2 s (two scrapes at 1 s). One step: about 13 s.
-DAY = """\
+DAY = f"""\
 id: ann-day
 title: Annotated day
 owner: team-safety
@@ -46,14 +47,9 @@ scenarios:
       kind: latency
       steps: [1s]
       hold: 80s
-      inject: {http: {method: POST, url: "${target}/fault/latency", json: {ms: "${step_ms}"}}}
-      revert: {http: {method: DELETE, url: "${target}/fault/latency"}}
+{LATENCY_HTTP}
     probes:
-      - id: stream-p95
-        title: Streaming p95 latency
-        query: histogram_quantile(0.95, sum by (le) (rate(maximus_streaming_latency_seconds_bucket[${window}])))
-        unit: s
-        threshold: {op: "<", value: 0.5}
+{STREAM_P95}
 """
 ESGT = ["maximus-esgt-coherence", "maximus-esgt-ignition"]  # the esgt narrative's dashboards in exports/
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from chaos_fixtures import LATENCY_HTTP, STREAM_P95
 from click.testing import CliRunner
 from prometheus_harness import scraping
 
@@ -28,7 +29,7 @@ from vertice_obs.cli import cli
 from vertice_obs.simulator import Simulator
 
 # At --time-scale 0.05: baseline and hold 4 s, recover 8 s, ${window} and settle 2 s (two scrapes at 1 s).
-RUN = """\
+RUN = f"""\
 id: cut-day
 title: A day stopped mid-step
 owner: team-cockpit
@@ -42,16 +43,11 @@ scenarios:
       kind: latency
       steps: [2s]
       hold: 80s
-      inject: {http: {method: POST, url: "${target}/fault/latency", json: {ms: "${step_ms}"}}}
-      revert: {http: {method: DELETE, url: "${target}/fault/latency"}}
+{LATENCY_HTTP}
     probes:
-      - id: stream-p95
-        title: Streaming p95 latency
-        query: histogram_quantile(0.95, sum by (le) (rate(maximus_streaming_latency_seconds_bucket[${window}])))
-        unit: s
-        threshold: {op: "<", value: 0.5}
+{STREAM_P95}
     expectations:
-      - {probe: stream-p95, phase: recover, holds: true, why: "back under budget once reverted"}
+      - {{probe: stream-p95, phase: recover, holds: true, why: "back under budget once reverted"}}
 """
 
 

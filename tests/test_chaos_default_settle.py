@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from chaos_fixtures import LATENCY_HTTP, STREAM_P95
 from click.testing import CliRunner
 from prometheus_harness import scraping
 
@@ -24,7 +25,7 @@ from vertice_obs.simulator import Simulator
 
 # No `settle`. At --time-scale 0.05: baseline, hold and recover 8 s; scraped every 1 s, so ${window}
 # is 4 s. 2 s of injected latency breaks the stream's 0.5 s budget for as long as the window holds it.
-RUN = """\
+RUN = f"""\
 id: no-settle
 title: No settle given
 owner: team-cockpit
@@ -37,16 +38,11 @@ scenarios:
       kind: latency
       steps: [2s]
       hold: 160s
-      inject: {http: {method: POST, url: "${target}/fault/latency", json: {ms: "${step_ms}"}}}
-      revert: {http: {method: DELETE, url: "${target}/fault/latency"}}
+{LATENCY_HTTP}
     probes:
-      - id: stream-p95
-        title: Streaming p95 latency
-        query: histogram_quantile(0.95, sum by (le) (rate(maximus_streaming_latency_seconds_bucket[${window}])))
-        unit: s
-        threshold: {op: "<", value: 0.5}
+{STREAM_P95}
     expectations:
-      - {probe: stream-p95, phase: fault, breaks: true, why: "2 s of latency breaks the budget: accepted"}
+      - {{probe: stream-p95, phase: fault, breaks: true, why: "2 s of latency breaks the budget: accepted"}}
 """
 
 

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from chaos_fixtures import LATENCY_HTTP, STREAM_P95
 from click.testing import CliRunner
 from prometheus_harness import scraping
 from test_chaos_curve import stepped
@@ -92,7 +93,7 @@ def test_a_journal_with_bad_bucket_bounds_is_one_line(tmp_path, buckets, said):
     assert result.stderr == f"vobs: error: {tmp_path / 'j.json'}: malformed journal: {said}\n"
 
 
-DAY = """\
+DAY = f"""\
 id: est-day
 title: Estimated day
 owner: team-cockpit
@@ -106,19 +107,14 @@ scenarios:
       kind: latency
       steps: [1s]
       hold: 80s
-      inject: {http: {method: POST, url: "${target}/fault/latency", json: {ms: "${step_ms}"}}}
-      revert: {http: {method: DELETE, url: "${target}/fault/latency"}}
+{LATENCY_HTTP}
     probes:
-      - id: stream-p95
-        title: Streaming p95 latency
-        query: histogram_quantile(0.95, sum by (le) (rate(maximus_streaming_latency_seconds_bucket[${window}])))
-        unit: s
-        threshold: {op: "<", value: 0.5}
+{STREAM_P95}
       - id: coherence
         title: ESGT coherence
         query: avg(maximus_esgt_coherence)
         unit: ratio
-        threshold: {op: ">", value: 0.6}
+        threshold: {{op: ">", value: 0.6}}
 """
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from chaos_fixtures import KILL_SWITCH_PROBE
 from click.testing import CliRunner
 from prometheus_harness import scraping
 
@@ -23,7 +24,7 @@ from vertice_obs.cli import cli
 from vertice_obs.simulator import Simulator
 
 # At --time-scale 0.05: 4 s per phase. The fault is a file's content, set and cleared by commands.
-DAY = """\
+DAY = f"""\
 id: cmd-day
 title: Command faults
 owner: sre
@@ -36,14 +37,10 @@ scenarios:
     fault:
       kind: kill-switch
       hold: 80s
-      inject: {command: [sh, -c, "echo on > STATE"]}
-      revert: {command: [sh, -c, "echo reverting > STATE; sleep 3; echo off > STATE"]}
+      inject: {{command: [sh, -c, "echo on > STATE"]}}
+      revert: {{command: [sh, -c, "echo reverting > STATE; sleep 3; echo off > STATE"]}}
     probes:
-      - id: ks
-        title: Kill-switch latency
-        query: max(maximus_kill_switch_latency_milliseconds)
-        unit: ms
-        threshold: {op: "<", value: 200}
+{KILL_SWITCH_PROBE}
 """
 
 

@@ -10,13 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
+from chaos_fixtures import KILL_SWITCH_PROBE
 from click.testing import CliRunner
 from prometheus_harness import scraping
 
 from vertice_obs.cli import cli
 from vertice_obs.simulator import Simulator
 
-DAY = """\
+DAY = f"""\
 id: name-day
 title: Journal names
 owner: sre
@@ -29,14 +30,10 @@ scenarios:
     fault:
       kind: kill-switch
       hold: 20s
-      inject: {command: [sh, -c, "echo on > STATE"]}
-      revert: {command: [sh, -c, "echo off > STATE"]}
+      inject: {{command: [sh, -c, "echo on > STATE"]}}
+      revert: {{command: [sh, -c, "echo off > STATE"]}}
     probes:
-      - id: ks
-        title: Kill-switch latency
-        query: max(maximus_kill_switch_latency_milliseconds)
-        unit: ms
-        threshold: {op: "<", value: 200}
+{KILL_SWITCH_PROBE}
 """
 
 

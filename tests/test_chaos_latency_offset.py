@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from chaos_fixtures import LATENCY_HTTP, STREAM_P95
 from click.testing import CliRunner
 from victoria_harness import VictoriaMetricsServer
 
@@ -24,7 +25,7 @@ from vertice_obs.simulator import Simulator
 
 REPO = Path(__file__).resolve().parent.parent
 # At --time-scale 0.05: 4 s per phase, ${window} 2 s (two scrapes at 1 s).
-RUN = """\
+RUN = f"""\
 id: late-data
 title: Latency against a backend that serves late
 owner: team-safety
@@ -40,14 +41,9 @@ scenarios:
       kind: latency
       steps: [2s]
       hold: 80s
-      inject: {http: {method: POST, url: "${target}/fault/latency", json: {ms: "${step_ms}"}}}
-      revert: {http: {method: DELETE, url: "${target}/fault/latency"}}
+{LATENCY_HTTP}
     probes:
-      - id: stream-p95
-        title: Streaming p95 latency
-        query: histogram_quantile(0.95, sum by (le) (rate(maximus_streaming_latency_seconds_bucket[${window}])))
-        unit: s
-        threshold: {op: "<", value: 0.5}
+{STREAM_P95}
 """
 OFFSET = 10.0
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from chaos_fixtures import KILL_SWITCH_PROBE
 from click.testing import CliRunner
 from prometheus_harness import scraping
 
@@ -32,7 +33,7 @@ from vertice_obs.simulator import Simulator
 
 # At --time-scale 0.05: 4 s per phase. The fault is a file's content; the revert fails while LOCK
 # exists, or (FAILS) its first FAILS attempts.
-DAY = """\
+DAY = f"""\
 id: revert-day
 title: A revert that fails
 owner: sre
@@ -45,14 +46,10 @@ scenarios:
     fault:
       kind: kill-switch
       hold: 80s
-      inject: {command: [sh, -c, "echo on > STATE"]}
-      revert: {command: [sh, -c, REVERT]}
+      inject: {{command: [sh, -c, "echo on > STATE"]}}
+      revert: {{command: [sh, -c, REVERT]}}
     probes:
-      - id: ks
-        title: Kill-switch latency
-        query: max(maximus_kill_switch_latency_milliseconds)
-        unit: ms
-        threshold: {op: "<", value: 200}
+{KILL_SWITCH_PROBE}
 """
 FLAKY = "n=$(cat COUNT 2>/dev/null || echo 0); echo $((n + 1)) > COUNT; [ $n -ge FAILS ] && echo off > STATE"
 LOCKED = "if [ -e LOCK ]; then echo db locked >&2; exit 1; fi; echo off > STATE"

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import requests
+from chaos_fixtures import KILL_SWITCH_HTTP
 from click.testing import CliRunner
 from prometheus_harness import scraping
 
@@ -24,7 +25,7 @@ from vertice_obs.cli import cli
 from vertice_obs.simulator import Simulator
 
 # At --time-scale 0.05: baseline and recover 4 s, the kill switch held 2 s.
-RUN = """\
+RUN = f"""\
 id: short-hold
 title: A hold shorter than the settle time
 owner: team-safety
@@ -37,13 +38,12 @@ scenarios:
     fault:
       kind: kill-switch
       hold: 40s
-      inject: {http: {method: POST, url: "${target}/fault/kill-switch"}}
-      revert: {http: {method: DELETE, url: "${target}/fault/kill-switch"}}
+{KILL_SWITCH_HTTP}
     probes:
       - id: coherence
         query: avg(maximus_esgt_coherence)
         unit: ratio
-        threshold: {op: ">", value: 0.6}
+        threshold: {{op: ">", value: 0.6}}
 """
 SETTLE = timedelta(seconds=60)  # 3 s at 0.05: longer than the 2 s hold, shorter than baseline and recover
 

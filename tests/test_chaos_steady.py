@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from chaos_fixtures import LATENCY_HTTP
 from click.testing import CliRunner
 from prometheus_harness import scraping
 from waiting import until
@@ -25,7 +26,7 @@ SPIKES = "maximus_dopamine_spike_events_total"
 HISTORY = 30  # samples Prometheus holds before the checks: enough to tell (MIN_SAMPLES is 10)
 # Probes of known shape, whatever the simulator's chance: `time() % 4` swings 0 → 4 every 4 s, so
 # `< 2` breaches about half the samples; `+ 1` never breaches `> 0`; `/ 0 * 0` is NaN throughout.
-DAY = """\
+DAY = f"""\
 id: steady
 title: Steady or not
 owner: team-cockpit
@@ -39,12 +40,11 @@ scenarios:
       kind: latency
       steps: [2s]
       hold: 160s
-      inject: {http: {method: POST, url: "${target}/fault/latency", json: {ms: "${step_ms}"}}}
-      revert: {http: {method: DELETE, url: "${target}/fault/latency"}}
+{LATENCY_HTTP}
     probes:
-      - {id: swinging, title: Swinging, query: "sum(maximus_dopamine_level) * 0 + (time() % 4)", unit: s, threshold: {op: "<", value: 2}}
-      - {id: steady, title: Steady, query: "sum(maximus_dopamine_level) * 0 + 1", unit: ratio, threshold: {op: ">", value: 0}}
-      - {id: nan, title: NaN, query: "sum(maximus_dopamine_level) / 0 * 0", unit: ratio, threshold: {op: ">", value: 0.6}}
+      - {{id: swinging, title: Swinging, query: "sum(maximus_dopamine_level) * 0 + (time() % 4)", unit: s, threshold: {{op: "<", value: 2}}}}
+      - {{id: steady, title: Steady, query: "sum(maximus_dopamine_level) * 0 + 1", unit: ratio, threshold: {{op: ">", value: 0}}}}
+      - {{id: nan, title: NaN, query: "sum(maximus_dopamine_level) / 0 * 0", unit: ratio, threshold: {{op: ">", value: 0.6}}}}
 """
 
 

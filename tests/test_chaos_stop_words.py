@@ -17,6 +17,7 @@ import time
 
 import pytest
 import requests
+from chaos_fixtures import LATENCY_HTTP, STREAM_P95
 from click.testing import CliRunner
 from prometheus_harness import scraping
 
@@ -27,7 +28,7 @@ from vertice_obs.cli import cli
 from vertice_obs.simulator import Simulator
 
 # At --time-scale 0.05: every phase 3 s, settle and ${window} 2 s (two scrapes at 1 s).
-DAY = """\
+DAY = f"""\
 id: words-day
 title: Words of a stop
 owner: sre
@@ -41,14 +42,9 @@ scenarios:
       kind: latency
       steps: [1s]
       hold: 60s
-      inject: {http: {method: POST, url: "${target}/fault/latency", json: {ms: "${step_ms}"}}}
-      revert: {http: {method: DELETE, url: "${target}/fault/latency"}}
+{LATENCY_HTTP}
     probes:
-      - id: stream-p95
-        title: Streaming p95 latency
-        query: histogram_quantile(0.95, sum by (le) (rate(maximus_streaming_latency_seconds_bucket[${window}])))
-        unit: s
-        threshold: {op: "<", value: 0.5}
+{STREAM_P95}
 """
 
 

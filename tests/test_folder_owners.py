@@ -292,7 +292,7 @@ def test_an_update_s_record_never_answered_is_no_folder_of_unknown_outcome():
     """The record is written before the update: when it goes unanswered the update was not sent, so the
     folder is not one Grafana "may have made" (a write of unknown outcome), but one not renamed."""
     from vertice_obs.grafana.answers import DestinationError
-    from vertice_obs.grafana.folder_writes import _intent
+    from vertice_obs.grafana.folder_writes import _intent, is_unsure_record
     from vertice_obs.grafana.publish import PublishPlan
 
     class Ledger:
@@ -304,3 +304,7 @@ def test_an_update_s_record_never_answered_is_no_folder_of_unknown_outcome():
         _intent(plan, WANT, "abc")
     assert not raised.value.unknown and str(raised.value).endswith("so it was not renamed or moved (vobs records it "
                                                                    "first)")
+    # the one test publish's text, JSON and exit code use: that error, not any other failure, unanswered or not
+    assert is_unsure_record(raised.value)
+    assert not is_unsure_record(DestinationError("no answer", unanswered=True, unknown=True))
+    assert not is_unsure_record(DestinationError("refused", 403))

@@ -26,7 +26,7 @@ from vertice_obs.grafana.markdown import (
     diff_comment,
     publish_summary,
 )
-from vertice_obs.guard.markdown import WORD_JOINER, md, md_html, md_paragraph
+from vertice_obs.guard.markdown import WORD_JOINER, md, md_code, md_html, md_paragraph
 from vertice_obs.guard.text import escape
 
 TOKEN = "glsa_standin_token"
@@ -433,3 +433,15 @@ def test_a_uid_in_code_is_left_whole_to_be_copied():
     for code in ("<code>gh-12</code>", "<code>gh-7</code>", "<code>gh-1a2b</code>"):
         assert code in summary, summary
     assert f"GH-{WJ}12" in summary and f"GH-{WJ}7" in summary
+
+
+def test_md_code_is_the_one_code_span():
+    """`md_code`: the `<code>` element every uid, path and command goes in — `#12` and `gh-12` left whole
+    (copied, never linked), `<`/`&` still escaped (`md_html`'s in a `<summary>`), cut at `limit`, our own
+    `prefix` written as is."""
+    assert md_code("fix #12 gh-3") == "<code>fix #12 gh-3</code>"
+    assert md_code("a<b & c|d") == "<code>a&lt;b &amp; c\\|d</code>" == f"<code>{md('a<b & c|d', code=True)}</code>"
+    assert md_code("a<b>&#12", in_html=True) == "<code>a&lt;b&gt;&amp;#12</code>"
+    assert md_code("@team") == f"<code>@{WORD_JOINER}team</code>"
+    assert md_code("x" * 70, 60) == f"<code>{'x' * 59}…</code>"
+    assert md_code("gh-12", 60, prefix="vobs pull --uid ") == "<code>vobs pull --uid gh-12</code>"

@@ -263,8 +263,6 @@ def write_report(journal: dict[str, Any], out: Path, source: str = "journal",
     return [out / "report.md", out / "report.html", *written]
 
 
-
-
 def fails_on(journal: dict[str, Any], level: str) -> str | None:
     """Why `--fail-on level` fails the report of `journal` (checked: `write_report` read it), or None.
     `incomplete`: the run did not complete (failed, aborted, killed); `breach`: that, or a finding of

@@ -30,7 +30,6 @@ from vertice_obs.cli.grafana_report import (
     table,
     unrecorded_folder_lines,
     unsure_lines,
-    unsure_record,
     written_folders,
 )
 from vertice_obs.cli.grafana_report import show as _show
@@ -357,6 +356,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     broken: list = []  # (folder, error) of each folder whose write failed, as they fail
     lacking: list = []  # (folder, error) of each folder in Grafana whose record as this project's failed
     results = None
+    from vertice_obs.grafana.folder_writes import is_unsure_record
     from vertice_obs.grafana.playlist_report import tally_of
     from vertice_obs.grafana.playlists import execute_playlists
 
@@ -427,7 +427,7 @@ def _publish(ctx, grafana_url, grafana_token, org_id, narratives, uids, since, d
     # …and so may a record never answered: a folder's, sent before its update (then not sent: `broken`), an adopted
     # folder's or a playlist's (`record_unknown`)
     unsure = any(r.status == UNKNOWN for r in [*results, *played]) or bool(unsure_folders) or any(
-        unsure_record(e) for _f, e in broken) or any(e.unknown for _f, e in lacking) or any(
+        is_unsure_record(e) for _f, e in broken) or any(e.unknown for _f, e in lacking) or any(
         p.record_unknown for p in played)
     if stop is not None:  # one line: the cause, what was written before it; running again cannot help
         say_error(stopped_line(stop, written, sum(r.stop is not None for r in results), sum(held), unlisted, lacking))

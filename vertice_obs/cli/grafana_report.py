@@ -69,10 +69,10 @@ def failed_folders_json(broken, updates) -> dict[str, list[dict[str, object]]]:
     """`failed_folders` in publish's `--format json`, when some: (folder, error) of each whose create, rename or move
     failed — `"record_unknown": true` on one whose update was not sent because its record, written first, was never
     answered (`folder_writes.UnsureRecord`): as it was, its record perhaps in Grafana."""
-    from vertice_obs.grafana.folder_writes import UnsureRecord
+    from vertice_obs.grafana.folder_writes import is_unsure_record
 
     return {"failed_folders": [{**folders_json([f], updates)[0], "error": str(e),
-                                **({"record_unknown": True} if isinstance(e, UnsureRecord) else {})}
+                                **({"record_unknown": True} if is_unsure_record(e) else {})}
                                for f, e in broken]} if broken else {}
 
 
@@ -127,11 +127,11 @@ def not_published(dashboards, playlists, dry_run: bool = False, advised=None, re
 
 def unsure_record(error) -> str:
     """` (its record, sent first, was never answered: …)` after the uid of a folder not renamed or moved because its
-    record went unanswered (`folder_writes.UnsureRecord`): the folder is as it was, the record may be in Grafana."""
-    from vertice_obs.grafana.folder_writes import UnsureRecord
+    record went unanswered (`folder_writes.is_unsure_record`): the folder is as it was, the record may be in Grafana;
+    "" for any other error."""
+    from vertice_obs.grafana.folder_writes import is_unsure_record
 
-    return " (its record, sent first, was never answered: Grafana may have saved it)" if isinstance(
-        error, UnsureRecord) else ""
+    return " (its record, sent first, was never answered: Grafana may have saved it)" if is_unsure_record(error) else ""
 
 
 STOPPED = "not published (stopped)"  # a write a stop kept back, in the text tally

@@ -160,11 +160,11 @@ def advice(lost: Sequence[OrphanFolder], where: str) -> str:
 
 def markdown(lost: Sequence[OrphanFolder]) -> str:
     """The step summary's paragraph of orphaned folders, "" when there are none."""
-    from vertice_obs.guard.markdown import md
+    from vertice_obs.guard.markdown import md, md_code
 
     if not lost:
         return ""
-    named = ", ".join(f"{md(o.path, 150)} <code>{md(o.uid, 60, code=True)}</code> ({o.contents})"
+    named = ", ".join(f"{md(o.path, 150)} {md_code(o.uid, 60)} ({o.contents})"
                       for o in lost[:50]) + (f", and {len(lost) - 50} more" if len(lost) > 50 else "")
     return (f"**Orphaned: {_plural(len(lost), 'folder')} of this project left in Grafana and needed by no narrative's "
             "folder path** (vobs deletes nothing; delete each you no longer want in Grafana — deleting a folder "

@@ -74,13 +74,13 @@ def tally(rows: Sequence[dict[str, Any]]) -> str:
 
 def markdown(rows: Sequence[dict[str, Any]]) -> str:
     """A `Folders` section for the pull-request comment: the shown rows; "" when there are none."""
-    from vertice_obs.guard.markdown import md
+    from vertice_obs.guard.markdown import md, md_code
 
     rows = shown(rows)
     if not rows:
         return ""
     lines = ["", f"**Folders:** {tally(rows)}", "", "| Folder | uid | Change | Detail |", "|---|---|---|---|"]
-    lines += [f"| {md(r['title'], 150)} | <code>{md(r['uid'], 60, code=True)}</code> | "
+    lines += [f"| {md(r['title'], 150)} | {md_code(r['uid'], 60)} | "
               f"{'⚠️ drifted' if r['drifted'] else md(r['status'], 40)} | {md('; '.join(r['changes']), 500)} |"
               for r in rows]
     return "\n".join(lines + ["", ""])

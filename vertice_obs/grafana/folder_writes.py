@@ -23,6 +23,12 @@ class UnsureRecord(DestinationError):
     was — failed, not of unknown outcome — but the record may be in Grafana (publish's JSON: `record_unknown`)."""
 
 
+def is_unsure_record(error: BaseException) -> bool:
+    """Whether a folder's failed write is one not sent because its record went unanswered (`UnsureRecord`): the
+    folder is as it was, but its record may be in Grafana — the one test publish's text, JSON and exit code use."""
+    return isinstance(error, UnsureRecord)
+
+
 def write_folders(plan: Any, target: Any, commit: str, on_folder: Callable[[Folder], None] | None = None,
                   on_failed: Callable[[Folder, DestinationError], None] | None = None,
                   on_unrecorded: Callable[[Folder, DestinationError], None] | None = None

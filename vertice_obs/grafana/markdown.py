@@ -29,7 +29,7 @@ from vertice_obs.grafana.diff import (
 from vertice_obs.grafana.folders import Folder
 from vertice_obs.grafana.publish import advice
 from vertice_obs.grafana.survey import unrecorded_note
-from vertice_obs.guard.markdown import md, md_html
+from vertice_obs.guard.markdown import md, md_code, md_html
 
 COMMENT_LIMIT = 65_536  # GitHub: the largest issue or pull-request comment body
 SUMMARY_LIMIT = 1_048_576  # GitHub: the largest $GITHUB_STEP_SUMMARY of one step (1 MiB)
@@ -143,11 +143,11 @@ def _details(e: DiffEntry, max_changes: int) -> str:
              f"{_KIND_LABEL[e.kind]}, {_plural(len(d.changes), 'change')}</summary>", ""]
     if e.kind == DRIFTED:
         lines += ["Edited in Grafana since vobs last published it (or never published by vobs): `vobs publish` "
-                  f"skips it without `--force`; <code>vobs pull --uid {md(d.uid, 60, code=True)}</code> brings the edit "
+                  f"skips it without `--force`; {md_code(d.uid, 60, prefix='vobs pull --uid ')} brings the edit "
                   "back for review.", ""]
     lines += [f"- {md(change, CHANGE_LIMIT)}" for change in shown]
     if len(d.changes) > len(shown):
-        lines.append(f"- … and {len(d.changes) - len(shown)} more: <code>vobs diff --uid {md(d.uid, 60, code=True)}</code> "
+        lines.append(f"- … and {len(d.changes) - len(shown)} more: {md_code(d.uid, 60, prefix='vobs diff --uid ')} "
                      "lists them all")
     return "\n".join([*lines, "", "</details>", ""])
 
@@ -209,7 +209,7 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
             if extra in statuses:
                 counts += f", {statuses.count(extra)} {extra}"
         title = f"### vobs publish: {counts}"
-    at_commit = f" at commit <code>{md(commit, 40, code=True)}</code>" if commit not in ("", "unknown") and not dry_run else ""
+    at_commit = f" at commit {md_code(commit, 40)}" if commit not in ("", "unknown") and not dry_run else ""
     where = f"{'Planned against' if dry_run else 'To'} {md(against, 200)}{at_commit}."
     head = [PUBLISH_MARKER, title, "", where, ""]
     unsure = sum(e.status == "unknown" for e in ordered)  # a write never answered: Grafana may have applied it
@@ -217,13 +217,13 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
         head += [f"**{_plural(unsure, 'dashboard')} of unknown outcome.** The write was sent and never "
                  "answered: Grafana may have saved it; run `vobs diff` to see, then `vobs publish` again to finish.", ""]
     if unsure_folders and not dry_run:
-        named = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60, code=True)}</code>" for f in unsure_folders[:50])
+        named = ", ".join(f"{md(f.title, 120)} {md_code(f.uid, 60)}" for f in unsure_folders[:50])
         more = f", and {len(unsure_folders) - 50} more" if len(unsure_folders) > 50 else ""
         head += [f"**{_plural(len(unsure_folders), 'folder')} of unknown outcome:** {named}{more}. The write was sent "
                  "and never answered: Grafana may have made it. The dashboards into it were not sent; run `vobs diff` "
                  "to see, then `vobs publish` again to finish.", ""]
     if broken and not dry_run:
-        named = "; ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60, code=True)}</code>: {md(why, 300)}" for f, why, _ in broken[:50])
+        named = "; ".join(f"{md(f.title, 120)} {md_code(f.uid, 60)}: {md(why, 300)}" for f, why, _ in broken[:50])
         more = f"; and {len(broken) - 50} more" if len(broken) > 50 else ""
         remedies = list(dict.fromkeys(md(r, 300) for _, _, r in broken if r))
         then = " ".join(r[:1].upper() + r[1:] + "." for r in remedies) if remedies else "Then `vobs publish` again."
@@ -237,17 +237,17 @@ def publish_summary(entries: Sequence[PublishEntry], against: str, base_url: str
                                 remedies=[e.remedy for e in not_published]))
         head += [f"**{_plural(len(not_published), 'dashboard')} not published.** {then[:1].upper()}{then[1:]}.", ""]
     if folders:
-        made = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60, code=True)}</code>" for f in folders[:50])
+        made = ", ".join(f"{md(f.title, 120)} {md_code(f.uid, 60)}" for f in folders[:50])
         more = f", and {len(folders) - 50} more" if len(folders) > 50 else ""
         head += [f"{'Folders to create' if dry_run else 'Folders created'}: {made}{more}.", ""]
     if adopted:
-        named = ", ".join(f"{md(f.title, 120)} <code>{md(f.uid, 60, code=True)}</code>" for f in adopted[:50])
+        named = ", ".join(f"{md(f.title, 120)} {md_code(f.uid, 60)}" for f in adopted[:50])
         more = f", and {len(adopted) - 50} more" if len(adopted) > 50 else ""
         head += [f"{'Folders to adopt' if dry_run else 'Folders adopted'} (recorded as this project's: no record said "
                  f"whose they were): {named}{more}.", ""]
     if backups[1]:
         head += [f"The live JSON of the {_plural(backups[1], 'dashboard')} it replaced is backed up in "
-                 f"<code>{md(backups[0], 300, code=True)}</code> on the machine that ran it.", ""]
+                 f"{md_code(backups[0], 300)} on the machine that ran it.", ""]
     if orphans:  # vobs deletes nothing: said where the reviewer reads, as the text table says it
         named = ", ".join(f"{_dashboard(title, uid)} in {md(folder, 120) if folder else 'the General folder'}"
                           for uid, title, folder in orphans[:50])
@@ -285,7 +285,7 @@ def _url(uid: str, base_url: str | None) -> str:
     base = (base_url or "").rstrip("/")
     if base and _LINKABLE.fullmatch(base):
         return f"[{md(path, 60)}]({base}{path})"
-    return f"<code>{md(path, 60, code=True)}</code>" if base_url is not None else "—"
+    return md_code(path, 60) if base_url is not None else "—"
 
 
 # --- shared ---------------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def _dashboard(title: str, uid: str, summary: bool = False) -> str:
     HTML block where Markdown is not read (`md_html`)."""
     text = md_html if summary else md
     name = text(title, TITLE_LIMIT) or "(untitled)"
-    return f"{'<b>' + name + '</b>' if summary else name} <code>{text(uid, 60, code=True)}</code>"
+    return f"{'<b>' + name + '</b>' if summary else name} {md_code(uid, 60, in_html=summary)}"
 
 
 def _fit(pieces: Sequence[str], budget: int, overhead: int = 0) -> tuple[int, int]:

@@ -49,7 +49,7 @@ def diff_entry(a: PlaylistAction) -> dict[str, Any]:
 def markdown(rows: Sequence[tuple[str, str, str, str]], publish: bool = False) -> str:
     """A `Playlists` section for the pull-request comment (only what changes) or the publish summary
     (every playlist): rows of (narrative, name, status, detail). Empty when there is nothing to say."""
-    from vertice_obs.guard.markdown import md
+    from vertice_obs.guard.markdown import md, md_code
 
     shown = [r for r in rows if publish or r[2] != "unchanged"]
     if not shown:
@@ -60,7 +60,7 @@ def markdown(rows: Sequence[tuple[str, str, str, str]], publish: bool = False) -
               "answered: Grafana may have saved it; run `vobs diff` to see, then `vobs publish` again to finish "
               "(it reads the playlist there and makes no second one).", ""] if unsure else []
     lines += ["| Playlist | Narrative | " + ("Result" if publish else "Change") + " | Detail |", "|---|---|---|---|"]
-    lines += [f"| {md(name, 150) or '(untitled)'} | <code>{md(narrative, 60, code=True)}</code> | {md(status, 40)} | "
+    lines += [f"| {md(name, 150) or '(untitled)'} | {md_code(narrative, 60)} | {md(status, 40)} | "
               f"{md(detail, 500)} |" for narrative, name, status, detail in shown]
     if quiet:
         lines += ["", f"{quiet} unchanged playlist(s) not listed."]

@@ -47,8 +47,8 @@ WORD_JOINER = "\u2060"
 _PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 # What GitHub would turn into a link, a mention or an issue reference: `://`, a bare `www.`, `@`,
 # `#1`, `GH-1` — broken by a word joiner after it (before the digit: GitHub's references are ASCII digits).
-# Inside a `<code>` element GitHub links no reference (its filters skip code, `code=True`): a uid or a command
-# there is copied, and must be the uid — `vobs pull --uid gh-12`, not one with a word joiner in it.
+# Inside a `<code>` element GitHub links no reference (its filters skip code; `md_code`, `code=True`): a uid or a
+# command there is copied, and must be the uid — `vobs pull --uid gh-12`, not one with a word joiner in it.
 _LINKS = r":(?=//)|(?<![a-z0-9])www(?=\.)|@"
 _LINKING = rf"{_LINKS}|#(?=[0-9])|gh-(?=[0-9])"
 _REST = r"(?P<run>\*+|_+|~+)|(?P<ch>[\\`\[\]|$<&!])"
@@ -96,6 +96,14 @@ def md_html(text: object, limit: int | None = 300, code: bool = False) -> str:
     as `md`'s); one line, cut at `limit`."""
     tokens = _HTML_CODE_TOKENS if code else _HTML_TOKENS
     return tokens.sub(lambda m: m.group(0) + WORD_JOINER, html.escape(_shown(text, limit), quote=False))
+
+
+def md_code(text: object, limit: int | None = 300, in_html: bool = False, prefix: str = "") -> str:
+    """`text` as a `<code>` element: `md(…, code=True)` inside it (`in_html`: `md_html`'s, for a raw HTML
+    block such as a `<summary>`), so a uid or a command keeps its `#12`/`gh-12` whole — GitHub links no
+    reference in code, and the reader copies it — while `<`, `&` and mentions are still made inert.
+    `prefix`: our own text (a command such as `vobs pull --uid `), written as is before the escaped one."""
+    return f"<code>{prefix}{(md_html if in_html else md)(text, limit, code=True)}</code>"
 
 
 _BLOCK_START = re.compile(r"^(?:[#>+=-]|\d+(?=[.)]))")
