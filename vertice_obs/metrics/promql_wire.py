@@ -114,10 +114,6 @@ def looks_like_html(body: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<"))
 
 
-
-
-
-
 def balanced_or(terms: list[str]) -> str:
     """`terms` joined by `or` as a balanced tree: `(a or b) or (c or d)`. Prometheus evaluates a
     binary `or` by hashing its left side's label sets, so a left-deep chain of n terms re-hashes
