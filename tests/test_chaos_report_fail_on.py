@@ -1,6 +1,7 @@
 """`vobs chaos report --fail-on`: CI gates a Chaos Day on its report. The default stays exit 0
 whatever the run found; `incomplete` exits 1 for a run that did not complete, `breach` for that or
-a budget breached that no expectation accepted (or a recovery slower than its budget). The report is
+a budget breached that no expectation accepted (or a recovery slower than its budget), `warning` for
+that or a breach an expectation demanded that did not come. The report is
 written either way, and stderr says in one line why the exit is 1."""
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ JOURNALS = {
 }
 INCOMPLETE = {"failed", "aborted", "killed"}
 BREACH = {"breach", "slow-recovery"} | INCOMPLETE
+WARNING = {"no-breach-came"} | BREACH
 
 
 def report(tmp_path, name: str, *flags: str):
@@ -59,7 +61,7 @@ def test_the_default_exits_0_whatever_the_run_found(tmp_path, name):
     assert report(tmp_path, name, "--fail-on", "never").exit_code == 0
 
 
-@pytest.mark.parametrize("level, failing", [("incomplete", INCOMPLETE), ("breach", BREACH)])
+@pytest.mark.parametrize("level, failing", [("incomplete", INCOMPLETE), ("breach", BREACH), ("warning", WARNING)])
 @pytest.mark.parametrize("name", sorted(JOURNALS))
 def test_each_level_exits_1_exactly_when_its_condition_holds(tmp_path, name, level, failing):
     result = report(tmp_path, name, "--fail-on", level)
@@ -78,6 +80,8 @@ def test_stderr_says_why_in_one_line(tmp_path):
     # the line before is the report's own: where and why the run stopped
     assert aborted[0].startswith("The run was aborted ")
     assert aborted[1:] == ["vobs: the run was aborted; --fail-on incomplete"]
+    assert report(tmp_path, "no-breach-came", "--fail-on", "warning").stderr == (
+        "vobs: 1 breach expected and not seen (p95 in the fault phase of lat 1s); --fail-on warning\n")
     assert report(tmp_path, "killed", "--fail-on", "breach").stderr.splitlines()[-1] == (
         "vobs: the run did not complete (its journal still says running: the process died?); --fail-on breach")
 
@@ -97,13 +101,13 @@ def test_a_bad_level_is_clicks_one_line_error(tmp_path):
     result = CliRunner().invoke(cli, ["chaos", "report", str(tmp_path / "j.json"), "--fail-on", "error"])
     assert result.exit_code == 2
     assert result.stderr == ("vobs: error: Invalid value for '--fail-on': 'error' is not one of 'never', 'incomplete', "
-                             "'breach' (see 'vobs chaos report --help')\n")
+                             "'breach', 'warning' (see 'vobs chaos report --help')\n")
     assert not (tmp_path / "j-report").exists()
 
 
 def test_help_teaches_it_with_an_example():
     text = CliRunner().invoke(cli, ["chaos", "report", "--help"]).output
-    assert "--fail-on [never|incomplete|breach]" in text
+    assert "--fail-on [never|incomplete|breach|warning]" in text
     assert "vobs chaos report journal.json --fail-on breach" in text
 
 

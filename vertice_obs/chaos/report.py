@@ -40,7 +40,7 @@ __all__ = ["Deviation", "PhaseStats", "Report", "ScenarioResult", "analyse", "fa
            "write_report", "render_markdown", "render_html"]
 
 # `vobs chaos report --fail-on`, least to most demanding: each level fails on what the one before does, and more
-FAIL_ON = ("never", "incomplete", "breach")
+FAIL_ON = ("never", "incomplete", "breach", "warning")
 
 # What to do about a probe that breaches, keyed by what it measures; `{recovery}` is filled in with
 # what the journal says about its recovery, so the advice never claims what the data contradicts.
@@ -266,16 +266,28 @@ def write_report(journal: dict[str, Any], out: Path, source: str = "journal",
 def fails_on(journal: dict[str, Any], level: str) -> str | None:
     """Why `--fail-on level` fails the report of `journal` (checked: `write_report` read it), or None.
     `incomplete`: the run did not complete (failed, aborted, killed); `breach`: that, or a finding of
-    severity error — a budget breached that no expectation accepted, or a recovery slower than its budget."""
+    severity error — a budget breached that no expectation accepted, or a recovery slower than its budget;
+    `warning`: that, or a finding of severity warning — a breach an expectation demanded that did not
+    come (the fault, or the expectation, is not what was meant)."""
     if FAIL_ON.index(level) < FAIL_ON.index("incomplete"):
         return None
     report = analyse(journal)
     said = [f"the run {report.stop.verb}"] if report.stop is not None else []
-    if level == "breach":
+    if FAIL_ON.index(level) >= FAIL_ON.index("breach"):
         errors = [d for d in report.findings if d.severity == "error"]
-        where = [f"{d.probe} {'recovery after' if d.coverage == 'recovery' else f'in the {d.phase} phase of'} "
-                 f"{d.scenario} {d.step}" for d in errors]
         if errors:
             said.append(f"{len(errors)} {'budget' if len(errors) == 1 else 'budgets'} breached and not accepted ("
-                        + ", ".join(where[:3]) + (", …" if len(where) > 3 else "") + ")")
+                        + _where(errors) + ")")
+    if level == "warning":
+        missed = [d for d in report.findings if d.severity == "warning"]
+        if missed:
+            said.append(f"{len(missed)} {'breach' if len(missed) == 1 else 'breaches'} expected and not seen ("
+                        + _where(missed) + ")")
     return " and ".join(said) or None
+
+
+def _where(findings: list[Any]) -> str:
+    """Where each finding stands, the first three: `p95 in the fault phase of lat 1s`."""
+    where = [f"{d.probe} {'recovery after' if d.coverage == 'recovery' else f'in the {d.phase} phase of'} "
+             f"{d.scenario} {d.step}" for d in findings]
+    return ", ".join(where[:3]) + (", …" if len(where) > 3 else "")

@@ -316,10 +316,12 @@ def report_command(journal: str) -> str:
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for report.md, report.html and plots/ (default: next to the journal); made if "
                    "missing, but not the folders above it.")
-@click.option("--fail-on", type=click.Choice(["never", "incomplete", "breach"]), default="never", show_default=True,
+@click.option("--fail-on", type=click.Choice(["never", "incomplete", "breach", "warning"]), default="never",
+              show_default=True,
               help="Exit 1, after writing the report, when: incomplete — the run did not complete (failed, aborted, "
                    "killed); breach — that, or a budget breached that no expectation accepted (or a recovery slower "
-                   "than its budget). never: exit 0 whatever the run found.")
+                   "than its budget); warning — that, or a breach an expectation demanded that did not come. never: "
+                   "exit 0 whatever the run found.")
 @click.pass_context
 def chaos_report(ctx: click.Context, journal: Path, output: Path | None, fail_on: str) -> None:
     """Turn a Chaos Day journal into a report: markdown and a self-contained HTML page.
