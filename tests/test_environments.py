@@ -183,6 +183,25 @@ def test_an_environment_without_grafana_never_falls_back_to_the_provisioning_fol
     assert not (root / "provisioning").exists()
 
 
+@pytest.mark.parametrize("yaml_text,expected", [
+    ("environments:\n  staging:\n    grafana_url: http://s:3000\n",
+     "{how} 'prod' is not a declared environment (declared: staging)"),
+    ("grafana_url: http://g:3000\n", "{how} 'prod': no environments are declared"),
+    ("environments:\n  prod:\n    prometheus_url: http://p:9090\n",
+     "{how} prod: the environment declares no grafana_url"),
+])
+@pytest.mark.parametrize("how", ["--env", "VOBS_ENV"])
+def test_an_environment_is_said_as_what_chose_it_the_flag_or_vobs_env(tmp_path, yaml_text, expected, how):
+    """README "Durations": a bad value is said as what was used, VOBS_ENV among them. A VOBS_ENV
+    left in the shell was said as `--env 'prod'`, a flag the user never typed."""
+    root = make_project(tmp_path / "p")
+    (root / "vobs.yaml").write_text(yaml_text)
+    result = run(root, "diff", *(["--env", "prod"] if how == "--env" else []),
+                 env={"VOBS_ENV": "prod"} if how == "VOBS_ENV" else None)
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+    assert result.output.startswith("vobs: error: " + expected.format(how=how))
+
+
 @pytest.mark.parametrize("command", [["publish"], ["diff"]])
 @pytest.mark.parametrize("how", ["variable", "flag"])
 def test_a_token_without_a_grafana_url_never_falls_back_to_the_provisioning_folder(tmp_path, command, how):

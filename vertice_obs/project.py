@@ -64,6 +64,7 @@ class Project:
     # setting → (file, line, column) where a project file with lines (vobs.yaml) set it: errors about its value point there
     lines: Mapping[str, tuple[str, int, int | None]] = field(default_factory=dict, repr=False, compare=False)
     env: str | None = None  # the environment chosen with --env, if any
+    env_from: str = "--env"  # what chose it, as its errors say it: the flag, or VOBS_ENV left in the shell
     project_id: str | None = None  # `project:`, which tells its dashboards from other projects' on one Grafana
     environments: tuple[str, ...] = ()  # every environment the configuration declares
 
@@ -71,7 +72,7 @@ class Project:
         """With `--env`, a server (`grafana_url`, `prometheus_url`) a command needs must be the
         environment's: none declared is an error (`why` ends it), never another server."""
         if self.env and not getattr(self, key):
-            raise InputError(f"--env {self.env}: the environment declares no {key}{why}")
+            raise InputError(f"{self.env_from} {self.env}: the environment declares no {key}{why}")
 
     def metric_catalog(self) -> Path | None:
         """The metric catalog, when there is one. The default (`narratives/metrics.yaml`) may be
@@ -156,7 +157,7 @@ class Project:
 
 
 def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | None = None,
-                 environ: Mapping[str, str] | None = None, env: str | None = None) -> Project:
+                 environ: Mapping[str, str] | None = None, env: str | None = None, env_from: str = "--env") -> Project:
     """Resolve the configuration for the project at `root` (default: the current directory), as
     the environment `env` (a name under `environments:`) when one is chosen."""
     root = Path(root or Path.cwd())
@@ -175,7 +176,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         declared.update({name: (where, section) for name, section in layer.pop("environments", {}).items()})
         settings.update(layer)
         origin.update(dict.fromkeys(layer, where))
-    chosen = _chosen(env, declared, environ)
+    chosen = _chosen(env, declared, environ, env_from)
     if env:  # a server the chosen environment does not declare is not its server
         variables = {k: v for k, v in variables.items() if k not in _SERVER_KEYS}
         for key in _SERVER_KEYS:
@@ -221,7 +222,7 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
         prometheus_token=settings.get("prometheus_token") or None,
         origins=dict(origin),
         lines={key: ("vobs.yaml", *at) for key, at in lines.items() if origin.get(key) == "vobs.yaml"},
-        env=env or None,
+        env=env or None, env_from=env_from,
         environments=tuple(sorted(declared)),
         project_id=settings.get("project") or None,
     )
@@ -233,16 +234,16 @@ def token_variable(env: str, base: str = "GRAFANA_TOKEN") -> str:
 
 
 def _chosen(env: str | None, declared: Mapping[str, tuple[str, dict[str, Any]]],
-            environ: Mapping[str, str]) -> tuple[tuple[str, dict[str, Any]], ...]:
+            environ: Mapping[str, str], env_from: str = "--env") -> tuple[tuple[str, dict[str, Any]], ...]:
     """The layers `--env NAME` adds: its declared servers, then its own token (else GRAFANA_TOKEN
     stays, from the variables layer)."""
     if not env:
         return ()
     if env not in declared:
         if not declared:
-            raise InputError(f"--env {env!r}: no environments are declared (add to vobs.yaml: "
+            raise InputError(f"{env_from} {env!r}: no environments are declared (add to vobs.yaml: "
                              f"environments: {{{env}: {{grafana_url: https://…, prometheus_url: https://…}}}})")
-        raise InputError(f"--env {env!r} is not a declared environment (declared: {', '.join(sorted(declared))})")
+        raise InputError(f"{env_from} {env!r} is not a declared environment (declared: {', '.join(sorted(declared))})")
     where, section = declared[env]
     token = environ.get(token_variable(env))
     prometheus = environ.get(token_variable(env, "PROMETHEUS_TOKEN"))

@@ -26,7 +26,7 @@ PROD = "environments:\n  prod:\n    grafana_url: http://127.0.0.1:9\n"
 CASES = [
     Case("env-unknown-name", project(PROD, "diff", "--env", "prd"), 2, "--env 'prd'",
          "not a declared environment (declared: prod)"),
-    Case("env-unknown-from-variable", project(PROD, "publish"), 2, "--env 'staging'", "declared: prod",
+    Case("env-unknown-from-variable", project(PROD, "publish"), 2, "VOBS_ENV 'staging'", "declared: prod",
          env={"VOBS_ENV": "staging"}),
     Case("env-none-declared", project("grafana_url: http://127.0.0.1:9\n", "pull", "--all", "--env", "prod"), 2,
          "--env 'prod'", "no environments are declared"),

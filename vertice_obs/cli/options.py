@@ -86,6 +86,8 @@ ORG = click.option("--org-id", type=int, default=None, envvar="GRAFANA_ORG_ID", 
 
 def _remember_env(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     ctx.meta["vobs.env"] = value or None
+    ctx.meta["vobs.env_from"] = ("VOBS_ENV" if ctx.get_parameter_source("env") is ParameterSource.ENVIRONMENT
+                                 else "--env")  # errors about it say what chose it
 
 
 def _complete_env(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
@@ -265,7 +267,8 @@ def project_of(ctx: click.Context, **overrides: Any) -> Project:
     read from the environment is not a flag: load_project layers the variables itself, below an
     environment chosen with `--env`."""
     flags = {key: value for key, value in overrides.items() if on_command_line(ctx, _PARAMETER_OF.get(key, key))}
-    return load_project(ctx.find_root().obj.get("root"), flags, env=ctx.meta.get("vobs.env"))
+    return load_project(ctx.find_root().obj.get("root"), flags, env=ctx.meta.get("vobs.env"),
+                        env_from=ctx.meta.get("vobs.env_from", "--env"))
 
 
 def refuse_offline_with_url(ctx: click.Context, offline: bool, prometheus_url: str | None) -> None:
