@@ -60,6 +60,18 @@ def backups(root: Path) -> dict[str, dict]:
             for folder in sorted((root / ".vobs" / "backups").iterdir())}
 
 
+def test_two_backups_of_one_dashboard_in_the_same_second_both_survive(tmp_path):
+    """Within one backup folder a name already taken (the same uid twice, or two uids one name on a
+    case-insensitive disk) becomes `<uid>.1.json`, `<uid>.2.json`, …: no backup replaces another
+    (README "Failure behaviour and security", Backups, names this test)."""
+    from vertice_obs.files import write_new
+
+    target = tmp_path / "backup" / "sample-a.json"
+    written = [write_new(target, f"live JSON {n}\n") for n in range(3)]
+    assert [path.name for path in written] == ["sample-a.json", "sample-a.1.json", "sample-a.2.json"]
+    assert [path.read_text() for path in written] == [f"live JSON {n}\n" for n in range(3)]
+
+
 def test_two_publishes_to_one_grafana_in_the_same_second_have_a_backup_folder_each(root, grafana, monkeypatch):
     """The backup was `<UTC second>/<uid>.json`: a second publish within the same second wrote into the
     first one's folder (first replacing its backup, later as `<uid>.1.json` beside it), and nothing
