@@ -125,3 +125,24 @@ def test_audit_puts_every_metric_use_at_its_query_line():
         assert use["line"] == line_column(text, value_offsets(text)[path])[0], use
     [ceph] = [f for f in payload["families"] if f["prefix"] == "ceph_"]
     assert ceph["dashboards"] == len(CEPH)
+
+
+@pytest.mark.parametrize("fmt, head", [("text", ""), ("markdown", "### ")])
+def test_audit_entries_of_one_metric_read_apart(fmt, head):
+    """A metric of a missing family with several problems (Ceph's `ceph_rgw_metadata`: its panels, and
+    two dropdowns whose panels show No data for a reason of their own) has an entry per problem; each
+    said only "see 1. ceph_* above", so three entries read the same but for their places. Each entry
+    whose heading's metric has another entry says its own reason, after the family's pointer."""
+    result = vobs("audit", "tests/data/public", "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    fix = result.stdout[result.stdout.index("to fix, in the order above"):]
+    reasons: dict[str, list[str]] = {}
+    for block in fix.split("\n\n")[1:]:
+        heading, *lines = block.strip("\n").splitlines() or [""]
+        if heading.startswith(head) and " — MISSING — " in heading and lines and "see 1." in lines[0]:
+            reasons.setdefault(heading.split(" — ")[0], []).append(lines[1] if len(lines) > 1 else "")
+    twice = {metric: said for metric, said in reasons.items() if len(said) > 1}
+    assert any("ceph_rgw_metadata" in metric for metric in twice), sorted(reasons)[:5]
+    for metric, said in twice.items():
+        assert all(line.lstrip("- ").startswith("not in the metric catalog") for line in said), (metric, said)
+        assert len(set(said)) == len(said), (metric, said)

@@ -180,7 +180,8 @@ def excluded_heading(audit: Audit) -> str:
 
 def _problem_block(p: Problem, audit: Audit, family: Action | None, md: bool, h3: str, bullet: str,
                    sub: str) -> list[str]:
-    """One problem of a metric: its reason (unless its family's action already says it), then the
+    """One problem of a metric: its reason (unless its family's action already says it, and it is the
+    metric's one missing problem: else entries with one heading would read the same), then the
     dashboards and panels that have this problem — and no other's."""
     code = _code if md else _line
     text = _md_text if md else _line
@@ -188,6 +189,8 @@ def _problem_block(p: Problem, audit: Audit, family: Action | None, md: bool, h3
     lines = [f"{h3}{code(p.metric)} — {p.status.upper()}{req} — {impact_text(p.impact)}"]
     if family is not None and p.status == "missing":
         lines.append(f"{bullet}see {family.rank}. {code(family.subject)} above")
+        if sum(q.status == "missing" for q in p.entry.problems) > 1:
+            lines.append(f"{bullet}{text(p.reason)}")
     else:
         lines.append(f"{bullet}{text(p.reason)}")
     by_dashboard: dict[str, list[Use]] = {}
