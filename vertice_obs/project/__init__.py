@@ -29,10 +29,14 @@ from vertice_obs.project.paths import (
     PATH_KEYS,
     READ_KEYS,
     catalog_problem,
-    defaults_inside,
+    defaults_outside,
     folder_problem,
+    in_file_order,
     inside,
     must_be_a_path,
+    read_problems,
+    resolved,
+    said_with,
 )
 
 ENVIRONMENT = {
@@ -90,14 +94,14 @@ class Project:
         if self.catalog.is_file():
             return self.catalog
         if (problem := catalog_problem(self)) is not None:
-            raise problem
+            raise said_with(self, problem)  # with every other path setting's problem: one run says them all
         return None
 
     def folder(self, key: str) -> Path:
         """A folder vobs reads (`dashboards_dir`, `narratives_dir`). One a project file names that is
         not there is an error at that setting (a default's absence is for its reader to explain)."""
         if (problem := folder_problem(self, key)) is not None:
-            raise problem
+            raise said_with(self, problem)  # with every other path setting's problem: one run says them all
         return getattr(self, key)
 
     def setting_error(self, key: str, message: str) -> InputError:
@@ -172,20 +176,22 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
     errors: list[InputError] = []  # every problem of both files, said in one run
     layers = (("pyproject.toml [tool.vobs]", _from_pyproject(root / "pyproject.toml", errors)),
               ("vobs.yaml", _from_vobs_yaml(root / "vobs.yaml", lines, errors)))
-    if errors:
-        raise InputError.together(errors)
-    for where, layer in layers:
+    for where, layer in layers:  # what each file says well (its mistakes are in `errors`)
         declared.update({name: (where, section) for name, section in layer.pop("environments", {}).items()})
         settings.update(layer)
         origin.update(dict.fromkeys(layer, where))
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if errors:  # and every path setting's problem beside them: the files' mistakes take one run
+        draft = {**origin, **dict.fromkeys(flags, "the command line")}
+        raise InputError.together(in_file_order(errors + read_problems(Project(
+            root=root, **resolved(root, {**settings, **flags}), origins=draft, lines=_located(lines, draft)))))
     chosen = _chosen(env, declared, environ, env_from)
     if env:  # a server the chosen environment does not declare is not its server
         variables = {k: v for k, v in variables.items() if k not in _SERVER_KEYS}
         for key in _SERVER_KEYS:
             settings.pop(key, None)
             origin.pop(key, None)
-    for where, layer in (("the environment", variables), *chosen,
-                         ("the command line", {k: v for k, v in (overrides or {}).items() if v is not None})):
+    for where, layer in (("the environment", variables), *chosen, ("the command line", flags)):
         settings.update(layer)
         origin.update(dict.fromkeys(layer, where))
     # Secrets are registered where they enter, so every later message, journal and report is scrubbed.
@@ -193,37 +199,30 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
     for key in _URL_KEYS:
         register_url(settings.get(key))
         _check_url(key, settings.get(key), origin.get(key, ""))
-
-    def path(key: str, default: str) -> Path:
-        value = Path(settings.get(key, default))
-        return value if value.is_absolute() else root / value
-
-    dashboards_dir = path("dashboards_dir", "dashboards")
-    narratives_dir = path("narratives_dir", "narratives")
-    catalog = path("catalog", str(Path(settings.get("narratives_dir", "narratives")) / "metrics.yaml"))
-    defaults_inside(root, settings, {"dashboards_dir": dashboards_dir, "narratives_dir": narratives_dir,
-                                     "catalog": catalog})
+    paths = resolved(root, settings)
     org_id = _org_id(settings.get("grafana_org_id"), origin.get("grafana_org_id", ""))
-    return Project(
+    project = Project(
         root=root,
-        dashboards_dir=dashboards_dir,
-        narratives_dir=narratives_dir,
-        exports_dir=path("exports_dir", "exports"),
-        # the default is relative to the narratives setting, joined to the root once (not twice: `-C x`)
-        catalog=catalog,
-        provisioning_dir=path("provisioning_dir", "provisioning"),
-        backup_dir=path("backup_dir", ".vobs/backups"),
+        **paths,
         grafana_url=settings.get("grafana_url") or None,
         grafana_token=settings.get("grafana_token") or None,
         grafana_org_id=org_id,
         prometheus_url=settings.get("prometheus_url") or None,
         prometheus_token=settings.get("prometheus_token") or None,
         origins=dict(origin),
-        lines={key: ("vobs.yaml", *at) for key, at in lines.items() if origin.get(key) == "vobs.yaml"},
+        lines=_located(lines, origin),
         env=env or None, env_from=env_from,
         environments=tuple(sorted(declared)),
         project_id=settings.get("project") or None,
     )
+    if led := defaults_outside(root, settings, paths):  # each default a symlink leads out, and the settings' problems
+        raise InputError.together(in_file_order(led + read_problems(project)))
+    return project
+
+
+def _located(lines: Mapping[str, tuple[int, int | None]], origin: Mapping[str, str]) -> dict[str, tuple]:
+    """vobs.yaml's place of each setting it decides (a later layer's value is not at its line)."""
+    return {key: ("vobs.yaml", *at) for key, at in lines.items() if origin.get(key) == "vobs.yaml"}
 
 
 def token_variable(env: str, base: str = "GRAFANA_TOKEN") -> str:
