@@ -207,3 +207,77 @@ def test_any_vobs_yaml_is_a_project_or_located_errors(tmp_path, pairs, raw):
             assert "\n" not in line and line.startswith("vobs.yaml:"), line
             # a setting's problem at its line and column; one that stops the YAML reader, at its line
             assert re.match(r"vobs\.yaml:\d+:\d+: ", line) or re.match(READER, line), line
+
+
+# Several wrong path settings at once (a README trial met them one run at a time): each row is a
+# vobs.yaml, the files beside it, a command, and every error that one run must say, at its line.
+PATH_MISTAKES = [
+    ("three-read-settings-build",
+     "exports_dir: exports\ndashboards_dir: dashbords\nnarratives_dir: notes.txt\ncatalog: narratives/metric.yaml\n",
+     ["build"],
+     ["vobs.yaml:2:1: dashboards_dir: no folder at dashbords (fix the setting, or leave it out for dashboards/)",
+      "vobs.yaml:3:1: narratives_dir: no folder at notes.txt (fix the setting, or leave it out for narratives/)",
+      "vobs.yaml:4:1: catalog: no metric catalog at narratives/metric.yaml (a file of metrics: fix the setting, "
+      "or leave it out for narratives/metrics.yaml)"]),
+    ("three-read-settings-validate",
+     "catalog: narratives/metric.yaml\nnarratives_dir: notes.txt\ndashboards_dir: dashbords\n",
+     ["validate", "--offline"],
+     ["vobs.yaml:1:1: catalog: no metric catalog at narratives/metric.yaml",
+      "vobs.yaml:2:1: narratives_dir: no folder at notes.txt",
+      "vobs.yaml:3:1: dashboards_dir: no folder at dashbords"]),
+    ("a-catalog-that-is-a-folder-diff",
+     "catalog: narratives\nnarratives_dir: narrative\n",
+     ["diff"],
+     ["vobs.yaml:1:1: catalog: no metric catalog at narratives",
+      "vobs.yaml:2:1: narratives_dir: no folder at narrative"]),
+    ("one-refused-outside-two-missing",
+     "dashboards_dir: ../elsewhere\nnarratives_dir: stories\ncatalog: narratives/metric.yaml\n",
+     ["build"],
+     ["vobs.yaml:1:1: dashboards_dir '../elsewhere' leads outside the project",
+      "vobs.yaml:2:1: narratives_dir: no folder at stories",
+      "vobs.yaml:3:1: catalog: no metric catalog at narratives/metric.yaml"]),
+    ("a-typo-beside-them",
+     "dashboard_dir: d\ncatalog: metrics.yaml\nnarratives_dir: notes.txt\n",
+     ["audit", "--offline"],
+     ["vobs.yaml:1:1: unknown setting 'dashboard_dir', did you mean 'dashboards_dir'?",
+      "vobs.yaml:2:1: catalog: no metric catalog at metrics.yaml",
+      "vobs.yaml:3:1: narratives_dir: no folder at notes.txt"]),
+    ("exports-written-outside-build",
+     "exports_dir: ../elsewhere/exports\ndashboards_dir: dashbords\n",
+     ["build"],
+     ["vobs.yaml:1:1: exports_dir '../elsewhere/exports' is outside the project",
+      "vobs.yaml:2:1: dashboards_dir: no folder at dashbords"]),
+    ("provisioning-written-outside-publish",
+     "narratives_dir: narrative\nprovisioning_dir: ../elsewhere/prov\ncatalog: metrics.yaml\n",
+     ["publish"],
+     ["vobs.yaml:1:1: narratives_dir: no folder at narrative",
+      "vobs.yaml:2:1: provisioning_dir '../elsewhere/prov' is outside the project",
+      "vobs.yaml:3:1: catalog: no metric catalog at metrics.yaml"]),
+]
+
+
+def _tree(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("vobs,command,expected", [row[1:] for row in PATH_MISTAKES], ids=[r[0] for r in PATH_MISTAKES])
+def test_every_wrong_path_setting_is_said_in_one_run(tmp_path, vobs, command, expected):
+    """Each wrong path setting — a folder or catalog not there, a file where a folder is wanted, a
+    folder outside the project — is one `vobs.yaml:LINE:COL` line of the same run, exit 2, nothing written."""
+    from click.testing import CliRunner
+    from sample_project import make_project
+
+    from vertice_obs.cli import cli
+
+    root = make_project(tmp_path / "p")
+    (root / "notes.txt").write_text("a file, not a folder\n")
+    (root / "vobs.yaml").write_text(vobs)
+    before = _tree(tmp_path)
+    env = {"GRAFANA_URL": "", "GRAFANA_TOKEN": "", "PROMETHEUS_URL": "", "GRAFANA_ORG_ID": "", "VOBS_ENV": ""}
+    result = CliRunner().invoke(cli, ["-C", str(root), *command], env=env)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2, result.output
+    assert len(lines) == len(expected), lines
+    for line, wanted in zip(lines, expected):
+        assert line.startswith(f"vobs: error: {wanted}"), (line, wanted)
+    assert _tree(tmp_path) == before  # nothing written

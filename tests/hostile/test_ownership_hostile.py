@@ -202,6 +202,20 @@ OUTSIDE += [
          "backup_dir", "is outside the project (it resolves to"),
 ]
 
+# Several path settings wrong at once: one run says each at its line (the first line holds the first).
+OUTSIDE += [
+    Case("path-settings-all-wrong-at-once", settings("exports_dir: ../outside/exports\ndashboards_dir: dashbords\n"
+                                                     "narratives_dir: vobs.yaml\ncatalog: narratives/metric.yaml\n"),
+         2, "vobs.yaml:1:1", "exports_dir '../outside/exports' is outside the project", error_lines=4),
+    Case("path-settings-all-wrong-at-once-publish",
+         publishing(settings("provisioning_dir: ../outside/prov\nnarratives_dir: narrative\n")), 2, "vobs.yaml:1:1",
+         "provisioning_dir '../outside/prov' is outside the project", error_lines=2),
+    Case("path-settings-default-linked-out-and-catalog-missing",
+         lambda box: (default_linked_outside("dashboards", ".")(box),
+                      write_files(box.project, {"vobs.yaml": "catalog: metrics.yaml\n"}), ["build"])[-1],
+         2, "dashboards_dir 'dashboards' (the default)", "leads outside the project through a symlink", error_lines=2),
+]
+
 # --- files vobs did not write, or that changed since ----------------------------------------------------
 
 

@@ -16,11 +16,12 @@ from vertice_obs.cli.options import (
     refuse_written_outside,
     shown_folder,
 )
-from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
+from vertice_obs.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
 from vertice_obs.finding import Location, Severity
 from vertice_obs.guard.paths import check_writable
 from vertice_obs.guard.text import escape
 from vertice_obs.output import findings_text, machine_json
+from vertice_obs.project.paths import said_with
 
 if TYPE_CHECKING:
     from vertice_obs.build.plan import BuildPlan, BuildResult, Put
@@ -95,11 +96,14 @@ def build(ctx: click.Context, check: bool, allow_outside: bool, fmt: str, progre
 
     project = project_of(ctx)
     shown_root = shown_folder(project, project.exports_dir)
+    if not check:  # before rendering anything: outside the project, a file there, or no permission —
+        refuse_written_outside(project, "exports_dir", "build", allow_outside)  # said with every path setting's
+        try:
+            check_writable(project.exports_dir, folder=True, shown=shown_root)
+        except InputError as exc:
+            raise said_with(project, exc) from None
     # What .vobs-lint.yaml switches off (the root's, and those among the modules): before any work
     policy = load_policy([project.folder("dashboards_dir")], project.root, project.display)
-    if not check:  # before rendering anything: outside the project, a file there, or no permission
-        refuse_written_outside(project, "exports_dir", "build", allow_outside)
-        check_writable(project.exports_dir, folder=True, shown=shown_root)
     # Streamed: each dashboard is rendered, compared (and staged) and dropped; nothing is in place
     # until the whole build has passed (an invalid narrative found at the end writes nothing).
     writer = ExportsDir(project.exports_dir, shown_root).writer(write=not check)

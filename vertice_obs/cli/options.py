@@ -324,15 +324,16 @@ def refuse_written_outside(project: Project, key: str, command: str, allow_outsi
     leading to `/etc`, is written only on purpose."""
     from vertice_obs.guard.paths import outside
     from vertice_obs.guard.text import escape
+    from vertice_obs.project.paths import said_with
 
     folder = getattr(project, key)
     target = outside(project.root, folder)
     if allow_outside or target is None:
         return
     origin = "" if key in project.lines else f" (from {project.origins.get(key, 'the default')})"  # else its line
-    raise InputError(f"{key} {escape(shown_folder(project, folder), one_line=True)!r}{origin} is outside the project (it "
-                     f"resolves to {target}): pass --allow-outside to let vobs {command} write there",
-                     *project.lines.get(key, ()))
+    raise said_with(project, InputError(  # with every read path setting's problem: one run says them all
+        f"{key} {escape(shown_folder(project, folder), one_line=True)!r}{origin} is outside the project (it "
+        f"resolves to {target}): pass --allow-outside to let vobs {command} write there", *project.lines.get(key, ())))
 
 
 def no_such(what: str, name: str, known: list[str]) -> InputError:

@@ -7,6 +7,10 @@ variables on purpose (a `GRAFANA_URL` left in a shell for staging must not send 
 its servers and organisation come from its section or a flag only (commands that need one say so).
 Secrets (the Grafana token) come only from flags or the environment, never from a file in the
 repository; with `--env prod` the token is `GRAFANA_TOKEN_PROD`, else `GRAFANA_TOKEN`.
+
+This module loads the settings and checks their keys, types, URLs and secrets; `paths` checks the
+path settings (a path, inside the project, a folder or a catalog that is there). Part of the
+shared kernel: imports no stage.
 """
 
 from __future__ import annotations
@@ -20,8 +24,20 @@ from typing import Any, Callable, Mapping
 
 from vertice_obs.errors import InputError, closest
 from vertice_obs.guard import urls
-from vertice_obs.guard.paths import outside
 from vertice_obs.guard.secrets import register, register_url, url_secret
+from vertice_obs.project.paths import (
+    PATH_KEYS,
+    READ_KEYS,
+    catalog_problem,
+    defaults_outside,
+    folder_problem,
+    in_file_order,
+    inside,
+    must_be_a_path,
+    read_problems,
+    resolved,
+    said_with,
+)
 
 ENVIRONMENT = {
     "grafana_url": "GRAFANA_URL",
@@ -33,12 +49,9 @@ ENVIRONMENT = {
 _TOKENS = {key: ENVIRONMENT[key] for key in ("grafana_token", "prometheus_token")}  # never in a file
 _URL_KEYS = ("grafana_url", "prometheus_url")
 _SERVER_KEYS = (*_URL_KEYS, "grafana_org_id")  # which servers: with --env, its section's alone
-_PATH_KEYS = ("dashboards_dir", "narratives_dir", "exports_dir", "catalog", "provisioning_dir", "backup_dir")
-_FILE_KEYS = {*_SERVER_KEYS, *_PATH_KEYS, "environments", "project"}
+_FILE_KEYS = {*_SERVER_KEYS, *PATH_KEYS, "environments", "project"}
 # `project:` — the project's id, tagged on what it publishes (`vertice-obs:<id>`): a Grafana tag, kept short
 _PROJECT_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,49}")
-# What vobs reads from and publishes: a project file may name these only inside the project.
-_READ_KEYS = ("dashboards_dir", "narratives_dir", "catalog")
 # What an environment may say: which servers it is. Paths stay the project's, whatever the server.
 _ENVIRONMENT_KEYS = {"grafana_url": "grafana_url", "grafana_org_id": "grafana_org_id", "org_id": "grafana_org_id",
                      "prometheus_url": "prometheus_url"}
@@ -80,23 +93,16 @@ class Project:
         check off and pass."""
         if self.catalog.is_file():
             return self.catalog
-        where = self.origins.get("catalog")
-        if where == "the command line":
-            raise InputError(f"no metric catalog at {self.display(self.catalog)} (--catalog)")
-        if where:
-            raise self.setting_error("catalog", f"no metric catalog at {self.display(self.catalog)} (a file of "
-                                                "metrics: fix the setting, or leave it out for narratives/metrics.yaml)")
+        if (problem := catalog_problem(self)) is not None:
+            raise said_with(self, problem)  # with every other path setting's problem: one run says them all
         return None
 
     def folder(self, key: str) -> Path:
         """A folder vobs reads (`dashboards_dir`, `narratives_dir`). One a project file names that is
         not there is an error at that setting (a default's absence is for its reader to explain)."""
-        path: Path = getattr(self, key)
-        if self.origins.get(key) and not path.is_dir():
-            default = key.removesuffix("_dir") + "/"
-            raise self.setting_error(key, f"no folder at {self.display(path)} (fix the setting, or leave it out "
-                                          f"for {default})")
-        return path
+        if (problem := folder_problem(self, key)) is not None:
+            raise said_with(self, problem)  # with every other path setting's problem: one run says them all
+        return getattr(self, key)
 
     def setting_error(self, key: str, message: str) -> InputError:
         """An error about a setting's value: `vobs.yaml:3: catalog: …` when a file's line is known,
@@ -170,20 +176,22 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
     errors: list[InputError] = []  # every problem of both files, said in one run
     layers = (("pyproject.toml [tool.vobs]", _from_pyproject(root / "pyproject.toml", errors)),
               ("vobs.yaml", _from_vobs_yaml(root / "vobs.yaml", lines, errors)))
-    if errors:
-        raise InputError.together(errors)
-    for where, layer in layers:
+    for where, layer in layers:  # what each file says well (its mistakes are in `errors`)
         declared.update({name: (where, section) for name, section in layer.pop("environments", {}).items()})
         settings.update(layer)
         origin.update(dict.fromkeys(layer, where))
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if errors:  # and every path setting's problem beside them: the files' mistakes take one run
+        draft = {**origin, **dict.fromkeys(flags, "the command line")}
+        raise InputError.together(in_file_order(errors + read_problems(Project(
+            root=root, **resolved(root, {**settings, **flags}), origins=draft, lines=_located(lines, draft)))))
     chosen = _chosen(env, declared, environ, env_from)
     if env:  # a server the chosen environment does not declare is not its server
         variables = {k: v for k, v in variables.items() if k not in _SERVER_KEYS}
         for key in _SERVER_KEYS:
             settings.pop(key, None)
             origin.pop(key, None)
-    for where, layer in (("the environment", variables), *chosen,
-                         ("the command line", {k: v for k, v in (overrides or {}).items() if v is not None})):
+    for where, layer in (("the environment", variables), *chosen, ("the command line", flags)):
         settings.update(layer)
         origin.update(dict.fromkeys(layer, where))
     # Secrets are registered where they enter, so every later message, journal and report is scrubbed.
@@ -191,41 +199,30 @@ def load_project(root: Path | str | None = None, overrides: Mapping[str, Any] | 
     for key in _URL_KEYS:
         register_url(settings.get(key))
         _check_url(key, settings.get(key), origin.get(key, ""))
-
-    def path(key: str, default: str) -> Path:
-        value = Path(settings.get(key, default))
-        return value if value.is_absolute() else root / value
-
-    dashboards_dir = path("dashboards_dir", "dashboards")
-    narratives_dir = path("narratives_dir", "narratives")
-    catalog = path("catalog", str(Path(settings.get("narratives_dir", "narratives")) / "metrics.yaml"))
-    for key, default in (("dashboards_dir", dashboards_dir), ("narratives_dir", narratives_dir), ("catalog", catalog)):
-        chosen = key in settings or key == "catalog" and "narratives_dir" in settings  # its default follows that
-        led = None if chosen else outside(root, default)  # a default, through a symlink
-        if led is not None:
-            raise InputError(f"{key} {str(default.relative_to(root))!r} (the default) leads outside the project "
-                             f"through a symlink (to {led}): vobs reads only inside the project")
+    paths = resolved(root, settings)
     org_id = _org_id(settings.get("grafana_org_id"), origin.get("grafana_org_id", ""))
-    return Project(
+    project = Project(
         root=root,
-        dashboards_dir=dashboards_dir,
-        narratives_dir=narratives_dir,
-        exports_dir=path("exports_dir", "exports"),
-        # the default is relative to the narratives setting, joined to the root once (not twice: `-C x`)
-        catalog=catalog,
-        provisioning_dir=path("provisioning_dir", "provisioning"),
-        backup_dir=path("backup_dir", ".vobs/backups"),
+        **paths,
         grafana_url=settings.get("grafana_url") or None,
         grafana_token=settings.get("grafana_token") or None,
         grafana_org_id=org_id,
         prometheus_url=settings.get("prometheus_url") or None,
         prometheus_token=settings.get("prometheus_token") or None,
         origins=dict(origin),
-        lines={key: ("vobs.yaml", *at) for key, at in lines.items() if origin.get(key) == "vobs.yaml"},
+        lines=_located(lines, origin),
         env=env or None, env_from=env_from,
         environments=tuple(sorted(declared)),
         project_id=settings.get("project") or None,
     )
+    if led := defaults_outside(root, settings, paths):  # each default a symlink leads out, and the settings' problems
+        raise InputError.together(in_file_order(led + read_problems(project)))
+    return project
+
+
+def _located(lines: Mapping[str, tuple[int, int | None]], origin: Mapping[str, str]) -> dict[str, tuple]:
+    """vobs.yaml's place of each setting it decides (a later layer's value is not at its line)."""
+    return {key: ("vobs.yaml", *at) for key, at in lines.items() if origin.get(key) == "vobs.yaml"}
 
 
 def token_variable(env: str, base: str = "GRAFANA_TOKEN") -> str:
@@ -359,23 +356,13 @@ def _checked(data: Mapping[str, Any], where: str, at_of, root: Path, errors: lis
                 value = _environments(value, where, at_of, errors, spell)
             else:
                 _typed(key, value, key, where, at_of(key), spelled=spell((key,), value) if spell else None)
-            if key in _READ_KEYS:
-                _inside(root, key, value, where, at_of(key))
+            if key in READ_KEYS:
+                inside(root, key, value, where, at_of(key))
         except InputError as exc:
             errors.append(exc)
             continue
         out[key] = value
     return out
-
-
-def _inside(root: Path, key: str, value: str, where: str, at: tuple) -> None:
-    """A path a project file gives vobs to read (`_READ_KEYS`) must stay in the project, symlinks
-    resolved — as written paths must: a configuration from a pull request must not read `/etc` or
-    `../../secrets` into exports and on to Grafana. A flag (`--catalog`) may point anywhere."""
-    led = outside(root, root / value)  # an absolute value stays absolute
-    if led is not None:
-        raise InputError(f"{key} {value!r} leads outside the project (to {led}): a project file may name only "
-                         "paths inside the project", where, *at)
 
 
 def _did_you_mean(key: str, known) -> str:
@@ -394,9 +381,7 @@ def _typed(key: str, value: Any, shown: str, where: str, at: tuple, env: str | N
 
         raise InputError(f"{shown} must be {'a number' if key == 'grafana_org_id' else 'a string'}, "
                          f"not {spelled or yaml_spelling(value)}", where, *at)
-    if key in _PATH_KEYS and (value is None or not value.strip()):
-        raise InputError(f"{shown} must be a path, not {'null' if value is None else 'empty'} (leave the setting "
-                         "out for its default)", where, *at)
+    must_be_a_path(key, value, shown, where, at)
     if key in _URL_KEYS:
         if secret := url_secret(value):
             raise InputError(f"{shown} carries {secret}: a file in the repository must hold no secret — "
