@@ -83,7 +83,19 @@ def extract(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> tuple
         refs = _refs(ast, REQUIRED, "", patterns)
     except RecursionError:  # the shape check should make this unreachable; never a crash regardless
         raise ParseError("query is nested too deeply to inspect") from None
-    return tuple(dict.fromkeys(refs))  # stable de-duplication
+    return unique_refs(refs)
+
+
+def unique_refs(refs: Iterable[MetricRef]) -> tuple[MetricRef, ...]:
+    """Each ref once (by name and role), in order of first place, with the nearest reach it is
+    written with: every place a required name stands must have series for the panel to draw, so
+    `x - x offset 1h` of a name gone 30 minutes ago draws nothing (its left side is empty)."""
+    out: dict[MetricRef, MetricRef] = {}
+    for ref in refs:
+        kept = out.setdefault(ref, ref)
+        if ref.reach < kept.reach:
+            out[ref] = replace(kept, reach=ref.reach)
+    return tuple(out.values())
 
 
 def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str], under: str = "",
