@@ -347,4 +347,4 @@ def _as_written(expr: str, text: str, variables: Mapping[str, Variable] | None) 
 
 def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:
     return [MetricUse(r.metric, query.location, query.expr, r.is_pattern, r.role, r.alternatives, r.reason,
-                      r.under, r.ranged, query.kind, r.against) for r in refs]
+                      r.under, r.ranged, query.kind, r.against, r.reach) for r in refs]

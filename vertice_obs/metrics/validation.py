@@ -8,7 +8,7 @@ JSON — exports/, a `vobs pull`, or files saved from Grafana's UI or API.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import islice, product
 from pathlib import Path
@@ -376,11 +376,11 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
                                 collected.dashboards, len(collected.uses), checked=False, names=len(referenced))
     evidence = gather(source, referenced, lookback)
     # listed names are confirmed to have a series now in the label tables' one query (not a catalog's)
-    series, gone = judge_selectors(source, collected.selectors, evidence, collected.groupings,
+    series, gone, undrawn = judge_selectors(source, collected.selectors, evidence, collected.groupings,
                                    option_uses=collected.option_selectors, variable_paths=collected.variable_paths,
                                    present=() if evidence.timeless else referenced)
     clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
-    evidence = with_history(gone_now(evidence, source, gone), source, lookback, collected.uses)
+    evidence = replace(with_history(gone_now(evidence, source, gone), source, lookback, collected.uses), undrawn=undrawn)
     judged = classify(collected.uses, evidence, catalog) + series
     empty = judge_empty(source, evidence, judged, collected.dropdowns)  # what an empty dropdown leaves
     judged = with_fills(judged, collected.fills, empty)
