@@ -113,7 +113,9 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     except SourceUnavailable as exc:
         return Judged([_degraded(evidence, source, LABELS, exc, "selectors are judged by metric name only"
                                  + (", label_values(label) dropdowns not at all" if anywhere else ""))])
-    current = {u.selector.metric for u in uses}  # the names with the variables' current values
+    # each query's names with the variables' current values: an option is not blamed for a name its own query
+    # lacks with the current value too (the name's finding) — that query's, not another dashboard's (h143)
+    current = {(u.location, u.selector.metric) for u in uses}
     uses = [*uses, *more]
     verdicts: list[tuple[SelectorUse, Verdict]] = []
     options: dict[tuple, list[SelectorUse]] = {}
@@ -128,7 +130,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
         if found is None:  # a name no series has: an option naming it (`$metric`) empties its panels —
             metric = use.selector.metric  # not one the current value names too: that is the name's, not the option's
             if (use.option is not None and names and metric not in names and metric not in WHILE_FIRING
-                    and metric not in current):
+                    and (use.location, metric) not in current):
                 options.setdefault((use.location.file, use.location.dashboard, use.option), []).append(use)
             continue
         if use.option is None:
