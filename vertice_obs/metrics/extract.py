@@ -286,12 +286,21 @@ def uses_of(query: Query, variables: Mapping[str, Variable],
 _FORMATTED = re.compile(r"\$\{\w+:\w+\}|\[\[\w+:\w+\]\]")  # `${v:regex}`, `[[v:regex]]`
 
 
-def _format_hint(expr: str, error: str) -> str:
-    """Why an escape is refused where a variable has an explicit format: Grafana inserts its text as
-    it is, not escaped for the string around it (grafana/grafana#40634, #59251)."""
-    used = _FORMATTED.search(expr) if "escape sequence" in error else None
+def _format_hint(expr: str, error: str, variables: Mapping[str, Variable] | None = None) -> str:
+    """Why an escape is refused where a variable has an explicit format, or stands for its allValue:
+    Grafana inserts that text as it is, not escaped for the string around it (grafana/grafana#40634,
+    #59251; scenes' `CustomAllValue`)."""
+    if "escape sequence" not in error:
+        return ""
+    used = _FORMATTED.search(expr)
+    if used is None:  # All, written as its allValue: `$code` with allValue `\d+` is `"\d+"`, refused
+        used = next((f"${name}'s allValue {v.all_value}" for name, v in (variables or {}).items()
+                     if not v.values and v.all_value and "\\" in v.all_value
+                     and any(ref in expr for ref in (f"${name}", f"${{{name}", f"[[{name}"))), None)
+        return (f" (Grafana inserts {used} as it is, backslashes included: write that string in backquotes, "
+                "where PromQL reads no escapes)") if used else ""
     return (f" (Grafana inserts {used.group()} as it is, backslashes included: write that string in backquotes, "
-            "where PromQL reads no escapes)") if used else ""
+            "where PromQL reads no escapes)")
 
 
 _SHOWN_QUERY = 300  # characters of a query quoted in a message; the finding's details keep it whole
@@ -327,7 +336,7 @@ def _parse_finding(query: Query, exc: ParseError, text: str, backend: Backend | 
         return finding("promql/parse", f"query does not parse: {escape(wrong.said(), one_line=True)} — {refused} — "
                        f"in: {shown}", query.location, query=query.expr, function=wrong.function,
                        arguments=wrong.given, character=wrong.at)
-    hint = escape(metricsql_hint(what, backend) or _format_hint(query.expr, error), one_line=True)
+    hint = escape(metricsql_hint(what, backend) or _format_hint(query.expr, error, variables), one_line=True)
     return finding("promql/parse", f"query does not parse: {parser_message(error)}{hint} — in: {shown}",
                    query.location, query=query.expr)
 
