@@ -259,10 +259,10 @@ def test_a_use_carries_every_field_of_its_reference():
     expr = 'sum(rate(x{job="a"}[5m])) unless absent(y)'
     uses, findings = uses_of(Query(expr, WHERE), {})
     assert findings == []
-    assert uses == [MetricUse("x", WHERE, expr, False, R, (), "", "rate", True),
+    assert uses == [MetricUse("x", WHERE, expr, False, R, (), "", "rate", True, reach=300.0),
                     MetricUse("y", WHERE, expr, False, O, (), "argument of absent()", "", False)]
-    assert [(u.location, u.query, u.under, u.ranged) for u in uses] == [(WHERE, expr, "rate", True),
-                                                                         (WHERE, expr, "", False)]
+    assert [(u.location, u.query, u.under, u.ranged, u.reach) for u in uses] == [(WHERE, expr, "rate", True, 300.0),
+                                                                                  (WHERE, expr, "", False, 0.0)]
 
 
 # Found by the issue 16 mutation pass: _or_chain rebuilt each operand's MetricRef and dropped its

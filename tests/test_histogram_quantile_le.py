@@ -82,6 +82,35 @@ def test_reported_exactly_where_the_server_answers_nothing(servers, backend, tmp
     assert result.exit_code == 1, result.output
 
 
+# The quantile where the query lets it be empty — an `or` operand, `unless`'s right side, absent(): the
+# panel draws the rest (h143's differential: an error said "the panel is always empty" of panels that drew)
+LETS_IT_BE = [
+    f"histogram_quantile(0.9, sum by (service) ({C})) or vector(0)",
+    f"sum(histogram_quantile(0.9, sum by (service) ({C}))) or sum(vobs_req_seconds_count)",
+    f"sum(vobs_req_seconds_count) unless sum(histogram_quantile(0.9, sum by (service) ({C})))",
+    f"absent(histogram_quantile(0.9, sum({C})))",
+]
+NEEDED = [f"sum(histogram_quantile(0.9, sum by (service) ({C}))) and sum(vobs_req_seconds_count)",
+          f"sum(histogram_quantile(0.9, sum by (service) ({C}))) + sum(vobs_req_seconds_count)"]
+
+
+@pytest.mark.parametrize("backend", ["Prometheus", "VictoriaMetrics"])
+def test_where_the_query_lets_the_quantile_be_empty_the_panel_is_not_said_empty(servers, backend, tmp_path):
+    server = servers[backend]
+    _dashboard(tmp_path, LETS_IT_BE + NEEDED)
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path), "--prometheus-url", server.url, "--format", "json"])
+    found = {f["location"]["panel"]: f for f in json.loads(result.stdout)["findings"] if f["check"] == CHECK}
+    for i, query in enumerate(LETS_IT_BE + NEEDED):
+        drawn = bool(_answer(server.url, query))
+        assert drawn == (i < len(LETS_IT_BE)), f"{backend}: {query} answers {'something' if drawn else 'nothing'}"
+        said = found[f"p{i}"]
+        assert (said["severity"], "the panel is always empty" in said["message"]) == (
+            ("warning", False) if drawn else ("error", True)), (query, said)
+        if drawn:
+            assert "the panel draws only the rest of the query — keep le: `sum by (service, le) (…)`" in said["message"] \
+                or "keep le: `sum by (le) (…)`" in said["message"], said["message"]
+
+
 def test_the_trials_repro_offline_is_an_error_naming_the_fix(tmp_path):
     _dashboard(tmp_path, ["histogram_quantile(0.99, sum by (job) (rate(prometheus_http_request_duration_seconds_bucket"
                           "[$__rate_interval])))"])

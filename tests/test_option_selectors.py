@@ -51,7 +51,7 @@ QUERIES = [
     'm{a="[[env", b="]]"}',
 
     'absent(x{env="$env"}) or vector(0)',
-    'x{env="$env"} offset 1h - x{env="prod"}',  # one value makes them one selector: the farther reach
+    'x{env="$env"} offset 1h - x{env="prod"}',  # one value makes them one selector: the nearer reach
     'x{env="$env", b="$nope"} offset 1h - x{env="$env"}',  # one once the unknown matcher is dropped
     'x_total{env="$env"} / count({env=~"$env"})',  # nameless: "" and .* make the query one Prometheus refuses
 ]
@@ -106,8 +106,8 @@ def test_any_query_and_any_values_give_the_reference_answer(expr, values):
 ])
 def test_query_facts_makes_each_selector_once_unless_a_matcher_is_dropped(monkeypatch, expr, calls, selectors):
     made = []
-    farthest = analysis.farthest
-    monkeypatch.setattr(analysis, "farthest", lambda s: made.append(1) or farthest(s))
+    nearest = analysis.nearest
+    monkeypatch.setattr(analysis, "nearest", lambda s: made.append(1) or nearest(s))
     variables = {**VARIABLES, "unset": Variable("unset", ())}
     facts = query_facts(Query(expr, WHERE), variables)
     assert ([str(u.selector) for u in facts.selectors], len(made)) == (selectors, calls)

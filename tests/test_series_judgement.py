@@ -110,7 +110,10 @@ def test_selectors_through_the_shape_equal_the_full_parse(expr):
 
 @pytest.mark.parametrize("expr, judged", [
     ('m{a="x"} / m{a="y"}', [('m{a="x"}', 0.0), ('m{a="y"}', 0.0)]),  # the same name twice: both judged
-    ('m{a="x"} - m{a="x"} offset 1d', [('m{a="x"}', 86400.0)]),  # the same selector: its farther reach
+    # the same selector: its nearer reach — each place must select something (Prometheus answers nothing
+    # for the difference once the left side is empty; the farther one was judged before, h143)
+    ('m{a="x"} - m{a="x"} offset 1d', [('m{a="x"}', 0.0)]),
+    ('m{a="x"} offset 1d - m{a="x"} offset 1h', [('m{a="x"}', 3600.0)]),
     ('rate(m{a="x"}[5m] offset 1h)', [('m{a="x"}', 3900.0)]),
     ('max_over_time(m{a="x"}[1h:1m] offset 30m)', [('m{a="x"}', 5400.0)]),
     ('m{a="x"} offset -5m', [('m{a="x"}', 0.0)]),  # forward: nothing before now

@@ -37,7 +37,10 @@ _register("metric/missing", Severity.WARNING,
           "something: Grafana lists values over that range.")
 _register("metric/disappeared", Severity.WARNING,
           "The metric existed within the lookback window but has no series now: the exporter stopped, "
-          "or it was renamed. Says when it was last seen. An error when the catalog marks it required.")
+          "or it was renamed. Says when it was last seen. An error when the catalog marks it required. "
+          "Information where the query still draws its last samples — its window (a range, an `offset`, a "
+          "subquery, `@`) reaches back to them, and its selectors of the metric matched series within it "
+          "(`details.drawn`): the panel shows them until the window no longer reaches.")
 _register("metric/recording-rule", Severity.WARNING,
           "The metric is the output of a recording rule that has not produced series yet: the rule's "
           "inputs are missing, or it has not been evaluated since it was loaded.")

@@ -40,7 +40,7 @@ from vertice_obs.metrics.promql_text import (
     check_query_shape,
     label_values_call,
 )
-from vertice_obs.metrics.selectors import Analysis, analyse, farthest, unknown_value
+from vertice_obs.metrics.selectors import Analysis, analyse, nearest, unknown_value
 from vertice_obs.metrics.series import (
     Grouping,
     GroupingUse,
@@ -108,7 +108,7 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
         candidates = candidates + tuple(s for s in _bare(facts) if s.metric == option[1])
     if adhoc:  # every selector gets the filters' matchers, the bare ones too
         candidates = tuple(Selector(s.metric, s.matchers + adhoc, s.reach) for s in facts.selectors + _bare(facts))
-    judged, same = [], candidates is facts.selectors  # each once already (`farthest`), until one changes
+    judged, same = [], candidates is facts.selectors  # each once already (`nearest`), until one changes
     for selector in candidates:  # the values joined: none of the marks can span a "\0" (one call, not one a matcher)
         if not unknown_value("\0".join([m.value for m in selector.matchers])):
             judged.append(selector)
@@ -117,7 +117,7 @@ def query_facts(query: Query, variables: Mapping[str, Variable], option: tuple[s
             if known := tuple(m for m in selector.matchers if not unknown_value(m.value)):
                 judged.append(Selector(selector.metric, known, selector.reach))
     # the unknown matchers dropped, two selectors may be one: once, as the option template has it
-    out.selectors = [SelectorUse(s, query.location, query.expr, option) for s in (judged if same else farthest(judged))]
+    out.selectors = [SelectorUse(s, query.location, query.expr, option) for s in (judged if same else nearest(judged))]
     return out
 
 
@@ -226,7 +226,7 @@ def _by_shape(text: str, patterns: tuple[tuple[str, str], ...]) -> Analysis | No
             else:
                 matchers.append(m)
         selectors.append(Selector(selector.metric, tuple(matchers), selector.reach))
-    return Analysis(facts.refs, farthest(selectors), facts.groupings, facts.lint, facts.series_selector)
+    return Analysis(facts.refs, nearest(selectors), facts.groupings, facts.lint, facts.series_selector)
 
 
 def option_selectors(query: Query, variables: Mapping[str, Variable], name: str,
@@ -310,7 +310,7 @@ class _OptionTemplate:
             if known:
                 selectors.append(Selector(metric, known, reach))
         # two literals may hold one value: the same selector once, as the full path has it
-        return [SelectorUse(s, self.query.location, self.query.expr, option) for s in farthest(selectors)]
+        return [SelectorUse(s, self.query.location, self.query.expr, option) for s in nearest(selectors)]
 
 
 # A matcher `plain_matchers` wrote as equality, put back as the regex it was. Only the selectors

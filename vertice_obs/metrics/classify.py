@@ -42,6 +42,7 @@ class MetricUse:
     ranged: bool = False  # in a range selector (`x[5m]`) or a subquery (`x[5m:1m]`)
     kind: str = "panel"  # the query's: "panel", "variable" (draws nothing: no type hints) or "annotation"
     against: tuple[str, ...] = ()  # raw names on the other side of a `-` or `/` around it (`extract.MetricRef`)
+    reach: float = 0.0  # seconds before now its samples may come from (`extract.MetricRef.reach`; inf with `@`)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class Evidence:
     timeless: bool = False  # the source has no history (a catalog): an absent name is "not in" it, no window
     # listed, but with samples too new for VictoriaMetrics to serve yet (-search.latencyOffset): present
     fresh: frozenset[str] = frozenset()
+    # (location, name): a name without series whose selectors there matched nothing within their reach
+    undrawn: frozenset[tuple[Location, str]] = frozenset()
 
     @property
     def available(self) -> bool:
@@ -185,6 +188,11 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
     if slip:  # the name it was likely meant to be, for the audit's advice (`did_you_mean`)
         extra = {**extra, "did_you_mean": slip.removeprefix("; ")}
     seen = ev.last_seen.get(name)
+    if (seen is not None and drawn_since(seen, use.reach, ev.now)  # the panel still draws its last samples
+            and (use.location, name) not in ev.undrawn):
+        return finding("metric/disappeared", f"{shown} disappeared: last seen {seen_words(seen, ev.now)}{hint}; "
+                       f"this query still draws it: {_reaching(use.reach)}", use.location, severity=Severity.INFO,
+                       last_seen=seen.isoformat(), drawn=True, **extra)
     if seen is not None:
         return finding("metric/disappeared", f"{shown} disappeared: last seen {seen_words(seen, ev.now)}{hint}",
                        use.location, severity=severity, last_seen=seen.isoformat(), **extra)
@@ -199,6 +207,29 @@ def _classify_one(use: MetricUse, ev: Evidence, present: Mapping[str, bool],
     return finding("metric/missing",
                    f"{shown} is missing: never seen in {ev.source} {ev.never_seen_in()}{hint}",
                    use.location, severity=severity, **extra)
+
+
+# seconds: how far back Prometheus looks for an instant vector's latest sample (its default lookback delta)
+LOOKBACK_DELTA = 300
+
+
+def drawn_since(at: datetime, reach: float, now: datetime) -> bool:
+    """Does a selector whose window reaches `reach` seconds back (its range, offset, an enclosing
+    subquery's; infinite with `@`) still draw a sample last seen at `at`? A `Within` counts from the
+    earliest its last sample can be: drawn only when that surely is."""
+    if not reach:
+        return False
+    if isinstance(at, Within):
+        at = at.earliest
+    return (now - at).total_seconds() <= reach + LOOKBACK_DELTA
+
+
+def _reaching(reach: float) -> str:
+    """What makes a query draw samples from before now, in words."""
+    if reach == float("inf"):
+        return "its `@` modifier evaluates it at another time (the start of the dashboard's range, or a timestamp)"
+    return (f"its window (a range, an offset or a subquery) reaches {human_span(timedelta(seconds=reach))} back, "
+            "and the panel goes empty once that no longer reaches the last sample")
 
 
 def _hint(name: str, spec, catalog: MetricCatalog | None) -> str:

@@ -36,7 +36,7 @@ from typing import Any, Mapping, Sequence
 
 from vertice_obs.checks.metrics import NO_DATA
 from vertice_obs.checks.walk import VARIABLE_REF, as_dict, text, variables
-from vertice_obs.finding import Finding
+from vertice_obs.finding import Finding, Severity
 from vertice_obs.metrics.adhoc import AdHocFilters, filters_for
 from vertice_obs.metrics.analysis import dropdown_label, query_facts
 from vertice_obs.metrics.classify import FALLBACK, REQUIRED, Evidence
@@ -237,7 +237,8 @@ def judge_empty(source: MetricSource, evidence: Evidence, findings: Sequence[Fin
     out = Judgement(dashboards=dashboards, now=evidence.now)
     names = evidence.names
     empty = [(f.location.file or "", target[len(VARIABLE):]) for f in findings
-             if f.check in EMPTIES and f.location.panel is None and f.location.panel_id is None
+             if f.check in EMPTIES and f.severity > Severity.INFO  # info: a gone name its window still draws
+             and f.location.panel is None and f.location.panel_id is None
              and (target := f.location.target or "").startswith(VARIABLE) and out.reaches(f) is None]
     if names is None:
         return out

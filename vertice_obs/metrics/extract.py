@@ -83,7 +83,19 @@ def extract(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> tuple
         refs = _refs(ast, REQUIRED, "", patterns)
     except RecursionError:  # the shape check should make this unreachable; never a crash regardless
         raise ParseError("query is nested too deeply to inspect") from None
-    return tuple(dict.fromkeys(refs))  # stable de-duplication
+    return unique_refs(refs)
+
+
+def unique_refs(refs: Iterable[MetricRef]) -> tuple[MetricRef, ...]:
+    """Each ref once (by name and role), in order of first place, with the nearest reach it is
+    written with: every place a required name stands must have series for the panel to draw, so
+    `x - x offset 1h` of a name gone 30 minutes ago draws nothing (its left side is empty)."""
+    out: dict[MetricRef, MetricRef] = {}
+    for ref in refs:
+        kept = out.setdefault(ref, ref)
+        if ref.reach < kept.reach:
+            out[ref] = replace(kept, reach=ref.reach)
+    return tuple(out.values())
 
 
 def _refs(node: Any, role: str, reason: str, patterns: Mapping[str, str], under: str = "",
@@ -274,12 +286,21 @@ def uses_of(query: Query, variables: Mapping[str, Variable],
 _FORMATTED = re.compile(r"\$\{\w+:\w+\}|\[\[\w+:\w+\]\]")  # `${v:regex}`, `[[v:regex]]`
 
 
-def _format_hint(expr: str, error: str) -> str:
-    """Why an escape is refused where a variable has an explicit format: Grafana inserts its text as
-    it is, not escaped for the string around it (grafana/grafana#40634, #59251)."""
-    used = _FORMATTED.search(expr) if "escape sequence" in error else None
+def _format_hint(expr: str, error: str, variables: Mapping[str, Variable] | None = None) -> str:
+    """Why an escape is refused where a variable has an explicit format, or stands for its allValue:
+    Grafana inserts that text as it is, not escaped for the string around it (grafana/grafana#40634,
+    #59251; scenes' `CustomAllValue`)."""
+    if "escape sequence" not in error:
+        return ""
+    used = _FORMATTED.search(expr)
+    if used is None:  # All, written as its allValue: `$code` with allValue `\d+` is `"\d+"`, refused
+        used = next((f"${name}'s allValue {v.all_value}" for name, v in (variables or {}).items()
+                     if not v.values and v.all_value and "\\" in v.all_value
+                     and any(ref in expr for ref in (f"${name}", f"${{{name}", f"[[{name}"))), None)
+        return (f" (Grafana inserts {used} as it is, backslashes included: write that string in backquotes, "
+                "where PromQL reads no escapes)") if used else ""
     return (f" (Grafana inserts {used.group()} as it is, backslashes included: write that string in backquotes, "
-            "where PromQL reads no escapes)") if used else ""
+            "where PromQL reads no escapes)")
 
 
 _SHOWN_QUERY = 300  # characters of a query quoted in a message; the finding's details keep it whole
@@ -315,7 +336,7 @@ def _parse_finding(query: Query, exc: ParseError, text: str, backend: Backend | 
         return finding("promql/parse", f"query does not parse: {escape(wrong.said(), one_line=True)} — {refused} — "
                        f"in: {shown}", query.location, query=query.expr, function=wrong.function,
                        arguments=wrong.given, character=wrong.at)
-    hint = escape(metricsql_hint(what, backend) or _format_hint(query.expr, error), one_line=True)
+    hint = escape(metricsql_hint(what, backend) or _format_hint(query.expr, error, variables), one_line=True)
     return finding("promql/parse", f"query does not parse: {parser_message(error)}{hint} — in: {shown}",
                    query.location, query=query.expr)
 
@@ -335,4 +356,4 @@ def _as_written(expr: str, text: str, variables: Mapping[str, Variable] | None) 
 
 def _to_uses(refs: Iterable[MetricRef], query: Query) -> list[MetricUse]:
     return [MetricUse(r.metric, query.location, query.expr, r.is_pattern, r.role, r.alternatives, r.reason,
-                      r.under, r.ranged, query.kind, r.against) for r in refs]
+                      r.under, r.ranged, query.kind, r.against, r.reach) for r in refs]

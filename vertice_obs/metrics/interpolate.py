@@ -349,16 +349,21 @@ class _Interpolator:
         # datasource (`interpolateQueryExpr`) for a multi-value or include-All variable's own values
         special = _REGEX_FORMAT_SPECIAL if fmt == "regex" else (
             PROMETHEUS_SPECIAL if fmt is None and v is not None and v.escaped and v.values else None)
-        if v is not None and not v.values and (v.all_value or v.lists_nothing):  # as `formats` says
-            text = written_all_value(fmt, name, v.all_value) if v.all_value else \
+        if v is not None and not v.values and (v.all_value or v.lists_nothing):  # as `formats` says, and as it
+            # is whatever the string around it: Grafana inserts an allValue unescaped (`CustomAllValue`, h143)
+            return written_all_value(fmt, name, v.all_value) if v.all_value else \
                 written_empty(fmt, name, v.escaped, v.chosen_all)
-        elif special is not None or (len(values) > 1 and fmt is None):  # several as a group
+        if special is not None or (len(values) > 1 and fmt is None):  # several as a group
             values = tuple(special.sub(_backslashed, x) for x in values) if special is not None else values
             text = "(" + "|".join(values) + ")" if len(values) > 1 else values[0]
         else:
             text = formatted(fmt, values)
-        if quote != "`" and fmt is None:  # an explicit format's text goes in as it is, as Grafana puts it
-            text = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
+        if fmt is None:  # an explicit format's text goes in as it is, as Grafana puts it
+            # the datasource doubles each backslash (`prometheusRegularEscape`, `…SpecialRegexEscape`) whatever
+            # quotes the string, backquotes too, where PromQL reads none away (h143: `a\\.b`, no match for a.b)
+            text = text.replace("\\", "\\\\")
+            if quote != "`":
+                text = text.replace(quote, "\\" + quote)
         return text
 
     def _replace(self, name: str, start: int, end: int, stack: list[tuple[str, int]]) -> int:

@@ -12,7 +12,7 @@ A counter shown without rate() is `metric/counter-without-rate`, judged with the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import zip_longest
 from typing import Any, Callable, Collection, Sequence
@@ -144,6 +144,7 @@ class LeDropped:
     labels: tuple[str, ...]
     buckets: tuple[str, ...]
     vmrange: bool
+    required: bool = True  # False: under an `or`, after `unless` or in absent(), the panel draws the rest
 
 
 def lint_facts(tree: Any, text: str = "") -> LintFacts:
@@ -183,9 +184,35 @@ def lint_facts(tree: Any, text: str = "") -> LintFacts:
             stack.extend(reversed([a for a in args if a is not None]))  # `children` of a call, args read once
             continue
         stack.extend(reversed(children(node)))
+    if histograms:  # rare: a second walk says which of them the query needs to draw anything
+        needed = _required_histograms(tree)
+        histograms = [h if h in needed else replace(h, required=False) for h in histograms]
     return LintFacts(tuple(rates), tuple((label, tuple(names)) for label, names in (("job", job), ("instance", instance))
                                        if names), tuple(dict.fromkeys(histograms)),
                      smoothing_calls(text) if tree is not None else ())
+
+
+def _required_histograms(tree: Any) -> set[LeDropped]:
+    """The `LeDropped` of the histogram_quantile() calls the query needs to draw anything: not under an
+    `or` (another operand may draw; `extract`'s fallback and `or vector(0)`), the right side of `unless`,
+    or absent()/absent_over_time() — where an always-empty quantile leaves the rest of the query drawing."""
+    out: set[LeDropped] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is pp.BinaryExpr:
+            op = str(node.op).strip().lower()
+            stack.extend([] if op == "or" else [node.lhs] if op == "unless" else [node.lhs, node.rhs])
+            continue
+        if kind is pp.Call:
+            name, args = node.func.name, node.args
+            if name in ("absent", "absent_over_time"):
+                continue
+            if len(args) == 2 and name == "histogram_quantile" and (dropped := _le_dropped(args[1])):
+                out.add(dropped)
+        stack.extend(children(node))
+    return out
 
 
 _KEEPS_LABELS = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})  # aggregations that keep each series' labels
@@ -301,17 +328,22 @@ def _le_finding(query: Query, dropped: LeDropped, backend: Backend | None) -> Fi
     keep = (f"`{op} by ({', '.join([*labels, 'le'])}) (…)`" if dropped.by is not False
             else f"`{op} without ({', '.join(labels)}) (…)`" if labels else "no `without (le)`")
     head = f"histogram_quantile() over `{written}` of {', '.join(dropped.buckets)}: "
+    # where the query lets the quantile be empty (an `or`, `unless`'s right side, absent()), the rest still draws
+    empty = "the panel is always empty" if dropped.required else (
+        "it is always empty, where this query lets it be (an `or`, the right side of `unless`, absent()): the panel "
+        "draws only the rest of the query")
+    level = {} if dropped.required else {"severity": Severity.WARNING}
     if not dropped.vmrange:
         return finding("promql/histogram-quantile-without-le", head + "the aggregation drops the `le` label, so "
-                       f"histogram_quantile() finds no bucket and the panel is always empty — keep le: {keep}",
-                       query.location, query=query.expr)
+                       f"histogram_quantile() finds no bucket and {empty} — keep le: {keep}",
+                       query.location, query=query.expr, **level)
     if speaks_metricsql(query.datasource, backend):
         return None
     why = ("`vmrange` is VictoriaMetrics' bucket label, which only its histogram_quantile() reads: Prometheus' reads "
-           "`le` alone, so on Prometheus the panel is always empty")
+           f"`le` alone, so on Prometheus {empty}")
     if backend is not None:
         return finding("promql/histogram-quantile-without-le", f"{head}{why}, as on {backend.shown} — keep le: "
-                       f"{keep}", query.location, query=query.expr)
+                       f"{keep}", query.location, query=query.expr, **level)
     return finding("promql/histogram-quantile-without-le", f"{head}{why} — fine if this datasource is a "
                    f"VictoriaMetrics; for Prometheus keep le: {keep}", query.location, severity=Severity.WARNING,
                    query=query.expr)

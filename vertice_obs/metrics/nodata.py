@@ -11,7 +11,7 @@ selectors, and one label-names lookup for the messages of label-missing findings
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, NamedTuple, Sequence
 
 from vertice_obs.checks import finding
 from vertice_obs.errors import listing
@@ -20,8 +20,8 @@ from vertice_obs.guard.text import folded
 from vertice_obs.metrics.classify import (
     WHILE_FIRING,
     Evidence,
-    Within,
     degraded,
+    drawn_since,
     human_span,
     seen_words,
 )
@@ -44,7 +44,6 @@ from vertice_obs.metrics.series import (
 )
 
 LABELS, HISTORY = "label values", "selector history"
-LOOKBACK_DELTA = 300  # seconds: how far back Prometheus looks for an instant vector's latest sample (its default)
 VariableAt = tuple[str, "int | None", "int | None"]  # a variable's JSON path, line and column in its file
 LABEL_MISSING = "metric/label-missing"
 _MAX_LABEL_LOOKUPS = 50  # metrics named in one label-names request, for label-missing messages
@@ -53,6 +52,9 @@ _MAX_LABEL_LOOKUPS = 50  # metrics named in one label-names request, for label-m
 class Judged(NamedTuple):
     findings: list[Finding]
     gone: frozenset[str] = frozenset()  # of `present`: listed by the name index, without a series now
+    # (query location, metric): a name without series now whose selector there, reaching back (a range, an
+    # offset, `@`), matched nothing within that reach — no series of the name drawn, whenever it was last seen
+    undrawn: frozenset[tuple[Location, str]] = frozenset()
 
 
 def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence: Evidence,
@@ -111,7 +113,9 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     except SourceUnavailable as exc:
         return Judged([_degraded(evidence, source, LABELS, exc, "selectors are judged by metric name only"
                                  + (", label_values(label) dropdowns not at all" if anywhere else ""))])
-    current = {u.selector.metric for u in uses}  # the names with the variables' current values
+    # each query's names with the variables' current values: an option is not blamed for a name its own query
+    # lacks with the current value too (the name's finding) — that query's, not another dashboard's (h143)
+    current = {(u.location, u.selector.metric) for u in uses}
     uses = [*uses, *more]
     verdicts: list[tuple[SelectorUse, Verdict]] = []
     options: dict[tuple, list[SelectorUse]] = {}
@@ -126,7 +130,7 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
         if found is None:  # a name no series has: an option naming it (`$metric`) empties its panels —
             metric = use.selector.metric  # not one the current value names too: that is the name's, not the option's
             if (use.option is not None and names and metric not in names and metric not in WHILE_FIRING
-                    and metric not in current):
+                    and (use.location, metric) not in current):
                 options.setdefault((use.location.file, use.location.dashboard, use.option), []).append(use)
             continue
         if use.option is None:
@@ -141,7 +145,15 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     # over the dashboard's time range, so one that carried it within the lookback may still fill
     listed = {(u.grouping.metrics[0], u.grouping.label): _carrying(u.grouping.metrics[0], u.grouping.label)
               for u, _ in grouped if u.grouping.variable is not None and len(u.grouping.metrics) == 1}
-    history, said = _history(source, evidence, sorted({u.selector for u, _ in verdicts} | set(listed.values()), key=str))
+    told = {u.selector for u, _ in verdicts} | set(listed.values())
+    # selectors of names without a series now whose window may reach their last samples: drawn only if they
+    # matched within it (the name's last sample need not be theirs: `gone{region="us"} offset 1h`, h143) —
+    # names the index lists without a series (`gone`), and absent ones last seen within the window
+    gone = frozenset(name for name in present if (name, ()) not in tables)
+    back = [u for u in uses if u.option is None and u.selector.reach and u.selector.metric not in WHILE_FIRING and (
+            u.selector.metric in gone or (at := evidence.last_seen.get(u.selector.metric)) is not None
+            and drawn_since(at, u.selector.reach, evidence.now))]
+    history, said = _history(source, evidence, sorted(told | {u.selector for u in back}, key=str), told)
     out.extend(said)
     carried = _carried_labels(source, sorted({u.selector.metric for u, v in verdicts if v.check == LABEL_MISSING}
                                              | {metric for metric, _ in listed}))  # a dropdown's, when it is one metric
@@ -165,7 +177,8 @@ def judge_selectors(source: MetricSource, uses: Sequence[SelectorUse], evidence:
     out.extend(_option_findings(options, variable_paths or {}, names, lacking))
     out.extend(_grouping_findings(grouped, carried, history, listed))
     out.extend(_listed_anywhere(source, evidence, anywhere))
-    return Judged(out, frozenset(name for name in present if (name, ()) not in tables))
+    return Judged(out, gone, frozenset((u.location, u.selector.metric) for u in back
+                                       if u.selector in history.seen and not history.drawn(u.selector)))
 
 
 def _wanted(uses: Sequence[SelectorUse], names: frozenset[str]) -> dict[tuple[str, ...], set[str]]:
@@ -196,9 +209,7 @@ class _History:
             return False
         if at == SEEN_UNTIMED:  # within the lookback, time unknown
             return selector.reach >= self.evidence.lookback.total_seconds()
-        if isinstance(at, Within):  # drawn only if it reaches back to the earliest the last match can be
-            at = at.earliest
-        return (self.evidence.now - at).total_seconds() <= selector.reach + LOOKBACK_DELTA
+        return drawn_since(at, selector.reach, self.evidence.now)
 
     def say(self, selector: Selector) -> str:
         at = self.seen[selector]
@@ -209,8 +220,10 @@ class _History:
         return f"; it last matched a series {seen_words(at, self.evidence.now, exact='at ')}"
 
 
-def _history(source: MetricSource, evidence: Evidence, empty: list[Selector]) -> tuple[_History, list[Finding]]:
-    """Ask once when the empty selectors last matched; the honest window for those that never did."""
+def _history(source: MetricSource, evidence: Evidence, empty: list[Selector],
+             told: Collection[Selector]) -> tuple[_History, list[Finding]]:
+    """Ask once when the empty selectors last matched; the honest window for those that never did and
+    are `told` (said in a message)."""
     if not empty:
         return _History(evidence, {}, ""), []
     try:
@@ -219,7 +232,7 @@ def _history(source: MetricSource, evidence: Evidence, empty: list[Selector]) ->
         return _History(evidence, {}, ""), [_degraded(evidence, source, HISTORY, exc,
                                                       "empty selectors do not say when they last matched")]
     phrase = ""
-    if any(at is None for at in seen.values()):
+    if any(at is None for s, at in seen.items() if s in told):
         phrase = evidence.never_seen_in(evidence.history or held(source, evidence.lookback))
     return _History(evidence, seen, phrase), []
 

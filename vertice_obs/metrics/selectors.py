@@ -15,7 +15,7 @@ from typing import Any, Iterable
 import promql_parser as pp
 
 from vertice_obs.metrics.classify import REQUIRED
-from vertice_obs.metrics.extract import MetricRef, _refs, children
+from vertice_obs.metrics.extract import MetricRef, _refs, children, unique_refs
 from vertice_obs.metrics.interpolate import PLACEHOLDER
 from vertice_obs.metrics.lints import LintFacts, lint_facts
 from vertice_obs.metrics.promql_text import ParseError, check_query_shape, parse_promql
@@ -55,7 +55,7 @@ def analyse(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> Analy
     try:
         tree = parse_promql(text)
         raw = _refs(tree, REQUIRED, "", dict(name_patterns))
-        refs = tuple(dict.fromkeys(raw))
+        refs = unique_refs(raw)
         grouped = tuple(dict.fromkeys(_groupings(tree))) if _BY.search(text) else ()  # no `by`: no walk
         lint = lint_facts(tree, text)
         plain = series_selector(tree)
@@ -65,7 +65,7 @@ def analyse(text: str, name_patterns: tuple[tuple[str, str], ...] = ()) -> Analy
         raise ParseError("query is nested too deeply to inspect") from None
     judged = [Selector(r.metric, r.matchers, max(0.0, r.reach)) for r in raw
               if r.role == REQUIRED and not r.is_pattern and r.matchers]
-    return Analysis(refs, farthest(judged), grouped, lint, plain)
+    return Analysis(refs, nearest(judged), grouped, lint, plain)
 
 
 def series_selector(tree: Any) -> bool:
@@ -76,14 +76,15 @@ def series_selector(tree: Any) -> bool:
     return type(tree) is pp.VectorSelector and tree.offset is None and tree.at is None
 
 
-def farthest(selectors: Iterable[Selector]) -> tuple[Selector, ...]:
-    """Each selector once, in order of first place, with the farthest reach it is written with
-    (`x{…} - x{…} offset 1d` reaches a day back: if it matched within that day, it is drawn)."""
+def nearest(selectors: Iterable[Selector]) -> tuple[Selector, ...]:
+    """Each selector once, in order of first place, with the nearest reach it is written with: each
+    is required (`analyse`), so each place must select something — `x{…} - x{…} offset 1d` of
+    series gone an hour ago draws nothing, its left side being empty (Prometheus answers nothing)."""
     if isinstance(selectors, list) and len(selectors) < 2:
         return tuple(selectors)  # nothing to merge (most queries): no hashing
     out: dict[Selector, Selector] = {}
     for selector in selectors:
-        if selector.reach > out.setdefault(selector, selector).reach:
+        if selector.reach < out.setdefault(selector, selector).reach:
             out[selector] = selector
     return tuple(out.values())
 

@@ -8,7 +8,7 @@ JSON — exports/, a `vobs pull`, or files saved from Grafana's UI or API.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import islice, product
 from pathlib import Path
@@ -26,6 +26,7 @@ from vertice_obs.jsonpos.strict import parse_json
 from vertice_obs.located_yaml import decode_text
 from vertice_obs.metrics.adhoc import adhoc_filters, filters_for
 from vertice_obs.metrics.analysis import (
+    QueryFacts,
     clear_caches,
     mentions,
     option_selectors,
@@ -281,7 +282,9 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
         for query in found:
             queries += 1
             adhoc = filters_for(filters, query.source) if filters and query.kind == "panel" else ()
-            facts = query_facts(query, variables, shapes=share_shapes, adhoc=adhoc, backend=backend)
+            copies = _copies(query, variables, choices) if query.repeat else None
+            facts, copied = (query_facts(query, variables, shapes=share_shapes, adhoc=adhoc, backend=backend), None) \
+                if copies is None else _copy_facts(query, copies, share_shapes, adhoc, backend)
             known.append(facts.lint)
             if not query.runs:  # Grafana never runs it: nothing it would select is judged, a parse error is noted
                 findings.extend(_not_run(f) for f in facts.findings)
@@ -289,8 +292,7 @@ def collect(dashboards: Iterable[DashboardFile], on_dashboard: Callable[[str], N
             uses.extend(facts.uses)
             findings.extend(facts.findings)
             if not facts.findings:
-                copies = _copies(query, variables, choices) if query.repeat else None
-                selectors.extend(facts.selectors if copies is None else _copy_selectors(query, copies, share_shapes, adhoc))
+                selectors.extend(facts.selectors if copied is None else copied)
                 groupings.extend(facts.groupings)
                 if options and any(mentions(query.expr, name) for name in choices):
                     pending.append((query, variables, choices))
@@ -343,14 +345,20 @@ def _copies(query: Query, variables: dict[str, Variable],
     return [{**variables, **{v.name: v.picked(x) for (v, _), x in zip(several, combo)}} for combo in combos]
 
 
-def _copy_selectors(query: Query, copies: list[dict[str, Variable]], share_shapes: bool,
-                    adhoc: tuple) -> list[SelectorUse]:
-    """Each copy's selectors, once each: a copy whose selector selects nothing is a panel with No data."""
+def _copy_facts(query: Query, copies: list[dict[str, Variable]], share_shapes: bool, adhoc: tuple,
+                backend: Backend | None) -> tuple[QueryFacts, list[SelectorUse]]:
+    """A repeated panel's query as Grafana sends it, a copy at a time — never with the alternation or
+    allValue of the variable it repeats by (an allValue `\\d+` refused in `"$env"` is no copy's, h143):
+    the facts of the first copy Prometheus would refuse, else of the first; and each copy's selectors,
+    once each (a copy whose selector selects nothing is a panel with No data)."""
+    first = refused = None
     out: dict[object, SelectorUse] = {}
     for chosen in copies:
-        for use in query_facts(query, chosen, shapes=share_shapes, adhoc=adhoc).selectors:
+        facts = query_facts(query, chosen, shapes=share_shapes, adhoc=adhoc, backend=backend)
+        first, refused = first or facts, refused or (facts if facts.findings else None)
+        for use in facts.selectors:
             out.setdefault(use.selector, use)
-    return list(out.values())
+    return refused or first, list(out.values())
 
 
 def _option_uses(query, variables: dict[str, Variable], options: dict[str, tuple[str, ...]]) -> list[SelectorUse]:
@@ -376,11 +384,11 @@ def validate(collected: Collected, source: MetricSource | None, catalog: MetricC
                                 collected.dashboards, len(collected.uses), checked=False, names=len(referenced))
     evidence = gather(source, referenced, lookback)
     # listed names are confirmed to have a series now in the label tables' one query (not a catalog's)
-    series, gone = judge_selectors(source, collected.selectors, evidence, collected.groupings,
+    series, gone, undrawn = judge_selectors(source, collected.selectors, evidence, collected.groupings,
                                    option_uses=collected.option_selectors, variable_paths=collected.variable_paths,
                                    present=() if evidence.timeless else referenced)
     clear_caches()  # when the source could not judge selectors, the options were never made (they still can be)
-    evidence = with_history(gone_now(evidence, source, gone), source, lookback, collected.uses)
+    evidence = replace(with_history(gone_now(evidence, source, gone), source, lookback, collected.uses), undrawn=undrawn)
     judged = classify(collected.uses, evidence, catalog) + series
     empty = judge_empty(source, evidence, judged, collected.dropdowns)  # what an empty dropdown leaves
     judged = with_fills(judged, collected.fills, empty)

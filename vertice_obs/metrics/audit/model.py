@@ -335,8 +335,8 @@ def group_metrics(findings: Sequence[Finding], narratives_of: Mapping[str, Seque
         if not _about_metric(f):
             continue
         status = status_of(f)
-        if status in MISLEADING and f.severity < Severity.WARNING:
-            continue  # a type guessed from the name alone (no metadata): information, as validate says, not an action
+        if f.severity < Severity.WARNING and (status in MISLEADING or status in ABSENT):  # information, as validate
+            continue  # says, not an action: a type guessed from the name alone; a name whose last samples it still draws
         details = dict(f.details)
         entry = by_metric.get(f.metric)
         if entry is None or STATUS_ORDER.index(status) < STATUS_ORDER.index(entry.status):
