@@ -22,7 +22,7 @@ from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import REQUIRED, MetricUse
 from vertice_obs.metrics.extract import _parse_finding, _to_uses, extract
-from vertice_obs.metrics.interpolate import Variable, _closed, interpolate
+from vertice_obs.metrics.interpolate import Variable, _closed, interpolate, mentions
 from vertice_obs.metrics.interpolate import clear_cache as _clear_strings
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.lints import LintFacts
@@ -327,12 +327,6 @@ def _names_a_literal(facts: Analysis) -> bool:
     return _LITERAL in "\0".join([*(r.metric for r in facts.refs), *(s.metric for s in facts.selectors),
                                    *(m.label for s in facts.selectors for m in s.matchers),
                                    *(g.label for g in facts.groupings), *(m for g in facts.groupings for m in g.metrics)])
-
-
-def mentions(expr: str, name: str) -> bool:
-    """Does `expr` use the variable `name` (`$name`, `${name…}`, `[[name…]]`)? A prefix match over-counts
-    (`$env` in `$environment`), which only ever means one more judgement, never a missed one."""
-    return f"${name}" in expr or f"${{{name}" in expr or f"[[{name}" in expr
 
 
 def clear_caches() -> None:

@@ -24,7 +24,7 @@ from vertice_obs.checks.datasources import (
 from vertice_obs.finding import Finding
 from vertice_obs.guard.text import escape
 from vertice_obs.metrics.classify import FALLBACK, OPTIONAL, REQUIRED, MetricUse
-from vertice_obs.metrics.interpolate import PLACEHOLDER, Variable, interpolate
+from vertice_obs.metrics.interpolate import PLACEHOLDER, Variable, interpolate, mentions
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.metricsql import (
     metricsql_hint,
@@ -292,15 +292,13 @@ def _format_hint(expr: str, error: str, variables: Mapping[str, Variable] | None
     #59251; scenes' `CustomAllValue`)."""
     if "escape sequence" not in error:
         return ""
-    used = _FORMATTED.search(expr)
-    if used is None:  # All, written as its allValue: `$code` with allValue `\d+` is `"\d+"`, refused
-        used = next((f"${name}'s allValue {v.all_value}" for name, v in (variables or {}).items()
-                     if not v.values and v.all_value and "\\" in v.all_value
-                     and any(ref in expr for ref in (f"${name}", f"${{{name}", f"[[{name}"))), None)
-        return (f" (Grafana inserts {used} as it is, backslashes included: write that string in backquotes, "
-                "where PromQL reads no escapes)") if used else ""
-    return (f" (Grafana inserts {used.group()} as it is, backslashes included: write that string in backquotes, "
-            "where PromQL reads no escapes)")
+    formatted = _FORMATTED.search(expr)
+    # else All, written as its allValue: `$code` with allValue `\d+` is `"\d+"`, refused
+    used = formatted.group() if formatted else next((f"${name}'s allValue {v.all_value}" for name, v in (variables or {}).items()
+                                                       if not v.values and v.all_value and "\\" in v.all_value
+                                                       and mentions(expr, name)), None)
+    return (f" (Grafana inserts {used} as it is, backslashes included: write that string in backquotes, "
+            "where PromQL reads no escapes)") if used else ""
 
 
 _SHOWN_QUERY = 300  # characters of a query quoted in a message; the finding's details keep it whole

@@ -28,7 +28,6 @@ from vertice_obs.checks.walk import pointer, variables
 from vertice_obs.finding import Finding, Severity, panels_named
 from vertice_obs.guard.text import escape
 from vertice_obs.jsonpos import Positions
-from vertice_obs.metrics.analysis import mentions
 from vertice_obs.metrics.empty_dropdowns import (
     EMPTIES,
     VARIABLE,
@@ -37,7 +36,7 @@ from vertice_obs.metrics.empty_dropdowns import (
     Panel,
     names_used,
 )
-from vertice_obs.metrics.interpolate import Variable
+from vertice_obs.metrics.interpolate import Variable, mentions
 from vertice_obs.metrics.inventory import Query
 from vertice_obs.metrics.nodata import VariableAt, at_variable
 
@@ -62,7 +61,7 @@ def variable_paths(file: str, model: Mapping[str, Any], names: Iterable[str],
 
 
 def uses_variable(expr: str, name: str) -> bool:
-    """Does `expr` use exactly the variable `name`? Unlike `analysis.mentions` (a prefix test that
+    """Does `expr` use exactly the variable `name`? Unlike `interpolate.mentions` (a prefix test that
     may judge once too often), `$env` is not found in `$environment`: a panel counted here is
     named to a reader as one the variable fills."""
     return name in names_used(expr)

@@ -433,3 +433,9 @@ class _Interpolator:
         self.patterns[placeholder] = "".join(regex)
         self.out[:] = [emitted[:k], placeholder]
         return i
+
+
+def mentions(expr: str, name: str) -> bool:
+    """Does `expr` use the variable `name` (`$name`, `${name…}`, `[[name…]]`)? A prefix match over-counts
+    (`$env` in `$environment`), which only ever means one more judgement, never a missed one."""
+    return f"${name}" in expr or f"${{{name}" in expr or f"[[{name}" in expr

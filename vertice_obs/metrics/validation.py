@@ -28,7 +28,6 @@ from vertice_obs.metrics.adhoc import adhoc_filters, filters_for
 from vertice_obs.metrics.analysis import (
     QueryFacts,
     clear_caches,
-    mentions,
     option_selectors,
     query_facts,
 )
@@ -53,6 +52,7 @@ from vertice_obs.metrics.fills import (
 )
 from vertice_obs.metrics.interpolate import (
     Variable,
+    mentions,
     variable_options,
     variables_from_dashboard,
 )
