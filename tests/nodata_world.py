@@ -17,17 +17,13 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 
 import requests
-from prometheus_harness import PrometheusServer
+from prometheus_harness import ProcessExporter, PrometheusServer
 
 JOB = "maximus"
 GONE_MINUTES = 40  # away from every offset and range the generator writes (5m, 30m, 1h; 10m, 1h, 2h)
@@ -60,26 +56,6 @@ def _value(metric: str, i: int, t: float) -> float:
     return 100.0 + i + t / 10.0 if metric.endswith(("_total", "_bucket")) else 1.0 + i  # counters rise in the history
 
 
-# The exporter runs in a process of its own, out of reach of the test's work: a scrape it failed to answer
-# within its 1 s would mark every series stale, and queries over a short range then answer nothing.
-_SERVE = """
-import sys, http.server
-body = open(sys.argv[1], "rb").read()
-class Page(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *args):
-        pass
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-print(server.server_address[1], flush=True)
-server.serve_forever()
-"""
-
-
 class World:
     """A static exporter (its own process) and a Prometheus scraping it every second, with two hours of
     backfilled history ending where the exporter's values are."""
@@ -88,12 +64,11 @@ class World:
         self.server: PrometheusServer | None = None
         self.now0 = int(time.time())
         self.gone_at = self.now0 - GONE_MINUTES * 60
-        self.page = tempfile.NamedTemporaryFile("wb", suffix=".prom", delete=False)
-        self.page.write("".join(f"{metric}{_labels(row)} {_value(metric, i, 7200)}\n"
-                                for metric, rows in SERIES.items() for i, row in enumerate(rows)).encode())
-        self.page.close()
-        self.exporter = subprocess.Popen([sys.executable, "-c", _SERVE, self.page.name], stdout=subprocess.PIPE, text=True)
-        self.target = f"127.0.0.1:{self.exporter.stdout.readline().strip()}"
+        # in a process of its own (`ProcessExporter`): a scrape the test's work delayed past its 1 s would
+        # mark every series stale, and queries over a short range then answer nothing
+        self.exporter = ProcessExporter("".join(f"{metric}{_labels(row)} {_value(metric, i, 7200)}\n"
+                                                for metric, rows in SERIES.items() for i, row in enumerate(rows)).encode())
+        self.target = self.exporter.target
 
     def history(self) -> str:
         start, end, extra, out = self.now0 - 7200, self.now0 - 20, {"job": JOB, "instance": self.target}, []
@@ -116,10 +91,7 @@ class World:
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
-        self.exporter.terminate()
-        self.exporter.wait(timeout=10)
-        self.exporter.stdout.close()
-        os.unlink(self.page.name)
+        self.exporter.stop()
 
 
 def answer(url: str, query: str) -> str | tuple[str, str]:

@@ -12,22 +12,42 @@ the blocks at start. What Prometheus 2.42 does with them (checked by tests/test_
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import requests
 import yaml
 
 INSTALL_HINT = ("Debian's prometheus/promtool are not installed: run the README's test command (scripts/test), "
                 "which installs them — these tests need a real Prometheus")
+
+
+def _exposition_handler(body: Callable[[], bytes]) -> type[BaseHTTPRequestHandler]:
+    """A handler that answers every GET with `body()` as Prometheus' text exposition format."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            page = body()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
 
 
 class StaticExporter:
@@ -37,27 +57,43 @@ class StaticExporter:
 
     def __init__(self, body: bytes):
         self.body = body
-        exporter = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                body = exporter.body
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _exposition_handler(lambda: self.body))
         self.target = f"127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class ProcessExporter:
+    """Serves one /metrics body (fixed) from a process of its own: out of reach of the test's work, so a
+    scrape is answered within its timeout however busy the test keeps the interpreter (a scrape missed
+    marks every series stale, and queries over a short range then answer nothing). Stop it with `stop()`."""
+
+    def __init__(self, body: bytes):
+        self.page = tempfile.NamedTemporaryFile("wb", suffix=".prom", delete=False)
+        self.page.write(body)
+        self.page.close()
+        here = str(Path(__file__).resolve().parent)
+        self.process = subprocess.Popen([sys.executable, "-c", f"import sys; sys.path.insert(0, {here!r}); "
+                                         "import prometheus_harness as h; h._serve_file(sys.argv[1])", self.page.name],
+                                        stdout=subprocess.PIPE, text=True)
+        self.target = f"127.0.0.1:{self.process.stdout.readline().strip()}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.process.stdout.close()
+        os.unlink(self.page.name)
+
+
+def _serve_file(path: str) -> None:
+    """`ProcessExporter`'s process: serve the file's bytes on a free port, said on stdout."""
+    body = Path(path).read_bytes()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _exposition_handler(lambda: body))
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
 
 
 class PrometheusMissing(RuntimeError):
